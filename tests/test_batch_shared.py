@@ -38,7 +38,7 @@ def test_shared_palette_is_fitted_on_every_readable_image_and_passed_to_every_jo
     assert [c["rgb"] for c in saved["colors"]] == shared.colors.tolist()
     assert len(shared.plan.jobs) == len(plan.jobs)
     for job in shared.plan.jobs:
-        assert np.array_equal(job.options["palette_in"], shared.colors)
+        assert job.options["palette_in"] == shared.path  # read by the job, named by its file
         assert "n_colors" not in job.options
     assert plan.jobs[0].options["n_colors"] == 6  # the original plan is unchanged
 
@@ -55,7 +55,7 @@ def test_a_rerun_reuses_the_saved_palette_unless_forced(photo_tree, tmp_path):
         samples_per_file=2000, jobs=1)
     assert forced.n_files == 4 and forced.colors.shape == (3, 3)
     entry = batch.read_manifest(out)[batch.SHARED_PALETTE_NAME]
-    assert entry.record == {"files": 4, "k": 3}
+    assert entry.record == {"files": 4, "k": 3, "bytes_out": forced.path.stat().st_size}
     assert entry.settings["n_colors"] == 3 and entry.settings["shared_palette"] is True
 
 
@@ -164,7 +164,7 @@ def test_a_changed_input_is_redone_onto_the_saved_palette_with_a_warning(photo_t
     assert again.n_files == 0 and np.array_equal(again.colors, first.colors)
     [job] = [j for j in again.plan.jobs if j.redo]
     assert job.input == photo_tree / "chelsea.png" and job.redo == batch.INPUT_CHANGED
-    assert np.array_equal(job.options["palette_in"], first.colors)
+    assert job.options["palette_in"] == first.path
     [result] = [r for r in batch.run_batch(again.plan, jobs=1) if r.status == "ok"]
     with Image.open(result.output) as im:
         assert np.reshape(im.getpalette(), (-1, 3)).tolist() == first.colors.tolist()

@@ -23,6 +23,14 @@ from .fs_support import refuse_mkdir, symlink_or_skip
 SENTINEL = b"left alone"
 
 
+def _left_alone_mark(path: Path) -> bytes:
+    """Write SENTINEL over the output ``path``, padded to its size (a rerun redoes an output
+    of another size: changed since), and return what was written."""
+    marked = SENTINEL.ljust(path.stat().st_size, b".")
+    path.write_bytes(marked)
+    return marked
+
+
 @pytest.fixture
 def photo_tree(tmp_path):
     return make_photo_tree(tmp_path / "in")
@@ -70,13 +78,12 @@ def test_cli_reduces_good_files_reports_bad_ones_and_resumes(photo_tree, tmp_pat
     assert all(rows[k]["k"] == 8 and rows[k]["psnr"] > 15 for k in GOOD)
     made = sorted(out.rglob("*.png"))
     assert len(made) == 4
-    for path in made:                      # the content shows whether a rerun rewrote it
-        path.write_bytes(SENTINEL)
+    marks = {path: _left_alone_mark(path) for path in made}  # whether a rerun rewrote it
 
     again = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--jobs", "2")
     assert again.exit_code == 1
     assert "4 skipped, 3 failed" in again.stdout
-    assert all(p.read_bytes() == SENTINEL for p in made)
+    assert all(p.read_bytes() == marks[p] for p in made)
 
     forced = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--force", "-q")
     assert forced.exit_code == 1
@@ -390,10 +397,83 @@ def test_cli_shared_palette_with_translucent_colours_maps_animations_too(tmp_pat
     out = tmp_path / "out"
     result = _cli(src, "-o", out, "-k", "4", "--shared-palette", "-q")
     assert result.exit_code == 0, result.output
-    assert "quantize: warning: in/clip.gif: the palette mapped onto has" in \
-        result.stderr.replace(str(tmp_path) + "/", "")
+    assert "quantize: warning: in/clip.gif: --shared-palette file='out/shared-palette.json' " \
+        "has 3 translucent entries" in result.stderr.replace(str(tmp_path) + "/", "")
     with Image.open(out / "clip.gif") as im:
         assert im.n_frames == 2
+
+
+def test_cli_shared_palette_reused_too_full_for_a_new_transparent_image_names_its_file(
+        tmp_path, rng):
+    # A palette of 256 colours fitted on opaque images leaves no entry for transparent
+    # pixels; an image with some, added for a rerun, failed with "palette_in holds 256
+    # colours": an option the user never gave. The file that holds them is named now.
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(src / "a.png")
+    out = tmp_path / "out"
+    assert _cli(src, "-o", out, "-k", "256", "--shared-palette", "-q").exit_code == 0
+    holey = rng.integers(0, 256, (24, 24, 4), dtype=np.uint8)
+    holey[..., 3] = 255
+    holey[:3, :, 3] = 0
+    Image.fromarray(holey, "RGBA").save(src / "b.png")
+    result = _cli(src, "-o", out, "-k", "256", "--shared-palette", "-q")
+    assert result.exit_code == 1
+    assert result.stderr.replace(str(tmp_path) + "/", "") == (
+        "quantize: error: in/b.png: --shared-palette file='out/shared-palette.json' holds 256 "
+        "colours, more than a palette image holds: at most 255 colours (one entry is kept "
+        "for the transparent pixels)\n")
+    assert not (out / "b.png").exists()
+
+
+def _two_colours(path: Path, colour: tuple[int, int, int]) -> None:
+    pixels = np.zeros((4, 6, 3), np.uint8)
+    pixels[:, :3] = colour
+    Image.fromarray(pixels).save(path)
+
+
+def _two_images(src: Path) -> None:
+    src.mkdir()
+    _two_colours(src / "a.png", (200, 30, 30))
+    _two_colours(src / "b.png", (30, 160, 40))
+
+
+def test_cli_rerun_with_force_without_shared_palette_removes_the_unused_palette(tmp_path):
+    # The palette of a --shared-palette run was left in OUT_DIR after a --force run
+    # without the option redid every file: it described no output.
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    assert _cli(src, "-o", out, "-k", "2", "--shared-palette", "-q").exit_code == 0
+    assert (out / "shared-palette.json").is_file()
+    result = _cli(src, "-o", out, "-k", "2", "--force", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert f"removed {out}/shared-palette.json, the palette of an earlier --shared-palette " \
+        "run, which no output is mapped onto\n" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a.png", "b.png"]
+    assert "shared-palette.json" not in batch.read_manifest(out)
+    again = _cli(src, "-o", out, "-k", "2", "-j", "1")  # nothing more to say
+    assert again.exit_code == 0 and "removed" not in again.stdout
+
+
+def test_cli_unused_palette_is_kept_while_an_output_is_mapped_onto_it_or_changed(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    assert _cli(src, "-o", out, "-k", "2", "--shared-palette", "-q").exit_code == 0
+    (src / "b.png").write_bytes(b"not an image")  # its redo fails: its output is kept
+    failed = _cli(src, "-o", out, "-k", "2", "--force", "-q")
+    assert failed.exit_code == 1
+    assert (out / "shared-palette.json").is_file() and (out / "b.png").is_file()
+    _two_colours(src / "b.png", (30, 160, 40))
+    with open(out / "shared-palette.json", "a") as f:  # edited by hand since
+        f.write("\n")
+    result = _cli(src, "-o", out, "-k", "2", "--force", "-q")
+    assert result.exit_code == 0
+    assert result.stderr.replace(str(tmp_path) + "/", "") == (
+        "quantize: warning: out/shared-palette.json: the palette of an earlier "
+        "--shared-palette run, which no output is mapped onto, is left in place: it changed "
+        "since that run wrote it\n")
+    assert (out / "shared-palette.json").is_file()
 
 
 def test_cli_shared_palette_names_no_palette_in_when_an_animation_loses_its_alpha(tmp_path):
@@ -415,7 +495,8 @@ def test_cli_shared_palette_names_no_palette_in_when_an_animation_loses_its_alph
     assert result.exit_code == 0, result.output
     assert result.stderr.replace(str(tmp_path) + "/", "") == (
         "quantize: warning: in/clip.png: 50% of the pixels are translucent; an animation "
-        "mapped onto a given palette keeps only binary transparency, so they are written "
+        "mapped onto --shared-palette file='out/shared-palette.json' keeps only binary "
+        "transparency, so they are written "
         "transparent (alpha below 128) or opaque, and the metrics count only the opaque "
         "pixels\n")
 
@@ -466,7 +547,7 @@ def test_cli_animations_keep_their_format_as_reduce_writes_them(tmp_path):
     (src / "clip.webp").write_bytes((src / "clip.webp").read_bytes() + b"\0")
     redone = _cli(src, "-o", out, "-k", "4", "-j", "1")
     assert f"ok      {src / 'clip.webp'} -> {out / 'clip.webp'}" in redone.stdout
-    assert "1 ok (1 redone: input changed), 5 skipped" in redone.stdout
+    assert "1 ok (1 redone: input or output changed), 5 skipped" in redone.stdout
 
 
 def test_cli_palette_per_frame_writes_animations_as_reduce_does(tmp_path):
@@ -1674,6 +1755,32 @@ def test_terminal_progress_bar_says_the_folders_it_could_not_list(monkeypatch):
                             bar), bar
 
 
+def test_terminal_progress_bar_counts_a_settled_file_once_when_reported_anew(monkeypatch):
+    # A file settled when planned (skipped) whose earlier output under another name the run
+    # then removed, or left in place, is reported as a new result with that in its record:
+    # the bar counted it again, and showed 3/2 for a plan of two files.
+    from dataclasses import replace
+
+    from quantize.cli.batch import _progress
+
+    skipped = batch.FileResult(Path("in/x.gif"), Path("out/x.png"), "skipped", "output exists",
+                               {"k": 4})
+    said = replace(skipped, record={"k": 4, batch.NOT_REMOVED: {"out/x.gif": "it changed"}})
+    done = batch.FileResult(Path("in/y.png"), Path("out/y.png"), "ok", "", {"k": 4})
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(),
+                           [batch.FileJob(done.input, done.output)], [skipped])
+    summary = batch.BatchSummary(total=plan.n_files)
+
+    def settle():
+        with _progress(plan, summary, show="lines") as show:
+            for result in (said, done):
+                summary.add(result)
+                show(result)
+
+    bar = [line for line in _on_terminal(monkeypatch, settle) if "━" in line][-1]
+    assert re.fullmatch(r"reduce ━+ 2/2 0 failed \d:\d\d:\d\d ETA \S+ *", bar), bar
+
+
 def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
@@ -1806,7 +1913,8 @@ def test_cli_an_input_changed_since_its_output_is_redone_and_said_so(photo_tree,
     assert lines[0].startswith(f"[1/1] ok      {photo_tree}/chelsea.png -> {out}/chelsea.png"
                                "  k=1 psnr=lossless")
     assert lines[0].endswith("  (redone: the input changed since its output was made)")
-    assert lines[-1].startswith("1/1 files: 1 ok (1 redone: input changed), 0 skipped, "
+    assert lines[-1].startswith("1/1 files: 1 ok (1 redone: input or output changed), "
+                                "0 skipped, "
                                 "0 failed in ")
     assert load_image(out / "chelsea.png").shape == (20, 30)
     data = json.loads(report.read_text())
@@ -1814,7 +1922,7 @@ def test_cli_an_input_changed_since_its_output_is_redone_and_said_so(photo_tree,
     [row] = data["files"]
     assert (row["status"], row["reason"]) == ("ok", batch.INPUT_CHANGED)
     text = html_lib.unescape(page.read_text())
-    assert "1 ok (1 redone: input changed)" in text
+    assert "1 ok (1 redone: input or output changed)" in text
     assert f'<div class="status">{batch.INPUT_CHANGED}</div>' in text
 
     again = _cli(*args)                     # recorded anew: skipped from now on
@@ -1871,7 +1979,7 @@ def test_cli_on_dask_redoes_a_changed_input(photo_tree, tmp_path, dask_scheduler
     _edit(photo_tree / "chelsea.png")
     result = _cli(*args)
     assert result.exit_code == 0, result.output
-    assert "1 ok (1 redone: input changed), 0 skipped" in result.stdout
+    assert "1 ok (1 redone: input or output changed), 0 skipped" in result.stdout
     assert load_image(out / "chelsea.png").shape == (20, 30)
     assert "1/1 files: 0 ok, 1 skipped" in _cli(*args).stdout
 
@@ -2040,14 +2148,14 @@ def test_a_forced_run_stopped_by_ctrl_c_is_finished_by_the_same_command(tmp_path
         "for -k/--colors=3; a run with --force and these options stopped before it redid "
         "them: add --force to finish it (the outputs it made are not redone), or choose "
         "another -o folder\n")
-    (out / "a.png").write_bytes(SENTINEL)  # the content shows whether a rerun rewrote it
+    mark = _left_alone_mark(out / "a.png")  # the content shows whether a rerun rewrote it
     finished = _cli(*args, "--report", tmp_path / "r.json")
     assert finished.exit_code == 0, finished.output
     rows = [(Path(r["input"]).name, r["status"], r["reason"], r["k"])
             for r in json.loads((tmp_path / "r.json").read_text())["files"]]
     assert rows == [("a.png", "skipped", "output exists, made by the stopped run with --force "
                      "that this run finishes", 3), ("b.png", "ok", "", 3), ("c.png", "ok", "", 3)]
-    assert (out / "a.png").read_bytes() == SENTINEL
+    assert (out / "a.png").read_bytes() == mark
     assert [len(_palette(out / n)) for n in ("b.png", "c.png")] == [9, 9]
     again = _cli(*args, "-q")  # finished: --force redoes every file again
     assert again.exit_code == 0, again.output
@@ -2936,3 +3044,56 @@ def test_cli_an_output_folder_that_cannot_be_written_is_said_after_the_progress_
     assert "0/1" in result.stderr  # the bar
     assert result.stderr.splitlines()[-1] == (
         f"quantize: error: {out}: output folder is not writable; no file was processed")
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_cli_rerun_redoes_a_file_whose_output_was_emptied_or_edited(tmp_path, shared):
+    # A rerun skipped a file whose output had been emptied (or edited) since, and its report
+    # row showed the metrics of the output as it was made, as if it still were.
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    options = ("-k", "2", "-j", "1", *(("--shared-palette",) if shared else ()))
+    assert _cli(src, "-o", out, *options, "-q").exit_code == 0
+    made = {name: (out / name).read_bytes() for name in ("a.png", "b.png")}
+    (out / "a.png").write_bytes(b"")
+    with open(out / "b.png", "ab") as f:
+        f.write(b"edited")
+    result = _cli(src, "-o", out, *options, "--report", tmp_path / "r.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # (no "input has changed" about the shared palette)
+    lines = result.stdout.replace(str(tmp_path) + "/", "").splitlines()
+    for i, name in enumerate("ab", start=1):
+        assert lines[-4 + i].startswith(f"[{i}/2] ok      in/{name}.png -> out/{name}.png  k=2 ")
+        assert lines[-4 + i].endswith("  (redone: its output changed since it was made (not "
+                                      "the size recorded))")
+    assert lines[-1].startswith("2/2 files: 2 ok (2 redone: input or output changed), 0 skipped")
+    assert {name: (out / name).read_bytes() for name in made} == made  # made again
+    rows = list(csv.DictReader((tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [(r["status"], r["bytes_out"]) for r in rows] == [
+        ("ok", str((out / n).stat().st_size)) for n in ("a.png", "b.png")]
+    again = _cli(src, "-o", out, *options)  # as made now: skipped
+    assert "0 ok, 2 skipped" in again.stdout
+
+
+def test_cli_failed_file_names_no_output_in_the_reports(tmp_path, rng):
+    # A failed file's row named the output it would have had, which does not exist.
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    (src / "c.png").write_bytes(b"not an image")  # failed when planned
+    holey = np.zeros((4, 6, 4), np.uint8)  # fails in its job: 256 colours leave no room
+    holey[..., 0], holey[:2, :, 3] = 9, 255
+    Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(src / "n.png")
+    assert _cli(src, "-o", out, "-k", "256", "--shared-palette", "-q").exit_code == 1
+    Image.fromarray(holey, "RGBA").save(src / "d.png")
+    result = _cli(src, "-o", out, "-k", "256", "--shared-palette", "--json",
+                  "--report", tmp_path / "r.csv")
+    assert result.exit_code == 1
+    rows = {Path(r["input"]).name: (r["output"], r["status"]) for r in csv.DictReader(
+        (tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines())}
+    assert rows == {"a.png": (str(out / "a.png"), "skipped"),
+                    "b.png": (str(out / "b.png"), "skipped"), "c.png": ("", "failed"),
+                    "d.png": ("", "failed"), "n.png": (str(out / "n.png"), "skipped")}
+    lines = {Path(o["input"]).name: o["output"] for o in map(json.loads,
+                                                              result.stdout.splitlines())}
+    assert (lines["c.png"], lines["d.png"]) == ("", "")
+    assert not (out / "c.png").exists() and not (out / "d.png").exists()

@@ -74,8 +74,8 @@ _SOURCES = {
                  "read_manifest"),
     "modes": ("reduce_mode", "segment_mode"),
     "plan": (
-        "FINISHED", "INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
-        "image_extensions", "plan_batch", "would_be_found"),
+        "FINISHED", "INPUT_CHANGED", "OUTPUT_CHANGED", "BatchPlan", "FileJob", "JobMode",
+        "find_images", "image_extensions", "plan_batch", "would_be_found"),
     "report": (
         "REPORT_COLUMNS", "SEGMENT_REPORT_COLUMNS", "check_report_clear_of_outputs",
         "check_report_folder",
@@ -90,7 +90,7 @@ _SOURCES = {
     "run": ("NOT_DONE", "NotRecordedError", "kept_by_batch", "remove_unclaimed", "run_batch"),
     "shared": (
         "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",
-        "shared_palette"),
+        "remove_unused_palette", "shared_palette"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 

@@ -63,11 +63,14 @@ from .results import (
     stale_kept,
 )
 
-__all__ = ["FINISHED", "INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
-           "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
+__all__ = ["FINISHED", "INPUT_CHANGED", "OUTPUT_CHANGED", "BatchPlan", "FileJob", "JobMode",
+           "find_images", "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
 
 #: Why a file whose output exists is redone: its input changed since (see FileJob.redo).
 INPUT_CHANGED = "redone: the input changed since its output was made"
+#: Why a file whose output exists is redone: the output is not the size its job wrote
+#: (emptied, cut short or edited since), so the metrics on record describe another file.
+OUTPUT_CHANGED = "redone: its output changed since it was made (not the size recorded)"
 #: Why a run with force skips a file: the stopped run with force it finishes made its output.
 FINISHED = "output exists, made by the stopped run with force=True that this run finishes"
 
@@ -186,7 +189,8 @@ class JobMode:
 class FileJob:
     """One file to process: ``func(input, output, **options)``.
 
-    ``redo`` says why an existing output is made again (:data:`INPUT_CHANGED`);
+    ``redo`` says why an existing output is made again (:data:`INPUT_CHANGED`,
+    :data:`OUTPUT_CHANGED`);
     "" for an output that does not exist, or with ``force``.
     """
 
@@ -663,6 +667,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                     settled.append(kept)
                     continue
                 redo = INPUT_CHANGED
+            elif entry is not None and _output_changed(mode, out, entry):
+                redo = OUTPUT_CHANGED  # emptied or edited since: its record no longer holds
             elif entry is None or not input_changed(entry.input, path):
                 settled.append(_skipped(path, out, entry, finishing=force))
                 if entry is not None and (stamp := restamp(entry.input, path)) is not None:
@@ -672,7 +678,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                         dst, path):  # made from this input: it replaces them
                     replaces[out] = tuple(older)
                 continue
-            redo = INPUT_CHANGED
+            else:
+                redo = INPUT_CHANGED
         elif (larger := _still_larger(here, path, checked, settings,
                                       older[0][0] if older else None)) is not None:
             settled.append(larger)
@@ -714,6 +721,19 @@ def _output_there(mode: JobMode, output: Path, entry: Entry | None = None) -> bo
         return all(os.path.isfile(output / name) for name in entry.record["outputs"])
     return mode.done_path(output).exists() or any(
         os.path.lexists(p) for p in mode.written_files(output))
+
+
+def _output_changed(mode: JobMode, output: Path, entry: Entry) -> bool:
+    """Whether the file output ``output`` is not the size its job wrote (``bytes_out`` of
+    ``entry``'s record): emptied, cut short or edited since. A folder output, or one
+    recorded without its size, is taken as made."""
+    size = entry.record.get("bytes_out")
+    if mode.makes_folder or not isinstance(size, int):
+        return False
+    try:
+        return os.stat(output).st_size != size
+    except OSError:
+        return True
 
 
 def _disowned(mode: JobMode, output: Path) -> bool:

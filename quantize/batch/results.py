@@ -161,7 +161,8 @@ class FileResult:
     symbolic link to a folder that was not followed, or a result larger than
     its input with ``skip_if_larger``, ``exit_code`` then ``TOO_LARGE``; ``output`` is then the
     stale output kept from before, if any, and the record has :data:`STALE`) or "failed", with a
-    one-line ``reason`` (without the input's path); an "ok" file has one only
+    one-line ``reason`` (without the input's path; ``output`` then the output left in place,
+    if any: an earlier run's, stale, or None); an "ok" file has one only
     when it was redone (:attr:`FileResult.redone`), the reason saying why. ``record`` holds
     the per-file function's metrics (k, psnr, delta_e, seconds, bytes_in, bytes_out, ...).
     ``exit_code`` is the code a failure maps to (:class:`~quantize.errors.ExitCode`;

@@ -197,7 +197,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
         for output in plan.disowned:
             remove_mark(plan.mode.done_path(output))
     settled = [_left_out(plan, _replace_earlier(plan, result) if result.status == "skipped"
-                         else result) for result in plan.settled]
+                         else _none_there(result)) for result in plan.settled]
     # A folder output is made by its job, which removes it on failure; the
     # folders that hold outputs are made here, and removed again if left empty. The
     # settled files are reported once they are made: a run that cannot make them
@@ -455,6 +455,15 @@ def _left_out(plan: BatchPlan, result: FileResult) -> FileResult:
     why = plan.left_out.get(result.input)
     return result if why is None else dataclasses.replace(
         result, record={**result.record, LEFT_OUT: why})
+
+
+def _none_there(result: FileResult) -> FileResult:
+    """``result``, of a file settled when planned, without its output when it failed and
+    nothing is there (its report row then names no file that does not exist); the plan
+    keeps it, for the steps before the jobs to look at what a killed run left there."""
+    if result.status != "failed" or result.output is None or os.path.lexists(result.output):
+        return result
+    return dataclasses.replace(result, output=None)
 
 
 def _replace_earlier(plan: BatchPlan, result: FileResult) -> FileResult:
@@ -765,9 +774,10 @@ def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> Fi
 def _failed_kept(plan: BatchPlan, job: FileJob, result: FileResult) -> FileResult:
     """A job that failed: ``result``, with the output an earlier run made of its file (under
     this name, or under another its output would have replaced), which is left in place,
-    said to be stale (:func:`~quantize.batch.results.stale_kept`)."""
+    said to be stale (:func:`~quantize.batch.results.stale_kept`); else without an output,
+    as none is there for its report row to name."""
     kept = plan.kept_output(job.output)
-    return result if kept is None else stale_kept(result, kept)
+    return dataclasses.replace(result, output=None) if kept is None else stale_kept(result, kept)
 
 
 def worker_path(value: Any) -> Any:

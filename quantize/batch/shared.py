@@ -9,7 +9,10 @@ it. A rerun reuses the saved palette, so resumed files match the others.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import check_int
-from ..errors import ImageReadError, OutputExistsError, QuantizeError, warn_caller
+from ..errors import (
+    ImageReadError,
+    OutputError,
+    OutputExistsError,
+    QuantizeError,
+    warn_caller,
+)
 from ..io import folder_made
 from .calls import Call, Outcome
 from .executor_dask import check_scheduler_address
@@ -27,7 +36,7 @@ from .manifest import (
     record_forced_run,
     record_output,
 )
-from .plan import BatchPlan
+from .plan import INPUT_CHANGED, BatchPlan
 from .run import (
     check_shared_storage,
     check_writable_output,
@@ -38,7 +47,7 @@ from .run import (
 )
 
 __all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",
-           "shared_palette"]
+           "remove_unused_palette", "shared_palette"]
 
 #: File in the output folder holding the palette of a ``--shared-palette`` run.
 SHARED_PALETTE_NAME = "shared-palette.json"
@@ -93,7 +102,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     Returns
     -------
     SharedPalette
-        With a plan whose jobs map onto the palette instead of fitting their own.
+        With a plan whose jobs map onto the palette instead of fitting their own: each is
+        given its file (``palette_in=path``), which its messages then name.
 
     Raises
     ------
@@ -138,7 +148,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         _check_saved_settings(plan, path)
         colors = read_palette(path)
         _warn_changed_inputs(plan)
-        return SharedPalette(colors, path, 0, _onto(plan, colors))
+        return SharedPalette(colors, path, 0, _onto(plan, path))
     if not plan.jobs:
         return SharedPalette(np.zeros((0, 3), np.uint8), path, 0, plan)
     if not plan.force:
@@ -149,11 +159,12 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     palette = fit_shared_palette(colors, counts, plan.options, transparent=transparent)
     with folder_made(plan.output_dir):  # not left behind, empty, when the write fails
         write_palette(path, palette)
-    record_output(plan.output_dir, path, plan.settings,
-                  {"k": len(palette), "files": len(samples)}, run=plan.run)
+    record_output(plan.output_dir, path, plan.settings,  # its size: removed only as written
+                  {"k": len(palette), "files": len(samples), "bytes_out": path.stat().st_size},
+                  run=plan.run)
     if plan.run is not None:  # a rerun with force that finds it unfinished keeps the palette
         record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
-    mapped = dataclasses.replace(_onto(plan, palette), left_out=left_out)
+    mapped = dataclasses.replace(_onto(plan, path), left_out=left_out)
     return SharedPalette(palette, path, len(samples), mapped, left_out)
 
 
@@ -177,7 +188,7 @@ def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
 
 def _warn_changed_inputs(plan: BatchPlan) -> None:
     """Say that the saved palette was fitted on the earlier contents of the inputs redone."""
-    changed = sum(1 for job in plan.jobs if job.redo)
+    changed = sum(1 for job in plan.jobs if job.redo == INPUT_CHANGED)
     if changed:
         what = "1 input has" if changed == 1 else f"{changed} inputs have"
         warn_caller(f"{what} changed since {SHARED_PALETTE_NAME} was fitted; redone onto it "
@@ -200,10 +211,13 @@ def _check_none_mapped(plan: BatchPlan, path: Path) -> None:
                                 path=plan.output_dir)
 
 
-def _onto(plan: BatchPlan, palette: np.ndarray) -> BatchPlan:
+def _onto(plan: BatchPlan, path: Path) -> BatchPlan:
+    """``plan`` with every job mapping onto the saved palette ``path``: read from the file,
+    so that a job's error or warning about the palette names the file, not ``palette_in``,
+    a parameter its user never gave."""
     from ..reduce.shared import options_with_palette
 
-    return plan.with_options(options_with_palette(plan.options, palette))
+    return plan.with_options(options_with_palette(plan.options, path))
 
 
 def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
@@ -254,6 +268,48 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
                              f"{_none_sampled(inputs, failed)}", path=plan.input_dir)
     left_out = {inputs[i]: why for i, why in sorted(failed.items())}
     return got, any(s[2] for s in samples if s is not None), left_out
+
+
+def remove_unused_palette(output_dir: str | os.PathLike[str]) -> tuple[Path, str | None] | None:
+    """Remove the shared palette an earlier run saved in ``output_dir`` once no output there
+    is mapped onto it: a run with ``force`` and no shared palette has redone every file
+    (:func:`~quantize.batch.run_batch` first), and the palette describes none of them.
+
+    Only the file as that run wrote it is removed (the size it recorded, for a palette
+    recorded with one), and the manifest records the removal. A palette some recorded
+    output is still mapped onto (a file whose redo failed keeps its earlier output), or of
+    no record, is left alone.
+
+    Returns
+    -------
+    tuple or None
+        None when there is no such palette, or outputs are still mapped onto it; else the
+        palette's path and None when it was removed, or why it was left in place.
+    """
+    from .manifest import load_manifest, record_removed
+
+    folder = Path(output_dir)
+    path = folder / SHARED_PALETTE_NAME
+    try:
+        finished = load_manifest(folder).finished()
+    except OSError:  # the run said so, if it could not read it
+        return None
+    key = manifest_key(folder, path)
+    if key not in finished or not os.path.lexists(path) or any(
+            entry.settings.get("shared_palette") for other, entry in finished.items()
+            if other != key):
+        return None
+    size = finished[key].record.get("bytes_out")
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or (isinstance(size, int) and st.st_size != size):
+            return path, "it changed since that run wrote it"
+        path.unlink()
+    except OSError as exc:
+        return path, f"cannot remove it ({exc.strerror or exc})"
+    with contextlib.suppress(OutputError):  # a full disk: the next run finds it gone
+        record_removed(folder, path)
+    return path, None
 
 
 class WorkerFailedError(QuantizeError):

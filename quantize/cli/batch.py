@@ -236,14 +236,17 @@ def batch(
     Finished files are skipped, so rerunning after an interruption completes the
     batch; a file changed since its output was made (size, time and content) is
     redone, and said so (if the redo fails, the earlier output is left in place and
-    said to be stale). Outputs made with other options are refused unless
+    said to be stale), as is a file whose output is no longer the size its run
+    wrote (emptied, cut short or edited since). Outputs made with other options are refused unless
     --force (which redoes every file) is given. An output an earlier run made of
     a file under another name (an animation that became a still: x.gif, now
     x.png) is removed once the new one is there, and said so; an output whose
     file is no input of this run (deleted, renamed, or not selected) is left in
     place, in no report: a warning line names it the first time a run finds it
     so (not again at later runs), and the summary line counts such outputs;
-    --remove-orphans removes them.
+    --remove-orphans removes them. The palette a --shared-palette run saved is
+    removed, and said so, by a run without the option once no output is mapped
+    onto it (--force redid them all).
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
     otherwise one line per file on stdout (so `> log` gets a line per file, a
@@ -327,6 +330,8 @@ def batch(
             fail_interrupted("interrupted before any file was processed")
         results, summary, stopped = _run(plan, jobs, scheduler, show)
         not_reached = _not_reached(plan, results)
+        if mode == "reduce" and not shared_palette:
+            _remove_unused_palette(output_dir, show)
         if show == "json":  # one object for every file, as the reports have one row each
             _json_unsettled(results, not_reached, stopped)
         note_idle_options([r.record for r in results if r.status == "ok"],
@@ -488,32 +493,38 @@ def _report_folder(path: Path) -> Iterator[Path]:
         yield target
 
 
-def _flags(message: str) -> str:
+def _flags(message: str, shared: bool = False) -> str:
     """A file's ``message`` with the parameters named as the command's flags
     (:func:`as_flags`), but for ``output``, which names that file's output: in batch,
-    ``-o`` is the output folder.
+    ``-o`` is the output folder; and, in a ``shared`` palette's run, for ``palette_in``,
+    which names the palette file the batch wrote (no --palette-in was given).
 
     >>> _flags("output='out/a.gif': GIF holds at most 65535 pixels a side; n_colors=3")
     "output='out/a.gif': GIF holds at most 65535 pixels a side; -k/--colors=3"
+    >>> _flags("palette_in='out/shared-palette.json' holds 256 colours", shared=True)
+    "--shared-palette file='out/shared-palette.json' holds 256 colours"
     """
-    return as_flags(message, {"output": "output"})
+    shared_names = {"palette_in": "--shared-palette file"} if shared else {}
+    return as_flags(message, {"output": "output", **shared_names})
 
 
-def _in_flags(result: "lib.FileResult") -> "lib.FileResult":
+def _in_flags(result: "lib.FileResult", shared: bool = False) -> "lib.FileResult":
     """``result`` with its reason and warnings naming the command's flags (:func:`as_flags`):
     the terminal lines, the --report rows and the --html page show it so. ``result``
-    itself when they already do."""
+    itself when they already do. ``shared``: of a run with --shared-palette
+    (:func:`_flags`)."""
     from dataclasses import replace
 
     from ..batch import LEFT_OUT, NOT_REMOVED
 
     said = result.record.get("warnings")
-    worded = [_flags(str(w)) for w in said] if isinstance(said, (list, tuple)) else None
+    worded = [_flags(str(w), shared) for w in said] if isinstance(said, (list, tuple)) else None
     kept = result.record.get(NOT_REMOVED)  # each earlier output left in place, with why
-    whys = {k: _flags(str(why)) for k, why in kept.items()} if isinstance(kept, dict) else None
+    whys = ({k: _flags(str(why), shared) for k, why in kept.items()} if isinstance(kept, dict)
+            else None)
     out = result.record.get(LEFT_OUT)  # why it was left out of the shared palette's fit
-    out_why = _flags(out) if isinstance(out, str) else None
-    reason = _flags(result.reason)
+    out_why = _flags(out, shared) if isinstance(out, str) else None
+    reason = _flags(result.reason, shared)
     if reason == result.reason and (worded is None or worded == list(said)) and \
             (whys is None or whys == kept) and out_why == out:
         return result
@@ -654,6 +665,26 @@ def _remove_orphans(plan: "lib.BatchPlan", show: str) -> "lib.BatchPlan":
         warn(old, f"{_UNCLAIMED[old in left]}, is left in place: {why}")
     return replace(plan, unclaimed=list(kept), newly_unclaimed=[],
                    unfinished=[old for old in plan.unfinished if old in kept])
+
+
+def _remove_unused_palette(output_dir: Path, show: str) -> None:
+    """Remove the palette an earlier --shared-palette run saved in ``output_dir`` once no
+    output is mapped onto it any more (:func:`~quantize.batch.remove_unused_palette`): a
+    line saying so (not with -q), or a warning when it is left in place, with why."""
+    from .. import batch as lib
+
+    found = lib.remove_unused_palette(output_dir)
+    if found is None:
+        return
+    path, why = found
+    if why is not None:
+        warn(path, f"{_UNUSED_PALETTE}, is left in place: {why}")
+    elif show != "quiet":
+        say(printable_line(f"removed {path}, {_UNUSED_PALETTE}"), err=show == "json")
+
+
+#: Why the palette of an earlier --shared-palette run is removed (or would be).
+_UNUSED_PALETTE = "the palette of an earlier --shared-palette run, which no output is mapped onto"
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
@@ -933,10 +964,11 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
     start = time.perf_counter()
     # Worded once, as the flags: the lines, the reports and the page all show these. The
     # settled files are worded first, so the progress display knows them as the plan's own.
-    plan = replace(plan, settled=[_in_flags(r) for r in plan.settled])
+    shared = bool(plan.settings.get("shared_palette"))
+    plan = replace(plan, settled=[_in_flags(r, shared) for r in plan.settled])
     with _progress(plan, summary, show) as shown:
         def on_result(result: "lib.FileResult") -> None:
-            result = _in_flags(result)
+            result = _in_flags(result, shared)
             summary.add(result)
             results.append(result)
             shown(result)
@@ -949,7 +981,7 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
                                   on_interrupt=finishing_note)
                 except lib.SchedulerLostError as exc:
                     stopped = exc
-                    for result in map(_in_flags, exc.not_done):
+                    for result in (_in_flags(r, shared) for r in exc.not_done):
                         summary.add(result)
                         results.append(result)
                 except OutputError as exc:
@@ -1011,7 +1043,9 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     # Files settled while planning start the bar, so the ETA reflects real jobs only; the
     # sub-folders not searched or not listed are no files, and the bar counts none of them,
     # but says in red beside the failures those not listed, as they fail the batch.
-    planned = {id(result) for result in plan.settled}
+    # Known by input, not as objects: the run reports a settled file anew when it adds
+    # to its record (an earlier output under another name removed, or left in place).
+    planned = {result.input for result in plan.settled}
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(plan.mode.name, total=plan.n_files,
                             completed=plan.n_files - len(plan.jobs), failed=0, not_listed="")
@@ -1042,7 +1076,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
                                   markup=True, highlight=False, soft_wrap=True)
             warned(after)
             folders = summary.folders_failed
-            bar.update(task, advance=0 if id(result) in planned else 1, failed=summary.failed,
+            bar.update(task, advance=0 if result.input in planned else 1, failed=summary.failed,
                        not_listed=f"; {folders} folder{'s' if folders > 1 else ''} not listed"
                        if folders else "")
 
@@ -1113,7 +1147,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     left unfinished by a stopped run, the others of files not among the inputs."""
     from .. import batch as lib
 
-    redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
+    redone = (f" ({summary.redone} redone: input or output changed)" if summary.redone
+              else "")
     stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
     larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
     # A rate only where files were made: a rerun that skips every file made none.

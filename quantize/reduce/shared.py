@@ -275,8 +275,10 @@ def _visible_colors(colors: Any, counts: Any) -> int:
     return cols.shape[0] if cols.shape[1] == 3 else int(np.count_nonzero(cols[:, 3]))
 
 
-def options_with_palette(options: Mapping[str, Any], palette: np.ndarray) -> dict[str, Any]:
-    """A file job's options changed to map onto ``palette`` instead of fitting one.
+def options_with_palette(options: Mapping[str, Any],
+                         palette: np.ndarray | str | os.PathLike[str]) -> dict[str, Any]:
+    """A file job's options changed to map onto ``palette`` (colours, or the file that
+    holds them, by which the job's messages then name it) instead of fitting one.
 
     >>> options_with_palette({"n_colors": 8, "dither": 1.0}, np.zeros((2, 3), np.uint8))
     {'dither': 1.0, 'palette_in': array([[0, 0, 0],

@@ -611,7 +611,8 @@ _SUMMARY_SEPARATOR = "\N{NO-BREAK SPACE}· "
 
 def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary) -> str:
     redone = sum(1 for r in rows if r.get("status") == "ok" and r.get("reason"))
-    ok = f"{summary.ok} ok" + (f" ({redone} redone: input changed)" if redone else "")
+    ok = f"{summary.ok} ok" + (f" ({redone} redone: input or output changed)" if redone
+                               else "")
     # skipped as larger than the input (batch's LARGER record key), some keeping a stale
     # output (STALE), as the terminal's summary line counts them
     larger = [r for r in rows if r.get("status") == "skipped" and r.get("larger_than_input")]
