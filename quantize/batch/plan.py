@@ -63,14 +63,17 @@ from .results import (
     stale_kept,
 )
 
-__all__ = ["FINISHED", "INPUT_CHANGED", "OUTPUT_CHANGED", "BatchPlan", "FileJob", "JobMode",
-           "find_images", "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
+__all__ = ["FINISHED", "INPUT_CHANGED", "OUTPUT_EDITED", "OUTPUT_EMPTIED", "BatchPlan",
+           "FileJob", "JobMode", "find_images", "image_extensions", "plan_batch", "sniff_image",
+           "would_be_found"]
 
 #: Why a file whose output exists is redone: its input changed since (see FileJob.redo).
 INPUT_CHANGED = "redone: the input changed since its output was made"
-#: Why a file whose output exists is redone: the output is not the size its job wrote
-#: (emptied, cut short or edited since), so the metrics on record describe another file.
-OUTPUT_CHANGED = "redone: its output changed since it was made (not the size recorded)"
+#: Why a file whose output exists is redone: the output was emptied since its job wrote it.
+#: (One changed otherwise, by an optimiser say, is kept: see :func:`_skipped`.)
+OUTPUT_EMPTIED = "redone: its output was emptied since it was made"
+#: How a skipped file's reason goes on when its output changed since it was made.
+OUTPUT_EDITED = "it changed since it was made"
 #: Why a run with force skips a file: the stopped run with force it finishes made its output.
 FINISHED = "output exists, made by the stopped run with force=True that this run finishes"
 
@@ -190,7 +193,7 @@ class FileJob:
     """One file to process: ``func(input, output, **options)``.
 
     ``redo`` says why an existing output is made again (:data:`INPUT_CHANGED`,
-    :data:`OUTPUT_CHANGED`);
+    :data:`OUTPUT_EMPTIED`);
     "" for an output that does not exist, or with ``force``.
     """
 
@@ -667,10 +670,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                     settled.append(kept)
                     continue
                 redo = INPUT_CHANGED
-            elif entry is not None and _output_changed(mode, out, entry):
-                redo = OUTPUT_CHANGED  # emptied or edited since: its record no longer holds
+            elif entry is not None and _output_size(mode, out, entry) == 0:
+                redo = OUTPUT_EMPTIED  # emptied since: nothing there to keep
             elif entry is None or not input_changed(entry.input, path):
-                settled.append(_skipped(path, out, entry, finishing=force))
+                settled.append(_skipped(path, out, entry, finishing=force,
+                                        size=_output_size(mode, out, entry)))
                 if entry is not None and (stamp := restamp(entry.input, path)) is not None:
                     restamped.append((out, Entry(entry.settings, entry.record, stamp,
                                                  entry.source, run=entry.run)))
@@ -723,17 +727,19 @@ def _output_there(mode: JobMode, output: Path, entry: Entry | None = None) -> bo
         os.path.lexists(p) for p in mode.written_files(output))
 
 
-def _output_changed(mode: JobMode, output: Path, entry: Entry) -> bool:
-    """Whether the file output ``output`` is not the size its job wrote (``bytes_out`` of
-    ``entry``'s record): emptied, cut short or edited since. A folder output, or one
-    recorded without its size, is taken as made."""
-    size = entry.record.get("bytes_out")
+def _output_size(mode: JobMode, output: Path, entry: Entry | None) -> int | None:
+    """The size of the file output ``output`` when it is not the size its job wrote
+    (``bytes_out`` of ``entry``'s record): emptied (0), or changed since, by hand or by an
+    optimiser; None when it is as written, for a folder output, or one recorded without
+    its size."""
+    size = entry.record.get("bytes_out") if entry is not None else None
     if mode.makes_folder or not isinstance(size, int):
-        return False
+        return None
     try:
-        return os.stat(output).st_size != size
+        now = os.stat(output).st_size
     except OSError:
-        return True
+        return None
+    return None if now == size else now
 
 
 def _disowned(mode: JobMode, output: Path) -> bool:
@@ -937,14 +943,22 @@ def _link_to_nothing(path: Path) -> str | None:
     return None
 
 
-def _skipped(path: Path, out: Path, entry: Entry | None, finishing: bool = False) -> FileResult:
+def _skipped(path: Path, out: Path, entry: Entry | None, finishing: bool = False,
+             size: int | None = None) -> FileResult:
     """A finished file, with the record of the run that made its output when there is one;
-    ``finishing``: made by the stopped run with force that this one finishes."""
+    ``finishing``: made by the stopped run with force that this one finishes. ``size``: the
+    output's size when it changed since that run wrote it (:func:`_output_size`), which the
+    reason then says, as the record's figures describe the output as it was made. Such an
+    output is kept, not made again: an optimiser run over the outputs must not be undone."""
     if entry is None:
         return FileResult(path, out, "skipped", "output exists; no record of the run that "
                           "made it")
-    return FileResult(path, out, "skipped", FINISHED if finishing else "output exists",
-                      dict(entry.record))
+    reason = FINISHED if finishing else "output exists"
+    if size is not None:
+        made = entry.record["bytes_out"]
+        reason += (f"; {OUTPUT_EDITED} ({size:,} bytes, {made:,} as made), and its figures "
+                   "are those it was made with (force=True makes it again)")
+    return FileResult(path, out, "skipped", reason, dict(entry.record))
 
 
 def _held_by_other_mode(mode: JobMode, path: Path, out: Path, entry: Entry | None,

@@ -236,8 +236,9 @@ def batch(
     Finished files are skipped, so rerunning after an interruption completes the
     batch; a file changed since its output was made (size, time and content) is
     redone, and said so (if the redo fails, the earlier output is left in place and
-    said to be stale), as is a file whose output is no longer the size its run
-    wrote (emptied, cut short or edited since). Outputs made with other options are refused unless
+    said to be stale), as is a file whose output was emptied since. An output
+    changed otherwise since (by an optimiser, say) is kept, and the reports say
+    that its figures are those it was made with. Outputs made with other options are refused unless
     --force (which redoes every file) is given. An output an earlier run made of
     a file under another name (an animation that became a still: x.gif, now
     x.png) is removed once the new one is there, and said so; an output whose
@@ -1103,8 +1104,12 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
                        if key in result.record)
     # A failure's reason, as on its error line: stdout alone (> log) still tells why.
     target = {"ok": f" -> {result.output}", "failed": f": {result.reason}"}.get(result.status, "")
-    notes = "".join(f"  ({note})" for note in (result.reason if result.redone else "",
-                                                lib.removed_note(result.record)) if note)
+    # a skipped file's output changed since it was made: its figures are not of it now
+    edited = result.reason.partition("; ")[2] if result.status == "skipped" else ""
+    notes = "".join(f"  ({note})" for note in (
+        result.reason if result.redone else "",
+        edited if edited.startswith(lib.OUTPUT_EDITED) else "",
+        lib.removed_note(result.record)) if note)
     # a sub-folder not searched, or not listed, is no file: it takes no number among them
     counter = "folder" if lib.is_folder(result.record) else f"{summary.done}/{summary.total}"
     say(printable_line(f"[{counter}] {result.status:7} "
