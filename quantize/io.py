@@ -83,6 +83,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import struct
 import tempfile
 import threading
@@ -3039,7 +3040,8 @@ def _refuse_existing(targets: Sequence[Path]) -> None:
 
 
 def _temporary_beside(target: Path) -> Path:
-    """A new empty temporary file beside ``target``, with the usual mode of an output.
+    """A new empty temporary file beside ``target``, with the mode ``target`` is to have
+    (:func:`_output_mode`).
 
     Named ``.<target name>.<pid>-<8 random characters>.part`` (:func:`_part_prefix`):
     :func:`stale_parts` leaves it alone while this process runs.
@@ -3055,10 +3057,23 @@ def _temporary_beside(target: Path) -> Path:
         raise OutputError(f"cannot write in {folder} ({exc.strerror})", path=target) from None
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, _output_mode(target))  # mkstemp makes 0600
+    return tmp
+
+
+def _output_mode(target: Path) -> int:
+    """The permission bits of an output written to ``target``: those of the file it
+    replaces (a 0640 file overwritten stays 0640, as a file written in place would),
+    else those of a new file (0666 less the umask). Set-id and sticky bits are not kept."""
+    try:
+        st = os.stat(target)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode):
+        return stat.S_IMODE(st.st_mode) & 0o777
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual mode
-    return tmp
+    return 0o666 & ~umask
 
 
 def _raise_as_output_error(exc: BaseException, target: Path) -> None:

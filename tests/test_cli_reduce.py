@@ -840,6 +840,15 @@ def test_existing_output_needs_force(photo, tmp_path):
     assert run(photo, "-o", out, "--force").exit_code == 0
 
 
+def test_an_output_overwritten_with_force_keeps_its_permissions(photo, tmp_path):
+    out = tmp_path / "o.png"
+    out.write_bytes(b"old")
+    out.chmod(0o640)
+    assert run(photo, "-o", out, "-k", 4, "--force").exit_code == 0
+    assert Image.open(out).mode == "P"
+    assert out.stat().st_mode & 0o7777 == 0o640
+
+
 def test_an_existing_output_and_palette_out_are_both_named(photo, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert run(photo, "-o", "o.png", "-k", "2", "--palette-out", "p.gpl").exit_code == 0
