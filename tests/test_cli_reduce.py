@@ -2397,11 +2397,35 @@ def test_an_error_naming_a_folder_with_a_newline_keeps_the_whole_reason(tmp_path
     out = tmp_path / "no\ndir" / "x.png"
     for args in ([], ["--json"]):
         result = runner.invoke(app, ["reduce", str(photo), "-o", str(out), *args])
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         folder = str(tmp_path / "no\\ndir")
-        assert result.stderr == (f"quantize: error: {photo}: {folder}/x.png: output folder "
-                                 f"{folder} does not exist\n")
+        assert result.stderr == (f"quantize: error: -o/--output='{folder}/x.png': folder "
+                                 f"'{folder}' does not exist; expected a file name in an "
+                                 "existing folder\n")
         assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args, line", [
+    (["-o", "nodir/x.png"], "-o/--output='nodir/x.png': folder 'nodir' does not exist"),
+    (["-o", "nodir/sub/x.png"], "-o/--output='nodir/sub/x.png': folder 'nodir/sub' does not "
+                                "exist"),
+    (["-o", "o.png", "--palette-out", "nodir/p.gpl"],
+     "--palette-out='nodir/p.gpl': folder 'nodir' does not exist"),
+])
+def test_an_output_in_a_missing_folder_is_refused_before_any_work(tmp_path, photo,
+                                                                  monkeypatch, args, line):
+    """It was a failed file (exit 1) found by the job, while an output under a file
+    (-o notes.txt/x.png) was refused as bad usage (exit 2)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("quantize.reduce.file_job.load_image", _never_called)
+    result = run(photo, "-k", 4, *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"quantize: error: {line}; expected a file name in an existing folder\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
+def _never_called(*args, **kwargs):
+    raise AssertionError("the image was read")
 
 
 def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_path):
