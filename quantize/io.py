@@ -134,8 +134,9 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PagesLeftOutWarning",
            "PixelRangeWarning", "TransparencyChunkWarning", "TransparentColorWarning",
            "UnterminatedGifWarning", "as_rgba", "atomic_write", "check_frame_pixels",
-           "check_name_length", "check_output_folder", "check_output_folder_writable",
-           "check_output_path", "check_output_size", "check_png_chunks",
+           "check_input_path", "check_name_length", "check_output_folder",
+           "check_output_folder_writable", "check_output_path", "check_output_size",
+           "check_png_chunks",
            "check_png_frames", "drawn_alike_by_pillow", "first_page", "folded_name",
            "folder_made", "forget_default_image",
            "frame_rgba", "frames_canvas", "hidden_frames", "ignore_overlong_trns", "is_stream",
@@ -259,7 +260,7 @@ def load_image(path: str | os.PathLike[str], *,
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
     """
-    p = check_path(path, "path")
+    p = check_input_path(path, "path")
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     if shrink_to is not None:
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
@@ -960,7 +961,7 @@ def probe_image(path: str | os.PathLike[str], *,
         body is only found by decoding).
     """
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
-    p = check_path(path, "path")
+    p = check_input_path(path, "path")
     # With frames, an animation is measured whole even when one frame is over the
     # limit: the limit advised for one frame was then refused for them all.
     with _opened(p, None if frames else limit) as im:
@@ -999,6 +1000,37 @@ def is_stream(path: str | os.PathLike[str]) -> bool:
         return False
 
 
+def check_input_path(path: str | os.PathLike[str], name: str = "path") -> Path:
+    """``path``, a file to read, as a Path (:func:`~quantize._validation.check_path`),
+    refusing a file's name followed by a separator (``"photo.png/"``), which the system
+    refuses ("Not a directory") but a Path cuts to ``photo.png``, which was read. A
+    missing file, or a folder, passes, for the reader to name.
+
+    Raises
+    ------
+    ImageReadError
+        If ``path`` ends in a separator and names a file without it.
+    TypeError, ValueError
+        As :func:`~quantize._validation.check_path` (``name`` is the parameter).
+
+    >>> check_input_path("no/such/photo.png/").as_posix()
+    'no/such/photo.png'
+    """
+    p = check_path(path, name)
+    given = os.fspath(path)
+    if isinstance(given, str) and given.endswith(("/", os.sep)):
+        try:
+            os.stat(given)
+        except NotADirectoryError:
+            raise ImageReadError(
+                f"ends in {quoted(given[-1])}, which names a folder, but "
+                f"{quoted(given.rstrip('/' + os.sep))} is a file; expected an image file, "
+                f"named without the {quoted(given[-1])}", path=given) from None
+        except OSError:  # missing, say: named by the reader
+            pass
+    return p
+
+
 def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> Path:
     """Refuse a pipe or device (a FIFO, ``/dev/stdin``, ``<(cat a.png)``) as an input.
 
@@ -1009,11 +1041,12 @@ def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> P
     Raises
     ------
     ImageReadError
-        If ``path`` exists and is neither a regular file nor a folder.
+        If ``path`` exists and is neither a regular file nor a folder, or is a file's
+        name followed by a separator (:func:`check_input_path`).
     TypeError
         If ``path`` is not a path (``name`` is the parameter it was given as).
     """
-    p = check_path(path, name)
+    p = check_input_path(path, name)
     if is_stream(p):
         raise ImageReadError("is a pipe or device, not a regular file, and can be read "
                              "only once; save it to a file and pass that", path=p)

@@ -1996,6 +1996,20 @@ def test_save_pil_refuses_per_entry_alpha_in_a_gif_and_writes_nothing(tmp_path):
         assert back.info["transparency"] == bytes([255, 100])
 
 
+@pytest.mark.parametrize("read", ["load_image", "probe_image"])
+def test_a_file_name_followed_by_a_slash_is_not_read(tmp_path, read):
+    """load_image("a.png/") read a.png: a Path drops the '/', which the system refuses."""
+    import quantize.io
+
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(tmp_path / "a.png")
+    given = f"{tmp_path}/a.png/"
+    with pytest.raises(ImageReadError) as refused:
+        getattr(quantize.io, read)(given)
+    assert str(refused.value) == (f"{given}: ends in '/', which names a folder, but "
+                                  f"'{tmp_path}/a.png' is a file; expected an image file, "
+                                  "named without the '/'")
+
+
 def test_probe_reads_only_the_header(corpus):
     from quantize.io import probe_image
 

@@ -54,6 +54,22 @@ def png_chunk(path, name: bytes) -> bytes | None:
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("given", ["a.png/", "a.png//", "link/"])
+@pytest.mark.parametrize("output", [None, "out.png"])
+def test_a_file_name_followed_by_a_slash_is_refused_as_the_command_refuses_it(
+        tmp_path, monkeypatch, given, output):
+    """reduce_file("a.png/") read a.png (a Path drops the '/'), which the command refuses."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("a.png")
+    Path("link").symlink_to("a.png")
+    with pytest.raises(ImageReadError) as refused:
+        reduce_file(given, output, n_colors=2)
+    assert (refused.value.path, refused.value.reason) == (
+        given, f"ends in '/', which names a folder, but '{given.rstrip('/')}' is a file; "
+               "expected an image file, named without the '/'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "link"]
+
+
 def test_default_output_is_an_indexed_png_beside_the_input(photo):
     record = reduce_file(photo, n_colors=6, seed=0)
     out = photo.with_name("photo.k6.png")
