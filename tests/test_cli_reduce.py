@@ -1027,6 +1027,22 @@ def _palette_size(path) -> int:
         return len(im.getpalette()) // 3
 
 
+def test_a_huge_jobs_starts_at_most_four_workers_a_cpu(photos, monkeypatch):
+    """--jobs 100000 asked for a worker per file, however many files there were."""
+    from quantize.batch import executor_local
+
+    asked = []
+    monkeypatch.setattr(executor_local, "available_cpus", lambda: 1)
+    monkeypatch.setattr(executor_local, "run_local",
+                        lambda calls, settle, jobs, **kw: asked.append((len(calls), jobs)))
+    many = [photos[0]] + [photos[0].with_name(f"{i}.png") for i in range(5)]
+    for path in many[1:]:
+        path.write_bytes(photos[0].read_bytes())
+    assert run(*many, "-k", 4, "--jobs", 100_000, "-q").exit_code == 0
+    assert asked == [(6, 4)]
+    assert "at most 4 per CPU" in " ".join(run("--help").stdout.split())
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_many_files_are_named_after_their_inputs_with_one_line_each(photos, jobs):
     result = run(*photos, "-k", 8, "--jobs", jobs)

@@ -160,7 +160,8 @@ def reduce_command(
         "only).")] = "global",
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
-        "-j", "--jobs", metavar="N", help="Files processed at once (default: the CPUs).",
+        "-j", "--jobs", metavar="N",
+        help="Files processed at once (default: the CPUs; at most 4 per CPU).",
         show_default=False)] = None,
     skip_if_larger: Annotated[bool, typer.Option(
         "--skip-if-larger", help="Keep nothing when the result is larger than the input "
@@ -773,12 +774,9 @@ def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
 
 
 def _check_jobs(jobs: int | None, n_files: int) -> int:
-    from .._validation import check_int
-    from ..batch.executor_local import available_cpus
+    from ..batch.executor_local import worker_count
 
-    if jobs is not None:
-        check_int(jobs, "-j/--jobs", minimum=1)
-    return max(1, min(jobs or available_cpus(), n_files))
+    return worker_count(jobs, n_files, "-j/--jobs")
 
 
 # --------------------------------------------------------------------------
