@@ -283,6 +283,32 @@ def test_a_256_entry_palette_file_with_a_transparent_entry_fits_an_image_with_al
     assert png_chunk(out, b"tRNS").endswith(b"\x00")
 
 
+def test_a_palette_file_that_repeats_colours_is_kept_whole_and_warned_of(tmp_path):
+    """A palette of 5 entries, 3 distinct, made a "5 colours" output without a word."""
+    src = tmp_path / "three.png"
+    Image.fromarray(np.array([[[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 0]]],
+                             np.uint8)).save(src)
+    hex_file = tmp_path / "dup.hex"
+    hex_file.write_text("000000\nff0000\nff0000\n00ff00\n000000\n")
+    out = tmp_path / "out.png"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record = reduce_file(src, out, palette_in=hex_file)
+    assert [str(w.message) for w in caught] == [
+        f"palette_in={str(hex_file)!r} repeats colours: index 2 (#ff0000) as index 1, index 4 "
+        "(#000000) as index 0; pixels take the first index of a colour, so its 5 entries "
+        "draw 3 distinct colours"]
+    assert caught[0].category is UserWarning
+    assert record["k"] == 5  # every entry kept, at the index the file gives it
+    with Image.open(out) as im:
+        assert len(im.getpalette()) == 3 * 5
+        assert np.asarray(im).tolist() == [[0, 1, 3, 0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hex_file.write_text("000000\nff0000\n00ff00\nff000080\n")  # alpha tells them apart
+        reduce_file(src, out, palette_in=hex_file, force=True)
+
+
 def test_a_palette_file_of_transparent_entries_alone_is_named(photo, tmp_path):
     hex_file = tmp_path / "clear.hex"
     hex_file.write_text("00000000\nffffff00\n")
