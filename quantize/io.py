@@ -176,9 +176,13 @@ _EXIF_ORIENTATION = 0x0112
 _BAND_PIXELS = 1 << 18
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadedImage:
     """Pixels read from a file, normalised for the pipeline.
+
+    Two are equal only when they are the same object (as two
+    :class:`~quantize.ReduceResult` are): compare their arrays with
+    :func:`numpy.array_equal` to compare pixels.
 
     Attributes
     ----------

@@ -1709,6 +1709,13 @@ def test_the_fields_of_a_loaded_image_built_by_hand_are_checked(field, value, er
     assert str(info.value) == message
 
 
+def test_loaded_images_are_equal_only_to_themselves_and_hashable():
+    """== compared the arrays field by field: 'The truth value of an array with more than
+    one element is ambiguous' for two images of the same pixels, and no hash."""
+    a, b = (LoadedImage(np.zeros((2, 2, 3), np.uint8), None) for _ in range(2))
+    assert (a == a, a == b, a != b, a in [b], len({a, b, a})) == (True, False, True, False, 2)
+
+
 def test_a_loaded_image_built_by_hand_keeps_its_fields_as_load_image_gives_them():
     rgb = np.zeros((2, 2, 3), np.uint8)
     loaded = LoadedImage(rgb, None, "a.gif", "P", "GIF", np.int64(3), np.uint16(0), 40)
