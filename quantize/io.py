@@ -1790,7 +1790,8 @@ def as_rgba(image: Any, name: str = "image", *,
     given, is added to it: how the caller's job is done on every frame, where there
     is such a way. (A GIF or TIFF decoded in a ``with`` block that has ended is read
     too, but Pillow can no longer count its frames: the warning then comes at a later
-    frame only, and says "at least" as many frames as lead to it.)
+    frame only, and says "at least" as many frames as lead to it.) Threads that pass one
+    PIL image at once read it in turn: Pillow's decoding on first use is not thread-safe.
 
     A frame of an APNG is drawn as :func:`~quantize.animation.iter_frames` draws it
     (:class:`KeyedCanvas`), not as Pillow composites it, which differs where a frame's
@@ -1854,12 +1855,13 @@ def as_rgba(image: Any, name: str = "image", *,
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
-        key = _overlong_trns_left_out(image)  # read as load_image reads such a file
-        try:
-            return _pil_image_rgba(image, name, every_frame)
-        finally:
-            if key is not None:  # the caller's image is left as it was
-                image.info["transparency"] = key
+        with _taking_turns(image):
+            key = _overlong_trns_left_out(image)  # read as load_image reads such a file
+            try:
+                return _pil_image_rgba(image, name, every_frame)
+            finally:
+                if key is not None:  # the caller's image is left as it was
+                    image.info["transparency"] = key
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}{_file_hint(image)}")
@@ -1899,6 +1901,27 @@ _TRANSPARENCY_FORMS = {"P": "an int 0..255 (the transparent palette index) or at
                        "grey": "an int >= 0 (the grey level drawn transparent)",
                        "F": "a number (the value drawn transparent)",
                        "RGB": "an (r, g, b) tuple of 3 ints (the colour drawn transparent)"}
+
+
+#: A lock for each PIL image :func:`as_rgba` reads, by the id of the image, while it lives
+#: (:func:`_taking_turns`).
+_image_locks: dict[int, threading.RLock] = {}
+
+
+@contextlib.contextmanager
+def _taking_turns(image: Image.Image) -> Iterator[None]:
+    """Hold ``image``'s own lock for the block: threads that pass one PIL image to the
+    library at once read it in turn. Pillow decodes an opened image from its file on
+    first use (``load``), which is not safe in two threads at once: each read the other's
+    bytes, and a sound file was said to be damaged ("truncated or malformed file")."""
+    key = id(image)
+    with _reads_lock:
+        lock = _image_locks.get(key)
+        if lock is None:
+            lock = _image_locks[key] = threading.RLock()
+            weakref.finalize(image, _image_locks.pop, key, None)
+    with lock:
+        yield
 
 
 def _check_transparency(image: Image.Image, name: str) -> None:

@@ -1709,6 +1709,21 @@ def test_the_fields_of_a_loaded_image_built_by_hand_are_checked(field, value, er
     assert str(info.value) == message
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_threads_reading_one_lazily_opened_pil_image_all_get_its_pixels(tmp_path, rng, fmt):
+    """Pillow decodes an opened image on first use, which two threads at once did over
+    each other: a sound file was said to be damaged ("truncated or malformed file")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / f"noise.{fmt.lower()}"
+    Image.fromarray(rng.integers(0, 256, (300, 300, 3), dtype=np.uint8)).save(path, fmt)
+    expected = load_image(path).rgb
+    for _ in range(3):
+        with Image.open(path) as im, ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(lambda _: as_rgba(im), range(8)))
+        assert all(np.array_equal(rgb, expected) and alpha is None for rgb, alpha in got)
+
+
 def test_loaded_images_are_equal_only_to_themselves_and_hashable():
     """== compared the arrays field by field: 'The truth value of an array with more than
     one element is ambiguous' for two images of the same pixels, and no hash."""
