@@ -849,6 +849,27 @@ def test_an_output_overwritten_with_force_keeps_its_permissions(photo, tmp_path)
     assert out.stat().st_mode & 0o7777 == 0o640
 
 
+def test_an_existing_output_of_a_quality_search_is_refused_saying_when_it_is_known(
+        photo, tmp_path, monkeypatch):
+    """The default name holds the k the search chooses, so that output is found to exist
+    only after the search (the refusal said nothing of it); one named with -o is refused
+    before the image is read."""
+    first = run(photo, "--quality", 5)
+    assert first.exit_code == 0, first.output
+    out, = tmp_path.glob("photo.k*.png")
+    k = out.name.split(".")[1][1:]
+    again = run(photo, "--quality", 5)
+    assert (again.exit_code, again.stdout) == (15, "")
+    assert one_error_line(again) == (
+        f"quantize: error: {photo}: {out}: output exists (named by the k={k} that "
+        "--quality=5 chose, known only once searched, whereas an output given its name is "
+        "checked before any work); use --force to overwrite")
+    monkeypatch.setattr("quantize.reduce.file_job.load_image", _never_called)
+    named = run(photo, "--quality", 5, "-o", out)
+    assert (named.exit_code, one_error_line(named)) == (
+        15, f"quantize: error: {photo}: {out}: output exists; use --force to overwrite")
+
+
 def test_an_existing_output_and_palette_out_are_both_named(photo, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert run(photo, "-o", "o.png", "-k", "2", "--palette-out", "p.gpl").exit_code == 0
