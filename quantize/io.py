@@ -2735,6 +2735,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     tmp = _temporary_beside(target)
     try:
         write(tmp)
+        os.chmod(tmp, _output_mode(target))
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -2827,6 +2828,7 @@ def _put_in_place(staged: list[tuple[Path, Path]], removed: list[Path],
     raises: OutputError naming the target, or KeyboardInterrupt.
     """
     placed: list[Path] = []
+    modes = {target: _output_mode(target) for _, target in staged}  # before any removal
     try:
         for path in removed:
             path.unlink(missing_ok=True)
@@ -2835,6 +2837,7 @@ def _put_in_place(staged: list[tuple[Path, Path]], removed: list[Path],
                 raise KeyboardInterrupt
             tmp, target = staged[0]
             try:
+                os.chmod(tmp, modes[target])
                 os.replace(tmp, target)
             except OSError as exc:
                 _raise_as_output_error(exc, target)
@@ -2913,6 +2916,7 @@ def _keep_old(paths: Sequence[Path]) -> dict[Path, Path]:
                 os.link(path, copy)
             except OSError:
                 shutil.copyfile(path, copy)
+                shutil.copymode(path, copy)
         except OSError:
             with contextlib.suppress(OSError):
                 copy.unlink()
@@ -3100,8 +3104,10 @@ def _refuse_existing(targets: Sequence[Path]) -> None:
 
 
 def _temporary_beside(target: Path) -> Path:
-    """A new empty temporary file beside ``target``, with the mode ``target`` is to have
-    (:func:`_output_mode`).
+    """A new empty temporary file beside ``target``, which only its owner may read and
+    write (mkstemp's 0600) until it is given the mode of an output (:func:`_output_mode`)
+    as it is renamed into place: a mode of the target without write permission would
+    refuse the writer.
 
     Named ``.<target name>.<pid>-<8 random characters>.part`` (:func:`_part_prefix`):
     :func:`stale_parts` leaves it alone while this process runs.
@@ -3116,9 +3122,7 @@ def _temporary_beside(target: Path) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write in {folder} ({exc.strerror})", path=target) from None
     os.close(fd)
-    tmp = Path(tmp_name)
-    os.chmod(tmp, _output_mode(target))  # mkstemp makes 0600
-    return tmp
+    return Path(tmp_name)
 
 
 def _output_mode(target: Path) -> int:

@@ -2053,20 +2053,27 @@ def test_atomic_write_gives_outputs_the_usual_permissions(tmp_path):
     assert (tmp_path / "o.bin").stat().st_mode & 0o777 == 0o644
 
 
-@pytest.mark.parametrize("mode", [0o640, 0o604, 0o755], ids=oct)
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o755, 0o444], ids=oct)
 def test_an_overwritten_output_keeps_its_permissions(tmp_path, mode):
+    seen = []
+
+    def write(tmp: Path) -> None:  # writable by its owner while written, whatever the mode
+        seen.append(tmp.stat().st_mode & 0o777)
+        tmp.write_bytes(b"new")
+
     umask = os.umask(0o022)
     try:
         for name in ("o.bin", "t.bin"):
             (tmp_path / name).write_bytes(b"old")
             (tmp_path / name).chmod(mode)
-        atomic_write(tmp_path / "o.bin", lambda tmp: tmp.write_bytes(b"new"))
-        write_together([(tmp_path / "t.bin", b"new"), (tmp_path / "u.bin", b"new")])
+        atomic_write(tmp_path / "o.bin", write)
+        write_together([(tmp_path / "t.bin", write), (tmp_path / "u.bin", b"new")])
     finally:
         os.umask(umask)
     assert [(tmp_path / name).read_bytes() for name in ("o.bin", "t.bin")] == [b"new"] * 2
     assert [(tmp_path / name).stat().st_mode & 0o7777 for name in ("o.bin", "t.bin", "u.bin")
             ] == [mode, mode, 0o644]
+    assert seen == [0o600, 0o600]
 
 
 def test_stale_parts_of_an_output_are_not_those_of_a_longer_name(tmp_path, monkeypatch):
