@@ -309,6 +309,17 @@ def test_a_palette_file_that_repeats_colours_is_kept_whole_and_warned_of(tmp_pat
         reduce_file(src, out, palette_in=hex_file, force=True)
 
 
+def test_an_animation_mapped_onto_a_palette_that_repeats_colours_is_warned_of(tmp_path):
+    src = save_animation(tmp_path / "clip.gif", moving_square(), duration=50)
+    hex_file = tmp_path / "dup.hex"
+    hex_file.write_text("ff0000\n00ff00\n0000ff\nffffff\n00ff00\n")
+    with pytest.warns(UserWarning) as caught:
+        reduce_file(src, tmp_path / "out.gif", palette_in=hex_file)
+    assert [str(w.message) for w in caught if "repeats" in str(w.message)] == [
+        f"palette_in={str(hex_file)!r} repeats colours: index 4 (#00ff00) as index 1; pixels "
+        "take the first index of a colour, so its 5 entries draw 4 distinct colours"]
+
+
 def test_a_palette_file_of_transparent_entries_alone_is_named(photo, tmp_path):
     hex_file = tmp_path / "clear.hex"
     hex_file.write_text("00000000\nffffff00\n")

@@ -27,6 +27,7 @@ from ..reduce.options import (
     check_palette_out,
     palette_in_name,
     read_palette_in,
+    warn_repeated_entries,
     warn_transparent_entries,
 )
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
@@ -183,6 +184,8 @@ def _palette_in(value: Any) -> np.ndarray | None:
     pal = pal.astype(np.uint8)
     if from_file:
         warn_transparent_entries(value, pal, name)
+    if pal.ndim == 2 and pal.shape[1] in (3, 4):
+        warn_repeated_entries(pal, name)
     drawn = _opaque_entries(pal, name) if pal.ndim == 2 and pal.shape[1] == 4 else pal
     if drawn.shape[0] > MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
         opaque = " opaque" if drawn.shape[0] < pal.shape[0] else ""
