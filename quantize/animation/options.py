@@ -184,13 +184,12 @@ def _palette_in(value: Any) -> np.ndarray | None:
     pal = pal.astype(np.uint8)
     if from_file:
         warn_transparent_entries(value, pal, name)
-    if pal.ndim == 2 and pal.shape[1] in (3, 4):
-        warn_repeated_entries(pal, name)
     drawn = _opaque_entries(pal, name) if pal.ndim == 2 and pal.shape[1] == 4 else pal
     if drawn.shape[0] > MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
         opaque = " opaque" if drawn.shape[0] < pal.shape[0] else ""
         raise ValueError(f"{name if from_file else 'palette_in'} has {drawn.shape[0]}{opaque} "
                          f"colours; an animation holds at most {MAX_PALETTE}")
+    warn_repeated_entries(pal, name)
     return drawn
 
 

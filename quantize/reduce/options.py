@@ -215,9 +215,10 @@ colour, so its 3 entries draw 2 distinct colours
     if not repeats:
         return
     more = f" and {len(repeats) - 3} more" if len(repeats) > 3 else ""
+    distinct = "1 distinct colour" if len(first) == 1 else f"{len(first)} distinct colours"
     warn_caller(f"{name} repeats colours: {', '.join(repeats[:3])}{more}; pixels take the "
-                f"first index of a colour, so its {len(shown)} entries draw {len(first)} "
-                "distinct colours", UserWarning)
+                f"first index of a colour, so its {len(shown)} entries draw {distinct}",
+                UserWarning)
 
 
 def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
