@@ -43,9 +43,10 @@ _RESTORE_BACKGROUND, _RESTORE_PREVIOUS = 2, 3
 _NO_CONTROL: tuple[int | None, int, int] = (None, 0, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GifImage:
-    """One frame of a GIF, as its blocks give it.
+    """One frame of a GIF, as its blocks give it (equal only to itself: ``table`` is an
+    array, which ``==`` does not reduce to one answer).
 
     Attributes
     ----------

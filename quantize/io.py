@@ -83,6 +83,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import struct
 import tempfile
 import threading
@@ -133,8 +134,9 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PagesLeftOutWarning",
            "PixelRangeWarning", "TransparencyChunkWarning", "TransparentColorWarning",
            "UnterminatedGifWarning", "as_rgba", "atomic_write", "check_frame_pixels",
-           "check_name_length", "check_output_folder", "check_output_folder_writable",
-           "check_output_path", "check_output_size", "check_png_chunks",
+           "check_input_path", "check_name_length", "check_output_folder",
+           "check_output_folder_writable", "check_output_path", "check_output_size",
+           "check_png_chunks",
            "check_png_frames", "drawn_alike_by_pillow", "first_page", "folded_name",
            "folder_made", "forget_default_image",
            "frame_rgba", "frames_canvas", "hidden_frames", "ignore_overlong_trns", "is_stream",
@@ -174,9 +176,13 @@ _EXIF_ORIENTATION = 0x0112
 _BAND_PIXELS = 1 << 18
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LoadedImage:
     """Pixels read from a file, normalised for the pipeline.
+
+    Two are equal only when they are the same object (as two
+    :class:`~quantize.ReduceResult` are): compare their arrays with
+    :func:`numpy.array_equal` to compare pixels.
 
     Attributes
     ----------
@@ -258,7 +264,7 @@ def load_image(path: str | os.PathLike[str], *,
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
     """
-    p = check_path(path, "path")
+    p = check_input_path(path, "path")
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     if shrink_to is not None:
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
@@ -959,7 +965,7 @@ def probe_image(path: str | os.PathLike[str], *,
         body is only found by decoding).
     """
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
-    p = check_path(path, "path")
+    p = check_input_path(path, "path")
     # With frames, an animation is measured whole even when one frame is over the
     # limit: the limit advised for one frame was then refused for them all.
     with _opened(p, None if frames else limit) as im:
@@ -998,6 +1004,37 @@ def is_stream(path: str | os.PathLike[str]) -> bool:
         return False
 
 
+def check_input_path(path: str | os.PathLike[str], name: str = "path") -> Path:
+    """``path``, a file to read, as a Path (:func:`~quantize._validation.check_path`),
+    refusing a file's name followed by a separator (``"photo.png/"``), which the system
+    refuses ("Not a directory") but a Path cuts to ``photo.png``, which was read. A
+    missing file, or a folder, passes, for the reader to name.
+
+    Raises
+    ------
+    ImageReadError
+        If ``path`` ends in a separator and names a file without it.
+    TypeError, ValueError
+        As :func:`~quantize._validation.check_path` (``name`` is the parameter).
+
+    >>> check_input_path("no/such/photo.png/").as_posix()
+    'no/such/photo.png'
+    """
+    p = check_path(path, name)
+    given = os.fspath(path)
+    if isinstance(given, str) and given.endswith(("/", os.sep)):
+        try:
+            os.stat(given)
+        except NotADirectoryError:
+            raise ImageReadError(
+                f"ends in {quoted(given[-1])}, which names a folder, but "
+                f"{quoted(given.rstrip('/' + os.sep))} is a file; expected an image file, "
+                f"named without the {quoted(given[-1])}", path=given) from None
+        except OSError:  # missing, say: named by the reader
+            pass
+    return p
+
+
 def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> Path:
     """Refuse a pipe or device (a FIFO, ``/dev/stdin``, ``<(cat a.png)``) as an input.
 
@@ -1008,11 +1045,12 @@ def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> P
     Raises
     ------
     ImageReadError
-        If ``path`` exists and is neither a regular file nor a folder.
+        If ``path`` exists and is neither a regular file nor a folder, or is a file's
+        name followed by a separator (:func:`check_input_path`).
     TypeError
         If ``path`` is not a path (``name`` is the parameter it was given as).
     """
-    p = check_path(path, name)
+    p = check_input_path(path, name)
     if is_stream(p):
         raise ImageReadError("is a pipe or device, not a regular file, and can be read "
                              "only once; save it to a file and pass that", path=p)
@@ -1752,7 +1790,8 @@ def as_rgba(image: Any, name: str = "image", *,
     given, is added to it: how the caller's job is done on every frame, where there
     is such a way. (A GIF or TIFF decoded in a ``with`` block that has ended is read
     too, but Pillow can no longer count its frames: the warning then comes at a later
-    frame only, and says "at least" as many frames as lead to it.)
+    frame only, and says "at least" as many frames as lead to it.) Threads that pass one
+    PIL image at once read it in turn: Pillow's decoding on first use is not thread-safe.
 
     A frame of an APNG is drawn as :func:`~quantize.animation.iter_frames` draws it
     (:class:`KeyedCanvas`), not as Pillow composites it, which differs where a frame's
@@ -1816,12 +1855,13 @@ def as_rgba(image: Any, name: str = "image", *,
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
-        key = _overlong_trns_left_out(image)  # read as load_image reads such a file
-        try:
-            return _pil_image_rgba(image, name, every_frame)
-        finally:
-            if key is not None:  # the caller's image is left as it was
-                image.info["transparency"] = key
+        with _taking_turns(image):
+            key = _overlong_trns_left_out(image)  # read as load_image reads such a file
+            try:
+                return _pil_image_rgba(image, name, every_frame)
+            finally:
+                if key is not None:  # the caller's image is left as it was
+                    image.info["transparency"] = key
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}{_file_hint(image)}")
@@ -1861,6 +1901,27 @@ _TRANSPARENCY_FORMS = {"P": "an int 0..255 (the transparent palette index) or at
                        "grey": "an int >= 0 (the grey level drawn transparent)",
                        "F": "a number (the value drawn transparent)",
                        "RGB": "an (r, g, b) tuple of 3 ints (the colour drawn transparent)"}
+
+
+#: A lock for each PIL image :func:`as_rgba` reads, by the id of the image, while it lives
+#: (:func:`_taking_turns`).
+_image_locks: dict[int, threading.RLock] = {}
+
+
+@contextlib.contextmanager
+def _taking_turns(image: Image.Image) -> Iterator[None]:
+    """Hold ``image``'s own lock for the block: threads that pass one PIL image to the
+    library at once read it in turn. Pillow decodes an opened image from its file on
+    first use (``load``), which is not safe in two threads at once: each read the other's
+    bytes, and a sound file was said to be damaged ("truncated or malformed file")."""
+    key = id(image)
+    with _reads_lock:
+        lock = _image_locks.get(key)
+        if lock is None:
+            lock = _image_locks[key] = threading.RLock()
+            weakref.finalize(image, _image_locks.pop, key, None)
+    with lock:
+        yield
 
 
 def _check_transparency(image: Image.Image, name: str) -> None:
@@ -2674,6 +2735,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     tmp = _temporary_beside(target)
     try:
         write(tmp)
+        os.chmod(tmp, _output_mode(target))
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -2766,6 +2828,7 @@ def _put_in_place(staged: list[tuple[Path, Path]], removed: list[Path],
     raises: OutputError naming the target, or KeyboardInterrupt.
     """
     placed: list[Path] = []
+    modes = {target: _output_mode(target) for _, target in staged}  # before any removal
     try:
         for path in removed:
             path.unlink(missing_ok=True)
@@ -2774,6 +2837,7 @@ def _put_in_place(staged: list[tuple[Path, Path]], removed: list[Path],
                 raise KeyboardInterrupt
             tmp, target = staged[0]
             try:
+                os.chmod(tmp, modes[target])
                 os.replace(tmp, target)
             except OSError as exc:
                 _raise_as_output_error(exc, target)
@@ -2852,6 +2916,7 @@ def _keep_old(paths: Sequence[Path]) -> dict[Path, Path]:
                 os.link(path, copy)
             except OSError:
                 shutil.copyfile(path, copy)
+                shutil.copymode(path, copy)
         except OSError:
             with contextlib.suppress(OSError):
                 copy.unlink()
@@ -3039,7 +3104,10 @@ def _refuse_existing(targets: Sequence[Path]) -> None:
 
 
 def _temporary_beside(target: Path) -> Path:
-    """A new empty temporary file beside ``target``, with the usual mode of an output.
+    """A new empty temporary file beside ``target``, which only its owner may read and
+    write (mkstemp's 0600) until it is given the mode of an output (:func:`_output_mode`)
+    as it is renamed into place: a mode of the target without write permission would
+    refuse the writer.
 
     Named ``.<target name>.<pid>-<8 random characters>.part`` (:func:`_part_prefix`):
     :func:`stale_parts` leaves it alone while this process runs.
@@ -3054,11 +3122,22 @@ def _temporary_beside(target: Path) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write in {folder} ({exc.strerror})", path=target) from None
     os.close(fd)
-    tmp = Path(tmp_name)
+    return Path(tmp_name)
+
+
+def _output_mode(target: Path) -> int:
+    """The permission bits of an output written to ``target``: those of the file it
+    replaces (a 0640 file overwritten stays 0640, as a file written in place would),
+    else those of a new file (0666 less the umask). Set-id and sticky bits are not kept."""
+    try:
+        st = os.stat(target)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode):
+        return stat.S_IMODE(st.st_mode) & 0o777
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual mode
-    return tmp
+    return 0o666 & ~umask
 
 
 def _raise_as_output_error(exc: BaseException, target: Path) -> None:

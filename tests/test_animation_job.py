@@ -659,7 +659,8 @@ def test_asked_for_256_an_animation_with_transparency_gets_255(tmp_path):
     with pytest.raises(ValueError, match=r"palette_in holds 256 colours, more than an "
                                          r"animation with transparency holds: at most 255"):
         reduce_animation_file(src, tmp_path / "given.gif",
-                              palette_in=np.zeros((256, 3), np.uint8))
+                              palette_in=np.repeat(np.arange(256, dtype=np.uint8)[:, None],
+                                                   3, axis=1))  # 256 greys, none repeated
     assert not (tmp_path / "given.gif").exists()
 
 

@@ -88,6 +88,43 @@ def test_run_local_starts_no_more_workers_than_calls(monkeypatch):
                     lambda i, outcome: got.setdefault(i, outcome.value), jobs=8)
     assert got == {0: 0, 1: 1} and started == [2]
 
+def test_run_local_starts_at_most_jobs_per_cpu_workers(monkeypatch):
+    """jobs=100000 started a worker per call (10 here): one process per file of a batch."""
+    import concurrent.futures
+
+    from quantize.batch import executor_local
+
+    started = []
+
+    class Recording(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers, **kwargs):
+            started.append(max_workers)
+            super().__init__(max_workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(executor_local, "available_cpus", lambda: 1)
+    got = {}
+    batch.run_local([Call(pow, (i, 2)) for i in range(10)],
+                    lambda i, outcome: got.setdefault(i, outcome.value), jobs=100_000)
+    assert got == {i: i * i for i in range(10)} and started == [executor_local.JOBS_PER_CPU]
+
+
+@pytest.mark.parametrize("jobs, n_calls, cpus, n", [
+    (None, 10, 3, 3), (None, 2, 3, 2), (5, 10, 2, 5), (100_000, 100, 2, 8),
+    (100_000, 0, 2, 1), (True, 3, 2, "jobs=True should be an integer"),
+    (0, 3, 2, "jobs=0 should be >= 1"), (-1, 3, 2, "jobs=-1 should be >= 1"),
+])
+def test_worker_count(monkeypatch, jobs, n_calls, cpus, n):
+    from quantize.batch import executor_local
+
+    monkeypatch.setattr(executor_local, "available_cpus", lambda: cpus)
+    if isinstance(n, int):
+        assert executor_local.worker_count(jobs, n_calls) == n
+    else:
+        with pytest.raises((ValueError, TypeError), match=n):
+            executor_local.worker_count(jobs, n_calls)
+
+
 def test_an_interrupt_settles_the_calls_in_flight_and_drops_the_rest(tmp_path):
     told = []
     settled, finished = interrupted_run(

@@ -873,17 +873,18 @@ def test_a_line_for_a_closed_stdout_is_an_error_not_lost(monkeypatch):
     assert sys.stderr.getvalue() == "summary\n"
 
 
-@pytest.mark.parametrize("args, line", [
-    (["reduce", "a.png", "-o", "locked/new/a.png"],
-     "a.png: locked/new/a.png: output folder locked/new does not exist"),
-    (["segment", "a.png", "-k", "2", "-o", "locked/new/seg"],
+@pytest.mark.parametrize("args, code, line", [
+    (["reduce", "a.png", "-o", "locked/new/a.png"], 2,  # reduce makes no folder: bad usage
+     "-o/--output='locked/new/a.png': folder 'locked/new' does not exist; expected a file "
+     "name in an existing folder"),
+    (["segment", "a.png", "-k", "2", "-o", "locked/new/seg"], 1,
      "a.png: locked/new/seg: output folder locked/new cannot be created (Permission denied)"),
-    (["batch", "in", "-o", "locked/new/out", "-j", "1"],
+    (["batch", "in", "-o", "locked/new/out", "-j", "1"], 1,
      "locked/new/out: output folder locked/new cannot be created (Permission denied); no "
      "file was processed"),
 ])
 def test_an_output_folder_that_cannot_be_made_is_named_alike_by_every_command(
-        args, line, tmp_path, monkeypatch):
+        args, code, line, tmp_path, monkeypatch):
     """segment and batch said 'cannot create output folder (Permission denied)', naming
     neither the folder at fault nor it as reduce names it."""
     monkeypatch.chdir(tmp_path)
@@ -900,7 +901,7 @@ def test_an_output_folder_that_cannot_be_made_is_named_alike_by_every_command(
 
     monkeypatch.setattr(os, "mkdir", mkdir)
     result = runner.invoke(app, args)
-    assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
+    assert (result.exit_code, result.stderr) == (code, f"quantize: error: {line}\n")
     assert list((tmp_path / "locked").iterdir()) == []
 
 

@@ -840,6 +840,36 @@ def test_existing_output_needs_force(photo, tmp_path):
     assert run(photo, "-o", out, "--force").exit_code == 0
 
 
+def test_an_output_overwritten_with_force_keeps_its_permissions(photo, tmp_path):
+    out = tmp_path / "o.png"
+    out.write_bytes(b"old")
+    out.chmod(0o640)
+    assert run(photo, "-o", out, "-k", 4, "--force").exit_code == 0
+    assert Image.open(out).mode == "P"
+    assert out.stat().st_mode & 0o7777 == 0o640
+
+
+def test_an_existing_output_of_a_quality_search_is_refused_saying_when_it_is_known(
+        photo, tmp_path, monkeypatch):
+    """The default name holds the k the search chooses, so that output is found to exist
+    only after the search (the refusal said nothing of it); one named with -o is refused
+    before the image is read."""
+    first = run(photo, "--quality", 5)
+    assert first.exit_code == 0, first.output
+    out, = tmp_path.glob("photo.k*.png")
+    k = out.name.split(".")[1][1:]
+    again = run(photo, "--quality", 5)
+    assert (again.exit_code, again.stdout) == (15, "")
+    assert one_error_line(again) == (
+        f"quantize: error: {photo}: {out}: output exists (named by the k={k} that "
+        "--quality=5 chose, known only once searched, whereas an output given its name is "
+        "checked before any work); use --force to overwrite")
+    monkeypatch.setattr("quantize.reduce.file_job.load_image", _never_called)
+    named = run(photo, "--quality", 5, "-o", out)
+    assert (named.exit_code, one_error_line(named)) == (
+        15, f"quantize: error: {photo}: {out}: output exists; use --force to overwrite")
+
+
 def test_an_existing_output_and_palette_out_are_both_named(photo, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert run(photo, "-o", "o.png", "-k", "2", "--palette-out", "p.gpl").exit_code == 0
@@ -1016,6 +1046,22 @@ def _palette_size(path) -> int:
     with Image.open(path) as im:
         assert im.mode == "P"
         return len(im.getpalette()) // 3
+
+
+def test_a_huge_jobs_starts_at_most_four_workers_a_cpu(photos, monkeypatch):
+    """--jobs 100000 asked for a worker per file, however many files there were."""
+    from quantize.batch import executor_local
+
+    asked = []
+    monkeypatch.setattr(executor_local, "available_cpus", lambda: 1)
+    monkeypatch.setattr(executor_local, "run_local",
+                        lambda calls, settle, jobs, **kw: asked.append((len(calls), jobs)))
+    many = [photos[0]] + [photos[0].with_name(f"{i}.png") for i in range(5)]
+    for path in many[1:]:
+        path.write_bytes(photos[0].read_bytes())
+    assert run(*many, "-k", 4, "--jobs", 100_000, "-q").exit_code == 0
+    assert asked == [(6, 4)]
+    assert "at most 4 per CPU" in " ".join(run("--help").stdout.split())
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -2388,11 +2434,35 @@ def test_an_error_naming_a_folder_with_a_newline_keeps_the_whole_reason(tmp_path
     out = tmp_path / "no\ndir" / "x.png"
     for args in ([], ["--json"]):
         result = runner.invoke(app, ["reduce", str(photo), "-o", str(out), *args])
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         folder = str(tmp_path / "no\\ndir")
-        assert result.stderr == (f"quantize: error: {photo}: {folder}/x.png: output folder "
-                                 f"{folder} does not exist\n")
+        assert result.stderr == (f"quantize: error: -o/--output='{folder}/x.png': folder "
+                                 f"'{folder}' does not exist; expected a file name in an "
+                                 "existing folder\n")
         assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args, line", [
+    (["-o", "nodir/x.png"], "-o/--output='nodir/x.png': folder 'nodir' does not exist"),
+    (["-o", "nodir/sub/x.png"], "-o/--output='nodir/sub/x.png': folder 'nodir/sub' does not "
+                                "exist"),
+    (["-o", "o.png", "--palette-out", "nodir/p.gpl"],
+     "--palette-out='nodir/p.gpl': folder 'nodir' does not exist"),
+])
+def test_an_output_in_a_missing_folder_is_refused_before_any_work(tmp_path, photo,
+                                                                  monkeypatch, args, line):
+    """It was a failed file (exit 1) found by the job, while an output under a file
+    (-o notes.txt/x.png) was refused as bad usage (exit 2)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("quantize.reduce.file_job.load_image", _never_called)
+    result = run(photo, "-k", 4, *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"quantize: error: {line}; expected a file name in an existing folder\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
+def _never_called(*args, **kwargs):
+    raise AssertionError("the image was read")
 
 
 def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_path):

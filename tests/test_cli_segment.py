@@ -388,6 +388,24 @@ def test_cli_existing_output_exit_15(photo_path, tmp_path):
     assert runner.invoke(app, [*args, "--force"]).exit_code == 0
 
 
+def test_cli_outputs_overwritten_with_force_keep_their_permissions(photo_path, tmp_path):
+    out = tmp_path / "seg"
+    args = ["segment", str(photo_path), "-k", "3", "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    (out / "labels.png").chmod(0o600)
+    (out / "segments.json").chmod(0o664)
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    modes = {p.name: p.stat().st_mode & 0o7777 for p in out.iterdir()}
+    assert (modes.pop("labels.png"), modes.pop("segments.json")) == (0o600, 0o664)
+    assert set(modes.values()) == {0o666 & ~_umask()}
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def test_cli_unreadable_input_exit_1(tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"not an image")

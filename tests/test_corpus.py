@@ -170,7 +170,7 @@ def test_reduce_bad_parameters(corpus, tmp_path, args, code, fragment):
 def test_reduce_output_problems(corpus, fingerprints, tmp_path):
     good = corpus["good.png"]
     _assert_one_line_error(_invoke("reduce", good, "-o", tmp_path / "nope" / "x.png"),
-                           1, "does not exist")
+                           2, "does not exist; expected a file name in an existing folder")
     _assert_one_line_error(_invoke("reduce", good, "-o", "/sys/quantize-test.png"),
                            1, "/sys")
     # refused before any work, as an output that is another input is (it was exit 1)

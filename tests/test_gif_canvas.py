@@ -142,6 +142,10 @@ def test_the_frame_table_is_read_from_the_blocks(tmp_path):
             im.seek(i)
             offsets.append(im.tile[0][2])
     assert [i.offset for i in images] == offsets
+    # == compared the tables: "truth value of an array ... is ambiguous", read twice
+    with open(src, "rb") as fp:
+        again = gif_images(fp)
+    assert again is not None and (images[1] == images[1], images[1] == again[1]) == (True, False)
 
 
 def test_a_gif_whose_blocks_end_early_is_left_to_pillow(tmp_path):

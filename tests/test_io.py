@@ -1709,6 +1709,28 @@ def test_the_fields_of_a_loaded_image_built_by_hand_are_checked(field, value, er
     assert str(info.value) == message
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_threads_reading_one_lazily_opened_pil_image_all_get_its_pixels(tmp_path, rng, fmt):
+    """Pillow decodes an opened image on first use, which two threads at once did over
+    each other: a sound file was said to be damaged ("truncated or malformed file")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / f"noise.{fmt.lower()}"
+    Image.fromarray(rng.integers(0, 256, (300, 300, 3), dtype=np.uint8)).save(path, fmt)
+    expected = load_image(path).rgb
+    for _ in range(3):
+        with Image.open(path) as im, ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(lambda _: as_rgba(im), range(8)))
+        assert all(np.array_equal(rgb, expected) and alpha is None for rgb, alpha in got)
+
+
+def test_loaded_images_are_equal_only_to_themselves_and_hashable():
+    """== compared the arrays field by field: 'The truth value of an array with more than
+    one element is ambiguous' for two images of the same pixels, and no hash."""
+    a, b = (LoadedImage(np.zeros((2, 2, 3), np.uint8), None) for _ in range(2))
+    assert (a == a, a == b, a != b, a in [b], len({a, b, a})) == (True, False, True, False, 2)
+
+
 def test_a_loaded_image_built_by_hand_keeps_its_fields_as_load_image_gives_them():
     rgb = np.zeros((2, 2, 3), np.uint8)
     loaded = LoadedImage(rgb, None, "a.gif", "P", "GIF", np.int64(3), np.uint16(0), 40)
@@ -1996,6 +2018,20 @@ def test_save_pil_refuses_per_entry_alpha_in_a_gif_and_writes_nothing(tmp_path):
         assert back.info["transparency"] == bytes([255, 100])
 
 
+@pytest.mark.parametrize("read", ["load_image", "probe_image"])
+def test_a_file_name_followed_by_a_slash_is_not_read(tmp_path, read):
+    """load_image("a.png/") read a.png: a Path drops the '/', which the system refuses."""
+    import quantize.io
+
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(tmp_path / "a.png")
+    given = f"{tmp_path}/a.png/"
+    with pytest.raises(ImageReadError) as refused:
+        getattr(quantize.io, read)(given)
+    assert str(refused.value) == (f"{given}: ends in '/', which names a folder, but "
+                                  f"'{tmp_path}/a.png' is a file; expected an image file, "
+                                  "named without the '/'")
+
+
 def test_probe_reads_only_the_header(corpus):
     from quantize.io import probe_image
 
@@ -2015,6 +2051,29 @@ def test_atomic_write_gives_outputs_the_usual_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert (tmp_path / "o.bin").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o755, 0o444], ids=oct)
+def test_an_overwritten_output_keeps_its_permissions(tmp_path, mode):
+    seen = []
+
+    def write(tmp: Path) -> None:  # writable by its owner while written, whatever the mode
+        seen.append(tmp.stat().st_mode & 0o777)
+        tmp.write_bytes(b"new")
+
+    umask = os.umask(0o022)
+    try:
+        for name in ("o.bin", "t.bin"):
+            (tmp_path / name).write_bytes(b"old")
+            (tmp_path / name).chmod(mode)
+        atomic_write(tmp_path / "o.bin", write)
+        write_together([(tmp_path / "t.bin", write), (tmp_path / "u.bin", b"new")])
+    finally:
+        os.umask(umask)
+    assert [(tmp_path / name).read_bytes() for name in ("o.bin", "t.bin")] == [b"new"] * 2
+    assert [(tmp_path / name).stat().st_mode & 0o7777 for name in ("o.bin", "t.bin", "u.bin")
+            ] == [mode, mode, 0o644]
+    assert seen == [0o600, 0o600]
 
 
 def test_stale_parts_of_an_output_are_not_those_of_a_longer_name(tmp_path, monkeypatch):

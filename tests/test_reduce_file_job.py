@@ -54,6 +54,22 @@ def png_chunk(path, name: bytes) -> bytes | None:
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("given", ["a.png/", "a.png//", "link/"])
+@pytest.mark.parametrize("output", [None, "out.png"])
+def test_a_file_name_followed_by_a_slash_is_refused_as_the_command_refuses_it(
+        tmp_path, monkeypatch, given, output):
+    """reduce_file("a.png/") read a.png (a Path drops the '/'), which the command refuses."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("a.png")
+    Path("link").symlink_to("a.png")
+    with pytest.raises(ImageReadError) as refused:
+        reduce_file(given, output, n_colors=2)
+    assert (refused.value.path, refused.value.reason) == (
+        given, f"ends in '/', which names a folder, but '{given.rstrip('/')}' is a file; "
+               "expected an image file, named without the '/'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "link"]
+
+
 def test_default_output_is_an_indexed_png_beside_the_input(photo):
     record = reduce_file(photo, n_colors=6, seed=0)
     out = photo.with_name("photo.k6.png")
@@ -265,6 +281,43 @@ def test_a_256_entry_palette_file_with_a_transparent_entry_fits_an_image_with_al
     with Image.open(out) as im:
         assert im.mode == "P" and len(im.getpalette()) == 3 * 256
     assert png_chunk(out, b"tRNS").endswith(b"\x00")
+
+
+def test_a_palette_file_that_repeats_colours_is_kept_whole_and_warned_of(tmp_path):
+    """A palette of 5 entries, 3 distinct, made a "5 colours" output without a word."""
+    src = tmp_path / "three.png"
+    Image.fromarray(np.array([[[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 0]]],
+                             np.uint8)).save(src)
+    hex_file = tmp_path / "dup.hex"
+    hex_file.write_text("000000\nff0000\nff0000\n00ff00\n000000\n")
+    out = tmp_path / "out.png"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record = reduce_file(src, out, palette_in=hex_file)
+    assert [str(w.message) for w in caught] == [
+        f"palette_in={str(hex_file)!r} repeats colours: index 2 (#ff0000) as index 1, index 4 "
+        "(#000000) as index 0; pixels take the first index of a colour, so its 5 entries "
+        "draw 3 distinct colours"]
+    assert caught[0].category is UserWarning
+    assert record["k"] == 5  # every entry kept, at the index the file gives it
+    with Image.open(out) as im:
+        assert len(im.getpalette()) == 3 * 5
+        assert np.asarray(im).tolist() == [[0, 1, 3, 0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hex_file.write_text("000000\nff0000\n00ff00\nff000080\n")  # alpha tells them apart
+        reduce_file(src, out, palette_in=hex_file, force=True)
+
+
+def test_an_animation_mapped_onto_a_palette_that_repeats_colours_is_warned_of(tmp_path):
+    src = save_animation(tmp_path / "clip.gif", moving_square(), duration=50)
+    hex_file = tmp_path / "dup.hex"
+    hex_file.write_text("ff0000\n00ff00\n0000ff\nffffff\n00ff00\n")
+    with pytest.warns(UserWarning) as caught:
+        reduce_file(src, tmp_path / "out.gif", palette_in=hex_file)
+    assert [str(w.message) for w in caught if "repeats" in str(w.message)] == [
+        f"palette_in={str(hex_file)!r} repeats colours: index 4 (#00ff00) as index 1; pixels "
+        "take the first index of a colour, so its 5 entries draw 4 distinct colours"]
 
 
 def test_a_palette_file_of_transparent_entries_alone_is_named(photo, tmp_path):

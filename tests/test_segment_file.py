@@ -29,6 +29,18 @@ from quantize.segment_file import (
 from .segment_support import png_bytes, read, with_png_size
 
 
+def test_a_file_name_followed_by_a_slash_is_refused(tmp_path, monkeypatch):
+    """segment_file("a.png/") read a.png (a Path drops the '/'), which the command refuses."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("a.png")
+    with pytest.raises(ImageReadError) as refused:
+        segment_file("a.png/", "seg", n_clusters=2)
+    assert (refused.value.path, refused.value.reason) == (
+        "a.png/", "ends in '/', which names a folder, but 'a.png' is a file; expected an "
+                  "image file, named without the '/'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
 def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given():
     opts = check_segment_options()
     assert opts == {"n_clusters": None, "regions": None, "weights": opts["weights"],

@@ -27,6 +27,7 @@ from ..reduce.options import (
     check_palette_out,
     palette_in_name,
     read_palette_in,
+    warn_repeated_entries,
     warn_transparent_entries,
 )
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
@@ -188,6 +189,7 @@ def _palette_in(value: Any) -> np.ndarray | None:
         opaque = " opaque" if drawn.shape[0] < pal.shape[0] else ""
         raise ValueError(f"{name if from_file else 'palette_in'} has {drawn.shape[0]}{opaque} "
                          f"colours; an animation holds at most {MAX_PALETTE}")
+    warn_repeated_entries(pal, name)
     return drawn
 
 

@@ -47,7 +47,13 @@ from .._sigterm import SigtermFromParent, SigtermInterrupt
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, run_isolated
 
-__all__ = ["START_METHOD", "THREAD_VARIABLES", "available_cpus", "run_inline", "run_local"]
+__all__ = ["JOBS_PER_CPU", "START_METHOD", "THREAD_VARIABLES", "available_cpus", "run_inline",
+           "run_local", "worker_count"]
+
+#: Worker processes per CPU at most, whatever ``jobs`` asks: the work is CPU-bound, so
+#: more only share the CPUs, each holding an image (``-j 100000`` tried to start a process
+#: per file); a few per CPU still let files that wait on slow storage overlap.
+JOBS_PER_CPU = 4
 
 #: How worker processes start: forked where fork is safe and cheap (Linux),
 #: spawned elsewhere (macOS system libraries are not fork-safe; Windows has no fork).
@@ -80,17 +86,33 @@ def run_local(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
     are still running before they are waited for (see the module docstring).
 
     At most ``jobs`` calls are in flight (and no more workers start than there
-    are calls), so when a worker dies the suspects are
-    known: they are re-run one at a time in a fresh pool, and a call that kills
+    are calls, nor than :func:`worker_count` allows), so when a worker dies the suspects
+    are known: they are re-run one at a time in a fresh pool, and a call that kills
     its worker while running alone settles as failed (:data:`WORKER_DIED`).
     """
-    n = check_int(jobs if jobs is not None else available_cpus(), "jobs", minimum=1)
-    n = min(n, max(1, len(calls)))  # a fork pool starts all its workers at once
+    n = worker_count(jobs, len(calls))  # a fork pool starts all its workers at once
     queue: deque[int] = deque(range(len(calls)))
     suspects: deque[int] = deque()
     with _one_thread_per_worker():
         while queue or suspects:
             _run_pool(calls, settle, queue, suspects, n, on_interrupt)
+
+
+def worker_count(jobs: int | None, n_calls: int, name: str = "jobs") -> int:
+    """The worker processes to start for ``n_calls`` calls: ``jobs`` (None: one per
+    available CPU), at most :data:`JOBS_PER_CPU` per available CPU and one per call.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``jobs`` is not an integer >= 1 (``name`` is the parameter it was given as).
+
+    >>> worker_count(3, 2), worker_count(2, 0), worker_count(10**5, 10**6) == 4 * available_cpus()
+    (2, 1, True)
+    """
+    cpus = available_cpus()
+    n = cpus if jobs is None else min(check_int(jobs, name, minimum=1), JOBS_PER_CPU * cpus)
+    return max(1, min(n, n_calls))
 
 
 def available_cpus() -> int:

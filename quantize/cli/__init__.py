@@ -44,8 +44,8 @@ from .._sigterm import sigterm_as_interrupt, terminated
 from .._start import INTERRUPTED_AT_START, command_process, release_start
 from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
-from ..errors import ExitCode, QuantizeError
-from ..io import is_stream  # noqa: F401 -- commands import it here
+from ..errors import ExitCode, ImageReadError, QuantizeError
+from ..io import check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
 from ..names import printable, printable_line, quoted, shell_quoted
 from ..reduce.quality import QUALITY_MEANS, quality_scale_reason
 
@@ -89,15 +89,10 @@ def image_file(value: str) -> Path:
     (``photo.png/``), which the system refuses ("Not a directory") but a Path would drop,
     reading ``photo.png``: an input that is not a file, exit 1 as a folder given is."""
     p = path(value)
-    if value.endswith(("/", os.sep)):
-        try:
-            os.stat(value)
-        except NotADirectoryError:
-            fail(f"{value}: ends in {quoted(value[-1])}, which names a folder, but "
-                 f"{quoted(value.rstrip('/' + os.sep))} is a file; expected an image file, "
-                 f"named without the {quoted(value[-1])}", ExitCode.FAILED)
-        except OSError:  # missing, say: named by the reader
-            pass
+    try:
+        check_input_path(value)
+    except ImageReadError as exc:
+        fail(f"{value}: {exc.reason}", exc.exit_code)
     return p
 
 

@@ -190,7 +190,8 @@ def batch(
         "image-extension filter, which ignores case). Hidden files and folders (names "
         "starting with '.') are never searched.")] = None,
     jobs: Annotated[int | None, typer.Option(
-        "-j", "--jobs", metavar="N", help="Worker processes (default: number of CPUs).")] = None,
+        "-j", "--jobs", metavar="N",
+        help="Worker processes (default: number of CPUs; at most 4 per CPU).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster at ADDRESS "
         "(tcp://host:8786); every worker must see INPUT_DIR and OUT_DIR at the same paths "

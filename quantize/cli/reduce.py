@@ -160,7 +160,8 @@ def reduce_command(
         "only).")] = "global",
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
-        "-j", "--jobs", metavar="N", help="Files processed at once (default: the CPUs).",
+        "-j", "--jobs", metavar="N",
+        help="Files processed at once (default: the CPUs; at most 4 per CPU).",
         show_default=False)] = None,
     skip_if_larger: Annotated[bool, typer.Option(
         "--skip-if-larger", help="Keep nothing when the result is larger than the input "
@@ -211,6 +212,7 @@ def reduce_command(
     with user_errors():
         _check_no_input_overwritten(files, options, None if sizes is None else sizes.still)
         _refuse_batch_folders(files, options["palette_out"])
+        _refuse_missing_folders(files, options["palette_out"])
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
@@ -559,6 +561,23 @@ def _refuse_batch_folders(files: Sequence[_File], palette_out: str | None) -> No
         refuse_batch_folder(folder, name=name, instead="write the output elsewhere")
 
 
+def _refuse_missing_folders(files: Sequence[_File], palette_out: str | None) -> None:
+    """Refuse, before any work, an output named with ``-o`` (or the ``--palette-out``
+    file) whose folder does not exist (a usage error, as one under an existing file is:
+    ``-o notes.txt/x.png``). The job refused it too, but with exit 1, as a failed file."""
+    named = [("-o/--output", f.output) for f in files
+             if f.output is not None and not f.to_stdout and not f.by_ext]
+    if palette_out is not None:
+        named.append(("--palette-out", palette_out))
+    for flag, output in named:
+        folder = Path(output).parent
+        if os.path.lexists(folder) or any(os.path.lexists(above) and not os.path.isdir(above)
+                                          for above in folder.parents):
+            continue  # there, or under a file: the job says which
+        fail(f"{flag}={quoted(output)}: folder {quoted(folder)} does not exist; expected a "
+             "file name in an existing folder", USAGE_ERROR)
+
+
 def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | None) -> None:
     """Refuse, before any work, an output named with ``-o`` or ``--ext`` (or the
     ``--palette-out`` file) that is its own input: ``reduce a.png -o a.png``, ``reduce
@@ -755,12 +774,9 @@ def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
 
 
 def _check_jobs(jobs: int | None, n_files: int) -> int:
-    from .._validation import check_int
-    from ..batch.executor_local import available_cpus
+    from ..batch.executor_local import worker_count
 
-    if jobs is not None:
-        check_int(jobs, "-j/--jobs", minimum=1)
-    return max(1, min(jobs or available_cpus(), n_files))
+    return worker_count(jobs, n_files, "-j/--jobs")
 
 
 # --------------------------------------------------------------------------

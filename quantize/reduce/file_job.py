@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image
 
-from .._validation import Seed, check_path, check_seed, recorded_seed
+from .._validation import Seed, check_path, check_seed, recorded_seed, shown_number
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import (
@@ -60,6 +60,7 @@ from .options import (
     read_palette_in,
     visible_entries,
     warn_palette_without_alpha,
+    warn_repeated_entries,
     warn_transparent_entries,
 )
 from .quality import warn_quality_scale
@@ -243,8 +244,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         except QualityError as exc:
             raise _with_rgb_hint(exc, job, opts, loaded.alpha is not None) from None
         n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
-        out = job.output or check_output_path(reduced_name(src, n, ".png"), inputs=(src,),
-                                              force=force)
+        out = job.output or _check_default_output(src, n, opts["quality"], force)
         # Measure while the output is encoded: both release the GIL for most of the work.
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
@@ -256,6 +256,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             warn_palette_without_alpha(job.palette, loaded.alpha, job.palette_name,
                                        from_file=isinstance(palette_in, str | os.PathLike))
             warn_transparent_entries(opts["palette_in"], job.palette, job.palette_name)
+            warn_repeated_entries(job.palette, job.palette_name)
         bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise too_large(len(data), bytes_in, out)
@@ -828,6 +829,22 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     else:  # named once the image is read, as checked now (its folder alone with quality)
         _check_default_output_early(src, k, quality, pal_in, animated, force)
     return FileJob(out, kind, pal_in, k, name)
+
+
+def _check_default_output(src: Path, n: int, quality: float | None, force: bool) -> Path:
+    """:func:`~quantize.io.check_output_path` of the default output of ``src``, named
+    once the image is reduced (``n`` colours); with ``quality``, refused as existing only
+    now, after the search, as its name holds the k chosen: the refusal says so, and that
+    an output named by the caller is checked before any work."""
+    try:
+        return check_output_path(reduced_name(src, n, ".png"), inputs=(src,), force=force)
+    except OutputExistsError as exc:
+        if quality is None:
+            raise
+        raise OutputExistsError(
+            f"output exists (named by the k={n} that quality={shown_number(quality)} chose, "
+            "known only once searched, whereas an output given its name is checked before "
+            "any work); use force=True to overwrite", path=exc.path) from None
 
 
 def _check_palette_out_beside(opts: dict[str, Any], src: Path, out: Path | None) -> None:

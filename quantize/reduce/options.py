@@ -46,7 +46,7 @@ __all__ = ["PALETTE_MODES", "AlphaLossWarning", "Options", "check_dither", "chec
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
            "check_reduce_options", "entries_drawn", "palette_in_name", "read_palette_in",
            "visible_entries",
-           "warn_palette_without_alpha", "warn_transparent_entries"]
+           "warn_palette_without_alpha", "warn_repeated_entries", "warn_transparent_entries"]
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,41 @@ def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None
         warn_caller(f"{name} marks index {int(i)} transparent ({note}), so its colour "
                     f"{colour} is not mapped onto: fully transparent pixels get an entry of "
                     "their own", UserWarning)
+
+
+def warn_repeated_entries(palette: np.ndarray, name: str) -> None:
+    """Warn that a checked ``palette`` to map onto repeats a visible colour: the output
+    keeps every entry, so that each keeps its index, but no pixel takes a repeat (each
+    takes the first entry of its colour), and the colours an output is said to have
+    are its entries, more than it can draw. ``name`` names the palette in the message.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
+    ...     warn_repeated_entries(np.array([[0, 0, 0], [9, 9, 9], [0, 0, 0]], np.uint8), "p")
+    >>> print(said[0].message)
+    p repeats colours: index 2 (#000000) as index 0; pixels take the first index of a \
+colour, so its 3 entries draw 2 distinct colours
+    """
+    shown = np.flatnonzero(palette[:, 3] > 0) if palette.shape[1] == 4 else \
+        np.arange(palette.shape[0])
+    first: dict[bytes, int] = {}
+    repeats = []
+    for i in shown:
+        key = palette[i].tobytes()
+        if key in first:
+            colour = "#" + (key if palette.shape[1] == 3 or palette[i, 3] < 255
+                            else key[:3]).hex()
+            repeats.append(f"index {int(i)} ({colour}) as index {first[key]}")
+        else:
+            first[key] = int(i)
+    if not repeats:
+        return
+    more = f" and {len(repeats) - 3} more" if len(repeats) > 3 else ""
+    distinct = "1 distinct colour" if len(first) == 1 else f"{len(first)} distinct colours"
+    warn_caller(f"{name} repeats colours: {', '.join(repeats[:3])}{more}; pixels take the "
+                f"first index of a colour, so its {len(shown)} entries draw {distinct}",
+                UserWarning)
 
 
 def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
