@@ -4,16 +4,18 @@ names are made from them.
 A file name may hold any character but "/", and, on Linux, bytes that are not UTF-8;
 the messages, reports and JSON of quantize show each the same way (:func:`printable`,
 :func:`printable_line`, :func:`quoted`, :func:`printable_data`), and an error that refuses
-a name's extension says it the same way (:func:`extension_words`). Names are sorted as a
-person reads them (:func:`natural_key`), compared as a case-insensitive volume compares
-them (:func:`folded_name`, :func:`one_file_names`), and cut into the stem every default
-output name is made of (:func:`output_stem`). A hint that suggests a command quotes them
-for a shell to read back (:func:`shell_quoted`). A path is made absolute as the system
-finds it, ".." after a link included (:func:`absolute_path`), or with every link to a
-folder followed, as where a file written there lands (:func:`written_path`). Two names
-are one file, through links too, when the system says so (:func:`same_file`).
-:mod:`quantize.io` re-exports all but those three, which only the commands, ``batch`` and
-its report use, :func:`extension_words`, which only the option checks use, and
+a name's extension says it the same way (:func:`extension_words`); a character that a
+stream's encoding cannot hold is written by its code point (:func:`code_point_escapes`).
+Names are sorted as a person reads them (:func:`natural_key`), compared as a
+case-insensitive volume compares them (:func:`folded_name`, :func:`one_file_names`), and
+cut into the stem every default output name is made of (:func:`output_stem`). A hint that
+suggests a command quotes them for a shell to read back (:func:`shell_quoted`). A path is
+made absolute as the system finds it, ".." after a link included (:func:`absolute_path`),
+or with every link to a folder followed, as where a file written there lands
+(:func:`written_path`). Two names are one file, through links too, when the system says so
+(:func:`same_file`). :mod:`quantize.io` re-exports all but those three, which only the
+commands, ``batch`` and its report use, :func:`extension_words`, which only the option
+checks use, :func:`code_point_escapes`, which only the command line uses, and
 :func:`same_file`.
 """
 
@@ -25,9 +27,10 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["absolute_path", "extension_words", "folded_name", "natural_key", "one_file_names",
-           "output_stem", "printable", "printable_data", "printable_line", "quoted",
-           "reduced_name", "same_file", "shell_quoted", "written_path"]
+__all__ = ["absolute_path", "code_point_escapes", "extension_words", "folded_name",
+           "natural_key", "one_file_names", "output_stem", "printable", "printable_data",
+           "printable_line", "quoted", "reduced_name", "same_file", "shell_quoted",
+           "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -124,6 +127,36 @@ def printable(text: str) -> str:
 # Python's splitlines and some terminals take as line ends, and the invisible marks that
 # reorder right-to-left text (U+202E turns "x\u202egnp.exe" into "xexe.png" on screen).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def code_point_escapes(error: UnicodeError) -> tuple[str, int]:
+    r"""A codec error handler (:func:`codecs.register_error`) for the text of a line that
+    a stream's encoding cannot hold: each such character written by its code point, as
+    :func:`quoted` writes one (``\u00e9``, ``\U0001f600``), and a byte of a file name that
+    is not UTF-8 (a lone surrogate) as :func:`printable` writes it (``\xff``).
+
+    The command's lines hold characters beyond ASCII (the "Δ" of "mean ΔE2000", the
+    names of files), which a stream in a Latin-1 or Windows code page locale cannot encode;
+    Python's own ``backslashreplace`` would write "é" as ``\xe9``, which every line
+    of quantize keeps for a byte.
+
+    >>> import codecs
+    >>> codecs.register_error("example", code_point_escapes)
+    >>> "café 漢 \U0001f600 \udcff".encode("ascii", "example").decode("ascii")
+    'caf\\u00e9 \\u6f22 \\U0001f600 \\xff'
+    """
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return "".join(_code_point(ch) for ch in error.object[error.start:error.end]), error.end
+
+
+def _code_point(ch: str) -> str:
+    """One character :func:`code_point_escapes` writes: a byte of surrogateescape as the
+    byte itself, any other by its code point."""
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def printable_line(text: str) -> str:

@@ -51,6 +51,36 @@ def test_python_dash_m_runs_the_command_line_under_its_own_name():
     assert usage.stdout.startswith("Usage: quantize reduce [OPTIONS]")
 
 
+def test_a_stdout_whose_encoding_lacks_a_character_gets_it_by_code_point(tmp_path):
+    """In a locale whose encoding has no "Δ" (Latin-1; a Windows code page), the summary
+    line of reduce raised UnicodeEncodeError once the file was written (a traceback, exit
+    1), batch stopped at the first name holding "漢" (exit 2), and batch --help failed.
+    Such characters are written by their code point, as quoted names write them; "é",
+    which Latin-1 holds, is written as it is."""
+    (tmp_path / "in").mkdir()
+    two = np.zeros((4, 4, 3), np.uint8)
+    two[:, 2:] = 255
+    Image.fromarray(two).save(tmp_path / "in" / "café 漢.png")
+    latin1 = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "quantize", *args], cwd=tmp_path,
+                              env=latin1, capture_output=True, timeout=120)
+
+    reduced = run("reduce", "in/café 漢.png", "-k", "2", "-o", "out.png")
+    assert (reduced.returncode, reduced.stderr) == (0, b"")
+    assert re.fullmatch(rb"in/caf\xe9 \\u6f22\.png -> out\.png: 2 colours, lossless, "
+                        rb"mean \\u0394E2000 0\.00, [0-9.]+ s\n", reduced.stdout), reduced.stdout
+    batched = run("batch", "in", "-o", "out", "-k", "2")
+    assert batched.returncode == 0, batched.stderr
+    assert batched.stdout.startswith(
+        b"[1/1] ok      in/caf\xe9 \\u6f22.png -> out/caf\xe9 \\u6f22.png  k=2 ")
+    assert (tmp_path / "out" / "café 漢.png").exists()
+    helped = run("batch", "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert b"mean \\u0394E2000 \\u2264 Q" in helped.stdout
+
+
 def _entry_points() -> list[list[str]]:
     """The ways the command starts: ``python -m quantize``, and the console script beside
     this Python when it is installed."""

@@ -13,6 +13,7 @@ imported only for type checkers are quoted.
 """
 
 import atexit
+import codecs
 import contextlib
 import copy
 import errno
@@ -46,7 +47,7 @@ from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, QuantizeError
 from ..io import is_stream  # noqa: F401 -- commands import it here
-from ..names import printable, printable_line, quoted, shell_quoted
+from ..names import code_point_escapes, printable, printable_line, quoted, shell_quoted
 from ..reduce.quality import QUALITY_MEANS, quality_scale_reason
 
 USAGE_ERROR = ExitCode.USAGE
@@ -1183,6 +1184,7 @@ def main(prog_name: str | None = None) -> None:
             release_start()  # interrupts are KeyboardInterrupt again, which the commands catch
             try:
                 _fill_closed_std_fds()
+                _escape_what_streams_cannot_encode()
                 _small_pages()
                 _keep_freed_memory()
                 _invoked(sys.argv[1:])(prog_name=_program_name() if prog_name is None
@@ -1290,6 +1292,31 @@ def _fill_closed_std_fds() -> None:
             if null != fd:  # fd when the lower ones are open, as they are by now
                 os.dup2(null, fd)
                 os.close(null)
+
+
+#: The codec error handler of stdout and stderr in the command (:func:`code_point_escapes`).
+_CODE_POINTS = "quantize.code_points"
+# The error handlers of a text stream that a character its encoding cannot hold ends in an
+# exception or in the escape kept for a byte: Python's defaults for stdout and stderr.
+_HANDLERS_REPLACED = frozenset({"strict", "surrogateescape", "backslashreplace"})
+
+
+def _escape_what_streams_cannot_encode() -> None:
+    r"""Have stdout and stderr write a character their encoding cannot hold by its code
+    point (:func:`~quantize.names.code_point_escapes`): ``mean \u0394E2000`` in a
+    Latin-1 locale, or a Windows code page, not a traceback.
+
+    A line on stdout holding such a character (the "Δ" of every summary line, a name's
+    "漢", the "≤" of ``batch --help``) raised ``UnicodeEncodeError``, after the work was
+    done: ``reduce`` printed a traceback and exited 1, ``batch`` stopped with exit 2. A
+    handler the user chose (``PYTHONIOENCODING=latin-1:replace``) is kept, and so is a
+    stream that is not Python's own (it has no ``reconfigure``).
+    """
+    codecs.register_error(_CODE_POINTS, code_point_escapes)
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) in _HANDLERS_REPLACED:
+            with contextlib.suppress(AttributeError, ValueError, OSError):
+                stream.reconfigure(errors=_CODE_POINTS)
 
 
 def _small_pages() -> None:
