@@ -723,9 +723,19 @@ class Scratch:
         if self._made is not None:
             self._made.cleanup()
 
-    def folder(self) -> Path:
+    def folder(self, name: str, use: str) -> Path:
+        """The folder, made on the first call; if it cannot be made (no temporary folder
+        Python can write in, a full disk), the command ends with exit 1 and a line naming
+        the file ``name`` it was needed for, what for (``use``, "for its copy") and
+        TMPDIR."""
         if self._made is None:
-            self._made = tempfile.TemporaryDirectory(prefix="quantize-")
+            try:
+                self._made = tempfile.TemporaryDirectory(prefix="quantize-")
+            except OSError as exc:
+                wanted = "with room" if exc.errno in _NO_ROOM else "you can write in"
+                fail(f"{printable_line(name)}: cannot make a temporary folder {use} "
+                     f"({printable_line(exc.strerror or str(exc))}); set TMPDIR to a folder "
+                     f"{wanted}", ExitCode.FAILED)
         return Path(self._made.name)
 
 
