@@ -327,7 +327,7 @@ def absolute_path(path: str | os.PathLike[str]) -> str:
     """
     if ".." not in Path(path).parts:
         return os.path.abspath(path)
-    parts = Path(os.path.join(os.getcwd(), path)).parts
+    parts = Path(path if os.path.isabs(path) else os.path.join(os.getcwd(), path)).parts
     here = parts[0]
     for part in parts[1:]:
         if part == "..":

@@ -81,6 +81,47 @@ def test_a_stdout_whose_encoding_lacks_a_character_gets_it_by_code_point(tmp_pat
     assert b"mean \\u0394E2000 \\u2264 Q" in helped.stdout
 
 
+_GONE_FOLDER_LINE = (
+    "quantize: error: .: the current folder no longer exists (removed or moved since the "
+    "shell entered it), so no relative path can be read or written; cd to a folder that "
+    "exists, or give absolute paths\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a folder in use cannot be removed")
+def test_a_current_folder_since_removed_takes_absolute_paths_and_names_itself(tmp_path):
+    """A shell left in a folder that was removed (rm -rf, a branch switched): batch with
+    absolute paths alone failed with 'quantize: error: No such file or directory' (it made
+    every path absolute through os.getcwd, which then fails), and reduce of a relative
+    name ended in a traceback. Absolute paths now work, and a relative one is refused in one
+    line that says why."""
+    (tmp_path / "in").mkdir()
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5).save(
+        tmp_path / "in" / "a.png")
+    start = ("import os, sys\n"
+             f"os.mkdir({str(tmp_path / 'gone')!r}); os.chdir({str(tmp_path / 'gone')!r})\n"
+             f"os.rmdir({str(tmp_path / 'gone')!r})\n"
+             "from quantize.cli import main\n"
+             "sys.argv = ['quantize', *sys.argv[1:]]\n"
+             "main()\n")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", start, *args], capture_output=True,
+                              text=True, timeout=120)
+
+    absolute = run("batch", str(tmp_path / "in"), "-o", str(tmp_path / "in" / ".." / "out"),
+                   "-q", "-k", "2")
+    assert (absolute.returncode, absolute.stderr) == (0, "")
+    assert (tmp_path / "out" / "a.png").exists()
+    for args in (["reduce", "a.png"], ["segment", "a.png"],
+                 ["reduce", str(tmp_path / "in" / "a.png"), "-o", "b.png"],
+                 ["batch", str(tmp_path / "in"), "-o", "out"],
+                 ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out2"),
+                  "--report", "r.csv"]):
+        relative = run(*args)
+        assert (relative.returncode, relative.stderr) == (1, _GONE_FOLDER_LINE), args
+    assert sorted(os.listdir(tmp_path)) == ["in", "out"]
+
+
 def _entry_points() -> list[list[str]]:
     """The ways the command starts: ``python -m quantize``, and the console script beside
     this Python when it is installed."""

@@ -931,6 +931,24 @@ def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
     return re.sub(r"(?<![\w/-])(\w+)=", lambda m: names.get(m[1], m[1]) + "=", message)
 
 
+#: The error of a relative path given in a current folder that no longer exists.
+FOLDER_GONE = (".: the current folder no longer exists (removed or moved since the shell "
+               "entered it), so no relative path can be read or written; cd to a folder "
+               "that exists, or give absolute paths")
+
+
+def folder_gone(error: BaseException) -> bool:
+    """Whether ``error`` is that of a relative path made absolute in a current folder that
+    no longer exists: ``os.getcwd`` failed, and the error names no file."""
+    if not isinstance(error, FileNotFoundError) or error.filename is not None:
+        return False
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    return False
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn library exceptions into one-line errors and exit codes.
@@ -951,6 +969,8 @@ def user_errors() -> Iterator[None]:
     except (ValueError, TypeError) as exc:
         fail(printable_line(as_flags(str(exc))), USAGE_ERROR)
     except OSError as exc:
+        if folder_gone(exc):
+            fail(FOLDER_GONE, ExitCode.FAILED)
         where = f"{printable_line(str(exc.filename))}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED)
     except MemoryError:
@@ -1199,6 +1219,11 @@ def main(prog_name: str | None = None) -> None:
                 _keep_freed_memory()
                 _invoked(sys.argv[1:])(prog_name=_program_name() if prog_name is None
                                        else prog_name)
+            except FileNotFoundError as exc:  # not caught by a command, as in its checks
+                if not folder_gone(exc):
+                    raise
+                _echo_error(FOLDER_GONE)
+                sys.exit(ExitCode.FAILED)
             except KeyboardInterrupt:  # before the command line was parsed (typer's Exit
                 line, code = interruption(INTERRUPTED_AT_START)  # is no SystemExit out here)
                 _echo_error(line)
