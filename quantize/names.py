@@ -239,11 +239,25 @@ def quoted(name: str | os.PathLike[str], by_code_point: bool = False) -> str:
     "'a\\xff.png'"
     >>> quoted("a\\xff.png")
     "'a\\\\xff.png'"
+    >>> quoted("caf\udcc3\udca9.png")  # "café.png" as Python reads it in an ASCII locale
+    "'café.png'"
     >>> quoted("caf\u00e9.png", by_code_point=True)
     "'caf\\u00e9.png'"
     """
-    text = ascii(os.fspath(name)) if by_code_point else repr(os.fspath(name))
+    name = _utf8_read(os.fspath(name))
+    text = ascii(name) if by_code_point else repr(name)
     return _REPR_ESCAPE.sub(_byte_escape, text)
+
+
+def _utf8_read(name: str) -> str:
+    """``name`` with its bytes read as UTF-8, as :func:`printable` reads them, whatever the
+    locale: in an ASCII one (``PYTHONUTF8=0 LC_ALL=C``) Python reads "caf\u00e9" as two
+    surrogate escapes, which a quote wrote ``'caf\\xc3\\xa9'`` beside the line's
+    ``caf\u00e9``. A byte that is not UTF-8 stays a surrogate escape."""
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no file name decodes to
+        return name
 
 
 def extension_words(suffix: str, kind: str = "unsupported") -> str:

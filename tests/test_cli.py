@@ -81,6 +81,21 @@ def test_a_stdout_whose_encoding_lacks_a_character_gets_it_by_code_point(tmp_pat
     assert b"mean \\u0394E2000 \\u2264 Q" in helped.stdout
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows names are not locale bytes")
+def test_a_quoted_name_in_an_ascii_locale_is_shown_as_the_line_shows_it(tmp_path):
+    """In an ASCII locale (PYTHONUTF8=0 LC_ALL=C) Python reads "é" of a name as two
+    surrogate escapes: the line showed the name as 'café.png' and quoted the output
+    'caf\\xc3\\xa9.bmp', as if it held two bytes that are not UTF-8."""
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "café.png")
+    refused = subprocess.run([sys.executable, "-m", "quantize", "reduce", "café.png", "-o",
+                              "café.bmp"], cwd=tmp_path, capture_output=True, timeout=120,
+                             env={**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C"})
+    assert refused.returncode == 2
+    assert refused.stderr.decode("utf-8") == (
+        "quantize: error: café.png: -o/--output='café.bmp' has an unsupported extension "
+        "'.bmp'; expected one of .png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff\n")
+
+
 _GONE_FOLDER_LINE = (
     "quantize: error: .: the current folder no longer exists (removed or moved since the "
     "shell entered it), so no relative path can be read or written; cd to a folder that "
