@@ -4,8 +4,9 @@ names are made from them.
 A file name may hold any character but "/", and, on Linux, bytes that are not UTF-8;
 the messages, reports and JSON of quantize show each the same way (:func:`printable`,
 :func:`printable_line`, :func:`quoted`, :func:`printable_data`), and an error that refuses
-a name's extension says it the same way (:func:`extension_words`); a character that a
-stream's encoding cannot hold is written by its code point (:func:`code_point_escapes`).
+a name's extension says it the same way (:func:`extension_words`), and so does a line
+quoting a value (:func:`repr_bytes_shown`); a character that a stream's encoding cannot
+hold is written by its code point (:func:`code_point_escapes`).
 Names are sorted as a person reads them (:func:`natural_key`), compared as a
 case-insensitive volume compares them (:func:`folded_name`, :func:`one_file_names`), and
 cut into the stem every default output name is made of (:func:`output_stem`). A hint that
@@ -15,8 +16,8 @@ or with every link to a folder followed, as where a file written there lands
 (:func:`written_path`). Two names are one file, through links too, when the system says so
 (:func:`same_file`). :mod:`quantize.io` re-exports all but those three, which only the
 commands, ``batch`` and its report use, :func:`extension_words`, which only the option
-checks use, :func:`code_point_escapes`, which only the command line uses, and
-:func:`same_file`.
+checks use, :func:`code_point_escapes` and :func:`repr_bytes_shown`, which only the
+command line uses, and :func:`same_file`.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from typing import Any
 
 __all__ = ["absolute_path", "code_point_escapes", "extension_words", "folded_name",
            "natural_key", "one_file_names", "output_stem", "printable", "printable_data",
-           "printable_line", "quoted", "reduced_name", "same_file", "shell_quoted",
-           "written_path"]
+           "printable_line", "quoted", "reduced_name", "repr_bytes_shown", "same_file",
+           "shell_quoted", "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -268,6 +269,21 @@ def extension_words(suffix: str, kind: str = "unsupported") -> str:
     ("an unsupported extension '.bmp'", 'no extension')
     """
     return f"an {kind} extension {quoted(suffix)}" if suffix else "no extension"
+
+
+# Python's escape of a byte that is not UTF-8 (a lone surrogate) in the repr of a string,
+# after an even run of backslashes (after an odd one, it is a doubled backslash and text).
+_REPR_BYTE = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
+
+
+def repr_bytes_shown(line: str) -> str:
+    r"""``line`` with each byte that is not UTF-8 in the repr of a value it quotes written as
+    :func:`quoted` writes one: ``'\udcff'``, of a mistyped option's value, as ``'\xff'``.
+
+    >>> print(repr_bytes_shown(r"-k/--colors='\udcff' is not valid; a\\udcff.png"))
+    -k/--colors='\xff' is not valid; a\\udcff.png
+    """
+    return _REPR_BYTE.sub(r"\1\\x\2", line)
 
 
 def _byte_escape(match: re.Match[str]) -> str:

@@ -1887,3 +1887,12 @@ def test_a_file_name_followed_by_a_slash_is_refused_as_the_system_refuses_it(
         1, f"quantize: error: {given}: ends in '/', which names a folder, but '{named}' is a "
            "file; expected an image file, named without the '/'\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "link"]
+
+
+def test_a_warning_quoting_a_value_writes_its_bytes_that_are_not_utf8_as_names_are(capsys):
+    """A value quoted by its repr wrote the byte 0xff as '\\udcff'; every name writes
+    it '\\xff'."""
+    from quantize.cli import warn
+
+    warn("a.png", f"name={'p' + chr(0xDCFF)!r} is kept as it is")
+    assert capsys.readouterr().err == "quantize: warning: a.png: name='p\\xff' is kept as it is\n"

@@ -1687,6 +1687,19 @@ def test_a_temporary_folder_that_cannot_be_made_is_one_line(tmp_path, monkeypatc
     assert sorted(os.listdir(tmp_path)) == ["in.png"]
 
 
+@pytest.mark.parametrize("args, line", [
+    (["-k", "\udcff"], "-k/--colors='\\xff' is not valid; expected an integer"),
+    (["--space", "\udcff"], "--space='\\xff' is not valid; expected one of 'rgb', 'lab'"),
+    (["--dither=\udcff"],
+     "--dither='\\xff' is not valid; expected a strength from 0 to 1, e.g. --dither=0.5")])
+def test_a_value_holding_a_byte_that_is_not_utf8_is_quoted_as_names_are(photo, args, line):
+    """A mistyped value holding the byte 0xff was quoted as Python writes it,
+    '\\udcff', where every name and other message writes the byte '\\xff'."""
+    result = run(photo, *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == f"quantize: error: {line}"
+
+
 @pytest.mark.parametrize("output", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
 def test_an_output_naming_a_file_descriptor_points_to_dash(photo, output):
     """'-o /dev/stdout', as other tools take it, was refused as having no extension, which

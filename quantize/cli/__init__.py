@@ -47,7 +47,14 @@ from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, QuantizeError
 from ..io import is_stream  # noqa: F401 -- commands import it here
-from ..names import code_point_escapes, printable, printable_line, quoted, shell_quoted
+from ..names import (
+    code_point_escapes,
+    printable,
+    printable_line,
+    quoted,
+    repr_bytes_shown,
+    shell_quoted,
+)
 from ..reduce.quality import QUALITY_MEANS, quality_scale_reason
 
 USAGE_ERROR = ExitCode.USAGE
@@ -203,7 +210,8 @@ def number(text: str) -> float:
 def warn(subject: Any, message: str) -> None:
     """Print ``quantize: warning: <subject>: <message>`` on stderr, on one line, the
     message's parameter names written as the command's flags (:func:`as_flags`)."""
-    say(printable_line(f"quantize: warning: {subject}: {as_flags(message)}"), err=True)
+    say(printable_line(repr_bytes_shown(printable(
+        f"quantize: warning: {subject}: {as_flags(message)}"))), err=True)
 
 
 def say(line: str, err: bool = False) -> None:
@@ -407,7 +415,7 @@ def _echo_error(message: str) -> None:
     """
     text = printable(message)
     first = text.strip().splitlines()[0] if text.strip() else "failed"
-    say(f"quantize: error: {printable_line(first)}", err=True)
+    say(f"quantize: error: {printable_line(repr_bytes_shown(first))}", err=True)
 
 
 class _StdoutError(Exception):
