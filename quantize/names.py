@@ -4,17 +4,20 @@ names are made from them.
 A file name may hold any character but "/", and, on Linux, bytes that are not UTF-8;
 the messages, reports and JSON of quantize show each the same way (:func:`printable`,
 :func:`printable_line`, :func:`quoted`, :func:`printable_data`), and an error that refuses
-a name's extension says it the same way (:func:`extension_words`). Names are sorted as a
-person reads them (:func:`natural_key`), compared as a case-insensitive volume compares
-them (:func:`folded_name`, :func:`one_file_names`), and cut into the stem every default
-output name is made of (:func:`output_stem`). A hint that suggests a command quotes them
-for a shell to read back (:func:`shell_quoted`). A path is made absolute as the system
-finds it, ".." after a link included (:func:`absolute_path`), or with every link to a
-folder followed, as where a file written there lands (:func:`written_path`). Two names
-are one file, through links too, when the system says so (:func:`same_file`).
-:mod:`quantize.io` re-exports all but those three, which only the commands, ``batch`` and
-its report use, :func:`extension_words`, which only the option checks use, and
-:func:`same_file`.
+a name's extension says it the same way (:func:`extension_words`), and so does a line
+quoting a value (:func:`repr_bytes_shown`); a character that a stream's encoding cannot
+hold is written by its code point (:func:`code_point_escapes`).
+Names are sorted as a person reads them (:func:`natural_key`), compared as a
+case-insensitive volume compares them (:func:`folded_name`, :func:`one_file_names`), and
+cut into the stem every default output name is made of (:func:`output_stem`). A hint that
+suggests a command quotes them for a shell to read back (:func:`shell_quoted`). A path is
+made absolute as the system finds it, ".." after a link included (:func:`absolute_path`),
+or with every link to a folder followed, as where a file written there lands
+(:func:`written_path`). Two names are one file, through links too, when the system says so
+(:func:`same_file`). :mod:`quantize.io` re-exports all but those three, which only the
+commands, ``batch`` and its report use, :func:`extension_words`, which only the option
+checks use, :func:`code_point_escapes` and :func:`repr_bytes_shown`, which only the
+command line uses, and :func:`same_file`.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["absolute_path", "extension_words", "folded_name", "natural_key", "one_file_names",
-           "output_stem", "printable", "printable_data", "printable_line", "quoted",
-           "reduced_name", "same_file", "shell_quoted", "written_path"]
+__all__ = ["absolute_path", "code_point_escapes", "extension_words", "folded_name",
+           "natural_key", "one_file_names", "output_stem", "printable", "printable_data",
+           "printable_line", "quoted", "reduced_name", "repr_bytes_shown", "same_file",
+           "shell_quoted", "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -126,6 +130,36 @@ def printable(text: str) -> str:
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
+def code_point_escapes(error: UnicodeError) -> tuple[str, int]:
+    r"""A codec error handler (:func:`codecs.register_error`) for the text of a line that
+    a stream's encoding cannot hold: each such character written by its code point, as
+    :func:`quoted` writes one (``\u00e9``, ``\U0001f600``), and a byte of a file name that
+    is not UTF-8 (a lone surrogate) as :func:`printable` writes it (``\xff``).
+
+    The command's lines hold characters beyond ASCII (the "Δ" of "mean ΔE2000", the
+    names of files), which a stream in a Latin-1 or Windows code page locale cannot encode;
+    Python's own ``backslashreplace`` would write "é" as ``\xe9``, which every line
+    of quantize keeps for a byte.
+
+    >>> import codecs
+    >>> codecs.register_error("example", code_point_escapes)
+    >>> "café 漢 \U0001f600 \udcff".encode("ascii", "example").decode("ascii")
+    'caf\\u00e9 \\u6f22 \\U0001f600 \\xff'
+    """
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return "".join(_code_point(ch) for ch in error.object[error.start:error.end]), error.end
+
+
+def _code_point(ch: str) -> str:
+    """One character :func:`code_point_escapes` writes: a byte of surrogateescape as the
+    byte itself, any other by its code point."""
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 def printable_line(text: str) -> str:
     r""":func:`printable` ``text``, its control characters escaped as Python writes them.
 
@@ -206,11 +240,25 @@ def quoted(name: str | os.PathLike[str], by_code_point: bool = False) -> str:
     "'a\\xff.png'"
     >>> quoted("a\\xff.png")
     "'a\\\\xff.png'"
+    >>> quoted("caf\udcc3\udca9.png")  # "café.png" as Python reads it in an ASCII locale
+    "'café.png'"
     >>> quoted("caf\u00e9.png", by_code_point=True)
     "'caf\\u00e9.png'"
     """
-    text = ascii(os.fspath(name)) if by_code_point else repr(os.fspath(name))
+    name = _utf8_read(os.fspath(name))
+    text = ascii(name) if by_code_point else repr(name)
     return _REPR_ESCAPE.sub(_byte_escape, text)
+
+
+def _utf8_read(name: str) -> str:
+    """``name`` with its bytes read as UTF-8, as :func:`printable` reads them, whatever the
+    locale: in an ASCII one (``PYTHONUTF8=0 LC_ALL=C``) Python reads "caf\u00e9" as two
+    surrogate escapes, which a quote wrote ``'caf\\xc3\\xa9'`` beside the line's
+    ``caf\u00e9``. A byte that is not UTF-8 stays a surrogate escape."""
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no file name decodes to
+        return name
 
 
 def extension_words(suffix: str, kind: str = "unsupported") -> str:
@@ -221,6 +269,21 @@ def extension_words(suffix: str, kind: str = "unsupported") -> str:
     ("an unsupported extension '.bmp'", 'no extension')
     """
     return f"an {kind} extension {quoted(suffix)}" if suffix else "no extension"
+
+
+# Python's escape of a byte that is not UTF-8 (a lone surrogate) in the repr of a string,
+# after an even run of backslashes (after an odd one, it is a doubled backslash and text).
+_REPR_BYTE = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
+
+
+def repr_bytes_shown(line: str) -> str:
+    r"""``line`` with each byte that is not UTF-8 in the repr of a value it quotes written as
+    :func:`quoted` writes one: ``'\udcff'``, of a mistyped option's value, as ``'\xff'``.
+
+    >>> print(repr_bytes_shown(r"-k/--colors='\udcff' is not valid; a\\udcff.png"))
+    -k/--colors='\xff' is not valid; a\\udcff.png
+    """
+    return _REPR_BYTE.sub(r"\1\\x\2", line)
 
 
 def _byte_escape(match: re.Match[str]) -> str:
@@ -294,7 +357,7 @@ def absolute_path(path: str | os.PathLike[str]) -> str:
     """
     if ".." not in Path(path).parts:
         return os.path.abspath(path)
-    parts = Path(os.path.join(os.getcwd(), path)).parts
+    parts = Path(path if os.path.isabs(path) else os.path.join(os.getcwd(), path)).parts
     here = parts[0]
     for part in parts[1:]:
         if part == "..":

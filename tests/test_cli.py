@@ -51,6 +51,92 @@ def test_python_dash_m_runs_the_command_line_under_its_own_name():
     assert usage.stdout.startswith("Usage: quantize reduce [OPTIONS]")
 
 
+def test_a_stdout_whose_encoding_lacks_a_character_gets_it_by_code_point(tmp_path):
+    """In a locale whose encoding has no "Δ" (Latin-1; a Windows code page), the summary
+    line of reduce raised UnicodeEncodeError once the file was written (a traceback, exit
+    1), batch stopped at the first name holding "漢" (exit 2), and batch --help failed.
+    Such characters are written by their code point, as quoted names write them; "é",
+    which Latin-1 holds, is written as it is."""
+    (tmp_path / "in").mkdir()
+    two = np.zeros((4, 4, 3), np.uint8)
+    two[:, 2:] = 255
+    Image.fromarray(two).save(tmp_path / "in" / "café 漢.png")
+    latin1 = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "quantize", *args], cwd=tmp_path,
+                              env=latin1, capture_output=True, timeout=120)
+
+    reduced = run("reduce", "in/café 漢.png", "-k", "2", "-o", "out.png")
+    assert (reduced.returncode, reduced.stderr) == (0, b"")
+    assert re.fullmatch(rb"in/caf\xe9 \\u6f22\.png -> out\.png: 2 colours, lossless, "
+                        rb"mean \\u0394E2000 0\.00, [0-9.]+ s\n", reduced.stdout), reduced.stdout
+    batched = run("batch", "in", "-o", "out", "-k", "2")
+    assert batched.returncode == 0, batched.stderr
+    assert batched.stdout.startswith(
+        b"[1/1] ok      in/caf\xe9 \\u6f22.png -> out/caf\xe9 \\u6f22.png  k=2 ")
+    assert (tmp_path / "out" / "café 漢.png").exists()
+    helped = run("batch", "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert b"mean \\u0394E2000 \\u2264 Q" in helped.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows names are not locale bytes")
+def test_a_quoted_name_in_an_ascii_locale_is_shown_as_the_line_shows_it(tmp_path):
+    """In an ASCII locale (PYTHONUTF8=0 LC_ALL=C) Python reads "é" of a name as two
+    surrogate escapes: the line showed the name as 'café.png' and quoted the output
+    'caf\\xc3\\xa9.bmp', as if it held two bytes that are not UTF-8."""
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "café.png")
+    refused = subprocess.run([sys.executable, "-m", "quantize", "reduce", "café.png", "-o",
+                              "café.bmp"], cwd=tmp_path, capture_output=True, timeout=120,
+                             env={**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C"})
+    assert refused.returncode == 2
+    assert refused.stderr.decode("utf-8") == (
+        "quantize: error: café.png: -o/--output='café.bmp' has an unsupported extension "
+        "'.bmp'; expected one of .png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff\n")
+
+
+_GONE_FOLDER_LINE = (
+    "quantize: error: .: the current folder no longer exists (removed or moved since the "
+    "shell entered it), so no relative path can be read or written; cd to a folder that "
+    "exists, or give absolute paths\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a folder in use cannot be removed")
+def test_a_current_folder_since_removed_takes_absolute_paths_and_names_itself(tmp_path):
+    """A shell left in a folder that was removed (rm -rf, a branch switched): batch with
+    absolute paths alone failed with 'quantize: error: No such file or directory' (it made
+    every path absolute through os.getcwd, which then fails), and reduce of a relative
+    name ended in a traceback. Absolute paths now work, and a relative one is refused in one
+    line that says why."""
+    (tmp_path / "in").mkdir()
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5).save(
+        tmp_path / "in" / "a.png")
+    start = ("import os, sys\n"
+             f"os.mkdir({str(tmp_path / 'gone')!r}); os.chdir({str(tmp_path / 'gone')!r})\n"
+             f"os.rmdir({str(tmp_path / 'gone')!r})\n"
+             "from quantize.cli import main\n"
+             "sys.argv = ['quantize', *sys.argv[1:]]\n"
+             "main()\n")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", start, *args], capture_output=True,
+                              text=True, timeout=120)
+
+    absolute = run("batch", str(tmp_path / "in"), "-o", str(tmp_path / "in" / ".." / "out"),
+                   "-q", "-k", "2")
+    assert (absolute.returncode, absolute.stderr) == (0, "")
+    assert (tmp_path / "out" / "a.png").exists()
+    for args in (["reduce", "a.png"], ["segment", "a.png"],
+                 ["reduce", str(tmp_path / "in" / "a.png"), "-o", "b.png"],
+                 ["batch", str(tmp_path / "in"), "-o", "out"],
+                 ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out2"),
+                  "--report", "r.csv"]):
+        relative = run(*args)
+        assert (relative.returncode, relative.stderr) == (1, _GONE_FOLDER_LINE), args
+    assert sorted(os.listdir(tmp_path)) == ["in", "out"]
+
+
 def _entry_points() -> list[list[str]]:
     """The ways the command starts: ``python -m quantize``, and the console script beside
     this Python when it is installed."""
@@ -1802,3 +1888,12 @@ def test_a_file_name_followed_by_a_slash_is_refused_as_the_system_refuses_it(
         1, f"quantize: error: {given}: ends in '/', which names a folder, but '{named}' is a "
            "file; expected an image file, named without the '/'\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "link"]
+
+
+def test_a_warning_quoting_a_value_writes_its_bytes_that_are_not_utf8_as_names_are(capsys):
+    """A value quoted by its repr wrote the byte 0xff as '\\udcff'; every name writes
+    it '\\xff'."""
+    from quantize.cli import warn
+
+    warn("a.png", f"name={'p' + chr(0xDCFF)!r} is kept as it is")
+    assert capsys.readouterr().err == "quantize: warning: a.png: name='p\\xff' is kept as it is\n"

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import shutil
 import socket
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -3102,3 +3106,33 @@ def test_cli_failed_file_names_no_output_in_the_reports(tmp_path, rng):
                                                               result.stdout.splitlines())}
     assert (lines["c.png"], lines["d.png"]) == ("", "")
     assert not (out / "c.png").exists() and not (out / "d.png").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows names are not locale bytes")
+def test_a_rerun_in_another_locale_finds_the_outputs_of_non_ascii_names(tmp_path):
+    """Python reads a name's bytes in the locale's encoding: 'caf\u00e9' in a UTF-8 locale,
+    two surrogate escapes in an ASCII one. A manifest written in one named none of the
+    outputs a rerun in the other planned: each was skipped as having 'no record of the run
+    that made it', also with other settings, and listed as an orphan. The manifest now
+    names files by their bytes read as UTF-8, whatever the locale."""
+    (tmp_path / "in").mkdir()
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5).save(
+        tmp_path / "in" / "caf\u00e9.png")
+    utf8 = {**os.environ, "PYTHONUTF8": "1"}
+    ascii_ = {**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C"}
+
+    def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "quantize", "batch", "in", "-o", "out",
+                               *args], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+
+    for first, then in ((utf8, ascii_), (ascii_, utf8)):
+        made = run(first, "-k", "2")
+        assert made.stdout.startswith(b"[1/1] ok      in/caf\xc3\xa9.png -> out/caf\xc3\xa9.png")
+        again = run(then, "-k", "2")
+        assert (again.returncode, again.stderr) == (0, b"")
+        assert again.stdout.startswith(b"[1/1] skipped in/caf\xc3\xa9.png  k=2 psnr="), again
+        changed = run(then, "-k", "3")
+        assert (changed.returncode, changed.stderr) == (15, (
+            b"quantize: error: out: 1 output was made with -k/--colors=2, while this run asks "
+            b"for -k/--colors=3; add --force to redo them, or choose another -o folder\n"))
+        shutil.rmtree(tmp_path / "out")

@@ -1690,7 +1690,7 @@ def test_a_full_temporary_folder_for_stdin_is_named(tmp_path, monkeypatch):
     scratch = tmp_path / "tmp" / "quantize-x"
     scratch.mkdir(parents=True)
     (scratch / "stdin").symlink_to("/dev/full")  # the copy's writes find no room
-    monkeypatch.setattr(quantize.cli.Scratch, "folder", lambda self: scratch)
+    monkeypatch.setattr(quantize.cli.Scratch, "folder", lambda self, name, use: scratch)
     image = io.BytesIO()
     Image.new("RGB", (4, 4), "red").save(image, "PNG")
     result = runner.invoke(app, ["reduce", "-", "-o", str(tmp_path / "out.png")],
@@ -1700,6 +1700,50 @@ def test_a_full_temporary_folder_for_stdin_is_named(tmp_path, monkeypatch):
         f"quantize: error: -: cannot copy it into the temporary folder "
         f"{str(tmp_path / 'tmp')!r} (No space left on device); set TMPDIR to a folder with room")
     assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("why, errno_, advice", [
+    ("No usable temporary directory found in ['/none', '/tmp']", errno.ENOENT,
+     "you can write in"),
+    ("No space left on device", errno.ENOSPC, "with room")])
+@pytest.mark.parametrize("args, named", [
+    (["reduce", "-", "-o", "out.png"], "-: cannot make a temporary folder for its copy"),
+    (["reduce", "in.png", "-o", "-"],
+     "in.png: cannot make a temporary folder for the image to write to stdout"),
+    (["segment", "-", "-o", "segments"], "-: cannot make a temporary folder for its copy")])
+def test_a_temporary_folder_that_cannot_be_made_is_one_line(tmp_path, monkeypatch, args,
+                                                            named, why, errno_, advice):
+    """Stdin, a pipe and the image for stdout go through a temporary folder; with none
+    that Python could write in (TMPDIR, /tmp, /var/tmp and the current folder read-only or
+    missing) the command ended in tempfile's traceback (exit 1)."""
+    import tempfile
+
+    def no_folder():
+        raise OSError(errno_, why)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "gettempdir", no_folder)
+    image = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(image, "PNG")
+    (tmp_path / "in.png").write_bytes(image.getvalue())
+    result = runner.invoke(app, args, input=image.getvalue())
+    assert result.exit_code == 1
+    assert one_error_line(result) == (f"quantize: error: {named} ({why}); set TMPDIR to a "
+                                      f"folder {advice}")
+    assert sorted(os.listdir(tmp_path)) == ["in.png"]
+
+
+@pytest.mark.parametrize("args, line", [
+    (["-k", "\udcff"], "-k/--colors='\\xff' is not valid; expected an integer"),
+    (["--space", "\udcff"], "--space='\\xff' is not valid; expected one of 'rgb', 'lab'"),
+    (["--dither=\udcff"],
+     "--dither='\\xff' is not valid; expected a strength from 0 to 1, e.g. --dither=0.5")])
+def test_a_value_holding_a_byte_that_is_not_utf8_is_quoted_as_names_are(photo, args, line):
+    """A mistyped value holding the byte 0xff was quoted as Python writes it,
+    '\\udcff', where every name and other message writes the byte '\\xff'."""
+    result = run(photo, *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == f"quantize: error: {line}"
 
 
 @pytest.mark.parametrize("output", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])

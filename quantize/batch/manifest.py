@@ -7,7 +7,8 @@ bytes, palette, ...) and the stamp of its input as the job read it
 (:func:`input_stamp`: size, modification time, SHA-256). The planner reads it
 back (:func:`read_manifest`) to skip only outputs made with the same settings
 from inputs that have not changed since (:func:`input_changed`), and to give a
-skipped file the metrics of the run that made it.
+skipped file the metrics of the run that made it. Names are written as their bytes read
+as UTF-8 whatever the locale, so that a rerun in another finds them (:func:`_portable_name`).
 
 Each entry also names its input, as a path relative to the output folder
 (:func:`source_key`), so that an output a later run makes of the same input
@@ -564,7 +565,7 @@ def _append(output_dir: str | os.PathLike[str], *items: Mapping[str, Any]) -> No
     if not items:
         return
     item = items[0]
-    text = "".join(json.dumps(each) + "\n" for each in items)
+    text = "".join(json.dumps(_named_portably(each)) + "\n" for each in items)
     # ASCII JSON: file names that are not valid UTF-8 (surrogate escapes) stay as escapes.
     path = Path(output_dir) / MANIFEST_NAME
     try:
@@ -578,6 +579,51 @@ def _append(output_dir: str | os.PathLike[str], *items: Mapping[str, Any]) -> No
     except OSError as exc:  # the system's own message named neither file
         raise OutputError(f"cannot add {quoted(item['output'])} to the record of finished outputs "
                           f"({exc.strerror or exc})", path=path) from None
+
+
+# The fields of a manifest line that name a file, and are compared with the names of files.
+_NAME_FIELDS = ("output", "source")
+
+
+def _named_portably(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``item`` (a manifest line) with the names it holds as :func:`_portable_name` writes
+    them."""
+    return {**item, **{key: _portable_name(item[key]) for key in _NAME_FIELDS
+                       if isinstance(item.get(key), str)}}
+
+
+def _named_locally(item: Any) -> Any:
+    """``item`` (a manifest line as JSON reads it) with the names it holds as this process
+    reads the names of files (:func:`_local_name`)."""
+    if not isinstance(item, dict):
+        return item
+    return {**item, **{key: _local_name(item[key]) for key in _NAME_FIELDS
+                       if isinstance(item.get(key), str)}}
+
+
+def _portable_name(name: str) -> str:
+    """``name`` as its bytes on the system read as UTF-8 (a byte that is not UTF-8 as a
+    surrogate escape), whatever the locale; in a UTF-8 locale, ``name`` itself.
+
+    Python reads a name's bytes in the locale's encoding: ``caf\xc3\xa9`` is "caf\u00e9"
+    in a UTF-8 locale, two surrogate escapes in an ASCII one (``PYTHONUTF8=0 LC_ALL=C``),
+    "caf\u00c3\u00a9" in a Latin-1 one. A manifest written under one and read under another
+    named none of the outputs a run planned: each was skipped as having "no record of the
+    run that made it", also when the settings had changed, and listed as an orphan.
+    As it is when it holds a character no name decodes to.
+    """
+    try:
+        return os.fsencode(name).decode("utf-8", "surrogateescape")
+    except UnicodeError:
+        return name
+
+
+def _local_name(name: str) -> str:
+    """A name :func:`_portable_name` wrote, as this process reads the same bytes."""
+    try:
+        return os.fsdecode(name.encode("utf-8", "surrogateescape"))
+    except UnicodeError:
+        return name
 
 
 def check_appendable(output_dir: str | os.PathLike[str]) -> None:
@@ -707,7 +753,7 @@ def _parse(line: str) -> tuple[str, Entry | None] | None:
     """The output a line names and its entry (None for a line saying it was removed),
     or None for a line that is no well-formed entry."""
     try:
-        item = json.loads(line)
+        item = _named_locally(json.loads(line))
     except ValueError:
         return None
     if (isinstance(item, dict) and item.get("version") == _VERSION

@@ -795,6 +795,8 @@ def worker_path(value: Any) -> Any:
     """
     if not isinstance(value, os.PathLike):
         return value
+    if os.path.isabs(value):  # as it is: in a current folder since removed, getcwd fails
+        return Path(value)
     return Path(os.path.join(os.getcwd(), value))
 
 

@@ -13,6 +13,7 @@ imported only for type checkers are quoted.
 """
 
 import atexit
+import codecs
 import contextlib
 import copy
 import errno
@@ -46,7 +47,14 @@ from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, ImageReadError, QuantizeError
 from ..io import check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
-from ..names import printable, printable_line, quoted, shell_quoted
+from ..names import (
+    code_point_escapes,
+    printable,
+    printable_line,
+    quoted,
+    repr_bytes_shown,
+    shell_quoted,
+)
 from ..reduce.quality import QUALITY_MEANS, quality_scale_reason
 
 USAGE_ERROR = ExitCode.USAGE
@@ -197,7 +205,8 @@ def number(text: str) -> float:
 def warn(subject: Any, message: str) -> None:
     """Print ``quantize: warning: <subject>: <message>`` on stderr, on one line, the
     message's parameter names written as the command's flags (:func:`as_flags`)."""
-    say(printable_line(f"quantize: warning: {subject}: {as_flags(message)}"), err=True)
+    say(printable_line(repr_bytes_shown(printable(
+        f"quantize: warning: {subject}: {as_flags(message)}"))), err=True)
 
 
 def say(line: str, err: bool = False) -> None:
@@ -401,7 +410,7 @@ def _echo_error(message: str) -> None:
     """
     text = printable(message)
     first = text.strip().splitlines()[0] if text.strip() else "failed"
-    say(f"quantize: error: {printable_line(first)}", err=True)
+    say(f"quantize: error: {printable_line(repr_bytes_shown(first))}", err=True)
 
 
 class _StdoutError(Exception):
@@ -717,9 +726,19 @@ class Scratch:
         if self._made is not None:
             self._made.cleanup()
 
-    def folder(self) -> Path:
+    def folder(self, name: str, use: str) -> Path:
+        """The folder, made on the first call; if it cannot be made (no temporary folder
+        Python can write in, a full disk), the command ends with exit 1 and a line naming
+        the file ``name`` it was needed for, what for (``use``, "for its copy") and
+        TMPDIR."""
         if self._made is None:
-            self._made = tempfile.TemporaryDirectory(prefix="quantize-")
+            try:
+                self._made = tempfile.TemporaryDirectory(prefix="quantize-")
+            except OSError as exc:
+                wanted = "with room" if exc.errno in _NO_ROOM else "you can write in"
+                fail(f"{printable_line(name)}: cannot make a temporary folder {use} "
+                     f"({printable_line(exc.strerror or str(exc))}); set TMPDIR to a folder "
+                     f"{wanted}", ExitCode.FAILED)
         return Path(self._made.name)
 
 
@@ -915,6 +934,24 @@ def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
     return re.sub(r"(?<![\w/-])(\w+)=", lambda m: names.get(m[1], m[1]) + "=", message)
 
 
+#: The error of a relative path given in a current folder that no longer exists.
+FOLDER_GONE = (".: the current folder no longer exists (removed or moved since the shell "
+               "entered it), so no relative path can be read or written; cd to a folder "
+               "that exists, or give absolute paths")
+
+
+def folder_gone(error: BaseException) -> bool:
+    """Whether ``error`` is that of a relative path made absolute in a current folder that
+    no longer exists: ``os.getcwd`` failed, and the error names no file."""
+    if not isinstance(error, FileNotFoundError) or error.filename is not None:
+        return False
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    return False
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn library exceptions into one-line errors and exit codes.
@@ -935,6 +972,8 @@ def user_errors() -> Iterator[None]:
     except (ValueError, TypeError) as exc:
         fail(printable_line(as_flags(str(exc))), USAGE_ERROR)
     except OSError as exc:
+        if folder_gone(exc):
+            fail(FOLDER_GONE, ExitCode.FAILED)
         where = f"{printable_line(str(exc.filename))}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED)
     except MemoryError:
@@ -1178,10 +1217,16 @@ def main(prog_name: str | None = None) -> None:
             release_start()  # interrupts are KeyboardInterrupt again, which the commands catch
             try:
                 _fill_closed_std_fds()
+                _escape_what_streams_cannot_encode()
                 _small_pages()
                 _keep_freed_memory()
                 _invoked(sys.argv[1:])(prog_name=_program_name() if prog_name is None
                                        else prog_name)
+            except FileNotFoundError as exc:  # not caught by a command, as in its checks
+                if not folder_gone(exc):
+                    raise
+                _echo_error(FOLDER_GONE)
+                sys.exit(ExitCode.FAILED)
             except KeyboardInterrupt:  # before the command line was parsed (typer's Exit
                 line, code = interruption(INTERRUPTED_AT_START)  # is no SystemExit out here)
                 _echo_error(line)
@@ -1285,6 +1330,31 @@ def _fill_closed_std_fds() -> None:
             if null != fd:  # fd when the lower ones are open, as they are by now
                 os.dup2(null, fd)
                 os.close(null)
+
+
+#: The codec error handler of stdout and stderr in the command (:func:`code_point_escapes`).
+_CODE_POINTS = "quantize.code_points"
+# The error handlers of a text stream that a character its encoding cannot hold ends in an
+# exception or in the escape kept for a byte: Python's defaults for stdout and stderr.
+_HANDLERS_REPLACED = frozenset({"strict", "surrogateescape", "backslashreplace"})
+
+
+def _escape_what_streams_cannot_encode() -> None:
+    r"""Have stdout and stderr write a character their encoding cannot hold by its code
+    point (:func:`~quantize.names.code_point_escapes`): ``mean \u0394E2000`` in a
+    Latin-1 locale, or a Windows code page, not a traceback.
+
+    A line on stdout holding such a character (the "Δ" of every summary line, a name's
+    "漢", the "≤" of ``batch --help``) raised ``UnicodeEncodeError``, after the work was
+    done: ``reduce`` printed a traceback and exited 1, ``batch`` stopped with exit 2. A
+    handler the user chose (``PYTHONIOENCODING=latin-1:replace``) is kept, and so is a
+    stream that is not Python's own (it has no ``reconfigure``).
+    """
+    codecs.register_error(_CODE_POINTS, code_point_escapes)
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) in _HANDLERS_REPLACED:
+            with contextlib.suppress(AttributeError, ValueError, OSError):
+                stream.reconfigure(errors=_CODE_POINTS)
 
 
 def _small_pages() -> None:

@@ -885,10 +885,11 @@ def _stage(f: _File, scratch: Scratch) -> tuple[str, str | None]:
     to one."""
     src = f.input
     if src == STDIO:
-        src = str(stage_stdin(scratch.folder()))
+        src = str(stage_stdin(scratch.folder(STDIO, "for its copy")))
     elif is_stream(Path(src)):  # read once here: the job reads its input more than once
-        src = str(stage_stream(Path(src), scratch.folder()))
-    out = str(scratch.folder() / "stdout.png") if f.to_stdout else f.output
+        src = str(stage_stream(Path(src), scratch.folder(src, "for its copy")))
+    out = (str(scratch.folder(f.input, "for the image to write to stdout") / "stdout.png")
+           if f.to_stdout else f.output)
     return src, out
 
 

@@ -253,8 +253,9 @@ def segment_command(
         refuse_batch_folder(target, name=target, instead="choose another folder with -o")
     try:
         with Scratch() as scratch:  # a folder only for a stream's copy
-            source = (stage_stdin(scratch.folder()) if stdin else
-                      stage_stream(input, scratch.folder()) if stream else input)
+            source = (stage_stdin(scratch.folder("-", "for its copy")) if stdin else
+                      stage_stream(input, scratch.folder(str(input), "for its copy"))
+                      if stream else input)
             with user_errors(), _naming_input(input, source, default=outdir is None), \
                     warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
