@@ -2512,9 +2512,9 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
                 f"{name} holds uint16 values of at most {top}, read as 16-bit counts (65535 "
                 "is white), so it comes out near black",
                 advice="if they are 0..255, pass it as .astype(np.uint8)"))
-        return np.rint(arr / 257.0).astype(np.uint8)
+        return _rounded_by_bands(arr, lambda band: np.divide(band, 257.0))
     if arr.dtype.kind == "f":
-        if not np.isfinite(arr).all():
+        if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
             raise ValueError(f"{name} contains NaN or infinite values; expected finite "
                              "numbers in [0, 1]")
         low, high = arr.min(), arr.max()
@@ -2523,10 +2523,28 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
                              f"[{shown_value(low)}, {shown_value(high)}]")
         # In float64: float32 or float16 products round to the .5 between two levels (a
         # float32 just above 0.5/255 read as 0, as a PIL "F" image of it read as 1).
-        return np.rint(np.multiply(arr, 255.0, dtype=np.float64)).astype(np.uint8)
+        return _rounded_by_bands(arr, lambda band: np.multiply(band, 255.0, dtype=np.float64))
     hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
                     f"{arr.dtype}{hint}")
+
+
+def _array_bands(arr: np.ndarray) -> list[slice]:
+    """Bands of rows of ``arr``, an ``(H, W, C)`` image, of about ``_BAND_PIXELS`` pixels
+    each (:func:`~quantize._kernels.row_bands`)."""
+    return row_bands(arr.shape[0], arr.shape[1], _BAND_PIXELS)
+
+
+def _rounded_by_bands(arr: np.ndarray,
+                      scaled: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``rint(scaled(arr))``, levels 0..255, as uint8, made a band of rows at a time
+    (:func:`_array_bands`): the whole image's float64 products and their rounding took
+    16 bytes a sample, 2 GB more than the pixels for an 8000x8000 RGB float32 array."""
+    out = np.empty(arr.shape, np.uint8)
+    for rows in _array_bands(arr):
+        levels = scaled(arr[rows])
+        out[rows] = np.rint(levels, out=levels)
+    return out
 
 
 # --------------------------------------------------------------------------

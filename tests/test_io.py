@@ -1462,6 +1462,28 @@ def test_a_float_array_is_scaled_by_its_exact_value_as_a_pil_f_image_is(value, e
         [[expected] * 3] * 2]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.uint16])
+def test_a_float_or_16_bit_array_is_scaled_a_band_of_rows_at_a_time(dtype):
+    """The whole array was scaled in float64 and rounded into another float64 array, 16
+    bytes a sample: 48 bytes a pixel of an RGB array held besides the result (2 GB for an
+    8000x8000 float32 photo, more than the rest of segment took). Made a band of rows at
+    a time (about 8 bands here), the same levels come out for less than 10."""
+    import tracemalloc
+
+    h, w = 2000, 1000
+    levels = (np.arange(h * w * 3) % 251).reshape(h, w, 3)
+    arr = (levels * 257).astype(dtype) if dtype == np.uint16 else (levels / 255).astype(dtype)
+    tracemalloc.start()
+    try:
+        rgb, alpha = as_rgba(arr)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(rgb, levels)
+    assert alpha is None
+    assert peak / (h * w) < 16
+
+
 def test_as_rgba_gray_alpha_and_pil():
     gray = np.arange(12, dtype=np.uint8).reshape(3, 4)
     rgb, _ = as_rgba(gray)
