@@ -30,6 +30,8 @@ What happens to each kind of input:
   gAMA chunk, as 16-bit grayscale is; an ICC profile applies to the 8-bit values.
   Their tRNS colour is matched on all 16 bits (see :class:`KeyedCanvas`). A PIL image
   of one already decoded has its high bytes only, and is read so.
+- A BMP whose alpha channel is 0 in every pixel (a fourth byte its writer left unused):
+  read opaque, as Chromium shows it (:func:`_unused_bmp_alpha`).
 - A palette PNG whose tRNS chunk holds more than 256 alpha values (more than any palette
   has): read opaque, the chunk left out as libpng and browsers leave it, with a
   :class:`TransparencyChunkWarning` (:func:`ignore_overlong_trns`).
@@ -326,7 +328,21 @@ def _load_keyed(im: Image.Image) -> Image.Image:
         with KeyedCanvas(im, im.info.get("transparency")) as canvas:
             return canvas.draw(im)
     im.load()  # a later frame (of an APNG, see _frame_drawn_again) is composited by Pillow
+    if _unused_bmp_alpha(im):
+        return im.convert("RGB")
     return im
+
+
+def _unused_bmp_alpha(im: Image.Image) -> bool:
+    """Whether ``im``, a decoded image, is a BMP whose header names an alpha channel
+    (Pillow reads it as RGBA) that is 0 in every pixel: its writer left the fourth byte
+    of each pixel unused, as many do, and it is read opaque, as Chromium shows it.
+
+    Read as alpha, such a file came out wholly transparent: an output of no visible
+    colour ("0 colours"), and every region segmented from the colours under it.
+    """
+    return (im.format in ("BMP", "DIB") and im.mode == "RGBA"
+            and im.getextrema()[3] == (0, 0))
 
 
 @contextlib.contextmanager
