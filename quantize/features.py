@@ -89,8 +89,12 @@ SPACES = ("rgb", "lab")  # in the order every command lists them
 # neighbours into a third one at their border.
 _COLOR_SIGMA = 0.0
 _COLOR_SIGMA_WITH_TEXTURE = 3.0
-# ... but at most the image's longer side divided by this (small images).
+# ... but at most the image's longer side divided by this (small images),
 _BLUR_PER_SIDE = 128
+# ... and along each axis at most that side divided by this: across a strip a few pixels
+# high (a banner, an image of 2 rows) the blur mixed every row into one colour, and k-means
+# then had nothing but position to tell its parts apart by.
+_BLUR_PER_AXIS = 8
 # Floors on a group's standard deviation (in its own units), see the module docstring.
 _FLOORS = {"color": 1.0, "intensity": 1.0, "xy": 1.0}
 
@@ -334,8 +338,9 @@ def feature_array(rgb: np.ndarray, w: dict[str, float], space: str,
         columns[g] = slice(start, start + widths[g])
         start += widths[g]
     X = np.empty((h * wd, start), dtype=np.float32)
-    blur = (min(_COLOR_SIGMA_WITH_TEXTURE, max(h, wd) / _BLUR_PER_SIDE) if w["texture"] > 0
-            else _COLOR_SIGMA)
+    sigma = (min(_COLOR_SIGMA_WITH_TEXTURE, max(h, wd) / _BLUR_PER_SIDE) if w["texture"] > 0
+             else _COLOR_SIGMA)
+    blur = (min(sigma, h / _BLUR_PER_AXIS), min(sigma, wd / _BLUR_PER_AXIS))  # (rows, columns)
     divisors = {}
     for g in active:
         cols = X[:, columns[g]]

@@ -30,6 +30,8 @@ What happens to each kind of input:
   gAMA chunk, as 16-bit grayscale is; an ICC profile applies to the 8-bit values.
   Their tRNS colour is matched on all 16 bits (see :class:`KeyedCanvas`). A PIL image
   of one already decoded has its high bytes only, and is read so.
+- A BMP whose alpha channel is 0 in every pixel (a fourth byte its writer left unused):
+  read opaque, as Chromium shows it (:func:`_unused_bmp_alpha`).
 - A palette PNG whose tRNS chunk holds more than 256 alpha values (more than any palette
   has): read opaque, the chunk left out as libpng and browsers leave it, with a
   :class:`TransparencyChunkWarning` (:func:`ignore_overlong_trns`).
@@ -332,7 +334,21 @@ def _load_keyed(im: Image.Image) -> Image.Image:
         with KeyedCanvas(im, im.info.get("transparency")) as canvas:
             return canvas.draw(im)
     im.load()  # a later frame (of an APNG, see _frame_drawn_again) is composited by Pillow
+    if _unused_bmp_alpha(im):
+        return im.convert("RGB")
     return im
+
+
+def _unused_bmp_alpha(im: Image.Image) -> bool:
+    """Whether ``im``, a decoded image, is a BMP whose header names an alpha channel
+    (Pillow reads it as RGBA) that is 0 in every pixel: its writer left the fourth byte
+    of each pixel unused, as many do, and it is read opaque, as Chromium shows it.
+
+    Read as alpha, such a file came out wholly transparent: an output of no visible
+    colour ("0 colours"), and every region segmented from the colours under it.
+    """
+    return (im.format in ("BMP", "DIB") and im.mode == "RGBA"
+            and im.getextrema()[3] == (0, 0))
 
 
 @contextlib.contextmanager
@@ -2573,9 +2589,9 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
                 f"{name} holds uint16 values of at most {top}, read as 16-bit counts (65535 "
                 "is white), so it comes out near black",
                 advice="if they are 0..255, pass it as .astype(np.uint8)"))
-        return np.rint(arr / 257.0).astype(np.uint8)
+        return _rounded_by_bands(arr, lambda band: np.divide(band, 257.0))
     if arr.dtype.kind == "f":
-        if not np.isfinite(arr).all():
+        if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
             raise ValueError(f"{name} contains NaN or infinite values; expected finite "
                              "numbers in [0, 1]")
         low, high = arr.min(), arr.max()
@@ -2584,10 +2600,28 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
                              f"[{shown_value(low)}, {shown_value(high)}]")
         # In float64: float32 or float16 products round to the .5 between two levels (a
         # float32 just above 0.5/255 read as 0, as a PIL "F" image of it read as 1).
-        return np.rint(np.multiply(arr, 255.0, dtype=np.float64)).astype(np.uint8)
+        return _rounded_by_bands(arr, lambda band: np.multiply(band, 255.0, dtype=np.float64))
     hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
                     f"{arr.dtype}{hint}")
+
+
+def _array_bands(arr: np.ndarray) -> list[slice]:
+    """Bands of rows of ``arr``, an ``(H, W, C)`` image, of about ``_BAND_PIXELS`` pixels
+    each (:func:`~quantize._kernels.row_bands`)."""
+    return row_bands(arr.shape[0], arr.shape[1], _BAND_PIXELS)
+
+
+def _rounded_by_bands(arr: np.ndarray,
+                      scaled: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``rint(scaled(arr))``, levels 0..255, as uint8, made a band of rows at a time
+    (:func:`_array_bands`): the whole image's float64 products and their rounding took
+    16 bytes a sample, 2 GB more than the pixels for an 8000x8000 RGB float32 array."""
+    out = np.empty(arr.shape, np.uint8)
+    for rows in _array_bands(arr):
+        levels = scaled(arr[rows])
+        out[rows] = np.rint(levels, out=levels)
+    return out
 
 
 # --------------------------------------------------------------------------

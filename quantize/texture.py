@@ -319,8 +319,9 @@ def _chi_squared(a: np.ndarray, total_a: np.ndarray, b: np.ndarray,
 # --------------------------------------------------------------------------
 
 
-def smooth(plane: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of a plane by ``sigma`` pixels (float32, reflected sides, 3 sigma wide)."""
+def smooth(plane: np.ndarray, sigma: float | tuple[float, float]) -> np.ndarray:
+    """Gaussian blur of a plane by ``sigma`` pixels (float32, reflected sides, 3 sigma wide);
+    a pair is the sigma along the rows and along the columns."""
     from scipy import ndimage
 
     return ndimage.gaussian_filter(plane, sigma, output=np.float32, mode="reflect",

@@ -1462,6 +1462,63 @@ def test_a_float_array_is_scaled_by_its_exact_value_as_a_pil_f_image_is(value, e
         [[expected] * 3] * 2]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.uint16])
+def test_a_float_or_16_bit_array_is_scaled_a_band_of_rows_at_a_time(dtype):
+    """The whole array was scaled in float64 and rounded into another float64 array, 16
+    bytes a sample: 48 bytes a pixel of an RGB array held besides the result (2 GB for an
+    8000x8000 float32 photo, more than the rest of segment took). Made a band of rows at
+    a time (about 8 bands here), the same levels come out for less than 10."""
+    import tracemalloc
+
+    h, w = 2000, 1000
+    levels = (np.arange(h * w * 3) % 251).reshape(h, w, 3)
+    arr = (levels * 257).astype(dtype) if dtype == np.uint16 else (levels / 255).astype(dtype)
+    tracemalloc.start()
+    try:
+        rgb, alpha = as_rgba(arr)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(rgb, levels)
+    assert alpha is None
+    assert peak / (h * w) < 16
+
+
+def _bmp_with_alpha(path: Path, bgra: np.ndarray) -> Path:
+    """A 32-bit BMP of ``bgra`` ((H, W, 4) uint8, top row first) with a BITMAPV5HEADER whose
+    masks name the fourth byte of each pixel alpha, as Pillow reads it (mode RGBA)."""
+    h, w = bgra.shape[:2]
+    pixels = np.ascontiguousarray(bgra[::-1]).tobytes()  # bottom row first
+    header = struct.pack("<IiiHHIIiiII", 124, w, h, 1, 32, 3, len(pixels), 2835, 2835, 0, 0)
+    header += struct.pack("<IIII", 0xFF0000, 0xFF00, 0xFF, 0xFF000000)
+    header += bytes(124 - len(header))
+    start = 14 + len(header)
+    path.write_bytes(b"BM" + struct.pack("<IHHI", start + len(pixels), 0, 0, start)
+                     + header + pixels)
+    return path
+
+
+def test_a_bmp_whose_alpha_is_0_in_every_pixel_is_read_opaque(tmp_path):
+    """Such a file's writer left the fourth byte unused; read as alpha, it came out wholly
+    transparent (reduce wrote "0 colours", an empty picture). Chromium shows it opaque."""
+    bgra = np.array([[[50, 100, 200, 0], [0, 0, 255, 0]], [[255, 0, 0, 0], [9, 9, 9, 0]]],
+                    np.uint8)
+    src = _bmp_with_alpha(tmp_path / "a.bmp", bgra)
+    expected = bgra[..., 2::-1].tolist()  # as RGB
+    img = load_image(src)
+    assert img.alpha is None
+    assert img.rgb.tolist() == expected
+    with Image.open(src) as im:
+        assert im.mode == "RGBA"
+        rgb, alpha = as_rgba(im)
+    assert alpha is None
+    assert rgb.tolist() == expected
+    bgra[0, 0, 3] = 255  # one pixel of alpha: the channel is used, and read as it is
+    img = load_image(_bmp_with_alpha(tmp_path / "b.bmp", bgra))
+    assert img.alpha.tolist() == [[255, 0], [0, 0]]
+    assert img.rgb.tolist() == expected
+
+
 def test_as_rgba_gray_alpha_and_pil():
     gray = np.arange(12, dtype=np.uint8).reshape(3, 4)
     rgb, _ = as_rgba(gray)

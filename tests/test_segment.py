@@ -1456,3 +1456,27 @@ def test_the_package_names_no_other_attribute():
     with pytest.raises(AttributeError, match="^module 'quantize' has no attribute 'bogus'$"):
         quantize.bogus  # noqa: B018
     assert {"segment", "SegmentResult", "boundary_map"} <= set(dir(quantize))
+
+
+@pytest.mark.parametrize("shape", [(2, 1000), (1000, 2), (10, 1000), (100, 10000)])
+def test_a_strip_of_two_colours_is_cut_between_them_with_the_default_weights(shape):
+    """With texture on, the colours were blurred by 3 pixels whatever the image's height:
+    across a strip of 2 or 10 rows (or a banner 100 high, blurred as its 10000 columns
+    allow) the rows became one purple, k-means split the strip by position, and its halves
+    were united with a ClusterCountWarning ("colour and texture tell no two parts of the
+    image apart"): one region. The blur along each axis is now at most 1/8 of that side."""
+    h, w = shape
+    img = np.zeros((h, w, 3), np.uint8)
+    red = np.zeros((h, w), bool)
+    if h < w:
+        red[: h // 2] = True
+    else:
+        red[:, : w // 2] = True
+    img[red] = (255, 0, 0)
+    img[~red] = (0, 0, 255)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        labels = segment(img, 2, seed=0).labels
+    assert sorted(np.unique(labels).tolist()) == [1, 2]
+    assert (labels == labels[red][0])[red].all()
+    assert (labels != labels[red][0])[~red].all()
