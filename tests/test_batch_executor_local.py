@@ -72,10 +72,11 @@ def test_an_error_while_settling_leaves_no_pool_thread_for_python_to_join_at_exi
     assert [t for t in threading.enumerate() if "ExecutorManager" in type(t).__name__] == []
 
 
-def test_run_local_starts_no_more_workers_than_calls(monkeypatch):
+def _recorded_pools(monkeypatch) -> list[int]:
+    """The ``max_workers`` of each process pool started from now on, in order."""
     import concurrent.futures
 
-    started = []
+    started: list[int] = []
 
     class Recording(concurrent.futures.ProcessPoolExecutor):
         def __init__(self, max_workers, **kwargs):
@@ -83,25 +84,22 @@ def test_run_local_starts_no_more_workers_than_calls(monkeypatch):
             super().__init__(max_workers, **kwargs)
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    return started
+
+
+def test_run_local_starts_no_more_workers_than_calls(monkeypatch):
+    started = _recorded_pools(monkeypatch)
     got = {}
     batch.run_local([Call(pow, (i, 2)) for i in range(2)],
                     lambda i, outcome: got.setdefault(i, outcome.value), jobs=8)
     assert got == {0: 0, 1: 1} and started == [2]
 
+
 def test_run_local_starts_at_most_jobs_per_cpu_workers(monkeypatch):
     """jobs=100000 started a worker per call (10 here): one process per file of a batch."""
-    import concurrent.futures
-
     from quantize.batch import executor_local
 
-    started = []
-
-    class Recording(concurrent.futures.ProcessPoolExecutor):
-        def __init__(self, max_workers, **kwargs):
-            started.append(max_workers)
-            super().__init__(max_workers, **kwargs)
-
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    started = _recorded_pools(monkeypatch)
     monkeypatch.setattr(executor_local, "available_cpus", lambda: 1)
     got = {}
     batch.run_local([Call(pow, (i, 2)) for i in range(10)],
