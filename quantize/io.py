@@ -23,8 +23,8 @@ What happens to each kind of input:
   :class:`PixelRangeWarning`. A float image with values over 1 whose brightest
   pixel so comes out below 64 (0..1000 read as 16-bit counts, say) is read so
   too, with a :class:`PixelRangeWarning` saying to scale it to 0..1.
-  16-bit RGB and RGBA PNGs (and every frame of such an APNG), which Pillow decodes to
-  the high byte of each sample, are read from all 16 bits: the low bytes are decoded
+  16-bit RGB, RGBA and grey+alpha PNGs (and every frame of such an APNG), which Pillow
+  decodes to the high byte of each sample, are read from all 16 bits: the low bytes are decoded
   again from the file (:func:`wide_rgb_png`), each sample, alpha too, scaled by
   ``round(v / 257)`` and the colours converted to sRGB from their 16-bit values by a
   gAMA chunk, as 16-bit grayscale is; an ICC profile applies to the 8-bit values.
@@ -549,13 +549,15 @@ class KeyedCanvas:
         self._low.seek(frame.tell())  # type: ignore[union-attr]  # the caller's check
         if hasattr(self._low, "blend_op"):  # pasted whole, as the frame is
             self._low.blend_op = 0
+        grey_alpha = _wide_grey_alpha(self._low)  # type: ignore[arg-type]
         _read_low_bytes(self._low)
         crop = (box[1].start, box[0].start, box[1].stop, box[0].stop)
         high, low = frame.crop(crop), self._low.crop(crop)  # type: ignore[union-attr]
         h, w = high.height, high.width
         pixels = np.empty((h, w, 3), np.uint8)
         alpha = np.full((h, w), 255, np.uint8)
-        for rows, band in _wide_rgb_bands(high, low, self._key, _wide_gamma(frame.info)):
+        for rows, band in _wide_rgb_bands(high, low, self._key, _wide_gamma(frame.info),
+                                          grey_alpha):
             pixels[rows] = band[..., :3]
             if band.shape[2] == 4:
                 alpha[rows] = band[..., 3]
@@ -642,15 +644,19 @@ def sixteen_bit_key(im: Image.Image) -> tuple[int, int, int] | None:
     return None
 
 
-# Pillow's unpackers of 16-bit RGB and RGBA PNG samples (the high byte of each), and the
-# little-endian ones, which read the low byte of each big-endian sample instead.
-_WIDE_RGB_RAWMODES = {"RGB;16B": "RGB;16L", "RGBA;16B": "RGBA;16L"}
+# Pillow's unpackers of 16-bit RGB, RGBA and grey+alpha PNG samples (the high byte of
+# each), and the ones that read the low byte of each big-endian sample instead: the
+# little-endian ones, and for grey+alpha (which Pillow decodes as RGBA, and has no
+# little-endian unpacker for) the four bytes of a pixel as they are: grey high, grey low,
+# alpha high, alpha low (:func:`_wide_lows`).
+_WIDE_RGB_RAWMODES = {"RGB;16B": "RGB;16L", "RGBA;16B": "RGBA;16L", "LA;16B": "RGBA"}
 
 
 def wide_rgb_png(im: Image.Image) -> bool:
-    """Whether ``im`` is an opened 16-bit RGB or RGBA PNG or APNG not yet decoded, which
-    Pillow decodes to the high byte of each sample: it is read from all 16 bits here
-    (:func:`_wide_rgb_bands`), its low bytes from a :func:`second_reader` of the file."""
+    """Whether ``im`` is an opened 16-bit RGB, RGBA or grey+alpha PNG or APNG not yet
+    decoded, which Pillow decodes to the high byte of each sample (grey+alpha as RGBA): it
+    is read from all 16 bits here (:func:`_wide_rgb_bands`), its low bytes from a
+    :func:`second_reader` of the file."""
     rawmodes = [t[3] for t in getattr(im, "tile", None) or ()]
     return (im.format == "PNG" and im.mode in ("RGB", "RGBA") and bool(rawmodes)
             and all(r in _WIDE_RGB_RAWMODES for r in rawmodes))
@@ -663,6 +669,24 @@ def _read_low_bytes(im: Image.Image) -> None:
     im.tile = [(*t[:3], _WIDE_RGB_RAWMODES[t[3]]) for t in im.tile]
 
 
+def _wide_grey_alpha(im: Image.Image) -> bool:
+    """Whether ``im``, a 16-bit PNG opened or moved to a frame and not yet decoded
+    (:func:`wide_rgb_png`), is grey+alpha: its low bytes are then decoded with its high
+    ones (:func:`_wide_lows`)."""
+    return any(t[3] == "LA;16B" for t in im.tile)
+
+
+def _wide_lows(low: np.ndarray, grey_alpha: bool) -> np.ndarray:
+    """The low bytes of a band of 16-bit pixels as ``low`` (:func:`_read_low_bytes`) holds
+    them, laid out as the high bytes are: of grey+alpha, decoded four bytes a pixel (grey
+    high, grey low, alpha high, alpha low), the grey's repeated as red, green and blue.
+
+    >>> _wide_lows(np.array([[[128, 7, 255, 9]]], np.uint8), True)
+    array([[[7, 7, 7, 9]]], dtype=uint8)
+    """
+    return low[..., [1, 1, 1, 3]] if grey_alpha else low
+
+
 def _wide_gamma(info: dict[str | tuple[int, int], Any]) -> float | None:
     """The gamma that a 16-bit RGB PNG's ``info`` states for its 16-bit values to be
     converted from (:func:`_file_gamma`); None also when it has an ICC profile, which is
@@ -671,9 +695,11 @@ def _wide_gamma(info: dict[str | tuple[int, int], Any]) -> float | None:
 
 
 def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, int] | None,
-                    gamma: float | None) -> Iterator[tuple[slice, np.ndarray]]:
-    """The 8-bit pixels of a 16-bit RGB or RGBA image whose high and low bytes are ``high``
-    and ``low`` (decoded images of one size and mode), a band of rows at a time
+                    gamma: float | None, grey_alpha: bool = False
+                    ) -> Iterator[tuple[slice, np.ndarray]]:
+    """The 8-bit pixels of a 16-bit RGB, RGBA or grey+alpha image whose high and low bytes
+    are ``high`` and ``low`` (decoded images of one size and mode; of grey+alpha,
+    ``grey_alpha``, as :func:`_wide_lows` reads them), a band of rows at a time
     (:func:`_row_bands`), with the rows each covers: ``(h, W, 3)`` uint8, or ``(h, W, 4)``
     with alpha (of RGBA, or 0 where an RGB pixel is the colour ``key``, else 255).
 
@@ -682,7 +708,7 @@ def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, in
     """
     scaled, colour = _wide_levels(gamma)
     for (rows, high_band), (_, low_band) in zip(_row_bands(high), _row_bands(low), strict=True):
-        highs, lows = np.asarray(high_band), np.asarray(low_band)
+        highs, lows = np.asarray(high_band), _wide_lows(np.asarray(low_band), grey_alpha)
         values = highs.astype(np.uint16) << 8 | lows
         band = colour[values]
         if band.shape[2] == 4:  # alpha is no colour: scaled only
@@ -715,11 +741,12 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None) -> Image.
     file; the result is filled a band at a time, so no 16-bit copy of the image is made.
     """
     out = Image.new("RGBA" if im.mode == "RGBA" or key is not None else "RGB", im.size)
+    grey_alpha = _wide_grey_alpha(im)
     with second_reader(im) as fp, Image.open(fp) as low:  # before Pillow closes im's file
         im.load()
         _read_low_bytes(low)
         low.load()
-        for rows, band in _wide_rgb_bands(im, low, key, _wide_gamma(im.info)):
+        for rows, band in _wide_rgb_bands(im, low, key, _wide_gamma(im.info), grey_alpha):
             out.paste(Image.fromarray(band), (0, rows.start))
     out.info = {k: v for k, v in im.info.items() if k not in ("transparency", "gamma")}
     return out

@@ -1008,13 +1008,13 @@ def _rgb16_png(path: Path, pixels: list[tuple[int, int, int]], *chunks: tuple[by
 
 def _wide_png(path: Path, samples: np.ndarray, *chunks: tuple[bytes, bytes],
               interlaced: bool = False) -> Path:
-    """A 16-bit RGB or RGBA PNG of ``samples`` ((H, W, 3) or (H, W, 4)), interlaced (Adam7)
-    or not."""
+    """A 16-bit grey+alpha, RGB or RGBA PNG of ``samples`` ((H, W, 2), (H, W, 3) or
+    (H, W, 4)), interlaced (Adam7) or not."""
     h, w, n = samples.shape
     parts = [samples[y0::dy, x0::dx] for y0, x0, dy, dx in _ADAM7] if interlaced else [samples]
     lines = [b"\0" + row.astype(">u2").tobytes() for part in parts if part.shape[1]
              for row in part]
-    header = struct.pack(">IIBBBBB", w, h, 16, 2 if n == 3 else 6, 0, 0, int(interlaced))
+    header = struct.pack(">IIBBBBB", w, h, 16, {2: 4, 3: 2, 4: 6}[n], 0, 0, int(interlaced))
     path.write_bytes(png_of_chunks([(b"IHDR", header), *chunks,
                                     (b"IDAT", zlib.compress(b"".join(lines))), (b"IEND", b"")]))
     return path
@@ -1048,6 +1048,38 @@ def test_a_16_bit_rgb_or_rgba_png_is_read_from_all_16_bits(tmp_path, channels, i
         rgb, alpha = as_rgba(opened)
     np.testing.assert_array_equal(rgb, img.rgb)
     np.testing.assert_array_equal(alpha, img.alpha)
+
+
+@pytest.mark.parametrize("interlaced", [False, True])
+def test_a_16_bit_grey_alpha_png_is_read_from_all_16_bits(tmp_path, interlaced):
+    """Pillow decodes it (as RGBA) to the high byte of each sample: grey and alpha 0x00FF
+    read 0, not 1, as a 16-bit grey PNG reads them. Both are read from their 16 bits, by
+    load_image, iter_frames and as_rgba, as 16-bit RGBA is."""
+    index = np.add.outer(np.arange(5), np.arange(7))[:, :, None] + np.arange(2)
+    samples = np.array(_WIDE_SAMPLES)[index % len(_WIDE_SAMPLES)]
+    expected = np.array(_WIDE_READ, np.uint8)[index % len(_WIDE_READ)]
+    src = _wide_png(tmp_path / "la.png", samples, interlaced=interlaced)
+    img = load_image(src)
+    np.testing.assert_array_equal(img.rgb, np.repeat(expected[:, :, :1], 3, axis=2))
+    np.testing.assert_array_equal(img.alpha, expected[:, :, 1])
+    (frame,) = iter_frames(src)
+    np.testing.assert_array_equal(frame.rgba[:, :, :3], img.rgb)
+    np.testing.assert_array_equal(frame.rgba[:, :, 3], img.alpha)
+    with Image.open(src) as opened:  # as a PIL image, not yet decoded
+        rgb, alpha = as_rgba(opened)
+    np.testing.assert_array_equal(rgb, img.rgb)
+    np.testing.assert_array_equal(alpha, img.alpha)
+
+
+def test_a_16_bit_grey_alpha_png_gamma_is_converted_from_its_16_bit_values(tmp_path):
+    """As 16-bit grey without alpha is: 100, 200 and 300 of 65535, linear-light, read 5,
+    10 and 14 (from the high bytes, 0, 0 and 13); alpha 0x7F80 scaled, to 127."""
+    values = [0, 100, 200, 300, 1000, 30000, 65535]
+    samples = np.dstack([np.array([values]), np.full((1, 7), 0x7F80)])
+    img = load_image(_wide_png(tmp_path / "la.png", samples, _gama(1.0)))
+    np.testing.assert_array_equal(img.rgb[0, :, 0], [0, 5, 10, 14, 33, 180, 255])
+    np.testing.assert_array_equal(img.rgb[..., 1], img.rgb[..., 0])
+    np.testing.assert_array_equal(img.alpha, np.full((1, 7), 127))
 
 
 @pytest.mark.parametrize("channels", [3, 4])
