@@ -31,7 +31,8 @@ What happens to each kind of input:
   Their tRNS colour is matched on all 16 bits (see :class:`KeyedCanvas`). A PIL image
   of one already decoded has its high bytes only, and is read so.
 - A BMP whose alpha channel is 0 in every pixel (a fourth byte its writer left unused):
-  read opaque, as Chromium shows it (:func:`_unused_bmp_alpha`).
+  read opaque, as Chromium shows it (:func:`_unused_bmp_alpha`). A 32-bit ICO's is read
+  from its AND mask instead, as Chromium reads it (:func:`_unused_icon_alpha_mask`).
 - A palette PNG whose tRNS chunk holds more than 256 alpha values (more than any palette
   has): read opaque, the chunk left out as libpng and browsers leave it, with a
   :class:`TransparencyChunkWarning` (:func:`ignore_overlong_trns`).
@@ -336,6 +337,11 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     im.load()  # a later frame (of an APNG, see _frame_drawn_again) is composited by Pillow
     if _unused_bmp_alpha(im):
         return im.convert("RGB")
+    mask = _unused_icon_alpha_mask(im)
+    if mask is not None:
+        masked = im.copy()
+        masked.putalpha(mask)
+        return masked
     return im
 
 
@@ -349,6 +355,37 @@ def _unused_bmp_alpha(im: Image.Image) -> bool:
     """
     return (im.format in ("BMP", "DIB") and im.mode == "RGBA"
             and im.getextrema()[3] == (0, 0))
+
+
+def _unused_icon_alpha_mask(im: Image.Image) -> Image.Image | None:
+    """The alpha, from its AND mask, of ``im``, a decoded ICO whose image is a 32-bit
+    bitmap with an alpha channel 0 in every pixel; None for any other image.
+
+    Pillow reads such an icon's alpha from the fourth byte of each pixel, and ignores
+    its AND mask: one whose writer left that byte unused came out wholly transparent.
+    Chromium then draws it opaque but where its AND mask is set, and so it is read. The
+    mask (a bit a pixel, its rows padded to 4 bytes, bottom row first) ends the bitmap;
+    one cut short leaves the icon opaque.
+    """
+    if im.format != "ICO" or im.mode != "RGBA" or im.getextrema()[3] != (0, 0):
+        return None
+    ico = getattr(im, "ico", None)
+    if ico is None or ico.buf.closed:  # a PIL image whose file is closed: read as it is
+        return None
+    entry = ico.entry[ico.getentryindex(im.size)]
+    if entry.bpp != 32:
+        return None
+    w, h = im.size
+    stride = (w + 31) // 32 * 4
+    ico.buf.seek(entry.offset)
+    if ico.buf.read(8) == b"\x89PNG\r\n\x1a\n":  # a PNG keeps its alpha as it is
+        return None
+    ico.buf.seek(entry.offset + entry.size - stride * h)
+    data = ico.buf.read(stride * h)
+    if len(data) < stride * h:
+        return Image.new("L", im.size, 255)
+    bits = np.unpackbits(np.frombuffer(data, np.uint8).reshape(h, stride), axis=1)[::-1, :w]
+    return Image.fromarray(np.where(bits == 1, np.uint8(0), np.uint8(255)))
 
 
 @contextlib.contextmanager

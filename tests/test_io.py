@@ -1551,6 +1551,42 @@ def test_a_bmp_whose_alpha_is_0_in_every_pixel_is_read_opaque(tmp_path):
     assert img.rgb.tolist() == expected
 
 
+def _ico32(path: Path, bgra: np.ndarray, and_mask: np.ndarray) -> Path:
+    """An ICO of one 32-bit bitmap of ``bgra`` ((H, W, 4) uint8, top row first) and its AND
+    mask ``and_mask`` ((H, W), 1 where transparent)."""
+    h, w = bgra.shape[:2]
+    stride = (w + 31) // 32 * 4
+    mask = np.zeros((h, stride * 8), np.uint8)
+    mask[:, :w] = and_mask
+    bitmap = (struct.pack("<IiiHHIIiiII", 40, w, 2 * h, 1, 32, 0, 0, 0, 0, 0, 0)
+              + np.ascontiguousarray(bgra[::-1]).tobytes()
+              + np.packbits(mask[::-1], axis=1).tobytes())
+    path.write_bytes(struct.pack("<HHH", 0, 1, 1)
+                     + struct.pack("<BBBBHHII", w, h, 0, 0, 1, 32, len(bitmap), 22) + bitmap)
+    return path
+
+
+def test_a_32_bit_ico_whose_alpha_is_0_in_every_pixel_is_read_by_its_and_mask(tmp_path):
+    """Pillow reads a 32-bit icon's alpha from the fourth byte of each pixel: one whose
+    writer left it 0 came out wholly transparent. Chromium draws it by its AND mask
+    (opaque where the mask is 0), and so it is read; one with any alpha keeps it."""
+    bgra = np.array([[[50, 100, 200, 0], [0, 0, 255, 0], [1, 2, 3, 0]],
+                     [[255, 0, 0, 0], [9, 9, 9, 0], [4, 5, 6, 0]]], np.uint8)
+    and_mask = np.array([[0, 1, 0], [1, 0, 0]])
+    src = _ico32(tmp_path / "a.ico", bgra, and_mask)
+    expected = bgra[..., 2::-1].tolist()  # as RGB
+    img = load_image(src)
+    assert img.alpha.tolist() == [[255, 0, 255], [0, 255, 255]]
+    assert img.rgb.tolist() == expected
+    with Image.open(src) as im:
+        rgb, alpha = as_rgba(im)
+    assert alpha.tolist() == img.alpha.tolist()
+    assert rgb.tolist() == expected
+    bgra[0, 0, 3] = 128  # one pixel of alpha: the channel is used, the mask is not
+    img = load_image(_ico32(tmp_path / "b.ico", bgra, and_mask))
+    assert img.alpha.tolist() == [[128, 0, 0], [0, 0, 0]]
+
+
 def test_as_rgba_gray_alpha_and_pil():
     gray = np.arange(12, dtype=np.uint8).reshape(3, 4)
     rgb, _ = as_rgba(gray)
