@@ -285,10 +285,16 @@ def load_image(path: str | os.PathLike[str], *,
         with whole_png_rows(im, p):
             decoded = _load_keyed(im)
         loop, duration = im.info.get("loop"), im.info.get("duration")
-        rgb, alpha = _pil_to_rgba(_upright_srgb(decoded))
+        rgb, alpha = _pil_to_rgba(_upright_srgb(decoded), _page_number(im))
         return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                            None if loop is None else int(loop),
                            None if duration is None else float(duration))
+
+
+def _page_number(im: Image.Image) -> int | None:
+    """The number (from 1) of the page at which ``im``, an opened file whose frames are
+    counted (:func:`shown_frames`), is, when the file has several; None when it has one."""
+    return im.tell() + 1 if getattr(im, "n_frames", 1) > 1 else None
 
 
 def _load_keyed(im: Image.Image) -> Image.Image:
@@ -1426,17 +1432,19 @@ _lifts = 0
 _saved_limit: int | None = None
 
 
-def frame_rgba(frame: Image.Image) -> np.ndarray:
+def frame_rgba(frame: Image.Image, page: int | None = None) -> np.ndarray:
     """``(H, W, 4)`` uint8 sRGB pixels of one decoded frame of an animation or multi-page file.
 
     Converted as :func:`load_image` converts an image (ICC profile, PNG gamma,
     16-bit and float grayscale), except for the EXIF orientation, which is the
     caller's to apply to the picture composited on the canvas the file gives.
+    ``page``, the frame's number in a file of several (from 1), is named in a warning
+    about its pixels (:func:`_wide_gray_full_scale`).
     """
     im = _srgb(frame)
     if im.mode not in _SIXTEEN_BIT_MODES and im.mode != "F":
         return np.array(im.convert("RGBA"))  # a copy: Pillow reuses its canvas
-    gray, alpha = _pil_to_rgba(im)  # alpha only from a PNG's transparent value
+    gray, alpha = _pil_to_rgba(im, page)  # alpha only from a PNG's transparent value
     return np.dstack([gray, np.full(gray.shape[:2], 255, np.uint8) if alpha is None else alpha])
 
 
@@ -1700,8 +1708,10 @@ def _profile_ignored(im: Image.Image, why: str) -> Image.Image:
     return im
 
 
-def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
-    """8-bit RGB array and alpha (None when fully opaque) from any Pillow mode.
+def _pil_to_rgba(im: Image.Image, page: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+    """8-bit RGB array and alpha (None when fully opaque) from any Pillow mode; ``page``,
+    the image's number in a file of several pages, is named in a warning about its pixels.
 
     Converts a band of rows at a time into preallocated arrays, so a 100 MP
     image costs its decoded pixels plus the output, not several full copies.
@@ -1709,7 +1719,7 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     if im.mode == "La":  # premultiplied grey: Pillow converts it to nothing but "LA"
         im = im.convert("LA")
     wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
-    full = _wide_gray_full_scale(im) if wide_gray else 0.0
+    full = _wide_gray_full_scale(im, page) if wide_gray else 0.0
     # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
     # transparent (its tRNS chunk's colour key), are alpha too.
     key = im.info.get("transparency") if im.mode in ("P", "1", "L", "RGB") or wide_gray else None
@@ -1747,8 +1757,9 @@ class PixelRangeWarning(CodeAdviceWarning):
     """
 
 
-def _wide_gray_full_scale(im: Image.Image) -> float:
-    """The value that reads as white in a 16-bit, 32-bit or float grayscale image.
+def _wide_gray_full_scale(im: Image.Image, page: int | None = None) -> float:
+    """The value that reads as white in a 16-bit, 32-bit or float grayscale image, a page
+    of a file of several when ``page`` (from 1) is given: its warnings then name the page.
 
     65535 for integers; for floats, the first of 1, 255 and 65535 that holds
     the largest value (float images come as 0..1, 0..255 or 16-bit counts).
@@ -1775,15 +1786,15 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     parts += [f"{negative} negative"] if negative else []
     if parts:
         verb = "is" if undefined + negative == 1 else "are"
-        warn_caller(f"{' and '.join(parts)} of its {w * h} pixels {verb} read as black",
-                    PixelRangeWarning)
+        warn_caller(f"{_on_page(page)}{' and '.join(parts)} of its {w * h} pixels {verb} "
+                    "read as black", PixelRangeWarning)
     if im.mode == "F":
         full = next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
         if top > 1 and round(top * 255.0 / full) < _DARK_FLOAT_TOP:
-            _warn_dark_float_values(top, full)
+            _warn_dark_float_values(top, full, page)
         return full
     if im.mode == "I" and 0 < top <= 255:
-        _warn_eight_bit_values(int(top))
+        _warn_eight_bit_values(int(top), page)
     return max(65535.0, top)
 
 
@@ -1819,25 +1830,39 @@ def _gray_values(band: Image.Image, unsigned: bool) -> np.ndarray:
     return values.view(np.uint32) if unsigned else values
 
 
-def _warn_eight_bit_values(top: int) -> None:
-    """Say that a 32-bit integer image with values up to ``top`` (<= 255) is read as 16-bit.
+def _on_page(page: int | None) -> str:
+    """The start of a warning about the pixels of page ``page`` of a file of several, or
+    of a file of one page (None): those of the whole file.
+
+    >>> _on_page(2), _on_page(None)
+    ('page 2: ', '')
+    """
+    return "" if page is None else f"page {page}: "
+
+
+def _warn_eight_bit_values(top: int, page: int | None = None) -> None:
+    """Say that a 32-bit integer image (page ``page`` of a file of several: :func:`_on_page`)
+    with values up to ``top`` (<= 255) is read as 16-bit.
 
     Its scale is not known: a 16-bit PNG, which Pillow may open in this mode, holds
     16-bit counts however dark; an int32 array of 0..255 does not.
     """
     warn_caller(PixelRangeWarning(
-        f"its pixels are 32-bit integers (mode \"I\") of at most {top}, read as 16-bit "
+        f"{_on_page(page)}its pixels are 32-bit integers (mode \"I\") of at most {top}, "
+        "read as 16-bit "
         "counts (65535 is white), so it comes out near black",
         advice="if they are 0..255, convert it to mode \"L\" first (image.convert(\"L\"), "
         "or the array as uint8)"))
 
 
-def _warn_dark_float_values(top: float, full: float) -> None:
-    """Say that a float image with values up to ``top`` (> 1) is read in the range 0..``full``
-    and so comes out dark: its values may be in a range of their own (0..1000, say)."""
+def _warn_dark_float_values(top: float, full: float, page: int | None = None) -> None:
+    """Say that a float image (page ``page`` of a file of several: :func:`_on_page`) with
+    values up to ``top`` (> 1) is read in the range 0..``full`` and so comes out dark: its
+    values may be in a range of their own (0..1000, say)."""
     scale = "0..255" if full == 255.0 else "16-bit counts (65535 is white)"
     warn_caller(PixelRangeWarning(
-        f"its pixels are floats (mode \"F\") of at most {top:.6g}, read as {scale}, so its "
+        f"{_on_page(page)}its pixels are floats (mode \"F\") of at most {top:.6g}, read as "
+        f"{scale}, so its "
         f"brightest pixel comes out {round(top * 255.0 / full)} of 255",
         advice="if they are in another range, scale them to 0..1 first"))
 

@@ -210,7 +210,7 @@ def test_a_file_pillow_cannot_load_is_named_damaged_in_our_words(tmp_path, name,
 
 
 def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
-    def broken(im):
+    def broken(im, page):
         raise IndexError("a defect of quantize")
 
     monkeypatch.setattr("quantize.io._pil_to_rgba", broken)
@@ -668,6 +668,26 @@ def test_a_float_image_over_1_that_comes_out_dark_is_said_so(tmp_path, top, scal
         f"brightest pixel comes out {brightest} of 255; if they are in another range, scale "
         "them to 0..1 first"]
     assert rgb[0, -1, 0] == brightest  # read as before
+
+
+def test_a_warning_about_a_float_page_of_a_multi_page_tiff_names_the_page(tmp_path):
+    """With page 2 of 0..1016 and page 1 of 8 bits, "its pixels are floats ..." read as if
+    about the whole file; so did the count of NaN pixels. Each names its page now."""
+    eight = Image.fromarray(np.full((1, 3), 100, np.uint8))
+    floats = Image.fromarray(np.array([[0.0, np.nan, 1016.0]], np.float32))
+    eight.save(tmp_path / "p.tif", save_all=True, append_images=[floats])
+    floats.save(tmp_path / "q.tif", save_all=True, append_images=[eight])
+    dark = ('its pixels are floats (mode "F") of at most 1016, read as 16-bit counts (65535 '
+            "is white), so its brightest pixel comes out 4 of 255; if they are in another "
+            "range, scale them to 0..1 first")
+    undefined = "1 NaN or infinite of its 3 pixels is read as black"
+    with pytest.warns(PixelRangeWarning) as caught:
+        frames = [frame.rgba[0, :, 0].tolist() for frame in iter_frames(tmp_path / "p.tif")]
+    assert frames == [[100, 100, 100], [0, 0, 4]]
+    assert [str(w.message) for w in caught] == [f"page 2: {undefined}", f"page 2: {dark}"]
+    with pytest.warns(PixelRangeWarning) as caught:
+        assert load_image(tmp_path / "q.tif").rgb[0, :, 0].tolist() == [0, 0, 4]
+    assert [str(w.message) for w in caught] == [f"page 1: {undefined}", f"page 1: {dark}"]
 
 
 @pytest.mark.parametrize("top", [0.1, 1.0, 200.0, 20000.0])
