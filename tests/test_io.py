@@ -1091,6 +1091,25 @@ def test_a_16_bit_grey_alpha_png_is_read_from_all_16_bits(tmp_path, interlaced):
     np.testing.assert_array_equal(alpha, img.alpha)
 
 
+def test_every_frame_of_a_16_bit_grey_alpha_apng_is_read_from_all_16_bits(tmp_path):
+    """Its frames too were read from their high bytes (0x00FF as 0)."""
+    def frame(samples: list[int]) -> bytes:
+        return zlib.compress(b"\0" + np.array(samples, ">u2").tobytes())
+
+    def control(seq: int) -> bytes:  # the whole 2x1 canvas, blended over it
+        return struct.pack(">IIIIIHHBB", seq, 2, 1, 0, 0, 1, 1, 0, 1)
+
+    src = tmp_path / "la.png"
+    src.write_bytes(png_of_chunks([
+        (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 16, 4, 0, 0, 0)),
+        (b"acTL", struct.pack(">II", 2, 0)), (b"fcTL", control(0)),
+        (b"IDAT", frame([0x00FF, 0xFFFF, 0x8000, 0x00FF])), (b"fcTL", control(1)),
+        (b"fdAT", struct.pack(">I", 2) + frame([0x01FF, 0xFFFF, 0xFE00, 0x0000])),
+        (b"IEND", b"")]))
+    assert [f.rgba.tolist() for f in iter_frames(src)] == [
+        [[[1, 1, 1, 255], [128, 128, 128, 1]]], [[[2, 2, 2, 255], [128, 128, 128, 1]]]]
+
+
 def test_a_16_bit_grey_alpha_png_gamma_is_converted_from_its_16_bit_values(tmp_path):
     """As 16-bit grey without alpha is: 100, 200 and 300 of 65535, linear-light, read 5,
     10 and 14 (from the high bytes, 0, 0 and 13); alpha 0x7F80 scaled, to 127."""
