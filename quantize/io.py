@@ -23,15 +23,16 @@ What happens to each kind of input:
   :class:`PixelRangeWarning`. A float image with values over 1 whose brightest
   pixel so comes out below 64 (0..1000 read as 16-bit counts, say) is read so
   too, with a :class:`PixelRangeWarning` saying to scale it to 0..1.
-  16-bit RGB and RGBA PNGs (and every frame of such an APNG), which Pillow decodes to
-  the high byte of each sample, are read from all 16 bits: the low bytes are decoded
+  16-bit RGB, RGBA and grey+alpha PNGs (and every frame of such an APNG), which Pillow
+  decodes to the high byte of each sample, are read from all 16 bits: the low bytes are decoded
   again from the file (:func:`wide_rgb_png`), each sample, alpha too, scaled by
   ``round(v / 257)`` and the colours converted to sRGB from their 16-bit values by a
   gAMA chunk, as 16-bit grayscale is; an ICC profile applies to the 8-bit values.
   Their tRNS colour is matched on all 16 bits (see :class:`KeyedCanvas`). A PIL image
   of one already decoded has its high bytes only, and is read so.
 - A BMP whose alpha channel is 0 in every pixel (a fourth byte its writer left unused):
-  read opaque, as Chromium shows it (:func:`_unused_bmp_alpha`).
+  read opaque, as Chromium shows it (:func:`_unused_bmp_alpha`). A 32-bit ICO's is read
+  from its AND mask instead, as Chromium reads it (:func:`_unused_icon_alpha_mask`).
 - A palette PNG whose tRNS chunk holds more than 256 alpha values (more than any palette
   has): read opaque, the chunk left out as libpng and browsers leave it, with a
   :class:`TransparencyChunkWarning` (:func:`ignore_overlong_trns`).
@@ -284,10 +285,16 @@ def load_image(path: str | os.PathLike[str], *,
         with whole_png_rows(im, p):
             decoded = _load_keyed(im)
         loop, duration = im.info.get("loop"), im.info.get("duration")
-        rgb, alpha = _pil_to_rgba(_upright_srgb(decoded))
+        rgb, alpha = _pil_to_rgba(_upright_srgb(decoded), _page_number(im))
         return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                            None if loop is None else int(loop),
                            None if duration is None else float(duration))
+
+
+def _page_number(im: Image.Image) -> int | None:
+    """The number (from 1) of the page at which ``im``, an opened file whose frames are
+    counted (:func:`shown_frames`), is, when the file has several; None when it has one."""
+    return im.tell() + 1 if getattr(im, "n_frames", 1) > 1 else None
 
 
 def _load_keyed(im: Image.Image) -> Image.Image:
@@ -336,6 +343,11 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     im.load()  # a later frame (of an APNG, see _frame_drawn_again) is composited by Pillow
     if _unused_bmp_alpha(im):
         return im.convert("RGB")
+    mask = _unused_icon_alpha_mask(im)
+    if mask is not None:
+        masked = im.copy()
+        masked.putalpha(mask)
+        return masked
     return im
 
 
@@ -349,6 +361,37 @@ def _unused_bmp_alpha(im: Image.Image) -> bool:
     """
     return (im.format in ("BMP", "DIB") and im.mode == "RGBA"
             and im.getextrema()[3] == (0, 0))
+
+
+def _unused_icon_alpha_mask(im: Image.Image) -> Image.Image | None:
+    """The alpha, from its AND mask, of ``im``, a decoded ICO whose image is a 32-bit
+    bitmap with an alpha channel 0 in every pixel; None for any other image.
+
+    Pillow reads such an icon's alpha from the fourth byte of each pixel, and ignores
+    its AND mask: one whose writer left that byte unused came out wholly transparent.
+    Chromium then draws it opaque but where its AND mask is set, and so it is read. The
+    mask (a bit a pixel, its rows padded to 4 bytes, bottom row first) ends the bitmap;
+    one cut short leaves the icon opaque.
+    """
+    if im.format != "ICO" or im.mode != "RGBA" or im.getextrema()[3] != (0, 0):
+        return None
+    ico = getattr(im, "ico", None)
+    if ico is None or ico.buf.closed:  # a PIL image whose file is closed: read as it is
+        return None
+    entry = ico.entry[ico.getentryindex(im.size)]
+    if entry.bpp != 32:
+        return None
+    w, h = im.size
+    stride = (w + 31) // 32 * 4
+    ico.buf.seek(entry.offset)
+    if ico.buf.read(8) == b"\x89PNG\r\n\x1a\n":  # a PNG keeps its alpha as it is
+        return None
+    ico.buf.seek(entry.offset + entry.size - stride * h)
+    data = ico.buf.read(stride * h)
+    if len(data) < stride * h:
+        return Image.new("L", im.size, 255)
+    bits = np.unpackbits(np.frombuffer(data, np.uint8).reshape(h, stride), axis=1)[::-1, :w]
+    return Image.fromarray(np.where(bits == 1, np.uint8(0), np.uint8(255)))
 
 
 @contextlib.contextmanager
@@ -549,13 +592,15 @@ class KeyedCanvas:
         self._low.seek(frame.tell())  # type: ignore[union-attr]  # the caller's check
         if hasattr(self._low, "blend_op"):  # pasted whole, as the frame is
             self._low.blend_op = 0
+        grey_alpha = _wide_grey_alpha(self._low)  # type: ignore[arg-type]
         _read_low_bytes(self._low)
         crop = (box[1].start, box[0].start, box[1].stop, box[0].stop)
         high, low = frame.crop(crop), self._low.crop(crop)  # type: ignore[union-attr]
         h, w = high.height, high.width
         pixels = np.empty((h, w, 3), np.uint8)
         alpha = np.full((h, w), 255, np.uint8)
-        for rows, band in _wide_rgb_bands(high, low, self._key, _wide_gamma(frame.info)):
+        for rows, band in _wide_rgb_bands(high, low, self._key, _wide_gamma(frame.info),
+                                          grey_alpha):
             pixels[rows] = band[..., :3]
             if band.shape[2] == 4:
                 alpha[rows] = band[..., 3]
@@ -642,15 +687,19 @@ def sixteen_bit_key(im: Image.Image) -> tuple[int, int, int] | None:
     return None
 
 
-# Pillow's unpackers of 16-bit RGB and RGBA PNG samples (the high byte of each), and the
-# little-endian ones, which read the low byte of each big-endian sample instead.
-_WIDE_RGB_RAWMODES = {"RGB;16B": "RGB;16L", "RGBA;16B": "RGBA;16L"}
+# Pillow's unpackers of 16-bit RGB, RGBA and grey+alpha PNG samples (the high byte of
+# each), and the ones that read the low byte of each big-endian sample instead: the
+# little-endian ones, and for grey+alpha (which Pillow decodes as RGBA, and has no
+# little-endian unpacker for) the four bytes of a pixel as they are: grey high, grey low,
+# alpha high, alpha low (:func:`_wide_lows`).
+_WIDE_RGB_RAWMODES = {"RGB;16B": "RGB;16L", "RGBA;16B": "RGBA;16L", "LA;16B": "RGBA"}
 
 
 def wide_rgb_png(im: Image.Image) -> bool:
-    """Whether ``im`` is an opened 16-bit RGB or RGBA PNG or APNG not yet decoded, which
-    Pillow decodes to the high byte of each sample: it is read from all 16 bits here
-    (:func:`_wide_rgb_bands`), its low bytes from a :func:`second_reader` of the file."""
+    """Whether ``im`` is an opened 16-bit RGB, RGBA or grey+alpha PNG or APNG not yet
+    decoded, which Pillow decodes to the high byte of each sample (grey+alpha as RGBA): it
+    is read from all 16 bits here (:func:`_wide_rgb_bands`), its low bytes from a
+    :func:`second_reader` of the file."""
     rawmodes = [t[3] for t in getattr(im, "tile", None) or ()]
     return (im.format == "PNG" and im.mode in ("RGB", "RGBA") and bool(rawmodes)
             and all(r in _WIDE_RGB_RAWMODES for r in rawmodes))
@@ -663,6 +712,24 @@ def _read_low_bytes(im: Image.Image) -> None:
     im.tile = [(*t[:3], _WIDE_RGB_RAWMODES[t[3]]) for t in im.tile]
 
 
+def _wide_grey_alpha(im: Image.Image) -> bool:
+    """Whether ``im``, a 16-bit PNG opened or moved to a frame and not yet decoded
+    (:func:`wide_rgb_png`), is grey+alpha: its low bytes are then decoded with its high
+    ones (:func:`_wide_lows`)."""
+    return any(t[3] == "LA;16B" for t in im.tile)
+
+
+def _wide_lows(low: np.ndarray, grey_alpha: bool) -> np.ndarray:
+    """The low bytes of a band of 16-bit pixels as ``low`` (:func:`_read_low_bytes`) holds
+    them, laid out as the high bytes are: of grey+alpha, decoded four bytes a pixel (grey
+    high, grey low, alpha high, alpha low), the grey's repeated as red, green and blue.
+
+    >>> _wide_lows(np.array([[[128, 7, 255, 9]]], np.uint8), True)
+    array([[[7, 7, 7, 9]]], dtype=uint8)
+    """
+    return low[..., [1, 1, 1, 3]] if grey_alpha else low
+
+
 def _wide_gamma(info: dict[str | tuple[int, int], Any]) -> float | None:
     """The gamma that a 16-bit RGB PNG's ``info`` states for its 16-bit values to be
     converted from (:func:`_file_gamma`); None also when it has an ICC profile, which is
@@ -671,9 +738,11 @@ def _wide_gamma(info: dict[str | tuple[int, int], Any]) -> float | None:
 
 
 def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, int] | None,
-                    gamma: float | None) -> Iterator[tuple[slice, np.ndarray]]:
-    """The 8-bit pixels of a 16-bit RGB or RGBA image whose high and low bytes are ``high``
-    and ``low`` (decoded images of one size and mode), a band of rows at a time
+                    gamma: float | None, grey_alpha: bool = False
+                    ) -> Iterator[tuple[slice, np.ndarray]]:
+    """The 8-bit pixels of a 16-bit RGB, RGBA or grey+alpha image whose high and low bytes
+    are ``high`` and ``low`` (decoded images of one size and mode; of grey+alpha,
+    ``grey_alpha``, as :func:`_wide_lows` reads them), a band of rows at a time
     (:func:`_row_bands`), with the rows each covers: ``(h, W, 3)`` uint8, or ``(h, W, 4)``
     with alpha (of RGBA, or 0 where an RGB pixel is the colour ``key``, else 255).
 
@@ -682,7 +751,7 @@ def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, in
     """
     scaled, colour = _wide_levels(gamma)
     for (rows, high_band), (_, low_band) in zip(_row_bands(high), _row_bands(low), strict=True):
-        highs, lows = np.asarray(high_band), np.asarray(low_band)
+        highs, lows = np.asarray(high_band), _wide_lows(np.asarray(low_band), grey_alpha)
         values = highs.astype(np.uint16) << 8 | lows
         band = colour[values]
         if band.shape[2] == 4:  # alpha is no colour: scaled only
@@ -715,11 +784,12 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None) -> Image.
     file; the result is filled a band at a time, so no 16-bit copy of the image is made.
     """
     out = Image.new("RGBA" if im.mode == "RGBA" or key is not None else "RGB", im.size)
+    grey_alpha = _wide_grey_alpha(im)
     with second_reader(im) as fp, Image.open(fp) as low:  # before Pillow closes im's file
         im.load()
         _read_low_bytes(low)
         low.load()
-        for rows, band in _wide_rgb_bands(im, low, key, _wide_gamma(im.info)):
+        for rows, band in _wide_rgb_bands(im, low, key, _wide_gamma(im.info), grey_alpha):
             out.paste(Image.fromarray(band), (0, rows.start))
     out.info = {k: v for k, v in im.info.items() if k not in ("transparency", "gamma")}
     return out
@@ -1362,17 +1432,19 @@ _lifts = 0
 _saved_limit: int | None = None
 
 
-def frame_rgba(frame: Image.Image) -> np.ndarray:
+def frame_rgba(frame: Image.Image, page: int | None = None) -> np.ndarray:
     """``(H, W, 4)`` uint8 sRGB pixels of one decoded frame of an animation or multi-page file.
 
     Converted as :func:`load_image` converts an image (ICC profile, PNG gamma,
     16-bit and float grayscale), except for the EXIF orientation, which is the
     caller's to apply to the picture composited on the canvas the file gives.
+    ``page``, the frame's number in a file of several (from 1), is named in a warning
+    about its pixels (:func:`_wide_gray_full_scale`).
     """
     im = _srgb(frame)
     if im.mode not in _SIXTEEN_BIT_MODES and im.mode != "F":
         return np.array(im.convert("RGBA"))  # a copy: Pillow reuses its canvas
-    gray, alpha = _pil_to_rgba(im)  # alpha only from a PNG's transparent value
+    gray, alpha = _pil_to_rgba(im, page)  # alpha only from a PNG's transparent value
     return np.dstack([gray, np.full(gray.shape[:2], 255, np.uint8) if alpha is None else alpha])
 
 
@@ -1636,8 +1708,10 @@ def _profile_ignored(im: Image.Image, why: str) -> Image.Image:
     return im
 
 
-def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
-    """8-bit RGB array and alpha (None when fully opaque) from any Pillow mode.
+def _pil_to_rgba(im: Image.Image, page: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+    """8-bit RGB array and alpha (None when fully opaque) from any Pillow mode; ``page``,
+    the image's number in a file of several pages, is named in a warning about its pixels.
 
     Converts a band of rows at a time into preallocated arrays, so a 100 MP
     image costs its decoded pixels plus the output, not several full copies.
@@ -1645,7 +1719,7 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     if im.mode == "La":  # premultiplied grey: Pillow converts it to nothing but "LA"
         im = im.convert("LA")
     wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
-    full = _wide_gray_full_scale(im) if wide_gray else 0.0
+    full = _wide_gray_full_scale(im, page) if wide_gray else 0.0
     # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
     # transparent (its tRNS chunk's colour key), are alpha too.
     key = im.info.get("transparency") if im.mode in ("P", "1", "L", "RGB") or wide_gray else None
@@ -1683,8 +1757,9 @@ class PixelRangeWarning(CodeAdviceWarning):
     """
 
 
-def _wide_gray_full_scale(im: Image.Image) -> float:
-    """The value that reads as white in a 16-bit, 32-bit or float grayscale image.
+def _wide_gray_full_scale(im: Image.Image, page: int | None = None) -> float:
+    """The value that reads as white in a 16-bit, 32-bit or float grayscale image, a page
+    of a file of several when ``page`` (from 1) is given: its warnings then name the page.
 
     65535 for integers; for floats, the first of 1, 255 and 65535 that holds
     the largest value (float images come as 0..1, 0..255 or 16-bit counts).
@@ -1711,15 +1786,15 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     parts += [f"{negative} negative"] if negative else []
     if parts:
         verb = "is" if undefined + negative == 1 else "are"
-        warn_caller(f"{' and '.join(parts)} of its {w * h} pixels {verb} read as black",
-                    PixelRangeWarning)
+        warn_caller(f"{_on_page(page)}{' and '.join(parts)} of its {w * h} pixels {verb} "
+                    "read as black", PixelRangeWarning)
     if im.mode == "F":
         full = next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
         if top > 1 and round(top * 255.0 / full) < _DARK_FLOAT_TOP:
-            _warn_dark_float_values(top, full)
+            _warn_dark_float_values(top, full, page)
         return full
     if im.mode == "I" and 0 < top <= 255:
-        _warn_eight_bit_values(int(top))
+        _warn_eight_bit_values(int(top), page)
     return max(65535.0, top)
 
 
@@ -1755,25 +1830,39 @@ def _gray_values(band: Image.Image, unsigned: bool) -> np.ndarray:
     return values.view(np.uint32) if unsigned else values
 
 
-def _warn_eight_bit_values(top: int) -> None:
-    """Say that a 32-bit integer image with values up to ``top`` (<= 255) is read as 16-bit.
+def _on_page(page: int | None) -> str:
+    """The start of a warning about the pixels of page ``page`` of a file of several, or
+    of a file of one page (None): those of the whole file.
+
+    >>> _on_page(2), _on_page(None)
+    ('page 2: ', '')
+    """
+    return "" if page is None else f"page {page}: "
+
+
+def _warn_eight_bit_values(top: int, page: int | None = None) -> None:
+    """Say that a 32-bit integer image (page ``page`` of a file of several: :func:`_on_page`)
+    with values up to ``top`` (<= 255) is read as 16-bit.
 
     Its scale is not known: a 16-bit PNG, which Pillow may open in this mode, holds
     16-bit counts however dark; an int32 array of 0..255 does not.
     """
     warn_caller(PixelRangeWarning(
-        f"its pixels are 32-bit integers (mode \"I\") of at most {top}, read as 16-bit "
+        f"{_on_page(page)}its pixels are 32-bit integers (mode \"I\") of at most {top}, "
+        "read as 16-bit "
         "counts (65535 is white), so it comes out near black",
         advice="if they are 0..255, convert it to mode \"L\" first (image.convert(\"L\"), "
         "or the array as uint8)"))
 
 
-def _warn_dark_float_values(top: float, full: float) -> None:
-    """Say that a float image with values up to ``top`` (> 1) is read in the range 0..``full``
-    and so comes out dark: its values may be in a range of their own (0..1000, say)."""
+def _warn_dark_float_values(top: float, full: float, page: int | None = None) -> None:
+    """Say that a float image (page ``page`` of a file of several: :func:`_on_page`) with
+    values up to ``top`` (> 1) is read in the range 0..``full`` and so comes out dark: its
+    values may be in a range of their own (0..1000, say)."""
     scale = "0..255" if full == 255.0 else "16-bit counts (65535 is white)"
     warn_caller(PixelRangeWarning(
-        f"its pixels are floats (mode \"F\") of at most {top:.6g}, read as {scale}, so its "
+        f"{_on_page(page)}its pixels are floats (mode \"F\") of at most {top:.6g}, read as "
+        f"{scale}, so its "
         f"brightest pixel comes out {round(top * 255.0 / full)} of 255",
         advice="if they are in another range, scale them to 0..1 first"))
 

@@ -1188,7 +1188,8 @@ def test_a_frame_the_caller_dropped_is_not_kept_while_the_next_is_drawn(tmp_path
     alive = []
     convert = frames_module.frame_rgba
     monkeypatch.setattr(frames_module, "frame_rgba",
-                        lambda frame: (alive.append(first() is not None), convert(frame))[1])
+                        lambda frame, page: (alive.append(first() is not None),
+                                             convert(frame, page))[1])
     second = next(frames)
     assert alive == [False]
     assert second.rgba[0].tolist() == [[0] * 4, [0] * 4, [1, 2, 3, 255]]

@@ -210,7 +210,7 @@ def test_a_file_pillow_cannot_load_is_named_damaged_in_our_words(tmp_path, name,
 
 
 def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
-    def broken(im):
+    def broken(im, page):
         raise IndexError("a defect of quantize")
 
     monkeypatch.setattr("quantize.io._pil_to_rgba", broken)
@@ -670,6 +670,26 @@ def test_a_float_image_over_1_that_comes_out_dark_is_said_so(tmp_path, top, scal
     assert rgb[0, -1, 0] == brightest  # read as before
 
 
+def test_a_warning_about_a_float_page_of_a_multi_page_tiff_names_the_page(tmp_path):
+    """With page 2 of 0..1016 and page 1 of 8 bits, "its pixels are floats ..." read as if
+    about the whole file; so did the count of NaN pixels. Each names its page now."""
+    eight = Image.fromarray(np.full((1, 3), 100, np.uint8))
+    floats = Image.fromarray(np.array([[0.0, np.nan, 1016.0]], np.float32))
+    eight.save(tmp_path / "p.tif", save_all=True, append_images=[floats])
+    floats.save(tmp_path / "q.tif", save_all=True, append_images=[eight])
+    dark = ('its pixels are floats (mode "F") of at most 1016, read as 16-bit counts (65535 '
+            "is white), so its brightest pixel comes out 4 of 255; if they are in another "
+            "range, scale them to 0..1 first")
+    undefined = "1 NaN or infinite of its 3 pixels is read as black"
+    with pytest.warns(PixelRangeWarning) as caught:
+        frames = [frame.rgba[0, :, 0].tolist() for frame in iter_frames(tmp_path / "p.tif")]
+    assert frames == [[100, 100, 100], [0, 0, 4]]
+    assert [str(w.message) for w in caught] == [f"page 2: {undefined}", f"page 2: {dark}"]
+    with pytest.warns(PixelRangeWarning) as caught:
+        assert load_image(tmp_path / "q.tif").rgb[0, :, 0].tolist() == [0, 0, 4]
+    assert [str(w.message) for w in caught] == [f"page 1: {undefined}", f"page 1: {dark}"]
+
+
 @pytest.mark.parametrize("top", [0.1, 1.0, 200.0, 20000.0])
 def test_a_float_image_in_range_or_bright_enough_reads_without_a_warning(tmp_path, recwarn,
                                                                           top):
@@ -1008,13 +1028,13 @@ def _rgb16_png(path: Path, pixels: list[tuple[int, int, int]], *chunks: tuple[by
 
 def _wide_png(path: Path, samples: np.ndarray, *chunks: tuple[bytes, bytes],
               interlaced: bool = False) -> Path:
-    """A 16-bit RGB or RGBA PNG of ``samples`` ((H, W, 3) or (H, W, 4)), interlaced (Adam7)
-    or not."""
+    """A 16-bit grey+alpha, RGB or RGBA PNG of ``samples`` ((H, W, 2), (H, W, 3) or
+    (H, W, 4)), interlaced (Adam7) or not."""
     h, w, n = samples.shape
     parts = [samples[y0::dy, x0::dx] for y0, x0, dy, dx in _ADAM7] if interlaced else [samples]
     lines = [b"\0" + row.astype(">u2").tobytes() for part in parts if part.shape[1]
              for row in part]
-    header = struct.pack(">IIBBBBB", w, h, 16, 2 if n == 3 else 6, 0, 0, int(interlaced))
+    header = struct.pack(">IIBBBBB", w, h, 16, {2: 4, 3: 2, 4: 6}[n], 0, 0, int(interlaced))
     path.write_bytes(png_of_chunks([(b"IHDR", header), *chunks,
                                     (b"IDAT", zlib.compress(b"".join(lines))), (b"IEND", b"")]))
     return path
@@ -1048,6 +1068,57 @@ def test_a_16_bit_rgb_or_rgba_png_is_read_from_all_16_bits(tmp_path, channels, i
         rgb, alpha = as_rgba(opened)
     np.testing.assert_array_equal(rgb, img.rgb)
     np.testing.assert_array_equal(alpha, img.alpha)
+
+
+@pytest.mark.parametrize("interlaced", [False, True])
+def test_a_16_bit_grey_alpha_png_is_read_from_all_16_bits(tmp_path, interlaced):
+    """Pillow decodes it (as RGBA) to the high byte of each sample: grey and alpha 0x00FF
+    read 0, not 1, as a 16-bit grey PNG reads them. Both are read from their 16 bits, by
+    load_image, iter_frames and as_rgba, as 16-bit RGBA is."""
+    index = np.add.outer(np.arange(5), np.arange(7))[:, :, None] + np.arange(2)
+    samples = np.array(_WIDE_SAMPLES)[index % len(_WIDE_SAMPLES)]
+    expected = np.array(_WIDE_READ, np.uint8)[index % len(_WIDE_READ)]
+    src = _wide_png(tmp_path / "la.png", samples, interlaced=interlaced)
+    img = load_image(src)
+    np.testing.assert_array_equal(img.rgb, np.repeat(expected[:, :, :1], 3, axis=2))
+    np.testing.assert_array_equal(img.alpha, expected[:, :, 1])
+    (frame,) = iter_frames(src)
+    np.testing.assert_array_equal(frame.rgba[:, :, :3], img.rgb)
+    np.testing.assert_array_equal(frame.rgba[:, :, 3], img.alpha)
+    with Image.open(src) as opened:  # as a PIL image, not yet decoded
+        rgb, alpha = as_rgba(opened)
+    np.testing.assert_array_equal(rgb, img.rgb)
+    np.testing.assert_array_equal(alpha, img.alpha)
+
+
+def test_every_frame_of_a_16_bit_grey_alpha_apng_is_read_from_all_16_bits(tmp_path):
+    """Its frames too were read from their high bytes (0x00FF as 0)."""
+    def frame(samples: list[int]) -> bytes:
+        return zlib.compress(b"\0" + np.array(samples, ">u2").tobytes())
+
+    def control(seq: int) -> bytes:  # the whole 2x1 canvas, blended over it
+        return struct.pack(">IIIIIHHBB", seq, 2, 1, 0, 0, 1, 1, 0, 1)
+
+    src = tmp_path / "la.png"
+    src.write_bytes(png_of_chunks([
+        (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 16, 4, 0, 0, 0)),
+        (b"acTL", struct.pack(">II", 2, 0)), (b"fcTL", control(0)),
+        (b"IDAT", frame([0x00FF, 0xFFFF, 0x8000, 0x00FF])), (b"fcTL", control(1)),
+        (b"fdAT", struct.pack(">I", 2) + frame([0x01FF, 0xFFFF, 0xFE00, 0x0000])),
+        (b"IEND", b"")]))
+    assert [f.rgba.tolist() for f in iter_frames(src)] == [
+        [[[1, 1, 1, 255], [128, 128, 128, 1]]], [[[2, 2, 2, 255], [128, 128, 128, 1]]]]
+
+
+def test_a_16_bit_grey_alpha_png_gamma_is_converted_from_its_16_bit_values(tmp_path):
+    """As 16-bit grey without alpha is: 100, 200 and 300 of 65535, linear-light, read 5,
+    10 and 14 (from the high bytes, 0, 0 and 13); alpha 0x7F80 scaled, to 127."""
+    values = [0, 100, 200, 300, 1000, 30000, 65535]
+    samples = np.dstack([np.array([values]), np.full((1, 7), 0x7F80)])
+    img = load_image(_wide_png(tmp_path / "la.png", samples, _gama(1.0)))
+    np.testing.assert_array_equal(img.rgb[0, :, 0], [0, 5, 10, 14, 33, 180, 255])
+    np.testing.assert_array_equal(img.rgb[..., 1], img.rgb[..., 0])
+    np.testing.assert_array_equal(img.alpha, np.full((1, 7), 127))
 
 
 @pytest.mark.parametrize("channels", [3, 4])
@@ -1517,6 +1588,42 @@ def test_a_bmp_whose_alpha_is_0_in_every_pixel_is_read_opaque(tmp_path):
     img = load_image(_bmp_with_alpha(tmp_path / "b.bmp", bgra))
     assert img.alpha.tolist() == [[255, 0], [0, 0]]
     assert img.rgb.tolist() == expected
+
+
+def _ico32(path: Path, bgra: np.ndarray, and_mask: np.ndarray) -> Path:
+    """An ICO of one 32-bit bitmap of ``bgra`` ((H, W, 4) uint8, top row first) and its AND
+    mask ``and_mask`` ((H, W), 1 where transparent)."""
+    h, w = bgra.shape[:2]
+    stride = (w + 31) // 32 * 4
+    mask = np.zeros((h, stride * 8), np.uint8)
+    mask[:, :w] = and_mask
+    bitmap = (struct.pack("<IiiHHIIiiII", 40, w, 2 * h, 1, 32, 0, 0, 0, 0, 0, 0)
+              + np.ascontiguousarray(bgra[::-1]).tobytes()
+              + np.packbits(mask[::-1], axis=1).tobytes())
+    path.write_bytes(struct.pack("<HHH", 0, 1, 1)
+                     + struct.pack("<BBBBHHII", w, h, 0, 0, 1, 32, len(bitmap), 22) + bitmap)
+    return path
+
+
+def test_a_32_bit_ico_whose_alpha_is_0_in_every_pixel_is_read_by_its_and_mask(tmp_path):
+    """Pillow reads a 32-bit icon's alpha from the fourth byte of each pixel: one whose
+    writer left it 0 came out wholly transparent. Chromium draws it by its AND mask
+    (opaque where the mask is 0), and so it is read; one with any alpha keeps it."""
+    bgra = np.array([[[50, 100, 200, 0], [0, 0, 255, 0], [1, 2, 3, 0]],
+                     [[255, 0, 0, 0], [9, 9, 9, 0], [4, 5, 6, 0]]], np.uint8)
+    and_mask = np.array([[0, 1, 0], [1, 0, 0]])
+    src = _ico32(tmp_path / "a.ico", bgra, and_mask)
+    expected = bgra[..., 2::-1].tolist()  # as RGB
+    img = load_image(src)
+    assert img.alpha.tolist() == [[255, 0, 255], [0, 255, 255]]
+    assert img.rgb.tolist() == expected
+    with Image.open(src) as im:
+        rgb, alpha = as_rgba(im)
+    assert alpha.tolist() == img.alpha.tolist()
+    assert rgb.tolist() == expected
+    bgra[0, 0, 3] = 128  # one pixel of alpha: the channel is used, the mask is not
+    img = load_image(_ico32(tmp_path / "b.ico", bgra, and_mask))
+    assert img.alpha.tolist() == [[128, 0, 0], [0, 0, 0]]
 
 
 def test_as_rgba_gray_alpha_and_pil():

@@ -275,7 +275,8 @@ def _stored_frames(p: Path, info: AnimationInfo, max_pixels: int | None) -> Iter
             if cut:
                 check_frame_pixels(p, info.n_frames, frame.size, max_pixels)
             with whole_png_rows(frame, p) if still else contextlib.nullcontext():
-                rgba = frame_rgba(frame if keyed is None else keyed.draw(frame))
+                rgba = frame_rgba(frame if keyed is None else keyed.draw(frame),
+                                  i + 1 if getattr(im, "n_frames", 1) > 1 else None)
             if cut:
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
