@@ -235,7 +235,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
                                                    given=opts.palette_in is not None))
     remove_stale_parts([out] if opts.palette_out is None else [out, opts.palette_out])
     write_together(_files(out, src, opts, stats, drawn,
-                          lambda tmp: _write(tmp, out, src, info, plan, opts, stats)))
+                          lambda tmp: _write(tmp, out, src, info, plan, opts, stats)),
+                   replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
     if opts.per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
         warn_few_colors(0, opts.n_colors, "all the frames together have")

@@ -176,7 +176,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         The input (or palette file) is missing, unreadable or not an image, or
         the input is a pipe or device.
     OutputExistsError
-        An output exists and ``force`` is false.
+        An output exists and ``force`` is false: before any work, or once it is done
+        (another run wrote it meanwhile; nothing is written).
     OutputError
         An output cannot be written or would replace the input.
     ResultTooLargeError
@@ -265,7 +266,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             files.append((palette_out,
                           _palette_out_bytes(palette_out, result, output_stem(src))))
         remove_stale_parts([path for path, _ in files])
-        write_together(files)
+        write_together(files, replace=force)  # not one another run wrote meanwhile
         value, error = metrics.result()
     return job_record(src, out, k=result.k, space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
