@@ -1133,3 +1133,28 @@ def test_an_output_another_run_wrote_while_this_one_worked_is_replaced_only_with
         assert out.read_bytes() == b"theirs" and not (tmp_path / "p.hex").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [src.name, out.name] + ["p.hex"] * force)
+
+
+@pytest.mark.parametrize("kind", ["still", "animation"])
+def test_an_input_removed_once_read_still_gets_its_output_and_its_size(
+        tmp_path, monkeypatch, kind):
+    """Its size was read again after the work: the job failed with the system's
+    "No such file or directory" (an animation's once its output was in place)."""
+    if kind == "still":
+        src = tmp_path / "in.png"
+        Image.fromarray(moving_square(1)[0]).save(src)
+        module, hook, out = "quantize.reduce.file_job", "reduce_checked", tmp_path / "out.png"
+    else:
+        src = save_animation(tmp_path / "in.gif", moving_square(2), duration=100, loop=0)
+        module, hook, out = "quantize.animation.job", "_warn_still", tmp_path / "out.gif"
+    size = src.stat().st_size
+    real = getattr(importlib.import_module(module), hook)
+
+    def removed_meanwhile(*args, **kwargs):
+        src.unlink()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(f"{module}.{hook}", removed_meanwhile)
+    record = reduce_file(src, out, n_colors=2, skip_if_larger=False)
+    assert (record["bytes_in"], record["bytes_out"]) == (size, out.stat().st_size)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]

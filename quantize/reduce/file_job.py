@@ -36,6 +36,7 @@ from ..io import (
     check_output_folder_writable,
     check_output_path,
     check_output_size,
+    input_size,
     load_image,
     pillow_limit_lifted,
     probe_image,
@@ -227,6 +228,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     # its errors name dither as given: dither=True, not the strength 1 it stands for
     job = _plan_file_job(src, output, {**opts, "dither": dither}, _shows_animation(src))
     with ThreadPoolExecutor(max_workers=1) as pool:
+        bytes_in = input_size(src)
         loaded = load_image(src, max_pixels=opts["max_pixels"])
         if loaded.n_frames > 1:  # every frame, written as an animation
             from ..animation import reduce_animation_file
@@ -258,7 +260,6 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                        from_file=isinstance(palette_in, str | os.PathLike))
             warn_transparent_entries(opts["palette_in"], job.palette, job.palette_name)
             warn_repeated_entries(job.palette, job.palette_name)
-        bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise too_large(len(data), bytes_in, out)
         files = [(out, data)]
