@@ -142,7 +142,8 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "check_png_chunks",
            "check_png_frames", "drawn_alike_by_pillow", "first_page", "folded_name",
            "folder_made", "forget_default_image",
-           "frame_rgba", "frames_canvas", "hidden_frames", "ignore_overlong_trns", "is_stream",
+           "frame_rgba", "frames_canvas", "hidden_frames", "ignore_overlong_trns",
+           "input_size", "is_stream",
            "keyed_canvas_frames",
            "load_image", "lock_file_held", "lock_holder", "low_depth_gray_key", "missing_file",
            "missing_folders", "natural_key",
@@ -1196,6 +1197,25 @@ def missing_file(p: Path) -> str:
     if p.is_symlink():
         return f"is a link to {quoted(os.readlink(p))}, which leads to no file"
     return "no such file"
+
+
+def input_size(p: Path) -> int:
+    """The size in bytes of the input ``p``, taken once, as its job starts to read it: the
+    size of the file read, for the record and for ``skip_if_larger``, whatever is done to
+    the file while the job works (removed, or replaced, once read), which then fails no
+    output written.
+
+    Raises
+    ------
+    ImageReadError
+        If ``p`` is gone (removed since it was checked) or cannot be read.
+    """
+    try:
+        return p.stat().st_size
+    except FileNotFoundError:
+        raise ImageReadError(missing_file(p), path=p) from None
+    except OSError as exc:
+        raise ImageReadError(f"cannot read the file ({exc.strerror})", path=p) from None
 
 
 @contextlib.contextmanager

@@ -751,3 +751,36 @@ def test_a_pending_entry_of_no_file_no_longer_planned_is_dropped(tmp_path):
     assert (plan.unclaimed, result.status) == ([], "skipped")
     assert list(read_manifest(out, pending=True)) == ["a.png"]
     assert (plan.dropped, batch.plan_batch(src, out, COPY).dropped) == ([out / "c.png"], [])
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ("folder", "is a directory, expected an image file"),
+    ("removed", "no such file"),
+    ("unreadable", "cannot read the file (Permission denied)"),
+])
+def test_an_input_changed_since_the_run_listed_it_is_named_as_the_job_names_it(
+        tmp_path, monkeypatch, change, reason):
+    """The input's stamp is read before the job: its failure was the system's bare words
+    ("a.png: Is a directory", "a.png: No such file or directory")."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.png").write_bytes(b"listed")
+
+    def changed_since(path):  # just after the job found it there
+        (src / "a.png").unlink()
+        if change == "folder":
+            (src / "a.png").mkdir()
+        return False
+
+    def unreadable(path):  # as for a user without permission (root reads it all the same)
+        raise PermissionError(13, "Permission denied", str(path))
+
+    if change == "unreadable":
+        monkeypatch.setattr(batch.run, "input_stamp", unreadable)
+    else:
+        monkeypatch.setattr(batch.run, "_missing", changed_since)
+    outcome = run_isolated(Call(batch.run.run_job, (COPY, batch.FileJob(src / "a.png",
+                                                                        tmp_path / "a.png"))))
+    assert (outcome.ok, outcome.value, outcome.path, outcome.exit_code) == (
+        False, reason, str(src / "a.png"), ExitCode.FAILED)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]

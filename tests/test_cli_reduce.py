@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import io
 import json
 import logging
@@ -2766,3 +2767,23 @@ def test_a_default_output_that_is_a_folder_is_a_usage_error_as_ext_s_is(photo, t
     by_ext = run(photo, *args, "--ext", ".k2.png")
     assert by_ext.exit_code == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.k2.png", "photo.png"]
+
+
+def test_an_output_another_command_wrote_while_this_one_worked_is_left_as_written(
+        photo, tmp_path, monkeypatch):
+    # -o was checked free before the fit; a file put there meanwhile was replaced.
+    out = tmp_path / "out.png"
+    real = importlib.import_module("quantize.reduce.file_job").remove_stale_parts
+
+    def written_meanwhile(paths):
+        out.write_bytes(b"theirs")
+        return real(paths)
+
+    monkeypatch.setattr("quantize.reduce.file_job.remove_stale_parts", written_meanwhile)
+    result = run(photo, "-o", out, "-k", 2)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        15, "", f"quantize: error: {photo}: {out}: output exists (another run wrote it while "
+                "this one worked); use --force to overwrite\n")
+    assert out.read_bytes() == b"theirs"
+    assert run(photo, "-o", out, "-k", 2, "--force").exit_code == 0
+    assert out.read_bytes() != b"theirs"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import json
 import warnings
 from contextlib import nullcontext
@@ -1093,3 +1094,67 @@ def test_palette_out_onto_the_palette_in_file_is_refused_through_a_link_too(tmp_
                                           r"the palette mapped onto, which is never overwritten"):
         reduce_file(src, tmp_path / "o.png", palette_in=pal, palette_out=link, force=True)
     assert pal.read_text() == "000000\nffffff\n" and not (tmp_path / "o.png").exists()
+
+
+def _another_run_writes_before_the_renames(monkeypatch, module: str, out: Path) -> None:
+    """Have ``out`` written by "another run" once the job's work is done, just before its
+    outputs are put in place (the folder checked free long before)."""
+    real = importlib.import_module(module).remove_stale_parts
+
+    def written_meanwhile(paths):
+        out.write_bytes(b"theirs")
+        return real(paths)
+
+    monkeypatch.setattr(f"{module}.remove_stale_parts", written_meanwhile)
+
+
+@pytest.mark.parametrize("kind", ["still", "animation"])
+@pytest.mark.parametrize("force", [False, True])
+def test_an_output_another_run_wrote_while_this_one_worked_is_replaced_only_with_force(
+        tmp_path, monkeypatch, kind, force):
+    """Without force, an output someone wrote while the job fitted its colours was silently
+    replaced (the check that it did not exist was made before the work)."""
+    if kind == "still":
+        src = tmp_path / "in.png"
+        Image.fromarray(moving_square(1)[0]).save(src)
+        module, out = "quantize.reduce.file_job", tmp_path / "out.png"
+    else:
+        src = save_animation(tmp_path / "in.gif", moving_square(2), duration=100, loop=0)
+        module, out = "quantize.animation.job", tmp_path / "out.gif"
+    _another_run_writes_before_the_renames(monkeypatch, module, out)
+    with pytest.raises(OutputExistsError) if not force else nullcontext() as refused:
+        reduce_file(src, out, n_colors=2, palette_out=tmp_path / "p.hex", force=force)
+    if force:
+        assert out.read_bytes() != b"theirs" and (tmp_path / "p.hex").exists()
+    else:
+        assert (refused.value.path, refused.value.reason) == (
+            str(out), "output exists (another run wrote it while this one worked); use "
+                      "force=True to overwrite")
+        assert out.read_bytes() == b"theirs" and not (tmp_path / "p.hex").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [src.name, out.name] + ["p.hex"] * force)
+
+
+@pytest.mark.parametrize("kind", ["still", "animation"])
+def test_an_input_removed_once_read_still_gets_its_output_and_its_size(
+        tmp_path, monkeypatch, kind):
+    """Its size was read again after the work: the job failed with the system's
+    "No such file or directory" (an animation's once its output was in place)."""
+    if kind == "still":
+        src = tmp_path / "in.png"
+        Image.fromarray(moving_square(1)[0]).save(src)
+        module, hook, out = "quantize.reduce.file_job", "reduce_checked", tmp_path / "out.png"
+    else:
+        src = save_animation(tmp_path / "in.gif", moving_square(2), duration=100, loop=0)
+        module, hook, out = "quantize.animation.job", "_warn_still", tmp_path / "out.gif"
+    size = src.stat().st_size
+    real = getattr(importlib.import_module(module), hook)
+
+    def removed_meanwhile(*args, **kwargs):
+        src.unlink()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(f"{module}.{hook}", removed_meanwhile)
+    record = reduce_file(src, out, n_colors=2, skip_if_larger=False)
+    assert (record["bytes_in"], record["bytes_out"]) == (size, out.stat().st_size)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]

@@ -51,6 +51,7 @@ from ..errors import FormatAdviceWarning, warn_caller
 from ..io import (
     check_output_path,
     check_output_size,
+    input_size,
     remove_stale_parts,
     require_regular_file,
     warn_unterminated_gif,
@@ -215,6 +216,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     opts = check_animation_options(src, output, **options)
     warn_quality_scale(opts.quality)
     info = probe_animation(src, max_pixels=opts.max_pixels)
+    bytes_in = input_size(src)
     warn_unterminated_gif(src, info.format)
     check_output_size(opts.suffix, info.size, f"output={quoted(opts.output)}" if opts.output
                       else f"the default output ({opts.suffix})", ".png (an APNG)")
@@ -235,7 +237,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
                                                    given=opts.palette_in is not None))
     remove_stale_parts([out] if opts.palette_out is None else [out, opts.palette_out])
     write_together(_files(out, src, opts, stats, drawn,
-                          lambda tmp: _write(tmp, out, src, info, plan, opts, stats)))
+                          lambda tmp: _write(tmp, out, src, info, plan, opts, stats,
+                                                   bytes_in)),
+                   replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
     if opts.per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
         warn_few_colors(0, opts.n_colors, "all the frames together have")
@@ -258,7 +262,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     return job_record(src, out, k=_colours(plan, stats), space=opts.space,
                       options=recorded_options(check_reduce_options(**options)),
                       psnr=stats.psnr(),
-                      delta_e=delta_e, start=start, bytes_in=src.stat().st_size,
+                      delta_e=delta_e, start=start, bytes_in=bytes_in,
                       bytes_out=out.stat().st_size, frames=stats.frames_written,
                       palette=[] if _nothing_opaque(stats) else _record_palette(palette, shares),
                       optimized=stats.optimized if opts.optimize else None)
@@ -279,14 +283,14 @@ def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
 
 
 def _write(tmp: Path, out: Path, src: Path, info: AnimationInfo, plan: Any,
-           opts: AnimationOptions, stats: FrameStats) -> None:
+           opts: AnimationOptions, stats: FrameStats, bytes_in: int) -> None:
     """Write the animation to ``tmp`` (renamed to ``out`` by the caller when this returns),
     opened to be read back too, as a TIFF's pages are linked in (the other formats only
-    write)."""
+    write); with ``skip_if_larger``, refuse it larger than the input's ``bytes_in``."""
     with open(tmp, "w+b") as fp:
         _stream(fp, out, src, info, plan, opts, stats)
-    if opts.skip_if_larger and tmp.stat().st_size > src.stat().st_size:
-        raise too_large(tmp.stat().st_size, src.stat().st_size, out)
+    if opts.skip_if_larger and tmp.stat().st_size > bytes_in:
+        raise too_large(tmp.stat().st_size, bytes_in, out)
 
 
 def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any,

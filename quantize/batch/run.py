@@ -913,7 +913,7 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     _remove_stale_parts(mode, job.output)
     if _missing(job.input):
         raise ImageReadError(INPUT_MISSING, path=job.input)
-    stamp = input_stamp(job.input)
+    stamp = _stamp_of_input(job.input)
     try:
         record = recorded_call(mode.func, (job.input, job.output),
                            {**job.options, "force": True}, format_advice=False)
@@ -929,6 +929,26 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     with contextlib.suppress(OSError):  # unmarked, a run killed before recording it keeps it
         mark_written(mode.done_path(job.output))  # the file its pending entry claims
     return record, stamp
+
+
+def _stamp_of_input(path: Path) -> dict[str, Any]:
+    """:func:`~quantize.batch.manifest.input_stamp` of a job's input, a failure to read it
+    named as the job names it: the file removed, or a folder put in its place, since the
+    run listed it.
+
+    Raises
+    ------
+    ImageReadError
+        If the file is gone, is a folder, or cannot be read.
+    """
+    try:
+        return input_stamp(path)
+    except FileNotFoundError:
+        raise ImageReadError(INPUT_MISSING, path=path) from None
+    except IsADirectoryError:
+        raise ImageReadError("is a directory, expected an image file", path=path) from None
+    except OSError as exc:
+        raise ImageReadError(f"cannot read the file ({exc.strerror})", path=path) from None
 
 
 def _missing(path: Path) -> bool:

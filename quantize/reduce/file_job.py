@@ -36,6 +36,7 @@ from ..io import (
     check_output_folder_writable,
     check_output_path,
     check_output_size,
+    input_size,
     load_image,
     pillow_limit_lifted,
     probe_image,
@@ -176,7 +177,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         The input (or palette file) is missing, unreadable or not an image, or
         the input is a pipe or device.
     OutputExistsError
-        An output exists and ``force`` is false.
+        An output exists and ``force`` is false: before any work, or once it is done
+        (another run wrote it meanwhile; nothing is written).
     OutputError
         An output cannot be written or would replace the input.
     ResultTooLargeError
@@ -226,6 +228,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     # its errors name dither as given: dither=True, not the strength 1 it stands for
     job = _plan_file_job(src, output, {**opts, "dither": dither}, _shows_animation(src))
     with ThreadPoolExecutor(max_workers=1) as pool:
+        bytes_in = input_size(src)
         loaded = load_image(src, max_pixels=opts["max_pixels"])
         if loaded.n_frames > 1:  # every frame, written as an animation
             from ..animation import reduce_animation_file
@@ -257,7 +260,6 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                        from_file=isinstance(palette_in, str | os.PathLike))
             warn_transparent_entries(opts["palette_in"], job.palette, job.palette_name)
             warn_repeated_entries(job.palette, job.palette_name)
-        bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise too_large(len(data), bytes_in, out)
         files = [(out, data)]
@@ -265,7 +267,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             files.append((palette_out,
                           _palette_out_bytes(palette_out, result, output_stem(src))))
         remove_stale_parts([path for path, _ in files])
-        write_together(files)
+        write_together(files, replace=force)  # not one another run wrote meanwhile
         value, error = metrics.result()
     return job_record(src, out, k=result.k, space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
