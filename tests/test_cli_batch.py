@@ -668,7 +668,7 @@ def test_cli_rerun_with_other_options_is_refused_and_keeps_the_outputs(photo_tre
     assert again.exit_code == 15
     assert again.stderr == (f"quantize: error: {out}: 1 output was made with -k/--colors=8, "
                             "--space='rgb', while this run asks for -k/--colors=16, "
-                            "--space='lab'; add --force to redo them, or choose another "
+                            "--space='lab'; add --force to redo it, or choose another "
                             "-o folder\n")
     assert again.stdout == "" and (out / "chelsea.png").read_bytes() == made
     same = _cli(photo_tree, "-o", out, "-k", "8", "--glob", "*.png")
@@ -906,7 +906,7 @@ def test_cli_segment_overlay_color_reaches_every_job_and_red_matches_earlier_run
     assert (other.exit_code, other.stderr) == (
         15, f"quantize: error: {out}: 1 output was made with --overlay-color=#ff0000 "
             "(the default), "
-            "while this run asks for --overlay-color=#00ffff; add --force to redo them, or "
+            "while this run asks for --overlay-color=#00ffff; add --force to redo it, or "
             "choose another -o folder\n")
     assert _cli(photo_tree, "-o", out, "--overlay-color", "cyan", "--force",
                 *args).exit_code == 0
@@ -924,7 +924,7 @@ def test_cli_segment_rerun_without_edges_names_the_flag(photo_tree, tmp_path):
     assert again.exit_code == 15
     # a switch is named as it is typed: --edges, not --edges=True (which is refused)
     assert again.stderr == (f"quantize: error: {out}: 1 output was made with --edges, "
-                            "while this run asks for no --edges; add --force to redo them, "
+                            "while this run asks for no --edges; add --force to redo it, "
                             "or choose another -o folder\n")
 
 
@@ -3134,5 +3134,5 @@ def test_a_rerun_in_another_locale_finds_the_outputs_of_non_ascii_names(tmp_path
         changed = run(then, "-k", "3")
         assert (changed.returncode, changed.stderr) == (15, (
             b"quantize: error: out: 1 output was made with -k/--colors=2, while this run asks "
-            b"for -k/--colors=3; add --force to redo them, or choose another -o folder\n"))
+            b"for -k/--colors=3; add --force to redo it, or choose another -o folder\n"))
         shutil.rmtree(tmp_path / "out")
