@@ -3136,3 +3136,16 @@ def test_a_rerun_in_another_locale_finds_the_outputs_of_non_ascii_names(tmp_path
             b"quantize: error: out: 1 output was made with -k/--colors=2, while this run asks "
             b"for -k/--colors=3; add --force to redo it, or choose another -o folder\n"))
         shutil.rmtree(tmp_path / "out")
+
+
+def test_a_palette_in_that_repeats_colours_is_warned_of_once_not_for_each_file(tmp_path):
+    """Each file's job said the palette file's own warning: 3 files, 3 times the line."""
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png", "c.png"), tmp_path / "out"
+    (tmp_path / "rep.hex").write_text("#000000\n#ffffff\n#000000\n")
+    done = _cli(src, "-o", out, "--palette-in", tmp_path / "rep.hex", "-j", "1")
+    assert done.exit_code == 0, done.output
+    said = (f"quantize: warning: {out}: --palette-in={str(tmp_path / 'rep.hex')!r} repeats "
+            "colours: index 2 (#000000) as index 0; pixels take the first index of a colour, "
+            "so its 3 entries draw 2 distinct colours\n")
+    assert done.stderr == said
+    assert done.output.index(said) < done.output.index("[1/3] ok")
