@@ -24,8 +24,8 @@ from enum import IntEnum
 
 __all__ = ["AlphaLossWarning", "CodeAdviceWarning", "ExitCode", "FormatAdviceError",
            "FormatAdviceWarning", "ImageReadError", "OutputError", "OutputExistsError",
-           "QualityError", "QualityScaleWarning", "QuantizeError", "ResultTooLargeError",
-           "command_line_text"]
+           "PaletteInWarning", "QualityError", "QualityScaleWarning", "QuantizeError",
+           "ResultTooLargeError", "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -213,6 +213,12 @@ class QualityScaleWarning(UserWarning):
     a mean CIEDE2000 that nearly any image meets with the fewest colours, likely meant as
     a 0-100 score. A driver of many files (the command line, ``plan_batch``) says it once,
     not for each file (:func:`~quantize.batch.calls.call_with_warnings`)."""
+
+
+class PaletteInWarning(UserWarning):
+    """A ``palette_in``'s own entries need a word, the same for every image mapped onto
+    it: it repeats colours, or its file marks an entry transparent. A batch says it once,
+    when it is planned, not for each file (:func:`~quantize.batch.run.run_job`)."""
 
 
 class CodeAdviceWarning(_AdviceWarning):

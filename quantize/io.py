@@ -3129,6 +3129,9 @@ def lock_file_held(path: str | os.PathLike[str]) -> Iterator[bool]:
     ------
     BlockingIOError
         If another process holds the lock (its ``filename`` is ``path``).
+    OSError
+        If this process's id cannot be written into the file (a full disk); the file is
+        removed first.
     """
     try:
         import fcntl
@@ -3191,16 +3194,24 @@ def _locked_fd(path: Path, fcntl: Any) -> int | None:
             return None
         try:
             held, there = os.fstat(fd), os.stat(path, follow_symlinks=False)
-            if (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino):
-                os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
-                return fd
         except FileNotFoundError:  # removed by the process that held it: lock the new one
-            pass
+            os.close(fd)
+            continue
         except OSError:
             os.close(fd)
             return None
-        os.close(fd)
+        if (held.st_dev, held.st_ino) != (there.st_dev, there.st_ino):
+            os.close(fd)
+            continue
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
+        except OSError:  # a full disk: the file is this process's, locked, to remove
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            os.close(fd)
+            raise
+        return fd
 
 
 def lock_holder(path: str | os.PathLike[str]) -> str:

@@ -373,3 +373,31 @@ def test_a_second_ctrl_c_leaves_no_folder_of_the_job_it_abandons(tmp_path):
     assert proc.returncode != 0 and "KeyboardInterrupt" in stderr
     assert stdout == ""  # the lines before were read already
     assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a0"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs fork and setrlimit")
+@pytest.mark.parametrize("command", [["reduce", "--ext", ".q.png"], ["batch", "-o", "out"]])
+def test_too_few_file_descriptors_is_one_line_not_a_hang(tmp_path, command):
+    """With 16 file descriptors, the pool could not start its workers: 'quantize reduce'
+    printed a traceback from os.pipe, then waited at exit for a worker started before,
+    which waited for work; 'quantize batch' said only 'Too many open files'."""
+    import resource
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(6):
+        Image.new("RGB", (4, 4), (40 * i, 0, 0)).save(src / f"{i}.png")
+    inputs = [str(p) for p in sorted(src.iterdir())] if command[0] == "reduce" else ["in"]
+
+    def few_descriptors() -> None:
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (16, hard))
+
+    done = subprocess.run([sys.executable, "-m", "quantize", command[0], *inputs, *command[1:],
+                           "-k", "2", "-j", "4"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, preexec_fn=few_descriptors)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == ("quantize: error: too few file descriptors to start 4 worker "
+                           "processes (the limit is 16); raise the limit (ulimit -n), or run "
+                           "fewer jobs at once\n")
+    assert not list(src.glob("*.q.png"))

@@ -263,3 +263,31 @@ def test_reduce_beside_a_batch_folder_is_not_refused(tmp_path):
     with batch_lock(tmp_path / "out"):
         done = _command("reduce", tmp_path / "in.png", "-o", tmp_path / "in.k2.png", "-k", "2")
         assert done.exit_code == 0, done.output
+
+
+def test_a_lock_file_that_cannot_be_written_is_removed_and_said_in_one_line(tmp_path,
+                                                                            monkeypatch):
+    """On a full disk the lock file was made (O_CREAT), its holder's id not written: the
+    batch ran unlocked (to fail on its manifest) and left a 0-byte lock file behind."""
+    import errno
+
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4)).save(src / "a.png")
+    write = os.write
+
+    def disk_full(fd, data):
+        if data.endswith(f" {socket.gethostname()}\n".encode()):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write(fd, data)
+
+    monkeypatch.setattr(os, "write", disk_full)
+    done = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "-k", "2", "-j", "1"])
+    assert done.exit_code == 1
+    assert done.output == (f"quantize: error: {out}: cannot write the lock file "
+                           f"'{LOCK_NAME}' (No space left on device); no file was processed\n")
+    assert not out.exists()

@@ -164,6 +164,12 @@ def test_options_changed_is_an_output_exists_error_that_survives_pickling(tmp_pa
     assert str(err) == (f"{tmp_path}: 2 outputs were made with n_colors=8, while this run "
                         "asks for n_colors=16; redo them with force=True or choose another "
                         "output_dir")
+    one = OptionsChangedError(tmp_path, 1, {"n_colors": 8}, {"n_colors": 16})
+    assert str(one) == (f"{tmp_path}: 1 output was made with n_colors=8, while this run "
+                        "asks for n_colors=16; redo it with force=True or choose another "
+                        "output_dir")
+    one = OptionsChangedError(tmp_path, 1, {"n_colors": 8}, {"n_colors": 16}, unfinished=True)
+    assert "stopped before it redid it: finish it with force=True" in str(one)
     back = pickle.loads(pickle.dumps(err))
     assert (str(back), back.count, back.before, back.now) == (str(err), 2, {"n_colors": 8},
                                                              {"n_colors": 16})

@@ -201,7 +201,7 @@ def test_palette_per_frame_renaming_outputs_is_refused_as_another_option(tmp_pat
     assert refused.exit_code == 15
     assert refused.stderr == (f"quantize: error: {out}: 1 output was made with "
                               "--palette='global', while this run asks for "
-                              "--palette='per-frame'; add --force to redo them, or choose "
+                              "--palette='per-frame'; add --force to redo it, or choose "
                               "another -o folder\n")
     assert _listed(out) == ["x.webp"]
     forced = _cli(src, "-o", out, "-k", "2", "-j", "1", "--palette", "per-frame", "--force")

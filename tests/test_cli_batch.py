@@ -668,7 +668,7 @@ def test_cli_rerun_with_other_options_is_refused_and_keeps_the_outputs(photo_tre
     assert again.exit_code == 15
     assert again.stderr == (f"quantize: error: {out}: 1 output was made with -k/--colors=8, "
                             "--space='rgb', while this run asks for -k/--colors=16, "
-                            "--space='lab'; add --force to redo them, or choose another "
+                            "--space='lab'; add --force to redo it, or choose another "
                             "-o folder\n")
     assert again.stdout == "" and (out / "chelsea.png").read_bytes() == made
     same = _cli(photo_tree, "-o", out, "-k", "8", "--glob", "*.png")
@@ -906,7 +906,7 @@ def test_cli_segment_overlay_color_reaches_every_job_and_red_matches_earlier_run
     assert (other.exit_code, other.stderr) == (
         15, f"quantize: error: {out}: 1 output was made with --overlay-color=#ff0000 "
             "(the default), "
-            "while this run asks for --overlay-color=#00ffff; add --force to redo them, or "
+            "while this run asks for --overlay-color=#00ffff; add --force to redo it, or "
             "choose another -o folder\n")
     assert _cli(photo_tree, "-o", out, "--overlay-color", "cyan", "--force",
                 *args).exit_code == 0
@@ -924,7 +924,7 @@ def test_cli_segment_rerun_without_edges_names_the_flag(photo_tree, tmp_path):
     assert again.exit_code == 15
     # a switch is named as it is typed: --edges, not --edges=True (which is refused)
     assert again.stderr == (f"quantize: error: {out}: 1 output was made with --edges, "
-                            "while this run asks for no --edges; add --force to redo them, "
+                            "while this run asks for no --edges; add --force to redo it, "
                             "or choose another -o folder\n")
 
 
@@ -3134,5 +3134,18 @@ def test_a_rerun_in_another_locale_finds_the_outputs_of_non_ascii_names(tmp_path
         changed = run(then, "-k", "3")
         assert (changed.returncode, changed.stderr) == (15, (
             b"quantize: error: out: 1 output was made with -k/--colors=2, while this run asks "
-            b"for -k/--colors=3; add --force to redo them, or choose another -o folder\n"))
+            b"for -k/--colors=3; add --force to redo it, or choose another -o folder\n"))
         shutil.rmtree(tmp_path / "out")
+
+
+def test_a_palette_in_that_repeats_colours_is_warned_of_once_not_for_each_file(tmp_path):
+    """Each file's job said the palette file's own warning: 3 files, 3 times the line."""
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png", "c.png"), tmp_path / "out"
+    (tmp_path / "rep.hex").write_text("#000000\n#ffffff\n#000000\n")
+    done = _cli(src, "-o", out, "--palette-in", tmp_path / "rep.hex", "-j", "1")
+    assert done.exit_code == 0, done.output
+    said = (f"quantize: warning: {out}: --palette-in={str(tmp_path / 'rep.hex')!r} repeats "
+            "colours: index 2 (#000000) as index 0; pixels take the first index of a colour, "
+            "so its 3 entries draw 2 distinct colours\n")
+    assert done.stderr == said
+    assert done.output.index(said) < done.output.index("[1/3] ok")

@@ -18,6 +18,7 @@ from quantize.errors import (
     ImageReadError,
     OutputError,
     OutputExistsError,
+    PaletteInWarning,
     QualityError,
     ResultTooLargeError,
 )
@@ -299,7 +300,7 @@ def test_a_palette_file_that_repeats_colours_is_kept_whole_and_warned_of(tmp_pat
         f"palette_in={str(hex_file)!r} repeats colours: index 2 (#ff0000) as index 1, index 4 "
         "(#000000) as index 0; pixels take the first index of a colour, so its 5 entries "
         "draw 3 distinct colours"]
-    assert caught[0].category is UserWarning
+    assert caught[0].category is PaletteInWarning  # a UserWarning a batch says once
     assert record["k"] == 5  # every entry kept, at the index the file gives it
     with Image.open(out) as im:
         assert len(im.getpalette()) == 3 * 5

@@ -210,12 +210,15 @@ def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
 
 
 def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
-                  kwargs: Mapping[str, Any], *, format_advice: bool) -> dict[str, Any]:
+                  kwargs: Mapping[str, Any], *, format_advice: bool,
+                  said_once: tuple[type[Warning], ...] = ()) -> dict[str, Any]:
     """:func:`call_with_warnings`; without ``format_advice``, the warnings' advice on the
-    output format is left out (:func:`~quantize.errors.command_line_text`)."""
+    output format is left out (:func:`~quantize.errors.command_line_text`); warnings of the
+    categories ``said_once`` are left out too, as the driver says them once."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        warnings.simplefilter("ignore", QualityScaleWarning)
+        for category in (QualityScaleWarning, *said_once):
+            warnings.simplefilter("ignore", category)
         try:
             record = dict(func(*args, **kwargs))
         except Exception as exc:

@@ -31,6 +31,7 @@ starting a worker would cost more than the job.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sys
@@ -134,12 +135,19 @@ def _run_pool(calls: Sequence[Call], settle: Settle, queue: deque[int], suspects
     from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context(START_METHOD)
+    with contextlib.suppress(ImportError):  # not on Windows
+        import resource  # noqa: F401 -- for _too_few_descriptors: with no descriptor left,
+        # a module can no longer be imported
     running: dict[Future[Outcome], tuple[int, bool]] = {}
     # Set before the workers are terminated: a SIGTERM then ends them (see _init_worker).
     abandoned = context.RawValue("b", 0)
     as_interrupt = isinstance(signal.getsignal(signal.SIGTERM), SigtermInterrupt)
-    with ProcessPoolExecutor(n, mp_context=context, initializer=_init_worker,
-                             initargs=(os.getpid(), abandoned if as_interrupt else None)) as pool:
+    try:
+        pool = ProcessPoolExecutor(n, mp_context=context, initializer=_init_worker,
+                                   initargs=(os.getpid(), abandoned if as_interrupt else None))
+    except OSError as exc:
+        raise _too_few_descriptors(exc, n) from None
+    with pool:
         try:
             while queue or suspects or running:
                 if suspects and not running:
@@ -158,6 +166,16 @@ def _run_pool(calls: Sequence[Call], settle: Settle, queue: deque[int], suspects
                 on_interrupt(len(running))
             _settle_in_flight(pool, running, settle, abandoned)
             raise
+        except OSError as exc:
+            if exc.errno not in (errno.EMFILE, errno.ENFILE):
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            # A worker could not be started: those that were wait for work that never
+            # comes, and Python would wait for them at exit. None is running a call now.
+            _settle_done(wait(running).done, running, settle, suspects)
+            _kill_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise _too_few_descriptors(exc, n) from None
         except BaseException:
             # Waits for the calls in flight, as leaving would too: Python joins the pool's
             # manager thread at exit. Left to that join, its wakeup pipe could be closed
@@ -165,6 +183,22 @@ def _run_pool(calls: Sequence[Call], settle: Settle, queue: deque[int], suspects
             # descriptor", a traceback after the one-line error).
             pool.shutdown(wait=True, cancel_futures=True)
             raise
+
+
+def _too_few_descriptors(error: OSError, n: int) -> OSError:
+    """``error``, raised while a pool of ``n`` workers started, in words that say what
+    to do when it is for want of file descriptors (each worker holds some)."""
+    if error.errno not in (errno.EMFILE, errno.ENFILE):
+        return error
+    try:
+        import resource
+
+        limit = f" (the limit is {resource.getrlimit(resource.RLIMIT_NOFILE)[0]})"
+    except (ImportError, OSError, ValueError):
+        limit = ""
+    workers = "1 worker process" if n == 1 else f"{n} worker processes"
+    return OSError(error.errno, f"too few file descriptors to start {workers}{limit}; "
+                   "raise the limit (ulimit -n), or run fewer jobs at once")
 
 
 def _submit(pool: ProcessPoolExecutor, calls: Sequence[Call], source: deque[int],
@@ -241,6 +275,17 @@ def _terminate_workers(pool: ProcessPoolExecutor) -> None:
         return
     for worker in list((pool._processes or {}).values()):  # noqa: SLF001 -- before 3.14
         worker.terminate()
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's idle worker processes now, with SIGKILL: one just started may not
+    yet take SIGTERM as its own (Python 3.14 has a method for it)."""
+    kill = getattr(pool, "kill_workers", None)
+    if kill is not None:
+        kill()
+        return
+    for worker in list((pool._processes or {}).values()):  # noqa: SLF001 -- before 3.14
+        worker.kill()
 
 
 @contextlib.contextmanager

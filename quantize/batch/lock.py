@@ -51,6 +51,8 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
     ------
     FolderInUseError
         If another process holds the folder, naming it and what to do.
+    OutputError
+        If the lock file was made but cannot be written (a full disk); it is removed.
     ValueError
         If ``output_dir`` is, or lies under, an existing file
         (:func:`~quantize.io.check_output_folder`).
@@ -67,6 +69,10 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
                 f"another quantize batch{f' ({holder})' if holder else ''} is writing into "
                 "this output folder; wait until it ends, or choose another -o folder",
                 path=dst) from None
+        except OSError as exc:  # made, but not written into: a full disk
+            raise OutputError(f"cannot write the lock file {quoted(LOCK_NAME)} "
+                              f"({exc.strerror or exc}); no file was processed",
+                              path=dst) from None
         yield held
 
 

@@ -187,10 +187,10 @@ class OptionsChangedError(OutputExistsError):
                  before: Mapping[str, Any], now: Mapping[str, Any], unfinished: bool = False):
         self.count, self.before, self.now = count, dict(before), dict(now)
         self.unfinished = unfinished
-        outputs = "output was" if count == 1 else "outputs were"
-        fix = ("a run with force=True and these settings stopped before it redid them: "
+        outputs, them = ("output was", "it") if count == 1 else ("outputs were", "them")
+        fix = (f"a run with force=True and these settings stopped before it redid {them}: "
                "finish it with force=True (the outputs it made are not redone),"
-               if unfinished else "redo them with force=True")
+               if unfinished else f"redo {them} with force=True")
         super().__init__(f"{count} {outputs} made with {describe_settings(before)}, while this "
                          f"run asks for {describe_settings(now)}; {fix} "
                          "or choose another output_dir", path=output_dir)

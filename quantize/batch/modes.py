@@ -30,8 +30,9 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     """:func:`quantize.reduce.check_reduce_options`, warning
     (:class:`~quantize.reduce.quality.QualityScaleWarning`) of a ``quality`` above 20 as
     :func:`quantize.reduce_colors` does: once for the batch, when it is planned, not by
-    every file's job; and refusing a ``palette_in`` whose every entry is fully transparent
-    (:func:`_check_palette_in_draws`)."""
+    every file's job; and refusing a ``palette_in`` whose every entry is fully transparent,
+    or warning of its repeated colours or of an entry its file marks transparent
+    (:class:`~quantize.errors.PaletteInWarning`), once too (:func:`_check_palette_in_draws`)."""
     from ..reduce import check_reduce_options
     from ..reduce.quality import warn_quality_scale
 
@@ -46,9 +47,12 @@ def _check_palette_in_draws(palette_in: Any) -> None:
     """Refuse a checked ``palette_in`` (an array, or a file) whose every entry is fully
     transparent, once for the batch: each file's job refused it in turn, but for an image
     without visible pixels (as ``quantize batch --palette-in`` refuses it, in its words).
+    Warn once, too, of what its entries are (:class:`~quantize.errors.PaletteInWarning`),
+    which every file's job said in turn (they now leave it out:
+    :func:`~quantize.batch.run.run_job`).
 
-    A file is read as its jobs read it, its warnings left for them to say; one that cannot
-    be read is left for them to name, as before.
+    A file is read as its jobs read it; one that cannot be read is left for them to name,
+    as before.
     """
     import os
     import warnings
@@ -60,6 +64,8 @@ def _check_palette_in_draws(palette_in: Any) -> None:
         palette_in_name,
         read_palette_in,
         visible_entries,
+        warn_repeated_entries,
+        warn_transparent_entries,
     )
 
     if isinstance(palette_in, str | os.PathLike):
@@ -71,8 +77,10 @@ def _check_palette_in_draws(palette_in: Any) -> None:
             return
     else:
         palette = check_palette(palette_in, "palette_in")
-    check_palette_draws(visible_entries(palette), None, palette_in_name(palette_in),
-                        any_image=True)
+    name = palette_in_name(palette_in)
+    check_palette_draws(visible_entries(palette), None, name, any_image=True)
+    warn_transparent_entries(palette_in, palette, name)
+    warn_repeated_entries(palette, name)
 
 
 def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:

@@ -24,6 +24,7 @@ from ..errors import (
     FormatAdviceError,
     ImageReadError,
     OutputError,
+    PaletteInWarning,
     QualityError,
     ResultTooLargeError,
 )
@@ -898,7 +899,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     :class:`~quantize.errors.FormatAdviceError`'s: a batch chooses each
     output's format itself, which no option changes;
     so is its advice in Python (:class:`~quantize.errors.CodeAdviceWarning`), as in
-    :func:`call_with_warnings`.
+    :func:`call_with_warnings`. A :class:`~quantize.errors.PaletteInWarning` is left out:
+    the plan said it once for the batch (``check_options`` of the reduce mode).
 
     A result larger than the input (``skip_if_larger``: nothing written) returns the
     record ``{LARGER: reason}`` (with the job's ``"warnings"``, if any), settled as
@@ -916,7 +918,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     stamp = _stamp_of_input(job.input)
     try:
         record = recorded_call(mode.func, (job.input, job.output),
-                           {**job.options, "force": True}, format_advice=False)
+                               {**job.options, "force": True}, format_advice=False,
+                               said_once=(PaletteInWarning,))
     except ResultTooLargeError as exc:
         said = attached_warnings(exc)
         return {LARGER: exc.reason, **({"warnings": list(said)} if said else {})}, stamp

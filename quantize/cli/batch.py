@@ -544,11 +544,11 @@ def _options_changed() -> Iterator[None]:
     try:
         yield
     except OptionsChangedError as exc:
-        outputs = "output was" if exc.count == 1 else "outputs were"
+        outputs, them = ("output was", "it") if exc.count == 1 else ("outputs were", "them")
         before, now = (_describe(s) for s in (exc.before, exc.now))
-        fix = ("a run with --force and these options stopped before it redid them: add "
+        fix = (f"a run with --force and these options stopped before it redid {them}: add "
                "--force to finish it (the outputs it made are not redone)" if exc.unfinished
-               else "add --force to redo them")
+               else f"add --force to redo {them}")
         fail(f"{exc.path}: {exc.count} {outputs} made with {before}, while this run asks for "
              f"{now}; {fix}, or choose another -o folder", exc.exit_code)
 

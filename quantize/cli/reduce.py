@@ -833,6 +833,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                 run_local(calls, settle, jobs=workers, on_interrupt=finishing_note)
         except KeyboardInterrupt:
             fail_interrupted("interrupted; files already reported are done")
+        except OSError as exc:  # the workers could not be started (too few file descriptors)
+            fail(exc.strerror or str(exc), ExitCode.FAILED)
     note_idle_options(written, optimize=options["optimize"],
                       per_frame=options["palette"] == "per-frame")
     failed = {code for code in codes if code != ExitCode.OK}

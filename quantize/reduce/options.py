@@ -27,7 +27,7 @@ from .._validation import (
     check_seed,
     shown_number,
 )
-from ..errors import AlphaLossWarning, OutputError, warn_caller
+from ..errors import AlphaLossWarning, OutputError, PaletteInWarning, warn_caller
 from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
 from ..names import quoted, same_file
 from ..palette_files import (
@@ -167,10 +167,11 @@ def read_palette_in(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None:
-    """Warn that an entry a ``palette_in`` file marks transparent apart from its colour (an
-    Adobe colour table's transparent index: :func:`~quantize.palette_files.transparent_index_note`)
-    is not mapped onto: no pixel is drawn with a fully transparent entry, as the image's
-    fully transparent pixels get an entry of their own.
+    """Warn (:class:`~quantize.errors.PaletteInWarning`) that an entry a ``palette_in`` file
+    marks transparent apart from its colour (an Adobe colour table's transparent index:
+    :func:`~quantize.palette_files.transparent_index_note`) is not mapped onto: no pixel is
+    drawn with a fully transparent entry, as the image's fully transparent pixels get an
+    entry of their own.
 
     ``given`` is ``palette_in`` as given, ``palette`` as read, ``name`` its name in
     messages. Other formats give alpha with each colour: an entry written with alpha 0
@@ -183,11 +184,12 @@ def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None
         colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in palette[i, :3]))
         warn_caller(f"{name} marks index {int(i)} transparent ({note}), so its colour "
                     f"{colour} is not mapped onto: fully transparent pixels get an entry of "
-                    "their own", UserWarning)
+                    "their own", PaletteInWarning)
 
 
 def warn_repeated_entries(palette: np.ndarray, name: str) -> None:
-    """Warn that a checked ``palette`` to map onto repeats a visible colour: the output
+    """Warn (:class:`~quantize.errors.PaletteInWarning`) that a checked ``palette`` to map
+    onto repeats a visible colour: the output
     keeps every entry, so that each keeps its index, but no pixel takes a repeat (each
     takes the first entry of its colour), and the colours an output is said to have
     are its entries, more than it can draw. ``name`` names the palette in the message.
@@ -218,7 +220,7 @@ colour, so its 3 entries draw 2 distinct colours
     distinct = "1 distinct colour" if len(first) == 1 else f"{len(first)} distinct colours"
     warn_caller(f"{name} repeats colours: {', '.join(repeats[:3])}{more}; pixels take the "
                 f"first index of a colour, so its {len(shown)} entries draw {distinct}",
-                UserWarning)
+                PaletteInWarning)
 
 
 def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
