@@ -173,7 +173,7 @@ def _run_pool(calls: Sequence[Call], settle: Settle, queue: deque[int], suspects
             # A worker could not be started: those that were wait for work that never
             # comes, and Python would wait for them at exit. None is running a call now.
             _settle_done(wait(running).done, running, settle, suspects)
-            _kill_workers(pool)
+            _stop_workers(pool, "kill")
             pool.shutdown(wait=False, cancel_futures=True)
             raise _too_few_descriptors(exc, n) from None
         except BaseException:
@@ -262,30 +262,21 @@ def _settle_in_flight(pool: ProcessPoolExecutor,
                         settle(index, future.result())
     except KeyboardInterrupt:
         abandoned.value = 1
-        _terminate_workers(pool)
+        _stop_workers(pool, "terminate")
         raise
 
 
-def _terminate_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool's worker processes now (Python 3.14 has a method for it), with
-    SIGTERM: one putting a set of files in place first puts the old ones back."""
-    terminate = getattr(pool, "terminate_workers", None)
-    if terminate is not None:
-        terminate()
+def _stop_workers(pool: ProcessPoolExecutor, how: str) -> None:
+    """Stop the pool's worker processes now (Python 3.14 has a method for each way): ``how``
+    is "terminate", SIGTERM, with which one putting a set of files in place first puts the
+    old ones back, or "kill", SIGKILL, for idle workers, as one just started may not yet
+    take SIGTERM as its own."""
+    stop = getattr(pool, f"{how}_workers", None)
+    if stop is not None:
+        stop()
         return
     for worker in list((pool._processes or {}).values()):  # noqa: SLF001 -- before 3.14
-        worker.terminate()
-
-
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool's idle worker processes now, with SIGKILL: one just started may not
-    yet take SIGTERM as its own (Python 3.14 has a method for it)."""
-    kill = getattr(pool, "kill_workers", None)
-    if kill is not None:
-        kill()
-        return
-    for worker in list((pool._processes or {}).values()):  # noqa: SLF001 -- before 3.14
-        worker.kill()
+        getattr(worker, how)()
 
 
 @contextlib.contextmanager
