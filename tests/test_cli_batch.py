@@ -426,8 +426,12 @@ def test_cli_shared_palette_reused_too_full_for_a_new_transparent_image_names_it
     assert result.stderr.replace(str(tmp_path) + "/", "") == (
         "quantize: error: in/b.png: --shared-palette file='out/shared-palette.json' holds 256 "
         "colours, more than a palette image holds: at most 255 colours (one entry is kept "
-        "for the transparent pixels)\n")
+        "for the transparent pixels); rerun with --force to fit a new shared palette on every "
+        "file\n")
     assert not (out / "b.png").exists()
+    refit = _cli(src, "-o", out, "-k", "256", "--shared-palette", "--force", "-q")
+    assert (refit.exit_code, refit.stderr) == (0, "")  # as it says
+    assert (out / "b.png").is_file()
 
 
 def _two_colours(path: Path, colour: tuple[int, int, int]) -> None:

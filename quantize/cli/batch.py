@@ -506,15 +506,20 @@ def _flags(message: str, shared: bool = False) -> str:
     >>> _flags("palette_in='out/shared-palette.json' holds 256 colours", shared=True)
     "--shared-palette file='out/shared-palette.json' holds 256 colours"
     """
-    shared_names = {"palette_in": "--shared-palette file"} if shared else {}
+    shared_names = {"palette_in": _SHARED_FILE} if shared else {}
     return as_flags(message, {"output": "output", **shared_names})
+
+
+#: How a run with --shared-palette names the palette file its jobs map onto (palette_in).
+_SHARED_FILE = "--shared-palette file"
 
 
 def _in_flags(result: "lib.FileResult", shared: bool = False) -> "lib.FileResult":
     """``result`` with its reason and warnings naming the command's flags (:func:`as_flags`):
     the terminal lines, the --report rows and the --html page show it so. ``result``
     itself when they already do. ``shared``: of a run with --shared-palette
-    (:func:`_flags`)."""
+    (:func:`_flags`), where a file that failed against the saved palette (one fitted on
+    images without transparency, say) is told the way out: --force fits a new one."""
     from dataclasses import replace
 
     from ..batch import LEFT_OUT, NOT_REMOVED
@@ -527,6 +532,8 @@ def _in_flags(result: "lib.FileResult", shared: bool = False) -> "lib.FileResult
     out = result.record.get(LEFT_OUT)  # why it was left out of the shared palette's fit
     out_why = _flags(out, shared) if isinstance(out, str) else None
     reason = _flags(result.reason, shared)
+    if shared and result.status == "failed" and _SHARED_FILE in reason:
+        reason += "; rerun with --force to fit a new shared palette on every file"
     if reason == result.reason and (worded is None or worded == list(said)) and \
             (whys is None or whys == kept) and out_why == out:
         return result
