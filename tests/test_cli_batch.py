@@ -2264,12 +2264,42 @@ def test_a_file_put_where_a_killed_run_was_to_write_is_left_alone_and_said(tmp_p
     result = _cli(*args)
     assert result.exit_code == 0, result.output
     assert result.stderr == (
-        f"quantize: warning: {out / 'b.png'}: a killed run left this output to write or to "
-        "record, but the file here is not one it wrote (it was put here since); left in "
-        "place as a file of no record, neither made again nor removed\n")
+        f"quantize: warning: {out / 'b.png'}: an earlier run left this output to write or "
+        "to record, and has no record that it finished the file here (its record could not "
+        "be written, or the file was put here since): it is kept as a file of no record, "
+        "skipped from now on; --force makes it again\n")
     assert (out / "b.png").read_bytes() == SENTINEL
     again = _cli(*args)  # said once: a file of no record from then on
     assert (again.exit_code, again.stderr) == (0, "")
+
+
+def test_an_output_whose_record_was_lost_is_not_said_to_be_put_there_since(tmp_path):
+    # Its record cut from the manifest (or never written: a folder turned read-only), the
+    # output the run wrote was said to be "not one it wrote (it was put here since)".
+    import json
+
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png"), tmp_path / "out"
+    args = [src, "-o", out, "-k", "2", "-j", "1"]
+    assert _cli(*args, "-q").exit_code == 0
+    manifest = out / ".quantize-batch.jsonl"
+    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    manifest.write_text("".join(line for line in lines if json.loads(line)["output"] != "b.png"
+                                or json.loads(line).get("pending")), encoding="utf-8")
+    written = (out / "b.png").read_bytes()
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"quantize: warning: {out / 'b.png'}: an earlier run left this output to write or "
+        "to record, and has no record that it finished the file here (its record could not "
+        "be written, or the file was put here since): it is kept as a file of no record, "
+        "skipped from now on; --force makes it again\n")
+    assert (out / "b.png").read_bytes() == written
+    again = _cli(*args)
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert "[2/2] skipped " in again.stdout
+    forced = _cli(*args, "--force")
+    assert "2/2 files: 2 ok, 0 skipped, 0 failed" in forced.stdout
+    assert (out / "b.png").read_bytes() == written
 
 
 def test_remove_orphans_with_every_input_gone_says_why_nothing_is_removed(tmp_path):

@@ -68,10 +68,13 @@ from . import (
 )
 
 _MODES = ("reduce", "segment")
-#: Why a file under a name a killed run was about to write is left alone (plan.disowned).
-DISOWNED = ("a killed run left this output to write or to record, but the file here is "
-            "not one it wrote (it was put here since); left in place as a file of no record, "
-            "neither made again nor removed")
+#: Why a file under a name a stopped run was about to write is left alone (plan.disowned):
+#: the batch cannot tell a file put there since from the one a job wrote whose record, or
+#: mark, could not be written (a folder turned read-only, a manifest cut short).
+DISOWNED = ("an earlier run left this output to write or to record, and has no record that "
+            "it finished the file here (its record could not be written, or the file was put "
+            "here since): it is kept as a file of no record, skipped from now on; --force "
+            "makes it again")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
                 "--palette", "--optimize", "--skip-if-larger")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region", "--overlay-color")
