@@ -2642,6 +2642,34 @@ def test_cli_a_palette_only_an_animation_holds_is_left_to_each_file(tmp_path):
            "still image a .jpg/.webp/.tif output\n")
 
 
+def test_a_translucent_file_on_a_saved_shared_palette_without_alpha_is_told_to_refit(
+        tmp_path, monkeypatch):
+    # It was told to give the palette file alpha: a file the batch fitted and owns.
+    from quantize.palette_files import PALETTE_ALPHA_HINT
+
+    monkeypatch.chdir(tmp_path)
+    _noise_folder(Path("in"), "a.png")
+    args = ["in", "-k", "3", "-j", "1", "-q"]
+    assert _cli(*args, "-o", "out", "--shared-palette").exit_code == 0
+    faint = np.random.default_rng(1).integers(0, 256, (8, 8, 4), dtype=np.uint8)
+    faint[..., 3] = 128
+    Image.fromarray(faint).save("in/b.png")
+    result = _cli(*args, "-o", "out", "--shared-palette")
+    assert (result.exit_code, result.stderr) == (0, (
+        "quantize: warning: in/b.png: 100% of the pixels are translucent but --shared-palette "
+        "file='out/shared-palette.json' has no translucent entry, so they are drawn opaque "
+        "or transparent; rerun with --force to fit a new shared palette on every file, "
+        "their translucent pixels too\n"))
+    refit = _cli(*args, "-o", "out", "--shared-palette", "--force")
+    assert (refit.exit_code, refit.stderr) == (0, "")
+    Path("p.hex").write_text("000000\nffffff\n")
+    own = _cli("in", "-o", "mine", "-j", "1", "-q", "--palette-in", "p.hex")  # the user's
+    assert own.stderr == (
+        "quantize: warning: in/b.png: 100% of the pixels are translucent but --palette-in="
+        "'p.hex' has no translucent entry, so they are drawn opaque or "
+        f"transparent; give the palette alpha ({PALETTE_ALPHA_HINT}) to keep it\n")
+
+
 def test_cli_names_the_palette_file_as_typed_in_warnings_errors_and_records(tmp_path,
                                                                            monkeypatch):
     """The workers read --palette-in made absolute; the lines, reports and manifest name it
