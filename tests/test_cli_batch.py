@@ -2264,12 +2264,42 @@ def test_a_file_put_where_a_killed_run_was_to_write_is_left_alone_and_said(tmp_p
     result = _cli(*args)
     assert result.exit_code == 0, result.output
     assert result.stderr == (
-        f"quantize: warning: {out / 'b.png'}: a killed run left this output to write or to "
-        "record, but the file here is not one it wrote (it was put here since); left in "
-        "place as a file of no record, neither made again nor removed\n")
+        f"quantize: warning: {out / 'b.png'}: an earlier run left this output to write or "
+        "to record, and has no record that it finished the file here (its record could not "
+        "be written, or the file was put here since): it is kept as a file of no record, "
+        "skipped from now on; --force makes it again\n")
     assert (out / "b.png").read_bytes() == SENTINEL
     again = _cli(*args)  # said once: a file of no record from then on
     assert (again.exit_code, again.stderr) == (0, "")
+
+
+def test_an_output_whose_record_was_lost_is_not_said_to_be_put_there_since(tmp_path):
+    # Its record cut from the manifest (or never written: a folder turned read-only), the
+    # output the run wrote was said to be "not one it wrote (it was put here since)".
+    import json
+
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png"), tmp_path / "out"
+    args = [src, "-o", out, "-k", "2", "-j", "1"]
+    assert _cli(*args, "-q").exit_code == 0
+    manifest = out / ".quantize-batch.jsonl"
+    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    manifest.write_text("".join(line for line in lines if json.loads(line)["output"] != "b.png"
+                                or json.loads(line).get("pending")), encoding="utf-8")
+    written = (out / "b.png").read_bytes()
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"quantize: warning: {out / 'b.png'}: an earlier run left this output to write or "
+        "to record, and has no record that it finished the file here (its record could not "
+        "be written, or the file was put here since): it is kept as a file of no record, "
+        "skipped from now on; --force makes it again\n")
+    assert (out / "b.png").read_bytes() == written
+    again = _cli(*args)
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert "[2/2] skipped " in again.stdout
+    forced = _cli(*args, "--force")
+    assert "2/2 files: 2 ok, 0 skipped, 0 failed" in forced.stdout
+    assert (out / "b.png").read_bytes() == written
 
 
 def test_remove_orphans_with_every_input_gone_says_why_nothing_is_removed(tmp_path):
@@ -2610,6 +2640,34 @@ def test_cli_a_palette_only_an_animation_holds_is_left_to_each_file(tmp_path):
     assert (still.exit_code, still.stderr) == (
         2, f"quantize: error: {folder / 'still.png'}: {reason}; use fewer colours, or for a "
            "still image a .jpg/.webp/.tif output\n")
+
+
+def test_a_translucent_file_on_a_saved_shared_palette_without_alpha_is_told_to_refit(
+        tmp_path, monkeypatch):
+    # It was told to give the palette file alpha: a file the batch fitted and owns.
+    from quantize.palette_files import PALETTE_ALPHA_HINT
+
+    monkeypatch.chdir(tmp_path)
+    _noise_folder(Path("in"), "a.png")
+    args = ["in", "-k", "3", "-j", "1", "-q"]
+    assert _cli(*args, "-o", "out", "--shared-palette").exit_code == 0
+    faint = np.random.default_rng(1).integers(0, 256, (8, 8, 4), dtype=np.uint8)
+    faint[..., 3] = 128
+    Image.fromarray(faint).save("in/b.png")
+    result = _cli(*args, "-o", "out", "--shared-palette")
+    assert (result.exit_code, result.stderr) == (0, (
+        "quantize: warning: in/b.png: 100% of the pixels are translucent but --shared-palette "
+        "file='out/shared-palette.json' has no translucent entry, so they are drawn opaque "
+        "or transparent; rerun with --force to fit a new shared palette on every file, "
+        "their translucent pixels too\n"))
+    refit = _cli(*args, "-o", "out", "--shared-palette", "--force")
+    assert (refit.exit_code, refit.stderr) == (0, "")
+    Path("p.hex").write_text("000000\nffffff\n")
+    own = _cli("in", "-o", "mine", "-j", "1", "-q", "--palette-in", "p.hex")  # the user's
+    assert own.stderr == (
+        "quantize: warning: in/b.png: 100% of the pixels are translucent but --palette-in="
+        "'p.hex' has no translucent entry, so they are drawn opaque or "
+        f"transparent; give the palette alpha ({PALETTE_ALPHA_HINT}) to keep it\n")
 
 
 def test_cli_names_the_palette_file_as_typed_in_warnings_errors_and_records(tmp_path,

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -2787,3 +2788,21 @@ def test_an_output_another_command_wrote_while_this_one_worked_is_left_as_writte
     assert out.read_bytes() == b"theirs"
     assert run(photo, "-o", out, "-k", 2, "--force").exit_code == 0
     assert out.read_bytes() != b"theirs"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_palette_repeating_colours_is_said_once_for_several_files(tmp_path, photo,
+                                                                    monkeypatch, jobs):
+    # It was said again on every file's line, as one job each says it.
+    monkeypatch.chdir(tmp_path)
+    for name in ("b.png", "c.png"):
+        shutil.copy(photo, name)
+    Path("rep.hex").write_text("#000000\n#ffffff\n#000000\n")
+    said = ("--palette-in='rep.hex' repeats colours: index 2 (#000000) as index 0; pixels "
+            "take the first index of a colour, so its 3 entries draw 2 distinct colours")
+    several = run("photo.png", "b.png", "c.png", "--palette-in", "rep.hex", "--ext", ".q.png",
+                  "-j", jobs, "-q")
+    assert (several.exit_code, several.stderr) == (0, f"quantize: warning: {said}\n")
+    assert [Path(n).exists() for n in ("photo.q.png", "b.q.png", "c.q.png")] == [True] * 3
+    one = run("b.png", "--palette-in", "rep.hex", "-o", "one.png", "-q")
+    assert (one.exit_code, one.stderr) == (0, f"quantize: warning: b.png: {said}\n")

@@ -235,7 +235,9 @@ class BatchPlan:
     this plan finishes (``finishing``: the outputs it made are skipped, not redone), or a
     new one. ``disowned`` are the outputs a stopped run left pending (killed before it
     recorded them) under whose names is a file that is not the one its job finished there
-    (:func:`~quantize.batch.manifest.marked_written`): put there since, by hand say. Each is
+    (:func:`~quantize.batch.manifest.marked_written`): put there since, by hand say, or the
+    one its job wrote whose record and mark could not be written (which cannot be told
+    apart). Each is
     a file of no record, neither made again nor removed: the run takes the pending entry
     out of the manifest, and a caller can say so. ``manifest``: the output folder's
     manifest as planning read it (:class:`~quantize.batch.manifest.Manifest`), which the
@@ -743,9 +745,10 @@ def _output_size(mode: JobMode, output: Path, entry: Entry | None) -> int | None
 
 
 def _disowned(mode: JobMode, output: Path) -> bool:
-    """Whether a file is at ``output``, which a stopped run left pending, that is not the one
-    its job finished there (:func:`~quantize.batch.manifest.marked_written`): put there since,
-    or written by a job the run was killed in. A folder output without its marker (a job
+    """Whether a file is at ``output``, which a stopped run left pending, that is not known
+    to be the one its job finished there (:func:`~quantize.batch.manifest.marked_written`):
+    put there since, written by a job the run was killed in, or finished by one whose
+    record and mark could not be written. A folder output without its marker (a job
     stopped half-way) is the run's, unfinished."""
     done = mode.done_path(output)
     return os.path.lexists(done) and not marked_written(done)

@@ -204,9 +204,11 @@ def number(text: str) -> float:
 
 def warn(subject: Any, message: str) -> None:
     """Print ``quantize: warning: <subject>: <message>`` on stderr, on one line, the
-    message's parameter names written as the command's flags (:func:`as_flags`)."""
+    message's parameter names written as the command's flags (:func:`as_flags`); without
+    ``<subject>: `` when ``subject`` is None (the message names what it is about)."""
+    about = "" if subject is None else f"{subject}: "
     say(printable_line(repr_bytes_shown(printable(
-        f"quantize: warning: {subject}: {as_flags(message)}"))), err=True)
+        f"quantize: warning: {about}{as_flags(message)}"))), err=True)
 
 
 def say(line: str, err: bool = False) -> None:

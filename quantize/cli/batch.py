@@ -35,6 +35,7 @@ from ..errors import ExitCode, OutputError
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
 from ..names import found_path, natural_key, printable_data, quoted
 from ..palette_files import PALETTE_FORMAT_LIST
+from ..reduce.options import PALETTE_FILE_ALPHA_ADVICE
 from ..reduce.quality import QualityScaleWarning
 from . import (
     USAGE_ERROR,
@@ -68,10 +69,13 @@ from . import (
 )
 
 _MODES = ("reduce", "segment")
-#: Why a file under a name a killed run was about to write is left alone (plan.disowned).
-DISOWNED = ("a killed run left this output to write or to record, but the file here is "
-            "not one it wrote (it was put here since); left in place as a file of no record, "
-            "neither made again nor removed")
+#: Why a file under a name a stopped run was about to write is left alone (plan.disowned):
+#: the batch cannot tell a file put there since from the one a job wrote whose record, or
+#: mark, could not be written (a folder turned read-only, a manifest cut short).
+DISOWNED = ("an earlier run left this output to write or to record, and has no record that "
+            "it finished the file here (its record could not be written, or the file was put "
+            "here since): it is kept as a file of no record, skipped from now on; --force "
+            "makes it again")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
                 "--palette", "--optimize", "--skip-if-larger")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region", "--overlay-color")
@@ -507,11 +511,19 @@ def _flags(message: str, shared: bool = False) -> str:
     "--shared-palette file='out/shared-palette.json' holds 256 colours"
     """
     shared_names = {"palette_in": _SHARED_FILE} if shared else {}
-    return as_flags(message, {"output": "output", **shared_names})
+    worded = as_flags(message, {"output": "output", **shared_names})
+    own = f"; {PALETTE_FILE_ALPHA_ADVICE}"
+    if shared and worded.endswith(own):  # the batch fitted that file: not the user's to edit
+        worded = worded[:-len(own)] + _SHARED_ALPHA_ADVICE
+    return worded
 
 
 #: How a run with --shared-palette names the palette file its jobs map onto (palette_in).
 _SHARED_FILE = "--shared-palette file"
+#: The way to keep the translucent pixels of a file mapped onto a saved shared palette with
+#: no translucent entry: a new fit, which samples that file too (with its alpha).
+_SHARED_ALPHA_ADVICE = ("; rerun with --force to fit a new shared palette on every file, "
+                        "their translucent pixels too")
 
 
 def _in_flags(result: "lib.FileResult", shared: bool = False) -> "lib.FileResult":

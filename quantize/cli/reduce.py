@@ -219,9 +219,10 @@ def reduce_command(
     _refuse_terminal(files, output)
     _refuse_stdout_onto_input(files)
     note_quality_scale(quality)  # once the options are all accepted, before any work
+    said_once = _note_palette_in(options["palette_in"]) if len(files) > 1 else False
     to_batch = (_batch_options(given, jobs, show, ext, output)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
-    code = _run(files, options, workers, quality, show, to_batch)
+    code = _run(files, options, workers, quality, show, to_batch, said_once)
     raise typer.Exit(code)
 
 
@@ -756,6 +757,40 @@ def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
                          entries_drawn(palette, animated=True))
 
 
+def _note_palette_in(palette_in: Any) -> bool:
+    """Say once, before the files of a command given several, the warnings about the
+    ``--palette-in`` palette's own entries (:class:`~quantize.errors.PaletteInWarning`: it
+    repeats colours, or its file marks an entry transparent), which every file's job would
+    say the same on its line; return whether the jobs are to leave them out (a palette
+    given, read as its jobs read it)."""
+    import warnings
+
+    from ..batch.calls import warning_lines
+    from ..errors import ImageReadError, PaletteInWarning
+    from ..reduce.options import (
+        palette_in_name,
+        read_palette_in,
+        warn_repeated_entries,
+        warn_transparent_entries,
+    )
+
+    if palette_in is None:
+        return False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore")
+        try:
+            palette = read_palette_in(palette_in)
+        except ImageReadError:  # read up front already: changed since, each job names it
+            return False
+        warnings.simplefilter("always", PaletteInWarning)
+        name = palette_in_name(palette_in)
+        warn_transparent_entries(palette_in, palette, name)
+        warn_repeated_entries(palette, name)
+    for line in warning_lines(caught):
+        warn(None, line)
+    return True
+
+
 def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
     """Refuse the output of the input ``name``, which ``verb`` ("would be", "may be")
     ``output``, the input ``other``: its name, a link to it, or one file with it where names
@@ -787,22 +822,27 @@ def _check_jobs(jobs: int | None, n_files: int) -> int:
 def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
          quality: float | None, show: str,
          to_batch: tuple[list[tuple[str, Any]], list[str], dict[str, str]] = ([], [], {}),
-         ) -> int:
+         palette_said: bool = False) -> int:
     """Reduce every file, print a line for each as it settles; return the exit code.
 
     ``show``: "lines" (a summary line per file), "json" (a JSON object per
     file) or "quiet" (warnings and errors only). ``to_batch``: the options an
     input that is a folder is pointed to ``quantize batch`` with (:func:`_batch_options`).
+    ``palette_said``: the ``--palette-in`` palette's own warnings were said once
+    (:func:`_note_palette_in`), which the jobs leave out.
     """
-    from ..batch.calls import Call, call_with_warnings
+    from ..batch.calls import Call, recorded_call
     from ..batch.executor_local import run_inline, run_local
     from ..batch.results import file_result
+    from ..errors import PaletteInWarning
     from ..reduce import reduce_file
 
     with Scratch() as scratch:
         staged = [_stage(f, scratch) for f in files]
-        calls = [Call(call_with_warnings, (_reduce_to_stdout if f.to_stdout else reduce_file,
-                                           src, out), options)
+        said_once = (PaletteInWarning,) if palette_said else ()
+        calls = [Call(recorded_call, (_reduce_to_stdout if f.to_stdout else reduce_file,
+                                      (src, out), options),
+                      {"format_advice": True, "said_once": said_once})
                  for f, (src, out) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written

@@ -40,7 +40,8 @@ from ..palette_files import (
 from .fit import DEFAULT_COLORS, FEATURES, check_n_colors
 from .result import MAX_PALETTE
 
-__all__ = ["PALETTE_MODES", "AlphaLossWarning", "Options", "check_dither", "check_file_name",
+__all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Options",
+           "check_dither", "check_file_name",
            "check_options", "check_output_names", "check_palette", "check_palette_alone",
            "check_palette_draws",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
@@ -259,6 +260,11 @@ without visible pixels can be mapped onto; expected at least one visible colour
                          "expected at least one visible colour")
 
 
+#: How the warning of :func:`warn_palette_without_alpha` ends for a palette read from a
+#: file: a caller that wrote that file itself (a batch's shared palette) says another way.
+PALETTE_FILE_ALPHA_ADVICE = f"give the palette alpha ({PALETTE_ALPHA_HINT}) to keep it"
+
+
 def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | None,
                                name: str = "palette", *, from_file: bool = False) -> None:
     """Warn (:class:`AlphaLossWarning`) when translucent pixels are mapped onto a checked
@@ -272,11 +278,11 @@ def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | No
         return
     n = int(np.count_nonzero((image_alpha > 0) & (image_alpha < 255)))
     if n:
-        where = PALETTE_ALPHA_HINT if from_file else "a fourth column"
+        advice = PALETTE_FILE_ALPHA_ADVICE if from_file else \
+            "give the palette alpha (a fourth column) to keep it"
         warn_caller(f"{100 * n / image_alpha.size:.3g}% of the pixels are translucent but "
                     f"{name} has no translucent entry, so they are drawn opaque or "
-                    f"transparent; give the palette alpha ({where}) to keep it",
-                    AlphaLossWarning)
+                    f"transparent; {advice}", AlphaLossWarning)
 
 
 # --------------------------------------------------------------------------
