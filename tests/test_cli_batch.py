@@ -2263,14 +2263,19 @@ def test_a_file_put_where_a_killed_run_was_to_write_is_left_alone_and_said(tmp_p
         (src / "b.png").unlink()
     result = _cli(*args)
     assert result.exit_code == 0, result.output
-    assert result.stderr == (
-        f"quantize: warning: {out / 'b.png'}: an earlier run left this output to write or "
-        "to record, and has no record that it finished the file here (its record could not "
-        "be written, or the file was put here since): it is kept as a file of no record, "
-        "skipped from now on; --force makes it again\n")
+    assert result.stderr == _no_record_warning(out / "b.png")
     assert (out / "b.png").read_bytes() == SENTINEL
     again = _cli(*args)  # said once: a file of no record from then on
     assert (again.exit_code, again.stderr) == (0, "")
+
+
+def _no_record_warning(output: Path) -> str:
+    """The warning of a run that finds an output an earlier run left to write or to record,
+    without the record that it finished it."""
+    return (f"quantize: warning: {output}: an earlier run left this output to write or to "
+            "record, and has no record that it finished the file here (its record could not "
+            "be written, or the file was put here since): it is kept as a file of no record, "
+            "skipped from now on; --force makes it again\n")
 
 
 def test_an_output_whose_record_was_lost_is_not_said_to_be_put_there_since(tmp_path):
@@ -2288,11 +2293,7 @@ def test_an_output_whose_record_was_lost_is_not_said_to_be_put_there_since(tmp_p
     written = (out / "b.png").read_bytes()
     result = _cli(*args)
     assert result.exit_code == 0, result.output
-    assert result.stderr == (
-        f"quantize: warning: {out / 'b.png'}: an earlier run left this output to write or "
-        "to record, and has no record that it finished the file here (its record could not "
-        "be written, or the file was put here since): it is kept as a file of no record, "
-        "skipped from now on; --force makes it again\n")
+    assert result.stderr == _no_record_warning(out / "b.png")
     assert (out / "b.png").read_bytes() == written
     again = _cli(*args)
     assert (again.exit_code, again.stderr) == (0, "")
