@@ -64,8 +64,7 @@ def _check_palette_in_draws(palette_in: Any) -> None:
         palette_in_name,
         read_palette_in,
         visible_entries,
-        warn_repeated_entries,
-        warn_transparent_entries,
+        warn_palette_entries,
     )
 
     if isinstance(palette_in, str | os.PathLike):
@@ -79,8 +78,7 @@ def _check_palette_in_draws(palette_in: Any) -> None:
         palette = check_palette(palette_in, "palette_in")
     name = palette_in_name(palette_in)
     check_palette_draws(visible_entries(palette), None, name, any_image=True)
-    warn_transparent_entries(palette_in, palette, name)
-    warn_repeated_entries(palette, name)
+    warn_palette_entries(palette_in, palette, name)
 
 
 def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:

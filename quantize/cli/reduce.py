@@ -770,8 +770,7 @@ def _note_palette_in(palette_in: Any) -> bool:
     from ..reduce.options import (
         palette_in_name,
         read_palette_in,
-        warn_repeated_entries,
-        warn_transparent_entries,
+        warn_palette_entries,
     )
 
     if palette_in is None:
@@ -784,8 +783,7 @@ def _note_palette_in(palette_in: Any) -> bool:
             return False
         warnings.simplefilter("always", PaletteInWarning)
         name = palette_in_name(palette_in)
-        warn_transparent_entries(palette_in, palette, name)
-        warn_repeated_entries(palette, name)
+        warn_palette_entries(palette_in, palette, name)
     for line in warning_lines(caught):
         warn(None, line)
     return True

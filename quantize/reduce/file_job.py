@@ -60,9 +60,8 @@ from .options import (
     palette_in_name,
     read_palette_in,
     visible_entries,
+    warn_palette_entries,
     warn_palette_without_alpha,
-    warn_repeated_entries,
-    warn_transparent_entries,
 )
 from .quality import warn_quality_scale
 from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
@@ -258,8 +257,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if job.palette is not None:
             warn_palette_without_alpha(job.palette, loaded.alpha, job.palette_name,
                                        from_file=isinstance(palette_in, str | os.PathLike))
-            warn_transparent_entries(opts["palette_in"], job.palette, job.palette_name)
-            warn_repeated_entries(job.palette, job.palette_name)
+            warn_palette_entries(opts["palette_in"], job.palette, job.palette_name)
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise too_large(len(data), bytes_in, out)
         files = [(out, data)]

@@ -47,7 +47,8 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Op
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
            "check_reduce_options", "entries_drawn", "palette_in_name", "read_palette_in",
            "visible_entries",
-           "warn_palette_without_alpha", "warn_repeated_entries", "warn_transparent_entries"]
+           "warn_palette_entries", "warn_palette_without_alpha", "warn_repeated_entries",
+           "warn_transparent_entries"]
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,16 @@ def read_palette_in(path: str | os.PathLike[str]) -> np.ndarray:
     file's job says that once it has mapped onto the palette
     (:func:`warn_transparent_entries`), naming the palette as its other messages do."""
     return read_palette(path, warn_transparent_index=False)
+
+
+def warn_palette_entries(given: Any, palette: np.ndarray, name: str) -> None:
+    """Warn (:class:`~quantize.errors.PaletteInWarning`) of what a ``palette_in``'s own
+    entries are, the same for every image mapped onto it: an entry its file marks
+    transparent (:func:`warn_transparent_entries`), and colours it repeats
+    (:func:`warn_repeated_entries`). ``given``, ``palette`` and ``name`` as there. A file's
+    job says them; ``batch``, and ``reduce`` given several files, say them once instead."""
+    warn_transparent_entries(given, palette, name)
+    warn_repeated_entries(palette, name)
 
 
 def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None:
