@@ -40,6 +40,15 @@ def test_pack_unpack_round_trip(rng):
     assert kern.pack_rgb(np.array([1, 2, 3], np.uint8)) == 0x010203
 
 
+def test_pack_rgb_of_an_image_and_of_a_strided_view_is_the_arithmetic_code(rng):
+    image = rng.integers(0, 256, (6, 10, 3), dtype=np.uint8)
+    for view in (image, image[:, ::3], image[::2, 1:, :]):
+        codes = kern.pack_rgb(view)
+        rgb = view.astype(np.uint32)
+        assert codes.shape == view.shape[:2] and codes.dtype == np.uint32
+        assert np.array_equal(codes, rgb[..., 0] << 16 | rgb[..., 1] << 8 | rgb[..., 2])
+
+
 @pytest.mark.parametrize("shape, values", [((0,), 5), ((1,), 5), ((7, 9), 4), ((300, 200), 5000),
                                             ((50_000,), 1 << 24)])
 def test_code_rows_are_numpy_uniques_inverse_by_sorting_and_by_table(rng, monkeypatch, shape,
