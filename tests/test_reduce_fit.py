@@ -182,6 +182,19 @@ def test_seedings_are_as_many_as_the_summary_allows_and_fewer_for_many_colours()
     assert [_seedings(n, 16) for n in (1_000, 40_000, 200_000)] == [8, 6, 3]
 
 
+def test_a_summary_whose_run_compares_seedings_gets_one_run_from_64_colours():
+    """49,000 points (the 12 MP benchmark photo's fine cells): a run compares two seedings
+    on samples, so from 64 colours one run, below it the two that make its 5 seedings;
+    20,000 points: one seeding a run, as many runs as seedings at any k."""
+    from quantize.kmeans_run import seedings_per_run
+    from quantize.reduce.fit import _runs, _seedings
+
+    assert seedings_per_run(49_000) == 2 and _seedings(49_000, 16) == 5
+    assert [_runs(49_000, k) for k in (16, 32, 63, 64, 128, 300)] == [2, 2, 2, 1, 1, 1]
+    assert seedings_per_run(20_000) == 1
+    assert [_runs(20_000, k) for k in (16, 64, 129)] == [8, 8, 3]
+
+
 @pytest.mark.parametrize("k, trials", [(16, 0), (32, 8), (128, 8), (129, 0)])
 def test_the_summary_fit_tries_swaps_from_32_to_128_colours(monkeypatch, k, trials):
     from quantize.reduce import fit as fit_module

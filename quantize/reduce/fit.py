@@ -14,7 +14,8 @@ pixels, so the fit works on the weighted histogram of distinct colours:
    eight below 32 colours; from 32 to 128 colours up to four, the best then
    improved by swaps of whole centres (:func:`quantize.kmeans_run.swap_search`;
    on summaries of up to ``SWAP_ROWS`` points, else as below 32); three from
-   129 colours, one from 257.
+   129 colours, one from 257. From 64 colours, a summary large enough that one
+   run compares several seedings on samples (32,768 points) gets that one run.
 3. **Exact passes.** Weighted Lloyd passes over *all* distinct colours (the
    kernel's, which skip colours whose label cannot change) until almost no
    label changes, so each centre is the mean of the colours nearest to it, as
@@ -120,6 +121,18 @@ MIN_N_INIT, MAX_N_INIT = 3, 8
 # eight (better on two of the four) in 25-70 % of the time.
 FEW_SEEDINGS_ABOVE = 128
 ONE_SEEDING_ABOVE = 256
+# From ONE_RUN_FROM colours, a summary large enough that one run compares several
+# seedings (kmeans_run.seedings_per_run: from 32,768 points; the benchmark photo's
+# fine cells are 38,000 at 3 MP, 49,000 at 12 MP) gets that one run: the runs'
+# spread shrinks as k grows, and each costs k times more. On the 12 MP benchmark
+# photo and four 12 MP mosaics of BSDS500 *train* photos (four each, bicubic, noise
+# as the benchmark's; seeds 0-2), one run instead of two took 0.58-0.68 against
+# 0.83-1.29 s at k = 64 for -0.010 dB on average (-0.027 to +0.002; the benchmark
+# photo -0.002), and 0.78-0.98 against 1.34-1.73 s at k = 128 for -0.012 dB (-0.037
+# to +0.012); a fifth mosaic had fewer cells, one seeding a run, and did not change.
+# At k = 32 the benchmark photo lost 0.057 dB, at k = 16 0.026 dB (a mosaic 0.063),
+# so below 64 the runs stay.
+ONE_RUN_FROM = 64
 # From SWAPS_FROM colours to FEW_SEEDINGS_ABOVE, summaries of at most SWAP_ROWS
 # points get at most SWAP_N_INIT seedings, the best then improved by up to
 # SWAP_TRIALS swaps (a centre taken from the cluster cheapest to remove to split
@@ -355,9 +368,7 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
             cell_data, cell_weights = cell_summary(colors, counts, features, shift)
         if cell_data.shape[0] >= 4 * k:
             data, weights = cell_data, cell_weights
-    seedings = _seedings(data.shape[0], k)
-    n_init = max(1, seedings // seedings_per_run(data.shape[0]))
-    km = MiniBatchKMeans(k, n_init=n_init, refine=refine, seed=rng)
+    km = MiniBatchKMeans(k, n_init=_runs(data.shape[0], k), refine=refine, seed=rng)
     centers = km.fit(data, sample_weight=weights).cluster_centers_
     trials = _swap_trials(data.shape[0], k)
     if trials:
@@ -373,6 +384,17 @@ def _seedings(n: int, k: int) -> int:
         return MIN_N_INIT
     most = SWAP_N_INIT if _swap_trials(n, k) else MAX_N_INIT
     return min(most, max(MIN_N_INIT, SEEDING_WORK // n))
+
+
+def _runs(n: int, k: int) -> int:
+    """How many runs the fit on ``n`` summary points makes for ``k`` colours, each comparing
+    :func:`~quantize.kmeans_run.seedings_per_run` seedings: one from ``ONE_RUN_FROM`` colours
+    when a run compares several (see the constant), else as many as make
+    :func:`_seedings`."""
+    per_run = seedings_per_run(n)
+    if per_run > 1 and k >= ONE_RUN_FROM:
+        return 1
+    return max(1, _seedings(n, k) // per_run)
 
 
 def _swap_trials(n: int, k: int) -> int:
