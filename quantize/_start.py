@@ -38,8 +38,7 @@ process pays for that on the first use of every large array: the 128 MB colour t
 The command's arrays are mostly used once, so it lost more than it won:
 ``quantize reduce -k 64`` of the 12 MP benchmark photo took 2.01 s against 1.55 s
 (medians of 7, alternated), a ``batch`` of six copies on two workers 5.45 against 5.07 s,
-and a web photo the same 0.27 s; an hour later, with less fragmented memory, the 12 MP
-photo took 1.32-1.69 s (median 1.37) against a steady 1.38-1.41 s. So :func:`guard_start` also sets
+and a web photo the same 0.27 s. So :func:`guard_start` also sets
 ``NUMPY_MADVISE_HUGEPAGE`` to 0 before NumPy loads, unless the user set it; a program that
 imports quantize keeps NumPy's default (there, repeated calls on the warm pages were
 faster: 0.82 against 0.92 s for the 12 MP library call).
