@@ -1,6 +1,5 @@
 """The ``quantize`` command's start-up: an interrupt is one line and exit 130, no traceback;
-the garbage collector waits for the imports to end; OpenBLAS's idle threads sleep at once;
-NumPy's large arrays take ordinary memory pages.
+the garbage collector waits for the imports to end; OpenBLAS's idle threads sleep at once.
 
 The command's imports (NumPy, Pillow, typer and the package itself) take about 0.3 s,
 all of it before :func:`quantize.cli.main` runs: the console script and
@@ -29,19 +28,6 @@ against 0.27 s at k = 16, medians of 7). So :func:`guard_start` also sets
 ``OPENBLAS_THREAD_TIMEOUT`` to its least (2**4 cycles) before NumPy loads: the threads are
 the same and share out the same work, so every result is the same, but they go to sleep as
 soon as they are idle. A value the user set is kept.
-
-NumPy asks the kernel for 2 MB pages (``madvise``) for each array of 4 MB or more. Where
-free memory is fragmented, the kernel assembles each such page on the spot, and a fresh
-process pays for that on the first use of every large array: the 128 MB colour table of a
-12 MP photo's histogram took 0.24 s to touch the first time, against 0.05 s in 4 KB pages
-(0.06 and 0.016 s the second and third times, as the pages came back from the kernel).
-The command's arrays are mostly used once, so it lost more than it won:
-``quantize reduce -k 64`` of the 12 MP benchmark photo took 2.01 s against 1.55 s
-(medians of 7, alternated), a ``batch`` of six copies on two workers 5.45 against 5.07 s,
-and a web photo the same 0.27 s. So :func:`guard_start` also sets
-``NUMPY_MADVISE_HUGEPAGE`` to 0 before NumPy loads, unless the user set it; a program that
-imports quantize keeps NumPy's default (there, repeated calls on the warm pages were
-faster: 0.82 against 0.92 s for the 12 MP library call).
 
 This module imports nothing of the package's but :mod:`quantize.errors`, which
 imports only the standard library, and no module Python has not loaded on starting
@@ -98,10 +84,6 @@ _collector_paused = False
 # Whether guard_start found the process started as the command, for command_process.
 _as_command = False
 
-#: NumPy reads this when it loads: whether it asks for 2 MB pages for large arrays (1, its
-#: default on Linux) or not (0).
-HUGEPAGE_VARIABLE = "NUMPY_MADVISE_HUGEPAGE"
-
 #: OpenBLAS reads this when it loads: its idle threads spin for 2**value cycles (4 to 30,
 #: 28 by default) before they sleep.
 OPENBLAS_TIMEOUT_VARIABLE = "OPENBLAS_THREAD_TIMEOUT"
@@ -112,14 +94,12 @@ def guard_start() -> None:
     """In a process started as the command (:func:`started_as_command`), until
     :func:`release_start`: make SIGINT end it with one line (if SIGINT is Python's own),
     and pause the cyclic garbage collector (if it runs). For good: have OpenBLAS's idle
-    threads sleep at once, and NumPy use ordinary pages (see above), unless the user set
-    :data:`OPENBLAS_TIMEOUT_VARIABLE` or :data:`HUGEPAGE_VARIABLE`."""
+    threads sleep at once, unless the user set :data:`OPENBLAS_TIMEOUT_VARIABLE`."""
     global _collector_paused, _as_command
     if not started_as_command():
         return
     _as_command = True
     os.environ.setdefault(OPENBLAS_TIMEOUT_VARIABLE, _OPENBLAS_LEAST_TIMEOUT)
-    os.environ.setdefault(HUGEPAGE_VARIABLE, "0")
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         try:
             signal.signal(signal.SIGINT, _interrupted)

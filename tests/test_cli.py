@@ -333,31 +333,6 @@ def test_the_command_sets_the_openblas_timeout_before_numpy_loads():
     assert done.stdout.split() == ["4"]
 
 
-_HUGEPAGE_PROBE = ("import os, sys\n"
-                   "sys.argv, sys.orig_argv = ['-m'], [sys.executable, '-m', 'quantize']\n"
-                   "import quantize, numpy\n"
-                   "print(numpy._core.multiarray._get_madvise_hugepage())\n")
-
-
-@pytest.mark.parametrize("user_value, seen", [(None, "False"), ("1", "True")])
-def test_the_command_has_numpy_use_ordinary_pages(user_value, seen):
-    """Started as the command, the package has NumPy not ask for 2 MB pages (a fresh
-    process paid for them on the first use of every large array); a value the user set is
-    kept, and a program that imports quantize keeps NumPy's default."""
-    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
-    if user_value is not None:
-        env["NUMPY_MADVISE_HUGEPAGE"] = user_value
-    done = subprocess.run([sys.executable, "-c", _HUGEPAGE_PROBE], env=env,
-                          capture_output=True, text=True, check=True)
-    assert done.stdout.split() == [seen]
-    ask = "print(numpy._core.multiarray._get_madvise_hugepage())"
-    default, imported = (
-        subprocess.run([sys.executable, "-c", f"import {modules}; {ask}"], env=env,
-                       capture_output=True, text=True, check=True).stdout.split()
-        for modules in ("numpy", "numpy, quantize"))
-    assert imported == default
-
-
 def test_the_commands_annotations_are_evaluated_once_on_import():
     """Typer reads each command's parameters from its annotations on every call; left as
     strings (``from __future__ import annotations``), they were compiled and evaluated
