@@ -124,6 +124,11 @@ def test_report_folder_must_exist_or_lie_inside_the_output(tmp_path):
         batch.check_report_folder(tmp_path / "file" / "i.html", "html", out)
     assert str(err.value) == (f"html={str(tmp_path / 'file' / 'i.html')!r}: folder "
                               f"{str(tmp_path / 'file')!r} is a file; expected a folder")
+    deeper = tmp_path / "file" / "sub" / "r.csv"
+    with pytest.raises(ValueError) as err:  # it said that file/sub "does not exist"
+        batch.check_report_folder(deeper, "report", out)
+    assert str(err.value) == (f"report={str(deeper)!r}: folder {str(tmp_path / 'file')!r} is "
+                              "a file; expected a folder")
     (tmp_path / "d.csv").mkdir()
     with pytest.raises(ValueError, match=r"report=.* is a folder; expected a file name"):
         batch.check_report_path(tmp_path / "d.csv", output_dir=out)

@@ -154,8 +154,10 @@ def check_report_folder(path: str | os.PathLike[str], name: str,
         if not os.access(folder, os.W_OK | os.X_OK):
             raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} is not writable")
         return p
-    if folder.exists():
-        raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} is a file; expected a "
+    # taken/sub/r.csv with taken a file: its folder cannot be made
+    file = next((f for f in (folder, *folder.parents) if f.exists() and not f.is_dir()), None)
+    if file is not None:
+        raise ValueError(f"{name}={quoted(p)}: folder {quoted(file)} is a file; expected a "
                          "folder")
     # as the system finds them: -o outlink, and the report's folder named by outlink's target
     if not Path(written_path(folder)).is_relative_to(Path(output_dir).resolve()):
