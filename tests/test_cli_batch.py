@@ -3147,6 +3147,23 @@ def test_cli_rerun_redoes_an_emptied_output_and_keeps_an_edited_one(tmp_path, sh
         ("ok", str(len(made))), ("skipped", str(made_size))]
 
 
+def test_cli_segment_rerun_redoes_an_output_folder_with_an_emptied_file(tmp_path):
+    # A segment output is a folder: a rerun saw a missing file in it, but skipped one
+    # whose overlay.png had been emptied since, reporting it as made.
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    args = ("--mode", "segment", "-k", "2", "-j", "1")
+    assert _cli(src, "-o", out, *args, "-q").exit_code == 0
+    made = (out / "a" / "overlay.png").read_bytes()
+    (out / "a" / "overlay.png").write_bytes(b"")
+    result = _cli(src, "-o", out, *args)
+    assert result.exit_code == 0, result.output
+    lines = sorted(result.stdout.splitlines()[:-1], key=lambda line: "in/b.png" in line)
+    assert lines[0].endswith("  (redone: its output was emptied since it was made)")
+    assert " skipped " in lines[1]
+    assert (out / "a" / "overlay.png").read_bytes() == made
+
+
 def test_cli_failed_file_names_no_output_in_the_reports(tmp_path, rng):
     # A failed file's row named the output it would have had, which does not exist.
     src, out = tmp_path / "in", tmp_path / "out"

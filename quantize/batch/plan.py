@@ -732,16 +732,32 @@ def _output_there(mode: JobMode, output: Path, entry: Entry | None = None) -> bo
 def _output_size(mode: JobMode, output: Path, entry: Entry | None) -> int | None:
     """The size of the file output ``output`` when it is not the size its job wrote
     (``bytes_out`` of ``entry``'s record): emptied (0), or changed since, by hand or by an
-    optimiser; None when it is as written, for a folder output, or one recorded without
-    its size."""
+    optimiser; None when it is as written, or one recorded without its size. A folder
+    output is 0 when one of the files its record names (``outputs``) was emptied, else
+    None: its files' sizes are not recorded."""
+    if mode.makes_folder:
+        return 0 if _emptied_file_in(output, entry) else None
     size = entry.record.get("bytes_out") if entry is not None else None
-    if mode.makes_folder or not isinstance(size, int):
+    if not isinstance(size, int):
         return None
     try:
         now = os.stat(output).st_size
     except OSError:
         return None
     return None if now == size else now
+
+
+def _emptied_file_in(folder: Path, entry: Entry | None) -> bool:
+    """Whether a file the job wrote into the folder output ``folder``, as ``entry``'s record
+    names them, is there and empty (a missing one is seen as no output at all)."""
+    names = entry.record.get("outputs") if entry is not None else None
+    for name in names if isinstance(names, list) else ():
+        try:
+            if isinstance(name, str) and os.stat(folder / name).st_size == 0:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _disowned(mode: JobMode, output: Path) -> bool:
