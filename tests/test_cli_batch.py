@@ -1763,6 +1763,30 @@ def test_terminal_progress_bar_says_the_folders_it_could_not_list(monkeypatch):
                             bar), bar
 
 
+@pytest.mark.parametrize("columns", [20, 49])
+def test_a_narrow_terminals_progress_bar_keeps_the_file_count(monkeypatch, columns):
+    # At 20 columns rich dropped the bar's N/M (and the bar and times), showing only
+    # "reduce 1 failed": narrower than 50, the bar is the count and the failures.
+    from quantize.cli.batch import _progress
+
+    done = batch.FileResult(Path("in/y.png"), Path("out/y.png"), "ok", "", {"k": 4})
+    broken = batch.FileResult(Path("in/b.png"), None, "failed", "cannot decode image")
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(),
+                           [batch.FileJob(r.input, Path("out", r.input.name))
+                            for r in (done, broken)], [])
+    summary = batch.BatchSummary(total=plan.n_files)
+
+    def settle():
+        with _progress(plan, summary, show="lines") as show:
+            for result in (done, broken):
+                summary.add(result)
+                show(result)
+
+    lines = _on_terminal(monkeypatch, settle, columns=columns)
+    assert [line.rstrip() for line in lines if line.startswith("reduce")][-1] == (
+        "reduce 2/2 1 failed")
+
+
 def test_terminal_progress_bar_counts_a_settled_file_once_when_reported_anew(monkeypatch):
     # A file settled when planned (skipped) whose earlier output under another name the run
     # then removed, or left in place, is reported as a new result with that in its record:

@@ -1031,6 +1031,12 @@ def _say_stopped(stopped: Exception | None) -> None:
             raise stopped
 
 
+#: Terminal columns from which the progress bar shows the bar itself, the time taken and the
+#: time left; narrower, the file count and failures alone (at 20 columns rich dropped
+#: everything but the mode's name and the failures).
+_FULL_BAR_COLUMNS = 50
+
+
 @contextlib.contextmanager
 def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
               show: str) -> Iterator[Any]:
@@ -1061,6 +1067,8 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed{task.fields[not_listed]}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    if console.width < _FULL_BAR_COLUMNS:  # rich dropped the count first: keep it, and the
+        columns = (columns[0], columns[2], columns[3])  # failures (the summary has times)
     # Files settled while planning start the bar, so the ETA reflects real jobs only; the
     # sub-folders not searched or not listed are no files, and the bar counts none of them,
     # but says in red beside the failures those not listed, as they fail the batch.
