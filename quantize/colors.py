@@ -4,7 +4,9 @@ A photo has far fewer distinct colours than pixels, so colour reduction works
 on a weighted histogram of its distinct colours instead of on every pixel:
 
 - ``pack_rgb`` / ``unpack_codes`` (24-bit colour codes) and ``srgb_to_lab`` /
-  ``lab_to_srgb`` (CIE Lab, D65) are the project's kernels, re-exported here;
+  ``lab_to_srgb`` (CIE Lab, D65) are the project's kernels, which check their
+  input here (the kernels' tables, indexed by colour, would read a value out of
+  0..255 as another colour);
 - ``color_histogram`` returns the distinct colours of an image and how many
   pixels have each (fully transparent pixels are left out); ``merge_colors``
   pools repeated colours of a weighted list;
@@ -25,9 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import by_parts, group_sums, lab_to_srgb, pack_rgb, srgb_to_lab
+from . import _kernels
+from ._kernels import by_parts, group_sums
 from ._kernels import unpack_rgb as unpack_codes
-from ._validation import as_array
+from ._validation import as_array, check_choice
 
 __all__ = ["FEATURES", "LAB_ALPHA_SCALE", "ciede2000", "code_histogram", "color_histogram",
            "features_of", "lab_of", "lab_to_srgb", "mean_ciede2000", "mean_squared_error",
@@ -70,7 +73,7 @@ def color_histogram(rgb: Any, alpha: Any = None) -> tuple[np.ndarray, np.ndarray
         raise TypeError(f"rgb should have dtype uint8, got {rgb.dtype}")
     if rgb.ndim not in (2, 3) or rgb.shape[-1] != 3:
         raise ValueError(f"rgb should have shape (H, W, 3) or (n, 3), got {rgb.shape}")
-    codes = pack_rgb(rgb)
+    codes = _kernels.pack_rgb(rgb)
     if alpha is not None:
         alpha = as_array(alpha, "alpha", f"a {rgb.shape[:-1]} uint8 array")
         if alpha.dtype != np.uint8:  # -1 or 0.4 would be counted or not without a word
@@ -129,7 +132,8 @@ def merge_colors(colors: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np
     [2.0, 4.0]
     """
     with_alpha = colors.shape[1] == 4
-    keys = np.ascontiguousarray(colors).view(np.uint32).ravel() if with_alpha else pack_rgb(colors)
+    keys = (np.ascontiguousarray(colors).view(np.uint32).ravel() if with_alpha
+            else _kernels.pack_rgb(colors))
     codes, inverse = np.unique(keys, return_inverse=True)
     totals, _ = group_sums(np.empty((inverse.size, 0)), inverse.ravel(), codes.size,
                            np.asarray(counts, dtype=np.float64))
@@ -148,7 +152,7 @@ def _rgb_features(colors: np.ndarray) -> np.ndarray:
 #: Clustering features of ``(m, 3)`` uint8 colours, by space name.
 FEATURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "rgb": _rgb_features,
-    "lab": srgb_to_lab,
+    "lab": _kernels.srgb_to_lab,
 }
 
 
@@ -161,8 +165,10 @@ def features_of(colors: np.ndarray, space: str) -> np.ndarray:
 
     Colours with alpha are clustered premultiplied: the colour features scaled
     by ``alpha / 255``, then alpha itself (0..255 in RGB, 0..100 in Lab), so a
-    faint pixel's colour weighs as little as it shows.
+    faint pixel's colour weighs as little as it shows. ``space`` is "rgb" or "lab".
     """
+    colors = _checked_colors(colors, "colors", alpha=True)
+    space = check_choice(space, "space", FEATURES)
     rgb = FEATURES[space](np.ascontiguousarray(colors[:, :3]))
     if colors.shape[1] == 3:
         return rgb
@@ -175,6 +181,7 @@ def features_of(colors: np.ndarray, space: str) -> np.ndarray:
 
 def premultiply(colors: np.ndarray) -> np.ndarray:
     """Premultiplied float64 copy of straight-alpha ``(m, 4)`` uint8 colours (``(m, 3)``: as is)."""
+    colors = _checked_colors(colors, "colors", alpha=True)
     out = colors.astype(np.float64)
     if colors.shape[1] == 4:
         out[:, :3] *= out[:, 3:] / 255.0
@@ -182,11 +189,87 @@ def premultiply(colors: np.ndarray) -> np.ndarray:
 
 
 def lab_of(colors: np.ndarray) -> np.ndarray:
-    """CIE Lab ``(m, 3)`` float32 of colours; with alpha, of the colour composited on black."""
+    """CIE Lab ``(m, 3)`` float32 of ``(m, 3)`` or straight-alpha ``(m, 4)`` uint8 colours;
+    with alpha, of the colour composited on black."""
+    colors = _checked_colors(colors, "colors", alpha=True)
     if colors.shape[1] == 3:
-        return srgb_to_lab(colors)
+        return _kernels.srgb_to_lab(colors)
     shown = np.clip(np.rint(premultiply(colors)[:, :3]), 0, 255).astype(np.uint8)
-    return srgb_to_lab(shown)
+    return _kernels.srgb_to_lab(shown)
+
+
+def srgb_to_lab(colors: Any) -> np.ndarray:
+    """CIE Lab ``(..., 3)`` float32 of ``(..., 3)`` uint8 sRGB colours.
+
+    Raises
+    ------
+    TypeError
+        If ``colors`` is not uint8 (floats in [0, 1]: pass
+        ``np.rint(colors * 255).astype(np.uint8)``).
+    ValueError
+        If its last axis is not 3.
+
+    >>> lab = srgb_to_lab(np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0]], dtype=np.uint8))
+    >>> lab.astype(float).round(1).tolist()
+    [[100.0, -0.0, 0.0], [0.0, 0.0, 0.0], [53.2, 80.1, 67.2]]
+    """
+    return _kernels.srgb_to_lab(_checked_colors(colors, "colors", alpha=False, flat=False))
+
+
+def pack_rgb(rgb: Any) -> np.ndarray:
+    """24-bit codes ``r << 16 | g << 8 | b`` of ``(..., 3)`` uint8 colours, as uint32 ``(...)``.
+
+    Raises ``TypeError`` if ``rgb`` is not uint8, ``ValueError`` if its last axis is not 3.
+
+    >>> pack_rgb(np.array([[255, 128, 1]], dtype=np.uint8)).tolist() == [0xFF8001]
+    True
+    """
+    return _kernels.pack_rgb(_checked_colors(rgb, "rgb", alpha=False, flat=False))
+
+
+def lab_to_srgb(lab: Any) -> np.ndarray:
+    """uint8 sRGB ``(..., 3)`` of CIE Lab colours, clipped to the sRGB gamut and rounded.
+
+    The inverse of :func:`srgb_to_lab` (same white point and constants).
+
+    Raises
+    ------
+    TypeError
+        If ``lab`` is not numeric.
+    ValueError
+        If its last axis is not 3, or it holds NaN or infinite values.
+
+    >>> lab_to_srgb(np.array([[100.0, 0.0, 0.0], [53.24, 80.09, 67.2]])).tolist()
+    [[255, 255, 255], [255, 0, 0]]
+    """
+    arr = as_array(lab, "lab", "a (..., 3) array of CIE Lab colours")
+    if arr.dtype.kind not in "uif":
+        raise TypeError(f"lab should be a real numeric array of CIE Lab colours, got dtype "
+                        f"{arr.dtype}")
+    if arr.ndim == 0 or arr.shape[-1] != 3:
+        raise ValueError(f"lab should have shape (..., 3), got {arr.shape}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError("lab contains NaN or infinite values; expected finite numbers")
+    return _kernels.lab_to_srgb(arr)
+
+
+def _checked_colors(colors: Any, name: str, *, alpha: bool, flat: bool = True) -> np.ndarray:
+    """``colors`` as a uint8 array of shape ``(m, 3)`` (``(m, 4)`` too with ``alpha``), or
+    ``(..., 3)`` when not ``flat``; else a TypeError or ValueError naming ``name``.
+
+    Only the dtype and shape are looked at, so the checks cost nothing on large inputs.
+    """
+    shapes = ("(m, 3) or (m, 4)" if alpha else "(m, 3)") if flat else "(..., 3)"
+    arr = as_array(colors, name, f"a {shapes} uint8 array")
+    if arr.dtype != np.uint8:
+        hint = "; for floats in [0, 1], pass np.rint(x * 255).astype(np.uint8)" \
+            if arr.dtype.kind == "f" else ""
+        raise TypeError(f"{name} should have dtype uint8 (values 0..255), got "
+                        f"{arr.dtype}{hint}")
+    channels = (3, 4) if alpha else (3,)
+    if (arr.ndim != 2 if flat else arr.ndim == 0) or arr.shape[-1] not in channels:
+        raise ValueError(f"{name} should have shape {shapes}, got {arr.shape}")
+    return arr
 
 
 # --------------------------------------------------------------------------

@@ -17,7 +17,8 @@ What happens to each kind of input:
   pixels are all at most 255 (an int32 array of 0..255, say) is read so too,
   near black, with a :class:`PixelRangeWarning` saying how to read it as 8-bit
   (Pillow may open a 16-bit PNG as I: its values are 16-bit counts, however
-  small). Float grayscale (F):
+  small); so is a 16-bit image made in memory (``Image.fromarray`` of a uint16
+  array), not one read from a file. Float grayscale (F):
   read as 0..1, 0..255 or 0..65535, the first range that holds its largest
   value; NaN, infinite and negative pixels read as black, with a
   :class:`PixelRangeWarning`. A float image with values over 1 whose brightest
@@ -1769,8 +1770,9 @@ def _pil_to_rgba(im: Image.Image, page: int | None = None
 
 class PixelRangeWarning(CodeAdviceWarning):
     """Pixels of a 32-bit integer or float image lie outside any range they can be read in,
-    or (32-bit integers, or a uint16 array, all at most 255; floats over 1 that come out
-    dark) may be meant in another range than they are read in.
+    or (32-bit integers, or a uint16 array or a 16-bit PIL image made from one, all at
+    most 255; floats over 1 that come out dark) may be meant in another range than they
+    are read in.
 
     The advice, how to convert the image or array in Python, is apart from the facts
     (:class:`~quantize.errors.CodeAdviceWarning`): the command line shows the facts alone.
@@ -1860,16 +1862,18 @@ def _on_page(page: int | None) -> str:
     return "" if page is None else f"page {page}: "
 
 
-def _warn_eight_bit_values(top: int, page: int | None = None) -> None:
-    """Say that a 32-bit integer image (page ``page`` of a file of several: :func:`_on_page`)
-    with values up to ``top`` (<= 255) is read as 16-bit.
+def _warn_eight_bit_values(top: int, page: int | None = None, mode: str = "I") -> None:
+    """Say that a 32-bit integer image (page ``page`` of a file of several: :func:`_on_page`),
+    or a 16-bit one of ``mode`` made in memory, with values up to ``top`` (<= 255) is read
+    as 16-bit.
 
-    Its scale is not known: a 16-bit PNG, which Pillow may open in this mode, holds
-    16-bit counts however dark; an int32 array of 0..255 does not.
+    Its scale is not known: a 16-bit PNG, which Pillow may open in mode "I", holds
+    16-bit counts however dark; an int32 or uint16 array of 0..255 does not.
     """
+    bits = "32" if mode == "I" else "16"
     warn_caller(PixelRangeWarning(
-        f"{_on_page(page)}its pixels are 32-bit integers (mode \"I\") of at most {top}, "
-        "read as 16-bit "
+        f"{_on_page(page)}its pixels are {bits}-bit integers (mode \"{mode}\") of at most "
+        f"{top}, read as 16-bit "
         "counts (65535 is white), so it comes out near black",
         advice="if they are 0..255, convert it to mode \"L\" first (image.convert(\"L\"), "
         "or the array as uint8)"))
@@ -2149,6 +2153,17 @@ def _file_hint(image: Any) -> str:
     return ""
 
 
+def _warn_small_sixteen_bit(image: Image.Image) -> None:
+    """Warn of a 16-bit grayscale image made in memory (no file format: ``Image.fromarray``
+    of a uint16 array) whose values are all at most 255, as of such an array: read as
+    16-bit counts, it comes out near black. A file's 16-bit values are counts however dark.
+    """
+    if image.format is None and image.mode.startswith("I;16"):
+        top = max(int(band.max(initial=0)) for _, band in _gray_bands(image))
+        if 0 < top <= 255:
+            _warn_eight_bit_values(top, mode=image.mode)
+
+
 def _pil_image_rgba(image: Image.Image, name: str,
                     every_frame: str | None) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`as_rgba` of a PIL image of at least one pixel."""
@@ -2163,6 +2178,7 @@ def _pil_image_rgba(image: Image.Image, name: str,
                          "frees its pixels; pass it before closing it, or a copy "
                          "(image.copy())")
     _warn_one_frame(image, name, every_frame)
+    _warn_small_sixteen_bit(image)
     undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
     where = getattr(image, "filename", "") or name
     unread = ""  # why a transparent colour is matched on its high bytes only

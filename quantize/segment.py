@@ -578,7 +578,8 @@ def segment(
         clusters, or one, are used.
     quantize.io.PixelRangeWarning
         When ``image`` is a uint16 array whose values are all at most 255 (read as
-        16-bit counts, it comes out near black), or a PIL image of 32-bit integer or
+        16-bit counts, it comes out near black), or such a PIL image made in memory
+        (``Image.fromarray``: mode "I;16"), or a PIL image of 32-bit integer or
         float grayscale (mode "I" or "F") with pixels read as black (NaN, infinite or
         negative) or likely meant in another range (see :func:`quantize.io.load_image`).
     quantize.animation.FirstFrameWarning

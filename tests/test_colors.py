@@ -15,6 +15,7 @@ from quantize.colors import (
     color_histogram,
     features_of,
     lab_of,
+    lab_to_srgb,
     mean_squared_error,
     merge_colors,
     pack_rgb,
@@ -106,6 +107,54 @@ def test_histogram_refuses_alpha_that_is_not_uint8(alpha):
     rgb = np.zeros((1, 2, 3), np.uint8)
     with pytest.raises(TypeError, match=rf"^alpha should have dtype uint8, got {alpha.dtype}$"):
         color_histogram(rgb, alpha)
+
+
+# Each public conversion refuses what its tables would misread: srgb_to_lab read -1 as
+# 255 (white), 0.5 raised an IndexError, pack_rgb packed 300 as 44 and 0.5 as 0, and
+# lab_to_srgb turned NaN into black, all without naming the parameter.
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: srgb_to_lab(np.full((2, 3), -1)), TypeError,
+     "colors should have dtype uint8 (values 0..255), got int64"),
+    (lambda: srgb_to_lab(np.full((2, 3), 0.5)), TypeError,
+     "colors should have dtype uint8 (values 0..255), got float64; for floats in [0, 1], "
+     "pass np.rint(x * 255).astype(np.uint8)"),
+    (lambda: srgb_to_lab(np.zeros((2, 4), np.uint8)), ValueError,
+     "colors should have shape (..., 3), got (2, 4)"),
+    (lambda: srgb_to_lab([[1, 2, 3]]), TypeError,
+     "colors should have dtype uint8 (values 0..255), got int64"),
+    (lambda: pack_rgb(np.full((2, 3), 300, np.uint16)), TypeError,
+     "rgb should have dtype uint8 (values 0..255), got uint16"),
+    (lambda: pack_rgb(np.ones((2, 3), bool)), TypeError,
+     "rgb should have dtype uint8 (values 0..255), got bool"),
+    (lambda: lab_of(np.full((2, 3), 0.5)), TypeError,
+     "colors should have dtype uint8 (values 0..255), got float64; for floats in [0, 1], "
+     "pass np.rint(x * 255).astype(np.uint8)"),
+    (lambda: lab_of(np.zeros(3, np.uint8)), ValueError,
+     "colors should have shape (m, 3) or (m, 4), got (3,)"),
+    (lambda: premultiply(np.full((2, 4), 300)), TypeError,
+     "colors should have dtype uint8 (values 0..255), got int64"),
+    (lambda: features_of(np.zeros((2, 3), np.uint8), "hsv"), ValueError,
+     "space='hsv' is not valid; expected one of 'rgb', 'lab'"),
+    (lambda: features_of(np.zeros((2, 3)), "rgb"), TypeError,
+     "colors should have dtype uint8 (values 0..255), got float64; for floats in [0, 1], "
+     "pass np.rint(x * 255).astype(np.uint8)"),
+    (lambda: lab_to_srgb(np.full((1, 3), np.nan)), ValueError,
+     "lab contains NaN or infinite values; expected finite numbers"),
+    (lambda: lab_to_srgb(np.zeros((1, 2))), ValueError,
+     "lab should have shape (..., 3), got (1, 2)"),
+    (lambda: lab_to_srgb(np.array([["a", "b", "c"]])), TypeError,
+     "lab should be a real numeric array of CIE Lab colours, got dtype <U1"),
+])
+def test_conversions_refuse_colours_their_tables_would_misread(call, error, message):
+    with pytest.raises(error) as caught:
+        call()
+    assert str(caught.value) == message
+
+
+def test_conversions_take_uint8_of_any_shape_and_integer_lab():
+    rgb = np.array([[[255, 0, 0], [0, 0, 0]]], np.uint8)  # (1, 2, 3): an image
+    assert srgb_to_lab(rgb).shape == (1, 2, 3) and pack_rgb(rgb).tolist() == [[0xFF0000, 0]]
+    assert lab_to_srgb(np.array([[100, 0, 0]])).tolist() == [[255, 255, 255]]
 
 
 def test_pack_and_unpack_round_trip(rng):

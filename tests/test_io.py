@@ -750,6 +750,28 @@ def test_a_uint16_array_of_small_values_is_read_as_16_bit_and_said_so(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
 
 
+@pytest.mark.parametrize("dtype, mode", [("<u2", "I;16"), (">u2", "I;16B")])
+def test_a_16_bit_pil_image_made_from_small_values_is_said_to_come_out_near_black(
+        dtype, mode):
+    # Image.fromarray of the uint16 array that warns above came out near black silently
+    image = Image.fromarray(np.array([[0, 100, 200]], dtype))
+    assert image.mode == mode
+    with pytest.warns(PixelRangeWarning) as caught:
+        rgb, _ = as_rgba(image)
+    assert [str(w.message) for w in caught] == [EIGHT_BIT_IN_I.replace(
+        '32-bit integers (mode "I")', f'16-bit integers (mode "{mode}")')]
+    assert rgb[..., 0].tolist() == [[0, 0, 1]]  # round(v / 257), as before
+
+
+def test_a_16_bit_file_of_small_values_reads_without_a_warning(tmp_path, recwarn):
+    """A file's 16-bit values are counts however dark; only an image made in memory warns."""
+    Image.fromarray(np.array([[0, 100, 200]], np.uint16)).save(tmp_path / "g.png")
+    assert Image.open(tmp_path / "g.png").mode == "I;16"
+    assert load_image(tmp_path / "g.png").rgb[..., 0].tolist() == [[0, 0, 1]]
+    as_rgba(Image.fromarray(np.array([[0, 100, 256]], np.uint16)))  # past 255: quiet
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
 def _uint32_tiff(path, pixels):
     """A grayscale TIFF of unsigned 32-bit samples (SampleFormat left at its default,
     unsigned, as ImageMagick writes it at -depth 32), which Pillow does not write."""

@@ -108,6 +108,27 @@ def test_bad_maps(pred, true, error, match):
         adjusted_rand_index(pred, true)
 
 
+def test_a_border_map_is_refused_rather_than_scored_as_two_regions():
+    """boundary_scores(result.boundaries(), truth) read the bool border map as two regions
+    and found their borders, a pixel beside the map's own: precision 0.5 against the
+    labels that drew it."""
+    labels = halves()
+    labels[25:, :10] = 2
+    borders = np.zeros(labels.shape, bool)
+    borders[:, :-1] |= labels[:, :-1] != labels[:, 1:]
+    borders[:-1] |= labels[:-1] != labels[1:]
+    message = ("{} should be an integer label map (SegmentResult.labels), got dtype bool: "
+               "a border map (SegmentResult.boundaries()) would be read as two regions, "
+               "whose borders lie beside its own; for a mask of two regions, pass "
+               "mask.astype(int)")
+    for args, name in (((borders, labels), "pred"), ((labels, borders), "true")):
+        with pytest.raises(TypeError) as caught:
+            boundary_scores(*args)
+        assert str(caught.value) == message.format(name)
+    mask = labels == 1  # as integers, a mask of two regions scores as labels do
+    assert boundary_scores(mask.astype(int), halves()) == (1.0, 1.0, 1.0)
+
+
 def test_a_tolerance_beyond_its_limit_is_refused():
     """Any tolerance was taken, and the pairs to match grow with its square: 60 x 60 maps
     of random labels at tolerance 85 (their diagonal) took 11 million pairs and a GB."""

@@ -722,6 +722,22 @@ def test_a_faint_pixel_onto_a_given_palette_is_drawn_alike_whatever_the_other_pi
     assert result.full_palette(alpha=True).tolist() == [[0, 0, 0, 255], [255, 255, 255, 255]]
 
 
+def test_a_fitted_palette_given_back_gives_the_fits_indices_but_for_a_faint_pixel():
+    """As the docstring of ``palette`` says: the fit drew the faint pixel (alpha 8) with
+    its translucent entry, as it adds no transparent entry without a fully transparent
+    pixel; mapped onto the same palette it takes the transparent entry, nearer to it."""
+    rgba = np.array([[[200, 0, 0, 255], [0, 0, 200, 100], [0, 0, 200, 8]]], np.uint8)
+    fitted = reduce_colors(rgba, 2, seed=0)
+    palette = np.column_stack([fitted.palette, fitted.alpha])
+    assert palette.tolist() == [[0, 0, 200, 54], [200, 0, 0, 255]]
+    assert fitted.indices.tolist() == [[1, 0, 0]] and fitted.transparent_index is None
+    mapped = reduce_colors(rgba, palette=palette)
+    assert mapped.indices.tolist() == [[1, 0, 2]] and mapped.transparent_index == 2
+    opaque = rgba[..., :3].copy()  # without alpha the indices are the fit's
+    again = reduce_colors(opaque, 2, seed=0)
+    assert np.array_equal(reduce_colors(opaque, palette=again.palette).indices, again.indices)
+
+
 def test_a_palette_of_fully_transparent_entries_alone_is_refused_for_visible_pixels():
     clear = [[0, 0, 0, 0], [9, 9, 9, 0]]
     with pytest.raises(ValueError, match="palette has only fully transparent entries"):

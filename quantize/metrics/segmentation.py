@@ -69,7 +69,9 @@ def boundary_scores(pred: Any, true: Any, *,
     Parameters
     ----------
     pred, true : (H, W) array_like of int
-        Label maps; only where labels change matters, not their values.
+        Label maps; only where labels change matters, not their values. A bool
+        map is refused: a border map (:meth:`quantize.SegmentResult.boundaries`)
+        would be read as two regions, whose borders lie beside its own.
     tolerance : float, optional
         Largest matching distance in pixels; default 0.0075 x the image diagonal
         (the BSDS benchmark's). At most 0.05 x the diagonal, or 8 pixels when
@@ -86,7 +88,7 @@ def boundary_scores(pred: Any, true: Any, *,
         If the maps differ in shape or are not 2-D, or ``tolerance`` is negative
         or above its limit.
     TypeError
-        If a map is not of integer type.
+        If a map is not of integer type, or is bool.
 
     Examples
     --------
@@ -98,6 +100,12 @@ def boundary_scores(pred: Any, true: Any, *,
     (0.0, 0.0, 0.0)
     """
     p_map, t_map = _check_label_maps(pred, true)
+    for name, arr in (("pred", p_map), ("true", t_map)):
+        if arr.dtype == bool:  # a border map scored 0.5 precision against its own labels
+            raise TypeError(f"{name} should be an integer label map (SegmentResult.labels), "
+                            "got dtype bool: a border map (SegmentResult.boundaries()) "
+                            "would be read as two regions, whose borders lie beside its "
+                            "own; for a mask of two regions, pass mask.astype(int)")
     tol = _check_tolerance(tolerance, p_map.shape)
     p_pts, t_pts = _border_points(p_map), _border_points(t_map)
     matched = int(_maximum_matching(p_pts, t_pts, tol).sum())

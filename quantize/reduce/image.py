@@ -101,14 +101,20 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         colour as near to two entries takes the one the fit would give it (the
         entry whose colour sorts first), and the error is diffused over the
         entries in the order the fit diffuses it (by their undithered shares),
-        so a fitted palette given back gives the fit's indices. A
+        so a fitted palette given back gives the fit's indices (but for faint
+        pixels, below). A
         fourth column is alpha, used for an image with alpha; an opaque image
         is mapped onto the colours alone and stays opaque. Entries with alpha
         0 are dropped, and the result's indices number the entries kept: fully
         transparent pixels take the result's own transparent entry (an Adobe
         colour table's transparent index reads as alpha 0, which
         :func:`~quantize.palette_files.read_palette` warns of: Aseprite sets
-        index 0 in every .act file). Without a translucent entry, translucent pixels
+        index 0 in every .act file), and so does a faint pixel nearer to it
+        (premultiplied) than to every entry, even in an image with no fully
+        transparent pixel (the entry is then added), so that how a pixel is drawn
+        does not depend on the others; the fit, which adds that entry only for
+        fully transparent pixels, may have drawn it with a translucent entry.
+        Without a translucent entry, translucent pixels
         are matched premultiplied, alpha included, and drawn with an opaque entry
         (or the transparent one), so their alpha is not kept, and an
         :class:`~quantize.reduce.AlphaLossWarning` says so: give the palette a
@@ -143,7 +149,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         is not what it measures.
     quantize.io.PixelRangeWarning
         When ``image`` is a uint16 array whose values are all at most 255 (read as
-        16-bit counts, it comes out near black), or a PIL image of 32-bit integer or
+        16-bit counts, it comes out near black), or such a PIL image made in memory
+        (``Image.fromarray``: mode "I;16"), or a PIL image of 32-bit integer or
         float grayscale (mode "I" or "F") with pixels read as black (NaN, infinite or
         negative) or likely meant in another range (see :func:`quantize.io.load_image`).
     quantize.animation.FirstFrameWarning
