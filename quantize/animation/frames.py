@@ -45,7 +45,7 @@ from PIL import Image, ImageSequence
 
 from .._validation import check_int, check_path
 from ..errors import ImageReadError
-from ..gif_canvas import GifCanvas, GifImage, pillow_gif_images
+from ..gif_canvas import GifCanvas, GifImage, gif_loop, pillow_gif_images
 from ..io import (
     DEFAULT_MAX_PIXELS,
     KeyedCanvas,
@@ -211,6 +211,9 @@ def probe_animation(path: str | os.PathLike[str], *,
         n = shown_frames(im)
         w, h = im.size
         loop = im.info.get("loop")
+        if loop is None and im.format == "GIF":  # an extension Pillow does not read
+            with second_reader(im) as reader:
+                loop = gif_loop(reader)
         orientation = _orientation(im)
         info = AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
                              None if loop is None else int(loop), orientation)
