@@ -1294,22 +1294,26 @@ def test_the_pages_of_a_turned_tiff_are_turned_once(tmp_path):
     assert probe_animation(src).size == (3, 5)
 
 
-def test_an_apng_holding_more_frames_than_its_actl_gives_is_refused(tmp_path):
-    # acTL says 3 frames, the file holds 5: Pillow read 3 and the last two were dropped
-    # without a word.
+@pytest.mark.parametrize(("declared", "said"), [(3, "3 frames"), (1, "1 frame")])
+def test_an_apng_holding_more_frames_than_its_actl_gives_is_refused(tmp_path, declared, said):
+    # acTL gives fewer frames than the file holds (5): Pillow read that many and the others
+    # were dropped without a word (with 1, the APNG became a still image).
     src = save_animation(tmp_path / "five.png", moving_square(5), duration=100, loop=0)
     chunks = [(kind, data) for _, kind, data in chunks_of(src.read_bytes())]
     assert sum(kind == b"fcTL" for kind, _ in chunks) == 5
-    chunks = [(kind, struct.pack(">II", 3, 0) if kind == b"acTL" else data)
+    chunks = [(kind, struct.pack(">II", declared, 0) if kind == b"acTL" else data)
               for kind, data in chunks]
     path = tmp_path / "a.png"
     path.write_bytes(png_of_chunks(chunks))
-    message = ("a.png: malformed APNG: its acTL chunk gives 3 frames but it holds 5 "
+    message = (f"a.png: malformed APNG: its acTL chunk gives {said} but it holds 5 "
                "(fcTL chunks); expected the two counts to agree")
     with pytest.raises(ImageReadError, match=re.escape(message)):
         probe_animation(path)
+    with pytest.raises(ImageReadError, match=re.escape(message)):
+        reduce_file(path, tmp_path / "out.png", n_colors=4)
     result = CliRunner().invoke(app, ["reduce", str(path), "-k", "4", "-o",
                                       str(tmp_path / "out.gif")])
     assert result.exit_code == 1
     assert result.output.strip().endswith(message)
     assert not (tmp_path / "out.gif").exists()
+    assert not (tmp_path / "out.png").exists()

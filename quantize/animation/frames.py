@@ -66,9 +66,9 @@ from ..io import (
     shown_frames,
 )
 from ..png import (
+    check_frame_count,
     check_png_chunks,
     check_png_frames,
-    frame_controls,
     readable_png,
     second_reader,
     still_png,
@@ -210,7 +210,7 @@ def probe_animation(path: str | os.PathLike[str], *,
     probe_image(p, max_pixels=limit, frames=True)  # missing, not an image, too many pixels
     with _opened(p) as im:
         n = shown_frames(im)
-        _check_frame_controls(im, n, p)
+        check_frame_count(im, n, p)
         w, h = im.size
         loop = im.info.get("loop")
         if loop is None and im.format == "GIF":  # an extension Pillow does not read
@@ -220,20 +220,6 @@ def probe_animation(path: str | os.PathLike[str], *,
         info = AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
                              None if loop is None else int(loop), orientation)
     return info
-
-
-def _check_frame_controls(im: Image.Image, n: int, p: Path) -> None:
-    """Refuse a PNG, opened as ``im`` and showing ``n`` frames, that holds more frame
-    controls (fcTL chunks) than that: Pillow reads as many frames as the acTL chunk
-    gives, and the frames after them were left out without a word."""
-    fp = getattr(im, "fp", None)
-    if im.format != "PNG" or fp is None:
-        return
-    controls = frame_controls(fp)
-    if controls is not None and len(controls) > n:
-        raise ImageReadError(f"malformed APNG: its acTL chunk gives {n} frame"
-                             f"{'s' * (n != 1)} but it holds {len(controls)} (fcTL chunks); "
-                             "expected the two counts to agree", path=p)
 
 
 def iter_frames(path: str | os.PathLike[str], *,
