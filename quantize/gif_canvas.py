@@ -35,10 +35,12 @@ from PIL import Image
 
 from .png import second_reader
 
-__all__ = ["GifCanvas", "GifFrames", "GifImage", "first_gif_frame", "gif_images",
+__all__ = ["GifCanvas", "GifFrames", "GifImage", "first_gif_frame", "gif_images", "gif_loop",
            "pillow_gif_images"]
 
 _RESTORE_BACKGROUND, _RESTORE_PREVIOUS = 2, 3
+# The application extensions whose sub-block 1 holds the loop count (browsers read both).
+_LOOP_APPLICATIONS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
 # A frame without a graphic control extension: no transparent entry, disposal 0, 0 ms.
 _NO_CONTROL: tuple[int | None, int, int] = (None, 0, 0)
 
@@ -112,6 +114,44 @@ def gif_images(fp: Any, first: int | None = None) -> list[GifImage] | None:
                 return images
             control = _NO_CONTROL
         # any other byte is skipped, as Pillow skips it
+
+
+def gif_loop(fp: Any) -> int | None:
+    """The loop count of the GIF in ``fp`` (seekable, read from its start and left at an
+    unknown position), as browsers read it: from the first NETSCAPE2.0 or ANIMEXTS1.0
+    application extension, wherever it is (Pillow reads only a NETSCAPE2.0 one before
+    the first frame); None when there is none, or the blocks before it end early.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> frames = [Image.new("P", (2, 2), i) for i in range(2)]
+    >>> buffer = io.BytesIO()
+    >>> frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], loop=5)
+    >>> gif_loop(buffer)
+    5
+    """
+    fp.seek(0)
+    head = fp.read(13)
+    if len(head) < 13 or head[:3] != b"GIF":
+        return None
+    if head[10] & 0x80 and _table(fp, head[10]) is False:
+        return None
+    while True:
+        kind = fp.read(1)
+        if not kind or kind == b";":
+            return None
+        if kind == b"!":
+            label = fp.read(1)
+            body = _sub_blocks(fp)
+            if not label or body is None:
+                return None
+            if (label[0] == 0xFF and body[:11] in _LOOP_APPLICATIONS and len(body) >= 14
+                    and body[11] == 1):
+                return int(struct.unpack_from("<H", body, 12)[0])
+        elif kind == b"," and _image(fp, None, _NO_CONTROL) is None:
+            return None
 
 
 def pillow_gif_images(im: Image.Image, reader: Any,

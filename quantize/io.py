@@ -122,6 +122,7 @@ from .names import (
     quoted,
 )
 from .png import (
+    check_frame_count,
     check_png_chunks,
     check_png_frames,
     damaged_png_chunk,
@@ -277,6 +278,7 @@ def load_image(path: str | os.PathLike[str], *,
         check_png_chunks(im, p)
         ignore_overlong_trns(im)
         n_frames = shown_frames(im)
+        check_frame_count(im, n_frames, p)
         warn_pages_left_out(im)
         warn_unterminated_gif(p, im.format)
         if hidden_frames(im):

@@ -28,9 +28,9 @@ from PIL import Image
 
 from .errors import ImageReadError
 
-__all__ = ["check_png_chunks", "check_png_frames", "chunks_of", "damaged_png_chunk",
-           "damaged_png_file", "first_short_png_image", "frame_controls", "overlong_trns",
-           "readable_png", "second_reader", "still_png", "whole_png_rows"]
+__all__ = ["check_frame_count", "check_png_chunks", "check_png_frames", "chunks_of",
+           "damaged_png_chunk", "damaged_png_file", "first_short_png_image", "frame_controls",
+           "overlong_trns", "readable_png", "second_reader", "still_png", "whole_png_rows"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -128,6 +128,29 @@ def check_png_chunks(im: Image.Image, path: str | os.PathLike[str]) -> None:
     reason = damaged_png_chunk(im)
     if reason is not None:
         raise ImageReadError(reason, path=path)
+
+
+def check_frame_count(im: Image.Image, n_frames: int, path: str | os.PathLike[str]) -> None:
+    """Refuse a PNG, opened as ``im`` and showing ``n_frames`` frames, that holds more frame
+    controls (fcTL chunks) than that.
+
+    Pillow reads as many frames as the acTL chunk gives: the frames after them were left
+    out without a word (an APNG whose acTL gave one frame became a still image). ``im``'s
+    file is left where it was; other formats pass.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path``, both counts and what was expected.
+    """
+    fp = getattr(im, "fp", None)
+    if im.format != "PNG" or fp is None:
+        return
+    controls = frame_controls(fp)
+    if controls is not None and len(controls) > n_frames:
+        raise ImageReadError(f"malformed APNG: its acTL chunk gives {n_frames} frame"
+                             f"{'s' * (n_frames != 1)} but it holds {len(controls)} (fcTL "
+                             "chunks); expected the two counts to agree", path=path)
 
 
 def damaged_png_chunk(im: Image.Image) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import warnings
 import zlib
@@ -11,6 +12,7 @@ import zlib
 import numpy as np
 import pytest
 from PIL import Image, ImageOps
+from typer.testing import CliRunner
 
 from quantize.animation import (
     PAGE_DURATION_MS,
@@ -22,6 +24,7 @@ from quantize.animation import (
     reduce_animation_file,
 )
 from quantize.animation import frames as frames_module
+from quantize.cli import app
 from quantize.errors import ImageReadError
 from quantize.io import (
     CompositedFrameWarning,
@@ -32,7 +35,7 @@ from quantize.io import (
     load_image,
     probe_image,
 )
-from quantize.png import frame_controls, still_png
+from quantize.png import chunks_of, frame_controls, still_png
 from quantize.reduce import ColorCountWarning, reduce_file
 
 from .animation_support import BLUE, RED, composited, moving_square, save_animation
@@ -1289,3 +1292,28 @@ def test_the_pages_of_a_turned_tiff_are_turned_once(tmp_path):
     for frame, page in zip(got, stored, strict=True):
         np.testing.assert_array_equal(frame, np.rot90(page))  # 8: a quarter anticlockwise
     assert probe_animation(src).size == (3, 5)
+
+
+@pytest.mark.parametrize(("declared", "said"), [(3, "3 frames"), (1, "1 frame")])
+def test_an_apng_holding_more_frames_than_its_actl_gives_is_refused(tmp_path, declared, said):
+    # acTL gives fewer frames than the file holds (5): Pillow read that many and the others
+    # were dropped without a word (with 1, the APNG became a still image).
+    src = save_animation(tmp_path / "five.png", moving_square(5), duration=100, loop=0)
+    chunks = [(kind, data) for _, kind, data in chunks_of(src.read_bytes())]
+    assert sum(kind == b"fcTL" for kind, _ in chunks) == 5
+    chunks = [(kind, struct.pack(">II", declared, 0) if kind == b"acTL" else data)
+              for kind, data in chunks]
+    path = tmp_path / "a.png"
+    path.write_bytes(png_of_chunks(chunks))
+    message = (f"a.png: malformed APNG: its acTL chunk gives {said} but it holds 5 "
+               "(fcTL chunks); expected the two counts to agree")
+    with pytest.raises(ImageReadError, match=re.escape(message)):
+        probe_animation(path)
+    with pytest.raises(ImageReadError, match=re.escape(message)):
+        reduce_file(path, tmp_path / "out.png", n_colors=4)
+    result = CliRunner().invoke(app, ["reduce", str(path), "-k", "4", "-o",
+                                      str(tmp_path / "out.gif")])
+    assert result.exit_code == 1
+    assert result.output.strip().endswith(message)
+    assert not (tmp_path / "out.gif").exists()
+    assert not (tmp_path / "out.png").exists()

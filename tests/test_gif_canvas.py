@@ -9,8 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.animation import FirstFrameWarning, iter_frames
-from quantize.gif_canvas import first_gif_frame, gif_images, pillow_gif_images
+from quantize.animation import (
+    FirstFrameWarning,
+    iter_frames,
+    probe_animation,
+    reduce_animation_file,
+)
+from quantize.gif_canvas import first_gif_frame, gif_images, gif_loop, pillow_gif_images
 from quantize.io import as_rgba, load_image
 
 WHITE, RED, GREEN, BLUE = (250, 250, 250), (220, 20, 20), (20, 200, 40), (20, 40, 220)
@@ -223,3 +228,30 @@ def test_a_gif_whose_blocks_pillow_reads_otherwise_is_left_to_pillow(tmp_path):
         assert len(gif_images(fp)) == 3 and im.n_frames == 1
         assert pillow_gif_images(im, fp) is None  # nor where the first frame starts
         assert pillow_gif_images(im, fp, 1) is None
+
+
+def _loop_extension(application: bytes, loop: int) -> bytes:
+    return b"!\xff\x0b" + application + b"\x03\x01" + struct.pack("<H", loop) + b"\0"
+
+
+@pytest.mark.parametrize(("application", "where"), [
+    (b"NETSCAPE2.0", "after the frames"),
+    (b"ANIMEXTS1.0", "before the frames"),
+])
+def test_a_loop_count_pillow_does_not_read_is_kept(tmp_path, application, where):
+    # Browsers loop such a GIF 5 more times; the output played once.
+    data = _gif(tmp_path / "plain.gif", (2, 2), [{"indices": [[0, 1], [1, 0]]},
+                                                {"indices": [[1, 0], [0, 1]]}]).read_bytes()
+    extension = _loop_extension(application, 5)
+    at = data.index(b"!\xf9") if where == "before the frames" else len(data) - 1
+    path = tmp_path / "a.gif"
+    path.write_bytes(data[:at] + extension + data[at:])
+    with Image.open(path) as im:
+        assert im.info.get("loop") is None  # what Pillow reads
+    assert probe_animation(path).loop == 5
+    with open(tmp_path / "plain.gif", "rb") as plain:
+        assert gif_loop(plain) is None
+    reduce_animation_file(path, tmp_path / "out.gif", n_colors=2)
+    reduce_animation_file(path, tmp_path / "out.png", n_colors=2)
+    with Image.open(tmp_path / "out.gif") as gif, Image.open(tmp_path / "out.png") as png:
+        assert (gif.info["loop"], png.info["loop"]) == (5, 6)

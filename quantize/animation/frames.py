@@ -45,7 +45,7 @@ from PIL import Image, ImageSequence
 
 from .._validation import check_int, check_path
 from ..errors import ImageReadError
-from ..gif_canvas import GifCanvas, GifImage, pillow_gif_images
+from ..gif_canvas import GifCanvas, GifImage, gif_loop, pillow_gif_images
 from ..io import (
     DEFAULT_MAX_PIXELS,
     KeyedCanvas,
@@ -66,6 +66,7 @@ from ..io import (
     shown_frames,
 )
 from ..png import (
+    check_frame_count,
     check_png_chunks,
     check_png_frames,
     readable_png,
@@ -209,8 +210,12 @@ def probe_animation(path: str | os.PathLike[str], *,
     probe_image(p, max_pixels=limit, frames=True)  # missing, not an image, too many pixels
     with _opened(p) as im:
         n = shown_frames(im)
+        check_frame_count(im, n, p)
         w, h = im.size
         loop = im.info.get("loop")
+        if loop is None and im.format == "GIF":  # an extension Pillow does not read
+            with second_reader(im) as reader:
+                loop = gif_loop(reader)
         orientation = _orientation(im)
         info = AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
                              None if loop is None else int(loop), orientation)
