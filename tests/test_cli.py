@@ -1110,6 +1110,15 @@ def test_every_help_names_each_value_and_lists_its_exit_codes_with_interruption(
     assert "Examples:" in text
 
 
+
+@pytest.mark.parametrize("args", [[], ["reduce"], ["segment"], ["batch"]])
+def test_every_help_line_fits_an_80_column_terminal(args):
+    """The examples and exit codes, laid out by hand, ran to 93 columns (``batch``'s
+    examples, ``segment -q``'s comment): an 80-column terminal broke them mid-word."""
+    text = runner.invoke(app, [*args, "--help"], terminal_width=80).stdout
+    assert [line for line in text.splitlines() if len(line) > 80] == []
+
+
 def _codes_named(passage: str) -> set[int]:
     """The exit codes a passage lists, as ``0 done, 1 ...; 2 ...``: each number that opens
     the passage or follows a comma, semicolon, colon or parenthesis (not ``-k 1`` in an

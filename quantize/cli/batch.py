@@ -88,22 +88,24 @@ _NO_INPUT_NO_REMOVAL = ("; --remove-orphans removes nothing when no input is fou
 
 _EPILOG = """\b
 Examples:
-  quantize batch photos/ -o reduced/ -r -k 16   # photos/a/b.jpg -> reduced/a/b.png
-  quantize batch photos/ -o regions/ --mode segment --regions 20   # -> regions/b/*.png
-  quantize batch photos/ -o reduced/ --shared-palette -k 32   # one palette for all
-  quantize batch clips/ -o reduced/ -k 64 --palette per-frame   # a.webp -> reduced/a.gif
-  quantize batch photos/ -o reduced/ --report report.csv --html reduced/index.html
-  quantize batch photos/ -o reduced/ --json > results.jsonl   # one JSON object per file
+  quantize batch photos/ -o reduced/ -r -k 16   # a/b.jpg -> reduced/a/b.png
+  quantize batch photos/ -o regions/ --mode segment  # b.jpg -> regions/b/
+  quantize batch photos/ -o regions/ --mode segment --regions 20 --edges
+  quantize batch photos/ -o reduced/ --shared-palette -k 32   # one palette
+  quantize batch clips/ -o reduced/ --palette per-frame  # a.webp -> a.gif
+  quantize batch photos/ -o reduced/ --report report.csv --html report.html
+  quantize batch photos/ -o reduced/ --json > results.jsonl  # a line a file
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
 
 \b
-Exit codes: 0 every file done (or done before), 1 some files failed (or INPUT_DIR
-or the --palette-in file cannot be read, or OUT_DIR cannot be made or written: no
-file is processed), 2 usage error (or no file matches), 15 OUT_DIR
-holds outputs made with other options (or --report/--html names a file that is
-not a report; use --force), or another batch is writing into OUT_DIR, 98 no file
-failed but some were skipped as larger than their inputs (--skip-if-larger), 130
-interrupted (Ctrl-C), 143 stopped by SIGTERM (as Ctrl-C: the reports are written).
+Exit codes: 0 every file done (or done before), 1 some files failed (or
+INPUT_DIR or the --palette-in file cannot be read, or OUT_DIR cannot be made
+or written: no file is processed), 2 usage error (or no file matches), 15
+OUT_DIR holds outputs made with other options (or --report/--html names a file
+that is not a report; use --force), or another batch is writing into OUT_DIR,
+98 no file failed but some were skipped as larger than their inputs
+(--skip-if-larger), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (as
+Ctrl-C: the reports are written).
 """
 
 
