@@ -1111,12 +1111,28 @@ def test_every_help_names_each_value_and_lists_its_exit_codes_with_interruption(
 
 
 
+def _help_as_shown(args: list[str]) -> str:
+    """``quantize ARGS --help`` as a terminal of 80 columns or more shows it: click wraps
+    help to the terminal's width less 2, at most 78 (its runner would force 80)."""
+    result = runner.invoke(app, [*args, "--help"], terminal_width=78)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
 @pytest.mark.parametrize("args", [[], ["reduce"], ["segment"], ["batch"]])
 def test_every_help_line_fits_an_80_column_terminal(args):
     """The examples and exit codes, laid out by hand, ran to 93 columns (``batch``'s
     examples, ``segment -q``'s comment): an 80-column terminal broke them mid-word."""
-    text = runner.invoke(app, [*args, "--help"], terminal_width=80).stdout
+    text = _help_as_shown(args)
     assert [line for line in text.splitlines() if len(line) > 80] == []
+
+
+@pytest.mark.parametrize("args", [[], ["reduce"], ["segment"], ["batch"]])
+def test_no_help_line_breaks_an_option_name_at_its_hyphen(args):
+    """batch --help, wrapped to 78 columns in any terminal of 80 or more, cut its
+    description's option name in two: "The palette a --shared-" / "palette run saved"."""
+    text = _help_as_shown(args)
+    assert [line for line in text.splitlines() if re.search(r"(^|\s)--?\w[\w-]*-$", line)] == []
 
 
 def _codes_named(passage: str) -> set[int]:

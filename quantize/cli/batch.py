@@ -252,9 +252,9 @@ def batch(
     file is no input of this run (deleted, renamed, or not selected) is left in
     place, in no report: a warning line names it the first time a run finds it
     so (not again at later runs), and the summary line counts such outputs;
-    --remove-orphans removes them. The palette a --shared-palette run saved is
-    removed, and said so, by a run without the option once no output is mapped
-    onto it (--force redid them all).
+    --remove-orphans removes them. Once no output is mapped onto the palette a
+    --shared-palette run saved (--force redid them all), a run without that
+    option removes it, and says so.
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
     otherwise one line per file on stdout (so `> log` gets a line per file, a
