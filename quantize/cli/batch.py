@@ -20,7 +20,7 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -109,7 +109,22 @@ Ctrl-C: the reports are written).
 """
 
 
-@app.command("batch", cls=DitherLevelCommand, epilog=_EPILOG,
+class _BatchCommand(DitherLevelCommand):
+    """``quantize batch``, whose extra arguments are told to come from an unquoted --glob
+    pattern when they look so: with ``--glob *.jpg`` in a folder of JPEGs the shell gives
+    ``--glob a.jpg b.jpg c.jpg``, and the line named b.jpg and c.jpg alone."""
+
+    def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
+        line = super().extra_arguments(ctx, extra)
+        pattern = ctx.params.get("glob")
+        if pattern is None or not all(map(os.path.lexists, (pattern, *extra))):
+            return line
+        return (f"{line}; --glob={quoted(pattern)} and they are files here: the shell "
+                "expands an unquoted pattern into the names it matches; quote it, as "
+                "--glob '*.jpg'")
+
+
+@app.command("batch", cls=_BatchCommand, epilog=_EPILOG,
              short_help="Reduce or segment every image of a folder, in parallel.")
 def batch(
     ctx: typer.Context,
