@@ -1501,7 +1501,8 @@ def test_every_option_has_help(command):
                                "frames x width x height)"),
     ("segment", "-k", "K k-means clusters, 1..256"),
     ("segment", "--regions", "N >= 1"),
-    ("segment", "-w", "VALUE a number from 0 to 1e6"),
+    # 1e-7 is refused ("should be 0 or >= 1e-6"), which "from 0 to 1e6" did not say
+    ("segment", "-w", "VALUE 0 or a number from 1e-6 to 1e6"),
     # segment reads one frame of an animation, and counts only its pixels
     ("segment", "--max-pixels", "more than N pixels (width x height; of an animation, its "
                                 "first frame, the one segmented)"),
@@ -1519,8 +1520,8 @@ def test_every_option_has_help(command):
     ("batch", "--scheduler", "pip install 'dask[distributed]>=2024.1'"),
     # --mode segment refuses it, as it refuses the other reduce options
     ("batch", "--dither", "reduce: error diffusion onto the palette"),
-    ("batch", "-w", "VALUE a number from 0 to 1e6, defaults as quantize segment --help lists "
-                    "them"),
+    ("batch", "-w", "VALUE 0 or a number from 1e-6 to 1e6, defaults as quantize segment "
+                    "--help lists them"),
 ])
 def test_each_value_option_says_its_range_and_default(command, flag, said):
     assert said in _option_help(command, flag)

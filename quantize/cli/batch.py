@@ -186,9 +186,8 @@ def batch(
         "every animation is then written as .gif, the format that holds them).")] = "global",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
-        help="segment: feature weight NAME=VALUE (color, intensity, xy, "
-        "texture; VALUE a number from 0 to 1e6, defaults as quantize segment --help lists "
-        "them); "
+        help="segment: feature weight NAME=VALUE (color, intensity, xy, texture; VALUE 0 or a "
+        "number from 1e-6 to 1e6, defaults as quantize segment --help lists them); "
         "repeatable.")] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="segment: merge regions smaller than PX pixels "

@@ -164,8 +164,8 @@ def segment_command(
     ] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
-        help="Feature weight NAME=VALUE, VALUE a number from 0 to 1e6, repeatable; names and "
-        "defaults below.", show_default=False)] = None,
+        help="Feature weight NAME=VALUE, VALUE 0 or a number from 1e-6 to 1e6, repeatable; "
+        "names and defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="Merge regions smaller than PX pixels into "
         "their most similar neighbour (default with -k: 1/1000 of the image, at least 16, "
