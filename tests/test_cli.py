@@ -1110,6 +1110,31 @@ def test_every_help_names_each_value_and_lists_its_exit_codes_with_interruption(
     assert "Examples:" in text
 
 
+
+def _help_as_shown(args: list[str]) -> str:
+    """``quantize ARGS --help`` as a terminal of 80 columns or more shows it: click wraps
+    help to the terminal's width less 2, at most 78 (its runner would force 80)."""
+    result = runner.invoke(app, [*args, "--help"], terminal_width=78)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("args", [[], ["reduce"], ["segment"], ["batch"]])
+def test_every_help_line_fits_an_80_column_terminal(args):
+    """The examples and exit codes, laid out by hand, ran to 93 columns (``batch``'s
+    examples, ``segment -q``'s comment): an 80-column terminal broke them mid-word."""
+    text = _help_as_shown(args)
+    assert [line for line in text.splitlines() if len(line) > 80] == []
+
+
+@pytest.mark.parametrize("args", [[], ["reduce"], ["segment"], ["batch"]])
+def test_no_help_line_breaks_an_option_name_at_its_hyphen(args):
+    """batch --help, wrapped to 78 columns in any terminal of 80 or more, cut its
+    description's option name in two: "The palette a --shared-" / "palette run saved"."""
+    text = _help_as_shown(args)
+    assert [line for line in text.splitlines() if re.search(r"(^|\s)--?\w[\w-]*-$", line)] == []
+
+
 def _codes_named(passage: str) -> set[int]:
     """The exit codes a passage lists, as ``0 done, 1 ...; 2 ...``: each number that opens
     the passage or follows a comma, semicolon, colon or parenthesis (not ``-k 1`` in an
@@ -1476,7 +1501,8 @@ def test_every_option_has_help(command):
                                "frames x width x height)"),
     ("segment", "-k", "K k-means clusters, 1..256"),
     ("segment", "--regions", "N >= 1"),
-    ("segment", "-w", "VALUE a number from 0 to 1e6"),
+    # 1e-7 is refused ("should be 0 or >= 1e-6"), which "from 0 to 1e6" did not say
+    ("segment", "-w", "VALUE 0 or a number from 1e-6 to 1e6"),
     # segment reads one frame of an animation, and counts only its pixels
     ("segment", "--max-pixels", "more than N pixels (width x height; of an animation, its "
                                 "first frame, the one segmented)"),
@@ -1494,8 +1520,8 @@ def test_every_option_has_help(command):
     ("batch", "--scheduler", "pip install 'dask[distributed]>=2024.1'"),
     # --mode segment refuses it, as it refuses the other reduce options
     ("batch", "--dither", "reduce: error diffusion onto the palette"),
-    ("batch", "-w", "VALUE a number from 0 to 1e6, defaults as quantize segment --help lists "
-                    "them"),
+    ("batch", "-w", "VALUE 0 or a number from 1e-6 to 1e6, defaults as quantize segment "
+                    "--help lists them"),
 ])
 def test_each_value_option_says_its_range_and_default(command, flag, said):
     assert said in _option_help(command, flag)

@@ -117,6 +117,24 @@ def test_cli_glob_selects_a_name_holding_a_star_written_in_brackets(tmp_path):
         _cli("--help").stdout.split())
 
 
+
+def test_cli_glob_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, monkeypatch):
+    """``--glob *.png`` unquoted, in a folder of PNGs, reached batch as ``--glob a.png b.png
+    c.png``: the line named b.png and c.png as unexpected arguments, and no more."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.png", "b.png", "c.png"):
+        Image.new("RGB", (4, 4), "red").save(name)
+    result = _cli(".", "-o", "out", "--glob", "a.png", "b.png", "c.png")
+    assert (result.exit_code, result.stderr) == (2, (
+        "quantize: error: b.png c.png: unexpected arguments; quantize batch takes one "
+        "INPUT_DIR; --glob='a.png' and they are files here: the shell expands an unquoted "
+        "pattern into the names it matches; quote it, as --glob '*.jpg' "
+        "(see 'quantize batch --help')\n"))
+    assert not Path("out").exists()
+    other = _cli(".", "-o", "out", "--glob", "*.png", "more")  # no such file: no hint
+    assert other.stderr == ("quantize: error: more: unexpected argument; quantize batch "
+                            "takes one INPUT_DIR (see 'quantize batch --help')\n")
+
 def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, monkeypatch):
     plans = []
     real_plan = batch.plan_batch

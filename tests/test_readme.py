@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -234,3 +235,22 @@ def test_the_quick_start_commands_run_as_written(tmp_path, monkeypatch):
     assert (tmp_path / "photo.seg" / "edges.png").is_file()
     assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["a.png", "b.png"]
     assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_the_batch_examples_run_one_after_another_as_the_readme_says(tmp_path, monkeypatch):
+    """The README quoted the refusal of ``--shared-palette -k 32`` as '... add --force to
+    redo them', which its own example, one output in the way, words 'redo it'."""
+    monkeypatch.chdir(tmp_path)
+    section = _section("Batch processing and Dask clusters")
+    lines = [shlex.split(line, comments=True)[1:]
+             for line in re.search(r"```sh\n(.*?)```", section, flags=re.S)[1].splitlines()]
+    (tmp_path / "photos" / "a").mkdir(parents=True)
+    for name in ("b.jpg", "a/b.jpg"):
+        Image.fromarray(_photo()).save(tmp_path / "photos" / name, quality=95)
+    results = [CliRunner().invoke(app, args) for args in lines]
+    assert [r.exit_code for r in results] == [0, 0, 15, 0, 0]
+    quote = " ".join(re.search(r"other options \(`([^`]*)`\)", section)[1].split())
+    assert results[2].stderr == f"quantize: error: {quote}\n"
+    orphan = "is left in place, in no report: reduced/a/b.png;"
+    assert [orphan in r.stderr for r in results[3:]] == [True, False]  # warned once
+    assert Path("report.csv").is_file() and Path("reduced/index.html").is_file()

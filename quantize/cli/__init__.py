@@ -613,7 +613,7 @@ _EPILOG = """\b
 Examples:
   quantize reduce photo.jpg                    # 16 colours -> photo.k16.png
   quantize segment photo.jpg                   # regions -> photo.segments/
-  quantize batch photos/ -o reduced/ -r -k 32  # every image of a folder, in parallel
+  quantize batch photos/ -o reduced/ -r -k 32  # a folder, in parallel
 
 Each command's --help lists its options, with more examples.
 """

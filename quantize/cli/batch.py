@@ -20,7 +20,7 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -88,26 +88,43 @@ _NO_INPUT_NO_REMOVAL = ("; --remove-orphans removes nothing when no input is fou
 
 _EPILOG = """\b
 Examples:
-  quantize batch photos/ -o reduced/ -r -k 16   # photos/a/b.jpg -> reduced/a/b.png
-  quantize batch photos/ -o regions/ --mode segment --regions 20   # -> regions/b/*.png
-  quantize batch photos/ -o reduced/ --shared-palette -k 32   # one palette for all
-  quantize batch clips/ -o reduced/ -k 64 --palette per-frame   # a.webp -> reduced/a.gif
-  quantize batch photos/ -o reduced/ --report report.csv --html reduced/index.html
-  quantize batch photos/ -o reduced/ --json > results.jsonl   # one JSON object per file
+  quantize batch photos/ -o reduced/ -r -k 16   # a/b.jpg -> reduced/a/b.png
+  quantize batch photos/ -o regions/ --mode segment  # b.jpg -> regions/b/
+  quantize batch photos/ -o regions/ --mode segment --regions 20 --edges
+  quantize batch photos/ -o reduced/ --shared-palette -k 32   # one palette
+  quantize batch clips/ -o reduced/ --palette per-frame  # a.webp -> a.gif
+  quantize batch photos/ -o reduced/ --report report.csv --html report.html
+  quantize batch photos/ -o reduced/ --json > results.jsonl  # a line a file
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
 
 \b
-Exit codes: 0 every file done (or done before), 1 some files failed (or INPUT_DIR
-or the --palette-in file cannot be read, or OUT_DIR cannot be made or written: no
-file is processed), 2 usage error (or no file matches), 15 OUT_DIR
-holds outputs made with other options (or --report/--html names a file that is
-not a report; use --force), or another batch is writing into OUT_DIR, 98 no file
-failed but some were skipped as larger than their inputs (--skip-if-larger), 130
-interrupted (Ctrl-C), 143 stopped by SIGTERM (as Ctrl-C: the reports are written).
+Exit codes: 0 every file done (or done before), 1 some files failed (or
+INPUT_DIR or the --palette-in file cannot be read, or OUT_DIR cannot be made
+or written: no file is processed), 2 usage error (or no file matches), 15
+OUT_DIR holds outputs made with other options (or --report/--html names a file
+that is not a report; use --force), or another batch is writing into OUT_DIR,
+98 no file failed but some were skipped as larger than their inputs
+(--skip-if-larger), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (as
+Ctrl-C: the reports are written).
 """
 
 
-@app.command("batch", cls=DitherLevelCommand, epilog=_EPILOG,
+class _BatchCommand(DitherLevelCommand):
+    """``quantize batch``, whose extra arguments are told to come from an unquoted --glob
+    pattern when they look so: with ``--glob *.jpg`` in a folder of JPEGs the shell gives
+    ``--glob a.jpg b.jpg c.jpg``, and the line named b.jpg and c.jpg alone."""
+
+    def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
+        line = super().extra_arguments(ctx, extra)
+        pattern = ctx.params.get("glob")
+        if pattern is None or not all(map(os.path.lexists, (pattern, *extra))):
+            return line
+        return (f"{line}; --glob={quoted(pattern)} and they are files here: the shell "
+                "expands an unquoted pattern into the names it matches; quote it, as "
+                "--glob '*.jpg'")
+
+
+@app.command("batch", cls=_BatchCommand, epilog=_EPILOG,
              short_help="Reduce or segment every image of a folder, in parallel.")
 def batch(
     ctx: typer.Context,
@@ -169,9 +186,8 @@ def batch(
         "every animation is then written as .gif, the format that holds them).")] = "global",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
-        help="segment: feature weight NAME=VALUE (color, intensity, xy, "
-        "texture; VALUE a number from 0 to 1e6, defaults as quantize segment --help lists "
-        "them); "
+        help="segment: feature weight NAME=VALUE (color, intensity, xy, texture; VALUE 0 or a "
+        "number from 1e-6 to 1e6, defaults as quantize segment --help lists them); "
         "repeatable.")] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="segment: merge regions smaller than PX pixels "
@@ -250,9 +266,9 @@ def batch(
     file is no input of this run (deleted, renamed, or not selected) is left in
     place, in no report: a warning line names it the first time a run finds it
     so (not again at later runs), and the summary line counts such outputs;
-    --remove-orphans removes them. The palette a --shared-palette run saved is
-    removed, and said so, by a run without the option once no output is mapped
-    onto it (--force redid them all).
+    --remove-orphans removes them. Once no output is mapped onto the palette a
+    --shared-palette run saved (--force redid them all), a run without that
+    option removes it, and says so.
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
     otherwise one line per file on stdout (so `> log` gets a line per file, a

@@ -84,16 +84,16 @@ STDIO = "-"
 _EPILOG = f"""\b
 Examples:
   quantize reduce photo.jpg                     # 16 colours -> photo.k16.png
-  quantize reduce *.png -k 64 --ext -small.png  # a.png -> a-small.png, ... in parallel
-  quantize reduce *.png -k 64 -q                # no line per file; errors still shown
+  quantize reduce *.png -k 64 --ext -small.png  # a.png -> a-small.png, ...
+  quantize reduce *.png -k 64 -q                # only warnings and errors
   quantize reduce photo.jpg -k 8 -o small.png --palette-out small.gpl
-  quantize reduce photo.jpg --quality 3         # fewest colours with mean ΔE2000 <= 3
+  quantize reduce photo.jpg --quality 3         # fewest colours, mean ΔE <= 3
   quantize reduce logo.png -k 32 --space lab --exact-colors
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
   cat photo.png | quantize reduce - -k 32 > small.png
-  quantize reduce anim.gif -k 64                # every frame, one palette -> anim.k64.gif
+  quantize reduce anim.gif -k 64                # one palette -> anim.k64.gif
   quantize reduce anim.gif -k 64 --palette per-frame -o local.gif
-  quantize reduce photo.jpg -k 1000 -o smooth.webp   # more than {MAX_PALETTE} colours: RGB output
+  quantize reduce photo.jpg -k 1000 -o smooth.webp  # over {MAX_PALETTE} colours: RGB
 
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,

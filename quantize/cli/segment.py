@@ -77,22 +77,22 @@ Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
   intensity  lightness alone
   xy         pixel position: larger values give more compact regions
   texture    local texture: grain, contrast and direction
-With -k, a group's share of the distances k-means minimises is its weight, so 1
-means "as influential as colour" on any image; 0 switches a group off. In the
-hierarchy, xy sets the superpixels' compactness and the other three weigh the
-merge cost at their size, not only their ratios (doubling them all gives more
-regions at the default cut; color, intensity and texture all 0 is refused
+With -k, a group's share of the distances k-means minimises is its weight,
+so 1 means "as influential as colour" on any image; 0 switches a group off. In
+the hierarchy, xy sets the superpixels' compactness and the other three weigh
+the merge cost at their size, not only their ratios (doubling them all gives
+more regions at the default cut; color, intensity and texture all 0 is refused
 without -k, and with --edges, whose map comes from the hierarchy).
 Defaults: {defaults}.
 \b
 Examples:
   quantize segment photo.jpg                        # -> photo.segments/
-  quantize segment photo.jpg --regions 20 --edges   # 20 regions, soft edges.png
+  quantize segment photo.jpg --regions 20 --edges   # 20 regions, edges.png
   quantize segment photo.jpg -k 5 -o regions/ --min-region 5000
-  quantize segment photo.jpg -k 8 -w texture=0 -w xy=0   # k-means on colour only
+  quantize segment photo.jpg -k 8 -w texture=0 -w xy=0  # by colour only
   quantize segment photo.jpg -w texture=2 --json
   quantize segment photo.jpg --overlay-color cyan   # borders that show on red
-  quantize segment photo.jpg -q                     # no summary line; warnings still shown
+  quantize segment photo.jpg -q                     # only warnings and errors
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
 15 an output exists (use --force) or a running batch writes into the folder,
@@ -164,8 +164,8 @@ def segment_command(
     ] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
-        help="Feature weight NAME=VALUE, VALUE a number from 0 to 1e6, repeatable; names and "
-        "defaults below.", show_default=False)] = None,
+        help="Feature weight NAME=VALUE, VALUE 0 or a number from 1e-6 to 1e6, repeatable; "
+        "names and defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="Merge regions smaller than PX pixels into "
         "their most similar neighbour (default with -k: 1/1000 of the image, at least 16, "
