@@ -1744,22 +1744,29 @@ def test_terminal_progress_keeps_each_failure_on_one_line(monkeypatch):
         "processed))" in lines
 
 
-def _terminal_bar(monkeypatch, planned, results):
-    """The progress bar's last line on a terminal, without colours, for a plan that settled
-    ``planned`` and ran one job for each of ``results``."""
+def _progress_lines(monkeypatch, plan, results, columns=400):
+    """What the progress display prints on a terminal, without colours, as ``results``
+    settle in turn for ``plan``."""
     from quantize.cli.batch import _progress
 
-    jobs = [batch.FileJob(r.input, Path("out", r.input.name)) for r in results]
-    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), jobs, list(planned))
     summary = batch.BatchSummary(total=plan.n_files)
 
     def settle():
         with _progress(plan, summary, show="lines") as show:
-            for result in [*planned, *results]:
+            for result in results:
                 summary.add(result)
                 show(result)
 
-    return [line for line in _on_terminal(monkeypatch, settle) if "━" in line][-1]
+    return _on_terminal(monkeypatch, settle, columns)
+
+
+def _terminal_bar(monkeypatch, planned, results):
+    """The progress bar's last line on a terminal, without colours, for a plan that settled
+    ``planned`` and ran one job for each of ``results``."""
+    jobs = [batch.FileJob(r.input, Path("out", r.input.name)) for r in results]
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), jobs, list(planned))
+    lines = _progress_lines(monkeypatch, plan, [*planned, *results])
+    return [line for line in lines if "━" in line][-1]
 
 
 def test_terminal_progress_bar_says_the_folders_it_could_not_list(monkeypatch):
@@ -1785,22 +1792,12 @@ def test_terminal_progress_bar_says_the_folders_it_could_not_list(monkeypatch):
 def test_a_narrow_terminals_progress_bar_keeps_the_file_count(monkeypatch, columns):
     # At 20 columns rich dropped the bar's N/M (and the bar and times), showing only
     # "reduce 1 failed": narrower than 50, the bar is the count and the failures.
-    from quantize.cli.batch import _progress
-
     done = batch.FileResult(Path("in/y.png"), Path("out/y.png"), "ok", "", {"k": 4})
     broken = batch.FileResult(Path("in/b.png"), None, "failed", "cannot decode image")
     plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(),
                            [batch.FileJob(r.input, Path("out", r.input.name))
                             for r in (done, broken)], [])
-    summary = batch.BatchSummary(total=plan.n_files)
-
-    def settle():
-        with _progress(plan, summary, show="lines") as show:
-            for result in (done, broken):
-                summary.add(result)
-                show(result)
-
-    lines = _on_terminal(monkeypatch, settle, columns=columns)
+    lines = _progress_lines(monkeypatch, plan, (done, broken), columns)
     assert [line.rstrip() for line in lines if line.startswith("reduce")][-1] == (
         "reduce 2/2 1 failed")
 
@@ -1811,23 +1808,14 @@ def test_terminal_progress_bar_counts_a_settled_file_once_when_reported_anew(mon
     # the bar counted it again, and showed 3/2 for a plan of two files.
     from dataclasses import replace
 
-    from quantize.cli.batch import _progress
-
     skipped = batch.FileResult(Path("in/x.gif"), Path("out/x.png"), "skipped", "output exists",
                                {"k": 4})
     said = replace(skipped, record={"k": 4, batch.NOT_REMOVED: {"out/x.gif": "it changed"}})
     done = batch.FileResult(Path("in/y.png"), Path("out/y.png"), "ok", "", {"k": 4})
     plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(),
                            [batch.FileJob(done.input, done.output)], [skipped])
-    summary = batch.BatchSummary(total=plan.n_files)
-
-    def settle():
-        with _progress(plan, summary, show="lines") as show:
-            for result in (said, done):
-                summary.add(result)
-                show(result)
-
-    bar = [line for line in _on_terminal(monkeypatch, settle) if "━" in line][-1]
+    lines = _progress_lines(monkeypatch, plan, (said, done))
+    bar = [line for line in lines if "━" in line][-1]
     assert re.fullmatch(r"reduce ━+ 2/2 0 failed \d:\d\d:\d\d ETA \S+ *", bar), bar
 
 
