@@ -125,11 +125,11 @@ ONE_SEEDING_ABOVE = 256
 # seedings (kmeans_run.seedings_per_run: from 32,768 points; the benchmark photo's
 # fine cells are 38,000 at 3 MP, 49,000 at 12 MP) gets that one run: the runs'
 # spread shrinks as k grows, and each costs k times more. On the 12 MP benchmark
-# photo and four 12 MP mosaics of BSDS500 *train* photos (four each, bicubic, noise
+# photo and three 12 MP mosaics of BSDS500 *train* photos (four each, bicubic, noise
 # as the benchmark's; seeds 0-2), one run instead of two took 0.58-0.68 against
 # 0.83-1.29 s at k = 64 for -0.010 dB on average (-0.027 to +0.002; the benchmark
 # photo -0.002), and 0.78-0.98 against 1.34-1.73 s at k = 128 for -0.012 dB (-0.037
-# to +0.012); a fifth mosaic had fewer cells, one seeding a run, and did not change.
+# to +0.012); two more mosaics had fewer cells, one seeding a run, and did not change.
 # At k = 32 the benchmark photo lost 0.057 dB, at k = 16 0.026 dB (a mosaic 0.063),
 # so below 64 the runs stay.
 ONE_RUN_FROM = 64
