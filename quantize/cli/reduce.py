@@ -997,5 +997,7 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
     chose = "" if quality is None else \
         f"chose k={record['k']} for mean ΔE2000 <= {shown_number(quality)}{undithered}; "
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
+    if record.get("palette_mode") == "per-frame" and record.get("frames", 1) > 1:
+        colours = f"up to {colours} a frame"  # k is the largest frame palette's
     return (f"{record['input']} -> {record['output']}: {chose}{colours}, {psnr}, "
             f"mean ΔE2000 {record['delta_e']:.2f}, {record['seconds']:.2f} s")
