@@ -536,10 +536,11 @@ def _flags(message: str, shared: bool = False) -> str:
 
 #: How a run with --shared-palette names the palette file its jobs map onto (palette_in).
 _SHARED_FILE = "--shared-palette file"
+#: The way out of a file the saved shared palette does not suit: a new fit, on every file.
+_REFIT_SHARED = "rerun with --force to fit a new shared palette on every file"
 #: The way to keep the translucent pixels of a file mapped onto a saved shared palette with
 #: no translucent entry: a new fit, which samples that file too (with its alpha).
-_SHARED_ALPHA_ADVICE = ("; rerun with --force to fit a new shared palette on every file, "
-                        "their translucent pixels too")
+_SHARED_ALPHA_ADVICE = f"; {_REFIT_SHARED}, their translucent pixels too"
 
 
 def _in_flags(result: "lib.FileResult", shared: bool = False) -> "lib.FileResult":
@@ -561,7 +562,7 @@ def _in_flags(result: "lib.FileResult", shared: bool = False) -> "lib.FileResult
     out_why = _flags(out, shared) if isinstance(out, str) else None
     reason = _flags(result.reason, shared)
     if shared and result.status == "failed" and _SHARED_FILE in reason:
-        reason += "; rerun with --force to fit a new shared palette on every file"
+        reason += f"; {_REFIT_SHARED}"
     if reason == result.reason and (worded is None or worded == list(said)) and \
             (whys is None or whys == kept) and out_why == out:
         return result
