@@ -55,24 +55,19 @@ def _check_palette_in_draws(palette_in: Any) -> None:
     as before.
     """
     import os
-    import warnings
 
     from .._validation import check_palette
-    from ..errors import ImageReadError
     from ..reduce.options import (
         check_palette_draws,
         palette_in_name,
-        read_palette_in,
+        read_palette_in_quietly,
         visible_entries,
         warn_palette_entries,
     )
 
     if isinstance(palette_in, str | os.PathLike):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                palette = read_palette_in(palette_in)
-        except ImageReadError:  # each job names it, on its file's line
+        palette = read_palette_in_quietly(palette_in)
+        if palette is None:  # each job names it, on its file's line
             return
     else:
         palette = check_palette(palette_in, "palette_in")

@@ -766,24 +766,22 @@ def _note_palette_in(palette_in: Any) -> bool:
     import warnings
 
     from ..batch.calls import warning_lines
-    from ..errors import ImageReadError, PaletteInWarning
+    from ..errors import PaletteInWarning
     from ..reduce.options import (
         palette_in_name,
-        read_palette_in,
+        read_palette_in_quietly,
         warn_palette_entries,
     )
 
     if palette_in is None:
         return False
+    palette = read_palette_in_quietly(palette_in)
+    if palette is None:  # read up front already: changed since, each job names it
+        return False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore")
-        try:
-            palette = read_palette_in(palette_in)
-        except ImageReadError:  # read up front already: changed since, each job names it
-            return False
         warnings.simplefilter("always", PaletteInWarning)
-        name = palette_in_name(palette_in)
-        warn_palette_entries(palette_in, palette, name)
+        warn_palette_entries(palette_in, palette, palette_in_name(palette_in))
     for line in warning_lines(caught):
         warn(None, line)
     return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,13 @@ from .._validation import (
     check_seed,
     shown_number,
 )
-from ..errors import AlphaLossWarning, OutputError, PaletteInWarning, warn_caller
+from ..errors import (
+    AlphaLossWarning,
+    ImageReadError,
+    OutputError,
+    PaletteInWarning,
+    warn_caller,
+)
 from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
 from ..names import quoted, same_file
 from ..palette_files import (
@@ -46,7 +53,7 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Op
            "check_palette_draws",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
            "check_reduce_options", "entries_drawn", "palette_in_name", "read_palette_in",
-           "visible_entries",
+           "read_palette_in_quietly", "visible_entries",
            "warn_palette_entries", "warn_palette_without_alpha", "warn_repeated_entries",
            "warn_transparent_entries"]
 
@@ -166,6 +173,18 @@ def read_palette_in(path: str | os.PathLike[str]) -> np.ndarray:
     file's job says that once it has mapped onto the palette
     (:func:`warn_transparent_entries`), naming the palette as its other messages do."""
     return read_palette(path, warn_transparent_index=False)
+
+
+def read_palette_in_quietly(path: str | os.PathLike[str]) -> np.ndarray | None:
+    """The ``palette_in`` file ``path`` as its jobs read it (:func:`read_palette_in`), with
+    none of the file's warnings, which the jobs say; None when it cannot be read, which
+    each job names. For saying the palette's own warnings once, before the jobs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return read_palette_in(path)
+        except ImageReadError:
+            return None
 
 
 def warn_palette_entries(given: Any, palette: np.ndarray, name: str) -> None:
