@@ -135,6 +135,19 @@ def test_colours_beyond_those_fitted_together_are_summarised_on_fine_cells(monke
         assert rows == [fit_module.occupied_cells(colors, fitted)] and rows[0] < m
 
 
+@pytest.mark.parametrize("k, seed", [(64, 0), (64, 1), (256, 0)])
+def test_two_heavy_colours_of_one_cell_keep_an_entry_each(k, seed):
+    """A screenshot's white and #fafafa backgrounds fall in one summary cell; pooled, they
+    became one entry between them (#fefefe), which the exact passes did not split."""
+    rng = np.random.default_rng(0)
+    others = rng.integers(0, 256, (20_000, 3), dtype=np.uint8)  # summarised: > 8,192
+    colors = np.vstack([[[255, 255, 255], [250, 250, 250]], others]).astype(np.uint8)
+    counts = np.concatenate([[60_000, 20_000], np.ones(len(others))])
+    palette = fit_palette(colors, counts, k, seed=seed)
+    entries = {tuple(entry) for entry in palette.tolist()}
+    assert {(255, 255, 255), (250, 250, 250)} <= entries
+
+
 @pytest.mark.parametrize("channels, shift", [(3, 2), (3, 3), (4, 2), (4, 3), (4, 4)])
 def test_occupied_cells_counts_the_rows_of_the_cell_summary(rng, channels, shift):
     from quantize.reduce.fit import cell_summary, features_of, occupied_cells
