@@ -68,9 +68,20 @@ def palette_order(palette: np.ndarray, weights: np.ndarray) -> np.ndarray:
 # where the earlier damping by local contrast (3 x 3 grey range fading 10 to 40)
 # gave -0.16 / +0.12 dB at 0.975x / 0.978x. On the 100 val photos, measured once
 # after: +0.27 / +0.65 dB at 0.984x (before: -0.18 / +0.16 dB at 0.989x / 0.981x).
+# _EXACT was 5 then, which left a smooth gradient (a web page's CSS gradient, at
+# k = 16) banded: the pixels within 5 of an entry, most of each band, took no error,
+# so the bands' edges alone were dithered (blurred PSNR 5.9 dB below pngquant's, at
+# 0.14x its bytes). At 2, against 5, on 20 BSDS500 *train* photos (every 10th from
+# the second) at k = 16 / 64: blurred PSNR +0.04 / +0.17 dB (median, against
+# pngquant's default) at 0.984x / 1.002x pngquant's bytes instead of 0.981x /
+# 0.975x; on 14 screenshots of web pages at k = 16 / 64 / 256: +0.08 / +0.34 /
+# +0.09 dB, the worst from -5.87 / +0.75 / -3.42 to -1.91 / +0.92 / +0.00 dB
+# (the gradient at 16 colours, then a dashboard's shadows), bytes median 0.984x /
+# 0.991x / 1.005x instead of 0.952x / 0.988x / 1.005x. At 1 the gradient was
+# -1.34 dB, for 1.004x pngquant's bytes on the photos at k = 64; at 3, -3.21 dB.
 _RUN_HALF, _STACK_WEIGHT = 0.5, 1.5
 _DIFFUSED = 0.75
-_EXACT = 5.0
+_EXACT = 2.0
 
 
 def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, *,
