@@ -340,6 +340,34 @@ def test_the_default_encode_uses_zlib_ng_and_falls_back_to_zlib(rng, monkeypatch
         np.testing.assert_array_equal(np.asarray(decode(data)), indices)
 
 
+def _text_like_page(rng):
+    """Lines of 6 x 10 glyphs of a 20-glyph font on a flat background: a screenshot's text."""
+    glyphs = (rng.random((20, 10, 6)) < 0.3) * rng.integers(1, 8, (20, 10, 6))
+    page = np.zeros((210, 300), np.uint8)
+    for top in range(0, 200, 14):
+        for i, glyph in enumerate(rng.integers(0, 20, 50)):
+            page[top:top + 10, 6 * i:6 * i + 6] = glyphs[glyph]
+    return page
+
+
+@pytest.mark.parametrize("kind", ["text", "bands"])
+def test_the_default_encode_keeps_the_smaller_of_zlib_levels_8_and_9(rng, monkeypatch, kind):
+    """On a screenshot's text zlib-ng's level 9 is smaller than its 8 (a code listing 11 %);
+    on some reduced photos it is a little larger: a small image gets the smaller."""
+    if kind == "text":
+        indices = _text_like_page(rng)
+    else:
+        indices = ((np.arange(300)[:, None] + np.arange(200)[None, :]) // 40
+                   + rng.integers(0, 3, (300, 200))).astype(np.uint8) % 16
+    palette = rng.integers(0, 256, (16, 3), dtype=np.uint8)
+    nine = encode_indexed_png(indices, palette, level=9)
+    default = encode_indexed_png(indices, palette)
+    monkeypatch.setattr(encode, "_ALSO_NINE_BELOW", 0)  # as a large image: level 8 alone
+    eight = encode_indexed_png(indices, palette)
+    assert default == min(eight, nine, key=len) and len(default) < len(eight)
+    np.testing.assert_array_equal(np.asarray(decode(default)), np.asarray(decode(eight)))
+
+
 def test_indices_longer_than_a_png_holds_are_named_first(monkeypatch):
     """It said 'indices shape (2, 4) exceeds the PNG limit of ...'. The limit (2**31 - 1) is
     lowered to 3 here: an array past the real one would not fit in memory."""
