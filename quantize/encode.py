@@ -433,7 +433,7 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
     level : int, default 8
         zlib level 1..9 of the default encode; at the default, an image of under
         4 MiB of rows is deflated at level 9 too and the smaller stream kept (9
-        is up to 11 % smaller on screenshots, sometimes a little larger on
+        is up to 10 % smaller on screenshots, sometimes a little larger on
         photos). 6 takes a fifth of 9's time on a 12 MP image for a file ~9 %
         larger. With ``optimize``, the level of the default stream it tries
         beside those of level 9.
