@@ -366,3 +366,52 @@ def test_the_colour_a_transparent_pixel_hides_changes_no_pixel_written(tmp_path,
         reduce_animation_file(src, out, seed=0, **options)
         written.append(out.read_bytes())
     assert written[0] == written[1]
+
+
+def test_a_pixel_whose_colour_is_an_entry_is_drawn_in_it_not_its_neighbours_run(tmp_path):
+    """White text paper after a #fcfcfc margin (Delta E 1.1 apart): the run of #fcfcfc went
+    on over the white, which the palette holds (a scrolling page lost 13 dB to gifsicle)."""
+    f = np.full((64, 64, 3), 252, np.uint8)
+    f[:, 32:] = 255
+    f[63] = np.linspace(0, 200, 64).astype(np.uint8)[:, None]  # more colours than k
+    frames = [f, np.roll(f, 1, axis=0)]
+    src = save_animation(tmp_path / "page.gif", frames, duration=50)
+    plan = GlobalPlan.fit(src, check_animation_options(src, None, n_colors=32, seed=0))
+    assert np.isin(pack_rgb(np.uint8([[[252] * 3, [255] * 3]])), pack_rgb(plan.palette)).all()
+    previous = None
+    for each in iter_frames(src):
+        rgb, opaque = split_alpha(each)
+        indices, _, _, _ = plan.map(rgb, opaque, previous, 0.0, FrameStats())
+        exact = (rgb == plan.palette[indices]).all(axis=2)
+        is_entry = np.isin(pack_rgb(rgb), pack_rgb(plan.palette))
+        assert exact[is_entry].all()
+        previous = (each.rgba, indices)
+
+
+def test_with_partial_alpha_too_a_pixel_whose_colour_is_an_entry_is_drawn_in_it(tmp_path):
+    from PIL import Image
+
+    from quantize.animation.plans import AlphaPlan, global_plan
+
+    f = np.full((64, 64, 4), 252, np.uint8)
+    f[:, 32:, :3] = 255
+    f[..., 3] = 255
+    f[62] = np.linspace(0, 200, 64).astype(np.uint8)[:, None]  # more colours than k
+    f[63, :, 3] = 128  # a translucent row: the plan keeps partial alpha
+    frames = [Image.fromarray(a, "RGBA") for a in (f, np.roll(f, 1, axis=0))]
+    src = tmp_path / "page.png"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=50, loop=0)
+    plan = global_plan(src, check_animation_options(src, tmp_path / "out.png", n_colors=32,
+                                                    seed=0))
+    assert isinstance(plan, AlphaPlan)
+    words = plan.palette.copy().view("<u4")[:, 0]
+    grey = np.uint8([[252, 252, 252, 255], [255, 255, 255, 255]]).view("<u4")[:, 0]
+    assert np.isin(grey, words).all()  # both greys are entries
+    previous = None
+    for each in iter_frames(src):
+        rgba, visible = AlphaPlan.split(each)
+        indices, _, _, _ = plan.map(rgba, visible, previous, 0.0, FrameStats())
+        table = plan.table_palette()
+        is_entry = np.isin(rgba.copy().view("<u4")[..., 0], words) & visible
+        assert (rgba == table[indices]).all(axis=2)[is_entry].all()
+        previous = (each.rgba, indices)

@@ -16,7 +16,8 @@ the frames of a WebP wait for Pillow's writer, deflated: see
    mapped to their nearest entry through a table indexed by 24-bit colour,
    or to the entry of the pixel to their left when that is within
    ``plans.RUN_TOLERANCE`` (Delta E 2) of it, which gives the compressor
-   long runs; with ``dither``, by error diffusion. Frames go to the writer
+   long runs (not a pixel whose colour is an entry: text and flat drawings
+   keep their exact colours); with ``dither``, by error diffusion. Frames go to the writer
    of the output's format (:mod:`quantize.animation.sinks`).
 
 Partial alpha is kept where the output holds it: when some pixel is translucent

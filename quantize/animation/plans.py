@@ -47,7 +47,8 @@ ALPHA_THRESHOLD = GIF_ALPHA_THRESHOLD
 #: Undithered frames keep the entry of the pixel to the left when it is at most
 #: this much (CIE76 Delta E, added in quadrature) further from the pixel's colour
 #: than its nearest entry: a difference near the threshold of visibility that
-#: gives LZW and deflate long runs (GIFs of panned photos 3 to 23 % smaller).
+#: gives LZW and deflate long runs (GIFs of panned photos 3 to 23 % smaller). A pixel
+#: whose colour is an entry keeps it: white text paper took a #fcfcfc run's entry.
 RUN_TOLERANCE = 2.0
 #: With a palette per frame, a pixel identical to the previous frame is left on the
 #: canvas only in a row or column of at least this many such pixels: scattered ones
@@ -303,7 +304,8 @@ class GlobalPlan:
 
         A pixel equal to the previous frame's pixel (``previous`` = (rgba,
         indices) of that frame) keeps its entry, so static areas neither
-        shimmer nor get redrawn. Undithered, the other pixels take their
+        shimmer nor get redrawn. Undithered, a pixel whose colour is an entry
+        takes it; the other pixels take their
         nearest entry, or the entry of the pixel to their left when that is
         within :data:`RUN_TOLERANCE` (:func:`_favour_runs`); or, when that
         stores the frame in fewer bytes, the entry they had in the previous
@@ -328,10 +330,10 @@ class GlobalPlan:
             at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
             lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)
             nearest_sq = _squared_distances(lab, palette_lab, indices)
-            mapped = _favour_runs(indices, lab, palette_lab, opaque & ~still, nearest_sq,
-                                  drawn=opaque)
+            free = opaque & ~still & (pack_rgb(self.palette)[indices] != codes)
+            mapped = _favour_runs(indices, lab, palette_lab, free, nearest_sq, drawn=opaque)
             if previous is not None:
-                held = opaque & ~still & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
+                held = free & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
                 mapped = _hold_entries(mapped, indices, prev_indices, held, lab, palette_lab,
                                        nearest_sq, drawn=opaque)
             indices = mapped
@@ -432,7 +434,7 @@ class AlphaPlan:
             features[~visible] = 0.0  # what the transparent entry shows
             entries = features_of(table, "lab")
             nearest_sq = _squared_distances(features, entries, indices)
-            free = visible & ~still
+            free = visible & ~still & (_words(table[None])[0][indices] != words)
             mapped = _favour_runs(indices, features, entries, free, nearest_sq)
             if previous is not None:
                 mapped = _hold_entries(mapped, indices, prev_indices, free, features, entries,
