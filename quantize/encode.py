@@ -75,13 +75,18 @@ _DEFAULT = ("none", 8, zlib.Z_DEFAULT_STRATEGY)
 #: zlib level of the default encode.
 DEFAULT_LEVEL = _DEFAULT[1]
 #: At the default level, streams of fewer bytes are deflated at level 9 too, and the
-#: smaller kept. zlib-ng's level 9 matches differently from its 8: on screenshots of
-#: web pages reduced to 16-256 colours its files were up to 10 % smaller (a code
-#: listing on a flat background; 1-4 % typically), on the seven benchmark photos, dithered
-#: or not, -1.3 to +0.7 % at 16 colours, -0.5 to +1.1 % at 64 and -6 to -1.3 % at 256,
-#: the two on two threads where there are (on one, 2-10 ms more for a web photo).
-#: Large images keep level 8 alone (a 12 MP photo's stream takes 0.14 s).
+#: smaller kept, when the palette has more than _NINE_ABOVE_ENTRIES entries or at least
+#: _NINE_FROM_REPEATS of the bytes repeat the one before (flat areas: screenshots,
+#: drawings). zlib-ng's level 9 matches differently from its 8: on screenshots of web
+#: pages reduced to 16-256 colours its files were up to 13 % smaller (a code listing on
+#: a flat background; 1-2 % the median), at 256 colours 2-6 % smaller on photos too,
+#: but at 16 and 64 colours on the seven benchmark photos -1.4 to +1.0 % (their bytes
+#: repeat 38-88 % of the time), where trying it cost up to 25 ms a photo of 0.25-0.5 s.
+#: The two run on two threads where there are. Large images keep level 8 alone (a 12
+#: MP photo's stream takes 0.14 s).
 _ALSO_NINE_BELOW = 1 << 22
+_NINE_ABOVE_ENTRIES = 128
+_NINE_FROM_REPEATS = 0.9
 #: The combinations ``optimize=True`` tries; the smallest stream wins.
 _OPTIMIZE_FILTERS = ("none", "sub", "up", "paeth", "minsum", "entropy")
 _OPTIMIZE_STRATEGIES = (zlib.Z_DEFAULT_STRATEGY, zlib.Z_FILTERED)
@@ -353,19 +358,31 @@ def _zlib_header(level: int) -> bytes:
     return bytes([cmf, flg + (31 - (cmf << 8 | flg) % 31) % 31])
 
 
-def _idat(rows: np.ndarray, optimize: bool, level: int) -> bytes:
-    """The compressed image data: the default settings, or the smallest of several."""
+def _idat(rows: np.ndarray, optimize: bool, level: int, k: int) -> bytes:
+    """The compressed image data of a palette of ``k`` entries: the default settings, or
+    the smallest of several."""
     if not optimize:
         method, _, strategy = _DEFAULT
         data = _filtered(rows, method)
-        levels = [level, 9] if level == DEFAULT_LEVEL and len(data) < _ALSO_NINE_BELOW else [level]
+        levels = [level, 9] if _also_nine(data, level, k) else [level]
         return min(_threads.run([functools.partial(_deflate, data, each, strategy,
                                                    _zlib_ng or zlib) for each in levels]),
                    key=len)
     candidates = [_deflate(_filtered(rows, method), 9, strategy)
                   for method in _OPTIMIZE_FILTERS for strategy in _OPTIMIZE_STRATEGIES]
     # zlib-ng's default stream is sometimes smaller than any of zlib's at level 9
-    return min([*candidates, _idat(rows, False, level)], key=len)
+    return min([*candidates, _idat(rows, False, level, k)], key=len)
+
+
+def _also_nine(data: bytes, level: int, k: int) -> bool:
+    """Whether the default encode of ``data`` tries level 9 too (see ``_ALSO_NINE_BELOW``)."""
+    if level != DEFAULT_LEVEL or len(data) >= _ALSO_NINE_BELOW:
+        return False
+    if k > _NINE_ABOVE_ENTRIES:
+        return True
+    stream = np.frombuffer(data, dtype=np.uint8)
+    return stream.size > 1 and np.count_nonzero(stream[1:] == stream[:-1]) >= (
+        _NINE_FROM_REPEATS * (stream.size - 1))
 
 
 def _png(indices: np.ndarray, palette: np.ndarray, alpha: np.ndarray | None,
@@ -378,7 +395,8 @@ def _png(indices: np.ndarray, palette: np.ndarray, alpha: np.ndarray | None,
     h, w = indices.shape
     native = _bit_depth(palette.shape[0])
     depths = (native, 8) if optimize and native < 8 else (native,)
-    depth, idat = min(((d, _idat(_pack_rows(indices, d), optimize, level)) for d in depths),
+    k = palette.shape[0]
+    depth, idat = min(((d, _idat(_pack_rows(indices, d), optimize, level, k)) for d in depths),
                       key=lambda candidate: len(candidate[1]))
     header = struct.pack(">IIBBBBB", w, h, depth, _COLOR_TYPE_PALETTE, 0, 0, 0)
     parts = [_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"PLTE", palette.tobytes())]
@@ -432,11 +450,11 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
         colours either way; False keeps ``indices`` and ``palette`` as given.
     level : int, default 8
         zlib level 1..9 of the default encode; at the default, an image of under
-        4 MiB of rows is deflated at level 9 too and the smaller stream kept (9
-        is up to 10 % smaller on screenshots, sometimes a little larger on
-        photos). 6 takes a fifth of 9's time on a 12 MP image for a file ~9 %
-        larger. With ``optimize``, the level of the default stream it tries
-        beside those of level 9.
+        4 MiB of rows with more than 128 entries or mostly flat rows is deflated
+        at level 9 too and the smaller stream kept (9 is up to 13 % smaller on
+        screenshots, sometimes a little larger on photos). 6 takes a fifth of
+        9's time on a 12 MP image for a file ~9 % larger. With ``optimize``, the
+        level of the default stream it tries beside those of level 9.
 
     Returns
     -------
