@@ -325,19 +325,20 @@ class GlobalPlan:
             indices = _dithered_onto(rgb, opaque, self.palette, dither, self.space)
         if previous is not None:
             indices[still] = prev_indices[still]
+        entry_codes = pack_rgb(self.palette)
         if dither == 0 and self.codes.size and not self.exact:
             at = np.searchsorted(self.codes, codes)
             at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
             lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)
             nearest_sq = _squared_distances(lab, palette_lab, indices)
-            free = opaque & ~still & (pack_rgb(self.palette)[indices] != codes)
+            free = opaque & ~still & (entry_codes[indices] != codes)
             mapped = _favour_runs(indices, lab, palette_lab, free, nearest_sq, drawn=opaque)
             if previous is not None:
                 held = free & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
                 mapped = _hold_entries(mapped, indices, prev_indices, held, lab, palette_lab,
                                        nearest_sq, drawn=opaque)
             indices = mapped
-        drawn = pack_rgb(self.palette)[indices[opaque]]
+        drawn = entry_codes[indices[opaque]]
         stats.add_pixels(codes[opaque], drawn)
         return indices, None, self.transparent, None
 
@@ -429,18 +430,19 @@ class AlphaPlan:
         if previous is not None:
             indices[still] = prev_indices[still]
         table = self.table_palette()
+        table_words = _words(table[None])[0]
         if dither == 0 and not self.exact:
             features = self.features[at]
             features[~visible] = 0.0  # what the transparent entry shows
             entries = features_of(table, "lab")
             nearest_sq = _squared_distances(features, entries, indices)
-            free = visible & ~still & (_words(table[None])[0][indices] != words)
+            free = visible & ~still & (table_words[indices] != words)
             mapped = _favour_runs(indices, features, entries, free, nearest_sq)
             if previous is not None:
                 mapped = _hold_entries(mapped, indices, prev_indices, free, features, entries,
                                        nearest_sq)
             indices = mapped
-        stats.add_pixels(words[visible], _words(table[None])[0][indices[visible]])
+        stats.add_pixels(words[visible], table_words[indices[visible]])
         return indices, None, self.transparent, None
 
     def _dithered(self, rgba: np.ndarray, dither: float) -> np.ndarray:
