@@ -78,3 +78,25 @@ def one_frame_webp(path, frame: np.ndarray, duration: int, loop: int):
                     + b"\0" + bitstream))
     path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
     return path
+
+
+def frame_blocks(data: bytes) -> list[tuple[int, int | None]]:
+    """(local colour table entries, 0 when none; transparent entry or None) of every frame."""
+    pos, out, transparent = 13, [], None
+    if data[10] & 0x80:
+        pos += 3 * (2 << (data[10] & 7))
+    while data[pos] != 0x3B:
+        if data[pos] == 0x21:
+            if data[pos + 1] == 0xF9:
+                transparent = data[pos + 6] if data[pos + 3] & 1 else None
+            pos += 2
+        else:
+            packed = data[pos + 9]
+            local = 2 << (packed & 7) if packed & 0x80 else 0
+            out.append((local, transparent))
+            transparent = None
+            pos += 10 + 3 * local + 1
+        while data[pos]:  # data sub-blocks
+            pos += data[pos] + 1
+        pos += 1
+    return out

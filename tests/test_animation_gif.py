@@ -10,6 +10,8 @@ from PIL import Image, ImageSequence
 
 from quantize.animation.gif import GifWriter, _lzw, change_bytes
 
+from .animation_support import frame_blocks
+
 PALETTE = np.array([[0, 0, 0], [255, 255, 255], [200, 30, 30]], np.uint8)
 
 
@@ -208,28 +210,6 @@ def test_kept_pixels_in_the_box_cleared_for_a_transparent_pixel_are_drawn_by_the
     assert third[0][3] == 0 and third[1] == green and third[2:] == [white] * 3
 
 
-def frame_blocks(data: bytes) -> list[tuple[int, int | None]]:
-    """(local colour table entries, 0 when none; transparent entry or None) of every frame."""
-    pos, out, transparent = 13, [], None
-    if data[10] & 0x80:
-        pos += 3 * (2 << (data[10] & 7))
-    while data[pos] != 0x3B:
-        if data[pos] == 0x21:
-            if data[pos + 1] == 0xF9:
-                transparent = data[pos + 6] if data[pos + 3] & 1 else None
-            pos += 2
-        else:
-            packed = data[pos + 9]
-            local = 2 << (packed & 7) if packed & 0x80 else 0
-            out.append((local, transparent))
-            transparent = None
-            pos += 10 + 3 * local + 1
-        while data[pos]:  # data sub-blocks
-            pos += data[pos] + 1
-        pos += 1
-    return out
-
-
 FULL = np.array([[0, 0, 0], [255, 255, 255], [200, 30, 30], [30, 30, 200]], np.uint8)
 
 
@@ -366,3 +346,70 @@ def test_a_frame_longer_than_a_gif_holds_is_cut_alone_and_counted(durations, pla
     assert writer.frames_shortened == shortened
     with Image.open(io.BytesIO(fp.getvalue())) as im:
         assert [f.info["duration"] for f in ImageSequence.Iterator(im)] == played
+
+
+def test_without_a_global_palette_the_first_frames_becomes_it():
+    """Frames whose colours the first frame's palette holds are written with it, their
+    entries moved to its entries of the same colours; a frame with another colour keeps a
+    local table."""
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (4, 1), None, 0)
+    first = np.array([[0, 1, 2, 3]], np.uint8)
+    writer.add(first, palette=FULL, transparent=4)
+    swapped = FULL[[3, 2, 1, 0]]  # the same colours, in another order
+    writer.add(np.array([[3, 3, 0, 1]], np.uint8), palette=swapped, transparent=4)
+    other = np.array([[9, 9, 9], [255, 255, 255]], np.uint8)  # one colour the first lacks
+    writer.add(np.array([[0, 1, 1, 2]], np.uint8), palette=other, transparent=2)
+    writer.close()
+    data = fp.getvalue()
+    assert data[10] & 0x80 and 2 << (data[10] & 7) == 8  # FULL and its transparent entry
+    assert data[13: 13 + 12] == FULL.tobytes()
+    assert data[11] == 4  # the background is the first frame's transparent entry
+    # the third frame's box leaves out its transparent pixel (the second frame is cleared
+    # there), so its local table holds two entries
+    assert [local for local, _ in frame_blocks(data)] == [0, 0, 2]
+    rgba = [frame.tolist()[0] for frame in shown(data)]
+    opaque = [[*colour, 255] for colour in FULL.tolist()]
+    assert rgba[0] == opaque
+    assert rgba[1] == [opaque[0], opaque[0], opaque[3], opaque[2]]
+    assert rgba[2][:3] == [[9, 9, 9, 255], [255, 255, 255, 255], [255, 255, 255, 255]]
+    assert rgba[2][3][3] == 0
+
+
+def test_without_a_global_palette_a_frame_keeps_its_table_where_that_is_smaller():
+    """The shared table has 256 entries, so its codes are 8 bits wide; a frame drawing two
+    of its colours codes smaller with a local table of two entries."""
+    fp = io.BytesIO()
+    palette = np.stack([np.arange(255, -1, -1, dtype=np.uint8)] * 3, axis=1)
+    writer = GifWriter(fp, (256, 64), None, 0)
+    writer.add(np.tile(np.arange(256, dtype=np.uint8), (64, 1)), palette=palette)
+    checker = (np.indices((64, 256)).sum(axis=0) % 2).astype(np.uint8)
+    writer.add(checker, palette=palette[[7, 200]])
+    writer.close()
+    data = fp.getvalue()
+    assert [local for local, _ in frame_blocks(data)] == [0, 2]
+    assert np.array_equal(shown(data)[1][..., 0], np.where(checker, 55, 248))
+
+
+def test_a_first_frames_palette_read_as_grey_levels_is_written_with_two_entries_swapped():
+    """Pillow reads a first frame whose table is entry i = (i, i, i) as greyscale, and the
+    later frames' local tables' entries as grey levels: the later frames were black."""
+    fp = io.BytesIO()
+    ramp = np.stack([np.arange(4, dtype=np.uint8)] * 3, axis=1)
+    writer = GifWriter(fp, (4, 1), None, 0)
+    writer.add(np.array([[0, 1, 2, 3]], np.uint8), palette=ramp)
+    writer.add(np.array([[0, 1, 1, 0]], np.uint8), palette=FULL[[2, 3]])
+    writer.close()
+    data = fp.getvalue()
+    assert data[13:25] == bytes([1, 1, 1, 0, 0, 0, 2, 2, 2, 3, 3, 3])
+    assert [local for local, _ in frame_blocks(data)] == [0, 2]
+    first, second = (frame.tolist()[0] for frame in shown(data))
+    assert first == [[i, i, i, 255] for i in range(4)]
+    red, blue = [200, 30, 30, 255], [30, 30, 200, 255]
+    assert second == [red, blue, blue, red]
+
+
+def test_a_writer_without_a_global_palette_needs_each_frames():
+    writer = GifWriter(io.BytesIO(), (1, 1), None, 0)
+    with pytest.raises(ValueError, match=r"^palette=None: this writer takes every frame's own"):
+        writer.add(np.zeros((1, 1), np.uint8))

@@ -45,6 +45,7 @@ from .animation_support import (
     WHITE,
     YELLOW,
     composited,
+    frame_blocks,
     frame_info,
     gif_disposals,
     moving_square,
@@ -284,6 +285,18 @@ def test_per_frame_palettes_keep_unchanged_pixels_whatever_the_input_disposal(tm
     assert len(shown) == 3
     for got, frame in zip(shown, iter_frames(src), strict=True):
         assert same_picture(got, frame.rgba)
+
+
+def test_per_frame_palettes_write_a_frame_with_the_first_frames_colours_with_its_table(
+        tmp_path):
+    """Every frame had a local table: the third frame draws the first's colours again, and
+    is written with the first frame's table, made the global one."""
+    src = save_animation(tmp_path / "in.gif", moving_square(3), duration=50, loop=0)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=4, palette="per-frame")
+    assert [bool(local) for local, _ in frame_blocks(out.read_bytes())] == [False, True, False]
+    for got, frame in zip(composited(out), composited(src), strict=True):
+        assert same_picture(got, frame)
 
 
 @pytest.mark.parametrize("palette", ["global", "per-frame"])

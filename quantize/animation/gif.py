@@ -26,7 +26,11 @@ its marked pixels take the lowest entry no other pixel of the box uses rather
 than its own transparent entry when that is higher (32 colours and entry 32
 take a table of 64 entries and LZW codes a bit wider), and a frame that marks
 no pixel and shows none transparent has no transparent entry (but the first,
-and one cleared when disposed of, for Pillow's sake). Each frame's
+and one cleared when disposed of, for Pillow's sake). When every frame
+brings its own palette, the first frame's is made the global table, and a
+later frame whose colours it holds is also encoded with it (its entries moved
+to the table's entries of the same colours) and written so when that is
+smaller than its own table and data. Each frame's
 LZW codes start at the fewest bits that hold its largest index. A frame
 identical to the one on screen is still written, as one transparent pixel, so
 frame count and durations are kept exactly (durations as GIF's centiseconds,
@@ -101,8 +105,12 @@ class GifWriter:
         Where the GIF goes (written in order; no seeking).
     size : (int, int)
         Canvas width and height.
-    global_palette : (k, 3) ndarray of uint8
-        The global colour table, k <= 256.
+    global_palette : (k, 3) ndarray of uint8, or None
+        The global colour table, k <= 256. None: every frame comes with a
+        palette of its own, and the first frame's becomes the global table
+        (with its transparent entry as the background); a later frame whose
+        colours that table holds is written with it when that is smaller than
+        its own local table and data.
     loop : int or None
         Times to play (0 forever); None writes no loop extension (play once).
     background : int
@@ -117,11 +125,17 @@ class GifWriter:
     256 colours, a transparent entry is below 256.
     """
 
-    def __init__(self, fp: BinaryIO, size: tuple[int, int], global_palette: np.ndarray,
+    def __init__(self, fp: BinaryIO, size: tuple[int, int], global_palette: np.ndarray | None,
                  loop: int | None, *, background: int = 0, try_both: bool = False) -> None:
         self._fp = fp
         self._size = size
-        self._global = np.asarray(global_palette, dtype=np.uint8)
+        self._loop, self._background = loop, background
+        #: None until the first frame's palette becomes it (``global_palette`` None)
+        self._global = (None if global_palette is None
+                        else np.asarray(global_palette, dtype=np.uint8))
+        self._adopted = global_palette is None
+        self._global_transparent: int | None = None  # the adopted table's transparent entry
+        self._global_entries: dict[int, int] = {}  # its first entry of each colour code
         #: ``try_both``: frames are encoded with more effort (what a sink says as
         #: ``optimized``).
         self.optimized = try_both
@@ -131,7 +145,8 @@ class GifWriter:
         self.frames_shortened = 0
         self._elapsed_ms = 0.0   # the durations given so far
         self._elapsed_cs = 0     # the delays written for them
-        self._write_header(loop, background)
+        if self._global is not None:
+            self._write_header()
 
     # -- public ------------------------------------------------------------
 
@@ -153,6 +168,9 @@ class GifWriter:
         frame clears its whole box) and is drawn by its entry. Kept pixels
         outside it are left as they are.
         """
+        if palette is None and self._adopted:
+            raise ValueError("palette=None: this writer takes every frame's own palette "
+                             "(it was given no global one)")
         local = palette is not None
         pal = self._global if palette is None else np.asarray(palette, dtype=np.uint8)
         own = _canvas_codes(pal, transparent)[indices]
@@ -204,6 +222,9 @@ class GifWriter:
         if self._pending is not None:
             self._encode(self._pending)
             self._pending = None
+        if self._global is None:  # no frame gave its palette
+            self._global = np.zeros((2, 3), np.uint8)
+            self._write_header()
         self._fp.write(b";")
 
     # -- frames ------------------------------------------------------------
@@ -224,14 +245,16 @@ class GifWriter:
         crop = f.indices[top:bottom, left:right]
         before = f.before[top:bottom, left:right]
         same = f.target[top:bottom, left:right] == before
-        table = _table_size(max(f.palette.shape[0], (f.transparent or 0) + 1))
-        redrawn = None
-        if f.transparent is not None:  # unchanged pixels whose own entry draws what is there
-            redrawn = same & (_canvas_codes(f.palette, f.transparent)[crop] == before)
-        # Pillow reads every frame opaque after a first frame without a transparent entry,
-        # and clears a frame's box to the background entry (opaque) when it has none.
-        way = self._smallest(crop, same, table, f.transparent, f.local, redrawn,
-                             entry=self.frames_written == 0 or f.disposal == _CLEAR)
+        if self._global is None:
+            crop = self._adopt(f, crop)
+        way = self._stored(crop, before, same, f.palette, f.transparent, f.local,
+                           f.disposal)
+        if f.local and self._adopted:
+            shared = self._on_global(crop, f.palette, f.transparent)
+            if shared is not None:
+                way = min(way, self._stored(shared, before, same, self._global,
+                                            self._global_transparent, False, f.disposal),
+                          key=_Way.size)
         self._fp.write(_control(f.delay, f.disposal, way.mark))
         self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
         if way.local:
@@ -242,6 +265,62 @@ class GifWriter:
         self._fp.write(way.data)
         self._fp.write(b"\x00")
         self.frames_written += 1
+
+    def _adopt(self, f: _Pending, crop: np.ndarray) -> np.ndarray:
+        """Make the first frame ``f``'s palette the global table (its transparent entry the
+        background) and write the header; return ``crop``, its box's entries.
+
+        A palette Pillow would read as grey levels (:func:`_reads_as_grey`, of two
+        entries at least) has its first two entries swapped, in ``crop`` too.
+        """
+        if _reads_as_grey(f.palette, f.transparent):
+            swap = np.arange(max(f.palette.shape[0], (f.transparent or 0) + 1), dtype=np.uint8)
+            swap[:2] = (1, 0)
+            f.palette = f.palette[swap[:f.palette.shape[0]]]
+            f.transparent = None if f.transparent is None else int(swap[f.transparent])
+            crop = swap[crop]
+        self._global, self._global_transparent = f.palette, f.transparent
+        for entry, code in enumerate(pack_rgb(f.palette).tolist()):
+            if entry != f.transparent:
+                self._global_entries.setdefault(code, entry)
+        if f.transparent is not None:
+            self._background = f.transparent
+        self._write_header()
+        f.local = False
+        return crop
+
+    def _stored(self, crop: np.ndarray, before: np.ndarray, same: np.ndarray,
+                palette: np.ndarray, transparent: int | None, local: bool,
+                disposal: int) -> _Way:
+        """The smallest way to store ``crop``, entries into ``palette``, over the canvas
+        codes ``before`` (``same`` where the frame shows what they show)."""
+        table = _table_size(max(palette.shape[0], (transparent or 0) + 1))
+        redrawn = None
+        if transparent is not None:  # unchanged pixels whose own entry draws what is there
+            redrawn = same & (_canvas_codes(palette, transparent)[crop] == before)
+        # Pillow reads every frame opaque after a first frame without a transparent entry,
+        # and clears a frame's box to the background entry (opaque) when it has none.
+        return self._smallest(crop, same, table, transparent, local, redrawn,
+                              entry=self.frames_written == 0 or disposal == _CLEAR)
+
+    def _on_global(self, crop: np.ndarray, palette: np.ndarray,
+                   transparent: int | None) -> np.ndarray | None:
+        """``crop``'s entries into ``palette`` moved to the global table's entries of the
+        same colours (``transparent`` to its transparent entry), or None when the
+        global table lacks one of them."""
+        used = np.flatnonzero(np.bincount(crop.ravel(), minlength=palette.shape[0]))
+        moved = np.zeros(max(palette.shape[0], int(used[-1]) + 1), dtype=np.uint8)
+        entries, codes = self._global_entries, pack_rgb(palette).tolist()
+        for entry in used.tolist():
+            if entry == transparent:
+                if self._global_transparent is None:
+                    return None
+                moved[entry] = self._global_transparent
+            elif entry >= len(codes) or codes[entry] not in entries:
+                return None
+            else:
+                moved[entry] = entries[codes[entry]]
+        return moved[crop]
 
     def _smallest(self, crop: np.ndarray, same: np.ndarray, table: int,
                   transparent: int | None, local: bool,
@@ -288,9 +367,11 @@ class GifWriter:
                 ways.append(_way(np.where(marked, np.uint8(mark), crop), mark, marked_local))
         return min(ways, key=_Way.size)
 
-    def _write_header(self, loop: int | None, background: int) -> None:
+    def _write_header(self) -> None:
+        assert self._global is not None
+        loop, background = self._loop, self._background
         w, h = self._size
-        table = _table_size(self._global.shape[0])
+        table = _table_size(max(self._global.shape[0], (self._global_transparent or 0) + 1))
         self._fp.write(b"GIF89a" + struct.pack("<HH", w, h))
         self._fp.write(bytes([0xF0 | (table.bit_length() - 2), background, 0]))
         self._fp.write(_color_table(self._global, table))
@@ -407,6 +488,16 @@ def in_runs(mask: np.ndarray, length: int) -> np.ndarray:
     covered[:, : w - length + 1] += starts
     covered[:, length: w + 1] -= starts
     return np.cumsum(covered[:, :w], axis=1) > 0
+
+
+def _reads_as_grey(palette: np.ndarray, transparent: int | None) -> bool:
+    """Whether ``palette`` (with ``transparent``) as a table is entry i = (i, i, i)
+    throughout, padding too: Pillow reads a first frame drawn with such a table as
+    greyscale, and the later frames' own tables then as grey levels (Pillow 13)."""
+    table = _table_size(max(palette.shape[0], (transparent or 0) + 1))
+    ramp = np.repeat(np.arange(table, dtype=np.uint8)[:, None], 3, axis=1)
+    return bool(np.array_equal(np.frombuffer(_color_table(palette, table), np.uint8)
+                               .reshape(-1, 3), ramp))
 
 
 def _control(delay: int, disposal: int, transparent: int | None) -> bytes:

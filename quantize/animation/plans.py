@@ -597,9 +597,10 @@ class PerFramePlan:
 
     split = staticmethod(split_alpha)  # the pixels map takes and the mask of those drawn
 
-    def table_palette(self) -> np.ndarray:
-        """The global table: unused by the frames (each has its own), kept minimal."""
-        return np.zeros((2, 3), np.uint8)
+    def table_palette(self) -> None:
+        """No global table of its own: the GIF writer takes the first frame's palette as
+        the global table, and writes with it the later frames whose colours it holds."""
+        return None
 
     def map(self, rgb: np.ndarray, opaque: np.ndarray,
             previous: tuple[np.ndarray, np.ndarray] | None, dither: float,

@@ -363,16 +363,17 @@ def _trns(palette: np.ndarray, transparent: int | None) -> int | bytes | None:
     return trns(_rgba(palette, transparent)[:, 3])
 
 
-def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarray,
+def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarray | None,
               plays: int | None, *, transparent: int | None = None,
               optimize: bool = False) -> FrameSink:
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
     ``palette`` is ``(k, 3)``, or ``(k, 4)`` with each entry's straight alpha (partial
-    alpha: an APNG, a WebP or a TIFF, not a GIF). ``plays`` is how many times the
-    animation plays, 0 forever (None: once); each format stores it its own way
-    (:func:`_stored_loop`). ``transparent`` is the palette's transparent entry, if any
-    (GIF: the background entry).
+    alpha: an APNG, a WebP or a TIFF, not a GIF); None for a GIF whose every frame
+    brings a palette of its own (:class:`~quantize.animation.gif.GifWriter`).
+    ``plays`` is how many times the animation plays, 0 forever (None: once); each
+    format stores it its own way (:func:`_stored_loop`). ``transparent`` is the
+    palette's transparent entry, if any (GIF: the background entry).
     A TIFF's pages are written as they come to a file ``fp`` that can be read back
     and seeked in (opened ``w+b``).
     """
@@ -383,6 +384,9 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     if fmt == "GIF":
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
                          try_both=optimize)
+    if palette is None:
+        raise ValueError(f"palette=None: only a GIF's frames bring palettes of their own, "
+                         f"not {fmt}'s")
     if fmt == "PNG" and fp.seekable():
         return _ApngSink(fp, size, palette, loop, optimize)
     return _PillowSink(fp, fmt, size, palette, loop, optimize)
