@@ -7,7 +7,8 @@ format keeps:
 
 - **GIF** (:class:`~quantize.animation.gif.GifWriter`): one global palette (or
   a local one per frame), binary transparency, durations in centiseconds,
-  loop count, disposal; frames written as difference boxes; every frame kept.
+  loop count, disposal; frames written as difference boxes; every frame kept (one
+  longer than 655.35 s as several showing its picture, each at most that long).
 - **APNG** (``.png``, :class:`~quantize.animation.apng.ApngWriter`): palette
   frames, their tRNS chunk holding the transparent entry or, for a palette with
   alpha (``(k, 4)``), each entry's alpha (partial alpha); durations, loop count.
@@ -20,8 +21,8 @@ format keeps:
   is disposed of, and merged it into that frame when they matched: a frame cleared
   to background followed by an empty frame lost the empty one).
 - **WebP** (``.webp``): lossless RGBA frames (the palette colours and alpha exactly),
-  durations, loop count; libwebp stores differences itself and has no
-  disposal field.
+  durations (a frame longer than 16,777.215 s as several, as for GIF), loop count;
+  libwebp stores differences itself and has no disposal field.
 - **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
   whole picture shown, in RGB (RGBA when the palette has a transparent entry or
   entries with alpha) and deflated losslessly as a still ``.tif`` is
@@ -63,7 +64,7 @@ from PIL import Image, TiffImagePlugin
 from ..encode import apng_delay, trns
 from ..reduce.file_job import tiff_options
 from .apng import ApngWriter
-from .gif import MAX_DELAY_CS, GifWriter, bounding_box
+from .gif import MAX_DELAY_CS, GifWriter, bounding_box, split_delay
 
 __all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix", "max_frame_ms",
            "max_plays", "open_sink"]
@@ -94,7 +95,8 @@ class FrameSink(Protocol):
     #: Whether ``optimize`` made the encoder spend more effort on this format (the record's
     #: ``optimized``, which the command line reads to say that ``--optimize`` did nothing).
     optimized: bool
-    #: Frames longer than the format holds (:func:`max_frame_ms`), written to last its most.
+    #: Frames longer than the format holds (:func:`max_frame_ms`), written to last its most
+    #: (an APNG's: a GIF or WebP frame is written as several instead).
     frames_shortened: int
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
@@ -186,11 +188,15 @@ class _PillowSink:
         self._durations.append(float(duration))
 
     def close(self) -> None:
-        first = self._frames[0].image(self._size)
-        rest = _Unpacked(self._frames[1:], self._size)
+        frames, durations = self._frames, self._durations
         most = _MAX_FRAME_MS[self._fmt]  # a frame may be longer: merged, or from another format
-        self.frames_shortened = sum(d > most for d in self._durations)
-        durations = [min(d, most) for d in self._durations]
+        if self._fmt == "PNG":
+            self.frames_shortened = sum(d > most for d in durations)
+        elif len(frames) > 1:  # (one frame is a still image, without a duration)
+            frames, durations = _webp_repeats(frames, durations, int(most))
+        durations = [min(d, most) for d in durations]
+        first = frames[0].image(self._size)
+        rest = _Unpacked(frames[1:], self._size)
         params: dict[str, object] = {"save_all": True, "append_images": rest,
                                      "duration": durations, "loop": self._loop}
         if self._fmt == "PNG":
@@ -210,7 +216,7 @@ class _PillowSink:
             self._fp.write(_with_webp_alpha_flag(buffer.getvalue()))
         else:
             first.save(self._fp, format=self._fmt, **params)
-        self.frames_written = len(self._frames)
+        self.frames_written = len(frames)
 
 
 class _ApngSink:
@@ -323,6 +329,29 @@ def _with_webp_alpha_flag(data: bytes) -> bytes:
     out = bytearray(data)
     out[_VP8X_FLAGS] |= _VP8X_ALPHA
     return bytes(out)
+
+
+def _webp_repeats(frames: list[_Packed], durations: list[float], most: int
+                  ) -> tuple[list[_Packed], list[int]]:
+    """The frames of a WebP and their durations in whole ms, each frame ending where Pillow
+    ends it (on the millisecond nearest to where it ends in the input, which gives Pillow
+    the same timestamps), and a frame longer than ``most`` ms given as several showing its
+    picture (:func:`~quantize.animation.gif.split_delay`). libwebp merges a frame into the
+    one before it when they show one picture and last ``most`` together at most: the
+    parts, which last longer, stay apart.
+
+    >>> _webp_repeats(["a", "b"], [33.4, 40_000_000.3], 16_777_215)
+    (['a', 'b', 'b', 'b'], [33, 13333334, 13333334, 13333333])
+    """
+    split: tuple[list[_Packed], list[int]] = ([], [])
+    elapsed, end = 0.0, 0
+    for frame, duration in zip(frames, durations, strict=True):
+        elapsed += duration  # as Pillow adds them up
+        parts = split_delay(round(elapsed) - end, most)
+        end += sum(parts)
+        split[0].extend([frame] * len(parts))
+        split[1].extend(parts)
+    return split
 
 
 def _apng_duration(ms: float) -> float:
