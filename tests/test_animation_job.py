@@ -664,6 +664,45 @@ def test_asked_for_256_an_animation_with_transparency_gets_255(tmp_path):
     assert not (tmp_path / "given.gif").exists()
 
 
+def greys_beside_transparency(path) -> tuple[Path, list[np.ndarray]]:
+    """An animation of two frames drawing each of 256 greys once, over four transparent rows,
+    saved as ``path``; and its frames (RGBA)."""
+    frames = []
+    for shift in (0, 5):
+        f = np.zeros((20, 16, 4), np.uint8)
+        f[:16, :, :3] = np.roll(np.arange(256, dtype=np.uint8), shift).reshape(16, 16, 1)
+        f[:16, :, 3] = 255
+        frames.append(f)
+    save_animation(path, frames, duration=50, loop=0)
+    return path, frames
+
+
+@pytest.mark.parametrize("name", ["out.webp", "out.tif"])
+def test_256_given_colours_beside_transparency_are_kept_where_frames_are_rgba(tmp_path, name):
+    # Refused whatever the output: "palette_in holds 256 colours, more than an animation with
+    # transparency holds", while a WebP's frames and a TIFF's pages are RGBA.
+    src, frames = greys_beside_transparency(tmp_path / "in.png")
+    greys = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TimingLossWarning)  # the TIFF's pages are not timed
+        record = reduce_animation_file(src, tmp_path / name, palette_in=greys)
+    assert (record["k"], record["frames"], record["psnr"]) == (256, 2, None)
+    assert [f.tolist() for f in composited(tmp_path / name)] == [f.tolist() for f in frames]
+
+
+@pytest.mark.parametrize("name", ["out.gif", "out.png"])
+def test_256_given_colours_beside_transparency_are_refused_where_frames_are_palettes(
+        tmp_path, name):
+    src, _ = greys_beside_transparency(tmp_path / "in.apng")
+    greys = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
+    with pytest.raises(ValueError, match=r"^palette_in holds 256 colours, more than an "
+                                         r"animation with transparency holds: at most 255 "
+                                         r"colours \(one entry is kept for the transparent "
+                                         r"pixels\)$"):
+        reduce_animation_file(src, tmp_path / name, palette_in=greys)
+    assert not (tmp_path / name).exists()
+
+
 def test_256_colours_beside_transparency_means_255(tmp_path, rng):
     frames = []
     for _ in range(2):

@@ -2277,6 +2277,26 @@ def test_a_palette_file_too_large_for_an_animation_with_transparency_is_named(tm
     assert not (tmp_path / "out.gif").exists()
 
 
+def test_a_palette_file_of_256_colours_onto_an_animation_with_transparency_makes_a_webp(
+        tmp_path):
+    # Refused as for a GIF (exit 2, "holds 256 colours, more than an animation with
+    # transparency holds"), while a WebP's frames are RGBA.
+    frame = np.zeros((4, 4, 4), np.uint8)
+    frame[:2] = (200, 0, 0, 255)
+    moved = frame.copy()
+    moved[2:, :2] = (0, 0, 200, 255)
+    src = tmp_path / "a.gif"
+    Image.fromarray(frame, "RGBA").save(src, save_all=True, duration=50,
+                                        append_images=[Image.fromarray(moved, "RGBA")])
+    hex_file = tmp_path / "p.hex"
+    hex_file.write_text("c80000\n0000c8\n" + "".join(f"{i:02x}{i:02x}00\n" for i in range(254)))
+    result = run(src, "--palette-in", hex_file, "-o", tmp_path / "out.webp")
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "out.webp") as im:
+        shown = [np.array(f.convert("RGBA")) for f in ImageSequence.Iterator(im)]
+    assert [f.tolist() for f in shown] == [frame.tolist(), moved.tolist()]
+
+
 def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame_gif, photo,
                                                                        tmp_path):
     # It said "-o/--output='anim.s.jpg': ...", an option the call did not have.

@@ -307,6 +307,8 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         indices, palette, transparent, keep = plan.map(pixels, opaque, previous, opts.dither,
                                                        stats)
         if transparent is not None:
+            if transparent > np.iinfo(indices.dtype).max:  # entry 256: a WebP's or a TIFF's
+                indices = indices.astype(np.uint16)
             indices[~opaque] = transparent
         # With a palette per frame, the pixels a frame keeps are left on screen, not drawn
         # with its palette: the input's disposal, which would clear or restore them, is not

@@ -62,12 +62,13 @@ import numpy as np
 from PIL import Image, TiffImagePlugin
 
 from ..encode import apng_delay, trns
+from ..io import MAX_PALETTE
 from ..reduce.file_job import tiff_options
 from .apng import ApngWriter
 from .gif import MAX_DELAY_CS, GifWriter, bounding_box, split_delay
 
 __all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix", "max_frame_ms",
-           "max_plays", "open_sink"]
+           "max_plays", "open_sink", "palette_frames"]
 
 #: Output extensions an animation can be written to (a TIFF as its pages), and Pillow's
 #: format name.
@@ -77,6 +78,9 @@ ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "
 FORMAT_NAMES = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP", "TIFF": "TIFF"}
 # APNG's dispose_op "none" and blend_op "source".
 _APNG_NONE, _APNG_SOURCE = 0, 0
+#: Formats whose frames are palette images: a colour table of at most 256 entries, the
+#: transparent one among them (WebP frames and TIFF pages are written in RGB or RGBA).
+_PALETTE_FRAMES = {"GIF", "PNG"}
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).
 _MAX_LOOP = 65535
 #: Longest frame (ms) each format holds: GIF 16 bits of centiseconds, APNG 65,535/1 s,
@@ -111,14 +115,20 @@ class _Packed:
     """An indexed frame waiting for the encoder: its indices deflated (a frame of an
     animation deflates to a fraction of a byte a pixel), its palette and transparent entry."""
 
-    data: bytes                       # zlib stream of the (H, W) uint8 indices
+    data: bytes                       # zlib stream of the (H, W) uint8 indices (uint16 for
+                                      # an RGBA palette of more than 256 entries)
     palette: bytes                    # the colours, as ``mode`` packs them
     mode: str                         # "RGB" or "RGBA"
     transparent: int | bytes | None   # an RGB palette's tRNS: the entry drawn transparent,
                                       # or every entry's alpha
 
     def image(self, size: tuple[int, int]) -> Image.Image:
-        """The frame as a palette image of ``size`` (width, height)."""
+        """The frame as a palette image of ``size`` (width, height); in RGBA when its palette
+        has more entries than a palette image holds (256 colours and the transparent one)."""
+        if len(self.palette) > 4 * MAX_PALETTE:
+            table = np.frombuffer(self.palette, np.uint8).reshape(-1, 4)
+            indices = np.frombuffer(zlib.decompress(self.data), np.uint16)
+            return Image.fromarray(table[indices.reshape(size[1], size[0])])
         image = Image.frombytes("P", size, zlib.decompress(self.data))
         image.putpalette(self.palette, self.mode)
         if isinstance(self.transparent, bytes):
@@ -178,7 +188,9 @@ class _PillowSink:
             return
         self._shown = shown
         self._clear = self._clear or bool((shown[..., 3] < 255).any())
-        data = zlib.compress(np.ascontiguousarray(indices, dtype=np.uint8).tobytes(), 1)
+        wide = transparent is not None and transparent >= MAX_PALETTE  # a WebP's 256 colours
+        data = zlib.compress(np.ascontiguousarray(
+            indices, dtype=np.uint16 if wide else np.uint8).tobytes(), 1)
         if self._fmt == "WEBP":  # converted to these RGBA colours one frame at a time
             frame = _Packed(data, _rgba(pal, transparent).tobytes(), "RGBA", None)
         else:
@@ -440,6 +452,17 @@ def max_plays(suffix: str) -> int | None:
     """
     fmt = ANIMATION_EXTENSIONS[suffix.lower()]
     return {"GIF": _MAX_LOOP + 1, "WEBP": _MAX_LOOP}.get(fmt)
+
+
+def palette_frames(suffix: str) -> bool:
+    """Whether an animation written as ``suffix`` stores its frames as palette images, whose
+    table of at most 256 entries holds the transparent one (GIF, APNG); a WebP's frames and
+    a TIFF's pages are RGBA, and hold 256 colours beside transparent pixels.
+
+    >>> palette_frames(".gif"), palette_frames(".apng"), palette_frames(".webp")
+    (True, True, False)
+    """
+    return ANIMATION_EXTENSIONS[suffix.lower()] in _PALETTE_FRAMES
 
 
 def max_frame_ms(suffix: str) -> float:
