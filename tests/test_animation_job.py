@@ -558,6 +558,19 @@ def test_bad_options(tmp_path, anim, output, options, error, match):
     assert not (tmp_path / output).exists()
 
 
+@pytest.mark.parametrize("output", ["out.gif", "out.png", "out.webp", "out.tif", None])
+def test_too_many_colours_for_an_animation_are_refused_in_one_wording(tmp_path, anim, output):
+    # reduce_file said "n_colors=300 is more than a palette image holds: ...; use fewer
+    # colours: an animation's frames hold at most 256 in every format" for .gif and .png, and
+    # reduce_animation_file "n_colors=300 should be <= 256 for the pages of a TIFF, which
+    # share one palette" for .tif.
+    for reduce in (reduce_file, reduce_animation_file):
+        with pytest.raises(ValueError, match=r"^n_colors=300 should be <= 256 for an "
+                                             r"animation, whose frames share one palette$"):
+            reduce(anim, None if output is None else tmp_path / output, n_colors=300)
+    assert [p.name for p in tmp_path.iterdir()] == ["in.gif"]
+
+
 def test_outputs_are_protected(tmp_path, anim):
     with pytest.raises(OutputError, match="output path is the input"):
         reduce_animation_file(anim, anim, force=True)
