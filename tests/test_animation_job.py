@@ -1162,9 +1162,13 @@ def played(path) -> list[tuple[int, np.ndarray]]:
     return out
 
 
-@pytest.mark.parametrize("name, most, parts", [("out.gif", 655_350, [2, 1, 2]),
-                                               ("out.webp", 16_777_215, [1, 1, 1])])
-def test_frames_longer_than_a_gif_holds_are_written_as_several(tmp_path, name, most, parts):
+@pytest.mark.parametrize("name, most, parts, options", [
+    ("out.gif", 655_350, [2, 1, 2], {}),
+    ("out.gif", 655_350, [2, 1, 2], {"palette": "per-frame"}),  # kept pixels, local tables
+    ("out.webp", 16_777_215, [1, 1, 1], {}),
+])
+def test_frames_longer_than_a_gif_holds_are_written_as_several(tmp_path, name, most, parts,
+                                                                options):
     # A GIF cut them to 655.35 s, with a FrameDurationWarning, and dropped the time cut.
     from quantize.animation import FrameDurationWarning
 
@@ -1173,11 +1177,11 @@ def test_frames_longer_than_a_gif_holds_are_written_as_several(tmp_path, name, m
                          loop=0, lossless=True)
     short = save_animation(tmp_path / "short_in.webp", frames, duration=100, loop=0,
                            lossless=True)
-    reduce_animation_file(short, tmp_path / f"short{Path(name).suffix}", n_colors=4)
+    reduce_animation_file(short, tmp_path / f"short{Path(name).suffix}", n_colors=4, **options)
     pictures = [picture for _, picture in played(tmp_path / f"short{Path(name).suffix}")]
     with warnings.catch_warnings():
         warnings.simplefilter("error", FrameDurationWarning)
-        record = reduce_animation_file(src, tmp_path / name, n_colors=4)
+        record = reduce_animation_file(src, tmp_path / name, n_colors=4, **options)
     got = played(tmp_path / name)
     assert record["frames"] == len(got) == sum(parts)
     assert sum(ms for ms, _ in got) == 1_500_100
