@@ -221,7 +221,7 @@ def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray])
 
 def _room(transparent: bool, k: int, name: str, suffix: str) -> None:
     """Refuse a given palette with more colours than a table holds beside a transparent entry,
-    in a format whose frames are palette images (:func:`~.sinks.palette_frames`).
+    in a format whose frames are palette images (:func:`~quantize.animation.sinks.palette_frames`).
 
     ``name`` names the palette: ``palette_in='brand.hex'`` or ``palette_in``.
     """
