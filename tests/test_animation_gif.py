@@ -330,22 +330,28 @@ def test_change_bytes_codes_the_changed_box_the_smaller_way(rng):
     assert change_bytes(after, before, 4) == min(len(_lzw(box)), len(_lzw(marked)))
 
 
-@pytest.mark.parametrize("durations, played, shortened", [
-    # The second frame was written 344.75 s: the 344.65 s cut from the first were added to it.
-    ([1_000_000, 100, 100], [655_350, 100, 100], 1),
-    ([700_000, 655_350, 700_000, 15], [655_350, 655_350, 655_350, 20], 2),
-    ([655_354, 40], [655_350, 40], 0),  # rounds to 655.35 s: not shortened
+@pytest.mark.parametrize("durations, played", [
+    # Was cut to 655.35 s, with a warning: [655_350, 100, 100], and frames_shortened 1.
+    ([1_000_000, 100, 100], [[500_000, 500_000], [100], [100]]),
+    ([700_000, 655_350, 700_000, 15],
+     [[350_000, 350_000], [655_350], [350_000, 350_000], [20]]),
+    ([655_354, 40], [[655_350], [40]]),  # rounds to 655.35 s: one frame
+    # 131,071.5 cs in 3 parts, then each frame still ends on its nearest centisecond
+    ([1_310_715, 33, 33, 33], [[436_910, 436_910, 436_900], [30], [30], [30]]),
 ])
-def test_a_frame_longer_than_a_gif_holds_is_cut_alone_and_counted(durations, played,
-                                                                   shortened):
+def test_a_frame_longer_than_a_gif_holds_is_written_as_several(durations, played):
     fp = io.BytesIO()
     writer = GifWriter(fp, (2, 1), PALETTE, 0)
     for i, duration in enumerate(durations):
         writer.add(np.array([[i % 2, 1]], np.uint8), duration=duration)
     writer.close()
-    assert writer.frames_shortened == shortened
+    assert (writer.frames_written, writer.frames_shortened) == (sum(map(len, played)), 0)
     with Image.open(io.BytesIO(fp.getvalue())) as im:
-        assert [f.info["duration"] for f in ImageSequence.Iterator(im)] == played
+        got = [(f.info["duration"], np.array(f.convert("RGB")).tolist())
+               for f in ImageSequence.Iterator(im)]
+    want = [(ms, PALETTE[[[i % 2, 1]]].tolist()) for i, parts in enumerate(played)
+            for ms in parts]
+    assert got == want
 
 
 def test_without_a_global_palette_the_first_frames_becomes_it():
@@ -413,3 +419,23 @@ def test_a_writer_without_a_global_palette_needs_each_frames():
     writer = GifWriter(io.BytesIO(), (1, 1), None, 0)
     with pytest.raises(ValueError, match=r"^palette=None: this writer takes every frame's own"):
         writer.add(np.zeros((1, 1), np.uint8))
+
+
+@pytest.mark.parametrize("disposal", [1, 2, 3])
+def test_the_repeats_of_a_long_frame_show_its_picture_whatever_its_disposal(disposal):
+    # Its parts are kept on screen (one transparent pixel each after the first); a pixel
+    # the next frame shows transparent is still cleared.
+    frames = [np.array([[0, 1, 3]], np.uint8), np.array([[3, 1, 2]], np.uint8)]
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (3, 1), PALETTE, 0, background=3)
+    writer.add(frames[0], transparent=3, duration=800_000, disposal=disposal)
+    writer.add(frames[1], transparent=3, duration=100, disposal=disposal)
+    writer.close()
+    data = fp.getvalue()
+    table = np.vstack([np.column_stack([PALETTE, np.full(3, 255)]), [[0, 0, 0, 0]]])
+    assert [f.tolist() for f in shown(data)] == [table[frames[0]].tolist()] * 2 + \
+        [table[frames[1]].tolist()]
+    assert boxes(data)[1] == (0, 0, 1, 1)
+    with Image.open(io.BytesIO(data)) as im:
+        assert [f.info["duration"] for f in ImageSequence.Iterator(im)] == [400_000, 400_000,
+                                                                             100]

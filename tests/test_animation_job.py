@@ -571,6 +571,19 @@ def test_bad_options(tmp_path, anim, output, options, error, match):
     assert not (tmp_path / output).exists()
 
 
+@pytest.mark.parametrize("output", ["out.gif", "out.png", "out.webp", "out.tif", None])
+def test_too_many_colours_for_an_animation_are_refused_in_one_wording(tmp_path, anim, output):
+    # reduce_file said "n_colors=300 is more than a palette image holds: ...; use fewer
+    # colours: an animation's frames hold at most 256 in every format" for .gif and .png, and
+    # reduce_animation_file "n_colors=300 should be <= 256 for the pages of a TIFF, which
+    # share one palette" for .tif.
+    for reduce in (reduce_file, reduce_animation_file):
+        with pytest.raises(ValueError, match=r"^n_colors=300 should be <= 256 for an "
+                                             r"animation, whose frames share one palette$"):
+            reduce(anim, None if output is None else tmp_path / output, n_colors=300)
+    assert [p.name for p in tmp_path.iterdir()] == ["in.gif"]
+
+
 def test_outputs_are_protected(tmp_path, anim):
     with pytest.raises(OutputError, match="output path is the input"):
         reduce_animation_file(anim, anim, force=True)
@@ -675,6 +688,45 @@ def test_asked_for_256_an_animation_with_transparency_gets_255(tmp_path):
                               palette_in=np.repeat(np.arange(256, dtype=np.uint8)[:, None],
                                                    3, axis=1))  # 256 greys, none repeated
     assert not (tmp_path / "given.gif").exists()
+
+
+def greys_beside_transparency(path) -> tuple[Path, list[np.ndarray]]:
+    """An animation of two frames drawing each of 256 greys once, over four transparent rows,
+    saved as ``path``; and its frames (RGBA)."""
+    frames = []
+    for shift in (0, 5):
+        f = np.zeros((20, 16, 4), np.uint8)
+        f[:16, :, :3] = np.roll(np.arange(256, dtype=np.uint8), shift).reshape(16, 16, 1)
+        f[:16, :, 3] = 255
+        frames.append(f)
+    save_animation(path, frames, duration=50, loop=0)
+    return path, frames
+
+
+@pytest.mark.parametrize("name", ["out.webp", "out.tif"])
+def test_256_given_colours_beside_transparency_are_kept_where_frames_are_rgba(tmp_path, name):
+    # Refused whatever the output: "palette_in holds 256 colours, more than an animation with
+    # transparency holds", while a WebP's frames and a TIFF's pages are RGBA.
+    src, frames = greys_beside_transparency(tmp_path / "in.png")
+    greys = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TimingLossWarning)  # the TIFF's pages are not timed
+        record = reduce_animation_file(src, tmp_path / name, palette_in=greys)
+    assert (record["k"], record["frames"], record["psnr"]) == (256, 2, None)
+    assert [f.tolist() for f in composited(tmp_path / name)] == [f.tolist() for f in frames]
+
+
+@pytest.mark.parametrize("name", ["out.gif", "out.png"])
+def test_256_given_colours_beside_transparency_are_refused_where_frames_are_palettes(
+        tmp_path, name):
+    src, _ = greys_beside_transparency(tmp_path / "in.apng")
+    greys = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
+    with pytest.raises(ValueError, match=r"^palette_in holds 256 colours, more than an "
+                                         r"animation with transparency holds: at most 255 "
+                                         r"colours \(one entry is kept for the transparent "
+                                         r"pixels\)$"):
+        reduce_animation_file(src, tmp_path / name, palette_in=greys)
+    assert not (tmp_path / name).exists()
 
 
 def test_256_colours_beside_transparency_means_255(tmp_path, rng):
@@ -1113,46 +1165,68 @@ def test_more_plays_than_the_output_holds_are_said(tmp_path, src_name, loop, out
     assert probe_animation(tmp_path / "out.apng").plays == probe_animation(src).plays
 
 
-def test_frames_longer_than_a_gif_holds_are_said(tmp_path):
-    # Cut to 655.35 s without a word (and the time cut added to the next frame).
-    from quantize.animation import FrameDurationWarning
-
-    src = save_animation(tmp_path / "in.webp", moving_square(3), duration=[700_000, 100, 800_000],
-                         loop=0, lossless=True)
-    with pytest.warns(FrameDurationWarning, match=r"^2 frames last longer than the 655\.35 s a "
-                                                  r"GIF frame holds: each written to last "
-                                                  r"655\.35 s$"):
-        reduce_animation_file(src, tmp_path / "out.gif", n_colors=4)
-    with Image.open(tmp_path / "out.gif") as im:
-        assert [f.info["duration"] for f in ImageSequence.Iterator(im)] == [655_350, 100,
-                                                                             655_350]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", FrameDurationWarning)
-        reduce_animation_file(src, tmp_path / "out.png", n_colors=4)
+def played(path) -> list[tuple[int, np.ndarray]]:
+    """Each frame's duration and the picture it shows (RGBA)."""
+    with Image.open(path) as im:
+        out = []
+        for f in ImageSequence.Iterator(im):
+            f.load()
+            out.append((f.info["duration"], np.array(f.convert("RGBA"))))
+    return out
 
 
-def test_frames_longer_than_a_webp_holds_are_said(tmp_path):
-    # libwebp refused them: "RuntimeError at WebPImagePlugin.py:282: ERROR adding frame".
+@pytest.mark.parametrize("name, most, parts, options", [
+    ("out.gif", 655_350, [2, 1, 2], {}),
+    ("out.gif", 655_350, [2, 1, 2], {"palette": "per-frame"}),  # kept pixels, local tables
+    ("out.webp", 16_777_215, [1, 1, 1], {}),
+])
+def test_frames_longer_than_a_gif_holds_are_written_as_several(tmp_path, name, most, parts,
+                                                                options):
+    # A GIF cut them to 655.35 s, with a FrameDurationWarning, and dropped the time cut.
     from quantize.animation import FrameDurationWarning
 
     frames = moving_square(3)
-    src = save_animation(tmp_path / "in.webp", [frames[0], frames[0], frames[1]],
-                         duration=[10_000_000, 10_000_000, 100], loop=0, lossless=True)
-    apng = tmp_path / "in.png"  # the two 10,000 s pictures merged: one 20,000 s frame
+    src = save_animation(tmp_path / "in.webp", frames, duration=[700_000, 100, 800_000],
+                         loop=0, lossless=True)
+    short = save_animation(tmp_path / "short_in.webp", frames, duration=100, loop=0,
+                           lossless=True)
+    reduce_animation_file(short, tmp_path / f"short{Path(name).suffix}", n_colors=4, **options)
+    pictures = [picture for _, picture in played(tmp_path / f"short{Path(name).suffix}")]
     with warnings.catch_warnings():
         warnings.simplefilter("error", FrameDurationWarning)
-        reduce_animation_file(src, apng, n_colors=4)
+        record = reduce_animation_file(src, tmp_path / name, n_colors=4, **options)
+    got = played(tmp_path / name)
+    assert record["frames"] == len(got) == sum(parts)
+    assert sum(ms for ms, _ in got) == 1_500_100
+    assert max(ms for ms, _ in got) <= most
+    want = [picture for picture, n in zip(pictures, parts, strict=True) for _ in range(n)]
+    assert all(np.array_equal(p, q) for (_, p), q in zip(got, want, strict=True))
+
+
+def test_frames_longer_than_an_apng_or_a_webp_holds_are_written_as_several_or_said(tmp_path):
+    # A WebP cut them to 16,777.215 s, with a FrameDurationWarning; libwebp refused them before
+    # ("RuntimeError at WebPImagePlugin.py:282: ERROR adding frame"). An APNG still cuts.
+    from quantize.animation import FrameDurationWarning
+
+    frames = moving_square(2)
+    src = save_animation(tmp_path / "in.webp", [frames[0]] * 5 + [frames[1]],
+                         duration=[16_000_000] * 5 + [100], loop=0, lossless=True)
     with pytest.warns(FrameDurationWarning, match=r"^1 frame lasts longer than the "
-                                                  r"16,777\.215 s a WebP frame holds: written "
-                                                  r"to last 16,777\.215 s$"):
-        record = reduce_animation_file(apng, tmp_path / "out.webp", n_colors=4)
+                                                  r"65,535 s an APNG frame holds: written "
+                                                  r"to last 65,535 s$"):
+        record = reduce_animation_file(src, tmp_path / "out.png", n_colors=4)
     assert record["frames"] == 2
-    with Image.open(tmp_path / "out.webp") as im:
-        durations = []
-        for f in ImageSequence.Iterator(im):
-            f.load()
-            durations.append(f.info["duration"])
-    assert durations == [16_777_215, 100]
+    assert [ms for ms, _ in played(tmp_path / "out.png")] == [65_535_000, 100]
+    for name, parts in [("out.webp", 5), ("out.gif", 5 * 25)]:  # a GIF merges none
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FrameDurationWarning)
+            record = reduce_animation_file(src, tmp_path / name, n_colors=4)
+        got = played(tmp_path / name)
+        assert record["frames"] == len(got) == parts + 1
+        assert [ms for ms, _ in got][-1] == 100
+        assert sum(ms for ms, _ in got) == 80_000_100
+        assert all(np.array_equal(p, got[0][1]) for _, p in got[:parts])
+        assert not np.array_equal(got[-1][1], got[0][1])
 
 
 def test_per_frame_palettes_past_256_colours_are_refused_for_an_act_file(tmp_path):

@@ -122,10 +122,42 @@ def test_an_apng_of_one_picture_is_an_animation_of_one_frame():
         assert np.array(im.convert("RGB"))[0].tolist() == PALETTE[FRAMES[0][0]].tolist()
 
 
-@pytest.mark.parametrize("name, most", [("a.webp", 16_777_215), ("a.png", 65_535_000)])
-def test_a_frame_longer_than_the_format_holds_is_cut_to_its_most_and_counted(name, most):
+def test_a_webp_frame_longer_than_a_webp_holds_is_written_as_several():
     # libwebp refused the file ("timestamps must be non-decreasing"), reported as a
-    # RuntimeError; an APNG frame of merged frames was cut without a word.
+    # RuntimeError; then the frame was cut to 16,777.215 s (and counted in frames_shortened).
+    most = 16_777_215
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path("a.webp"), (3, 1), PALETTE, 0)
+    for indices, duration in zip([FRAMES[0], FRAMES[0], FRAMES[1], FRAMES[0]],
+                                 [most, 1, 2 * most + 7, 40.4], strict=True):
+        sink.add(indices, duration=duration)
+    sink.close()
+    assert (sink.frames_written, sink.frames_shortened) == (6, 0)
+    with Image.open(fp) as im:
+        durations, pictures = [], []
+        for f in ImageSequence.Iterator(im):
+            f.load()
+            durations.append(f.info["duration"])
+            pictures.append(np.array(f.convert("RGB")).tolist())
+    assert durations == [8_388_608, 8_388_608, 11_184_813, 11_184_812, 11_184_812, 40]
+    assert pictures == [PALETTE[FRAMES[i]].tolist() for i in [0, 0, 1, 1, 1, 0]]
+
+
+def test_a_webp_of_one_long_picture_is_a_still_image_with_nothing_shortened():
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path("a.webp"), (3, 1), PALETTE, 0)
+    sink.add(FRAMES[0], duration=20_000_000)
+    sink.add(FRAMES[0], duration=20_000_000)
+    sink.close()
+    assert (sink.frames_written, sink.frames_shortened) == (1, 0)
+    with Image.open(fp) as im:
+        assert (getattr(im, "n_frames", 1), np.array(im.convert("RGB")).tolist()) == \
+            (1, PALETTE[FRAMES[0]].tolist())
+
+
+@pytest.mark.parametrize("name, most", [("a.png", 65_535_000)])
+def test_a_frame_longer_than_the_format_holds_is_cut_to_its_most_and_counted(name, most):
+    # An APNG frame of merged frames was cut without a word.
     fp = io.BytesIO()
     sink = open_sink(fp, Path(name), (3, 1), PALETTE, 0)
     for indices, duration in zip([FRAMES[0], FRAMES[0], FRAMES[1], FRAMES[0]],

@@ -167,7 +167,7 @@ def test_more_than_256_colours_for_a_webp_animation_given_no_output_says_why(tmp
     result = run(src, "-k", 300)
     assert result.exit_code == 2
     assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
-                                      "<= 256 for an animation")
+                                      "<= 256 for an animation, whose frames share one palette")
 
 
 @pytest.mark.parametrize("output", ["out.tif", None])
@@ -474,18 +474,21 @@ def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
         99, f"quantize: error: {photo}: --quality=0: mean CIEDE2000 <= 0 needs more than 2 "
             "colours\n")
 
-@pytest.mark.parametrize("output", ["a.gif", "a.png"])
-def test_too_many_colours_for_an_animation_gives_advice_for_animations(tmp_path, output):
-    """The advice was "or for a still image a .jpg/.webp/.tif output", of no use here."""
+@pytest.mark.parametrize("output", ["a.gif", "a.png", "a.apng", "a.webp", "a.tif", "-", None])
+def test_too_many_colours_for_an_animation_are_refused_in_one_wording(tmp_path, output):
+    """Three wordings by the output's format: "is more than a palette image holds: at most 256
+    colours; use fewer colours: an animation's frames hold at most 256 in every format"
+    (.gif, .png, .apng, stdout), "should be <= 256 for an animation" (.webp, no output) and
+    "should be <= 256 for the pages of a TIFF, which share one palette" (.tif)."""
     frames = [Image.new("RGB", (8, 8), (40 * i, 90, 200)) for i in range(3)]
     src = tmp_path / "anim.gif"
     frames[0].save(src, save_all=True, append_images=frames[1:], duration=50)
-    result = run(src, "-k", 300, "-o", tmp_path / output)
-    assert result.exit_code == 2 and not (tmp_path / output).exists()
-    assert one_error_line(result) == (
-        f"quantize: error: {src}: -k/--colors=300 is more than a palette image holds: at "
-        "most 256 colours; use fewer colours: an animation's frames hold at most 256 in "
-        "every format")
+    result = run(src, "-k", 300, *([] if output is None else
+                                   ["-o", output if output == "-" else tmp_path / output]))
+    assert result.exit_code == 2 and result.stdout_bytes == b""
+    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
+                                      "<= 256 for an animation, whose frames share one palette")
+    assert [p.name for p in tmp_path.iterdir()] == ["anim.gif"]
 
 
 @pytest.mark.parametrize("args, code, match", [
@@ -2277,6 +2280,26 @@ def test_a_palette_file_too_large_for_an_animation_with_transparency_is_named(tm
     assert not (tmp_path / "out.gif").exists()
 
 
+def test_a_palette_file_of_256_colours_onto_an_animation_with_transparency_makes_a_webp(
+        tmp_path):
+    # Refused as for a GIF (exit 2, "holds 256 colours, more than an animation with
+    # transparency holds"), while a WebP's frames are RGBA.
+    frame = np.zeros((4, 4, 4), np.uint8)
+    frame[:2] = (200, 0, 0, 255)
+    moved = frame.copy()
+    moved[2:, :2] = (0, 0, 200, 255)
+    src = tmp_path / "a.gif"
+    Image.fromarray(frame, "RGBA").save(src, save_all=True, duration=50,
+                                        append_images=[Image.fromarray(moved, "RGBA")])
+    hex_file = tmp_path / "p.hex"
+    hex_file.write_text("c80000\n0000c8\n" + "".join(f"{i:02x}{i:02x}00\n" for i in range(254)))
+    result = run(src, "--palette-in", hex_file, "-o", tmp_path / "out.webp")
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "out.webp") as im:
+        shown = [np.array(f.convert("RGBA")) for f in ImageSequence.Iterator(im)]
+    assert [f.tolist() for f in shown] == [frame.tolist(), moved.tolist()]
+
+
 def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame_gif, photo,
                                                                        tmp_path):
     # It said "-o/--output='anim.s.jpg': ...", an option the call did not have.
@@ -2725,16 +2748,6 @@ def test_quality_out_of_reach_on_stdout_advises_a_file_for_another_format(tmp_pa
     assert one_error_line(result) == (
         f"quantize: error: {noise}: --quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 "
         f"colours; {advice}, written to a file named with -o (stdout takes a PNG only)")
-
-
-def test_too_many_colours_for_an_animation_on_stdout_gives_advice_for_animations(
-        two_frame_gif):
-    result = run(two_frame_gif, "-k", 300, "-o", "-")
-    assert result.exit_code == 2 and result.stdout_bytes == b""
-    assert one_error_line(result) == (
-        f"quantize: error: {two_frame_gif}: -k/--colors=300 is more than a palette image "
-        "holds: at most 256 colours; use fewer colours: an animation's frames hold at most "
-        "256 in every format")
 
 
 @pytest.mark.parametrize("args, line", [

@@ -34,7 +34,9 @@ smaller than its own table and data. Each frame's
 LZW codes start at the fewest bits that hold its largest index. A frame
 identical to the one on screen is still written, as one transparent pixel, so
 frame count and durations are kept exactly (durations as GIF's centiseconds,
-each frame ending at the centisecond nearest to where it ends in the input).
+each frame ending at the centisecond nearest to where it ends in the input). A
+frame longer than a GIF frame holds (655.35 s) is written as that frame followed
+by such repeats, its delay shared among them, each at most ``MAX_DELAY_CS``.
 
 A pixel can only become transparent again by being cleared: when a frame needs
 that and the previous frame's disposal would not do it, the previous frame is
@@ -56,7 +58,7 @@ from .._kernels import pack_rgb
 from ..io import MAX_PALETTE
 
 __all__ = ["MAX_DELAY_CS", "GifWriter", "bounding_box", "change_bytes", "in_runs",
-           "local_frame_bytes"]
+           "local_frame_bytes", "split_delay"]
 
 _KEEP, _CLEAR, _RESTORE = 1, 2, 3
 _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
@@ -141,7 +143,8 @@ class GifWriter:
         self.optimized = try_both
         self._pending: _Pending | None = None
         self.frames_written = 0
-        #: Frames longer than a GIF frame holds, written to last ``MAX_DELAY_CS``.
+        #: Always 0 (for the sinks' protocol): a frame longer than a GIF frame holds is
+        #: written as several (``add``).
         self.frames_shortened = 0
         self._elapsed_ms = 0.0   # the durations given so far
         self._elapsed_cs = 0     # the delays written for them
@@ -167,10 +170,23 @@ class GifWriter:
         all such pixels; every kept pixel in that box loses what it showed (a GIF
         frame clears its whole box) and is drawn by its entry. Kept pixels
         outside it are left as they are.
+
+        A frame longer than a GIF frame holds is written as several showing its
+        picture (each counted in ``frames_written``; :func:`split_delay`).
         """
         if palette is None and self._adopted:
             raise ValueError("palette=None: this writer takes every frame's own palette "
                              "(it was given no global one)")
+        delays = split_delay(self._delay(duration))
+        if len(delays) > 1:  # the parts keep the picture on screen; the next frame is drawn
+            disposal = _KEEP  # over it, and what it needs cleared is cleared, as for any frame
+        for delay in delays:
+            self._queue(indices, palette, transparent, delay,
+                        _KEEP if disposal == 0 else int(disposal), keep)
+
+    def _queue(self, indices: np.ndarray, palette: np.ndarray | None, transparent: int | None,
+               delay: int, disposal: int, keep: np.ndarray | None) -> None:
+        """Encode the frame pending and hold this one (``add``'s, with its delay)."""
         local = palette is not None
         pal = self._global if palette is None else np.asarray(palette, dtype=np.uint8)
         own = _canvas_codes(pal, transparent)[indices]
@@ -191,8 +207,8 @@ class GifWriter:
             if kept is not None:  # where a clear for other pixels emptied the canvas
                 target = np.where(kept & (before != _EMPTY), before, own)
             box = bounding_box(target != before)
-        self._pending = _Pending(indices, pal, local, transparent, target, before, box,
-                                 self._delay(duration), _KEEP if disposal == 0 else int(disposal))
+        self._pending = _Pending(indices, pal, local, transparent, target, before, box, delay,
+                                 disposal)
 
     def _delay(self, duration: float) -> int:
         """The delay (centiseconds) that ends the frame nearest to where its duration ends.
@@ -202,18 +218,13 @@ class GifWriter:
         rounded instead, and 33 ms frames get 30, 40, 30 ms: 100 ms every three.
         A frame is never given less than its own rounded duration, up to 2
         (browsers show delays of 0 and 1 as 10), so frames under 20 ms may drift.
-        A frame longer than a GIF holds (655.35 s) is written to last that long and
-        counted in ``frames_shortened``; the time cut is dropped, not added to the
-        frames after it.
+        The delay may be longer than a GIF frame holds (655.35 s): ``add`` writes
+        such a frame as several (:func:`split_delay`).
         """
         duration = max(float(duration), 0.0)
         self._elapsed_ms += duration
         own = _centiseconds(duration)
         delay = max(_centiseconds(self._elapsed_ms) - self._elapsed_cs, min(own, 2))
-        if delay > MAX_DELAY_CS:
-            self.frames_shortened += 1
-            self._elapsed_ms -= 10.0 * (delay - MAX_DELAY_CS)
-            delay = MAX_DELAY_CS
         self._elapsed_cs += delay
         return delay
 
@@ -419,6 +430,18 @@ def _centiseconds(ms: float) -> int:
     (3, 5, 10)
     """
     return math.floor(ms / 10 + 0.5)
+
+
+def split_delay(delay: int, most: int = MAX_DELAY_CS) -> list[int]:
+    """``delay`` as the delays of the frames that show one picture that long: as few as
+    hold it (``most`` each at most), as equal as can be, so that none is short enough for
+    a viewer to lengthen it (browsers show a GIF's delays of 0 and 1 as 10).
+
+    >>> split_delay(40), split_delay(100_000), split_delay(2 * MAX_DELAY_CS + 1)
+    ([40], [50000, 50000], [43691, 43690, 43690])
+    """
+    n = max(1, -(-delay // most))
+    return [delay // n + (i < delay % n) for i in range(n)]
 
 
 def _disposed(f: _Pending) -> np.ndarray:

@@ -107,8 +107,9 @@ class FrameCutWarning(UserWarning):
 
 
 class FrameDurationWarning(UserWarning):
-    """The output's format cannot store a frame's duration (a GIF frame lasts at most
-    655.35 s, a WebP frame 16,777.215 s): the frame is written to last its most."""
+    """The output's format cannot store a frame's duration (an APNG frame lasts at most
+    65,535 s): the frame is written to last its most. (A GIF or WebP writes a longer frame
+    as several showing its picture.)"""
 
 
 class QualityMissedWarning(UserWarning):
@@ -152,7 +153,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     dict
         The record of ``reduce_file`` with ``frames`` the number of frames the
         output holds (APNG and WebP merge a frame showing the same picture as
-        the one before it into it, adding the durations; GIF and TIFF keep them all):
+        the one before it into it, adding the durations; GIF and TIFF keep them all;
+        GIF and WebP write a frame longer than they hold as several):
         input, output, k (the palette's colours; per-frame, the most colours
         of any frame's palette), space, the options that shaped the output (n_colors,
         quality, dither, exact_colors, palette_in, palette_mode, seed, optimize: see
@@ -182,8 +184,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
         When the input plays more times than the output's format holds
         (65,536 in a GIF, 65,535 in a WebP), saying the plays written.
     FrameDurationWarning
-        When frames last longer than the output's format holds (655.35 s in a
-        GIF, 16,777.215 s in a WebP), saying how many and the duration written.
+        When frames last longer than the output's format holds (65,535 s in an
+        APNG), saying how many and the duration written.
     QualityMissedWarning
         When, undithered, the mean CIEDE2000 of the frames written is above
         ``quality``: the k was chosen on each colour's nearest entry, before pixels
@@ -305,6 +307,8 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         indices, palette, transparent, keep = plan.map(pixels, opaque, previous, opts.dither,
                                                        stats)
         if transparent is not None:
+            if transparent > np.iinfo(indices.dtype).max:  # entry 256: a WebP's or a TIFF's
+                indices = indices.astype(np.uint16)
             indices[~opaque] = transparent
         # With a palette per frame, the pixels a frame keeps are left on screen, not drawn
         # with its palette: the input's disposal, which would clear or restore them, is not
@@ -363,7 +367,7 @@ def _warn_plays(info: AnimationInfo, suffix: str) -> None:
 
 def _warn_shortened(stats: FrameStats, suffix: str) -> None:
     """Warn when frames last longer than the output's format holds: written to last its
-    most (GIF 655.35 s, WebP 16,777.215 s, APNG 65,535 s)."""
+    most (an APNG's 65,535 s; a GIF or WebP frame is written as several instead)."""
     n = stats.frames_shortened
     if n:
         name = FORMAT_NAMES[ANIMATION_EXTENSIONS[suffix]]

@@ -96,7 +96,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                "name a .gif output")
         raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), {got}")
     k = o["n_colors"]
-    check_frame_colors(k, suffix)
+    check_frame_colors(k, default_suffix(src))  # worded by the input, whatever the output
     pal_in = _palette_in(o["palette_in"])
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])
@@ -126,9 +126,10 @@ def _palette_said(palette_in: Any) -> str:
 
 
 def check_frame_colors(n_colors: int | None, suffix: str) -> None:
-    """Refuse more colours than the frames of an animation, or the pages of a TIFF, written
-    as ``suffix`` share: one palette of at most ``MAX_PALETTE`` entries in every format (a
-    .tif of one page holds more: the error says why not here).
+    """Refuse more colours than the frames of an animation, or the pages of a TIFF, share:
+    one palette of at most ``MAX_PALETTE`` entries, whatever the output's format (a .tif of
+    one page holds more: the error says why not here). ``suffix`` is the input's
+    (:func:`~quantize.animation.sinks.default_suffix`): ``.tif`` for pages.
 
     >>> check_frame_colors(300, ".tif")
     Traceback (most recent call last):
@@ -136,8 +137,8 @@ def check_frame_colors(n_colors: int | None, suffix: str) -> None:
     """
     if n_colors is None or n_colors <= MAX_PALETTE:
         return
-    what = ("the pages of a TIFF, which share one palette"
-            if ANIMATION_EXTENSIONS[suffix] == "TIFF" else "an animation")
+    what = ("the pages of a TIFF, which share one palette" if ANIMATION_EXTENSIONS[suffix] == "TIFF"
+            else "an animation, whose frames share one palette")
     raise ValueError(f"n_colors={n_colors} should be <= {MAX_PALETTE} for {what}")
 
 

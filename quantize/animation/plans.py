@@ -36,6 +36,7 @@ from ..reduce.quality import smallest_k, starting_as
 from .frames import Frame, iter_frames
 from .gif import change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions
+from .sinks import palette_frames
 from .stats import FrameStats, merge_counts
 
 __all__ = ["ALPHA_THRESHOLD", "AlphaPlan", "GlobalPlan", "PerFramePlan", "Pooled", "PooledRGBA",
@@ -218,12 +219,13 @@ def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray])
         parts[:], counts[:] = [merged], [total]
 
 
-def _room(transparent: bool, k: int, name: str) -> None:
-    """Refuse a given palette with more colours than a table holds beside a transparent entry.
+def _room(transparent: bool, k: int, name: str, suffix: str) -> None:
+    """Refuse a given palette with more colours than a table holds beside a transparent entry,
+    in a format whose frames are palette images (:func:`~quantize.animation.sinks.palette_frames`).
 
     ``name`` names the palette: ``palette_in='brand.hex'`` or ``palette_in``.
     """
-    if transparent and k > MAX_PALETTE - 1:
+    if transparent and k > MAX_PALETTE - 1 and palette_frames(suffix):
         raise ValueError(f"{name} holds {k} colours, more than an animation with "
                          f"transparency holds: at most {MAX_PALETTE - 1} colours (one entry "
                          "is kept for the transparent pixels)")
@@ -256,7 +258,7 @@ class GlobalPlan:
                              "animation draws its pixels opaque or transparent, so it needs "
                              "at least one opaque colour")
         if opts.palette_in is not None and opts.palette_in.shape[0]:
-            _room(transparent, opts.palette_in.shape[0], opts.palette_name)
+            _room(transparent, opts.palette_in.shape[0], opts.palette_name, opts.suffix)
             palette = opts.palette_in
         elif codes.size == 0:  # every pixel of every frame is transparent (and a given
             # palette has no opaque entry, as a palette written of such an animation)

@@ -7,7 +7,8 @@ format keeps:
 
 - **GIF** (:class:`~quantize.animation.gif.GifWriter`): one global palette (or
   a local one per frame), binary transparency, durations in centiseconds,
-  loop count, disposal; frames written as difference boxes; every frame kept.
+  loop count, disposal; frames written as difference boxes; every frame kept (one
+  longer than 655.35 s as several showing its picture, each at most that long).
 - **APNG** (``.png``, :class:`~quantize.animation.apng.ApngWriter`): palette
   frames, their tRNS chunk holding the transparent entry or, for a palette with
   alpha (``(k, 4)``), each entry's alpha (partial alpha); durations, loop count.
@@ -20,8 +21,8 @@ format keeps:
   is disposed of, and merged it into that frame when they matched: a frame cleared
   to background followed by an empty frame lost the empty one).
 - **WebP** (``.webp``): lossless RGBA frames (the palette colours and alpha exactly),
-  durations, loop count; libwebp stores differences itself and has no
-  disposal field.
+  durations (a frame longer than 16,777.215 s as several, as for GIF), loop count;
+  libwebp stores differences itself and has no disposal field.
 - **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
   whole picture shown, in RGB (RGBA when the palette has a transparent entry or
   entries with alpha) and deflated losslessly as a still ``.tif`` is
@@ -61,12 +62,13 @@ import numpy as np
 from PIL import Image, TiffImagePlugin
 
 from ..encode import apng_delay, trns
+from ..io import MAX_PALETTE
 from ..reduce.file_job import tiff_options
 from .apng import ApngWriter
-from .gif import MAX_DELAY_CS, GifWriter, bounding_box
+from .gif import MAX_DELAY_CS, GifWriter, bounding_box, split_delay
 
 __all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix", "max_frame_ms",
-           "max_plays", "open_sink"]
+           "max_plays", "open_sink", "palette_frames"]
 
 #: Output extensions an animation can be written to (a TIFF as its pages), and Pillow's
 #: format name.
@@ -76,6 +78,9 @@ ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "
 FORMAT_NAMES = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP", "TIFF": "TIFF"}
 # APNG's dispose_op "none" and blend_op "source".
 _APNG_NONE, _APNG_SOURCE = 0, 0
+#: Formats whose frames are palette images: a colour table of at most 256 entries, the
+#: transparent one among them (WebP frames and TIFF pages are written in RGB or RGBA).
+_PALETTE_FRAMES = {"GIF", "PNG"}
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).
 _MAX_LOOP = 65535
 #: Longest frame (ms) each format holds: GIF 16 bits of centiseconds, APNG 65,535/1 s,
@@ -94,7 +99,8 @@ class FrameSink(Protocol):
     #: Whether ``optimize`` made the encoder spend more effort on this format (the record's
     #: ``optimized``, which the command line reads to say that ``--optimize`` did nothing).
     optimized: bool
-    #: Frames longer than the format holds (:func:`max_frame_ms`), written to last its most.
+    #: Frames longer than the format holds (:func:`max_frame_ms`), written to last its most
+    #: (an APNG's: a GIF or WebP frame is written as several instead).
     frames_shortened: int
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
@@ -109,14 +115,20 @@ class _Packed:
     """An indexed frame waiting for the encoder: its indices deflated (a frame of an
     animation deflates to a fraction of a byte a pixel), its palette and transparent entry."""
 
-    data: bytes                       # zlib stream of the (H, W) uint8 indices
+    data: bytes                       # zlib stream of the (H, W) uint8 indices (uint16 for
+                                      # an RGBA palette of more than 256 entries)
     palette: bytes                    # the colours, as ``mode`` packs them
     mode: str                         # "RGB" or "RGBA"
     transparent: int | bytes | None   # an RGB palette's tRNS: the entry drawn transparent,
                                       # or every entry's alpha
 
     def image(self, size: tuple[int, int]) -> Image.Image:
-        """The frame as a palette image of ``size`` (width, height)."""
+        """The frame as a palette image of ``size`` (width, height); in RGBA when its palette
+        has more entries than a palette image holds (256 colours and the transparent one)."""
+        if len(self.palette) > 4 * MAX_PALETTE:
+            table = np.frombuffer(self.palette, np.uint8).reshape(-1, 4)
+            indices = np.frombuffer(zlib.decompress(self.data), np.uint16)
+            return Image.fromarray(table[indices.reshape(size[1], size[0])])
         image = Image.frombytes("P", size, zlib.decompress(self.data))
         image.putpalette(self.palette, self.mode)
         if isinstance(self.transparent, bytes):
@@ -176,7 +188,9 @@ class _PillowSink:
             return
         self._shown = shown
         self._clear = self._clear or bool((shown[..., 3] < 255).any())
-        data = zlib.compress(np.ascontiguousarray(indices, dtype=np.uint8).tobytes(), 1)
+        wide = transparent is not None and transparent >= MAX_PALETTE  # a WebP's 256 colours
+        data = zlib.compress(np.ascontiguousarray(
+            indices, dtype=np.uint16 if wide else np.uint8).tobytes(), 1)
         if self._fmt == "WEBP":  # converted to these RGBA colours one frame at a time
             frame = _Packed(data, _rgba(pal, transparent).tobytes(), "RGBA", None)
         else:
@@ -186,11 +200,15 @@ class _PillowSink:
         self._durations.append(float(duration))
 
     def close(self) -> None:
-        first = self._frames[0].image(self._size)
-        rest = _Unpacked(self._frames[1:], self._size)
+        frames, durations = self._frames, self._durations
         most = _MAX_FRAME_MS[self._fmt]  # a frame may be longer: merged, or from another format
-        self.frames_shortened = sum(d > most for d in self._durations)
-        durations = [min(d, most) for d in self._durations]
+        if self._fmt == "PNG":
+            self.frames_shortened = sum(d > most for d in durations)
+        elif len(frames) > 1:  # (one frame is a still image, without a duration)
+            frames, durations = _webp_repeats(frames, durations, int(most))
+        durations = [min(d, most) for d in durations]
+        first = frames[0].image(self._size)
+        rest = _Unpacked(frames[1:], self._size)
         params: dict[str, object] = {"save_all": True, "append_images": rest,
                                      "duration": durations, "loop": self._loop}
         if self._fmt == "PNG":
@@ -210,7 +228,7 @@ class _PillowSink:
             self._fp.write(_with_webp_alpha_flag(buffer.getvalue()))
         else:
             first.save(self._fp, format=self._fmt, **params)
-        self.frames_written = len(self._frames)
+        self.frames_written = len(frames)
 
 
 class _ApngSink:
@@ -325,6 +343,29 @@ def _with_webp_alpha_flag(data: bytes) -> bytes:
     return bytes(out)
 
 
+def _webp_repeats(frames: list[_Packed], durations: list[float], most: int
+                  ) -> tuple[list[_Packed], list[int]]:
+    """The frames of a WebP and their durations in whole ms, each frame ending where Pillow
+    ends it (on the millisecond nearest to where it ends in the input, which gives Pillow
+    the same timestamps), and a frame longer than ``most`` ms given as several showing its
+    picture (:func:`~quantize.animation.gif.split_delay`). libwebp merges a frame into the
+    one before it when they show one picture and last ``most`` together at most: the
+    parts, which last longer, stay apart.
+
+    >>> _webp_repeats(["a", "b"], [33.4, 40_000_000.3], 16_777_215)
+    (['a', 'b', 'b', 'b'], [33, 13333334, 13333334, 13333333])
+    """
+    split: tuple[list[_Packed], list[int]] = ([], [])
+    elapsed, end = 0.0, 0
+    for frame, duration in zip(frames, durations, strict=True):
+        elapsed += duration  # as Pillow adds them up
+        parts = split_delay(round(elapsed) - end, most)
+        end += sum(parts)
+        split[0].extend([frame] * len(parts))
+        split[1].extend(parts)
+    return split
+
+
 def _apng_duration(ms: float) -> float:
     """``ms`` as the nearest delay an APNG frame holds (:func:`quantize.encode.apng_delay`),
     in ms (Pillow refuses the others).
@@ -415,6 +456,17 @@ def max_plays(suffix: str) -> int | None:
     """
     fmt = ANIMATION_EXTENSIONS[suffix.lower()]
     return {"GIF": _MAX_LOOP + 1, "WEBP": _MAX_LOOP}.get(fmt)
+
+
+def palette_frames(suffix: str) -> bool:
+    """Whether an animation written as ``suffix`` stores its frames as palette images, whose
+    table of at most 256 entries holds the transparent one (GIF, APNG); a WebP's frames and
+    a TIFF's pages are RGBA, and hold 256 colours beside transparent pixels.
+
+    >>> palette_frames(".gif"), palette_frames(".apng"), palette_frames(".webp")
+    (True, True, False)
+    """
+    return ANIMATION_EXTENSIONS[suffix.lower()] in _PALETTE_FRAMES
 
 
 def max_frame_ms(suffix: str) -> float:

@@ -587,23 +587,18 @@ def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
             advice="write .png to keep alpha"))
 
 
-def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str,
-                        animated: bool = False) -> None:
-    """Refuse more colours than an indexed output holds (one slot goes to transparency).
+def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
+    """Refuse more colours than an indexed output of a still image holds (one slot goes to
+    transparency; an animation's are refused by :func:`_check_frame_colors`).
 
     ``what`` names the source of the ``k`` colours: ``"n_colors"`` or the
-    ``palette_in`` option (``"palette_in='brand.hex'"``). An ``animated`` input
-    keeps at most 256 a frame whatever the output's format, so the advice of a
-    .jpg/.webp/.tif output is for a still image only.
+    ``palette_in`` option (``"palette_in='brand.hex'"``).
     """
     room = MAX_PALETTE - has_alpha
     if kind == "palette" and k > room:
         extra = " (one entry is kept for the transparent pixels)" if has_alpha else ""
         subject = f"{what}={k} is" if what == "n_colors" else f"{what} holds {k} colours,"
         facts = f"{subject} more than a palette image holds: at most {room} colours{extra}"
-        if animated:  # no advice of a format: none holds more
-            raise FormatAdviceError(f"{facts}; use fewer colours: an animation's frames hold "
-                                    "at most 256 in every format")
         raise FormatAdviceError(facts, format_advice="use fewer colours, or for a still image "
                                 "a .jpg/.webp/.tif output")
 
@@ -777,9 +772,9 @@ def _shows_animation(src: Path) -> bool:
         return shows_animation(im)
 
 
-def _check_default_frame_colors(src: Path, k: int | None) -> None:
-    """Refuse more than 256 colours for the animation ``src`` given no output, as its own
-    format holds them (a WebP, the pages of a TIFF), not as a palette image would."""
+def _check_frame_colors(src: Path, k: int | None) -> None:
+    """Refuse more than 256 colours for the animation ``src``, in the words of
+    :func:`~quantize.animation.options.check_frame_colors` whatever the output's format."""
     from ..animation.options import check_frame_colors
     from ..animation.sinks import default_suffix
 
@@ -809,10 +804,10 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     quality, force = opts["quality"], opts["force"]
     k = None if opts["n_colors"] is None else check_n_colors(opts["n_colors"])
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
-    if animated and out is None:  # written in its own format, which need not be indexed
-        _check_default_frame_colors(src, k)
+    if animated:  # one palette for all frames, whatever the output's format
+        _check_frame_colors(src, k)
     if k is not None and quality is None:
-        _check_palette_size(k, kind, False, "n_colors", animated)
+        _check_palette_size(k, kind, False, "n_colors")
     name = palette_in_name(opts["palette_in"])
     if pal_in is not None and not animated:
         _check_palette_size(visible_entries(pal_in).shape[0], kind, False, name)
