@@ -43,6 +43,14 @@ def test_the_extension_picks_the_writer():
                           GifWriter)
 
 
+@pytest.mark.parametrize("name, fmt", [("a.png", "PNG"), ("a.webp", "WEBP"), ("a.tif", "TIFF")])
+def test_only_a_gif_takes_a_palette_from_each_frame(name, fmt):
+    assert isinstance(open_sink(io.BytesIO(), Path("a.gif"), (3, 1), None, 0), GifWriter)
+    with pytest.raises(ValueError, match=rf"^palette=None: only a GIF's frames bring "
+                                         rf"palettes of their own, not {fmt}'s$"):
+        open_sink(io.BytesIO(), Path(name), (3, 1), None, 0)
+
+
 @pytest.mark.parametrize("name, fmt", [("a.gif", "GIF"), ("a.png", "PNG"), ("a.webp", "WEBP")])
 def test_every_format_keeps_the_palette_colours_and_the_durations(name, fmt):
     got, _, frames, durations = read_back(sink_bytes(name, 0), "duration")

@@ -420,14 +420,14 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
     loop = _stored_loop(fmt, 1 if plays is None else plays)
-    if fmt == "TIFF":
-        return _TiffSink(fp, palette, transparent)
     if fmt == "GIF":
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
                          try_both=optimize)
     if palette is None:
         raise ValueError(f"palette=None: only a GIF's frames bring palettes of their own, "
                          f"not {fmt}'s")
+    if fmt == "TIFF":
+        return _TiffSink(fp, palette, transparent)
     if fmt == "PNG" and fp.seekable():
         return _ApngSink(fp, size, palette, loop, optimize)
     return _PillowSink(fp, fmt, size, palette, loop, optimize)
