@@ -22,6 +22,8 @@ from quantize.animation import (
     probe_animation,
     reduce_animation_file,
 )
+from quantize.animation.options import check_animation_options
+from quantize.animation.plans import one_table_holds
 from quantize.colors import ciede2000, lab_of, premultiply
 from quantize.errors import (
     ImageReadError,
@@ -287,13 +289,44 @@ def test_per_frame_palettes_keep_unchanged_pixels_whatever_the_input_disposal(tm
         assert same_picture(got, frame.rgba)
 
 
+def test_per_frame_palettes_of_an_animation_one_table_holds_are_one_shared_table(tmp_path):
+    """The four colours of all frames fit a palette of four: every frame paid a local table
+    to draw what the shared table draws as exactly."""
+    src = save_animation(tmp_path / "in.gif", moving_square(3), duration=50, loop=0)
+    out = tmp_path / "out.gif"
+    with pytest.warns(ColorCountWarning, match="^n_colors=8 but all the frames together have "
+                                               "only 4 distinct colours"):
+        record = reduce_animation_file(src, out, n_colors=8, palette="per-frame")
+    assert record["palette_mode"] == "per-frame" and record["k"] == 4
+    assert frame_blocks(out.read_bytes()) == [(0, None)] * 3
+    for got, frame in zip(composited(out), composited(src), strict=True):
+        assert same_picture(got, frame)
+
+
+@pytest.mark.parametrize("hole, holds", [(False, True), (True, False)])
+def test_one_table_holds_256_colours_or_255_beside_transparent_pixels(tmp_path, hole, holds):
+    frame = np.zeros((16, 16, 4), np.uint8)
+    frame[..., 0] = np.arange(256).reshape(16, 16)
+    frame[..., 3] = 255
+    second = frame.copy()
+    if hole:
+        second[0, 0, 3] = 0  # the one pixel of colour 0 in the second frame is transparent
+    src = tmp_path / "in.png"
+    Image.fromarray(frame, "RGBA").save(src, save_all=True, duration=50,
+                                        append_images=[Image.fromarray(second, "RGBA")])
+    opts = check_animation_options(src, tmp_path / "out.gif", n_colors=256,
+                                   palette="per-frame")
+    assert one_table_holds(src, opts) is holds
+
+
 def test_per_frame_palettes_write_a_frame_with_the_first_frames_colours_with_its_table(
         tmp_path):
     """Every frame had a local table: the third frame draws the first's colours again, and
-    is written with the first frame's table, made the global one."""
+    is written with the first frame's table, made the global one (the four colours of all
+    frames outnumber the three a frame may have, so each frame has a palette)."""
     src = save_animation(tmp_path / "in.gif", moving_square(3), duration=50, loop=0)
     out = tmp_path / "out.gif"
-    reduce_animation_file(src, out, n_colors=4, palette="per-frame")
+    reduce_animation_file(src, out, n_colors=3, palette="per-frame")
     assert [bool(local) for local, _ in frame_blocks(out.read_bytes())] == [False, True, False]
     for got, frame in zip(composited(out), composited(src), strict=True):
         assert same_picture(got, frame)

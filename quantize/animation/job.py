@@ -75,7 +75,15 @@ from ..reduce.options import check_palette_out_holds, check_reduce_options
 from ..reduce.quality import warn_quality_scale
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
-from .plans import ALPHA_THRESHOLD, AlphaPlan, GlobalPlan, PerFramePlan, global_plan, mean_delta_e
+from .plans import (
+    ALPHA_THRESHOLD,
+    AlphaPlan,
+    GlobalPlan,
+    PerFramePlan,
+    global_plan,
+    mean_delta_e,
+    one_table_holds,
+)
 from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_frame_ms, max_plays, open_sink
 from .stats import FrameStats
 
@@ -229,7 +237,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
                     f"written as an animation showing each page for "
                     f"{PAGE_DURATION_MS / 1000:g} s, looping forever", UntimedFramesWarning)
     _warn_plays(info, opts.suffix)
-    plan: Any = PerFramePlan(opts) if opts.per_frame else global_plan(src, opts)
+    # Palettes per frame that would each draw their frame exactly: one shared palette draws
+    # every frame as exactly, without a table per frame.
+    per_frame = opts.per_frame and not one_table_holds(src, opts)
+    plan: Any = PerFramePlan(opts) if per_frame else global_plan(src, opts)
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, _chosen(plan))
     out = opts.output or check_output_path(reduced_name(src, n, opts.suffix), inputs=(src,),
                                            force=opts.force)
@@ -244,7 +255,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                                                    bytes_in)),
                    replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
-    if opts.per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
+    if per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
         warn_few_colors(0, opts.n_colors, "all the frames together have")
     if stats.translucent_pixels and not stats.alpha:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)

@@ -40,7 +40,7 @@ from .sinks import palette_frames
 from .stats import FrameStats, merge_counts
 
 __all__ = ["ALPHA_THRESHOLD", "AlphaPlan", "GlobalPlan", "PerFramePlan", "Pooled", "PooledRGBA",
-           "global_plan", "pooled_histogram", "pooled_rgba", "split_alpha"]
+           "global_plan", "one_table_holds", "pooled_histogram", "pooled_rgba", "split_alpha"]
 
 #: Pixels with alpha below this are written transparent, the others opaque (as
 #: reduce does for GIF outputs).
@@ -177,6 +177,25 @@ class PooledRGBA:
         distinct, n = merge_counts([codes], [self.counts[drawn]])
         _, moving = merge_counts([codes], [self.moving[drawn]])
         return Pooled(distinct, n, moving, self.transparent)
+
+
+def one_table_holds(src: Path, opts: AnimationOptions) -> bool:
+    """Whether one colour table holds every colour the opaque pixels (alpha
+    :data:`ALPHA_THRESHOLD` and up) of all the frames of ``src`` draw: at most
+    ``n_colors`` of them, and 255 beside transparent pixels. Palettes per frame would
+    then draw every frame exactly, as one shared palette does, which needs no table per
+    frame. Frames are read until the colours outnumber that.
+    """
+    k = opts.n_colors or DEFAULT_COLORS
+    seen = np.zeros(0, np.int64)
+    transparent = False
+    for frame in iter_frames(src, max_pixels=opts.max_pixels):
+        rgb, opaque = split_alpha(frame)
+        transparent |= not opaque.all()
+        seen = np.union1d(seen, pack_rgb(rgb[opaque]))
+        if seen.size > (min(k, MAX_PALETTE - 1) if transparent else k):
+            return False
+    return True
 
 
 def pooled_rgba(frames: Iterator[Frame]) -> PooledRGBA:
