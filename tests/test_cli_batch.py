@@ -1414,6 +1414,20 @@ def test_cli_segment_warning_names_the_animation_once(tmp_path):
                              "only the first frame is segmented\n")
 
 
+def test_cli_help_says_html_takes_htm_too(tmp_path, photo_tree):
+    # --html wrote a .htm page, and its help said only ".html".
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    text = " ".join(CliRunner().invoke(app, ["batch", "--help"]).stdout.split())
+    assert "Write a self-contained page to FILE (.html or .htm): before/after" in text
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-k", "4", "--glob", "*.png", "-q",
+                  "--html", tmp_path / "r.htm")
+    assert result.exit_code == 0, result.output
+    assert "<title>quantize batch report" in (tmp_path / "r.htm").read_text()
+
+
 def test_cli_help_says_segment_cuts_the_hierarchy_without_k():
     from typer.testing import CliRunner
 

@@ -232,9 +232,9 @@ def batch(
         "with a byte order mark so that spreadsheets read it as UTF-8).",
         parser=file_name)] = None,
     html_name: Annotated[str | None, typer.Option(
-        "--html", metavar="FILE", help="Write a self-contained page to FILE (.html): before/after "
-        "thumbnails, palette swatches, metrics and failures, under the command and the time "
-        "it ran.", show_default=False,
+        "--html", metavar="FILE", help="Write a self-contained page to FILE (.html or .htm): "
+        "before/after thumbnails, palette swatches, metrics and failures, under the command "
+        "and the time it ran.", show_default=False,
         parser=file_name)] = None,
     remove_orphans: Annotated[bool, typer.Option(
         "--remove-orphans", help="Remove the outputs earlier runs made from files that are not "
