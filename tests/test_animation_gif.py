@@ -345,7 +345,7 @@ def test_a_frame_longer_than_a_gif_holds_is_written_as_several(durations, played
     for i, duration in enumerate(durations):
         writer.add(np.array([[i % 2, 1]], np.uint8), duration=duration)
     writer.close()
-    assert (writer.frames_written, writer.frames_shortened) == (sum(map(len, played)), 0)
+    assert writer.frames_written == sum(map(len, played))
     with Image.open(io.BytesIO(fp.getvalue())) as im:
         got = [(f.info["duration"], np.array(f.convert("RGB")).tolist())
                for f in ImageSequence.Iterator(im)]

@@ -140,7 +140,7 @@ def test_a_webp_frame_longer_than_a_webp_holds_is_written_as_several():
                                  [most, 1, 2 * most + 7, 40.4], strict=True):
         sink.add(indices, duration=duration)
     sink.close()
-    assert (sink.frames_written, sink.frames_shortened) == (6, 0)
+    assert sink.frames_written == 6
     with Image.open(fp) as im:
         durations, pictures = [], []
         for f in ImageSequence.Iterator(im):
@@ -157,28 +157,33 @@ def test_a_webp_of_one_long_picture_is_a_still_image_with_nothing_shortened():
     sink.add(FRAMES[0], duration=20_000_000)
     sink.add(FRAMES[0], duration=20_000_000)
     sink.close()
-    assert (sink.frames_written, sink.frames_shortened) == (1, 0)
+    assert sink.frames_written == 1
     with Image.open(fp) as im:
         assert (getattr(im, "n_frames", 1), np.array(im.convert("RGB")).tolist()) == \
             (1, PALETTE[FRAMES[0]].tolist())
 
 
-@pytest.mark.parametrize("name, most", [("a.png", 65_535_000)])
-def test_a_frame_longer_than_the_format_holds_is_cut_to_its_most_and_counted(name, most):
-    # An APNG frame of merged frames was cut without a word.
+@pytest.mark.parametrize("seekable", [True, False])
+def test_an_apng_frame_longer_than_an_apng_holds_is_written_as_several(seekable):
+    # An APNG frame of merged frames was cut without a word, then cut to 65,535 s with a
+    # FrameDurationWarning, where a GIF or WebP frame is written as several.
+    most = 65_535_000
     fp = io.BytesIO()
-    sink = open_sink(fp, Path(name), (3, 1), PALETTE, 0)
+    sink = (open_sink(fp, Path("a.png"), (3, 1), PALETTE, 0) if seekable
+            else sinks._PillowSink(fp, "PNG", (3, 1), PALETTE, 0, False))
     for indices, duration in zip([FRAMES[0], FRAMES[0], FRAMES[1], FRAMES[0]],
-                                 [most, 1, most - 5000, 40], strict=True):
+                                 [most, 1000, 2 * most + 1000, 40], strict=True):
         sink.add(indices, duration=duration)
     sink.close()
-    assert (sink.frames_written, sink.frames_shortened) == (3, 1)
+    assert sink.frames_written == 6
     with Image.open(fp) as im:
-        durations = []
+        durations, pictures = [], []
         for f in ImageSequence.Iterator(im):
             f.load()
             durations.append(f.info["duration"])
-    assert durations == [most, most - 5000, 40]
+            pictures.append(np.array(f.convert("RGB")).tolist())
+    assert durations == [32_768_000, 32_768_000, 43_691_000, 43_690_000, 43_690_000, 40]
+    assert pictures == [PALETTE[FRAMES[i]].tolist() for i in [0, 0, 1, 1, 1, 0]]
 
 
 @pytest.mark.parametrize("name", ["a.webp"])
@@ -223,7 +228,8 @@ def apng_cases(rng):
         (moving, [100 / 3] * 6, 19, 3, False),  # 1/30 s, kept as the fraction
         (repeated, [10, 20, 30, 40, 50, 60], 19, 0, True),  # merged, zlib level 9
         ([moving[0]] * 3, [100, 200, 300], None, 2, False),  # one picture: one frame
-        (moving[:2], [70_000_000, 70_001.5], 19, 1, False),  # cut to 65,535 s; 46691/667
+        (moving[:2], [70_000_000, 70_001.5], 19, 1, False),  # 2 of 35,000 s; 46691/667
+        ([moving[0]] * 2, [40_000_000, 40_000_000], None, 0, False),  # one picture, 2 parts
     ]
 
 
@@ -244,7 +250,7 @@ def test_apng_is_written_as_it_comes_with_the_bytes_pillow_writes(rng):
                 sink.add(indices, transparent=transparent, duration=duration)
                 held.append(sink.held_bytes)
             sink.close()
-            outputs.append((fp.getvalue(), sink.frames_written, sink.frames_shortened))
+            outputs.append((fp.getvalue(), sink.frames_written))
         assert isinstance(sink, sinks._PillowSink)
         assert outputs[0] == outputs[1]
         assert max(held[:len(frames)]) == w * h  # streaming: one frame waits, no more
@@ -272,8 +278,7 @@ def test_a_tiff_is_written_page_by_page_with_the_bytes_pillow_writes(tmp_path, n
             held.append(sink.held_bytes)
         sink.close()
     data = (tmp_path / name).read_bytes()
-    assert (sink.frames_written, sink.frames_shortened, sink.optimized, held) == \
-        (3, 0, False, [0, 0, 0])
+    assert (sink.frames_written, sink.optimized, held) == (3, False, [0, 0, 0])
     assert tiff_pages(data) == [("RGB", "tiff_adobe_deflate", PALETTE[f].tolist())
                                 for f in frames]
     pages = [Image.fromarray(PALETTE[f]) for f in frames]

@@ -1923,3 +1923,56 @@ def test_a_warning_quoting_a_value_writes_its_bytes_that_are_not_utf8_as_names_a
 
     warn("a.png", f"name={'p' + chr(0xDCFF)!r} is kept as it is")
     assert capsys.readouterr().err == "quantize: warning: a.png: name='p\\xff' is kept as it is\n"
+
+
+def _examples(help_text: str) -> tuple[list[str], list[str]]:
+    """The example commands of a help (a command broken over lines ending in a backslash
+    joined again) and their comments, in order."""
+    commands, comments, pending = [], [], ""
+    for line in help_text[help_text.index("Examples:"):].splitlines():
+        text = line.strip()
+        if pending:
+            pending += " " + text
+        elif re.match(r"(cat \S+ \| )?quantize \S", text):
+            pending = text
+        elif text.startswith("# "):
+            comments.append(text)
+            continue
+        else:
+            continue
+        if pending.endswith(" \\"):
+            pending = pending[:-2]
+            continue
+        command, _, comment = pending.partition("  # ")
+        commands.append(command.rstrip())
+        comments += [f"# {comment}"] if comment else []
+        pending = ""
+    return commands, comments
+
+
+def _help_at(columns: int, command: list[str]) -> str:
+    """``quantize [command] --help`` in a terminal ``columns`` wide (CliRunner's is 80)."""
+    return subprocess.run([sys.executable, "-m", "quantize", *command, "--help"],
+                          env={**os.environ, "COLUMNS": str(columns)}, capture_output=True,
+                          text=True, encoding="utf-8", check=True).stdout
+
+
+@pytest.mark.parametrize("command", [[], ["reduce"], ["segment"], ["batch"]])
+def test_help_examples_fit_a_narrow_terminal_unbroken(command):
+    # At COLUMNS=60 the examples, laid out for 80 columns, ran past the terminal's edge,
+    # which broke them mid-word ("... --dither=0.5 -o branded.p" / "ng"); each is now
+    # fitted: its comment above it, the command broken between words by a backslash.
+    commands, comments = _examples(_help_at(200, command))
+    narrow = _help_at(60, command)
+    assert len(commands) >= 3
+    assert _examples(narrow) == (commands, comments)
+    examples = narrow[narrow.index("Examples:"):].split("Exit codes:")[0].splitlines()
+    assert max(map(len, examples)) <= 60
+
+
+def test_a_long_help_example_is_broken_between_options_as_a_shell_continuation():
+    narrow = _help_at(60, ["reduce"])
+    assert ("    # over 256 colours: RGB\n"
+            "    quantize reduce photo.jpg -k 1000 -o smooth.webp\n") in narrow
+    assert ("    quantize reduce photo.jpg --palette-in brand.hex \\\n"
+            "        --dither=0.5 -o branded.png\n") in narrow

@@ -135,6 +135,26 @@ def test_cli_glob_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, monk
     assert other.stderr == ("quantize: error: more: unexpected argument; quantize batch "
                             "takes one INPUT_DIR (see 'quantize batch --help')\n")
 
+def test_cli_glob_without_wildcard_naming_a_file_here_is_warned_of(tmp_path, monkeypatch):
+    """``--glob *.jpg`` unquoted, where a.jpg alone matches in the current folder, reached
+    batch as ``--glob a.jpg`` and took only in/a.jpg, without a word: a warning says so,
+    and the run goes on (an exact name may be meant)."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    two_colours = np.zeros((4, 4, 3), np.uint8)
+    two_colours[:2] = 255
+    for name in ("a.png", "in/a.png", "in/b.png"):
+        Image.fromarray(two_colours).save(name)
+    result = _cli("in", "-o", "out", "--glob", "a.png", "-q", "-k", "2")
+    assert (result.exit_code, result.stderr) == (0, (
+        "quantize: warning: --glob='a.png': no wildcard (*, ? or [), so only files of that "
+        "very name are taken, and a file of that name is here: the shell expands an "
+        "unquoted pattern into the names it matches; quote it, as --glob '*.jpg'\n"))
+    assert sorted(p.name for p in Path("out").glob("*.png")) == ["a.png"]
+    for n, quiet in enumerate(("b.png", "a.pn?", "[a].png")):  # no such file here; wildcards
+        assert _cli("in", "-o", f"out{n}", "--glob", quiet, "-q", "-k", "2").stderr == ""
+
+
 def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, monkeypatch):
     plans = []
     real_plan = batch.plan_batch
@@ -1392,6 +1412,20 @@ def test_cli_segment_warning_names_the_animation_once(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"quantize: warning: {src / 'tiny.gif'}: animated (2 frames); "
                              "only the first frame is segmented\n")
+
+
+def test_cli_help_says_html_takes_htm_too(tmp_path, photo_tree):
+    # --html wrote a .htm page, and its help said only ".html".
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    text = " ".join(CliRunner().invoke(app, ["batch", "--help"]).stdout.split())
+    assert "Write a self-contained page to FILE (.html or .htm): before/after" in text
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-k", "4", "--glob", "*.png", "-q",
+                  "--html", tmp_path / "r.htm")
+    assert result.exit_code == 0, result.output
+    assert "<title>quantize batch report" in (tmp_path / "r.htm").read_text()
 
 
 def test_cli_help_says_segment_cuts_the_hierarchy_without_k():

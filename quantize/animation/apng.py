@@ -13,7 +13,10 @@ chunk is written with a count of 0 and filled in on ``close``, so the file must
 be seekable. A frame waits for the next one, as its chunk type and its
 duration (frames showing one picture are merged by the caller) are known only
 then. An animation of one frame is written as Pillow writes it with a default
-image: the picture as the default image, then as the one frame.
+image: the picture as the default image, then as the one frame. A frame longer
+than an APNG frame holds (65,535 s) is written as several showing its picture
+(:func:`split_duration`), each after the first written whole, as Pillow writes a
+frame that changes no pixel of the one before it.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ from PIL import Image
 
 from ..encode import apng_delay
 from ..png import chunks_of
+from .gif import split_delay
 
-__all__ = ["ApngWriter"]
+__all__ = ["ApngWriter", "split_duration"]
 
 # fcTL's dispose_op "none" and blend_op "source".
 _DISPOSE_NONE, _BLEND_SOURCE = 0, 0
@@ -66,8 +70,8 @@ class ApngWriter:
     compress_level : int
         zlib level of the image data, as Pillow's ``compress_level``.
     longest_ms : float
-        The longest frame written: a longer one lasts this long and is counted
-        in ``frames_shortened``.
+        The longest frame written, a whole number of seconds: a longer one is written as
+        several showing its picture (:func:`split_duration`).
 
     Notes
     -----
@@ -86,10 +90,9 @@ class ApngWriter:
         self._pending: _Pending | None = None
         self._count_at: int | None = None  # where acTL's frame count is written
         self._sequence = 0
-        #: Frames written so far (the one waiting is counted once it is written).
+        #: Frames written so far (the one waiting is counted once it is written; a long
+        #: one written as several counts as several).
         self.frames_written = 0
-        #: Frames longer than ``longest_ms``, written to last that long.
-        self.frames_shortened = 0
 
     @property
     def held_bytes(self) -> int:
@@ -144,17 +147,25 @@ class ApngWriter:
         self._chunk(b"acTL", struct.pack(">II", 0, self._loop))
 
     def _write_frame(self, frame: _Pending, *, first: bool) -> None:
-        """fcTL, then the image data of the frame's box: IDAT for the first frame of an
-        animation of several (it is also the default image), fdAT for the others."""
-        left, top, right, bottom = frame.box
-        self.frames_shortened += frame.duration > self._longest
-        num, den = apng_delay(min(frame.duration, self._longest))
+        """The frame, as several showing its picture when it is longer than a frame holds:
+        the first of its box, the others whole."""
+        w, h = self._size
+        for n, duration in enumerate(split_duration(frame.duration, self._longest)):
+            self._write_part(frame.indices, frame.box if n == 0 else (0, 0, w, h), duration,
+                             first=first and n == 0)
+
+    def _write_part(self, indices: np.ndarray, box: tuple[int, int, int, int],
+                    duration: float, *, first: bool) -> None:
+        """fcTL, then the image data of ``box``: IDAT for the first frame of an animation
+        of several (it is also the default image), fdAT for the others."""
+        left, top, right, bottom = box
+        num, den = apng_delay(duration)
         # the fraction Pillow makes of the duration in ms it is given, 1000 * num / den
         delay = Fraction(1000 * num / den / 1000).limit_denominator(65535)
         self._chunk(b"fcTL", struct.pack(">IIIIIHHBB", self._next(), right - left,
                                          bottom - top, left, top, delay.numerator,
                                          delay.denominator, _DISPOSE_NONE, _BLEND_SOURCE))
-        data = self._image_data(frame.indices[top:bottom, left:right])
+        data = self._image_data(indices[top:bottom, left:right])
         if first:
             self._chunks(b"IDAT", data)
         else:
@@ -186,3 +197,17 @@ class ApngWriter:
         self._fp.write(struct.pack(">I", len(data)) + kind + data
                        + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
 
+
+
+def split_duration(ms: float, most: float) -> list[float]:
+    """``ms`` as the durations (ms) of the APNG frames that show one picture that long,
+    each at most ``most`` ms (a whole number of seconds): ``[ms]`` when it fits, else whole
+    seconds, which a frame's delay holds exactly, as few as hold it and as equal as can be
+    (:func:`~quantize.animation.gif.split_delay`), adding up to ``ms`` to the nearest second.
+
+    >>> split_duration(40.5, 65_535_000), split_duration(80_000_000.4, 65_535_000)
+    ([40.5], [40000000.0, 40000000.0])
+    """
+    if ms <= most:
+        return [ms]
+    return [1000.0 * part for part in split_delay(round(ms / 1000), int(most // 1000))]

@@ -143,9 +143,6 @@ class GifWriter:
         self.optimized = try_both
         self._pending: _Pending | None = None
         self.frames_written = 0
-        #: Always 0 (for the sinks' protocol): a frame longer than a GIF frame holds is
-        #: written as several (``add``).
-        self.frames_shortened = 0
         self._elapsed_ms = 0.0   # the durations given so far
         self._elapsed_cs = 0     # the delays written for them
         if self._global is not None:

@@ -84,7 +84,7 @@ from .plans import (
     mean_delta_e,
     one_table_holds,
 )
-from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_frame_ms, max_plays, open_sink
+from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_plays, open_sink
 from .stats import FrameStats
 
 __all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
@@ -115,9 +115,9 @@ class FrameCutWarning(UserWarning):
 
 
 class FrameDurationWarning(UserWarning):
-    """The output's format cannot store a frame's duration (an APNG frame lasts at most
-    65,535 s): the frame is written to last its most. (A GIF or WebP writes a longer frame
-    as several showing its picture.)"""
+    """No longer raised: kept so that code filtering it still runs. It said that an APNG
+    frame longer than 65,535 s was cut to that; every format now writes a frame longer
+    than one of its frames holds as several showing its picture."""
 
 
 class QualityMissedWarning(UserWarning):
@@ -191,9 +191,6 @@ def reduce_animation_file(input: str | os.PathLike[str],
     LoopCountWarning
         When the input plays more times than the output's format holds
         (65,536 in a GIF, 65,535 in a WebP), saying the plays written.
-    FrameDurationWarning
-        When frames last longer than the output's format holds (65,535 s in an
-        APNG), saying how many and the duration written.
     QualityMissedWarning
         When, undithered, the mean CIEDE2000 of the frames written is above
         ``quality``: the k was chosen on each colour's nearest entry, before pixels
@@ -267,7 +264,6 @@ def reduce_animation_file(input: str | os.PathLike[str],
     if pages and info.timed:
         warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
                          info.loop, out)
-    _warn_shortened(stats, opts.suffix)
     _warn_cut(stats, info)
     delta_e = mean_delta_e(stats)
     _warn_quality_missed(opts, plan.k, delta_e)
@@ -338,7 +334,6 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         stats.translucent_pixels += int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     sink.close()
     stats.frames_written = sink.frames_written
-    stats.frames_shortened = sink.frames_shortened
     stats.optimized = sink.optimized
 
 
@@ -374,18 +369,6 @@ def _warn_plays(info: AnimationInfo, suffix: str) -> None:
         written = FORMAT_NAMES[ANIMATION_EXTENSIONS[suffix]]
         warn_caller(f"the {given} plays {info.plays:,} times, and a {written} holds at most "
                     f"{limit:,} plays: written to play {limit:,} times", LoopCountWarning)
-
-
-def _warn_shortened(stats: FrameStats, suffix: str) -> None:
-    """Warn when frames last longer than the output's format holds: written to last its
-    most (an APNG's 65,535 s; a GIF or WebP frame is written as several instead)."""
-    n = stats.frames_shortened
-    if n:
-        name = FORMAT_NAMES[ANIMATION_EXTENSIONS[suffix]]
-        most = f"{max_frame_ms(suffix) / 1000:,.3f}".rstrip("0").rstrip(".") + " s"
-        warn_caller(f"{n} {'frame lasts' if n == 1 else 'frames last'} longer than the "
-                    f"{most} a{'n' if name == 'APNG' else ''} {name} frame holds: "
-                    f"{'' if n == 1 else 'each '}written to last {most}", FrameDurationWarning)
 
 
 def _warn_cut(stats: FrameStats, info: AnimationInfo) -> None:

@@ -11,7 +11,8 @@ format keeps:
   longer than 655.35 s as several showing its picture, each at most that long).
 - **APNG** (``.png``, :class:`~quantize.animation.apng.ApngWriter`): palette
   frames, their tRNS chunk holding the transparent entry or, for a palette with
-  alpha (``(k, 4)``), each entry's alpha (partial alpha); durations, loop count.
+  alpha (``(k, 4)``), each entry's alpha (partial alpha); durations (a frame longer
+  than 65,535 s as several, as for GIF, in whole seconds), loop count.
   Every frame is the whole picture shown, so each is written with disposal "none"
   and blend "source", cropped to the box that changed since the previous frame,
   pixels that become transparent or change only in alpha included, which draws
@@ -64,7 +65,7 @@ from PIL import Image, TiffImagePlugin
 from ..encode import apng_delay, trns
 from ..io import MAX_PALETTE
 from ..reduce.file_job import tiff_options
-from .apng import ApngWriter
+from .apng import ApngWriter, split_duration
 from .gif import MAX_DELAY_CS, GifWriter, bounding_box, split_delay
 
 __all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix", "max_frame_ms",
@@ -99,10 +100,6 @@ class FrameSink(Protocol):
     #: Whether ``optimize`` made the encoder spend more effort on this format (the record's
     #: ``optimized``, which the command line reads to say that ``--optimize`` did nothing).
     optimized: bool
-    #: Frames longer than the format holds (:func:`max_frame_ms`), written to last its most
-    #: (an APNG's: a GIF or WebP frame is written as several instead).
-    frames_shortened: int
-
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
             keep: np.ndarray | None = None) -> None: ...
@@ -167,7 +164,6 @@ class _PillowSink:
         self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
         self._clear = False  # whether some queued frame has pixels not opaque (alpha below 255)
         self.frames_written = 0
-        self.frames_shortened = 0
 
     @property
     def held_bytes(self) -> int:
@@ -202,11 +198,12 @@ class _PillowSink:
     def close(self) -> None:
         frames, durations = self._frames, self._durations
         most = _MAX_FRAME_MS[self._fmt]  # a frame may be longer: merged, or from another format
+        one_picture = len(frames) == 1
         if self._fmt == "PNG":
-            self.frames_shortened = sum(d > most for d in durations)
-        elif len(frames) > 1:  # (one frame is a still image, without a duration)
+            frames, durations = _apng_repeats(frames, durations, most)
+        elif not one_picture:  # (one frame is a still image, without a duration)
             frames, durations = _webp_repeats(frames, durations, int(most))
-        durations = [min(d, most) for d in durations]
+        durations = [min(d, most) for d in durations]  # a WebP of one picture: a still image
         first = frames[0].image(self._size)
         rest = _Unpacked(frames[1:], self._size)
         params: dict[str, object] = {"save_all": True, "append_images": rest,
@@ -216,8 +213,9 @@ class _PillowSink:
                           disposal=_APNG_NONE, blend=_APNG_SOURCE,
                           compress_level=_PNG_COMPRESS_LEVEL_OPTIMIZE if self.optimized
                           else _PNG_COMPRESS_LEVEL)
-            if not rest:  # Pillow writes one frame as a still PNG unless it has a default image
-                params.update(append_images=[first], default_image=True)
+            if one_picture:  # Pillow writes one frame as a still PNG unless it has a default
+                params.update(append_images=_Unpacked(frames, self._size),  # image
+                              default_image=True)
             if "transparency" in first.info:
                 params["transparency"] = first.info["transparency"]
         else:
@@ -246,10 +244,6 @@ class _ApngSink:
     @property
     def frames_written(self) -> int:
         return 0 if self._writer is None else self._writer.frames_written
-
-    @property
-    def frames_shortened(self) -> int:
-        return 0 if self._writer is None else self._writer.frames_shortened
 
     @property
     def held_bytes(self) -> int:
@@ -303,7 +297,6 @@ class _TiffSink:
         self._alpha = bool((self._table[:, 3] < 255).any())
         self._options = tiff_options()
         self.frames_written = 0
-        self.frames_shortened = 0  # a page has no duration to shorten
         self.optimized = False  # Deflate is given no effort setting
 
     @property
@@ -361,6 +354,23 @@ def _webp_repeats(frames: list[_Packed], durations: list[float], most: int
         elapsed += duration  # as Pillow adds them up
         parts = split_delay(round(elapsed) - end, most)
         end += sum(parts)
+        split[0].extend([frame] * len(parts))
+        split[1].extend(parts)
+    return split
+
+
+def _apng_repeats(frames: list[_Packed], durations: list[float], most: float
+                  ) -> tuple[list[_Packed], list[float]]:
+    """The frames of an APNG and their durations, a frame longer than ``most`` ms given as
+    several showing its picture (:func:`~quantize.animation.apng.split_duration`): Pillow
+    keeps them apart, as their durations together are more than a frame holds.
+
+    >>> _apng_repeats(["a", "b"], [40, 70_000_000.4], 65_535_000)
+    (['a', 'b', 'b'], [40, 35000000.0, 35000000.0])
+    """
+    split: tuple[list[_Packed], list[float]] = ([], [])
+    for frame, duration in zip(frames, durations, strict=True):
+        parts = split_duration(duration, most)
         split[0].extend([frame] * len(parts))
         split[1].extend(parts)
     return split

@@ -44,8 +44,6 @@ class FrameStats:
     transparent_pixels: int = 0
     #: Pixels with alpha strictly between 0 and 255 (written transparent or opaque).
     translucent_pixels: int = 0
-    #: Frames longer than the output's format holds, written to last its most.
-    frames_shortened: int = 0
     #: Frames that reached past the canvas and were cut to it (``Frame.cut``).
     frames_cut: int = 0
     #: The shortest and longest frame read (ms): inf and 0 before the first.

@@ -19,6 +19,7 @@ import copy
 import errno
 import gc
 import importlib
+import inspect
 import logging
 import math
 import os
@@ -436,6 +437,80 @@ class _HelpBySay:
         if option is not None:
             option.callback = _show_help
         return option
+
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        """The epilog as click writes it, its example lines fitted to the help's width
+        (:func:`fit_examples`): kept as laid out, they ran past a narrow terminal's edge,
+        which broke them at any character and sent the rest to its first column."""
+        epilog = self.epilog  # type: ignore[attr-defined]
+        if epilog:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                # click wraps text 2 columns short of the terminal's edge (of 80 columns in
+                # a wider one); a line laid out by hand may use them
+                width = formatter.width + 2 - formatter.current_indent
+                formatter.write_text(fit_examples(inspect.cleandoc(epilog), width))
+
+
+# An example command line of a help's epilog: its indent, the command and its comment.
+_EXAMPLE = re.compile(r"(?P<indent> +)(?P<command>(?:cat \S+ \| )?quantize \S.*?)"
+                      r"(?: +(?P<comment># .*))?")
+
+
+def fit_examples(text: str, width: int) -> str:
+    """``text`` with each example command line longer than ``width`` fitted to it: its
+    comment on a line of its own above it, then the command, broken between words, where
+    needed, by a backslash and a newline (so that it still runs when pasted), an option
+    kept with its value, the lines after the first indented four more spaces.
+
+    >>> print(fit_examples("  quantize reduce photo.jpg -k 8 -o small.png  # eight", 30))
+      # eight
+      quantize reduce photo.jpg \\
+          -k 8 -o small.png
+    >>> fit_examples("  quantize reduce a.png  # short", 40)
+    '  quantize reduce a.png  # short'
+    """
+    lines = []
+    for line in text.split("\n"):
+        example = _EXAMPLE.fullmatch(line)
+        if len(line) <= width or example is None:
+            lines.append(line)
+            continue
+        indent = example["indent"]
+        if example["comment"] is not None:
+            lines.append(indent + example["comment"])
+        lines.extend(_broken_command(example["command"], indent, width))
+    return "\n".join(lines)
+
+
+def _broken_command(command: str, indent: str, width: int) -> list[str]:
+    """``command``'s lines at most ``width`` wide (but for a word longer than that), each
+    but the last ending in a backslash, those after the first indented by four more
+    spaces; an option (``-k 8``) or a redirection (``> a.png``) is kept with its value."""
+    units: list[str] = []
+    for word in command.split(" "):
+        if units and _takes_a_value(units[-1]) and not word.startswith("-") \
+                and word not in (">", "|"):
+            units[-1] += " " + word
+        else:
+            units.append(word)
+    lines, line = [], indent + units[0]
+    for n, unit in enumerate(units[1:], start=2):
+        room = width - (2 if n < len(units) else 0)  # the " \\" of a line to follow
+        if len(line) + 1 + len(unit) <= room:
+            line += " " + unit
+        else:
+            lines.append(line + " \\")
+            line = indent + "    " + unit
+    return [*lines, line]
+
+
+def _takes_a_value(unit: str) -> bool:
+    """Whether ``unit``, words of a command, is an option or a redirection alone, which
+    the next word (not an option) is the value of."""
+    return unit in (">", "|") or (unit.startswith("-") and len(unit) > 1
+                                  and " " not in unit and "=" not in unit)
 
 
 def _show_help(ctx: Any, param: Any, value: bool) -> None:

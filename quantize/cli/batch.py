@@ -232,9 +232,9 @@ def batch(
         "with a byte order mark so that spreadsheets read it as UTF-8).",
         parser=file_name)] = None,
     html_name: Annotated[str | None, typer.Option(
-        "--html", metavar="FILE", help="Write a self-contained page to FILE (.html): before/after "
-        "thumbnails, palette swatches, metrics and failures, under the command and the time "
-        "it ran.", show_default=False,
+        "--html", metavar="FILE", help="Write a self-contained page to FILE (.html or .htm): "
+        "before/after thumbnails, palette swatches, metrics and failures, under the command "
+        "and the time it ran.", show_default=False,
         parser=file_name)] = None,
     remove_orphans: Annotated[bool, typer.Option(
         "--remove-orphans", help="Remove the outputs earlier runs made from files that are not "
@@ -309,6 +309,7 @@ def batch(
     # checked as typed (a final "/", which a Path drops, names a folder), then as paths
     report, html = (None if name is None else Path(name) for name in (report_name, html_name))
     note_quality_scale(quality)
+    _note_unquoted_glob(glob)
     # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
     output_dir = found_path(output_dir)
     refuse_closed_stdout(show)
@@ -375,6 +376,18 @@ def batch(
                              "rerun")
         _say_stopped(stopped)  # after the reports, which hold the files done and those not
         raise typer.Exit(summary.exit_code)
+
+
+def _note_unquoted_glob(pattern: str | None) -> None:
+    """Warn, before any work, that a --glob ``pattern`` without a wildcard that names a file
+    of the current folder is likely an unquoted pattern the shell expanded into the one
+    name it matched (``--glob *.jpg`` where a.jpg alone matches): only files of that very
+    name are then taken. An exact name may be meant, so it is not refused."""
+    if pattern is None or any(c in pattern for c in "*?[") or not os.path.lexists(pattern):
+        return
+    warn(f"--glob={quoted(pattern)}", "no wildcard (*, ? or [), so only files of that very "
+         "name are taken, and a file of that name is here: the shell expands an unquoted "
+         "pattern into the names it matches; quote it, as --glob '*.jpg'")
 
 
 def _say_planning_warnings(caught: "list[warnings.WarningMessage]", output_dir: Path) -> None:
