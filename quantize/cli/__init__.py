@@ -438,7 +438,6 @@ class _HelpBySay:
             option.callback = _show_help
         return option
 
-
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         """The epilog as click writes it, its example lines fitted to the help's width
         (:func:`fit_examples`): kept as laid out, they ran past a narrow terminal's edge,
