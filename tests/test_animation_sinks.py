@@ -130,6 +130,17 @@ def test_an_apng_of_one_picture_is_an_animation_of_one_frame():
         assert np.array(im.convert("RGB"))[0].tolist() == PALETTE[FRAMES[0][0]].tolist()
 
 
+def played(fp) -> tuple[list[float], list[list]]:
+    """Each frame's duration and RGB picture of the animation written to ``fp``."""
+    durations, pictures = [], []
+    with Image.open(fp) as im:
+        for f in ImageSequence.Iterator(im):
+            f.load()
+            durations.append(f.info["duration"])
+            pictures.append(np.array(f.convert("RGB")).tolist())
+    return durations, pictures
+
+
 def test_a_webp_frame_longer_than_a_webp_holds_is_written_as_several():
     # libwebp refused the file ("timestamps must be non-decreasing"), reported as a
     # RuntimeError; then the frame was cut to 16,777.215 s (and counted in frames_shortened).
@@ -141,12 +152,7 @@ def test_a_webp_frame_longer_than_a_webp_holds_is_written_as_several():
         sink.add(indices, duration=duration)
     sink.close()
     assert sink.frames_written == 6
-    with Image.open(fp) as im:
-        durations, pictures = [], []
-        for f in ImageSequence.Iterator(im):
-            f.load()
-            durations.append(f.info["duration"])
-            pictures.append(np.array(f.convert("RGB")).tolist())
+    durations, pictures = played(fp)
     assert durations == [8_388_608, 8_388_608, 11_184_813, 11_184_812, 11_184_812, 40]
     assert pictures == [PALETTE[FRAMES[i]].tolist() for i in [0, 0, 1, 1, 1, 0]]
 
@@ -176,12 +182,7 @@ def test_an_apng_frame_longer_than_an_apng_holds_is_written_as_several(seekable)
         sink.add(indices, duration=duration)
     sink.close()
     assert sink.frames_written == 6
-    with Image.open(fp) as im:
-        durations, pictures = [], []
-        for f in ImageSequence.Iterator(im):
-            f.load()
-            durations.append(f.info["duration"])
-            pictures.append(np.array(f.convert("RGB")).tolist())
+    durations, pictures = played(fp)
     assert durations == [32_768_000, 32_768_000, 43_691_000, 43_690_000, 43_690_000, 40]
     assert pictures == [PALETTE[FRAMES[i]].tolist() for i in [0, 0, 1, 1, 1, 0]]
 

@@ -2259,16 +2259,22 @@ def test_a_multi_page_tiff_says_how_long_its_pages_are_shown(tmp_path):
         assert (im.n_frames, im.info["duration"]) == (2, 1000.0)
 
 
-def test_a_palette_file_too_large_for_an_animation_with_transparency_is_named(tmp_path):
-    # It said "palette_in holds 256 colours, ...": a parameter the command line does not
-    # have, and no file, where a still image's error names --palette-in='p.hex'.
+def red_then_blue_over_transparency(path: Path) -> tuple[Path, np.ndarray, np.ndarray]:
+    """Two 4 x 4 frames, transparent but for red rows, then blue pixels too, saved to
+    ``path``; the path and the two frames."""
     frame = np.zeros((4, 4, 4), np.uint8)
     frame[:2] = (200, 0, 0, 255)
     moved = frame.copy()
     moved[2:, :2] = (0, 0, 200, 255)
-    src = tmp_path / "a.gif"
-    Image.fromarray(frame, "RGBA").save(src, save_all=True, duration=50,
+    Image.fromarray(frame, "RGBA").save(path, save_all=True, duration=50,
                                         append_images=[Image.fromarray(moved, "RGBA")])
+    return path, frame, moved
+
+
+def test_a_palette_file_too_large_for_an_animation_with_transparency_is_named(tmp_path):
+    # It said "palette_in holds 256 colours, ...": a parameter the command line does not
+    # have, and no file, where a still image's error names --palette-in='p.hex'.
+    src, _, _ = red_then_blue_over_transparency(tmp_path / "a.gif")
     hex_file = tmp_path / "p.hex"
     hex_file.write_text("".join(f"{i:02x}{i:02x}00\n" for i in range(256)))
     result = run(src, "--palette-in", hex_file, "-o", tmp_path / "out.gif")
@@ -2284,13 +2290,7 @@ def test_a_palette_file_of_256_colours_onto_an_animation_with_transparency_makes
         tmp_path):
     # Refused as for a GIF (exit 2, "holds 256 colours, more than an animation with
     # transparency holds"), while a WebP's frames are RGBA.
-    frame = np.zeros((4, 4, 4), np.uint8)
-    frame[:2] = (200, 0, 0, 255)
-    moved = frame.copy()
-    moved[2:, :2] = (0, 0, 200, 255)
-    src = tmp_path / "a.gif"
-    Image.fromarray(frame, "RGBA").save(src, save_all=True, duration=50,
-                                        append_images=[Image.fromarray(moved, "RGBA")])
+    src, frame, moved = red_then_blue_over_transparency(tmp_path / "a.gif")
     hex_file = tmp_path / "p.hex"
     hex_file.write_text("c80000\n0000c8\n" + "".join(f"{i:02x}{i:02x}00\n" for i in range(254)))
     result = run(src, "--palette-in", hex_file, "-o", tmp_path / "out.webp")
