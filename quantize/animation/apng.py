@@ -198,7 +198,6 @@ class ApngWriter:
                        + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
 
 
-
 def split_duration(ms: float, most: float) -> list[float]:
     """``ms`` as the durations (ms) of the APNG frames that show one picture that long,
     each at most ``most`` ms (a whole number of seconds): ``[ms]`` when it fits, else whole

@@ -282,7 +282,7 @@ class GifWriter:
         entries at least) has its first two entries swapped, in ``crop`` too.
         """
         if _reads_as_grey(f.palette, f.transparent):
-            swap = np.arange(max(f.palette.shape[0], (f.transparent or 0) + 1), dtype=np.uint8)
+            swap = np.arange(_entries(f.palette, f.transparent), dtype=np.uint8)
             swap[:2] = (1, 0)
             f.palette = f.palette[swap[:f.palette.shape[0]]]
             f.transparent = None if f.transparent is None else int(swap[f.transparent])
@@ -302,7 +302,7 @@ class GifWriter:
                 disposal: int) -> _Way:
         """The smallest way to store ``crop``, entries into ``palette``, over the canvas
         codes ``before`` (``same`` where the frame shows what they show)."""
-        table = _table_size(max(palette.shape[0], (transparent or 0) + 1))
+        table = _table_size(_entries(palette, transparent))
         redrawn = None
         if transparent is not None:  # unchanged pixels whose own entry draws what is there
             redrawn = same & (_canvas_codes(palette, transparent)[crop] == before)
@@ -379,7 +379,7 @@ class GifWriter:
         assert self._global is not None
         loop, background = self._loop, self._background
         w, h = self._size
-        table = _table_size(max(self._global.shape[0], (self._global_transparent or 0) + 1))
+        table = _table_size(_entries(self._global, self._global_transparent))
         self._fp.write(b"GIF89a" + struct.pack("<HH", w, h))
         self._fp.write(bytes([0xF0 | (table.bit_length() - 2), background, 0]))
         self._fp.write(_color_table(self._global, table))
@@ -478,6 +478,12 @@ def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
+def _entries(palette: np.ndarray, transparent: int | None) -> int:
+    """Entries a colour table needs for ``palette`` and its ``transparent`` entry, which
+    may lie past the colours."""
+    return max(palette.shape[0], (transparent or 0) + 1)
+
+
 def _table_size(n: int) -> int:
     """Colour table entries for ``n`` colours: a power of two, at least 2."""
     return max(2, 1 << max(0, n - 1).bit_length())
@@ -514,7 +520,7 @@ def _reads_as_grey(palette: np.ndarray, transparent: int | None) -> bool:
     """Whether ``palette`` (with ``transparent``) as a table is entry i = (i, i, i)
     throughout, padding too: Pillow reads a first frame drawn with such a table as
     greyscale, and the later frames' own tables then as grey levels (Pillow 13)."""
-    table = _table_size(max(palette.shape[0], (transparent or 0) + 1))
+    table = _table_size(_entries(palette, transparent))
     ramp = np.repeat(np.arange(table, dtype=np.uint8)[:, None], 3, axis=1)
     return bool(np.array_equal(np.frombuffer(_color_table(palette, table), np.uint8)
                                .reshape(-1, 3), ramp))

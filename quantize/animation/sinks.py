@@ -57,7 +57,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TypeVar
 
 import numpy as np
 from PIL import Image, TiffImagePlugin
@@ -82,6 +82,7 @@ _APNG_NONE, _APNG_SOURCE = 0, 0
 #: Formats whose frames are palette images: a colour table of at most 256 entries, the
 #: transparent one among them (WebP frames and TIFF pages are written in RGB or RGBA).
 _PALETTE_FRAMES = {"GIF", "PNG"}
+_Ms = TypeVar("_Ms", int, float)  # durations in ms: whole (WebP) or not (APNG)
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).
 _MAX_LOOP = 65535
 #: Longest frame (ms) each format holds: GIF 16 bits of centiseconds, APNG 65,535/1 s,
@@ -100,6 +101,7 @@ class FrameSink(Protocol):
     #: Whether ``optimize`` made the encoder spend more effort on this format (the record's
     #: ``optimized``, which the command line reads to say that ``--optimize`` did nothing).
     optimized: bool
+
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
             keep: np.ndarray | None = None) -> None: ...
@@ -348,15 +350,13 @@ def _webp_repeats(frames: list[_Packed], durations: list[float], most: int
     >>> _webp_repeats(["a", "b"], [33.4, 40_000_000.3], 16_777_215)
     (['a', 'b', 'b', 'b'], [33, 13333334, 13333334, 13333333])
     """
-    split: tuple[list[_Packed], list[int]] = ([], [])
+    parts: list[list[int]] = []
     elapsed, end = 0.0, 0
-    for frame, duration in zip(frames, durations, strict=True):
+    for duration in durations:
         elapsed += duration  # as Pillow adds them up
-        parts = split_delay(round(elapsed) - end, most)
-        end += sum(parts)
-        split[0].extend([frame] * len(parts))
-        split[1].extend(parts)
-    return split
+        parts.append(split_delay(round(elapsed) - end, most))
+        end += sum(parts[-1])
+    return _repeated(frames, parts)
 
 
 def _apng_repeats(frames: list[_Packed], durations: list[float], most: float
@@ -368,12 +368,13 @@ def _apng_repeats(frames: list[_Packed], durations: list[float], most: float
     >>> _apng_repeats(["a", "b"], [40, 70_000_000.4], 65_535_000)
     (['a', 'b', 'b'], [40, 35000000.0, 35000000.0])
     """
-    split: tuple[list[_Packed], list[float]] = ([], [])
-    for frame, duration in zip(frames, durations, strict=True):
-        parts = split_duration(duration, most)
-        split[0].extend([frame] * len(parts))
-        split[1].extend(parts)
-    return split
+    return _repeated(frames, [split_duration(duration, most) for duration in durations])
+
+
+def _repeated(frames: list[_Packed], parts: list[list[_Ms]]) -> tuple[list[_Packed], list[_Ms]]:
+    """Each frame once for each of its ``parts`` (its durations), and those durations."""
+    return ([frame for frame, own in zip(frames, parts, strict=True) for _ in own],
+            [duration for own in parts for duration in own])
 
 
 def _apng_duration(ms: float) -> float:
