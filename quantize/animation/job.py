@@ -162,9 +162,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
         The record of ``reduce_file`` with ``frames`` the number of frames the
         output holds (APNG and WebP merge a frame showing the same picture as
         the one before it into it, adding the durations; GIF and TIFF keep them all;
-        GIF and WebP write a frame longer than they hold as several):
+        GIF, APNG and WebP write a frame longer than they hold as several):
         input, output, k (the palette's colours; per-frame, the most colours
-        of any frame's palette), space, the options that shaped the output (n_colors,
+        of any frame's palette, or the shared palette's when one table holds every
+        colour of the frames), space, the options that shaped the output (n_colors,
         quality, dither, exact_colors, palette_in, palette_mode, seed, optimize: see
         :func:`~quantize.reduce.file_job.recorded_options`), psnr (dB over the opaque
         pixels of all frames; with partial alpha kept, over all their pixels in

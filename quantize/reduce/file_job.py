@@ -806,7 +806,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
     if animated:  # one palette for all frames, whatever the output's format
         _check_frame_colors(src, k)
-    if k is not None and quality is None:
+    elif k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
     name = palette_in_name(opts["palette_in"])
     if pal_in is not None and not animated:
