@@ -29,6 +29,7 @@ import functools
 import inspect
 import math
 import numbers
+import sys
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -53,7 +54,32 @@ from .kmeans_run import (
     runs_fit_together,
 )
 
-__all__ = ["MAX_INIT", "MiniBatchKMeans", "kmeans_plusplus"]
+__all__ = ["MAX_INIT", "MiniBatchKMeans", "NotFittedError", "kmeans_plusplus"]
+
+
+class NotFittedError(ValueError, AttributeError):
+    """``predict``, ``transform`` or ``score`` called before ``fit``.
+
+    A ValueError and an AttributeError, as scikit-learn's class of the same name
+    is. quantize does not import scikit-learn; when a program has loaded it, the
+    error raised is an instance of scikit-learn's class too, so its handlers and
+    its estimator checks catch it.
+    """
+
+
+@functools.cache
+def _not_fitted_class(sklearn_class: type) -> type[NotFittedError]:
+    # Pickled (to a Dask worker's client, say) as quantize's class alone.
+    return type("NotFittedError", (NotFittedError, sklearn_class),
+                {"__module__": __name__, "__reduce__": lambda self: (NotFittedError, self.args)})
+
+
+def _not_fitted(message: str) -> NotFittedError:
+    loaded = sys.modules.get("sklearn.exceptions")
+    sklearn_class = getattr(loaded, "NotFittedError", None)
+    if isinstance(sklearn_class, type) and issubclass(sklearn_class, Exception):
+        return _not_fitted_class(sklearn_class)(message)
+    return NotFittedError(message)
 
 
 # --------------------------------------------------------------------------
@@ -338,15 +364,15 @@ class MiniBatchKMeans:
 
     Notes
     -----
-    The two scikit-learn estimator checks this estimator fails, on purpose
-    (with ``n_clusters`` up to 4; at the default 8,
-    ``check_sample_weights_shape`` and ``check_sample_weights_not_overwritten``
-    fail too: their data have 4 distinct rows, and more clusters are refused):
+    ``predict``, ``transform`` and ``score`` before ``fit`` raise
+    :class:`NotFittedError` (an instance of scikit-learn's class of that name too
+    when scikit-learn is loaded).
 
-    - ``check_estimators_unfitted`` wants scikit-learn's own
-      ``NotFittedError`` class from ``predict`` before ``fit``. quantize does
-      not import scikit-learn, so it raises a ``ValueError`` (the base class
-      of scikit-learn's) saying that the model is not fitted yet.
+    The scikit-learn estimator check this estimator fails, on purpose (with
+    ``n_clusters`` up to 4; at the default 8, ``check_sample_weights_shape`` and
+    ``check_sample_weights_not_overwritten`` fail too: their data have 4 distinct
+    rows, and more clusters are refused):
+
     - ``check_sample_weight_equivalence_on_dense_data`` compares a fit with
       integer weights to a fit on shuffled repeated rows. Every deterministic
       step treats a weight as that many repeats (tested with explicit initial
@@ -468,7 +494,7 @@ class MiniBatchKMeans:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "cluster_centers_"):
-            raise ValueError("this MiniBatchKMeans is not fitted yet; call fit(X) first")
+            raise _not_fitted("this MiniBatchKMeans is not fitted yet; call fit(X) first")
 
     def _check_features(self, X: Any) -> np.ndarray:
         # Prediction only reads X, so float32 C-contiguous input is not copied.
