@@ -170,7 +170,7 @@ def palette_order(palette: Any, alpha: Any = None, used: Any = None) -> np.ndarr
     ValueError
         If the shapes do not match a ``(k, 3)`` palette.
     TypeError
-        If ``palette`` or ``alpha`` is not uint8.
+        If ``palette`` or ``alpha`` is not uint8, or ``used`` not bool.
 
     Examples
     --------
@@ -181,7 +181,10 @@ def palette_order(palette: Any, alpha: Any = None, used: Any = None) -> np.ndarr
     dummy = np.zeros((1, 1), dtype=np.uint8)
     _, palette, alpha = _check_inputs(dummy, palette, alpha)
     k = palette.shape[0]
-    keep = np.ones(k, dtype=bool) if used is None else np.asarray(used, dtype=bool)
+    keep = np.ones(k, dtype=bool) if used is None else as_array(used, "used", "a bool array")
+    if keep.dtype != bool:  # entry numbers would be read as truth values
+        raise TypeError(f"used should be a bool array, one flag an entry, got dtype "
+                        f"{keep.dtype}")
     if keep.shape != (k,):
         raise ValueError(f"used should have shape ({k},) to match the palette, got "
                          f"{keep.shape}")
@@ -415,6 +418,9 @@ def trns(alpha: np.ndarray) -> bytes | None:
     >>> trns(np.array([255, 80, 255], np.uint8)), trns(np.array([255], np.uint8))
     (b'\\xffP', None)
     """
+    alpha = _as_uint8(alpha, "alpha")
+    if alpha.ndim != 1:
+        raise ValueError(f"alpha should have shape (k,), got {alpha.shape}")
     translucent = np.flatnonzero(alpha < 255)
     return None if translucent.size == 0 else alpha[:translucent[-1] + 1].tobytes()
 

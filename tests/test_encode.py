@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from quantize import _threads, encode
-from quantize.encode import encode_indexed_png, palette_order
+from quantize.encode import encode_indexed_png, palette_order, trns
 
 
 def chunks(data: bytes) -> list[tuple[bytes, bytes]]:
@@ -255,6 +255,20 @@ def test_non_bool_flags_are_refused():
 def test_palette_order_refuses_a_wrong_used_mask():
     with pytest.raises(ValueError, match=r"used should have shape \(2,\)"):
         palette_order(GOOD_PALETTE, used=np.ones(3, bool))
+    # Entry numbers are not a mask: [0, 1] would have kept entry 1 alone.
+    with pytest.raises(TypeError, match=r"^used should be a bool array, one flag an entry, "
+                                        r"got dtype int64$"):
+        palette_order(GOOD_PALETTE, used=np.array([0, 1]))
+    assert palette_order(GOOD_PALETTE, used=[False, True]).tolist() == [1]
+
+
+def test_trns_takes_the_alpha_of_entries_as_the_encoder_does():
+    assert trns(np.array([255, 0, 255], np.uint8)) == b"\xff\x00"
+    assert trns(np.full(3, 255, np.uint8)) is None
+    with pytest.raises(TypeError, match=r"^alpha should be a uint8 array, got dtype int64$"):
+        trns([255, 0, 255])
+    with pytest.raises(ValueError, match=r"^alpha should have shape \(k,\), got \(1, 3\)$"):
+        trns(np.zeros((1, 3), np.uint8))
 
 
 @pytest.mark.parametrize(("level", "error", "match"), [
