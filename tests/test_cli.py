@@ -1970,6 +1970,38 @@ def test_help_examples_fit_a_narrow_terminal_unbroken(command):
     assert max(map(len, examples)) <= 60
 
 
+@pytest.mark.parametrize("columns", [60, 70])
+@pytest.mark.parametrize("command", [[], ["reduce"], ["segment"], ["batch"]])
+def test_help_paragraphs_fit_a_narrow_terminal_with_every_word(command, columns):
+    # The paragraphs laid out by hand for 80 columns (exit codes, segment's outputs and
+    # weights) ran past the edge of a narrower terminal: 23 of segment's lines at 60.
+    wide, narrow = _help_at(200, command), _help_at(columns, command)
+    assert [line for line in narrow.splitlines() if len(line) > columns] == []
+    for heading in ("Exit codes:", "By default regions", "Weights (-w"):
+        if heading in wide:
+            paragraph = re.split(r"\n\s*\n", wide.split(heading, 1)[1], maxsplit=1)[0]
+            assert (narrow.split(heading, 1)[1].split()[:len(paragraph.split())]
+                    == paragraph.split())
+
+
+@pytest.mark.parametrize("command", [[], ["reduce"], ["segment"], ["batch"]])
+def test_help_holds_no_control_character(command):
+    # segment's help showed three of click's paragraph marks (a backspace each), which
+    # followed a paragraph without a blank line: "^H" lines in a pager or a file.
+    for columns in (60, 200):
+        text = _help_at(columns, command)
+        assert [c for c in text if c < " " and c != "\n"] == []
+
+
+def test_a_help_table_row_is_rewrapped_under_its_own_text():
+    narrow = _help_at(60, ["segment"])
+    assert ("    labels.png      16-bit grey: the region 1..R of each\n"
+            "                    pixel\n"
+            "    segmented.png   each region in its mean colour\n") in narrow
+    assert ("    xy         pixel position: larger values give more\n"
+            "               compact regions\n") in narrow
+
+
 def test_a_long_help_example_is_broken_between_options_as_a_shell_continuation():
     narrow = _help_at(60, ["reduce"])
     assert ("    # over 256 colours: RGB\n"

@@ -27,6 +27,7 @@ import re
 import shutil
 import sys
 import tempfile
+import textwrap
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -439,9 +440,10 @@ class _HelpBySay:
         return option
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
-        """The epilog as click writes it, its example lines fitted to the help's width
-        (:func:`fit_examples`): kept as laid out, they ran past a narrow terminal's edge,
-        which broke them at any character and sent the rest to its first column."""
+        """The epilog as click writes it, its example lines and its paragraphs fitted to the
+        help's width (:func:`fit_examples`, :func:`fit_prose`): kept as laid out, they ran
+        past a narrow terminal's edge, which broke them at any character and sent the rest
+        to its first column."""
         epilog = self.epilog  # type: ignore[attr-defined]
         if epilog:
             formatter.write_paragraph()
@@ -449,7 +451,8 @@ class _HelpBySay:
                 # click wraps text 2 columns short of the terminal's edge (of 80 columns in
                 # a wider one); a line laid out by hand may use them
                 width = formatter.width + 2 - formatter.current_indent
-                formatter.write_text(fit_examples(inspect.cleandoc(epilog), width))
+                formatter.write_text(fit_prose(fit_examples(inspect.cleandoc(epilog), width),
+                                               width))
 
 
 # An example command line of a help's epilog: its indent, the command and its comment.
@@ -480,6 +483,49 @@ def fit_examples(text: str, width: int) -> str:
         if example["comment"] is not None:
             lines.append(indent + example["comment"])
         lines.extend(_broken_command(example["command"], indent, width))
+    return "\n".join(lines)
+
+
+# A line of an epilog's table: its indent, a term, two spaces or more, the term's text.
+_ROW = re.compile(r"(?P<indent> *)\S+ {2,}(?=\S)")
+
+
+def fit_prose(text: str, width: int) -> str:
+    """``text`` with each line of prose longer than ``width`` rewrapped to it, together
+    with the lines that continue it; the rest kept as laid out.
+
+    A line continues the one above when it has that line's indent, or, below a table's row
+    (a term, two spaces or more, then its text), starts at the column of the row's text.
+    An example command line (:func:`fit_examples` fits those) is left as it is.
+
+    >>> print(fit_prose("  Exit codes: 0 done, 1 failed,\\n  2 usage error.", 24))
+      Exit codes: 0 done, 1
+      failed, 2 usage error.
+    >>> print(fit_prose("  a.png   the photo, in red or\\n          blue", 24))
+      a.png   the photo, in
+              red or blue
+    """
+    items: list[tuple[str, str, list[str]]] = []  # first indent, hanging indent, lines
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        indent = " " * (len(line) - len(stripped))
+        row = _ROW.match(line)
+        if (items and stripped not in ("", "\b") and row is None
+                and _EXAMPLE.fullmatch(line) is None and indent == items[-1][1]
+                and items[-1][2][0].strip() not in ("", "\b")
+                and _EXAMPLE.fullmatch(items[-1][2][-1]) is None):
+            items[-1][2].append(line)
+            continue
+        items.append((indent, " " * row.end() if row else indent, [line]))
+    lines: list[str] = []
+    for indent, hanging, block in items:
+        if max(map(len, block)) <= width or _EXAMPLE.fullmatch(block[0]):
+            lines.extend(block)
+            continue
+        words = " ".join(part.strip() for part in block)
+        lines.extend(textwrap.wrap(words, width, initial_indent=indent,
+                                   subsequent_indent=hanging, break_long_words=False,
+                                   break_on_hyphens=False))
     return "\n".join(lines)
 
 

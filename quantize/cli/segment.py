@@ -71,6 +71,7 @@ clusters the pixels by k-means into at most K clusters (each may form several
 regions; K at most {max_clusters}: use --regions N for many regions). Clusters
 that colour and texture cannot tell apart are one: a plain area, or a smooth
 sky, is not cut by position.
+
 \b
 Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
   color      colour (CIELAB, or RGB with --space rgb)
@@ -84,6 +85,7 @@ the merge cost at their size, not only their ratios (doubling them all gives
 more regions at the default cut; color, intensity and texture all 0 is refused
 without -k, and with --edges, whose map comes from the hierarchy).
 Defaults: {defaults}.
+
 \b
 Examples:
   quantize segment photo.jpg                        # -> photo.segments/
@@ -93,6 +95,7 @@ Examples:
   quantize segment photo.jpg -w texture=2 --json
   quantize segment photo.jpg --overlay-color cyan   # borders that show on red
   quantize segment photo.jpg -q                     # only warnings and errors
+
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
 15 an output exists (use --force) or a running batch writes into the folder,
