@@ -319,6 +319,24 @@ def test_one_table_holds_256_colours_or_255_beside_transparent_pixels(tmp_path, 
     assert one_table_holds(src, opts) is holds
 
 
+@pytest.mark.parametrize("new, holds", [(56, True), (57, False)])
+def test_one_table_holds_counts_each_colour_once_over_the_frames(tmp_path, new, holds):
+    # 200 colours, then 100 of them again with `new` others (each drawn twice), then the
+    # first frame again: 256 colours in all hold, 257 do not.
+    first = np.zeros((20, 20, 3), np.uint8)
+    first[..., 1] = np.arange(400).reshape(20, 20) % 200
+    second = np.zeros((20, 20, 3), np.uint8)
+    second[..., 1] = np.arange(400).reshape(20, 20) % 100
+    second[10:, :, 2] = 1 + np.arange(200).reshape(10, 20) % new
+    second[10:, :, 1] = 0
+    frames = [Image.fromarray(f) for f in (first, second, first)]
+    src = tmp_path / "in.png"
+    frames[0].save(src, save_all=True, duration=50, append_images=frames[1:])
+    opts = check_animation_options(src, tmp_path / "out.gif", n_colors=256,
+                                   palette="per-frame")
+    assert one_table_holds(src, opts) is holds
+
+
 def test_per_frame_palettes_write_a_frame_with_the_first_frames_colours_with_its_table(
         tmp_path):
     """Every frame had a local table: the third frame draws the first's colours again, and

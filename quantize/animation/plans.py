@@ -187,13 +187,22 @@ def one_table_holds(src: Path, opts: AnimationOptions) -> bool:
     frame. Frames are read until the colours outnumber that.
     """
     k = opts.n_colors or DEFAULT_COLORS
-    seen = np.zeros(0, np.int64)
+    # A flag per 24-bit code: a frame's colours are looked up, and only those not seen
+    # before sorted (the union of each frame's sorted colours took 1.3 of 7.2 s on 300
+    # frames of 640 x 360 in 175 colours).
+    seen = np.zeros(1 << 24, bool)
+    n_seen = 0
     transparent = False
     for frame in iter_frames(src, max_pixels=opts.max_pixels):
         rgb, opaque = split_alpha(frame)
-        transparent |= not opaque.all()
-        seen = np.union1d(seen, pack_rgb(rgb[opaque]))
-        if seen.size > (min(k, MAX_PALETTE - 1) if transparent else k):
+        codes = pack_rgb(rgb).ravel()
+        if not opaque.all():
+            transparent = True
+            codes = codes[opaque.ravel()]
+        fresh = np.unique(codes[~seen[codes]])
+        seen[fresh] = True
+        n_seen += fresh.size
+        if n_seen > (min(k, MAX_PALETTE - 1) if transparent else k):
             return False
     return True
 
