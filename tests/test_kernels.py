@@ -673,3 +673,18 @@ def test_lloyd_past_256_centres_finds_known_clusters_exactly(tree_from_257, rng)
     centers, labels, _ = kern.lloyd(X, None, start, 10)
     np.testing.assert_array_equal(centers, middles)
     np.testing.assert_array_equal(labels, np.repeat(np.arange(300), 4))
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_same_pixels_is_every_channel_equal(channels):
+    rng = np.random.default_rng(channels)
+    a = rng.integers(0, 3, (9, 11, channels), dtype=np.uint8)
+    b = a.copy()
+    b[rng.random(b.shape) < 0.2] += 1
+    same = kern.same_pixels(a, b)
+    assert same.dtype == bool and same.shape == (9, 11)
+    assert np.array_equal(same, (a == b).all(axis=2))
+    assert 0 < same.sum() < same.size
+    # a view of three channels of four, as the animation plans pass their frames
+    assert np.array_equal(kern.same_pixels(a[..., :3], b[..., :3]),
+                          (a[..., :3] == b[..., :3]).all(axis=2))

@@ -19,6 +19,7 @@ from .._kernels import (
     code_table,
     nearest,
     pack_rgb,
+    same_pixels,
     second_nearest_gap,
     sq_dist_to_labels,
     srgb_to_lab,
@@ -223,7 +224,7 @@ def pooled_rgba(frames: Iterator[Frame]) -> PooledRGBA:
         words = _words(frame.rgba)
         _count(words[visible], parts, counts)
         if previous is not None:
-            _count(words[(frame.rgba != previous).any(axis=2) & visible], moved, moved_counts)
+            _count(words[~same_pixels(frame.rgba, previous) & visible], moved, moved_counts)
         previous = frame.rgba
     words, n = merge_counts(parts, counts)
     moving_words, moving_n = merge_counts(moved, moved_counts)
@@ -347,7 +348,7 @@ class GlobalPlan:
         still = np.zeros(opaque.shape, bool)
         if previous is not None:
             prev_rgba, prev_indices = previous
-            still = (prev_rgba[..., :3] == rgb).all(axis=2) & opaque
+            still = same_pixels(prev_rgba[..., :3], rgb) & opaque
             still &= prev_rgba[..., 3] >= ALPHA_THRESHOLD  # it was drawn, not transparent
         if dither == 0:
             indices = self.table[codes]
@@ -453,7 +454,7 @@ class AlphaPlan:
         still = np.zeros(visible.shape, bool)
         if previous is not None:
             prev_rgba, prev_indices = previous
-            still = (prev_rgba == rgba).all(axis=2) & visible
+            still = same_pixels(prev_rgba, rgba) & visible
         indices = self.labels[at] if dither == 0 else self._dithered(rgba, dither)
         if self.transparent is not None:  # as the caller writes them: they start no run
             indices[~visible] = self.transparent
@@ -658,7 +659,7 @@ class PerFramePlan:
         if previous is not None and not (~opaque & (previous[0][..., 3] >= ALPHA_THRESHOLD)
                                          ).any():
             prev_rgba = previous[0]
-            still = (prev_rgba[..., :3] == rgb).all(axis=2)
+            still = same_pixels(prev_rgba[..., :3], rgb)
             still &= opaque & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
         if still is None:
             palette, indices = self._mapped(rgb, codes, opaque, still, dither)

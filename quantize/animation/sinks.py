@@ -62,6 +62,7 @@ from typing import BinaryIO, Protocol, TypeVar
 import numpy as np
 from PIL import Image, TiffImagePlugin
 
+from .._kernels import same_pixels
 from ..encode import apng_delay, trns
 from ..io import MAX_PALETTE
 from ..reduce.file_job import tiff_options
@@ -267,7 +268,7 @@ class _ApngSink:
             self._writer.extend(duration)
             return
         else:
-            box = bounding_box((shown != self._shown).any(axis=2))
+            box = bounding_box(~same_pixels(shown, self._shown))
         self._shown = shown
         self._writer.add(indices, box, duration)
 
