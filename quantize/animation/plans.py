@@ -25,7 +25,7 @@ from .._kernels import (
     unpack_rgb,
 )
 from .._validation import shown_number
-from ..colors import features_of, lab_of, mean_ciede2000
+from ..colors import features_of, mean_ciede2000
 from ..errors import QualityError
 from ..io import MAX_PALETTE
 from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
@@ -771,5 +771,4 @@ class PerFramePlan:
 def mean_delta_e(stats: FrameStats) -> float:
     """Mean CIEDE2000 of everything drawn so far (0 when nothing opaque was drawn); with
     alpha, of the visible pixels composited on black, as a still's with alpha."""
-    a, b, n = stats.pairs()
-    return 0.0 if n.size == 0 else mean_ciede2000(lab_of(a), lab_of(b), n)
+    return stats.delta_e()
