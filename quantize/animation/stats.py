@@ -122,7 +122,8 @@ class FrameStats:
         return self._colors(codes), self._colors(drawn), n.astype(np.float64)
 
     def _held(self) -> tuple[np.ndarray, np.ndarray]:
-        """The pairs held, merged: sorted distinct keys (:meth:`_pair_keys`) and counts."""
+        """The pairs held, merged: sorted distinct keys (:meth:`FrameStats._pair_keys`)
+        and their counts."""
         if not self._keys:  # none yet, or all folded
             return np.zeros(0, np.uint64 if self.alpha else np.int64), np.zeros(0, np.int64)
         return merge_counts(self._keys, self._counts)
