@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from quantize.animation import stats as stats_module
-from quantize.animation.stats import FrameStats, merge_counts
+from quantize.animation.stats import FrameStats, merge_counts, merge_pending
 from quantize.colors import pack_rgb
 
 BLACK, GREY = (0, 0, 0), (10, 20, 30)
@@ -30,6 +30,30 @@ def test_merge_counts_of_nothing_is_empty():
     keys, total = merge_counts([], [])
     assert keys.shape == total.shape == (0,)
     assert keys.dtype == total.dtype == np.int64
+
+
+def test_merge_pending_gives_merge_counts_and_sorts_only_the_newer_parts(rng, monkeypatch):
+    # The first part, sorted and distinct, grows over the frames: sorting it again at
+    # every merge took time growing with the square of the frames.
+    first, first_n = np.unique(rng.integers(0, 5000, 3000), return_counts=True)
+    newer = [rng.integers(0, 6000, 200) for _ in range(15)]
+    newer_n = [rng.integers(1, 9, 200) for _ in range(15)]
+    expected = merge_counts([first, *newer], [first_n, *newer_n])
+    sorted_sizes = []
+    unique = np.unique
+
+    def unique_spy(values, *args, **kwargs):
+        sorted_sizes.append(np.size(values))
+        return unique(values, *args, **kwargs)
+
+    monkeypatch.setattr(np, "unique", unique_spy)
+    parts, counts = [first, *newer], [first_n, *newer_n]
+    merge_pending(parts, counts)
+    assert sorted_sizes == [15 * 200]
+    assert len(parts) == len(counts) == 1
+    assert parts[0].tolist() == expected[0].tolist()
+    assert counts[0].tolist() == expected[1].tolist() and counts[0].dtype == np.int64
+    assert first_n.sum() == 3000  # the caller's counts are not added to
 
 
 def test_pairs_psnr_and_entry_pixels_of_a_few_pixels():

@@ -37,7 +37,7 @@ from .frames import Frame, iter_frames
 from .gif import change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions
 from .sinks import palette_frames
-from .stats import FrameStats, merge_counts
+from .stats import FrameStats, merge_counts, merge_pending
 
 __all__ = ["ALPHA_THRESHOLD", "AlphaPlan", "GlobalPlan", "PerFramePlan", "Pooled", "PooledRGBA",
            "global_plan", "one_table_holds", "pooled_histogram", "pooled_rgba", "split_alpha"]
@@ -234,8 +234,7 @@ def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray])
     parts.append(distinct)
     counts.append(n)
     if len(parts) >= 16:
-        merged, total = merge_counts(parts, counts)
-        parts[:], counts[:] = [merged], [total]
+        merge_pending(parts, counts)
 
 
 def _room(transparent: bool, k: int, name: str, suffix: str) -> None:
