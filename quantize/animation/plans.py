@@ -20,6 +20,7 @@ from .._kernels import (
     nearest,
     pack_rgb,
     second_nearest_gap,
+    sorted_search,
     sq_dist_to_labels,
     srgb_to_lab,
     unpack_rgb,
@@ -347,7 +348,7 @@ class GlobalPlan:
             indices[still] = prev_indices[still]
         entry_codes = pack_rgb(self.palette)
         if dither == 0 and self.codes.size and not self.exact:
-            at = np.searchsorted(self.codes, codes)
+            at = sorted_search(self.codes, codes)
             at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
             lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)
             nearest_sq = _squared_distances(lab, palette_lab, indices)
@@ -439,7 +440,7 @@ class AlphaPlan:
         """Entries of a frame's ``(H, W, 4)`` pixels, those not ``visible`` the transparent
         entry; as :meth:`GlobalPlan.map`, with alpha (the palette is the global one)."""
         words = _words(rgba)
-        at = np.minimum(np.searchsorted(self.words, words), self.words.size - 1)
+        at = np.minimum(sorted_search(self.words, words), self.words.size - 1)
         still = np.zeros(visible.shape, bool)
         if previous is not None:
             prev_rgba, prev_indices = previous
