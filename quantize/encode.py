@@ -371,8 +371,11 @@ def _idat(rows: np.ndarray, optimize: bool, level: int, k: int) -> bytes:
         return min(_threads.run([functools.partial(_deflate, data, each, strategy,
                                                    _zlib_ng or zlib) for each in levels]),
                    key=len)
-    candidates = [_deflate(_filtered(rows, method), 9, strategy)
-                  for method in _OPTIMIZE_FILTERS for strategy in _OPTIMIZE_STRATEGIES]
+    # Each filter once, then its streams deflated on two threads where there are: zlib's
+    # level 9 is nearly all the time (a 12 MP photo at 16 colours: 24 streams of 0.7 s).
+    filtered = [_filtered(rows, method) for method in _OPTIMIZE_FILTERS]
+    candidates = _threads.run([functools.partial(_deflate, data, 9, strategy)
+                               for data in filtered for strategy in _OPTIMIZE_STRATEGIES])
     # zlib-ng's default stream is sometimes smaller than any of zlib's at level 9
     return min([*candidates, _idat(rows, False, level, k)], key=len)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
-from quantize.animation.stats import FrameStats, merge_counts
+from quantize.animation import stats as stats_module
+from quantize.animation.stats import FrameStats, merge_counts, merge_pending
 from quantize.colors import pack_rgb
 
 BLACK, GREY = (0, 0, 0), (10, 20, 30)
@@ -28,6 +30,30 @@ def test_merge_counts_of_nothing_is_empty():
     keys, total = merge_counts([], [])
     assert keys.shape == total.shape == (0,)
     assert keys.dtype == total.dtype == np.int64
+
+
+def test_merge_pending_gives_merge_counts_and_sorts_only_the_newer_parts(rng, monkeypatch):
+    # The first part, sorted and distinct, grows over the frames: sorting it again at
+    # every merge took time growing with the square of the frames.
+    first, first_n = np.unique(rng.integers(0, 5000, 3000), return_counts=True)
+    newer = [rng.integers(0, 6000, 200) for _ in range(15)]
+    newer_n = [rng.integers(1, 9, 200) for _ in range(15)]
+    expected = merge_counts([first, *newer], [first_n, *newer_n])
+    sorted_sizes = []
+    unique = np.unique
+
+    def unique_spy(values, *args, **kwargs):
+        sorted_sizes.append(np.size(values))
+        return unique(values, *args, **kwargs)
+
+    monkeypatch.setattr(np, "unique", unique_spy)
+    parts, counts = [first, *newer], [first_n, *newer_n]
+    merge_pending(parts, counts)
+    assert sorted_sizes == [15 * 200]
+    assert len(parts) == len(counts) == 1
+    assert parts[0].tolist() == expected[0].tolist()
+    assert counts[0].tolist() == expected[1].tolist() and counts[0].dtype == np.int64
+    assert first_n.sum() == 3000  # the caller's counts are not added to
 
 
 def test_pairs_psnr_and_entry_pixels_of_a_few_pixels():
@@ -56,3 +82,44 @@ def test_counts_survive_the_merging_of_many_frames():
         stats.add_pairs(codes(GREY), codes(SHOWN_GREY), np.array([3]))
     _, _, n = stats.pairs()
     assert n.tolist() == [120.0]
+
+
+def _frames_of_own_colours(stats: FrameStats, rng: np.random.Generator, n_frames: int) -> None:
+    """Frames whose pixels are drawn with colours of their own, as with a palette per frame:
+    the distinct pairs grow with the frames."""
+    for _ in range(n_frames):
+        if stats.alpha:
+            words = rng.integers(0, 1 << 32, size=(2, 30), dtype=np.uint64).astype(np.uint32)
+            words |= np.uint32(0x01000000)  # visible: alpha above 0
+            stats.add_pixels(words[0], words[1])
+        else:
+            shown = rng.integers(0, 256, size=(2, 30, 3), dtype=np.uint8)
+            stats.add_pixels(pack_rgb(shown[0]), pack_rgb(shown[1]))
+
+
+def test_the_pairs_held_stay_bounded_however_many_frames(monkeypatch):
+    monkeypatch.setattr(stats_module, "_FOLD_FROM", 100)
+    stats, rng = FrameStats(), np.random.default_rng(0)
+    most = 0
+    for _ in range(80):  # 2,400 distinct pairs in all
+        _frames_of_own_colours(stats, rng, 1)
+        most = max(most, stats.held_pairs())
+    assert most <= 100 + stats_module._MERGE_EVERY * 30
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+def test_folded_pairs_give_the_metrics_of_the_pairs_held(monkeypatch, alpha):
+    held = FrameStats(alpha=alpha)
+    _frames_of_own_colours(held, np.random.default_rng(1), 80)
+    monkeypatch.setattr(stats_module, "_FOLD_FROM", 100)
+    folded = FrameStats(alpha=alpha, transparent_pixels=7)
+    held.transparent_pixels = 7
+    _frames_of_own_colours(folded, np.random.default_rng(1), 80)
+    assert folded.held_pairs() < 100 + stats_module._MERGE_EVERY * 30 < held.held_pairs()
+    assert folded.psnr() == pytest.approx(held.psnr(), rel=1e-12)
+    assert folded.delta_e() == pytest.approx(held.delta_e(), rel=1e-12)
+    drawn, n = folded.drawn()
+    assert drawn.tolist() == held.drawn()[0].tolist() and n.tolist() == held.drawn()[1].tolist()
+    assert n.sum() == 80 * 30
+    palette = drawn[::7]
+    assert folded.entry_pixels(palette).tolist() == held.entry_pixels(palette).tolist()

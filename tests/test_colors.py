@@ -74,6 +74,24 @@ def test_premultiply_and_lab_of_show_colours_over_black():
     assert np.array_equal(premultiply(shown), shown.astype(float))  # no alpha: as is
 
 
+def test_lab_of_composites_many_colours_chunk_by_chunk(rng, monkeypatch):
+    # The float64 premultiplied copies are made a chunk at a time, not of every colour at
+    # once (0.8 GB for the 7 M colours of a 12 MP photo with soft alpha).
+    import quantize.colors as colors_module
+    rgba = rng.integers(0, 256, (2 * _SQ_CHUNK + 5, 4), dtype=np.uint8)
+    rows_seen = []
+
+    def premultiply_spy(colors):
+        rows_seen.append(colors.shape[0])
+        return premultiply(colors)
+
+    monkeypatch.setattr(colors_module, "premultiply", premultiply_spy)
+    lab = lab_of(rgba)
+    assert rows_seen == [_SQ_CHUNK, _SQ_CHUNK, 5]
+    pre = rgba[:, :3].astype(np.float64) * (rgba[:, 3:] / 255.0)
+    assert np.array_equal(lab, srgb_to_lab(np.clip(np.rint(pre), 0, 255).astype(np.uint8)))
+
+
 def test_code_histogram_by_table_equals_by_sorting(rng):
     # Enough codes to be counted in a table of all codes; the extremes included.
     codes = rng.integers(0, 5000, _TABLE_MIN_CODES + 7).astype(np.uint32)

@@ -187,6 +187,29 @@ def test_optimize_is_never_larger_than_the_default_of_the_palette_as_given():
     np.testing.assert_array_equal(decoded_rgba(optimized), decoded_rgba(default))
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_optimize_filters_each_way_once_and_deflates_the_candidates_together(
+        rng, monkeypatch, threads):
+    # The level-9 streams are the time of optimize: they are tasks of one _threads.run
+    # (two threads where there are), each filter made once; the file is the same bytes
+    # on any number of threads.
+    indices = rng.integers(0, 12, (40, 50)).astype(np.uint8)
+    indices[::2] = indices[1::2]  # rows that "up" codes smaller
+    palette = rng.integers(0, 256, (12, 3), dtype=np.uint8)
+    monkeypatch.setattr(_threads, "_count", 1)
+    serial = encode_indexed_png(indices, palette, optimize=True)
+    monkeypatch.setattr(_threads, "_count", threads)
+    batches, filters = [], []
+    run, filtered = _threads.run, encode._filtered
+    monkeypatch.setattr(_threads, "run", lambda tasks: batches.append(len(tasks)) or run(tasks))
+    monkeypatch.setattr(encode, "_filtered",
+                        lambda rows, method: filters.append(method) or filtered(rows, method))
+    assert encode_indexed_png(indices, palette, optimize=True) == serial
+    candidates = len(encode._OPTIMIZE_FILTERS) * len(encode._OPTIMIZE_STRATEGIES)
+    assert batches.count(candidates) == 2  # 4 bits a pixel, then 8
+    assert sorted(filters) == sorted([*encode._OPTIMIZE_FILTERS, "none"] * 2 + ["none"])
+
+
 # --------------------------------------------------------------------------
 # palette_order
 # --------------------------------------------------------------------------

@@ -435,7 +435,7 @@ def _drawn_palette(plan: Any, stats: FrameStats, given: bool) -> tuple[np.ndarra
     if not isinstance(plan, PerFramePlan):
         palette = plan.palette
     else:
-        _, drawn, _ = stats.pairs()
+        drawn, _ = stats.drawn()
         palette = distinct_rows(drawn) if drawn.size else np.zeros((1, 3), np.uint8)
     pixels = stats.entry_pixels(palette)
     if not given:

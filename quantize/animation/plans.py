@@ -21,12 +21,13 @@ from .._kernels import (
     pack_rgb,
     same_pixels,
     second_nearest_gap,
+    sorted_search,
     sq_dist_to_labels,
     srgb_to_lab,
     unpack_rgb,
 )
 from .._validation import shown_number
-from ..colors import features_of, lab_of, mean_ciede2000
+from ..colors import features_of, mean_ciede2000
 from ..errors import QualityError
 from ..io import MAX_PALETTE
 from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
@@ -38,7 +39,7 @@ from .frames import Frame, iter_frames
 from .gif import change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions
 from .sinks import palette_frames
-from .stats import FrameStats, merge_counts
+from .stats import FrameStats, merge_counts, merge_pending
 
 __all__ = ["ALPHA_THRESHOLD", "AlphaPlan", "GlobalPlan", "PerFramePlan", "Pooled", "PooledRGBA",
            "global_plan", "one_table_holds", "pooled_histogram", "pooled_rgba", "split_alpha"]
@@ -244,8 +245,7 @@ def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray])
     parts.append(distinct)
     counts.append(n)
     if len(parts) >= 16:
-        merged, total = merge_counts(parts, counts)
-        parts[:], counts[:] = [merged], [total]
+        merge_pending(parts, counts)
 
 
 def _room(transparent: bool, k: int, name: str, suffix: str) -> None:
@@ -358,7 +358,7 @@ class GlobalPlan:
             indices[still] = prev_indices[still]
         entry_codes = pack_rgb(self.palette)
         if dither == 0 and self.codes.size and not self.exact:
-            at = np.searchsorted(self.codes, codes)
+            at = sorted_search(self.codes, codes)
             at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
             lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)
             nearest_sq = _squared_distances(lab, palette_lab, indices)
@@ -450,7 +450,7 @@ class AlphaPlan:
         """Entries of a frame's ``(H, W, 4)`` pixels, those not ``visible`` the transparent
         entry; as :meth:`GlobalPlan.map`, with alpha (the palette is the global one)."""
         words = _words(rgba)
-        at = np.minimum(np.searchsorted(self.words, words), self.words.size - 1)
+        at = np.minimum(sorted_search(self.words, words), self.words.size - 1)
         still = np.zeros(visible.shape, bool)
         if previous is not None:
             prev_rgba, prev_indices = previous
@@ -784,5 +784,4 @@ class PerFramePlan:
 def mean_delta_e(stats: FrameStats) -> float:
     """Mean CIEDE2000 of everything drawn so far (0 when nothing opaque was drawn); with
     alpha, of the visible pixels composited on black, as a still's with alpha."""
-    a, b, n = stats.pairs()
-    return 0.0 if n.size == 0 else mean_ciede2000(lab_of(a), lab_of(b), n)
+    return stats.delta_e()
