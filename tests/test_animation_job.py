@@ -259,18 +259,21 @@ def test_per_frame_palettes_with_transparent_pixels_of_any_stored_colour(tmp_pat
                                                                           dither):
     # Undithered, it failed with "IndexError at plans.py:354" on a first frame with no
     # opaque pixel, and on transparent pixels storing a colour above every opaque one.
+    # Three colours in all, two a frame: one table of two does not hold them, so each
+    # frame gets a palette of its own.
     frames = []
     for i in range(3):
         f = np.zeros((8, 8, 4), np.uint8)
         f[..., :3] = hidden
         if i:
             f[2:5, i: i + 3] = (*RED, 255) if i == 1 else (*BLUE, 255)
+            f[7, 7] = (0, 200, 0, 255)
         frames.append(Image.fromarray(f, "RGBA"))
     src = tmp_path / "in.png"
     frames[0].save(src, save_all=True, append_images=frames[1:], duration=50, loop=0)
     out = tmp_path / "out.gif"
-    record = reduce_animation_file(src, out, n_colors=4, dither=dither, palette="per-frame")
-    assert record["frames"] == 3 and record["delta_e"] == 0.0
+    record = reduce_animation_file(src, out, n_colors=2, dither=dither, palette="per-frame")
+    assert record["frames"] == 3 and record["delta_e"] == 0.0 and record["k"] == 2
     for a, b in zip(composited(src), composited(out), strict=True):
         assert same_picture(a, b)
 
