@@ -15,7 +15,6 @@ from quantize.animation.plans import (
     PerFramePlan,
     _favour_runs,
     _hold_entries,
-    mean_delta_e,
     pooled_histogram,
     split_alpha,
 )
@@ -125,7 +124,7 @@ def test_per_frame_palette_draws_a_frame_exactly_when_its_colours_fit(tmp_path):
     indices, palette, transparent, _ = six.map(rgb, opaque, None, 0.0, stats)
     assert transparent == 5 and six.k == 5
     assert np.array_equal(palette[indices], rgb)  # five colours fit: drawn exactly
-    assert mean_delta_e(stats) == 0.0
+    assert stats.delta_e() == 0.0
 
 
 def test_per_frame_tables_hold_255_colours_when_256_are_asked_for(tmp_path):
@@ -222,7 +221,7 @@ def test_per_frame_tables_of_kept_pixels_hold_three_colours_when_a_fourth_costs_
 
 
 def test_mean_delta_e_of_nothing_drawn_is_zero():
-    assert mean_delta_e(FrameStats()) == 0.0
+    assert FrameStats().delta_e() == 0.0
 
 
 def _runs_by_hand(entries, lab, palette_lab, free):

@@ -81,7 +81,6 @@ from .plans import (
     GlobalPlan,
     PerFramePlan,
     global_plan,
-    mean_delta_e,
     one_table_holds,
 )
 from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_plays, open_sink
@@ -266,7 +265,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
                          info.loop, out)
     _warn_cut(stats, info)
-    delta_e = mean_delta_e(stats)
+    delta_e = stats.delta_e()
     _warn_quality_missed(opts, plan.k, delta_e)
     # as a still's record: shares of the opaque pixels, no entry for the transparent ones
     # (none at all when nothing is opaque)

@@ -779,9 +779,3 @@ class PerFramePlan:
         palette = fit_palette(colors, counts, k, space=self.opts.space,
                               exact_colors=self.opts.exact_colors, seed=self.opts.rng)
         return _spread(palette, colors, counts, self.opts)
-
-
-def mean_delta_e(stats: FrameStats) -> float:
-    """Mean CIEDE2000 of everything drawn so far (0 when nothing opaque was drawn); with
-    alpha, of the visible pixels composited on black, as a still's with alpha."""
-    return stats.delta_e()

@@ -165,7 +165,7 @@ class FrameStats:
         folded = self._folded
         folded.pixels += int(counts.sum())
         folded.squared += self._squared(a, b, n)
-        folded.delta_e += float(ciede2000(lab_of(a), lab_of(b)).astype(np.float64) @ n)
+        folded.delta_e += _delta_e(a, b, n)
         folded.drawn, folded.drawn_counts = self._with_folded(drawn, counts)
         self._keys, self._counts = [], []
 
@@ -210,10 +210,7 @@ class FrameStats:
         pixels = self._folded.pixels + float(n.sum())
         if pixels == 0:
             return 0.0
-        held = ciede2000(lab_of(a), lab_of(b)).astype(np.float64) @ n if n.size else 0.0
-        if not self._folded.pixels:
-            return float(held / n.sum())
-        return float((self._folded.delta_e + held) / pixels)
+        return (self._folded.delta_e + _delta_e(a, b, n)) / pixels
 
     def drawn(self) -> tuple[np.ndarray, np.ndarray]:
         """The distinct colours drawn, ``(m, 3)`` uint8 (``(m, 4)`` RGBA with ``alpha``),
@@ -237,3 +234,11 @@ class FrameStats:
         if self.alpha and codes.size:
             n = np.where(codes[order][pos] == drawn, n, 0.0)
         return np.bincount(order[pos], weights=n, minlength=palette.shape[0])
+
+
+def _delta_e(a: np.ndarray, b: np.ndarray, n: np.ndarray) -> float:
+    """Sum over the pixels of pairs ``a`` drawn as ``b`` (``n`` of each) of their CIEDE2000
+    (straight RGBA composited on black, with alpha: :func:`~quantize.colors.lab_of`)."""
+    if n.size == 0:
+        return 0.0
+    return float(ciede2000(lab_of(a), lab_of(b)).astype(np.float64) @ n)
