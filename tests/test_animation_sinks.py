@@ -141,19 +141,38 @@ def played(fp) -> tuple[list[float], list[list]]:
     return durations, pictures
 
 
-def test_a_webp_frame_longer_than_a_webp_holds_is_written_as_several():
+# An APNG's durations given, the first and the third longer than an APNG frame holds
+# (65,535 s), and the durations played back.
+_APNG_LONG = ([65_535_000, 1000, 2 * 65_535_000 + 1000, 40],
+              [32_768_000, 32_768_000, 43_691_000, 43_690_000, 43_690_000, 40])
+# Per case: how the sink is opened, then the durations given and those played back.
+_LONG_FRAME_CASES = {
     # libwebp refused the file ("timestamps must be non-decreasing"), reported as a
     # RuntimeError; then the frame was cut to 16,777.215 s (and counted in frames_shortened).
-    most = 16_777_215
+    "webp": (lambda fp: open_sink(fp, Path("a.webp"), (3, 1), PALETTE, 0),
+             [16_777_215, 1, 2 * 16_777_215 + 7, 40.4],
+             [8_388_608, 8_388_608, 11_184_813, 11_184_812, 11_184_812, 40]),
+    # An APNG frame of merged frames was cut without a word, then cut to 65,535 s with a
+    # FrameDurationWarning, where a GIF or WebP frame is written as several; the file
+    # seekable (our writer) or not (Pillow's).
+    "apng": (lambda fp: open_sink(fp, Path("a.png"), (3, 1), PALETTE, 0), *_APNG_LONG),
+    "apng not seekable": (lambda fp: sinks._PillowSink(fp, "PNG", (3, 1), PALETTE, 0, False),
+                          *_APNG_LONG),
+}
+
+
+@pytest.mark.parametrize("case", list(_LONG_FRAME_CASES))
+def test_a_frame_longer_than_its_format_holds_is_written_as_several(case):
+    make_sink, given, played_ms = _LONG_FRAME_CASES[case]
     fp = io.BytesIO()
-    sink = open_sink(fp, Path("a.webp"), (3, 1), PALETTE, 0)
-    for indices, duration in zip([FRAMES[0], FRAMES[0], FRAMES[1], FRAMES[0]],
-                                 [most, 1, 2 * most + 7, 40.4], strict=True):
+    sink = make_sink(fp)
+    for indices, duration in zip([FRAMES[0], FRAMES[0], FRAMES[1], FRAMES[0]], given,
+                                 strict=True):
         sink.add(indices, duration=duration)
     sink.close()
     assert sink.frames_written == 6
     durations, pictures = played(fp)
-    assert durations == [8_388_608, 8_388_608, 11_184_813, 11_184_812, 11_184_812, 40]
+    assert durations == played_ms
     assert pictures == [PALETTE[FRAMES[i]].tolist() for i in [0, 0, 1, 1, 1, 0]]
 
 
@@ -167,24 +186,6 @@ def test_a_webp_of_one_long_picture_is_a_still_image_with_nothing_shortened():
     with Image.open(fp) as im:
         assert (getattr(im, "n_frames", 1), np.array(im.convert("RGB")).tolist()) == \
             (1, PALETTE[FRAMES[0]].tolist())
-
-
-@pytest.mark.parametrize("seekable", [True, False])
-def test_an_apng_frame_longer_than_an_apng_holds_is_written_as_several(seekable):
-    # An APNG frame of merged frames was cut without a word, then cut to 65,535 s with a
-    # FrameDurationWarning, where a GIF or WebP frame is written as several.
-    most = 65_535_000
-    fp = io.BytesIO()
-    sink = (open_sink(fp, Path("a.png"), (3, 1), PALETTE, 0) if seekable
-            else sinks._PillowSink(fp, "PNG", (3, 1), PALETTE, 0, False))
-    for indices, duration in zip([FRAMES[0], FRAMES[0], FRAMES[1], FRAMES[0]],
-                                 [most, 1000, 2 * most + 1000, 40], strict=True):
-        sink.add(indices, duration=duration)
-    sink.close()
-    assert sink.frames_written == 6
-    durations, pictures = played(fp)
-    assert durations == [32_768_000, 32_768_000, 43_691_000, 43_690_000, 43_690_000, 40]
-    assert pictures == [PALETTE[FRAMES[i]].tolist() for i in [0, 0, 1, 1, 1, 0]]
 
 
 @pytest.mark.parametrize("name", ["a.webp"])
