@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import _kernels
-from ._kernels import by_parts, group_sums
+from ._kernels import by_parts
 from ._kernels import unpack_rgb as unpack_codes
 from ._validation import as_array, check_choice
 
@@ -134,9 +134,10 @@ def merge_colors(colors: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np
     with_alpha = colors.shape[1] == 4
     keys = (np.ascontiguousarray(colors).view(np.uint32).ravel() if with_alpha
             else _kernels.pack_rgb(colors))
-    codes, inverse = np.unique(keys, return_inverse=True)
-    totals, _ = group_sums(np.empty((inverse.size, 0)), inverse.ravel(), codes.size,
-                           np.asarray(counts, dtype=np.float64))
+    # np.unique's codes and inverse, in a fifth of its time (9 M keys: 0.28 against 1.27 s)
+    codes, _, rows = _kernels.sorted_code_histogram(keys)
+    totals = np.bincount(rows, weights=np.asarray(counts, dtype=np.float64),
+                         minlength=codes.size)
     return (codes.view(np.uint8).reshape(-1, 4) if with_alpha else unpack_codes(codes)), totals
 
 
@@ -411,11 +412,33 @@ def _hue(b: np.ndarray, a: np.ndarray) -> np.ndarray:
     return r
 
 
-def mean_ciede2000(lab1: np.ndarray, lab2: np.ndarray,
-                   weights: np.ndarray | None = None) -> float:
-    """(Weighted) mean CIEDE2000 of ``(n, 3)`` Lab pairs; prior validation is assumed."""
-    d = ciede2000(lab1, lab2).astype(np.float64)
-    return float(d.mean() if weights is None else d @ weights / weights.sum())
+#: Pairs per chunk of :func:`mean_ciede2000`: the differences of a 12 MP image with
+#: soft alpha (7.1 M distinct colours), with the gathered Lab of their entries, took
+#: 170 MB at once.
+_MEAN_DE_CHUNK = 1 << 20
+
+
+def mean_ciede2000(lab1: np.ndarray, lab2: np.ndarray, weights: np.ndarray | None = None,
+                   *, rows: np.ndarray | None = None) -> float:
+    """(Weighted) mean CIEDE2000 of ``(n, 3)`` Lab pairs; prior validation is assumed.
+
+    With ``rows``, ``lab2`` is a table: pair ``i`` is ``lab1[i]`` and ``lab2[rows[i]]``
+    (a colour and its palette entry), gathered chunk by chunk.
+
+    >>> lab = np.array([[50.0, 2.6772, -79.7751], [50.0, 0.0, -82.7485]])
+    >>> round(mean_ciede2000(lab, lab[::-1], np.array([1.0, 3.0])), 4)
+    2.0425
+    >>> mean_ciede2000(lab, lab[:1], rows=np.array([0, 0])) == mean_ciede2000(lab, lab[[0, 0]])
+    True
+    """
+    n = lab1.shape[0]
+    total = 0.0
+    for start in range(0, n, _MEAN_DE_CHUNK):
+        part = slice(start, start + _MEAN_DE_CHUNK)
+        d = ciede2000(lab1[part], lab2[part] if rows is None else lab2[rows[part]])
+        d = d.astype(np.float64)
+        total += float(d.sum() if weights is None else d @ weights[part])
+    return float(np.divide(total, n if weights is None else float(weights.sum())))
 
 
 #: Pairs per chunk when measuring squared errors: keeps the float64 temporaries

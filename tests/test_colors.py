@@ -16,6 +16,7 @@ from quantize.colors import (
     features_of,
     lab_of,
     lab_to_srgb,
+    mean_ciede2000,
     mean_squared_error,
     merge_colors,
     pack_rgb,
@@ -189,6 +190,25 @@ def test_ciede2000_matches_skimage_including_neutral_and_wrapping_hues(rng):
     lab2[600:700] = [50, -30, -1]
     expected = skcolor.deltaE_ciede2000(lab1, lab2)
     assert np.abs(ciede2000(lab1, lab2) - expected).max() < 1e-3
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_mean_ciede2000_in_chunks_of_entries_equals_the_mean_over_all_pairs(
+        rng, monkeypatch, weighted):
+    """Colours against a table of entries, gathered chunk by chunk: the mean over all
+    the pairs at once, weighted or not, whether the pairs span one chunk or several."""
+    from quantize import colors
+
+    lab = rng.uniform([0, -100, -100], [100, 100, 100], (1000, 3))
+    table = rng.uniform([0, -100, -100], [100, 100, 100], (7, 3))
+    rows = rng.integers(0, 7, 1000)
+    w = rng.random(1000) if weighted else None
+    d = ciede2000(lab, table[rows]).astype(np.float64)
+    expected = np.average(d, weights=w)
+    assert mean_ciede2000(lab, table, w, rows=rows) == pytest.approx(expected, rel=1e-12)
+    monkeypatch.setattr(colors, "_MEAN_DE_CHUNK", 64)
+    assert mean_ciede2000(lab, table, w, rows=rows) == pytest.approx(expected, rel=1e-12)
+    assert mean_ciede2000(lab, table[rows], w) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize("channels", [3, 4])

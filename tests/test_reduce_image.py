@@ -601,7 +601,7 @@ def test_bad_images_are_refused(image, error, match):
 def test_rgba_words_are_counted_as_numpy_unique_counts_them(rng, monkeypatch, n, values,
                                                             by_sort):
     """Few words take one sort; of many, opaque words take the 24-bit path, the others
-    np.unique; the same result."""
+    one sort with their positions; the same result as np.unique."""
     from quantize import _kernels
     from quantize.reduce import image
     from quantize.reduce.image import _word_histogram

@@ -597,7 +597,7 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
         pal = fits[k] = fit_palette(colors, counts, k, space=opts.space,
                                     exact_colors=opts.exact_colors, seed=fresh())
         entries = nearest(_features(colors, opts.space), _features(pal, opts.space))
-        return mean_ciede2000(lab, srgb_to_lab(pal)[entries], counts)
+        return mean_ciede2000(lab, srgb_to_lab(pal), counts, rows=entries)
 
     if k_max < 2:
         return colors.copy()

@@ -194,7 +194,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     def exact(k: int) -> float:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
                                         hist.space, exact_colors, fresh())
-        return mean_ciede2000(hist.lab, lab_of(palette)[labels], hist.counts)
+        return mean_ciede2000(hist.lab, lab_of(palette), hist.counts, rows=labels)
 
     k = smallest_k(exact, quality, guess, k_max, k_min=min(2, k_max))
     if k is None:
@@ -232,7 +232,7 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
         palette = distinct_rows(to_colors(km.cluster_centers_, hist.space,
                                           hist.colors.shape[1]))
         entries = nearest(judge, features_of(palette, hist.space))
-        return mean_ciede2000(judge_lab, lab_of(palette)[entries], judge_w)
+        return mean_ciede2000(judge_lab, lab_of(palette), judge_w, rows=entries)
 
     guess = smallest_k(approx, quality, DEFAULT_COLORS, limit, k_min=min(2, limit),
                        resolution=_GUESS_RESOLUTION)

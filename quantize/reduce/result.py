@@ -260,4 +260,4 @@ class ReduceResult(ReadOnlyArrays):
         entries = self._measured_entries()
         if entries.shape[1] != f.colors.shape[1]:
             entries = entries[:, :3]
-        return mean_ciede2000(lab, lab_of(entries)[f.entries], f.counts)
+        return mean_ciede2000(lab, lab_of(entries), f.counts, rows=f.entries)
