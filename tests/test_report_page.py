@@ -274,6 +274,78 @@ def test_after_thumbnail_shows_only_palette_colours(batch):
     assert {tuple(c) for c in thumb} <= {tuple(c) for c in output}
 
 
+def _thumbnail_calls(monkeypatch) -> list[str]:
+    """The names of the files the page module makes thumbnails of, from now on."""
+    from quantize.report import page
+
+    calls, make = [], page.thumbnail
+
+    def spy(path, *args, **kwargs):
+        calls.append(Path(path).name)
+        return make(path, *args, **kwargs)
+
+    monkeypatch.setattr(page, "thumbnail", spy)
+    return calls
+
+
+def _images(report: Path) -> list[dict[str, str]]:
+    return [img.attrs for img in parse(report.read_text(encoding="utf-8")).iter("img")]
+
+
+def test_a_page_written_again_embeds_the_thumbnails_of_unchanged_files_unread(
+        batch, monkeypatch):
+    """A rerun of a batch writes its page again: the thumbnails of files unchanged since
+    are taken from the page it replaces, not decoded again (the unreadable file is tried
+    again: it got none)."""
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    first = _images(report)
+    assert len(first) == 6 and all("data-made" in img for img in first)
+    calls = _thumbnail_calls(monkeypatch)
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    assert calls == ["broken.png"]
+    assert _images(report) == first
+
+
+def test_a_file_changed_since_the_page_was_written_gets_a_new_thumbnail(batch, monkeypatch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    first = _images(report)
+    changed = np.zeros((24, 32, 3), np.uint8)
+    changed[:, :, 2] = 200  # all blue: another picture of the same size
+    Image.fromarray(changed).save(results[2].input)
+    calls = _thumbnail_calls(monkeypatch)
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    assert sorted(calls) == ["broken.png", "charlie.png"]
+    again = _images(report)
+    before = {img["alt"]: img["src"] for img in first}
+    now = {img["alt"]: img["src"] for img in again}
+    assert [alt for alt in now if now[alt] != before[alt]] == ["before: charlie.png"]
+    thumb = np.asarray(decode_data_uri(now["before: charlie.png"]).convert("RGB"))
+    assert (thumb == [0, 0, 200]).all()
+    calls.clear()  # another thumbnail size: every one made again
+    write_html_report(report, results, summary_of(results), mode="reduce", thumb_size=16)
+    assert len(calls) == 7
+
+
+def test_only_data_images_are_taken_from_the_page_written_over(batch, monkeypatch):
+    """The page replaced is read for thumbnails it embedded: an address that is no
+    embedded PNG or JPEG is not carried into the new page, whose thumbnail is made."""
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    text = report.read_text(encoding="utf-8")
+    src = _images(report)[0]["src"]
+    report.write_text(text.replace(src, "javascript:alert(1)", 1), encoding="utf-8")
+    calls = _thumbnail_calls(monkeypatch)
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    assert sorted(calls) == ["alpha.png", "broken.png"]
+    assert "javascript:" not in report.read_text(encoding="utf-8")
+    assert _images(report)[0]["src"] == src
+
+
 def test_animations_say_how_many_frames(tmp_path):
     results = [FileResult(tmp_path / f"{n}.gif", tmp_path / f"{n}.out.gif", "ok", "",
                           {"k": 8, "frames": n}) for n in (1, 24)]

@@ -234,7 +234,8 @@ def batch(
     html_name: Annotated[str | None, typer.Option(
         "--html", metavar="FILE", help="Write a self-contained page to FILE (.html or .htm): "
         "before/after thumbnails, palette swatches, metrics and failures, under the command "
-        "and the time it ran.", show_default=False,
+        "and the time it ran. A rerun takes the thumbnails of unchanged files from the page "
+        "it replaces.", show_default=False,
         parser=file_name)] = None,
     remove_orphans: Annotated[bool, typer.Option(
         "--remove-orphans", help="Remove the outputs earlier runs made from files that are not "
