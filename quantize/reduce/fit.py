@@ -499,11 +499,21 @@ def occupied_cells(colors: np.ndarray, shift: int) -> int:
 
 
 def _cell_numbers(colors: np.ndarray, shift: int) -> tuple[np.ndarray, int]:
-    """Cell number ``(m,)`` of each colour in cells of ``2**shift`` levels, and how many cells."""
+    """Cell number ``(m,)`` of each colour in cells of ``2**shift`` levels, and how many cells.
+
+    The first channel's level is the most significant, as ``np.ravel_multi_index`` numbers
+    them; summed a channel at a time into one array (the levels of every channel at once,
+    as intp, took 230 MB for the 7.1 M colours of a 12 MP image with soft alpha).
+
+    >>> _cell_numbers(np.array([[255, 0, 8], [8, 16, 255]], np.uint8), 3)[0].tolist()
+    [31745, 1119]
+    """
     side = 256 >> shift
-    levels = (colors >> shift).T.astype(np.intp)
-    return (np.ravel_multi_index(tuple(levels), (side,) * colors.shape[1]),
-            side ** colors.shape[1])
+    cell = np.zeros(colors.shape[0], np.intp)
+    for channel in colors.T:
+        cell *= side
+        cell += channel >> shift
+    return cell, side ** colors.shape[1]
 
 
 def _medoids(features: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
