@@ -158,6 +158,22 @@ def test_occupied_cells_counts_the_rows_of_the_cell_summary(rng, channels, shift
     assert occupied_cells(colors, shift) == summary.shape[0]
 
 
+@pytest.mark.parametrize("channels, shift", [(3, 1), (3, 3), (4, 1), (4, 2), (4, 4)])
+def test_cell_numbers_are_numpys_multi_index_of_the_levels(rng, channels, shift):
+    """A colour's cell is numbered as np.ravel_multi_index numbers its levels, the first
+    channel the most significant, up to the largest cell (all four channels 255)."""
+    from quantize.reduce.fit import _cell_numbers
+
+    colors = rng.integers(0, 256, (3000, channels), dtype=np.uint8)
+    colors[0] = 255
+    side = 256 >> shift
+    cell, n_cells = _cell_numbers(colors, shift)
+    levels = tuple((colors >> shift).T.astype(np.intp))
+    assert n_cells == side ** channels
+    assert np.array_equal(cell, np.ravel_multi_index(levels, (side,) * channels))
+    assert cell[0] == n_cells - 1
+
+
 @pytest.mark.parametrize("k, rows, single", [(16, 64, False), (300, 4096, True)])
 def test_the_summary_has_four_cells_a_colour_and_many_colours_one_seeding(monkeypatch, k,
                                                                           rows, single):
