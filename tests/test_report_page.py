@@ -278,13 +278,13 @@ def _thumbnail_calls(monkeypatch) -> list[str]:
     """The names of the files the page module makes thumbnails of, from now on."""
     from quantize.report import page
 
-    calls, make = [], page.thumbnail
+    calls, make = [], page.thumbnails
 
-    def spy(path, *args, **kwargs):
-        calls.append(Path(path).name)
-        return make(path, *args, **kwargs)
+    def spy(wanted, *args, **kwargs):
+        calls.extend(Path(path).name for path, _ in wanted)
+        return make(wanted, *args, **kwargs)
 
-    monkeypatch.setattr(page, "thumbnail", spy)
+    monkeypatch.setattr(page, "thumbnails", spy)
     return calls
 
 

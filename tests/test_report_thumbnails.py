@@ -10,7 +10,7 @@ from PIL import Image
 
 from quantize.batch import FileResult
 from quantize.report import read_palette_shares, write_html_report
-from quantize.report.thumbnails import thumbnail
+from quantize.report.thumbnails import thumbnail, thumbnails
 
 from .report_support import file_rows, parse, quadrants, summary_of, swatch_widths
 
@@ -66,6 +66,31 @@ def test_a_thumbnail_does_not_warn_again_of_tiff_pages_left_out(tmp_path):
         warnings.simplefilter("error")
         thumb = thumbnail(tmp_path / "doc.tif", 4)
     assert (thumb.width, thumb.height, thumb.frames) == (4, 4, 1)
+
+
+def test_thumbnails_on_two_threads_are_each_images_thumbnail_in_order(tmp_path):
+    """Many images' thumbnails, made on the shared threads: each as thumbnail() makes it,
+    None for a file that is no image, none of the warnings already reported shown, and
+    the warning filters the caller had left as they were."""
+    wanted = []
+    for i in range(7):
+        pixels = np.roll(np.repeat(np.repeat(quadrants(), 1 + i, 0), 1 + i, 1), 3 * i, axis=1)
+        Image.fromarray(pixels).save(tmp_path / f"{i}.png", icc_profile=b"not a profile" * 16)
+        wanted.append((tmp_path / f"{i}.png", "reduced" if i % 2 else "photo"))
+    (tmp_path / "broken.png").write_text("not an image")
+    wanted.insert(3, (tmp_path / "broken.png", "photo"))
+    filters = list(warnings.filters)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inner = list(warnings.filters)
+        made = thumbnails(wanted, 48)
+        assert warnings.filters == inner
+    assert warnings.filters == filters
+    assert made[3] is None
+    for (path, kind), thumb in zip(wanted, made, strict=True):
+        if thumb is not None:
+            assert thumb == thumbnail(path, 48, kind=kind)
+    assert len({thumb.uri for thumb in made if thumb is not None}) == 7
 
 
 def test_thumbnail_kind_is_checked(tmp_path):

@@ -43,7 +43,7 @@ from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write
 from ..names import absolute_path, extension_words, natural_key, printable, printable_line, quoted
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
-from .thumbnails import BOUNDARIES_NAME, Swatch, Thumbnail, read_palette_shares, thumbnail
+from .thumbnails import BOUNDARIES_NAME, Swatch, Thumbnail, read_palette_shares, thumbnails
 
 __all__ = ["HTML_EXTENSIONS", "Swatch", "check_html_path", "read_palette_shares",
            "write_html_report"]
@@ -64,6 +64,8 @@ _PLAYS = {(True, True): "(playing)", (False, True): "(the output playing)",
 _AFTER = {"reduce": "after", "segment": "overlay"}
 
 Mode = Literal["reduce", "segment"]
+#: A thumbnail on the page and what it was made of (:func:`_made_of`); either may be None.
+_Made = tuple[str | None, Thumbnail | None]
 
 #: An embedded thumbnail and what it was made of (``data-made``: a digest of the file's
 #: path, size, times and identity and of the thumbnail's size and kind, then the
@@ -202,9 +204,11 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     kind = "overlay" if mode == "segment" else "dithered" if check_bool(
         dithered, "dithered") else "reduced"
     note = _PER_FRAME_NOTE if check_bool(per_frame, "per_frame") else ""
-    earlier = _earlier_thumbnails(target)
-    body = [_file_row(i, rows[i], (labels[i], rank), mode, (size, kind), max_pixels, folder,
-                      note, earlier) for rank, i in enumerate(order)]
+    wanted = [(path, "photo" if j == 0 else kind) for row in rows
+              for j, path in enumerate(_thumbnail_files(row, mode)) if path is not None]
+    thumbs = _thumbnails(wanted, size, max_pixels, _earlier_thumbnails(target))
+    body = [_file_row(i, rows[i], (labels[i], rank), mode, (size, kind, thumbs), max_pixels,
+                      folder, note) for rank, i in enumerate(order)]
     made = _made_html(command, datetime.now().astimezone())
     title = Path(base).name if input_dir is None else _folder_as_given(input_dir)
     page = _page(mode, title, rows, labels, order, summary, body, made)
@@ -252,30 +256,30 @@ _PER_FRAME_NOTE = "; a palette per frame: k is the largest, the swatches all the
 
 
 def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: str,
-              thumb: tuple[int, str], max_pixels: int | None, folder: Path,
-              animation_note: str = "", earlier: Mapping[str, Thumbnail] | None = None
-              ) -> str:
+              thumbs: tuple[int, str, Mapping[tuple[Path, str], _Made]],
+              max_pixels: int | None, folder: Path, animation_note: str = "") -> str:
     """One ``<tr>``: name, before, after, then the mode's cells (or the failure reason).
 
     ``name`` is the row's file label and its place in the labels' natural order;
-    ``thumb`` is the thumbnails' size and the kind of the "after" one;
-    ``animation_note`` is added to an animation's frame count; ``earlier`` holds the
-    thumbnails of the page this one replaces, by what they were made of.
+    ``thumbs`` is the thumbnails' size, the kind of the "after" one and every thumbnail
+    by file and kind (:func:`_thumbnails`); ``animation_note`` is added to an animation's
+    frame count.
     """
     label, rank = name
-    size, kind = thumb
+    size, kind, made = thumbs
     status = str(row.get("status", ""))
-    src = Path(str(row.get("input", "")))
+    src, shown_after = _thumbnail_files(row, mode)
     out = Path(str(row["output"])) if row.get("output") else None
     after = None if out is None else (out / OVERLAY_NAME if mode == "segment" else out)
     failed = status in ("failed", NOT_REACHED)
     # segment uses an animation's first frame: its input plays only in reduce mode
     plays = folder if mode == "reduce" else None
-    before_cell, before_plays = _thumb_cell(src, size, ("before", label), max_pixels,
-                                            kind="photo", play_from=plays, earlier=earlier)
-    after_cell, after_plays = (("<td class=\"thumb\"></td>", False) if failed or after is None
-                               else _thumb_cell(after, size, (_AFTER[mode], label), max_pixels,
-                                                kind=kind, play_from=plays, earlier=earlier))
+    before_cell, before_plays = _thumb_cell(src, made[src, "photo"], size, ("before", label),
+                                            kind="photo", play_from=plays)
+    after_cell, after_plays = (("<td class=\"thumb\"></td>", False) if shown_after is None
+                               else _thumb_cell(shown_after, made[shown_after, kind], size,
+                                                (_AFTER[mode], label), kind=kind,
+                                                play_from=plays))
     plays = _PLAYS[before_plays, after_plays]
     sort_keys = _sort_keys(row, rank, mode)
     # skipped unopened (a link to a folder, a pipe): no output and no metric, only the reason
@@ -541,28 +545,21 @@ def _record_palette(value: Any) -> list[Swatch] | None:
 # --------------------------------------------------------------------------
 
 
-def _thumb_cell(path: Path, size: int, names: tuple[str, str], max_pixels: int | None, *,
-                kind: str, play_from: Path | None = None,
-                earlier: Mapping[str, Thumbnail] | None = None) -> tuple[str, bool]:
-    """The thumbnail, and whether it plays; one less than half the size shown is enlarged
-    by a whole factor.
+def _thumb_cell(path: Path, made: _Made, size: int, names: tuple[str, str], *, kind: str,
+                play_from: Path | None = None) -> tuple[str, bool]:
+    """The thumbnail ``made`` of ``path`` (:func:`_thumbnails`), and whether it plays; one
+    less than half the size shown is enlarged by a whole factor.
 
     ``names`` is what it shows ("before", "after", "overlay") and the row's file label: its
     alternative text names the file as the row does (every overlay is ``overlay.png``).
     With ``play_from``, the report's folder, an animation a browser plays (GIF, APNG, WebP)
     has its file linked in ``data-play``, for the page's script to show in place of the
     embedded first frame, at the same size (:data:`SCRIPT`); the page embeds no animation.
-    A thumbnail of ``earlier`` made of the file as it is now is embedded again, unread.
     """
     shows, label = names
-    made = _made_of(path, size, kind, max_pixels)
-    thumb = None if made is None or earlier is None else earlier.get(made)
+    key, thumb = made
     if thumb is None:
-        try:
-            thumb = thumbnail(path, size, kind=kind, max_pixels=max_pixels)
-        except ImageReadError:
-            return (f'<td class="thumb"><span class="missing">no {shows} image</span></td>',
-                    False)
+        return f'<td class="thumb"><span class="missing">no {shows} image</span></td>', False
     factor = min(size, SHOWN_SIZE) // max(thumb.width, thumb.height, 1)
     href = (_href(path, play_from) if play_from is not None and thumb.frames > 1
             and thumb.format in _PLAYABLE else None)
@@ -578,11 +575,42 @@ def _thumb_cell(path: Path, size: int, names: tuple[str, str], max_pixels: int |
         shown = ' class="nearest"' if kind == "reduced" else ""
     # an animation is fetched once near the window; an embedded still at once
     shown += ' loading="eager"' if href is None else f' data-play="{_e(href)}" loading="lazy"'
-    if made is not None:
-        shown = (f' data-made="{made} {thumb.width} {thumb.height} {thumb.frames} '
+    if key is not None:
+        shown = (f' data-made="{key} {thumb.width} {thumb.height} {thumb.frames} '
                  f'{thumb.format or ""}"{shown}')
     return (f'<td class="thumb"><img src="{thumb.uri}"{shown} '
             f'alt="{_e(shows)}: {_name(label)}"></td>', href is not None)
+
+
+def _thumbnail_files(row: Mapping[str, Any], mode: str) -> tuple[Path, Path | None]:
+    """The files a row's thumbnails show: its input, and its output (in segment mode the
+    overlay in its output folder), None when the file failed, was not reached or has no
+    output."""
+    src = Path(str(row.get("input", "")))
+    out = row.get("output")
+    if not out or row.get("status") in ("failed", NOT_REACHED):
+        return src, None
+    return src, Path(str(out)) / OVERLAY_NAME if mode == "segment" else Path(str(out))
+
+
+def _thumbnails(wanted: Sequence[tuple[Path, str]], size: int, max_pixels: int | None,
+                earlier: Mapping[str, Thumbnail]) -> dict[tuple[Path, str], _Made]:
+    """Each ``(path, kind)`` of ``wanted`` and its thumbnail (None when the image cannot be
+    read), with what it was made of (:func:`_made_of`): the one of ``earlier``, the
+    thumbnails of the page replaced, made of the file as it is now, else one made now, on
+    the shared threads (:func:`~quantize.report.thumbnails.thumbnails`)."""
+    made: dict[tuple[Path, str], _Made] = {}
+    todo = []
+    for path, kind in dict.fromkeys(wanted):
+        key = _made_of(path, size, kind, max_pixels)
+        thumb = None if key is None else earlier.get(key)
+        made[path, kind] = (key, thumb)
+        if thumb is None:
+            todo.append((path, kind))
+    for (path, kind), thumb in zip(todo, thumbnails(todo, size, max_pixels=max_pixels),
+                                   strict=True):
+        made[path, kind] = (made[path, kind][0], thumb)
+    return made
 
 
 def _made_of(path: Path, size: int, kind: str, max_pixels: int | None) -> str | None:
