@@ -268,16 +268,15 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     label, rank = name
     size, kind, made = thumbs
     status = str(row.get("status", ""))
-    src, shown_after = _thumbnail_files(row, mode)
+    src, after = _thumbnail_files(row, mode)
     out = Path(str(row["output"])) if row.get("output") else None
-    after = None if out is None else (out / OVERLAY_NAME if mode == "segment" else out)
     failed = status in ("failed", NOT_REACHED)
     # segment uses an animation's first frame: its input plays only in reduce mode
     plays = folder if mode == "reduce" else None
     before_cell, before_plays = _thumb_cell(src, made[src, "photo"], size, ("before", label),
                                             kind="photo", play_from=plays)
-    after_cell, after_plays = (("<td class=\"thumb\"></td>", False) if shown_after is None
-                               else _thumb_cell(shown_after, made[shown_after, kind], size,
+    after_cell, after_plays = (("<td class=\"thumb\"></td>", False) if after is None
+                               else _thumb_cell(after, made[after, kind], size,
                                                 (_AFTER[mode], label), kind=kind,
                                                 play_from=plays))
     plays = _PLAYS[before_plays, after_plays]
