@@ -41,9 +41,9 @@ Shared by every layer:
                       ends early); a second reader of an opened file
     gif_canvas        a GIF's frames composited as browsers show them (not as Pillow does)
     webp              an animated WebP's frame alpha that its header does not flag
-    _start            the command's start-up: a Ctrl-C while it imports is one line and
-                      exit 130, and no garbage collection runs until they end (in a
-                      process started as the command only)
+    _start            the command's start-up: a Ctrl-C (SIGTERM) while it imports is one
+                      line and exit 130 (143), and no garbage collection runs until they
+                      end (in a process started as the command only)
     _sigterm          the command's SIGTERM taken as Ctrl-C (exit 143), its pool's
                       workers leaving it to the batch; a program importing quantize
                       keeps its own

@@ -19,7 +19,7 @@ second interrupt) it sets their ``abandoned`` flag before it terminates them, an
 then ends a worker as the system's default does (held back while a worker puts a set of
 files in place, as :func:`quantize.io.write_together` holds back the default).
 
-This module imports only the standard library.
+This module imports only the standard library and :mod:`quantize._start`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import signal
 import threading
 from collections.abc import Iterator
 from typing import Any
+
+from ._start import taken_at_start
 
 __all__ = ["SigtermFromParent", "SigtermInterrupt", "ignored_now", "sigterm_as_interrupt",
            "terminated"]
@@ -63,9 +65,12 @@ class SigtermFromParent:
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Have SIGTERM raise ``KeyboardInterrupt`` (:class:`SigtermInterrupt`) while the block
-    runs, if it is left to the system and this is the main thread; then give it back."""
+    runs, if it is left to the system (or to the command's start-up, which ends it with a
+    line: :func:`quantize._start.guard_start`) and this is the main thread; then give it
+    back to the system."""
     if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+            or not (signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+                    or taken_at_start(signal.getsignal(signal.SIGTERM)))):
         yield
         return
     signal.signal(signal.SIGTERM, SigtermInterrupt())

@@ -1,5 +1,6 @@
-"""The ``quantize`` command's start-up: an interrupt is one line and exit 130, no traceback;
-the garbage collector waits for the imports to end; OpenBLAS's idle threads sleep at once.
+"""The ``quantize`` command's start-up: an interrupt is one line and exit 130 (SIGTERM:
+143), no traceback; the garbage collector waits for the imports to end; OpenBLAS's idle
+threads sleep at once.
 
 The command's imports (NumPy, Pillow, typer and the package itself) take about 0.3 s,
 all of it before :func:`quantize.cli.main` runs: the console script and
@@ -10,7 +11,11 @@ command (never in a program that imports quantize), makes SIGINT print
 ``quantize: error: interrupted before any file was processed`` and end the process with
 exit code 130 (:attr:`~quantize.errors.ExitCode.INTERRUPTED`); :func:`release_start`,
 the first thing ``main`` does, gives SIGINT back to Python, whose ``KeyboardInterrupt``
-the command then turns into its own line.
+the command then turns into its own line. A SIGTERM in that time (``timeout``, a job
+scheduler) ended the process with no word; :func:`guard_start` has it print
+``quantize: error: interrupted by SIGTERM before any file was processed`` and exit 143
+(:attr:`~quantize.errors.ExitCode.TERMINATED`), until ``main`` takes SIGTERM as an
+interrupt (:mod:`quantize._sigterm`).
 
 The imports also make some 33,000 objects that live as long as the process, and
 Python's cyclic garbage collector, run every 700 new objects, walked them again and
@@ -46,6 +51,8 @@ from .errors import ExitCode
 
 #: The line (after ``quantize: error: ``) of an interrupt before the command began its work.
 INTERRUPTED_AT_START = "interrupted before any file was processed"
+#: The line of SIGTERM before the command began its work.
+TERMINATED_AT_START = "interrupted by SIGTERM before any file was processed"
 
 # The names of the console script: as installed, and on Windows.
 _SCRIPT_NAMES = frozenset({"quantize", "quantize.exe", "quantize-script.py"})
@@ -71,12 +78,26 @@ def started_as_command() -> bool:
 def _interrupted(signum: int, frame: object) -> None:
     """SIGINT while the command starts: its one line, and exit 130 at once (no import,
     no file, is half done that matters: nothing has been read or written yet)."""
-    line = f"quantize: error: {INTERRUPTED_AT_START}\n".encode()
+    _end_at_start(INTERRUPTED_AT_START, ExitCode.INTERRUPTED)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM while the command starts: its one line, and exit 143 at once."""
+    _end_at_start(TERMINATED_AT_START, ExitCode.TERMINATED)
+
+
+def _end_at_start(line: str, code: int) -> None:
     try:
-        os.write(2, line)
+        os.write(2, f"quantize: error: {line}\n".encode())
     except OSError:  # stderr closed: the exit code says it
         pass
-    os._exit(ExitCode.INTERRUPTED)
+    os._exit(code)
+
+
+def taken_at_start(handler: object) -> bool:
+    """Whether ``handler`` is the one :func:`guard_start` gave SIGTERM, which stands for the
+    system's default action (a line more) until the command's own takes over."""
+    return handler is _terminated
 
 
 # Whether guard_start paused the garbage collector, for release_start to resume it.
@@ -93,29 +114,36 @@ _OPENBLAS_LEAST_TIMEOUT = "4"
 def guard_start() -> None:
     """In a process started as the command (:func:`started_as_command`), until
     :func:`release_start`: make SIGINT end it with one line (if SIGINT is Python's own),
-    and pause the cyclic garbage collector (if it runs). For good: have OpenBLAS's idle
-    threads sleep at once, unless the user set :data:`OPENBLAS_TIMEOUT_VARIABLE`."""
+    and SIGTERM too (if it is left to the system), and pause the cyclic garbage collector
+    (if it runs). For good: have OpenBLAS's idle threads sleep at once, unless the user
+    set :data:`OPENBLAS_TIMEOUT_VARIABLE`."""
     global _collector_paused, _as_command
     if not started_as_command():
         return
     _as_command = True
     os.environ.setdefault(OPENBLAS_TIMEOUT_VARIABLE, _OPENBLAS_LEAST_TIMEOUT)
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        try:
-            signal.signal(signal.SIGINT, _interrupted)
-        except ValueError:  # not the main thread: left as it is
-            pass
+    for signum, default, handler in ((signal.SIGINT, signal.default_int_handler, _interrupted),
+                                     (signal.SIGTERM, signal.SIG_DFL, _terminated)):
+        if signal.getsignal(signum) is default:
+            try:
+                signal.signal(signum, handler)
+            except ValueError:  # not the main thread: left as it is
+                pass
     if gc.isenabled():
         gc.disable()
         _collector_paused = True
 
 
 def release_start() -> None:
-    """Give SIGINT back to Python (``KeyboardInterrupt``) if :func:`guard_start` took it,
-    and resume the garbage collector if it paused it, the objects made so far frozen."""
+    """Give SIGINT back to Python (``KeyboardInterrupt``) and SIGTERM to the system if
+    :func:`guard_start` took them (the command's main has SIGTERM taken by then: see
+    :mod:`quantize._sigterm`), and resume the garbage collector if it paused it, the
+    objects made so far frozen."""
     global _collector_paused
     if signal.getsignal(signal.SIGINT) is _interrupted:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGTERM) is _terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if _collector_paused:
         _collector_paused = False
         gc.freeze()
