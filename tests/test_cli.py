@@ -144,13 +144,24 @@ def _entry_points() -> list[list[str]]:
     return [[sys.executable, "-m", "quantize"]] + ([[str(script)]] if script.exists() else [])
 
 
+_ENDINGS = {
+    "SIGINT": (130, ("quantize: error: interrupted before any file was processed\n",
+                     "quantize: error: interrupted; files already reported are done\n")),
+    "SIGTERM": (143, ("quantize: error: interrupted by SIGTERM before any file was processed\n",
+                      "quantize: error: interrupted by SIGTERM; files already reported are "
+                      "done\n")),
+}
+
+
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/PID/maps")
 @pytest.mark.parametrize("start", _entry_points(), ids=["python -m", "script"][:2])
-def test_an_interrupt_at_any_moment_is_one_line_and_exit_130(tmp_path, start):
+@pytest.mark.parametrize("sent", list(_ENDINGS))
+def test_an_interrupt_at_any_moment_is_one_line_and_its_exit_code(tmp_path, start, sent):
     """A Ctrl-C while the command imported NumPy, Pillow and typer (its first 0.3 s) printed
-    Python's traceback. Sent once NumPy's library is mapped (the package's imports have
-    begun: what comes before is Python's own start-up), then a little later, and while
-    the command waits for its stdin (its work)."""
+    Python's traceback, and SIGTERM (``timeout``, a job scheduler) ended it with no word and
+    -15. Sent once NumPy's library is mapped (the package's imports have begun: what comes
+    before is Python's own start-up), then a little later, and while the command waits for
+    its stdin (its work): one line, exit 130 (SIGTERM: 143)."""
     import signal
     import time
 
@@ -159,6 +170,7 @@ def test_an_interrupt_at_any_moment_is_one_line_and_exit_130(tmp_path, start):
         # and the child would inherit that: the command leaves an ignored SIGINT alone.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
+    code, lines = _ENDINGS[sent]
     for delay in (0.0, 0.05, 0.15, 1.0):
         read_end, write_end = os.pipe()
         child = subprocess.Popen([*start, "reduce", "-", "-o", str(tmp_path / "out.png")],
@@ -171,7 +183,7 @@ def test_an_interrupt_at_any_moment_is_one_line_and_exit_130(tmp_path, start):
             while "_multiarray_umath" not in maps.read_text() and time.monotonic() < deadline:
                 time.sleep(0.001)
             time.sleep(delay)
-            child.send_signal(signal.SIGINT)
+            child.send_signal(getattr(signal, sent))
             _, stderr = child.communicate(timeout=30)
         finally:
             os.close(write_end)
@@ -179,45 +191,8 @@ def test_an_interrupt_at_any_moment_is_one_line_and_exit_130(tmp_path, start):
                 child.kill()
                 child.wait()
         assert "Traceback" not in stderr, delay
-        assert child.returncode == ExitCode.INTERRUPTED, (delay, stderr)
-        assert stderr in ("quantize: error: interrupted before any file was processed\n",
-                          "quantize: error: interrupted; files already reported are done\n"), \
-            delay
-
-
-@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/PID/maps")
-@pytest.mark.parametrize("start", _entry_points(), ids=["python -m", "script"][:2])
-def test_sigterm_at_any_moment_is_one_line_and_exit_143(tmp_path, start):
-    """SIGTERM (``timeout``, a job scheduler) while the command imported NumPy, Pillow and
-    typer ended it with no word and Python's -15. Sent as the interrupt above is: once
-    NumPy's library is mapped, a little later, and while the command waits for its stdin."""
-    import signal
-    import time
-
-    for delay in (0.0, 0.05, 0.15, 1.0):
-        read_end, write_end = os.pipe()
-        child = subprocess.Popen([*start, "reduce", "-", "-o", str(tmp_path / "out.png")],
-                                 stdin=read_end, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, text=True)
-        os.close(read_end)
-        try:
-            deadline = time.monotonic() + 30
-            maps = Path(f"/proc/{child.pid}/maps")
-            while "_multiarray_umath" not in maps.read_text() and time.monotonic() < deadline:
-                time.sleep(0.001)
-            time.sleep(delay)
-            child.send_signal(signal.SIGTERM)
-            _, stderr = child.communicate(timeout=30)
-        finally:
-            os.close(write_end)
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-        assert "Traceback" not in stderr, delay
-        assert child.returncode == ExitCode.TERMINATED, (delay, stderr)
-        assert stderr in (
-            "quantize: error: interrupted by SIGTERM before any file was processed\n",
-            "quantize: error: interrupted by SIGTERM; files already reported are done\n"), delay
+        assert child.returncode == code, (delay, stderr)
+        assert stderr in lines, delay
 
 
 def test_main_called_from_python_dash_c_names_the_program_quantize(tmp_path):
