@@ -32,6 +32,25 @@ def python_sigint():
 
 
 @pytest.fixture
+def spy(monkeypatch):
+    """``spy(owner, name, record)``: for the test, ``owner.name`` appends
+    ``record(*args, **kwargs)`` of every call to the list returned, then calls the real
+    one (what a test counts: the rows a kernel was given, the trees built, ...)."""
+
+    def install(owner, name, record):
+        seen, real = [], getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            seen.append(record(*args, **kwargs))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, wrapper)
+        return seen
+
+    return install
+
+
+@pytest.fixture
 def rng() -> np.random.Generator:
     """A seeded Generator, fresh for every test, so tests are reproducible and independent."""
     return np.random.default_rng(20240611)

@@ -77,8 +77,7 @@ def test_global_plan_puts_the_moving_colours_first(tmp_path):
     assert np.array_equal(plan.palette[indices], rgb)
 
 
-def test_a_global_plan_looks_a_frame_up_among_all_colours_in_sorted_order(tmp_path,
-                                                                         monkeypatch):
+def test_a_global_plan_looks_a_frame_up_among_all_colours_in_sorted_order(tmp_path, spy):
     # The pooled colours of a long animation are millions: a frame's pixels searched in
     # raster order among them took 3 times as long as in sorted order.
     src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
@@ -86,14 +85,8 @@ def test_a_global_plan_looks_a_frame_up_among_all_colours_in_sorted_order(tmp_pa
     assert not plan.exact  # the path that looks up each pixel's colour
     rgb, opaque = split_alpha(next(iter_frames(src)))
     expected, _, _, _ = plan.map(rgb, opaque, None, 0.0, FrameStats())
-    searched = []
-    searchsorted = np.searchsorted
-
-    def searchsorted_spy(haystack, needles, *args, **kwargs):
-        searched.append(np.ravel(needles))
-        return searchsorted(haystack, needles, *args, **kwargs)
-
-    monkeypatch.setattr(np, "searchsorted", searchsorted_spy)
+    searched = spy(np, "searchsorted",
+                   lambda haystack, needles, *args, **kwargs: np.ravel(needles))
     indices, _, _, _ = plan.map(rgb, opaque, None, 0.0, FrameStats())
     assert np.array_equal(indices, expected)
     assert [needles.size for needles in searched] == [rgb.shape[0] * rgb.shape[1]]

@@ -32,21 +32,14 @@ def test_merge_counts_of_nothing_is_empty():
     assert keys.dtype == total.dtype == np.int64
 
 
-def test_merge_pending_gives_merge_counts_and_sorts_only_the_newer_parts(rng, monkeypatch):
+def test_merge_pending_gives_merge_counts_and_sorts_only_the_newer_parts(rng, spy):
     # The first part, sorted and distinct, grows over the frames: sorting it again at
     # every merge took time growing with the square of the frames.
     first, first_n = np.unique(rng.integers(0, 5000, 3000), return_counts=True)
     newer = [rng.integers(0, 6000, 200) for _ in range(15)]
     newer_n = [rng.integers(1, 9, 200) for _ in range(15)]
     expected = merge_counts([first, *newer], [first_n, *newer_n])
-    sorted_sizes = []
-    unique = np.unique
-
-    def unique_spy(values, *args, **kwargs):
-        sorted_sizes.append(np.size(values))
-        return unique(values, *args, **kwargs)
-
-    monkeypatch.setattr(np, "unique", unique_spy)
+    sorted_sizes = spy(np, "unique", lambda values, *args, **kwargs: np.size(values))
     parts, counts = [first, *newer], [first_n, *newer_n]
     merge_pending(parts, counts)
     assert sorted_sizes == [15 * 200]

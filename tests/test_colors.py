@@ -75,18 +75,12 @@ def test_premultiply_and_lab_of_show_colours_over_black():
     assert np.array_equal(premultiply(shown), shown.astype(float))  # no alpha: as is
 
 
-def test_lab_of_composites_many_colours_chunk_by_chunk(rng, monkeypatch):
+def test_lab_of_composites_many_colours_chunk_by_chunk(rng, spy):
     # The float64 premultiplied copies are made a chunk at a time, not of every colour at
     # once (0.8 GB for the 7 M colours of a 12 MP photo with soft alpha).
     import quantize.colors as colors_module
     rgba = rng.integers(0, 256, (2 * _SQ_CHUNK + 5, 4), dtype=np.uint8)
-    rows_seen = []
-
-    def premultiply_spy(colors):
-        rows_seen.append(colors.shape[0])
-        return premultiply(colors)
-
-    monkeypatch.setattr(colors_module, "premultiply", premultiply_spy)
+    rows_seen = spy(colors_module, "premultiply", lambda colors: colors.shape[0])
     lab = lab_of(rgba)
     assert rows_seen == [_SQ_CHUNK, _SQ_CHUNK, 5]
     pre = rgba[:, :3].astype(np.float64) * (rgba[:, 3:] / 255.0)

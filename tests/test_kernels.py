@@ -597,24 +597,16 @@ def tree_from_257(monkeypatch):
     monkeypatch.setattr(kern, "_TREE_MIN_K", 257)
 
 
-def _spy_tree(monkeypatch):
-    """Count the k-d trees built (over centres or rows) while the test runs."""
+def _spy_tree(spy):
+    """The shapes of the k-d trees built (over centres or rows) while the test runs."""
     from scipy import spatial
 
-    built = []
-    real = spatial.cKDTree
-
-    def spy(data, *args, **kwargs):
-        built.append(np.shape(data))
-        return real(data, *args, **kwargs)
-
-    monkeypatch.setattr(spatial, "cKDTree", spy)
-    return built
+    return spy(spatial, "cKDTree", lambda data, *args, **kwargs: np.shape(data))
 
 
 @pytest.mark.parametrize("k", [256, 257])
-def test_nearest_searches_a_tree_past_256_centres_only(tree_from_257, monkeypatch, rng, k):
-    built = _spy_tree(monkeypatch)
+def test_nearest_searches_a_tree_past_256_centres_only(tree_from_257, spy, rng, k):
+    built = _spy_tree(spy)
     X = rng.integers(0, 256, size=(500, 3)).astype(np.float32)
     C = rng.integers(0, 256, size=(k, 3)).astype(np.float32)
     labels = kern.nearest(X, C)
@@ -650,9 +642,8 @@ def test_nearest_two_past_256_centres_gives_the_exact_second_distance(tree_from_
     np.testing.assert_array_equal(second + x_sq, np.sort(d, axis=1)[:, 1])
 
 
-def test_next_centre_distance_past_256_centres_equals_all_pairs(tree_from_257, monkeypatch,
-                                                                rng):
-    built = _spy_tree(monkeypatch)
+def test_next_centre_distance_past_256_centres_equals_all_pairs(tree_from_257, spy, rng):
+    built = _spy_tree(spy)
     centers = rng.random((300, 3)).astype(np.float32)
     centers[5] = centers[9]
     c = centers.astype(np.float64)

@@ -82,18 +82,11 @@ def test_distinct_rows_equal_numpys_unique_rows(channels, rows):
     np.testing.assert_array_equal(distinct_rows(palette), np.unique(palette, axis=0))
 
 
-def test_colours_with_alpha_that_fill_many_cells_are_summarised_on_wider_cells(monkeypatch):
+def test_colours_with_alpha_that_fill_many_cells_are_summarised_on_wider_cells(spy):
     """Opaque colours and a few alphas keep 8-level cells; many alphas get 16-level ones."""
     from quantize.reduce import fit as fit_module
 
-    shifts = []
-    summary = fit_module.cell_summary
-
-    def spy(colors, counts, features, shift):
-        shifts.append(shift)
-        return summary(colors, counts, features, shift)
-
-    monkeypatch.setattr(fit_module, "cell_summary", spy)
+    shifts = spy(fit_module, "cell_summary", lambda colors, counts, features, shift: shift)
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 128, (60_000, 3), dtype=np.uint8)  # 4,096 cells of 8 levels
     for alphas, expected in [(None, [3]), ([128, 255], [3]), (np.arange(1, 256), [4])]:
