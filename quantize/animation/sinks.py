@@ -69,7 +69,7 @@ from ..reduce.file_job import tiff_options
 from .apng import ApngWriter, split_duration
 from .gif import MAX_DELAY_CS, GifWriter, bounding_box, split_delay
 
-__all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix", "max_frame_ms",
+__all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix",
            "max_plays", "open_sink", "palette_frames"]
 
 #: Output extensions an animation can be written to (a TIFF as its pages), and Pillow's
@@ -479,15 +479,6 @@ def palette_frames(suffix: str) -> bool:
     (True, True, False)
     """
     return ANIMATION_EXTENSIONS[suffix.lower()] in _PALETTE_FRAMES
-
-
-def max_frame_ms(suffix: str) -> float:
-    """The longest frame (ms) an animation written as ``suffix`` holds.
-
-    >>> max_frame_ms(".gif"), max_frame_ms(".webp"), max_frame_ms(".apng")
-    (655350.0, 16777215.0, 65535000.0)
-    """
-    return _MAX_FRAME_MS[ANIMATION_EXTENSIONS[suffix.lower()]]
 
 
 def _stored_loop(fmt: str, plays: int) -> int | None:
