@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from quantize.animation import plans
 from quantize.animation.frames import Frame, iter_frames
 from quantize.animation.options import check_animation_options
 from quantize.animation.plans import (
@@ -15,7 +16,9 @@ from quantize.animation.plans import (
     PerFramePlan,
     _favour_runs,
     _hold_entries,
+    coarse,
     pooled_histogram,
+    pooled_rgba,
     split_alpha,
 )
 from quantize.animation.stats import FrameStats
@@ -60,6 +63,55 @@ def test_pooled_histogram_counts_every_frame_and_the_pixels_that_move():
     assert counts == {code_a: 3, code_b: 3}  # 2 + 1 and 1 + 2; the clear pixel is not counted
     assert moving == {code_a: 0, code_b: 1}
     assert pooled.transparent
+
+
+def _greys(alpha_even, alpha_odd, shift=0):
+    """Eight translucent greys, two by two one level apart (60 i and 60 i + 1, with
+    alphas ``alpha_even`` and ``alpha_odd``), rotated by ``shift``, then an opaque 7."""
+    rgba = [(60 * i + j,) * 3 + ((alpha_even, alpha_odd)[j],) for i in range(4) for j in (0, 1)]
+    rgba = rgba[shift:] + rgba[:shift] + [(7, 7, 7, 255)]
+    return np.array([rgba], np.uint8)
+
+
+def test_pooled_rgba_bounded_pools_translucent_colours_coarser_beyond_the_bound(monkeypatch):
+    monkeypatch.setattr(plans, "HELD_TRANSLUCENT", 4)
+    frames = [Frame(_greys(100, 101, shift), duration=50, disposal=1) for shift in (0, 0, 2)]
+    exact = pooled_rgba(iter(frames))
+    assert exact.level == 0 and exact.words.size == 9
+    pooled = pooled_rgba(iter(frames), bounded=True)
+    # One level: 60 i and 60 i + 1 both become 60 i + 1, alphas 100 and 101 both 101.
+    assert pooled.level == 1
+    assert pooled.colors.tolist() == [[60 * i + 1] * 3 + [101] for i in range(4)] + \
+        [[7, 7, 7, 255]]
+    assert pooled.counts.tolist() == [6, 6, 6, 6, 3]  # every visible pixel, once
+    assert pooled.moving.tolist() == [2, 2, 2, 2, 0]  # the third frame's 8 greys moved
+    assert pooled.moving.sum() == exact.moving.sum()
+
+
+def test_coarse_keeps_opaque_words_and_translucent_ones_translucent():
+    rgba = np.array([[0, 0, 0, 255], [255, 255, 255, 254], [255, 255, 255, 1]], np.uint8)
+    words = rgba.view("<u4")[:, 0]
+    for level in range(9):
+        got = coarse(words, level).view(np.uint8).reshape(-1, 4)
+        assert got[0].tolist() == [0, 0, 0, 255]
+        assert 1 <= got[1, 3] <= 254 and 1 <= got[2, 3] <= 254
+        assert np.array_equal(coarse(got.view("<u4")[:, 0], level), got.view("<u4")[:, 0])
+
+
+def test_a_bounded_palette_with_alpha_draws_each_pixel_with_its_coarse_colour(tmp_path,
+                                                                             monkeypatch):
+    from quantize.animation import reduce_animation_file
+
+    monkeypatch.setattr(plans, "HELD_TRANSLUCENT", 4)
+    frames = [np.repeat(_greys(100, 101, shift), 3, axis=0) for shift in (0, 2, 4)]
+    src = save_animation(tmp_path / "in.png", frames, duration=50, loop=0)
+    out = tmp_path / "out.png"
+    reduce_animation_file(src, out, n_colors=5, seed=0)  # the five coarse colours
+    got = [f.rgba for f in iter_frames(out)]
+    assert len(got) == 3
+    for f, shown in zip(frames, got, strict=True):
+        words = np.ascontiguousarray(f).view("<u4")[..., 0]
+        assert np.array_equal(shown, coarse(words, 1)[..., None].view(np.uint8))
 
 
 def test_global_plan_puts_the_moving_colours_first(tmp_path):
