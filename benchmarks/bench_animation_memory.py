@@ -2,8 +2,9 @@
 
 Builds pans over scikit-image's coffee photo (320x180 frames, each a few
 pixels from the last, so every frame differs) of 100, 200 and 400 frames,
-saved by Pillow as GIF, APNG and WebP in a temporary folder (nothing is
-committed), runs each conversion of the README's table in a child process
+saved by Pillow as GIF, APNG and WebP, and as an APNG with soft alpha (a
+disc fading to its edge that moves over the frames), in a temporary folder
+(nothing is committed), runs each conversion of the README's table in a child process
 under ``/usr/bin/time -v`` and prints its peak resident set size in MB. A GIF
 or APNG output is written as the frames come and should not grow with the
 frames; a WebP output's frames wait for Pillow's writer (see
@@ -12,6 +13,7 @@ frames; a WebP output's frames wait for Pillow's writer (see
 Usage::
 
     python benchmarks/bench_animation_memory.py [--frames 100 200 400] [--keep DIR]
+        [--rows TEXT]
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from _measure import time_v, work_folder  # noqa: E402
 
 QUANTIZE = [sys.executable, "-m", "quantize"]
 SIZE = (320, 180)
-#: (row label, input extension, output extension, extra options)
+#: (row label, input name after pan<n>, output extension, extra options)
 CASES = [
     ("GIF -> GIF", ".gif", ".gif", []),
     ("GIF -> GIF, --palette per-frame", ".gif", ".gif", ["--palette", "per-frame"]),
@@ -42,6 +44,8 @@ CASES = [
     ("WebP -> WebP", ".webp", ".webp", []),
     ("WebP -> WebP, --dither", ".webp", ".webp", ["--dither"]),
     ("GIF -> WebP", ".gif", ".webp", []),
+    ("APNG, soft alpha -> APNG", "-alpha.png", ".png", []),
+    ("APNG, soft alpha -> WebP", "-alpha.png", ".webp", []),
 ]
 
 
@@ -62,16 +66,33 @@ def pan(n: int) -> list[Image.Image]:
     return frames
 
 
+def soft_alpha(frames: list[Image.Image]) -> list[Image.Image]:
+    """The frames with alpha falling from 255 at the centre of a disc to 0 at 160 pixels
+    from it, the disc moving along another path: most pixels translucent, and their
+    colours with alpha differing from frame to frame."""
+    import numpy as np
+
+    w, h = SIZE
+    y, x = np.mgrid[0:h, 0:w]
+    out = []
+    for i, frame in enumerate(frames):
+        cx, cy = w / 2 + w / 3 * math.cos(i / 7), h / 2 + h / 4 * math.sin(i / 5)
+        alpha = np.clip(255 - 1.6 * np.hypot(x - cx, y - cy), 0, 255).astype(np.uint8)
+        out.append(Image.fromarray(np.dstack([np.asarray(frame.convert("RGB")), alpha])))
+    return out
+
+
 def build(folder: Path, n: int) -> None:
-    """Save the pan of ``n`` frames as pan<n>.gif, .png (APNG) and .webp, unless present."""
-    paths = [folder / f"pan{n}{ext}" for ext in (".gif", ".png", ".webp")]
+    """Save the pan of ``n`` frames as pan<n>.gif, .png (APNG) and .webp, and with soft
+    alpha as pan<n>-alpha.png, unless present."""
+    paths = [folder / f"pan{n}{name}" for name in (".gif", ".png", ".webp", "-alpha.png")]
     if all(p.exists() for p in paths):
         return
     frames = pan(n)
     for path in paths:
         extra = {"quality": 80} if path.suffix == ".webp" else {}
-        frames[0].save(path, save_all=True, append_images=frames[1:], duration=40, loop=0,
-                       **extra)
+        seq = soft_alpha(frames) if path.name.endswith("-alpha.png") else frames
+        seq[0].save(path, save_all=True, append_images=seq[1:], duration=40, loop=0, **extra)
 
 
 def peak_mb(cmd: list[str]) -> float:
@@ -83,6 +104,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, nargs="+", default=[100, 200, 400])
     parser.add_argument("--keep", type=Path, help="build/keep the animations in this folder")
+    parser.add_argument("--rows", default="", metavar="TEXT",
+                        help="only the rows whose label holds TEXT (e.g. 'soft alpha')")
     args = parser.parse_args()
     folder = work_folder(args.keep, "quantize-anim-mem-")
     try:
@@ -90,6 +113,8 @@ def main() -> None:
             build(folder, n)
         print(f"{'input -> output':<34}" + "".join(f"{f'{n} frames':>12}" for n in args.frames))
         for label, src, dst, options in CASES:
+            if args.rows not in label:
+                continue
             row = [peak_mb([*QUANTIZE, "reduce", str(folder / f"pan{n}{src}"), *options,
                             "-o", str(folder / f"out{dst}"), "--force"])
                    for n in args.frames]

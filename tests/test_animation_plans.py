@@ -98,8 +98,8 @@ def test_coarse_keeps_opaque_words_and_translucent_ones_translucent():
         assert np.array_equal(coarse(got.view("<u4")[:, 0], level), got.view("<u4")[:, 0])
 
 
-def test_a_bounded_palette_with_alpha_draws_each_pixel_with_its_coarse_colour(tmp_path,
-                                                                             monkeypatch):
+def test_a_palette_fitted_on_coarser_colours_draws_each_pixel_with_its_nearest_entry(
+        tmp_path, monkeypatch):
     from quantize.animation import reduce_animation_file
 
     monkeypatch.setattr(plans, "HELD_TRANSLUCENT", 4)
@@ -109,9 +109,26 @@ def test_a_bounded_palette_with_alpha_draws_each_pixel_with_its_coarse_colour(tm
     reduce_animation_file(src, out, n_colors=5, seed=0)  # the five coarse colours
     got = [f.rgba for f in iter_frames(out)]
     assert len(got) == 3
-    for f, shown in zip(frames, got, strict=True):
+    for f, shown in zip(frames, got, strict=True):  # each grey's nearest is its coarse one
         words = np.ascontiguousarray(f).view("<u4")[..., 0]
         assert np.array_equal(shown, coarse(words, 1)[..., None].view(np.uint8))
+
+
+def test_a_palette_fitted_on_coarser_colours_maps_a_colour_it_never_saw(tmp_path,
+                                                                         monkeypatch):
+    """Without a table of the frames' colours, a frame is matched entry by entry: a
+    colour between two coarse ones goes to the nearer."""
+    monkeypatch.setattr(plans, "HELD_TRANSLUCENT", 4)
+    frames = [Frame(_greys(100, 101), duration=50, disposal=1)]
+    pooled = pooled_rgba(iter(frames), bounded=True)
+    src = tmp_path / "in.png"
+    opts = check_animation_options(src, tmp_path / "out.png", n_colors=5, seed=0)
+    plan = plans.AlphaPlan.fit(src, opts, pooled)
+    assert plan.level == 1 and plan.words.size == 0
+    rgba = np.array([[[70, 70, 70, 100], [0, 0, 0, 255], [170, 170, 170, 120]]], np.uint8)
+    indices, *_ = plan.map(rgba, rgba[..., 3] > 0, None, 0.0, FrameStats(alpha=True))
+    assert plan.palette[indices[0]].tolist() == [[61, 61, 61, 101], [7, 7, 7, 255],
+                                                 [181, 181, 181, 101]]
 
 
 def test_global_plan_puts_the_moving_colours_first(tmp_path):

@@ -21,6 +21,7 @@ from .._kernels import (
     pack_rgb,
     same_pixels,
     second_nearest_gap,
+    sorted_code_histogram,
     sorted_search,
     sq_dist_to_labels,
     srgb_to_lab,
@@ -448,6 +449,10 @@ class AlphaPlan:
     previous frame's, alpha included, keeps its entry, and undithered the others
     favour runs and the previous frame's entries as :class:`GlobalPlan`'s do, by
     distance in premultiplied Lab with alpha (:func:`~quantize.colors.features_of`).
+
+    A palette fitted on colours pooled coarser (``level`` above 0: :func:`pooled_rgba`,
+    bounded) holds no table of them: each frame's colours are then matched to their
+    nearest entries as the frame comes.
     """
 
     palette: np.ndarray                 # (k, 4) uint8 straight RGBA, alpha >= 1
@@ -457,7 +462,7 @@ class AlphaPlan:
     labels: np.ndarray = field(repr=False)    # their entries, uint8
     features: np.ndarray = field(repr=False)  # their premultiplied Lab and alpha
     exact: bool = False                       # every colour is an entry: map them exactly
-    level: int = 0                            # of the translucent words (:func:`coarse`)
+    level: int = 0                            # of the pooled colours (:func:`coarse`)
 
     @classmethod
     def fit(cls, src: Path, opts: AnimationOptions, pooled: PooledRGBA) -> AlphaPlan:
@@ -472,10 +477,14 @@ class AlphaPlan:
                                                             opts.rng)
         except QualityError as exc:
             raise QualityError(exc.reason, path=src) from None
-        exact = pooled.level == 0 and bool(np.array_equal(entries[labels], hist.colors))
-        return cls(palette, palette.shape[0] if pooled.clear else None, opts.space,
-                   pooled.words, labels.astype(np.uint8), features_of(hist.colors, "lab"),
-                   exact, pooled.level)
+        transparent = palette.shape[0] if pooled.clear else None
+        if pooled.level:  # the pooled colours are not the frames': no table of them
+            none = np.zeros(0, np.uint32)
+            return cls(palette, transparent, opts.space, none, none.astype(np.uint8),
+                       np.zeros((0, 4)), False, pooled.level)
+        exact = bool(np.array_equal(entries[labels], hist.colors))
+        return cls(palette, transparent, opts.space, pooled.words, labels.astype(np.uint8),
+                   features_of(hist.colors, "lab"), exact)
 
     @property
     def k(self) -> int:
@@ -499,13 +508,14 @@ class AlphaPlan:
         """Entries of a frame's ``(H, W, 4)`` pixels, those not ``visible`` the transparent
         entry; as :meth:`GlobalPlan.map`, with alpha (the palette is the global one)."""
         words = _words(rgba)
-        at = np.minimum(sorted_search(self.words, coarse(words, self.level)),
-                        self.words.size - 1)
         still = np.zeros(visible.shape, bool)
         if previous is not None:
             prev_rgba, prev_indices = previous
             still = same_pixels(prev_rgba, rgba) & visible
-        indices = self.labels[at] if dither == 0 else self._dithered(rgba, dither)
+        if dither == 0:
+            indices, features = self._nearest(words, with_features=not self.exact)
+        else:
+            indices = self._dithered(rgba, dither)
         if self.transparent is not None:  # as the caller writes them: they start no run
             indices[~visible] = self.transparent
         if previous is not None:
@@ -513,7 +523,6 @@ class AlphaPlan:
         table = self.table_palette()
         table_words = _words(table[None])[0]
         if dither == 0 and not self.exact:
-            features = self.features[at]
             features[~visible] = 0.0  # what the transparent entry shows
             entries = features_of(table, "lab")
             nearest_sq = _squared_distances(features, entries, indices)
@@ -525,6 +534,22 @@ class AlphaPlan:
             indices = mapped
         stats.add_pixels(words[visible], table_words[indices[visible]])
         return indices, None, self.transparent, None
+
+    def _nearest(self, words: np.ndarray, with_features: bool
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The nearest entry of each of a frame's ``(H, W)`` RGBA ``words`` (uint8), and with
+        ``with_features``, their premultiplied Lab and alpha ``(H, W, 4)``: both copies the
+        caller may edit. From the plan's table, or without one (fitted on colours pooled
+        coarser), from the frame's distinct colours."""
+        if self.level == 0:
+            at = np.minimum(sorted_search(self.words, words), self.words.size - 1)
+            return self.labels[at], self.features[at] if with_features else None
+        distinct, _, rows = sorted_code_histogram(words)
+        colors = distinct.astype("<u4").view(np.uint8).reshape(-1, 4)
+        table = features_of(self.table_palette(), self.space)
+        labels = nearest(features_of(colors, self.space), table).astype(np.uint8)
+        rows = rows.reshape(words.shape)
+        return labels[rows], features_of(colors, "lab")[rows] if with_features else None
 
     def _dithered(self, rgba: np.ndarray, dither: float) -> np.ndarray:
         """Entries ``(H, W)`` of a frame diffused onto the palette as a still with alpha is
