@@ -46,6 +46,7 @@ CASES = [
     ("GIF -> WebP", ".gif", ".webp", []),
     ("APNG, soft alpha -> APNG", "-alpha.png", ".png", []),
     ("APNG, soft alpha -> WebP", "-alpha.png", ".webp", []),
+    ("APNG, soft alpha -> GIF", "-alpha.png", ".gif", []),
 ]
 
 

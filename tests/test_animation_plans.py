@@ -73,12 +73,12 @@ def _greys(alpha_even, alpha_odd, shift=0):
     return np.array([rgba], np.uint8)
 
 
-def test_pooled_rgba_bounded_pools_translucent_colours_coarser_beyond_the_bound(monkeypatch):
-    monkeypatch.setattr(plans, "HELD_TRANSLUCENT", 4)
+def test_pooled_rgba_pools_translucent_colours_coarser_beyond_the_bound(monkeypatch):
     frames = [Frame(_greys(100, 101, shift), duration=50, disposal=1) for shift in (0, 0, 2)]
     exact = pooled_rgba(iter(frames))
     assert exact.level == 0 and exact.words.size == 9
-    pooled = pooled_rgba(iter(frames), bounded=True)
+    monkeypatch.setattr(plans, "HELD_TRANSLUCENT", 4)
+    pooled = pooled_rgba(iter(frames))
     # One level: 60 i and 60 i + 1 both become 60 i + 1, alphas 100 and 101 both 101.
     assert pooled.level == 1
     assert pooled.colors.tolist() == [[60 * i + 1] * 3 + [101] for i in range(4)] + \
@@ -86,6 +86,22 @@ def test_pooled_rgba_bounded_pools_translucent_colours_coarser_beyond_the_bound(
     assert pooled.counts.tolist() == [6, 6, 6, 6, 3]  # every visible pixel, once
     assert pooled.moving.tolist() == [2, 2, 2, 2, 0]  # the third frame's 8 greys moved
     assert pooled.moving.sum() == exact.moving.sum()
+
+
+def test_pooled_rgba_without_partial_alpha_pools_pixels_as_drawn_opaque_or_not():
+    """Every grey but the last pair drawn opaque, the last pair (alpha 100, 101) not at
+    all: the histogram a palette without alpha fits, whatever alphas the frames hold."""
+    frames = [Frame(_greys(128 + shift, 255 - shift, shift), duration=50, disposal=1)
+              for shift in (0, 0, 2)]
+    frames.append(Frame(_greys(100, 101, 0), duration=50, disposal=1))
+    pooled = pooled_rgba(iter(frames), partial_alpha=False)
+    assert pooled.level == 0 and not pooled.translucent and pooled.transparent
+    assert pooled.colors[:, 3].tolist() == [255] * 9
+    binary, snapped = pooled_rgba(iter(frames)).binary(), pooled.binary()
+    for name in ("codes", "counts", "moving"):
+        assert np.array_equal(getattr(snapped, name), getattr(binary, name))
+    assert snapped.transparent and snapped.codes.size == 9
+    assert snapped.counts.sum() == 3 * 9 + 1
 
 
 def test_coarse_keeps_opaque_words_and_translucent_ones_translucent():
@@ -120,7 +136,7 @@ def test_a_palette_fitted_on_coarser_colours_maps_a_colour_it_never_saw(tmp_path
     colour between two coarse ones goes to the nearer."""
     monkeypatch.setattr(plans, "HELD_TRANSLUCENT", 4)
     frames = [Frame(_greys(100, 101), duration=50, disposal=1)]
-    pooled = pooled_rgba(iter(frames), bounded=True)
+    pooled = pooled_rgba(iter(frames))
     src = tmp_path / "in.png"
     opts = check_animation_options(src, tmp_path / "out.png", n_colors=5, seed=0)
     plan = plans.AlphaPlan.fit(src, opts, pooled)

@@ -141,7 +141,7 @@ class Pooled:
 
 def pooled_histogram(frames: Iterator[Frame]) -> Pooled:
     """Pool the colour histograms of all frames' opaque pixels, one frame at a time."""
-    return pooled_rgba(frames).binary()
+    return pooled_rgba(frames, partial_alpha=False).binary()
 
 
 @dataclass(frozen=True)
@@ -212,14 +212,16 @@ def one_table_holds(src: Path, opts: AnimationOptions) -> bool:
     return True
 
 
-def pooled_rgba(frames: Iterator[Frame], *, bounded: bool = False) -> PooledRGBA:
+def pooled_rgba(frames: Iterator[Frame], *, partial_alpha: bool = True) -> PooledRGBA:
     """Pool the RGBA histograms of all frames' visible pixels, one frame at a time.
 
-    ``bounded``: hold at most :data:`HELD_TRANSLUCENT` distinct translucent colours, for
-    a palette with alpha (:class:`AlphaPlan`): once they outnumber that, translucent
-    colours are pooled :func:`coarse` (``level`` of the result), one level more each
-    time, so that memory stays bounded however many frames there are. Opaque colours
-    stay exact (there are at most 2**24 of them).
+    Memory stays bounded however many frames there are. With ``partial_alpha``, for a
+    palette with alpha (:class:`AlphaPlan`), at most :data:`HELD_TRANSLUCENT` distinct
+    translucent colours are held: once they outnumber that, translucent colours are
+    pooled :func:`coarse` (``level`` of the result), one level more each time. Without
+    it, pixels are pooled as a palette without alpha draws them (:meth:`PooledRGBA.binary`):
+    those with alpha of at least :data:`ALPHA_THRESHOLD` as opaque, the others not at
+    all. Opaque colours stay exact (there are at most 2**24 of them).
     """
     parts: list[np.ndarray] = []
     counts: list[np.ndarray] = []
@@ -234,11 +236,14 @@ def pooled_rgba(frames: Iterator[Frame], *, bounded: bool = False) -> PooledRGBA
         transparent |= bool((alpha < ALPHA_THRESHOLD).any())
         clear |= not visible.all()
         words = coarse(_words(frame.rgba), level)
+        if not partial_alpha:
+            visible = alpha >= ALPHA_THRESHOLD
+            words = words | np.uint32(0xFF000000)  # a copy: the words are the frame's
         _count(words[visible], parts, counts)
         if previous is not None:
             _count(words[~same_pixels(frame.rgba, previous) & visible], moved, moved_counts)
         previous = frame.rgba
-        while (bounded and level < 8 and len(parts) == 1
+        while (partial_alpha and level < 8 and len(parts) == 1
                and _translucent(parts[0]) > HELD_TRANSLUCENT):
             level += 1
             keys, total = merge_counts([coarse(parts[0], level)], counts)
@@ -428,7 +433,7 @@ def global_plan(src: Path, opts: AnimationOptions) -> GlobalPlan | AlphaPlan:
     (an APNG, a WebP or a TIFF's pages, not a GIF) and no palette is given; else with
     binary transparency (:class:`GlobalPlan`)."""
     with_alpha = opts.suffix != ".gif" and opts.palette_in is None
-    pooled = pooled_rgba(iter_frames(src, max_pixels=opts.max_pixels), bounded=with_alpha)
+    pooled = pooled_rgba(iter_frames(src, max_pixels=opts.max_pixels), partial_alpha=with_alpha)
     if with_alpha and pooled.translucent:
         return AlphaPlan.fit(src, opts, pooled)
     return GlobalPlan.fit(src, opts, pooled.binary())
