@@ -66,6 +66,11 @@ STILL_RUN = 16
 #: least instead when that takes at most this much (dB) from its PSNR and is estimated to
 #: code smaller (2**n - 1 colours and that entry fit a table of 2**n).
 FEWER_COLOURS_DB = 0.05
+#: Distinct translucent colours :func:`pooled_rgba` holds at most for a palette with
+#: alpha: beyond that, it pools them :func:`coarse` (level 3 leaves at most 2**20). 400
+#: frames of 320 x 180 with soft alpha held 8.0 M of them and peaked at 837 MB, 100 frames
+#: at 361 MB; bounded, both take about 330 MB (``benchmarks/bench_animation_memory.py``).
+HELD_TRANSLUCENT = 1 << 21
 
 
 def split_alpha(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
@@ -254,13 +259,6 @@ def pooled_rgba(frames: Iterator[Frame], *, partial_alpha: bool = True) -> Poole
     moving = np.zeros(words.size, np.int64)
     moving[np.searchsorted(words, moving_words)] = moving_n
     return PooledRGBA(words, n, moving, transparent, clear, level)
-
-
-#: Distinct translucent colours :func:`pooled_rgba` holds at most, bounded: beyond
-#: that, it pools them :func:`coarse`. 300 frames of 320 x 180 with soft alpha held
-#: 7.6 M of them, and took 775 MB; they now take 376 MB, and 600 frames 408 MB. (Level 3
-#: leaves at most 2**20 of them.)
-HELD_TRANSLUCENT = 1 << 21
 
 
 def coarse(words: np.ndarray, level: int) -> np.ndarray:
@@ -455,14 +453,15 @@ class AlphaPlan:
     favour runs and the previous frame's entries as :class:`GlobalPlan`'s do, by
     distance in premultiplied Lab with alpha (:func:`~quantize.colors.features_of`).
 
-    A palette fitted on colours pooled coarser (``level`` above 0: :func:`pooled_rgba`,
-    bounded) holds no table of them: each frame's colours are then matched to their
-    nearest entries as the frame comes.
+    A palette fitted on colours pooled coarser (``level`` above 0, :func:`pooled_rgba`)
+    holds no table of them: each frame's colours are then matched to their nearest
+    entries as the frame comes.
     """
 
     palette: np.ndarray                 # (k, 4) uint8 straight RGBA, alpha >= 1
     transparent: int | None             # entry of fully transparent pixels (k) or None
     space: str
+    # The table, empty when ``level`` is above 0:
     words: np.ndarray = field(repr=False)     # distinct RGBA words of visible pixels, sorted
     labels: np.ndarray = field(repr=False)    # their entries, uint8
     features: np.ndarray = field(repr=False)  # their premultiplied Lab and alpha
