@@ -104,6 +104,24 @@ def test_pooled_rgba_without_partial_alpha_pools_pixels_as_drawn_opaque_or_not()
     assert snapped.counts.sum() == 3 * 9 + 1
 
 
+def test_exact_colours_fitted_on_coarser_colours_are_colours_the_frames_hold(tmp_path,
+                                                                            monkeypatch):
+    """Rounded, 60 i (alpha 103) and 60 i + 1 (alpha 102) pool as 60 i + 1 at alpha 103,
+    which no pixel has: each entry is then the frames' colour nearest to it."""
+    monkeypatch.setattr(plans, "HELD_TRANSLUCENT", 4)
+    frames = [Frame(_greys(103, 102), duration=50, disposal=1)]
+    pooled = pooled_rgba(iter(frames))
+    assert pooled.level == 1
+    held = {tuple(c) for c in frames[0].rgba.reshape(-1, 4).tolist()}
+    assert not held & {tuple(c) for c in pooled.colors.tolist()[:4]}
+    src = save_animation(tmp_path / "in.png", [frames[0].rgba] * 2, duration=50, loop=0)
+    opts = check_animation_options(src, tmp_path / "out.png", n_colors=5, seed=0,
+                                   exact_colors=True)
+    plan = plans.AlphaPlan.fit(src, opts, pooled)
+    assert {tuple(c) for c in plan.palette.tolist()} <= held
+    assert len({tuple(c) for c in plan.palette.tolist()}) == 5
+
+
 def test_coarse_keeps_opaque_words_and_translucent_ones_translucent():
     rgba = np.array([[0, 0, 0, 255], [255, 255, 255, 254], [255, 255, 255, 1]], np.uint8)
     words = rgba.view("<u4")[:, 0]

@@ -483,6 +483,8 @@ class AlphaPlan:
             raise QualityError(exc.reason, path=src) from None
         transparent = palette.shape[0] if pooled.clear else None
         if pooled.level:  # the pooled colours are not the frames': no table of them
+            if opts.exact_colors and palette.shape[0]:
+                palette = _occurring(src, opts, palette)
             none = np.zeros(0, np.uint32)
             return cls(palette, transparent, opts.space, none, none.astype(np.uint8),
                        np.zeros((0, 4)), False, pooled.level)
@@ -563,6 +565,27 @@ class AlphaPlan:
                                  np.random.default_rng(0),
                                  clear_entry=self.transparent is not None).indices
         return indices.astype(np.uint8)  # a copy the caller may edit: the result's is read-only
+
+
+def _occurring(src: Path, opts: AnimationOptions, palette: np.ndarray) -> np.ndarray:
+    """The visible colour of the frames of ``src`` nearest to each entry of ``palette``
+    (first found, of those as near): the entries of ``exact_colors`` fitted on colours
+    pooled coarser, which the frames may not hold, made colours they do hold. One more
+    pass over the frames."""
+    target = features_of(palette, opts.space)
+    best = np.full(palette.shape[0], np.inf)
+    found = palette.copy()
+    for frame in iter_frames(src, max_pixels=opts.max_pixels):
+        words = np.unique(_words(frame.rgba)[frame.rgba[..., 3] > 0])
+        if words.size == 0:
+            continue
+        colors = words.astype("<u4").view(np.uint8).reshape(-1, 4)
+        features = features_of(colors, opts.space)
+        at = nearest(target, features)
+        distance = sq_dist_to_labels(target, features, at)
+        nearer = distance < best
+        best[nearer], found[nearer] = distance[nearer], colors[at[nearer]]
+    return found
 
 
 def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.ndarray,
