@@ -122,6 +122,17 @@ def test_exact_colours_fitted_on_coarser_colours_are_colours_the_frames_hold(tmp
     assert len({tuple(c) for c in plan.palette.tolist()}) == 5
 
 
+def test_colours_counted_are_merged_once_they_are_many_however_few_the_frames(monkeypatch):
+    monkeypatch.setattr(plans, "_MERGE_FROM", 10)
+    parts, counts = [], []
+    plans._count(np.arange(8, dtype=np.uint32), parts, counts)
+    assert len(parts) == 1
+    plans._count(np.arange(4, 12, dtype=np.uint32), parts, counts)  # 16 held: merged
+    assert len(parts) == 1
+    assert parts[0].tolist() == list(range(12))
+    assert counts[0].tolist() == [1] * 4 + [2] * 4 + [1] * 4
+
+
 def test_coarse_keeps_opaque_words_and_translucent_ones_translucent():
     rgba = np.array([[0, 0, 0, 255], [255, 255, 255, 254], [255, 255, 255, 1]], np.uint8)
     words = rgba.view("<u4")[:, 0]

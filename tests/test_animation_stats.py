@@ -100,6 +100,23 @@ def test_the_pairs_held_stay_bounded_however_many_frames(monkeypatch):
     assert most <= 100 + stats_module._MERGE_EVERY * 30
 
 
+def test_the_pairs_held_stay_bounded_however_large_the_frames(monkeypatch):
+    """Frames of 300 distinct pairs each are folded as they come, not 16 at a time."""
+    rng = np.random.default_rng(2)
+    shown = [rng.integers(0, 256, size=(2, 300, 3), dtype=np.uint8) for _ in range(10)]
+    held = FrameStats()
+    for a, b in shown:
+        held.add_pixels(pack_rgb(a), pack_rgb(b))
+    monkeypatch.setattr(stats_module, "_FOLD_FROM", 100)
+    folded, most = FrameStats(), 0
+    for a, b in shown:
+        folded.add_pixels(pack_rgb(a), pack_rgb(b))
+        most = max(most, folded.held_pairs())
+    assert most <= 300 < held.held_pairs()
+    assert folded.psnr() == pytest.approx(held.psnr(), rel=1e-12)
+    assert folded.drawn()[1].sum() == 3000
+
+
 @pytest.mark.parametrize("alpha", [False, True])
 def test_folded_pairs_give_the_metrics_of_the_pairs_held(monkeypatch, alpha):
     held = FrameStats(alpha=alpha)

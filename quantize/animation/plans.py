@@ -248,12 +248,13 @@ def pooled_rgba(frames: Iterator[Frame], *, partial_alpha: bool = True) -> Poole
         if previous is not None:
             _count(words[~same_pixels(frame.rgba, previous) & visible], moved, moved_counts)
         previous = frame.rgba
-        while (partial_alpha and level < 8 and len(parts) == 1
-               and _translucent(parts[0]) > HELD_TRANSLUCENT):
-            level += 1
-            keys, total = merge_counts([coarse(parts[0], level)], counts)
-            parts[:], counts[:] = [keys], [total]
-    words, n = merge_counts([coarse(part, level) for part in parts], counts)
+        if partial_alpha and len(parts) == 1:  # merged, or the first frame alone
+            level = _rounded(parts, counts, level)
+    if len(parts) > 1:
+        merge_pending(parts, counts)
+    if partial_alpha and parts:
+        level = _rounded(parts, counts, level)
+    words, n = merge_counts(parts, counts)
     moving_words, moving_n = merge_counts([coarse(part, level) for part in moved],
                                           moved_counts)
     moving = np.zeros(words.size, np.int64)
@@ -280,6 +281,16 @@ def coarse(words: np.ndarray, level: int) -> np.ndarray:
     return np.where(words >= 0xFF000000, words, pooled)
 
 
+def _rounded(parts: list[np.ndarray], counts: list[np.ndarray], level: int) -> int:
+    """Pool the colours of ``parts``, merged as one, :func:`coarse` a level more while more
+    than :data:`HELD_TRANSLUCENT` of them are translucent; the level reached."""
+    while level < 8 and _translucent(parts[0]) > HELD_TRANSLUCENT:
+        level += 1
+        keys, total = merge_counts([coarse(parts[0], level)], counts)
+        parts[:], counts[:] = [keys], [total]
+    return level
+
+
 def _translucent(words: np.ndarray) -> int:
     """How many of ``words`` (:func:`_words`) have alpha below 255."""
     return int(np.count_nonzero(words < 0xFF000000))
@@ -291,12 +302,18 @@ def _words(rgba: np.ndarray) -> np.ndarray:
 
 
 def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray]) -> None:
-    """Append the histogram of ``codes``; merge once many have piled up (bounded memory)."""
+    """Append the histogram of ``codes``; merge once 16 have piled up, or once they hold
+    :data:`_MERGE_FROM` colours (bounded memory, however large the frames)."""
     distinct, n = np.unique(codes, return_counts=True)
     parts.append(distinct)
     counts.append(n)
-    if len(parts) >= 16:
+    if len(parts) >= 16 or sum(part.size for part in parts) >= _MERGE_FROM:
         merge_pending(parts, counts)
+
+
+#: Colours :func:`_count` holds in parts not yet merged at most: 16 frames of 4K with
+#: soft alpha would hold over 100 M of them.
+_MERGE_FROM = 1 << 22
 
 
 def _room(transparent: bool, k: int, name: str, suffix: str) -> None:

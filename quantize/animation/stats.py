@@ -14,7 +14,8 @@ from ..reduce.result import psnr_db
 
 __all__ = ["FrameStats", "merge_counts", "merge_pending"]
 
-# Per-frame parts are merged once this many have piled up (bounded memory).
+# Per-frame parts are merged once this many have piled up, or once they hold
+# :data:`_FOLD_FROM` pairs (bounded memory, however large the frames).
 _MERGE_EVERY = 16
 #: Distinct pairs held, once merged, from which they are folded into running sums
 #: (:meth:`FrameStats._fold`). With a palette per frame each frame draws its colours
@@ -110,7 +111,7 @@ class FrameStats:
             keys, counts = merge_counts([keys], [counts])
         self._keys.append(keys)
         self._counts.append(counts)
-        if len(self._keys) >= _MERGE_EVERY:
+        if len(self._keys) >= _MERGE_EVERY or self.held_pairs() >= _FOLD_FROM:
             merge_pending(self._keys, self._counts)
             if self._keys[0].size >= _FOLD_FROM:
                 self._fold(self._keys[0], self._counts[0])
