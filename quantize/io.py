@@ -105,6 +105,7 @@ from ._sigterm import SigtermFromParent, SigtermInterrupt, ignored_now
 from ._validation import check_bool, check_float, check_int, check_path, shown_value
 from .errors import (
     CodeAdviceWarning,
+    FirstFrameWarning,
     FormatAdviceError,
     ImageReadError,
     OutputError,
@@ -2685,8 +2686,6 @@ def _warn_one_frame(image: Image.Image, name: str, every_frame: str | None) -> N
             raise
         n, count = image.tell() + 1, "at least"  # the frames up to the one it holds
     if n > 1:
-        from .animation import FirstFrameWarning  # the animation package builds on this one
-
         what = (f"the default image of an APNG of {n} frames, which viewers with APNG "
                 "support do not show" if image.tell() < hidden_frames(image)
                 else f"one of {count} {n} frames (or pages) of its file")
@@ -2697,8 +2696,6 @@ def _warn_one_frame(image: Image.Image, name: str, every_frame: str | None) -> N
 
 def _warn_first_frame_read(n: int, name: str, every_frame: str | None) -> None:
     """Say that a :class:`LoadedImage` of an animation holds its first frame only."""
-    from .animation import FirstFrameWarning  # the animation package builds on this one
-
     warn_caller(f"{name} holds the first of the {n} frames (or pages) of its file, as "
                 "load_image reads them: only that one is used"
                 + ("" if every_frame is None else f"; {every_frame}"), FirstFrameWarning)
