@@ -22,10 +22,11 @@ import sys
 import warnings
 from enum import IntEnum
 
-__all__ = ["AlphaLossWarning", "CodeAdviceWarning", "ExitCode", "FormatAdviceError",
-           "FormatAdviceWarning", "ImageReadError", "OutputError", "OutputExistsError",
-           "PaletteInWarning", "QualityError", "QualityScaleWarning", "QuantizeError",
-           "ResultTooLargeError", "command_line_text"]
+__all__ = ["AlphaLossWarning", "CodeAdviceWarning", "ExitCode", "FirstFrameWarning",
+           "FormatAdviceError", "FormatAdviceWarning", "ImageReadError", "OutputError",
+           "OutputExistsError", "PaletteInWarning", "QualityError", "QualityScaleWarning",
+           "QuantizeError", "ResultTooLargeError", "StillImageWarning", "TimingLossWarning",
+           "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -206,6 +207,20 @@ class FormatAdviceWarning(_AdviceWarning):
 class AlphaLossWarning(FormatAdviceWarning):
     """The image's alpha is not all kept: the output format (or the palette file's) cannot
     hold it, or the given palette has no translucent entry."""
+
+
+class TimingLossWarning(FormatAdviceWarning):
+    """The output's format keeps neither the frame durations nor the loop count of the input:
+    an animation written as the pages of a TIFF, or as a still image."""
+
+
+class StillImageWarning(TimingLossWarning):
+    """An animation was written as a still image (a WebP whose frames are all the same)."""
+
+
+class FirstFrameWarning(UserWarning):
+    """Only one frame of an animation was used: by segment, its first; from a PIL image of
+    an animation (given to reduce_colors, say), the frame the image is at."""
 
 
 class QualityScaleWarning(UserWarning):

@@ -1058,7 +1058,7 @@ def test_an_apng_that_pillow_draws_alike_is_read_without_a_canvas_of_its_own(
                         lambda self, *args: (canvases.append(args), made(self, *args))[1])
     got = [f.rgba for f in iter_frames(src)]
     assert len(canvases) == (0 if alike else 1)
-    monkeypatch.setattr(qio, "drawn_alike_by_pillow", lambda im: False)
+    monkeypatch.setattr(qio.read, "drawn_alike_by_pillow", lambda im: False)
     drawn = [f.rgba for f in iter_frames(src)]
     assert len(got) == len(frames)
     assert all(np.array_equal(a, b) for a, b in zip(got, drawn, strict=True))
@@ -1171,7 +1171,8 @@ def test_a_later_frame_of_an_apng_pillow_draws_alike_is_not_read_again(tmp_path,
     frames = [f.rgba for f in iter_frames(src)]
     opened_again = []
     reader = qio.second_reader
-    monkeypatch.setattr(qio, "second_reader", lambda im: (opened_again.append(im), reader(im))[1])
+    monkeypatch.setattr(qio.read, "second_reader",
+                        lambda im: (opened_again.append(im), reader(im))[1])
     with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
         for k in (1, 2):
             opened.seek(k)

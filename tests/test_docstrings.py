@@ -117,6 +117,74 @@ def test_each_layer_imports_only_the_layers_above_it_as_the_package_docstring_sa
     assert wrong == []
 
 
+def _module_of(parts: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``parts`` (a module's dotted path below quantize) as the file it names, with
+    ``__init__`` for a package; None when no such file is in the package."""
+    if (PACKAGE.joinpath(*parts) / "__init__.py").is_file():
+        return (*parts, "__init__")
+    if PACKAGE.joinpath(*parts).with_suffix(".py").is_file():
+        return parts
+    return None
+
+
+def _imports_anywhere(path: Path) -> set[tuple[str, ...]]:
+    """The quantize modules ``path`` imports, at module level or inside a function, as
+    files (:func:`_module_of`): a name taken (``from . import x``) may be a module itself.
+    Imports inside a module's ``__getattr__`` (an old import path kept working) are left
+    out: they run only when that old path is used."""
+    own = path.relative_to(PACKAGE).with_suffix("").parts
+    package = own[:-1]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    shimmed = {id(node) for shim in tree.body
+               if isinstance(shim, ast.FunctionDef) and shim.name == "__getattr__"
+               for node in ast.walk(shim)}
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or id(node) in shimmed:
+            continue
+        if node.level:
+            base = package[:len(package) - (node.level - 1)]
+            module = (*base, *node.module.split(".")) if node.module else base
+        elif (node.module or "").startswith("quantize."):
+            module = tuple(node.module.split(".")[1:])
+        else:
+            continue
+        for alias in node.names:  # a name may be a module of its own
+            target = _module_of((*module, alias.name)) or _module_of(module)
+            if target is not None:
+                found.add(target)
+    return found
+
+
+def test_no_modules_import_each_other_even_inside_functions():
+    # io imported the animation package (for a warning class), which builds on io; the
+    # animation modules imported the still's file job, which hands animations to them; and
+    # the batch's run and shared-palette modules imported each other.
+    graph = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        own = path.relative_to(PACKAGE).with_suffix("").parts
+        graph[own] = _imports_anywhere(path) - {own}
+    reached = {module: _reached(graph, module) for module in graph}
+    circles = sorted(f"{'/'.join(a)} -> {'/'.join(b)} -> ... -> {'/'.join(a)}"
+                     for a in graph for b in graph[a] if a in reached.get(b, ())
+                     and {a[0], b[0]} != {"cli"})
+    # The one circle kept, inside the command line's package: it registers its commands by
+    # importing their modules at its end, and they take the app and shared options from it.
+    assert circles == []
+
+
+def _reached(graph: dict[tuple[str, ...], set[tuple[str, ...]]],
+             start: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """The modules ``start`` imports, and those they import, and so on."""
+    seen, todo = set(), [start]
+    while todo:
+        for module in graph.get(todo.pop(), ()):
+            if module not in seen:
+                seen.add(module)
+                todo.append(module)
+    return seen
+
+
 def _warns_section(func: object) -> str:
     """The text of a numpydoc docstring's Warns section ("" when it has none)."""
     doc = getattr(func, "__doc__", None) or ""

@@ -213,7 +213,7 @@ def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkey
     def broken(im, page):
         raise IndexError("a defect of quantize")
 
-    monkeypatch.setattr("quantize.io._pil_to_rgba", broken)
+    monkeypatch.setattr("quantize.io.read._pil_to_rgba", broken)
     with pytest.raises(IndexError, match="a defect of quantize"):
         load_image(corpus["good.png"])
 
@@ -1768,7 +1768,7 @@ def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels)
     # A float ("F") image in [0, 1] is scaled by 255, one in [0, 255] kept as is;
     # that was decided per band of rows, so an image over 2**18 pixels whose first
     # rows held values <= 1 came out with those rows near white.
-    monkeypatch.setattr("quantize.io._BAND_PIXELS", band_pixels)
+    monkeypatch.setattr("quantize.io.read._BAND_PIXELS", band_pixels)
     plane = np.array([[0.0, 1.0], [1.0, 0.0], [200.0, np.nan]], np.float32)
     with pytest.warns(PixelRangeWarning, match="^1 NaN or infinite of its 6 pixels"):
         rgb, alpha = as_rgba(Image.fromarray(plane, mode="F"))
@@ -2265,7 +2265,7 @@ def test_an_overwritten_output_keeps_its_permissions(tmp_path, mode):
 def test_stale_parts_of_an_output_are_not_those_of_a_longer_name(tmp_path, monkeypatch):
     from quantize.io import stale_parts
 
-    monkeypatch.setattr("quantize.io._running", lambda pid: False)  # as if killed
+    monkeypatch.setattr("quantize.io.write._running", lambda pid: False)  # as if killed
     # a.png and a.png.jpg in one batch folder are written as a.png and a.png.png
     seen = {}
 
@@ -2313,7 +2313,7 @@ def test_where_running_processes_cannot_be_told_a_named_writer_counts_as_running
         monkeypatch):
     # On Windows os.kill(pid, 0) would not test a process but stop it: the temporary
     # files of any named process are kept there, as the README says.
-    from quantize import io as qio
+    from quantize.io import write as qio
 
     def kill(pid, signal):
         raise AssertionError("no process may be signalled")
@@ -2329,7 +2329,7 @@ def test_where_running_processes_cannot_be_told_a_named_writer_counts_as_running
 def test_atomic_write_takes_any_name_the_file_system_takes(tmp_path, name, monkeypatch):
     from quantize.io import stale_parts
 
-    monkeypatch.setattr("quantize.io._running", lambda pid: False)  # as if killed
+    monkeypatch.setattr("quantize.io.write._running", lambda pid: False)  # as if killed
     assert len(os.fsencode(name)) == 255
     other = name[:-4] + ".gif"  # the same but for the end: its parts are its own
     seen = []
@@ -2606,7 +2606,7 @@ def test_write_together_puts_everything_back_when_a_rename_fails(tmp_path, monke
     """The second rename fails (a file the system will not let go, or Ctrl-C): the first
     file, already replaced, and the one removed first are put back, a new one is removed,
     and nothing else is left in the folder."""
-    import quantize.io as qio
+    import quantize.io.write as qio
 
     a, b, c, gone = (tmp_path / n for n in ("a.png", "b.png", "c.png", "gone.json"))
     for path in (a, b, gone):
@@ -2628,7 +2628,7 @@ def test_write_together_puts_everything_back_when_a_rename_fails(tmp_path, monke
 def test_write_together_puts_back_a_copy_where_the_system_refuses_a_link(tmp_path,
                                                                          monkeypatch):
     """A file system without hard links: the file replaced is kept as a copy of its bytes."""
-    import quantize.io as qio
+    import quantize.io.write as qio
 
     a, b = tmp_path / "a.png", tmp_path / "b.png"
     a.write_bytes(b"old a")
@@ -2667,7 +2667,7 @@ def test_a_second_ctrl_c_cannot_stop_write_together_putting_files_back(tmp_path,
     held back: the folder is left as it was, and one KeyboardInterrupt is raised."""
     import signal
 
-    import quantize.io as qio
+    import quantize.io.write as qio
 
     (c, a, b, gone), before = _old_files(tmp_path)
     real, sent = os.replace, []
@@ -2694,7 +2694,7 @@ def test_a_ctrl_c_during_the_last_rename_has_write_together_put_everything_back(
     as it was, as by a Ctrl-C during an earlier rename."""
     import signal
 
-    import quantize.io as qio
+    import quantize.io.write as qio
 
     (c, a, b, gone), before = _old_files(tmp_path)
     real = os.replace
@@ -2719,7 +2719,7 @@ def test_the_commands_sigterm_cannot_stop_write_together_putting_files_back(tmp_
     is: the folder is left as it was, and one KeyboardInterrupt is raised."""
     import signal
 
-    import quantize.io as qio
+    import quantize.io.write as qio
     from quantize._sigterm import sigterm_as_interrupt, terminated
 
     (c, a, b, gone), before = _old_files(tmp_path)
@@ -2747,7 +2747,7 @@ def test_the_commands_sigterm_cannot_stop_write_together_putting_files_back(tmp_
 _TERMINATED_WRITE = """\
 import os, signal, sys
 from pathlib import Path
-import quantize.io as qio
+import quantize.io.write as qio
 folder = Path(sys.argv[1])
 c, a, b, gone = (folder / n for n in ("c.png", "a.png", "b.png", "gone.json"))
 real = os.replace

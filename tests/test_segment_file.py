@@ -735,8 +735,8 @@ def test_a_successful_job_into_new_nested_folders_keeps_them(tmp_path):
 # Segments a file, and is killed (as by kill -9) when its first output is put in place.
 _KILLED_WRITING = """
 import os, sys
-import quantize.io
-quantize.io.os.replace = lambda src, dst: os._exit(9)
+import quantize.io.write
+quantize.io.write.os.replace = lambda src, dst: os._exit(9)
 from quantize.segment_file import segment_file
 segment_file(sys.argv[1], sys.argv[2], n_clusters=2, edges=True)
 """

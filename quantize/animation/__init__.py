@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 
+from ..errors import FirstFrameWarning, StillImageWarning, TimingLossWarning
 from .frames import (
     PAGE_DURATION_MS,
     TIMED_FORMATS,
@@ -32,8 +33,6 @@ from .job import (
     FrameDurationWarning,
     LoopCountWarning,
     QualityMissedWarning,
-    StillImageWarning,
-    TimingLossWarning,
     UntimedFramesWarning,
     reduce_animation_file,
 )
@@ -45,11 +44,6 @@ __all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "PAGE_DURATION_MS", "TIMED
            "LoopCountWarning", "QualityMissedWarning", "StillImageWarning",
            "TimingLossWarning", "UntimedFramesWarning", "count_frames", "first_frame_note",
            "iter_frames", "probe_animation", "reduce_animation_file"]
-
-
-class FirstFrameWarning(UserWarning):
-    """Only one frame of an animation was used: by segment, its first; from a PIL image of
-    an animation (given to reduce_colors, say), the frame the image is at."""
 
 
 def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None,

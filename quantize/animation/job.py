@@ -48,7 +48,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from .._validation import check_path, shown_number
-from ..errors import FormatAdviceWarning, warn_caller
+from ..errors import AlphaLossWarning, StillImageWarning, warn_caller
 from ..io import (
     check_output_path,
     check_output_size,
@@ -61,18 +61,10 @@ from ..io import (
 from ..names import output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
 from ..reconstruct.palette import palette_order
-from ..reduce.file_job import (
-    AlphaLossWarning,
-    job_record,
-    name_colors,
-    palette_entries,
-    recorded_options,
-    too_large,
-    warn_timing_loss,
-)
 from ..reduce.fit import distinct_rows, warn_few_colors
 from ..reduce.options import check_palette_out_holds, check_reduce_options
 from ..reduce.quality import warn_quality_scale
+from ..reduce.records import job_record, name_colors, palette_entries, recorded_options, too_large
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
 from .plans import (
@@ -83,21 +75,11 @@ from .plans import (
     global_plan,
     one_table_holds,
 )
-from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_plays, open_sink
+from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_plays, open_sink, warn_timing_loss
 from .stats import FrameStats
 
 __all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
-           "StillImageWarning", "TimingLossWarning", "UntimedFramesWarning",
-           "reduce_animation_file"]
-
-
-class TimingLossWarning(FormatAdviceWarning):
-    """The output's format keeps neither the frame durations nor the loop count of the input:
-    an animation written as the pages of a TIFF, or as a still image."""
-
-
-class StillImageWarning(TimingLossWarning):
-    """An animation was written as a still image (a WebP whose frames are all the same)."""
+           "UntimedFramesWarning", "reduce_animation_file"]
 
 
 class UntimedFramesWarning(UserWarning):
@@ -166,7 +148,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         of any frame's palette, or the shared palette's when one table holds every
         colour of the frames), space, the options that shaped the output (n_colors,
         quality, dither, exact_colors, palette_in, palette_mode, seed, optimize: see
-        :func:`~quantize.reduce.file_job.recorded_options`), psnr (dB over the opaque
+        :func:`~quantize.reduce.records.recorded_options`), psnr (dB over the opaque
         pixels of all frames; with partial alpha kept, over all their pixels in
         premultiplied RGBA, as a still's with alpha; None when lossless), delta_e (mean
         CIEDE2000; with partial alpha, of the visible pixels composited on black),

@@ -10,26 +10,22 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_seed
-from ..errors import warn_caller
-from ..io import MAX_PALETTE, check_output_path
+from ..errors import AlphaLossWarning, warn_caller
+from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, check_output_path
 from ..names import quoted
-from ..reduce import (
-    DEFAULT_COLORS,
-    GIF_ALPHA_THRESHOLD,
-    PALETTE_MODES,
-    AlphaLossWarning,
-    check_reduce_options,
-)
-from ..reduce.file_job import check_default_output, name_colors
+from ..reduce.fit import DEFAULT_COLORS
 from ..reduce.options import (
+    PALETTE_MODES,
     check_output_names,
     check_palette_mode,
     check_palette_out,
+    check_reduce_options,
     palette_in_name,
     read_palette_in,
     warn_repeated_entries,
     warn_transparent_entries,
 )
+from ..reduce.records import check_default_output, name_colors
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",

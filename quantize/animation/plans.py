@@ -30,10 +30,15 @@ from .._kernels import (
 from .._validation import shown_number
 from ..colors import features_of, mean_ciede2000
 from ..errors import QualityError
-from ..io import MAX_PALETTE
-from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
-from ..reduce.fit import Histogram, spread_for_dither, warn_few_colors
-from ..reduce.image import histogram_entries, reduce_checked
+from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
+from ..reduce.fit import (
+    DEFAULT_COLORS,
+    Histogram,
+    fit_palette,
+    spread_for_dither,
+    warn_few_colors,
+)
+from ..reduce.image import histogram_entries, reduce_checked, reduce_colors
 from ..reduce.options import Options
 from ..reduce.quality import smallest_k, starting_as
 from .frames import Frame, iter_frames

@@ -27,7 +27,7 @@ format keeps:
 - **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
   whole picture shown, in RGB (RGBA when the palette has a transparent entry or
   entries with alpha) and deflated losslessly as a still ``.tif`` is
-  (:func:`~quantize.reduce.file_job.tiff_options`); no durations, loop count nor
+  (:func:`~quantize.encode.tiff_options`); no durations, loop count nor
   disposal.
 
 The APNG and WebP sinks merge a frame that shows the same picture as the one
@@ -63,14 +63,14 @@ import numpy as np
 from PIL import Image, TiffImagePlugin
 
 from .._kernels import same_pixels
-from ..encode import apng_delay, trns
+from ..encode import apng_delay, tiff_options, trns
+from ..errors import StillImageWarning, TimingLossWarning, warn_caller
 from ..io import MAX_PALETTE
-from ..reduce.file_job import tiff_options
 from .apng import ApngWriter, split_duration
 from .gif import MAX_DELAY_CS, GifWriter, bounding_box, split_delay
 
 __all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix",
-           "max_plays", "open_sink", "palette_frames"]
+           "max_plays", "open_sink", "palette_frames", "warn_timing_loss"]
 
 #: Output extensions an animation can be written to (a TIFF as its pages), and Pillow's
 #: format name.
@@ -455,6 +455,33 @@ def default_suffix(src: str | os.PathLike[str]) -> str:
     """
     suffix = Path(src).suffix.lower()
     return suffix if suffix in ANIMATION_EXTENSIONS else ".gif"
+
+
+def warn_timing_loss(format: str, frames: int, durations: tuple[float, float],
+                     loop: int | None, out: Path) -> None:
+    """Warn that ``out`` keeps neither the frame durations (the shortest and longest, ms)
+    nor the ``loop`` count (as the file stores it) of an input of ``frames`` frames in
+    ``format`` (Pillow's name): one frame written as a still image
+    (:class:`~quantize.errors.StillImageWarning`), or several as the pages of a TIFF
+    (:class:`~quantize.errors.TimingLossWarning`), saying which extension keeps them.
+    """
+    name = FORMAT_NAMES.get(format, format)
+    shortest, longest = durations
+    looped = ("no loop count" if loop is None else "looping forever" if loop == 0
+              else f"loop count {loop}")
+    keep = {"GIF": "write .gif to keep them", "PNG": "write .png to keep them"}
+    if frames == 1:
+        why = " (libwebp writes no animation of one frame)" if out.suffix.lower() == ".webp" else ""
+        warn_caller(StillImageWarning(f"{name} of one frame, shown {shortest:g} ms, "
+                                      f"{looped}: written as a still image without them{why}",
+                                      advice=keep.get(format, "")))
+        return
+    shown = (f"{shortest:g} ms each" if shortest == longest
+             else f"{shortest:g} to {longest:g} ms")
+    keep["WEBP"] = "write .webp to keep them"
+    warn_caller(TimingLossWarning(f"{name} of {frames} frames, shown {shown}, {looped}: "
+                                  "written as the pages of a TIFF without them",
+                                  advice=keep.get(format, "")))
 
 
 def max_plays(suffix: str) -> int | None:

@@ -52,8 +52,8 @@ from ..io import atomic_write
 from ..names import absolute_path, quoted
 from ..reduce.result import MAX_PALETTE
 
-__all__ = ["MANIFEST_NAME", "Entry", "ForcedRun", "Manifest", "ManifestUnreadableWarning",
-           "OptionsChangedError",
+__all__ = ["MANIFEST_NAME", "SHARED_PALETTE_NAME", "Entry", "ForcedRun", "Manifest",
+           "ManifestUnreadableWarning", "OptionsChangedError",
            "changed_settings", "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
            "input_stamp", "load_manifest", "made_alike", "manifest_key", "mark_written",
@@ -66,6 +66,9 @@ __all__ = ["MANIFEST_NAME", "Entry", "ForcedRun", "Manifest", "ManifestUnreadabl
 
 #: File in the output folder recording every finished output.
 MANIFEST_NAME = ".quantize-batch.jsonl"
+#: File in the output folder holding the palette of a ``--shared-palette`` run, which the
+#: records of the files mapped onto it name as their ``palette_in``.
+SHARED_PALETTE_NAME = "shared-palette.json"
 
 #: Options that decide whether a file is processed or its output kept, not what it holds
 #: (dropped from settings read back too: earlier versions recorded skip_if_larger).

@@ -22,9 +22,9 @@ from .._validation import check_choice, check_file_name
 from ..errors import OutputExistsError
 from ..io import atomic_write
 from ..names import extension_words, natural_key, printable_data, quoted, written_path
+from .manifest import SHARED_PALETTE_NAME
 from .plan import BatchPlan, would_be_found
 from .results import BatchSummary, FileResult, not_reached_row
-from .shared import SHARED_PALETTE_NAME
 
 __all__ = ["REPORT_COLUMNS", "SEGMENT_REPORT_COLUMNS", "check_report_clear_of_outputs",
            "check_report_folder", "check_report_not_an_input", "check_report_path",

@@ -42,6 +42,7 @@ from .executor_dask import NOT_SHARED, SchedulerLostError, check_scheduler_addre
 from .lock import LOCK_NAME
 from .manifest import (
     MANIFEST_NAME,
+    SHARED_PALETTE_NAME,
     Entry,
     check_appendable,
     compact_manifest,
@@ -593,8 +594,6 @@ def _shared_palette_named(folder: Path, record: dict[str, Any]) -> dict[str, Any
     """``record`` of a file mapped onto the batch's shared palette, its ``palette_in`` (the
     colours, as the job was given them) named by the file that holds them,
     ``OUT_DIR/shared-palette.json``, instead of listed again in every row."""
-    from .shared import SHARED_PALETTE_NAME
-
     if not isinstance(record.get("palette_in"), list):
         return record
     return {**record, "palette_in": os.fspath(folder / SHARED_PALETTE_NAME)}

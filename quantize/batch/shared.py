@@ -31,6 +31,7 @@ from ..io import folder_made
 from .calls import Call, Outcome
 from .executor_dask import check_scheduler_address
 from .manifest import (
+    SHARED_PALETTE_NAME,
     find_conflict,
     manifest_key,
     record_forced_run,
@@ -48,9 +49,6 @@ from .run import (
 
 __all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",
            "remove_unused_palette", "shared_palette"]
-
-#: File in the output folder holding the palette of a ``--shared-palette`` run.
-SHARED_PALETTE_NAME = "shared-palette.json"
 
 #: Pixels drawn from each image for the shared palette.
 SAMPLES_PER_FILE = 20_000

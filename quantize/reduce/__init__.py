@@ -12,8 +12,11 @@ The package's modules, in the order data flows through them:
 - :mod:`~quantize.reduce.image`: :func:`reduce_colors`, image -> histogram ->
   palette -> pixel indices;
 - :mod:`~quantize.reduce.result`: :class:`ReduceResult` and its metrics;
+- :mod:`~quantize.reduce.records`: a file job's record and output name, which
+  the still's job and the animation's (:mod:`quantize.animation.job`) share;
 - :mod:`~quantize.reduce.file_job`: :func:`reduce_file`, file -> file, the job
-  behind ``quantize reduce`` and batch;
+  behind ``quantize reduce`` and batch (an animation's frames handed to
+  :mod:`quantize.animation`, which builds on the modules above);
 - :mod:`~quantize.reduce.shared`: one palette for many files (sample, merge,
   fit, map).
 

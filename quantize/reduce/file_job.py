@@ -9,7 +9,6 @@ the CLI prints and batch reports.
 from __future__ import annotations
 
 import io as _io
-import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,20 +19,18 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image
 
-from .._validation import Seed, check_path, check_seed, recorded_seed, shown_number
+from .._validation import Seed, check_path, check_seed, shown_number
 from ..colors import premultiply
-from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
+from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng, tiff_options
 from ..errors import (
     AlphaLossWarning,
     FormatAdviceError,
     OutputExistsError,
     QualityError,
-    ResultTooLargeError,
     warn_caller,
 )
 from ..io import (
     DEFAULT_MAX_PIXELS,
-    check_output_folder_writable,
     check_output_path,
     check_output_size,
     input_size,
@@ -64,6 +61,14 @@ from .options import (
     warn_palette_without_alpha,
 )
 from .quality import warn_quality_scale
+from .records import (
+    check_default_output,
+    job_record,
+    name_colors,
+    palette_entries,
+    recorded_options,
+    too_large,
+)
 from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
@@ -82,8 +87,6 @@ RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 # seven benchmark photos at k = 16 and 64 at 33.6-38.5 dB and 38.2-41.0 dB, for 1.28 to
 # 1.54 times the bytes.
 _JPEG_OPTIONS = {"quality": 95, "subsampling": 0}
-# TIFF outputs are deflated, losslessly (see tiff_options).
-_TIFF_COMPRESSION = "tiff_adobe_deflate"
 # Indexed PNGs up to this many pixels are deflated at the encoder's default
 # level (8), larger ones at level 6 unless optimize is set: on the 12 MP
 # benchmark photo, deflated by zlib-ng on two threads, level 8 took 0.26 / 0.51 s
@@ -160,8 +163,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         "exact_colors", "palette_in", "palette_mode", "seed", "optimize", "psnr",
         "delta_e", "seconds", "bytes_in", "bytes_out", "frames", "palette"}``: paths as
         strings, ``k`` the colours used, ``n_colors`` to ``optimize`` the options that
-        shaped the output, with which it is made again (:func:`recorded_options`: the
-        ``palette`` option is ``palette_mode``, a Generator seed None),
+        shaped the output, with which it is made again
+        (:func:`~quantize.reduce.records.recorded_options`: the ``palette`` option is
+        ``palette_mode``, a Generator seed None),
         ``psnr`` in dB (None when lossless),
         ``delta_e`` the mean CIEDE2000, ``seconds`` the wall time of the whole
         job, ``frames`` 1 for a still image, ``palette`` a list of
@@ -296,14 +300,6 @@ def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
     return QualityError(exc.reason, path=exc.path, format_advice=advice)
 
 
-def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
-    """The error of a result larger than its input (``skip_if_larger``): nothing is written,
-    and an existing output (``force``) is left as it was, which the reason says."""
-    kept = "; the existing output is left as it was" if out.exists() else ""
-    return ResultTooLargeError(f"result ({bytes_out:,} bytes) is larger than the input "
-                               f"({bytes_in:,} bytes); nothing written{kept}", path=out)
-
-
 def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name: str) -> bytes:
     """The palette file's bytes: the result's palette in image order, with the alpha of each
     entry as fitted, whatever the output's format keeps of it (a GIF only 0 or 255): mapped
@@ -333,71 +329,6 @@ def _entry_alpha(result: ReduceResult, out: Path) -> np.ndarray | None:
     if result.alpha is None:
         return None
     return _alpha_as_written(result.full_palette(alpha=True)[:result.k], out)[:, 3]
-
-
-def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, Any],
-               psnr: float, delta_e: float, start: float, bytes_in: int, bytes_out: int,
-               frames: int, palette: list[dict[str, Any]], optimized: bool | None = None
-               ) -> dict[str, Any]:
-    """The record of a job, a still's or an animation's: what the CLI prints and batch
-    reports (see :func:`reduce_file`). ``options`` are the job's, as
-    :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
-    ``start`` the job's :func:`time.perf_counter`, ``optimized`` None when ``optimize``
-    was not asked (then not recorded)."""
-    record = {
-        "input": str(src), "output": str(out), "k": k, "space": space, **options,
-        "psnr": None if math.isinf(psnr) else round(psnr, 4),
-        "delta_e": round(delta_e, 4),
-        "seconds": round(time.perf_counter() - start, 4),
-        "bytes_in": bytes_in, "bytes_out": bytes_out, "frames": frames, "palette": palette,
-    }
-    return record if optimized is None else {**record, "optimized": optimized}
-
-
-def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
-    """The options of a job that shape its output besides ``space``, as its record names
-    them, from :func:`~quantize.reduce.check_reduce_options`' ``opts``: with them (and
-    ``space``) the job writes the same output again.
-
-    ``n_colors`` (None with ``quality`` or ``palette_in`` not given it), ``quality``,
-    ``dither`` (the strength, 0 to 1), ``exact_colors``, ``palette_in`` (the file as given,
-    or the colours given as a list of ``[r, g, b]`` or ``[r, g, b, a]``; None when
-    fitted), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
-    ``seed`` (the int given; None for ``seed=None`` or a Generator) and ``optimize``.
-    ``force``, ``max_pixels``, ``skip_if_larger`` and ``palette_out`` are not among
-    them: they decide whether an output is written, not what it holds.
-
-    >>> opts = check_reduce_options(dither=0.5, seed=7)
-    >>> recorded_options(opts)  # doctest: +NORMALIZE_WHITESPACE
-    {'n_colors': 16, 'quality': None, 'dither': 0.5, 'exact_colors': False,
-     'palette_in': None, 'palette_mode': 'global', 'seed': 7, 'optimize': False}
-    """
-    given = opts["palette_in"]
-    if isinstance(given, str | os.PathLike):
-        palette_in: Any = os.fspath(given)
-    else:
-        palette_in = None if given is None else check_palette(given, "palette_in").tolist()
-    n, quality = opts["n_colors"], opts["quality"]
-    return {"n_colors": None if n is None else int(n),
-            "quality": None if quality is None else float(quality) + 0.0,  # -0 as 0
-            "dither": float(opts["dither"]), "exact_colors": bool(opts["exact_colors"]),
-            "palette_in": palette_in, "palette_mode": opts["palette"],
-            "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"])}
-
-
-def palette_entries(colors: np.ndarray, shares: np.ndarray,
-                    alpha: np.ndarray | None = None) -> list[dict[str, Any]]:
-    """A record's ``palette``: ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` for
-    each of the ``(k, 3)`` ``colors``, with its share of the pixels and its ``alpha``
-    (None: every entry opaque).
-
-    >>> palette_entries(np.array([[255, 0, 16]]), np.array([0.25]))
-    [{'hex': '#ff0010', 'alpha': 255, 'share': 0.25}]
-    """
-    opacity = [255] * len(colors) if alpha is None else [int(a) for a in alpha]
-    return [{"hex": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c)), "alpha": a,
-             "share": round(float(s), 6)}
-            for c, a, s in zip(colors, opacity, shares, strict=True)]
 
 
 # --------------------------------------------------------------------------
@@ -469,22 +400,6 @@ def _transparent_first(indices: np.ndarray, full: np.ndarray) -> tuple[np.ndarra
     return rank[indices], np.roll(full, 1, axis=0)
 
 
-def tiff_options() -> dict[str, Any]:
-    """Pillow's TIFF ``save`` options, for a still and for each page of an animation's
-    (:mod:`quantize.animation.sinks`): lossless Adobe Deflate (TIFF compression 8, which
-    libtiff, Photoshop, GIMP and ImageMagick read), when Pillow has libtiff, as its wheels
-    do; without it Pillow writes TIFF uncompressed only, and so it is.
-
-    A reduced image has few colours and deflates well: the 12 MP benchmark photo at
-    k = 16 / 256 / 1000 took 1.4 / 5.3 / 10.1 MB instead of 36 MB, written in 0.3 / 0.7 /
-    2.3 s (LZW: 2.5 / 10.9 / 19.2 MB in 0.2 / 0.3 / 1.0 s; horizontal differencing made
-    either larger).
-    """
-    from PIL import features
-
-    return {"compression": _TIFF_COMPRESSION} if features.check("libtiff") else {}
-
-
 def _gif_timing(loaded: Any, out: Path) -> dict[str, Any]:
     """Pillow's GIF ``save`` options that keep a GIF input's loop count and duration.
 
@@ -529,38 +444,9 @@ def _warn_timing_loss(loaded: Any, out: Path) -> None:
              "WEBP": loop not in (None, 1) or duration > 0}.get(loaded.format, False)
     if not timed or _keeps_timing(loaded, out):
         return
+    from ..animation.sinks import warn_timing_loss  # the animation package builds on this one
+
     warn_timing_loss(loaded.format, 1, (duration, duration), loop, out)
-
-
-def warn_timing_loss(format: str, frames: int, durations: tuple[float, float],
-                     loop: int | None, out: Path) -> None:
-    """Warn that ``out`` keeps neither the frame durations (the shortest and longest, ms)
-    nor the ``loop`` count (as the file stores it) of an input of ``frames`` frames in
-    ``format`` (Pillow's name): one frame written as a still image
-    (:class:`~quantize.animation.StillImageWarning`), or several as the pages of a TIFF
-    (:class:`~quantize.animation.TimingLossWarning`), saying which extension keeps them.
-    """
-    # the animation package builds on this one
-    from ..animation import StillImageWarning, TimingLossWarning
-    from ..animation.sinks import FORMAT_NAMES
-
-    name = FORMAT_NAMES.get(format, format)
-    shortest, longest = durations
-    looped = ("no loop count" if loop is None else "looping forever" if loop == 0
-              else f"loop count {loop}")
-    keep = {"GIF": "write .gif to keep them", "PNG": "write .png to keep them"}
-    if frames == 1:
-        why = " (libwebp writes no animation of one frame)" if out.suffix.lower() == ".webp" else ""
-        warn_caller(StillImageWarning(f"{name} of one frame, shown {shortest:g} ms, "
-                                      f"{looped}: written as a still image without them{why}",
-                                      advice=keep.get(format, "")))
-        return
-    shown = (f"{shortest:g} ms each" if shortest == longest
-             else f"{shortest:g} to {longest:g} ms")
-    keep["WEBP"] = "write .webp to keep them"
-    warn_caller(TimingLossWarning(f"{name} of {frames} frames, shown {shown}, {looped}: "
-                                  "written as the pages of a TIFF without them",
-                                  advice=keep.get(format, "")))
 
 
 def _on_black(result: ReduceResult) -> np.ndarray:
@@ -646,34 +532,11 @@ class FileJob(NamedTuple):
                 or visible_entries(self.palette).shape[0] < MAX_PALETTE)
 
 
-def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: float | None,
-                chosen: int) -> int:
-    """The N of a default output name ``STEM.kN.EXT``: the colours asked for.
-
-    That is ``n_colors`` (default :data:`DEFAULT_COLORS`) or the entries of
-    ``palette_in`` that are written (:func:`~quantize.reduce.options.visible_entries`:
-    its fully transparent ones are dropped; an animation's palette holds the entries it
-    draws already), even when the image has fewer distinct colours, so that an output's
-    name follows from the command; with ``quality``, the number ``chosen``.
-
-    >>> name_colors(None, None, None, 3), name_colors(64, None, None, 3)
-    (16, 64)
-    >>> name_colors(64, None, 2.0, 41)
-    41
-    >>> name_colors(None, np.array([[0, 0, 0, 0], [9, 9, 9, 64], [5, 5, 5, 255]]), None, 0)
-    2
-    """
-    if quality is not None:
-        return chosen
-    if palette_in is not None:
-        return visible_entries(palette_in).shape[0]
-    return DEFAULT_COLORS if n_colors is None else n_colors
-
-
 def default_output(src: Path, n_colors: int | None, quality: float | None,
                    palette_in: np.ndarray | None, animated: bool | None = None) -> Path | None:
     """The output :func:`reduce_file` names for ``src`` when given none, if it is known
-    before the image is read: ``<stem>.k<N>.png`` beside it (N as :func:`name_colors`).
+    before the image is read: ``<stem>.k<N>.png`` beside it (N as
+    :func:`~quantize.reduce.records.name_colors`).
 
     None with ``quality`` (N is the k chosen) and for an input whose header shows an
     animation, named with its own extension (a TIFF's pages as a TIFF), whose N counts
@@ -858,10 +721,10 @@ def _check_palette_out_beside(opts: dict[str, Any], src: Path, out: Path | None)
 
 def _check_default_output_early(src: Path, k: int | None, quality: float | None,
                                 pal_in: np.ndarray | None, animated: bool, force: bool) -> None:
-    """:func:`check_default_output` for the default output of ``src`` that
-    :func:`default_output` does not name before the image is read: ``.png`` for a still,
-    the animation's own extension for one (as the header shows it), N as
-    :func:`name_colors` makes it (unknown with ``quality``)."""
+    """:func:`~quantize.reduce.records.check_default_output` for the default output of
+    ``src`` that :func:`default_output` does not name before the image is read: ``.png``
+    for a still, the animation's own extension for one (as the header shows it), N as
+    :func:`~quantize.reduce.records.name_colors` makes it (unknown with ``quality``)."""
     from ..animation.sinks import default_suffix
 
     n = None if quality is not None else (
@@ -870,26 +733,3 @@ def _check_default_output_early(src: Path, k: int | None, quality: float | None,
     check_default_output(src, n, default_suffix(src) if animated else ".png", force)
 
 
-def check_default_output(src: Path, n: int | None, suffix: str, force: bool) -> None:
-    """Refuse, before any work, the default output ``<stem>.k<n><suffix>`` beside ``src``
-    whose name is made only once the image is read (of an input that may be an animation,
-    whose header told which it is; with ``quality``, ``n`` None, said ``<N>``: the k
-    chosen), so that the user learns it before the fit, not after.
-
-    With ``n`` known, the whole name is checked (:func:`~quantize.io.check_output_path`):
-    an output that exists, unless ``force``, and its folder. With ``n`` None, only the
-    folder, the input's (:func:`~quantize.io.check_output_folder_writable`). Either way
-    the whole name is checked again once it is made.
-
-    Raises
-    ------
-    OutputExistsError
-        The output exists and ``force`` is false.
-    OutputError
-        Naming the output (``<N>`` standing for an ``n`` not known yet): its folder cannot
-        be written, or it is the input or a folder.
-    """
-    if n is None:
-        check_output_folder_writable(reduced_name(src, "<N>", suffix))
-    else:
-        check_output_path(reduced_name(src, n, suffix), inputs=(src,), force=force)

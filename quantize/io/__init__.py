@@ -1,0 +1,178 @@
+"""Loading and saving images: the boundary between files and arrays.
+
+``load_image`` turns any file Pillow opens into 8-bit sRGB pixels plus an
+optional alpha channel; ``as_rgba`` does the same for in-memory arrays and PIL
+images (both in :mod:`quantize.io.read`). ``atomic_write`` and ``check_output_path``
+make sure an output is either written whole or not at all, and never replaces an
+input (:mod:`quantize.io.write`). How file names are shown, compared and cut into
+stems is :mod:`quantize.names`, and what Pillow does not check of a PNG is
+:mod:`quantize.png`; the functions of theirs that the other layers use are
+re-exported here, with those of the two modules.
+
+What happens to each kind of input:
+
+- Modes L, LA, P, PA, RGB, RGBA, CMYK, YCbCr, LAB, HSV, 1: converted to RGB (+ alpha
+  when the mode has one, a palette image has a transparency entry, or a
+  grayscale (of any bit depth) or RGB PNG names a transparent colour in its tRNS chunk).
+- 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``
+  (a 32-bit image with larger values, by its largest). A 32-bit image (I) whose
+  pixels are all at most 255 (an int32 array of 0..255, say) is read so too,
+  near black, with a :class:`PixelRangeWarning` saying how to read it as 8-bit
+  (Pillow may open a 16-bit PNG as I: its values are 16-bit counts, however
+  small); so is a 16-bit image made in memory (``Image.fromarray`` of a uint16
+  array), not one read from a file. Float grayscale (F):
+  read as 0..1, 0..255 or 0..65535, the first range that holds its largest
+  value; NaN, infinite and negative pixels read as black, with a
+  :class:`PixelRangeWarning`. A float image with values over 1 whose brightest
+  pixel so comes out below 64 (0..1000 read as 16-bit counts, say) is read so
+  too, with a :class:`PixelRangeWarning` saying to scale it to 0..1.
+  16-bit RGB, RGBA and grey+alpha PNGs (and every frame of such an APNG), which Pillow
+  decodes to the high byte of each sample, are read from all 16 bits: the low bytes are decoded
+  again from the file (:func:`wide_rgb_png`), each sample, alpha too, scaled by
+  ``round(v / 257)`` and the colours converted to sRGB from their 16-bit values by a
+  gAMA chunk, as 16-bit grayscale is; an ICC profile applies to the 8-bit values.
+  Their tRNS colour is matched on all 16 bits (see :class:`KeyedCanvas`). A PIL image
+  of one already decoded has its high bytes only, and is read so.
+- A BMP whose alpha channel is 0 in every pixel (a fourth byte its writer left unused):
+  read opaque, as Chromium shows it (:func:`~quantize.io.read._unused_bmp_alpha`). A
+  32-bit ICO's is read from its AND mask instead, as Chromium reads it
+  (:func:`~quantize.io.read._unused_icon_alpha_mask`).
+- A palette PNG whose tRNS chunk holds more than 256 alpha values (more than any palette
+  has): read opaque, the chunk left out as libpng and browsers leave it, with a
+  :class:`TransparencyChunkWarning` (:func:`ignore_overlong_trns`).
+- EXIF orientation: applied, so the pixels come out upright; of a PNG, JPEG or WebP, an
+  orientation held only in the XMP, or in ImageMagick's PNG text chunk, is not, as
+  browsers show such a file as stored (:func:`exif_orientation`).
+- ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
+  colours): pixels are converted to sRGB, so clustering sees the colours a
+  viewer shows; outputs carry no profile (they are sRGB). A profile that cannot
+  be read or is not for the image's colours is left out, as viewers do, with a
+  :class:`ColorProfileWarning`.
+- PNG gAMA chunk (without an sRGB or iCCP chunk, which take precedence): a
+  gamma other than about 1/2.2 is converted to sRGB, as browsers show it.
+- Animated images (GIF, APNG, WebP) and multi-page TIFFs: the first frame only;
+  ``LoadedImage.n_frames`` tells how many there were. An APNG's default image that
+  is not a frame is skipped, and the first frame drawn on a clear canvas, as
+  players show it (:func:`forget_default_image`). A GIF's first frame that does not
+  cover the screen is drawn on a transparent one, as browsers show it
+  (:func:`~quantize.gif_canvas.first_gif_frame`); an animated WebP whose frames hold
+  alpha its header does not flag is read with it (:mod:`quantize.webp`). A JPEG holding more
+  images (MPO: a camera's preview, or the second view of a stereo pair) and a
+  TIFF whose pages differ in size (a page and its thumbnail) count as one
+  frame, their first image, as viewers show them (see :func:`shown_frames`): of such a
+  TIFF, the first page not marked a reduced-size copy (a scanner's thumbnail may come
+  first: :func:`first_page`). A :class:`PagesLeftOutWarning` names the pages of such a
+  TIFF that are left out without being marked as reduced-size copies, and the
+  thumbnails before the page read. A GIF that ends after a whole
+  frame without its trailer is read as the frames it has, with an
+  :class:`UnterminatedGifWarning`: it may have been cut short.
+- Icons (ICO, ICNS) holding several sizes: the largest, as Pillow opens them, with a
+  :class:`PagesLeftOutWarning` saying how many other sizes are left out.
+- More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
+  the header, before decoding, as a guard against decompression bombs.
+- A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
+  libpng-based viewers refuse): refused, naming the chunk (Pillow checks the
+  chunks before the image data only, and decoded damaged image data to a wrong image).
+  So is one whose image data ends before the last row, all its CRCs right (Pillow
+  left the missing rows black): refused, saying after which row (of the image read,
+  or for an animation read whole, of any frame).
+"""
+
+
+from __future__ import annotations
+
+from ..names import (
+    folded_name,
+    natural_key,
+    one_file_names,
+    output_stem,
+    printable,
+    printable_data,
+    printable_line,
+    quoted,
+)
+from ..png import (
+    check_png_chunks,
+    check_png_frames,
+    readable_png,
+    second_reader,
+)
+from .read import (
+    DEFAULT_MAX_PIXELS,
+    ColorProfileWarning,
+    CompositedFrameWarning,
+    KeyedCanvas,
+    LoadedImage,
+    PagesLeftOutWarning,
+    PixelRangeWarning,
+    TransparencyChunkWarning,
+    TransparentColorWarning,
+    UnterminatedGifWarning,
+    as_rgba,
+    check_frame_pixels,
+    check_input_path,
+    drawn_alike_by_pillow,
+    exif_orientation,
+    first_page,
+    forget_default_image,
+    frame_rgba,
+    frames_canvas,
+    hidden_frames,
+    ignore_overlong_trns,
+    input_size,
+    is_stream,
+    keyed_canvas_frames,
+    load_image,
+    low_depth_gray_key,
+    missing_file,
+    pillow_limit_lifted,
+    probe_image,
+    read_errors,
+    read_unmapped,
+    require_regular_file,
+    seek_first_page,
+    shown_frames,
+    shows_animation,
+    sixteen_bit_key,
+    warn_pages_left_out,
+    warn_unterminated_gif,
+    wide_rgb_png,
+)
+from .write import (
+    GIF_ALPHA_THRESHOLD,
+    MAX_PALETTE,
+    atomic_write,
+    check_name_length,
+    check_output_folder,
+    check_output_folder_writable,
+    check_output_path,
+    check_output_size,
+    folder_made,
+    lock_file_held,
+    lock_file_taken,
+    lock_holder,
+    missing_folders,
+    remove_empty_folders,
+    remove_stale_parts,
+    save_pil,
+    stale_parts,
+    write_together,
+)
+
+__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
+           "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PagesLeftOutWarning",
+           "PixelRangeWarning", "TransparencyChunkWarning", "TransparentColorWarning",
+           "UnterminatedGifWarning", "as_rgba", "atomic_write", "check_frame_pixels",
+           "check_input_path", "check_name_length", "check_output_folder",
+           "check_output_folder_writable", "check_output_path", "check_output_size",
+           "check_png_chunks", "check_png_frames", "drawn_alike_by_pillow", "exif_orientation",
+           "first_page", "folded_name", "folder_made", "forget_default_image", "frame_rgba",
+           "frames_canvas", "hidden_frames", "ignore_overlong_trns", "input_size", "is_stream",
+           "keyed_canvas_frames", "load_image", "lock_file_held", "lock_file_taken", "lock_holder",
+           "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
+           "one_file_names", "output_stem", "pillow_limit_lifted", "printable", "printable_data",
+           "printable_line", "probe_image", "quoted", "read_errors", "read_unmapped",
+           "readable_png", "remove_empty_folders", "remove_stale_parts", "require_regular_file",
+           "save_pil", "second_reader", "seek_first_page", "shown_frames", "shows_animation",
+           "sixteen_bit_key", "stale_parts", "warn_pages_left_out", "warn_unterminated_gif",
+           "wide_rgb_png", "write_together"]

@@ -1,0 +1,840 @@
+"""Writing outputs whole or not at all, and never over an input.
+
+:func:`check_output_path` refuses, before any work, an output that would replace an input,
+exists already (unless forced) or cannot be written; :func:`atomic_write` and
+:func:`write_together` write to a temporary file beside the output and move it into place,
+so that an interrupted write leaves the old file or none; :func:`lock_file_held` and the
+``.part`` names (:func:`stale_parts`) keep two runs from writing the same output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import re
+import shutil
+import signal
+import stat
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from .._sigterm import SigtermFromParent, SigtermInterrupt, ignored_now
+from .._validation import check_bool, check_path
+from ..errors import FormatAdviceError, OutputError, OutputExistsError
+from ..names import quoted
+
+__all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "atomic_write", "check_name_length",
+           "check_output_folder", "check_output_folder_writable", "check_output_path",
+           "check_output_size", "folder_made", "lock_file_held", "lock_file_taken", "lock_holder",
+           "missing_folders", "remove_empty_folders", "remove_stale_parts", "save_pil",
+           "stale_parts", "write_together"]
+
+#: GIF has binary transparency: pixels and palette entries with alpha below this are
+#: written fully transparent, the others opaque (every GIF quantize writes).
+GIF_ALPHA_THRESHOLD = 128
+
+#: Entries an indexed (palette) image holds, PNG or GIF: its indices are 8-bit. The
+#: limit on the colours of every indexed output, named once for the encoders, the
+#: checks and the help.
+MAX_PALETTE = 256
+
+
+def check_output_path(output: str | os.PathLike[str], *,
+                      inputs: tuple[str | os.PathLike[str], ...] = (),
+                      force: bool = False) -> Path:
+    """Refuse an output that would replace an input, exist already, or cannot be written.
+
+    Raises
+    ------
+    OutputError
+        If ``output`` is one of ``inputs``, is a directory, its name is longer
+        than a file name may be (:func:`check_name_length`), or its folder is
+        missing or not writable.
+    OutputExistsError
+        If ``output`` exists (a link that leads nowhere too: writing would replace the
+        link) and ``force`` is false.
+    TypeError
+        If ``output`` is not a path, or ``force`` not a bool (``"no"`` would overwrite).
+    """
+    out = check_path(output, "output")
+    force = check_bool(force, "force")
+    check_name_length(out)
+    for src in inputs:
+        if _same_file(out, Path(src)):
+            raise OutputError("output path is the input file; choose another output", path=out)
+    if out.is_dir():
+        raise OutputError("is a directory, expected an output file name", path=out)
+    check_output_folder_writable(out)
+    if os.path.lexists(out) and not force:
+        what = ("output exists" if out.exists() else
+                f"output is a link to {quoted(os.readlink(out))}, which does not exist")
+        raise OutputExistsError(f"{what}; use force=True to overwrite", path=out)
+    return out
+
+
+def check_output_folder_writable(output: Path) -> None:
+    """Refuse an output whose folder is missing, is a file, or cannot be written.
+
+    The folder checks of :func:`check_output_path` alone, for an output whose folder is
+    known before the whole of its name is (a number found by the work, said ``<N>``).
+    ``output`` is a checked path; its folder is not made.
+
+    Raises
+    ------
+    OutputError
+        Naming ``output``, its folder and what is wrong with it.
+
+    >>> check_output_folder_writable(Path("no/such/folder/photo.k<N>.png"))
+    Traceback (most recent call last):
+    quantize.errors.OutputError: no/such/folder/photo.k<N>.png: output folder no/such/folder \
+does not exist
+    """
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        what = "is a file, expected a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"output folder {folder} {what}", path=output)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"output folder {folder} is not writable", path=output)
+
+
+def check_name_length(path: str | os.PathLike[str]) -> None:
+    """Refuse an output file or folder whose own name is longer than 255 bytes.
+
+    The usual file systems take at most 255 bytes in one name (NAME_MAX): a
+    default output name, the input's stem and a suffix, may pass it when the
+    input's name is near it, and the system's own error ("File name too long")
+    says neither how long the name is nor what to do.
+
+    Raises
+    ------
+    OutputError
+        Naming ``path``, its length in bytes and the remedy.
+
+    >>> check_name_length("x" * 252 + ".png")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    quantize.errors.OutputError: xxx...x.png: name too long: 256 bytes, and a file name ...
+    """
+    name = Path(path).name
+    size = len(os.fsencode(name))
+    if size > _NAME_MAX:
+        raise OutputError(f"name too long: {size} bytes, and a file name may have at most "
+                          f"{_NAME_MAX}; choose a shorter output name, or shorten the name of "
+                          "the input it is made from", path=path)
+
+
+# The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.
+_LONGEST_SIDE = {".webp": ("WebP", 16383), ".jpg": ("JPEG", 65500),
+                 ".jpeg": ("JPEG", 65500), ".gif": ("GIF", 65535)}
+
+
+def check_output_size(suffix: str, size: tuple[int, int], name: str, instead: str) -> None:
+    """Refuse an output format (``suffix``) that cannot hold an image of ``size`` (w, h).
+
+    Checked before any work: the encoders fail only once the image is reduced,
+    and with messages that name neither the output nor the limit (a wide GIF
+    gave "OverflowError: int too big to convert"; libjpeg printed its own line).
+    ``name`` names the output in the message, ``instead`` the formats to advise.
+
+    Raises
+    ------
+    FormatAdviceError
+        A ``ValueError``: if a side of ``size`` is longer than the format holds; its
+        advice, to write ``instead``, apart from the facts (a batch, which chooses each
+        output's format itself, leaves it out).
+
+    >>> check_output_size(".webp", (16383, 2), "a.webp", ".png")
+    >>> try:
+    ...     check_output_size(".webp", (2, 20000), "a.webp", ".png")
+    ... except ValueError as exc:
+    ...     print(exc.facts, exc.format_advice, sep="; ")
+    a.webp: WebP holds at most 16383 pixels a side, and the image is 2x20000; write .png instead
+    """
+    fmt, longest = _LONGEST_SIDE.get(suffix.lower(), ("", 0))
+    w, h = size
+    if longest and max(w, h) > longest:
+        raise FormatAdviceError(f"{name}: {fmt} holds at most {longest} pixels a side, and "
+                                f"the image is {w}x{h}", format_advice=f"write {instead} instead")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
+
+    A crash or error part-way leaves no partial file at ``path`` (and removes the
+    temporary one when Python still runs).
+
+    Raises
+    ------
+    OutputError
+        If the system refuses the write (a full disk, say), naming ``path``.
+    """
+    target = Path(path)
+    tmp = _temporary_beside(target)
+    try:
+        write(tmp)
+        os.chmod(tmp, _output_mode(target))
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        _raise_as_output_error(exc, target)
+        raise
+
+
+def write_together(files: Iterable[tuple[str | os.PathLike[str],
+                                          bytes | memoryview | Callable[[Path], None]]], *,
+                   removed_first: Sequence[str | os.PathLike[str]]
+                   | Callable[[], Sequence[str | os.PathLike[str]]] = (),
+                   replace: bool = True) -> None:
+    """Write several files so that a failure while writing leaves every one as it was.
+
+    Each file's bytes go to a temporary file beside it (as :func:`atomic_write`
+    names them) as ``files`` yields them: a generator that makes each file's bytes in
+    turn has one file's held at a time, and one that raises leaves the targets untouched.
+    In place of its bytes, a file may be given a function that writes it to the path
+    it is passed (a stream too long to hold, as :func:`atomic_write` takes).
+    Only once all are written is each path of ``removed_first`` deleted and are the
+    files renamed into place, in the order given. ``removed_first`` may be a function
+    returning those paths, called under the lock below, when which files go depends on
+    what the folder holds then. A write the system refuses (a full
+    disk) removes the temporary files and leaves the targets untouched. So does a
+    failed rename, or an interrupt between the renames: each file it removes or
+    replaces is first kept as a hard link (or a copy) beside it, and put back, and the
+    files already put in place are removed. Ctrl-C (SIGINT) and SIGTERM are held back
+    while the files are renamed or put back (:func:`_signals_held`): one that comes
+    stops the renames before the next, has everything put back, and is then acted on
+    (KeyboardInterrupt; SIGTERM ends the process), and a second one cannot stop the
+    putting back half-way. A process killed outright (SIGKILL, a power cut) between the
+    renames has put the first ones in place only.
+
+    The removals and renames happen under an exclusive lock on the first file's
+    folder (:func:`_folder_lock`), so two processes writing the same set of files
+    into one folder do not interleave: the folder ends with one's files or the
+    other's, never a mix. With ``replace`` false, a target that exists once the lock
+    is held (another process put it there after the caller checked) is refused, and
+    nothing is put in place.
+
+    Raises
+    ------
+    OutputError
+        If the system refuses a write (a full disk, say), naming that file.
+    OutputExistsError
+        With ``replace`` false, if a target exists once every file is written.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            target = Path(path)
+            staged.append((_temporary_beside(target), target))
+            try:
+                if callable(data):
+                    data(staged[-1][0])
+                else:
+                    staged[-1][0].write_bytes(data)
+            except OSError as exc:
+                _raise_as_output_error(exc, target)
+                raise
+            del data  # let it go before the next file's bytes are made
+        with _folder_lock(staged[0][1].parent if staged else Path(".")):
+            if not replace:
+                _refuse_existing([target for _, target in staged])
+            removed = [Path(path) for path in (
+                removed_first() if callable(removed_first) else removed_first)]
+            kept = _keep_old(removed + [target for _, target in staged])
+            with _signals_held() as came:
+                try:
+                    _put_in_place(staged, removed, kept, came)
+                finally:  # before a SIGTERM held back ends the process
+                    for copy in [*kept.values(), *(tmp for tmp, _ in staged)]:
+                        with contextlib.suppress(OSError):
+                            copy.unlink()
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+
+
+def _put_in_place(staged: list[tuple[Path, Path]], removed: list[Path],
+                  kept: dict[Path, Path], came: list[int]) -> None:
+    """:func:`write_together`'s removals and renames: delete each of ``removed``, then
+    rename each temporary file of ``staged`` (popped as it is put in place) to its target.
+
+    A failed rename, or a signal in ``came`` (held back by :func:`_signals_held`) after
+    any of them, undoes them all from the copies in ``kept`` (:func:`_put_back`) and
+    raises: OutputError naming the target, or KeyboardInterrupt.
+    """
+    placed: list[Path] = []
+    modes = {target: _output_mode(target) for _, target in staged}  # before any removal
+    try:
+        for path in removed:
+            path.unlink(missing_ok=True)
+        while staged or came:
+            if came:  # also after the last rename: the files are then put back as well
+                raise KeyboardInterrupt
+            tmp, target = staged[0]
+            try:
+                os.chmod(tmp, modes[target])
+                os.replace(tmp, target)
+            except OSError as exc:
+                _raise_as_output_error(exc, target)
+                raise
+            staged.pop(0)
+            placed.append(target)
+    except BaseException:
+        _put_back(kept, removed, placed)
+        raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[list[int]]:
+    """Hold back Ctrl-C (SIGINT) and SIGTERM while the block runs; yield the list of the
+    signals that came, which the block looks at to stop early.
+
+    As the block ends the handlers are put back and a signal that came is acted on: SIGTERM
+    is sent again, and ends the process (or, in the command, raises KeyboardInterrupt) as
+    it would have; SIGINT is raised as KeyboardInterrupt (in place of another error the
+    block raised). For the few
+    milliseconds in which :func:`write_together` renames files and, when stopped, puts the
+    old ones back: a second signal is held back too, so that an impatient Ctrl-C (or a pool
+    terminating its workers) cannot leave some files renamed and not the others. Only a
+    signal left to Python's own handling (SIGINT's ``default_int_handler``, SIGTERM's
+    default action) or to the command's (:mod:`quantize._sigterm`: SIGTERM taken as Ctrl-C,
+    or a worker's SIGTERM, which counts only once its parent abandons it) is held back, and
+    only in the main thread: a handler of the caller's, an ignored signal or another thread
+    sees it as before.
+    """
+    held: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum, own in ((signal.SIGINT, signal.default_int_handler),
+                            (signal.SIGTERM, signal.SIG_DFL)):
+            handler = signal.getsignal(signum)
+            if handler is own or isinstance(handler, (SigtermInterrupt, SigtermFromParent)):
+                held[signum] = handler
+    came: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        if not ignored_now(held[signum]):
+            came.append(signum)
+
+    for signum in held:
+        signal.signal(signum, hold)
+    raised: BaseException | None = None
+    try:
+        yield came
+    except BaseException as exc:
+        raised = exc
+        raise
+    finally:
+        for signum, own in held.items():
+            signal.signal(signum, own)
+        if signal.SIGTERM in came:
+            signal.raise_signal(signal.SIGTERM)
+        if came and not isinstance(raised, KeyboardInterrupt):
+            raise KeyboardInterrupt
+
+
+def _keep_old(paths: Sequence[Path]) -> dict[Path, Path]:
+    """A copy beside each of ``paths`` that exists (a hard link, else a copy of its bytes),
+    named as :func:`_temporary_beside` names them, by the path it keeps. One that cannot
+    be kept (no room, a file the system will not link) is left out: if its replacement
+    fails, it stays as the failure leaves it."""
+    kept: dict[Path, Path] = {}
+    for path in dict.fromkeys(paths):
+        if not os.path.isfile(path) or os.path.islink(path):
+            continue
+        try:
+            copy = _temporary_beside(path)
+        except OutputError:
+            continue
+        try:
+            try:
+                copy.unlink()
+                os.link(path, copy)
+            except OSError:
+                shutil.copyfile(path, copy)
+                shutil.copymode(path, copy)
+        except OSError:
+            with contextlib.suppress(OSError):
+                copy.unlink()
+            continue
+        kept[path] = copy
+    return kept
+
+
+def _put_back(kept: dict[Path, Path], removed: list[Path], placed: list[Path]) -> None:
+    """Undo :func:`write_together`'s removals and renames after one failed: of the paths
+    it ``removed`` or ``placed`` (renamed into), each kept in ``kept`` is put back from its
+    copy, and each other one it placed is removed."""
+    for path in dict.fromkeys(removed + placed):
+        if path in kept:
+            with contextlib.suppress(OSError):
+                os.replace(kept[path], path)
+        elif path in placed:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``folder`` (``flock`` on the folder itself).
+
+    Waits while another process holds it. The system lets it go when the process
+    ends, however it ends, so a killed run leaves no lock behind, and no lock file
+    is left in the folder. Where folders cannot be locked (Windows, or a folder
+    that cannot be opened), nothing is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    try:
+        fd = os.open(str(folder) or ".", os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks
+            pass
+        yield
+    finally:
+        os.close(fd)  # closing the last descriptor lets the lock go
+
+
+@contextlib.contextmanager
+def lock_file_held(path: str | os.PathLike[str]) -> Iterator[bool]:
+    """Hold an exclusive advisory lock (``flock``) on the file ``path`` for the block,
+    without waiting; yield whether it is held.
+
+    The file is made if needed, this process's id and host written in (for a process
+    refused to name the holder: :func:`lock_holder`), and removed as the block ends,
+    before the lock is let go. The lock is this process's alone: a process forked from it
+    (a worker of the local pool) does not keep the file open. So the system lets it go when
+    this process ends, however it ends, and a killed process never keeps another out (the
+    file it leaves is locked again by the next). A lock taken on a file that its holder
+    removed meanwhile is let go and taken again on the file now there. Nothing is locked
+    (False is yielded) where files cannot be locked: on Windows, when the file cannot be
+    made (a read-only folder), or on a file system without locks.
+
+    Raises
+    ------
+    BlockingIOError
+        If another process holds the lock (its ``filename`` is ``path``).
+    OSError
+        If this process's id cannot be written into the file (a full disk); the file is
+        removed first.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield False
+        return
+    fd = _locked_fd(Path(path), fcntl)
+    if fd is None:
+        yield False
+        return
+    with _lock_lock:
+        if not _fork_hook:
+            os.register_at_fork(after_in_child=_close_held_locks)
+            _fork_hook.append(True)
+        _held_locks.add(fd)
+    try:
+        yield True
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # first: a process that opens it now finds it gone, and retries
+        with _lock_lock:
+            _held_locks.discard(fd)
+            os.close(fd)  # closing the last descriptor lets the lock go
+
+
+#: The descriptors of the lock files this process holds (:func:`lock_file_held`), closed in
+#: a process forked from it, so that the lock goes with this process.
+_held_locks: set[int] = set()
+_fork_hook: list[bool] = []  # whether _close_held_locks is registered (once per process)
+_lock_lock = threading.Lock()
+
+
+def _close_held_locks() -> None:
+    """In a process just forked: close the descriptors of the locks its parent holds."""
+    for fd in _held_locks:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+
+
+def _locked_fd(path: Path, fcntl: Any) -> int | None:
+    """A descriptor of ``path`` (made if needed) that holds its exclusive ``flock``, with
+    this process's id and host written in; None where it cannot be locked (see
+    :func:`lock_file_held`)."""
+    import socket
+
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise BlockingIOError(errno.EWOULDBLOCK, "locked by another process",
+                                  str(path)) from None
+        except OSError:  # a file system without locks
+            os.close(fd)
+            return None
+        try:
+            held, there = os.fstat(fd), os.stat(path, follow_symlinks=False)
+        except FileNotFoundError:  # removed by the process that held it: lock the new one
+            os.close(fd)
+            continue
+        except OSError:
+            os.close(fd)
+            return None
+        if (held.st_dev, held.st_ino) != (there.st_dev, there.st_ino):
+            os.close(fd)
+            continue
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
+        except OSError:  # a full disk: the file is this process's, locked, to remove
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            os.close(fd)
+            raise
+        return fd
+
+
+def lock_holder(path: str | os.PathLike[str]) -> str:
+    """The process that holds the lock file ``path`` (:func:`lock_file_held`), as
+    "process PID on HOST"; "" when the file does not say (gone, or being written)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            pid, host = f.read(1000).split()
+    except (OSError, ValueError):
+        return ""
+    return f"process {pid} on {host}" if pid.isdigit() else ""
+
+
+def lock_file_taken(path: str | os.PathLike[str]) -> bool:
+    """Whether a process holds the lock file ``path`` (:func:`lock_file_held`), asked by
+    taking a shared lock on it without waiting and letting it go at once: a process that
+    locks it in that instant is refused as if it were held. False when there is no such
+    file, or it cannot be locked (Windows, a file system without locks)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # a file system without locks
+        return False
+    finally:
+        os.close(fd)  # lets the shared lock go
+    return False
+
+
+def _refuse_existing(targets: Sequence[Path]) -> None:
+    """Raise :class:`OutputExistsError` for the first of ``targets`` that exists now."""
+    for target in targets:
+        if os.path.lexists(target):
+            raise OutputExistsError("output exists (another run wrote it while this one "
+                                    "worked); use force=True to overwrite", path=target)
+
+
+def _temporary_beside(target: Path) -> Path:
+    """A new empty temporary file beside ``target``, which only its owner may read and
+    write (mkstemp's 0600) until it is given the mode of an output (:func:`_output_mode`)
+    as it is renamed into place: a mode of the target without write permission would
+    refuse the writer.
+
+    Named ``.<target name>.<pid>-<8 random characters>.part`` (:func:`_part_prefix`):
+    :func:`stale_parts` leaves it alone while this process runs.
+    """
+    folder = target.parent if str(target.parent) else Path(".")
+    prefix = f"{_part_prefix(target.name)}{os.getpid()}-"
+    # In the folder the system finds: mkstemp drops each ".." with the name before it,
+    # which after a link to a folder ("link/..") leads to another folder, or to none.
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".part",
+                                        dir=os.path.realpath(folder))
+    except OSError as exc:
+        raise OutputError(f"cannot write in {folder} ({exc.strerror})", path=target) from None
+    os.close(fd)
+    return Path(tmp_name)
+
+
+def _output_mode(target: Path) -> int:
+    """The permission bits of an output written to ``target``: those of the file it
+    replaces (a 0640 file overwritten stays 0640, as a file written in place would),
+    else those of a new file (0666 less the umask). Set-id and sticky bits are not kept."""
+    try:
+        st = os.stat(target)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode):
+        return stat.S_IMODE(st.st_mode) & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _raise_as_output_error(exc: BaseException, target: Path) -> None:
+    """Raise the system's refusal to write (a full disk, a quota) as an OutputError naming
+    ``target``, not the temporary file; anything else is left to the caller to raise."""
+    if isinstance(exc, OSError) and not isinstance(exc, OutputError) and exc.errno:
+        raise OutputError(f"cannot write ({exc.strerror})", path=target) from None
+
+
+# A temporary file is named <prefix><pid>-<8 random characters>.part, in at most 255
+# bytes (NAME_MAX of the usual file systems): the id of the process writing it, so that
+# another run into the folder tells a write in progress from a killed one, and
+# mkstemp's random characters, so that no two writes share a name.
+_NAME_MAX = 255
+_PID_DIGITS = 10  # room for any process id (32 bits)
+_PART_END = _PID_DIGITS + len("-") + 8 + len(".part")
+#: What follows a temporary file's prefix: the writer's process id and mkstemp's random
+#: characters (earlier versions wrote the random characters alone).
+_PART_TOKEN = re.compile(r"(?:([0-9]{1,10})-)?[a-z0-9_]{8}")
+_PART_WRITER = re.compile(r"\.([0-9]{1,10})-[a-z0-9_]{8}\.part\Z")
+
+
+def _part_prefix(name: str) -> str:
+    """``.<name>.``, the start of the temporary files of the output called ``name``.
+
+    When the temporary name would exceed 255 bytes, ``name`` is cut and the
+    start of its SHA-256 added, so that every output still has a prefix of its own.
+
+    >>> _part_prefix("a.png")
+    '.a.png.'
+    >>> len(os.fsencode(_part_prefix("x" * 240 + ".png"))) + 24
+    255
+    """
+    prefix = f".{name}."
+    if len(os.fsencode(prefix)) + _PART_END <= _NAME_MAX:
+        return prefix
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:8]
+    cut = name
+    while len(os.fsencode(f".{cut}~{digest}.")) + _PART_END > _NAME_MAX:
+        cut = cut[:-1]
+    return f".{cut}~{digest}."
+
+
+def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list[Path]:
+    """Temporary files :func:`atomic_write` left in ``folder`` (a killed process's).
+
+    The temporary file of a write still in progress, by a process running on this
+    machine (this one among them), is not stale and not listed: two runs into one
+    folder leave each other's alone. One whose process has ended is, and so is one
+    named without a process id (by an earlier version). Where running processes
+    cannot be told (other than POSIX systems), only the last kind is listed.
+
+    Parameters
+    ----------
+    folder : path
+        Where the outputs are written; a missing folder holds none.
+    name : str, optional
+        Only the temporary files of the output called ``name``; default: all.
+
+    Returns
+    -------
+    list of Path
+        Sorted. No process running on this machine writes them (but one of an earlier
+        version would not say so in the names).
+    """
+    base = Path(folder)
+    if not base.is_dir():
+        return []
+    if name is None:
+        parts = (p for p in base.iterdir()
+                 if p.name.startswith(".") and p.name.endswith(".part") and p.is_file())
+        return sorted(p for p in parts if not _written_now(_PART_WRITER.search(p.name)))
+    # "<prefix><token>.part", the token as _temporary_beside makes it, without a dot:
+    # ".a.png.png.<token>.part" is a write of a.png.png (in progress in another worker,
+    # perhaps), not of a.png, and ".a.png.part" no temporary file of ours.
+    prefix = _part_prefix(name)
+    found = []
+    for p in base.iterdir():
+        if not (p.name.startswith(prefix) and p.name.endswith(".part")):
+            continue
+        token = _PART_TOKEN.fullmatch(p.name[len(prefix):-len(".part")])
+        if token and not _written_now(token) and p.is_file():
+            found.append(p)
+    return sorted(found)
+
+
+def remove_stale_parts(outputs: Iterable[str | os.PathLike[str]]) -> None:
+    """Delete the temporary files that a run killed while writing ``outputs`` left beside
+    them (:func:`stale_parts`): only those of these names, and not those of a write still
+    in progress in a running process, nor one the system will not let go."""
+    for output in outputs:
+        path = Path(output)
+        for part in stale_parts(path.parent, path.name):
+            with contextlib.suppress(OSError):
+                part.unlink()
+
+
+def _written_now(token: re.Match[str] | None) -> bool:
+    """Whether the process named in a temporary file's name still runs (may write it)."""
+    if token is None or token.group(1) is None:
+        return False
+    return _running(int(token.group(1)))
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine; True where that cannot be told."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would not test a process there but stop it
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except OSError:  # another user's process
+        return True
+    try:  # an ended child its parent has not waited for yet (Linux)
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return True
+    return stat[stat.rfind(b")") + 2:][:1] not in (b"Z", b"X")
+
+
+def check_output_folder(folder: str | os.PathLike[str], name: str = "output_dir") -> Path:
+    """``folder`` as a Path, when it is a folder or one can be made there; else raise.
+
+    The nearest existing path of ``folder`` and its parents must be a folder:
+    a file, or a link that leads nowhere, is in the way.
+
+    >>> check_output_folder("/dev/null/out")
+    Traceback (most recent call last):
+    ValueError: output_dir='/dev/null/out' lies under '/dev/null', which is an existing file; \
+expected a folder
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, ``folder`` and what is in the way.
+    """
+    dst = check_path(folder, name)
+    for path in (dst, *dst.parents):
+        if path.exists() and path.is_dir():
+            return dst
+        if path.exists() or path.is_symlink():
+            where = "is" if path == dst else f"lies under {quoted(path)}, which is"
+            what = ("an existing file" if path.exists()
+                    else f"a link to {quoted(os.readlink(path))}, which does not exist")
+            raise ValueError(f"{name}={quoted(dst)} {where} {what}; expected a folder")
+    return dst
+
+
+def missing_folders(folder: str | os.PathLike[str]) -> list[Path]:
+    """``folder`` and its parents that do not exist (not even as a link), deepest first.
+
+    What ``Path(folder).mkdir(parents=True)`` would create, so that a job can
+    remove them again (:func:`remove_empty_folders`, as :func:`folder_made` does).
+    """
+    p = Path(folder)
+    missing = []
+    while not os.path.lexists(p) and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    return missing
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Remove those of ``folders`` (deepest first) that hold nothing; leave the others."""
+    for folder in folders:
+        with contextlib.suppress(OSError):  # not empty, or gone
+            folder.rmdir()
+
+
+@contextlib.contextmanager
+def folder_made(folder: str | os.PathLike[str], *, keep: bool = True) -> Iterator[list[Path]]:
+    """Make ``folder`` and its missing parents for the block; remove again those it made
+    that hold nothing (:func:`remove_empty_folders`) when the block fails or is interrupted,
+    and with ``keep`` false, however it ends (a folder made for a check, or for outputs
+    that may all fail). A folder that was there before the block is never removed.
+
+    Yields the folders made, deepest first (:func:`missing_folders`; none when ``folder``
+    was there).
+
+    Raises
+    ------
+    OSError
+        The system's, if a folder cannot be made; those made before it are removed.
+    """
+    made = missing_folders(folder)
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        yield made
+    except BaseException:
+        remove_empty_folders(made)
+        raise
+    if not keep:
+        remove_empty_folders(made)
+
+
+def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) -> None:
+    """Save a PIL image atomically, choosing the format from ``path``'s extension.
+
+    A .gif of an image with an alpha channel (RGBA, LA, PA) gets binary
+    transparency as every GIF quantize writes: alpha below
+    :data:`GIF_ALPHA_THRESHOLD` is transparent, the rest opaque (Pillow alone
+    would keep only alpha 0 transparent, or drop the alpha of an LA image).
+
+    Raises
+    ------
+    ValueError
+        For an unknown extension, or a .gif of a palette image whose
+        transparency gives entries alpha other than 0 and 255 (a PNG tRNS, as
+        :meth:`quantize.reduce.ReduceResult.to_image` makes): GIF has one fully
+        transparent entry, and Pillow fails on it with an unrelated error. Save
+        ``result.to_image(gif=True)`` instead, or a .png.
+    """
+    fmt = Image.registered_extensions().get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ValueError(f"output={quoted(path)} has an unknown image extension; "
+                         "expected e.g. .png, .gif, .jpg, .webp, .tif")
+    alpha = params.get("transparency", image.info.get("transparency"))
+    if fmt == "GIF" and image.mode == "P" and isinstance(alpha, bytes):
+        raise ValueError(f"output={quoted(path)}: GIF has one fully transparent palette entry "
+                         "and no partial alpha, but the image's transparency gives alpha per "
+                         "entry (a PNG tRNS); save ReduceResult.to_image(gif=True) for a GIF, "
+                         "or a .png to keep alpha")
+    if fmt == "GIF" and image.mode in ("RGBA", "LA", "PA"):
+        image = _binary_alpha(image)
+    atomic_write(path, lambda tmp: image.save(tmp, format=fmt, **params))
+
+
+def _binary_alpha(image: Image.Image) -> Image.Image:
+    """``image`` as RGBA with alpha 0 below :data:`GIF_ALPHA_THRESHOLD` and 255 from it."""
+    rgba = image.convert("RGBA")
+    alpha = rgba.getchannel("A").point(lambda a: 255 if a >= GIF_ALPHA_THRESHOLD else 0)
+    rgba.putalpha(alpha)
+    return rgba

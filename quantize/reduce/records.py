@@ -1,0 +1,152 @@
+"""The record of a file job, a still's (:mod:`quantize.reduce.file_job`) or an
+animation's (:mod:`quantize.animation.job`), and what both check of its output.
+
+:func:`job_record` is what the CLI prints and batch reports, with the options
+(:func:`recorded_options`) and palette (:func:`palette_entries`) it names;
+:func:`name_colors` is the N of a default output name ``STEM.kN.EXT``, and
+:func:`check_default_output` refuses such a name before any work; :func:`too_large` is
+the error of a result larger than its input.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._validation import recorded_seed
+from ..errors import ResultTooLargeError
+from ..io import check_output_folder_writable, check_output_path
+from ..names import reduced_name
+from .fit import DEFAULT_COLORS
+from .options import check_palette, visible_entries
+
+__all__ = ["check_default_output", "job_record", "name_colors", "palette_entries",
+           "recorded_options", "too_large"]
+
+
+def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
+    """The error of a result larger than its input (``skip_if_larger``): nothing is written,
+    and an existing output (``force``) is left as it was, which the reason says."""
+    kept = "; the existing output is left as it was" if out.exists() else ""
+    return ResultTooLargeError(f"result ({bytes_out:,} bytes) is larger than the input "
+                               f"({bytes_in:,} bytes); nothing written{kept}", path=out)
+
+
+def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, Any],
+               psnr: float, delta_e: float, start: float, bytes_in: int, bytes_out: int,
+               frames: int, palette: list[dict[str, Any]], optimized: bool | None = None
+               ) -> dict[str, Any]:
+    """The record of a job, a still's or an animation's: what the CLI prints and batch
+    reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
+    :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
+    ``start`` the job's :func:`time.perf_counter`, ``optimized`` None when ``optimize``
+    was not asked (then not recorded)."""
+    record = {
+        "input": str(src), "output": str(out), "k": k, "space": space, **options,
+        "psnr": None if math.isinf(psnr) else round(psnr, 4),
+        "delta_e": round(delta_e, 4),
+        "seconds": round(time.perf_counter() - start, 4),
+        "bytes_in": bytes_in, "bytes_out": bytes_out, "frames": frames, "palette": palette,
+    }
+    return record if optimized is None else {**record, "optimized": optimized}
+
+
+def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
+    """The options of a job that shape its output besides ``space``, as its record names
+    them, from :func:`~quantize.reduce.check_reduce_options`' ``opts``: with them (and
+    ``space``) the job writes the same output again.
+
+    ``n_colors`` (None with ``quality`` or ``palette_in`` not given it), ``quality``,
+    ``dither`` (the strength, 0 to 1), ``exact_colors``, ``palette_in`` (the file as given,
+    or the colours given as a list of ``[r, g, b]`` or ``[r, g, b, a]``; None when
+    fitted), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
+    ``seed`` (the int given; None for ``seed=None`` or a Generator) and ``optimize``.
+    ``force``, ``max_pixels``, ``skip_if_larger`` and ``palette_out`` are not among
+    them: they decide whether an output is written, not what it holds.
+
+    >>> from quantize.reduce import check_reduce_options
+    >>> opts = check_reduce_options(dither=0.5, seed=7)
+    >>> recorded_options(opts)  # doctest: +NORMALIZE_WHITESPACE
+    {'n_colors': 16, 'quality': None, 'dither': 0.5, 'exact_colors': False,
+     'palette_in': None, 'palette_mode': 'global', 'seed': 7, 'optimize': False}
+    """
+    given = opts["palette_in"]
+    if isinstance(given, str | os.PathLike):
+        palette_in: Any = os.fspath(given)
+    else:
+        palette_in = None if given is None else check_palette(given, "palette_in").tolist()
+    n, quality = opts["n_colors"], opts["quality"]
+    return {"n_colors": None if n is None else int(n),
+            "quality": None if quality is None else float(quality) + 0.0,  # -0 as 0
+            "dither": float(opts["dither"]), "exact_colors": bool(opts["exact_colors"]),
+            "palette_in": palette_in, "palette_mode": opts["palette"],
+            "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"])}
+
+
+def palette_entries(colors: np.ndarray, shares: np.ndarray,
+                    alpha: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """A record's ``palette``: ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` for
+    each of the ``(k, 3)`` ``colors``, with its share of the pixels and its ``alpha``
+    (None: every entry opaque).
+
+    >>> palette_entries(np.array([[255, 0, 16]]), np.array([0.25]))
+    [{'hex': '#ff0010', 'alpha': 255, 'share': 0.25}]
+    """
+    opacity = [255] * len(colors) if alpha is None else [int(a) for a in alpha]
+    return [{"hex": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c)), "alpha": a,
+             "share": round(float(s), 6)}
+            for c, a, s in zip(colors, opacity, shares, strict=True)]
+
+
+def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: float | None,
+                chosen: int) -> int:
+    """The N of a default output name ``STEM.kN.EXT``: the colours asked for.
+
+    That is ``n_colors`` (default :data:`DEFAULT_COLORS`) or the entries of
+    ``palette_in`` that are written (:func:`~quantize.reduce.options.visible_entries`:
+    its fully transparent ones are dropped; an animation's palette holds the entries it
+    draws already), even when the image has fewer distinct colours, so that an output's
+    name follows from the command; with ``quality``, the number ``chosen``.
+
+    >>> name_colors(None, None, None, 3), name_colors(64, None, None, 3)
+    (16, 64)
+    >>> name_colors(64, None, 2.0, 41)
+    41
+    >>> name_colors(None, np.array([[0, 0, 0, 0], [9, 9, 9, 64], [5, 5, 5, 255]]), None, 0)
+    2
+    """
+    if quality is not None:
+        return chosen
+    if palette_in is not None:
+        return visible_entries(palette_in).shape[0]
+    return DEFAULT_COLORS if n_colors is None else n_colors
+
+
+def check_default_output(src: Path, n: int | None, suffix: str, force: bool) -> None:
+    """Refuse, before any work, the default output ``<stem>.k<n><suffix>`` beside ``src``
+    whose name is made only once the image is read (of an input that may be an animation,
+    whose header told which it is; with ``quality``, ``n`` None, said ``<N>``: the k
+    chosen), so that the user learns it before the fit, not after.
+
+    With ``n`` known, the whole name is checked (:func:`~quantize.io.check_output_path`):
+    an output that exists, unless ``force``, and its folder. With ``n`` None, only the
+    folder, the input's (:func:`~quantize.io.check_output_folder_writable`). Either way
+    the whole name is checked again once it is made.
+
+    Raises
+    ------
+    OutputExistsError
+        The output exists and ``force`` is false.
+    OutputError
+        Naming the output (``<N>`` standing for an ``n`` not known yet): its folder cannot
+        be written, or it is the input or a folder.
+    """
+    if n is None:
+        check_output_folder_writable(reduced_name(src, "<N>", suffix))
+    else:
+        check_output_path(reduced_name(src, n, suffix), inputs=(src,), force=force)
