@@ -49,7 +49,8 @@ Shared by every layer:
                       keeps its own
 
 io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
-    io                files -> uint8 RGB(A) arrays (orientation, modes, limits); atomic writes
+    io                files -> uint8 RGB(A) arrays (orientation, modes, limits: read);
+                      outputs written whole or not at all, and locked (write)
     encode            palette indices + palette -> small indexed PNG bytes
     palette_files     palettes <-> .gpl / .json / .hex / .act / .pal / .txt files
     colors            arrays -> weighted colour histograms; CIEDE2000 and MSE kernels
@@ -67,8 +68,8 @@ io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
     pixel_kmeans      a working copy + weights -> pixels clustered by kmeans, borders
                       refined, regions numbered at full size (segment's -k path)
     reduce            an image -> a palette + indices (image, fit, quality, result);
-                      a file -> a reduced file and its record (file_job); many images -> one
-                      palette (shared); options validated once (options)
+                      a file -> a reduced file (file_job) and its record (records); many
+                      images -> one palette (shared); options validated once (options)
     animation         an animated GIF / APNG / WebP -> one palette, difference frames
                       (reduce's file job hands animated inputs to it)
     segment           an image -> region labels, ``boundary_map`` (segment); a file -> an
