@@ -600,7 +600,7 @@ def test_the_readme_option_tables_list_every_option_of_the_help(command, heading
 
 
 def test_error_lines_name_the_run_options_as_flags():
-    from quantize.cli import as_flags
+    from quantize.cli.common import as_flags
 
     assert as_flags("scheduler='tcp://h:1': cannot connect") == (
         "--scheduler='tcp://h:1': cannot connect")
@@ -957,7 +957,7 @@ def test_a_closed_stderr_does_not_hand_its_descriptor_to_an_output(tmp_path):
 
 
 def test_a_line_for_a_closed_stdout_is_an_error_not_lost(monkeypatch):
-    from quantize.cli import _StdoutError, say
+    from quantize.cli.common import _StdoutError, say
 
     monkeypatch.setattr(sys, "stdout", None)
     with pytest.raises(_StdoutError) as closed:
@@ -1474,7 +1474,7 @@ def test_a_pixel_range_warning_gives_no_python_advice_on_the_command_line(tmp_pa
 def test_a_number_as_typed_computes_and_travels_as_a_plain_float():
     import pickle
 
-    from quantize.cli import number
+    from quantize.cli.common import number
 
     value = number(" -0.50 ")
     assert (value == -0.5, value * 2, f"{value}", f"{value!r}", f"{value:g}") == (
@@ -1627,7 +1627,7 @@ def test_an_unknown_option_that_names_no_file_points_to_the_help(tmp_path, monke
 ])
 def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, error, line):
     # The line ended at the name's newline: "x\n.png: output folder a".
-    from quantize.cli import user_errors
+    from quantize.cli.common import user_errors
 
     with pytest.raises(typer.Exit), user_errors():
         raise error
@@ -1791,7 +1791,7 @@ def test_optimize_is_said_idle_only_where_no_encoder_took_it(tmp_path, capsys, s
     # The warning restated which formats the encoders optimise; it now reads what each
     # encoder says. An encoder whose bytes change with optimize must say it took it, else
     # the warning would call the option idle on an output it acted on.
-    from quantize.cli import note_idle_options
+    from quantize.cli.common import note_idle_options
     from quantize.reduce import reduce_file
 
     src = _still_and_animation(tmp_path)[source == "animation"]
@@ -1844,7 +1844,7 @@ def test_a_stream_that_begins_no_image_is_refused_after_its_head(command, output
     disk was full, then said 'cannot read (No space left on device)'."""
     import threading
 
-    from quantize.cli import STREAM_HEAD
+    from quantize.cli.common import STREAM_HEAD
 
     pipe = tmp_path / "63"
     os.mkfifo(pipe)
@@ -1869,7 +1869,7 @@ def test_a_stream_that_begins_no_image_is_refused_after_its_head(command, output
 
 def test_a_stdin_that_begins_no_image_is_refused_after_its_head(tmp_path):
     """'reduce - < /dev/zero' read stdin into memory until it ran out."""
-    from quantize.cli import STREAM_HEAD
+    from quantize.cli.common import STREAM_HEAD
 
     result = runner.invoke(app, ["reduce", "-", "-o", str(tmp_path / "out.png")],
                            input=bytes(STREAM_HEAD * 2))
@@ -1929,7 +1929,7 @@ def test_a_file_name_followed_by_a_slash_is_refused_as_the_system_refuses_it(
 def test_a_warning_quoting_a_value_writes_its_bytes_that_are_not_utf8_as_names_are(capsys):
     """A value quoted by its repr wrote the byte 0xff as '\\udcff'; every name writes
     it '\\xff'."""
-    from quantize.cli import warn
+    from quantize.cli.common import warn
 
     warn("a.png", f"name={'p' + chr(0xDCFF)!r} is kept as it is")
     assert capsys.readouterr().err == "quantize: warning: a.png: name='p\\xff' is kept as it is\n"

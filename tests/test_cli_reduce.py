@@ -24,7 +24,8 @@ import typer
 from PIL import Image, ImageSequence
 from typer.testing import CliRunner
 
-from quantize.cli import app, stage_stdin, stage_stream
+from quantize.cli import app
+from quantize.cli.common import stage_stdin, stage_stream
 from quantize.cli.reduce import _write_all
 from quantize.io import load_image
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
@@ -1690,12 +1691,12 @@ def test_a_full_temporary_folder_for_stdin_is_named(tmp_path, monkeypatch):
     """Stdin is copied into a temporary folder, so that the job can read it twice; a full
     disk there was said as '-: cannot read stdin (No space left on device)', though
     stdin was read, and TMPDIR is where to look."""
-    import quantize.cli
+    import quantize.cli.common
 
     scratch = tmp_path / "tmp" / "quantize-x"
     scratch.mkdir(parents=True)
     (scratch / "stdin").symlink_to("/dev/full")  # the copy's writes find no room
-    monkeypatch.setattr(quantize.cli.Scratch, "folder", lambda self, name, use: scratch)
+    monkeypatch.setattr(quantize.cli.common.Scratch, "folder", lambda self, name, use: scratch)
     image = io.BytesIO()
     Image.new("RGB", (4, 4), "red").save(image, "PNG")
     result = runner.invoke(app, ["reduce", "-", "-o", str(tmp_path / "out.png")],

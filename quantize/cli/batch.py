@@ -37,7 +37,7 @@ from ..names import found_path, natural_key, printable_data, quoted
 from ..palette_files import PALETTE_FORMAT_LIST
 from ..reduce.options import PALETTE_FILE_ALPHA_ADVICE
 from ..reduce.quality import QualityScaleWarning
-from . import (
+from .common import (
     USAGE_ERROR,
     BatchDitherOption,
     DitherLevelCommand,
@@ -624,7 +624,7 @@ def _describe(settings: dict[str, Any]) -> str:
     """
     from .._validation import shown_number
     from ..segment_file import OVERLAY_COLOR
-    from . import SWITCHES
+    from .common import SWITCHES
 
     def one(key: str, value: Any) -> str:
         flag = "--dither" if key == "dither" else SWITCHES.get(key)
@@ -840,7 +840,7 @@ def refused_reduce_options(colors: int | None, quality: float | None,
                            palette_in: Path | None, palette: str) -> dict[str, str]:
     """Of options ``quantize reduce`` accepted, those ``batch --mode reduce`` refuses, each
     named as typed (``-k 300``) with why; what ``reduce`` leaves out of the batch call it
-    proposes for a folder (:func:`quantize.cli.folder_hint`).
+    proposes for a folder (:func:`quantize.cli.common.folder_hint`).
 
     The checks are batch's own: every output indexed (at most 256 colours, and a
     ``--palette-in`` file its images can hold), and ``--palette per-frame`` without

@@ -42,7 +42,7 @@ from ..names import (
 )
 from ..palette_files import PALETTE_FORMAT_LIST
 from ..reduce.fit import MAX_COLORS
-from . import (
+from .common import (
     USAGE_ERROR,
     DitherLevelCommand,
     DitherLevelOption,
@@ -231,7 +231,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                    ) -> tuple[list[tuple[str, Any]], list[str], dict[str, str]]:
     """The options given that ``quantize batch`` takes too, as ``(flag, value)`` pairs, those
     it has none for, and those it would refuse with these values, each with why: what a
-    folder given as an input is pointed to batch with (:func:`~quantize.cli.folder_hint`).
+    folder given as an input is pointed to batch with (:func:`~quantize.cli.common.folder_hint`).
 
     An option batch refuses (``-k 300``: its outputs are indexed images) is left out of
     the call, so that the call proposed is one batch runs; so is the ``output`` file

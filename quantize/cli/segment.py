@@ -22,7 +22,7 @@ from .._validation import color_from_text
 from ..errors import ExitCode, OutputError, QuantizeError
 from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_output_folder
 from ..names import folded_name, output_stem, printable_data, quoted, same_file
-from . import (
+from .common import (
     USAGE_ERROR,
     Command,
     Scratch,
@@ -339,7 +339,7 @@ def _naming_input(input: Path, source: Path, default: bool = False) -> Iterator[
     about ``source``, the copy of a pipe that was read, names the pipe. ``default``: the
     output folder is the default one, beside the input; one that could not be made or
     written there (exit 1), in a folder the user cannot write, is said with how to name
-    another (:func:`~quantize.cli.elsewhere_hint`)."""
+    another (:func:`~quantize.cli.common.elsewhere_hint`)."""
     try:
         yield
     except QuantizeError as exc:
@@ -363,13 +363,13 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
     """Turn ``["texture=2", "xy=0"]`` into ``{"texture": 2.0, "xy": 0.0}``.
 
     Names and values are checked later by :func:`quantize.features.check_weights`,
-    whose messages show each value as typed (:func:`~quantize.cli.number`).
+    whose messages show each value as typed (:func:`~quantize.cli.common.number`).
 
     Raises
     ------
     ValueError
         If an item is not ``NAME=NUMBER``, NUMBER a plain decimal number
-        (:func:`~quantize.cli.plain_number`: ``1_0``, which Python reads as 10, is
+        (:func:`~quantize.cli.common.plain_number`: ``1_0``, which Python reads as 10, is
         refused), or a name is repeated.
     """
     parsed: dict[str, float] = {}

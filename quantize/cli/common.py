@@ -1,0 +1,1305 @@
+"""What the commands share: the ``app`` they register on, the options common to several,
+the parsing of values and names, how lines are printed and errors shown (one line and an
+exit code, never a traceback), and the staging of streams.
+
+No ``from __future__ import annotations`` here either: see :mod:`quantize.cli`.
+"""
+
+import contextlib
+import errno
+import inspect
+import logging
+import math
+import os
+import re
+import shutil
+import sys
+import tempfile
+import textwrap
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO, NoReturn
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+try:  # recent typer vendors its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # older typer runs on click itself
+    from click import exceptions as click_errors
+
+from .. import __version__
+from .._sigterm import terminated
+from .._start import INTERRUPTED_AT_START
+from .._validation import shown_number
+from ..encode import OPTIMIZED_OUTPUTS
+from ..errors import ExitCode, ImageReadError, QuantizeError
+from ..io import check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
+from ..names import (
+    printable,
+    printable_line,
+    quoted,
+    repr_bytes_shown,
+    shell_quoted,
+)
+from ..reduce.quality import QUALITY_MEANS, quality_scale_reason
+
+USAGE_ERROR = ExitCode.USAGE
+
+# Options that every sub-command declares the same way.
+SeedOption = Annotated[int, typer.Option(
+    "--seed", metavar="S", help="Random seed, an integer >= 0; the same seed gives the "
+    "same output.")]
+MaxPixelsOption = Annotated[int, typer.Option(
+    "--max-pixels", metavar="N", help="Refuse images of more than N pixels (width x "
+    "height; an animation to reduce, frames x width x height), a guard against "
+    "decompression bombs.")]
+DitherOption = Annotated[bool, typer.Option(
+    "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
+    "strength, 0..1 (plain --dither: 1).")]
+# batch's help names the mode of each option that only one mode takes
+BatchDitherOption = Annotated[bool, typer.Option(
+    "--dither/--no-dither", help="reduce: error diffusion onto the palette; --dither=LEVEL "
+    "sets its strength, 0..1 (plain --dither: 1).")]
+# Filled from --dither=LEVEL by DitherLevelCommand; not shown in the help.
+DitherLevelOption = Annotated[str | None, typer.Option("--dither-level", hidden=True)]
+
+
+def path(value: str) -> Path:
+    """Parse a path option or argument, refusing an empty one (an unset shell variable?).
+
+    Named for the ``<path>`` the help shows. Without it, ``-o ""`` would mean
+    the current folder. A file named ``-``, written ``./-``, is given by its absolute
+    path, as the Path of ``./-`` is ``-``, which means stdin.
+    """
+    if not value:
+        raise typer.BadParameter("is empty; expected a path")
+    if value != "-" and Path(value) == Path("-"):  # "./-", the file "-", which a Path
+        return Path(os.path.abspath(value))  # drops to "-", stdin (or stdout)
+    return Path(value)
+
+
+def image_file(value: str) -> Path:
+    """Parse an image to read as :func:`path` does, refusing a file's name followed by "/"
+    (``photo.png/``), which the system refuses ("Not a directory") but a Path would drop,
+    reading ``photo.png``: an input that is not a file, exit 1 as a folder given is."""
+    p = path(value)
+    try:
+        check_input_path(value)
+    except ImageReadError as exc:
+        fail(f"{value}: {exc.reason}", exc.exit_code)
+    return p
+
+
+def palette_file(value: str) -> Path:
+    """Parse the ``--palette-in`` file as :func:`path` does, refusing ``-`` as such: the
+    palette is read from a file, told by its extension ("has no extension" would ask for
+    one), and every file's job reads it again."""
+    if value == "-":
+        from ..palette_files import PALETTE_FORMAT_LIST
+
+        raise typer.BadParameter("is -, but the palette is read from a file, not from stdin; "
+                                 f"name a {PALETTE_FORMAT_LIST} file")
+    return path(value)
+
+
+def file_name(value: str) -> str:
+    """Parse the name of a file to write as :func:`path` does, kept as it was typed: a
+    final "/", which a Path drops (``small.hex/`` would be ``small.hex``), says it names a
+    folder, which the library then refuses."""
+    path(value)
+    return value
+
+
+class _Typed(float):
+    """A number that is shown as it was typed: ``-w texture=-1`` is refused as
+    ``texture=-1``, not ``texture=-1.0``, and ``--quality 1e400`` as ``1e400``, not ``inf``.
+
+    It computes as the float it is, and pickles as a plain float.
+    """
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str) -> "_Typed":
+        self = super().__new__(cls, _read(text))
+        self.text = text.strip()
+        return self
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__  # as messages quote a value: "so quality=2 cannot be given"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (float, (float(self),))
+
+
+#: A plain decimal number, as the options and weights take them: 2, -0.5, .5, 2., 1e-3.
+#: The patterns of this module are compiled by re on their first use (most calls make none).
+_PLAIN_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+# Read too, for the options' checks to refuse by name ("should be a finite number").
+_NOT_FINITE = frozenset({"nan", "inf", "infinity"})
+
+
+def _read(text: str) -> float:
+    """``float(text)``, but a number too small for a float (``1e-400``) as the smallest
+    float of its sign rather than as 0: the options' range checks then refuse it as below
+    their minimum (``-w color=1e-400`` as ``color=1e-7`` is; ``--quality -1e-400`` as
+    below 0), or keep it a strength however small (``--dither=1e-400``), instead of taking
+    it for 0, which turns a feature group or dithering off.
+
+    >>> _read("1e-400"), _read("-1e-400"), _read("0e-400"), _read("2.5")
+    (5e-324, -5e-324, 0.0, 2.5)
+    """
+    value = float(text)
+    if value == 0 and re.search("[1-9]", text.lower().partition("e")[0]):
+        return math.copysign(math.ulp(0.0), value)
+    return value
+
+
+def plain_number(text: str) -> bool:
+    """Whether ``text`` (spaces around it aside) is a plain decimal number, or nan or inf.
+
+    Python's ``float`` also reads ``1_0`` as 10, ``0x1``-like forms no, but digits of
+    other scripts (``"١"`` as 1) yes: a typo would be taken for another value.
+
+    >>> [plain_number(t) for t in ("2", "-0.5", ".5", "2.", "1e-3", " 1 ", "nan", "1_0", "١")]
+    [True, True, True, True, True, True, True, False, False]
+    """
+    text = text.strip()
+    return (re.fullmatch(_PLAIN_NUMBER, text) is not None
+            or text.lstrip("+-").lower() in _NOT_FINITE)
+
+
+def number(text: str) -> float:
+    """Parse a number option or weight, keeping its text for the messages that echo it.
+
+    >>> value = number("-1")
+    >>> value == -1.0, f"texture={value}"
+    (True, 'texture=-1')
+
+    Raises
+    ------
+    click.BadParameter
+        If ``text`` is not a plain decimal number (:func:`plain_number`), in the parser's
+        own words (see :func:`_bad_value`).
+    """
+    if not plain_number(text):
+        raise click_errors.BadParameter(f"{text!r} is not a valid float.")
+    return _Typed(text)
+
+
+def warn(subject: Any, message: str) -> None:
+    """Print ``quantize: warning: <subject>: <message>`` on stderr, on one line, the
+    message's parameter names written as the command's flags (:func:`as_flags`); without
+    ``<subject>: `` when ``subject`` is None (the message names what it is about)."""
+    about = "" if subject is None else f"{subject}: "
+    say(printable_line(repr_bytes_shown(printable(
+        f"quantize: warning: {about}{as_flags(message)}"))), err=True)
+
+
+def say(line: str, err: bool = False) -> None:
+    """Print ``line`` on stdout (stderr with ``err``); once stdout's reader has gone, print
+    nothing more there and let the command finish its work.
+
+    A reader that stops early (``quantize batch ... | head -1``) closes the pipe;
+    the next line would raise ``BrokenPipeError``, which would abandon the files
+    still to do and end in ``quantize: error: Broken pipe`` and exit 1. Stdout is
+    pointed at the null device instead, as a program killed by SIGPIPE would
+    write nothing more, and the exit code stays that of the work.
+    Any other error of stdout (a full disk: ``> /dev/full``; closed: ``>&-``) ends the
+    command with exit 1 and one error line on stderr (:class:`_StdoutError`), not a
+    traceback.
+
+    Stderr holds the warnings and errors, which have nowhere else to go: once it
+    cannot take a line (its reader gone, a full disk), nothing more is printed
+    there and the command goes on, its exit code telling how it ended; a stderr
+    closed from the start (``2>&-``) takes no line at all.
+    """
+    if sys.stdout is None and not err:  # closed: refused before the work, but never lost
+        raise _StdoutError(OSError(errno.EBADF, "it is closed"))
+    try:
+        typer.echo(line, err=err)  # nothing, to a stream closed from the start
+    except OSError as exc:
+        if err:
+            _gone(sys.stderr)
+        elif isinstance(exc, BrokenPipeError):
+            _gone(sys.stdout)
+        else:
+            raise _StdoutError(exc) from None
+
+
+def _gone(stream: Any) -> None:
+    """Send the rest of ``stream`` (stdout or stderr) to the null device (also what
+    Python flushes at exit)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+
+
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` (``sys.stdout``, ``sys.stderr``) is a terminal; False when it was
+    closed from the start (None)."""
+    return stream is not None and stream.isatty()
+
+
+def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
+                dropped: Sequence[str] = (), left_out: Mapping[str, str] | None = None,
+                output_dir: str = "OUT_DIR") -> str:
+    """For an input that is a folder, how to process every image in it, else "".
+
+    ``options``: the options the user gave that ``quantize batch`` takes too, as
+    ``(flag, value)`` pairs (:func:`command_words`), carried into the command;
+    ``dropped``: those it has no counterpart for, named after it; ``left_out``:
+    those batch has but would refuse with these values, each as typed with why
+    (:func:`quantize.cli.batch.refused_reduce_options`), named after it too.
+    ``--force`` is never carried: in batch it redoes every file, also those an earlier
+    run finished, and overwrites outputs no run recorded; it is named after the command,
+    with what it would do there.
+
+    >>> folder_hint("/", "segment")
+    '; for every image in it: quantize batch / -o OUT_DIR --mode segment'
+    >>> folder_hint("/", "reduce", [("-k", 8), ("--dither", True)], ["--ext"])
+    '; for every image in it: quantize batch / -o OUT_DIR -k 8 --dither (--ext does not apply)'
+    >>> folder_hint("/", "reduce", [("--quality", 3)], [],
+    ...             {"--palette per-frame": "batch refuses it with --quality"})[40:]
+    '/ -o OUT_DIR --quality 3 (--palette per-frame left out: batch refuses it with --quality)'
+    >>> folder_hint("/", "segment", [("--force", True)])[53:]
+    '--mode segment (--force left out: in batch it redoes every file, also those done before)'
+    """
+    if name == "-" or not os.path.isdir(name):
+        return ""
+    forced = any(flag == "--force" and value is True for flag, value in options)
+    words = [shell_quoted(name), "-o", shell_quoted(output_dir)]
+    words += ["--mode", "segment"] if mode == "segment" else []
+    words += command_words([(flag, value) for flag, value in options if flag != "--force"])
+    line = f"; for every image in it: quantize batch {' '.join(words)}"
+    notes = [f"{option} left out: {why}" for option, why in (left_out or {}).items()]
+    if forced:  # batch skips what it finished and redoes what changed, without being told
+        notes.append(_FORCE_LEFT_OUT)
+    if dropped:
+        names = dropped[-1] if len(dropped) == 1 else \
+            f"{', '.join(dropped[:-1])} and {dropped[-1]}"
+        notes.insert(0, f"{names} {'does' if len(dropped) == 1 else 'do'} not apply")
+    if notes:
+        line += f" ({'; '.join(notes)})"
+    return line
+
+
+def elsewhere_hint(folder: Path, what: str, alone: bool = False) -> str:
+    """How to write ``what`` (an output a command named itself, beside its input) elsewhere,
+    said after the error of an output that could not be made in ``folder``, when that is a
+    folder the user cannot write (a read-only dataset, as the output checks tell it:
+    :func:`os.access`): ``-o`` names another; "" for a folder the user can write, where
+    the error says what else is wrong. ``alone``: the call had several inputs, and ``-o``
+    takes one.
+
+    >>> elsewhere_hint(Path("."), "an output folder")
+    ''
+    >>> elsewhere_hint(Path("no/such/folder"), "an output", alone=True)
+    '; name an output elsewhere with -o/--output, in a call for this file alone'
+    """
+    if os.access(folder, os.W_OK | os.X_OK):
+        return ""
+    return f"; name {what} elsewhere with -o/--output" + (
+        ", in a call for this file alone" if alone else "")
+
+
+#: Why a folder hint leaves ``--force`` out of the batch call it proposes.
+_FORCE_LEFT_OUT = "--force left out: in batch it redoes every file, also those done before"
+
+
+def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
+    """``(flag, value)`` pairs as command-line options: the flag alone for True, nothing
+    for None or False, else the flag and its value (quoted for the shell).
+
+    >>> command_words([("-k", 8), ("--quality", None), ("--palette-in", "my p.gpl"),
+    ...                ("--optimize", True)])
+    ['-k 8', "--palette-in 'my p.gpl'", '--optimize']
+    """
+    words: list[str] = []
+    for flag, value in options:
+        if value is True:
+            words.append(flag)
+        elif value is not None and value is not False:
+            words.append(f"{flag} {shell_quoted(str(value))}")
+    return words
+
+
+def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
+                      per_frame: bool) -> None:
+    """Warn once, after a reduce call, of ``--optimize`` or ``--palette per-frame`` given but
+    acting on none of the outputs written, whose job records are ``records``.
+
+    Whether ``--optimize`` acted on an output is the record's ``optimized``, as the
+    encoder of its format said; ``--palette per-frame`` acts on an animation only
+    (``frames`` > 1). Once for the call, not once per file, and only when no output
+    at all took it; nothing is said when no file was written.
+    """
+    if not records:
+        return
+    if optimize and not any(record.get("optimized") for record in records):
+        warn("--optimize", f"no effect on the outputs written: only {OPTIMIZED_OUTPUTS}, is "
+             "encoded with more effort")
+    if per_frame and not any((record.get("frames") or 1) > 1 for record in records):
+        warn("--palette='per-frame'", "no effect: every file written is a still image (it "
+             "gives each frame of an animation a palette of its own)")
+
+
+#: What ``--quality`` measures, said where a pngquant user's value (``--quality 80``,
+#: ``--quality 65-80``, a 0-100 score there) is taken for it.
+QUALITY_SCALE = f"--quality is {QUALITY_MEANS}"
+
+
+def note_quality_scale(quality: float | None) -> None:
+    """Warn, before any work, that a ``--quality`` above
+    :data:`~quantize.reduce.quality.QUALITY_SCALE_WARNING_ABOVE`
+    is a mean CIEDE2000 that nearly any image meets with the fewest colours: the value
+    is likely pngquant's 0-100 score (``reduce_colors`` says so of its ``quality``)."""
+    reason = quality_scale_reason(quality)
+    if reason is not None:
+        warn(f"--quality={shown_number(quality)}", reason)
+
+
+def finishing_note(n_running: int) -> None:
+    """Tell the user, after Ctrl-C (or SIGTERM), that the files in progress are let finish."""
+    files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")
+    line, _ = interruption(f"interrupted; letting the {files} in progress finish "
+                           f"(Ctrl-C again to abandon {them})")
+    say(f"quantize: {line}", err=True)
+
+
+def interruption(line: str) -> tuple[str, ExitCode]:
+    """The error ``line`` of an interrupt (it begins ``interrupted``) and the exit code:
+    130; after SIGTERM, which the command takes as Ctrl-C (:mod:`quantize._sigterm`), 143
+    and the line naming it, ``interrupted by SIGTERM``, and SIGTERM in place of Ctrl-C.
+
+    >>> interruption("interrupted; rerun the same command to finish")
+    ('interrupted; rerun the same command to finish', <ExitCode.INTERRUPTED: 130>)
+    """
+    if not terminated():
+        return line, ExitCode.INTERRUPTED
+    line = line.replace("interrupted", "interrupted by SIGTERM", 1)
+    return line.replace("Ctrl-C", "SIGTERM"), ExitCode.TERMINATED
+
+
+def fail_interrupted(line: str) -> NoReturn:
+    """Fail with the error ``line`` of an interrupt and its exit code (:func:`interruption`)."""
+    fail(*interruption(line))
+
+
+def echo_error(message: str) -> None:
+    """Print ``quantize: error: <first line of message>`` on stderr.
+
+    File names that are not valid UTF-8 are shown with replacement characters
+    rather than crashing the error report itself, and other control characters
+    than the line's end are escaped (:func:`printable_line`). A file name in the
+    message should be escaped before: its newline would end the line.
+    """
+    text = printable(message)
+    first = text.strip().splitlines()[0] if text.strip() else "failed"
+    say(f"quantize: error: {printable_line(repr_bytes_shown(first))}", err=True)
+
+
+class _StdoutError(Exception):
+    """Stdout did not take a line: ``error`` is why (a full disk, a closed pipe)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+class _HelpBySay:
+    """Print ``--help`` as every other line on stdout is printed (:func:`say`).
+
+    The parser printed the help itself: to a reader gone (``quantize reduce --help |
+    head -0``) that ended in exit 1 without a word, where a command's own lines end
+    quietly with the command's exit code.
+    """
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.callback = _show_help
+        return option
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        """The epilog as click writes it, its example lines and its paragraphs fitted to the
+        help's width (:func:`fit_examples`, :func:`fit_prose`): kept as laid out, they ran
+        past a narrow terminal's edge, which broke them at any character and sent the rest
+        to its first column."""
+        epilog = self.epilog  # type: ignore[attr-defined]
+        if epilog:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                # click wraps text 2 columns short of the terminal's edge (of 80 columns in
+                # a wider one); a line laid out by hand may use them
+                width = formatter.width + 2 - formatter.current_indent
+                formatter.write_text(fit_prose(fit_examples(inspect.cleandoc(epilog), width),
+                                               width))
+
+
+# An example command line of a help's epilog: its indent, the command and its comment.
+_EXAMPLE = re.compile(r"(?P<indent> +)(?P<command>(?:cat \S+ \| )?quantize \S.*?)"
+                      r"(?: +(?P<comment># .*))?")
+
+
+def fit_examples(text: str, width: int) -> str:
+    """``text`` with each example command line longer than ``width`` fitted to it: its
+    comment on a line of its own above it, then the command, broken between words, where
+    needed, by a backslash and a newline (so that it still runs when pasted), an option
+    kept with its value, the lines after the first indented four more spaces.
+
+    >>> print(fit_examples("  quantize reduce photo.jpg -k 8 -o small.png  # eight", 30))
+      # eight
+      quantize reduce photo.jpg \\
+          -k 8 -o small.png
+    >>> fit_examples("  quantize reduce a.png  # short", 40)
+    '  quantize reduce a.png  # short'
+    """
+    lines = []
+    for line in text.split("\n"):
+        example = _EXAMPLE.fullmatch(line)
+        if len(line) <= width or example is None:
+            lines.append(line)
+            continue
+        indent = example["indent"]
+        if example["comment"] is not None:
+            lines.append(indent + example["comment"])
+        lines.extend(_broken_command(example["command"], indent, width))
+    return "\n".join(lines)
+
+
+# A line of an epilog's table: its indent, a term, two spaces or more, the term's text.
+_ROW = re.compile(r"(?P<indent> *)\S+ {2,}(?=\S)")
+
+
+def fit_prose(text: str, width: int) -> str:
+    """``text`` with each line of prose longer than ``width`` rewrapped to it, together
+    with the lines that continue it; the rest kept as laid out.
+
+    A line continues the one above when it has that line's indent, or, below a table's row
+    (a term, two spaces or more, then its text), starts at the column of the row's text.
+    An example command line (:func:`fit_examples` fits those) is left as it is.
+
+    >>> print(fit_prose("  Exit codes: 0 done, 1 failed,\\n  2 usage error.", 24))
+      Exit codes: 0 done, 1
+      failed, 2 usage error.
+    >>> print(fit_prose("  a.png   the photo, in red or\\n          blue", 24))
+      a.png   the photo, in
+              red or blue
+    """
+    items: list[tuple[str, str, list[str]]] = []  # first indent, hanging indent, lines
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        indent = " " * (len(line) - len(stripped))
+        row = _ROW.match(line)
+        if (items and stripped not in ("", "\b") and row is None
+                and _EXAMPLE.fullmatch(line) is None and indent == items[-1][1]
+                and items[-1][2][0].strip() not in ("", "\b")
+                and _EXAMPLE.fullmatch(items[-1][2][-1]) is None):
+            items[-1][2].append(line)
+            continue
+        items.append((indent, " " * row.end() if row else indent, [line]))
+    lines: list[str] = []
+    for indent, hanging, block in items:
+        if max(map(len, block)) <= width or _EXAMPLE.fullmatch(block[0]):
+            lines.extend(block)
+            continue
+        words = " ".join(part.strip() for part in block)
+        lines.extend(textwrap.wrap(words, width, initial_indent=indent,
+                                   subsequent_indent=hanging, break_long_words=False,
+                                   break_on_hyphens=False))
+    return "\n".join(lines)
+
+
+def _broken_command(command: str, indent: str, width: int) -> list[str]:
+    """``command``'s lines at most ``width`` wide (but for a word longer than that), each
+    but the last ending in a backslash, those after the first indented by four more
+    spaces; an option (``-k 8``) or a redirection (``> a.png``) is kept with its value."""
+    units: list[str] = []
+    for word in command.split(" "):
+        if units and _takes_a_value(units[-1]) and not word.startswith("-") \
+                and word not in (">", "|"):
+            units[-1] += " " + word
+        else:
+            units.append(word)
+    lines, line = [], indent + units[0]
+    for n, unit in enumerate(units[1:], start=2):
+        room = width - (2 if n < len(units) else 0)  # the " \\" of a line to follow
+        if len(line) + 1 + len(unit) <= room:
+            line += " " + unit
+        else:
+            lines.append(line + " \\")
+            line = indent + "    " + unit
+    return [*lines, line]
+
+
+def _takes_a_value(unit: str) -> bool:
+    """Whether ``unit``, words of a command, is an option or a redirection alone, which
+    the next word (not an option) is the value of."""
+    return unit in (">", "|") or (unit.startswith("-") and len(unit) > 1
+                                  and " " not in unit and "=" not in unit)
+
+
+def _show_help(ctx: Any, param: Any, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        say(ctx.get_help())
+        ctx.exit()
+
+
+#: The line of an interrupt that a command's own work did not catch (typer exited 130
+#: without a word): what it reported is done, what it did not may not be.
+INTERRUPTED_UNCAUGHT = "interrupted; files already reported are done"
+
+
+class _OneLineErrors(_HelpBySay, TyperGroup):
+    """The root command group, reporting usage errors in one line instead of a panel, and
+    an interrupt at any moment as one line and exit 130 (typer's own exit said nothing)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            fail_interrupted(INTERRUPTED_AT_START)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            fail_interrupted(INTERRUPTED_UNCAUGHT)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click_errors.NoSuchOption as exc:  # named as the commands name theirs
+            raise _unknown_option(exc, self.params, ctx) from None
+        except click_errors.BadOptionUsage as exc:  # --version=1
+            if exc.ctx is not None:
+                raise
+            raise _misused_option(exc, self.get_params(ctx), ctx) from None
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """An unknown command named as unknown options are: ``reduc: no such command; did
+        you mean reduce?`` (the parser said "No such command 'reduc'. Did you mean ...")."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click_errors.UsageError as exc:
+            if not (args and exc.message.startswith("No such command")):
+                raise
+            import difflib
+
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=3,
+                                              cutoff=0.6)
+            raise click_errors.UsageError(
+                f"{printable_line(args[0])}: no such command{_did_you_mean(close)}", ctx
+            ) from None
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        try:
+            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError as exc:
+            try:  # a reader gone (quantize | head -1): nothing more, no traceback
+                say(exc.ctx.get_help())
+            except _StdoutError as error:  # the usage lost is said; no command stays code 2
+                _echo_stdout_error(error)
+            code = USAGE_ERROR
+        except click_errors.UsageError as exc:
+            # A file named like an option, read as one, is named with the way to give it:
+            # an unknown -x of -x.png, and also -k.png, -o.png read as -k or -o and a value.
+            argv = sys.argv[1:] if args is None else list(args)
+            unknown = isinstance(exc, click_errors.NoSuchOption)
+            named = _file_like_option(exc.option_name if unknown else "-", argv)
+            if (isinstance(exc, click_errors.BadParameter)
+                    and not isinstance(exc, click_errors.MissingParameter)):
+                echo_error(_bad_value(exc) + named)
+            else:
+                hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+                echo_error(exc.format_message().rstrip(".") + (named or hint))
+            code = exc.exit_code
+        except click_errors.ClickException as exc:
+            echo_error(exc.format_message())
+            code = exc.exit_code
+        except typer.Abort:
+            echo_error("aborted")
+            code = ExitCode.FAILED
+        except _StdoutError as exc:
+            _echo_stdout_error(exc)
+            code = ExitCode.FAILED
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _echo_stdout_error(exc: _StdoutError) -> None:
+    """Say on stderr why stdout did not take a line (a full disk, closed); a reader that has
+    gone (EPIPE) is no error."""
+    if exc.error.errno != errno.EPIPE:
+        echo_error(f"stdout: cannot write ({exc.error.strerror or exc.error})")
+
+
+def _file_like_option(option: str, argv: Sequence[str]) -> str:
+    """How to name an existing file that the parser took for ``option`` ("" when none is);
+    ``option`` "-" stands for any option (``-k.png``, read as ``-k .png``).
+
+    ``quantize reduce -x.png`` reads ``-x`` as an option; when ``-x.png`` is a
+    file, the error says how to write it as one.
+
+    >>> _file_like_option("-x", ["reduce", "-k", "4", "-x.png"])  # no such file here
+    ''
+    """
+    for arg in argv:
+        if arg == "--":
+            break
+        if arg != "-" and arg.startswith(option) and os.path.lexists(arg):
+            return (f"; to name {shell_quoted(arg)}, write {shell_quoted('./' + arg)} or put -- "
+                    "before it")
+    return ""
+
+
+# What click says of a value it cannot convert: "'abc' is not a valid int."
+_NOT_A_NUMBER = r"(?P<value>'.*') is not a valid (?P<type>int|integer|float)\.?"
+
+
+def _bad_value(exc: Any) -> str:
+    """A value the parser refused, in the words of the commands' own checks.
+
+    ``-k abc`` gives ``-k/--colors='abc' is not valid; expected an integer``, as
+    ``--space xyz`` gives ``--space='xyz' is not valid; expected one of ...``;
+    click's own wording was "Invalid value for '-k' / '--colors': ...".
+    """
+    param = exc.param
+    if param is None:
+        return exc.format_message()
+    name = _param_name(param)
+    number = re.fullmatch(_NOT_A_NUMBER, exc.message.strip(), re.DOTALL)
+    if number is None:
+        return f"{name} {exc.message}"
+    expected = "an integer" if number["type"].startswith("int") else "a number"
+    if name == "--quality" and re.fullmatch(_RANGE, number["value"].strip("'")):  # pngquant's
+        expected += f"; {QUALITY_SCALE}"
+    return f"{name}={number['value']} is not valid; expected {expected}"
+
+
+# pngquant's --quality min-max: two numbers and a dash.
+_RANGE = r"\s*\d+(\.\d*)?\s*-\s*\d+(\.\d*)?\s*"
+
+
+def _misused_option(exc: Any, params: Sequence[Any], ctx: Any) -> Any:
+    """An option given without its value, or a flag given one, named as other errors name
+    it: ``-o/--output needs a value``, ``--edges takes no value`` (``--edges=1``).
+
+    The parser said "Option '-o' requires an argument" and "Option '--edges' does not
+    take a value", one error type for both; a flag is told by its parameter.
+    """
+    typed = exc.option_name
+    given = next((p for p in params if typed in p.opts or typed in p.secondary_opts), None)
+    # short names first, as the help shows them (the help option's come in either order)
+    name = typed if given is None or typed in given.secondary_opts else "/".join(
+        sorted(given.opts, key=lambda opt: opt.startswith("--")))
+    if given is not None and getattr(given, "is_flag", False):
+        return click_errors.UsageError(f"{name} takes no value", ctx)
+    return click_errors.UsageError(f"{name} needs a value", ctx)
+
+
+def _param_name(param: Any) -> str:
+    """A parameter as its errors name it: an option by its flags (``-o/--output``), an
+    argument by the name the help shows (``INPUT_DIR``)."""
+    if param.param_type_name == "option":
+        return "/".join(param.opts)
+    return param.metavar or param.name.upper()
+
+
+_EPILOG = """\b
+Examples:
+  quantize reduce photo.jpg                    # 16 colours -> photo.k16.png
+  quantize segment photo.jpg                   # regions -> photo.segments/
+  quantize batch photos/ -o reduced/ -r -k 32  # a folder, in parallel
+
+Each command's --help lists its options, with more examples.
+"""
+
+app = typer.Typer(
+    name="quantize",
+    cls=_OneLineErrors,
+    help="Reduce the colours of images and segment photos into regions, by k-means.",
+    epilog=_EPILOG,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},  # in every command
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: no rich import on --help
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        say(f"quantize {__version__}")  # to a reader gone: quietly, as other lines
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True,
+        help="Print the version and exit.",
+    ),
+) -> None:
+    """Reduce the colours of images and segment photos into regions, by k-means."""
+    _quiet_pillow_log()
+    _quiet_pillow_warnings()
+
+
+def _quiet_pillow_log() -> None:
+    """Keep Pillow's log records off stderr when nothing else handles them.
+
+    Without a handler, Python prints records of level WARNING and above as bare
+    lines: a TIFF whose samples per pixel are out of range printed "More samples
+    per pixel than can be decoded: 2048" above the command's own one-line error,
+    which already says why. A handler the user's logging set up still gets them.
+    """
+    log = logging.getLogger("PIL")
+    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+        log.addHandler(logging.NullHandler())
+
+
+def _quiet_pillow_warnings() -> None:
+    """Keep the warnings Pillow raises while the command reads headers before any file's
+    job (the frame counts that name the outputs, the files a batch plans) off stderr.
+
+    Python printed them as they were, two lines with Pillow's source: "TiffImagePlugin.py:
+    982: UserWarning: Corrupt EXIF data. ..." and "warnings.warn(str(msg))". Each file's
+    job reads its file again and records the warnings raised (its own filter shows them
+    all), which the command says as lines of its own.
+    """
+    warnings.filterwarnings("ignore", module=r"PIL\.")
+
+
+def fail(message: str, code: ExitCode) -> NoReturn:
+    """Print ``quantize: error: message`` on stderr and exit with ``code``."""
+    echo_error(message)
+    raise typer.Exit(code)
+
+
+def refuse_closed_stdout(show: str, image_of: str | None = None) -> None:
+    """Refuse, before any work, to write on a stdout that is closed (``quantize ... >&-``).
+
+    ``show`` is what the command prints there: "lines", "json" or "quiet"
+    (nothing); ``image_of``, the input whose image goes to stdout (``-o -``), if
+    any. Python starts such a process with ``sys.stdout`` None, and every line
+    written to it was dropped without a word: ``--json`` exited 0 with its
+    objects lost, and ``batch`` ended in a traceback. It is an error of the
+    output (exit 1), as a full stdout is (:func:`say`).
+    """
+    if sys.stdout is not None:
+        return
+    if image_of is not None:
+        fail(f"{printable_line(image_of)}: cannot write the image to stdout (stdout is "
+             "closed)", ExitCode.FAILED)
+    if show == "json":
+        fail("--json: cannot write to stdout (stdout is closed)", ExitCode.FAILED)
+    if show == "lines":
+        fail("stdout: cannot write (it is closed); -q/--quiet prints nothing there",
+             ExitCode.FAILED)
+
+
+def refuse_stdout_folder(outdir: Path | None, command: str) -> None:
+    """Refuse ``-o -`` for a command whose outputs are a folder of files (usage error)."""
+    if str(outdir) == "-":
+        fail(f"-o/--output='-': {command} does not write to stdout (its outputs are a folder of "
+             "files); expected a folder", USAGE_ERROR)
+
+
+class Scratch:
+    """A temporary folder for the copies of streams (:func:`stage_stream`) and of stdout,
+    made when first asked for (:meth:`Scratch.folder`) and removed with everything in it at
+    the end of the ``with`` block.
+
+    Files read and written by name need none: making and removing the folder cost
+    about 3 ms of every such call.
+    """
+
+    def __init__(self) -> None:
+        self._made: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> "Scratch":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._made is not None:
+            self._made.cleanup()
+
+    def folder(self, name: str, use: str) -> Path:
+        """The folder, made on the first call; if it cannot be made (no temporary folder
+        Python can write in, a full disk), the command ends with exit 1 and a line naming
+        the file ``name`` it was needed for, what for (``use``, "for its copy") and
+        TMPDIR."""
+        if self._made is None:
+            try:
+                self._made = tempfile.TemporaryDirectory(prefix="quantize-")
+            except OSError as exc:
+                wanted = "with room" if exc.errno in _NO_ROOM else "you can write in"
+                fail(f"{printable_line(name)}: cannot make a temporary folder {use} "
+                     f"({printable_line(exc.strerror or str(exc))}); set TMPDIR to a folder "
+                     f"{wanted}", ExitCode.FAILED)
+        return Path(self._made.name)
+
+
+def read_palette_in_once(palette_in: Path) -> Any:
+    """The ``--palette-in`` palette, ``(k, 3)`` or ``(k, 4)`` uint8, read once before any
+    job, so that a bad file is named once.
+
+    Every file's job reads the file again: a pipe or device is refused (a second read of
+    a pipe waits for a writer for ever), and the file's format warnings are left for the
+    jobs to say, each on its file's line.
+    """
+    import warnings
+
+    from ..io import require_regular_file
+    from ..palette_files import PaletteFormatWarning, read_palette
+
+    require_regular_file(palette_in, "palette_in")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PaletteFormatWarning)
+        return read_palette(palette_in)
+
+
+#: Bytes of a stream read before its copy goes on only if they may begin an image.
+STREAM_HEAD = 1 << 20
+
+
+def stage_stream(path: Path, folder: Path) -> Path:
+    """Copy what the stream ``path`` holds into ``folder``, so a job can read it more than
+    once; a stream that cannot be read, or that begins no image (:func:`copy_stream`),
+    ends the command (exit 1)."""
+    staged = folder / (path.name or "input")  # its name: a palette file is named after it
+    return _stage(lambda: open(path, "rb"), staged, str(path),
+                  f"{printable_line(str(path))}: cannot read")
+
+
+def stage_stdin(folder: Path) -> Path:
+    """Copy the image stdin holds into ``folder`` (as :func:`stage_stream` copies a pipe),
+    so a job can read it more than once; a stdin that is closed, cannot be read or begins
+    no image (:func:`copy_stream`) ends the command (exit 1)."""
+    if sys.stdin is None:  # started with its stdin closed
+        fail("-: cannot read stdin (stdin is closed)", ExitCode.FAILED)
+    return _stage(lambda: contextlib.nullcontext(sys.stdin.buffer), folder / "stdin", "-",
+                  "-: cannot read stdin")
+
+
+def _stage(opened: Callable[[], contextlib.AbstractContextManager[BinaryIO]], staged: Path,
+           name: str, cannot: str) -> Path:
+    """Copy the image the stream ``opened()`` gives (named ``name``, :func:`copy_stream`)
+    into the file ``staged``; an error of the system ends the command with ``cannot`` and
+    what the system said (exit 1), or, when the copy found no room, with the temporary
+    folder that has none (:data:`_NO_ROOM`), as the stream itself was read."""
+    try:
+        with opened() as stream, open(staged, "wb") as copy:
+            copy_stream(stream, copy, name)
+    except OSError as exc:
+        if exc.errno in _NO_ROOM:
+            folder = quoted(str(staged.parent.parent))
+            fail(f"{printable_line(name)}: cannot copy it into the temporary folder {folder} "
+                 f"({exc.strerror}); set TMPDIR to a folder with room", ExitCode.FAILED)
+        fail(f"{cannot} ({exc.strerror or exc})", ExitCode.FAILED)
+    return staged
+
+
+#: The errors of a write that finds no room: a full disk, a quota, a file-size limit.
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str) -> None:
+    """Copy the binary stream ``stream`` (an input image) into the binary file ``copy``.
+
+    A stream longer than :data:`STREAM_HEAD` bytes whose head no image format Pillow
+    knows may begin (``/dev/zero``, ``<(yes)``, which never end) ends the command, named
+    ``name``, unread past its head (exit 1), rather than fill a disk or the memory. A
+    shorter one is copied whole, for the job to say what it holds.
+    """
+    head = _read_head(stream, STREAM_HEAD)
+    copy.write(head)
+    if len(head) == STREAM_HEAD and not _may_begin_an_image(head):
+        fail(f"{printable_line(name)}: not an image Pillow can identify (its first "
+             f"{STREAM_HEAD >> 20} MiB begins no image format it knows; the rest was not "
+             "read)", ExitCode.FAILED)
+    shutil.copyfileobj(stream, copy)
+
+
+def _read_head(stream: BinaryIO, size: int) -> bytes:
+    """The first ``size`` bytes of ``stream``, fewer only when it ends first (a pipe's
+    read may return less than asked before it ends)."""
+    parts, got = [], 0
+    while got < size:
+        part = stream.read(size - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def _may_begin_an_image(head: bytes) -> bool:
+    """Whether ``head`` may be the start of an image file: Pillow opens it, or a format
+    Pillow knows accepts its first bytes (a TIFF's directory may lie past the head)."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    Image.init()
+    if any(accept is not None and accept(head[:16]) for _, accept in Image.OPEN.values()):
+        return True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a large size is for the job to check
+            with Image.open(io.BytesIO(head)):
+                return True
+    except Image.DecompressionBombError:  # an image, which --max-pixels refuses or takes
+        return True
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return False
+
+
+def refuse_both(first: str, second: str) -> None:
+    """Refuse two options that exclude each other, both given (exit 2), in one wording."""
+    fail(f"{first} and {second} both given; expected one of them", USAGE_ERROR)
+
+
+#: The names of an open file descriptor: ``/dev/stdin``, ``/dev/fd/N`` (``<(cmd)``) and
+#: their ``/proc`` forms. A regular file redirected there is read as a file, but its output
+#: would be named in ``/dev`` (``/dev/stdin.k16.png``, written there by root).
+_DESCRIPTOR_NAME = re.compile(
+    r"/dev/(?:stdin|stdout|stderr|fd/[0-9]+)|/proc/(?:self|thread-self|[0-9]+)/fd/[0-9]+")
+
+
+def names_a_descriptor(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names an open file descriptor (:data:`_DESCRIPTOR_NAME`), whatever
+    it leads to.
+
+    >>> names_a_descriptor("/dev/stdin"), names_a_descriptor("/dev/fd/63"), names_a_descriptor("a")
+    (True, True, False)
+    """
+    return _DESCRIPTOR_NAME.fullmatch(os.path.abspath(path)) is not None
+
+
+def refuse_stream_without_output(path: Path, option: str) -> None:
+    """Refuse a stream input (:func:`quantize.io.is_stream`), or one that names a file
+    descriptor (:func:`names_a_descriptor`): no output can be named after it."""
+    what = ("is a pipe or device, not a file" if is_stream(path)
+            else "names a file descriptor (stdin, or a file redirected to it), not a file")
+    fail(f"{printable_line(str(path))}: {what}, so no output can be named after it; name the "
+         f"output with {option}", USAGE_ERROR)
+
+
+#: The command-line flags of the library's parameter names, for error and warning lines.
+FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "--regions",
+         "edges": "--edges", "quality": "--quality", "space": "--space", "dither": "--dither",
+         "palette_in": "--palette-in", "palette_out": "--palette-out", "palette": "--palette",
+         "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
+         "max_pixels": "--max-pixels", "input_dir": "INPUT_DIR", "output_dir": "-o/--output",
+         "output": "-o/--output",
+         "report": "--report", "html": "--html", "shared_palette": "--shared-palette",
+         "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",
+         "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
+         "pattern": "--glob", "overlay_color": "--overlay-color"}
+
+#: The parameters that are flags on the command line: ``name=True`` is written as the flag
+#: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
+SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
+            "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
+            "skip_if_larger": "--skip-if-larger"}
+
+
+def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
+    """``message`` with the library's parameter names written as the command's flags.
+
+    ``flags`` overrides :data:`FLAGS` for some names (an output named by
+    ``--ext`` rather than ``-o``).
+
+    >>> as_flags("c.png: n_colors=300 is more than ...")
+    'c.png: -k/--colors=300 is more than ...'
+    >>> as_flags("weight texture=-1 should be >= 0")
+    '-w texture=-1 should be >= 0'
+    >>> as_flags("output='a.s.jpg': ...", {"output": "--ext output"})
+    "--ext output='a.s.jpg': ..."
+    >>> as_flags("output exists; use force=True to overwrite")
+    'output exists; use --force to overwrite'
+    >>> as_flags("so exact_colors=True cannot be given with it")
+    'so --exact-colors cannot be given with it'
+    """
+    names = FLAGS if flags is None else {**FLAGS, **flags}
+    message = re.sub(r"(?<![\w/-])(\w+)=True\b",
+                     lambda m: SWITCHES.get(m[1], m[0]), message)
+    # a feature weight, named "weight <group>=" or "weight name=", is given as -w GROUP=VALUE
+    message = re.sub(r"(?<![\w/-])weight (?=name=)", "-w/--weight ", message)
+    message = re.sub(r"(?<![\w/-])weight (?=\w+=)", "-w ", message)
+    return re.sub(r"(?<![\w/-])(\w+)=", lambda m: names.get(m[1], m[1]) + "=", message)
+
+
+#: The error of a relative path given in a current folder that no longer exists.
+FOLDER_GONE = (".: the current folder no longer exists (removed or moved since the shell "
+               "entered it), so no relative path can be read or written; cd to a folder "
+               "that exists, or give absolute paths")
+
+
+def folder_gone(error: BaseException) -> bool:
+    """Whether ``error`` is that of a relative path made absolute in a current folder that
+    no longer exists: ``os.getcwd`` failed, and the error names no file."""
+    if not isinstance(error, FileNotFoundError) or error.filename is not None:
+        return False
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn library exceptions into one-line errors and exit codes.
+
+    ``QuantizeError`` subclasses carry their own code; other ``ValueError`` and
+    ``TypeError`` are bad parameters (exit 2); other ``OSError`` are file
+    problems (exit 1). Parameter names in the messages are written as the
+    command's flags (:func:`as_flags`); the file an error names is shown
+    escaped (:func:`printable_line`), so that its name stays on the line and
+    is not read as flags, and so is the reason, which may name another file
+    (the output's folder).
+    """
+    try:
+        yield
+    except QuantizeError as exc:
+        where = "" if exc.path is None else f"{printable_line(exc.path)}: "
+        fail(where + printable_line(as_flags(exc.reason)), exc.exit_code)
+    except (ValueError, TypeError) as exc:
+        fail(printable_line(as_flags(str(exc))), USAGE_ERROR)
+    except OSError as exc:
+        if folder_gone(exc):
+            fail(FOLDER_GONE, ExitCode.FAILED)
+        where = f"{printable_line(str(exc.filename))}: " if exc.filename else ""
+        fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED)
+    except MemoryError:
+        fail("out of memory; try a smaller image or --max-pixels", ExitCode.FAILED)
+
+
+#: Key of ``ctx.meta`` holding a sub-command's arguments as they were given (see
+#: :func:`command_line`).
+_GIVEN_ARGS = "quantize.given_args"
+
+
+class Command(_HelpBySay, TyperCommand):
+    """A sub-command whose usage errors name the option or argument first, as its other
+    errors do: ``-o/--output needs a value (see 'quantize reduce --help')``,
+    ``-o/--output is missing``, ``b.png: unexpected argument; quantize segment takes
+    one INPUT``, and whose unknown option is named with the command's options it may
+    be a typo of (:func:`close_options`).
+
+    The parser said "Option '-o' requires an argument", without the command's
+    help to look at; "Missing option '-o' / '--output'"; "Got unexpected extra
+    argument (b.png)"; and "No such option: --bogus (Possible options: --jobs)". The
+    arguments are kept as given, for :func:`command_line`.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta.setdefault(_GIVEN_ARGS, tuple(args))
+        allowed, ctx.allow_extra_args = ctx.allow_extra_args, True  # refused below, named
+        try:
+            if not ctx.resilient_parsing:  # the parser takes its list apart: a copy
+                _refuse_options_after_dashes(args, self.params, ctx)
+                _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+                _refuse_repeated_values(order, ctx)
+            rest = super().parse_args(ctx, args)
+        except click_errors.NoSuchOption as exc:
+            raise _unknown_option(exc, self.params, ctx) from None
+        except click_errors.MissingParameter as exc:
+            if exc.param is None:
+                raise
+            raise click_errors.UsageError(f"{_param_name(exc.param)} is missing", ctx) from None
+        except click_errors.BadOptionUsage as exc:
+            if exc.ctx is not None:
+                raise
+            raise _misused_option(exc, self.get_params(ctx), ctx) from None
+        finally:
+            ctx.allow_extra_args = allowed
+        if rest and not allowed and not ctx.resilient_parsing:
+            raise click_errors.UsageError(self.extra_arguments(ctx, rest), ctx)
+        return rest
+
+    def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
+        """Why the arguments ``extra``, given after those the command takes, are refused:
+        ``out: unexpected argument; quantize batch takes one INPUT_DIR``."""
+        takes = [_param_name(p) for p in self.params
+                 if p.param_type_name == "argument" and p.nargs == 1]
+        one = f"; {ctx.command_path} takes one {' and one '.join(takes)}" if takes else ""
+        s = "" if len(extra) == 1 else "s"
+        return f"{' '.join(extra)}: unexpected argument{s}{one}"
+
+
+def _refuse_options_after_dashes(args: Sequence[str], params: Sequence[Any], ctx: Any) -> None:
+    """Refuse an option of the command given after ``--`` (``quantize reduce -- -x.png -k
+    4``), which makes it a file name: that file does not exist, and the files named with
+    it would be done without the option. A name that is a file is the file's.
+    """
+    if "--" not in args:
+        return
+    options = {name for p in params if p.param_type_name == "option"
+               for name in (*p.opts, *p.secondary_opts)}
+    for arg in args[args.index("--") + 1:]:
+        if arg.split("=", 1)[0] in options and not os.path.lexists(arg):
+            raise click_errors.UsageError(
+                f"{printable_line(arg)}: no such file; it follows --, after which every "
+                "argument is a file name: give the options before --", ctx)
+
+
+def _refuse_repeated_values(order: Sequence[Any], ctx: Any) -> None:
+    """Refuse an option that takes a value given more than once (``-k 8 -k 16``), which the
+    parser let pass, keeping the last value: which one was meant cannot be told.
+
+    ``order``: the parameters in the order the parser met them, once per occurrence.
+    Options given once per item (``-w``) may repeat; so may flags, the last of ``--dither``
+    and ``--no-dither`` counting. ``--dither=LEVEL`` (the hidden ``--dither-level``) is
+    ``--dither`` given a value: it is refused beside another ``--dither`` or ``--no-dither``.
+    """
+    leveled = any(param.name == "dither_level" for param in order)
+    counts = Counter(_given_once(param, leveled) for param in order)
+    counts.pop(None, None)
+    for name, n in counts.items():
+        if n <= 1:
+            continue
+        if name == "--dither" and any(param.name == "dither" for param in order):
+            raise click_errors.UsageError("--dither=LEVEL is given with --dither or "
+                                          "--no-dither; give one of them", ctx)
+        times = "twice" if n == 2 else f"{n} times"
+        raise click_errors.UsageError(f"{name} is given {times}; give it once", ctx)
+
+
+def _given_once(param: Any, leveled: bool) -> str | None:
+    """The name of ``param`` if it may be given once only, else None (see
+    :func:`_refuse_repeated_values`; ``leveled``: ``--dither=LEVEL`` is among the options)."""
+    if param.param_type_name != "option" or param.multiple:
+        return None
+    if param.name in ("dither", "dither_level"):
+        return "--dither" if leveled else None
+    return None if param.is_flag else _param_name(param)
+
+
+#: Options known by other names: in another quantize command (``reduce --clusters``,
+#: ``segment --colors``), in pngquant (``--nofs``, ``--floyd``), or in common use
+#: (``--threads``). Each is proposed only where the command has it.
+_OTHER_NAMES = {
+    "--clusters": "--colors",
+    "--colors": "--clusters",
+    "--colours": "--clusters",
+    "--nofs": "--no-dither",
+    "--floyd": "--dither",
+    "--threads": "--jobs",
+    "--workers": "--jobs",
+    "--processes": "--jobs",
+    "--outdir": "--output",
+    "--out-dir": "--output",
+    "--out": "--output",
+}
+#: Options of other tools that no quantize option stands for, and what to say instead of
+#: proposing the option they look like (pngquant's ``--speed`` is no ``--seed``).
+_NO_COUNTERPART = {
+    "--speed": "quantize has no speed setting",
+    "--version": "the version is 'quantize --version'",
+}
+
+
+def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:
+    """The parser's "No such option" as ``--bogus: no such option``, with the options of
+    ``params`` it may be a typo of (:func:`close_options`) or another name of
+    (``_OTHER_NAMES``), hidden ones left out."""
+    names = [name for p in params if not getattr(p, "hidden", False)
+             for name in (*p.opts, *p.secondary_opts)]
+    instead = _NO_COUNTERPART.get(exc.option_name)
+    if instead and exc.option_name not in names:
+        return click_errors.NoSuchOption(
+            exc.option_name, f"{exc.option_name}: no such option; {instead}", ctx=exc.ctx or ctx)
+    close = close_options(exc.option_name, names)
+    other = _OTHER_NAMES.get(exc.option_name)
+    if other in names and other not in close:
+        close = [other, *close]
+    return click_errors.NoSuchOption(
+        exc.option_name, f"{exc.option_name}: no such option{_did_you_mean(close)}",
+        ctx=exc.ctx or ctx)
+
+
+def _did_you_mean(close: Sequence[str]) -> str:
+    """The end of an unknown option's or command's line: the names it may be a typo of.
+
+    >>> _did_you_mean([]), _did_you_mean(["--colors"])
+    ('', '; did you mean --colors?')
+    >>> _did_you_mean(["--palette", "--palette-in", "--palette-out"])
+    '; did you mean --palette, --palette-in or --palette-out?'
+    """
+    if not close:
+        return ""
+    names = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
+    return f"; did you mean {names}?"
+
+
+def close_options(typed: str, names: Sequence[str]) -> list[str]:
+    """The long options of ``names`` that ``typed`` may be a typo of, closest first.
+
+    Compared without their dashes, so that ``--bogus`` is not close to ``--jobs``
+    for the dashes they share; short options are one letter, too short to guess from.
+
+    >>> close_options("--colours", ["-k", "--colors", "--exact-colors", "--jobs"])
+    ['--colors']
+    >>> close_options("--bogus", ["-k", "--colors", "--exact-colors", "--jobs"])
+    []
+    """
+    import difflib
+
+    if not typed.startswith("--"):
+        return []
+    words = {name[2:]: name for name in names if name.startswith("--")}
+    return [words[w] for w in difflib.get_close_matches(typed[2:], words, n=3, cutoff=0.7)]
+
+
+class DitherLevelCommand(Command):
+    """Accepts ``--dither=LEVEL`` beside the ``--dither`` flag.
+
+    An option with an optional value would swallow the next file name
+    (``--dither a.png``), so ``--dither=LEVEL`` is read as the hidden
+    ``--dither-level LEVEL`` instead; plain ``--dither`` stays a flag.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta.setdefault(_GIVEN_ARGS, tuple(args))  # as typed, before the rewriting
+        rewritten, options_done = [], False
+        for arg in args:
+            if arg == "--":
+                options_done = True
+            if not options_done and arg.startswith("--dither="):
+                arg = "--dither-level=" + arg[len("--dither="):]
+            rewritten.append(arg)
+        return super().parse_args(ctx, rewritten)
+
+
+def command_line(ctx: Any, name: str) -> str:
+    """The sub-command ``name`` as it was typed, quoted for a POSIX shell:
+    ``quantize batch 'my photos' -o out -k 8`` (a name holding a byte that is not UTF-8
+    or a control character in bash's ``$'...'`` form: :func:`~quantize.names.shell_quoted`)."""
+    given = ctx.meta.get(_GIVEN_ARGS, ())
+    return " ".join(map(shell_quoted, ["quantize", name, *given]))
+
+
+def dither_strength(flag: bool, level: str | None) -> float | None:
+    """``--dither=LEVEL`` as a float in 0..1, 1.0 for plain ``--dither``, None when not given."""
+    if level is None:
+        return 1.0 if flag else None
+    value = _read(level) if plain_number(level) else float("nan")  # not 0_1 as 1
+    if not 0.0 <= value <= 1.0:
+        fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1, "
+             "e.g. --dither=0.5", USAGE_ERROR)
+    return value
