@@ -48,7 +48,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from .._validation import check_path, shown_number
-from ..errors import AlphaLossWarning, StillImageWarning, warn_caller
+from ..errors import AlphaLossWarning, StillImageWarning, TimingLossWarning, warn_caller
 from ..io import (
     check_output_path,
     check_output_size,
@@ -78,8 +78,11 @@ from .plans import (
 from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_plays, open_sink, warn_timing_loss
 from .stats import FrameStats
 
+# StillImageWarning and TimingLossWarning are defined in quantize.errors; listed here too,
+# as they were defined here before.
 __all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
-           "UntimedFramesWarning", "reduce_animation_file"]
+           "StillImageWarning", "TimingLossWarning", "UntimedFramesWarning",
+           "reduce_animation_file"]
 
 
 class UntimedFramesWarning(UserWarning):
