@@ -45,7 +45,7 @@ from .frames import Frame, iter_frames
 from .gif import change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions
 from .sinks import palette_frames
-from .stats import FrameStats, merge_counts, merge_pending
+from .stats import FrameStats, merge_counts, merge_if_many, merge_pending
 
 __all__ = ["ALPHA_THRESHOLD", "AlphaPlan", "GlobalPlan", "PerFramePlan", "Pooled", "PooledRGBA",
            "global_plan", "one_table_holds", "pooled_histogram", "pooled_rgba", "split_alpha"]
@@ -307,13 +307,12 @@ def _words(rgba: np.ndarray) -> np.ndarray:
 
 
 def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray]) -> None:
-    """Append the histogram of ``codes``; merge once 16 have piled up, or once they hold
-    :data:`_MERGE_FROM` colours (bounded memory, however large the frames)."""
+    """Append the histogram of ``codes``; merge once many have piled up, or once they hold
+    :data:`_MERGE_FROM` colours (:func:`~quantize.animation.stats.merge_if_many`)."""
     distinct, n = np.unique(codes, return_counts=True)
     parts.append(distinct)
     counts.append(n)
-    if len(parts) >= 16 or sum(part.size for part in parts) >= _MERGE_FROM:
-        merge_pending(parts, counts)
+    merge_if_many(parts, counts, _MERGE_FROM)
 
 
 #: Colours :func:`_count` holds in parts not yet merged at most: 16 frames of 4K with

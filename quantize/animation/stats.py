@@ -12,10 +12,10 @@ from .._kernels import pack_rgb, unpack_rgb
 from ..colors import ciede2000, lab_of, mean_squared_error
 from ..reduce.result import psnr_db
 
-__all__ = ["FrameStats", "merge_counts", "merge_pending"]
+__all__ = ["FrameStats", "merge_counts", "merge_if_many", "merge_pending"]
 
-# Per-frame parts are merged once this many have piled up, or once they hold
-# :data:`_FOLD_FROM` pairs (bounded memory, however large the frames).
+# Per-frame parts are merged once this many have piled up, or once they hold many keys
+# (merge_if_many; bounded memory, however large the frames).
 _MERGE_EVERY = 16
 #: Distinct pairs held, once merged, from which they are folded into running sums
 #: (:meth:`FrameStats._fold`). With a palette per frame each frame draws its colours
@@ -60,6 +60,17 @@ def merge_pending(parts: list[np.ndarray], counts: list[np.ndarray]) -> None:
     fresh = ~found
     parts[:] = [np.insert(keys, at[fresh], new[fresh].astype(keys.dtype))]
     counts[:] = [np.insert(total, at[fresh], new_total[fresh])]
+
+
+def merge_if_many(parts: list[np.ndarray], counts: list[np.ndarray], most: int) -> bool:
+    """Merge ``parts`` and ``counts`` in place (:func:`merge_pending`) once
+    :data:`_MERGE_EVERY` of them have piled up, or once they hold ``most`` keys (repeats
+    counted), and say whether they were merged: memory stays bounded however large the
+    frames."""
+    if len(parts) < _MERGE_EVERY and sum(part.size for part in parts) < most:
+        return False
+    merge_pending(parts, counts)
+    return True
 
 
 @dataclass
@@ -111,10 +122,9 @@ class FrameStats:
             keys, counts = merge_counts([keys], [counts])
         self._keys.append(keys)
         self._counts.append(counts)
-        if len(self._keys) >= _MERGE_EVERY or self.held_pairs() >= _FOLD_FROM:
-            merge_pending(self._keys, self._counts)
-            if self._keys[0].size >= _FOLD_FROM:
-                self._fold(self._keys[0], self._counts[0])
+        if (merge_if_many(self._keys, self._counts, _FOLD_FROM)
+                and self._keys[0].size >= _FOLD_FROM):
+            self._fold(self._keys[0], self._counts[0])
 
     def held_pairs(self) -> int:
         """The (colour, drawn colour) pairs held, not yet folded into sums (counted with
