@@ -573,10 +573,14 @@ class AlphaPlan:
             return self.labels[at], self.features[at] if with_features else None
         distinct, _, rows = sorted_code_histogram(words)
         colors = distinct.astype("<u4").view(np.uint8).reshape(-1, 4)
+        matched = features_of(colors, self.space)
         table = features_of(self.table_palette(), self.space)
-        labels = nearest(features_of(colors, self.space), table).astype(np.uint8)
+        labels = nearest(matched, table).astype(np.uint8)
         rows = rows.reshape(words.shape)
-        return labels[rows], features_of(colors, "lab")[rows] if with_features else None
+        if not with_features:
+            return labels[rows], None
+        lab = matched if self.space == "lab" else features_of(colors, "lab")
+        return labels[rows], lab[rows]
 
     def _dithered(self, rgba: np.ndarray, dither: float) -> np.ndarray:
         """Entries ``(H, W)`` of a frame diffused onto the palette as a still with alpha is
