@@ -148,9 +148,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
         the one before it into it, adding the durations; GIF and TIFF keep them all;
         GIF, APNG and WebP write a frame longer than they hold as several):
         input, output, k (the palette's colours; per-frame, the most colours
-        of any frame's palette, or the shared palette's when one table holds every
-        colour of the frames), space, the options that shaped the output (n_colors,
-        quality, dither, exact_colors, palette_in, palette_mode, seed, optimize: see
+        of any frame's palette, or when one table holds every colour of the frames
+        and is shared, the most colours any frame takes from it), space, the options
+        that shaped the output (n_colors, quality, dither, exact_colors, palette_in,
+        palette_mode, seed, optimize: see
         :func:`~quantize.reduce.records.recorded_options`), psnr (dB over the opaque
         pixels of all frames; with partial alpha kept, over all their pixels in
         premultiplied RGBA, as a still's with alpha; None when lossless), delta_e (mean
@@ -254,7 +255,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     _warn_quality_missed(opts, plan.k, delta_e)
     # as a still's record: shares of the opaque pixels, no entry for the transparent ones
     # (none at all when nothing is opaque)
-    return job_record(src, out, k=_colours(plan, stats), space=opts.space,
+    return job_record(src, out, k=_colours(plan, opts, stats), space=opts.space,
                       options=recorded_options(check_reduce_options(**options)),
                       psnr=stats.psnr(),
                       delta_e=delta_e, start=start, bytes_in=bytes_in,
@@ -306,6 +307,9 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         # with its palette: the input's disposal, which would clear or restore them, is not
         # written (the writer clears a box itself where a pixel turns transparent).
         disposal = 1 if opts.per_frame else frame.disposal
+        if opts.per_frame and not isinstance(plan, PerFramePlan) and opaque.any():
+            stats.most_entries = max(stats.most_entries,
+                                     np.count_nonzero(np.bincount(indices[opaque])))
         sink.add(indices, palette=palette, transparent=transparent,
                  duration=frame.duration, disposal=disposal, keep=keep)
         previous = (frame.rgba, indices)
@@ -381,9 +385,13 @@ def _chosen(plan: Any) -> int:
     return plan.k
 
 
-def _colours(plan: Any, stats: FrameStats) -> int:
-    """The colours reported: the plan's, or 0 when nothing was drawn (as for a still)."""
-    return 0 if _nothing_opaque(stats) else plan.k
+def _colours(plan: Any, opts: AnimationOptions, stats: FrameStats) -> int:
+    """The colours reported: the plan's, or 0 when nothing was drawn (as for a still);
+    with ``per_frame`` and one shared palette (it held every colour), the most colours a
+    frame takes from it, as a palette per frame would hold."""
+    if _nothing_opaque(stats):
+        return 0
+    return plan.k if isinstance(plan, PerFramePlan) or not opts.per_frame else stats.most_entries
 
 
 def _palette_out_bytes(path: Path, palette: np.ndarray, shares: np.ndarray,

@@ -110,6 +110,9 @@ class FrameStats:
     longest_ms: float = 0.0
     #: Whether the output's encoder took ``optimize`` (its sink's ``optimized``).
     optimized: bool = False
+    #: The most palette entries one frame's opaque pixels take (counted only where
+    #: ``--palette per-frame`` fell back to one shared palette: what ``k`` then reports).
+    most_entries: int = 0
     _keys: list[np.ndarray] = field(default_factory=list)
     _counts: list[np.ndarray] = field(default_factory=list)
     _folded: _Folded = field(default_factory=_Folded)
