@@ -80,3 +80,14 @@ def test_reduce_mode_refuses_a_palette_in_of_fully_transparent_entries_at_planni
     for given in ["p.hex", "missing.hex"]:  # a file that cannot be read: named by each job
         plan = batch.plan_batch("in", "out", batch.reduce_mode(), options={"palette_in": given})
         assert [job.input.name for job in plan.jobs] == ["a.png"]
+
+
+@pytest.mark.parametrize("mode", [batch.reduce_mode, batch.segment_mode])
+def test_modes_pickle_for_the_worker_processes(mode):
+    """A checker defined inside segment_mode could not be pickled: every batch of more
+    than one process ended in a traceback."""
+    import pickle
+
+    back = pickle.loads(pickle.dumps(mode()))
+    assert back.name == mode().name
+    assert back.checked_options({"seed": 3})["seed"] == 3

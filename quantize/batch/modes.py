@@ -111,18 +111,22 @@ def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
 
 def segment_mode() -> JobMode:
     """Segmentation: ``INPUT`` -> folder ``OUT_DIR/<same folders>/<stem>/``."""
-    from ..segment_file import EDGES_FILE, OUTPUT_FILES, check_segment_options, segment_file
-
-    def check_options(**options: Any) -> dict[str, Any]:
-        """check_segment_options, naming an unknown option as reduce mode's check does
-        (Python's own TypeError named the function)."""
-        known = inspect.signature(check_segment_options).parameters
-        unknown = sorted(set(options) - set(known))
-        if unknown:
-            raise TypeError(f"unknown segment option(s) {', '.join(unknown)}; expected some "
-                            f"of {', '.join(known)}")
-        return check_segment_options(**options)
+    from ..segment_file import EDGES_FILE, OUTPUT_FILES, segment_file
 
     return JobMode("segment", segment_file, suffix="", marker="segments.json",
-                   check_options=check_options,
+                   check_options=_check_segment_options,
                    folder_files=(EDGES_FILE, *OUTPUT_FILES), settings_key="n_clusters")
+
+
+def _check_segment_options(**options: Any) -> dict[str, Any]:
+    """:func:`quantize.segment_file.check_segment_options`, naming an unknown option as
+    reduce mode's check does (Python's own TypeError named the function). A module's
+    function, as the mode is pickled for the worker processes."""
+    from ..segment_file import check_segment_options
+
+    known = inspect.signature(check_segment_options).parameters
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(f"unknown segment option(s) {', '.join(unknown)}; expected some of "
+                        f"{', '.join(known)}")
+    return check_segment_options(**options)
