@@ -31,10 +31,11 @@ from PIL import Image
 
 from . import _kernels
 
-__all__ = ["FINE_INTEGRATION_SIGMA", "INTEGRATION_SIGMA", "WORKING_MAX_SIDE", "box_statistics",
-           "colour_bins", "edge_strength", "lab_planes", "opposite_difference",
-           "opposite_histogram_difference", "region_planes", "sample_pixels", "smooth",
-           "texture_planes"]
+__all__ = ["DETAIL_AMPLITUDE", "DETAIL_SIGMA", "FINE_INTEGRATION_SIGMA", "INTEGRATION_SIGMA",
+           "WORKING_MAX_SIDE", "box_statistics", "colour_bins", "detail_share", "edge_strength",
+           "lab_planes", "opposite_difference", "opposite_histogram_difference",
+           "region_planes", "sample_pixels", "smooth", "texture_bank", "texture_planes",
+           "working_lightness"]
 
 #: Texture (and segmentation) work on a copy whose longer side is at most this
 #: many pixels: region-scale statistics need no more resolution.
@@ -46,6 +47,10 @@ INTEGRATION_SIGMA = 12.0
 FINE_INTEGRATION_SIGMA = 6.0
 # Added to gradient amplitudes (L* units) before the log, so flat areas stay finite.
 _ENERGY_FLOOR = 0.5
+#: detail_share: the blur (Gaussian sigma, pixels) a pixel's detail is measured against,
+#: and the difference in L* above which it has some (JPEG noise on flat areas stays under).
+DETAIL_SIGMA = 1.4
+DETAIL_AMPLITUDE = 2.0
 # Pixels per plane used to estimate variances (a strided sample).
 _SAMPLE_ROWS = 65536
 # Region texture statistics (``region_planes``): band edges (pixels), the
@@ -90,12 +95,43 @@ def texture_planes(rgb: np.ndarray, scales: tuple[float, ...], integration: floa
     of ``rgb`` (``lab_planes(rgb)[0]``) when the caller has it, is read, not
     converted again, when the image is not downscaled.
     """
+    lightness, factor = working_lightness(rgb, lightness)
+    return texture_bank(lightness, scales, integration), factor
+
+
+def working_lightness(rgb: np.ndarray, lightness: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, int]:
+    """The L* plane of the texture working copy of ``rgb`` and the factor it was
+    box-downscaled by (see :func:`texture_planes`, which takes ``lightness`` the same way)."""
     factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
     if factor > 1:
         lightness = lab_planes(np.asarray(Image.fromarray(rgb).reduce(factor)))[0]
     elif lightness is None:
         lightness = lab_planes(rgb)[0]
-    return _standardize(_texture_bank(lightness, scales, integration)), factor
+    return lightness, factor
+
+
+def texture_bank(lightness: np.ndarray, scales: tuple[float, ...], integration: float
+                 ) -> np.ndarray:
+    """:func:`texture_planes` of a working copy's L* plane (:func:`working_lightness`)."""
+    return _standardize(_texture_bank(lightness, scales, integration))
+
+
+def detail_share(lightness: np.ndarray) -> float:
+    """The share of pixels of an L* plane with fine detail: those that differ from a
+    Gaussian blur of sigma :data:`DETAIL_SIGMA` by more than :data:`DETAIL_AMPLITUDE`.
+
+    A photo's texture and noise give most pixels some (a fifth to three quarters of
+    scikit-image's photos and textures, 0.12 or more on 95 % of BSDS500 train);
+    a flat drawing only the pixels along its edges (0.03 on a 500 x 300 flag).
+
+    >>> flat = np.zeros((40, 40), np.float32)
+    >>> flat[:, 20:] = 50.0
+    >>> detail_share(flat)  # the four columns nearest the edge
+    0.1
+    """
+    detail = lightness - smooth(lightness, DETAIL_SIGMA)
+    return float(np.count_nonzero(np.abs(detail) > DETAIL_AMPLITUDE)) / max(detail.size, 1)
 
 
 def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:

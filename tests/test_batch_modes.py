@@ -27,7 +27,10 @@ def test_segment_mode_refuses_bad_options_at_planning(tree):
     with pytest.raises(ValueError, match="regions=0"):
         batch.plan_batch(tree / "in", tree / "out", batch.segment_mode(),
                          options={"regions": 0})
-    with pytest.raises(TypeError, match="colors"):
+    # named as reduce mode names one (it was Python's "check_segment_options() got an
+    # unexpected keyword argument 'colors'")
+    with pytest.raises(TypeError, match=r"^unknown segment option\(s\) colors; expected some "
+                                        r"of n_clusters, regions, weights, space, min_region"):
         batch.plan_batch(tree / "in", tree / "out", batch.segment_mode(),
                          options={"colors": 4})
 
@@ -36,6 +39,19 @@ def test_reduce_mode_refuses_an_unknown_option_at_planning(tree):
     with pytest.raises(TypeError, match="unknown reduce option"):
         batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(),
                          options={"regions": 3})
+
+
+def test_reduce_mode_refuses_more_colours_than_its_outputs_hold_at_planning(tree):
+    """Every file's job failed in turn ("more than a palette image holds"), as quantize
+    batch -k 300 refuses it before any work; 256 is taken."""
+    with pytest.raises(ValueError, match=r"^n_colors=300 should be <= 256: a batch writes "
+                                         r"palette images"):
+        batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(),
+                         options={"n_colors": 300})
+    assert not (tree / "out").exists()
+    plan = batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(),
+                            options={"n_colors": 256})
+    assert plan.options["n_colors"] == 256
 
 
 def test_reduce_mode_refuses_a_palette_in_of_fully_transparent_entries_at_planning(
@@ -64,3 +80,14 @@ def test_reduce_mode_refuses_a_palette_in_of_fully_transparent_entries_at_planni
     for given in ["p.hex", "missing.hex"]:  # a file that cannot be read: named by each job
         plan = batch.plan_batch("in", "out", batch.reduce_mode(), options={"palette_in": given})
         assert [job.input.name for job in plan.jobs] == ["a.png"]
+
+
+@pytest.mark.parametrize("mode", [batch.reduce_mode, batch.segment_mode])
+def test_modes_pickle_for_the_worker_processes(mode):
+    """A checker defined inside segment_mode could not be pickled: every batch of more
+    than one process ended in a traceback."""
+    import pickle
+
+    back = pickle.loads(pickle.dumps(mode()))
+    assert back.name == mode().name
+    assert back.checked_options({"seed": 3})["seed"] == 3

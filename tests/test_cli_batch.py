@@ -1010,6 +1010,12 @@ def test_cli_skipped_files_without_a_record_say_so(photo_tree, tmp_path):
     assert (row["status"], row["reason"]) == (
         "skipped", "output exists; no record of the run that made it")
     assert "k" not in row
+    # the progress line gives the reason too (it was a bare "skipped"), and the way out
+    assert result.stdout.splitlines()[0] == (
+        f"[1/1] skipped {photo_tree / 'chelsea.png'}  (output exists; no record of the run "
+        "that made it: --force replaces it)")
+    forced = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--force")
+    assert forced.stdout.startswith(f"[1/1] ok      {photo_tree / 'chelsea.png'} -> ")
 
 
 def test_cli_a_folder_where_an_output_file_goes_fails_the_file(photo_tree, tmp_path):

@@ -239,9 +239,10 @@ def test_a_dithering_strength_too_small_for_a_float_is_not_read_as_zero(photo, t
 
 def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
     """Entries of alpha 40 and 128 were recorded so, while the GIF draws the first one's
-    pixels with its transparent index and the second opaque: the record describes the
-    file written, while the --palette-out file beside it keeps the fitted alpha, with
-    which --palette-in gives the same GIF again."""
+    pixels with its transparent index and the second opaque: the colours are now fitted
+    to the alpha the GIF holds, so the record and the --palette-out file beside it give
+    the opaque entries drawn, with their shares of the opaque pixels, as for any image
+    with transparent pixels; beside a .png, the fitted alpha."""
     rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128], [10, 200, 10, 128]],
                      [[10, 10, 200, 40], [10, 10, 200, 40], [10, 10, 200, 40]]], np.uint8)
     Image.fromarray(rgba).save(tmp_path / "icon.png")
@@ -249,12 +250,11 @@ def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
                  "--palette-out", tmp_path / "a.json")
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
-    assert record["palette"] == [{"hex": "#0a0ac8", "alpha": 0, "share": 0.5},
-                                 {"hex": "#0ac80a", "alpha": 255, "share": 0.333333},
-                                 {"hex": "#c80a0a", "alpha": 255, "share": 0.166667}]
+    assert record["palette"] == [{"hex": "#0ac80a", "alpha": 255, "share": 0.666667},
+                                 {"hex": "#c80a0a", "alpha": 255, "share": 0.333333}]
     written = json.loads((tmp_path / "a.json").read_text())["colors"]
-    assert [(e["hex"], e["alpha"]) for e in written] == [
-        ("#0a0ac8", 40), ("#0ac80a", 128), ("#c80a0a", 255)]
+    assert [(e["hex"], e.get("alpha", 255)) for e in written] == [
+        ("#0ac80a", 255), ("#c80a0a", 255)]
     with Image.open(tmp_path / "a.gif") as im:
         assert np.asarray(im.convert("RGBA"))[..., 3].tolist() == [[255, 255, 255], [0, 0, 0]]
     png = run(tmp_path / "icon.png", "-k", 3, "-o", tmp_path / "a.png", "--json")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
+from skimage import data
 
 from quantize.features import (
     DEFAULT_TEXTURE_SCALES,
@@ -49,6 +51,24 @@ def test_xy_share_of_variance_is_its_weight(photo):
 def test_texture_share_of_variance_is_its_weight(photo):
     X, spec = build_features(photo, {"texture": 2.0})
     assert X[:, spec.columns["texture"]].var(axis=0).sum() == pytest.approx(2.0, rel=0.05)
+
+
+def test_texture_of_a_flat_drawing_counts_by_its_share_of_detailed_pixels():
+    """Three flat stripes: only the pixels beside their two borders have fine detail,
+    and the texture group's divisor is that of unit variance (the square root of its
+    width) over the square root of their share over 0.1; a photo's is not changed."""
+    from quantize.texture import detail_share, lab_planes
+
+    img = np.zeros((300, 500, 3), np.uint8)
+    img[100:200], img[200:] = (221, 0, 0), (255, 206, 0)
+    share = detail_share(lab_planes(img)[0])
+    assert 0.01 < share < 0.05  # a few rows beside each border, of 300
+    _, spec = build_features(img, {"texture": 2.0})
+    width = len(DEFAULT_TEXTURE_SCALES) + 2
+    assert spec.scales["texture"] == pytest.approx(np.sqrt(width * 0.1 / share), rel=1e-6)
+    photo = np.asarray(Image.fromarray(data.coffee()).reduce(4))
+    assert detail_share(lab_planes(photo)[0]) > 0.1
+    assert build_features(photo)[1].scales["texture"] == pytest.approx(np.sqrt(width))
 
 
 def test_colour_scale_is_the_spread_of_the_raw_pixels(rng):

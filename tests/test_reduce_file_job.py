@@ -419,13 +419,37 @@ def test_gif_output_makes_alpha_binary_at_the_documented_threshold(tmp_path):
     src = tmp_path / "a.png"
     Image.fromarray(rgba).save(src)
     with pytest.warns(AlphaLossWarning, match=r"^a\.gif: GIF has no partial alpha, so 4 "
-                                              r"translucent entries are written transparent"):
-        reduce_file(src, tmp_path / "a.gif", n_colors=6, seed=0)
+                                              r"translucent pixels are made transparent \("
+                                              r"alpha below 128\) or opaque before the "
+                                              r"colours are fitted"):
+        reduce_file(src, tmp_path / "a.gif", n_colors=2, seed=0)
     with Image.open(tmp_path / "a.gif") as im:
         back = np.asarray(im.convert("RGBA"))
     assert back[:, 0, 3].tolist() == [0, 0]
     assert (back[:, 1:, 3] == 255).all()
     assert np.array_equal(back[:, 1:, :3], rgba[:, 1:, :3])
+
+
+def test_gif_output_fits_its_colours_to_the_alpha_it_holds(tmp_path):
+    """Four opaque colours and faint pixels of eight others (alpha 60): fitted on the
+    alpha as read, entries went to the faint colours, which the GIF then drew
+    transparent, and the four opaque colours shared fewer entries. Fitted on the GIF's
+    alpha, the four are drawn exactly and every faint pixel is transparent."""
+    rgba = np.zeros((8, 16, 4), np.uint8)
+    rgba[:4, :, 3] = 255
+    rgba[:4, :4, :3], rgba[:4, 4:8, :3] = (230, 20, 20), (20, 200, 40)
+    rgba[:4, 8:12, :3], rgba[:4, 12:, :3] = (30, 40, 220), (240, 240, 240)
+    rgba[4:, :, :3] = np.repeat(np.linspace(0, 255, 8).astype(np.uint8), 2)[:, None]
+    rgba[4:, :, 3] = 60
+    src = tmp_path / "a.png"
+    Image.fromarray(rgba).save(src)
+    with pytest.warns(AlphaLossWarning, match="so 64 translucent pixels are made transparent"):
+        record = reduce_file(src, tmp_path / "a.gif", n_colors=4, seed=0)
+    assert record["k"] == 4 and record["psnr"] is None
+    with Image.open(tmp_path / "a.gif") as im:
+        back = np.asarray(im.convert("RGBA"))
+    assert np.array_equal(back[:4], rgba[:4])
+    assert (back[4:, :, 3] == 0).all()
 
 
 def test_jpeg_output_draws_translucent_pixels_on_black(tmp_path):
@@ -653,12 +677,12 @@ def _translucent_photo(path: Path, rng: np.random.Generator, binary: bool = Fals
 @pytest.mark.parametrize("output", ["a.gif", "a.png"])
 @pytest.mark.parametrize("suffix", [".json", ".hex", ".pal", ".txt", ".gpl", ".act"])
 def test_palette_out_given_back_gives_the_same_output(tmp_path, rng, output, suffix):
-    """Beside a .gif output the file held each entry's alpha as the GIF holds it (0 or
-    255), so that --palette-in of it mapped the translucent pixels of the same input
-    elsewhere: another GIF. It now holds the fitted alpha (the GIF itself keeps 0 or 255),
-    and gives the same GIF, as it gives the same PNG, in every format that holds alpha;
-    .gpl and .act hold none (.act one fully transparent entry), which a warning says, and
-    give the same output for an image whose alpha is 0 or 255 only."""
+    """The file gives the same output back, in every format that holds alpha: beside a
+    .png the fitted alpha of each entry; beside a .gif, whose colours are fitted to the
+    alpha it holds (0 or 255), the opaque entries (the transparent pixels take the
+    GIF's transparent entry). .gpl and .act hold no alpha (.act one fully transparent
+    entry), which a warning says, and give the same output for an image whose alpha is
+    0 or 255 only."""
     src, pal_file = tmp_path / "photo.png", tmp_path / f"p{suffix}"
     translucent = suffix not in (".gpl", ".act")
     _translucent_photo(src, rng, binary=not translucent)
@@ -668,10 +692,11 @@ def test_palette_out_given_back_gives_the_same_output(tmp_path, rng, output, suf
                              seed=0)
         reduce_file(src, tmp_path / f"b{Path(output).suffix}", palette_in=pal_file)
     written = read_palette(pal_file)
-    if translucent:
-        assert written.shape[1] == 4 and not set(written[:, 3].tolist()) <= {0, 255}
     if output == "a.gif":  # the record gives the alpha the GIF holds
-        assert {e["alpha"] for e in record["palette"]} <= {0, 255}
+        assert {e["alpha"] for e in record["palette"]} == {255}
+        assert written.shape[1] == 3 or set(written[:, 3].tolist()) == {255}
+    elif translucent:
+        assert written.shape[1] == 4 and not set(written[:, 3].tolist()) <= {0, 255}
     assert (tmp_path / f"b{Path(output).suffix}").read_bytes() == \
         (tmp_path / output).read_bytes()
 

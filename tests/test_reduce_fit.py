@@ -274,3 +274,17 @@ def test_a_palette_of_more_than_256_colours_finds_known_clusters_exactly_and_aga
                                   .reshape(image.shape))
     np.testing.assert_array_equal(first.palette, again.palette)
     np.testing.assert_array_equal(first.indices, again.indices)
+
+
+def test_every_entry_of_a_fit_is_drawn():
+    """coffee at 150 x 100 (10,972 colours) to 5000: one centre was nearest to no colour,
+    listed with a share of 0 and counted in k (4998 entries, 4997 drawn)."""
+    from PIL import Image
+    from skimage import data
+
+    photo = np.asarray(Image.fromarray(data.coffee()).resize((150, 100)))
+    result = quantize.reduce_colors(photo, 5000, seed=0)
+    assert (result.shares > 0).all()
+    drawn = np.unique(result.to_rgb().reshape(-1, 3), axis=0)
+    assert result.k == result.palette.shape[0] == drawn.shape[0] == 4997
+    assert np.bincount(result.indices.ravel(), minlength=result.k).min() > 0

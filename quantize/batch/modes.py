@@ -8,10 +8,12 @@ defaults.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..io import MAX_PALETTE
 from .plan import JobMode
 
 __all__ = ["reduce_mode", "reduce_suffix", "segment_mode"]
@@ -37,6 +39,10 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     from ..reduce.quality import warn_quality_scale
 
     checked = check_reduce_options(**options)
+    if checked["n_colors"] is not None and checked["n_colors"] > MAX_PALETTE:
+        # reduce_file takes more for a .tif, .webp or .jpg; each file's job refused it
+        raise ValueError(f"n_colors={checked['n_colors']} should be <= {MAX_PALETTE}: a batch "
+                         "writes palette images (.png, or an animation in its own format)")
     warn_quality_scale(checked["quality"])
     if checked["palette_in"] is not None:
         _check_palette_in_draws(checked["palette_in"])
@@ -105,8 +111,22 @@ def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
 
 def segment_mode() -> JobMode:
     """Segmentation: ``INPUT`` -> folder ``OUT_DIR/<same folders>/<stem>/``."""
-    from ..segment_file import EDGES_FILE, OUTPUT_FILES, check_segment_options, segment_file
+    from ..segment_file import EDGES_FILE, OUTPUT_FILES, segment_file
 
     return JobMode("segment", segment_file, suffix="", marker="segments.json",
-                   check_options=check_segment_options,
+                   check_options=_check_segment_options,
                    folder_files=(EDGES_FILE, *OUTPUT_FILES), settings_key="n_clusters")
+
+
+def _check_segment_options(**options: Any) -> dict[str, Any]:
+    """:func:`quantize.segment_file.check_segment_options`, naming an unknown option as
+    reduce mode's check does (Python's own TypeError named the function). A module's
+    function, as the mode is pickled for the worker processes."""
+    from ..segment_file import check_segment_options
+
+    known = inspect.signature(check_segment_options).parameters
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(f"unknown segment option(s) {', '.join(unknown)}; expected some of "
+                        f"{', '.join(known)}")
+    return check_segment_options(**options)

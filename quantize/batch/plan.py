@@ -63,9 +63,9 @@ from .results import (
     stale_kept,
 )
 
-__all__ = ["FINISHED", "INPUT_CHANGED", "OUTPUT_EDITED", "OUTPUT_EMPTIED", "BatchPlan",
-           "FileJob", "JobMode", "find_images", "image_extensions", "plan_batch", "sniff_image",
-           "would_be_found"]
+__all__ = ["FINISHED", "INPUT_CHANGED", "NO_RECORD", "OUTPUT_EDITED", "OUTPUT_EMPTIED",
+           "BatchPlan", "FileJob", "JobMode", "find_images", "image_extensions", "plan_batch",
+           "sniff_image", "would_be_found"]
 
 #: Why a file whose output exists is redone: its input changed since (see FileJob.redo).
 INPUT_CHANGED = "redone: the input changed since its output was made"
@@ -74,6 +74,9 @@ INPUT_CHANGED = "redone: the input changed since its output was made"
 OUTPUT_EMPTIED = "redone: its output was emptied since it was made"
 #: How a skipped file's reason goes on when its output changed since it was made.
 OUTPUT_EDITED = "it changed since it was made"
+#: Why a file is skipped whose output exists with no record of a run of the batch: it may
+#: be another program's file, which only force=True replaces.
+NO_RECORD = "output exists; no record of the run that made it"
 #: Why a run with force skips a file: the stopped run with force it finishes made its output.
 FINISHED = "output exists, made by the stopped run with force=True that this run finishes"
 
@@ -970,8 +973,7 @@ def _skipped(path: Path, out: Path, entry: Entry | None, finishing: bool = False
     reason then says, as the record's figures describe the output as it was made. Such an
     output is kept, not made again: an optimiser run over the outputs must not be undone."""
     if entry is None:
-        return FileResult(path, out, "skipped", "output exists; no record of the run that "
-                          "made it")
+        return FileResult(path, out, "skipped", NO_RECORD)
     reason = FINISHED if finishing else "output exists"
     if size is not None:
         made = entry.record["bytes_out"]

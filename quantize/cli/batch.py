@@ -1168,6 +1168,8 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
     notes = "".join(f"  ({note})" for note in (
         result.reason if result.redone else "",
         edited if edited.startswith(lib.OUTPUT_EDITED) else "",
+        # not this batch's output, maybe another program's: say so, and what replaces it
+        f"{lib.NO_RECORD}: --force replaces it" if result.reason == lib.NO_RECORD else "",
         lib.removed_note(result.record)) if note)
     # a sub-folder not searched, or not listed, is no file: it takes no number among them
     counter = "folder" if lib.is_folder(result.record) else f"{summary.done}/{summary.total}"

@@ -360,7 +360,14 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     else:
         palette = to_colors(centers, space, colors.shape[1])
     palette = distinct_rows(palette)  # rounding may merge two centres
-    return palette, nearest(features, features_of(palette, space))
+    labels = nearest(features, features_of(palette, space))
+    # An entry no colour is nearest to (an empty cluster kept, or one beside a merged
+    # pair) would be listed with a share of 0 and counted in k: -k 5000 on 10,972
+    # colours gave 4998 entries, 4997 drawn.
+    used = np.bincount(labels, minlength=palette.shape[0]) > 0
+    if not used.all():
+        palette, labels = palette[used], (np.cumsum(used) - 1)[labels]
+    return palette, labels
 
 
 def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
