@@ -615,6 +615,9 @@ def anim(tmp_path):
     ("out.gif", {"n_colors": 300}, ValueError, r"n_colors=300 should be <= 256"),
     ("out.gif", {"palette": "per-frame", "quality": 2.0}, ValueError,
      r"^palette='per-frame' gives each frame a palette of its own, of at most n_colors=16 "
+     r"\(its default\) colours, so quality=2\.0 cannot be given with it$"),
+    ("out.gif", {"palette": "per-frame", "quality": 2.0, "n_colors": 64}, ValueError,
+     r"^palette='per-frame' gives each frame a palette of its own, of at most n_colors=64 "
      r"colours, so quality=2\.0 cannot be given with it$"),
     ("out.gif", {"dither": 2}, ValueError, r"dither=2 should be <= 1"),
     ("out.gif", {"colours": 4}, TypeError, r"unknown reduce option\(s\) colours"),

@@ -649,7 +649,7 @@ def test_cli_palette_mode_is_no_change_of_options_for_the_outputs_of_stills(tmp_
 
 @pytest.mark.parametrize("args, message", [
     (["--quality", "2"], "--palette='per-frame' gives each frame a palette of its own, of at "
-     "most -k/--colors=16 colours, so --quality=2 cannot be given with it"),
+     "most -k/--colors=16 (its default) colours, so --quality=2 cannot be given with it"),
     (["--shared-palette"], "--shared-palette and --palette='per-frame' both given; expected "
      "one of them (a shared palette is one palette for every frame of every image)"),
     (["--mode", "segment"], "--palette does not apply to --mode segment; expected it only "
