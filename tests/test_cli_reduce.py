@@ -2330,7 +2330,7 @@ def test_palette_per_frame_with_a_fixed_palette_names_the_flags(two_frame_gif, t
     assert result.exit_code == 2
     assert one_error_line(result) == (
         f"quantize: error: {two_frame_gif}: --palette='per-frame' gives each frame a palette "
-        "of its own, of at most -k/--colors=16 colours, so "
+        "of its own, of at most -k/--colors=16 (its default) colours, so "
         f"{given.format(tmp=tmp_path)} cannot be given with it")
     assert not (tmp_path / "out.gif").exists()
 
