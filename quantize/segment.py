@@ -113,6 +113,14 @@ _EDGE_WEIGHT = 1.2
 _SIZE_POWER = 0.15
 # Border strength in [0, 1) of a merge height h: h / (h + _HALF_HEIGHT).
 _HALF_HEIGHT = 10.0
+# The default cut then unites neighbouring regions that are flat (the spread of their
+# pixels' Lab colours, the square root of the summed variances, at most _FLAT_SPREAD)
+# and of one colour (means within _FLAT_ALIKE, CIE76): the hierarchy's cost counts the
+# edge strength along a border, which a nearby edge raises, so a flat background
+# between shapes drawn on it was cut along no edge (25 of 48 random layouts of 2 to 4
+# flat rectangles, 100 x 140 to 640 x 480, came out with 5 to 15 regions instead of 4).
+_FLAT_SPREAD = 2.0
+_FLAT_ALIKE = 1.0
 # The next four blocks chose the fixed formula boundary_map (not closed) used before the
 # learned model below (_CUE_WEIGHTS); it still makes the second, coarser view (_open_map).
 # boundary_map (not closed): each border pixel's strength times g / (g + _GRADIENT_HALF),
@@ -1170,7 +1178,8 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
                        min_region: int) -> SegmentResult:
     """Regions of the hierarchy cut at ``n_regions`` or at :data:`DEFAULT_LEVEL`."""
     work, factor = _working_copy(rgb)
-    tree = _build_hierarchy(lab_planes(work), w)
+    lab = lab_planes(work)
+    tree = _build_hierarchy(lab, w)
     asked = n_regions
     if n_regions is None:
         height = DEFAULT_LEVEL * _HALF_HEIGHT / (1.0 - DEFAULT_LEVEL)
@@ -1181,6 +1190,8 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
                     f"{superpixels}; cutting at {tree.n_leaves}", RegionCountWarning)
         n_regions = tree.n_leaves
     region_of = tree.cut(n_regions)
+    if asked is None:
+        region_of = _unite_flat_alike(tree, lab, region_of)
     # Each working pixel stands for a box of full-size pixels: repeating the boxes keeps
     # the map's 4-connected components and the raster order of their first pixels, so
     # they are found, and numbered alike, on the working copy.
@@ -1206,6 +1217,31 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
     clusters = np.arange(n_final, dtype=np.intp)
     result = SegmentResult(components, clusters, sums.means()[1:], rgb, w, min_region)
     return result._with_sums(sums)
+
+
+def _unite_flat_alike(tree: _hierarchy.Hierarchy, lab: np.ndarray, region_of: np.ndarray
+                      ) -> np.ndarray:
+    """``region_of`` (each superpixel's region) with neighbouring regions that are flat
+    and of one colour united (:data:`_FLAT_SPREAD`, :data:`_FLAT_ALIKE`), ``lab`` being
+    the working copy's Lab planes ``(3, h, w)``."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = int(region_of.max()) + 1
+    pixels = region_of[tree.labels].ravel()
+    count = np.bincount(pixels, minlength=n).astype(np.float64)
+    planes = lab.reshape(3, -1).astype(np.float64)
+    mean = np.stack([np.bincount(pixels, weights=p, minlength=n) for p in planes]) / count
+    square = np.stack([np.bincount(pixels, weights=p * p, minlength=n) for p in planes]) / count
+    flat = np.sqrt(np.maximum(square - mean * mean, 0.0).sum(axis=0)) <= _FLAT_SPREAD
+    a, b = region_of[tree.pairs[:, 0]], region_of[tree.pairs[:, 1]]
+    alike = ((a != b) & flat[a] & flat[b]
+             & (np.linalg.norm(mean[:, a] - mean[:, b], axis=0) <= _FLAT_ALIKE))
+    if not alike.any():
+        return region_of
+    graph = coo_matrix((np.ones(int(alike.sum())), (a[alike], b[alike])), shape=(n, n))
+    _, united = connected_components(graph, directed=False)
+    return united[region_of]
 
 
 def _renumber_in_bands(labels: np.ndarray, table: np.ndarray) -> None:
