@@ -11,7 +11,9 @@ clusters hug the image's edges; ``reconstruct.hierarchy`` then merges adjacent
 superpixels, cheapest first, by their difference in mean colour and texture
 (``texture.region_planes``), the edge strength along their border
 (``texture.edge_strength``) and their size. The segmentation is the
-hierarchy cut at ``DEFAULT_LEVEL`` (or at ``regions`` regions), and
+hierarchy cut at ``DEFAULT_LEVEL``, its neighbouring regions that are flat and
+of one colour then united (:func:`_unite_flat_alike`), or the cut at
+``regions`` regions; and
 :func:`boundary_map` is the hierarchy's border map (the level at which each
 border disappears); unless ``closed``, each border pixel's strength is a
 logistic model, fitted on BSDS500 train's human borders, of cues: that height
@@ -487,8 +489,9 @@ def segment(
     """Segment ``image`` into regions of similar colour, texture and position.
 
     By default the regions are a cut of a merge hierarchy over superpixels
-    (see the module docstring), at border strength :data:`DEFAULT_LEVEL`, or
-    with exactly ``regions`` regions. With ``n_clusters``, pixels are
+    (see the module docstring), at border strength :data:`DEFAULT_LEVEL` (then
+    neighbours that are flat and of one colour are united), or with exactly
+    ``regions`` regions. With ``n_clusters``, pixels are
     clustered by k-means instead and each cluster may form many regions.
 
     Parameters
