@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._kernels import row_bands
+from ._kernels import group_sums, row_bands
 from ._validation import (
     ReadOnlyArrays,
     Seed,
@@ -1232,14 +1232,14 @@ def _unite_flat_alike(tree: _hierarchy.Hierarchy, lab: np.ndarray, region_of: np
 
     n = int(region_of.max()) + 1
     pixels = region_of[tree.labels].ravel()
-    count = np.bincount(pixels, minlength=n).astype(np.float64)
-    planes = lab.reshape(3, -1).astype(np.float64)
-    mean = np.stack([np.bincount(pixels, weights=p, minlength=n) for p in planes]) / count
-    square = np.stack([np.bincount(pixels, weights=p * p, minlength=n) for p in planes]) / count
-    flat = np.sqrt(np.maximum(square - mean * mean, 0.0).sum(axis=0)) <= _FLAT_SPREAD
+    colours = lab.reshape(3, -1).T.astype(np.float64)  # (h*w, 3)
+    count, sums = group_sums(colours, pixels, n)
+    _, squares = group_sums(colours * colours, pixels, n)
+    mean, square = sums / count[:, None], squares / count[:, None]
+    flat = np.sqrt(np.maximum(square - mean * mean, 0.0).sum(axis=1)) <= _FLAT_SPREAD
     a, b = region_of[tree.pairs[:, 0]], region_of[tree.pairs[:, 1]]
     alike = ((a != b) & flat[a] & flat[b]
-             & (np.linalg.norm(mean[:, a] - mean[:, b], axis=0) <= _FLAT_ALIKE))
+             & (np.linalg.norm(mean[a] - mean[b], axis=1) <= _FLAT_ALIKE))
     if not alike.any():
         return region_of
     graph = coo_matrix((np.ones(int(alike.sum())), (a[alike], b[alike])), shape=(n, n))
