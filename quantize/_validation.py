@@ -94,6 +94,22 @@ def check_bool(value: Any, name: str) -> bool:
     return bool(value)
 
 
+def check_option_names(options: Iterable[str], known: Iterable[str], job: str) -> None:
+    """Refuse option names not among ``known``, naming them and the known ones in
+    ``known``'s order, as a ``job`` ("reduce", "segment") takes them.
+
+    >>> check_option_names(["colours"], ["n_colors", "seed"], "reduce")
+    Traceback (most recent call last):
+    ...
+    TypeError: unknown reduce option(s) colours; expected some of n_colors, seed
+    """
+    known = list(known)
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(f"unknown {job} option(s) {', '.join(unknown)}; expected some of "
+                        f"{', '.join(known)}")
+
+
 def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices``; otherwise list the valid ones.
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .._validation import check_option_names
 from ..io import MAX_PALETTE
 from .plan import JobMode
 
@@ -124,9 +125,5 @@ def _check_segment_options(**options: Any) -> dict[str, Any]:
     function, as the mode is pickled for the worker processes."""
     from ..segment_file import check_segment_options
 
-    known = inspect.signature(check_segment_options).parameters
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        raise TypeError(f"unknown segment option(s) {', '.join(unknown)}; expected some of "
-                        f"{', '.join(known)}")
+    check_option_names(options, inspect.signature(check_segment_options).parameters, "segment")
     return check_segment_options(**options)

@@ -24,6 +24,7 @@ from .._validation import (
     check_float,
     check_int,
     check_not_under_a_file,
+    check_option_names,
     check_palette,
     check_seed,
     shown_number,
@@ -382,11 +383,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     >>> opts["n_colors"], opts["dither"], opts["space"]
     (16, 1.0, 'rgb')
     """
-    unknown = sorted(set(options) - set(_FILE_DEFAULTS))
-    if unknown:
-        valid = ", ".join(_FILE_DEFAULTS)
-        raise TypeError(f"unknown reduce option(s) {', '.join(unknown)}; expected some of "
-                        f"{valid}")
+    check_option_names(options, _FILE_DEFAULTS, "reduce")
     opts = {**_FILE_DEFAULTS, **options}
     pal_in = opts["palette_in"]
     palette = None
