@@ -11,7 +11,7 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, ImageSequence, features
 from typer.testing import CliRunner
 
 from quantize.animation import (
@@ -159,6 +159,25 @@ def test_a_timed_animation_gives_no_untimed_warning(tmp_path, recwarn):
     assert probe_animation(src).timed
     reduce_animation_file(src, tmp_path / "out.png", n_colors=4)
     assert not [w for w in recwarn if w.category is UntimedFramesWarning]
+
+
+@pytest.mark.skipif(not features.check("avif"), reason="this Pillow reads no AVIF")
+def test_an_animated_avif_keeps_its_durations_and_loops_forever(tmp_path):
+    """AVIF was not among the timed formats: its frames were called pages and shown 1 s
+    each, a 100 ms animation ten times slower."""
+    src = save_animation(tmp_path / "clip.avif", moving_square(3), duration=[100, 200, 300],
+                         quality=100)
+    info = probe_animation(src)
+    assert (info.format, info.n_frames, info.timed, info.plays) == ("AVIF", 3, True, 0)
+    assert [f.duration for f in iter_frames(src)] == [100.0, 200.0, 300.0]
+    out = tmp_path / "clip.gif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UntimedFramesWarning)
+        record = reduce_animation_file(src, out, n_colors=4)
+    assert record["frames"] == 3
+    with Image.open(out) as im:
+        assert im.info["loop"] == 0  # forever
+        assert [frame.info["duration"] for frame in ImageSequence.Iterator(im)] == [100, 200, 300]
 
 
 def test_the_pages_of_a_sixteen_bit_tiff_are_scaled_as_a_still_image_is(tmp_path):

@@ -81,7 +81,7 @@ __all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count
 
 #: Pillow formats whose frames carry a duration and whose files a loop count. The
 #: frames of other formats (the pages of a multi-page TIFF) are not timed.
-TIMED_FORMATS = frozenset({"GIF", "PNG", "WEBP", "FLI"})
+TIMED_FORMATS = frozenset({"GIF", "PNG", "WEBP", "AVIF", "FLI"})
 #: Milliseconds each frame of a file whose frames are not timed is shown.
 PAGE_DURATION_MS = 1000.0
 
@@ -99,7 +99,7 @@ class AnimationInfo:
     path : Path
         The file.
     format : str
-        Pillow's format name ("GIF", "PNG", "WEBP").
+        Pillow's format name ("GIF", "PNG", "WEBP", "AVIF", "TIFF"...).
     size : (int, int)
         Canvas width and height, upright: swapped from those the file stores by an
         EXIF orientation of 5 to 8.
@@ -107,7 +107,8 @@ class AnimationInfo:
         Number of frames.
     loop : int or None
         The loop count as the file stores it (0 forever); None when the file
-        says nothing (GIF without a loop extension: play once). A GIF counts
+        says nothing (GIF without a loop extension: play once). An animated AVIF's
+        is taken as 0, as Pillow does not read it. A GIF counts
         repeats after the first play, APNG and WebP count plays: see ``plays``.
     orientation : int
         The EXIF orientation every frame is turned upright by, 1 to 8 (1: as stored).
@@ -216,6 +217,10 @@ def probe_animation(path: str | os.PathLike[str], *,
         if loop is None and im.format == "GIF":  # an extension Pillow does not read
             with second_reader(im) as reader:
                 loop = gif_loop(reader)
+        if loop is None and im.format == "AVIF" and n > 1:
+            # Pillow reads no repetition count from an AVIF: taken as forever, which
+            # libavif writes unless told otherwise, and as browsers play such files
+            loop = 0
         orientation = _orientation(im)
         info = AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
                              None if loop is None else int(loop), orientation)

@@ -56,7 +56,7 @@ _MODES = ("reduce", "segment")
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _MISSING = '<span class="missing">—</span>'
 #: Formats of the animations every current browser plays in an ``<img>`` (APNG is "PNG").
-_PLAYABLE = frozenset({"GIF", "PNG", "WEBP"})
+_PLAYABLE = frozenset({"GIF", "PNG", "WEBP", "AVIF"})
 #: What a row says of its thumbnails playing, by (before plays, after plays).
 _PLAYS = {(True, True): "(playing)", (False, True): "(the output playing)",
           (True, False): "(the input playing)", (False, False): ""}
