@@ -214,26 +214,28 @@ def _wide_shift(wide: np.ndarray) -> np.ndarray:
     """The shift ``(d,)`` of data wider than float32 (float64), before they are rounded to it.
 
     The columns are those far from 0 by :func:`_centre`'s rule, shifted by
-    their mean rounded to 24 significant bits (so that the float64 subtraction
-    is exact for values near the mean, and far more of a column's offset goes
-    than in float32); a column is left unshifted when the shift would hold
-    some value less closely than float32 holds the value itself (values near 0
-    next to a far mean, or data on a grid float32 holds exactly, which
-    :func:`_centre` then shifts as before).
+    their mean as float64 holds it (the subtraction is exact for values within
+    a factor of 2 of it, so what float32 then rounds is each value's distance
+    from the mean, not the offset: a mean rounded to 24 significant bits left
+    up to 2**-25 of it, and at an offset of 1e15 three clusters 1 apart fell
+    onto one float32 grid point); a column is left unshifted when the shift's
+    largest rounding error is above float32's own on the values as they are
+    (data on a grid float32 holds exactly, which :func:`_centre` then shifts
+    as before, or values near 0 next to a far mean).
     """
     sample = wide[:: max(1, wide.shape[0] // _CENTRE_SAMPLE)].astype(np.float64)
     mean = sample.mean(axis=0)
     far = mean * mean > 16.0 * sample.var(axis=0)
-    fraction, exponent = np.frexp(np.where(far, mean, 0.0))
-    shift = np.ldexp(np.round(fraction * 2.0 ** 24), exponent - 24)
+    shift = np.where(far, mean, 0.0)
     if shift.any():
-        keep = np.ones(wide.shape[1], dtype=bool)
+        plain = np.zeros(wide.shape[1])
+        shifted = np.zeros(wide.shape[1])
         for start in range(0, wide.shape[0], _CENTRED_ROWS):
             block = wide[start:start + _CENTRED_ROWS].astype(np.float64)
-            plain = np.abs(block.astype(np.float32) - block)
-            shifted = np.abs((block - shift).astype(np.float32) + shift - block)
-            keep &= (shifted <= plain).all(axis=0)
-        shift[~keep] = 0.0
+            plain = np.maximum(plain, np.abs(block.astype(np.float32) - block).max(axis=0))
+            rounded = (block - shift).astype(np.float32) + shift
+            shifted = np.maximum(shifted, np.abs(rounded - block).max(axis=0))
+        shift[shifted > plain] = 0.0
     return shift
 
 
@@ -479,7 +481,9 @@ class MiniBatchKMeans:
                             "(n_clusters, n_features) array of centres, got "
                             f"{type(self.init).__name__}")
         else:
-            init = check_data(self.init, "init").astype(np.float64)
+            checked = check_data(self.init, "init")  # float32: shifted as X is, in float64
+            wide_init = _wide(self.init)
+            init = (checked if wide_init is None else wide_init).astype(np.float64)
             if init.shape != (p["k"], d):
                 raise ValueError(
                     f"init should have shape (n_clusters, n_features) = ({p['k']}, {d}), "

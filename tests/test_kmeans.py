@@ -180,6 +180,32 @@ def test_float64_data_beyond_float32s_reach_cluster_as_when_centred(rng, offset)
     assert same_partition(truth[idx], np.arange(4))
 
 
+@pytest.mark.parametrize("offset", [1e12, 1e13, -1e13])
+def test_float64_data_far_beyond_float32s_reach_keep_float64s_precision(rng, offset):
+    # The first shift was the mean rounded to 24 significant bits, which left up to
+    # 2**-25 of the offset for float32 to round: at 1e13 the inertia came out 1 % off,
+    # and at 1e15 three clusters 1 apart became three points (inertia 0).
+    X, truth = blobs(rng, centres=CORNERS[:3], per_blob=200, spread=0.05)
+    far = MiniBatchKMeans(3, seed=0).fit(X + offset)
+    assert same_partition(far.labels_, truth)
+    residual = X + offset - far.cluster_centers_[far.labels_]  # exact in float64 here
+    assert far.inertia_ == pytest.approx(float((residual ** 2).sum()), rel=1e-3)
+    assert far.score(X + offset) == pytest.approx(-far.inertia_, rel=1e-3)
+
+
+def test_given_centres_far_from_the_origin_are_shifted_as_the_data_are():
+    # The centres were rounded to float32 before they were shifted: around 1e9 the
+    # three given here became one point, and the fit put 0, 0.1, 0.9 and 1 together.
+    offset = 1e9
+    X = np.array([[0.0], [0.1], [0.9], [1.0], [5.0], [5.1]]) + offset
+    init = np.array([[0.05], [0.95], [5.05]]) + offset
+    km = MiniBatchKMeans(3, init=init).fit(X)
+    assert km.labels_.tolist() == [0, 0, 1, 1, 2, 2]
+    np.testing.assert_allclose(km.cluster_centers_.ravel() - offset, [0.05, 0.95, 5.05],
+                               atol=1e-6)
+    assert km.inertia_ == pytest.approx(0.015, rel=1e-4)
+
+
 @pytest.mark.parametrize("scale", [1e19, 1e30, 1e37])
 def test_data_too_large_to_square_in_float32_cluster_as_at_unit_scale(rng, scale):
     # Squared distances of rows beyond about 1e19 overflow float32: the fit came back
