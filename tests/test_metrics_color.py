@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -298,6 +300,25 @@ def test_a_grey_image_array_is_measured_as_reduce_colors_reads_it(layout):
         assert psnr(np.repeat(levels, 3, axis=2).astype(np.uint8), test) == result.psnr
     with pytest.raises(ValueError, match=r"got \(6, 8\) and \(6, 7, 3\)$"):
         psnr(grey, result.to_rgb()[:, :7])  # another size is no image of the result
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.uint16])
+def test_grey_levels_beside_colours_of_their_own_dtype_are_repeated_as_they_are(dtype):
+    # A float or uint16 grey array was read as uint8 beside colours of its own dtype:
+    # "reference has dtype uint8 (peak 255) but test has dtype float64", and with
+    # data_range=1.0 a PSNR of -43 dB for one image against itself.
+    levels = np.random.default_rng(0).random((8, 9))
+    grey = levels.astype(dtype) if dtype != np.uint16 else (levels * 65535).astype(dtype)
+    colours = np.repeat(grey[..., None], 3, axis=2)
+    assert psnr(grey, colours) == psnr(colours, grey) == math.inf
+    assert delta_e(grey, colours) == 0.0
+    if dtype != np.uint16:
+        assert psnr(grey, colours, data_range=1.0) == math.inf
+        darker = colours * 0.5
+        assert psnr(grey, darker, data_range=1.0) == pytest.approx(
+            10 * math.log10(1.0 / np.mean((grey - grey * 0.5) ** 2)), rel=1e-5)
+    pairs = np.dstack([grey, np.full_like(grey, grey.max())])  # grey and alpha
+    assert psnr(pairs, np.dstack([colours, pairs[..., 1]])) == math.inf
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float64])

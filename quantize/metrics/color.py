@@ -79,12 +79,19 @@ def _grey_as_read(arr: np.ndarray, other: np.ndarray, name: str) -> np.ndarray:
 
     Such an array holds no colours but grey levels, which reduce_colors repeats in three
     channels: compared as they are, the shapes differed, and ``psnr(image,
-    result.to_rgb())`` was refused for the very image the result was made from.
+    result.to_rgb())`` was refused for the very image the result was made from. Next to
+    colours of its own dtype (a float grey image and float colours), its levels are
+    repeated as they are: read as reduce_colors reads them, they became uint8 beside the
+    other's floats (an error naming a dtype the caller never gave, or, with
+    ``data_range``, a PSNR of -43 dB for one image against itself).
     """
     grey = arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (1, 2))
     if not (grey and other.ndim == 3 and other.shape[2] in (3, 4)
             and other.shape[:2] == arr.shape[:2]):
         return arr
+    if arr.dtype == other.dtype:
+        planes = arr.reshape(*arr.shape[:2], -1)
+        return np.concatenate([planes[..., :1]] * 3 + [planes[..., 1:]], axis=2)
     rgb, alpha = as_rgba(arr, name)
     return rgb if alpha is None else np.dstack([rgb, alpha])
 
