@@ -125,9 +125,11 @@ def warn_alpha_ignored(alpha: np.ndarray | None, advice: str = "", *,
         return
     hidden = int(np.count_nonzero(alpha < 255))
     if hidden:
+        pixels = "pixel" if alpha.size == 1 else "pixels"
+        them = "it" if hidden == 1 else "them"
         warn_caller(AlphaIgnoredWarning(
-            f"alpha is ignored: {hidden} of {alpha.size} pixels {_are(hidden)} transparent or "
-            f"translucent and {_are(hidden)} {taken} by the colour stored in them",
+            f"alpha is ignored: {hidden} of {alpha.size} {pixels} {_are(hidden)} transparent or "
+            f"translucent and {_are(hidden)} {taken} by the colour stored in {them}",
             advice=advice))
 
 

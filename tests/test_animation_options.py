@@ -40,6 +40,12 @@ def test_an_output_without_suffix_is_named(tmp_path):
         check_animation_options(tmp_path / "in.gif", tmp_path / "clip")
 
 
+def test_the_pages_of_a_tiff_are_not_called_an_animation_when_the_output_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"output='.*x\.jpg': a TIFF's pages are written as "
+                                         r"\.gif, .*, got '\.jpg'$"):
+        check_animation_options(tmp_path / "scan.TIFF", tmp_path / "x.jpg")
+
+
 def test_a_given_palette_becomes_uint8_rows_and_is_limited_to_256(tmp_path):
     opts = check_animation_options(tmp_path / "in.gif", None, palette_in=[[0, 0, 0],
                                                                            [255, 128, 1]])

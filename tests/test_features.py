@@ -260,7 +260,13 @@ def test_the_alpha_warning_of_one_pixel_says_is():
     with pytest.warns(AlphaIgnoredWarning) as caught:
         build_features(rgba, {"texture": 0})
     assert str(caught[0].message).startswith(
-        "alpha is ignored: 1 of 6 pixels is transparent or translucent and is described by ")
+        "alpha is ignored: 1 of 6 pixels is transparent or translucent and is described by "
+        "the colour stored in it;")
+    with pytest.warns(AlphaIgnoredWarning) as caught:  # was "1 of 1 pixels ... in them"
+        build_features(rgba[:1, :1], {"texture": 0})
+    assert str(caught[0].message).startswith(
+        "alpha is ignored: 1 of 1 pixel is transparent or translucent and is described by "
+        "the colour stored in it;")
 
 
 @pytest.mark.parametrize("space", ["lab", "rgb"])

@@ -82,7 +82,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     check_output_names(output, o["palette_out"])
     out = None if output is None else Path(output)
     if out is not None:
-        suffix = _check_suffix(out)
+        suffix = _check_suffix(out, default_suffix(src) in (".tif", ".tiff"))
     else:  # the input's format, or GIF
         suffix = default_suffix(src)
     per_frame = check_palette_mode(palette) == "per-frame"
@@ -157,10 +157,12 @@ def check_per_frame_alone(n_colors: int | None, quality: float | None,
                      f"most {most} colours, so {given} cannot be given with it")
 
 
-def _check_suffix(path: Path) -> str:
+def _check_suffix(path: Path, pages: bool = False) -> str:
+    """The output's extension, if an animation (``pages``: a TIFF's pages) is written in it."""
     suffix = path.suffix.lower()
     if suffix not in ANIMATION_EXTENSIONS:
-        raise ValueError(f"output={quoted(path)}: an animation is written as "
+        what = "a TIFF's pages are" if pages else "an animation is"
+        raise ValueError(f"output={quoted(path)}: {what} written as "
                          f"{', '.join(ANIMATION_EXTENSIONS)}, got "
                          f"{quoted(suffix) if suffix else 'no extension'}")
     return suffix
