@@ -248,7 +248,8 @@ def check_color(color: Any, name: str) -> tuple[int, int, int]:
 def color_from_text(text: str, name: str) -> tuple[int, int, int]:
     """``text`` as ``(r, g, b)``: a colour name Pillow knows (the CSS names, in any case),
     ``#rrggbb`` or ``#rgb``, or another form :func:`PIL.ImageColor.getrgb` reads, but
-    without alpha, which an overlay cannot draw; else a ValueError naming ``name``.
+    without alpha other than opaque, which an overlay cannot draw; else a ValueError
+    naming ``name``.
 
     >>> color_from_text("Cyan", "color"), color_from_text("#ff8000", "color")
     ((0, 255, 255), (255, 128, 0))
@@ -259,6 +260,8 @@ def color_from_text(text: str, name: str) -> tuple[int, int, int]:
         rgb = ImageColor.getrgb(text)
     except ValueError:
         rgb = ()
+    if len(rgb) == 4 and rgb[3] == 255:  # #00ff00ff: opaque, as the borders are drawn
+        rgb = rgb[:3]
     if len(rgb) == 4 and all(0 <= v <= 255 for v in rgb):
         raise ValueError(f"{name}={text!r} has alpha, which an overlay's opaque borders cannot "
                          "draw; expected a colour without it (red, cyan, ...) or #rrggbb")

@@ -388,7 +388,8 @@ def test_overlay_refuses_a_colour_it_cannot_draw(color, error, match):
 def test_overlay_takes_a_colour_name_or_hex_as_the_command_line_does():
     result = segment(step_image((8, 8), column=3), regions=2)
     cyan = result.overlay((0, 255, 255))
-    for name in ("cyan", "Cyan", "#00ffff", "#0ff"):
+    # and with an opaque alpha, which was refused as "has alpha"
+    for name in ("cyan", "Cyan", "#00ffff", "#0ff", "#00ffffff", "#0fff", "rgba(0,255,255,255)"):
         np.testing.assert_array_equal(result.overlay(name), cyan)
 
 
