@@ -121,6 +121,24 @@ def test_a_jpeg_cut_in_its_headers_is_named_truncated_as_other_cut_files_are(tmp
     assert str(info.value) == f"{src}: cannot decode image (image file is truncated)"
 
 
+@pytest.mark.parametrize("name, head, fmt", [
+    ("clip.mpg", bytes.fromhex("000001b3") + bytes([0x14, 0x00, 0xF0, 0x13]), "MPEG"),
+    ("data.h5", b"\x89HDF\r\n\x1a\n", "HDF5"),
+])
+def test_a_file_pillow_identifies_but_cannot_decode_says_so(tmp_path, name, head, fmt):
+    # An MPEG clip was "truncated or malformed", an HDF5 file "image has no pixels (0x0)".
+    src = tmp_path / name
+    src.write_bytes(head + bytes(200))
+    expected = (f"{src}: {fmt} file: Pillow reads its header but cannot decode its pixels; "
+                "expected an image")
+    with pytest.raises(ImageReadError) as info:
+        load_image(src)
+    assert str(info.value) == expected
+    with pytest.raises(ImageReadError) as info:
+        list(iter_frames(src))
+    assert str(info.value) == expected
+
+
 def _gif_lzw_size_at(data: bytes) -> int:
     """Where the LZW minimum code size of the first image of the GIF ``data`` is."""
     at = 13 + (3 * 2 ** ((data[10] & 7) + 1) if data[10] & 0x80 else 0)  # after the colours

@@ -25,7 +25,7 @@ from typing import Any
 from PIL import Image
 
 from ..errors import ExitCode, ImageReadError, OutputError, warn_caller
-from ..io import check_name_length, check_output_folder, probe_image
+from ..io import check_name_length, check_output_folder, probe_image, undecodable
 from ..names import (
     absolute_path,
     folded_name,
@@ -300,14 +300,19 @@ class BatchPlan:
 
 
 def image_extensions() -> frozenset[str]:
-    """Lower-case file extensions (".jpg", ".png", ...) of every format Pillow opens.
+    """Lower-case file extensions (".jpg", ".png", ...) of every format Pillow opens and
+    decodes: not a video's (.mpg), whose header alone Pillow reads, nor those it leaves
+    to a handler it has none of (.h5, .grib, .bufr): a camera's folder of photos and
+    clips failed on each clip.
 
     >>> {".jpg", ".png", ".tif", ".webp"} <= image_extensions()
     True
+    >>> {".mpg", ".h5"} & image_extensions()
+    set()
     """
     Image.init()
     return frozenset(ext for ext, fmt in Image.registered_extensions().items()
-                     if fmt in Image.OPEN)
+                     if fmt in Image.OPEN and not undecodable(Image.OPEN[fmt][0]))
 
 
 def find_images(root: str | os.PathLike[str], *, recursive: bool = False,

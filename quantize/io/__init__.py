@@ -134,6 +134,7 @@ from .read import (
     shown_frames,
     shows_animation,
     sixteen_bit_key,
+    undecodable,
     warn_pages_left_out,
     warn_unterminated_gif,
     wide_rgb_png,
@@ -174,5 +175,5 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "printable_line", "probe_image", "quoted", "read_errors", "read_unmapped",
            "readable_png", "remove_empty_folders", "remove_stale_parts", "require_regular_file",
            "save_pil", "second_reader", "seek_first_page", "shown_frames", "shows_animation",
-           "sixteen_bit_key", "stale_parts", "warn_pages_left_out", "warn_unterminated_gif",
-           "wide_rgb_png", "write_together"]
+           "sixteen_bit_key", "stale_parts", "undecodable", "warn_pages_left_out",
+           "warn_unterminated_gif", "wide_rgb_png", "write_together"]

@@ -14,6 +14,7 @@ import numbers
 import os
 import re
 import struct
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .._kernels import row_bands
 from .._validation import check_float, check_int, check_path, shown_value
@@ -55,8 +56,8 @@ __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning"
            "ignore_overlong_trns", "input_size", "is_stream", "keyed_canvas_frames", "load_image",
            "low_depth_gray_key", "missing_file", "pillow_limit_lifted", "probe_image",
            "read_errors", "read_unmapped", "require_regular_file", "seek_first_page",
-           "shown_frames", "shows_animation", "sixteen_bit_key", "warn_pages_left_out",
-           "warn_unterminated_gif", "wide_rgb_png"]
+           "shown_frames", "shows_animation", "sixteen_bit_key", "undecodable",
+           "warn_pages_left_out", "warn_unterminated_gif", "wide_rgb_png"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -1056,8 +1057,34 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
         with (pillow_limit_lifted(), Image.open(readable_png(p)) as opened,
               _webp_alpha_read(opened) as im):
             seek_first_page(im)  # a TIFF's full image, not the thumbnail before it
+            _check_decodable(p, im)
             _check_pixel_count(p, im.size, limit)
             yield read_unmapped(im)
+
+
+def undecodable(kind: type | Any) -> bool:
+    """Whether Pillow identifies images of ``kind`` (a class of ``Image.OPEN``, or an
+    opened image) but cannot decode their pixels: an MPEG video (its header only is read)
+    and the formats Pillow leaves to a handler it has none of (HDF5, GRIB, BUFR; WMF but
+    on Windows, where Pillow draws it).
+
+    >>> from PIL import GribStubImagePlugin, MpegImagePlugin, PngImagePlugin
+    >>> [undecodable(c) for c in (GribStubImagePlugin.GribStubImageFile,
+    ...                           MpegImagePlugin.MpegImageFile, PngImagePlugin.PngImageFile)]
+    [True, True, False]
+    """
+    cls = kind if isinstance(kind, type) else type(kind)
+    if not issubclass(cls, ImageFile.ImageFile):
+        return False
+    return (cls.format == "MPEG" or (issubclass(cls, ImageFile.StubImageFile)
+                                     and not (cls.format == "WMF" and sys.platform == "win32")))
+
+
+def _check_decodable(p: Path, im: Image.Image) -> None:
+    # An MPEG was said to be "truncated or malformed", an HDF5 file to have no pixels (0x0).
+    if undecodable(im):
+        raise ImageReadError(f"{im.format} file: Pillow reads its header but cannot decode "
+                             "its pixels; expected an image", path=p)
 
 
 def read_unmapped(im: Image.Image) -> Image.Image:
