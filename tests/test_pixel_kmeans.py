@@ -95,3 +95,61 @@ def test_unite_alike_keeps_the_clusters_of_position_alone():
     united = unite_alike(cluster_map, lab_planes(img), X, spec, centers)
     assert united is centers
     assert cluster_map[:, 14:16].tolist() == [[0, 1]] * 20
+
+
+def test_unite_alike_joins_a_strip_of_one_flat_colour_beside_a_strong_edge():
+    # The grain (L* less its blur) is high beside a strong edge, on pixels of one flat
+    # colour: a strip of them along the edge, a cluster of its own, stayed one.
+    from quantize.features import DEFAULT_TEXTURE_SCALES, feature_array
+    from quantize.pixel_kmeans import unite_alike
+
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[:] = (10, 200, 30)
+    img[:, 30:] = (200, 10, 10)
+    X, spec = feature_array(img, check_weights(None), "lab", DEFAULT_TEXTURE_SCALES)
+    cluster_map = np.zeros((40, 60), np.int32)
+    cluster_map[:, 25:30] = 1  # the strip, green as the rest of the left half
+    cluster_map[:, 30:] = 2
+    united = unite_alike(cluster_map, lab_planes(img), X, spec, np.zeros((3, X.shape[1])))
+    assert united.shape[0] == 2
+    assert cluster_map.tolist() == [[0] * 30 + [1] * 30] * 40
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("k", [8, 32, 64])
+def test_flat_halves_give_one_region_each_whatever_k(k, seed):
+    # At -k 32 the green half came back as 3 or 4 regions, strips along the edge of the
+    # same green, and a blue square in it at -k 8 made 8 to 10 regions.
+    from quantize import segment
+
+    img = np.zeros((50, 70, 3), np.uint8)
+    img[:] = (10, 200, 30)
+    img[:, 35:] = (200, 10, 10)
+    img[20:30, 10:20] = (0, 0, 255)
+    labels = segment(img, n_clusters=k, seed=seed).labels
+    assert int(labels.max()) == 3  # numbered in raster order of first pixels
+    assert (labels[:, 35:] == 2).all()
+    # The square, its corners rounded by the majority vote; the rest of the half
+    square = labels == 3
+    assert square[21:29, 11:19].all() and not (square & ~_box(50, 70, 20, 30, 10, 20)).any()
+    assert (labels[:, :35][~square[:, :35]] == 1).all()
+
+
+def _box(h: int, w: int, top: int, bottom: int, left: int, right: int) -> np.ndarray:
+    inside = np.zeros((h, w), bool)
+    inside[top:bottom, left:right] = True
+    return inside
+
+
+def test_regions_of_one_cluster_that_touch_are_one_region():
+    # Merging a small region into one neighbour left two regions of one cluster touching
+    # on 'chelsea' at -k 4: a border drawn where the cluster map has none.
+    from skimage import data
+
+    from quantize import segment
+
+    result = segment(data.chelsea(), n_clusters=4, seed=0)
+    labels, clusters = result.labels, result.cluster_map()
+    for a, b, ca, cb in ((labels[:, :-1], labels[:, 1:], clusters[:, :-1], clusters[:, 1:]),
+                         (labels[:-1], labels[1:], clusters[:-1], clusters[1:])):
+        assert not ((a != b) & (ca == cb)).any()

@@ -30,8 +30,8 @@ from .._kernels import group_sums, row_bands
 
 __all__ = ["RegionRuns", "RegionSums", "connected_regions", "draw_overlay", "enlarged_rows",
            "find_boundaries", "label_changes", "mean_color_image", "mean_color_table",
-           "merge_regions", "merge_small_regions", "region_areas", "region_runs", "region_stats",
-           "region_sums", "smooth_label_map"]
+           "join_same_value", "merge_regions", "merge_small_regions", "region_areas",
+           "region_runs", "region_stats", "region_sums", "smooth_label_map"]
 
 _BAND_ROWS = 256
 # region_runs reads a map a band of about this many pixels at a time.
@@ -488,6 +488,32 @@ def merge_regions(area: np.ndarray, pairs: np.ndarray, means: np.ndarray,
         pairs.sort(axis=1)
         pairs = _distinct_pairs(pairs[:, 0].astype(np.int64) * (n + 1) + pairs[:, 1], n + 1)
     return _raster_numbering(group)
+
+
+def join_same_value(mapping: np.ndarray, pairs: np.ndarray, values: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Join the merged regions that touch and have one value; renumber them in raster order.
+
+    ``mapping`` (n + 1,) gives each region 0..n (0: none) its merged region 1..R
+    (:func:`merge_regions`), ``pairs`` (E, 2) are the regions' 4-adjacent pairs
+    and ``values`` (R,) the merged regions' values (a cluster). A small region
+    merged into one neighbour may have stood between two regions of one value,
+    which then touch: they become one. Returns the new ``mapping`` and ``values``.
+
+    >>> mapping, values = join_same_value(np.array([0, 1, 2, 3]),
+    ...                                   np.array([[1, 2], [2, 3]]), np.array([5, 5, 7]))
+    >>> mapping.tolist(), values.tolist()
+    ([0, 1, 1, 2], [5, 7])
+    """
+    ends = mapping[pairs]
+    value = np.concatenate([[-1], values])
+    same = (ends[:, 0] != ends[:, 1]) & (value[ends[:, 0]] == value[ends[:, 1]])
+    if not same.any():
+        return mapping, values
+    renumber = _raster_numbering(_join(ends[same], values.shape[0] + 1))
+    joined = np.empty(int(renumber.max()), dtype=values.dtype)
+    joined[renumber[1:] - 1] = values
+    return renumber[mapping], joined
 
 
 def _closest_neighbour(pairs: np.ndarray, small: np.ndarray,
