@@ -1224,6 +1224,27 @@ def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
         "README.txt", "astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg", "sub"]
 
 
+def test_cli_refuses_an_output_folder_inside_the_tree_holding_the_users_photos(tmp_path):
+    # batch J -r -o J/photos2: J/photos2's photos were left out, J/a.png was skipped as
+    # "output exists; no record ...", and with --force J/photos2/a.png, another photo, was
+    # replaced by J/a.png's output.
+    src = tmp_path / "J"
+    (src / "photos2").mkdir(parents=True)
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), (0, 255, 0)).save(src / "photos2" / name)
+    before = {p: p.read_bytes() for p in src.rglob("*") if p.is_file()}
+    result = _cli(src, "-r", "-o", src / "photos2", "-k", "4", "--force")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"quantize: error: -o/--output={str(src / 'photos2')!r} lies inside "
+        f"INPUT_DIR={str(src)!r} and holds images that no batch made, such as "
+        f"{str(src / 'photos2' / 'a.png')!r}: the search leaves them out, and outputs of the "
+        "same name would replace them; choose an output folder outside the input folder, or "
+        "an empty one\n")
+    assert {p: p.read_bytes() for p in src.rglob("*") if p.is_file()} == before
+
+
 def test_cli_segment_refuses_output_dir_equal_to_input_dir_when_folders_are_inputs(tmp_path):
     """photo.jpg and photo.png make photo.jpg/ and photo.png/: in their own folder (here
     through a link to it), each file failed on its own line, 'exists and is not a
