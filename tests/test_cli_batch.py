@@ -1203,6 +1203,22 @@ def test_cli_refuses_a_report_that_a_rerun_would_read_as_an_input(photo_tree, tm
     assert not (tmp_path / "out").exists() and not (photo_tree / name).exists()
 
 
+def test_cli_refuses_a_report_named_as_a_mirrored_sub_folder_before_any_work(tmp_path):
+    # in/r.json/x.png and in/i.html/y.png: every file was reduced, then the run failed
+    # "--report='out/r.json' is a folder", and no page was written.
+    src, out = tmp_path / "in", tmp_path / "out"
+    for folder in ("r.json", "i.html"):
+        (src / folder).mkdir(parents=True)
+        Image.new("RGB", (4, 4)).save(src / folder / "x.png")
+    result = _cli(src, "-r", "-o", out, "-k", "2", "-j", "1", "--report", out / "r.json",
+                  "--html", out / "i.html")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"quantize: error: --report={str(out / 'r.json')!r} is a folder "
+                             f"the batch writes its output {str(out / 'r.json' / 'x.png')!r} "
+                             "into; expected a path no job writes\n")
+    assert not out.exists()
+
+
 def test_cli_refuses_a_page_named_as_an_input_that_links_elsewhere(photo_tree, tmp_path):
     # in/index.html, a link to a page outside, was an input of the run (failed: not an
     # image), then the page replaced it: the link was lost, and the rerun refused the page
