@@ -136,6 +136,29 @@ def test_batch_lock_refuses_a_second_holder_and_leaves_the_folder_as_it_was(tmp_
     assert not (tmp_path / "new").exists()
 
 
+@pytest.mark.parametrize("under", ["sub", "sub/deeper"])
+def test_a_batch_into_a_sub_folder_of_a_running_batch_folder_is_refused(tmp_path, monkeypatch,
+                                                                        under):
+    """It was accepted: only its own folder's lock was asked, and the running batch then
+    replaced the files it wrote there, which its manifest still said were its own. Refused
+    before anything is made (exit 15), naming the running batch's folder; "out/sub/.." is
+    that folder itself, refused as such."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (6, 4), (200, 30, 30)).save("in/a.png")
+    with batch_lock("out"):
+        refused = _cli("in", "-o", Path("out", under), "-k", "2", "-j", "1")
+        assert (refused.exit_code, refused.stdout) == (15, "")
+        assert refused.stderr == _in_use(Path("out", under), "out", os.getpid(),
+                                         "choose another -o folder")
+        itself = _cli("in", "-o", "out/sub/..", "-k", "2", "-j", "1")
+        assert itself.exit_code == 15 and "this output folder" in itself.stderr
+        assert sorted(p.name for p in Path("out").iterdir()) == [LOCK_NAME]
+    done = _cli("in", "-o", Path("out", under), "-k", "2", "-j", "1", "-q")
+    assert done.exit_code == 0, done.output
+    assert (Path("out", under) / "a.png").is_file()
+
+
 def test_batch_lock_takes_the_file_a_killed_batch_left_and_keeps_other_files(tmp_path):
     (tmp_path / LOCK_NAME).write_text("4711 elsewhere\n")
     (tmp_path / "a.png").write_bytes(b"mine")

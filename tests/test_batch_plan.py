@@ -252,6 +252,44 @@ def test_output_dir_overlapping_input_dir_is_refused(tmp_path, out, recursive, m
         batch.plan_batch(src, tmp_path / out, mode, recursive=recursive)
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_an_output_folder_inside_the_tree_holding_photos_no_batch_made_is_refused(tmp_path,
+                                                                                  force):
+    # in/photos2's own photos were left out of the search without a word, and in/a.png took
+    # in/photos2/a.png, another photo, for its output: skipped as of no record, and
+    # replaced by it with force.
+    src = tmp_path / "in"
+    (src / "photos2" / "deeper").mkdir(parents=True)
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
+    Image.new("RGB", (4, 4), (0, 255, 0)).save(src / "photos2" / "deeper" / "a.png")
+    with pytest.raises(ValueError) as caught:
+        batch.plan_batch(src, src / "photos2", COPY, recursive=True, force=force)
+    assert str(caught.value) == (
+        f"output_dir={str(src / 'photos2')!r} lies inside input_dir={str(src)!r} and holds "
+        f"images that no batch made, such as {str(src / 'photos2' / 'deeper' / 'a.png')!r}: "
+        "the search leaves them out, and outputs of the same name would replace them; choose "
+        "an output folder outside the input folder, or an empty one")
+    with pytest.raises(ValueError, match="holds images that no batch made"):  # as it selects
+        batch.plan_batch(src, src / "photos2", COPY, recursive=True, pattern="deeper/*")
+
+
+def test_an_output_folder_inside_the_tree_is_accepted_with_no_photo_of_its_own(tmp_path):
+    """An earlier batch's folder (the documented rerun), one of other files only, and one
+    whose images the search would not take (hidden, or not what ``pattern`` selects)."""
+    src = tmp_path / "in"
+    (src / "out").mkdir(parents=True)
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
+    (src / "out" / "notes.txt").write_text("mine")
+    Image.new("RGB", (4, 4), (0, 255, 0)).save(src / "out" / ".hidden.png")
+    Image.new("RGB", (4, 4), (0, 255, 0)).save(src / "out" / "b.jpg")
+    plan = batch.plan_batch(src, src / "out", COPY, recursive=True, pattern="*.png")
+    assert [j.input.name for j in plan.jobs] == ["a.png"]
+    (src / "out" / "b.jpg").unlink()
+    batch.run_batch(batch.plan_batch(src, src / "out", COPY, recursive=True), jobs=1)
+    again = batch.plan_batch(src, src / "out", COPY, recursive=True)
+    assert [(r.input.name, r.status) for r in again.settled] == [("a.png", "skipped")]
+
+
 def test_an_output_folder_where_an_input_file_is_is_refused(tmp_path):
     """a.jpg and a.png share the stem a, so their folders are a.jpg/ and a.png/: with the
     input folder as output folder, those are the inputs, and each job failed 'exists and

@@ -175,6 +175,26 @@ def test_a_report_may_not_replace_an_output_of_the_batch(tmp_path):
     batch.check_report_clear_of_outputs(out / "index.html", "html", plan)
 
 
+@pytest.mark.parametrize("mode", [batch.reduce_mode(), batch.segment_mode()],
+                         ids=["reduce", "segment"])
+def test_a_report_may_not_be_a_folder_the_outputs_are_mirrored_into(tmp_path, mode):
+    # in/r.json/x.png is written to out/r.json/x.png (or out/r.json/x/): only the outputs
+    # themselves were compared, and --report out/r.json was found a folder after every job.
+    from PIL import Image
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    (src / "r.json" / "deeper").mkdir(parents=True)
+    Image.new("RGB", (4, 4)).save(src / "r.json" / "deeper" / "x.png")
+    plan = batch.plan_batch(src, out, mode, recursive=True)
+    output = plan.jobs[0].output
+    for report in (out / "r.json", out / "r.json" / "deeper"):
+        with pytest.raises(ValueError) as err:
+            batch.check_report_clear_of_outputs(report, "report", plan)
+        assert str(err.value) == (f"report={str(report)!r} is a folder the batch writes its "
+                                  f"output {str(output)!r} into; expected a path no job writes")
+    batch.check_report_clear_of_outputs(out / "r.json.csv", "report", plan)
+
+
 def test_a_report_the_search_would_read_back_as_an_input_is_refused(tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()

@@ -384,6 +384,30 @@ def test_an_output_folder_that_cannot_be_written_stops_the_run_before_any_file(
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_an_output_folder_with_a_manifest_that_cannot_be_written_stops_the_run_before_any_file(
+        photo_tree, tmp_path, monkeypatch, force):
+    """Only a folder without a manifest was asked: with an earlier run's manifest there (a
+    file that can be added to), every job ran and failed on its own line, 'output folder
+    out is not writable'."""
+    from quantize.errors import OutputError
+
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_batch(photo_tree, out, COPY, pattern="astronaut.jpg"), jobs=1)
+    made = (out / "astronaut.png").read_bytes()
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True, force=force)
+    assert plan.jobs and ("astronaut.jpg" in {j.input.name for j in plan.jobs}) == force
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
+        Path(p) != out and real_access(p, mode, **kw)))  # as a read-only folder gives it
+    with pytest.raises(OutputError) as err:
+        batch.run_batch(plan, jobs=1, on_result=lambda r: pytest.fail(f"{r.input} was reported"))
+    assert str(err.value) == f"{out}: output folder is not writable; no file was processed"
+    assert {p.name: p.read_bytes() for p in out.iterdir()
+            if p.name != batch.MANIFEST_NAME} == {"astronaut.png": made}
+    assert set(batch.read_manifest(out)) == {"astronaut.png"}  # compacted only, as it may be
+
+
 def test_an_output_folder_that_cannot_be_made_is_named_and_leaves_no_folder(
         photo_tree, tmp_path, monkeypatch):
     """The system's error came alone ('quantize: error: out/sub: Read-only file system'), and

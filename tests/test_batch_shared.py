@@ -150,6 +150,30 @@ def test_a_missing_palette_is_not_fitted_anew_under_outputs_mapped_onto_it(photo
     assert forced.n_files == 4 and "astronaut.jpg" in {j.input.name for j in forced.plan.jobs}
 
 
+@pytest.mark.parametrize("skipped", ["link", "earlier batch"])
+def test_a_sub_folder_skipped_unsearched_is_no_output_mapped_onto_a_palette(photo_tree, tmp_path,
+                                                                            skipped):
+    # The row of a sub-folder skipped unsearched (a link to a folder, an earlier batch's
+    # output folder) was counted as an output mapped onto a missing palette: a fresh output
+    # folder was refused ("shared-palette.json is missing, while 1 output was mapped onto it").
+    from .fs_support import symlink_or_skip
+
+    options = {"n_colors": 4, "seed": 0}
+    if skipped == "link":
+        symlink_or_skip(photo_tree / "lnk", photo_tree / "sub", to_folder=True)
+    else:  # the README's second run beside the first, both inside the input tree
+        first = batch.shared_palette(_plan(photo_tree, photo_tree / "out", options=options,
+                                           pattern="astronaut.jpg"), samples_per_file=500,
+                                     jobs=1)
+        batch.run_batch(first.plan, jobs=1)
+    out = tmp_path / "out"
+    plan = _plan(photo_tree, out, options=options)
+    assert [r.input.name for r in plan.settled if batch.is_folder(r.record)] == [
+        "lnk" if skipped == "link" else "out"]
+    shared = batch.shared_palette(plan, samples_per_file=500, jobs=1)
+    assert shared.n_files == 4 and (out / batch.SHARED_PALETTE_NAME).is_file()
+
+
 def test_a_changed_input_is_redone_onto_the_saved_palette_with_a_warning(photo_tree, tmp_path):
     out = tmp_path / "out"
     options = {"n_colors": 4, "seed": 0}

@@ -1203,6 +1203,22 @@ def test_cli_refuses_a_report_that_a_rerun_would_read_as_an_input(photo_tree, tm
     assert not (tmp_path / "out").exists() and not (photo_tree / name).exists()
 
 
+def test_cli_refuses_a_report_named_as_a_mirrored_sub_folder_before_any_work(tmp_path):
+    # in/r.json/x.png and in/i.html/y.png: every file was reduced, then the run failed
+    # "--report='out/r.json' is a folder", and no page was written.
+    src, out = tmp_path / "in", tmp_path / "out"
+    for folder in ("r.json", "i.html"):
+        (src / folder).mkdir(parents=True)
+        Image.new("RGB", (4, 4)).save(src / folder / "x.png")
+    result = _cli(src, "-r", "-o", out, "-k", "2", "-j", "1", "--report", out / "r.json",
+                  "--html", out / "i.html")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"quantize: error: --report={str(out / 'r.json')!r} is a folder "
+                             f"the batch writes its output {str(out / 'r.json' / 'x.png')!r} "
+                             "into; expected a path no job writes\n")
+    assert not out.exists()
+
+
 def test_cli_refuses_a_page_named_as_an_input_that_links_elsewhere(photo_tree, tmp_path):
     # in/index.html, a link to a page outside, was an input of the run (failed: not an
     # image), then the page replaced it: the link was lost, and the rerun refused the page
@@ -1222,6 +1238,27 @@ def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
     assert f"-o/--output={str(photo_tree)!r} overlaps INPUT_DIR=" in result.stderr
     assert sorted(p.name for p in photo_tree.iterdir()) == [
         "README.txt", "astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg", "sub"]
+
+
+def test_cli_refuses_an_output_folder_inside_the_tree_holding_the_users_photos(tmp_path):
+    # batch J -r -o J/photos2: J/photos2's photos were left out, J/a.png was skipped as
+    # "output exists; no record ...", and with --force J/photos2/a.png, another photo, was
+    # replaced by J/a.png's output.
+    src = tmp_path / "J"
+    (src / "photos2").mkdir(parents=True)
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), (0, 255, 0)).save(src / "photos2" / name)
+    before = {p: p.read_bytes() for p in src.rglob("*") if p.is_file()}
+    result = _cli(src, "-r", "-o", src / "photos2", "-k", "4", "--force")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"quantize: error: -o/--output={str(src / 'photos2')!r} lies inside "
+        f"INPUT_DIR={str(src)!r} and holds images that no batch made, such as "
+        f"{str(src / 'photos2' / 'a.png')!r}: the search leaves them out, and outputs of the "
+        "same name would replace them; choose an output folder outside the input folder, or "
+        "an empty one\n")
+    assert {p: p.read_bytes() for p in src.rglob("*") if p.is_file()} == before
 
 
 def test_cli_segment_refuses_output_dir_equal_to_input_dir_when_folders_are_inputs(tmp_path):

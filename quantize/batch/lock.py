@@ -27,8 +27,9 @@ LOCK_NAME = ".quantize-batch.lock"
 
 
 class FolderInUseError(OutputError):
-    """A batch is writing into the output folder (exit code 15, before any work): of
-    another batch (:func:`batch_lock`), or of a command's output (:func:`refuse_batch_folder`)."""
+    """A batch is writing into the output folder, or a folder it lies under (exit code 15,
+    before any work): of another batch (:func:`batch_lock`), or of a command's output
+    (:func:`refuse_batch_folder`)."""
 
     exit_code = ExitCode.EXISTS
 
@@ -47,10 +48,15 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
     on Windows, in a folder that cannot be made or written (a read-only one, which no run
     writes into either), or on a file system without locks.
 
+    A batch into a sub-folder of the folder of a batch running (or into a folder under it)
+    is refused too, before anything is made (:func:`refuse_batch_folder`): that batch would
+    replace its files, and the manifest would no longer tell what is there.
+
     Raises
     ------
     FolderInUseError
-        If another process holds the folder, naming it and what to do.
+        If another process holds the folder, or a folder it lies under, naming it and what
+        to do.
     OutputError
         If the lock file was made but cannot be written (a full disk); it is removed.
     ValueError
@@ -58,6 +64,10 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
         (:func:`~quantize.io.check_output_folder`).
     """
     dst = check_output_folder(output_dir)
+    target = Path(os.path.abspath(dst))  # "out/.." is not under "out"
+    if target.parent != target:  # its own folder is asked below, by taking the lock
+        above = target.parent if dst.is_absolute() else Path(os.path.relpath(target.parent))
+        refuse_batch_folder(above, name=dst, instead="choose another -o folder")
     with contextlib.ExitStack() as made:
         with contextlib.suppress(OSError):  # cannot be made: nothing can write into it
             made.enter_context(folder_made(dst, keep=False))
@@ -79,8 +89,9 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
 def refuse_batch_folder(folder: str | os.PathLike[str], *, name: str | os.PathLike[str],
                         instead: str) -> None:
     """Refuse to write into ``folder`` while a batch writes into it or into a folder it lies
-    under (holds the lock :func:`batch_lock` takes): for a command other than batch, whose
-    files the batch could replace, or take for those of a run it killed and remove.
+    under (holds the lock :func:`batch_lock` takes): for a command other than batch, or a
+    batch into a sub-folder of it, whose files the batch could replace, or take for those
+    of a run it killed and remove.
 
     The error names ``name`` (the output, or its folder), the batch and its folder, and
     what to do: wait, or ``instead``. Asked once, before the command's work: a batch that

@@ -630,24 +630,26 @@ def _local_name(name: str) -> str:
 
 
 def check_appendable(output_dir: str | os.PathLike[str]) -> None:
-    """Refuse, before a run starts, a manifest in ``output_dir`` that cannot be added to.
+    """Refuse, before a run starts, a manifest in ``output_dir`` that cannot be added to,
+    or an output folder that cannot be written.
 
-    Otherwise the run would write its first output and stop there, unrecorded.
-    No manifest is fine, in a folder that can be written: the first finished
-    output makes it.
+    Otherwise the run would write its first output and stop there, unrecorded; or, in a
+    folder that cannot be written, every file would fail alike, each with its own line,
+    also when the manifest there, a file that can be written, can be added to. No
+    manifest is fine, in a folder that can be written: the first finished output makes it.
 
     Raises
     ------
     OutputError
-        Naming the manifest and why it cannot be opened, or the output folder when
-        it cannot be written (every file would fail alike, each with its own line).
+        Naming the output folder when it cannot be written, or the manifest and why it
+        cannot be opened.
     """
-    path = Path(output_dir) / MANIFEST_NAME
+    folder = Path(output_dir)
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError("output folder is not writable; no file was processed",
+                          path=folder)
+    path = folder / MANIFEST_NAME
     if not os.path.lexists(path):
-        folder = Path(output_dir)
-        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
-            raise OutputError("output folder is not writable; no file was processed",
-                              path=folder)
         return
     try:
         with open(path, "ab"):

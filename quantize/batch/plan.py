@@ -591,7 +591,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     ValueError
         If ``output_dir`` is (or lies under) an
         existing file, an output could overwrite or be read back as an input,
-        an output folder would be made where an input is, or an option is bad (in
+        an output folder would be made where an input is, ``output_dir`` lies inside
+        ``input_dir`` searched with ``recursive`` and holds images that no batch made
+        (the search would leave them out, and outputs could replace them), or an option is bad (in
         reduce mode, a ``palette_in`` whose every entry is fully transparent, which
         only an image without visible pixels could be mapped onto).
     OSError
@@ -620,6 +622,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     _check_input_dir(src)  # before any path is resolved: a link loop made that fail
     check_output_folder(dst)
     skip = _left_out(src, dst)
+    if skip is not None and recursive:
+        _check_no_photos_left_out(src, dst, pattern)
     inputs, unlisted, linked, left_out = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
@@ -1107,6 +1111,31 @@ def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: Job
                 f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: output "
                 f"{quoted(written)} would be read as an input; choose an output folder "
                 "outside the input folder")
+
+
+def _check_no_photos_left_out(src: Path, dst: Path, pattern: str | None) -> None:
+    """Refuse an output folder inside the tree searched that holds files the search would
+    take as inputs (by extension, or ``pattern``), unless an earlier batch's manifest (or
+    segment's files) says they are quantize's outputs (:func:`_holds_outputs`).
+
+    The search leaves the output folder out, so those photos were silently not processed,
+    and each input of the same name as one of them took it for its output: skipped as of
+    no record, and replaced with ``force``. Its hidden files, links to folders and
+    sub-folders of outputs are passed over, as the search passes them over.
+    """
+    if not dst.is_dir() or _holds_outputs(dst):  # new, or a rerun into an earlier batch's
+        return
+    extensions = image_extensions()
+    under = dst.resolve().relative_to(src.resolve())  # as the search of ``src`` names it
+    for path in _walk(dst, True, None, [], ([], [])):
+        rel = under / path.relative_to(dst)
+        if _glob_match(rel, pattern) if pattern is not None else \
+                path.suffix.lower() in extensions:
+            raise ValueError(
+                f"output_dir={quoted(dst)} lies inside input_dir={quoted(src)} and holds "
+                f"images that no batch made, such as {quoted(path)}: the search leaves them "
+                "out, and outputs of the same name would replace them; choose an output "
+                "folder outside the input folder, or an empty one")
 
 
 def _check_no_folder_on_an_input(outputs: Sequence[Path], inputs: Sequence[Path], src: Path,

@@ -71,7 +71,8 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
 
     E.g. ``OUT_DIR/a/segments.json`` in segment mode, which marks input ``a``'s
     job as finished, or the shared palette; or the ``palette_in`` file the
-    jobs read.
+    jobs read; or ``OUT_DIR/r.json`` when the input tree has a sub-folder ``r.json/``,
+    which the outputs mirror (a folder there once they are written).
 
     Raises
     ------
@@ -96,6 +97,9 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
             where = "lies in the output folder" if inside else "would overwrite the output"
             raise ValueError(f"{name}={quoted(path)} {where} {quoted(output)} of the batch; "
                              "expected a path no job writes")
+        if taken.startswith(target + os.sep):  # a sub-folder the outputs mirror, made by the run
+            raise ValueError(f"{name}={quoted(path)} is a folder the batch writes its output "
+                             f"{quoted(output)} into; expected a path no job writes")
 
 
 def check_report_not_an_input(path: str | os.PathLike[str], name: str,

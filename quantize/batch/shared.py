@@ -38,6 +38,7 @@ from .manifest import (
     record_output,
 )
 from .plan import INPUT_CHANGED, BatchPlan
+from .results import is_folder
 from .run import (
     check_shared_storage,
     check_writable_output,
@@ -198,9 +199,11 @@ def _check_none_mapped(plan: BatchPlan, path: Path) -> None:
     """Refuse to fit a palette anew when recorded outputs were mapped onto a saved one.
 
     The saved palette is missing (deleted?): the files still to do would get
-    other colours than those done.
+    other colours than those done. A sub-folder skipped unsearched (a symbolic link, an
+    earlier batch's output folder) has a record too, but no output mapped onto anything.
     """
-    mapped = sum(1 for r in plan.settled if r.status == "skipped" and r.record)
+    mapped = sum(1 for r in plan.settled
+                 if r.status == "skipped" and r.record and not is_folder(r.record))
     if mapped:
         outputs, them = ("output was", "it") if mapped == 1 else ("outputs were", "them")
         raise OutputExistsError(f"{path.name} is missing, while {mapped} {outputs} mapped onto "
