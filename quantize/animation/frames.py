@@ -45,7 +45,7 @@ from PIL import Image, ImageSequence
 
 from .._validation import check_int, check_path
 from ..errors import ImageReadError
-from ..gif_canvas import GifCanvas, GifImage, gif_loop, pillow_gif_images
+from ..gif_canvas import GifCanvas, GifImage, browser_disposal, gif_loop, pillow_gif_images
 from ..io import (
     DEFAULT_MAX_PIXELS,
     KeyedCanvas,
@@ -158,8 +158,10 @@ class Frame:
         stores seconds as a fraction: 1/30 s is 33.33 ms); ``PAGE_DURATION_MS``
         for a page of a format without durations (a multi-page TIFF).
     disposal : int
-        GIF disposal of the frame as stored (0 unspecified, 1 keep, 2 clear to
-        background, 3 restore previous); 1 for WebP, which has no such field.
+        GIF disposal of the frame (0 unspecified, 1 keep, 2 clear to background, 3
+        restore previous), as browsers read the one stored (a reserved 4 is 3, 5 to 7
+        are 1: :func:`~quantize.gif_canvas.browser_disposal`); 1 for WebP, which has no
+        such field.
     cut : bool
         Whether the frame reached past the canvas (a GIF frame larger than the
         screen its header gives, which browsers clip) and was cut to it.
@@ -392,7 +394,7 @@ def _upright(rgba: np.ndarray, orientation: int) -> np.ndarray:
 
 def _disposal(frame: Image.Image) -> int:
     if frame.format == "GIF":
-        return int(getattr(frame, "disposal_method", 0) or 0)
+        return browser_disposal(int(getattr(frame, "disposal_method", 0) or 0))
     if frame.format == "PNG":
         return _APNG_TO_GIF_DISPOSAL.get(int(frame.info.get("disposal", 0)), 1)
     return 1
