@@ -38,7 +38,7 @@ from PIL import Image
 from .png import second_reader
 
 __all__ = ["GifCanvas", "GifFrames", "GifImage", "browser_disposal", "first_gif_frame",
-           "gif_images", "gif_loop", "pillow_gif_images"]
+           "gif_images", "gif_loop", "gif_screen", "pillow_gif_images"]
 
 _KEEP, _RESTORE_BACKGROUND, _RESTORE_PREVIOUS = 1, 2, 3
 # The application extensions whose sub-block 1 holds the loop count (browsers read both).
@@ -155,6 +155,18 @@ def gif_loop(fp: Any) -> int | None:
                 return int(struct.unpack_from("<H", body, 12)[0])
         elif kind == b"," and _image(fp, None, _NO_CONTROL) is None:
             return None
+
+
+def gif_screen(fp: Any) -> tuple[int, int] | None:
+    """The logical screen's width and height as the header of the GIF in ``fp`` (seekable,
+    read from its start and left at an unknown position) gives them, before a first frame
+    reaching past it makes it larger (:class:`GifFrames`); None when it is not a GIF."""
+    fp.seek(0)
+    head = fp.read(10)
+    if len(head) < 10 or head[:3] != b"GIF":
+        return None
+    w, h = struct.unpack_from("<HH", head, 6)
+    return w, h
 
 
 def pillow_gif_images(im: Image.Image, reader: Any,
