@@ -12,13 +12,15 @@ ImageMagick show them where the canvas has nothing drawn on it:
 - "restore to previous" (3) on the first frame left the frame on screen, where
   browsers go back to the empty canvas;
 - a frame whose disposal is unspecified (0), or that has no graphic control
-  extension, took the disposal of the last frame that had one.
+  extension, took the disposal of the last frame that had one;
+- a frame of disposal 5 to 7, which the GIF specification leaves reserved, was
+  restored to previous, where browsers keep it (:func:`browser_disposal`).
 
 :class:`GifCanvas` composites the frames here instead, from each frame's own
 indices (decoded by Pillow, one frame at a time), colour table (local, else
 global), transparent entry and disposal: the canvas starts transparent, a
 frame's transparent pixels leave what is below them, and disposal 2 clears the
-frame's box to transparent, 3 puts back what it covered, anything else keeps it.
+frame's box to transparent, 3 (and 4) puts back what it covered, anything else keeps it.
 A frame reaching past the screen is clipped to it. :func:`gif_images` reads the
 frame table from the file's blocks, skipping what Pillow skips.
 """
@@ -35,10 +37,10 @@ from PIL import Image
 
 from .png import second_reader
 
-__all__ = ["GifCanvas", "GifFrames", "GifImage", "first_gif_frame", "gif_images", "gif_loop",
-           "pillow_gif_images"]
+__all__ = ["GifCanvas", "GifFrames", "GifImage", "browser_disposal", "first_gif_frame",
+           "gif_images", "gif_loop", "gif_screen", "pillow_gif_images"]
 
-_RESTORE_BACKGROUND, _RESTORE_PREVIOUS = 2, 3
+_KEEP, _RESTORE_BACKGROUND, _RESTORE_PREVIOUS = 1, 2, 3
 # The application extensions whose sub-block 1 holds the loop count (browsers read both).
 _LOOP_APPLICATIONS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
 # A frame without a graphic control extension: no transparent entry, disposal 0, 0 ms.
@@ -67,7 +69,8 @@ class GifImage:
     transparent : int or None
         Its transparent entry.
     disposal : int
-        As stored (0 when it has no graphic control extension).
+        As browsers read it (:func:`browser_disposal`; 0 when it has no graphic control
+        extension).
     duration : int
         Milliseconds, as stored in centiseconds (0 without a graphic control extension).
     """
@@ -154,6 +157,18 @@ def gif_loop(fp: Any) -> int | None:
             return None
 
 
+def gif_screen(fp: Any) -> tuple[int, int] | None:
+    """The logical screen's width and height as the header of the GIF in ``fp`` (seekable,
+    read from its start and left at an unknown position) gives them, before a first frame
+    reaching past it makes it larger (:class:`GifFrames`); None when it is not a GIF."""
+    fp.seek(0)
+    head = fp.read(10)
+    if len(head) < 10 or head[:3] != b"GIF":
+        return None
+    w, h = struct.unpack_from("<HH", head, 6)
+    return w, h
+
+
 def pillow_gif_images(im: Image.Image, reader: Any,
                       n_frames: int | None = None) -> list[GifImage] | None:
     """The frames of ``im``, a GIF opened by Pillow, as :func:`gif_images` reads them from
@@ -199,6 +214,19 @@ def first_gif_frame(im: Image.Image) -> Image.Image | None:
     return Image.fromarray(rgba, "RGBA")
 
 
+def browser_disposal(stored: int) -> int:
+    """A GIF frame's disposal as browsers draw it, from the three bits stored: 0 to 3 as
+    they are (unspecified, keep, restore to background, restore to previous); 4, which
+    the GIF specification leaves reserved, restore to previous, as some encoders write it
+    and Chromium (Skia's SkGifImageReader) and Firefox (nsGIFDecoder2) read it; 5 to 7,
+    reserved too, keep, as both draw them (Pillow restores to previous for 3 to 7).
+
+    >>> [browser_disposal(stored) for stored in range(8)]
+    [0, 1, 2, 3, 3, 1, 1, 1]
+    """
+    return _RESTORE_PREVIOUS if stored == 4 else _KEEP if stored > 4 else stored
+
+
 def _table(fp: Any, flags: int) -> np.ndarray | None | bool:
     """The colour table that ``flags`` announces, read from ``fp``: (256, 3), None for the
     grey ramp, False when cut short."""
@@ -242,7 +270,8 @@ def _extension(fp: Any, control: tuple[int | None, int, int]
             return None
         packed = body[0]
         delay = struct.unpack_from("<H", body, 1)[0]
-        return (body[3] if packed & 1 else None, (packed >> 2) & 7, 10 * delay)
+        return (body[3] if packed & 1 else None, browser_disposal((packed >> 2) & 7),
+                10 * delay)
     return control
 
 

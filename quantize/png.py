@@ -132,11 +132,13 @@ def check_png_chunks(im: Image.Image, path: str | os.PathLike[str]) -> None:
 
 def check_frame_count(im: Image.Image, n_frames: int, path: str | os.PathLike[str]) -> None:
     """Refuse a PNG, opened as ``im`` and showing ``n_frames`` frames, that holds more frame
-    controls (fcTL chunks) than that.
+    controls (fcTL chunks) than that, or, as an APNG (its acTL chunk read), fewer.
 
     Pillow reads as many frames as the acTL chunk gives: the frames after them were left
-    out without a word (an APNG whose acTL gave one frame became a still image). ``im``'s
-    file is left where it was; other formats pass.
+    out without a word (an APNG whose acTL gave one frame became a still image), and a
+    frame past the last one held was looked for past the end of the file ("image file is
+    truncated", of a file that ends with its IEND chunk). ``im``'s file is left where it
+    was; other formats pass.
 
     Raises
     ------
@@ -147,7 +149,10 @@ def check_frame_count(im: Image.Image, n_frames: int, path: str | os.PathLike[st
     if im.format != "PNG" or fp is None:
         return
     controls = frame_controls(fp)
-    if controls is not None and len(controls) > n_frames:
+    if controls is None:
+        return
+    animated = getattr(im, "custom_mimetype", None) == "image/apng"  # Pillow read an acTL
+    if len(controls) > n_frames or (animated and len(controls) < n_frames):
         raise ImageReadError(f"malformed APNG: its acTL chunk gives {n_frames} frame"
                              f"{'s' * (n_frames != 1)} but it holds {len(controls)} (fcTL "
                              "chunks); expected the two counts to agree", path=path)

@@ -1314,10 +1314,13 @@ def test_the_pages_of_a_turned_tiff_are_turned_once(tmp_path):
     assert probe_animation(src).size == (3, 5)
 
 
-@pytest.mark.parametrize(("declared", "said"), [(3, "3 frames"), (1, "1 frame")])
-def test_an_apng_holding_more_frames_than_its_actl_gives_is_refused(tmp_path, declared, said):
+@pytest.mark.parametrize(("declared", "said"), [(3, "3 frames"), (1, "1 frame"),
+                                               (7, "7 frames")])
+def test_an_apng_holding_other_than_the_frames_its_actl_gives_is_refused(tmp_path, declared,
+                                                                         said):
     # acTL gives fewer frames than the file holds (5): Pillow read that many and the others
-    # were dropped without a word (with 1, the APNG became a still image).
+    # were dropped without a word (with 1, the APNG became a still image). More: Pillow
+    # looked for the sixth past IEND, "cannot decode image (image file is truncated)".
     src = save_animation(tmp_path / "five.png", moving_square(5), duration=100, loop=0)
     chunks = [(kind, data) for _, kind, data in chunks_of(src.read_bytes())]
     assert sum(kind == b"fcTL" for kind, _ in chunks) == 5

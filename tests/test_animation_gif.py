@@ -439,3 +439,16 @@ def test_the_repeats_of_a_long_frame_show_its_picture_whatever_its_disposal(disp
     with Image.open(io.BytesIO(data)) as im:
         assert [f.info["duration"] for f in ImageSequence.Iterator(im)] == [400_000, 400_000,
                                                                              100]
+
+
+@pytest.mark.parametrize("disposal", [0, 4, 5, 7])
+def test_a_disposal_the_writer_does_not_follow_is_written_as_keep(disposal):
+    # 4 to 7 were written as given but followed as keep: viewers restored 4 to previous
+    # (Pillow 4 to 7), and the pixel the second frame drew, outside the third's box, went
+    # back to the first frame's colour.
+    frames = [np.zeros((1, 3), np.uint8), np.array([[0, 1, 0]], np.uint8),
+              np.array([[0, 1, 2]], np.uint8)]
+    data = written(frames, disposal=disposal)
+    assert [f[..., :3].tolist() for f in shown(data)] == [PALETTE[f].tolist() for f in frames]
+    with Image.open(io.BytesIO(data)) as im:
+        assert {f.disposal_method for f in ImageSequence.Iterator(im)} == {1}

@@ -847,9 +847,10 @@ def test_the_palette_written_of_a_fully_transparent_animation_is_taken_back(tmp_
     assert (tmp_path / "b.gif").read_bytes() == (tmp_path / "a.gif").read_bytes()
 
 
-def _gif_past_its_canvas(path):
-    """A GIF whose 4x4 screen holds its first frame, and whose second frame (6x6 at 1, 1)
-    reaches past it: Pillow makes its canvas 7x7 from that frame on."""
+def _gif_past_its_canvas(path, first_size=4):
+    """A GIF whose 4x4 screen holds its first frame (``first_size`` square: larger, it
+    makes the canvas as large), and whose second frame (6x6 at 1, 1) reaches past it:
+    Pillow makes its canvas 7x7 from that frame on."""
     first = np.zeros((8, 8, 3), np.uint8)
     first[...] = RED
     second = first.copy()
@@ -858,7 +859,7 @@ def _gif_past_its_canvas(path):
     data = bytearray(path.read_bytes())
     data[6:10] = struct.pack("<HH", 4, 4)  # the logical screen
     at = data.index(b"," + struct.pack("<HHHH", 0, 0, 8, 8))
-    struct.pack_into("<HH", data, at + 5, 4, 4)  # the first frame's width and height
+    struct.pack_into("<HH", data, at + 5, first_size, first_size)  # the first frame's size
     assert b"," + struct.pack("<HHHH", 1, 1, 6, 6) in data
     path.write_bytes(bytes(data))
     return path
@@ -880,6 +881,19 @@ def test_a_gif_frame_reaching_past_its_canvas_is_cut_to_it(tmp_path):
     second[1, 1] = (*BLUE, 255)
     assert record["frames"] == 2
     np.testing.assert_array_equal(np.stack(composited(out)), [expected, second])
+
+
+def test_a_frame_cut_to_a_canvas_the_first_frame_made_larger_is_said_so(tmp_path):
+    # The warning called the 6x6 canvas the one the GIF gives: its header gives 4x4.
+    src = _gif_past_its_canvas(tmp_path / "past.gif", first_size=6)
+    with pytest.warns(FrameCutWarning) as said:
+        reduce_file(src, tmp_path / "out.gif", n_colors=2)
+    assert [str(w.message) for w in said if w.category is FrameCutWarning] == [
+        "1 frame reaches past the 6x6 canvas (the GIF's 4x4 screen, made as large as its "
+        "first frame reaches): the part outside is cut, as browsers show it"]
+    info = probe_animation(src)
+    assert (info.size, info.screen) == ((6, 6), (4, 4))
+    assert probe_animation(_gif_past_its_canvas(tmp_path / "held.gif")).screen is None
 
 
 def test_a_gif_first_frame_larger_than_its_screen_sets_the_canvas_uncut(tmp_path):

@@ -32,6 +32,7 @@ from .animation_support import (
     RED,
     WHITE,
     YELLOW,
+    composited,
     moving_square,
     save_animation,
 )
@@ -304,6 +305,26 @@ def test_a_frame_gives_up_its_least_needed_colour_rather_than_double_its_table(
         assert mapped.tolist() == [[0] * 8 + [1] * 9 + [2] * 7 + [0] * 8]
     else:
         assert fewer is palette and mapped is indices
+
+
+def test_a_frame_that_gives_up_its_last_colour_maps_its_transparent_pixels_in_the_table(
+        tmp_path):
+    # Transparent pixels on the colour given up kept its entry: given up last, that entry
+    # was past the shorter palette, and mapping the frame raised IndexError.
+    from quantize.animation import reduce_animation_file
+
+    first = np.zeros((2, 16, 4), np.uint8)
+    first[0] = 255
+    first[0, :, :3] = np.arange(0, 256, 16)[:, None]  # sixteen greys on four entries, kept
+    second = first.copy()  # in the next frame: their error makes (255, 0, 0) cheap to drop
+    second[1, :, :3] = [(0, 0, 0)] * 4 + [(0, 0, 255)] * 4 + [(250, 0, 0)] * 4 + [(255, 0, 0)] * 4
+    second[1, :13, 3] = 255  # the last three hide (255, 0, 0), the last entry's colour
+    src = save_animation(tmp_path / "in.png", [first, second], duration=100, loop=0)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=4, palette="per-frame", seed=0)
+    shown = composited(out)[1][1]
+    assert shown[12].tolist() == [250, 0, 0, 255]  # given up: drawn as its neighbour
+    assert (shown[13:, 3] == 0).all()
 
 
 def test_per_frame_tables_of_kept_pixels_hold_three_colours_when_a_fourth_costs_little(

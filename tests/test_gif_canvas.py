@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from quantize.animation import (
     FirstFrameWarning,
@@ -108,6 +108,42 @@ def test_restore_to_previous_puts_back_what_the_frame_covered(tmp_path):
     ])
     assert _shown(src) == [[[_px(RED)] * 3], [[_px(RED), _px(GREEN), _px(RED)]],
                            [[_px(BLUE), _px(RED), _px(RED)]]]
+
+
+@pytest.mark.parametrize(("disposal", "restored"), [(4, True), (5, False), (7, False)])
+def test_a_reserved_disposal_is_drawn_as_browsers_draw_it(tmp_path, disposal, restored):
+    """4 was kept, where Chromium and Firefox restore to previous, as for 3 (and Pillow
+    restored 5 to 7, which both browsers keep)."""
+    src = _gif(tmp_path / "a.gif", (3, 1), [
+        {"indices": [[1, 1, 1]], "disposal": 1},
+        {"indices": [[2, 2]], "at": (1, 0), "disposal": disposal},
+        {"indices": [[3]], "disposal": 1},
+    ])
+    under = _px(RED) if restored else _px(GREEN)
+    assert _shown(src)[2] == [[_px(BLUE), under, under]]
+
+
+@pytest.mark.parametrize(("suffix", "options"), [
+    (".gif", {}), (".gif", {"palette": "per-frame"}), (".png", {}), (".webp", {})])
+def test_frames_restored_by_disposal_4_are_written_as_browsers_show_them(tmp_path, suffix,
+                                                                          options):
+    # Sprites of disposal 4 piled up in the output, as a GIF's disposal 4 was kept.
+    src = _gif(tmp_path / "a.gif", (4, 1), [
+        {"indices": [[1, 1, 1, 1]], "disposal": 1},
+        {"indices": [[2]], "at": (1, 0), "disposal": 4},
+        {"indices": [[3]], "at": (2, 0), "disposal": 4},
+        {"indices": [[2]], "at": (3, 0), "disposal": 1},
+    ])
+    out = tmp_path / f"out{suffix}"
+    reduce_animation_file(src, out, n_colors=3, **options)
+    expected = [[[_px(RED)] * 4], [[_px(RED), _px(GREEN), _px(RED), _px(RED)]],
+                [[_px(RED), _px(RED), _px(BLUE), _px(RED)]], [[_px(RED)] * 3 + [_px(GREEN)]]]
+    assert _shown(src) == expected
+    assert _shown(out) == expected
+    if suffix == ".gif":  # Pillow, which restores to previous for 3 and up, shows it alike
+        with Image.open(out) as im:
+            assert [np.asarray(f.convert("RGBA")).tolist()
+                    for f in ImageSequence.Iterator(im)] == expected
 
 
 def test_local_tables_and_a_transparent_entry_that_changes(tmp_path):

@@ -45,7 +45,14 @@ from PIL import Image, ImageSequence
 
 from .._validation import check_int, check_path
 from ..errors import ImageReadError
-from ..gif_canvas import GifCanvas, GifImage, gif_loop, pillow_gif_images
+from ..gif_canvas import (
+    GifCanvas,
+    GifImage,
+    browser_disposal,
+    gif_loop,
+    gif_screen,
+    pillow_gif_images,
+)
 from ..io import (
     DEFAULT_MAX_PIXELS,
     KeyedCanvas,
@@ -112,6 +119,10 @@ class AnimationInfo:
         repeats after the first play, APNG and WebP count plays: see ``plays``.
     orientation : int
         The EXIF orientation every frame is turned upright by, 1 to 8 (1: as stored).
+    screen : (int, int) or None
+        A GIF's screen as its header gives it, upright, when its first frame reaches
+        past it: ``size`` is then as large as that frame reaches (as Pillow and Chromium
+        make it). None otherwise.
     """
 
     path: Path
@@ -120,6 +131,7 @@ class AnimationInfo:
     n_frames: int
     loop: int | None
     orientation: int = 1
+    screen: tuple[int, int] | None = None
 
     @property
     def timed(self) -> bool:
@@ -158,8 +170,10 @@ class Frame:
         stores seconds as a fraction: 1/30 s is 33.33 ms); ``PAGE_DURATION_MS``
         for a page of a format without durations (a multi-page TIFF).
     disposal : int
-        GIF disposal of the frame as stored (0 unspecified, 1 keep, 2 clear to
-        background, 3 restore previous); 1 for WebP, which has no such field.
+        GIF disposal of the frame (0 unspecified, 1 keep, 2 clear to background, 3
+        restore previous), as browsers read the one stored (a reserved 4 is 3, 5 to 7
+        are 1: :func:`~quantize.gif_canvas.browser_disposal`); 1 for WebP, which has no
+        such field.
     cut : bool
         Whether the frame reached past the canvas (a GIF frame larger than the
         screen its header gives, which browsers clip) and was cut to it.
@@ -222,9 +236,22 @@ def probe_animation(path: str | os.PathLike[str], *,
             # libavif writes unless told otherwise, and as browsers play such files
             loop = 0
         orientation = _orientation(im)
+        screen = _grown_screen(im)
         info = AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
-                             None if loop is None else int(loop), orientation)
+                             None if loop is None else int(loop), orientation,
+                             None if screen is None else _turned_size(screen, orientation))
     return info
+
+
+def _grown_screen(im: Image.Image) -> tuple[int, int] | None:
+    """The screen the header of ``im``, an opened GIF, gives, when its first frame reaches
+    past it and Pillow made ``im.size`` as large as that frame reaches; else None (and
+    for any other image)."""
+    if im.format != "GIF":
+        return None
+    with second_reader(im) as reader:
+        screen = gif_screen(reader)
+    return None if screen is None or screen == im.size else screen
 
 
 def iter_frames(path: str | os.PathLike[str], *,
@@ -392,7 +419,7 @@ def _upright(rgba: np.ndarray, orientation: int) -> np.ndarray:
 
 def _disposal(frame: Image.Image) -> int:
     if frame.format == "GIF":
-        return int(getattr(frame, "disposal_method", 0) or 0)
+        return browser_disposal(int(getattr(frame, "disposal_method", 0) or 0))
     if frame.format == "PNG":
         return _APNG_TO_GIF_DISPOSAL.get(int(frame.info.get("disposal", 0)), 1)
     return 1

@@ -168,6 +168,10 @@ class GifWriter:
         frame clears its whole box) and is drawn by its entry. Kept pixels
         outside it are left as they are.
 
+        ``disposal`` 2 (restore to background) and 3 (restore to previous) are written
+        as given; any other as keep (1), as the canvas is then followed here: a 4 written
+        would be drawn as 3 by browsers (:func:`~quantize.gif_canvas.browser_disposal`).
+
         A frame longer than a GIF frame holds is written as several showing its
         picture (each counted in ``frames_written``; :func:`split_delay`).
         """
@@ -177,9 +181,10 @@ class GifWriter:
         delays = split_delay(self._delay(duration))
         if len(delays) > 1:  # the parts keep the picture on screen; the next frame is drawn
             disposal = _KEEP  # over it, and what it needs cleared is cleared, as for any frame
+        if disposal not in (_CLEAR, _RESTORE):
+            disposal = _KEEP
         for delay in delays:
-            self._queue(indices, palette, transparent, delay,
-                        _KEEP if disposal == 0 else int(disposal), keep)
+            self._queue(indices, palette, transparent, delay, int(disposal), keep)
 
     def _queue(self, indices: np.ndarray, palette: np.ndarray | None, transparent: int | None,
                delay: int, disposal: int, keep: np.ndarray | None) -> None:

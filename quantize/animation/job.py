@@ -95,7 +95,8 @@ class LoopCountWarning(UserWarning):
 
 
 class FrameCutWarning(UserWarning):
-    """Frames of a GIF reached past the canvas its header gives and were cut to it."""
+    """Frames of a GIF reached past the canvas its header gives (or its first frame, when
+    that reaches past the screen the header gives) and were cut to it."""
 
 
 class FrameDurationWarning(UserWarning):
@@ -361,14 +362,19 @@ def _warn_plays(info: AnimationInfo, suffix: str) -> None:
 
 
 def _warn_cut(stats: FrameStats, info: AnimationInfo) -> None:
-    """Warn when frames reached past the canvas and were cut to it, as browsers show them."""
+    """Warn when frames reached past the canvas and were cut to it, as browsers show them;
+    a canvas larger than the GIF's screen is said to be (its first frame made it so)."""
     n = stats.frames_cut
     if n:
         w, h = info.size
         name = FORMAT_NAMES.get(info.format, info.format)
-        warn_caller(f"{n} {'frame reaches' if n == 1 else 'frames reach'} past the {w}x{h} "
-                    f"canvas the {name} gives: the part outside is cut, as browsers show it",
-                    FrameCutWarning)
+        if info.screen is None:
+            canvas = f"the {w}x{h} canvas the {name} gives"
+        else:
+            canvas = (f"the {w}x{h} canvas (the {name}'s {info.screen[0]}x{info.screen[1]} "
+                      "screen, made as large as its first frame reaches)")
+        warn_caller(f"{n} {'frame reaches' if n == 1 else 'frames reach'} past {canvas}: "
+                    "the part outside is cut, as browsers show it", FrameCutWarning)
 
 
 def _nothing_opaque(stats: FrameStats) -> bool:

@@ -838,12 +838,15 @@ class PerFramePlan:
         least, in squared distance summed, to their next-nearest entry; its pixels take
         that entry, the others keep theirs. The PSNR is the frame's as shown: every
         opaque pixel, the kept ones too.
+
+        Its transparent pixels move too: the caller marks them transparent afterwards, but
+        meanwhile they index ``fewer``, where the entry given up, when last, is past the end.
         """
         k = palette.shape[0]
         drawn = opaque if still is None else opaque & ~still
         least = self._least_needed(codes[drawn], palette)
         fewer = np.delete(palette, least, axis=0)
-        moved = opaque & (indices == least)
+        moved = indices == least
         mapped = indices.copy()
         mapped[indices > least] -= 1
         distinct, at = np.unique(codes[moved], return_inverse=True)
