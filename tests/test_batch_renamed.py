@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -387,6 +388,36 @@ def test_remove_orphans_removes_the_outputs_of_files_not_among_the_inputs_as_wri
     assert set(batch.read_manifest(out)) == {"y.png", "z.png"}
     quiet = _cli(*args, "--remove-orphans", "-q")  # what is left is said again, as a warning
     assert quiet.stdout == "" and quiet.stderr == result.stderr
+
+
+def test_the_outputs_of_a_sub_folder_not_searched_are_no_orphans(tmp_path, monkeypatch):
+    """A sub-folder that could not be listed, or one moved elsewhere and linked back (not
+    followed), was taken for gone: --remove-orphans removed its outputs, exit 0."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    (src / "2023").mkdir(parents=True)
+    _still(src / "a.png", 0)
+    _still(src / "2023" / "b.png", 1)
+    args = [src, "-r", "-o", out, "-k", "2", "-j", "1"]
+    assert _cli(*args, "-q").exit_code == 0
+    real_scandir = os.scandir
+
+    def refused(path=".", *more):
+        if Path(path) == src / "2023":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path, *more)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "scandir", refused)
+        plan = batch.plan_batch(src, out, batch.reduce_mode(), recursive=True,
+                                options={"n_colors": 2})
+    assert "failed" in [r.status for r in plan.settled]  # the folder, said so
+    assert plan.unclaimed == []
+    (src / "2023").rename(tmp_path / "moved")
+    (src / "2023").symlink_to(tmp_path / "moved", target_is_directory=True)
+    result = _cli(*args, "--remove-orphans")
+    assert result.exit_code == 0, result.output
+    assert "removed" not in result.stdout
+    assert _listed(out / "2023") == ["b.png"]
 
 
 def test_the_output_of_an_input_renamed_in_case_only_is_an_orphan(tmp_path):

@@ -639,8 +639,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     made = recorded if not force else {key: entry for key, entry in recorded.items()
                                        if run is not None and entry.run == run.run
                                        and not entry.pending}
-    earlier, unclaimed, flagged, dropped, disowned = _earlier_outputs(recorded, inputs,
-                                                                      outputs, dst, mode)
+    # Folders the search did not enter: their files' outputs are not judged unclaimed
+    unsearched = [Path(exc.filename) for exc in unlisted if exc.filename is not None]
+    earlier, unclaimed, flagged, dropped, disowned = _earlier_outputs(
+        recorded, inputs, outputs, dst, mode, unsearched + linked + left_out)
     jobs, found, found_here, replaces = [], [], [], {}
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
@@ -790,7 +792,8 @@ def _forced_run(manifest: Manifest, settings: Mapping[str, Any]) -> ForcedRun | 
 
 
 def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
-                     outputs: Sequence[Path], dst: Path, mode: JobMode
+                     outputs: Sequence[Path], dst: Path, mode: JobMode,
+                     unsearched: Sequence[Path] = ()
                      ) -> tuple[dict[Path, list[tuple[Path, Entry]]], list[tuple[Path, Entry]],
                                 list[tuple[Path, Entry]], list[Path], list[Path]]:
     """The outputs ``recorded`` in the manifest of ``dst`` that this plan does not name
@@ -812,11 +815,15 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
       take their entries out of the manifest.
 
     Only names below ``dst`` count (the manifest is plain text in the output folder: a
-    name with ".." or a hidden part is ignored), and only outputs made from one input.
+    name with ".." or a hidden part is ignored), and only outputs made from one input. An
+    output made from a file under one of the folders ``unsearched`` (that could not be
+    listed, a link not followed) is none of these: whether its input is there is not known,
+    and ``--remove-orphans`` removed the outputs of a sub-folder that failed to list.
     """
     if not recorded:
         return {}, [], [], [], []
     mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
+    hidden = tuple(source_key(dst, folder) + "/" for folder in unsearched)
     planned = {folded_name(PurePath(manifest_key(dst, out))): out for out in outputs}
     given = {absolute_path(path) for path in inputs}
     renamed: dict[Path, list[tuple[Path, Entry]]] = {}
@@ -825,6 +832,8 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
         source = source_of(entry, dst)
         if source is None or not _plain_key(key) or not mode.made_alike(entry.settings):
             continue  # not one of this mode's: another mode's batch into the same folder
+        if source.startswith(hidden):  # not looked for (an empty tuple matches nothing)
+            continue
         old = dst / key
         if entry.pending and not _planned_here(key, old, planned, dst):  # never finished
             if not os.path.lexists(old):
