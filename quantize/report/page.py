@@ -57,6 +57,9 @@ _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _MISSING = '<span class="missing">—</span>'
 #: Formats of the animations every current browser plays in an ``<img>`` (APNG is "PNG").
 _PLAYABLE = frozenset({"GIF", "PNG", "WEBP", "AVIF"})
+#: The least part of a palette's pixels in no swatch (faint ones drawn transparent) that
+#: gets a swatch of its own: shares are rounded to 6 decimals, and their sum may miss 1 so.
+_REST_SHOWN = 1e-4
 #: What a row says of its thumbnails playing, by (before plays, after plays).
 _PLAYS = {(True, True): "(playing)", (False, True): "(the output playing)",
           (True, False): "(the input playing)", (False, False): ""}
@@ -497,7 +500,10 @@ def _from_folder(path: str | os.PathLike[str], folder: Path) -> str:
 
 def _palette_cell(row: Mapping[str, Any], after: Path | None,
                   max_pixels: int | None) -> str:
-    swatches = _record_palette(row.get("palette"))
+    listed = row.get("palette")
+    swatches = _record_palette(listed)
+    # Entries dropped as malformed leave their part unknown: the others fill the bar.
+    whole_known = swatches is not None and len(swatches) == len(listed)
     if swatches is None and after is not None:
         try:
             swatches = read_palette_shares(after, max_pixels=max_pixels)
@@ -505,15 +511,25 @@ def _palette_cell(row: Mapping[str, Any], after: Path | None,
             swatches = []
     if not swatches:
         return f'<td class="palette">{_MISSING}</td>'
-    total = sum(s.share for s in swatches) or 1.0
+    # Shares sum to 1 but for a still's faint pixels drawn transparent, in the whole and in
+    # no share: their part is a swatch of its own (the rest was spread over the others,
+    # each drawn wider than its title said), or above 1 by rounding, taken off every one.
+    total = sum(s.share for s in swatches)
+    whole = (max(total, 1.0) if whole_known else total) if total > 0 else 1.0
     parts, titles = [], []
     for s in swatches:
         r, g, b = (int(s.hex[i:i + 2], 16) for i in (1, 3, 5))
         title = f"{s.hex} alpha {s.alpha}, {s.share:.1%}" if s.alpha < 255 \
             else f"{s.hex}, {s.share:.1%}"
         titles.append(title)
-        parts.append(f'<span class="swatch" style="width:{100 * s.share / total:.4f}%;'
+        parts.append(f'<span class="swatch" style="width:{100 * s.share / whole:.4f}%;'
                      f'background:rgba({r},{g},{b},{s.alpha / 255:.3f})" '
+                     f'title="{_e(title)}"></span>')
+    rest = 1.0 - total if total > 0 and whole_known else 0.0
+    if rest >= _REST_SHOWN:
+        title = f"faint pixels drawn transparent, {rest:.1%}"
+        titles.append(title)
+        parts.append(f'<span class="swatch rest" style="width:{100 * rest:.4f}%" '
                      f'title="{_e(title)}"></span>')
     # The swatches' colours, said as text to a screen reader, which shows no hover titles.
     colours = "1 colour" if len(swatches) == 1 else f"{len(swatches)} colours"
