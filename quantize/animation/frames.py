@@ -64,6 +64,8 @@ from ..io import (
     read_unmapped,
     seek_first_page,
     shown_frames,
+    stated_dpi,
+    upright_dpi,
 )
 from ..png import (
     check_frame_count,
@@ -112,6 +114,10 @@ class AnimationInfo:
         repeats after the first play, APNG and WebP count plays: see ``plays``.
     orientation : int
         The EXIF orientation every frame is turned upright by, 1 to 8 (1: as stored).
+    dpi : (float, float) or None
+        The physical resolution (x, y) in dots per inch the file states (of a TIFF, its
+        first page's), upright, as :attr:`quantize.io.LoadedImage.dpi`; None when it
+        states none.
     """
 
     path: Path
@@ -120,6 +126,7 @@ class AnimationInfo:
     n_frames: int
     loop: int | None
     orientation: int = 1
+    dpi: tuple[float, float] | None = None
 
     @property
     def timed(self) -> bool:
@@ -222,8 +229,10 @@ def probe_animation(path: str | os.PathLike[str], *,
             # libavif writes unless told otherwise, and as browsers play such files
             loop = 0
         orientation = _orientation(im)
+        # turned by a TIFF's orientation too, which Pillow applies to its pages itself
+        dpi = upright_dpi(stated_dpi(im), exif_orientation(im))
         info = AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
-                             None if loop is None else int(loop), orientation)
+                             None if loop is None else int(loop), orientation, dpi)
     return info
 
 
