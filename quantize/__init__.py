@@ -50,7 +50,8 @@ Shared by every layer:
 
 io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
     io                files -> uint8 RGB(A) arrays (orientation, modes, limits: read);
-                      outputs written whole or not at all, and locked (write)
+                      outputs written whole or not at all, and locked (write); the
+                      physical resolution read and kept (resolution)
     encode            palette indices + palette -> small indexed PNG bytes
     palette_files     palettes <-> .gpl / .json / .hex / .act / .pal / .txt files
     colors            arrays -> weighted colour histograms; CIEDE2000 and MSE kernels

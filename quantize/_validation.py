@@ -272,6 +272,27 @@ def color_from_text(text: str, name: str) -> tuple[int, int, int]:
     return r, g, b
 
 
+def check_dpi(dpi: Any, name: str) -> tuple[float, float]:
+    """``dpi`` as ``(x, y)`` floats, a physical resolution in dots per inch, or raise naming
+    ``name`` and the whole value.
+
+    >>> check_dpi((300, 150.5), "dpi")
+    (300.0, 150.5)
+    """
+    expected = f"{name}={dpi!r} should be (x, y), two finite numbers > 0 (dots per inch)"
+    if not isinstance(dpi, Sequence | np.ndarray) or isinstance(dpi, str | bytes):
+        raise TypeError(expected)
+    if np.ndim(dpi) != 1 or len(dpi) != 2:
+        raise ValueError(expected)
+    for v in dpi:
+        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{expected}, got a {type(v).__name__} ({v!r})")
+    x, y = (float(v) for v in dpi)
+    if not all(np.isfinite(v) and v > 0 for v in (x, y)):
+        raise ValueError(expected)
+    return x, y
+
+
 def check_seed(seed: Any) -> np.random.Generator:
     """Turn ``seed`` (int, Generator or None) into the one Generator passed down."""
     if isinstance(seed, np.random.Generator):

@@ -13,6 +13,8 @@ falling back to :mod:`zlib` when it is not installed; no Pillow involved):
   dropped, and the rest follow a nearest-neighbour path through colour space
   so that similar colours get close indices, which is what the PNG row filters
   need to find small differences in smooth areas;
+- ``pHYs`` holds the physical resolution when one is given (``dpi``), as whole pixels
+  per metre, rounded as Pillow rounds them;
 - rows are written unfiltered and deflated at zlib level 8, the combination
   measured best on reduced photos (see ``_DEFAULT``; ``level`` trades size
   for speed), a large stream in parts on two threads (see
@@ -41,8 +43,8 @@ from typing import Any
 import numpy as np
 
 from . import _threads
-from ._validation import as_array, check_bool, check_int
-from .io import MAX_PALETTE
+from ._validation import as_array, check_bool, check_dpi, check_int
+from .io import MAX_PALETTE, held_dpi, pixels_per_metre
 
 # zlib-ng deflates the default encode's streams 2-2.6 times as fast as zlib at the
 # same level, within 0.5 % of its size on web photos' indices (smaller by 2-4 % on
@@ -66,6 +68,8 @@ OPTIMIZED_OUTPUTS = "a PNG, or a GIF or APNG animation"
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPE_PALETTE = 3
 _MAX_SIDE = 2**31 - 1
+# pHYs's unit 1: pixels per metre.
+_PER_METRE = 1
 
 #: (filter, zlib level, zlib strategy) of the default encode. Measured on seven
 #: photos reduced to 16 and 64 colours, dithered or not: no filter beat "none"
@@ -395,8 +399,9 @@ def _also_nine(data: bytes, level: int, k: int) -> bool:
 
 
 def _png(indices: np.ndarray, palette: np.ndarray, alpha: np.ndarray | None,
-         optimize: bool, level: int) -> bytes:
-    """Assemble the file; inputs valid and already in their final order.
+         optimize: bool, level: int, dpi: tuple[float, float] | None = None) -> bytes:
+    """Assemble the file; inputs valid and already in their final order, ``dpi`` one a
+    pHYs chunk holds.
 
     With ``optimize`` a palette of <= 16 entries is also tried at 8 bits a pixel:
     one pixel a byte lets deflate match runs that start at odd pixels.
@@ -412,9 +417,20 @@ def _png(indices: np.ndarray, palette: np.ndarray, alpha: np.ndarray | None,
     held = None if alpha is None else trns(alpha)
     if held is not None:
         parts.append(_chunk(b"tRNS", held))
+    if dpi is not None:  # where libpng writes it: after PLTE and tRNS, before the pixels
+        parts.append(_chunk(b"pHYs", _phys(dpi)))
     parts.append(_chunk(b"IDAT", idat))
     parts.append(_chunk(b"IEND", b""))
     return b"".join(parts)
+
+
+def _phys(dpi: tuple[float, float]) -> bytes:
+    """A pHYs chunk's data for ``dpi``: pixels per metre (:func:`~quantize.io.pixels_per_metre`).
+
+    >>> struct.unpack(">IIB", _phys((300.0, 72.0)))
+    (11811, 2835, 1)
+    """
+    return struct.pack(">IIB", *pixels_per_metre(dpi), _PER_METRE)
 
 
 def trns(alpha: np.ndarray) -> bytes | None:
@@ -438,7 +454,8 @@ def trns(alpha: np.ndarray) -> bytes | None:
 
 def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
                        optimize: bool = False, reorder: bool = True,
-                       level: int = DEFAULT_LEVEL) -> bytes:
+                       level: int = DEFAULT_LEVEL,
+                       dpi: tuple[float, float] | None = None) -> bytes:
     """Encode a palette image as the bytes of a PNG file (colour type 3).
 
     Parameters
@@ -467,6 +484,10 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
         screenshots, sometimes a little larger on photos). 6 takes a fifth of
         9's time on a 12 MP image for a file ~9 % larger. With ``optimize``, the
         level of the default stream it tries beside those of level 9.
+    dpi : (float, float), optional
+        Physical resolution (x, y) in dots per inch, written to a ``pHYs`` chunk as
+        whole pixels per metre (1 to 2**31 - 1: 0.0254 to about 54.5 million dpi).
+        None: no ``pHYs``, the pixels' size unknown.
 
     Returns
     -------
@@ -477,10 +498,11 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
     ------
     TypeError
         If an array is not uint8, ``optimize`` or ``reorder`` is not a bool,
-        or ``level`` is not an integer.
+        ``level`` is not an integer, or ``dpi`` not a pair of numbers.
     ValueError
-        If a shape is wrong, k is outside 1..256, an index is >= k, or
-        ``level`` is outside 1..9.
+        If a shape is wrong, k is outside 1..256, an index is >= k,
+        ``level`` is outside 1..9, or ``dpi`` is not two finite numbers a
+        ``pHYs`` chunk holds.
 
     Examples
     --------
@@ -494,6 +516,7 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
     optimize = check_bool(optimize, "optimize")
     reorder = check_bool(reorder, "reorder")
     level = check_int(level, "level", minimum=1, maximum=9)
+    dpi = None if dpi is None else _check_png_dpi(dpi)
     given = (indices, palette, alpha)
     if reorder:
         used = np.bincount(indices.ravel(), minlength=palette.shape[0]) > 0
@@ -502,10 +525,20 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
         new_index[order] = np.arange(order.size, dtype=np.uint8)
         indices, palette = new_index[indices], palette[order]
         alpha = None if alpha is None else alpha[order]
-    data = _png(indices, palette, alpha, optimize, int(level))
+    data = _png(indices, palette, alpha, optimize, int(level), dpi)
     if optimize and reorder:  # the order given may deflate smaller than the reordered one
-        data = min(data, _png(*given, False, int(level)), key=len)
+        data = min(data, _png(*given, False, int(level), dpi), key=len)
     return data
+
+
+def _check_png_dpi(dpi: Any) -> tuple[float, float]:
+    """``dpi`` as :func:`~quantize._validation.check_dpi` gives it, refused when a pHYs
+    chunk cannot hold it (:func:`~quantize.io.held_dpi`)."""
+    checked = check_dpi(dpi, "dpi")
+    if held_dpi(checked, "PNG") is None:
+        raise ValueError(f"dpi={dpi!r} should be from 0.0254 to 54,546,084 dots per inch "
+                         "(a pHYs chunk's 1 to 2**31 - 1 pixels per metre)")
+    return checked
 
 
 # --------------------------------------------------------------------------

@@ -228,7 +228,8 @@ def readable_png(p: Path) -> Path | BinaryIO:
     Pillow refused such a file whole ("Decompressed data too large for
     PngImagePlugin.MAX_TEXT_CHUNK"), where pngquant, ImageMagick and browsers read it:
     the XMP in which Photoshop keeps a document's history may take megabytes. Text is
-    metadata, which no output carries: the pixels are the file's. The chunks are walked
+    metadata, which no output carries (of the metadata, outputs keep the resolution
+    alone: :mod:`quantize.io.resolution`): the pixels are the file's. The chunks are walked
     by their heads, a compressed text chunk read and inflated up to that limit; only a
     regular file is read (a pipe cannot be read again), and one that cannot be read is
     left to Pillow to report.

@@ -37,6 +37,7 @@ from .io import (
     check_name_length,
     check_output_path,
     folder_made,
+    held_dpi,
     load_image,
     probe_image,
     remove_stale_parts,
@@ -95,7 +96,9 @@ def segment_file(
     per region, see :meth:`SegmentResult.region_stats`). ``segments.json`` comes last, so its
     presence marks a finished job. With ``edges``, ``edges.png`` (16-bit
     grayscale, :func:`quantize.segment.boundary_map` scaled to 0..65535) is
-    written before ``segments.json``. Of an animated image only the first
+    written before ``segments.json``. Every PNG keeps the input's physical resolution
+    (:attr:`quantize.io.LoadedImage.dpi`, in a pHYs chunk), as it has the input's
+    pixels. Of an animated image only the first
     frame is segmented, with a :class:`quantize.animation.FirstFrameWarning`
     saying so; alpha is ignored, with an :class:`AlphaIgnoredWarning` saying so
     when some pixel is not opaque. ``outdir`` is created if needed, after the input's
@@ -207,6 +210,7 @@ def segment_file(
         _warn_if_animated(input, loaded.n_frames, loaded.format)
         warn_alpha_ignored(loaded.alpha)
         result = segment(loaded.rgb, **params)
+        dpi = loaded.dpi
         del loaded  # the result holds a copy of the pixels: one is enough from here on
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"])
                               ) if edges else None
@@ -222,7 +226,7 @@ def segment_file(
                   "min_region": result.min_region, "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names)}
-        _write_outputs(paths, result, record, levels, input_path, overlay_color,
+        _write_outputs(paths, result, record, levels, input_path, overlay_color, dpi,
                        replace=force, stale=(lambda: _stale_edges(folder, input))
                        if force and not edges else None)
     record["seconds"] = round(time.perf_counter() - start, 3)
@@ -470,7 +474,8 @@ def _edge_levels(strength: np.ndarray) -> np.ndarray:
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], edge_levels: np.ndarray | None,
-                   input_path: str | None, overlay_color: tuple[int, int, int], *,
+                   input_path: str | None, overlay_color: tuple[int, int, int],
+                   dpi: tuple[float, float] | None, *,
                    replace: bool, stale: Callable[[], list[Path]] | None = None) -> None:
     """Encode each output and write it to its temporary file before the next is made,
     then put them all in place together, ``segments.json`` last.
@@ -479,7 +484,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
     another file's; None for a copy of a pipe) and the region statistics.
     ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when it is written;
-    ``overlay.png`` draws the borders in ``overlay_color``. Each
+    ``overlay.png`` draws the borders in ``overlay_color``. Every image keeps the input's
+    resolution ``dpi`` (:attr:`~quantize.io.LoadedImage.dpi`), as they have its pixels. Each
     image is made just before it is encoded, and it and its encoded bytes are let go
     once they are in the temporary file, so that one full-size picture and one encoded
     file are held at a time, not all of them.
@@ -512,7 +518,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
 
     def encoded() -> Iterator[tuple[Path, bytes | memoryview]]:
         for name, make in images.items():  # each picture let go before the next is made
-            yield paths[name], _png_bytes(make())
+            yield paths[name], _png_bytes(make(), dpi)
         document = dict(record, input_path=input_path, region_stats=result.region_stats())
         text = json.dumps(printable_data(document), indent=1)  # non-UTF-8 bytes as \xXX
         yield paths["segments.json"], (text + "\n").encode("utf-8")
@@ -534,8 +540,10 @@ def _rgb_picture(shape: tuple[int, int],
     return picture
 
 
-def _png_bytes(image: Image.Image) -> memoryview:
-    """``image`` encoded as PNG: a view of the encoder's buffer, not a copy of it."""
+def _png_bytes(image: Image.Image, dpi: tuple[float, float] | None) -> memoryview:
+    """``image`` encoded as PNG, with a pHYs chunk of ``dpi`` when a PNG holds it
+    (:func:`~quantize.io.held_dpi`): a view of the encoder's buffer, not a copy of it."""
+    held = held_dpi(dpi, "PNG")
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", **({} if held is None else {"dpi": held}))
     return buffer.getbuffer()

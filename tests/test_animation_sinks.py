@@ -290,6 +290,30 @@ def test_a_tiff_is_written_page_by_page_with_the_bytes_pillow_writes(tmp_path, n
     assert data == expected.getvalue()
 
 
+def resolution_sink_bytes(name: str, dpi, streaming: bool = True) -> bytes:
+    fp = io.BytesIO()
+    sink = (open_sink(fp, Path(name), (3, 1), PALETTE, 0, dpi=dpi) if streaming
+            else sinks._PillowSink(fp, "PNG", (3, 1), PALETTE, 0, False, dpi))
+    for indices in FRAMES:
+        sink.add(indices, duration=60)
+    sink.close()
+    return fp.getvalue()
+
+
+def test_an_apng_and_the_pages_of_a_tiff_keep_the_resolution_given():
+    # Every animation was written without it, as every still was.
+    apng = resolution_sink_bytes("a.png", (300, 150))
+    assert apng == resolution_sink_bytes("a.png", (300, 150), streaming=False)
+    kinds = [kind for _, kind, _ in chunks_of(apng)]
+    assert kinds.index(b"pHYs") < kinds.index(b"IDAT")
+    assert read_back(apng)[1]["dpi"] == pytest.approx((300, 150), abs=0.02)
+    with Image.open(io.BytesIO(resolution_sink_bytes("a.tif", (300, 150)))) as im:
+        assert [page.info["dpi"] for page in ImageSequence.Iterator(im)] == [(300, 150)] * 2
+    for name in ("a.gif", "a.webp"):  # no field for it: the same bytes as without
+        assert resolution_sink_bytes(name, (300, 150)) == resolution_sink_bytes(name, None)
+    assert b"pHYs" not in resolution_sink_bytes("a.png", None)
+
+
 def test_the_pages_of_a_tiff_with_a_transparent_entry_are_rgba():
     colours = np.vstack([PALETTE, [[9, 9, 9]]]).astype(np.uint8)  # entry 3: transparent
     frames = [np.array([[0, 3, 2]], np.uint8), np.array([[1, 1, 1]], np.uint8)]

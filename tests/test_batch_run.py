@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from quantize import batch
 from quantize.batch.calls import Call, Outcome, run_isolated
@@ -87,6 +88,23 @@ def test_run_isolates_failures_and_resumes(photo_tree, tmp_path):
     assert sorted(entries) == ["astronaut.png", "chelsea.png", "sub/coffee.png",
                                "sub/rocket.png"]
     assert all(e.settings == {"shared_palette": False} for e in entries.values())
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_each_reduced_file_keeps_its_own_resolution(tmp_path, shared):
+    # The files of a batch, reduced by reduce_file's job, all lost it as a single file did.
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    crop("astronaut.jpg", (0, 0, 40, 30)).save(src / "scan.png", dpi=(300, 150))
+    crop("coffee.jpg", (0, 0, 40, 30)).save(src / "photo.jpg")  # JFIF 1:1, no unit
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), shared_palette=shared,
+                            options={"n_colors": 4, "seed": 0})
+    if shared:
+        plan = batch.shared_palette(plan, samples_per_file=100, jobs=1).plan
+    assert [r.status for r in batch.run_batch(plan, jobs=1)] == ["ok", "ok"]
+    assert load_image(out / "scan.png").dpi == (300.0, 150.0)
+    with Image.open(out / "photo.png") as im:
+        assert "dpi" not in im.info
 
 
 def test_only_files_that_succeed_are_recorded_as_they_settle(photo_tree, tmp_path):

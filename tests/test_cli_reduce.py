@@ -1618,6 +1618,17 @@ def test_stdin_to_stdout_round_trip(photo, output):
     assert np.array_equal(reduced, load_image(photo.with_name("file.png")).rgb)
 
 
+@pytest.mark.parametrize("output", [["-o", "-"], []])
+def test_stdin_to_stdout_keeps_the_resolution(photo, output):
+    # The PNG written to stdout, as every output, had no pHYs chunk.
+    scan = io.BytesIO()
+    Image.open(photo).save(scan, format="PNG", dpi=(300, 150))
+    result = runner.invoke(app, ["reduce", "-", "-k", "5", *output], input=scan.getvalue())
+    assert result.exit_code == 0, result.stderr
+    with Image.open(io.BytesIO(result.stdout_bytes)) as im:
+        assert im.info["dpi"] == pytest.approx((300, 150), abs=0.02)
+
+
 def test_only_stdin_stdout_and_pipes_make_a_scratch_folder(photo, monkeypatch):
     """A file read and written by name needs no temporary folder (making and removing one
     cost every call about 3 ms); stdin, stdout and a pipe still get theirs, removed after."""

@@ -112,6 +112,37 @@ def test_chunk_order_and_single_idat(rng):
     assert kinds == [b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"]
 
 
+@pytest.mark.parametrize("optimize", [False, True])
+def test_a_resolution_is_a_phys_chunk_before_the_pixels_and_nothing_else_changes(
+        rng, optimize):
+    # Every PNG was written without one: a 300-dpi scan lost its physical size.
+    indices, palette, alpha = random_case(rng, 8, with_alpha=True)
+    plain = encode_indexed_png(indices, palette, alpha, optimize=optimize)
+    data = encode_indexed_png(indices, palette, alpha, optimize=optimize, dpi=(300, 72.5))
+    assert [k for k, _ in chunks(data)] == [b"IHDR", b"PLTE", b"tRNS", b"pHYs", b"IDAT",
+                                            b"IEND"]
+    assert struct.unpack(">IIB", chunk(data, b"pHYs")) == (11811, 2854, 1)
+    assert decode(data).info["dpi"] == pytest.approx((300, 72.5), abs=0.02)
+    assert [(k, p) for k, p in chunks(data) if k != b"pHYs"] == chunks(plain)
+    assert encode_indexed_png(indices, palette, alpha, optimize=optimize, dpi=None) == plain
+
+
+@pytest.mark.parametrize(("dpi", "error", "message"), [
+    (300, TypeError, "dpi=300 should be (x, y), two finite numbers > 0 (dots per inch)"),
+    ((300, -1), ValueError, "dpi=(300, -1) should be (x, y), two finite numbers > 0 (dots "
+                            "per inch)"),
+    ((300, 0.01), ValueError, "dpi=(300, 0.01) should be from 0.0254 to 54,546,084 dots per "
+                              "inch (a pHYs chunk's 1 to 2**31 - 1 pixels per metre)"),
+    ((60_000_000, 300), ValueError, "dpi=(60000000, 300) should be from 0.0254 to "
+                                    "54,546,084 dots per inch (a pHYs chunk's 1 to 2**31 - 1 "
+                                    "pixels per metre)"),
+])
+def test_a_resolution_a_phys_chunk_cannot_hold_is_refused(dpi, error, message):
+    with pytest.raises(error) as info:
+        encode_indexed_png(GOOD_INDICES, GOOD_PALETTE, dpi=dpi)
+    assert str(info.value) == message
+
+
 # --------------------------------------------------------------------------
 # Reordering: same pixels, short tRNS, unused entries dropped
 # --------------------------------------------------------------------------

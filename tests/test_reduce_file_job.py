@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import importlib
 import json
+import struct
 import warnings
 from contextlib import nullcontext
 from pathlib import Path
@@ -22,6 +23,7 @@ from quantize.errors import (
     QualityError,
     ResultTooLargeError,
 )
+from quantize.io import load_image
 from quantize.palette_files import read_palette
 from quantize.reduce import (
     GIF_ALPHA_THRESHOLD,
@@ -532,6 +534,132 @@ def test_exif_rotated_input_comes_out_upright(tmp_path):
     stored.save(src, exif=exif.tobytes())
     reduce_file(src, tmp_path / "out.png", n_colors=2, seed=0)
     assert np.array_equal(read_rgb(tmp_path / "out.png"), upright)
+
+
+# --------------------------------------------------------------------------
+# Physical resolution
+# --------------------------------------------------------------------------
+
+# The field each output format holds a resolution of (300, 150) dpi in: a PNG's pHYs
+# (pixels per metre x, y, unit 1: the metre), a JPEG's JFIF (unit 1: the inch, density x,
+# y), a TIFF's ResolutionUnit (2: the inch), XResolution and YResolution.
+HELD_300_BY_150 = {".png": (11811, 5906, 1), ".jpg": (1, 300, 150), ".tif": (2, 300.0, 150.0)}
+
+
+def held_resolution(path: Path) -> tuple | None:
+    """The resolution ``path`` holds, as its format's field stores it (``HELD_300_BY_150``);
+    None when it holds none (a JPEG's JFIF of unit 0 gives an aspect only)."""
+    with Image.open(path) as im:
+        if im.format == "PNG":
+            data = png_chunk(path, b"pHYs")
+            return None if data is None else struct.unpack(">IIB", data)
+        if im.format == "JPEG":
+            unit, (x, y) = im.info["jfif_unit"], im.info["jfif_density"]
+            return None if unit == 0 else (unit, x, y)
+        if 282 not in im.tag_v2:  # a TIFF's XResolution
+            return None
+        return im.tag_v2[296], float(im.tag_v2[282]), float(im.tag_v2[283])
+
+
+def orientation_exif(value: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = value
+    return exif.tobytes()
+
+
+def scan(path: Path, photo: Path, **params) -> Path:
+    """``photo``'s pixels saved as ``path`` (format by extension) with ``params``."""
+    Image.fromarray(read_rgb(photo)).save(path, **params)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".tif"])
+@pytest.mark.parametrize("source", ["scan.png", "scan.jpg", "scan.tif"])
+def test_the_resolution_of_the_input_is_kept_where_the_output_format_holds_one(
+        photo, tmp_path, source, suffix):
+    # Every output dropped it: a 300-dpi scan came out with no pHYs, no TIFF resolution,
+    # and a JFIF density of 1:1 without a unit, its physical size lost.
+    src = scan(tmp_path / source, photo, dpi=(300, 150))
+    out = tmp_path / f"out{suffix}"
+    reduce_file(src, out, n_colors=6, seed=0)
+    assert held_resolution(out) == HELD_300_BY_150[suffix]
+    assert load_image(out).dpi == (300.0, 150.0)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_a_page_turned_upright_by_its_exif_orientation_has_its_resolution_turned_too(
+        photo, tmp_path, suffix):
+    # stored on its side (orientation 6): its x runs along the page's height
+    src = scan(tmp_path / "turned.jpg", photo, dpi=(150, 300), exif=orientation_exif(6))
+    out = tmp_path / f"out{suffix}"
+    reduce_file(src, out, n_colors=6, seed=0)
+    assert held_resolution(out) == HELD_300_BY_150[suffix]
+    assert load_image(out).shape == read_rgb(photo).shape[1::-1]
+
+
+@pytest.mark.parametrize("exif", [None, 1], ids=["jfif-only", "exif-orientation-only"])
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".tif"])
+def test_a_jpeg_giving_an_aspect_only_gives_no_resolution(photo, tmp_path, exif, suffix):
+    # A JFIF density of 1:1 without a unit (what most encoders write) is an aspect, and
+    # an EXIF of an orientation alone has no resolution: Pillow reads 72 dpi into it,
+    # which was not to be written into the outputs.
+    params = {} if exif is None else {"exif": orientation_exif(exif)}
+    src = scan(tmp_path / "photo.jpg", photo, **params)
+    with Image.open(src) as im:
+        assert im.info["jfif_unit"] == 0
+        assert im.info.get("dpi") == (None if exif is None else (72, 72))
+    out = tmp_path / f"out{suffix}"
+    reduce_file(src, out, n_colors=6, seed=0)
+    assert held_resolution(out) is None
+
+
+def test_an_input_without_a_resolution_gives_an_output_without_one_byte_for_byte(
+        photo, tmp_path):
+    # An input stating none gets no pHYs chunk, and a JPEG's JFIF as Pillow writes it
+    # without one (unit 0, 1:1). The same pixels stating one differ by the 21 bytes of a
+    # pHYs chunk alone, and in a JPEG by its JFIF unit and density alone; a GIF and a WebP
+    # are the same bytes, and nothing is said of what they cannot hold.
+    plain, stated = photo, scan(tmp_path / "scan.png", photo, dpi=(300, 150))
+    outputs = {}
+    for name, src in (("plain", plain), ("stated", stated)):
+        for suffix in (".png", ".jpg", ".tif", ".gif", ".webp"):
+            out = tmp_path / f"{name}{suffix}"
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # GIF and WebP hold none: nothing to say
+                reduce_file(src, out, n_colors=6, seed=0)
+            outputs[name, suffix] = out.read_bytes()
+    assert png_chunk(tmp_path / "plain.png", b"pHYs") is None
+    phys = outputs["stated", ".png"].index(b"pHYs") - 4
+    assert (outputs["stated", ".png"][:phys] + outputs["stated", ".png"][phys + 21:]
+            == outputs["plain", ".png"])
+    jfif = slice(13, 18)  # the unit byte and the two densities of 16 bits
+    assert outputs["plain", ".jpg"][jfif] == b"\0\0\x01\0\x01"
+    assert (outputs["stated", ".jpg"][:13] + outputs["stated", ".jpg"][18:]
+            == outputs["plain", ".jpg"][:13] + outputs["plain", ".jpg"][18:])
+    assert held_resolution(tmp_path / "plain.tif") is None
+    assert np.array_equal(read_rgb(tmp_path / "plain.tif"), read_rgb(tmp_path / "stated.tif"))
+    for suffix in (".gif", ".webp"):
+        assert outputs["stated", suffix] == outputs["plain", suffix]
+
+
+@pytest.mark.parametrize(("source", "suffix"), [("clip.png", ".png"), ("pages.tif", ".tif"),
+                                                ("pages.tif", ".png"), ("clip.png", ".tif")])
+def test_an_animation_keeps_its_resolution_in_an_apng_and_in_the_pages_of_a_tiff(
+        tmp_path, source, suffix):
+    src = save_animation(tmp_path / source, moving_square(3), dpi=(300, 150), duration=100)
+    out = tmp_path / f"out{suffix}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pages have no timing: warned of (and tested) apart
+        reduce_file(src, out, n_colors=4, seed=0)
+    assert count_frames(out) == 3
+    assert held_resolution(out) == HELD_300_BY_150[suffix]
+    if suffix == ".tif":
+        with Image.open(out) as im:
+            pages = []
+            for n in range(im.n_frames):
+                im.seek(n)
+                pages.append((im.tag_v2[296], float(im.tag_v2[282]), float(im.tag_v2[283])))
+        assert pages == [HELD_300_BY_150[".tif"]] * 3
 
 
 # --------------------------------------------------------------------------

@@ -175,6 +175,24 @@ def test_outputs_exist_with_the_right_types_and_agree_with_the_api(photo_path, t
 
 
 
+def test_every_png_keeps_the_resolution_of_the_input_whose_pixels_it_has(photo_path,
+                                                                          tmp_path):
+    # The label map and pictures of a 300-dpi scan came out without a pHYs chunk: their
+    # physical size, the scan's, was lost.
+    scan = tmp_path / "scan.jpg"
+    Image.open(photo_path).save(scan, dpi=(300, 150), quality=95)
+    segment_file(scan, tmp_path / "seg", n_clusters=3, seed=0, edges=True)
+    segment_file(photo_path, tmp_path / "plain", n_clusters=3, seed=0, edges=True)
+    pngs = sorted(p.name for p in (tmp_path / "seg").glob("*.png"))
+    assert len(pngs) == 5
+    for name in pngs:
+        with Image.open(tmp_path / "seg" / name) as im:
+            assert im.size == (90, 60)
+            assert im.info["dpi"] == pytest.approx((300, 150), abs=0.02)
+        with Image.open(tmp_path / "plain" / name) as im:
+            assert "dpi" not in im.info
+
+
 @pytest.mark.parametrize(("seed", "recorded"), [
     (7, 7), (np.int64(7), 7), (None, None), (np.random.default_rng(7), None)])
 def test_the_record_names_the_seed_that_gives_the_same_regions_again(tmp_path, seed,
@@ -558,12 +576,12 @@ def test_each_output_is_written_before_the_next_is_encoded(tmp_path, monkeypatch
     src, out, before = _finished_folder(tmp_path)
     real, seen = module._png_bytes, []
 
-    def encode(image):
+    def encode(image, dpi):
         parts = sorted(p.name.split(".")[1] for p in out.iterdir() if p.name.endswith(".part")
                        and p.stat().st_size > 0)
         seen.append((parts, {p.name: p.read_bytes() for p in out.iterdir()
                              if not p.name.startswith(".")} == before))
-        return real(image)
+        return real(image, dpi)
 
     monkeypatch.setattr(module, "_png_bytes", encode)
     segment_file(src, out, regions=2, force=True, edges=True)
@@ -578,7 +596,7 @@ def test_a_forced_rerun_that_fails_to_encode_leaves_the_folder_as_it_was(tmp_pat
                                                                          monkeypatch):
     src, out, before = _finished_folder(tmp_path)
 
-    def fails_at_the_third(image, calls=[]):  # noqa: B006 (counts the calls)
+    def fails_at_the_third(image, dpi, calls=[]):  # noqa: B006 (counts the calls)
         calls.append(image)
         if len(calls) == 3:
             raise OSError("encoder broke")

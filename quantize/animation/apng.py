@@ -72,6 +72,8 @@ class ApngWriter:
     longest_ms : float
         The longest frame written, a whole number of seconds: a longer one is written as
         several showing its picture (:func:`split_duration`).
+    dpi : (float, float) or None
+        The physical resolution written to a pHYs chunk (as Pillow's ``dpi``), or None.
 
     Notes
     -----
@@ -82,8 +84,8 @@ class ApngWriter:
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray,
                  transparent: int | bytes | None, loop: int, compress_level: int,
-                 longest_ms: float) -> None:
-        self._fp, self._size, self._loop = fp, size, loop
+                 longest_ms: float, dpi: tuple[float, float] | None = None) -> None:
+        self._fp, self._size, self._loop, self._dpi = fp, size, loop, dpi
         self._palette = np.ascontiguousarray(palette, dtype=np.uint8).tobytes()
         self._transparent = transparent
         self._level, self._longest = compress_level, longest_ms
@@ -140,6 +142,8 @@ class ApngWriter:
         params: dict[str, object] = {"compress_level": self._level}
         if self._transparent is not None:
             params["transparency"] = self._transparent
+        if self._dpi is not None:
+            params["dpi"] = self._dpi
         self._image(indices).save(still, format="PNG", **params)
         data = still.getvalue()
         self._fp.write(data[:next(at for at, kind, _ in chunks_of(data) if kind == b"IDAT")])

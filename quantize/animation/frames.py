@@ -71,6 +71,8 @@ from ..io import (
     read_unmapped,
     seek_first_page,
     shown_frames,
+    stated_dpi,
+    upright_dpi,
 )
 from ..png import (
     check_frame_count,
@@ -123,6 +125,10 @@ class AnimationInfo:
         A GIF's screen as its header gives it, upright, when its first frame reaches
         past it: ``size`` is then as large as that frame reaches (as Pillow and Chromium
         make it). None otherwise.
+    dpi : (float, float) or None
+        The physical resolution (x, y) in dots per inch the file states (of a TIFF, its
+        first page's), upright, as :attr:`quantize.io.LoadedImage.dpi`; None when it
+        states none.
     """
 
     path: Path
@@ -132,6 +138,7 @@ class AnimationInfo:
     loop: int | None
     orientation: int = 1
     screen: tuple[int, int] | None = None
+    dpi: tuple[float, float] | None = None
 
     @property
     def timed(self) -> bool:
@@ -237,9 +244,12 @@ def probe_animation(path: str | os.PathLike[str], *,
             loop = 0
         orientation = _orientation(im)
         screen = _grown_screen(im)
+        # turned by a TIFF's orientation too, which Pillow applies to its pages itself
+        dpi = upright_dpi(stated_dpi(im), exif_orientation(im))
         info = AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
                              None if loop is None else int(loop), orientation,
-                             None if screen is None else _turned_size(screen, orientation))
+                             None if screen is None else _turned_size(screen, orientation),
+                             dpi)
     return info
 
 

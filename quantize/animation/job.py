@@ -294,7 +294,7 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
             opts: AnimationOptions, stats: FrameStats) -> None:
     """Second pass: map every frame and hand it to the output's writer."""
     sink = open_sink(fp, named, info.size, plan.table_palette(), info.plays,
-                     transparent=plan.transparent, optimize=opts.optimize)
+                     transparent=plan.transparent, optimize=opts.optimize, dpi=info.dpi)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     for frame in iter_frames(src, max_pixels=opts.max_pixels):
         pixels, opaque = plan.split(frame)  # with alpha: the visible ones

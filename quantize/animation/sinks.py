@@ -30,6 +30,9 @@ format keeps:
   (:func:`~quantize.encode.tiff_options`); no durations, loop count nor
   disposal.
 
+The input's physical resolution (``dpi``) is kept by an APNG (its pHYs chunk) and by a
+TIFF's pages (their resolution tags); GIF and WebP have no field for it.
+
 The APNG and WebP sinks merge a frame that shows the same picture as the one
 before it into that frame, adding its duration (as Pillow and libwebp would do,
 but counted here). When one picture is left, an APNG is still written as an
@@ -65,7 +68,7 @@ from PIL import Image, TiffImagePlugin
 from .._kernels import same_pixels
 from ..encode import apng_delay, tiff_options, trns
 from ..errors import StillImageWarning, TimingLossWarning, warn_caller
-from ..io import MAX_PALETTE
+from ..io import MAX_PALETTE, held_dpi
 from .apng import ApngWriter, split_duration
 from .gif import MAX_DELAY_CS, GifWriter, bounding_box, split_delay
 
@@ -158,9 +161,9 @@ class _PillowSink:
     an APNG to a file object that cannot seek)."""
 
     def __init__(self, fp: BinaryIO, fmt: str, size: tuple[int, int], palette: np.ndarray,
-                 loop: int, optimize: bool) -> None:
+                 loop: int, optimize: bool, dpi: tuple[float, float] | None = None) -> None:
         self._fp, self._fmt, self._palette, self._loop = fp, fmt, palette, loop
-        self._size = size
+        self._size, self._dpi = size, dpi
         self.optimized = optimize and fmt == "PNG"  # libwebp is given no effort setting
         self._frames: list[_Packed] = []
         self._durations: list[float] = []
@@ -211,6 +214,8 @@ class _PillowSink:
         rest = _Unpacked(frames[1:], self._size)
         params: dict[str, object] = {"save_all": True, "append_images": rest,
                                      "duration": durations, "loop": self._loop}
+        if self._dpi is not None:
+            params["dpi"] = self._dpi
         if self._fmt == "PNG":
             params.update(duration=[_apng_duration(d) for d in durations],
                           disposal=_APNG_NONE, blend=_APNG_SOURCE,
@@ -238,9 +243,9 @@ class _ApngSink:
     one before it is merged into it."""
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray, loop: int,
-                 optimize: bool) -> None:
+                 optimize: bool, dpi: tuple[float, float] | None = None) -> None:
         self._fp, self._size, self._palette, self._loop = fp, size, palette, loop
-        self.optimized = optimize
+        self.optimized, self._dpi = optimize, dpi
         self._writer: ApngWriter | None = None
         self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
 
@@ -262,7 +267,7 @@ class _ApngSink:
             level = _PNG_COMPRESS_LEVEL_OPTIMIZE if self.optimized else _PNG_COMPRESS_LEVEL
             self._writer = ApngWriter(self._fp, self._size, self._palette[:, :3],
                                       _trns(self._palette, transparent), self._loop, level,
-                                      _MAX_FRAME_MS["PNG"])
+                                      _MAX_FRAME_MS["PNG"], self._dpi)
             box = None
         elif np.array_equal(shown, self._shown):
             self._writer.extend(duration)
@@ -290,7 +295,8 @@ class _TiffSink:
     seeks in the file to link each page to the one before it.
     """
 
-    def __init__(self, fp: BinaryIO, palette: np.ndarray, transparent: int | None) -> None:
+    def __init__(self, fp: BinaryIO, palette: np.ndarray, transparent: int | None,
+                 dpi: tuple[float, float] | None = None) -> None:
         self._fp = fp
         # a file that cannot be read back and seeked in gets the pages whole on close
         self._buffer = None if fp.readable() and fp.seekable() else io.BytesIO()
@@ -298,7 +304,7 @@ class _TiffSink:
             fp if self._buffer is None else self._buffer)
         self._table = _rgba(palette, transparent)
         self._alpha = bool((self._table[:, 3] < 255).any())
-        self._options = tiff_options()
+        self._options = tiff_options() if dpi is None else {**tiff_options(), "dpi": dpi}
         self.frames_written = 0
         self.optimized = False  # Deflate is given no effort setting
 
@@ -418,7 +424,7 @@ def _trns(palette: np.ndarray, transparent: int | None) -> int | bytes | None:
 
 def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarray | None,
               plays: int | None, *, transparent: int | None = None,
-              optimize: bool = False) -> FrameSink:
+              optimize: bool = False, dpi: tuple[float, float] | None = None) -> FrameSink:
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
     ``palette`` is ``(k, 3)``, or ``(k, 4)`` with each entry's straight alpha (partial
@@ -428,10 +434,12 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     format stores it its own way (:func:`_stored_loop`). ``transparent`` is the
     palette's transparent entry, if any (GIF: the background entry).
     A TIFF's pages are written as they come to a file ``fp`` that can be read back
-    and seeked in (opened ``w+b``).
+    and seeked in (opened ``w+b``). ``dpi`` is the input's resolution, kept by an APNG
+    and a TIFF's pages where their fields hold it (:func:`~quantize.io.held_dpi`).
     """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
     loop = _stored_loop(fmt, 1 if plays is None else plays)
+    dpi = held_dpi(dpi, fmt)
     if fmt == "GIF":
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
                          try_both=optimize)
@@ -439,10 +447,10 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
         raise ValueError(f"palette=None: only a GIF's frames bring palettes of their own, "
                          f"not {fmt}'s")
     if fmt == "TIFF":
-        return _TiffSink(fp, palette, transparent)
+        return _TiffSink(fp, palette, transparent, dpi)
     if fmt == "PNG" and fp.seekable():
-        return _ApngSink(fp, size, palette, loop, optimize)
-    return _PillowSink(fp, fmt, size, palette, loop, optimize)
+        return _ApngSink(fp, size, palette, loop, optimize, dpi)
+    return _PillowSink(fp, fmt, size, palette, loop, optimize, dpi)
 
 
 def default_suffix(src: str | os.PathLike[str]) -> str:

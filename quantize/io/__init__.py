@@ -4,10 +4,11 @@
 optional alpha channel; ``as_rgba`` does the same for in-memory arrays and PIL
 images (both in :mod:`quantize.io.read`). ``atomic_write`` and ``check_output_path``
 make sure an output is either written whole or not at all, and never replaces an
-input (:mod:`quantize.io.write`). How file names are shown, compared and cut into
-stems is :mod:`quantize.names`, and what Pillow does not check of a PNG is
-:mod:`quantize.png`; the functions of theirs that the other layers use are
-re-exported here, with those of the two modules.
+input (:mod:`quantize.io.write`). The physical resolution a file states, and what an
+output keeps of it, is :mod:`quantize.io.resolution`. How file names are shown,
+compared and cut into stems is :mod:`quantize.names`, and what Pillow does not check
+of a PNG is :mod:`quantize.png`; the functions of theirs that the other layers use are
+re-exported here, with those of the three modules.
 
 What happens to each kind of input:
 
@@ -43,6 +44,11 @@ What happens to each kind of input:
 - EXIF orientation: applied, so the pixels come out upright; of a PNG, JPEG or WebP, an
   orientation held only in the XMP, or in ImageMagick's PNG text chunk, is not, as
   browsers show such a file as stored (:func:`exif_orientation`).
+- Physical resolution (a PNG's pHYs, a JPEG's JFIF density or EXIF resolution, a TIFF's
+  resolution tags, a BMP's pixels per metre), when stated in inches or centimetres:
+  ``LoadedImage.dpi``, upright (x and y swapped by an EXIF orientation of 5 to 8); an
+  aspect alone (a pHYs of unit 0, a JFIF density of unit 0) is none
+  (:func:`~quantize.io.resolution.stated_dpi`).
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
   colours): pixels are converted to sRGB, so clustering sees the colours a
   viewer shows; outputs carry no profile (they are sRGB). A profile that cannot
@@ -139,6 +145,7 @@ from .read import (
     warn_unterminated_gif,
     wide_rgb_png,
 )
+from .resolution import held_dpi, pixels_per_metre, stated_dpi, upright_dpi
 from .write import (
     GIF_ALPHA_THRESHOLD,
     MAX_PALETTE,
@@ -168,12 +175,13 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "check_output_folder_writable", "check_output_path", "check_output_size",
            "check_png_chunks", "check_png_frames", "drawn_alike_by_pillow", "exif_orientation",
            "first_page", "folded_name", "folder_made", "forget_default_image", "frame_rgba",
-           "frames_canvas", "hidden_frames", "ignore_overlong_trns", "input_size", "is_stream",
-           "keyed_canvas_frames", "load_image", "lock_file_held", "lock_file_taken", "lock_holder",
-           "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
-           "one_file_names", "output_stem", "pillow_limit_lifted", "printable", "printable_data",
-           "printable_line", "probe_image", "quoted", "read_errors", "read_unmapped",
-           "readable_png", "remove_empty_folders", "remove_stale_parts", "require_regular_file",
-           "save_pil", "second_reader", "seek_first_page", "shown_frames", "shows_animation",
-           "sixteen_bit_key", "stale_parts", "undecodable", "warn_pages_left_out",
-           "warn_unterminated_gif", "wide_rgb_png", "write_together"]
+           "frames_canvas", "held_dpi", "hidden_frames", "ignore_overlong_trns", "input_size",
+           "is_stream", "keyed_canvas_frames", "load_image", "lock_file_held", "lock_file_taken",
+           "lock_holder", "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
+           "one_file_names", "output_stem", "pillow_limit_lifted", "pixels_per_metre", "printable",
+           "printable_data", "printable_line", "probe_image", "quoted", "read_errors",
+           "read_unmapped", "readable_png", "remove_empty_folders", "remove_stale_parts",
+           "require_regular_file", "save_pil", "second_reader", "seek_first_page", "shown_frames",
+           "shows_animation", "sixteen_bit_key", "stale_parts", "stated_dpi", "undecodable",
+           "upright_dpi", "warn_pages_left_out", "warn_unterminated_gif", "wide_rgb_png",
+           "write_together"]

@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .._kernels import row_bands
-from .._validation import check_float, check_int, check_path, shown_value
+from .._validation import check_dpi, check_float, check_int, check_path, shown_value
 from ..errors import (
     CodeAdviceWarning,
     FirstFrameWarning,
@@ -47,6 +47,7 @@ from ..png import (
     second_reader,
     whole_png_rows,
 )
+from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning", "KeyedCanvas",
            "LoadedImage", "PagesLeftOutWarning", "PixelRangeWarning", "TransparencyChunkWarning",
@@ -100,6 +101,12 @@ class LoadedImage:
         The loop count and the first frame's duration (ms) as the file stores
         them (a GIF counts repeats after the first play, APNG and WebP count
         plays), or None; an animation of one frame has them.
+    dpi : (float, float) or None
+        The physical resolution (x, y) in dots per inch that the file states in real
+        units (a PNG's pHYs, a JPEG's JFIF density or EXIF, a TIFF's tags, a BMP's),
+        upright: swapped by an EXIF orientation of 5 to 8. None when it states none, or
+        only an aspect (see :func:`~quantize.io.resolution.stated_dpi`). Outputs
+        written from it keep it where their format holds one.
 
     Raises
     ------
@@ -108,7 +115,8 @@ class LoadedImage:
         a non-empty (H, W, 3) uint8 array, ``alpha`` not None or an (H, W) uint8 array,
         ``path`` not a path or None, ``mode`` not a str, ``format`` not a str or None,
         ``n_frames`` not an integer >= 1, ``loop`` not an integer >= 0 or None,
-        ``duration`` not a number >= 0 or None. The message names the field.
+        ``duration`` not a number >= 0 or None, ``dpi`` not None or two finite
+        numbers > 0. The message names the field.
     """
 
     rgb: np.ndarray
@@ -119,6 +127,7 @@ class LoadedImage:
     n_frames: int = 1
     loop: int | None = None
     duration: float | None = None
+    dpi: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         _check_arrays(self.rgb, self.alpha)
@@ -176,15 +185,22 @@ def load_image(path: str | os.PathLike[str], *,
         if hidden_frames(im):
             forget_default_image(im)
             im.seek(1)
+        # Pillow turns a TIFF's page upright as it decodes it, and then forgets how
+        dpi, turned = stated_dpi(im), exif_orientation(im) if im.format == "TIFF" else None
         if shrink_to is not None and im.format == "JPEG":
-            im.draft(im.mode, (shrink_to, shrink_to))
+            width = im.width
+            drafted = im.draft(im.mode, (shrink_to, shrink_to))
+            if drafted is not None:  # the same page in fewer pixels (box: the scaled size)
+                dpi = scaled_dpi(dpi, drafted[1][2] / width)
         with whole_png_rows(im, p):
             decoded = _load_keyed(im)
         loop, duration = im.info.get("loop"), im.info.get("duration")
         rgb, alpha = _pil_to_rgba(_upright_srgb(decoded), _page_number(im))
         return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                            None if loop is None else int(loop),
-                           None if duration is None else float(duration))
+                           None if duration is None else float(duration),
+                           upright_dpi(dpi, exif_orientation(decoded) if turned is None
+                                       else turned))
 
 
 def _page_number(im: Image.Image) -> int | None:
@@ -2040,12 +2056,13 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
             raise TypeError(f"LoadedImage.{name}={value!r} should be a str, Pillow's {name} "
                             f"name{'' if name == 'mode' else ', or None'}, got "
                             f"{type(value).__name__}")
-    path, loop, duration = image.path, image.loop, image.duration
+    path, loop, duration, dpi = image.path, image.loop, image.duration, image.dpi
     return {"path": None if path is None else check_path(path, "LoadedImage.path"),
             "n_frames": check_int(image.n_frames, "LoadedImage.n_frames", minimum=1),
             "loop": None if loop is None else check_int(loop, "LoadedImage.loop", minimum=0),
             "duration": None if duration is None else check_float(
-                duration, "LoadedImage.duration", minimum=0.0)}
+                duration, "LoadedImage.duration", minimum=0.0),
+            "dpi": None if dpi is None else check_dpi(dpi, "LoadedImage.dpi")}
 
 
 def _overlong_trns_left_out(image: Image.Image) -> Any:

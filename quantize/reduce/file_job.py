@@ -33,6 +33,7 @@ from ..io import (
     DEFAULT_MAX_PIXELS,
     check_output_path,
     check_output_size,
+    held_dpi,
     input_size,
     load_image,
     pillow_limit_lifted,
@@ -121,7 +122,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         indexed (at most 256 colours, transparency kept: a .gif's binary, its colours
         fitted to it, alpha below ``GIF_ALPHA_THRESHOLD`` transparent and the rest
         opaque), .jpg/.jpeg/.webp/.tif/.tiff get the reduced image in RGB. Default
-        ``<stem>.k<N>.png`` beside the input.
+        ``<stem>.k<N>.png`` beside the input. The input's physical resolution
+        (:attr:`~quantize.io.LoadedImage.dpi`) is kept where the format holds one: a
+        .png's pHYs chunk, a .jpg's JFIF density, a .tif's resolution tags.
     n_colors, quality, space, dither, exact_colors, seed
         As in :func:`~quantize.reduce.reduce_colors` (``n_colors`` defaults to 16, or to at
         most 256 with ``quality``), except that ``seed`` defaults to 0, so
@@ -256,7 +259,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         # Measure while the output is encoded: both release the GIL for most of the work.
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
-                                  _gif_timing(loaded, out))
+                                  _gif_timing(loaded, out), loaded.dpi)
         data = _apng_timing(loaded, out, data)
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out)
@@ -350,10 +353,12 @@ def _output_kind(path: Path) -> str:
 
 
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
-            gif_timing: dict[str, Any]) -> tuple[bytes, bool]:
+            gif_timing: dict[str, Any], dpi: tuple[float, float] | None = None
+            ) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
-    :func:`_gif_timing`), and whether ``optimize`` acted on them (only an indexed PNG's
-    encoder takes it)."""
+    :func:`_gif_timing`), with the input's resolution ``dpi`` where the format holds it
+    (:func:`~quantize.io.held_dpi`: PNG, JPEG, TIFF), and whether ``optimize`` acted on
+    them (only an indexed PNG's encoder takes it)."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
@@ -367,18 +372,22 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         small = indices.size <= _SMALLEST_PNG_MAX_PIXELS
         data = encode_indexed_png(indices, full[:, :3], alpha, optimize=optimize,
                                   reorder=optimize,
-                                  level=DEFAULT_LEVEL if small else _LARGE_PNG_LEVEL)
+                                  level=DEFAULT_LEVEL if small else _LARGE_PNG_LEVEL,
+                                  dpi=held_dpi(dpi, "PNG"))
         return data, optimize
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
+    held = held_dpi(dpi, fmt)
+    resolution = {} if held is None else {"dpi": held}  # Pillow's option, for PNG, JPEG, TIFF
     if kind == "palette":
         image = result.to_image(gif=suffix == ".gif")
-        image.save(buffer, format=fmt, **gif_timing)
+        image.save(buffer, format=fmt, **gif_timing, **resolution)
         return buffer.getvalue(), False
     params = {".jpg": _JPEG_OPTIONS, ".jpeg": _JPEG_OPTIONS,
               ".webp": {"lossless": True}}.get(suffix, {})
     if fmt == "TIFF":
         params = tiff_options()
+    params = {**params, **resolution}
     has_alpha = result.alpha is not None or result.transparent_index is not None
     if not has_alpha:
         pixels = result.to_rgb()
