@@ -303,6 +303,8 @@ def test_per_frame_palettes_of_an_animation_one_table_holds_are_one_shared_table
                                                "only 4 distinct colours"):
         record = reduce_animation_file(src, out, n_colors=8, palette="per-frame")
     assert record["palette_mode"] == "per-frame" and record["k"] == 3
+    assert type(record["k"]) is int  # a NumPy integer: --json failed with a traceback
+    json.dumps(record)
     assert frame_blocks(out.read_bytes()) == [(0, None)] * 3
     for got, frame in zip(composited(out), composited(src), strict=True):
         assert same_picture(got, frame)

@@ -310,7 +310,7 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         disposal = 1 if opts.per_frame else frame.disposal
         if opts.per_frame and not isinstance(plan, PerFramePlan) and opaque.any():
             stats.most_entries = max(stats.most_entries,
-                                     np.count_nonzero(np.bincount(indices[opaque])))
+                                     int(np.count_nonzero(np.bincount(indices[opaque]))))
         sink.add(indices, palette=palette, transparent=transparent,
                  duration=frame.duration, disposal=disposal, keep=keep)
         previous = (frame.rgba, indices)
