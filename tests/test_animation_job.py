@@ -885,6 +885,29 @@ def test_a_gif_frame_reaching_past_its_canvas_is_cut_to_it(tmp_path):
     np.testing.assert_array_equal(np.stack(composited(out)), [expected, second])
 
 
+def test_only_the_frames_reaching_past_the_canvas_are_counted_as_cut(tmp_path):
+    # Every frame after the first one cut was counted as cut ("2 frames reach past").
+    first = np.zeros((8, 8, 3), np.uint8)
+    first[...] = RED
+    second = first.copy()
+    second[1, 1] = second[6, 6] = BLUE  # a 6x6 box at (1, 1): past the 4x4 screen
+    third = second.copy()
+    third[2, 2] = BLUE  # a 1x1 box at (2, 2): inside it
+    src = save_animation(tmp_path / "in.gif", [first, second, third], duration=100)
+    data = bytearray(src.read_bytes())
+    data[6:10] = struct.pack("<HH", 4, 4)  # the logical screen
+    at = data.index(b"," + struct.pack("<HHHH", 0, 0, 8, 8))
+    struct.pack_into("<HH", data, at + 5, 4, 4)  # the first frame, as large as the screen
+    assert b"," + struct.pack("<HHHH", 2, 2, 1, 1) in data
+    src.write_bytes(bytes(data))
+    assert [frame.cut for frame in iter_frames(src)] == [False, True, False]
+    with pytest.warns(FrameCutWarning) as said:
+        reduce_file(src, tmp_path / "out.gif", n_colors=2)
+    assert [str(w.message) for w in said if w.category is FrameCutWarning] == [
+        "1 frame reaches past the 4x4 canvas the GIF gives: the part outside is cut, as "
+        "browsers show it"]
+
+
 def test_a_frame_cut_to_a_canvas_the_first_frame_made_larger_is_said_so(tmp_path):
     # The warning called the 6x6 canvas the one the GIF gives: its header gives 4x4.
     src = _gif_past_its_canvas(tmp_path / "past.gif", first_size=6)

@@ -362,9 +362,11 @@ def _drawn_gif_frames(reader: BinaryIO, images: list[GifImage], p: Path, info: A
         canvas = GifCanvas(reader, images, size)
         grown = size
         for i, image in enumerate(images):
-            grown = (max(grown[0], image.box[2]), max(grown[1], image.box[3]))
-            cut = grown != size
+            # This frame reaches past the canvas (not: an earlier one did, which Pillow's
+            # canvas keeps, and every frame after the first cut was counted as cut too)
+            cut = image.box[2] > size[0] or image.box[3] > size[1]
             if cut:
+                grown = (max(grown[0], image.box[2]), max(grown[1], image.box[3]))
                 check_frame_pixels(p, info.n_frames, grown, max_pixels)
             yield Frame(canvas.draw(i), float(image.duration), image.disposal, cut)
 
