@@ -1307,6 +1307,35 @@ def test_an_option_without_its_value_is_named_as_other_errors_name_it(args, line
 
 
 @pytest.mark.parametrize("args, line", [
+    (["segment", "a.png", "-o", "--edges"], "-o/--output needs a value; --edges is an option "
+     "(write ./--edges for a file of that name) (see 'quantize segment --help')"),
+    (["batch", "in", "-o", "-r"], "-o/--output needs a value; -r is an option (write ./-r for a "
+     "file of that name) (see 'quantize batch --help')"),
+    (["reduce", "a.png", "--palette-out", "--json=1"], "--palette-out needs a value; --json=1 "
+     "is an option (write ./--json=1 for a file of that name) (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "-k", "-o", "x.png"],
+     "-k/--colors needs a value; -o is an option (see 'quantize reduce --help')"),
+])
+def test_an_option_given_as_another_options_value_is_refused(tmp_path, monkeypatch, args, line):
+    """The parser took the option for the value: 'segment a.png -o --edges' wrote the folder
+    '--edges', without the edge map, and 'batch in -o -r' a folder '-r', not recursing."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_named_as_an_option_is_the_value_when_it_exists(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "-r").mkdir()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(tmp_path / "in" / "a.png")
+    result = runner.invoke(app, ["batch", "in", "-o", "-r", "-k", "2", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "-r" / "a.png").is_file()
+
+
+@pytest.mark.parametrize("args, line", [
     (["segment", "a.png", "--edges=1"], "--edges takes no value (see 'quantize segment --help')"),
     (["segment", "a.png", "--json=yes"], "--json takes no value (see 'quantize segment --help')"),
     (["reduce", "a.png", "--quiet=1"], "-q/--quiet takes no value (see 'quantize reduce --help')"),

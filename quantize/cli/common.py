@@ -8,6 +8,7 @@ No ``from __future__ import annotations`` here either: see :mod:`quantize.cli`.
 import contextlib
 import errno
 import inspect
+import itertools
 import logging
 import math
 import os
@@ -1113,6 +1114,7 @@ class Command(_HelpBySay, TyperCommand):
         try:
             if not ctx.resilient_parsing:  # the parser takes its list apart: a copy
                 _refuse_options_after_dashes(args, self.params, ctx)
+                _refuse_option_as_value(args, self.get_params(ctx), ctx)
                 _, _, order = self.make_parser(ctx).parse_args(args=list(args))
                 _refuse_repeated_values(order, ctx)
             rest = super().parse_args(ctx, args)
@@ -1156,6 +1158,28 @@ def _refuse_options_after_dashes(args: Sequence[str], params: Sequence[Any], ctx
             raise click_errors.UsageError(
                 f"{printable_line(arg)}: no such file; it follows --, after which every "
                 "argument is a file name: give the options before --", ctx)
+
+
+def _refuse_option_as_value(args: Sequence[str], params: Sequence[Any], ctx: Any) -> None:
+    """Refuse one of the command's options given as another option's value (``segment
+    photo.jpg -o --edges``, its folder forgotten): the parser took it for the value, made a
+    folder named ``--edges`` and dropped the option. A name that is a file is the file's,
+    and ``./--edges`` names one.
+    """
+    names = {name: p for p in params if p.param_type_name == "option"
+             for name in (*p.opts, *p.secondary_opts)}
+    given = args[:args.index("--")] if "--" in args else args
+    for arg, value in itertools.pairwise(given):
+        param = names.get(arg)
+        if param is None or param.is_flag or param.count:
+            continue  # not an option, a flag, or its value is given with it (-k16, -k=16)
+        if value.split("=", 1)[0] in names and not os.path.lexists(value):
+            shown = printable_line(value)
+            names_a_file = (param.type.name in ("path", "file_name", "palette_file")
+                            or "--output" in param.opts)
+            name = f" (write ./{shown} for a file of that name)" if names_a_file else ""
+            raise click_errors.UsageError(
+                f"{_param_name(param)} needs a value; {shown} is an option{name}", ctx)
 
 
 def _refuse_repeated_values(order: Sequence[Any], ctx: Any) -> None:
