@@ -279,7 +279,10 @@ def _join_flat_neighbours(cluster_map: np.ndarray, described: np.ndarray, groups
     flat_map = cluster_map.reshape(-1)
     means = _cluster_means(described, flat_map, k)
     colour = groups.colour
-    flat = np.linalg.norm(means[:, groups.grain], axis=1) < _FLAT
+    # Flat: low grain, or of one colour (the side of a strong edge, whose grain it raises)
+    squares = _cluster_means(described[:, colour] ** 2, flat_map, k)
+    spread = np.maximum(squares - means[:, colour] ** 2, 0.0).sum(axis=1)
+    flat = (np.linalg.norm(means[:, groups.grain], axis=1) < _FLAT) | (spread < _FLAT ** 2)
     own = _sq_distance(described[:, colour], means[flat_map, colour])
     best = np.minimum(own, _ALIKE ** 2)
     while True:

@@ -135,6 +135,20 @@ def test_flat_halves_give_one_region_each_whatever_k(k, seed):
     assert (labels[:, :35][~square[:, :35]] == 1).all()
 
 
+@pytest.mark.parametrize("k, seed", [(17, 0), (17, 3), (20, 1), (20, 4)])
+def test_wide_flat_halves_give_two_regions_at_a_large_k(k, seed):
+    # A strip of the edge's texture, black and white pixels together, stayed a third
+    # region: its pixels did not join the black or white cluster beside it, whose grain
+    # the edge raised, as they join a flat one.
+    from quantize import segment
+
+    img = np.zeros((200, 200, 3), np.uint8)
+    img[:, 100:] = 255
+    labels = segment(img, n_clusters=k, seed=seed).labels
+    assert labels.tolist() == np.where(np.arange(200) < 100, 1, 2)[None, :].repeat(
+        200, axis=0).tolist()
+
+
 def _box(h: int, w: int, top: int, bottom: int, left: int, right: int) -> np.ndarray:
     inside = np.zeros((h, w), bool)
     inside[top:bottom, left:right] = True
