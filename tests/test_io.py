@@ -30,6 +30,7 @@ from quantize.io import (
     as_rgba,
     atomic_write,
     check_output_path,
+    exif_orientation,
     folder_made,
     frame_rgba,
     load_image,
@@ -137,6 +138,18 @@ def test_a_file_pillow_identifies_but_cannot_decode_says_so(tmp_path, name, head
     with pytest.raises(ImageReadError) as info:
         list(iter_frames(src))
     assert str(info.value) == expected
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_an_exif_block_without_its_tiff_header_is_no_orientation(tmp_path, fmt):
+    # Pillow opens such a file; its orientation's reading refused it: "cannot decode image
+    # (not a TIFF file (header b'garbage!' not valid))".
+    src = tmp_path / f"a.{fmt.lower()}"
+    Image.new("RGB", (6, 4), (200, 30, 30)).save(src, fmt, exif=b"Exif\x00\x00garbage!")
+    loaded = load_image(src)
+    assert loaded.rgb.shape == (4, 6, 3)
+    with Image.open(src) as im:
+        assert exif_orientation(im) == 1
 
 
 def _gif_lzw_size_at(data: bytes) -> int:

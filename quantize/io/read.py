@@ -1433,7 +1433,10 @@ def exif_orientation(im: Image.Image) -> int:
     else:
         exif = Image.Exif()
         if isinstance(im.info.get("exif"), bytes):
-            exif.load(im.info["exif"])
+            try:
+                exif.load(im.info["exif"])
+            except (SyntaxError, ValueError, struct.error, EOFError, OSError):
+                return 1  # unreadable ("Exif" and no TIFF header): none, as browsers take it
         value = exif.get(_EXIF_ORIENTATION, 1)
     return value if value in range(2, 9) else 1
 
