@@ -23,7 +23,7 @@ from quantize.errors import (
     QualityError,
     ResultTooLargeError,
 )
-from quantize.io import load_image
+from quantize.io import load_image, save_pil
 from quantize.palette_files import read_palette
 from quantize.reduce import (
     GIF_ALPHA_THRESHOLD,
@@ -412,6 +412,28 @@ def test_a_given_palette_keeps_its_order_after_the_clear_entry(tmp_path):
     with Image.open(out) as im:
         assert im.getpalette()[:12] == [0, 0, 0, 5, 5, 5, 255, 0, 0, 250, 250, 250]
         assert np.asarray(im).tolist() == [[3, 1, 2], [0, 0, 0]]
+
+
+def test_a_given_palette_keeps_its_entries_and_order_in_a_small_still_gif(tmp_path):
+    # Pillow's GIF writer optimizes by default: under 512 x 512 it dropped the entries no
+    # pixel takes and renumbered the rest (six colours came out four, black at index 0),
+    # where the PNG, the animations and a larger GIF kept the file's order.
+    pixels = np.zeros((4, 4, 3), np.uint8)
+    pixels[:, 2:] = 255
+    src = tmp_path / "small.png"
+    Image.fromarray(pixels).save(src)
+    (tmp_path / "p.hex").write_text("00ff00\nff00ff\n000000\nffffff\n0000ff\nc08070\n")
+    out = tmp_path / "out.gif"
+    reduce_file(src, out, palette_in=tmp_path / "p.hex")
+    with Image.open(out) as im:
+        assert im.getpalette()[:18] == [0, 255, 0, 255, 0, 255, 0, 0, 0, 255, 255, 255,
+                                        0, 0, 255, 192, 128, 112]
+        assert np.asarray(im).tolist() == [[2, 2, 3, 3]] * 4
+    again = tmp_path / "again.gif"
+    save_pil(Image.open(out), again)  # the library's saver keeps them too
+    with Image.open(again) as im:
+        assert im.getpalette()[:18] == [0, 255, 0, 255, 0, 255, 0, 0, 0, 255, 255, 255,
+                                        0, 0, 255, 192, 128, 112]
 
 
 def test_gif_output_makes_alpha_binary_at_the_documented_threshold(tmp_path):

@@ -806,7 +806,10 @@ def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) ->
     A .gif of an image with an alpha channel (RGBA, LA, PA) gets binary
     transparency as every GIF quantize writes: alpha below
     :data:`GIF_ALPHA_THRESHOLD` is transparent, the rest opaque (Pillow alone
-    would keep only alpha 0 transparent, or drop the alpha of an LA image).
+    would keep only alpha 0 transparent, or drop the alpha of an LA image). A
+    palette image's .gif keeps its palette's order and entries, unless ``optimize``
+    is given (Pillow's default drops, under 512 x 512 pixels, the entries no pixel
+    takes, and renumbers the rest).
 
     Raises
     ------
@@ -829,6 +832,8 @@ def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) ->
                          "or a .png to keep alpha")
     if fmt == "GIF" and image.mode in ("RGBA", "LA", "PA"):
         image = _binary_alpha(image)
+    if fmt == "GIF":  # Pillow's default renumbers a small image's palette, unused entries out
+        params = {"optimize": False, **params}
     atomic_write(path, lambda tmp: image.save(tmp, format=fmt, **params))
 
 

@@ -381,7 +381,11 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     resolution = {} if held is None else {"dpi": held}  # Pillow's option, for PNG, JPEG, TIFF
     if kind == "palette":
         image = result.to_image(gif=suffix == ".gif")
-        image.save(buffer, format=fmt, **gif_timing, **resolution)
+        # Pillow's GIF writer optimizes by default: under 512 x 512 it renumbered the
+        # entries of a given palette that no pixel takes away (a --palette-in .hex's six
+        # colours came out four, black at index 0 for 2), as its other outputs do not
+        unchanged = {"optimize": False} if fmt == "GIF" else {}
+        image.save(buffer, format=fmt, **gif_timing, **resolution, **unchanged)
         return buffer.getvalue(), False
     params = {".jpg": _JPEG_OPTIONS, ".jpeg": _JPEG_OPTIONS,
               ".webp": {"lossless": True}}.get(suffix, {})
