@@ -436,6 +436,24 @@ def test_a_given_palette_keeps_its_entries_and_order_in_a_small_still_gif(tmp_pa
                                         0, 0, 255, 192, 128, 112]
 
 
+def test_a_given_translucent_entry_written_to_a_gif_is_said_once(tmp_path):
+    # The file job said it, and then the result's to_image(gif=True) said it again, in the
+    # library's words ("give reduce_colors the alpha made 0 below 128").
+    rgba = np.zeros((2, 4, 4), np.uint8)
+    rgba[..., 0] = [[0, 80, 160, 240]] * 2
+    rgba[..., 3] = 255
+    rgba[0, 0, 3] = 0
+    src = tmp_path / "a.png"
+    Image.fromarray(rgba).save(src)
+    (tmp_path / "p.hex").write_text("ff0000ff\nffffff80\n000000ff\n")
+    with pytest.warns(AlphaLossWarning) as said:
+        reduce_file(src, tmp_path / "a.gif", palette_in=tmp_path / "p.hex")
+    assert [str(w.message) for w in said if w.category is AlphaLossWarning] == [
+        "a.gif: GIF has no partial alpha, so 1 translucent palette entry is written "
+        "transparent (alpha below 128) or opaque (the metrics are measured before that); "
+        "write .png to keep alpha"]
+
+
 def test_gif_output_makes_alpha_binary_at_the_documented_threshold(tmp_path):
     rgba = np.zeros((2, 4, 4), np.uint8)
     rgba[..., :3] = [[[200, 0, 0]] * 4, [[0, 0, 200]] * 4]

@@ -380,7 +380,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     held = held_dpi(dpi, fmt)
     resolution = {} if held is None else {"dpi": held}  # Pillow's option, for PNG, JPEG, TIFF
     if kind == "palette":
-        image = result.to_image(gif=suffix == ".gif")
+        # its partial alpha, for a .gif, is said by _warn_alpha_loss in the command's words
+        image = result._gif_image(full) if suffix == ".gif" else result.to_image()
         # Pillow's GIF writer optimizes by default: under 512 x 512 it renumbered the
         # entries of a given palette that no pixel takes away (a --palette-in .hex's six
         # colours came out four, black at index 0 for 2), as its other outputs do not

@@ -196,6 +196,7 @@ class ReduceResult(ReadOnlyArrays):
         gif = check_bool(gif, "gif")  # "no" would drop partial alpha, as for a GIF
         full = self.full_palette(alpha=True)
         if gif:
+            _warn_partial_alpha_dropped(full)
             return self._gif_image(full)
         if full.shape[0] <= MAX_PALETTE:
             clear = np.flatnonzero(full[:, 3] < 255)
@@ -207,21 +208,12 @@ class ReduceResult(ReadOnlyArrays):
         return Image.fromarray(full[self.indices])
 
     def _gif_image(self, full: np.ndarray) -> Image.Image:
-        """Mode "P" image with at most one, fully transparent, entry (``full``: every entry)."""
+        """Mode "P" image with at most one, fully transparent, entry (``full``: every entry);
+        without :meth:`to_image`'s warning, for the file job, which says it in its own words."""
         if full.shape[0] > MAX_PALETTE:
             raise ValueError(f"a GIF holds at most {MAX_PALETTE} palette entries, this result "
                              f"has {full.shape[0]}; reduce to fewer colours")
         clear = full[:, 3] < GIF_ALPHA_THRESHOLD
-        partial = int(np.count_nonzero((full[:, 3] > 0) & (full[:, 3] < 255)))
-        if partial:
-            # fitted on partial alpha: -k 16 of coffee under an alpha ramp drew 10 colours
-            # at 18.6 dB in a GIF, where fitted on the GIF's own alpha it draws 16 at 34.3
-            warn_caller(AlphaLossWarning(
-                f"GIF has no partial alpha: {partial} translucent "
-                f"{'entry is' if partial == 1 else 'entries are'} made transparent (alpha "
-                f"below {GIF_ALPHA_THRESHOLD}) or opaque, after the colours were fitted",
-                advice=f"for a GIF's colours fitted to what it shows, give reduce_colors the "
-                       f"alpha made 0 below {GIF_ALPHA_THRESHOLD} and 255 from it"))
         if not clear.any():
             return indexed_image(self.indices, full[:, :3])
         index = self.transparent_index
@@ -283,3 +275,18 @@ class ReduceResult(ReadOnlyArrays):
         if entries.shape[1] != f.colors.shape[1]:
             entries = entries[:, :3]
         return mean_ciede2000(lab, lab_of(entries), f.counts, rows=f.entries)
+
+
+def _warn_partial_alpha_dropped(full: np.ndarray) -> None:
+    """Warn that the translucent entries of ``full`` (every entry, with alpha) are made
+    transparent or opaque in a GIF, after the colours were fitted on their alpha: -k 16 of
+    coffee under an alpha ramp drew 10 colours at 18.6 dB in a GIF, where fitted on the
+    GIF's own alpha (as ``quantize reduce`` fits a .gif's) it draws 16 at 34.3."""
+    partial = int(np.count_nonzero((full[:, 3] > 0) & (full[:, 3] < 255)))
+    if partial:
+        warn_caller(AlphaLossWarning(
+            f"GIF has no partial alpha: {partial} translucent "
+            f"{'entry is' if partial == 1 else 'entries are'} made transparent (alpha "
+            f"below {GIF_ALPHA_THRESHOLD}) or opaque, after the colours were fitted",
+            advice=f"for a GIF's colours fitted to what it shows, give reduce_colors the "
+                   f"alpha made 0 below {GIF_ALPHA_THRESHOLD} and 255 from it"))
