@@ -312,6 +312,17 @@ def group_means(X: np.ndarray, labels: np.ndarray, k: int,
     return sums / np.maximum(totals, np.finfo(np.float64).tiny)[:, None], totals
 
 
+def spread(means: np.ndarray, squares: np.ndarray) -> np.ndarray:
+    """The spread ``(n,)`` of ``n`` groups about their means ``(n, d)``, given the means of
+    their squares ``(n, d)``: the square root of the variances summed over the ``d``
+    columns (negative rounding residues taken as 0).
+
+    >>> spread(np.array([[1.0, 2.0]]), np.array([[1.0, 8.0]])).tolist()
+    [2.0]
+    """
+    return np.sqrt(np.maximum(squares - means * means, 0.0).sum(axis=1))
+
+
 Empty = Literal["farthest", "keep"]
 
 

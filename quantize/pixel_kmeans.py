@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import group_means, group_sums, sq_dist_to
+from ._kernels import group_means, group_sums, spread, sq_dist_to
 from .errors import warn_caller
 from .features import FeatureSpec, feature_array
 from .kmeans import MiniBatchKMeans
@@ -281,8 +281,8 @@ def _join_flat_neighbours(cluster_map: np.ndarray, described: np.ndarray, groups
     colour = groups.colour
     # Flat: low grain, or of one colour (the side of a strong edge, whose grain it raises)
     squares = _cluster_means(described[:, colour] ** 2, flat_map, k)
-    spread = np.maximum(squares - means[:, colour] ** 2, 0.0).sum(axis=1)
-    flat = (np.linalg.norm(means[:, groups.grain], axis=1) < _FLAT) | (spread < _FLAT ** 2)
+    flat = ((np.linalg.norm(means[:, groups.grain], axis=1) < _FLAT)
+            | (spread(means[:, colour], squares) < _FLAT))
     own = _sq_distance(described[:, colour], means[flat_map, colour])
     best = np.minimum(own, _ALIKE ** 2)
     while True:
@@ -393,10 +393,8 @@ def _pairs_without_contrast(cluster_map: np.ndarray, described: np.ndarray, grou
 def _flat_side(side: np.ndarray, groups: _Groups, n_colour: int) -> np.ndarray:
     """Whether each border side ``(E, d)`` (mean description, then mean squared colour) is
     flat: its mean grain, or the spread of its colours, under ``_FLAT``."""
-    mean = side[:, groups.colour]
-    spread = side[:, -n_colour:] - mean * mean  # variance per colour column
     return ((np.linalg.norm(side[:, groups.grain], axis=1) < _FLAT)
-            | (np.maximum(spread, 0.0).sum(axis=1) < _FLAT ** 2))
+            | (spread(side[:, groups.colour], side[:, -n_colour:]) < _FLAT))
 
 
 def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:

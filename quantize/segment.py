@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._kernels import group_sums, row_bands
+from ._kernels import group_sums, row_bands, spread
 from ._validation import (
     ReadOnlyArrays,
     Seed,
@@ -1235,8 +1235,8 @@ def _unite_flat_alike(tree: _hierarchy.Hierarchy, lab: np.ndarray, region_of: np
     colours = lab.reshape(3, -1).T.astype(np.float64)  # (h*w, 3)
     count, sums = group_sums(colours, pixels, n)
     _, squares = group_sums(colours * colours, pixels, n)
-    mean, square = sums / count[:, None], squares / count[:, None]
-    flat = np.sqrt(np.maximum(square - mean * mean, 0.0).sum(axis=1)) <= _FLAT_SPREAD
+    mean = sums / count[:, None]
+    flat = spread(mean, squares / count[:, None]) <= _FLAT_SPREAD
     a, b = region_of[tree.pairs[:, 0]], region_of[tree.pairs[:, 1]]
     alike = ((a != b) & flat[a] & flat[b]
              & (np.linalg.norm(mean[a] - mean[b], axis=1) <= _FLAT_ALIKE))
