@@ -242,10 +242,13 @@ def probe_animation(path: str | os.PathLike[str], *,
             # Pillow reads no repetition count from an AVIF: taken as forever, which
             # libavif writes unless told otherwise, and as browsers play such files
             loop = 0
-        orientation = _orientation(im)
+        # Read without decoding a frame (a PNG's from an eXIf chunk before its image data,
+        # where the PNG specification places it). A TIFF's is left to Pillow, which turns
+        # its pages upright as it decodes them; its resolution is turned by it all the same.
+        stored = exif_orientation(im)
+        orientation = 1 if im.format == "TIFF" else stored
         screen = _grown_screen(im)
-        # turned by a TIFF's orientation too, which Pillow applies to its pages itself
-        dpi = upright_dpi(stated_dpi(im), exif_orientation(im))
+        dpi = upright_dpi(stated_dpi(im), stored)
         info = AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
                              None if loop is None else int(loop), orientation,
                              None if screen is None else _turned_size(screen, orientation),
@@ -394,15 +397,6 @@ def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[tuple[KeyedCanvas | None
 
 # EXIF orientations that turn a picture by a quarter (or transpose it): width and height swap.
 _SWAPPING = frozenset({5, 6, 7, 8})
-
-
-def _orientation(im: Image.Image) -> int:
-    """The EXIF orientation of ``im``, an opened animation, 1 to 8 (1 when it has none or
-    one out of range) that is left to apply, read without decoding a frame
-    (:func:`~quantize.io.exif_orientation`: a PNG's from an eXIf chunk before its image
-    data, where the PNG specification places it). 1 for a TIFF, whose pages Pillow turns
-    upright as it decodes them."""
-    return 1 if im.format == "TIFF" else exif_orientation(im)
 
 
 def _turned_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
