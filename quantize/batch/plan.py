@@ -416,16 +416,21 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     linked: list[Path] = []
     outputs: list[Path] = []
     for path in _walk(base, recursive, skip, unlisted, (linked, outputs)):
-        rel = path.relative_to(base)
-        if pattern is not None:
-            if _glob_match(rel, pattern):
-                found.append(path)
-        elif path.suffix.lower() in extensions:
+        if _selected(path, path.relative_to(base), pattern, extensions):
             found.append(path)
     for exc in unlisted:
         if exc.filename is not None and Path(exc.filename) == base:
             raise exc
     return sorted(found), unlisted, sorted(linked), sorted(outputs)
+
+
+def _selected(path: Path, rel: PurePath, pattern: str | None,
+              extensions: frozenset[str]) -> bool:
+    """Whether the search takes ``path`` (``rel`` to the input folder) as an input: matched
+    by ``pattern``, or, without one, of one of ``extensions``."""
+    if pattern is not None:
+        return _glob_match(rel, pattern)
+    return path.suffix.lower() in extensions
 
 
 def _glob_match(rel: PurePath, pattern: str) -> bool:
@@ -1137,9 +1142,7 @@ def _check_no_photos_left_out(src: Path, dst: Path, pattern: str | None) -> None
     extensions = image_extensions()
     under = dst.resolve().relative_to(src.resolve())  # as the search of ``src`` names it
     for path in _walk(dst, True, None, [], ([], [])):
-        rel = under / path.relative_to(dst)
-        if _glob_match(rel, pattern) if pattern is not None else \
-                path.suffix.lower() in extensions:
+        if _selected(path, under / path.relative_to(dst), pattern, extensions):
             raise ValueError(
                 f"output_dir={quoted(dst)} lies inside input_dir={quoted(src)} and holds "
                 f"images that no batch made, such as {quoted(path)}: the search leaves them "
