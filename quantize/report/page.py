@@ -515,7 +515,7 @@ def _palette_cell(row: Mapping[str, Any], after: Path | None,
     # no share: their part is a swatch of its own (the rest was spread over the others,
     # each drawn wider than its title said), or above 1 by rounding, taken off every one.
     total = sum(s.share for s in swatches)
-    whole = (max(total, 1.0) if whole_known else total) if total > 0 else 1.0
+    whole = max(total, 1.0) if whole_known else total or 1.0
     parts, titles = [], []
     for s in swatches:
         r, g, b = (int(s.hex[i:i + 2], 16) for i in (1, 3, 5))
