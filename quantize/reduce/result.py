@@ -209,7 +209,8 @@ class ReduceResult(ReadOnlyArrays):
 
     def _gif_image(self, full: np.ndarray) -> Image.Image:
         """Mode "P" image with at most one, fully transparent, entry (``full``: every entry);
-        without :meth:`to_image`'s warning, for the file job, which says it in its own words."""
+        without :meth:`ReduceResult.to_image`'s warning, for the file job, which says it in
+        its own words."""
         if full.shape[0] > MAX_PALETTE:
             raise ValueError(f"a GIF holds at most {MAX_PALETTE} palette entries, this result "
                              f"has {full.shape[0]}; reduce to fewer colours")
