@@ -13,7 +13,6 @@ import os
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -459,14 +458,38 @@ def read_only(array: np.ndarray | None) -> np.ndarray | None:
     return view
 
 
+class ReadOnlyDict(dict):
+    """A dict that refuses every change, for a frozen result's mapping fields.
+
+    Unlike ``types.MappingProxyType`` it is a real dict, so ``json.dumps``,
+    ``dataclasses.asdict``, pickle and ``copy.deepcopy`` take it as one; ``dict(x)``
+    is an editable copy.
+    """
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(f"{type(self).__name__!r} object does not support item assignment;"
+                        " dict(...) of it is an editable copy")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (dict(self),)
+
+    def __copy__(self) -> ReadOnlyDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ReadOnlyDict:
+        return self
+
+
 class ReadOnlyArrays:
     """Mixin for a frozen result dataclass whose ``_ARRAYS`` fields are handed out read-only.
 
     The fields become :func:`read_only` views when the result is made, and again
     when it is unpickled or copied (``copy.deepcopy``): pickle rebuilds each array
     writable, and a copy must not be editable where the original is not. The
-    ``_MAPPINGS`` fields (dicts) become read-only mappings over a copy
-    (``types.MappingProxyType``), pickled as plain dicts, which a proxy cannot be.
+    ``_MAPPINGS`` fields (dicts) become :class:`ReadOnlyDict` copies.
     """
 
     _ARRAYS: ClassVar[tuple[str, ...]] = ()
@@ -489,4 +512,4 @@ class ReadOnlyArrays:
         for name in self._ARRAYS:
             object.__setattr__(self, name, read_only(getattr(self, name)))
         for name in self._MAPPINGS:
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+            object.__setattr__(self, name, ReadOnlyDict(getattr(self, name)))

@@ -391,7 +391,7 @@ class SegmentResult(ReadOnlyArrays):
     image : (H, W, 3) ndarray of uint8
         The photo that was segmented, as 8-bit RGB (alpha dropped, 16-bit and
         float values scaled); a copy, the caller's array is never kept.
-    weights : mapping of str to float
+    weights : dict of str to float
         The weights used, every group named; read-only like the arrays
         (``dict(result.weights)`` is an editable copy).
     min_region : int

@@ -1279,9 +1279,28 @@ def test_a_segmentations_weights_are_read_only_and_still_pickle_and_compare(how)
     assert made.weights == expected and dict(made.weights) == expected
     with pytest.raises(TypeError, match="does not support item assignment"):
         made.weights["xy"] = 5.0
-    with pytest.raises(AttributeError):
-        made.weights.update(xy=5.0)
+    for change in (lambda w: w.update(xy=5.0), lambda w: w.pop("xy"), lambda w: w.clear(),
+                   lambda w: w.setdefault("new", 1.0), lambda w: w.__delitem__("xy")):
+        with pytest.raises(TypeError, match="does not support item assignment"):
+            change(made.weights)
     assert result.weights == expected and weights == {"texture": 0}
+
+
+def test_a_segmentations_weights_go_to_json_and_asdict():
+    """The weights were a read-only proxy, which json.dumps and dataclasses.asdict refused."""
+    import dataclasses
+    import json
+
+    img = np.zeros((6, 8, 3), np.uint8)
+    img[:, 4:] = 200
+    result = segment(img, 2, weights={"texture": 0}, seed=0)
+    expected = {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 0.0}
+    assert json.loads(json.dumps(result.weights)) == expected
+    whole = dataclasses.asdict(result)
+    assert whole["weights"] == expected and whole["labels"].tolist() == result.labels.tolist()
+    editable = dict(result.weights)
+    editable["xy"] = 5.0
+    assert result.weights["xy"] == 0.3
 
 
 @pytest.mark.parametrize("how", ["pickle", "copy", "deepcopy"])
