@@ -2425,10 +2425,13 @@ def test_a_pipe_given_to_a_file_job_is_refused_with_one_line_naming_it(piped_pho
 def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int,
                             bits: int = 32) -> bytes:
     """A 2x1 uncompressed TIFF of 32-bit samples (``sample_format`` 3: IEEE float; 1, of
-    ``bits`` bits: unsigned integers), written byte by byte; per-sample fields longer than
-    4 bytes are stored after the IFD."""
-    dtype = f"{order}f4" if sample_format == 3 else f"{order}u{bits // 8}"
-    pixels = np.linspace(0, 1, 2 * samples).astype(dtype).tobytes()
+    ``bits`` bits: unsigned integers; below 8 bits, all 0), written byte by byte;
+    per-sample fields longer than 4 bytes are stored after the IFD."""
+    if bits < 8:
+        pixels = bytes((2 * samples * bits + 7) // 8)
+    else:
+        dtype = f"{order}f4" if sample_format == 3 else f"{order}u{bits // 8}"
+        pixels = np.linspace(0, 1, 2 * samples).astype(dtype).tobytes()
     per_sample = {258: [bits] * samples, 339: [sample_format] * samples}
     head = 8 + 2 + 12 * 11 + 4
     extra = b"".join(struct.pack(f"{order}{samples}H", *values)
@@ -2459,12 +2462,16 @@ def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int,
                     "Pillow cannot read; save it with 8-bit samples"),
     (2, ">", 1, 16, "is a grey TIFF of 2 samples of 16-bit unsigned integers a pixel, which "
                     "Pillow cannot read; save it with 8-bit samples"),  # grey and alpha
+    (3, "<", 1, 4, "is an RGB TIFF of 3 samples of 4-bit unsigned integers a pixel, which "
+                   "Pillow cannot read; save it with 8-bit samples"),
+    (2, ">", 1, 2, "is a grey TIFF of 2 samples of 2-bit unsigned integers a pixel, which "
+                   "Pillow cannot read; save it with 8-bit samples"),
 ])
 def test_a_tiff_of_a_layout_pillow_cannot_read_is_named_by_it(tmp_path, samples, order,
                                                                sample_format, bits, reason):
-    """Pillow reads float TIFFs of one sample only, and no TIFF of 16-bit grey and alpha or
-    32-bit integer RGB: the error of such files ('not an image Pillow can identify') gave
-    no hint."""
+    """Pillow reads float TIFFs of one sample only, and no TIFF of 16-bit grey and alpha,
+    32-bit integer RGB or samples narrower than 8 bits but one a pixel: the error of such
+    files ('not an image Pillow can identify') gave no hint."""
     path = tmp_path / "a.tif"
     path.write_bytes(_tiff_of_32_bit_samples(samples, order, sample_format, bits))
     with pytest.raises(ImageReadError) as info:
@@ -2477,6 +2484,14 @@ def test_the_float_tiff_writer_of_these_tests_writes_what_pillow_reads(tmp_path)
     path.write_bytes(_tiff_of_32_bit_samples(1, ">", 3))
     with Image.open(path) as im:
         assert (im.mode, im.size, np.asarray(im).tolist()) == ("F", (2, 1), [[0.0, 1.0]])
+
+
+def test_a_tiff_of_4_bit_grey_pillow_reads_is_read(tmp_path):
+    """Samples narrower than 8 bits are named unreadable only where Pillow cannot read
+    them: one 4-bit grey sample a pixel it reads."""
+    path = tmp_path / "grey.tif"
+    path.write_bytes(_tiff_of_32_bit_samples(1, "<", 1, 4))
+    assert load_image(path).rgb.tolist() == [[[0, 0, 0], [0, 0, 0]]]
 
 
 def _reduce_colors(image):

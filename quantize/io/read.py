@@ -1254,7 +1254,8 @@ def _unidentified(p: Path) -> str:
     image data (Pillow checks those, and a bad one makes it try the other formats) is
     named damaged, a float RGB(A) TIFF as one, since Pillow reads float TIFFs of one
     sample only, a TIFF of samples wider than 8 bits in another layout Pillow does not
-    read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers) by its samples,
+    read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers), or narrower than
+    8 bits but for grey or palette of 1, 2 or 4 bits (RGB in 4 bits), by its samples,
     and a file that starts as an ICO, CUR or ICNS (cut short in its directory, say) a
     truncated or damaged one. Only a regular file is read again: a pipe, read once, would
     wait for a writer that never comes."""
@@ -1275,8 +1276,8 @@ def _unidentified(p: Path) -> str:
         what = "RGB" if samples == 3 else "RGBA"
         return (f"is a floating-point {what} TIFF, which Pillow cannot read; convert it to "
                 "8- or 16-bit integer samples")
-    if bits <= 8:  # a layout Pillow reads: something else is wrong with the file
-        return "not an image Pillow can identify"
+    if bits == 8 or (bits in _PILLOW_LOW_BITS and samples == 1):
+        return "not an image Pillow can identify"  # a layout Pillow reads: something else
     numbers = _SAMPLE_FORMATS.get(sample_format, f"sample format {sample_format}")
     what = _PHOTOMETRICS.get(photometric, "a")
     return (f"is {what} TIFF of {samples} samples of {bits}-bit {numbers} a pixel, which "
@@ -1306,6 +1307,8 @@ def _icon_start(p: Path) -> tuple[str, str] | None:
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.
 _BITS_PER_SAMPLE, _PHOTOMETRIC, _SAMPLES_PER_PIXEL, _SAMPLE_FORMAT = 258, 262, 277, 339
 _IEEE_FLOAT = 3
+# The bits per sample below 8 that Pillow reads, of one sample a pixel (grey or palette).
+_PILLOW_LOW_BITS = (1, 2, 4)
 _TIFF_UINTS = {3: "H", 4: "I"}  # SHORT, LONG
 _SAMPLE_FORMATS = {1: "unsigned integers", 2: "signed integers", _IEEE_FLOAT: "floats"}
 _PHOTOMETRICS = {0: "a grey", 1: "a grey", 2: "an RGB", 3: "a palette", 5: "a CMYK",
