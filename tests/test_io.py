@@ -2423,18 +2423,28 @@ def test_a_pipe_given_to_a_file_job_is_refused_with_one_line_naming_it(piped_pho
 
 
 def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int,
-                            bits: int = 32) -> bytes:
+                            bits: int = 32, values: list[int] | None = None,
+                            deflated: bool = False) -> bytes:
     """A 2x1 uncompressed TIFF of 32-bit samples (``sample_format`` 3: IEEE float; 1, of
-    ``bits`` bits: unsigned integers), written byte by byte; per-sample fields longer than
-    4 bytes are stored after the IFD."""
-    dtype = f"{order}f4" if sample_format == 3 else f"{order}u{bits // 8}"
-    pixels = np.linspace(0, 1, 2 * samples).astype(dtype).tobytes()
+    ``bits`` bits: unsigned integers; below 8 bits, all 0), written byte by byte;
+    per-sample fields longer than 4 bytes are stored after the IFD. ``values``, the
+    ``2 * samples`` integers of its pixels, replace 0 and 1 (a float TIFF's) or 0s; with
+    ``deflated``, its strip is compressed with Adobe Deflate (compression 8)."""
+    if bits < 8:
+        pixels = bytes((2 * samples * bits + 7) // 8)
+    else:
+        dtype = f"{order}f4" if sample_format == 3 else f"{order}u{bits // 8}"
+        pixels = np.asarray(np.linspace(0, 1, 2 * samples) if values is None else values
+                            ).astype(dtype).tobytes()
+    if deflated:
+        pixels = zlib.compress(pixels)
     per_sample = {258: [bits] * samples, 339: [sample_format] * samples}
     head = 8 + 2 + 12 * 11 + 4
     extra = b"".join(struct.pack(f"{order}{samples}H", *values)
                      for values in per_sample.values()) if samples > 2 else b""
     at = {258: head, 339: head + 2 * samples}
-    entries = [(256, 3, 1, 2), (257, 3, 1, 1), (258, 3, samples, None), (259, 3, 1, 1),
+    entries = [(256, 3, 1, 2), (257, 3, 1, 1), (258, 3, samples, None),
+               (259, 3, 1, 8 if deflated else 1),
                (262, 3, 1, 2 if samples >= 3 else 1), (273, 4, 1, head + len(extra)),
                (277, 3, 1, samples), (278, 3, 1, 1), (279, 4, 1, len(pixels)),
                (284, 3, 1, 1), (339, 3, samples, None)]
@@ -2459,12 +2469,16 @@ def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int,
                     "Pillow cannot read; save it with 8-bit samples"),
     (2, ">", 1, 16, "is a grey TIFF of 2 samples of 16-bit unsigned integers a pixel, which "
                     "Pillow cannot read; save it with 8-bit samples"),  # grey and alpha
+    (3, "<", 1, 4, "is an RGB TIFF of 3 samples of 4-bit unsigned integers a pixel, which "
+                   "Pillow cannot read; save it with 8-bit samples"),
+    (2, ">", 1, 2, "is a grey TIFF of 2 samples of 2-bit unsigned integers a pixel, which "
+                   "Pillow cannot read; save it with 8-bit samples"),
 ])
 def test_a_tiff_of_a_layout_pillow_cannot_read_is_named_by_it(tmp_path, samples, order,
                                                                sample_format, bits, reason):
-    """Pillow reads float TIFFs of one sample only, and no TIFF of 16-bit grey and alpha or
-    32-bit integer RGB: the error of such files ('not an image Pillow can identify') gave
-    no hint."""
+    """Pillow reads float TIFFs of one sample only, and no TIFF of 16-bit grey and alpha,
+    32-bit integer RGB or samples narrower than 8 bits but one a pixel: the error of such
+    files ('not an image Pillow can identify') gave no hint."""
     path = tmp_path / "a.tif"
     path.write_bytes(_tiff_of_32_bit_samples(samples, order, sample_format, bits))
     with pytest.raises(ImageReadError) as info:
@@ -2477,6 +2491,80 @@ def test_the_float_tiff_writer_of_these_tests_writes_what_pillow_reads(tmp_path)
     path.write_bytes(_tiff_of_32_bit_samples(1, ">", 3))
     with Image.open(path) as im:
         assert (im.mode, im.size, np.asarray(im).tolist()) == ("F", (2, 1), [[0.0, 1.0]])
+
+
+def test_a_tiff_of_4_bit_grey_pillow_reads_is_read(tmp_path):
+    """Samples narrower than 8 bits are named unreadable only where Pillow cannot read
+    them: one 4-bit grey sample a pixel it reads."""
+    path = tmp_path / "grey.tif"
+    path.write_bytes(_tiff_of_32_bit_samples(1, "<", 1, 4))
+    assert load_image(path).rgb.tolist() == [[[0, 0, 0], [0, 0, 0]]]
+
+
+@pytest.mark.parametrize("deflated", [False, True])
+@pytest.mark.parametrize("order", ["<", ">"])
+@pytest.mark.parametrize("samples", [3, 4])
+def test_a_16_bit_rgb_or_rgba_tiff_is_read_from_all_16_bits(tmp_path, samples, order,
+                                                             deflated):
+    """Pillow decodes such a TIFF to the high byte of each sample (0x00FF as 0, 0xFE00 as
+    254), where a 16-bit PNG's are read round(v / 257) (1 and 253): read so from the TIFF,
+    uncompressed (Pillow's unpacker) or compressed (libtiff's decoder), alpha too."""
+    values = (_WIDE_SAMPLES + _WIDE_SAMPLES)[:2 * samples]
+    path = tmp_path / "w.tif"
+    path.write_bytes(_tiff_of_32_bit_samples(samples, order, 1, 16, values, deflated))
+    expected = np.array(_WIDE_READ + _WIDE_READ, np.uint8)[:2 * samples].reshape(1, 2, samples)
+    img = load_image(path)
+    assert (img.format, img.mode) == ("TIFF", "RGB" if samples == 3 else "RGBA")
+    np.testing.assert_array_equal(img.rgb, expected[..., :3])
+    if samples == 4:
+        np.testing.assert_array_equal(img.alpha, expected[..., 3])
+    else:
+        assert img.alpha is None
+    with Image.open(path) as opened:  # as a PIL image, not yet decoded
+        rgb, alpha = as_rgba(opened)
+    np.testing.assert_array_equal(rgb, img.rgb)
+    np.testing.assert_array_equal(alpha, img.alpha)
+
+
+def _sgi_of_16_bit_samples(samples: np.ndarray) -> bytes:
+    """An uncompressed SGI image of the 16-bit ``samples``, ``(H, W)`` grey or ``(H, W, C)``
+    with C 3 or 4, written byte by byte: a 512-byte header, then each channel's plane,
+    big-endian, its bottom row first."""
+    planes = samples[:, :, None] if samples.ndim == 2 else samples
+    h, w, c = planes.shape
+    head = struct.pack(">hBBHHHHii", 474, 0, 2, 2 if c == 1 else 3, w, h, c, 0, 65535)
+    data = np.ascontiguousarray(planes[::-1].transpose(2, 0, 1)).astype(">u2").tobytes()
+    return head.ljust(512, b"\0") + data
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_a_16_bit_sgi_image_is_read_from_all_16_bits(tmp_path, channels):
+    """As a 16-bit TIFF: Pillow decoded it to the high bytes, 0x00FF read as 0."""
+    index = np.add.outer(np.arange(3), np.arange(4))[:, :, None] + np.arange(channels)
+    samples = np.array(_WIDE_SAMPLES)[index % len(_WIDE_SAMPLES)]
+    expected = np.array(_WIDE_READ, np.uint8)[index % len(_WIDE_READ)]
+    path = tmp_path / "w.sgi"
+    path.write_bytes(_sgi_of_16_bit_samples(samples[..., 0] if channels == 1 else samples))
+    img = load_image(path)
+    assert img.format == "SGI"
+    np.testing.assert_array_equal(img.rgb, np.broadcast_to(expected[..., :3], img.rgb.shape))
+    if channels == 4:
+        np.testing.assert_array_equal(img.alpha, expected[..., 3])
+    else:
+        assert img.alpha is None
+
+
+def test_an_xbm_is_read_with_its_set_bits_black(tmp_path):
+    """A set bit is the foreground, drawn black by X11, ImageMagick and browsers; Pillow
+    reads it as white, and every XBM came out in negative. Bits run from the lowest of
+    each byte, a row a whole number of bytes."""
+    path = tmp_path / "t.xbm"
+    path.write_text("#define t_width 3\n#define t_height 2\n"
+                    "static char t_bits[] = {\n0x01, 0x06 };\n")
+    img = load_image(path)
+    assert (img.format, img.alpha) == ("XBM", None)
+    assert img.rgb[..., 0].tolist() == [[0, 255, 255], [255, 0, 0]]
+    np.testing.assert_array_equal(img.rgb, np.repeat(img.rgb[..., :1], 3, axis=2))
 
 
 def _reduce_colors(image):

@@ -213,7 +213,10 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     """Decode ``im``; a 16-bit RGB or RGBA PNG comes back as an 8-bit image read from all
     16 bits (:func:`wide_rgb_png`), RGBA when its tRNS chunk names a transparent colour,
     that colour transparent (:func:`sixteen_bit_key`), and a 2- or 4-bit grayscale one as
-    a copy whose transparent value is that of its pixels (:func:`low_depth_gray_key`).
+    a copy whose transparent value is that of its pixels (:func:`low_depth_gray_key`). A
+    16-bit RGB or RGBA TIFF page or 16-bit SGI image is read from all 16 bits too
+    (:func:`_wide_rgb_lows`), and an XBM with its set bits black
+    (:func:`_xbm_foreground_black`).
 
     Of a 16-bit RGB or RGBA one the low bytes are decoded too, from a
     :func:`second_reader` of the file: a still image's are combined with the high bytes a
@@ -249,10 +252,16 @@ def _load_keyed(im: Image.Image) -> Image.Image:
             with (second_reader(im) as fp, Image.open(fp) as low,
                   KeyedCanvas(im, key, low) as canvas):
                 return canvas.draw(im)
+    lows = _wide_rgb_lows(im)
+    if lows is not None:
+        with pillow_limit_lifted():
+            return _wide_rgb_still(im, None, lows)
     if first_shown and im.tell() == 1 and keyed_canvas_frames(im):
         with KeyedCanvas(im, im.info.get("transparency")) as canvas:
             return canvas.draw(im)
     im.load()  # a later frame (of an APNG, see _frame_drawn_again) is composited by Pillow
+    if im.format == "XBM":
+        return _xbm_foreground_black(im)
     if _unused_bmp_alpha(im):
         return im.convert("RGB")
     mask = _unused_icon_alpha_mask(im)
@@ -261,6 +270,17 @@ def _load_keyed(im: Image.Image) -> Image.Image:
         masked.putalpha(mask)
         return masked
     return im
+
+
+def _xbm_foreground_black(im: Image.Image) -> Image.Image:
+    """``im``, a decoded XBM, with its set bits black and its clear bits white, as X11,
+    ImageMagick and browsers draw a bitmap: a set bit is the foreground.
+
+    Pillow reads a set bit as 1, white, and so showed every XBM in negative.
+    """
+    from PIL import ImageChops  # for XBMs only
+
+    return ImageChops.invert(im)
 
 
 def _unused_bmp_alpha(im: Image.Image) -> bool:
@@ -666,7 +686,7 @@ def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, in
         highs, lows = np.asarray(high_band), _wide_lows(np.asarray(low_band), grey_alpha)
         values = highs.astype(np.uint16) << 8 | lows
         band = colour[values]
-        if band.shape[2] == 4:  # alpha is no colour: scaled only
+        if band.ndim == 3 and band.shape[2] == 4:  # alpha is no colour: scaled only
             band[..., 3] = scaled[values[..., 3]]
         elif key is not None:
             band = np.dstack([band, _key_alpha(highs, lows, key)])
@@ -686,25 +706,72 @@ def _wide_levels(gamma: float | None) -> tuple[np.ndarray, np.ndarray]:
     return scaled, colour
 
 
-def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None) -> Image.Image:
+def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
+                    lows: list[tuple[Any, ...]] | None = None) -> Image.Image:
     """``im``, a still 16-bit RGB or RGBA PNG opened and not yet decoded
     (:func:`wide_rgb_png`), decoded from all 16 bits (:func:`_wide_rgb_bands`): RGB, or
     RGBA when it has alpha or the transparent colour ``key`` (:func:`sixteen_bit_key`),
-    with its ``info`` but for that colour and the gamma applied here.
+    with its ``info`` but for that colour and the gamma applied here. So is a 16-bit TIFF
+    page or SGI image, its page opened (:func:`first_page`), with ``lows``, the tiles that
+    decode its low bytes (:func:`_wide_rgb_lows`).
 
     ``im`` is decoded (its high bytes), the low bytes from a :func:`second_reader` of its
     file; the result is filled a band at a time, so no 16-bit copy of the image is made.
     """
-    out = Image.new("RGBA" if im.mode == "RGBA" or key is not None else "RGB", im.size)
-    grey_alpha = _wide_grey_alpha(im)
+    mode = "RGBA" if im.mode == "RGBA" or key is not None else im.mode
+    out = Image.new(mode, im.size)
+    grey_alpha = lows is None and _wide_grey_alpha(im)
     with second_reader(im) as fp, Image.open(fp) as low:  # before Pillow closes im's file
         im.load()
-        _read_low_bytes(low)
+        if lows is None:
+            _read_low_bytes(low)
+        else:
+            low.seek(im.tell())
+            low.tile = lows
         low.load()
         for rows, band in _wide_rgb_bands(im, low, key, _wide_gamma(im.info), grey_alpha):
             out.paste(Image.fromarray(band), (0, rows.start))
     out.info = {k: v for k, v in im.info.items() if k not in ("transparency", "gamma")}
     return out
+
+
+# Pillow's unpackers of the 16-bit RGB and RGBA samples of a TIFF (the high byte of each;
+# "N", libtiff's, in the machine's byte order), and the ones that read the low byte of each
+# sample instead: those of the other byte order.
+_OTHER_ORDER = "B" if sys.byteorder == "little" else "L"
+_WIDE_TIFF_RAWMODES = {f"{samples};16{order}": f"{samples};16{other}"
+                       for samples in ("RGB", "RGBA", "RGBX")
+                       for order, other in (("B", "L"), ("L", "B"), ("N", _OTHER_ORDER))}
+
+
+def _wide_rgb_lows(im: Image.Image) -> list[tuple[Any, ...]] | None:
+    """The tiles that decode the low byte of each sample of ``im``, an opened image not yet
+    decoded, when it is a 16-bit RGB or RGBA TIFF page (of samples side by side,
+    compressed or not) or an uncompressed 16-bit grey, RGB or RGBA SGI image, which Pillow
+    decodes to the high byte of each sample; None for any other image.
+
+    An SGI image holds its samples a plane at a time, big-endian: each plane's low bytes
+    are read by Pillow's little-endian unpacker of that band.
+    """
+    tiles = getattr(im, "tile", None) or ()
+    if (im.format == "TIFF" and tiles and getattr(im, "fp", None) is not None
+            and all(isinstance(t[3], tuple) and t[3][0] in _WIDE_TIFF_RAWMODES for t in tiles)):
+        return [_tile_like(t, *t[:3], (_WIDE_TIFF_RAWMODES[t[3][0]], *t[3][1:])) for t in tiles]
+    if im.format != "SGI" or len(tiles) != 1 or tiles[0][0] != "SGI16":
+        return None
+    _, box, offset, (_, _, orientation) = tiles[0]
+    plane = 2 * im.width * im.height
+    return [_tile_like(tiles[0], "raw", box, offset + i * plane,
+                       (f"{band};16L" if band != "L" else "L;16", 0, orientation))
+            for i, band in enumerate(im.mode)]
+
+
+def _tile_like(tile: tuple[Any, ...], *fields: Any) -> tuple[Any, ...]:
+    """A tile of ``fields`` (decoder, box, offset, arguments) of the kind ``tile`` is: a
+    named tuple, as Pillow 11 and later make them (its libtiff decoder reads their names),
+    or a plain one."""
+    make = getattr(type(tile), "_make", None)
+    return tuple(fields) if make is None else make(fields)
 
 
 def _key_alpha(highs: np.ndarray, lows: np.ndarray, key: tuple[int, int, int]) -> np.ndarray:
@@ -1254,7 +1321,8 @@ def _unidentified(p: Path) -> str:
     image data (Pillow checks those, and a bad one makes it try the other formats) is
     named damaged, a float RGB(A) TIFF as one, since Pillow reads float TIFFs of one
     sample only, a TIFF of samples wider than 8 bits in another layout Pillow does not
-    read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers) by its samples,
+    read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers), or narrower than
+    8 bits but for grey or palette of 1, 2 or 4 bits (RGB in 4 bits), by its samples,
     and a file that starts as an ICO, CUR or ICNS (cut short in its directory, say) a
     truncated or damaged one. Only a regular file is read again: a pipe, read once, would
     wait for a writer that never comes."""
@@ -1275,8 +1343,8 @@ def _unidentified(p: Path) -> str:
         what = "RGB" if samples == 3 else "RGBA"
         return (f"is a floating-point {what} TIFF, which Pillow cannot read; convert it to "
                 "8- or 16-bit integer samples")
-    if bits <= 8:  # a layout Pillow reads: something else is wrong with the file
-        return "not an image Pillow can identify"
+    if bits == 8 or (bits in _PILLOW_LOW_BITS and samples == 1):
+        return "not an image Pillow can identify"  # a layout Pillow reads: something else
     numbers = _SAMPLE_FORMATS.get(sample_format, f"sample format {sample_format}")
     what = _PHOTOMETRICS.get(photometric, "a")
     return (f"is {what} TIFF of {samples} samples of {bits}-bit {numbers} a pixel, which "
@@ -1306,6 +1374,8 @@ def _icon_start(p: Path) -> tuple[str, str] | None:
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.
 _BITS_PER_SAMPLE, _PHOTOMETRIC, _SAMPLES_PER_PIXEL, _SAMPLE_FORMAT = 258, 262, 277, 339
 _IEEE_FLOAT = 3
+# The bits per sample below 8 that Pillow reads, of one sample a pixel (grey or palette).
+_PILLOW_LOW_BITS = (1, 2, 4)
 _TIFF_UINTS = {3: "H", 4: "I"}  # SHORT, LONG
 _SAMPLE_FORMATS = {1: "unsigned integers", 2: "signed integers", _IEEE_FLOAT: "floats"}
 _PHOTOMETRICS = {0: "a grey", 1: "a grey", 2: "an RGB", 3: "a palette", 5: "a CMYK",
