@@ -33,11 +33,12 @@ What happens to each kind of input:
   ``round(v / 257)`` and the colours converted to sRGB from their 16-bit values by a
   gAMA chunk, as 16-bit grayscale is; an ICC profile applies to the 8-bit values.
   Their tRNS colour is matched on all 16 bits (see :class:`KeyedCanvas`). A PIL image
-  of one already decoded has its high bytes only, and is read so. So are a 16-bit RGB or
-  RGBA TIFF page (its samples side by side, compressed or not) and an uncompressed 16-bit
-  grey, RGB or RGBA SGI image, their low bytes decoded again from the file by Pillow's
-  unpacker of the other byte order (:func:`~quantize.io.read._wide_rgb_lows`); the pages
-  of a TIFF read as frames are not.
+  of one already decoded has its high bytes only, and is read so. A 16-bit RGB or RGBA
+  TIFF page (its samples side by side, compressed or not) and an uncompressed 16-bit
+  grey, RGB or RGBA SGI image are read from all 16 bits too, their low bytes decoded
+  again from the file by Pillow's unpacker of the other byte order
+  (:func:`~quantize.io.read._wide_rgb_lows`); the pages of a TIFF read as frames
+  (``reduce`` of a TIFF of several pages) are read from their high bytes.
 - XBM: a set bit is black and a clear bit white, as X11, ImageMagick and browsers draw a
   bitmap (Pillow reads a set bit as white: :func:`~quantize.io.read._xbm_foreground_black`).
 - A BMP whose alpha channel is 0 in every pixel (a fourth byte its writer left unused):
