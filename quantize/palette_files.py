@@ -35,8 +35,9 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   in a :class:`PaletteFormatWarning`), a shorter file (a multiple of 3)
   the colours it has; the transparent index of a file of 772 reads as alpha 0
   (with a :class:`TransparentIndexWarning`, as Aseprite sets index 0 in every
-  file), and a count of 0 or above 256 (0xffff), which writers put when they set
-  none, as all 256 colours;
+  file, but for the palette of a fully transparent image, its transparent entry
+  alone: :func:`is_clear_image_palette`), and a count of 0 or above 256 (0xffff),
+  which writers put when they set none, as all 256 colours;
 - ``.pal``: JASC palette (Paint Shop Pro, Aseprite, Lospec): lines ``JASC-PAL``,
   ``0100``, the count, then ``R G B`` per colour (CRLF line ends); with alpha,
   ``R G B A``, as Aseprite writes and reads it. A Microsoft RIFF ``.pal`` is
@@ -73,7 +74,8 @@ from .names import extension_words, printable, printable_line, quoted
 
 __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "PAINT_NET_COLORS", "PaletteFormatWarning", "TransparentIndexWarning",
-           "check_palette_file_holds", "check_palette_path", "palette_file_bytes",
+           "check_palette_file_holds", "check_palette_path", "is_clear_image_palette",
+           "palette_file_bytes",
            "palette_file_capacity", "read_palette", "transparent_index_note", "write_palette"]
 
 
@@ -239,6 +241,21 @@ def transparent_index_note(path: str | os.PathLike[str]) -> str | None:
         return None
     return ("an Adobe colour table's transparent index, which Aseprite sets to 0 in every "
             "file it writes")
+
+
+def is_clear_image_palette(palette: np.ndarray) -> bool:
+    """Whether a ``(k, 4)`` palette read from a file is the palette of an image whose every
+    pixel is fully transparent, as :func:`write_palette` writes it: its transparent entry
+    alone, black with alpha 0. An Adobe colour table (.act) of it marks that entry
+    transparent, as Aseprite marks index 0 of every file, but it has no colour to lose: no
+    warning is due (mapped onto, only an image without visible pixels is taken).
+
+    >>> is_clear_image_palette(np.array([[0, 0, 0, 0]], np.uint8))
+    True
+    >>> is_clear_image_palette(np.array([[0, 0, 0, 0], [9, 9, 9, 255]], np.uint8))
+    False
+    """
+    return palette.shape == (1, 4) and not palette.any()
 
 
 def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
@@ -722,7 +739,7 @@ def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.
         return table[:count].copy()
     colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])
     colors[transparent, 3] = 0
-    if not warn_transparent_index:
+    if not warn_transparent_index or is_clear_image_palette(colors):
         return colors
     colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in table[transparent]))
     warn_caller(f"{p.name} marks index {transparent} transparent ({transparent_index_note(p)}), "

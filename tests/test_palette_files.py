@@ -516,6 +516,20 @@ def test_act_file_keeps_one_transparent_entry_and_warns_of_other_alpha(tmp_path)
         assert read_palette(path).tolist() == [[200, 30, 30, 255], [0, 0, 0, 0], [9, 9, 9, 255]]
 
 
+def test_act_file_of_a_fully_transparent_images_palette_is_read_back_silently(tmp_path):
+    # The palette of an image with no visible pixel is its transparent entry alone; read
+    # back, it warned that index 0 may be Aseprite's, with no colour to lose.
+    path = tmp_path / "clear.act"
+    write_palette(path, np.zeros((1, 4), np.uint8))
+    assert path.read_bytes()[-4:] == b"\x00\x01\x00\x00"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_palette(path).tolist() == [[0, 0, 0, 0]]
+    write_palette(path, np.array([[200, 30, 30, 0]], np.uint8))  # a colour: still said
+    with pytest.warns(TransparentIndexWarning, match="its colour #c81e1e"):
+        assert read_palette(path).tolist() == [[200, 30, 30, 0]]
+
+
 def test_act_file_refuses_more_than_256_colours(tmp_path):
     path = tmp_path / "p.act"
     with pytest.raises(ValueError) as info:
