@@ -16,7 +16,10 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   (``alpha`` 0..255 when the palette has alpha);
 - ``.hex``: one ``rrggbb`` per line, or ``rrggbbaa`` when the palette has alpha
   (as Lospec and Aseprite write ``rrggbb``; Aseprite reads the first six digits
-  of an ``rrggbbaa`` line). Lines starting with ``;`` are comments. A Paint.NET
+  of an ``rrggbbaa`` line), also ``#rrggbb`` and ``0xrrggbb`` (a colour as code
+  writes it; ``0x`` and 8 digits, which may be ``0xAARRGGBB``, is refused). Lines
+  starting with ``;`` are comments (and so is what follows a ``;`` after a colour;
+  ``#`` starts a colour, not a comment). A Paint.NET
   palette given this name (its colours ``aarrggbb``, alpha first) is refused
   by its header comment, which names it; without that header, 8-digit lines
   that all begin ``ff`` and end in bytes that vary, as an opaque Paint.NET
@@ -32,15 +35,18 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   in a :class:`PaletteFormatWarning`), a shorter file (a multiple of 3)
   the colours it has; the transparent index of a file of 772 reads as alpha 0
   (with a :class:`TransparentIndexWarning`, as Aseprite sets index 0 in every
-  file), and a count of 0 or above 256 (0xffff), which writers put when they set
-  none, as all 256 colours;
+  file, but for the palette of a fully transparent image, its transparent entry
+  alone: :func:`is_clear_image_palette`), and a count of 0 or above 256 (0xffff),
+  which writers put when they set none, as all 256 colours;
 - ``.pal``: JASC palette (Paint Shop Pro, Aseprite, Lospec): lines ``JASC-PAL``,
   ``0100``, the count, then ``R G B`` per colour (CRLF line ends); with alpha,
   ``R G B A``, as Aseprite writes and reads it. A Microsoft RIFF ``.pal`` is
   refused by name;
 - ``.txt``: Paint.NET palette: one ``aarrggbb`` per line (8 hex digits, alpha
   first, as Paint.NET and Lospec write it), lines starting with ``;`` are
-  comments (and so is what follows a ``;`` after a colour). Paint.NET reads 96
+  comments (and so is what follows a ``;`` after a colour). A line ``#rrggbb`` is
+  read as an opaque colour, as GIMP's "Text file" palette export writes them (and
+  names the file ``.txt``); Paint.NET's lines have no ``#``. Paint.NET reads 96
   colours; any number is read and written (more than 96 with a
   :class:`PaletteFormatWarning`). Written with a
   ``; paint.net Palette File`` header and Windows line ends.
@@ -68,7 +74,8 @@ from .names import extension_words, printable, printable_line, quoted
 
 __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "PAINT_NET_COLORS", "PaletteFormatWarning", "TransparentIndexWarning",
-           "check_palette_file_holds", "check_palette_path", "palette_file_bytes",
+           "check_palette_file_holds", "check_palette_path", "is_clear_image_palette",
+           "palette_file_bytes",
            "palette_file_capacity", "read_palette", "transparent_index_note", "write_palette"]
 
 
@@ -92,7 +99,8 @@ PALETTE_FORMATS = {
     ".hex": "one rrggbb (or rrggbbaa) hex colour per line",
     ".act": "Adobe colour table, 256 RGB byte triples, then the count and transparent index",
     ".pal": "JASC palette, lines JASC-PAL, 0100, the count, then R G B (or R G B A) per colour",
-    ".txt": "Paint.NET palette, one aarrggbb hex colour per line (alpha first), ; comments",
+    ".txt": "Paint.NET palette, one aarrggbb hex colour per line (alpha first), ; comments "
+            "(or GIMP's text export, #rrggbb per line)",
 }
 
 
@@ -123,6 +131,11 @@ PAINT_NET_COLORS = 96
 _FORMAT_NAMES = {".gpl": "a GIMP palette (.gpl)", ".act": "an Adobe colour table (.act)"}
 _HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _PAINT_NET_LINE = re.compile(r"^([0-9a-fA-F]{8})$")
+#: A colour written as a number in code, ``0xrrggbb`` (of 8 digits it may be ``0xAARRGGBB``,
+#: alpha first, as code often writes colours, so that is refused).
+_HEX_0X_LINE = re.compile(r"^0[xX]([0-9a-fA-F]{6})$")
+#: A line of GIMP's "Text file" palette export: ``#rrggbb``.
+_GIMP_TEXT_LINE = re.compile(r"^#([0-9a-fA-F]{6})$")
 #: The first line Paint.NET writes in a palette file (Lospec writes it without the space).
 _PAINT_NET_HEADER = "; paint.net Palette File"
 #: A line end of a text palette file: LF, CRLF or a lone CR (old Mac OS), as GIMP reads
@@ -228,6 +241,21 @@ def transparent_index_note(path: str | os.PathLike[str]) -> str | None:
         return None
     return ("an Adobe colour table's transparent index, which Aseprite sets to 0 in every "
             "file it writes")
+
+
+def is_clear_image_palette(palette: np.ndarray) -> bool:
+    """Whether a ``(k, 4)`` palette read from a file is the palette of an image whose every
+    pixel is fully transparent, as :func:`write_palette` writes it: its transparent entry
+    alone, black with alpha 0. An Adobe colour table (.act) of it marks that entry
+    transparent, as Aseprite marks index 0 of every file, but it has no colour to lose: no
+    warning is due (mapped onto, only an image without visible pixels is taken).
+
+    >>> is_clear_image_palette(np.array([[0, 0, 0, 0]], np.uint8))
+    True
+    >>> is_clear_image_palette(np.array([[0, 0, 0, 0], [9, 9, 9, 255]], np.uint8))
+    False
+    """
+    return palette.shape == (1, 4) and not palette.any()
 
 
 def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
@@ -711,7 +739,7 @@ def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.
         return table[:count].copy()
     colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])
     colors[transparent, 3] = 0
-    if not warn_transparent_index:
+    if not warn_transparent_index or is_clear_image_palette(colors):
         return colors
     colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in table[transparent]))
     warn_caller(f"{p.name} marks index {transparent} transparent ({transparent_index_note(p)}), "
@@ -810,26 +838,46 @@ def _is_level(v: object) -> bool:
 
 
 def _parse_hex(text: str, p: Path) -> list[list[int]]:
-    """Lines ``rrggbb`` or ``rrggbbaa`` (``#`` optional); ``;`` starts a comment line. A
-    Paint.NET palette, whose lines read as ``rrggbbaa`` would give each entry's alpha
-    as its red, is refused by its header."""
+    """Lines ``rrggbb`` or ``rrggbbaa`` (``#`` optional), or ``0xrrggbb``; ``;`` starts a
+    comment (a whole line, or after a colour). A Paint.NET palette, whose lines read as
+    ``rrggbbaa`` would give each entry's alpha as its red, is refused by its header."""
     colors = []
     for number, line in enumerate(_lines(text), start=1):
-        body = line.strip()
-        if body.replace(" ", "").lower() == _PAINT_NET_HEADER.replace(" ", "").lower():
+        whole = line.strip()
+        if whole.replace(" ", "").lower() == _PAINT_NET_HEADER.replace(" ", "").lower():
             raise ImageReadError(f"line {number}: a Paint.NET palette, whose colours are "
                                  "aarrggbb (alpha first), while a .hex file's are rrggbbaa; "
                                  "name it .txt to read it as Paint.NET's", path=p)
-        if not body or body.startswith(";"):
+        body = whole.split(";", 1)[0].strip()
+        if not body:
             continue
-        match = _HEX_LINE.match(body)
+        match = _HEX_LINE.match(body) or _HEX_0X_LINE.match(body)
         if match is None:
             raise ImageReadError(f"line {number}: expected a hex colour 'rrggbb' or "
-                                 f"'rrggbbaa', got {_shown(body)}{_named_as(body, '.hex')}",
-                                 path=p)
+                                 f"'rrggbbaa', got {_shown(body)}{_hex_hint(body)}", path=p)
         colors.append(list(bytes.fromhex(match.group(1))))
     _warn_if_paint_net(colors, p)
     return colors
+
+
+def _hex_hint(body: str) -> str:
+    """What the error for a .hex line ``body`` that is no colour adds: why an ``0x`` number
+    of 8 digits is not read, that comments start with ``;`` for a line that looks like
+    another kind of comment, or the extension of the format the line begins (else nothing).
+
+    >>> _hex_hint("0xff00ff80")
+    ", which may be 0xAARRGGBB (alpha first, as code writes colours) or rrggbbaa; write \
+'rrggbbaa' without '0x'"
+    >>> _hex_hint("// brand colours"), _hex_hint("zz")
+    (": comments start with ';'", '')
+    """
+    if re.match(r"^0[xX][0-9a-fA-F]{8}$", body):
+        return (", which may be 0xAARRGGBB (alpha first, as code writes colours) or "
+                "rrggbbaa; write 'rrggbbaa' without '0x'")
+    named = _named_as(body, ".hex")
+    if not named and re.match(r"^(//|#(?![0-9a-fA-F]*$))", body):
+        return ": comments start with ';'"
+    return named
 
 
 def _warn_if_paint_net(colors: list[list[int]], p: Path) -> None:
@@ -855,17 +903,42 @@ def _warn_if_paint_net(colors: list[list[int]], p: Path) -> None:
 
 def _parse_paint_net(text: str, p: Path) -> list[list[int]]:
     """Paint.NET's lines ``aarrggbb``; ``;`` starts a comment (a whole line, or after a
-    colour). An entry of alpha 255 is given as ``[r, g, b]``, others as ``[r, g, b, a]``."""
+    colour). A line ``#rrggbb`` is an opaque colour, as GIMP's "Text file" palette export
+    writes them (Paint.NET's lines have no ``#``). An entry of alpha 255 is given as
+    ``[r, g, b]``, others as ``[r, g, b, a]``."""
     colors = []
     for number, line in enumerate(_lines(text), start=1):
         body = line.split(";", 1)[0].strip()
         if not body:
             continue
+        gimp = _GIMP_TEXT_LINE.match(body)
+        if gimp is not None:
+            colors.append(list(bytes.fromhex(gimp.group(1))))
+            continue
         match = _PAINT_NET_LINE.match(body)
         if match is None:
             raise ImageReadError(f"line {number}: expected a Paint.NET colour 'aarrggbb' (8 "
-                                 f"hex digits, alpha first), got {_shown(body)}"
-                                 f"{_named_as(body, '.txt')}", path=p)
+                                 f"hex digits, alpha first) or GIMP's '#rrggbb', got "
+                                 f"{_shown(body)}{_paint_net_hint(body)}", path=p)
         a, r, g, b = bytes.fromhex(match.group(1))
         colors.append([r, g, b] if a == 255 else [r, g, b, a])
     return colors
+
+
+def _paint_net_hint(body: str) -> str:
+    """What the error for a .txt line ``body`` that is no colour adds: how to write an
+    ``rrggbb`` line (which Paint.NET reads with alpha 0), why ``#`` and 8 digits is not
+    read, or the extension of the format the line begins (else nothing).
+
+    >>> _paint_net_hint("ff8000")
+    ", 6 digits (rrggbb); write 'ffrrggbb' for an opaque colour, or name a file of rrggbb \
+lines .hex"
+    >>> _paint_net_hint("#ff800080")
+    ", which may be #rrggbbaa or #aarrggbb; write 'aarrggbb' without '#'"
+    """
+    if re.match(r"^[0-9a-fA-F]{6}$", body):
+        return (", 6 digits (rrggbb); write 'ffrrggbb' for an opaque colour, or name a file "
+                "of rrggbb lines .hex")
+    if re.match(r"^#[0-9a-fA-F]{8}$", body):
+        return ", which may be #rrggbbaa or #aarrggbb; write 'aarrggbb' without '#'"
+    return _named_as(body, ".txt")

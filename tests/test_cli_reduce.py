@@ -2247,6 +2247,18 @@ def test_a_fully_transparent_image_is_warned_of_and_written_clear(tmp_path):
         assert out.convert("RGBA").getextrema()[3] == (0, 0)
 
 
+def test_a_fully_transparent_images_act_palette_round_trips_silently(tmp_path):
+    """Given back, the .act file warned twice that its transparent index 0 may be
+    Aseprite's, so "its colour #000000 is not mapped onto", of a palette with no colour."""
+    clear = tmp_path / "clear.png"
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(clear)
+    first = run(clear, "-o", tmp_path / "a.png", "--palette-out", tmp_path / "c.act")
+    assert first.exit_code == 0, first.output
+    again = run(clear, "-o", tmp_path / "b.png", "--palette-in", tmp_path / "c.act")
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
 def test_json_lines_escape_control_characters_as_json_does(tmp_path):
     esc = tmp_path / "esc\x1b\n.png"
     Image.new("RGB", (4, 4), (9, 9, 9)).save(esc)

@@ -516,6 +516,20 @@ def test_act_file_keeps_one_transparent_entry_and_warns_of_other_alpha(tmp_path)
         assert read_palette(path).tolist() == [[200, 30, 30, 255], [0, 0, 0, 0], [9, 9, 9, 255]]
 
 
+def test_act_file_of_a_fully_transparent_images_palette_is_read_back_silently(tmp_path):
+    # The palette of an image with no visible pixel is its transparent entry alone; read
+    # back, it warned that index 0 may be Aseprite's, with no colour to lose.
+    path = tmp_path / "clear.act"
+    write_palette(path, np.zeros((1, 4), np.uint8))
+    assert path.read_bytes()[-4:] == b"\x00\x01\x00\x00"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_palette(path).tolist() == [[0, 0, 0, 0]]
+    write_palette(path, np.array([[200, 30, 30, 0]], np.uint8))  # a colour: still said
+    with pytest.warns(TransparentIndexWarning, match="its colour #c81e1e"):
+        assert read_palette(path).tolist() == [[200, 30, 30, 0]]
+
+
 def test_act_file_refuses_more_than_256_colours(tmp_path):
     path = tmp_path / "p.act"
     with pytest.raises(ValueError) as info:
@@ -697,13 +711,51 @@ def test_paint_net_txt_file_as_lospec_writes_it_is_read(tmp_path):
                                            [0, 0, 0, 128]]
 
 
-@pytest.mark.parametrize("line", ["c81e1e", "#FFC81E1E", "FFC81E1E00", "FFC81EZZ"])
-def test_a_paint_net_line_that_is_not_aarrggbb_is_named(tmp_path, monkeypatch, line):
+@pytest.mark.parametrize("line, hint", [
+    ("c81e1e", ", 6 digits (rrggbb); write 'ffrrggbb' for an opaque colour, or name a file of "
+               "rrggbb lines .hex"),
+    ("#FFC81E1E", ", which may be #rrggbbaa or #aarrggbb; write 'aarrggbb' without '#'"),
+    ("FFC81E1E00", ""), ("FFC81EZZ", ""), ("#c81e1", "")])
+def test_a_paint_net_line_that_is_not_aarrggbb_is_named(tmp_path, monkeypatch, line, hint):
     # Six digits are not read as opaque: Paint.NET itself would read them as alpha 0.
     refused = _refusal(tmp_path, monkeypatch, "p.txt",
                        f"; paint.net Palette File\nFF000000\n{line}\n")
     assert refused == (f"p.txt: line 3: expected a Paint.NET colour 'aarrggbb' (8 hex "
-                       f"digits, alpha first), got {line!r}")
+                       f"digits, alpha first) or GIMP's '#rrggbb', got {line!r}{hint}")
+
+
+def test_gimp_text_file_palette_export_is_read_as_opaque_colours(tmp_path):
+    # GIMP's "Text file" export (#rrggbb lines, named .txt) was refused as a Paint.NET
+    # palette: "line 1: expected a Paint.NET colour 'aarrggbb' ..., got '#c81e1e'".
+    path = tmp_path / "gimp.txt"
+    path.write_text("#c81e1e\n#1EA028\n\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_palette(path).tolist() == COLOURS[:2].tolist()
+    path.write_text("; paint.net Palette File\n80000000\n#c81e1e\n")  # each line as it reads
+    assert read_palette(path).tolist() == [[0, 0, 0, 128], [200, 30, 30, 255]]
+
+
+def test_hex_lines_may_be_written_0x_and_carry_comments_after_a_semicolon(tmp_path):
+    path = tmp_path / "p.hex"
+    path.write_text("; brand\n0xC81E1E\n0X1ea028 ; green\nc81e1e64;faint red\n")
+    assert read_palette(path).tolist() == [[200, 30, 30, 255], [30, 160, 40, 255],
+                                           [200, 30, 30, 100]]
+
+
+@pytest.mark.parametrize("line, hint", [
+    ("0xffc81e1e", ", which may be 0xAARRGGBB (alpha first, as code writes colours) or "
+                   "rrggbbaa; write 'rrggbbaa' without '0x'"),
+    ("# brand colours", ": comments start with ';'"),
+    ("// brand colours", ": comments start with ';'"),
+    ("#c81", ""), ("c81e1e red", ""), ("0xc81e", ""),
+    ("GIMP Palette", ", which begins a GIMP palette: name the file .gpl")])
+def test_a_hex_line_that_is_no_colour_is_named_with_advice(tmp_path, monkeypatch, line, hint):
+    # Lospec's .hex is bare rrggbb lines; what else is read has one reading. An 8-digit 0x
+    # number may be alpha first, a '#' line is a colour, a name after a colour is no comment.
+    refused = _refusal(tmp_path, monkeypatch, "p.hex", f"c81e1e\n{line}\n")
+    assert refused == (f"p.hex: line 2: expected a hex colour 'rrggbb' or 'rrggbbaa', got "
+                       f"{line!r}{hint}")
 
 
 @pytest.mark.parametrize("header", ["; paint.net Palette File", ";PAINT.NET PALETTE FILE"])

@@ -449,9 +449,51 @@ def test_a_given_translucent_entry_written_to_a_gif_is_said_once(tmp_path):
     with pytest.warns(AlphaLossWarning) as said:
         reduce_file(src, tmp_path / "a.gif", palette_in=tmp_path / "p.hex")
     assert [str(w.message) for w in said if w.category is AlphaLossWarning] == [
-        "a.gif: GIF has no partial alpha, so 1 translucent palette entry is written "
-        "transparent (alpha below 128) or opaque (the metrics are measured before that); "
-        "write .png to keep alpha"]
+        "a.gif: GIF has no partial alpha, so 1 translucent palette entry is made opaque, or "
+        f"left out below alpha 128, before the image is mapped onto palette_in="
+        f"{str(tmp_path / 'p.hex')!r}; write .png to keep alpha"]
+
+
+def test_a_gif_maps_onto_a_given_palette_as_it_holds_it_and_reports_that(tmp_path):
+    """Beside a .gif output, an image with transparency was mapped onto a given palette's
+    translucent entries, which the GIF then wrote transparent or opaque: opaque white pixels
+    on the entry ffffff64 vanished, --json said alpha 0 and 255 while palette_out kept 200
+    and 100. Now the entries are made what the GIF holds first, as an animation's are."""
+    rgba = np.zeros((1, 4, 4), np.uint8)
+    rgba[0, :, :3] = [[250, 250, 250], [250, 250, 250], [10, 200, 30], [0, 0, 0]]
+    rgba[0, :, 3] = [255, 255, 255, 0]
+    src = tmp_path / "a.png"
+    Image.fromarray(rgba).save(src)
+    (tmp_path / "p.json").write_text('[{"hex": "#0ac81e", "alpha": 200}, '
+                                     '{"hex": "#ffffff", "alpha": 100}, "#000000"]')
+    with pytest.warns(AlphaLossWarning, match="2 translucent palette entries are made opaque"):
+        record = reduce_file(src, tmp_path / "a.gif", palette_in=tmp_path / "p.json",
+                             palette_out=tmp_path / "out.json")
+    assert [(e["hex"], e["alpha"]) for e in record["palette"]] == [("#0ac81e", 255),
+                                                                   ("#000000", 255)]
+    assert read_palette(tmp_path / "out.json").tolist() == [[10, 200, 30], [0, 0, 0]]
+    with Image.open(tmp_path / "a.gif") as im:
+        shown = np.asarray(im.convert("RGBA"))
+    assert shown[0, :, 3].tolist() == [255, 255, 255, 0]  # no opaque pixel made transparent
+    assert shown[0, :3, :3].tolist() == [[10, 200, 30]] * 3
+    reduce_file(src, tmp_path / "b.gif", palette_in=tmp_path / "out.json")  # given back
+    assert (tmp_path / "b.gif").read_bytes() == (tmp_path / "a.gif").read_bytes()
+
+
+def test_a_gif_of_opaque_pixels_needs_a_given_entry_it_draws_opaque(tmp_path):
+    rgba = np.full((1, 2, 4), 255, np.uint8)
+    rgba[0, 0, 3] = 0
+    src = tmp_path / "a.png"
+    Image.fromarray(rgba).save(src)
+    (tmp_path / "p.hex").write_text("ffffff7f\n00000010\n")
+    with pytest.raises(ValueError) as info, pytest.warns(AlphaLossWarning):
+        reduce_file(src, tmp_path / "a.gif", palette_in=tmp_path / "p.hex")
+    assert str(info.value) == (
+        f"palette_in={str(tmp_path / 'p.hex')!r} has no entry with alpha >= 128, but the "
+        "image has opaque pixels; a GIF draws its pixels opaque or transparent, so it needs "
+        "at least one opaque colour")
+    assert not (tmp_path / "a.gif").exists()
+    reduce_file(src, tmp_path / "b.png", palette_in=tmp_path / "p.hex")  # a PNG keeps alpha
 
 
 def test_gif_output_makes_alpha_binary_at_the_documented_threshold(tmp_path):

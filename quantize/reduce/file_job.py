@@ -131,7 +131,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         that a file gives the same output on every run, as on the command line.
     palette_in : path or (k, 3) uint8 array, optional
         Map onto this palette (a .gpl/.json/.hex/.act/.pal/.txt file) instead of fitting
-        one.
+        one. Beside a .gif output, an image with transparency is mapped onto its entries
+        as the GIF holds them: those of alpha below ``GIF_ALPHA_THRESHOLD`` left out, the
+        others opaque.
     palette_out : path, optional
         Also write the palette (.gpl, .json, .hex, .act, .pal or .txt by extension), each
         entry with its fitted alpha (opaque beside a .gif output): given back as
@@ -173,8 +175,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         ``delta_e`` the mean CIEDE2000, ``seconds`` the wall time of the whole
         job, ``frames`` 1 for a still image, ``palette`` a list of
         ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` (beside a .gif
-        output, each entry's alpha as the GIF holds it, where ``palette_out`` keeps the
-        fitted one); with
+        output, each entry's alpha as the GIF holds it, as ``palette_out`` does); with
         ``optimize``, also ``optimized``: whether the output's encoder took it.
 
     Raises
@@ -246,9 +247,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             if job.output.suffix.lower() == ".gif":
                 loaded = _binary_alpha(loaded, job.output)
         k = job.colors_for(loaded, opts["quality"])
+        mapped = _gif_entries(job, loaded.alpha)
         try:
             checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
-                                    opts["exact_colors"], job.palette)
+                                    opts["exact_colors"], mapped)
             result = reduce_checked(loaded.rgb, loaded.alpha, replace(checked,
                                     asked=job.n_colors), check_seed(opts["seed"]),
                                     clear_entry=job.room_for_clear_entry())
@@ -284,6 +286,38 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       optimized=optimized if opts["optimize"] else None)
 
 
+def _gif_entries(job: FileJob, alpha: np.ndarray | None) -> np.ndarray | None:
+    """The given palette a still of ``alpha`` is mapped onto: beside a .gif output, whose
+    alpha is binary, an image with alpha (made binary by :func:`_binary_alpha`) maps onto
+    the entries as the GIF holds them, those of alpha below :data:`GIF_ALPHA_THRESHOLD`
+    left out and the others opaque (as an animation's frames do), with an
+    :class:`AlphaLossWarning` when some entry was translucent; else ``job.palette`` itself.
+
+    Mapped onto the translucent entries, opaque pixels took entries that the GIF then
+    wrote transparent (they vanished), and ``palette_out`` kept alpha the GIF has not.
+    """
+    pal = job.palette
+    if (pal is None or alpha is None or job.output is None
+            or job.output.suffix.lower() != ".gif" or pal.shape[1] == 3):
+        return pal
+    a = pal[:, 3]
+    n = int(np.count_nonzero((a > 0) & (a < 255)))
+    if n == 0:
+        return pal
+    warn_caller(AlphaLossWarning(
+        f"{job.output.name}: GIF has no partial alpha, so {n} translucent palette "
+        f"{'entry is' if n == 1 else 'entries are'} made opaque, or left out below alpha "
+        f"{GIF_ALPHA_THRESHOLD}, before the image is mapped onto {job.palette_name}",
+        advice="write .png to keep alpha"))
+    drawn = pal[a >= GIF_ALPHA_THRESHOLD, :3]
+    if drawn.shape[0] == 0 and alpha.any():
+        raise ValueError(f"{job.palette_name} has no entry with alpha >= "
+                         f"{GIF_ALPHA_THRESHOLD}, but the image has opaque pixels; a GIF "
+                         "draws its pixels opaque or transparent, so it needs at least one "
+                         "opaque colour")
+    return drawn
+
+
 def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
                    has_alpha: bool) -> QualityError:
     """``exc`` (a ``quality`` out of reach of an indexed output's 256 colours), saying that an
@@ -307,7 +341,7 @@ def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
 
 def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name: str) -> bytes:
     """The palette file's bytes: the result's palette in image order, with the alpha of each
-    entry as fitted, whatever the output's format keeps of it (a GIF only 0 or 255): mapped
+    entry as fitted (beside a GIF, 255: fitted or mapped onto as it holds them): mapped
     onto, the file gives the same image again; an image with no visible pixel has only the
     transparent entry, which is written (an empty file could not be read back)."""
     full = result.full_palette(alpha=True)
@@ -497,21 +531,14 @@ def _binary_alpha(loaded: Any, out: Path) -> Any:
 
 
 def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
-    """Warn when ``path``'s format drops alpha the result has (JPEG: all; GIF: partial)."""
+    """Warn when ``path``'s format drops alpha the result has (JPEG: all; a GIF's result has
+    binary alpha already: :func:`_binary_alpha`, :func:`_gif_entries`)."""
     alpha = result.full_palette(alpha=True)[:, 3]
-    suffix = path.suffix.lower()
-    n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))  # translucent entries
-    if suffix in (".jpg", ".jpeg") and (alpha < 255).any():
+    if path.suffix.lower() in (".jpg", ".jpeg") and (alpha < 255).any():
         warn_caller(AlphaLossWarning(
             f"{path.name}: JPEG has no alpha, so transparent and translucent pixels are drawn "
             "on black (the metrics are measured before that)",
             advice="write .png, .webp or .tif to keep alpha"))
-    elif suffix == ".gif" and n:  # of a given palette: the pixels were made binary
-        warn_caller(AlphaLossWarning(
-            f"{path.name}: GIF has no partial alpha, so {n} translucent palette "
-            f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha below "
-            f"{GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured before that)",
-            advice="write .png to keep alpha"))
 
 
 def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:

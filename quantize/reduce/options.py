@@ -42,6 +42,7 @@ from ..palette_files import (
     PALETTE_ALPHA_HINT,
     check_palette_file_holds,
     check_palette_path,
+    is_clear_image_palette,
     read_palette,
     transparent_index_note,
 )
@@ -207,10 +208,12 @@ def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None
 
     ``given`` is ``palette_in`` as given, ``palette`` as read, ``name`` its name in
     messages. Other formats give alpha with each colour: an entry written with alpha 0
-    is meant transparent, and is left out without a word.
+    is meant transparent, and is left out without a word. So is the transparent entry
+    of a fully transparent image's palette, as ``palette_out`` writes it
+    (:func:`~quantize.palette_files.is_clear_image_palette`): no colour is lost.
     """
     note = transparent_index_note(given) if isinstance(given, str | os.PathLike) else None
-    if note is None or palette.shape[1] != 4:
+    if note is None or palette.shape[1] != 4 or is_clear_image_palette(palette):
         return
     for i in np.flatnonzero(palette[:, 3] == 0):  # at most one: the file marks one index
         colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in palette[i, :3]))
