@@ -282,7 +282,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
                       bytes_in=bytes_in, bytes_out=len(data), frames=1,
                       palette=palette_entries(result.palette, result.shares,
-                                              _entry_alpha(result, out)),
+                                              _entry_alpha(result)),
                       optimized=optimized if opts["optimize"] else None)
 
 
@@ -351,23 +351,15 @@ def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name:
     return palette_file_bytes(path, full, name=name)
 
 
-def _alpha_as_written(entries: np.ndarray, out: Path) -> np.ndarray:
-    """``(n, 4)`` entries with the alpha ``out``'s format gives them: a GIF has no partial
-    alpha, so an entry below :data:`GIF_ALPHA_THRESHOLD` is transparent (0) and the others
-    opaque (255), as :meth:`ReduceResult.to_image` writes a GIF; other formats keep it."""
-    if out.suffix.lower() != ".gif":
-        return entries
-    shown = entries.copy()
-    shown[:, 3] = np.where(entries[:, 3] < GIF_ALPHA_THRESHOLD, 0, 255)
-    return shown
+def _entry_alpha(result: ReduceResult) -> np.ndarray | None:
+    """The alpha of each of the result's ``k`` entries, or None when the image has none.
 
-
-def _entry_alpha(result: ReduceResult, out: Path) -> np.ndarray | None:
-    """The alpha of each of the result's ``k`` entries as ``out`` holds it
-    (:func:`_alpha_as_written`), or None when every entry is opaque."""
+    Beside a .gif output it is already what the GIF holds, 0 or 255: the image's alpha
+    was made binary before the fit (:func:`_binary_alpha`), and a given palette's
+    entries before the mapping (:func:`_gif_entries`)."""
     if result.alpha is None:
         return None
-    return _alpha_as_written(result.full_palette(alpha=True)[:result.k], out)[:, 3]
+    return result.full_palette(alpha=True)[:result.k, 3]
 
 
 # --------------------------------------------------------------------------
