@@ -337,6 +337,24 @@ def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_rep
     assert "not among the inputs" not in back.stdout
 
 
+def test_the_html_page_counts_the_outputs_whose_input_is_gone_as_the_summary_line(tmp_path):
+    # the terminal's summary line counted them; the page's summary did not
+    from .report_support import parse
+
+    src, out = _folder(tmp_path)
+    page = tmp_path / "index.html"
+    args = [src, "-o", out, "-k", "2", "-j", "1", "--html", page]
+    assert _cli(*args).exit_code == 0
+    (src / "x.gif").unlink()
+    result = _cli(*args)
+    counted = "1 output of files not among the inputs left in place"
+    assert f" s; {counted}; report: {page}" in result.stdout
+    (line,) = [p.all_text() for p in parse(page.read_text()).iter("p")
+               if "summary" in p.classes()]
+    assert line.startswith(f"reduce: 1 file\xa0· 0 ok\xa0· 1 skipped\xa0· 0 failed\xa0· "
+                           f"{counted}\xa0· ")
+
+
 def test_outputs_left_without_their_inputs_are_said_once(tmp_path):
     # The warning came at every rerun, also with -q (a nightly job mailed it every night).
     src, out = _folder(tmp_path)

@@ -42,8 +42,8 @@ def test_nothing_is_loaded_from_elsewhere():
 
 
 def test_the_size_thumbnails_are_enlarged_to_is_the_style_sheets_limit():
-    # at most that, and less in a window narrower than about 1150 px (keeping their shape)
-    assert (f"td.thumb img{{display:block;max-width:clamp(120px,50vw - 325px,{SHOWN_SIZE}px);"
+    # at most that, and less in a window narrower than about 1140 px (keeping their shape)
+    assert (f"td.thumb img{{display:block;max-width:clamp(70px,50vw - 330px,{SHOWN_SIZE}px);"
             f"max-height:{SHOWN_SIZE}px;\nheight:auto}}") in STYLE
 
 

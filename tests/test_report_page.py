@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import warnings
@@ -105,6 +106,35 @@ def test_summary_line_counts_folders_not_searched_apart_from_the_files(tmp_path)
     line = _written_summary_line(tmp_path, results, summary)
     assert line == ("segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 1 folder "
                     "skipped\xa0· 1.5 s")
+
+
+def test_summary_line_counts_the_outputs_left_in_place_as_the_terminal(tmp_path):
+    # the terminal's line counted the outputs whose input is gone; the page said nothing
+    results = [FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment",
+                      unclaimed=3, unfinished=1)
+    line = _summary_line(parse((tmp_path / "r.html").read_text()))
+    assert line == ("segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 2 outputs of "
+                    "files not among the inputs and 1 unfinished output of a stopped run left "
+                    "in place\xa0· 1.5 s")
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment",
+                      unclaimed=1)
+    line = _summary_line(parse((tmp_path / "r.html").read_text()))
+    assert "\xa0· 1 output of files not among the inputs left in place\xa0· 1.5 s" in line
+
+
+@pytest.mark.parametrize(("unclaimed", "unfinished", "error", "match"), [
+    (-1, 0, ValueError, "unclaimed=-1 should be >= 0"),
+    (1, 2, ValueError, "unfinished=2 should be <= 1"),
+    (1, -1, ValueError, "unfinished=-1 should be >= 0"),
+    (1.0, 0, TypeError, "unclaimed=1.0 should be an integer, got float"),
+])
+def test_wrong_counts_of_outputs_left_in_place_are_refused(tmp_path, unclaimed, unfinished,
+                                                           error, match):
+    with pytest.raises(error, match=f"^{re.escape(match)}$"):
+        write_html_report(tmp_path / "r.html", [], summary_of([]), mode="reduce",
+                          unclaimed=unclaimed, unfinished=unfinished)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp_path):
@@ -308,6 +338,32 @@ def test_a_page_written_again_embeds_the_thumbnails_of_unchanged_files_unread(
     assert _images(report) == first
 
 
+def test_a_thumbnail_of_the_middle_of_a_long_image_says_so_and_is_embedded_again(
+        tmp_path, monkeypatch):
+    """A 2000 x 20 strip had a thumbnail 2 pixels high: it shows its middle, 160 x 20, and
+    says so; a page written again takes it from the page it replaces, still said so."""
+    strip = np.zeros((20, 2000, 3), np.uint8)
+    strip[:, 920:1080] = (200, 30, 30)  # the middle 160 columns red, the rest black
+    Image.fromarray(strip).save(tmp_path / "strip.png")
+    Image.fromarray(quadrants()).save(tmp_path / "q.png")
+    results = [FileResult(tmp_path / "strip.png", tmp_path / "q.png", "ok", "", {})]
+    report = tmp_path / "r.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    before, after = _images(report)
+    assert before["alt"] == "before: strip.png, its middle"
+    assert before["title"] == ("the middle of the image, which is more than 8 times as long "
+                               "as its other side")
+    assert before["class"] == "middle" and before["data-made"].endswith(" PNG middle")
+    thumb = np.asarray(decode_data_uri(before["src"]).convert("RGB"))
+    assert thumb.shape == (20, 160, 3)  # a JPEG, as the photo's: red, near enough
+    assert np.abs(thumb.astype(int) - (200, 30, 30)).max() <= 4
+    assert after["alt"] == "after: strip.png" and "title" not in after  # whole: 32 x 24
+    assert after["class"] == "enlarged" and after["data-made"].endswith(" PNG whole")
+    calls = _thumbnail_calls(monkeypatch)
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    assert calls == [] and _images(report) == [before, after]
+
+
 def test_a_file_changed_since_the_page_was_written_gets_a_new_thumbnail(batch, monkeypatch):
     results, tmp = batch
     report = tmp / "report.html"
@@ -480,6 +536,29 @@ def test_a_named_pipe_among_the_inputs_gets_no_thumbnail_and_is_not_opened(tmp_p
         pytest.fail("the page waited for a writer of the pipe")
     [row] = file_rows(parse((tmp_path / "r.html").read_text()))
     assert [td.all_text() for td in row.children[1:3]] == ["no before image", ""]
+
+
+def test_a_named_pipe_is_named_but_not_linked(tmp_path):
+    """Its name was a link, and a browser following it waited for a writer: the tab hung.
+    A regular file, a folder (a segment output) and a file gone since are linked."""
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    os.mkfifo(tmp_path / "pipe.png")
+    Image.fromarray(quadrants()).save(tmp_path / "a.png")
+    (tmp_path / "a").mkdir()
+    results = [FileResult(tmp_path / "pipe.png", None, "skipped",
+                          "a named pipe (FIFO), not a regular file; not read"),
+               FileResult(tmp_path / "a.png", tmp_path / "a", "ok", "", {}),
+               FileResult(tmp_path / "gone.png", None, "failed", BROKEN_REASON)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    rows = file_rows(parse((tmp_path / "r.html").read_text()))
+    links = {row.attrs["id"]: [a.attrs["href"] for a in row.children[0].iter("a")]
+             for row in rows}
+    assert links == {"file-0": [], "file-1": ["a.png", "a"], "file-2": ["gone.png"]}
+    (pipe,) = [row for row in rows if row.attrs["id"] == "file-0"]
+    assert [s.all_text() for s in pipe.iter("span") if "unlinked" in s.classes()] == ["pipe.png"]
 
 
 def test_swatch_widths_follow_the_record_shares_in_the_records_order(tmp_path):
@@ -1045,6 +1124,37 @@ def test_chromium_scrolls_only_the_table_sideways_in_a_narrow_window(batch):
     assert summary <= window  # the summary wraps within the window
 
 
+@needs_chromium
+@pytest.mark.parametrize("width", [400, 1200])
+def test_chromium_shows_the_headings_whole_and_every_column_scrolled_to_the_end(tmp_path,
+                                                                                width):
+    # scrolled to its end, the page hid the top 14 px of the headings (the table's box was
+    # a window high, under the page's margin); at 400 px the box scrolls sideways to the
+    # last column, the headings still stuck to its top
+    record = {"k": 8, "psnr": 30.0, "delta_e": 1.5, "bytes_in": 12_345, "bytes_out": 6_789,
+              "seconds": 0.25}
+    results = [FileResult(tmp_path / f"img{i}.png", tmp_path / f"out{i}.png", "ok", "", record)
+               for i in range(40)]
+    report = tmp_path / "r.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    frame = in_a_frame(report, "frame.html", width, (
+        '(function () { window.scrollTo(0, document.documentElement.scrollHeight);'
+        'var box = document.getElementById("results").parentNode;'
+        'box.scrollTop = box.scrollHeight / 2; box.scrollLeft = box.scrollWidth;'
+        'var head = document.querySelector("th").getBoundingClientRect();'
+        'var last = document.querySelector("th:last-child").getBoundingClientRect();'
+        'var seen = box.getBoundingClientRect();'
+        'return [window.scrollY > 0, box.scrollTop > 0, box.scrollWidth > box.clientWidth,'
+        'head.top >= 0, head.top >= seen.top, last.right <= seen.right + 1,'
+        'last.right <= window.innerWidth + 1]; })()'))
+    dom = parse(chromium(tmp_path, "--window-size=1300,900", "--dump-dom", frame.as_uri()).stdout)
+    (body,) = dom.iter("body")
+    seen = body.attrs["data-seen"].split(",")
+    # the page and the box scrolled; a table wider than the box only at 400 px
+    assert seen[:3] == ["true", "true", "true" if width == 400 else "false"]
+    assert seen[3:] == ["true"] * 4  # headings whole, the last column in view
+
+
 def _wide_rows(tmp_path: Path, mode: str) -> list[FileResult]:
     """A row of each kind that takes room: a photo with a long name and large byte counts,
     an animation (its thumbnails play, its name cell has a button) and a failed file."""
@@ -1076,9 +1186,10 @@ def _wide_rows(tmp_path: Path, mode: str) -> list[FileResult]:
 
 @needs_chromium
 @pytest.mark.parametrize("mode", ["reduce", "segment"])
-def test_chromium_fits_the_table_in_a_1000_px_window(tmp_path, mode):
+def test_chromium_fits_the_table_in_an_800_px_window(tmp_path, mode):
     # at 1000 px the segment table, and up to 1100 px the reduce table's last columns, could
-    # only be seen by scrolling the table sideways
+    # only be seen by scrolling the table sideways; at 800 px, in a window too low for the
+    # table, whose box then has a scroll bar of its own beside the page's, by about 30 px
     results = _wide_rows(tmp_path, mode)
     report = tmp_path / "r.html"
     write_html_report(report, results, summary_of(results), mode=mode)
@@ -1088,16 +1199,18 @@ def test_chromium_fits_the_table_in_a_1000_px_window(tmp_path, mode):
         'var shown = Array.prototype.map.call(document.querySelectorAll("td.thumb img"),'
         'function (img) { return img.width + "x" + img.height; });'
         'document.body.setAttribute("data-seen", [document.documentElement.scrollWidth,'
-        'window.innerWidth, box.scrollWidth, box.clientWidth].concat(shown)); });'))
-    for width in (1000, 1100):
-        dom = parse(chromium(tmp_path, f"--window-size={width},900", "--dump-dom",
+        'window.innerWidth, box.scrollWidth, box.clientWidth,'
+        'box.scrollHeight > box.clientHeight].concat(shown)); });'))
+    for width in (800, 1000, 1100):
+        dom = parse(chromium(tmp_path, f"--window-size={width},400", "--dump-dom",
                              measured.as_uri(), scroll_bars=True).stdout)
         (body,) = dom.iter("body")
-        page, window, table, box, *shown = body.attrs["data-seen"].split(",")
+        page, window, table, box, low, *shown = body.attrs["data-seen"].split(",")
+        assert low == "true"  # the box scrolls downwards: two scroll bars take room
         assert int(page) <= int(window) and int(table) <= int(box), (width, table, box)
-        # each thumbnail smaller there than 240 px, as shaped as its image: the square
-        # animation's (clip.gif comes first), then the 3:2 photo's
-        side = width // 2 - 325
+        # each thumbnail smaller there than 240 px (not below 70), as shaped as its image:
+        # the square animation's (clip.gif comes first), then the 3:2 photo's
+        side = max(70, width // 2 - 330)
         assert shown == [f"{side}x{side}"] * 2 + [f"{side}x{round(side * 2 / 3)}"] * 2
 
 

@@ -12,7 +12,14 @@ from quantize.batch import FileResult
 from quantize.report import read_palette_shares, write_html_report
 from quantize.report.thumbnails import thumbnail, thumbnails
 
-from .report_support import file_rows, parse, quadrants, summary_of, swatch_widths
+from .report_support import (
+    decode_data_uri,
+    file_rows,
+    parse,
+    quadrants,
+    summary_of,
+    swatch_widths,
+)
 
 
 def test_read_palette_shares_counts_pixels_and_transparency(tmp_path):
@@ -129,3 +136,67 @@ def test_a_dithered_output_is_shrunk_by_the_mean_of_its_pixels(tmp_path):
         grey = np.asarray(decode_data_uri(after.attrs["src"]).convert("L"), dtype=float)
         assert (np.abs(grey - 127.5).max() <= 2) == dithered
         assert set(np.unique(grey)) <= {0, 255} or dithered
+
+
+def _strip(width: int, height: int) -> np.ndarray:
+    """A ``height`` x ``width`` image whose columns (rows, when it is tall) count 0, 1, 2,
+    ... in red, modulo 256, over green 50 and blue 100."""
+    count = np.arange(max(width, height)) % 256
+    image = np.zeros((height, width, 3), np.uint8)
+    image[..., 0] = count[None, :width] if width >= height else count[:height, None]
+    image[..., 1:] = (50, 100)
+    return image
+
+
+@pytest.mark.parametrize("kind", ["reduced", "dithered"])  # PNGs: exact
+@pytest.mark.parametrize(("width", "height", "box"), [
+    (2000, 20, (slice(None), slice(920, 1080))),  # the middle 160 x 20
+    (20, 2000, (slice(920, 1080), slice(None))),
+    (161, 20, (slice(None), slice(0, 160))),  # one column over 8:1: the first 160
+])
+def test_a_thumbnail_of_a_long_image_is_its_middle_unshrunk(tmp_path, kind, width, height, box):
+    """A 2000 x 20 image's thumbnail was 240 x 2: it shows the middle part 8 times as long as
+    the short side, at the image's own pixels (exact, in a PNG)."""
+    image = _strip(width, height)
+    Image.fromarray(image).save(tmp_path / "s.png")
+    thumb = thumbnail(tmp_path / "s.png", 240, kind=kind)
+    assert thumb.cropped
+    assert np.array_equal(np.asarray(decode_data_uri(thumb.uri).convert("RGB")), image[box])
+
+
+@pytest.mark.parametrize(("width", "height", "shown", "cropped"), [
+    (4000, 40, (240, 30), True),  # its middle 320 x 40, shrunk
+    (40, 4000, (30, 240), True),
+    (160, 20, (160, 20), False),  # 8:1 is shown whole
+    (1600, 200, (240, 30), False),
+])
+def test_a_thumbnail_is_at_most_8_times_as_long_as_its_other_side(tmp_path, width, height,
+                                                                  shown, cropped):
+    Image.fromarray(_strip(width, height)).save(tmp_path / "s.png")
+    for kind in ("photo", "reduced", "dithered", "overlay"):
+        thumb = thumbnail(tmp_path / "s.png", 240, kind=kind)
+        assert ((thumb.width, thumb.height), thumb.cropped) == (shown, cropped), kind
+
+
+def test_the_borders_of_the_middle_of_a_long_overlay_are_redrawn_where_they_are(tmp_path):
+    # the borders file is cut as the overlay is: a border 40 columns into the middle part
+    # (of 160) is 20 into its thumbnail, halved; the whole file's would be 960 / 25 = 38
+    overlay = np.full((20, 2000, 3), 120, np.uint8)
+    overlay[:, 960] = (255, 0, 0)
+    borders = np.zeros((20, 2000), np.uint8)
+    borders[:, 960] = 255
+    Image.fromarray(overlay).save(tmp_path / "overlay.png")
+    Image.fromarray(borders).save(tmp_path / "boundaries.png")
+    thumb = thumbnail(tmp_path / "overlay.png", 80, kind="overlay")
+    assert (thumb.width, thumb.height, thumb.cropped) == (80, 10, True)
+    pixels = np.asarray(decode_data_uri(thumb.uri).convert("RGB")).astype(int)
+    red = (np.abs(pixels - (255, 0, 0)).max(axis=2) <= 40).all(axis=0)
+    assert np.flatnonzero(red).tolist() == [20]
+
+
+def test_the_palette_shares_of_a_long_image_are_of_the_whole_image(tmp_path):
+    strip = np.zeros((20, 2000, 3), np.uint8)
+    strip[:, :200] = (0, 255, 0)  # outside the middle part the thumbnail shows
+    Image.fromarray(strip).save(tmp_path / "s.png")
+    shares = {s.hex: s.share for s in read_palette_shares(tmp_path / "s.png")}
+    assert shares == {"#000000": 0.9, "#00ff00": 0.1}

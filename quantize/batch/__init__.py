@@ -86,7 +86,7 @@ _SOURCES = {
         "NOT_SEARCHED", "REMOVED",
         "BatchSummary", "FileResult",
         "folder_counts", "is_folder", "left_out_line", "not_reached_row", "not_removed_lines",
-        "removed_note"),
+        "removed_note", "unclaimed_counts"),
     "run": ("NOT_DONE", "NotRecordedError", "kept_by_batch", "remove_unclaimed", "run_batch"),
     "shared": (
         "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",

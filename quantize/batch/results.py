@@ -19,7 +19,8 @@ from .calls import Outcome
 __all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "NOT_LISTED", "NOT_REACHED",
            "NOT_REMOVED", "NOT_SEARCHED", "REMOVED", "STALE", "BatchSummary", "FileResult",
            "Status", "file_result", "folder_counts", "is_folder", "left_out_line",
-           "not_reached_row", "not_removed_lines", "removed_note", "same_path", "stale_kept"]
+           "not_reached_row", "not_removed_lines", "removed_note", "same_path", "stale_kept",
+           "unclaimed_counts"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -116,6 +117,23 @@ def folder_counts(folders_skipped: int, folders_failed: int) -> list[str]:
     """
     return [f"{n} folder{'s' if n > 1 else ''} {what}" for n, what in (
         (folders_skipped, "skipped"), (folders_failed, "could not be listed")) if n]
+
+
+def unclaimed_counts(unclaimed: int, unfinished: int) -> list[str]:
+    """The outputs a batch left in place and in no report, as its summary line and its page
+    say them: ``unclaimed`` counts them all, ``unfinished`` those of them a stopped run left
+    unfinished, the others being of files not among the inputs; one phrase, or none.
+
+    >>> unclaimed_counts(3, 1), unclaimed_counts(0, 0)
+    (['2 outputs of files not among the inputs and 1 unfinished output of a stopped run \
+left in place'], [])
+    """
+    gone = unclaimed - unfinished
+    kinds = [f"{n} {what}" for n, what in (
+        (gone, f"output{'s' if gone > 1 else ''} of files not among the inputs"),
+        (unfinished, f"unfinished output{'s' if unfinished > 1 else ''} of a stopped run"))
+        if n > 0]
+    return [f"{' and '.join(kinds)} left in place"] if kinds else []
 
 
 def removed_note(record: Mapping[str, Any], shown: Callable[[str], str] = str) -> str:

@@ -364,7 +364,8 @@ def batch(
         try:
             _write_reports(results, summary, report, html, mode, options["max_pixels"],
                            bool(options.get("dither")), options.get("palette") == "per-frame",
-                           command_line(ctx, "batch"), not_reached, input_dir)
+                           command_line(ctx, "batch"), not_reached, input_dir,
+                           (len(plan.unclaimed), len(plan.unfinished)))
         except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
             _say_stopped(stopped)
             raise
@@ -479,10 +480,13 @@ def _json_line(row: dict[str, Any]) -> None:
 def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    report: Path | None, html: Path | None, mode: str,
                    max_pixels: int, dithered: bool, per_frame: bool, command: str,
-                   not_reached: list[Path], input_dir: Path) -> None:
+                   not_reached: list[Path], input_dir: Path,
+                   unclaimed: tuple[int, int] = (0, 0)) -> None:
     """Write the --report file and the --html page; each has a row for each input in
-    ``not_reached``. The page is titled with ``input_dir`` as given, and names each file
-    by its path from it."""
+    ``not_reached``. The page is titled with ``input_dir`` as given, names each file
+    by its path from it, and counts the outputs in no report, left in place, as the summary
+    line does: ``unclaimed`` is their number and that of those a stopped run left unfinished
+    (:func:`_print_summary`)."""
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -507,7 +511,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                     write_html_report(target, results, summary, mode=mode,
                                       max_pixels=max_pixels, dithered=dithered,
                                       per_frame=per_frame, command=command,
-                                      not_reached=not_reached, input_dir=input_dir)
+                                      not_reached=not_reached, input_dir=input_dir,
+                                      unclaimed=unclaimed[0], unfinished=unclaimed[1])
     except KeyboardInterrupt:  # the page reads every thumbnail: seconds on a large batch
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"
@@ -1227,12 +1232,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     # links to folders, folders of outputs, folders not listed: no files
     line += "".join(f"; {folders}" for folders in lib.folder_counts(summary.folders_skipped,
                                                                     summary.folders_failed))
-    if unclaimed:  # named once, in a warning; counted at every run
-        gone, left = unclaimed - unfinished, unfinished
-        kinds = ([f"{gone} output{'s' if gone > 1 else ''} of files not among the inputs"]
-                 if gone else []) + ([f"{left} unfinished output{'s' if left > 1 else ''} of a "
-                                      "stopped run"] if left else [])
-        line += f"; {' and '.join(kinds)} left in place"
+    # named once, in a warning; counted at every run
+    line += "".join(f"; {left}" for left in lib.unclaimed_counts(unclaimed, unfinished))
     if reports:  # their names escaped as every line's names are: one line, read as typed
         line += f"; report: {', '.join(printable_line(str(path)) for path in reports)}"
     say(line, err=err)

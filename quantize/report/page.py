@@ -38,12 +38,26 @@ from typing import Any, Literal, Protocol
 
 from .. import __version__
 from .._validation import check_bool, check_choice, check_file_name, check_int
-from ..batch.results import NOT_REACHED, REMOVED, folder_counts, is_folder, removed_note
+from ..batch.results import (
+    NOT_REACHED,
+    REMOVED,
+    folder_counts,
+    is_folder,
+    removed_note,
+    unclaimed_counts,
+)
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write
 from ..names import absolute_path, extension_words, natural_key, printable, printable_line, quoted
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
-from .thumbnails import BOUNDARIES_NAME, Swatch, Thumbnail, read_palette_shares, thumbnails
+from .thumbnails import (
+    BOUNDARIES_NAME,
+    MAX_ASPECT,
+    Swatch,
+    Thumbnail,
+    read_palette_shares,
+    thumbnails,
+)
 
 __all__ = ["HTML_EXTENSIONS", "Swatch", "check_html_path", "read_palette_shares",
            "write_html_report"]
@@ -72,13 +86,14 @@ _Made = tuple[str | None, Thumbnail | None]
 
 #: An embedded thumbnail and what it was made of (``data-made``: a digest of the file's
 #: path, size, times and identity and of the thumbnail's size and kind, then the
-#: thumbnail's width, height, frames and format), as :func:`_thumb_cell` writes it.
+#: thumbnail's width, height, frames and format, and "middle" when it shows only the middle
+#: of its image, else "whole"), as :func:`_thumb_cell` writes it.
 #: A page written in place of one finds there the thumbnails of files unchanged since
 #: and embeds them again unread: a rerun of a batch decoded every image for the page
 #: (four 12 MP PNGs and four photos skipped in 0.25 s, in 2.4 s with ``--html``).
 _MADE = re.compile(r'<img src="(data:image/(?:png|jpeg);base64,[A-Za-z0-9+/=]*)" '
                    r'data-made="([0-9a-f]{40}) ([0-9]{1,6}) ([0-9]{1,6}) ([0-9]{1,9}) '
-                   r'([A-Z0-9]{0,8})"')
+                   r'([A-Z0-9]{0,8}) (whole|middle)"')
 #: The largest page read for its thumbnails; a larger one is written anew.
 _EARLIER_PAGE_MAX = 1 << 30
 
@@ -129,7 +144,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       dithered: bool = False, per_frame: bool = False,
                       command: str | None = None,
                       not_reached: Sequence[str | os.PathLike[str]] = (),
-                      input_dir: str | os.PathLike[str] | None = None) -> None:
+                      input_dir: str | os.PathLike[str] | None = None,
+                      unclaimed: int = 0, unfinished: int = 0) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -169,12 +185,20 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         The folder the batch was given (INPUT_DIR): the title names it as given, and
         each file is named by its path from it (``2023/img.png``, also when every
         input lies in ``2023/``). None: the folder all inputs share, by its name.
+    unclaimed : int, default 0
+        The outputs the batch left in place and in no row (``BatchPlan.unclaimed``): those
+        of files not among its inputs, and those a stopped run left unfinished under a name
+        this run does not make. The summary counts them as the command's summary line does
+        (:func:`quantize.batch.unclaimed_counts`).
+    unfinished : int, default 0
+        How many of ``unclaimed`` a stopped run left unfinished.
 
     Raises
     ------
     ValueError
-        If ``path`` does not end in .html/.htm, or ``mode`` or ``thumb_size``
-        is invalid.
+        If ``path`` does not end in .html/.htm, or ``mode``, ``thumb_size``,
+        ``unclaimed`` or ``unfinished`` is invalid (``unfinished`` more than
+        ``unclaimed``).
     OutputError
         If the page cannot be written.
 
@@ -197,6 +221,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     target = check_html_path(path)
     mode = check_choice(mode, "mode", _MODES)
     size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
+    left = (check_int(unclaimed, "unclaimed", minimum=0),
+            check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed))
     folder = target.parent if str(target.parent) else Path(".")
     rows = [r.as_row() for r in results] + [
         {"input": str(p), "output": "", "status": NOT_REACHED, "reason": ""}
@@ -214,7 +240,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       folder, note) for rank, i in enumerate(order)]
     made = _made_html(command, datetime.now().astimezone())
     title = Path(base).name if input_dir is None else _folder_as_given(input_dir)
-    page = _page(mode, title, rows, labels, order, summary, body, made)
+    page = _page(mode, title, rows, labels, order, (summary, left), body, made)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
     page = printable(page)
     atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
@@ -466,8 +492,22 @@ def _name(name: Any) -> str:
 
 
 def _link(path: Path, folder: Path, text: str) -> str:
-    """``<a>`` to ``path``, relative to the report's folder when possible (:func:`_href`)."""
+    """``<a>`` to ``path``, relative to the report's folder when possible (:func:`_href`);
+    ``text`` alone for a special file (:func:`_linkable`)."""
+    if not _linkable(path):
+        return f'<span class="unlinked">{_name(text)}</span>'
     return f'<a href="{_e(_href(path, folder))}">{_name(text)}</a>'
+
+
+def _linkable(path: Path) -> bool:
+    """Whether the page links ``path``: a regular file or a folder (where a link leads), or
+    a path not there now (a link to nothing fails at once), but no named pipe, device or
+    socket: a browser opening a named pipe waits for a writer, its tab hung for ever."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return True
+    return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
 
 
 def _href(path: Path, folder: Path) -> str:
@@ -563,7 +603,9 @@ def _record_palette(value: Any) -> list[Swatch] | None:
 def _thumb_cell(path: Path, made: _Made, size: int, names: tuple[str, str], *, kind: str,
                 play_from: Path | None = None) -> tuple[str, bool]:
     """The thumbnail ``made`` of ``path`` (:func:`_thumbnails`), and whether it plays; one
-    less than half the size shown is enlarged by a whole factor.
+    less than half the size shown is enlarged by a whole factor. One of the middle of its
+    image (:attr:`~quantize.report.thumbnails.Thumbnail.cropped`) says so in its title and
+    alternative text, and its animation, when it plays, is cut to the same middle.
 
     ``names`` is what it shows ("before", "after", "overlay") and the row's file label: its
     alternative text names the file as the row does (every overlay is ``overlay.png``).
@@ -578,23 +620,32 @@ def _thumb_cell(path: Path, made: _Made, size: int, names: tuple[str, str], *, k
     factor = min(size, SHOWN_SIZE) // max(thumb.width, thumb.height, 1)
     href = (_href(path, play_from) if play_from is not None and thumb.frames > 1
             and thumb.format in _PLAYABLE else None)
+    classes = ["middle"] if thumb.cropped else []  # a playing file is cut as the thumbnail
     if factor >= 2:
-        shown = (f' class="enlarged" width="{thumb.width * factor}" '
-                 f'height="{thumb.height * factor}"')
+        classes.append("enlarged")
+        shown = f' width="{thumb.width * factor}" height="{thumb.height * factor}"'
     elif href is not None:  # the file's frames drawn where the first frame was, as large
         scale = min(1.0, SHOWN_SIZE / max(thumb.width, thumb.height))
-        nearest = ' class="nearest"' if kind == "reduced" else ""
-        shown = (f'{nearest} width="{round(thumb.width * scale)}" '
+        classes += ["nearest"] if kind == "reduced" else []
+        shown = (f' width="{round(thumb.width * scale)}" '
                  f'height="{round(thumb.height * scale)}"')
     else:  # a reduced still the browser shrinks (a narrow window) keeps its palette colours
-        shown = ' class="nearest"' if kind == "reduced" else ""
+        classes += ["nearest"] if kind == "reduced" else []
+        shown = ""
+    if classes:
+        shown = f' class="{" ".join(classes)}"{shown}'
     # an animation is fetched once near the window; an embedded still at once
     shown += ' loading="eager"' if href is None else f' data-play="{_e(href)}" loading="lazy"'
     if key is not None:
         shown = (f' data-made="{key} {thumb.width} {thumb.height} {thumb.frames} '
-                 f'{thumb.format or ""}"{shown}')
+                 f'{thumb.format or ""} {"middle" if thumb.cropped else "whole"}"{shown}')
+    what = f"{shows}: {label}"
+    if thumb.cropped:
+        what += ", its middle"
+        shown += (f' title="the middle of the image, which is more than {MAX_ASPECT} times as '
+                  'long as its other side"')
     return (f'<td class="thumb"><img src="{thumb.uri}"{shown} '
-            f'alt="{_e(shows)}: {_name(label)}"></td>', href is not None)
+            f'alt="{_name(what)}"></td>', href is not None)
 
 
 def _thumbnail_files(row: Mapping[str, Any], mode: str) -> tuple[Path, Path | None]:
@@ -660,8 +711,8 @@ def _earlier_thumbnails(page: Path) -> dict[str, Thumbnail]:
         text = page.read_text(encoding="utf-8", errors="replace")
     except (OSError, ValueError):
         return {}
-    return {m[2]: Thumbnail(m[1], int(m[3]), int(m[4]), int(m[5]), m[6] or None)
-            for m in _MADE.finditer(text)}
+    return {m[2]: Thumbnail(m[1], int(m[3]), int(m[4]), int(m[5]), m[6] or None,
+                            m[7] == "middle") for m in _MADE.finditer(text)}
 
 
 # --------------------------------------------------------------------------
@@ -683,7 +734,8 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
 
 
 def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
-          order: Sequence[int], summary: _Summary, body: Sequence[str], made: str) -> str:
+          order: Sequence[int], summary: tuple[_Summary, tuple[int, int]],
+          body: Sequence[str], made: str) -> str:
     # A button in each sortable heading: reached with Tab, pressed with Enter or Space.
     heads = "".join(
         f'<th scope="col" data-key="{key}" aria-sort="none"><button type="button" '
@@ -693,7 +745,7 @@ def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Seq
         f'<tr><td colspan="{len(_columns(mode))}">No files.</td></tr>')
     title = f"quantize batch report ({mode})" + (f": {printable_line(folder)}" if folder else "")
     return TEMPLATE.format(title=_e(title), made=made,
-                            summary=_summary_html(mode, rows, summary),
+                            summary=_summary_html(mode, rows, *summary),
                             failures=_failures_html(rows, labels, order),
                             filter=_filter_html(rows), heads=heads,
                             rows=rows_html,
@@ -716,7 +768,11 @@ def _made_html(command: str | None, when: datetime) -> str:
 _SUMMARY_SEPARATOR = "\N{NO-BREAK SPACE}· "
 
 
-def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary) -> str:
+def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary,
+                  unclaimed: tuple[int, int] = (0, 0)) -> str:
+    """The summary line: what the command's summary line counts, and the bytes in and out;
+    ``unclaimed`` counts the outputs in no row, left in place, and those of them a stopped
+    run left unfinished (:func:`~quantize.batch.unclaimed_counts`)."""
     redone = sum(1 for r in rows if r.get("status") == "ok" and r.get("reason"))
     ok = f"{summary.ok} ok" + (f" ({redone} redone: input or output changed)" if redone
                                else "")
@@ -734,7 +790,8 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
         f" ({stale_failed} with a stale output left in place)" if stale_failed else "")
     # sub-folders not searched, or not listed: rows, but no files
     folders = folder_counts(summary.folders_skipped, summary.folders_failed)
-    parts = [files, ok, skipped, failed, *folders, f"{summary.seconds:.1f} s"]
+    parts = [files, ok, skipped, failed, *folders, *unclaimed_counts(*unclaimed),
+             f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
         unlisted = left - sum(1 for r in rows if r.get("status") == NOT_REACHED)

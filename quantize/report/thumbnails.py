@@ -9,7 +9,10 @@ palette colours the eye sees from afar; sampled at the nearest pixel, its
 dither pattern became noise), and a segmentation overlay smoothly with its
 one-pixel borders redrawn from the segment folder's ``boundaries.png``. A photo
 or overlay small enough for the page to show enlarged (at most half the size
-shown) is embedded as it is, in a PNG: its pixels are the image's.
+shown) is embedded as it is, in a PNG: its pixels are the image's. An image more
+than :data:`MAX_ASPECT` times as wide as high (or high as wide) is cut to its
+middle part of that shape first, unstretched: shrunk whole, a 2000 x 20 strip
+was a thumbnail 2 pixels high.
 """
 
 from __future__ import annotations
@@ -43,12 +46,18 @@ from ..io import (
 )
 from .assets import SHOWN_SIZE
 
-__all__ = ["BOUNDARIES_NAME", "THUMBNAIL_KINDS", "Swatch", "Thumbnail", "read_palette_shares",
-           "thumbnail", "thumbnail_uri", "thumbnails"]
+__all__ = ["BOUNDARIES_NAME", "MAX_ASPECT", "THUMBNAIL_KINDS", "Swatch", "Thumbnail",
+           "read_palette_shares", "thumbnail", "thumbnail_uri", "thumbnails"]
 
 #: File of a segment output folder marking border pixels (redrawn on overlay thumbnails).
 BOUNDARIES_NAME = "boundaries.png"
 _JPEG_QUALITY = 82
+#: The longest a thumbnail's long side is, in its short sides: the part of an image longer
+#: than that shown is its middle (a panorama up to 8:1 is shown whole; at 240 pixels, a
+#: thumbnail is at least 30 high, or the image's own height when it is lower).
+MAX_ASPECT = 8
+#: A crop box, (left, upper, right, lower), as Pillow's ``Image.crop`` takes it.
+_Box = tuple[int, int, int, int]
 
 Kind = Literal["photo", "reduced", "dithered", "overlay"]
 #: A thumbnail, how to encode it (:func:`_encode`) and the file it was made of.
@@ -68,13 +77,15 @@ class Swatch:
 class Thumbnail:
     """An embedded thumbnail: its ``data:`` URI and its size in pixels, with the ``frames``
     of the image it shows (the first of them when more than one) and its ``format``
-    (Pillow's name, "GIF", "PNG", ...; None when unknown)."""
+    (Pillow's name, "GIF", "PNG", ...; None when unknown); ``cropped``: it shows the
+    middle of an image longer than :data:`MAX_ASPECT` times its height or width."""
 
     uri: str
     width: int
     height: int
     frames: int = 1
     format: str | None = None
+    cropped: bool = False
 
 
 def read_palette_shares(path: str | os.PathLike[str], *,
@@ -113,7 +124,9 @@ def thumbnail_uri(path: str | os.PathLike[str], size: int, *, kind: Kind = "phot
     "dithered" (each pixel the mean of those it covers, JPEG; a PNG when not
     shrunk) or "overlay" (smooth, borders redrawn from ``boundaries.png``
     beside it). Images smaller than ``size`` keep their size; a photo or
-    overlay of at most half the size shown is a PNG of its very pixels.
+    overlay of at most half the size shown is a PNG of its very pixels. Of an
+    image more than :data:`MAX_ASPECT` times as long as its other side, only
+    the middle part of that shape is shown (:attr:`Thumbnail.cropped`).
 
     Raises
     ------
@@ -127,7 +140,16 @@ def thumbnail_uri(path: str | os.PathLike[str], size: int, *, kind: Kind = "phot
 
 def thumbnail(path: str | os.PathLike[str], size: int, *, kind: Kind = "photo",
               max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Thumbnail:
-    """As :func:`thumbnail_uri`, with the thumbnail's width and height."""
+    """As :func:`thumbnail_uri`, with the thumbnail's width and height.
+
+    >>> from PIL import Image
+    >>> import tempfile, os
+    >>> strip = os.path.join(tempfile.mkdtemp(), "strip.png")
+    >>> Image.new("RGB", (2000, 20), "gray").save(strip)
+    >>> made = thumbnail(strip, 240)
+    >>> made.width, made.height, made.cropped
+    (160, 20, True)
+    """
     kind = check_choice(kind, "kind", THUMBNAIL_KINDS)
     with _quiet():
         return _made(Path(path), size, kind, max_pixels)
@@ -164,7 +186,9 @@ def thumbnails(wanted: Sequence[tuple[str | os.PathLike[str], Kind]], size: int,
 
 def _made(path: Path, size: int, kind: str, max_pixels: int | None) -> Thumbnail:
     im, how, loaded = _THUMBNAILERS[kind](path, size, max_pixels)
-    return Thumbnail(_encode(im, how), im.width, im.height, loaded.n_frames, loaded.format)
+    cropped = _middle_box(loaded.rgb.shape[1], loaded.rgb.shape[0]) is not None
+    return Thumbnail(_encode(im, how), im.width, im.height, loaded.n_frames, loaded.format,
+                     cropped)
 
 
 @contextlib.contextmanager
@@ -191,6 +215,31 @@ def _loaded_pil(path: Path, max_pixels: int | None,
     return im, loaded
 
 
+def _loaded_middle(path: Path, max_pixels: int | None,
+                   shrink_to: int | None = None) -> tuple[Image.Image, LoadedImage]:
+    """As :func:`_loaded_pil`, the image cut to its middle part when it is longer than
+    :data:`MAX_ASPECT` times its other side (:func:`_middle_box`): what a thumbnail shows."""
+    im, loaded = _loaded_pil(path, max_pixels, shrink_to)
+    box = _middle_box(im.width, im.height)
+    return (im if box is None else im.crop(box)), loaded
+
+
+def _middle_box(width: int, height: int) -> _Box | None:
+    """The middle part of a ``width`` x ``height`` image that is :data:`MAX_ASPECT` times as
+    long as its short side, when the image is longer; None when it is not.
+
+    >>> _middle_box(2000, 20), _middle_box(30, 300), _middle_box(160, 20)
+    ((920, 0, 1080, 20), (0, 30, 30, 270), None)
+    """
+    if width > MAX_ASPECT * height:
+        left = (width - MAX_ASPECT * height) // 2
+        return left, 0, left + MAX_ASPECT * height, height
+    if height > MAX_ASPECT * width:
+        top = (height - MAX_ASPECT * width) // 2
+        return 0, top, width, top + MAX_ASPECT * width
+    return None
+
+
 def _enlarged(im: Image.Image, size: int) -> bool:
     """The page shows ``im`` enlarged, its pixels as sharp squares (at most half the size
     shown): a JPEG's blocks and blurred colours would be enlarged with them."""
@@ -199,7 +248,7 @@ def _enlarged(im: Image.Image, size: int) -> bool:
 
 def _photo_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk:
     """A photo shrunk smoothly, for a JPEG; one shown enlarged, as it is, for a PNG."""
-    im, loaded = _loaded_pil(path, max_pixels, shrink_to=size)
+    im, loaded = _loaded_middle(path, max_pixels, shrink_to=size)
     if _enlarged(im, size):
         return im, "flat", loaded
     im.thumbnail((size, size), Image.Resampling.LANCZOS)
@@ -208,7 +257,7 @@ def _photo_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk:
 
 def _reduced_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk:
     """A reduced image sampled at the nearest pixel: only palette colours, for a PNG."""
-    im, loaded = _loaded_pil(path, max_pixels)
+    im, loaded = _loaded_middle(path, max_pixels)
     im.thumbnail((size, size), Image.Resampling.NEAREST)
     return im, "flat", loaded
 
@@ -216,7 +265,7 @@ def _reduced_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk
 def _dithered_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk:
     """A dithered image shrunk by the mean of the pixels each thumbnail pixel covers: the
     colours its dither pattern mixes, as seen from afar. Not shrunk, it stays exact."""
-    im, loaded = _loaded_pil(path, max_pixels)
+    im, loaded = _loaded_middle(path, max_pixels)
     if max(im.size) <= size:
         return im, "flat", loaded
     im.thumbnail((size, size), Image.Resampling.BOX)
@@ -229,7 +278,7 @@ def _overlay_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk
     Shrinking would fade one-pixel borders to a tint; the segment folder's
     ``boundaries.png`` says where they are, and the overlay what colour they have.
     """
-    im, loaded = _loaded_pil(path, max_pixels)
+    im, loaded = _loaded_middle(path, max_pixels)
     rgb = loaded.rgb
     if _enlarged(im, size):  # shown as it is: borders and all, exactly, in a PNG
         return im, "flat", loaded
@@ -238,7 +287,13 @@ def _overlay_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk
         mask = load_image(path.with_name(BOUNDARIES_NAME), max_pixels=max_pixels).rgb[..., 0] > 127
     except ImageReadError:
         return im, "overlay", loaded
-    if mask.shape != rgb.shape[:2] or not mask.any():
+    if mask.shape != rgb.shape[:2]:
+        return im, "overlay", loaded
+    box = _middle_box(rgb.shape[1], rgb.shape[0])
+    if box is not None:  # the part the thumbnail shows
+        left, top, right, bottom = box
+        rgb, mask = rgb[top:bottom, left:right], mask[top:bottom, left:right]
+    if not mask.any():
         return im, "overlay", loaded
     color = np.median(rgb[mask], axis=0).astype(np.uint8)
     scale = rgb.shape[1] / im.width
