@@ -10,6 +10,7 @@ the caller.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -61,7 +62,9 @@ def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
     (its thread waiting on the pool could leave no thread to run them). A task
     that no pool thread has begun when the caller is done with its own (the pool
     busy with another caller's tasks, or its thread not yet given a core on a
-    busy machine) is taken back and run by the caller, not waited for.
+    busy machine) is taken back and run by the caller, not waited for. A task run in the
+    pool sees the caller's context variables (a copy of its context), as one run by the
+    caller does: a batch records the warnings of a file's tasks with that file's.
 
     >>> run([lambda: 1, lambda: 2])
     [1, 2]
@@ -69,7 +72,7 @@ def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
     if len(tasks) == 1 or _count == 1 or getattr(_local, "in_pool", False):
         return [task() for task in tasks]
     pool = _shared_pool()
-    futures = [pool.submit(task) for task in tasks[1:]]
+    futures = [pool.submit(contextvars.copy_context().run, task) for task in tasks[1:]]
     try:
         first = tasks[0]()
         ran_here = {i: tasks[1 + i]() for i, future in enumerate(futures) if future.cancel()}

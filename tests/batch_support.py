@@ -6,8 +6,11 @@ importable module (``tests.batch_support``), not in a test file.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import signal
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -121,6 +124,23 @@ def gated_reduce_file(input, output, **options):
     return reduce_file(input, output, **options)
 
 
+#: The barrier the meeting_reduce_file jobs of a test wait at (None: they do not wait), set
+#: by that test; the threads of a worker of an in-process cluster share it.
+MEETING: threading.Barrier | None = None
+
+
+def meeting_reduce_file(input, output, **options):
+    """quantize's reduce_file, once as many jobs as MEETING has parties wait there (or its
+    timeout passed): so many files are reduced at once, side by side on a worker's threads,
+    each recording its own warnings from before the meeting to its end."""
+    from quantize.reduce import reduce_file
+
+    if MEETING is not None:
+        with contextlib.suppress(threading.BrokenBarrierError):  # then without meeting
+            MEETING.wait()
+    return reduce_file(input, output, **options)
+
+
 def thread_env_job(input, output, *, force=False, **options):
     """Report the thread settings a worker sees, once NumPy (and its BLAS) is loaded."""
     import numpy  # noqa: F401 -- loads the BLAS library threadpoolctl inspects
@@ -214,6 +234,7 @@ WAITING_FOLDER = batch.JobMode("folder", waiting_folder_job, suffix="", marker="
                                folder_files=("copy.png", "done.json"))
 THREAD_ENV = batch.JobMode("env", thread_env_job)
 SLEEPY = batch.JobMode("copy", sleepy_job)
+MEETING_REDUCE = dataclasses.replace(batch.reduce_mode(), func=meeting_reduce_file)
 
 
 def hide_dask(monkeypatch) -> None:

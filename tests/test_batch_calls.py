@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import pickle
+import threading
 import warnings
 
 import pytest
 from PIL import Image
 
+from quantize import _threads
 from quantize.batch.calls import Call, attached_warnings, call_with_warnings, run_isolated
 from quantize.errors import ExitCode, ImageReadError, QualityError
 from quantize.io import load_image
@@ -132,3 +134,106 @@ def test_a_failed_call_drops_pillows_warnings_about_the_damage_its_error_names(t
     with pytest.raises(ImageReadError) as info:
         call_with_warnings(_read_then_warn, src)
     assert attached_warnings(info.value) == ("a warning of the caller's own",)
+
+
+def _warns_its_own(name: str, meet: threading.Barrier) -> dict:
+    for step in ("read", "fitted"):
+        meet.wait()  # every call is recording when each warns: their warnings interleave
+        warnings.warn(f"{name} {step}", UserWarning, stacklevel=1)
+    warnings.warn("only 4 distinct colours", UserWarning, stacklevel=1)  # one line for all
+    meet.wait()  # no call stops recording before the others have warned
+    if name == "failing":
+        raise ImageReadError("not an image", path=name)
+    return {"name": name}
+
+
+def test_calls_recorded_side_by_side_on_threads_each_keep_their_own_warnings():
+    """On a Dask worker of several threads, one file's warnings landed in another file's
+    record, or in none."""
+    names = ["a", "b", "c", "failing"]
+    meet = threading.Barrier(len(names), timeout=10)
+    outcomes = {}
+
+    def record(name: str) -> None:
+        outcomes[name] = run_isolated(Call(call_with_warnings, (_warns_its_own, name, meet)))
+
+    threads = [threading.Thread(target=record, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    said = {name: [f"{name} read", f"{name} fitted", "only 4 distinct colours"]
+            for name in names}
+    assert {name: (o.ok, o.value, o.warnings) for name, o in outcomes.items()} == {
+        **{name: (True, {"name": name, "warnings": said[name]}, ()) for name in "abc"},
+        "failing": (False, "not an image", tuple(said["failing"]))}
+
+
+def _warns_when_told(started: threading.Event, told: threading.Event) -> dict:
+    started.set()
+    told.wait(10)
+    warnings.warn("the file's", UserWarning, stacklevel=1)
+    return {}
+
+
+def test_a_warning_of_another_thread_goes_where_it_went_before():
+    started, told = threading.Event(), threading.Event()
+    records = []
+    thread = threading.Thread(target=lambda: records.append(
+        call_with_warnings(_warns_when_told, started, told)))
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        thread.start()
+        started.wait(10)
+        warnings.warn("not the file's", UserWarning, stacklevel=1)  # while it is recorded
+        told.set()
+        thread.join()
+        warnings.warn("after the call", UserWarning, stacklevel=1)
+    assert records == [{"warnings": ["the file's"]}]
+    assert [str(w.message) for w in shown] == ["not the file's", "after the call"]
+
+
+def _warns_here() -> dict:
+    warnings.warn("only 2 distinct colours", UserWarning, stacklevel=1)
+    return {}
+
+
+def test_a_warning_shown_once_before_is_recorded_by_each_call():
+    # "default" shows a warning once per line: the line's registry then held it back.
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("default")
+        _warns_here()
+        _warns_here()
+        records = [call_with_warnings(_warns_here), call_with_warnings(_warns_here)]
+    assert [str(w.message) for w in shown] == ["only 2 distinct colours"]
+    assert records == [{"warnings": ["only 2 distinct colours"]}] * 2
+
+
+@pytest.mark.parametrize("action", ["error", "ignore"])
+def test_a_call_records_its_warnings_whatever_the_filters(action):
+    with warnings.catch_warnings():
+        warnings.simplefilter(action)
+        assert call_with_warnings(_warns_here) == {"warnings": ["only 2 distinct colours"]}
+
+
+def _warns_in_two_tasks() -> dict:
+    both = threading.Barrier(2, timeout=10)
+
+    def task(i: int) -> int:
+        both.wait()  # each waits for the other: the second runs in the pool's thread
+        warnings.warn(f"task {i}", UserWarning, stacklevel=1)
+        return threading.get_ident()
+
+    first, second = _threads.run([lambda: task(0), lambda: task(1)])
+    return {"threads": int(first != second)}
+
+
+def test_the_warnings_of_a_calls_tasks_on_the_packages_threads_are_its_own():
+    count = _threads.count()
+    _threads.set_count(2)
+    try:
+        record = call_with_warnings(_warns_in_two_tasks)
+    finally:
+        _threads.set_count(count)
+    assert record["threads"] == 1
+    assert sorted(record["warnings"]) == ["task 0", "task 1"]

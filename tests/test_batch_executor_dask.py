@@ -6,6 +6,7 @@ import contextlib
 import json
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +18,14 @@ from PIL import Image
 from quantize import batch
 from quantize.io import load_image
 
+from . import batch_support
 from .batch_support import (
     BAD,
     COPY,
     GOOD,
     KILLING,
     KILLING_FOLDER,
+    MEETING_REDUCE,
     SLEEPY,
     THREAD_ENV,
     WAITING_FOLDER,
@@ -164,6 +167,34 @@ def test_dask_runs_the_same_jobs(photo_tree, tmp_path, dask_scheduler):
     for r in results:
         if r.status == "ok":
             assert np.array_equal(load_image(r.output).rgb, load_image(r.input).rgb)
+
+
+FOUR_COLOURS = "n_colors=16 but the image has only 4 distinct colours; returning those 4"
+
+
+def test_a_worker_of_several_threads_records_each_files_own_warnings(tmp_path, monkeypatch):
+    """On a worker of four threads, a photo's record said "only 4 distinct colours", which
+    a flat image reduced beside it had warned, and flat images' records lost theirs."""
+    pytest.importorskip("dask.distributed")
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(4):
+        flat = Image.new("RGB", (8, 8), (200, 40 * i, 0))
+        flat.paste((0, 0, 255), (0, 0, 4, 4))
+        flat.paste((255, 255, 255), (4, 4, 8, 8))
+        flat.paste((0, 255, 0), (0, 4, 4, 8))
+        flat.save(src / f"flat{i}.png")
+        crop("coffee.jpg", (40 * i, 0, 40 * i + 120, 120)).save(src / f"photo{i}.png")
+    # four jobs at a time reduce side by side, every one recording while the others warn
+    monkeypatch.setattr(batch_support, "MEETING", threading.Barrier(4, timeout=10))
+    plan = batch.plan_batch(src, tmp_path / "out", MEETING_REDUCE,
+                            options={"n_colors": 16, "seed": 0})
+    with local_cluster(n_workers=1, threads_per_worker=4, processes=False) as cluster:
+        results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
+    assert {r.input.name: (r.status, r.record.get("warnings")) for r in results} == {
+        **{f"flat{i}.png": ("ok", [FOUR_COLOURS]) for i in range(4)},
+        **{f"photo{i}.png": ("ok", None) for i in range(4)}}
+    assert not batch_support.MEETING.broken  # the files did meet
 
 
 #: A probe file's name: the host and process that made it, and a random token.

@@ -1394,3 +1394,30 @@ def test_an_input_removed_once_read_still_gets_its_output_and_its_size(
     record = reduce_file(src, out, n_colors=2, skip_if_larger=False)
     assert (record["bytes_in"], record["bytes_out"]) == (size, out.stat().st_size)
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+
+
+def test_a_warning_raised_while_the_output_is_measured_is_the_files(tmp_path, monkeypatch):
+    # The metrics are measured on a thread of the job's own while the output is encoded:
+    # a batch, which records each file's warnings, did not see that thread's.
+    import threading
+
+    from quantize.batch.calls import call_with_warnings
+    from quantize.reduce import result as result_module
+
+    measured_on = []
+    psnr_db = result_module.psnr_db
+
+    def warning_psnr_db(*args):
+        measured_on.append(threading.get_ident())
+        warnings.warn("measured", UserWarning, stacklevel=1)
+        return psnr_db(*args)
+
+    monkeypatch.setattr(result_module, "psnr_db", warning_psnr_db)
+    image = Image.new("RGB", (8, 8), (0, 0, 255))
+    image.paste((255, 0, 0), (0, 0, 4, 4))
+    image.paste((0, 255, 0), (4, 4, 8, 8))
+    image.save(tmp_path / "a.png")
+    record = call_with_warnings(reduce_file, tmp_path / "a.png", tmp_path / "b.png",
+                                n_colors=2)
+    assert len(measured_on) == 1 and measured_on[0] != threading.get_ident()
+    assert record["warnings"] == ["measured"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import multiprocessing
 import subprocess
 import sys
@@ -79,6 +80,32 @@ def test_two_threads_run_two_tasks_at_once_the_first_in_the_caller(monkeypatch):
     monkeypatch.setattr(_threads, "_count", 2)
     first, second = _run_two_at_once()
     assert first == threading.get_ident() != second
+
+
+#: A context variable, set by a caller of run in test_a_task_in_the_pool_sees_the_callers_context.
+_SETTING: contextvars.ContextVar[str] = contextvars.ContextVar("setting", default="unset")
+
+
+def test_a_task_in_the_pool_sees_the_callers_context(monkeypatch):
+    # A batch records a file's warnings through a context variable: a warning raised in a
+    # pool task went to the pool thread's own (empty) context, not to the file's record.
+    monkeypatch.setattr(_threads, "_count", 2)
+    both = threading.Barrier(2, timeout=10)
+
+    def meet() -> tuple[int, str]:
+        both.wait()  # each waits for the other: the second runs in the pool
+        seen = _SETTING.get()
+        _SETTING.set("changed by a task")
+        return threading.get_ident(), seen
+
+    token = _SETTING.set("the caller's")
+    try:
+        (first, first_seen), (second, second_seen) = _threads.run([meet, meet])
+        assert first == threading.get_ident() != second
+        assert first_seen == second_seen == "the caller's"
+        assert _SETTING.get() == "changed by a task"  # by the caller's own task only
+    finally:
+        _SETTING.reset(token)
 
 
 def test_a_failing_first_task_raises_after_the_others_finished(monkeypatch):

@@ -8,6 +8,7 @@ the CLI prints and batch reports.
 
 from __future__ import annotations
 
+import contextvars
 import io as _io
 import os
 import time
@@ -259,7 +260,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
         out = job.output or _check_default_output(src, n, opts["quality"], force)
         # Measure while the output is encoded: both release the GIL for most of the work.
-        metrics = pool.submit(lambda: (result.psnr, result.delta_e))
+        # In this job's context, so that a batch records any warning of it with the file's.
+        metrics = pool.submit(contextvars.copy_context().run,
+                              lambda: (result.psnr, result.delta_e))
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
                                   _gif_timing(loaded, out), loaded.dpi)
         data = _apng_timing(loaded, out, data)
