@@ -25,7 +25,13 @@ from typing import Any
 from PIL import Image
 
 from ..errors import ExitCode, ImageReadError, OutputError, warn_caller
-from ..io import check_name_length, check_output_folder, probe_image, undecodable
+from ..io import (
+    check_name_length,
+    check_output_folder,
+    missing_file,
+    probe_image,
+    undecodable,
+)
 from ..names import (
     absolute_path,
     folded_name,
@@ -391,8 +397,8 @@ def _check_input_dir(base: Path) -> None:
     read (exit 1), in the words reduce and segment use for a file."""
     if base.is_dir():
         return
-    if base.is_symlink():  # to nothing, or a loop of links
-        what = f"is a link to {quoted(os.readlink(base))}, which leads to no folder"
+    if base.is_symlink():  # to nothing, to a file, or into a loop of links
+        what = missing_file(base, "folder")
     elif base.exists():
         what = "is a file, expected a folder of images"
     else:
