@@ -613,6 +613,31 @@ def test_a_scheduler_that_is_no_address_is_refused_before_the_output_folder_is_t
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("address", ["tcp://host:8786/", "ws://host:8786/x", "host:8786/"])
+def test_a_scheduler_address_with_a_path_is_a_value_error_before_the_output_folder_is_touched(
+        tmp_path, address):
+    """dask takes no path after the port: a final "/" failed after connecting, in Python's
+    words about the port ("invalid literal for int() with base 10: '8786/'")."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 99, 199)).save(src / "a.png")
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    alone = address[:address.index("8786") + 4]
+    with pytest.raises(ValueError) as caught:
+        batch.run_batch(plan, scheduler=address)
+    assert str(caught.value) == (f"scheduler={address!r}: expected the address of a dask "
+                                 f"scheduler without a path or a final '/', as {alone!r}")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("address", ["tcp://host:8786", "host:8786", "inproc://10.0.0.1/7/1"])
+def test_a_scheduler_address_without_a_path_is_taken_as_it_is(address):
+    # an in-process cluster's address has slashes of its own
+    from quantize.batch.executor_dask import check_scheduler_address
+
+    assert check_scheduler_address(address) == address
+
+
 def test_a_cluster_object_may_be_given_as_the_scheduler(tmp_path):
     pytest.importorskip("dask.distributed")
     src = tmp_path / "in"

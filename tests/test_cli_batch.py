@@ -1528,6 +1528,24 @@ def test_an_unreachable_scheduler_is_found_before_planning(tmp_path, monkeypatch
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("address, alone", [
+    ("tcp://127.0.0.1:8786/", "tcp://127.0.0.1:8786"),
+    ("127.0.0.1:8786/", "127.0.0.1:8786"),
+    ("tls://[::1]:8786/status", "tls://[::1]:8786")])
+def test_a_scheduler_address_with_a_path_is_refused_in_one_line(tmp_path, address, alone):
+    # A final "/" failed in Python's words, after connecting: "cannot connect (invalid
+    # literal for int() with base 10: '8786/')". Refused before any folder is touched.
+    pytest.importorskip("dask.distributed")
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (8, 8), "red").save(src / "a.png")
+    result = _cli(src, "-o", tmp_path / "out", "--scheduler", address)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"quantize: error: --scheduler={address!r}: expected the address "
+                             f"of a dask scheduler without a path or a final '/', as {alone!r}\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
     """The files done are reported, the others listed as not done; then one error line."""
     pytest.importorskip("dask.distributed")

@@ -63,6 +63,10 @@ def check_scheduler_address(scheduler: Any) -> Any:
     ------
     TypeError
         For anything else; a ``Client`` is named, with its scheduler's address to pass.
+    ValueError
+        For an address over TCP with a path after its host and port, a final "/" too
+        (``tcp://host:8786/``, as a URL is often written): dask takes none, and its own
+        error was Python's words about the port ("invalid literal for int()").
 
     >>> check_scheduler_address("tcp://host:8786")
     'tcp://host:8786'
@@ -70,14 +74,33 @@ def check_scheduler_address(scheduler: Any) -> Any:
     Traceback (most recent call last):
     TypeError: scheduler=8786 should be the address of a dask scheduler, a str such as \
 'tcp://host:8786', or a dask cluster (LocalCluster), got int
+    >>> check_scheduler_address("tcp://host:8786/")
+    Traceback (most recent call last):
+    ValueError: scheduler='tcp://host:8786/': expected the address of a dask scheduler \
+without a path or a final '/', as 'tcp://host:8786'
     """
-    if isinstance(scheduler, str) or hasattr(scheduler, "scheduler_address"):
+    if isinstance(scheduler, str):
+        _check_no_path(scheduler)
+        return scheduler
+    if hasattr(scheduler, "scheduler_address"):
         return scheduler
     kind = type(scheduler).__name__
     hint = "; for a Client, pass client.scheduler.address" if kind == "Client" else ""
     raise TypeError(f"scheduler={scheduler!r} should be the address of a dask scheduler, a str "
                     f"such as 'tcp://host:8786', or a dask cluster (LocalCluster), got "
                     f"{kind}{hint}")
+
+
+def _check_no_path(address: str) -> None:
+    """Refuse an ``address`` over TCP (:data:`_OVER_TCP`; without a scheme, dask's default,
+    tcp) with anything after its host and port: the address without it is said."""
+    scheme, given, rest = address.partition("://")
+    if not given:
+        scheme, rest = "tcp", address
+    if scheme.lower() in _OVER_TCP and "/" in rest:
+        alone = address[:len(address) - len(rest)] + rest.split("/", 1)[0]
+        raise ValueError(f"scheduler={address!r}: expected the address of a dask scheduler "
+                         f"without a path or a final '/', as {alone!r}")
 
 
 def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: int = 2,
