@@ -3140,6 +3140,44 @@ def test_a_failed_redo_says_that_the_earlier_output_left_in_place_is_stale(tmp_p
     assert "0 ok, 1 skipped, 0 failed" in _cli(*args).stdout
 
 
+@pytest.mark.parametrize("mode, output", [("segment", "a"), ("reduce", "a.png")])
+@pytest.mark.parametrize("broken", ["empty", "truncated"])
+def test_a_failed_forced_redo_says_that_a_file_of_no_record_is_left_in_place(tmp_path, mode,
+                                                                             output, broken):
+    # A file at the output's name that no run is recorded to have made (put there by hand),
+    # which --force would have replaced, was said to be "made by an earlier run ... stale".
+    import html as html_lib
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "a.jpg", quality=90)
+    data = (src / "a.jpg").read_bytes()
+    (src / "a.jpg").write_bytes(b"" if broken == "empty" else data[:len(data) // 2])
+    mine = out / output / "segments.json" if mode == "segment" else out / output
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(b"mine")
+    report, page = tmp_path / "r.json", tmp_path / "r.html"
+    result = _cli(src, "-o", out, "--mode", mode, "-k", "3", "-j", "1", "--force",
+                  "--report", report, "--html", page)
+    assert result.exit_code == 1, result.output
+    note = (f"; the file at its output {out / output}, of no record (no run is recorded to "
+            "have made it), is left in place as it was: remove it, or rerun once this file "
+            "can be processed to replace it")
+    assert result.stderr.startswith(f"quantize: error: {src / 'a.jpg'}: ")
+    assert result.stderr.endswith(f"{note}\n")
+    assert "earlier run" not in result.stderr and "stale" not in result.stderr
+    assert result.stdout.splitlines()[-1].startswith("1/1 files: 0 ok, 0 skipped, 1 failed in ")
+    [row] = json.loads(report.read_text())["files"]
+    assert (row["status"], row["output"], row["reason"].endswith(note)) == (
+        "failed", str(out / output), True)
+    assert "stale_output" not in row
+    assert json.loads(report.read_text())["summary"]["failed_stale"] == 0
+    text = html_lib.unescape(page.read_text())
+    assert "stale" not in text
+    assert mine.read_bytes() == b"mine"  # neither removed nor changed
+
+
 def test_cli_an_output_named_with_its_extension_that_is_a_mirrored_folder_is_numbered(
         tmp_path):
     # a.jpg beside the folders a/ and A.JPG/ (a.jpg/ where names ignore case, as on macOS

@@ -70,7 +70,6 @@ from .results import (
     FileResult,
     file_result,
     same_path,
-    stale_kept,
 )
 
 __all__ = ["NOT_DONE", "NotRecordedError", "absolute_paths", "call_with_warnings",
@@ -772,12 +771,12 @@ def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> Fi
 
 
 def _failed_kept(plan: BatchPlan, job: FileJob, result: FileResult) -> FileResult:
-    """A job that failed: ``result``, with the output an earlier run made of its file (under
-    this name, or under another its output would have replaced), which is left in place,
-    said to be stale (:func:`~quantize.batch.results.stale_kept`); else without an output,
-    as none is there for its report row to name."""
-    kept = plan.kept_output(job.output)
-    return dataclasses.replace(result, output=None) if kept is None else stale_kept(result, kept)
+    """A job that failed: ``result``, with the output of its file that is there (under this
+    name, or under another its output would have replaced), which is left in place, said to
+    be stale when an earlier run made it, and of no record when the manifest does not say
+    so (with ``force``); else without an output, as none is there for its report row to
+    name (:meth:`BatchPlan.failed_kept`)."""
+    return plan.failed_kept(result, plan.kept_output(job.output))
 
 
 def worker_path(value: Any) -> Any:
