@@ -282,7 +282,7 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                 pending = new
                 run_calls(calls, settle, scheduler=scheduler, retries=retries,
                           on_interrupt=on_interrupt, must_see=worker_path(probe),
-                          must_see_as=str(probe))
+                          must_see_as=str(probe), must_write=True)
             _finished(plan)
     except KeyboardInterrupt:  # once every file settled (the last ones let finish), it is done
         if all(result is not None for result in job_results):
@@ -870,15 +870,17 @@ def _in_the_way(folder: Path) -> str | None:
 def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
               scheduler: str | None = None, retries: int = 2,
               on_interrupt: Callable[[int], None] | None = None,
-              must_see: Path | None = None, must_see_as: str | None = None) -> None:
+              must_see: Path | None = None, must_see_as: str | None = None,
+              must_write: bool = False) -> None:
     """Run ``calls`` on Dask when ``scheduler`` is given (on workers that see the file
-    ``must_see``, if given, named ``must_see_as`` when one does not:
+    ``must_see``, if given, named ``must_see_as`` when one does not, and with
+    ``must_write``, can write into its folder:
     :func:`~quantize.batch.executor_dask.run_dask`), else in the local pool."""
     if scheduler is not None:
         from .executor_dask import run_dask
 
         run_dask(calls, scheduler, settle, retries=retries, on_interrupt=on_interrupt,
-                 must_see=must_see, must_see_as=must_see_as)
+                 must_see=must_see, must_see_as=must_see_as, must_write=must_write)
     else:
         from .executor_local import run_local
 
