@@ -312,6 +312,40 @@ def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_i
     assert not out.exists()  # nothing written, the probe removed, the folder made removed
 
 
+@pytest.mark.parametrize("mode", ["reduce", "segment"])
+def test_a_worker_that_sees_the_output_folder_but_cannot_write_into_it_is_named(
+        tmp_path, monkeypatch, mode):
+    """Each file failed as it would on this machine ("output folder out is not writable"),
+    naming no worker: which one to fix was not said. The file fails without being run,
+    nothing is written, and a rerun once the worker is fixed does it."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+
+    monkeypatch.setattr(executor_dask, "_writable",  # the worker's user may not write there
+                        lambda folder: folder != str(tmp_path / "out"))
+    monkeypatch.chdir(tmp_path)  # the folder is named as given, not made absolute
+    src, out = Path("in"), Path("out")
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), (9, 9, 9) if name == "a.png" else (90, 9, 9)).save(src / name)
+    job = batch.reduce_mode() if mode == "reduce" else batch.segment_mode()
+    options = {"n_colors": 2} if mode == "reduce" else {"n_clusters": 2}
+    plan = batch.plan_batch(src, out, job, options=options)
+    with _cluster_here() as (address, worker):
+        results = batch.run_batch(plan, scheduler=address)
+        assert [(r.input.name, r.status, r.reason) for r in results] == [
+            (name, "failed", f"the Dask worker {worker} cannot write into the output folder "
+                             f"({out} is not writable there); the Dask workers must be able to "
+                             "write into the output folder, as this machine can: give the user "
+                             "the worker runs as write permission there, or stop that worker")
+            for name in ("a.png", "b.png")]
+        assert not out.exists()  # nothing written, the folder made for the run removed
+        monkeypatch.setattr(executor_dask, "_writable", lambda folder: True)  # fixed
+        again = batch.run_batch(batch.plan_batch(src, out, job, options=options),
+                                scheduler=address)
+    assert [r.status for r in again] == ["ok", "ok"]
+
+
 def test_a_worker_that_joins_before_the_samples_and_does_not_see_the_inputs_stops_the_fit(
         tmp_path, monkeypatch):
     """Its sample calls found no file and were left out of the shared palette as unreadable
@@ -642,6 +676,31 @@ def test_a_scheduler_that_is_no_address_is_refused_before_the_output_folder_is_t
                                         rf"{type(scheduler).__name__}$"):
         batch.run_batch(plan, scheduler=scheduler)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("address", ["tcp://host:8786/", "ws://host:8786/x", "host:8786/"])
+def test_a_scheduler_address_with_a_path_is_a_value_error_before_the_output_folder_is_touched(
+        tmp_path, address):
+    """dask takes no path after the port: a final "/" failed after connecting, in Python's
+    words about the port ("invalid literal for int() with base 10: '8786/'")."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 99, 199)).save(src / "a.png")
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    alone = address[:address.index("8786") + 4]
+    with pytest.raises(ValueError) as caught:
+        batch.run_batch(plan, scheduler=address)
+    assert str(caught.value) == (f"scheduler={address!r}: expected the address of a dask "
+                                 f"scheduler without a path or a final '/', as {alone!r}")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("address", ["tcp://host:8786", "host:8786", "inproc://10.0.0.1/7/1"])
+def test_a_scheduler_address_without_a_path_is_taken_as_it_is(address):
+    # an in-process cluster's address has slashes of its own
+    from quantize.batch.executor_dask import check_scheduler_address
+
+    assert check_scheduler_address(address) == address
 
 
 def test_a_cluster_object_may_be_given_as_the_scheduler(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -157,6 +158,77 @@ def test_a_batch_into_a_sub_folder_of_a_running_batch_folder_is_refused(tmp_path
     done = _cli("in", "-o", Path("out", under), "-k", "2", "-j", "1", "-q")
     assert done.exit_code == 0, done.output
     assert (Path("out", under) / "a.png").is_file()
+
+
+def _tree(folder: str) -> set[str]:
+    """Every path under ``folder``, relative to it."""
+    return {p.relative_to(folder).as_posix() for p in Path(folder).rglob("*")}
+
+
+@pytest.mark.parametrize("under", ["sub", "sub/deeper"])
+def test_a_batch_into_a_folder_above_a_running_batch_folder_is_refused(tmp_path, monkeypatch,
+                                                                      under):
+    """It was accepted (only the folders above its own were asked), and could replace the
+    running batch's files, or take them for a killed run's and remove them. Refused before
+    it plans (exit 15), naming the running batch's folder; nothing of it is left."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (6, 4), (200, 30, 30)).save("in/a.png")
+    running = {*(p.as_posix() for p in list(Path(under).parents)[:-1]), under,
+               f"{under}/{LOCK_NAME}"}
+    with batch_lock(Path("out", under)):
+        assert _tree("out") == running
+        refused = _cli("in", "-o", "out", "-k", "2", "-j", "1")
+        assert (refused.exit_code, refused.stdout) == (15, "")
+        assert refused.stderr == (
+            f"quantize: error: out: another quantize batch (process {os.getpid()} on "
+            f"{socket.gethostname()}) is writing into '{Path('out', under)}', a folder under "
+            "this one; wait until it ends, or choose another -o folder\n")
+        assert _tree("out") == running
+    done = _cli("in", "-o", "out", "-k", "2", "-j", "1", "-q")
+    assert done.exit_code == 0, done.output
+    assert Path("out/a.png").is_file()
+
+
+def test_batches_into_sibling_folders_are_not_refused(tmp_path, monkeypatch):
+    """Neither lies under the other: "out/a" holds no "out/ab", nor "out" "out-2"."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (6, 4), (200, 30, 30)).save("in/a.png")
+    with batch_lock("out/a"), batch_lock("out-2/sub"):
+        for folder in ("out/ab", "out/b/c", "out-2b"):
+            done = _cli("in", "-o", folder, "-k", "2", "-j", "1", "-q")
+            assert done.exit_code == 0, (folder, done.output)
+            assert Path(folder, "a.png").is_file()
+
+
+def test_of_a_batch_into_a_folder_and_one_under_it_started_at_once_one_is_refused(
+        tmp_path, monkeypatch):
+    """The one above takes its lock just after the one under it asked the folders above
+    (none held), and looks under its own before that one's lock is taken: it finds none.
+    The one under it asks the folders above again once it holds its lock, and is refused;
+    the folder it made is removed again."""
+    from quantize.batch import lock as lock_module
+
+    out = tmp_path / "out"
+    out.mkdir()
+    take = lock_module.lock_file_held
+    above = contextlib.ExitStack()
+
+    def the_other_starts_meanwhile(path):
+        if path.parent == out / "sub":
+            above.enter_context(batch_lock(out))
+        return take(path)
+
+    monkeypatch.setattr(lock_module, "lock_file_held", the_other_starts_meanwhile)
+    with above:
+        with pytest.raises(FolderInUseError) as refused, batch_lock(out / "sub"):
+            pass
+        assert str(refused.value) == (
+            f"{out / 'sub'}: another quantize batch (process {os.getpid()} on "
+            f"{socket.gethostname()}) is writing into '{out}'; wait until it ends, or choose "
+            "another -o folder")
+        assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
 
 
 def test_batch_lock_takes_the_file_a_killed_batch_left_and_keeps_other_files(tmp_path):

@@ -671,8 +671,28 @@ def test_an_input_folder_that_is_a_link_loop_is_not_a_folder(tmp_path):
     with pytest.raises(ImageReadError) as info:
         batch.plan_batch(tmp_path / "a", tmp_path / "out", COPY)
     assert str(info.value) == (f"{tmp_path / 'a'}: is a link to {str(tmp_path / 'b')!r}, which "
-                               "leads to no folder")
+                               "leads into a link loop, never to a folder")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
+def test_a_link_loop_in_the_input_folder_is_said_to_be_one(tmp_path):
+    """Each link of the loop, and a link into it, was said to lead "to no file", as a link
+    to a file removed is; the other files are planned."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4)).save(src / "fine.png")
+    (src / "a.png").symlink_to("b.png")
+    (src / "b.png").symlink_to("a.png")
+    (src / "into.png").symlink_to("a.png")
+    (src / "gone.png").symlink_to("moved.png")
+    plan = batch.plan_batch(src, tmp_path / "out", batch.reduce_mode())
+    assert [j.input.name for j in plan.jobs] == ["fine.png"]
+    loop = "which leads into a link loop, never to a file"
+    assert {r.input.name: (r.status, r.reason) for r in plan.settled} == {
+        "a.png": ("failed", f"is a link to 'b.png', {loop}"),
+        "b.png": ("failed", f"is a link to 'a.png', {loop}"),
+        "into.png": ("failed", f"is a link to 'a.png', {loop}"),
+        "gone.png": ("failed", "is a link to 'moved.png', which leads to no file")}
 
 
 def test_an_output_name_held_by_a_link_to_nothing_fails_its_file_without_force(tmp_path):

@@ -1528,6 +1528,24 @@ def test_an_unreachable_scheduler_is_found_before_planning(tmp_path, monkeypatch
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("address, alone", [
+    ("tcp://127.0.0.1:8786/", "tcp://127.0.0.1:8786"),
+    ("127.0.0.1:8786/", "127.0.0.1:8786"),
+    ("tls://[::1]:8786/status", "tls://[::1]:8786")])
+def test_a_scheduler_address_with_a_path_is_refused_in_one_line(tmp_path, address, alone):
+    # A final "/" failed in Python's words, after connecting: "cannot connect (invalid
+    # literal for int() with base 10: '8786/')". Refused before any folder is touched.
+    pytest.importorskip("dask.distributed")
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (8, 8), "red").save(src / "a.png")
+    result = _cli(src, "-o", tmp_path / "out", "--scheduler", address)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"quantize: error: --scheduler={address!r}: expected the address "
+                             f"of a dask scheduler without a path or a final '/', as {alone!r}\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
     """The files done are reported, the others listed as not done; then one error line."""
     pytest.importorskip("dask.distributed")
@@ -3120,6 +3138,44 @@ def test_a_failed_redo_says_that_the_earlier_output_left_in_place_is_stale(tmp_p
                 if p.is_file()} == before  # kept as it was: neither removed nor changed
     (src / "a.jpg").write_bytes(data)  # back as it was: the output is its output again
     assert "0 ok, 1 skipped, 0 failed" in _cli(*args).stdout
+
+
+@pytest.mark.parametrize("mode, output", [("segment", "a"), ("reduce", "a.png")])
+@pytest.mark.parametrize("broken", ["empty", "truncated"])
+def test_a_failed_forced_redo_says_that_a_file_of_no_record_is_left_in_place(tmp_path, mode,
+                                                                             output, broken):
+    # A file at the output's name that no run is recorded to have made (put there by hand),
+    # which --force would have replaced, was said to be "made by an earlier run ... stale".
+    import html as html_lib
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "a.jpg", quality=90)
+    data = (src / "a.jpg").read_bytes()
+    (src / "a.jpg").write_bytes(b"" if broken == "empty" else data[:len(data) // 2])
+    mine = out / output / "segments.json" if mode == "segment" else out / output
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(b"mine")
+    report, page = tmp_path / "r.json", tmp_path / "r.html"
+    result = _cli(src, "-o", out, "--mode", mode, "-k", "3", "-j", "1", "--force",
+                  "--report", report, "--html", page)
+    assert result.exit_code == 1, result.output
+    note = (f"; the file at its output {out / output}, of no record (no run is recorded to "
+            "have made it), is left in place as it was: remove it, or rerun once this file "
+            "can be processed to replace it")
+    assert result.stderr.startswith(f"quantize: error: {src / 'a.jpg'}: ")
+    assert result.stderr.endswith(f"{note}\n")
+    assert "earlier run" not in result.stderr and "stale" not in result.stderr
+    assert result.stdout.splitlines()[-1].startswith("1/1 files: 0 ok, 0 skipped, 1 failed in ")
+    [row] = json.loads(report.read_text())["files"]
+    assert (row["status"], row["output"], row["reason"].endswith(note)) == (
+        "failed", str(out / output), True)
+    assert "stale_output" not in row
+    assert json.loads(report.read_text())["summary"]["failed_stale"] == 0
+    text = html_lib.unescape(page.read_text())
+    assert "stale" not in text
+    assert mine.read_bytes() == b"mine"  # neither removed nor changed
 
 
 def test_cli_an_output_named_with_its_extension_that_is_a_mirrored_folder_is_numbered(

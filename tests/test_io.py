@@ -594,12 +594,23 @@ def test_a_link_to_no_file_says_where_it_leads(tmp_path):
     """It said 'no such file' of a name that ls lists."""
     link = tmp_path / "photo.png"
     link.symlink_to("moved.png")
-    loop = tmp_path / "loop.png"
-    loop.symlink_to(loop)
-    for path, target in ((link, "moved.png"), (loop, str(loop))):
+    with pytest.raises(ImageReadError) as info:
+        load_image(link)
+    assert str(info.value) == f"{link}: is a link to 'moved.png', which leads to no file"
+
+
+def test_a_link_into_a_link_loop_says_so(tmp_path):
+    """A link to itself, two links to each other, and a link into them were each said to
+    lead "to no file", as a link to a file removed is."""
+    (tmp_path / "self.png").symlink_to("self.png")
+    (tmp_path / "a.png").symlink_to("b.png")
+    (tmp_path / "b.png").symlink_to("a.png")
+    (tmp_path / "into.png").symlink_to("a.png")
+    for name, target in (("self.png", "self.png"), ("a.png", "b.png"), ("into.png", "a.png")):
         with pytest.raises(ImageReadError) as info:
-            load_image(path)
-        assert str(info.value) == f"{path}: is a link to {target!r}, which leads to no file"
+            load_image(tmp_path / name)
+        assert str(info.value) == (f"{tmp_path / name}: is a link to {target!r}, which leads "
+                                   "into a link loop, never to a file")
 
 
 def test_pixel_limit_is_overridable(corpus):

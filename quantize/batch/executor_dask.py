@@ -28,9 +28,9 @@ from .. import _threads
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
-__all__ = ["NOT_SHARED", "WORKER_PROTOCOL", "MissingDependencyError", "SchedulerLostError",
-           "check_scheduler", "check_scheduler_address", "require_distributed", "run_dask",
-           "unseen_by_workers", "worker_protocol"]
+__all__ = ["NOT_SHARED", "NOT_WRITABLE", "WORKER_PROTOCOL", "MissingDependencyError",
+           "SchedulerLostError", "check_scheduler", "check_scheduler_address",
+           "require_distributed", "run_dask", "unseen_by_workers", "worker_protocol"]
 
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT = 20.0
@@ -63,6 +63,10 @@ def check_scheduler_address(scheduler: Any) -> Any:
     ------
     TypeError
         For anything else; a ``Client`` is named, with its scheduler's address to pass.
+    ValueError
+        For an address over TCP with a path after its host and port, a final "/" too
+        (``tcp://host:8786/``, as a URL is often written): dask takes none, and its own
+        error was Python's words about the port ("invalid literal for int()").
 
     >>> check_scheduler_address("tcp://host:8786")
     'tcp://host:8786'
@@ -70,8 +74,15 @@ def check_scheduler_address(scheduler: Any) -> Any:
     Traceback (most recent call last):
     TypeError: scheduler=8786 should be the address of a dask scheduler, a str such as \
 'tcp://host:8786', or a dask cluster (LocalCluster), got int
+    >>> check_scheduler_address("tcp://host:8786/")
+    Traceback (most recent call last):
+    ValueError: scheduler='tcp://host:8786/': expected the address of a dask scheduler \
+without a path or a final '/', as 'tcp://host:8786'
     """
-    if isinstance(scheduler, str) or hasattr(scheduler, "scheduler_address"):
+    if isinstance(scheduler, str):
+        _check_no_path(scheduler)
+        return scheduler
+    if hasattr(scheduler, "scheduler_address"):
         return scheduler
     kind = type(scheduler).__name__
     hint = "; for a Client, pass client.scheduler.address" if kind == "Client" else ""
@@ -80,10 +91,23 @@ def check_scheduler_address(scheduler: Any) -> Any:
                     f"{kind}{hint}")
 
 
+def _check_no_path(address: str) -> None:
+    """Refuse an ``address`` over TCP (:data:`_OVER_TCP`; without a scheme, dask's default,
+    tcp) with anything after its host and port: the address without it is said."""
+    scheme, given, rest = address.partition("://")
+    if not given:
+        scheme, rest = "tcp", address
+    if scheme.lower() in _OVER_TCP and "/" in rest:
+        alone = address[:len(address) - len(rest)] + rest.split("/", 1)[0]
+        raise ValueError(f"scheduler={address!r}: expected the address of a dask scheduler "
+                         f"without a path or a final '/', as {alone!r}")
+
+
 def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: int = 2,
              connect_timeout: float = CONNECT_TIMEOUT,
              on_interrupt: Callable[[int], None] | None = None,
-             must_see: Path | None = None, must_see_as: str | None = None) -> None:
+             must_see: Path | None = None, must_see_as: str | None = None,
+             must_write: bool = False) -> None:
     """Run ``calls`` on the dask.distributed cluster at ``scheduler``.
 
     A worker lost mid-task has its task rescheduled by the scheduler; a task
@@ -97,9 +121,11 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     Every task first checks its worker, as :func:`unseen_by_workers` checks the
     workers there before a run, for a worker that joined since: a worker that
     runs another version of quantize's tasks, or does not see the file
-    ``must_see`` (an absolute path; shared storage), fails the call without
-    running it, the reason saying so and naming the worker, and the file as
-    ``must_see_as`` (as the user gave it; default ``must_see``).
+    ``must_see`` (an absolute path; shared storage), or, with ``must_write``, sees it
+    but cannot write into its folder (the output folder, which the worker's user may
+    have no permission on), fails the call without running it, the reason saying so
+    and naming the worker, and the file as ``must_see_as`` (as the user gave it;
+    default ``must_see``).
 
     Raises
     ------
@@ -128,6 +154,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
                              protocol=WORKER_PROTOCOL,
                              must_see=None if must_see is None else str(must_see),
                              must_see_as=None if must_see_as is None else str(must_see_as),
+                             **({"must_write": True} if must_write else {}),
                              pure=False, retries=retries)
             pending.update((future.key, i) for future, i in zip(new, indices, strict=True))
             futures.extend(new)
@@ -234,7 +261,7 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int
 
 #: Increased whenever the calls a worker runs for a batch change how they are called: a worker
 #: started before an upgrade still runs the old code, and must be restarted.
-WORKER_PROTOCOL = 4
+WORKER_PROTOCOL = 5
 
 #: How a worker that runs other code than this machine is told to be fixed.
 RESTART = "restart the workers, so that they run the quantize this machine runs"
@@ -242,6 +269,11 @@ RESTART = "restart the workers, so that they run the quantize this machine runs"
 #: Why a worker that does not see the batch's folders cannot run its files.
 NOT_SHARED = ("the Dask workers must see the input and output folders at the same paths as "
               "this machine (shared storage)")
+
+#: Why a worker that cannot write into the output folder cannot run its files.
+NOT_WRITABLE = ("the Dask workers must be able to write into the output folder, as this "
+                "machine can: give the user the worker runs as write permission there, or "
+                "stop that worker")
 
 
 def worker_protocol() -> int:
@@ -310,14 +342,14 @@ _exists = os.path.exists
 
 
 def _run_on_one_thread(call: Call, stop: str | None = None, protocol: int | None = None,
-                       must_see: str | None = None,
-                       must_see_as: str | None = None) -> Outcome | None:
+                       must_see: str | None = None, must_see_as: str | None = None,
+                       must_write: bool = False) -> Outcome | None:
     """:func:`run_isolated` in a worker, with the package's own threads off; None,
     without running it, once the run's ``stop`` event is set (interrupted); a failure,
     without running it, on a worker unfit for the run (:func:`_unfit_worker`)."""
     if stop is not None and _event(stop).is_set():
         return None
-    unfit = _unfit_worker(protocol, must_see, must_see_as)
+    unfit = _unfit_worker(protocol, must_see, must_see_as, must_write)
     if unfit is not None:
         return Outcome.failure(unfit, worker=True)
     _threads.set_count(1)
@@ -325,18 +357,30 @@ def _run_on_one_thread(call: Call, stop: str | None = None, protocol: int | None
 
 
 def _unfit_worker(protocol: int | None, must_see: str | None,
-                  must_see_as: str | None = None) -> str | None:
+                  must_see_as: str | None = None, must_write: bool = False) -> str | None:
     """Why this worker must not run the run's calls, or None: it runs another version of
     quantize's tasks than ``protocol``, or does not see the file ``must_see`` (checks of
     :func:`unseen_by_workers`, for a worker that joined after them; a look at one file),
-    named as ``must_see_as`` (the path as the user gave it) when given."""
+    named as ``must_see_as`` (the path as the user gave it) when given; or, with
+    ``must_write``, cannot write into the folder of ``must_see`` (the output folder: its
+    files would each fail to be written, without naming this worker)."""
     if protocol is not None and protocol != WORKER_PROTOCOL:
         return f"the Dask worker {_worker_address()} runs another version of quantize; {RESTART}"
-    if must_see is not None and not _exists(must_see):
-        path = Path(must_see if must_see_as is None else must_see_as)
+    if must_see is None:
+        return None
+    path = Path(must_see if must_see_as is None else must_see_as)
+    if not _exists(must_see):
         return (f"the Dask worker {_worker_address()} does not see the batch's folders "
                 f"({path.parent} has no {path.name} there); {NOT_SHARED}")
+    if must_write and not _writable(os.path.dirname(must_see)):
+        return (f"the Dask worker {_worker_address()} cannot write into the output folder "
+                f"({path.parent} is not writable there); {NOT_WRITABLE}")
     return None
+
+
+def _writable(folder: str) -> bool:
+    """Whether this process may make and remove files in ``folder``."""
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def _worker_address() -> str:

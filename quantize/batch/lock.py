@@ -27,9 +27,9 @@ LOCK_NAME = ".quantize-batch.lock"
 
 
 class FolderInUseError(OutputError):
-    """A batch is writing into the output folder, or a folder it lies under (exit code 15,
-    before any work): of another batch (:func:`batch_lock`), or of a command's output
-    (:func:`refuse_batch_folder`)."""
+    """A batch is writing into the output folder, a folder it lies under, or (for another
+    batch) a folder under it (exit code 15, before any work): of another batch
+    (:func:`batch_lock`), or of a command's output (:func:`refuse_batch_folder`)."""
 
     exit_code = ExitCode.EXISTS
 
@@ -50,13 +50,17 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
 
     A batch into a sub-folder of the folder of a batch running (or into a folder under it)
     is refused too, before anything is made (:func:`refuse_batch_folder`): that batch would
-    replace its files, and the manifest would no longer tell what is there.
+    replace its files, and the manifest would no longer tell what is there. So is a batch
+    into a folder that a batch running writes into a sub-folder of, found once the lock is
+    held (:func:`_refuse_batch_below`; links to folders are not followed, as the folders
+    above are not resolved either); the folders above are asked again then, so that of two
+    such batches started at once, one is refused. Batches into sibling folders are not.
 
     Raises
     ------
     FolderInUseError
-        If another process holds the folder, or a folder it lies under, naming it and what
-        to do.
+        If another process holds the folder, a folder it lies under, or a folder under it,
+        naming it and what to do.
     OutputError
         If the lock file was made but cannot be written (a full disk); it is removed.
     ValueError
@@ -83,7 +87,33 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
             raise OutputError(f"cannot write the lock file {quoted(LOCK_NAME)} "
                               f"({exc.strerror or exc}); no file was processed",
                               path=dst) from None
+        if held:  # asked with the lock held: a batch that locks one of them later sees it
+            if target.parent != target:
+                refuse_batch_folder(above, name=dst, instead="choose another -o folder")
+            _refuse_batch_below(dst)
         yield held
+
+
+def _refuse_batch_below(folder: Path) -> None:
+    """Refuse to write into ``folder`` while a batch writes into a folder under it (holds
+    the lock :func:`batch_lock` takes there): that batch's outputs and manifest lie among
+    those of a batch into ``folder``, which could replace or remove them. Sub-folders are
+    walked without following links; one that cannot be listed is passed over.
+
+    Raises
+    ------
+    FolderInUseError
+        Naming ``folder``, the batch and the first such sub-folder found.
+    """
+    for parent, _, names in os.walk(folder):
+        below = Path(parent)
+        if below == folder or LOCK_NAME not in names or not lock_file_taken(below / LOCK_NAME):
+            continue
+        holder = lock_holder(below / LOCK_NAME)
+        raise FolderInUseError(
+            f"another quantize batch{f' ({holder})' if holder else ''} is writing into "
+            f"{quoted(str(below))}, a folder under this one; wait until it ends, or choose "
+            "another -o folder", path=folder)
 
 
 def refuse_batch_folder(folder: str | os.PathLike[str], *, name: str | os.PathLike[str],

@@ -25,7 +25,13 @@ from typing import Any
 from PIL import Image
 
 from ..errors import ExitCode, ImageReadError, OutputError, warn_caller
-from ..io import check_name_length, check_output_folder, probe_image, undecodable
+from ..io import (
+    check_name_length,
+    check_output_folder,
+    missing_file,
+    probe_image,
+    undecodable,
+)
 from ..names import (
     absolute_path,
     folded_name,
@@ -61,6 +67,7 @@ from .results import (
     FileResult,
     is_folder,
     stale_kept,
+    unrecorded_kept,
 )
 
 __all__ = ["FINISHED", "INPUT_CHANGED", "NO_RECORD", "OUTPUT_EDITED", "OUTPUT_EMPTIED",
@@ -293,6 +300,15 @@ class BatchPlan:
         (:meth:`JobMode.kept_output`)."""
         return self.mode.kept_output(output, self.replaced(output))
 
+    def failed_kept(self, result: FileResult, kept: Path | None) -> FileResult:
+        """``result``, of a file that failed, with ``kept``, the output of its file that is
+        there (:meth:`BatchPlan.kept_output`), left in place: said to be stale when the
+        manifest records it, to be of no record when not (:func:`_kept_there`), and without
+        an output when ``kept`` is None, as none is there for its report row to name."""
+        if kept is None:
+            return dataclasses.replace(result, output=None)
+        return _kept_there(result, kept, self.output_dir, self.manifest.entries, self.disowned)
+
     def with_options(self, options: Mapping[str, Any]) -> BatchPlan:
         """The same plan (and settings) with every job run with ``options`` instead."""
         jobs = [FileJob(j.input, j.output, dict(options), j.redo) for j in self.jobs]
@@ -391,8 +407,8 @@ def _check_input_dir(base: Path) -> None:
     read (exit 1), in the words reduce and segment use for a file."""
     if base.is_dir():
         return
-    if base.is_symlink():  # to nothing, or a loop of links
-        what = f"is a link to {quoted(os.readlink(base))}, which leads to no folder"
+    if base.is_symlink():  # to nothing, to a file, or into a loop of links
+        what = missing_file(base, "folder")
     elif base.exists():
         what = "is a file, expected a folder of images"
     else:
@@ -712,7 +728,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if (reason := sniff_image(path)) is not None:
             failed = FileResult(path, out, "failed", reason, exit_code=ExitCode.FAILED)
             kept = mode.kept_output(out, _paths(older or ()))
-            settled.append(failed if kept is None else stale_kept(failed, kept))
+            settled.append(failed if kept is None else _kept_there(failed, kept, dst, recorded,
+                                                                    disowned))
         else:
             jobs.append(FileJob(path, out, dict(checked), redo))
             if older:
@@ -945,6 +962,19 @@ def _outputs_left(folder: Path) -> FileResult:
 # What a file that is neither regular nor a folder is, by its stat mode.
 _SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
                   (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _kept_there(result: FileResult, kept: Path, output_dir: Path, entries: Mapping[str, Entry],
+                disowned: Sequence[Path]) -> FileResult:
+    """``result``, of a file that failed, with the output ``kept`` that is there, left in
+    place: an output the manifest ``entries`` record (finished, or written by a run killed
+    before it recorded it, not one of the ``disowned``) is an earlier run's, said to be stale
+    (:func:`~quantize.batch.results.stale_kept`); any other file there, which only
+    ``force`` planned to replace, is of no record
+    (:func:`~quantize.batch.results.unrecorded_kept`)."""
+    if manifest_key(output_dir, kept) in entries and kept not in disowned:
+        return stale_kept(result, kept)
+    return unrecorded_kept(result, kept)
 
 
 def _not_regular(path: Path) -> FileResult | None:

@@ -20,7 +20,7 @@ __all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "NOT_LISTED", "N
            "NOT_REMOVED", "NOT_SEARCHED", "REMOVED", "STALE", "BatchSummary", "FileResult",
            "Status", "file_result", "folder_counts", "is_folder", "left_out_line",
            "not_reached_row", "not_removed_lines", "removed_note", "same_path", "stale_kept",
-           "unclaimed_counts"]
+           "unclaimed_counts", "unrecorded_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -180,7 +180,7 @@ class FileResult:
     its input with ``skip_if_larger``, ``exit_code`` then ``TOO_LARGE``; ``output`` is then the
     stale output kept from before, if any, and the record has :data:`STALE`) or "failed", with a
     one-line ``reason`` (without the input's path; ``output`` then the output left in place,
-    if any: an earlier run's, stale, or None); an "ok" file has one only
+    if any: an earlier run's, stale, or a file of no record, or None); an "ok" file has one only
     when it was redone (:attr:`FileResult.redone`), the reason saying why. ``record`` holds
     the per-file function's metrics (k, psnr, delta_e, seconds, bytes_in, bytes_out, ...).
     ``exit_code`` is the code a failure maps to (:class:`~quantize.errors.ExitCode`;
@@ -335,6 +335,24 @@ def stale_kept(result: FileResult, kept: Path) -> FileResult:
               "stale (not made from the input as it is now, or not with these options): "
               "remove it, or rerun once this file can be processed to replace it")
     return replace(result, output=kept, reason=reason, record={**result.record, STALE: True})
+
+
+def unrecorded_kept(result: FileResult, kept: Path) -> FileResult:
+    """``result``, of a file that failed, with the file of no record at its output, ``kept``
+    (one the manifest does not list as a batch's: put there by hand, or by another
+    program), which is left in place, as it was: its ``output``, said in its reason to be of
+    no record. A run with ``force`` would have replaced it; nothing says what made it, so
+    it is not said to be an earlier run's, nor stale (no :data:`STALE` in its record).
+
+    >>> kept = unrecorded_kept(FileResult(Path("a.jpg"), Path("out/a.png"), "failed", "empty"),
+    ...                        Path("out/a.png"))
+    >>> kept.reason[:57], kept.record
+    ('empty; the file at its output out/a.png, of no record (no', {})
+    """
+    reason = (f"{result.reason}; the file at its output {kept}, of no record (no run is "
+              "recorded to have made it), is left in place as it was: remove it, or rerun "
+              "once this file can be processed to replace it")
+    return replace(result, output=kept, reason=reason)
 
 
 def same_path(a: Path, b: Path) -> bool:

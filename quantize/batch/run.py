@@ -70,7 +70,6 @@ from .results import (
     FileResult,
     file_result,
     same_path,
-    stale_kept,
 )
 
 __all__ = ["NOT_DONE", "NotRecordedError", "absolute_paths", "call_with_warnings",
@@ -283,7 +282,7 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                 pending = new
                 run_calls(calls, settle, scheduler=scheduler, retries=retries,
                           on_interrupt=on_interrupt, must_see=worker_path(probe),
-                          must_see_as=str(probe))
+                          must_see_as=str(probe), must_write=True)
             _finished(plan)
     except KeyboardInterrupt:  # once every file settled (the last ones let finish), it is done
         if all(result is not None for result in job_results):
@@ -772,12 +771,12 @@ def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> Fi
 
 
 def _failed_kept(plan: BatchPlan, job: FileJob, result: FileResult) -> FileResult:
-    """A job that failed: ``result``, with the output an earlier run made of its file (under
-    this name, or under another its output would have replaced), which is left in place,
-    said to be stale (:func:`~quantize.batch.results.stale_kept`); else without an output,
-    as none is there for its report row to name."""
-    kept = plan.kept_output(job.output)
-    return dataclasses.replace(result, output=None) if kept is None else stale_kept(result, kept)
+    """A job that failed: ``result``, with the output of its file that is there (under this
+    name, or under another its output would have replaced), which is left in place, said to
+    be stale when an earlier run made it, and of no record when the manifest does not say
+    so (with ``force``); else without an output, as none is there for its report row to
+    name (:meth:`BatchPlan.failed_kept`)."""
+    return plan.failed_kept(result, plan.kept_output(job.output))
 
 
 def worker_path(value: Any) -> Any:
@@ -871,15 +870,17 @@ def _in_the_way(folder: Path) -> str | None:
 def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
               scheduler: str | None = None, retries: int = 2,
               on_interrupt: Callable[[int], None] | None = None,
-              must_see: Path | None = None, must_see_as: str | None = None) -> None:
+              must_see: Path | None = None, must_see_as: str | None = None,
+              must_write: bool = False) -> None:
     """Run ``calls`` on Dask when ``scheduler`` is given (on workers that see the file
-    ``must_see``, if given, named ``must_see_as`` when one does not:
+    ``must_see``, if given, named ``must_see_as`` when one does not, and with
+    ``must_write``, can write into its folder:
     :func:`~quantize.batch.executor_dask.run_dask`), else in the local pool."""
     if scheduler is not None:
         from .executor_dask import run_dask
 
         run_dask(calls, scheduler, settle, retries=retries, on_interrupt=on_interrupt,
-                 must_see=must_see, must_see_as=must_see_as)
+                 must_see=must_see, must_see_as=must_see_as, must_write=must_write)
     else:
         from .executor_local import run_local
 

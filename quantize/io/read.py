@@ -8,6 +8,7 @@ listed in :mod:`quantize.io`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import io as _io
 import numbers
@@ -1195,12 +1196,35 @@ def _webp_alpha_read(im: Image.Image) -> contextlib.AbstractContextManager[Image
     return frame_alpha_read(im)
 
 
-def missing_file(p: Path) -> str:
-    """Why ``p``, which does not exist as a file, cannot be read: "no such file", or for a
-    link to a missing file (or a loop of links), where it leads, since ``ls`` lists it."""
-    if p.is_symlink():
-        return f"is a link to {quoted(os.readlink(p))}, which leads to no file"
-    return "no such file"
+def missing_file(p: Path, kind: str = "file") -> str:
+    """Why ``p``, which is no ``kind`` ("file", or "folder"), cannot be read: "no such
+    file", or for a link, since ``ls`` lists it, where it leads, and, for one that leads
+    back to itself or into other links that do (which the system refuses to follow), that
+    it leads into a link loop. (Linux refuses a chain of more than 40 links as it refuses
+    a loop: it is said so too.)
+
+    >>> missing_file(Path("no-such-file.png")), missing_file(Path("no-such-folder"), "folder")
+    ('no such file', 'no such folder')
+    """
+    if not p.is_symlink():
+        return f"no such {kind}"
+    target = quoted(os.readlink(p))
+    if _link_loop(p):
+        return f"is a link to {target}, which leads into a link loop, never to a {kind}"
+    return f"is a link to {target}, which leads to no {kind}"
+
+
+#: What Windows says of a name it cannot resolve, as of a link loop (ERROR_CANT_RESOLVE_FILENAME).
+_WINDOWS_LINK_LOOP = 1921
+
+
+def _link_loop(p: Path) -> bool:
+    """Whether following the link ``p`` fails as the system fails a loop of links."""
+    try:
+        os.stat(p)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP or getattr(exc, "winerror", None) == _WINDOWS_LINK_LOOP
+    return False
 
 
 def input_size(p: Path) -> int:
