@@ -10,7 +10,9 @@ calls already running are let finish and settled before the interrupt is
 raised again (a worker cannot stop a running task, so its output would
 otherwise be written unreported); a second interrupt stops waiting.
 A call runs on its worker's thread alone (the package's own threads are off),
-since a cluster runs one single-thread worker per core. dask is an optional
+since a cluster is best run as one single-thread worker per core; a worker of
+several threads runs as many calls at once, each recording only its own warnings
+(:func:`~quantize.batch.calls.recorded_call`). dask is an optional
 dependency, imported only here, inside the functions.
 """
 
