@@ -60,6 +60,7 @@ from .common import (
     finishing_note,
     folder_hint,
     image_file,
+    integer,
     is_stream,
     is_terminal,
     names_a_descriptor,
@@ -126,7 +127,8 @@ def reduce_command(
         "extension).",
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", metavar="K", help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "
+        "-k", "--colors", metavar="K", parser=integer,
+        help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "
         f"2..{MAX_COLORS} for .jpg/.webp/.tif (default 16; with --dither at most "
         f"{MAX_PALETTE}). With --quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
@@ -160,7 +162,7 @@ def reduce_command(
         "only).")] = "global",
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
-        "-j", "--jobs", metavar="N",
+        "-j", "--jobs", parser=integer, metavar="N",
         help="Files processed at once (default: the CPUs; at most 4 per CPU).",
         show_default=False)] = None,
     skip_if_larger: Annotated[bool, typer.Option(
