@@ -212,6 +212,7 @@ def reduce_command(
         sizes = _palette_sizes(options["palette_in"])  # a bad file named once, up front
     _check_distinct_outputs(files, options, sizes)
     with user_errors():
+        _check_named_outputs(output, options["palette_out"])
         _check_no_input_overwritten(files, options, None if sizes is None else sizes.still)
         _refuse_batch_folders(files, options["palette_out"])
         _refuse_missing_folders(files, options["palette_out"])
@@ -562,6 +563,17 @@ def _refuse_batch_folders(files: Sequence[_File], palette_out: str | None) -> No
              for name, output in reversed(written)}
     for folder, name in reversed(first.items()):
         refuse_batch_folder(folder, name=name, instead="write the output elsewhere")
+
+
+def _check_named_outputs(output: str | None, palette_out: str | None) -> None:
+    """Refuse, before any work, an ``-o`` or ``--palette-out`` name that no file can be
+    written under, whatever the input (:func:`~quantize.reduce.options.check_output_names`:
+    a folder, a name ending in "/", one under an existing file), named as the option alone,
+    as a missing folder is (:func:`_refuse_missing_folders`). The job refused it too, but
+    as an error of its input, which it named first."""
+    from ..reduce.options import check_output_names
+
+    check_output_names(None if output == STDIO else output, palette_out)
 
 
 def _refuse_missing_folders(files: Sequence[_File], palette_out: str | None) -> None:
