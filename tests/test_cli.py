@@ -1097,6 +1097,49 @@ def test_a_bad_quality_is_named_as_it_was_typed(command, quality, line, tmp_path
     assert sorted(os.listdir()) == ["a.png"]
 
 
+_REDUCE, _SEGMENT, _BATCH = ["reduce", "a.png"], ["segment", "a.png"], ["batch", ".", "-o", "out"]
+
+
+@pytest.mark.parametrize("command, option, name", [
+    (_REDUCE, "-k", "-k/--colors"), (_REDUCE, "-j", "-j/--jobs"), (_REDUCE, "--seed", "--seed"),
+    (_REDUCE, "--max-pixels", "--max-pixels"),
+    (_SEGMENT, "-k", "-k/--clusters"), (_SEGMENT, "--regions", "--regions"),
+    (_SEGMENT, "--min-region", "--min-region"), (_SEGMENT, "--seed", "--seed"),
+    (_SEGMENT, "--max-pixels", "--max-pixels"),
+    (_BATCH, "-k", "-k/--colors/--clusters"), (_BATCH, "--regions", "--regions"),
+    (_BATCH, "--min-region", "--min-region"), (_BATCH, "-j", "-j/--jobs"),
+    (_BATCH, "--seed", "--seed"), (_BATCH, "--max-pixels", "--max-pixels"),
+])
+# Python's int() reads the first three as 16: "-k 1_6" ran with 16 colours
+@pytest.mark.parametrize("value", ["1_6", "\u0661\u0666", "\uff11\uff16", "16.0", "0x10", ""])
+def test_an_integer_option_takes_plain_decimal_digits_only(command, option, name, value,
+                                                           tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.png").write_bytes(b"never read: the options are refused first")
+    result = runner.invoke(app, [*command, option, value])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {name}={value!r} is not valid; expected an integer\n")
+    assert sorted(os.listdir()) == ["a.png"]
+
+
+@pytest.mark.parametrize("text, value", [("16", 16), ("+16", 16), (" 16 ", 16), ("-1", -1),
+                                         ("016", 16), (7, 7)])
+def test_an_integer_option_reads_a_sign_spaces_and_leading_zeros_as_int_does(text, value):
+    from quantize.cli.common import integer
+
+    assert integer(text) == value and type(integer(text)) is int
+
+
+def test_a_signed_integer_option_is_the_number_it_says(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save("a.png")
+    result = runner.invoke(app, ["reduce", "a.png", "-k", "+3", "--seed", "+0", "--json"])
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert (record["n_colors"], record["k"], record["seed"]) == (3, 3, 0)
+    assert record["output"] == "a.k3.png"
+
+
 @pytest.mark.parametrize("text", ["2", "-0.5", "+.5", "2.", "1e-3", "1E+2", " 0.25 "])
 def test_plain_decimal_weights_are_read_as_typed(text):
     from quantize.cli.segment import parse_weights
@@ -1699,6 +1742,20 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "--speed: no such option; quantize has no speed setting (see 'quantize reduce --help')"),
     (["reduce", "--version"], "--version: no such option; the version is 'quantize --version' "
                               "(see 'quantize reduce --help')"),
+    # a short option was proposed nothing: the letter in the other case, or a long option
+    # written with one dash (read as short ones up to the unknown letter), is proposed
+    (["reduce", "a.png", "-K", "16"],
+     "-K: no such option; did you mean -k? (see 'quantize reduce --help')"),
+    (["segment", "a.png", "-W", "xy=1"],
+     "-W: no such option; did you mean -w? (see 'quantize segment --help')"),
+    (["batch", "in", "-O", "out"],
+     "-O: no such option; did you mean -o? (see 'quantize batch --help')"),
+    (["segment", "a.png", "-clusters", "3"],
+     "-c: no such option; did you mean --clusters? (see 'quantize segment --help')"),
+    (["reduce", "a.png", "-quality=3"],
+     "-u: no such option; did you mean --quality? (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "-qx"], "-x: no such option (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "-W", "1"], "-W: no such option (see 'quantize reduce --help')"),
 ])
 def test_an_unknown_option_is_named_with_the_options_it_may_be_a_typo_of(args, message):
     # click said "No such option: --bogus (Possible options: --jobs)": close only by the

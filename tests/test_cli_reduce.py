@@ -537,12 +537,13 @@ def test_an_output_that_is_a_folder_is_refused_as_a_usage_error(photo, tmp_path,
                                                                 folder, flag, args):
     # -o out said "-o/--output='out' has an unsupported extension '(none)'" (exit 2); then
     # -o out, -o . and --palette-out . "out: is a directory, expected an output file name"
-    # (exit 1), in another shape than "-o/--output='small.png/' ends in '/', ...".
+    # (exit 1), in another shape than "-o/--output='small.png/' ends in '/', ...". Named as
+    # the option alone, as segment names its -o and reduce a missing folder: not the input.
     monkeypatch.chdir(tmp_path)
     Path("out.png" if folder == "out.png" else "out").mkdir()
     result = run(photo, "-k", 2, *args, folder)
     assert (result.exit_code, result.stderr) == (
-        2, f"quantize: error: {photo}: {flag}={folder!r} is a folder; expected a file name\n")
+        2, f"quantize: error: {flag}={folder!r} is a folder; expected a file name\n")
     assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(
         ["photo.png", "out.png" if folder == "out.png" else "out"])
 
@@ -560,7 +561,7 @@ def test_an_output_name_that_ends_in_a_slash_is_refused_as_a_folders(photo, tmp_
     monkeypatch.chdir(tmp_path)
     result = run(photo, "-k", 2, *args)
     assert (result.exit_code, result.stderr) == (
-        2, f"quantize: error: {photo}: {line}, which names a folder; expected a file name\n")
+        2, f"quantize: error: {line}, which names a folder; expected a file name\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
 
 
@@ -2783,13 +2784,13 @@ def test_quality_out_of_reach_on_stdout_advises_a_file_for_another_format(tmp_pa
 def test_an_output_under_a_file_is_a_usage_error_as_segments_is(photo, tmp_path, monkeypatch,
                                                                 args, line):
     """It said "taken/x.png: output folder taken is a file, expected a folder", exit 1, where
-    'segment -o taken/x' exits 2."""
+    'segment -o taken/x' exits 2; then it named the input first, which segment does not."""
     monkeypatch.chdir(tmp_path)
     Path("taken").write_text("keep me")
     result = run(photo, "-k", 2, *args)
     assert (result.exit_code, result.stderr) == (
-        2, f"quantize: error: {photo}: {line}, which is an existing file; expected a file name "
-           "in a folder\n")
+        2, f"quantize: error: {line}, which is an existing file; expected a file name in a "
+           "folder\n")
     assert Path("taken").read_text() == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png", "taken"]
 

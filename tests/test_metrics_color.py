@@ -148,11 +148,15 @@ def test_psnr_refuses_an_integer_dtype_without_a_known_peak():
 
 
 @pytest.mark.parametrize(("test_dtype", "message"), [
+    # "convert one, or give data_range": a data_range compares 0..255 with 0..1 all the same
     (np.float64, r"^reference has dtype uint8 \(peak 255\) but test has dtype float64 "
-                 r"\(peak 1\); expected images of the same scale: convert one, or give "
-                 r"data_range$"),
+                 r"\(peak 1\); expected images of the same scale: convert one to the other's, "
+                 r"e\.g\. np\.rint\(test \* 255\)\.astype\(np\.uint8\), as reduce_colors "
+                 r"reads a float image \(data_range sets the peak of both, it does not rescale "
+                 r"either\)$"),
     (np.uint16, r"^reference has dtype uint8 \(peak 255\) but test has dtype uint16 "
-                r"\(peak 65535\);"),
+                r"\(peak 65535\); expected images of the same scale: convert one to the "
+                r"other's, e\.g\. reference\.astype\(np\.uint16\) \* 257 \(data_range"),
 ])
 def test_psnr_refuses_images_of_different_scales(test_dtype, message):
     # psnr(uint8, float in [0, 1]) compared 0..255 with 0..1 and returned ~5 dB for
@@ -161,6 +165,11 @@ def test_psnr_refuses_images_of_different_scales(test_dtype, message):
     scaled = ref / 255.0 if test_dtype == np.float64 else ref.astype(np.uint16) * 257
     with pytest.raises(ValueError, match=message):
         psnr(ref, scaled.astype(test_dtype))
+    # the conversion the message gives puts both on one scale: the same picture
+    if test_dtype == np.float64:
+        assert psnr(ref, np.rint(scaled * 255).astype(np.uint8)) == np.inf
+    else:
+        assert psnr(ref.astype(np.uint16) * 257, scaled.astype(test_dtype)) == np.inf
     unit = ref.astype(np.float32) / 255
     assert psnr(unit, unit.astype(np.float64)) == np.inf  # float32 and float64: both peak 1
 
@@ -349,3 +358,54 @@ def test_an_opaque_alpha_channel_is_no_alpha_as_reduce_colors_reads_it(dtype):
     assert psnr(faint, result.to_rgba()) == pytest.approx(10 * np.log10(255 ** 2 / mse))
     with pytest.raises(ValueError, match="same shape"):
         psnr(faint, result.to_rgb())
+
+
+@pytest.mark.parametrize("layout", ["(H, W)", "(H, W, 1)"])
+@pytest.mark.parametrize("dtype, peak", [(np.uint8, 255), (np.uint16, 65535), (np.float64, 1)])
+def test_psnr_of_two_grey_images_compares_their_levels(layout, dtype, peak):
+    # Two grey arrays were refused as "should be a non-empty (..., 3) array of colours".
+    ref = np.array([[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], np.float64) / 9 * peak
+    tst = ref.copy()
+    tst[0, 0] = peak  # one level of ten off by the peak: MSE peak^2 / 10, so 10 dB
+    ref, tst = ref.astype(dtype), tst.astype(dtype)
+    shaped = (lambda a: a) if layout == "(H, W)" else (lambda a: a[..., None])
+    assert psnr(shaped(ref), shaped(tst)) == pytest.approx(10.0, abs=1e-12)
+    assert psnr(shaped(ref), shaped(ref)) == math.inf
+    # weighted per pixel, (H, W): the pixel off weighs 1 of 19, MSE peak^2 / 19
+    weights = np.full((2, 5), 2.0)
+    weights[0, 0] = 1
+    assert psnr(shaped(ref), shaped(tst), weights=weights) == pytest.approx(
+        10 * math.log10(19), abs=1e-12)
+    assert psnr(shaped(ref), shaped(tst), data_range=2 * peak) == pytest.approx(
+        10 + 20 * math.log10(2), abs=1e-12)
+    # the same as the grey levels repeated in three channels, as reduce_colors reads them
+    assert psnr(shaped(ref), shaped(tst)) == pytest.approx(
+        psnr(np.repeat(ref[..., None], 3, axis=2), np.repeat(tst[..., None], 3, axis=2)))
+
+
+def test_psnr_of_two_grey_images_is_refused_as_before_where_it_is_no_pair():
+    grey = np.zeros((2, 5), np.uint8)
+    with pytest.raises(ValueError, match=r"^reference and test should have the same shape, "
+                                         r"got \(2, 5\) and \(2, 5, 1\)$"):
+        psnr(grey, grey[..., None])
+    with pytest.raises(ValueError, match=r"^reference should be a non-empty \(\.\.\., 3\) "
+                                         r"array of colours, or \(\.\.\., 4\) with alpha, "
+                                         r"or a grey image, \(H, W\) or \(H, W, 1\), got "
+                                         r"shape \(0, 5\)$"):
+        psnr(grey[:0], grey[:0])
+    with pytest.raises(ValueError, match=r"got shape \(2, 5, 2\)$"):  # grey and alpha, alone
+        psnr(np.dstack([grey, grey]), np.dstack([grey, grey]))
+    with pytest.raises(ValueError, match=r"^reference should be a non-empty \(\.\.\., 3\) "
+                                         r"array of colours, or \(\.\.\., 4\) with alpha, "
+                                         r"got shape \(2, 5\)$"):
+        delta_e(grey, grey)  # a grey level has no colour difference of its own here
+
+
+def test_psnr_reads_a_two_dimensional_array_of_width_3_or_4_as_colours():
+    # (H, 4) is H colours with alpha: the last column, opaque, is no alpha and left out
+    ref = np.array([[0, 0, 0, 255], [0, 0, 0, 255]], np.uint8)
+    tst = ref.copy()
+    tst[0, 0] = 255  # one value of six colour values: 10 log10(6)
+    assert psnr(ref, tst) == pytest.approx(10 * math.log10(6))
+    # the same levels as a grey image, (H, W, 1): one of eight
+    assert psnr(ref[..., None], tst[..., None]) == pytest.approx(10 * math.log10(8))

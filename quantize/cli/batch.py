@@ -52,6 +52,7 @@ from .common import (
     fail_interrupted,
     file_name,
     finishing_note,
+    integer,
     is_terminal,
     note_idle_options,
     note_quality_scale,
@@ -144,13 +145,14 @@ def batch(
         "writes it) or segment (a folder of region maps "
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", "--clusters", metavar="K",
+        "-k", "--colors", "--clusters", parser=integer, metavar="K",
         help=f"reduce: colours per image, 2..{MAX_PALETTE} (default 16; with "
         f"--quality, the most allowed, default {MAX_PALETTE}); segment: cluster the pixels into K "
         "k-means clusters, 1..256, instead of cutting the region hierarchy (the default).",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
-        "--regions", metavar="N", help="segment: cut the region hierarchy where N >= 1 regions "
+        "--regions", metavar="N", parser=integer,
+        help="segment: cut the region hierarchy where N >= 1 regions "
         "remain (default: at the default border strength).", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
@@ -190,7 +192,8 @@ def batch(
         "number from 1e-6 to 1e6, defaults as quantize segment --help lists them); "
         "repeatable.")] = None,
     min_region: Annotated[int | None, typer.Option(
-        "--min-region", metavar="PX", help="segment: merge regions smaller than PX pixels "
+        "--min-region", metavar="PX", parser=integer,
+        help="segment: merge regions smaller than PX pixels "
         "(default with -k: 1/1000 of the image, at least 16; otherwise 0, keep all).")] = None,
     overlay_color: Annotated[str | None, typer.Option(
         "--overlay-color", metavar="COLOUR", help="segment: colour of the borders in "
@@ -210,7 +213,7 @@ def batch(
         "image-extension filter, which ignores case). Hidden files and folders (names "
         "starting with '.') are never searched.")] = None,
     jobs: Annotated[int | None, typer.Option(
-        "-j", "--jobs", metavar="N",
+        "-j", "--jobs", parser=integer, metavar="N",
         help="Worker processes (default: number of CPUs; at most 4 per CPU).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster at ADDRESS "

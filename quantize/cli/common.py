@@ -49,14 +49,45 @@ from ..reduce.quality import QUALITY_MEANS, quality_scale_reason
 
 USAGE_ERROR = ExitCode.USAGE
 
+#: A plain decimal integer, as the integer options take them: 16, +16, -1, 016.
+_PLAIN_INTEGER = r"[+-]?[0-9]+"
+
+
+def integer(text: Any) -> int:
+    """Parse an integer option (``-k``, ``--seed``, ``-j``, ...): a plain decimal integer,
+    spaces around it aside, as :func:`plain_number` reads a number.
+
+    Python's ``int`` also reads ``1_6`` as 16 and digits of other scripts (``"١٦"``) as
+    their values: a typo would be taken for another value. A default, already an int, is
+    kept as it is.
+
+    >>> integer("16"), integer("+16"), integer(" -1 "), integer(0)
+    (16, 16, -1, 0)
+
+    Raises
+    ------
+    click.BadParameter
+        If ``text`` is not a plain decimal integer, in the parser's own words (see
+        :func:`_bad_value`).
+    """
+    if isinstance(text, int):
+        return text
+    if re.fullmatch(_PLAIN_INTEGER, text.strip()) is None:
+        raise click_errors.BadParameter(f"{text!r} is not a valid integer.")
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        raise click_errors.BadParameter(f"{text!r} is not a valid integer.") from None
+
+
 # Options that every sub-command declares the same way.
 SeedOption = Annotated[int, typer.Option(
-    "--seed", metavar="S", help="Random seed, an integer >= 0; the same seed gives the "
-    "same output.")]
+    "--seed", metavar="S", parser=integer, help="Random seed, an integer >= 0; the same "
+    "seed gives the same output.")]
 MaxPixelsOption = Annotated[int, typer.Option(
-    "--max-pixels", metavar="N", help="Refuse images of more than N pixels (width x "
-    "height; an animation to reduce, frames x width x height), a guard against "
-    "decompression bombs.")]
+    "--max-pixels", metavar="N", parser=integer, help="Refuse images of more than N "
+    "pixels (width x height; an animation to reduce, frames x width x height), a guard "
+    "against decompression bombs.")]
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1).")]
@@ -190,6 +221,7 @@ def number(text: str) -> float:
     if not plain_number(text):
         raise click_errors.BadParameter(f"{text!r} is not a valid float.")
     return _Typed(text)
+
 
 
 def warn(subject: Any, message: str) -> None:
@@ -574,10 +606,11 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             fail_interrupted(INTERRUPTED_UNCAUGHT)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        given = tuple(args)  # the parser takes the list apart
         try:
             return super().parse_args(ctx, args)
         except click_errors.NoSuchOption as exc:  # named as the commands name theirs
-            raise _unknown_option(exc, self.params, ctx) from None
+            raise _unknown_option(exc, self.params, ctx, given) from None
         except click_errors.BadOptionUsage as exc:  # --version=1
             if exc.ctx is not None:
                 raise
@@ -1119,7 +1152,7 @@ class Command(_HelpBySay, TyperCommand):
                 _refuse_repeated_values(order, ctx)
             rest = super().parse_args(ctx, args)
         except click_errors.NoSuchOption as exc:
-            raise _unknown_option(exc, self.params, ctx) from None
+            raise _unknown_option(exc, self.params, ctx, ctx.meta[_GIVEN_ARGS]) from None
         except click_errors.MissingParameter as exc:
             if exc.param is None:
                 raise
@@ -1238,17 +1271,20 @@ _NO_COUNTERPART = {
 }
 
 
-def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:
+def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
+                    args: Sequence[str] = ()) -> Exception:
     """The parser's "No such option" as ``--bogus: no such option``, with the options of
-    ``params`` it may be a typo of (:func:`close_options`) or another name of
-    (``_OTHER_NAMES``), hidden ones left out."""
+    ``params`` it may be a typo of (:func:`close_options`, :func:`close_short_options`) or
+    another name of (``_OTHER_NAMES``), hidden ones left out. ``args``: the command's
+    arguments as given, in which a short option is looked for as it was typed."""
     names = [name for p in params if not getattr(p, "hidden", False)
              for name in (*p.opts, *p.secondary_opts)]
     instead = _NO_COUNTERPART.get(exc.option_name)
     if instead and exc.option_name not in names:
         return click_errors.NoSuchOption(
             exc.option_name, f"{exc.option_name}: no such option; {instead}", ctx=exc.ctx or ctx)
-    close = close_options(exc.option_name, names)
+    close = (close_options(exc.option_name, names)
+             or close_short_options(exc.option_name, names, args))
     other = _OTHER_NAMES.get(exc.option_name)
     if other in names and other not in close:
         close = [other, *close]
@@ -1275,7 +1311,8 @@ def close_options(typed: str, names: Sequence[str]) -> list[str]:
     """The long options of ``names`` that ``typed`` may be a typo of, closest first.
 
     Compared without their dashes, so that ``--bogus`` is not close to ``--jobs``
-    for the dashes they share; short options are one letter, too short to guess from.
+    for the dashes they share; short options are one letter, too short to guess from by
+    spelling (:func:`close_short_options` looks at them otherwise).
 
     >>> close_options("--colours", ["-k", "--colors", "--exact-colors", "--jobs"])
     ['--colors']
@@ -1288,6 +1325,46 @@ def close_options(typed: str, names: Sequence[str]) -> list[str]:
         return []
     words = {name[2:]: name for name in names if name.startswith("--")}
     return [words[w] for w in difflib.get_close_matches(typed[2:], words, n=3, cutoff=0.7)]
+
+
+def close_short_options(typed: str, names: Sequence[str], args: Sequence[str] = ()) -> list[str]:
+    """The options of ``names`` that the unknown short option ``typed`` (``-K``) may stand
+    for: the same letter in the other case (``-k``); or, when ``args`` (the arguments as
+    given, up to ``--``) hold a word of one dash that the parser read as short options up
+    to ``typed`` (:func:`_one_dash_word`: ``-colors`` as ``-c``, ``-quality`` as ``-q`` and
+    ``-u``), the long options that word may be a typo of (:func:`close_options`). A letter
+    alone, with no option of the other case, is too short to guess from: none.
+
+    >>> close_short_options("-K", ["-k", "--colors", "-o", "--output"])
+    ['-k']
+    >>> close_short_options("-c", ["-k", "--colors", "--clusters"], ["a.png", "-colors", "4"])
+    ['--colors']
+    >>> close_short_options("-u", ["-q", "--quiet", "--quality"], ["-quality=3"])
+    ['--quality']
+    >>> close_short_options("-x", ["-k", "--colors", "--exact-colors"], ["-x"])
+    []
+    """
+    if len(typed) != 2 or typed.startswith("--"):
+        return []
+    other_case = "-" + typed[1].swapcase()
+    if other_case != typed and other_case in names:
+        return [other_case]
+    word = _one_dash_word(typed, names, args)
+    return [] if word is None else close_options("-" + word.split("=", 1)[0], names)
+
+
+def _one_dash_word(typed: str, names: Sequence[str], args: Sequence[str]) -> str | None:
+    """The first argument of ``args`` (up to ``--``) that is a word of one dash the parser
+    read as the short options of ``names`` and then the unknown ``typed``; None if none is.
+    """
+    given = args[:args.index("--")] if "--" in args else args
+    for arg in given:
+        if len(arg) <= 2 or arg.startswith("--") or not arg.startswith("-"):
+            continue
+        before, found, _ = arg[1:].partition(typed[1])
+        if found and all(f"-{letter}" in names for letter in before):
+            return arg
+    return None
 
 
 class DitherLevelCommand(Command):

@@ -60,6 +60,7 @@ from .common import (
     finishing_note,
     folder_hint,
     image_file,
+    integer,
     is_stream,
     is_terminal,
     names_a_descriptor,
@@ -126,7 +127,8 @@ def reduce_command(
         "extension).",
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", metavar="K", help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "
+        "-k", "--colors", metavar="K", parser=integer,
+        help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "
         f"2..{MAX_COLORS} for .jpg/.webp/.tif (default 16; with --dither at most "
         f"{MAX_PALETTE}). With --quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
@@ -160,7 +162,7 @@ def reduce_command(
         "only).")] = "global",
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
-        "-j", "--jobs", metavar="N",
+        "-j", "--jobs", parser=integer, metavar="N",
         help="Files processed at once (default: the CPUs; at most 4 per CPU).",
         show_default=False)] = None,
     skip_if_larger: Annotated[bool, typer.Option(
@@ -210,6 +212,7 @@ def reduce_command(
         sizes = _palette_sizes(options["palette_in"])  # a bad file named once, up front
     _check_distinct_outputs(files, options, sizes)
     with user_errors():
+        _check_named_outputs(output, options["palette_out"])
         _check_no_input_overwritten(files, options, None if sizes is None else sizes.still)
         _refuse_batch_folders(files, options["palette_out"])
         _refuse_missing_folders(files, options["palette_out"])
@@ -560,6 +563,17 @@ def _refuse_batch_folders(files: Sequence[_File], palette_out: str | None) -> No
              for name, output in reversed(written)}
     for folder, name in reversed(first.items()):
         refuse_batch_folder(folder, name=name, instead="write the output elsewhere")
+
+
+def _check_named_outputs(output: str | None, palette_out: str | None) -> None:
+    """Refuse, before any work, an ``-o`` or ``--palette-out`` name that no file can be
+    written under, whatever the input (:func:`~quantize.reduce.options.check_output_names`:
+    a folder, a name ending in "/", one under an existing file), named as the option alone,
+    as a missing folder is (:func:`_refuse_missing_folders`). The job refused it too, but
+    as an error of its input, which it named first."""
+    from ..reduce.options import check_output_names
+
+    check_output_names(None if output == STDIO else output, palette_out)
 
 
 def _refuse_missing_folders(files: Sequence[_File], palette_out: str | None) -> None:

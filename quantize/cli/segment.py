@@ -34,6 +34,7 @@ from .common import (
     fail_interrupted,
     folder_hint,
     image_file,
+    integer,
     is_stream,
     is_terminal,
     names_a_descriptor,
@@ -138,13 +139,14 @@ def segment_command(
         "stdin.",
         show_default=False, parser=image_file)],
     n_clusters: Annotated[int | None, typer.Option(
-        "-k", "--clusters", metavar="K",
+        "-k", "--clusters", parser=integer, metavar="K",
         help="Cluster the pixels into at most K k-means clusters, 1..256 (each may "
         "form several regions; clusters that colour and texture cannot tell apart are "
         "one) instead of cutting the region hierarchy.",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
-        "--regions", metavar="N", help="Cut the region hierarchy where N >= 1 regions remain "
+        "--regions", metavar="N", parser=integer,
+        help="Cut the region hierarchy where N >= 1 regions remain "
         "(default: at the default border strength; fewer, with a warning, when the image has "
         "fewer superpixels, about 600 at most, or --min-region merges some). No region is "
         "smaller than a piece of a superpixel, 9 pixels on small images, about 1/2400 of the "
@@ -170,7 +172,8 @@ def segment_command(
         help="Feature weight NAME=VALUE, VALUE 0 or a number from 1e-6 to 1e6, repeatable; "
         "names and defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
-        "--min-region", metavar="PX", help="Merge regions smaller than PX pixels into "
+        "--min-region", metavar="PX", parser=integer,
+        help="Merge regions smaller than PX pixels into "
         "their most similar neighbour (default with -k: 1/1000 of the image, at least 16, "
         "which leaves an image under 32 pixels one region, with a warning; otherwise 0, "
         "keep all).",
@@ -190,7 +193,8 @@ def segment_command(
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs that exist.")] = False,
     max_pixels: Annotated[int, typer.Option(
-        "--max-pixels", metavar="N", help="Refuse images of more than N pixels (width x "
+        "--max-pixels", metavar="N", parser=integer,
+        help="Refuse images of more than N pixels (width x "
         "height; of an animation, its first frame, the one segmented), a guard against "
         "decompression bombs.")] = DEFAULT_MAX_PIXELS,
 ) -> None:

@@ -26,22 +26,28 @@ __all__ = ["delta_e", "psnr"]
 
 
 
-def _check_pair(reference: Any, test: Any, *, srgb: bool = True
+def _check_pair(reference: Any, test: Any, *, srgb: bool = True, grey: bool = False
                 ) -> tuple[np.ndarray, np.ndarray]:
+    """``reference`` and ``test`` as two arrays of one shape ``(..., C)``, C the channels:
+    3 or 4, or 1 for two grey images (:func:`_grey_pair`) with ``grey`` (psnr's)."""
     ref, tst = _colours(reference, "reference", srgb), _colours(test, "test", srgb)
     if srgb:
         ref = _grey_as_read(ref, tst, "reference")
         tst = _grey_as_read(tst, ref, "test")
         ref, tst = _opaque_alpha_dropped(ref, tst)
+    levels, given = grey and _grey_pair(ref, tst), ref.shape
+    if levels:  # one channel, of grey levels
+        ref, tst = (a.reshape(*a.shape[:2], 1) for a in (ref, tst))
     if ref.shape != tst.shape:
         hint = ("; give both with alpha (..., 4), e.g. ReduceResult.to_rgba(), or both "
                 "without (..., 3)" if {ref.shape[-1:], tst.shape[-1:]} == {(3,), (4,)}
                 and ref.shape[:-1] == tst.shape[:-1] else "")
         raise ValueError(f"reference and test should have the same shape, got {ref.shape} "
                          f"and {tst.shape}{hint}")
-    if ref.ndim < 1 or ref.shape[-1] not in (3, 4) or ref.size == 0:
+    if ref.ndim < 1 or (ref.shape[-1] not in (3, 4) and not levels) or ref.size == 0:
+        grey_image = ", or a grey image, (H, W) or (H, W, 1)" if grey else ""
         raise ValueError(f"reference should be a non-empty (..., 3) array of colours, or "
-                         f"(..., 4) with alpha, got shape {ref.shape}")
+                         f"(..., 4) with alpha{grey_image}, got shape {given}")
     for name, arr in (("reference", ref), ("test", tst)):
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
             raise TypeError(f"{name} should be a numeric array, got dtype {arr.dtype}")
@@ -68,6 +74,15 @@ def _colours(image: Any, name: str, srgb: bool) -> np.ndarray:
                         "expected an array of CIE Lab colours with input_space='lab'")
     rgb, alpha = as_rgba(image, name)
     return rgb if alpha is None else np.dstack([rgb, alpha])
+
+
+def _grey_pair(ref: np.ndarray, tst: np.ndarray) -> bool:
+    """Whether ``ref`` and ``tst`` are two grey images of one shape: ``(H, W, 1)``, or
+    ``(H, W)`` but for a width of 3 or 4, which is a list of H colours (with alpha)."""
+    if ref.shape != tst.shape:
+        return False
+    return ((ref.ndim == 2 and ref.shape[1] not in (3, 4))
+            or (ref.ndim == 3 and ref.shape[2] == 1))
 
 
 def _grey_as_read(arr: np.ndarray, other: np.ndarray, name: str) -> np.ndarray:
@@ -157,8 +172,29 @@ def _common_peak(ref: np.ndarray, tst: np.ndarray) -> float:
     if _peak(tst.dtype, "test") != peak:
         raise ValueError(f"reference has dtype {ref.dtype} (peak {peak:g}) but test has dtype "
                          f"{tst.dtype} (peak {_peak(tst.dtype, 'test'):g}); expected images "
-                         "of the same scale: convert one, or give data_range")
+                         "of the same scale: convert one to the other's, e.g. "
+                         f"{_rescaled(ref.dtype, tst.dtype)} (data_range sets the peak of "
+                         "both, it does not rescale either)")
     return peak
+
+
+def _rescaled(ref: np.dtype, tst: np.dtype) -> str:
+    """How to write one of two images of the dtypes ``ref`` and ``tst``, of different peaks
+    (uint8, uint16, float), on the other's scale: a float image as reduce_colors reads it.
+
+    >>> _rescaled(np.dtype(np.float32), np.dtype(np.uint8))
+    'np.rint(reference * 255).astype(np.uint8), as reduce_colors reads a float image'
+    >>> _rescaled(np.dtype(np.uint16), np.dtype(np.uint8))
+    'test.astype(np.uint16) * 257'
+    """
+    names = {"reference": ref, "test": tst}
+    floats = [name for name, dtype in names.items() if np.issubdtype(dtype, np.floating)]
+    if floats:
+        (other,) = (dtype for dtype in names.values() if not np.issubdtype(dtype, np.floating))
+        return (f"np.rint({floats[0]} * {_peak(other, floats[0]):g}).astype(np.{other}), as "
+                "reduce_colors reads a float image")
+    eight = "reference" if ref == np.uint8 else "test"
+    return f"{eight}.astype(np.uint16) * 257"
 
 
 def psnr(reference: Any, test: Any, *, weights: Any = None,
@@ -167,13 +203,16 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
 
     Parameters
     ----------
-    reference, test : (..., 3) or (..., 4) array_like, or PIL image
+    reference, test : (..., 3) or (..., 4) array_like, (H, W) or (H, W, 1) array_like, or PIL image
         Same shape and dtype kind; uint8 (peak 255), uint16 (65535) or float (1.0).
         A PIL image (or a :class:`~quantize.io.LoadedImage`) is read as
         :func:`quantize.reduce_colors` reads it: ``(H, W, 3)`` uint8 sRGB, or
         ``(H, W, 4)`` when some pixel is not opaque; so is a grey image array,
         ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 2)`` (grey and alpha), compared
-        with an ``(H, W, 3)`` or ``(H, W, 4)`` image.
+        with an ``(H, W, 3)`` or ``(H, W, 4)`` image. Two grey images of one
+        shape, ``(H, W)`` or ``(H, W, 1)``, are compared level by level; but
+        an ``(H, 3)`` or ``(H, 4)`` array is a list of H colours (with alpha):
+        give a grey image of width 3 or 4 as ``(H, W, 1)``.
         Without ``data_range``, two dtypes of different peaks (uint8 against
         float, say) are refused rather than compared on different scales.
         A fourth channel is straight alpha (0 transparent, the peak opaque):
@@ -209,11 +248,13 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     >>> b = a.copy(); b[0, 0] = 255
     >>> round(psnr(a, b), 3)
     6.021
+    >>> round(psnr(np.zeros((2, 2), np.uint8), np.full((2, 2), 255, np.uint8)), 3)  # grey
+    0.0
     >>> clear = np.zeros((1, 2, 4), np.uint8); clear[0, 1] = [90, 0, 0, 0]
     >>> psnr(clear[:, :1], clear[:, 1:])  # both fully transparent
     inf
     """
-    ref, tst = _check_pair(reference, test)
+    ref, tst = _check_pair(reference, test, grey=True)
     if data_range is None:
         peak = _common_peak(ref, tst)
     else:
