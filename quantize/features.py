@@ -112,8 +112,10 @@ _TEXTURED_SHARE = 0.1
 
 
 class AlphaIgnoredWarning(CodeAdviceWarning):
-    """The image has transparent or translucent pixels, which segmentation (and
-    :func:`build_features`) takes by the colour stored in them, shown or not."""
+    """The image has transparent or translucent pixels, which :func:`build_features`
+    takes by the colour stored in them, shown or not; segmentation takes the translucent
+    ones so, and the fully transparent ones as one colour
+    (:func:`quantize.segment.fill_transparent`)."""
 
 
 def warn_alpha_ignored(alpha: np.ndarray | None, advice: str = "", *,

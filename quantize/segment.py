@@ -54,7 +54,15 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._kernels import group_sums, row_bands, spread
+from ._kernels import (
+    group_sums,
+    pack_rgb,
+    row_bands,
+    spread,
+    sq_dist_from,
+    srgb_to_lab,
+    unpack_rgb,
+)
 from ._validation import (
     ReadOnlyArrays,
     Seed,
@@ -93,7 +101,8 @@ from .texture import (
 
 __all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "RegionCountWarning",
            "SegmentResult", "boundary_map", "check_cut", "check_hierarchy_weights",
-           "check_n_clusters", "default_min_region", "segment", "warn_alpha_ignored"]
+           "check_n_clusters", "default_min_region", "fill_transparent", "segment",
+           "warn_alpha_ignored", "warn_alpha_segmented"]
 
 
 class RegionCountWarning(UserWarning):
@@ -389,7 +398,8 @@ class SegmentResult(ReadOnlyArrays):
         From the region hierarchy, the mean colour (r, g, b, 0..255) of each
         region: ``centers[r - 1]`` is that of region ``r``.
     image : (H, W, 3) ndarray of uint8
-        The photo that was segmented, as 8-bit RGB (alpha dropped, 16-bit and
+        The photo that was segmented, as 8-bit RGB (alpha dropped, fully
+        transparent pixels in the colour they were segmented as, 16-bit and
         float values scaled); a copy, the caller's array is never kept.
     weights : dict of str to float
         The weights used, every group named; read-only like the arrays
@@ -497,9 +507,10 @@ def segment(
     Parameters
     ----------
     image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
-        uint8, uint16, bool or float in [0, 1]. Alpha is ignored: every pixel
-        is segmented by the colour stored in it, shown or not, with an
-        :class:`AlphaIgnoredWarning` when some pixel is not opaque. A PIL image
+        uint8, uint16, bool or float in [0, 1]. Fully transparent pixels (alpha
+        0) are segmented as one colour (:func:`fill_transparent`), not by the
+        colour hidden in them; a translucent pixel by the colour stored in it;
+        with an :class:`AlphaIgnoredWarning` when some pixel is not opaque. A PIL image
         keeps its stored orientation: for a photo with an EXIF orientation,
         apply ``PIL.ImageOps.exif_transpose`` first (``quantize segment`` and
         :func:`quantize.io.load_image` do), or the labels are those of the
@@ -623,7 +634,8 @@ def segment(
         raise ValueError(f"texture_scales={texture_scales!r} applies to k-means clusters only "
                          "(n_clusters=K); the region hierarchy describes texture by fixed "
                          "bands, so expected the default texture_scales without them")
-    warn_alpha_ignored(alpha, advice=_ALPHA_ADVICE)
+    rgb, fill = fill_transparent(rgb, alpha)
+    warn_alpha_segmented(alpha, fill, advice=_ALPHA_ADVICE)
     h, wd = rgb.shape[:2]
     if k is None:
         limit = 0 if min_region is None else check_int(min_region, "min_region", minimum=0)
@@ -656,6 +668,86 @@ def _warn_if_the_default_merges_all(result: SegmentResult, k: int, limit: int) -
 _ALPHA_ADVICE = ("composite the image on a background first to segment what shows, or pass "
                  'its colours alone (image[..., :3], or image.convert("RGB")) to segment '
                  "them without this warning")
+#: The colours fully transparent pixels may be segmented as (:func:`fill_transparent`):
+#: the corners of the RGB cube, in the order ties are settled.
+_FILL_COLOURS = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255],
+                          [0, 255, 255], [255, 0, 255], [255, 255, 0]], dtype=np.uint8)
+
+
+def fill_transparent(rgb: np.ndarray, alpha: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
+    """``rgb`` with its fully transparent pixels (``alpha`` 0) in one colour, and that
+    colour; ``rgb`` itself and None when no pixel is fully transparent.
+
+    The colour stored in a transparent pixel does not show and may be anything: segmented
+    by it, random colours behind a transparent 200 x 150 corner of ``skimage.data.chelsea()``
+    (15 regions) gave 78 regions, 13 once filled.
+    The colour given is the corner of the RGB cube farthest (in Lab) from every visible
+    colour (alpha above 0), so that the area is flat and unlike what borders it (black
+    when no pixel is visible). Prior validation is assumed: ``rgb`` ``(H, W, 3)`` uint8
+    and ``alpha`` ``(H, W)`` uint8 or None, as :func:`~quantize.io.as_rgba` gives them;
+    ``rgb`` is not modified.
+
+    >>> rgb = np.array([[[0, 0, 0], [255, 255, 255], [9, 9, 9]]], np.uint8)
+    >>> filled, colour = fill_transparent(rgb, np.array([[255, 255, 0]], np.uint8))
+    >>> colour.tolist(), filled.tolist(), rgb[0, 2].tolist()
+    ([0, 0, 255], [[[0, 0, 0], [255, 255, 255], [0, 0, 255]]], [9, 9, 9])
+    """
+    if alpha is None:
+        return rgb, None
+    hidden = alpha == 0
+    if not hidden.any():
+        return rgb, None
+    colour = _farthest_corner(pack_rgb(rgb)[~hidden]).copy()  # not a view of the table
+    filled = rgb.copy()
+    filled[hidden] = colour
+    return filled, colour
+
+
+#: Visible colours compared with the corners at a time (:func:`_farthest_corner`).
+_CORNER_ROWS = 1 << 20
+
+
+def _farthest_corner(codes: np.ndarray) -> np.ndarray:
+    """The colour of :data:`_FILL_COLOURS` whose nearest of the colours ``codes`` (24-bit,
+    :func:`~quantize._kernels.pack_rgb`) is the farthest in Lab; the first of them when
+    there are none. Each colour is compared once, however many pixels show it."""
+    if not codes.size:
+        return _FILL_COLOURS[0]
+    present = np.zeros(1 << 24, dtype=bool)
+    present[codes] = True
+    lab = srgb_to_lab(unpack_rgb(np.flatnonzero(present)))
+    corners = srgb_to_lab(_FILL_COLOURS)
+    closest = np.full(len(corners), np.inf)
+    for start in range(0, len(lab), _CORNER_ROWS):
+        part = lab[start:start + _CORNER_ROWS]
+        sq = sq_dist_from(corners, part, np.einsum("ij,ij->i", part, part))
+        closest = np.minimum(closest, sq.min(axis=1))
+    return _FILL_COLOURS[int(np.argmax(closest))]
+
+
+def warn_alpha_segmented(alpha: np.ndarray | None, fill: np.ndarray | None,
+                         advice: str = "") -> None:
+    """Say in one :class:`AlphaIgnoredWarning` how the pixels of an image with ``alpha``
+    (``(H, W)`` uint8, or None) that do not fully show are segmented: the fully transparent
+    ones as ``fill`` (:func:`fill_transparent`; None when there are none), the translucent
+    ones by the colour stored in them (:func:`warn_alpha_ignored`, when they are all)."""
+    if alpha is None or fill is None:
+        warn_alpha_ignored(alpha, advice=advice)
+        return
+    hidden = int(np.count_nonzero(alpha == 0))
+    faint = int(np.count_nonzero(alpha < 255)) - hidden
+    pixels = "pixel" if alpha.size == 1 else "pixels"
+    are = "is" if hidden == 1 else "are"
+    colour = "#{:02x}{:02x}{:02x}".format(*fill.tolist())
+    facts = (f"{hidden} of {alpha.size} {pixels} {are} fully transparent and {are} segmented "
+             f"as one colour, {colour}, the corner of the RGB cube farthest from the visible "
+             "colours, not by the colour stored in them")
+    if faint:
+        by = ("pixel by the colour stored in it" if faint == 1
+              else "pixels by the colours stored in them")
+        facts += f", and {faint} translucent {by}"
+    warn_caller(AlphaIgnoredWarning(facts, advice=advice))
 
 
 def check_cut(n_clusters: Any, regions: Any) -> tuple[int | None, int | None]:
@@ -768,7 +860,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     Parameters
     ----------
     image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
-        As for :func:`segment` (alpha ignored, with an :class:`AlphaIgnoredWarning`
+        As for :func:`segment` (fully transparent pixels taken as one colour,
+        translucent ones by their stored colour, with an :class:`AlphaIgnoredWarning`
         when some pixel is not opaque).
     weights : dict of str to float, optional
         As for :func:`segment`.
@@ -814,7 +907,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     check_hierarchy_weights(w, edges=True)
     closed = check_bool(closed, "closed")
     check_seed(seed)
-    warn_alpha_ignored(alpha, advice=_ALPHA_ADVICE)
+    rgb, fill = fill_transparent(rgb, alpha)
+    warn_alpha_segmented(alpha, fill, advice=_ALPHA_ADVICE)
     work, factor = _working_copy(rgb)
     lab = lab_planes(work)
     if closed:

@@ -53,8 +53,9 @@ from .segment import (
     check_cut,
     check_hierarchy_weights,
     check_space,
+    fill_transparent,
     segment,
-    warn_alpha_ignored,
+    warn_alpha_segmented,
 )
 
 __all__ = ["EDGES_FILE", "OUTPUT_FILES", "OVERLAY_COLOR", "AlphaIgnoredWarning",
@@ -100,10 +101,12 @@ def segment_file(
     (:attr:`quantize.io.LoadedImage.dpi`, in a pHYs chunk), as it has the input's
     pixels. Of an animated image only the first
     frame is segmented, with a :class:`quantize.animation.FirstFrameWarning`
-    saying so; alpha is ignored, with an :class:`AlphaIgnoredWarning` saying so
-    when some pixel is not opaque. ``outdir`` is created if needed, after the input's
-    header is checked (so a missing or unreadable input is named even when outputs of an
-    earlier run are in the way); the input file is only read.
+    saying so; fully transparent pixels are segmented as one colour
+    (:func:`quantize.segment.fill_transparent`), translucent ones by the colour stored in
+    them, with an :class:`AlphaIgnoredWarning` saying so when some pixel is not opaque.
+    ``outdir`` is created if needed, after the input's header is checked (so a missing or
+    unreadable input is named even when outputs of an earlier run are in the way); the
+    input file is only read.
     A job that fails leaves no new folder: the folders it created are removed
     again, with any outputs written into them. A folder that existed before is
     left as it was, also when writing fails (a full disk): every output is
@@ -208,8 +211,9 @@ def segment_file(
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
-        warn_alpha_ignored(loaded.alpha)
-        result = segment(loaded.rgb, **params)
+        rgb, fill = fill_transparent(loaded.rgb, loaded.alpha)
+        warn_alpha_segmented(loaded.alpha, fill)
+        result = segment(rgb, **params)
         dpi = loaded.dpi
         del loaded  # the result holds a copy of the pixels: one is enough from here on
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"])

@@ -15,6 +15,7 @@ from PIL import Image, ImageSequence
 from quantize.animation import (
     FrameCutWarning,
     QualityMissedWarning,
+    ShortFramesWarning,
     StillImageWarning,
     TimingLossWarning,
     count_frames,
@@ -33,6 +34,7 @@ from quantize.errors import (
     ResultTooLargeError,
 )
 from quantize.gif_canvas import gif_images
+from quantize.names import quoted
 from quantize.palette_files import read_palette
 from quantize.png import chunks_of
 from quantize.reduce import AlphaLossWarning, ColorCountWarning, reduce_file
@@ -428,6 +430,39 @@ def test_apng_delays_in_fractions_of_a_second_are_kept(tmp_path, suffix):
         assert apng_delays(out) == [(1, 30)] * 30
     else:  # whole milliseconds or centiseconds, each frame ending on the nearest one
         assert sum(f.duration for f in iter_frames(out)) == 1000
+
+
+def test_a_60_fps_animation_as_gif_says_its_frames_were_written_longer(tmp_path):
+    # 16.7 ms frames are written as 20 ms (browsers play 0 and 10 ms delays as 100 ms):
+    # the GIF plays 20 % slower, which nothing said.
+    frames = [np.full((2, 2, 3), 40 * i, np.uint8) for i in range(6)]
+    src = save_animation(tmp_path / "in.png", frames, duration=1000 / 60, loop=0)
+    out = tmp_path / "out.gif"
+    with pytest.warns(ShortFramesWarning) as caught:
+        reduce_animation_file(src, out, n_colors=6, seed=0)
+    assert [str(w.message) for w in caught] == [
+        f"6 of 6 frames under 20 ms written longer in {quoted(out)}, as browsers play a "
+        "GIF's shorter delays as 100 ms: it plays 0.12 s against the input's 0.1 s; "
+        "write .webp or .png (APNG) to keep the timing"]
+    assert caught[0].message.facts.endswith("against the input's 0.1 s")
+    assert [f.duration for f in iter_frames(out)] == [20] * 6
+
+
+@pytest.mark.parametrize("src_name, durations, out_name", [
+    ("in.png", 1000 / 60, "out.webp"),   # whole milliseconds: 17, 16, 17, ...
+    ("in.png", 1000 / 60, "out.png"),
+    ("in.gif", 20, "out.gif"),
+    ("in.png", [16, 16, 100], "out.gif"),  # 20, 20, 90 ms: it ends on time
+])
+def test_no_short_frames_warning_when_the_output_plays_as_long(tmp_path, src_name,
+                                                               durations, out_name):
+    frames = [np.full((2, 2, 3), 40 * i, np.uint8) for i in range(3)]
+    src = save_animation(tmp_path / src_name, frames, duration=durations, loop=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ShortFramesWarning)
+        reduce_animation_file(src, tmp_path / out_name, n_colors=3, seed=0)
+    if out_name == "out.gif" and src_name == "in.png":
+        assert [f.duration for f in iter_frames(tmp_path / out_name)] == [20, 20, 90]
 
 
 @pytest.mark.parametrize("src_name, loop, out_name, stored", [

@@ -31,6 +31,14 @@ def test_find_images_by_extension_and_pattern(photo_tree):
     assert [p.name for p in only] == ["rocket.png", "truncated.png"]
 
 
+def test_find_images_leaves_out_postscript_which_pillow_would_run_ghostscript_on(tmp_path):
+    # A downloaded folder's .eps and .ps files were taken, and reading one ran Ghostscript.
+    for name in ("a.png", "b.eps", "c.PS", "d.EPS", "e.mpg"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in batch.find_images(tmp_path)] == ["a.png"]
+    assert {".eps", ".ps"} & batch.image_extensions() == set()
+
+
 @pytest.mark.parametrize("pattern, expected", [
     ("**/*.jpg", {"astronaut.jpg", "empty.jpg", "notes.jpg", "sub/coffee.jpg",
                   "sub/deep/er/x.jpg"}),

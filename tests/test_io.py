@@ -138,6 +138,31 @@ def test_a_file_pillow_identifies_but_cannot_decode_says_so(tmp_path, name, head
                                    "decode its pixels; expected an image")
 
 
+EPS = (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\n%%EndComments\n"
+       b"1 0 0 setrgbcolor 0 0 8 8 rectfill\nshowpage\n")
+
+
+@pytest.mark.parametrize("name", ["page.eps", "page.ps", "photo.png"])
+def test_postscript_is_refused_whatever_its_name_and_ghostscript_never_runs(
+        tmp_path, monkeypatch, name):
+    # Pillow drew an EPS file by running Ghostscript on it (when installed), a risk in a
+    # folder from elsewhere; opening one reads its header only.
+    from PIL import EpsImagePlugin
+
+    def ran(*args, **kwargs):
+        raise AssertionError("Ghostscript was run")
+
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", ran)
+    src = tmp_path / name
+    src.write_bytes(EPS)
+    assert _refused_alike(src) == (
+        f"{src}: EPS/PostScript file: Pillow draws it by running Ghostscript on the program "
+        "it holds, which quantize does not do; expected an image (if you trust the file, "
+        "convert it first: gs -dSAFER -sDEVICE=png16m -r150 -o page.png file.eps)")
+    with pytest.raises(ImageReadError, match="EPS/PostScript file"):
+        probe_image(src)
+
+
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
 def test_an_exif_block_without_its_tiff_header_is_no_orientation(tmp_path, fmt):
     # Pillow opens such a file; its orientation's reading refused it: "cannot decode image

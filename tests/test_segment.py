@@ -614,16 +614,20 @@ def test_count_warnings_point_at_the_caller_and_count_in_the_singular():
                                        "cutting at 1")
 
 
-def test_alpha_is_said_to_be_ignored_by_segment_and_boundary_map():
+def test_alpha_is_said_by_segment_and_boundary_map():
     """segment_file warned that alpha is ignored; segment and boundary_map of the same
-    pixels segmented hidden colours without a word."""
+    pixels segmented hidden colours without a word. Fully transparent pixels are now
+    segmented as one colour, translucent ones by their stored colour."""
     rgba = np.zeros((8, 10, 4), np.uint8)
     rgba[:, 5:, :3] = 200
     rgba[..., 3] = 255
     rgba[:2, :3, 3] = 0
     rgba[2, 0, 3] = 128
-    facts = ("alpha is ignored: 7 of 80 pixels are transparent or translucent and are "
-             "segmented by the colour stored in them")
+    filled = rgba[..., :3].copy()
+    filled[:2, :3] = (0, 0, 255)  # the corner of the RGB cube farthest from black and grey
+    facts = ("6 of 80 pixels are fully transparent and are segmented as one colour, #0000ff, "
+             "the corner of the RGB cube farthest from the visible colours, not by the colour "
+             "stored in them, and 1 translucent pixel by the colour stored in it")
     for call in (lambda im: segment(im, regions=2), lambda im: segment(im, 2, seed=0),
                  boundary_map):
         with pytest.warns(AlphaIgnoredWarning) as caught:
@@ -633,14 +637,58 @@ def test_alpha_is_said_to_be_ignored_by_segment_and_boundary_map():
         assert said.message.advice.startswith("composite the image on a background first")
         with warnings.catch_warnings():  # the colours alone, or opaque alpha: quiet
             warnings.simplefilter("error", AlphaIgnoredWarning)
-            alone = call(rgba[..., :3])
+            alone = call(filled)
             opaque = rgba.copy()
             opaque[..., 3] = 255
             call(opaque)
-        # the stored colours are segmented, as without alpha
         labels = (out.labels, alone.labels) if isinstance(out, SegmentResult) else (out, alone)
         assert np.array_equal(*labels)
     assert segment(rgba[..., :3], regions=2).labels[:, 4:6].tolist() == [[1, 2]] * 8
+
+
+def test_translucent_pixels_alone_are_segmented_by_their_stored_colour():
+    rgba = np.zeros((8, 10, 4), np.uint8)
+    rgba[:, 5:, :3] = 200
+    rgba[..., 3] = 255
+    rgba[2, :3, 3] = 1
+    with pytest.warns(AlphaIgnoredWarning) as caught:
+        out = segment(rgba, regions=2)
+    assert caught[0].message.facts == ("alpha is ignored: 3 of 80 pixels are transparent or "
+                                       "translucent and are segmented by the colour stored "
+                                       "in them")
+    assert np.array_equal(out.labels, segment(rgba[..., :3], regions=2).labels)
+
+
+@pytest.mark.parametrize("options", [{}, {"n_clusters": 4, "seed": 0}])
+def test_colours_hidden_behind_transparent_pixels_do_not_cut_regions(rng, options):
+    """Random colours behind a transparent area were segmented: 18 regions, not 4."""
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[:20, :20, :3] = (200, 30, 30)
+    rgba[:20, 20:, :3] = (30, 170, 40)
+    rgba[20:, :20, :3] = (245, 245, 240)
+    rgba[20:, 20:, :3] = rng.integers(0, 256, (20, 20, 3))
+    rgba[20:, 20:, 3] = 0
+    plain = rgba.copy()
+    plain[20:, 20:, :3] = 0
+    before = rgba.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AlphaIgnoredWarning)
+        noisy, flat = segment(rgba, **options), segment(plain, **options)
+    assert np.array_equal(rgba, before)
+    assert np.array_equal(noisy.labels, flat.labels)
+    assert noisy.labels[::20, ::20].tolist() == [[1, 2], [3, 4]]
+    assert len(np.unique(noisy.labels[20:, 20:])) == 1
+    assert noisy.image[20:, 20:].reshape(-1, 3).tolist() == [[0, 0, 255]] * 400
+
+
+def test_fully_transparent_images_are_one_colour_and_one_region(rng):
+    rgba = np.zeros((16, 16, 4), np.uint8)
+    rgba[..., :3] = rng.integers(0, 256, (16, 16, 3))
+    with pytest.warns(AlphaIgnoredWarning, match="^256 of 256 pixels are fully transparent "
+                                                 "and are segmented as one colour, #000000,"):
+        result = segment(rgba)
+    assert result.n_regions == 1
 
 
 # --------------------------------------------------------------------------

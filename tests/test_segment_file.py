@@ -96,15 +96,18 @@ def test_a_still_image_gives_no_first_frame_warning(tmp_path, recwarn):
     assert not [w for w in recwarn if issubclass(w.category, FirstFrameWarning)]
 
 
-def test_transparency_is_ignored_and_said_so(tmp_path, recwarn):
+def test_transparency_is_said_so(tmp_path, recwarn):
     rgba = np.zeros((8, 10, 4), dtype=np.uint8)
     rgba[..., 3] = 255
     rgba[:2, :3, 3] = 0
     rgba[2, 0, 3] = 128
     Image.fromarray(rgba).save(tmp_path / "a.png")
-    with pytest.warns(AlphaIgnoredWarning, match=r"^alpha is ignored: 7 of 80 pixels are "
-                                                 r"transparent or translucent and are "
-                                                 r"segmented by the colour stored in them$"):
+    with pytest.warns(AlphaIgnoredWarning, match=r"^6 of 80 pixels are fully transparent and "
+                                                 r"are segmented as one colour, #00ff00, the "
+                                                 r"corner of the RGB cube farthest from the "
+                                                 r"visible colours, not by the colour stored "
+                                                 r"in them, and 1 translucent pixel by the "
+                                                 r"colour stored in it$"):
         segment_file(tmp_path / "a.png", tmp_path / "out", regions=1)
     Image.fromarray(rgba[..., :3]).save(tmp_path / "b.png")
     rgba[..., 3] = 255

@@ -33,6 +33,7 @@ from .job import (
     FrameDurationWarning,
     LoopCountWarning,
     QualityMissedWarning,
+    ShortFramesWarning,
     UntimedFramesWarning,
     reduce_animation_file,
 )
@@ -41,7 +42,7 @@ from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "PAGE_DURATION_MS", "TIMED_FORMATS",
            "AnimationInfo", "FirstFrameWarning", "Frame", "FrameCutWarning", "FrameDurationWarning",
-           "LoopCountWarning", "QualityMissedWarning", "StillImageWarning",
+           "LoopCountWarning", "QualityMissedWarning", "ShortFramesWarning", "StillImageWarning",
            "TimingLossWarning", "UntimedFramesWarning", "count_frames", "first_frame_note",
            "iter_frames", "probe_animation", "reduce_animation_file"]
 

@@ -143,6 +143,9 @@ class GifWriter:
         self.optimized = try_both
         self._pending: _Pending | None = None
         self.frames_written = 0
+        #: Frames under 20 ms written longer (``_delay``): a 60 fps frame (16.7 ms)
+        #: as 20 ms.
+        self.frames_lengthened = 0
         self._elapsed_ms = 0.0   # the durations given so far
         self._elapsed_cs = 0     # the delays written for them
         if self._global is not None:
@@ -227,8 +230,23 @@ class GifWriter:
         self._elapsed_ms += duration
         own = _centiseconds(duration)
         delay = max(_centiseconds(self._elapsed_ms) - self._elapsed_cs, min(own, 2))
+        self.frames_lengthened += int(duration < 20 and 10 * delay > duration)
         self._elapsed_cs += delay
         return delay
+
+    def played_ms(self) -> tuple[int, float]:
+        """How long the frames given so far play, and how long their durations add up to
+        (ms). The first is later than the second rounded to a centisecond when frames under
+        20 ms were written longer (``frames_lengthened``) and no later frame made up for it.
+
+        >>> import io
+        >>> writer = GifWriter(io.BytesIO(), (1, 1), np.zeros((1, 3), np.uint8), 0)
+        >>> for _ in range(3):
+        ...     writer.add(np.zeros((1, 1), np.uint8), duration=16)
+        >>> writer.frames_lengthened, writer.played_ms()
+        (3, (60, 48.0))
+        """
+        return 10 * self._elapsed_cs, self._elapsed_ms
 
     def close(self) -> None:
         """Encode the last frame and the trailer."""

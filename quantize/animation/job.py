@@ -48,7 +48,13 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from .._validation import check_path, shown_number
-from ..errors import AlphaLossWarning, StillImageWarning, TimingLossWarning, warn_caller
+from ..errors import (
+    AlphaLossWarning,
+    FormatAdviceWarning,
+    StillImageWarning,
+    TimingLossWarning,
+    warn_caller,
+)
 from ..io import (
     check_output_path,
     check_output_size,
@@ -66,6 +72,7 @@ from ..reduce.options import check_palette_out_holds, check_reduce_options
 from ..reduce.quality import warn_quality_scale
 from ..reduce.records import job_record, name_colors, palette_entries, recorded_options, too_large
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
+from .gif import GifWriter
 from .options import AnimationOptions, check_animation_options
 from .plans import (
     ALPHA_THRESHOLD,
@@ -81,7 +88,7 @@ from .stats import FrameStats
 # StillImageWarning and TimingLossWarning are defined in quantize.errors; listed here too,
 # as they were defined here before.
 __all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
-           "StillImageWarning", "TimingLossWarning", "UntimedFramesWarning",
+           "ShortFramesWarning", "StillImageWarning", "TimingLossWarning", "UntimedFramesWarning",
            "reduce_animation_file"]
 
 
@@ -92,6 +99,11 @@ class UntimedFramesWarning(UserWarning):
 
 class LoopCountWarning(UserWarning):
     """The output's format cannot store the input's number of plays: it holds its most."""
+
+
+class ShortFramesWarning(FormatAdviceWarning):
+    """A GIF plays longer than its input: frames under 20 ms were written longer, as a GIF
+    holds centiseconds and browsers play its delays under 20 ms as 100 ms."""
 
 
 class FrameCutWarning(UserWarning):
@@ -178,6 +190,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
     LoopCountWarning
         When the input plays more times than the output's format holds
         (65,536 in a GIF, 65,535 in a WebP), saying the plays written.
+    ShortFramesWarning
+        When a GIF plays longer than the input: frames under 20 ms were written
+        longer (browsers play a GIF's shorter delays as 100 ms), saying how many
+        and both play times.
     QualityMissedWarning
         When, undithered, the mean CIEDE2000 of the frames written is above
         ``quality``: the k was chosen on each colour's nearest entry, before pixels
@@ -248,6 +264,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                     f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
                     "pixels", AlphaLossWarning)
     _warn_still(stats, out)
+    _warn_lengthened(stats, out)
     if pages and info.timed:
         warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
                          info.loop, out)
@@ -325,6 +342,8 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
     sink.close()
     stats.frames_written = sink.frames_written
     stats.optimized = sink.optimized
+    if isinstance(sink, GifWriter):
+        stats.frames_lengthened, stats.played_ms = sink.frames_lengthened, sink.played_ms()
 
 
 def _binary_kept(opts: AnimationOptions) -> str:
@@ -424,6 +443,29 @@ def _warn_still(stats: FrameStats, out: Path) -> None:
                                       "a WebP of one frame is a still image: the duration "
                                       "and loop count are not kept",
                                       advice="write .png (APNG) or .gif to keep them"))
+
+
+def _warn_lengthened(stats: FrameStats, out: Path) -> None:
+    """Warn when a GIF plays longer than the input: frames under 20 ms were written longer
+    (browsers play a GIF's delays of 0 and 10 ms as 100 ms) and later frames did not make
+    up for it."""
+    played, given = stats.played_ms
+    if not stats.frames_lengthened or played - given <= 5:  # ends on its nearest centisecond
+        return
+    warn_caller(ShortFramesWarning(
+        f"{stats.frames_lengthened} of {stats.frames} frames under 20 ms written longer in "
+        f"{quoted(out)}, as browsers play a GIF's shorter delays as 100 ms: it plays "
+        f"{_seconds(played)} against the input's {_seconds(given)}",
+        advice="write .webp or .png (APNG) to keep the timing"))
+
+
+def _seconds(ms: float) -> str:
+    """``ms`` as seconds to the millisecond, for a message.
+
+    >>> _seconds(1000.0000001), _seconds(1200), _seconds(83.3333)
+    ('1 s', '1.2 s', '0.083 s')
+    """
+    return f"{round(ms) / 1000:g} s"
 
 
 def _drawn_palette(plan: Any, stats: FrameStats, given: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -108,6 +108,11 @@ class FrameStats:
     #: The shortest and longest frame read (ms): inf and 0 before the first.
     shortest_ms: float = math.inf
     longest_ms: float = 0.0
+    #: A GIF's frames under 20 ms written longer (the GifWriter's ``frames_lengthened``),
+    #: and how long its frames play against how long the input's do (ms; 0 and 0 for
+    #: other formats).
+    frames_lengthened: int = 0
+    played_ms: tuple[float, float] = (0.0, 0.0)
     #: Whether the output's encoder took ``optimize`` (its sink's ``optimized``).
     optimized: bool = False
     #: The most palette entries one frame's opaque pixels take (counted only where

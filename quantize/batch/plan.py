@@ -30,6 +30,7 @@ from ..io import (
     check_output_folder,
     missing_file,
     probe_image,
+    runs_program,
     undecodable,
 )
 from ..names import (
@@ -317,18 +318,21 @@ class BatchPlan:
 
 def image_extensions() -> frozenset[str]:
     """Lower-case file extensions (".jpg", ".png", ...) of every format Pillow opens and
-    decodes: not a video's (.mpg), whose header alone Pillow reads, nor those it leaves
-    to a handler it has none of (.h5, .grib, .bufr): a camera's folder of photos and
-    clips failed on each clip.
+    decodes, and quantize reads: not a video's (.mpg), whose header alone Pillow reads,
+    nor those it leaves to a handler it has none of (.h5, .grib, .bufr): a camera's folder
+    of photos and clips failed on each clip; nor EPS and PostScript (.eps, .ps), programs
+    Pillow would run Ghostscript on, which quantize refuses
+    (:func:`~quantize.io.read.runs_program`).
 
     >>> {".jpg", ".png", ".tif", ".webp"} <= image_extensions()
     True
-    >>> {".mpg", ".h5"} & image_extensions()
+    >>> {".mpg", ".h5", ".eps", ".ps"} & image_extensions()
     set()
     """
     Image.init()
     return frozenset(ext for ext, fmt in Image.registered_extensions().items()
-                     if fmt in Image.OPEN and not undecodable(Image.OPEN[fmt][0]))
+                     if fmt in Image.OPEN and not undecodable(Image.OPEN[fmt][0])
+                     and not runs_program(Image.OPEN[fmt][0]))
 
 
 def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
