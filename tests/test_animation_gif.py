@@ -77,7 +77,9 @@ def delays(durations) -> list[int]:
     ([33] * 6, [30, 40, 30, 30, 40, 30]),
     ([34, 0, 34], [30, 0, 40]),
     ([15] * 4, [20] * 4),     # never below 20 ms: browsers show 0 and 10 ms as 100 ms
-    ([5, 5, 5], [10, 10, 10]),
+    ([5, 5, 5], [20, 20, 20]),  # were 10 ms each: 100 ms in a browser, 20 times as slow
+    ([10] * 4, [20] * 4),
+    ([1, 100, 100], [20, 80, 100]),  # a later frame makes up for a lengthened one
     ([0, 0, 100], [0, 0, 100]),
     ([100, 250, 1000], [100, 250, 1000]),
 ])

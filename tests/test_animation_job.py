@@ -432,19 +432,24 @@ def test_apng_delays_in_fractions_of_a_second_are_kept(tmp_path, suffix):
         assert sum(f.duration for f in iter_frames(out)) == 1000
 
 
-def test_a_60_fps_animation_as_gif_says_its_frames_were_written_longer(tmp_path):
+@pytest.mark.parametrize("duration, played", [
+    (1000 / 60, "0.12 s against the input's 0.1 s"),
+    (10, "0.12 s against the input's 0.06 s"),  # were written as 10 ms: 100 ms in a browser
+])
+def test_a_fast_animation_as_gif_says_its_frames_were_written_longer(tmp_path, duration,
+                                                                      played):
     # 16.7 ms frames are written as 20 ms (browsers play 0 and 10 ms delays as 100 ms):
     # the GIF plays 20 % slower, which nothing said.
     frames = [np.full((2, 2, 3), 40 * i, np.uint8) for i in range(6)]
-    src = save_animation(tmp_path / "in.png", frames, duration=1000 / 60, loop=0)
+    src = save_animation(tmp_path / "in.png", frames, duration=duration, loop=0)
     out = tmp_path / "out.gif"
     with pytest.warns(ShortFramesWarning) as caught:
         reduce_animation_file(src, out, n_colors=6, seed=0)
     assert [str(w.message) for w in caught] == [
         f"6 of 6 frames under 20 ms written longer in {quoted(out)}, as browsers play a "
-        "GIF's shorter delays as 100 ms: it plays 0.12 s against the input's 0.1 s; "
+        f"GIF's shorter delays as 100 ms: it plays {played}; "
         "write .webp or .png (APNG) to keep the timing"]
-    assert caught[0].message.facts.endswith("against the input's 0.1 s")
+    assert caught[0].message.facts.endswith(played)
     assert [f.duration for f in iter_frames(out)] == [20] * 6
 
 

@@ -221,15 +221,16 @@ class GifWriter:
         GIF counts centiseconds: rounding each frame on its own would drift
         (33 ms frames written as 30 ms play 10 % fast), so the frame ends are
         rounded instead, and 33 ms frames get 30, 40, 30 ms: 100 ms every three.
-        A frame is never given less than its own rounded duration, up to 2
-        (browsers show delays of 0 and 1 as 10), so frames under 20 ms may drift.
+        A frame of any duration is never given less than 2 (browsers play delays of
+        0 and 1 as 10, so 10 ms frames written as 1 would play ten times slower), so
+        frames under 20 ms may drift; only a frame of no duration is given 0.
         The delay may be longer than a GIF frame holds (655.35 s): ``add`` writes
         such a frame as several (:func:`split_delay`).
         """
         duration = max(float(duration), 0.0)
         self._elapsed_ms += duration
-        own = _centiseconds(duration)
-        delay = max(_centiseconds(self._elapsed_ms) - self._elapsed_cs, min(own, 2))
+        delay = max(_centiseconds(self._elapsed_ms) - self._elapsed_cs,
+                    2 if duration > 0 else 0)
         self.frames_lengthened += int(duration < 20 and 10 * delay > duration)
         self._elapsed_cs += delay
         return delay
