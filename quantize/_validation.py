@@ -447,12 +447,24 @@ def read_only(array: np.ndarray | None) -> np.ndarray | None:
     raises ``ValueError: assignment destination is read-only``; edit a ``.copy()``).
     The array itself keeps its flags, so no caller's array is changed.
 
+    The view is taken through a read-only buffer of ``array``, not as a plain view:
+    numpy lets ``setflags(write=True)`` make a view writable again whenever the array
+    owning its memory is, and a view over a read-only buffer it refuses. No pixel is
+    copied. (Arrays that export no buffer, of object or datetime dtype, get a plain
+    view.)
+
     >>> view = read_only(np.zeros(2))
     >>> view.flags.writeable
     False
+    >>> view.setflags(write=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot set WRITEABLE flag to True of this array
     """
     if array is None:
         return None
+    if array.dtype.kind in "biufc":
+        return np.asarray(memoryview(array).toreadonly())
     view = array.view()
     view.setflags(write=False)
     return view

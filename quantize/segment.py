@@ -413,6 +413,9 @@ class SegmentResult(ReadOnlyArrays):
     too: the regions' maps, borders and statistics are computed from them, and an
     edit would put them out of step. Edit a copy (``result.labels.copy()``); the
     methods return new arrays.
+
+    Two are equal only when they are the same object: compare their arrays with
+    :func:`numpy.array_equal` to compare segmentations.
     """
 
     labels: np.ndarray

@@ -41,3 +41,13 @@ def test_a_file_skipped_as_larger_exits_98_unless_one_failed(failed, code):
     for _ in range(failed):
         summary.add(batch.FileResult(Path("c"), None, "failed", "broken"))
     assert (summary.skipped, summary.larger, summary.exit_code) == (1, 1, code)
+
+
+def test_a_file_result_compares_by_value_and_says_it_is_not_hashable():
+    """hash() of a FileResult failed inside the dataclass's hash with "unhashable type:
+    'dict'" (its record); it is declared unhashable, and compares by its fields."""
+    result = batch.FileResult(Path("a.jpg"), Path("a.png"), "ok", record={"k": 8})
+    assert result == batch.FileResult(Path("a.jpg"), Path("a.png"), "ok", record={"k": 8})
+    assert result != batch.FileResult(Path("a.jpg"), Path("a.png"), "ok", record={"k": 9})
+    with pytest.raises(TypeError, match="^unhashable type: 'FileResult'$"):
+        hash(result)

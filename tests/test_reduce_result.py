@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -214,3 +215,102 @@ def test_an_unpickled_or_copied_result_stays_read_only(how):
     with pytest.raises(ValueError, match="assignment destination is read-only"):
         made.indices[0, 0] = 1
     assert (made.psnr, made.delta_e, made.k) == (reduced.psnr, reduced.delta_e, reduced.k)
+
+
+def noisy_photo(seed: int = 3) -> np.ndarray:
+    """A 12 x 16 image of four quadrants plus seeded noise: many distinct colours."""
+    rng = np.random.default_rng(seed)
+    image = np.zeros((12, 16, 3), np.int16)
+    image[:6, 8:] = [200, 40, 40]
+    image[6:, :8] = [30, 60, 210]
+    image[6:, 8:] = [220, 220, 90]
+    image += rng.integers(-20, 21, image.shape, dtype=np.int16)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+REPLACED_INDICES = (
+    "indices: a ReduceResult's psnr, delta_e and shares are measured on the indices it "
+    "was made with, and these differ (dataclasses.replace cannot change them); for other "
+    "indices, reduce the image again, e.g. reduce_colors(image, palette=result.palette)")
+
+
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_replacing_the_indices_with_other_values_is_refused(dither):
+    """dataclasses.replace(result, indices=other) kept the pairs counted from the old
+    indices: its psnr (27.6 dB for the astronaut at k=16) was that of the old image."""
+    import dataclasses
+
+    from quantize import reduce_colors
+
+    reduced = reduce_colors(noisy_photo(), 4, dither=dither, seed=0)
+    other = reduced.indices.copy()
+    other[0, 0] = (other[0, 0] + 1) % reduced.k
+    with pytest.raises(ValueError, match=f"^{re.escape(REPLACED_INDICES)}$"):
+        dataclasses.replace(reduced, indices=other)
+    with pytest.raises(ValueError, match="^indices: "):
+        dataclasses.replace(reduced, indices=reduced.indices[:, :-1])
+    for same in (reduced.indices, reduced.indices.copy(), reduced.indices.astype(np.uint16)):
+        again = dataclasses.replace(reduced, indices=same)
+        assert (again.psnr, again.delta_e) == (reduced.psnr, reduced.delta_e)
+
+
+def test_a_result_with_a_replaced_palette_measures_the_new_palette():
+    import dataclasses
+
+    from quantize import reduce_colors
+    from quantize.metrics import psnr
+
+    image = noisy_photo()
+    reduced = reduce_colors(image, 4, seed=0)
+    darker = dataclasses.replace(reduced, palette=reduced.palette // 2)
+    assert darker.psnr == pytest.approx(psnr(image, darker.to_rgb()), abs=1e-9)
+    assert darker.psnr < reduced.psnr == pytest.approx(psnr(image, reduced.to_rgb()),
+                                                       abs=1e-9)
+
+
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_a_pickle_leaves_out_the_caches_and_keeps_the_metrics_exact(dither):
+    """A pickle carried the histogram's features and Lab and the counted pairs, 4 to 15
+    times the pixels' size; they are rebuilt, to the same values, from what it keeps."""
+    import dataclasses
+    import pickle
+
+    from quantize import reduce_colors
+
+    reduced = reduce_colors(noisy_photo(), 4, dither=dither, seed=0)
+    unmeasured = pickle.dumps(reduced)
+    metrics = reduced.psnr, reduced.delta_e
+    measured = pickle.dumps(reduced)
+    assert len(measured) - len(unmeasured) < 100  # the two floats, not the pairs
+    f = reduced._fidelity
+    kept = ([f.pairs_known.colors, f.pairs_known.entries, f.pairs_known.counts]
+            if f.pairs_known is not None else [f.colors, f.colour_of])
+    assert len(unmeasured) < sum(a.nbytes for a in kept) + reduced.indices.nbytes + 2000
+    for data in (unmeasured, measured):
+        back = pickle.loads(data)
+        assert (back.psnr, back.delta_e) == metrics
+        assert back.shares.tolist() == reduced.shares.tolist()
+        with pytest.raises(ValueError, match="^indices: "):
+            dataclasses.replace(back, indices=np.zeros_like(back.indices))
+
+
+@pytest.mark.parametrize("how", [None, "pickle", "deepcopy"])
+def test_a_results_arrays_cannot_be_made_writable_again(how):
+    """setflags(write=True) made a result's arrays writable again, as numpy allows for a
+    view of a writable array; they are now views of a read-only buffer, without a copy."""
+    import copy
+    import pickle
+
+    from quantize import reduce_colors
+
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[1, 0, 3] = 100
+    reduced = reduce_colors(rgba, 2)
+    made = {None: lambda r: r, "pickle": lambda r: pickle.loads(pickle.dumps(r)),
+            "deepcopy": copy.deepcopy}[how](reduced)
+    for name in ("palette", "indices", "shares", "alpha"):
+        with pytest.raises(ValueError, match="^cannot set WRITEABLE flag to True of this "
+                                             "array$"):
+            getattr(made, name).setflags(write=True)
+    assert rgba.flags.writeable

@@ -1606,3 +1606,22 @@ def test_a_strip_of_two_colours_is_cut_between_them_with_the_default_weights(sha
     assert sorted(np.unique(labels).tolist()) == [1, 2]
     assert (labels == labels[red][0])[red].all()
     assert (labels != labels[red][0])[~red].all()
+
+
+@pytest.mark.parametrize("how", [None, "pickle", "deepcopy"])
+def test_a_segmentations_arrays_cannot_be_made_writable_again(how):
+    """setflags(write=True) made result.labels writable again (numpy allows it on a view of
+    a writable array); the arrays are now views of a read-only buffer."""
+    import copy
+    import pickle
+
+    img = np.zeros((6, 8, 3), np.uint8)
+    img[:, 4:] = 200
+    result = segment(img, regions=2)
+    made = {None: lambda r: r, "pickle": lambda r: pickle.loads(pickle.dumps(r)),
+            "deepcopy": copy.deepcopy}[how](result)
+    for name in ("labels", "clusters", "centers", "image"):
+        with pytest.raises(ValueError, match="^cannot set WRITEABLE flag to True of this "
+                                             "array$"):
+            getattr(made, name).setflags(write=True)
+    assert made.labels[:, 3:5].tolist() == [[1, 2]] * 6 and img.flags.writeable

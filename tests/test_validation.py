@@ -261,3 +261,31 @@ def test_rows_of_different_lengths_are_refused_naming_the_parameter(call, messag
     with pytest.raises(ValueError, match=f"^{re.escape(message)}, got rows of different "
                                          "lengths$"):
         call()
+
+
+@pytest.mark.parametrize("array", [
+    np.arange(12, dtype=np.intp).reshape(3, 4)[:, ::2],  # strided
+    np.arange(6.0)[::-1],  # negative strides
+    np.zeros((2, 3), np.uint16).T,
+    np.ones((2, 2), bool),
+])
+def test_read_only_is_a_view_that_cannot_be_made_writable(array):
+    """read_only gave a plain view, which setflags(write=True) made writable again."""
+    from quantize._validation import read_only
+
+    view = read_only(array)
+    assert view.dtype == array.dtype and view.shape == array.shape
+    assert view.strides == array.strides and np.shares_memory(view, array)  # no copy
+    assert not view.flags.writeable and array.flags.writeable
+    with pytest.raises(ValueError, match="^cannot set WRITEABLE flag to True of this array$"):
+        view.setflags(write=True)
+    array.flat[0] = 1  # the caller's array stays editable
+    assert view.flat[0] == 1 and read_only(None) is None
+
+
+def test_read_only_of_an_array_without_a_buffer_is_a_plain_read_only_view():
+    from quantize._validation import read_only
+
+    array = np.array(["2020-01-01"], "datetime64[D]")
+    view = read_only(array)
+    assert not view.flags.writeable and view.base is array and array.flags.writeable

@@ -186,6 +186,11 @@ class FileResult:
     ``exit_code`` is the code a failure maps to (:class:`~quantize.errors.ExitCode`;
     ``OK`` unless failed or skipped as larger).
 
+    Two are equal when their fields are, the record included; unlike the other results
+    (:class:`~quantize.ReduceResult`, equal only to itself), it holds no array to stop
+    that. It is not hashable: its record is a dict, which may change (``hash()`` raises
+    ``TypeError: unhashable type: 'FileResult'``); key a dict by its ``input`` instead.
+
     Examples
     --------
     >>> FileResult(Path("a.jpg"), Path("a.png"), "ok", record={"k": 8}).as_row()
@@ -198,6 +203,8 @@ class FileResult:
     reason: str = ""
     record: Mapping[str, Any] = field(default_factory=dict)
     exit_code: ExitCode = ExitCode.OK
+
+    __hash__ = None  # type: ignore[assignment]  # see the docstring
 
     @classmethod
     def larger(cls, input: Path, output: Path | None, record: Mapping[str, Any]) -> FileResult:

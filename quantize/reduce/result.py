@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -45,6 +45,8 @@ class Fidelity(NamedTuple):
     visible pixel's row in ``colors``) let :meth:`Fidelity.pairs` count them.
     ``hidden`` fully transparent pixels, outside the histogram, are reproduced
     exactly; ``counted`` is the ``(H, W)`` mask of the visible pixels (None: all).
+    ``made_for`` is the indices the pairs are of: a :class:`ReduceResult` sets it to
+    its own and refuses other indices (see :meth:`Fidelity.check_indices`).
     """
 
     pairs_known: Pairs | None
@@ -52,6 +54,33 @@ class Fidelity(NamedTuple):
     colour_of: np.ndarray | None = None
     hidden: int = 0
     counted: np.ndarray | None = None
+    made_for: np.ndarray | None = None
+
+    def check_indices(self, indices: np.ndarray) -> Fidelity:
+        """This fidelity, made for ``indices``; ValueError if it was made for other ones.
+
+        A result's shares are of the indices it was made with, and so are an undithered
+        result's pairs (each distinct colour's entry), which cannot be counted again
+        without each pixel's colour: of other indices, they would describe an image the
+        result does not draw. Indices equal to those are taken.
+        """
+        made = self.made_for
+        if made is not None and made is not indices and not _same_values(made, indices):
+            raise ValueError(
+                "indices: a ReduceResult's psnr, delta_e and shares are measured on the "
+                "indices it was made with, and these differ (dataclasses.replace cannot "
+                "change them); for other indices, reduce the image again, e.g. "
+                "reduce_colors(image, palette=result.palette)")
+        return self._replace(made_for=indices)
+
+    def portable(self) -> Fidelity:
+        """This fidelity without what is rebuilt after unpickling: the histogram's
+        features and Lab (computed again from its colours, to the same values) and
+        ``made_for`` (the result's own indices)."""
+        known = self.pairs_known
+        if known is not None and known.histogram is not None:
+            known = known._replace(histogram=None)
+        return self._replace(pairs_known=known, made_for=None)
 
     def pairs(self, indices: np.ndarray) -> Pairs:
         if self.pairs_known is not None:
@@ -65,6 +94,16 @@ class Fidelity(NamedTuple):
         pairs, counts = np.unique(flat, return_counts=True)
         row, entry = np.divmod(pairs, n_entries)
         return Pairs(self.colors[row], entry.astype(np.intp), counts)
+
+
+def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``a`` and ``b`` hold the same values: the same memory read the same way
+    (a view of a view, as ``dataclasses.replace`` passes a field on), or else equal."""
+    if a.shape != b.shape:
+        return False
+    same_memory = (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+                   and a.strides == b.strides and a.dtype == b.dtype)
+    return same_memory or bool(np.array_equal(a, b))
 
 
 def psnr_db(colors: np.ndarray, drawn: np.ndarray, counts: np.ndarray, hidden: int = 0
@@ -120,7 +159,11 @@ class ReduceResult(ReadOnlyArrays):
     shares and images are computed from them, and an edit would put them out of
     step. Edit a copy
     (``result.indices.copy()``); ``to_rgb()``, ``to_rgba()`` and ``full_palette()``
-    return new arrays.
+    return new arrays. For the same reason ``dataclasses.replace`` of ``indices``
+    with other values raises ``ValueError``; other fields may be replaced.
+
+    Two are equal only when they are the same object: compare their arrays with
+    :func:`numpy.array_equal` to compare results.
     """
 
     palette: np.ndarray
@@ -133,6 +176,22 @@ class ReduceResult(ReadOnlyArrays):
     _fidelity: Fidelity = field(repr=False)
 
     _ARRAYS = ("palette", "indices", "shares", "alpha")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "_fidelity", self._fidelity.check_indices(self.indices))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The pairs, histogram features and Lab are caches, rebuilt from the rest on
+        # first use; psnr and delta_e, once computed, are kept.
+        state = super().__getstate__()
+        state.pop("_pairs", None)
+        state["_fidelity"] = self._fidelity.portable()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        object.__setattr__(self, "_fidelity", self._fidelity.check_indices(self.indices))
 
     @property
     def k(self) -> int:
