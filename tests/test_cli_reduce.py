@@ -1946,6 +1946,21 @@ def test_a_pipe_needs_an_output_name(tmp_path, args):
         "output can be named after it; name the output with -o (or -o - for stdout)")
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("args", [[], ["--ext", ".small.png"]])
+def test_a_pipe_among_several_inputs_is_sent_to_a_call_of_its_own(photo, tmp_path, args):
+    """'reduce <(cat a.png) b.png' advised naming the pipe's output with -o, which is
+    refused beside a second input."""
+    os.mkfifo(tmp_path / "63")
+    result = run(tmp_path / "63", photo, *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {tmp_path / '63'}: is a pipe or device, not a file, so no "
+        "output can be named after it; name the output with -o, in a call of its own "
+        "(-o takes a single input)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["63", "photo.png"]  # none written
+
+
 class _UnreadableStdin:
     class buffer:  # noqa: N801 -- stands for sys.stdin.buffer
         @staticmethod

@@ -322,9 +322,12 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
     if ext is not None:
         _check_ext(ext)
     if output is None:
+        # -o names the output of a single input: beside other inputs, a pipe needs its own call.
+        naming = ("-o (or -o - for stdout)" if len(names) == 1
+                  else "-o, in a call of its own (-o takes a single input)")
         for name in names:
             if name != STDIO and (is_stream(Path(name)) or names_a_descriptor(name)):
-                refuse_stream_without_output(Path(name), "-o (or -o - for stdout)")
+                refuse_stream_without_output(Path(name), naming)
     return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
 
 
