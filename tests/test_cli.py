@@ -1740,6 +1740,9 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
     # pngquant's --speed is no --seed; the version is the program's, not a command's
     (["reduce", "a.png", "--speed", "1"],
      "--speed: no such option; quantize has no speed setting (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "--strip"],
+     "--strip: no such option; quantize's outputs keep no metadata but the resolution "
+     "already (see 'quantize reduce --help')"),
     (["reduce", "--version"], "--version: no such option; the version is 'quantize --version' "
                               "(see 'quantize reduce --help')"),
     # a short option was proposed nothing: the letter in the other case, or a long option

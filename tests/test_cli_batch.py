@@ -2944,7 +2944,8 @@ def test_cli_weight_limit_is_written_as_the_help_writes_it(photo_tree, tmp_path)
 
 @pytest.mark.parametrize("name, line", [
     ("nope", "nope: no such folder"),  # exit 2: "INPUT_DIR='nope' is not a folder"
-    ("a.png", "a.png: is a file, expected a folder of images"),
+    ("a.png", "a.png: is a file, expected a folder of images; for this one image: "
+              "quantize reduce a.png -o OUT.png"),
 ])
 def test_cli_an_input_dir_that_cannot_be_read_exits_1_as_a_missing_input(
         tmp_path, monkeypatch, name, line):
@@ -3392,3 +3393,39 @@ def test_a_palette_in_that_repeats_colours_is_warned_of_once_not_for_each_file(t
             "so its 3 entries draw 2 distinct colours\n")
     assert done.stderr == said
     assert done.output.index(said) < done.output.index("[1/3] ok")
+
+
+def test_cli_an_image_given_as_the_input_folder_is_pointed_to_segment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4)).save("my photo.png")
+    result = _cli("my photo.png", "-o", "out", "--mode", "segment")
+    assert (result.exit_code, result.stderr) == (
+        1, "quantize: error: my photo.png: is a file, expected a folder of images; for this "
+           "one image: quantize segment 'my photo.png' -o OUT_DIR\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my photo.png"]
+
+
+@pytest.mark.parametrize("name, made", [("out.png", False), ("out.JPG", False),
+                                        ("out.v2", True), ("out", True)])
+def test_cli_an_output_folder_named_as_an_image_is_refused(tmp_path, name, made):
+    # batch photos -o out.png made a folder called out.png, as segment -o seg.png no longer does
+    (tmp_path / "in").mkdir()
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "in" / "a.png")
+    result = _cli(tmp_path / "in", "-o", tmp_path / name, "-k", "4")
+    if made:
+        assert result.exit_code == 0 and (tmp_path / name / "a.png").is_file()
+        return
+    target = str(tmp_path / name)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: -o/--output={target!r}: expected a folder, as batch writes an "
+           "output for each image into it; name one without an image suffix, e.g. -o "
+           f"{str(tmp_path / 'out')!r}\n")
+    assert not (tmp_path / name).exists()
+
+
+def test_cli_an_existing_folder_named_as_an_image_is_taken(tmp_path):
+    (tmp_path / "in").mkdir()
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "in" / "a.png")
+    (tmp_path / "out.png").mkdir()
+    assert _cli(tmp_path / "in", "-o", tmp_path / "out.png", "-k", "4").exit_code == 0
+    assert (tmp_path / "out.png" / "a.png").is_file()

@@ -31,9 +31,9 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
 from .._sigterm import terminated
 from .._validation import check_choice, check_float, check_int
 from ..encode import OPTIMIZED_OUTPUTS
-from ..errors import ExitCode, OutputError
+from ..errors import ExitCode, ImageReadError, OutputError
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
-from ..names import found_path, natural_key, printable_data, quoted
+from ..names import found_path, natural_key, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_FORMAT_LIST
 from ..reduce.options import PALETTE_FILE_ALPHA_ADVICE
 from ..reduce.quality import QualityScaleWarning
@@ -63,6 +63,7 @@ from .common import (
     read_palette_in_once,
     refuse_both,
     refuse_closed_stdout,
+    refuse_image_named_folder,
     refuse_stdout_folder,
     say,
     user_errors,
@@ -310,6 +311,8 @@ def batch(
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     overlay_color, seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
+        _refuse_image_input(input_dir, mode)
+    refuse_image_named_folder(output_dir, "batch writes an output for each image into it")
     # checked as typed (a final "/", which a Path drops, names a folder), then as paths
     report, html = (None if name is None else Path(name) for name in (report_name, html_name))
     note_quality_scale(quality)
@@ -421,6 +424,17 @@ it keeps the outputs this run made and redoes only the files it did not reach)'
         return "interrupted; rerun the same command to finish"
     return (f"interrupted; to finish, rerun: {command} (with --force too, it keeps the outputs "
             "this run made and redoes only the files it did not reach)")
+
+
+def _refuse_image_input(input_dir: Path, mode: str) -> None:
+    """Refuse an input that is a file, not a folder (``batch photo.jpg -o out``), pointing
+    to the command for one image, as ``reduce`` points a folder to ``batch`` (exit 1, as
+    for an input folder that cannot be read)."""
+    if input_dir.is_file():
+        output = "OUT.png" if mode == "reduce" else "OUT_DIR"
+        raise ImageReadError(f"is a file, expected a folder of images; for this one image: "
+                             f"quantize {mode} {shell_quoted(str(input_dir))} -o {output}",
+                             path=input_dir)
 
 
 def _check_run_options(jobs: int | None, scheduler: str | None, report: str | None,

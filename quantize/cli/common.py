@@ -843,6 +843,21 @@ def refuse_closed_stdout(show: str, image_of: str | None = None) -> None:
              ExitCode.FAILED)
 
 
+def refuse_image_named_folder(outdir: Path, writes: str) -> None:
+    """Refuse an ``-o`` folder that is no folder yet and is named as an image (``segment
+    a.png -o seg.png``, ``batch photos -o out.png``): the command makes a folder there, as
+    it ``writes`` (what, said in the error), and a user naming one image expects a file,
+    not a folder called ``seg.png``. An existing folder of that name is taken."""
+    if not outdir.suffix or outdir.is_dir():
+        return
+    from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS
+
+    if outdir.suffix.lower() in (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS):
+        fail(printable_line(f"-o/--output={quoted(outdir)}: expected a folder, as {writes}; "
+                            "name one without an image suffix, e.g. -o "
+                            f"{quoted(outdir.with_suffix(''))}"), USAGE_ERROR)
+
+
 def refuse_stdout_folder(outdir: Path | None, command: str) -> None:
     """Refuse ``-o -`` for a command whose outputs are a folder of files (usage error)."""
     if str(outdir) == "-":
@@ -1267,6 +1282,7 @@ _OTHER_NAMES = {
 #: proposing the option they look like (pngquant's ``--speed`` is no ``--seed``).
 _NO_COUNTERPART = {
     "--speed": "quantize has no speed setting",
+    "--strip": "quantize's outputs keep no metadata but the resolution already",
     "--version": "the version is 'quantize --version'",
 }
 

@@ -21,7 +21,7 @@ import typer
 from .._validation import color_from_text
 from ..errors import ExitCode, OutputError, QuantizeError
 from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_output_folder
-from ..names import folded_name, output_stem, printable_data, quoted, same_file
+from ..names import folded_name, output_stem, printable_data, same_file
 from .common import (
     USAGE_ERROR,
     Command,
@@ -43,6 +43,7 @@ from .common import (
     printable_line,
     refuse_both,
     refuse_closed_stdout,
+    refuse_image_named_folder,
     refuse_stdout_folder,
     refuse_stream_without_output,
     say,
@@ -227,7 +228,8 @@ def segment_command(
         with user_errors():  # batch call with that -o is proposed; a name the system
             check_name_length(outdir)  # refuses (too long) is named too
             check_output_folder(outdir, "-o/--output")
-        _refuse_image_name(outdir)
+        refuse_image_named_folder(outdir, "segment writes several files (labels.png, "
+                                  "overlay.png, segments.json)")
     hint = "" if stdin else folder_hint(str(input), "segment", carried,
                                         output_dir="OUT_DIR" if outdir is None else str(outdir))
     if hint:  # the reader's words, and where to go, with options batch accepts: checked
@@ -292,22 +294,6 @@ def segment_command(
         say(printable_line(f"{record['input']} -> {record['outdir']}: "
                            f"{_count(record['n_regions'], 'region')} {source}, "
                            f"{record['seconds']:.2f} s"))
-
-
-def _refuse_image_name(outdir: Path) -> None:
-    """Refuse an ``-o`` that is no folder yet and is named as an image (``segment a.png -o
-    seg.png``): segment writes a folder of files, and a user naming one image expects a
-    file there, not a folder called ``seg.png``. An existing folder of that name is taken.
-    """
-    if not outdir.suffix or outdir.is_dir():
-        return
-    from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS
-
-    if outdir.suffix.lower() in (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS):
-        fail(printable_line(f"-o/--output={quoted(outdir)}: expected a folder, as segment "
-                            "writes several files (labels.png, overlay.png, segments.json); "
-                            f"name one without an image suffix, e.g. -o "
-                            f"{quoted(outdir.with_suffix(''))}"), USAGE_ERROR)
 
 
 def _refuse_input_among_outputs(input: Path, target: Path, edges: bool) -> None:
