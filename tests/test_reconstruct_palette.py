@@ -8,9 +8,11 @@ import pytest
 from quantize.reconstruct import palette as palette_module
 from quantize.reconstruct.palette import (
     _BLOCK_PIXELS,
+    _band_gradient_runs,
     _band_run_strength,
     diffuse_errors,
     dither_indices,
+    gradient_runs,
     indexed_image,
     run_strength,
 )
@@ -165,10 +167,50 @@ def test_a_smooth_gradient_is_dithered_across_its_bands_not_at_their_edges_only(
             < 0.6 * _local_mean_error(plain.to_rgb(), image))
 
 
-def test_a_flat_area_in_a_palette_colour_takes_no_error_from_its_neighbours():
-    """White beside anti-aliased grey text: the white stays white under full dithering."""
-    rgb = np.full((24, 40, 3), 255, np.uint8)
+@pytest.mark.parametrize("white", [255, 254])
+def test_a_flat_area_in_a_palette_colour_takes_no_error_from_its_neighbours(white):
+    """White beside anti-aliased grey text: the white stays white under full dithering,
+    and so does a white a level off its entry, whose runs end in the ramp's large step or
+    the border, not in a gradient's small one (only exact colours kept clean, 8 pixels
+    of the 254 took the light grey entry)."""
+    rgb = np.full((24, 40, 3), white, np.uint8)
     rgb[:, :12] = np.arange(12, dtype=np.uint8)[None, :, None] * 9 + 70  # a grey ramp
-    palette = np.array([[0, 0, 0], [128, 128, 128], [255, 255, 255]], np.uint8)
+    palette = np.array([[0, 0, 0], [128, 128, 128], [240, 240, 240], [255, 255, 255]],
+                       np.uint8)
     out = dither_indices(rgb, palette, 1.0)
-    assert (out[:, 12:] == 2).all() and len(np.unique(out[:, :12])) > 1
+    assert (out[:, 12:] == 3).all() and len(np.unique(out[:, :12])) > 1
+
+
+def test_gradient_runs_are_runs_ending_in_small_steps_only():
+    """Rows: runs between the border and a step of 1, between 1 and 2 (in a gradient),
+    between 2 and 40 and after 40 (not); columns: the last steps by 2 between its rows."""
+    pixels = np.array([[[50, 50, 50], [51, 50, 50], [51, 50, 50], [53, 50, 50], [93, 50, 50]],
+                       [[50, 50, 50], [51, 50, 50], [51, 50, 50], [53, 50, 50], [93, 50, 52]]],
+                      np.uint8)
+    assert gradient_runs(pixels).tolist() == [[True, True, True, False, True],
+                                              [True, True, True, False, True]]
+
+
+def test_gradient_runs_by_bands_equal_the_whole_image(rng):
+    """Bands of rows, then of columns: the same as each direction over the whole image."""
+    h, w = 3 * (_BLOCK_PIXELS // 64) + 5, 64
+    pixels = (100 + np.cumsum(rng.integers(0, 2, (h, w, 3)), axis=1) // 5).astype(np.uint8)
+    pixels[:, 20:30] = 0
+    whole = _band_gradient_runs(pixels) | _band_gradient_runs(pixels.transpose(1, 0, 2)).T
+    assert whole.any() and not whole.all()
+    assert np.array_equal(gradient_runs(pixels), whole)
+
+
+def test_a_gradient_a_level_from_its_entries_is_dithered_across_its_bands():
+    """Grey 100..104 in bands of 4 onto 100 and 104: the bands of 101 and 103, within 2 of
+    an entry, take error too (they took none: all 0 and all 1, the mean 1 level off)."""
+    levels = np.repeat([100, 101, 102, 103, 104], 4)
+    rgb = np.repeat(np.repeat(levels[None, :, None], 4, axis=0), 3, axis=2).astype(np.uint8)
+    palette = np.array([[100, 100, 100], [104, 104, 104]], np.uint8)
+    before = rgb.copy()
+    got = dither_indices(rgb, palette, 1.0)
+    assert got.tolist() == [[0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1],
+                            [0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1],
+                            [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1],
+                            [0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1]]
+    assert np.array_equal(rgb, before)
