@@ -244,8 +244,9 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
         try:
             if LARGER in result.record:  # recorded, so that a rerun does not try it again
                 result = _kept_larger(plan, job, result.record)
-                record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
-                              source, run=plan.run)
+                if _records_larger(result):
+                    record_output(plan.output_dir, job.output, plan.settings, result.record,
+                                  stamp, source, run=plan.run)
             elif result.status == "ok":
                 result = dataclasses.replace(result, reason=job.redo)
                 record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
@@ -755,19 +756,38 @@ def _running(pid: int) -> bool:
 STALE_NOTE = ("; it is stale (not made from the input as it is now, or not with these "
               "options): rerun without --skip-if-larger to replace it")
 
+#: Added to the reason of a file whose result was larger (with force) and at whose output is
+#: a file of no record: not said to be stale, as nothing says what made it.
+UNRECORDED_NOTE = ("; it is of no record (no run is recorded to have made it): rerun with "
+                   "--force and without --skip-if-larger to replace it")
+
 
 def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> FileResult:
     """A job whose result was larger than its input: skipped, with no output, or with the
     output of an earlier run (under this name, or under another that it would have
     replaced: :attr:`BatchPlan.replaces`), kept as ``reduce --force --skip-if-larger``
-    keeps it, and said to be stale (:data:`~quantize.batch.results.STALE` in its record).
+    keeps it, and said to be stale (:data:`~quantize.batch.results.STALE` in its record),
+    or with the file of no record at its output (which only ``force`` planned to replace),
+    kept as it was and said to be of no record, not stale (:data:`UNRECORDED_NOTE`).
     The one place that decides what such a file keeps; the planner skips it again from
-    its record."""
+    its record (none is made of the file of no record: see :func:`_records_larger`)."""
     kept = plan.kept_output(job.output)
     if kept is None:
         return FileResult.larger(job.input, None, record)
+    if not plan.of_record(kept):
+        return FileResult.larger(job.input, kept, {**record, LARGER: record[LARGER]
+                                                   + UNRECORDED_NOTE})
     return FileResult.larger(job.input, kept,
                              {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True})
+
+
+def _records_larger(result: FileResult) -> bool:
+    """Whether the manifest takes the record of ``result``, a file whose result was larger
+    (:func:`_kept_larger`): with no output, or a stale one kept; not with a file of no record
+    kept at its output, which an entry would claim as the batch's (a rerun without the
+    option would then redo it over that file, without ``force``). Such a file stays of no
+    record, and a rerun with ``force`` tries it again."""
+    return result.output is None or bool(result.record.get(STALE))
 
 
 def _failed_kept(plan: BatchPlan, job: FileJob, result: FileResult) -> FileResult:
