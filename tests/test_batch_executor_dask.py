@@ -22,6 +22,7 @@ from . import batch_support
 from .batch_support import (
     BAD,
     COPY,
+    GATED,
     GOOD,
     KILLING,
     KILLING_FOLDER,
@@ -500,8 +501,9 @@ def test_a_batch_whose_scheduler_is_lost_gives_the_files_not_done(tmp_path):
     assert str(caught.value).startswith(f"the Dask scheduler at {address} dropped the files "
                                         "still to do (2 of 3)")
     assert sorted(batch.read_manifest(out)) == ["a.png"]
-    # A rerun plans the files not done, but for one its worker finished after the loss
-    # (an output written whole, kept as done).
+    # A rerun plans the files not done (their entries left pending, c.png's never written):
+    # b.png is skipped only when its worker, going on after the loss (see the test below),
+    # was between writing it and marking it as the rerun looked.
     rerun = batch.plan_batch(src, out, SLEEPY)
     planned = {job.input.name for job in rerun.jobs}
     kept = {r.input.name: r.status for r in rerun.settled}
@@ -530,6 +532,50 @@ def test_a_batch_whose_scheduler_is_lost_leaves_no_empty_folder_of_a_job_not_don
             assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a"]
         finally:
             (control / "release").touch()  # the jobs still running fail: no folder
+
+
+def test_a_file_its_worker_finishes_after_the_scheduler_is_lost_is_made_again(tmp_path):
+    # Its pending entry was taken back as the run stopped, before the worker wrote it: every
+    # rerun then skipped its output as one of no record.
+    pytest.importorskip("dask.distributed")
+    import dask
+
+    from quantize.batch.manifest import written_mark
+
+    src, out, control = tmp_path / "in", tmp_path / "out", tmp_path / "control"
+    for folder in (src, control):
+        folder.mkdir()
+    for name in ("a.png", "slow.png"):
+        Image.new("RGB", (4, 4), (len(name), 90, 200)).save(src / name)
+    options = {"control": str(control)}
+    plan = batch.plan_batch(src, out, GATED, options=options)
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}), \
+            local_cluster(n_workers=1, threads_per_worker=2, processes=False) as cluster:
+        def on_result(result):  # the scheduler stops once a.png is done, slow.png running
+            while not (control / "started-slow.png").exists():
+                time.sleep(0.05)
+            cluster.sync(cluster.scheduler.close)  # the scheduler alone: the worker goes on
+
+        try:
+            with pytest.raises(batch.SchedulerLostError) as caught:
+                batch.run_batch(plan, scheduler=cluster.scheduler_address, on_result=on_result)
+        finally:
+            (control / "release").touch()  # the worker finishes slow.png, unreported
+        for _ in range(400):
+            if written_mark(out / "slow.png").exists():
+                break
+            time.sleep(0.05)
+    assert [r.input.name for r in caught.value.not_done] == ["slow.png"]
+    assert (out / "slow.png").is_file()
+    pending = batch.read_manifest(out, pending=True)
+    assert (pending["a.png"].pending, pending["slow.png"].pending) == (False, True)
+    rerun = batch.plan_batch(src, out, GATED, options=options)
+    assert [(r.input.name, r.status) for r in rerun.settled] == [("a.png", "skipped")]
+    assert [job.input.name for job in rerun.jobs] == ["slow.png"]
+    assert [(r.input.name, r.status) for r in batch.run_batch(rerun, jobs=1)] == [
+        ("a.png", "skipped"), ("slow.png", "ok")]
+    assert not batch.read_manifest(out)["slow.png"].pending
+    assert not written_mark(out / "slow.png").exists()
 
 
 @pytest.mark.parametrize("n_workers", [0, 2])

@@ -121,7 +121,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
     (:mod:`~quantize.batch.manifest`) as it settles; before any job runs, the outputs
     not there yet are recorded as pending (a run killed between writing one and
     recording it leaves it known as a batch's, made again by the next run), and the
-    pending entry of a file that fails without output is taken back. The manifest is first
+    pending entry of a file that fails without output is taken back, as are those of the
+    files a stopped run did not reach, unless on Dask: a worker still running one of them
+    when the run stopped (a lost scheduler, a second interrupt) writes its output
+    afterwards, which its pending entry claims, so that the next run makes it again and
+    records it. The manifest is first
     rewritten without the entries earlier runs superseded, and the probe files of Dask runs
     killed on this host are removed (:func:`remove_stale_probes`). A file the shared
     palette was fitted without (:attr:`BatchPlan.left_out`) has why in its result's
@@ -307,12 +311,16 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                 _remove_unfinished_folder(plan.mode, folder)
         if scheduler is not None:
             remove_empty_folders(abandoned)
-        # A run stopped (Ctrl-C, an error, a lost scheduler) takes back the pending entries
-        # of the outputs it did not make, so that only a killed run leaves any: a file put
-        # under such a name later is then of no record, never taken for a batch's.
-        _take_back_pending(plan, [job.output for job, result in zip(plan.jobs, job_results,
-                                                                     strict=True)
-                                  if result is None and job.output in pending])
+        # A run stopped (Ctrl-C, an error) takes back the pending entries of the outputs it
+        # did not make. Not on Dask: a worker cannot stop a job it runs (a lost scheduler, a
+        # second Ctrl-C), and writes its output after the run stopped; its entry left
+        # pending, as a killed run leaves it, claims only the file that job marks
+        # (manifest.mark_written), which a rerun makes again. A file put under such a name
+        # since, unmarked, is of no record (plan: disowned); one never written is planned as
+        # one not there.
+        if scheduler is None:
+            _take_back_pending(plan, [job.output for job, result in zip(
+                plan.jobs, job_results, strict=True) if result is None and job.output in pending])
         if first:  # every file failed: the folder is left as it was, empty or not there
             _remove_if_no_entry(plan.output_dir)
     return [r for r in job_results if r is not None]
