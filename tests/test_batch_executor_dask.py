@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import quantize
 from quantize import batch
 from quantize.io import load_image
 
@@ -394,6 +395,40 @@ def test_a_task_of_another_version_of_quantize_is_not_run(tmp_path):
     assert not made.exists()
 
 
+def test_a_task_sent_by_another_version_of_quantize_is_not_run(tmp_path, monkeypatch):
+    """A worker that joined after the check with the same task protocol but another
+    quantize was accepted, and its files recorded as made with this run's options: the
+    driver sends its version with each task, and the task names both."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch.calls import Call
+
+    monkeypatch.setattr(executor_dask, "worker_protocol",  # what the worker's code says
+                        lambda: {"protocol": executor_dask.WORKER_PROTOCOL, "version": "0.0.9"})
+    made = tmp_path / "made"
+    outcomes = []
+    with _cluster_here() as (address, worker):
+        batch.run_dask([Call(made.touch)], address, lambda i, outcome: outcomes.append(outcome))
+    assert [(o.ok, o.value) for o in outcomes] == [(False, (
+        f"the Dask worker {worker} runs quantize 0.0.9, where this machine runs quantize "
+        f"{quantize.__version__}; restart the workers, so that they run the quantize this "
+        "machine runs"))]
+    assert not made.exists()
+
+
+def test_a_task_of_the_same_version_of_quantize_is_run(tmp_path):
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch.calls import Call
+
+    made = tmp_path / "made"
+    with _cluster_here() as (address, _), distributed_client(address) as client:
+        outcome = client.submit(executor_dask._run_on_one_thread, Call(made.touch),
+                                protocol=executor_dask.WORKER_PROTOCOL,
+                                version=quantize.__version__).result()
+    assert outcome.ok and made.exists()
+
+
 def test_a_task_its_worker_cannot_run_names_the_likely_cause(tmp_path, monkeypatch):
     """A worker that joined after the check with older code fails each task with a
     TypeError about its arguments: said as such, with what to do."""
@@ -690,6 +725,28 @@ def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):
     assert str(caught.value) == (
         f"scheduler={address!r}: the worker {worker} runs another version of quantize; "
         "restart the workers, so that they run the quantize this machine runs")
+    assert not out.exists()
+
+
+def test_dask_refuses_workers_that_run_another_version_of_quantize(tmp_path, monkeypatch):
+    """A worker of the same task protocol but another quantize was accepted, and the files
+    it made recorded as made by this one: refused, naming it and both versions."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+
+    monkeypatch.setattr(executor_dask, "worker_protocol",  # what the worker's code says
+                        lambda: {"protocol": executor_dask.WORKER_PROTOCOL, "version": "0.0.9"})
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4)).save(src / "a.png")
+    out = tmp_path / "out"
+    plan = batch.plan_batch(src, out, COPY)
+    with _cluster_here() as (address, worker), pytest.raises(ValueError) as caught:
+        batch.run_batch(plan, scheduler=address)
+    assert str(caught.value) == (
+        f"scheduler={address!r}: the worker {worker} runs quantize 0.0.9, where this machine "
+        f"runs quantize {quantize.__version__}; restart the workers, so that they run the "
+        "quantize this machine runs")
     assert not out.exists()
 
 
