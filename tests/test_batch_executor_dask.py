@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import quantize
 from quantize import batch
 from quantize.io import load_image
 
@@ -22,6 +23,7 @@ from . import batch_support
 from .batch_support import (
     BAD,
     COPY,
+    GATED,
     GOOD,
     KILLING,
     KILLING_FOLDER,
@@ -393,6 +395,40 @@ def test_a_task_of_another_version_of_quantize_is_not_run(tmp_path):
     assert not made.exists()
 
 
+def test_a_task_sent_by_another_version_of_quantize_is_not_run(tmp_path, monkeypatch):
+    """A worker that joined after the check with the same task protocol but another
+    quantize was accepted, and its files recorded as made with this run's options: the
+    driver sends its version with each task, and the task names both."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch.calls import Call
+
+    monkeypatch.setattr(executor_dask, "worker_protocol",  # what the worker's code says
+                        lambda: {"protocol": executor_dask.WORKER_PROTOCOL, "version": "0.0.9"})
+    made = tmp_path / "made"
+    outcomes = []
+    with _cluster_here() as (address, worker):
+        batch.run_dask([Call(made.touch)], address, lambda i, outcome: outcomes.append(outcome))
+    assert [(o.ok, o.value) for o in outcomes] == [(False, (
+        f"the Dask worker {worker} runs quantize 0.0.9, where this machine runs quantize "
+        f"{quantize.__version__}; restart the workers, so that they run the quantize this "
+        "machine runs"))]
+    assert not made.exists()
+
+
+def test_a_task_of_the_same_version_of_quantize_is_run(tmp_path):
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch.calls import Call
+
+    made = tmp_path / "made"
+    with _cluster_here() as (address, _), distributed_client(address) as client:
+        outcome = client.submit(executor_dask._run_on_one_thread, Call(made.touch),
+                                protocol=executor_dask.WORKER_PROTOCOL,
+                                version=quantize.__version__).result()
+    assert outcome.ok and made.exists()
+
+
 def test_a_task_its_worker_cannot_run_names_the_likely_cause(tmp_path, monkeypatch):
     """A worker that joined after the check with older code fails each task with a
     TypeError about its arguments: said as such, with what to do."""
@@ -500,8 +536,9 @@ def test_a_batch_whose_scheduler_is_lost_gives_the_files_not_done(tmp_path):
     assert str(caught.value).startswith(f"the Dask scheduler at {address} dropped the files "
                                         "still to do (2 of 3)")
     assert sorted(batch.read_manifest(out)) == ["a.png"]
-    # A rerun plans the files not done, but for one its worker finished after the loss
-    # (an output written whole, kept as done).
+    # A rerun plans the files not done (their entries left pending, c.png's never written):
+    # b.png is skipped only when its worker, going on after the loss (see the test below),
+    # was between writing it and marking it as the rerun looked.
     rerun = batch.plan_batch(src, out, SLEEPY)
     planned = {job.input.name for job in rerun.jobs}
     kept = {r.input.name: r.status for r in rerun.settled}
@@ -530,6 +567,50 @@ def test_a_batch_whose_scheduler_is_lost_leaves_no_empty_folder_of_a_job_not_don
             assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a"]
         finally:
             (control / "release").touch()  # the jobs still running fail: no folder
+
+
+def test_a_file_its_worker_finishes_after_the_scheduler_is_lost_is_made_again(tmp_path):
+    # Its pending entry was taken back as the run stopped, before the worker wrote it: every
+    # rerun then skipped its output as one of no record.
+    pytest.importorskip("dask.distributed")
+    import dask
+
+    from quantize.batch.manifest import written_mark
+
+    src, out, control = tmp_path / "in", tmp_path / "out", tmp_path / "control"
+    for folder in (src, control):
+        folder.mkdir()
+    for name in ("a.png", "slow.png"):
+        Image.new("RGB", (4, 4), (len(name), 90, 200)).save(src / name)
+    options = {"control": str(control)}
+    plan = batch.plan_batch(src, out, GATED, options=options)
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}), \
+            local_cluster(n_workers=1, threads_per_worker=2, processes=False) as cluster:
+        def on_result(result):  # the scheduler stops once a.png is done, slow.png running
+            while not (control / "started-slow.png").exists():
+                time.sleep(0.05)
+            cluster.sync(cluster.scheduler.close)  # the scheduler alone: the worker goes on
+
+        try:
+            with pytest.raises(batch.SchedulerLostError) as caught:
+                batch.run_batch(plan, scheduler=cluster.scheduler_address, on_result=on_result)
+        finally:
+            (control / "release").touch()  # the worker finishes slow.png, unreported
+        for _ in range(400):
+            if written_mark(out / "slow.png").exists():
+                break
+            time.sleep(0.05)
+    assert [r.input.name for r in caught.value.not_done] == ["slow.png"]
+    assert (out / "slow.png").is_file()
+    pending = batch.read_manifest(out, pending=True)
+    assert (pending["a.png"].pending, pending["slow.png"].pending) == (False, True)
+    rerun = batch.plan_batch(src, out, GATED, options=options)
+    assert [(r.input.name, r.status) for r in rerun.settled] == [("a.png", "skipped")]
+    assert [job.input.name for job in rerun.jobs] == ["slow.png"]
+    assert [(r.input.name, r.status) for r in batch.run_batch(rerun, jobs=1)] == [
+        ("a.png", "skipped"), ("slow.png", "ok")]
+    assert not batch.read_manifest(out)["slow.png"].pending
+    assert not written_mark(out / "slow.png").exists()
 
 
 @pytest.mark.parametrize("n_workers", [0, 2])
@@ -644,6 +725,28 @@ def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):
     assert str(caught.value) == (
         f"scheduler={address!r}: the worker {worker} runs another version of quantize; "
         "restart the workers, so that they run the quantize this machine runs")
+    assert not out.exists()
+
+
+def test_dask_refuses_workers_that_run_another_version_of_quantize(tmp_path, monkeypatch):
+    """A worker of the same task protocol but another quantize was accepted, and the files
+    it made recorded as made by this one: refused, naming it and both versions."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+
+    monkeypatch.setattr(executor_dask, "worker_protocol",  # what the worker's code says
+                        lambda: {"protocol": executor_dask.WORKER_PROTOCOL, "version": "0.0.9"})
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4)).save(src / "a.png")
+    out = tmp_path / "out"
+    plan = batch.plan_batch(src, out, COPY)
+    with _cluster_here() as (address, worker), pytest.raises(ValueError) as caught:
+        batch.run_batch(plan, scheduler=address)
+    assert str(caught.value) == (
+        f"scheduler={address!r}: the worker {worker} runs quantize 0.0.9, where this machine "
+        f"runs quantize {quantize.__version__}; restart the workers, so that they run the "
+        "quantize this machine runs")
     assert not out.exists()
 
 

@@ -2694,6 +2694,48 @@ def test_skip_if_larger_keeps_a_stale_output_and_says_so_at_every_run(tmp_path):
     assert (out / "a.png").stat().st_size == 83
 
 
+@pytest.mark.parametrize("pending", [False, True], ids=["no-entry", "unmarked-pending"])
+def test_skip_if_larger_with_force_says_a_file_of_no_record_is_kept_and_records_none(tmp_path,
+                                                                                    pending):
+    # A file at the output's name that no run made was said to be "stale" and recorded as the
+    # batch's: a plain rerun then redid it over that file, without --force. So was one put
+    # under the name of an output a killed run left pending (no mark of that run's job).
+    from quantize.batch.manifest import record_pending, source_key
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "a.png")  # 77 bytes; its result 83
+    out.mkdir()
+    if pending:
+        record_pending(out, [(out / "a.png", source_key(out, src / "a.png"))], {"n_colors": 4})
+    (out / "a.png").write_bytes(b"mine")
+    report = tmp_path / "r.json"
+    args = (src, "-o", out, "-k", "4", "-j", "1")
+    result = _cli(*args, "--force", "--skip-if-larger", "--report", report)
+    assert result.exit_code == 98, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"quantize: warning: {src}/a.png: result (83 bytes) is larger than the input "
+        "(77 bytes); nothing written; the existing output is left as it was; it is of no "
+        "record (no run is recorded to have made it): rerun with --force and without "
+        "--skip-if-larger to replace it")
+    assert result.stdout.splitlines()[1].startswith(
+        "1/1 files: 0 ok, 1 skipped (1 larger than the input), 0 failed in ")
+    [row] = json.loads(report.read_text())["files"]
+    assert (row["status"], row["output"], "stale_output" in row) == (
+        "skipped", str(out / "a.png"), False)
+    assert json.loads(report.read_text())["summary"]["stale"] == 0
+    assert "a.png" not in batch.read_manifest(out)  # not the batch's: not recorded so
+    plain = _cli(*args)  # the file is still of no record: skipped, not redone over it
+    assert plain.exit_code == 0, plain.output
+    assert plain.stdout.splitlines()[0] == (
+        f"[1/1] skipped {src}/a.png  (output exists; no record of the run that made it: "
+        "--force replaces it)")
+    assert (out / "a.png").read_bytes() == b"mine"
+    forced = _cli(*args, "--force")  # as the warning said
+    assert forced.exit_code == 0, forced.output
+    assert (out / "a.png").stat().st_size == 83
+
+
 @pytest.mark.parametrize("mode", ["reduce", "segment"])
 def test_quiet_prints_nothing_when_every_file_is_done(tmp_path, mode):
     """-q printed the summary line, while reduce -q and segment -q print nothing on success."""

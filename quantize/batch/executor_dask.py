@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import _threads
+from .. import __version__, _threads
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
@@ -122,7 +122,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
 
     Every task first checks its worker, as :func:`unseen_by_workers` checks the
     workers there before a run, for a worker that joined since: a worker that
-    runs another version of quantize's tasks, or does not see the file
+    runs another version of quantize or of its tasks, or does not see the file
     ``must_see`` (an absolute path; shared storage), or, with ``must_write``, sees it
     but cannot write into its folder (the output folder, which the worker's user may
     have no permission on), fails the call without running it, the reason saying so
@@ -153,7 +153,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
 
         def submit(indices: Sequence[int]) -> list[Any]:
             new = client.map(_run_on_one_thread, [calls[i] for i in indices], stop=stop,
-                             protocol=WORKER_PROTOCOL,
+                             protocol=WORKER_PROTOCOL, version=__version__,
                              must_see=None if must_see is None else str(must_see),
                              must_see_as=None if must_see_as is None else str(must_see_as),
                              **({"must_write": True} if must_write else {}),
@@ -262,8 +262,9 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int
 
 
 #: Increased whenever the calls a worker runs for a batch change how they are called: a worker
-#: started before an upgrade still runs the old code, and must be restarted.
-WORKER_PROTOCOL = 5
+#: started before an upgrade still runs the old code, and must be restarted. A worker must
+#: also run the same version of quantize (``quantize.__version__``) as the batch's machine.
+WORKER_PROTOCOL = 6
 
 #: How a worker that runs other code than this machine is told to be fixed.
 RESTART = "restart the workers, so that they run the quantize this machine runs"
@@ -278,29 +279,57 @@ NOT_WRITABLE = ("the Dask workers must be able to write into the output folder, 
                 "stop that worker")
 
 
-def worker_protocol() -> int:
-    """Run on each worker by :func:`unseen_by_workers`: the protocol of its quantize."""
-    return WORKER_PROTOCOL
+def worker_protocol() -> dict[str, Any]:
+    """Run on each worker by :func:`unseen_by_workers` (and by each task, on its own worker):
+    the code it runs, as ``{"protocol": WORKER_PROTOCOL, "version": quantize.__version__}``
+    (that of an older quantize, which did not compare versions, returned its protocol alone,
+    an int).
+
+    >>> worker_protocol() == {"protocol": WORKER_PROTOCOL, "version": __version__}
+    True
+    """
+    return {"protocol": WORKER_PROTOCOL, "version": __version__}
+
+
+def _other_code(code: Any, version: str | None = __version__) -> str:
+    """How a worker whose :func:`worker_protocol` gave ``code`` is said to run other code
+    than the batch's machine, which runs quantize ``version`` (None: not known): both
+    versions when they differ, else "another version of quantize" (other batch tasks
+    under one version number, or a worker too old to say its version).
+
+    >>> _other_code({"protocol": WORKER_PROTOCOL, "version": "0.0.9"}, "0.1.0")
+    'quantize 0.0.9, where this machine runs quantize 0.1.0'
+    >>> _other_code(4)
+    'another version of quantize'
+    """
+    theirs = code.get("version") if isinstance(code, dict) else None
+    if isinstance(theirs, str) and version is not None and theirs != version:
+        return f"quantize {theirs}, where this machine runs quantize {version}"
+    return "another version of quantize"
 
 
 def _check_worker_code(client: Any, scheduler: str) -> None:
-    """Refuse workers of ``client``'s scheduler that run another version of quantize's batch
-    tasks (ValueError naming the first one, or saying that one cannot run the check at all:
-    older than the check itself).
+    """Refuse workers of ``client``'s scheduler that run another version of quantize, or of
+    its batch tasks (ValueError naming the first one and, when they differ, its version and
+    this machine's, or saying that one cannot run the check at all: older than the check
+    itself).
 
     Workers started before quantize was upgraded keep the code they imported: without
-    this check, every file failed on them with a TypeError about the task's arguments.
+    this check, every file failed on them with a TypeError about the task's arguments, or,
+    with the same arguments, was recorded as made by this version with these options.
     """
     try:
         seen = client.run(worker_protocol)
     except Exception as exc:  # noqa: BLE001 -- a worker without this function: said
         raise ValueError(f"scheduler={scheduler!r}: a worker cannot run this version of "
                          f"quantize's tasks ({one_line(exc)}); {RESTART}") from None
-    stale = sorted(worker for worker, protocol in seen.items() if protocol != WORKER_PROTOCOL)
+    ours = {"protocol": WORKER_PROTOCOL, "version": __version__}  # this machine's code
+    stale = sorted((worker, code) for worker, code in seen.items() if code != ours)
     if stale:
-        others = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
-        raise ValueError(f"scheduler={scheduler!r}: the worker {stale[0]}{others} runs another "
-                         f"version of quantize; {RESTART}")
+        (worker, code), others = stale[0], (
+            f" (and {len(stale) - 1} more)" if len(stale) > 1 else "")
+        raise ValueError(f"scheduler={scheduler!r}: the worker {worker}{others} runs "
+                         f"{_other_code(code)}; {RESTART}")
 
 
 def unseen_by_workers(scheduler: str, paths: Sequence[Path],
@@ -345,13 +374,13 @@ _exists = os.path.exists
 
 def _run_on_one_thread(call: Call, stop: str | None = None, protocol: int | None = None,
                        must_see: str | None = None, must_see_as: str | None = None,
-                       must_write: bool = False) -> Outcome | None:
+                       must_write: bool = False, version: str | None = None) -> Outcome | None:
     """:func:`run_isolated` in a worker, with the package's own threads off; None,
     without running it, once the run's ``stop`` event is set (interrupted); a failure,
     without running it, on a worker unfit for the run (:func:`_unfit_worker`)."""
     if stop is not None and _event(stop).is_set():
         return None
-    unfit = _unfit_worker(protocol, must_see, must_see_as, must_write)
+    unfit = _unfit_worker(protocol, must_see, must_see_as, must_write, version)
     if unfit is not None:
         return Outcome.failure(unfit, worker=True)
     _threads.set_count(1)
@@ -359,15 +388,20 @@ def _run_on_one_thread(call: Call, stop: str | None = None, protocol: int | None
 
 
 def _unfit_worker(protocol: int | None, must_see: str | None,
-                  must_see_as: str | None = None, must_write: bool = False) -> str | None:
+                  must_see_as: str | None = None, must_write: bool = False,
+                  version: str | None = None) -> str | None:
     """Why this worker must not run the run's calls, or None: it runs another version of
-    quantize's tasks than ``protocol``, or does not see the file ``must_see`` (checks of
+    quantize's tasks than ``protocol``, or (when given) another version of quantize than
+    ``version``, the batch's machine's (:func:`worker_protocol` says what it runs), or
+    does not see the file ``must_see`` (checks of
     :func:`unseen_by_workers`, for a worker that joined after them; a look at one file),
     named as ``must_see_as`` (the path as the user gave it) when given; or, with
     ``must_write``, cannot write into the folder of ``must_see`` (the output folder: its
     files would each fail to be written, without naming this worker)."""
-    if protocol is not None and protocol != WORKER_PROTOCOL:
-        return f"the Dask worker {_worker_address()} runs another version of quantize; {RESTART}"
+    code = worker_protocol()
+    if protocol is not None and (protocol != code["protocol"] or (
+            version is not None and version != code["version"])):
+        return f"the Dask worker {_worker_address()} runs {_other_code(code, version)}; {RESTART}"
     if must_see is None:
         return None
     path = Path(must_see if must_see_as is None else must_see_as)

@@ -308,7 +308,15 @@ class BatchPlan:
         an output when ``kept`` is None, as none is there for its report row to name."""
         if kept is None:
             return dataclasses.replace(result, output=None)
-        return _kept_there(result, kept, self.output_dir, self.manifest.entries, self.disowned)
+        return _kept_there(self.mode, result, kept, self.output_dir, self.manifest.entries,
+                           self.disowned)
+
+    def of_record(self, kept: Path) -> bool:
+        """Whether ``kept``, an output of a file that is there (:meth:`BatchPlan.kept_output`),
+        is one the manifest records as a batch's (:func:`_of_record`), not a file of no
+        record, which only ``force`` planned to replace."""
+        return _of_record(self.mode, kept, self.output_dir, self.manifest.entries,
+                          self.disowned)
 
     def with_options(self, options: Mapping[str, Any]) -> BatchPlan:
         """The same plan (and settings) with every job run with ``options`` instead."""
@@ -732,8 +740,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if (reason := sniff_image(path)) is not None:
             failed = FileResult(path, out, "failed", reason, exit_code=ExitCode.FAILED)
             kept = mode.kept_output(out, _paths(older or ()))
-            settled.append(failed if kept is None else _kept_there(failed, kept, dst, recorded,
-                                                                    disowned))
+            settled.append(failed if kept is None
+                           else _kept_there(mode, failed, kept, dst, recorded, disowned))
         else:
             jobs.append(FileJob(path, out, dict(checked), redo))
             if older:
@@ -968,17 +976,28 @@ _SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a soc
                   (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
 
-def _kept_there(result: FileResult, kept: Path, output_dir: Path, entries: Mapping[str, Entry],
-                disowned: Sequence[Path]) -> FileResult:
+def _kept_there(mode: JobMode, result: FileResult, kept: Path, output_dir: Path,
+                entries: Mapping[str, Entry], disowned: Sequence[Path]) -> FileResult:
     """``result``, of a file that failed, with the output ``kept`` that is there, left in
     place: an output the manifest ``entries`` record (finished, or written by a run killed
     before it recorded it, not one of the ``disowned``) is an earlier run's, said to be stale
     (:func:`~quantize.batch.results.stale_kept`); any other file there, which only
     ``force`` planned to replace, is of no record
     (:func:`~quantize.batch.results.unrecorded_kept`)."""
-    if manifest_key(output_dir, kept) in entries and kept not in disowned:
+    if _of_record(mode, kept, output_dir, entries, disowned):
         return stale_kept(result, kept)
     return unrecorded_kept(result, kept)
+
+
+def _of_record(mode: JobMode, kept: Path, output_dir: Path, entries: Mapping[str, Entry],
+               disowned: Sequence[Path]) -> bool:
+    """Whether the output ``kept`` that is there is an earlier run's: the manifest
+    ``entries`` record it (finished, or written by a run killed before it recorded it: the
+    file its job marked, :func:`_disowned`, which a plan with ``force`` does not ask), and it
+    is not one of the ``disowned``."""
+    entry = entries.get(manifest_key(output_dir, kept))
+    return (entry is not None and kept not in disowned
+            and not (entry.pending and _disowned(mode, kept)))
 
 
 def _not_regular(path: Path) -> FileResult | None:

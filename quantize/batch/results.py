@@ -178,7 +178,8 @@ class FileResult:
     ``status`` is "ok", "skipped" (its output existed; or, with no output, a
     symbolic link to a folder that was not followed, or a result larger than
     its input with ``skip_if_larger``, ``exit_code`` then ``TOO_LARGE``; ``output`` is then the
-    stale output kept from before, if any, and the record has :data:`STALE`) or "failed", with a
+    stale output kept from before, if any, and the record has :data:`STALE`, or, with
+    ``force``, the file of no record at its output, kept as it was, without it) or "failed", with a
     one-line ``reason`` (without the input's path; ``output`` then the output left in place,
     if any: an earlier run's, stale, or a file of no record, or None); an "ok" file has one only
     when it was redone (:attr:`FileResult.redone`), the reason saying why. ``record`` holds

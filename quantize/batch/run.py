@@ -121,7 +121,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
     (:mod:`~quantize.batch.manifest`) as it settles; before any job runs, the outputs
     not there yet are recorded as pending (a run killed between writing one and
     recording it leaves it known as a batch's, made again by the next run), and the
-    pending entry of a file that fails without output is taken back. The manifest is first
+    pending entry of a file that fails without output is taken back, as are those of the
+    files a stopped run did not reach, unless on Dask: a worker still running one of them
+    when the run stopped (a lost scheduler, a second interrupt) writes its output
+    afterwards, which its pending entry claims, so that the next run makes it again and
+    records it. The manifest is first
     rewritten without the entries earlier runs superseded, and the probe files of Dask runs
     killed on this host are removed (:func:`remove_stale_probes`). A file the shared
     palette was fitted without (:attr:`BatchPlan.left_out`) has why in its result's
@@ -244,8 +248,9 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
         try:
             if LARGER in result.record:  # recorded, so that a rerun does not try it again
                 result = _kept_larger(plan, job, result.record)
-                record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
-                              source, run=plan.run)
+                if _records_larger(result):
+                    record_output(plan.output_dir, job.output, plan.settings, result.record,
+                                  stamp, source, run=plan.run)
             elif result.status == "ok":
                 result = dataclasses.replace(result, reason=job.redo)
                 record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
@@ -306,12 +311,16 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                 _remove_unfinished_folder(plan.mode, folder)
         if scheduler is not None:
             remove_empty_folders(abandoned)
-        # A run stopped (Ctrl-C, an error, a lost scheduler) takes back the pending entries
-        # of the outputs it did not make, so that only a killed run leaves any: a file put
-        # under such a name later is then of no record, never taken for a batch's.
-        _take_back_pending(plan, [job.output for job, result in zip(plan.jobs, job_results,
-                                                                     strict=True)
-                                  if result is None and job.output in pending])
+        # A run stopped (Ctrl-C, an error) takes back the pending entries of the outputs it
+        # did not make. Not on Dask: a worker cannot stop a job it runs (a lost scheduler, a
+        # second Ctrl-C), and writes its output after the run stopped; its entry left
+        # pending, as a killed run leaves it, claims only the file that job marks
+        # (manifest.mark_written), which a rerun makes again. A file put under such a name
+        # since, unmarked, is of no record (plan: disowned); one never written is planned as
+        # one not there.
+        if scheduler is None:
+            _take_back_pending(plan, [job.output for job, result in zip(
+                plan.jobs, job_results, strict=True) if result is None and job.output in pending])
         if first:  # every file failed: the folder is left as it was, empty or not there
             _remove_if_no_entry(plan.output_dir)
     return [r for r in job_results if r is not None]
@@ -755,19 +764,38 @@ def _running(pid: int) -> bool:
 STALE_NOTE = ("; it is stale (not made from the input as it is now, or not with these "
               "options): rerun without --skip-if-larger to replace it")
 
+#: Added to the reason of a file whose result was larger (with force) and at whose output is
+#: a file of no record: not said to be stale, as nothing says what made it.
+UNRECORDED_NOTE = ("; it is of no record (no run is recorded to have made it): rerun with "
+                   "--force and without --skip-if-larger to replace it")
+
 
 def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> FileResult:
     """A job whose result was larger than its input: skipped, with no output, or with the
     output of an earlier run (under this name, or under another that it would have
     replaced: :attr:`BatchPlan.replaces`), kept as ``reduce --force --skip-if-larger``
-    keeps it, and said to be stale (:data:`~quantize.batch.results.STALE` in its record).
+    keeps it, and said to be stale (:data:`~quantize.batch.results.STALE` in its record),
+    or with the file of no record at its output (which only ``force`` planned to replace),
+    kept as it was and said to be of no record, not stale (:data:`UNRECORDED_NOTE`).
     The one place that decides what such a file keeps; the planner skips it again from
-    its record."""
+    its record (none is made of the file of no record: see :func:`_records_larger`)."""
     kept = plan.kept_output(job.output)
     if kept is None:
         return FileResult.larger(job.input, None, record)
+    if not plan.of_record(kept):
+        return FileResult.larger(job.input, kept, {**record, LARGER: record[LARGER]
+                                                   + UNRECORDED_NOTE})
     return FileResult.larger(job.input, kept,
                              {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True})
+
+
+def _records_larger(result: FileResult) -> bool:
+    """Whether the manifest takes the record of ``result``, a file whose result was larger
+    (:func:`_kept_larger`): with no output, or a stale one kept; not with a file of no record
+    kept at its output, which an entry would claim as the batch's (a rerun without the
+    option would then redo it over that file, without ``force``). Such a file stays of no
+    record, and a rerun with ``force`` tries it again."""
+    return result.output is None or bool(result.record.get(STALE))
 
 
 def _failed_kept(plan: BatchPlan, job: FileJob, result: FileResult) -> FileResult:
