@@ -741,11 +741,11 @@ def warn_alpha_segmented(alpha: np.ndarray | None, fill: np.ndarray | None,
     hidden = int(np.count_nonzero(alpha == 0))
     faint = int(np.count_nonzero(alpha < 255)) - hidden
     pixels = "pixel" if alpha.size == 1 else "pixels"
-    are = "is" if hidden == 1 else "are"
+    are, them = ("is", "it") if hidden == 1 else ("are", "them")
     colour = "#{:02x}{:02x}{:02x}".format(*fill.tolist())
     facts = (f"{hidden} of {alpha.size} {pixels} {are} fully transparent and {are} segmented "
              f"as one colour, {colour}, the corner of the RGB cube farthest from the visible "
-             "colours, not by the colour stored in them")
+             f"colours, not by the colour stored in {them}")
     if faint:
         by = ("pixel by the colour stored in it" if faint == 1
               else "pixels by the colours stored in them")
