@@ -223,7 +223,6 @@ def number(text: str) -> float:
     return _Typed(text)
 
 
-
 def warn(subject: Any, message: str) -> None:
     """Print ``quantize: warning: <subject>: <message>`` on stderr, on one line, the
     message's parameter names written as the command's flags (:func:`as_flags`); without
