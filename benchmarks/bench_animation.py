@@ -60,6 +60,7 @@ from PIL import Image, ImageSequence
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _images import pan_zoom_frames, sample_photos  # noqa: E402
 from _measure import seeds_default_last  # noqa: E402
+from bench_reduce import COMMAND_ENV, quantize_command  # noqa: E402
 
 GIFSICLE = shutil.which("gifsicle") or "/usr/bin/gifsicle"
 CONVERT = shutil.which("convert") or "/usr/bin/convert"
@@ -118,13 +119,6 @@ def mean_psnr(reference: list[np.ndarray], output: list[np.ndarray]) -> float:
 # --------------------------------------------------------------------------
 
 
-def quantize_command() -> list[str]:
-    script = Path(sys.executable).with_name("quantize")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from quantize.cli import main; main()"]
-
-
 def argv_for(tool: str, src: Path, out: Path, k: int, seed: int) -> list[str]:
     if tool.startswith("quantize reduce"):
         extra = ["--palette", "per-frame"] if "per-frame" in tool else []
@@ -160,7 +154,8 @@ class Result:
 
 def run(argv: Sequence[str]) -> tuple[float, str | None]:
     start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True)
+    # with the bytecode cache on, as bench_reduce.py runs its commands (COMMAND_ENV)
+    done = subprocess.run(argv, capture_output=True, text=True, env=COMMAND_ENV)
     seconds = time.perf_counter() - start
     if done.returncode == 0:
         return seconds, None
