@@ -215,6 +215,7 @@ def segment_file(
         warn_alpha_segmented(loaded.alpha, fill)
         result = segment(rgb, **params)
         dpi = loaded.dpi
+        shown = _shown_alpha(loaded.alpha)
         del loaded  # the result holds a copy of the pixels: one is enough from here on
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"])
                               ) if edges else None
@@ -231,7 +232,7 @@ def segment_file(
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names)}
         _write_outputs(paths, result, record, levels, input_path, overlay_color, dpi,
-                       replace=force, stale=(lambda: _stale_edges(folder, input))
+                       alpha=shown, replace=force, stale=(lambda: _stale_edges(folder, input))
                        if force and not edges else None)
     record["seconds"] = round(time.perf_counter() - start, 3)
     return record
@@ -479,7 +480,7 @@ def _edge_levels(strength: np.ndarray) -> np.ndarray:
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], edge_levels: np.ndarray | None,
                    input_path: str | None, overlay_color: tuple[int, int, int],
-                   dpi: tuple[float, float] | None, *,
+                   dpi: tuple[float, float] | None, *, alpha: np.ndarray | None = None,
                    replace: bool, stale: Callable[[], list[Path]] | None = None) -> None:
     """Encode each output and write it to its temporary file before the next is made,
     then put them all in place together, ``segments.json`` last.
@@ -488,7 +489,10 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
     another file's; None for a copy of a pipe) and the region statistics.
     ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when it is written;
-    ``overlay.png`` draws the borders in ``overlay_color``. Every image keeps the input's
+    ``overlay.png`` draws the borders in ``overlay_color``. ``segmented.png`` and
+    ``overlay.png`` are RGBA of ``alpha``, the input's, when it has some pixel not opaque
+    (:func:`_shown_alpha`): a transparent area stays transparent, not drawn in the colour
+    it was segmented as (:func:`~quantize.segment.fill_transparent`). Every image keeps the input's
     resolution ``dpi`` (:attr:`~quantize.io.LoadedImage.dpi`), as they have its pixels. Each
     image is made just before it is encoded, and it and its encoded bytes are let go
     once they are in the temporary file, so that one full-size picture and one encoded
@@ -512,10 +516,11 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     images = {
         "labels.png": lambda: Image.fromarray(result.labels.astype(np.uint16)),
         "segmented.png": lambda: _rgb_picture(result.labels.shape,
-                                              lambda rows: colors[result.labels[rows]]),
+                                              lambda rows: colors[result.labels[rows]], alpha),
         "boundaries.png": lambda: Image.fromarray(boundaries),  # mode "1" already
         "overlay.png": lambda: _rgb_picture(result.labels.shape, lambda rows: (
-            _regions.draw_overlay(result.image[rows], boundaries[rows], overlay_color))),
+            _regions.draw_overlay(result.image[rows], boundaries[rows], overlay_color)),
+            alpha),
     }
     if edge_levels is not None:
         images[EDGES_FILE] = lambda: Image.fromarray(edge_levels)
@@ -531,17 +536,28 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
         paths["segments.json"], *(stale() if stale is not None else ())], replace=replace)
 
 
-def _rgb_picture(shape: tuple[int, int],
-                 band: Callable[[slice], np.ndarray]) -> Image.Image:
+def _rgb_picture(shape: tuple[int, int], band: Callable[[slice], np.ndarray],
+                 alpha: np.ndarray | None = None) -> Image.Image:
     """An RGB Pillow image of ``shape`` (H, W), filled a band of about
     ``_LEVEL_BAND_PIXELS`` pixels at a time from ``band(rows)``, ``(rows, W, 3)`` uint8:
     Pillow copies an RGB array (it keeps 4 bytes a pixel), so a full-size array would
-    be held beside its copy."""
+    be held beside its copy. RGBA, of ``alpha`` (``(H, W)`` uint8), when given."""
     h, w = shape
-    picture = Image.new("RGB", (w, h))
+    picture = Image.new("RGB" if alpha is None else "RGBA", (w, h))
     for rows in row_bands(h, w, _LEVEL_BAND_PIXELS):
-        picture.paste(Image.fromarray(band(rows)), (0, rows.start))
+        part = band(rows)
+        if alpha is not None:
+            part = np.dstack([part, alpha[rows]])
+        picture.paste(Image.fromarray(part), (0, rows.start))
     return picture
+
+
+def _shown_alpha(alpha: np.ndarray | None) -> np.ndarray | None:
+    """The input's ``alpha`` for the pictures drawn on its pixels, or None when every pixel
+    is opaque (they are RGB then, as for an input without alpha)."""
+    if alpha is None or alpha.min(initial=255) == 255:
+        return None
+    return alpha
 
 
 def _png_bytes(image: Image.Image, dpi: tuple[float, float] | None) -> memoryview:

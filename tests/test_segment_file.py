@@ -806,3 +806,34 @@ def test_a_run_into_the_same_folder_leaves_the_temporary_files_of_one_in_progres
     assert [r["n_regions"] for r in records] == [1, 2]
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
     assert json.loads((out / "segments.json").read_text())["n_regions"] == 2
+
+
+def test_pictures_of_an_image_with_transparent_pixels_keep_its_alpha(tmp_path):
+    """segmented.png and overlay.png drew the colour transparent pixels are segmented as
+    (a corner of the RGB cube: bright blue beside a dark photo) where the input shows
+    nothing; they now carry the input's alpha, translucent pixels' too."""
+    rgba = np.zeros((12, 16, 4), np.uint8)
+    rgba[..., :3] = np.random.default_rng(0).integers(0, 256, (12, 16, 3))  # hidden
+    rgba[:, 8:, :3] = (200, 40, 40)
+    rgba[:, 8:, 3] = 255
+    rgba[:, 6:8] = (200, 40, 40, 90)  # a translucent seam, segmented by its stored colour
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    with pytest.warns(UserWarning, match="fully transparent"):
+        segment_file(tmp_path / "a.png", tmp_path / "seg", regions=2)
+    for name in ("segmented.png", "overlay.png"):
+        with Image.open(tmp_path / "seg" / name) as im:
+            assert im.mode == "RGBA"
+            assert np.array_equal(np.asarray(im)[..., 3], rgba[..., 3])
+    with Image.open(tmp_path / "seg" / "segmented.png") as im:
+        right = np.asarray(im)[:, 8:, :3].reshape(-1, 3)
+    assert (right == (200, 40, 40)).all()
+
+
+def test_pictures_of_an_opaque_rgba_image_stay_rgb(tmp_path):
+    rgba = np.full((8, 8, 4), 255, np.uint8)
+    rgba[:, 4:, :3] = 30
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    segment_file(tmp_path / "a.png", tmp_path / "seg", regions=2)
+    for name in ("segmented.png", "overlay.png"):
+        with Image.open(tmp_path / "seg" / name) as im:
+            assert im.mode == "RGB"
