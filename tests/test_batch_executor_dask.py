@@ -707,14 +707,23 @@ def test_a_port_out_of_range_is_said_so(offset):
         "to 65535); expected the address of a running dask scheduler, e.g. tcp://host:8786")
 
 
-def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):
-    """Workers started before an upgrade keep the old code: every file failed on them
-    with a TypeError about the task's arguments. Nothing is run or written."""
+@pytest.mark.parametrize("told, runs", [
+    # workers started before an upgrade keep the old code: every file failed on them with
+    # a TypeError about the task's arguments
+    ("protocol", "another version of quantize"),
+    # a worker of the same task protocol but another quantize was accepted, and the files
+    # it made recorded as made by this one
+    ("version", "quantize 0.0.9, where this machine runs quantize {version}"),
+])
+def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch, told, runs):
+    """Refused before the run, naming the worker (and both versions, when the worker says
+    its own): nothing is run or written."""
     pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
 
-    monkeypatch.setattr(executor_dask, "worker_protocol",  # what the worker's code says
-                        lambda: executor_dask.WORKER_PROTOCOL - 1)
+    said = (executor_dask.WORKER_PROTOCOL - 1 if told == "protocol"
+            else {"protocol": executor_dask.WORKER_PROTOCOL, "version": "0.0.9"})
+    monkeypatch.setattr(executor_dask, "worker_protocol", lambda: said)  # the worker's code
     src = tmp_path / "in"
     src.mkdir()
     Image.new("RGB", (4, 4)).save(src / "a.png")
@@ -723,30 +732,9 @@ def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):
     with _cluster_here() as (address, worker), pytest.raises(ValueError) as caught:
         batch.run_batch(plan, scheduler=address)
     assert str(caught.value) == (
-        f"scheduler={address!r}: the worker {worker} runs another version of quantize; "
-        "restart the workers, so that they run the quantize this machine runs")
-    assert not out.exists()
-
-
-def test_dask_refuses_workers_that_run_another_version_of_quantize(tmp_path, monkeypatch):
-    """A worker of the same task protocol but another quantize was accepted, and the files
-    it made recorded as made by this one: refused, naming it and both versions."""
-    pytest.importorskip("dask.distributed")
-    from quantize.batch import executor_dask
-
-    monkeypatch.setattr(executor_dask, "worker_protocol",  # what the worker's code says
-                        lambda: {"protocol": executor_dask.WORKER_PROTOCOL, "version": "0.0.9"})
-    src = tmp_path / "in"
-    src.mkdir()
-    Image.new("RGB", (4, 4)).save(src / "a.png")
-    out = tmp_path / "out"
-    plan = batch.plan_batch(src, out, COPY)
-    with _cluster_here() as (address, worker), pytest.raises(ValueError) as caught:
-        batch.run_batch(plan, scheduler=address)
-    assert str(caught.value) == (
-        f"scheduler={address!r}: the worker {worker} runs quantize 0.0.9, where this machine "
-        f"runs quantize {quantize.__version__}; restart the workers, so that they run the "
-        "quantize this machine runs")
+        f"scheduler={address!r}: the worker {worker} runs "
+        f"{runs.format(version=quantize.__version__)}; restart the workers, so that they run "
+        "the quantize this machine runs")
     assert not out.exists()
 
 
