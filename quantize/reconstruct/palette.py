@@ -250,9 +250,17 @@ def gradient_runs(pixels: np.ndarray) -> np.ndarray:
 def _band_gradient_runs(band: np.ndarray) -> np.ndarray:
     """:func:`gradient_runs` along the rows of ``band`` only."""
     h, w = band.shape[:2]
-    # steps[:, j]: the largest channel difference between columns j - 1 and j, 0 at the borders.
+    # steps[:, j]: the largest channel difference between columns j - 1 and j, 0 at the
+    # borders; in uint8 (max - min), a channel at a time: a tenth of the time of int16 copies
+    # and a reduction over the short channel axis.
+    after, before = band[:, 1:], band[:, :-1]
+    diff = np.maximum(after, before)
+    diff -= np.minimum(after, before)
+    largest = diff[..., 0]
+    for c in range(1, diff.shape[2]):
+        np.maximum(largest, diff[..., c], out=largest)
     steps = np.zeros((h, w + 1), dtype=np.int16)
-    steps[:, 1:-1] = np.abs(band[:, 1:].astype(np.int16) - band[:, :-1]).max(axis=2)
+    steps[:, 1:-1] = largest
     starts = steps[:, :-1] > 0
     starts[:, 0] = True
     ends = steps[:, 1:] > 0
