@@ -1768,6 +1768,21 @@ def test_an_unknown_option_is_named_with_the_options_it_may_be_a_typo_of(args, m
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
 
 
+@pytest.mark.parametrize("args, message", [
+    # a long option written with one dash was read as -j and a value glued on: the error
+    # named -j's value alone
+    (["reduce", "a.png", "-json"],
+     "-j/--jobs='son' is not valid; expected an integer; did you mean --json?"),
+    (["batch", "in", "-o", "out", "-jobs", "2"],
+     "-j/--jobs='obs' is not valid; expected an integer; did you mean --jobs?"),
+    (["segment", "a.png", "-kx"], "-k/--clusters='x' is not valid; expected an integer"),
+    (["reduce", "a.png", "-k1_6"], "-k/--colors='1_6' is not valid; expected an integer"),
+])
+def test_a_long_option_read_as_a_short_one_and_its_value_is_proposed(args, message):
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+
+
 _NO_OPTIMIZE = ("quantize: warning: --optimize: no effect on the outputs written: only a PNG, "
                 "or a GIF or APNG animation, is encoded with more effort\n")
 _NO_PER_FRAME = ("quantize: warning: --palette='per-frame': no effect: every file written is "

@@ -651,7 +651,7 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             named = _file_like_option(exc.option_name if unknown else "-", argv)
             if (isinstance(exc, click_errors.BadParameter)
                     and not isinstance(exc, click_errors.MissingParameter)):
-                echo_error(_bad_value(exc) + named)
+                echo_error(_bad_value(exc) + (named or _glued_long_option(exc, argv)))
             else:
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
                 echo_error(exc.format_message().rstrip(".") + (named or hint))
@@ -718,6 +718,34 @@ def _bad_value(exc: Any) -> str:
     if name == "--quality" and re.fullmatch(_RANGE, number["value"].strip("'")):  # pngquant's
         expected += f"; {QUALITY_SCALE}"
     return f"{name}={number['value']} is not valid; expected {expected}"
+
+
+def _glued_long_option(exc: Any, argv: Sequence[str]) -> str:
+    """The end of a bad value's line when the value came from a long option written with
+    one dash, which the parser read as a short option and its value glued on (``-json`` as
+    ``-j son``, ``-jobs 2`` as ``-j obs``): the long options it may be a typo of
+    (:func:`close_options`); else nothing.
+
+    >>> import click
+    >>> jobs = click.Option(["-j", "--jobs"], type=int)
+    >>> command = click.Command("reduce", params=[jobs, click.Option(["--json"], is_flag=True)])
+    >>> bad = click.BadParameter("'son' is not a valid integer.", param=jobs,
+    ...                          ctx=click.Context(command))
+    >>> _glued_long_option(bad, ["a.png", "-json"])
+    '; did you mean --json?'
+    """
+    param, ctx = exc.param, exc.ctx
+    if param is None or ctx is None:
+        return ""
+    shorts = [opt for opt in param.opts if len(opt) == 2 and opt.startswith("-")]
+    given = argv[:argv.index("--")] if "--" in argv else argv
+    word = next((arg for arg in given if len(arg) > 2 and not arg.startswith("--")
+                 and arg[:2] in shorts), None)
+    if word is None:
+        return ""
+    names = [name for p in ctx.command.params if not getattr(p, "hidden", False)
+             for name in (*p.opts, *p.secondary_opts)]
+    return _did_you_mean(close_options("-" + word.split("=", 1)[0], names))
 
 
 # pngquant's --quality min-max: two numbers and a dash.
