@@ -280,9 +280,7 @@ def _join_flat_neighbours(cluster_map: np.ndarray, described: np.ndarray, groups
     means = _cluster_means(described, flat_map, k)
     colour = groups.colour
     # Flat: low grain, or of one colour (the side of a strong edge, whose grain it raises)
-    squares = _cluster_means(described[:, colour] ** 2, flat_map, k)
-    flat = ((np.linalg.norm(means[:, groups.grain], axis=1) < _FLAT)
-            | (spread(means[:, colour], squares) < _FLAT))
+    flat = _flat(means, _cluster_means(described[:, colour] ** 2, flat_map, k), groups)
     own = _sq_distance(described[:, colour], means[flat_map, colour])
     best = np.minimum(own, _ALIKE ** 2)
     while True:
@@ -381,8 +379,9 @@ def _pairs_without_contrast(cluster_map: np.ndarray, described: np.ndarray, grou
     # A side is flat when its grain is low, or when its pixels are of one colour (their
     # spread under _FLAT): beside a strong edge the grain (L* less its blur) is high on
     # pixels of one flat colour, and a strip of them along the edge stayed a cluster.
-    n_colour = colours.shape[1]
-    flat = _flat_side(side_a, groups, n_colour) & _flat_side(side_b, groups, n_colour)
+    d = described.shape[1]  # then the mean squared colours
+    flat = (_flat(side_a[:, :d], side_a[:, d:], groups)
+            & _flat(side_b[:, :d], side_b[:, d:], groups))
     texture = np.linalg.norm(texture_means[a] - texture_means[b], axis=1)
     colour = np.linalg.norm(diff[:, groups.colour], axis=1)
     alike = (colour < _ALIKE) & (flat | (texture < _ALIKE_TEXTURE))
@@ -390,11 +389,12 @@ def _pairs_without_contrast(cluster_map: np.ndarray, described: np.ndarray, grou
     return np.stack([a[alike][order], b[alike][order]], axis=1)
 
 
-def _flat_side(side: np.ndarray, groups: _Groups, n_colour: int) -> np.ndarray:
-    """Whether each border side ``(E, d)`` (mean description, then mean squared colour) is
-    flat: its mean grain, or the spread of its colours, under ``_FLAT``."""
-    return ((np.linalg.norm(side[:, groups.grain], axis=1) < _FLAT)
-            | (spread(side[:, groups.colour], side[:, -n_colour:]) < _FLAT))
+def _flat(means: np.ndarray, squares: np.ndarray, groups: _Groups) -> np.ndarray:
+    """Whether each set of pixels (a cluster, or a border side) whose mean description is
+    a row of ``means`` ``(n, d)`` and mean squared colour a row of ``squares`` is flat: its
+    mean grain, or the spread of its colours, under ``_FLAT``."""
+    return ((np.linalg.norm(means[:, groups.grain], axis=1) < _FLAT)
+            | (spread(means[:, groups.colour], squares) < _FLAT))
 
 
 def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
