@@ -30,8 +30,7 @@ from ..io import (
     check_output_folder,
     missing_file,
     probe_image,
-    runs_program,
-    undecodable,
+    unread_format,
 )
 from ..names import (
     absolute_path,
@@ -330,7 +329,7 @@ def image_extensions() -> frozenset[str]:
     nor those it leaves to a handler it has none of (.h5, .grib, .bufr): a camera's folder
     of photos and clips failed on each clip; nor EPS and PostScript (.eps, .ps), programs
     Pillow would run Ghostscript on, which quantize refuses
-    (:func:`~quantize.io.read.runs_program`).
+    (:func:`~quantize.io.read.unread_format`).
 
     >>> {".jpg", ".png", ".tif", ".webp"} <= image_extensions()
     True
@@ -339,8 +338,7 @@ def image_extensions() -> frozenset[str]:
     """
     Image.init()
     return frozenset(ext for ext, fmt in Image.registered_extensions().items()
-                     if fmt in Image.OPEN and not undecodable(Image.OPEN[fmt][0])
-                     and not runs_program(Image.OPEN[fmt][0]))
+                     if fmt in Image.OPEN and unread_format(Image.OPEN[fmt][0]) is None)
 
 
 def find_images(root: str | os.PathLike[str], *, recursive: bool = False,

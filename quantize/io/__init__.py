@@ -39,7 +39,7 @@ What happens to each kind of input:
   again from the file by Pillow's unpacker of the other byte order
   (:func:`~quantize.io.read._wide_rgb_lows`); the pages of a TIFF read as frames
   (``reduce`` of a TIFF of several pages) are read from their high bytes.
-- EPS and PostScript: refused (:func:`runs_program`). Pillow draws them by running
+- EPS and PostScript: refused (:func:`unread_format`). Pillow draws them by running
   Ghostscript on the file, a program, which quantize does not do for any file.
 - XBM: a set bit is black and a clear bit white, as X11, ImageMagick and browsers draw a
   bitmap (Pillow reads a set bit as white: :func:`~quantize.io.read._xbm_foreground_black`).
@@ -145,12 +145,11 @@ from .read import (
     read_errors,
     read_unmapped,
     require_regular_file,
-    runs_program,
     seek_first_page,
     shown_frames,
     shows_animation,
     sixteen_bit_key,
-    undecodable,
+    unread_format,
     warn_pages_left_out,
     warn_unterminated_gif,
     wide_rgb_png,
@@ -191,7 +190,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "one_file_names", "output_stem", "pillow_limit_lifted", "pixels_per_metre", "printable",
            "printable_data", "printable_line", "probe_image", "quoted", "read_errors",
            "read_unmapped", "readable_png", "remove_empty_folders", "remove_stale_parts",
-           "require_regular_file", "runs_program", "save_pil", "second_reader",
+           "require_regular_file", "save_pil", "second_reader",
            "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key",
-           "stale_parts", "stated_dpi", "undecodable", "upright_dpi", "warn_pages_left_out",
+           "stale_parts", "stated_dpi", "unread_format", "upright_dpi", "warn_pages_left_out",
            "warn_unterminated_gif", "wide_rgb_png", "write_together"]

@@ -57,8 +57,8 @@ __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning"
            "forget_default_image", "frame_rgba", "frames_canvas", "hidden_frames",
            "ignore_overlong_trns", "input_size", "is_stream", "keyed_canvas_frames", "load_image",
            "low_depth_gray_key", "missing_file", "pillow_limit_lifted", "probe_image",
-           "read_errors", "read_unmapped", "require_regular_file", "runs_program",
-           "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key", "undecodable",
+           "read_errors", "read_unmapped", "require_regular_file", "seek_first_page",
+           "shown_frames", "shows_animation", "sixteen_bit_key", "unread_format",
            "warn_pages_left_out", "warn_unterminated_gif", "wide_rgb_png"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
@@ -1146,49 +1146,42 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
             yield read_unmapped(im)
 
 
-def undecodable(kind: type | Any) -> bool:
-    """Whether Pillow identifies images of ``kind`` (a class of ``Image.OPEN``, or an
-    opened image) but cannot decode their pixels: an MPEG video (its header only is read)
-    and the formats Pillow leaves to a handler it has none of (HDF5, GRIB, BUFR; WMF but
-    on Windows, where Pillow draws it).
+def unread_format(kind: type | Any) -> str | None:
+    """Why quantize reads no image of ``kind`` (a class of ``Image.OPEN``, or an opened
+    image), in an error's words; None for a kind it reads. Refused are:
 
-    >>> from PIL import GribStubImagePlugin, MpegImagePlugin, PngImagePlugin
-    >>> [undecodable(c) for c in (GribStubImagePlugin.GribStubImageFile,
-    ...                           MpegImagePlugin.MpegImageFile, PngImagePlugin.PngImageFile)]
-    [True, True, False]
+    - what Pillow identifies but cannot decode: an MPEG video (its header only is read)
+      and the formats Pillow leaves to a handler it has none of (HDF5, GRIB, BUFR; WMF
+      but on Windows, where Pillow draws it). An MPEG was said to be "truncated or
+      malformed", an HDF5 file to have no pixels (0x0);
+    - EPS and PostScript, which are programs themselves, drawn by running Ghostscript on
+      the file (when it is installed). Opening reads the header only; a folder from
+      elsewhere may hold one, under any name.
+
+    >>> from PIL import EpsImagePlugin, GribStubImagePlugin, PngImagePlugin
+    >>> unread_format(GribStubImagePlugin.GribStubImageFile)
+    'GRIB file: Pillow reads its header but cannot decode its pixels; expected an image'
+    >>> unread_format(EpsImagePlugin.EpsImageFile)[:44], unread_format(PngImagePlugin.PngImageFile)
+    ('EPS/PostScript file: Pillow draws it by runn', None)
     """
     cls = kind if isinstance(kind, type) else type(kind)
     if not issubclass(cls, ImageFile.ImageFile):
-        return False
-    return (cls.format == "MPEG" or (issubclass(cls, ImageFile.StubImageFile)
-                                     and not (cls.format == "WMF" and sys.platform == "win32")))
-
-
-def runs_program(kind: type | Any) -> bool:
-    """Whether Pillow decodes images of ``kind`` (a class of ``Image.OPEN``, or an opened
-    image) by running another program on the file: EPS and PostScript, which are programs
-    themselves, drawn by Ghostscript (when it is installed). quantize reads no such file:
-    a folder from elsewhere may hold one, under any name.
-
-    >>> from PIL import EpsImagePlugin, PngImagePlugin
-    >>> runs_program(EpsImagePlugin.EpsImageFile), runs_program(PngImagePlugin.PngImageFile)
-    (True, False)
-    """
-    cls = kind if isinstance(kind, type) else type(kind)
-    return issubclass(cls, ImageFile.ImageFile) and cls.format == "EPS"
+        return None
+    if cls.format == "MPEG" or (issubclass(cls, ImageFile.StubImageFile)
+                                and not (cls.format == "WMF" and sys.platform == "win32")):
+        return (f"{cls.format} file: Pillow reads its header but cannot decode its pixels; "
+                "expected an image")
+    if cls.format == "EPS":
+        return ("EPS/PostScript file: Pillow draws it by running Ghostscript on the program "
+                "it holds, which quantize does not do; expected an image (if you trust the "
+                "file, convert it first: gs -dSAFER -sDEVICE=png16m -r150 -o page.png file.eps)")
+    return None
 
 
 def _check_decodable(p: Path, im: Image.Image) -> None:
-    # An MPEG was said to be "truncated or malformed", an HDF5 file to have no pixels (0x0).
-    if undecodable(im):
-        raise ImageReadError(f"{im.format} file: Pillow reads its header but cannot decode "
-                             "its pixels; expected an image", path=p)
-    # Opening reads the header only; decoding would run Ghostscript on the file.
-    if runs_program(im):
-        raise ImageReadError("EPS/PostScript file: Pillow draws it by running Ghostscript on "
-                             "the program it holds, which quantize does not do; expected an "
-                             "image (if you trust the file, convert it first: gs -dSAFER "
-                             "-sDEVICE=png16m -r150 -o page.png file.eps)", path=p)
+    reason = unread_format(im)
+    if reason is not None:
+        raise ImageReadError(reason, path=p)
 
 
 def read_unmapped(im: Image.Image) -> Image.Image:
