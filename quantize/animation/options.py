@@ -20,6 +20,7 @@ from ..reduce.options import (
     check_palette_mode,
     check_palette_out,
     check_reduce_options,
+    gif_entries,
     palette_in_name,
     read_palette_in,
     warn_repeated_entries,
@@ -197,12 +198,11 @@ def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:
     """The RGB of the entries of an RGBA palette that an animation draws opaque: none
     (``(0, 3)``) for a palette of transparent entries only, which only an animation with
     no opaque pixel takes (:meth:`~quantize.animation.plans.GlobalPlan.fit` checks it)."""
-    alpha = pal[:, 3]
-    translucent = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
+    drawn, translucent = gif_entries(pal)
     if translucent:
         entries = "entry" if translucent == 1 else "entries"
         warn_caller(f"{name} has {translucent} translucent {entries}; an animation mapped "
                     "onto a given palette keeps only binary transparency, so those with "
                     f"alpha below {GIF_ALPHA_THRESHOLD} are dropped and the others drawn "
                     "opaque", AlphaLossWarning)
-    return np.ascontiguousarray(pal[alpha >= GIF_ALPHA_THRESHOLD, :3])
+    return drawn

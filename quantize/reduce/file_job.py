@@ -56,6 +56,7 @@ from .options import (
     check_palette_out_holds,
     check_reduce_options,
     entries_drawn,
+    gif_entries,
     palette_in_name,
     read_palette_in,
     visible_entries,
@@ -248,7 +249,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             if job.output.suffix.lower() == ".gif":
                 loaded = _binary_alpha(loaded, job.output)
         k = job.colors_for(loaded, opts["quality"])
-        mapped = _gif_entries(job, loaded.alpha)
+        mapped = _gif_palette(job, loaded.alpha)
         try:
             checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
                                     opts["exact_colors"], mapped)
@@ -289,7 +290,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       optimized=optimized if opts["optimize"] else None)
 
 
-def _gif_entries(job: FileJob, alpha: np.ndarray | None) -> np.ndarray | None:
+def _gif_palette(job: FileJob, alpha: np.ndarray | None) -> np.ndarray | None:
     """The given palette a still of ``alpha`` is mapped onto: beside a .gif output, whose
     alpha is binary, an image with alpha (made binary by :func:`_binary_alpha`) maps onto
     the entries as the GIF holds them, those of alpha below :data:`GIF_ALPHA_THRESHOLD`
@@ -303,8 +304,7 @@ def _gif_entries(job: FileJob, alpha: np.ndarray | None) -> np.ndarray | None:
     if (pal is None or alpha is None or job.output is None
             or job.output.suffix.lower() != ".gif" or pal.shape[1] == 3):
         return pal
-    a = pal[:, 3]
-    n = int(np.count_nonzero((a > 0) & (a < 255)))
+    drawn, n = gif_entries(pal)
     if n == 0:
         return pal
     warn_caller(AlphaLossWarning(
@@ -312,7 +312,6 @@ def _gif_entries(job: FileJob, alpha: np.ndarray | None) -> np.ndarray | None:
         f"{'entry is' if n == 1 else 'entries are'} made opaque, or left out below alpha "
         f"{GIF_ALPHA_THRESHOLD}, before the image is mapped onto {job.palette_name}",
         advice="write .png to keep alpha"))
-    drawn = pal[a >= GIF_ALPHA_THRESHOLD, :3]
     if drawn.shape[0] == 0 and alpha.any():
         raise ValueError(f"{job.palette_name} has no entry with alpha >= "
                          f"{GIF_ALPHA_THRESHOLD}, but the image has opaque pixels; a GIF "
@@ -359,7 +358,7 @@ def _entry_alpha(result: ReduceResult) -> np.ndarray | None:
 
     Beside a .gif output it is already what the GIF holds, 0 or 255: the image's alpha
     was made binary before the fit (:func:`_binary_alpha`), and a given palette's
-    entries before the mapping (:func:`_gif_entries`)."""
+    entries before the mapping (:func:`_gif_palette`)."""
     if result.alpha is None:
         return None
     return result.full_palette(alpha=True)[:result.k, 3]
@@ -527,7 +526,7 @@ def _binary_alpha(loaded: Any, out: Path) -> Any:
 
 def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
     """Warn when ``path``'s format drops alpha the result has (JPEG: all; a GIF's result has
-    binary alpha already: :func:`_binary_alpha`, :func:`_gif_entries`)."""
+    binary alpha already: :func:`_binary_alpha`, :func:`_gif_palette`)."""
     alpha = result.full_palette(alpha=True)[:, 3]
     if path.suffix.lower() in (".jpg", ".jpeg") and (alpha < 255).any():
         warn_caller(AlphaLossWarning(

@@ -54,7 +54,8 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Op
            "check_options", "check_output_names", "check_palette", "check_palette_alone",
            "check_palette_draws",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
-           "check_reduce_options", "entries_drawn", "palette_in_name", "read_palette_in",
+           "check_reduce_options", "entries_drawn", "gif_entries", "palette_in_name",
+           "read_palette_in",
            "read_palette_in_quietly", "visible_entries",
            "warn_palette_entries", "warn_palette_without_alpha", "warn_repeated_entries",
            "warn_transparent_entries"]
@@ -256,6 +257,23 @@ colour, so its 3 entries draw 2 distinct colours
     warn_caller(f"{name} repeats colours: {', '.join(repeats[:3])}{more}; pixels take the "
                 f"first index of a colour, so its {len(shown)} entries draw {distinct}",
                 PaletteInWarning)
+
+
+def gif_entries(palette: np.ndarray) -> tuple[np.ndarray, int]:
+    """The RGB ``(n, 3)`` of the entries of a checked RGBA ``palette`` that a GIF (or any
+    animation, whose transparency is binary) draws, opaque: those of alpha at least
+    :data:`~quantize.io.GIF_ALPHA_THRESHOLD`; and how many were translucent (alpha
+    1..254), made opaque or left out, for the caller's warning.
+
+    >>> pal = np.array([[1, 2, 3, 255], [4, 5, 6, 200], [7, 8, 9, 100], [0, 0, 0, 0]],
+    ...                dtype=np.uint8)
+    >>> drawn, translucent = gif_entries(pal)
+    >>> drawn.tolist(), translucent
+    ([[1, 2, 3], [4, 5, 6]], 2)
+    """
+    alpha = palette[:, 3]
+    translucent = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
+    return np.ascontiguousarray(palette[alpha >= GIF_ALPHA_THRESHOLD, :3]), translucent
 
 
 def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
