@@ -177,8 +177,9 @@ class ReduceResult(ReadOnlyArrays):
 
     _ARRAYS = ("palette", "indices", "shares", "alpha")
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def _freeze(self) -> None:
+        # As made, unpickled or copied: the fidelity is tied to these indices.
+        super()._freeze()
         object.__setattr__(self, "_fidelity", self._fidelity.check_indices(self.indices))
 
     def __getstate__(self) -> dict[str, Any]:
@@ -188,10 +189,6 @@ class ReduceResult(ReadOnlyArrays):
         state.pop("_pairs", None)
         state["_fidelity"] = self._fidelity.portable()
         return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        object.__setattr__(self, "_fidelity", self._fidelity.check_indices(self.indices))
 
     @property
     def k(self) -> int:
