@@ -511,10 +511,7 @@ class ReadOnlyArrays:
         self._freeze()
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        for name in self._MAPPINGS:
-            state[name] = dict(state[name])
-        return state
+        return dict(self.__dict__)  # a copy: a subclass may leave its caches out
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
