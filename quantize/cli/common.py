@@ -720,6 +720,18 @@ def _bad_value(exc: Any) -> str:
     return f"{name}={number['value']} is not valid; expected {expected}"
 
 
+def _before_dashes(args: Sequence[str]) -> Sequence[str]:
+    """The arguments before ``--``, after which every argument is a file name."""
+    return args[:args.index("--")] if "--" in args else args
+
+
+def _shown_names(params: Sequence[Any]) -> list[str]:
+    """Every name (``-k``, ``--colors``, ``--no-dither``) of ``params`` the help shows: the
+    names an unknown option or a misread one may be proposed."""
+    return [name for p in params if not getattr(p, "hidden", False)
+            for name in (*p.opts, *p.secondary_opts)]
+
+
 def _glued_long_option(exc: Any, argv: Sequence[str]) -> str:
     """The end of a bad value's line when the value came from a long option written with
     one dash, which the parser read as a short option and its value glued on (``-json`` as
@@ -738,14 +750,12 @@ def _glued_long_option(exc: Any, argv: Sequence[str]) -> str:
     if param is None or ctx is None:
         return ""
     shorts = [opt for opt in param.opts if len(opt) == 2 and opt.startswith("-")]
-    given = argv[:argv.index("--")] if "--" in argv else argv
-    word = next((arg for arg in given if len(arg) > 2 and not arg.startswith("--")
-                 and arg[:2] in shorts), None)
+    word = next((arg for arg in _before_dashes(argv) if len(arg) > 2
+                 and not arg.startswith("--") and arg[:2] in shorts), None)
     if word is None:
         return ""
-    names = [name for p in ctx.command.params if not getattr(p, "hidden", False)
-             for name in (*p.opts, *p.secondary_opts)]
-    return _did_you_mean(close_options("-" + word.split("=", 1)[0], names))
+    return _did_you_mean(close_options("-" + word.split("=", 1)[0],
+                                       _shown_names(ctx.command.params)))
 
 
 # pngquant's --quality min-max: two numbers and a dash.
@@ -1243,7 +1253,7 @@ def _refuse_option_as_value(args: Sequence[str], params: Sequence[Any], ctx: Any
     """
     names = {name: p for p in params if p.param_type_name == "option"
              for name in (*p.opts, *p.secondary_opts)}
-    given = args[:args.index("--")] if "--" in args else args
+    given = _before_dashes(args)
     for arg, value in itertools.pairwise(given):
         param = names.get(arg)
         if param is None or param.is_flag or param.count:
@@ -1320,8 +1330,7 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
     ``params`` it may be a typo of (:func:`close_options`, :func:`close_short_options`) or
     another name of (``_OTHER_NAMES``), hidden ones left out. ``args``: the command's
     arguments as given, in which a short option is looked for as it was typed."""
-    names = [name for p in params if not getattr(p, "hidden", False)
-             for name in (*p.opts, *p.secondary_opts)]
+    names = _shown_names(params)
     instead = _NO_COUNTERPART.get(exc.option_name)
     if instead and exc.option_name not in names:
         return click_errors.NoSuchOption(
@@ -1400,7 +1409,7 @@ def _one_dash_word(typed: str, names: Sequence[str], args: Sequence[str]) -> str
     """The first argument of ``args`` (up to ``--``) that is a word of one dash the parser
     read as the short options of ``names`` and then the unknown ``typed``; None if none is.
     """
-    given = args[:args.index("--")] if "--" in args else args
+    given = _before_dashes(args)
     for arg in given:
         if len(arg) <= 2 or arg.startswith("--") or not arg.startswith("-"):
             continue
