@@ -156,8 +156,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
                              protocol=WORKER_PROTOCOL, version=__version__,
                              must_see=None if must_see is None else str(must_see),
                              must_see_as=None if must_see_as is None else str(must_see_as),
-                             **({"must_write": True} if must_write else {}),
-                             pure=False, retries=retries)
+                             must_write=must_write, pure=False, retries=retries)
             pending.update((future.key, i) for future, i in zip(new, indices, strict=True))
             futures.extend(new)
             return new
