@@ -13,10 +13,11 @@ on a weighted histogram of its distinct colours instead of on every pixel:
 - ``features_of`` gives the clustering features of colours in RGB or Lab,
   premultiplied by alpha for RGBA colours; ``premultiply`` and ``lab_of``
   are the same conventions for measuring;
-- ``ciede2000`` is the CIEDE2000 colour difference of Lab pairs, and
-  ``mean_ciede2000`` / ``mean_squared_error`` their weighted means, the kernels
-  of :mod:`quantize.metrics`. They live here, with no SciPy or scikit-image
-  import, so measuring a reduction does not pay for loading those.
+- ``ciede2000`` is the CIEDE2000 colour difference of Lab pairs (lists or images,
+  checked as the conversions are), and ``mean_ciede2000`` / ``mean_squared_error``
+  weighted means, the kernels of :mod:`quantize.metrics` (prior validation
+  assumed). They live here, with no SciPy or scikit-image import, so measuring a
+  reduction does not pay for loading those.
 """
 
 from __future__ import annotations
@@ -253,15 +254,21 @@ def lab_to_srgb(lab: Any) -> np.ndarray:
     >>> lab_to_srgb(np.array([[100.0, 0.0, 0.0], [53.24, 80.09, 67.2]])).tolist()
     [[255, 255, 255], [255, 0, 0]]
     """
-    arr = as_array(lab, "lab", "a (..., 3) array of CIE Lab colours")
+    return _kernels.lab_to_srgb(_checked_lab(lab, "lab"))
+
+
+def _checked_lab(lab: Any, name: str) -> np.ndarray:
+    """``lab`` as a real ``(..., 3)`` array of finite CIE Lab colours, else a TypeError or
+    ValueError naming ``name``."""
+    arr = as_array(lab, name, "a (..., 3) array of CIE Lab colours")
     if arr.dtype.kind not in "uif":
-        raise TypeError(f"lab should be a real numeric array of CIE Lab colours, got dtype "
+        raise TypeError(f"{name} should be a real numeric array of CIE Lab colours, got dtype "
                         f"{arr.dtype}")
     if arr.ndim == 0 or arr.shape[-1] != 3:
-        raise ValueError(f"lab should have shape (..., 3), got {arr.shape}")
+        raise ValueError(f"{name} should have shape (..., 3), got {arr.shape}")
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        raise ValueError("lab contains NaN or infinite values; expected finite numbers")
-    return _kernels.lab_to_srgb(arr)
+        raise ValueError(f"{name} contains NaN or infinite values; expected finite numbers")
+    return arr
 
 
 def _checked_colors(colors: Any, name: str, *, alpha: bool, flat: bool = True) -> np.ndarray:
@@ -293,18 +300,50 @@ _TWO_PI = np.float32(2 * np.pi)
 _DE_CHUNK = 1 << 14
 
 
-def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
-    """CIEDE2000 colour difference of ``(n, 3)`` CIE Lab pairs, ``(n,)`` float32.
+def ciede2000(lab1: Any, lab2: Any) -> np.ndarray:
+    """CIEDE2000 colour difference of CIE Lab colours, pair by pair, as float32.
 
     Sharma, Wu and Dalal's formulation (2005) with kL = kC = kH = 1, as
     ``skimage.color.deltaE_ciede2000`` computes it (a test checks they agree),
     evaluated chunk by chunk in float32 (many pairs split between threads, see
-    :func:`quantize._kernels.by_parts`). Prior validation is assumed.
+    :func:`quantize._kernels.by_parts`).
+
+    Parameters
+    ----------
+    lab1, lab2 : (..., 3) array_like
+        Finite CIE Lab colours of one shape, such as two ``(n, 3)`` lists or two
+        ``(H, W, 3)`` images, or shapes that broadcast together (one colour ``(3,)``
+        against many).
+
+    Returns
+    -------
+    (...) ndarray of float32
+        The difference of each pair: ``(n,)`` for ``(n, 3)`` lists, ``(H, W)`` for images.
+
+    Raises
+    ------
+    TypeError
+        If either is not a real numeric array.
+    ValueError
+        If either's last axis is not 3, it holds NaN or infinite values, or the shapes
+        do not broadcast together.
 
     >>> d = ciede2000(np.array([[50.0, 2.6772, -79.7751]]), np.array([[50.0, 0.0, -82.7485]]))
     >>> round(float(d[0]), 4)  # the first pair of Sharma et al.'s test data
     2.0425
     """
+    lab1, lab2 = _checked_lab(lab1, "lab1"), _checked_lab(lab2, "lab2")
+    try:
+        shape = np.broadcast_shapes(lab1.shape, lab2.shape)
+    except ValueError:
+        raise ValueError(f"lab1 and lab2 should have the same shape (or shapes that "
+                         f"broadcast together), got {lab1.shape} and {lab2.shape}") from None
+    pairs = [np.broadcast_to(lab, shape).reshape(-1, 3) for lab in (lab1, lab2)]
+    return _ciede2000(*pairs).reshape(shape[:-1])
+
+
+def _ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
+    """:func:`ciede2000` of ``(n, 3)`` Lab pairs, ``(n,)``; prior validation is assumed."""
     lab1 = np.asarray(lab1, dtype=np.float32)
     lab2 = np.asarray(lab2, dtype=np.float32)
     out = np.empty(lab1.shape[0], dtype=np.float32)
@@ -435,7 +474,7 @@ def mean_ciede2000(lab1: np.ndarray, lab2: np.ndarray, weights: np.ndarray | Non
     total = 0.0
     for start in range(0, n, _MEAN_DE_CHUNK):
         part = slice(start, start + _MEAN_DE_CHUNK)
-        d = ciede2000(lab1[part], lab2[part] if rows is None else lab2[rows[part]])
+        d = _ciede2000(lab1[part], lab2[part] if rows is None else lab2[rows[part]])
         d = d.astype(np.float64)
         total += float(d.sum() if weights is None else d @ weights[part])
     return float(np.divide(total, n if weights is None else float(weights.sum())))

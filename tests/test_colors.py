@@ -157,6 +157,18 @@ def test_histogram_refuses_alpha_that_is_not_uint8(alpha):
      "lab should have shape (..., 3), got (1, 2)"),
     (lambda: lab_to_srgb(np.array([["a", "b", "c"]])), TypeError,
      "lab should be a real numeric array of CIE Lab colours, got dtype <U1"),
+    (lambda: ciede2000(np.zeros((5, 3)), np.zeros((7, 3))), ValueError,
+     "lab1 and lab2 should have the same shape (or shapes that broadcast together), got "
+     "(5, 3) and (7, 3)"),
+    (lambda: ciede2000(np.zeros((7, 3)), np.zeros((5, 3))), ValueError,
+     "lab1 and lab2 should have the same shape (or shapes that broadcast together), got "
+     "(7, 3) and (5, 3)"),
+    (lambda: ciede2000(np.zeros((2, 2)), np.zeros((2, 3))), ValueError,
+     "lab1 should have shape (..., 3), got (2, 2)"),
+    (lambda: ciede2000(np.zeros((1, 3)), np.full((1, 3), np.inf)), ValueError,
+     "lab2 contains NaN or infinite values; expected finite numbers"),
+    (lambda: ciede2000([["a", "b", "c"]], np.zeros((1, 3))), TypeError,
+     "lab1 should be a real numeric array of CIE Lab colours, got dtype <U1"),
 ])
 def test_conversions_refuse_colours_their_tables_would_misread(call, error, message):
     with pytest.raises(error) as caught:
@@ -184,6 +196,27 @@ def test_ciede2000_matches_skimage_including_neutral_and_wrapping_hues(rng):
     lab2[600:700] = [50, -30, -1]
     expected = skcolor.deltaE_ciede2000(lab1, lab2)
     assert np.abs(ciede2000(lab1, lab2) - expected).max() < 1e-3
+
+
+def test_ciede2000_of_lab_images_is_per_pixel_as_in_skimage(rng):
+    """(H, W, 3) images give an (H, W) map, as skimage.color.deltaE_ciede2000 does; one
+    colour broadcasts against many; a single pair gives a 0-d array."""
+    lab1 = rng.uniform([0, -100, -100], [100, 100, 100], (4, 5, 3))
+    lab2 = rng.uniform([0, -100, -100], [100, 100, 100], (4, 5, 3))
+    d = ciede2000(lab1, lab2)
+    assert d.shape == (4, 5) and d.dtype == np.float32
+    assert np.abs(d - skcolor.deltaE_ciede2000(lab1, lab2)).max() < 1e-3
+    assert np.array_equal(ciede2000(lab1[0], lab2[0, 0]), ciede2000(lab1[0], lab2[[0] * 5, 0]))
+    assert ciede2000(lab1[0, 0], lab2[0, 0]).shape == ()
+    assert ciede2000([[50, 0, 0]], [[50, 0, 0]]).tolist() == [0.0]
+
+
+def test_ciede2000_leaves_its_inputs_alone(rng):
+    lab1 = rng.uniform([0, -100, -100], [100, 100, 100], (6, 3))
+    lab2 = lab1[::-1].copy()
+    before = lab1.copy(), lab2.copy()
+    ciede2000(lab1, lab2)
+    assert np.array_equal(lab1, before[0]) and np.array_equal(lab2, before[1])
 
 
 @pytest.mark.parametrize("weighted", [False, True])
