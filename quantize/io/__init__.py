@@ -37,8 +37,8 @@ What happens to each kind of input:
   TIFF page (its samples side by side, compressed or not) and an uncompressed 16-bit
   grey, RGB or RGBA SGI image are read from all 16 bits too, their low bytes decoded
   again from the file by Pillow's unpacker of the other byte order
-  (:func:`~quantize.io.read._wide_rgb_lows`); the pages of a TIFF read as frames
-  (``reduce`` of a TIFF of several pages) are read from their high bytes.
+  (:func:`~quantize.io.read._wide_rgb_lows`), and so are the pages of a TIFF read as
+  frames (``reduce`` of a TIFF of several pages: :func:`wide_page`).
 - EPS and PostScript: refused (:func:`unread_format`). Pillow draws them by running
   Ghostscript on the file, a program, which quantize does not do for any file.
 - XBM: a set bit is black and a clear bit white, as X11, ImageMagick and browsers draw a
@@ -152,6 +152,7 @@ from .read import (
     unread_format,
     warn_pages_left_out,
     warn_unterminated_gif,
+    wide_page,
     wide_rgb_png,
 )
 from .resolution import held_dpi, pixels_per_metre, stated_dpi, upright_dpi
@@ -193,4 +194,4 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "require_regular_file", "save_pil", "second_reader",
            "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key",
            "stale_parts", "stated_dpi", "unread_format", "upright_dpi", "warn_pages_left_out",
-           "warn_unterminated_gif", "wide_rgb_png", "write_together"]
+           "warn_unterminated_gif", "wide_page", "wide_rgb_png", "write_together"]

@@ -59,7 +59,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning"
            "low_depth_gray_key", "missing_file", "pillow_limit_lifted", "probe_image",
            "read_errors", "read_unmapped", "require_regular_file", "seek_first_page",
            "shown_frames", "shows_animation", "sixteen_bit_key", "unread_format",
-           "warn_pages_left_out", "warn_unterminated_gif", "wide_rgb_png"]
+           "warn_pages_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -253,10 +253,9 @@ def _load_keyed(im: Image.Image) -> Image.Image:
             with (second_reader(im) as fp, Image.open(fp) as low,
                   KeyedCanvas(im, key, low) as canvas):
                 return canvas.draw(im)
-    lows = _wide_rgb_lows(im)
-    if lows is not None:
-        with pillow_limit_lifted():
-            return _wide_rgb_still(im, None, lows)
+    wide = wide_page(im)
+    if wide is not None:
+        return wide
     if first_shown and im.tell() == 1 and keyed_canvas_frames(im):
         with KeyedCanvas(im, im.info.get("transparency")) as canvas:
             return canvas.draw(im)
@@ -765,6 +764,22 @@ def _wide_rgb_lows(im: Image.Image) -> list[tuple[Any, ...]] | None:
     return [_tile_like(tiles[0], "raw", box, offset + i * plane,
                        (f"{band};16L" if band != "L" else "L;16", 0, orientation))
             for i, band in enumerate(im.mode)]
+
+
+def wide_page(im: Image.Image) -> Image.Image | None:
+    """``im``, an opened image not yet decoded (a TIFF at any page), decoded from all 16
+    bits when it is a 16-bit TIFF page or SGI image that Pillow decodes to the high byte
+    of each sample (:func:`_wide_rgb_lows`), as :func:`load_image` reads it; None for any
+    other image, which is left undecoded.
+
+    :func:`~quantize.animation.iter_frames` reads the pages of a TIFF so: each page after
+    the first was read from its high bytes.
+    """
+    lows = _wide_rgb_lows(im)
+    if lows is None:
+        return None
+    with pillow_limit_lifted():
+        return _wide_rgb_still(im, None, lows)
 
 
 def _tile_like(tile: tuple[Any, ...], *fields: Any) -> tuple[Any, ...]:
