@@ -33,12 +33,16 @@ What happens to each kind of input:
   ``round(v / 257)`` and the colours converted to sRGB from their 16-bit values by a
   gAMA chunk, as 16-bit grayscale is; an ICC profile applies to the 8-bit values.
   Their tRNS colour is matched on all 16 bits (see :class:`KeyedCanvas`). A PIL image
-  of one already decoded has its high bytes only, and is read so. A 16-bit RGB or RGBA
-  TIFF page (its samples side by side, compressed or not) and an uncompressed 16-bit
-  grey, RGB or RGBA SGI image are read from all 16 bits too, their low bytes decoded
-  again from the file by Pillow's unpacker of the other byte order
-  (:func:`~quantize.io.read._wide_rgb_lows`), and so are the pages of a TIFF read as
-  frames (``reduce`` of a TIFF of several pages: :func:`wide_page`).
+  of one already decoded has its high bytes only, and is read so. A 16-bit RGB, RGBA
+  or CMYK TIFF page (its samples side by side, compressed or not; RGBA premultiplied by
+  alpha too, divided by it in 16 bits; RGB or RGBA in separate planes, uncompressed) and
+  a 16-bit grey, RGB or RGBA SGI image (run-length compressed or not) are read from all
+  16 bits too, their low bytes decoded again from the file by Pillow's unpacker of the
+  other byte order (:func:`~quantize.io.read._wide_rgb_lows`), and so are the pages of a
+  TIFF read as frames (``reduce`` of a TIFF of several pages: :func:`wide_page`). A 16-bit
+  TIFF of separate planes that is compressed, CMYK or premultiplied, which Pillow
+  decodes to the high bytes or misreads, is refused with an
+  :class:`~quantize.errors.ImageReadError` (:func:`~quantize.io.read._check_wide_planes`).
 - EPS and PostScript: refused (:func:`unread_format`). Pillow draws them by running
   Ghostscript on the file, a program, which quantize does not do for any file.
 - XBM: a set bit is black and a clear bit white, as X11, ImageMagick and browsers draw a
