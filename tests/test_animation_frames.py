@@ -192,6 +192,33 @@ def test_the_pages_of_a_sixteen_bit_tiff_are_scaled_as_a_still_image_is(tmp_path
             np.full_like(expected, 255)]))
 
 
+# 16-bit samples whose high byte is not round(v / 257) (0x00FF reads 1, not 0; 0xFE00
+# reads 253, not 254), and some whose high byte is; and what each reads.
+_WIDE_SAMPLES = [0x00FF, 0x0180, 0x01FF, 0x7F80, 0xFE00, 0xFFFF]
+_WIDE_READ = [1, 1, 2, 127, 253, 255]
+
+
+@pytest.mark.parametrize("compression", [None, "zlib"])
+@pytest.mark.parametrize("samples", [3, 4])
+def test_every_page_of_a_16_bit_rgb_tiff_is_read_from_all_16_bits(tmp_path, samples,
+                                                                  compression):
+    """The pages were read from the high byte of each sample (0x00FF as 0, 0xFE00 as 254),
+    the first one too, where load_image reads the first page round(v / 257)."""
+    tifffile = pytest.importorskip("tifffile")
+    index = np.add.outer(np.arange(2), np.arange(3))[None, :, :, None] + np.arange(samples)
+    index = index + np.arange(3)[:, None, None, None]  # three pages, each its own
+    src = tmp_path / "pages.tif"
+    tifffile.imwrite(src, np.array(_WIDE_SAMPLES, np.uint16)[index % 6], photometric="rgb",
+                     extrasamples=["unassalpha"] if samples == 4 else None,
+                     compression=compression)
+    expected = np.array(_WIDE_READ, np.uint8)[index % 6]
+    if samples == 3:
+        expected = np.concatenate([expected, np.full_like(expected[..., :1], 255)], axis=3)
+    frames = [frame.rgba for frame in iter_frames(src)]
+    np.testing.assert_array_equal(np.stack(frames), expected)
+    np.testing.assert_array_equal(load_image(src).rgb, expected[0, ..., :3])
+
+
 @pytest.mark.parametrize("suffix", [".png", ".webp"])
 def test_the_frames_of_an_animation_with_a_colour_profile_are_converted_to_srgb(tmp_path,
                                                                                  suffix):

@@ -1236,6 +1236,22 @@ def test_pillow_warnings_of_the_headers_read_before_the_jobs_are_not_printed_raw
     assert all(line.startswith("quantize: ") for line in done.stderr.splitlines())
 
 
+def test_a_16_bit_tiff_of_compressed_planes_is_one_line_naming_it(tmp_path):
+    """Read from the high bytes of its samples before, silently; refused now, nothing
+    written."""
+    tifffile = pytest.importorskip("tifffile")
+    src = tmp_path / "planes.tif"
+    tifffile.imwrite(src, np.full((3, 2, 3), 0x00FF, np.uint16), photometric="rgb",
+                     planarconfig="separate", compression="zlib")
+    result = run(src)
+    assert result.exit_code == 1
+    assert one_error_line(result) == (
+        f"quantize: error: {src}: is a 16-bit RGB TIFF of separate colour planes "
+        "(PlanarConfiguration 2), compressed, which Pillow does not decode from all 16 bits; "
+        "save it with its samples side by side (tiffcp -p contig in.tif out.tif)")
+    assert [p.name for p in tmp_path.iterdir()] == ["planes.tif"]
+
+
 def test_a_still_and_an_animation_name_the_colours_a_palette_in_writes(tmp_path, monkeypatch):
     """A fully transparent entry is dropped from both: the still was named d.k3.png for the
     2 colours it wrote (the animation d.k2.gif); a translucent entry is kept by the still

@@ -2590,6 +2590,119 @@ def test_a_16_bit_sgi_image_is_read_from_all_16_bits(tmp_path, channels):
         assert img.alpha is None
 
 
+def _sgi_rle_of_16_bit_samples(samples: np.ndarray) -> bytes:
+    """A run-length SGI image of the 16-bit ``samples`` (as :func:`_sgi_of_16_bit_samples`):
+    the header, a table of where each row of each channel starts and one of its length,
+    then each row as one literal run (its count, 0x80 set, its samples, a 0 count)."""
+    planes = samples[:, :, None] if samples.ndim == 2 else samples
+    h, w, c = planes.shape
+    head = struct.pack(">hBBHHHHii", 474, 1, 2, 2 if c == 1 else 3, w, h, c, 0, 65535)
+    rows = [struct.pack(f">H{w}HH", 0x80 | w, *planes[y, :, z].tolist(), 0)
+            for z in range(c) for y in range(h - 1, -1, -1)]
+    starts = 512 + 8 * h * c + np.cumsum([0] + [len(row) for row in rows[:-1]])
+    tables = struct.pack(f">{2 * h * c}I", *starts.tolist(), *map(len, rows))
+    return head.ljust(512, b"\0") + tables + b"".join(rows)
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_a_run_length_16_bit_sgi_image_is_read_from_all_16_bits(tmp_path, channels):
+    """Pillow's run-length decoder gave the high bytes (0x00FF read 0, 0xFE00 254); it is
+    given the other byte order's unpacker for the low ones, as an uncompressed image is."""
+    index = np.add.outer(np.arange(3), np.arange(4))[:, :, None] + np.arange(channels)
+    samples = np.array(_WIDE_SAMPLES)[index % len(_WIDE_SAMPLES)]
+    expected = np.array(_WIDE_READ, np.uint8)[index % len(_WIDE_READ)]
+    path = tmp_path / "rle.sgi"
+    path.write_bytes(_sgi_rle_of_16_bit_samples(samples[..., 0] if channels == 1
+                                                else samples))
+    with Image.open(path) as im:
+        assert im.tile[0][0] == "sgi_rle"  # the file is what it says
+    img = load_image(path)
+    np.testing.assert_array_equal(img.rgb, np.broadcast_to(expected[..., :3], img.rgb.shape))
+    if channels == 4:
+        np.testing.assert_array_equal(img.alpha, expected[..., 3])
+    else:
+        assert img.alpha is None
+
+
+def _tifffile():
+    return pytest.importorskip("tifffile")  # scikit-image's, to write TIFFs Pillow does not
+
+
+@pytest.mark.parametrize("compression", [None, "zlib"])
+def test_a_16_bit_premultiplied_rgba_tiff_is_read_from_all_16_bits(tmp_path, compression):
+    """Pillow divided the colours' high bytes by alpha's (0x0180 over 0x0200 as 1 / 2,
+    127, not 191) and kept alpha's high byte: the colours are divided by alpha in 16 bits,
+    then each sample scaled round(v / 257); where alpha is 0 the colour is black."""
+    samples = np.array([[[0x00FF, 0x0180, 0xFE00, 0xFFFF], [0x2000, 0, 0x8000, 0x8000],
+                         [0x0180, 0, 0x00C0, 0x0200]],
+                        [[0, 0, 0, 0], [0x1234, 0x5678, 0x9ABC, 0xFFFF],
+                         [0x3000, 0x5000, 0xC000, 0xC000]]], np.uint16)
+    path = tmp_path / "premultiplied.tif"
+    _tifffile().imwrite(path, samples, photometric="rgb", extrasamples=["assocalpha"],
+                        compression=compression)
+    img = load_image(path)
+    assert img.rgb.tolist() == [[[1, 1, 253], [64, 0, 255], [191, 0, 96]],
+                                [[0, 0, 0], [18, 86, 154], [64, 106, 255]]]
+    assert img.alpha.tolist() == [[255, 128, 2], [0, 255, 191]]
+
+
+@pytest.mark.parametrize("compression", [None, "zlib"])
+def test_a_16_bit_cmyk_tiff_is_read_from_all_16_bits(tmp_path, compression):
+    """Its samples were their high bytes (0x00FF as 0, 0xFE00 as 254); each is now
+    round(v / 257), and the 8-bit CMYK converted to RGB as an 8-bit CMYK TIFF is."""
+    index = np.add.outer(np.arange(2), np.arange(3))[:, :, None] + np.arange(4)
+    path = tmp_path / "cmyk.tif"
+    _tifffile().imwrite(path, np.array(_WIDE_SAMPLES, np.uint16)[index % 6],
+                        photometric="separated", compression=compression)
+    cmyk = np.array(_WIDE_READ, np.uint8)[index % 6]
+    expected = Image.frombytes("CMYK", (3, 2), cmyk.tobytes()).convert("RGB")
+    img = load_image(path)
+    assert img.mode == "CMYK"
+    np.testing.assert_array_equal(img.rgb, np.asarray(expected))
+
+
+@pytest.mark.parametrize("byteorder", ["<", ">"])
+@pytest.mark.parametrize("samples", [3, 4])
+def test_a_16_bit_rgb_tiff_of_separate_planes_is_read_from_all_16_bits(tmp_path, samples,
+                                                                       byteorder):
+    """Pillow read each plane (PlanarConfiguration 2) by its band's 8-bit unpacker: the
+    pixels were the first half of each plane's bytes, high and low bytes as pixels."""
+    index = np.add.outer(np.arange(2), np.arange(3))[:, :, None] + np.arange(samples)
+    path = tmp_path / "planes.tif"
+    _tifffile().imwrite(path, np.array(_WIDE_SAMPLES, np.uint16)[index % 6].transpose(2, 0, 1),
+                        photometric="rgb", planarconfig="separate", byteorder=byteorder,
+                        extrasamples=["unassalpha"] if samples == 4 else None)
+    expected = np.array(_WIDE_READ, np.uint8)[index % 6]
+    img = load_image(path)
+    np.testing.assert_array_equal(img.rgb, expected[..., :3])
+    if samples == 4:
+        np.testing.assert_array_equal(img.alpha, expected[..., 3])
+    with Image.open(path) as opened:  # as a PIL image, not yet decoded
+        np.testing.assert_array_equal(as_rgba(opened)[0], expected[..., :3])
+
+
+@pytest.mark.parametrize("photometric, compression, what", [
+    ("rgb", "zlib", "RGB TIFF of separate colour planes (PlanarConfiguration 2), compressed,"),
+    ("separated", None, "CMYK TIFF of separate colour planes (PlanarConfiguration 2)")])
+def test_a_16_bit_tiff_of_separate_planes_not_read_from_16_bits_is_refused(
+        tmp_path, photometric, compression, what):
+    """Of a compressed one libtiff's decoder in Pillow keeps the high bytes; of CMYK Pillow
+    read each plane as 8-bit samples: its pixels came out wrong, silently."""
+    path = tmp_path / "planes.tif"
+    _tifffile().imwrite(path, np.full((4, 2, 3), 0x00FF, np.uint16)[:4 if photometric ==
+                                                                     "separated" else 3],
+                        photometric=photometric, planarconfig="separate",
+                        compression=compression)
+    with pytest.raises(ImageReadError) as info:
+        load_image(path)
+    assert (info.value.path, info.value.reason) == (
+        str(path), f"is a 16-bit {what} which Pillow does not decode from all 16 bits; save "
+                   "it with its samples side by side (tiffcp -p contig in.tif out.tif)")
+    with pytest.raises(ImageReadError) as frames:  # as a page of an animation
+        list(iter_frames(path))
+    assert str(frames.value) == str(info.value)
+
+
 def test_an_xbm_is_read_with_its_set_bits_black(tmp_path):
     """A set bit is the foreground, drawn black by X11, ImageMagick and browsers; Pillow
     reads it as white, and every XBM came out in negative. Bits run from the lowest of

@@ -73,6 +73,7 @@ from ..io import (
     shown_frames,
     stated_dpi,
     upright_dpi,
+    wide_page,
 )
 from ..png import (
     check_frame_count,
@@ -325,13 +326,23 @@ def _stored_frames(p: Path, info: AnimationInfo, max_pixels: int | None) -> Iter
             if cut:
                 check_frame_pixels(p, info.n_frames, frame.size, max_pixels)
             with whole_png_rows(frame, p) if still else contextlib.nullcontext():
-                rgba = frame_rgba(frame if keyed is None else keyed.draw(frame),
+                rgba = frame_rgba(_drawn(frame, keyed),
                                   i + 1 if getattr(im, "n_frames", 1) > 1 else None)
             if cut:
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
             yield Frame(rgba, duration, _disposal(frame), cut)
             del rgba  # the caller's now: not kept while the next frame is drawn
+
+
+def _drawn(frame: Image.Image, keyed: KeyedCanvas | None) -> Image.Image:
+    """``frame`` (the opened file, moved to it) decoded: drawn on ``keyed``, the canvas of
+    an APNG or 16-bit PNG, or else, a page of a 16-bit TIFF, read from all 16 bits
+    (:func:`~quantize.io.wide_page`), or as Pillow decodes it."""
+    if keyed is not None:
+        return keyed.draw(frame)
+    wide = wide_page(frame)
+    return frame if wide is None else wide
 
 
 def _gif_frames(p: Path, im: Image.Image, info: AnimationInfo,

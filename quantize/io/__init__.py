@@ -33,12 +33,16 @@ What happens to each kind of input:
   ``round(v / 257)`` and the colours converted to sRGB from their 16-bit values by a
   gAMA chunk, as 16-bit grayscale is; an ICC profile applies to the 8-bit values.
   Their tRNS colour is matched on all 16 bits (see :class:`KeyedCanvas`). A PIL image
-  of one already decoded has its high bytes only, and is read so. A 16-bit RGB or RGBA
-  TIFF page (its samples side by side, compressed or not) and an uncompressed 16-bit
-  grey, RGB or RGBA SGI image are read from all 16 bits too, their low bytes decoded
-  again from the file by Pillow's unpacker of the other byte order
-  (:func:`~quantize.io.read._wide_rgb_lows`); the pages of a TIFF read as frames
-  (``reduce`` of a TIFF of several pages) are read from their high bytes.
+  of one already decoded has its high bytes only, and is read so. A 16-bit RGB, RGBA
+  or CMYK TIFF page (its samples side by side, compressed or not; RGBA premultiplied by
+  alpha too, divided by it in 16 bits; RGB or RGBA in separate planes, uncompressed) and
+  a 16-bit grey, RGB or RGBA SGI image (run-length compressed or not) are read from all
+  16 bits too, their low bytes decoded again from the file by Pillow's unpacker of the
+  other byte order (:func:`~quantize.io.read._wide_rgb_lows`), and so are the pages of a
+  TIFF read as frames (``reduce`` of a TIFF of several pages: :func:`wide_page`). A 16-bit
+  TIFF of separate planes that is compressed, CMYK or premultiplied, which Pillow
+  decodes to the high bytes or misreads, is refused with an
+  :class:`~quantize.errors.ImageReadError` (:func:`~quantize.io.read._check_wide_planes`).
 - EPS and PostScript: refused (:func:`unread_format`). Pillow draws them by running
   Ghostscript on the file, a program, which quantize does not do for any file.
 - XBM: a set bit is black and a clear bit white, as X11, ImageMagick and browsers draw a
@@ -152,6 +156,7 @@ from .read import (
     unread_format,
     warn_pages_left_out,
     warn_unterminated_gif,
+    wide_page,
     wide_rgb_png,
 )
 from .resolution import held_dpi, pixels_per_metre, stated_dpi, upright_dpi
@@ -193,4 +198,4 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "require_regular_file", "save_pil", "second_reader",
            "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key",
            "stale_parts", "stated_dpi", "unread_format", "upright_dpi", "warn_pages_left_out",
-           "warn_unterminated_gif", "wide_rgb_png", "write_together"]
+           "warn_unterminated_gif", "wide_page", "wide_rgb_png", "write_together"]

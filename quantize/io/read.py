@@ -59,7 +59,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning"
            "low_depth_gray_key", "missing_file", "pillow_limit_lifted", "probe_image",
            "read_errors", "read_unmapped", "require_regular_file", "seek_first_page",
            "shown_frames", "shows_animation", "sixteen_bit_key", "unread_format",
-           "warn_pages_left_out", "warn_unterminated_gif", "wide_rgb_png"]
+           "warn_pages_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -253,10 +253,9 @@ def _load_keyed(im: Image.Image) -> Image.Image:
             with (second_reader(im) as fp, Image.open(fp) as low,
                   KeyedCanvas(im, key, low) as canvas):
                 return canvas.draw(im)
-    lows = _wide_rgb_lows(im)
-    if lows is not None:
-        with pillow_limit_lifted():
-            return _wide_rgb_still(im, None, lows)
+    wide = wide_page(im)
+    if wide is not None:
+        return wide
     if first_shown and im.tell() == 1 and keyed_canvas_frames(im):
         with KeyedCanvas(im, im.info.get("transparency")) as canvas:
             return canvas.draw(im)
@@ -671,13 +670,15 @@ def _wide_gamma(info: dict[str | tuple[int, int], Any]) -> float | None:
 
 
 def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, int] | None,
-                    gamma: float | None, grey_alpha: bool = False
-                    ) -> Iterator[tuple[slice, np.ndarray]]:
+                    gamma: float | None, grey_alpha: bool = False,
+                    premultiplied: bool = False) -> Iterator[tuple[slice, np.ndarray]]:
     """The 8-bit pixels of a 16-bit RGB, RGBA or grey+alpha image whose high and low bytes
     are ``high`` and ``low`` (decoded images of one size and mode; of grey+alpha,
     ``grey_alpha``, as :func:`_wide_lows` reads them), a band of rows at a time
     (:func:`_row_bands`), with the rows each covers: ``(h, W, 3)`` uint8, or ``(h, W, 4)``
-    with alpha (of RGBA, or 0 where an RGB pixel is the colour ``key``, else 255).
+    with alpha (of RGBA, or 0 where an RGB pixel is the colour ``key``, else 255). Of
+    RGBA whose colours are ``premultiplied`` by alpha, they are divided by it first
+    (:func:`_unpremultiplied`). (CMYK comes out as RGBA does, its K scaled as alpha is.)
 
     Each sample is scaled as a 16-bit grey one is, ``round(v / 257)``; the colours, with
     ``gamma``, converted from it to sRGB from their 16-bit values (:func:`_gamma_encoded`).
@@ -686,12 +687,28 @@ def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, in
     for (rows, high_band), (_, low_band) in zip(_row_bands(high), _row_bands(low), strict=True):
         highs, lows = np.asarray(high_band), _wide_lows(np.asarray(low_band), grey_alpha)
         values = highs.astype(np.uint16) << 8 | lows
+        if premultiplied:
+            values = _unpremultiplied(values)
         band = colour[values]
         if band.ndim == 3 and band.shape[2] == 4:  # alpha is no colour: scaled only
             band[..., 3] = scaled[values[..., 3]]
         elif key is not None:
             band = np.dstack([band, _key_alpha(highs, lows, key)])
         yield rows, band
+
+
+def _unpremultiplied(values: np.ndarray) -> np.ndarray:
+    """``(h, W, 4)`` uint16 RGBA whose colours, premultiplied by alpha in ``values`` (of
+    the same shape), are divided by it, rounded, at most 65535; 0 where alpha is 0.
+
+    >>> _unpremultiplied(np.array([[[16384, 100, 0, 32768], [5, 5, 5, 0]]], np.uint16))
+    array([[[32767,   200,     0, 32768],
+            [    0,     0,     0,     0]]], dtype=uint16)
+    """
+    alpha = values[..., 3:].astype(np.float64)
+    colours = np.rint(values[..., :3] * 65535.0 / np.maximum(alpha, 1.0))
+    colours = np.where(alpha > 0, np.minimum(colours, 65535.0), 0.0)
+    return np.concatenate([colours.astype(np.uint16), values[..., 3:]], axis=2)
 
 
 @functools.lru_cache(maxsize=4)
@@ -708,21 +725,28 @@ def _wide_levels(gamma: float | None) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
-                    lows: list[tuple[Any, ...]] | None = None) -> Image.Image:
+                    lows: list[tuple[Any, ...]] | None = None,
+                    highs: list[tuple[Any, ...]] | None = None) -> Image.Image:
     """``im``, a still 16-bit RGB or RGBA PNG opened and not yet decoded
     (:func:`wide_rgb_png`), decoded from all 16 bits (:func:`_wide_rgb_bands`): RGB, or
     RGBA when it has alpha or the transparent colour ``key`` (:func:`sixteen_bit_key`),
     with its ``info`` but for that colour and the gamma applied here. So is a 16-bit TIFF
-    page or SGI image, its page opened (:func:`first_page`), with ``lows``, the tiles that
-    decode its low bytes (:func:`_wide_rgb_lows`).
+    page (RGB, RGBA or CMYK) or SGI image, its page opened (:func:`first_page`), with
+    ``lows``, the tiles that decode its low bytes (:func:`_wide_rgb_lows`), and ``highs``,
+    those that decode its high bytes as stored when Pillow's decode does not
+    (:func:`_wide_rgb_highs`).
 
-    ``im`` is decoded (its high bytes), the low bytes from a :func:`second_reader` of its
-    file; the result is filled a band at a time, so no 16-bit copy of the image is made.
+    ``im`` is decoded (its high bytes, unless ``highs`` are given), the low bytes from a
+    :func:`second_reader` of its file (and so are ``highs``); the result is filled a band
+    at a time, so no 16-bit copy of the image is made.
     """
     mode = "RGBA" if im.mode == "RGBA" or key is not None else im.mode
     out = Image.new(mode, im.size)
     grey_alpha = lows is None and _wide_grey_alpha(im)
-    with second_reader(im) as fp, Image.open(fp) as low:  # before Pillow closes im's file
+    premultiplied = _premultiplied(im)  # read from its tiles, before it is decoded
+    # before Pillow closes im's file
+    with (second_reader(im) as fp, Image.open(fp) as low,
+          _page_read_again(im, highs) as high):
         im.load()
         if lows is None:
             _read_low_bytes(low)
@@ -730,41 +754,180 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
             low.seek(im.tell())
             low.tile = lows
         low.load()
-        for rows, band in _wide_rgb_bands(im, low, key, _wide_gamma(im.info), grey_alpha):
-            out.paste(Image.fromarray(band), (0, rows.start))
+        for rows, band in _wide_rgb_bands(high, low, key, _wide_gamma(im.info), grey_alpha,
+                                          premultiplied):
+            h, w = band.shape[:2]  # pasted in out's mode, CMYK too, not converted to it
+            out.paste(Image.frombuffer(mode, (w, h), band, "raw", mode, 0, 1), (0, rows.start))
     out.info = {k: v for k, v in im.info.items() if k not in ("transparency", "gamma")}
     return out
 
 
-# Pillow's unpackers of the 16-bit RGB and RGBA samples of a TIFF (the high byte of each;
-# "N", libtiff's, in the machine's byte order), and the ones that read the low byte of each
-# sample instead: those of the other byte order.
+@contextlib.contextmanager
+def _page_read_again(im: Image.Image, tiles: list[tuple[Any, ...]] | None
+                     ) -> Iterator[Image.Image]:
+    """``im`` itself when ``tiles`` is None; else its page decoded by ``tiles`` from a
+    :func:`second_reader` of its file, for as long as the block runs."""
+    if tiles is None:
+        yield im
+        return
+    with second_reader(im) as fp, Image.open(fp) as again:
+        again.seek(im.tell())
+        again.tile = tiles
+        again.load()
+        yield again
+
+
+# Pillow's unpackers of the 16-bit RGB, RGBA and CMYK samples of a TIFF of samples side by
+# side (the high byte of each; "N", libtiff's, in the machine's byte order; "RGBa", colours
+# premultiplied by alpha, divided by alpha's high byte), the ones that read the low byte of
+# each sample as stored instead (those of the other byte order), and the ones that read the
+# high byte as stored (of "RGBa" only, not divided).
 _OTHER_ORDER = "B" if sys.byteorder == "little" else "L"
-_WIDE_TIFF_RAWMODES = {f"{samples};16{order}": f"{samples};16{other}"
-                       for samples in ("RGB", "RGBA", "RGBX")
-                       for order, other in (("B", "L"), ("L", "B"), ("N", _OTHER_ORDER))}
+_ORDERS = (("B", "L"), ("L", "B"), ("N", _OTHER_ORDER))
+_WIDE_TIFF_RAWMODES = {f"{samples};16{order}": f"{samples.replace('RGBa', 'RGBA')};16{other}"
+                       for samples in ("RGB", "RGBA", "RGBX", "CMYK", "RGBa")
+                       for order, other in _ORDERS}
+_STORED_TIFF_RAWMODES = {f"RGBa;16{order}": f"RGBA;16{order}" for order, _ in _ORDERS}
+# The bands of a 16-bit RGB or RGBA TIFF of separate planes: Pillow decodes a plane by the
+# unpacker of its band named by one letter, which reads 8-bit samples (the tiles of the
+# planes of a compressed one it gives to libtiff, whose decoder keeps their high bytes).
+_PLANE_BANDS = ("R", "G", "B", "A")
+_PLANAR_CONFIGURATION = 284
 
 
 def _wide_rgb_lows(im: Image.Image) -> list[tuple[Any, ...]] | None:
     """The tiles that decode the low byte of each sample of ``im``, an opened image not yet
-    decoded, when it is a 16-bit RGB or RGBA TIFF page (of samples side by side,
-    compressed or not) or an uncompressed 16-bit grey, RGB or RGBA SGI image, which Pillow
-    decodes to the high byte of each sample; None for any other image.
+    decoded, when it is a 16-bit RGB, RGBA or CMYK TIFF page (of samples side by side,
+    compressed or not, RGBA premultiplied too: :func:`_wide_tiff_tiles`), or a 16-bit grey,
+    RGB or RGBA SGI image (compressed or not), which Pillow decodes to the high byte of
+    each sample; None for any other image.
 
     An SGI image holds its samples a plane at a time, big-endian: each plane's low bytes
-    are read by Pillow's little-endian unpacker of that band.
+    are read by Pillow's little-endian unpacker of that band (of a compressed one, by its
+    run-length decoder given the little-endian unpacker of the image).
     """
     tiles = getattr(im, "tile", None) or ()
-    if (im.format == "TIFF" and tiles and getattr(im, "fp", None) is not None
-            and all(isinstance(t[3], tuple) and t[3][0] in _WIDE_TIFF_RAWMODES for t in tiles)):
-        return [_tile_like(t, *t[:3], (_WIDE_TIFF_RAWMODES[t[3][0]], *t[3][1:])) for t in tiles]
-    if im.format != "SGI" or len(tiles) != 1 or tiles[0][0] != "SGI16":
+    if im.format == "TIFF":
+        return _wide_tiff_tiles(im, low=True)
+    if im.format != "SGI" or len(tiles) != 1:
         return None
-    _, box, offset, (_, _, orientation) = tiles[0]
+    decoder, box, offset, args = tiles[0]
+    if decoder == "sgi_rle" and args[2] == 2:  # (rawmode, orientation, bytes a sample)
+        low = "L;16" if args[0] == "L;16B" else args[0].replace(";16B", ";16L")
+        return [_tile_like(tiles[0], decoder, box, offset, (low, *args[1:]))]
+    if decoder != "SGI16":
+        return None
+    orientation = args[2]  # (mode, 0, orientation)
     plane = 2 * im.width * im.height
     return [_tile_like(tiles[0], "raw", box, offset + i * plane,
                        (f"{band};16L" if band != "L" else "L;16", 0, orientation))
             for i, band in enumerate(im.mode)]
+
+
+def _wide_rgb_highs(im: Image.Image) -> list[tuple[Any, ...]] | None:
+    """The tiles that decode the high byte of each sample of ``im`` (an opened image not
+    yet decoded, read from all 16 bits: :func:`_wide_rgb_lows`) as stored, where Pillow's
+    own decode does not: of a 16-bit TIFF page of separate planes, whose samples Pillow
+    reads as 8-bit ones, and of premultiplied RGBA, whose colours Pillow divides by
+    alpha's high byte; None for any other image, whose own decode gives them."""
+    if im.format != "TIFF" or not (_separate_planes(im) or _premultiplied(im)):
+        return None
+    return _wide_tiff_tiles(im, low=False)
+
+
+def _wide_tiff_tiles(im: Image.Image, low: bool) -> list[tuple[Any, ...]] | None:
+    """The tiles that decode the ``low`` (else the high) byte of each sample, as stored, of
+    ``im``, a TIFF page opened and not yet decoded, when it is of 16-bit RGB, RGBA or CMYK
+    samples side by side (compressed or not, RGBA premultiplied too), or of 16-bit RGB or
+    RGBA in separate planes, uncompressed (:func:`_separate_planes`); None for any other.
+
+    A plane's samples are read by Pillow's unpacker of its band, of the file's byte order
+    (their high bytes) or of the other (their low bytes)."""
+    tiles = getattr(im, "tile", None) or ()
+    if not tiles or getattr(im, "fp", None) is None:
+        return None
+    if _separate_planes(im):
+        order = "L" if im.tag_v2.prefix == b"II" else "B"
+        if low:
+            order = "B" if order == "L" else "L"
+        return [_tile_like(t, *t[:3], (f"{t[3][0]};16{order}", *t[3][1:])) for t in tiles]
+    if not all(isinstance(t[3], tuple) and t[3][0] in _WIDE_TIFF_RAWMODES for t in tiles):
+        return None
+    rawmodes = _WIDE_TIFF_RAWMODES if low else _STORED_TIFF_RAWMODES
+    return [_tile_like(t, *t[:3], (rawmodes.get(t[3][0], t[3][0]), *t[3][1:])) for t in tiles]
+
+
+def _sixteen_bit_planes(im: Image.Image) -> bool:
+    """Whether ``im`` is an opened TIFF page of 16-bit samples, more than one a pixel, in
+    separate planes (PlanarConfiguration 2)."""
+    tags = getattr(im, "tag_v2", None)
+    if im.format != "TIFF" or tags is None or tags.get(_PLANAR_CONFIGURATION, 1) != 2:
+        return False
+    bits = tags.get(_BITS_PER_SAMPLE, (1,))
+    bits = bits if isinstance(bits, tuple) else (bits,)
+    return bits[0] == 16 and im.mode not in _SIXTEEN_BIT_MODES and len(im.getbands()) > 1
+
+
+def _separate_planes(im: Image.Image) -> bool:
+    """Whether ``im``, an opened TIFF page not yet decoded, is of 16-bit RGB or RGBA in
+    separate planes, uncompressed (:func:`_sixteen_bit_planes`): Pillow reads each plane
+    as 8-bit samples (by the unpacker of its band, ``_PLANE_BANDS``), which gave
+    wrong pixels; its high and low bytes are read here (:func:`_wide_tiff_tiles`)."""
+    tiles = getattr(im, "tile", None) or ()
+    return (bool(tiles) and _sixteen_bit_planes(im) and im.mode in ("RGB", "RGBA")
+            and all(t[0] == "raw" and t[3][0] in _PLANE_BANDS for t in tiles))
+
+
+def _premultiplied(im: Image.Image) -> bool:
+    """Whether ``im``, an opened image not yet decoded, is a 16-bit TIFF page of RGBA
+    whose colours are premultiplied by alpha (ExtraSamples 1), samples side by side."""
+    tiles = getattr(im, "tile", None) or ()
+    return im.format == "TIFF" and any(isinstance(t[3], tuple) and str(t[3][0]).startswith(
+        "RGBa;16") for t in tiles)
+
+
+def _check_wide_planes(im: Image.Image) -> None:
+    """Refuse ``im``, an opened TIFF page not yet decoded, when it is of 16-bit samples in
+    separate planes that are not read from all 16 bits (:func:`_separate_planes`): a
+    compressed one, which libtiff's decoder in Pillow gives the high bytes of only, and
+    CMYK or premultiplied RGBA, whose planes Pillow reads as 8-bit samples.
+
+    Raises
+    ------
+    ImageReadError
+        Without a path (:func:`read_errors` gives it the file's).
+    """
+    if not _sixteen_bit_planes(im) or _separate_planes(im):
+        return
+    compressed = any(t[0] != "raw" for t in getattr(im, "tile", None) or ())
+    kind = "premultiplied RGBA" if im.tag_v2.get(338) == (1,) else im.mode
+    raise ImageReadError(
+        f"is a 16-bit {kind} TIFF of separate colour planes (PlanarConfiguration 2)"
+        f"{', compressed,' if compressed else ''} which Pillow does not decode from all 16 "
+        "bits; save it with its samples side by side (tiffcp -p contig in.tif out.tif)")
+
+
+def wide_page(im: Image.Image) -> Image.Image | None:
+    """``im``, an opened image not yet decoded (a TIFF at any page), decoded from all 16
+    bits when it is a 16-bit TIFF page or SGI image that Pillow decodes to the high byte
+    of each sample (:func:`_wide_rgb_lows`), as :func:`load_image` reads it; None for any
+    other image, which is left undecoded.
+
+    :func:`~quantize.animation.iter_frames` reads the pages of a TIFF so: each page after
+    the first was read from its high bytes.
+
+    Raises
+    ------
+    ImageReadError
+        Without a path, for a 16-bit TIFF page of separate planes that is not read so
+        (:func:`_check_wide_planes`).
+    """
+    _check_wide_planes(im)
+    lows = _wide_rgb_lows(im)
+    if lows is None:
+        return None
+    with pillow_limit_lifted():
+        return _wide_rgb_still(im, None, lows, _wide_rgb_highs(im))
 
 
 def _tile_like(tile: tuple[Any, ...], *fields: Any) -> tuple[Any, ...]:
@@ -1263,14 +1426,19 @@ def input_size(p: Path) -> int:
 def read_errors(p: Path, what: str = "image") -> Iterator[None]:
     """Turn every failure of Pillow opening or decoding ``p`` into one ImageReadError.
 
+    An ImageReadError raised without a path (by a decoder of ours that is given the
+    image, not its file: :func:`wide_page`) is given ``p``'s.
+
     ``what`` names the thing read in the too-large messages ("image", "animation").
     Any other error raised inside Pillow (an ``IndexError`` or ``TypeError`` of a parser
     given a damaged file) is a file it cannot decode too; the block's own errors pass.
     """
     try:
         yield
-    except ImageReadError:
-        raise
+    except ImageReadError as exc:
+        if exc.path is not None:
+            raise
+        raise ImageReadError(exc.reason, path=p) from None  # a decoder's, of the file read
     except UnidentifiedImageError:
         raise ImageReadError(_unidentified(p), path=p) from None
     except Image.DecompressionBombError:
