@@ -924,6 +924,22 @@ def test_palette_out_then_palette_in_as_photoshop_and_jasc_palettes(photo, tmp_p
         assert a.getpalette()[:15] == b.getpalette()[:15]
 
 
+@pytest.mark.parametrize("size", [6, 765, 769])
+def test_palette_in_act_of_neither_adobe_size_is_refused_in_one_line(photo, tmp_path, size):
+    # A file of 3 bytes per colour was read as the colours it held (765 bytes: a table cut
+    # short by one colour, read as 255 of them), while Adobe's format is 768 or 772 bytes.
+    pal = tmp_path / "brand.act"
+    pal.write_bytes(bytes(range(256)) * 3 + bytes(4))
+    pal.write_bytes(pal.read_bytes()[:size])
+    result = run(photo, "-o", tmp_path / "a.png", "--palette-in", pal)
+    assert result.exit_code == 1
+    assert one_error_line(result) == (
+        f"quantize: error: {pal}: {size} bytes; expected an Adobe colour table (.act) of 768 "
+        "bytes (256 RGB triples) or 772 (then the count of colours used and the transparent "
+        "index)")
+    assert not (tmp_path / "a.png").exists()
+
+
 @pytest.mark.parametrize("k, suffix", [(12, ".txt"), (12, ".json"), (64, ".gpl"),
                                        (64, ".hex"), (256, ".act"), (256, ".pal")])
 def test_a_palette_written_and_given_back_gives_the_same_image(tmp_path, k, suffix):
