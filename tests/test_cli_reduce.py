@@ -1555,7 +1555,7 @@ def test_an_output_that_is_another_input_ignoring_case_is_refused(
 @pytest.mark.parametrize("source, other, args, verb", [
     ("a.png", "a.k3.png", ["--quality", "50"], "may be"),  # the k chosen: 3 <= 16
     ("a.png", "a.k200.png", ["--quality", "50"], "may be"),  # up to 256 without -k
-    ("a.png", "a.k2.png", ["--palette-in", "p.hex"], "may be"),  # an animation drops entries
+    ("a.png", "a.k3.png", ["--palette-in", "p.hex"], "would be"),  # a still keeps them all
     ("a.gif", "a.k16.gif", [], "would be"),  # an animated GIF keeps its format
     ("a.webp", "a.k16.webp", [], "would be"),
     ("a.tif", "a.k4.tif", ["-k", "4"], "would be"),  # a multi-page TIFF stays one
@@ -1579,6 +1579,36 @@ def test_a_default_output_named_after_the_image_that_is_another_input_is_refused
         f"{str(tmp_path / other)!r}, which is also an input; rename that input, or choose "
         "other output names with --ext")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("source, frames, other, refused", [
+    ("a.gif", 2, "a.k3.gif", False),  # was refused: "its output may be 'a.k3.gif'"
+    ("a.gif", 2, "a.k2.gif", True),
+    ("a.png", 2, "a.k3.png", False),  # an APNG draws 2 entries, as a GIF does
+    ("a.png", 2, "a.k2.png", True),
+    ("a.png", 1, "a.k2.png", False),  # a still keeps the translucent entry: a.k3.png
+    ("a.png", 1, "a.k3.png", True),
+])
+def test_an_input_is_refused_as_a_default_output_only_under_the_n_its_palette_gives(
+        tmp_path, source, frames, other, refused):
+    """With a --palette-in of 3 entries, one of alpha 64, an animation draws 2 (a GIF holds
+    no entry below alpha 128) and a still keeps 3: every N from 1 to 3 was taken as one
+    the output may be named with, so an input a.k3.gif beside an animated a.gif, which
+    is written a.k2.gif, was refused, and a.k2.gif said to be one it "may be"."""
+    _clip(tmp_path / source, frames)
+    Image.new("RGB", (4, 4), "blue").save(tmp_path / other)
+    (tmp_path / "p.hex").write_text("ff0000\n0000ff\n00ff0040\n")
+    result = run(tmp_path / source, tmp_path / other, "--palette-in", tmp_path / "p.hex", "-q")
+    if refused:
+        assert result.exit_code == 2, result.output
+        assert one_error_line(result) == (
+            f"quantize: error: {tmp_path / source}: its output would be "
+            f"{str(tmp_path / other)!r}, which is also an input; rename that input, or "
+            "choose other output names with --ext")
+        return
+    assert result.exit_code == 0, result.output
+    n = 3 if frames == 1 else 2
+    assert (tmp_path / f"a.k{n}{Path(source).suffix}").exists()
 
 
 def test_a_k0_name_that_quality_may_give_another_input_is_refused(tmp_path):
