@@ -924,6 +924,22 @@ def test_palette_out_then_palette_in_as_photoshop_and_jasc_palettes(photo, tmp_p
         assert a.getpalette()[:15] == b.getpalette()[:15]
 
 
+def test_palette_in_with_a_translucent_white_keeps_opaque_greys_opaque(tmp_path):
+    # An opaque grey went to white of alpha 128 (grey 128 over black), and the PNG drew it
+    # half transparent.
+    rgba = np.zeros((1, 4, 4), np.uint8)
+    rgba[0, :, :3] = [[100] * 3, [150] * 3, [180] * 3, [0] * 3]
+    rgba[0, :3, 3] = 255
+    Image.fromarray(rgba).save(tmp_path / "g.png")
+    (tmp_path / "p.hex").write_text("000000\nffffff\nffffff80\n")
+    result = run(tmp_path / "g.png", "-o", tmp_path / "out.png", "--palette-in",
+                 tmp_path / "p.hex", "-q")
+    assert result.exit_code == 0, result.output
+    out = np.asarray(Image.open(tmp_path / "out.png").convert("RGBA"))
+    assert out[0].tolist() == [[0, 0, 0, 255], [255, 255, 255, 255], [255, 255, 255, 255],
+                               [0, 0, 0, 0]]
+
+
 @pytest.mark.parametrize("size", [6, 765, 769])
 def test_palette_in_act_of_neither_adobe_size_is_refused_in_one_line(photo, tmp_path, size):
     # A file of 3 bytes per colour was read as the colours it held (765 bytes: a table cut
