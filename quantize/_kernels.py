@@ -7,7 +7,8 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
 - **nearest centre**: :func:`nearest` (labels), :func:`sq_dist_to_labels`,
   :func:`labels_sq_dist` (both), :func:`second_nearest_gap` (how much farther
   the next centre is), :func:`sq_dist_to` (to a few candidate centres, for
-  seeding). All are chunked float32 matrix products
+  seeding), :func:`shown_distance` (colours with alpha, by how they look over black
+  and over white). All are chunked float32 matrix products
   ``||c||^2 - 2 x.c`` with one chunk rule (:func:`chunk_rows`), so no ``n x k``
   matrix is built for large ``n``; :func:`sq_dist_from` is :func:`sq_dist_to`
   transposed, from the same chunked products;
@@ -166,6 +167,23 @@ def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
 
     by_parts(X.shape[0], part)
     return labels
+
+
+def shown_distance(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """How far apart colours with alpha look, row by row of ``X`` and ``C`` (both (n, 7)):
+    each row a colour's features composited over black (3), over white (3), then its
+    alpha. Summed over the three channels, the larger of the squared differences over
+    the two backgrounds (over any grey between them the difference lies between those
+    two), ``(n,)`` float64. For two opaque colours, their squared Euclidean distance.
+
+    >>> grey, white = [160.] * 6 + [255.], [255.] * 6 + [255.]
+    >>> half_white = [128.] * 3 + [255.] * 3 + [128.]
+    >>> shown_distance(np.array([grey, grey]), np.array([white, half_white])).tolist()
+    [27075.0, 27075.0]
+    """
+    X, C = np.asarray(X, np.float64), np.asarray(C, np.float64)
+    over = np.maximum(np.square(X[:, :3] - C[:, :3]), np.square(X[:, 3:6] - C[:, 3:6]))
+    return over.sum(axis=1)
 
 
 def second_nearest_gap(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

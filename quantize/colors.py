@@ -35,7 +35,8 @@ from ._validation import as_array, check_choice
 
 __all__ = ["FEATURES", "LAB_ALPHA_SCALE", "ciede2000", "code_histogram", "color_histogram",
            "features_of", "lab_of", "lab_to_srgb", "mean_ciede2000", "mean_squared_error",
-           "merge_colors", "pack_rgb", "premultiply", "srgb_to_lab", "unpack_codes"]
+           "merge_colors", "pack_rgb", "premultiply", "shown_features", "srgb_to_lab",
+           "unpack_codes"]
 
 
 def color_histogram(rgb: Any, alpha: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -178,6 +179,31 @@ def features_of(colors: np.ndarray, space: str) -> np.ndarray:
     out = np.empty((colors.shape[0], 4), dtype=np.float32)
     np.multiply(rgb, (a / 255.0)[:, None], out=out[:, :3])
     out[:, 3] = a * LAB_ALPHA_SCALE if space == "lab" else a
+    return out
+
+
+def shown_features(colors: np.ndarray, space: str) -> np.ndarray:
+    """Features ``(m, 7)`` float32 of straight-alpha ``(m, 4)`` uint8 colours as they show:
+    composited over black, then over white (in RGB exactly, in Lab rounded to 8 bits
+    first), then alpha (0..255 in RGB, 0..100 in Lab, as :func:`features_of` scales it).
+
+    An opaque colour's two composites are its own features; over black they are
+    :func:`features_of`'s in RGB. For :func:`quantize._kernels.shown_distance`.
+
+    >>> shown_features(np.array([[255, 255, 255, 128]], np.uint8), "rgb").tolist()
+    [[128.0, 128.0, 128.0, 255.0, 255.0, 255.0, 128.0]]
+    """
+    colors = _checked_colors(colors, "colors", alpha=True)
+    a = colors[:, 3:].astype(np.float64) / 255.0
+    black = colors[:, :3] * a
+    white = black + 255.0 * (1.0 - a)
+    out = np.empty((colors.shape[0], 7), np.float32)
+    if space == "lab":
+        for part, shown in ((slice(0, 3), black), (slice(3, 6), white)):
+            out[:, part] = _kernels.srgb_to_lab(np.clip(np.rint(shown), 0, 255).astype(np.uint8))
+        out[:, 6] = colors[:, 3] * LAB_ALPHA_SCALE
+    else:
+        out[:, :3], out[:, 3:6], out[:, 6] = black, white, colors[:, 3]
     return out
 
 

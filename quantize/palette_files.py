@@ -29,11 +29,12 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   ones zero), then two big-endian 16-bit numbers: the count of colours used and
   the index of the transparent one (``0xffff``: none). At most 256 colours; its
   one alpha is that transparent entry (alpha 0), so a translucent entry is
-  written opaque (with a warning). Read also without the count, as RGB
-  triples alone: 768 bytes hold 256 colours (as Adobe's format gives them, and
+  written opaque (with a warning). Read also without the count, as 768 bytes
+  of RGB triples alone, 256 colours (as Adobe's format gives them, and
   Photoshop and GIMP read them; a tail of black entries, likely unused, is named
-  in a :class:`PaletteFormatWarning`), a shorter file (a multiple of 3)
-  the colours it has; the transparent index of a file of 772 reads as alpha 0
+  in a :class:`PaletteFormatWarning`); a file of any other size is refused (a
+  table cut short, or another file given this name, would be read as colours
+  that no tool wrote); the transparent index of a file of 772 reads as alpha 0
   (with a :class:`TransparentIndexWarning`, as Aseprite sets index 0 in every
   file, but for the palette of a fully transparent image, its transparent entry
   alone: :func:`is_clear_image_palette`), and a count of 0 or above 256 (0xffff),
@@ -712,23 +713,23 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
 def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.ndarray:
     """An Adobe colour table: 772 bytes, 256 RGB triples then the count and the transparent
     index (0xffff: none), which is given alpha 0, as Photoshop writes it (with a
-    :class:`TransparentIndexWarning` unless ``warn_transparent_index`` is False); or RGB
-    triples alone: 256 (768 bytes) or fewer (the colours used, as some tools write them
-    and GIMP reads them). Other sizes are refused: which colours they hold is a guess.
+    :class:`TransparentIndexWarning` unless ``warn_transparent_index`` is False); or the
+    256 RGB triples alone (768 bytes). Those are the two sizes Adobe's format gives, and
+    the only ones GIMP reads as a colour table; any other is refused: a table cut short,
+    or another file named .act, would be read as colours no tool wrote.
 
     Adobe's specification calls the count optional, and files in use hold 0 or 0xffff
     there when it is not set: a count of 0 or above 256 is read as none, all 256 colours
     as in a 768-byte file (Aseprite reads a count above 256 so too)."""
     table_bytes = 3 * _ACT_COLORS
-    if len(data) != table_bytes + 4 and (len(data) % 3 or len(data) > table_bytes):
+    if len(data) not in (table_bytes, table_bytes + 4):
         raise ImageReadError(f"{len(data)} bytes; expected an Adobe colour table (.act) of "
-                             f"{table_bytes + 4} bytes (256 RGB triples, the count and the "
-                             f"transparent index) or of 3 bytes per colour, 3 to "
-                             f"{table_bytes}", path=p)
-    if len(data) <= table_bytes:
+                             f"{table_bytes} bytes (256 RGB triples) or {table_bytes + 4} "
+                             "(then the count of colours used and the transparent index)",
+                             path=p)
+    if len(data) == table_bytes:
         colors = np.frombuffer(data, np.uint8).reshape(-1, 3).copy()
-        if len(data) == table_bytes:
-            _note_black_tail(colors, p)
+        _note_black_tail(colors, p)
         return colors
     table = np.frombuffer(data, np.uint8, table_bytes).reshape(_ACT_COLORS, 3)
     count, transparent = struct.unpack(">HH", data[table_bytes:])

@@ -924,6 +924,38 @@ def test_palette_out_then_palette_in_as_photoshop_and_jasc_palettes(photo, tmp_p
         assert a.getpalette()[:15] == b.getpalette()[:15]
 
 
+def test_palette_in_with_a_translucent_white_keeps_opaque_greys_opaque(tmp_path):
+    # An opaque grey went to white of alpha 128 (grey 128 over black), and the PNG drew it
+    # half transparent.
+    rgba = np.zeros((1, 4, 4), np.uint8)
+    rgba[0, :, :3] = [[100] * 3, [150] * 3, [180] * 3, [0] * 3]
+    rgba[0, :3, 3] = 255
+    Image.fromarray(rgba).save(tmp_path / "g.png")
+    (tmp_path / "p.hex").write_text("000000\nffffff\nffffff80\n")
+    result = run(tmp_path / "g.png", "-o", tmp_path / "out.png", "--palette-in",
+                 tmp_path / "p.hex", "-q")
+    assert result.exit_code == 0, result.output
+    out = np.asarray(Image.open(tmp_path / "out.png").convert("RGBA"))
+    assert out[0].tolist() == [[0, 0, 0, 255], [255, 255, 255, 255], [255, 255, 255, 255],
+                               [0, 0, 0, 0]]
+
+
+@pytest.mark.parametrize("size", [6, 765, 769])
+def test_palette_in_act_of_neither_adobe_size_is_refused_in_one_line(photo, tmp_path, size):
+    # A file of 3 bytes per colour was read as the colours it held (765 bytes: a table cut
+    # short by one colour, read as 255 of them), while Adobe's format is 768 or 772 bytes.
+    pal = tmp_path / "brand.act"
+    pal.write_bytes(bytes(range(256)) * 3 + bytes(4))
+    pal.write_bytes(pal.read_bytes()[:size])
+    result = run(photo, "-o", tmp_path / "a.png", "--palette-in", pal)
+    assert result.exit_code == 1
+    assert one_error_line(result) == (
+        f"quantize: error: {pal}: {size} bytes; expected an Adobe colour table (.act) of 768 "
+        "bytes (256 RGB triples) or 772 (then the count of colours used and the transparent "
+        "index)")
+    assert not (tmp_path / "a.png").exists()
+
+
 @pytest.mark.parametrize("k, suffix", [(12, ".txt"), (12, ".json"), (64, ".gpl"),
                                        (64, ".hex"), (256, ".act"), (256, ".pal")])
 def test_a_palette_written_and_given_back_gives_the_same_image(tmp_path, k, suffix):
@@ -1555,7 +1587,7 @@ def test_an_output_that_is_another_input_ignoring_case_is_refused(
 @pytest.mark.parametrize("source, other, args, verb", [
     ("a.png", "a.k3.png", ["--quality", "50"], "may be"),  # the k chosen: 3 <= 16
     ("a.png", "a.k200.png", ["--quality", "50"], "may be"),  # up to 256 without -k
-    ("a.png", "a.k2.png", ["--palette-in", "p.hex"], "may be"),  # an animation drops entries
+    ("a.png", "a.k3.png", ["--palette-in", "p.hex"], "would be"),  # a still keeps them all
     ("a.gif", "a.k16.gif", [], "would be"),  # an animated GIF keeps its format
     ("a.webp", "a.k16.webp", [], "would be"),
     ("a.tif", "a.k4.tif", ["-k", "4"], "would be"),  # a multi-page TIFF stays one
@@ -1579,6 +1611,36 @@ def test_a_default_output_named_after_the_image_that_is_another_input_is_refused
         f"{str(tmp_path / other)!r}, which is also an input; rename that input, or choose "
         "other output names with --ext")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("source, frames, other, refused", [
+    ("a.gif", 2, "a.k3.gif", False),  # was refused: "its output may be 'a.k3.gif'"
+    ("a.gif", 2, "a.k2.gif", True),
+    ("a.png", 2, "a.k3.png", False),  # an APNG draws 2 entries, as a GIF does
+    ("a.png", 2, "a.k2.png", True),
+    ("a.png", 1, "a.k2.png", False),  # a still keeps the translucent entry: a.k3.png
+    ("a.png", 1, "a.k3.png", True),
+])
+def test_an_input_is_refused_as_a_default_output_only_under_the_n_its_palette_gives(
+        tmp_path, source, frames, other, refused):
+    """With a --palette-in of 3 entries, one of alpha 64, an animation draws 2 (a GIF holds
+    no entry below alpha 128) and a still keeps 3: every N from 1 to 3 was taken as one
+    the output may be named with, so an input a.k3.gif beside an animated a.gif, which
+    is written a.k2.gif, was refused, and a.k2.gif said to be one it "may be"."""
+    _clip(tmp_path / source, frames)
+    Image.new("RGB", (4, 4), "blue").save(tmp_path / other)
+    (tmp_path / "p.hex").write_text("ff0000\n0000ff\n00ff0040\n")
+    result = run(tmp_path / source, tmp_path / other, "--palette-in", tmp_path / "p.hex", "-q")
+    if refused:
+        assert result.exit_code == 2, result.output
+        assert one_error_line(result) == (
+            f"quantize: error: {tmp_path / source}: its output would be "
+            f"{str(tmp_path / other)!r}, which is also an input; rename that input, or "
+            "choose other output names with --ext")
+        return
+    assert result.exit_code == 0, result.output
+    n = 3 if frames == 1 else 2
+    assert (tmp_path / f"a.k{n}{Path(source).suffix}").exists()
 
 
 def test_a_k0_name_that_quality_may_give_another_input_is_refused(tmp_path):

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import warnings
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from quantize.errors import ImageReadError, OutputError
 from quantize.palette_files import TransparentIndexWarning, read_palette, write_palette
@@ -485,13 +487,26 @@ def test_act_file_of_768_bytes_ending_in_black_is_read_whole_with_a_note(tmp_pat
 
 
 @pytest.mark.parametrize("n", [1, 2, 255])
-def test_act_file_of_the_colours_used_alone_is_read(tmp_path, n):
-    # Tools that write only the colours used (3 bytes each, no count) made files that
-    # were refused: "6 bytes; expected an Adobe colour table (.act) of 768 or 772 bytes".
-    colours = (np.arange(3 * n) * 7 % 256).astype(np.uint8).reshape(n, 3)
-    path = tmp_path / "p.act"
-    path.write_bytes(colours.tobytes())
-    assert read_palette(path).tolist() == colours.tolist()
+def test_act_file_of_fewer_than_256_triples_is_refused(tmp_path, monkeypatch, n):
+    # A file of 3 bytes per colour and fewer than 256 of them was read as the colours it
+    # held: a table cut short (765 bytes: 255 colours), or a PNG renamed .act whose size
+    # was a multiple of 3, gave colours no tool wrote. Adobe's format is 768 or 772 bytes.
+    data = (np.arange(3 * n) * 7 % 256).astype(np.uint8).tobytes()
+    assert _refusal(tmp_path, monkeypatch, "p.act", data) == (
+        f"p.act: {3 * n} bytes; expected an Adobe colour table (.act) of 768 bytes (256 RGB "
+        "triples) or 772 (then the count of colours used and the transparent index)")
+
+
+def test_act_file_is_read_by_its_name_whatever_it_holds(tmp_path, monkeypatch):
+    # Any file named .act is read as a colour table: a PNG given that name (here of a size
+    # that is a multiple of 3) is refused by its size, not read as colours.
+    png = io.BytesIO()
+    Image.new("RGB", (3, 3), (200, 30, 30)).save(png, format="PNG")
+    data = png.getvalue()
+    data += bytes(-len(data) % 3)
+    assert _refusal(tmp_path, monkeypatch, "logo.act", data) == (
+        f"logo.act: {len(data)} bytes; expected an Adobe colour table (.act) of 768 bytes "
+        "(256 RGB triples) or 772 (then the count of colours used and the transparent index)")
 
 
 def test_act_file_keeps_one_transparent_entry_and_warns_of_other_alpha(tmp_path):
@@ -541,17 +556,16 @@ def test_act_file_refuses_more_than_256_colours(tmp_path):
 
 
 @pytest.mark.parametrize("data, message", [
-    # Was "700 bytes; expected ... of 768 or 772 bytes", which a file of the colours
-    # used alone also got.
-    (bytes(700), "700 bytes; expected an Adobe colour table (.act) of 772 bytes (256 RGB "
-                 "triples, the count and the transparent index) or of 3 bytes per colour, 3 "
-                 "to 768"),
-    (bytes(771), "771 bytes; expected an Adobe colour table (.act) of 772 bytes (256 RGB "
-                 "triples, the count and the transparent index) or of 3 bytes per colour, 3 "
-                 "to 768"),
-    (bytes(775), "775 bytes; expected an Adobe colour table (.act) of 772 bytes (256 RGB "
-                 "triples, the count and the transparent index) or of 3 bytes per colour, 3 "
-                 "to 768"),
+    # The two sizes Adobe's format gives, each said with what it holds.
+    (bytes(700), "700 bytes; expected an Adobe colour table (.act) of 768 bytes (256 RGB "
+                 "triples) or 772 (then the count of colours used and the transparent "
+                 "index)"),
+    (bytes(771), "771 bytes; expected an Adobe colour table (.act) of 768 bytes (256 RGB "
+                 "triples) or 772 (then the count of colours used and the transparent "
+                 "index)"),
+    (bytes(775), "775 bytes; expected an Adobe colour table (.act) of 768 bytes (256 RGB "
+                 "triples) or 772 (then the count of colours used and the transparent "
+                 "index)"),
     (b"", "palette file is empty; expected a .act palette: Adobe colour table, 256 RGB byte "
           "triples, then the count and transparent index"),
 ])

@@ -1240,6 +1240,24 @@ def test_default_output_names_a_still_gif_webp_apng_or_tiff_as_reduce_file_write
     assert reduce_file(src, n_colors=2)["output"] == str(named)
 
 
+@pytest.mark.parametrize("name, names", [
+    ("clip.gif", {".png": (3,), ".gif": (2,)}),  # a still keeps 3; a GIF holds 2
+    ("clip.webp", {".png": (3,), ".webp": (2,)}),
+    ("clip.png", {".png": (2, 3)}),  # a still, or an APNG
+    ("photo.jpg", {".png": (3,), ".gif": (2,)}),
+])
+def test_default_output_names_with_a_palette_give_each_extension_its_own_n(name, names):
+    # Every N from 1 to the still's entries was given for every extension, so a .gif
+    # named after entries of alpha below 128, which the GIF leaves out, was among them.
+    from quantize.reduce import default_output_names
+    from quantize.reduce.options import entries_drawn
+
+    palette = np.array([[255, 0, 0, 255], [0, 0, 255, 200], [0, 255, 0, 64]], np.uint8)
+    sizes = (entries_drawn(palette, animated=False), entries_drawn(palette, animated=True))
+    assert default_output_names(Path(name), None, None, sizes) == names
+    assert default_output_names(Path(name), 8, None, None) == dict.fromkeys(names, range(8, 9))
+
+
 def test_default_output_names_no_animation_nor_an_unreadable_file(tmp_path):
     from quantize.reduce import default_output
 

@@ -738,6 +738,46 @@ def test_a_fitted_palette_given_back_gives_the_fits_indices_but_for_a_faint_pixe
     assert np.array_equal(reduce_colors(opaque, palette=again.palette).indices, again.indices)
 
 
+def _grey_ramp_with_a_clear_pixel() -> np.ndarray:
+    """(1, 257, 4): opaque greys 0..255, then one fully transparent pixel (so the image
+    has alpha)."""
+    rgba = np.zeros((1, 257, 4), np.uint8)
+    rgba[0, :256, :3] = np.arange(256)[:, None]
+    rgba[0, :256, 3] = 255
+    return rgba
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+@pytest.mark.parametrize("first", [True, False])
+def test_an_opaque_pixel_never_takes_a_translucent_entry_when_an_opaque_one_looks_as_near(
+        space, first):
+    """Matched premultiplied, opaque greys 86..170 went to white of alpha 128, which shows
+    as grey 128 over black, and the PNG drew them half transparent; over white it is white.
+    Over both backgrounds, greys 128..191 are as near to it as to opaque white: they go to
+    the opaque entry, whatever the palette's order."""
+    rgba = _grey_ramp_with_a_clear_pixel()
+    entries = [[255, 255, 255, 128], [0, 0, 0, 255], [255, 255, 255, 255]]
+    palette = np.array(entries if first else entries[1:] + entries[:1], np.uint8)
+    result = reduce_colors(rgba, palette=palette, space=space)
+    drawn = result.full_palette(alpha=True)[result.indices[0, :256]]
+    assert (drawn[:, 3] == 255).all()
+    # the darker greys go to black, the lighter to white (Lab splits them at L* 50: 119)
+    split = int(np.flatnonzero(drawn[:, 0] == 255)[0])
+    assert drawn[:split, 0].tolist() == [0] * split and split == (128 if space == "rgb" else 119)
+    assert result.indices[0, 256] == result.transparent_index
+
+
+def test_translucent_pixels_onto_a_given_palette_are_still_matched_premultiplied():
+    """Only opaque pixels are kept from translucent entries that look no nearer: white of
+    alpha 128 takes that entry, black of alpha 128 opaque black (premultiplied, both are
+    black with half the alpha away), and an opaque grey 128 its own opaque entry."""
+    rgba = np.array([[[255, 255, 255, 128], [0, 0, 0, 128], [128, 128, 128, 255],
+                      [0, 0, 0, 0]]], np.uint8)
+    palette = np.array([[128, 128, 128, 255], [255, 255, 255, 128], [0, 0, 0, 255]], np.uint8)
+    result = reduce_colors(rgba, palette=palette)
+    assert result.indices.tolist() == [[1, 2, 0, 3]] and result.transparent_index == 3
+
+
 def test_a_palette_of_fully_transparent_entries_alone_is_refused_for_visible_pixels():
     clear = [[0, 0, 0, 0], [9, 9, 9, 0]]
     with pytest.raises(ValueError, match="palette has only fully transparent entries"):

@@ -213,7 +213,7 @@ def reduce_command(
     _check_distinct_outputs(files, options, sizes)
     with user_errors():
         _check_named_outputs(output, options["palette_out"])
-        _check_no_input_overwritten(files, options, None if sizes is None else sizes.still)
+        _check_no_input_overwritten(files, options, sizes)
         _refuse_batch_folders(files, options["palette_out"])
         _refuse_missing_folders(files, options["palette_out"])
         workers = _check_jobs(jobs, len(files))
@@ -481,8 +481,8 @@ def _shown_k(src: Path, suffix: str, options: dict[str, Any],
 
     if options["quality"] is None and sizes is not None:
         return str(sizes.still if _is_still(src, suffix) else sizes.animation)
-    numbers, _ = default_output_names(src, options["n_colors"], options["quality"], None)
-    return str(numbers[0]) if len(numbers) == 1 else "<N>"
+    numbers = default_output_names(src, options["n_colors"], options["quality"], None)[".png"]
+    return str(next(iter(numbers))) if len(numbers) == 1 else "<N>"
 
 
 def _is_still(src: Path, suffix: str) -> bool:
@@ -521,19 +521,19 @@ def _refuse_shared_output(first: tuple[str, str], second: tuple[str, str],
 
 
 def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
-                                palette_size: int | None) -> None:
+                                sizes: _PaletteSizes | None) -> None:
     """Refuse an output that is another input (``a.png`` -> ``a.k16.png`` beside an input
     ``a.k16.png``): one job would replace a file another reads, even with ``--force``.
 
     A default name that depends on the image (the k ``--quality`` chooses, an
     animation's format, the colours of a ``--palette-in`` an animation keeps)
-    is refused when any name it may take is another input's. ``palette_size``: the
-    entries of the ``--palette-in`` file, or None. An output that is its own input is
+    is refused when any name it may take is another input's. ``sizes``: the N a still and
+    an animation take from the ``--palette-in`` file, or None. An output that is its own input is
     refused first (:func:`_check_no_output_is_its_input`), then a ``--palette-out`` that
     is the ``--palette-in`` file (:func:`_check_palette_in_kept`).
     """
     _check_no_output_is_its_input(files, options["palette_out"])
-    _check_no_default_output_is_its_input(files, options, palette_size)
+    _check_no_default_output_is_its_input(files, options, sizes)
     _check_palette_in_kept(options["palette_in"], options["palette_out"])
     if len(files) < 2:
         return
@@ -549,7 +549,7 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
         if (other := folded.get(_name_key(out))) is not None and other != f.input:
             _refuse_output(f.input, "would be", f.output, other)
     if any(f.output is None for f in files):
-        _check_default_outputs(files, options, palette_size)
+        _check_default_outputs(files, options, sizes)
 
 
 def _refuse_batch_folders(files: Sequence[_File], palette_out: str | None) -> None:
@@ -622,7 +622,7 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
 
 
 def _check_no_default_output_is_its_input(files: Sequence[_File], options: dict[str, Any],
-                                          palette_size: int | None) -> None:
+                                          sizes: _PaletteSizes | None) -> None:
     """Refuse, before any work, a default output name (any it may take) that is its own
     input through a link (``a.k16.png`` -> ``a.png``), as :func:`_check_no_output_is_its_input`
     refuses a name given: the job refused it only when it came to that file, exit 1, after
@@ -638,11 +638,11 @@ def _check_no_default_output_is_its_input(files: Sequence[_File], options: dict[
         src = Path(f.input)
         if src.parent not in listed:
             listed[src.parent] = _numbered_names(src.parent)
-        numbers, suffixes = default_output_names(src, options["n_colors"],
-                                                 options["quality"], palette_size)
+        names = default_output_names(src, options["n_colors"], options["quality"], sizes)
         for parsed in listed[src.parent].get(output_stem(src), ()):
             out = str(src.parent / parsed.string)
-            if int(parsed["n"]) not in numbers or parsed["ext"] not in suffixes:
+            numbers = names.get(parsed["ext"], ())
+            if int(parsed["n"]) not in numbers:
                 continue
             verb = "would be" if len(numbers) == 1 else "may be"
             if os.path.isdir(out):  # as --ext, or -o, naming a folder is refused
@@ -722,7 +722,7 @@ def _name_key(path: Path) -> tuple[Any, str]:
 
 
 def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
-                           size: int | None) -> None:
+                           sizes: _PaletteSizes | None) -> None:
     """Refuse a default output name ``STEM.kN.EXT`` (any N it may take) that is an input,
     or the file an input links to (``b.png`` -> ``a.k16.png``: with --force, the job
     of ``a.png`` would replace it), names compared ignoring case and Unicode form; EXT is
@@ -733,12 +733,13 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
         if f.input == STDIO:
             continue
         for named in (given, given.resolve()) if given.is_symlink() else (given,):
-            _check_default_output_is_not(named, str(given), by_stem, options, size)
+            _check_default_output_is_not(named, str(given), by_stem, options, sizes)
 
 
 def _check_default_output_is_not(path: Path, given: str,
                                  by_stem: dict[tuple[Any, str], list[str]],
-                                 options: dict[str, Any], size: int | None) -> None:
+                                 options: dict[str, Any],
+                                 sizes: _PaletteSizes | None) -> None:
     """Refuse the default output of an input of ``by_stem`` (:func:`_inputs_by_stem`) that
     may be ``path``, the input ``given`` or the file it links to."""
     from ..reduce import default_output_names, default_output_suffix
@@ -747,10 +748,14 @@ def _check_default_output_is_not(path: Path, given: str,
     if parsed is None:
         return
     for name in by_stem.get((_folder_of(path), parsed["stem"]), ()):
-        numbers, _ = default_output_names(Path(name), options["n_colors"],
-                                          options["quality"], size)
         suffix = default_output_suffix(name)  # None: unreadable, so no output
-        if int(parsed["n"]) in numbers and parsed["ext"] == suffix:
+        if suffix is None or parsed["ext"] != suffix:
+            continue
+        numbers = default_output_names(Path(name), options["n_colors"], options["quality"],
+                                       sizes)[suffix]
+        if len(numbers) > 1 and sizes is not None and options["quality"] is None:
+            numbers = (sizes.still if _is_still(Path(name), suffix) else sizes.animation,)
+        if int(parsed["n"]) in numbers:
             out = str(reduced_name(Path(name), int(parsed["n"]), suffix))
             _refuse_output(name, "would be" if len(numbers) == 1 else "may be", out, given)
 

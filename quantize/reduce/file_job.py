@@ -12,6 +12,7 @@ import contextvars
 import io as _io
 import os
 import time
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -625,33 +626,42 @@ def default_output(src: Path, n_colors: int | None, quality: float | None,
 
 
 def default_output_names(src: Path, n_colors: int | None, quality: float | None,
-                         palette_size: int | None) -> tuple[range, tuple[str, ...]]:
-    """Every N and extension the default output ``<stem>.k<N><ext>`` of ``src`` may have.
+                         palette_sizes: tuple[int, int] | None
+                         ) -> dict[str, Collection[int]]:
+    """Every name the default output ``<stem>.k<N><ext>`` of ``src`` may have: each
+    extension it may have, and the N it may have with it.
 
-    Known before the image is read, unlike the name itself: with ``quality``
-    N is the k chosen (1 to ``n_colors``, or to 256; 0 for an image, or every frame of
-    an animation, with no visible pixel); with a palette of
-    ``palette_size`` entries, its size (an animation's, its opaque entries);
-    otherwise ``n_colors`` (default 16). The extension is .png, or for an
-    animation (a GIF, WebP or APNG, or a multi-page TIFF, whatever the name
-    ends in) the input's own extension when an animation is written in it (a
-    TIFF's pages as a TIFF), else .gif.
+    Known before the image is read, unlike the name itself. The extension is .png, or for
+    an animation (a GIF, WebP or APNG, or a multi-page TIFF, whatever the name ends in)
+    the input's own extension when an animation is written in it (a TIFF's pages as a
+    TIFF), else .gif. With ``quality`` N is the k chosen (1 to ``n_colors``, or to 256; 0
+    for an image, or every frame of an animation, with no visible pixel); with a palette,
+    ``palette_sizes`` gives N: ``(still, animation)``, the entries a still keeps and those
+    an animation draws (:func:`~quantize.reduce.options.entries_drawn`), so that an
+    animation's .gif is named after the entries it holds, not those of alpha 1 to 127 it
+    leaves out (a .png may be either, an APNG's); otherwise ``n_colors`` (default 16).
 
     >>> default_output_names(Path("a/clip.webp"), 8, None, None)
-    (range(8, 9), ('.png', '.webp'))
-    >>> default_output_names(Path("photo.jpg"), 64, 2.0, None)
-    (range(0, 65), ('.png', '.gif'))
+    {'.png': range(8, 9), '.webp': range(8, 9)}
+    >>> default_output_names(Path("photo.jpg"), 64, 2.0, None)[".gif"]
+    range(0, 65)
+    >>> default_output_names(Path("clip.gif"), None, None, (4, 3))
+    {'.png': (4,), '.gif': (3,)}
     """
     from ..animation.sinks import default_suffix
 
+    animation = default_suffix(src)
     if quality is not None:  # 0 for an image with no visible pixel
         numbers = range(0, (MAX_PALETTE if n_colors is None else n_colors) + 1)
-    elif palette_size is not None:
-        numbers = range(1, palette_size + 1)
+    elif palette_sizes is not None:
+        still, drawn = palette_sizes
+        if animation == ".png":  # a still, or an APNG
+            return {".png": tuple(sorted({still, drawn}))}
+        return {".png": (still,), animation: (drawn,)}
     else:
         n = DEFAULT_COLORS if n_colors is None else n_colors
         numbers = range(n, n + 1)
-    return numbers, tuple(dict.fromkeys((".png", default_suffix(src))))
+    return dict.fromkeys((".png", animation), numbers)
 
 
 def default_output_suffix(src: str | os.PathLike[str]) -> str | None:

@@ -25,11 +25,12 @@ from .._kernels import (
     nearest,
     pack_rgb,
     rows_by_sorting,
+    shown_distance,
     sorted_code_histogram,
     unpack_rgb,
 )
 from .._validation import Seed, check_seed
-from ..colors import code_histogram
+from ..colors import code_histogram, shown_features
 from ..io import as_rgba
 from ..reconstruct.palette import dither_indices, palette_order
 from .fit import (
@@ -103,7 +104,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         entries in the order the fit diffuses it (by their undithered shares),
         so a fitted palette given back gives the fit's indices (but for faint
         pixels, below). A
-        fourth column is alpha, used for an image with alpha; an opaque image
+        fourth column is alpha, used for an image with alpha (colours compared
+        premultiplied, but an opaque pixel takes no translucent entry when an opaque
+        one looks as near over black and over white); an opaque image
         is mapped onto the colours alone and stays opaque. Entries with alpha
         0 are dropped, and the result's indices number the entries kept: fully
         transparent pixels take the result's own transparent entry (an Adobe
@@ -251,7 +254,8 @@ def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.rand
         # A given palette is matched here; a faint colour may also go to the transparent
         # entry, unless every colour has an entry of its own. (A fitted palette's
         # labels are its colours' nearest entries already.)
-        labels = _nearest_entries(hist.features, entries, None if fitted else pal, opts.space)
+        labels = (_nearest_entries(hist.features, entries, None, opts.space) if fitted
+                  else _given_entries(hist, entries, pal))
     k = pal.shape[0]
     if fitted and k:  # by share of the final labels; the transparent entry stays last
         order = palette_order(pal, entry_weights(labels, hist.counts, len(entries))[:k])
@@ -433,6 +437,38 @@ def _nearest_entries(features: np.ndarray, entries: np.ndarray, given: np.ndarra
     k = given.shape[0]
     order = np.concatenate([tie_order(given), np.arange(k, entries.shape[0])])
     return order[nearest(features, features_of(entries[order], space))]
+
+
+def _given_entries(hist: Histogram, entries: np.ndarray, given: np.ndarray) -> np.ndarray:
+    """Each distinct colour's entry in a given palette (:func:`_nearest_entries`), but an
+    opaque colour takes no translucent entry when an opaque entry looks as near over
+    black and over white (:func:`~quantize._kernels.shown_distance`): it takes the opaque
+    entry that looks nearest instead.
+
+    Compared premultiplied, an opaque grey (128, 128, 128) went to a white entry of alpha
+    128 (grey 128 over black) before opaque black or white, and the output drew it half
+    transparent; over white it is white. Premultiplied distance still decides the rest,
+    as the fit's does: a fitted palette given back keeps the fit's mapping unless the fit
+    gave an opaque colour such an entry. Tried on palettes of opaque and translucent
+    entries, and on palettes fitted to RGBA icons reused on others: matching every colour
+    by how it looks instead, the worse background per channel (with a tie-break by
+    alpha), met the same rule but lost up to 1.4 dB of premultiplied PSNR more on a
+    ramp of greys, and moved translucent pixels too.
+    """
+    labels = _nearest_entries(hist.features, entries, given, hist.space)
+    if entries.shape[1] == 3:
+        return labels
+    opaque = np.flatnonzero(entries[:, 3] == 255)
+    rows = np.flatnonzero((hist.colors[:, 3] == 255) & (entries[labels, 3] < 255))
+    if not opaque.size or not rows.size:
+        return labels
+    seen = shown_features(hist.colors[rows], hist.space)
+    shown = shown_features(entries, hist.space)
+    order = opaque[tie_order(entries[opaque])]  # ties broken as the palette's are
+    best = order[nearest(seen[:, :3], shown[order, :3])]
+    nearer = shown_distance(seen, shown[best]) <= shown_distance(seen, shown[labels[rows]])
+    labels[rows[nearer]] = best[nearer]
+    return labels
 
 
 # --------------------------------------------------------------------------
