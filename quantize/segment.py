@@ -707,26 +707,100 @@ def fill_transparent(rgb: np.ndarray, alpha: np.ndarray | None
     return filled, colour
 
 
-#: Visible colours compared with the corners at a time (:func:`_farthest_corner`).
+#: Visible colours compared with the corners at a time (:func:`_closest_sq`).
 _CORNER_ROWS = 1 << 20
+#: The RGB cube is searched in blocks of 8 levels a side, 32 ** 3 of them
+#: (:func:`_farthest_corner`); a block's 8 blue levels are one uint64 of a bool table.
+_BLOCK = 8
+_BLOCKS = 256 // _BLOCK
+#: Slack of a block's Lab bounds and of the squared distances compared with them: float32
+#: Lab and distances are off by about 0.001 and 0.01 (squared) Lab units.
+_BOUND_SLACK = 0.05
+_SQ_SLACK = 0.5
 
 
 def _farthest_corner(codes: np.ndarray) -> np.ndarray:
     """The colour of :data:`_FILL_COLOURS` whose nearest of the colours ``codes`` (24-bit,
     :func:`~quantize._kernels.pack_rgb`) is the farthest in Lab; the first of them when
-    there are none. Each colour is compared once, however many pixels show it."""
+    there are none. Each colour is compared once, however many pixels show it.
+
+    Only the colours that may be a corner's nearest are compared: each corner's distance
+    is first guessed from the colours of its nearest occupied block, and a block whose
+    every colour lies farther from every corner than that corner's guess is skipped
+    (:func:`_block_sq_bounds`). Each distance is computed as when all the colours were
+    compared, so the same corner is chosen, near-ties included; comparing all of them
+    took 1.7 s on 12 MP of random noise (8 million colours).
+    """
     if not codes.size:
         return _FILL_COLOURS[0]
     present = np.zeros(1 << 24, dtype=bool)
     present[codes] = True
-    lab = srgb_to_lab(unpack_rgb(np.flatnonzero(present)))
     corners = srgb_to_lab(_FILL_COLOURS)
+    blocks = _occupied_blocks(present)
+    bounds = _block_sq_bounds(blocks, corners)
+    guess = _closest_sq(_block_colours(present, blocks[np.argmin(bounds, axis=0)]), corners)
+    near = (bounds <= guess + _SQ_SLACK).any(axis=1)
+    closest = _closest_sq(_block_colours(present, blocks[near]), corners)
+    return _FILL_COLOURS[int(np.argmax(closest))]
+
+
+def _occupied_blocks(present: np.ndarray) -> np.ndarray:
+    """Numbers ``(R * 32 + G) * 32 + B`` of the blocks (:data:`_BLOCK` levels a side) that
+    hold a colour of ``present``, the ``(2 ** 24,)`` bool table of 24-bit codes."""
+    # Each run of 8 blue levels is 8 bytes of the table, one uint64: OR-ed over the block's
+    # red levels, then over its green ones.
+    runs = present.view(np.uint64).reshape(_BLOCKS, _BLOCK, -1)
+    rows = np.bitwise_or.reduce(runs, axis=1).reshape(_BLOCKS, _BLOCKS, _BLOCK, _BLOCKS)
+    return np.flatnonzero(np.bitwise_or.reduce(rows, axis=2))
+
+
+def _block_sq_bounds(blocks: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """``(n, m)`` lower bounds of the squared Lab distance from each block's colours to
+    each of the ``(m, 3)`` Lab ``corners``.
+
+    X, Y and Z rise with each of R, G and B, and so do f(X), f(Y) and f(Z): over a block
+    they lie between their values at its darkest and brightest colours, which bound L
+    (116 f(Y) - 16), a (500 (f(X) - f(Y))) and b (200 (f(Y) - f(Z))); a bound is the
+    squared distance from the corner to that box.
+    """
+    low = np.stack(np.unravel_index(blocks, (_BLOCKS,) * 3), axis=1) * _BLOCK
+    ends = srgb_to_lab(np.stack([low, low + _BLOCK - 1]).astype(np.uint8)).astype(np.float64)
+    fy = (ends[..., 0] + 16.0) / 116.0
+    fx, fz = fy + ends[..., 1] / 500.0, fy - ends[..., 2] / 200.0
+    lo = np.stack([116.0 * fy[0] - 16.0, 500.0 * (fx[0] - fy[1]), 200.0 * (fy[0] - fz[1])],
+                  axis=1) - _BOUND_SLACK
+    hi = np.stack([116.0 * fy[1] - 16.0, 500.0 * (fx[1] - fy[0]), 200.0 * (fy[1] - fz[0])],
+                  axis=1) + _BOUND_SLACK
+    out = np.zeros((len(blocks), len(corners)))
+    for axis in range(3):
+        c = corners[:, axis]
+        gap = np.maximum(lo[:, axis, None] - c, c - hi[:, axis, None])
+        np.maximum(gap, 0.0, out=gap)
+        gap *= gap
+        out += gap
+    return out
+
+
+def _block_colours(present: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """``(n, 3)`` uint8 colours of ``present`` (the table of 24-bit codes) in ``blocks``."""
+    r, g, b = np.unravel_index(blocks, (_BLOCKS,) * 3)
+    first = (r.astype(np.int64) << 16 | g << 8 | b) * _BLOCK
+    step = np.arange(_BLOCK)
+    inside = (step[:, None, None] << 16 | step[:, None] << 8 | step).ravel()
+    codes = (first[:, None] + inside).ravel()
+    return unpack_rgb(codes[present[codes]])
+
+
+def _closest_sq(colors: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """``(m,)`` squared Lab distance (float32 values) from each of the Lab ``corners`` to
+    the nearest of ``colors`` (``(n, 3)`` uint8, n >= 1), a band of rows at a time."""
+    lab = srgb_to_lab(colors)
     closest = np.full(len(corners), np.inf)
     for start in range(0, len(lab), _CORNER_ROWS):
         part = lab[start:start + _CORNER_ROWS]
         sq = sq_dist_from(corners, part, np.einsum("ij,ij->i", part, part))
         closest = np.minimum(closest, sq.min(axis=1))
-    return _FILL_COLOURS[int(np.argmax(closest))]
+    return closest
 
 
 def warn_alpha_segmented(alpha: np.ndarray | None, fill: np.ndarray | None,

@@ -82,6 +82,33 @@ class Fidelity(NamedTuple):
             known = known._replace(histogram=None)
         return self._replace(pairs_known=known, made_for=None)
 
+    def packed(self) -> tuple[Fidelity, dict[str, np.dtype]]:
+        """This fidelity with its integer arrays (each colour's entry and count, each
+        pixel's colour row) in the narrowest unsigned dtype that holds them, and their own
+        dtypes, for :meth:`Fidelity.unpacked`. A pickle: with 8-byte entries and counts,
+        an undithered astronaut at k=16 took 9.2 bytes per pixel; 3.6 with 1 and 2."""
+        known, colour_of = self.pairs_known, self.colour_of
+        dtypes = {}
+        if known is not None:
+            dtypes.update(entries=known.entries.dtype, counts=known.counts.dtype)
+            known = known._replace(entries=_narrowed(known.entries),
+                                   counts=_narrowed(known.counts))
+        if colour_of is not None:
+            dtypes["colour_of"] = colour_of.dtype
+            colour_of = _narrowed(colour_of)
+        return self._replace(pairs_known=known, colour_of=colour_of), dtypes
+
+    def unpacked(self, dtypes: dict[str, np.dtype]) -> Fidelity:
+        """A :meth:`Fidelity.packed` fidelity with its arrays back in their own ``dtypes``."""
+        known, colour_of = self.pairs_known, self.colour_of
+        if known is not None:
+            known = known._replace(
+                entries=known.entries.astype(dtypes["entries"], copy=False),
+                counts=known.counts.astype(dtypes["counts"], copy=False))
+        if colour_of is not None:
+            colour_of = colour_of.astype(dtypes["colour_of"], copy=False)
+        return self._replace(pairs_known=known, colour_of=colour_of)
+
     def pairs(self, indices: np.ndarray) -> Pairs:
         if self.pairs_known is not None:
             return self.pairs_known
@@ -94,6 +121,16 @@ class Fidelity(NamedTuple):
         pairs, counts = np.unique(flat, return_counts=True)
         row, entry = np.divmod(pairs, n_entries)
         return Pairs(self.colors[row], entry.astype(np.intp), counts)
+
+
+def _narrowed(a: np.ndarray) -> np.ndarray:
+    """``a`` in the narrowest unsigned dtype that holds its values, when they are integers
+    from 0 up and that dtype is narrower; else ``a`` itself (a caller's float counts, or
+    4-byte rows of more than 65,536 colours)."""
+    if a.dtype.kind not in "iu" or (a.size and a.min() < 0):
+        return a
+    narrow = np.min_scalar_type(int(a.max(initial=0)))
+    return a.astype(narrow) if narrow.itemsize < a.itemsize else a
 
 
 def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
@@ -184,11 +221,18 @@ class ReduceResult(ReadOnlyArrays):
 
     def __getstate__(self) -> dict[str, Any]:
         # The pairs, histogram features and Lab are caches, rebuilt from the rest on
-        # first use; psnr and delta_e, once computed, are kept.
+        # first use; psnr and delta_e, once computed, are kept. The fidelity's integer
+        # arrays travel narrowed and are widened back on loading.
         state = super().__getstate__()
         state.pop("_pairs", None)
-        state["_fidelity"] = self._fidelity.portable()
+        state["_fidelity"], state["_fidelity_dtypes"] = self._fidelity.portable().packed()
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        dtypes = state.pop("_fidelity_dtypes")
+        state["_fidelity"] = state["_fidelity"].unpacked(dtypes)
+        super().__setstate__(state)
 
     @property
     def k(self) -> int:
