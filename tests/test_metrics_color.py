@@ -213,6 +213,29 @@ def test_metrics_refuse_complex_colours(input_space):
         delta_e(b, a.real, input_space=input_space)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32])
+def test_delta_e_refuses_unsigned_integers_as_lab_colours(dtype):
+    # They were read as Lab numbers without a word: sRGB red against green given with
+    # input_space="lab" came out 123.9 (the sRGB difference is 86.6).
+    red, green = np.array([[255, 0, 0]], dtype), np.array([[0, 255, 0]], dtype)
+    message = (rf"^{{}} has dtype {np.dtype(dtype)}, which holds no CIE Lab colours \(L 0\.\.100, "
+               r"a and b signed\); expected floats or signed integers with input_space='lab', "
+               r"or sRGB colours with input_space='srgb'$")
+    with pytest.raises(TypeError, match=message.format("reference")):
+        delta_e(red, green, input_space="lab")
+    with pytest.raises(TypeError, match=message.format("test")):
+        delta_e(red.astype(np.float64), green, input_space="lab")
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.float32])
+def test_delta_e_reads_signed_integer_lab_colours_as_their_numbers(dtype):
+    ref = np.array([[50, 0, 0], [60, -20, 30]])
+    tst = np.array([[60, 0, 0], [60, -20, 30]])
+    expected = float(skcolor.deltaE_ciede2000(ref[:1], tst[:1])[0]) / 2  # one pair of two
+    assert delta_e(ref.astype(dtype), tst.astype(dtype), input_space="lab") == pytest.approx(
+        expected, rel=1e-6)
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_delta_e_refuses_lab_colours_that_are_not_finite(bad):
     # Lab input was not checked: NaN or inf gave a mean of nan, with NumPy's

@@ -324,7 +324,10 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     ----------
     reference, test : (..., 3) or (..., 4) array_like, or PIL image
         sRGB colours (uint8, uint16, or float in [0, 1]; each converted by
-        its own dtype), or CIE Lab colours when ``input_space="lab"``. A PIL
+        its own dtype), or CIE Lab colours when ``input_space="lab"``: floats
+        or signed integers, read as the numbers they hold (L from 0 to 100,
+        a and b signed); unsigned integers are refused there, as sRGB
+        colours given with the wrong ``input_space``. A PIL
         image (or a :class:`~quantize.io.LoadedImage`), or a grey image array
         compared with a colour image, is read as :func:`quantize.reduce_colors`
         reads it, as for :func:`psnr` (``input_space="srgb"`` only). A
@@ -353,8 +356,8 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
         ``input_space`` name.
     TypeError
         For complex values, sRGB colours of another dtype than uint8,
-        uint16 or float, a PIL image with ``input_space="lab"``, or an
-        ``input_space`` that is no str.
+        uint16 or float, unsigned integers or a PIL image with
+        ``input_space="lab"``, or an ``input_space`` that is no str.
 
     Examples
     --------
@@ -371,6 +374,7 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
                              "alpha; expected (..., 3) with input_space='lab', or sRGB "
                              "colours with alpha with input_space='srgb'")
         for name, arr in (("reference", ref), ("test", tst)):
+            _check_lab_dtype(arr, name)
             _check_float_values(arr, name, unit_range=False)
     if ref.shape[-1] == 4:
         visible = ref[..., 3] > 0
@@ -382,6 +386,19 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
                         if input_space == "srgb" else (ref, tst))
     return mean_ciede2000(lab_ref.reshape(-1, 3), lab_tst.reshape(-1, 3),
                           None if w is None else w.ravel())
+
+
+def _check_lab_dtype(arr: np.ndarray, name: str) -> None:
+    """Refuse unsigned integers as CIE Lab colours.
+
+    Their a and b cannot be negative (greens and blues), and uint8 is the dtype of
+    sRGB colours: read as Lab numbers, sRGB red against green, 123.9, passed for
+    a difference in place of 86.6, without a word.
+    """
+    if arr.dtype.kind == "u":
+        raise TypeError(f"{name} has dtype {arr.dtype}, which holds no CIE Lab colours (L "
+                        "0..100, a and b signed); expected floats or signed integers with "
+                        "input_space='lab', or sRGB colours with input_space='srgb'")
 
 
 def _on_black(rgba: np.ndarray, name: str) -> np.ndarray:
