@@ -20,7 +20,9 @@ data wider than float32 (float64) are shifted before they are rounded to it
 Data so large that squared norms would overflow float32 (beyond about 1e19)
 are then scaled down by a power of two (:func:`_shrink`), which is exact and
 changes no label; data so small that squared distances would underflow it
-(below about 1e-12) are scaled up likewise.
+(below about 1e-12) are scaled up likewise. Float64 data that small are scaled
+up before they are rounded to float32 (:func:`_growth`), since the rounding
+alone would flush values below about 1e-38 to 0 or to a few bits.
 """
 
 from __future__ import annotations
@@ -108,6 +110,9 @@ def kmeans_plusplus(
         0 (coordinates, timestamps) are first shifted near it, in float64, so
         such an offset costs no precision; what float32 cannot tell apart is
         values closer than about 1e-7 of their distance from the column's mean.
+        Float64 data too small for float32 (down to float64's smallest
+        numbers) are scaled up by a power of two first, which is exact; values
+        of 3.4e38 or more are refused.
     n_clusters : int
         Number of centres, ``1 <= n_clusters <=`` number of distinct rows.
     sample_weight : (n,) array_like or float, optional
@@ -138,7 +143,7 @@ def kmeans_plusplus(
     >>> sorted(int(i) // 2 for i in idx)
     [0, 1]
     """
-    data, _, _ = _centred_data(X)
+    data, _, _, _ = _centred_data(X)
     k = check_int(n_clusters, "n_clusters", minimum=1)
     w = check_sample_weight(sample_weight, data.shape[0])
     rng = check_seed(seed)
@@ -178,12 +183,14 @@ def _centre(data: np.ndarray) -> np.ndarray:
     return shift.astype(np.float64)
 
 
-def _centred_data(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _centred_data(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """``X`` as a float32 ``(n, d)`` copy with its far columns shifted; the shifts ``(d,)``.
 
-    Returns ``(data, wide_shift, shift)``. Data float32 holds exactly (float32
-    itself, small integers) are converted, then shifted by :func:`_centre`
-    (``wide_shift`` is 0). Wider data (float64, large integers) are first
+    Returns ``(data, wide_shift, shift, grow)``. Wider data too small for
+    float32 are first multiplied by ``2**grow`` (:func:`_growth`; ``grow`` is
+    0 for all other data), and the shifts are in those units. Data float32
+    holds exactly (float32 itself, small integers) are converted, then shifted
+    by :func:`_centre` (``wide_shift`` is 0). Wider data (float64, large integers) are first
     shifted by ``wide_shift`` (:func:`_wide_shift`) before they are rounded to
     float32, since far from 0 the rounding alone would merge points that the
     shift keeps apart; :func:`_centre` then takes what is left. ``shift`` is the
@@ -191,13 +198,17 @@ def _centred_data(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     data = check_data(X)
     wide = _wide(X)
+    grow = 0 if wide is None else _growth(wide, data)
+    if grow:
+        wide = np.ldexp(wide.astype(np.float64), grow)
+        data = wide.astype(np.float32)
     first = np.zeros(data.shape[1]) if wide is None else _wide_shift(wide)
     if first.any():
         cols = np.flatnonzero(first)
         for start in range(0, data.shape[0], _CENTRED_ROWS):
             block = wide[start:start + _CENTRED_ROWS, cols].astype(np.float64)
             data[start:start + _CENTRED_ROWS, cols] = block - first[cols]
-    return data, first, first + _centre(data)
+    return data, first, first + _centre(data), grow
 
 
 def _wide(X: Any) -> np.ndarray | None:
@@ -208,6 +219,25 @@ def _wide(X: Any) -> np.ndarray | None:
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
     return None if np.can_cast(arr.dtype, np.float32) else arr
+
+
+def _growth(wide: np.ndarray, data: np.ndarray) -> int:
+    """The exponent ``e`` that brings float64 ``wide`` too small for float32 near 1; else 0.
+
+    ``data`` is ``wide`` rounded to float32. Its rows are too small when their
+    norms are below ``_SMALL_NORM`` (as :func:`_safe_scale` has it): rounded
+    as they are, values below float32's smallest normal number (about 1e-38)
+    keep only a few bits or become 0, and four distinct rows near 1e-300 were
+    refused as one. ``wide * 2**e`` is exact in float64 and has row norms
+    between 1/2 and 1, so the float32 rounding then costs what it costs near 1.
+    Data whose values are all float32 normal get the labels they got when
+    :func:`_shrink` scaled them after the rounding.
+    """
+    root_d = math.sqrt(data.shape[1])
+    if _peak(data) * root_d >= _SMALL_NORM:  # the float32 copy tells most data apart
+        return 0
+    norm = _peak(wide.astype(np.float64, copy=False)) * root_d
+    return math.floor(-math.log2(norm)) if norm > 0.0 else 0
 
 
 def _wide_shift(wide: np.ndarray) -> np.ndarray:
@@ -520,7 +550,9 @@ class MiniBatchKMeans:
             from 0 (coordinates, timestamps) are first shifted near it, in
             float64, so such an offset costs no precision; what float32 cannot
             tell apart is values closer than about 1e-7 of their distance from
-            the column's mean.
+            the column's mean. Float64 data too small for float32 (down to
+            float64's smallest numbers) are scaled up by a power of two first,
+            which is exact; values of 3.4e38 or more are refused.
         y : ignored
             Accepted for scikit-learn's API (``Pipeline``, ``GridSearchCV``).
         sample_weight : (n,) array_like or float, optional
@@ -539,13 +571,13 @@ class MiniBatchKMeans:
         TypeError
             If a parameter or the data has the wrong type.
         """
-        data, wide_shift, shift = _centred_data(X)
+        data, wide_shift, shift, grow = _centred_data(X)
         w = check_sample_weight(sample_weight, data.shape[0])
         p = self._validated_params(data.shape[1])
         rng = check_seed(self.seed)
         scale = _shrink(data)
         if isinstance(p["init"], np.ndarray):
-            p["init"] = (p["init"] - shift) * scale
+            p["init"] = (np.ldexp(p["init"], grow) - shift) * scale
             # Seeding checks this as it goes; given centres skip seeding.
             if np.unique(data[w > 0], axis=0).shape[0] < p["k"]:
                 raise_too_few_distinct(data, w, p["k"])
@@ -558,13 +590,13 @@ class MiniBatchKMeans:
             runs = _threads.run([functools.partial(fit_once, data, w, p, run_rng)
                                  for run_rng in rngs])
             best = min(runs, key=lambda run: run.inertia)
-        self.cluster_centers_ = best.centers / scale + shift
+        self.cluster_centers_ = np.ldexp(best.centers / scale + shift, -grow)
         self.labels_ = best.labels
-        self.inertia_ = best.inertia / (scale * scale)
+        self.inertia_ = math.ldexp(best.inertia / (scale * scale), -2 * grow)
         self.n_steps_ = best.n_steps
         self.n_iter_ = best.n_iter
         self.n_features_in_ = data.shape[1]
-        self._shift, self._wide_shift = shift, wide_shift
+        self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
         return self
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
@@ -580,7 +612,7 @@ class MiniBatchKMeans:
         self._check_fitted()
         data = self._check_features(X)
         labels = np.empty(data.shape[0], dtype=np.intp)
-        for rows, centred, centers, _ in self._centred(data, _wide(X)):
+        for rows, centred, centers, _, _ in self._centred(data, _wide(X)):
             labels[rows] = nearest(centred, centers)
         return labels
 
@@ -590,13 +622,14 @@ class MiniBatchKMeans:
         data = self._check_features(X)
         wide = _wide(X)  # float64 rows are measured as given, not rounded to float32
         source = data if wide is None else wide
+        grow = self._call_growth(source)  # squares of float64 below 1e-154 underflow
         out = np.empty((data.shape[0], self.cluster_centers_.shape[0]), dtype=np.float64)
         rows = chunk_rows(*self.cluster_centers_.shape)
-        c = self.cluster_centers_
+        c = np.ldexp(self.cluster_centers_, grow)
         for start in range(0, data.shape[0], rows):
-            xc = source[start:start + rows].astype(np.float64)
+            xc = np.ldexp(source[start:start + rows].astype(np.float64), grow)
             sq = ((xc[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
-            out[start:start + rows] = np.sqrt(sq)
+            out[start:start + rows] = np.ldexp(np.sqrt(sq), -grow)
         return out
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
@@ -605,36 +638,60 @@ class MiniBatchKMeans:
         data = self._check_features(X)
         w = check_sample_weight(sample_weight, data.shape[0])
         inertia = 0.0
-        for rows, centred, centers, scale in self._centred(data, _wide(X)):
+        for rows, centred, centers, scale, grow in self._centred(data, _wide(X)):
             _, dist = labels_sq_dist(centred, centers)
-            inertia += float(w[rows] @ dist.astype(np.float64)) / (scale * scale)
+            inertia += math.ldexp(float(w[rows] @ dist.astype(np.float64)) / (scale * scale),
+                                  -2 * grow)
         return -inertia
 
+    def _call_growth(self, source: np.ndarray) -> int:
+        """The exponent ``e`` that brings rows ``source`` and the centres near 1, for a
+        model fitted on data too small for float32 (:func:`_growth`); else 0.
+
+        Computed for each call, so rows far larger than the fitted data are not
+        scaled beyond float32; any power of two gives the same labels.
+        """
+        if not getattr(self, "_grow", 0):  # models pickled before _grow existed
+            return 0
+        peak = max(_peak(source.astype(np.float64, copy=False)), _peak(self.cluster_centers_))
+        norm = peak * math.sqrt(source.shape[1])
+        return math.floor(-math.log2(norm)) if norm > 0.0 else self._grow
+
     def _centred(self, data: np.ndarray, wide: np.ndarray | None = None
-                 ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, float]]:
-        """``(rows, (data[rows] - shift) * s, (centres - shift) * s, s)``, chunk by chunk.
+                 ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, float, int]]:
+        """``(rows, (data[rows] - shift) * s, (centres - shift) * s, s, e)``, chunk by chunk.
 
         Centred as ``fit`` centred; ``s`` is 1 unless these rows or the centres are
         so large that squared distances would overflow float32, or all so small that
         they would underflow it (:func:`_safe_scale`).
         ``wide``, the rows as given when float32 cannot hold them (:func:`_wide`),
         are shifted in two steps before and after they are rounded, as ``fit``
-        shifted such data (:func:`_centred_data`).
+        shifted such data (:func:`_centred_data`). When ``fit`` scaled its data
+        up before rounding them (:func:`_growth`), the rows, centres and shifts
+        are first multiplied by ``2**e`` (:meth:`MiniBatchKMeans._call_growth`; else ``e`` is 0).
         """
-        shift = self._shift
-        centers = self.cluster_centers_ - shift
+        shift, wide_shift = self._shift, self._wide_shift
+        centers = self.cluster_centers_
+        grow = self._call_growth(data if wide is None else wide)
+        if grow:  # one (n, d) copy, for such small data only
+            wide = np.ldexp((data if wide is None else wide).astype(np.float64), grow)
+            data = wide.astype(np.float32)
+            fitted = self._grow
+            shift, wide_shift = np.ldexp(shift, grow - fitted), np.ldexp(wide_shift, grow - fitted)
+            centers = np.ldexp(centers, grow)
+        centers = centers - shift
         peak = max(_peak(data) + float(np.abs(shift).max()), _peak(centers))
         scale = _safe_scale(peak, data.shape[1])
         centers = centers * scale
         copy = shift.any() or scale != 1.0  # usually not: the data were near the origin
         for start in range(0, data.shape[0], _CENTRED_ROWS):
             rows = slice(start, start + _CENTRED_ROWS)
-            if wide is not None and self._wide_shift.any():  # as fit shifted them
-                first = (wide[rows].astype(np.float64) - self._wide_shift).astype(np.float32)
-                rest = (shift - self._wide_shift).astype(np.float32)
+            if wide is not None and wide_shift.any():  # as fit shifted them
+                first = (wide[rows].astype(np.float64) - wide_shift).astype(np.float32)
+                rest = (shift - wide_shift).astype(np.float32)
                 part = (first - rest) * np.float32(scale)
             elif copy:
                 part = (data[rows] - shift.astype(np.float32)) * np.float32(scale)
             else:
                 part = data[rows]
-            yield rows, part, centers, scale
+            yield rows, part, centers, scale, grow

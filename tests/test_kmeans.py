@@ -247,6 +247,54 @@ def test_data_too_small_to_square_in_float32_cluster_as_at_unit_scale(rng, scale
         assert same_partition(truth[idx], np.arange(4))
 
 
+@pytest.mark.parametrize("exponent", [-130, -200, -1000])
+def test_float64_data_below_float32s_range_cluster_as_at_unit_scale(rng, exponent):
+    # They were rounded to float32 before being scaled up: below about 1e-45 every
+    # value became 0, and four distinct rows at 1e-300 were refused as one
+    # ("should be <= the number of distinct points with positive weight (1)").
+    # Scaling by a power of two is exact, so the fit is the unit fit scaled.
+    X, truth = blobs(rng, per_blob=20, spread=0.3)
+    tiny = np.ldexp(X, exponent)
+    unit = MiniBatchKMeans(4, seed=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small = MiniBatchKMeans(4, seed=0).fit(tiny)
+        np.testing.assert_array_equal(small.labels_, unit.labels_)
+        assert same_partition(small.labels_, truth)
+        np.testing.assert_array_equal(small.cluster_centers_,
+                                      np.ldexp(unit.cluster_centers_, exponent))
+        assert small.inertia_ == math.ldexp(unit.inertia_, 2 * exponent)
+        np.testing.assert_array_equal(small.predict(tiny), small.labels_)
+        assert small.score(tiny) == -small.inertia_
+        np.testing.assert_array_equal(small.transform(tiny),
+                                      np.ldexp(unit.transform(X), exponent))
+        _, idx = kmeans_plusplus(tiny, 4, seed=0)
+        np.testing.assert_array_equal(idx, kmeans_plusplus(X, 4, seed=0)[1])
+
+
+def test_four_distinct_rows_near_1e_300_make_two_clusters():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 10.0], [10.0, 11.0]])
+    km = MiniBatchKMeans(2, seed=0).fit(X * 1e-300)
+    assert same_partition(km.labels_, np.array([0, 0, 1, 1]))
+    centres = km.cluster_centers_[np.argsort(km.cluster_centers_[:, 0])] / 1e-300
+    np.testing.assert_allclose(centres, [[0.0, 0.5], [10.0, 10.5]], rtol=1e-7, atol=1e-7)
+    np.testing.assert_array_equal(km.predict(X * 1e-300), km.labels_)
+    given = MiniBatchKMeans(2, init=np.array([[0.0, 0.5], [10.0, 10.5]]) * 1e-300).fit(X * 1e-300)
+    assert given.labels_.tolist() == [0, 0, 1, 1]
+
+
+def test_a_model_fitted_on_tiny_data_measures_larger_rows_without_overflow():
+    # Rows are scaled for each call, not by the factor the fit used (2**992 here),
+    # which would make 1e30 inf in float32.
+    X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    km = MiniBatchKMeans(2, seed=0).fit(X * 1e-300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert set(km.predict([[1e30], [-1e30]]).tolist()) <= {0, 1}
+        assert km.score([[1e30], [-1e30]]) == pytest.approx(-2e60, rel=1e-6)
+        np.testing.assert_allclose(km.transform([[1e30]]), [[1e30, 1e30]], rtol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float32, np.float64])
 def test_integer_and_float_inputs_agree(rng, dtype):
     X, _ = blobs(rng, centres=CORNERS * 10 + 50, spread=3.0)

@@ -213,6 +213,29 @@ def test_metrics_refuse_complex_colours(input_space):
         delta_e(b, a.real, input_space=input_space)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32])
+def test_delta_e_refuses_unsigned_integers_as_lab_colours(dtype):
+    # They were read as Lab numbers without a word: sRGB red against green given with
+    # input_space="lab" came out 123.9 (the sRGB difference is 86.6).
+    red, green = np.array([[255, 0, 0]], dtype), np.array([[0, 255, 0]], dtype)
+    message = (rf"^{{}} has dtype {np.dtype(dtype)}, which holds no CIE Lab colours \(L 0\.\.100, "
+               r"a and b signed\); expected floats or signed integers with input_space='lab', "
+               r"or sRGB colours with input_space='srgb'$")
+    with pytest.raises(TypeError, match=message.format("reference")):
+        delta_e(red, green, input_space="lab")
+    with pytest.raises(TypeError, match=message.format("test")):
+        delta_e(red.astype(np.float64), green, input_space="lab")
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.float32])
+def test_delta_e_reads_signed_integer_lab_colours_as_their_numbers(dtype):
+    ref = np.array([[50, 0, 0], [60, -20, 30]])
+    tst = np.array([[60, 0, 0], [60, -20, 30]])
+    expected = float(skcolor.deltaE_ciede2000(ref[:1], tst[:1])[0]) / 2  # one pair of two
+    assert delta_e(ref.astype(dtype), tst.astype(dtype), input_space="lab") == pytest.approx(
+        expected, rel=1e-6)
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_delta_e_refuses_lab_colours_that_are_not_finite(bad):
     # Lab input was not checked: NaN or inf gave a mean of nan, with NumPy's
@@ -390,15 +413,49 @@ def test_psnr_of_two_grey_images_is_refused_as_before_where_it_is_no_pair():
         psnr(grey, grey[..., None])
     with pytest.raises(ValueError, match=r"^reference should be a non-empty \(\.\.\., 3\) "
                                          r"array of colours, or \(\.\.\., 4\) with alpha, "
-                                         r"or a grey image, \(H, W\) or \(H, W, 1\), got "
-                                         r"shape \(0, 5\)$"):
+                                         r"or a grey image, \(H, W\) or \(H, W, 1\), or "
+                                         r"grey and alpha, \(H, W, 2\), got shape \(0, 5\)$"):
         psnr(grey[:0], grey[:0])
-    with pytest.raises(ValueError, match=r"got shape \(2, 5, 2\)$"):  # grey and alpha, alone
-        psnr(np.dstack([grey, grey]), np.dstack([grey, grey]))
+    with pytest.raises(ValueError, match=r"or grey and alpha, \(H, W, 2\), got shape "
+                                         r"\(0, 5, 2\)$"):  # the shape given, not as read
+        psnr(np.dstack([grey, grey])[:0], np.dstack([grey, grey])[:0])
     with pytest.raises(ValueError, match=r"^reference should be a non-empty \(\.\.\., 3\) "
                                          r"array of colours, or \(\.\.\., 4\) with alpha, "
                                          r"got shape \(2, 5\)$"):
         delta_e(grey, grey)  # a grey level has no colour difference of its own here
+
+
+def test_psnr_of_two_grey_and_alpha_images_scores_them_as_rgba():
+    # Two (H, W, 2) arrays were refused, and the message named no form that works,
+    # though reduce_colors takes them (as RGBA, the grey level in three channels).
+    ref = np.array([[[255, 255], [0, 255]]], np.uint8)
+    tst = np.array([[[255, 255], [0, 0]]], np.uint8)
+    # premultiplied RGBA: only the alpha of pixel 2 differs, by 255: one value of 8
+    assert psnr(ref, tst) == pytest.approx(10 * math.log10(8), abs=1e-12)
+    assert psnr(ref, tst) == psnr(np.dstack([ref[..., :1]] * 3 + [ref[..., 1:]]),
+                                  np.dstack([tst[..., :1]] * 3 + [tst[..., 1:]]))
+    clear = np.array([[[10, 0]]], np.uint8)  # two fully transparent pixels are equal
+    assert psnr(clear, np.array([[[210, 0]]], np.uint8)) == math.inf
+    # opaque: the grey levels alone, as two (H, W) images are compared
+    opaque = np.dstack([np.array([[0, 90]], np.uint8), np.full((1, 2), 255, np.uint8)])
+    darker = opaque.copy()
+    darker[0, 1, 0] = 0
+    assert psnr(opaque, darker) == psnr(opaque[..., 0], darker[..., 0])
+    floats = ref / 255.0
+    assert psnr(floats, tst / 255.0) == pytest.approx(10 * math.log10(8), abs=1e-12)
+    assert (ref == [[[255, 255], [0, 255]]]).all()  # the caller's arrays are kept
+    with pytest.raises(ValueError, match=r"reference has dtype uint8 \(peak 255\) but test "
+                                         r"has dtype float64 \(peak 1\)"):
+        psnr(ref, floats)
+
+
+def test_psnr_of_a_grey_and_alpha_image_and_its_reduction_is_the_results_psnr():
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (8, 8, 2), dtype=np.uint8)
+    result = reduce_colors(image, 4, seed=0)
+    rgba = result.to_rgba()
+    assert (rgba[..., 0] == rgba[..., 1]).all() and (rgba[..., 1] == rgba[..., 2]).all()
+    assert psnr(image, rgba[..., [0, 3]]) == result.psnr
 
 
 def test_psnr_reads_a_two_dimensional_array_of_width_3_or_4_as_colours():

@@ -29,13 +29,17 @@ __all__ = ["delta_e", "psnr"]
 def _check_pair(reference: Any, test: Any, *, srgb: bool = True, grey: bool = False
                 ) -> tuple[np.ndarray, np.ndarray]:
     """``reference`` and ``test`` as two arrays of one shape ``(..., C)``, C the channels:
-    3 or 4, or 1 for two grey images (:func:`_grey_pair`) with ``grey`` (psnr's)."""
+    3 or 4, or 1 for two grey images (:func:`_grey_pair`) with ``grey`` (psnr's), which
+    also reads two grey-and-alpha images as RGBA (:func:`_grey_alpha_pair`)."""
     ref, tst = _colours(reference, "reference", srgb), _colours(test, "test", srgb)
+    given = ref.shape
     if srgb:
+        if grey and _grey_alpha_pair(ref, tst):
+            ref, tst = _levels_repeated(ref), _levels_repeated(tst)
         ref = _grey_as_read(ref, tst, "reference")
         tst = _grey_as_read(tst, ref, "test")
         ref, tst = _opaque_alpha_dropped(ref, tst)
-    levels, given = grey and _grey_pair(ref, tst), ref.shape
+    levels = grey and _grey_pair(ref, tst)
     if levels:  # one channel, of grey levels
         ref, tst = (a.reshape(*a.shape[:2], 1) for a in (ref, tst))
     if ref.shape != tst.shape:
@@ -45,7 +49,8 @@ def _check_pair(reference: Any, test: Any, *, srgb: bool = True, grey: bool = Fa
         raise ValueError(f"reference and test should have the same shape, got {ref.shape} "
                          f"and {tst.shape}{hint}")
     if ref.ndim < 1 or (ref.shape[-1] not in (3, 4) and not levels) or ref.size == 0:
-        grey_image = ", or a grey image, (H, W) or (H, W, 1)" if grey else ""
+        grey_image = (", or a grey image, (H, W) or (H, W, 1), or grey and alpha, (H, W, 2)"
+                      if grey else "")
         raise ValueError(f"reference should be a non-empty (..., 3) array of colours, or "
                          f"(..., 4) with alpha{grey_image}, got shape {given}")
     for name, arr in (("reference", ref), ("test", tst)):
@@ -85,6 +90,22 @@ def _grey_pair(ref: np.ndarray, tst: np.ndarray) -> bool:
             or (ref.ndim == 3 and ref.shape[2] == 1))
 
 
+def _grey_alpha_pair(ref: np.ndarray, tst: np.ndarray) -> bool:
+    """Whether ``ref`` and ``tst`` are two grey-and-alpha images of one shape, ``(H, W, 2)``.
+
+    :func:`quantize.reduce_colors` reads such an image as RGBA, its grey level in
+    three channels, and its ``psnr`` scores it so; two of them were refused.
+    """
+    return ref.shape == tst.shape and ref.ndim == 3 and ref.shape[2] == 2
+
+
+def _levels_repeated(arr: np.ndarray) -> np.ndarray:
+    """Grey image ``arr`` (``(H, W)``, ``(H, W, 1)`` or ``(H, W, 2)`` with alpha) as
+    ``(H, W, 3)`` or ``(H, W, 4)``: its levels in three channels, values and dtype kept."""
+    planes = arr if arr.ndim == 3 else arr[..., None]
+    return np.concatenate([planes[..., :1]] * 3 + [planes[..., 1:]], axis=2)
+
+
 def _grey_as_read(arr: np.ndarray, other: np.ndarray, name: str) -> np.ndarray:
     """``arr`` as :func:`quantize.reduce_colors` reads it, ``(H, W, 3)`` uint8 sRGB or
     ``(H, W, 4)`` when some pixel is not opaque, when it is a grey image array (``(H, W)``,
@@ -105,8 +126,7 @@ def _grey_as_read(arr: np.ndarray, other: np.ndarray, name: str) -> np.ndarray:
             and other.shape[:2] == arr.shape[:2]):
         return arr
     if arr.dtype == other.dtype:
-        planes = arr.reshape(*arr.shape[:2], -1)
-        return np.concatenate([planes[..., :1]] * 3 + [planes[..., 1:]], axis=2)
+        return _levels_repeated(arr)
     rgb, alpha = as_rgba(arr, name)
     return rgb if alpha is None else np.dstack([rgb, alpha])
 
@@ -212,7 +232,10 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         with an ``(H, W, 3)`` or ``(H, W, 4)`` image. Two grey images of one
         shape, ``(H, W)`` or ``(H, W, 1)``, are compared level by level; but
         an ``(H, 3)`` or ``(H, 4)`` array is a list of H colours (with alpha):
-        give a grey image of width 3 or 4 as ``(H, W, 1)``.
+        give a grey image of width 3 or 4 as ``(H, W, 1)``. Two grey-and-alpha
+        images, ``(H, W, 2)``, are compared as the RGBA images their levels
+        make in three channels, as ``reduce_colors`` reads them (so with
+        alpha, as below).
         Without ``data_range``, two dtypes of different peaks (uint8 against
         float, say) are refused rather than compared on different scales.
         A fourth channel is straight alpha (0 transparent, the peak opaque):
@@ -301,7 +324,10 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     ----------
     reference, test : (..., 3) or (..., 4) array_like, or PIL image
         sRGB colours (uint8, uint16, or float in [0, 1]; each converted by
-        its own dtype), or CIE Lab colours when ``input_space="lab"``. A PIL
+        its own dtype), or CIE Lab colours when ``input_space="lab"``: floats
+        or signed integers, read as the numbers they hold (L from 0 to 100,
+        a and b signed); unsigned integers are refused there, as sRGB
+        colours given with the wrong ``input_space``. A PIL
         image (or a :class:`~quantize.io.LoadedImage`), or a grey image array
         compared with a colour image, is read as :func:`quantize.reduce_colors`
         reads it, as for :func:`psnr` (``input_space="srgb"`` only). A
@@ -330,8 +356,8 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
         ``input_space`` name.
     TypeError
         For complex values, sRGB colours of another dtype than uint8,
-        uint16 or float, a PIL image with ``input_space="lab"``, or an
-        ``input_space`` that is no str.
+        uint16 or float, unsigned integers or a PIL image with
+        ``input_space="lab"``, or an ``input_space`` that is no str.
 
     Examples
     --------
@@ -348,6 +374,7 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
                              "alpha; expected (..., 3) with input_space='lab', or sRGB "
                              "colours with alpha with input_space='srgb'")
         for name, arr in (("reference", ref), ("test", tst)):
+            _check_lab_dtype(arr, name)
             _check_float_values(arr, name, unit_range=False)
     if ref.shape[-1] == 4:
         visible = ref[..., 3] > 0
@@ -359,6 +386,19 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
                         if input_space == "srgb" else (ref, tst))
     return mean_ciede2000(lab_ref.reshape(-1, 3), lab_tst.reshape(-1, 3),
                           None if w is None else w.ravel())
+
+
+def _check_lab_dtype(arr: np.ndarray, name: str) -> None:
+    """Refuse unsigned integers as CIE Lab colours.
+
+    Their a and b cannot be negative (greens and blues), and uint8 is the dtype of
+    sRGB colours: read as Lab numbers, sRGB red against green, 123.9, passed for
+    a difference in place of 86.6, without a word.
+    """
+    if arr.dtype.kind == "u":
+        raise TypeError(f"{name} has dtype {arr.dtype}, which holds no CIE Lab colours (L "
+                        "0..100, a and b signed); expected floats or signed integers with "
+                        "input_space='lab', or sRGB colours with input_space='srgb'")
 
 
 def _on_black(rgba: np.ndarray, name: str) -> np.ndarray:
