@@ -115,6 +115,15 @@ class RegionCountWarning(UserWarning):
 # default xy weight) and the local k-means passes.
 _SUPERPIXELS = 600
 _MIN_STEP = 6
+# ... but on an image whose shorter side is under _MIN_CELLS_ACROSS * _MIN_STEP pixels, at
+# least _MIN_CELLS_ACROSS cells across it, of _MIN_SMALL_STEP pixels a side at least: of a
+# 12 x 12 image, cells of 6 made four superpixels that cut a 4 x 4 square in the middle
+# into quarters, each shared with the background (4 regions, none of them the square).
+# On flat shapes (a centred square, halves, quadrants, a disc, a 1-pixel line) at 8, 12
+# and 16 pixels a side, with and without seeded noise, cells of 2 cut noisy flat areas
+# into many regions; of 3 or more, a third of the side, every region comes out.
+_MIN_CELLS_ACROSS = 3
+_MIN_SMALL_STEP = 3
 _COMPACTNESS = 10.0
 _SUPERPIXEL_PASSES = 4
 # Merge cost (see reconstruct.hierarchy): weight of the edge strength along a
@@ -533,8 +542,9 @@ def segment(
         :class:`RegionCountWarning`). Not with ``n_clusters``. No region of the
         hierarchy is smaller than a piece of a superpixel: pieces under a
         quarter of a superpixel's cell join a neighbour, which makes 9 pixels on
-        images of up to about 150 x 150 and about 1/2400 of the image on larger
-        ones. A smaller detail comes out with some of its surroundings, or not
+        images of up to about 150 x 150 (4 to 6 on those under 18 pixels a side,
+        whose cells are at most a third of the shorter side) and about 1/2400 of
+        the image on larger ones. A smaller detail comes out with some of its surroundings, or not
         at all (a white 2 x 2 dot on a black 40 x 40 image, cut at
         ``regions=2``, as a region of 28 to 59 pixels by where it lies, 36 to 51
         for nine places in ten; at 9 of its 1521 places, where four superpixels
@@ -1068,7 +1078,8 @@ def _coarse_map(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
     # np.mean over the box's axes adds them, in a tenth of its time).
     pairs = even[:, :, 0::2] + even[:, :, 1::2]
     half = (pairs[:, 0::2] + pairs[:, 1::2]) / 4
-    tree = _build_hierarchy(half, w, _COARSE_SUPERPIXELS, _OPEN_SPARSE_PASSES)
+    tree = _build_hierarchy(half, w, _COARSE_SUPERPIXELS, _OPEN_SPARSE_PASSES,
+                            small_cells=False)
     return _open_map(half, tree)
 
 
@@ -1188,7 +1199,8 @@ def _border_parts(lab: np.ndarray, w: dict[str, float]) -> tuple[np.ndarray, ...
     and the number of entries on one border (the first ones).
     """
     edges = edge_strength(lab)
-    tree = _build_hierarchy(lab, w, sparse_passes=_OPEN_SPARSE_PASSES, edges=edges)
+    tree = _build_hierarchy(lab, w, sparse_passes=_OPEN_SPARSE_PASSES, edges=edges,
+                            small_cells=False)
     strength, relative, spectral = _open_border_strength(tree)
     per_pair = np.stack([np.log(strength + 1e-4), relative, spectral, np.log(tree.pair_lengths),
                          np.log1p(tree.pair_edges / tree.pair_lengths),
@@ -1258,20 +1270,34 @@ def _pixel_cues(lab: np.ndarray, w: dict[str, float], edges: np.ndarray, y: np.n
 
 
 def _build_hierarchy(lab: np.ndarray, w: dict[str, float], superpixels: int = _SUPERPIXELS,
-                     sparse_passes: int = 0, edges: np.ndarray | None = None
-                     ) -> _hierarchy.Hierarchy:
+                     sparse_passes: int = 0, edges: np.ndarray | None = None,
+                     small_cells: bool = True) -> _hierarchy.Hierarchy:
     """About ``superpixels`` superpixels of Lab planes ``(3, h, w)`` and their merge hierarchy.
 
     ``sparse_passes``: local k-means passes on a quarter of the pixels (see
     ``local_kmeans``). ``edges``: ``edge_strength(lab)``, when the caller has it.
+    ``small_cells``: cells under ``_MIN_STEP`` on a tiny image (``_superpixel_step``);
+    the open map keeps the cells its cues were fitted on.
     """
-    step = max(_MIN_STEP, cell_step(lab.shape[1:], superpixels))
+    step = _superpixel_step(lab.shape[1:], superpixels, small_cells)
     compactness = _COMPACTNESS * math.sqrt(w["xy"] / 0.3)
     clusters = local_kmeans(lab, step, compactness, _SUPERPIXEL_PASSES, sparse_passes)
     labels, _ = connected_superpixels(clusters, lab, max(4, step * step // 4))
     cost = _hierarchy.MergeCost(_EDGE_WEIGHT, _SIZE_POWER, float(labels.size))
     edges = edge_strength(lab) if edges is None else edges
     return _hierarchy.build_hierarchy(labels, region_planes(lab, w), edges, cost)
+
+
+def _superpixel_step(shape: tuple[int, int], superpixels: int, small: bool = True) -> int:
+    """The superpixels' cell side on Lab planes of ``shape`` (h, w): about ``superpixels``
+    cells, but no side under ``_MIN_STEP`` pixels, unless ``small`` and the shorter side is
+    under three times that: then no side over a third of it (3 at least), or a shape a
+    third of a tiny image wide shares its cells with the background and cannot be told
+    from it."""
+    floor = _MIN_STEP
+    if small:
+        floor = min(_MIN_STEP, max(_MIN_SMALL_STEP, min(shape) // _MIN_CELLS_ACROSS))
+    return max(floor, cell_step(shape, superpixels))
 
 
 def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | None,
