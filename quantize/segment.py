@@ -131,6 +131,13 @@ _SUPERPIXEL_PASSES = 4
 # smaller region's share of the image.
 _EDGE_WEIGHT = 1.2
 _SIZE_POWER = 0.15
+# ... the share of an image of _MIN_COST_AREA pixels at least, on an image whose shorter
+# side is under _MIN_CELLS_ACROSS * _MIN_STEP (see there): every superpixel of a tiny image
+# is a large share of it, which raised every cost, and the default cut split noisy flat
+# areas (one rectangle on a background with seeded noise, sides 6 to 17: 33 of 60 images
+# with too many regions, 12 with this floor). Not on larger images: a 40 x 40 image of
+# two greys 30 levels apart, two regions, would come out as one.
+_MIN_COST_AREA = 100 * 100
 # Border strength in [0, 1) of a merge height h: h / (h + _HALF_HEIGHT).
 _HALF_HEIGHT = 10.0
 # The default cut then unites neighbouring regions that are flat (the spread of their
@@ -925,7 +932,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     work, factor = _working_copy(rgb)
     lab = lab_planes(work)
     if closed:
-        tree = _build_hierarchy(lab, w)
+        tree = _build_hierarchy(lab, w, small_image=True)
         heights = tree.pair_heights
         right, below = _pair_values(tree, heights / (heights + _HALF_HEIGHT))
         corner = np.maximum(right, below)
@@ -1078,8 +1085,7 @@ def _coarse_map(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
     # np.mean over the box's axes adds them, in a tenth of its time).
     pairs = even[:, :, 0::2] + even[:, :, 1::2]
     half = (pairs[:, 0::2] + pairs[:, 1::2]) / 4
-    tree = _build_hierarchy(half, w, _COARSE_SUPERPIXELS, _OPEN_SPARSE_PASSES,
-                            small_cells=False)
+    tree = _build_hierarchy(half, w, _COARSE_SUPERPIXELS, _OPEN_SPARSE_PASSES)
     return _open_map(half, tree)
 
 
@@ -1199,8 +1205,7 @@ def _border_parts(lab: np.ndarray, w: dict[str, float]) -> tuple[np.ndarray, ...
     and the number of entries on one border (the first ones).
     """
     edges = edge_strength(lab)
-    tree = _build_hierarchy(lab, w, sparse_passes=_OPEN_SPARSE_PASSES, edges=edges,
-                            small_cells=False)
+    tree = _build_hierarchy(lab, w, sparse_passes=_OPEN_SPARSE_PASSES, edges=edges)
     strength, relative, spectral = _open_border_strength(tree)
     per_pair = np.stack([np.log(strength + 1e-4), relative, spectral, np.log(tree.pair_lengths),
                          np.log1p(tree.pair_edges / tree.pair_lengths),
@@ -1271,24 +1276,28 @@ def _pixel_cues(lab: np.ndarray, w: dict[str, float], edges: np.ndarray, y: np.n
 
 def _build_hierarchy(lab: np.ndarray, w: dict[str, float], superpixels: int = _SUPERPIXELS,
                      sparse_passes: int = 0, edges: np.ndarray | None = None,
-                     small_cells: bool = True) -> _hierarchy.Hierarchy:
+                     small_image: bool = False) -> _hierarchy.Hierarchy:
     """About ``superpixels`` superpixels of Lab planes ``(3, h, w)`` and their merge hierarchy.
 
     ``sparse_passes``: local k-means passes on a quarter of the pixels (see
     ``local_kmeans``). ``edges``: ``edge_strength(lab)``, when the caller has it.
-    ``small_cells``: cells under ``_MIN_STEP`` on a tiny image (``_superpixel_step``);
-    the open map keeps the cells its cues were fitted on.
+    ``small_image``: on a tiny image (shorter side under 18), cells under ``_MIN_STEP``
+    (``_superpixel_step``) and merge costs that count sizes against ``_MIN_COST_AREA``, as
+    :func:`segment` and the closed map cut it; the open map keeps the cells and costs its
+    cues were fitted on.
     """
-    step = _superpixel_step(lab.shape[1:], superpixels, small_cells)
+    step = _superpixel_step(lab.shape[1:], superpixels, small_image)
     compactness = _COMPACTNESS * math.sqrt(w["xy"] / 0.3)
     clusters = local_kmeans(lab, step, compactness, _SUPERPIXEL_PASSES, sparse_passes)
     labels, _ = connected_superpixels(clusters, lab, max(4, step * step // 4))
-    cost = _hierarchy.MergeCost(_EDGE_WEIGHT, _SIZE_POWER, float(labels.size))
+    tiny = small_image and min(lab.shape[1:]) < _MIN_CELLS_ACROSS * _MIN_STEP
+    area = max(labels.size, _MIN_COST_AREA) if tiny else labels.size
+    cost = _hierarchy.MergeCost(_EDGE_WEIGHT, _SIZE_POWER, float(area))
     edges = edge_strength(lab) if edges is None else edges
     return _hierarchy.build_hierarchy(labels, region_planes(lab, w), edges, cost)
 
 
-def _superpixel_step(shape: tuple[int, int], superpixels: int, small: bool = True) -> int:
+def _superpixel_step(shape: tuple[int, int], superpixels: int, small: bool) -> int:
     """The superpixels' cell side on Lab planes of ``shape`` (h, w): about ``superpixels``
     cells, but no side under ``_MIN_STEP`` pixels, unless ``small`` and the shorter side is
     under three times that: then no side over a third of it (3 at least), or a shape a
@@ -1305,7 +1314,7 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
     """Regions of the hierarchy cut at ``n_regions`` or at :data:`DEFAULT_LEVEL`."""
     work, factor = _working_copy(rgb)
     lab = lab_planes(work)
-    tree = _build_hierarchy(lab, w)
+    tree = _build_hierarchy(lab, w, small_image=True)
     asked = n_regions
     if n_regions is None:
         height = DEFAULT_LEVEL * _HALF_HEIGHT / (1.0 - DEFAULT_LEVEL)

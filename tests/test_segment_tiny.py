@@ -66,4 +66,33 @@ def test_flat_shapes_on_tiny_images_come_out_as_drawn(n, name, noise, cut):
 ])
 def test_superpixel_cells_are_at_most_a_third_of_a_tiny_image(shape, step):
     # Cells of 6 pixels at least, as before, once the shorter side is 18 or more.
-    assert _superpixel_step(shape, 600) == step
+    assert _superpixel_step(shape, 600, small=True) == step
+    assert _superpixel_step(shape, 600, small=False) == max(6, step)
+
+
+# A rectangle (top, left, height, width) of one colour on another, noisy: the default cut
+# split the background into several regions, each superpixel counted as a large share of
+# the tiny image (see segment._MIN_COST_AREA).
+_NOISY_RECTANGLES = [
+    ((11, 6), (1, 3, 5, 3), [107, 177, 95], [217, 47, 39]),
+    ((11, 40), (5, 22, 3, 7), [157, 156, 16], [213, 38, 130]),
+    ((17, 12), (2, 1, 8, 5), [0, 148, 180], [122, 8, 81]),
+    ((12, 14), (1, 0, 2, 6), [236, 111, 128], [141, 248, 254]),
+    ((17, 7), (10, 2, 4, 3), [184, 219, 119], [65, 121, 147]),
+    ((11, 15), (1, 3, 4, 4), [31, 61, 190], [64, 17, 15]),
+    ((8, 9), (0, 5, 3, 3), [55, 93, 77], [48, 30, 223]),
+    ((8, 15), (1, 10, 3, 5), [49, 181, 151], [205, 193, 76]),
+    ((6, 17), (4, 0, 2, 7), [98, 198, 252], [29, 71, 27]),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize(("shape", "box", "inside", "outside"), _NOISY_RECTANGLES)
+def test_a_noisy_rectangle_on_a_tiny_image_is_two_regions(shape, box, inside, outside, seed):
+    top, left, height, width = box
+    parts = np.ones(shape, np.int32)
+    parts[top:top + height, left:left + width] = 2
+    img = np.where((parts == 2)[..., None], inside, outside).astype(np.float64)
+    img += np.random.default_rng(seed).normal(0.0, 5.0, img.shape)
+    img = np.clip(np.rint(img), 0, 255).astype(np.uint8)
+    np.testing.assert_array_equal(segment(img).labels, parts)
