@@ -115,6 +115,15 @@ class RegionCountWarning(UserWarning):
 # default xy weight) and the local k-means passes.
 _SUPERPIXELS = 600
 _MIN_STEP = 6
+# ... but on an image whose shorter side is under _MIN_CELLS_ACROSS * _MIN_STEP pixels, at
+# least _MIN_CELLS_ACROSS cells across it, of _MIN_SMALL_STEP pixels a side at least: of a
+# 12 x 12 image, cells of 6 made four superpixels that cut a 4 x 4 square in the middle
+# into quarters, each shared with the background (4 regions, none of them the square).
+# On flat shapes (a centred square, halves, quadrants, a disc, a 1-pixel line) at 8, 12
+# and 16 pixels a side, with and without seeded noise, cells of 2 cut noisy flat areas
+# into many regions; of 3 or more, a third of the side, every region comes out.
+_MIN_CELLS_ACROSS = 3
+_MIN_SMALL_STEP = 3
 _COMPACTNESS = 10.0
 _SUPERPIXEL_PASSES = 4
 # Merge cost (see reconstruct.hierarchy): weight of the edge strength along a
@@ -122,6 +131,13 @@ _SUPERPIXEL_PASSES = 4
 # smaller region's share of the image.
 _EDGE_WEIGHT = 1.2
 _SIZE_POWER = 0.15
+# ... the share of an image of _MIN_COST_AREA pixels at least, on an image whose shorter
+# side is under _MIN_CELLS_ACROSS * _MIN_STEP (see there): every superpixel of a tiny image
+# is a large share of it, which raised every cost, and the default cut split noisy flat
+# areas (one rectangle on a background with seeded noise, sides 6 to 17: 33 of 60 images
+# with too many regions, 12 with this floor). Not on larger images: a 40 x 40 image of
+# two greys 30 levels apart, two regions, would come out as one.
+_MIN_COST_AREA = 100 * 100
 # Border strength in [0, 1) of a merge height h: h / (h + _HALF_HEIGHT).
 _HALF_HEIGHT = 10.0
 # The default cut then unites neighbouring regions that are flat (the spread of their
@@ -533,8 +549,9 @@ def segment(
         :class:`RegionCountWarning`). Not with ``n_clusters``. No region of the
         hierarchy is smaller than a piece of a superpixel: pieces under a
         quarter of a superpixel's cell join a neighbour, which makes 9 pixels on
-        images of up to about 150 x 150 and about 1/2400 of the image on larger
-        ones. A smaller detail comes out with some of its surroundings, or not
+        images of up to about 150 x 150 (4 to 6 on those under 18 pixels a side,
+        whose cells are at most a third of the shorter side) and about 1/2400 of
+        the image on larger ones. A smaller detail comes out with some of its surroundings, or not
         at all (a white 2 x 2 dot on a black 40 x 40 image, cut at
         ``regions=2``, as a region of 28 to 59 pixels by where it lies, 36 to 51
         for nine places in ten; at 9 of its 1521 places, where four superpixels
@@ -989,7 +1006,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     work, factor = _working_copy(rgb)
     lab = lab_planes(work)
     if closed:
-        tree = _build_hierarchy(lab, w)
+        tree = _build_hierarchy(lab, w, small_image=True)
         heights = tree.pair_heights
         right, below = _pair_values(tree, heights / (heights + _HALF_HEIGHT))
         corner = np.maximum(right, below)
@@ -1332,20 +1349,38 @@ def _pixel_cues(lab: np.ndarray, w: dict[str, float], edges: np.ndarray, y: np.n
 
 
 def _build_hierarchy(lab: np.ndarray, w: dict[str, float], superpixels: int = _SUPERPIXELS,
-                     sparse_passes: int = 0, edges: np.ndarray | None = None
-                     ) -> _hierarchy.Hierarchy:
+                     sparse_passes: int = 0, edges: np.ndarray | None = None,
+                     small_image: bool = False) -> _hierarchy.Hierarchy:
     """About ``superpixels`` superpixels of Lab planes ``(3, h, w)`` and their merge hierarchy.
 
     ``sparse_passes``: local k-means passes on a quarter of the pixels (see
     ``local_kmeans``). ``edges``: ``edge_strength(lab)``, when the caller has it.
+    ``small_image``: on a tiny image (shorter side under 18), cells under ``_MIN_STEP``
+    (``_superpixel_step``) and merge costs that count sizes against ``_MIN_COST_AREA``, as
+    :func:`segment` and the closed map cut it; the open map keeps the cells and costs its
+    cues were fitted on.
     """
-    step = max(_MIN_STEP, cell_step(lab.shape[1:], superpixels))
+    step = _superpixel_step(lab.shape[1:], superpixels, small_image)
     compactness = _COMPACTNESS * math.sqrt(w["xy"] / 0.3)
     clusters = local_kmeans(lab, step, compactness, _SUPERPIXEL_PASSES, sparse_passes)
     labels, _ = connected_superpixels(clusters, lab, max(4, step * step // 4))
-    cost = _hierarchy.MergeCost(_EDGE_WEIGHT, _SIZE_POWER, float(labels.size))
+    tiny = small_image and min(lab.shape[1:]) < _MIN_CELLS_ACROSS * _MIN_STEP
+    area = max(labels.size, _MIN_COST_AREA) if tiny else labels.size
+    cost = _hierarchy.MergeCost(_EDGE_WEIGHT, _SIZE_POWER, float(area))
     edges = edge_strength(lab) if edges is None else edges
     return _hierarchy.build_hierarchy(labels, region_planes(lab, w), edges, cost)
+
+
+def _superpixel_step(shape: tuple[int, int], superpixels: int, small: bool) -> int:
+    """The superpixels' cell side on Lab planes of ``shape`` (h, w): about ``superpixels``
+    cells, but no side under ``_MIN_STEP`` pixels, unless ``small`` and the shorter side is
+    under three times that: then no side over a third of it (3 at least), or a shape a
+    third of a tiny image wide shares its cells with the background and cannot be told
+    from it."""
+    floor = _MIN_STEP
+    if small:
+        floor = min(_MIN_STEP, max(_MIN_SMALL_STEP, min(shape) // _MIN_CELLS_ACROSS))
+    return max(floor, cell_step(shape, superpixels))
 
 
 def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | None,
@@ -1353,7 +1388,7 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
     """Regions of the hierarchy cut at ``n_regions`` or at :data:`DEFAULT_LEVEL`."""
     work, factor = _working_copy(rgb)
     lab = lab_planes(work)
-    tree = _build_hierarchy(lab, w)
+    tree = _build_hierarchy(lab, w, small_image=True)
     asked = n_regions
     if n_regions is None:
         height = DEFAULT_LEVEL * _HALF_HEIGHT / (1.0 - DEFAULT_LEVEL)

@@ -1,0 +1,98 @@
+"""The region hierarchy on tiny images: flat shapes on flat backgrounds, exact regions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quantize import segment
+from quantize.segment import _superpixel_step
+
+# Colours of the parts of a shape, by the number each part has in ``_shape``.
+_COLOURS = np.array([[20, 20, 20], [230, 230, 230], [200, 40, 40], [40, 60, 200]], np.uint8)
+
+
+def _shape(name: str, n: int) -> np.ndarray:
+    """An (n, n) map of the parts of a flat shape, numbered 1.. in raster order of their
+    first pixels, as ``segment`` numbers its regions."""
+    yy, xx = np.mgrid[:n, :n]
+    if name == "square":  # a third of the side, centred
+        side = max(2, n // 3)
+        start = (n - side) // 2
+        inside = (yy >= start) & (yy < start + side) & (xx >= start) & (xx < start + side)
+        return 1 + inside
+    if name == "halves":
+        return 1 + (xx >= n // 2)
+    if name == "quadrants":
+        return 1 + 2 * (yy >= n // 2) + (xx >= n // 2)
+    if name == "disc":
+        centre, radius = (n - 1) / 2, max(1.5, n / 6)
+        return 1 + ((yy - centre) ** 2 + (xx - centre) ** 2 <= radius * radius)
+    assert name == "line"  # one pixel wide, down the middle: three regions
+    return 1 + (xx >= n // 2) + (xx > n // 2)
+
+
+def _image(parts: np.ndarray, noise: float, seed: int) -> np.ndarray:
+    """The shape drawn in ``_COLOURS`` (the line's two sides alike), with seeded noise."""
+    colour = np.where(parts == 3, 0, parts - 1) if parts.max() == 3 else parts - 1
+    img = _COLOURS[colour].astype(np.float64)
+    img += np.random.default_rng(seed).normal(0.0, noise, img.shape)
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+
+
+def test_a_square_in_the_middle_of_a_12_pixel_image_is_one_region():
+    img = np.zeros((12, 12, 3), np.uint8)
+    img[4:8, 4:8] = 255
+    expected = np.ones((12, 12), np.int32)
+    expected[4:8, 4:8] = 2
+    np.testing.assert_array_equal(segment(img).labels, expected)
+    np.testing.assert_array_equal(segment(img, regions=2).labels, expected)
+
+
+@pytest.mark.parametrize("cut", ["default", "regions"])
+@pytest.mark.parametrize("noise", [0.0, 6.0])
+@pytest.mark.parametrize("name", ["square", "halves", "quadrants", "disc", "line"])
+@pytest.mark.parametrize("n", [8, 12, 16])
+def test_flat_shapes_on_tiny_images_come_out_as_drawn(n, name, noise, cut):
+    parts = _shape(name, n)
+    img = _image(parts, noise, seed=n)
+    result = segment(img, regions=int(parts.max()) if cut == "regions" else None)
+    np.testing.assert_array_equal(result.labels, parts)
+
+
+@pytest.mark.parametrize(("shape", "step"), [
+    ((8, 8), 3), ((8, 300), 3), ((12, 12), 4), ((16, 16), 5), ((17, 40), 5),
+    ((18, 18), 6), ((100, 100), 6), ((160, 160), 7), ((321, 481), 16), ((12, 3000), 8),
+])
+def test_superpixel_cells_are_at_most_a_third_of_a_tiny_image(shape, step):
+    # Cells of 6 pixels at least, as before, once the shorter side is 18 or more.
+    assert _superpixel_step(shape, 600, small=True) == step
+    assert _superpixel_step(shape, 600, small=False) == max(6, step)
+
+
+# A rectangle (top, left, height, width) of one colour on another, noisy: the default cut
+# split the background into several regions, each superpixel counted as a large share of
+# the tiny image (see segment._MIN_COST_AREA).
+_NOISY_RECTANGLES = [
+    ((11, 6), (1, 3, 5, 3), [107, 177, 95], [217, 47, 39]),
+    ((11, 40), (5, 22, 3, 7), [157, 156, 16], [213, 38, 130]),
+    ((17, 12), (2, 1, 8, 5), [0, 148, 180], [122, 8, 81]),
+    ((12, 14), (1, 0, 2, 6), [236, 111, 128], [141, 248, 254]),
+    ((17, 7), (10, 2, 4, 3), [184, 219, 119], [65, 121, 147]),
+    ((11, 15), (1, 3, 4, 4), [31, 61, 190], [64, 17, 15]),
+    ((8, 9), (0, 5, 3, 3), [55, 93, 77], [48, 30, 223]),
+    ((8, 15), (1, 10, 3, 5), [49, 181, 151], [205, 193, 76]),
+    ((6, 17), (4, 0, 2, 7), [98, 198, 252], [29, 71, 27]),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize(("shape", "box", "inside", "outside"), _NOISY_RECTANGLES)
+def test_a_noisy_rectangle_on_a_tiny_image_is_two_regions(shape, box, inside, outside, seed):
+    top, left, height, width = box
+    parts = np.ones(shape, np.int32)
+    parts[top:top + height, left:left + width] = 2
+    img = np.where((parts == 2)[..., None], inside, outside).astype(np.float64)
+    img += np.random.default_rng(seed).normal(0.0, 5.0, img.shape)
+    img = np.clip(np.rint(img), 0, 255).astype(np.uint8)
+    np.testing.assert_array_equal(segment(img).labels, parts)
