@@ -8,6 +8,8 @@ import importlib
 import json
 import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -254,3 +256,54 @@ def test_the_batch_examples_run_one_after_another_as_the_readme_says(tmp_path, m
     orphan = "is left in place, in no report: reduced/a/b.png;"
     assert [orphan in r.stderr for r in results[3:]] == [True, False]  # warned once
     assert Path("report.csv").is_file() and Path("reduced/index.html").is_file()
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+# Each table of quoted figures: the run the Set-up's "Where the figures come from" names for it,
+# and the run the note beside the table names, as (section, Set-up's words, the note's words).
+TABLE_RUNS = [
+    ("Colour reduction",
+     r"Benchmark table of \*Colour reduction\* is from two runs at commit (\w+)",
+     r"\(Two runs at (\w+),"),
+    ("Colour reduction", r"that of \*Animations\* from one at (\w+)",
+     r"the table is from a run at (\w+),"),
+    ("Colour reduction", r"the animation memory table from one run at (\w+)",
+     r"\(The table is from one run at (\w+)\."),
+    ("Segmentation", r"the time ratios of the border benchmark are from a run at (\w+)",
+     r"\*\*Border benchmark\*\* .*? last run at (\w+),"),
+]
+
+
+@pytest.mark.parametrize("heading, in_setup, in_note", TABLE_RUNS,
+                         ids=["reduce", "animation", "animation-memory", "border"])
+def test_the_set_up_names_the_run_each_table_says_it_is_from(heading, in_setup, in_note):
+    """The Set-up said the animation table was from a run at 18bc318 after the table itself
+    came to be from one at 7f98f87."""
+    setup = re.search(in_setup, _flat(_section("Set-up")))
+    note = re.search(in_note, _flat(_section(heading)))
+    assert setup and note
+    assert setup[1] == note[1]
+
+
+def test_every_commit_the_readme_names_is_in_the_history():
+    """A figure is traced by the commit its run is named after; a mistyped one leads nowhere."""
+    root = README.parent
+    git = shutil.which("git")
+    if git is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    shallow = subprocess.run([git, "rev-parse", "--is-shallow-repository"], cwd=root,
+                             capture_output=True, text=True)
+    if shallow.returncode != 0 or shallow.stdout.strip() != "false":
+        pytest.skip("not the whole history")
+    named = sorted({word for word in re.findall(r"(?<![\w#.])[0-9a-f]{7}(?![\w.])",
+                                                README.read_text(encoding="utf-8"))
+                    if re.search(r"\d", word) and re.search(r"[a-f]", word)})
+    assert len(named) > 10
+    found = subprocess.run([git, "cat-file", "--batch-check"], cwd=root, capture_output=True,
+                           text=True, input="".join(f"{name}^{{commit}}\n" for name in named))
+    missing = [line.split("^")[0] for line in found.stdout.splitlines()
+               if line.endswith(" missing")]
+    assert missing == []
