@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import socket
 import threading
@@ -378,20 +379,23 @@ def test_a_worker_that_joins_before_the_samples_and_does_not_see_the_inputs_stop
     assert not out.exists()
 
 
+RESTART = "restart the workers, so that they run the quantize this machine runs"
+
+
 def test_a_task_of_another_version_of_quantize_is_not_run(tmp_path):
-    """The driver sends its WORKER_PROTOCOL with each task: a worker that joined after the
-    check with other code (still taking these arguments) refuses the call."""
+    """The driver sends the code it runs with each task: a worker that joined after the
+    check with other code refuses the call, saying what it runs."""
     pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
     from quantize.batch.calls import Call
 
     made = tmp_path / "made"
+    theirs = executor_dask.worker_protocol()
+    expected = {**theirs, "protocol": executor_dask.WORKER_PROTOCOL + 1}
     with _cluster_here() as (address, worker), distributed_client(address) as client:
-        outcome = client.submit(executor_dask._run_on_one_thread, Call(made.touch),
-                                protocol=executor_dask.WORKER_PROTOCOL + 1).result()
-    assert (outcome.ok, outcome.value) == (False, (
-        f"the Dask worker {worker} runs another version of quantize; restart the workers, "
-        "so that they run the quantize this machine runs"))
+        said = client.submit(executor_dask._task_checking_its_worker(), Call(made.touch),
+                             expected=expected).result()
+    assert said == {"worker": worker, "code": theirs}
     assert not made.exists()
 
 
@@ -409,10 +413,9 @@ def test_a_task_sent_by_another_version_of_quantize_is_not_run(tmp_path, monkeyp
     outcomes = []
     with _cluster_here() as (address, worker):
         batch.run_dask([Call(made.touch)], address, lambda i, outcome: outcomes.append(outcome))
-    assert [(o.ok, o.value) for o in outcomes] == [(False, (
+    assert [(o.ok, o.value, o.worker) for o in outcomes] == [(False, (
         f"the Dask worker {worker} runs quantize 0.0.9, where this machine runs quantize "
-        f"{quantize.__version__}; restart the workers, so that they run the quantize this "
-        "machine runs"))]
+        f"{quantize.__version__}; {RESTART}"), True)]
     assert not made.exists()
 
 
@@ -423,22 +426,114 @@ def test_a_task_of_the_same_version_of_quantize_is_run(tmp_path):
 
     made = tmp_path / "made"
     with _cluster_here() as (address, _), distributed_client(address) as client:
-        outcome = client.submit(executor_dask._run_on_one_thread, Call(made.touch),
-                                protocol=executor_dask.WORKER_PROTOCOL,
-                                version=quantize.__version__).result()
+        outcome = client.submit(executor_dask._task_checking_its_worker(), Call(made.touch),
+                                expected=executor_dask.worker_protocol()).result()
     assert outcome.ok and made.exists()
 
 
+def test_a_worker_with_older_tasks_that_joins_late_gets_the_version_message(tmp_path,
+                                                                            monkeypatch):
+    """A worker of protocol 5 (its task took no ``version``) that joined after the check
+    failed each file with "could not run quantize's task (TypeError: ... unexpected
+    keyword argument 'version')": the task now asks the worker's code first."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch import run as run_module
+
+    def old_task(call, stop=None, protocol=None, must_see=None, must_see_as=None,
+                 must_write=False):  # the task as quantize of protocol 5 defines it
+        raise AssertionError("not reached: called with newer arguments")
+
+    monkeypatch.setattr(executor_dask, "_run_on_one_thread", old_task)
+    monkeypatch.setattr(executor_dask, "worker_protocol", lambda: 5)  # as protocol 5 said it
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, out, COPY)
+    checked = run_module.check_shared_storage
+    with local_cluster(n_workers=0, threads_per_worker=1, processes=False) as cluster:
+        def then_a_worker_joins(*args):
+            checked(*args)  # no worker to ask yet
+            cluster.scale(1)
+
+        monkeypatch.setattr(run_module, "check_shared_storage", then_a_worker_joins)
+        results = batch.run_batch(plan, scheduler=cluster.scheduler_address, retries=0)
+    line = r"the Dask worker \S+ runs another version of quantize; " + re.escape(RESTART)
+    assert [(r.input.name, r.status) for r in results] == [("a.png", "failed"),
+                                                           ("b.png", "failed")]
+    assert all(re.fullmatch(line, r.reason) for r in results), results[0].reason
+    assert not any(out.glob("*.png"))
+
+
+def _old_package(root: Path) -> Path:
+    """A copy of quantize under ``root`` whose batch tasks are those of protocol 5 (its task
+    took no ``version`` and said its protocol alone): the folder to put on a path."""
+    import shutil
+
+    package = Path(quantize.__file__).parent
+    shutil.copytree(package, root / "quantize", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(root / "quantize" / "batch" / "executor_dask.py", "a") as module:
+        module.write("\n\nWORKER_PROTOCOL = 5\n\n\n"
+                     "def worker_protocol():\n    return WORKER_PROTOCOL\n\n\n"
+                     "def _run_on_one_thread(call, stop=None, protocol=None, must_see=None,\n"
+                     "                       must_see_as=None, must_write=False):\n"
+                     "    raise AssertionError('not reached: called with newer arguments')\n")
+    return root
+
+
+@contextlib.contextmanager
+def _worker_process(address: str, path: Path) -> Iterator[str]:
+    """A dask worker process of the scheduler at ``address`` that imports quantize from
+    ``path``, started from an empty folder: its address."""
+    import subprocess
+    import sys
+
+    from distributed import Client
+
+    with Client(address) as client:
+        before = set(client.scheduler_info()["workers"])
+        process = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+             "--no-nanny", "--no-dashboard"], cwd=path, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(path)})
+        try:
+            client.wait_for_workers(len(before) + 1, timeout=60)
+            [worker] = set(client.scheduler_info()["workers"]) - before
+            yield worker
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+def test_a_worker_process_of_protocol_5_fails_each_file_with_the_version_message(tmp_path):
+    """A real worker process running older code, which dask runs as its own: the task's
+    code travels with it, so no TypeError about the arguments comes first."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch.calls import Call
+
+    old = _old_package(tmp_path / "old")
+    made = tmp_path / "made"
+    outcomes = []
+    with local_cluster(n_workers=0, processes=False, protocol="tcp") as cluster:
+        with _worker_process(cluster.scheduler_address, old) as worker:
+            batch.run_dask([Call(made.touch)], cluster.scheduler_address,
+                           lambda i, outcome: outcomes.append(outcome), retries=0)
+    assert [(o.ok, o.value, o.worker) for o in outcomes] == [(False, (
+        f"the Dask worker {worker} runs another version of quantize; {RESTART}"), True)]
+    assert not made.exists()
+
+
 def test_a_task_its_worker_cannot_run_names_the_likely_cause(tmp_path, monkeypatch):
-    """A worker that joined after the check with older code fails each task with a
-    TypeError about its arguments: said as such, with what to do."""
+    """A task that raises on its worker (its quantize cannot import what the call
+    needs): said as such, with what to do."""
     pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
 
-    def old_code(call, stop=None):  # the task as an older quantize defines it
-        raise AssertionError("not reached: called with newer arguments")
+    def broken(call, **rest):  # the worker's quantize lacks a module the task imports
+        raise ImportError("No module named 'quantize.jobs'")
 
-    monkeypatch.setattr(executor_dask, "_run_on_one_thread", old_code)
+    monkeypatch.setattr(executor_dask, "_run_on_one_thread", broken)
     src = tmp_path / "in"
     src.mkdir()
     Image.new("RGB", (4, 4)).save(src / "a.png")
@@ -446,10 +541,8 @@ def test_a_task_its_worker_cannot_run_names_the_likely_cause(tmp_path, monkeypat
     with _cluster_here() as (address, _):
         [result] = batch.run_batch(plan, scheduler=address, retries=0)
     assert (result.status, result.reason) == ("failed", (
-        "a Dask worker could not run quantize's task (TypeError: "
-        "test_a_task_its_worker_cannot_run_names_the_likely_cause.<locals>.old_code() got an "
-        "unexpected keyword argument 'protocol'); if it runs another version of quantize, "
-        "restart the workers, so that they run the quantize this machine runs"))
+        "a Dask worker could not run quantize's task (ImportError: No module named "
+        f"'quantize.jobs'); if it runs another version of quantize, {RESTART}"))
 
 
 def test_a_host_name_that_does_not_resolve_is_said_so():
