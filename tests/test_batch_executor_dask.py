@@ -379,7 +379,7 @@ def test_a_worker_that_joins_before_the_samples_and_does_not_see_the_inputs_stop
     assert not out.exists()
 
 
-RESTART = "restart the workers, so that they run the quantize this machine runs"
+RESTART = "install on every worker the quantize this machine runs, and restart the workers"
 
 
 def test_a_task_of_another_version_of_quantize_is_not_run(tmp_path):
@@ -466,19 +466,32 @@ def test_a_worker_with_older_tasks_that_joins_late_gets_the_version_message(tmp_
     assert not any(out.glob("*.png"))
 
 
-def _old_package(root: Path) -> Path:
-    """A copy of quantize under ``root`` whose batch tasks are those of protocol 5 (its task
-    took no ``version`` and said its protocol alone): the folder to put on a path."""
+#: Appended to quantize/batch/executor_dask.py of a copy: the tasks of protocol 5 (its task
+#: took no ``version``, and its worker said its protocol alone).
+PROTOCOL_5 = """
+
+WORKER_PROTOCOL = 5
+
+
+def worker_protocol():
+    return WORKER_PROTOCOL
+
+
+def _run_on_one_thread(call, stop=None, protocol=None, must_see=None, must_see_as=None,
+                       must_write=False):
+    raise AssertionError("not reached: called with newer arguments")
+"""
+
+
+def _package_copy(root: Path, appended: str, to: str) -> Path:
+    """A copy of quantize under ``root``, with ``appended`` to its file ``to``: the folder
+    to put on a path."""
     import shutil
 
     package = Path(quantize.__file__).parent
     shutil.copytree(package, root / "quantize", ignore=shutil.ignore_patterns("__pycache__"))
-    with open(root / "quantize" / "batch" / "executor_dask.py", "a") as module:
-        module.write("\n\nWORKER_PROTOCOL = 5\n\n\n"
-                     "def worker_protocol():\n    return WORKER_PROTOCOL\n\n\n"
-                     "def _run_on_one_thread(call, stop=None, protocol=None, must_see=None,\n"
-                     "                       must_see_as=None, must_write=False):\n"
-                     "    raise AssertionError('not reached: called with newer arguments')\n")
+    with open(root / "quantize" / to, "a") as module:
+        module.write(appended)
     return root
 
 
@@ -506,22 +519,70 @@ def _worker_process(address: str, path: Path) -> Iterator[str]:
             process.wait(30)
 
 
-def test_a_worker_process_of_protocol_5_fails_each_file_with_the_version_message(tmp_path):
-    """A real worker process running older code, which dask runs as its own: the task's
-    code travels with it, so no TypeError about the arguments comes first."""
+@pytest.mark.parametrize("appended, to, runs", [
+    pytest.param(PROTOCOL_5, "batch/executor_dask.py", "another version of quantize",
+                 id="protocol-5"),
+    pytest.param("# built from another commit\n", "colors.py",
+                 "a different build of quantize {version} (its source files differ from this "
+                 "machine's: digest {theirs} there, {ours} here)", id="another-build"),
+])
+def test_a_worker_process_of_other_code_fails_each_file_saying_so(tmp_path, appended, to,
+                                                                  runs):
+    """A real worker process running other code, which dask runs as its own: the task's
+    code travels with it, so no TypeError about the arguments comes first (protocol 5),
+    and a build that says the same version is told apart by its sources."""
     pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
     from quantize.batch.calls import Call
 
-    old = _old_package(tmp_path / "old")
+    other = _package_copy(tmp_path / "other", appended, to)
     made = tmp_path / "made"
     outcomes = []
     with local_cluster(n_workers=0, processes=False, protocol="tcp") as cluster:
-        with _worker_process(cluster.scheduler_address, old) as worker:
+        with _worker_process(cluster.scheduler_address, other) as worker:
             batch.run_dask([Call(made.touch)], cluster.scheduler_address,
                            lambda i, outcome: outcomes.append(outcome), retries=0)
-    assert [(o.ok, o.value, o.worker) for o in outcomes] == [(False, (
-        f"the Dask worker {worker} runs another version of quantize; {RESTART}"), True)]
+    theirs = executor_dask._digest_of_sources(other / "quantize")
+    ours = executor_dask.worker_protocol()["build"]
+    assert theirs != ours
+    runs = runs.format(version=quantize.__version__, theirs=theirs, ours=ours)
+    assert [(o.ok, o.value, o.worker) for o in outcomes] == [(
+        False, f"the Dask worker {worker} runs {runs}; {RESTART}", True)]
     assert not made.exists()
+
+
+def test_the_build_digest_follows_the_source_files_only(tmp_path):
+    """Two copies of the same sources have one digest, wherever they are and whatever
+    compiled files lie beside them; a changed byte, or a file renamed, moved or added,
+    changes it."""
+    import shutil
+
+    from quantize.batch import executor_dask
+
+    digest = executor_dask._digest_of_sources
+    package = Path(quantize.__file__).parent
+    copy = tmp_path / "elsewhere" / "quantize"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "__pycache__").mkdir()
+    (copy / "__pycache__" / "colors.cpython-311.pyc").write_bytes(b"compiled")
+    (copy / "notes.txt").write_text("not a source")
+    assert digest(copy) == digest(package) == executor_dask._source_digest()
+    assert re.fullmatch("[0-9a-f]{12}", digest(copy))
+
+    def changed(name: str, change) -> str:
+        tree = tmp_path / name
+        shutil.copytree(copy, tree)
+        change(tree)
+        return digest(tree)
+
+    variants = [
+        changed("byte", lambda tree: (tree / "colors.py").write_bytes(
+            (tree / "colors.py").read_bytes() + b" ")),
+        changed("renamed", lambda tree: (tree / "colors.py").rename(tree / "colours.py")),
+        changed("moved", lambda tree: (tree / "colors.py").rename(tree / "io" / "colors.py")),
+        changed("added", lambda tree: (tree / "extra.py").write_text("")),
+    ]
+    assert len({digest(copy), *variants}) == 5
 
 
 def test_a_task_its_worker_cannot_run_names_the_likely_cause(tmp_path, monkeypatch):
@@ -807,15 +868,20 @@ def test_a_port_out_of_range_is_said_so(offset):
     # a worker of the same task protocol but another quantize was accepted, and the files
     # it made recorded as made by this one
     ("version", "quantize 0.0.9, where this machine runs quantize {version}"),
+    # quantize.__version__ is the same for every build: another build passed as this one
+    ("build", "a different build of quantize {version} (its source files differ from this "
+              "machine's: digest 000000000000 there, {build} here)"),
 ])
 def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch, told, runs):
-    """Refused before the run, naming the worker (and both versions, when the worker says
-    its own): nothing is run or written."""
+    """Refused before the run, naming the worker (and both versions, or both builds, when
+    the worker says its own): nothing is run or written."""
     pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
 
-    said = (executor_dask.WORKER_PROTOCOL - 1 if told == "protocol"
-            else {"protocol": executor_dask.WORKER_PROTOCOL, "version": "0.0.9"})
+    ours = executor_dask.worker_protocol()
+    said = {"protocol": ours["protocol"] - 1,  # as a quantize older than versions said it
+            "version": {**ours, "version": "0.0.9"},
+            "build": {**ours, "build": "000000000000"}}[told]
     monkeypatch.setattr(executor_dask, "worker_protocol", lambda: said)  # the worker's code
     src = tmp_path / "in"
     src.mkdir()
@@ -826,8 +892,7 @@ def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch, to
         batch.run_batch(plan, scheduler=address)
     assert str(caught.value) == (
         f"scheduler={address!r}: the worker {worker} runs "
-        f"{runs.format(version=quantize.__version__)}; restart the workers, so that they run "
-        "the quantize this machine runs")
+        f"{runs.format(version=quantize.__version__, build=ours['build'])}; {RESTART}")
     assert not out.exists()
 
 
