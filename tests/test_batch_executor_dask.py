@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import socket
 import threading
@@ -378,20 +379,23 @@ def test_a_worker_that_joins_before_the_samples_and_does_not_see_the_inputs_stop
     assert not out.exists()
 
 
+RESTART = "install on every worker the quantize this machine runs, and restart the workers"
+
+
 def test_a_task_of_another_version_of_quantize_is_not_run(tmp_path):
-    """The driver sends its WORKER_PROTOCOL with each task: a worker that joined after the
-    check with other code (still taking these arguments) refuses the call."""
+    """The driver sends the code it runs with each task: a worker that joined after the
+    check with other code refuses the call, saying what it runs."""
     pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
     from quantize.batch.calls import Call
 
     made = tmp_path / "made"
+    theirs = executor_dask.worker_protocol()
+    expected = {**theirs, "protocol": executor_dask.WORKER_PROTOCOL + 1}
     with _cluster_here() as (address, worker), distributed_client(address) as client:
-        outcome = client.submit(executor_dask._run_on_one_thread, Call(made.touch),
-                                protocol=executor_dask.WORKER_PROTOCOL + 1).result()
-    assert (outcome.ok, outcome.value) == (False, (
-        f"the Dask worker {worker} runs another version of quantize; restart the workers, "
-        "so that they run the quantize this machine runs"))
+        said = client.submit(executor_dask._task_checking_its_worker(), Call(made.touch),
+                             expected=expected).result()
+    assert said == {"worker": worker, "code": theirs}
     assert not made.exists()
 
 
@@ -409,10 +413,9 @@ def test_a_task_sent_by_another_version_of_quantize_is_not_run(tmp_path, monkeyp
     outcomes = []
     with _cluster_here() as (address, worker):
         batch.run_dask([Call(made.touch)], address, lambda i, outcome: outcomes.append(outcome))
-    assert [(o.ok, o.value) for o in outcomes] == [(False, (
+    assert [(o.ok, o.value, o.worker) for o in outcomes] == [(False, (
         f"the Dask worker {worker} runs quantize 0.0.9, where this machine runs quantize "
-        f"{quantize.__version__}; restart the workers, so that they run the quantize this "
-        "machine runs"))]
+        f"{quantize.__version__}; {RESTART}"), True)]
     assert not made.exists()
 
 
@@ -423,22 +426,175 @@ def test_a_task_of_the_same_version_of_quantize_is_run(tmp_path):
 
     made = tmp_path / "made"
     with _cluster_here() as (address, _), distributed_client(address) as client:
-        outcome = client.submit(executor_dask._run_on_one_thread, Call(made.touch),
-                                protocol=executor_dask.WORKER_PROTOCOL,
-                                version=quantize.__version__).result()
+        outcome = client.submit(executor_dask._task_checking_its_worker(), Call(made.touch),
+                                expected=executor_dask.worker_protocol()).result()
     assert outcome.ok and made.exists()
 
 
+def test_a_worker_with_older_tasks_that_joins_late_gets_the_version_message(tmp_path,
+                                                                            monkeypatch):
+    """A worker of protocol 5 (its task took no ``version``) that joined after the check
+    failed each file with "could not run quantize's task (TypeError: ... unexpected
+    keyword argument 'version')": the task now asks the worker's code first."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch import run as run_module
+
+    def old_task(call, stop=None, protocol=None, must_see=None, must_see_as=None,
+                 must_write=False):  # the task as quantize of protocol 5 defines it
+        raise AssertionError("not reached: called with newer arguments")
+
+    monkeypatch.setattr(executor_dask, "_run_on_one_thread", old_task)
+    monkeypatch.setattr(executor_dask, "worker_protocol", lambda: 5)  # as protocol 5 said it
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, out, COPY)
+    checked = run_module.check_shared_storage
+    with local_cluster(n_workers=0, threads_per_worker=1, processes=False) as cluster:
+        def then_a_worker_joins(*args):
+            checked(*args)  # no worker to ask yet
+            cluster.scale(1)
+
+        monkeypatch.setattr(run_module, "check_shared_storage", then_a_worker_joins)
+        results = batch.run_batch(plan, scheduler=cluster.scheduler_address, retries=0)
+    line = r"the Dask worker \S+ runs another version of quantize; " + re.escape(RESTART)
+    assert [(r.input.name, r.status) for r in results] == [("a.png", "failed"),
+                                                           ("b.png", "failed")]
+    assert all(re.fullmatch(line, r.reason) for r in results), results[0].reason
+    assert not any(out.glob("*.png"))
+
+
+#: Appended to quantize/batch/executor_dask.py of a copy: the tasks of protocol 5 (its task
+#: took no ``version``, and its worker said its protocol alone).
+PROTOCOL_5 = """
+
+WORKER_PROTOCOL = 5
+
+
+def worker_protocol():
+    return WORKER_PROTOCOL
+
+
+def _run_on_one_thread(call, stop=None, protocol=None, must_see=None, must_see_as=None,
+                       must_write=False):
+    raise AssertionError("not reached: called with newer arguments")
+"""
+
+
+def _package_copy(root: Path, appended: str, to: str) -> Path:
+    """A copy of quantize under ``root``, with ``appended`` to its file ``to``: the folder
+    to put on a path."""
+    import shutil
+
+    package = Path(quantize.__file__).parent
+    shutil.copytree(package, root / "quantize", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(root / "quantize" / to, "a") as module:
+        module.write(appended)
+    return root
+
+
+@contextlib.contextmanager
+def _worker_process(address: str, path: Path) -> Iterator[str]:
+    """A dask worker process of the scheduler at ``address`` that imports quantize from
+    ``path``, started from an empty folder: its address."""
+    import subprocess
+    import sys
+
+    from distributed import Client
+
+    with Client(address) as client:
+        before = set(client.scheduler_info()["workers"])
+        process = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+             "--no-nanny", "--no-dashboard"], cwd=path, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(path)})
+        try:
+            client.wait_for_workers(len(before) + 1, timeout=60)
+            [worker] = set(client.scheduler_info()["workers"]) - before
+            yield worker
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+@pytest.mark.parametrize("appended, to, runs", [
+    pytest.param(PROTOCOL_5, "batch/executor_dask.py", "another version of quantize",
+                 id="protocol-5"),
+    pytest.param("# built from another commit\n", "colors.py",
+                 "a different build of quantize {version} (its source files differ from this "
+                 "machine's: digest {theirs} there, {ours} here)", id="another-build"),
+])
+def test_a_worker_process_of_other_code_fails_each_file_saying_so(tmp_path, appended, to,
+                                                                  runs):
+    """A real worker process running other code, which dask runs as its own: the task's
+    code travels with it, so no TypeError about the arguments comes first (protocol 5),
+    and a build that says the same version is told apart by its sources."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch.calls import Call
+
+    other = _package_copy(tmp_path / "other", appended, to)
+    made = tmp_path / "made"
+    outcomes = []
+    with local_cluster(n_workers=0, processes=False, protocol="tcp") as cluster:
+        with _worker_process(cluster.scheduler_address, other) as worker:
+            batch.run_dask([Call(made.touch)], cluster.scheduler_address,
+                           lambda i, outcome: outcomes.append(outcome), retries=0)
+    theirs = executor_dask._digest_of_sources(other / "quantize")
+    ours = executor_dask.worker_protocol()["build"]
+    assert theirs != ours
+    runs = runs.format(version=quantize.__version__, theirs=theirs, ours=ours)
+    assert [(o.ok, o.value, o.worker) for o in outcomes] == [(
+        False, f"the Dask worker {worker} runs {runs}; {RESTART}", True)]
+    assert not made.exists()
+
+
+def test_the_build_digest_follows_the_source_files_only(tmp_path):
+    """Two copies of the same sources have one digest, wherever they are and whatever
+    compiled files lie beside them; a changed byte, or a file renamed, moved or added,
+    changes it."""
+    import shutil
+
+    from quantize.batch import executor_dask
+
+    digest = executor_dask._digest_of_sources
+    package = Path(quantize.__file__).parent
+    copy = tmp_path / "elsewhere" / "quantize"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "__pycache__").mkdir()
+    (copy / "__pycache__" / "colors.cpython-311.pyc").write_bytes(b"compiled")
+    (copy / "notes.txt").write_text("not a source")
+    assert digest(copy) == digest(package) == executor_dask._source_digest()
+    assert re.fullmatch("[0-9a-f]{12}", digest(copy))
+
+    def changed(name: str, change) -> str:
+        tree = tmp_path / name
+        shutil.copytree(copy, tree)
+        change(tree)
+        return digest(tree)
+
+    variants = [
+        changed("byte", lambda tree: (tree / "colors.py").write_bytes(
+            (tree / "colors.py").read_bytes() + b" ")),
+        changed("renamed", lambda tree: (tree / "colors.py").rename(tree / "colours.py")),
+        changed("moved", lambda tree: (tree / "colors.py").rename(tree / "io" / "colors.py")),
+        changed("added", lambda tree: (tree / "extra.py").write_text("")),
+    ]
+    assert len({digest(copy), *variants}) == 5
+
+
 def test_a_task_its_worker_cannot_run_names_the_likely_cause(tmp_path, monkeypatch):
-    """A worker that joined after the check with older code fails each task with a
-    TypeError about its arguments: said as such, with what to do."""
+    """A task that raises on its worker (its quantize cannot import what the call
+    needs): said as such, with what to do."""
     pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
 
-    def old_code(call, stop=None):  # the task as an older quantize defines it
-        raise AssertionError("not reached: called with newer arguments")
+    def broken(call, **rest):  # the worker's quantize lacks a module the task imports
+        raise ImportError("No module named 'quantize.jobs'")
 
-    monkeypatch.setattr(executor_dask, "_run_on_one_thread", old_code)
+    monkeypatch.setattr(executor_dask, "_run_on_one_thread", broken)
     src = tmp_path / "in"
     src.mkdir()
     Image.new("RGB", (4, 4)).save(src / "a.png")
@@ -446,10 +602,8 @@ def test_a_task_its_worker_cannot_run_names_the_likely_cause(tmp_path, monkeypat
     with _cluster_here() as (address, _):
         [result] = batch.run_batch(plan, scheduler=address, retries=0)
     assert (result.status, result.reason) == ("failed", (
-        "a Dask worker could not run quantize's task (TypeError: "
-        "test_a_task_its_worker_cannot_run_names_the_likely_cause.<locals>.old_code() got an "
-        "unexpected keyword argument 'protocol'); if it runs another version of quantize, "
-        "restart the workers, so that they run the quantize this machine runs"))
+        "a Dask worker could not run quantize's task (ImportError: No module named "
+        f"'quantize.jobs'); if it runs another version of quantize, {RESTART}"))
 
 
 def test_a_host_name_that_does_not_resolve_is_said_so():
@@ -714,15 +868,20 @@ def test_a_port_out_of_range_is_said_so(offset):
     # a worker of the same task protocol but another quantize was accepted, and the files
     # it made recorded as made by this one
     ("version", "quantize 0.0.9, where this machine runs quantize {version}"),
+    # quantize.__version__ is the same for every build: another build passed as this one
+    ("build", "a different build of quantize {version} (its source files differ from this "
+              "machine's: digest 000000000000 there, {build} here)"),
 ])
 def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch, told, runs):
-    """Refused before the run, naming the worker (and both versions, when the worker says
-    its own): nothing is run or written."""
+    """Refused before the run, naming the worker (and both versions, or both builds, when
+    the worker says its own): nothing is run or written."""
     pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
 
-    said = (executor_dask.WORKER_PROTOCOL - 1 if told == "protocol"
-            else {"protocol": executor_dask.WORKER_PROTOCOL, "version": "0.0.9"})
+    ours = executor_dask.worker_protocol()
+    said = {"protocol": ours["protocol"] - 1,  # as a quantize older than versions said it
+            "version": {**ours, "version": "0.0.9"},
+            "build": {**ours, "build": "000000000000"}}[told]
     monkeypatch.setattr(executor_dask, "worker_protocol", lambda: said)  # the worker's code
     src = tmp_path / "in"
     src.mkdir()
@@ -733,8 +892,7 @@ def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch, to
         batch.run_batch(plan, scheduler=address)
     assert str(caught.value) == (
         f"scheduler={address!r}: the worker {worker} runs "
-        f"{runs.format(version=quantize.__version__)}; restart the workers, so that they run "
-        "the quantize this machine runs")
+        f"{runs.format(version=quantize.__version__, build=ours['build'])}; {RESTART}")
     assert not out.exists()
 
 

@@ -18,6 +18,7 @@ dependency, imported only here, inside the functions.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -144,6 +145,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     client_class, as_completed = _import_distributed(scheduler)
     retries = check_int(retries, "retries", minimum=0)
     client = _connect(client_class, scheduler, connect_timeout)
+    task, ours = _task_checking_its_worker(), _code()
     with client:
         stop = f"quantize-stop-{uuid.uuid4().hex}"
         pending: dict[str, int] = {}  # key of each future not settled -> its call's index
@@ -152,8 +154,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
         suspects: list[int] = []  # calls lost with a worker that another call may have killed
 
         def submit(indices: Sequence[int]) -> list[Any]:
-            new = client.map(_run_on_one_thread, [calls[i] for i in indices], stop=stop,
-                             protocol=WORKER_PROTOCOL, version=__version__,
+            new = client.map(task, [calls[i] for i in indices], expected=ours, stop=stop,
                              must_see=None if must_see is None else str(must_see),
                              must_see_as=None if must_see_as is None else str(must_see_as),
                              must_write=must_write, pure=False, retries=retries)
@@ -170,6 +171,8 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
                     future.release()
                     return
                 outcome = _lost(error) if error is not None else future.result()
+                if isinstance(outcome, dict):  # refused by the task: its worker's code differs
+                    outcome = _refused(outcome, ours)
                 if outcome is not None:  # None: stopped before its call started
                     settle(i, outcome)
             future.release()
@@ -262,11 +265,12 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int
 
 #: Increased whenever the calls a worker runs for a batch change how they are called: a worker
 #: started before an upgrade still runs the old code, and must be restarted. A worker must
-#: also run the same version of quantize (``quantize.__version__``) as the batch's machine.
-WORKER_PROTOCOL = 6
+#: also run the same version of quantize (``quantize.__version__``) as the batch's machine,
+#: and the same build of it: the same source files (:func:`_source_digest`).
+WORKER_PROTOCOL = 7
 
 #: How a worker that runs other code than this machine is told to be fixed.
-RESTART = "restart the workers, so that they run the quantize this machine runs"
+RESTART = "install on every worker the quantize this machine runs, and restart the workers"
 
 #: Why a worker that does not see the batch's folders cannot run its files.
 NOT_SHARED = ("the Dask workers must see the input and output folders at the same paths as "
@@ -280,30 +284,75 @@ NOT_WRITABLE = ("the Dask workers must be able to write into the output folder, 
 
 def worker_protocol() -> dict[str, Any]:
     """Run on each worker by :func:`unseen_by_workers` (and by each task, on its own worker):
-    the code it runs, as ``{"protocol": WORKER_PROTOCOL, "version": quantize.__version__}``
-    (that of an older quantize, which did not compare versions, returned its protocol alone,
-    an int).
+    the code it runs, as ``{"protocol": WORKER_PROTOCOL, "version": quantize.__version__,
+    "build": _source_digest()}`` (that of an older quantize said no build; one older still,
+    which did not compare versions, returned its protocol alone, an int).
 
-    >>> worker_protocol() == {"protocol": WORKER_PROTOCOL, "version": __version__}
+    >>> worker_protocol() == {"protocol": WORKER_PROTOCOL, "version": __version__,
+    ...                       "build": _source_digest()}
     True
     """
-    return {"protocol": WORKER_PROTOCOL, "version": __version__}
+    return _code()
 
 
-def _other_code(code: Any, version: str | None = __version__) -> str:
-    """How a worker whose :func:`worker_protocol` gave ``code`` is said to run other code
-    than the batch's machine, which runs quantize ``version`` (None: not known): both
-    versions when they differ, else "another version of quantize" (other batch tasks
-    under one version number, or a worker too old to say its version).
+def _code() -> dict[str, Any]:
+    """The code this process runs, as :func:`worker_protocol` says it: what the batch's
+    machine expects of every worker."""
+    return {"protocol": WORKER_PROTOCOL, "version": __version__, "build": _source_digest()}
 
-    >>> _other_code({"protocol": WORKER_PROTOCOL, "version": "0.0.9"}, "0.1.0")
-    'quantize 0.0.9, where this machine runs quantize 0.1.0'
-    >>> _other_code(4)
-    'another version of quantize'
+
+@functools.cache
+def _source_digest() -> str:
+    """The build of quantize this process runs: :func:`_digest_of_sources` of its package
+    folder, read on the first call only.
+
+    ``quantize.__version__`` stays the same between releases, so two checkouts or
+    wheels of different code said the same version; their sources differ. Read only
+    for a run on Dask, never as quantize starts (about 75 files, a few ms).
     """
-    theirs = code.get("version") if isinstance(code, dict) else None
-    if isinstance(theirs, str) and version is not None and theirs != version:
-        return f"quantize {theirs}, where this machine runs quantize {version}"
+    return _digest_of_sources(Path(__file__).resolve().parent.parent)
+
+
+def _digest_of_sources(package: Path) -> str:
+    """12 hex digits of a SHA-256 over the ``.py`` files in the folder ``package`` and its
+    subfolders: each one's path in it, length and bytes, in the order of their paths
+    (compiled files and other files are left out)."""
+    import hashlib
+
+    sources = sorted((path.relative_to(package).as_posix(), path)
+                     for path in package.rglob("*.py"))
+    digest = hashlib.sha256()
+    for name, path in sources:
+        data = path.read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()[:12]
+
+
+def _other_code(code: Any, ours: dict[str, Any]) -> str:
+    """How a worker whose :func:`worker_protocol` gave ``code`` is said to run other code
+    than the batch's machine, which runs ``ours`` (:func:`_code`): both versions when
+    they differ, both builds when only they do, else "another version of quantize" (a
+    worker too old to say its version or its build).
+
+    >>> ours = {"protocol": 7, "version": "0.1.0", "build": "5e6f7a8b9c0d"}
+    >>> _other_code({**ours, "version": "0.0.9"}, ours)
+    'quantize 0.0.9, where this machine runs quantize 0.1.0'
+    >>> _other_code({**ours, "build": "1a2b3c4d5e6f"}, ours)
+    "a different build of quantize 0.1.0 (its source files differ from this machine's: \
+digest 1a2b3c4d5e6f there, 5e6f7a8b9c0d here)"
+    >>> _other_code({"protocol": 6, "version": "0.1.0"}, ours), _other_code(4, ours)
+    ('another version of quantize', 'another version of quantize')
+    """
+    theirs = code if isinstance(code, dict) else {}
+    version, build = theirs.get("version"), theirs.get("build")
+    if not isinstance(version, str):
+        return "another version of quantize"
+    if version != ours["version"]:
+        return f"quantize {version}, where this machine runs quantize {ours['version']}"
+    if isinstance(build, str) and build != ours["build"]:
+        return (f"a different build of quantize {version} (its source files differ from this "
+                f"machine's: digest {build} there, {ours['build']} here)")
     return "another version of quantize"
 
 
@@ -322,13 +371,13 @@ def _check_worker_code(client: Any, scheduler: str) -> None:
     except Exception as exc:  # noqa: BLE001 -- a worker without this function: said
         raise ValueError(f"scheduler={scheduler!r}: a worker cannot run this version of "
                          f"quantize's tasks ({one_line(exc)}); {RESTART}") from None
-    ours = {"protocol": WORKER_PROTOCOL, "version": __version__}  # this machine's code
+    ours = _code()
     stale = sorted((worker, code) for worker, code in seen.items() if code != ours)
     if stale:
         (worker, code), others = stale[0], (
             f" (and {len(stale) - 1} more)" if len(stale) > 1 else "")
         raise ValueError(f"scheduler={scheduler!r}: the worker {worker}{others} runs "
-                         f"{_other_code(code)}; {RESTART}")
+                         f"{_other_code(code, ours)}; {RESTART}")
 
 
 def unseen_by_workers(scheduler: str, paths: Sequence[Path],
@@ -371,36 +420,72 @@ def unseen_by_workers(scheduler: str, paths: Sequence[Path],
 _exists = os.path.exists
 
 
-def _run_on_one_thread(call: Call, stop: str | None = None, protocol: int | None = None,
-                       must_see: str | None = None, must_see_as: str | None = None,
-                       must_write: bool = False, version: str | None = None) -> Outcome | None:
+def _task_checking_its_worker() -> Callable[..., Outcome | dict[str, Any] | None]:
+    """The function each task of :func:`run_dask` runs: ``task(call, expected, **rest)``
+    runs ``_run_on_one_thread(call, **rest)`` as the worker's quantize defines it when
+    the worker's :func:`worker_protocol` is ``expected`` (the batch's machine's code), and
+    otherwise, without running anything, returns ``{"worker": its address, "code": what
+    it said}`` (:func:`_refused` words it).
+
+    The function is made in here so that dask sends its code with each task, where a
+    function of the module is sent by name and run as the worker defines it: a worker
+    with other code (one that joined after :func:`unseen_by_workers` looked) then failed
+    each file with a TypeError about the task's arguments, before any check could run.
+    It uses only what every worker has: dask and a module of quantize by name.
+    """
+    def task(call: Call, expected: dict[str, Any], **rest: Any) -> Any:
+        from distributed import get_worker
+
+        try:
+            from quantize.batch import executor_dask as worker_side
+
+            code = worker_side.worker_protocol()
+        except Exception as exc:  # noqa: BLE001 -- older than the function: said as other code
+            code = f"{type(exc).__name__}: {exc}"
+        if code != expected:
+            return {"worker": str(get_worker().address), "code": code}
+        return worker_side._run_on_one_thread(call, **rest)  # noqa: SLF001 -- this module's
+
+    return task
+
+
+def _refused(said: dict[str, Any], ours: dict[str, Any]) -> Outcome:
+    """The failure of a call that its task refused (:func:`_task_checking_its_worker`): the
+    worker ``said["worker"]`` runs ``said["code"]``, where the batch's machine runs ``ours``.
+
+    >>> _refused({"worker": "tcp://10.0.0.9:1", "code": 5}, _code()).value
+    'the Dask worker tcp://10.0.0.9:1 runs another version of quantize; install on every \
+worker the quantize this machine runs, and restart the workers'
+    """
+    return Outcome.failure(f"the Dask worker {said['worker']} runs "
+                           f"{_other_code(said['code'], ours)}; {RESTART}",
+                           worker=True)
+
+
+def _run_on_one_thread(call: Call, stop: str | None = None, must_see: str | None = None,
+                       must_see_as: str | None = None,
+                       must_write: bool = False) -> Outcome | None:
     """:func:`run_isolated` in a worker, with the package's own threads off; None,
     without running it, once the run's ``stop`` event is set (interrupted); a failure,
-    without running it, on a worker unfit for the run (:func:`_unfit_worker`)."""
+    without running it, on a worker unfit for the run (:func:`_unfit_worker`). Run by
+    the task of :func:`_task_checking_its_worker`, on a worker that runs this code."""
     if stop is not None and _event(stop).is_set():
         return None
-    unfit = _unfit_worker(protocol, must_see, must_see_as, must_write, version)
+    unfit = _unfit_worker(must_see, must_see_as, must_write)
     if unfit is not None:
         return Outcome.failure(unfit, worker=True)
     _threads.set_count(1)
     return run_isolated(call)
 
 
-def _unfit_worker(protocol: int | None, must_see: str | None,
-                  must_see_as: str | None = None, must_write: bool = False,
-                  version: str | None = None) -> str | None:
-    """Why this worker must not run the run's calls, or None: it runs another version of
-    quantize's tasks than ``protocol``, or (when given) another version of quantize than
-    ``version``, the batch's machine's (:func:`worker_protocol` says what it runs), or
-    does not see the file ``must_see`` (checks of
-    :func:`unseen_by_workers`, for a worker that joined after them; a look at one file),
-    named as ``must_see_as`` (the path as the user gave it) when given; or, with
-    ``must_write``, cannot write into the folder of ``must_see`` (the output folder: its
-    files would each fail to be written, without naming this worker)."""
-    code = worker_protocol()
-    if protocol is not None and (protocol != code["protocol"] or (
-            version is not None and version != code["version"])):
-        return f"the Dask worker {_worker_address()} runs {_other_code(code, version)}; {RESTART}"
+def _unfit_worker(must_see: str | None, must_see_as: str | None = None,
+                  must_write: bool = False) -> str | None:
+    """Why this worker must not run the run's calls, or None: it does not see the file
+    ``must_see`` (checks of :func:`unseen_by_workers`, for a worker that joined after
+    them; a look at one file), named as ``must_see_as`` (the path as the user gave it)
+    when given; or, with ``must_write``, cannot write into the folder of ``must_see``
+    (the output folder: its files would each fail to be written, without naming this
+    worker). Its code was checked before (:func:`_task_checking_its_worker`)."""
     if must_see is None:
         return None
     path = Path(must_see if must_see_as is None else must_see_as)
@@ -523,8 +608,8 @@ def _lost(exc: BaseException) -> Outcome:
     """The outcome of a task the cluster gave up on.
 
     Its worker died, or the task itself raised: run_isolated does not, so the
-    worker could not run it as this machine sends it, as a worker that joined
-    after the check (:func:`unseen_by_workers`) with an older quantize fails.
+    worker could not run it as this machine sends it (its quantize could not read the
+    call, say; one that runs other code refuses it first, :func:`_refused`).
     """
     if _killed(exc):
         return Outcome.failure(WORKER_DIED, worker=True)
