@@ -295,9 +295,12 @@ def _options_of(record: dict[str, Any]) -> list[str]:
     (["--quality", "6", "--space", "lab", "--dither", "--seed", "2"],
      {"n_colors": None, "quality": 6.0, "dither": 1.0, "exact_colors": False,
       "palette_in": None, "palette_mode": "global", "seed": 2, "optimize": False}),
-    (["--palette-in", "p.hex", "--palette", "per-frame"],
+    (["--palette-in", "p.hex"],
      {"n_colors": None, "quality": None, "dither": 0.0, "exact_colors": False,
-      "palette_in": "p.hex", "palette_mode": "per-frame", "seed": 0, "optimize": False}),
+      "palette_in": "p.hex", "palette_mode": "global", "seed": 0, "optimize": False}),
+    (["-k", "4", "--palette", "per-frame"],
+     {"n_colors": 4, "quality": None, "dither": 0.0, "exact_colors": False,
+      "palette_in": None, "palette_mode": "per-frame", "seed": 0, "optimize": False}),
 ])
 def test_json_names_the_options_that_make_the_output_again(photo, tmp_path, monkeypatch,
                                                            options, recorded):
@@ -613,13 +616,9 @@ def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("args, carried, left_out", [
-    (["--palette", "per-frame", "--quality", "3"], "--quality 3",
-     "--palette per-frame left out: batch refuses it with --quality"),
-    (["--palette", "per-frame", "--palette-in", "p.hex"], "--palette-in p.hex",
-     "--palette per-frame left out: batch refuses it with --palette-in"),
     (["-k", "300", "--seed", "2"], "--seed 2",
      "-k 300 left out: batch writes indexed images, of at most 256 colours"),
-    (["--palette-in", "big.hex", "--palette", "per-frame"], "--palette per-frame",
+    (["--palette-in", "big.hex", "--seed", "2"], "--seed 2",
      "--palette-in left out: batch writes indexed images, of at most 256 colours, fewer "
      "than the file holds"),
     (["--palette-in", "clear.hex", "--seed", "2"], "--seed 2",
@@ -628,8 +627,9 @@ def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypat
 ])
 def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkeypatch, args,
                                                                  carried, left_out):
-    # reduce photos --palette per-frame --quality 3 proposed "quantize batch photos -o
-    # OUT_DIR --quality 3 --palette per-frame", which batch refused (exit 2).
+    # reduce photos -k 300 proposed "quantize batch photos -o OUT_DIR -k 300", which batch
+    # refused (exit 2). (--palette per-frame with --quality or --palette-in, which batch
+    # refuses too, reduce now refuses itself, before looking at its files.)
     monkeypatch.chdir(tmp_path)
     Path("photos").mkdir()
     Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save("photos/a.png")
@@ -643,7 +643,7 @@ def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkey
                                       f"photos -o OUT_DIR {carried} ({left_out})")
     proposed = one_error_line(result).split("quantize batch ")[1].split(" (")[0]
     batch = runner.invoke(app, ["batch", *proposed.replace("OUT_DIR", "out").split()])
-    assert batch.exit_code == 0 and "error" not in batch.stderr  # (a still: per-frame idle)
+    assert batch.exit_code == 0 and "error" not in batch.stderr
     assert Path("out/a.png").is_file()
 
 
@@ -2357,21 +2357,31 @@ def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame
 
 @pytest.mark.parametrize("args, given", [
     (["--quality", "3"], "--quality=3"),  # as typed: not "3.0"
-    (["--palette-in", "{tmp}/p.hex"], "--palette-in='{tmp}/p.hex'"),
+    (["--quality", "3.0"], "--quality=3.0"),
+    (["--palette-in", "p.hex"], "--palette-in='p.hex'"),
 ])
-def test_palette_per_frame_with_a_fixed_palette_names_the_flags(two_frame_gif, tmp_path,
-                                                                 args, given):
-    # It said "fits each frame to n_colors; it cannot be combined with palette_in or
-    # quality": parameter names the command line does not have.
-    (tmp_path / "p.hex").write_text("ff0000\n0000ff\n")
-    args = [a.format(tmp=tmp_path) for a in args]
-    result = run(two_frame_gif, "--palette", "per-frame", *args, "-o", tmp_path / "out.gif")
-    assert result.exit_code == 2
-    assert one_error_line(result) == (
-        f"quantize: error: {two_frame_gif}: --palette='per-frame' gives each frame a palette "
-        "of its own, of at most -k/--colors=16 (its default) colours, so "
-        f"{given.format(tmp=tmp_path)} cannot be given with it")
-    assert not (tmp_path / "out.gif").exists()
+@pytest.mark.parametrize("inputs", [["photo.png", "anim.gif"], ["photo.png"], ["anim.gif"],
+                                    ["photos"]])
+def test_palette_per_frame_with_a_fixed_palette_is_refused_before_any_file(
+        photo, two_frame_gif, tmp_path, monkeypatch, inputs, args, given):
+    # It was refused by each animation's job: "reduce photo.png anim.gif --palette
+    # per-frame --quality 3" wrote photo.k<N>.png, then failed anim.gif (exit 2), and
+    # said "--quality=3.0"; a still alone was reduced, with a "no effect" warning; a
+    # folder was pointed to a batch call without --palette per-frame. batch refused it
+    # up front: reduce now does too, in batch's words, whatever its files.
+    monkeypatch.chdir(tmp_path)
+    Path("p.hex").write_text("ff0000\n0000ff\n")
+    Path("photos").mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run(*inputs, "--palette", "per-frame", *args)
+    batch = runner.invoke(app, ["batch", "photos", "-o", "out", "--palette", "per-frame",
+                                *args])
+    line = ("quantize: error: --palette='per-frame' gives each frame a palette of its own, "
+            f"of at most -k/--colors=16 (its default) colours, so {given} cannot be given "
+            "with it")
+    assert (result.exit_code, one_error_line(result)) == (2, line)
+    assert (batch.exit_code, one_error_line(batch)) == (2, line)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
 
 
 def test_a_default_output_name_too_long_is_one_line_saying_what_to_do(tmp_path, photo):

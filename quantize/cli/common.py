@@ -296,9 +296,9 @@ def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
     '; for every image in it: quantize batch / -o OUT_DIR --mode segment'
     >>> folder_hint("/", "reduce", [("-k", 8), ("--dither", True)], ["--ext"])
     '; for every image in it: quantize batch / -o OUT_DIR -k 8 --dither (--ext does not apply)'
-    >>> folder_hint("/", "reduce", [("--quality", 3)], [],
-    ...             {"--palette per-frame": "batch refuses it with --quality"})[40:]
-    '/ -o OUT_DIR --quality 3 (--palette per-frame left out: batch refuses it with --quality)'
+    >>> folder_hint("/", "reduce", [("--seed", 2)], [],
+    ...             {"-k 300": "batch writes indexed images, of at most 256 colours"})[40:]
+    '/ -o OUT_DIR --seed 2 (-k 300 left out: batch writes indexed images, of at most 256 colours)'
     >>> folder_hint("/", "segment", [("--force", True)])[53:]
     '--mode segment (--force left out: in batch it redoes every file, also those done before)'
     """
@@ -1056,6 +1056,25 @@ def _may_begin_an_image(head: bytes) -> bool:
 def refuse_both(first: str, second: str) -> None:
     """Refuse two options that exclude each other, both given (exit 2), in one wording."""
     fail(f"{first} and {second} both given; expected one of them", USAGE_ERROR)
+
+
+def check_palette_mode_alone(palette: str, colors: int | None, quality: float | None,
+                             palette_in: Any) -> None:
+    """Refuse ``--palette per-frame`` with ``--quality`` or ``--palette-in``
+    (:func:`~quantize.animation.options.check_per_frame_alone`), whatever the files: reduce
+    and batch call it before any file is read, so that the combination every animation's
+    job refuses is refused once, in one wording, and not after the stills were written.
+
+    Raises
+    ------
+    ValueError
+        Named as the library names it; :func:`user_errors` writes it as the flags.
+    """
+    if palette != "per-frame":
+        return
+    from ..animation.options import check_per_frame_alone
+
+    check_per_frame_alone(colors, quality, palette_in)
 
 
 #: The names of an open file descriptor: ``/dev/stdin``, ``/dev/fd/N`` (``<(cmd)``) and

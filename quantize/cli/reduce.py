@@ -52,6 +52,7 @@ from .common import (
     SeedOption,
     app,
     as_flags,
+    check_palette_mode_alone,
     dither_strength,
     elsewhere_hint,
     fail,
@@ -207,6 +208,7 @@ def reduce_command(
              "optimize": optimize, "palette": palette}
     with user_errors():
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
+        check_palette_mode_alone(palette, colors, quality, palette_in)  # before any file
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
             options["dither"] = True
         sizes = _palette_sizes(options["palette_in"])  # a bad file named once, up front
@@ -242,8 +244,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
     """
     from .batch import refused_reduce_options
 
-    refused = refused_reduce_options(given["n_colors"], given["quality"], given["palette_in"],
-                                     given["palette"])
+    refused = refused_reduce_options(given["n_colors"], given["palette_in"])
     if output is not None:
         refused = {f"-o {shell_quoted(output)}": "in batch -o names the output folder",
                    **refused}
@@ -252,8 +253,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
         else f"--dither={shown_number(strength)}"
     colors = None if f"-k {given['n_colors']}" in refused else given["n_colors"]
     palette_in = None if "--palette-in" in refused else given["palette_in"]
-    palette = (None if given["palette"] == "global" or "--palette per-frame" in refused
-               else given["palette"])
+    palette = None if given["palette"] == "global" else given["palette"]
     carried = [("-k", colors), ("--quality", given["quality"]),
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
