@@ -1826,6 +1826,55 @@ def test_an_option_is_not_said_idle_when_one_output_took_it(tmp_path, monkeypatc
     assert Image.open("m.s.gif").n_frames == 2
 
 
+def _two_colour_frames() -> list[Image.Image]:
+    frames = [Image.new("RGB", (4, 3), c) for c in ((200, 30, 30), (0, 90, 200))]
+    for frame in frames:
+        frame.paste((255, 255, 255), (0, 0, 2, 3))
+    return frames
+
+
+@pytest.mark.parametrize("args, error", [
+    # the animation's output is not a .gif, which per-frame needs: refused by its job
+    (["--ext", ".s.png"], "quantize: error: m.gif: --palette='per-frame' needs a .gif output "
+     "(local colour tables), got '.png'\n"),
+    # the animation's output exists (exit 15)
+    ([], "quantize: error: m.gif: m.k2.gif: output exists; use --force to overwrite\n"),
+])
+def test_per_frame_is_not_said_idle_when_an_animation_failed(tmp_path, monkeypatch, args,
+                                                              error):
+    # "every file written is a still image" followed the animation's error, as if the
+    # animation were not there.
+    monkeypatch.chdir(tmp_path)
+    frames = _two_colour_frames()
+    frames[0].save("a.png")
+    frames[0].save("m.gif", save_all=True, append_images=frames[1:], duration=50)
+    Path("m.k2.gif").write_bytes(b"kept")
+    result = runner.invoke(app, ["reduce", "a.png", "m.gif", "--palette", "per-frame",
+                                 *args, "-k", "2", "-j", "1", "-q"])
+    assert (result.exit_code, result.stderr) == (15 if not args else 2, error)
+    assert Path("a.s.png" if args else "a.k2.png").is_file()
+    assert Path("m.k2.gif").read_bytes() == b"kept"
+
+
+def test_batch_says_per_frame_idle_only_when_no_file_was_skipped(tmp_path, monkeypatch):
+    # A second run that wrote only a new still said "every file written is a still image",
+    # though the animation it skipped (done by the first run) had taken --palette per-frame.
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    frames = _two_colour_frames()
+    frames[0].save("in/m.gif", save_all=True, append_images=frames[1:], duration=50)
+    args = ["batch", "in", "-o", "out", "--palette", "per-frame", "-k", "2", "-j", "1", "-q"]
+    first = runner.invoke(app, args)
+    frames[1].save("in/a.png")
+    second = runner.invoke(app, args)
+    assert [(r.exit_code, r.stderr) for r in (first, second)] == [(0, "")] * 2
+    assert sorted(p.name for p in Path("out").glob("[!.]*")) == ["a.png", "m.gif"]
+    Path("out/m.gif").unlink()
+    Path("in/m.gif").unlink()  # every file given a still, all written: said
+    third = runner.invoke(app, [*args, "--force"])
+    assert (third.exit_code, third.stderr) == (0, _NO_PER_FRAME)
+
+
 def _stems_as_in_python_3_14(monkeypatch):
     """Give ``PurePath.stem`` and ``suffix`` Python 3.14's reading of a final dot (``scan.``:
     stem ``scan``, suffix ``.``); earlier versions read no extension there."""

@@ -365,9 +365,10 @@ def batch(
             _remove_unused_palette(output_dir, show)
         if show == "json":  # one object for every file, as the reports have one row each
             _json_unsettled(results, not_reached, stopped)
-        note_idle_options([r.record for r in results if r.status == "ok"],
-                          optimize=options.get("optimize", False),
-                          per_frame=options.get("palette") == "per-frame")
+        written = [r.record for r in results if r.status == "ok"]
+        note_idle_options(written, optimize=options.get("optimize", False),
+                          per_frame=options.get("palette") == "per-frame",
+                          every_file_written=len(written) == len(results) and not not_reached)
         try:
             _write_reports(results, summary, report, html, mode, options["max_pixels"],
                            bool(options.get("dither")), options.get("palette") == "per-frame",

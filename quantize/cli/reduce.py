@@ -889,7 +889,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
         except OSError as exc:  # the workers could not be started (too few file descriptors)
             fail(exc.strerror or str(exc), ExitCode.FAILED)
     note_idle_options(written, optimize=options["optimize"],
-                      per_frame=options["palette"] == "per-frame")
+                      per_frame=options["palette"] == "per-frame",
+                      every_file_written=len(written) == len(files))
     failed = {code for code in codes if code != ExitCode.OK}
     if not failed:
         return ExitCode.OK
