@@ -1567,6 +1567,27 @@ def test_every_option_has_help(command):
     assert [p.opts for p in params if not getattr(p, "hidden", False) and not p.help] == []
 
 
+@pytest.mark.parametrize("command", ["reduce", "batch"])
+def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monkeypatch,
+                                                                   command):
+    # The errors said that --palette per-frame takes no --quality or --palette-in; the help
+    # did not. Each option the help names is refused with it, and no other such is.
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (4, 3), "red").save("in/a.png")
+    Path("p.hex").write_text("ff0000\n0000ff\n")
+    named = re.search(r"; not with (.*)\)\.$", _option_help(command, "--palette"))[1]
+    assert named == "--quality or --palette-in"
+    values = {"--quality": ["3"], "--palette-in": ["p.hex"]}
+    inputs = ["in/a.png"] if command == "reduce" else ["in", "-o", "out"]
+    for flag in named.split(" or "):
+        result = runner.invoke(app, [command, *inputs, "--palette", "per-frame", flag,
+                                     *values[flag]])
+        assert result.exit_code == 2, (flag, result.output)
+        assert result.stderr.startswith("quantize: error: ") and flag in result.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.png", "in", "p.hex"]
+
+
 @pytest.mark.parametrize("command, flag, said", [
     # Ranges and defaults the help left out: -k's range in batch, --quality's, --seed's,
     # --regions', a weight's, what --max-pixels counts, reduce -o's default name.

@@ -187,7 +187,8 @@ def batch(
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "
         "palette for all frames, no flicker) or per-frame (a local palette for each frame; "
-        "every animation is then written as .gif, the format that holds them).")] = "global",
+        "every animation is then written as .gif, the format that holds them; not with "
+        "--quality or --palette-in).")] = "global",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, texture; VALUE 0 or a "
