@@ -1543,7 +1543,10 @@ def test_a_pixel_range_warning_gives_no_python_advice_on_the_command_line(tmp_pa
         "or the array as uint8)"]
 
 
-def test_a_number_as_typed_computes_and_travels_as_a_plain_float():
+def test_a_number_as_typed_computes_as_a_float_and_travels_with_its_text():
+    # It reached a worker process as a plain float: the worker's errors then echoed
+    # --quality 1e-400 as 5e-324. It keeps its text there now (a quantize class, which
+    # any process that runs quantize has), and is still written to JSON as a float.
     import pickle
 
     from quantize.cli.common import number
@@ -1553,7 +1556,7 @@ def test_a_number_as_typed_computes_and_travels_as_a_plain_float():
         True, -1.0, "-0.50", "-0.50", "-0.5")
     assert json.dumps({"q": value}) == '{"q": -0.5}'
     copied = pickle.loads(pickle.dumps(value))  # as it goes to a worker process
-    assert type(copied) is float and copied == -0.5
+    assert (isinstance(copied, float), copied == -0.5, str(copied)) == (True, True, "-0.50")
 
 
 def _option_help(command: str, flag: str) -> str:

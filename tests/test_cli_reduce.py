@@ -462,6 +462,29 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
 
 
 
+@pytest.mark.parametrize("typed", ["1e-400", "0.10000000000000000001"])
+def test_quality_that_no_float_holds_is_echoed_as_typed(photo, two_frame_gif, tmp_path,
+                                                         monkeypatch, typed):
+    # --quality 1e-400, read as the smallest float above 0, was echoed "--quality=5e-324:
+    # mean CIEDE2000 <= 5e-324 needs more than 2 colours", a number the user never typed;
+    # so for a still, an animation, and files reduced by the worker pool (several inputs).
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(photo, "again.png")
+    for inputs in (["photo.png"], ["anim.gif"], ["photo.png", "again.png"]):
+        result = run(*inputs, "--quality", typed, "-k", 2, "--ext", ".q.png", "-j", 2)
+        assert result.exit_code == 99
+        assert sorted(result.stderr.splitlines()) == [
+            f"quantize: error: {name}: --quality={typed}: mean CIEDE2000 <= {typed} needs more "
+            "than 2 colours" for name in sorted(inputs)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.png", "anim.gif",
+                                                           "photo.png"]
+    flat = Image.new("RGB", (4, 4), (200, 30, 30))
+    flat.save("flat.png")
+    line = run("flat.png", "--quality", typed, "-o", "q.png")
+    assert line.exit_code == 0, line.output
+    assert f"chose k=1 for mean ΔE2000 <= {typed}; " in line.stdout
+
+
 def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
     """--quality -0, which the check takes as 0, was written "<= -0" in the line and its
     error, and as -0.0 in the --json record."""

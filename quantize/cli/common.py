@@ -34,7 +34,7 @@ except ImportError:  # older typer runs on click itself
 from .. import __version__
 from .._sigterm import terminated
 from .._start import INTERRUPTED_AT_START
-from .._validation import shown_number
+from .._validation import TypedNumber, shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, ImageReadError, QuantizeError
 from ..io import check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
@@ -145,29 +145,6 @@ def file_name(value: str) -> str:
     return value
 
 
-class _Typed(float):
-    """A number that is shown as it was typed: ``-w texture=-1`` is refused as
-    ``texture=-1``, not ``texture=-1.0``, and ``--quality 1e400`` as ``1e400``, not ``inf``.
-
-    It computes as the float it is, and pickles as a plain float.
-    """
-
-    __slots__ = ("text",)
-
-    def __new__(cls, text: str) -> "_Typed":
-        self = super().__new__(cls, _read(text))
-        self.text = text.strip()
-        return self
-
-    def __str__(self) -> str:
-        return self.text
-
-    __repr__ = __str__  # as messages quote a value: "so quality=2 cannot be given"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (float, (float(self),))
-
-
 #: A plain decimal number, as the options and weights take them: 2, -0.5, .5, 2., 1e-3.
 #: The patterns of this module are compiled by re on their first use (most calls make none).
 _PLAIN_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -220,7 +197,7 @@ def number(text: str) -> float:
     """
     if not plain_number(text):
         raise click_errors.BadParameter(f"{text!r} is not a valid float.")
-    return _Typed(text)
+    return TypedNumber(_read(text), text.strip())
 
 
 def warn(subject: Any, message: str) -> None:

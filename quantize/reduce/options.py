@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import (
+    as_typed,
     check_bool,
     check_choice,
     check_file_name,
@@ -95,7 +96,8 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                   exact_colors: Any, palette: Any) -> Options:
     """Validate reduce_colors' parameters once."""
     k = None if n_colors is None else check_n_colors(n_colors)
-    q = None if quality is None else check_float(quality, "quality", minimum=0.0)
+    q = None if quality is None else as_typed(quality, check_float(quality, "quality",
+                                                                   minimum=0.0))
     space = check_choice(space, "space", FEATURES)
     strength = check_dither(dither)
     exact = check_bool(exact_colors, "exact_colors")
