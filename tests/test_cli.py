@@ -92,7 +92,7 @@ def test_a_quoted_name_in_an_ascii_locale_is_shown_as_the_line_shows_it(tmp_path
                              env={**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C"})
     assert refused.returncode == 2
     assert refused.stderr.decode("utf-8") == (
-        "quantize: error: café.png: -o/--output='café.bmp' has an unsupported extension "
+        "quantize: error: -o/--output='café.bmp' has an unsupported extension "
         "'.bmp'; expected one of .png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff\n")
 
 

@@ -154,8 +154,9 @@ def test_more_than_256_colours_for_the_pages_of_a_tiff_says_they_share_a_palette
     src = _two_pages(tmp_path / "doc.tif")
     result = run(src, "-k", 300, *(["-o", tmp_path / output] if output else []))
     assert result.exit_code == 2
-    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
-                                      "<= 256 for the pages of a TIFF, which share one palette")
+    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 is more than "
+                                      "a TIFF of pages holds: at most 256 colours, as its "
+                                      "pages share one palette")
     assert [p.name for p in tmp_path.iterdir()] == ["doc.tif"]
 
 
@@ -167,8 +168,9 @@ def test_more_than_256_colours_for_a_webp_animation_given_no_output_says_why(tmp
     frames[0].save(src, save_all=True, append_images=frames[1:], duration=40, lossless=True)
     result = run(src, "-k", 300)
     assert result.exit_code == 2
-    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
-                                      "<= 256 for an animation, whose frames share one palette")
+    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 is more than "
+                                      "an animation holds: at most 256 colours, as its frames "
+                                      "share one palette")
 
 
 @pytest.mark.parametrize("output", ["out.tif", None])
@@ -501,21 +503,57 @@ def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
         99, f"quantize: error: {photo}: --quality=0: mean CIEDE2000 <= 0 needs more than 2 "
             "colours\n")
 
-@pytest.mark.parametrize("output", ["a.gif", "a.png", "a.apng", "a.webp", "a.tif", "-", None])
+@pytest.mark.parametrize("output", ["a.webp", "a.tif", None])
 def test_too_many_colours_for_an_animation_are_refused_in_one_wording(tmp_path, output):
     """Three wordings by the output's format: "is more than a palette image holds: at most 256
     colours; use fewer colours: an animation's frames hold at most 256 in every format"
     (.gif, .png, .apng, stdout), "should be <= 256 for an animation" (.webp, no output) and
-    "should be <= 256 for the pages of a TIFF, which share one palette" (.tif)."""
+    "should be <= 256 for the pages of a TIFF, which share one palette" (.tif); then one,
+    in another shape than a still's "is more than a palette image holds". An output named
+    .gif, .png or stdout, which holds 256 whatever the input, is refused before any file is
+    read (test_too_many_colours_for_an_indexed_output_named_are_refused_up_front)."""
     frames = [Image.new("RGB", (8, 8), (40 * i, 90, 200)) for i in range(3)]
     src = tmp_path / "anim.gif"
     frames[0].save(src, save_all=True, append_images=frames[1:], duration=50)
-    result = run(src, "-k", 300, *([] if output is None else
-                                   ["-o", output if output == "-" else tmp_path / output]))
+    result = run(src, "-k", 300, *([] if output is None else ["-o", tmp_path / output]))
     assert result.exit_code == 2 and result.stdout_bytes == b""
-    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
-                                      "<= 256 for an animation, whose frames share one palette")
+    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 is more than "
+                                      "an animation holds: at most 256 colours, as its frames "
+                                      "share one palette")
     assert [p.name for p in tmp_path.iterdir()] == ["anim.gif"]
+
+
+_NO_INDEXED_ROOM = ("more than a palette image holds: at most 256 colours; use fewer "
+                    "colours, or for a still image a .jpg/.webp/.tif output")
+
+
+@pytest.mark.parametrize("given", [["-k", "300"], ["--palette-in", "big.hex"]])
+@pytest.mark.parametrize("output", ["o.png", "o.gif", "o.apng", "-", "--ext=.s.gif"])
+@pytest.mark.parametrize("inputs", [["photo.png"], ["anim.gif"], ["photo.png", "anim.gif"]])
+def test_too_many_colours_for_an_indexed_output_named_are_refused_up_front(
+        photo, two_frame_gif, tmp_path, monkeypatch, inputs, output, given):
+    # A still said "photo.png: -k/--colors=300 is more than a palette image holds: ...", an
+    # animation "anim.gif: -k/--colors=300 should be <= 256 for an animation, whose frames
+    # share one palette", as if the problem were each file's, and the still's output was
+    # written before the animation failed; so for --palette-in: "photo.png: --palette-in=
+    # 'big.hex' holds 300 colours, more than ..." and "anim.gif: --palette-in='big.hex' has
+    # 300 colours; an animation holds at most 256". An output named .png or .gif holds 256
+    # whatever its input: one line, naming the option, before any file is read.
+    if len(inputs) > 1 and not output.startswith("--ext"):
+        pytest.skip("-o names the output of one input")
+    monkeypatch.chdir(tmp_path)
+    Path("big.hex").write_text("".join(f"{i:06x}\n" for i in range(300)))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    named = [output] if output.startswith("--ext") else ["-o", output]
+    result = run(*inputs, *given, *named)
+    what = "-k/--colors=300 is" if given[0] == "-k" else \
+        "--palette-in='big.hex' holds 300 colours,"
+    stdout = ", written to a file named with -o (stdout takes a PNG only)" if output == "-" \
+        else ""
+    assert (result.exit_code, result.stdout_bytes) == (2, b"")
+    assert one_error_line(result) == (
+        f"quantize: error: {what} {_NO_INDEXED_ROOM}{stdout}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 @pytest.mark.parametrize("args, code, match", [
@@ -554,6 +592,22 @@ def test_errors_are_one_line_with_their_exit_code(photo, tmp_path, monkeypatch, 
     assert result.exit_code == code
     assert match in one_error_line(result)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]  # nothing written
+
+
+@pytest.mark.parametrize("name, why", [
+    ("out.bmp", "has an unsupported extension '.bmp'"), ("out", "has no extension")])
+@pytest.mark.parametrize("source", ["photo.png", "anim.gif"])
+def test_an_output_extension_no_output_takes_is_named_as_the_option_alone(
+        photo, two_frame_gif, tmp_path, monkeypatch, source, name, why):
+    # It said "photo.png: -o/--output='out.bmp' has an unsupported extension ...", naming
+    # the input, whose problem it is not (the same for any input), as a folder given as -o
+    # is named as the option alone.
+    monkeypatch.chdir(tmp_path)
+    result = run(source, "-o", name)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: -o/--output={name!r} {why}; expected one of .png, .apng, .gif, "
+           ".jpg, .jpeg, .webp, .tif, .tiff\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anim.gif", "photo.png"]
 
 
 @pytest.mark.parametrize("folder", ["out", "out.png", ".", "out/"])
@@ -2801,8 +2855,8 @@ def test_too_many_colours_for_stdout_advises_a_file_for_another_format(photo, ar
     args = [a.format(src=photo) for a in args]
     result = runner.invoke(app, ["reduce", *args, "-k", "1000"], input=photo.read_bytes())
     assert result.exit_code == 2 and result.stdout_bytes == b""
-    assert one_error_line(result) == (
-        f"quantize: error: {args[0]}: -k/--colors=1000 is more than a palette image holds: at "
+    assert one_error_line(result) == (  # whatever the input: named as the option alone
+        "quantize: error: -k/--colors=1000 is more than a palette image holds: at "
         "most 256 colours; use fewer colours, or for a still image a .jpg/.webp/.tif output, "
         "written to a file named with -o (stdout takes a PNG only)")
 

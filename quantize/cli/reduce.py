@@ -212,6 +212,7 @@ def reduce_command(
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
             options["dither"] = True
         sizes = _palette_sizes(options["palette_in"])  # a bad file named once, up front
+        _refuse_colors_no_output_holds(files, options, sizes)
     _check_distinct_outputs(files, options, sizes)
     with user_errors():
         _check_named_outputs(output, options["palette_out"])
@@ -395,6 +396,35 @@ def _output_for(name: str, output: str | None, ext: str | None) -> str | None:
     return None
 
 
+def _refuse_colors_no_output_holds(files: Sequence[_File], options: dict[str, Any],
+                                   sizes: "_PaletteSizes | None") -> None:
+    """Refuse, before any file is read, more colours than the outputs named hold: ``-k``
+    over 256, or a ``--palette-in`` file that draws more for a still and an animation alike,
+    when every output is named an indexed image (``-o``/``--ext`` .png or .gif, or stdout's
+    PNG). Each job refused it too, naming its input as if the problem were the file's, in
+    other words for a still and an animation, after the files before it were written.
+
+    A default name's format is the input's (a still's .png, an animation's own), and so is
+    its refusal: each job's.
+    """
+    from ..reduce import PALETTE_EXTENSIONS, check_indexed_colors
+    from ..reduce.options import palette_in_name
+
+    named = [f for f in files if not os.path.isdir(f.input)]  # a folder is pointed to batch
+    if options["quality"] is not None or not named or not all(
+            f.to_stdout or (f.output is not None
+                            and Path(f.output).suffix.lower() in PALETTE_EXTENSIONS)
+            for f in named):
+        return
+    try:
+        if options["palette_in"] is None:
+            check_indexed_colors(options["n_colors"], "n_colors")
+        elif sizes is not None and sizes.animation > MAX_PALETTE:
+            check_indexed_colors(sizes.still, palette_in_name(options["palette_in"]))
+    except FormatAdviceError as exc:
+        raise _stdout_advice(exc) if any(f.to_stdout for f in named) else exc from None
+
+
 def _check_ext(ext: str) -> None:
     from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS
 
@@ -571,12 +601,16 @@ def _refuse_batch_folders(files: Sequence[_File], palette_out: str | None) -> No
 def _check_named_outputs(output: str | None, palette_out: str | None) -> None:
     """Refuse, before any work, an ``-o`` or ``--palette-out`` name that no file can be
     written under, whatever the input (:func:`~quantize.reduce.options.check_output_names`:
-    a folder, a name ending in "/", one under an existing file), named as the option alone,
+    a folder, a name ending in "/", one under an existing file; and an ``-o`` extension no
+    output is written in, :func:`~quantize.reduce.output_kind`), named as the option alone,
     as a missing folder is (:func:`_refuse_missing_folders`). The job refused it too, but
     as an error of its input, which it named first."""
+    from ..reduce import output_kind
     from ..reduce.options import check_output_names
 
     check_output_names(None if output == STDIO else output, palette_out)
+    if output is not None and output != STDIO:
+        output_kind(Path(output))
 
 
 def _refuse_missing_folders(files: Sequence[_File], palette_out: str | None) -> None:
@@ -906,21 +940,24 @@ def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]
     """:func:`~quantize.reduce.reduce_file` of the image that goes to stdout, written to the
     PNG ``output`` first: an error's advice of another output format (``-k 1000``: "or for a
     still image a .jpg/.webp/.tif output") says that such an output is a file named with
-    ``-o``, as stdout gets a PNG whatever the options."""
+    ``-o``, as stdout gets a PNG whatever the options (:func:`_stdout_advice`)."""
     from ..reduce import reduce_file
 
     try:
         return reduce_file(input, output, **options)
-    except QualityError as exc:
+    except (QualityError, FormatAdviceError) as exc:
         if not exc.format_advice:
             raise
-        raise QualityError(exc.facts, path=exc.path, format_advice=(
-            f"{exc.format_advice}, {_STDOUT_FORMAT}")) from None
-    except FormatAdviceError as exc:
-        if not exc.format_advice:
-            raise
-        raise FormatAdviceError(exc.facts, format_advice=(
-            f"{exc.format_advice}, {_STDOUT_FORMAT}")) from None
+        raise _stdout_advice(exc) from None
+
+
+def _stdout_advice(exc: QualityError | FormatAdviceError) -> Exception:
+    """``exc``, whose advice names an output format other than stdout's PNG, saying that
+    such an output is a file named with ``-o``."""
+    advice = f"{exc.format_advice}, {_STDOUT_FORMAT}"
+    if isinstance(exc, QualityError):
+        return QualityError(exc.facts, path=exc.path, format_advice=advice)
+    return FormatAdviceError(exc.facts, format_advice=advice)
 
 
 def _beside_input_failed(f: _File, outcome: Any, palette_out: Any) -> bool:
