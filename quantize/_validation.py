@@ -58,13 +58,61 @@ def check_float(value: Any, name: str, *, minimum: float | None = None,
     return number + 0.0  # -0 (typed "-0", or -0.0) as 0.0: records show no "-0.0"
 
 
+class TypedNumber(float):
+    """A float that keeps the text it was typed as: messages quote it so (``str``,
+    ``repr``: ``-w texture=-1``, not ``-1.0``), and :func:`shown_number` shows it so where
+    the float is another number (``--quality 1e-400``, read as the smallest float above 0,
+    is not shown ``5e-324``).
+
+    It computes as the float it is, and keeps its text when pickled, so that a worker's
+    messages show it too.
+
+    >>> value = TypedNumber(5e-324, "1e-400")
+    >>> value > 0, f"quality={value}", shown_number(value)
+    (True, 'quality=1e-400', '1e-400')
+    >>> shown_number(TypedNumber(1e-5, "0.00001")), shown_number(TypedNumber(-0.0, "-0"))
+    ('1e-5', '0')
+    """
+
+    __slots__ = ("text",)
+
+    def __new__(cls, value: float, text: str) -> TypedNumber:
+        self = super().__new__(cls, value)
+        self.text = text
+        return self
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__  # as messages quote a value: "so quality=2 cannot be given"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (TypedNumber, (float(self), self.text))
+
+
+def as_typed(value: Any, checked: float) -> float:
+    """``checked``, the float that :func:`check_float` made of ``value``, or ``value`` itself
+    when it is a :class:`TypedNumber` (but 0, which ``check_float`` makes ``0.0`` of
+    ``-0``), so that the messages of the work it is passed to show it as typed.
+
+    >>> as_typed(TypedNumber(3.0, "3"), 3.0), as_typed(3, 3.0)
+    (3, 3.0)
+    >>> as_typed(TypedNumber(-0.0, "-0"), 0.0)
+    0.0
+    """
+    return value if isinstance(value, TypedNumber) and checked != 0 else checked
+
+
 def shown_number(value: float) -> str:
     """A bound as a person writes it: no ``.0`` on a whole number, and a power of ten
-    past a million or below 1e-4 with its exponent (``1e6``, not ``1000000.0``).
+    past a million or below 1e-4 with its exponent (``1e6``, not ``1000000.0``); a
+    :class:`TypedNumber` whose float is not the number typed as it was typed.
 
     >>> [shown_number(x) for x in (0.0, -0.0, 2.0, 0.5, 256, 1e6, 1.5e6, 1e-6)]
     ['0', '0', '2', '0.5', '256', '1e6', '1.5e6', '1e-6']
     """
+    if isinstance(value, TypedNumber) and Decimal(repr(float(value))) != Decimal(value.text):
+        return value.text  # no float holds it: 1e-400, not the 5e-324 it was read as
     if isinstance(value, numbers.Integral):
         return str(int(value))
     # the shortest digits giving the float; -0 (typed "-0") as 0, as no one writes a bound

@@ -654,7 +654,7 @@ def anim(tmp_path):
     ("out.jpg", {}, ValueError, r"output='.*out\.jpg': an animation is written as \.gif"),
     ("out.png", {"palette": "per-frame"}, ValueError, r"palette='per-frame' needs a \.gif"),
     ("out.gif", {"palette": "local"}, ValueError, r"palette='local' is not valid"),
-    ("out.gif", {"n_colors": 300}, ValueError, r"n_colors=300 should be <= 256"),
+    ("out.gif", {"n_colors": 300}, ValueError, r"n_colors=300 is more than an animation holds"),
     ("out.gif", {"palette": "per-frame", "quality": 2.0}, ValueError,
      r"^palette='per-frame' gives each frame a palette of its own, of at most n_colors=16 "
      r"\(its default\) colours, so quality=2\.0 cannot be given with it$"),
@@ -679,8 +679,9 @@ def test_too_many_colours_for_an_animation_are_refused_in_one_wording(tmp_path, 
     # reduce_animation_file "n_colors=300 should be <= 256 for the pages of a TIFF, which
     # share one palette" for .tif.
     for reduce in (reduce_file, reduce_animation_file):
-        with pytest.raises(ValueError, match=r"^n_colors=300 should be <= 256 for an "
-                                             r"animation, whose frames share one palette$"):
+        with pytest.raises(ValueError, match=r"^n_colors=300 is more than an animation "
+                                             r"holds: at most 256 colours, as its frames "
+                                             r"share one palette$"):
             reduce(anim, None if output is None else tmp_path / output, n_colors=300)
     assert [p.name for p in tmp_path.iterdir()] == ["in.gif"]
 
@@ -1206,8 +1207,9 @@ def test_a_palette_with_a_transparent_entry_beside_256_colours_fits(tmp_path, an
     assert record["k"] == 256 and record["delta_e"] == 0.0
     opaque = given.copy()
     opaque[0, 3] = 255
-    with pytest.raises(ValueError, match=r"^palette_in has 257 colours; an animation holds "
-                                         r"at most 256$"):
+    with pytest.raises(ValueError, match=r"^palette_in holds 257 colours, more than an "
+                                         r"animation holds: at most 256 colours, as its "
+                                         r"frames share one palette$"):
         reduce_animation_file(anim, tmp_path / "more.gif", palette_in=opaque)
 
 

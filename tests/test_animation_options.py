@@ -52,8 +52,8 @@ def test_a_given_palette_becomes_uint8_rows_and_is_limited_to_256(tmp_path):
     assert opts.palette_in.dtype == np.uint8
     assert opts.palette_in.tolist() == [[0, 0, 0], [255, 128, 1]]
     big = np.arange(257 * 3).reshape(257, 3) % 256
-    with pytest.raises(ValueError, match="palette_in has 257 colours; an animation holds at "
-                                         "most 256"):
+    with pytest.raises(ValueError, match="^palette_in holds 257 colours, more than an "
+                                         "animation holds: at most 256 colours"):
         check_animation_options(tmp_path / "in.gif", None, palette_in=big)
 
 

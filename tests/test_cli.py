@@ -92,7 +92,7 @@ def test_a_quoted_name_in_an_ascii_locale_is_shown_as_the_line_shows_it(tmp_path
                              env={**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C"})
     assert refused.returncode == 2
     assert refused.stderr.decode("utf-8") == (
-        "quantize: error: café.png: -o/--output='café.bmp' has an unsupported extension "
+        "quantize: error: -o/--output='café.bmp' has an unsupported extension "
         "'.bmp'; expected one of .png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff\n")
 
 
@@ -1543,7 +1543,10 @@ def test_a_pixel_range_warning_gives_no_python_advice_on_the_command_line(tmp_pa
         "or the array as uint8)"]
 
 
-def test_a_number_as_typed_computes_and_travels_as_a_plain_float():
+def test_a_number_as_typed_computes_as_a_float_and_travels_with_its_text():
+    # It reached a worker process as a plain float: the worker's errors then echoed
+    # --quality 1e-400 as 5e-324. It keeps its text there now (a quantize class, which
+    # any process that runs quantize has), and is still written to JSON as a float.
     import pickle
 
     from quantize.cli.common import number
@@ -1553,7 +1556,7 @@ def test_a_number_as_typed_computes_and_travels_as_a_plain_float():
         True, -1.0, "-0.50", "-0.50", "-0.5")
     assert json.dumps({"q": value}) == '{"q": -0.5}'
     copied = pickle.loads(pickle.dumps(value))  # as it goes to a worker process
-    assert type(copied) is float and copied == -0.5
+    assert (isinstance(copied, float), copied == -0.5, str(copied)) == (True, True, "-0.50")
 
 
 def _option_help(command: str, flag: str) -> str:
@@ -1565,6 +1568,27 @@ def _option_help(command: str, flag: str) -> str:
 def test_every_option_has_help(command):
     params = typer.main.get_command(app).commands[command].params
     assert [p.opts for p in params if not getattr(p, "hidden", False) and not p.help] == []
+
+
+@pytest.mark.parametrize("command", ["reduce", "batch"])
+def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monkeypatch,
+                                                                   command):
+    # The errors said that --palette per-frame takes no --quality or --palette-in; the help
+    # did not. Each option the help names is refused with it, and no other such is.
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (4, 3), "red").save("in/a.png")
+    Path("p.hex").write_text("ff0000\n0000ff\n")
+    named = re.search(r"; not with (.*)\)\.$", _option_help(command, "--palette"))[1]
+    assert named == "--quality or --palette-in"
+    values = {"--quality": ["3"], "--palette-in": ["p.hex"]}
+    inputs = ["in/a.png"] if command == "reduce" else ["in", "-o", "out"]
+    for flag in named.split(" or "):
+        result = runner.invoke(app, [command, *inputs, "--palette", "per-frame", flag,
+                                     *values[flag]])
+        assert result.exit_code == 2, (flag, result.output)
+        assert result.stderr.startswith("quantize: error: ") and flag in result.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.png", "in", "p.hex"]
 
 
 @pytest.mark.parametrize("command, flag, said", [
@@ -1824,6 +1848,55 @@ def test_an_option_is_not_said_idle_when_one_output_took_it(tmp_path, monkeypatc
                                  "--optimize", "--ext", ".s.gif", "-k", "2", "-j", "1", "-q"])
     assert (result.exit_code, result.stderr) == (0, "")
     assert Image.open("m.s.gif").n_frames == 2
+
+
+def _two_colour_frames() -> list[Image.Image]:
+    frames = [Image.new("RGB", (4, 3), c) for c in ((200, 30, 30), (0, 90, 200))]
+    for frame in frames:
+        frame.paste((255, 255, 255), (0, 0, 2, 3))
+    return frames
+
+
+@pytest.mark.parametrize("args, error", [
+    # the animation's output is not a .gif, which per-frame needs: refused by its job
+    (["--ext", ".s.png"], "quantize: error: m.gif: --palette='per-frame' needs a .gif output "
+     "(local colour tables), got '.png'\n"),
+    # the animation's output exists (exit 15)
+    ([], "quantize: error: m.gif: m.k2.gif: output exists; use --force to overwrite\n"),
+])
+def test_per_frame_is_not_said_idle_when_an_animation_failed(tmp_path, monkeypatch, args,
+                                                              error):
+    # "every file written is a still image" followed the animation's error, as if the
+    # animation were not there.
+    monkeypatch.chdir(tmp_path)
+    frames = _two_colour_frames()
+    frames[0].save("a.png")
+    frames[0].save("m.gif", save_all=True, append_images=frames[1:], duration=50)
+    Path("m.k2.gif").write_bytes(b"kept")
+    result = runner.invoke(app, ["reduce", "a.png", "m.gif", "--palette", "per-frame",
+                                 *args, "-k", "2", "-j", "1", "-q"])
+    assert (result.exit_code, result.stderr) == (15 if not args else 2, error)
+    assert Path("a.s.png" if args else "a.k2.png").is_file()
+    assert Path("m.k2.gif").read_bytes() == b"kept"
+
+
+def test_batch_says_per_frame_idle_only_when_no_file_was_skipped(tmp_path, monkeypatch):
+    # A second run that wrote only a new still said "every file written is a still image",
+    # though the animation it skipped (done by the first run) had taken --palette per-frame.
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    frames = _two_colour_frames()
+    frames[0].save("in/m.gif", save_all=True, append_images=frames[1:], duration=50)
+    args = ["batch", "in", "-o", "out", "--palette", "per-frame", "-k", "2", "-j", "1", "-q"]
+    first = runner.invoke(app, args)
+    frames[1].save("in/a.png")
+    second = runner.invoke(app, args)
+    assert [(r.exit_code, r.stderr) for r in (first, second)] == [(0, "")] * 2
+    assert sorted(p.name for p in Path("out").glob("[!.]*")) == ["a.png", "m.gif"]
+    Path("out/m.gif").unlink()
+    Path("in/m.gif").unlink()  # every file given a still, all written: said
+    third = runner.invoke(app, [*args, "--force"])
+    assert (third.exit_code, third.stderr) == (0, _NO_PER_FRAME)
 
 
 def _stems_as_in_python_3_14(monkeypatch):

@@ -154,8 +154,9 @@ def test_more_than_256_colours_for_the_pages_of_a_tiff_says_they_share_a_palette
     src = _two_pages(tmp_path / "doc.tif")
     result = run(src, "-k", 300, *(["-o", tmp_path / output] if output else []))
     assert result.exit_code == 2
-    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
-                                      "<= 256 for the pages of a TIFF, which share one palette")
+    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 is more than "
+                                      "a TIFF of pages holds: at most 256 colours, as its "
+                                      "pages share one palette")
     assert [p.name for p in tmp_path.iterdir()] == ["doc.tif"]
 
 
@@ -167,8 +168,9 @@ def test_more_than_256_colours_for_a_webp_animation_given_no_output_says_why(tmp
     frames[0].save(src, save_all=True, append_images=frames[1:], duration=40, lossless=True)
     result = run(src, "-k", 300)
     assert result.exit_code == 2
-    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
-                                      "<= 256 for an animation, whose frames share one palette")
+    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 is more than "
+                                      "an animation holds: at most 256 colours, as its frames "
+                                      "share one palette")
 
 
 @pytest.mark.parametrize("output", ["out.tif", None])
@@ -295,9 +297,12 @@ def _options_of(record: dict[str, Any]) -> list[str]:
     (["--quality", "6", "--space", "lab", "--dither", "--seed", "2"],
      {"n_colors": None, "quality": 6.0, "dither": 1.0, "exact_colors": False,
       "palette_in": None, "palette_mode": "global", "seed": 2, "optimize": False}),
-    (["--palette-in", "p.hex", "--palette", "per-frame"],
+    (["--palette-in", "p.hex"],
      {"n_colors": None, "quality": None, "dither": 0.0, "exact_colors": False,
-      "palette_in": "p.hex", "palette_mode": "per-frame", "seed": 0, "optimize": False}),
+      "palette_in": "p.hex", "palette_mode": "global", "seed": 0, "optimize": False}),
+    (["-k", "4", "--palette", "per-frame"],
+     {"n_colors": 4, "quality": None, "dither": 0.0, "exact_colors": False,
+      "palette_in": None, "palette_mode": "per-frame", "seed": 0, "optimize": False}),
 ])
 def test_json_names_the_options_that_make_the_output_again(photo, tmp_path, monkeypatch,
                                                            options, recorded):
@@ -459,6 +464,29 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
 
 
 
+@pytest.mark.parametrize("typed", ["1e-400", "0.10000000000000000001"])
+def test_quality_that_no_float_holds_is_echoed_as_typed(photo, two_frame_gif, tmp_path,
+                                                         monkeypatch, typed):
+    # --quality 1e-400, read as the smallest float above 0, was echoed "--quality=5e-324:
+    # mean CIEDE2000 <= 5e-324 needs more than 2 colours", a number the user never typed;
+    # so for a still, an animation, and files reduced by the worker pool (several inputs).
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(photo, "again.png")
+    for inputs in (["photo.png"], ["anim.gif"], ["photo.png", "again.png"]):
+        result = run(*inputs, "--quality", typed, "-k", 2, "--ext", ".q.png", "-j", 2)
+        assert result.exit_code == 99
+        assert sorted(result.stderr.splitlines()) == [
+            f"quantize: error: {name}: --quality={typed}: mean CIEDE2000 <= {typed} needs more "
+            "than 2 colours" for name in sorted(inputs)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.png", "anim.gif",
+                                                           "photo.png"]
+    flat = Image.new("RGB", (4, 4), (200, 30, 30))
+    flat.save("flat.png")
+    line = run("flat.png", "--quality", typed, "-o", "q.png")
+    assert line.exit_code == 0, line.output
+    assert f"chose k=1 for mean ΔE2000 <= {typed}; " in line.stdout
+
+
 def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
     """--quality -0, which the check takes as 0, was written "<= -0" in the line and its
     error, and as -0.0 in the --json record."""
@@ -475,21 +503,57 @@ def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
         99, f"quantize: error: {photo}: --quality=0: mean CIEDE2000 <= 0 needs more than 2 "
             "colours\n")
 
-@pytest.mark.parametrize("output", ["a.gif", "a.png", "a.apng", "a.webp", "a.tif", "-", None])
+@pytest.mark.parametrize("output", ["a.webp", "a.tif", None])
 def test_too_many_colours_for_an_animation_are_refused_in_one_wording(tmp_path, output):
     """Three wordings by the output's format: "is more than a palette image holds: at most 256
     colours; use fewer colours: an animation's frames hold at most 256 in every format"
     (.gif, .png, .apng, stdout), "should be <= 256 for an animation" (.webp, no output) and
-    "should be <= 256 for the pages of a TIFF, which share one palette" (.tif)."""
+    "should be <= 256 for the pages of a TIFF, which share one palette" (.tif); then one,
+    in another shape than a still's "is more than a palette image holds". An output named
+    .gif, .png or stdout, which holds 256 whatever the input, is refused before any file is
+    read (test_too_many_colours_for_an_indexed_output_named_are_refused_up_front)."""
     frames = [Image.new("RGB", (8, 8), (40 * i, 90, 200)) for i in range(3)]
     src = tmp_path / "anim.gif"
     frames[0].save(src, save_all=True, append_images=frames[1:], duration=50)
-    result = run(src, "-k", 300, *([] if output is None else
-                                   ["-o", output if output == "-" else tmp_path / output]))
+    result = run(src, "-k", 300, *([] if output is None else ["-o", tmp_path / output]))
     assert result.exit_code == 2 and result.stdout_bytes == b""
-    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
-                                      "<= 256 for an animation, whose frames share one palette")
+    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 is more than "
+                                      "an animation holds: at most 256 colours, as its frames "
+                                      "share one palette")
     assert [p.name for p in tmp_path.iterdir()] == ["anim.gif"]
+
+
+_NO_INDEXED_ROOM = ("more than a palette image holds: at most 256 colours; use fewer "
+                    "colours, or for a still image a .jpg/.webp/.tif output")
+
+
+@pytest.mark.parametrize("given", [["-k", "300"], ["--palette-in", "big.hex"]])
+@pytest.mark.parametrize("output", ["o.png", "o.gif", "o.apng", "-", "--ext=.s.gif"])
+@pytest.mark.parametrize("inputs", [["photo.png"], ["anim.gif"], ["photo.png", "anim.gif"]])
+def test_too_many_colours_for_an_indexed_output_named_are_refused_up_front(
+        photo, two_frame_gif, tmp_path, monkeypatch, inputs, output, given):
+    # A still said "photo.png: -k/--colors=300 is more than a palette image holds: ...", an
+    # animation "anim.gif: -k/--colors=300 should be <= 256 for an animation, whose frames
+    # share one palette", as if the problem were each file's, and the still's output was
+    # written before the animation failed; so for --palette-in: "photo.png: --palette-in=
+    # 'big.hex' holds 300 colours, more than ..." and "anim.gif: --palette-in='big.hex' has
+    # 300 colours; an animation holds at most 256". An output named .png or .gif holds 256
+    # whatever its input: one line, naming the option, before any file is read.
+    if len(inputs) > 1 and not output.startswith("--ext"):
+        pytest.skip("-o names the output of one input")
+    monkeypatch.chdir(tmp_path)
+    Path("big.hex").write_text("".join(f"{i:06x}\n" for i in range(300)))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    named = [output] if output.startswith("--ext") else ["-o", output]
+    result = run(*inputs, *given, *named)
+    what = "-k/--colors=300 is" if given[0] == "-k" else \
+        "--palette-in='big.hex' holds 300 colours,"
+    stdout = ", written to a file named with -o (stdout takes a PNG only)" if output == "-" \
+        else ""
+    assert (result.exit_code, result.stdout_bytes) == (2, b"")
+    assert one_error_line(result) == (
+        f"quantize: error: {what} {_NO_INDEXED_ROOM}{stdout}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 @pytest.mark.parametrize("args, code, match", [
@@ -528,6 +592,22 @@ def test_errors_are_one_line_with_their_exit_code(photo, tmp_path, monkeypatch, 
     assert result.exit_code == code
     assert match in one_error_line(result)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]  # nothing written
+
+
+@pytest.mark.parametrize("name, why", [
+    ("out.bmp", "has an unsupported extension '.bmp'"), ("out", "has no extension")])
+@pytest.mark.parametrize("source", ["photo.png", "anim.gif"])
+def test_an_output_extension_no_output_takes_is_named_as_the_option_alone(
+        photo, two_frame_gif, tmp_path, monkeypatch, source, name, why):
+    # It said "photo.png: -o/--output='out.bmp' has an unsupported extension ...", naming
+    # the input, whose problem it is not (the same for any input), as a folder given as -o
+    # is named as the option alone.
+    monkeypatch.chdir(tmp_path)
+    result = run(source, "-o", name)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: -o/--output={name!r} {why}; expected one of .png, .apng, .gif, "
+           ".jpg, .jpeg, .webp, .tif, .tiff\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anim.gif", "photo.png"]
 
 
 @pytest.mark.parametrize("folder", ["out", "out.png", ".", "out/"])
@@ -613,13 +693,9 @@ def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("args, carried, left_out", [
-    (["--palette", "per-frame", "--quality", "3"], "--quality 3",
-     "--palette per-frame left out: batch refuses it with --quality"),
-    (["--palette", "per-frame", "--palette-in", "p.hex"], "--palette-in p.hex",
-     "--palette per-frame left out: batch refuses it with --palette-in"),
     (["-k", "300", "--seed", "2"], "--seed 2",
      "-k 300 left out: batch writes indexed images, of at most 256 colours"),
-    (["--palette-in", "big.hex", "--palette", "per-frame"], "--palette per-frame",
+    (["--palette-in", "big.hex", "--seed", "2"], "--seed 2",
      "--palette-in left out: batch writes indexed images, of at most 256 colours, fewer "
      "than the file holds"),
     (["--palette-in", "clear.hex", "--seed", "2"], "--seed 2",
@@ -628,8 +704,9 @@ def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypat
 ])
 def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkeypatch, args,
                                                                  carried, left_out):
-    # reduce photos --palette per-frame --quality 3 proposed "quantize batch photos -o
-    # OUT_DIR --quality 3 --palette per-frame", which batch refused (exit 2).
+    # reduce photos -k 300 proposed "quantize batch photos -o OUT_DIR -k 300", which batch
+    # refused (exit 2). (--palette per-frame with --quality or --palette-in, which batch
+    # refuses too, reduce now refuses itself, before looking at its files.)
     monkeypatch.chdir(tmp_path)
     Path("photos").mkdir()
     Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save("photos/a.png")
@@ -643,7 +720,7 @@ def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkey
                                       f"photos -o OUT_DIR {carried} ({left_out})")
     proposed = one_error_line(result).split("quantize batch ")[1].split(" (")[0]
     batch = runner.invoke(app, ["batch", *proposed.replace("OUT_DIR", "out").split()])
-    assert batch.exit_code == 0 and "error" not in batch.stderr  # (a still: per-frame idle)
+    assert batch.exit_code == 0 and "error" not in batch.stderr
     assert Path("out/a.png").is_file()
 
 
@@ -2435,21 +2512,31 @@ def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame
 
 @pytest.mark.parametrize("args, given", [
     (["--quality", "3"], "--quality=3"),  # as typed: not "3.0"
-    (["--palette-in", "{tmp}/p.hex"], "--palette-in='{tmp}/p.hex'"),
+    (["--quality", "3.0"], "--quality=3.0"),
+    (["--palette-in", "p.hex"], "--palette-in='p.hex'"),
 ])
-def test_palette_per_frame_with_a_fixed_palette_names_the_flags(two_frame_gif, tmp_path,
-                                                                 args, given):
-    # It said "fits each frame to n_colors; it cannot be combined with palette_in or
-    # quality": parameter names the command line does not have.
-    (tmp_path / "p.hex").write_text("ff0000\n0000ff\n")
-    args = [a.format(tmp=tmp_path) for a in args]
-    result = run(two_frame_gif, "--palette", "per-frame", *args, "-o", tmp_path / "out.gif")
-    assert result.exit_code == 2
-    assert one_error_line(result) == (
-        f"quantize: error: {two_frame_gif}: --palette='per-frame' gives each frame a palette "
-        "of its own, of at most -k/--colors=16 (its default) colours, so "
-        f"{given.format(tmp=tmp_path)} cannot be given with it")
-    assert not (tmp_path / "out.gif").exists()
+@pytest.mark.parametrize("inputs", [["photo.png", "anim.gif"], ["photo.png"], ["anim.gif"],
+                                    ["photos"]])
+def test_palette_per_frame_with_a_fixed_palette_is_refused_before_any_file(
+        photo, two_frame_gif, tmp_path, monkeypatch, inputs, args, given):
+    # It was refused by each animation's job: "reduce photo.png anim.gif --palette
+    # per-frame --quality 3" wrote photo.k<N>.png, then failed anim.gif (exit 2), and
+    # said "--quality=3.0"; a still alone was reduced, with a "no effect" warning; a
+    # folder was pointed to a batch call without --palette per-frame. batch refused it
+    # up front: reduce now does too, in batch's words, whatever its files.
+    monkeypatch.chdir(tmp_path)
+    Path("p.hex").write_text("ff0000\n0000ff\n")
+    Path("photos").mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run(*inputs, "--palette", "per-frame", *args)
+    batch = runner.invoke(app, ["batch", "photos", "-o", "out", "--palette", "per-frame",
+                                *args])
+    line = ("quantize: error: --palette='per-frame' gives each frame a palette of its own, "
+            f"of at most -k/--colors=16 (its default) colours, so {given} cannot be given "
+            "with it")
+    assert (result.exit_code, one_error_line(result)) == (2, line)
+    assert (batch.exit_code, one_error_line(batch)) == (2, line)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
 
 
 def test_a_default_output_name_too_long_is_one_line_saying_what_to_do(tmp_path, photo):
@@ -2846,8 +2933,8 @@ def test_too_many_colours_for_stdout_advises_a_file_for_another_format(photo, ar
     args = [a.format(src=photo) for a in args]
     result = runner.invoke(app, ["reduce", *args, "-k", "1000"], input=photo.read_bytes())
     assert result.exit_code == 2 and result.stdout_bytes == b""
-    assert one_error_line(result) == (
-        f"quantize: error: {args[0]}: -k/--colors=1000 is more than a palette image holds: at "
+    assert one_error_line(result) == (  # whatever the input: named as the option alone
+        "quantize: error: -k/--colors=1000 is more than a palette image holds: at "
         "most 256 colours; use fewer colours, or for a still image a .jpg/.webp/.tif output, "
         "written to a file named with -o (stdout takes a PNG only)")
 

@@ -289,3 +289,14 @@ def test_read_only_of_an_array_without_a_buffer_is_a_plain_read_only_view():
     array = np.array(["2020-01-01"], "datetime64[D]")
     view = read_only(array)
     assert not view.flags.writeable and view.base is array and array.flags.writeable
+
+
+def test_a_typed_number_keeps_its_text_through_a_pickle():
+    # A worker of the reduce pool got a plain float, and its errors echoed 5e-324 for 1e-400.
+    import pickle
+
+    from quantize._validation import TypedNumber, shown_number
+
+    value = pickle.loads(pickle.dumps(TypedNumber(5e-324, "1e-400")))
+    assert (type(value), float(value), str(value), shown_number(value)) == (
+        TypedNumber, 5e-324, "1e-400", "1e-400")

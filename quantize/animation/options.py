@@ -23,6 +23,7 @@ from ..reduce.options import (
     gif_entries,
     palette_in_name,
     read_palette_in,
+    too_many_colors,
     warn_repeated_entries,
     warn_transparent_entries,
 )
@@ -130,13 +131,19 @@ def check_frame_colors(n_colors: int | None, suffix: str) -> None:
 
     >>> check_frame_colors(300, ".tif")
     Traceback (most recent call last):
-    ValueError: n_colors=300 should be <= 256 for the pages of a TIFF, which share one palette
+    ValueError: n_colors=300 is more than a TIFF of pages holds: at most 256 colours, as its ...
     """
-    if n_colors is None or n_colors <= MAX_PALETTE:
-        return
-    what = ("the pages of a TIFF, which share one palette" if ANIMATION_EXTENSIONS[suffix] == "TIFF"
-            else "an animation, whose frames share one palette")
-    raise ValueError(f"n_colors={n_colors} should be <= {MAX_PALETTE} for {what}")
+    if n_colors is not None and n_colors > MAX_PALETTE:
+        raise ValueError(too_many_colors("n_colors", n_colors, *_one_palette_for(suffix)))
+
+
+def _one_palette_for(suffix: str) -> tuple[str, int, str]:
+    """What shares one palette of at most ``MAX_PALETTE`` colours when the input's
+    :func:`~quantize.animation.sinks.default_suffix` is ``suffix``, as
+    :func:`~quantize.reduce.options.too_many_colors` takes it: holder, room and why."""
+    if ANIMATION_EXTENSIONS[suffix] == "TIFF":
+        return "a TIFF of pages", MAX_PALETTE, ", as its pages share one palette"
+    return "an animation", MAX_PALETTE, ", as its frames share one palette"
 
 
 def check_per_frame_alone(n_colors: int | None, quality: float | None,
@@ -187,9 +194,11 @@ def _palette_in(value: Any) -> np.ndarray | None:
         warn_transparent_entries(value, pal, name)
     drawn = _opaque_entries(pal, name) if pal.ndim == 2 and pal.shape[1] == 4 else pal
     if drawn.shape[0] > MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
-        opaque = " opaque" if drawn.shape[0] < pal.shape[0] else ""
-        raise ValueError(f"{name if from_file else 'palette_in'} has {drawn.shape[0]}{opaque} "
-                         f"colours; an animation holds at most {MAX_PALETTE}")
+        opaque = " (those of alpha >= 128, which its frames draw)" if (
+            drawn.shape[0] < pal.shape[0]) else ""
+        raise ValueError(too_many_colors(name if from_file else "palette_in", drawn.shape[0],
+                                         "an animation", MAX_PALETTE,
+                                         f"{opaque}, as its frames share one palette"))
     warn_repeated_entries(pal, name)
     return drawn
 

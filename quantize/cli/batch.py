@@ -46,6 +46,7 @@ from .common import (
     SeedOption,
     app,
     as_flags,
+    check_palette_mode_alone,
     command_line,
     dither_strength,
     fail,
@@ -186,7 +187,8 @@ def batch(
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "
         "palette for all frames, no flicker) or per-frame (a local palette for each frame; "
-        "every animation is then written as .gif, the format that holds them).")] = "global",
+        "every animation is then written as .gif, the format that holds them; not with "
+        "--quality or --palette-in).")] = "global",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, texture; VALUE 0 or a "
@@ -364,9 +366,10 @@ def batch(
             _remove_unused_palette(output_dir, show)
         if show == "json":  # one object for every file, as the reports have one row each
             _json_unsettled(results, not_reached, stopped)
-        note_idle_options([r.record for r in results if r.status == "ok"],
-                          optimize=options.get("optimize", False),
-                          per_frame=options.get("palette") == "per-frame")
+        written = [r.record for r in results if r.status == "ok"]
+        note_idle_options(written, optimize=options.get("optimize", False),
+                          per_frame=options.get("palette") == "per-frame",
+                          every_file_written=len(written) == len(results) and not not_reached)
         try:
             _write_reports(results, summary, report, html, mode, options["max_pixels"],
                            bool(options.get("dither")), options.get("palette") == "per-frame",
@@ -832,10 +835,7 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     options: dict[str, Any] = {"exact_colors": exact_colors, "seed": seed,
                                "optimize": optimize, "skip_if_larger": skip_if_larger,
                                "palette": check_palette_mode(palette)}
-    if palette == "per-frame":  # refused by every animation's job otherwise
-        from ..animation.options import check_per_frame_alone
-
-        check_per_frame_alone(colors, quality, palette_in)
+    check_palette_mode_alone(palette, colors, quality, palette_in)  # before any file
     if dither is not None:
         options["dither"] = dither
     if space is not None:
@@ -858,23 +858,20 @@ def _check_colors(colors: int) -> int:
     return check_int(colors, "-k/--colors", minimum=2, maximum=MAX_PALETTE)
 
 
-def refused_reduce_options(colors: int | None, quality: float | None,
-                           palette_in: Path | None, palette: str) -> dict[str, str]:
+def refused_reduce_options(colors: int | None,
+                           palette_in: Path | None) -> dict[str, str]:
     """Of options ``quantize reduce`` accepted, those ``batch --mode reduce`` refuses, each
     named as typed (``-k 300``) with why; what ``reduce`` leaves out of the batch call it
     proposes for a folder (:func:`quantize.cli.common.folder_hint`).
 
     The checks are batch's own: every output indexed (at most 256 colours, and a
-    ``--palette-in`` file its images can hold), and ``--palette per-frame`` without
-    ``--quality`` or ``--palette-in``.
+    ``--palette-in`` file its images can hold). ``--palette per-frame`` with ``--quality``
+    or ``--palette-in``, which batch refuses too, reduce refuses before it looks at its
+    files (:func:`~quantize.cli.common.check_palette_mode_alone`).
 
-    >>> refused_reduce_options(300, None, None, "per-frame")
+    >>> refused_reduce_options(300, None)
     {'-k 300': 'batch writes indexed images, of at most 256 colours'}
-    >>> refused_reduce_options(None, 3.0, None, "per-frame")
-    {'--palette per-frame': 'batch refuses it with --quality'}
     """
-    from ..animation.options import check_per_frame_alone
-
     refused: dict[str, str] = {}
     try:
         if colors is not None:
@@ -888,18 +885,10 @@ def refused_reduce_options(colors: int | None, quality: float | None,
         except ValueError:
             refused["--palette-in"] = (f"batch writes indexed images, of at most {MAX_PALETTE} "
                                        "colours, fewer than the file holds")
-            palette_in = None
         else:
             if not _draws_any(entries):
                 refused["--palette-in"] = ("batch refuses a palette whose every entry is fully "
                                            "transparent (alpha 0)")
-                palette_in = None
-    if palette == "per-frame":
-        try:
-            check_per_frame_alone(colors, quality, palette_in)
-        except ValueError:
-            other = "--quality" if palette_in is None else "--palette-in"
-            refused["--palette per-frame"] = f"batch refuses it with {other}"
     return refused
 
 

@@ -34,7 +34,7 @@ except ImportError:  # older typer runs on click itself
 from .. import __version__
 from .._sigterm import terminated
 from .._start import INTERRUPTED_AT_START
-from .._validation import shown_number
+from .._validation import TypedNumber, shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, ImageReadError, QuantizeError
 from ..io import check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
@@ -145,29 +145,6 @@ def file_name(value: str) -> str:
     return value
 
 
-class _Typed(float):
-    """A number that is shown as it was typed: ``-w texture=-1`` is refused as
-    ``texture=-1``, not ``texture=-1.0``, and ``--quality 1e400`` as ``1e400``, not ``inf``.
-
-    It computes as the float it is, and pickles as a plain float.
-    """
-
-    __slots__ = ("text",)
-
-    def __new__(cls, text: str) -> "_Typed":
-        self = super().__new__(cls, _read(text))
-        self.text = text.strip()
-        return self
-
-    def __str__(self) -> str:
-        return self.text
-
-    __repr__ = __str__  # as messages quote a value: "so quality=2 cannot be given"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (float, (float(self),))
-
-
 #: A plain decimal number, as the options and weights take them: 2, -0.5, .5, 2., 1e-3.
 #: The patterns of this module are compiled by re on their first use (most calls make none).
 _PLAIN_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -220,7 +197,7 @@ def number(text: str) -> float:
     """
     if not plain_number(text):
         raise click_errors.BadParameter(f"{text!r} is not a valid float.")
-    return _Typed(text)
+    return TypedNumber(_read(text), text.strip())
 
 
 def warn(subject: Any, message: str) -> None:
@@ -296,9 +273,9 @@ def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
     '; for every image in it: quantize batch / -o OUT_DIR --mode segment'
     >>> folder_hint("/", "reduce", [("-k", 8), ("--dither", True)], ["--ext"])
     '; for every image in it: quantize batch / -o OUT_DIR -k 8 --dither (--ext does not apply)'
-    >>> folder_hint("/", "reduce", [("--quality", 3)], [],
-    ...             {"--palette per-frame": "batch refuses it with --quality"})[40:]
-    '/ -o OUT_DIR --quality 3 (--palette per-frame left out: batch refuses it with --quality)'
+    >>> folder_hint("/", "reduce", [("--seed", 2)], [],
+    ...             {"-k 300": "batch writes indexed images, of at most 256 colours"})[40:]
+    '/ -o OUT_DIR --seed 2 (-k 300 left out: batch writes indexed images, of at most 256 colours)'
     >>> folder_hint("/", "segment", [("--force", True)])[53:]
     '--mode segment (--force left out: in batch it redoes every file, also those done before)'
     """
@@ -362,21 +339,25 @@ def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
 
 
 def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
-                      per_frame: bool) -> None:
+                      per_frame: bool, every_file_written: bool = True) -> None:
     """Warn once, after a reduce call, of ``--optimize`` or ``--palette per-frame`` given but
     acting on none of the outputs written, whose job records are ``records``.
 
     Whether ``--optimize`` acted on an output is the record's ``optimized``, as the
     encoder of its format said; ``--palette per-frame`` acts on an animation only
     (``frames`` > 1). Once for the call, not once per file, and only when no output
-    at all took it; nothing is said when no file was written.
+    at all took it; nothing is said when no file was written. ``every_file_written``:
+    no file given failed or was skipped; when one was, it may have been an animation
+    (refused, or written by an earlier run), and "every file written is a still image"
+    would read as if it were not there: ``--palette per-frame`` is then said nothing of.
     """
     if not records:
         return
     if optimize and not any(record.get("optimized") for record in records):
         warn("--optimize", f"no effect on the outputs written: only {OPTIMIZED_OUTPUTS}, is "
              "encoded with more effort")
-    if per_frame and not any((record.get("frames") or 1) > 1 for record in records):
+    if per_frame and every_file_written and not any((record.get("frames") or 1) > 1
+                                                    for record in records):
         warn("--palette='per-frame'", "no effect: every file written is a still image (it "
              "gives each frame of an animation a palette of its own)")
 
@@ -1056,6 +1037,25 @@ def _may_begin_an_image(head: bytes) -> bool:
 def refuse_both(first: str, second: str) -> None:
     """Refuse two options that exclude each other, both given (exit 2), in one wording."""
     fail(f"{first} and {second} both given; expected one of them", USAGE_ERROR)
+
+
+def check_palette_mode_alone(palette: str, colors: int | None, quality: float | None,
+                             palette_in: Any) -> None:
+    """Refuse ``--palette per-frame`` with ``--quality`` or ``--palette-in``
+    (:func:`~quantize.animation.options.check_per_frame_alone`), whatever the files: reduce
+    and batch call it before any file is read, so that the combination every animation's
+    job refuses is refused once, in one wording, and not after the stills were written.
+
+    Raises
+    ------
+    ValueError
+        Named as the library names it; :func:`user_errors` writes it as the flags.
+    """
+    if palette != "per-frame":
+        return
+    from ..animation.options import check_per_frame_alone
+
+    check_per_frame_alone(colors, quality, palette_in)
 
 
 #: The names of an open file descriptor: ``/dev/stdin``, ``/dev/fd/N`` (``<(cmd)``) and

@@ -52,6 +52,7 @@ from .common import (
     SeedOption,
     app,
     as_flags,
+    check_palette_mode_alone,
     dither_strength,
     elsewhere_hint,
     fail,
@@ -159,7 +160,7 @@ def reduce_command(
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
         "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
-        "only).")] = "global",
+        "only; not with --quality or --palette-in).")] = "global",
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", parser=integer, metavar="N",
@@ -207,9 +208,11 @@ def reduce_command(
              "optimize": optimize, "palette": palette}
     with user_errors():
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
+        check_palette_mode_alone(palette, colors, quality, palette_in)  # before any file
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
             options["dither"] = True
         sizes = _palette_sizes(options["palette_in"])  # a bad file named once, up front
+        _refuse_colors_no_output_holds(files, options, sizes)
     _check_distinct_outputs(files, options, sizes)
     with user_errors():
         _check_named_outputs(output, options["palette_out"])
@@ -242,8 +245,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
     """
     from .batch import refused_reduce_options
 
-    refused = refused_reduce_options(given["n_colors"], given["quality"], given["palette_in"],
-                                     given["palette"])
+    refused = refused_reduce_options(given["n_colors"], given["palette_in"])
     if output is not None:
         refused = {f"-o {shell_quoted(output)}": "in batch -o names the output folder",
                    **refused}
@@ -252,8 +254,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
         else f"--dither={shown_number(strength)}"
     colors = None if f"-k {given['n_colors']}" in refused else given["n_colors"]
     palette_in = None if "--palette-in" in refused else given["palette_in"]
-    palette = (None if given["palette"] == "global" or "--palette per-frame" in refused
-               else given["palette"])
+    palette = None if given["palette"] == "global" else given["palette"]
     carried = [("-k", colors), ("--quality", given["quality"]),
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
@@ -393,6 +394,35 @@ def _output_for(name: str, output: str | None, ext: str | None) -> str | None:
         src = Path(name)
         return str(src.parent / (output_stem(src) + ext))  # with_name fails on "/" (refused later)
     return None
+
+
+def _refuse_colors_no_output_holds(files: Sequence[_File], options: dict[str, Any],
+                                   sizes: "_PaletteSizes | None") -> None:
+    """Refuse, before any file is read, more colours than the outputs named hold: ``-k``
+    over 256, or a ``--palette-in`` file that draws more for a still and an animation alike,
+    when every output is named an indexed image (``-o``/``--ext`` .png or .gif, or stdout's
+    PNG). Each job refused it too, naming its input as if the problem were the file's, in
+    other words for a still and an animation, after the files before it were written.
+
+    A default name's format is the input's (a still's .png, an animation's own), and so is
+    its refusal: each job's.
+    """
+    from ..reduce import PALETTE_EXTENSIONS, check_indexed_colors
+    from ..reduce.options import palette_in_name
+
+    named = [f for f in files if not os.path.isdir(f.input)]  # a folder is pointed to batch
+    if options["quality"] is not None or not named or not all(
+            f.to_stdout or (f.output is not None
+                            and Path(f.output).suffix.lower() in PALETTE_EXTENSIONS)
+            for f in named):
+        return
+    try:
+        if options["palette_in"] is None:
+            check_indexed_colors(options["n_colors"], "n_colors")
+        elif sizes is not None and sizes.animation > MAX_PALETTE:
+            check_indexed_colors(sizes.still, palette_in_name(options["palette_in"]))
+    except FormatAdviceError as exc:
+        raise _stdout_advice(exc) if any(f.to_stdout for f in named) else exc from None
 
 
 def _check_ext(ext: str) -> None:
@@ -571,12 +601,16 @@ def _refuse_batch_folders(files: Sequence[_File], palette_out: str | None) -> No
 def _check_named_outputs(output: str | None, palette_out: str | None) -> None:
     """Refuse, before any work, an ``-o`` or ``--palette-out`` name that no file can be
     written under, whatever the input (:func:`~quantize.reduce.options.check_output_names`:
-    a folder, a name ending in "/", one under an existing file), named as the option alone,
+    a folder, a name ending in "/", one under an existing file; and an ``-o`` extension no
+    output is written in, :func:`~quantize.reduce.output_kind`), named as the option alone,
     as a missing folder is (:func:`_refuse_missing_folders`). The job refused it too, but
     as an error of its input, which it named first."""
+    from ..reduce import output_kind
     from ..reduce.options import check_output_names
 
     check_output_names(None if output == STDIO else output, palette_out)
+    if output is not None and output != STDIO:
+        output_kind(Path(output))
 
 
 def _refuse_missing_folders(files: Sequence[_File], palette_out: str | None) -> None:
@@ -894,7 +928,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
         except OSError as exc:  # the workers could not be started (too few file descriptors)
             fail(exc.strerror or str(exc), ExitCode.FAILED)
     note_idle_options(written, optimize=options["optimize"],
-                      per_frame=options["palette"] == "per-frame")
+                      per_frame=options["palette"] == "per-frame",
+                      every_file_written=len(written) == len(files))
     failed = {code for code in codes if code != ExitCode.OK}
     if not failed:
         return ExitCode.OK
@@ -910,21 +945,24 @@ def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]
     """:func:`~quantize.reduce.reduce_file` of the image that goes to stdout, written to the
     PNG ``output`` first: an error's advice of another output format (``-k 1000``: "or for a
     still image a .jpg/.webp/.tif output") says that such an output is a file named with
-    ``-o``, as stdout gets a PNG whatever the options."""
+    ``-o``, as stdout gets a PNG whatever the options (:func:`_stdout_advice`)."""
     from ..reduce import reduce_file
 
     try:
         return reduce_file(input, output, **options)
-    except QualityError as exc:
+    except (QualityError, FormatAdviceError) as exc:
         if not exc.format_advice:
             raise
-        raise QualityError(exc.facts, path=exc.path, format_advice=(
-            f"{exc.format_advice}, {_STDOUT_FORMAT}")) from None
-    except FormatAdviceError as exc:
-        if not exc.format_advice:
-            raise
-        raise FormatAdviceError(exc.facts, format_advice=(
-            f"{exc.format_advice}, {_STDOUT_FORMAT}")) from None
+        raise _stdout_advice(exc) from None
+
+
+def _stdout_advice(exc: QualityError | FormatAdviceError) -> Exception:
+    """``exc``, whose advice names an output format other than stdout's PNG, saying that
+    such an output is a file named with ``-o``."""
+    advice = f"{exc.format_advice}, {_STDOUT_FORMAT}"
+    if isinstance(exc, QualityError):
+        return QualityError(exc.facts, path=exc.path, format_advice=advice)
+    return FormatAdviceError(exc.facts, format_advice=advice)
 
 
 def _beside_input_failed(f: _File, outcome: Any, palette_out: Any) -> bool:

@@ -31,9 +31,11 @@ from .file_job import (
     PALETTE_EXTENSIONS,
     RGB_EXTENSIONS,
     AlphaLossWarning,
+    check_indexed_colors,
     default_output,
     default_output_names,
     default_output_suffix,
+    output_kind,
     reduce_file,
 )
 from .fit import DEFAULT_COLORS, ColorCountWarning, fit_palette
@@ -43,6 +45,7 @@ from .result import ReduceResult
 
 __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALETTE_MODES",
            "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult",
-           "check_reduce_options", "default_output",
-           "default_output_names", "default_output_suffix", "fit_palette", "reduce_colors",
+           "check_indexed_colors", "check_reduce_options", "default_output",
+           "default_output_names", "default_output_suffix", "fit_palette", "output_kind",
+           "reduce_colors",
            "reduce_file"]

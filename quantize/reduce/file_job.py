@@ -60,6 +60,7 @@ from .options import (
     gif_entries,
     palette_in_name,
     read_palette_in,
+    too_many_colors,
     visible_entries,
     warn_palette_entries,
     warn_palette_without_alpha,
@@ -76,7 +77,8 @@ from .records import (
 from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
-           "default_output", "default_output_names", "reduce_file"]
+           "check_indexed_colors", "default_output", "default_output_names", "output_kind",
+           "reduce_file"]
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
 PALETTE_EXTENSIONS = (".png", ".apng", ".gif")
@@ -370,7 +372,18 @@ def _entry_alpha(result: ReduceResult) -> np.ndarray | None:
 # --------------------------------------------------------------------------
 
 
-def _output_kind(path: Path) -> str:
+def output_kind(path: Path) -> str:
+    """``"palette"`` for an output ``path`` written as an indexed image, ``"rgb"`` for one
+    written in RGB, by its extension.
+
+    >>> output_kind(Path("small.gif")), output_kind(Path("small.webp"))
+    ('palette', 'rgb')
+
+    Raises
+    ------
+    ValueError
+        For an extension no output is written in, naming ``output`` and the valid ones.
+    """
     suffix = path.suffix.lower()
     if suffix in PALETTE_EXTENSIONS:
         return "palette"
@@ -538,17 +551,29 @@ def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
 
 def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
     """Refuse more colours than an indexed output of a still image holds (one slot goes to
-    transparency; an animation's are refused by :func:`_check_frame_colors`).
+    transparency; an animation's are refused by :func:`_check_frame_colors`)."""
+    if kind == "palette":
+        check_indexed_colors(k, what, has_alpha)
 
-    ``what`` names the source of the ``k`` colours: ``"n_colors"`` or the
+
+def check_indexed_colors(k: int, what: str, has_alpha: bool = False) -> None:
+    """Refuse ``k`` colours, more than an indexed output (``.png``, ``.gif``) holds: 256,
+    or 255 beside ``has_alpha``'s transparent entry, in the words of
+    :func:`~quantize.reduce.options.too_many_colors`, with the advice of a format that holds
+    more. ``what`` names the source of the ``k`` colours: ``"n_colors"`` or the
     ``palette_in`` option (``"palette_in='brand.hex'"``).
+
+    Raises
+    ------
+    FormatAdviceError
+        The facts, then the advice apart (a caller that chooses the output's format for
+        its user, as batch does, leaves it out).
     """
     room = MAX_PALETTE - has_alpha
-    if kind == "palette" and k > room:
+    if k > room:
         extra = " (one entry is kept for the transparent pixels)" if has_alpha else ""
-        subject = f"{what}={k} is" if what == "n_colors" else f"{what} holds {k} colours,"
-        facts = f"{subject} more than a palette image holds: at most {room} colours{extra}"
-        raise FormatAdviceError(facts, format_advice="use fewer colours, or for a still image "
+        raise FormatAdviceError(too_many_colors(what, k, "a palette image", room, extra),
+                                format_advice="use fewer colours, or for a still image "
                                 "a .jpg/.webp/.tif output")
 
 
@@ -734,7 +759,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     """
     out = None if output is None else Path(output)
     check_output_names(output, opts["palette_out"])
-    kind = _output_kind(out if out is not None else Path("default.png"))
+    kind = output_kind(out if out is not None else Path("default.png"))
     pal_in = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
     k = None if opts["n_colors"] is None else check_n_colors(opts["n_colors"])

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import (
+    as_typed,
     check_bool,
     check_choice,
     check_file_name,
@@ -55,6 +56,7 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Op
            "check_palette_draws",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
            "check_reduce_options", "entries_drawn", "gif_entries", "palette_in_name",
+           "too_many_colors",
            "read_palette_in",
            "read_palette_in_quietly", "visible_entries",
            "warn_palette_entries", "warn_palette_without_alpha", "warn_repeated_entries",
@@ -95,7 +97,8 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                   exact_colors: Any, palette: Any) -> Options:
     """Validate reduce_colors' parameters once."""
     k = None if n_colors is None else check_n_colors(n_colors)
-    q = None if quality is None else check_float(quality, "quality", minimum=0.0)
+    q = None if quality is None else as_typed(quality, check_float(quality, "quality",
+                                                                   minimum=0.0))
     space = check_choice(space, "space", FEATURES)
     strength = check_dither(dither)
     exact = check_bool(exact_colors, "exact_colors")
@@ -156,6 +159,20 @@ def visible_entries(palette: np.ndarray) -> np.ndarray:
     if palette.shape[1] == 3 or palette[:, 3].all():
         return palette
     return palette[palette[:, 3] > 0]
+
+
+def too_many_colors(what: str, k: int, holder: str, room: int, why: str = "") -> str:
+    """The one wording of ``k`` colours, asked by ``what`` (``"n_colors"``, or the palette
+    as :func:`palette_in_name` names it), more than ``holder`` holds: at most ``room``;
+    ``why`` ends it. A still's indexed output and an animation are refused in it alike.
+
+    >>> too_many_colors("n_colors", 300, "an animation", 256)
+    'n_colors=300 is more than an animation holds: at most 256 colours'
+    >>> too_many_colors("palette_in='p.hex'", 300, "a palette image", 256)
+    "palette_in='p.hex' holds 300 colours, more than a palette image holds: at most 256 colours"
+    """
+    subject = f"{what}={k} is" if what == "n_colors" else f"{what} holds {k} colours,"
+    return f"{subject} more than {holder} holds: at most {room} colours{why}"
 
 
 def palette_in_name(palette_in: Any) -> str:
