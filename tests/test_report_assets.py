@@ -43,8 +43,10 @@ def test_nothing_is_loaded_from_elsewhere():
 
 
 def _declarations(selector: str) -> list[tuple[str, str]]:
-    """(property, value) of the style sheet's rule for ``selector``, in their order."""
-    (body,) = re.findall(r"(?:^|\})" + re.escape(selector) + r"\{([^}]*)\}", STYLE, re.M)
+    """(property, value) of the style sheet's rule for ``selector`` (the light scheme's), in
+    their order."""
+    light = STYLE.split("@media (prefers-color-scheme:dark){")[0]
+    (body,) = re.findall(r"(?:^|\})" + re.escape(selector) + r"\{([^}]*)\}", light, re.M)
     return [tuple(part.split(":", 1)) for part in body.replace("\n", "").split(";") if part]
 
 
@@ -92,3 +94,14 @@ def test_every_text_colour_is_readable_on_every_row_background(scheme, backgroun
         for background in backgrounds:
             bright, dark = sorted((_luminance(text), _luminance(background)), reverse=True)
             assert (bright + 0.05) / (dark + 0.05) >= 4.5, (text, background)
+
+
+def test_a_phone_s_thumbnails_leave_the_box_the_name_column_s_least_width():
+    # in a box at most 480 px wide the table scrolls sideways anyway: the thumbnails fill
+    # the box beside the name column at its narrowest, each with its cell's padding
+    (rule,) = re.findall(r"@container \(max-width:480px\)\{td\.thumb img\{([^}]*)\}\}", STYLE)
+    assert rule == "max-width:min(50cqi - 64px,240px)"
+    font = float(re.search(r"body\{font:(\d+)px", STYLE)[1])
+    name = float(dict(_declarations("td.name"))["min-width"].removesuffix("em")) * font
+    padding = 2 * float(dict(_declarations("th,td"))["padding"].split()[1].removesuffix("px"))
+    assert (name + padding) / 2 + padding == 64

@@ -1250,6 +1250,31 @@ def in_a_frame(page: Path, name: str, width: int, measure: str) -> Path:
 
 
 @needs_chromium
+@pytest.mark.parametrize(("width", "phone"), [(320, True), (360, True), (600, False)])
+def test_chromium_shows_larger_thumbnails_on_a_phone(tmp_path, width, phone):
+    # at 360 px the thumbnails were 70 px wide in a table its box scrolls sideways anyway,
+    # with 64 px of the box left beside them; now the names and both thumbnails fill it
+    results = _wide_rows(tmp_path, "reduce")
+    report = tmp_path / "r.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    frame = in_a_frame(report, "frame.html", width, (
+        '(function () { var box = document.getElementById("results").parentNode;'
+        'var after = document.querySelectorAll("th")[2].getBoundingClientRect();'
+        'var img = document.querySelector("td.thumb img").getBoundingClientRect();'
+        'return [document.documentElement.scrollWidth, window.innerWidth, box.clientWidth,'
+        'box.offsetWidth, box.scrollWidth, after.right - box.getBoundingClientRect().left,'
+        'img.width]; })()'))
+    dom = parse(chromium(tmp_path, "--window-size=800,900", "--dump-dom", frame.as_uri()).stdout)
+    (body,) = dom.iter("body")
+    page, window, box, outer, table, after, side = map(float, body.attrs["data-seen"].split(","))
+    assert page == window == width and table > box  # only the table's box scrolls sideways
+    if phone:  # the After column ends at the box's edge (without or with its scroll bar)
+        assert side in {w / 2 - 64 for w in (box, outer)} and after in {box, outer}
+    else:
+        assert side == 60 and after < box
+
+
+@needs_chromium
 def test_chromium_wraps_long_names_above_the_table_in_a_400_px_window(tmp_path):
     # a folder or failed file named without spaces ran past the right edge in the title and
     # the list of failures: the whole page scrolled sideways

@@ -27,12 +27,15 @@ SHOWN_SIZE = 240
 #: after its arrow) for either mode's table to fit a window from about 780 px, scroll bars
 #: included: the page's and the table box's own, 15 or 17 px wide. The table scrolls in its
 #: own box, two margins less than a window high (the small viewport's, on a phone), so that
-#: a window narrower than the table scrolls the table sideways, not the whole page, and the
-#: headings stick to the box's top, whole also when the page is scrolled to its end; above
-#: it, a name without spaces (in the title, the command, the failures) breaks anywhere. A
-#: row a link jumps to (a failure listed at the top) stops below them. A thumbnail of the
-#: middle of a long image (``img.middle``) cuts the animation it plays to that middle. A
-#: browser set to a dark colour scheme gets light text on dark backgrounds.
+#: a window narrower than the table scrolls the table sideways, not the whole page; in a box
+#: at most 480 px wide (a phone's), which the table cannot fit, the thumbnails are larger
+#: instead (102 px in a 360 px window), so that the names and both thumbnails fill the box
+#: and the rest scrolls into it sideways. The headings stick to the box's top, whole also
+#: when the page is scrolled to its end; above it, a name without spaces (in the title, the
+#: command, the failures) breaks anywhere. A row a link jumps to (a failure listed at the
+#: top) stops below them. A thumbnail of the middle of a long image (``img.middle``) cuts
+#: the animation it plays to that middle. A browser set to a dark colour scheme gets light
+#: text on dark backgrounds.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em;color:#222;background:#fafafa}
 h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;margin:.6em 0 .2em}
@@ -52,6 +55,7 @@ th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{co
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.thumb img{display:block;max-width:clamp(60px,50vw - 340px,240px);
 max-width:clamp(60px,50cqi - 315px,240px);max-height:240px;height:auto}
+@container (max-width:480px){td.thumb img{max-width:min(50cqi - 64px,240px)}}
 img.enlarged{image-rendering:pixelated}img.nearest{image-rendering:pixelated}img.middle{object-fit:cover}
 td.thumb img,.bar{background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
 td.name{min-width:7em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
