@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -41,10 +42,31 @@ def test_nothing_is_loaded_from_elsewhere():
     assert "fetch(" not in SCRIPT and "XMLHttpRequest" not in SCRIPT
 
 
+def _declarations(selector: str) -> list[tuple[str, str]]:
+    """(property, value) of the style sheet's rule for ``selector`` (the light scheme's), in
+    their order."""
+    light = STYLE.split("@media (prefers-color-scheme:dark){")[0]
+    (body,) = re.findall(r"(?:^|\})" + re.escape(selector) + r"\{([^}]*)\}", light, re.M)
+    return [tuple(part.split(":", 1)) for part in body.replace("\n", "").split(";") if part]
+
+
 def test_the_size_thumbnails_are_enlarged_to_is_the_style_sheets_limit():
-    # at most that, and less in a window narrower than about 1140 px (keeping their shape)
-    assert (f"td.thumb img{{display:block;max-width:clamp(70px,50vw - 330px,{SHOWN_SIZE}px);"
-            f"max-height:{SHOWN_SIZE}px;\nheight:auto}}") in STYLE
+    # at most that, and less in a window narrower than about 1150 px (keeping their shape)
+    img = _declarations("td.thumb img")
+    assert ("max-height", f"{SHOWN_SIZE}px") in img and ("height", "auto") in img
+    assert all(value.endswith(f",{SHOWN_SIZE}px)") for name, value in img
+               if name == "max-width")
+
+
+def test_thumbnails_are_sized_from_the_table_box_not_from_the_window():
+    # Sized from the window (50vw - 330px, at least 70 px), the thumbnails left the reduce
+    # table 8 px to spare at 800 px with 15 px scroll bars, 4 px with 17 px ones (the window
+    # counts the page's scroll bar and margins, not the box's bar), and none below 792 px,
+    # where the table overflowed its box by 1 px and more.
+    assert ("container-type", "inline-size") in _declarations(".scroll")
+    widths = [value for name, value in _declarations("td.thumb img") if name == "max-width"]
+    # the last one a browser knows wins: the box's width (cqi), or else the window's
+    assert widths == ["clamp(60px,50vw - 340px,240px)", "clamp(60px,50cqi - 315px,240px)"]
 
 
 def _luminance(hex_: str) -> float:
@@ -72,3 +94,14 @@ def test_every_text_colour_is_readable_on_every_row_background(scheme, backgroun
         for background in backgrounds:
             bright, dark = sorted((_luminance(text), _luminance(background)), reverse=True)
             assert (bright + 0.05) / (dark + 0.05) >= 4.5, (text, background)
+
+
+def test_a_phone_s_thumbnails_leave_the_box_the_name_column_s_least_width():
+    # in a box at most 480 px wide the table scrolls sideways anyway: the thumbnails fill
+    # the box beside the name column at its narrowest, each with its cell's padding
+    (rule,) = re.findall(r"@container \(max-width:480px\)\{td\.thumb img\{([^}]*)\}\}", STYLE)
+    assert rule == "max-width:min(50cqi - 64px,240px)"
+    font = float(re.search(r"body\{font:(\d+)px", STYLE)[1])
+    name = float(dict(_declarations("td.name"))["min-width"].removesuffix("em")) * font
+    padding = 2 * float(dict(_declarations("th,td"))["padding"].split()[1].removesuffix("px"))
+    assert (name + padding) / 2 + padding == 64

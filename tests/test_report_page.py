@@ -1184,34 +1184,52 @@ def _wide_rows(tmp_path: Path, mode: str) -> list[FileResult]:
                                  BROKEN_REASON, {"seconds": 0.01})]
 
 
+def _scroll_bars(width: int) -> str:
+    """Script that makes the page's scroll bars ``width`` px wide (Windows draws them 17 px
+    wide, Chromium on Linux 15 px)."""
+    return ('var bars = document.createElement("style");'
+            f'bars.textContent = "::-webkit-scrollbar{{width:{width}px;height:{width}px}}";'
+            'document.head.appendChild(bars);')
+
+
 @needs_chromium
 @pytest.mark.parametrize("mode", ["reduce", "segment"])
-def test_chromium_fits_the_table_in_an_800_px_window(tmp_path, mode):
+@pytest.mark.parametrize(("bars", "widths"), [(None, (780, 800, 1000, 1100)),
+                                              (17, (788, 1000))])
+def test_chromium_fits_the_table_in_an_800_px_window(tmp_path, mode, bars, widths):
     # at 1000 px the segment table, and up to 1100 px the reduce table's last columns, could
     # only be seen by scrolling the table sideways; at 800 px, in a window too low for the
-    # table, whose box then has a scroll bar of its own beside the page's, by about 30 px
+    # table, whose box then has a scroll bar of its own beside the page's, by about 30 px;
+    # below 792 px (below 800 px with 17 px scroll bars) the reduce table overflowed its box
+    # again, by 1 px at 790 px and 1 px more for every pixel less: its thumbnails, sized
+    # from the window, stopped shrinking at 800 px, 8 px of room left to the other columns
     results = _wide_rows(tmp_path, mode)
     report = tmp_path / "r.html"
     write_html_report(report, results, summary_of(results), mode=mode)
-    measured = with_script(report, "measured.html", (
+    wide = "" if bars is None else _scroll_bars(bars)
+    measured = with_script(report, "measured.html", wide + (
         'window.addEventListener("load", function () {'
         'var box = document.getElementById("results").parentNode;'
         'var shown = Array.prototype.map.call(document.querySelectorAll("td.thumb img"),'
-        'function (img) { return img.width + "x" + img.height; });'
+        'function (img) { var r = img.getBoundingClientRect();'
+        'return r.width.toFixed(1) + "x" + r.height.toFixed(1); });'
         'document.body.setAttribute("data-seen", [document.documentElement.scrollWidth,'
-        'window.innerWidth, box.scrollWidth, box.clientWidth,'
+        'window.innerWidth, box.scrollWidth, box.clientWidth, box.offsetWidth,'
         'box.scrollHeight > box.clientHeight].concat(shown)); });'))
-    for width in (800, 1000, 1100):
+    for width in widths:
         dom = parse(chromium(tmp_path, f"--window-size={width},400", "--dump-dom",
                              measured.as_uri(), scroll_bars=True).stdout)
         (body,) = dom.iter("body")
-        page, window, table, box, low, *shown = body.attrs["data-seen"].split(",")
+        page, window, table, box, outer, low, *shown = body.attrs["data-seen"].split(",")
         assert low == "true"  # the box scrolls downwards: two scroll bars take room
+        assert bars is None or int(outer) - int(box) == bars
         assert int(page) <= int(window) and int(table) <= int(box), (width, table, box)
-        # each thumbnail smaller there than 240 px (not below 70), as shaped as its image:
-        # the square animation's (clip.gif comes first), then the 3:2 photo's
-        side = max(70, width // 2 - 330)
-        assert shown == [f"{side}x{side}"] * 2 + [f"{side}x{round(side * 2 / 3)}"] * 2
+        # each thumbnail smaller there than 240 px (not below 60), sized from the box's
+        # width (with or without its own scroll bar, as browsers differ), as shaped as its
+        # image: the square animation's (clip.gif comes first), then the 3:2 photo's
+        sides = {min(max(60, int(w) / 2 - 315), 240) for w in (box, outer)}
+        assert any(shown == [f"{side:.1f}x{side:.1f}"] * 2
+                   + [f"{side:.1f}x{side * 2 / 3:.1f}"] * 2 for side in sides), (width, shown)
 
 
 def in_a_frame(page: Path, name: str, width: int, measure: str) -> Path:
@@ -1229,6 +1247,31 @@ def in_a_frame(page: Path, name: str, width: int, measure: str) -> Path:
         'document.body.setAttribute("data-seen", e.data); });</script></body>',
         encoding="utf-8")
     return frame
+
+
+@needs_chromium
+@pytest.mark.parametrize(("width", "phone"), [(320, True), (360, True), (600, False)])
+def test_chromium_shows_larger_thumbnails_on_a_phone(tmp_path, width, phone):
+    # at 360 px the thumbnails were 70 px wide in a table its box scrolls sideways anyway,
+    # with 64 px of the box left beside them; now the names and both thumbnails fill it
+    results = _wide_rows(tmp_path, "reduce")
+    report = tmp_path / "r.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    frame = in_a_frame(report, "frame.html", width, (
+        '(function () { var box = document.getElementById("results").parentNode;'
+        'var after = document.querySelectorAll("th")[2].getBoundingClientRect();'
+        'var img = document.querySelector("td.thumb img").getBoundingClientRect();'
+        'return [document.documentElement.scrollWidth, window.innerWidth, box.clientWidth,'
+        'box.offsetWidth, box.scrollWidth, after.right - box.getBoundingClientRect().left,'
+        'img.width]; })()'))
+    dom = parse(chromium(tmp_path, "--window-size=800,900", "--dump-dom", frame.as_uri()).stdout)
+    (body,) = dom.iter("body")
+    page, window, box, outer, table, after, side = map(float, body.attrs["data-seen"].split(","))
+    assert page == window == width and table > box  # only the table's box scrolls sideways
+    if phone:  # the After column ends at the box's edge (without or with its scroll bar)
+        assert side in {w / 2 - 64 for w in (box, outer)} and after in {box, outer}
+    else:
+        assert side == 60 and after < box
 
 
 @needs_chromium

@@ -17,20 +17,25 @@ browser asks for reduced motion), and the row's ``button.play`` pauses and plays
 #: Longest side of a thumbnail on the page, in CSS pixels: the limit ``STYLE`` sets.
 SHOWN_SIZE = 240
 
-#: Inline style sheet: no web fonts, no external resources. Thumbnails and palette bars
-#: lie on a checkerboard, so that transparent pixels show as such. Thumbnails are shown
-#: smaller in a window narrower than about 1140 px (170 px at 1000 px, 70 px at 800 px and
+#: Inline style sheet: no web fonts, no external resources. Thumbnails and palette bars lie
+#: on a checkerboard, so that transparent pixels show as such. Thumbnails are shown smaller
+#: in a window narrower than about 1150 px (about 165 px at 1000 px, 60 px at 790 px and
 #: below, keeping their shape; a reduced still at the nearest pixel, so with its palette
-#: colours only), and the columns are narrow enough (a long byte count wraps after its
-#: arrow) for either mode's table to fit an 800 px window, scroll bars included: the page's
-#: and the table box's own. The table scrolls in its own box, two margins less than a
-#: window high (the small viewport's, on a phone), so that a window narrower than the table
-#: scrolls the table sideways, not the whole page, and the headings stick to the box's top,
-#: whole also when the page is scrolled to its end; above it, a name without spaces (in the
-#: title, the command, the failures) breaks anywhere. A row a link jumps to (a failure
-#: listed at the top) stops below them. A thumbnail of the middle of a long image
-#: (``img.middle``) cuts the animation it plays to that middle. A browser set to a dark
-#: colour scheme gets light text on dark backgrounds.
+#: colours only), sized from the width of the table's box (``cqi``), which the page's
+#: margins and scroll bar do not take, rather than from the window's (``vw``, for a browser
+#: without container units), and the columns are narrow enough (a long byte count wraps
+#: after its arrow) for either mode's table to fit a window from about 780 px, scroll bars
+#: included: the page's and the table box's own, 15 or 17 px wide. The table scrolls in its
+#: own box, two margins less than a window high (the small viewport's, on a phone), so that
+#: a window narrower than the table scrolls the table sideways, not the whole page; in a box
+#: at most 480 px wide (a phone's), which the table cannot fit, the thumbnails are larger
+#: instead (102 px in a 360 px window), so that the names and both thumbnails fill the box
+#: and the rest scrolls into it sideways. The headings stick to the box's top, whole also
+#: when the page is scrolled to its end; above it, a name without spaces (in the title, the
+#: command, the failures) breaks anywhere. A row a link jumps to (a failure listed at the
+#: top) stops below them. A thumbnail of the middle of a long image (``img.middle``) cuts
+#: the animation it plays to that middle. A browser set to a dark colour scheme gets light
+#: text on dark backgrounds.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em;color:#222;background:#fafafa}
 h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;margin:.6em 0 .2em}
@@ -38,7 +43,8 @@ h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;mar
 .made{color:#666;font-size:.9em;overflow-wrap:anywhere}
 .made .arg{display:inline-block;max-width:100%}
 .failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em;overflow-wrap:anywhere}
-.scroll{overflow:auto;max-height:calc(100vh - 2em);max-height:calc(100svh - 2em)}
+.scroll{overflow:auto;max-height:calc(100vh - 2em);max-height:calc(100svh - 2em);
+container-type:inline-size}
 table{border-collapse:collapse;background:#fff}
 th,td{border-bottom:1px solid #ddd;padding:6px 5px;vertical-align:middle;text-align:left}
 th{background:#eee;position:sticky;top:0;font-size:.9em}
@@ -47,8 +53,9 @@ cursor:pointer;text-decoration:underline dotted}
 th[data-key] button:focus-visible{outline:2px solid #1a5fb4;outline-offset:2px}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.thumb img{display:block;max-width:clamp(70px,50vw - 330px,240px);max-height:240px;
-height:auto}
+td.thumb img{display:block;max-width:clamp(60px,50vw - 340px,240px);
+max-width:clamp(60px,50cqi - 315px,240px);max-height:240px;height:auto}
+@container (max-width:480px){td.thumb img{max-width:min(50cqi - 64px,240px)}}
 img.enlarged{image-rendering:pixelated}img.nearest{image-rendering:pixelated}img.middle{object-fit:cover}
 td.thumb img,.bar{background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
 td.name{min-width:7em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
