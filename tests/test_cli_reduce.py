@@ -1020,6 +1020,24 @@ def test_palette_in_with_a_translucent_white_keeps_opaque_greys_opaque(tmp_path)
                                [0, 0, 0, 0]]
 
 
+def test_palette_in_dithered_with_a_translucent_white_keeps_opaque_greys_opaque(tmp_path):
+    # Dithered, 99 of the greys 0..255 went to white of alpha 128 and were drawn half
+    # transparent; they are drawn as with the palette's opaque entries alone.
+    rgba = np.zeros((2, 257, 4), np.uint8)
+    rgba[:, :256, :3] = np.arange(256)[:, None]
+    rgba[:, :256, 3] = 255
+    Image.fromarray(rgba).save(tmp_path / "g.png")
+    (tmp_path / "p.hex").write_text("000000\nffffff\nffffff80\n")
+    (tmp_path / "opaque.hex").write_text("000000\nffffff\n")
+    for name in ("p", "opaque"):
+        result = run(tmp_path / "g.png", "-o", tmp_path / f"{name}.png", "--palette-in",
+                     tmp_path / f"{name}.hex", "--dither", "-q")
+        assert result.exit_code == 0, result.output
+    out = np.asarray(Image.open(tmp_path / "p.png").convert("RGBA"))
+    assert (out[:, :256, 3] == 255).all() and (out[:, 256] == 0).all()
+    assert np.array_equal(out, np.asarray(Image.open(tmp_path / "opaque.png").convert("RGBA")))
+
+
 @pytest.mark.parametrize("size", [6, 765, 769])
 def test_palette_in_act_of_neither_adobe_size_is_refused_in_one_line(photo, tmp_path, size):
     # A file of 3 bytes per colour was read as the colours it held (765 bytes: a table cut

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from quantize.colors import features_of
 from quantize.reconstruct import palette as palette_module
 from quantize.reconstruct.palette import (
     _BLOCK_PIXELS,
+    ShownEntries,
     _band_gradient_runs,
     _band_run_strength,
     diffuse_errors,
@@ -130,6 +132,51 @@ def test_a_known_nearest_mapping_is_used_as_the_undithered_one(rng):
     short_runs[:, 0:6:2] = 2
     assert not np.array_equal(dither_indices(rgb, palette, nearest_entries=short_runs),
                               dither_indices(rgb, palette))
+
+
+_WHITE_HALF_BLACK_WHITE = np.array([[255, 255, 255, 128], [0, 0, 0, 255], [255, 255, 255, 255]],
+                                   np.uint8)
+
+
+def test_opaque_pixels_take_no_translucent_given_entry_that_looks_no_nearer():
+    """Opaque greys 0..255 onto white of alpha 128, black and white: matched premultiplied,
+    99 of them took the translucent white (grey 128 over black, once the error made it
+    nearest); a given palette keeps them on black and white, each grey as near to one of
+    them as to that entry over black and over white, which only a fitted palette need not
+    (its mapping is unchanged)."""
+    rgb = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2)
+    alpha = np.full((1, 256), 255, np.uint8)
+    palette = _WHITE_HALF_BLACK_WHITE.copy()
+    fitted = dither_indices(rgb, palette, 1.0, alpha=alpha)
+    given = dither_indices(rgb, palette, 1.0, alpha=alpha, given=True)
+    assert np.bincount(fitted[0], minlength=3).tolist() == [99, 78, 79]
+    assert np.bincount(given[0], minlength=3).tolist() == [0, 127, 129]
+    assert given[0, :87].tolist() == [1] * 87 and given[0, 166:].tolist() == [2] * 90
+    assert np.array_equal(palette, _WHITE_HALF_BLACK_WHITE)
+
+
+def test_an_opaque_pixel_stays_opaque_whatever_alpha_error_it_receives():
+    """White of alpha 200 takes opaque white, and its error (-55 in every feature, 7/16 of
+    it to the right) brings the opaque grey 180 beside it to alpha 231, nearest white of
+    alpha 128 premultiplied; opaque by its own alpha, it takes opaque white, which looks
+    as near (grey 156 against 128 over black and 255 over white)."""
+    pixels = np.array([[[255, 255, 255, 200], [180, 180, 180, 255]]], np.uint8)
+    features = features_of(pixels.reshape(-1, 4), "rgb").reshape(1, 2, 4)
+    entries = features_of(_WHITE_HALF_BLACK_WHITE, "rgb")
+    strength = np.ones((1, 2), np.float32)
+    assert diffuse_errors(features, entries, strength).tolist() == [[2, 0]]
+    shown = ShownEntries.of(_WHITE_HALF_BLACK_WHITE, "rgb")
+    assert diffuse_errors(features, entries, strength, shown=shown).tolist() == [[2, 2]]
+
+
+def test_shown_entries_are_only_for_palettes_of_opaque_and_translucent_entries():
+    assert ShownEntries.of(_WHITE_HALF_BLACK_WHITE[:, :3], "rgb") is None
+    assert ShownEntries.of(_WHITE_HALF_BLACK_WHITE[1:], "rgb") is None
+    assert ShownEntries.of(_WHITE_HALF_BLACK_WHITE[:1], "rgb") is None
+    shown = ShownEntries.of(_WHITE_HALF_BLACK_WHITE, "lab")
+    assert shown.opaque.tolist() == [False, True, True]
+    assert shown.full == float(features_of(_WHITE_HALF_BLACK_WHITE[1:2], "lab")[0, 3])
+    assert shown.features.shape == (3, 7)
 
 
 def test_an_indexed_image_of_too_many_entries_names_the_palette():

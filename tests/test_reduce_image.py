@@ -767,6 +767,24 @@ def test_an_opaque_pixel_never_takes_a_translucent_entry_when_an_opaque_one_look
     assert result.indices[0, 256] == result.transparent_index
 
 
+@pytest.mark.parametrize("space, whites", [("rgb", 129), ("lab", 137)])
+@pytest.mark.parametrize("first", [True, False])
+def test_dithered_opaque_pixels_take_no_translucent_given_entry_that_looks_no_nearer(
+        space, whites, first):
+    """Dithered, the error diffusion chose its own premultiplied nearest entry: 99 opaque
+    greys took white of alpha 128 (in RGB). No grey looks nearer to it than to black or
+    to white, so the ramp is drawn as on black and white alone."""
+    rgba = _grey_ramp_with_a_clear_pixel()
+    entries = [[255, 255, 255, 128], [0, 0, 0, 255], [255, 255, 255, 255]]
+    palette = np.array(entries if first else entries[1:] + entries[:1], np.uint8)
+    drawn = reduce_colors(rgba, palette=palette, space=space, dither=1.0).to_rgba()
+    alone = reduce_colors(rgba, palette=palette[palette[:, 3] == 255], space=space,
+                          dither=1.0).to_rgba()
+    assert np.array_equal(drawn, alone)
+    assert (drawn[0, :256, 3] == 255).all() and drawn[0, 256].tolist() == [0, 0, 0, 0]
+    assert int((drawn[0, :256, 0] == 255).sum()) == whites
+
+
 def test_translucent_pixels_onto_a_given_palette_are_still_matched_premultiplied():
     """Only opaque pixels are kept from translucent entries that look no nearer: white of
     alpha 128 takes that entry, black of alpha 128 opaque black (premultiplied, both are

@@ -106,7 +106,7 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         pixels, below). A
         fourth column is alpha, used for an image with alpha (colours compared
         premultiplied, but an opaque pixel takes no translucent entry when an opaque
-        one looks as near over black and over white); an opaque image
+        one looks as near over black and over white, dithered or not); an opaque image
         is mapped onto the colours alone and stays opaque. Entries with alpha
         0 are dropped, and the result's indices number the entries kept: fully
         transparent pixels take the result's own transparent entry (an Adobe
@@ -208,12 +208,13 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     if opts.dither > 0 and k > 0:
         if fitted:
             flat = _dithered(rgb, alpha, pixels, entries, opts,
-                             pixels.indices(labels, len(entries)))
+                             pixels.indices(labels, len(entries)), given=False)
         else:  # diffused over in the order the fit would have, as for the undithered ties
             first = palette_order(pal, entry_weights(labels, hist.counts, len(entries))[:k])
             first = np.append(first, np.arange(k, len(entries)))
             flat = _dithered(rgb, alpha, pixels, entries[first], opts,
-                             pixels.indices(np.argsort(first)[labels], len(entries)))
+                             pixels.indices(np.argsort(first)[labels], len(entries)),
+                             given=True)
             flat = first.astype(flat.dtype)[flat]
         drawn = flat.ravel() if pixels.visible is None else flat[pixels.visible]
         counts = np.bincount(drawn, minlength=k + 1)[:k]
@@ -477,11 +478,13 @@ def _given_entries(hist: Histogram, entries: np.ndarray, given: np.ndarray) -> n
 
 
 def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted,
-              entries: np.ndarray, opts: Options, plain: np.ndarray) -> np.ndarray:
+              entries: np.ndarray, opts: Options, plain: np.ndarray, *, given: bool
+              ) -> np.ndarray:
     """``(H, W)`` indices by weighted error diffusion in the fitting space, from the
-    ``plain`` (undithered) mapping."""
+    ``plain`` (undithered) mapping; onto a ``given`` palette, opaque pixels are kept off
+    translucent entries that look no nearer, as :func:`_given_entries` keeps them."""
     out = dither_indices(rgb, entries, opts.dither, alpha=alpha, space=opts.space,
-                         nearest_entries=plain)
+                         nearest_entries=plain, given=given)
     if pixels.hidden:
         out[~pixels.visible] = len(entries) - 1
     return out
