@@ -380,6 +380,23 @@ def test_an_unknown_command_is_named_with_the_commands_it_may_be_a_typo_of(name,
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
 
 
+def test_a_file_or_folder_given_for_the_command_is_named_with_the_command_that_takes_it(
+        tmp_path, monkeypatch):
+    # As pngquant is called, "quantize photo.jpg -k 8" said "no such command" alone.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my photo.jpg").write_bytes(b"not read")
+    (tmp_path / "photos").mkdir()
+    file = runner.invoke(app, ["my photo.jpg", "-k", "8"])
+    assert (file.exit_code, file.stderr) == (
+        2, "quantize: error: my photo.jpg: no such command; did you mean quantize reduce "
+           "'my photo.jpg' -k 8? (see 'quantize --help')\n")
+    folder = runner.invoke(app, ["photos", "-k", "8"])
+    assert (folder.exit_code, folder.stderr) == (
+        2, "quantize: error: photos: no such command; did you mean quantize batch photos "
+           "-o OUT_DIR? (see 'quantize --help')\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my photo.jpg", "photos"]
+
+
 def _loaded_after(code: str) -> set[str]:
     """The heavy modules a fresh interpreter has loaded after running ``code``."""
     probe = (f"import sys\n{code}\n"
