@@ -2047,6 +2047,28 @@ def test_a_file_name_followed_by_a_slash_is_refused_as_the_system_refuses_it(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "link"]
 
 
+@pytest.mark.parametrize("command", [
+    ["reduce", "s.png"], ["reduce", "s.png", "-o", "out.png"], ["segment", "s.png", "-o", "out"],
+    ["reduce", "a.png", "-o", "out.png", "--palette-in", "s.gpl"]])
+def test_a_socket_given_as_a_file_is_refused_as_one_before_any_work(command, tmp_path,
+                                                                     monkeypatch):
+    """A socket was taken for a pipe: 'name the output with -o', then, named, "cannot
+    read (No such device or address)"; a --palette-in socket gave the latter."""
+    socket = pytest.importorskip("socket")
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no Unix sockets here")
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("a.png")
+    named = command[-1] if command[-2] == "--palette-in" else command[1]
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(named)
+        result = runner.invoke(app, command)
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {named}: is a socket, not a regular file, and cannot be read "
+           "as one\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.png", named])
+
+
 def test_a_warning_quoting_a_value_writes_its_bytes_that_are_not_utf8_as_names_are(capsys):
     """A value quoted by its repr wrote the byte 0xff as '\\udcff'; every name writes
     it '\\xff'."""
