@@ -861,6 +861,18 @@ def test_a_port_out_of_range_is_said_so(offset):
         "to 65535); expected the address of a running dask scheduler, e.g. tcp://host:8786")
 
 
+@pytest.mark.parametrize("address, port", [("tcp://127.0.0.1:notaport", "notaport"),
+                                           ("tcp://[::1]:87a6", "87a6")])
+def test_a_port_that_is_no_number_is_said_so(address, port):
+    """The client's error was Python's: "invalid literal for int() with base 10"."""
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(ValueError) as caught:
+        batch.check_scheduler(address, connect_timeout=3)
+    assert str(caught.value) == (
+        f"scheduler={address!r}: cannot connect (port {port!r} is not a number; expected 1 "
+        "to 65535); expected the address of a running dask scheduler, e.g. tcp://host:8786")
+
+
 @pytest.mark.parametrize("told, runs", [
     # workers started before an upgrade keep the old code: every file failed on them with
     # a TypeError about the task's arguments

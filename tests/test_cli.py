@@ -380,6 +380,23 @@ def test_an_unknown_command_is_named_with_the_commands_it_may_be_a_typo_of(name,
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
 
 
+def test_a_file_or_folder_given_for_the_command_is_named_with_the_command_that_takes_it(
+        tmp_path, monkeypatch):
+    # As pngquant is called, "quantize photo.jpg -k 8" said "no such command" alone.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my photo.jpg").write_bytes(b"not read")
+    (tmp_path / "photos").mkdir()
+    file = runner.invoke(app, ["my photo.jpg", "-k", "8"])
+    assert (file.exit_code, file.stderr) == (
+        2, "quantize: error: my photo.jpg: no such command; did you mean quantize reduce "
+           "'my photo.jpg' -k 8? (see 'quantize --help')\n")
+    folder = runner.invoke(app, ["photos", "-k", "8"])
+    assert (folder.exit_code, folder.stderr) == (
+        2, "quantize: error: photos: no such command; did you mean quantize batch photos "
+           "-o OUT_DIR? (see 'quantize --help')\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my photo.jpg", "photos"]
+
+
 def _loaded_after(code: str) -> set[str]:
     """The heavy modules a fresh interpreter has loaded after running ``code``."""
     probe = (f"import sys\n{code}\n"
@@ -2101,6 +2118,28 @@ def test_a_file_name_followed_by_a_slash_is_refused_as_the_system_refuses_it(
         1, f"quantize: error: {given}: ends in '/', which names a folder, but '{named}' is a "
            "file; expected an image file, named without the '/'\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "link"]
+
+
+@pytest.mark.parametrize("command", [
+    ["reduce", "s.png"], ["reduce", "s.png", "-o", "out.png"], ["segment", "s.png", "-o", "out"],
+    ["reduce", "a.png", "-o", "out.png", "--palette-in", "s.gpl"]])
+def test_a_socket_given_as_a_file_is_refused_as_one_before_any_work(command, tmp_path,
+                                                                     monkeypatch):
+    """A socket was taken for a pipe: 'name the output with -o', then, named, "cannot
+    read (No such device or address)"; a --palette-in socket gave the latter."""
+    socket = pytest.importorskip("socket")
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no Unix sockets here")
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("a.png")
+    named = command[-1] if command[-2] == "--palette-in" else command[1]
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(named)
+        result = runner.invoke(app, command)
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {named}: is a socket, not a regular file, and cannot be read "
+           "as one\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.png", named])
 
 
 def test_a_warning_quoting_a_value_writes_its_bytes_that_are_not_utf8_as_names_are(capsys):

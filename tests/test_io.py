@@ -2283,6 +2283,23 @@ def test_a_file_name_followed_by_a_slash_is_not_read(tmp_path, read):
                                   "named without the '/'")
 
 
+@pytest.mark.parametrize("read", ["load_image", "probe_image"])
+def test_a_socket_is_refused_as_no_file(tmp_path, read, monkeypatch):
+    """A socket was opened, and its error was the system's "No such device or address"."""
+    import socket
+
+    import quantize.io
+
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no Unix sockets here")
+    monkeypatch.chdir(tmp_path)  # a socket's path is short: name it from its folder
+    with socket.socket(socket.AF_UNIX) as server, pytest.raises(ImageReadError) as refused:
+        server.bind("s.png")
+        getattr(quantize.io, read)("s.png")
+    assert str(refused.value) == "s.png: is a socket, not a regular file, and cannot be read as one"
+    assert refused.value.exit_code == 1
+
+
 def test_probe_reads_only_the_header(corpus):
     from quantize.io import probe_image
 

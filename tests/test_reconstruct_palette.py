@@ -67,6 +67,38 @@ def test_diffusion_swept_in_bands_of_lines_is_floyd_steinberg_too(rng, monkeypat
     assert np.array_equal(got, _textbook_diffusion(features, _CORNERS))
 
 
+@pytest.mark.parametrize("h, w", [(300, 1), (200, 2), (150, 5), (40, 90)])
+def test_tall_narrow_diffusion_in_bands_bounded_by_its_height_is_the_same(rng, monkeypatch,
+                                                                         h, w):
+    """A tall, narrow image has a pixel or two a line but a row of error per line for
+    every one of its h rows: its bands are fewer lines (here 64 * 4 // (h + 1) or 1), and
+    each carries and clears its error in a window of rows; the same as one band of every
+    line (the float32 sums of many pixels may differ from the float64 textbook's)."""
+    features = rng.uniform(0, 255, (h, w, 3)).astype(np.float32)
+    strength = rng.uniform(0, 1, (h, w)).astype(np.float32)
+    monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", 1 << 30)
+    whole = diffuse_errors(features, _CORNERS, strength)
+    monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", 64)
+    assert np.array_equal(diffuse_errors(features, _CORNERS, strength), whole)
+
+
+def test_the_error_of_a_tall_narrow_image_takes_memory_of_its_size(rng, monkeypatch):
+    """The bands were as many lines as hold _SWEEP_PIXELS pixels, with a row of error for
+    each of the h rows of each line: a 1x1000 image took 3 GB at the default 2**18, here
+    (2**10) a 1x4000 one 49 MB; now the error planes hold at most 4 * 2**10 rows."""
+    import tracemalloc
+
+    monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", 1 << 10)
+    features = rng.uniform(0, 255, (4000, 1, 3)).astype(np.float32)
+    tracemalloc.start()
+    try:
+        diffuse_errors(features, _CORNERS, np.ones((4000, 1), np.float32))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4_000_000
+
+
 @pytest.mark.parametrize("band_pixels, band_lines", [(1 << 18, 61), (90, 10)])
 def test_features_are_made_a_band_of_lines_at_a_time(rng, monkeypatch, band_pixels,
                                                      band_lines):

@@ -569,7 +569,8 @@ def _unreachable(scheduler: str, timeout: float) -> str | None:
     retry it until its timeout. None when the connection is made, and for an
     address that is not over TCP or has no host and port: the client then says
     what is wrong with it. A port outside 1..65535 is said as such (the resolver
-    would take 99999 as 34463, and try that port).
+    would take 99999 as 34463, and try that port), and so is one that is no number
+    (the client said Python's "invalid literal for int() with base 10").
     """
     import socket
 
@@ -579,7 +580,7 @@ def _unreachable(scheduler: str, timeout: float) -> str | None:
         scheme, _ = parse_address(scheduler)
         host, port = get_address_host_port(scheduler)
     except (ValueError, TypeError, KeyError):
-        return None
+        return _port_not_a_number(scheduler)
     if scheme not in _OVER_TCP:
         return None
     if not 0 < port < 65536:  # getaddrinfo would take it modulo 65536, another port
@@ -597,6 +598,19 @@ def _unreachable(scheduler: str, timeout: float) -> str | None:
     except OSError as exc:
         return f"{host}:{port}: {exc.strerror or one_line(exc)}"
     return None
+
+
+def _port_not_a_number(scheduler: str) -> str | None:
+    """Why the port of ``scheduler`` is no port, when it is written but is not digits, else None.
+
+    >>> _port_not_a_number("tcp://host:87a6"), _port_not_a_number("tcp://[::1]")
+    ("port '87a6' is not a number; expected 1 to 65535", None)
+    """
+    rest = scheduler.partition("://")[2] or scheduler
+    host, colon, port = rest.rpartition(":")
+    if not colon or not host or rest.endswith("]") or port.isdigit():  # [::1]: no port
+        return None
+    return f"port {port!r} is not a number; expected 1 to 65535"
 
 
 def _killed(exc: BaseException | None) -> bool:

@@ -608,8 +608,9 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
 
             close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=3,
                                               cutoff=0.6)
+            meant = _command_for_a_path(ctx.command_path, args) or _did_you_mean(close)
             raise click_errors.UsageError(
-                f"{printable_line(args[0])}: no such command{_did_you_mean(close)}", ctx
+                f"{printable_line(args[0])}: no such command{meant}", ctx
             ) from None
 
     def main(self, args: Any = None, prog_name: str | None = None,
@@ -649,6 +650,24 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _command_for_a_path(program: str, args: Sequence[str]) -> str:
+    """The end of an unknown command's line when it is a file or folder that exists, as
+    pngquant is called (``quantize photo.jpg -k 8``): the command of ``program`` that
+    takes it; "" for any other word.
+
+    A file is proposed to ``reduce``, with the rest of ``args``; a folder to ``batch``,
+    which needs an output folder, so the rest is left for the user to add.
+
+    >>> _command_for_a_path("quantize", ["/", "-k", "8"])
+    '; did you mean quantize batch / -o OUT_DIR?'
+    """
+    if os.path.isdir(args[0]):
+        return f"; did you mean {program} batch {shell_quoted(args[0])} -o OUT_DIR?"
+    if os.path.isfile(args[0]):
+        return f"; did you mean {' '.join([program, 'reduce', *map(shell_quoted, args)])}?"
+    return ""
 
 
 def _echo_stdout_error(exc: _StdoutError) -> None:

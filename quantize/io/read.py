@@ -1236,13 +1236,14 @@ def is_stream(path: str | os.PathLike[str]) -> bool:
 def check_input_path(path: str | os.PathLike[str], name: str = "path") -> Path:
     """``path``, a file to read, as a Path (:func:`~quantize._validation.check_path`),
     refusing a file's name followed by a separator (``"photo.png/"``), which the system
-    refuses ("Not a directory") but a Path cuts to ``photo.png``, which was read. A
-    missing file, or a folder, passes, for the reader to name.
+    refuses ("Not a directory") but a Path cuts to ``photo.png``, which was read, and a
+    socket, which no program can open as a file (the system says "No such device or
+    address"). A missing file, or a folder, passes, for the reader to name.
 
     Raises
     ------
     ImageReadError
-        If ``path`` ends in a separator and names a file without it.
+        If ``path`` ends in a separator and names a file without it, or is a socket.
     TypeError, ValueError
         As :func:`~quantize._validation.check_path` (``name`` is the parameter).
 
@@ -1261,7 +1262,19 @@ def check_input_path(path: str | os.PathLike[str], name: str = "path") -> Path:
                 f"named without the {quoted(given[-1])}", path=given) from None
         except OSError:  # missing, say: named by the reader
             pass
+    if _is_socket(p):
+        raise ImageReadError("is a socket, not a regular file, and cannot be read as one",
+                             path=given)
     return p
+
+
+def _is_socket(p: Path) -> bool:
+    """Whether ``p`` is a socket; False when it cannot be checked (missing, a name too
+    long): the reader names that."""
+    try:
+        return p.is_socket()
+    except OSError:
+        return False
 
 
 def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> Path:

@@ -341,15 +341,22 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarr
     gain = np.ascontiguousarray(strength).reshape(h * w)
     out = np.empty(h * w, dtype=np.intp if entries.shape[0] > 1 << 15 else np.int16)
     n_lines = w + 2 * (h - 1)
-    band = max(1, _SWEEP_PIXELS // min(h, (w + 1) // 2))
+    # As many lines as hold about _SWEEP_PIXELS pixels, and no more than keep the error
+    # planes, a row of h + 1 for every line, within 4 * _SWEEP_PIXELS rows: a tall, narrow
+    # image has a pixel or two a line (a 1x1000 one took 3 GB, 1x5000 15 GB).
+    band = max(1, min(n_lines, _SWEEP_PIXELS // min(h, (w + 1) // 2),
+                      4 * _SWEEP_PIXELS // (h + 1)))
     # Error received by line t (row y) at error[t - first, y]; the three lines after a band
     # carry over to the next.
     error = np.zeros((band + 3, h + 1, entries.shape[1]), dtype=np.float32)
     for first in range(0, n_lines, band):
         lines = range(first, min(first + band, n_lines))
         _sweep_band(lines, h, w, flat, gain, entries, convert, error, out, shown)
-        error[:3] = error[len(lines):len(lines) + 3]
-        error[3:] = 0.0
+        # Only the rows of lines[0] - 3 .. lines[-1] (and the row below) hold error: carry
+        # and clear those alone, not h + 1 rows a line (quadratic on a tall, narrow image).
+        rows = slice(max(0, (first - 3 - w + 2) // 2), min(h, lines[-1] // 2 + 1) + 1)
+        error[:3, rows] = error[len(lines):len(lines) + 3, rows]
+        error[3:, rows] = 0.0
     return out.reshape(h, w)
 
 
