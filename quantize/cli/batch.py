@@ -262,7 +262,7 @@ def batch(
     Finished files are skipped, so rerunning after an interruption completes the
     batch; a file changed since its output was made (size, time and content) is
     redone, and said so (if the redo fails, the earlier output is left in place and
-    said to be stale), as is a file whose output was emptied since. An output
+    said to be stale), as is a file whose output was emptied or deleted since. An output
     changed otherwise since (by an optimiser, say) is kept, and the reports say
     that its figures are those it was made with. Outputs made with other options are refused unless
     --force (which redoes every file) is given. An output an earlier run made of
