@@ -337,6 +337,23 @@ def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_rep
     assert "not among the inputs" not in back.stdout
 
 
+def test_the_json_report_counts_the_outputs_whose_input_is_gone_as_the_summary_line(tmp_path):
+    # the summary line and the page counted them; the JSON report's summary did not
+    src, out = _folder(tmp_path)
+    report = tmp_path / "r.json"
+    args = [src, "-o", out, "-k", "2", "-j", "1", "--report", report]
+    assert _cli(*args).exit_code == 0
+    assert json.loads(report.read_text())["summary"]["unclaimed"] == 0
+    (src / "x.gif").rename(tmp_path / "x.gif")
+    result = _cli(*args)
+    assert "; 1 output of files not among the inputs left in place; " in result.stdout
+    summary = json.loads(report.read_text())["summary"]
+    assert (summary["total"], summary["unclaimed"], summary["unfinished"]) == (1, 1, 0)
+    assert _cli(*args, "--remove-orphans").exit_code == 0  # removed: none left in place
+    assert not (out / "x.gif").exists()
+    assert json.loads(report.read_text())["summary"]["unclaimed"] == 0
+
+
 def test_the_html_page_counts_the_outputs_whose_input_is_gone_as_the_summary_line(tmp_path):
     # the terminal's summary line counted them; the page's summary did not
     from .report_support import parse

@@ -501,9 +501,9 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    unclaimed: tuple[int, int] = (0, 0)) -> None:
     """Write the --report file and the --html page; each has a row for each input in
     ``not_reached``. The page is titled with ``input_dir`` as given, names each file
-    by its path from it, and counts the outputs in no report, left in place, as the summary
-    line does: ``unclaimed`` is their number and that of those a stopped run left unfinished
-    (:func:`_print_summary`)."""
+    by its path from it; it and a JSON report count the outputs in no report, left in
+    place, as the summary line does: ``unclaimed`` is their number and that of those a
+    stopped run left unfinished (:func:`_print_summary`)."""
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -517,7 +517,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
             if report is not None:
                 with _report_folder(report) as target:  # checked: it exists or lies in -o
                     lib.write_report(target, results, summary, not_reached=not_reached,
-                                     mode=mode)
+                                     mode=mode, unclaimed=unclaimed[0],
+                                     unfinished=unclaimed[1])
                 unwritten.remove("--report")
             if html is not None:
                 from ..report import write_html_report
