@@ -337,6 +337,61 @@ def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_rep
     assert "not among the inputs" not in back.stdout
 
 
+def test_the_json_report_counts_the_outputs_whose_input_is_gone_as_the_summary_line(tmp_path):
+    # the summary line and the page counted them; the JSON report's summary did not
+    src, out = _folder(tmp_path)
+    report = tmp_path / "r.json"
+    args = [src, "-o", out, "-k", "2", "-j", "1", "--report", report]
+    assert _cli(*args).exit_code == 0
+    assert json.loads(report.read_text())["summary"]["unclaimed"] == 0
+    (src / "x.gif").rename(tmp_path / "x.gif")
+    result = _cli(*args)
+    assert "; 1 output of files not among the inputs left in place; " in result.stdout
+    summary = json.loads(report.read_text())["summary"]
+    assert (summary["total"], summary["unclaimed"], summary["unfinished"]) == (1, 1, 0)
+    assert _cli(*args, "--remove-orphans").exit_code == 0  # removed: none left in place
+    assert not (out / "x.gif").exists()
+    assert json.loads(report.read_text())["summary"]["unclaimed"] == 0
+
+
+def test_an_output_left_in_place_where_a_new_folder_goes_is_named_as_such(tmp_path):
+    # y.png was deleted and a folder y.png/ made in its place: its files' outputs go into
+    # out/y.png/, where y.png's output is left. The run stopped with "out/y.png is a file",
+    # as if it were the user's, with no word of --remove-orphans, which removes it.
+    src, out = _folder(tmp_path)
+    args = [src, "-o", out, "-k", "2", "-j", "1", "-r"]
+    assert _cli(*args, "-q").exit_code == 0
+    made = (out / "y.png").read_bytes()
+    (src / "y.png").unlink()
+    (src / "y.png").mkdir()
+    _still(src / "y.png" / "z.png", 2)
+    result = _cli(*args)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"quantize: error: {out / 'y.png'}: output folder {out / 'y.png'} cannot be created "
+        f"({out / 'y.png'} is a file, an earlier run's output of a file that is not among this "
+        "run's inputs, left in place: remove it, or rerun with --remove-orphans); no file was "
+        "processed")
+    assert (out / "y.png").read_bytes() == made  # left as it was
+    result = _cli(*args, "--remove-orphans")
+    assert result.exit_code == 0, result.output
+    assert _listed(out) == ["x.gif", "y.png"] and _listed(out / "y.png") == ["z.png"]
+
+
+def test_a_file_of_no_record_where_a_new_folder_goes_is_only_named(tmp_path):
+    src, out = _folder(tmp_path)
+    out.mkdir()
+    (out / "w").write_bytes(b"the user's")
+    (src / "w").mkdir()
+    _still(src / "w" / "z.png", 2)
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1", "-r", "--remove-orphans")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"quantize: error: {out / 'w'}: output folder {out / 'w'} cannot be created "
+        f"({out / 'w'} is a file); no file was processed")
+    assert (out / "w").read_bytes() == b"the user's"
+
+
 def test_the_html_page_counts_the_outputs_whose_input_is_gone_as_the_summary_line(tmp_path):
     # the terminal's summary line counted them; the page's summary did not
     from .report_support import parse

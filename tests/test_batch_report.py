@@ -29,7 +29,8 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
     assert data["summary"] == {"total": 2, "ok": 1, "redone": 0, "skipped": 0, "larger": 0,
                                "stale": 0, "failed": 1, "failed_stale": 0,
                                "folders_skipped": 0, "folders_failed": 0, "seconds": 1.5,
-                               "interrupted": False, "interrupted_by": None}
+                               "interrupted": False, "interrupted_by": None,
+                               "unclaimed": 0, "unfinished": 0}
     assert data["files"][0]["psnr"] == 31.5 and data["files"][1]["reason"] == "not an image"
     assert data["files"][0]["palette"][0]["hex"] == "#ff0000"
 
@@ -55,6 +56,27 @@ def test_json_report_summary_counts_the_files_skipped_as_larger_as_the_line_does
     counts = json.loads((tmp_path / "r.json").read_text())["summary"]
     assert {key: counts[key] for key in ("ok", "skipped", "larger", "stale", "failed")} == {
         "ok": 1, "skipped": 1, "larger": 1, "stale": 1, "failed": 0}
+
+
+def test_json_report_summary_counts_the_outputs_left_in_place_as_the_line_does(tmp_path):
+    # The summary line and the page said "2 outputs of files not among the inputs left in
+    # place"; the JSON report's summary had no count of them.
+    summary = batch.BatchSummary(total=2, ok=1, failed=1)
+    batch.write_report(tmp_path / "r.json", _results(tmp_path), summary, unclaimed=3,
+                       unfinished=1)
+    counts = json.loads((tmp_path / "r.json").read_text())["summary"]
+    assert (counts["unclaimed"], counts["unfinished"]) == (3, 1)
+
+
+@pytest.mark.parametrize(("left", "error", "match"), [
+    ({"unclaimed": -1}, ValueError, r"^unclaimed=-1 should be >= 0$"),
+    ({"unclaimed": 1, "unfinished": 2}, ValueError, r"^unfinished=2 should be <= 1$"),
+    ({"unclaimed": 1.0}, TypeError, r"^unclaimed=1.0 should be an integer, got float$"),
+])
+def test_report_refuses_bad_counts_of_outputs_left_in_place(tmp_path, left, error, match):
+    with pytest.raises(error, match=match):
+        batch.write_report(tmp_path / "r.json", [], batch.BatchSummary(total=0), **left)
+    assert not (tmp_path / "r.json").exists()
 
 
 def test_csv_report_has_the_fixed_columns_then_the_extra_keys(tmp_path):

@@ -509,6 +509,47 @@ def test_an_input_changed_since_its_output_was_made_is_redone_and_said_so(photo_
     assert [j.input.name for j in again.jobs] == ["truncated.png"]
 
 
+def test_an_output_deleted_since_it_was_made_is_redone_and_said_so(photo_tree, tmp_path):
+    # A rerun made a recorded output that had been deleted again with no reason: its
+    # progress line, report row and the summary's "redone" count said nothing of it.
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=1)
+    (out / "astronaut.png").unlink()
+    (out / "sub" / "coffee.png").unlink()
+    _edit(photo_tree / "sub" / "coffee.jpg", (0, 0, 120, 100))  # deleted, and its input changed
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    assert {(j.input, j.redo) for j in plan.jobs} == {
+        (photo_tree / "astronaut.jpg", batch.OUTPUT_DELETED),
+        (photo_tree / "sub" / "coffee.jpg", batch.INPUT_CHANGED),
+        (photo_tree / "sub" / "truncated.png", "")}  # never made: nothing to say
+    summary = batch.BatchSummary(plan.total)
+    results = batch.run_batch(plan, jobs=1, on_result=summary.add)
+    assert {(r.input.name, r.reason) for r in results if r.status == "ok"} == {
+        ("astronaut.jpg", batch.OUTPUT_DELETED), ("coffee.jpg", batch.INPUT_CHANGED)}
+    assert (summary.ok, summary.redone) == (2, 2)
+    assert (out / "astronaut.png").is_file()
+    # with force, every file is made again: no reason is given for any
+    (out / "astronaut.png").unlink()
+    forced = batch.plan_batch(photo_tree, out, COPY, recursive=True, force=True)
+    assert len(forced.jobs) == 5 and {j.redo for j in forced.jobs} == {""}
+
+
+def test_a_folder_output_missing_a_file_is_redone_and_said_so(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    crop("coffee.jpg", (0, 0, 40, 30)).save(src / "a.png")
+    crop("coffee.jpg", (40, 0, 80, 30)).save(src / "b.png")
+    batch.run_batch(batch.plan_batch(src, out, batch.segment_mode(), options={"seed": 0}),
+                    jobs=1)
+    (out / "a" / "overlay.png").unlink()
+    for name in os.listdir(out / "b"):
+        (out / "b" / name).unlink()
+    (out / "b").rmdir()
+    plan = batch.plan_batch(src, out, batch.segment_mode(), options={"seed": 0})
+    assert sorted((j.input.name, j.redo) for j in plan.jobs) == [
+        ("a.png", batch.OUTPUT_PART_DELETED), ("b.png", batch.OUTPUT_DELETED)]
+
+
 def test_outputs_recorded_without_input_stamps_are_still_skipped(photo_tree, tmp_path):
     """Outputs of a version that kept no stamps: an upgrade does not redo them all."""
     out = tmp_path / "out"
@@ -550,7 +591,8 @@ def test_a_changed_input_in_segment_mode_remakes_its_folder(tmp_path):
 @pytest.mark.parametrize("lost", ["labels.png", "segments.json"])
 def test_a_segment_folder_that_lost_a_file_is_made_again(tmp_path, lost):
     """A finished folder on record missing one of its files is no finished output: made
-    again, as a deleted output file of reduce mode is, not skipped as "output exists"."""
+    again, as a deleted output file of reduce mode is, not skipped as "output exists", and
+    said so."""
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     crop("coffee.jpg", (0, 0, 40, 30)).save(src / "a.png")
@@ -561,7 +603,7 @@ def test_a_segment_folder_that_lost_a_file_is_made_again(tmp_path, lost):
     plan = batch.plan_batch(src, out, batch.segment_mode(), options=options)
     assert ([j.input for j in plan.jobs], plan.settled) == ([src / "a.png"], [])
     [result] = batch.run_batch(plan, jobs=1)
-    assert (result.status, result.reason) == ("ok", "")
+    assert (result.status, result.reason) == ("ok", batch.OUTPUT_PART_DELETED)
     assert (out / "a" / lost).read_bytes() == made
 
 

@@ -981,9 +981,10 @@ def test_cli_resumed_reports_keep_the_metrics_of_the_run_that_made_each_output(
     assert _cli(*args).exit_code == 1
     with open(report, newline="", encoding="utf-8-sig") as f:
         first = {row["input"]: row for row in csv.DictReader(f)}
-    (out / "astronaut.png").unlink()    # one file left to do
+    (out / "astronaut.png").unlink()    # one file left to do, said to be redone
     again = _cli(*args)
-    assert again.exit_code == 1 and "1 ok, 3 skipped, 3 failed" in again.stdout
+    assert again.exit_code == 1 and ("1 ok (1 redone: input or output changed), 3 skipped, "
+                                     "3 failed") in again.stdout
     with open(report, newline="", encoding="utf-8-sig") as f:
         second = {row["input"]: row for row in csv.DictReader(f)}
     assert second.keys() == first.keys()
@@ -3351,6 +3352,25 @@ def test_cli_rerun_redoes_an_emptied_output_and_keeps_an_edited_one(tmp_path, sh
     rows = list(csv.DictReader((tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert [(r["status"], r["bytes_out"]) for r in rows] == [
         ("ok", str(len(made))), ("skipped", str(made_size))]
+
+
+def test_cli_rerun_says_why_it_makes_a_deleted_output_again(tmp_path):
+    # An output deleted by hand was made again by the next run as if new: its line, its
+    # report row and the summary said nothing of why a finished file was redone.
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    (out / "a.png").unlink()
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1", "--report", tmp_path / "r.csv")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.replace(str(tmp_path) + "/", "").splitlines()
+    assert lines[0].startswith("[1/2] skipped in/b.png  k=2 ")
+    assert lines[1].startswith("[2/2] ok      in/a.png -> out/a.png  k=2 ")
+    assert lines[1].endswith("  (redone: its output was deleted since it was made)")
+    assert lines[2].startswith("2/2 files: 1 ok (1 redone: input or output changed), 1 skipped")
+    rows = list(csv.DictReader((tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [(r["status"], r["reason"]) for r in rows] == [
+        ("ok", "redone: its output was deleted since it was made"), ("skipped", "output exists")]
 
 
 def test_cli_segment_rerun_redoes_an_output_folder_with_an_emptied_file(tmp_path):

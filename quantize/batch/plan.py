@@ -70,15 +70,20 @@ from .results import (
     unrecorded_kept,
 )
 
-__all__ = ["FINISHED", "INPUT_CHANGED", "NO_RECORD", "OUTPUT_EDITED", "OUTPUT_EMPTIED",
-           "BatchPlan", "FileJob", "JobMode", "find_images", "image_extensions", "plan_batch",
-           "sniff_image", "would_be_found"]
+__all__ = ["FINISHED", "INPUT_CHANGED", "NO_RECORD", "OUTPUT_DELETED", "OUTPUT_EDITED",
+           "OUTPUT_EMPTIED", "OUTPUT_PART_DELETED", "BatchPlan", "FileJob", "JobMode",
+           "find_images", "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
 
 #: Why a file whose output exists is redone: its input changed since (see FileJob.redo).
 INPUT_CHANGED = "redone: the input changed since its output was made"
 #: Why a file whose output exists is redone: the output was emptied since its job wrote it.
 #: (One changed otherwise, by an optimiser say, is kept: see :func:`_skipped`.)
 OUTPUT_EMPTIED = "redone: its output was emptied since it was made"
+#: Why a file is made again whose output a run recorded as finished, with these settings,
+#: and which is not there (or, for a folder output, not whole) now: deleted since.
+OUTPUT_DELETED = "redone: its output was deleted since it was made"
+#: The same for a folder output that is there without a file its job wrote.
+OUTPUT_PART_DELETED = "redone: a file of its output was deleted since it was made"
 #: How a skipped file's reason goes on when its output changed since it was made.
 OUTPUT_EDITED = "it changed since it was made"
 #: Why a file is skipped whose output exists with no record of a run of the batch: it may
@@ -202,9 +207,9 @@ class JobMode:
 class FileJob:
     """One file to process: ``func(input, output, **options)``.
 
-    ``redo`` says why an existing output is made again (:data:`INPUT_CHANGED`,
-    :data:`OUTPUT_EMPTIED`);
-    "" for an output that does not exist, or with ``force``.
+    ``redo`` says why an output on record is made again (:data:`INPUT_CHANGED`,
+    :data:`OUTPUT_EMPTIED`, :data:`OUTPUT_DELETED`, :data:`OUTPUT_PART_DELETED`);
+    "" for an output that no run finished, or with ``force``.
     """
 
     input: Path
@@ -735,6 +740,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                                       older[0][0] if older else None)) is not None:
             settled.append(larger)
             continue
+        elif not force:
+            redo = _gone_since(mode, here, path, out)
         if (reason := sniff_image(path)) is not None:
             failed = FileResult(path, out, "failed", reason, exit_code=ExitCode.FAILED)
             kept = mode.kept_output(out, _paths(older or ()))
@@ -753,6 +760,19 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                      unfinished=[old for old, entry in unclaimed if entry.pending],
                      run=(run.run if run is not None else new_run_id()) if force else None,
                      finishing=run is not None, disowned=sorted(disowned), manifest=manifest)
+
+
+def _gone_since(mode: JobMode, entry: Entry | None, path: Path, out: Path) -> str:
+    """Why the file ``path`` is made again whose output ``out`` is not there (or, for a
+    folder, not whole), as ``entry`` (the output's) records it: :data:`OUTPUT_DELETED` (or
+    :data:`OUTPUT_PART_DELETED` for a folder still there) for an output a run finished, or
+    :data:`INPUT_CHANGED` when its input changed since too; "" when no run finished it (no
+    entry, pending, or none kept as larger than its input). Assumes ``out`` is not there."""
+    if entry is None or entry.pending or LARGER in entry.record:
+        return ""
+    if input_changed(entry.input, path):
+        return INPUT_CHANGED
+    return OUTPUT_PART_DELETED if mode.makes_folder and out.is_dir() else OUTPUT_DELETED
 
 
 def _paths(outputs: Sequence[tuple[Path, Entry]]) -> list[Path]:

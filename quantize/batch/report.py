@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from .._validation import check_choice, check_file_name
+from .._validation import check_choice, check_file_name, check_int
 from ..errors import OutputExistsError
 from ..io import atomic_write
 from ..names import extension_words, natural_key, printable_data, quoted, written_path
@@ -205,8 +205,15 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
 def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  summary: BatchSummary, *,
                  not_reached: Sequence[str | os.PathLike[str]] = (),
-                 mode: Literal["reduce", "segment"] = "reduce") -> None:
+                 mode: Literal["reduce", "segment"] = "reduce",
+                 unclaimed: int = 0, unfinished: int = 0) -> None:
     """Write per-file results as JSON (with a summary) or CSV, chosen by extension.
+
+    A JSON summary holds ``summary``'s counts and, as the summary line and the HTML page
+    say them (:func:`~quantize.batch.unclaimed_counts`), ``unclaimed``, the outputs the
+    batch left in place and in no row (``BatchPlan.unclaimed``: of files not among its
+    inputs, and those a stopped run left unfinished), and ``unfinished``, how many of them
+    a stopped run left unfinished.
 
     A CSV's first columns are those of ``mode``'s jobs (:data:`REPORT_COLUMNS`, or
     :data:`SEGMENT_REPORT_COLUMNS`: no always-empty ``k``, ``psnr`` or bytes columns in a
@@ -227,10 +234,13 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     that both are valid UTF-8 any reader takes. A CSV cell that a
     spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return, e.g. a file named ``=cmd.png``) is written
-    behind a ``'``. Raises ValueError for another extension.
+    behind a ``'``. Raises ValueError for another extension, or an invalid ``unclaimed``
+    or ``unfinished`` (``unfinished`` more than ``unclaimed``).
     """
     p = check_report_path(path)
     columns = _COLUMNS[check_choice(mode, "mode", tuple(_COLUMNS))]
+    left = {"unclaimed": check_int(unclaimed, "unclaimed", minimum=0),
+            "unfinished": check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed)}
 
     def key(row: Mapping[str, Any]) -> Any:
         return natural_key(row["input"])
@@ -239,7 +249,7 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     rows = [printable_data(row) for row in heapq.merge((r.as_row() for r in results), missed,
                                                        key=key)]
     if p.suffix.lower() == ".json":
-        text = json.dumps({"summary": summary.as_dict(), "files": rows}, indent=2)
+        text = json.dumps({"summary": {**summary.as_dict(), **left}, "files": rows}, indent=2)
         encoding = "utf-8"  # JSON has no byte order mark (RFC 8259)
     else:
         text, encoding = _csv_text(rows, columns), "utf-8-sig"

@@ -207,7 +207,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
     # folders that hold outputs are made here, and removed again if left empty. The
     # settled files are reported once they are made: a run that cannot make them
     # stops with that one error, no file reported.
-    with _output_folders({job.output.parent for job in plan.jobs}):
+    with _output_folders({job.output.parent for job in plan.jobs}, plan.unclaimed):
         for result in settled:
             report(result)
         return settled + _run_jobs(plan, report, jobs, scheduler, retries, on_interrupt)
@@ -863,10 +863,11 @@ def check_writable_output(output_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def _output_folders(folders: set[Path]) -> Iterator[None]:
+def _output_folders(folders: set[Path], unclaimed: Sequence[Path] = ()) -> Iterator[None]:
     """Create ``folders`` (and their missing parents) for the block; remove those it
     created again when the block ends, however it ends, if they are left empty
-    (:func:`~quantize.io.folder_made`).
+    (:func:`~quantize.io.folder_made`). A file in the way that is one of ``unclaimed``
+    (:attr:`BatchPlan.unclaimed`) is said to be an earlier run's output left in place.
 
     Raises
     ------
@@ -878,19 +879,25 @@ def _output_folders(folders: set[Path]) -> Iterator[None]:
             try:
                 made.enter_context(folder_made(folder, keep=False))
             except OSError as exc:
+                why = _in_the_way(folder, unclaimed) or exc.strerror or exc
                 raise OutputError(f"output folder {exc.filename or folder} cannot be created "
-                                  f"({_in_the_way(folder) or exc.strerror or exc}); no file "
-                                  "was processed", path=folder) from None
+                                  f"({why}); no file was processed", path=folder) from None
         yield
 
 
-def _in_the_way(folder: Path) -> str | None:
+def _in_the_way(folder: Path, unclaimed: Sequence[Path] = ()) -> str | None:
     """The file that keeps ``folder`` from being made, where one does (``x is a file``;
-    mkdir says only "File exists" or "Not a directory"), else None."""
+    mkdir says only "File exists" or "Not a directory"), else None. One of ``unclaimed``
+    is said to be the output of a file no longer among the inputs, which
+    ``--remove-orphans`` removes (a file put there otherwise would be named alike)."""
     for path in (folder, *folder.parents):
         if path.is_dir():
             return None
         if path.exists():
+            if path in unclaimed:
+                return (f"{path} is a file, an earlier run's output of a file that is not "
+                        "among this run's inputs, left in place: remove it, or rerun with "
+                        "--remove-orphans")
             return f"{path} is a file"
     return None
 

@@ -264,7 +264,7 @@ def batch(
     Finished files are skipped, so rerunning after an interruption completes the
     batch; a file changed since its output was made (size, time and content) is
     redone, and said so (if the redo fails, the earlier output is left in place and
-    said to be stale), as is a file whose output was emptied since. An output
+    said to be stale), as is a file whose output was emptied or deleted since. An output
     changed otherwise since (by an optimiser, say) is kept, and the reports say
     that its figures are those it was made with. Outputs made with other options are refused unless
     --force (which redoes every file) is given. An output an earlier run made of
@@ -504,9 +504,9 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    unclaimed: tuple[int, int] = (0, 0)) -> None:
     """Write the --report file and the --html page; each has a row for each input in
     ``not_reached``. The page is titled with ``input_dir`` as given, names each file
-    by its path from it, and counts the outputs in no report, left in place, as the summary
-    line does: ``unclaimed`` is their number and that of those a stopped run left unfinished
-    (:func:`_print_summary`)."""
+    by its path from it; it and a JSON report count the outputs in no report, left in
+    place, as the summary line does: ``unclaimed`` is their number and that of those a
+    stopped run left unfinished (:func:`_print_summary`)."""
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -520,7 +520,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
             if report is not None:
                 with _report_folder(report) as target:  # checked: it exists or lies in -o
                     lib.write_report(target, results, summary, not_reached=not_reached,
-                                     mode=mode)
+                                     mode=mode, unclaimed=unclaimed[0],
+                                     unfinished=unclaimed[1])
                 unwritten.remove("--report")
             if html is not None:
                 from ..report import write_html_report
