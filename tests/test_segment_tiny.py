@@ -96,3 +96,17 @@ def test_a_noisy_rectangle_on_a_tiny_image_is_two_regions(shape, box, inside, ou
     img += np.random.default_rng(seed).normal(0.0, 5.0, img.shape)
     img = np.clip(np.rint(img), 0, 255).astype(np.uint8)
     np.testing.assert_array_equal(segment(img).labels, parts)
+
+
+# K-means (n_clusters, as many as the shape has parts) on shapes drawn with noise: the
+# texture statistics are averaged over a window (sigma 12) that spans these images, and
+# standardised they told pixels apart by their distance from the sides, not by colour
+# (a 16 x 16 square came out cut across it, a 24 x 24 disc as 3 regions).
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("n", "name"), [
+    (16, "square"), (16, "line"), (24, "square"), (24, "disc"), (24, "line"), (32, "line"),
+])
+def test_k_means_tells_noisy_shapes_on_small_images_by_colour(n, name, seed):
+    parts = _shape(name, n)
+    img = _image(parts, 6.0, seed=n)
+    np.testing.assert_array_equal(segment(img, int(parts.max()), seed=seed).labels, parts)
