@@ -30,7 +30,11 @@ the image is divided by a small floor instead, so it is not blown up to unit
 variance. Texture counts fully only where at least a tenth of the pixels has
 fine detail (:func:`quantize.texture.detail_share`); on fewer, its divisor is
 larger, scaling its share by theirs over that tenth: a flat drawing's texture
-is only the strips its edges give.
+is only the strips its edges give. Nor does it count fully on an image of fewer
+pixels than 96 x 96 (8 sigmas of the texture window a side): there the window spans
+most of the image, so its statistics tell how far a pixel lies from the image's sides
+and edges rather than its texture, and, standardised, they outweighed the colour of
+small shapes; its share is scaled by the image's pixels over 96 x 96.
 """
 
 from __future__ import annotations
@@ -109,6 +113,15 @@ _FLOORS = {"color": 1.0, "intensity": 1.0, "xy": 1.0}
 # 0.03) spent a cluster on those strips, and its red and gold stripes became one region.
 # 95 % of BSDS500 train photos have 0.12 or more.
 _TEXTURED_SHARE = 0.1
+# ... and only on an image (its texture working copy) of at least _WINDOWS_ACROSS **2
+# windows of the texture statistics (a square of sides _WINDOWS_ACROSS times
+# texture.INTEGRATION_SIGMA, 96 pixels); on a smaller one its weight is scaled by the
+# image's pixels over that square's. There a window spans most of the image, and the
+# standardised statistics of a noisy flat image tell where its sides and edges are:
+# k-means at -k 2 cut a 16 x 16 square on a noisy background (sigma 6) across it,
+# and a 24 x 24 noisy disc into 3 regions, by that blur rather than by colour. The
+# square bounds what changes: images of at least 96 pixels a side keep the full share.
+_WINDOWS_ACROSS = 8
 
 
 class AlphaIgnoredWarning(CodeAdviceWarning):
@@ -402,9 +415,19 @@ def _fill_texture(out, rgb, lab, space, scales, blur) -> float:
     for j, plane in enumerate(bank):
         out[:, j] = _resize(plane, (h, w), factor).ravel() if factor > 1 else plane.ravel()
     # Each column has unit variance, so the group's total variance is its width; with
-    # fine detail on few pixels, a larger divisor (see _TEXTURED_SHARE).
+    # fine detail on few pixels, or on an image of few windows, a larger divisor (see
+    # _TEXTURED_SHARE and _WINDOWS_ACROSS).
     share = detail_share(lightness)
-    return math.sqrt(bank.shape[0] * _TEXTURED_SHARE / min(max(share, 1e-6), _TEXTURED_SHARE))
+    divisor = math.sqrt(bank.shape[0] * _TEXTURED_SHARE / min(max(share, 1e-6), _TEXTURED_SHARE))
+    return divisor / math.sqrt(_window_share(lightness.shape))
+
+
+def _window_share(shape: tuple[int, int]) -> float:
+    """The share of its weight the texture group keeps on a texture working copy of
+    ``shape`` (h, w): its pixels over a square of ``_WINDOWS_ACROSS`` windows a side,
+    at most 1."""
+    side = _WINDOWS_ACROSS * INTEGRATION_SIGMA
+    return min(1.0, shape[0] * shape[1] / (side * side))
 
 
 _FILL = {"color": _fill_color, "intensity": _fill_intensity, "xy": _fill_xy,

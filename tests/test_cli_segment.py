@@ -75,12 +75,12 @@ def test_fewer_regions_than_asked_after_min_region_are_said_in_the_flags(tmp_pat
 
 def test_a_tiny_image_merged_into_one_region_by_the_default_min_region_is_said(tmp_path):
     src = tmp_path / "tiny.png"
-    Image.fromarray(_halves()[4:8, 10:14]).save(src)  # 4 x 4, two halves
+    Image.fromarray(_halves()[4:6, 11:14]).save(src)  # 2 x 3, a black column and 2 grey
     result = runner.invoke(app, ["segment", str(src), "-k", "2", "-o", str(tmp_path / "s")])
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=2 gives 1 region: the "
-                             "default --min-region=16 (at least 16 pixels) is more than half "
-                             "of this 16-pixel image, so every region merges into one; "
+                             "default --min-region=4 (at least 4 pixels) is more than half "
+                             "of this 6-pixel image, so every region merges into one; "
                              "--min-region=0 keeps them\n")
     assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster, ")
     kept = runner.invoke(app, ["segment", str(src), "-k", "2", "--min-region", "0",

@@ -49,8 +49,21 @@ def test_xy_share_of_variance_is_its_weight(photo):
 
 
 def test_texture_share_of_variance_is_its_weight(photo):
-    X, spec = build_features(photo, {"texture": 2.0})
+    big = np.repeat(np.repeat(photo, 2, axis=0), 2, axis=1)  # 96 x 128: 8 windows a side
+    X, spec = build_features(big, {"texture": 2.0})
     assert X[:, spec.columns["texture"]].var(axis=0).sum() == pytest.approx(2.0, rel=0.05)
+
+
+def test_texture_of_an_image_of_few_windows_counts_by_its_share_of_them(photo):
+    """On 48 x 64 pixels, fewer than 96 x 96 (8 texture windows a side), the texture
+    group's share is its weight times 48 * 64 / 96 ** 2."""
+    X, spec = build_features(photo, {"texture": 2.0})
+    share = 48 * 64 / 96 ** 2
+    assert X[:, spec.columns["texture"]].var(axis=0).sum() == pytest.approx(2.0 * share,
+                                                                            rel=0.05)
+    _, full = build_features(np.repeat(np.repeat(photo, 2, axis=0), 2, axis=1))
+    assert spec.scales["texture"] == pytest.approx(full.scales["texture"] / np.sqrt(share),
+                                                   rel=0.05)
 
 
 def test_texture_of_a_flat_drawing_counts_by_its_share_of_detailed_pixels():
@@ -81,8 +94,10 @@ def test_colour_scale_is_the_spread_of_the_raw_pixels(rng):
 
 
 def test_scale_does_not_depend_on_image_size(photo):
-    big = np.repeat(np.repeat(photo, 2, axis=0), 2, axis=1)
-    _, small_spec = build_features(photo)
+    # From 96 x 96 on (see the test above for smaller images).
+    small = np.tile(photo, (2, 2, 1))
+    big = np.repeat(np.repeat(small, 2, axis=0), 2, axis=1)
+    _, small_spec = build_features(small)
     _, big_spec = build_features(big)
     assert big_spec.scales["color"] == pytest.approx(small_spec.scales["color"], rel=0.02)
     assert big_spec.scales["texture"] == small_spec.scales["texture"]

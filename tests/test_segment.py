@@ -861,23 +861,25 @@ def test_regions_kept_whole_by_min_region_are_not_warned_about(rng, recwarn):
 
 
 def test_the_default_min_region_says_it_merged_a_tiny_image_into_one_region(recwarn):
-    """-k 2 on a 4 x 4 image of two halves gave 1 region without a word: the default
-    min_region, at least 16 pixels, is more than half of it."""
-    img = step_image((4, 4), column=1)
+    """-k 2 on a 2 x 3 image of two parts gives 1 region: the default min_region, at
+    least 4 pixels, is more than half of it; said, not done without a word."""
+    img = step_image((2, 3), column=0)
     with pytest.warns(RegionCountWarning) as caught:
         result = segment(img, 2, seed=0)
-    assert (result.n_regions, result.min_region) == (1, 16)
+    assert (result.n_regions, result.min_region) == (1, 4)
     assert [str(w.message) for w in caught] == [
-        "n_clusters=2 gives 1 region: the default min_region=16 (at least 16 pixels) is more "
-        "than half of this 16-pixel image, so every region merges into one; min_region=0 "
+        "n_clusters=2 gives 1 region: the default min_region=4 (at least 4 pixels) is more "
+        "than half of this 6-pixel image, so every region merges into one; min_region=0 "
         "keeps them"]
     assert [w.filename for w in caught] == [__file__]
     recwarn.clear()
-    assert segment(img, 2, min_region=0, seed=0).labels.tolist() == [[1, 1, 2, 2]] * 4
-    assert segment(img, 2, min_region=16, seed=0).n_regions == 1  # as asked: nothing to say
+    assert segment(img, 2, min_region=0, seed=0).labels.tolist() == [[1, 2, 2]] * 2
+    assert segment(img, 2, min_region=4, seed=0).n_regions == 1  # as asked: nothing to say
     assert segment(img, 1, seed=0).n_regions == 1  # one cluster asked: nothing merged
-    # 6 x 6: both halves reach 16 pixels and stay apart
-    assert segment(step_image((6, 6), column=2), 2, seed=0).n_regions == 2
+    # 2 x 4: both halves reach 4 pixels and stay apart; and 4 x 4, which the floor of
+    # 16 pixels once merged into one region
+    assert segment(step_image((2, 4), column=1), 2, seed=0).n_regions == 2
+    assert segment(step_image((4, 4), column=1), 2, seed=0).n_regions == 2
     assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from quantize import segment
-from quantize.segment import _superpixel_step
+from quantize.segment import _superpixel_step, default_min_region
 
 # Colours of the parts of a shape, by the number each part has in ``_shape``.
 _COLOURS = np.array([[20, 20, 20], [230, 230, 230], [200, 40, 40], [40, 60, 200]], np.uint8)
@@ -96,3 +96,48 @@ def test_a_noisy_rectangle_on_a_tiny_image_is_two_regions(shape, box, inside, ou
     img += np.random.default_rng(seed).normal(0.0, 5.0, img.shape)
     img = np.clip(np.rint(img), 0, 255).astype(np.uint8)
     np.testing.assert_array_equal(segment(img).labels, parts)
+
+
+# K-means (n_clusters, as many as the shape has parts) on shapes drawn with noise: the
+# texture statistics are averaged over a window (sigma 12) that spans these images, and
+# standardised they told pixels apart by their distance from the sides, not by colour
+# (a 16 x 16 square came out cut across it, a 24 x 24 disc as 3 regions).
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("n", "name"), [
+    (16, "square"), (16, "line"), (24, "square"), (24, "disc"), (24, "line"), (32, "line"),
+])
+def test_k_means_tells_noisy_shapes_on_small_images_by_colour(n, name, seed):
+    parts = _shape(name, n)
+    img = _image(parts, 6.0, seed=n)
+    np.testing.assert_array_equal(segment(img, int(parts.max()), seed=seed).labels, parts)
+
+
+# The default smallest region was 16 pixels at least, a quarter of an 8 x 8 image: a
+# 2 x 2 square, a small disc or a 1-pixel line on 8 x 8 or 12 x 12 pixels was merged into
+# its background. Now 1/625 of an image under 100 x 100 pixels, 4 at least.
+@pytest.mark.parametrize("noise", [0.0, 6.0])
+@pytest.mark.parametrize("name", ["square", "disc", "line"])
+@pytest.mark.parametrize("n", [8, 12])
+def test_k_means_keeps_small_shapes_on_tiny_images(n, name, noise):
+    parts = _shape(name, n)
+    img = _image(parts, noise, seed=n)
+    result = segment(img, int(parts.max()), seed=0)
+    assert result.min_region == 4
+    np.testing.assert_array_equal(result.labels, parts)
+
+
+@pytest.mark.parametrize("noise", [0.0, 6.0])
+@pytest.mark.parametrize("name", ["square", "halves", "quadrants", "disc", "line"])
+@pytest.mark.parametrize("n", [16, 32, 48])
+def test_k_means_finds_flat_shapes_on_small_images_as_drawn(n, name, noise):
+    parts = _shape(name, n)
+    img = _image(parts, noise, seed=n)
+    np.testing.assert_array_equal(segment(img, int(parts.max()), seed=0).labels, parts)
+
+
+@pytest.mark.parametrize(("shape", "expected"), [
+    ((8, 8), 4), ((1, 2), 4), ((12, 12), 4), ((50, 50), 4), ((64, 64), 6), ((99, 100), 15),
+    ((100, 100), 16), ((126, 126), 16), ((512, 512), 262), ((3000, 4000), 12000),
+])
+def test_the_default_min_region_follows_a_small_image_down_to_4_pixels(shape, expected):
+    assert default_min_region(*shape) == expected

@@ -197,7 +197,8 @@ def batch(
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", parser=integer,
         help="segment: merge regions smaller than PX pixels "
-        "(default with -k: 1/1000 of the image, at least 16; otherwise 0, keep all).")] = None,
+        "(default with -k: 1/1000 of the image, at least 16; under 100 x 100 pixels "
+        "1/625 of it, at least 4; otherwise 0, keep all).")] = None,
     overlay_color: Annotated[str | None, typer.Option(
         "--overlay-color", metavar="COLOUR", help="segment: colour of the borders in "
         "overlay.png, a colour name (cyan, yellow, black, ...) or #rrggbb (default red).",

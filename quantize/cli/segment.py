@@ -175,9 +175,9 @@ def segment_command(
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", parser=integer,
         help="Merge regions smaller than PX pixels into "
-        "their most similar neighbour (default with -k: 1/1000 of the image, at least 16, "
-        "which leaves an image under 32 pixels one region, with a warning; otherwise 0, "
-        "keep all).",
+        "their most similar neighbour (default with -k: 1/1000 of the image, at least 16; "
+        "under 100 x 100 pixels 1/625 of it, at least 4, which leaves an image under 8 "
+        "pixels one region, with a warning; otherwise 0, keep all).",
         show_default=False)] = None,
     overlay_color: Annotated[str | None, typer.Option(
         "--overlay-color", metavar="COLOUR", help="Colour of the borders in overlay.png: "
