@@ -2646,6 +2646,43 @@ def test_a_16_bit_premultiplied_rgba_tiff_is_read_from_all_16_bits(tmp_path, com
     assert img.alpha.tolist() == [[255, 128, 2], [0, 255, 191]]
 
 
+@pytest.mark.parametrize("layout", [{}, {"compression": "zlib"}, {"tile": (16, 16)},
+                                    {"planarconfig": "separate"}])
+def test_an_8_bit_premultiplied_rgba_tiff_is_divided_by_alpha_rounded(tmp_path, layout):
+    """Pillow divided the colours by alpha and truncated (32 * 255 / 128 = 63.75 read 63),
+    where a 16-bit one is rounded; of separate planes it could not decode it at all
+    ("unknown raw mode"). Now round(c * 255 / a), at most 255, ties to even as the
+    16-bit path (64 * 255 / 128 = 127.5 reads 128); black where alpha is 0."""
+    samples = np.array([[[64, 100, 3, 255], [32, 0, 64, 128], [1, 2, 3, 4]],
+                        [[9, 9, 9, 0], [200, 10, 255, 255], [51, 60, 90, 60]]], np.uint8)
+    path = tmp_path / "premultiplied.tif"
+    separate = layout.get("planarconfig") == "separate"
+    _tifffile().imwrite(path, samples.transpose(2, 0, 1) if separate else samples,
+                        photometric="rgb", extrasamples=["assocalpha"], **layout)
+    expected = [[[64, 100, 3], [64, 0, 128], [64, 128, 191]],
+                [[0, 0, 0], [200, 10, 255], [217, 255, 255]]]
+    img = load_image(path)
+    assert img.rgb.tolist() == expected
+    assert img.alpha.tolist() == [[255, 128, 4], [0, 255, 60]]
+    with Image.open(path) as opened:  # as a PIL image, not yet decoded
+        assert as_rgba(opened)[0].tolist() == expected
+    assert next(iter(iter_frames(path))).rgba[..., :3].tolist() == expected
+
+
+def test_an_8_bit_premultiplied_tiff_reads_as_the_16_bit_one_of_its_colours(tmp_path, rng):
+    """The two paths give one colour the same level: 8-bit samples v read as 16-bit
+    samples 257 * v (Pillow's truncation made them differ by one level)."""
+    alpha = rng.integers(0, 256, (16, 16, 1))
+    samples = np.concatenate([rng.integers(0, 256, (16, 16, 3)) * alpha // 255, alpha],
+                             axis=2).astype(np.uint8)
+    narrow, wide = tmp_path / "8.tif", tmp_path / "16.tif"
+    for path, values in ((narrow, samples), (wide, samples.astype(np.uint16) * 257)):
+        _tifffile().imwrite(path, values, photometric="rgb", extrasamples=["assocalpha"])
+    eight, sixteen = load_image(narrow), load_image(wide)
+    np.testing.assert_array_equal(eight.rgb, sixteen.rgb)
+    np.testing.assert_array_equal(eight.alpha, sixteen.alpha)
+
+
 @pytest.mark.parametrize("compression", [None, "zlib"])
 def test_a_16_bit_cmyk_tiff_is_read_from_all_16_bits(tmp_path, compression):
     """Its samples were their high bytes (0x00FF as 0, 0xFE00 as 254); each is now

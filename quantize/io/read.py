@@ -216,7 +216,8 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     that colour transparent (:func:`sixteen_bit_key`), and a 2- or 4-bit grayscale one as
     a copy whose transparent value is that of its pixels (:func:`low_depth_gray_key`). A
     16-bit RGB or RGBA TIFF page or 16-bit SGI image is read from all 16 bits too
-    (:func:`_wide_rgb_lows`), and an XBM with its set bits black
+    (:func:`_wide_rgb_lows`), an 8-bit premultiplied RGBA TIFF page divided by its alpha
+    as a 16-bit one is (:func:`wide_page`), and an XBM with its set bits black
     (:func:`_xbm_foreground_black`).
 
     Of a 16-bit RGB or RGBA one the low bytes are decoded too, from a
@@ -886,6 +887,73 @@ def _premultiplied(im: Image.Image) -> bool:
         "RGBa;16") for t in tiles)
 
 
+# Pillow's unpackers of 8-bit RGBA premultiplied by alpha (ExtraSamples 1) in a TIFF, of
+# samples side by side ("RGBa": the colours divided by alpha, truncated) and of alpha in a
+# plane of its own ("a", which no RGBA image takes: such a page was "cannot decode"), with
+# the ones that read the samples as stored.
+_STORED_PREMULTIPLIED_RAWMODES = {"RGBa": "RGBA", "a": "A"}
+
+
+def _premultiplied_8_bit_tiles(im: Image.Image) -> list[tuple[Any, ...]] | None:
+    """The tiles that decode the samples as stored of ``im``, an opened image not yet
+    decoded, when it is a TIFF page of 8-bit RGBA whose colours are premultiplied by alpha:
+    samples side by side (compressed or not), or separate planes uncompressed; None for any
+    other. (The planes of a compressed one go to libtiff's decoder in Pillow, which
+    divides them itself, truncated, whatever it is told.)"""
+    tiles = getattr(im, "tile", None) or ()
+    tags = getattr(im, "tag_v2", None)
+    if (im.format != "TIFF" or not tiles or getattr(im, "fp", None) is None or tags is None
+            or not all(isinstance(t[3], tuple) for t in tiles)
+            or not any(t[3][0] in _STORED_PREMULTIPLIED_RAWMODES for t in tiles)):
+        return None
+    if tiles[0][0] != "raw" and tags.get(_PLANAR_CONFIGURATION, 1) != 1:
+        return None
+    rawmodes = _STORED_PREMULTIPLIED_RAWMODES
+    return [_tile_like(t, *t[:3], (rawmodes.get(t[3][0], t[3][0]), *t[3][1:])) for t in tiles]
+
+
+def _premultiplied_8_bit_page(im: Image.Image, stored: list[tuple[Any, ...]]) -> Image.Image:
+    """``im``, a TIFF page of 8-bit premultiplied RGBA opened and not yet decoded, as RGBA:
+    its samples decoded as stored by the tiles ``stored``
+    (:func:`_premultiplied_8_bit_tiles`) from a :func:`second_reader` of its file, each
+    colour divided by alpha as a 16-bit page of the same colours is
+    (:func:`_premultiplied_levels`). Pillow divided them truncated, 63.75 read 63, where
+    the 16-bit page gives 64. ``im`` is left undecoded; the result has the ``info`` of the
+    page decoded.
+    """
+    out = Image.new("RGBA", im.size)
+    levels = _premultiplied_levels()
+    with _page_read_again(im, stored) as page:
+        for rows, band in _row_bands(page):
+            rgba = np.array(band)
+            pairs = np.empty(rgba.shape[:2] + (3,), np.uint16)
+            pairs[...] = rgba[..., 3:]
+            pairs <<= 8
+            pairs |= rgba[..., :3]
+            rgba[..., :3] = levels.take(pairs)
+            out.paste(Image.fromarray(rgba), (0, rows.start))
+        out.info = dict(page.info)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _premultiplied_levels() -> np.ndarray:
+    """The 8-bit level of each 8-bit colour ``c`` premultiplied by alpha ``a``, at
+    ``a << 8 | c``, read-only: as a 16-bit page of samples ``257 * c`` and ``257 * a``
+    reads it, divided by alpha and rounded (:func:`_unpremultiplied`), then scaled,
+    ``round(v / 257)``; that is ``round(c * 255 / a)``, ties to even, at most 255, and 0
+    where ``a`` is 0.
+
+    >>> [int(_premultiplied_levels()[a << 8 | c]) for c, a in ((32, 128), (64, 128), (9, 0))]
+    [64, 128, 0]
+    """
+    alpha, colour = np.divmod(np.arange(65536, dtype=np.uint16), np.uint16(256))
+    samples = np.stack([colour, colour, colour, alpha], axis=1)[None] * np.uint16(257)
+    levels = _wide_levels(None)[0][_unpremultiplied(samples)[0, :, 0]]
+    levels.flags.writeable = False
+    return levels
+
+
 def _check_wide_planes(im: Image.Image) -> None:
     """Refuse ``im``, an opened TIFF page not yet decoded, when it is of 16-bit samples in
     separate planes that are not read from all 16 bits (:func:`_separate_planes`): a
@@ -910,7 +978,9 @@ def _check_wide_planes(im: Image.Image) -> None:
 def wide_page(im: Image.Image) -> Image.Image | None:
     """``im``, an opened image not yet decoded (a TIFF at any page), decoded from all 16
     bits when it is a 16-bit TIFF page or SGI image that Pillow decodes to the high byte
-    of each sample (:func:`_wide_rgb_lows`), as :func:`load_image` reads it; None for any
+    of each sample (:func:`_wide_rgb_lows`), and, a TIFF page of 8-bit premultiplied RGBA,
+    with its colours divided by alpha as a 16-bit one's are
+    (:func:`_premultiplied_8_bit_page`), as :func:`load_image` reads it; None for any
     other image, which is left undecoded.
 
     :func:`~quantize.animation.iter_frames` reads the pages of a TIFF so: each page after
@@ -923,6 +993,10 @@ def wide_page(im: Image.Image) -> Image.Image | None:
         (:func:`_check_wide_planes`).
     """
     _check_wide_planes(im)
+    stored = _premultiplied_8_bit_tiles(im)
+    if stored is not None:
+        with pillow_limit_lifted():
+            return _premultiplied_8_bit_page(im, stored)
     lows = _wide_rgb_lows(im)
     if lows is None:
         return None
