@@ -2698,6 +2698,42 @@ def test_a_16_bit_cmyk_tiff_is_read_from_all_16_bits(tmp_path, compression):
     np.testing.assert_array_equal(img.rgb, np.asarray(expected))
 
 
+@pytest.mark.parametrize("dtype, extra, compression", [
+    (np.uint16, "unassalpha", None), (np.uint16, "assocalpha", "zlib"),
+    (np.uint16, "unspecified", None), (np.uint8, "unassalpha", None)])
+def test_a_cmyk_tiff_with_an_extra_sample_is_refused_naming_it(tmp_path, dtype, extra,
+                                                               compression):
+    """Pillow identifies no CMYK TIFF of 5 samples but 8-bit ones whose extra is
+    unspecified: 16-bit ones were told to be saved with 8-bit samples, which Pillow reads
+    no better with alpha, and 8-bit ones were "not an image Pillow can identify"."""
+    path = tmp_path / "cmyka.tif"
+    _tifffile().imwrite(path, np.zeros((4, 6, 5), dtype), photometric="separated",
+                        planarconfig="contig",
+                        extrasamples=[extra], compression=compression)
+    with pytest.raises(ImageReadError) as info:
+        load_image(path)
+    bits = 8 * np.dtype(dtype).itemsize
+    assert (info.value.path, info.value.reason) == (
+        str(path), f"is a CMYK TIFF of 5 samples of {bits}-bit unsigned integers a pixel (the "
+                   "4 inks and 1 extra, such as alpha), which Pillow cannot read; save it as "
+                   "CMYK of 4 samples, or as RGB or RGBA")
+
+
+def test_a_cmyk_tiff_with_an_extra_sample_is_refused_by_the_cli_in_one_line(tmp_path):
+    path = tmp_path / "cmyka.tif"
+    _tifffile().imwrite(path, np.zeros((4, 6, 5), np.uint16), photometric="separated",
+                        planarconfig="contig",
+                        extrasamples=["unassalpha"])
+    done = subprocess.run([sys.executable, "-m", "quantize", "reduce", str(path), "-o",
+                           str(tmp_path / "out.png")], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"quantize: error: {path}: is a CMYK TIFF of 5 samples of 16-bit unsigned integers a "
+        "pixel (the 4 inks and 1 extra, such as alpha), which Pillow cannot read; save it as "
+        "CMYK of 4 samples, or as RGB or RGBA"]
+    assert not (tmp_path / "out.png").exists()
+
+
 @pytest.mark.parametrize("byteorder", ["<", ">"])
 @pytest.mark.parametrize("samples", [3, 4])
 def test_a_16_bit_rgb_tiff_of_separate_planes_is_read_from_all_16_bits(tmp_path, samples,

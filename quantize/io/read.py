@@ -1601,10 +1601,11 @@ def _unidentified(p: Path) -> str:
     named damaged, a float RGB(A) TIFF as one, since Pillow reads float TIFFs of one
     sample only, a TIFF of samples wider than 8 bits in another layout Pillow does not
     read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers), or narrower than
-    8 bits but for grey or palette of 1, 2 or 4 bits (RGB in 4 bits), by its samples,
-    and a file that starts as an ICO, CUR or ICNS (cut short in its directory, say) a
-    truncated or damaged one. Only a regular file is read again: a pipe, read once, would
-    wait for a writer that never comes."""
+    8 bits but for grey or palette of 1, 2 or 4 bits (RGB in 4 bits), by its samples (a
+    CMYK one with extra samples, alpha say, at any depth: told to drop them, since Pillow
+    reads none with alpha in 8 bits either), and a file that starts as an ICO, CUR or
+    ICNS (cut short in its directory, say) a truncated or damaged one. Only a regular
+    file is read again: a pipe, read once, would wait for a writer that never comes."""
     if not p.is_file():
         return "not an image Pillow can identify"
     damaged = damaged_png_file(p)
@@ -1622,9 +1623,13 @@ def _unidentified(p: Path) -> str:
         what = "RGB" if samples == 3 else "RGBA"
         return (f"is a floating-point {what} TIFF, which Pillow cannot read; convert it to "
                 "8- or 16-bit integer samples")
+    numbers = _SAMPLE_FORMATS.get(sample_format, f"sample format {sample_format}")
+    if photometric == _CMYK and samples > 4:
+        return (f"is a CMYK TIFF of {samples} samples of {bits}-bit {numbers} a pixel (the "
+                f"4 inks and {samples - 4} extra, such as alpha), which Pillow cannot read; "
+                "save it as CMYK of 4 samples, or as RGB or RGBA")
     if bits == 8 or (bits in _PILLOW_LOW_BITS and samples == 1):
         return "not an image Pillow can identify"  # a layout Pillow reads: something else
-    numbers = _SAMPLE_FORMATS.get(sample_format, f"sample format {sample_format}")
     what = _PHOTOMETRICS.get(photometric, "a")
     return (f"is {what} TIFF of {samples} samples of {bits}-bit {numbers} a pixel, which "
             "Pillow cannot read; save it with 8-bit samples")
@@ -1653,6 +1658,7 @@ def _icon_start(p: Path) -> tuple[str, str] | None:
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.
 _BITS_PER_SAMPLE, _PHOTOMETRIC, _SAMPLES_PER_PIXEL, _SAMPLE_FORMAT = 258, 262, 277, 339
 _IEEE_FLOAT = 3
+_CMYK = 5  # the photometric interpretation of inks ("separated")
 # The bits per sample below 8 that Pillow reads, of one sample a pixel (grey or palette).
 _PILLOW_LOW_BITS = (1, 2, 4)
 _TIFF_UINTS = {3: "H", 4: "I"}  # SHORT, LONG
