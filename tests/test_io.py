@@ -2776,6 +2776,55 @@ def test_a_16_bit_tiff_of_separate_planes_not_read_from_16_bits_is_refused(
     assert str(frames.value) == str(info.value)
 
 
+def _ycbcr_tiff(subsampling: tuple[int, int], data: bytes, size: tuple[int, int] = (4, 2)
+                ) -> bytes:
+    """A little-endian TIFF of 8-bit YCbCr, uncompressed, one strip of ``data``, whose
+    chroma is subsampled ``subsampling`` (across, down): 11 tags, then the pixels."""
+    w, h = size
+    head = 8 + 2 + 12 * 11 + 4
+    entries = [(256, 3, 1, w), (257, 3, 1, h), (258, 3, 3, head + 2), (259, 3, 1, 1),
+               (262, 3, 1, 6), (273, 4, 1, head + 8), (277, 3, 1, 3), (278, 3, 1, h),
+               (279, 4, 1, len(data)), (284, 3, 1, 1), (530, 3, 2, None)]
+    out = b"II*\0" + struct.pack("<IH", 8, len(entries))
+    for tag, kind, count, value in entries:
+        if tag == 530:
+            field = struct.pack("<HH", *subsampling)
+        else:
+            field = struct.pack("<I" if kind == 4 or tag == 258 else "<HH",
+                                *((value,) if kind == 4 or tag == 258 else (value, 0)))
+        out += struct.pack("<HHI", tag, kind, count) + field
+    # BitsPerSample's three values (6 bytes, padded to 8) before the pixels
+    return out + struct.pack("<I", 0) + b"\0\0" + struct.pack("<3H", 8, 8, 8) + data
+
+
+def test_an_uncompressed_subsampled_ycbcr_tiff_is_refused_naming_it(tmp_path):
+    """Pillow's own decoder reads three samples a pixel whatever the subsampling: the file
+    was said to be truncated ('cannot decode image (image file is truncated)')."""
+    path = tmp_path / "ycc.tif"
+    # two 2x2 blocks: four Y, then Cb and Cr, each
+    path.write_bytes(_ycbcr_tiff((2, 2), bytes([16, 32, 48, 64, 128, 128] * 2)))
+    with pytest.raises(ImageReadError) as info:
+        load_image(path)
+    assert (info.value.path, info.value.reason) == (
+        str(path), "is an uncompressed YCbCr TIFF of chroma subsampled 2x2 "
+                   "(YCbCrSubsampling), which Pillow cannot decode; save it as RGB, or "
+                   "compressed")
+    with pytest.raises(ImageReadError) as frames:  # as a page of an animation
+        list(iter_frames(path))
+    assert str(frames.value) == str(info.value)
+
+
+def test_an_uncompressed_ycbcr_tiff_not_subsampled_is_read(tmp_path):
+    """Of 1x1 chroma, as Pillow writes YCbCr, three samples a pixel: read as before, grey
+    where Cb and Cr are 128."""
+    path = tmp_path / "ycc.tif"
+    path.write_bytes(_ycbcr_tiff((1, 1), bytes([0, 128, 128, 64, 128, 128, 128, 128, 128,
+                                                255, 128, 128] * 2)))
+    img = load_image(path)
+    assert img.rgb[..., 0].tolist() == [[0, 64, 128, 255]] * 2
+    np.testing.assert_array_equal(img.rgb, np.repeat(img.rgb[..., :1], 3, axis=2))
+
+
 def test_an_xbm_is_read_with_its_set_bits_black(tmp_path):
     """A set bit is the foreground, drawn black by X11, ImageMagick and browsers; Pillow
     reads it as white, and every XBM came out in negative. Bits run from the lowest of

@@ -44,7 +44,9 @@ What happens to each kind of input:
   divided by its alpha as a 16-bit one is, rounded, where Pillow truncated. A 16-bit
   TIFF of separate planes that is compressed, CMYK or premultiplied, which Pillow
   decodes to the high bytes or misreads, is refused with an
-  :class:`~quantize.errors.ImageReadError` (:func:`~quantize.io.read._check_wide_planes`).
+  :class:`~quantize.errors.ImageReadError` (:func:`~quantize.io.read._check_wide_planes`),
+  and so is an uncompressed YCbCr TIFF whose chroma is subsampled, which Pillow said was
+  truncated (:func:`~quantize.io.read._check_subsampled_ycbcr`).
 - EPS and PostScript: refused (:func:`unread_format`). Pillow draws them by running
   Ghostscript on the file, a program, which quantize does not do for any file.
 - XBM: a set bit is black and a clear bit white, as X11, ImageMagick and browsers draw a

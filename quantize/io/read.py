@@ -975,6 +975,35 @@ def _check_wide_planes(im: Image.Image) -> None:
         "bits; save it with its samples side by side (tiffcp -p contig in.tif out.tif)")
 
 
+_YCBCR, _YCBCR_SUBSAMPLING = 6, 530  # the photometric of YCbCr, and its chroma's tag
+
+
+def _check_subsampled_ycbcr(im: Image.Image) -> None:
+    """Refuse ``im``, an opened TIFF page not yet decoded, when it is YCbCr whose chroma
+    is subsampled (its YCbCrSubsampling tag other than 1x1), uncompressed: Pillow's own
+    decoder reads three samples a pixel, and the file was said to be truncated. (A
+    compressed one is decoded by libtiff, which reads it right. One without the tag is
+    read as Pillow reads it, three samples a pixel, as Pillow writes YCbCr, though the
+    TIFF specification makes 2x2 the default.)
+
+    Raises
+    ------
+    ImageReadError
+        Without a path (:func:`read_errors` gives it the file's).
+    """
+    tags = getattr(im, "tag_v2", None)
+    tiles = getattr(im, "tile", None) or ()
+    if (im.format != "TIFF" or tags is None or tags.get(_PHOTOMETRIC) != _YCBCR
+            or not tiles or any(t[0] != "raw" for t in tiles)):
+        return
+    factors = tags.get(_YCBCR_SUBSAMPLING, ())
+    across, down = ((factors if isinstance(factors, tuple) else (factors,)) + (1, 1))[:2]
+    if (across, down) != (1, 1):
+        raise ImageReadError(
+            f"is an uncompressed YCbCr TIFF of chroma subsampled {across}x{down} "
+            "(YCbCrSubsampling), which Pillow cannot decode; save it as RGB, or compressed")
+
+
 def wide_page(im: Image.Image) -> Image.Image | None:
     """``im``, an opened image not yet decoded (a TIFF at any page), decoded from all 16
     bits when it is a 16-bit TIFF page or SGI image that Pillow decodes to the high byte
@@ -990,9 +1019,11 @@ def wide_page(im: Image.Image) -> Image.Image | None:
     ------
     ImageReadError
         Without a path, for a 16-bit TIFF page of separate planes that is not read so
-        (:func:`_check_wide_planes`).
+        (:func:`_check_wide_planes`), and for an uncompressed YCbCr TIFF page whose
+        chroma is subsampled (:func:`_check_subsampled_ycbcr`).
     """
     _check_wide_planes(im)
+    _check_subsampled_ycbcr(im)
     stored = _premultiplied_8_bit_tiles(im)
     if stored is not None:
         with pillow_limit_lifted():
