@@ -2663,6 +2663,43 @@ def test_a_16_bit_premultiplied_rgba_tiff_is_read_from_all_16_bits(tmp_path, com
     assert img.alpha.tolist() == [[255, 128, 2], [0, 255, 191]]
 
 
+@pytest.mark.parametrize("layout", [{}, {"compression": "zlib"}, {"tile": (16, 16)},
+                                    {"planarconfig": "separate"}])
+def test_an_8_bit_premultiplied_rgba_tiff_is_divided_by_alpha_rounded(tmp_path, layout):
+    """Pillow divided the colours by alpha and truncated (32 * 255 / 128 = 63.75 read 63),
+    where a 16-bit one is rounded; of separate planes it could not decode it at all
+    ("unknown raw mode"). Now round(c * 255 / a), at most 255, ties to even as the
+    16-bit path (64 * 255 / 128 = 127.5 reads 128); black where alpha is 0."""
+    samples = np.array([[[64, 100, 3, 255], [32, 0, 64, 128], [1, 2, 3, 4]],
+                        [[9, 9, 9, 0], [200, 10, 255, 255], [51, 60, 90, 60]]], np.uint8)
+    path = tmp_path / "premultiplied.tif"
+    separate = layout.get("planarconfig") == "separate"
+    _tifffile().imwrite(path, samples.transpose(2, 0, 1) if separate else samples,
+                        photometric="rgb", extrasamples=["assocalpha"], **layout)
+    expected = [[[64, 100, 3], [64, 0, 128], [64, 128, 191]],
+                [[0, 0, 0], [200, 10, 255], [217, 255, 255]]]
+    img = load_image(path)
+    assert img.rgb.tolist() == expected
+    assert img.alpha.tolist() == [[255, 128, 4], [0, 255, 60]]
+    with Image.open(path) as opened:  # as a PIL image, not yet decoded
+        assert as_rgba(opened)[0].tolist() == expected
+    assert next(iter(iter_frames(path))).rgba[..., :3].tolist() == expected
+
+
+def test_an_8_bit_premultiplied_tiff_reads_as_the_16_bit_one_of_its_colours(tmp_path, rng):
+    """The two paths give one colour the same level: 8-bit samples v read as 16-bit
+    samples 257 * v (Pillow's truncation made them differ by one level)."""
+    alpha = rng.integers(0, 256, (16, 16, 1))
+    samples = np.concatenate([rng.integers(0, 256, (16, 16, 3)) * alpha // 255, alpha],
+                             axis=2).astype(np.uint8)
+    narrow, wide = tmp_path / "8.tif", tmp_path / "16.tif"
+    for path, values in ((narrow, samples), (wide, samples.astype(np.uint16) * 257)):
+        _tifffile().imwrite(path, values, photometric="rgb", extrasamples=["assocalpha"])
+    eight, sixteen = load_image(narrow), load_image(wide)
+    np.testing.assert_array_equal(eight.rgb, sixteen.rgb)
+    np.testing.assert_array_equal(eight.alpha, sixteen.alpha)
+
+
 @pytest.mark.parametrize("compression", [None, "zlib"])
 def test_a_16_bit_cmyk_tiff_is_read_from_all_16_bits(tmp_path, compression):
     """Its samples were their high bytes (0x00FF as 0, 0xFE00 as 254); each is now
@@ -2676,6 +2713,42 @@ def test_a_16_bit_cmyk_tiff_is_read_from_all_16_bits(tmp_path, compression):
     img = load_image(path)
     assert img.mode == "CMYK"
     np.testing.assert_array_equal(img.rgb, np.asarray(expected))
+
+
+@pytest.mark.parametrize("dtype, extra, compression", [
+    (np.uint16, "unassalpha", None), (np.uint16, "assocalpha", "zlib"),
+    (np.uint16, "unspecified", None), (np.uint8, "unassalpha", None)])
+def test_a_cmyk_tiff_with_an_extra_sample_is_refused_naming_it(tmp_path, dtype, extra,
+                                                               compression):
+    """Pillow identifies no CMYK TIFF of 5 samples but 8-bit ones whose extra is
+    unspecified: 16-bit ones were told to be saved with 8-bit samples, which Pillow reads
+    no better with alpha, and 8-bit ones were "not an image Pillow can identify"."""
+    path = tmp_path / "cmyka.tif"
+    _tifffile().imwrite(path, np.zeros((4, 6, 5), dtype), photometric="separated",
+                        planarconfig="contig",
+                        extrasamples=[extra], compression=compression)
+    with pytest.raises(ImageReadError) as info:
+        load_image(path)
+    bits = 8 * np.dtype(dtype).itemsize
+    assert (info.value.path, info.value.reason) == (
+        str(path), f"is a CMYK TIFF of 5 samples of {bits}-bit unsigned integers a pixel (the "
+                   "4 inks and 1 extra, such as alpha), which Pillow cannot read; save it as "
+                   "CMYK of 4 samples, or as RGB or RGBA")
+
+
+def test_a_cmyk_tiff_with_an_extra_sample_is_refused_by_the_cli_in_one_line(tmp_path):
+    path = tmp_path / "cmyka.tif"
+    _tifffile().imwrite(path, np.zeros((4, 6, 5), np.uint16), photometric="separated",
+                        planarconfig="contig",
+                        extrasamples=["unassalpha"])
+    done = subprocess.run([sys.executable, "-m", "quantize", "reduce", str(path), "-o",
+                           str(tmp_path / "out.png")], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"quantize: error: {path}: is a CMYK TIFF of 5 samples of 16-bit unsigned integers a "
+        "pixel (the 4 inks and 1 extra, such as alpha), which Pillow cannot read; save it as "
+        "CMYK of 4 samples, or as RGB or RGBA"]
+    assert not (tmp_path / "out.png").exists()
 
 
 @pytest.mark.parametrize("byteorder", ["<", ">"])
@@ -2718,6 +2791,55 @@ def test_a_16_bit_tiff_of_separate_planes_not_read_from_16_bits_is_refused(
     with pytest.raises(ImageReadError) as frames:  # as a page of an animation
         list(iter_frames(path))
     assert str(frames.value) == str(info.value)
+
+
+def _ycbcr_tiff(subsampling: tuple[int, int], data: bytes, size: tuple[int, int] = (4, 2)
+                ) -> bytes:
+    """A little-endian TIFF of 8-bit YCbCr, uncompressed, one strip of ``data``, whose
+    chroma is subsampled ``subsampling`` (across, down): 11 tags, then the pixels."""
+    w, h = size
+    head = 8 + 2 + 12 * 11 + 4
+    entries = [(256, 3, 1, w), (257, 3, 1, h), (258, 3, 3, head + 2), (259, 3, 1, 1),
+               (262, 3, 1, 6), (273, 4, 1, head + 8), (277, 3, 1, 3), (278, 3, 1, h),
+               (279, 4, 1, len(data)), (284, 3, 1, 1), (530, 3, 2, None)]
+    out = b"II*\0" + struct.pack("<IH", 8, len(entries))
+    for tag, kind, count, value in entries:
+        if tag == 530:
+            field = struct.pack("<HH", *subsampling)
+        else:
+            field = struct.pack("<I" if kind == 4 or tag == 258 else "<HH",
+                                *((value,) if kind == 4 or tag == 258 else (value, 0)))
+        out += struct.pack("<HHI", tag, kind, count) + field
+    # BitsPerSample's three values (6 bytes, padded to 8) before the pixels
+    return out + struct.pack("<I", 0) + b"\0\0" + struct.pack("<3H", 8, 8, 8) + data
+
+
+def test_an_uncompressed_subsampled_ycbcr_tiff_is_refused_naming_it(tmp_path):
+    """Pillow's own decoder reads three samples a pixel whatever the subsampling: the file
+    was said to be truncated ('cannot decode image (image file is truncated)')."""
+    path = tmp_path / "ycc.tif"
+    # two 2x2 blocks: four Y, then Cb and Cr, each
+    path.write_bytes(_ycbcr_tiff((2, 2), bytes([16, 32, 48, 64, 128, 128] * 2)))
+    with pytest.raises(ImageReadError) as info:
+        load_image(path)
+    assert (info.value.path, info.value.reason) == (
+        str(path), "is an uncompressed YCbCr TIFF of chroma subsampled 2x2 "
+                   "(YCbCrSubsampling), which Pillow cannot decode; save it as RGB, or "
+                   "compressed")
+    with pytest.raises(ImageReadError) as frames:  # as a page of an animation
+        list(iter_frames(path))
+    assert str(frames.value) == str(info.value)
+
+
+def test_an_uncompressed_ycbcr_tiff_not_subsampled_is_read(tmp_path):
+    """Of 1x1 chroma, as Pillow writes YCbCr, three samples a pixel: read as before, grey
+    where Cb and Cr are 128."""
+    path = tmp_path / "ycc.tif"
+    path.write_bytes(_ycbcr_tiff((1, 1), bytes([0, 128, 128, 64, 128, 128, 128, 128, 128,
+                                                255, 128, 128] * 2)))
+    img = load_image(path)
+    assert img.rgb[..., 0].tolist() == [[0, 64, 128, 255]] * 2
+    np.testing.assert_array_equal(img.rgb, np.repeat(img.rgb[..., :1], 3, axis=2))
 
 
 def test_an_xbm_is_read_with_its_set_bits_black(tmp_path):

@@ -39,10 +39,14 @@ What happens to each kind of input:
   a 16-bit grey, RGB or RGBA SGI image (run-length compressed or not) are read from all
   16 bits too, their low bytes decoded again from the file by Pillow's unpacker of the
   other byte order (:func:`~quantize.io.read._wide_rgb_lows`), and so are the pages of a
-  TIFF read as frames (``reduce`` of a TIFF of several pages: :func:`wide_page`). A 16-bit
+  TIFF read as frames (``reduce`` of a TIFF of several pages: :func:`wide_page`). An 8-bit
+  premultiplied RGBA TIFF page (samples side by side, or separate planes uncompressed) is
+  divided by its alpha as a 16-bit one is, rounded, where Pillow truncated. A 16-bit
   TIFF of separate planes that is compressed, CMYK or premultiplied, which Pillow
   decodes to the high bytes or misreads, is refused with an
-  :class:`~quantize.errors.ImageReadError` (:func:`~quantize.io.read._check_wide_planes`).
+  :class:`~quantize.errors.ImageReadError` (:func:`~quantize.io.read._check_wide_planes`),
+  and so is an uncompressed YCbCr TIFF whose chroma is subsampled, which Pillow said was
+  truncated (:func:`~quantize.io.read._check_subsampled_ycbcr`).
 - EPS and PostScript: refused (:func:`unread_format`). Pillow draws them by running
   Ghostscript on the file, a program, which quantize does not do for any file.
 - XBM: a set bit is black and a clear bit white, as X11, ImageMagick and browsers draw a

@@ -216,7 +216,8 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     that colour transparent (:func:`sixteen_bit_key`), and a 2- or 4-bit grayscale one as
     a copy whose transparent value is that of its pixels (:func:`low_depth_gray_key`). A
     16-bit RGB or RGBA TIFF page or 16-bit SGI image is read from all 16 bits too
-    (:func:`_wide_rgb_lows`), and an XBM with its set bits black
+    (:func:`_wide_rgb_lows`), an 8-bit premultiplied RGBA TIFF page divided by its alpha
+    as a 16-bit one is (:func:`wide_page`), and an XBM with its set bits black
     (:func:`_xbm_foreground_black`).
 
     Of a 16-bit RGB or RGBA one the low bytes are decoded too, from a
@@ -886,6 +887,73 @@ def _premultiplied(im: Image.Image) -> bool:
         "RGBa;16") for t in tiles)
 
 
+# Pillow's unpackers of 8-bit RGBA premultiplied by alpha (ExtraSamples 1) in a TIFF, of
+# samples side by side ("RGBa": the colours divided by alpha, truncated) and of alpha in a
+# plane of its own ("a", which no RGBA image takes: such a page was "cannot decode"), with
+# the ones that read the samples as stored.
+_STORED_PREMULTIPLIED_RAWMODES = {"RGBa": "RGBA", "a": "A"}
+
+
+def _premultiplied_8_bit_tiles(im: Image.Image) -> list[tuple[Any, ...]] | None:
+    """The tiles that decode the samples as stored of ``im``, an opened image not yet
+    decoded, when it is a TIFF page of 8-bit RGBA whose colours are premultiplied by alpha:
+    samples side by side (compressed or not), or separate planes uncompressed; None for any
+    other. (The planes of a compressed one go to libtiff's decoder in Pillow, which
+    divides them itself, truncated, whatever it is told.)"""
+    tiles = getattr(im, "tile", None) or ()
+    tags = getattr(im, "tag_v2", None)
+    if (im.format != "TIFF" or not tiles or getattr(im, "fp", None) is None or tags is None
+            or not all(isinstance(t[3], tuple) for t in tiles)
+            or not any(t[3][0] in _STORED_PREMULTIPLIED_RAWMODES for t in tiles)):
+        return None
+    if tiles[0][0] != "raw" and tags.get(_PLANAR_CONFIGURATION, 1) != 1:
+        return None
+    rawmodes = _STORED_PREMULTIPLIED_RAWMODES
+    return [_tile_like(t, *t[:3], (rawmodes.get(t[3][0], t[3][0]), *t[3][1:])) for t in tiles]
+
+
+def _premultiplied_8_bit_page(im: Image.Image, stored: list[tuple[Any, ...]]) -> Image.Image:
+    """``im``, a TIFF page of 8-bit premultiplied RGBA opened and not yet decoded, as RGBA:
+    its samples decoded as stored by the tiles ``stored``
+    (:func:`_premultiplied_8_bit_tiles`) from a :func:`second_reader` of its file, each
+    colour divided by alpha as a 16-bit page of the same colours is
+    (:func:`_premultiplied_levels`). Pillow divided them truncated, 63.75 read 63, where
+    the 16-bit page gives 64. ``im`` is left undecoded; the result has the ``info`` of the
+    page decoded.
+    """
+    out = Image.new("RGBA", im.size)
+    levels = _premultiplied_levels()
+    with _page_read_again(im, stored) as page:
+        for rows, band in _row_bands(page):
+            rgba = np.array(band)
+            pairs = np.empty(rgba.shape[:2] + (3,), np.uint16)
+            pairs[...] = rgba[..., 3:]
+            pairs <<= 8
+            pairs |= rgba[..., :3]
+            rgba[..., :3] = levels.take(pairs)
+            out.paste(Image.fromarray(rgba), (0, rows.start))
+        out.info = dict(page.info)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _premultiplied_levels() -> np.ndarray:
+    """The 8-bit level of each 8-bit colour ``c`` premultiplied by alpha ``a``, at
+    ``a << 8 | c``, read-only: as a 16-bit page of samples ``257 * c`` and ``257 * a``
+    reads it, divided by alpha and rounded (:func:`_unpremultiplied`), then scaled,
+    ``round(v / 257)``; that is ``round(c * 255 / a)``, ties to even, at most 255, and 0
+    where ``a`` is 0.
+
+    >>> [int(_premultiplied_levels()[a << 8 | c]) for c, a in ((32, 128), (64, 128), (9, 0))]
+    [64, 128, 0]
+    """
+    alpha, colour = np.divmod(np.arange(65536, dtype=np.uint16), np.uint16(256))
+    samples = np.stack([colour, colour, colour, alpha], axis=1)[None] * np.uint16(257)
+    levels = _wide_levels(None)[0][_unpremultiplied(samples)[0, :, 0]]
+    levels.flags.writeable = False
+    return levels
+
+
 def _check_wide_planes(im: Image.Image) -> None:
     """Refuse ``im``, an opened TIFF page not yet decoded, when it is of 16-bit samples in
     separate planes that are not read from all 16 bits (:func:`_separate_planes`): a
@@ -907,10 +975,41 @@ def _check_wide_planes(im: Image.Image) -> None:
         "bits; save it with its samples side by side (tiffcp -p contig in.tif out.tif)")
 
 
+_YCBCR, _YCBCR_SUBSAMPLING = 6, 530  # the photometric of YCbCr, and its chroma's tag
+
+
+def _check_subsampled_ycbcr(im: Image.Image) -> None:
+    """Refuse ``im``, an opened TIFF page not yet decoded, when it is YCbCr whose chroma
+    is subsampled (its YCbCrSubsampling tag other than 1x1), uncompressed: Pillow's own
+    decoder reads three samples a pixel, and the file was said to be truncated. (A
+    compressed one is decoded by libtiff, which reads it right. One without the tag is
+    read as Pillow reads it, three samples a pixel, as Pillow writes YCbCr, though the
+    TIFF specification makes 2x2 the default.)
+
+    Raises
+    ------
+    ImageReadError
+        Without a path (:func:`read_errors` gives it the file's).
+    """
+    tags = getattr(im, "tag_v2", None)
+    tiles = getattr(im, "tile", None) or ()
+    if (im.format != "TIFF" or tags is None or tags.get(_PHOTOMETRIC) != _YCBCR
+            or not tiles or any(t[0] != "raw" for t in tiles)):
+        return
+    factors = tags.get(_YCBCR_SUBSAMPLING, ())
+    across, down = ((factors if isinstance(factors, tuple) else (factors,)) + (1, 1))[:2]
+    if (across, down) != (1, 1):
+        raise ImageReadError(
+            f"is an uncompressed YCbCr TIFF of chroma subsampled {across}x{down} "
+            "(YCbCrSubsampling), which Pillow cannot decode; save it as RGB, or compressed")
+
+
 def wide_page(im: Image.Image) -> Image.Image | None:
     """``im``, an opened image not yet decoded (a TIFF at any page), decoded from all 16
     bits when it is a 16-bit TIFF page or SGI image that Pillow decodes to the high byte
-    of each sample (:func:`_wide_rgb_lows`), as :func:`load_image` reads it; None for any
+    of each sample (:func:`_wide_rgb_lows`), and, a TIFF page of 8-bit premultiplied RGBA,
+    with its colours divided by alpha as a 16-bit one's are
+    (:func:`_premultiplied_8_bit_page`), as :func:`load_image` reads it; None for any
     other image, which is left undecoded.
 
     :func:`~quantize.animation.iter_frames` reads the pages of a TIFF so: each page after
@@ -920,9 +1019,15 @@ def wide_page(im: Image.Image) -> Image.Image | None:
     ------
     ImageReadError
         Without a path, for a 16-bit TIFF page of separate planes that is not read so
-        (:func:`_check_wide_planes`).
+        (:func:`_check_wide_planes`), and for an uncompressed YCbCr TIFF page whose
+        chroma is subsampled (:func:`_check_subsampled_ycbcr`).
     """
     _check_wide_planes(im)
+    _check_subsampled_ycbcr(im)
+    stored = _premultiplied_8_bit_tiles(im)
+    if stored is not None:
+        with pillow_limit_lifted():
+            return _premultiplied_8_bit_page(im, stored)
     lows = _wide_rgb_lows(im)
     if lows is None:
         return None
@@ -1540,10 +1645,11 @@ def _unidentified(p: Path) -> str:
     named damaged, a float RGB(A) TIFF as one, since Pillow reads float TIFFs of one
     sample only, a TIFF of samples wider than 8 bits in another layout Pillow does not
     read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers), or narrower than
-    8 bits but for grey or palette of 1, 2 or 4 bits (RGB in 4 bits), by its samples,
-    and a file that starts as an ICO, CUR or ICNS (cut short in its directory, say) a
-    truncated or damaged one. Only a regular file is read again: a pipe, read once, would
-    wait for a writer that never comes."""
+    8 bits but for grey or palette of 1, 2 or 4 bits (RGB in 4 bits), by its samples (a
+    CMYK one with extra samples, alpha say, at any depth: told to drop them, since Pillow
+    reads none with alpha in 8 bits either), and a file that starts as an ICO, CUR or
+    ICNS (cut short in its directory, say) a truncated or damaged one. Only a regular
+    file is read again: a pipe, read once, would wait for a writer that never comes."""
     if not p.is_file():
         return "not an image Pillow can identify"
     damaged = damaged_png_file(p)
@@ -1561,9 +1667,13 @@ def _unidentified(p: Path) -> str:
         what = "RGB" if samples == 3 else "RGBA"
         return (f"is a floating-point {what} TIFF, which Pillow cannot read; convert it to "
                 "8- or 16-bit integer samples")
+    numbers = _SAMPLE_FORMATS.get(sample_format, f"sample format {sample_format}")
+    if photometric == _CMYK and samples > 4:
+        return (f"is a CMYK TIFF of {samples} samples of {bits}-bit {numbers} a pixel (the "
+                f"4 inks and {samples - 4} extra, such as alpha), which Pillow cannot read; "
+                "save it as CMYK of 4 samples, or as RGB or RGBA")
     if bits == 8 or (bits in _PILLOW_LOW_BITS and samples == 1):
         return "not an image Pillow can identify"  # a layout Pillow reads: something else
-    numbers = _SAMPLE_FORMATS.get(sample_format, f"sample format {sample_format}")
     what = _PHOTOMETRICS.get(photometric, "a")
     return (f"is {what} TIFF of {samples} samples of {bits}-bit {numbers} a pixel, which "
             "Pillow cannot read; save it with 8-bit samples")
@@ -1592,6 +1702,7 @@ def _icon_start(p: Path) -> tuple[str, str] | None:
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.
 _BITS_PER_SAMPLE, _PHOTOMETRIC, _SAMPLES_PER_PIXEL, _SAMPLE_FORMAT = 258, 262, 277, 339
 _IEEE_FLOAT = 3
+_CMYK = 5  # the photometric interpretation of inks ("separated")
 # The bits per sample below 8 that Pillow reads, of one sample a pixel (grey or palette).
 _PILLOW_LOW_BITS = (1, 2, 4)
 _TIFF_UINTS = {3: "H", 4: "I"}  # SHORT, LONG
