@@ -1312,7 +1312,7 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
             raise ImageReadError(missing_file(p), path=p)
         if p.is_dir():
             raise ImageReadError("is a directory, expected an image file", path=p)
-        if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
+        if p.is_file() and _is_empty(p):  # a pipe's size is 0 whatever it holds
             raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
         with (pillow_limit_lifted(), Image.open(readable_png(p)) as opened,
               _webp_alpha_read(opened) as im):
@@ -1320,6 +1320,15 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
             _check_decodable(p, im)
             _check_pixel_count(p, im.size, limit)
             yield read_unmapped(im)
+
+
+def _is_empty(p: Path) -> bool:
+    """Whether the regular file ``p`` holds no byte. A size of 0 is checked by reading:
+    a file the system makes as it is read (``/proc/cpuinfo``) says 0 and holds text."""
+    if p.stat().st_size:
+        return False
+    with p.open("rb") as f:
+        return not f.read(1)
 
 
 def unread_format(kind: type | Any) -> str | None:
