@@ -1007,7 +1007,9 @@ class PagesLeftOutWarning(UserWarning):
     """A TIFF whose pages differ in size is read as one page (:func:`shown_frames`,
     :func:`first_page`), and some other page is not a reduced-size copy (NewSubfileType),
     or the page read is not the first: the other pages are left out. An icon (ICO, ICNS)
-    holding several sizes is read at its largest, the others left out, likewise."""
+    holding several sizes is read at its largest, the others left out, likewise, and an
+    MPO (a JPEG holding more images) at its first image, when some other is not marked
+    a preview of it."""
 
 
 # TIFF tags that mark a page as a reduced-resolution copy of another: NewSubfileType
@@ -1055,9 +1057,13 @@ def warn_pages_left_out(im: Image.Image) -> None:
     pages are not all reduced-size copies, or whose page read is not its first: a document
     of pages of several sizes loses them. A page marked reduced-resolution (a thumbnail or
     preview) after the page read is left out silently, as viewers leave it. An icon of
-    several sizes warns too (:func:`_warn_sizes_left_out`)."""
+    several sizes warns too (:func:`_warn_sizes_left_out`), and so does an MPO holding
+    images other than previews of its first (:func:`_warn_images_left_out`)."""
     if im.format in ("ICO", "ICNS"):
         _warn_sizes_left_out(im)
+        return
+    if im.format == "MPO":
+        _warn_images_left_out(im)
         return
     marks = _page_marks(im)
     if marks is None:
@@ -1089,6 +1095,24 @@ def _warn_sizes_left_out(im: Image.Image) -> None:
     warn_caller(f"{im.format} of {len(sizes)} sizes: only the largest ({w}x{h}) is read, and "
                 f"{others} other {'size' if others == 1 else 'sizes'} left out; save each "
                 "size as an image of its own to use it", PagesLeftOutWarning)
+
+
+def _warn_images_left_out(im: Image.Image) -> None:
+    """Warn (:class:`PagesLeftOutWarning`) when ``im``, an MPO opened at its first image
+    and not yet decoded, holds further images that its MP index does not mark as large
+    thumbnails of the first (a stereo pair's other view, another angle, a panorama's
+    next part, or of a type not stated): only the first is read, as viewers show it. A
+    camera's preview of the photo is left out silently, as a TIFF's reduced-size copy is."""
+    entries = im.mpinfo[0xB002][1:]  # type: ignore[attr-defined]
+    others = sum(not str(e["Attribute"]["MPType"]).startswith("Large Thumbnail")
+                 for e in entries)
+    if not others:
+        return
+    w, h = im.size
+    warn_caller(f"MPO of {len(entries) + 1} images: only its first image ({w}x{h}) is "
+                f"read, as viewers show it, and {others} other "
+                f"{'image' if others == 1 else 'images'} (not a preview of it) left out; "
+                "save each image as a JPEG of its own to use it", PagesLeftOutWarning)
 
 
 class UnterminatedGifWarning(UserWarning):
