@@ -39,7 +39,14 @@ from quantize.png import chunks_of, frame_controls, still_png
 from quantize.reduce import ColorCountWarning, reduce_file
 
 from .animation_support import BLUE, RED, composited, moving_square, save_animation
-from .corpus.generate import linear_rgb_icc, png_of_chunks, stored_idats
+from .corpus.generate import (
+    MPO_DISPARITY,
+    MPO_PREVIEW,
+    linear_rgb_icc,
+    mpo_file,
+    png_of_chunks,
+    stored_idats,
+)
 
 
 def test_frames_are_streamed_with_timing(tmp_path):
@@ -309,12 +316,37 @@ def test_a_jpeg_holding_more_images_is_read_as_its_first_image(tmp_path):
     first.save(src, format="MPO", save_all=True, append_images=[second])
     with Image.open(src) as im:
         assert (im.format, im.n_frames) == ("MPO", 2)
-    assert count_frames(src) == 1 and load_image(src).n_frames == 1
+    assert count_frames(src) == 1
+    with pytest.warns(PagesLeftOutWarning, match="1 other image"):  # the blue one
+        assert load_image(src).n_frames == 1
     out = tmp_path / "camera.png"
-    with pytest.warns(ColorCountWarning, match="only 1 distinct colour"):  # the red view alone
+    with (pytest.warns(PagesLeftOutWarning, match="1 other image"),
+          pytest.warns(ColorCountWarning, match="only 1 distinct colour")):  # the red view alone
         reduce_file(src, out, n_colors=2)
     with Image.open(out) as im:
         assert getattr(im, "n_frames", 1) == 1
+
+
+@pytest.mark.parametrize("mp_type", [0, MPO_DISPARITY])  # of no stated type, a stereo view
+def test_an_mpo_s_other_images_left_out_are_a_warning(tmp_path, mp_type):
+    """Its first image was read and the others dropped without a word."""
+    src = mpo_file(tmp_path / "pair.mpo", [(200, 0, 0), (0, 0, 200), (0, 200, 0)], mp_type)
+    with pytest.warns(PagesLeftOutWarning) as caught:
+        loaded = load_image(src)
+    assert [str(w.message) for w in caught if w.category is PagesLeftOutWarning] == [
+        "MPO of 3 images: only its first image (8x6) is read, as viewers show it, and 2 "
+        "other images (not a preview of it) left out; save each image as a JPEG of its own "
+        "to use it"]
+    assert loaded.n_frames == 1 and np.abs(loaded.rgb.astype(int) - (200, 0, 0)).max() <= 2
+
+
+def test_an_mpo_s_previews_of_its_first_image_are_left_out_silently(tmp_path):
+    """A camera's JPEG with a large preview (MP type large thumbnail), as a TIFF's
+    reduced-size copy: the photo is read whole, nothing is lost."""
+    src = mpo_file(tmp_path / "camera.jpg", [(200, 0, 0), (200, 0, 0)], MPO_PREVIEW)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PagesLeftOutWarning)
+        assert load_image(src).n_frames == 1
 
 
 def _layered_psd(path, merged, layers):

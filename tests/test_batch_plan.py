@@ -39,6 +39,14 @@ def test_find_images_leaves_out_postscript_which_pillow_would_run_ghostscript_on
     assert {".eps", ".ps"} & batch.image_extensions() == set()
 
 
+def test_find_images_takes_mpo_files(tmp_path):
+    """A stereo camera's .MPO photos were not looked at: Pillow opens them as JPEGs, and
+    MPO has no opener of its own to be found by."""
+    for name in ("a.MPO", "b.mpo", "c.jpg", "d.txt"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in batch.find_images(tmp_path)] == ["a.MPO", "b.mpo", "c.jpg"]
+
+
 @pytest.mark.parametrize("pattern, expected", [
     ("**/*.jpg", {"astronaut.jpg", "empty.jpg", "notes.jpg", "sub/coffee.jpg",
                   "sub/deep/er/x.jpg"}),

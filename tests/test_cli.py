@@ -1051,6 +1051,31 @@ def test_an_unreadable_file_gets_the_same_error_line_from_every_command(command,
     assert result.stderr == "quantize: error: in/bad.png: not an image Pillow can identify\n"
 
 
+@pytest.mark.parametrize("command, made", [
+    (["reduce", "in/cam.mpo", "-o", "out.png"], "out.png"),
+    (["segment", "in/cam.mpo", "-o", "out"], "out/segmented.png"),
+    (["batch", "in", "-o", "out"], "out/cam.png"),
+    (["batch", "in", "-o", "out", "--mode", "segment"], "out/cam/segmented.png"),
+])
+def test_an_mpo_s_second_view_is_one_warning_line_from_every_command(command, made, tmp_path,
+                                                                    monkeypatch):
+    """A stereo pair's first view was used and the second dropped without a word (and a
+    batch did not look at a .mpo file)."""
+    from tests.corpus.generate import MPO_DISPARITY, mpo_file
+
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    mpo_file(Path("in/cam.mpo"), [(200, 0, 0), (0, 0, 200)], MPO_DISPARITY, size=(16, 12))
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines().count(
+        "quantize: warning: in/cam.mpo: MPO of 2 images: only its first image (16x12) is "
+        "read, as viewers show it, and 1 other image (not a preview of it) left out; save "
+        "each image as a JPEG of its own to use it") == 1
+    with Image.open(made) as im:  # the first view, red
+        assert im.size == (16, 12) and im.convert("RGB").getpixel((0, 0))[0] > 150
+
+
 @pytest.mark.parametrize("args, line", [
     (["reduce", "a.png", "-k", "abc"], "-k/--colors='abc' is not valid; expected an integer"),
     (["segment", "a.png", "-k", "2.5"],

@@ -216,6 +216,17 @@ def test_an_icon_of_several_sizes_is_a_warning_line(tmp_path):
         assert im.size == (48, 48)
 
 
+def test_a_proc_file_is_not_an_image_not_an_empty_file(tmp_path):
+    """/proc/self/status says 0 bytes and holds text: 'file is empty (0 bytes)'."""
+    src = Path("/proc/self/status")
+    if not src.is_file() or src.stat().st_size != 0:
+        pytest.skip(f"no {src} of size 0 here")
+    result = run(src, "-o", tmp_path / "x.png")
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {src}: not an image Pillow can identify\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_json_prints_one_object(photo, tmp_path):
     result = run(photo, "-o", tmp_path / "o.gif", "-k", 4, "--space", "lab", "--json")
     assert result.exit_code == 0, result.output

@@ -517,6 +517,17 @@ def test_cli_unreadable_input_leaves_no_output_folder(tmp_path, data, reason):
         assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
 
 
+def test_cli_a_proc_file_is_not_an_image_not_an_empty_file(tmp_path):
+    """/proc/cpuinfo says 0 bytes and holds text: 'file is empty (0 bytes)'."""
+    src = Path("/proc/cpuinfo")
+    if not src.is_file() or src.stat().st_size != 0:
+        pytest.skip(f"no {src} of size 0 here")
+    result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "d")])
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {src}: not an image Pillow can identify\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_cli_a_cut_gif_is_one_line_not_a_traceback(tmp_path):
     frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]]
     whole = tmp_path / "whole.gif"

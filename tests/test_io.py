@@ -610,6 +610,61 @@ def test_a_named_pipe_that_holds_no_image_is_named_not_waited_on(tmp_path):
     assert errors == [f"{pipe}: not an image Pillow can identify"]
 
 
+def _proc_file(name: str) -> Path:
+    """A file of /proc that says it is 0 bytes long and holds text; skipped elsewhere."""
+    p = Path("/proc") / name
+    if not p.is_file() or p.stat().st_size != 0:
+        pytest.skip(f"no {p} of size 0 here")
+    return p
+
+
+def _stat_saying_size_0(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
+    """Have ``target`` say it is 0 bytes long, as a file of /proc or /sys does."""
+    stat = Path.stat
+
+    def sized_0(self, *args, **kwargs):
+        st = stat(self, *args, **kwargs)
+        if self != target:
+            return st
+        return os.stat_result((*st[:6], 0, *st[7:10]))
+
+    monkeypatch.setattr(Path, "stat", sized_0)
+
+
+@pytest.mark.parametrize("name", ["self/status", "cpuinfo"])
+def test_a_proc_file_of_size_0_is_not_an_image_not_empty(name):
+    """A /proc file says 0 bytes and holds text: it was refused as 'file is empty'."""
+    p = _proc_file(name)
+    for read in (load_image, probe_image, iter_frames):
+        with pytest.raises(ImageReadError) as info:
+            next(iter(read(p))) if read is iter_frames else read(p)
+        assert str(info.value) == f"{p}: not an image Pillow can identify"
+
+
+def test_a_file_whose_size_says_0_is_read_for_what_it_holds(corpus, tmp_path, monkeypatch):
+    src, text = tmp_path / "good.png", tmp_path / "notes.png"
+    src.write_bytes(corpus["good.png"].read_bytes())
+    text.write_bytes(b"plain text\n")
+    expected = load_image(src).rgb
+    for p in (src, text):
+        _stat_saying_size_0(monkeypatch, p)
+        assert p.stat().st_size == 0
+    np.testing.assert_array_equal(load_image(src).rgb, expected)
+    with pytest.raises(ImageReadError) as info:
+        load_image(text)
+    assert str(info.value) == f"{text}: not an image Pillow can identify"
+
+
+def test_an_empty_file_is_still_said_to_be_empty(tmp_path, monkeypatch):
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    _stat_saying_size_0(monkeypatch, empty)  # read to tell: nothing there
+    for read in (load_image, probe_image):
+        with pytest.raises(ImageReadError) as info:
+            read(empty)
+        assert str(info.value) == f"{empty}: file is empty (0 bytes), expected an image"
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(ImageReadError, match="no such file"):
         load_image(tmp_path / "nope.png")

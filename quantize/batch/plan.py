@@ -334,16 +334,25 @@ def image_extensions() -> frozenset[str]:
     nor those it leaves to a handler it has none of (.h5, .grib, .bufr): a camera's folder
     of photos and clips failed on each clip; nor EPS and PostScript (.eps, .ps), programs
     Pillow would run Ghostscript on, which quantize refuses
-    (:func:`~quantize.io.read.unread_format`).
+    (:func:`~quantize.io.read.unread_format`). An MPO's (.mpo, a stereo camera's
+    photos), which Pillow opens as a JPEG, is one.
 
-    >>> {".jpg", ".png", ".tif", ".webp"} <= image_extensions()
+    >>> {".jpg", ".mpo", ".png", ".tif", ".webp"} <= image_extensions()
     True
     >>> {".mpg", ".h5", ".eps", ".ps"} & image_extensions()
     set()
     """
     Image.init()
     return frozenset(ext for ext, fmt in Image.registered_extensions().items()
-                     if fmt in Image.OPEN and unread_format(Image.OPEN[fmt][0]) is None)
+                     if _opened_as(fmt) in Image.OPEN
+                     and unread_format(Image.OPEN[_opened_as(fmt)][0]) is None)
+
+
+def _opened_as(fmt: str) -> str:
+    """The format whose opener reads files of the format ``fmt``: "JPEG" for "MPO" (a JPEG
+    holding more images, which Pillow's JPEG opener turns into an MPO, and which has none
+    of its own in ``Image.OPEN``), else ``fmt``."""
+    return "JPEG" if fmt == "MPO" else fmt
 
 
 def find_images(root: str | os.PathLike[str], *, recursive: bool = False,

@@ -86,8 +86,9 @@ What happens to each kind of input:
   TIFF, the first page not marked a reduced-size copy (a scanner's thumbnail may come
   first: :func:`first_page`). A :class:`PagesLeftOutWarning` names the pages of such a
   TIFF that are left out without being marked as reduced-size copies, and the
-  thumbnails before the page read. A GIF that ends after a whole
-  frame without its trailer is read as the frames it has, with an
+  thumbnails before the page read, and counts the images of such an MPO that its index
+  does not mark as previews of the first (a stereo pair's second view, say). A GIF
+  that ends after a whole frame without its trailer is read as the frames it has, with an
   :class:`UnterminatedGifWarning`: it may have been cut short.
 - Icons (ICO, ICNS) holding several sizes: the largest, as Pillow opens them, with a
   :class:`PagesLeftOutWarning` saying how many other sizes are left out.

@@ -1112,7 +1112,9 @@ class PagesLeftOutWarning(UserWarning):
     """A TIFF whose pages differ in size is read as one page (:func:`shown_frames`,
     :func:`first_page`), and some other page is not a reduced-size copy (NewSubfileType),
     or the page read is not the first: the other pages are left out. An icon (ICO, ICNS)
-    holding several sizes is read at its largest, the others left out, likewise."""
+    holding several sizes is read at its largest, the others left out, likewise, and an
+    MPO (a JPEG holding more images) at its first image, when some other is not marked
+    a preview of it."""
 
 
 # TIFF tags that mark a page as a reduced-resolution copy of another: NewSubfileType
@@ -1160,9 +1162,13 @@ def warn_pages_left_out(im: Image.Image) -> None:
     pages are not all reduced-size copies, or whose page read is not its first: a document
     of pages of several sizes loses them. A page marked reduced-resolution (a thumbnail or
     preview) after the page read is left out silently, as viewers leave it. An icon of
-    several sizes warns too (:func:`_warn_sizes_left_out`)."""
+    several sizes warns too (:func:`_warn_sizes_left_out`), and so does an MPO holding
+    images other than previews of its first (:func:`_warn_images_left_out`)."""
     if im.format in ("ICO", "ICNS"):
         _warn_sizes_left_out(im)
+        return
+    if im.format == "MPO":
+        _warn_images_left_out(im)
         return
     marks = _page_marks(im)
     if marks is None:
@@ -1194,6 +1200,24 @@ def _warn_sizes_left_out(im: Image.Image) -> None:
     warn_caller(f"{im.format} of {len(sizes)} sizes: only the largest ({w}x{h}) is read, and "
                 f"{others} other {'size' if others == 1 else 'sizes'} left out; save each "
                 "size as an image of its own to use it", PagesLeftOutWarning)
+
+
+def _warn_images_left_out(im: Image.Image) -> None:
+    """Warn (:class:`PagesLeftOutWarning`) when ``im``, an MPO opened at its first image
+    and not yet decoded, holds further images that its MP index does not mark as large
+    thumbnails of the first (a stereo pair's other view, another angle, a panorama's
+    next part, or of a type not stated): only the first is read, as viewers show it. A
+    camera's preview of the photo is left out silently, as a TIFF's reduced-size copy is."""
+    entries = im.mpinfo[0xB002][1:]  # type: ignore[attr-defined]
+    others = sum(not str(e["Attribute"]["MPType"]).startswith("Large Thumbnail")
+                 for e in entries)
+    if not others:
+        return
+    w, h = im.size
+    warn_caller(f"MPO of {len(entries) + 1} images: only its first image ({w}x{h}) is "
+                f"read, as viewers show it, and {others} other "
+                f"{'image' if others == 1 else 'images'} (not a preview of it) left out; "
+                "save each image as a JPEG of its own to use it", PagesLeftOutWarning)
 
 
 class UnterminatedGifWarning(UserWarning):
@@ -1417,7 +1441,7 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
             raise ImageReadError(missing_file(p), path=p)
         if p.is_dir():
             raise ImageReadError("is a directory, expected an image file", path=p)
-        if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
+        if p.is_file() and _is_empty(p):  # a pipe's size is 0 whatever it holds
             raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
         with (pillow_limit_lifted(), Image.open(readable_png(p)) as opened,
               _webp_alpha_read(opened) as im):
@@ -1425,6 +1449,15 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
             _check_decodable(p, im)
             _check_pixel_count(p, im.size, limit)
             yield read_unmapped(im)
+
+
+def _is_empty(p: Path) -> bool:
+    """Whether the regular file ``p`` holds no byte. A size of 0 is checked by reading:
+    a file the system makes as it is read (``/proc/cpuinfo``) says 0 and holds text."""
+    if p.stat().st_size:
+        return False
+    with p.open("rb") as f:
+        return not f.read(1)
 
 
 def unread_format(kind: type | Any) -> str | None:

@@ -18,8 +18,8 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-__all__ = ["build_corpus", "cut_exif", "linear_gray_icc", "linear_rgb_icc", "png_bytes",
-           "png_of_chunks", "stored_idats"]
+__all__ = ["MPO_DISPARITY", "MPO_PREVIEW", "build_corpus", "cut_exif", "linear_gray_icc",
+           "linear_rgb_icc", "mpo_file", "png_bytes", "png_of_chunks", "stored_idats"]
 
 
 def _photo(h: int = 48, w: int = 64) -> np.ndarray:
@@ -137,6 +137,28 @@ def exif_value_past_end() -> bytes:
     Pillow warns "Truncated File Read", reads no further tags, and reads the image."""
     return (b"Exif\0\0MM\0*" + struct.pack(">IH", 8, 1)
             + struct.pack(">HHII", 0x010F, 2, 10, 100) + struct.pack(">I", 0))
+
+
+# MP types (CIPA DC-007) of an MPO's further images: a stereo pair's other view, and a
+# large thumbnail (VGA), a camera's preview of the photo.
+MPO_DISPARITY, MPO_PREVIEW = 0x020002, 0x010001
+
+
+def mpo_file(path: Path, colours: list[tuple[int, int, int]], mp_type: int = 0,
+             size: tuple[int, int] = (8, 6)) -> Path:
+    """An MPO at ``path``: one flat JPEG of ``size`` a colour, the first the primary image,
+    each other of MP type ``mp_type`` (0, as Pillow writes them: undefined)."""
+    first, *others = (Image.new("RGB", size, c) for c in colours)
+    first.save(path, "MPO", save_all=True, append_images=others)
+    data = path.read_bytes()
+    with Image.open(path) as im:
+        entries = im.mpinfo[0xB002][1:]
+    for e in entries:  # Pillow writes the MP index little-endian
+        undefined = struct.pack("<LLLHH", 0, e["Size"], e["DataOffset"], 0, 0)
+        assert data.count(undefined) == 1
+        data = data.replace(undefined, struct.pack("<L", mp_type) + undefined[4:])
+    path.write_bytes(data)
+    return path
 
 
 def build_corpus(folder: Path) -> dict[str, Path]:
