@@ -2493,6 +2493,18 @@ def test_shrink_to_decodes_a_jpeg_smaller_and_other_formats_whole(tmp_path):
     assert load_image(tmp_path / "a.png", shrink_to=100).rgb.shape == (600, 800, 3)
 
 
+def test_shrink_to_decodes_the_first_image_of_an_mpo_smaller_as_a_jpeg(tmp_path):
+    # An MPO is JPEGs one after another; its first was decoded whole for a preview.
+    rng = np.random.default_rng(0)
+    image = Image.fromarray(rng.integers(0, 256, (600, 800, 3), dtype=np.uint8))
+    image.save(tmp_path / "a.mpo", "MPO", save_all=True, append_images=[image])
+    image.save(tmp_path / "a.jpg", quality=75)
+    with pytest.warns(PagesLeftOutWarning):
+        shrunk = load_image(tmp_path / "a.mpo", shrink_to=100)
+    assert shrunk.rgb.shape == (150, 200, 3)
+    assert shrunk.rgb.shape == load_image(tmp_path / "a.jpg", shrink_to=100).rgb.shape
+
+
 @pytest.mark.parametrize(("value", "error", "message"), [
     # was "unsupported operand type(s) for //", ZeroDivisionError, a silent full-size
     # decode, and True taken as 1

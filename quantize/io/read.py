@@ -188,7 +188,7 @@ def load_image(path: str | os.PathLike[str], *,
             im.seek(1)
         # Pillow turns a TIFF's page upright as it decodes it, and then forgets how
         dpi, turned = stated_dpi(im), exif_orientation(im) if im.format == "TIFF" else None
-        if shrink_to is not None and im.format == "JPEG":
+        if shrink_to is not None and im.format in ("JPEG", "MPO"):  # an MPO's first is one
             width = im.width
             drafted = im.draft(im.mode, (shrink_to, shrink_to))
             if drafted is not None:  # the same page in fewer pixels (box: the scaled size)
