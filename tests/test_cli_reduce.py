@@ -2505,12 +2505,75 @@ def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame
     assert result.exit_code == 2
     assert one_error_line(result) == (
         f"quantize: error: {two_frame_gif}: --ext output="
-        f"{str(tmp_path / 'anim.s.jpg')!r}: an animation is written as .gif, .png, .apng, "
-        ".webp, .tif, .tiff, got '.jpg'")
+        f"{str(tmp_path / 'anim.s.jpg')!r} has an unsupported extension '.jpg' for an "
+        "animation; expected one of .gif, .png, .apng, .webp, .tif, .tiff")
     assert (tmp_path / "photo.s.jpg").exists() and not (tmp_path / "anim.s.jpg").exists()
     given = run(two_frame_gif, "-k", 4, "-o", tmp_path / "a.jpg")
     assert one_error_line(given).startswith(f"quantize: error: {two_frame_gif}: "
                                             "-o/--output=")
+
+
+@pytest.fixture
+def tiny_gif(tmp_path) -> Path:
+    """scikit-image's no_time_for_that_tiny.gif: 24 frames of 14 x 25, looping."""
+    import skimage.data
+
+    src = tmp_path / "anim.gif"
+    shutil.copyfile(Path(skimage.data.__file__).parent / "no_time_for_that_tiny.gif", src)
+    return src
+
+
+def _three_pages(path: Path) -> Path:
+    """A TIFF of three pages of one size, of many colours (Pillow's save_all)."""
+    ramp = np.linspace(0, 255, 12 * 8).reshape(8, 12).astype(np.uint8)
+    pages = [Image.fromarray(np.dstack(np.roll([ramp, ramp[::-1], ramp.T.reshape(8, 12)], i,
+                                               axis=0))) for i in range(3)]
+    pages[0].save(path, save_all=True, append_images=pages[1:])
+    return path
+
+
+_ANIMATION_FORMATS = ".gif, .png, .apng, .webp, .tif, .tiff"
+
+
+@pytest.mark.parametrize("name, what", [("anim.gif", "an animation"),
+                                        ("doc.tif", "a TIFF's pages")])
+@pytest.mark.parametrize("named, given, extension", [
+    (["-o", "o.jpg"], "-o/--output='o.jpg'", "'.jpg'"),
+    (["-o", "o.JPEG"], "-o/--output='o.JPEG'", "'.jpeg'"),
+    (["--ext", ".s.jpg"], "--ext output='{stem}.s.jpg'", "'.jpg'"),
+])
+def test_an_extension_an_animation_is_not_written_in_is_refused_as_a_still_s_is(
+        tiny_gif, tmp_path, monkeypatch, name, what, named, given, extension):
+    # It said "anim.gif: -o/--output='o.jpg': an animation is written as .gif, .png, ...,
+    # got '.jpg'" ("a TIFF's pages are written as"), where a still's -o out.bmp says
+    # "-o/--output='out.bmp' has an unsupported extension '.bmp'; expected one of ...".
+    # The file's name stays: a still is written as .jpg.
+    monkeypatch.chdir(tmp_path)
+    if name == "doc.tif":
+        _three_pages(Path(name))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run(name, "-k", 4, *named)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert one_error_line(result) == (
+        f"quantize: error: {name}: {given.format(stem=Path(name).stem)} has an unsupported "
+        f"extension {extension} for {what}; expected one of {_ANIMATION_FORMATS}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("name", ["anim.gif", "doc.tif"])
+def test_an_extension_no_output_is_written_in_is_refused_alike_for_an_animation(
+        tiny_gif, tmp_path, monkeypatch, name):
+    # No input takes .bmp: refused up front, as the option alone, whatever the input.
+    monkeypatch.chdir(tmp_path)
+    if name == "doc.tif":
+        _three_pages(Path(name))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run(name, "-o", "o.bmp")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert one_error_line(result) == (
+        "quantize: error: -o/--output='o.bmp' has an unsupported extension '.bmp'; expected "
+        "one of .png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 @pytest.mark.parametrize("args, given", [

@@ -12,7 +12,7 @@ import numpy as np
 from .._validation import check_seed
 from ..errors import AlphaLossWarning, warn_caller
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, check_output_path
-from ..names import quoted
+from ..names import extension_words, quoted
 from ..reduce.fit import DEFAULT_COLORS
 from ..reduce.options import (
     PALETTE_MODES,
@@ -166,13 +166,22 @@ def check_per_frame_alone(n_colors: int | None, quality: float | None,
 
 
 def _check_suffix(path: Path, pages: bool = False) -> str:
-    """The output's extension, if an animation (``pages``: a TIFF's pages) is written in it."""
+    """The output's extension, if an animation (``pages``: a TIFF's pages) is written in it.
+
+    Refused in the words of a still's output (:func:`~quantize.reduce.output_kind`),
+    saying what the extension is refused for:
+
+    >>> _check_suffix(Path("scan.jpg"), pages=True)
+    Traceback (most recent call last):
+    ValueError: output='scan.jpg' has an unsupported extension '.jpg' for a TIFF's pages; \
+expected one of .gif, .png, .apng, .webp, .tif, .tiff
+    """
     suffix = path.suffix.lower()
     if suffix not in ANIMATION_EXTENSIONS:
-        what = "a TIFF's pages are" if pages else "an animation is"
-        raise ValueError(f"output={quoted(path)}: {what} written as "
-                         f"{', '.join(ANIMATION_EXTENSIONS)}, got "
-                         f"{quoted(suffix) if suffix else 'no extension'}")
+        what = "a TIFF's pages" if pages else "an animation"
+        refused = f"{extension_words(suffix)} for {what}" if suffix else "no extension"
+        raise ValueError(f"output={quoted(path)} has {refused}; "
+                         f"expected one of {', '.join(ANIMATION_EXTENSIONS)}")
     return suffix
 
 
