@@ -2576,6 +2576,55 @@ def test_an_extension_no_output_is_written_in_is_refused_alike_for_an_animation(
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
+@pytest.mark.parametrize("name, output", [("photo.png", "o.png"), ("anim.gif", "o.gif"),
+                                          ("anim.gif", "o.webp"), ("doc.tif", "o.tif"),
+                                          ("anim.gif", None)])
+def test_k_over_256_with_quality_is_the_most_allowed_for_an_animation_as_for_a_still(
+        photo, tiny_gif, tmp_path, monkeypatch, name, output):
+    # --quality 3 -k 300 ran for a still's .png (its search stops at 256), but an animation,
+    # or a TIFF's pages, exited 2: "-k/--colors=300 is more than an animation holds". With
+    # --quality, -k is only the most colours allowed: the same as -k 256.
+    monkeypatch.chdir(tmp_path)
+    if name == "doc.tif":
+        _three_pages(Path(name))
+    records = []
+    for k in (300, 256):
+        out = None if output is None else f"k{k}.{output}"
+        result = run(name, "--quality", 3, "-k", k, "--json", *(["-o", out] if out else []))
+        assert result.exit_code == 0, result.output
+        record = json.loads(result.stdout)
+        assert record["n_colors"] == k and record["k"] <= 256
+        records.append(record)
+        if out is None:
+            Path(record["output"]).rename(f"k{k}.{Path(record['output']).name}")
+    assert {key: records[0][key] for key in ("k", "psnr", "delta_e", "frames", "palette")} == \
+        {key: records[1][key] for key in ("k", "psnr", "delta_e", "frames", "palette")}
+
+
+@pytest.mark.parametrize("name, output, holder", [
+    ("anim.webp", "o.webp", "an animation holds no more, as its frames share one palette"),
+    ("doc.tif", "o.tif", "a TIFF of pages holds no more, as its pages share one palette"),
+])
+def test_a_quality_no_shared_palette_reaches_says_that_it_holds_no_more(
+        tmp_path, monkeypatch, name, output, holder):
+    # As a still's .png says "a palette image holds no more": -k 300 allowed more than the
+    # 256 the search stopped at, which would otherwise read as a wrong count.
+    monkeypatch.chdir(tmp_path)
+    noise = np.random.default_rng(0).integers(0, 256, (3, 20, 20, 3), dtype=np.uint8)
+    pages = [Image.fromarray(frame) for frame in noise]
+    if name == "doc.tif":
+        pages[0].save(name, save_all=True, append_images=pages[1:])
+    else:
+        pages[0].save(name, save_all=True, append_images=pages[1:], duration=50, lossless=True)
+    for extra, said in ((["-k", "300"], f"256 colours; {holder}"), ([], f"256 colours; {holder}"),
+                        (["-k", "200"], "200 colours")):
+        result = run(name, "--quality", "0.01", "-o", output, *extra)
+        assert (result.exit_code, result.stderr) == (
+            99, f"quantize: error: {name}: --quality=0.01: mean CIEDE2000 <= 0.01 needs more "
+                f"than {said}\n")
+        assert not Path(output).exists()
+
+
 @pytest.mark.parametrize("args, given", [
     (["--quality", "3"], "--quality=3"),  # as typed: not "3.0"
     (["--quality", "3.0"], "--quality=3.0"),
