@@ -727,6 +727,23 @@ def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkey
     assert Path("out/a.png").is_file()
 
 
+def test_a_folder_given_k_over_256_with_quality_is_pointed_to_a_batch_call_with_it(
+        tmp_path, monkeypatch):
+    # With --quality, -k 300 is the most colours allowed, which batch now takes as reduce
+    # does: carried, not left out as more than its outputs hold.
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save("photos/a.png")
+    result = run("photos", "-k", "300", "--quality", "3")
+    assert result.exit_code == 1
+    assert one_error_line(result) == ("quantize: error: photos: is a directory, expected an "
+                                      "image file; for every image in it: quantize batch "
+                                      "photos -o OUT_DIR -k 300 --quality 3")
+    batch = runner.invoke(app, ["batch", "photos", "-o", "out", "-k", "300", "--quality", "3"])
+    assert batch.exit_code == 0 and "error" not in batch.stderr
+    assert Path("out/a.png").is_file()
+
+
 def test_a_folder_named_with_an_undecodable_byte_is_pointed_to_batch_in_bash_quotes(
         tmp_path, monkeypatch):
     """The hint said "quantize batch 'dir\\xff' -o OUT_DIR": pasted, the quotes named a
