@@ -651,7 +651,8 @@ def anim(tmp_path):
 
 
 @pytest.mark.parametrize("output, options, error, match", [
-    ("out.jpg", {}, ValueError, r"output='.*out\.jpg': an animation is written as \.gif"),
+    ("out.jpg", {}, ValueError, r"^output='.*out\.jpg' has an unsupported extension '\.jpg' "
+                                r"for an animation; expected one of \.gif, "),
     ("out.png", {"palette": "per-frame"}, ValueError, r"palette='per-frame' needs a \.gif"),
     ("out.gif", {"palette": "local"}, ValueError, r"palette='local' is not valid"),
     ("out.gif", {"n_colors": 300}, ValueError, r"n_colors=300 is more than an animation holds"),

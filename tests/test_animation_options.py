@@ -34,15 +34,17 @@ def test_an_apng_keeps_its_apng_extension(tmp_path):
 
 
 def test_an_output_without_suffix_is_named(tmp_path):
-    with pytest.raises(ValueError, match=r"output='.*clip': an animation is written as "
-                                         r"\.gif, \.png, \.apng, \.webp, \.tif, \.tiff, got "
-                                         r"no extension$"):
+    with pytest.raises(ValueError, match=r"^output='.*clip' has no extension; expected one "
+                                         r"of \.gif, \.png, \.apng, \.webp, \.tif, \.tiff$"):
         check_animation_options(tmp_path / "in.gif", tmp_path / "clip")
 
 
 def test_the_pages_of_a_tiff_are_not_called_an_animation_when_the_output_is_refused(tmp_path):
-    with pytest.raises(ValueError, match=r"output='.*x\.jpg': a TIFF's pages are written as "
-                                         r"\.gif, .*, got '\.jpg'$"):
+    # It said "output='x.jpg': a TIFF's pages are written as .gif, ..., got '.jpg'", in
+    # another shape than a still's "has an unsupported extension '.bmp'; expected one of".
+    with pytest.raises(ValueError, match=r"^output='.*x\.jpg' has an unsupported extension "
+                                         r"'\.jpg' for a TIFF's pages; expected one of \.gif, "
+                                         r"\.png, \.apng, \.webp, \.tif, \.tiff$"):
         check_animation_options(tmp_path / "scan.TIFF", tmp_path / "x.jpg")
 
 

@@ -419,6 +419,31 @@ def test_a_task_sent_by_another_version_of_quantize_is_not_run(tmp_path, monkeyp
     assert not made.exists()
 
 
+def test_a_task_whose_worker_cannot_say_its_code_is_said_with_the_error(tmp_path,
+                                                                         monkeypatch):
+    """A worker whose quantize has no worker_protocol (or whose call of it fails) was said
+    to run "another version of quantize": its task now says why it cannot tell."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch.calls import Call
+
+    def missing():
+        raise AttributeError("module 'quantize.batch.executor_dask' has no attribute "
+                             "'worker_protocol'\nsecond line")
+
+    ours = executor_dask.worker_protocol()
+    monkeypatch.setattr(executor_dask, "worker_protocol", missing)  # the worker's code
+    made = tmp_path / "made"
+    with _cluster_here() as (address, worker), distributed_client(address) as client:
+        said = client.submit(executor_dask._task_checking_its_worker(), Call(made.touch),
+                             expected=ours).result()
+    assert executor_dask._refused(said, ours).value == (
+        f"the Dask worker {worker} runs a quantize that cannot say which it is "
+        "(AttributeError: module 'quantize.batch.executor_dask' has no attribute "
+        f"'worker_protocol'); {RESTART}")
+    assert not made.exists()
+
+
 def test_a_task_of_the_same_version_of_quantize_is_run(tmp_path):
     pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
@@ -459,7 +484,9 @@ def test_a_worker_with_older_tasks_that_joins_late_gets_the_version_message(tmp_
 
         monkeypatch.setattr(run_module, "check_shared_storage", then_a_worker_joins)
         results = batch.run_batch(plan, scheduler=cluster.scheduler_address, retries=0)
-    line = r"the Dask worker \S+ runs another version of quantize; " + re.escape(RESTART)
+    line = r"the Dask worker \S+ runs " + re.escape(
+        f"an older quantize, from before versions were compared (its batch tasks are of "
+        f"protocol 5, this machine's of protocol {executor_dask.WORKER_PROTOCOL}); {RESTART}")
     assert [(r.input.name, r.status) for r in results] == [("a.png", "failed"),
                                                            ("b.png", "failed")]
     assert all(re.fullmatch(line, r.reason) for r in results), results[0].reason
@@ -519,9 +546,32 @@ def _worker_process(address: str, path: Path) -> Iterator[str]:
             process.wait(30)
 
 
+#: Appended as :data:`PROTOCOL_5`: the tasks of protocol 6, whose worker said its version
+#: of quantize (the same as this machine's) but no build.
+PROTOCOL_6 = """
+
+WORKER_PROTOCOL = 6
+
+
+def worker_protocol():
+    return {"protocol": WORKER_PROTOCOL, "version": __version__}
+
+
+def _run_on_one_thread(call, stop=None, must_see=None, must_see_as=None, must_write=False):
+    raise AssertionError("not reached: called by a newer machine")
+"""
+
+
 @pytest.mark.parametrize("appended, to, runs", [
-    pytest.param(PROTOCOL_5, "batch/executor_dask.py", "another version of quantize",
-                 id="protocol-5"),
+    pytest.param(PROTOCOL_5, "batch/executor_dask.py", "an older quantize, from before "
+                 "versions were compared (its batch tasks are of protocol 5, this machine's "
+                 "of protocol {protocol})", id="protocol-5"),
+    # It said "another version of quantize", though it says the same version: what differs
+    # is the build, older than the digest of its sources, and its tasks.
+    pytest.param(PROTOCOL_6, "batch/executor_dask.py", "an older build of quantize {version}, "
+                 "from before builds were compared (it says no digest of its source files; "
+                 "this machine's is {ours}; its batch tasks are of protocol 6, this machine's "
+                 "of protocol {protocol})", id="protocol-6"),
     pytest.param("# built from another commit\n", "colors.py",
                  "a different build of quantize {version} (its source files differ from this "
                  "machine's: digest {theirs} there, {ours} here)", id="another-build"),
@@ -545,7 +595,8 @@ def test_a_worker_process_of_other_code_fails_each_file_saying_so(tmp_path, appe
     theirs = executor_dask._digest_of_sources(other / "quantize")
     ours = executor_dask.worker_protocol()["build"]
     assert theirs != ours
-    runs = runs.format(version=quantize.__version__, theirs=theirs, ours=ours)
+    runs = runs.format(version=quantize.__version__, theirs=theirs, ours=ours,
+                       protocol=executor_dask.WORKER_PROTOCOL)
     assert [(o.ok, o.value, o.worker) for o in outcomes] == [(
         False, f"the Dask worker {worker} runs {runs}; {RESTART}", True)]
     assert not made.exists()
@@ -875,8 +926,18 @@ def test_a_port_that_is_no_number_is_said_so(address, port):
 
 @pytest.mark.parametrize("told, runs", [
     # workers started before an upgrade keep the old code: every file failed on them with
-    # a TypeError about the task's arguments
-    ("protocol", "another version of quantize"),
+    # a TypeError about the task's arguments; it said "another version of quantize", of a
+    # worker that says no version
+    ("protocol", "an older quantize, from before versions were compared (its batch tasks are "
+                 "of protocol {older}, this machine's of protocol {protocol})"),
+    # a worker that says the version, but no build: "another version of quantize" too,
+    # though the version is this machine's
+    ("no build", "an older build of quantize {version}, from before builds were compared (it "
+                 "says no digest of its source files; this machine's is {build})"),
+    ("no build, older tasks", "an older build of quantize {version}, from before builds were "
+                              "compared (it says no digest of its source files; this "
+                              "machine's is {build}; its batch tasks are of protocol {older}, "
+                              "this machine's of protocol {protocol})"),
     # a worker of the same task protocol but another quantize was accepted, and the files
     # it made recorded as made by this one
     ("version", "quantize 0.0.9, where this machine runs quantize {version}"),
@@ -891,7 +952,10 @@ def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch, to
     from quantize.batch import executor_dask
 
     ours = executor_dask.worker_protocol()
-    said = {"protocol": ours["protocol"] - 1,  # as a quantize older than versions said it
+    older = ours["protocol"] - 1
+    said = {"protocol": older,  # as a quantize older than versions said it
+            "no build": {"protocol": ours["protocol"], "version": ours["version"]},
+            "no build, older tasks": {"protocol": older, "version": ours["version"]},
             "version": {**ours, "version": "0.0.9"},
             "build": {**ours, "build": "000000000000"}}[told]
     monkeypatch.setattr(executor_dask, "worker_protocol", lambda: said)  # the worker's code
@@ -902,9 +966,10 @@ def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch, to
     plan = batch.plan_batch(src, out, COPY)
     with _cluster_here() as (address, worker), pytest.raises(ValueError) as caught:
         batch.run_batch(plan, scheduler=address)
+    runs = runs.format(version=quantize.__version__, build=ours["build"], older=older,
+                       protocol=ours["protocol"])
     assert str(caught.value) == (
-        f"scheduler={address!r}: the worker {worker} runs "
-        f"{runs.format(version=quantize.__version__, build=ours['build'])}; {RESTART}")
+        f"scheduler={address!r}: the worker {worker} runs {runs}; {RESTART}")
     assert not out.exists()
 
 

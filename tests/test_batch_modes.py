@@ -54,6 +54,21 @@ def test_reduce_mode_refuses_more_colours_than_its_outputs_hold_at_planning(tree
     assert plan.options["n_colors"] == 256
 
 
+def test_reduce_mode_takes_more_colours_with_quality_as_the_most_allowed(tree):
+    """With quality, n_colors is only a bound: over 256 it was refused as more than the
+    outputs hold, where reduce_file caps it at 256 for an indexed output; capped so too,
+    a plan of 300 is that of 256 (the same settings, so one run's outputs are the other's)."""
+    plans = [batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(),
+                              options={"n_colors": k, "quality": 3.0}) for k in (300, 256)]
+    assert [p.options["n_colors"] for p in plans] == [256, 256]
+    assert plans[0].settings == plans[1].settings
+    with pytest.raises(ValueError, match=r"^dither=True supports at most 256 colours, got "
+                                         r"n_colors=300$"):
+        batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(),
+                         options={"n_colors": 300, "quality": 3.0, "dither": True})
+    assert not (tree / "out").exists()
+
+
 def test_reduce_mode_refuses_a_palette_in_of_fully_transparent_entries_at_planning(
         tree, monkeypatch):
     """quantize batch --palette-in refused such a palette before any file; from Python each

@@ -1103,6 +1103,46 @@ def test_cli_k_with_quality_is_the_most_colours_allowed(photo_tree, tmp_path):
     assert row["k"] <= 4
 
 
+def test_cli_k_over_256_with_quality_is_the_most_allowed_as_in_reduce(tmp_path):
+    # quantize reduce photo.png --quality 3 -k 300 -o o.png ran (its search stops at 256),
+    # but batch --quality 3 -k 300 exited 2: "-k/--colors=300 should be <= 256". Now it runs
+    # as -k 256 does, a still and an animation alike: a rerun with -k 256 skips every file.
+    import skimage.data
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    shutil.copyfile(Path(skimage.data.__file__).parent / "no_time_for_that_tiny.gif",
+                    src / "anim.gif")
+    Image.fromarray(skimage.data.astronaut()[::16, ::16]).save(src / "photo.png")
+    result = _cli(src, "-o", out, "-j", "1", "--quality", "3", "-k", "300",
+                  "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "r.json").read_text())["files"]
+    assert sorted((Path(r["output"]).name, r["status"], r["n_colors"]) for r in rows) == [
+        ("anim.gif", "ok", 256), ("photo.png", "ok", 256)]
+    assert all(2 <= r["k"] <= 256 for r in rows)
+    again = _cli(src, "-o", out, "-j", "1", "--quality", "3", "-k", "256")
+    assert again.exit_code == 0, again.output
+    assert again.stdout.splitlines()[-1].startswith("2/2 files: 0 ok, 2 skipped, 0 failed")
+
+
+@pytest.mark.parametrize("args, line", [
+    # as reduce refuses them, before any file
+    (["-k", "70000"], "quantize: error: -k/--colors=70000 should be <= 65536, the most "
+                      "colours a palette is fitted to (4096 took 12 s on a 12 MP photo, 60000 "
+                      "took 26 s on 65536 random colours)"),
+    (["-k", "1"], "quantize: error: -k/--colors=1 should be >= 2"),
+    (["-k", "300", "--dither"], "quantize: error: --dither=1 supports at most 256 colours, "
+                                "got -k/--colors=300"),
+])
+def test_cli_k_with_quality_is_refused_where_reduce_refuses_it(photo_tree, tmp_path, args,
+                                                               line):
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--quality", "3", *args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == line + "\n"
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_a_report_over_an_output_is_refused_before_anything_runs(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "--mode", "segment", "--report",

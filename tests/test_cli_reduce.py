@@ -738,6 +738,23 @@ def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkey
     assert Path("out/a.png").is_file()
 
 
+def test_a_folder_given_k_over_256_with_quality_is_pointed_to_a_batch_call_with_it(
+        tmp_path, monkeypatch):
+    # With --quality, -k 300 is the most colours allowed, which batch now takes as reduce
+    # does: carried, not left out as more than its outputs hold.
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save("photos/a.png")
+    result = run("photos", "-k", "300", "--quality", "3")
+    assert result.exit_code == 1
+    assert one_error_line(result) == ("quantize: error: photos: is a directory, expected an "
+                                      "image file; for every image in it: quantize batch "
+                                      "photos -o OUT_DIR -k 300 --quality 3")
+    batch = runner.invoke(app, ["batch", "photos", "-o", "out", "-k", "300", "--quality", "3"])
+    assert batch.exit_code == 0 and "error" not in batch.stderr
+    assert Path("out/a.png").is_file()
+
+
 def test_a_folder_named_with_an_undecodable_byte_is_pointed_to_batch_in_bash_quotes(
         tmp_path, monkeypatch):
     """The hint said "quantize batch 'dir\\xff' -o OUT_DIR": pasted, the quotes named a
@@ -2534,12 +2551,124 @@ def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame
     assert result.exit_code == 2
     assert one_error_line(result) == (
         f"quantize: error: {two_frame_gif}: --ext output="
-        f"{str(tmp_path / 'anim.s.jpg')!r}: an animation is written as .gif, .png, .apng, "
-        ".webp, .tif, .tiff, got '.jpg'")
+        f"{str(tmp_path / 'anim.s.jpg')!r} has an unsupported extension '.jpg' for an "
+        "animation; expected one of .gif, .png, .apng, .webp, .tif, .tiff")
     assert (tmp_path / "photo.s.jpg").exists() and not (tmp_path / "anim.s.jpg").exists()
     given = run(two_frame_gif, "-k", 4, "-o", tmp_path / "a.jpg")
     assert one_error_line(given).startswith(f"quantize: error: {two_frame_gif}: "
                                             "-o/--output=")
+
+
+@pytest.fixture
+def tiny_gif(tmp_path) -> Path:
+    """scikit-image's no_time_for_that_tiny.gif: 24 frames of 14 x 25, looping."""
+    import skimage.data
+
+    src = tmp_path / "anim.gif"
+    shutil.copyfile(Path(skimage.data.__file__).parent / "no_time_for_that_tiny.gif", src)
+    return src
+
+
+def _three_pages(path: Path) -> Path:
+    """A TIFF of three pages of one size, of many colours (Pillow's save_all)."""
+    ramp = np.linspace(0, 255, 12 * 8).reshape(8, 12).astype(np.uint8)
+    pages = [Image.fromarray(np.dstack(np.roll([ramp, ramp[::-1], ramp.T.reshape(8, 12)], i,
+                                               axis=0))) for i in range(3)]
+    pages[0].save(path, save_all=True, append_images=pages[1:])
+    return path
+
+
+_ANIMATION_FORMATS = ".gif, .png, .apng, .webp, .tif, .tiff"
+
+
+@pytest.mark.parametrize("name, what", [("anim.gif", "an animation"),
+                                        ("doc.tif", "a TIFF's pages")])
+@pytest.mark.parametrize("named, given, extension", [
+    (["-o", "o.jpg"], "-o/--output='o.jpg'", "'.jpg'"),
+    (["-o", "o.JPEG"], "-o/--output='o.JPEG'", "'.jpeg'"),
+    (["--ext", ".s.jpg"], "--ext output='{stem}.s.jpg'", "'.jpg'"),
+])
+def test_an_extension_an_animation_is_not_written_in_is_refused_as_a_still_s_is(
+        tiny_gif, tmp_path, monkeypatch, name, what, named, given, extension):
+    # It said "anim.gif: -o/--output='o.jpg': an animation is written as .gif, .png, ...,
+    # got '.jpg'" ("a TIFF's pages are written as"), where a still's -o out.bmp says
+    # "-o/--output='out.bmp' has an unsupported extension '.bmp'; expected one of ...".
+    # The file's name stays: a still is written as .jpg.
+    monkeypatch.chdir(tmp_path)
+    if name == "doc.tif":
+        _three_pages(Path(name))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run(name, "-k", 4, *named)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert one_error_line(result) == (
+        f"quantize: error: {name}: {given.format(stem=Path(name).stem)} has an unsupported "
+        f"extension {extension} for {what}; expected one of {_ANIMATION_FORMATS}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("name", ["anim.gif", "doc.tif"])
+def test_an_extension_no_output_is_written_in_is_refused_alike_for_an_animation(
+        tiny_gif, tmp_path, monkeypatch, name):
+    # No input takes .bmp: refused up front, as the option alone, whatever the input.
+    monkeypatch.chdir(tmp_path)
+    if name == "doc.tif":
+        _three_pages(Path(name))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run(name, "-o", "o.bmp")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert one_error_line(result) == (
+        "quantize: error: -o/--output='o.bmp' has an unsupported extension '.bmp'; expected "
+        "one of .png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("name, output", [("photo.png", "o.png"), ("anim.gif", "o.gif"),
+                                          ("anim.gif", "o.webp"), ("doc.tif", "o.tif"),
+                                          ("anim.gif", None)])
+def test_k_over_256_with_quality_is_the_most_allowed_for_an_animation_as_for_a_still(
+        photo, tiny_gif, tmp_path, monkeypatch, name, output):
+    # --quality 3 -k 300 ran for a still's .png (its search stops at 256), but an animation,
+    # or a TIFF's pages, exited 2: "-k/--colors=300 is more than an animation holds". With
+    # --quality, -k is only the most colours allowed: the same as -k 256.
+    monkeypatch.chdir(tmp_path)
+    if name == "doc.tif":
+        _three_pages(Path(name))
+    records = []
+    for k in (300, 256):
+        out = None if output is None else f"k{k}.{output}"
+        result = run(name, "--quality", 3, "-k", k, "--json", *(["-o", out] if out else []))
+        assert result.exit_code == 0, result.output
+        record = json.loads(result.stdout)
+        assert record["n_colors"] == k and record["k"] <= 256
+        records.append(record)
+        if out is None:
+            Path(record["output"]).rename(f"k{k}.{Path(record['output']).name}")
+    assert {key: records[0][key] for key in ("k", "psnr", "delta_e", "frames", "palette")} == \
+        {key: records[1][key] for key in ("k", "psnr", "delta_e", "frames", "palette")}
+
+
+@pytest.mark.parametrize("name, output, holder", [
+    ("anim.webp", "o.webp", "an animation holds no more, as its frames share one palette"),
+    ("doc.tif", "o.tif", "a TIFF of pages holds no more, as its pages share one palette"),
+])
+def test_a_quality_no_shared_palette_reaches_says_that_it_holds_no_more(
+        tmp_path, monkeypatch, name, output, holder):
+    # As a still's .png says "a palette image holds no more": -k 300 allowed more than the
+    # 256 the search stopped at, which would otherwise read as a wrong count.
+    monkeypatch.chdir(tmp_path)
+    noise = np.random.default_rng(0).integers(0, 256, (3, 20, 20, 3), dtype=np.uint8)
+    pages = [Image.fromarray(frame) for frame in noise]
+    if name == "doc.tif":
+        pages[0].save(name, save_all=True, append_images=pages[1:])
+    else:
+        pages[0].save(name, save_all=True, append_images=pages[1:], duration=50, lossless=True)
+    for extra, said in ((["-k", "300"], f"256 colours; {holder}"), ([], f"256 colours; {holder}"),
+                        (["-k", "200"], "200 colours")):
+        result = run(name, "--quality", "0.01", "-o", output, *extra)
+        assert (result.exit_code, result.stderr) == (
+            99, f"quantize: error: {name}: --quality=0.01: mean CIEDE2000 <= 0.01 needs more "
+                f"than {said}\n")
+        assert not Path(output).exists()
 
 
 @pytest.mark.parametrize("args, given", [

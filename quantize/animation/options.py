@@ -12,7 +12,7 @@ import numpy as np
 from .._validation import check_seed
 from ..errors import AlphaLossWarning, warn_caller
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, check_output_path
-from ..names import quoted
+from ..names import extension_words, quoted
 from ..reduce.fit import DEFAULT_COLORS
 from ..reduce.options import (
     PALETTE_MODES,
@@ -31,7 +31,7 @@ from ..reduce.records import check_default_output, name_colors
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",
-           "check_frame_colors", "check_per_frame_alone"]
+           "check_frame_colors", "check_per_frame_alone", "one_palette_for"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                "name a .gif output")
         raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), {got}")
     k = o["n_colors"]
-    check_frame_colors(k, default_suffix(src))  # worded by the input, whatever the output
+    check_frame_colors(k, default_suffix(src), o["quality"])  # worded by the input
     pal_in = _palette_in(o["palette_in"])
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])
@@ -123,21 +123,26 @@ def _palette_said(palette_in: Any) -> str:
     return "a given palette"
 
 
-def check_frame_colors(n_colors: int | None, suffix: str) -> None:
+def check_frame_colors(n_colors: int | None, suffix: str,
+                       quality: float | None = None) -> None:
     """Refuse more colours than the frames of an animation, or the pages of a TIFF, share:
     one palette of at most ``MAX_PALETTE`` entries, whatever the output's format (a .tif of
     one page holds more: the error says why not here). ``suffix`` is the input's
     (:func:`~quantize.animation.sinks.default_suffix`): ``.tif`` for pages.
 
+    With ``quality``, ``n_colors`` is only the most colours allowed: the search stops at
+    ``MAX_PALETTE``, as it does for a still's indexed output, and nothing is refused.
+
+    >>> check_frame_colors(300, ".gif", quality=3.0)
     >>> check_frame_colors(300, ".tif")
     Traceback (most recent call last):
     ValueError: n_colors=300 is more than a TIFF of pages holds: at most 256 colours, as its ...
     """
-    if n_colors is not None and n_colors > MAX_PALETTE:
-        raise ValueError(too_many_colors("n_colors", n_colors, *_one_palette_for(suffix)))
+    if quality is None and n_colors is not None and n_colors > MAX_PALETTE:
+        raise ValueError(too_many_colors("n_colors", n_colors, *one_palette_for(suffix)))
 
 
-def _one_palette_for(suffix: str) -> tuple[str, int, str]:
+def one_palette_for(suffix: str) -> tuple[str, int, str]:
     """What shares one palette of at most ``MAX_PALETTE`` colours when the input's
     :func:`~quantize.animation.sinks.default_suffix` is ``suffix``, as
     :func:`~quantize.reduce.options.too_many_colors` takes it: holder, room and why."""
@@ -166,13 +171,22 @@ def check_per_frame_alone(n_colors: int | None, quality: float | None,
 
 
 def _check_suffix(path: Path, pages: bool = False) -> str:
-    """The output's extension, if an animation (``pages``: a TIFF's pages) is written in it."""
+    """The output's extension, if an animation (``pages``: a TIFF's pages) is written in it.
+
+    Refused in the words of a still's output (:func:`~quantize.reduce.output_kind`),
+    saying what the extension is refused for:
+
+    >>> _check_suffix(Path("scan.jpg"), pages=True)
+    Traceback (most recent call last):
+    ValueError: output='scan.jpg' has an unsupported extension '.jpg' for a TIFF's pages; \
+expected one of .gif, .png, .apng, .webp, .tif, .tiff
+    """
     suffix = path.suffix.lower()
     if suffix not in ANIMATION_EXTENSIONS:
-        what = "a TIFF's pages are" if pages else "an animation is"
-        raise ValueError(f"output={quoted(path)}: {what} written as "
-                         f"{', '.join(ANIMATION_EXTENSIONS)}, got "
-                         f"{quoted(suffix) if suffix else 'no extension'}")
+        what = "a TIFF's pages" if pages else "an animation"
+        refused = f"{extension_words(suffix)} for {what}" if suffix else "no extension"
+        raise ValueError(f"output={quoted(path)} has {refused}; "
+                         f"expected one of {', '.join(ANIMATION_EXTENSIONS)}")
     return suffix
 
 

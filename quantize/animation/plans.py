@@ -43,8 +43,8 @@ from ..reduce.options import Options
 from ..reduce.quality import smallest_k, starting_as
 from .frames import Frame, iter_frames
 from .gif import change_bytes, in_runs, local_frame_bytes
-from .options import AnimationOptions
-from .sinks import palette_frames
+from .options import AnimationOptions, one_palette_for
+from .sinks import default_suffix, palette_frames
 from .stats import FrameStats, merge_counts, merge_if_many, merge_pending
 
 __all__ = ["ALPHA_THRESHOLD", "AlphaPlan", "GlobalPlan", "PerFramePlan", "Pooled", "PooledRGBA",
@@ -732,8 +732,20 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
     if k is None:
         shown = shown_number(opts.quality)
         raise QualityError(f"quality={shown}: mean CIEDE2000 <= {shown} "
-                           f"needs more than {k_max} colours", path=src)
+                           f"needs more than {k_max} colours{_holds_no_more(k_max, room, src)}",
+                           path=src)
     return fits[k]
+
+
+def _holds_no_more(k_max: int, room: int, src: Path) -> str:
+    """What the error of a ``quality`` out of reach adds when the search stopped at the
+    ``room`` of the one palette the frames of ``src`` share (rather than at the
+    ``n_colors`` given): that no output of it holds more, whatever ``n_colors`` allowed."""
+    if k_max < room:
+        return ""
+    holder, _, why = one_palette_for(default_suffix(src))
+    beside = " beside its transparent entry" if room < MAX_PALETTE else ""
+    return f"; {holder} holds no more{beside}{why}"
 
 
 @dataclass

@@ -331,9 +331,11 @@ def _digest_of_sources(package: Path) -> str:
 
 def _other_code(code: Any, ours: dict[str, Any]) -> str:
     """How a worker whose :func:`worker_protocol` gave ``code`` is said to run other code
-    than the batch's machine, which runs ``ours`` (:func:`_code`): both versions when
-    they differ, both builds when only they do, else "another version of quantize" (a
-    worker too old to say its version or its build).
+    than the batch's machine, which runs ``ours`` (:func:`_code`), by what differs: both
+    versions when they do; under one version, both builds, or an older build that says
+    none (protocols 6 and 7 before builds were compared); an older quantize that says no
+    version (protocols 2 to 5: its protocol alone); the error of one that cannot say
+    (a task's worker without the function); else both as said.
 
     >>> ours = {"protocol": 7, "version": "0.1.0", "build": "5e6f7a8b9c0d"}
     >>> _other_code({**ours, "version": "0.0.9"}, ours)
@@ -341,26 +343,66 @@ def _other_code(code: Any, ours: dict[str, Any]) -> str:
     >>> _other_code({**ours, "build": "1a2b3c4d5e6f"}, ours)
     "a different build of quantize 0.1.0 (its source files differ from this machine's: \
 digest 1a2b3c4d5e6f there, 5e6f7a8b9c0d here)"
-    >>> _other_code({"protocol": 6, "version": "0.1.0"}, ours), _other_code(4, ours)
-    ('another version of quantize', 'another version of quantize')
+    >>> _other_code({"protocol": 6, "version": "0.1.0"}, ours)
+    "an older build of quantize 0.1.0, from before builds were compared (it says no digest \
+of its source files; this machine's is 5e6f7a8b9c0d; its batch tasks are of protocol 6, \
+this machine's of protocol 7)"
+    >>> _other_code(5, ours)
+    "an older quantize, from before versions were compared (its batch tasks are of \
+protocol 5, this machine's of protocol 7)"
     """
-    theirs = code if isinstance(code, dict) else {}
-    version, build = theirs.get("version"), theirs.get("build")
+    if not isinstance(code, dict):
+        return _unversioned(code, ours)
+    version, build = code.get("version"), code.get("build")
     if not isinstance(version, str):
-        return "another version of quantize"
+        return _as_said(code, ours)
     if version != ours["version"]:
         return f"quantize {version}, where this machine runs quantize {ours['version']}"
+    tasks = _tasks_differ(code.get("protocol"), ours["protocol"])
+    if "build" not in code:
+        return (f"an older build of quantize {version}, from before builds were compared (it "
+                f"says no digest of its source files; this machine's is {ours['build']}"
+                f"{tasks})")
     if isinstance(build, str) and build != ours["build"]:
         return (f"a different build of quantize {version} (its source files differ from this "
-                f"machine's: digest {build} there, {ours['build']} here)")
-    return "another version of quantize"
+                f"machine's: digest {build} there, {ours['build']} here{tasks})")
+    return _as_said(code, ours)
+
+
+def _unversioned(code: Any, ours: dict[str, Any]) -> str:
+    """:func:`_other_code` of a worker that says no version: ``code`` is its protocol
+    alone (an int), or the error its task met asking for it (a string)."""
+    if isinstance(code, str):
+        return f"a quantize that cannot say which it is ({one_line(code)})"
+    if isinstance(code, int) and not isinstance(code, bool) and code < ours["protocol"]:
+        return (f"an older quantize, from before versions were compared (its batch tasks "
+                f"are of protocol {code}, this machine's of protocol {ours['protocol']})")
+    return _as_said(code, ours)
+
+
+def _as_said(code: Any, ours: dict[str, Any]) -> str:
+    """:func:`_other_code` of a worker whose ``code`` no quantize has said (a newer one's,
+    or altered): both as they are said.
+
+    >>> _as_said(9, {"protocol": 7})
+    "other code than this machine's (it says 9, this machine {'protocol': 7})"
+    """
+    return f"other code than this machine's (it says {code!r}, this machine {ours!r})"
+
+
+def _tasks_differ(theirs: Any, ours: int) -> str:
+    """What :func:`_other_code` adds of a worker whose batch tasks are of protocol
+    ``theirs``, where this machine's are of ``ours``: nothing when they are the same."""
+    if theirs == ours:
+        return ""
+    return f"; its batch tasks are of protocol {theirs}, this machine's of protocol {ours}"
 
 
 def _check_worker_code(client: Any, scheduler: str) -> None:
-    """Refuse workers of ``client``'s scheduler that run another version of quantize, or of
-    its batch tasks (ValueError naming the first one and, when they differ, its version and
-    this machine's, or saying that one cannot run the check at all: older than the check
-    itself).
+    """Refuse workers of ``client``'s scheduler that run other code than this machine:
+    another version of quantize, another build of it, or other batch tasks (ValueError
+    naming the first one and what differs, :func:`_other_code`, or saying that one cannot
+    run the check at all: older than the check itself).
 
     Workers started before quantize was upgraded keep the code they imported: without
     this check, every file failed on them with a TypeError about the task's arguments, or,
@@ -453,9 +495,10 @@ def _refused(said: dict[str, Any], ours: dict[str, Any]) -> Outcome:
     """The failure of a call that its task refused (:func:`_task_checking_its_worker`): the
     worker ``said["worker"]`` runs ``said["code"]``, where the batch's machine runs ``ours``.
 
-    >>> _refused({"worker": "tcp://10.0.0.9:1", "code": 5}, _code()).value
-    'the Dask worker tcp://10.0.0.9:1 runs another version of quantize; install on every \
-worker the quantize this machine runs, and restart the workers'
+    >>> _refused({"worker": "tcp://10.0.0.9:1", "code": 5}, {**_code(), "protocol": 7}).value
+    "the Dask worker tcp://10.0.0.9:1 runs an older quantize, from before versions were \
+compared (its batch tasks are of protocol 5, this machine's of protocol 7); install on every \
+worker the quantize this machine runs, and restart the workers"
     """
     return Outcome.failure(f"the Dask worker {said['worker']} runs "
                            f"{_other_code(said['code'], ours)}; {RESTART}",

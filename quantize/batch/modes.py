@@ -35,15 +35,21 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     :func:`quantize.reduce_colors` does: once for the batch, when it is planned, not by
     every file's job; and refusing a ``palette_in`` whose every entry is fully transparent,
     or warning of its repeated colours or of an entry its file marks transparent
-    (:class:`~quantize.errors.PaletteInWarning`), once too (:func:`_check_palette_in_draws`)."""
+    (:class:`~quantize.errors.PaletteInWarning`), once too (:func:`_check_palette_in_draws`).
+    ``n_colors`` over 256, more than the palette images a batch writes hold, is refused,
+    but capped at 256 with ``quality``, where it is only the most colours allowed."""
     from ..reduce import check_reduce_options
     from ..reduce.quality import warn_quality_scale
 
     checked = check_reduce_options(**options)
     if checked["n_colors"] is not None and checked["n_colors"] > MAX_PALETTE:
-        # reduce_file takes more for a .tif, .webp or .jpg; each file's job refused it
-        raise ValueError(f"n_colors={checked['n_colors']} should be <= {MAX_PALETTE}: a batch "
-                         "writes palette images (.png, or an animation in its own format)")
+        if checked["quality"] is None:
+            # reduce_file takes more for a .tif, .webp or .jpg; each file's job refused it
+            raise ValueError(f"n_colors={checked['n_colors']} should be <= {MAX_PALETTE}: a "
+                             "batch writes palette images (.png, or an animation in its own "
+                             "format)")
+        # only the most allowed: what a palette image holds, as reduce_file caps it
+        checked["n_colors"] = MAX_PALETTE
     warn_quality_scale(checked["quality"])
     if checked["palette_in"] is not None:
         _check_palette_in_draws(checked["palette_in"])

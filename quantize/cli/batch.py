@@ -851,33 +851,43 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         if quality is not None:
             options["quality"] = check_float(quality, "--quality", minimum=0.0)
         if colors is not None:
-            options["n_colors"] = _check_colors(colors)
+            options["n_colors"] = _check_colors(colors, quality)
     return options
 
 
-def _check_colors(colors: int) -> int:
-    """``-k`` of ``--mode reduce``: every output is indexed, so 2 to :data:`MAX_PALETTE`."""
-    return check_int(colors, "-k/--colors", minimum=2, maximum=MAX_PALETTE)
+def _check_colors(colors: int, quality: float | None = None) -> int:
+    """``-k`` of ``--mode reduce``: every output is indexed, so 2 to :data:`MAX_PALETTE`;
+    with ``quality``, where it is only the most colours allowed, what ``quantize reduce``
+    takes (the batch's checks cap it at :data:`MAX_PALETTE`, as reduce caps it for an
+    indexed output, after refusing it beside ``--dither``, as reduce does)."""
+    if quality is None:
+        return check_int(colors, "-k/--colors", minimum=2, maximum=MAX_PALETTE)
+    from ..reduce.fit import check_n_colors
+
+    return check_n_colors(colors)
 
 
-def refused_reduce_options(colors: int | None,
-                           palette_in: Path | None) -> dict[str, str]:
+def refused_reduce_options(colors: int | None, palette_in: Path | None,
+                           quality: float | None = None) -> dict[str, str]:
     """Of options ``quantize reduce`` accepted, those ``batch --mode reduce`` refuses, each
     named as typed (``-k 300``) with why; what ``reduce`` leaves out of the batch call it
     proposes for a folder (:func:`quantize.cli.common.folder_hint`).
 
-    The checks are batch's own: every output indexed (at most 256 colours, and a
-    ``--palette-in`` file its images can hold). ``--palette per-frame`` with ``--quality``
+    The checks are batch's own: every output indexed (at most 256 colours, unless ``-k``
+    is only the most allowed, beside ``quality``; and a ``--palette-in`` file its images
+    can hold). ``--palette per-frame`` with ``--quality``
     or ``--palette-in``, which batch refuses too, reduce refuses before it looks at its
     files (:func:`~quantize.cli.common.check_palette_mode_alone`).
 
     >>> refused_reduce_options(300, None)
     {'-k 300': 'batch writes indexed images, of at most 256 colours'}
+    >>> refused_reduce_options(300, None, quality=3.0)
+    {}
     """
     refused: dict[str, str] = {}
     try:
         if colors is not None:
-            _check_colors(colors)
+            _check_colors(colors, quality)
     except ValueError:
         refused[f"-k {colors}"] = f"batch writes indexed images, of at most {MAX_PALETTE} colours"
     if palette_in is not None:
