@@ -284,12 +284,26 @@ def test_segment_folders_hold_the_same_bytes_whichever_executor_made_them(tmp_pa
         str(tmp_path / "in" / "a.png"), str(tmp_path / "out" / "a"), "../../in/a.png")
 
 
+def _run_as_a_worker_joins(monkeypatch, plan, **options):
+    """``run_batch`` of ``plan`` on a cluster that has no worker until the run has checked
+    its workers' storage; then one joins, in this process."""
+    from quantize.batch import run as run_module
+
+    checked = run_module.check_shared_storage
+    with local_cluster(n_workers=0, threads_per_worker=1, processes=False) as cluster:
+        def then_a_worker_joins(*args):
+            checked(*args)  # no worker to ask yet
+            cluster.scale(1)
+
+        monkeypatch.setattr(run_module, "check_shared_storage", then_a_worker_joins)
+        return batch.run_batch(plan, scheduler=cluster.scheduler_address, **options)
+
+
 def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_its_files(
         tmp_path, monkeypatch):
     """It was never asked: its outputs went to its own disk, each reported as made."""
     pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
-    from quantize.batch import run as run_module
 
     monkeypatch.setattr(executor_dask, "_exists",  # the late worker's own disk
                         lambda path: ".quantize-probe-" not in path)
@@ -299,14 +313,7 @@ def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_i
     for name in ("a.png", "b.png"):
         Image.new("RGB", (4, 4)).save(src / name)
     plan = batch.plan_batch(src, out, COPY)
-    checked = run_module.check_shared_storage
-    with local_cluster(n_workers=0, threads_per_worker=1, processes=False) as cluster:
-        def then_a_worker_joins(*args):
-            checked(*args)  # no worker to ask yet
-            cluster.scale(1)
-
-        monkeypatch.setattr(run_module, "check_shared_storage", then_a_worker_joins)
-        results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
+    results = _run_as_a_worker_joins(monkeypatch, plan)
     line = (r"the Dask worker \S+ does not see the batch's folders \(" + re.escape(str(out))
             + " has no " + PROBE + r" there\); " + re.escape(SHARED))
     assert [(r.input.name, r.status) for r in results] == [("a.png", "failed"),
@@ -463,7 +470,6 @@ def test_a_worker_with_older_tasks_that_joins_late_gets_the_version_message(tmp_
     keyword argument 'version')": the task now asks the worker's code first."""
     pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
-    from quantize.batch import run as run_module
 
     def old_task(call, stop=None, protocol=None, must_see=None, must_see_as=None,
                  must_write=False):  # the task as quantize of protocol 5 defines it
@@ -476,14 +482,7 @@ def test_a_worker_with_older_tasks_that_joins_late_gets_the_version_message(tmp_
     for name in ("a.png", "b.png"):
         Image.new("RGB", (4, 4)).save(src / name)
     plan = batch.plan_batch(src, out, COPY)
-    checked = run_module.check_shared_storage
-    with local_cluster(n_workers=0, threads_per_worker=1, processes=False) as cluster:
-        def then_a_worker_joins(*args):
-            checked(*args)  # no worker to ask yet
-            cluster.scale(1)
-
-        monkeypatch.setattr(run_module, "check_shared_storage", then_a_worker_joins)
-        results = batch.run_batch(plan, scheduler=cluster.scheduler_address, retries=0)
+    results = _run_as_a_worker_joins(monkeypatch, plan, retries=0)
     line = r"the Dask worker \S+ runs " + re.escape(
         f"an older quantize, from before versions were compared (its batch tasks are of "
         f"protocol 5, this machine's of protocol {executor_dask.WORKER_PROTOCOL}); {RESTART}")
