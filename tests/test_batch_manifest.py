@@ -181,6 +181,27 @@ def test_a_manifest_is_unreadable_when_no_line_of_it_is_an_entry(tmp_path, text,
     assert (found.unreadable, found.n_unread) == (unreadable, n_unread)
 
 
+def test_a_manifest_that_is_a_folder_or_a_dangling_link_is_refused_in_one_line(tmp_path):
+    # A dangling link was taken for no manifest: every output of no record, and a run with
+    # jobs made a new record at the link's target.
+    manifest = tmp_path / batch.MANIFEST_NAME
+    manifest.mkdir()
+    with pytest.raises(OutputError) as info:
+        load_manifest(tmp_path)
+    assert str(info.value) == (
+        f"{manifest}: cannot read the record of finished outputs (Is a directory); expected "
+        "a file: restore it, or move it away to start a new record (its outputs are then of "
+        "no record); no file was processed")
+    manifest.rmdir()
+    manifest.symlink_to(tmp_path / "gone" / "record.jsonl")
+    with pytest.raises(OutputError) as info:
+        load_manifest(tmp_path)
+    assert info.value.reason.startswith(
+        f"cannot read the record of finished outputs (a link to "
+        f"'{tmp_path / 'gone' / 'record.jsonl'}', which does not exist); expected a file")
+    assert not (tmp_path / "gone").exists()
+
+
 def test_a_torn_line_after_entries_leaves_the_manifest_readable(tmp_path):
     record_output(tmp_path, tmp_path / "a.png", {}, {"k": 2})
     record_removed(tmp_path, tmp_path / "a.png")   # read, though it leaves no entry

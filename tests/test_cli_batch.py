@@ -1080,6 +1080,32 @@ def test_cli_a_line_of_the_manifest_cut_short_is_said_once_and_kept(photo_tree, 
     assert (again.exit_code, again.stderr) == (0, "")    # said once
 
 
+@pytest.mark.parametrize("damage", ["folder", "dangling link"])
+def test_cli_a_manifest_that_cannot_be_read_stops_the_run_in_one_line(photo_tree, tmp_path,
+                                                                     damage):
+    # A dangling link was taken for no record (a run with --force then wrote a new one at
+    # its target); a folder was said as a bare "Is a directory".
+    out = tmp_path / "out"
+    assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
+    manifest, target = out / batch.MANIFEST_NAME, tmp_path / "gone.jsonl"
+    manifest.unlink()
+    if damage == "folder":
+        manifest.mkdir()
+        why = "Is a directory"
+    else:
+        manifest.symlink_to(target)
+        why = f"a link to '{target}', which does not exist"
+    before = {p.name: p.lstat().st_mtime_ns for p in out.iterdir()}
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--force")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"quantize: error: {manifest}: cannot read the record of finished outputs ({why}); "
+        "expected a file: restore it, or move it away to start a new record (its outputs are "
+        "then of no record); no file was processed\n")
+    assert {p.name: p.lstat().st_mtime_ns for p in out.iterdir()} == before
+    assert not target.exists()
+
+
 def test_cli_a_manifest_that_cannot_be_copied_aside_is_left_as_it_is(photo_tree, tmp_path,
                                                                      monkeypatch):
     # As in a folder turned read-only (which root writes all the same).

@@ -406,8 +406,9 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
 
     Raises
     ------
-    OSError
-        If the manifest exists but cannot be read.
+    OutputError
+        An OSError: the manifest exists but cannot be read (a folder of that name, a link
+        to a file that does not exist), naming it and how to go on.
     """
     path = Path(output_dir) / MANIFEST_NAME
     try:
@@ -416,7 +417,12 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
             lines = f.read().splitlines()
             after = _file_stamp(os.fstat(f.fileno()))
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise _unread_error(path, f"a link to {quoted(os.readlink(path))}, which does "
+                                "not exist") from None
         return Manifest()
+    except OSError as exc:
+        raise _unread_error(path, exc.strerror or str(exc)) from None
     latest, n_read = _latest_lines(lines)
     n_unread = sum(1 for line in lines if line.strip()) - n_read
     kept = tuple(line for _, line in latest.values())
@@ -428,6 +434,14 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
                     else ForcedRun(forced[0].run, forced[0].settings),
                     kept, len(lines), before if before == after else None,
                     unreadable=not n_read and n_unread > 0, n_unread=n_unread)
+
+
+def _unread_error(path: Path, why: str) -> OutputError:
+    """The error of a manifest at ``path`` that cannot be read (``why``), before any file
+    is processed: the run would take every output for one of no record."""
+    return OutputError(f"cannot read the record of finished outputs ({why}); expected a "
+                       "file: restore it, or move it away to start a new record (its outputs "
+                       "are then of no record); no file was processed", path=path)
 
 
 def _file_stamp(st: os.stat_result) -> tuple[int, ...]:
