@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from quantize.batch.manifest import (
     OptionsChangedError,
     changed_settings,
     compact_manifest,
+    damaged_copy,
     load_manifest,
     output_settings,
     read_manifest,
@@ -94,16 +96,63 @@ def test_compacting_keeps_the_latest_entry_of_each_output_in_finishing_order(tmp
     with open(tmp_path / batch.MANIFEST_NAME, "a") as f:
         f.write('{"version": 1, "output": "c.png", "sett\n')     # torn by a crash
     record_output(tmp_path, tmp_path / "a.png", {"n_colors": 4}, {"k": 4})
-    before = read_manifest(tmp_path)
-    compact_manifest(tmp_path)
+    before, text = read_manifest(tmp_path), (tmp_path / batch.MANIFEST_NAME).read_bytes()
+    copy = compact_manifest(tmp_path)
     lines = [json.loads(line) for line in
              (tmp_path / batch.MANIFEST_NAME).read_text().splitlines()]
     assert [line["output"] for line in lines] == ["b.png", "a.png"]
     assert read_manifest(tmp_path) == before
-    assert os.listdir(tmp_path) == [batch.MANIFEST_NAME]        # no temporary file left
+    # the torn line was dropped only once the file was kept as it was, beside it
+    assert copy == tmp_path / (batch.MANIFEST_NAME + ".damaged")
+    assert copy.read_bytes() == text
+    assert sorted(os.listdir(tmp_path)) == [batch.MANIFEST_NAME, copy.name]  # no temporary
     stamp = (tmp_path / batch.MANIFEST_NAME).stat().st_mtime_ns
-    compact_manifest(tmp_path)                                   # nothing to drop: untouched
+    assert compact_manifest(tmp_path) is None                    # nothing to drop: untouched
     assert (tmp_path / batch.MANIFEST_NAME).stat().st_mtime_ns == stamp
+
+
+def test_compacting_only_superseded_lines_keeps_no_copy(tmp_path):
+    record_output(tmp_path, tmp_path / "a.png", {"n_colors": 8}, {"k": 8})
+    record_output(tmp_path, tmp_path / "a.png", {"n_colors": 4}, {"k": 4})
+    assert compact_manifest(tmp_path) is None
+    assert os.listdir(tmp_path) == [batch.MANIFEST_NAME]
+    assert len((tmp_path / batch.MANIFEST_NAME).read_text().splitlines()) == 1
+
+
+def test_compacting_a_manifest_of_no_readable_line_keeps_it_whole_first(tmp_path):
+    # The run's rewrite emptied it: the record of every output was gone for good.
+    junk = b"x{\n" + bytes(range(256))
+    (tmp_path / batch.MANIFEST_NAME).write_bytes(junk)
+    copy = compact_manifest(tmp_path)
+    assert copy.name == ".quantize-batch.jsonl.damaged" and copy.read_bytes() == junk
+    assert (tmp_path / batch.MANIFEST_NAME).read_bytes() == b""
+
+
+def test_a_damaged_copy_never_replaces_an_earlier_one(tmp_path):
+    manifest = tmp_path / batch.MANIFEST_NAME
+    manifest.write_bytes(b"third\n")
+    (tmp_path / ".quantize-batch.jsonl.damaged").write_bytes(b"first\n")
+    (tmp_path / ".quantize-batch.jsonl.damaged-2").symlink_to("nowhere")  # a name taken too
+    copy = damaged_copy(manifest)
+    assert copy == tmp_path / ".quantize-batch.jsonl.damaged-3"
+    assert [copy.read_bytes(), (tmp_path / ".quantize-batch.jsonl.damaged").read_bytes(),
+            manifest.read_bytes()] == [b"third\n", b"first\n", b"third\n"]
+    assert os.readlink(tmp_path / ".quantize-batch.jsonl.damaged-2") == "nowhere"
+
+
+def test_a_manifest_left_as_it_is_when_no_copy_can_be_kept(tmp_path, monkeypatch):
+    def refused(files, **kwargs):
+        raise OutputError("cannot write (Read-only file system)", path=tmp_path)
+
+    monkeypatch.setattr(batch.manifest, "write_together", refused)
+    record_output(tmp_path, tmp_path / "a.png", {}, {"k": 2})
+    with open(tmp_path / batch.MANIFEST_NAME, "a") as f:
+        f.write('{"version": 1, "output": "b.png", "sett')
+    text = (tmp_path / batch.MANIFEST_NAME).read_bytes()
+    with pytest.raises(OutputError):
+        compact_manifest(tmp_path)
+    assert (tmp_path / batch.MANIFEST_NAME).read_bytes() == text
+    assert os.listdir(tmp_path) == [batch.MANIFEST_NAME]
 
 
 def test_lines_of_another_version_or_shape_are_ignored(tmp_path):
@@ -114,15 +163,43 @@ def test_lines_of_another_version_or_shape_are_ignored(tmp_path):
     assert read_manifest(tmp_path / "none") == {}
 
 
-@pytest.mark.parametrize("text, unreadable", [
-    ("garbage{\n", True), ("\x00\xff junk", True), ("garbage{\n\n[1, 2]\n", True),
-    ("", False), ("\n\n", False), (None, False),
-    ('{"version": 1, "output": "a.png", "sett', True),   # nothing but a torn line
+_ENTRY = '{"version": 1, "output": "a.png", "settings": {}, "record": {}}\n'
+
+
+@pytest.mark.parametrize("text, unreadable, n_unread", [
+    ("garbage{\n", True, 1), ("\x00\xff junk", True, 1), ("garbage{\n\n[1, 2]\n", True, 2),
+    ("", False, 0), ("\n\n", False, 0), (None, False, 0),
+    ('{"version": 1, "output": "a.png", "sett', True, 1),   # nothing but a torn line
+    (_ENTRY + '{"version": 1, "output": "b.png", "sett', False, 1),  # one torn after an entry
+    (_ENTRY.replace('"version": 1', '"version": 2') + "\n" + _ENTRY + "[]\n", False, 2),
 ])
-def test_a_manifest_is_unreadable_when_no_line_of_it_is_an_entry(tmp_path, text, unreadable):
+def test_a_manifest_is_unreadable_when_no_line_of_it_is_an_entry(tmp_path, text, unreadable,
+                                                                  n_unread):
     if text is not None:
         (tmp_path / batch.MANIFEST_NAME).write_text(text, encoding="latin-1")
-    assert load_manifest(tmp_path).unreadable is unreadable
+    found = load_manifest(tmp_path)
+    assert (found.unreadable, found.n_unread) == (unreadable, n_unread)
+
+
+def test_a_manifest_that_is_a_folder_or_a_dangling_link_is_refused_in_one_line(tmp_path):
+    # A dangling link was taken for no manifest: every output of no record, and a run with
+    # jobs made a new record at the link's target.
+    manifest = tmp_path / batch.MANIFEST_NAME
+    manifest.mkdir()
+    with pytest.raises(OutputError) as info:
+        load_manifest(tmp_path)
+    assert str(info.value) == (
+        f"{manifest}: cannot read the record of finished outputs (Is a directory); expected "
+        "a file: restore it, or move it away to start a new record (its outputs are then of "
+        "no record); no file was processed")
+    manifest.rmdir()
+    manifest.symlink_to(tmp_path / "gone" / "record.jsonl")
+    with pytest.raises(OutputError) as info:
+        load_manifest(tmp_path)
+    assert info.value.reason.startswith(
+        f"cannot read the record of finished outputs (a link to "
+        f"'{tmp_path / 'gone' / 'record.jsonl'}', which does not exist); expected a file")
+    assert not (tmp_path / "gone").exists()
 
 
 def test_a_torn_line_after_entries_leaves_the_manifest_readable(tmp_path):
@@ -145,9 +222,76 @@ def test_planning_warns_of_a_manifest_with_no_line_readable(tmp_path):
         plan = batch.plan_batch(src, out, COPY)
     assert [str(w.message) for w in caught] == [
         f"{out / batch.MANIFEST_NAME}: no line could be read as a record; its outputs are "
-        "treated as of no record"]
+        "treated as of no record (force=True makes them again); the file as it was is kept "
+        f"as {out / batch.MANIFEST_NAME}.damaged"]
     assert caught[0].filename == __file__          # the caller's line, not quantize's
     assert [(r.status, r.record) for r in plan.settled] == [("skipped", {})]
+    assert (out / ".quantize-batch.jsonl.damaged").read_text() == "garbage{\n"
+    assert (out / batch.MANIFEST_NAME).read_text() == ""   # rewritten without it: said once
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        batch.plan_batch(src, out, COPY)
+
+
+def _planned_with_a_torn_line(tmp_path):
+    """An input folder of a.png and b.png, and an output folder holding both outputs,
+    recorded, the record of b.png cut short."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (2, 2)).save(src / name)
+        Image.new("RGB", (2, 2)).save(out / name)
+    settings = output_settings(COPY.checked_options({}))
+    for name in ("a.png", "b.png"):
+        record_output(out, out / name, settings, {"k": 1}, source=f"../in/{name}")
+    manifest = out / batch.MANIFEST_NAME
+    text = manifest.read_bytes()
+    manifest.write_bytes(text[:-40])
+    return src, out, text[:-40]
+
+
+def test_planning_warns_of_a_line_cut_short_among_lines_read(tmp_path):
+    # It was not said: b.png's output became of no record for good, without a word.
+    src, out, text = _planned_with_a_torn_line(tmp_path)
+    with pytest.warns(batch.ManifestUnreadableWarning) as caught:
+        plan = batch.plan_batch(src, out, COPY)
+    assert [str(w.message) for w in caught] == [
+        f"{out / batch.MANIFEST_NAME}: 1 line could not be read as a record (cut short, or "
+        "written by another version); the output it recorded is treated as of no record "
+        f"(force=True makes it again); the file as it was is kept as "
+        f"{out / batch.MANIFEST_NAME}.damaged"]
+    assert [(r.input.name, r.record) for r in plan.settled] == [
+        ("a.png", {"k": 1}), ("b.png", {})]
+    assert (out / ".quantize-batch.jsonl.damaged").read_bytes() == text
+    assert [json.loads(line)["output"] for line in
+            (out / batch.MANIFEST_NAME).read_text().splitlines()] == ["a.png"]
+
+
+def test_planning_says_a_manifest_it_cannot_copy_aside_is_left_as_it_is(tmp_path, monkeypatch):
+    src, out, text = _planned_with_a_torn_line(tmp_path)
+
+    def refused(files, **kwargs):
+        raise OutputError(f"cannot write in {out} (Read-only file system)", path=out)
+
+    monkeypatch.setattr(batch.manifest, "write_together", refused)
+    with pytest.warns(batch.ManifestUnreadableWarning) as caught:
+        batch.plan_batch(src, out, COPY)
+    assert str(caught[0].message).endswith(
+        "(force=True makes it again); it is left as it is, as it could not be copied aside: "
+        f"cannot write in {out} (Read-only file system)")
+    assert (out / batch.MANIFEST_NAME).read_bytes() == text
+    assert sorted(os.listdir(out)) == [batch.MANIFEST_NAME, "a.png", "b.png"]
+
+
+def test_the_warning_of_lines_not_read_survives_pickling(tmp_path):
+    import pickle
+
+    w = batch.ManifestUnreadableWarning(tmp_path / "m", 3, True, tmp_path / "m.damaged")
+    back = pickle.loads(pickle.dumps(w))
+    assert (str(back), back.n_unread, back.copy) == (str(w), 3, tmp_path / "m.damaged")
+    assert "3 lines could not be read as a record" in str(w)
+    assert "the outputs they recorded are treated as of no record" in str(w)
 
 
 def test_changed_settings_lists_only_the_differences():

@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from quantize import batch
+from quantize.errors import OutputError
 from quantize.io import load_image
 
 from .batch_support import BAD, GOOD, hide_dask, local_cluster, make_photo_tree
@@ -1041,22 +1042,92 @@ def test_cli_a_manifest_with_no_line_readable_is_said_once(photo_tree, tmp_path,
     out = tmp_path / "out"
     assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
     (out / batch.MANIFEST_NAME).write_bytes(junk)
+    (out / ".quantize-batch.jsonl.damaged").write_bytes(b"an earlier copy\n")
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q")
     assert result.exit_code == 0
+    # The run's rewrite emptied the file: the record was gone for good.
+    copy = out / ".quantize-batch.jsonl.damaged-2"
     assert result.stderr == (f"quantize: warning: {out / batch.MANIFEST_NAME}: no line could "
-                             "be read as a record; its outputs are treated as of no record\n")
+                             "be read as a record; its outputs are treated as of no record "
+                             f"(--force makes them again); the file as it was is kept as "
+                             f"{copy}\n")
+    assert copy.read_bytes() == junk
+    assert (out / ".quantize-batch.jsonl.damaged").read_bytes() == b"an earlier copy\n"
+    assert (out / batch.MANIFEST_NAME).read_bytes() == b""
+    again = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q")
+    assert (again.exit_code, again.stderr) == (0, "")    # said once
 
 
-def test_cli_a_torn_last_line_of_the_manifest_is_not_said(photo_tree, tmp_path):
+def test_cli_a_line_of_the_manifest_cut_short_is_said_once_and_kept(photo_tree, tmp_path):
+    # truncate -s -300 on the manifest: the output whose line was cut became of no record
+    # for good, and nothing was said.
+    out, report = tmp_path / "out", tmp_path / "rep.json"
+    assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
+    manifest = out / batch.MANIFEST_NAME
+    with open(manifest, "a") as f:
+        f.write('{"version": 1, "output": "b.png", "sett')      # cut short
+    text = manifest.read_bytes()
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q", "--report", report)
+    assert (result.exit_code, result.stderr) == (0, (
+        f"quantize: warning: {manifest}: 1 line could not be read as a record (cut short, or "
+        "written by another version); the output it recorded is treated as of no record "
+        f"(--force makes it again); the file as it was is kept as {manifest}.damaged\n"))
+    [row] = json.loads(report.read_text())["files"]
+    assert (row["status"], row["k"]) == ("skipped", 4)   # the lines read: metrics kept
+    assert (out / ".quantize-batch.jsonl.damaged").read_bytes() == text
+    assert manifest.read_bytes().splitlines() == [text.splitlines()[-2]]  # chelsea's record
+    again = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q")
+    assert (again.exit_code, again.stderr) == (0, "")    # said once
+
+
+@pytest.mark.parametrize("damage", ["folder", "dangling link"])
+def test_cli_a_manifest_that_cannot_be_read_stops_the_run_in_one_line(photo_tree, tmp_path,
+                                                                     damage):
+    # A dangling link was taken for no record (a run with --force then wrote a new one at
+    # its target); a folder was said as a bare "Is a directory".
     out = tmp_path / "out"
     assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
-    with open(out / batch.MANIFEST_NAME, "a") as f:
-        f.write('{"version": 1, "output": "b.png", "sett')      # killed mid-write
-    report = tmp_path / "rep.json"
-    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q", "--report", report)
-    assert (result.exit_code, result.stderr) == (0, "")
-    [row] = json.loads(report.read_text())["files"]
-    assert (row["status"], row["k"]) == ("skipped", 4)   # its record read: metrics kept
+    manifest, target = out / batch.MANIFEST_NAME, tmp_path / "gone.jsonl"
+    manifest.unlink()
+    if damage == "folder":
+        manifest.mkdir()
+        why = "Is a directory"
+    else:
+        manifest.symlink_to(target)
+        why = f"a link to '{target}', which does not exist"
+    before = {p.name: p.lstat().st_mtime_ns for p in out.iterdir()}
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--force")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"quantize: error: {manifest}: cannot read the record of finished outputs ({why}); "
+        "expected a file: restore it, or move it away to start a new record (its outputs are "
+        "then of no record); no file was processed\n")
+    assert {p.name: p.lstat().st_mtime_ns for p in out.iterdir()} == before
+    assert not target.exists()
+
+
+def test_cli_a_manifest_that_cannot_be_copied_aside_is_left_as_it_is(photo_tree, tmp_path,
+                                                                     monkeypatch):
+    # As in a folder turned read-only (which root writes all the same).
+    out = tmp_path / "out"
+    assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
+    manifest = out / batch.MANIFEST_NAME
+    with open(manifest, "a") as f:
+        f.write("junk\n")
+    text = manifest.read_bytes()
+
+    def refused(files, **kwargs):
+        raise OutputError(f"cannot write in {out} (Read-only file system)", path=out)
+
+    monkeypatch.setattr(batch.manifest, "write_together", refused)
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q")
+    assert (result.exit_code, result.stderr) == (0, (
+        f"quantize: warning: {manifest}: 1 line could not be read as a record (cut short, or "
+        "written by another version); the output it recorded is treated as of no record "
+        "(--force makes it again); it is left as it is, as it could not be copied aside: "
+        f"cannot write in {out} (Read-only file system)\n"))
+    assert manifest.read_bytes() == text          # the run's own rewrite dropped nothing
+    assert not any(p.name.endswith(".damaged") for p in out.iterdir())
 
 
 def test_cli_per_file_warnings_name_the_flags(tmp_path):
@@ -3105,6 +3176,9 @@ def test_cli_a_report_under_a_file_names_the_folder_as_a_missing_one_is_named(
      "INPUT_DIR='{src}': nothing to search; hidden files (names starting with '.') are never "
      "searched, as .a.png; rename them to process them"),
     ([".quantize-batch.jsonl", ".quantize-probe-host-1-abc"], ["--glob", "*"],
+     "INPUT_DIR='{src}' is empty; expected a folder of images"),
+    # and the copies of its manifest kept before lines it could not read were dropped
+    ([".quantize-batch.jsonl", ".quantize-batch.jsonl.damaged-2"], ["--glob", "*"],
      "INPUT_DIR='{src}' is empty; expected a folder of images"),
 ])
 def test_cli_says_that_hidden_files_are_not_searched_when_none_other_matched(

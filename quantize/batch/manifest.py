@@ -16,12 +16,14 @@ under another name can replace it (:func:`source_of`); the line of an output
 removed so is followed by one saying so (:func:`record_removed`).
 
 Lines are appended as files finish (:func:`record_output`), so an interrupted
-run keeps what it did; a line torn by a crash is ignored, and a later line for
-the same output replaces an earlier one. Before a run starts its jobs, each
-output that is not there yet is recorded as pending (:func:`record_pending`):
-a run killed between writing an output and recording it leaves that output
-with a pending entry, which tells the next run that the file is a batch's,
-unfinished, to make again. Before each run the file is rewritten
+run keeps what it did; a later line for the same output replaces an earlier one. A
+line that cannot be read (torn, junk, or written by another version) is ignored;
+the rewrite that drops it first keeps the file as it was beside it
+(:func:`damaged_copy`), so that no record is lost without a copy. Before a run
+starts its jobs, each output that is not there yet is recorded as pending
+(:func:`record_pending`): a run killed between writing an output and recording it
+leaves that output with a pending entry, which tells the next run that the file
+is a batch's, unfinished, to make again. Before each run the file is rewritten
 without such lines (:func:`compact_manifest`), so reruns with ``force`` do not
 grow it without end. The name starts with a dot, so a batch never lists the
 file as an input.
@@ -48,14 +50,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError, OutputExistsError
-from ..io import atomic_write
+from ..io import atomic_write, write_together
 from ..names import absolute_path, quoted
 from ..reduce.result import MAX_PALETTE
 
-__all__ = ["MANIFEST_NAME", "SHARED_PALETTE_NAME", "Entry", "ForcedRun", "Manifest",
-           "ManifestUnreadableWarning", "OptionsChangedError",
+__all__ = ["DAMAGED_SUFFIX", "MANIFEST_NAME", "SHARED_PALETTE_NAME", "Entry", "ForcedRun",
+           "Manifest", "ManifestUnreadableWarning", "OptionsChangedError",
            "changed_settings", "check_appendable",
-           "compact_manifest", "describe_settings", "find_conflict", "input_changed",
+           "compact_manifest", "damaged_copy", "describe_settings", "find_conflict",
+           "input_changed",
            "input_stamp", "load_manifest", "made_alike", "manifest_key", "mark_written",
            "marked_written",
            "new_run_id",
@@ -66,6 +69,9 @@ __all__ = ["MANIFEST_NAME", "SHARED_PALETTE_NAME", "Entry", "ForcedRun", "Manife
 
 #: File in the output folder recording every finished output.
 MANIFEST_NAME = ".quantize-batch.jsonl"
+#: What follows the manifest's name in the name of the copy of it kept, as it was, before a
+#: rewrite dropped lines that could not be read (:func:`damaged_copy`).
+DAMAGED_SUFFIX = ".damaged"
 #: File in the output folder holding the palette of a ``--shared-palette`` run, which the
 #: records of the files mapped onto it name as their ``palette_in``.
 SHARED_PALETTE_NAME = "shared-palette.json"
@@ -132,10 +138,10 @@ class Manifest:
     lines the file held, for :func:`compact_manifest`; ``stamp``: the file's device,
     inode, size and modification time as read (``()``: no file; None: it changed while
     it was read), by which a later step tells whether the file is still as read.
-    ``unreadable``: the file holds lines, not all blank, and none of them could be read as
-    an entry (junk, or another format): every output in the folder is then of no record,
-    which a caller should say (:class:`ManifestUnreadableWarning`), as it would not for a
-    line torn by a crash among lines read.
+    ``n_unread``: the lines, not blank, that could not be read as an entry (torn, junk,
+    or written by another version): the outputs they recorded are of no record, which a
+    caller should say (:class:`ManifestUnreadableWarning`). ``unreadable``: there are
+    such lines and none could be read, so that every output in the folder is of no record.
     """
 
     entries: Mapping[str, Entry] = field(default_factory=dict)
@@ -144,6 +150,7 @@ class Manifest:
     n_lines: int = 0
     stamp: tuple[int, ...] | None = ()
     unreadable: bool = False
+    n_unread: int = 0
 
     def finished(self) -> dict[str, Entry]:
         """The entries of finished outputs (those not :attr:`Entry.pending`)."""
@@ -151,23 +158,41 @@ class Manifest:
 
 
 class ManifestUnreadableWarning(UserWarning):
-    """No line of the manifest at ``path`` could be read as an entry
-    (:attr:`Manifest.unreadable`): the outputs it recorded are taken as of no record
-    (skipped when found, with no metrics; not known to be the batch's). ``reason`` is the
-    message without the path.
+    """``n_unread`` lines of the manifest at ``path`` could not be read as entries
+    (:attr:`Manifest.n_unread`; ``readable``: others could, else none could): the outputs
+    they recorded are taken as of no record (skipped when found, with no metrics; not known
+    to be the batch's). ``copy``: where the file was kept as it was (:func:`damaged_copy`)
+    before it was rewritten without them; None when it could not be (``why``) and was left
+    as it is. ``reason`` is the message without the path.
 
     >>> str(ManifestUnreadableWarning("out/.quantize-batch.jsonl"))[:48]
     'out/.quantize-batch.jsonl: no line could be read'
+    >>> ManifestUnreadableWarning("out/.quantize-batch.jsonl", 2, True).reason[:38]
+    '2 lines could not be read as a record '
     """
 
-    def __init__(self, path: str | os.PathLike[str]):
-        self.path = Path(path)
-        self.reason = ("no line could be read as a record; its outputs are treated as of "
-                       "no record")
+    def __init__(self, path: str | os.PathLike[str], n_unread: int = 1, readable: bool = False,
+                 copy: str | os.PathLike[str] | None = None, why: str | None = None):
+        self.path, self.n_unread, self.readable = Path(path), n_unread, readable
+        self.copy, self.why = None if copy is None else Path(copy), why
+        self.reason = f"{_unread_lines(n_unread, readable)}; " + (
+            f"the file as it was is kept as {self.copy}" if self.copy is not None else
+            f"it is left as it is, as it could not be copied aside: {why}")
         super().__init__(f"{self.path}: {self.reason}")
 
     def __reduce__(self):
-        return (type(self), (self.path,))
+        return (type(self), (self.path, self.n_unread, self.readable, self.copy, self.why))
+
+
+def _unread_lines(n_unread: int, readable: bool) -> str:
+    """What :class:`ManifestUnreadableWarning` says of the lines that could not be read."""
+    if not readable:
+        return ("no line could be read as a record; its outputs are treated as of no record "
+                "(force=True makes them again)")
+    lines, outputs, them = (("1 line", "the output it recorded is", "it") if n_unread == 1
+                            else (f"{n_unread} lines", "the outputs they recorded are", "them"))
+    return (f"{lines} could not be read as a record (cut short, or written by another "
+            f"version); {outputs} treated as of no record (force=True makes {them} again)")
 
 
 class OptionsChangedError(OutputExistsError):
@@ -381,8 +406,9 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
 
     Raises
     ------
-    OSError
-        If the manifest exists but cannot be read.
+    OutputError
+        An OSError: the manifest exists but cannot be read (a folder of that name, a link
+        to a file that does not exist), naming it and how to go on.
     """
     path = Path(output_dir) / MANIFEST_NAME
     try:
@@ -391,8 +417,14 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
             lines = f.read().splitlines()
             after = _file_stamp(os.fstat(f.fileno()))
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise _unread_error(path, f"a link to {quoted(os.readlink(path))}, which does "
+                                "not exist") from None
         return Manifest()
+    except OSError as exc:
+        raise _unread_error(path, exc.strerror or str(exc)) from None
     latest, n_read = _latest_lines(lines)
+    n_unread = sum(1 for line in lines if line.strip()) - n_read
     kept = tuple(line for _, line in latest.values())
     forced = latest.pop(_forced_key(mode), None)
     for key in [key for key in latest if _is_forced_key(key)]:  # another mode's
@@ -401,7 +433,15 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
                     None if forced is None or forced[0].run is None
                     else ForcedRun(forced[0].run, forced[0].settings),
                     kept, len(lines), before if before == after else None,
-                    unreadable=not n_read and any(line.strip() for line in lines))
+                    unreadable=not n_read and n_unread > 0, n_unread=n_unread)
+
+
+def _unread_error(path: Path, why: str) -> OutputError:
+    """The error of a manifest at ``path`` that cannot be read (``why``), before any file
+    is processed: the run would take every output for one of no record."""
+    return OutputError(f"cannot read the record of finished outputs ({why}); expected a "
+                       "file: restore it, or move it away to start a new record (its outputs "
+                       "are then of no record); no file was processed", path=path)
 
 
 def _file_stamp(st: os.stat_result) -> tuple[int, ...]:
@@ -472,11 +512,15 @@ def _is_forced_key(key: str) -> bool:
     return key == _FORCED_KEY or key.startswith(f"{_FORCED_KEY}-")
 
 
-def compact_manifest(output_dir: str | os.PathLike[str], found: Manifest | None = None) -> None:
-    """Rewrite the manifest of ``output_dir`` with only the latest entry of each output.
+def compact_manifest(output_dir: str | os.PathLike[str],
+                     found: Manifest | None = None) -> Path | None:
+    """Rewrite the manifest of ``output_dir`` with only the latest entry of each output;
+    return where the file was kept as it was (:func:`damaged_copy`), if it was.
 
     Does nothing when there is no manifest or no line to drop (superseded, of a
-    removed output or saying it was removed, torn, or of another version). The
+    removed output or saying it was removed, or that cannot be read). A line that cannot
+    be read (torn, junk, or written by another version: :attr:`Manifest.n_unread`) is
+    dropped only once the whole file is kept beside it as it was. The
     new file replaces the old one by a rename, so a crash leaves one or the
     other whole. ``found``: the manifest as read before (:func:`load_manifest`), used
     when the file is still as it was read, else read again.
@@ -484,15 +528,40 @@ def compact_manifest(output_dir: str | os.PathLike[str], found: Manifest | None 
     Raises
     ------
     OSError
-        If the manifest cannot be read or rewritten.
+        If the manifest cannot be read, kept as it was, or rewritten; it is then left
+        as it is.
     """
     path = Path(output_dir) / MANIFEST_NAME
     if found is None or not _still_as_read(path, found):
         found = load_manifest(output_dir)
     if len(found.kept) == found.n_lines:
-        return
+        return None
+    copy = damaged_copy(path) if found.n_unread else None
     text = "".join(line + "\n" for line in found.kept)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return copy
+
+
+def damaged_copy(path: str | os.PathLike[str]) -> Path:
+    """Copy the manifest at ``path`` as it is to a new file beside it, and return that
+    file: named as it is with :data:`DAMAGED_SUFFIX` after it, and then ``-2``, ``-3``, ...
+    while that name is taken, so that no earlier copy is replaced.
+
+    Raises
+    ------
+    OSError
+        If the manifest cannot be read or the copy written (nothing is left half-written).
+    """
+    source = Path(path)
+    data = source.read_bytes()
+    n = 1
+    while True:
+        copy = source.with_name(source.name + DAMAGED_SUFFIX + ("" if n == 1 else f"-{n}"))
+        if not os.path.lexists(copy):
+            with contextlib.suppress(OutputExistsError):  # made since: the next name
+                write_together([(copy, data)], replace=False)
+                return copy
+        n += 1
 
 
 def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[str],

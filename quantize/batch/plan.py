@@ -47,6 +47,7 @@ from .manifest import (
     ForcedRun,
     Manifest,
     ManifestUnreadableWarning,
+    compact_manifest,
     find_conflict,
     input_changed,
     load_manifest,
@@ -657,8 +658,12 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         In reduce mode, when ``quality`` is above 20, as
         :func:`~quantize.reduce.reduce_colors` warns: once, here, not by each file's job.
     quantize.batch.manifest.ManifestUnreadableWarning
-        When the manifest of ``output_dir`` holds lines and none of them can be read as
-        a record: the outputs there are then of no record.
+        When the manifest of ``output_dir`` holds lines that cannot be read as a record
+        (torn, junk, or written by another version): the outputs they recorded are then
+        of no record. Before the plan is made, the file is kept as it was beside it
+        (:func:`~quantize.batch.manifest.damaged_copy`) and rewritten without them
+        (:func:`~quantize.batch.manifest.compact_manifest`), so that it is said once;
+        where it cannot be copied (a read-only folder), it is left as it is.
     """
     checked = mode.checked_options(options)
     settings = output_settings(checked, shared_palette=shared_palette)
@@ -675,8 +680,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     if mode.makes_folder:
         _check_no_folder_on_an_input(outputs, inputs, src, dst)
     manifest = load_manifest(dst, mode.name) if dst.is_dir() else Manifest()  # once a run
-    if manifest.unreadable:  # a torn line among lines read is not said: a crash leaves one
-        warn_caller(ManifestUnreadableWarning(dst / MANIFEST_NAME))
+    if manifest.n_unread:
+        manifest = _without_unread_lines(dst, manifest, mode.name)
     recorded = manifest.entries
     # With force, only the outputs of the run with force and these settings that stopped
     # before it finished: this run finishes it, keeping what it made (not redone).
@@ -843,6 +848,25 @@ def _disowned(mode: JobMode, output: Path) -> bool:
     stopped half-way) is the run's, unfinished."""
     done = mode.done_path(output)
     return os.path.lexists(done) and not marked_written(done)
+
+
+def _without_unread_lines(dst: Path, manifest: Manifest, mode: str) -> Manifest:
+    """The manifest of ``dst`` (``manifest``, as read for ``mode``, holding lines that
+    cannot be read) once kept as it was beside it and rewritten without those lines, and
+    say so (:class:`~quantize.batch.manifest.ManifestUnreadableWarning`); ``manifest`` as
+    it is, and said so, when that cannot be done."""
+    path = dst / MANIFEST_NAME
+    try:
+        copy = compact_manifest(dst, manifest)
+    except OSError as exc:
+        why = exc.reason if isinstance(exc, OutputError) else (exc.strerror or str(exc))
+        warn_caller(ManifestUnreadableWarning(path, manifest.n_unread, not manifest.unreadable,
+                                              why=why))
+        return manifest
+    if copy is not None:  # (None: written anew since it was read, without such lines)
+        warn_caller(ManifestUnreadableWarning(path, manifest.n_unread, not manifest.unreadable,
+                                              copy))
+    return load_manifest(dst, mode)
 
 
 def _forced_run(manifest: Manifest, settings: Mapping[str, Any]) -> ForcedRun | None:

@@ -41,6 +41,7 @@ from .calls import (
 from .executor_dask import NOT_SHARED, SchedulerLostError, check_scheduler_address
 from .lock import LOCK_NAME
 from .manifest import (
+    DAMAGED_SUFFIX,
     MANIFEST_NAME,
     SHARED_PALETTE_NAME,
     Entry,
@@ -691,16 +692,19 @@ def _probe_file(folder: Path) -> Iterator[Path]:
 
 def kept_by_batch(name: str) -> bool:
     """Whether ``name`` is that of a file a batch keeps for itself in its output folder: the
-    manifest (:data:`~quantize.batch.manifest.MANIFEST_NAME`), the lock of a running batch
-    (:data:`~quantize.batch.lock.LOCK_NAME`) or a probe (:func:`_probe_file`, of this
-    version or an earlier one). Such a file is no image to rename and process.
+    manifest (:data:`~quantize.batch.manifest.MANIFEST_NAME`) or a copy of it kept before
+    lines that could not be read were dropped (:func:`~quantize.batch.manifest.damaged_copy`),
+    the lock of a running batch (:data:`~quantize.batch.lock.LOCK_NAME`) or a probe
+    (:func:`_probe_file`, of this version or an earlier one). Such a file is no image to
+    rename and process.
 
     >>> kept_by_batch(".quantize-batch.jsonl"), kept_by_batch(".quantize-batch.lock")
     (True, True)
-    >>> kept_by_batch(".a.png")
-    False
+    >>> kept_by_batch(".quantize-batch.jsonl.damaged-2"), kept_by_batch(".a.png")
+    (True, False)
     """
-    return name in (MANIFEST_NAME, LOCK_NAME) or name.startswith(_PROBE_PREFIX)
+    return (name in (MANIFEST_NAME, LOCK_NAME) or name.startswith(_PROBE_PREFIX)
+            or name.startswith(MANIFEST_NAME + DAMAGED_SUFFIX))
 
 
 def remove_stale_probes(folder: Path) -> list[Path]:
