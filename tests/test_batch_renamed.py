@@ -354,31 +354,52 @@ def test_the_json_report_counts_the_outputs_whose_input_is_gone_as_the_summary_l
     assert json.loads(report.read_text())["summary"]["unclaimed"] == 0
 
 
-def test_an_output_left_in_place_where_a_new_folder_goes_is_named_as_such(tmp_path):
+def _blocked_line(out: Path, name: str, why: str) -> str:
+    return (f"{out / name}: output folder {out / name.rpartition('/')[0]} cannot be created "
+            f"({why})")
+
+
+ORPHAN_IN_THE_WAY = ("is a file, an earlier run's output of a file that is not among this "
+                     "run's inputs, left in place: remove it, or rerun with --remove-orphans")
+
+
+def test_an_output_left_in_place_where_a_new_folder_goes_fails_only_its_files(tmp_path):
     # y.png was deleted and a folder y.png/ made in its place: its files' outputs go into
-    # out/y.png/, where y.png's output is left. The run stopped with "out/y.png is a file",
-    # as if it were the user's, with no word of --remove-orphans, which removes it.
+    # out/y.png/, where y.png's output is left. The whole run stopped on it ("no file was
+    # processed"), x.gif with it; now y.png/'s files fail, naming that file and
+    # --remove-orphans, and the others run.
     src, out = _folder(tmp_path)
-    args = [src, "-o", out, "-k", "2", "-j", "1", "-r"]
+    args = [src, "-o", out, "-k", "2", "-j", "1", "-r", "--report", tmp_path / "r.json"]
     assert _cli(*args, "-q").exit_code == 0
     made = (out / "y.png").read_bytes()
     (src / "y.png").unlink()
     (src / "y.png").mkdir()
     _still(src / "y.png" / "z.png", 2)
+    _still(src / "y.png" / "w.png", 1)
+    _still(src / "v.png", 0)
     result = _cli(*args)
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == (
-        f"quantize: error: {out / 'y.png'}: output folder {out / 'y.png'} cannot be created "
-        f"({out / 'y.png'} is a file, an earlier run's output of a file that is not among this "
-        "run's inputs, left in place: remove it, or rerun with --remove-orphans); no file was "
-        "processed")
+    why = f"{out / 'y.png'} {ORPHAN_IN_THE_WAY}"
+    assert result.stderr.splitlines()[-2:] == [
+        f"quantize: error: {src / 'y.png' / name}: {_blocked_line(out, 'y.png/' + name, why)}"
+        for name in ("w.png", "z.png")]
+    assert "0 ok" not in result.stdout and "1 ok, 1 skipped, 2 failed" in result.stdout
     assert (out / "y.png").read_bytes() == made  # left as it was
+    assert _listed(out) == ["v.png", "x.gif", "y.png"]
+    rows = {r["input"]: r for r in json.loads((tmp_path / "r.json").read_text())["files"]}
+    assert [(rows[str(src / "y.png" / n)]["status"], rows[str(src / "y.png" / n)]["output"])
+            for n in ("w.png", "z.png")] == [("failed", ""), ("failed", "")]
+    # the manifest claims no output of theirs; the orphan is still recorded, the lock let go
+    assert set(batch.read_manifest(out, pending=True)) == {"v.png", "x.gif", "y.png"}
+    assert not (out / batch.LOCK_NAME).exists()
     result = _cli(*args, "--remove-orphans")
     assert result.exit_code == 0, result.output
-    assert _listed(out) == ["x.gif", "y.png"] and _listed(out / "y.png") == ["z.png"]
+    assert _listed(out) == ["v.png", "x.gif", "y.png"]
+    assert _listed(out / "y.png") == ["w.png", "z.png"]
+    assert set(batch.read_manifest(out)) == {"v.png", "x.gif", "y.png/w.png", "y.png/z.png"}
 
 
-def test_a_file_of_no_record_where_a_new_folder_goes_is_only_named(tmp_path):
+def test_a_file_of_no_record_where_a_new_folder_goes_fails_only_the_files_under_it(tmp_path):
     src, out = _folder(tmp_path)
     out.mkdir()
     (out / "w").write_bytes(b"the user's")
@@ -386,10 +407,27 @@ def test_a_file_of_no_record_where_a_new_folder_goes_is_only_named(tmp_path):
     _still(src / "w" / "z.png", 2)
     result = _cli(src, "-o", out, "-k", "2", "-j", "1", "-r", "--remove-orphans")
     assert result.exit_code == 1
+    why = f"{out / 'w'} is a file"
     assert result.stderr.splitlines()[-1] == (
-        f"quantize: error: {out / 'w'}: output folder {out / 'w'} cannot be created "
-        f"({out / 'w'} is a file); no file was processed")
+        f"quantize: error: {src / 'w' / 'z.png'}: {_blocked_line(out, 'w/z.png', why)}")
+    assert "2 ok, 0 skipped, 1 failed" in result.stdout
     assert (out / "w").read_bytes() == b"the user's"
+    assert _listed(out) == ["w", "x.gif", "y.png"]
+
+
+def test_a_link_to_nothing_where_a_new_folder_goes_fails_only_the_files_under_it(tmp_path):
+    src, out = _folder(tmp_path)
+    out.mkdir()
+    (out / "w").symlink_to(tmp_path / "gone")
+    (src / "w").mkdir()
+    _still(src / "w" / "z.png", 2)
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1", "-r")
+    assert result.exit_code == 1
+    why = f"{out / 'w'} is a link to '{tmp_path / 'gone'}', which does not exist"
+    assert result.stderr.splitlines()[-1] == (
+        f"quantize: error: {src / 'w' / 'z.png'}: {_blocked_line(out, 'w/z.png', why)}")
+    assert "2 ok, 0 skipped, 1 failed" in result.stdout
+    assert os.readlink(out / "w") == str(tmp_path / "gone")
 
 
 def test_the_html_page_counts_the_outputs_whose_input_is_gone_as_the_summary_line(tmp_path):
