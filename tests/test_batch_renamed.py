@@ -501,6 +501,38 @@ def test_remove_orphans_removes_the_outputs_of_files_not_among_the_inputs_as_wri
     assert quiet.stdout == "" and quiet.stderr == result.stderr
 
 
+def test_remove_orphans_counts_and_lists_what_it_removed_in_the_reports(tmp_path):
+    # each removal was a line of its own, and in no report: neither the JSON report nor the
+    # page counted or listed them, nor did the summary line count them
+    from .report_support import parse
+
+    src, out = _folder(tmp_path)
+    report, page = tmp_path / "r.json", tmp_path / "index.html"
+    args = [src, "-o", out, "-k", "2", "-j", "1", "--report", report, "--html", page]
+    assert _cli(*args, "-q").exit_code == 0
+    (src / "x.gif").unlink()
+    result = _cli(*args, "--remove-orphans")
+    assert result.exit_code == 0, result.output
+    counted = "1 output of files not among the inputs removed"
+    assert result.stdout.splitlines()[-1].endswith(f" s; {counted}; report: {report}, {page}")
+    data = json.loads(report.read_text())
+    assert (data["summary"]["removed"], data["summary"]["removed_unfinished"]) == (1, 0)
+    assert data["removed"] == [{"output": str(out / "x.gif"), "unfinished": False,
+                                "folder_left": False}]
+    assert [row["input"] for row in data["files"]] == [str(src / "y.png")]
+    root = parse(page.read_text())
+    (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
+    assert line.startswith(f"reduce: 1 file\xa0· 0 ok\xa0· 1 skipped\xa0· 0 failed\xa0· "
+                           f"{counted}\xa0· ")
+    assert [li.all_text() for s in root.iter("section") if "removed" in s.classes()
+            for li in s.iter("li")] == ["out/x.gif, of a file not among the inputs"]
+    again = _cli(*args, "--remove-orphans")  # nothing left to remove: none counted or listed
+    assert again.exit_code == 0 and "removed" not in again.stdout
+    data = json.loads(report.read_text())
+    assert (data["summary"]["removed"], data["removed"]) == (0, [])
+    assert "removed" not in page.read_text().partition("<body>")[2].partition("<table")[0]
+
+
 def test_the_outputs_of_a_sub_folder_not_searched_are_no_orphans(tmp_path, monkeypatch):
     """A sub-folder that could not be listed, or one moved elsewhere and linked back (not
     followed), was taken for gone: --remove-orphans removed its outputs, exit 0."""
@@ -562,12 +594,14 @@ def test_removing_a_segment_folder_that_holds_a_users_file_says_the_folder_is_le
     assert _cli(*args, "-q").exit_code == 0
     (out / "b" / "notes.txt").write_text("mine")
     (src / "b.png").unlink()
-    result = _cli(*args, "--remove-orphans")
+    result = _cli(*args, "--remove-orphans", "--report", tmp_path / "r.json")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
         f"removed the outputs in {out / 'b'}, made by an earlier run from a file that is not "
         "among this run's inputs; the folder is left, as it holds other files")
     assert _listed(out / "b") == ["notes.txt"]
+    assert json.loads((tmp_path / "r.json").read_text())["removed"] == [
+        {"output": str(out / "b"), "unfinished": False, "folder_left": True}]
 
 
 def test_an_unfinished_output_under_a_name_no_longer_made_is_said_to_be_one(tmp_path):
@@ -592,13 +626,19 @@ def test_an_unfinished_output_under_a_name_no_longer_made_is_said_to_be_one(tmp_
     both = _cli(*args)
     assert both.stdout.endswith("; 1 output of files not among the inputs and 1 unfinished "
                                 "output of a stopped run left in place\n")
-    removed = _cli(*args, "--remove-orphans")
+    removed = _cli(*args, "--remove-orphans", "--report", tmp_path / "r.json")
     assert removed.stdout.splitlines()[:2] == [
         f"removed {out / 'a'}, left unfinished by a stopped run under a name this run does "
         "not make",
         f"removed {out / 'b'}, made by an earlier run from a file that is not among this "
         "run's inputs"]
     assert removed.stderr == "" and "left in place" not in removed.stdout
+    assert "; 1 output of files not among the inputs and 1 unfinished output of a stopped run "\
+        "removed; " in removed.stdout
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert (data["summary"]["removed"], data["summary"]["removed_unfinished"]) == (2, 1)
+    assert [(r["output"], r["unfinished"]) for r in data["removed"]] == [
+        (str(out / "a"), True), (str(out / "b"), False)]
     assert _listed(out) == ["a.jpg", "a.png"]
 
 
