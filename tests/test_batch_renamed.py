@@ -354,31 +354,52 @@ def test_the_json_report_counts_the_outputs_whose_input_is_gone_as_the_summary_l
     assert json.loads(report.read_text())["summary"]["unclaimed"] == 0
 
 
-def test_an_output_left_in_place_where_a_new_folder_goes_is_named_as_such(tmp_path):
+def _blocked_line(out: Path, name: str, why: str) -> str:
+    return (f"{out / name}: output folder {out / name.rpartition('/')[0]} cannot be created "
+            f"({why})")
+
+
+ORPHAN_IN_THE_WAY = ("is a file, an earlier run's output of a file that is not among this "
+                     "run's inputs, left in place: remove it, or rerun with --remove-orphans")
+
+
+def test_an_output_left_in_place_where_a_new_folder_goes_fails_only_its_files(tmp_path):
     # y.png was deleted and a folder y.png/ made in its place: its files' outputs go into
-    # out/y.png/, where y.png's output is left. The run stopped with "out/y.png is a file",
-    # as if it were the user's, with no word of --remove-orphans, which removes it.
+    # out/y.png/, where y.png's output is left. The whole run stopped on it ("no file was
+    # processed"), x.gif with it; now y.png/'s files fail, naming that file and
+    # --remove-orphans, and the others run.
     src, out = _folder(tmp_path)
-    args = [src, "-o", out, "-k", "2", "-j", "1", "-r"]
+    args = [src, "-o", out, "-k", "2", "-j", "1", "-r", "--report", tmp_path / "r.json"]
     assert _cli(*args, "-q").exit_code == 0
     made = (out / "y.png").read_bytes()
     (src / "y.png").unlink()
     (src / "y.png").mkdir()
     _still(src / "y.png" / "z.png", 2)
+    _still(src / "y.png" / "w.png", 1)
+    _still(src / "v.png", 0)
     result = _cli(*args)
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == (
-        f"quantize: error: {out / 'y.png'}: output folder {out / 'y.png'} cannot be created "
-        f"({out / 'y.png'} is a file, an earlier run's output of a file that is not among this "
-        "run's inputs, left in place: remove it, or rerun with --remove-orphans); no file was "
-        "processed")
+    why = f"{out / 'y.png'} {ORPHAN_IN_THE_WAY}"
+    assert result.stderr.splitlines()[-2:] == [
+        f"quantize: error: {src / 'y.png' / name}: {_blocked_line(out, 'y.png/' + name, why)}"
+        for name in ("w.png", "z.png")]
+    assert "0 ok" not in result.stdout and "1 ok, 1 skipped, 2 failed" in result.stdout
     assert (out / "y.png").read_bytes() == made  # left as it was
+    assert _listed(out) == ["v.png", "x.gif", "y.png"]
+    rows = {r["input"]: r for r in json.loads((tmp_path / "r.json").read_text())["files"]}
+    assert [(rows[str(src / "y.png" / n)]["status"], rows[str(src / "y.png" / n)]["output"])
+            for n in ("w.png", "z.png")] == [("failed", ""), ("failed", "")]
+    # the manifest claims no output of theirs; the orphan is still recorded, the lock let go
+    assert set(batch.read_manifest(out, pending=True)) == {"v.png", "x.gif", "y.png"}
+    assert not (out / batch.LOCK_NAME).exists()
     result = _cli(*args, "--remove-orphans")
     assert result.exit_code == 0, result.output
-    assert _listed(out) == ["x.gif", "y.png"] and _listed(out / "y.png") == ["z.png"]
+    assert _listed(out) == ["v.png", "x.gif", "y.png"]
+    assert _listed(out / "y.png") == ["w.png", "z.png"]
+    assert set(batch.read_manifest(out)) == {"v.png", "x.gif", "y.png/w.png", "y.png/z.png"}
 
 
-def test_a_file_of_no_record_where_a_new_folder_goes_is_only_named(tmp_path):
+def test_a_file_of_no_record_where_a_new_folder_goes_fails_only_the_files_under_it(tmp_path):
     src, out = _folder(tmp_path)
     out.mkdir()
     (out / "w").write_bytes(b"the user's")
@@ -386,10 +407,27 @@ def test_a_file_of_no_record_where_a_new_folder_goes_is_only_named(tmp_path):
     _still(src / "w" / "z.png", 2)
     result = _cli(src, "-o", out, "-k", "2", "-j", "1", "-r", "--remove-orphans")
     assert result.exit_code == 1
+    why = f"{out / 'w'} is a file"
     assert result.stderr.splitlines()[-1] == (
-        f"quantize: error: {out / 'w'}: output folder {out / 'w'} cannot be created "
-        f"({out / 'w'} is a file); no file was processed")
+        f"quantize: error: {src / 'w' / 'z.png'}: {_blocked_line(out, 'w/z.png', why)}")
+    assert "2 ok, 0 skipped, 1 failed" in result.stdout
     assert (out / "w").read_bytes() == b"the user's"
+    assert _listed(out) == ["w", "x.gif", "y.png"]
+
+
+def test_a_link_to_nothing_where_a_new_folder_goes_fails_only_the_files_under_it(tmp_path):
+    src, out = _folder(tmp_path)
+    out.mkdir()
+    (out / "w").symlink_to(tmp_path / "gone")
+    (src / "w").mkdir()
+    _still(src / "w" / "z.png", 2)
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1", "-r")
+    assert result.exit_code == 1
+    why = f"{out / 'w'} is a link to '{tmp_path / 'gone'}', which does not exist"
+    assert result.stderr.splitlines()[-1] == (
+        f"quantize: error: {src / 'w' / 'z.png'}: {_blocked_line(out, 'w/z.png', why)}")
+    assert "2 ok, 0 skipped, 1 failed" in result.stdout
+    assert os.readlink(out / "w") == str(tmp_path / "gone")
 
 
 def test_the_html_page_counts_the_outputs_whose_input_is_gone_as_the_summary_line(tmp_path):
@@ -463,6 +501,38 @@ def test_remove_orphans_removes_the_outputs_of_files_not_among_the_inputs_as_wri
     assert quiet.stdout == "" and quiet.stderr == result.stderr
 
 
+def test_remove_orphans_counts_and_lists_what_it_removed_in_the_reports(tmp_path):
+    # each removal was a line of its own, and in no report: neither the JSON report nor the
+    # page counted or listed them, nor did the summary line count them
+    from .report_support import parse
+
+    src, out = _folder(tmp_path)
+    report, page = tmp_path / "r.json", tmp_path / "index.html"
+    args = [src, "-o", out, "-k", "2", "-j", "1", "--report", report, "--html", page]
+    assert _cli(*args, "-q").exit_code == 0
+    (src / "x.gif").unlink()
+    result = _cli(*args, "--remove-orphans")
+    assert result.exit_code == 0, result.output
+    counted = "1 output of files not among the inputs removed"
+    assert result.stdout.splitlines()[-1].endswith(f" s; {counted}; report: {report}, {page}")
+    data = json.loads(report.read_text())
+    assert (data["summary"]["removed"], data["summary"]["removed_unfinished"]) == (1, 0)
+    assert data["removed"] == [{"output": str(out / "x.gif"), "unfinished": False,
+                                "folder_left": False}]
+    assert [row["input"] for row in data["files"]] == [str(src / "y.png")]
+    root = parse(page.read_text())
+    (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
+    assert line.startswith(f"reduce: 1 file\xa0· 0 ok\xa0· 1 skipped\xa0· 0 failed\xa0· "
+                           f"{counted}\xa0· ")
+    assert [li.all_text() for s in root.iter("section") if "removed" in s.classes()
+            for li in s.iter("li")] == ["out/x.gif, of a file not among the inputs"]
+    again = _cli(*args, "--remove-orphans")  # nothing left to remove: none counted or listed
+    assert again.exit_code == 0 and "removed" not in again.stdout
+    data = json.loads(report.read_text())
+    assert (data["summary"]["removed"], data["removed"]) == (0, [])
+    assert "removed" not in page.read_text().partition("<body>")[2].partition("<table")[0]
+
+
 def test_the_outputs_of_a_sub_folder_not_searched_are_no_orphans(tmp_path, monkeypatch):
     """A sub-folder that could not be listed, or one moved elsewhere and linked back (not
     followed), was taken for gone: --remove-orphans removed its outputs, exit 0."""
@@ -524,12 +594,14 @@ def test_removing_a_segment_folder_that_holds_a_users_file_says_the_folder_is_le
     assert _cli(*args, "-q").exit_code == 0
     (out / "b" / "notes.txt").write_text("mine")
     (src / "b.png").unlink()
-    result = _cli(*args, "--remove-orphans")
+    result = _cli(*args, "--remove-orphans", "--report", tmp_path / "r.json")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
         f"removed the outputs in {out / 'b'}, made by an earlier run from a file that is not "
         "among this run's inputs; the folder is left, as it holds other files")
     assert _listed(out / "b") == ["notes.txt"]
+    assert json.loads((tmp_path / "r.json").read_text())["removed"] == [
+        {"output": str(out / "b"), "unfinished": False, "folder_left": True}]
 
 
 def test_an_unfinished_output_under_a_name_no_longer_made_is_said_to_be_one(tmp_path):
@@ -554,13 +626,19 @@ def test_an_unfinished_output_under_a_name_no_longer_made_is_said_to_be_one(tmp_
     both = _cli(*args)
     assert both.stdout.endswith("; 1 output of files not among the inputs and 1 unfinished "
                                 "output of a stopped run left in place\n")
-    removed = _cli(*args, "--remove-orphans")
+    removed = _cli(*args, "--remove-orphans", "--report", tmp_path / "r.json")
     assert removed.stdout.splitlines()[:2] == [
         f"removed {out / 'a'}, left unfinished by a stopped run under a name this run does "
         "not make",
         f"removed {out / 'b'}, made by an earlier run from a file that is not among this "
         "run's inputs"]
     assert removed.stderr == "" and "left in place" not in removed.stdout
+    assert "; 1 output of files not among the inputs and 1 unfinished output of a stopped run "\
+        "removed; " in removed.stdout
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert (data["summary"]["removed"], data["summary"]["removed_unfinished"]) == (2, 1)
+    assert [(r["output"], r["unfinished"]) for r in data["removed"]] == [
+        (str(out / "a"), True), (str(out / "b"), False)]
     assert _listed(out) == ["a.jpg", "a.png"]
 
 

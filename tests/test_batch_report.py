@@ -30,7 +30,9 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
                                "stale": 0, "failed": 1, "failed_stale": 0,
                                "folders_skipped": 0, "folders_failed": 0, "seconds": 1.5,
                                "interrupted": False, "interrupted_by": None,
-                               "unclaimed": 0, "unfinished": 0}
+                               "unclaimed": 0, "unfinished": 0, "removed": 0,
+                               "removed_unfinished": 0}
+    assert data["removed"] == []
     assert data["files"][0]["psnr"] == 31.5 and data["files"][1]["reason"] == "not an image"
     assert data["files"][0]["palette"][0]["hex"] == "#ff0000"
 
@@ -66,6 +68,41 @@ def test_json_report_summary_counts_the_outputs_left_in_place_as_the_line_does(t
                        unfinished=1)
     counts = json.loads((tmp_path / "r.json").read_text())["summary"]
     assert (counts["unclaimed"], counts["unfinished"]) == (3, 1)
+
+
+def test_json_report_counts_and_lists_the_outputs_removed(tmp_path):
+    # --remove-orphans printed each output it removed; the report neither counted nor
+    # listed them
+    out = tmp_path / "out"
+    removed = [batch.RemovedOutput(out / "z.png"), batch.RemovedOutput(out / "b", True),
+               batch.RemovedOutput(out / "c", folder_left=True)]
+    batch.write_report(tmp_path / "r.json", _results(tmp_path), batch.BatchSummary(total=2),
+                       unclaimed=1, removed=removed)
+    data = json.loads((tmp_path / "r.json").read_text())
+    counts = data["summary"]
+    assert [counts[key] for key in ("unclaimed", "unfinished", "removed",
+                                    "removed_unfinished")] == [1, 0, 3, 1]
+    assert data["removed"] == [  # by path
+        {"output": str(out / "b"), "unfinished": True, "folder_left": False},
+        {"output": str(out / "c"), "unfinished": False, "folder_left": True},
+        {"output": str(out / "z.png"), "unfinished": False, "folder_left": False}]
+    assert len(data["files"]) == 2  # in no row
+
+
+def test_a_csv_report_has_no_row_of_an_output_removed(tmp_path):
+    removed = [batch.RemovedOutput(tmp_path / "out" / "z.png")]
+    batch.write_report(tmp_path / "r.csv", _results(tmp_path), batch.BatchSummary(total=2),
+                       removed=removed)
+    text = (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+    assert len(text.splitlines()) == 3 and "z.png" not in text
+
+
+def test_report_refuses_an_output_removed_given_as_a_path(tmp_path):
+    with pytest.raises(TypeError, match=r"^removed\[0\]='out/x.png' should be a RemovedOutput, "
+                                        r"got str$"):
+        batch.write_report(tmp_path / "r.json", [], batch.BatchSummary(total=0),
+                           removed=["out/x.png"])
+    assert not (tmp_path / "r.json").exists()
 
 
 @pytest.mark.parametrize(("left", "error", "match"), [

@@ -443,22 +443,42 @@ def test_an_output_folder_that_cannot_be_made_is_named_and_leaves_no_folder(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
-@pytest.mark.parametrize("blocked", ["sub", "."])
-def test_a_file_where_an_output_folder_goes_is_named(photo_tree, tmp_path, blocked):
-    """mkdir said only "File exists" (out/sub a file) or "Not a directory" (out a file,
-    naming out/sub): the file in the way is named instead."""
+def test_a_file_where_the_output_folder_goes_is_named(photo_tree, tmp_path):
+    """mkdir said only "Not a directory" (out a file, naming out/sub): the file in the way
+    is named instead, and no file can be processed."""
     from quantize.errors import OutputError
 
     out = tmp_path / "out"
     plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
-    if blocked == "sub":
-        out.mkdir()
-    in_the_way = out / blocked if blocked == "sub" else out
-    in_the_way.write_bytes(b"a file")
+    out.write_bytes(b"a file")
     with pytest.raises(OutputError) as err:
         batch.run_batch(plan, jobs=1)
-    assert f"cannot be created ({in_the_way} is a file); no file was processed" in str(err.value)
-    assert in_the_way.read_bytes() == b"a file"
+    assert f"cannot be created ({out} is a file); no file was processed" in str(err.value)
+    assert out.read_bytes() == b"a file"
+
+
+def test_a_file_where_a_sub_folder_of_outputs_goes_fails_only_the_files_under_it(
+        photo_tree, tmp_path):
+    """mkdir said only "File exists" (out/sub a file), and the whole run stopped on it, no
+    file processed: the files whose outputs go under it now fail, naming that file, before
+    the jobs, which run; nothing of theirs is recorded, and the file is left as it was."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sub").write_bytes(b"a file")
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    reported = []
+    results = batch.run_batch(plan, jobs=1, on_result=reported.append)
+    assert reported == results
+    failed = {r.input.relative_to(photo_tree).as_posix(): (r.output, r.reason, r.exit_code)
+              for r in results if r.status == "failed"}
+    assert {name: failed[name] for name in ("sub/coffee.jpg", "sub/rocket.png")} == {
+        f"sub/{name}.{ext}": (None, f"{out / 'sub' / name}.png: output folder {out / 'sub'} "
+                              f"cannot be created ({out / 'sub'} is a file)", ExitCode.FAILED)
+        for name, ext in (("coffee", "jpg"), ("rocket", "png"))}
+    assert set(failed) == {"sub/coffee.jpg", "sub/rocket.png"} | BAD
+    assert rel(results, photo_tree, "ok") == {"astronaut.jpg", "chelsea.png"}
+    assert (out / "sub").read_bytes() == b"a file"
+    assert set(batch.read_manifest(out, pending=True)) == {"astronaut.png", "chelsea.png"}
 
 
 def test_a_run_whose_output_folder_cannot_be_made_reports_no_file(photo_tree, tmp_path,

@@ -123,6 +123,50 @@ def test_summary_line_counts_the_outputs_left_in_place_as_the_terminal(tmp_path)
     assert "\xa0· 1 output of files not among the inputs left in place\xa0· 1.5 s" in line
 
 
+def _removed_items(root) -> list[str]:
+    """The items of a parsed page's list of the outputs the run removed (none: no list)."""
+    sections = [s for s in root.iter("section") if "removed" in s.classes()]
+    assert len(sections) <= 1
+    return [li.all_text() for s in sections for li in s.iter("li")]
+
+
+def test_the_outputs_removed_are_counted_and_listed_from_the_pages_folder(tmp_path):
+    # --remove-orphans printed what it removed; the page neither counted nor listed it
+    from quantize.batch import RemovedOutput
+
+    results = [FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
+    out = tmp_path / "out"
+    removed = [RemovedOutput(out / "z.png"), RemovedOutput(out / "b", unfinished=True),
+               RemovedOutput(out / "c", folder_left=True)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment",
+                      unclaimed=1, removed=removed)
+    root = parse((tmp_path / "r.html").read_text())
+    assert _summary_line(root) == (
+        "segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 2 outputs of files not "
+        "among the inputs and 1 unfinished output of a stopped run removed\xa0· 1 output of "
+        "files not among the inputs left in place\xa0· 1.5 s")
+    assert _removed_items(root) == [  # by path, from the page's folder
+        "out/b, unfinished, of a stopped run",
+        "the outputs in out/c, of a file not among the inputs; the folder is left, as it "
+        "holds other files",
+        "out/z.png, of a file not among the inputs"]
+
+
+def test_a_page_with_no_output_removed_has_no_list_of_them(tmp_path):
+    results = [FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    root = parse((tmp_path / "r.html").read_text())
+    assert _removed_items(root) == [] and "removed" not in _summary_line(root)
+
+
+def test_an_output_removed_given_as_a_path_is_refused(tmp_path):
+    with pytest.raises(TypeError, match=r"^removed\[0\]='out/x.png' should be a RemovedOutput, "
+                                        r"got str$"):
+        write_html_report(tmp_path / "r.html", [], summary_of([]), mode="reduce",
+                          removed=["out/x.png"])
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(("unclaimed", "unfinished", "error", "match"), [
     (-1, 0, ValueError, "unclaimed=-1 should be >= 0"),
     (1, 2, ValueError, "unfinished=2 should be <= 1"),

@@ -24,7 +24,7 @@ from ..io import atomic_write
 from ..names import extension_words, natural_key, printable_data, quoted, written_path
 from .manifest import SHARED_PALETTE_NAME
 from .plan import BatchPlan, would_be_found
-from .results import BatchSummary, FileResult, not_reached_row
+from .results import BatchSummary, FileResult, RemovedOutput, check_removed, not_reached_row
 
 __all__ = ["REPORT_COLUMNS", "SEGMENT_REPORT_COLUMNS", "check_report_clear_of_outputs",
            "check_report_folder", "check_report_not_an_input", "check_report_path",
@@ -206,14 +206,19 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  summary: BatchSummary, *,
                  not_reached: Sequence[str | os.PathLike[str]] = (),
                  mode: Literal["reduce", "segment"] = "reduce",
-                 unclaimed: int = 0, unfinished: int = 0) -> None:
+                 unclaimed: int = 0, unfinished: int = 0,
+                 removed: Sequence[RemovedOutput] = ()) -> None:
     """Write per-file results as JSON (with a summary) or CSV, chosen by extension.
 
     A JSON summary holds ``summary``'s counts and, as the summary line and the HTML page
     say them (:func:`~quantize.batch.unclaimed_counts`), ``unclaimed``, the outputs the
     batch left in place and in no row (``BatchPlan.unclaimed``: of files not among its
     inputs, and those a stopped run left unfinished), and ``unfinished``, how many of them
-    a stopped run left unfinished.
+    a stopped run left unfinished; and so ``removed`` and ``removed_unfinished``, the
+    outputs of those kinds the batch removed before its files ran (``removed``, each a
+    :class:`~quantize.batch.RemovedOutput`, :func:`~quantize.batch.removed_counts`), which
+    a JSON report also lists after its rows, under ``removed``
+    (:meth:`~quantize.batch.RemovedOutput.as_row`, sorted by path).
 
     A CSV's first columns are those of ``mode``'s jobs (:data:`REPORT_COLUMNS`, or
     :data:`SEGMENT_REPORT_COLUMNS`: no always-empty ``k``, ``psnr`` or bytes columns in a
@@ -235,12 +240,15 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return, e.g. a file named ``=cmd.png``) is written
     behind a ``'``. Raises ValueError for another extension, or an invalid ``unclaimed``
-    or ``unfinished`` (``unfinished`` more than ``unclaimed``).
+    or ``unfinished`` (``unfinished`` more than ``unclaimed``), and TypeError for an item of
+    ``removed`` that is not a :class:`~quantize.batch.RemovedOutput`.
     """
     p = check_report_path(path)
     columns = _COLUMNS[check_choice(mode, "mode", tuple(_COLUMNS))]
+    gone = sorted(check_removed(removed), key=lambda r: natural_key(str(r.output)))
     left = {"unclaimed": check_int(unclaimed, "unclaimed", minimum=0),
-            "unfinished": check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed)}
+            "unfinished": check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed),
+            "removed": len(gone), "removed_unfinished": sum(r.unfinished for r in gone)}
 
     def key(row: Mapping[str, Any]) -> Any:
         return natural_key(row["input"])
@@ -249,7 +257,8 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     rows = [printable_data(row) for row in heapq.merge((r.as_row() for r in results), missed,
                                                        key=key)]
     if p.suffix.lower() == ".json":
-        text = json.dumps({"summary": {**summary.as_dict(), **left}, "files": rows}, indent=2)
+        text = json.dumps({"summary": {**summary.as_dict(), **left}, "files": rows,
+                           "removed": [printable_data(r.as_row()) for r in gone]}, indent=2)
         encoding = "utf-8"  # JSON has no byte order mark (RFC 8259)
     else:
         text, encoding = _csv_text(rows, columns), "utf-8-sig"

@@ -7,7 +7,7 @@ runner (files settled by a job), the reports and the command line.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -18,9 +18,10 @@ from .calls import Outcome
 
 __all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "NOT_LISTED", "NOT_REACHED",
            "NOT_REMOVED", "NOT_SEARCHED", "REMOVED", "STALE", "BatchSummary", "FileResult",
-           "Status", "file_result", "folder_counts", "is_folder", "left_out_line",
-           "not_reached_row", "not_removed_lines", "removed_note", "same_path", "stale_kept",
-           "unclaimed_counts", "unrecorded_kept"]
+           "RemovedOutput", "Status", "check_removed", "file_result", "folder_counts",
+           "is_folder", "left_out_line", "not_reached_row", "not_removed_lines",
+           "removed_counts", "removed_note", "same_path", "stale_kept", "unclaimed_counts",
+           "unrecorded_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -119,10 +120,12 @@ def folder_counts(folders_skipped: int, folders_failed: int) -> list[str]:
         (folders_skipped, "skipped"), (folders_failed, "could not be listed")) if n]
 
 
-def unclaimed_counts(unclaimed: int, unfinished: int) -> list[str]:
+def unclaimed_counts(unclaimed: int, unfinished: int, done: str = "left in place") -> list[str]:
     """The outputs a batch left in place and in no report, as its summary line and its page
     say them: ``unclaimed`` counts them all, ``unfinished`` those of them a stopped run left
     unfinished, the others being of files not among the inputs; one phrase, or none.
+    ``done`` says what became of them: "removed" for those it removed
+    (:func:`removed_counts`).
 
     >>> unclaimed_counts(3, 1), unclaimed_counts(0, 0)
     (['2 outputs of files not among the inputs and 1 unfinished output of a stopped run \
@@ -133,7 +136,55 @@ left in place'], [])
         (gone, f"output{'s' if gone > 1 else ''} of files not among the inputs"),
         (unfinished, f"unfinished output{'s' if unfinished > 1 else ''} of a stopped run"))
         if n > 0]
-    return [f"{' and '.join(kinds)} left in place"] if kinds else []
+    return [f"{' and '.join(kinds)} {done}"] if kinds else []
+
+
+@dataclass(frozen=True)
+class RemovedOutput:
+    """An output a batch removed before its files ran (``--remove-orphans``,
+    :func:`~quantize.batch.remove_unclaimed`): of a file not among its inputs, or, when
+    ``unfinished``, left unfinished by a stopped run under a name the batch does not make.
+    ``folder_left``: a segment folder only emptied of the files its job wrote, as it holds
+    others. In no row of the reports: their summaries count these, and a JSON report and
+    the page list them (:meth:`RemovedOutput.as_row`).
+
+    >>> RemovedOutput(Path("out/x.gif")).as_row()
+    {'output': 'out/x.gif', 'unfinished': False, 'folder_left': False}
+    """
+
+    output: Path
+    unfinished: bool = False
+    folder_left: bool = False
+
+    def as_row(self) -> dict[str, Any]:
+        return {"output": str(self.output), "unfinished": self.unfinished,
+                "folder_left": self.folder_left}
+
+
+def check_removed(removed: Sequence[RemovedOutput]) -> list[RemovedOutput]:
+    """``removed`` as a list, each a :class:`RemovedOutput`, else a TypeError naming it.
+
+    >>> check_removed(["out/x.gif"])
+    Traceback (most recent call last):
+    ...
+    TypeError: removed[0]='out/x.gif' should be a RemovedOutput, got str
+    """
+    removed = list(removed)
+    for i, item in enumerate(removed):
+        if not isinstance(item, RemovedOutput):
+            raise TypeError(f"removed[{i}]={item!r} should be a RemovedOutput, got "
+                            f"{type(item).__name__}")
+    return removed
+
+
+def removed_counts(removed: Sequence[RemovedOutput]) -> list[str]:
+    """The outputs a batch removed before its files ran, as its summary line and its page
+    say them (:func:`unclaimed_counts`, "removed"); one phrase, or none.
+
+    >>> removed_counts([RemovedOutput(Path("out/a.png")), RemovedOutput(Path("out/b"), True)])
+    ['1 output of files not among the inputs and 1 unfinished output of a stopped run removed']
+    """
+    return unclaimed_counts(len(removed), sum(r.unfinished for r in removed), "removed")
 
 
 def removed_note(record: Mapping[str, Any], shown: Callable[[str], str] = str) -> str:

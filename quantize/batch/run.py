@@ -147,7 +147,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
     list of FileResult
         In the plan's order: settled files, then jobs. A job redoing an
         existing output (``FileJob.redo``) that succeeds is "ok" with that
-        reason.
+        reason. A job whose output goes into a folder below the output folder that cannot
+        be made, as a file (or a link to nothing) has its name or that of a folder above
+        it, fails without running, among the settled files, its reason naming that file
+        (and ``--remove-orphans`` when it is one of :attr:`BatchPlan.unclaimed`); the other
+        jobs run. Nothing is recorded of it.
 
     Raises
     ------
@@ -204,6 +208,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
             remove_mark(plan.mode.done_path(output))
     settled = [_left_out(plan, _replace_earlier(plan, result) if result.status == "skipped"
                          else _none_there(result)) for result in plan.settled]
+    # The files whose output folder a file is in the way of fail alone, the others run.
+    plan, blocked = _without_blocked(plan)
+    settled += blocked
     # A folder output is made by its job, which removes it on failure; the
     # folders that hold outputs are made here, and removed again if left empty. The
     # settled files are reported once they are made: a run that cannot make them
@@ -889,14 +896,36 @@ def _output_folders(folders: set[Path], unclaimed: Sequence[Path] = ()) -> Itera
         yield
 
 
-def _in_the_way(folder: Path, unclaimed: Sequence[Path] = ()) -> str | None:
+def _without_blocked(plan: BatchPlan) -> tuple[BatchPlan, list[FileResult]]:
+    """``plan`` without the jobs whose output folder, below the output folder, cannot be
+    made as a file is in its way (:func:`_in_the_way`: ``out/x.png``, the output of an
+    earlier run's ``x.png``, where a sub-folder ``x.png/`` of images now mirrors); and a
+    failed result for each of them, naming that file. Nothing is recorded of them: such
+    a job never runs, and its output was not there."""
+    why = {folder: _in_the_way(folder, plan.unclaimed, top=plan.output_dir)
+           for folder in {job.output.parent for job in plan.jobs}}
+    if not any(why.values()):
+        return plan, []
+    failed = [_left_out(plan, _failed_kept(plan, job, FileResult(
+        job.input, job.output, "failed", f"{job.output}: output folder {job.output.parent} "
+        f"cannot be created ({why[job.output.parent]})", exit_code=ExitCode.FAILED)))
+        for job in plan.jobs if why[job.output.parent]]
+    jobs = [job for job in plan.jobs if not why[job.output.parent]]
+    return dataclasses.replace(plan, jobs=jobs), failed
+
+
+def _in_the_way(folder: Path, unclaimed: Sequence[Path] = (),
+                top: Path | None = None) -> str | None:
     """The file that keeps ``folder`` from being made, where one does (``x is a file``;
-    mkdir says only "File exists" or "Not a directory"), else None. One of ``unclaimed``
+    mkdir says only "File exists" or "Not a directory"), else None; with ``top``, only a
+    file below it, which ``folder`` lies in. One of ``unclaimed``
     is said to be the output of a file no longer among the inputs, which
     ``--remove-orphans`` removes (a file put there otherwise would be named alike)."""
     for path in (folder, *folder.parents):
-        if path.is_dir():
+        if path == top or path.is_dir():
             return None
+        if path.is_symlink() and not path.exists():
+            return f"{path} is a link to {quoted(os.readlink(path))}, which does not exist"
         if path.exists():
             if path in unclaimed:
                 return (f"{path} is a file, an earlier run's output of a file that is not "

@@ -350,8 +350,9 @@ def batch(
                 fail(_nothing_matched(input_dir, output_dir, recursive, glob)
                      + (_NO_INPUT_NO_REMOVAL if remove_orphans and plan.unclaimed else ""),
                      USAGE_ERROR)
+            removed: list[lib.RemovedOutput] = []  # listed and counted by the reports
             if remove_orphans and plan.unclaimed:
-                plan = _remove_orphans(plan, show)
+                plan, removed = _remove_orphans(plan, show)
             else:  # once: a rerun finding them so again does not repeat it
                 for line in _unclaimed_lines(plan):
                     warn(output_dir, line)
@@ -375,13 +376,14 @@ def batch(
             _write_reports(results, summary, report, html, mode, options["max_pixels"],
                            bool(options.get("dither")), options.get("palette") == "per-frame",
                            command_line(ctx, "batch"), not_reached, input_dir,
-                           (len(plan.unclaimed), len(plan.unfinished)))
+                           (len(plan.unclaimed), len(plan.unfinished)), removed)
         except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
             _say_stopped(stopped)
             raise
         if not quiet:  # -q: nothing on success, as reduce -q and segment -q
             _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
-                           unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished))
+                           unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
+                           removed=removed)
         if summary.interrupted:
             fail_interrupted(_interrupted_line(force, command_line(ctx, "batch")) if not_reached
                              else "interrupted once every file was done: nothing is left to "
@@ -502,12 +504,14 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    report: Path | None, html: Path | None, mode: str,
                    max_pixels: int, dithered: bool, per_frame: bool, command: str,
                    not_reached: list[Path], input_dir: Path,
-                   unclaimed: tuple[int, int] = (0, 0)) -> None:
+                   unclaimed: tuple[int, int] = (0, 0),
+                   removed: "Sequence[lib.RemovedOutput]" = ()) -> None:
     """Write the --report file and the --html page; each has a row for each input in
     ``not_reached``. The page is titled with ``input_dir`` as given, names each file
     by its path from it; it and a JSON report count the outputs in no report, left in
     place, as the summary line does: ``unclaimed`` is their number and that of those a
-    stopped run left unfinished (:func:`_print_summary`)."""
+    stopped run left unfinished (:func:`_print_summary`), and list and count those
+    --remove-orphans ``removed``."""
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -522,7 +526,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                 with _report_folder(report) as target:  # checked: it exists or lies in -o
                     lib.write_report(target, results, summary, not_reached=not_reached,
                                      mode=mode, unclaimed=unclaimed[0],
-                                     unfinished=unclaimed[1])
+                                     unfinished=unclaimed[1], removed=removed)
                 unwritten.remove("--report")
             if html is not None:
                 from ..report import write_html_report
@@ -534,7 +538,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                                       max_pixels=max_pixels, dithered=dithered,
                                       per_frame=per_frame, command=command,
                                       not_reached=not_reached, input_dir=input_dir,
-                                      unclaimed=unclaimed[0], unfinished=unclaimed[1])
+                                      unclaimed=unclaimed[0], unfinished=unclaimed[1],
+                                      removed=removed)
     except KeyboardInterrupt:  # the page reads every thumbnail: seconds on a large batch
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"
@@ -722,10 +727,12 @@ def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3,
             "runs do not say it again (--remove-orphans removes them)")
 
 
-def _remove_orphans(plan: "lib.BatchPlan", show: str) -> "lib.BatchPlan":
+def _remove_orphans(plan: "lib.BatchPlan",
+                    show: str) -> "tuple[lib.BatchPlan, list[lib.RemovedOutput]]":
     """Remove the outputs of files not among ``plan``'s inputs (``plan.unclaimed``, those a
     stopped run left unfinished among them): a line for each removed (not with -q), a
-    warning for each left in place, with why; ``plan`` with only those left as unclaimed."""
+    warning for each left in place, with why; ``plan`` with only those left as unclaimed,
+    and those removed, for the reports."""
     from dataclasses import replace
 
     from .. import batch as lib
@@ -733,17 +740,18 @@ def _remove_orphans(plan: "lib.BatchPlan", show: str) -> "lib.BatchPlan":
     with user_errors():
         removed, kept = lib.remove_unclaimed(plan)
     left = set(plan.unfinished)
+    # a segment folder that also holds files of the user's is left, without the job's
+    gone = [lib.RemovedOutput(old, old in left, old.is_dir()) for old in removed]
     if show != "quiet":
-        for old in removed:
-            # a segment folder that also holds files of the user's is left, without the job's
-            what, kept_folder = ((f"the outputs in {old}", f"; {lib.FOLDER_LEFT}")
-                                 if old.is_dir() else (str(old), ""))
-            say(printable_line(f"removed {what}, {_UNCLAIMED[old in left]}{kept_folder}"),
+        for old in gone:
+            what, kept_folder = ((f"the outputs in {old.output}", f"; {lib.FOLDER_LEFT}")
+                                 if old.folder_left else (str(old.output), ""))
+            say(printable_line(f"removed {what}, {_UNCLAIMED[old.unfinished]}{kept_folder}"),
                 err=show == "json")
     for old, why in kept.items():
         warn(old, f"{_UNCLAIMED[old in left]}, is left in place: {why}")
     return replace(plan, unclaimed=list(kept), newly_unclaimed=[],
-                   unfinished=[old for old in plan.unfinished if old in kept])
+                   unfinished=[old for old in plan.unfinished if old in kept]), gone
 
 
 def _remove_unused_palette(output_dir: Path, show: str) -> None:
@@ -1230,10 +1238,12 @@ def _fmt(value: Any) -> str:
 
 
 def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool = False,
-                   unclaimed: int = 0, unfinished: int = 0) -> None:
+                   unclaimed: int = 0, unfinished: int = 0,
+                   removed: "Sequence[lib.RemovedOutput]" = ()) -> None:
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
     ``unclaimed`` counts the outputs in no report, left in place, ``unfinished`` of them
-    left unfinished by a stopped run, the others of files not among the inputs."""
+    left unfinished by a stopped run, the others of files not among the inputs; ``removed``,
+    those --remove-orphans removed."""
     from .. import batch as lib
 
     redone = (f" ({summary.redone} redone: input or output changed)" if summary.redone
@@ -1250,8 +1260,9 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     # links to folders, folders of outputs, folders not listed: no files
     line += "".join(f"; {folders}" for folders in lib.folder_counts(summary.folders_skipped,
                                                                     summary.folders_failed))
-    # named once, in a warning; counted at every run
-    line += "".join(f"; {left}" for left in lib.unclaimed_counts(unclaimed, unfinished))
+    # removed by this run; left in place, named once, in a warning, and counted at every run
+    line += "".join(f"; {n}" for n in (*lib.removed_counts(removed),
+                                        *lib.unclaimed_counts(unclaimed, unfinished)))
     if reports:  # their names escaped as every line's names are: one line, read as typed
         line += f"; report: {', '.join(printable_line(str(path)) for path in reports)}"
     say(line, err=err)

@@ -43,6 +43,7 @@ h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;mar
 .made{color:#666;font-size:.9em;overflow-wrap:anywhere}
 .made .arg{display:inline-block;max-width:100%}
 .failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em;overflow-wrap:anywhere}
+.removed{overflow-wrap:anywhere}
 .scroll{overflow:auto;max-height:calc(100vh - 2em);max-height:calc(100svh - 2em);
 container-type:inline-size}
 table{border-collapse:collapse;background:#fff}

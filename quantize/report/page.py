@@ -39,10 +39,14 @@ from typing import Any, Literal, Protocol
 from .. import __version__
 from .._validation import check_bool, check_choice, check_file_name, check_int
 from ..batch.results import (
+    FOLDER_LEFT,
     NOT_REACHED,
     REMOVED,
+    RemovedOutput,
+    check_removed,
     folder_counts,
     is_folder,
+    removed_counts,
     removed_note,
     unclaimed_counts,
 )
@@ -145,7 +149,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       command: str | None = None,
                       not_reached: Sequence[str | os.PathLike[str]] = (),
                       input_dir: str | os.PathLike[str] | None = None,
-                      unclaimed: int = 0, unfinished: int = 0) -> None:
+                      unclaimed: int = 0, unfinished: int = 0,
+                      removed: Sequence[RemovedOutput] = ()) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -192,6 +197,11 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         (:func:`quantize.batch.unclaimed_counts`).
     unfinished : int, default 0
         How many of ``unclaimed`` a stopped run left unfinished.
+    removed : sequence of RemovedOutput
+        The outputs of those kinds the batch removed before its files ran
+        (``--remove-orphans``): counted by the summary as the command's summary line
+        counts them (:func:`quantize.batch.removed_counts`), and listed under it, each
+        from the page's folder, as its links name files.
 
     Raises
     ------
@@ -199,6 +209,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         If ``path`` does not end in .html/.htm, or ``mode``, ``thumb_size``,
         ``unclaimed`` or ``unfinished`` is invalid (``unfinished`` more than
         ``unclaimed``).
+    TypeError
+        If an item of ``removed`` is not a :class:`quantize.batch.RemovedOutput`.
     OutputError
         If the page cannot be written.
 
@@ -223,6 +235,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
     left = (check_int(unclaimed, "unclaimed", minimum=0),
             check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed))
+    gone = sorted(check_removed(removed), key=lambda r: natural_key(str(r.output)))
     folder = target.parent if str(target.parent) else Path(".")
     rows = [r.as_row() for r in results] + [
         {"input": str(p), "output": "", "status": NOT_REACHED, "reason": ""}
@@ -240,7 +253,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       folder, note) for rank, i in enumerate(order)]
     made = _made_html(command, datetime.now().astimezone())
     title = Path(base).name if input_dir is None else _folder_as_given(input_dir)
-    page = _page(mode, title, rows, labels, order, (summary, left), body, made)
+    page = _page(mode, title, rows, labels, order, (summary, left, gone), body, made,
+                 _removed_html(gone, folder))
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
     page = printable(page)
     atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
@@ -734,8 +748,9 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
 
 
 def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
-          order: Sequence[int], summary: tuple[_Summary, tuple[int, int]],
-          body: Sequence[str], made: str) -> str:
+          order: Sequence[int],
+          summary: tuple[_Summary, tuple[int, int], Sequence[RemovedOutput]],
+          body: Sequence[str], made: str, removed: str = "") -> str:
     # A button in each sortable heading: reached with Tab, pressed with Enter or Space.
     heads = "".join(
         f'<th scope="col" data-key="{key}" aria-sort="none"><button type="button" '
@@ -746,7 +761,7 @@ def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Seq
     title = f"quantize batch report ({mode})" + (f": {printable_line(folder)}" if folder else "")
     return TEMPLATE.format(title=_e(title), made=made,
                             summary=_summary_html(mode, rows, *summary),
-                            failures=_failures_html(rows, labels, order),
+                            failures=_failures_html(rows, labels, order) + removed,
                             filter=_filter_html(rows), heads=heads,
                             rows=rows_html,
                             style=STYLE, script=SCRIPT)
@@ -769,10 +784,12 @@ _SUMMARY_SEPARATOR = "\N{NO-BREAK SPACE}· "
 
 
 def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary,
-                  unclaimed: tuple[int, int] = (0, 0)) -> str:
+                  unclaimed: tuple[int, int] = (0, 0),
+                  removed: Sequence[RemovedOutput] = ()) -> str:
     """The summary line: what the command's summary line counts, and the bytes in and out;
     ``unclaimed`` counts the outputs in no row, left in place, and those of them a stopped
-    run left unfinished (:func:`~quantize.batch.unclaimed_counts`)."""
+    run left unfinished (:func:`~quantize.batch.unclaimed_counts`); ``removed``, those of
+    them the run removed (:func:`~quantize.batch.removed_counts`)."""
     redone = sum(1 for r in rows if r.get("status") == "ok" and r.get("reason"))
     ok = f"{summary.ok} ok" + (f" ({redone} redone: input or output changed)" if redone
                                else "")
@@ -790,8 +807,8 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
         f" ({stale_failed} with a stale output left in place)" if stale_failed else "")
     # sub-folders not searched, or not listed: rows, but no files
     folders = folder_counts(summary.folders_skipped, summary.folders_failed)
-    parts = [files, ok, skipped, failed, *folders, *unclaimed_counts(*unclaimed),
-             f"{summary.seconds:.1f} s"]
+    parts = [files, ok, skipped, failed, *folders, *removed_counts(removed),
+             *unclaimed_counts(*unclaimed), f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
         unlisted = left - sum(1 for r in rows if r.get("status") == NOT_REACHED)
@@ -823,6 +840,29 @@ def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
     if not items:
         return ""
     return f'<section class="failures"><h2>Failed</h2><ul>{"".join(items)}</ul></section>'
+
+
+def _removed_html(removed: Sequence[RemovedOutput], folder: Path) -> str:
+    """The outputs the run removed before its files (in no row), each from the page's
+    folder, as its links name files, and of what kind; "" when none was."""
+    items = [f"<li>{_name(_removed_item(r, _from_folder(r.output, folder)))}</li>"
+             for r in removed]
+    if not items:
+        return ""
+    return f'<section class="removed"><h2>Removed</h2><ul>{"".join(items)}</ul></section>'
+
+
+def _removed_item(removed: RemovedOutput, shown: str) -> str:
+    """What the page says of an output the run removed, named ``shown``.
+
+    >>> _removed_item(RemovedOutput(Path("out/b"), folder_left=True), "b")
+    'the outputs in b, of a file not among the inputs; the folder is left, as it holds \
+other files'
+    """
+    what = f"the outputs in {shown}" if removed.folder_left else shown
+    kind = ("unfinished, of a stopped run" if removed.unfinished
+            else "of a file not among the inputs")
+    return f"{what}, {kind}" + (f"; {FOLDER_LEFT}" if removed.folder_left else "")
 
 
 #: The row classes the filter offers (:func:`_row_class`), with their buttons' words, in its
