@@ -1132,8 +1132,13 @@ def test_cli_k_over_256_with_quality_is_the_most_allowed_as_in_reduce(tmp_path):
                       "colours a palette is fitted to (4096 took 12 s on a 12 MP photo, 60000 "
                       "took 26 s on 65536 random colours)"),
     (["-k", "1"], "quantize: error: -k/--colors=1 should be >= 2"),
-    (["-k", "300", "--dither"], "quantize: error: --dither=1 supports at most 256 colours, "
+    # the flag as typed, in reduce's words: plain --dither was said as "--dither=1"
+    (["-k", "300", "--dither"], "quantize: error: --dither supports at most 256 colours, "
                                 "got -k/--colors=300"),
+    (["-k", "300", "--dither=1"], "quantize: error: --dither=1 supports at most 256 colours, "
+                                  "got -k/--colors=300"),
+    (["-k", "300", "--dither=0.5"], "quantize: error: --dither=0.5 supports at most 256 "
+                                    "colours, got -k/--colors=300"),
 ])
 def test_cli_k_with_quality_is_refused_where_reduce_refuses_it(photo_tree, tmp_path, args,
                                                                line):
@@ -1141,6 +1146,28 @@ def test_cli_k_with_quality_is_refused_where_reduce_refuses_it(photo_tree, tmp_p
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == line + "\n"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("dither", ["--dither", "--dither=1", "--dither=0.5"])
+def test_cli_a_dither_refusal_is_worded_as_reduce_words_it(photo_tree, tmp_path, dither):
+    args = ("--quality", "3", "-k", "300", dither)
+    batched = _cli(photo_tree, "-o", tmp_path / "out", *args)
+    reduced = _cli_reduce(photo_tree / "chelsea.png", "-o", tmp_path / "x.png", *args)
+    assert (batched.exit_code, batched.stdout) == (2, "")
+    assert (batched.exit_code, batched.stderr) == (reduced.exit_code, reduced.stderr)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "x.png").exists()
+
+
+def test_cli_plain_dither_records_the_strength_dither_1_does(photo_tree, tmp_path):
+    # plain --dither is passed as typed (True) to name it in refusals: its outputs are still
+    # recorded with strength 1, so --dither=1 finds them made with the same options
+    out = tmp_path / "out"
+    first = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1", "--dither")
+    assert first.exit_code == 0, first.output
+    assert batch.read_manifest(out)["chelsea.png"].settings["dither"] == 1.0
+    again = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1", "--dither=1")
+    assert again.exit_code == 0, again.output
+    assert again.stdout.splitlines()[-1].startswith("1/1 files: 0 ok, 1 skipped, 0 failed")
 
 
 def test_cli_a_report_over_an_output_is_refused_before_anything_runs(photo_tree, tmp_path):

@@ -308,7 +308,9 @@ def batch(
             raise ValueError("--shared-palette and --palette='per-frame' both given; expected "
                              "one of them (a shared palette is one palette for every frame "
                              "of every image)")
-        options = (_reduce_options(colors, quality, space, strength, exact_colors, palette_in,
+        # plain --dither as typed, as reduce gives it: a refusal names it --dither, not --dither=1
+        typed = True if dither and dither_level is None else strength
+        options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
                                    seed, optimize, skip_if_larger, palette)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
@@ -828,7 +830,7 @@ def _require_distributed(scheduler: str) -> None:
 
 
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
-                    dither: float | None, exact_colors: bool, palette_in: Path | None,
+                    dither: bool | float | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool, skip_if_larger: bool,
                     palette: str) -> dict[str, Any]:
     from ..reduce.options import check_palette_alone, check_palette_mode
