@@ -2356,6 +2356,9 @@ def test_a_forced_run_stopped_by_ctrl_c_is_finished_by_the_same_command(tmp_path
             for r in json.loads((tmp_path / "r.json").read_text())["files"]]
     assert rows == [("a.png", "skipped", "output exists, made by the stopped run with --force "
                      "that this run finishes", 3), ("b.png", "ok", "", 3), ("c.png", "ok", "", 3)]
+    assert f"{src / 'a.png'}  k=3 " in finished.stdout.splitlines()[0]  # and says why
+    assert finished.stdout.splitlines()[0].endswith(
+        "  (output exists, made by the stopped run with --force that this run finishes)")
     assert (out / "a.png").read_bytes() == mark
     assert [len(_palette(out / n)) for n in ("b.png", "c.png")] == [9, 9]
     again = _cli(*args, "-q")  # finished: --force redoes every file again
@@ -3410,15 +3413,35 @@ def test_cli_rerun_redoes_an_emptied_output_and_keeps_an_edited_one(tmp_path, sh
     assert lines[-3].startswith("[") and " ok      in/a.png -> out/a.png  k=2 " in lines[-3]
     assert lines[-3].endswith("  (redone: its output was emptied since it was made)")
     assert lines[-2].startswith("[") and " skipped in/b.png  k=2 " in lines[-2]
-    assert lines[-2].endswith(
-        f"  (it changed since it was made ({made_size + 6:,} bytes, {made_size:,} as made), "
-        "and its figures are those it was made with (--force makes it again))")
+    assert lines[-2].endswith(  # its report row's reason, as every skipped line ends
+        f"  (output exists; it changed since it was made ({made_size + 6:,} bytes, "
+        f"{made_size:,} as made), and its figures are those it was made with (--force makes "
+        "it again))")
     assert lines[-1].startswith("2/2 files: 1 ok (1 redone: input or output changed), 1 skipped")
     assert (out / "a.png").read_bytes() == made  # made again
     assert (out / "b.png").read_bytes() == edited  # kept
     rows = list(csv.DictReader((tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert [(r["status"], r["bytes_out"]) for r in rows] == [
         ("ok", str(len(made))), ("skipped", str(made_size))]
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_a_skipped_files_line_says_why_as_its_report_row(tmp_path, quiet):
+    # The line of a file skipped as done showed its metrics and no reason, where a redone
+    # file's line says its own ("(redone: ...)") and the report row has "output exists".
+    src, out = _noise_folder(tmp_path / "in", "a.png"), tmp_path / "out"
+    first = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert first.exit_code == 0, first.output
+    made = first.stdout.splitlines()[0]
+    metrics = made.partition(f" -> {out / 'a.png'}  ")[2]
+    assert metrics.startswith("k=2 psnr=")
+    again = _cli(src, "-o", out, "-k", "2", "-j", "1", *(["-q"] if quiet else []))
+    assert (again.exit_code, again.stderr) == (0, "")
+    if quiet:  # nothing to warn of: the file is done
+        assert again.stdout == ""
+    else:
+        assert again.stdout.splitlines()[0] == (
+            f"[1/1] skipped {src / 'a.png'}  {metrics}  (output exists)")
 
 
 def test_cli_rerun_says_why_it_makes_a_deleted_output_again(tmp_path):

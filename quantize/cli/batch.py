@@ -1188,19 +1188,36 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
                        if key in result.record)
     # A failure's reason, as on its error line: stdout alone (> log) still tells why.
     target = {"ok": f" -> {result.output}", "failed": f": {result.reason}"}.get(result.status, "")
-    # a skipped file's output changed since it was made: its figures are not of it now
-    edited = result.reason.partition("; ")[2] if result.status == "skipped" else ""
-    notes = "".join(f"  ({note})" for note in (
-        result.reason if result.redone else "",
-        edited if edited.startswith(lib.OUTPUT_EDITED) else "",
-        # not this batch's output, maybe another program's: say so, and what replaces it
-        f"{lib.NO_RECORD}: --force replaces it" if result.reason == lib.NO_RECORD else "",
-        lib.removed_note(result.record)) if note)
+    notes = "".join(f"  ({note})" for note in (_why_on_line(result),
+                                                lib.removed_note(result.record)) if note)
     # a sub-folder not searched, or not listed, is no file: it takes no number among them
     counter = "folder" if lib.is_folder(result.record) else f"{summary.done}/{summary.total}"
     say(printable_line(f"[{counter}] {result.status:7} "
                        f"{result.input}{target}{'  ' + metrics if metrics else ''}"
                        f"{notes}"))
+
+
+def _why_on_line(result: "lib.FileResult") -> str:
+    """Why a file's progress line says it was redone or skipped: its reason, as its --report
+    row gives it ("output exists", "redone: the input changed since its output was made",
+    ...); "" for a file made anew, a failed one (its reason follows its name) and a skipped
+    one whose reason a warning line said (:func:`_said_as_warning`). One skipped as of no
+    record, maybe another program's file, adds what replaces it."""
+    from .. import batch as lib
+
+    if result.redone:
+        return result.reason
+    if result.status != "skipped" or _said_as_warning(result):
+        return ""
+    return (f"{result.reason}: --force replaces it" if result.reason == lib.NO_RECORD
+            else result.reason)
+
+
+def _said_as_warning(result: "lib.FileResult") -> bool:
+    """Whether the reason of a skipped file is said on a warning line: kept without an
+    output (a link to a folder, a pipe) or with a stale one, or larger than its input."""
+    return result.status == "skipped" and (result.output is None
+                                           or result.exit_code == ExitCode.TOO_LARGE)
 
 
 def _warning_lines(result: "lib.FileResult") -> tuple[list[str], list[str]]:
@@ -1217,9 +1234,9 @@ def _warning_lines(result: "lib.FileResult") -> tuple[list[str], list[str]]:
 
     left = lib.not_removed_lines(result.record)
     if result.status == "skipped":
-        kept = result.output is None or result.exit_code == ExitCode.TOO_LARGE
-        said = list(result.record.get("warnings", ())) if kept else []
-        return (said + [result.reason] if kept else []), left
+        if not _said_as_warning(result):
+            return [], left
+        return list(result.record.get("warnings", ())) + [result.reason], left
     palette = lib.left_out_line(result.record)  # this run's fit; a skipped file's was said
     return ([palette] if palette else []) + list(result.record.get("warnings", ())), left
 
