@@ -1006,7 +1006,8 @@ def test_cli_skipped_files_without_a_record_say_so(photo_tree, tmp_path):
     assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
     (out / batch.MANIFEST_NAME).unlink()          # outputs of an older version
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--report", report)
-    assert result.exit_code == 0
+    assert (result.exit_code, result.stderr) == (
+        0, _not_processed(photo_tree / "chelsea.png", out / "chelsea.png"))
     [row] = json.loads(report.read_text())["files"]
     assert (row["status"], row["reason"]) == (
         "skipped", "output exists; no record of the run that made it")
@@ -1017,6 +1018,46 @@ def test_cli_skipped_files_without_a_record_say_so(photo_tree, tmp_path):
         "that made it: --force replaces it)")
     forced = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--force")
     assert forced.stdout.startswith(f"[1/1] ok      {photo_tree / 'chelsea.png'} -> ")
+
+
+@pytest.mark.parametrize("mode", ["reduce", "segment"])
+def test_cli_a_file_of_no_record_at_an_output_is_warned_of_also_with_q(tmp_path, mode):
+    # A file of the user's where an output goes was skipped, exit 0, and with -q (which
+    # keeps warnings and errors) nothing was said: every file seemed done.
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png"), tmp_path / "out"
+    mine = out / "a.png" if mode == "reduce" else out / "a" / "labels.png"
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(SENTINEL)
+    args = [src, "-o", out, "--mode", mode, "-k", "2", "-j", "1"]
+    warning = _not_processed(src / "a.png", out / ("a.png" if mode == "reduce" else "a"))
+    quiet = _cli(*args, "-q")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", warning)
+    assert mine.read_bytes() == SENTINEL
+    again = _cli(*args)  # at every run: the file is still not processed
+    assert (again.exit_code, again.stderr) == (0, warning)
+    assert again.stdout.splitlines()[0] == (
+        f"[1/2] skipped {src / 'a.png'}  (output exists; no record of the run that made it: "
+        "--force replaces it)")
+    as_json = _cli(*args, "--json")
+    assert (as_json.exit_code, as_json.stderr.splitlines()[0]) == (0, warning.rstrip("\n"))
+    assert json.loads(as_json.stdout.splitlines()[0])["reason"] == (
+        "output exists; no record of the run that made it")
+    forced = _cli(*args, "--force", "-q")  # as the warning says
+    assert (forced.exit_code, forced.stdout, forced.stderr) == (0, "", "")
+    assert mine.read_bytes() != SENTINEL
+
+
+def test_cli_a_file_of_no_record_is_warned_of_beside_the_progress_bar(tmp_path, monkeypatch):
+    import quantize.cli.batch as cli_batch
+
+    src, out = _noise_folder(tmp_path / "in", "a.png"), tmp_path / "out"
+    out.mkdir()
+    (out / "a.png").write_bytes(SENTINEL)
+    monkeypatch.setattr(cli_batch, "is_terminal", lambda stream: True)  # the bar is drawn
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert (result.exit_code, result.stdout.splitlines()[0][:8]) == (0, "1/1 file")
+    assert _not_processed(src / "a.png", out / "a.png").replace(
+        "quantize: warning:", "warning") in result.stderr
 
 
 def test_cli_a_folder_where_an_output_file_goes_fails_the_file(photo_tree, tmp_path):
@@ -1044,7 +1085,8 @@ def test_cli_a_manifest_with_no_line_readable_is_said_once(photo_tree, tmp_path,
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q")
     assert result.exit_code == 0
     assert result.stderr == (f"quantize: warning: {out / batch.MANIFEST_NAME}: no line could "
-                             "be read as a record; its outputs are treated as of no record\n")
+                             "be read as a record; its outputs are treated as of no record\n"
+                             + _not_processed(photo_tree / "chelsea.png", out / "chelsea.png"))
 
 
 def test_cli_a_torn_last_line_of_the_manifest_is_not_said(photo_tree, tmp_path):
@@ -1628,8 +1670,8 @@ def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
     monkeypatch.setattr("quantize.batch.reduce_mode", lambda: SLEEPY)
     shown = command._plain_line
     with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
-        def stop_after(result, summary, show):  # the cluster stops once a file is shown
-            shown(result, summary, show)
+        def stop_after(*args):  # the cluster stops once a file is shown
+            shown(*args)
             cluster.close()
 
         monkeypatch.setattr(command, "_plain_line", stop_after)
@@ -2401,8 +2443,8 @@ def test_ctrl_c_once_every_file_is_done_leaves_nothing_to_rerun(tmp_path, monkey
     args = [src, "-o", out, "-k", "3", "-j", "1", "--force"]
     shown = command._plain_line
 
-    def stopped_once_shown(result, summary, show):  # the one file is done, then Ctrl-C
-        shown(result, summary, show)
+    def stopped_once_shown(*args):  # the one file is done, then Ctrl-C
+        shown(*args)
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
@@ -2461,8 +2503,16 @@ def test_a_file_put_where_a_killed_run_was_to_write_is_left_alone_and_said(tmp_p
     assert result.exit_code == 0, result.output
     assert result.stderr == _no_record_warning(out / "b.png")
     assert (out / "b.png").read_bytes() == SENTINEL
-    again = _cli(*args)  # said once: a file of no record from then on
-    assert (again.exit_code, again.stderr) == (0, "")
+    again = _cli(*args)  # said once: a file of no record from then on, said so while its
+    assert (again.exit_code, again.stderr) == (  # input is there, as it is not processed
+        0, "" if input_gone else _not_processed(src / "b.png", out / "b.png"))
+
+
+def _not_processed(input: Path, output: Path) -> str:
+    """The warning of a file not processed as its output's name holds a file of no record."""
+    return (f"quantize: warning: {input}: not processed: {output} exists with no record of "
+            "the run that made it (not made by a batch, or its record was lost), and is left "
+            "as it is; --force replaces it\n")
 
 
 def _no_record_warning(output: Path) -> str:
@@ -2491,8 +2541,8 @@ def test_an_output_whose_record_was_lost_is_not_said_to_be_put_there_since(tmp_p
     assert result.exit_code == 0, result.output
     assert result.stderr == _no_record_warning(out / "b.png")
     assert (out / "b.png").read_bytes() == written
-    again = _cli(*args)
-    assert (again.exit_code, again.stderr) == (0, "")
+    again = _cli(*args)  # said once; then as any file of no record, at every run
+    assert (again.exit_code, again.stderr) == (0, _not_processed(src / "b.png", out / "b.png"))
     assert "[2/2] skipped " in again.stdout
     forced = _cli(*args, "--force")
     assert "2/2 files: 2 ok, 0 skipped, 0 failed" in forced.stdout

@@ -79,6 +79,11 @@ DISOWNED = ("an earlier run left this output to write or to record, and has no r
             "it finished the file here (its record could not be written, or the file was put "
             "here since): it is kept as a file of no record, skipped from now on; --force "
             "makes it again")
+#: Why a file skipped as of no record (plan.NO_RECORD) is warned of: its input is not done,
+#: which -q, printing warnings alone, said nothing of.
+_NOT_PROCESSED = ("not processed: {output} exists with no record of the run that made it "
+                  "(not made by a batch, or its record was lost), and is left as it is; "
+                  "--force replaces it")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
                 "--palette", "--optimize", "--skip-if-larger")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region", "--overlay-color")
@@ -1104,7 +1109,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     there instead, as they do when neither stream is a terminal.
     """
     if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)):
-        yield lambda result: _plain_line(result, summary, show)
+        yield lambda result: _plain_line(result, summary, show, plan.disowned)
         return
     from rich.console import Console
     from rich.markup import escape
@@ -1139,7 +1144,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
             # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
             # Soft wrap: the terminal folds a long line; rich would cut it into several.
             name = escape(printable_line(str(result.input)))
-            before, after = _warning_lines(result)
+            before, after = _warning_lines(result, plan.disowned)
 
             def warned(messages: list[str]) -> None:
                 for message in messages:
@@ -1168,10 +1173,11 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
         yield show
 
 
-def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str) -> None:
+def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str,
+                disowned: Sequence[Path] = ()) -> None:
     from .. import batch as lib
 
-    before, after = _warning_lines(result)
+    before, after = _warning_lines(result, disowned)
     for message in before:  # in the order things happened: the error ended the file
         warn(result.input, message)
     if result.status == "failed":
@@ -1220,7 +1226,8 @@ def _said_as_warning(result: "lib.FileResult") -> bool:
                                            or result.exit_code == ExitCode.TOO_LARGE)
 
 
-def _warning_lines(result: "lib.FileResult") -> tuple[list[str], list[str]]:
+def _warning_lines(result: "lib.FileResult",
+                   disowned: Sequence[Path] = ()) -> tuple[list[str], list[str]]:
     """A file's warning lines new in this run, in the order things happened: those said
     before its error line, if it failed, and those said after.
 
@@ -1228,12 +1235,16 @@ def _warning_lines(result: "lib.FileResult") -> tuple[list[str], list[str]]:
     first), the warnings of its job in this run (a skipped file's were shown before),
     and why a file was kept without output, or with a stale one (a symbolic link to a
     folder, not followed; a result larger than its input, found once the job's warnings
-    were raised). After: why this run left an earlier output of it under another name in
-    place, which it decides once the file has settled."""
+    were raised), or not processed as a file of no record holds its output's name (at
+    every run, -q too: its input is not done; but for the ``disowned`` outputs, said
+    before the files, :data:`DISOWNED`). After: why this run left an earlier output of it
+    under another name in place, which it decides once the file has settled."""
     from .. import batch as lib
 
     left = lib.not_removed_lines(result.record)
     if result.status == "skipped":
+        if result.reason == lib.NO_RECORD and result.output not in disowned:
+            return [_NOT_PROCESSED.format(output=result.output)], left
         if not _said_as_warning(result):
             return [], left
         return list(result.record.get("warnings", ())) + [result.reason], left
