@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -3511,6 +3512,58 @@ def test_cli_rerun_says_why_it_makes_a_deleted_output_again(tmp_path):
     rows = list(csv.DictReader((tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert [(r["status"], r["reason"]) for r in rows] == [
         ("ok", "redone: its output was deleted since it was made"), ("skipped", "output exists")]
+
+
+def _killed_before_recording(src: Path, out: Path, *args: str) -> None:
+    """Run ``quantize batch src -o out *args`` in a process killed (SIGKILL) as it records
+    its first output: that output written, and marked so, but not recorded."""
+    import signal
+
+    script = ("import os, signal, sys\n"
+              "from quantize.batch import run\n"
+              "run.record_output = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
+              "from quantize.cli import app\n"
+              "app(['batch', *sys.argv[1:]])\n")
+    killed = subprocess.Popen([sys.executable, "-c", script, str(src), "-o", str(out), *args],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        _, stderr = killed.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # its workers, in its own session
+            os.killpg(killed.pid, signal.SIGKILL)
+    assert killed.returncode == -signal.SIGKILL, stderr
+
+
+@pytest.mark.parametrize("mode", ["reduce", "segment"])
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_rerun_says_why_it_remakes_an_output_a_killed_run_did_not_record(tmp_path, mode,
+                                                                             quiet):
+    # A run killed (kill -9) between writing an output and recording it left it pending:
+    # the next run made it again as a plain "ok", with no reason, where every other redone
+    # file's line, row and the summary say why.
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png"), tmp_path / "out"
+    args = ["--mode", mode, "-k", "2", "-j", "1"]
+    assert _cli(src, "-o", out, *args, "--glob", "a.png", "-q").exit_code == 0
+    _killed_before_recording(src, out, *args)
+    a, b = (out / name for name in (("a.png", "b.png") if mode == "reduce" else ("a", "b")))
+    assert b.exists() and list(batch.read_manifest(out)) == [a.name]  # written, unrecorded
+    report = tmp_path / "r.json"
+    result = _cli(src, "-o", out, *args, "--report", report, *(["-q"] if quiet else []))
+    assert (result.exit_code, result.stderr) == (0, "")
+    reason = "redone: the run that wrote its output was stopped before it recorded it"
+    if quiet:
+        assert result.stdout == ""
+    else:
+        lines = result.stdout.splitlines()
+        assert lines[1].startswith(f"[2/2] ok      {src / 'b.png'} -> {b}  ")
+        assert lines[1].endswith(f"  ({reason})")
+        assert lines[2].startswith("2/2 files: 1 ok (1 redone: input or output changed), "
+                                   "1 skipped, 0 failed")
+    rows = json.loads(report.read_text())["files"]
+    assert [(Path(r["input"]).name, r["status"], r["reason"]) for r in rows] == [
+        ("a.png", "skipped", "output exists"), ("b.png", "ok", reason)]
+    assert sorted(batch.read_manifest(out)) == [a.name, b.name]
 
 
 def test_cli_segment_rerun_redoes_an_output_folder_with_an_emptied_file(tmp_path):
