@@ -820,7 +820,8 @@ def test_an_output_a_killed_run_did_not_record_is_made_again_not_skipped(tmp_pat
     results = batch.run_batch(batch.plan_batch(src, out, batch.reduce_mode(),
                                                options={"n_colors": 2}), jobs=1)
     assert [(r.input.name, r.status, r.reason) for r in results] == [
-        ("x.gif", "ok", ""), ("y.png", "ok", "")]  # (y.png: not reached by the killed run)
+        ("x.gif", "ok", batch.OUTPUT_UNRECORDED),  # written, not recorded: said so
+        ("y.png", "ok", "")]  # (y.png: not reached by the killed run)
     assert set(batch.read_manifest(out)) == {"x.gif", "y.png"}
     assert batch.read_manifest(out)["x.gif"].record["k"] == 2
     assert (out / "mine.png").read_bytes() == b"not a batch's"

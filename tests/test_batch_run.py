@@ -794,6 +794,44 @@ def test_an_output_a_killed_run_wrote_is_known_by_its_mark_until_recorded(tmp_pa
     assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a.png", "b.png"]
 
 
+def test_an_output_a_killed_run_wrote_is_made_again_saying_why(tmp_path):
+    """It was made again as a plain "ok", as a file never made, where an output deleted or
+    emptied since is said to be redone; one pending and never written is made as new."""
+    from quantize.batch.run import run_job
+
+    src, out = _left_pending(tmp_path, "b.png", "c.png")
+    for name in ("b.png", "c.png"):
+        Image.new("RGB", (4, 4), (0, 0, 255)).save(src / name)
+    run_job(COPY, batch.FileJob(src / "b.png", out / "b.png"))  # written, not recorded
+    plan = batch.plan_batch(src, out, COPY)
+    assert [(job.input.name, job.redo) for job in plan.jobs] == [
+        ("b.png", batch.OUTPUT_UNRECORDED), ("c.png", "")]
+    results = batch.run_batch(plan, jobs=1)
+    assert sorted((r.input.name, r.status, r.reason) for r in results) == [
+        ("a.png", "skipped", "output exists"),
+        ("b.png", "ok", "redone: the run that wrote its output was stopped before it recorded "
+                        "it"),
+        ("c.png", "ok", "")]
+    forced = batch.plan_batch(src, out, COPY, force=True)  # redoes all: no reason to give
+    assert [job.redo for job in forced.jobs] == ["", "", ""]
+
+
+def test_a_folder_output_a_killed_run_left_half_written_is_made_again_saying_why(tmp_path):
+    from quantize.batch.manifest import record_pending
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
+    plan = batch.plan_batch(src, out, batch.segment_mode())
+    (out / "a").mkdir(parents=True)
+    record_pending(out, [(out / "a", "../in/a.png")], plan.settings)
+    (out / "a" / "labels.png").write_bytes(b"an image")  # no segments.json: stopped half-way
+    again = batch.plan_batch(src, out, batch.segment_mode())
+    assert [(job.input, job.redo) for job in again.jobs] == [
+        (src / "a.png", "redone: the run that was writing its output was stopped before it "
+                        "finished it")]
+
+
 def test_an_unfinished_output_no_longer_planned_is_an_orphan(tmp_path):
     """A killed run's output (pending) whose input then went was never said nor removed:
     it was left out of ``unclaimed``, as a file of no record."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -1007,7 +1008,8 @@ def test_cli_skipped_files_without_a_record_say_so(photo_tree, tmp_path):
     assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
     (out / batch.MANIFEST_NAME).unlink()          # outputs of an older version
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--report", report)
-    assert result.exit_code == 0
+    assert (result.exit_code, result.stderr) == (
+        0, _not_processed(photo_tree / "chelsea.png", out / "chelsea.png"))
     [row] = json.loads(report.read_text())["files"]
     assert (row["status"], row["reason"]) == (
         "skipped", "output exists; no record of the run that made it")
@@ -1018,6 +1020,46 @@ def test_cli_skipped_files_without_a_record_say_so(photo_tree, tmp_path):
         "that made it: --force replaces it)")
     forced = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--force")
     assert forced.stdout.startswith(f"[1/1] ok      {photo_tree / 'chelsea.png'} -> ")
+
+
+@pytest.mark.parametrize("mode", ["reduce", "segment"])
+def test_cli_a_file_of_no_record_at_an_output_is_warned_of_also_with_q(tmp_path, mode):
+    # A file of the user's where an output goes was skipped, exit 0, and with -q (which
+    # keeps warnings and errors) nothing was said: every file seemed done.
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png"), tmp_path / "out"
+    mine = out / "a.png" if mode == "reduce" else out / "a" / "labels.png"
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(SENTINEL)
+    args = [src, "-o", out, "--mode", mode, "-k", "2", "-j", "1"]
+    warning = _not_processed(src / "a.png", out / ("a.png" if mode == "reduce" else "a"))
+    quiet = _cli(*args, "-q")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", warning)
+    assert mine.read_bytes() == SENTINEL
+    again = _cli(*args)  # at every run: the file is still not processed
+    assert (again.exit_code, again.stderr) == (0, warning)
+    assert again.stdout.splitlines()[0] == (
+        f"[1/2] skipped {src / 'a.png'}  (output exists; no record of the run that made it: "
+        "--force replaces it)")
+    as_json = _cli(*args, "--json")
+    assert (as_json.exit_code, as_json.stderr.splitlines()[0]) == (0, warning.rstrip("\n"))
+    assert json.loads(as_json.stdout.splitlines()[0])["reason"] == (
+        "output exists; no record of the run that made it")
+    forced = _cli(*args, "--force", "-q")  # as the warning says
+    assert (forced.exit_code, forced.stdout, forced.stderr) == (0, "", "")
+    assert mine.read_bytes() != SENTINEL
+
+
+def test_cli_a_file_of_no_record_is_warned_of_beside_the_progress_bar(tmp_path, monkeypatch):
+    import quantize.cli.batch as cli_batch
+
+    src, out = _noise_folder(tmp_path / "in", "a.png"), tmp_path / "out"
+    out.mkdir()
+    (out / "a.png").write_bytes(SENTINEL)
+    monkeypatch.setattr(cli_batch, "is_terminal", lambda stream: True)  # the bar is drawn
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert (result.exit_code, result.stdout.splitlines()[0][:8]) == (0, "1/1 file")
+    assert _not_processed(src / "a.png", out / "a.png").replace(
+        "quantize: warning:", "warning") in result.stderr
 
 
 def test_cli_a_folder_where_an_output_file_goes_fails_the_file(photo_tree, tmp_path):
@@ -1050,12 +1092,14 @@ def test_cli_a_manifest_with_no_line_readable_is_said_once(photo_tree, tmp_path,
     assert result.stderr == (f"quantize: warning: {out / batch.MANIFEST_NAME}: no line could "
                              "be read as a record; its outputs are treated as of no record "
                              f"(--force makes them again); the file as it was is kept as "
-                             f"{copy}\n")
+                             f"{copy}\n"
+                             + _not_processed(photo_tree / "chelsea.png", out / "chelsea.png"))
     assert copy.read_bytes() == junk
     assert (out / ".quantize-batch.jsonl.damaged").read_bytes() == b"an earlier copy\n"
     assert (out / batch.MANIFEST_NAME).read_bytes() == b""
     again = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q")
-    assert (again.exit_code, again.stderr) == (0, "")    # said once
+    assert (again.exit_code, again.stderr) == (  # the record's loss said once
+        0, _not_processed(photo_tree / "chelsea.png", out / "chelsea.png"))
 
 
 def test_cli_a_line_of_the_manifest_cut_short_is_said_once_and_kept(photo_tree, tmp_path):
@@ -1203,8 +1247,13 @@ def test_cli_k_over_256_with_quality_is_the_most_allowed_as_in_reduce(tmp_path):
                       "colours a palette is fitted to (4096 took 12 s on a 12 MP photo, 60000 "
                       "took 26 s on 65536 random colours)"),
     (["-k", "1"], "quantize: error: -k/--colors=1 should be >= 2"),
-    (["-k", "300", "--dither"], "quantize: error: --dither=1 supports at most 256 colours, "
+    # the flag as typed, in reduce's words: plain --dither was said as "--dither=1"
+    (["-k", "300", "--dither"], "quantize: error: --dither supports at most 256 colours, "
                                 "got -k/--colors=300"),
+    (["-k", "300", "--dither=1"], "quantize: error: --dither=1 supports at most 256 colours, "
+                                  "got -k/--colors=300"),
+    (["-k", "300", "--dither=0.5"], "quantize: error: --dither=0.5 supports at most 256 "
+                                    "colours, got -k/--colors=300"),
 ])
 def test_cli_k_with_quality_is_refused_where_reduce_refuses_it(photo_tree, tmp_path, args,
                                                                line):
@@ -1212,6 +1261,28 @@ def test_cli_k_with_quality_is_refused_where_reduce_refuses_it(photo_tree, tmp_p
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == line + "\n"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("dither", ["--dither", "--dither=1", "--dither=0.5"])
+def test_cli_a_dither_refusal_is_worded_as_reduce_words_it(photo_tree, tmp_path, dither):
+    args = ("--quality", "3", "-k", "300", dither)
+    batched = _cli(photo_tree, "-o", tmp_path / "out", *args)
+    reduced = _cli_reduce(photo_tree / "chelsea.png", "-o", tmp_path / "x.png", *args)
+    assert (batched.exit_code, batched.stdout) == (2, "")
+    assert (batched.exit_code, batched.stderr) == (reduced.exit_code, reduced.stderr)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "x.png").exists()
+
+
+def test_cli_plain_dither_records_the_strength_dither_1_does(photo_tree, tmp_path):
+    # plain --dither is passed as typed (True) to name it in refusals: its outputs are still
+    # recorded with strength 1, so --dither=1 finds them made with the same options
+    out = tmp_path / "out"
+    first = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1", "--dither")
+    assert first.exit_code == 0, first.output
+    assert batch.read_manifest(out)["chelsea.png"].settings["dither"] == 1.0
+    again = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1", "--dither=1")
+    assert again.exit_code == 0, again.output
+    assert again.stdout.splitlines()[-1].startswith("1/1 files: 0 ok, 1 skipped, 0 failed")
 
 
 def test_cli_a_report_over_an_output_is_refused_before_anything_runs(photo_tree, tmp_path):
@@ -1672,8 +1743,8 @@ def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
     monkeypatch.setattr("quantize.batch.reduce_mode", lambda: SLEEPY)
     shown = command._plain_line
     with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
-        def stop_after(result, summary, show):  # the cluster stops once a file is shown
-            shown(result, summary, show)
+        def stop_after(*args):  # the cluster stops once a file is shown
+            shown(*args)
             cluster.close()
 
         monkeypatch.setattr(command, "_plain_line", stop_after)
@@ -2400,6 +2471,9 @@ def test_a_forced_run_stopped_by_ctrl_c_is_finished_by_the_same_command(tmp_path
             for r in json.loads((tmp_path / "r.json").read_text())["files"]]
     assert rows == [("a.png", "skipped", "output exists, made by the stopped run with --force "
                      "that this run finishes", 3), ("b.png", "ok", "", 3), ("c.png", "ok", "", 3)]
+    assert f"{src / 'a.png'}  k=3 " in finished.stdout.splitlines()[0]  # and says why
+    assert finished.stdout.splitlines()[0].endswith(
+        "  (output exists, made by the stopped run with --force that this run finishes)")
     assert (out / "a.png").read_bytes() == mark
     assert [len(_palette(out / n)) for n in ("b.png", "c.png")] == [9, 9]
     again = _cli(*args, "-q")  # finished: --force redoes every file again
@@ -2442,8 +2516,8 @@ def test_ctrl_c_once_every_file_is_done_leaves_nothing_to_rerun(tmp_path, monkey
     args = [src, "-o", out, "-k", "3", "-j", "1", "--force"]
     shown = command._plain_line
 
-    def stopped_once_shown(result, summary, show):  # the one file is done, then Ctrl-C
-        shown(result, summary, show)
+    def stopped_once_shown(*args):  # the one file is done, then Ctrl-C
+        shown(*args)
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
@@ -2502,8 +2576,16 @@ def test_a_file_put_where_a_killed_run_was_to_write_is_left_alone_and_said(tmp_p
     assert result.exit_code == 0, result.output
     assert result.stderr == _no_record_warning(out / "b.png")
     assert (out / "b.png").read_bytes() == SENTINEL
-    again = _cli(*args)  # said once: a file of no record from then on
-    assert (again.exit_code, again.stderr) == (0, "")
+    again = _cli(*args)  # said once: a file of no record from then on, said so while its
+    assert (again.exit_code, again.stderr) == (  # input is there, as it is not processed
+        0, "" if input_gone else _not_processed(src / "b.png", out / "b.png"))
+
+
+def _not_processed(input: Path, output: Path) -> str:
+    """The warning of a file not processed as its output's name holds a file of no record."""
+    return (f"quantize: warning: {input}: not processed: {output} exists with no record of "
+            "the run that made it (not made by a batch, or its record was lost), and is left "
+            "as it is; --force replaces it\n")
 
 
 def _no_record_warning(output: Path) -> str:
@@ -2532,8 +2614,8 @@ def test_an_output_whose_record_was_lost_is_not_said_to_be_put_there_since(tmp_p
     assert result.exit_code == 0, result.output
     assert result.stderr == _no_record_warning(out / "b.png")
     assert (out / "b.png").read_bytes() == written
-    again = _cli(*args)
-    assert (again.exit_code, again.stderr) == (0, "")
+    again = _cli(*args)  # said once; then as any file of no record, at every run
+    assert (again.exit_code, again.stderr) == (0, _not_processed(src / "b.png", out / "b.png"))
     assert "[2/2] skipped " in again.stdout
     forced = _cli(*args, "--force")
     assert "2/2 files: 2 ok, 0 skipped, 0 failed" in forced.stdout
@@ -3457,15 +3539,35 @@ def test_cli_rerun_redoes_an_emptied_output_and_keeps_an_edited_one(tmp_path, sh
     assert lines[-3].startswith("[") and " ok      in/a.png -> out/a.png  k=2 " in lines[-3]
     assert lines[-3].endswith("  (redone: its output was emptied since it was made)")
     assert lines[-2].startswith("[") and " skipped in/b.png  k=2 " in lines[-2]
-    assert lines[-2].endswith(
-        f"  (it changed since it was made ({made_size + 6:,} bytes, {made_size:,} as made), "
-        "and its figures are those it was made with (--force makes it again))")
+    assert lines[-2].endswith(  # its report row's reason, as every skipped line ends
+        f"  (output exists; it changed since it was made ({made_size + 6:,} bytes, "
+        f"{made_size:,} as made), and its figures are those it was made with (--force makes "
+        "it again))")
     assert lines[-1].startswith("2/2 files: 1 ok (1 redone: input or output changed), 1 skipped")
     assert (out / "a.png").read_bytes() == made  # made again
     assert (out / "b.png").read_bytes() == edited  # kept
     rows = list(csv.DictReader((tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert [(r["status"], r["bytes_out"]) for r in rows] == [
         ("ok", str(len(made))), ("skipped", str(made_size))]
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_a_skipped_files_line_says_why_as_its_report_row(tmp_path, quiet):
+    # The line of a file skipped as done showed its metrics and no reason, where a redone
+    # file's line says its own ("(redone: ...)") and the report row has "output exists".
+    src, out = _noise_folder(tmp_path / "in", "a.png"), tmp_path / "out"
+    first = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert first.exit_code == 0, first.output
+    made = first.stdout.splitlines()[0]
+    metrics = made.partition(f" -> {out / 'a.png'}  ")[2]
+    assert metrics.startswith("k=2 psnr=")
+    again = _cli(src, "-o", out, "-k", "2", "-j", "1", *(["-q"] if quiet else []))
+    assert (again.exit_code, again.stderr) == (0, "")
+    if quiet:  # nothing to warn of: the file is done
+        assert again.stdout == ""
+    else:
+        assert again.stdout.splitlines()[0] == (
+            f"[1/1] skipped {src / 'a.png'}  {metrics}  (output exists)")
 
 
 def test_cli_rerun_says_why_it_makes_a_deleted_output_again(tmp_path):
@@ -3485,6 +3587,58 @@ def test_cli_rerun_says_why_it_makes_a_deleted_output_again(tmp_path):
     rows = list(csv.DictReader((tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert [(r["status"], r["reason"]) for r in rows] == [
         ("ok", "redone: its output was deleted since it was made"), ("skipped", "output exists")]
+
+
+def _killed_before_recording(src: Path, out: Path, *args: str) -> None:
+    """Run ``quantize batch src -o out *args`` in a process killed (SIGKILL) as it records
+    its first output: that output written, and marked so, but not recorded."""
+    import signal
+
+    script = ("import os, signal, sys\n"
+              "from quantize.batch import run\n"
+              "run.record_output = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
+              "from quantize.cli import app\n"
+              "app(['batch', *sys.argv[1:]])\n")
+    killed = subprocess.Popen([sys.executable, "-c", script, str(src), "-o", str(out), *args],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        _, stderr = killed.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # its workers, in its own session
+            os.killpg(killed.pid, signal.SIGKILL)
+    assert killed.returncode == -signal.SIGKILL, stderr
+
+
+@pytest.mark.parametrize("mode", ["reduce", "segment"])
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_rerun_says_why_it_remakes_an_output_a_killed_run_did_not_record(tmp_path, mode,
+                                                                             quiet):
+    # A run killed (kill -9) between writing an output and recording it left it pending:
+    # the next run made it again as a plain "ok", with no reason, where every other redone
+    # file's line, row and the summary say why.
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png"), tmp_path / "out"
+    args = ["--mode", mode, "-k", "2", "-j", "1"]
+    assert _cli(src, "-o", out, *args, "--glob", "a.png", "-q").exit_code == 0
+    _killed_before_recording(src, out, *args)
+    a, b = (out / name for name in (("a.png", "b.png") if mode == "reduce" else ("a", "b")))
+    assert b.exists() and list(batch.read_manifest(out)) == [a.name]  # written, unrecorded
+    report = tmp_path / "r.json"
+    result = _cli(src, "-o", out, *args, "--report", report, *(["-q"] if quiet else []))
+    assert (result.exit_code, result.stderr) == (0, "")
+    reason = "redone: the run that wrote its output was stopped before it recorded it"
+    if quiet:
+        assert result.stdout == ""
+    else:
+        lines = result.stdout.splitlines()
+        assert lines[1].startswith(f"[2/2] ok      {src / 'b.png'} -> {b}  ")
+        assert lines[1].endswith(f"  ({reason})")
+        assert lines[2].startswith("2/2 files: 1 ok (1 redone: input or output changed), "
+                                   "1 skipped, 0 failed")
+    rows = json.loads(report.read_text())["files"]
+    assert [(Path(r["input"]).name, r["status"], r["reason"]) for r in rows] == [
+        ("a.png", "skipped", "output exists"), ("b.png", "ok", reason)]
+    assert sorted(batch.read_manifest(out)) == [a.name, b.name]
 
 
 def test_cli_segment_rerun_redoes_an_output_folder_with_an_emptied_file(tmp_path):

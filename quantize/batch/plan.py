@@ -72,7 +72,8 @@ from .results import (
 )
 
 __all__ = ["FINISHED", "INPUT_CHANGED", "NO_RECORD", "OUTPUT_DELETED", "OUTPUT_EDITED",
-           "OUTPUT_EMPTIED", "OUTPUT_PART_DELETED", "BatchPlan", "FileJob", "JobMode",
+           "OUTPUT_EMPTIED", "OUTPUT_PART_DELETED", "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED",
+           "BatchPlan", "FileJob", "JobMode",
            "find_images", "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
 
 #: Why a file whose output exists is redone: its input changed since (see FileJob.redo).
@@ -85,6 +86,11 @@ OUTPUT_EMPTIED = "redone: its output was emptied since it was made"
 OUTPUT_DELETED = "redone: its output was deleted since it was made"
 #: The same for a folder output that is there without a file its job wrote.
 OUTPUT_PART_DELETED = "redone: a file of its output was deleted since it was made"
+#: Why a file is made again whose output a run wrote (its job finished it, as its mark says)
+#: and was stopped (killed) before it recorded: not known to be finished with these settings.
+OUTPUT_UNRECORDED = "redone: the run that wrote its output was stopped before it recorded it"
+#: The same for a folder output such a run left without its marker: a job stopped half-way.
+OUTPUT_UNFINISHED = "redone: the run that was writing its output was stopped before it finished it"
 #: How a skipped file's reason goes on when its output changed since it was made.
 OUTPUT_EDITED = "it changed since it was made"
 #: Why a file is skipped whose output exists with no record of a run of the batch: it may
@@ -209,8 +215,9 @@ class FileJob:
     """One file to process: ``func(input, output, **options)``.
 
     ``redo`` says why an output on record is made again (:data:`INPUT_CHANGED`,
-    :data:`OUTPUT_EMPTIED`, :data:`OUTPUT_DELETED`, :data:`OUTPUT_PART_DELETED`);
-    "" for an output that no run finished, or with ``force``.
+    :data:`OUTPUT_EMPTIED`, :data:`OUTPUT_DELETED`, :data:`OUTPUT_PART_DELETED`), or one a
+    stopped run wrote and did not record (:data:`OUTPUT_UNRECORDED`,
+    :data:`OUTPUT_UNFINISHED`); "" for an output that no run wrote, or with ``force``.
     """
 
     input: Path
@@ -618,7 +625,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         is a job again, with ``redo`` saying so; an output recorded without
         its input's stamp (by an older version), or not recorded, is skipped. One
         recorded as pending (a run was killed between writing it and recording it:
-        :func:`~quantize.batch.manifest.record_pending`) is a job, as one not there.
+        :func:`~quantize.batch.manifest.record_pending`) is a job, with ``redo`` saying so
+        when that output is there.
         An output kept stale by ``skip_if_larger`` (its changed input's result
         was larger) is "skipped" again as larger while the input and settings stay
         the same and the option is given, and a job again otherwise. An output
@@ -754,6 +762,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                                       older[0][0] if older else None)) is not None:
             settled.append(larger)
             continue
+        elif _pending(here) and _output_there(mode, out):  # a killed run's, not recorded
+            redo = _left_pending(mode, out)
         elif not force:
             redo = _gone_since(mode, here, path, out)
         if (reason := sniff_image(path)) is not None:
@@ -787,6 +797,13 @@ def _gone_since(mode: JobMode, entry: Entry | None, path: Path, out: Path) -> st
     if input_changed(entry.input, path):
         return INPUT_CHANGED
     return OUTPUT_PART_DELETED if mode.makes_folder and out.is_dir() else OUTPUT_DELETED
+
+
+def _left_pending(mode: JobMode, out: Path) -> str:
+    """Why the file whose output ``out`` a stopped run left pending is made again, that
+    output being there and that run's (not :func:`_disowned`): :data:`OUTPUT_UNRECORDED`
+    when its job finished it, :data:`OUTPUT_UNFINISHED` for a folder without its marker."""
+    return OUTPUT_UNRECORDED if os.path.lexists(mode.done_path(out)) else OUTPUT_UNFINISHED
 
 
 def _paths(outputs: Sequence[tuple[Path, Entry]]) -> list[Path]:

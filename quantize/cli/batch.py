@@ -79,6 +79,11 @@ DISOWNED = ("an earlier run left this output to write or to record, and has no r
             "it finished the file here (its record could not be written, or the file was put "
             "here since): it is kept as a file of no record, skipped from now on; --force "
             "makes it again")
+#: Why a file skipped as of no record (plan.NO_RECORD) is warned of: its input is not done,
+#: which -q, printing warnings alone, said nothing of.
+_NOT_PROCESSED = ("not processed: {output} exists with no record of the run that made it "
+                  "(not made by a batch, or its record was lost), and is left as it is; "
+                  "--force replaces it")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
                 "--palette", "--optimize", "--skip-if-larger")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region", "--overlay-color")
@@ -308,7 +313,9 @@ def batch(
             raise ValueError("--shared-palette and --palette='per-frame' both given; expected "
                              "one of them (a shared palette is one palette for every frame "
                              "of every image)")
-        options = (_reduce_options(colors, quality, space, strength, exact_colors, palette_in,
+        # plain --dither as typed, as reduce gives it: a refusal names it --dither, not --dither=1
+        typed = True if dither and dither_level is None else strength
+        options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
                                    seed, optimize, skip_if_larger, palette)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
@@ -836,7 +843,7 @@ def _require_distributed(scheduler: str) -> None:
 
 
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
-                    dither: float | None, exact_colors: bool, palette_in: Path | None,
+                    dither: bool | float | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool, skip_if_larger: bool,
                     palette: str) -> dict[str, Any]:
     from ..reduce.options import check_palette_alone, check_palette_mode
@@ -1110,7 +1117,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     there instead, as they do when neither stream is a terminal.
     """
     if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)):
-        yield lambda result: _plain_line(result, summary, show)
+        yield lambda result: _plain_line(result, summary, show, plan.disowned)
         return
     from rich.console import Console
     from rich.markup import escape
@@ -1145,7 +1152,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
             # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
             # Soft wrap: the terminal folds a long line; rich would cut it into several.
             name = escape(printable_line(str(result.input)))
-            before, after = _warning_lines(result)
+            before, after = _warning_lines(result, plan.disowned)
 
             def warned(messages: list[str]) -> None:
                 for message in messages:
@@ -1174,10 +1181,11 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
         yield show
 
 
-def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str) -> None:
+def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str,
+                disowned: Sequence[Path] = ()) -> None:
     from .. import batch as lib
 
-    before, after = _warning_lines(result)
+    before, after = _warning_lines(result, disowned)
     for message in before:  # in the order things happened: the error ended the file
         warn(result.input, message)
     if result.status == "failed":
@@ -1194,14 +1202,8 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
                        if key in result.record)
     # A failure's reason, as on its error line: stdout alone (> log) still tells why.
     target = {"ok": f" -> {result.output}", "failed": f": {result.reason}"}.get(result.status, "")
-    # a skipped file's output changed since it was made: its figures are not of it now
-    edited = result.reason.partition("; ")[2] if result.status == "skipped" else ""
-    notes = "".join(f"  ({note})" for note in (
-        result.reason if result.redone else "",
-        edited if edited.startswith(lib.OUTPUT_EDITED) else "",
-        # not this batch's output, maybe another program's: say so, and what replaces it
-        f"{lib.NO_RECORD}: --force replaces it" if result.reason == lib.NO_RECORD else "",
-        lib.removed_note(result.record)) if note)
+    notes = "".join(f"  ({note})" for note in (_why_on_line(result),
+                                                lib.removed_note(result.record)) if note)
     # a sub-folder not searched, or not listed, is no file: it takes no number among them
     counter = "folder" if lib.is_folder(result.record) else f"{summary.done}/{summary.total}"
     say(printable_line(f"[{counter}] {result.status:7} "
@@ -1209,7 +1211,31 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
                        f"{notes}"))
 
 
-def _warning_lines(result: "lib.FileResult") -> tuple[list[str], list[str]]:
+def _why_on_line(result: "lib.FileResult") -> str:
+    """Why a file's progress line says it was redone or skipped: its reason, as its --report
+    row gives it ("output exists", "redone: the input changed since its output was made",
+    ...); "" for a file made anew, a failed one (its reason follows its name) and a skipped
+    one whose reason a warning line said (:func:`_said_as_warning`). One skipped as of no
+    record, maybe another program's file, adds what replaces it."""
+    from .. import batch as lib
+
+    if result.redone:
+        return result.reason
+    if result.status != "skipped" or _said_as_warning(result):
+        return ""
+    return (f"{result.reason}: --force replaces it" if result.reason == lib.NO_RECORD
+            else result.reason)
+
+
+def _said_as_warning(result: "lib.FileResult") -> bool:
+    """Whether the reason of a skipped file is said on a warning line: kept without an
+    output (a link to a folder, a pipe) or with a stale one, or larger than its input."""
+    return result.status == "skipped" and (result.output is None
+                                           or result.exit_code == ExitCode.TOO_LARGE)
+
+
+def _warning_lines(result: "lib.FileResult",
+                   disowned: Sequence[Path] = ()) -> tuple[list[str], list[str]]:
     """A file's warning lines new in this run, in the order things happened: those said
     before its error line, if it failed, and those said after.
 
@@ -1217,15 +1243,19 @@ def _warning_lines(result: "lib.FileResult") -> tuple[list[str], list[str]]:
     first), the warnings of its job in this run (a skipped file's were shown before),
     and why a file was kept without output, or with a stale one (a symbolic link to a
     folder, not followed; a result larger than its input, found once the job's warnings
-    were raised). After: why this run left an earlier output of it under another name in
-    place, which it decides once the file has settled."""
+    were raised), or not processed as a file of no record holds its output's name (at
+    every run, -q too: its input is not done; but for the ``disowned`` outputs, said
+    before the files, :data:`DISOWNED`). After: why this run left an earlier output of it
+    under another name in place, which it decides once the file has settled."""
     from .. import batch as lib
 
     left = lib.not_removed_lines(result.record)
     if result.status == "skipped":
-        kept = result.output is None or result.exit_code == ExitCode.TOO_LARGE
-        said = list(result.record.get("warnings", ())) if kept else []
-        return (said + [result.reason] if kept else []), left
+        if result.reason == lib.NO_RECORD and result.output not in disowned:
+            return [_NOT_PROCESSED.format(output=result.output)], left
+        if not _said_as_warning(result):
+            return [], left
+        return list(result.record.get("warnings", ())) + [result.reason], left
     palette = lib.left_out_line(result.record)  # this run's fit; a skipped file's was said
     return ([palette] if palette else []) + list(result.record.get("warnings", ())), left
 
