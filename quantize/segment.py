@@ -968,8 +968,12 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     ODS F and OIS F +0.004). The open map's superpixels settle on a quarter of
     the pixels, which is faster and scores the same. A threshold then gives
     borders that may be open. With ``closed=True`` the map is ``s`` itself:
-    thresholding it at ``t`` draws the closed borders of ``segment(image)``
-    cut at level ``t`` (``segment`` uses :data:`DEFAULT_LEVEL`).
+    thresholding it at ``t`` draws the closed borders of the hierarchy cut at
+    level ``t``, ``segment(image, regions=n)`` for the ``n`` regions of that
+    cut. ``segment(image)`` is the cut at :data:`DEFAULT_LEVEL` with its
+    neighbouring regions that are flat and of one colour then united: the
+    map keeps the borders between them (a strip of plain background between
+    two shapes, cut from the rest of it), which ``segment`` no longer draws.
 
     Parameters
     ----------

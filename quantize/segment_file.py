@@ -492,7 +492,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     ``overlay.png`` draws the borders in ``overlay_color``. ``segmented.png`` and
     ``overlay.png`` are RGBA of ``alpha``, the input's, when it has some pixel not opaque
     (:func:`_shown_alpha`): a transparent area stays transparent, not drawn in the colour
-    it was segmented as (:func:`~quantize.segment.fill_transparent`). Every image keeps the input's
+    it was segmented as (:func:`~quantize.segment.fill_transparent`), but for the borders
+    of ``overlay.png``, drawn opaque (:func:`_border_alpha`). Every image keeps the input's
     resolution ``dpi`` (:attr:`~quantize.io.LoadedImage.dpi`), as they have its pixels. Each
     image is made just before it is encoded, and it and its encoded bytes are let go
     once they are in the temporary file, so that one full-size picture and one encoded
@@ -520,7 +521,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
         "boundaries.png": lambda: Image.fromarray(boundaries),  # mode "1" already
         "overlay.png": lambda: _rgb_picture(result.labels.shape, lambda rows: (
             _regions.draw_overlay(result.image[rows], boundaries[rows], overlay_color)),
-            alpha),
+            _border_alpha(alpha, boundaries)),
     }
     if edge_levels is not None:
         images[EDGES_FILE] = lambda: Image.fromarray(edge_levels)
@@ -558,6 +559,22 @@ def _shown_alpha(alpha: np.ndarray | None) -> np.ndarray | None:
     if alpha is None or alpha.min(initial=255) == 255:
         return None
     return alpha
+
+
+def _border_alpha(alpha: np.ndarray | None, boundaries: np.ndarray) -> np.ndarray | None:
+    """``overlay.png``'s alpha: the input's ``alpha`` (``(H, W)`` uint8, or None for RGB),
+    255 on the ``boundaries`` pixels, as the borders are drawn opaque.
+
+    A border pixel is the left or upper one of a change, so the left and upper sides of a
+    shape cut out of a transparent background are drawn on transparent pixels: with the
+    input's alpha there, half of its outline did not show.
+
+    >>> _border_alpha(np.array([[0, 0, 255]], np.uint8), np.array([[0, 1, 1]], bool)).tolist()
+    [[0, 255, 255]]
+    """
+    if alpha is None:
+        return None
+    return np.where(boundaries, np.uint8(255), alpha)
 
 
 def _png_bytes(image: Image.Image, dpi: tuple[float, float] | None) -> memoryview:

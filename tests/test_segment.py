@@ -14,6 +14,7 @@ from quantize.metrics import adjusted_rand_index, boundary_scores
 from quantize.reconstruct.regions import connected_regions, find_boundaries
 from quantize.segment import (
     _OPEN_SPARSE_PASSES,
+    DEFAULT_LEVEL,
     AlphaIgnoredWarning,
     ClusterCountWarning,
     RegionCountWarning,
@@ -896,6 +897,22 @@ def test_threshold_of_the_closed_map_draws_the_cut_borders(rng):
         labels = segment(img, regions=n).labels
         level = np.sort(np.unique(strength))[::-1][n - 2]  # the (n-1)-th highest border
         np.testing.assert_array_equal(strength >= level, find_boundaries(labels))
+
+
+def test_the_closed_map_at_the_default_level_keeps_the_borders_segment_unites():
+    """boundary_map's docstring said that its closed map at DEFAULT_LEVEL draws the borders
+    of segment(image); segment then unites neighbouring flat regions of one colour, here
+    a 2-pixel strip of background between two rectangles, cut from the rest of it."""
+    img = np.full((40, 60, 3), 200, np.uint8)
+    img[5:30, 6:29] = (59, 151, 6)
+    img[10:35, 31:54] = (103, 10, 232)
+    borders = boundary_map(img, closed=True) >= DEFAULT_LEVEL
+    np.testing.assert_array_equal(borders, segment(img, regions=5).boundaries())
+    default = segment(img)
+    assert default.n_regions == 3
+    assert not (default.boundaries() & ~borders).any()
+    assert np.argwhere(borders & ~default.boundaries()).tolist() == [
+        [8, 29], [8, 30], [8, 31], [8, 32], [17, 29], [26, 29]]
 
 
 def test_gradient_weighting_fades_borders_across_smooth_colour():

@@ -820,13 +820,37 @@ def test_pictures_of_an_image_with_transparent_pixels_keep_its_alpha(tmp_path):
     Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
     with pytest.warns(UserWarning, match="fully transparent"):
         segment_file(tmp_path / "a.png", tmp_path / "seg", regions=2)
-    for name in ("segmented.png", "overlay.png"):
+    borders = read(tmp_path / "seg" / "boundaries.png").astype(bool)
+    assert borders.any()
+    for name, alpha in (("segmented.png", rgba[..., 3]),  # the overlay's borders are opaque
+                        ("overlay.png", np.where(borders, 255, rgba[..., 3]))):
         with Image.open(tmp_path / "seg" / name) as im:
             assert im.mode == "RGBA"
-            assert np.array_equal(np.asarray(im)[..., 3], rgba[..., 3])
+            assert np.array_equal(np.asarray(im)[..., 3], alpha)
     with Image.open(tmp_path / "seg" / "segmented.png") as im:
         right = np.asarray(im)[:, 8:, :3].reshape(-1, 3)
     assert (right == (200, 40, 40)).all()
+
+
+def test_the_overlay_of_a_cut_out_shape_draws_its_whole_outline(tmp_path):
+    """A border pixel is the left or upper one of a change: of a shape cut out of a
+    transparent background, the borders of its left and upper sides lie on transparent
+    pixels, and overlay.png, given the input's alpha there, showed only the right and lower
+    half of the outline. The borders are drawn opaque, as the overlay colour is."""
+    rgba = np.zeros((10, 10, 4), np.uint8)
+    rgba[3:7, 3:7] = (200, 40, 40, 255)
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    with pytest.warns(UserWarning, match="fully transparent"):
+        segment_file(tmp_path / "a.png", tmp_path / "seg", regions=2,
+                     overlay_color=(0, 255, 255))
+    outline = np.zeros((10, 10), bool)
+    outline[2, 3:7] = outline[6, 2:7] = outline[3:7, 2] = outline[3:7, 6] = True
+    assert np.array_equal(read(tmp_path / "seg" / "boundaries.png").astype(bool), outline)
+    with Image.open(tmp_path / "seg" / "overlay.png") as im:
+        overlay = np.asarray(im)
+    assert np.array_equal(overlay[..., 3] == 255, outline | (rgba[..., 3] == 255))
+    assert (overlay[outline] == (0, 255, 255, 255)).all()
+    assert (overlay[3:6, 3:6] == (200, 40, 40, 255)).all()
 
 
 def test_pictures_of_an_opaque_rgba_image_stay_rgb(tmp_path):
