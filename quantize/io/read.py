@@ -700,10 +700,11 @@ def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, in
 
 def _unpremultiplied(values: np.ndarray) -> np.ndarray:
     """``(h, W, 4)`` uint16 RGBA whose colours, premultiplied by alpha in ``values`` (of
-    the same shape), are divided by it, rounded, at most 65535; 0 where alpha is 0.
+    the same shape), are divided by it, rounded (halves to even: 16384 over 32768 is
+    32767.5, so 32768), at most 65535; 0 where alpha is 0.
 
     >>> _unpremultiplied(np.array([[[16384, 100, 0, 32768], [5, 5, 5, 0]]], np.uint16))
-    array([[[32767,   200,     0, 32768],
+    array([[[32768,   200,     0, 32768],
             [    0,     0,     0,     0]]], dtype=uint16)
     """
     alpha = values[..., 3:].astype(np.float64)
