@@ -622,8 +622,8 @@ def _unreachable(scheduler: str, timeout: float) -> str | None:
     try:
         scheme, _ = parse_address(scheduler)
         host, port = get_address_host_port(scheduler)
-    except (ValueError, TypeError, KeyError):
-        return _port_not_a_number(scheduler)
+    except (ValueError, TypeError, KeyError):  # a cluster object is no address to parse
+        return _port_not_a_number(scheduler) if isinstance(scheduler, str) else None
     if scheme not in _OVER_TCP:
         return None
     if not 0 < port < 65536:  # getaddrinfo would take it modulo 65536, another port
