@@ -887,9 +887,10 @@ def warn_alpha_segmented(alpha: np.ndarray | None, fill: np.ndarray | None,
     pixels = "pixel" if alpha.size == 1 else "pixels"
     are, them = ("is", "it") if hidden == 1 else ("are", "them")
     colour = "#{:02x}{:02x}{:02x}".format(*fill.tolist())
+    chosen = ("the corner of the RGB cube farthest from the visible colours" if hidden < alpha.size
+              else "black, as no pixel is visible")
     facts = (f"{hidden} of {alpha.size} {pixels} {are} fully transparent and {are} segmented "
-             f"as one colour, {colour}, the corner of the RGB cube farthest from the visible "
-             f"colours, not by the colour stored in {them}")
+             f"as one colour, {colour}, {chosen}, not by the colour stored in {them}")
     if faint:
         by = ("pixel by the colour stored in it" if faint == 1
               else "pixels by the colours stored in them")

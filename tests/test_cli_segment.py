@@ -1081,3 +1081,17 @@ def test_cli_a_regions_mean_colour_is_that_of_its_visible_pixels(tmp_path):
     assert np.array_equal(drawn[..., :3], expected)
     assert np.array_equal(drawn[..., 3], rgba[..., 3])
 
+
+def test_cli_a_fully_transparent_image_is_said_to_be_segmented_as_black(tmp_path):
+    """The warning named the corner of the RGB cube farthest from the visible colours, of
+    an image with none."""
+    Image.fromarray(np.zeros((20, 30, 4), np.uint8), "RGBA").save(tmp_path / "allclear.png")
+    result = runner.invoke(app, ["segment", str(tmp_path / "allclear.png"), "-o",
+                                 str(tmp_path / "ac"), "-q"])
+    assert result.exit_code == 0
+    assert result.stderr == (f"quantize: warning: {tmp_path / 'allclear.png'}: 600 of 600 "
+                             "pixels are fully transparent and are segmented as one colour, "
+                             "#000000, black, as no pixel is visible, not by the colour "
+                             "stored in them\n")
+    stats = json.loads((tmp_path / "ac" / "segments.json").read_text())["region_stats"]
+    assert [(s["area"], s["mean_color"]) for s in stats] == [(600, [0.0, 0.0, 0.0])]

@@ -684,12 +684,22 @@ def test_colours_hidden_behind_transparent_pixels_do_not_cut_regions(rng, option
 
 
 def test_fully_transparent_images_are_one_colour_and_one_region(rng):
+    """The warning named "the corner of the RGB cube farthest from the visible colours"
+    when no colour was visible; it says black, and why."""
     rgba = np.zeros((16, 16, 4), np.uint8)
     rgba[..., :3] = rng.integers(0, 256, (16, 16, 3))
-    with pytest.warns(AlphaIgnoredWarning, match="^256 of 256 pixels are fully transparent "
-                                                 "and are segmented as one colour, #000000,"):
+    with pytest.warns(AlphaIgnoredWarning) as caught:
         result = segment(rgba)
+    assert caught[0].message.facts == ("256 of 256 pixels are fully transparent and are "
+                                       "segmented as one colour, #000000, black, as no pixel "
+                                       "is visible, not by the colour stored in them")
     assert result.n_regions == 1
+    assert result.region_stats()[0]["mean_color"] == [0.0, 0.0, 0.0]
+    with pytest.warns(AlphaIgnoredWarning) as caught:
+        segment(rgba[:1, :1], regions=1)
+    assert caught[0].message.facts == ("1 of 1 pixel is fully transparent and is segmented "
+                                       "as one colour, #000000, black, as no pixel is "
+                                       "visible, not by the colour stored in it")
 
 
 def half_hidden_left():
