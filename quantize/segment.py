@@ -102,7 +102,7 @@ from .texture import (
 __all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "RegionCountWarning",
            "SegmentResult", "boundary_map", "check_cut", "check_hierarchy_weights",
            "check_n_clusters", "default_min_region", "fill_transparent", "segment",
-           "warn_alpha_ignored", "warn_alpha_segmented"]
+           "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented"]
 
 
 class RegionCountWarning(UserWarning):
@@ -431,11 +431,17 @@ class SegmentResult(ReadOnlyArrays):
         then one (its centre their centres' mean, weighted by their pixels; a
         :class:`ClusterCountWarning` when one cluster is left).
         From the region hierarchy, the mean colour (r, g, b, 0..255) of each
-        region: ``centers[r - 1]`` is that of region ``r``.
+        region, as :meth:`SegmentResult.region_stats` gives it (of its visible
+        pixels): ``centers[r - 1]`` is that of region ``r``.
     image : (H, W, 3) ndarray of uint8
         The photo that was segmented, as 8-bit RGB (alpha dropped, fully
         transparent pixels in the colour they were segmented as, 16-bit and
         float values scaled); a copy, the caller's array is never kept.
+    alpha : (H, W) ndarray of uint8 or None
+        The photo's alpha, None when it has none. A region's mean colour is that of
+        its visible pixels (alpha above 0), each counted once by the colour stored
+        in it, as translucent pixels are segmented; a region of fully transparent
+        pixels alone has the colour they were segmented as.
     weights : dict of str to float
         The weights used, every group named; read-only like the arrays
         (``dict(result.weights)`` is an editable copy).
@@ -459,11 +465,12 @@ class SegmentResult(ReadOnlyArrays):
     image: np.ndarray = field(repr=False)
     weights: Mapping[str, float]
     min_region: int
+    alpha: np.ndarray | None = field(default=None, repr=False)
     # The regions' pixel counts and sums (_regions.RegionSums), made once, on first use
     # (or by the hierarchy, which has them), for mean_color_image() and region_stats().
     _sums: _regions.RegionSums | None = field(default=None, init=False, repr=False)
 
-    _ARRAYS = ("labels", "clusters", "centers", "image")
+    _ARRAYS = ("labels", "clusters", "centers", "image", "alpha")
     _MAPPINGS = ("weights",)
 
     @property
@@ -480,8 +487,9 @@ class SegmentResult(ReadOnlyArrays):
         return _regions.find_boundaries(self.labels)
 
     def mean_color_image(self) -> np.ndarray:
-        """``(H, W, 3)`` uint8 image with each region filled with its mean colour, rounded
-        to the nearest integer (a mean of exactly .5 to the even one, as ``np.rint``)."""
+        """``(H, W, 3)`` uint8 image with each region filled with its mean colour (of its
+        visible pixels, see ``alpha``), rounded to the nearest integer (a mean of exactly
+        .5 to the even one, as ``np.rint``)."""
         return self.mean_colors()[self.labels]
 
     def mean_colors(self) -> np.ndarray:
@@ -505,7 +513,8 @@ class SegmentResult(ReadOnlyArrays):
         ``bbox`` as ``[row_min, col_min, row_max, col_max]``, the maxima
         excluded (so ``labels[r0:r1, c0:c1]`` holds the region); ``centroid``
         as ``[row, col]`` (two decimals); ``mean_color`` as ``[r, g, b]``, 0..255
-        with one decimal.
+        with one decimal, of the region's visible pixels (see ``alpha``). ``area``
+        and the others count every pixel, shown or not.
         """
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
                                      sums=self._region_sums())
@@ -513,12 +522,12 @@ class SegmentResult(ReadOnlyArrays):
     def _region_sums(self) -> _regions.RegionSums:
         """The regions' :class:`~quantize.reconstruct.regions.RegionSums`, made on first use."""
         if self._sums is None:
-            sums = _regions.region_sums(self.labels, self.image, self.n_regions)
+            sums = _regions.region_sums(self.labels, self.image, self.n_regions, self.alpha)
             object.__setattr__(self, "_sums", sums)
         return self._sums
 
     def _with_sums(self, sums: _regions.RegionSums) -> SegmentResult:
-        """This result, given its regions' sums (of ``labels`` over ``image``)."""
+        """This result, given its regions' sums (of ``labels`` over ``image`` and ``alpha``)."""
         object.__setattr__(self, "_sums", sums)
         return self
 
@@ -661,6 +670,30 @@ def segment(
     rgb, alpha = as_rgba(image)
     if isinstance(image, LoadedImage):  # as_rgba hands out its array; the result keeps a copy
         rgb = rgb.copy()
+    return segment_pixels(rgb, alpha, n_clusters, regions=regions, weights=weights,
+                          space=space, min_region=min_region, texture_scales=texture_scales,
+                          seed=seed, advice=_ALPHA_ADVICE)
+
+
+def segment_pixels(
+    rgb: np.ndarray,
+    alpha: np.ndarray | None,
+    n_clusters: int | None = None,
+    *,
+    regions: int | None = None,
+    weights: Mapping[str, float] | None = None,
+    space: Space = "lab",
+    min_region: int | None = None,
+    texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
+    seed: Seed = None,
+    advice: str = "",
+) -> SegmentResult:
+    """:func:`segment` of an image read already, as :func:`~quantize.io.as_rgba` gives it:
+    ``rgb`` ``(H, W, 3)`` uint8, which the result keeps (it is not copied; nor modified),
+    and ``alpha`` ``(H, W)`` uint8 or None. For drivers that read the image themselves
+    (:func:`quantize.segment_file.segment_file`); the :class:`AlphaIgnoredWarning` ends
+    with ``advice``. The other parameters are checked, as :func:`segment` checks them.
+    """
     w = check_weights(weights)
     scales = check_texture_scales(texture_scales)
     rng = check_seed(seed)
@@ -674,14 +707,14 @@ def segment(
                          "(n_clusters=K); the region hierarchy describes texture by fixed "
                          "bands, so expected the default texture_scales without them")
     rgb, fill = fill_transparent(rgb, alpha)
-    warn_alpha_segmented(alpha, fill, advice=_ALPHA_ADVICE)
+    warn_alpha_segmented(alpha, fill, advice=advice)
     h, wd = rgb.shape[:2]
     if k is None:
         limit = 0 if min_region is None else check_int(min_region, "min_region", minimum=0)
-        return _segment_hierarchy(rgb, w, n_regions, limit)
+        return _segment_hierarchy(rgb, alpha, w, n_regions, limit)
     limit = (default_min_region(h, wd) if min_region is None
              else check_int(min_region, "min_region", minimum=0))
-    result = _segment_kmeans(rgb, k, w, space, scales, limit, rng)
+    result = _segment_kmeans(rgb, alpha, k, w, space, scales, limit, rng)
     if min_region is None:
         _warn_if_the_default_merges_all(result, k, limit)
     return result
@@ -854,9 +887,10 @@ def warn_alpha_segmented(alpha: np.ndarray | None, fill: np.ndarray | None,
     pixels = "pixel" if alpha.size == 1 else "pixels"
     are, them = ("is", "it") if hidden == 1 else ("are", "them")
     colour = "#{:02x}{:02x}{:02x}".format(*fill.tolist())
+    chosen = ("the corner of the RGB cube farthest from the visible colours" if hidden < alpha.size
+              else "black, as no pixel is visible")
     facts = (f"{hidden} of {alpha.size} {pixels} {are} fully transparent and {are} segmented "
-             f"as one colour, {colour}, the corner of the RGB cube farthest from the visible "
-             f"colours, not by the colour stored in {them}")
+             f"as one colour, {colour}, {chosen}, not by the colour stored in {them}")
     if faint:
         by = ("pixel by the colour stored in it" if faint == 1
               else "pixels by the colours stored in them")
@@ -1407,9 +1441,11 @@ def _superpixel_step(shape: tuple[int, int], superpixels: int, small: bool) -> i
     return max(floor, cell_step(shape, superpixels))
 
 
-def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | None,
-                       min_region: int) -> SegmentResult:
-    """Regions of the hierarchy cut at ``n_regions`` or at :data:`DEFAULT_LEVEL`."""
+def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, float],
+                       n_regions: int | None, min_region: int) -> SegmentResult:
+    """Regions of the hierarchy cut at ``n_regions`` or at :data:`DEFAULT_LEVEL`; small
+    regions merge by the colours segmented (``rgb``, transparent pixels filled), and each
+    region's centre is the mean colour of its pixels that ``alpha`` shows."""
     work, factor = _working_copy(rgb)
     lab = lab_planes(work)
     tree = _build_hierarchy(lab, w, small_image=True)
@@ -1432,7 +1468,7 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
     if factor > 1:
         rows, cols = _box_index(rgb.shape[:2], factor)
         components = components[rows[:, None], cols[None, :]]
-    sums = _regions.region_sums(components, rgb, n)
+    sums = _regions.region_sums(components, rgb, n, alpha)
     n_final = n
     if ((sums.area > 0) & (sums.area < min_region)).any():  # else merging leaves them
         # The map's components are numbered as its runs number them: the runs, read a band
@@ -1448,7 +1484,8 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
                     f"smaller than {min_region} pixels, leaving {n_final}; lower it for more",
                     RegionCountWarning)
     clusters = np.arange(n_final, dtype=np.intp)
-    result = SegmentResult(components, clusters, sums.means()[1:], rgb, w, min_region)
+    result = SegmentResult(components, clusters, sums.shown_means()[1:], rgb, w, min_region,
+                           alpha)
     return result._with_sums(sums)
 
 
@@ -1510,14 +1547,14 @@ def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndar
     return np.arange(shape[0]) // factor, np.arange(shape[1]) // factor
 
 
-def _segment_kmeans(rgb: np.ndarray, k: int, w: dict[str, float], space: str,
-                    scales: tuple[float, ...], limit: int,
+def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[str, float],
+                    space: str, scales: tuple[float, ...], limit: int,
                     rng: np.random.Generator) -> SegmentResult:
     """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy."""
     work, factor = _working_copy(rgb)
     labels, clusters, centers = cluster_pixels(work, rgb.shape[:2], factor, k, w, space,
                                                scales, limit, rng)
-    return SegmentResult(labels, clusters, centers, rgb, w, limit)
+    return SegmentResult(labels, clusters, centers, rgb, w, limit, alpha)
 
 
 # _working_copy reduces a band of about this many full-size pixels at a time.

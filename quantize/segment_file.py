@@ -53,9 +53,7 @@ from .segment import (
     check_cut,
     check_hierarchy_weights,
     check_space,
-    fill_transparent,
-    segment,
-    warn_alpha_segmented,
+    segment_pixels,
 )
 
 __all__ = ["EDGES_FILE", "OUTPUT_FILES", "OVERLAY_COLOR", "AlphaIgnoredWarning",
@@ -103,10 +101,11 @@ def segment_file(
     frame is segmented, with a :class:`quantize.animation.FirstFrameWarning`
     saying so; fully transparent pixels are segmented as one colour
     (:func:`quantize.segment.fill_transparent`), translucent ones by the colour stored in
-    them, with an :class:`AlphaIgnoredWarning` saying so when some pixel is not opaque.
-    ``outdir`` is created if needed, after the input's header is checked (so a missing or
-    unreadable input is named even when outputs of an earlier run are in the way); the
-    input file is only read.
+    them, with an :class:`AlphaIgnoredWarning` saying so when some pixel is not opaque;
+    a region's mean colour (``segmented.png``, ``mean_color``) is that of its visible
+    pixels (see :attr:`SegmentResult.alpha`). ``outdir`` is created if needed, after the
+    input's header is checked (so a missing or unreadable input is named even when outputs
+    of an earlier run are in the way); the input file is only read.
     A job that fails leaves no new folder: the folders it created are removed
     again, with any outputs written into them. A folder that existed before is
     left as it was, also when writing fails (a full disk): every output is
@@ -211,9 +210,7 @@ def segment_file(
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
-        rgb, fill = fill_transparent(loaded.rgb, loaded.alpha)
-        warn_alpha_segmented(loaded.alpha, fill)
-        result = segment(rgb, **params)
+        result = segment_pixels(loaded.rgb, loaded.alpha, **params)
         dpi = loaded.dpi
         shown = _shown_alpha(loaded.alpha)
         del loaded  # the result holds a copy of the pixels: one is enough from here on

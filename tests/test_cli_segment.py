@@ -742,7 +742,7 @@ def test_ctrl_c_says_how_to_finish_and_exits_130(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("quantize.segment_file.segment", interrupted)
+    monkeypatch.setattr("quantize.segment_file.segment_pixels", interrupted)
     result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "s")])
     assert result.exit_code == 130
     assert result.stderr.strip() == ("quantize: error: interrupted; rerun the same command "
@@ -1055,3 +1055,43 @@ def test_an_existing_folder_named_as_an_image_is_taken(tmp_path):
     result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "seg.png"), "-q"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "seg.png" / "labels.png").is_file()
+
+
+def test_cli_a_regions_mean_colour_is_that_of_its_visible_pixels(tmp_path):
+    """Two hidden pixels of a red region took in the blue they were segmented as:
+    mean_color (187.5, 28.5, 41.2), segmented.png (188, 28, 41). Now the visible pixels'
+    mean, the translucent one counted once by its stored colour: (37 * 200 + 100) / 38."""
+    rgba = np.zeros((8, 10, 4), np.uint8)
+    rgba[:, :5] = (200, 30, 30, 255)
+    rgba[:, 5:] = (30, 170, 40, 255)
+    rgba[0, :2] = (9, 9, 9, 0)
+    rgba[1, 0] = (100, 30, 30, 128)
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    out = tmp_path / "a"
+    result = runner.invoke(app, ["segment", str(tmp_path / "a.png"), "-o", str(out), "-k", "2",
+                                 "--min-region", "4", "-w", "xy=0", "--seed", "0", "-q"])
+    assert result.exit_code == 0
+    stats = json.loads((out / "segments.json").read_text())["region_stats"]
+    assert [(s["area"], s["mean_color"]) for s in stats] == [(40, [197.4, 30.0, 30.0]),
+                                                             (40, [30.0, 170.0, 40.0])]
+    with Image.open(out / "segmented.png") as im:
+        drawn = np.asarray(im)
+    expected = np.empty((8, 10, 3), np.uint8)
+    expected[:, :5], expected[:, 5:] = (197, 30, 30), (30, 170, 40)
+    assert np.array_equal(drawn[..., :3], expected)
+    assert np.array_equal(drawn[..., 3], rgba[..., 3])
+
+
+def test_cli_a_fully_transparent_image_is_said_to_be_segmented_as_black(tmp_path):
+    """The warning named the corner of the RGB cube farthest from the visible colours, of
+    an image with none."""
+    Image.fromarray(np.zeros((20, 30, 4), np.uint8), "RGBA").save(tmp_path / "allclear.png")
+    result = runner.invoke(app, ["segment", str(tmp_path / "allclear.png"), "-o",
+                                 str(tmp_path / "ac"), "-q"])
+    assert result.exit_code == 0
+    assert result.stderr == (f"quantize: warning: {tmp_path / 'allclear.png'}: 600 of 600 "
+                             "pixels are fully transparent and are segmented as one colour, "
+                             "#000000, black, as no pixel is visible, not by the colour "
+                             "stored in them\n")
+    stats = json.loads((tmp_path / "ac" / "segments.json").read_text())["region_stats"]
+    assert [(s["area"], s["mean_color"]) for s in stats] == [(600, [0.0, 0.0, 0.0])]

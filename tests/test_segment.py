@@ -684,12 +684,85 @@ def test_colours_hidden_behind_transparent_pixels_do_not_cut_regions(rng, option
 
 
 def test_fully_transparent_images_are_one_colour_and_one_region(rng):
+    """The warning named "the corner of the RGB cube farthest from the visible colours"
+    when no colour was visible; it says black, and why."""
     rgba = np.zeros((16, 16, 4), np.uint8)
     rgba[..., :3] = rng.integers(0, 256, (16, 16, 3))
-    with pytest.warns(AlphaIgnoredWarning, match="^256 of 256 pixels are fully transparent "
-                                                 "and are segmented as one colour, #000000,"):
+    with pytest.warns(AlphaIgnoredWarning) as caught:
         result = segment(rgba)
+    assert caught[0].message.facts == ("256 of 256 pixels are fully transparent and are "
+                                       "segmented as one colour, #000000, black, as no pixel "
+                                       "is visible, not by the colour stored in them")
     assert result.n_regions == 1
+    assert result.region_stats()[0]["mean_color"] == [0.0, 0.0, 0.0]
+    with pytest.warns(AlphaIgnoredWarning) as caught:
+        segment(rgba[:1, :1], regions=1)
+    assert caught[0].message.facts == ("1 of 1 pixel is fully transparent and is segmented "
+                                       "as one colour, #000000, black, as no pixel is "
+                                       "visible, not by the colour stored in it")
+
+
+def half_hidden_left():
+    """8 x 10: red left, green right, two hidden pixels and one translucent in the red."""
+    rgba = np.zeros((8, 10, 4), np.uint8)
+    rgba[:, :5] = (200, 30, 30, 255)
+    rgba[:, 5:] = (30, 170, 40, 255)
+    rgba[0, :2] = (9, 9, 9, 0)  # segmented as the fill colour, blue
+    rgba[1, 0] = (100, 30, 30, 128)  # counted once, by its stored colour
+    return rgba
+
+
+@pytest.mark.parametrize("options", [
+    {"n_clusters": 2, "min_region": 4, "weights": {"xy": 0}, "seed": 0},
+    {"regions": 2, "min_region": 4},
+    {"min_region": 4},
+])
+def test_a_regions_mean_colour_is_that_of_its_visible_pixels(options):
+    """The two hidden pixels merge into the red region, and its mean took in the blue they
+    were segmented as: (187.5, 28.5, 41.2). It is now the mean of its 38 visible pixels,
+    the translucent one counted once by its stored colour: (37 * 200 + 100) / 38."""
+    rgba = half_hidden_left()
+    with pytest.warns(AlphaIgnoredWarning):
+        result = segment(rgba, **options)
+    assert result.labels[:, :5].tolist() == [[1] * 5] * 8
+    assert result.labels[:, 5:].tolist() == [[2] * 5] * 8
+    assert result.image[0, :2].tolist() == [[0, 0, 255]] * 2
+    stats = result.region_stats()
+    assert [s["mean_color"] for s in stats] == [[197.4, 30.0, 30.0], [30.0, 170.0, 40.0]]
+    assert [s["area"] for s in stats] == [40, 40]  # every pixel counted, shown or not
+    assert [s["centroid"] for s in stats] == [[3.5, 2.0], [3.5, 7.0]]
+    assert result.mean_colors().tolist() == [[0, 0, 0], [197, 30, 30], [30, 170, 40]]
+    assert result.mean_color_image()[0, 0].tolist() == [197, 30, 30]
+    if "n_clusters" not in options:
+        assert result.centers.tolist() == [[7500 / 38, 30.0, 30.0], [30.0, 170.0, 40.0]]
+    assert np.array_equal(result.alpha, rgba[..., 3])
+
+
+def test_a_region_with_no_visible_pixel_keeps_the_colour_it_was_segmented_as(rng):
+    rgba = np.zeros((8, 10, 4), np.uint8)
+    rgba[:, :5, :3] = rng.integers(0, 256, (8, 5, 3))  # hidden, alpha 0
+    rgba[:, 5:] = (30, 170, 40, 255)
+    with pytest.warns(AlphaIgnoredWarning, match="one colour, #0000ff,"):
+        result = segment(rgba, regions=2)
+    assert result.labels[:, :5].tolist() == [[1] * 5] * 8
+    assert [s["mean_color"] for s in result.region_stats()] == [[0.0, 0.0, 255.0],
+                                                                [30.0, 170.0, 40.0]]
+    assert result.mean_colors().tolist() == [[0, 0, 0], [0, 0, 255], [30, 170, 40]]
+    assert result.centers.tolist() == [[0.0, 0.0, 255.0], [30.0, 170.0, 40.0]]
+
+
+def test_opaque_and_translucent_images_keep_the_mean_of_every_pixel():
+    """Only fully transparent pixels are left out: with none, alpha changes nothing."""
+    rgba = half_hidden_left()
+    rgba[0, :2, 3] = 1
+    with pytest.warns(AlphaIgnoredWarning):
+        faint = segment(rgba, regions=2, min_region=4)
+    plain = segment(rgba[..., :3], regions=2, min_region=4)
+    assert plain.alpha is None
+    assert faint.region_stats() == plain.region_stats()
+    # (37 * 200 + 100 + 2 * 9) / 40 = 187.95 and (38 * 30 + 2 * 9) / 40 = 28.95, as floats
+    assert faint.region_stats()[0]["mean_color"] == [187.9, 28.9, 28.9]
+    assert faint.mean_colors()[1].tolist() == [188, 29, 29]
 
 
 def farthest_of_all(rgb, alpha):

@@ -18,6 +18,7 @@ from quantize import boundary_map, segment
 from quantize.animation import FirstFrameWarning
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import DEFAULT_MAX_PIXELS
+from quantize.segment import segment_pixels
 from quantize.segment_file import (
     EDGES_FILE,
     OUTPUT_FILES,
@@ -498,14 +499,14 @@ def test_a_full_disk_leaves_a_folder_that_existed_as_it_was(tmp_path, monkeypatc
 def _another_run_writes_while_segmenting(monkeypatch, out: Path) -> dict[str, bytes]:
     """While the job segments, another run puts its own outputs in ``out``."""
     theirs = {"labels.png": b"their labels", "segments.json": b"their record"}
-    real = segment
+    real = segment_pixels
 
     def segment_meanwhile(*args, **kwargs):
         for name, data in theirs.items():
             (out / name).write_bytes(data)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("quantize.segment_file.segment", segment_meanwhile)
+    monkeypatch.setattr("quantize.segment_file.segment_pixels", segment_meanwhile)
     return theirs
 
 
@@ -546,14 +547,14 @@ def test_a_forced_job_without_edges_removes_the_edges_png_another_run_put_meanwh
     other = tmp_path / "other.png"
     other.write_bytes(png_bytes(np.full((8, 6, 3), 30, np.uint8)))
     out = tmp_path / "seg"
-    real = segment
+    real = segment_pixels
 
     def another_run_meanwhile(*args, **kwargs):
-        monkeypatch.setattr("quantize.segment_file.segment", real)
+        monkeypatch.setattr("quantize.segment_file.segment_pixels", real)
         segment_file(other, out, regions=1, edges=True, force=True)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("quantize.segment_file.segment", another_run_meanwhile)
+    monkeypatch.setattr("quantize.segment_file.segment_pixels", another_run_meanwhile)
     record = segment_file(tmp_path / "in.png", out, regions=1, force=True)
     assert sorted(p.name for p in out.iterdir()) == sorted(record["outputs"]) == sorted(
         OUTPUT_FILES)
@@ -716,7 +717,7 @@ def test_an_interrupted_job_leaves_no_new_folder(tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("quantize.segment_file.segment", interrupted)
+    monkeypatch.setattr("quantize.segment_file.segment_pixels", interrupted)
     with pytest.raises(KeyboardInterrupt):
         segment_file(tmp_path / "in.png", tmp_path / "seg")
     assert not (tmp_path / "seg").exists()

@@ -604,16 +604,35 @@ class RegionSums(NamedTuple):
     """Sums of the row indices of each label's pixels."""
     cols: np.ndarray
     """Sums of the column indices of each label's pixels."""
+    hidden: np.ndarray | None = None
+    """Fully transparent pixels (alpha 0) of each label; None when no pixel is."""
+    hidden_color: np.ndarray | None = None
+    """Sums of their R, G and B values, ``(n + 1, 3)``; None when no pixel is."""
 
     def means(self) -> np.ndarray:
         """Mean RGB ``(n + 1, 3)`` float64 of each label (0 for a label without pixels)."""
         return self.color / np.maximum(self.area, np.finfo(np.float64).tiny)[:, None]
 
+    def shown_means(self) -> np.ndarray:
+        """Mean RGB ``(n + 1, 3)`` float64 of each label's visible pixels (alpha above 0),
+        each counted once by its stored colour; :meth:`RegionSums.means` (all its pixels)
+        for a label of which no pixel is visible, and for every label when none is hidden."""
+        means = self.means()
+        if self.hidden is None or self.hidden_color is None:
+            return means
+        shown = self.area - self.hidden
+        some = shown > 0
+        means[some] = (self.color - self.hidden_color)[some] / shown[some, None]
+        return means
+
     def merged(self, mapping: np.ndarray, n: int) -> RegionSums:
         """The sums of new labels 0..n, ``mapping`` ``(len(area),)`` the new label of each old."""
-        _, sums = group_sums(np.column_stack([self.area, self.color, self.rows, self.cols]),
-                             mapping, n + 1)
-        return RegionSums(sums[:, 0], sums[:, 1:4], sums[:, 4], sums[:, 5])
+        columns = [self.area, self.color, self.rows, self.cols]
+        if self.hidden is not None and self.hidden_color is not None:
+            columns += [self.hidden, self.hidden_color]
+        _, sums = group_sums(np.column_stack(columns), mapping, n + 1)
+        hidden = (sums[:, 6], sums[:, 7:10]) if sums.shape[1] > 6 else (None, None)
+        return RegionSums(sums[:, 0], sums[:, 1:4], sums[:, 4], sums[:, 5], *hidden)
 
 
 def region_areas(labels: np.ndarray, n: int) -> np.ndarray:
@@ -629,8 +648,10 @@ def region_areas(labels: np.ndarray, n: int) -> np.ndarray:
     return area
 
 
-def region_sums(labels: np.ndarray, rgb: np.ndarray, n: int) -> RegionSums:
-    """:class:`RegionSums` of the labels 0..n of ``labels`` (H, W) over ``rgb`` (H, W, 3) uint8.
+def region_sums(labels: np.ndarray, rgb: np.ndarray, n: int,
+                alpha: np.ndarray | None = None) -> RegionSums:
+    """:class:`RegionSums` of the labels 0..n of ``labels`` (H, W) over ``rgb`` (H, W, 3) uint8,
+    with the sums of the fully transparent pixels of ``alpha`` ((H, W) uint8) when it has some.
 
     Read a band of ``_BAND_ROWS`` rows at a time, so that no full-size temporary
     (the labels as intp, a channel as float64) is made.
@@ -641,21 +662,33 @@ def region_sums(labels: np.ndarray, rgb: np.ndarray, n: int) -> RegionSums:
     ...                    .reshape(2, 2, 3), 2)
     >>> sums.area.tolist(), sums.means()[1].tolist(), sums.rows.tolist(), sums.cols.tolist()
     ([0.0, 3.0, 1.0], [5.0, 6.0, 7.0], [0.0, 2.0, 0.0], [0.0, 1.0, 1.0])
+    >>> sums = region_sums(np.array([[1, 2], [1, 1]]), np.arange(12, dtype=np.uint8)
+    ...                    .reshape(2, 2, 3), 2, alpha=np.array([[0, 9], [255, 255]], np.uint8))
+    >>> sums.hidden.tolist(), sums.shown_means()[1].tolist()
+    ([0.0, 1.0, 0.0], [7.5, 8.5, 9.5])
     """
     h, w = labels.shape
     area, rows, cols = np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1)
     color = np.zeros((n + 1, 3))
+    hidden = np.zeros(n + 1) if alpha is not None and not alpha.all() else None
+    hidden_color = None if hidden is None else np.zeros((n + 1, 3))
     col_index = np.tile(np.arange(w, dtype=np.float64), _BAND_ROWS)
     for start in range(0, h, _BAND_ROWS):
         band = labels[start:start + _BAND_ROWS]
         flat = band.ravel().astype(np.intp)
-        totals, sums = group_sums(rgb[start:start + _BAND_ROWS].reshape(-1, 3), flat, n + 1)
+        pixels = rgb[start:start + _BAND_ROWS].reshape(-1, 3)
+        totals, sums = group_sums(pixels, flat, n + 1)
         area += totals
         color += sums
         row_index = np.repeat(np.arange(start, start + band.shape[0], dtype=np.float64), w)
         rows += np.bincount(flat, weights=row_index, minlength=n + 1)
         cols += np.bincount(flat, weights=col_index[:flat.size], minlength=n + 1)
-    return RegionSums(area, color, rows, cols)
+        if hidden is not None and hidden_color is not None:
+            off = np.flatnonzero(alpha[start:start + _BAND_ROWS].ravel() == 0)
+            totals, sums = group_sums(pixels[off], flat[off], n + 1)
+            hidden += totals
+            hidden_color += sums
+    return RegionSums(area, color, rows, cols, hidden, hidden_color)
 
 
 def mean_color_image(labels: np.ndarray, rgb: np.ndarray, n: int, *,
@@ -669,9 +702,10 @@ def mean_color_image(labels: np.ndarray, rgb: np.ndarray, n: int, *,
 
 
 def mean_color_table(sums: RegionSums) -> np.ndarray:
-    """``(n + 1, 3)`` uint8 mean colour of each region of ``sums``, by label, rounded (a
-    mean of exactly .5 to the even one, as ``np.rint``); row 0 as ``sums.means()`` has it."""
-    return np.clip(np.rint(sums.means()), 0, 255).astype(np.uint8)
+    """``(n + 1, 3)`` uint8 mean colour of each region of ``sums`` (of its visible pixels,
+    :meth:`RegionSums.shown_means`), by label, rounded (a mean of exactly .5 to the even
+    one, as ``np.rint``); row 0 as ``sums.shown_means()`` has it."""
+    return np.clip(np.rint(sums.shown_means()), 0, 255).astype(np.uint8)
 
 
 def draw_overlay(rgb: np.ndarray, boundaries: np.ndarray,
@@ -688,13 +722,15 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
 
     Each has ``label``, ``cluster``, ``area`` (pixels), ``bbox`` as
     ``[row_min, col_min, row_max, col_max]`` with exclusive maxima, ``centroid``
-    as ``[row, col]`` and ``mean_color`` as ``[r, g, b]`` (0-255, one decimal).
-    ``sums``: :func:`region_sums` of ``labels`` and ``rgb``, when the caller has them.
+    as ``[row, col]`` and ``mean_color`` as ``[r, g, b]`` (0-255, one decimal; of the
+    visible pixels, :meth:`RegionSums.shown_means`).
+    ``sums``: :func:`region_sums` of ``labels`` and ``rgb`` (and the image's alpha), when
+    the caller has them.
     """
     from scipy import ndimage
 
     sums = region_sums(labels, rgb, n) if sums is None else sums
-    means = sums.means()
+    means = sums.shown_means()
     boxes = ndimage.find_objects(labels, max_label=n)
     records = []
     for lab in range(1, n + 1):
