@@ -222,23 +222,25 @@ def _expansion_blocks(X: np.ndarray, c32: np.ndarray) -> Iterator[tuple[slice, n
         yield slice(start, stop), block
 
 
-def sq_dist_to_labels(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Squared distance ``(n,)`` float32 from each row of ``X`` to its labelled centre.
+def sq_dist_to_labels(X: np.ndarray, centers: np.ndarray, labels: np.ndarray,
+                      dtype: type[np.floating] = np.float32) -> np.ndarray:
+    """Squared distance ``(n,)`` from each row of ``X`` to its labelled centre, computed
+    in ``dtype`` (float32, or float64 for sums over many rows).
 
     Computed from ``x - c`` (not from the expansion, which loses precision when
-    points sit far from the origin), chunk by chunk.
+    points sit far from the origin), chunk by chunk: no ``(n, d)`` temporary.
 
     >>> sq_dist_to_labels(np.array([[0., 0.], [3., 4.]]), np.zeros((1, 2)),
     ...                   np.array([0, 0])).tolist()
     [0.0, 25.0]
     """
-    X = _as_f32(X)
-    c32 = _as_f32(centers)
-    dist = np.empty(X.shape[0], dtype=np.float32)
-    rows = chunk_rows(1, c32.shape[1])  # a chunk holds (rows, d) differences, not (rows, k)
+    X = np.ascontiguousarray(X, dtype=dtype)
+    c = np.ascontiguousarray(centers, dtype=dtype)
+    dist = np.empty(X.shape[0], dtype=dtype)
+    rows = chunk_rows(1, c.shape[1])  # a chunk holds (rows, d) differences, not (rows, k)
     for start in range(0, X.shape[0], rows):
         stop = start + rows
-        diff = X[start:stop] - c32[labels[start:stop]]
+        diff = X[start:stop] - c[labels[start:stop]]
         np.einsum("ij,ij->i", diff, diff, out=dist[start:stop])
     return dist
 

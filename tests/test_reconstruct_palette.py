@@ -82,21 +82,44 @@ def test_tall_narrow_diffusion_in_bands_bounded_by_its_height_is_the_same(rng, m
     assert np.array_equal(diffuse_errors(features, _CORNERS, strength), whole)
 
 
-def test_the_error_of_a_tall_narrow_image_takes_memory_of_its_size(rng, monkeypatch):
+@pytest.mark.parametrize("h", [4000, 16000])
+def test_the_error_of_a_tall_narrow_image_takes_memory_of_its_size(rng, monkeypatch, h):
     """The bands were as many lines as hold _SWEEP_PIXELS pixels, with a row of error for
     each of the h rows of each line: a 1x1000 image took 3 GB at the default 2**18, here
     (2**10) a 1x4000 one 49 MB; now the error planes hold at most 4 * 2**10 rows."""
     import tracemalloc
 
     monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", 1 << 10)
-    features = rng.uniform(0, 255, (4000, 1, 3)).astype(np.float32)
+    features = rng.uniform(0, 255, (h, 1, 3)).astype(np.float32)
     tracemalloc.start()
     try:
-        diffuse_errors(features, _CORNERS, np.ones((4000, 1), np.float32))
+        diffuse_errors(features, _CORNERS, np.ones((h, 1), np.float32))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert peak < 4_000_000
+
+
+@pytest.mark.parametrize("h, w", [(4000, 1), (16000, 1), (8000, 3)])
+def test_a_tall_narrow_image_is_swept_in_bands_as_long_whatever_its_height(rng, monkeypatch,
+                                                                           h, w):
+    """Bands bounded by the height alone (4 * _SWEEP_PIXELS // (h + 1) lines) were one line
+    from 4 * _SWEEP_PIXELS rows, and their number grew as the square of the height (a one-
+    pixel-wide 1 MP image took 50 s); the error planes only need the rows a band spans, so
+    at 2**10 a band is 87 lines (43 or 44 pixels) of a one-pixel-wide image of any height,
+    84 lines (123 or 126 pixels) of a three-pixel-wide one."""
+    monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", 1 << 10)
+    pixels = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    sizes = []
+
+    def to_features(p: np.ndarray) -> np.ndarray:
+        sizes.append(p.shape[0])
+        return p.astype(np.float32)
+
+    diffuse_errors(pixels, _CORNERS, np.ones((h, w), np.float32), to_features=to_features)
+    assert sum(sizes) == h * w
+    assert min(sizes[:-1]) >= 40 * w
+    assert len(sizes) <= 2 + h * w // (40 * w)
 
 
 @pytest.mark.parametrize("band_pixels, band_lines", [(1 << 18, 61), (90, 10)])

@@ -288,3 +288,39 @@ def test_every_entry_of_a_fit_is_drawn():
     drawn = np.unique(result.to_rgb().reshape(-1, 3), axis=0)
     assert result.k == result.palette.shape[0] == drawn.shape[0] == 4997
     assert np.bincount(result.indices.ravel(), minlength=result.k).min() > 0
+
+
+
+def test_spreading_a_palette_for_dithering_takes_one_float64_copy_of_the_features(
+        rng, monkeypatch):
+    """The entries move by their clusters' RMS radius, a sum over every distinct colour:
+    the offsets were made as whole (m, d) float64 arrays, three at once, 680 MB for the
+    7.1 M colours of a 12 MP image with soft alpha; now one float64 copy of the features
+    (for their mean) and per-colour vectors. The chunked offsets give the same palette as
+    whole ones (here computed whole by a stand-in for the chunked kernel)."""
+    import tracemalloc
+
+    from quantize._kernels import nearest
+    from quantize.colors import features_of
+    from quantize.reduce import fit as fit_module
+    from quantize.reduce.fit import Histogram, spread_for_dither
+
+    m = 200_000
+    hist = Histogram(rng.integers(0, 256, (m, 4), dtype=np.uint8), rng.integers(1, 5, m), "rgb")
+    palette = rng.integers(0, 256, (16, 4), dtype=np.uint8)
+    labels = nearest(hist.features, features_of(palette, "rgb"))
+    tracemalloc.start()
+    try:
+        spread = spread_for_dither(palette, hist, labels, 1.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.6 * hist.features.size * 8
+
+    def whole(X, centers, labels, dtype):
+        off = X.astype(dtype) - centers.astype(dtype)[labels]
+        return np.einsum("ij,ij->i", off, off)
+
+    monkeypatch.setattr(fit_module, "sq_dist_to_labels", whole)
+    assert np.array_equal(spread_for_dither(palette, hist, labels, 1.0), spread)
+    assert not np.array_equal(spread, palette)

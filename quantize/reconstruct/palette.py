@@ -17,6 +17,7 @@ functions are re-exported here for existing callers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -341,30 +342,62 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarr
     gain = np.ascontiguousarray(strength).reshape(h * w)
     out = np.empty(h * w, dtype=np.intp if entries.shape[0] > 1 << 15 else np.int16)
     n_lines = w + 2 * (h - 1)
-    # As many lines as hold about _SWEEP_PIXELS pixels, and no more than keep the error
-    # planes, a row of h + 1 for every line, within 4 * _SWEEP_PIXELS rows: a tall, narrow
-    # image has a pixel or two a line (a 1x1000 one took 3 GB, 1x5000 15 GB).
-    band = max(1, min(n_lines, _SWEEP_PIXELS // min(h, (w + 1) // 2),
-                      4 * _SWEEP_PIXELS // (h + 1)))
-    # Error received by line t (row y) at error[t - first, y]; the three lines after a band
-    # carry over to the next.
-    error = np.zeros((band + 3, h + 1, entries.shape[1]), dtype=np.float32)
+    band = _band_lines(h, w)
+    # Error received by line t (row y) at error[t - first, y - top], top the first row of
+    # the band's first line: a band's lines span at most _band_rows rows (and the row below
+    # the image). The three lines after a band carry over to the next.
+    error = np.zeros((band + 3, _band_rows(band, h, w), entries.shape[1]), dtype=np.float32)
     for first in range(0, n_lines, band):
         lines = range(first, min(first + band, n_lines))
-        _sweep_band(lines, h, w, flat, gain, entries, convert, error, out, shown)
-        # Only the rows of lines[0] - 3 .. lines[-1] (and the row below) hold error: carry
-        # and clear those alone, not h + 1 rows a line (quadratic on a tall, narrow image).
-        rows = slice(max(0, (first - 3 - w + 2) // 2), min(h, lines[-1] // 2 + 1) + 1)
-        error[:3, rows] = error[len(lines):len(lines) + 3, rows]
-        error[3:, rows] = 0.0
+        top = _first_row(first, w)
+        _sweep_band(lines, h, w, flat, gain, entries, convert, error, top, out, shown)
+        # Only the rows top .. (last row of lines[-1]) + 1 hold error: carry those of the next
+        # band's rows, clear them all, not h + 1 rows a line (quadratic on a tall, narrow image).
+        used = min(h - 1, lines[-1] // 2) + 2 - top
+        shift = _first_row(lines.stop, w) - top
+        carry = error[len(lines):len(lines) + 3, shift:used].copy()
+        error[:, :used] = 0.0
+        error[:3, :carry.shape[1]] = carry
     return out.reshape(h, w)
+
+
+def _band_lines(h: int, w: int) -> int:
+    """Sweep lines per band of :func:`diffuse_errors` on an ``h`` x ``w`` image: as many as
+    hold about _SWEEP_PIXELS pixels, and no more than keep the error planes, a row for each
+    row the band spans, within about 4 * _SWEEP_PIXELS rows.
+
+    A tall, narrow image has a pixel or two a line: with a row of error for each of its h
+    rows, a 1x1000 one took 3 GB, 1x5000 15 GB; bounding the bands by h alone (4 *
+    _SWEEP_PIXELS // (h + 1) lines) made them one line from 2**20 rows, and their number
+    grow as the square of the height (a 1 MP one-pixel-wide image took 50 s). A band of b
+    lines spans at most (b + w) / 2 + 3 rows, so b * (b + w + 6) / 2 <= 4 * _SWEEP_PIXELS
+    bounds the planes too, whatever the height.
+    """
+    budget = 4 * _SWEEP_PIXELS
+    spanned = (math.isqrt((w + 6) ** 2 + 8 * budget) - (w + 6)) // 2
+    return max(1, min(w + 2 * (h - 1), _SWEEP_PIXELS // min(h, (w + 1) // 2),
+                      max(budget // (h + 1), spanned)))
+
+
+def _band_rows(band: int, h: int, w: int) -> int:
+    """Rows of error the ``band`` consecutive sweep lines of an ``h`` x ``w`` image touch
+    at most: from the first row of their first line to the row below the last row of
+    their last one, and at most the h rows and the row below the image."""
+    return min(h + 1, (band + w) // 2 + 3)
+
+
+def _first_row(line: int, w: int) -> int:
+    """The first row of sweep line ``line`` (x + 2 y = line) of an image ``w`` wide."""
+    return max(0, (line - w + 2) // 2)
 
 
 def _sweep_band(lines: range, h: int, w: int, flat: np.ndarray, gain: np.ndarray,
                 entries: np.ndarray, convert: Callable[[np.ndarray], np.ndarray],
-                error: np.ndarray, out: np.ndarray, shown: ShownEntries | None) -> None:
+                error: np.ndarray, base: int, out: np.ndarray, shown: ShownEntries | None
+                ) -> None:
     """:func:`diffuse_errors` on the sweep lines ``lines``: their pixels' entries into
-    ``out`` (flat), their errors into ``error`` (plane 0 is ``lines[0]``'s)."""
+    ``out`` (flat), their errors into ``error`` (plane 0 is ``lines[0]``'s, row 0 is the
+    image's row ``base``)."""
     # Line t holds rows y0..y1-1 (x = t - 2 y within the image), at flat t + (w - 2) y.
     t = np.arange(lines.start, lines.stop)
     y0 = np.maximum(0, (t - w + 2) // 2)
@@ -386,7 +419,8 @@ def _sweep_band(lines: range, h: int, w: int, flat: np.ndarray, gain: np.ndarray
     e_sq = np.einsum("ij,ij->i", entries, entries)
     opaque = None if shown is None else own[:, -1] == shown.full
     for i, (a, b, top, bottom) in enumerate(zip(starts.tolist(), ends.tolist(),
-                                                y0.tolist(), y1.tolist(), strict=True)):
+                                                (y0 - base).tolist(), (y1 - base).tolist(),
+                                                strict=True)):
         if a == b:  # no pixel on this line (one-pixel-wide images)
             continue
         value = weight[a:b] * error[i, top:bottom]

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._kernels import group_sums, lab_to_srgb, lloyd, nearest, pack_rgb
+from .._kernels import group_sums, lab_to_srgb, lloyd, nearest, pack_rgb, sq_dist_to_labels
 from .._validation import (
     Seed,
     as_array,
@@ -465,9 +465,11 @@ def spread_for_dither(palette: np.ndarray, hist: Histogram, labels: np.ndarray,
     k = palette.shape[0]
     features = hist.features.astype(np.float64)
     entries = features_of(palette, hist.space).astype(np.float64)
-    off = features - entries[labels]
-    spread = np.bincount(labels, weights=hist.counts * np.einsum("ij,ij->i", off, off),
-                         minlength=k)
+    # Each colour's offset from its entry a chunk at a time: as (m, d) float64 arrays, the
+    # offsets and the entries gathered for them took 450 MB more for the 7.1 M colours of
+    # a 12 MP image with soft alpha (1.17 GB dithered, against 0.58 GB undithered).
+    off_sq = sq_dist_to_labels(features, entries, labels, np.float64)
+    spread = np.bincount(labels, weights=hist.counts * off_sq, minlength=k)
     totals = entry_weights(labels, hist.counts, k)
     radius = np.sqrt(spread / np.maximum(totals, 1e-12))
     outward = entries - hist.counts @ features / hist.counts.sum()
