@@ -123,6 +123,20 @@ def test_worker_count(monkeypatch, jobs, n_calls, cpus, n):
             executor_local.worker_count(jobs, n_calls)
 
 
+@pytest.mark.parametrize("jobs, n_calls, cpus, used", [
+    (100_000, 100, 2, 8), (9, 9, 2, 8), (9, 8, 2, None), (8, 100, 2, None),
+    (100_000, 3, 2, None), (None, 100, 2, None), (2, 100, 1, None), (5, 6, 1, 4),
+])
+def test_capped_count_is_the_worker_count_when_the_cap_lowers_it(monkeypatch, jobs, n_calls,
+                                                                  cpus, used):
+    from quantize.batch import executor_local
+
+    monkeypatch.setattr(executor_local, "available_cpus", lambda: cpus)
+    assert executor_local.capped_count(jobs, n_calls) == used
+    if used is not None:
+        assert executor_local.worker_count(jobs, n_calls) == used < min(jobs, n_calls)
+
+
 def test_an_interrupt_settles_the_calls_in_flight_and_drops_the_rest(tmp_path):
     told = []
     settled, finished = interrupted_run(

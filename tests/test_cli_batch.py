@@ -108,6 +108,43 @@ def test_cli_exit_0_when_all_succeed_and_csv_report(photo_tree, tmp_path):
     assert len(lines) == 2 and lines[1].split(",")[2] == "ok"
 
 
+@pytest.mark.parametrize("jobs, n_files, quiet, said", [
+    (1000, 6, False, "quantize: warning: -j/--jobs=1000 is more than 4 per CPU; "
+     "running 4 at once"),
+    (1000, 6, True, "quantize: warning: -j/--jobs=1000 is more than 4 per CPU; "
+     "running 4 at once"),
+    (1000, 4, False, None),  # four files need four processes, the cap lowers nothing
+    (2, 6, True, None),
+])
+def test_cli_a_jobs_the_cap_lowers_is_said_once(tmp_path, monkeypatch, jobs, n_files, quiet,
+                                                said):
+    """-j 1000 ran 4 per CPU without a word; a rerun with every file done starts no
+    process, and says nothing of -j."""
+    from quantize.batch import executor_local
+
+    asked = []
+
+    def inline(calls, settle, jobs=None, **kwargs):
+        asked.append((len(calls), executor_local.worker_count(jobs, len(calls))))
+        executor_local.run_inline(calls, settle)
+
+    monkeypatch.setattr(executor_local, "available_cpus", lambda: 1)
+    monkeypatch.setattr(executor_local, "run_local", inline)
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i in range(n_files):
+        Image.new("RGB", (2, 2), (40 * i, 90, 200)).save(src / f"{i}.png")
+    args = [src, "-o", out, "-k", "2", "-j", str(jobs), *(["-q"] if quiet else [])]
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert asked == [(n_files, min(jobs, n_files, 4))]  # the workers are as many as before
+    warned = [line for line in result.stderr.splitlines() if "-j/--jobs" in line]
+    assert warned == ([] if said is None else [said])
+    again = _cli(*args)
+    assert again.exit_code == 0 and asked[1:] == [(0, 1)]
+    assert "-j/--jobs" not in again.stderr
+
+
 def test_cli_glob_selects_a_name_holding_a_star_written_in_brackets(tmp_path):
     for name in ("scan*.png", "scan1.png"):
         Image.new("RGB", (4, 4), "red").save(tmp_path / name)

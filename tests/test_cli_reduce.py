@@ -1229,6 +1229,44 @@ def test_a_huge_jobs_starts_at_most_four_workers_a_cpu(photos, monkeypatch):
     assert "at most 4 per CPU" in " ".join(run("--help").stdout.split())
 
 
+def _tiny_files(folder: Path, n: int) -> list[Path]:
+    """``n`` tiny PNGs of two colours each, in ``folder``."""
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for i in range(n):
+        image = np.zeros((2, 2, 3), np.uint8)
+        image[0] = (10 * i, 200, 30)
+        paths.append(folder / f"{i}.png")
+        Image.fromarray(image).save(paths[-1])
+    return paths
+
+
+@pytest.mark.parametrize("jobs, n_files, quiet, said", [
+    (1000, 6, False, "quantize: warning: -j/--jobs=1000 is more than 4 per CPU; "
+     "running 4 at once"),
+    (5, 6, True, "quantize: warning: -j/--jobs=5 is more than 4 per CPU; running 4 at once"),
+    (1000, 4, False, None),  # four files need four processes, the cap lowers nothing
+    (1000, 3, True, None),
+    (4, 6, False, None),
+    (2, 6, True, None),
+])
+def test_a_jobs_the_cap_lowers_is_said_once(tmp_path, monkeypatch, jobs, n_files, quiet,
+                                            said):
+    """-j 1000 ran 4 per CPU without a word."""
+    from quantize.batch import executor_local
+
+    asked = []
+    monkeypatch.setattr(executor_local, "available_cpus", lambda: 1)
+    monkeypatch.setattr(executor_local, "run_local",
+                        lambda calls, settle, jobs, **kw: asked.append((len(calls), jobs)))
+    files = _tiny_files(tmp_path, n_files)
+    result = run(*files, "-k", 2, "-j", jobs, *(["-q"] if quiet else []))
+    assert result.exit_code == 0, result.output
+    assert asked == [(n_files, min(jobs, n_files, 4))]  # the jobs run are as before
+    warned = [line for line in result.stderr.splitlines() if "-j/--jobs" in line]
+    assert warned == ([] if said is None else [said])
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_many_files_are_named_after_their_inputs_with_one_line_each(photos, jobs):
     result = run(*photos, "-k", 8, "--jobs", jobs)

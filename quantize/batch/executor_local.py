@@ -48,8 +48,8 @@ from .._sigterm import SigtermFromParent, SigtermInterrupt
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, run_isolated
 
-__all__ = ["JOBS_PER_CPU", "START_METHOD", "THREAD_VARIABLES", "available_cpus", "run_inline",
-           "run_local", "worker_count"]
+__all__ = ["JOBS_PER_CPU", "START_METHOD", "THREAD_VARIABLES", "available_cpus", "capped_count",
+           "run_inline", "run_local", "worker_count"]
 
 #: Worker processes per CPU at most, whatever ``jobs`` asks: the work is CPU-bound, so
 #: more only share the CPUs, each holding an image (``-j 100000`` tried to start a process
@@ -114,6 +114,21 @@ def worker_count(jobs: int | None, n_calls: int, name: str = "jobs") -> int:
     cpus = available_cpus()
     n = cpus if jobs is None else min(check_int(jobs, name, minimum=1), JOBS_PER_CPU * cpus)
     return max(1, min(n, n_calls))
+
+
+def capped_count(jobs: int | None, n_calls: int) -> int | None:
+    """The worker processes :func:`worker_count` starts for ``n_calls`` calls when
+    :data:`JOBS_PER_CPU` is what holds them below ``jobs``; None when it is not (``jobs``
+    None, or no more calls, nor ``jobs``, than the cap allows). Prior validation of
+    ``jobs`` is assumed.
+
+    >>> capped_count(2, 100), capped_count(10**5, 1), capped_count(None, 10**6)
+    (None, None, None)
+    >>> capped_count(10**5, 10**6) == 4 * available_cpus()
+    True
+    """
+    cap = JOBS_PER_CPU * available_cpus()
+    return None if jobs is None or min(jobs, n_calls) <= cap else cap
 
 
 def available_cpus() -> int:

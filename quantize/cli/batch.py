@@ -56,6 +56,7 @@ from .common import (
     integer,
     is_terminal,
     note_idle_options,
+    note_jobs_capped,
     note_quality_scale,
     number,
     palette_file,
@@ -365,6 +366,7 @@ def batch(
                     warn(output_dir, line)
             for path in plan.disowned:  # said once: the run takes the pending entry back
                 warn(path, DISOWNED)
+            note_jobs_capped(jobs, len(plan.jobs))  # the files to run, not those settled
             if shared_palette:
                 plan = _with_shared_palette(plan, jobs, scheduler, show)
         except KeyboardInterrupt:

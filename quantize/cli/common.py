@@ -377,6 +377,18 @@ def note_quality_scale(quality: float | None) -> None:
         warn(f"--quality={shown_number(quality)}", reason)
 
 
+def note_jobs_capped(jobs: int | None, n_files: int) -> None:
+    """Warn, before any work, that ``-j/--jobs`` asks for more worker processes than the
+    per-CPU cap lets ``n_files`` files start (:func:`~quantize.batch.executor_local.worker_count`);
+    nothing when fewer files need fewer processes anyway."""
+    from ..batch.executor_local import JOBS_PER_CPU, capped_count
+
+    used = capped_count(jobs, n_files)
+    if used is not None:
+        warn(None, f"-j/--jobs={jobs} is more than {JOBS_PER_CPU} per CPU; running {used} "
+             "at once")
+
+
 def finishing_note(n_running: int) -> None:
     """Tell the user, after Ctrl-C (or SIGTERM), that the files in progress are let finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")

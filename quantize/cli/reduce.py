@@ -66,6 +66,7 @@ from .common import (
     is_terminal,
     names_a_descriptor,
     note_idle_options,
+    note_jobs_capped,
     note_quality_scale,
     number,
     palette_file,
@@ -225,6 +226,7 @@ def reduce_command(
     _refuse_terminal(files, output)
     _refuse_stdout_onto_input(files)
     note_quality_scale(quality)  # once the options are all accepted, before any work
+    note_jobs_capped(jobs, len(files))
     said_once = _note_palette_in(options["palette_in"]) if len(files) > 1 else False
     to_batch = (_batch_options(given, jobs, show, ext, output)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
