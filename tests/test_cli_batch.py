@@ -2245,6 +2245,22 @@ def test_cli_an_input_changed_since_its_output_is_redone_and_said_so(photo_tree,
     assert "1/1 files: 0 ok, 1 skipped, 0 failed" in again.stdout
 
 
+def test_summary_line_counts_the_files_redone_by_why(capsys):
+    # A remake of an output a stopped run left unrecorded was said to be "input or output
+    # changed", as were the others.
+    from quantize.cli import batch as command
+
+    summary = batch.BatchSummary(total=4, seconds=2.0)
+    for i, reason in enumerate((batch.INPUT_CHANGED, batch.OUTPUT_DELETED,
+                                batch.OUTPUT_UNRECORDED, batch.OUTPUT_UNFINISHED)):
+        summary.add(batch.FileResult(Path(f"in/{i}.png"), Path(f"out/{i}.png"), "ok", reason))
+    command._print_summary(summary, [])
+    assert capsys.readouterr().out == (
+        "4/4 files: 4 ok (4 redone: 2 input or output changed, 2 left unrecorded by a stopped "
+        "run), 0 skipped, 0 failed in 2.0 s (2.00 images/s)\n")
+    assert (summary.redone, summary.redone_unrecorded) == (4, 2)
+
+
 def test_terminal_progress_says_a_file_was_redone(monkeypatch):
     results = [batch.FileResult(Path("in/a [b].png"), Path("out/a [b].png"), "ok",
                                 batch.INPUT_CHANGED, {"k": 4})]
@@ -3623,18 +3639,21 @@ def test_cli_rerun_says_why_it_remakes_an_output_a_killed_run_did_not_record(tmp
     _killed_before_recording(src, out, *args)
     a, b = (out / name for name in (("a.png", "b.png") if mode == "reduce" else ("a", "b")))
     assert b.exists() and list(batch.read_manifest(out)) == [a.name]  # written, unrecorded
-    report = tmp_path / "r.json"
-    result = _cli(src, "-o", out, *args, "--report", report, *(["-q"] if quiet else []))
+    report, page = tmp_path / "r.json", tmp_path / "r.html"
+    result = _cli(src, "-o", out, *args, "--report", report, "--html", page,
+                  *(["-q"] if quiet else []))
     assert (result.exit_code, result.stderr) == (0, "")
     reason = "redone: the run that wrote its output was stopped before it recorded it"
     if quiet:
         assert result.stdout == ""
-    else:
+    else:  # the summary said "input or output changed" of it: neither had
         lines = result.stdout.splitlines()
         assert lines[1].startswith(f"[2/2] ok      {src / 'b.png'} -> {b}  ")
         assert lines[1].endswith(f"  ({reason})")
-        assert lines[2].startswith("2/2 files: 1 ok (1 redone: input or output changed), "
-                                   "1 skipped, 0 failed")
+        assert lines[2].startswith("2/2 files: 1 ok (1 redone: left unrecorded by a stopped "
+                                   "run), 1 skipped, 0 failed")
+    assert "\xa0· 1 ok (1 redone: left unrecorded by a stopped run)\xa0· 1 skipped" in \
+        page.read_text(encoding="utf-8")
     rows = json.loads(report.read_text())["files"]
     assert [(Path(r["input"]).name, r["status"], r["reason"]) for r in rows] == [
         ("a.png", "skipped", "output exists"), ("b.png", "ok", reason)]

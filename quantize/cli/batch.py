@@ -1276,8 +1276,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     those --remove-orphans removed."""
     from .. import batch as lib
 
-    redone = (f" ({summary.redone} redone: input or output changed)" if summary.redone
-              else "")
+    redone = lib.redone_counts(summary.redone, summary.redone_unrecorded)
+    redone = f" ({redone})" if redone else ""
     stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
     larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
     # A rate only where files were made: a rerun that skips every file made none.
