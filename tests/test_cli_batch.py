@@ -2597,6 +2597,50 @@ def test_a_file_put_where_a_killed_run_was_to_write_is_left_alone_and_said(tmp_p
         0, "" if input_gone else _not_processed(src / "b.png", out / "b.png"))
 
 
+@pytest.mark.parametrize("n", [3, 5, 6, 8])
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_files_of_no_record_past_five_are_counted_in_one_warning(tmp_path, n, quiet):
+    # Once the record was lost (garbage in it, copied aside), every input had its own
+    # "not processed" warning at every run: hundreds of lines for a big folder.
+    names = [f"f{i}.png" for i in range(n)]
+    src, out = _noise_folder(tmp_path / "in", *names), tmp_path / "out"
+    args = [src, "-o", out, "-k", "2", "-j", "1"]
+    assert _cli(*args, "-q").exit_code == 0
+    (out / batch.MANIFEST_NAME).write_text("garbage\n")
+    assert _cli(*args, "-q").exit_code == 0  # copies it aside, says so
+    shown = names if n <= 5 else names[:5]
+    more = ("" if n <= 5 else f"quantize: warning: … and {n - 5} more inputs not processed "
+            "for the same reason; --force replaces their outputs\n")
+    again = _cli(*args, *(["-q"] if quiet else []))
+    assert (again.exit_code, again.stderr) == (0, "".join(
+        _not_processed(src / name, out / name) for name in shown) + more)
+    if not quiet:  # each file keeps its own progress line
+        assert [line.split()[2] for line in again.stdout.splitlines()[:-1]] == [
+            str(src / name) for name in names]
+
+
+def test_terminal_progress_counts_files_of_no_record_past_five(monkeypatch):
+    from quantize.cli.batch import _progress
+
+    results = [batch.FileResult(Path(f"in/{i}.png"), Path(f"out/{i}.png"), "skipped",
+                                batch.NO_RECORD) for i in range(7)]
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], results)
+
+    def settle():  # as a run does: the files of no record are settled while planning
+        summary = batch.BatchSummary(total=len(results))
+        with _progress(plan, summary, show="lines") as show:
+            for result in results:
+                summary.add(result)
+                show(result)
+
+    lines = [line for line in _on_terminal(monkeypatch, settle) if "warning" in line]
+    assert lines == [f"warning in/{i}.png: not processed: out/{i}.png exists with no record "
+                     "of the run that made it (not made by a batch, or its record was lost), "
+                     "and is left as it is; --force replaces it" for i in range(5)] + [
+        "warning … and 2 more inputs not processed for the same reason; --force replaces "
+        "their outputs"]
+
+
 def _not_processed(input: Path, output: Path) -> str:
     """The warning of a file not processed as its output's name holds a file of no record."""
     return (f"quantize: warning: {input}: not processed: {output} exists with no record of "
