@@ -2282,6 +2282,22 @@ def test_cli_an_input_changed_since_its_output_is_redone_and_said_so(photo_tree,
     assert "1/1 files: 0 ok, 1 skipped, 0 failed" in again.stdout
 
 
+def test_summary_line_counts_the_files_redone_by_why(capsys):
+    # A remake of an output a stopped run left unrecorded was said to be "input or output
+    # changed", as were the others.
+    from quantize.cli import batch as command
+
+    summary = batch.BatchSummary(total=4, seconds=2.0)
+    for i, reason in enumerate((batch.INPUT_CHANGED, batch.OUTPUT_DELETED,
+                                batch.OUTPUT_UNRECORDED, batch.OUTPUT_UNFINISHED)):
+        summary.add(batch.FileResult(Path(f"in/{i}.png"), Path(f"out/{i}.png"), "ok", reason))
+    command._print_summary(summary, [])
+    assert capsys.readouterr().out == (
+        "4/4 files: 4 ok (4 redone: 2 input or output changed, 2 left unrecorded by a stopped "
+        "run), 0 skipped, 0 failed in 2.0 s (2.00 images/s)\n")
+    assert (summary.redone, summary.redone_unrecorded) == (4, 2)
+
+
 def test_terminal_progress_says_a_file_was_redone(monkeypatch):
     results = [batch.FileResult(Path("in/a [b].png"), Path("out/a [b].png"), "ok",
                                 batch.INPUT_CHANGED, {"k": 4})]
@@ -2616,6 +2632,50 @@ def test_a_file_put_where_a_killed_run_was_to_write_is_left_alone_and_said(tmp_p
     again = _cli(*args)  # said once: a file of no record from then on, said so while its
     assert (again.exit_code, again.stderr) == (  # input is there, as it is not processed
         0, "" if input_gone else _not_processed(src / "b.png", out / "b.png"))
+
+
+@pytest.mark.parametrize("n", [3, 5, 6, 8])
+@pytest.mark.parametrize("quiet", [False, True])
+def test_cli_files_of_no_record_past_five_are_counted_in_one_warning(tmp_path, n, quiet):
+    # Once the record was lost (garbage in it, copied aside), every input had its own
+    # "not processed" warning at every run: hundreds of lines for a big folder.
+    names = [f"f{i}.png" for i in range(n)]
+    src, out = _noise_folder(tmp_path / "in", *names), tmp_path / "out"
+    args = [src, "-o", out, "-k", "2", "-j", "1"]
+    assert _cli(*args, "-q").exit_code == 0
+    (out / batch.MANIFEST_NAME).write_text("garbage\n")
+    assert _cli(*args, "-q").exit_code == 0  # copies it aside, says so
+    shown = names if n <= 5 else names[:5]
+    more = ("" if n <= 5 else f"quantize: warning: … and {n - 5} more inputs not processed "
+            "for the same reason; --force replaces their outputs\n")
+    again = _cli(*args, *(["-q"] if quiet else []))
+    assert (again.exit_code, again.stderr) == (0, "".join(
+        _not_processed(src / name, out / name) for name in shown) + more)
+    if not quiet:  # each file keeps its own progress line
+        assert [line.split()[2] for line in again.stdout.splitlines()[:-1]] == [
+            str(src / name) for name in names]
+
+
+def test_terminal_progress_counts_files_of_no_record_past_five(monkeypatch):
+    from quantize.cli.batch import _progress
+
+    results = [batch.FileResult(Path(f"in/{i}.png"), Path(f"out/{i}.png"), "skipped",
+                                batch.NO_RECORD) for i in range(7)]
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], results)
+
+    def settle():  # as a run does: the files of no record are settled while planning
+        summary = batch.BatchSummary(total=len(results))
+        with _progress(plan, summary, show="lines") as show:
+            for result in results:
+                summary.add(result)
+                show(result)
+
+    lines = [line for line in _on_terminal(monkeypatch, settle) if "warning" in line]
+    assert lines == [f"warning in/{i}.png: not processed: out/{i}.png exists with no record "
+                     "of the run that made it (not made by a batch, or its record was lost), "
+                     "and is left as it is; --force replaces it" for i in range(5)] + [
+        "warning … and 2 more inputs not processed for the same reason; --force replaces "
+        "their outputs"]
 
 
 def _not_processed(input: Path, output: Path) -> str:
@@ -3660,18 +3720,21 @@ def test_cli_rerun_says_why_it_remakes_an_output_a_killed_run_did_not_record(tmp
     _killed_before_recording(src, out, *args)
     a, b = (out / name for name in (("a.png", "b.png") if mode == "reduce" else ("a", "b")))
     assert b.exists() and list(batch.read_manifest(out)) == [a.name]  # written, unrecorded
-    report = tmp_path / "r.json"
-    result = _cli(src, "-o", out, *args, "--report", report, *(["-q"] if quiet else []))
+    report, page = tmp_path / "r.json", tmp_path / "r.html"
+    result = _cli(src, "-o", out, *args, "--report", report, "--html", page,
+                  *(["-q"] if quiet else []))
     assert (result.exit_code, result.stderr) == (0, "")
     reason = "redone: the run that wrote its output was stopped before it recorded it"
     if quiet:
         assert result.stdout == ""
-    else:
+    else:  # the summary said "input or output changed" of it: neither had
         lines = result.stdout.splitlines()
         assert lines[1].startswith(f"[2/2] ok      {src / 'b.png'} -> {b}  ")
         assert lines[1].endswith(f"  ({reason})")
-        assert lines[2].startswith("2/2 files: 1 ok (1 redone: input or output changed), "
-                                   "1 skipped, 0 failed")
+        assert lines[2].startswith("2/2 files: 1 ok (1 redone: left unrecorded by a stopped "
+                                   "run), 1 skipped, 0 failed")
+    assert "\xa0· 1 ok (1 redone: left unrecorded by a stopped run)\xa0· 1 skipped" in \
+        page.read_text(encoding="utf-8")
     rows = json.loads(report.read_text())["files"]
     assert [(Path(r["input"]).name, r["status"], r["reason"]) for r in rows] == [
         ("a.png", "skipped", "output exists"), ("b.png", "ok", reason)]

@@ -198,6 +198,21 @@ def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp
                     "before the end: 3 not reached, in no row (rerun the command to finish)")
 
 
+def test_summary_line_counts_the_files_redone_by_why(tmp_path):
+    # An output a stopped run left unrecorded, made again, was counted as "redone: input or
+    # output changed", as an input changed since was.
+    from quantize.batch import INPUT_CHANGED, OUTPUT_UNFINISHED, OUTPUT_UNRECORDED
+
+    results = [FileResult(tmp_path / f"{i}.png", None, "ok", reason)
+               for i, reason in enumerate((INPUT_CHANGED, OUTPUT_UNRECORDED, OUTPUT_UNFINISHED))]
+    line = _written_summary_line(tmp_path, results, summary_of(results))
+    assert line == ("segment: 3 files\xa0· 3 ok (3 redone: 1 input or output changed, 2 left "
+                    "unrecorded by a stopped run)\xa0· 0 skipped\xa0· 0 failed\xa0· 1.5 s")
+    line = _written_summary_line(tmp_path, results[1:], summary_of(results[1:]))
+    assert line == ("segment: 2 files\xa0· 2 ok (2 redone: left unrecorded by a stopped run)"
+                    "\xa0· 0 skipped\xa0· 0 failed\xa0· 1.5 s")
+
+
 @pytest.mark.parametrize("by, said", [(None, "interrupted"),
                                       ("SIGTERM", "interrupted by SIGTERM")])
 def test_the_summary_line_says_what_interrupted_the_run_when_told(tmp_path, by, said):

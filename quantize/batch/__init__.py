@@ -84,11 +84,12 @@ _SOURCES = {
         "check_report_not_an_input", "check_report_path", "check_report_replaceable",
         "write_report"),
     "results": (
-        "FOLDERS_LEFT", "FOLDER_LEFT", "LEFT_OUT", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED",
+        "FOLDERS_LEFT", "FOLDER_LEFT", "LEFT_OUT", "LEFT_UNRECORDED", "NOT_LISTED", "NOT_REACHED",
+        "NOT_REMOVED",
         "NOT_SEARCHED", "REMOVED",
         "BatchSummary", "FileResult", "RemovedOutput",
         "folder_counts", "is_folder", "left_out_line", "not_reached_row", "not_removed_lines",
-        "removed_counts", "removed_note", "unclaimed_counts"),
+        "redone_counts", "removed_counts", "removed_note", "unclaimed_counts"),
     "run": ("NOT_DONE", "NotRecordedError", "kept_by_batch", "remove_unclaimed", "run_batch"),
     "shared": (
         "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",

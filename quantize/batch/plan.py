@@ -64,6 +64,8 @@ from .results import (
     NOT_LISTED,
     NOT_REMOVED,
     NOT_SEARCHED,
+    OUTPUT_UNFINISHED,
+    OUTPUT_UNRECORDED,
     STALE,
     FileResult,
     is_folder,
@@ -86,11 +88,8 @@ OUTPUT_EMPTIED = "redone: its output was emptied since it was made"
 OUTPUT_DELETED = "redone: its output was deleted since it was made"
 #: The same for a folder output that is there without a file its job wrote.
 OUTPUT_PART_DELETED = "redone: a file of its output was deleted since it was made"
-#: Why a file is made again whose output a run wrote (its job finished it, as its mark says)
-#: and was stopped (killed) before it recorded: not known to be finished with these settings.
-OUTPUT_UNRECORDED = "redone: the run that wrote its output was stopped before it recorded it"
-#: The same for a folder output such a run left without its marker: a job stopped half-way.
-OUTPUT_UNFINISHED = "redone: the run that was writing its output was stopped before it finished it"
+# Why a file is made again whose output a stopped run left unrecorded (OUTPUT_UNRECORDED,
+# OUTPUT_UNFINISHED): in results, beside the summary that counts such files apart.
 #: How a skipped file's reason goes on when its output changed since it was made.
 OUTPUT_EDITED = "it changed since it was made"
 #: Why a file is skipped whose output exists with no record of a run of the batch: it may

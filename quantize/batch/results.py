@@ -16,12 +16,13 @@ from ..errors import ExitCode
 from ..names import absolute_path
 from .calls import Outcome
 
-__all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "NOT_LISTED", "NOT_REACHED",
-           "NOT_REMOVED", "NOT_SEARCHED", "REMOVED", "STALE", "BatchSummary", "FileResult",
+__all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "LEFT_UNRECORDED", "NOT_LISTED",
+           "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED", "OUTPUT_UNFINISHED",
+           "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary", "FileResult",
            "RemovedOutput", "Status", "check_removed", "file_result", "folder_counts",
            "is_folder", "left_out_line", "not_reached_row", "not_removed_lines",
-           "removed_counts", "removed_note", "same_path", "stale_kept", "unclaimed_counts",
-           "unrecorded_kept"]
+           "redone_counts", "removed_counts", "removed_note", "same_path", "stale_kept",
+           "unclaimed_counts", "unrecorded_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -106,6 +107,34 @@ def not_reached_row(input: str | os.PathLike[str]) -> dict[str, Any]:
     """
     return {"input": str(input), "output": "", "status": NOT_REACHED,
             "reason": "the run stopped before this file; rerun the same command to finish it"}
+
+
+#: Why a file is made again whose output a run wrote (its job finished it, as its mark says)
+#: and was stopped (killed) before it recorded: not known to be finished with these settings.
+OUTPUT_UNRECORDED = "redone: the run that wrote its output was stopped before it recorded it"
+#: The same for a folder output such a run left without its marker: a job stopped half-way.
+OUTPUT_UNFINISHED = "redone: the run that was writing its output was stopped before it finished it"
+#: The reasons of the files redone as a stopped run left their outputs unrecorded; every
+#: other file redone is so as its input or its output changed since (quantize.batch.plan).
+LEFT_UNRECORDED = (OUTPUT_UNRECORDED, OUTPUT_UNFINISHED)
+
+
+def redone_counts(redone: int, unrecorded: int) -> str:
+    """The files made again although their outputs existed, as a batch's summary line and
+    its page say them: ``redone`` counts them all, ``unrecorded`` those of them whose output
+    a stopped run left unrecorded (:data:`LEFT_UNRECORDED`), the others' input or output
+    having changed since; "" for none.
+
+    >>> redone_counts(2, 0), redone_counts(1, 1), redone_counts(0, 0)
+    ('2 redone: input or output changed', '1 redone: left unrecorded by a stopped run', '')
+    >>> redone_counts(3, 1)
+    '3 redone: 2 input or output changed, 1 left unrecorded by a stopped run'
+    """
+    kinds = [(n, what) for n, what in ((redone - unrecorded, "input or output changed"),
+                                       (unrecorded, "left unrecorded by a stopped run")) if n]
+    if len(kinds) < 2:
+        return "".join(f"{redone} redone: {what}" for _, what in kinds)
+    return f"{redone} redone: " + ", ".join(f"{n} {what}" for n, what in kinds)
 
 
 def folder_counts(folders_skipped: int, folders_failed: int) -> list[str]:
@@ -312,6 +341,7 @@ class BatchSummary:
     interrupted: bool = False
     interrupted_by: str | None = None
     redone: int = 0
+    redone_unrecorded: int = 0  # among redone: outputs a stopped run left (LEFT_UNRECORDED)
     larger: int = 0  # among skipped: results larger than their inputs (skip_if_larger)
     stale: int = 0  # among larger: a stale output kept from before (STALE)
     failed_stale: int = 0  # among failed: an earlier output left in place, stale (STALE)
@@ -345,6 +375,7 @@ class BatchSummary:
             return
         setattr(self, result.status, getattr(self, result.status) + 1)
         self.redone += result.redone
+        self.redone_unrecorded += result.redone and result.reason in LEFT_UNRECORDED
         larger = result.exit_code == ExitCode.TOO_LARGE and result.status == "skipped"
         self.larger += larger
         self.stale += larger and bool(result.record.get(STALE))

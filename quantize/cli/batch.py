@@ -21,6 +21,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -85,6 +86,11 @@ DISOWNED = ("an earlier run left this output to write or to record, and has no r
 _NOT_PROCESSED = ("not processed: {output} exists with no record of the run that made it "
                   "(not made by a batch, or its record was lost), and is left as it is; "
                   "--force replaces it")
+#: How many files not processed as of no record are warned of one by one; past that many, a
+#: line counts the rest (a lost record leaves every output of a big folder so).
+_NOT_PROCESSED_SHOWN = 5
+_NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reason; --force "
+                       "replaces their outputs")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
                 "--palette", "--optimize", "--skip-if-larger")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region", "--overlay-color")
@@ -1119,7 +1125,8 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     there instead, as they do when neither stream is a terminal.
     """
     if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)):
-        yield lambda result: _plain_line(result, summary, show, plan.disowned)
+        not_processed = _NotProcessed.of(plan)
+        yield lambda result: _plain_line(result, summary, show, not_processed)
         return
     from rich.console import Console
     from rich.markup import escape
@@ -1146,6 +1153,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     # Known by input, not as objects: the run reports a settled file anew when it adds
     # to its record (an earlier output under another name removed, or left in place).
     planned = {result.input for result in plan.settled}
+    not_processed = _NotProcessed.of(plan)
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(plan.mode.name, total=plan.n_files,
                             completed=plan.n_files - len(plan.jobs), failed=0, not_listed="")
@@ -1154,7 +1162,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
             # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
             # Soft wrap: the terminal folds a long line; rich would cut it into several.
             name = escape(printable_line(str(result.input)))
-            before, after = _warning_lines(result, plan.disowned)
+            before, after = _warning_lines(result, not_processed)
 
             def warned(messages: list[str]) -> None:
                 for message in messages:
@@ -1175,6 +1183,9 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
                                   f"({escape(printable_line(removed))})",
                                   markup=True, highlight=False, soft_wrap=True)
             warned(after)
+            if more := not_processed.more():
+                bar.console.print(f"[yellow]warning[/] {escape(more)}",
+                                  markup=True, highlight=False, soft_wrap=True)
             folders = summary.folders_failed
             bar.update(task, advance=0 if result.input in planned else 1, failed=summary.failed,
                        not_listed=f"; {folders} folder{'s' if folders > 1 else ''} not listed"
@@ -1184,16 +1195,19 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
 
 
 def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str,
-                disowned: Sequence[Path] = ()) -> None:
+                not_processed: "_NotProcessed | None" = None) -> None:
     from .. import batch as lib
 
-    before, after = _warning_lines(result, disowned)
+    not_processed = _NotProcessed() if not_processed is None else not_processed
+    before, after = _warning_lines(result, not_processed)
     for message in before:  # in the order things happened: the error ended the file
         warn(result.input, message)
     if result.status == "failed":
         say(printable_line(f"quantize: error: {result.input}: {result.reason}"), err=True)
     for message in after:
         warn(result.input, message)
+    if more := not_processed.more():
+        warn(None, more)
     if show == "quiet":
         return
     if show == "json":  # a --report row, its warnings shown above (as reduce --json does)
@@ -1237,7 +1251,7 @@ def _said_as_warning(result: "lib.FileResult") -> bool:
 
 
 def _warning_lines(result: "lib.FileResult",
-                   disowned: Sequence[Path] = ()) -> tuple[list[str], list[str]]:
+                   not_processed: "_NotProcessed | None" = None) -> tuple[list[str], list[str]]:
     """A file's warning lines new in this run, in the order things happened: those said
     before its error line, if it failed, and those said after.
 
@@ -1246,20 +1260,64 @@ def _warning_lines(result: "lib.FileResult",
     and why a file was kept without output, or with a stale one (a symbolic link to a
     folder, not followed; a result larger than its input, found once the job's warnings
     were raised), or not processed as a file of no record holds its output's name (at
-    every run, -q too: its input is not done; but for the ``disowned`` outputs, said
-    before the files, :data:`DISOWNED`). After: why this run left an earlier output of it
-    under another name in place, which it decides once the file has settled."""
+    every run, -q too: its input is not done; past a few such files, ``not_processed``
+    counts the others in a line of its own, :class:`_NotProcessed`). After: why this run
+    left an earlier output of it under another name in place, which it decides once the
+    file has settled."""
     from .. import batch as lib
 
+    not_processed = _NotProcessed() if not_processed is None else not_processed
     left = lib.not_removed_lines(result.record)
     if result.status == "skipped":
-        if result.reason == lib.NO_RECORD and result.output not in disowned:
-            return [_NOT_PROCESSED.format(output=result.output)], left
+        if not_processed.holds(result):
+            return not_processed.line(result), left
         if not _said_as_warning(result):
             return [], left
         return list(result.record.get("warnings", ())) + [result.reason], left
     palette = lib.left_out_line(result.record)  # this run's fit; a skipped file's was said
     return ([palette] if palette else []) + list(result.record.get("warnings", ())), left
+
+
+@dataclass
+class _NotProcessed:
+    """The warnings of the files of a plan not processed as a file of no record holds their
+    output's name (:data:`_NOT_PROCESSED`), said as the files settle: one a file when there
+    are :data:`_NOT_PROCESSED_SHOWN` or fewer, else for the first that many, then one line
+    counting the others (:data:`_NOT_PROCESSED_MORE`). The ``disowned`` outputs are said
+    before the files (:data:`DISOWNED`), not here."""
+
+    disowned: Sequence[Path] = ()
+    total: int = 0  # such files in the plan: all settled while planning
+    seen: int = 0
+    counted: bool = False  # the line counting the others is said
+
+    @classmethod
+    def of(cls, plan: "lib.BatchPlan") -> "_NotProcessed":
+        said = cls(list(plan.disowned))
+        said.total = sum(1 for result in plan.settled if said.holds(result))
+        return said
+
+    def holds(self, result: "lib.FileResult") -> bool:
+        """Whether ``result`` is of such a file."""
+        from .. import batch as lib
+
+        return (result.status == "skipped" and result.reason == lib.NO_RECORD
+                and result.output not in self.disowned)
+
+    def line(self, result: "lib.FileResult") -> list[str]:
+        """The warning of such a file, said with its input's name, when it is among those
+        said one by one."""
+        self.seen += 1
+        if self.seen > _NOT_PROCESSED_SHOWN and self.total > _NOT_PROCESSED_SHOWN:
+            return []  # counted by the line said after the last shown
+        return [_NOT_PROCESSED.format(output=result.output)]
+
+    def more(self) -> str:
+        """The line counting those not said one by one, right after the last said (once)."""
+        if self.counted or self.seen < _NOT_PROCESSED_SHOWN or self.total <= self.seen:
+            return ""
+        self.counted = True
+        return _NOT_PROCESSED_MORE.format(n=self.total - _NOT_PROCESSED_SHOWN)
 
 
 def _fmt(value: Any) -> str:
@@ -1278,8 +1336,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     those --remove-orphans removed."""
     from .. import batch as lib
 
-    redone = (f" ({summary.redone} redone: input or output changed)" if summary.redone
-              else "")
+    redone = lib.redone_counts(summary.redone, summary.redone_unrecorded)
+    redone = f" ({redone})" if redone else ""
     stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
     larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
     # A rate only where files were made: a rerun that skips every file made none.

@@ -40,12 +40,14 @@ from .. import __version__
 from .._validation import check_bool, check_choice, check_file_name, check_int
 from ..batch.results import (
     FOLDER_LEFT,
+    LEFT_UNRECORDED,
     NOT_REACHED,
     REMOVED,
     RemovedOutput,
     check_removed,
     folder_counts,
     is_folder,
+    redone_counts,
     removed_counts,
     removed_note,
     unclaimed_counts,
@@ -790,9 +792,9 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     ``unclaimed`` counts the outputs in no row, left in place, and those of them a stopped
     run left unfinished (:func:`~quantize.batch.unclaimed_counts`); ``removed``, those of
     them the run removed (:func:`~quantize.batch.removed_counts`)."""
-    redone = sum(1 for r in rows if r.get("status") == "ok" and r.get("reason"))
-    ok = f"{summary.ok} ok" + (f" ({redone} redone: input or output changed)" if redone
-                               else "")
+    redone = [r["reason"] for r in rows if r.get("status") == "ok" and r.get("reason")]
+    said = redone_counts(len(redone), sum(reason in LEFT_UNRECORDED for reason in redone))
+    ok = f"{summary.ok} ok" + (f" ({said})" if said else "")
     # skipped as larger than the input (batch's LARGER record key), some keeping a stale
     # output (STALE), as the terminal's summary line counts them
     larger = [r for r in rows if r.get("status") == "skipped" and r.get("larger_than_input")]
