@@ -100,6 +100,20 @@ def test_the_error_of_a_tall_narrow_image_takes_memory_of_its_size(rng, monkeypa
     assert peak < 4_000_000
 
 
+def _band_sizes(pixels: np.ndarray) -> list[int]:
+    """How many pixels each call of ``to_features`` got as :func:`diffuse_errors` swept
+    ``pixels`` onto the cube's corners at full strength, call by call."""
+    sizes = []
+
+    def to_features(p: np.ndarray) -> np.ndarray:
+        sizes.append(p.shape[0])
+        return p.astype(np.float32)
+
+    h, w = pixels.shape[:2]
+    diffuse_errors(pixels, _CORNERS, np.ones((h, w), np.float32), to_features=to_features)
+    return sizes
+
+
 @pytest.mark.parametrize("h, w", [(4000, 1), (16000, 1), (8000, 3)])
 def test_a_tall_narrow_image_is_swept_in_bands_as_long_whatever_its_height(rng, monkeypatch,
                                                                            h, w):
@@ -110,13 +124,7 @@ def test_a_tall_narrow_image_is_swept_in_bands_as_long_whatever_its_height(rng, 
     84 lines (123 or 126 pixels) of a three-pixel-wide one."""
     monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", 1 << 10)
     pixels = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-    sizes = []
-
-    def to_features(p: np.ndarray) -> np.ndarray:
-        sizes.append(p.shape[0])
-        return p.astype(np.float32)
-
-    diffuse_errors(pixels, _CORNERS, np.ones((h, w), np.float32), to_features=to_features)
+    sizes = _band_sizes(pixels)
     assert sum(sizes) == h * w
     assert min(sizes[:-1]) >= 40 * w
     assert len(sizes) <= 2 + h * w // (40 * w)
@@ -131,13 +139,7 @@ def test_features_are_made_a_band_of_lines_at_a_time(rng, monkeypatch, band_pixe
     monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", band_pixels)
     h, w = 23, 17
     pixels = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-    sizes = []
-
-    def to_features(p: np.ndarray) -> np.ndarray:
-        sizes.append(p.shape[0])
-        return p.astype(np.float32)
-
-    diffuse_errors(pixels, _CORNERS, np.ones((h, w), np.float32), to_features=to_features)
+    sizes = _band_sizes(pixels)
     expected = [sum(first <= x + 2 * y < first + band_lines for y in range(h) for x in range(w))
                 for first in range(0, w + 2 * (h - 1), band_lines)]
     assert sizes == expected
