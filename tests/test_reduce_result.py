@@ -12,6 +12,8 @@ from PIL import Image
 from quantize.errors import AlphaLossWarning
 from quantize.reduce.result import Fidelity, Pairs, ReduceResult
 
+from .result_support import assert_stay_read_only, copied
+
 BLACK_WHITE = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
 
 
@@ -197,9 +199,6 @@ def test_a_results_arrays_are_read_only_and_the_callers_stay_writable():
 def test_an_unpickled_or_copied_result_stays_read_only(how):
     """pickle.loads(pickle.dumps(result)) and copy.deepcopy(result) gave writable arrays:
     an edit put the copy out of step with its metrics. They are read-only as in the original."""
-    import copy
-    import pickle
-
     from quantize import reduce_colors
 
     rgba = np.zeros((2, 3, 4), np.uint8)
@@ -207,8 +206,7 @@ def test_an_unpickled_or_copied_result_stays_read_only(how):
     rgba[0, :, :3] = 200
     rgba[1, 0, 3] = 100
     reduced = reduce_colors(rgba, 2)
-    made = {"pickle": lambda r: pickle.loads(pickle.dumps(r)), "copy": copy.copy,
-            "deepcopy": copy.deepcopy}[how](reduced)
+    made = copied(reduced, how)
     for name in ("palette", "indices", "shares", "alpha"):
         assert not getattr(made, name).flags.writeable
         assert getattr(made, name).tolist() == getattr(reduced, name).tolist()
@@ -298,21 +296,14 @@ def test_a_pickle_leaves_out_the_caches_and_keeps_the_metrics_exact(dither):
 def test_a_results_arrays_cannot_be_made_writable_again(how):
     """setflags(write=True) made a result's arrays writable again, as numpy allows for a
     view of a writable array; they are now views of a read-only buffer, without a copy."""
-    import copy
-    import pickle
-
     from quantize import reduce_colors
 
     rgba = np.zeros((2, 3, 4), np.uint8)
     rgba[..., 3] = 255
     rgba[1, 0, 3] = 100
     reduced = reduce_colors(rgba, 2)
-    made = {None: lambda r: r, "pickle": lambda r: pickle.loads(pickle.dumps(r)),
-            "deepcopy": copy.deepcopy}[how](reduced)
-    for name in ("palette", "indices", "shares", "alpha"):
-        with pytest.raises(ValueError, match="^cannot set WRITEABLE flag to True of this "
-                                             "array$"):
-            getattr(made, name).setflags(write=True)
+    made = copied(reduced, how)
+    assert_stay_read_only(made, ("palette", "indices", "shares", "alpha"))
     assert rgba.flags.writeable
 
 

@@ -23,6 +23,7 @@ from quantize.segment import (
 from quantize.segment_file import OUTPUT_FILES, segment_file
 from quantize.texture import lab_planes
 
+from .result_support import assert_stay_read_only, copied
 from .segment_support import load_benchmark, quadrants, step_image
 
 
@@ -1499,15 +1500,11 @@ def test_a_segmentations_arrays_are_read_only_and_the_callers_stay_writable():
 @pytest.mark.parametrize("how", [None, "pickle", "copy", "deepcopy"])
 def test_a_segmentations_weights_are_read_only_and_still_pickle_and_compare(how):
     """result.weights was a dict a caller could edit, unlike the other fields."""
-    import copy
-    import pickle
-
     img = np.zeros((6, 8, 3), np.uint8)
     img[:, 4:] = 200
     weights = {"texture": 0}
     result = segment(img, 2, weights=weights, seed=0)
-    made = {None: lambda r: r, "pickle": lambda r: pickle.loads(pickle.dumps(r)),
-            "copy": copy.copy, "deepcopy": copy.deepcopy}[how](result)
+    made = copied(result, how)
     expected = {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 0.0}
     assert made.weights == expected and dict(made.weights) == expected
     with pytest.raises(TypeError, match="does not support item assignment"):
@@ -1539,14 +1536,10 @@ def test_a_segmentations_weights_go_to_json_and_asdict():
 @pytest.mark.parametrize("how", ["pickle", "copy", "deepcopy"])
 def test_an_unpickled_or_copied_segmentation_stays_read_only(how):
     """An unpickled or deep-copied SegmentResult had writable arrays; now read-only too."""
-    import copy
-    import pickle
-
     img = np.zeros((6, 8, 3), np.uint8)
     img[:, 4:] = 200
     result = segment(img, regions=2)
-    made = {"pickle": lambda r: pickle.loads(pickle.dumps(r)), "copy": copy.copy,
-            "deepcopy": copy.deepcopy}[how](result)
+    made = copied(result, how)
     for name in ("labels", "clusters", "centers", "image"):
         assert not getattr(made, name).flags.writeable
         assert getattr(made, name).tolist() == getattr(result, name).tolist()
@@ -1797,16 +1790,9 @@ def test_a_strip_of_two_colours_is_cut_between_them_with_the_default_weights(sha
 def test_a_segmentations_arrays_cannot_be_made_writable_again(how):
     """setflags(write=True) made result.labels writable again (numpy allows it on a view of
     a writable array); the arrays are now views of a read-only buffer."""
-    import copy
-    import pickle
-
     img = np.zeros((6, 8, 3), np.uint8)
     img[:, 4:] = 200
     result = segment(img, regions=2)
-    made = {None: lambda r: r, "pickle": lambda r: pickle.loads(pickle.dumps(r)),
-            "deepcopy": copy.deepcopy}[how](result)
-    for name in ("labels", "clusters", "centers", "image"):
-        with pytest.raises(ValueError, match="^cannot set WRITEABLE flag to True of this "
-                                             "array$"):
-            getattr(made, name).setflags(write=True)
+    made = copied(result, how)
+    assert_stay_read_only(made, ("labels", "clusters", "centers", "image"))
     assert made.labels[:, 3:5].tolist() == [[1, 2]] * 6 and img.flags.writeable
