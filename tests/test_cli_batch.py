@@ -3435,6 +3435,19 @@ STALE_KEPT = ("made by an earlier run, is left in place, stale (not made from th
               "processed to replace it")
 
 
+def _noise_jpeg(src: Path) -> bytes:
+    """The folder ``src`` made, with ``a.jpg`` in it, 48 x 40 of seeded noise; its bytes."""
+    src.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "a.jpg", quality=90)
+    return (src / "a.jpg").read_bytes()
+
+
+def _break(path: Path, data: bytes, broken: str) -> None:
+    """``path`` written ``broken``: "empty", or "truncated" (the first half of ``data``)."""
+    path.write_bytes(b"" if broken == "empty" else data[:len(data) // 2])
+
+
 @pytest.mark.parametrize("mode, output", [("segment", "a"), ("reduce", "a.png")])
 @pytest.mark.parametrize("broken", ["empty", "truncated"])
 def test_a_failed_redo_says_that_the_earlier_output_left_in_place_is_stale(tmp_path, mode,
@@ -3444,9 +3457,7 @@ def test_a_failed_redo_says_that_the_earlier_output_left_in_place_is_stale(tmp_p
     import html as html_lib
 
     src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    noise = np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)
-    Image.fromarray(noise).save(src / "a.jpg", quality=90)
+    _noise_jpeg(src)
     report, page = tmp_path / "r.json", tmp_path / "r.html"
     args = [src, "-o", out, "--mode", mode, "-k", "3", "-j", "1", "--report", report,
             "--html", page]
@@ -3454,7 +3465,7 @@ def test_a_failed_redo_says_that_the_earlier_output_left_in_place_is_stale(tmp_p
     before = {p.name: p.read_bytes() for p in [out / output, *(out / output).glob("*")]
               if p.is_file()}
     data = (src / "a.jpg").read_bytes()
-    (src / "a.jpg").write_bytes(b"" if broken == "empty" else data[:len(data) // 2])
+    _break(src / "a.jpg", data, broken)
     for _ in range(2):  # said at every run, until the file can be processed again
         result = _cli(*args)
         assert result.exit_code == 1, result.output
@@ -3486,11 +3497,7 @@ def test_a_failed_forced_redo_says_that_a_file_of_no_record_is_left_in_place(tmp
     import html as html_lib
 
     src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    noise = np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)
-    Image.fromarray(noise).save(src / "a.jpg", quality=90)
-    data = (src / "a.jpg").read_bytes()
-    (src / "a.jpg").write_bytes(b"" if broken == "empty" else data[:len(data) // 2])
+    _break(src / "a.jpg", _noise_jpeg(src), broken)
     mine = out / output / "segments.json" if mode == "segment" else out / output
     mine.parent.mkdir(parents=True)
     mine.write_bytes(b"mine")
