@@ -1195,10 +1195,9 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
 
 
 def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str,
-                not_processed: "_NotProcessed | None" = None) -> None:
+                not_processed: "_NotProcessed") -> None:
     from .. import batch as lib
 
-    not_processed = _NotProcessed() if not_processed is None else not_processed
     before, after = _warning_lines(result, not_processed)
     for message in before:  # in the order things happened: the error ended the file
         warn(result.input, message)
@@ -1244,14 +1243,13 @@ def _why_on_line(result: "lib.FileResult") -> str:
 
 
 def _said_as_warning(result: "lib.FileResult") -> bool:
-    """Whether the reason of a skipped file is said on a warning line: kept without an
+    """Whether the reason of a file, skipped, is said on a warning line: kept without an
     output (a link to a folder, a pipe) or with a stale one, or larger than its input."""
-    return result.status == "skipped" and (result.output is None
-                                           or result.exit_code == ExitCode.TOO_LARGE)
+    return result.output is None or result.exit_code == ExitCode.TOO_LARGE
 
 
 def _warning_lines(result: "lib.FileResult",
-                   not_processed: "_NotProcessed | None" = None) -> tuple[list[str], list[str]]:
+                   not_processed: "_NotProcessed") -> tuple[list[str], list[str]]:
     """A file's warning lines new in this run, in the order things happened: those said
     before its error line, if it failed, and those said after.
 
@@ -1266,7 +1264,6 @@ def _warning_lines(result: "lib.FileResult",
     file has settled."""
     from .. import batch as lib
 
-    not_processed = _NotProcessed() if not_processed is None else not_processed
     left = lib.not_removed_lines(result.record)
     if result.status == "skipped":
         if not_processed.holds(result):
