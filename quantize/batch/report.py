@@ -245,7 +245,7 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     """
     p = check_report_path(path)
     columns = _COLUMNS[check_choice(mode, "mode", tuple(_COLUMNS))]
-    gone = sorted(check_removed(removed), key=lambda r: natural_key(str(r.output)))
+    gone = check_removed(removed)
     left = {"unclaimed": check_int(unclaimed, "unclaimed", minimum=0),
             "unfinished": check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed),
             "removed": len(gone), "removed_unfinished": sum(r.unfinished for r in gone)}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ExitCode
-from ..names import absolute_path
+from ..names import absolute_path, natural_key
 from .calls import Outcome
 
 __all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "LEFT_UNRECORDED", "NOT_LISTED",
@@ -191,7 +191,9 @@ class RemovedOutput:
 
 
 def check_removed(removed: Sequence[RemovedOutput]) -> list[RemovedOutput]:
-    """``removed`` as a list, each a :class:`RemovedOutput`, else a TypeError naming it.
+    """``removed`` as a list, each a :class:`RemovedOutput`, else a TypeError naming it; in
+    the order the reports list them, by output path (``img 9.png`` before ``img 10.png``,
+    :func:`~quantize.names.natural_key`).
 
     >>> check_removed(["out/x.gif"])
     Traceback (most recent call last):
@@ -203,7 +205,7 @@ def check_removed(removed: Sequence[RemovedOutput]) -> list[RemovedOutput]:
         if not isinstance(item, RemovedOutput):
             raise TypeError(f"removed[{i}]={item!r} should be a RemovedOutput, got "
                             f"{type(item).__name__}")
-    return removed
+    return sorted(removed, key=lambda r: natural_key(str(r.output)))
 
 
 def removed_counts(removed: Sequence[RemovedOutput]) -> list[str]:

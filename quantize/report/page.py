@@ -237,7 +237,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
     left = (check_int(unclaimed, "unclaimed", minimum=0),
             check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed))
-    gone = sorted(check_removed(removed), key=lambda r: natural_key(str(r.output)))
+    gone = check_removed(removed)
     folder = target.parent if str(target.parent) else Path(".")
     rows = [r.as_row() for r in results] + [
         {"input": str(p), "output": "", "status": NOT_REACHED, "reason": ""}
