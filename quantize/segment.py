@@ -55,6 +55,7 @@ import numpy as np
 from PIL import Image
 
 from ._kernels import (
+    code_table,
     group_sums,
     pack_rgb,
     row_bands,
@@ -803,8 +804,7 @@ def _farthest_corner(codes: np.ndarray) -> np.ndarray:
     """
     if not codes.size:
         return _FILL_COLOURS[0]
-    present = np.zeros(1 << 24, dtype=bool)
-    present[codes] = True
+    present = code_table(codes, True, bool)
     corners = srgb_to_lab(_FILL_COLOURS)
     blocks = _occupied_blocks(present)
     bounds = _block_sq_bounds(blocks, corners)
