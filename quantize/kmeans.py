@@ -236,8 +236,15 @@ def _growth(wide: np.ndarray, data: np.ndarray) -> int:
     root_d = math.sqrt(data.shape[1])
     if _peak(data) * root_d >= _SMALL_NORM:  # the float32 copy tells most data apart
         return 0
-    norm = _peak(wide.astype(np.float64, copy=False)) * root_d
-    return math.floor(-math.log2(norm)) if norm > 0.0 else 0
+    return _near_one(_peak(wide.astype(np.float64, copy=False)), data.shape[1], 0)
+
+
+def _near_one(peak: float, d: int, none: int) -> int:
+    """The exponent ``e`` that brings rows of ``d`` values, the largest in magnitude
+    ``peak``, to norms between 1/2 and 1 at most (:func:`_growth`); ``none`` when ``peak``
+    is 0, which no power of two moves."""
+    norm = peak * math.sqrt(d)
+    return math.floor(-math.log2(norm)) if norm > 0.0 else none
 
 
 def _wide_shift(wide: np.ndarray) -> np.ndarray:
@@ -654,8 +661,7 @@ class MiniBatchKMeans:
         if not getattr(self, "_grow", 0):  # models pickled before _grow existed
             return 0
         peak = max(_peak(source.astype(np.float64, copy=False)), _peak(self.cluster_centers_))
-        norm = peak * math.sqrt(source.shape[1])
-        return math.floor(-math.log2(norm)) if norm > 0.0 else self._grow
+        return _near_one(peak, source.shape[1], self._grow)
 
     def _centred(self, data: np.ndarray, wide: np.ndarray | None = None
                  ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, float, int]]:
