@@ -479,6 +479,16 @@ class ShownEntries(NamedTuple):
         full = float(features_of(np.array([[0, 0, 0, 255]], np.uint8), space)[0, 3])
         return cls(shown_features(palette, space), opaque, full)
 
+    def keep_nearer(self, labels: np.ndarray, rows: np.ndarray, seen: np.ndarray,
+                    best: np.ndarray) -> None:
+        """Give the colours ``rows`` of ``labels`` the opaque entries ``best`` where those
+        look as near to them as the entries they have, by ``seen``, their features over
+        black and over white (:func:`~quantize._kernels.shown_distance`); ``labels`` is
+        changed in place."""
+        nearer = (shown_distance(seen, self.features[best])
+                  <= shown_distance(seen, self.features[labels[rows]]))
+        labels[rows[nearer]] = best[nearer]
+
 
 def _keep_opaque(idx: np.ndarray, value: np.ndarray, dist: np.ndarray, opaque: np.ndarray,
                  shown: ShownEntries) -> None:
@@ -497,9 +507,7 @@ def _keep_opaque(idx: np.ndarray, value: np.ndarray, dist: np.ndarray, opaque: n
     best = kept[dist[np.ix_(rows, kept)].argmin(axis=1)]
     colour = value[rows, :3]
     seen = np.hstack([colour, colour])  # an opaque colour, alike over black and white
-    nearer = (shown_distance(seen, shown.features[best])
-              <= shown_distance(seen, shown.features[idx[rows]]))
-    idx[rows[nearer]] = best[nearer]
+    shown.keep_nearer(idx, rows, seen, best)
 
 
 def indexed_image(indices: np.ndarray, palette: np.ndarray,

@@ -25,14 +25,13 @@ from .._kernels import (
     nearest,
     pack_rgb,
     rows_by_sorting,
-    shown_distance,
     sorted_code_histogram,
     unpack_rgb,
 )
 from .._validation import Seed, check_seed
 from ..colors import code_histogram, shown_features
 from ..io import as_rgba
-from ..reconstruct.palette import dither_indices, palette_order
+from ..reconstruct.palette import ShownEntries, dither_indices, palette_order
 from .fit import (
     DEFAULT_COLORS,
     Histogram,
@@ -457,18 +456,16 @@ def _given_entries(hist: Histogram, entries: np.ndarray, given: np.ndarray) -> n
     ramp of greys, and moved translucent pixels too.
     """
     labels = _nearest_entries(hist.features, entries, given, hist.space)
-    if entries.shape[1] == 3:
+    shown = ShownEntries.of(entries, hist.space)
+    if shown is None:  # no alpha, or no opaque or no translucent entry
         return labels
-    opaque = np.flatnonzero(entries[:, 3] == 255)
-    rows = np.flatnonzero((hist.colors[:, 3] == 255) & (entries[labels, 3] < 255))
-    if not opaque.size or not rows.size:
+    rows = np.flatnonzero((hist.colors[:, 3] == 255) & ~shown.opaque[labels])
+    if not rows.size:
         return labels
     seen = shown_features(hist.colors[rows], hist.space)
-    shown = shown_features(entries, hist.space)
+    opaque = np.flatnonzero(shown.opaque)
     order = opaque[tie_order(entries[opaque])]  # ties broken as the palette's are
-    best = order[nearest(seen[:, :3], shown[order, :3])]
-    nearer = shown_distance(seen, shown[best]) <= shown_distance(seen, shown[labels[rows]])
-    labels[rows[nearer]] = best[nearer]
+    shown.keep_nearer(labels, rows, seen, order[nearest(seen[:, :3], shown.features[order, :3])])
     return labels
 
 
