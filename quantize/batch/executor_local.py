@@ -127,8 +127,10 @@ def capped_count(jobs: int | None, n_calls: int) -> int | None:
     >>> capped_count(10**5, 10**6) == 4 * available_cpus()
     True
     """
-    cap = JOBS_PER_CPU * available_cpus()
-    return None if jobs is None or min(jobs, n_calls) <= cap else cap
+    if jobs is None:
+        return None
+    n = worker_count(jobs, n_calls)
+    return n if n < min(jobs, n_calls) else None
 
 
 def available_cpus() -> int:
