@@ -448,6 +448,11 @@ class _PaletteSizes(NamedTuple):
     still: int
     animation: int
 
+    def of(self, src: Path, suffix: str) -> int:
+        """The N of ``src``'s default output name, which ends in ``suffix``: a still's, or
+        an animation's (:func:`_is_still`)."""
+        return self.still if _is_still(src, suffix) else self.animation
+
 
 def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
                             sizes: _PaletteSizes | None) -> None:
@@ -512,7 +517,7 @@ def _shown_k(src: Path, suffix: str, options: dict[str, Any],
     from ..reduce import default_output_names
 
     if options["quality"] is None and sizes is not None:
-        return str(sizes.still if _is_still(src, suffix) else sizes.animation)
+        return str(sizes.of(src, suffix))
     numbers = default_output_names(src, options["n_colors"], options["quality"], None)[".png"]
     return str(next(iter(numbers))) if len(numbers) == 1 else "<N>"
 
@@ -790,7 +795,7 @@ def _check_default_output_is_not(path: Path, given: str,
         numbers = default_output_names(Path(name), options["n_colors"], options["quality"],
                                        sizes)[suffix]
         if len(numbers) > 1 and sizes is not None and options["quality"] is None:
-            numbers = (sizes.still if _is_still(Path(name), suffix) else sizes.animation,)
+            numbers = (sizes.of(Path(name), suffix),)
         if int(parsed["n"]) in numbers:
             out = str(reduced_name(Path(name), int(parsed["n"]), suffix))
             _refuse_output(name, "would be" if len(numbers) == 1 else "may be", out, given)
