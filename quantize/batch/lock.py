@@ -78,11 +78,8 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
         try:
             held = made.enter_context(lock_file_held(dst / LOCK_NAME))
         except BlockingIOError:
-            holder = lock_holder(dst / LOCK_NAME)
-            raise FolderInUseError(
-                f"another quantize batch{f' ({holder})' if holder else ''} is writing into "
-                "this output folder; wait until it ends, or choose another -o folder",
-                path=dst) from None
+            raise _in_use(dst / LOCK_NAME, "this output folder", "choose another -o folder",
+                          dst) from None
         except OSError as exc:  # made, but not written into: a full disk
             raise OutputError(f"cannot write the lock file {quoted(LOCK_NAME)} "
                               f"({exc.strerror or exc}); no file was processed",
@@ -109,11 +106,18 @@ def _refuse_batch_below(folder: Path) -> None:
         below = Path(parent)
         if below == folder or LOCK_NAME not in names or not lock_file_taken(below / LOCK_NAME):
             continue
-        holder = lock_holder(below / LOCK_NAME)
-        raise FolderInUseError(
-            f"another quantize batch{f' ({holder})' if holder else ''} is writing into "
-            f"{quoted(str(below))}, a folder under this one; wait until it ends, or choose "
-            "another -o folder", path=folder)
+        raise _in_use(below / LOCK_NAME, f"{quoted(str(below))}, a folder under this one",
+                      "choose another -o folder", folder)
+
+
+def _in_use(lock: Path, where: str, instead: str,
+            path: str | os.PathLike[str]) -> FolderInUseError:
+    """The error that the batch holding ``lock`` is writing into ``where``: wait until it
+    ends, or ``instead``; naming ``path``."""
+    holder = lock_holder(lock)
+    return FolderInUseError(f"another quantize batch{f' ({holder})' if holder else ''} is "
+                            f"writing into {where}; wait until it ends, or {instead}",
+                            path=path)
 
 
 def refuse_batch_folder(folder: str | os.PathLike[str], *, name: str | os.PathLike[str],
@@ -135,10 +139,7 @@ def refuse_batch_folder(folder: str | os.PathLike[str], *, name: str | os.PathLi
     target = Path(os.path.abspath(folder))
     for held in (target, *target.parents):
         if lock_file_taken(held / LOCK_NAME):
-            holder = lock_holder(held / LOCK_NAME)
             shown = (str(folder) if held == target else
                      str(held) if os.path.isabs(folder) else os.path.relpath(held))
             where = "this folder" if shown == str(name) else quoted(shown)
-            raise FolderInUseError(
-                f"another quantize batch{f' ({holder})' if holder else ''} is writing into "
-                f"{where}; wait until it ends, or {instead}", path=name)
+            raise _in_use(held / LOCK_NAME, where, instead, name)
