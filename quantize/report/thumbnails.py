@@ -209,19 +209,30 @@ def _loaded_pil(path: Path, max_pixels: int | None,
     leaves it: opening a named pipe waits for a writer, for ever if none comes."""
     require_regular_file(path, "path")
     loaded = load_image(path, max_pixels=max_pixels, shrink_to=shrink_to)
-    im = Image.fromarray(loaded.rgb)
-    if loaded.alpha is not None:
-        im.putalpha(Image.fromarray(loaded.alpha))
-    return im, loaded
+    return _pil_image(loaded.rgb, loaded.alpha), loaded
 
 
 def _loaded_middle(path: Path, max_pixels: int | None,
                    shrink_to: int | None = None) -> tuple[Image.Image, LoadedImage]:
     """As :func:`_loaded_pil`, the image cut to its middle part when it is longer than
-    :data:`MAX_ASPECT` times its other side (:func:`_middle_box`): what a thumbnail shows."""
-    im, loaded = _loaded_pil(path, max_pixels, shrink_to)
-    box = _middle_box(im.width, im.height)
-    return (im if box is None else im.crop(box)), loaded
+    :data:`MAX_ASPECT` times its other side (:func:`_middle_box`): what a thumbnail shows.
+    It is cut before it is made a PIL image, so a long image is not copied whole."""
+    require_regular_file(path, "path")
+    loaded = load_image(path, max_pixels=max_pixels, shrink_to=shrink_to)
+    box = _middle_box(loaded.rgb.shape[1], loaded.rgb.shape[0])
+    if box is None:
+        return _pil_image(loaded.rgb, loaded.alpha), loaded
+    left, top, right, bottom = box
+    alpha = None if loaded.alpha is None else loaded.alpha[top:bottom, left:right]
+    return _pil_image(loaded.rgb[top:bottom, left:right], alpha), loaded
+
+
+def _pil_image(rgb: np.ndarray, alpha: np.ndarray | None) -> Image.Image:
+    """``(H, W, 3)`` uint8 ``rgb`` as an RGB image, RGBA with ``alpha`` ``(H, W)``."""
+    im = Image.fromarray(rgb)
+    if alpha is not None:
+        im.putalpha(Image.fromarray(alpha))
+    return im
 
 
 def _middle_box(width: int, height: int) -> _Box | None:
