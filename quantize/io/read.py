@@ -795,6 +795,7 @@ _STORED_TIFF_RAWMODES = {f"RGBa;16{order}": f"RGBA;16{order}" for order, _ in _O
 # planes of a compressed one it gives to libtiff, whose decoder keeps their high bytes).
 _PLANE_BANDS = ("R", "G", "B", "A")
 _PLANAR_CONFIGURATION = 284
+_EXTRA_SAMPLES = 338  # 1: colours premultiplied by alpha
 
 
 def _wide_rgb_lows(im: Image.Image) -> list[tuple[Any, ...]] | None:
@@ -969,7 +970,7 @@ def _check_wide_planes(im: Image.Image) -> None:
     if not _sixteen_bit_planes(im) or _separate_planes(im):
         return
     compressed = any(t[0] != "raw" for t in getattr(im, "tile", None) or ())
-    kind = "premultiplied RGBA" if im.tag_v2.get(338) == (1,) else im.mode
+    kind = "premultiplied RGBA" if im.tag_v2.get(_EXTRA_SAMPLES) == (1,) else im.mode
     raise ImageReadError(
         f"is a 16-bit {kind} TIFF of separate colour planes (PlanarConfiguration 2)"
         f"{', compressed,' if compressed else ''} which Pillow does not decode from all 16 "
