@@ -57,6 +57,29 @@ def test_run_local_settles_every_call_once():
 
 
 
+def _stale_then_leave(folder: str, name: str) -> list[str]:
+    """In a pool's worker: the stale temporary files of ``name`` in ``folder``, then one
+    more left there (no process id: an earlier version's, stale whoever asks)."""
+    from quantize.io import stale_parts
+
+    found = [path.name for path in stale_parts(folder, name)]
+    Path(folder, f".{name}.k2_9x0ab.part").write_bytes(b"half")
+    return found
+
+
+def test_a_pool_worker_lists_each_output_folder_once(tmp_path):
+    """A batch's worker listed the output folder for temporary files three times a job,
+    13 ms each in a folder of 20,000 files. Its listing now holds for its pool: a worker
+    that dies mid-write breaks the pool, whose next workers list again."""
+    from quantize.io import stale_parts
+
+    got = {}
+    batch.run_local([Call(_stale_then_leave, (str(tmp_path), "a.png"))] * 2,
+                    lambda i, outcome: got.setdefault(i, outcome.value), jobs=1)
+    assert got == {0: [], 1: []}  # the second job looked in the first one's listing
+    assert [path.name for path in stale_parts(tmp_path, "a.png")] == [".a.png.k2_9x0ab.part"]
+
+
 def test_an_error_while_settling_leaves_no_pool_thread_for_python_to_join_at_exit():
     """The pool was shut down without waiting, so Python's exit hook joined its manager
     thread, and now and then wrote to the pipe that thread had just closed: after the

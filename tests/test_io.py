@@ -2420,6 +2420,32 @@ def test_stale_parts_of_an_output_are_not_those_of_a_longer_name(tmp_path, monke
     assert stale_parts(tmp_path) == [left]
 
 
+def test_within_parts_listed_once_each_folder_is_listed_once(tmp_path, monkeypatch):
+    from quantize.io import parts_listed_once, remove_stale_parts, stale_parts
+
+    monkeypatch.setattr("quantize.io.write._running", lambda pid: False)  # as if killed
+    first, later = tmp_path / ".a.png.1-k2_9x0ab.part", tmp_path / ".b.png.2-k2_9x0ab.part"
+    first.write_bytes(b"half")
+    listings = []
+    listdir = os.listdir
+    monkeypatch.setattr("os.listdir", lambda path: listings.append(path) or listdir(path))
+    with parts_listed_once():
+        assert stale_parts(tmp_path, "b.png") == []
+        later.write_bytes(b"half")  # after the listing: not looked for again
+        assert stale_parts(tmp_path, "b.png") == []
+        assert stale_parts(tmp_path, "a.png") == [first]
+        remove_stale_parts([tmp_path / "a.png"])
+        assert not first.exists()
+        assert stale_parts(tmp_path, "a.png") == []  # listed, but asked whether still there
+        assert stale_parts(tmp_path) == []
+        with parts_listed_once():  # the enclosing scope's listing is kept
+            assert stale_parts(tmp_path, "b.png") == []
+    assert len(listings) == 1
+    assert stale_parts(tmp_path, "b.png") == [later]
+    assert stale_parts(tmp_path) == [later]
+    assert len(listings) == 3
+
+
 @pytest.mark.skipif(os.name != "posix", reason="running processes are told on POSIX only")
 def test_stale_parts_are_those_of_ended_processes_not_of_running_ones(tmp_path):
     from quantize.io import stale_parts

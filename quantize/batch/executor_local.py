@@ -318,7 +318,8 @@ def _one_thread_per_worker() -> Iterator[None]:
 
 
 def _init_worker(parent: int, abandoned: Any) -> None:
-    """Keep a worker's NumPy work on one thread, ignore SIGINT, and exit with the parent.
+    """Keep a worker's NumPy work on one thread, ignore SIGINT, exit with the parent, and
+    list each output folder for temporary files once (:func:`~quantize.io.parts_listed_once`).
 
     The package's own threads are turned off; thread pools already loaded
     are capped when threadpoolctl is available (a forked worker inherits them).
@@ -327,11 +328,13 @@ def _init_worker(parent: int, abandoned: Any) -> None:
     takes SIGTERM as Ctrl-C), SIGTERM too is left to the parent until it sets the flag.
     """
     from .. import _threads
+    from ..io import list_parts_once_from_now
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides (see the module docstring)
     if abandoned is not None:  # in place of the parent's (forked), which raises KeyboardInterrupt
         signal.signal(signal.SIGTERM, SigtermFromParent(abandoned))
     _threads.set_count(1)
+    list_parts_once_from_now()  # a worker that dies breaks the pool: the next one lists again
     with contextlib.suppress(ImportError):
         from threadpoolctl import threadpool_limits
 

@@ -28,7 +28,7 @@ from ..errors import (
     QualityError,
     ResultTooLargeError,
 )
-from ..io import folder_made, remove_empty_folders, stale_parts
+from ..io import folder_made, parts_listed_once, remove_empty_folders, stale_parts
 from ..names import quoted
 from .calls import (
     Call,
@@ -980,26 +980,27 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     next run. Taken here, on the worker, so that a Dask cluster reads each
     input for its digest where it reads it for the job.
     """
-    _remove_stale_parts(mode, job.output)
-    if _missing(job.input):
-        raise ImageReadError(INPUT_MISSING, path=job.input)
-    stamp = _stamp_of_input(job.input)
-    try:
-        record = recorded_call(mode.func, (job.input, job.output),
-                               {**job.options, "force": True}, format_advice=False,
-                               said_once=(PaletteInWarning,))
-    except ResultTooLargeError as exc:
-        said = attached_warnings(exc)
-        return {LARGER: exc.reason, **({"warnings": list(said)} if said else {})}, stamp
-    except QualityError as exc:  # its advice on the output format, as a warning's, left out
-        if not exc.format_advice:
-            raise
-        raise QualityError(exc.facts, path=exc.path) from None
-    except FormatAdviceError as exc:  # e.g. "or for a still image a .jpg/.webp/.tif output"
-        raise ValueError(exc.facts) from None
-    with contextlib.suppress(OSError):  # unmarked, a run killed before recording it keeps it
-        mark_written(mode.done_path(job.output))  # the file its pending entry claims
-    return record, stamp
+    with parts_listed_once():  # for its output's, its mark's and the reduce's parts
+        _remove_stale_parts(mode, job.output)
+        if _missing(job.input):
+            raise ImageReadError(INPUT_MISSING, path=job.input)
+        stamp = _stamp_of_input(job.input)
+        try:
+            record = recorded_call(mode.func, (job.input, job.output),
+                                   {**job.options, "force": True}, format_advice=False,
+                                   said_once=(PaletteInWarning,))
+        except ResultTooLargeError as exc:
+            said = attached_warnings(exc)
+            return {LARGER: exc.reason, **({"warnings": list(said)} if said else {})}, stamp
+        except QualityError as exc:  # its advice on the output format, as a warning's, left out
+            if not exc.format_advice:
+                raise
+            raise QualityError(exc.facts, path=exc.path) from None
+        except FormatAdviceError as exc:  # e.g. "or for a still image a .jpg/.webp/.tif output"
+            raise ValueError(exc.facts) from None
+        with contextlib.suppress(OSError):  # unmarked, a run killed before recording it keeps it
+            mark_written(mode.done_path(job.output))  # the file its pending entry claims
+        return record, stamp
 
 
 def _stamp_of_input(path: Path) -> dict[str, Any]:
@@ -1039,8 +1040,9 @@ def _remove_killed_runs_folders(plan: BatchPlan) -> None:
         result.output for result in plan.settled if result.output is not None]
     left = [out for out in outputs if (entry := entries.get(manifest_key(plan.output_dir, out)))
             is not None and entry.pending and not os.path.lexists(plan.mode.done_path(out))]
-    for output in left:
-        _remove_stale_parts(plan.mode, output)
+    with parts_listed_once():  # each folder once, not once an output
+        for output in left:
+            _remove_stale_parts(plan.mode, output)
     remove_empty_folders(left if plan.mode.makes_folder else [])
     remove_empty_folders(_folders_below(plan.output_dir, left + plan.dropped))
 

@@ -894,6 +894,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.executor_local import run_inline, run_local
     from ..batch.results import file_result
     from ..errors import PaletteInWarning
+    from ..io import parts_listed_once
     from ..reduce import reduce_file
 
     with Scratch() as scratch:
@@ -927,7 +928,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
 
         try:
             if workers == 1:
-                run_inline(calls, settle)
+                with parts_listed_once():  # each output folder listed once, not once a file
+                    run_inline(calls, settle)
             else:
                 run_local(calls, settle, jobs=workers, on_interrupt=finishing_note)
         except KeyboardInterrupt:
