@@ -17,8 +17,10 @@ Each is reduced at k = 16, 64 and 256 (``--ks``) by ``quantize reduce -k K`` and
 ``pngquant --nofs K``, one fresh process each; per k, over the set: the median and worst
 PSNR difference (ours minus pngquant's, on premultiplied RGBA, as ``bench_reduce.py``
 scores its RGBA image), the median byte ratio and on how many icons ours is larger, and
-the median ratio of wall seconds (``--repeats`` runs each, the median). Every ratio is
-against pngquant measured in the same run.
+the median ratio of wall seconds (``--repeats`` runs each, the median); then all the
+icons in one call of each tool (``quantize reduce -k K FILES``, its default jobs, and
+``pngquant --nofs K FILES``), median wall seconds. Every ratio is against pngquant
+measured in the same run.
 """
 
 from __future__ import annotations
@@ -121,6 +123,24 @@ def measure(icons: list[tuple[Path, np.ndarray]], k: int, repeats: int, work: Pa
           f"time median {statistics.median(times):.2f}x")
     for path, gap, ratio, _ in sorted(rows, key=lambda row: -row[2])[:3]:
         print(f"    largest bytes: {path.name} {ratio:.3f}x, PSNR {gap:+.2f} dB")
+    one_call([work / f"icon{i}.png" for i in range(len(icons))], k, repeats)
+
+
+def one_call(srcs: list[Path], k: int, repeats: int) -> None:
+    """All icons in one call of each tool, as a user reduces a folder of them: the fixed
+    costs of a file, not of a process. Ours runs its default number of jobs (the CPUs)."""
+    ours = [*quantize_command(), "reduce", "-k", str(k), "--ext", f".q{k}.png", "--force",
+            *map(str, srcs)]
+    theirs = [PNGQUANT, "--nofs", "--force", "--ext", f".p{k}.png", str(k), *map(str, srcs)]
+    runs = {"quantize": run_median(lambda seed: ours, repeats),
+            "pngquant": run_median(lambda seed: theirs, repeats)}
+    problems = [f"{name} {run.problem}" for name, run in runs.items() if run.problem]
+    if problems:
+        print(f"    {len(srcs)} icons in one call: " + "; ".join(problems))
+        return
+    print(f"    {len(srcs)} icons in one call: quantize {runs['quantize'].seconds:.2f} s, "
+          f"pngquant --nofs {runs['pngquant'].seconds:.2f} s, "
+          f"{runs['quantize'].seconds / runs['pngquant'].seconds:.2f}x")
 
 
 def main() -> None:
