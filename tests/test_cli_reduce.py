@@ -1900,13 +1900,26 @@ def test_skip_if_larger_to_stdout_names_no_scratch_file(jpeg_of_noise):
     assert error.startswith("quantize: error: -: result (")
 
 
-def test_stdin_must_be_the_only_input(photo):
-    result = runner.invoke(app, ["reduce", "-", str(photo)], input=b"")
-    assert result.exit_code == 2
+@pytest.mark.parametrize("options", [[], ["-o", "x.png"], ["-o", "-"],
+                                     ["--palette-out", "p.gpl"]])
+def test_stdin_must_be_the_only_input(photo, options):
+    """With -o, the error said to name the outputs with --ext, which stdin refuses."""
+    result = runner.invoke(app, ["reduce", "-", str(photo), *options], input=b"")
+    assert result.exit_code == 2 and result.stdout_bytes == b""
     # It said "- (stdin) must be the only input", naming neither a file nor an option first.
     assert one_error_line(result) == ("quantize: error: -: stdin must be the only input (2 "
                                       "inputs were given); reduce the other files in a call "
                                       "of their own")
+
+
+@pytest.mark.parametrize("options", [[], ["-o", "-"], ["-o", "x.png"]])
+def test_stdin_given_twice_is_named_so(photo, options):
+    """'reduce - -' was told to reduce "the other files" in a call of their own, and with
+    -o to use --ext; stdin holds one image, which can be read once."""
+    result = runner.invoke(app, ["reduce", "-", "-", *options], input=photo.read_bytes())
+    assert result.exit_code == 2 and result.stdout_bytes == b""
+    assert one_error_line(result) == ("quantize: error: -: stdin is given 2 times; it holds "
+                                      "one image, read once: give - once")
 
 
 def test_ext_is_refused_for_stdin_which_has_no_name(photo):

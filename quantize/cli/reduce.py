@@ -303,15 +303,13 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
              "to write the image to stdout, give -o -", USAGE_ERROR)
     names = [str(p) for p in inputs]
     if len(names) > 1:
+        _refuse_stdin_among(names)  # before -o's advice of --ext, which stdin refuses
         if output is not None:
             fail(f"-o/--output names one file but {len(names)} inputs were given; use --ext "
                  "to name the outputs after their inputs", USAGE_ERROR)
         if palette_out is not None:
             fail(f"--palette-out names one file but {len(names)} inputs were given; write "
                  "each input's palette in a call of its own", USAGE_ERROR)
-        if names.count(STDIO) > 0:
-            fail(f"-: stdin must be the only input ({len(names)} inputs were given); reduce "
-                 "the other files in a call of their own", USAGE_ERROR)
     if palette_out == STDIO:  # said as such: "has no extension" would ask for one
         from ..palette_files import PALETTE_FORMAT_LIST
 
@@ -332,6 +330,17 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
             if name != STDIO and (is_stream(Path(name)) or names_a_descriptor(name)):
                 refuse_stream_without_output(Path(name), naming)
     return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
+
+
+def _refuse_stdin_among(names: Sequence[str]) -> None:
+    """Refuse stdin among several inputs (usage error): it is read once, and its image has
+    no name to give an output beside the others'."""
+    if names.count(STDIO) > 1:
+        fail(f"-: stdin is given {names.count(STDIO)} times; it holds one image, read once: "
+             "give - once", USAGE_ERROR)
+    if STDIO in names:
+        fail(f"-: stdin must be the only input ({len(names)} inputs were given); reduce "
+             "the other files in a call of their own", USAGE_ERROR)
 
 
 def _refuse_terminal(files: Sequence[_File], output: str | None) -> None:
