@@ -2235,6 +2235,35 @@ def test_a_stdin_that_cannot_be_read_is_one_error_line(monkeypatch, capsys, tmp_
     assert capsys.readouterr().err == f"quantize: error: -: cannot read stdin ({reason})\n"
 
 
+@pytest.mark.skipif(not hasattr(os, "set_blocking"), reason="needs O_NONBLOCK")
+def test_a_non_blocking_stdin_is_read_whole_as_its_writer_sends_it(monkeypatch, tmp_path):
+    """A stdin left non-blocking by another process sharing the pipe gave nothing while
+    its writer had sent nothing yet, which was read as its end: 'quantize reduce -' said
+    '-: file is empty (0 bytes)', or that the image was truncated after a pause."""
+    import time
+
+    from quantize.cli.common import STREAM_HEAD
+
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * (STREAM_HEAD // 128)  # past the head
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+
+    def feed() -> None:
+        with open(write_end, "wb") as writer:
+            for part in (data[:100], data[100:STREAM_HEAD + 7], data[STREAM_HEAD + 7:]):
+                time.sleep(0.1)  # the reader finds the pipe empty, not ended
+                writer.write(part)
+                writer.flush()
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    with open(read_end, "rb") as reader:
+        monkeypatch.setattr(sys, "stdin", type("Stdin", (), {"buffer": reader}))
+        staged = stage_stdin(tmp_path)
+    writer.join()
+    assert staged.read_bytes() == data
+
+
 def test_a_stream_that_cannot_be_read_is_one_error_line(capsys, tmp_path):
     """As stdin is: the stream's name, what the system said, exit 1."""
     gone = tmp_path / "gone"  # a pipe of a process substitution that has ended, say
