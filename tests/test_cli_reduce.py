@@ -2235,6 +2235,36 @@ def test_a_stdin_that_cannot_be_read_is_one_error_line(monkeypatch, capsys, tmp_
     assert capsys.readouterr().err == f"quantize: error: -: cannot read stdin ({reason})\n"
 
 
+@pytest.mark.parametrize("args, existing, line", [
+    (["-o", "out.png"], ["out.png"], "out.png: output exists; use --force to overwrite"),
+    (["-o", "-", "--palette-out", "p.gpl"], ["p.gpl"],
+     "p.gpl: output exists; use --force to overwrite"),
+    (["-o", "out.gif", "--palette-out", "p.gpl"], ["out.gif", "p.gpl"],
+     "out.gif: output exists, and so does --palette-out='p.gpl'; use --force to overwrite "
+     "both"),
+])
+@pytest.mark.parametrize("stream", ["-", "pipe"])
+def test_an_output_in_the_way_is_refused_before_the_stream_is_read(
+        tmp_path, monkeypatch, args, existing, line, stream):
+    """'curl -s URL | quantize reduce - -o out.png' read the whole download, then said that
+    out.png exists; pngquant says it at once. Nothing is read, and nothing is changed."""
+    import quantize.cli.reduce
+
+    monkeypatch.chdir(tmp_path)
+    for name in existing:
+        Path(name).write_bytes(b"mine")
+    if stream == "pipe":
+        os.mkfifo("pipe")  # no writer: reading it would wait for ever
+    read = []
+    monkeypatch.setattr(quantize.cli.reduce, "stage_stdin", lambda *a: read.append(a))
+    monkeypatch.setattr(quantize.cli.reduce, "stage_stream", lambda *a: read.append(a))
+    result = runner.invoke(app, ["reduce", stream, "-k", "4", *args], input=b"")
+    assert (result.exit_code, result.stdout_bytes) == (15, b"")
+    assert one_error_line(result) == f"quantize: error: {stream}: {line}"
+    assert read == []
+    assert all(Path(name).read_bytes() == b"mine" for name in existing)
+
+
 @pytest.mark.skipif(not hasattr(os, "set_blocking"), reason="needs O_NONBLOCK")
 def test_a_non_blocking_stdin_is_read_whole_as_its_writer_sends_it(monkeypatch, tmp_path):
     """A stdin left non-blocking by another process sharing the pipe gave nothing while

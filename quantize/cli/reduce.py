@@ -907,7 +907,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..reduce import reduce_file
 
     with Scratch() as scratch:
-        staged = [_stage(f, scratch) for f in files]
+        staged = [_stage(f, scratch, options) for f in files]
         said_once = (PaletteInWarning,) if palette_said else ()
         calls = [Call(recorded_call, (_reduce_to_stdout if f.to_stdout else reduce_file,
                                       (src, out), options),
@@ -996,13 +996,31 @@ def _beside_input_failed(f: _File, outcome: Any, palette_out: Any) -> bool:
             and (palette_out is None or about != Path(palette_out)))
 
 
-def _stage(f: _File, scratch: Scratch) -> tuple[str, str | None]:
+def _refuse_outputs_in_the_way(f: _File, options: dict[str, Any]) -> None:
+    """Refuse, before the stream ``f.input`` is read, an output named (``-o``,
+    ``--palette-out``) that exists without ``--force`` or cannot be written: the job said
+    so too, in these words, but only once the whole stream had come (a download piped in).
+    """
+    from ..errors import QuantizeError
+    from ..reduce import check_outputs_given
+
+    output = None if f.output is None or f.to_stdout else Path(f.output)
+    try:
+        check_outputs_given(output, options, None)
+    except QuantizeError as exc:
+        where = "" if exc.path is None else f"{exc.path}: "
+        fail(printable_line(f"{f.input}: {where}{as_flags(exc.reason)}"), exc.exit_code)
+
+
+def _stage(f: _File, scratch: Scratch, options: dict[str, Any]) -> tuple[str, str | None]:
     """The paths reduce_file sees: stdin or a pipe saved to a scratch file, stdout written
     to one."""
     src = f.input
     if src == STDIO:
+        _refuse_outputs_in_the_way(f, options)
         src = str(stage_stdin(scratch.folder(STDIO, "for its copy")))
     elif is_stream(Path(src)):  # read once here: the job reads its input more than once
+        _refuse_outputs_in_the_way(f, options)
         src = str(stage_stream(Path(src), scratch.folder(src, "for its copy")))
     out = (str(scratch.folder(f.input, "for the image to write to stdout") / "stdout.png")
            if f.to_stdout else f.output)
