@@ -2119,6 +2119,33 @@ def test_dev_stdin_redirected_from_a_file_names_no_output(photo, monkeypatch, co
     assert not os.path.lexists("/dev/stdin.segments")
 
 
+@pytest.mark.parametrize("args, line", [
+    (["-o", "photo.png"], "its output would be 'photo.png', the file stdin is redirected "
+                          "from, which is never overwritten (not even with --force); name "
+                          "another file with -o"),
+    (["-o", "link.png"], "its output would be 'link.png', the file stdin is redirected "
+                         "from, which is never overwritten (not even with --force); name "
+                         "another file with -o"),
+    (["-o", "out.png", "--palette-out", "photo.hex"],
+     "--palette-out='photo.hex' is the file stdin is redirected from, which is never "
+     "overwritten (not even with --force); write the palette to another file"),
+])
+def test_an_output_that_is_the_file_stdin_reads_is_refused(photo, monkeypatch, args, line):
+    """'reduce - -o photo.png --force < photo.png' replaced the input, which 'reduce
+    photo.png -o photo.png --force' refuses."""
+    monkeypatch.chdir(photo.parent)
+    os.symlink("photo.png", "link.png")
+    source = Path("photo.hex") if "photo.hex" in args else photo
+    if source != photo:
+        shutil.copy(photo, source)  # an image, as a palette file would be named
+    before = source.read_bytes()
+    with open(source, "rb") as stdin:
+        done = subprocess.run([sys.executable, "-m", "quantize", "reduce", "-", "-k", "2",
+                               "--force", *args], stdin=stdin, capture_output=True, timeout=60)
+    assert (done.returncode, done.stderr.decode()) == (2, f"quantize: error: -: {line}\n")
+    assert source.read_bytes() == before and not os.path.lexists("out.png")
+
+
 def _reduce_to_stdout(src: Path, stdout: Any) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "quantize", "reduce", str(src), "-k", "256",
                              "-o", "-"], stdout=stdout, stderr=subprocess.PIPE)

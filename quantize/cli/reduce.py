@@ -661,6 +661,7 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
     """
     for f in files:
         if f.input == STDIO:
+            _refuse_outputs_onto_stdin(f, palette_out)
             continue
         if f.output is not None and not f.to_stdout and (what := _as_input(f.output, f.input)):
             how = "choose another --ext suffix" if f.by_ext else "name another file with -o"
@@ -669,6 +670,34 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
         if palette_out is not None and (what := _as_input(palette_out, f.input, " is")):
             fail(f"{f.input}: --palette-out={what}, which is never overwritten (not even with "
                  "--force); write the palette to another file", USAGE_ERROR)
+
+
+def _refuse_outputs_onto_stdin(f: _File, palette_out: str | None) -> None:
+    """Refuse, before any work, an output named with ``-o`` (or the ``--palette-out``
+    file) that is the file stdin is redirected from (``reduce - -o a.png --force <
+    a.png``), as an output that is its input by name is refused: with ``--force`` it was
+    replaced. Told by the file system, as :func:`_refuse_stdout_onto_input` tells stdout."""
+    import stat
+
+    try:
+        source = os.fstat(sys.stdin.fileno())
+    except (AttributeError, OSError, ValueError):  # closed, or no descriptor: no file
+        return
+    if not stat.S_ISREG(source.st_mode):
+        return
+    named = [] if f.output is None or f.to_stdout else [
+        (f"its output would be {quoted(f.output)},", f.output, "name another file with -o")]
+    if palette_out is not None:
+        named.append((f"--palette-out={quoted(palette_out)} is", palette_out,
+                      "write the palette to another file"))
+    for said, output, how in named:
+        try:
+            out = os.stat(output)
+        except OSError:  # not there (yet): no input
+            continue
+        if (out.st_dev, out.st_ino) == (source.st_dev, source.st_ino):
+            fail(printable_line(f"-: {said} the file stdin is redirected from, which is never "
+                                f"overwritten (not even with --force); {how}"), USAGE_ERROR)
 
 
 def _check_no_default_output_is_its_input(files: Sequence[_File], options: dict[str, Any],
