@@ -2139,9 +2139,11 @@ def test_an_output_that_is_the_file_stdin_reads_is_refused(photo, monkeypatch, a
     if source != photo:
         shutil.copy(photo, source)  # an image, as a palette file would be named
     before = source.read_bytes()
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     with open(source, "rb") as stdin:
         done = subprocess.run([sys.executable, "-m", "quantize", "reduce", "-", "-k", "2",
-                               "--force", *args], stdin=stdin, capture_output=True, timeout=60)
+                               "--force", *args], stdin=stdin, capture_output=True, timeout=60,
+                              env=here)
     assert (done.returncode, done.stderr.decode()) == (2, f"quantize: error: -: {line}\n")
     assert source.read_bytes() == before and not os.path.lexists("out.png")
 

@@ -248,6 +248,21 @@ def _gone(stream: Any) -> None:
         os.close(null)
 
 
+def is_stdin_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is the regular file stdin is redirected from (``< photo.png``),
+    told by the file system (device and inode, through links too); False when stdin is
+    closed, a pipe or terminal, or ``path`` does not exist."""
+    import stat
+
+    try:
+        source = os.fstat(sys.stdin.fileno())
+        out = os.stat(path)
+    except (AttributeError, OSError, ValueError):  # closed, no descriptor, not there
+        return False
+    return stat.S_ISREG(source.st_mode) and (out.st_dev, out.st_ino) == (source.st_dev,
+                                                                          source.st_ino)
+
+
 def is_terminal(stream: Any) -> bool:
     """Whether ``stream`` (``sys.stdout``, ``sys.stderr``) is a terminal; False when it was
     closed from the start (None)."""

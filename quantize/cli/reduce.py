@@ -62,6 +62,7 @@ from .common import (
     folder_hint,
     image_file,
     integer,
+    is_stdin_file,
     is_stream,
     is_terminal,
     names_a_descriptor,
@@ -676,26 +677,14 @@ def _refuse_outputs_onto_stdin(f: _File, palette_out: str | None) -> None:
     """Refuse, before any work, an output named with ``-o`` (or the ``--palette-out``
     file) that is the file stdin is redirected from (``reduce - -o a.png --force <
     a.png``), as an output that is its input by name is refused: with ``--force`` it was
-    replaced. Told by the file system, as :func:`_refuse_stdout_onto_input` tells stdout."""
-    import stat
-
-    try:
-        source = os.fstat(sys.stdin.fileno())
-    except (AttributeError, OSError, ValueError):  # closed, or no descriptor: no file
-        return
-    if not stat.S_ISREG(source.st_mode):
-        return
+    replaced."""
     named = [] if f.output is None or f.to_stdout else [
         (f"its output would be {quoted(f.output)},", f.output, "name another file with -o")]
     if palette_out is not None:
         named.append((f"--palette-out={quoted(palette_out)} is", palette_out,
                       "write the palette to another file"))
     for said, output, how in named:
-        try:
-            out = os.stat(output)
-        except OSError:  # not there (yet): no input
-            continue
-        if (out.st_dev, out.st_ino) == (source.st_dev, source.st_ino):
+        if is_stdin_file(output):
             fail(printable_line(f"-: {said} the file stdin is redirected from, which is never "
                                 f"overwritten (not even with --force); {how}"), USAGE_ERROR)
 
