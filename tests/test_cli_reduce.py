@@ -1900,13 +1900,26 @@ def test_skip_if_larger_to_stdout_names_no_scratch_file(jpeg_of_noise):
     assert error.startswith("quantize: error: -: result (")
 
 
-def test_stdin_must_be_the_only_input(photo):
-    result = runner.invoke(app, ["reduce", "-", str(photo)], input=b"")
-    assert result.exit_code == 2
+@pytest.mark.parametrize("options", [[], ["-o", "x.png"], ["-o", "-"],
+                                     ["--palette-out", "p.gpl"]])
+def test_stdin_must_be_the_only_input(photo, options):
+    """With -o, the error said to name the outputs with --ext, which stdin refuses."""
+    result = runner.invoke(app, ["reduce", "-", str(photo), *options], input=b"")
+    assert result.exit_code == 2 and result.stdout_bytes == b""
     # It said "- (stdin) must be the only input", naming neither a file nor an option first.
     assert one_error_line(result) == ("quantize: error: -: stdin must be the only input (2 "
                                       "inputs were given); reduce the other files in a call "
                                       "of their own")
+
+
+@pytest.mark.parametrize("options", [[], ["-o", "-"], ["-o", "x.png"]])
+def test_stdin_given_twice_is_named_so(photo, options):
+    """'reduce - -' was told to reduce "the other files" in a call of their own, and with
+    -o to use --ext; stdin holds one image, which can be read once."""
+    result = runner.invoke(app, ["reduce", "-", "-", *options], input=photo.read_bytes())
+    assert result.exit_code == 2 and result.stdout_bytes == b""
+    assert one_error_line(result) == ("quantize: error: -: stdin is given 2 times; it holds "
+                                      "one image, read once: give - once")
 
 
 def test_ext_is_refused_for_stdin_which_has_no_name(photo):
@@ -2106,6 +2119,35 @@ def test_dev_stdin_redirected_from_a_file_names_no_output(photo, monkeypatch, co
     assert not os.path.lexists("/dev/stdin.segments")
 
 
+@pytest.mark.parametrize("args, line", [
+    (["-o", "photo.png"], "its output would be 'photo.png', the file stdin is redirected "
+                          "from, which is never overwritten (not even with --force); name "
+                          "another file with -o"),
+    (["-o", "link.png"], "its output would be 'link.png', the file stdin is redirected "
+                         "from, which is never overwritten (not even with --force); name "
+                         "another file with -o"),
+    (["-o", "out.png", "--palette-out", "photo.hex"],
+     "--palette-out='photo.hex' is the file stdin is redirected from, which is never "
+     "overwritten (not even with --force); write the palette to another file"),
+])
+def test_an_output_that_is_the_file_stdin_reads_is_refused(photo, monkeypatch, args, line):
+    """'reduce - -o photo.png --force < photo.png' replaced the input, which 'reduce
+    photo.png -o photo.png --force' refuses."""
+    monkeypatch.chdir(photo.parent)
+    os.symlink("photo.png", "link.png")
+    source = Path("photo.hex") if "photo.hex" in args else photo
+    if source != photo:
+        shutil.copy(photo, source)  # an image, as a palette file would be named
+    before = source.read_bytes()
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    with open(source, "rb") as stdin:
+        done = subprocess.run([sys.executable, "-m", "quantize", "reduce", "-", "-k", "2",
+                               "--force", *args], stdin=stdin, capture_output=True, timeout=60,
+                              env=here)
+    assert (done.returncode, done.stderr.decode()) == (2, f"quantize: error: -: {line}\n")
+    assert source.read_bytes() == before and not os.path.lexists("out.png")
+
+
 def _reduce_to_stdout(src: Path, stdout: Any) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "quantize", "reduce", str(src), "-k", "256",
                              "-o", "-"], stdout=stdout, stderr=subprocess.PIPE)
@@ -2220,6 +2262,65 @@ def test_a_stdin_that_cannot_be_read_is_one_error_line(monkeypatch, capsys, tmp_
         stage_stdin(tmp_path)
     assert info.value.exit_code == 1
     assert capsys.readouterr().err == f"quantize: error: -: cannot read stdin ({reason})\n"
+
+
+@pytest.mark.parametrize("args, existing, line", [
+    (["-o", "out.png"], ["out.png"], "out.png: output exists; use --force to overwrite"),
+    (["-o", "-", "--palette-out", "p.gpl"], ["p.gpl"],
+     "p.gpl: output exists; use --force to overwrite"),
+    (["-o", "out.gif", "--palette-out", "p.gpl"], ["out.gif", "p.gpl"],
+     "out.gif: output exists, and so does --palette-out='p.gpl'; use --force to overwrite "
+     "both"),
+])
+@pytest.mark.parametrize("stream", ["-", "pipe"])
+def test_an_output_in_the_way_is_refused_before_the_stream_is_read(
+        tmp_path, monkeypatch, args, existing, line, stream):
+    """'curl -s URL | quantize reduce - -o out.png' read the whole download, then said that
+    out.png exists; pngquant says it at once. Nothing is read, and nothing is changed."""
+    import quantize.cli.reduce
+
+    monkeypatch.chdir(tmp_path)
+    for name in existing:
+        Path(name).write_bytes(b"mine")
+    if stream == "pipe":
+        os.mkfifo("pipe")  # no writer: reading it would wait for ever
+    read = []
+    monkeypatch.setattr(quantize.cli.reduce, "stage_stdin", lambda *a: read.append(a))
+    monkeypatch.setattr(quantize.cli.reduce, "stage_stream", lambda *a: read.append(a))
+    result = runner.invoke(app, ["reduce", stream, "-k", "4", *args], input=b"")
+    assert (result.exit_code, result.stdout_bytes) == (15, b"")
+    assert one_error_line(result) == f"quantize: error: {stream}: {line}"
+    assert read == []
+    assert all(Path(name).read_bytes() == b"mine" for name in existing)
+
+
+@pytest.mark.skipif(not hasattr(os, "set_blocking"), reason="needs O_NONBLOCK")
+def test_a_non_blocking_stdin_is_read_whole_as_its_writer_sends_it(monkeypatch, tmp_path):
+    """A stdin left non-blocking by another process sharing the pipe gave nothing while
+    its writer had sent nothing yet, which was read as its end: 'quantize reduce -' said
+    '-: file is empty (0 bytes)', or that the image was truncated after a pause."""
+    import time
+
+    from quantize.cli.common import STREAM_HEAD
+
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * (STREAM_HEAD // 128)  # past the head
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+
+    def feed() -> None:
+        with open(write_end, "wb") as writer:
+            for part in (data[:100], data[100:STREAM_HEAD + 7], data[STREAM_HEAD + 7:]):
+                time.sleep(0.1)  # the reader finds the pipe empty, not ended
+                writer.write(part)
+                writer.flush()
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    with open(read_end, "rb") as reader:
+        monkeypatch.setattr(sys, "stdin", type("Stdin", (), {"buffer": reader}))
+        staged = stage_stdin(tmp_path)
+    writer.join()
+    assert staged.read_bytes() == data
 
 
 def test_a_stream_that_cannot_be_read_is_one_error_line(capsys, tmp_path):

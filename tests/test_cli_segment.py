@@ -900,6 +900,31 @@ def test_an_output_folder_holding_the_input_as_an_output_is_a_usage_error(tmp_pa
     assert src.read_bytes() == before
 
 
+@pytest.mark.parametrize(("name", "options"), [("labels.png", []), ("overlay.png", []),
+                                               ("edges.png", ["--edges"])])
+def test_an_output_folder_holding_the_file_stdin_reads_is_a_usage_error(tmp_path, name,
+                                                                        options):
+    """``segment - -o x --force < x/labels.png`` replaced the input it read, which
+    ``segment x/labels.png -o x --force`` refuses."""
+    import subprocess
+    import sys
+
+    src = tmp_path / name
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src, format="PNG")
+    before = src.read_bytes()
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    with open(src, "rb") as stdin:
+        done = subprocess.run([sys.executable, "-m", "quantize", "segment", "-", "-o",
+                               str(tmp_path), "--force", *options], stdin=stdin,
+                              capture_output=True, timeout=60, env=here)
+    assert (done.returncode, done.stderr.decode()) == (
+        2, f"quantize: error: -: its output folder {tmp_path} would write {name} over the "
+           "file stdin is redirected from, which is never overwritten (not even with "
+           "--force); choose another folder with -o\n")
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert src.read_bytes() == before
+
+
 @pytest.mark.parametrize(("name", "output", "options"), [
     ("Labels.png", "labels.png", []), ("OVERLAY.PNG", "overlay.png", []),
     ("Edges.png", "edges.png", ["--edges"])])

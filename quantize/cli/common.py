@@ -13,7 +13,6 @@ import logging
 import math
 import os
 import re
-import shutil
 import sys
 import tempfile
 import textwrap
@@ -247,6 +246,21 @@ def _gone(stream: Any) -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, stream.fileno())
         os.close(null)
+
+
+def is_stdin_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is the regular file stdin is redirected from (``< photo.png``),
+    told by the file system (device and inode, through links too); False when stdin is
+    closed, a pipe or terminal, or ``path`` does not exist."""
+    import stat
+
+    try:
+        source = os.fstat(sys.stdin.fileno())
+        out = os.stat(path)
+    except (AttributeError, OSError, ValueError):  # closed, no descriptor, not there
+        return False
+    return stat.S_ISREG(source.st_mode) and (out.st_dev, out.st_ino) == (source.st_dev,
+                                                                          source.st_ino)
 
 
 def is_terminal(stream: Any) -> bool:
@@ -1027,7 +1041,12 @@ def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str) -> None:
         fail(f"{printable_line(name)}: not an image Pillow can identify (its first "
              f"{STREAM_HEAD >> 20} MiB begins no image format it knows; the rest was not "
              "read)", ExitCode.FAILED)
-    shutil.copyfileobj(stream, copy)
+    while part := _read_some(stream, _COPY_CHUNK):
+        copy.write(part)
+
+
+#: Bytes read from a stream at a time once its head is copied.
+_COPY_CHUNK = 1 << 16
 
 
 def _read_head(stream: BinaryIO, size: int) -> bytes:
@@ -1035,12 +1054,32 @@ def _read_head(stream: BinaryIO, size: int) -> bytes:
     read may return less than asked before it ends)."""
     parts, got = [], 0
     while got < size:
-        part = stream.read(size - got)
+        part = _read_some(stream, size - got)
         if not part:
             break
         parts.append(part)
         got += len(part)
     return b"".join(parts)
+
+
+def _read_some(stream: BinaryIO, size: int) -> bytes:
+    """At most ``size`` bytes of ``stream``; none only at its end.
+
+    A stream left non-blocking (``O_NONBLOCK``, set by another process that shares the
+    pipe: Node.js, an earlier command) gives None while its writer has sent nothing yet,
+    which was read as its end: a stdin still to come said "file is empty", or an image
+    cut short. Such a read waits for the bytes, as on a blocking stream.
+    """
+    import select
+
+    while True:
+        try:
+            part = stream.read(size)
+        except BlockingIOError:
+            part = None
+        if part is not None:
+            return part
+        select.select([stream], [], [])
 
 
 def _may_begin_an_image(head: bytes) -> bool:

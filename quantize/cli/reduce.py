@@ -62,6 +62,7 @@ from .common import (
     folder_hint,
     image_file,
     integer,
+    is_stdin_file,
     is_stream,
     is_terminal,
     names_a_descriptor,
@@ -303,15 +304,13 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
              "to write the image to stdout, give -o -", USAGE_ERROR)
     names = [str(p) for p in inputs]
     if len(names) > 1:
+        _refuse_stdin_among(names)  # before -o's advice of --ext, which stdin refuses
         if output is not None:
             fail(f"-o/--output names one file but {len(names)} inputs were given; use --ext "
                  "to name the outputs after their inputs", USAGE_ERROR)
         if palette_out is not None:
             fail(f"--palette-out names one file but {len(names)} inputs were given; write "
                  "each input's palette in a call of its own", USAGE_ERROR)
-        if names.count(STDIO) > 0:
-            fail(f"-: stdin must be the only input ({len(names)} inputs were given); reduce "
-                 "the other files in a call of their own", USAGE_ERROR)
     if palette_out == STDIO:  # said as such: "has no extension" would ask for one
         from ..palette_files import PALETTE_FORMAT_LIST
 
@@ -332,6 +331,17 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
             if name != STDIO and (is_stream(Path(name)) or names_a_descriptor(name)):
                 refuse_stream_without_output(Path(name), naming)
     return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
+
+
+def _refuse_stdin_among(names: Sequence[str]) -> None:
+    """Refuse stdin among several inputs (usage error): it is read once, and its image has
+    no name to give an output beside the others'."""
+    if names.count(STDIO) > 1:
+        fail(f"-: stdin is given {names.count(STDIO)} times; it holds one image, read once: "
+             "give - once", USAGE_ERROR)
+    if STDIO in names:
+        fail(f"-: stdin must be the only input ({len(names)} inputs were given); reduce "
+             "the other files in a call of their own", USAGE_ERROR)
 
 
 def _refuse_terminal(files: Sequence[_File], output: str | None) -> None:
@@ -652,6 +662,7 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
     """
     for f in files:
         if f.input == STDIO:
+            _refuse_outputs_onto_stdin(f, palette_out)
             continue
         if f.output is not None and not f.to_stdout and (what := _as_input(f.output, f.input)):
             how = "choose another --ext suffix" if f.by_ext else "name another file with -o"
@@ -660,6 +671,22 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
         if palette_out is not None and (what := _as_input(palette_out, f.input, " is")):
             fail(f"{f.input}: --palette-out={what}, which is never overwritten (not even with "
                  "--force); write the palette to another file", USAGE_ERROR)
+
+
+def _refuse_outputs_onto_stdin(f: _File, palette_out: str | None) -> None:
+    """Refuse, before any work, an output named with ``-o`` (or the ``--palette-out``
+    file) that is the file stdin is redirected from (``reduce - -o a.png --force <
+    a.png``), as an output that is its input by name is refused: with ``--force`` it was
+    replaced."""
+    named = [] if f.output is None or f.to_stdout else [
+        (f"its output would be {quoted(f.output)},", f.output, "name another file with -o")]
+    if palette_out is not None:
+        named.append((f"--palette-out={quoted(palette_out)} is", palette_out,
+                      "write the palette to another file"))
+    for said, output, how in named:
+        if is_stdin_file(output):
+            fail(printable_line(f"-: {said} the file stdin is redirected from, which is never "
+                                f"overwritten (not even with --force); {how}"), USAGE_ERROR)
 
 
 def _check_no_default_output_is_its_input(files: Sequence[_File], options: dict[str, Any],
@@ -898,7 +925,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..reduce import reduce_file
 
     with Scratch() as scratch:
-        staged = [_stage(f, scratch) for f in files]
+        staged = [_stage(f, scratch, options) for f in files]
         said_once = (PaletteInWarning,) if palette_said else ()
         calls = [Call(recorded_call, (_reduce_to_stdout if f.to_stdout else reduce_file,
                                       (src, out), options),
@@ -987,13 +1014,31 @@ def _beside_input_failed(f: _File, outcome: Any, palette_out: Any) -> bool:
             and (palette_out is None or about != Path(palette_out)))
 
 
-def _stage(f: _File, scratch: Scratch) -> tuple[str, str | None]:
+def _refuse_outputs_in_the_way(f: _File, options: dict[str, Any]) -> None:
+    """Refuse, before the stream ``f.input`` is read, an output named (``-o``,
+    ``--palette-out``) that exists without ``--force`` or cannot be written: the job said
+    so too, in these words, but only once the whole stream had come (a download piped in).
+    """
+    from ..errors import QuantizeError
+    from ..reduce import check_outputs_given
+
+    output = None if f.output is None or f.to_stdout else Path(f.output)
+    try:
+        check_outputs_given(output, options, None)
+    except QuantizeError as exc:
+        where = "" if exc.path is None else f"{exc.path}: "
+        fail(printable_line(f"{f.input}: {where}{as_flags(exc.reason)}"), exc.exit_code)
+
+
+def _stage(f: _File, scratch: Scratch, options: dict[str, Any]) -> tuple[str, str | None]:
     """The paths reduce_file sees: stdin or a pipe saved to a scratch file, stdout written
     to one."""
     src = f.input
     if src == STDIO:
+        _refuse_outputs_in_the_way(f, options)
         src = str(stage_stdin(scratch.folder(STDIO, "for its copy")))
     elif is_stream(Path(src)):  # read once here: the job reads its input more than once
+        _refuse_outputs_in_the_way(f, options)
         src = str(stage_stream(Path(src), scratch.folder(src, "for its copy")))
     out = (str(scratch.folder(f.input, "for the image to write to stdout") / "stdout.png")
            if f.to_stdout else f.output)

@@ -35,6 +35,7 @@ from .common import (
     folder_hint,
     image_file,
     integer,
+    is_stdin_file,
     is_stream,
     is_terminal,
     names_a_descriptor,
@@ -256,6 +257,8 @@ def segment_command(
                             f"({folder}){where}; choose a folder with -o"), USAGE_ERROR)
     if not stream:
         _refuse_input_among_outputs(input, target, edges)
+    elif stdin:
+        _refuse_stdin_file_among_outputs(target, edges)
     with user_errors():  # a batch's files would be mixed with these, or removed as a killed run's
         from ..batch.lock import refuse_batch_folder
 
@@ -320,6 +323,20 @@ def _refuse_input_among_outputs(input: Path, target: Path, edges: bool) -> None:
         fail(printable_line(f"{input}: its output folder {target} would write {name} over "
                             f"{what}, which is never overwritten (not even with --force); "
                             "choose another folder with -o"), USAGE_ERROR)
+
+
+def _refuse_stdin_file_among_outputs(target: Path, edges: bool) -> None:
+    """Refuse, before any work, an output folder where one of the files written would be
+    the file stdin is redirected from (``segment - -o x --force < x/labels.png``), as
+    :func:`_refuse_input_among_outputs` refuses an input named: it was replaced."""
+    from ..segment_file import EDGES_FILE, OUTPUT_FILES
+
+    for name in OUTPUT_FILES + ((EDGES_FILE,) if edges else ()):
+        if is_stdin_file(target / name):
+            fail(printable_line(f"-: its output folder {target} would write {name} over the "
+                                "file stdin is redirected from, which is never overwritten "
+                                "(not even with --force); choose another folder with -o"),
+                 USAGE_ERROR)
 
 
 @contextlib.contextmanager

@@ -32,6 +32,7 @@ from .file_job import (
     RGB_EXTENSIONS,
     AlphaLossWarning,
     check_indexed_colors,
+    check_outputs_given,
     default_output,
     default_output_names,
     default_output_suffix,
@@ -45,7 +46,6 @@ from .result import ReduceResult
 
 __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALETTE_MODES",
            "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult",
-           "check_indexed_colors", "check_reduce_options", "default_output",
-           "default_output_names", "default_output_suffix", "fit_palette", "output_kind",
-           "reduce_colors",
-           "reduce_file"]
+           "check_indexed_colors", "check_outputs_given", "check_reduce_options",
+           "default_output", "default_output_names", "default_output_suffix", "fit_palette",
+           "output_kind", "reduce_colors", "reduce_file"]

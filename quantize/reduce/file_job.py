@@ -77,8 +77,8 @@ from .records import (
 from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
-           "check_indexed_colors", "default_output", "default_output_names", "output_kind",
-           "reduce_file"]
+           "check_indexed_colors", "check_outputs_given", "default_output",
+           "default_output_names", "output_kind", "reduce_file"]
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
 PALETTE_EXTENSIONS = (".png", ".apng", ".gif")
@@ -779,10 +779,9 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     # name is made only once the file is read, but the header told which it is.
     if out is None:
         out = default_output(src, k, quality, pal_in, animated)
-    _check_palette_out_beside(opts, src, out)
-    if out is not None:
-        check_output_path(out, inputs=(src,), force=force)
-    else:  # named once the image is read, as checked now (its folder alone with quality)
+    check_outputs_given(out, opts, src)
+    if out is None:  # named once the image is read, as checked now (its folder alone with
+        # quality)
         _check_default_output_early(src, k, quality, pal_in, animated, force)
     return FileJob(out, kind, pal_in, k, name)
 
@@ -803,7 +802,28 @@ def _check_default_output(src: Path, n: int, quality: float | None, force: bool)
             "any work); use force=True to overwrite", path=exc.path) from None
 
 
-def _check_palette_out_beside(opts: dict[str, Any], src: Path, out: Path | None) -> None:
+def check_outputs_given(output: Path | None, opts: dict[str, Any], src: Path | None) -> None:
+    """Refuse, before any work, the outputs named: ``output`` (None: not named yet) and the
+    ``palette_out`` of checked options ``opts``, when one exists (without ``force``), cannot
+    be written, or is the input ``src``.
+
+    ``src`` None: the input is a stream (stdin, a pipe), which the command copies before
+    the job reads it; it checks the outputs first, so that an output in the way is said
+    at once, as pngquant says it, not once the whole stream has come.
+
+    Raises
+    ------
+    OutputError, OutputExistsError
+        As :func:`quantize.io.check_output_path`; both outputs named in one error when
+        both exist.
+    """
+    _check_palette_out_beside(opts, src, output)
+    if output is not None:
+        check_output_path(output, inputs=() if src is None else (src,), force=opts["force"])
+
+
+def _check_palette_out_beside(opts: dict[str, Any], src: Path | None,
+                              out: Path | None) -> None:
     """:func:`check_palette_out`, whose refusal of an existing ``palette_out`` names the
     output ``out`` too when it exists as well (``force`` not given), so that one run says
     everything in the way; ``out`` is None when its name is not known yet."""

@@ -474,11 +474,12 @@ def check_output_names(output: Any, palette_out: Any) -> None:
         check_not_under_a_file(value, name)
 
 
-def check_palette_out(opts: dict[str, Any], src: Path) -> None:
+def check_palette_out(opts: dict[str, Any], src: Path | None) -> None:
     """Refuse the ``palette_out`` of checked options (if any) that could not be written.
 
-    It may not exist unless ``force``, nor be an input: the image ``src`` or the
-    ``palette_in`` file, which is never overwritten (not even with ``force``).
+    It may not exist unless ``force``, nor be an input: the image ``src`` (None: a
+    stream not read yet, which no file is) or the ``palette_in`` file, which is never
+    overwritten (not even with ``force``).
 
     Raises
     ------
@@ -493,4 +494,4 @@ def check_palette_out(opts: dict[str, Any], src: Path) -> None:
         raise OutputError(f"is the file of palette_in={quoted(given)}, the palette "
                           "mapped onto, which is never overwritten; write the palette to "
                           "another file", path=out)
-    check_output_path(out, inputs=(src,), force=opts["force"])
+    check_output_path(out, inputs=() if src is None else (src,), force=opts["force"])
