@@ -780,8 +780,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     if out is None:
         out = default_output(src, k, quality, pal_in, animated)
     check_outputs_given(out, opts, src)
-    if out is None:  # named once the image is read, as checked now (its folder alone with
-        # quality)
+    if out is None:  # named once the image is read, as checked now (with quality: its folder)
         _check_default_output_early(src, k, quality, pal_in, animated, force)
     return FileJob(out, kind, pal_in, k, name)
 
