@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -56,7 +57,7 @@ from .segment import (
     segment_pixels,
 )
 
-__all__ = ["EDGES_FILE", "OUTPUT_FILES", "OVERLAY_COLOR", "AlphaIgnoredWarning",
+__all__ = ["EDGES_FILE", "OUTPUT_FILES", "OVERLAY_COLOR", "STATS_UNITS", "AlphaIgnoredWarning",
            "check_segment_options", "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
@@ -66,6 +67,13 @@ OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
 EDGES_FILE = "edges.png"
 #: The colour ``overlay.png`` draws the borders in unless ``overlay_color`` names another.
 OVERLAY_COLOR = (255, 0, 0)
+#: The units of the ``region_stats`` fields, written beside them in ``segments.json``.
+STATS_UNITS = MappingProxyType({
+    "area": "pixels",
+    "bbox": "pixel indices [row_min, col_min, row_max, col_max), maxima excluded",
+    "centroid": "mean pixel index [row, col]",
+    "mean_color": "sRGB 0..255 [r, g, b], of the visible pixels",
+})
 
 
 def segment_file(
@@ -91,8 +99,9 @@ def segment_file(
     with their mean colour), ``boundaries.png`` (1-bit border mask),
     ``overlay.png`` (borders drawn on the photo in ``overlay_color``) and ``segments.json``
     (the returned record but its ``seconds``, plus ``input_path``, the input's path
-    relative to ``outdir`` with links resolved, and ``region_stats``: one record
-    per region, see :meth:`SegmentResult.region_stats`). ``segments.json`` comes last, so its
+    relative to ``outdir`` with links resolved, ``region_stats_units`` (:data:`STATS_UNITS`)
+    and ``region_stats``: one record per region, see :meth:`SegmentResult.region_stats`).
+    ``segments.json`` comes last, so its
     presence marks a finished job. With ``edges``, ``edges.png`` (16-bit
     grayscale, :func:`quantize.segment.boundary_map` scaled to 0..65535) is
     written before ``segments.json``. Every PNG keeps the input's physical resolution
@@ -526,7 +535,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     def encoded() -> Iterator[tuple[Path, bytes | memoryview]]:
         for name, make in images.items():  # each picture let go before the next is made
             yield paths[name], _png_bytes(make(), dpi)
-        document = dict(record, input_path=input_path, region_stats=result.region_stats())
+        document = dict(record, input_path=input_path, region_stats_units=dict(STATS_UNITS),
+                        region_stats=result.region_stats())
         text = json.dumps(printable_data(document), indent=1)  # non-UTF-8 bytes as \xXX
         yield paths["segments.json"], (text + "\n").encode("utf-8")
 

@@ -350,9 +350,11 @@ def test_cli_the_help_names_every_output_and_every_region_statistic():
     for name in (*OUTPUT_FILES, EDGES_FILE):
         assert f" {name} " in listed
     fields = segment(np.zeros((4, 4, 3), np.uint8), regions=1).region_stats()[0]
-    assert listed.endswith("per region: label, cluster, area, bbox [row_min, col_min, "
-                           "row_max, col_max) (maxima excluded), centroid [row, col], "
-                           "mean_color [r, g, b] ")
+    # ... nor the units of the statistics: pixels, and colours 0..255.
+    assert listed.endswith("per region: label, cluster, area (pixels), bbox [row_min, "
+                           "col_min, row_max, col_max) (pixel indices, maxima excluded), "
+                           "centroid [row, col] (mean pixel index), mean_color [r, g, b] "
+                           "(sRGB 0..255, of the visible pixels) ")
     assert [f for f in fields if f" {f} " not in listed.replace(",", " ")] == []
 
 

@@ -862,3 +862,17 @@ def test_pictures_of_an_opaque_rgba_image_stay_rgb(tmp_path):
     for name in ("segmented.png", "overlay.png"):
         with Image.open(tmp_path / "seg" / name) as im:
             assert im.mode == "RGB"
+
+
+def test_segments_json_gives_the_units_of_every_region_statistic(tmp_path):
+    # It gave the numbers alone: area, bbox and centroid in pixels and mean_color 0..255
+    # were said in the README and --help only, not in the file a script reads.
+    from quantize.segment_file import STATS_UNITS
+
+    Image.fromarray(np.zeros((4, 6, 3), np.uint8)).save(tmp_path / "a.png")
+    segment_file(tmp_path / "a.png", tmp_path / "out", regions=1)
+    document = json.loads((tmp_path / "out" / "segments.json").read_text())
+    assert document["region_stats_units"] == STATS_UNITS
+    measured = set(document["region_stats"][0]) - {"label", "cluster"}
+    assert set(document["region_stats_units"]) == measured
+    assert list(document)[-2:] == ["region_stats_units", "region_stats"]

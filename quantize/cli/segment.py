@@ -62,10 +62,13 @@ Writes into the output folder (-o), segments.json last:
                   another region
   overlay.png     those borders on the photo, in red or --overlay-color
   edges.png       with --edges: border strength 0..1 as 0..65535
-  segments.json   the --json record but seconds and output, plus input_path
-                  and region_stats, per region: label, cluster, area,
-                  bbox [row_min, col_min, row_max, col_max) (maxima
-                  excluded), centroid [row, col], mean_color [r, g, b]
+  segments.json   the --json record but seconds and output, plus input_path,
+                  region_stats_units (the units below) and region_stats,
+                  per region: label, cluster, area (pixels), bbox
+                  [row_min, col_min, row_max, col_max) (pixel indices,
+                  maxima excluded), centroid [row, col] (mean pixel
+                  index), mean_color [r, g, b] (sRGB 0..255, of the
+                  visible pixels)
 
 \b
 By default regions come from a hierarchy of merges of superpixels, cut at the
