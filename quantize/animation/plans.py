@@ -42,7 +42,7 @@ from ..reduce.image import histogram_entries, reduce_checked, reduce_colors
 from ..reduce.options import Options
 from ..reduce.quality import smallest_k, starting_as
 from .frames import Frame, iter_frames
-from .gif import change_bytes, in_runs, local_frame_bytes
+from .gif import bounding_box, change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions, one_palette_for
 from .sinks import default_suffix, palette_frames
 from .stats import FrameStats, merge_counts, merge_if_many, merge_pending
@@ -430,20 +430,49 @@ class GlobalPlan:
             indices[still] = prev_indices[still]
         entry_codes = pack_rgb(self.palette)
         if dither == 0 and self.codes.size and not self.exact:
-            at = sorted_search(self.codes, codes)
-            at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
-            lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)
-            nearest_sq = _squared_distances(lab, palette_lab, indices)
             free = opaque & ~still & (entry_codes[indices] != codes)
-            mapped = _favour_runs(indices, lab, palette_lab, free, nearest_sq, drawn=opaque)
-            if previous is not None:
-                held = free & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
-                mapped = _hold_entries(mapped, indices, prev_indices, held, lab, palette_lab,
-                                       nearest_sq, drawn=opaque)
-            indices = mapped
+            indices = self._favoured(indices, codes, free, opaque, previous)
         drawn = entry_codes[indices[opaque]]
         stats.add_pixels(codes[opaque], drawn)
         return indices, None, self.transparent, None
+
+
+    def _favoured(self, indices: np.ndarray, codes: np.ndarray, free: np.ndarray,
+                  opaque: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None
+                  ) -> np.ndarray:
+        """``indices`` (of pixels of colour ``codes``) with the ``free`` pixels taking
+        their left neighbour's entry (:func:`_favour_runs`) or, those drawn in the
+        ``previous`` frame (rgba, indices), their entry there (:func:`_hold_entries`).
+
+        Only the box of the free pixels is looked at, from the column before it, whose
+        fixed entries the first free pixel of a row may take: the other pixels keep their
+        entries, so a small sprite moving on a large canvas costs what the sprite does.
+        """
+        box = _scan_box(free)
+        if box is None:
+            return indices
+        at = sorted_search(self.codes, codes[box])
+        at[~opaque[box]] = 0  # transparent pixels: any colour, overwritten by the caller
+        lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)
+        nearest_sq = _squared_distances(lab, palette_lab, indices[box])
+        mapped = indices.copy()
+        mapped[box] = _favour_runs(indices[box], lab, palette_lab, free[box], nearest_sq,
+                                   drawn=opaque[box])
+        if previous is None:
+            return mapped
+        prev_rgba, prev_indices = previous
+        held = free & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
+        return _hold_entries(mapped, indices, prev_indices, held, lab, palette_lab,
+                             nearest_sq, drawn=opaque, box=box)
+
+
+def _scan_box(free: np.ndarray) -> tuple[slice, slice] | None:
+    """Rows and columns ``(H, W)`` holding every ``free`` pixel, and the column before
+    them (whose pixel a row's first free pixel compares with); None when none is free."""
+    if not free.any():
+        return None
+    left, top, right, bottom = bounding_box(free)
+    return slice(top, bottom), slice(max(left - 1, 0), right)
 
 
 def global_plan(src: Path, opts: AnimationOptions) -> GlobalPlan | AlphaPlan:
@@ -616,7 +645,8 @@ def _occurring(src: Path, opts: AnimationOptions, palette: np.ndarray) -> np.nda
 def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.ndarray,
                   free: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
                   nearest_sq: np.ndarray | None = None, *,
-                  drawn: np.ndarray | None = None) -> np.ndarray:
+                  drawn: np.ndarray | None = None,
+                  box: tuple[slice, slice] | None = None) -> np.ndarray:
     """``mapped``, or the frame with pixels holding their previous entry, whichever is smaller.
 
     A ``free`` pixel may hold its ``previous`` entry when that entry's squared
@@ -629,19 +659,27 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
     changed box (:func:`~quantize.animation.gif.change_bytes`) decide.
     ``nearest_sq``: the squared distances to ``nearest_entries``, if known; ``drawn``:
     the opaque pixels (None: all), the others being written with the transparent entry
-    (``k``, as in ``previous``), whatever entry they hold here.
+    (``k``, as in ``previous``), whatever entry they hold here. ``box``: the rows and
+    columns holding every free pixel, to which ``lab`` and ``nearest_sq`` are cut (the
+    frame's other arrays are whole); None: the whole frame.
     """
+    if box is None:
+        box = (slice(None), slice(None))
     if nearest_sq is None:
-        nearest_sq = _squared_distances(lab, palette_lab, nearest_entries)
+        nearest_sq = _squared_distances(lab, palette_lab, nearest_entries[box])
     k = palette_lab.shape[0]
-    held = free & (previous < k)  # entry k: the pixel was transparent
-    extra = _squared_distances(lab, palette_lab, np.minimum(previous, k - 1)) - nearest_sq
+    held = free[box] & (previous[box] < k)  # entry k: the pixel was transparent
+    extra = (_squared_distances(lab, palette_lab, np.minimum(previous[box], k - 1))
+             - nearest_sq)
     held &= extra <= RUN_TOLERANCE ** 2
     if not held.any():
         return mapped
-    holding = np.where(held, previous, nearest_entries)
+    # Outside the box no pixel is free: there, as in mapped, every entry is the nearest.
+    holding = mapped.copy()
+    holding[box] = np.where(held, previous[box], nearest_entries[box])
     # The pixels left free keep their nearest entry, so nearest_sq still holds for them.
-    holding = _favour_runs(holding, lab, palette_lab, free & ~held, nearest_sq, drawn=drawn)
+    holding[box] = _favour_runs(holding[box], lab, palette_lab, free[box] & ~held, nearest_sq,
+                                drawn=None if drawn is None else drawn[box])
     spare = k if k < MAX_PALETTE else None
 
     def written(entries: np.ndarray) -> np.ndarray:
