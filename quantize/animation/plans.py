@@ -436,7 +436,6 @@ class GlobalPlan:
         stats.add_pixels(codes[opaque], drawn)
         return indices, None, self.transparent, None
 
-
     def _favoured(self, indices: np.ndarray, codes: np.ndarray, free: np.ndarray,
                   opaque: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None
                   ) -> np.ndarray:
