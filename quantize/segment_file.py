@@ -58,7 +58,7 @@ from .segment import (
 )
 
 __all__ = ["EDGES_FILE", "OUTPUT_FILES", "OVERLAY_COLOR", "STATS_UNITS", "AlphaIgnoredWarning",
-           "check_segment_options", "segment_file"]
+           "check_segment_options", "check_stream_outputs", "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
@@ -335,6 +335,25 @@ def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
     apart, or when the smoothing and the ``min_region`` merges leave some cluster no
     region (``-k 5 --min-region`` the whole image: one)."""
     return None if n_clusters is None else int(np.unique(result.clusters).size)
+
+
+def check_stream_outputs(outdir: str | os.PathLike[str], input_name: str | os.PathLike[str],
+                         edges: bool = False) -> None:
+    """Refuse, before a stream (stdin, a pipe) is read, an output folder that
+    :func:`segment_file` without ``force`` would refuse once the whole stream had come:
+    one holding the segmentation of another input, or any of the outputs.
+
+    Raises
+    ------
+    OutputExistsError, OutputError
+        As :func:`segment_file` raises them, naming the folder or the output.
+    """
+    folder = check_path(outdir, "outdir")
+    if not folder.is_dir():
+        return
+    _refuse_another_inputs_folder(folder, input_name, input_name, False, _earlier_record(folder))
+    for name in OUTPUT_FILES + ((EDGES_FILE,) if edges else ()):
+        check_output_path(folder / name, force=False)
 
 
 def check_segment_options(*, n_clusters: int | None = None, regions: int | None = None,

@@ -1122,3 +1122,32 @@ def test_cli_a_fully_transparent_image_is_said_to_be_segmented_as_black(tmp_path
                              "stored in them\n")
     stats = json.loads((tmp_path / "ac" / "segments.json").read_text())["region_stats"]
     assert [(s["area"], s["mean_color"]) for s in stats] == [(600, [0.0, 0.0, 0.0])]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("stream, earlier, line", [
+    ("-", "-", "s/labels.png: output exists; use --force to overwrite"),
+    ("pipe", "-", "s: holds the segmentation of '-'; choose another output folder, or use "
+                  "--force to replace it"),
+    ("-", "photo.png", "s: holds the segmentation of 'photo.png'; choose another output "
+                       "folder, or use --force to replace it"),
+])
+def test_cli_an_output_folder_in_the_way_is_refused_before_a_stream_is_read(
+        tmp_path, monkeypatch, stream, earlier, line):
+    """'curl -s URL | quantize segment - -o s' read the whole download, then said that
+    s/labels.png exists. Now at once, unread (a pipe with no writer would wait for
+    ever), the folder as it was."""
+    import quantize.cli.segment
+
+    monkeypatch.chdir(tmp_path)
+    Path("s").mkdir()
+    for name in ("labels.png", "segments.json"):
+        Path("s", name).write_text(json.dumps({"input": earlier}))
+    os.mkfifo("pipe")
+    read = []
+    monkeypatch.setattr(quantize.cli.segment, "stage_stdin", lambda *a: read.append(a))
+    monkeypatch.setattr(quantize.cli.segment, "stage_stream", lambda *a: read.append(a))
+    result = runner.invoke(app, ["segment", stream, "-o", "s"], input=b"")
+    assert (result.exit_code, result.stderr) == (15, f"quantize: error: {stream}: {line}\n")
+    assert read == []
+    assert sorted(p.name for p in Path("s").iterdir()) == ["labels.png", "segments.json"]

@@ -266,6 +266,11 @@ def segment_command(
         from ..batch.lock import refuse_batch_folder
 
         refuse_batch_folder(target, name=target, instead="choose another folder with -o")
+    if stream and not force:  # said at once, not once the whole stream has come
+        from ..segment_file import check_stream_outputs
+
+        with user_errors(), _naming_input(input, input, default=outdir is None):
+            check_stream_outputs(target, input, edges)
     try:
         with Scratch() as scratch:  # a folder only for a stream's copy
             source = (stage_stdin(scratch.folder("-", "for its copy")) if stdin else
