@@ -926,3 +926,46 @@ def test_an_input_changed_since_the_run_listed_it_is_named_as_the_job_names_it(
     assert (outcome.ok, outcome.value, outcome.path, outcome.exit_code) == (
         False, reason, str(src / "a.png"), ExitCode.FAILED)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def _counting_reads(monkeypatch):
+    """Count the readings of a manifest from now on (each one parses the whole file)."""
+    from quantize.batch import manifest, plan
+
+    reads = []
+    real = manifest.load_manifest
+
+    def counted(output_dir, mode="reduce"):
+        reads.append(Path(output_dir))
+        return real(output_dir, mode)
+
+    for module in (manifest, plan):
+        monkeypatch.setattr(module, "load_manifest", counted)
+    return reads
+
+
+def test_a_run_without_force_reads_the_manifest_once_to_plan_and_not_again(
+        photo_tree, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=1)
+    (photo_tree / "astronaut.jpg").write_bytes(  # one file to redo, the others skipped
+        (photo_tree / "chelsea.png").read_bytes())
+    reads = _counting_reads(monkeypatch)
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    assert reads == [out]
+    assert {job.input.name for job in plan.jobs} == {"astronaut.jpg", "truncated.png"}
+    results = batch.run_batch(plan, jobs=1)
+    assert reads == [out]  # the run used what planning read: at 16,000 outputs, 0.5 s each
+    assert rel(results, photo_tree, "ok") == {"astronaut.jpg"}
+
+
+def test_a_run_without_force_still_closes_an_unfinished_run_with_force(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=1)
+    forced = batch.plan_batch(photo_tree, out, COPY, recursive=True, force=True)
+    batch.manifest.record_forced_run(out, forced.settings, forced.run, COPY.name)
+    assert batch.manifest.read_forced_run(out, COPY.name) is not None
+    plain = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    assert plain.run is None and plain.manifest.forced is not None
+    batch.run_batch(plain, jobs=1)
+    assert batch.manifest.read_forced_run(out, COPY.name) is None

@@ -377,7 +377,11 @@ def _finished(plan: BatchPlan) -> None:
     """Record that the run of ``plan`` reached every file: no run with force is unfinished
     in its output folder (:func:`~quantize.batch.manifest.record_forced_done`). A
     manifest that cannot be written here leaves it unfinished: a rerun with force skips
-    the outputs it made."""
+    the outputs it made. Only a run with force, or one that found such a run unfinished
+    when planned, can leave one recorded: any other does not read the manifest again (a
+    whole second reading of it, at every run)."""
+    if plan.run is None and plan.manifest.forced is None:
+        return
     with contextlib.suppress(OSError):
         record_forced_done(plan.output_dir, plan.mode.name)
 
