@@ -969,3 +969,34 @@ def test_a_run_without_force_still_closes_an_unfinished_run_with_force(photo_tre
     assert plain.run is None and plain.manifest.forced is not None
     batch.run_batch(plain, jobs=1)
     assert batch.manifest.read_forced_run(out, COPY.name) is None
+
+
+def test_a_rerun_over_inputs_copied_anew_records_their_new_stamps_in_one_write(
+        photo_tree, tmp_path, monkeypatch):
+    from quantize.batch import manifest
+
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=1)
+    touched = [photo_tree / name for name in sorted(GOOD)]
+    for path in touched:  # the same bytes at another time: a copy, a restore
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    writes = []
+    real = manifest._append
+
+    def counted(output_dir, *items):
+        writes.append([item["output"] for item in items if "input" in item])
+        real(output_dir, *items)
+
+    monkeypatch.setattr(manifest, "_append", counted)
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    assert len(plan.restamped) == 4
+    results = batch.run_batch(plan, jobs=1)
+    assert rel(results, photo_tree, "skipped") == GOOD
+    assert [sorted(names) for names in writes if names] == [
+        ["astronaut.png", "chelsea.png", "sub/coffee.png", "sub/rocket.png"]]
+    entries = batch.read_manifest(out)
+    for path in touched:  # not hashed again by the next run: the stamps are the files' now
+        entry = entries[manifest.manifest_key(out, out / path.relative_to(photo_tree)
+                                              .with_suffix(".png"))]
+        assert entry.input["mtime_ns"] == path.stat().st_mtime_ns
+    assert batch.plan_batch(photo_tree, out, COPY, recursive=True).restamped == []
