@@ -517,3 +517,29 @@ def test_the_compaction_a_run_starts_with_keeps_what_was_added_since_planning(tm
     compact_manifest(tmp_path, found)
     lines = (tmp_path / batch.MANIFEST_NAME).read_text().splitlines()
     assert [json.loads(line)["record"]["k"] for line in lines] == [4, 5]
+
+
+def test_entries_recorded_together_read_back_as_recorded_one_by_one(tmp_path):
+    from quantize.batch.manifest import Entry, record_entries
+
+    one, together = tmp_path / "one", tmp_path / "together"
+    settings = {"n_colors": 4}
+    entries = [(Path("a.png"), Entry(settings, {"k": 4}, {"size": 1}, "../in/a.jpg")),
+               (Path("b.png"), Entry(settings, {}, None, "../in/b.jpg", unclaimed=True,
+                                     pending=True)),
+               (Path("a.png"), Entry(settings, {"k": 3}, {"size": 2}, "../in/a.jpg",
+                                     unclaimed=True, run="r1"))]
+    for folder in (one, together):
+        folder.mkdir()
+    for output, entry in entries:
+        if entry.pending:
+            batch.manifest.record_pending(one, [(one / output, entry.source)], entry.settings,
+                                          entry.unclaimed)
+        else:
+            batch.manifest.record_output(one, one / output, entry.settings, entry.record,
+                                         entry.input, entry.source, entry.unclaimed, entry.run)
+    record_entries(together, [(together / output, entry) for output, entry in entries])
+    name = batch.MANIFEST_NAME
+    assert (together / name).read_bytes() == (one / name).read_bytes()
+    assert batch.read_manifest(together, pending=True) == {"a.png": entries[2][1],
+                                                           "b.png": entries[1][1]}

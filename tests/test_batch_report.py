@@ -450,3 +450,29 @@ def test_a_report_may_not_replace_the_palette_file_the_jobs_read(tmp_path):
         assert str(err.value) == (f"report={str(tmp_path / report)!r} is the palette_in="
                                   f"{str(tmp_path / given)!r} file the batch reads; expected "
                                   "another path")
+
+
+def test_a_json_report_of_many_files_is_written_as_it_is_encoded(tmp_path):
+    """The JSON text is written as the encoder makes it, not held in pieces and joined:
+    the memory it takes stays within a few times the file's size (joined, a report of
+    16,000 files, 35 MB, took 400 MB)."""
+    import tracemalloc
+
+    palette = [{"hex": f"#{i:06x}", "alpha": 255, "share": 0.0625} for i in range(16)]
+    results = [batch.FileResult(Path(f"in/img{i:04d}.png"), Path(f"out/img{i:04d}.png"), "ok",
+                                "", {"k": 16, "psnr": 40.5, "palette": palette})
+               for i in range(2000)]
+    summary = batch.BatchSummary(total=2000, ok=2000)
+    report = tmp_path / "report.json"
+    tracemalloc.start()
+    try:
+        batch.write_report(report, results, summary)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    data = report.read_bytes()
+    expected = json.dumps(json.loads(data), indent=2).encode("utf-8")
+    assert data == expected  # as json.dumps writes it: indented, ASCII, no final newline
+    rows = json.loads(data)["files"]
+    assert len(rows) == 2000 and rows[1999]["palette"] == palette
+    assert peak < 6 * len(data)  # the rows themselves take about 4 times the text

@@ -926,3 +926,77 @@ def test_an_input_changed_since_the_run_listed_it_is_named_as_the_job_names_it(
     assert (outcome.ok, outcome.value, outcome.path, outcome.exit_code) == (
         False, reason, str(src / "a.png"), ExitCode.FAILED)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def _counting_reads(monkeypatch):
+    """Count the readings of a manifest from now on (each one parses the whole file)."""
+    from quantize.batch import manifest, plan
+
+    reads = []
+    real = manifest.load_manifest
+
+    def counted(output_dir, mode="reduce"):
+        reads.append(Path(output_dir))
+        return real(output_dir, mode)
+
+    for module in (manifest, plan):
+        monkeypatch.setattr(module, "load_manifest", counted)
+    return reads
+
+
+def test_a_run_without_force_reads_the_manifest_once_to_plan_and_not_again(
+        photo_tree, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=1)
+    (photo_tree / "astronaut.jpg").write_bytes(  # one file to redo, the others skipped
+        (photo_tree / "chelsea.png").read_bytes())
+    reads = _counting_reads(monkeypatch)
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    assert reads == [out]
+    assert {job.input.name for job in plan.jobs} == {"astronaut.jpg", "truncated.png"}
+    results = batch.run_batch(plan, jobs=1)
+    assert reads == [out]  # the run used what planning read: at 16,000 outputs, 0.5 s each
+    assert rel(results, photo_tree, "ok") == {"astronaut.jpg"}
+
+
+def test_a_run_without_force_still_closes_an_unfinished_run_with_force(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=1)
+    forced = batch.plan_batch(photo_tree, out, COPY, recursive=True, force=True)
+    batch.manifest.record_forced_run(out, forced.settings, forced.run, COPY.name)
+    assert batch.manifest.read_forced_run(out, COPY.name) is not None
+    plain = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    assert plain.run is None and plain.manifest.forced is not None
+    batch.run_batch(plain, jobs=1)
+    assert batch.manifest.read_forced_run(out, COPY.name) is None
+
+
+def test_a_rerun_over_inputs_copied_anew_records_their_new_stamps_in_one_write(
+        photo_tree, tmp_path, monkeypatch):
+    from quantize.batch import manifest
+
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=1)
+    touched = [photo_tree / name for name in sorted(GOOD)]
+    for path in touched:  # the same bytes at another time: a copy, a restore
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    writes = []
+    real = manifest._append
+
+    def counted(output_dir, *items):
+        writes.append([item["output"] for item in items if "input" in item])
+        real(output_dir, *items)
+
+    monkeypatch.setattr(manifest, "_append", counted)
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    assert len(plan.restamped) == 4
+    results = batch.run_batch(plan, jobs=1)
+    assert rel(results, photo_tree, "skipped") == GOOD
+    assert [sorted(names) for names in writes if names] == [
+        ["astronaut.png", "chelsea.png", "sub/coffee.png", "sub/rocket.png"]]
+    entries = batch.read_manifest(out)
+    for path in touched:  # not hashed again by the next run: the stamps are the files' now
+        entry = entries[manifest.manifest_key(out, out / path.relative_to(photo_tree)
+                                              .with_suffix(".png"))]
+        assert entry.input["mtime_ns"] == path.stat().st_mtime_ns
+    assert batch.plan_batch(photo_tree, out, COPY, recursive=True).restamped == []

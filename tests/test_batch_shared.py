@@ -425,3 +425,17 @@ def test_shared_palette_refuses_options_it_would_leave_unused(tmp_path, options,
         batch.shared_palette(plan, jobs=1)
     assert str(info.value) == message
     assert not (tmp_path / "out" / batch.SHARED_PALETTE_NAME).exists()
+
+
+def test_no_saved_palette_is_looked_for_in_the_manifest(tmp_path, monkeypatch):
+    from quantize.batch import manifest
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / manifest.MANIFEST_NAME).write_text("")
+
+    def read(*args, **kwargs):
+        raise AssertionError("the manifest was read: no palette file is there to remove")
+
+    monkeypatch.setattr(manifest, "load_manifest", read)
+    assert batch.remove_unused_palette(out) is None

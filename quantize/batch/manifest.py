@@ -63,7 +63,7 @@ __all__ = ["DAMAGED_SUFFIX", "MANIFEST_NAME", "SHARED_PALETTE_NAME", "Entry", "F
            "marked_written",
            "new_run_id",
            "output_settings", "read_forced_run", "read_manifest", "record_forced_done",
-           "record_forced_run",
+           "record_entries", "record_forced_run",
            "record_output", "record_pending", "record_removed", "remove_mark", "restamp",
            "source_key", "source_of", "written_mark"]
 
@@ -581,17 +581,51 @@ def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[
     OutputError
         If the manifest cannot be written (a full disk, say), naming it and the output.
     """
+    _append(output_dir, _output_item(output_dir, output, Entry(settings, record, input, source,
+                                                               unclaimed, run=run)))
+
+
+def record_entries(output_dir: str | os.PathLike[str],
+                   entries: Sequence[tuple[str | os.PathLike[str], Entry]]) -> None:
+    """Append each of ``entries``, an output and its entry, to the manifest of ``output_dir``
+    in one write, in their order: a pending one as :func:`record_pending` records it, any
+    other as :func:`record_output` does. A rerun over inputs copied anew (new times, the
+    same bytes) records every one of them again: one write each, 16,000 took 0.9 s.
+
+    Raises
+    ------
+    OutputError
+        If the manifest cannot be written, naming it and the first output.
+    """
+    _append(output_dir, *(_pending_item(output_dir, output, entry.source, entry.settings,
+                                        entry.unclaimed) if entry.pending
+                          else _output_item(output_dir, output, entry)
+                          for output, entry in entries))
+
+
+def _output_item(output_dir: str | os.PathLike[str], output: str | os.PathLike[str],
+                 entry: Entry) -> dict[str, Any]:
+    """The manifest line of the finished ``output`` recorded as ``entry``."""
     item = {"version": _VERSION, "output": manifest_key(output_dir, output),
-            "settings": dict(settings), "record": _as_json(record)}
-    if input is not None:
-        item["input"] = dict(input)
-    if source is not None:
-        item["source"] = source
-    if unclaimed:
+            "settings": dict(entry.settings), "record": _as_json(entry.record)}
+    if entry.input is not None:
+        item["input"] = dict(entry.input)
+    if entry.source is not None:
+        item["source"] = entry.source
+    if entry.unclaimed:
         item["unclaimed"] = True
-    if run is not None:
-        item["run"] = run
-    _append(output_dir, item)
+    if entry.run is not None:
+        item["run"] = entry.run
+    return item
+
+
+def _pending_item(output_dir: str | os.PathLike[str], output: str | os.PathLike[str],
+                  source: str | None, settings: Mapping[str, Any],
+                  unclaimed: bool = False) -> dict[str, Any]:
+    """The manifest line of ``output``, about to be made from ``source`` with ``settings``."""
+    flag = {"unclaimed": True} if unclaimed else {}
+    return {"version": _VERSION, "output": manifest_key(output_dir, output), "pending": True,
+            "settings": dict(settings), "source": source, **flag}
 
 
 def record_pending(output_dir: str | os.PathLike[str],
@@ -610,9 +644,7 @@ def record_pending(output_dir: str | os.PathLike[str],
     OutputError
         If the manifest cannot be written, naming it and the first output.
     """
-    flag = {"unclaimed": True} if unclaimed else {}
-    _append(output_dir, *({"version": _VERSION, "output": manifest_key(output_dir, output),
-                           "pending": True, "settings": dict(settings), "source": source, **flag}
+    _append(output_dir, *(_pending_item(output_dir, output, source, settings, unclaimed)
                           for output, source in outputs))
 
 

@@ -51,6 +51,7 @@ from .manifest import (
     manifest_key,
     mark_written,
     read_manifest,
+    record_entries,
     record_forced_done,
     record_forced_run,
     record_output,
@@ -186,17 +187,13 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
     _remove_killed_runs_folders(plan)
     if plan.jobs:
         check_appendable(plan.output_dir)
-    for output, entry in plan.restamped:  # copied or restored inputs: not read again next time
-        # removed since (remove_unclaimed); an unfinished folder output has no mark yet
-        if not os.path.lexists(output if entry.pending else plan.mode.done_path(output)):
-            continue
-        with contextlib.suppress(OSError):  # (and outputs whose inputs went, or came back)
-            if entry.pending:  # left by a stopped run, under a name no longer planned
-                record_pending(plan.output_dir, [(output, entry.source)], entry.settings,
-                               entry.unclaimed)
-            else:
-                record_output(plan.output_dir, output, entry.settings, entry.record,
-                              entry.input, entry.source, entry.unclaimed, entry.run)
+    # copied or restored inputs: not read again next time (and outputs whose inputs went, or
+    # came back; a pending one left by a stopped run, under a name no longer planned), but
+    # those removed since (remove_unclaimed); an unfinished folder output has no mark yet
+    with contextlib.suppress(OSError):
+        record_entries(plan.output_dir, [
+            (output, entry) for output, entry in plan.restamped
+            if os.path.lexists(output if entry.pending else plan.mode.done_path(output))])
     if plan.dropped:  # pending, no longer planned, never written: no output to remember
         with contextlib.suppress(OutputError):
             record_removed(plan.output_dir, *(output for output in plan.dropped
@@ -377,7 +374,11 @@ def _finished(plan: BatchPlan) -> None:
     """Record that the run of ``plan`` reached every file: no run with force is unfinished
     in its output folder (:func:`~quantize.batch.manifest.record_forced_done`). A
     manifest that cannot be written here leaves it unfinished: a rerun with force skips
-    the outputs it made."""
+    the outputs it made. Only a run with force, or one that found such a run unfinished
+    when planned, can leave one recorded: any other does not read the manifest again (a
+    whole second reading of it, at every run)."""
+    if plan.run is None and plan.manifest.forced is None:
+        return
     with contextlib.suppress(OSError):
         record_forced_done(plan.output_dir, plan.mode.name)
 

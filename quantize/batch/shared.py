@@ -291,12 +291,14 @@ def remove_unused_palette(output_dir: str | os.PathLike[str]) -> tuple[Path, str
 
     folder = Path(output_dir)
     path = folder / SHARED_PALETTE_NAME
+    if not os.path.lexists(path):  # the usual case: no manifest to read through for it
+        return None
     try:
         finished = load_manifest(folder).finished()
     except OSError:  # the run said so, if it could not read it
         return None
     key = manifest_key(folder, path)
-    if key not in finished or not os.path.lexists(path) or any(
+    if key not in finished or any(
             entry.settings.get("shared_palette") for other, entry in finished.items()
             if other != key):
         return None
