@@ -461,12 +461,12 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
         near = closest[runs]
         candidates = draws.candidates(runs, step, w, near)  # (a, trials)
         rows = candidates.ravel()
-        cand_d = (np.take(table, rows, axis=0, out=looked_up[: rows.size], mode="clip")
+        cand_d = (table.take(rows, axis=0, out=looked_up[: rows.size], mode="clip")
                   if table is not None else sq_dist_from(X[rows], X, x_sq)
                   ).reshape(alive.size, n_trials, n)
         np.minimum(cand_d, near[:, None, :], out=cand_d)
         potentials = cand_d @ w  # (a, trials), float64
-        best = np.argmin(potentials, axis=1)
+        best = potentials.argmin(axis=1)
         at = every[: alive.size]
         indices[runs, step] = candidates[at, best]
         closest[runs] = cand_d[at, best]
@@ -530,7 +530,7 @@ class _RunDraws:
         a = closest.shape[0]
         self._drawn[runs] += 1
         cdf = np.multiply(closest, w, out=self._cdf[:a])
-        np.cumsum(cdf, axis=1, out=cdf)
+        cdf.cumsum(axis=1, out=cdf)
         u = self._uniform[runs, step - 1] * cdf[:, -1:]
         # Each run's searches written in place: np.stack of the runs' results cost
         # three times the searches themselves on an icon's 800 colours.
