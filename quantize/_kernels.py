@@ -624,20 +624,24 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
     passes = np.zeros(centers.shape[0], dtype=int)
     if max_passes == 0:  # no pass to keep group sums for
         return centers, labels, passes
-    moving = np.arange(centers.shape[0])
+    n_runs = centers.shape[0]
+    moving = np.arange(n_runs)
     limit = max_changed * X.shape[0]
     groups = _RunGroups(X, weights, labels, centers.shape[1])
     for _ in range(max_passes):
         if moving.size == 0:
             break
-        new = groups.means(moving, labels[moving], centers[moving])
-        settled = ((new - centers[moving]) ** 2).sum(axis=(1, 2)) <= tol if tol > 0 else False
+        # While every run moves (the usual case), their rows are views, not copies.
+        runs = slice(None) if moving.size == n_runs else moving
+        old_centers, old_labels = centers[runs], labels[runs]
+        new = groups.means(moving, old_labels, old_centers)
+        settled = ((new - old_centers) ** 2).sum(axis=(1, 2)) <= tol if tol > 0 else False
         new_labels = _nearest_runs(X32, new)
-        moved = new_labels != labels[moving]
+        moved = new_labels != old_labels
         changed = moved.sum(axis=1)
-        groups.move(moving, labels[moving], new_labels, moved)
-        centers[moving], labels[moving] = new, new_labels
-        passes[moving] += 1
+        groups.move(moving, old_labels, new_labels, moved)
+        centers[runs], labels[runs] = new, new_labels
+        passes[runs] += 1
         moving = moving[(changed > limit) & np.logical_not(settled)]
     return centers, labels, passes
 
@@ -705,8 +709,11 @@ class _RunGroups:
         """:func:`lloyd_update` (``empty="farthest"``) of runs ``runs``, at ``centers``
         ``(a, k, d)`` with ``labels`` ``(a, n)``, from the kept sums."""
         a, k, d = centers.shape
-        entries = (runs[:, None] * k + np.arange(k)).ravel()
-        totals, sums = self.totals[entries], self.sums[entries]
+        if a * k == self.totals.size:  # every run: the kept sums as they are
+            totals, sums = self.totals, self.sums
+        else:
+            entries = (runs[:, None] * k + np.arange(k)).ravel()
+            totals, sums = self.totals[entries], self.sums[entries]
         full = totals > 0
         if full.all():  # the usual case: the same quotients without the masks
             return (sums / totals[:, None]).reshape(centers.shape)

@@ -433,45 +433,51 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
     rounding of the products that fill the table.
     """
     n_trials = 2 + int(math.log(k))
+    n_runs, n = len(rngs), X.shape[0]
     x_sq = np.einsum("ij,ij->i", X, X)
     cdf = np.cumsum(w)
     first = [int(_draw_weighted(cdf, 1, rng)[0]) for rng in rngs]
-    indices = np.empty((len(rngs), k), dtype=np.intp)
+    indices = np.empty((n_runs, k), dtype=np.intp)
     indices[:, 0] = first
-    alive = np.arange(len(rngs))
+    alive = np.arange(n_runs)
     bound = _residue_bound(X, x_sq)
-    table = _distance_table(X, x_sq, bound) if _uses_table(X.shape[0], k, len(rngs),
-                                                           n_trials) else None
+    table = _distance_table(X, x_sq, bound) if _uses_table(n, k, n_runs, n_trials) else None
     if table is not None:
         closest = table[first]  # (r, n), a copy
+        looked_up = np.empty((n_runs * n_trials, n))  # each step's rows of the table
     else:
         closest = sq_dist_from(X[first], X, x_sq)  # (r, n) float32
         _zero_at_copies_runs(closest, alive, indices[:, 0], X, bound)
     potential = closest @ w
-    draws = _RunDraws(rngs, k, n_trials, X.shape[0])
+    draws = _RunDraws(rngs, k, n_trials, n)
+    every = np.arange(n_runs)
     for step in range(1, k):
-        alive = alive[potential[alive] > 0.0]
+        # A run stops for good once its potential is 0: its potential no longer changes.
+        alive = np.flatnonzero(potential > 0.0)
         if alive.size == 0:
             break
-        near = closest[alive]
-        candidates = draws.candidates(alive, step, w, near)  # (a, trials)
+        # While every run goes on (the usual case), its rows are a view, not a copy.
+        runs = slice(None) if alive.size == n_runs else alive
+        near = closest[runs]
+        candidates = draws.candidates(runs, step, w, near)  # (a, trials)
         rows = candidates.ravel()
-        cand_d = (table[rows] if table is not None else sq_dist_from(X[rows], X, x_sq)
-                  ).reshape(alive.size, n_trials, -1)
+        cand_d = (table.take(rows, axis=0, out=looked_up[: rows.size], mode="clip")
+                  if table is not None else sq_dist_from(X[rows], X, x_sq)
+                  ).reshape(alive.size, n_trials, n)
         np.minimum(cand_d, near[:, None, :], out=cand_d)
         potentials = cand_d @ w  # (a, trials), float64
-        best = np.argmin(potentials, axis=1)
-        at = np.arange(alive.size)
-        indices[alive, step] = candidates[at, best]
-        closest[alive] = cand_d[at, best]
-        potential[alive] = potentials[at, best]
+        best = potentials.argmin(axis=1)
+        at = every[: alive.size]
+        indices[runs, step] = candidates[at, best]
+        closest[runs] = cand_d[at, best]
+        potential[runs] = potentials[at, best]
         if table is None:  # the table holds copies at 0 already
-            for run in _zero_at_copies_runs(closest, alive, indices[alive, step], X, bound):
+            for run in _zero_at_copies_runs(closest, alive, indices[runs, step], X, bound):
                 potential[run] = closest[run] @ w
-    done = np.zeros(len(rngs), dtype=bool)
+    done = np.zeros(n_runs, dtype=bool)
     done[alive] = True
     draws.wind_back(done)
-    return [indices[run] if done[run] else None for run in range(len(rngs))]
+    return [indices[run] if done[run] else None for run in range(n_runs)]
 
 
 def _uses_table(n: int, k: int, n_runs: int, n_trials: int) -> bool:
@@ -516,18 +522,20 @@ class _RunDraws:
         self._drawn = np.zeros(len(rngs), dtype=int)
         self._cdf = np.empty((len(rngs), n))
 
-    def candidates(self, runs: np.ndarray, step: int, w: np.ndarray,
+    def candidates(self, runs: np.ndarray | slice, step: int, w: np.ndarray,
                    closest: np.ndarray) -> np.ndarray:
-        """Step ``step``'s candidates ``(a, trials)`` of runs ``runs``, whose rows are at
-        squared distances ``closest`` ``(a, n)`` from their centres so far."""
+        """Step ``step``'s candidates ``(a, trials)`` of runs ``runs`` (their indices, or
+        ``slice(None)`` for all), whose rows are at squared distances ``closest`` ``(a, n)``
+        from their centres so far."""
+        a = closest.shape[0]
         self._drawn[runs] += 1
-        cdf = np.multiply(closest, w, out=self._cdf[: runs.size])
-        np.cumsum(cdf, axis=1, out=cdf)
+        cdf = np.multiply(closest, w, out=self._cdf[:a])
+        cdf.cumsum(axis=1, out=cdf)
         u = self._uniform[runs, step - 1] * cdf[:, -1:]
         # Each run's searches written in place: np.stack of the runs' results cost
         # three times the searches themselves on an icon's 800 colours.
         found = np.empty(u.shape, dtype=np.intp)
-        for i in range(runs.size):
+        for i in range(a):
             found[i] = cdf[i].searchsorted(u[i], side="right")
         return np.minimum(found, cdf.shape[1] - 1, out=found)
 

@@ -427,8 +427,10 @@ def test_lloyd_runs_equal_lloyd_run_by_run(rng, n, d, k, weighted, tol):
     w = rng.integers(0, 4, n).astype(float) if weighted else None
     starts = np.stack([X[rng.choice(n, k, replace=False)] for _ in range(5)]).astype(float)
     starts[0, -1] = 1000.0  # a centre far from every row: it empties and moves
+    given = starts.copy()
     centers, labels, passes = kern.lloyd_runs(X, w, starts, 40, max_changed=1e-3, tol=tol)
     assert passes.min() < passes.max() or k == 1  # the runs stopped at different passes
+    np.testing.assert_array_equal(starts, given)  # the caller's centres are not changed
     for run in range(5):
         ref = kern.lloyd(X, w, starts[run], 40, max_changed=1e-3, tol=tol)
         np.testing.assert_array_equal(labels[run], ref[1])

@@ -123,8 +123,11 @@ def test_plusplus_runs_on_few_rows_use_one_table_and_choose_as_alone(rng, monkey
                         or kern.sq_dist_from(C, *a))
     seeds = np.random.SeedSequence(7).spawn(6)
     gens = [np.random.default_rng(s) for s in seeds]
+    given = X.copy(), w.copy()
     together = plusplus_runs(X, 12, w, gens)
     assert products == [120]
+    np.testing.assert_array_equal(X, given[0])  # the caller's rows and weights unchanged
+    np.testing.assert_array_equal(w, given[1])
     for s, got, gen in zip(seeds, together, gens, strict=True):
         alone_gen = np.random.default_rng(s)
         alone = plusplus_indices(X, 12, w, alone_gen)
