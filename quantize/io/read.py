@@ -746,10 +746,9 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
     out = Image.new(mode, im.size)
     grey_alpha = lows is None and _wide_grey_alpha(im)
     premultiplied = _premultiplied(im)  # read from its tiles, before it is decoded
-    # before Pillow closes im's file
+    # before Pillow closes im's file (decoding it, when its own high bytes are taken)
     with (second_reader(im) as fp, Image.open(fp) as low,
           _page_read_again(im, highs) as high):
-        im.load()
         if lows is None:
             _read_low_bytes(low)
         else:
@@ -767,9 +766,11 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
 @contextlib.contextmanager
 def _page_read_again(im: Image.Image, tiles: list[tuple[Any, ...]] | None
                      ) -> Iterator[Image.Image]:
-    """``im`` itself when ``tiles`` is None; else its page decoded by ``tiles`` from a
-    :func:`second_reader` of its file, for as long as the block runs."""
+    """``im`` itself, decoded, when ``tiles`` is None; else its page decoded by ``tiles``
+    from a :func:`second_reader` of its file, for as long as the block runs (``im`` is not
+    decoded: its own decode of those bytes would be thrown away)."""
     if tiles is None:
+        im.load()
         yield im
         return
     with second_reader(im) as fp, Image.open(fp) as again:
