@@ -755,11 +755,12 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
             low.seek(im.tell())
             low.tile = lows
         low.load()
-        for rows, band in _wide_rgb_bands(high, low, key, _wide_gamma(im.info), grey_alpha,
+        for rows, band in _wide_rgb_bands(high, low, key, _wide_gamma(high.info), grey_alpha,
                                           premultiplied):
             h, w = band.shape[:2]  # pasted in out's mode, CMYK too, not converted to it
             out.paste(Image.frombuffer(mode, (w, h), band, "raw", mode, 0, 1), (0, rows.start))
-    out.info = {k: v for k, v in im.info.items() if k not in ("transparency", "gamma")}
+        # of the page decoded, as _premultiplied_8_bit_page takes it (im may be left undecoded)
+        out.info = {k: v for k, v in high.info.items() if k not in ("transparency", "gamma")}
     return out
 
 
