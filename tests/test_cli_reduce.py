@@ -562,7 +562,7 @@ def test_too_many_colours_for_an_indexed_output_named_are_refused_up_front(
     result = run(*inputs, *given, *named)
     what = "-k/--colors=300 is" if given[0] == "-k" else \
         "--palette-in='big.hex' holds 300 colours,"
-    stdout = ", written to a file named with -o (stdout takes a PNG only)" if output == "-" \
+    stdout = ", on stdout with --format (e.g. --format tif)" if output == "-" \
         else ""
     assert (result.exit_code, result.stdout_bytes) == (2, b"")
     assert one_error_line(result) == (
@@ -686,6 +686,9 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
      "--max-pixels 99 --json", " (--ext and --palette-out do not apply)"),
     # batch had no --palette: per-frame was said not to apply
     (["-k", "8", "--palette", "per-frame"], "-k 8 --palette per-frame", ""),
+    # batch writes no image to stdout: --format is said not to apply
+    (["-k", "8", "--format", "gif", "--ext", ".s.gif"], "-k 8",
+     " (--ext and --format do not apply)"),
     # -o was left out without a word, though batch's -o is the folder named OUT_DIR
     (["-o", "my o.png", "-k", "8", "--palette-out", "p.gpl", "--force"], "-k 8",
      " (--palette-out does not apply; -o 'my o.png' left out: in batch -o names the output "
@@ -1872,6 +1875,167 @@ def test_stdin_to_stdout_keeps_the_resolution(photo, output):
         assert im.info["dpi"] == pytest.approx((300, 150), abs=0.02)
 
 
+# --format: the format of the image written to stdout, as -o's extension picks a file's.
+
+_FORMATS = ["png", "apng", "gif", "jpg", "jpeg", "webp", "tif", "tiff"]
+
+
+def _pillow_format(name: str) -> str:
+    return Image.registered_extensions()[f".{name}"]
+
+
+def _to_stdout_and_file(src: Path, fmt: str, *options: Any) -> tuple[Any, Any, Path]:
+    """``src`` reduced to stdout with ``--format fmt`` and to a file named ``.fmt``, with
+    the same options."""
+    sent = runner.invoke(app, ["reduce", "-", "--format", fmt, *map(str, options)],
+                         input=src.read_bytes())
+    named = src.with_name(f"named.{fmt}")
+    written = run(src, "-o", named, *options)
+    return sent, written, named
+
+
+@pytest.mark.parametrize("fmt", _FORMATS)
+def test_format_writes_stdout_in_that_format_as_a_file_of_its_extension(photo, fmt):
+    """stdout got a PNG whatever was asked: 'reduce - -o - > small.gif' wrote a PNG named
+    .gif. It gets the format --format names, the same bytes as -o named.FMT."""
+    sent, written, named = _to_stdout_and_file(photo, fmt, "-k", 5)
+    assert sent.exit_code == 0 and written.exit_code == 0, sent.stderr + written.stderr
+    with Image.open(io.BytesIO(sent.stdout_bytes)) as im:
+        assert im.format == _pillow_format(fmt)
+    assert sent.stdout_bytes == named.read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["gif", "png", "webp", "tif"])
+def test_format_keeps_an_animations_frames_on_stdout(two_frame_gif, fmt):
+    sent, written, named = _to_stdout_and_file(two_frame_gif, fmt, "-k", 8)
+    assert sent.exit_code == 0 and written.exit_code == 0, sent.stderr + written.stderr
+    with Image.open(io.BytesIO(sent.stdout_bytes)) as im:
+        assert (im.format, im.n_frames) == (_pillow_format(fmt), 2)
+        if fmt == "gif":  # each frame as it was: its four colours
+            for index, frame in enumerate(ImageSequence.Iterator(im)):
+                with Image.open(two_frame_gif) as original:
+                    original.seek(index)
+                    assert np.array_equal(np.asarray(frame.convert("RGB")),
+                                          np.asarray(original.convert("RGB")))
+    assert sent.stdout_bytes == named.read_bytes()
+
+
+def test_format_gif_per_frame_palettes_on_stdout(two_frame_gif):
+    """--palette per-frame was refused for stdout, which got a PNG."""
+    sent, written, named = _to_stdout_and_file(two_frame_gif, "gif", "-k", 4,
+                                               "--palette", "per-frame")
+    assert sent.exit_code == 0 and written.exit_code == 0, sent.stderr + written.stderr
+    assert sent.stdout_bytes == named.read_bytes()
+
+
+def test_format_keeps_the_json_record_and_palette_of_a_file_of_its_extension(tmp_path):
+    """Binary transparency for a GIF, --optimize, --palette-out and --json hold on stdout as
+    for a file of the format's extension; the warning names stdout, not a temporary file."""
+    alpha = np.zeros((8, 8, 4), np.uint8)
+    alpha[..., 0] = np.arange(8) * 30
+    alpha[..., 3] = np.arange(8)[:, None] * 36
+    src = tmp_path / "alpha.png"
+    Image.fromarray(alpha).save(src)
+    options = ["-k", 4, "--optimize", "--json"]
+    sent = run(src, "-o", "-", "--format", "gif", *options, "--palette-out",
+               tmp_path / "sent.hex")
+    written = run(src, "-o", tmp_path / "named.gif", *options, "--palette-out",
+                  tmp_path / "named.hex")
+    assert sent.exit_code == 0 and written.exit_code == 0, sent.stderr + written.stderr
+    assert sent.stdout_bytes == (tmp_path / "named.gif").read_bytes()
+    with Image.open(io.BytesIO(sent.stdout_bytes)) as im:
+        assert im.format == "GIF" and set(np.asarray(im.convert("RGBA"))[..., 3].flat) == {0, 255}
+    assert (tmp_path / "sent.hex").read_bytes() == (tmp_path / "named.hex").read_bytes()
+    warning, record = sent.stderr.splitlines()[:2]
+    assert warning.startswith(f"quantize: warning: {src}: stdout: GIF has no partial alpha, ")
+    sent_record, named_record = json.loads(record), json.loads(written.stdout)
+    assert (sent_record.pop("output"), named_record.pop("output")) == ("-",
+                                                                       str(tmp_path / "named.gif"))
+    del sent_record["seconds"], named_record["seconds"]
+    assert sent_record == named_record
+
+
+def test_format_skip_if_larger_on_stdout(jpeg_of_noise):
+    sent = runner.invoke(app, ["reduce", "-", "-k", "256", "--format", "gif",
+                               "--skip-if-larger"], input=jpeg_of_noise.read_bytes())
+    assert sent.exit_code == 98 and sent.stdout_bytes == b""
+    assert sent.stderr.splitlines()[-1].startswith("quantize: error: -: result (")
+
+
+def test_format_of_more_colours_than_a_palette_holds(photo):
+    """-k 300 was refused for stdout, a PNG; it holds for a .tif, and is refused up front
+    for a .gif."""
+    tif = run(photo, "-k", 300, "-o", "-", "--format", "tif")
+    assert tif.exit_code == 0, tif.stderr
+    with Image.open(io.BytesIO(tif.stdout_bytes)) as im:
+        assert im.format == "TIFF"
+    gif = run(photo, "-k", 300, "-o", "-", "--format", "GIF")
+    assert gif.exit_code == 2 and gif.stdout_bytes == b""
+    assert one_error_line(gif) == (f"quantize: error: -k/--colors=300 is {_NO_INDEXED_ROOM}, "
+                                   "on stdout with --format (e.g. --format tif)")
+
+
+def test_format_of_an_image_too_wide_for_it_names_format(tmp_path):
+    """The error named the temporary file the image was written to first."""
+    wide = tmp_path / "wide.png"
+    Image.new("RGB", (16384, 1), (9, 9, 9)).save(wide)
+    sent = run(wide, "-k", 2, "-o", "-", "--format", "webp")
+    assert sent.exit_code == 2 and sent.stdout_bytes == b""
+    assert one_error_line(sent) == (
+        f"quantize: error: {wide}: --format='webp': WebP holds at most 16383 pixels a side, "
+        "and the image is 16384x1; write .png or .tif instead, on stdout with --format (e.g. "
+        "--format tif)")
+
+
+def test_format_of_an_animation_that_its_format_cannot_hold_names_format(two_frame_gif):
+    """The error named the temporary file the image was written to first."""
+    sent = runner.invoke(app, ["reduce", "-", "--format", "jpg"],
+                         input=two_frame_gif.read_bytes())
+    assert sent.exit_code == 2 and sent.stdout_bytes == b""
+    assert one_error_line(sent) == (
+        "quantize: error: -: --format='jpg' has an unsupported extension '.jpg' for an "
+        "animation; expected one of .gif, .png, .apng, .webp, .tif, .tiff")
+
+
+@pytest.mark.parametrize("args, line", [
+    (["photo.png", "-o", "-", "--format", "bmp"],
+     "--format='bmp' is not valid; expected one of png, apng, gif, jpg, jpeg, webp, tif, tiff"),
+    (["photo.png", "-o", "small.png", "--format", "gif"],
+     "--format='gif' contradicts -o/--output='small.png', whose extension picks the output's "
+     "format; --format picks that of an image written to stdout (-o -)"),
+    (["photo.png", "other.png", "--ext", ".s.png", "--format", "gif"],
+     "--format='gif' contradicts --ext='.s.png', whose extension picks the output's format; "
+     "--format picks that of an image written to stdout (-o -)"),
+    (["photo.png", "--format", "gif"],
+     "--format='gif' picks the format of an image written to stdout (-o -), but photo.png is "
+     "written to a file named after it; choose that file's format with --ext (--ext "
+     ".small.gif) or -o"),
+    (["photo.png", "-o", "-", "--format", "webp", "--palette", "per-frame"],
+     "--palette='per-frame' needs a .gif output file (local colour tables), but "
+     "--format='webp' writes a .webp image to stdout; give --format gif, or name a .gif file "
+     "with -o"),
+], ids=["unknown", "-o", "--ext", "default name", "per-frame"])
+def test_format_refusals_are_one_line_usage_errors(photo, monkeypatch, args, line):
+    monkeypatch.chdir(photo.parent)
+    shutil.copy(photo, "other.png")
+    result = run(*args)
+    assert (result.exit_code, result.stdout_bytes) == (2, b"")
+    assert one_error_line(result) == f"quantize: error: {line}"
+    assert sorted(p.name for p in photo.parent.iterdir()) == ["other.png", "photo.png"]
+
+
+@pytest.mark.parametrize("args, written", [
+    (["-o", "small.jpeg", "--format", "jpg"], ["small.jpeg"]),
+    (["-o", "small.PNG", "--format", "apng"], ["small.PNG"]),
+    (["--ext", ".s.GIF", "--format", "gif"], ["photo.s.GIF"]),
+])
+def test_format_agreeing_with_a_named_output_is_taken(photo, monkeypatch, args, written):
+    monkeypatch.chdir(photo.parent)
+    result = run("photo.png", "-k", 4, *args)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in photo.parent.iterdir()) == sorted(["photo.png", *written])
+
+
 def test_only_stdin_stdout_and_pipes_make_a_scratch_folder(photo, monkeypatch):
     """A file read and written by name needs no temporary folder (making and removing one
     cost every call about 3 ms); stdin, stdout and a pipe still get theirs, removed after."""
@@ -2048,9 +2212,14 @@ def test_a_damaged_png_on_stdin_is_refused():
      "(> photo.small.png), or name a file with -o"),
     (["-"], "stdout", "-: without -o, stdin's image is written to stdout, which is a "
      "terminal; redirect it (> small.png), or name a file with -o"),
+    (["photo.png", "-o", "-", "--format", "webp"], "stdout",
+     "photo.png: -o - writes the image's bytes to stdout, which is a terminal; redirect it "
+     "(> photo.small.webp), or name a file with -o"),
+    (["-", "--format", "gif"], "stdout", "-: without -o, stdin's image is written to stdout, "
+     "which is a terminal; redirect it (> small.gif), or name a file with -o"),
     (["-", "-o", "out.png"], "stdin", "-: stdin is a terminal; pipe an image in (quantize "
      "reduce - < photo.png), or name the file"),
-], ids=["-o -", "stdin to stdout", "stdin"])
+], ids=["-o -", "stdin to stdout", "-o - --format", "stdin --format", "stdin"])
 def test_no_image_is_read_from_or_written_to_a_terminal(photo, monkeypatch, args, terminal,
                                                          line):
     """'reduce photo.png -o -' at a prompt filled the terminal with the PNG's bytes, and
@@ -2520,9 +2689,11 @@ def test_palette_errors_are_one_line_usage_errors(two_frame_gif, tmp_path, args,
 @pytest.mark.parametrize("args, match", [
     # It said "needs a .gif output (local colour tables), got '.png'": a name never typed.
     (["{src}", "-o", "-"], r"needs a \.gif output file \(local colour tables\), but -o - "
-                           "writes a PNG to stdout; name a .gif file with -o$"),
+                           "writes a PNG to stdout; give --format gif, or name a .gif file "
+                           "with -o$"),
     (["-"], r"needs a \.gif output file \(local colour tables\), but without -o, stdin's "
-            "image is written to stdout as a PNG; name a .gif file with -o$"),
+            "image is written to stdout as a PNG; give --format gif, or name a .gif file "
+            "with -o$"),
 ])
 def test_palette_per_frame_to_stdout_says_stdout_gets_a_png(two_frame_gif, args, match):
     args = [a.format(src=two_frame_gif) for a in args]
@@ -3227,16 +3398,16 @@ def test_reduce_removes_the_temporary_files_a_killed_reduce_of_its_outputs_left(
 
 
 @pytest.mark.parametrize("args", [["{src}", "-o", "-"], ["-"]])
-def test_too_many_colours_for_stdout_advises_a_file_for_another_format(photo, args):
+def test_too_many_colours_for_stdout_advises_another_format_by_format(photo, args):
     """The advice was "or for a still image a .jpg/.webp/.tif output", which stdout, which
-    gets a PNG, cannot be."""
+    got a PNG, could not be; --format gives it one."""
     args = [a.format(src=photo) for a in args]
     result = runner.invoke(app, ["reduce", *args, "-k", "1000"], input=photo.read_bytes())
     assert result.exit_code == 2 and result.stdout_bytes == b""
     assert one_error_line(result) == (  # whatever the input: named as the option alone
         "quantize: error: -k/--colors=1000 is more than a palette image holds: at "
         "most 256 colours; use fewer colours, or for a still image a .jpg/.webp/.tif output, "
-        "written to a file named with -o (stdout takes a PNG only)")
+        "on stdout with --format (e.g. --format tif)")
 
 
 @pytest.mark.parametrize("limit, advice", [
@@ -3244,15 +3415,15 @@ def test_too_many_colours_for_stdout_advises_a_file_for_another_format(photo, ar
     (["-k", "300"], "a palette image holds no more; an output in RGB (.tif, .webp, .jpg) may "
                     "hold the -k/--colors=300 allowed"),
 ])
-def test_quality_out_of_reach_on_stdout_advises_a_file_for_another_format(tmp_path, rng,
-                                                                           limit, advice):
+def test_quality_out_of_reach_on_stdout_advises_another_format_by_format(tmp_path, rng,
+                                                                     limit, advice):
     noise = tmp_path / "noise.png"
     Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(noise)
     result = run(noise, "--quality", "0.01", *limit, "-o", "-")
     assert result.exit_code == 99 and result.stdout_bytes == b""
     assert one_error_line(result) == (
         f"quantize: error: {noise}: --quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 "
-        f"colours; {advice}, written to a file named with -o (stdout takes a PNG only)")
+        f"colours; {advice}, on stdout with --format (e.g. --format tif)")
 
 
 @pytest.mark.parametrize("args, line", [

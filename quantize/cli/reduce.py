@@ -4,7 +4,8 @@ Parses the options, checks them once with :func:`quantize.reduce.check_reduce_op
 names each output after its input (``--ext``; ``-o`` with one input), runs
 :func:`quantize.reduce.reduce_file` on every file (in parallel on the batch
 local executor when there are several), prints one line per file and sets the
-exit code. ``-`` reads an image from stdin; ``-o -`` writes it to stdout, and
+exit code. ``-`` reads an image from stdin; ``-o -`` writes it to stdout, in the
+format ``--format`` names (the extension ``-o`` would take; PNG by default), and
 then stdout carries the image bytes only.
 
 Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise
@@ -41,6 +42,7 @@ from ..names import (
     shell_quoted,
 )
 from ..palette_files import PALETTE_FORMAT_LIST
+from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS
 from ..reduce.fit import MAX_COLORS
 from .common import (
     USAGE_ERROR,
@@ -84,6 +86,9 @@ from .common import (
 )
 
 STDIO = "-"
+#: The names --format takes: the extensions -o takes, without their dot.
+FORMATS = tuple(suffix[1:] for suffix in (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS))
+_FORMAT_LIST = ", ".join(FORMATS)
 
 _EPILOG = f"""\b
 Examples:
@@ -95,6 +100,7 @@ Examples:
   quantize reduce logo.png -k 32 --space lab --exact-colors
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
   cat photo.png | quantize reduce - -k 32 > small.png
+  cat anim.gif | quantize reduce - -k 64 --format gif > small.gif
   quantize reduce anim.gif -k 64                # one palette -> anim.k64.gif
   quantize reduce anim.gif -k 64 --palette per-frame -o local.gif
   quantize reduce photo.jpg -k 1000 -o smooth.webp  # over {MAX_PALETTE} colours: RGB
@@ -122,8 +128,14 @@ def reduce_command(
         f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), "
         ".jpg/.webp/.tif RGB (.webp/.tif RGBA with alpha; an animation's frames or a TIFF's "
         "pages as the pages of a .tif). "
-        "- writes a PNG to stdout (a file or pipe, not a terminal). Default: named as --ext "
-        "says, beside the input (stdout for stdin).", show_default=False)] = None,
+        "- writes to stdout (a file or pipe, not a terminal), as a PNG unless --format "
+        "says otherwise. Default: named as --ext says, beside the input (stdout for stdin).",
+        show_default=False)] = None,
+    stdout_format: Annotated[str | None, typer.Option(
+        "--format", metavar="FORMAT",
+        help=f"Format of the image written to stdout (-o -, or stdin's without -o), named "
+        f"as the extension of -o that picks it: {_FORMAT_LIST} (default png). Beside -o FILE "
+        "or --ext it must be their extension's format.", show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
         "input. Default: .k<N>.png (an animation, or the pages of a TIFF: .k<N> and its own "
@@ -194,13 +206,11 @@ def reduce_command(
     if dither:
         _check_no_strength_among(inputs)
     files = _plan_files(inputs, output, ext, palette_out)
+    suffix = _stdout_suffix(stdout_format, files, ext)
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
-    if palette == "per-frame" and any(f.to_stdout for f in files):
-        stdout = ("-o - writes a PNG to stdout" if output == STDIO
-                  else "without -o, stdin's image is written to stdout as a PNG")
-        fail(f"--palette='per-frame' needs a .gif output file (local colour tables), but "
-             f"{stdout}; name a .gif file with -o", USAGE_ERROR)
+    if palette == "per-frame" and suffix != ".gif" and any(f.to_stdout for f in files):
+        _refuse_per_frame_to_stdout(stdout_format, output)
     strength = dither_strength(dither, dither_level)
     given = {"n_colors": colors, "quality": quality, "space": space,  # plain --dither as typed
              "dither": True if dither and dither_level is None else strength,
@@ -214,7 +224,7 @@ def reduce_command(
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
             options["dither"] = True
         sizes = _palette_sizes(options["palette_in"])  # a bad file named once, up front
-        _refuse_colors_no_output_holds(files, options, sizes)
+        _refuse_colors_no_output_holds(files, options, sizes, suffix)
     _check_distinct_outputs(files, options, sizes)
     with user_errors():
         _check_named_outputs(output, options["palette_out"])
@@ -224,19 +234,19 @@ def reduce_command(
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
-    _refuse_terminal(files, output)
+    _refuse_terminal(files, output, suffix)
     _refuse_stdout_onto_input(files)
     note_quality_scale(quality)  # once the options are all accepted, before any work
     note_jobs_capped(jobs, len(files))
     said_once = _note_palette_in(options["palette_in"]) if len(files) > 1 else False
-    to_batch = (_batch_options(given, jobs, show, ext, output)
+    to_batch = (_batch_options(given, jobs, show, ext, output, stdout_format)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
-    code = _run(files, options, workers, quality, show, to_batch, said_once)
+    code = _run(files, options, workers, quality, show, to_batch, said_once, suffix)
     raise typer.Exit(code)
 
 
 def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str | None,
-                   output: str | None
+                   output: str | None, stdout_format: str | None = None
                    ) -> tuple[list[tuple[str, Any]], list[str], dict[str, str]]:
     """The options given that ``quantize batch`` takes too, as ``(flag, value)`` pairs, those
     it has none for, and those it would refuse with these values, each with why: what a
@@ -268,6 +278,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                 else given["max_pixels"]),
                ("-j", jobs), ("-q", show == "quiet"), ("--json", show == "json")]
     dropped = [name for name, used in (("--ext", ext is not None),
+                                       ("--format", stdout_format is not None),
                                        ("--palette-out", given["palette_out"] is not None))
                if used]
     return carried, dropped, refused
@@ -344,7 +355,58 @@ def _refuse_stdin_among(names: Sequence[str]) -> None:
              "the other files in a call of their own", USAGE_ERROR)
 
 
-def _refuse_terminal(files: Sequence[_File], output: str | None) -> None:
+def _stdout_suffix(given: str | None, files: Sequence[_File], ext: str | None) -> str:
+    """The extension whose format the image written to stdout takes: ``--format``'s
+    (``given``), or ``.png``; refusing (usage errors) a name that is no extension ``-o``
+    takes, and a ``--format`` beside an output named otherwise that is not its
+    extension's format (``-o small.png --format gif``), or named by default (its format
+    is the input's: ``--ext`` chooses it). A folder's images are pointed to batch."""
+    if given is None:
+        return ".png"
+    suffix = "." + given.lower()
+    if suffix[1:] not in FORMATS:
+        fail(f"--format={quoted(given)} is not valid; expected one of {_FORMAT_LIST}",
+             USAGE_ERROR)
+    for f in files:
+        if f.to_stdout or os.path.isdir(f.input):
+            continue
+        if f.output is None:
+            fail(f"--format={quoted(given)} picks the format of an image written to stdout "
+                 f"(-o -), but {printable_line(f.input)} is written to a file named after it; "
+                 f"choose that file's format with --ext (--ext .small{suffix}) or -o",
+                 USAGE_ERROR)
+        if not _same_format(Path(f.output).suffix, suffix):
+            named = f"--ext={quoted(ext)}" if f.by_ext else f"-o/--output={quoted(f.output)}"
+            fail(f"--format={quoted(given)} contradicts {named}, whose extension picks the "
+                 "output's format; --format picks that of an image written to stdout (-o -)",
+                 USAGE_ERROR)
+    return suffix
+
+
+def _same_format(one: str, other: str) -> bool:
+    """Whether the extensions ``one`` and ``other`` name one format (``.jpg`` and ``.jpeg``,
+    ``.png`` and ``.apng``: as Pillow registers them)."""
+    from PIL import Image
+
+    formats = Image.registered_extensions()
+    one, other = one.lower(), other.lower()
+    return one == other or formats.get(one, one) == formats.get(other, other)
+
+
+def _refuse_per_frame_to_stdout(given: str | None, output: str | None) -> None:
+    """Refuse ``--palette per-frame`` for an image written to stdout in another format than
+    GIF (usage error), saying which option chose that format."""
+    if given is not None:
+        stdout = f"--format={quoted(given)} writes a .{given.lower()} image to stdout"
+    elif output == STDIO:
+        stdout = "-o - writes a PNG to stdout"
+    else:
+        stdout = "without -o, stdin's image is written to stdout as a PNG"
+    fail(f"--palette='per-frame' needs a .gif output file (local colour tables), but "
+         f"{stdout}; give --format gif, or name a .gif file with -o", USAGE_ERROR)
+
+
+def _refuse_terminal(files: Sequence[_File], output: str | None, suffix: str) -> None:
     """Refuse, before any work, to read an image from a terminal or write one to it
     (usage errors): typed in, an image cannot be; shown, its bytes would fill the screen
     with noise and may reach the terminal as commands."""
@@ -357,8 +419,8 @@ def _refuse_terminal(files: Sequence[_File], output: str | None) -> None:
                  else "without -o, stdin's image is written")
         # Named after the input, never the input itself: "> photo.png" after "reduce
         # photo.png -o -" has the shell empty the input before quantize reads it.
-        to = ("small.png" if sent.input == STDIO
-              else shell_quoted(f"{output_stem(sent.input)}.small.png"))
+        to = (f"small{suffix}" if sent.input == STDIO
+              else shell_quoted(f"{output_stem(sent.input)}.small{suffix}"))
         fail(f"{printable_line(sent.input)}: {given} to stdout, which is a terminal; redirect "
              f"it (> {to}), or name a file with -o", USAGE_ERROR)
 
@@ -409,24 +471,24 @@ def _output_for(name: str, output: str | None, ext: str | None) -> str | None:
 
 
 def _refuse_colors_no_output_holds(files: Sequence[_File], options: dict[str, Any],
-                                   sizes: "_PaletteSizes | None") -> None:
+                                   sizes: "_PaletteSizes | None", stdout_suffix: str) -> None:
     """Refuse, before any file is read, more colours than the outputs named hold: ``-k``
     over 256, or a ``--palette-in`` file that draws more for a still and an animation alike,
     when every output is named an indexed image (``-o``/``--ext`` .png or .gif, or stdout's
-    PNG). Each job refused it too, naming its input as if the problem were the file's, in
-    other words for a still and an animation, after the files before it were written.
+    image in the format of ``stdout_suffix``, .png or .gif). Each job refused it too, naming
+    its input as if the problem were the file's, in other words for a still and an
+    animation, after the files before it were written.
 
     A default name's format is the input's (a still's .png, an animation's own), and so is
     its refusal: each job's.
     """
-    from ..reduce import PALETTE_EXTENSIONS, check_indexed_colors
+    from ..reduce import check_indexed_colors
     from ..reduce.options import palette_in_name
 
     named = [f for f in files if not os.path.isdir(f.input)]  # a folder is pointed to batch
     if options["quality"] is not None or not named or not all(
-            f.to_stdout or (f.output is not None
-                            and Path(f.output).suffix.lower() in PALETTE_EXTENSIONS)
-            for f in named):
+            f.output is not None and (stdout_suffix if f.to_stdout else Path(f.output).suffix)
+            .lower() in PALETTE_EXTENSIONS for f in named):
         return
     try:
         if options["palette_in"] is None:
@@ -438,8 +500,6 @@ def _refuse_colors_no_output_holds(files: Sequence[_File], options: dict[str, An
 
 
 def _check_ext(ext: str) -> None:
-    from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS
-
     known = (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS)
     if "/" in ext:  # said as such: the suffix may well end in an image extension
         fail(f"--ext={quoted(ext)} holds a '/'; expected a suffix of the output's name, which "
@@ -908,14 +968,15 @@ def _check_jobs(jobs: int | None, n_files: int) -> int:
 def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
          quality: float | None, show: str,
          to_batch: tuple[list[tuple[str, Any]], list[str], dict[str, str]] = ([], [], {}),
-         palette_said: bool = False) -> int:
+         palette_said: bool = False, stdout_suffix: str = ".png") -> int:
     """Reduce every file, print a line for each as it settles; return the exit code.
 
     ``show``: "lines" (a summary line per file), "json" (a JSON object per
     file) or "quiet" (warnings and errors only). ``to_batch``: the options an
     input that is a folder is pointed to ``quantize batch`` with (:func:`_batch_options`).
     ``palette_said``: the ``--palette-in`` palette's own warnings were said once
-    (:func:`_note_palette_in`), which the jobs leave out.
+    (:func:`_note_palette_in`), which the jobs leave out. ``stdout_suffix``: the
+    extension whose format the image written to stdout takes (``--format``).
     """
     from ..batch.calls import Call, recorded_call
     from ..batch.executor_local import run_inline, run_local
@@ -925,7 +986,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..reduce import reduce_file
 
     with Scratch() as scratch:
-        staged = [_stage(f, scratch, options) for f in files]
+        staged = [_stage(f, scratch, options, stdout_suffix) for f in files]
         said_once = (PaletteInWarning,) if palette_said else ()
         calls = [Call(recorded_call, (_reduce_to_stdout if f.to_stdout else reduce_file,
                                       (src, out), options),
@@ -936,8 +997,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
 
         def settle(index: int, outcome: Any) -> None:
             src, out = staged[index]
-            if files[index].to_stdout and outcome.path == out:  # not the scratch file's name
-                outcome = dataclasses.replace(outcome, path=None)
+            if files[index].to_stdout:  # not the scratch file's name
+                outcome = _named_stdout(outcome, Path(out), stdout_suffix)
             result = file_result(Path(src), None if out is None else Path(out), outcome)
             if _beside_input_failed(files[index], outcome, options["palette_out"]):
                 result = dataclasses.replace(result, reason=result.reason + elsewhere_hint(
@@ -973,15 +1034,15 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
 
 
 # Said after an error's advice of an output format that holds more colours (.jpg, .webp,
-# .tif): stdout takes none of them.
-_STDOUT_FORMAT = "written to a file named with -o (stdout takes a PNG only)"
+# .tif): stdout takes the format --format names.
+_STDOUT_FORMAT = "on stdout with --format (e.g. --format tif)"
 
 
 def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]:
     """:func:`~quantize.reduce.reduce_file` of the image that goes to stdout, written to the
-    PNG ``output`` first: an error's advice of another output format (``-k 1000``: "or for a
-    still image a .jpg/.webp/.tif output") says that such an output is a file named with
-    ``-o``, as stdout gets a PNG whatever the options (:func:`_stdout_advice`)."""
+    file ``output`` first, in the format of its extension (``--format``'s): an error's
+    advice of another output format (``-k 1000``: "or for a still image a .jpg/.webp/.tif
+    output") says how stdout is given one (:func:`_stdout_advice`)."""
     from ..reduce import reduce_file
 
     try:
@@ -993,12 +1054,32 @@ def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]
 
 
 def _stdout_advice(exc: QualityError | FormatAdviceError) -> Exception:
-    """``exc``, whose advice names an output format other than stdout's PNG, saying that
-    such an output is a file named with ``-o``."""
+    """``exc``, whose advice names an output format other than stdout's, saying that
+    ``--format`` gives stdout that format."""
     advice = f"{exc.format_advice}, {_STDOUT_FORMAT}"
     if isinstance(exc, QualityError):
         return QualityError(exc.facts, path=exc.path, format_advice=advice)
     return FormatAdviceError(exc.facts, format_advice=advice)
+
+
+def _named_stdout(outcome: Any, out: Path, suffix: str) -> Any:
+    """The ``outcome`` of the job that wrote stdout's image to the scratch file ``out``,
+    whose error and warnings name stdout instead: ``stdout:`` for ``stdout.gif:``, and
+    the option that chose the format for ``output='/tmp/.../stdout.jpg'`` ("has an
+    unsupported extension '.jpg' for an animation")."""
+    chosen = "-o -" if suffix == ".png" else f"--format={quoted(suffix[1:])}"
+
+    def named(text: str) -> str:
+        return text.replace(f"output={quoted(out)}", chosen).replace(f"{out.name}: ",
+                                                                      "stdout: ")
+
+    value = outcome.value
+    if isinstance(value, str):
+        value = named(value)
+    elif isinstance(value, Mapping) and "warnings" in value:
+        value = {**value, "warnings": [named(line) for line in value["warnings"]]}
+    return dataclasses.replace(outcome, value=value, warnings=tuple(map(named, outcome.warnings)),
+                               path=None if outcome.path == str(out) else outcome.path)
 
 
 def _beside_input_failed(f: _File, outcome: Any, palette_out: Any) -> bool:
@@ -1030,9 +1111,10 @@ def _refuse_outputs_in_the_way(f: _File, options: dict[str, Any]) -> None:
         fail(printable_line(f"{f.input}: {where}{as_flags(exc.reason)}"), exc.exit_code)
 
 
-def _stage(f: _File, scratch: Scratch, options: dict[str, Any]) -> tuple[str, str | None]:
+def _stage(f: _File, scratch: Scratch, options: dict[str, Any],
+           stdout_suffix: str) -> tuple[str, str | None]:
     """The paths reduce_file sees: stdin or a pipe saved to a scratch file, stdout written
-    to one."""
+    to one, whose extension ``stdout_suffix`` picks its format as a named output's does."""
     src = f.input
     if src == STDIO:
         _refuse_outputs_in_the_way(f, options)
@@ -1040,9 +1122,10 @@ def _stage(f: _File, scratch: Scratch, options: dict[str, Any]) -> tuple[str, st
     elif is_stream(Path(src)):  # read once here: the job reads its input more than once
         _refuse_outputs_in_the_way(f, options)
         src = str(stage_stream(Path(src), scratch.folder(src, "for its copy")))
-    out = (str(scratch.folder(f.input, "for the image to write to stdout") / "stdout.png")
-           if f.to_stdout else f.output)
-    return src, out
+    if not f.to_stdout:
+        return src, f.output
+    return src, str(scratch.folder(f.input, "for the image to write to stdout")
+                    / f"stdout{stdout_suffix}")
 
 
 def _write_stdout(data: bytes) -> str | None:
