@@ -159,6 +159,20 @@ def test_dithering_leaves_the_entry_of_a_flat_area_where_it_is():
     assert np.all(flat == (200, 40, 90))
 
 
+def test_pixel_art_blocks_in_an_entrys_colour_take_no_other_entry_when_dithered():
+    """Blocks of six colours at k = 4: black and white, each a cluster of its own, keep
+    their exact entries and take no dot of another, beside blocks of the four others,
+    which share two entries and are dithered between them."""
+    colors = np.array([[0, 0, 0], [255, 255, 255], [200, 40, 40], [150, 90, 40],
+                       [40, 60, 200], [60, 110, 150]], np.uint8)
+    blocks = np.array([[0, 2, 3, 1], [4, 0, 1, 5], [2, 5, 3, 4], [1, 3, 0, 2]])
+    which = blocks.repeat(6, axis=0).repeat(6, axis=1)
+    result = reduce_colors(colors[which], 4, dither=True, seed=0)
+    drawn = result.palette[result.indices]
+    assert (drawn[which == 0] == 0).all() and (drawn[which == 1] == 255).all()
+    assert len(np.unique(result.indices[which == 5])) == 2
+
+
 def test_dithering_does_not_spread_exact_colors():
     ramp = np.repeat(np.arange(0, 256, 4, dtype=np.uint8), 3).reshape(1, 64, 3).repeat(4, 0)
     result = reduce_colors(ramp, 4, dither=True, exact_colors=True, seed=0)
