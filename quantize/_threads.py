@@ -5,7 +5,12 @@ loops (nearest-centre searches over many rows, deflating a large image) can use
 a second core: :func:`run` runs a few tasks at once in one shared pool of
 :func:`count` threads. Batch worker processes (local or Dask), which already
 take a core each, call :func:`set_count` with 1, and then every task runs in
-the caller.
+the caller. :func:`beside` runs one task on a thread of its own while the caller
+goes on (a file's measurements while its output is encoded).
+
+:mod:`concurrent.futures` (with :mod:`queue`, about 1.5 ms of imports) is loaded
+when the pool first starts (:func:`_futures`): a small image's command never
+starts it.
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ import contextvars
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
-from typing import TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-__all__ = ["count", "only_pool_besides", "run", "set_count", "split"]
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+__all__ = ["Beside", "beside", "count", "only_pool_besides", "run", "set_count", "split"]
 
 T = TypeVar("T")
 
@@ -77,8 +85,8 @@ def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
         first = tasks[0]()
         ran_here = {i: tasks[1 + i]() for i, future in enumerate(futures) if future.cancel()}
     finally:  # the others write into the caller's buffers: let them finish first
-        wait([future for future in futures if not future.cancelled()])  # (wait counts a
-        # cancelled future as done only once a pool thread has dequeued it)
+        _futures().wait([future for future in futures if not future.cancelled()])  # (wait
+        # counts a cancelled future as done only once a pool thread has dequeued it)
     return [first, *(ran_here[i] if i in ran_here else future.result()
                      for i, future in enumerate(futures))]
 
@@ -88,9 +96,17 @@ def _shared_pool() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=_count, thread_name_prefix="quantize",
-                                       initializer=_mark_pool_thread)
+            _pool = _futures().ThreadPoolExecutor(max_workers=_count,
+                                                  thread_name_prefix="quantize",
+                                                  initializer=_mark_pool_thread)
         return _pool
+
+
+def _futures() -> ModuleType:
+    """:mod:`concurrent.futures`, imported on the pool's first use."""
+    import concurrent.futures
+
+    return concurrent.futures
 
 
 def _mark_pool_thread() -> None:
@@ -104,6 +120,57 @@ def only_pool_besides() -> bool:
     """
     caller = threading.current_thread()
     return all(thread is caller or thread in _pool_threads for thread in threading.enumerate())
+
+
+class Beside(Generic[T]):
+    """A task running on a thread of its own (:func:`beside`); :meth:`Beside.result` waits for it,
+    and so does the end of a ``with`` block on it, whatever the block's outcome."""
+
+    def __init__(self, task: Callable[[], T]) -> None:
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run,
+                                        args=(contextvars.copy_context(), task),
+                                        name="quantize-beside", daemon=True)
+        self._thread.start()
+
+    def _run(self, context: contextvars.Context, task: Callable[[], T]) -> None:
+        try:
+            self._value = context.run(task)
+        except BaseException as exc:  # raised to the caller by result()
+            self._error = exc
+
+    def __enter__(self) -> Beside[T]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._thread.join()
+
+    def join(self) -> None:
+        """Wait for the task to end, whatever its outcome."""
+        self._thread.join()
+
+    def result(self) -> T:
+        """The task's value once it has ended, or its exception raised here."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+def beside(task: Callable[[], T]) -> Beside[T]:
+    """``task`` started now on a thread of its own, which sees the caller's context
+    variables (a copy of its context), as a task of :func:`run` does.
+
+    For one task that goes on while the caller works, apart from the shared pool (which
+    it does not start). Each call starts a thread: take its :meth:`Beside.result`, or
+    :meth:`Beside.join` it (a ``with`` block on it does), before the caller returns.
+
+    >>> with beside(lambda: 6 * 7) as task:
+    ...     task.result()
+    42
+    """
+    return Beside(task)
 
 
 def _forget_pool() -> None:

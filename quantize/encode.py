@@ -103,6 +103,9 @@ _OPTIMIZE_STRATEGIES = (zlib.Z_DEFAULT_STRATEGY, zlib.Z_FILTERED)
 #: or on one core as from a single-file call on two.
 _PARALLEL_MIN_BYTES = 1 << 22
 _PARTS = 2
+#: Default streams of fewer bytes try their levels one after the other in the caller: each
+#: deflate takes about 1 ms, less than starting the shared pool (2 ms, its imports too).
+_POOL_MIN_BYTES = 1 << 15
 #: Deflate's window: each part starts with the 32 KiB before it as its dictionary.
 _WINDOW = 1 << 15
 
@@ -375,9 +378,11 @@ def _idat(rows: np.ndarray, optimize: bool, level: int, k: int) -> bytes:
         method, _, strategy = _DEFAULT
         data = _filtered(rows, method)
         levels = [level, 9] if _also_nine(data, level, k) else [level]
-        return min(_threads.run([functools.partial(_deflate, data, each, strategy,
-                                                   _zlib_ng or zlib) for each in levels]),
-                   key=len)
+        tasks = [functools.partial(_deflate, data, each, strategy, _zlib_ng or zlib)
+                 for each in levels]
+        streams = (_threads.run(tasks) if len(data) >= _POOL_MIN_BYTES
+                   else [task() for task in tasks])
+        return min(streams, key=len)
     # Each filter once, then its streams deflated on two threads where there are: zlib's
     # level 9 is nearly all the time (a 12 MP photo at 16 colours: 24 streams of 0.7 s).
     filtered = [_filtered(rows, method) for method in _OPTIMIZE_FILTERS]

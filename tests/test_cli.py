@@ -508,6 +508,17 @@ def test_reducing_a_png_does_not_load_the_gif_or_webp_readers(tmp_path, module):
     assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 4, module)
 
 
+@pytest.mark.parametrize("module", ["concurrent.futures", "queue", "PIL.ImageOps"])
+def test_reducing_a_small_upright_png_does_not_load_the_thread_pool_or_pillows_imageops(
+        tmp_path, module):
+    """The shared thread pool starts for large images only, and the measurements run beside
+    the encoding on a plain thread (concurrent.futures and queue: about 1.5 ms of imports);
+    PIL.ImageOps turns photos whose EXIF says they are turned, and only those."""
+    from PIL import Image
+
+    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 4, module)
+
+
 def test_reducing_a_file_without_json_does_not_load_the_json_module(tmp_path):
     """Only --json and palette files use it: its import took about 0.7 ms of every call."""
     from PIL import Image

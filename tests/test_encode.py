@@ -451,6 +451,28 @@ def test_the_default_encode_tries_zlib_level_9_on_flat_rows_and_large_palettes(
     np.testing.assert_array_equal(np.asarray(decode(default).convert("RGB")), palette[indices])
 
 
+@pytest.mark.parametrize("side, pooled", [(400, True), (200, False)])
+def test_the_two_levels_of_a_small_stream_are_deflated_in_the_caller(
+        rng, monkeypatch, side, pooled):
+    """Starting the shared pool (its imports and a thread) cost a small image more than its
+    second deflate: 10,200 bytes of rows (2 bits a pixel) try levels 8 and 9 one after the
+    other in the caller, 40,400 (from _POOL_MIN_BYTES = 32,768) on the pool; the bytes are
+    the same."""
+    indices = np.repeat(rng.integers(0, 4, (side, 1)), side, axis=1).astype(np.uint8)
+    palette = rng.integers(0, 256, (4, 3), dtype=np.uint8)
+    monkeypatch.setattr(_threads, "_count", 1)
+    serial = encode_indexed_png(indices, palette, reorder=False)
+    monkeypatch.setattr(_threads, "_count", 2)
+    batches, levels = [], []
+    run, deflate = _threads.run, encode._deflate
+    monkeypatch.setattr(_threads, "run", lambda tasks: batches.append(len(tasks)) or run(tasks))
+    monkeypatch.setattr(encode, "_deflate", lambda data, level, *rest: levels.append(
+        (len(data), level)) or deflate(data, level, *rest))
+    assert encode_indexed_png(indices, palette, reorder=False) == serial
+    assert sorted(levels) == [(side * (side // 4 + 1), 8), (side * (side // 4 + 1), 9)]
+    assert batches == ([2] if pooled else [])
+
+
 def test_indices_longer_than_a_png_holds_are_named_first(monkeypatch):
     """It said 'indices shape (2, 4) exceeds the PNG limit of ...'. The limit (2**31 - 1) is
     lowered to 3 here: an array past the real one would not fit in memory."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextvars
 import multiprocessing
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -38,13 +40,13 @@ def test_two_first_calls_at_once_start_one_pool(monkeypatch):
     # pool of the first was then lost with its threads, never shut down.
     started = []
 
-    class SlowPool(_threads.ThreadPoolExecutor):
+    class SlowPool(ThreadPoolExecutor):
         def __init__(self, *args, **kwargs):
             time.sleep(0.1)  # widen the window between the check and the assignment
             super().__init__(*args, **kwargs)
             started.append(self)
 
-    monkeypatch.setattr(_threads, "ThreadPoolExecutor", SlowPool)
+    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", SlowPool)
     monkeypatch.setattr(_threads, "_pool", None)
     monkeypatch.setattr(_threads, "_count", 2)
     go = threading.Barrier(2, timeout=10)
@@ -127,7 +129,7 @@ def test_a_failing_first_task_raises_after_the_others_finished(monkeypatch):
 def test_a_task_no_pool_thread_has_begun_is_run_by_the_caller(monkeypatch):
     # With the pool's one thread held by another task, the caller used to wait, idle, for
     # its second task to get a thread (here until the hold is released, 2 s later).
-    pool = _threads.ThreadPoolExecutor(max_workers=1, initializer=_threads._mark_pool_thread)
+    pool = ThreadPoolExecutor(max_workers=1, initializer=_threads._mark_pool_thread)
     monkeypatch.setattr(_threads, "_pool", pool)
     monkeypatch.setattr(_threads, "_count", 2)
     release = threading.Event()
@@ -181,6 +183,69 @@ def test_a_task_in_the_pool_runs_its_own_tasks_in_its_thread(monkeypatch):
     assert pool_inner == [in_pool, in_pool]  # a pool thread runs its tasks itself
     assert caller_inner[0] == in_caller != in_pool  # the caller runs the first of its own
 
+
+
+def test_beside_gives_the_tasks_value_from_another_thread_in_the_callers_context():
+    token = _SETTING.set("the caller's")
+    try:
+        def task() -> tuple[int, str]:
+            seen = _SETTING.get()
+            _SETTING.set("changed by the task")
+            return threading.get_ident(), seen
+
+        with _threads.beside(task) as running:
+            ident, seen = running.result()
+        assert ident != threading.get_ident()
+        assert seen == "the caller's"
+        assert _SETTING.get() == "the caller's"  # the task changed its copy only
+    finally:
+        _SETTING.reset(token)
+
+
+def test_beside_raises_the_tasks_exception_in_the_caller():
+    def fail() -> None:
+        raise ValueError("measured nothing")
+
+    running = _threads.beside(fail)
+    with pytest.raises(ValueError, match="^measured nothing$"):
+        running.result()
+
+
+def test_a_with_block_on_beside_waits_for_the_task_when_the_block_fails():
+    # As a pool's with block did: the caller's error comes once the task has ended.
+    finished = threading.Event()
+
+    def slow() -> None:
+        time.sleep(0.05)
+        finished.set()
+
+    with pytest.raises(OSError, match="^disk full$"):
+        with _threads.beside(slow):
+            raise OSError("disk full")
+    assert finished.is_set()
+    assert not any(thread.name == "quantize-beside" for thread in threading.enumerate())
+
+
+_POOL_PROBE = """\
+import sys
+from quantize import _threads
+_threads.set_count(2)
+loaded = ["concurrent.futures" in sys.modules]
+with _threads.beside(lambda: 1) as running:
+    running.result()
+loaded.append("concurrent.futures" in sys.modules)
+_threads.run([lambda: 1, lambda: 2])
+loaded.append("concurrent.futures" in sys.modules)
+print(*loaded)
+"""
+
+
+def test_concurrent_futures_is_loaded_when_the_pool_first_starts():
+    # About 1.5 ms of imports that a small image's command, which never starts the pool,
+    # no longer pays.
+    done = subprocess.run([sys.executable, "-c", _POOL_PROBE], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.split() == ["False", "False", "True"]
 
 
 _IDLE_PROBE = """\

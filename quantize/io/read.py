@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from .._kernels import row_bands
 from .._validation import check_dpi, check_float, check_int, check_path, shown_value
@@ -1844,6 +1844,8 @@ def frame_rgba(frame: Image.Image, page: int | None = None) -> np.ndarray:
 def _upright_srgb(im: Image.Image) -> Image.Image:
     """Apply EXIF orientation and convert an image with an ICC profile or a PNG gamma to sRGB."""
     if exif_orientation(im) != 1:
+        from PIL import ImageOps  # loaded for turned photos only
+
         im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
     return _srgb(im)
 

@@ -8,12 +8,10 @@ the CLI prints and batch reports.
 
 from __future__ import annotations
 
-import contextvars
 import io as _io
 import os
 import time
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -21,6 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image
 
+from .. import _threads
 from .._validation import Seed, check_path, check_seed, shown_number
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng, tiff_options
@@ -239,34 +238,32 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     probe_image(src, max_pixels=opts["max_pixels"], frames=True)
     # its errors name dither as given: dither=True, not the strength 1 it stands for
     job = _plan_file_job(src, output, {**opts, "dither": dither}, _shows_animation(src))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        bytes_in = input_size(src)
-        loaded = load_image(src, max_pixels=opts["max_pixels"])
-        if loaded.n_frames > 1:  # every frame, written as an animation
-            from ..animation import reduce_animation_file
-            return reduce_animation_file(src, output, **opts)
-        warn_quality_scale(opts["quality"])
-        if job.output is not None:
-            check_output_size(job.output.suffix, loaded.shape[::-1],
-                              f"output={quoted(job.output)}", ".png or .tif")
-            if job.output.suffix.lower() == ".gif":
-                loaded = _binary_alpha(loaded, job.output)
-        k = job.colors_for(loaded, opts["quality"])
-        mapped = _gif_palette(job, loaded.alpha)
-        try:
-            checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
-                                    opts["exact_colors"], mapped)
-            result = reduce_checked(loaded.rgb, loaded.alpha, replace(checked,
-                                    asked=job.n_colors), check_seed(opts["seed"]),
-                                    clear_entry=job.room_for_clear_entry())
-        except QualityError as exc:
-            raise _with_rgb_hint(exc, job, opts, loaded.alpha is not None) from None
-        n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
-        out = job.output or _check_default_output(src, n, opts["quality"], force)
-        # Measure while the output is encoded: both release the GIL for most of the work.
-        # In this job's context, so that a batch records any warning of it with the file's.
-        metrics = pool.submit(contextvars.copy_context().run,
-                              lambda: (result.psnr, result.delta_e))
+    bytes_in = input_size(src)
+    loaded = load_image(src, max_pixels=opts["max_pixels"])
+    if loaded.n_frames > 1:  # every frame, written as an animation
+        from ..animation import reduce_animation_file
+        return reduce_animation_file(src, output, **opts)
+    warn_quality_scale(opts["quality"])
+    if job.output is not None:
+        check_output_size(job.output.suffix, loaded.shape[::-1],
+                          f"output={quoted(job.output)}", ".png or .tif")
+        if job.output.suffix.lower() == ".gif":
+            loaded = _binary_alpha(loaded, job.output)
+    k = job.colors_for(loaded, opts["quality"])
+    mapped = _gif_palette(job, loaded.alpha)
+    try:
+        checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
+                                opts["exact_colors"], mapped)
+        result = reduce_checked(loaded.rgb, loaded.alpha, replace(checked,
+                                asked=job.n_colors), check_seed(opts["seed"]),
+                                clear_entry=job.room_for_clear_entry())
+    except QualityError as exc:
+        raise _with_rgb_hint(exc, job, opts, loaded.alpha is not None) from None
+    n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
+    out = job.output or _check_default_output(src, n, opts["quality"], force)
+    # Measure while the output is encoded: both release the GIL for most of the work.
+    # In this job's context, so that a batch records any warning of it with the file's.
+    with _threads.beside(lambda: (result.psnr, result.delta_e)) as metrics:
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
                                   _gif_timing(loaded, out), loaded.dpi)
         data = _apng_timing(loaded, out, data)
