@@ -89,6 +89,25 @@ def test_a_tiny_image_merged_into_one_region_by_the_default_min_region_is_said(t
     assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
 
 
+@pytest.mark.parametrize("clusters", [[], ["-k", "2"]])
+def test_a_min_region_larger_than_the_image_is_said_in_one_line(tmp_path, clusters):
+    src = tmp_path / "h.png"
+    Image.fromarray(_halves()).save(src)  # 12 x 24: 288 pixels
+    result = runner.invoke(app, ["segment", str(src), *clusters, "--min-region", "5000",
+                                 "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: --min-region=5000 is more than the "
+                             "288 pixels of this 24 x 12 image: no two regions can both "
+                             "reach it, so every region merges into one; lower it to keep "
+                             "more\n")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from ")
+    assert np.unique(read(tmp_path / "s" / "labels.png")).tolist() == [1]
+    kept = runner.invoke(app, ["segment", str(src), *clusters, "--min-region", "144",
+                               "-o", str(tmp_path / "k")])
+    assert (kept.exit_code, kept.stderr) == (0, "")
+    assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from ")
+
+
 def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
     src = tmp_path / "one.png"
     Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
