@@ -1170,3 +1170,27 @@ def test_cli_an_output_folder_in_the_way_is_refused_before_a_stream_is_read(
     assert (result.exit_code, result.stderr) == (15, f"quantize: error: {stream}: {line}\n")
     assert read == []
     assert sorted(p.name for p in Path("s").iterdir()) == ["labels.png", "segments.json"]
+
+
+def test_cli_the_help_says_what_becomes_of_transparent_pixels_and_animations(tmp_path):
+    # --help said nothing of either: a transparent half is segmented as one colour, not
+    # by the noise stored in it, and the pictures keep its alpha.
+    text = " ".join(runner.invoke(app, ["segment", "--help"]).stdout.split())
+    assert ("Fully transparent pixels are segmented as one colour, the one farthest from the "
+            "visible colours (a warning says which), not by the colour stored in them; "
+            "translucent pixels by their stored colour. segmented.png and overlay.png keep "
+            "the input's alpha (overlay.png's borders drawn opaque). Of an animation, only "
+            "the first frame is segmented, with a warning.") in text
+    rgba = np.zeros((12, 24, 4), np.uint8)
+    rgba[..., :3] = _halves()
+    rgba[:, :12, :3] = np.random.default_rng(0).integers(0, 256, (12, 12, 3))  # hidden noise
+    rgba[:, 12:, 3] = 255
+    Image.fromarray(rgba).save(tmp_path / "half.png")
+    result = runner.invoke(app, ["segment", str(tmp_path / "half.png"), "-k", "2",
+                                 "--min-region", "0", "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert "144 of 288 pixels are fully transparent and are segmented as one colour" in (
+        result.stderr)
+    assert read(tmp_path / "s" / "labels.png").tolist() == [[1] * 12 + [2] * 12] * 12
+    segmented = read(tmp_path / "s" / "segmented.png")
+    assert segmented[..., 3].tolist() == rgba[..., 3].tolist()

@@ -79,6 +79,13 @@ that colour and texture cannot tell apart are one: a plain area, or a smooth
 sky, is not cut by position.
 
 \b
+Fully transparent pixels are segmented as one colour, the one farthest from
+the visible colours (a warning says which), not by the colour stored in them;
+translucent pixels by their stored colour. segmented.png and overlay.png keep
+the input's alpha (overlay.png's borders drawn opaque). Of an animation, only
+the first frame is segmented, with a warning.
+
+\b
 Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
   color      colour (CIELAB, or RGB with --space rgb)
   intensity  lightness alone
