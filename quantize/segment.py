@@ -351,10 +351,11 @@ DEFAULT_LEVEL = 0.5
 #: The most k-means clusters :func:`segment` accepts. Time and memory grow with
 #: every cluster (a vote map and a border band per cluster; k-means seeding
 #: compares every pair of centres, and fails past a few thousand). Measured on
-#: skimage's coffee (400 x 600): k = 16 1.4 s, 64 2.8 s, 256 10 s (peak 0.87 GB),
-#: 512 18 s (1.6 GB), 1000 41 s; on a photo with a full 1024-pixel working copy
-#: (1 MP or 12 MP), k = 64 10-11 s (0.6 GB), 256 31-40 s (1.7 GB). Many small
-#: regions are what ``regions`` (a hierarchy cut) gives, in about a second.
+#: skimage's coffee (400 x 600): k = 16 1.4 s, 64 2.8 s, 256 10 s (peak RSS 0.18 GB;
+#: 0.92 GB before the border steps of quantize.pixel_kmeans were done in blocks),
+#: 512 18 s, 1000 41 s; on a photo with a full 1024-pixel working copy (1 MP or
+#: 12 MP), k = 64 10-11 s (0.27 GB at 1 MP, 0.62 before), 256 31-40 s (0.45 GB, 2.0
+#: before). Many small regions are what ``regions`` (a hierarchy cut) gives, in about a second.
 MAX_CLUSTERS = 256
 
 
