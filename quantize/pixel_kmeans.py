@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import group_means, group_sums, spread, sq_dist_to
+from ._kernels import chunk_rows, group_means, group_sums, spread, sq_dist_to
 from .errors import warn_caller
 from .features import FeatureSpec, feature_array
 from .kmeans import MiniBatchKMeans
@@ -43,6 +43,10 @@ __all__ = ["FIT_SAMPLE", "ClusterCountWarning", "cluster_pixels", "refine_border
 FIT_SAMPLE = 200_000
 # Rows assigned per predict call: bounds predict's own float32 copy of its input.
 _ASSIGN_ROWS = 1 << 18
+# Border refinement compares about this many (pixel, centre) pairs at a time: the
+# distances of all pixels near a border at once, 160000 pixels of noise by 256 centres,
+# held 0.57 GB.
+_REFINE_CELLS = 1 << 20
 # Border refinement: pixels this close (working pixels) to a cluster border
 # are assigned again.
 _BAND_RADIUS = 16
@@ -171,21 +175,38 @@ def refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
     size = 2 * _BAND_RADIUS + 1
     from scipy import ndimage
 
-    near = np.stack([ndimage.maximum_filter(cluster_map == c, size=size).ravel()
-                     for c in range(k)], axis=1)  # (h*w, k): clusters present nearby
+    near = np.empty((cluster_map.size, k), dtype=bool)  # clusters present nearby
+    for c in range(k):
+        near[:, c] = ndimage.maximum_filter(cluster_map == c, size=size).ravel()
     idx = np.flatnonzero(near.sum(axis=1) > 1)
     if idx.size == 0:
         return
     flat_map = cluster_map.reshape(-1)
     centers = _cluster_means(X, flat_map, k)
     centers[:, tex] = _cluster_means(fine, flat_map, k)
-    for start in range(0, idx.size, _ASSIGN_ROWS):
-        chunk = idx[start:start + _ASSIGN_ROWS]
+    for rows in _refine_blocks(idx.size, k, X.shape[1]):
+        chunk = idx[rows]
         feats = X[chunk]
         feats[:, tex] = fine[chunk]
         dist = sq_dist_to(feats, np.einsum("ij,ij->i", feats, feats), centers)
         dist[~near[chunk]] = np.inf
         flat_map[chunk] = dist.argmin(axis=1)
+
+
+def _refine_blocks(n: int, k: int, d: int) -> list[slice]:
+    """The rows :func:`refine_borders` compares with the ``k`` centres at a time: about
+    ``_REFINE_CELLS`` distances, a whole number of :func:`~quantize._kernels.sq_dist_to`'s
+    own chunks from each multiple of ``_ASSIGN_ROWS`` (its blocks before), so that every
+    row meets the same products as it did, and the map comes out the same.
+
+    >>> [(s.start, s.stop) for s in _refine_blocks(270_000, 256, 13)][63:]
+    [(257166, 261248), (261248, 262144), (262144, 266226), (266226, 270000)]
+    """
+    rows = chunk_rows(k, d)
+    rows *= max(1, _REFINE_CELLS // (rows * k))
+    return [slice(start, min(start + rows, block + _ASSIGN_ROWS, n))
+            for block in range(0, n, _ASSIGN_ROWS)
+            for start in range(block, min(block + _ASSIGN_ROWS, n), rows)]
 
 
 def unite_alike(cluster_map: np.ndarray, lab: np.ndarray, X: np.ndarray, spec: FeatureSpec,
@@ -356,22 +377,7 @@ def _pairs_without_contrast(cluster_map: np.ndarray, described: np.ndarray, grou
     :func:`unite_alike`): the pixels of ``a`` within ``_CONTRAST_RADIUS`` of ``b`` against
     those of ``b`` within it of ``a``. Least different colours first. ``texture_means``
     ``(k, t)`` are the clusters' mean texture features."""
-    from scipy import ndimage
-
-    flat_map = cluster_map.ravel()
-    index, near = [], []
-    for c, box in enumerate(ndimage.find_objects(cluster_map + 1, max_label=k)):
-        if box is not None:
-            index.append(_pixels_near(cluster_map, c, box, _CONTRAST_RADIUS))
-            near.append(np.full(index[-1].size, c))
-    pixels = np.concatenate(index)
-    # Side (a, b): the pixels of a near b, grouped by a * k + b; with their colours' squares.
-    part = described[pixels]
-    colours = part[:, groups.colour]
-    part = np.concatenate([part, colours * colours], axis=1)
-    totals, sums = group_sums(part, flat_map[pixels] * k + np.concatenate(near), k * k)
-    counts = totals.reshape(k, k)
-    sums = sums.reshape(k, k, -1)
+    counts, sums = _border_sides(cluster_map, described, groups, k)
     a, b = np.nonzero(np.triu((counts > 0) & (counts.T > 0), 1))
     side_a = sums[a, b] / counts[a, b, None]
     side_b = sums[b, a] / counts[b, a, None]
@@ -387,6 +393,33 @@ def _pairs_without_contrast(cluster_map: np.ndarray, described: np.ndarray, grou
     alike = (colour < _ALIKE) & (flat | (texture < _ALIKE_TEXTURE))
     order = np.argsort(colour[alike], kind="stable")
     return np.stack([a[alike][order], b[alike][order]], axis=1)
+
+
+def _border_sides(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups, k: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The sides of every border between clusters of ``cluster_map``: ``counts`` ``(k, k)``,
+    the pixels of ``a`` within ``_CONTRAST_RADIUS`` of ``b`` at ``[a, b]``, and ``sums``
+    ``(k, k, d + c)``, their summed ``described`` rows ``(d)`` and squared colours ``(c)``.
+
+    Summed one cluster ``b`` at a time: the pixels near ``b`` count towards column ``b``
+    alone, in the order of the whole, so the sums are those of all sides at once, without
+    holding every cluster's near pixels together (on noise, with many clusters, each
+    pixel is near most of them: 256 clusters of 400 x 400 pixels held 1.4 GB).
+    """
+    from scipy import ndimage
+
+    flat_map = cluster_map.ravel()
+    counts = np.zeros((k, k))
+    sums = np.zeros((k, k, described.shape[1] + groups.n_colour))
+    for b, box in enumerate(ndimage.find_objects(cluster_map + 1, max_label=k)):
+        if box is None:
+            continue
+        pixels = _pixels_near(cluster_map, b, box, _CONTRAST_RADIUS)
+        part = described[pixels]
+        colours = part[:, groups.colour]
+        part = np.concatenate([part, colours * colours], axis=1)
+        counts[:, b], sums[:, b] = group_sums(part, flat_map[pixels], k)
+    return counts, sums
 
 
 def _flat(means: np.ndarray, squares: np.ndarray, groups: _Groups) -> np.ndarray:

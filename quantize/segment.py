@@ -351,10 +351,11 @@ DEFAULT_LEVEL = 0.5
 #: The most k-means clusters :func:`segment` accepts. Time and memory grow with
 #: every cluster (a vote map and a border band per cluster; k-means seeding
 #: compares every pair of centres, and fails past a few thousand). Measured on
-#: skimage's coffee (400 x 600): k = 16 1.4 s, 64 2.8 s, 256 10 s (peak 0.87 GB),
-#: 512 18 s (1.6 GB), 1000 41 s; on a photo with a full 1024-pixel working copy
-#: (1 MP or 12 MP), k = 64 10-11 s (0.6 GB), 256 31-40 s (1.7 GB). Many small
-#: regions are what ``regions`` (a hierarchy cut) gives, in about a second.
+#: skimage's coffee (400 x 600): k = 16 1.4 s, 64 2.8 s, 256 10 s (peak RSS 0.18 GB;
+#: 0.92 GB before the border steps of quantize.pixel_kmeans were done in blocks),
+#: 512 18 s, 1000 41 s; on a photo with a full 1024-pixel working copy (1 MP or
+#: 12 MP), k = 64 10-11 s (0.27 GB at 1 MP, 0.62 before), 256 31-40 s (0.45 GB, 2.0
+#: before). Many small regions are what ``regions`` (a hierarchy cut) gives, in about a second.
 MAX_CLUSTERS = 256
 
 
@@ -607,9 +608,10 @@ def segment(
         region with the closest mean colour (RGB; with ``n_clusters``, the
         closest mean feature vector, weighted as for clustering). Default
         :func:`default_min_region` with ``n_clusters`` (on an image of fewer than 8
-        pixels, more than half of it: one region comes out, with a
-        :class:`RegionCountWarning`), none otherwise (the hierarchy's smallest regions
-        are superpixels); 0 or 1 keeps every region.
+        pixels, more than half of it), none otherwise (the hierarchy's smallest regions
+        are superpixels); 0 or 1 keeps every region. Given or the default, more than half
+        of the image leaves one region, with a :class:`RegionCountWarning` when there
+        were more to merge (not an error: one value serves images of every size).
     texture_scales : sequence of float
         Derivative scales of the texture bank (1 to 16 Gaussian sigmas in pixels
         of the working copy, from 0.5 to 1024), with ``n_clusters`` only (the
@@ -640,9 +642,9 @@ def segment(
         When some pixel of ``image`` is transparent or translucent (see ``image``).
     RegionCountWarning
         When fewer regions come out than ``regions`` asks for (see ``regions``), and
-        when the default ``min_region`` merges every region of an image of fewer than
-        8 pixels into one, which ``n_clusters`` of 2 or more would otherwise give
-        without a word (``min_region=0`` keeps them).
+        when ``min_region`` is more than half of the image and merges its regions into
+        one (the default does on an image of fewer than 8 pixels, with ``n_clusters`` of
+        2 or more; ``min_region=0`` keeps them).
     ClusterCountWarning
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
         vectors, or when colour and texture tell none of its parts apart: fewer
@@ -716,8 +718,11 @@ def segment_pixels(
     limit = (default_min_region(h, wd) if min_region is None
              else check_int(min_region, "min_region", minimum=0))
     result = _segment_kmeans(rgb, alpha, k, w, space, scales, limit, rng)
-    if min_region is None:
-        _warn_if_the_default_merges_all(result, k, limit)
+    if result.n_regions == 1 < result.centers.shape[0]:  # clusters told apart, one region
+        if min_region is None:
+            _warn_if_the_default_merges_all(result, k, limit)
+        else:
+            _warn_if_min_region_merges_all(limit, h, wd)
     return result
 
 
@@ -730,12 +735,26 @@ def _warn_if_the_default_merges_all(result: SegmentResult, k: int, limit: int) -
     clusters of a 2 x 3 image would otherwise get one region without a word.
     """
     h, w = result.labels.shape
-    if result.n_regions == 1 and 2 * limit > h * w and result.centers.shape[0] > 1:
+    if 2 * limit > h * w:
         warn_caller(f"n_clusters={k} gives 1 region: the default min_region={limit} "
                     f"(at least {_MIN_REGION_FLOOR} pixels) is more than half of this "
                     f"{h * w}-pixel image, "
                     "so every region merges into one; min_region=0 keeps them",
                     RegionCountWarning)
+
+
+def _warn_if_min_region_merges_all(limit: int, h: int, w: int) -> None:
+    """Say that ``min_region``, ``limit``, given for an image of ``h`` x ``w`` pixels, merged
+    its regions into one, when it is more than half of the image: no two regions can both
+    reach it, so whatever the image holds one region comes out (``--min-region 5000`` on a
+    60 x 40 thumbnail of a batch). Said when there was more than one region to merge."""
+    pixels = h * w
+    if 2 * limit <= pixels:
+        return
+    share = "more than" if limit > pixels else "more than half of"
+    warn_caller(f"min_region={limit} is {share} the {pixels} pixels of this {w} x {h} image: "
+                "no two regions can both reach it, so every region merges into one; lower "
+                "it to keep more", RegionCountWarning)
 
 
 # What a caller of segment or boundary_map can do about an AlphaIgnoredWarning.
@@ -1479,7 +1498,9 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
         n_final = int(mapping.max())
         _renumber_in_bands(components, mapping.astype(np.int32))
         sums = sums.merged(mapping, n_final)
-    if asked is not None and n_final < min(asked, n):
+    if asked is None and n_final == 1 < n:
+        _warn_if_min_region_merges_all(min_region, *rgb.shape[:2])
+    elif asked is not None and n_final < min(asked, n):
         warn_caller(f"regions={asked} but min_region={min_region} merges the regions "
                     f"smaller than {min_region} pixels, leaving {n_final}; lower it for more",
                     RegionCountWarning)

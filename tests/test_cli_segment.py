@@ -89,6 +89,25 @@ def test_a_tiny_image_merged_into_one_region_by_the_default_min_region_is_said(t
     assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
 
 
+@pytest.mark.parametrize("clusters", [[], ["-k", "2"]])
+def test_a_min_region_larger_than_the_image_is_said_in_one_line(tmp_path, clusters):
+    src = tmp_path / "h.png"
+    Image.fromarray(_halves()).save(src)  # 12 x 24: 288 pixels
+    result = runner.invoke(app, ["segment", str(src), *clusters, "--min-region", "5000",
+                                 "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: --min-region=5000 is more than the "
+                             "288 pixels of this 24 x 12 image: no two regions can both "
+                             "reach it, so every region merges into one; lower it to keep "
+                             "more\n")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from ")
+    assert np.unique(read(tmp_path / "s" / "labels.png")).tolist() == [1]
+    kept = runner.invoke(app, ["segment", str(src), *clusters, "--min-region", "144",
+                               "-o", str(tmp_path / "k")])
+    assert (kept.exit_code, kept.stderr) == (0, "")
+    assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from ")
+
+
 def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
     src = tmp_path / "one.png"
     Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
@@ -1151,3 +1170,27 @@ def test_cli_an_output_folder_in_the_way_is_refused_before_a_stream_is_read(
     assert (result.exit_code, result.stderr) == (15, f"quantize: error: {stream}: {line}\n")
     assert read == []
     assert sorted(p.name for p in Path("s").iterdir()) == ["labels.png", "segments.json"]
+
+
+def test_cli_the_help_says_what_becomes_of_transparent_pixels_and_animations(tmp_path):
+    # --help said nothing of either: a transparent half is segmented as one colour, not
+    # by the noise stored in it, and the pictures keep its alpha.
+    text = " ".join(runner.invoke(app, ["segment", "--help"]).stdout.split())
+    assert ("Fully transparent pixels are segmented as one colour, the one farthest from the "
+            "visible colours (a warning says which), not by the colour stored in them; "
+            "translucent pixels by their stored colour. segmented.png and overlay.png keep "
+            "the input's alpha (overlay.png's borders drawn opaque). Of an animation, only "
+            "the first frame is segmented, with a warning.") in text
+    rgba = np.zeros((12, 24, 4), np.uint8)
+    rgba[..., :3] = _halves()
+    rgba[:, :12, :3] = np.random.default_rng(0).integers(0, 256, (12, 12, 3))  # hidden noise
+    rgba[:, 12:, 3] = 255
+    Image.fromarray(rgba).save(tmp_path / "half.png")
+    result = runner.invoke(app, ["segment", str(tmp_path / "half.png"), "-k", "2",
+                                 "--min-region", "0", "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert "144 of 288 pixels are fully transparent and are segmented as one colour" in (
+        result.stderr)
+    assert read(tmp_path / "s" / "labels.png").tolist() == [[1] * 12 + [2] * 12] * 12
+    segmented = read(tmp_path / "s" / "segmented.png")
+    assert segmented[..., 3].tolist() == rgba[..., 3].tolist()

@@ -931,7 +931,39 @@ def test_regions_merged_away_by_min_region_are_said(rng, min_region, left):
 def test_regions_kept_whole_by_min_region_are_not_warned_about(rng, recwarn):
     img, _ = quadrants(rng, noise=6.0)
     assert segment(img, regions=7, min_region=20).n_regions == 7
-    assert segment(img, min_region=10 ** 6).n_regions == 1  # no count asked: nothing to say
+    assert segment(img, min_region=1000).n_regions == 4  # no count asked: nothing to say
+    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+
+
+@pytest.mark.parametrize("n_clusters", [None, 4])
+@pytest.mark.parametrize(("min_region", "share"), [(10 ** 6, "more than"),
+                                                   (2401, "more than half of")])
+def test_a_min_region_over_half_the_image_says_it_leaves_one_region(rng, n_clusters,
+                                                                    min_region, share):
+    """No two regions of a 4800-pixel image can both reach 2401 pixels: one region comes
+    out, as asked, but said, not done without a word (a batch's --min-region meets small
+    images too, so it is not refused)."""
+    img, _ = quadrants(rng, (60, 80), noise=6.0)
+    with pytest.warns(RegionCountWarning) as caught:
+        result = segment(img, n_clusters, min_region=min_region, seed=0)
+    assert (result.n_regions, result.min_region) == (1, min_region)
+    assert result.labels.tolist() == [[1] * 80] * 60
+    assert [str(w.message) for w in caught] == [
+        f"min_region={min_region} is {share} the 4800 pixels of this 80 x 60 image: no two "
+        "regions can both reach it, so every region merges into one; lower it to keep more"]
+    assert [w.filename for w in caught] == [__file__]
+
+
+@pytest.mark.parametrize("n_clusters", [None, 1, 4])
+def test_a_min_region_of_half_the_image_or_of_a_plain_one_is_not_warned_about(
+        rng, recwarn, n_clusters):
+    """Two halves of 2400 pixels both reach min_region=2400 and stay; a plain image, or one
+    cluster, has no second region for min_region to merge."""
+    img = step_image((60, 80), column=39)
+    assert segment(img, n_clusters, min_region=2400, seed=0).n_regions == (
+        1 if n_clusters == 1 else 2)
+    plain = np.full((60, 80, 3), 90, np.uint8)
+    assert segment(plain, n_clusters, min_region=10 ** 6, seed=0).n_regions == 1
     assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
 
 
@@ -949,7 +981,8 @@ def test_the_default_min_region_says_it_merged_a_tiny_image_into_one_region(recw
     assert [w.filename for w in caught] == [__file__]
     recwarn.clear()
     assert segment(img, 2, min_region=0, seed=0).labels.tolist() == [[1, 2, 2]] * 2
-    assert segment(img, 2, min_region=4, seed=0).n_regions == 1  # as asked: nothing to say
+    with pytest.warns(RegionCountWarning, match="min_region=4 is more than half of the 6 "):
+        assert segment(img, 2, min_region=4, seed=0).n_regions == 1  # given: said as such
     assert segment(img, 1, seed=0).n_regions == 1  # one cluster asked: nothing merged
     # 2 x 4: both halves reach 4 pixels and stay apart; and 4 x 4, which the floor of
     # 16 pixels once merged into one region

@@ -210,7 +210,8 @@ def batch(
         "--min-region", metavar="PX", parser=integer,
         help="segment: merge regions smaller than PX pixels "
         "(default with -k: 1/1000 of the image, at least 16; under 100 x 100 pixels "
-        "1/625 of it, at least 4; otherwise 0, keep all).")] = None,
+        "1/625 of it, at least 4; otherwise 0, keep all); more than half of an image "
+        "leaves it one region, with a warning.")] = None,
     overlay_color: Annotated[str | None, typer.Option(
         "--overlay-color", metavar="COLOUR", help="segment: colour of the borders in "
         "overlay.png, a colour name (cyan, yellow, black, ...) or #rrggbb (default red).",

@@ -79,6 +79,13 @@ that colour and texture cannot tell apart are one: a plain area, or a smooth
 sky, is not cut by position.
 
 \b
+Fully transparent pixels are segmented as one colour, the one farthest from
+the visible colours (a warning says which), not by the colour stored in them;
+translucent pixels by their stored colour. segmented.png and overlay.png keep
+the input's alpha (overlay.png's borders drawn opaque). Of an animation, only
+the first frame is segmented, with a warning.
+
+\b
 Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
   color      colour (CIELAB, or RGB with --space rgb)
   intensity  lightness alone
@@ -180,8 +187,9 @@ def segment_command(
         "--min-region", metavar="PX", parser=integer,
         help="Merge regions smaller than PX pixels into "
         "their most similar neighbour (default with -k: 1/1000 of the image, at least 16; "
-        "under 100 x 100 pixels 1/625 of it, at least 4, which leaves an image under 8 "
-        "pixels one region, with a warning; otherwise 0, keep all).",
+        "under 100 x 100 pixels 1/625 of it, at least 4; otherwise 0, keep all). A PX, "
+        "given or the default, of more than half the image leaves it one region, with a "
+        "warning (not refused: one --min-region serves images of every size in a batch).",
         show_default=False)] = None,
     overlay_color: Annotated[str | None, typer.Option(
         "--overlay-color", metavar="COLOUR", help="Colour of the borders in overlay.png: "
