@@ -628,7 +628,9 @@ def test_rgba_words_are_counted_as_numpy_unique_counts_them(rng, monkeypatch, n,
     words = (rng.integers(0, values, n, dtype=np.uint64) * 2654435761 % (1 << 32))
     words = words.astype(np.uint32)
     words[rng.random(n) < 0.6] |= np.uint32(0xFF000000)
-    distinct, inverse, counts = _word_histogram(words, (words >> 24) == 255)
+    opaque = (words >> 24) == 255
+    distinct, inverse, counts = _word_histogram(words[~opaque], words[opaque] & 0xFFFFFF,
+                                                opaque)
     expected = np.unique(words, return_inverse=True, return_counts=True)
     assert np.array_equal(distinct, expected[0])
     assert np.array_equal(inverse, expected[1].ravel())
@@ -652,7 +654,9 @@ def test_rows_of_a_small_image_come_without_a_colour_code_table(rng, monkeypatch
     pixels = _count_rgb(rgb)
     assert np.array_equal(pixels.colors[pixels.row_of()], rgb.reshape(-1, 3))
     words = np.array([0xFF000005, 7, 0xFF000001, 7, 0xFF000005], np.uint32)
-    assert _word_histogram(words, (words >> 24) == 255)[1].tolist() == [2, 0, 1, 0, 2]
+    opaque = (words >> 24) == 255
+    assert _word_histogram(words[~opaque], words[opaque] & 0xFFFFFF,
+                           opaque)[1].tolist() == [2, 0, 1, 0, 2]
 
 
 @pytest.mark.parametrize("rows", [False, True])
@@ -943,3 +947,80 @@ def test_a_given_palette_with_alpha_breaks_ties_as_the_fit_does():
         given = reduce_colors(image, palette=palette)
         assert given.to_rgb()[0, 200].tolist() == [0, 0, 0]
     assert np.array_equal(reduce_colors(image, palette=entries).indices, fitted.indices)
+
+
+@pytest.mark.parametrize("band", [1, 22, 10**9])
+def test_rgba_words_made_a_band_at_a_time_are_those_of_the_whole_image(rng, monkeypatch, band):
+    """Made a band of rows at a time (here a row, two, or the whole image at once),
+    the translucent pixels' words and the opaque ones' codes are those of the image's
+    (H, W, 4) bytes read as little-endian words, in raster order; counted, they give what
+    np.unique gives for the visible pixels' words."""
+    from quantize.reduce import image
+    from quantize.reduce.image import _count_rgba, _split_words
+
+    monkeypatch.setattr(image, "_WORD_BAND_PIXELS", band)
+    rgb = rng.integers(0, 3, (13, 11, 3), dtype=np.uint8) * 120
+    alpha = rng.choice(np.array([0, 1, 128, 254, 255], np.uint8), (13, 11))
+    words = np.dstack([rgb, alpha]).view("<u4")[..., 0]
+    clear, codes = _split_words(rgb, alpha)
+    assert np.array_equal(clear, words[(alpha > 0) & (alpha < 255)])
+    assert np.array_equal(codes, words[alpha == 255] & 0xFFFFFF)
+    pixels = _count_rgba(rgb, alpha)
+    distinct, inverse, counts = np.unique(words[alpha > 0], return_inverse=True,
+                                          return_counts=True)
+    assert np.array_equal(pixels.colors.view("<u4").ravel(), distinct)
+    assert np.array_equal(pixels.inverse, inverse) and np.array_equal(pixels.counts, counts)
+    assert pixels.hidden == np.count_nonzero(alpha == 0)
+    assert pixels.inverse.dtype == np.int32
+
+
+def _peak_bytes(call):
+    """Peak bytes that NumPy allocates while ``call()`` runs (traced by tracemalloc)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_counting_rgba_colours_copies_no_whole_rgba_image(rng):
+    """No (H, W, 4) copy of the image nor a word for every visible pixel besides the
+    translucent ones' (the copy and the words: 88 MB at 12 MP), and int32 rows; each
+    pixel's index is read through its row without a 8-byte label a pixel."""
+    from quantize.reduce.image import _count_rgba
+
+    rgb = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    alpha = rng.integers(0, 256, (300, 400), dtype=np.uint8)
+    assert _peak_bytes(lambda: _count_rgba(rgb, alpha)) < 46 * alpha.size  # 52 before
+    pixels = _count_rgba(rgb, alpha)
+    labels = rng.integers(0, 16, pixels.colors.shape[0])
+    indices = pixels.indices(labels, 17)
+    expected = np.full(alpha.shape, 16)
+    expected[alpha > 0] = labels[pixels.inverse]
+    assert indices.dtype == np.uint8 and np.array_equal(indices, expected)
+    assert _peak_bytes(lambda: pixels.indices(labels, 17)) < 5 * alpha.size  # 9 before
+
+
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_a_reduced_image_holds_no_clustering_features_of_its_colours(rng, dither):
+    """Once fitted, the histogram's features are let go: the result's metrics use the
+    colours and their Lab, and keep the same values."""
+    rgb = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    alpha = rng.integers(0, 256, (40, 50), dtype=np.uint8)
+    result = reduce_colors(np.dstack([rgb, alpha]), 8, dither=dither, seed=0)
+    known = result._fidelity.pairs_known
+    assert known is None or "features" not in known.histogram.__dict__
+    assert result.psnr == pytest.approx(_premultiplied_psnr(result, rgb, alpha), abs=1e-9)
+
+
+def _premultiplied_psnr(result, rgb, alpha):
+    """PSNR of ``result`` against the image, premultiplied, measured over its pixels."""
+    a = alpha[..., None] / 255.0
+    drawn = result.to_rgba().astype(np.float64)
+    original = np.dstack([rgb * a, alpha]).astype(np.float64)
+    shown = np.dstack([drawn[..., :3] * drawn[..., 3:] / 255.0, drawn[..., 3]])
+    mse = np.mean((original - shown) ** 2)
+    return 10 * math.log10(255.0 ** 2 / mse)

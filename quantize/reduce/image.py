@@ -24,6 +24,7 @@ from .._kernels import (
     code_table,
     nearest,
     pack_rgb,
+    row_bands,
     rows_by_sorting,
     sorted_code_histogram,
     unpack_rgb,
@@ -200,6 +201,7 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     hidden = pixels.hidden > 0
     offered = hidden or (with_alpha and clear_entry and opts.palette is not None)
     pal, entries, labels, fitted = histogram_entries(hist, offered, opts, rng)
+    hist = hist.without_features()  # not held through dithering, encoding and metrics
     k = pal.shape[0]
     if len(entries) > k and not hidden and not (labels == k).any():
         entries = entries[:k]  # offered to the faint pixels, and taken by none
@@ -308,7 +310,7 @@ class _Counted(NamedTuple):
         if self.visible is None:
             return labels.astype(dtype)[self.inverse].reshape(self.shape)
         out = np.full(self.shape, n_entries - 1, dtype=dtype)
-        out[self.visible] = labels[self.inverse]
+        out[self.visible] = labels.astype(dtype)[self.inverse]  # not 8 bytes a pixel
         return out
 
     def row_of(self) -> np.ndarray:
@@ -344,42 +346,75 @@ def _count_rgb(rgb: np.ndarray, rows: bool = False) -> _Counted:
 def _count_rgba(rgb: np.ndarray, alpha: np.ndarray | None) -> _Counted:
     """Histogram of the straight RGBA colours of the visible pixels."""
     h, w = rgb.shape[:2]
-    rgba = np.empty((h, w, 4), dtype=np.uint8)
-    rgba[..., :3] = rgb
-    rgba[..., 3] = 255 if alpha is None else alpha
-    visible = rgba[..., 3] > 0
-    # One 32-bit word per visible pixel, alpha in the top byte on any machine.
-    words = rgba.view("<u4").reshape(h, w)[visible]
-    distinct, inverse, counts = _word_histogram(words, rgba[..., 3][visible] == 255)
+    if alpha is None:
+        alpha = np.full((h, w), 255, np.uint8)
+    visible = alpha > 0
+    clear, codes = _split_words(rgb, alpha)
+    distinct, inverse, counts = _word_histogram(clear, codes, alpha[visible] == 255)
     colors = np.ascontiguousarray(distinct, dtype="<u4").view(np.uint8).reshape(-1, 4)
     return _Counted(colors, counts, (h, w), visible=visible, inverse=inverse,
                     hidden=int(visible.size - counts.sum()))
 
 
-def _word_histogram(words: np.ndarray, opaque: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``np.unique(words, return_inverse=True, return_counts=True)`` of RGBA words.
+# Pixels whose RGBA words _split_words makes at a time (whole rows). Made for the whole
+# image, the (H, W, 4) copy and the words of every visible pixel took 88 MB at 12 MP:
+# counting the colours of a 12 MP image with soft alpha peaked at 371 MB of arrays
+# (besides the image), 276 MB a band at a time with int32 rows.
+_WORD_BAND_PIXELS = 1 << 20
 
-    The ``opaque`` words (alpha 255, the top byte) sort after all others and
+
+def _split_words(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 32-bit RGBA words of the translucent pixels (alpha 1..254) and the low 24 bits
+    of the opaque ones' (alpha 255), each in raster order, made a band of rows at a time.
+
+    A word is the pixel's four bytes R, G, B, A read as one little-endian number, alpha in
+    the top byte on any machine.
+    """
+    h, w = alpha.shape
+    n_opaque = int(np.count_nonzero(alpha == 255))
+    clear = np.empty(int(np.count_nonzero(alpha)) - n_opaque, dtype="<u4")
+    codes = np.empty(n_opaque, dtype="<u4")
+    at_clear = at_opaque = 0
+    for rows in row_bands(h, w, _WORD_BAND_PIXELS):
+        band = np.empty(alpha[rows].shape + (4,), dtype=np.uint8)
+        band[..., :3] = rgb[rows]
+        band[..., 3] = alpha[rows]
+        words = band.view("<u4")[..., 0]
+        opaque = alpha[rows] == 255
+        taken = words[opaque] & np.uint32(0xFFFFFF)
+        codes[at_opaque:at_opaque + taken.size] = taken
+        at_opaque += taken.size
+        taken = words[(alpha[rows] > 0) & ~opaque]
+        clear[at_clear:at_clear + taken.size] = taken
+        at_clear += taken.size
+    return clear, codes
+
+
+def _word_histogram(clear: np.ndarray, codes: np.ndarray, opaque: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(words, return_inverse=True, return_counts=True)`` of the RGBA words of
+    the visible pixels, given as the words of the translucent ones (``clear``) and the low
+    24 bits of the opaque ones' (``codes``), and the mask of the ``opaque`` pixels among them.
+
+    The opaque words (alpha 255, the top byte) sort after all others and
     differ only in their low 24 bits, so they are counted as 24-bit codes (few in one
     sort that also gives their rows, many sorted on threads, then each given its row by
     :func:`~quantize._kernels.code_rows`). Most images with alpha are mostly opaque;
     the others' words are counted by one sort with their positions
     (:func:`~quantize._kernels.sorted_code_histogram`). On a 12 MP image whose pixels
     are all translucent (7.1 M distinct words) that took 0.42 s and 320 MB at most,
-    against 2.0 s and 525 MB for ``np.unique``, whose sort carries an index array.
+    against 2.0 s and 525 MB for ``np.unique``, whose sort carries an index array. The
+    rows are int32, as the sort gives them.
     """
-    clear = ~opaque
-    part, part_counts, part_inverse = sorted_code_histogram(words[clear])
-    codes = words[opaque] & np.uint32(0xFFFFFF)
+    part, part_counts, part_inverse = sorted_code_histogram(clear)
     if rows_by_sorting(codes.size):
         distinct, counts, rows = sorted_code_histogram(codes)
     else:
         distinct, counts = code_histogram(codes)
         rows = code_rows(codes, distinct)
-    inverse = np.empty(words.size, dtype=np.intp)
-    inverse[clear] = part_inverse
-    inverse[opaque] = rows + np.intp(part.size)
+    inverse = np.empty(opaque.size, dtype=np.int32)  # intp: 40 MB more at 10 MP
+    inverse[~opaque] = part_inverse
+    inverse[opaque] = rows + np.int32(part.size)
     return (np.concatenate([part, distinct | np.uint32(0xFF000000)]), inverse,
             np.concatenate([part_counts, counts]))
 
