@@ -635,3 +635,81 @@ def test_hold_entries_in_a_box_equals_the_whole_frame(rng):
                         nearest_sq, box=box)
     assert np.array_equal(cut, whole)
     assert not np.array_equal(whole, mapped)  # some pixels are held: the case is tested
+
+
+def _changing_frames(rng, translucent=False) -> list[Frame]:
+    """RGBA frames 16 x 20 of a noisy ramp in many colours (neighbours within
+    RUN_TOLERANCE of one another's entries), some pixels transparent (and with
+    ``translucent``, some half so), changing from one to the next: a 3 x 4 sprite that
+    moves and turns a pixel transparent, nothing, one corner pixel (bottom right, then
+    top left), one pixel's alpha alone, and every pixel."""
+    ramp = np.linspace(30, 220, 20)[None, :, None] + np.array([0, 10, 20])
+
+    def noise():
+        rgba = np.empty((16, 20, 4), np.uint8)
+        rgba[..., :3] = np.clip(ramp + rng.integers(-3, 4, (16, 20, 3)), 0, 255)
+        rgba[..., 3] = np.where(rng.random((16, 20)) < 0.1, 0, 255)
+        if translucent:
+            rgba[rng.random((16, 20)) < 0.1, 3] = 100
+        return rgba
+
+    first = noise()
+    sprite = first[6:9, 8:12] + np.uint8(4)  # near what it covers
+    sprite[..., 3] = 255
+    sprite[1, 2, 3] = 0
+    frames = [first]
+    for change in ("sprite", "sprite", "nothing", "bottom right", "top left", "alpha",
+                   "everything"):
+        rgba = (first if change == "sprite" else frames[-1]).copy()
+        if change == "sprite":  # on the first frame's background: it moves
+            rgba[6:9, 5 + 3 * len(frames):9 + 3 * len(frames)] = sprite
+        elif change == "bottom right":
+            rgba[15, 19] = (1, 2, 3, 255)
+        elif change == "top left":
+            rgba[0, 0] = (250, 2, 3, 255)
+        elif change == "alpha":
+            rgba[8, 10, 3] = 255 - rgba[8, 10, 3]
+        elif change == "everything":
+            rgba = noise()
+        frames.append(rgba)
+    return [Frame(rgba, duration=50, disposal=1) for rgba in frames]
+
+
+@pytest.mark.parametrize("partial_alpha", [False, True])
+@pytest.mark.parametrize("held", [plans.HELD_TRANSLUCENT, 40])
+def test_pooled_rgba_recounting_the_changed_box_equals_counting_every_pixel(
+        rng, monkeypatch, partial_alpha, held):
+    """Each frame's histogram recounted from the previous one's over the box of the pixels
+    that changed pools what counting every pixel of every frame pools (held=40: the
+    translucent colours pooled coarser as the frames come)."""
+    frames = _changing_frames(rng, translucent=True)
+    monkeypatch.setattr(plans, "HELD_TRANSLUCENT", held)
+    boxed = pooled_rgba(iter(frames), partial_alpha=partial_alpha)
+    monkeypatch.setattr(plans, "changed_box", lambda rgba, previous: plans._whole(rgba))
+    whole = pooled_rgba(iter(frames), partial_alpha=partial_alpha)
+    for name in ("words", "counts", "moving", "transparent", "clear", "level"):
+        assert np.array_equal(getattr(boxed, name), getattr(whole, name)), name
+    assert (boxed.level > 0) == (partial_alpha and held == 40)
+
+
+def test_pooled_rgba_recounts_only_the_pixels_that_changed(rng, spy):
+    """After the first frame, a frame whose changed box is small is counted from that box
+    alone: the sprite's rows and its old and new columns."""
+    frames = _changing_frames(rng)[:3]
+    recounts = spy(plans, "recounted", lambda keys, n, added, removed: (added.size,
+                                                                          removed.size))
+    pooled_rgba(iter(frames), partial_alpha=False)
+    def opaque(i, right):  # of frame i, in the sprite's rows, from its first column
+        return int((frames[i].rgba[6:9, 8:right, 3] >= plans.ALPHA_THRESHOLD).sum())
+
+    assert recounts == [(opaque(1, 12), opaque(0, 12)), (opaque(2, 15), opaque(1, 15))]
+
+
+def test_changed_box_holds_every_pixel_that_differs_alpha_too():
+    a = np.zeros((5, 6, 4), np.uint8)
+    b = a.copy()
+    assert plans.changed_box(a, b) == (slice(0, 0), slice(0, 0))
+    b[1, 4, 3] = 1
+    b[3, 2, 0] = 9
+    assert plans.changed_box(b, a) == (slice(1, 4), slice(2, 5))
+
