@@ -713,3 +713,63 @@ def test_changed_box_holds_every_pixel_that_differs_alpha_too():
     b[3, 2, 0] = 9
     assert plans.changed_box(b, a) == (slice(1, 4), slice(2, 5))
 
+
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_global_plan_mapping_the_changed_box_equals_mapping_the_whole_frame(
+        tmp_path, rng, dither):
+    """Given the box of the pixels that changed, a global plan maps and counts those only,
+    and gives the entries and the metrics of a frame mapped whole: a sprite moving, a
+    frame with no change, one corner pixel changing at either end, one pixel's alpha,
+    every pixel."""
+    frames = _changing_frames(rng)
+    src = save_animation(tmp_path / "noise.gif", [f.rgba for f in frames[:1]])
+    opts = check_animation_options(src, None, n_colors=6, seed=0, dither=dither)
+    plan = GlobalPlan.fit(src, opts, pooled_histogram(iter(frames)))
+    assert not plan.exact
+    runs = {}
+    for boxed in (False, True):
+        stats, previous, out = FrameStats(), None, []
+        for f in frames:
+            rgb, opaque = split_alpha(f)
+            box = None
+            if boxed and previous is not None:
+                box = plans.changed_box(f.rgba, previous[0])
+            indices, _, transparent, _ = plan.map(rgb, opaque, previous, dither, stats,
+                                                  box=box)
+            indices[~opaque] = transparent  # as the caller writes them
+            out.append(indices)
+            previous = (f.rgba, indices)
+        runs[boxed] = out, stats
+    (whole, whole_stats), (cut, cut_stats) = runs[False], runs[True]
+    assert all(np.array_equal(a, b) for a, b in zip(whole, cut, strict=True))
+    for a, b in zip(whole_stats.pairs(), cut_stats.pairs(), strict=True):
+        assert np.array_equal(a, b)
+    assert (whole_stats.psnr(), whole_stats.delta_e()) == (cut_stats.psnr(),
+                                                           cut_stats.delta_e())
+    assert any(not np.array_equal(a, b) for a, b in zip(whole, whole[1:], strict=False))
+
+
+def test_a_changed_pixel_at_the_left_of_its_box_takes_the_run_of_the_pixel_before_it(
+        tmp_path):
+    """The first pixel of the box of the changed pixels continues the run of the unchanged
+    pixel to its left, as in the whole frame: grey 105 is nearer to the entry grey 108,
+    but grey 100, the entry before it, is within RUN_TOLERANCE (the pixels were
+    transparent, so they hold no entry of the frame before)."""
+    greys = np.array([[100] * 3, [108] * 3], np.uint8)
+    first = np.full((3, 8, 4), 255, np.uint8)
+    first[..., :3] = 100
+    first[1, 4:6, 3] = 0
+    second = first.copy()
+    second[1, 4:6] = (105, 105, 105, 255)
+    frames = [Frame(first, 50, 1), Frame(second, 50, 1)]
+    src = save_animation(tmp_path / "greys.gif", [first[..., :3]])
+    plan = GlobalPlan.fit(src, check_animation_options(src, None, palette_in=greys),
+                          pooled_histogram(iter(frames)))
+    stats = FrameStats()
+    indices, _, transparent, _ = plan.map(*split_alpha(frames[0]), None, 0.0, stats)
+    indices[1, 4:6] = transparent  # as the caller writes them
+    box = plans.changed_box(second, first)
+    assert box == (slice(1, 2), slice(4, 6))
+    boxed, *_ = plan.map(*split_alpha(frames[1]), (first, indices), 0.0, stats, box=box)
+    whole, *_ = plan.map(*split_alpha(frames[1]), (first, indices), 0.0, FrameStats())
+    assert boxed[1].tolist() == whole[1].tolist() == [0] * 8

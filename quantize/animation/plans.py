@@ -472,7 +472,8 @@ class GlobalPlan:
 
     def map(self, rgb: np.ndarray, opaque: np.ndarray,
             previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
-            stats: FrameStats) -> tuple[np.ndarray, None, int | None, None]:
+            stats: FrameStats, box: tuple[slice, slice] | None = None
+            ) -> tuple[np.ndarray, None, int | None, None]:
         """Entries of a frame's pixels; the palette is the global one (returned as None).
 
         A pixel equal to the previous frame's pixel (``previous`` = (rgba,
@@ -485,7 +486,39 @@ class GlobalPlan:
         frame when that is within :data:`RUN_TOLERANCE` (:func:`_hold_entries`).
         When every colour is an entry (fewer colours than asked for, or a
         given palette holding them all), each pixel takes its own: lossless.
+
+        ``box``: the rows and columns outside which the frame shows what ``previous``
+        shows (:func:`changed_box`), None when not known. When it is at most half the
+        frame, only its pixels are mapped (undithered: dithered, the whole frame is
+        diffused, as error reaches the box from the pixels around it) and counted in
+        ``stats``; the others keep their entries, as they would anyway. A small sprite
+        moving on a large canvas then costs what the sprite does.
         """
+        entry_codes = pack_rgb(self.palette)
+        if previous is None or not small_box(box, opaque):
+            indices, codes = self._entries(rgb, opaque, previous, dither)
+            stats.add_pixels(codes[opaque], entry_codes[indices[opaque]], keep=True)
+            return indices, None, self.transparent, None
+        prev_rgba, prev_indices = previous
+        if dither:
+            indices, _ = self._entries(rgb, opaque, previous, dither)
+        else:  # and the column before the box, whose entries its rows' first pixels may take
+            around = box[0], slice(max(box[1].start - 1, 0), box[1].stop)
+            indices = prev_indices.copy()
+            indices[around], _ = self._entries(rgb[around], opaque[around],
+                                               (prev_rgba[around], prev_indices[around]), 0)
+        was, was_opaque = prev_rgba[box], prev_rgba[box][..., 3] >= ALPHA_THRESHOLD
+        now = opaque[box]
+        stats.add_changed((pack_rgb(was[..., :3])[was_opaque],
+                           entry_codes[prev_indices[box][was_opaque]]),
+                          (pack_rgb(rgb[box])[now], entry_codes[indices[box][now]]))
+        return indices, None, self.transparent, None
+
+    def _entries(self, rgb: np.ndarray, opaque: np.ndarray,
+                 previous: tuple[np.ndarray, np.ndarray] | None, dither: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """The entries ``(H, W)`` of :meth:`GlobalPlan.map` for these pixels (a whole
+        frame, or its box and the column before it), and their 24-bit colour codes."""
         codes = pack_rgb(rgb)
         still = np.zeros(opaque.shape, bool)
         if previous is not None:
@@ -498,13 +531,11 @@ class GlobalPlan:
             indices = _dithered_onto(rgb, opaque, self.palette, dither, self.space)
         if previous is not None:
             indices[still] = prev_indices[still]
-        entry_codes = pack_rgb(self.palette)
         if dither == 0 and self.codes.size and not self.exact:
+            entry_codes = pack_rgb(self.palette)
             free = opaque & ~still & (entry_codes[indices] != codes)
             indices = self._favoured(indices, codes, free, opaque, previous)
-        drawn = entry_codes[indices[opaque]]
-        stats.add_pixels(codes[opaque], drawn)
-        return indices, None, self.transparent, None
+        return indices, codes
 
     def _favoured(self, indices: np.ndarray, codes: np.ndarray, free: np.ndarray,
                   opaque: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None
