@@ -454,3 +454,58 @@ def test_a_disposal_the_writer_does_not_follow_is_written_as_keep(disposal):
     assert [f[..., :3].tolist() for f in shown(data)] == [PALETTE[f].tolist() for f in frames]
     with Image.open(io.BytesIO(data)) as im:
         assert {f.disposal_method for f in ImageSequence.Iterator(im)} == {1}
+
+
+def _changing_indices(rng, transparent):
+    """Frames 10 x 12 of entries 0 to 2 (3: transparent, with ``transparent``), changing
+    from one to the next: a 2 x 3 sprite moving, nothing, one corner pixel (bottom right,
+    then top left), a pixel turning transparent (cleared: the frame before is disposed
+    of over a box), the same frame held over two GIF frames, and every pixel."""
+    first = rng.integers(0, 3, (10, 12)).astype(np.uint8)
+    frames = [first]
+    for change in ("sprite", "sprite", "nothing", "bottom right", "top left",
+                   "transparent", "long", "everything"):
+        now = (first if change == "sprite" else frames[-1]).copy()
+        if change == "sprite":
+            now[3:5, len(frames) * 3:len(frames) * 3 + 3] = [[0, 1, 2], [2, 1, 0]]
+        elif change == "bottom right":
+            now[9, 11] = (now[9, 11] + 1) % 3
+        elif change == "top left":
+            now[0, 0] = (now[0, 0] + 1) % 3
+        elif change == "transparent" and transparent is not None:
+            now[6, 7] = transparent
+        elif change == "everything":
+            now = (now + 1) % 3
+        frames.append(now)
+    return frames
+
+
+@pytest.mark.parametrize("transparent", [None, 3])
+@pytest.mark.parametrize("disposal", [1, 2])
+def test_a_frame_drawn_from_the_entries_that_changed_is_written_as_one_drawn_whole(
+        rng, monkeypatch, transparent, disposal):
+    """A frame whose canvas codes are taken from the frame before, looked up only where
+    its entries changed, is written byte for byte as one looked up whole: a sprite, no
+    change, one corner pixel, a pixel cleared, a frame longer than a GIF frame, every
+    pixel; frames kept or cleared (disposal 2) once shown."""
+    frames = _changing_indices(rng, transparent)
+    palette = np.vstack([PALETTE, [[0, 0, 0]]]) if transparent is not None else PALETTE
+
+    def gif() -> bytes:
+        fp = io.BytesIO()
+        writer = GifWriter(fp, (12, 10), palette, 0, background=transparent or 0)
+        for i, indices in enumerate(frames):
+            long = 700_000 if i == 7 else 40  # over 655.35 s: written as two frames
+            writer.add(indices, transparent=transparent, duration=long, disposal=disposal)
+        writer.close()
+        return fp.getvalue()
+
+    looked_up = []
+    real = GifWriter._redrawn
+    monkeypatch.setattr(GifWriter, "_redrawn", lambda self, *args: looked_up.append(
+        real(self, *args)) or looked_up[-1])
+    boxed = gif()
+    monkeypatch.setattr(GifWriter, "_redrawn", lambda self, *args: None)
+    assert boxed == gif()
+    redrawn = [found[1] for found in looked_up if found is not None]
+    assert (len(redrawn) > 5) == (disposal == 1)

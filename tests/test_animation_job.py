@@ -23,6 +23,7 @@ from quantize.animation import (
     probe_animation,
     reduce_animation_file,
 )
+from quantize.animation import job as job_module
 from quantize.animation.options import check_animation_options
 from quantize.animation.plans import one_table_holds
 from quantize.colors import ciede2000, lab_of, premultiply
@@ -128,6 +129,44 @@ def test_transparency_kept_including_pixels_that_become_transparent(tmp_path):
     for a, b in zip(composited(src), got, strict=True):
         assert same_picture(a, b)
     assert got[2][3, 3, 3] == 0  # drawn red in frame 0, transparent again by frame 2
+
+
+def test_translucent_and_transparent_pixels_of_a_small_changed_box_are_recounted(
+        tmp_path, monkeypatch):
+    """Frames 10 x 16 that change in a small box only: the translucent and transparent
+    pixels of each frame, recounted over the box from the frame before, are those of
+    every frame counted whole. Frame by frame, translucent: 4, 4, 3, 3 (a translucent
+    pixel turned opaque); fully transparent: 2, 2, 2, 2 (one turned opaque, one
+    cleared), and in a GIF (alpha below 128) 6, 2, 2, 2."""
+    f = np.zeros((10, 16, 4), np.uint8)
+    f[...] = (*BLUE, 255)
+    f[0, 0:2] = (*RED, 0)
+    f[2:4, 2:4] = (*RED, 100)  # translucent, and transparent in a GIF: below 128
+    frames = [f]
+    for change in ("move", "opaque", "clear"):
+        f = frames[-1].copy()
+        if change == "move":
+            f[2:4, 2:4] = (*BLUE, 255)
+            f[2:4, 5:7] = (*RED, 200)  # translucent, drawn opaque in a GIF
+        elif change == "opaque":
+            f[2, 5] = (*GREEN, 255)
+        else:
+            f[0, 0] = (*BLUE, 255)
+            f[1, 2] = (*RED, 0)
+        frames.append(f)
+    src = tmp_path / "in.png"
+    save_animation(src, frames, duration=60, loop=0)
+    share = 100 * (4 + 4 + 3 + 3) / (4 * 160)
+    with pytest.warns(AlphaLossWarning, match=rf"^{share:.3g}% of the pixels are "):
+        reduce_animation_file(src, tmp_path / "out.gif", n_colors=3, seed=0)
+    with Image.open(tmp_path / "out.gif") as im:
+        shown = [np.array(frame.convert("RGBA"))[..., 3] for frame in ImageSequence.Iterator(im)]
+    assert [int((alpha == 0).sum()) for alpha in shown] == [6, 2, 2, 2]
+    # with partial alpha kept, the PSNR counts the fully transparent pixels
+    boxed = reduce_animation_file(src, tmp_path / "boxed.png", n_colors=3, seed=0)
+    monkeypatch.setattr(job_module, "small_box", lambda box, image: False)
+    whole = reduce_animation_file(src, tmp_path / "whole.png", n_colors=3, seed=0)
+    assert boxed["psnr"] == whole["psnr"] and boxed["psnr"] is not None
 
 
 def test_translucent_pixels_are_reported_when_an_animation_makes_them_binary(tmp_path):

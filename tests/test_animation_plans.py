@@ -635,3 +635,141 @@ def test_hold_entries_in_a_box_equals_the_whole_frame(rng):
                         nearest_sq, box=box)
     assert np.array_equal(cut, whole)
     assert not np.array_equal(whole, mapped)  # some pixels are held: the case is tested
+
+
+def _changing_frames(rng, translucent=False) -> list[Frame]:
+    """RGBA frames 16 x 20 of a noisy ramp in many colours (neighbours within
+    RUN_TOLERANCE of one another's entries), some pixels transparent (and with
+    ``translucent``, some half so), changing from one to the next: a 3 x 4 sprite that
+    moves and turns a pixel transparent, nothing, one corner pixel (bottom right, then
+    top left), one pixel's alpha alone, and every pixel."""
+    ramp = np.linspace(30, 220, 20)[None, :, None] + np.array([0, 10, 20])
+
+    def noise():
+        rgba = np.empty((16, 20, 4), np.uint8)
+        rgba[..., :3] = np.clip(ramp + rng.integers(-3, 4, (16, 20, 3)), 0, 255)
+        rgba[..., 3] = np.where(rng.random((16, 20)) < 0.1, 0, 255)
+        if translucent:
+            rgba[rng.random((16, 20)) < 0.1, 3] = 100
+        return rgba
+
+    first = noise()
+    sprite = first[6:9, 8:12] + np.uint8(4)  # near what it covers
+    sprite[..., 3] = 255
+    sprite[1, 2, 3] = 0
+    frames = [first]
+    for change in ("sprite", "sprite", "nothing", "bottom right", "top left", "alpha",
+                   "everything"):
+        rgba = (first if change == "sprite" else frames[-1]).copy()
+        if change == "sprite":  # on the first frame's background: it moves
+            rgba[6:9, 5 + 3 * len(frames):9 + 3 * len(frames)] = sprite
+        elif change == "bottom right":
+            rgba[15, 19] = (1, 2, 3, 255)
+        elif change == "top left":
+            rgba[0, 0] = (250, 2, 3, 255)
+        elif change == "alpha":
+            rgba[8, 10, 3] = 255 - rgba[8, 10, 3]
+        elif change == "everything":
+            rgba = noise()
+        frames.append(rgba)
+    return [Frame(rgba, duration=50, disposal=1) for rgba in frames]
+
+
+@pytest.mark.parametrize("partial_alpha", [False, True])
+@pytest.mark.parametrize("held", [plans.HELD_TRANSLUCENT, 40])
+def test_pooled_rgba_recounting_the_changed_box_equals_counting_every_pixel(
+        rng, monkeypatch, partial_alpha, held):
+    """Each frame's histogram recounted from the previous one's over the box of the pixels
+    that changed pools what counting every pixel of every frame pools (held=40: the
+    translucent colours pooled coarser as the frames come)."""
+    frames = _changing_frames(rng, translucent=True)
+    monkeypatch.setattr(plans, "HELD_TRANSLUCENT", held)
+    boxed = pooled_rgba(iter(frames), partial_alpha=partial_alpha)
+    monkeypatch.setattr(plans, "changed_box", lambda rgba, previous: plans._whole(rgba))
+    whole = pooled_rgba(iter(frames), partial_alpha=partial_alpha)
+    for name in ("words", "counts", "moving", "transparent", "clear", "level"):
+        assert np.array_equal(getattr(boxed, name), getattr(whole, name)), name
+    assert (boxed.level > 0) == (partial_alpha and held == 40)
+
+
+def test_pooled_rgba_recounts_only_the_pixels_that_changed(rng, spy):
+    """After the first frame, a frame whose changed box is small is counted from that box
+    alone: the sprite's rows and its old and new columns."""
+    frames = _changing_frames(rng)[:3]
+    recounts = spy(plans, "recounted", lambda keys, n, added, removed: (added.size,
+                                                                          removed.size))
+    pooled_rgba(iter(frames), partial_alpha=False)
+    def opaque(i, right):  # of frame i, in the sprite's rows, from its first column
+        return int((frames[i].rgba[6:9, 8:right, 3] >= plans.ALPHA_THRESHOLD).sum())
+
+    assert recounts == [(opaque(1, 12), opaque(0, 12)), (opaque(2, 15), opaque(1, 15))]
+
+
+def test_changed_box_holds_every_pixel_that_differs_alpha_too():
+    a = np.zeros((5, 6, 4), np.uint8)
+    b = a.copy()
+    assert plans.changed_box(a, b) == (slice(0, 0), slice(0, 0))
+    b[1, 4, 3] = 1
+    b[3, 2, 0] = 9
+    assert plans.changed_box(b, a) == (slice(1, 4), slice(2, 5))
+
+
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_global_plan_mapping_the_changed_box_equals_mapping_the_whole_frame(
+        tmp_path, rng, dither):
+    """Given the box of the pixels that changed, a global plan maps and counts those only,
+    and gives the entries and the metrics of a frame mapped whole: a sprite moving, a
+    frame with no change, one corner pixel changing at either end, one pixel's alpha,
+    every pixel."""
+    frames = _changing_frames(rng)
+    src = save_animation(tmp_path / "noise.gif", [f.rgba for f in frames[:1]])
+    opts = check_animation_options(src, None, n_colors=6, seed=0, dither=dither)
+    plan = GlobalPlan.fit(src, opts, pooled_histogram(iter(frames)))
+    assert not plan.exact
+    runs = {}
+    for boxed in (False, True):
+        stats, previous, out = FrameStats(), None, []
+        for f in frames:
+            rgb, opaque = split_alpha(f)
+            box = None
+            if boxed and previous is not None:
+                box = plans.changed_box(f.rgba, previous[0])
+            indices, _, transparent, _ = plan.map(rgb, opaque, previous, dither, stats,
+                                                  box=box)
+            indices[~opaque] = transparent  # as the caller writes them
+            out.append(indices)
+            previous = (f.rgba, indices)
+        runs[boxed] = out, stats
+    (whole, whole_stats), (cut, cut_stats) = runs[False], runs[True]
+    assert all(np.array_equal(a, b) for a, b in zip(whole, cut, strict=True))
+    for a, b in zip(whole_stats.pairs(), cut_stats.pairs(), strict=True):
+        assert np.array_equal(a, b)
+    assert (whole_stats.psnr(), whole_stats.delta_e()) == (cut_stats.psnr(),
+                                                           cut_stats.delta_e())
+    assert any(not np.array_equal(a, b) for a, b in zip(whole, whole[1:], strict=False))
+
+
+def test_a_changed_pixel_at_the_left_of_its_box_takes_the_run_of_the_pixel_before_it(
+        tmp_path):
+    """The first pixel of the box of the changed pixels continues the run of the unchanged
+    pixel to its left, as in the whole frame: grey 105 is nearer to the entry grey 108,
+    but grey 100, the entry before it, is within RUN_TOLERANCE (the pixels were
+    transparent, so they hold no entry of the frame before)."""
+    greys = np.array([[100] * 3, [108] * 3], np.uint8)
+    first = np.full((3, 8, 4), 255, np.uint8)
+    first[..., :3] = 100
+    first[1, 4:6, 3] = 0
+    second = first.copy()
+    second[1, 4:6] = (105, 105, 105, 255)
+    frames = [Frame(first, 50, 1), Frame(second, 50, 1)]
+    src = save_animation(tmp_path / "greys.gif", [first[..., :3]])
+    plan = GlobalPlan.fit(src, check_animation_options(src, None, palette_in=greys),
+                          pooled_histogram(iter(frames)))
+    stats = FrameStats()
+    indices, _, transparent, _ = plan.map(*split_alpha(frames[0]), None, 0.0, stats)
+    indices[1, 4:6] = transparent  # as the caller writes them
+    box = plans.changed_box(second, first)
+    assert box == (slice(1, 2), slice(4, 6))
+    boxed, *_ = plan.map(*split_alpha(frames[1]), (first, indices), 0.0, stats, box=box)
+    whole, *_ = plan.map(*split_alpha(frames[1]), (first, indices), 0.0, FrameStats())
+    assert boxed[1].tolist() == whole[1].tolist() == [0] * 8

@@ -407,3 +407,36 @@ def test_a_webp_and_the_pages_of_a_tiff_of_a_palette_with_alpha_keep_it(tmp_path
         sink.close()
     assert tiff_pages((tmp_path / "a.tif").read_bytes()) == \
         [("RGBA", "tiff_adobe_deflate", e) for e in expected]
+
+
+def _shown_box_by_colour(indices, table, before, before_table):
+    """The box of the pixels shown in another colour, comparing every pixel's colour."""
+    changed = ~(table[indices] == before_table[before]).all(axis=2)
+    return None if not changed.any() else sinks.bounding_box(changed)
+
+
+@pytest.mark.parametrize("change", ["nothing", "same colour", "corner", "everything",
+                                    "transparent entry"])
+def test_a_frames_changed_box_is_found_among_the_entries_that_changed(rng, change):
+    """The box of the pixels shown in another colour than the frame before, looked for
+    where the entries changed, is the box of a comparison of every pixel's colour: none
+    when only entries of the same colour changed, one pixel at a corner, every pixel,
+    and with a transparent entry that moved (another table)."""
+    palette = np.array([[1, 2, 3], [9, 9, 9], [9, 9, 9], [200, 0, 0]], np.uint8)
+    before = rng.integers(0, 4, (6, 9)).astype(np.uint8)
+    now, transparent = before.copy(), None
+    if change == "same colour":
+        now[before == 1], now[before == 2] = 2, 1
+    elif change == "corner":
+        now[5, 8] = 3 if before[5, 8] == 0 else 0
+    elif change == "everything":
+        now = np.where(before == 0, 3, 0).astype(np.uint8)
+    elif change == "transparent entry":
+        transparent = 3
+    table, before_table = sinks._rgba(palette, transparent), sinks._rgba(palette, None)
+    shown = sinks._Shown(now, table)
+    box = shown.changed_box(sinks._Shown(before, before_table))
+    assert box == _shown_box_by_colour(now, table, before, before_table)
+    assert (box is None) == (change in ("nothing", "same colour"))
+    if change in ("corner", "everything"):
+        assert box == {"corner": (8, 5, 9, 6), "everything": (0, 0, 9, 6)}[change]

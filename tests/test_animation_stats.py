@@ -133,3 +133,46 @@ def test_folded_pairs_give_the_metrics_of_the_pairs_held(monkeypatch, alpha):
     assert n.sum() == 80 * 30
     palette = drawn[::7]
     assert folded.entry_pixels(palette).tolist() == held.entry_pixels(palette).tolist()
+
+
+def test_recounted_adds_and_removes_values_and_drops_keys_left_with_none():
+    keys, counts = stats_module.recounted(np.array([3, 8, 9], np.uint32),
+                                          np.array([2, 1, 4], np.int64),
+                                          np.array([[8, 1], [1, 9]], np.uint32),
+                                          np.array([8, 8, 3], np.uint32))
+    assert keys.tolist() == [1, 3, 9] and counts.tolist() == [2, 1, 5]
+    assert keys.dtype == np.uint32 and counts.dtype == np.int64
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+def test_a_frame_counted_by_its_changed_pixels_counts_as_the_whole_frame(rng, alpha):
+    """add_changed of the pixels that changed counts what add_pixels of the whole frame
+    counts: the same pairs held, the same metrics; also with no pixel changed, and with
+    a pixel turning into one the frame had nowhere else."""
+    dtype = np.uint32
+    first = rng.integers(0, 4, (6, 7)).astype(dtype)
+    second = first.copy()
+    second[2:, 3:] = rng.integers(0, 6, (4, 4))  # every pixel of the box anew
+    frames = [first, second, second.copy()]  # the third: nothing changed
+    last = frames[-1].copy()
+    last[5, 6] = 77  # one corner pixel, a colour new to the frame
+    frames.append(last)
+    drawn = [f // 2 * 2 for f in frames]  # as drawn: two colours share an entry
+    whole, boxed = FrameStats(alpha=alpha), FrameStats(alpha=alpha)
+    for i, (codes_, shown) in enumerate(zip(frames, drawn, strict=True)):
+        whole.add_pixels(codes_.ravel(), shown.ravel())
+        if i == 0:
+            boxed.add_pixels(codes_.ravel(), shown.ravel(), keep=True)
+            continue
+        box = np.s_[2:, 3:]  # holds every pixel that changed from the frame before
+        boxed.add_changed((frames[i - 1][box], drawn[i - 1][box]), (codes_[box], shown[box]))
+    for a, b in zip(whole.pairs(), boxed.pairs(), strict=True):
+        assert np.array_equal(a, b)
+    assert [k.tolist() for k in whole._keys] == [k.tolist() for k in boxed._keys]
+
+
+def test_counting_changed_pixels_needs_a_frame_kept_before():
+    stats = FrameStats()
+    stats.add_pixels(codes(GREY), codes(GREY))  # not kept
+    with pytest.raises(ValueError, match="no frame was counted with keep=True"):
+        stats.add_changed((codes(GREY), codes(GREY)), (codes(BLACK), codes(BLACK)))

@@ -729,3 +729,18 @@ def test_distances_to_labelled_centres_in_float64_convert_the_rows_a_chunk_at_a_
     assert as32.dtype == np.float32 and np.array_equal(as32, np.einsum("ij,ij->i", off32, off32))
     peak = _peak_bytes(lambda: kern.sq_dist_to_labels(X, centers, labels, np.float64))
     assert peak < 0.5 * X.size * 8  # the distances (n,) and a chunk, no (n, d) copy
+
+
+@pytest.mark.parametrize("cut", [np.s_[:, :], np.s_[2:7, 3:9], np.s_[::2, 1::3]])
+def test_same_pixels_of_rgba_crops_compared_a_word_a_pixel_is_every_channel_equal(cut):
+    """RGBA uint8 pixels, also of a crop or a strided view, are compared as 32-bit words:
+    each channel of a pixel that differs in one is caught."""
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 3, (9, 11, 4), dtype=np.uint8)
+    b = a.copy()
+    for channel in range(4):  # one pixel differing in each channel alone
+        b[2 + 2 * channel, 3 + channel, channel] += 1
+    b[rng.random(b.shape) < 0.1] += 1
+    expected = (a[cut] == b[cut]).all(axis=2)
+    assert np.array_equal(kern.same_pixels(a[cut], b[cut]), expected)
+    assert 0 < expected.sum() < expected.size

@@ -82,6 +82,8 @@ class _Pending:
     box: tuple[int, int, int, int]  # (left, top, right, bottom) written
     delay: int                   # centiseconds
     disposal: int
+    #: ``target`` is what ``indices`` draw with the global table: no pixel kept
+    plain: bool = False
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,8 @@ class GifWriter:
         """Encode the frame pending and hold this one (``add``'s, with its delay)."""
         local = palette is not None
         pal = self._global if palette is None else np.asarray(palette, dtype=np.uint8)
-        own = _canvas_codes(pal, transparent)[indices]
+        redrawn = None if local or keep is not None else self._redrawn(indices, transparent)
+        own = _canvas_codes(pal, transparent)[indices] if redrawn is None else redrawn[0]
         target = own
         if self._pending is None:
             w, h = self._size
@@ -208,12 +211,15 @@ class GifWriter:
                 shown = _disposed(self._pending)
                 kept = keep & (shown != _EMPTY)
                 target = np.where(kept, shown, own)
-            before = self._settle(self._pending, target)
+            on_screen = self._pending.target
+            changed = None if redrawn is None else redrawn[1]
+            before = self._settle(self._pending, target, changed)
             if kept is not None:  # where a clear for other pixels emptied the canvas
                 target = np.where(kept & (before != _EMPTY), before, own)
-            box = bounding_box(target != before)
+            # the canvas shown, and the new frame differing from it only where entries did
+            box = _changed_box(target, before, changed if before is on_screen else None)
         self._pending = _Pending(indices, pal, local, transparent, target, before, box, delay,
-                                 disposal)
+                                 disposal, plain=target is own and not local)
 
     def _delay(self, duration: float) -> int:
         """The delay (centiseconds) that ends the frame nearest to where its duration ends.
@@ -261,13 +267,42 @@ class GifWriter:
 
     # -- frames ------------------------------------------------------------
 
-    def _settle(self, prev: _Pending, target: np.ndarray) -> np.ndarray:
-        """Encode ``prev`` so that ``target`` can follow; return the canvas ``target`` meets."""
+    def _redrawn(self, indices: np.ndarray, transparent: int | None
+                 ) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+        """The canvas codes ``indices`` draw with the global table, and the box of those that
+        differ from the frame pending's (empty when none does), when that frame drew its
+        own entries of the same table and is kept once shown: its codes, looked up anew in
+        that box only (a sprite moving on a large canvas costs what the sprite does).
+        None otherwise, and when that box holds more than half the frame."""
+        p = self._pending
+        if (p is None or not p.plain or p.disposal != _KEEP or p.transparent != transparent
+                or p.palette is not self._global or p.indices.shape != indices.shape):
+            return None
+        differ = indices != p.indices
+        if not differ.any():
+            return p.target.copy(), (0, 0, 0, 0)
+        left, top, right, bottom = box = bounding_box(differ)
+        if 2 * (right - left) * (bottom - top) > differ.size:  # then look every pixel up
+            return None
+        own = p.target.copy()
+        own[top:bottom, left:right] = _canvas_codes(p.palette, transparent)[
+            indices[top:bottom, left:right]]
+        return own, box
+
+    def _settle(self, prev: _Pending, target: np.ndarray,
+                changed: tuple[int, int, int, int] | None = None) -> np.ndarray:
+        """Encode ``prev`` so that ``target`` can follow; return the canvas ``target`` meets.
+
+        ``changed``: the box outside which ``target`` shows what ``prev`` does (None: not
+        known), where pixels may have to be cleared."""
         canvas = _disposed(prev)
-        stuck = (target == _EMPTY) & (canvas != _EMPTY)
+        left, top, right, bottom = (0, 0, None, None) if changed is None else changed
+        stuck = ((target[top:bottom, left:right] == _EMPTY)
+                 & (canvas[top:bottom, left:right] != _EMPTY))
         if stuck.any():  # only clearing can make those pixels transparent again
+            x0, y0, x1, y1 = bounding_box(stuck)
             prev.disposal = _CLEAR
-            prev.box = _union(prev.box, bounding_box(stuck))
+            prev.box = _union(prev.box, (left + x0, top + y0, left + x1, top + y1))
             canvas = _disposed(prev)
         self._encode(prev)
         return canvas
@@ -496,6 +531,20 @@ def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
         return (0, 0, 1, 1)
     cols = np.flatnonzero(mask[rows[0]:rows[-1] + 1].any(axis=0))
     return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+
+
+def _changed_box(target: np.ndarray, before: np.ndarray,
+                 changed: tuple[int, int, int, int] | None) -> tuple[int, int, int, int]:
+    """:func:`bounding_box` of the pixels where ``target`` differs from ``before``, looked
+    for in the box ``changed`` outside which they are the same (None: everywhere)."""
+    if changed is None:
+        return bounding_box(target != before)
+    left, top, right, bottom = changed
+    differ = target[top:bottom, left:right] != before[top:bottom, left:right]
+    if not differ.any():
+        return bounding_box(differ)  # as of the whole frame: a 1 x 1 box at the origin
+    x0, y0, x1, y1 = bounding_box(differ)
+    return left + x0, top + y0, left + x1, top + y1
 
 
 def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:

@@ -79,8 +79,10 @@ from .plans import (
     AlphaPlan,
     GlobalPlan,
     PerFramePlan,
+    changed_box,
     global_plan,
     one_table_holds,
+    small_box,
 )
 from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_plays, open_sink, warn_timing_loss
 from .stats import FrameStats
@@ -313,10 +315,18 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
     sink = open_sink(fp, named, info.size, plan.table_palette(), info.plays,
                      transparent=plan.transparent, optimize=opts.optimize, dpi=info.dpi)
     previous: tuple[np.ndarray, np.ndarray] | None = None
+    hidden: tuple[int, int] = (0, 0)  # the last frame's pixels not drawn, and translucent
+    drawn: np.ndarray | None = None  # the last frame's opaque (or visible) mask
     for frame in iter_frames(src, max_pixels=opts.max_pixels):
         pixels, opaque = plan.split(frame)  # with alpha: the visible ones
-        indices, palette, transparent, keep = plan.map(pixels, opaque, previous, opts.dither,
-                                                       stats)
+        box = None if previous is None else changed_box(frame.rgba, previous[0])
+        if isinstance(plan, GlobalPlan):  # maps and counts only the pixels that changed
+            mapped = plan.map(pixels, opaque, previous, opts.dither, stats, box=box)
+        else:
+            mapped = plan.map(pixels, opaque, previous, opts.dither, stats)
+        last = None if previous is None or drawn is None else (previous[0], drawn, hidden)
+        hidden, drawn = _hidden_pixels(frame.rgba, opaque, box, last), opaque
+        indices, palette, transparent, keep = mapped
         if transparent is not None:
             if transparent > np.iinfo(indices.dtype).max:  # entry 256: a WebP's or a TIFF's
                 indices = indices.astype(np.uint16)
@@ -336,14 +346,33 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         stats.shortest_ms = min(stats.shortest_ms, frame.duration)
         stats.longest_ms = max(stats.longest_ms, frame.duration)
         stats.pixels += opaque.size
-        stats.transparent_pixels += int(opaque.size - np.count_nonzero(opaque))
-        alpha = frame.rgba[..., 3]
-        stats.translucent_pixels += int(np.count_nonzero((alpha > 0) & (alpha < 255)))
+        stats.transparent_pixels += hidden[0]
+        stats.translucent_pixels += hidden[1]
     sink.close()
     stats.frames_written = sink.frames_written
     stats.optimized = sink.optimized
     if isinstance(sink, GifWriter):
         stats.frames_lengthened, stats.played_ms = sink.frames_lengthened, sink.played_ms()
+
+
+def _hidden_pixels(rgba: np.ndarray, drawn: np.ndarray, box: tuple[slice, slice] | None,
+                   last: tuple[np.ndarray, np.ndarray, tuple[int, int]] | None
+                   ) -> tuple[int, int]:
+    """Of the pixels ``(H, W, 4)`` of a frame, those not ``drawn`` (opaque, or with alpha
+    visible), and the translucent ones (alpha from 1 to 254).
+
+    ``last``: the previous frame's pixels, ``drawn`` mask and counts, recounted over
+    ``box``, outside which the frame shows the same pixels (:func:`changed_box`), when
+    that is small (a sprite on a large canvas); None: the frame is counted whole.
+    """
+    if last is None or not small_box(box, rgba):
+        alpha = rgba[..., 3]
+        return (int(drawn.size - np.count_nonzero(drawn)),
+                int(np.count_nonzero((alpha > 0) & (alpha < 255))))
+    was, was_drawn, counts = last
+    now = _hidden_pixels(rgba[box], drawn[box], None, None)
+    before = _hidden_pixels(was[box], was_drawn[box], None, None)
+    return counts[0] + now[0] - before[0], counts[1] + now[1] - before[1]
 
 
 def _binary_kept(opts: AnimationOptions) -> str:

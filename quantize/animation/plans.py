@@ -45,10 +45,11 @@ from .frames import Frame, iter_frames
 from .gif import bounding_box, change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions, one_palette_for
 from .sinks import default_suffix, palette_frames
-from .stats import FrameStats, merge_counts, merge_if_many, merge_pending
+from .stats import FrameStats, merge_counts, merge_if_many, merge_pending, recounted
 
 __all__ = ["ALPHA_THRESHOLD", "AlphaPlan", "GlobalPlan", "PerFramePlan", "Pooled", "PooledRGBA",
-           "global_plan", "one_table_holds", "pooled_histogram", "pooled_rgba", "split_alpha"]
+           "changed_box", "global_plan", "one_table_holds", "pooled_histogram", "pooled_rgba",
+           "small_box", "split_alpha"]
 
 #: Pixels with alpha below this are written transparent, the others opaque (as
 #: reduce does for GIF outputs).
@@ -239,20 +240,24 @@ def pooled_rgba(frames: Iterator[Frame], *, partial_alpha: bool = True) -> Poole
     moved_counts: list[np.ndarray] = []
     transparent = clear = False
     previous = None
+    shown: tuple[np.ndarray, np.ndarray, int] | None = None  # the last frame's, and its level
     level = 0
     for frame in frames:
-        alpha = frame.rgba[..., 3]
-        visible = alpha > 0
+        rgba = frame.rgba
+        box = _whole(rgba) if previous is None else changed_box(rgba, previous)
+        alpha = rgba[box][..., 3]  # the other pixels were looked at in an earlier frame
         transparent |= bool((alpha < ALPHA_THRESHOLD).any())
-        clear |= not visible.all()
-        words = coarse(_words(frame.rgba), level)
-        if not partial_alpha:
-            visible = alpha >= ALPHA_THRESHOLD
-            words = words | np.uint32(0xFF000000)  # a copy: the words are the frame's
-        _count(words[visible], parts, counts)
+        clear |= not (alpha > 0).all()
+        words, counted = _pooled_words(rgba[box], level, partial_alpha)
+        shown = _frame_histogram(rgba, previous, box, (words, counted), shown, level,
+                                 partial_alpha)
+        parts.append(shown[0])
+        counts.append(shown[1])
+        merge_if_many(parts, counts, _MERGE_FROM)
         if previous is not None:
-            _count(words[~same_pixels(frame.rgba, previous) & visible], moved, moved_counts)
-        previous = frame.rgba
+            changed = ~same_pixels(rgba[box], previous[box]) & counted
+            _count(words[changed], moved, moved_counts)
+        previous = rgba
         if partial_alpha and len(parts) == 1:  # merged, or the first frame alone
             level = _rounded(parts, counts, level)
     if len(parts) > 1:
@@ -265,6 +270,71 @@ def pooled_rgba(frames: Iterator[Frame], *, partial_alpha: bool = True) -> Poole
     moving = np.zeros(words.size, np.int64)
     moving[np.searchsorted(words, moving_words)] = moving_n
     return PooledRGBA(words, n, moving, transparent, clear, level)
+
+
+def changed_box(rgba: np.ndarray, previous: np.ndarray) -> tuple[slice, slice]:
+    """Rows and columns holding every pixel of the ``(H, W, 4)`` frame ``rgba`` that differs
+    from the same pixel of ``previous`` (empty slices when none does): outside them the
+    frame shows what ``previous`` shows."""
+    changed = ~same_pixels(rgba, previous)
+    if not changed.any():
+        return slice(0, 0), slice(0, 0)
+    left, top, right, bottom = bounding_box(changed)
+    return slice(top, bottom), slice(left, right)
+
+
+def _whole(image: np.ndarray) -> tuple[slice, slice]:
+    """Every row and column of an ``(H, W, ...)`` image, as :func:`changed_box` gives a box."""
+    return slice(0, image.shape[0]), slice(0, image.shape[1])
+
+
+def _area(box: tuple[slice, slice]) -> int:
+    """Pixels in the rows and columns of a :func:`changed_box`."""
+    return (box[0].stop - box[0].start) * (box[1].stop - box[1].start)
+
+
+def small_box(box: tuple[slice, slice] | None, image: np.ndarray) -> bool:
+    """Whether a :func:`changed_box` (None: not known) holds at most half the pixels of
+    the ``(H, W, ...)`` ``image``: a frame's counts are then recounted from the previous
+    frame's over the box, which costs less than counting every pixel again."""
+    return box is not None and 2 * _area(box) <= image.shape[0] * image.shape[1]
+
+
+def _pooled_words(rgba: np.ndarray, level: int, partial_alpha: bool
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The words ``(H, W)`` :func:`pooled_rgba` counts for these pixels, :func:`coarse` at
+    ``level``, and the mask of those it counts: the visible ones, or without
+    ``partial_alpha``, those drawn opaque (their words made opaque)."""
+    alpha = rgba[..., 3]
+    words = coarse(_words(rgba), level)
+    if not partial_alpha:
+        return words | np.uint32(0xFF000000), alpha >= ALPHA_THRESHOLD  # a copy: the frame's
+    return words, alpha > 0
+
+
+def _frame_histogram(rgba: np.ndarray, previous: np.ndarray | None, box: tuple[slice, slice],
+                     boxed: tuple[np.ndarray, np.ndarray],
+                     shown: tuple[np.ndarray, np.ndarray, int] | None, level: int,
+                     partial_alpha: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """The histogram of the words :func:`pooled_rgba` counts in the frame ``rgba`` (sorted
+    distinct words and their int64 counts) and ``level``, the words' :func:`coarse` level.
+
+    ``boxed``: :func:`_pooled_words` of the pixels in ``box``, outside which the frame
+    shows what ``previous`` shows. When the box is at most half the frame, the histogram
+    ``shown`` of ``previous`` (and its level) is recounted over it
+    (:func:`~quantize.animation.stats.recounted`): the same histogram, from the pixels
+    that changed only (a sprite moving on a large canvas costs what the sprite does).
+    """
+    words, counted = boxed
+    if shown is None or previous is None or not small_box(box, rgba):
+        if _area(box) < rgba.shape[0] * rgba.shape[1]:
+            words, counted = _pooled_words(rgba, level, partial_alpha)
+        return (*np.unique(words[counted], return_counts=True), level)
+    keys, n, at = shown
+    if at != level:  # coarse at a higher level pools the words as coarse from the start does
+        keys, n = merge_counts([coarse(keys, level)], [n])
+    was, was_counted = _pooled_words(previous[box], level, partial_alpha)
+    return (*recounted(keys, n, words[counted], was[was_counted]), level)
 
 
 def coarse(words: np.ndarray, level: int) -> np.ndarray:
@@ -402,7 +472,8 @@ class GlobalPlan:
 
     def map(self, rgb: np.ndarray, opaque: np.ndarray,
             previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
-            stats: FrameStats) -> tuple[np.ndarray, None, int | None, None]:
+            stats: FrameStats, box: tuple[slice, slice] | None = None
+            ) -> tuple[np.ndarray, None, int | None, None]:
         """Entries of a frame's pixels; the palette is the global one (returned as None).
 
         A pixel equal to the previous frame's pixel (``previous`` = (rgba,
@@ -415,7 +486,39 @@ class GlobalPlan:
         frame when that is within :data:`RUN_TOLERANCE` (:func:`_hold_entries`).
         When every colour is an entry (fewer colours than asked for, or a
         given palette holding them all), each pixel takes its own: lossless.
+
+        ``box``: the rows and columns outside which the frame shows what ``previous``
+        shows (:func:`changed_box`), None when not known. When it is at most half the
+        frame, only its pixels are mapped (undithered: dithered, the whole frame is
+        diffused, as error reaches the box from the pixels around it) and counted in
+        ``stats``; the others keep their entries, as they would anyway. A small sprite
+        moving on a large canvas then costs what the sprite does.
         """
+        entry_codes = pack_rgb(self.palette)
+        if previous is None or not small_box(box, opaque):
+            indices, codes = self._entries(rgb, opaque, previous, dither)
+            stats.add_pixels(codes[opaque], entry_codes[indices[opaque]], keep=True)
+            return indices, None, self.transparent, None
+        prev_rgba, prev_indices = previous
+        if dither:
+            indices, _ = self._entries(rgb, opaque, previous, dither)
+        else:  # and the column before the box, whose entries its rows' first pixels may take
+            around = box[0], slice(max(box[1].start - 1, 0), box[1].stop)
+            indices = prev_indices.copy()
+            indices[around], _ = self._entries(rgb[around], opaque[around],
+                                               (prev_rgba[around], prev_indices[around]), 0)
+        was, was_opaque = prev_rgba[box], prev_rgba[box][..., 3] >= ALPHA_THRESHOLD
+        now = opaque[box]
+        stats.add_changed((pack_rgb(was[..., :3])[was_opaque],
+                           entry_codes[prev_indices[box][was_opaque]]),
+                          (pack_rgb(rgb[box])[now], entry_codes[indices[box][now]]))
+        return indices, None, self.transparent, None
+
+    def _entries(self, rgb: np.ndarray, opaque: np.ndarray,
+                 previous: tuple[np.ndarray, np.ndarray] | None, dither: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """The entries ``(H, W)`` of :meth:`GlobalPlan.map` for these pixels (a whole
+        frame, or its box and the column before it), and their 24-bit colour codes."""
         codes = pack_rgb(rgb)
         still = np.zeros(opaque.shape, bool)
         if previous is not None:
@@ -428,13 +531,11 @@ class GlobalPlan:
             indices = _dithered_onto(rgb, opaque, self.palette, dither, self.space)
         if previous is not None:
             indices[still] = prev_indices[still]
-        entry_codes = pack_rgb(self.palette)
         if dither == 0 and self.codes.size and not self.exact:
+            entry_codes = pack_rgb(self.palette)
             free = opaque & ~still & (entry_codes[indices] != codes)
             indices = self._favoured(indices, codes, free, opaque, previous)
-        drawn = entry_codes[indices[opaque]]
-        stats.add_pixels(codes[opaque], drawn)
-        return indices, None, self.transparent, None
+        return indices, codes
 
     def _favoured(self, indices: np.ndarray, codes: np.ndarray, free: np.ndarray,
                   opaque: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None

@@ -156,6 +156,65 @@ class _Unpacked:
         return (frame.image(self._size) for frame in self._frames)
 
 
+@dataclass
+class _Shown:
+    """A frame's picture as its ``(H, W)`` entries into ``table``, ``(n, 4)`` RGBA (each
+    entry's colour as shown: :func:`_rgba`), so that two frames' pictures are compared
+    where their entries differ only, not colour by colour over the whole frame (unless
+    they differ over more than half of it: the picture is then looked up once, and kept
+    for the next frame's comparison)."""
+
+    indices: np.ndarray
+    table: np.ndarray
+    _picture: np.ndarray | None = None  # ``table[indices]``, once looked up
+
+    @property
+    def whole(self) -> tuple[int, int, int, int]:
+        """The frame's box (left, top, right, bottom)."""
+        h, w = self.indices.shape
+        return 0, 0, w, h
+
+    def picture(self) -> np.ndarray:
+        """The ``(H, W, 4)`` RGBA picture."""
+        if self._picture is None:
+            self._picture = self.table[self.indices]
+        return self._picture
+
+    def changed_box(self, before: _Shown) -> tuple[int, int, int, int] | None:
+        """The box (left, top, right, bottom) of the pixels whose colour differs from what
+        ``before`` shows there; None when the pictures are the same."""
+        if np.array_equal(self.table, before.table):  # the same colours: same entries show them
+            differ = self.indices != before.indices
+            if not differ.any():
+                return None
+            left, top, right, bottom = bounding_box(differ)
+            if 2 * (right - left) * (bottom - top) <= differ.size:
+                now = self.indices[top:bottom, left:right]
+                was = before.indices[top:bottom, left:right]
+                return _offset(_changed(self.table[now], before.table[was]), left, top)
+        return _changed(self.picture(), before.picture())
+
+    def clear(self, box: tuple[int, int, int, int]) -> bool:
+        """Whether some pixel of ``box`` is shown not opaque (alpha below 255)."""
+        left, top, right, bottom = box
+        return bool((self.table[:, 3] < 255)[self.indices[top:bottom, left:right]].any())
+
+
+def _changed(picture: np.ndarray, before: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The box (left, top, right, bottom) of the pixels where two ``(H, W, 4)`` pictures
+    differ; None where none does."""
+    changed = ~same_pixels(picture, before)
+    return bounding_box(changed) if changed.any() else None
+
+
+def _offset(box: tuple[int, int, int, int] | None, left: int, top: int
+            ) -> tuple[int, int, int, int] | None:
+    """``box`` (left, top, right, bottom) moved ``left`` and ``top`` pixels; None stays."""
+    if box is None:
+        return None
+    return box[0] + left, box[1] + top, box[2] + left, box[3] + top
+
+
 class _PillowSink:
     """Collect indexed frames and save them with Pillow's ``save_all`` on close (a WebP, or
     an APNG to a file object that cannot seek)."""
@@ -167,7 +226,7 @@ class _PillowSink:
         self.optimized = optimize and fmt == "PNG"  # libwebp is given no effort setting
         self._frames: list[_Packed] = []
         self._durations: list[float] = []
-        self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
+        self._shown: _Shown | None = None  # the last frame queued
         self._clear = False  # whether some queued frame has pixels not opaque (alpha below 255)
         self.frames_written = 0
 
@@ -184,12 +243,13 @@ class _PillowSink:
         palettes, which these formats do not have)."""
         pal = np.ascontiguousarray(self._palette if palette is None else palette,
                                    dtype=np.uint8)
-        shown = _rgba(pal, transparent)[indices]
-        if self._shown is not None and np.array_equal(shown, self._shown):
+        shown = _Shown(indices, _rgba(pal, transparent))
+        box = shown.whole if self._shown is None else shown.changed_box(self._shown)
+        if box is None:
             self._durations[-1] += float(duration)
             return
         self._shown = shown
-        self._clear = self._clear or bool((shown[..., 3] < 255).any())
+        self._clear = self._clear or shown.clear(box)
         wide = transparent is not None and transparent >= MAX_PALETTE  # a WebP's 256 colours
         data = zlib.compress(np.ascontiguousarray(
             indices, dtype=np.uint16 if wide else np.uint8).tobytes(), 1)
@@ -247,7 +307,7 @@ class _ApngSink:
         self._fp, self._size, self._palette, self._loop = fp, size, palette, loop
         self.optimized, self._dpi = optimize, dpi
         self._writer: ApngWriter | None = None
-        self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
+        self._shown: _Shown | None = None  # the last frame queued
 
     @property
     def frames_written(self) -> int:
@@ -262,18 +322,19 @@ class _ApngSink:
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
             keep: np.ndarray | None = None) -> None:
         """Queue a frame (``palette`` is the sink's, as for :class:`_PillowSink`)."""
-        shown = _rgba(self._palette, transparent)[indices]
+        shown = _Shown(indices, _rgba(self._palette, transparent))
         if self._writer is None:
             level = _PNG_COMPRESS_LEVEL_OPTIMIZE if self.optimized else _PNG_COMPRESS_LEVEL
             self._writer = ApngWriter(self._fp, self._size, self._palette[:, :3],
                                       _trns(self._palette, transparent), self._loop, level,
                                       _MAX_FRAME_MS["PNG"], self._dpi)
             box = None
-        elif np.array_equal(shown, self._shown):
-            self._writer.extend(duration)
-            return
         else:
-            box = bounding_box(~same_pixels(shown, self._shown))
+            assert self._shown is not None
+            box = shown.changed_box(self._shown)
+            if box is None:
+                self._writer.extend(duration)
+                return
         self._shown = shown
         self._writer.add(indices, box, duration)
 

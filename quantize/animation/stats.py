@@ -12,7 +12,7 @@ from .._kernels import pack_rgb, unpack_rgb
 from ..colors import ciede2000, lab_of, mean_squared_error
 from ..reduce.result import psnr_db
 
-__all__ = ["FrameStats", "merge_counts", "merge_if_many", "merge_pending"]
+__all__ = ["FrameStats", "merge_counts", "merge_if_many", "merge_pending", "recounted"]
 
 # Per-frame parts are merged once this many have piled up, or once they hold many keys
 # (merge_if_many; bounded memory, however large the frames).
@@ -60,6 +60,27 @@ def merge_pending(parts: list[np.ndarray], counts: list[np.ndarray]) -> None:
     fresh = ~found
     parts[:] = [np.insert(keys, at[fresh], new[fresh].astype(keys.dtype))]
     counts[:] = [np.insert(total, at[fresh], new_total[fresh])]
+
+
+def recounted(keys: np.ndarray, counts: np.ndarray, added: np.ndarray, removed: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The histogram of sorted distinct ``keys`` and their ``counts`` with the values
+    ``added`` counted in and those ``removed`` (each one of ``keys``) counted out, keys
+    left with no count dropped: sorted distinct keys and int64 counts, as
+    ``np.unique(..., return_counts=True)`` gives them for the values recounted.
+
+    A frame's histogram is its previous frame's recounted over the pixels that changed.
+
+    >>> keys, counts = recounted(np.array([2, 5]), np.array([3, 1]), np.array([7, 2]),
+    ...                          np.array([5]))
+    >>> keys.tolist(), counts.tolist()
+    ([2, 7], [4, 1])
+    """
+    parts = [keys, added.ravel(), removed.ravel()]
+    n = [counts, np.ones(added.size, np.int64), np.full(removed.size, -1, np.int64)]
+    merge_pending(parts, n)
+    kept = n[0] != 0
+    return parts[0][kept], n[0][kept]
 
 
 def merge_if_many(parts: list[np.ndarray], counts: list[np.ndarray], most: int) -> bool:
@@ -119,13 +140,20 @@ class FrameStats:
     #: ``--palette per-frame`` fell back to one shared palette: what ``k`` then reports).
     most_entries: int = 0
     _keys: list[np.ndarray] = field(default_factory=list)
+    #: The pairs of the last frame counted with ``keep``: sorted distinct keys
+    #: (:meth:`FrameStats._pair_keys`) and their counts, for :meth:`FrameStats.add_changed`.
+    _last: tuple[np.ndarray, np.ndarray] | None = None
     _counts: list[np.ndarray] = field(default_factory=list)
     _folded: _Folded = field(default_factory=_Folded)
 
     def add_pairs(self, codes: np.ndarray, drawn: np.ndarray, counts: np.ndarray) -> None:
         """Count ``counts`` pixels of colour ``codes`` drawn as colour ``drawn`` (24-bit
         codes, or RGBA words with ``alpha``)."""
-        keys, counts = self._pair_keys(codes, drawn), np.asarray(counts, dtype=np.int64)
+        self._add_keys(self._pair_keys(codes, drawn), counts)
+
+    def _add_keys(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        """Count ``counts`` pixels of each pair of ``keys`` (:meth:`FrameStats._pair_keys`)."""
+        counts = np.asarray(counts, dtype=np.int64)
         if not self._keys:  # the first part is kept sorted and distinct (merge_pending)
             keys, counts = merge_counts([keys], [counts])
         self._keys.append(keys)
@@ -139,11 +167,27 @@ class FrameStats:
         repeats until they are merged)."""
         return sum(keys.size for keys in self._keys)
 
-    def add_pixels(self, codes: np.ndarray, drawn: np.ndarray) -> None:
+    def add_pixels(self, codes: np.ndarray, drawn: np.ndarray, *, keep: bool = False) -> None:
         """Count pixel by pixel: ``codes`` drawn as ``drawn`` (both 24-bit codes, or RGBA
-        words with ``alpha``, same shape)."""
+        words with ``alpha``, same shape): a frame's pixels. ``keep``: remember its pairs,
+        for :meth:`FrameStats.add_changed` to count the next frame by its pixels that changed."""
         keys, n = np.unique(self._pair_keys(codes, drawn), return_counts=True)
-        self.add_pairs(*self._split_keys(keys), n)
+        self._last = (keys, n) if keep else None
+        self._add_keys(keys, n)
+
+    def add_changed(self, removed: tuple[np.ndarray, np.ndarray],
+                    added: tuple[np.ndarray, np.ndarray]) -> None:
+        """Count a frame that shows what the last one counted (with ``keep``) shows but in
+        some pixels: that frame's pairs less ``removed``, the (codes, drawn) of its pixels
+        that changed, plus ``added``, this frame's (codes, drawn) there. The frame is
+        counted as :meth:`FrameStats.add_pixels` counts it, with ``keep``, from the pixels that
+        changed only: a small sprite moving on a large canvas costs what the sprite does.
+        """
+        if self._last is None:
+            raise ValueError("add_changed: no frame was counted with keep=True before")
+        keys, n = recounted(*self._last, self._pair_keys(*added), self._pair_keys(*removed))
+        self._last = (keys, n)
+        self._add_keys(keys, n)
 
     def _pair_keys(self, codes: np.ndarray, drawn: np.ndarray) -> np.ndarray:
         """One integer per (colour, drawn colour) pair: int64, or uint64 with ``alpha``."""
