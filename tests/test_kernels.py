@@ -9,6 +9,8 @@ from skimage import color as skcolor
 from quantize import _kernels as kern
 from quantize import _threads
 
+from .memory_support import peak_bytes
+
 
 def test_lab_matches_skimage_on_a_dense_grid_of_all_colours():
     levels = np.unique(np.r_[np.arange(0, 256, 3), 255]).astype(np.uint8)
@@ -683,18 +685,6 @@ def test_same_pixels_is_every_channel_equal(channels):
                           (a[..., :3] == b[..., :3]).all(axis=2))
 
 
-def _peak_bytes(call):
-    """Peak bytes that NumPy allocates while ``call()`` runs (traced by tracemalloc)."""
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 @pytest.mark.parametrize("weights", [None, "int64", "float32", "float64"])
 def test_weighted_group_sums_are_each_columns_products_summed_in_one_buffer(rng, weights):
     """The same sums as a fresh product a column, to the last bit, without holding two
@@ -710,7 +700,7 @@ def test_weighted_group_sums_are_each_columns_products_summed_in_one_buffer(rng,
     assert np.array_equal(totals, np.bincount(labels, weights=w, minlength=k))
     if w is not None and w.dtype != np.float32:  # float32 products: bincount's copy too
         column = n * 8
-        assert _peak_bytes(lambda: kern.group_sums(X, labels, k, w)) < 1.5 * column
+        assert peak_bytes(lambda: kern.group_sums(X, labels, k, w)) < 1.5 * column
 
 
 def test_distances_to_labelled_centres_in_float64_convert_the_rows_a_chunk_at_a_time(rng):
@@ -727,7 +717,7 @@ def test_distances_to_labelled_centres_in_float64_convert_the_rows_a_chunk_at_a_
     as32 = kern.sq_dist_to_labels(X.astype(np.float64), centers, labels)  # float32, as before
     off32 = X - centers.astype(np.float32)[labels]
     assert as32.dtype == np.float32 and np.array_equal(as32, np.einsum("ij,ij->i", off32, off32))
-    peak = _peak_bytes(lambda: kern.sq_dist_to_labels(X, centers, labels, np.float64))
+    peak = peak_bytes(lambda: kern.sq_dist_to_labels(X, centers, labels, np.float64))
     assert peak < 0.5 * X.size * 8  # the distances (n,) and a chunk, no (n, d) copy
 
 

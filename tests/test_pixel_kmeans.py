@@ -9,6 +9,8 @@ from quantize.features import check_weights
 from quantize.pixel_kmeans import ClusterCountWarning, cluster_pixels
 from quantize.texture import lab_planes
 
+from .memory_support import peak_bytes
+
 COLOUR_ONLY = check_weights({"texture": 0, "xy": 0})
 
 
@@ -179,17 +181,6 @@ def _noise_clusters(rng, h: int, w: int, k: int, weights=None):
     return img, X, spec, rng.integers(0, k, (h, w)).astype(np.int32)
 
 
-def _traced_peak(work) -> int:
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        work()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_border_sides_count_the_pixels_of_each_cluster_near_another():
     # Columns of clusters 0 | 1 | 2, 8 pixels wide: cluster 0's pixels within 6 (a square)
     # of cluster 1 are its columns 2-7, none is near 2; cluster 1 has 6 columns near each.
@@ -211,7 +202,7 @@ def test_unite_alike_sums_border_sides_one_cluster_at_a_time(rng, weights):
     from quantize.pixel_kmeans import unite_alike
 
     img, X, spec, cluster_map = _noise_clusters(rng, 120, 120, 128, weights)
-    peak = _traced_peak(lambda: unite_alike(cluster_map, lab_planes(img), X, spec,
+    peak = peak_bytes(lambda: unite_alike(cluster_map, lab_planes(img), X, spec,
                                             np.zeros((128, X.shape[1]))))
     assert cluster_map.max() < 128
     assert peak / cluster_map.size < 1500
@@ -227,7 +218,7 @@ def test_refine_borders_compares_a_bounded_block_of_pixels_with_the_centres(rng,
     img, X, spec, cluster_map = _noise_clusters(rng, 300, 300, 128)
     lightness = lab_planes(img)[0]
     refined = cluster_map.copy()
-    peak = _traced_peak(lambda: refine_borders(refined, X, img, spec, 128, lightness))
+    peak = peak_bytes(lambda: refine_borders(refined, X, img, spec, 128, lightness))
     assert peak / cluster_map.size < 800
     assert (refined != cluster_map).mean() > 0.5  # the noise's pixels were assigned again
     monkeypatch.setattr(pixel_kmeans, "_REFINE_CELLS", 1)  # one chunk_rows block at a time

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -9,6 +10,8 @@ import pytest
 
 import quantize
 from quantize.reduce import ColorCountWarning, fit_palette
+
+from .memory_support import peak_bytes
 
 FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
 
@@ -356,21 +359,13 @@ def test_a_summary_with_colours_apart_copies_no_colours_counts_or_features(rng):
     """The colours that stay points of their own are left out of the cells without copies
     of the others' colours, counts and features (107 MB for a 12 MP image with soft
     alpha): the summary takes about what it takes with none apart."""
-    import tracemalloc
-
     from quantize.reduce.fit import Histogram, _summary
 
     m = 200_000
     hist = Histogram(rng.integers(0, 256, (m, 4), dtype=np.uint8), rng.integers(1, 5, m), "rgb")
     features = hist.features
-    peaks = []
-    for apart in (np.zeros(m, bool), np.arange(m) % 1000 == 0):
-        tracemalloc.start()
-        try:
-            _summary(hist.colors, hist.counts, features, 4, apart)
-            peaks.append(tracemalloc.get_traced_memory()[1])
-        finally:
-            tracemalloc.stop()
+    peaks = [peak_bytes(functools.partial(_summary, hist.colors, hist.counts, features, 4, apart))
+             for apart in (np.zeros(m, bool), np.arange(m) % 1000 == 0)]
     assert peaks[1] < peaks[0] + 4 * m  # copies: 28 bytes a colour
 
 

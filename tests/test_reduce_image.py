@@ -17,6 +17,8 @@ from quantize.errors import QualityError
 from quantize.metrics import delta_e
 from quantize.reduce import AlphaLossWarning, ColorCountWarning, fit_palette
 
+from .memory_support import peak_bytes
+
 FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
 
 
@@ -974,18 +976,6 @@ def test_rgba_words_made_a_band_at_a_time_are_those_of_the_whole_image(rng, monk
     assert pixels.inverse.dtype == np.int32
 
 
-def _peak_bytes(call):
-    """Peak bytes that NumPy allocates while ``call()`` runs (traced by tracemalloc)."""
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_counting_rgba_colours_copies_no_whole_rgba_image(rng):
     """No (H, W, 4) copy of the image nor a word for every visible pixel besides the
     translucent ones' (the copy and the words: 88 MB at 12 MP), and int32 rows; each
@@ -994,14 +984,14 @@ def test_counting_rgba_colours_copies_no_whole_rgba_image(rng):
 
     rgb = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
     alpha = rng.integers(0, 256, (300, 400), dtype=np.uint8)
-    assert _peak_bytes(lambda: _count_rgba(rgb, alpha)) < 46 * alpha.size  # 52 before
+    assert peak_bytes(lambda: _count_rgba(rgb, alpha)) < 46 * alpha.size  # 52 before
     pixels = _count_rgba(rgb, alpha)
     labels = rng.integers(0, 16, pixels.colors.shape[0])
     indices = pixels.indices(labels, 17)
     expected = np.full(alpha.shape, 16)
     expected[alpha > 0] = labels[pixels.inverse]
     assert indices.dtype == np.uint8 and np.array_equal(indices, expected)
-    assert _peak_bytes(lambda: pixels.indices(labels, 17)) < 5 * alpha.size  # 9 before
+    assert peak_bytes(lambda: pixels.indices(labels, 17)) < 5 * alpha.size  # 9 before
 
 
 @pytest.mark.parametrize("dither", [0.0, 1.0])
