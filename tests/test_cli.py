@@ -573,6 +573,22 @@ def test_the_command_line_maps_numpy_arrays_on_ordinary_pages(monkeypatch):
         multiarray._set_madvise_hugepage(before)
 
 
+def _untuned_glibc_env() -> dict[str, str]:
+    """This process's environment without the user's malloc tuning (``MALLOC_*``,
+    ``GLIBC_TUNABLES``) or NumPy's huge pages, for a child counting its page faults;
+    skips the test where the C library is not glibc."""
+    try:
+        glibc = os.confstr("CS_GNU_LIBC_VERSION")
+    except (ValueError, OSError):
+        glibc = None
+    if not glibc:
+        pytest.skip("not glibc")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
+    env["NUMPY_MADVISE_HUGEPAGE"] = "0"
+    return env
+
+
 _REFAULT = """
 import os, resource, sys
 import numpy as np
@@ -591,15 +607,7 @@ print(faults() - before)
 @pytest.mark.parametrize("user_env, reused", [({}, True), ({"MALLOC_ARENA_MAX": "8"}, False)])
 def test_the_command_line_reuses_freed_memory_unless_malloc_is_tuned_by_the_user(
         user_env, reused):
-    try:
-        glibc = os.confstr("CS_GNU_LIBC_VERSION")
-    except (ValueError, OSError):
-        glibc = None
-    if not glibc:
-        pytest.skip("not glibc")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
-    env["NUMPY_MADVISE_HUGEPAGE"] = "0"
+    env = _untuned_glibc_env()
     done = subprocess.run([sys.executable, "-c", _REFAULT], env={**env, **user_env},
                           capture_output=True, text=True, check=True)
     pages = int(done.stdout)  # a fresh 64 MB is 16384 pages of 4 kB
@@ -628,15 +636,7 @@ print(counted[0])
 def test_the_command_line_reuses_in_a_thread_the_memory_another_thread_freed():
     """One arena for every thread: the metrics, measured on a thread while the main thread
     encodes, take the memory it freed instead of fresh pages (80 MB at 12 MP)."""
-    try:
-        glibc = os.confstr("CS_GNU_LIBC_VERSION")
-    except (ValueError, OSError):
-        glibc = None
-    if not glibc:
-        pytest.skip("not glibc")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
-    env["NUMPY_MADVISE_HUGEPAGE"] = "0"
+    env = _untuned_glibc_env()
     done = subprocess.run([sys.executable, "-c", _REUSED_IN_A_THREAD], env=env,
                           capture_output=True, text=True, check=True)
     pages = int(done.stdout)  # a fresh 32 MB is 8192 pages of 4 kB
