@@ -1997,6 +1997,48 @@ def test_format_of_an_animation_that_its_format_cannot_hold_names_format(two_fra
         "animation; expected one of .gif, .png, .apng, .webp, .tif, .tiff")
 
 
+def _stdout_inputs(folder: Path) -> dict[str, Path]:
+    """Inputs whose image for stdout gets a warning or an error naming its output: alpha
+    ramps (no partial alpha in a GIF, no alpha in a JPEG), a GIF of 10 ms frames (played
+    longer as a GIF) and an animation (no .jpg holds one)."""
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., 0] = np.arange(8) * 30
+    rgba[..., 3] = np.arange(8)[:, None] * 36
+    Image.fromarray(rgba).save(folder / "alpha.png")
+    frames = [Image.fromarray(np.full((2, 2, 3), 40 * i, np.uint8)) for i in range(4)]
+    frames[0].save(folder / "fast.gif", save_all=True, append_images=frames[1:], duration=10,
+                   loop=0)
+    return {"alpha.png": folder / "alpha.png", "fast.gif": folder / "fast.gif"}
+
+
+@pytest.mark.parametrize("name, fmt, line", [
+    ("alpha.png", "gif", "warning: {src}: stdout: GIF has no partial alpha, so 56 translucent "
+                         "pixels are made transparent (alpha below 128) or opaque before the "
+                         "colours are fitted (the metrics compare with that); write .png to "
+                         "keep alpha"),
+    ("alpha.png", "jpg", "warning: {src}: stdout: JPEG has no alpha, so transparent and "
+                         "translucent pixels are drawn on black (the metrics are measured "
+                         "before that); write .png, .webp or .tif to keep alpha"),
+    ("fast.gif", "gif", "warning: {src}: 4 of 4 frames under 20 ms written longer in stdout, "
+                        "as browsers play a GIF's shorter delays as 100 ms: it plays 0.08 s "
+                        "against the input's 0.04 s; write .webp or .png (APNG) to keep the "
+                        "timing"),
+    ("fast.gif", "jpg", "error: {src}: --format='jpg' has an unsupported extension '.jpg' for "
+                        "an animation; expected one of .gif, .png, .apng, .webp, .tif, .tiff"),
+], ids=["gif alpha", "jpg alpha", "gif timing", "animation as jpg"])
+def test_messages_of_an_image_for_stdout_never_name_its_temporary_file(tmp_path, monkeypatch,
+                                                                       name, fmt, line):
+    """The image for stdout is written to a temporary file first: a GIF's lengthened frames
+    were said "written longer in '/tmp/quantize-.../stdout.gif'"."""
+    src = _stdout_inputs(tmp_path)[name]
+    made = count_temporary_folders(monkeypatch)
+    result = run(src, "-k", 4, "-o", "-", "--format", fmt)
+    assert result.exit_code == (2 if line.startswith("error") else 0), result.stderr
+    assert result.stderr.splitlines()[0] == f"quantize: {line.format(src=src)}"
+    assert made and not any(folder in result.stderr for folder in made)
+    assert f"stdout.{fmt}" not in result.stderr
+
+
 @pytest.mark.parametrize("args, line", [
     (["photo.png", "-o", "-", "--format", "bmp"],
      "--format='bmp' is not valid; expected one of png, apng, gif, jpg, jpeg, webp, tif, tiff"),

@@ -29,6 +29,7 @@ from quantize.reduce import (
     GIF_ALPHA_THRESHOLD,
     AlphaLossWarning,
     ColorCountWarning,
+    ShownOutput,
     reduce_colors,
     reduce_file,
 )
@@ -1440,3 +1441,127 @@ def test_a_warning_raised_while_the_output_is_measured_is_the_files(tmp_path, mo
                                 n_colors=2)
     assert len(measured_on) == 1 and measured_on[0] != threading.get_ident()
     assert record["warnings"] == ["measured"]
+
+
+# --------------------------------------------------------------------------
+# An output shown as the caller names it (shown_as)
+# --------------------------------------------------------------------------
+
+STDOUT = ShownOutput("stdout", "--format='gif'")
+
+
+def _translucent(path):
+    """An 8x8 red ramp whose rows fade in: its first row transparent, the 56 others
+    translucent."""
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., 0] = np.arange(8) * 30
+    rgba[..., 3] = np.arange(8)[:, None] * 36
+    Image.fromarray(rgba).save(path)
+    return path
+
+
+@pytest.mark.parametrize("shown, named", [(None, "out.gif"), (STDOUT, "stdout")])
+def test_shown_as_names_the_output_of_a_gif_partial_alpha_warning(tmp_path, shown, named):
+    src = _translucent(tmp_path / "in.png")
+    with pytest.warns(AlphaLossWarning) as caught:
+        reduce_file(src, tmp_path / "out.gif", n_colors=4, shown_as=shown)
+    assert [str(w.message) for w in caught] == [
+        f"{named}: GIF has no partial alpha, so 56 translucent pixels are made transparent "
+        f"(alpha below {GIF_ALPHA_THRESHOLD}) or opaque before the colours are fitted (the "
+        "metrics compare with that); write .png to keep alpha"]
+
+
+def test_shown_as_names_the_output_of_a_palette_mapped_for_a_gif(tmp_path):
+    src = _translucent(tmp_path / "in.png")
+    given = np.array([[0, 0, 0, 255], [200, 0, 0, 100]], np.uint8)
+    with pytest.warns(AlphaLossWarning) as caught:
+        reduce_file(src, tmp_path / "out.gif", palette_in=given, shown_as=STDOUT)
+    assert [str(w.message).split(",")[0] for w in caught] == [
+        "stdout: GIF has no partial alpha"] * 2
+
+
+def test_shown_as_names_the_output_of_a_jpeg_alpha_warning(tmp_path):
+    src = tmp_path / "in.png"
+    rgba_input(src)
+    with pytest.warns(AlphaLossWarning, match=r"^stdout: JPEG has no alpha, so ") as caught:
+        reduce_file(src, tmp_path / "out.jpg", n_colors=4,
+                    shown_as=ShownOutput("stdout", "--format='jpg'"))
+    assert "out.jpg" not in "".join(str(w.message) for w in caught)
+
+
+def test_shown_as_names_the_option_of_an_animation_refused_as_jpg(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=100, loop=0)
+    with pytest.raises(ValueError) as caught:
+        reduce_file(src, tmp_path / "stdout.jpg", shown_as=ShownOutput("stdout", "--format='jpg'"))
+    assert str(caught.value) == ("--format='jpg' has an unsupported extension '.jpg' for an "
+                                 "animation; expected one of .gif, .png, .apng, .webp, .tif, "
+                                 ".tiff")
+
+
+def test_shown_as_names_the_option_of_an_image_too_wide_for_its_format(tmp_path):
+    src = tmp_path / "wide.png"
+    Image.new("RGB", (16384, 1), (9, 9, 9)).save(src)
+    with pytest.raises(ValueError) as caught:
+        reduce_file(src, tmp_path / "stdout.webp", n_colors=2,
+                    shown_as=ShownOutput("stdout", "--format='webp'"))
+    assert caught.value.facts == ("--format='webp': WebP holds at most 16383 pixels a side, "
+                                  "and the image is 16384x1")
+
+
+def test_shown_as_names_stdout_where_an_animation_plays_longer(tmp_path):
+    frames = [np.full((2, 2, 3), 40 * i, np.uint8) for i in range(6)]
+    src = save_animation(tmp_path / "in.png", frames, duration=10, loop=0)
+    with pytest.warns(UserWarning) as caught:
+        reduce_file(src, tmp_path / "stdout.gif", n_colors=6, shown_as=STDOUT)
+    assert [str(w.message).split(",")[0] for w in caught] == [
+        "6 of 6 frames under 20 ms written longer in stdout"]
+
+
+@pytest.mark.parametrize("animated", [False, True])
+def test_shown_as_leaves_the_path_out_of_a_result_too_large(tmp_path, rng, animated):
+    noise = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    if animated:  # the pages of a TIFF, larger than a GIF of four colours
+        src = save_animation(tmp_path / "in.gif", moving_square(), duration=100)
+        out = tmp_path / "stdout.tif"
+    else:  # a 128-colour PNG, larger than a JPEG of noise at quality 5
+        src, out = tmp_path / "noise.jpg", tmp_path / "stdout.png"
+        Image.fromarray(noise).save(src, quality=5)
+    with pytest.raises(ResultTooLargeError) as caught:
+        reduce_file(src, out, n_colors=4 if animated else 128, skip_if_larger=True,
+                    shown_as=STDOUT)
+    assert caught.value.path is None and str(caught.value).startswith("result (")
+    assert not out.exists()
+
+
+def test_shown_as_needs_a_shown_output_and_an_output(tmp_path):
+    src = tmp_path / "in.png"
+    rgba_input(src)
+    with pytest.raises(TypeError, match=r"^shown_as should be a ShownOutput or None, got str$"):
+        reduce_file(src, tmp_path / "out.png", shown_as="stdout")
+    with pytest.raises(ValueError, match=r"^shown_as names the output given as output, but "
+                                         r"output is None$"):
+        reduce_file(src, shown_as=STDOUT)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
+
+
+def test_shown_as_leaves_the_path_out_of_a_full_disk_for_the_output_alone(tmp_path, photo,
+                                                                          monkeypatch):
+    (tmp_path / "scratch").mkdir()
+    (tmp_path / "pal").mkdir()
+    out, pal = tmp_path / "scratch" / "stdout.png", tmp_path / "pal" / "p.hex"
+    for folder, path in ((out.parent, None), (pal.parent, str(pal))):
+        monkeypatch.setattr(Path, "write_bytes", _full_disk_in(folder, Path.write_bytes))
+        with pytest.raises(OutputError) as caught:
+            reduce_file(photo, out, n_colors=4, palette_out=pal, shown_as=STDOUT)
+        assert (caught.value.path, caught.value.reason) == (
+            path, "cannot write (No space left on device)")
+        monkeypatch.undo()
+    assert not out.exists() and not pal.exists()
+
+
+def test_shown_as_names_the_option_of_an_extension_no_output_has(photo, tmp_path):
+    with pytest.raises(ValueError) as caught:
+        reduce_file(photo, tmp_path / "stdout.bmp",
+                    shown_as=ShownOutput("stdout", "--format='bmp'"))
+    assert str(caught.value) == ("--format='bmp' has an unsupported extension '.bmp'; expected "
+                                 "one of .png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff")

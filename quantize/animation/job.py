@@ -64,13 +64,24 @@ from ..io import (
     warn_unterminated_gif,
     write_together,
 )
-from ..names import output_stem, quoted, reduced_name
+from ..names import output_stem, reduced_name
 from ..palette_files import palette_file_bytes
 from ..reconstruct.palette import palette_order
 from ..reduce.fit import distinct_rows, warn_few_colors
 from ..reduce.options import check_palette_out_holds, check_reduce_options
 from ..reduce.quality import warn_quality_scale
-from ..reduce.records import job_record, name_colors, palette_entries, recorded_options, too_large
+from ..reduce.records import (
+    ShownOutput,
+    check_shown_as,
+    errors_shown,
+    job_record,
+    name_colors,
+    output_named,
+    output_said,
+    palette_entries,
+    recorded_options,
+    too_large,
+)
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .gif import GifWriter
 from .options import AnimationOptions, check_animation_options
@@ -126,7 +137,8 @@ class QualityMissedWarning(UserWarning):
 
 
 def reduce_animation_file(input: str | os.PathLike[str],
-                          output: str | os.PathLike[str] | None = None,
+                          output: str | os.PathLike[str] | None = None, *,
+                          shown_as: ShownOutput | None = None,
                           **options: Any) -> dict[str, Any]:
     """Reduce the colours of every frame of an animation and write an animation, or pages.
 
@@ -143,6 +155,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         ``.tif`` is);
         default ``<stem>.k<N><suffix>`` beside the input, in the input's format
         (a TIFF's pages as a TIFF).
+    shown_as : ShownOutput, optional
+        How errors and warnings name ``output``, as :func:`quantize.reduce.reduce_file`
+        takes it: for an output written there only to be copied elsewhere (stdout).
     **options
         As :func:`quantize.reduce.reduce_file`: ``n_colors``, ``quality``,
         ``space``, ``dither`` (strength 0..1), ``exact_colors``, ``palette_in``,
@@ -226,12 +241,13 @@ def reduce_animation_file(input: str | os.PathLike[str],
     src = require_regular_file(input)  # read three times: header, palette fit, frames
     if output is not None:
         check_path(output, "output")
-    opts = check_animation_options(src, output, **options)
+    shown = check_shown_as(shown_as, output)
+    opts = check_animation_options(src, output, shown_as=shown, **options)
     warn_quality_scale(opts.quality)
     info = probe_animation(src, max_pixels=opts.max_pixels)
     bytes_in = input_size(src)
     warn_unterminated_gif(src, info.format)
-    check_output_size(opts.suffix, info.size, f"output={quoted(opts.output)}" if opts.output
+    check_output_size(opts.suffix, info.size, output_said(opts.output, shown) if opts.output
                       else f"the default output ({opts.suffix})", ".png (an APNG)")
     pages = ANIMATION_EXTENSIONS[opts.suffix] == "TIFF"  # written as pages, not timed
     if not info.timed and info.n_frames > 1 and not pages:  # one page has no pages to time
@@ -252,10 +268,11 @@ def reduce_animation_file(input: str | os.PathLike[str],
     drawn = functools.cache(lambda: _drawn_palette(plan, stats,
                                                    given=opts.palette_in is not None))
     remove_stale_parts([out] if opts.palette_out is None else [out, opts.palette_out])
-    write_together(_files(out, src, opts, stats, drawn,
-                          lambda tmp: _write(tmp, out, src, info, plan, opts, stats,
-                                                   bytes_in)),
-                   replace=opts.force)  # not one another run wrote meanwhile
+    with errors_shown(out, shown):
+        write_together(_files(out, src, opts, stats, drawn,
+                              lambda tmp: _write(tmp, out, src, info, plan, opts, stats,
+                                                 bytes_in)),
+                       replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
     if per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
         warn_few_colors(0, opts.n_colors, "all the frames together have")
@@ -266,7 +283,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                     f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
                     "pixels", AlphaLossWarning)
     _warn_still(stats, out)
-    _warn_lengthened(stats, out)
+    _warn_lengthened(stats, output_named(out, shown, whole=True))
     if pages and info.timed:
         warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
                          info.loop, out)
@@ -474,16 +491,16 @@ def _warn_still(stats: FrameStats, out: Path) -> None:
                                       advice="write .png (APNG) or .gif to keep them"))
 
 
-def _warn_lengthened(stats: FrameStats, out: Path) -> None:
+def _warn_lengthened(stats: FrameStats, named: str) -> None:
     """Warn when a GIF plays longer than the input: frames under 20 ms were written longer
     (browsers play a GIF's delays of 0 and 10 ms as 100 ms) and later frames did not make
-    up for it."""
+    up for it; ``named`` names the output."""
     played, given = stats.played_ms
     if not stats.frames_lengthened or played - given <= 5:  # ends on its nearest centisecond
         return
     warn_caller(ShortFramesWarning(
         f"{stats.frames_lengthened} of {stats.frames} frames under 20 ms written longer in "
-        f"{quoted(out)}, as browsers play a GIF's shorter delays as 100 ms: it plays "
+        f"{named}, as browsers play a GIF's shorter delays as 100 ms: it plays "
         f"{_seconds(played)} against the input's {_seconds(given)}",
         advice="write .webp or .png (APNG) to keep the timing"))
 

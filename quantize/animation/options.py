@@ -27,7 +27,7 @@ from ..reduce.options import (
     warn_repeated_entries,
     warn_transparent_entries,
 )
-from ..reduce.records import check_default_output, name_colors
+from ..reduce.records import ShownOutput, check_default_output, name_colors, output_said
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",
@@ -61,12 +61,14 @@ class AnimationOptions:
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
+                            shown_as: ShownOutput | None = None,
                             **options: Any) -> AnimationOptions:
     """Validate every option and the output path before any frame is decoded.
 
     ``options`` are :func:`quantize.reduce.reduce_file`'s, checked by
     :func:`quantize.reduce.check_reduce_options`; ``palette`` is "global" or
-    "per-frame".
+    "per-frame"; ``shown_as`` how an error names the output (a
+    :class:`~quantize.reduce.records.ShownOutput` already checked, or None).
 
     Raises
     ------
@@ -84,7 +86,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     check_output_names(output, o["palette_out"])
     out = None if output is None else Path(output)
     if out is not None:
-        suffix = _check_suffix(out, default_suffix(src) in (".tif", ".tiff"))
+        suffix = _check_suffix(out, default_suffix(src) in (".tif", ".tiff"), shown_as)
     else:  # the input's format, or GIF
         suffix = default_suffix(src)
     per_frame = check_palette_mode(palette) == "per-frame"
@@ -170,11 +172,12 @@ def check_per_frame_alone(n_colors: int | None, quality: float | None,
                      f"most {most} colours, so {given} cannot be given with it")
 
 
-def _check_suffix(path: Path, pages: bool = False) -> str:
+def _check_suffix(path: Path, pages: bool = False, shown: ShownOutput | None = None) -> str:
     """The output's extension, if an animation (``pages``: a TIFF's pages) is written in it.
 
     Refused in the words of a still's output (:func:`~quantize.reduce.output_kind`),
-    saying what the extension is refused for:
+    saying what the extension is refused for, the output named as ``shown`` says
+    (:func:`~quantize.reduce.records.output_said`):
 
     >>> _check_suffix(Path("scan.jpg"), pages=True)
     Traceback (most recent call last):
@@ -185,7 +188,7 @@ expected one of .gif, .png, .apng, .webp, .tif, .tiff
     if suffix not in ANIMATION_EXTENSIONS:
         what = "a TIFF's pages" if pages else "an animation"
         refused = f"{extension_words(suffix)} for {what}" if suffix else "no extension"
-        raise ValueError(f"output={quoted(path)} has {refused}; "
+        raise ValueError(f"{output_said(path, shown)} has {refused}; "
                          f"expected one of {', '.join(ANIMATION_EXTENSIONS)}")
     return suffix
 

@@ -42,7 +42,7 @@ from ..names import (
     shell_quoted,
 )
 from ..palette_files import PALETTE_FORMAT_LIST
-from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS
+from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS, ShownOutput
 from ..reduce.fit import MAX_COLORS
 from .common import (
     USAGE_ERROR,
@@ -997,8 +997,6 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
 
         def settle(index: int, outcome: Any) -> None:
             src, out = staged[index]
-            if files[index].to_stdout:  # not the scratch file's name
-                outcome = _named_stdout(outcome, Path(out), stdout_suffix)
             result = file_result(Path(src), None if out is None else Path(out), outcome)
             if _beside_input_failed(files[index], outcome, options["palette_out"]):
                 result = dataclasses.replace(result, reason=result.reason + elsewhere_hint(
@@ -1040,13 +1038,15 @@ _STDOUT_FORMAT = "on stdout with --format (e.g. --format tif)"
 
 def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]:
     """:func:`~quantize.reduce.reduce_file` of the image that goes to stdout, written to the
-    file ``output`` first, in the format of its extension (``--format``'s): an error's
+    file ``output`` first, in the format of its extension (``--format``'s), its errors and
+    warnings naming stdout, not that file (:func:`_shown_stdout`): an error's
     advice of another output format (``-k 1000``: "or for a still image a .jpg/.webp/.tif
     output") says how stdout is given one (:func:`_stdout_advice`)."""
     from ..reduce import reduce_file
 
     try:
-        return reduce_file(input, output, **options)
+        return reduce_file(input, output, shown_as=_shown_stdout(Path(output).suffix),
+                           **options)
     except (QualityError, FormatAdviceError) as exc:
         if not exc.format_advice:
             raise
@@ -1062,24 +1062,12 @@ def _stdout_advice(exc: QualityError | FormatAdviceError) -> Exception:
     return FormatAdviceError(exc.facts, format_advice=advice)
 
 
-def _named_stdout(outcome: Any, out: Path, suffix: str) -> Any:
-    """The ``outcome`` of the job that wrote stdout's image to the scratch file ``out``,
-    whose error and warnings name stdout instead: ``stdout:`` for ``stdout.gif:``, and
-    the option that chose the format for ``output='/tmp/.../stdout.jpg'`` ("has an
-    unsupported extension '.jpg' for an animation")."""
-    chosen = "-o -" if suffix == ".png" else f"--format={quoted(suffix[1:])}"
-
-    def named(text: str) -> str:
-        return text.replace(f"output={quoted(out)}", chosen).replace(f"{out.name}: ",
-                                                                      "stdout: ")
-
-    value = outcome.value
-    if isinstance(value, str):
-        value = named(value)
-    elif isinstance(value, Mapping) and "warnings" in value:
-        value = {**value, "warnings": [named(line) for line in value["warnings"]]}
-    return dataclasses.replace(outcome, value=value, warnings=tuple(map(named, outcome.warnings)),
-                               path=None if outcome.path == str(out) else outcome.path)
+def _shown_stdout(suffix: str) -> ShownOutput:
+    """How the job that writes stdout's image to a scratch file of extension ``suffix``
+    names it: ``stdout`` for the file (``stdout: GIF has no partial alpha``), and the
+    option that chose its format where an error names the output (``--format='jpg' has an
+    unsupported extension '.jpg' for an animation``)."""
+    return ShownOutput("stdout", "-o -" if suffix == ".png" else f"--format={quoted(suffix[1:])}")
 
 
 def _beside_input_failed(f: _File, outcome: Any, palette_out: Any) -> bool:

@@ -13,7 +13,9 @@ The package's modules, in the order data flows through them:
   palette -> pixel indices;
 - :mod:`~quantize.reduce.result`: :class:`ReduceResult` and its metrics;
 - :mod:`~quantize.reduce.records`: a file job's record and output name, which
-  the still's job and the animation's (:mod:`quantize.animation.job`) share;
+  the still's job and the animation's (:mod:`quantize.animation.job`) share, and how
+  their messages name an output written first to a caller's own file
+  (:class:`ShownOutput`);
 - :mod:`~quantize.reduce.file_job`: :func:`reduce_file`, file -> file, the job
   behind ``quantize reduce`` and batch (an animation's frames handed to
   :mod:`quantize.animation`, which builds on the modules above);
@@ -42,10 +44,11 @@ from .file_job import (
 from .fit import DEFAULT_COLORS, ColorCountWarning, fit_palette
 from .image import reduce_colors
 from .options import PALETTE_MODES, check_reduce_options
+from .records import ShownOutput
 from .result import ReduceResult
 
 __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALETTE_MODES",
-           "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult",
+           "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult", "ShownOutput",
            "check_indexed_colors", "check_outputs_given", "check_reduce_options",
            "default_output", "default_output_names", "default_output_suffix", "fit_palette",
            "output_kind", "reduce_colors", "reduce_file"]

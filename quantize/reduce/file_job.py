@@ -66,9 +66,14 @@ from .options import (
 )
 from .quality import warn_quality_scale
 from .records import (
+    ShownOutput,
     check_default_output,
+    check_shown_as,
+    errors_shown,
     job_record,
     name_colors,
+    output_named,
+    output_said,
     palette_entries,
     recorded_options,
     too_large,
@@ -112,7 +117,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 palette_in: Any = None, palette_out: str | os.PathLike[str] | None = None,
                 seed: Seed = 0, force: bool = False,
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
-                optimize: bool = False, palette: str = "global") -> dict[str, Any]:
+                optimize: bool = False, palette: str = "global",
+                shown_as: ShownOutput | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
     Parameters
@@ -164,6 +170,13 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         each). A still image has one frame, so both give the same result.
         Not colours: those that :func:`~quantize.reduce.reduce_colors` takes as ``palette`` are
         ``palette_in`` here.
+    shown_as : ShownOutput, optional
+        How errors and warnings name ``output``, for a caller that writes it there only to
+        copy it elsewhere (``quantize reduce -o -``: a temporary file, then stdout):
+        ``shown_as.name`` for the file (``stdout: GIF has no partial alpha``),
+        ``shown_as.option`` for the parameter (``--format='jpg'`` for
+        ``output='/tmp/.../stdout.jpg'``), and no path in an error about the file itself
+        (a result too large, a full disk). Default: by ``output``'s path. Needs ``output``.
 
     Returns
     -------
@@ -233,24 +246,26 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     src = require_regular_file(input)
     if output is not None:
         check_path(output, "output")
+    shown = check_shown_as(shown_as, output)
     # A bad input is named before its outputs, and an animation over the limit (frames x
     # pixels) before its first frame is decoded.
     probe_image(src, max_pixels=opts["max_pixels"], frames=True)
     # its errors name dither as given: dither=True, not the strength 1 it stands for
-    job = _plan_file_job(src, output, {**opts, "dither": dither}, _shows_animation(src))
+    job = _plan_file_job(src, output, {**opts, "dither": dither}, _shows_animation(src),
+                         shown)
     bytes_in = input_size(src)
     loaded = load_image(src, max_pixels=opts["max_pixels"])
     if loaded.n_frames > 1:  # every frame, written as an animation
         from ..animation import reduce_animation_file
-        return reduce_animation_file(src, output, **opts)
+        return reduce_animation_file(src, output, shown_as=shown, **opts)
     warn_quality_scale(opts["quality"])
     if job.output is not None:
         check_output_size(job.output.suffix, loaded.shape[::-1],
-                          f"output={quoted(job.output)}", ".png or .tif")
+                          output_said(job.output, shown), ".png or .tif")
         if job.output.suffix.lower() == ".gif":
-            loaded = _binary_alpha(loaded, job.output)
+            loaded = _binary_alpha(loaded, output_named(job.output, shown))
     k = job.colors_for(loaded, opts["quality"])
-    mapped = _gif_palette(job, loaded.alpha)
+    mapped = _gif_palette(job, loaded.alpha, shown)
     try:
         checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
                                 opts["exact_colors"], mapped)
@@ -263,12 +278,13 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     out = job.output or _check_default_output(src, n, opts["quality"], force)
     # Measure while the output is encoded: both release the GIL for most of the work.
     # In this job's context, so that a batch records any warning of it with the file's.
-    with _threads.beside(lambda: (result.psnr, result.delta_e)) as metrics:
+    with (errors_shown(out, shown),
+          _threads.beside(lambda: (result.psnr, result.delta_e)) as metrics):
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
                                   _gif_timing(loaded, out), loaded.dpi)
         data = _apng_timing(loaded, out, data)
         _warn_timing_loss(loaded, out)
-        _warn_alpha_loss(result, out)
+        _warn_alpha_loss(result, out, output_named(out, shown))
         if job.palette is not None:
             warn_palette_without_alpha(job.palette, loaded.alpha, job.palette_name,
                                        from_file=isinstance(palette_in, str | os.PathLike))
@@ -290,12 +306,14 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       optimized=optimized if opts["optimize"] else None)
 
 
-def _gif_palette(job: FileJob, alpha: np.ndarray | None) -> np.ndarray | None:
+def _gif_palette(job: FileJob, alpha: np.ndarray | None,
+                 shown: ShownOutput | None) -> np.ndarray | None:
     """The given palette a still of ``alpha`` is mapped onto: beside a .gif output, whose
     alpha is binary, an image with alpha (made binary by :func:`_binary_alpha`) maps onto
     the entries as the GIF holds them, those of alpha below :data:`GIF_ALPHA_THRESHOLD`
     left out and the others opaque (as an animation's frames do), with an
-    :class:`AlphaLossWarning` when some entry was translucent; else ``job.palette`` itself.
+    :class:`AlphaLossWarning` when some entry was translucent (naming the output as
+    ``shown`` says); else ``job.palette`` itself.
 
     Mapped onto the translucent entries, opaque pixels took entries that the GIF then
     wrote transparent (they vanished), and ``palette_out`` kept alpha the GIF has not.
@@ -308,7 +326,7 @@ def _gif_palette(job: FileJob, alpha: np.ndarray | None) -> np.ndarray | None:
     if n == 0:
         return pal
     warn_caller(AlphaLossWarning(
-        f"{job.output.name}: GIF has no partial alpha, so {n} translucent palette "
+        f"{output_named(job.output, shown)}: GIF has no partial alpha, so {n} translucent palette "
         f"{'entry is' if n == 1 else 'entries are'} made opaque, or left out below alpha "
         f"{GIF_ALPHA_THRESHOLD}, before the image is mapped onto {job.palette_name}",
         advice="write .png to keep alpha"))
@@ -369,9 +387,10 @@ def _entry_alpha(result: ReduceResult) -> np.ndarray | None:
 # --------------------------------------------------------------------------
 
 
-def output_kind(path: Path) -> str:
+def output_kind(path: Path, shown: ShownOutput | None = None) -> str:
     """``"palette"`` for an output ``path`` written as an indexed image, ``"rgb"`` for one
-    written in RGB, by its extension.
+    written in RGB, by its extension; ``shown`` names it in the error
+    (:class:`~quantize.reduce.records.ShownOutput`; default ``output='<path>'``).
 
     >>> output_kind(Path("small.gif")), output_kind(Path("small.webp"))
     ('palette', 'rgb')
@@ -387,7 +406,7 @@ def output_kind(path: Path) -> str:
     if suffix in RGB_EXTENSIONS:
         return "rgb"
     valid = ", ".join(PALETTE_EXTENSIONS + RGB_EXTENSIONS)
-    raise ValueError(f"output={quoted(path)} has {extension_words(suffix)}; "
+    raise ValueError(f"{output_said(path, shown)} has {extension_words(suffix)}; "
                      f"expected one of {valid}")
 
 
@@ -510,10 +529,10 @@ def _on_black(result: ReduceResult) -> np.ndarray:
     return shown[result.indices]
 
 
-def _binary_alpha(loaded: Any, out: Path) -> Any:
+def _binary_alpha(loaded: Any, named: str) -> Any:
     """``loaded`` with the alpha a GIF holds, before its colours are fitted: 0 below
     :data:`GIF_ALPHA_THRESHOLD`, 255 from it (None when nothing is left transparent), with
-    an :class:`AlphaLossWarning` when a pixel was translucent.
+    an :class:`AlphaLossWarning` when a pixel was translucent, naming the output ``named``.
 
     Fitted on the alpha as read, the entries of faint pixels became transparent only as the
     GIF was written: colours lost (``-k 16`` drew 10 on coffee under an alpha ramp), and
@@ -526,7 +545,7 @@ def _binary_alpha(loaded: Any, out: Path) -> Any:
     n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     if n:
         warn_caller(AlphaLossWarning(
-            f"{out.name}: GIF has no partial alpha, so {n:,} translucent "
+            f"{named}: GIF has no partial alpha, so {n:,} translucent "
             f"{'pixel is' if n == 1 else 'pixels are'} made transparent (alpha below "
             f"{GIF_ALPHA_THRESHOLD}) or opaque before the colours are fitted (the metrics "
             "compare with that)", advice="write .png to keep alpha"))
@@ -535,13 +554,14 @@ def _binary_alpha(loaded: Any, out: Path) -> Any:
                    else None)
 
 
-def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
+def _warn_alpha_loss(result: ReduceResult, path: Path, named: str) -> None:
     """Warn when ``path``'s format drops alpha the result has (JPEG: all; a GIF's result has
-    binary alpha already: :func:`_binary_alpha`, :func:`_gif_palette`)."""
+    binary alpha already: :func:`_binary_alpha`, :func:`_gif_palette`), naming the output
+    ``named``."""
     alpha = result.full_palette(alpha=True)[:, 3]
     if path.suffix.lower() in (".jpg", ".jpeg") and (alpha < 255).any():
         warn_caller(AlphaLossWarning(
-            f"{path.name}: JPEG has no alpha, so transparent and translucent pixels are drawn "
+            f"{named}: JPEG has no alpha, so transparent and translucent pixels are drawn "
             "on black (the metrics are measured before that)",
             advice="write .png, .webp or .tif to keep alpha"))
 
@@ -748,16 +768,17 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
 
 
 def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
-                   animated: bool = False) -> FileJob:
+                   animated: bool = False, shown: ShownOutput | None = None) -> FileJob:
     """Check everything about the outputs that can be checked before reading the image.
 
     ``animated``: the header shows an animation, whose job counts the entries of a
     ``palette_in`` that its frames draw (those of alpha >= ``GIF_ALPHA_THRESHOLD``),
-    not those a still image keeps (every entry of alpha > 0).
+    not those a still image keeps (every entry of alpha > 0). ``shown``: how an error
+    names the output (:class:`~quantize.reduce.records.ShownOutput`).
     """
     out = None if output is None else Path(output)
     check_output_names(output, opts["palette_out"])
-    kind = output_kind(out if out is not None else Path("default.png"))
+    kind = output_kind(out if out is not None else Path("default.png"), shown)
     pal_in = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
     k = None if opts["n_colors"] is None else check_n_colors(opts["n_colors"])

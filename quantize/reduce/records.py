@@ -5,7 +5,10 @@ animation's (:mod:`quantize.animation.job`), and what both check of its output.
 (:func:`recorded_options`) and palette (:func:`palette_entries`) it names;
 :func:`name_colors` is the N of a default output name ``STEM.kN.EXT``, and
 :func:`check_default_output` refuses such a name before any work; :func:`too_large` is
-the error of a result larger than its input.
+the error of a result larger than its input. A caller that writes the output to a file of
+its own first and then elsewhere (``quantize reduce -o -``) has the jobs' messages name it
+as it says (:class:`ShownOutput`: :func:`output_said`, :func:`output_named`,
+:func:`errors_shown`).
 """
 
 from __future__ import annotations
@@ -13,20 +16,94 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .._validation import recorded_seed
-from ..errors import ResultTooLargeError
+from ..errors import OutputError, ResultTooLargeError
 from ..io import check_output_folder_writable, check_output_path
-from ..names import reduced_name
+from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
 from .options import check_palette, visible_entries
 
-__all__ = ["check_default_output", "job_record", "name_colors", "palette_entries",
+__all__ = ["ShownOutput", "check_default_output", "check_shown_as", "errors_shown",
+           "job_record", "name_colors", "output_named", "output_said", "palette_entries",
            "recorded_options", "too_large"]
+
+
+@dataclass(frozen=True)
+class ShownOutput:
+    """How a job's errors and warnings name its output, for a caller that writes it to a
+    file of its own first and then elsewhere (``quantize reduce -o -``: a temporary file,
+    then stdout), so that no message names that file.
+
+    ``name`` stands where a message names the file: before a warning's colon
+    (``stdout: GIF has no partial alpha``) and in a sentence. ``option`` stands where an
+    error names the parameter that gave the output (``output='/tmp/.../stdout.jpg'``): the
+    caller's own words for what chose its format (``--format='jpg'``). An error about the
+    file itself (a result too large, a full disk) names no path (:func:`errors_shown`).
+
+    >>> shown, scratch = ShownOutput("stdout", "--format='gif'"), Path("/tmp/x/stdout.gif")
+    >>> output_named(scratch, shown), output_said(scratch, shown)
+    ('stdout', "--format='gif'")
+    >>> output_named(Path("d/a.gif"), None), output_said(Path("d/a.gif"), None)
+    ('a.gif', "output='d/a.gif'")
+    """
+
+    name: str
+    option: str
+
+
+def check_shown_as(shown_as: Any, output: Any) -> ShownOutput | None:
+    """``shown_as``, a :class:`ShownOutput` or None, given with an ``output`` to name.
+
+    Raises
+    ------
+    TypeError
+        For a ``shown_as`` that is not a ShownOutput.
+    ValueError
+        For a ``shown_as`` without an ``output``: a default output is named by its path.
+    """
+    if shown_as is None:
+        return None
+    if not isinstance(shown_as, ShownOutput):
+        raise TypeError(f"shown_as should be a ShownOutput or None, got "
+                        f"{type(shown_as).__name__}")
+    if output is None:
+        raise ValueError("shown_as names the output given as output, but output is None")
+    return shown_as
+
+
+def output_said(out: Path, shown: ShownOutput | None) -> str:
+    """The output where an error names the parameter that gave it: ``output='a.png'``, or
+    ``shown``'s option."""
+    return f"output={quoted(out)}" if shown is None else shown.option
+
+
+def output_named(out: Path, shown: ShownOutput | None, *, whole: bool = False) -> str:
+    """The output where a message names the file: its name (``whole``: its path, quoted,
+    for a sentence), or ``shown``'s name."""
+    if shown is not None:
+        return shown.name
+    return quoted(out) if whole else out.name
+
+
+@contextmanager
+def errors_shown(out: Path, shown: ShownOutput | None) -> Iterator[None]:
+    """Raise an error about the file ``out`` (a result too large, a full disk) without its
+    path when ``shown`` names the output: the path is the caller's own file, not one the
+    user knows."""
+    try:
+        yield
+    except OutputError as exc:
+        if shown is None or exc.path != os.fspath(out):
+            raise
+        raise type(exc)(exc.reason) from None
 
 
 def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
