@@ -124,11 +124,16 @@ def only_pool_besides() -> bool:
 
 class Beside(Generic[T]):
     """A task running on a thread of its own (:func:`beside`); :meth:`Beside.result` waits for it,
-    and so does the end of a ``with`` block on it, whatever the block's outcome."""
+    and so does the end of a ``with`` block on it, whatever the block's outcome. With
+    ``here``, the task has already run in the caller."""
 
-    def __init__(self, task: Callable[[], T]) -> None:
+    def __init__(self, task: Callable[[], T], here: bool = False) -> None:
         self._value: T | None = None
         self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if here:
+            self._run(contextvars.copy_context(), task)
+            return
         self._thread = threading.Thread(target=self._run,
                                         args=(contextvars.copy_context(), task),
                                         name="quantize-beside", daemon=True)
@@ -144,11 +149,12 @@ class Beside(Generic[T]):
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._thread.join()
+        self.join()
 
     def join(self) -> None:
         """Wait for the task to end, whatever its outcome."""
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
 
     def result(self) -> T:
         """The task's value once it has ended, or its exception raised here."""
@@ -158,19 +164,22 @@ class Beside(Generic[T]):
         return self._value  # type: ignore[return-value]
 
 
-def beside(task: Callable[[], T]) -> Beside[T]:
+def beside(task: Callable[[], T], *, here: bool = False) -> Beside[T]:
     """``task`` started now on a thread of its own, which sees the caller's context
     variables (a copy of its context), as a task of :func:`run` does.
 
     For one task that goes on while the caller works, apart from the shared pool (which
     it does not start). Each call starts a thread: take its :meth:`Beside.result`, or
     :meth:`Beside.join` it (a ``with`` block on it does), before the caller returns.
+    With ``here`` (a task too small to pay for a thread), the task runs in the caller
+    before this returns, in a copy of its context all the same, and its outcome is
+    given as a thread's would be.
 
     >>> with beside(lambda: 6 * 7) as task:
     ...     task.result()
     42
     """
-    return Beside(task)
+    return Beside(task, here)
 
 
 def _forget_pool() -> None:

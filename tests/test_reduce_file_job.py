@@ -6,6 +6,7 @@ import errno
 import importlib
 import json
 import struct
+import threading
 import warnings
 from contextlib import nullcontext
 from pathlib import Path
@@ -29,6 +30,7 @@ from quantize.reduce import (
     GIF_ALPHA_THRESHOLD,
     AlphaLossWarning,
     ColorCountWarning,
+    ReduceResult,
     ShownOutput,
     reduce_colors,
     reduce_file,
@@ -96,6 +98,26 @@ def test_the_record_names_colours_given_as_an_array_and_gives_them_back(photo, t
     json.dumps(record)
     reduce_file(photo, tmp_path / "b.png", palette_in=record["palette_in"])
     assert (tmp_path / "b.png").read_bytes() == (tmp_path / "a.png").read_bytes()
+
+
+@pytest.mark.parametrize("shape, in_caller", [((128, 128), True), ((128, 129), False)])
+def test_small_images_are_measured_in_the_caller_larger_ones_beside_the_encoding(
+        tmp_path, monkeypatch, rng, shape, in_caller):
+    src = tmp_path / "in.png"
+    Image.fromarray(rng.integers(0, 256, (*shape, 3), dtype=np.uint8)).save(src)
+    threads = []
+    measured = ReduceResult.psnr.func
+
+    def psnr(result: ReduceResult) -> float:
+        threads.append(threading.get_ident())
+        return measured(result)
+
+    monkeypatch.setattr(ReduceResult, "psnr", property(psnr))
+    record = reduce_file(src, tmp_path / "out.png", n_colors=4)
+    assert (threads == [threading.get_ident()]) is in_caller
+    assert len(threads) == 1
+    assert record["psnr"] == pytest.approx(reduce_colors(np.asarray(Image.open(src)), 4,
+                                                         seed=0).psnr, abs=0.005)
 
 
 def test_indexed_png_round_trip_keeps_palette_and_indices(photo, tmp_path):
@@ -1416,9 +1438,12 @@ def test_an_input_removed_once_read_still_gets_its_output_and_its_size(
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
 
 
-def test_a_warning_raised_while_the_output_is_measured_is_the_files(tmp_path, monkeypatch):
-    # The metrics are measured on a thread of the job's own while the output is encoded:
-    # a batch, which records each file's warnings, did not see that thread's.
+@pytest.mark.parametrize("size, beside", [((8, 8), False), ((129, 128), True)])
+def test_a_warning_raised_while_the_output_is_measured_is_the_files(tmp_path, monkeypatch,
+                                                                    size, beside):
+    # The metrics of an image over 128 x 128 pixels are measured on a thread of the job's
+    # own while the output is encoded: a batch, which records each file's warnings, did
+    # not see that thread's. A smaller image's are measured in the caller.
     import threading
 
     from quantize.batch.calls import call_with_warnings
@@ -1433,13 +1458,13 @@ def test_a_warning_raised_while_the_output_is_measured_is_the_files(tmp_path, mo
         return psnr_db(*args)
 
     monkeypatch.setattr(result_module, "psnr_db", warning_psnr_db)
-    image = Image.new("RGB", (8, 8), (0, 0, 255))
+    image = Image.new("RGB", size, (0, 0, 255))
     image.paste((255, 0, 0), (0, 0, 4, 4))
     image.paste((0, 255, 0), (4, 4, 8, 8))
     image.save(tmp_path / "a.png")
     record = call_with_warnings(reduce_file, tmp_path / "a.png", tmp_path / "b.png",
                                 n_colors=2)
-    assert len(measured_on) == 1 and measured_on[0] != threading.get_ident()
+    assert len(measured_on) == 1 and (measured_on[0] != threading.get_ident()) is beside
     assert record["warnings"] == ["measured"]
 
 

@@ -202,6 +202,35 @@ def test_beside_gives_the_tasks_value_from_another_thread_in_the_callers_context
         _SETTING.reset(token)
 
 
+def test_beside_here_runs_the_task_in_the_caller_before_returning_in_a_copy_of_its_context():
+    token = _SETTING.set("the caller's")
+    ran = []
+    try:
+        def task() -> tuple[int, str]:
+            seen = _SETTING.get()
+            _SETTING.set("changed by the task")
+            ran.append(True)
+            return threading.get_ident(), seen
+
+        running = _threads.beside(task, here=True)
+        assert ran == [True]  # already done, not waited for
+        with running:
+            assert running.result() == (threading.get_ident(), "the caller's")
+        assert _SETTING.get() == "the caller's"
+    finally:
+        _SETTING.reset(token)
+
+
+@pytest.mark.parametrize("here", [False, True])
+def test_beside_raises_the_tasks_exception_at_result_wherever_it_ran(here):
+    def fail() -> None:
+        raise ValueError("measured nothing")
+
+    running = _threads.beside(fail, here=here)  # not raised here
+    with pytest.raises(ValueError, match="^measured nothing$"):
+        running.result()
+
+
 def test_beside_raises_the_tasks_exception_in_the_caller():
     def fail() -> None:
         raise ValueError("measured nothing")
