@@ -244,7 +244,9 @@ def pooled_rgba(frames: Iterator[Frame], *, partial_alpha: bool = True) -> Poole
     level = 0
     for frame in frames:
         rgba = frame.rgba
-        box = _whole(rgba) if previous is None else changed_box(rgba, previous)
+        # compared once: the box, and within it the pixels whose words moved
+        differ = None if previous is None else ~same_pixels(rgba, previous)
+        box = _whole(rgba) if differ is None else _box_of(differ)
         alpha = rgba[box][..., 3]  # the other pixels were looked at in an earlier frame
         transparent |= bool((alpha < ALPHA_THRESHOLD).any())
         clear |= not (alpha > 0).all()
@@ -254,9 +256,8 @@ def pooled_rgba(frames: Iterator[Frame], *, partial_alpha: bool = True) -> Poole
         parts.append(shown[0])
         counts.append(shown[1])
         merge_if_many(parts, counts, _MERGE_FROM)
-        if previous is not None:
-            changed = ~same_pixels(rgba[box], previous[box]) & counted
-            _count(words[changed], moved, moved_counts)
+        if differ is not None:
+            _count(words[differ[box] & counted], moved, moved_counts)
         previous = rgba
         if partial_alpha and len(parts) == 1:  # merged, or the first frame alone
             level = _rounded(parts, counts, level)
@@ -276,7 +277,12 @@ def changed_box(rgba: np.ndarray, previous: np.ndarray) -> tuple[slice, slice]:
     """Rows and columns holding every pixel of the ``(H, W, 4)`` frame ``rgba`` that differs
     from the same pixel of ``previous`` (empty slices when none does): outside them the
     frame shows what ``previous`` shows."""
-    changed = ~same_pixels(rgba, previous)
+    return _box_of(~same_pixels(rgba, previous))
+
+
+def _box_of(changed: np.ndarray) -> tuple[slice, slice]:
+    """The rows and columns of :func:`changed_box` holding every pixel set in the
+    ``(H, W)`` mask ``changed``."""
     if not changed.any():
         return slice(0, 0), slice(0, 0)
     left, top, right, bottom = bounding_box(changed)
