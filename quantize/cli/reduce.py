@@ -1031,17 +1031,12 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     return failed.pop() if len(failed) == 1 else ExitCode.FAILED
 
 
-# Said after an error's advice of an output format that holds more colours (.jpg, .webp,
-# .tif): stdout takes the format --format names.
-_STDOUT_FORMAT = "on stdout with --format (e.g. --format tif)"
-
-
 def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]:
     """:func:`~quantize.reduce.reduce_file` of the image that goes to stdout, written to the
     file ``output`` first, in the format of its extension (``--format``'s), its errors and
     warnings naming stdout, not that file (:func:`_shown_stdout`): an error's
-    advice of another output format (``-k 1000``: "or for a still image a .jpg/.webp/.tif
-    output") says how stdout is given one (:func:`_stdout_advice`)."""
+    advice of another output format names it as ``--format`` takes it (``-k 1000``: "or
+    for a still image --format jpg, webp or tif": :func:`_stdout_advice`)."""
     from ..reduce import reduce_file
 
     try:
@@ -1054,9 +1049,9 @@ def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]
 
 
 def _stdout_advice(exc: QualityError | FormatAdviceError) -> Exception:
-    """``exc``, whose advice names an output format other than stdout's, saying that
-    ``--format`` gives stdout that format."""
-    advice = f"{exc.format_advice}, {_STDOUT_FORMAT}"
+    """``exc``, whose advice names output formats by their extensions (".png or .tif"),
+    naming them as ``--format`` gives stdout each ("--format png or tif")."""
+    advice = exc.advice_naming("--format")
     if isinstance(exc, QualityError):
         return QualityError(exc.facts, path=exc.path, format_advice=advice)
     return FormatAdviceError(exc.facts, format_advice=advice)
