@@ -1952,10 +1952,39 @@ def test_format_keeps_the_json_record_and_palette_of_a_file_of_its_extension(tmp
     warning, record = sent.stderr.splitlines()[:2]
     assert warning.startswith(f"quantize: warning: {src}: stdout: GIF has no partial alpha, ")
     sent_record, named_record = json.loads(record), json.loads(written.stdout)
+    keys = list(named_record)  # every field of a file's, in its order, and the format
+    assert list(sent_record) == [*keys[:2], "format", *keys[2:]]
     assert (sent_record.pop("output"), named_record.pop("output")) == ("-",
                                                                        str(tmp_path / "named.gif"))
+    assert sent_record.pop("format") == "gif"
     del sent_record["seconds"], named_record["seconds"]
     assert sent_record == named_record
+
+
+@pytest.mark.parametrize("args, stdin, written", [
+    (["{src}", "-o", "-"], False, "png"),
+    (["{src}", "-o", "-", "--format", "gif"], False, "gif"),
+    (["-", "--format", "JPEG"], True, "jpeg"),  # as --format takes it, in any case
+    (["{anim}", "-o", "-", "--format", "apng"], False, "apng"),
+])
+def test_json_of_stdout_names_the_format_written(photo, two_frame_gif, args, stdin, written):
+    """The record said "output": "-" and nothing of the format of the bytes sent."""
+    args = [a.format(src=photo, anim=two_frame_gif) for a in args]
+    sent = runner.invoke(app, ["reduce", *args, "-k", "4", "--json"],
+                         input=photo.read_bytes() if stdin else None)
+    assert sent.exit_code == 0, sent.stderr
+    record = json.loads(sent.stderr.splitlines()[-1])
+    assert (record["output"], record["format"]) == ("-", written)
+    assert list(record)[:4] == ["input", "output", "format", "k"]
+    with Image.open(io.BytesIO(sent.stdout_bytes)) as im:
+        assert im.format == {"apng": "PNG", "jpeg": "JPEG"}.get(written, written.upper())
+
+
+def test_json_of_a_file_written_has_no_format(photo, tmp_path):
+    """Its output's extension says the format: the record of a file is as it was."""
+    result = run(photo, "-k", 4, "-o", tmp_path / "o.gif", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "format" not in json.loads(result.stdout)
 
 
 def test_format_skip_if_larger_on_stdout(jpeg_of_noise):
