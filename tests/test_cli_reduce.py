@@ -2443,6 +2443,25 @@ def test_a_full_stdout_is_an_error_not_a_traceback(tmp_path, rng):
                             "(No space left on device)\n")
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("format_", ["gif", "apng", "webp", "tif"])
+def test_a_full_stdout_is_the_same_error_for_an_animation(two_frame_gif, format_):
+    """Every frame is written to stdout at once, as a still is: one line, exit 1, and no
+    summary line saying it was written."""
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.Popen([sys.executable, "-m", "quantize", "reduce", str(two_frame_gif),
+                                 "-k", "8", "-o", "-", "--format", format_],
+                                stdout=full, stderr=subprocess.PIPE)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    lines = err.decode().splitlines()
+    if format_ == "tif":  # a TIFF's pages keep no timing, which a warning says first
+        assert lines[0].startswith(f"quantize: warning: {two_frame_gif}: GIF of 2 frames, ")
+        lines = lines[1:]
+    assert lines == [f"quantize: error: {two_frame_gif}: cannot write the image to stdout "
+                     "(No space left on device)"]
+
+
 def test_a_pipe_closed_part_way_is_an_error_not_a_success(tmp_path, rng):
     """The image was cut at what the pipe held, and the command said done and exited 0."""
     fcntl = pytest.importorskip("fcntl")
