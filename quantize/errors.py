@@ -21,12 +21,13 @@ import os
 import sys
 import warnings
 from enum import IntEnum
+from typing import NamedTuple
 
-__all__ = ["AlphaLossWarning", "CodeAdviceWarning", "ExitCode", "FirstFrameWarning",
-           "FormatAdviceError", "FormatAdviceWarning", "ImageReadError", "OutputError",
-           "OutputExistsError", "PaletteInWarning", "QualityError", "QualityScaleWarning",
-           "QuantizeError", "ResultTooLargeError", "StillImageWarning", "TimingLossWarning",
-           "command_line_text"]
+__all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExitCode",
+           "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "ImageReadError",
+           "OutputError", "OutputExistsError", "PaletteInWarning", "QualityError",
+           "QualityScaleWarning", "QuantizeError", "ResultTooLargeError", "StillImageWarning",
+           "TimingLossWarning", "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -102,25 +103,68 @@ class ResultTooLargeError(OutputError):
     exit_code = ExitCode.TOO_LARGE
 
 
+class AdvisedFormats(NamedTuple):
+    """The output formats an error's ``format_advice`` names: ``words``, the part of the
+    advice that lists them, and ``suffixes``, the extensions it lists, in its order, so that
+    a caller that lets its user choose the format otherwise than by a file's extension
+    (``quantize reduce -o - --format tif``) can say the advice in its own words
+    (:meth:`FormatAdviceError.advice_naming`).
+
+    >>> AdvisedFormats(".png or .tif", (".png", ".tif")).named_by("--format")
+    '--format png or tif'
+    """
+
+    words: str
+    suffixes: tuple[str, ...]
+
+    def named_by(self, option: str) -> str:
+        """The formats as ``option`` takes them: ``--format jpg, webp or tif``."""
+        names = [suffix[1:] for suffix in self.suffixes]
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        return f"{option} {listed}"
+
+
+def _advice_naming(advice: str, formats: AdvisedFormats | None, option: str) -> str:
+    if formats is None or formats.words not in advice:
+        return advice
+    return advice.replace(formats.words, formats.named_by(option), 1)
+
+
 class QualityError(QuantizeError, ValueError):
     """The requested quality cannot be reached within the allowed number of colours.
 
     ``format_advice``, when given, ends the message after "; ": another output
-    format that holds more colours. ``facts`` is the reason without it, for a
-    caller whose outputs' format the user does not choose (``quantize batch``),
-    as :class:`FormatAdviceWarning` does for warnings.
+    format that holds more colours, the ``formats`` it names (:class:`AdvisedFormats`).
+    ``facts`` is the reason without it, for a caller whose outputs' format the user does
+    not choose (``quantize batch``), as :class:`FormatAdviceWarning` does for warnings.
 
-    >>> err = QualityError("needs more than 256 colours", format_advice="write .tif")
+    >>> err = QualityError("needs more than 256 colours", format_advice="write .tif",
+    ...                    formats=AdvisedFormats(".tif", (".tif",)))
     >>> err.reason, err.facts
     ('needs more than 256 colours; write .tif', 'needs more than 256 colours')
+    >>> err.advice_naming("--format")
+    'write --format tif'
     """
 
     exit_code = ExitCode.QUALITY
 
     def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None,
-                 format_advice: str = ""):
-        self.facts, self.format_advice = reason, format_advice
+                 format_advice: str = "", formats: AdvisedFormats | None = None):
+        self.facts, self.format_advice, self.formats = reason, format_advice, formats
         super().__init__(f"{reason}; {format_advice}" if format_advice else reason, path=path)
+
+    def advice_naming(self, option: str) -> str:
+        """``format_advice`` naming its formats by ``option``, as
+        :meth:`FormatAdviceError.advice_naming` does."""
+        return _advice_naming(self.format_advice, self.formats, option)
+
+    def __reduce__(self):  # keeps the advice apart across process boundaries
+        return (_rebuild_quality, (self.facts, self.path, self.format_advice, self.formats))
+
+
+def _rebuild_quality(facts: str, path: str | None, format_advice: str,
+                     formats: AdvisedFormats | None) -> QualityError:
+    return QualityError(facts, path=path, format_advice=format_advice, formats=formats)
 
 
 class FormatAdviceError(ValueError):
@@ -131,22 +175,40 @@ class FormatAdviceError(ValueError):
     format the user does not choose (``quantize batch``), as
     :class:`QualityError` keeps it.
 
-    >>> err = FormatAdviceError("300 colours, at most 256", format_advice="write .tif")
+    ``formats`` are the formats the advice names (:class:`AdvisedFormats`), which
+    :meth:`FormatAdviceError.advice_naming` names otherwise.
+
+    >>> err = FormatAdviceError("300 colours, at most 256", format_advice="write .tif",
+    ...                         formats=AdvisedFormats(".tif", (".tif",)))
     >>> str(err), err.facts
     ('300 colours, at most 256; write .tif', '300 colours, at most 256')
     """
 
-    def __init__(self, facts: str, *, format_advice: str = ""):
-        self.facts, self.format_advice = facts, format_advice
+    def __init__(self, facts: str, *, format_advice: str = "",
+                 formats: AdvisedFormats | None = None):
+        self.facts, self.format_advice, self.formats = facts, format_advice, formats
         super().__init__(f"{facts}; {format_advice}" if format_advice else facts)
 
+    def advice_naming(self, option: str) -> str:
+        """``format_advice`` with its formats named as ``option`` takes them, for a caller
+        whose user chooses the format by that option: "use .png or .tif instead" by
+        ``--format``, "use --format png or tif instead" (an advice naming no formats is
+        given as it is).
+
+        >>> err = FormatAdviceError("too wide", format_advice="use .png or .tif instead",
+        ...                         formats=AdvisedFormats(".png or .tif", (".png", ".tif")))
+        >>> err.advice_naming("--format")
+        'use --format png or tif instead'
+        """
+        return _advice_naming(self.format_advice, self.formats, option)
+
     def __reduce__(self):  # keeps both parts across process boundaries (batch workers)
-        return (_rebuild_advice, (type(self), self.facts, self.format_advice))
+        return (_rebuild_advice, (type(self), self.facts, self.format_advice, self.formats))
 
 
-def _rebuild_advice(cls: type[FormatAdviceError], facts: str,
-                    format_advice: str) -> FormatAdviceError:
-    return cls(facts, format_advice=format_advice)
+def _rebuild_advice(cls: type[FormatAdviceError], facts: str, format_advice: str,
+                    formats: AdvisedFormats | None) -> FormatAdviceError:
+    return cls(facts, format_advice=format_advice, formats=formats)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -83,7 +83,7 @@ class ClusterCountWarning(UserWarning):
 def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int,
                    w: dict[str, float], space: str, scales: tuple[float, ...],
                    min_region: int, rng: np.random.Generator
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Cluster the pixels of ``work`` into ``k`` clusters; regions at full size ``shape``.
 
     ``work`` is the ``shape`` image box-downscaled by the integer ``factor``
@@ -102,6 +102,9 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         distinct feature vectors (with a :class:`ClusterCountWarning`), or
         when :func:`unite_alike` united some (a united cluster's centre is the
         mean of its parts' centres, weighted by their pixels).
+    unmerged : int
+        The regions before those under ``min_region`` pixels merged: more than R when
+        some did (a smoothed-away speck is none of them).
     """
     lab = lab_planes(work)  # for the features and unite_alike
     X, spec = feature_array(work, w, space, scales, lab)
@@ -124,7 +127,7 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     # The smoothed map at full size is read a band of rows at a time and kept as its runs.
     runs = _regions.region_runs(_regions.enlarged_rows(smoothed, shape, factor), shape)
     labels, clusters = _regions_of(runs, small_map, factor, X, min_region, n_centers)
-    return labels, clusters, centers
+    return labels, clusters, centers, runs.n
 
 
 def _cluster(X: np.ndarray, k: int, rng: np.random.Generator

@@ -644,7 +644,8 @@ def segment(
         When fewer regions come out than ``regions`` asks for (see ``regions``), and
         when ``min_region`` is more than half of the image and merges its regions into
         one (the default does on an image of fewer than 8 pixels, with ``n_clusters`` of
-        2 or more; ``min_region=0`` keeps them).
+        2 or more; ``min_region=0`` keeps them), and when a ``min_region`` given, however
+        small, merges several regions into one.
     ClusterCountWarning
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
         vectors, or when colour and texture tell none of its parts apart: fewer
@@ -717,12 +718,13 @@ def segment_pixels(
         return _segment_hierarchy(rgb, alpha, w, n_regions, limit)
     limit = (default_min_region(h, wd) if min_region is None
              else check_int(min_region, "min_region", minimum=0))
-    result = _segment_kmeans(rgb, alpha, k, w, space, scales, limit, rng)
-    if result.n_regions == 1 < result.centers.shape[0]:  # clusters told apart, one region
+    result, unmerged = _segment_kmeans(rgb, alpha, k, w, space, scales, limit, rng)
+    merged_all = result.n_regions == 1 < unmerged  # min_region merged several into one
+    if result.n_regions == 1 < result.centers.shape[0] or merged_all:
         if min_region is None:
             _warn_if_the_default_merges_all(result, k, limit)
         else:
-            _warn_if_min_region_merges_all(limit, h, wd)
+            _warn_if_min_region_merges_all(limit, h, wd, merged=merged_all)
     return result
 
 
@@ -743,18 +745,25 @@ def _warn_if_the_default_merges_all(result: SegmentResult, k: int, limit: int) -
                     RegionCountWarning)
 
 
-def _warn_if_min_region_merges_all(limit: int, h: int, w: int) -> None:
+def _warn_if_min_region_merges_all(limit: int, h: int, w: int, *, merged: bool) -> None:
     """Say that ``min_region``, ``limit``, given for an image of ``h`` x ``w`` pixels, merged
     its regions into one, when it is more than half of the image: no two regions can both
     reach it, so whatever the image holds one region comes out (``--min-region 5000`` on a
-    60 x 40 thumbnail of a batch). Said when there was more than one region to merge."""
+    60 x 40 thumbnail of a batch). Said when there was more than one region to merge.
+
+    A smaller ``limit`` may merge them all as well (three bands of 800 pixels and
+    ``min_region=1200``: each band joins a neighbour, then the last joins the rest): said
+    when it did, ``merged`` (more regions than one before the merging, one after)."""
     pixels = h * w
-    if 2 * limit <= pixels:
-        return
-    share = "more than" if limit > pixels else "more than half of"
-    warn_caller(f"min_region={limit} is {share} the {pixels} pixels of this {w} x {h} image: "
-                "no two regions can both reach it, so every region merges into one; lower "
-                "it to keep more", RegionCountWarning)
+    if 2 * limit > pixels:
+        share = "more than" if limit > pixels else "more than half of"
+        warn_caller(f"min_region={limit} is {share} the {pixels} pixels of this {w} x {h} "
+                    "image: no two regions can both reach it, so every region merges into "
+                    "one; lower it to keep more", RegionCountWarning)
+    elif merged:
+        warn_caller(f"min_region={limit} merges the regions smaller than {limit} pixels (of "
+                    f"the {pixels} of this {w} x {h} image) until one is left; lower it to "
+                    "keep more", RegionCountWarning)
 
 
 # What a caller of segment or boundary_map can do about an AlphaIgnoredWarning.
@@ -1498,11 +1507,13 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
         n_final = int(mapping.max())
         _renumber_in_bands(components, mapping.astype(np.int32))
         sums = sums.merged(mapping, n_final)
+    height, width = rgb.shape[:2]
     if asked is None and n_final == 1 < n:
-        _warn_if_min_region_merges_all(min_region, *rgb.shape[:2])
+        _warn_if_min_region_merges_all(min_region, height, width, merged=True)
     elif asked is not None and n_final < min(asked, n):
         warn_caller(f"regions={asked} but min_region={min_region} merges the regions "
-                    f"smaller than {min_region} pixels, leaving {n_final}; lower it for more",
+                    f"smaller than {min_region} pixels (of the {height * width} of this "
+                    f"{width} x {height} image), leaving {n_final}; lower it for more",
                     RegionCountWarning)
     clusters = np.arange(n_final, dtype=np.intp)
     result = SegmentResult(components, clusters, sums.shown_means()[1:], rgb, w, min_region,
@@ -1570,12 +1581,13 @@ def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndar
 
 def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[str, float],
                     space: str, scales: tuple[float, ...], limit: int,
-                    rng: np.random.Generator) -> SegmentResult:
-    """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy."""
+                    rng: np.random.Generator) -> tuple[SegmentResult, int]:
+    """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy, and the number
+    of regions before those under ``limit`` pixels merged."""
     work, factor = _working_copy(rgb)
-    labels, clusters, centers = cluster_pixels(work, rgb.shape[:2], factor, k, w, space,
-                                               scales, limit, rng)
-    return SegmentResult(labels, clusters, centers, rgb, w, limit, alpha)
+    labels, clusters, centers, unmerged = cluster_pixels(work, rgb.shape[:2], factor, k, w,
+                                                         space, scales, limit, rng)
+    return SegmentResult(labels, clusters, centers, rgb, w, limit, alpha), unmerged
 
 
 # _working_copy reduces a band of about this many full-size pixels at a time.

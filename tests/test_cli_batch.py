@@ -3167,7 +3167,7 @@ def test_cli_an_error_naming_a_files_output_names_it_as_the_batch_does(tmp_path,
     """It said "-o/--output='/abs/out/a.gif'": made absolute for the worker, and named as
     the -o of quantize reduce, where batch's -o is the output folder. Only the parameter
     is written again: the same path within another name is left as it is. (Its advice,
-    "write .png (an APNG) instead", is left out: batch chooses each output's format.)"""
+    "use .png (an APNG) instead", is left out: batch chooses each output's format.)"""
     monkeypatch.chdir(tmp_path)
     Path("in").mkdir()
     frames = [Image.new("RGB", (65536, 1), (v, 0, 0)) for v in (0, 200)]  # too wide for GIF

@@ -28,6 +28,7 @@ from quantize.cli import app
 from quantize.cli.common import stage_stdin, stage_stream
 from quantize.cli.reduce import _write_all
 from quantize.io import load_image
+from tests.animation_support import save_animation
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
 from tests.corpus.generate import cut_exif, exif_value_past_end, png_of_chunks, stored_idats
 from tests.fs_support import read_only_folder
@@ -536,6 +537,10 @@ def test_too_many_colours_for_an_animation_are_refused_in_one_wording(tmp_path, 
 
 _NO_INDEXED_ROOM = ("more than a palette image holds: at most 256 colours; use fewer "
                     "colours, or for a still image a .jpg/.webp/.tif output")
+# Said of stdout, whose format --format names: "a .jpg/.webp/.tif output, on stdout with
+# --format (e.g. --format tif)" named the formats twice, and one of them again.
+_NO_INDEXED_ROOM_ON_STDOUT = ("more than a palette image holds: at most 256 colours; use "
+                              "fewer colours, or for a still image --format jpg, webp or tif")
 
 
 # -o names the output of one input; --ext those of several.
@@ -562,11 +567,9 @@ def test_too_many_colours_for_an_indexed_output_named_are_refused_up_front(
     result = run(*inputs, *given, *named)
     what = "-k/--colors=300 is" if given[0] == "-k" else \
         "--palette-in='big.hex' holds 300 colours,"
-    stdout = ", on stdout with --format (e.g. --format tif)" if output == "-" \
-        else ""
+    room = _NO_INDEXED_ROOM_ON_STDOUT if output == "-" else _NO_INDEXED_ROOM
     assert (result.exit_code, result.stdout_bytes) == (2, b"")
-    assert one_error_line(result) == (
-        f"quantize: error: {what} {_NO_INDEXED_ROOM}{stdout}")
+    assert one_error_line(result) == f"quantize: error: {what} {room}"
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
@@ -1949,10 +1952,39 @@ def test_format_keeps_the_json_record_and_palette_of_a_file_of_its_extension(tmp
     warning, record = sent.stderr.splitlines()[:2]
     assert warning.startswith(f"quantize: warning: {src}: stdout: GIF has no partial alpha, ")
     sent_record, named_record = json.loads(record), json.loads(written.stdout)
+    keys = list(named_record)  # every field of a file's, in its order, and the format
+    assert list(sent_record) == [*keys[:2], "format", *keys[2:]]
     assert (sent_record.pop("output"), named_record.pop("output")) == ("-",
                                                                        str(tmp_path / "named.gif"))
+    assert sent_record.pop("format") == "gif"
     del sent_record["seconds"], named_record["seconds"]
     assert sent_record == named_record
+
+
+@pytest.mark.parametrize("args, stdin, written", [
+    (["{src}", "-o", "-"], False, "png"),
+    (["{src}", "-o", "-", "--format", "gif"], False, "gif"),
+    (["-", "--format", "JPEG"], True, "jpeg"),  # as --format takes it, in any case
+    (["{anim}", "-o", "-", "--format", "apng"], False, "apng"),
+])
+def test_json_of_stdout_names_the_format_written(photo, two_frame_gif, args, stdin, written):
+    """The record said "output": "-" and nothing of the format of the bytes sent."""
+    args = [a.format(src=photo, anim=two_frame_gif) for a in args]
+    sent = runner.invoke(app, ["reduce", *args, "-k", "4", "--json"],
+                         input=photo.read_bytes() if stdin else None)
+    assert sent.exit_code == 0, sent.stderr
+    record = json.loads(sent.stderr.splitlines()[-1])
+    assert (record["output"], record["format"]) == ("-", written)
+    assert list(record)[:4] == ["input", "output", "format", "k"]
+    with Image.open(io.BytesIO(sent.stdout_bytes)) as im:
+        assert im.format == {"apng": "PNG", "jpeg": "JPEG"}.get(written, written.upper())
+
+
+def test_json_of_a_file_written_has_no_format(photo, tmp_path):
+    """Its output's extension says the format: the record of a file is as it was."""
+    result = run(photo, "-k", 4, "-o", tmp_path / "o.gif", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "format" not in json.loads(result.stdout)
 
 
 def test_format_skip_if_larger_on_stdout(jpeg_of_noise):
@@ -1971,8 +2003,8 @@ def test_format_of_more_colours_than_a_palette_holds(photo):
         assert im.format == "TIFF"
     gif = run(photo, "-k", 300, "-o", "-", "--format", "GIF")
     assert gif.exit_code == 2 and gif.stdout_bytes == b""
-    assert one_error_line(gif) == (f"quantize: error: -k/--colors=300 is {_NO_INDEXED_ROOM}, "
-                                   "on stdout with --format (e.g. --format tif)")
+    assert one_error_line(gif) == (f"quantize: error: -k/--colors=300 is "
+                                   f"{_NO_INDEXED_ROOM_ON_STDOUT}")
 
 
 def test_format_of_an_image_too_wide_for_it_names_format(tmp_path):
@@ -1983,8 +2015,22 @@ def test_format_of_an_image_too_wide_for_it_names_format(tmp_path):
     assert sent.exit_code == 2 and sent.stdout_bytes == b""
     assert one_error_line(sent) == (
         f"quantize: error: {wide}: --format='webp': WebP holds at most 16383 pixels a side, "
-        "and the image is 16384x1; write .png or .tif instead, on stdout with --format (e.g. "
-        "--format tif)")
+        "and the image is 16384x1; use --format png or tif instead")
+
+
+def test_format_of_an_animation_too_wide_for_it_advises_the_format_by_name(tmp_path):
+    """The advice was "write .png (an APNG) instead, on stdout with --format (e.g. --format
+    tif)": two formats, and not the one advised."""
+    frames = [np.zeros((1, 16384, 3), np.uint8), np.full((1, 16384, 3), 255, np.uint8)]
+    wide = save_animation(tmp_path / "wide.gif", frames, duration=100)
+    sent = run(wide, "-k", 2, "-o", "-", "--format", "webp")
+    assert sent.exit_code == 2 and sent.stdout_bytes == b""
+    assert one_error_line(sent) == (
+        f"quantize: error: {wide}: --format='webp': WebP holds at most 16383 pixels a side, "
+        "and the image is 16384x1; use --format apng instead")
+    named = run(wide, "-k", 2, "-o", tmp_path / "wide.webp")
+    assert named.exit_code == 2
+    assert one_error_line(named).endswith("16384x1; use .png (an APNG) instead")
 
 
 def test_format_of_an_animation_that_its_format_cannot_hold_names_format(two_frame_gif):
@@ -2395,6 +2441,25 @@ def test_a_full_stdout_is_an_error_not_a_traceback(tmp_path, rng):
     assert proc.returncode == 1
     assert err.decode() == (f"quantize: error: {src}: cannot write the image to stdout "
                             "(No space left on device)\n")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("format_", ["gif", "apng", "webp", "tif"])
+def test_a_full_stdout_is_the_same_error_for_an_animation(two_frame_gif, format_):
+    """Every frame is written to stdout at once, as a still is: one line, exit 1, and no
+    summary line saying it was written."""
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.Popen([sys.executable, "-m", "quantize", "reduce", str(two_frame_gif),
+                                 "-k", "8", "-o", "-", "--format", format_],
+                                stdout=full, stderr=subprocess.PIPE)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    lines = err.decode().splitlines()
+    if format_ == "tif":  # a TIFF's pages keep no timing, which a warning says first
+        assert lines[0].startswith(f"quantize: warning: {two_frame_gif}: GIF of 2 frames, ")
+        lines = lines[1:]
+    assert lines == [f"quantize: error: {two_frame_gif}: cannot write the image to stdout "
+                     "(No space left on device)"]
 
 
 def test_a_pipe_closed_part_way_is_an_error_not_a_success(tmp_path, rng):
@@ -3448,14 +3513,13 @@ def test_too_many_colours_for_stdout_advises_another_format_by_format(photo, arg
     assert result.exit_code == 2 and result.stdout_bytes == b""
     assert one_error_line(result) == (  # whatever the input: named as the option alone
         "quantize: error: -k/--colors=1000 is more than a palette image holds: at "
-        "most 256 colours; use fewer colours, or for a still image a .jpg/.webp/.tif output, "
-        "on stdout with --format (e.g. --format tif)")
+        "most 256 colours; use fewer colours, or for a still image --format jpg, webp or tif")
 
 
 @pytest.mark.parametrize("limit, advice", [
-    ([], "an output in RGB (.tif, .webp, .jpg) may hold more, with -k/--colors=K"),
-    (["-k", "300"], "a palette image holds no more; an output in RGB (.tif, .webp, .jpg) may "
-                    "hold the -k/--colors=300 allowed"),
+    ([], "an output in RGB (--format tif, webp or jpg) may hold more, with -k/--colors=K"),
+    (["-k", "300"], "a palette image holds no more; an output in RGB (--format tif, webp or "
+                    "jpg) may hold the -k/--colors=300 allowed"),
 ])
 def test_quality_out_of_reach_on_stdout_advises_another_format_by_format(tmp_path, rng,
                                                                      limit, advice):
@@ -3465,7 +3529,7 @@ def test_quality_out_of_reach_on_stdout_advises_another_format_by_format(tmp_pat
     assert result.exit_code == 99 and result.stdout_bytes == b""
     assert one_error_line(result) == (
         f"quantize: error: {noise}: --quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 "
-        f"colours; {advice}, on stdout with --format (e.g. --format tif)")
+        f"colours; {advice}")
 
 
 @pytest.mark.parametrize("args, line", [

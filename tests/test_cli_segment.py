@@ -67,8 +67,8 @@ def test_fewer_regions_than_asked_after_min_region_are_said_in_the_flags(tmp_pat
                                  "-o", str(tmp_path / "s"), "--json"])
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"quantize: warning: {src}: --regions=7 but --min-region=300 "
-                             "merges the regions smaller than 300 pixels, leaving 4; lower it "
-                             "for more\n")
+                             "merges the regions smaller than 300 pixels (of the 5120 of this "
+                             "80 x 64 image), leaving 4; lower it for more\n")
     record = json.loads(result.stdout)
     assert (record["regions"], record["n_regions"]) == (7, 4)
 
@@ -87,6 +87,27 @@ def test_a_tiny_image_merged_into_one_region_by_the_default_min_region_is_said(t
                                "-o", str(tmp_path / "k")])
     assert (kept.exit_code, kept.stderr) == (0, "")
     assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
+
+
+@pytest.mark.parametrize("clusters", [[], ["-k", "3"]])
+def test_a_min_region_of_half_the_image_that_leaves_one_region_is_said(tmp_path, clusters):
+    """segment -k 3 --min-region 1200 of three flat bands of a 60 x 40 image gave one region
+    without a word: no band reaches 1200 pixels, so they merge, then merge again."""
+    src = tmp_path / "bands.png"
+    bands = np.zeros((40, 60, 3), np.uint8)
+    bands[:14], bands[14:27], bands[27:] = (200, 30, 30), (30, 200, 30), (30, 30, 200)
+    Image.fromarray(bands).save(src)
+    result = runner.invoke(app, ["segment", str(src), *clusters, "--min-region", "1200",
+                                 "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: --min-region=1200 merges the "
+                             "regions smaller than 1200 pixels (of the 2400 of this 60 x 40 "
+                             "image) until one is left; lower it to keep more\n")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from ")
+    kept = runner.invoke(app, ["segment", str(src), *clusters, "--min-region", "600",
+                               "-o", str(tmp_path / "k")])
+    assert (kept.exit_code, kept.stderr) == (0, "")
+    assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 3 regions from ")
 
 
 @pytest.mark.parametrize("clusters", [[], ["-k", "2"]])

@@ -7,7 +7,9 @@ import pickle
 import pytest
 
 from quantize.errors import (
+    AdvisedFormats,
     ExitCode,
+    FormatAdviceError,
     ImageReadError,
     OutputError,
     OutputExistsError,
@@ -40,3 +42,36 @@ def test_fields_survive_pickling_to_a_worker_and_back():
 
 def test_exit_code_values_are_the_documented_ones():
     assert [int(c) for c in ExitCode] == [0, 1, 2, 15, 98, 99, 130, 143]
+
+
+@pytest.mark.parametrize("suffixes, words", [
+    ((".apng",), "--format apng"), ((".png", ".tif"), "--format png or tif"),
+    ((".jpg", ".webp", ".tif"), "--format jpg, webp or tif"),
+])
+def test_advised_formats_named_by_an_option(suffixes, words):
+    assert AdvisedFormats("x", suffixes).named_by("--format") == words
+
+
+def test_advice_names_its_formats_by_an_option_where_it_listed_them():
+    tif = AdvisedFormats(".tif, .webp", (".tif", ".webp"))
+    quality = QualityError("needs 300 colours", path="a.png", formats=tif,
+                           format_advice="an output in RGBA (.tif, .webp) may hold more")
+    wide = FormatAdviceError("too wide", format_advice="use .png or .tif instead",
+                             formats=AdvisedFormats(".png or .tif", (".png", ".tif")))
+    assert quality.advice_naming("--format") == (
+        "an output in RGBA (--format tif or webp) may hold more")
+    assert wide.advice_naming("--format") == "use --format png or tif instead"
+    assert str(wide) == "too wide; use .png or .tif instead"  # the advice itself unchanged
+    bare = FormatAdviceError("too wide", format_advice="use fewer colours")
+    assert bare.advice_naming("--format") == "use fewer colours"
+
+
+def test_advice_and_its_formats_survive_pickling():
+    png = AdvisedFormats(".png", (".png",))
+    for err in (QualityError("needs more", path="a.png", format_advice="use .png", formats=png),
+                FormatAdviceError("too wide", format_advice="use .png", formats=png)):
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err)
+        assert (back.facts, back.format_advice, back.formats, str(back)) == (
+            err.facts, err.format_advice, err.formats, str(err))
+        assert back.advice_naming("--format") == "use --format png"

@@ -169,7 +169,7 @@ def test_an_image_longer_than_the_output_format_holds_is_refused_before_work(
     with pytest.raises(ValueError) as info:
         reduce_file(src, out, n_colors=2)
     assert str(info.value) == (f"output={str(out)!r}: {fmt} holds at most {longest} pixels "
-                               f"a side, and the image is 1x{longest + 1}; write .png or .tif "
+                               f"a side, and the image is 1x{longest + 1}; use .png or .tif "
                                "instead")
     assert [p.name for p in tmp_path.iterdir()] == ["strip.png"]
 
@@ -181,7 +181,7 @@ def test_an_animation_longer_than_the_output_format_holds_is_refused(tmp_path):
     with pytest.raises(ValueError) as info:
         reduce_file(src, out, n_colors=2)
     assert str(info.value) == (f"output={str(out)!r}: WebP holds at most 16383 pixels a "
-                               "side, and the image is 16384x1; write .png (an APNG) instead")
+                               "side, and the image is 16384x1; use .png (an APNG) instead")
     assert [p.name for p in tmp_path.iterdir()] == ["strip.png"]
 
 

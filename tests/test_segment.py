@@ -924,7 +924,7 @@ def test_regions_merged_away_by_min_region_are_said(rng, min_region, left):
     assert result.n_regions == left
     assert [str(w.message) for w in caught] == [
         f"regions=7 but min_region={min_region} merges the regions smaller than {min_region} "
-        f"pixels, leaving {left}; lower it for more"]
+        f"pixels (of the 5120 of this 80 x 64 image), leaving {left}; lower it for more"]
     assert [w.filename for w in caught] == [__file__]
 
 
@@ -952,6 +952,42 @@ def test_a_min_region_over_half_the_image_says_it_leaves_one_region(rng, n_clust
         f"min_region={min_region} is {share} the 4800 pixels of this 80 x 60 image: no two "
         "regions can both reach it, so every region merges into one; lower it to keep more"]
     assert [w.filename for w in caught] == [__file__]
+
+
+def _bands() -> np.ndarray:
+    """A 60 x 40 image of three flat bands, of 840, 780 and 780 pixels."""
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[:14], img[14:27], img[27:] = (200, 30, 30), (30, 200, 30), (30, 30, 200)
+    return img
+
+
+@pytest.mark.parametrize("n_clusters", [None, 3])
+def test_a_min_region_of_half_the_image_that_merges_all_into_one_is_said(n_clusters):
+    """Three bands under 1200 pixels each: one joins a neighbour, then the last joins them,
+    and one region came out of a 2400-pixel image at min_region=1200 without a word."""
+    with pytest.warns(RegionCountWarning) as caught:
+        result = segment(_bands(), n_clusters, min_region=1200, seed=0)
+    assert result.labels.tolist() == [[1] * 60] * 40
+    assert [str(w.message) for w in caught] == [
+        "min_region=1200 merges the regions smaller than 1200 pixels (of the 2400 of this "
+        "60 x 40 image) until one is left; lower it to keep more"]
+    assert [w.filename for w in caught] == [__file__]
+
+
+@pytest.mark.parametrize("n_clusters", [None, 3])
+def test_a_min_region_that_leaves_several_regions_is_not_warned_about(recwarn, n_clusters):
+    assert segment(_bands(), n_clusters, min_region=780, seed=0).n_regions == 3
+    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+
+
+def test_one_region_that_min_region_did_not_merge_is_not_blamed_on_it(recwarn):
+    """A one-pixel speck is smoothed away before any merging: k-means tells two clusters
+    apart and one region comes out, but min_region=5 merged nothing."""
+    img = np.full((40, 60, 3), 90, np.uint8)
+    img[10, 10] = 250
+    result = segment(img, 2, min_region=5, seed=0)
+    assert (result.n_regions, result.centers.shape[0]) == (1, 2)
+    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
 
 
 @pytest.mark.parametrize("n_clusters", [None, 1, 4])

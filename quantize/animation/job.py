@@ -49,6 +49,7 @@ import numpy as np
 
 from .._validation import check_path, shown_number
 from ..errors import (
+    AdvisedFormats,
     AlphaLossWarning,
     FormatAdviceWarning,
     StillImageWarning,
@@ -103,6 +104,10 @@ from .stats import FrameStats
 __all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
            "ShortFramesWarning", "StillImageWarning", "TimingLossWarning", "UntimedFramesWarning",
            "reduce_animation_file"]
+
+#: The format advised for an animation too large for its output's (a WebP's 16383 pixels a
+#: side): an APNG, whose frames are as long as PNG's.
+_APNG_INSTEAD = AdvisedFormats(".png (an APNG)", (".apng",))
 
 
 class UntimedFramesWarning(UserWarning):
@@ -248,7 +253,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     bytes_in = input_size(src)
     warn_unterminated_gif(src, info.format)
     check_output_size(opts.suffix, info.size, output_said(opts.output, shown) if opts.output
-                      else f"the default output ({opts.suffix})", ".png (an APNG)")
+                      else f"the default output ({opts.suffix})", _APNG_INSTEAD)
     pages = ANIMATION_EXTENSIONS[opts.suffix] == "TIFF"  # written as pages, not timed
     if not info.timed and info.n_frames > 1 and not pages:  # one page has no pages to time
         warn_caller(f"{info.format} of {info.n_frames} pages, which have no duration: "

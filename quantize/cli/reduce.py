@@ -188,7 +188,8 @@ def reduce_command(
         "(other formats are written as without it).")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file written (a file that fails has "
-        "its error line only): input, output, k, space, psnr, "
+        "its error line only): input, output (- for stdout, then format: the --format "
+        "name of the image written there), k, space, psnr, "
         "delta_e, seconds, bytes_in, bytes_out, frames, palette, and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
@@ -1010,7 +1011,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
             codes.append(result.exit_code)
             if result.status == "ok":
                 written.append(result.record)
-            _show(files[index], result, quality, show, to_batch)
+            _show(files[index], result, quality, show, to_batch, stdout_suffix)
 
         try:
             if workers == 1:
@@ -1031,17 +1032,12 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     return failed.pop() if len(failed) == 1 else ExitCode.FAILED
 
 
-# Said after an error's advice of an output format that holds more colours (.jpg, .webp,
-# .tif): stdout takes the format --format names.
-_STDOUT_FORMAT = "on stdout with --format (e.g. --format tif)"
-
-
 def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]:
     """:func:`~quantize.reduce.reduce_file` of the image that goes to stdout, written to the
     file ``output`` first, in the format of its extension (``--format``'s), its errors and
     warnings naming stdout, not that file (:func:`_shown_stdout`): an error's
-    advice of another output format (``-k 1000``: "or for a still image a .jpg/.webp/.tif
-    output") says how stdout is given one (:func:`_stdout_advice`)."""
+    advice of another output format names it as ``--format`` takes it (``-k 1000``: "or
+    for a still image --format jpg, webp or tif": :func:`_stdout_advice`)."""
     from ..reduce import reduce_file
 
     try:
@@ -1054,9 +1050,9 @@ def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]
 
 
 def _stdout_advice(exc: QualityError | FormatAdviceError) -> Exception:
-    """``exc``, whose advice names an output format other than stdout's, saying that
-    ``--format`` gives stdout that format."""
-    advice = f"{exc.format_advice}, {_STDOUT_FORMAT}"
+    """``exc``, whose advice names output formats by their extensions (".png or .tif"),
+    naming them as ``--format`` gives stdout each ("--format png or tif")."""
+    advice = exc.advice_naming("--format")
     if isinstance(exc, QualityError):
         return QualityError(exc.facts, path=exc.path, format_advice=advice)
     return FormatAdviceError(exc.facts, format_advice=advice)
@@ -1145,10 +1141,13 @@ def _write_all(stream: Any, data: bytes) -> None:
 
 
 def _show(f: _File, result: Any, quality: float | None, show: str,
-          to_batch: tuple[list[tuple[str, Any]], list[str], dict[str, str]]) -> None:
+          to_batch: tuple[list[tuple[str, Any]], list[str], dict[str, str]],
+          stdout_suffix: str = ".png") -> None:
     """One line for the file: the summary (stderr when stdout carries the image), or the error.
 
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`).
+    The record of an image written to stdout has ``output`` "-" and, after it, ``format``:
+    the ``--format`` name of ``stdout_suffix``, the format of the bytes written.
     """
     for message in result.record.get("warnings", ()):
         warn(f.input, message)
@@ -1162,7 +1161,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     record = {k: v for k, v in result.record.items() if k != "warnings"}
     record["input"] = f.input  # not the copy of stdin or of a pipe that was read
     if f.to_stdout:
-        record["output"] = STDIO
+        record = _stdout_record(record, stdout_suffix)
     if show == "json":
         import json  # here: the module is needed by --json only (its import cost every call)
 
@@ -1171,6 +1170,22 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     else:
         line = printable_line(_summary(record, quality))
     say(line, err=f.to_stdout)
+
+
+def _stdout_record(record: dict[str, Any], suffix: str) -> dict[str, Any]:
+    """``record`` of an image written to stdout: ``output`` "-", then ``format``, the
+    ``--format`` name of its extension ``suffix`` (``png`` without ``--format``), which no
+    file name gives.
+
+    >>> _stdout_record({"input": "a.gif", "output": "/tmp/x/stdout.gif", "k": 4}, ".gif")
+    {'input': 'a.gif', 'output': '-', 'format': 'gif', 'k': 4}
+    """
+    shown: dict[str, Any] = {}
+    for key, value in record.items():
+        shown[key] = STDIO if key == "output" else value
+        if key == "output":
+            shown["format"] = suffix[1:]
+    return shown
 
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:

@@ -189,7 +189,8 @@ def segment_command(
         "their most similar neighbour (default with -k: 1/1000 of the image, at least 16; "
         "under 100 x 100 pixels 1/625 of it, at least 4; otherwise 0, keep all). A PX, "
         "given or the default, of more than half the image leaves it one region, with a "
-        "warning (not refused: one --min-region serves images of every size in a batch).",
+        "warning (not refused: one --min-region serves images of every size in a batch); "
+        "so does a smaller one that merges every region into one.",
         show_default=False)] = None,
     overlay_color: Annotated[str | None, typer.Option(
         "--overlay-color", metavar="COLOUR", help="Colour of the borders in overlay.png: "

@@ -28,7 +28,7 @@ from PIL import Image
 
 from .._sigterm import SigtermFromParent, SigtermInterrupt, ignored_now
 from .._validation import check_bool, check_path
-from ..errors import FormatAdviceError, OutputError, OutputExistsError
+from ..errors import AdvisedFormats, FormatAdviceError, OutputError, OutputExistsError
 from ..names import quoted
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "atomic_write", "check_name_length",
@@ -137,7 +137,8 @@ _LONGEST_SIDE = {".webp": ("WebP", 16383), ".jpg": ("JPEG", 65500),
                  ".jpeg": ("JPEG", 65500), ".gif": ("GIF", 65535)}
 
 
-def check_output_size(suffix: str, size: tuple[int, int], name: str, instead: str) -> None:
+def check_output_size(suffix: str, size: tuple[int, int], name: str,
+                      instead: AdvisedFormats) -> None:
     """Refuse an output format (``suffix``) that cannot hold an image of ``size`` (w, h).
 
     Checked before any work: the encoders fail only once the image is reduced,
@@ -149,21 +150,23 @@ def check_output_size(suffix: str, size: tuple[int, int], name: str, instead: st
     ------
     FormatAdviceError
         A ``ValueError``: if a side of ``size`` is longer than the format holds; its
-        advice, to write ``instead``, apart from the facts (a batch, which chooses each
+        advice, to use ``instead``, apart from the facts (a batch, which chooses each
         output's format itself, leaves it out).
 
-    >>> check_output_size(".webp", (16383, 2), "a.webp", ".png")
+    >>> png = AdvisedFormats(".png", (".png",))
+    >>> check_output_size(".webp", (16383, 2), "a.webp", png)
     >>> try:
-    ...     check_output_size(".webp", (2, 20000), "a.webp", ".png")
+    ...     check_output_size(".webp", (2, 20000), "a.webp", png)
     ... except ValueError as exc:
     ...     print(exc.facts, exc.format_advice, sep="; ")
-    a.webp: WebP holds at most 16383 pixels a side, and the image is 2x20000; write .png instead
+    a.webp: WebP holds at most 16383 pixels a side, and the image is 2x20000; use .png instead
     """
     fmt, longest = _LONGEST_SIDE.get(suffix.lower(), ("", 0))
     w, h = size
     if longest and max(w, h) > longest:
         raise FormatAdviceError(f"{name}: {fmt} holds at most {longest} pixels a side, and "
-                                f"the image is {w}x{h}", format_advice=f"write {instead} instead")
+                                f"the image is {w}x{h}",
+                                format_advice=f"use {instead.words} instead", formats=instead)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -24,6 +24,7 @@ from .._validation import Seed, check_path, check_seed, shown_number
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng, tiff_options
 from ..errors import (
+    AdvisedFormats,
     AlphaLossWarning,
     FormatAdviceError,
     OutputExistsError,
@@ -110,6 +111,11 @@ _LARGE_PNG_LEVEL = 6
 # side, a thread's start, join and turns at the GIL cost more than the PSNR and
 # CIEDE2000 themselves (about 0.4 ms at 64 x 64, 1 ms at 128 x 128).
 _MEASURED_HERE_MAX_PIXELS = 128 * 128
+
+# The formats advised: for a still too large for its output's (a WebP's 16383 pixels a
+# side); for more colours than a palette image holds (an output in RGB).
+_WIDE_INSTEAD = AdvisedFormats(".png or .tif", (".png", ".tif"))
+_RGB_INSTEAD = AdvisedFormats("a .jpg/.webp/.tif output", (".jpg", ".webp", ".tif"))
 
 
 # Input formats whose files may hold an animation, named by default with its own extension
@@ -267,7 +273,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     warn_quality_scale(opts["quality"])
     if job.output is not None:
         check_output_size(job.output.suffix, loaded.shape[::-1],
-                          output_said(job.output, shown), ".png or .tif")
+                          output_said(job.output, shown), _WIDE_INSTEAD)
         if job.output.suffix.lower() == ".gif":
             loaded = _binary_alpha(loaded, output_named(job.output, shown))
     k = job.colors_for(loaded, opts["quality"])
@@ -354,8 +360,10 @@ def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
     RGBA (.tif, .webp; a .jpg would drop it)."""
     if job.kind != "palette" or opts["dither"]:
         return exc
-    formats = ("an output in RGBA (.tif, .webp), which keeps the alpha," if has_alpha
-               else "an output in RGB (.tif, .webp, .jpg)")
+    advised = (AdvisedFormats(".tif, .webp", (".tif", ".webp")) if has_alpha
+               else AdvisedFormats(".tif, .webp, .jpg", (".tif", ".webp", ".jpg")))
+    formats = (f"an output in RGBA ({advised.words}), which keeps the alpha," if has_alpha
+               else f"an output in RGB ({advised.words})")
     if job.n_colors is None:
         advice = f"{formats} may hold more, with n_colors=K"
     elif job.n_colors > MAX_PALETTE:
@@ -363,7 +371,7 @@ def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
                   f"n_colors={job.n_colors} allowed")
     else:
         return exc
-    return QualityError(exc.reason, path=exc.path, format_advice=advice)
+    return QualityError(exc.reason, path=exc.path, format_advice=advice, formats=advised)
 
 
 def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name: str) -> bytes:
@@ -598,7 +606,7 @@ def check_indexed_colors(k: int, what: str, has_alpha: bool = False) -> None:
         extra = " (one entry is kept for the transparent pixels)" if has_alpha else ""
         raise FormatAdviceError(too_many_colors(what, k, "a palette image", room, extra),
                                 format_advice="use fewer colours, or for a still image "
-                                "a .jpg/.webp/.tif output")
+                                f"{_RGB_INSTEAD.words}", formats=_RGB_INSTEAD)
 
 
 # --------------------------------------------------------------------------
