@@ -329,6 +329,33 @@ def test_spreading_a_palette_for_dithering_takes_one_float64_copy_of_the_feature
     assert not np.array_equal(spread, palette)
 
 
+@pytest.mark.parametrize("cost", [0.05, 0.3, 1.0])
+def test_expectiles_minimise_the_asymmetric_squared_offsets(rng, cost):
+    """Each group's expectile is where the squared offsets beyond it plus ``cost`` times
+    those short of it are least (found here on a fine grid); at cost 1, the mean. Weights
+    count as repeats, and an empty group gets 0."""
+    from quantize.reduce.fit import _expectiles
+
+    values = rng.normal(0, 20, 300)
+    weights = rng.integers(1, 4, 300).astype(float)
+    groups = rng.integers(0, 3, 300)
+    groups[groups == 1] = 3  # group 1 empty
+    found = _expectiles(values, weights, groups, 4, cost)
+    for g in (0, 2, 3):
+        v, w = values[groups == g], weights[groups == g]
+        grid = np.linspace(v.min(), v.max(), 20001)
+        off = v[None, :] - grid[:, None]
+        loss = (w * (np.maximum(off, 0) ** 2 + cost * np.minimum(off, 0) ** 2)).sum(axis=1)
+        assert found[g] == pytest.approx(grid[loss.argmin()], abs=0.01)
+        if cost == 1.0:
+            assert found[g] == pytest.approx(np.average(v, weights=w))
+    assert found[1] == 0.0
+    repeated = _expectiles(np.repeat(values, weights.astype(int)), np.ones(int(weights.sum())),
+                           np.repeat(groups, weights.astype(int)), 4, cost)
+    assert np.allclose(repeated, found)
+    assert _expectiles(np.empty(0), np.empty(0), np.empty(0, int), 2, cost).tolist() == [0, 0]
+
+
 @pytest.mark.parametrize("channels", [3, 4])
 @pytest.mark.parametrize("numbered", ["table", "unique"])
 def test_a_cell_summary_leaving_colours_out_is_the_summary_of_the_others(

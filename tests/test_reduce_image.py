@@ -135,19 +135,44 @@ def test_a_dithered_palette_is_ordered_by_the_shares_it_draws():
 def test_dithering_spreads_the_palette_to_reach_the_outermost_colours():
     """A grey ramp of 0..255 at 4 colours: the undithered entries are their clusters'
     means, so dithering could draw nothing darker than the first or lighter than the
-    last; dithered, the entries move outwards, by a quarter of their cluster's radius."""
+    last; dithered, the inner entries move outwards by a share of their distance from the
+    mean, and the outer ones to their cluster's expectile."""
     ramp = np.repeat(np.arange(256, dtype=np.uint8), 3).reshape(1, 256, 3).repeat(4, axis=0)
     plain = reduce_colors(ramp, 4, seed=0)
     dithered = reduce_colors(ramp, 4, dither=True, seed=0)
     half = reduce_colors(ramp, 4, dither=0.5, seed=0)
     levels = [sorted(r.palette[:, 0].tolist()) for r in (plain, half, dithered)]
     assert levels[0] == [32, 96, 160, 224]
-    # Clusters of 64 grey levels have an RMS radius of 32 in RGB (18.5 a channel): the
-    # outer entries move a quarter of it, 4.6 levels; the inner ones, nearer the mean
-    # (127.5), 8 % of their distance from it (2.5 and 2.6 levels).
-    assert levels[2] == [27, 93, 163, 229]
-    assert levels[1] == [30, 95, 161, 226]  # half the strength, half the move
+    # The inner entries, near the mean (127.5), move 8 % of their distance from it (2.5
+    # and 2.6 levels). The outer ones minimise the squared offsets of the 64 levels of
+    # their cluster beyond them plus 0.05 times those short of them: moved 4.6 levels (a
+    # quarter of the cluster's radius, to 229) they left 26 of those 64 levels beyond
+    # them, now 11 (levels 0 and 255 mirror each other).
+    grid = np.linspace(192, 255, 63001)
+    off = np.arange(192, 256)[None, :] - grid[:, None]
+    loss = (np.maximum(off, 0) ** 2 + 0.05 * np.minimum(off, 0) ** 2).sum(axis=1)
+    light = grid[loss.argmin()]  # 243.8
+    dark = 255 - light
+    assert levels[2] == [round(dark), 93, 163, round(light)] == [11, 93, 163, 244]
+    # Half the strength, half the move.
+    assert levels[1] == [round((32 + dark) / 2), 95, 161, round((224 + light) / 2)]
     assert reduce_colors(ramp, 4, dither=0.0, seed=0).palette.tolist() == plain.palette.tolist()
+
+
+def test_dithering_reaches_the_lightest_colours_of_a_photo():
+    """skimage's camera at 8 colours: dithered, its lightest entry was 216, 2 levels
+    above the undithered 214, and 3.1 % of the pixels (the sky's lightest) were lighter,
+    out of reach; pngquant's is 239. Now it moves to its cluster's expectile."""
+    from skimage import data
+
+    camera = data.camera()
+    plain = reduce_colors(camera, 8, seed=0)
+    dithered = reduce_colors(camera, 8, dither=True, seed=0)
+    assert plain.palette.max() == 214
+    assert dithered.palette.max() == 231
+    assert np.mean(camera > dithered.palette.max()) < 0.01
+    inner = sorted(dithered.palette[:, 0].tolist())[1:-1]  # spread as before
+    assert inner == [27, 60, 115, 146, 166, 199]
 
 
 def test_dithering_leaves_the_entry_of_a_flat_area_where_it_is():
