@@ -3455,3 +3455,37 @@ def test_open_input_leaves_the_errors_of_its_block_as_they_are(tmp_path):
         with pytest.raises(type(raised)) as caught, open_input(src):
             raise raised
         assert caught.value is raised
+
+
+def test_write_together_keeps_a_replaced_file_as_a_hard_link_made_at_once(tmp_path,
+                                                                          monkeypatch):
+    """The file replaced is kept as a link beside it while the new one is renamed into
+    place, linked at a name no file had: no empty file made and removed first."""
+    import tempfile
+
+    import quantize.io.write as qio
+
+    a = tmp_path / "a.png"
+    a.write_bytes(b"old a")
+    inode = a.stat().st_ino
+    taken = tmp_path / f".a.png.{os.getpid()}-aaaaaaaa.part"
+    taken.write_bytes(b"another write's")
+    tokens, made, kept = iter(["aaaaaaaa", "bbbbbbbb"]), [], []
+    real_mkstemp, real_replace = tempfile.mkstemp, os.replace
+
+    def mkstemp(*args, **kwargs):
+        made.append(kwargs.get("prefix"))
+        return real_mkstemp(*args, **kwargs)
+
+    def replace(src, dst):
+        kept.extend(p.name for p in tmp_path.iterdir() if p.stat().st_ino == inode)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(qio, "_token", lambda: next(tokens))
+    monkeypatch.setattr(qio.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(qio.os, "replace", replace)
+    write_together([(a, b"new a")])
+    assert sorted(kept) == [f".a.png.{os.getpid()}-bbbbbbbb.part", "a.png"]
+    assert made == [f".a.png.{os.getpid()}-"]  # the new bytes' file alone
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        "a.png": b"new a", taken.name: b"another write's"}
