@@ -985,7 +985,7 @@ def test_an_existing_output_of_a_quality_search_is_refused_saying_when_it_is_kno
         f"quantize: error: {photo}: {out}: output exists (named by the k={k} that "
         "--quality=5 chose, known only once searched, whereas an output given its name is "
         "checked before any work); use --force to overwrite")
-    monkeypatch.setattr("quantize.reduce.file_job.load_image", _never_called)
+    monkeypatch.setattr("quantize.io.OpenInput.load", _never_called)
     named = run(photo, "--quality", 5, "-o", out)
     assert (named.exit_code, one_error_line(named)) == (
         15, f"quantize: error: {photo}: {out}: output exists; use --force to overwrite")
@@ -3169,15 +3169,15 @@ def test_a_default_output_in_a_read_only_folder_says_to_name_one_with_o(tmp_path
 @pytest.fixture
 def decoded(monkeypatch):
     """The inputs whose pixels reduce_file reads, in order: none is fitted unread."""
-    import quantize.reduce.file_job as file_job
+    from quantize.io import OpenInput
 
-    paths, real = [], file_job.load_image
+    paths, real = [], OpenInput.load
 
-    def load_image(src, *args, **kwargs):
-        paths.append(Path(src))
-        return real(src, *args, **kwargs)
+    def load(source):
+        paths.append(Path(source.path))
+        return real(source)
 
-    monkeypatch.setattr(file_job, "load_image", load_image)
+    monkeypatch.setattr(OpenInput, "load", load)
     return paths
 
 
@@ -3308,7 +3308,7 @@ def test_an_output_in_a_missing_folder_is_refused_before_any_work(tmp_path, phot
     """It was a failed file (exit 1) found by the job, while an output under a file
     (-o notes.txt/x.png) was refused as bad usage (exit 2)."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("quantize.reduce.file_job.load_image", _never_called)
+    monkeypatch.setattr("quantize.io.OpenInput.load", _never_called)
     result = run(photo, "-k", 4, *args)
     assert (result.exit_code, result.stdout, result.stderr) == (
         2, "", f"quantize: error: {line}; expected a file name in an existing folder\n")

@@ -3417,3 +3417,75 @@ def test_a_whole_gif_and_one_cut_inside_a_block_give_no_trailer_warning(tmp_path
         assert load_image(path).n_frames == 3  # the first frame alone is decoded
         with pytest.raises(ImageReadError, match="truncated"):
             list(iter_frames(path))
+
+
+def test_open_input_probes_then_loads_what_load_image_loads(tmp_path):
+    from quantize.io import open_input
+
+    src = tmp_path / "a.png"
+    pixels = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    Image.fromarray(pixels).save(src)
+    with open_input(src, max_pixels=6) as source:
+        assert (source.path, source.n_frames) == (src, 1)
+        loaded = source.load()
+    again = load_image(src)
+    assert np.array_equal(loaded.rgb, again.rgb) and np.array_equal(loaded.alpha, again.alpha)
+    assert (loaded.mode, loaded.format, loaded.n_frames) == ("RGBA", "PNG", 1)
+    with pytest.raises(ImageReadError, match=r"a\.gif: 2 frames of 3x2 = 12 pixels exceeds "
+                                             r"the limit of 10;") as caught:
+        frames = [Image.fromarray(pixels[..., :3]), Image.fromarray(255 - pixels[..., :3])]
+        frames[0].save(src.with_suffix(".gif"), save_all=True, append_images=frames[1:])
+        with open_input(src.with_suffix(".gif"), max_pixels=10):
+            pass
+    assert Path(caught.value.path) == src.with_suffix(".gif")
+    with open_input(src.with_suffix(".gif")) as source:
+        assert source.n_frames == 2
+
+
+def test_open_input_leaves_the_errors_of_its_block_as_they_are(tmp_path):
+    from quantize.io import open_input
+
+    with pytest.raises(ImageReadError, match="no such file") as caught:
+        with open_input(tmp_path / "missing.png"):
+            pass
+    assert Path(caught.value.path) == tmp_path / "missing.png"
+    src = tmp_path / "a.png"
+    Image.fromarray(np.zeros((1, 1, 3), np.uint8)).save(src)
+    for raised in (ValueError("a bad option"), OSError(errno.ENOSPC, "No space left")):
+        with pytest.raises(type(raised)) as caught, open_input(src):
+            raise raised
+        assert caught.value is raised
+
+
+def test_write_together_keeps_a_replaced_file_as_a_hard_link_made_at_once(tmp_path,
+                                                                          monkeypatch):
+    """The file replaced is kept as a link beside it while the new one is renamed into
+    place, linked at a name no file had: no empty file made and removed first."""
+    import tempfile
+
+    import quantize.io.write as qio
+
+    a = tmp_path / "a.png"
+    a.write_bytes(b"old a")
+    inode = a.stat().st_ino
+    taken = tmp_path / f".a.png.{os.getpid()}-aaaaaaaa.part"
+    taken.write_bytes(b"another write's")
+    tokens, made, kept = iter(["aaaaaaaa", "bbbbbbbb"]), [], []
+    real_mkstemp, real_replace = tempfile.mkstemp, os.replace
+
+    def mkstemp(*args, **kwargs):
+        made.append(kwargs.get("prefix"))
+        return real_mkstemp(*args, **kwargs)
+
+    def replace(src, dst):
+        kept.extend(p.name for p in tmp_path.iterdir() if p.stat().st_ino == inode)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(qio, "_token", lambda: next(tokens))
+    monkeypatch.setattr(qio.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(qio.os, "replace", replace)
+    write_together([(a, b"new a")])
+    assert sorted(kept) == [f".a.png.{os.getpid()}-bbbbbbbb.part", "a.png"]
+    assert made == [f".a.png.{os.getpid()}-"]  # the new bytes' file alone
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        "a.png": b"new a", taken.name: b"another write's"}

@@ -1300,13 +1300,13 @@ def test_an_animation_over_the_pixel_limit_is_refused_before_a_frame_is_decoded(
     # Each frame was checked from the header, then the first one decoded before the
     # frames were counted against the limit: a file of a few frames just under the limit
     # each cost a whole frame's memory and time before it was refused.
-    import quantize.reduce.file_job
+    from quantize.io import OpenInput
     src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
 
     def decoded(*args, **kwargs):
         raise AssertionError("the first frame was decoded")
 
-    monkeypatch.setattr(quantize.reduce.file_job, "load_image", decoded)
+    monkeypatch.setattr(OpenInput, "load", decoded)
     with pytest.raises(ImageReadError) as err:
         reduce_file(src, tmp_path / "out.gif", max_pixels=299)
     assert str(err.value) == (f"{src}: 3 frames of 10x10 = 300 pixels exceeds the limit of "
@@ -1590,3 +1590,43 @@ def test_shown_as_names_the_option_of_an_extension_no_output_has(photo, tmp_path
                     shown_as=ShownOutput("stdout", "--format='bmp'"))
     assert str(caught.value) == ("--format='bmp' has an unsupported extension '.bmp'; expected "
                                  "one of .png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff")
+
+
+# --------------------------------------------------------------------------
+# Reading the input
+# --------------------------------------------------------------------------
+
+
+def _counting_opens(monkeypatch) -> list[object]:
+    """Record each file Pillow is asked to open from now on."""
+    opened, pillow_open = [], Image.open
+
+    def counted(fp, *args, **kwargs):
+        opened.append(fp)
+        return pillow_open(fp, *args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counted)
+    return opened
+
+
+@pytest.mark.parametrize("name", ["in.png", "in.gif"])
+def test_a_still_input_is_opened_once_for_its_checks_and_its_pixels(tmp_path, monkeypatch,
+                                                                       name):
+    src = tmp_path / name
+    Image.fromarray(np.array([[[0, 0, 0], [255, 0, 0]]], np.uint8)).save(src)
+    opened = _counting_opens(monkeypatch)
+    record = reduce_file(src, tmp_path / "out.png", n_colors=2)
+    assert opened == [src]
+    assert record["k"] == 2
+
+
+def test_an_output_refused_while_the_input_is_open_is_not_called_a_read_error(tmp_path):
+    src = tmp_path / "in.png"
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(src)
+    with pytest.raises(ValueError, match=r"^output='.*out\.bmp' has .*; expected one of "):
+        reduce_file(src, tmp_path / "out.bmp", n_colors=2)
+    (tmp_path / "out.png").write_bytes(b"old")
+    with pytest.raises(OutputExistsError, match="output exists") as caught:
+        reduce_file(src, tmp_path / "out.png", n_colors=2)
+    assert Path(caught.value.path) == tmp_path / "out.png"
+    assert (tmp_path / "out.png").read_bytes() == b"old"

@@ -108,3 +108,40 @@ def test_colours_given_as_palette_to_the_file_job_point_at_palette_in(palette, g
         check_reduce_options(palette=palette)
     assert str(err.value) == f"{given} {PALETTE_MODE_HINT}"
     assert check_reduce_options(palette_in=[[0, 0, 0], [255, 255, 255]])["palette"] == "global"
+
+
+def _counting_generators(monkeypatch) -> list[object]:
+    """Record the seed of each Generator NumPy makes from now on."""
+    made, default_rng = [], np.random.default_rng
+
+    def counted(seed=None):
+        made.append(seed)
+        return default_rng(seed)
+
+    monkeypatch.setattr(np.random, "default_rng", counted)
+    return made
+
+
+@pytest.mark.parametrize("seed, error, match", [
+    (-1, ValueError, r"^seed=-1 should be >= 0$"),
+    (1.5, TypeError, r"^seed=1\.5 should be an int, a numpy Generator or None, got float$"),
+    (True, TypeError, r"^seed=True should be an int, a numpy Generator or None, got bool$"),
+])
+def test_the_seed_is_checked_without_making_a_generator(monkeypatch, seed, error, match):
+    made = _counting_generators(monkeypatch)
+    assert check_reduce_options(seed=7)["seed"] == 7
+    assert made == []
+    with pytest.raises(error, match=match):
+        check_reduce_options(seed=seed)
+
+
+def test_a_file_job_makes_one_generator_from_its_seed(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from quantize.reduce import reduce_file
+
+    src = tmp_path / "in.png"
+    Image.fromarray(np.array([[[0, 0, 0], [9, 9, 9], [200, 0, 0]]], np.uint8)).save(src)
+    made = _counting_generators(monkeypatch)
+    assert reduce_file(src, tmp_path / "out.png", n_colors=2, seed=5)["seed"] == 5
+    assert made == [5]

@@ -18,6 +18,7 @@ from quantize._validation import (
     check_path,
     check_sample_weight,
     check_seed,
+    check_seed_value,
 )
 from quantize.colors import color_histogram
 from quantize.encode import encode_indexed_png
@@ -300,3 +301,15 @@ def test_a_typed_number_keeps_its_text_through_a_pickle():
     value = pickle.loads(pickle.dumps(TypedNumber(5e-324, "1e-400")))
     assert (type(value), float(value), str(value), shown_number(value)) == (
         TypedNumber, 5e-324, "1e-400", "1e-400")
+
+
+@pytest.mark.parametrize("seed", [0, 7, np.int64(3), None])
+def test_check_seed_value_gives_back_what_check_seed_takes(seed):
+    assert check_seed_value(seed) is seed
+    rng = np.random.default_rng(1)
+    assert check_seed_value(rng) is rng
+    for bad in (-2, 2.0, "3"):
+        with pytest.raises((TypeError, ValueError)) as caught:
+            check_seed(bad)
+        with pytest.raises(type(caught.value), match=f"^{re.escape(str(caught.value))}$"):
+            check_seed_value(bad)

@@ -51,12 +51,13 @@ from ..png import (
 from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning", "KeyedCanvas",
-           "LoadedImage", "PagesLeftOutWarning", "PixelRangeWarning", "TransparencyChunkWarning",
+           "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelRangeWarning",
+           "TransparencyChunkWarning",
            "TransparentColorWarning", "UnterminatedGifWarning", "as_rgba", "check_frame_pixels",
            "check_input_path", "drawn_alike_by_pillow", "exif_orientation", "first_page",
            "forget_default_image", "frame_rgba", "frames_canvas", "hidden_frames",
            "ignore_overlong_trns", "input_size", "is_stream", "keyed_canvas_frames", "load_image",
-           "low_depth_gray_key", "missing_file", "pillow_limit_lifted", "probe_image",
+           "low_depth_gray_key", "missing_file", "open_input", "pillow_limit_lifted", "probe_image",
            "read_errors", "read_unmapped", "require_regular_file", "seek_first_page",
            "shown_frames", "shows_animation", "sixteen_bit_key", "unread_format",
            "warn_pages_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png"]
@@ -177,31 +178,37 @@ def load_image(path: str | os.PathLike[str], *,
     if shrink_to is not None:
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     with _opened(p, limit) as im:
-        check_png_chunks(im, p)
-        ignore_overlong_trns(im)
-        n_frames = shown_frames(im)
-        check_frame_count(im, n_frames, p)
-        warn_pages_left_out(im)
-        warn_unterminated_gif(p, im.format)
-        if hidden_frames(im):
-            forget_default_image(im)
-            im.seek(1)
-        # Pillow turns a TIFF's page upright as it decodes it, and then forgets how
-        dpi, turned = stated_dpi(im), exif_orientation(im) if im.format == "TIFF" else None
-        if shrink_to is not None and im.format in ("JPEG", "MPO"):  # an MPO's first is one
-            width = im.width
-            drafted = im.draft(im.mode, (shrink_to, shrink_to))
-            if drafted is not None:  # the same page in fewer pixels (box: the scaled size)
-                dpi = scaled_dpi(dpi, drafted[1][2] / width)
-        with whole_png_rows(im, p):
-            decoded = _load_keyed(im)
-        loop, duration = im.info.get("loop"), im.info.get("duration")
-        rgb, alpha = _pil_to_rgba(_upright_srgb(decoded), _page_number(im))
-        return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
-                           None if loop is None else int(loop),
-                           None if duration is None else float(duration),
-                           upright_dpi(dpi, exif_orientation(decoded) if turned is None
-                                       else turned))
+        return _loaded(im, p, shrink_to)
+
+
+def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None) -> LoadedImage:
+    """:func:`load_image` of ``im``, the file ``p`` opened by :func:`_opened` and not
+    decoded yet; its errors are left to the caller to name the file in."""
+    check_png_chunks(im, p)
+    ignore_overlong_trns(im)
+    n_frames = shown_frames(im)
+    check_frame_count(im, n_frames, p)
+    warn_pages_left_out(im)
+    warn_unterminated_gif(p, im.format)
+    if hidden_frames(im):
+        forget_default_image(im)
+        im.seek(1)
+    # Pillow turns a TIFF's page upright as it decodes it, and then forgets how
+    dpi, turned = stated_dpi(im), exif_orientation(im) if im.format == "TIFF" else None
+    if shrink_to is not None and im.format in ("JPEG", "MPO"):  # an MPO's first is one
+        width = im.width
+        drafted = im.draft(im.mode, (shrink_to, shrink_to))
+        if drafted is not None:  # the same page in fewer pixels (box: the scaled size)
+            dpi = scaled_dpi(dpi, drafted[1][2] / width)
+    with whole_png_rows(im, p):
+        decoded = _load_keyed(im)
+    loop, duration = im.info.get("loop"), im.info.get("duration")
+    rgb, alpha = _pil_to_rgba(_upright_srgb(decoded), _page_number(im))
+    return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
+                       None if loop is None else int(loop),
+                       None if duration is None else float(duration),
+                       upright_dpi(dpi, exif_orientation(decoded) if turned is None
+                                   else turned))
 
 
 def _page_number(im: Image.Image) -> int | None:
@@ -1328,15 +1335,67 @@ def probe_image(path: str | os.PathLike[str], *,
     """
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     p = check_input_path(path, "path")
-    # With frames, an animation is measured whole even when one frame is over the
-    # limit: the limit advised for one frame was then refused for them all.
     with _opened(p, None if frames else limit) as im:
-        n = shown_frames(im) if frames else 1
-        if n > 1:
-            check_frame_pixels(p, n, im.size, limit)
-        else:
-            _check_pixel_count(p, im.size, limit)
+        _probe_frames(im, p, limit, frames)
         return im.size
+
+
+def _probe_frames(im: Image.Image, p: Path, limit: int | None, frames: bool) -> int:
+    """:func:`probe_image`'s check of ``im``, the file ``p`` opened by :func:`_opened`
+    (without a limit when ``frames``); the frames a player shows, with ``frames``, else 1.
+
+    With frames, an animation is measured whole even when one frame is over the
+    limit: the limit advised for one frame was then refused for them all.
+    """
+    n = shown_frames(im) if frames else 1
+    if n > 1:
+        check_frame_pixels(p, n, im.size, limit)
+    else:
+        _check_pixel_count(p, im.size, limit)
+    return n
+
+
+class OpenInput:
+    """An input file opened once for a job that reads its header and then its pixels
+    (:func:`open_input`): ``path``, ``n_frames`` (those a player shows) and :meth:`OpenInput.load`.
+    """
+
+    def __init__(self, path: Path, image: Image.Image, n_frames: int) -> None:
+        self.path, self.n_frames, self._image = path, n_frames, image
+
+    def load(self) -> LoadedImage:
+        """The pixels, as :func:`load_image` reads them (within the limit checked already).
+
+        Raises
+        ------
+        ImageReadError
+            As :func:`load_image`, naming the file.
+        """
+        with read_errors(self.path):
+            return _loaded(self._image, self.path)
+
+
+@contextlib.contextmanager
+def open_input(path: str | os.PathLike[str], *,
+               max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Iterator[OpenInput]:
+    """:func:`probe_image` of ``path`` with ``frames``, and the file held open for the
+    block, so that :meth:`OpenInput.load` decodes it without opening it again (a job
+    that checks its outputs between the two, as :func:`~quantize.reduce.reduce_file`
+    does). Errors raised in the block are its own: only the opening and
+    :meth:`OpenInput.load` name the file.
+
+    Raises
+    ------
+    ImageReadError, ValueError, TypeError
+        As :func:`probe_image`.
+    """
+    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    p = check_input_path(path, "path")
+    with contextlib.ExitStack() as held:
+        with read_errors(p):
+            im = held.enter_context(_held_open(p, None))
+            n = _probe_frames(im, p, limit, frames=True)
+        yield OpenInput(p, im, n)
 
 
 def check_frame_pixels(path: Path, n_frames: int, size: tuple[int, int],
@@ -1440,19 +1499,25 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
     Failures inside the ``with`` body (decoding) are translated too.
     """
     # the checks too: in a folder without permission, "cannot read the file (...)"
-    with read_errors(p):
-        if not p.exists():
-            raise ImageReadError(missing_file(p), path=p)
-        if p.is_dir():
-            raise ImageReadError("is a directory, expected an image file", path=p)
-        if p.is_file() and _is_empty(p):  # a pipe's size is 0 whatever it holds
-            raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
-        with (pillow_limit_lifted(), Image.open(readable_png(p)) as opened,
-              _webp_alpha_read(opened) as im):
-            seek_first_page(im)  # a TIFF's full image, not the thumbnail before it
-            _check_decodable(p, im)
-            _check_pixel_count(p, im.size, limit)
-            yield read_unmapped(im)
+    with read_errors(p), _held_open(p, limit) as im:
+        yield im
+
+
+@contextlib.contextmanager
+def _held_open(p: Path, limit: int | None) -> Iterator[Image.Image]:
+    """:func:`_opened` without the translation of failures, which its caller makes."""
+    if not p.exists():
+        raise ImageReadError(missing_file(p), path=p)
+    if p.is_dir():
+        raise ImageReadError("is a directory, expected an image file", path=p)
+    if p.is_file() and _is_empty(p):  # a pipe's size is 0 whatever it holds
+        raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
+    with (pillow_limit_lifted(), Image.open(readable_png(p)) as opened,
+          _webp_alpha_read(opened) as im):
+        seek_first_page(im)  # a TIFF's full image, not the thumbnail before it
+        _check_decodable(p, im)
+        _check_pixel_count(p, im.size, limit)
+        yield read_unmapped(im)
 
 
 def _is_empty(p: Path) -> bool:

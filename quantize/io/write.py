@@ -14,6 +14,7 @@ import contextvars
 import errno
 import hashlib
 import os
+import random
 import re
 import shutil
 import signal
@@ -354,31 +355,61 @@ def _signals_held() -> Iterator[list[int]]:
 
 
 def _keep_old(paths: Sequence[Path]) -> dict[Path, Path]:
-    """A copy beside each of ``paths`` that exists (a hard link, else a copy of its bytes),
-    named as :func:`_temporary_beside` names them, by the path it keeps. One that cannot
-    be kept (no room, a file the system will not link) is left out: if its replacement
-    fails, it stays as the failure leaves it."""
+    """A copy beside each of ``paths`` that exists (:func:`_kept_beside`), by the path it
+    keeps. One that cannot be kept (no room, a file the system will not link) is left out:
+    if its replacement fails, it stays as the failure leaves it."""
     kept: dict[Path, Path] = {}
     for path in dict.fromkeys(paths):
         if not os.path.isfile(path) or os.path.islink(path):
             continue
-        try:
-            copy = _temporary_beside(path)
-        except OutputError:
-            continue
-        try:
-            try:
-                copy.unlink()
-                os.link(path, copy)
-            except OSError:
-                shutil.copyfile(path, copy)
-                shutil.copymode(path, copy)
-        except OSError:
-            with contextlib.suppress(OSError):
-                copy.unlink()
-            continue
-        kept[path] = copy
+        copy = _kept_beside(path)
+        if copy is not None:
+            kept[path] = copy
     return kept
+
+
+def _kept_beside(path: Path) -> Path | None:
+    """A hard link to ``path`` beside it, named as :func:`_temporary_beside` names its
+    files, or where the system links no file there, a copy of its bytes; None when
+    neither can be made.
+
+    Linked at a name of its own, not over an empty file made first and removed again:
+    that file's making and removal took as long as the link.
+    """
+    folder = os.path.realpath(path.parent if str(path.parent) else ".")
+    prefix = f"{_part_prefix(path.name)}{os.getpid()}-"
+    for _ in range(_LINK_TRIES):
+        copy = Path(folder, f"{prefix}{_token()}.part")
+        try:
+            os.link(path, copy)
+            return copy
+        except FileExistsError:
+            continue
+        except OSError:
+            break
+    try:
+        copy = _temporary_beside(path)
+    except OutputError:
+        return None
+    try:
+        shutil.copyfile(path, copy)
+        shutil.copymode(path, copy)
+    except OSError:
+        with contextlib.suppress(OSError):
+            copy.unlink()
+        return None
+    return copy
+
+
+# Names tried for a link before a copy is made instead (mkstemp tries as many names).
+_LINK_TRIES = 100
+_TOKEN_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+_names = random.Random()
+
+
+def _token() -> str:
+    """Eight random characters, as mkstemp puts in a temporary file's name."""
+    return "".join(_names.choices(_TOKEN_CHARACTERS, k=8))
 
 
 def _put_back(kept: dict[Path, Path], removed: list[Path], placed: list[Path]) -> None:

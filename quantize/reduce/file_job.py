@@ -37,9 +37,8 @@ from ..io import (
     check_output_size,
     held_dpi,
     input_size,
-    load_image,
+    open_input,
     pillow_limit_lifted,
-    probe_image,
     remove_stale_parts,
     require_regular_file,
     write_together,
@@ -260,13 +259,13 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         check_path(output, "output")
     shown = check_shown_as(shown_as, output)
     # A bad input is named before its outputs, and an animation over the limit (frames x
-    # pixels) before its first frame is decoded.
-    probe_image(src, max_pixels=opts["max_pixels"], frames=True)
-    # its errors name dither as given: dither=True, not the strength 1 it stands for
-    job = _plan_file_job(src, output, {**opts, "dither": dither}, _shows_animation(src),
-                         shown)
-    bytes_in = input_size(src)
-    loaded = load_image(src, max_pixels=opts["max_pixels"])
+    # pixels) before its first frame is decoded; the file is opened once for both.
+    with open_input(src, max_pixels=opts["max_pixels"]) as source:
+        # its errors name dither as given: dither=True, not the strength 1 it stands for
+        job = _plan_file_job(src, output, {**opts, "dither": dither}, source.n_frames > 1,
+                             shown)
+        bytes_in = input_size(src)
+        loaded = source.load()
     if loaded.n_frames > 1:  # every frame, written as an animation
         from ..animation import reduce_animation_file
         return reduce_animation_file(src, output, shown_as=shown, **opts)

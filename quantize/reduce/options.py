@@ -27,7 +27,7 @@ from .._validation import (
     check_not_under_a_file,
     check_option_names,
     check_palette,
-    check_seed,
+    check_seed_value,
     shown_number,
 )
 from ..errors import (
@@ -438,7 +438,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         if checked.n_colors is not None and checked.quality is None:
             check_palette_out_holds(opts["palette_out"], checked.n_colors,
                                     f"n_colors={checked.n_colors} asks for more")
-    check_seed(opts["seed"])
+    check_seed_value(opts["seed"])
     if opts["max_pixels"] is not None:
         check_int(opts["max_pixels"], "max_pixels", minimum=1)
     for name in ("force", "skip_if_larger", "optimize"):
