@@ -773,3 +773,91 @@ def test_a_changed_pixel_at_the_left_of_its_box_takes_the_run_of_the_pixel_befor
     boxed, *_ = plan.map(*split_alpha(frames[1]), (first, indices), 0.0, stats, box=box)
     whole, *_ = plan.map(*split_alpha(frames[1]), (first, indices), 0.0, FrameStats())
     assert boxed[1].tolist() == whole[1].tolist() == [0] * 8
+
+
+def _column_scan(entries, lab, palette_lab, free, nearest_sq=None, *, drawn=None):
+    """``_favour_runs`` as it was scanned before rows were cut into pieces: a step per
+    column, each over the column of every row (the reference the pieces must equal)."""
+    if nearest_sq is None:
+        nearest_sq = plans._squared_distances(lab, palette_lab, entries)
+    limit = np.where(free, nearest_sq + RUN_TOLERANCE ** 2, -1.0).astype(np.float32)
+    out = entries.T.copy()
+    cols_lab = np.ascontiguousarray(np.swapaxes(lab, 0, 1))
+    for x in range(1, out.shape[0]):
+        left = out[x - 1]
+        diff = cols_lab[x] - palette_lab[left]
+        close = np.einsum("ij,ij->i", diff, diff) <= limit.T[x]
+        if drawn is not None:
+            close &= drawn.T[x - 1]
+        np.copyto(out[x], left, where=close)
+    return np.ascontiguousarray(out.T)
+
+
+@pytest.mark.parametrize("piece", [1, 2, 3, 7, 64])
+@pytest.mark.parametrize("channels", [3, 4])
+def test_favour_runs_in_pieces_equals_the_column_scan(rng, monkeypatch, piece, channels):
+    """Rows cut into pieces of ``piece`` columns (64 is more than the rows hold), each
+    piece's first pixel then decided from the entry the piece before ended with, give
+    the entries of one scan along each row: long runs that cross many pieces, pixels not
+    drawn, fixed pixels; features of Lab (3) and of Lab with alpha (4)."""
+    monkeypatch.setattr(plans, "RUN_PIECE", piece)
+    for h, w, k in [(6, 61, 5), (3, 64, 4), (5, 10, 3), (1, 9, 3), (6, 1, 2), (4, 200, 2)]:
+        palette_lab = (rng.random((k, channels)) * 8).astype(np.float32)
+        lab = (rng.random((h, w, channels)) * 8).astype(np.float32)
+        entries = rng.integers(0, k, (h, w)).astype(np.uint8)
+        free = rng.random((h, w)) < 0.9
+        drawn = rng.random((h, w)) < 0.95
+        given = entries.copy()
+        for kwargs in ({}, {"drawn": drawn}):
+            got = _favour_runs(entries, lab, palette_lab, free, **kwargs)
+            assert np.array_equal(got, _column_scan(entries, lab, palette_lab, free,
+                                                    **kwargs))
+        assert np.array_equal(entries, given)  # the caller's entries are left as they were
+
+
+def test_run_rounds_carries_a_changed_entry_along_the_row_until_it_settles():
+    """A piece scanned from its first pixel's own entry (1), where the piece before ends
+    with entry 0: decided again, the first pixel takes 0, and so do the pixels after it
+    while 0 is within the tolerance; the first that is not keeps its own entry and the
+    rest, decided from it, are left as they were."""
+    palette_lab = np.array([[50, 0, 0], [51, 0, 0], [60, 0, 0]], np.float32)
+    lab = np.array([[50, 51, 51, 51, 60, 60]], np.float32)[..., None] * [1, 0, 0]
+    lab = lab.astype(np.float32)
+    entries = np.array([[0, 1, 1, 1, 2, 2]], np.uint8)
+    nearest_sq = plans._squared_distances(lab, palette_lab, entries)
+    limit = (nearest_sq + RUN_TOLERANCE ** 2).astype(np.float32)
+    may = np.array([[False] + [True] * 5])
+    out = entries.copy()  # pieces of 1: every pixel from its own entry
+    plans._run_rounds(out.reshape(-1), entries.ravel(), lab.reshape(-1, 3), palette_lab,
+                      limit.ravel(), may.ravel(), np.array([1]))
+    assert out.tolist() == [[0, 0, 0, 0, 2, 2]]
+    assert out.tolist() == _column_scan(entries, lab, palette_lab, may).tolist()
+
+
+@pytest.mark.parametrize("piece", [3, 64])
+@pytest.mark.parametrize("translucent", [False, True])
+def test_plans_map_with_runs_in_pieces_as_with_the_column_scan(tmp_path, rng, monkeypatch,
+                                                                piece, translucent):
+    """A global plan (and one with alpha) maps frames with rows cut into pieces as with one
+    scan along each row: a sprite moving, a frame with no change, one pixel changing at
+    either end, one pixel's alpha, every pixel."""
+    frames = _changing_frames(rng, translucent=translucent)
+    pooled = pooled_rgba(iter(frames), partial_alpha=translucent)
+    src = save_animation(tmp_path / "in.png", [frames[0].rgba] * 2, duration=50, loop=0)
+    opts = check_animation_options(src, tmp_path / "out.png", n_colors=6, seed=0)
+    plan = (plans.AlphaPlan.fit(src, opts, pooled) if translucent
+            else GlobalPlan.fit(src, opts, pooled.binary()))
+    assert not plan.exact
+    monkeypatch.setattr(plans, "RUN_PIECE", piece)
+    runs = []
+    for scan in (_favour_runs, _column_scan):
+        monkeypatch.setattr(plans, "_favour_runs", scan)
+        previous, out = None, []
+        for f in frames:
+            pixels, shown = plan.split(f)
+            indices, *_ = plan.map(pixels, shown, previous, 0.0, FrameStats())
+            out.append(indices)
+            previous = (f.rgba, indices)
+        runs.append(out)
+    assert all(np.array_equal(a, b) for a, b in zip(*runs, strict=True))
+    assert any(not np.array_equal(a, b) for a, b in zip(runs[0], runs[0][1:], strict=False))

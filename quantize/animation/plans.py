@@ -9,7 +9,7 @@ Prior validation of the options is assumed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -804,6 +804,12 @@ def _squared_distances(lab: np.ndarray, palette_lab: np.ndarray, entries: np.nda
     return flat.reshape(entries.shape)
 
 
+#: Columns a row is cut into for :func:`_favour_runs`'s scan: the pieces of every row
+#: are scanned side by side, as rows of their own (a step of the scan handles a column
+#: of every piece), so a frame 640 wide takes 64 steps, not 640 of a few NumPy calls.
+RUN_PIECE = 64
+
+
 def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
                  free: np.ndarray, nearest_sq: np.ndarray | None = None, *,
                  drawn: np.ndarray | None = None) -> np.ndarray:
@@ -812,32 +818,116 @@ def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
     ``entries`` hold each ``free`` pixel's nearest entry and the fixed entry of
     the others. Scanning a row left to right, a free pixel takes the entry of
     the pixel before it instead when that entry's squared Lab distance to the
-    pixel's colour ``lab`` exceeds the nearest entry's by at most
-    ``RUN_TOLERANCE**2``. One step of the scan handles a column of every row
-    at once. ``nearest_sq``: the free pixels' squared distances to their
-    nearest entry, if known. ``drawn``: the pixels whose entry the pixel after
-    them may take (None: all); the others (transparent ones, whose entry stands
-    for a colour they hide) start no run.
+    pixel's colour ``lab`` (float32) exceeds the nearest entry's by at most
+    ``RUN_TOLERANCE**2``. ``nearest_sq``: the free pixels' squared distances to
+    their nearest entry, if known. ``drawn``: the pixels whose entry the pixel
+    after them may take (None: all); the others (transparent ones, whose entry
+    stands for a colour they hide) start no run.
+
+    Rows are cut into pieces of at most :data:`RUN_PIECE` columns, scanned side by
+    side, each from its first pixel's own entry; then the first pixel of each piece
+    but the first is decided from the entry the piece before ended with, and the
+    pixels after it again as far as their entries change (:func:`_run_rounds`): the
+    entries of one scan along the whole row.
     """
     if nearest_sq is None:
         nearest_sq = _squared_distances(lab, palette_lab, entries)
     limit = np.where(free, nearest_sq + RUN_TOLERANCE ** 2, -1.0).astype(np.float32)
-    # Columns as rows, so that each step reads and writes contiguous memory.
-    out = entries.T.copy()
-    cols_lab = np.ascontiguousarray(np.swapaxes(lab, 0, 1))
-    cols_limit = np.ascontiguousarray(limit.T)
-    cols_drawn = None if drawn is None else np.ascontiguousarray(drawn.T)
-    # Each step writes into the same two arrays: 15 % of the scan's time went to making them.
-    diff = np.empty(cols_lab.shape[1:], np.result_type(cols_lab, palette_lab))
+    h, w = entries.shape
+    if w == 0:
+        return entries.copy()
+    pieces = -(-w // RUN_PIECE)
+    width = -(-w // pieces)
+    out = _side_by_side(entries, width, 0)
+    limits = _side_by_side(limit, width, -1.0)
+    distance = _distance_to_entries(lab, palette_lab, width)
+    cols_drawn = None if drawn is None else _side_by_side(drawn, width, False)
     close = np.empty(out.shape[1], bool)
-    for x in range(1, out.shape[0]):
+    for x in range(1, width):
         left = out[x - 1]
-        np.subtract(cols_lab[x], np.take(palette_lab, left, axis=0), out=diff)
-        np.less_equal(np.einsum("ij,ij->i", diff, diff), cols_limit[x], out=close)
+        np.less_equal(distance(x, left), limits[x], out=close)
         if cols_drawn is not None:
             close &= cols_drawn[x - 1]
         np.copyto(out[x], left, where=close)
-    return np.ascontiguousarray(out.T)
+    runs = np.ascontiguousarray(out.reshape(width, -1, h).transpose(2, 1, 0)
+                                .reshape(h, -1)[:, :w])
+    if pieces > 1:
+        may = free.copy()  # the pixels that may take their left neighbour's entry
+        may[:, 0] = False
+        if drawn is not None:
+            may[:, 1:] &= drawn[:, :-1]
+        starts = np.flatnonzero(may[:, width::width].ravel())
+        first = (starts // (pieces - 1)) * w + (starts % (pieces - 1) + 1) * width
+        _run_rounds(runs.reshape(-1), np.ravel(entries), lab.reshape(-1, lab.shape[-1]),
+                    palette_lab, limit.ravel(), may.ravel(), first)
+    return runs
+
+
+def _side_by_side(a: np.ndarray, width: int, fill: object) -> np.ndarray:
+    """``(H, W, ...)`` rows cut into pieces of ``width`` columns (the last padded with
+    ``fill``), as ``(width, P * H, ...)``: column ``x`` of piece ``p`` of row ``i`` at
+    ``[x, p * H + i]``."""
+    h, w = a.shape[:2]
+    pieces = -(-w // width)
+    out = np.empty((width, pieces, h) + a.shape[2:], a.dtype)
+    whole = (pieces - 1) * width
+    out[:, :pieces - 1] = np.moveaxis(a[:, :whole].reshape((h, pieces - 1, width)
+                                                           + a.shape[2:]), (0, 2), (2, 0))
+    rest = w - whole
+    out[:rest, pieces - 1] = np.swapaxes(a[:, whole:], 0, 1)
+    out[rest:, pieces - 1] = fill
+    return out.reshape((width, pieces * h) + a.shape[2:])
+
+
+def _distance_to_entries(lab: np.ndarray, palette_lab: np.ndarray, width: int
+                         ) -> Callable[[int, np.ndarray], np.ndarray]:
+    """The squared distance of column ``x`` of the pieces (:func:`_side_by_side`) of
+    ``lab`` to the entries ``left``, as :func:`~quantize._kernels.sq_dist_to_labels` gives
+    it: of three channels, summed channel by channel in the order the kernel sums them
+    (a few passes over a column, where the kernel makes a call a pixel)."""
+    rows = _side_by_side(lab, width, 0)
+    if lab.shape[-1] != 3:
+        return lambda x, left: sq_dist_to_labels(rows[x], palette_lab, left)
+    diff = np.empty(rows.shape[1:], np.float32)
+    total, part = np.empty(rows.shape[1], np.float32), np.empty(rows.shape[1], np.float32)
+
+    def distance(x: int, left: np.ndarray) -> np.ndarray:
+        np.subtract(rows[x], palette_lab.take(left, axis=0), out=diff)
+        np.multiply(diff[:, 0], diff[:, 0], out=total)
+        for c in (1, 2):
+            np.multiply(diff[:, c], diff[:, c], out=part)
+            np.add(total, part, out=total)
+        return total
+
+    return distance
+
+
+def _run_rounds(out: np.ndarray, entries: np.ndarray, lab: np.ndarray,
+                palette_lab: np.ndarray, limit: np.ndarray, may: np.ndarray,
+                pending: np.ndarray) -> None:
+    """Bring ``out`` (raveled rows of entries) to what :func:`_favour_runs`'s scan gives,
+    where only the ``pending`` pixels (flat positions) may differ from it: those decided
+    from a left neighbour's entry that was not yet final.
+
+    ``entries``, ``lab``, ``limit`` and ``may`` (the pixels that may take their left
+    neighbour's entry), raveled as ``out``, are :func:`_favour_runs`'s. Each round
+    decides the pending pixels from their left neighbours' entries as they are; a pixel
+    whose entry changes makes the pixel after it pending. A pixel's entry is final once
+    its left neighbour's is, so this ends, with every entry the one the scan gives.
+    Prior validation is assumed.
+    """
+    while pending.size:
+        left = out[pending - 1]
+        own = entries[pending]
+        ask = np.flatnonzero(left != own)  # the others keep their own entry either way
+        taken = own.copy()
+        close = (sq_dist_to_labels(lab[pending[ask]], palette_lab, left[ask])
+                 <= limit[pending[ask]])
+        taken[ask[close]] = left[ask[close]]
+        moved = pending[taken != out[pending]]
+        out[pending] = taken
+        following = moved[moved + 1 < out.size] + 1
+        pending = following[may[following]]
 
 
 def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
