@@ -2446,6 +2446,39 @@ def test_within_parts_listed_once_each_folder_is_listed_once(tmp_path, monkeypat
     assert len(listings) == 3
 
 
+def test_removing_stale_parts_lists_a_folder_again_only_after_a_few_seconds(tmp_path,
+                                                                           monkeypatch):
+    # A Python loop of reduce_file over a folder removes the stale parts of each output:
+    # listing the folder for every one made the loop quadratic in the folder's size.
+    from quantize.io import remove_stale_parts, stale_parts
+
+    monkeypatch.setattr("quantize.io.write._running", lambda pid: False)  # as if killed
+    clock = [1000.0]
+    monkeypatch.setattr("quantize.io.write.time.monotonic", lambda: clock[0])
+    listings = []
+    listdir = os.listdir
+    monkeypatch.setattr("os.listdir", lambda path: listings.append(path) or listdir(path))
+    first, later = tmp_path / ".a.png.1-k2_9x0ab.part", tmp_path / ".b.png.2-k2_9x0ab.part"
+    first.write_bytes(b"half")
+    remove_stale_parts([tmp_path / "a.png"])
+    assert not first.exists() and len(listings) == 1
+    later.write_bytes(b"half")  # left by a run killed after the listing
+    clock[0] += 4.9
+    remove_stale_parts([tmp_path / "b.png", tmp_path / "c.png"])
+    assert later.exists() and len(listings) == 1
+    clock[0] += 0.2  # the listing is 5.1 s old
+    remove_stale_parts([tmp_path / "b.png"])
+    assert not later.exists() and len(listings) == 2
+    last = tmp_path / ".c.png.3-k2_9x0ab.part"
+    last.write_bytes(b"half")
+    assert stale_parts(tmp_path, "c.png") == [last]  # the public look-up lists afresh
+    assert len(listings) == 3
+    remove_stale_parts([tmp_path / "c.png"])  # and its listing serves the next seconds
+    assert not last.exists() and len(listings) == 3
+    remove_stale_parts([tmp_path / "missing" / "d.png"])  # no folder, nothing to list
+    assert len(listings) == 3
+
+
 @pytest.mark.skipif(os.name != "posix", reason="running processes are told on POSIX only")
 def test_stale_parts_are_those_of_ended_processes_not_of_running_ones(tmp_path):
     from quantize.io import stale_parts
