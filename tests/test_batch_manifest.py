@@ -586,3 +586,22 @@ def test_entries_of_alike_settings_share_them_and_are_written_back_as_they_were(
                                              for key, entry in entries.items()])
     assert _lines(tmp_path) == written
 
+
+def test_reading_a_manifest_pauses_the_collector_and_leaves_it_as_it_was(tmp_path,
+                                                                           monkeypatch):
+    import gc
+
+    record_output(tmp_path, tmp_path / "a.png", {"n_colors": 8}, {"k": 8})
+    collecting = []
+    real = json.loads
+    monkeypatch.setattr(json, "loads", lambda text: collecting.append(gc.isenabled())
+                        or real(text))
+    assert gc.isenabled()
+    assert set(load_manifest(tmp_path).entries) == {"a.png"}
+    assert (collecting, gc.isenabled()) == ([False], True)
+    gc.disable()
+    try:
+        load_manifest(tmp_path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -40,11 +40,12 @@ the other mode into the same folder neither replaces it nor takes it as finished
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -427,7 +428,8 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
         return Manifest()
     except OSError as exc:
         raise _unread_error(path, exc.strerror or str(exc)) from None
-    latest, n_read = _latest_lines(lines)
+    with _collector_paused():
+        latest, n_read = _latest_lines(lines)
     n_unread = sum(1 for line in lines if line.strip()) - n_read
     kept = (tuple(line for _, line in latest.values()) if len(latest) != len(lines)
             else None)  # (every line is an output's latest: none to drop)
@@ -439,6 +441,22 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
                     else ForcedRun(forced[0].run, forced[0].settings),
                     kept, len(lines), before if before == after else None,
                     unreadable=not n_read and n_unread > 0, n_unread=n_unread)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the ``with`` block, if it runs: while a
+    manifest's lines are parsed, which makes many containers and no cycle. Its passes over
+    every object of the process, run as they pile up, made the read of 16,000 entries
+    take 28 µs an entry against 22 µs for 1,000. Left as it was after."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _unread_error(path: Path, why: str) -> OutputError:
