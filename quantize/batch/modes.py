@@ -134,16 +134,17 @@ def reduce_suffix_kept(input: Path, options: Mapping[str, Any], entry: Entry,
     >>> reduce_suffix_kept(Path("clip.webp"), {"palette": "global"}, kept, ".png")
     False
     """
-    from ..animation.sinks import default_suffix
-
     per_frame = options.get("palette") == "per-frame"
     if (entry.settings.get("palette") == "per-frame") != per_frame:
         return False
     frames = entry.record.get("frames")
     if frames == 1:
         return suffix == ".png"
-    return (isinstance(frames, int) and frames > 1
-            and suffix == (".gif" if per_frame else default_suffix(input)))
+    if not (isinstance(frames, int) and frames > 1):
+        return False
+    from ..animation.sinks import default_suffix  # (not imported for a folder of stills)
+
+    return suffix == (".gif" if per_frame else default_suffix(input))
 
 
 def segment_mode() -> JobMode:
