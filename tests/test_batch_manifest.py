@@ -543,3 +543,65 @@ def test_entries_recorded_together_read_back_as_recorded_one_by_one(tmp_path):
     assert (together / name).read_bytes() == (one / name).read_bytes()
     assert batch.read_manifest(together, pending=True) == {"a.png": entries[2][1],
                                                            "b.png": entries[1][1]}
+
+
+def _lines(folder: Path) -> list[str]:
+    return (folder / batch.MANIFEST_NAME).read_text().splitlines()
+
+
+def test_a_manifest_with_no_line_to_drop_is_read_without_its_lines_and_left_as_it_is(tmp_path):
+    settings = {"n_colors": 8, "dither": 1, "space": "rgb"}
+    for name in ("a.png", "b.png"):
+        record_output(tmp_path, tmp_path / name, settings, {"k": 8, "palette": []},
+                      input={"size": 3, "mtime_ns": 4, "sha256": "ab"})
+    before = os.stat(tmp_path / batch.MANIFEST_NAME)
+    found = load_manifest(tmp_path)
+    assert (found.kept, found.n_lines, sorted(found.entries)) == (None, 2, ["a.png", "b.png"])
+    assert compact_manifest(tmp_path, found) is None
+    after = os.stat(tmp_path / batch.MANIFEST_NAME)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    record_output(tmp_path, tmp_path / "a.png", settings, {"k": 4})  # supersedes a line
+    found = load_manifest(tmp_path)
+    assert found.kept == tuple(_lines(tmp_path)[1:])
+    compact_manifest(tmp_path, found)
+    assert len(_lines(tmp_path)) == 2
+
+
+def test_entries_of_alike_settings_share_them_and_are_written_back_as_they_were(tmp_path):
+    alike = {"n_colors": 8, "dither": 1, "space": "rgb"}
+    given = [alike, dict(alike), {**alike, "dither": 1.0}, {**alike, "dither": True},
+             {**alike, "weights": [1, 2]}, {**alike, "weights": [1, 2]}]
+    for i, settings in enumerate(given):
+        record_output(tmp_path, tmp_path / f"{i}.png", settings, {"k": 8, "psnr": 30.0},
+                      input={"size": i, "mtime_ns": 4, "sha256": "ab"})
+    written = _lines(tmp_path)
+    entries = load_manifest(tmp_path).entries
+    assert entries["0.png"].settings is entries["1.png"].settings
+    assert len({id(entries[f"{i}.png"].settings) for i in range(len(given))}) == 5
+    assert [entries[f"{i}.png"].settings for i in range(len(given))] == given
+    assert [type(entries[f"{i}.png"].settings["dither"]) for i in range(4)] == [
+        int, int, float, bool]
+    (tmp_path / batch.MANIFEST_NAME).unlink()
+    batch.manifest.record_entries(tmp_path, [(tmp_path / key, entry)
+                                             for key, entry in entries.items()])
+    assert _lines(tmp_path) == written
+
+
+def test_reading_a_manifest_pauses_the_collector_and_leaves_it_as_it_was(tmp_path,
+                                                                           monkeypatch):
+    import gc
+
+    record_output(tmp_path, tmp_path / "a.png", {"n_colors": 8}, {"k": 8})
+    collecting = []
+    real = json.loads
+    monkeypatch.setattr(json, "loads", lambda text: collecting.append(gc.isenabled())
+                        or real(text))
+    assert gc.isenabled()
+    assert set(load_manifest(tmp_path).entries) == {"a.png"}
+    assert (collecting, gc.isenabled()) == ([False], True)
+    gc.disable()
+    try:
+        load_manifest(tmp_path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

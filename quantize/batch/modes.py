@@ -15,9 +15,10 @@ from typing import Any
 
 from .._validation import check_option_names
 from ..io import MAX_PALETTE
+from .manifest import Entry
 from .plan import JobMode
 
-__all__ = ["reduce_mode", "reduce_suffix", "segment_mode"]
+__all__ = ["reduce_mode", "reduce_suffix", "reduce_suffix_kept", "segment_mode"]
 
 
 def reduce_mode() -> JobMode:
@@ -26,7 +27,8 @@ def reduce_mode() -> JobMode:
     from ..reduce import reduce_file
 
     return JobMode("reduce", reduce_file, suffix=".png", check_options=_check_reduce_options,
-                   suffix_for=reduce_suffix, settings_key="n_colors")
+                   suffix_for=reduce_suffix, settings_key="n_colors",
+                   keeps_suffix=reduce_suffix_kept)
 
 
 def _check_reduce_options(**options: Any) -> dict[str, Any]:
@@ -114,6 +116,35 @@ def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
         except (ImageReadError, OSError, ValueError):
             return ".png"
     return ".gif"
+
+
+def reduce_suffix_kept(input: Path, options: Mapping[str, Any], entry: Entry,
+                       suffix: str) -> bool:
+    """Whether ``suffix``, the extension of the output ``entry`` records as reduced from
+    ``input`` when the file was as it is now, is the one :func:`reduce_suffix` gives it
+    with ``options``, told from the record alone: both or neither ask for
+    ``palette="per-frame"``, and ``suffix`` is a still's (``.png``, its record saying one
+    frame) or, its record saying more, an animation's as this version names it (its own
+    format's, or ``.gif``). Any other (an animation written as an APNG ``.png`` by an
+    earlier version, or as a still) is looked at again.
+
+    >>> kept = Entry({"palette": "global"}, {"frames": 3})
+    >>> reduce_suffix_kept(Path("clip.webp"), {"palette": "global"}, kept, ".webp")
+    True
+    >>> reduce_suffix_kept(Path("clip.webp"), {"palette": "global"}, kept, ".png")
+    False
+    """
+    per_frame = options.get("palette") == "per-frame"
+    if (entry.settings.get("palette") == "per-frame") != per_frame:
+        return False
+    frames = entry.record.get("frames")
+    if frames == 1:
+        return suffix == ".png"
+    if not (isinstance(frames, int) and frames > 1):
+        return False
+    from ..animation.sinks import default_suffix  # (not imported for a folder of stills)
+
+    return suffix == (".gif" if per_frame else default_suffix(input))
 
 
 def segment_mode() -> JobMode:

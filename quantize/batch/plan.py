@@ -133,6 +133,13 @@ class JobMode:
         mode's never do (reduce: ``n_colors``; segment: ``n_clusters``), by which the
         manifest of a folder both modes wrote into tells their outputs apart
         (:meth:`JobMode.made_alike`). None: every output on record is this mode's.
+    keeps_suffix : callable or None
+        ``keeps_suffix(input, options, entry, suffix) -> bool``: whether ``suffix``, the
+        extension of the output the manifest ``entry`` records as made from ``input`` as
+        the file is now (the size and time of its stamp), is the one ``suffix_for`` gives
+        it with the checked ``options``, told without opening the file. A rerun then
+        takes that extension rather than opening every input again
+        (:func:`_output_suffixes`). None: ``suffix_for`` is asked of every input.
     """
 
     name: str
@@ -143,6 +150,7 @@ class JobMode:
     suffix_for: Callable[[Path, Mapping[str, Any]], str] | None = None
     folder_files: tuple[str, ...] = ()
     settings_key: str | None = None
+    keeps_suffix: Callable[[Path, Mapping[str, Any], Entry, str], bool] | None = None
 
     @property
     def makes_folder(self) -> bool:
@@ -682,11 +690,14 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     if skip is not None and recursive:
         _check_no_photos_left_out(src, dst, pattern)
     inputs, unlisted, linked, left_out = _search(src, recursive, pattern, skip)
-    outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
+    sources = [source_key(dst, path) for path in inputs]
+    read = _manifest_if_readable(dst, mode)  # once a run
+    outputs = _map_outputs(inputs, src, dst, _output_suffixes(
+        mode, inputs, sources, checked, read.entries if read is not None else {}, dst))
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     if mode.makes_folder:
         _check_no_folder_on_an_input(outputs, inputs, src, dst)
-    manifest = load_manifest(dst, mode.name) if dst.is_dir() else Manifest()  # once a run
+    manifest = read if read is not None else load_manifest(dst, mode.name)  # says why not
     if manifest.n_unread:
         manifest = _without_unread_lines(dst, manifest, mode.name)
     recorded = manifest.entries
@@ -699,7 +710,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     # Folders the search did not enter: their files' outputs are not judged unclaimed
     unsearched = [Path(exc.filename) for exc in unlisted if exc.filename is not None]
     earlier, unclaimed, flagged, dropped, disowned = _earlier_outputs(
-        recorded, inputs, outputs, dst, mode, unsearched + linked + left_out)
+        recorded, inputs, sources, outputs, dst, mode, unsearched + linked + left_out)
     jobs, found, found_here, replaces = [], [], [], {}
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
@@ -783,6 +794,78 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                      unfinished=[old for old, entry in unclaimed if entry.pending],
                      run=(run.run if run is not None else new_run_id()) if force else None,
                      finishing=run is not None, disowned=sorted(disowned), manifest=manifest)
+
+
+def _manifest_if_readable(dst: Path, mode: JobMode) -> Manifest | None:
+    """The manifest of ``dst`` for ``mode`` (:func:`~quantize.batch.manifest.load_manifest`;
+    an empty one while ``dst`` is no folder), or None when it cannot be read, which
+    :func:`plan_batch` raises once it has checked the outputs' names, whose errors come
+    first."""
+    if not dst.is_dir():
+        return Manifest()
+    try:
+        return load_manifest(dst, mode.name)
+    except OutputError:
+        return None
+
+
+def _output_suffixes(mode: JobMode, inputs: Sequence[Path], sources: Sequence[str],
+                     options: Mapping[str, Any], entries: Mapping[str, Entry],
+                     dst: Path) -> list[str]:
+    """The extension of the output of each of ``inputs`` (named as the manifest names them
+    in ``sources``): that of the output the manifest ``entries`` record as made from it as
+    it is now, when there is one and the mode takes it (:func:`_recorded_suffix`), else
+    :meth:`JobMode.output_suffix`, which may open the file.
+
+    A rerun over a folder of 16,000 small files spent about 3 s opening each to tell a
+    still from an animation, for the names its manifest already held.
+    """
+    if mode.suffix_for is None:
+        return [mode.suffix] * len(inputs)
+    recorded = _suffixes_on_record(mode, entries, dst)
+    return [_recorded_suffix(mode, path, options, recorded.get(source, ()))
+            or mode.output_suffix(path, options)
+            for path, source in zip(inputs, sources, strict=True)]
+
+
+def _suffixes_on_record(mode: JobMode, entries: Mapping[str, Entry], dst: Path
+                        ) -> dict[str, list[tuple[str, Entry]]]:
+    """The extension of each finished output ``entries`` record (a manifest of ``dst``) as
+    made by ``mode`` from one input whose stamp they hold, with its entry, by that input's
+    :func:`~quantize.batch.manifest.source_key`."""
+    if mode.keeps_suffix is None:
+        return {}
+    found: dict[str, list[tuple[str, Entry]]] = {}
+    for key, entry in entries.items():
+        if entry.pending or entry.input is None or not mode.made_alike(entry.settings):
+            continue
+        if (source := source_of(entry, dst)) is not None:
+            found.setdefault(source, []).append((PurePath(key).suffix, entry))
+    return found
+
+
+def _recorded_suffix(mode: JobMode, path: Path, options: Mapping[str, Any],
+                     recorded: Sequence[tuple[str, Entry]]) -> str | None:
+    """The extension of the outputs ``recorded`` (each with its entry) as made from
+    ``path`` as it is now, a regular file of the size and modification time their stamps
+    give, that ``mode`` takes as this run's (:attr:`JobMode.keeps_suffix`); None when
+    there is none, or they differ: the file is then looked at. A file replaced since (a
+    still by an animation) differs in size or time, as
+    :func:`~quantize.batch.manifest.input_changed` takes it."""
+    keeps = mode.keeps_suffix
+    if not recorded or keeps is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    kept = {suffix for suffix, entry in recorded
+            if entry.input is not None and entry.input.get("size") == st.st_size
+            and entry.input.get("mtime_ns") == st.st_mtime_ns
+            and keeps(path, options, entry, suffix)}
+    return kept.pop() if len(kept) == 1 else None
 
 
 def _gone_since(mode: JobMode, entry: Entry | None, path: Path, out: Path) -> str:
@@ -893,12 +976,13 @@ def _forced_run(manifest: Manifest, settings: Mapping[str, Any]) -> ForcedRun | 
 
 
 def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
-                     outputs: Sequence[Path], dst: Path, mode: JobMode,
+                     sources: Sequence[str], outputs: Sequence[Path], dst: Path, mode: JobMode,
                      unsearched: Sequence[Path] = ()
                      ) -> tuple[dict[Path, list[tuple[Path, Entry]]], list[tuple[Path, Entry]],
                                 list[tuple[Path, Entry]], list[Path], list[Path]]:
     """The outputs ``recorded`` in the manifest of ``dst`` that this plan does not name
-    (names compared ignoring case as a case-insensitive volume does), in one pass:
+    (names compared ignoring case as a case-insensitive volume does), in one pass, the
+    ``inputs`` named as the manifest names them in ``sources`` (:func:`source_key`):
 
     - those made from one of ``inputs`` under another name than its output in
       ``outputs``, which are still there as ``mode`` makes outputs (:func:`_made_so`),
@@ -923,7 +1007,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
     """
     if not recorded:
         return {}, [], [], [], []
-    mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
+    mine = dict(zip(sources, outputs, strict=True))
     hidden = tuple(source_key(dst, folder) + "/" for folder in unsearched)
     planned = {folded_name(PurePath(manifest_key(dst, out))): out for out in outputs}
     given = {absolute_path(path) for path in inputs}
