@@ -593,6 +593,29 @@ def test_groups_moved_row_by_row_equal_the_full_sums(rng):
         assert groups.members.tolist() == np.bincount(labels, minlength=6).tolist()
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_occupied_group_sums_are_the_rows_of_the_whole_table(rng, weighted):
+    """The groups with a non-zero total, and their totals and sums to the bit, as
+    group_sums gives them in its table of every group."""
+    X = rng.random((3000, 4)).astype(np.float32)
+    labels = rng.choice(np.array([3, 17, 18, 400, 999]), 3000)
+    weights = rng.integers(1, 1000, 3000) if weighted else None
+    totals, sums = kern.group_sums(X, labels, 1000, weights)
+    groups, got_totals, got_sums = kern.occupied_group_sums(X, labels, 1000, weights)
+    assert groups.tolist() == [3, 17, 18, 400, 999]
+    assert np.array_equal(got_totals, totals[groups]) and np.array_equal(got_sums, sums[groups])
+
+
+def test_occupied_group_sums_hold_no_row_for_every_group(rng):
+    """Of a million groups (the cells of a 12 MP image with soft alpha), a few occupied:
+    no (k, d) float64 table (32 MB there) beside the one column bincount gives."""
+    X = rng.random((1000, 4)).astype(np.float32)
+    labels = rng.integers(0, 1 << 20, 1000)
+    weights = rng.integers(1, 9, 1000)
+    peak = peak_bytes(lambda: kern.occupied_group_sums(X, labels, 1 << 20, weights))
+    assert peak < 2.5 * 8 * (1 << 20)  # the totals and a column; group_sums: 7 before
+
+
 def test_a_group_emptied_by_moves_has_exact_zero_sums(rng):
     X = rng.random((40, 2))
     weights = rng.random(40) / 7  # rounding noise would remain without the reset

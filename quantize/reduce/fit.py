@@ -36,7 +36,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._kernels import group_sums, lab_to_srgb, lloyd, nearest, pack_rgb, sq_dist_to_labels
+from .._kernels import (
+    group_sums,
+    lab_to_srgb,
+    lloyd,
+    nearest,
+    occupied_group_sums,
+    pack_rgb,
+    sq_dist_to_labels,
+)
 from .._validation import (
     Seed,
     as_array,
@@ -541,12 +549,11 @@ def cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
     if n_cells > _CELL_TABLE_MAX:  # too many cells for a table: number the occupied ones
         _, cell = np.unique(cell, return_inverse=True)
         n_cells = int(cell.max()) + 1
-    totals, sums = group_sums(features, cell.ravel(), n_cells, counts)
-    if leave_out is not None and leave_out.any():
-        totals, sums = totals[:-1], sums[:-1]
-    occupied = np.flatnonzero(totals)
-    means = (sums[occupied] / totals[occupied, None]).astype(np.float32)
-    return means, totals[occupied]
+    occupied, totals, sums = occupied_group_sums(features, cell.ravel(), n_cells, counts)
+    if leave_out is not None and leave_out.any():  # the cell of those left out, the last
+        kept = occupied < n_cells - 1
+        totals, sums = totals[kept], sums[kept]
+    return (sums / totals[:, None]).astype(np.float32), totals
 
 
 def occupied_cells(colors: np.ndarray, shift: int) -> int:
