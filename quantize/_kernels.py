@@ -316,20 +316,43 @@ def group_sums(X: np.ndarray, labels: np.ndarray, k: int,
     >>> totals.tolist(), sums.tolist()
     ([2.0, 1.0], [[4.0], [5.0]])
     """
-    totals = np.bincount(labels, weights=weights, minlength=k).astype(np.float64)
-    sums = np.empty((k, X.shape[1]), dtype=np.float64)
+    totals = np.bincount(labels, weights=weights, minlength=k).astype(np.float64, copy=False)
+    return totals, _column_sums(X, labels, k, weights, None)
+
+
+def occupied_group_sums(X: np.ndarray, labels: np.ndarray, k: int,
+                        weights: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The groups with a non-zero total ``(g,)``, and their rows of :func:`group_sums`'
+    totals and sums, to the bit, without its ``(k, d)`` table of every group (32 MB for
+    the million cells, most of them empty, of a 12 MP image with soft alpha).
+
+    >>> groups, totals, sums = occupied_group_sums(np.array([[1.], [5.]]), np.array([0, 2]), 3)
+    >>> groups.tolist(), totals.tolist(), sums.tolist()
+    ([0, 2], [1.0, 1.0], [[1.0], [5.0]])
+    """
+    totals = np.bincount(labels, weights=weights, minlength=k).astype(np.float64, copy=False)
+    groups = np.flatnonzero(totals)
+    return groups, totals[groups], _column_sums(X, labels, k, weights, groups)
+
+
+def _column_sums(X: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray | None,
+                 groups: np.ndarray | None) -> np.ndarray:
+    """Weighted sums ``(k, d)`` float64 of the columns of ``X`` per label, or only the rows
+    of ``groups``."""
+    sums = np.empty((k if groups is None else groups.size, X.shape[1]), dtype=np.float64)
     # Each column's weighted values in one buffer: a fresh array a column kept the last
     # alive while the next was made, 32 MB more for the 4 M colours of a 12 MP image with
     # soft alpha.
     weighted = weights is not None and X.shape[1] > 0
     col = np.empty(X.shape[0], np.result_type(X, np.asarray(weights))) if weighted else None
     for j in range(X.shape[1]):
-        if col is None:
-            sums[:, j] = np.bincount(labels, weights=X[:, j], minlength=k)
-        else:
+        if col is not None:
             np.multiply(X[:, j], weights, out=col)
-            sums[:, j] = np.bincount(labels, weights=col, minlength=k)
-    return totals, sums
+        column = np.bincount(labels, weights=X[:, j] if col is None else col, minlength=k)
+        sums[:, j] = column if groups is None else column[groups]
+        del column  # not held while the next is counted
+    return sums
 
 
 def group_means(X: np.ndarray, labels: np.ndarray, k: int,
@@ -1043,34 +1066,87 @@ def sorted_code_histogram(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     What :func:`quantize.colors.code_histogram` and :func:`code_rows` give together,
     without a table: 64-bit keys, the code in the high half and its position in the low
     one, are sorted, so that the ``k``-th run of equal codes is row ``k`` and the
-    positions say whose row it is. Many 24-bit codes are counted faster through a table
-    (:func:`rows_by_sorting`); for 32-bit RGBA words, which no table holds, it is
-    ``np.unique`` with ``return_inverse`` in a fifth of its time (12 M words: 0.42
-    against 2.0 s), whose sort carries an index array.
+    positions say whose row it is (:func:`keys_histogram`). Many 24-bit
+    codes are counted faster through a table (:func:`rows_by_sorting`); for 32-bit RGBA
+    words, which no table holds, it is ``np.unique`` with ``return_inverse`` in a fifth
+    of its time (12 M words: 0.42 against 2.0 s), whose sort carries an index array.
 
     >>> distinct, counts, rows = sorted_code_histogram(np.array([[7, 3], [7, 9]], np.uint32))
     >>> distinct.tolist(), counts.tolist(), rows.tolist()
     ([3, 7, 9], [1, 2, 1], [1, 0, 1, 2])
     """
     flat = np.ravel(codes)
-    n = flat.size
+
+    def fill(high: np.ndarray) -> None:
+        high[:] = flat
+
+    return keys_histogram(flat.size, fill, flat.dtype)
+
+
+def keys_histogram(n: int, fill: Callable[[np.ndarray], None], dtype: Any = np.uint32
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`sorted_code_histogram` of ``n`` codes that ``fill`` writes into the
+    ``(n,)`` uint32 view it is given (the high halves of the keys): the distinct codes
+    as ``dtype``, the count of each and each code's row.
+
+    The codes need not exist anywhere else first (the translucent pixels' words are
+    written straight into the keys, not into an array of their own), and the keys are
+    let go before the counts are made.
+
+    >>> def fill(high):
+    ...     high[:] = [5, 2, 5]
+    >>> distinct, counts, rows = keys_histogram(3, fill)
+    >>> distinct.tolist(), counts.tolist(), rows.tolist()
+    ([2, 5], [1, 2], [1, 0, 1])
+    """
     rows = np.empty(n, dtype=np.int32)
-    if n == 0:
-        return flat.copy(), np.zeros(0, dtype=np.int64), rows
     keys = np.empty(n, dtype="<u8")
     halves = keys.view("<u4").reshape(n, 2)  # [:, 0] the low half, on any machine
-    halves[:, 0] = np.arange(n, dtype=np.uint32)
-    halves[:, 1] = flat
+    for start in range(0, n, _SCATTER_KEYS):  # the positions, without an arange of them all
+        stop = min(start + _SCATTER_KEYS, n)
+        halves[start:stop, 0] = np.arange(start, stop, dtype=np.uint32)
+    fill(halves[:, 1])  # called even for no codes: it may write other outputs too
+    if n == 0:
+        return np.zeros(0, dtype=dtype), np.zeros(0, dtype=np.int64), rows
     keys.sort()
-    sorted_codes = halves[:, 1]
     first = np.empty(n, dtype=bool)  # where a run of equal codes starts (not at 0 yet)
     first[0] = False
-    np.not_equal(sorted_codes[1:], sorted_codes[:-1], out=first[1:])
-    rows[halves[:, 0]] = np.cumsum(first, dtype=np.int32)
+    np.not_equal(halves[1:, 1], halves[:-1, 1], out=first[1:])
+    _scatter_runs(first, halves[:, 0], rows)
     first[0] = True
+    distinct = halves[:, 1][first].astype(dtype)
+    del keys, halves
     starts = np.flatnonzero(first)
-    counts = np.diff(starts, append=n).astype(np.int64, copy=False)
-    return sorted_codes[starts].astype(flat.dtype), counts, rows
+    del first
+    counts = np.empty(starts.size, dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1] = n - starts[-1]
+    return distinct, counts, rows
+
+
+# Keys whose positions keys_histogram writes, and whose run numbers _scatter_runs writes
+# once sorted, at a time. The run numbers of all the keys at once, and their positions
+# cast to intp to index with, took 120 MB beside the keys for the 10 M translucent pixels
+# of a 12 MP image with soft alpha.
+_SCATTER_KEYS = 1 << 20
+
+
+def _scatter_runs(first: np.ndarray, positions: np.ndarray, rows: np.ndarray) -> None:
+    """``rows[positions] = np.cumsum(first)``, a chunk of ``_SCATTER_KEYS`` at a time:
+    the run number of each sorted key, ``first`` marking where a run starts, written at
+    the key's position.
+
+    >>> rows = np.empty(4, np.int32)
+    >>> _scatter_runs(np.array([False, True, False, True]), np.array([2, 0, 3, 1]), rows)
+    >>> rows.tolist()
+    [1, 2, 0, 1]
+    """
+    run = np.int32(0)
+    for start in range(0, first.size, _SCATTER_KEYS):
+        part = np.cumsum(first[start:start + _SCATTER_KEYS], dtype=np.int32)
+        part += run
+        rows[positions[start:start + _SCATTER_KEYS]] = part
+        run = part[-1]
 
 
 def unpack_rgb(codes: np.ndarray) -> np.ndarray:

@@ -95,6 +95,50 @@ def test_sorted_code_histogram_of_a_tiny_list():
     assert counts.tolist() == [2, 3, 1] and rows.tolist() == [1, 0, 1, 2, 0, 1]
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 20])
+def test_rows_written_a_chunk_of_sorted_keys_at_a_time_are_those_of_the_whole(
+        rng, monkeypatch, chunk):
+    """Each code's row is written a chunk of sorted keys at a time (one key, three, or
+    all at once), the run numbers carried from chunk to chunk: the rows are np.unique's
+    inverse whatever the chunk, a run of equal codes crossing chunks included."""
+    monkeypatch.setattr(kern, "_SCATTER_KEYS", chunk)
+    codes = rng.integers(0, 7, 50, dtype=np.uint64).astype(np.uint32)
+    distinct, counts, rows = kern.sorted_code_histogram(codes)
+    expected, inverse, expected_counts = np.unique(codes, return_inverse=True,
+                                                   return_counts=True)
+    assert np.array_equal(distinct, expected) and np.array_equal(counts, expected_counts)
+    assert np.array_equal(rows, inverse)
+
+
+def test_keys_histogram_counts_the_codes_its_fill_writes_and_calls_it_for_none():
+    """The codes are written by the caller straight into the keys' high halves; with no
+    code to count, the fill is still called (it may write other outputs too)."""
+    calls = []
+
+    def fill(high):
+        calls.append(high.shape)
+        high[:] = [4, 1, 4, 4][:high.size]
+
+    distinct, counts, rows = kern.keys_histogram(4, fill)
+    assert (distinct.tolist(), counts.tolist(), rows.tolist()) == ([1, 4], [1, 3], [1, 0, 1, 1])
+    distinct, counts, rows = kern.keys_histogram(0, fill, np.uint16)
+    assert distinct.dtype == np.uint16 and distinct.size == counts.size == rows.size == 0
+    assert calls == [(4,), (0,)]
+
+
+@pytest.mark.parametrize("values, most, before", [(1000, 14, 21), (1 << 32, 26, 37)])
+def test_sorting_codes_holds_no_run_number_nor_index_for_every_code(rng, monkeypatch, values,
+                                                                    most, before):
+    """The positions, the run numbers and the positions cast to intp to index with are
+    made a chunk of keys at a time, and the keys let go before the counts: 120 MB beside
+    the keys for the 10 M translucent pixels of a 12 MP image with soft alpha. Bytes a
+    code at most: keys 8 and rows 4 (few distinct codes); then, all distinct, the rows,
+    the distinct codes 4, their starts 8 and counts 8 (``before``: the old peaks)."""
+    monkeypatch.setattr(kern, "_SCATTER_KEYS", 1 << 10)
+    codes = rng.integers(0, values, 200_000, dtype=np.uint64).astype(np.uint32)
+    assert peak_bytes(lambda: kern.sorted_code_histogram(codes)) < most * codes.size
+
+
 def test_nearest_matches_brute_force_and_breaks_ties_low(rng):
     X = rng.normal(size=(3000, 5)).astype(np.float32)
     C = rng.normal(size=(17, 5))
@@ -547,6 +591,29 @@ def test_groups_moved_row_by_row_equal_the_full_sums(rng):
         totals, sums = kern.group_sums(X, labels, 6, counts)
         assert np.array_equal(groups.totals, totals) and np.array_equal(groups.sums, sums)
         assert groups.members.tolist() == np.bincount(labels, minlength=6).tolist()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_occupied_group_sums_are_the_rows_of_the_whole_table(rng, weighted):
+    """The groups with a non-zero total, and their totals and sums to the bit, as
+    group_sums gives them in its table of every group."""
+    X = rng.random((3000, 4)).astype(np.float32)
+    labels = rng.choice(np.array([3, 17, 18, 400, 999]), 3000)
+    weights = rng.integers(1, 1000, 3000) if weighted else None
+    totals, sums = kern.group_sums(X, labels, 1000, weights)
+    groups, got_totals, got_sums = kern.occupied_group_sums(X, labels, 1000, weights)
+    assert groups.tolist() == [3, 17, 18, 400, 999]
+    assert np.array_equal(got_totals, totals[groups]) and np.array_equal(got_sums, sums[groups])
+
+
+def test_occupied_group_sums_hold_no_row_for_every_group(rng):
+    """Of a million groups (the cells of a 12 MP image with soft alpha), a few occupied:
+    no (k, d) float64 table (32 MB there) beside the one column bincount gives."""
+    X = rng.random((1000, 4)).astype(np.float32)
+    labels = rng.integers(0, 1 << 20, 1000)
+    weights = rng.integers(1, 9, 1000)
+    peak = peak_bytes(lambda: kern.occupied_group_sums(X, labels, 1 << 20, weights))
+    assert peak < 2.5 * 8 * (1 << 20)  # the totals and a column; group_sums: 7 before
 
 
 def test_a_group_emptied_by_moves_has_exact_zero_sums(rng):

@@ -334,3 +334,72 @@ def test_a_gradient_a_level_from_its_entries_is_dithered_across_its_bands():
                             [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1],
                             [0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1]]
     assert np.array_equal(rgb, before)
+
+
+def _soft_alpha_image(rng, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A photo-like image ``(h, w, 3)`` (a ramp plus noise, so that some runs are
+    gradients), its alpha ``(h, w)`` (a ramp, a clear border, a translucent box) and a
+    palette of 12 RGBA entries."""
+    ramp = np.linspace(0, 200, w)[None, :, None] + np.linspace(0, 40, h)[:, None, None]
+    rgb = np.clip(ramp + rng.integers(0, 3, (h, w, 3)), 0, 255).astype(np.uint8)
+    alpha = np.clip(np.linspace(40, 300, w)[None, :] + np.zeros((h, 1)), 0, 255)
+    alpha = alpha.astype(np.uint8)
+    alpha[0], alpha[:, -1] = 0, 0
+    alpha[h // 3:h // 2, w // 4:w // 2] = 128
+    palette = rng.integers(0, 256, (12, 4), dtype=np.uint8)
+    palette[:, 3] = np.maximum(palette[:, 3], 1)
+    palette[:4, 3] = 255
+    return rgb, alpha, palette
+
+
+def test_gradient_runs_with_alpha_apart_are_those_of_the_stacked_channels(rng, monkeypatch):
+    """Alpha given apart is stacked with the colours a band at a time (here a few pixels):
+    the same gradients as of the whole (H, W, 4) stack."""
+    rgb, alpha, _ = _soft_alpha_image(rng, 19, 23)
+    whole = gradient_runs(np.dstack([rgb, alpha]))
+    monkeypatch.setattr(palette_module, "_BLOCK_PIXELS", 30)
+    assert np.array_equal(gradient_runs(rgb, alpha), whole)
+    assert whole.any() and not whole.all()
+
+
+@pytest.mark.parametrize("sweep_pixels", [8, 1 << 18])
+def test_diffusion_with_alpha_apart_is_that_of_the_stacked_channels(rng, monkeypatch,
+                                                                    sweep_pixels):
+    """Alpha given apart is taken with the colours pixel by pixel as each band of sweep
+    lines is gathered (here a band of a few pixels, or the whole image): the same entries
+    as for the whole (H, W, 4) stack."""
+    rgb, alpha, palette = _soft_alpha_image(rng, 19, 23)
+    entries = features_of(palette, "rgb")
+    strength = rng.uniform(0, 1, alpha.shape).astype(np.float32)
+
+    def to_features(pixels: np.ndarray) -> np.ndarray:
+        return features_of(pixels, "rgb")
+
+    whole = diffuse_errors(np.dstack([rgb, alpha]), entries, strength, to_features=to_features)
+    monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", sweep_pixels)
+    got = diffuse_errors(rgb, entries, strength, to_features=to_features, alpha=alpha)
+    assert np.array_equal(got, whole)
+    assert len(np.unique(got)) > 4
+
+
+def test_dithering_with_alpha_in_tiny_bands_is_that_of_the_whole_image(rng, monkeypatch):
+    """Every step of dither_indices on an image with alpha, made in blocks and bands of a
+    few pixels, gives the entries it gives in one band."""
+    rgb, alpha, palette = _soft_alpha_image(rng, 19, 23)
+    whole = dither_indices(rgb, palette, 1.0, alpha=alpha)
+    monkeypatch.setattr(palette_module, "_BLOCK_PIXELS", 7)
+    monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", 8)
+    assert np.array_equal(dither_indices(rgb, palette, 1.0, alpha=alpha), whole)
+
+
+def test_dithering_with_alpha_stacks_no_whole_image_and_lets_its_masks_go(rng, monkeypatch):
+    """With alpha, no (H, W, 4) stack of the image (4 bytes a pixel), and the four masks
+    (same colour, near colour, gradient, clean: 4 bytes) let go before the diffusion, whose
+    strength map (4 bytes) and entries (2) are whole-image: 20.6 bytes a pixel before, with
+    the bands small."""
+    from .memory_support import peak_bytes
+
+    monkeypatch.setattr(palette_module, "_BLOCK_PIXELS", 1 << 12)
+    monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", 1 << 12)
+    rgb, alpha, palette = _soft_alpha_image(rng, 300, 400)
+    assert peak_bytes(lambda: dither_indices(rgb, palette, 1.0, alpha=alpha)) < 15 * alpha.size

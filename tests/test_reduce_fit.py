@@ -299,8 +299,9 @@ def test_spreading_a_palette_for_dithering_takes_one_float64_copy_of_the_feature
     """The entries move by their clusters' RMS radius, a sum over every distinct colour:
     the offsets were made as whole (m, d) float64 arrays, three at once, 680 MB for the
     7.1 M colours of a 12 MP image with soft alpha; now one float64 copy of the features
-    (for their mean) and per-colour vectors. The chunked offsets give the same palette as
-    whole ones (here computed whole by a stand-in for the chunked kernel)."""
+    (for their mean, made from the colours a chunk at a time while the cached float32
+    features are let go) and per-colour vectors. The chunked offsets give the same palette
+    as whole ones (here computed whole by a stand-in for the chunked kernel)."""
     import tracemalloc
 
     from quantize._kernels import nearest
@@ -311,14 +312,18 @@ def test_spreading_a_palette_for_dithering_takes_one_float64_copy_of_the_feature
     m = 200_000
     hist = Histogram(rng.integers(0, 256, (m, 4), dtype=np.uint8), rng.integers(1, 5, m), "rgb")
     palette = rng.integers(0, 256, (16, 4), dtype=np.uint8)
-    labels = nearest(hist.features, features_of(palette, "rgb"))
     tracemalloc.start()
     try:
+        labels = nearest(hist.features, features_of(palette, "rgb"))  # features cached
+        tracemalloc.reset_peak()
         spread = spread_for_dither(palette, hist, labels, 1.0)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 1.35 * hist.features.size * 8  # the copy, and the counts for its mean
+    # Bytes a colour: the labels 8, the float64 copy 32 and the counts 8 for the mean, and
+    # a chunk of features, without the cached float32 features (16) beside them (64.6
+    # before).
+    assert peak < 56 * m
 
     def whole(X, centers, labels, dtype):
         off = X.astype(dtype) - centers.astype(dtype)[labels]
@@ -408,3 +413,24 @@ def test_a_histogram_without_features_keeps_its_colours_and_lab(rng):
     assert "features" not in light.__dict__ and light.lab is lab
     assert np.array_equal(light.features, features)
     assert "lab" not in Histogram(hist.colors, hist.counts, "rgb").without_features().__dict__
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+@pytest.mark.parametrize("channels", [3, 4])
+def test_the_mean_feature_for_dithering_is_the_one_product_of_all_features(
+        rng, monkeypatch, space, channels):
+    """The float64 features for the mean are made a few colours at a time, and the mean
+    is the one product of the counts with all of them, to the last bit (a sum in chunks
+    would round otherwise); the cached float32 features are let go, and made again to
+    the same values when asked for."""
+    from quantize.reduce import fit as fit_module
+    from quantize.reduce.fit import Histogram
+
+    colors = rng.integers(0, 256, (5000, channels), dtype=np.uint8)
+    hist = Histogram(colors, rng.integers(1, 10**6, 5000), space)
+    features = hist.features.copy()
+    expected = hist.counts @ features.astype(np.float64) / hist.counts.sum()
+    monkeypatch.setattr(fit_module, "_MEAN_ROWS", 7)
+    assert np.array_equal(fit_module._mean_feature(hist), expected)
+    assert "features" not in hist.__dict__
+    assert np.array_equal(hist.features, features)

@@ -655,9 +655,9 @@ def test_rgba_words_are_counted_as_numpy_unique_counts_them(rng, monkeypatch, n,
     words = (rng.integers(0, values, n, dtype=np.uint64) * 2654435761 % (1 << 32))
     words = words.astype(np.uint32)
     words[rng.random(n) < 0.6] |= np.uint32(0xFF000000)
-    opaque = (words >> 24) == 255
-    distinct, inverse, counts = _word_histogram(words[~opaque], words[opaque] & 0xFFFFFF,
-                                                opaque)
+    words[(words >> 24) == 0] |= np.uint32(0x01000000)  # every pixel visible
+    rgb, alpha = _pixels_of_words(words)
+    distinct, inverse, counts = _word_histogram(rgb, alpha, alpha > 0)
     expected = np.unique(words, return_inverse=True, return_counts=True)
     assert np.array_equal(distinct, expected[0])
     assert np.array_equal(inverse, expected[1].ravel())
@@ -680,10 +680,16 @@ def test_rows_of_a_small_image_come_without_a_colour_code_table(rng, monkeypatch
     rgb = rng.integers(0, 4, (40, 30, 3), dtype=np.uint8) * 60
     pixels = _count_rgb(rgb)
     assert np.array_equal(pixels.colors[pixels.row_of()], rgb.reshape(-1, 3))
-    words = np.array([0xFF000005, 7, 0xFF000001, 7, 0xFF000005], np.uint32)
-    opaque = (words >> 24) == 255
-    assert _word_histogram(words[~opaque], words[opaque] & 0xFFFFFF,
-                           opaque)[1].tolist() == [2, 0, 1, 0, 2]
+    words = np.array([0xFF000005, 0x01000007, 0xFF000001, 0x01000007, 0xFF000005], np.uint32)
+    rgb, alpha = _pixels_of_words(words)
+    assert _word_histogram(rgb, alpha, alpha > 0)[1].tolist() == [2, 0, 1, 0, 2]
+
+
+def _pixels_of_words(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A one-row image ``(1, n, 3)`` and its alpha ``(1, n)`` whose pixels' RGBA bytes, read
+    as little-endian words, are ``words``."""
+    rgba = words.astype("<u4").view(np.uint8).reshape(1, -1, 4)
+    return np.ascontiguousarray(rgba[..., :3]), np.ascontiguousarray(rgba[..., 3])
 
 
 @pytest.mark.parametrize("rows", [False, True])
@@ -976,20 +982,25 @@ def test_a_given_palette_with_alpha_breaks_ties_as_the_fit_does():
     assert np.array_equal(reduce_colors(image, palette=entries).indices, fitted.indices)
 
 
+@pytest.mark.parametrize("levels", [[0, 1, 128, 254, 255], [0, 255], [0, 7]])
 @pytest.mark.parametrize("band", [1, 22, 10**9])
-def test_rgba_words_made_a_band_at_a_time_are_those_of_the_whole_image(rng, monkeypatch, band):
+def test_rgba_words_made_a_band_at_a_time_are_those_of_the_whole_image(rng, monkeypatch, band,
+                                                                       levels):
     """Made a band of rows at a time (here a row, two, or the whole image at once),
     the translucent pixels' words and the opaque ones' codes are those of the image's
     (H, W, 4) bytes read as little-endian words, in raster order; counted, they give what
-    np.unique gives for the visible pixels' words."""
+    np.unique gives for the visible pixels' words, with or without translucent pixels and
+    opaque ones."""
     from quantize.reduce import image
     from quantize.reduce.image import _count_rgba, _split_words
 
     monkeypatch.setattr(image, "_WORD_BAND_PIXELS", band)
     rgb = rng.integers(0, 3, (13, 11, 3), dtype=np.uint8) * 120
-    alpha = rng.choice(np.array([0, 1, 128, 254, 255], np.uint8), (13, 11))
+    alpha = rng.choice(np.array(levels, np.uint8), (13, 11))
     words = np.dstack([rgb, alpha]).view("<u4")[..., 0]
-    clear, codes = _split_words(rgb, alpha)
+    clear = np.empty(np.count_nonzero((alpha > 0) & (alpha < 255)), "<u4")
+    codes = np.empty(np.count_nonzero(alpha == 255), "<u4")
+    _split_words(rgb, alpha, clear, codes)
     assert np.array_equal(clear, words[(alpha > 0) & (alpha < 255)])
     assert np.array_equal(codes, words[alpha == 255] & 0xFFFFFF)
     pixels = _count_rgba(rgb, alpha)
@@ -1002,14 +1013,15 @@ def test_rgba_words_made_a_band_at_a_time_are_those_of_the_whole_image(rng, monk
 
 
 def test_counting_rgba_colours_copies_no_whole_rgba_image(rng):
-    """No (H, W, 4) copy of the image nor a word for every visible pixel besides the
-    translucent ones' (the copy and the words: 88 MB at 12 MP), and int32 rows; each
+    """No (H, W, 4) copy of the image nor a word for every visible pixel, the translucent
+    ones' written straight into the sort's keys (the copy and the words: 88 MB at 12 MP;
+    the translucent words apart, 40 MB), and int32 rows; each
     pixel's index is read through its row without a 8-byte label a pixel."""
     from quantize.reduce.image import _count_rgba
 
     rgb = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
     alpha = rng.integers(0, 256, (300, 400), dtype=np.uint8)
-    assert peak_bytes(lambda: _count_rgba(rgb, alpha)) < 46 * alpha.size  # 52 before
+    assert peak_bytes(lambda: _count_rgba(rgb, alpha)) < 37 * alpha.size  # 43 before
     pixels = _count_rgba(rgb, alpha)
     labels = rng.integers(0, 16, pixels.colors.shape[0])
     indices = pixels.indices(labels, 17)

@@ -167,9 +167,9 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
     h, w = rgb.shape[:2]
     pal = np.asarray(palette, dtype=np.uint8)
     colors = rgb.reshape(-1, 3)
+    a = None  # alpha, a fourth channel taken with the colours pixel by pixel
     if pal.shape[1] == 4:
         a = np.full(h * w, 255, np.uint8) if alpha is None else alpha.ravel()
-        colors = np.column_stack([colors, a])
     entries = features_of(pal, space)
 
     def to_features(pixels: np.ndarray) -> np.ndarray:
@@ -178,18 +178,24 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
     # The pixels' features are made a block or a band of sweep lines at a time, never for
     # the whole image: at 12 MP they would take 144 MB (192 MB with alpha).
     known = None if nearest_entries is None else nearest_entries.ravel()
-    plain, same, near = _nearest_entries(colors, entries, to_features, known)
+    plain, same, near = _nearest_entries(colors, a, entries, to_features, known)
     scale = run_strength(plain.reshape(h, w))
     scale *= np.float32(_DIFFUSED)
-    graded = gradient_runs(colors.reshape(h, w, -1))
+    graded = gradient_runs(rgb, None if a is None else a.reshape(h, w))
     scale[graded] = _GRADIENT_DIFFUSED
-    clean = near.reshape(h, w) & ~graded
+    # The masks are let go as they are used: held through the diffusion, they took 44 MB
+    # at 12 MP.
+    clean = near.reshape(h, w)
+    clean &= ~graded
+    del graded, near
     clean |= same.reshape(h, w)
+    del same
     scale[clean] = 0.0
+    del clean
     scale *= np.float32(strength)
     shown = ShownEntries.of(pal, space) if given else None
-    out = diffuse_errors(colors.reshape(h, w, -1), entries, scale, to_features=to_features,
-                         shown=shown)
+    out = diffuse_errors(rgb, entries, scale, to_features=to_features, shown=shown,
+                         alpha=None if a is None else a.reshape(h, w))
     return out.astype(np.uint8 if pal.shape[0] <= 256 else np.uint16)
 
 
@@ -229,12 +235,14 @@ def _band_run_strength(band: np.ndarray) -> np.ndarray:
     return (support / (support + _RUN_HALF)).astype(np.float32)[run].reshape(h, w)
 
 
-def _nearest_entries(colors: np.ndarray, entries: np.ndarray,
+def _nearest_entries(colors: np.ndarray, alpha: np.ndarray | None, entries: np.ndarray,
                      to_features: Callable[[np.ndarray], np.ndarray],
                      known: np.ndarray | None = None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each pixel's nearest entry ``(n,)`` (``known``, or searched for), and whether it
-    lies within ``_SAME`` and within ``_EXACT`` of it (two ``(n,)`` bool)."""
+    lies within ``_SAME`` and within ``_EXACT`` of it (two ``(n,)`` bool); the pixels are
+    ``colors`` ``(n, c)`` with ``alpha`` ``(n,)`` as one more channel when given
+    (:func:`_pixel_rows`)."""
     n = colors.shape[0]
     plain = (np.empty(n, dtype=np.int16 if entries.shape[0] <= 1 << 15 else np.intp)
              if known is None else known)
@@ -243,7 +251,8 @@ def _nearest_entries(colors: np.ndarray, entries: np.ndarray,
 
     def part(rows: slice) -> None:
         for start in range(rows.start, rows.stop, _BLOCK_PIXELS):
-            block = to_features(colors[start:min(start + _BLOCK_PIXELS, rows.stop)])
+            block = to_features(_pixel_rows(colors, alpha,
+                                            slice(start, min(start + _BLOCK_PIXELS, rows.stop))))
             stop = start + block.shape[0]
             if known is None:
                 plain[start:stop] = nearest(block, entries)
@@ -256,8 +265,27 @@ def _nearest_entries(colors: np.ndarray, entries: np.ndarray,
     return plain, same, near
 
 
-def gradient_runs(pixels: np.ndarray) -> np.ndarray:
-    """Whether each pixel lies in a smooth gradient, ``(H, W)`` bool, of ``(H, W, c)`` uint8 pixels.
+def _pixel_rows(colors: np.ndarray, alpha: np.ndarray | None, at: slice | np.ndarray
+                ) -> np.ndarray:
+    """The pixels ``at`` of ``colors`` ``(n, c)``, with their ``alpha`` ``(n,)`` as one
+    more channel when given: made for a block or a band of pixels at a time, where a
+    stack of the whole image's channels took 48 MB at 12 MP.
+
+    >>> _pixel_rows(np.array([[1, 2], [3, 4]]), np.array([9, 8]), np.array([1])).tolist()
+    [[3, 4, 8]]
+    """
+    part = colors[at]
+    if alpha is None:
+        return part
+    out = np.empty((part.shape[0], part.shape[1] + 1), dtype=np.result_type(colors, alpha))
+    out[:, :-1] = part
+    out[:, -1] = alpha[at]
+    return out
+
+
+def gradient_runs(pixels: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
+    """Whether each pixel lies in a smooth gradient, ``(H, W)`` bool, of ``(H, W, c)`` uint8 pixels
+    (and their ``(H, W)`` ``alpha`` as one more channel, when given).
 
     A run (a row's or a column's stretch of equal colours) is in a gradient when
     the colour beyond one of its ends differs from it by 1 or 2 levels at most in
@@ -273,10 +301,20 @@ def gradient_runs(pixels: np.ndarray) -> np.ndarray:
     h, w = pixels.shape[:2]
     out = np.empty((h, w), dtype=bool)
     for rows in row_bands(h, w, _BLOCK_PIXELS):
-        out[rows] = _band_gradient_runs(pixels[rows])
+        out[rows] = _band_gradient_runs(_with_alpha(pixels[rows], alpha, rows))
     for cols in row_bands(w, h, _BLOCK_PIXELS):
-        out[:, cols] |= _band_gradient_runs(pixels[:, cols].transpose(1, 0, 2)).T
+        band = _with_alpha(pixels[:, cols], alpha, (slice(None), cols))
+        out[:, cols] |= _band_gradient_runs(band.transpose(1, 0, 2)).T
     return out
+
+
+def _with_alpha(band: np.ndarray, alpha: np.ndarray | None, at: slice | tuple[slice, slice]
+                ) -> np.ndarray:
+    """A band ``(h, w, c)`` of pixels, with the band ``at`` of ``alpha`` as one more channel
+    when given."""
+    if alpha is None:
+        return band
+    return np.concatenate([band, alpha[at][..., None]], axis=2)
 
 
 def _band_gradient_runs(band: np.ndarray) -> np.ndarray:
@@ -316,7 +354,8 @@ _SWEEP_PIXELS = 1 << 18
 
 def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarray, *,
                    to_features: Callable[[np.ndarray], np.ndarray] | None = None,
-                   shown: ShownEntries | None = None) -> np.ndarray:
+                   shown: ShownEntries | None = None, alpha: np.ndarray | None = None
+                   ) -> np.ndarray:
     """Map pixels onto palette entries with damped Floyd-Steinberg error diffusion.
 
     Parameters
@@ -337,6 +376,9 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarr
         How the entries show, for a given palette with alpha: a pixel whose alpha
         feature is ``shown.full`` (opaque) takes no translucent entry when an opaque
         one looks as near to its colour, error included (see :class:`ShownEntries`).
+    alpha : (H, W) ndarray, optional
+        One more channel of ``features``, the last, taken with them pixel by pixel, so
+        that the image's channels are never stacked whole (48 MB at 12 MP).
 
     Returns
     -------
@@ -359,6 +401,10 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarr
     convert = to_features or (lambda pixels: pixels.astype(np.float32))
     entries = np.ascontiguousarray(entries, dtype=np.float32)
     flat = np.ascontiguousarray(features).reshape(h * w, c)
+    flat_alpha = None if alpha is None else np.ascontiguousarray(alpha).reshape(h * w)
+
+    def pixels(at: np.ndarray) -> np.ndarray:
+        return _pixel_rows(flat, flat_alpha, at)
     gain = np.ascontiguousarray(strength).reshape(h * w)
     out = np.empty(h * w, dtype=np.intp if entries.shape[0] > 1 << 15 else np.int16)
     n_lines = w + 2 * (h - 1)
@@ -370,7 +416,7 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarr
     for first in range(0, n_lines, band):
         lines = range(first, min(first + band, n_lines))
         top = _first_row(first, w)
-        _sweep_band(lines, h, w, flat, gain, entries, convert, error, top, out, shown)
+        _sweep_band(lines, h, w, pixels, gain, entries, convert, error, top, out, shown)
         # Only the rows top .. (last row of lines[-1]) + 1 hold error: carry those of the next
         # band's rows, clear them all, not h + 1 rows a line (quadratic on a tall, narrow image).
         used = min(h - 1, lines[-1] // 2) + 2 - top
@@ -411,13 +457,14 @@ def _first_row(line: int, w: int) -> int:
     return max(0, (line - w + 2) // 2)
 
 
-def _sweep_band(lines: range, h: int, w: int, flat: np.ndarray, gain: np.ndarray,
-                entries: np.ndarray, convert: Callable[[np.ndarray], np.ndarray],
+def _sweep_band(lines: range, h: int, w: int, pixels: Callable[[np.ndarray], np.ndarray],
+                gain: np.ndarray, entries: np.ndarray,
+                convert: Callable[[np.ndarray], np.ndarray],
                 error: np.ndarray, base: int, out: np.ndarray, shown: ShownEntries | None
                 ) -> None:
-    """:func:`diffuse_errors` on the sweep lines ``lines``: their pixels' entries into
-    ``out`` (flat), their errors into ``error`` (plane 0 is ``lines[0]``'s, row 0 is the
-    image's row ``base``)."""
+    """:func:`diffuse_errors` on the sweep lines ``lines``: their pixels (``pixels`` of
+    their flat indices) mapped to entries into ``out`` (flat), their errors into
+    ``error`` (plane 0 is ``lines[0]``'s, row 0 is the image's row ``base``)."""
     # Line t holds rows y0..y1-1 (x = t - 2 y within the image), at flat t + (w - 2) y.
     t = np.arange(lines.start, lines.stop)
     y0 = np.maximum(0, (t - w + 2) // 2)
@@ -429,7 +476,7 @@ def _sweep_band(lines: range, h: int, w: int, flat: np.ndarray, gain: np.ndarray
     where = np.repeat(t, sizes) + (w - 2) * rows
     if where.size == 0:  # lines without pixels only (a one-pixel-wide image)
         return
-    own = convert(flat[where])
+    own = convert(pixels(where))
     low = np.minimum(own, entries.min(axis=0))
     high = np.maximum(own, entries.max(axis=0))
     # Each pixel's strength once per feature, so that scaling its error is a plain product.

@@ -42,6 +42,7 @@ from .._kernels import (
     lab_to_srgb,
     lloyd,
     nearest,
+    occupied_group_sums,
     pack_rgb,
     sq_dist_to_labels,
 )
@@ -212,9 +213,19 @@ class Histogram:
 
     @cached_property
     def features(self) -> np.ndarray:
+        return self.feature_rows(slice(None))
+
+    def feature_rows(self, rows: slice) -> np.ndarray:
+        """The clustering features of the colours ``rows``, as ``features`` holds them
+        (made pixel by pixel, so a chunk's are those of the whole)."""
         if self.space == "lab" and self.colors.shape[1] == 3:
-            return self.lab
-        return features_of(self.colors, self.space)
+            return self.lab[rows]
+        return features_of(self.colors[rows], self.space)
+
+    def forget_features(self) -> None:
+        """Let go of the cached clustering features (their Lab, if any, is kept): they are
+        computed again when next asked for."""
+        self.__dict__.pop("features", None)
 
     @cached_property
     def lab(self) -> np.ndarray:
@@ -498,9 +509,7 @@ def spread_for_dither(palette: np.ndarray, hist: Histogram, labels: np.ndarray,
     palette itself is returned when two entries would round to one colour.
     """
     k = palette.shape[0]
-    # The float64 copy of the features only while the mean is taken: kept for the offsets
-    # too, it took 123 MB beside them for the 4 M colours of a 12 MP image with soft alpha.
-    mean = hist.counts @ hist.features.astype(np.float64) / hist.counts.sum()
+    mean = _mean_feature(hist)
     entries = features_of(palette, hist.space).astype(np.float64)
     # Each colour's offset from its entry a chunk at a time: as (m, d) float64 arrays, the
     # offsets and the entries gathered for them took 450 MB more for the 7.1 M colours of
@@ -582,6 +591,29 @@ def _expectiles(values: np.ndarray, weights: np.ndarray, groups: np.ndarray, k: 
     return out
 
 
+# Colours whose float64 features _mean_feature makes at a time.
+_MEAN_ROWS = 1 << 16
+
+
+def _mean_feature(hist: Histogram) -> np.ndarray:
+    """The count-weighted mean ``(d,)`` float64 of ``hist``'s features.
+
+    One product of the counts with the float64 features of all the colours, as it always
+    was: summed a chunk at a time, the mean differs in its last bits (BLAS orders a long
+    sum its own way), and so could a palette entry rounded from it. The float64 features
+    are made from the colours a chunk at a time, and the float32 ones cached on ``hist``
+    let go first (computed again when next asked for): held beside the float64 copy, they
+    took 57 MB more for the 3.8 M colours of a 12 MP image with soft alpha.
+    """
+    hist.forget_features()
+    m = hist.colors.shape[0]
+    features = np.empty((m, hist.feature_rows(slice(0, 0)).shape[1]), np.float64)
+    for start in range(0, m, _MEAN_ROWS):
+        rows = slice(start, start + _MEAN_ROWS)
+        features[rows] = hist.feature_rows(rows)
+    return hist.counts @ features / hist.counts.sum()
+
+
 def cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
                  shift: int, *, leave_out: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -600,12 +632,11 @@ def cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
     if n_cells > _CELL_TABLE_MAX:  # too many cells for a table: number the occupied ones
         _, cell = np.unique(cell, return_inverse=True)
         n_cells = int(cell.max()) + 1
-    totals, sums = group_sums(features, cell.ravel(), n_cells, counts)
-    if leave_out is not None and leave_out.any():
-        totals, sums = totals[:-1], sums[:-1]
-    occupied = np.flatnonzero(totals)
-    means = (sums[occupied] / totals[occupied, None]).astype(np.float32)
-    return means, totals[occupied]
+    occupied, totals, sums = occupied_group_sums(features, cell.ravel(), n_cells, counts)
+    if leave_out is not None and leave_out.any():  # the cell of those left out, the last
+        kept = occupied < n_cells - 1
+        totals, sums = totals[kept], sums[kept]
+    return (sums / totals[:, None]).astype(np.float32), totals
 
 
 def occupied_cells(colors: np.ndarray, shift: int) -> int:
