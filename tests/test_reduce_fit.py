@@ -414,6 +414,31 @@ def test_group_value_order_is_a_stable_sort_by_group_then_value(rng):
     assert np.array_equal(values, given[0]) and np.array_equal(groups, given[1])
 
 
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+def test_reach_steps_equal_those_of_whole_arrays_bit_for_bit(rng, space):
+    """The offsets along each chosen entry's direction, taken a chunk of its colours at a
+    time, are those of one whole-array product, and the steps the stably sorted
+    expectiles of them: the same to the last bit."""
+    from quantize._kernels import nearest
+    from quantize.reduce.fit import _REACH_COST, Histogram, _reach_steps, features_of
+
+    m = 30_000  # several chunks of chosen colours
+    hist = Histogram(rng.integers(0, 256, (m, 3), dtype=np.uint8), rng.integers(1, 9, m), space)
+    palette = rng.integers(0, 256, (6, 3), dtype=np.uint8)
+    entries = features_of(palette, space).astype(np.float64)
+    labels = nearest(hist.features, entries)
+    unit = rng.normal(size=(6, 3))
+    unit /= np.sqrt((unit ** 2).sum(axis=1))[:, None]
+    for chosen in (np.ones(6, bool), np.array([True, False, False, True, True, False])):
+        picked = chosen[labels]
+        off = hist.features[picked].astype(np.float64) - entries[labels[picked]]
+        along = np.einsum("ij,ij->i", off, unit[labels[picked]])
+        expected = _expectiles_sorted_stably(along, hist.counts[picked].astype(np.float64),
+                                             labels[picked], 6, _REACH_COST)
+        found = _reach_steps(hist, entries, labels, unit, chosen)
+        assert found.tobytes() == expected[chosen].clip(min=0.0).tobytes()
+
+
 @pytest.mark.parametrize("channels", [3, 4])
 @pytest.mark.parametrize("numbered", ["table", "unique"])
 def test_a_cell_summary_leaving_colours_out_is_the_summary_of_the_others(

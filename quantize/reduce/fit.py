@@ -535,19 +535,17 @@ def _reach_steps(hist: Histogram, entries: np.ndarray, labels: np.ndarray, unit:
                  chosen: np.ndarray) -> np.ndarray:
     """How far each ``chosen`` entry moves along its ``unit`` direction: to the
     ``_REACH_COST`` expectile of its cluster's colours along it (see above), at least 0."""
-    k = entries.shape[0]
-    picked = chosen[labels]
-    own = labels[picked]
-    weights = hist.counts[picked].astype(np.float64)
-    along = np.empty(own.size)  # offsets along the direction, chunked as sq_dist_to_labels
-    size, done = chunk_rows(1, entries.shape[1]), 0
-    for start in range(0, labels.size, size):
-        rows = start + np.flatnonzero(picked[start:start + size])
-        of = labels[rows]
-        off = hist.features[rows].astype(np.float64) - entries[of]
-        along[done:done + rows.size] = np.einsum("ij,ij->i", off, unit[of])
-        done += rows.size
-    return _expectiles(along, weights, own, k, _REACH_COST)[chosen].clip(min=0.0)
+    rows = np.flatnonzero(chosen[labels])
+    own = np.take(labels, rows)
+    weights = np.take(hist.counts, rows).astype(np.float64)
+    along = np.empty(rows.size)  # offsets along the direction, chunked as sq_dist_to_labels
+    size = chunk_rows(1, entries.shape[1])
+    for start in range(0, rows.size, size):  # np.take: 5x faster than [] on (n, d) rows
+        part, of = slice(start, start + size), own[start:start + size]
+        off = np.take(hist.features, rows[part], axis=0).astype(np.float64)
+        off -= np.take(entries, of, axis=0)
+        np.einsum("ij,ij->i", off, np.take(unit, of, axis=0), out=along[part])
+    return _expectiles(along, weights, own, entries.shape[0], _REACH_COST)[chosen].clip(min=0.0)
 
 
 def _expectiles(values: np.ndarray, weights: np.ndarray, groups: np.ndarray, k: int,
