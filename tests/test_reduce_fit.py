@@ -361,6 +361,89 @@ def test_expectiles_minimise_the_asymmetric_squared_offsets(rng, cost):
     assert _expectiles(np.empty(0), np.empty(0), np.empty(0, int), 2, cost).tolist() == [0, 0]
 
 
+def _expectiles_sorted_stably(values, weights, groups, k, cost):
+    """The expectiles as first written (one stable sort, whole-array gathers): the
+    reference that the faster version must equal bit for bit."""
+    out = np.zeros(k)
+    if not values.size:
+        return out
+    span = 2 * np.abs(values).max() + 1
+    order = np.argsort(groups * span + values, kind="stable")
+    v, w, g = values[order], weights[order], groups[order]
+    total = np.bincount(g, weights=w, minlength=k)
+    mean = np.bincount(g, weights=w * v, minlength=k) / np.maximum(total, 1e-300)
+    ends = np.cumsum(np.bincount(g, minlength=k))[g]
+    w_from = np.append(np.cumsum(w[::-1])[::-1], 0.0)
+    wv_from = np.append(np.cumsum((w * v)[::-1])[::-1], 0.0)
+    w_beyond, wv_beyond = w_from[:-1] - w_from[ends], wv_from[:-1] - wv_from[ends]
+    beyond = wv_beyond - v * w_beyond
+    past = np.flatnonzero(beyond <= cost * (beyond - total[g] * (mean[g] - v)))
+    first = past[np.r_[True, g[past[1:]] != g[past[:-1]]]]
+    grp, keep = g[first], 1.0 - cost
+    out[grp] = ((keep * wv_beyond[first] + cost * total[grp] * mean[grp])
+                / (keep * w_beyond[first] + cost * total[grp]))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["normal", "ties", "ties and signed zeros"])
+@pytest.mark.parametrize("cost", [0.05, 0.5, 1.0])
+def test_expectiles_equal_those_of_one_stable_sort_bit_for_bit(rng, kind, cost):
+    """Sorted unstably with the ties put back in row order, and summed a group at a time,
+    the expectiles are the stable sort's to the last bit, ties (whose order changes the
+    rounding of the sums) and empty groups included."""
+    from quantize.reduce.fit import _expectiles
+
+    for _ in range(40):
+        n, k = int(rng.integers(1, 3000)), int(rng.integers(1, 9))
+        if kind == "normal":
+            values = rng.normal(0, 20, n)
+        else:
+            values = rng.integers(-6, 7, n) / 7
+            if kind == "ties and signed zeros":
+                values[rng.random(n) < 0.2] = -0.0
+        weights = rng.integers(1, 50, n) * rng.choice([1.0, 0.37])
+        groups = rng.integers(0, k, n)
+        found = _expectiles(values, weights, groups, k, cost)
+        expected = _expectiles_sorted_stably(values, weights, groups, k, cost)
+        assert found.tobytes() == expected.tobytes()
+
+
+def test_group_value_order_is_a_stable_sort_by_group_then_value(rng):
+    from quantize.reduce.fit import _group_value_order
+
+    values = rng.integers(-3, 4, 5000).astype(float)  # many ties
+    groups = rng.integers(0, 5, 5000)
+    given = values.copy(), groups.copy()
+    order = _group_value_order(values, groups)
+    assert np.array_equal(order, np.lexsort((values, groups)))
+    assert np.array_equal(values, given[0]) and np.array_equal(groups, given[1])
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+def test_reach_steps_equal_those_of_whole_arrays_bit_for_bit(rng, space):
+    """The offsets along each chosen entry's direction, taken a chunk of its colours at a
+    time, are those of one whole-array product, and the steps the stably sorted
+    expectiles of them: the same to the last bit."""
+    from quantize._kernels import nearest
+    from quantize.reduce.fit import _REACH_COST, Histogram, _reach_steps, features_of
+
+    m = 30_000  # several chunks of chosen colours
+    hist = Histogram(rng.integers(0, 256, (m, 3), dtype=np.uint8), rng.integers(1, 9, m), space)
+    palette = rng.integers(0, 256, (6, 3), dtype=np.uint8)
+    entries = features_of(palette, space).astype(np.float64)
+    labels = nearest(hist.features, entries)
+    unit = rng.normal(size=(6, 3))
+    unit /= np.sqrt((unit ** 2).sum(axis=1))[:, None]
+    for chosen in (np.ones(6, bool), np.array([True, False, False, True, True, False])):
+        picked = chosen[labels]
+        off = hist.features[picked].astype(np.float64) - entries[labels[picked]]
+        along = np.einsum("ij,ij->i", off, unit[labels[picked]])
+        expected = _expectiles_sorted_stably(along, hist.counts[picked].astype(np.float64),
+                                             labels[picked], 6, _REACH_COST)
+        found = _reach_steps(hist, entries, labels, unit, chosen)
+        assert found.tobytes() == expected[chosen].clip(min=0.0).tobytes()
+
+
 @pytest.mark.parametrize("channels", [3, 4])
 @pytest.mark.parametrize("numbered", ["table", "unique"])
 def test_a_cell_summary_leaving_colours_out_is_the_summary_of_the_others(

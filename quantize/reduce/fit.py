@@ -544,19 +544,17 @@ def _reach_steps(hist: Histogram, entries: np.ndarray, labels: np.ndarray, unit:
                  chosen: np.ndarray) -> np.ndarray:
     """How far each ``chosen`` entry moves along its ``unit`` direction: to the
     ``_REACH_COST`` expectile of its cluster's colours along it (see above), at least 0."""
-    k = entries.shape[0]
-    picked = chosen[labels]
-    own = labels[picked]
-    weights = hist.counts[picked].astype(np.float64)
-    along = np.empty(own.size)  # offsets along the direction, chunked as sq_dist_to_labels
-    size, done = chunk_rows(1, entries.shape[1]), 0
-    for start in range(0, labels.size, size):
-        rows = start + np.flatnonzero(picked[start:start + size])
-        of = labels[rows]
-        off = hist.features[rows].astype(np.float64) - entries[of]
-        along[done:done + rows.size] = np.einsum("ij,ij->i", off, unit[of])
-        done += rows.size
-    return _expectiles(along, weights, own, k, _REACH_COST)[chosen].clip(min=0.0)
+    rows = np.flatnonzero(chosen[labels])
+    own = np.take(labels, rows)
+    weights = np.take(hist.counts, rows).astype(np.float64)
+    along = np.empty(rows.size)  # offsets along the direction, chunked as sq_dist_to_labels
+    size = chunk_rows(1, entries.shape[1])
+    for start in range(0, rows.size, size):  # np.take: 5x faster than [] on (n, d) rows
+        part, of = slice(start, start + size), own[start:start + size]
+        off = np.take(hist.features, rows[part], axis=0).astype(np.float64)
+        off -= np.take(entries, of, axis=0)
+        np.einsum("ij,ij->i", off, np.take(unit, of, axis=0), out=along[part])
+    return _expectiles(along, weights, own, entries.shape[0], _REACH_COST)[chosen].clip(min=0.0)
 
 
 def _expectiles(values: np.ndarray, weights: np.ndarray, groups: np.ndarray, k: int,
@@ -570,25 +568,48 @@ def _expectiles(values: np.ndarray, weights: np.ndarray, groups: np.ndarray, k: 
     out = np.zeros(k)
     if not values.size:
         return out
-    span = 2 * np.abs(values).max() + 1  # sorted by group, then value
-    order = np.argsort(groups * span + values, kind="stable")
-    v, w, g = values[order], weights[order], groups[order]
+    order = _group_value_order(values, groups)
+    v, w = np.take(values, order), np.take(weights, order)
+    sizes = np.bincount(groups, minlength=k)
+    ends = np.cumsum(sizes)  # one past each group's rows, which follow each other now
+    g, wv = np.repeat(np.arange(k), sizes), w * v
     total = np.bincount(g, weights=w, minlength=k)
-    mean = np.bincount(g, weights=w * v, minlength=k) / np.maximum(total, 1e-300)
-    ends = np.cumsum(np.bincount(g, minlength=k))[g]  # one past each row's group
+    mean = np.bincount(g, weights=wv, minlength=k) / np.maximum(total, 1e-300)
     w_from = np.append(np.cumsum(w[::-1])[::-1], 0.0)  # sums from each row to the end
-    wv_from = np.append(np.cumsum((w * v)[::-1])[::-1], 0.0)
-    w_beyond, wv_beyond = w_from[:-1] - w_from[ends], wv_from[:-1] - wv_from[ends]
-    # Beyond a row's value, the offsets sum wv_beyond - v w_beyond (the row's own is 0)
-    # and all of them, beyond or short, total (mean - v); the first row where the ones
-    # beyond weigh at most cost times those short ends the interval holding s.
-    beyond = wv_beyond - v * w_beyond
-    past = np.flatnonzero(beyond <= cost * (beyond - total[g] * (mean[g] - v)))
-    first = past[np.r_[True, g[past[1:]] != g[past[:-1]]]]  # a group's last row is past
-    grp, keep = g[first], 1.0 - cost
-    out[grp] = ((keep * wv_beyond[first] + cost * total[grp] * mean[grp])
-                / (keep * w_beyond[first] + cost * total[grp]))
+    wv_from = np.append(np.cumsum(wv[::-1])[::-1], 0.0)
+    keep = 1.0 - cost
+    for j in np.flatnonzero(sizes):  # a group's rows as a slice: no (n,) gathers
+        start, end = ends[j] - sizes[j], ends[j]
+        w_beyond = w_from[start:end] - w_from[end]
+        wv_beyond = wv_from[start:end] - wv_from[end]
+        # Beyond a row's value, the offsets sum wv_beyond - v w_beyond (the row's own is
+        # 0) and all of them, beyond or short, total (mean - v); the first row where the
+        # ones beyond weigh at most cost times those short ends the interval holding s.
+        beyond = wv_beyond - v[start:end] * w_beyond
+        past = beyond <= cost * (beyond - total[j] * (mean[j] - v[start:end]))
+        if past.any():  # the last row is, but for rounding
+            i = past.argmax()
+            out[j] = ((keep * wv_beyond[i] + cost * total[j] * mean[j])
+                      / (keep * w_beyond[i] + cost * total[j]))
     return out
+
+
+def _group_value_order(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The rows ``(n,)`` sorted by group, then value, rows of equal keys in their own
+    order: a stable sort's, from the unstable one (a third of its time on 1.2 M rows).
+
+    >>> _group_value_order(np.array([2., 1., 2., 0.]), np.array([0, 1, 0, 0])).tolist()
+    [3, 0, 2, 1]
+    """
+    span = 2 * np.abs(values).max() + 1
+    key = groups * span + values
+    order = np.argsort(key)
+    ranked = np.take(key, order)
+    tied = ranked[1:] == ranked[:-1]
+    if tied.any():  # each run of equal keys put back in row order
+        at = np.flatnonzero(np.r_[tied, False] | np.r_[False, tied])
+        order[at] = order[at][np.lexsort((order[at], ranked[at]))]
+    return order
 
 
 # Colours whose float64 features _mean_feature makes at a time.
