@@ -78,6 +78,26 @@ def test_a_rerun_with_an_up_to_date_manifest_opens_no_input(tmp_path, monkeypatc
     assert plan.jobs == [] and {r.reason for r in plan.settled} == {"output exists"}
 
 
+def test_a_rerun_names_each_output_as_the_manifest_does_once(tmp_path, monkeypatch):
+    """Planning took an output's manifest name four times a file, running a fifth."""
+    src, out = _folder(tmp_path)
+    import quantize.batch.manifest as manifest
+
+    named: list[str] = []
+
+    def counted(output_dir, output):
+        named.append(Path(output).name)
+        return manifest.manifest_key(output_dir, output)
+
+    monkeypatch.setattr("quantize.batch.plan.manifest_key", counted)
+    monkeypatch.setattr("quantize.batch.run.manifest_key", counted)
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 4})
+    assert sorted(named) == sorted(NAMES.values())
+    results = batch.run_batch(plan, jobs=1)
+    assert {r.status for r in results} == {"skipped"}
+    assert sorted(named) == sorted(NAMES.values())
+
+
 def test_names_are_taken_only_with_the_palette_mode_that_named_them(tmp_path, monkeypatch):
     """--palette per-frame names every animation a GIF: each is looked at again."""
     src, out = _folder(tmp_path)
