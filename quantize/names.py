@@ -355,7 +355,8 @@ def absolute_path(path: str | os.PathLike[str]) -> str:
     >>> absolute_path("/photos/./sub/../a.jpg")
     '/photos/a.jpg'
     """
-    if ".." not in Path(path).parts:
+    # the text first: parsing every path into parts took 4.4 us a call, 0.75 us without
+    if ".." not in os.fspath(path) or ".." not in Path(path).parts:
         return os.path.abspath(path)
     parts = Path(path if os.path.isabs(path) else os.path.join(os.getcwd(), path)).parts
     here = parts[0]

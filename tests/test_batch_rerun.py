@@ -78,6 +78,26 @@ def test_a_rerun_with_an_up_to_date_manifest_opens_no_input(tmp_path, monkeypatc
     assert plan.jobs == [] and {r.reason for r in plan.settled} == {"output exists"}
 
 
+def test_a_rerun_names_each_output_as_the_manifest_does_once(tmp_path, monkeypatch):
+    """Planning took an output's manifest name four times a file, running a fifth."""
+    src, out = _folder(tmp_path)
+    import quantize.batch.manifest as manifest
+
+    named: list[str] = []
+
+    def counted(output_dir, output):
+        named.append(Path(output).name)
+        return manifest.manifest_key(output_dir, output)
+
+    monkeypatch.setattr("quantize.batch.plan.manifest_key", counted)
+    monkeypatch.setattr("quantize.batch.run.manifest_key", counted)
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 4})
+    assert sorted(named) == sorted(NAMES.values())
+    results = batch.run_batch(plan, jobs=1)
+    assert {r.status for r in results} == {"skipped"}
+    assert sorted(named) == sorted(NAMES.values())
+
+
 def test_names_are_taken_only_with_the_palette_mode_that_named_them(tmp_path, monkeypatch):
     """--palette per-frame names every animation a GIF: each is looked at again."""
     src, out = _folder(tmp_path)
@@ -132,6 +152,47 @@ def test_a_rerun_prints_what_it_printed_with_every_input_looked_at(tmp_path, mon
     for each in (taken_report, looked_at_report):
         each["summary"].pop("seconds")
     assert taken_report == looked_at_report
+
+
+def _thumbnails_made(monkeypatch) -> list[tuple[str, str]]:
+    """The (file name, kind) of each thumbnail the report makes from now on."""
+    from quantize.report import thumbnails
+
+    made: list[tuple[str, str]] = []
+    make = thumbnails._made
+
+    def counted(path, size, kind, max_pixels):
+        made.append((Path(path).name, kind))
+        return make(path, size, kind, max_pixels)
+
+    monkeypatch.setattr(thumbnails, "_made", counted)
+    return made
+
+
+def test_a_rerun_with_html_makes_thumbnails_of_changed_files_only(tmp_path, monkeypatch):
+    """A rerun's page embeds again the thumbnails of the files unchanged since, unmade; a
+    changed input's row gets new ones; the page is the one written with none to take."""
+    src, out = _folder(tmp_path)
+    page = tmp_path / "r.html"
+    args = [src, "-o", out, "-k", "4", "-j", "1", "--html", page]
+    assert _cli(*args).exit_code == 0  # the first page: every thumbnail made
+    made = _thumbnails_made(monkeypatch)
+    assert _cli(*args).exit_code == 0
+    assert made == []
+    before = re.findall(r'<img src="([^"]*)"', page.read_text(encoding="utf-8"))
+    _still(src / "a.png", 2)  # other pixels: a.png is reduced again
+    assert _cli(*args).exit_code == 0
+    assert sorted(made) == [("a.png", "photo"), ("a.png", "reduced")]
+    now = re.findall(r'<img src="([^"]*)"', page.read_text(encoding="utf-8"))
+    assert [i for i, (was, is_) in enumerate(zip(before, now, strict=True)) if was != is_] == [
+        0, 1]  # a.png's row is the first
+    made.clear()
+    assert _cli(*args).exit_code == 0
+    assert made == []
+    taken = _untimed(page)
+    page.unlink()
+    assert _cli(*args).exit_code == 0
+    assert len(made) == 2 * len(NAMES) and _untimed(page) == taken
 
 
 def _untimed(page: Path) -> str:

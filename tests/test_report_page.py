@@ -1501,6 +1501,23 @@ def test_links_open_the_files_named_through_a_link_and_dotdot(tmp_path, through)
     assert "<title>quantize batch report (reduce): real</title>" in (real / "r.html").read_text()
 
 
+@pytest.mark.parametrize("name, expected", [
+    ("link/../a.png", "real/a.png"), ("link/x/../../a.png", "real/a.png"),
+    ("link/a..b.png", "link/a..b.png"), ("link/..a/b../a.png", "link/..a/b../a.png"),
+    ("link/./a.png", "link/a.png")])
+def test_absolute_path_takes_from_a_links_target_only_a_whole_dotdot(tmp_path, name,
+                                                                      expected):
+    """Links' names are made absolute a few times a row: only a path with a part ".." is
+    taken part by part (from the link's target); one with ".." inside a name is not."""
+    from quantize.names import absolute_path
+
+    from .batch_support import link_to_sub
+
+    link_to_sub(tmp_path)  # tmp/link -> real/sub
+    assert absolute_path(tmp_path / name) == str(tmp_path / expected)
+    assert absolute_path(str(tmp_path / name)) == str(tmp_path / expected)
+
+
 def test_outputs_an_earlier_run_made_are_named_from_the_reports_folder(tmp_path, monkeypatch):
     # recorded as the command was given them; the note read "removed out/x.gif" on a page
     # in out/, where the links say "x.png"

@@ -695,6 +695,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     outputs = _map_outputs(inputs, src, dst, _output_suffixes(
         mode, inputs, sources, checked, read.entries if read is not None else {}, dst))
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
+    keys = [manifest_key(dst, out) for out in outputs]  # each output's name in the manifest
     if mode.makes_folder:
         _check_no_folder_on_an_input(outputs, inputs, src, dst)
     manifest = read if read is not None else load_manifest(dst, mode.name)  # says why not
@@ -710,20 +711,20 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     # Folders the search did not enter: their files' outputs are not judged unclaimed
     unsearched = [Path(exc.filename) for exc in unlisted if exc.filename is not None]
     earlier, unclaimed, flagged, dropped, disowned = _earlier_outputs(
-        recorded, inputs, sources, outputs, dst, mode, unsearched + linked + left_out)
+        recorded, inputs, sources, (outputs, keys), dst, mode, unsearched + linked + left_out)
     jobs, found, found_here, replaces = [], [], [], {}
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
     settled = ([_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
                + [_outputs_left(p) for p in left_out])
-    for path, out in zip(inputs, outputs, strict=True):
+    for path, out, key in zip(inputs, outputs, keys, strict=True):
         if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
             settled.append(special)
             continue
         if (too_long := _name_too_long(out, mode.done_path(out))) is not None:
             settled.append(FileResult(path, out, "failed", too_long, exit_code=ExitCode.FAILED))
             continue
-        if (held := _held_by_other_mode(mode, path, out, recorded.get(manifest_key(dst, out)),
+        if (held := _held_by_other_mode(mode, path, out, recorded.get(key),
                                         earlier.get(out, ()))) is not None:
             settled.append(held)
             continue
@@ -738,7 +739,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         # An output a run stopped before recording (pending) is its, not finished: made again;
         # but only the file its job finished there, not one put under that name since.
         # With force, only one the unfinished run with force made is known: see ``made``.
-        here = made.get(manifest_key(dst, out))
+        here = made.get(key)
         if _pending(here) and _disowned(mode, out):
             disowned.append(out)
             here = None  # a file of no record
@@ -976,13 +977,16 @@ def _forced_run(manifest: Manifest, settings: Mapping[str, Any]) -> ForcedRun | 
 
 
 def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
-                     sources: Sequence[str], outputs: Sequence[Path], dst: Path, mode: JobMode,
+                     sources: Sequence[str], outputs: tuple[Sequence[Path], Sequence[str]],
+                     dst: Path, mode: JobMode,
                      unsearched: Sequence[Path] = ()
                      ) -> tuple[dict[Path, list[tuple[Path, Entry]]], list[tuple[Path, Entry]],
                                 list[tuple[Path, Entry]], list[Path], list[Path]]:
     """The outputs ``recorded`` in the manifest of ``dst`` that this plan does not name
     (names compared ignoring case as a case-insensitive volume does), in one pass, the
-    ``inputs`` named as the manifest names them in ``sources`` (:func:`source_key`):
+    ``inputs`` named as the manifest names them in ``sources`` (:func:`source_key`), and
+    ``outputs`` the plan's outputs with their names in the manifest
+    (:func:`~quantize.batch.manifest.manifest_key`):
 
     - those made from one of ``inputs`` under another name than its output in
       ``outputs``, which are still there as ``mode`` makes outputs (:func:`_made_so`),
@@ -1007,9 +1011,11 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
     """
     if not recorded:
         return {}, [], [], [], []
-    mine = dict(zip(sources, outputs, strict=True))
+    paths, keys = outputs
+    mine = dict(zip(sources, paths, strict=True))
     hidden = tuple(source_key(dst, folder) + "/" for folder in unsearched)
-    planned = {folded_name(PurePath(manifest_key(dst, out))): out for out in outputs}
+    planned = {folded_name(PurePath(key)): (out, key)
+               for out, key in zip(paths, keys, strict=True)}
     given = {absolute_path(path) for path in inputs}
     renamed: dict[Path, list[tuple[Path, Entry]]] = {}
     unclaimed, flagged, dropped, disowned = [], [], [], []
@@ -1020,7 +1026,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
         if source.startswith(hidden):  # not looked for (an empty tuple matches nothing)
             continue
         old = dst / key
-        if entry.pending and not _planned_here(key, old, planned, dst):  # never finished
+        if entry.pending and not _planned_here(key, old, planned):  # never finished
             if not os.path.lexists(old):
                 dropped.append(old)
             elif _disowned(mode, old):  # not the file that run wrote there: of no record
@@ -1032,7 +1038,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
             continue
         if entry.unclaimed and source in mine:  # its input is back
             flagged.append((old, entry))
-        if _planned_here(key, old, planned, dst):
+        if _planned_here(key, old, planned):
             continue
         if source not in mine:
             if os.path.lexists(mode.done_path(old)):
@@ -1045,15 +1051,16 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
             disowned)
 
 
-def _planned_here(key: str, old: Path, planned: Mapping[str, Path], dst: Path) -> bool:
+def _planned_here(key: str, old: Path, planned: Mapping[str, tuple[Path, str]]) -> bool:
     """Whether the recorded output ``old`` (manifest ``key``) is one of the outputs
-    ``planned`` (by folded name): the same name, or one differing in case or Unicode form
-    only where the volume takes both for one file (``A.png`` once ``a.png`` is planned, on
-    macOS). Where it does not (Linux), the two are two files, and ``old`` is not planned."""
+    ``planned`` (by folded name, each with its manifest key): the same name, or one
+    differing in case or Unicode form only where the volume takes both for one file
+    (``A.png`` once ``a.png`` is planned, on macOS). Where it does not (Linux), the two are
+    two files, and ``old`` is not planned."""
     twin = planned.get(folded_name(PurePath(key)))
-    if twin is None or manifest_key(dst, twin) == key:
+    if twin is None or twin[1] == key:
         return twin is not None
-    return same_file(old, twin)  # False when either is not there
+    return same_file(old, twin[0])  # False when either is not there
 
 
 def _pending(entry: Entry | None) -> bool:

@@ -1036,11 +1036,13 @@ def _remove_killed_runs_folders(plan: BatchPlan) -> None:
     it empty, and the folders made for such outputs that hold nothing. Only outputs the
     manifest records as pending (that run's) are looked at; a folder this run needs is made
     again, by it or by its job."""
-    entries = plan.manifest.entries
+    pending = {key for key, entry in plan.manifest.entries.items() if entry.pending}
     outputs = [job.output for job in plan.jobs] + [
         result.output for result in plan.settled if result.output is not None]
-    left = [out for out in outputs if (entry := entries.get(manifest_key(plan.output_dir, out)))
-            is not None and entry.pending and not os.path.lexists(plan.mode.done_path(out))]
+    if not pending:  # no run was killed: nothing of one to remove, no output to name
+        outputs = []
+    left = [out for out in outputs if manifest_key(plan.output_dir, out) in pending
+            and not os.path.lexists(plan.mode.done_path(out))]
     with parts_listed_once():  # each folder once, not once an output
         for output in left:
             _remove_stale_parts(plan.mode, output)
