@@ -1005,19 +1005,19 @@ def rows_by_sorting(n: int) -> bool:
 
 
 def sorted_search(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(haystack, needles)``, of ``needles``' shape, the needles searched
-    in their sorted order: each search then starts from the place of the one before,
-    touching few of a large haystack's cache lines (a frame of 57,600 RGBA words among
-    an animation's 8 M distinct ones: 9 ms against 30 ms in raster order).
+    """``np.searchsorted(haystack, needles)``, of ``needles``' shape, for ``needles`` of
+    values below 2**32 (24-bit colour codes, 32-bit RGBA words): only their distinct
+    values are searched, found by one sort (:func:`sorted_code_histogram`), in their
+    sorted order, each search starting from the place of the one before. A frame's
+    pixels repeat few colours: a frame of 230,400 codes among an animation's 7,287
+    distinct ones takes 5.3 ms, against 7.4 ms for searching every needle in sorted
+    order and more in raster order, which touches many of a large haystack's cache lines.
 
     >>> sorted_search(np.array([2, 5, 9]), np.array([[9, 1], [5, 6]])).tolist()
     [[2, 0], [1, 2]]
     """
-    flat = np.ravel(needles)
-    order = np.argsort(flat)
-    at = np.empty(flat.size, dtype=np.intp)
-    at[order] = np.searchsorted(haystack, flat[order])
-    return at.reshape(np.shape(needles))
+    distinct, _, rows = sorted_code_histogram(needles)
+    return np.searchsorted(haystack, distinct).take(rows).reshape(np.shape(needles))
 
 
 def code_rows(codes: np.ndarray, distinct: np.ndarray) -> np.ndarray:
