@@ -707,7 +707,7 @@ class AlphaPlan:
         coarser), from the frame's distinct colours."""
         if self.level == 0:
             at = np.minimum(sorted_search(self.words, words), self.words.size - 1)
-            return self.labels[at], self.features[at] if with_features else None
+            return self.labels[at], self.features.take(at, axis=0) if with_features else None
         distinct, _, rows = sorted_code_histogram(words)
         colors = distinct.astype("<u4").view(np.uint8).reshape(-1, 4)
         matched = features_of(colors, self.space)
@@ -717,7 +717,7 @@ class AlphaPlan:
         if not with_features:
             return labels[rows], None
         lab = matched if self.space == "lab" else features_of(colors, "lab")
-        return labels[rows], lab[rows]
+        return labels[rows], lab.take(rows, axis=0)
 
     def _dithered(self, rgba: np.ndarray, dither: float) -> np.ndarray:
         """Entries ``(H, W)`` of a frame diffused onto the palette as a still with alpha is
