@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from quantize.animation import plans
+from quantize.animation import plans, reduce_animation_file
 from quantize.animation.frames import Frame, iter_frames
 from quantize.animation.options import check_animation_options
 from quantize.animation.plans import (
@@ -876,6 +876,34 @@ def test_plans_map_with_pieces_cut_once_a_frame_as_with_pieces_cut_for_each_scan
                                                      strict=True))
     assert sum(p is not None for p in given) > len(frames)  # both scans were given them
     assert any(not np.array_equal(a, b) for a, b in zip(shared, shared[1:], strict=False))
+
+
+def _written(src, out, **options):
+    """The bytes of ``src`` reduced to ``out``, and the record's figures of them."""
+    record = reduce_animation_file(src, out, seed=0, **options)
+    return out.read_bytes(), {key: record[key] for key in ("k", "psnr", "delta_e", "frames",
+                                                           "bytes_out", "palette")}
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])
+@pytest.mark.parametrize("translucent", [False, True])
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_files_written_as_with_every_colour_searched_and_pieces_cut_for_each_scan(
+        tmp_path, rng, monkeypatch, suffix, translucent, dither):
+    """GIF, APNG and WebP files, and the figures recorded of them, are those written with
+    every pixel's colour searched in the plan's table (not each distinct one once) and
+    each scan cutting its own pieces: a sprite moving, a frame with no change, one pixel
+    changing, every pixel changing; binary and partial alpha, with and without dither."""
+    frames = _changing_frames(rng, translucent=translucent)
+    src = save_animation(tmp_path / "in.png", [f.rgba for f in frames], duration=50, loop=0)
+    written = _written(src, tmp_path / f"a{suffix}", n_colors=6, dither=dither)
+
+    def each_its_own(*args, pieces=None, **kwargs):
+        return _favour_runs(*args, **kwargs)
+
+    monkeypatch.setattr(plans, "sorted_search", np.searchsorted)
+    monkeypatch.setattr(plans, "_favour_runs", each_its_own)
+    assert _written(src, tmp_path / f"b{suffix}", n_colors=6, dither=dither) == written
 
 
 def test_run_rounds_carries_a_changed_entry_along_the_row_until_it_settles():
