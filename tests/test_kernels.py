@@ -139,6 +139,21 @@ def test_sorting_codes_holds_no_run_number_nor_index_for_every_code(rng, monkeyp
     assert peak_bytes(lambda: kern.sorted_code_histogram(codes)) < most * codes.size
 
 
+@pytest.mark.parametrize("shape, values, dtype", [((0,), 5, np.uint32), ((2, 0), 5, np.uint32),
+                                                   ((1,), 5, np.uint32), ((7, 9), 40, np.int64),
+                                                   ((300, 200), 5000, np.uint32),
+                                                   ((4000,), 1 << 32, np.uint32)])
+def test_sorted_search_is_numpys_searchsorted(rng, shape, values, dtype):
+    """The place of every needle, of the needles' shape, as np.searchsorted gives it:
+    repeated needles, needles before the first and past the last straw, between straws,
+    RGBA words with the top bit set."""
+    haystack = np.unique(rng.integers(1, values, 60, dtype=np.uint64)).astype(dtype)
+    needles = rng.integers(0, values, shape, dtype=np.uint64).astype(dtype)
+    got = kern.sorted_search(haystack, needles)
+    assert got.shape == needles.shape
+    assert np.array_equal(got, np.searchsorted(haystack, needles))
+
+
 def test_nearest_matches_brute_force_and_breaks_ties_low(rng):
     X = rng.normal(size=(3000, 5)).astype(np.float32)
     C = rng.normal(size=(17, 5))

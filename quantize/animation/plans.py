@@ -559,17 +559,18 @@ class GlobalPlan:
             return indices
         at = sorted_search(self.codes, codes[box])
         at[~opaque[box]] = 0  # transparent pixels: any colour, overwritten by the caller
-        lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)
+        lab, palette_lab = self.lab.take(at, axis=0), srgb_to_lab(self.palette)
+        pieces = _Pieces.gathered(self.lab, at, opaque[box])  # for both scans
         nearest_sq = _squared_distances(lab, palette_lab, indices[box])
         mapped = indices.copy()
         mapped[box] = _favour_runs(indices[box], lab, palette_lab, free[box], nearest_sq,
-                                   drawn=opaque[box])
+                                   drawn=opaque[box], pieces=pieces)
         if previous is None:
             return mapped
         prev_rgba, prev_indices = previous
         held = free & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
         return _hold_entries(mapped, indices, prev_indices, held, lab, palette_lab,
-                             nearest_sq, drawn=opaque, box=box)
+                             nearest_sq, drawn=opaque, box=box, pieces=pieces)
 
 
 def _scan_box(free: np.ndarray) -> tuple[slice, slice] | None:
@@ -689,10 +690,11 @@ class AlphaPlan:
             entries = features_of(table, "lab")
             nearest_sq = _squared_distances(features, entries, indices)
             free = visible & ~still & (table_words[indices] != words)
-            mapped = _favour_runs(indices, features, entries, free, nearest_sq)
+            pieces = _Pieces.cut(features, None) if features.shape[1] else None  # both scans
+            mapped = _favour_runs(indices, features, entries, free, nearest_sq, pieces=pieces)
             if previous is not None:
                 mapped = _hold_entries(mapped, indices, prev_indices, free, features, entries,
-                                       nearest_sq)
+                                       nearest_sq, pieces=pieces)
             indices = mapped
         stats.add_pixels(words[visible], table_words[indices[visible]])
         return indices, None, self.transparent, None
@@ -705,7 +707,7 @@ class AlphaPlan:
         coarser), from the frame's distinct colours."""
         if self.level == 0:
             at = np.minimum(sorted_search(self.words, words), self.words.size - 1)
-            return self.labels[at], self.features[at] if with_features else None
+            return self.labels[at], self.features.take(at, axis=0) if with_features else None
         distinct, _, rows = sorted_code_histogram(words)
         colors = distinct.astype("<u4").view(np.uint8).reshape(-1, 4)
         matched = features_of(colors, self.space)
@@ -715,7 +717,7 @@ class AlphaPlan:
         if not with_features:
             return labels[rows], None
         lab = matched if self.space == "lab" else features_of(colors, "lab")
-        return labels[rows], lab[rows]
+        return labels[rows], lab.take(rows, axis=0)
 
     def _dithered(self, rgba: np.ndarray, dither: float) -> np.ndarray:
         """Entries ``(H, W)`` of a frame diffused onto the palette as a still with alpha is
@@ -752,7 +754,8 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
                   free: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
                   nearest_sq: np.ndarray | None = None, *,
                   drawn: np.ndarray | None = None,
-                  box: tuple[slice, slice] | None = None) -> np.ndarray:
+                  box: tuple[slice, slice] | None = None,
+                  pieces: _Pieces | None = None) -> np.ndarray:
     """``mapped``, or the frame with pixels holding their previous entry, whichever is smaller.
 
     A ``free`` pixel may hold its ``previous`` entry when that entry's squared
@@ -767,7 +770,8 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
     the opaque pixels (None: all), the others being written with the transparent entry
     (``k``, as in ``previous``), whatever entry they hold here. ``box``: the rows and
     columns holding every free pixel, to which ``lab`` and ``nearest_sq`` are cut (the
-    frame's other arrays are whole); None: the whole frame.
+    frame's other arrays are whole); None: the whole frame. ``pieces``: ``lab`` and
+    ``drawn`` in that box cut as :func:`_favour_runs` reads them, if cut already.
     """
     if box is None:
         box = (slice(None), slice(None))
@@ -785,7 +789,7 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
     holding[box] = np.where(held, previous[box], nearest_entries[box])
     # The pixels left free keep their nearest entry, so nearest_sq still holds for them.
     holding[box] = _favour_runs(holding[box], lab, palette_lab, free[box] & ~held, nearest_sq,
-                                drawn=None if drawn is None else drawn[box])
+                                drawn=None if drawn is None else drawn[box], pieces=pieces)
     spare = k if k < MAX_PALETTE else None
 
     def written(entries: np.ndarray) -> np.ndarray:
@@ -812,7 +816,8 @@ RUN_PIECE = 64
 
 def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
                  free: np.ndarray, nearest_sq: np.ndarray | None = None, *,
-                 drawn: np.ndarray | None = None) -> np.ndarray:
+                 drawn: np.ndarray | None = None, pieces: _Pieces | None = None
+                 ) -> np.ndarray:
     """Entries ``(H, W)`` that repeat along rows where the colours allow.
 
     ``entries`` hold each ``free`` pixel's nearest entry and the fixed entry of
@@ -822,7 +827,8 @@ def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
     ``RUN_TOLERANCE**2``. ``nearest_sq``: the free pixels' squared distances to
     their nearest entry, if known. ``drawn``: the pixels whose entry the pixel
     after them may take (None: all); the others (transparent ones, whose entry
-    stands for a colour they hide) start no run.
+    stands for a colour they hide) start no run. ``pieces``: ``lab`` and ``drawn``
+    cut as the scan reads them (:class:`_Pieces`), when the caller cut them already.
 
     Rows are cut into pieces of at most :data:`RUN_PIECE` columns, scanned side by
     side, each from its first pixel's own entry; then the first pixel of each piece
@@ -836,28 +842,28 @@ def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
     h, w = entries.shape
     if w == 0:
         return entries.copy()
-    pieces = -(-w // RUN_PIECE)
-    width = -(-w // pieces)
-    out = _side_by_side(entries, width, 0)
-    limits = _side_by_side(limit, width, -1.0)
-    distance = _distance_to_entries(lab, palette_lab, width)
-    cols_drawn = None if drawn is None else _side_by_side(drawn, width, False)
+    if pieces is None:
+        pieces = _Pieces.cut(lab, drawn)
+    width = pieces.width
+    out = pieces.side_by_side(entries, 0)
+    limits = pieces.side_by_side(limit, -1.0)
+    distance = pieces.distance(palette_lab)
     close = np.empty(out.shape[1], bool)
     for x in range(1, width):
         left = out[x - 1]
         np.less_equal(distance(x, left), limits[x], out=close)
-        if cols_drawn is not None:
-            close &= cols_drawn[x - 1]
+        if pieces.drawn is not None:
+            close &= pieces.drawn[x - 1]
         np.copyto(out[x], left, where=close)
-    runs = np.ascontiguousarray(out.reshape(width, -1, h).transpose(2, 1, 0)
-                                .reshape(h, -1)[:, :w])
-    if pieces > 1:
+    runs = pieces.rows(out)
+    if w > width:
         may = free.copy()  # the pixels that may take their left neighbour's entry
         may[:, 0] = False
         if drawn is not None:
             may[:, 1:] &= drawn[:, :-1]
+        later = -(-w // width) - 1  # pieces after the first
         starts = np.flatnonzero(may[:, width::width].ravel())
-        first = (starts // (pieces - 1)) * w + (starts % (pieces - 1) + 1) * width
+        first = (starts // later) * w + (starts % later + 1) * width
         _run_rounds(runs.reshape(-1), np.ravel(entries), lab.reshape(-1, lab.shape[-1]),
                     palette_lab, limit.ravel(), may.ravel(), first)
     return runs
@@ -879,27 +885,78 @@ def _side_by_side(a: np.ndarray, width: int, fill: object) -> np.ndarray:
     return out.reshape((width, pieces * h) + a.shape[2:])
 
 
-def _distance_to_entries(lab: np.ndarray, palette_lab: np.ndarray, width: int
-                         ) -> Callable[[int, np.ndarray], np.ndarray]:
-    """The squared distance of column ``x`` of the pieces (:func:`_side_by_side`) of
-    ``lab`` to the entries ``left``, as :func:`~quantize._kernels.sq_dist_to_labels` gives
-    it: of three channels, summed channel by channel in the order the kernel sums them
-    (a few passes over a column, where the kernel makes a call a pixel)."""
-    rows = _side_by_side(lab, width, 0)
-    if lab.shape[-1] != 3:
-        return lambda x, left: sq_dist_to_labels(rows[x], palette_lab, left)
-    diff = np.empty(rows.shape[1:], np.float32)
-    total, part = np.empty(rows.shape[1], np.float32), np.empty(rows.shape[1], np.float32)
+@dataclass(frozen=True)
+class _Pieces:
+    """Rows ``(H, W)``, W at least 1, cut into pieces of at most :data:`RUN_PIECE` columns
+    laid side by side (:func:`_side_by_side`), with what :func:`_favour_runs`'s scan reads
+    of every pixel so laid out: its colour, ``lab`` ``(width, P * H, d)`` float32, and
+    whether it is ``drawn``, ``(width, P * H)`` (None: every pixel is). Cut once a frame
+    and read by both of its scans (the runs, then :func:`_hold_entries`'s).
+    """
 
-    def distance(x: int, left: np.ndarray) -> np.ndarray:
-        np.subtract(rows[x], palette_lab.take(left, axis=0), out=diff)
-        np.multiply(diff[:, 0], diff[:, 0], out=total)
-        for c in (1, 2):
-            np.multiply(diff[:, c], diff[:, c], out=part)
-            np.add(total, part, out=total)
-        return total
+    shape: tuple[int, int]
+    width: int  # columns a piece
+    lab: np.ndarray = field(repr=False)
+    drawn: np.ndarray | None = field(repr=False)
 
-    return distance
+    @staticmethod
+    def piece_width(w: int) -> int:
+        """Columns of each piece of rows ``w`` wide, as equal as :data:`RUN_PIECE` allows.
+
+        >>> _Pieces.piece_width(640), _Pieces.piece_width(130), _Pieces.piece_width(5)
+        (64, 44, 5)
+        """
+        pieces = -(-w // RUN_PIECE)
+        return -(-w // pieces)
+
+    @classmethod
+    def cut(cls, lab: np.ndarray, drawn: np.ndarray | None) -> _Pieces:
+        """The pieces of the colours ``lab`` ``(H, W, d)`` and of the mask ``drawn``."""
+        width = cls.piece_width(lab.shape[1])
+        return cls(lab.shape[:2], width, _side_by_side(lab, width, 0),
+                   None if drawn is None else _side_by_side(drawn, width, False))
+
+    @classmethod
+    def gathered(cls, table: np.ndarray, rows: np.ndarray, drawn: np.ndarray | None
+                 ) -> _Pieces:
+        """The pieces of the colours ``table[rows]`` (``rows`` ``(H, W)`` of the ``(m, d)``
+        ``table``) and of the mask ``drawn``: the colours gathered straight into the
+        pieces, with no ``(H, W, d)`` array to cut."""
+        width = cls.piece_width(rows.shape[1])
+        lab = table.take(_side_by_side(rows, width, 0), axis=0)
+        return cls(rows.shape, width, lab,
+                   None if drawn is None else _side_by_side(drawn, width, False))
+
+    def side_by_side(self, a: np.ndarray, fill: object) -> np.ndarray:
+        """``a`` ``(H, W)`` cut as these pieces are (:func:`_side_by_side`)."""
+        return _side_by_side(a, self.width, fill)
+
+    def rows(self, cut: np.ndarray) -> np.ndarray:
+        """The rows ``(H, W)``, a new contiguous array, of ``cut``, pieces cut as these."""
+        h, w = self.shape
+        return np.ascontiguousarray(cut.reshape(self.width, -1, h).transpose(2, 1, 0)
+                                    .reshape(h, -1)[:, :w])
+
+    def distance(self, palette_lab: np.ndarray) -> Callable[[int, np.ndarray], np.ndarray]:
+        """The squared distance of column ``x`` of the pieces' colours to the entries
+        ``left``, as :func:`~quantize._kernels.sq_dist_to_labels` gives it: of three
+        channels, summed channel by channel in the order the kernel sums them (a few
+        passes over a column, where the kernel makes a call a pixel)."""
+        cols = self.lab
+        if cols.shape[-1] != 3:
+            return lambda x, left: sq_dist_to_labels(cols[x], palette_lab, left)
+        diff = np.empty(cols.shape[1:], np.float32)
+        total, part = np.empty(cols.shape[1], np.float32), np.empty(cols.shape[1], np.float32)
+
+        def distance(x: int, left: np.ndarray) -> np.ndarray:
+            np.subtract(cols[x], palette_lab.take(left, axis=0), out=diff)
+            np.multiply(diff[:, 0], diff[:, 0], out=total)
+            for c in (1, 2):
+                np.multiply(diff[:, c], diff[:, c], out=part)
+                np.add(total, part, out=total)
+            return total
+
+        return distance
 
 
 def _run_rounds(out: np.ndarray, entries: np.ndarray, lab: np.ndarray,

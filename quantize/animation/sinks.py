@@ -131,7 +131,7 @@ class _Packed:
         if len(self.palette) > 4 * MAX_PALETTE:
             table = np.frombuffer(self.palette, np.uint8).reshape(-1, 4)
             indices = np.frombuffer(zlib.decompress(self.data), np.uint16)
-            return Image.fromarray(table[indices.reshape(size[1], size[0])])
+            return Image.fromarray(table.take(indices.reshape(size[1], size[0]), axis=0))
         image = Image.frombytes("P", size, zlib.decompress(self.data))
         image.putpalette(self.palette, self.mode)
         if isinstance(self.transparent, bytes):
@@ -177,7 +177,7 @@ class _Shown:
     def picture(self) -> np.ndarray:
         """The ``(H, W, 4)`` RGBA picture."""
         if self._picture is None:
-            self._picture = self.table[self.indices]
+            self._picture = self.table.take(self.indices, axis=0)  # a row at a time
         return self._picture
 
     def changed_box(self, before: _Shown) -> tuple[int, int, int, int] | None:
@@ -191,7 +191,8 @@ class _Shown:
             if 2 * (right - left) * (bottom - top) <= differ.size:
                 now = self.indices[top:bottom, left:right]
                 was = before.indices[top:bottom, left:right]
-                return _offset(_changed(self.table[now], before.table[was]), left, top)
+                return _offset(_changed(self.table.take(now, axis=0),
+                                        before.table.take(was, axis=0)), left, top)
         return _changed(self.picture(), before.picture())
 
     def clear(self, box: tuple[int, int, int, int]) -> bool:
@@ -379,7 +380,7 @@ class _TiffSink:
             keep: np.ndarray | None = None) -> None:
         """Write a page (``palette`` is the sink's; a page has no ``duration`` and needs no
         ``disposal``: each is the whole picture shown)."""
-        colours = self._table[indices]
+        colours = self._table.take(indices, axis=0)
         page = Image.fromarray(colours if self._alpha else colours[..., :3])
         page.save(self._writer, format="TIFF", **self._options)
         self._writer.newFrame()  # the page is linked in; the next goes after it
