@@ -3475,6 +3475,31 @@ def test_open_input_probes_then_loads_what_load_image_loads(tmp_path):
         assert source.n_frames == 2
 
 
+def test_open_input_lets_the_decoded_image_go_as_its_block_ends(tmp_path, monkeypatch):
+    """A job keeps its OpenInput to the end (reduce_file's fit and encode): the image
+    holding the decoded pixels (48 MB at 12 MP) is let go with the block, not then."""
+    import gc
+    import weakref
+
+    import quantize.io.read as read_module
+    from quantize.io import open_input
+
+    src = tmp_path / "a.png"
+    Image.fromarray(np.zeros((4, 5, 3), np.uint8)).save(src)
+    decoded = []
+    loaded_by = read_module._loaded
+    monkeypatch.setattr(read_module, "_loaded",
+                        lambda im, p, *a: decoded.append(weakref.ref(im)) or loaded_by(im, p, *a))
+    with open_input(src) as source:
+        loaded = source.load()
+        assert decoded[0]() is not None
+    gc.collect()
+    assert decoded[0]() is None and loaded.rgb.shape == (4, 5, 3)
+    with pytest.raises(ValueError, match=r"a\.png: the input was closed; load it within "
+                                         r"open_input"):
+        source.load()
+
+
 def test_open_input_leaves_the_errors_of_its_block_as_they_are(tmp_path):
     from quantize.io import open_input
 
