@@ -186,6 +186,24 @@ def test_dithering_leaves_the_entry_of_a_flat_area_where_it_is():
     assert np.all(flat == (200, 40, 90))
 
 
+def test_dithering_keeps_an_outermost_entry_on_its_flat_background():
+    """A dark page (96 % of its cluster one grey, 40) with a few darker specks (34): the
+    darkest entry is outermost, and reaching for the specks took it to 38, leaving the
+    whole background to be dithered between two entries (a screenshot's k = 16: 2.16x
+    pngquant's bytes). An outermost cluster mostly of one colour keeps its entry there."""
+    rng = np.random.default_rng(0)
+    grey = np.full((60, 80), 40, np.uint8)
+    grey[:, 60:] = np.linspace(110, 220, 20).astype(np.uint8)[None, :]
+    grey[rng.random(grey.shape) < 0.02] = 34
+    grey[:5, :60] = 250
+    rgb = np.repeat(grey[..., None], 3, axis=2)
+    assert sorted(reduce_colors(rgb, 4, seed=0).palette[:, 0].tolist())[0] == 40
+    dithered = reduce_colors(rgb, 4, dither=True, seed=0)
+    assert sorted(dithered.palette[:, 0].tolist())[0] == 40
+    background = grey == 40
+    assert np.all(dithered.palette[dithered.indices][background] == 40)
+
+
 def test_pixel_art_blocks_in_an_entrys_colour_take_no_other_entry_when_dithered():
     """Blocks of six colours at k = 4: black and white, each a cluster of its own, keep
     their exact entries and take no dot of another, beside blocks of the four others,
