@@ -949,12 +949,6 @@ def test_plans_map_with_runs_in_pieces_as_with_the_column_scan(tmp_path, rng, mo
     runs = []
     for scan in (_favour_runs, _column_scan):
         monkeypatch.setattr(plans, "_favour_runs", scan)
-        previous, out = None, []
-        for f in frames:
-            pixels, shown = plan.split(f)
-            indices, *_ = plan.map(pixels, shown, previous, 0.0, FrameStats())
-            out.append(indices)
-            previous = (f.rgba, indices)
-        runs.append(out)
+        runs.append(_plan_entries(plan, frames))
     assert all(np.array_equal(a, b) for a, b in zip(*runs, strict=True))
     assert any(not np.array_equal(a, b) for a, b in zip(runs[0], runs[0][1:], strict=False))
