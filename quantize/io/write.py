@@ -377,8 +377,7 @@ def _kept_beside(path: Path) -> Path | None:
     Linked at a name of its own, not over an empty file made first and removed again:
     that file's making and removal took as long as the link.
     """
-    folder = os.path.realpath(path.parent if str(path.parent) else ".")
-    prefix = f"{_part_prefix(path.name)}{os.getpid()}-"
+    folder, prefix = _part_place(path)
     for _ in range(_LINK_TRIES):
         copy = Path(folder, f"{prefix}{_token()}.part")
         try:
@@ -611,17 +610,25 @@ def _temporary_beside(target: Path) -> Path:
     Named ``.<target name>.<pid>-<8 random characters>.part`` (:func:`_part_prefix`):
     :func:`stale_parts` leaves it alone while this process runs.
     """
-    folder = target.parent if str(target.parent) else Path(".")
-    prefix = f"{_part_prefix(target.name)}{os.getpid()}-"
-    # In the folder the system finds: mkstemp drops each ".." with the name before it,
-    # which after a link to a folder ("link/..") leads to another folder, or to none.
+    folder, prefix = _part_place(target)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".part",
-                                        dir=os.path.realpath(folder))
+        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=folder)
     except OSError as exc:
-        raise OutputError(f"cannot write in {folder} ({exc.strerror})", path=target) from None
+        shown = target.parent if str(target.parent) else Path(".")
+        raise OutputError(f"cannot write in {shown} ({exc.strerror})", path=target) from None
     os.close(fd)
     return Path(tmp_name)
+
+
+def _part_place(target: Path) -> tuple[str, str]:
+    """The folder ``target``'s temporary files go in, as the system finds it, and the
+    start of their names, ``.<target name>.<pid>-`` (:func:`_part_prefix`).
+
+    The folder is resolved: mkstemp drops each ".." with the name before it, which after a
+    link to a folder ("link/..") leads to another folder, or to none.
+    """
+    folder = os.path.realpath(target.parent if str(target.parent) else ".")
+    return folder, f"{_part_prefix(target.name)}{os.getpid()}-"
 
 
 def _output_mode(target: Path) -> int:
