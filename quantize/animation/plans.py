@@ -940,8 +940,8 @@ class _Pieces:
     def distance(self, palette_lab: np.ndarray) -> Callable[[int, np.ndarray], np.ndarray]:
         """The squared distance of column ``x`` of the pieces' colours to the entries
         ``left``, as :func:`~quantize._kernels.sq_dist_to_labels` gives it: of three
-        channels, summed channel by channel in the order the kernel sums them (a few
-        passes over a column, where the kernel makes a call a pixel)."""
+        channels, summed channel by channel in the order the kernel sums them (three
+        passes over a column, where the kernel calls einsum on rows of three)."""
         cols = self.lab
         if cols.shape[-1] != 3:
             return lambda x, left: sq_dist_to_labels(cols[x], palette_lab, left)
