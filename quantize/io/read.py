@@ -1363,6 +1363,21 @@ class OpenInput:
     def __init__(self, path: Path, image: Image.Image, n_frames: int) -> None:
         self.path, self.n_frames, self._image = path, n_frames, image
 
+    @property
+    def image(self) -> Image.Image:
+        """The Pillow image held open, at the page read (:func:`first_page`), not decoded
+        until :meth:`OpenInput.load`: for a job that reads its frames itself (an
+        animation's, :func:`~quantize.animation.frames.opened_animation`) instead.
+
+        Raises
+        ------
+        ValueError
+            Once the input was closed (its :func:`open_input` block has ended).
+        """
+        if self._image is None:
+            raise ValueError(f"{self.path}: the input was closed; read it within open_input")
+        return self._image
+
     def load(self) -> LoadedImage:
         """The pixels, as :func:`load_image` reads them (within the limit checked already).
 
