@@ -1136,9 +1136,12 @@ _NEW_SUBFILE_TYPE, _SUBFILE_TYPE = 254, 255
 def _page_marks(im: Image.Image) -> list[bool] | None:
     """For a TIFF of several pages read as one (:func:`shown_frames`), whether each page is
     marked a reduced-size copy (its headers read, not its pixels; ``im`` is left at the
-    page it was at); None for any other image."""
+    page it was at); None for any other image, whose frames are not counted (Pillow reads
+    a whole GIF to count them)."""
+    if im.format != "TIFF":
+        return None
     n = int(getattr(im, "n_frames", 1))
-    if im.format != "TIFF" or n < 2 or shown_frames(im) > 1:
+    if n < 2 or shown_frames(im) > 1:
         return None
     here, marks = im.tell(), []
     try:
