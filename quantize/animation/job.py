@@ -57,6 +57,7 @@ from ..errors import (
     warn_caller,
 )
 from ..io import (
+    OpenInput,
     check_output_path,
     check_output_size,
     input_size,
@@ -88,6 +89,7 @@ from .frames import (
     AnimationInfo,
     OpenAnimation,
     open_animation,
+    opened_animation,
 )
 from .gif import GifWriter
 from .options import AnimationOptions, check_animation_options
@@ -108,7 +110,7 @@ from .stats import FrameStats
 # as they were defined here before.
 __all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
            "ShortFramesWarning", "StillImageWarning", "TimingLossWarning", "UntimedFramesWarning",
-           "reduce_animation_file"]
+           "reduce_animation_file", "reduce_open_animation"]
 
 #: The format advised for an animation too large for its output's (a WebP's 16383 pixels a
 #: side): an APNG, whose frames are as long as PNG's.
@@ -252,6 +254,24 @@ def reduce_animation_file(input: str | os.PathLike[str],
     start = time.perf_counter()
     src, shown, opts = _checked(input, output, shown_as, options)
     with open_animation(src, max_pixels=opts.max_pixels) as animation:
+        return _reduced(animation, shown, opts, options, start)
+
+
+def reduce_open_animation(source: OpenInput, output: str | os.PathLike[str] | None = None, *,
+                          shown_as: ShownOutput | None = None,
+                          **options: Any) -> dict[str, Any]:
+    """:func:`reduce_animation_file` of the input ``source`` holds open
+    (:func:`~quantize.io.open_input`, with the ``max_pixels`` of ``options``; not yet
+    loaded), read without opening it again: for a job that opened its input before it
+    knew it was an animation (:func:`~quantize.reduce.reduce_file`).
+
+    Raises
+    ------
+    As :func:`reduce_animation_file`.
+    """
+    start = time.perf_counter()
+    _, shown, opts = _checked(source.path, output, shown_as, options)
+    with opened_animation(source, opts.max_pixels) as animation:
         return _reduced(animation, shown, opts, options, start)
 
 

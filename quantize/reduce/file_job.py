@@ -259,16 +259,17 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         check_path(output, "output")
     shown = check_shown_as(shown_as, output)
     # A bad input is named before its outputs, and an animation over the limit (frames x
-    # pixels) before its first frame is decoded; the file is opened once for both.
+    # pixels) before its first frame is decoded; the file is opened once for both, and
+    # for an animation's frames.
     with open_input(src, max_pixels=opts["max_pixels"]) as source:
         # its errors name dither as given: dither=True, not the strength 1 it stands for
         job = _plan_file_job(src, output, {**opts, "dither": dither}, source.n_frames > 1,
                              shown)
+        if source.n_frames > 1:  # every frame, written as an animation
+            from ..animation.job import reduce_open_animation
+            return reduce_open_animation(source, output, shown_as=shown, **opts)
         bytes_in = input_size(src)
         loaded = source.load()
-    if loaded.n_frames > 1:  # every frame, written as an animation
-        from ..animation import reduce_animation_file
-        return reduce_animation_file(src, output, shown_as=shown, **opts)
     warn_quality_scale(opts["quality"])
     if job.output is not None:
         check_output_size(job.output.suffix, loaded.shape[::-1],
