@@ -24,7 +24,7 @@ from quantize.animation import (
     reduce_animation_file,
 )
 from quantize.animation import frames as frames_module
-from quantize.animation.frames import open_animation
+from quantize.animation.frames import open_animation, opened_animation
 from quantize.cli import app
 from quantize.errors import ImageReadError
 from quantize.io import (
@@ -34,6 +34,7 @@ from quantize.io import (
     TransparentColorWarning,
     as_rgba,
     load_image,
+    open_input,
     probe_image,
 )
 from quantize.png import chunks_of, frame_controls, still_png
@@ -1456,3 +1457,20 @@ def test_an_open_animation_written_over_in_place_is_refused(tmp_path):
     assert str(refused.value) == (f"{src}: changed while it was read (its size or time "
                                   "differ from when it was opened); run again once it is "
                                   "written")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+def test_an_animation_taken_from_an_open_input_is_read_once_that_is_closed(tmp_path, suffix):
+    """reduce_file hands the animation it opened to the job and lets its own opening go
+    (a WebP's decoder holds two frames of its canvas): the frames are read from the
+    descriptor the animation keeps, until it is closed."""
+    src = save_animation(tmp_path / f"in{suffix}", moving_square(3), duration=100, loop=0,
+                         **({"lossless": True} if suffix == ".webp" else {}))
+    expected = _frames_read(iter_frames(src))
+    with open_input(src) as source:
+        animation = opened_animation(source, None)
+    with animation:
+        assert (animation.info, _frames_read(animation.frames())) == (probe_animation(src),
+                                                                      expected)
+    with pytest.raises(ValueError, match="the animation was closed"):
+        next(animation.frames())

@@ -1717,10 +1717,10 @@ def test_an_animation_is_opened_by_its_name_once_in_a_reduce(tmp_path, monkeypat
     """'quantize reduce in.gif -k 4 -o out.gif' opened the input nine times (each reading
     of its frames probed it again), and Pillow counted a GIF's frames, which means reading
     the whole file, at most of them. It is opened by its name once; each reading of its
-    frames after the first (the palette fit, the frames written, and with --palette
-    per-frame the check that one table holds them all) opens Pillow on a descriptor of its
-    own of that file. Pillow's openings of bytes in memory (a GIF's frames, one at a time)
-    are not the file's."""
+    frames (the palette fit, the frames written, and with --palette per-frame the check
+    that one table holds them all) opens Pillow on a descriptor of its own of that file.
+    Pillow's openings of bytes in memory (a GIF's frames, one at a time) are not the
+    file's."""
     src = save_animation(tmp_path / f"in{suffix}", moving_square(3), duration=100, loop=0,
                          **({"lossless": True} if suffix == ".webp" else {}))
     opened, real = [], Image.open
@@ -1733,7 +1733,6 @@ def test_an_animation_is_opened_by_its_name_once_in_a_reduce(tmp_path, monkeypat
     out = tmp_path / "out.gif"
     result = CliRunner().invoke(app, ["reduce", str(src), "-k", "4", "-o", str(out), *args])
     assert result.exit_code == 0, result.output
-    assert [fp for fp in opened if fp != "BytesIO"] == [src] + ["BufferedReader"] * (
-        readings - 1)
+    assert [fp for fp in opened if fp != "BytesIO"] == [src] + ["BufferedReader"] * readings
     monkeypatch.setattr(Image, "open", real)
     assert count_frames(out) == 3

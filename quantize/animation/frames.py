@@ -242,15 +242,15 @@ class OpenAnimation:
     reads every frame as often as a job asks (a fit, then the frames written) without
     opening the file by its name or probing it again.
 
-    The first reading decodes the image opened; each later one opens the same file again
-    through a descriptor of its own (or, opened from bytes, those bytes): a file put in
-    its place meanwhile is not read, and one written over in place is refused.
+    Each reading has Pillow open the file again, through a descriptor of its own kept
+    from the opening (or, opened from bytes, those bytes), and decodes that image: the
+    image opened stays undecoded, holding no frame while the next reading runs. A file put
+    in the animation's place meanwhile is not read, and one written over in place is
+    refused.
     """
 
     def __init__(self, image: Image.Image, info: AnimationInfo, max_pixels: int | None) -> None:
-        self.path, self.info = info.path, info
-        self._image: Image.Image | None = image
-        self._max_pixels = max_pixels
+        self.path, self.info, self._max_pixels = info.path, info, max_pixels
         self._kept: int | bytes | None = _kept_file(image)
         self._state = _file_state(self._kept)
 
@@ -269,9 +269,7 @@ class OpenAnimation:
         if self._kept is None:
             raise ValueError(f"{self.path}: the animation was closed; read its frames "
                              "within open_animation")
-        first, self._image = self._image, None  # decoded by this reading: later ones open
-        reading = contextlib.nullcontext(first) if first is not None else self._opened_again()
-        with reading as im:
+        with self._opened_again() as im:
             for frame in _stored_frames(self.path, im, self.info, self._max_pixels):
                 if self.info.orientation != 1:
                     frame = replace(frame, rgba=_upright(frame.rgba, self.info.orientation))
@@ -294,11 +292,17 @@ class OpenAnimation:
             yield read_unmapped(im)
 
     def close(self) -> None:
-        """Let go of the image and close the file kept: :func:`open_animation` and
-        :func:`opened_animation` do as their block ends."""
-        kept, self._kept, self._image = self._kept, None, None
+        """Close the file kept (as a ``with`` block of it ends, and
+        :func:`open_animation`'s)."""
+        kept, self._kept = self._kept, None
         if isinstance(kept, int):
             os.close(kept)
+
+    def __enter__(self) -> OpenAnimation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @contextlib.contextmanager
@@ -315,15 +319,18 @@ def open_animation(path: str | os.PathLike[str], *,
     """
     p = check_path(path, "path")
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
-    with open_input(p, max_pixels=limit) as source, opened_animation(source, limit) as animation:
+    with open_input(p, max_pixels=limit) as source:
+        animation = opened_animation(source, limit)
+    with animation:
         yield animation
 
 
-@contextlib.contextmanager
-def opened_animation(source: OpenInput, max_pixels: int | None) -> Iterator[OpenAnimation]:
+def opened_animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation:
     """The animation ``source`` holds open (:func:`~quantize.io.open_input`, whose limit
     ``max_pixels`` was, not yet loaded), as :func:`open_animation` gives it: for a job
-    that opened its input before it knew it was an animation.
+    that opened its input before it knew it was an animation. It keeps a descriptor of
+    its own of the file, and outlives ``source``, whose image (a WebP's decoder holds two
+    frames) can be let go: close it, or read it in a ``with`` block.
 
     Raises
     ------
@@ -335,12 +342,7 @@ def opened_animation(source: OpenInput, max_pixels: int | None) -> Iterator[Open
     if not p.is_file():
         raise ImageReadError(missing_file(p) if not p.exists() else "not a regular file", path=p)
     with read_errors(p, "animation"):
-        animation = OpenAnimation(source.image, _info(source.image, p, source.n_frames),
-                                  max_pixels)
-    try:
-        yield animation
-    finally:
-        animation.close()
+        return OpenAnimation(source.image, _info(source.image, p, source.n_frames), max_pixels)
 
 
 def _info(im: Image.Image, p: Path, n: int) -> AnimationInfo:

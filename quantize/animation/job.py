@@ -1,6 +1,7 @@
 """``reduce_animation_file``: every frame of an animation reduced to one palette.
 
-The file is read twice, one frame at a time (a GIF, an APNG or a TIFF's pages are
+The file is opened once (:func:`~quantize.animation.frames.open_animation`) and its frames
+read twice, one frame at a time (a GIF, an APNG or a TIFF's pages are
 written as the frames come, so its memory stays bounded however long the animation;
 the frames of a WebP wait for Pillow's writer, deflated: see
 :mod:`quantize.animation.sinks`):
@@ -57,7 +58,6 @@ from ..errors import (
     warn_caller,
 )
 from ..io import (
-    OpenInput,
     check_output_path,
     check_output_size,
     input_size,
@@ -89,7 +89,6 @@ from .frames import (
     AnimationInfo,
     OpenAnimation,
     open_animation,
-    opened_animation,
 )
 from .gif import GifWriter
 from .options import AnimationOptions, check_animation_options
@@ -257,22 +256,23 @@ def reduce_animation_file(input: str | os.PathLike[str],
         return _reduced(animation, shown, opts, options, start)
 
 
-def reduce_open_animation(source: OpenInput, output: str | os.PathLike[str] | None = None, *,
+def reduce_open_animation(animation: OpenAnimation,
+                          output: str | os.PathLike[str] | None = None, *,
                           shown_as: ShownOutput | None = None,
                           **options: Any) -> dict[str, Any]:
-    """:func:`reduce_animation_file` of the input ``source`` holds open
-    (:func:`~quantize.io.open_input`, with the ``max_pixels`` of ``options``; not yet
-    loaded), read without opening it again: for a job that opened its input before it
-    knew it was an animation (:func:`~quantize.reduce.reduce_file`).
+    """:func:`reduce_animation_file` of ``animation``, opened already
+    (:func:`~quantize.animation.frames.opened_animation`, with the ``max_pixels`` of
+    ``options``), read without opening it again: for a job that opened its input before
+    it knew it was an animation (:func:`~quantize.reduce.reduce_file`). It is left open,
+    for the caller to close.
 
     Raises
     ------
     As :func:`reduce_animation_file`.
     """
     start = time.perf_counter()
-    _, shown, opts = _checked(source.path, output, shown_as, options)
-    with opened_animation(source, opts.max_pixels) as animation:
-        return _reduced(animation, shown, opts, options, start)
+    _, shown, opts = _checked(animation.path, output, shown_as, options)
+    return _reduced(animation, shown, opts, options, start)
 
 
 def _checked(input: str | os.PathLike[str], output: str | os.PathLike[str] | None,
