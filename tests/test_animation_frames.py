@@ -24,6 +24,7 @@ from quantize.animation import (
     reduce_animation_file,
 )
 from quantize.animation import frames as frames_module
+from quantize.animation.frames import open_animation, opened_animation
 from quantize.cli import app
 from quantize.errors import ImageReadError
 from quantize.io import (
@@ -33,6 +34,7 @@ from quantize.io import (
     TransparentColorWarning,
     as_rgba,
     load_image,
+    open_input,
     probe_image,
 )
 from quantize.png import chunks_of, frame_controls, still_png
@@ -1399,3 +1401,76 @@ def test_an_apng_holding_other_than_the_frames_its_actl_gives_is_refused(tmp_pat
     assert result.output.strip().endswith(message)
     assert not (tmp_path / "out.gif").exists()
     assert not (tmp_path / "out.png").exists()
+
+
+def _frames_read(frames) -> list:
+    return [(frame.rgba.tolist(), frame.duration, frame.disposal) for frame in frames]
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])
+def test_an_open_animation_reads_its_frames_again_without_opening_its_file_by_name(
+        tmp_path, monkeypatch, suffix):
+    """Each reading of the frames (a job reads them for its fit, then to write them) opened
+    the file by its name again and probed it again: three openings a reading, Pillow
+    counting a GIF's frames, which means reading the whole file, at each."""
+    src = save_animation(tmp_path / f"in{suffix}", moving_square(3), duration=100, loop=0,
+                         **({"lossless": True} if suffix == ".webp" else {}))
+    expected = _frames_read(iter_frames(src))
+    opened, real = [], Image.open
+
+    def counted(fp, *args, **kwargs):
+        opened.append(fp)
+        return real(fp, *args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counted)
+    with open_animation(src) as animation:
+        assert animation.info == probe_animation(src)
+        opened.clear()
+        readings = [_frames_read(animation.frames()) for _ in range(3)]
+    assert readings == [expected] * 3
+    assert not [fp for fp in opened if isinstance(fp, str | os.PathLike)]
+    with pytest.raises(ValueError, match="the animation was closed"):
+        next(animation.frames())
+
+
+def test_a_file_put_in_place_of_an_open_animation_is_not_read(tmp_path):
+    """Its frames are read again from the file opened, as they were first read."""
+    src = save_animation(tmp_path / "in.gif", moving_square(3), duration=100, loop=0)
+    other = save_animation(tmp_path / "other.gif", moving_square(2, size=8), duration=50)
+    with open_animation(src) as animation:
+        first = _frames_read(animation.frames())
+        os.replace(other, src)
+        assert _frames_read(animation.frames()) == first
+
+
+def test_an_open_animation_written_over_in_place_is_refused(tmp_path):
+    """Its frames would no longer be those its info (frame count, size) describes."""
+    src = save_animation(tmp_path / "in.gif", moving_square(3), duration=100, loop=0)
+    other = save_animation(tmp_path / "other.gif", moving_square(2, size=8), duration=50)
+    with open_animation(src) as animation:
+        _frames_read(animation.frames())
+        with open(src, "r+b") as f:
+            f.write(other.read_bytes())
+            f.truncate()
+        with pytest.raises(ImageReadError) as refused:
+            next(animation.frames())
+    assert str(refused.value) == (f"{src}: changed while it was read (its size or time "
+                                  "differ from when it was opened); run again once it is "
+                                  "written")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+def test_an_animation_taken_from_an_open_input_is_read_once_that_is_closed(tmp_path, suffix):
+    """reduce_file hands the animation it opened to the job and lets its own opening go
+    (a WebP's decoder holds two frames of its canvas): the frames are read from the
+    descriptor the animation keeps, until it is closed."""
+    src = save_animation(tmp_path / f"in{suffix}", moving_square(3), duration=100, loop=0,
+                         **({"lossless": True} if suffix == ".webp" else {}))
+    expected = _frames_read(iter_frames(src))
+    with open_input(src) as source:
+        animation = opened_animation(source, None)
+    with animation:
+        assert (animation.info, _frames_read(animation.frames())) == (probe_animation(src),
+                                                                      expected)
+    with pytest.raises(ValueError, match="the animation was closed"):
+        next(animation.frames())

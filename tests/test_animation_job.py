@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
 import warnings
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageSequence
+from typer.testing import CliRunner
 
 from quantize.animation import (
     FrameCutWarning,
@@ -24,8 +26,10 @@ from quantize.animation import (
     reduce_animation_file,
 )
 from quantize.animation import job as job_module
+from quantize.animation.frames import open_animation
 from quantize.animation.options import check_animation_options
 from quantize.animation.plans import one_table_holds
+from quantize.cli import app
 from quantize.colors import ciede2000, lab_of, premultiply
 from quantize.errors import (
     ImageReadError,
@@ -364,7 +368,8 @@ def test_one_table_holds_256_colours_or_255_beside_transparent_pixels(tmp_path, 
                                         append_images=[Image.fromarray(second, "RGBA")])
     opts = check_animation_options(src, tmp_path / "out.gif", n_colors=256,
                                    palette="per-frame")
-    assert one_table_holds(src, opts) is holds
+    with open_animation(src) as animation:
+        assert one_table_holds(animation, opts) is holds
 
 
 @pytest.mark.parametrize("new, holds", [(56, True), (57, False)])
@@ -382,7 +387,8 @@ def test_one_table_holds_counts_each_colour_once_over_the_frames(tmp_path, new, 
     frames[0].save(src, save_all=True, duration=50, append_images=frames[1:])
     opts = check_animation_options(src, tmp_path / "out.gif", n_colors=256,
                                    palette="per-frame")
-    assert one_table_holds(src, opts) is holds
+    with open_animation(src) as animation:
+        assert one_table_holds(animation, opts) is holds
 
 
 def test_per_frame_palettes_write_a_frame_with_the_first_frames_colours_with_its_table(
@@ -1653,3 +1659,80 @@ def test_quality_chooses_the_fewest_colours_with_alpha(tmp_path):
     with pytest.raises(QualityError, match=r"in\.png: quality=0: mean CIEDE2000 <= 0 needs "
                                            r"more than 3 colours"):
         _reduced_soft(tmp_path, ".webp", quality=0, n_colors=3, force=True)
+
+
+def _changed_after_the_fit(monkeypatch, src: Path, other: Path, in_place: bool) -> None:
+    """Have ``other`` take the place of ``src`` once the palette is fitted, before the frames
+    are read again to be written: put there, or written over ``src`` in place."""
+    real = job_module.global_plan
+
+    def fitted_then_changed(*args, **kwargs):
+        plan = real(*args, **kwargs)
+        if in_place:
+            with open(src, "r+b") as f:
+                f.write(other.read_bytes())
+                f.truncate()
+        else:
+            os.replace(other, src)
+        return plan
+
+    monkeypatch.setattr(job_module, "global_plan", fitted_then_changed)
+
+
+def test_an_animation_replaced_once_fitted_is_written_from_the_file_fitted(tmp_path,
+                                                                          monkeypatch):
+    """The frames written were read from the file found there by name: one of another size
+    failed with NumPy's "operands could not be broadcast together", and one of the same
+    size was written with the palette fitted on the other."""
+    src = save_animation(tmp_path / "in.gif", moving_square(3), duration=100, loop=0)
+    expected = tmp_path / "expected.gif"
+    reduce_animation_file(src, expected, n_colors=4, seed=0)
+    other = save_animation(tmp_path / "other.gif", moving_square(2, size=8), duration=50)
+    _changed_after_the_fit(monkeypatch, src, other, in_place=False)
+    reduce_animation_file(src, tmp_path / "out.gif", n_colors=4, seed=0)
+    assert (tmp_path / "out.gif").read_bytes() == expected.read_bytes()
+
+
+def test_an_animation_written_over_once_fitted_is_refused_in_one_line(tmp_path,
+                                                                      monkeypatch):
+    """Its new frames were mapped onto the palette fitted on the old ones, without a
+    word."""
+    src = save_animation(tmp_path / "in.gif", moving_square(3), duration=100, loop=0)
+    other = save_animation(tmp_path / "other.gif", moving_square(3, colors=(
+        BLUE, RED, GREEN, (0, 0, 0))), duration=100, loop=0)
+    _changed_after_the_fit(monkeypatch, src, other, in_place=True)
+    result = CliRunner().invoke(app, ["reduce", str(src), "-k", "4", "-o",
+                                      str(tmp_path / "out.gif")])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"quantize: error: {src}: changed while it was read (its size or time differ from "
+        "when it was opened); run again once it is written")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.gif", "other.gif"]
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])
+@pytest.mark.parametrize("args, readings", [([], 2), (["--palette", "per-frame"], 3)])
+def test_an_animation_is_opened_by_its_name_once_in_a_reduce(tmp_path, monkeypatch, suffix,
+                                                            args, readings):
+    """'quantize reduce in.gif -k 4 -o out.gif' opened the input nine times (each reading
+    of its frames probed it again), and Pillow counted a GIF's frames, which means reading
+    the whole file, at most of them. It is opened by its name once; each reading of its
+    frames (the palette fit, the frames written, and with --palette per-frame the check
+    that one table holds them all) opens Pillow on a descriptor of its own of that file.
+    Pillow's openings of bytes in memory (a GIF's frames, one at a time) are not the
+    file's."""
+    src = save_animation(tmp_path / f"in{suffix}", moving_square(3), duration=100, loop=0,
+                         **({"lossless": True} if suffix == ".webp" else {}))
+    opened, real = [], Image.open
+
+    def counted(fp, *args, **kwargs):
+        opened.append(Path(fp) if isinstance(fp, str | os.PathLike) else type(fp).__name__)
+        return real(fp, *args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", counted)
+    out = tmp_path / "out.gif"
+    result = CliRunner().invoke(app, ["reduce", str(src), "-k", "4", "-o", str(out), *args])
+    assert result.exit_code == 0, result.output
+    assert [fp for fp in opened if fp != "BytesIO"] == [src] + ["BufferedReader"] * readings
+    monkeypatch.setattr(Image, "open", real)
+    assert count_frames(out) == 3

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from quantize.animation import plans, reduce_animation_file
-from quantize.animation.frames import Frame, iter_frames
+from quantize.animation.frames import Frame, iter_frames, open_animation
 from quantize.animation.options import check_animation_options
 from quantize.animation.plans import (
     FEWER_COLOURS_DB,
@@ -121,7 +121,8 @@ def test_exact_colours_fitted_on_coarser_colours_are_colours_the_frames_hold(tmp
     src = save_animation(tmp_path / "in.png", [frames[0].rgba] * 2, duration=50, loop=0)
     opts = check_animation_options(src, tmp_path / "out.png", n_colors=5, seed=0,
                                    exact_colors=True)
-    plan = plans.AlphaPlan.fit(src, opts, pooled)
+    with open_animation(src) as animation:
+        plan = plans.AlphaPlan.fit(animation, opts, pooled)
     assert {tuple(c) for c in plan.palette.tolist()} <= held
     assert len({tuple(c) for c in plan.palette.tolist()}) == 5
 
@@ -170,9 +171,10 @@ def test_a_palette_fitted_on_coarser_colours_maps_a_colour_it_never_saw(tmp_path
     monkeypatch.setattr(plans, "HELD_TRANSLUCENT", 4)
     frames = [Frame(_greys(100, 101), duration=50, disposal=1)]
     pooled = pooled_rgba(iter(frames))
-    src = tmp_path / "in.png"
+    src = save_animation(tmp_path / "in.png", [frames[0].rgba] * 2, duration=50, loop=0)
     opts = check_animation_options(src, tmp_path / "out.png", n_colors=5, seed=0)
-    plan = plans.AlphaPlan.fit(src, opts, pooled)
+    with open_animation(src) as animation:
+        plan = plans.AlphaPlan.fit(animation, opts, pooled)
     assert plan.level == 1 and plan.words.size == 0
     rgba = np.array([[[70, 70, 70, 100], [0, 0, 0, 255], [170, 170, 170, 120]]], np.uint8)
     indices, *_ = plan.map(rgba, rgba[..., 3] > 0, None, 0.0, FrameStats(alpha=True))
@@ -182,7 +184,9 @@ def test_a_palette_fitted_on_coarser_colours_maps_a_colour_it_never_saw(tmp_path
 
 def test_global_plan_puts_the_moving_colours_first(tmp_path):
     src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
-    plan = GlobalPlan.fit(src, check_animation_options(src, None, n_colors=4, seed=0))
+    with open_animation(src) as animation:
+        plan = GlobalPlan.fit(animation, check_animation_options(src, None, n_colors=4,
+                                                                 seed=0))
     # Pixels that change between frames: white, red and green 16 each, the blue bar none;
     # ties go to the colour with more pixels over all frames (white 528, red 32, green 16).
     assert plan.palette.tolist() == [list(WHITE), list(RED), list(GREEN), list(BLUE)]
@@ -199,7 +203,9 @@ def test_a_global_plan_looks_a_frame_up_among_all_colours_in_sorted_order(tmp_pa
     # The pooled colours of a long animation are millions: a frame's pixels searched in
     # raster order among them took 3 times as long as in sorted order.
     src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
-    plan = GlobalPlan.fit(src, check_animation_options(src, None, n_colors=2, seed=0))
+    with open_animation(src) as animation:
+        plan = GlobalPlan.fit(animation, check_animation_options(src, None, n_colors=2,
+                                                                 seed=0))
     assert not plan.exact  # the path that looks up each pixel's colour
     rgb, opaque = split_alpha(next(iter_frames(src)))
     expected, _, _, _ = plan.map(rgb, opaque, None, 0.0, FrameStats())
@@ -415,7 +421,9 @@ def test_global_plan_keeps_still_pixels_and_stays_within_the_tolerance(tmp_path)
         f[4:] = np.clip(f[4:] + shift, 0, 255)  # rows 0-3 never change
         frames.append(f.astype(np.uint8))
     src = save_animation(tmp_path / "ramp.gif", frames, duration=50)
-    plan = GlobalPlan.fit(src, check_animation_options(src, None, n_colors=24, seed=0))
+    with open_animation(src) as animation:
+        plan = GlobalPlan.fit(animation, check_animation_options(src, None, n_colors=24,
+                                                                 seed=0))
     pal = srgb_to_lab(plan.palette)
     previous, rerouted = None, 0
     for f in iter_frames(src):
@@ -530,7 +538,9 @@ def test_a_pixel_whose_colour_is_an_entry_is_drawn_in_it_not_its_neighbours_run(
     f[63] = np.linspace(0, 200, 64).astype(np.uint8)[:, None]  # more colours than k
     frames = [f, np.roll(f, 1, axis=0)]
     src = save_animation(tmp_path / "page.gif", frames, duration=50)
-    plan = GlobalPlan.fit(src, check_animation_options(src, None, n_colors=32, seed=0))
+    with open_animation(src) as animation:
+        plan = GlobalPlan.fit(animation, check_animation_options(src, None, n_colors=32,
+                                                                 seed=0))
     assert np.isin(pack_rgb(np.uint8([[[252] * 3, [255] * 3]])), pack_rgb(plan.palette)).all()
     previous = None
     for each in iter_frames(src):
@@ -555,8 +565,9 @@ def test_with_partial_alpha_too_a_pixel_whose_colour_is_an_entry_is_drawn_in_it(
     frames = [Image.fromarray(a, "RGBA") for a in (f, np.roll(f, 1, axis=0))]
     src = tmp_path / "page.png"
     frames[0].save(src, save_all=True, append_images=frames[1:], duration=50, loop=0)
-    plan = global_plan(src, check_animation_options(src, tmp_path / "out.png", n_colors=32,
-                                                    seed=0))
+    with open_animation(src) as animation:
+        plan = global_plan(animation, check_animation_options(src, tmp_path / "out.png",
+                                                              n_colors=32, seed=0))
     assert isinstance(plan, AlphaPlan)
     words = plan.palette.copy().view("<u4")[:, 0]
     grey = np.uint8([[252, 252, 252, 255], [255, 255, 255, 255]]).view("<u4")[:, 0]
@@ -601,7 +612,9 @@ def test_global_plan_scans_only_the_box_of_the_changed_pixels(tmp_path, rng, mon
     entries are those of a scan of the whole frame. Each frame scanned the whole canvas:
     a 10 x 10 sprite on a 2000 x 2000 GIF of 21 frames took 31 s."""
     src = save_animation(tmp_path / "sprite.gif", _sprite_on_a_ramp(rng), duration=50)
-    plan = GlobalPlan.fit(src, check_animation_options(src, None, n_colors=8, seed=0))
+    with open_animation(src) as animation:
+        plan = GlobalPlan.fit(animation, check_animation_options(src, None, n_colors=8,
+                                                                 seed=0))
     scanned = []
 
     def recording(entries, *args, **kwargs):
@@ -727,7 +740,8 @@ def test_global_plan_mapping_the_changed_box_equals_mapping_the_whole_frame(
     frames = _changing_frames(rng)
     src = save_animation(tmp_path / "noise.gif", [f.rgba for f in frames[:1]])
     opts = check_animation_options(src, None, n_colors=6, seed=0, dither=dither)
-    plan = GlobalPlan.fit(src, opts, pooled_histogram(iter(frames)))
+    with open_animation(src) as animation:
+        plan = GlobalPlan.fit(animation, opts, pooled_histogram(iter(frames)))
     assert not plan.exact
     runs = {}
     for boxed in (False, True):
@@ -766,8 +780,9 @@ def test_a_changed_pixel_at_the_left_of_its_box_takes_the_run_of_the_pixel_befor
     second[1, 4:6] = (105, 105, 105, 255)
     frames = [Frame(first, 50, 1), Frame(second, 50, 1)]
     src = save_animation(tmp_path / "greys.gif", [first[..., :3]])
-    plan = GlobalPlan.fit(src, check_animation_options(src, None, palette_in=greys),
-                          pooled_histogram(iter(frames)))
+    with open_animation(src) as animation:
+        plan = GlobalPlan.fit(animation, check_animation_options(src, None, palette_in=greys),
+                              pooled_histogram(iter(frames)))
     stats = FrameStats()
     indices, _, transparent, _ = plan.map(*split_alpha(frames[0]), None, 0.0, stats)
     indices[1, 4:6] = transparent  # as the caller writes them
@@ -835,8 +850,9 @@ def _fitted_plan(tmp_path, frames, translucent):
     pooled = pooled_rgba(iter(frames), partial_alpha=translucent)
     src = save_animation(tmp_path / "in.png", [frames[0].rgba] * 2, duration=50, loop=0)
     opts = check_animation_options(src, tmp_path / "out.png", n_colors=6, seed=0)
-    return (plans.AlphaPlan.fit(src, opts, pooled) if translucent
-            else GlobalPlan.fit(src, opts, pooled.binary()))
+    with open_animation(src) as animation:
+        return (plans.AlphaPlan.fit(animation, opts, pooled) if translucent
+                else GlobalPlan.fit(animation, opts, pooled.binary()))
 
 
 def test_pieces_gathered_from_rows_equal_the_colours_cut(rng):
@@ -942,8 +958,9 @@ def test_plans_map_with_runs_in_pieces_as_with_the_column_scan(tmp_path, rng, mo
     pooled = pooled_rgba(iter(frames), partial_alpha=translucent)
     src = save_animation(tmp_path / "in.png", [frames[0].rgba] * 2, duration=50, loop=0)
     opts = check_animation_options(src, tmp_path / "out.png", n_colors=6, seed=0)
-    plan = (plans.AlphaPlan.fit(src, opts, pooled) if translucent
-            else GlobalPlan.fit(src, opts, pooled.binary()))
+    with open_animation(src) as animation:
+        plan = (plans.AlphaPlan.fit(animation, opts, pooled) if translucent
+                else GlobalPlan.fit(animation, opts, pooled.binary()))
     assert not plan.exact
     monkeypatch.setattr(plans, "RUN_PIECE", piece)
     runs = []

@@ -3168,16 +3168,25 @@ def test_a_default_output_in_a_read_only_folder_says_to_name_one_with_o(tmp_path
 
 @pytest.fixture
 def decoded(monkeypatch):
-    """The inputs whose pixels reduce_file reads, in order: none is fitted unread."""
+    """The inputs whose pixels reduce_file reads, in order: none is fitted unread. An
+    animation is listed once, however many times its frames are read."""
+    from quantize.animation.frames import OpenAnimation
     from quantize.io import OpenInput
 
-    paths, real = [], OpenInput.load
+    paths, real, real_frames, animations = [], OpenInput.load, OpenAnimation.frames, []
 
     def load(source):
         paths.append(Path(source.path))
         return real(source)
 
+    def frames(animation):
+        if not any(animation is seen for seen in animations):
+            animations.append(animation)
+            paths.append(Path(animation.path))
+        return real_frames(animation)
+
     monkeypatch.setattr(OpenInput, "load", load)
+    monkeypatch.setattr(OpenAnimation, "frames", frames)
     return paths
 
 

@@ -31,6 +31,7 @@ from quantize.io import (
     atomic_write,
     check_output_path,
     exif_orientation,
+    first_page,
     folder_made,
     frame_rgba,
     load_image,
@@ -1575,6 +1576,26 @@ def test_a_tiff_whose_first_page_is_a_thumbnail_is_read_at_its_full_image(tmp_pa
         "other page left out"]
     assert probe_image(src) == (32, 24)
     assert [f.rgba.shape for f in iter_frames(src)] == [(24, 32, 4)]
+
+
+def test_the_page_read_of_a_gif_is_found_without_counting_its_frames(tmp_path, monkeypatch):
+    """Only a TIFF's pages are looked at: the frames of every image were counted, and
+    Pillow reads a whole GIF to count them, at each opening of the file."""
+    from PIL import GifImagePlugin
+
+    src = tmp_path / "a.gif"
+    frames = [Image.new("RGB", (4, 4), (80 * i, 0, 0)) for i in range(3)]
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=50)
+    counted, real = [], GifImagePlugin.GifImageFile.n_frames
+
+    def counting(im):
+        counted.append(im)
+        return real.fget(im)
+
+    monkeypatch.setattr(GifImagePlugin.GifImageFile, "n_frames", property(counting))
+    with Image.open(src) as im:
+        assert (first_page(im), im.tell(), counted) == (0, 0, [])
+        assert im.n_frames == 3 and counted  # the counter sees a count
 
 
 def test_a_tiff_thumbnail_then_pages_of_their_own_says_to_save_them(tmp_path):

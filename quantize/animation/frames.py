@@ -34,7 +34,9 @@ forever, as a slide show of the pages (see :attr:`AnimationInfo.timed`).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -56,6 +58,7 @@ from ..gif_canvas import (
 from ..io import (
     DEFAULT_MAX_PIXELS,
     KeyedCanvas,
+    OpenInput,
     check_frame_pixels,
     exif_orientation,
     first_page,
@@ -65,8 +68,8 @@ from ..io import (
     hidden_frames,
     ignore_overlong_trns,
     missing_file,
+    open_input,
     pillow_limit_lifted,
-    probe_image,
     read_errors,
     read_unmapped,
     seek_first_page,
@@ -86,8 +89,9 @@ from ..png import (
 )
 from ..webp import frame_alpha_read
 
-__all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
-           "iter_frames", "probe_animation"]
+__all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "OpenAnimation",
+           "count_frames", "iter_frames", "open_animation", "opened_animation",
+           "probe_animation"]
 
 #: Pillow formats whose frames carry a duration and whose files a loop count. The
 #: frames of other formats (the pages of a multi-page TIFF) are not timed.
@@ -228,33 +232,166 @@ def probe_animation(path: str | os.PathLike[str], *,
         If the file cannot be read, or is over the pixel limit (one line,
         naming the file).
     """
+    with open_animation(path, max_pixels=max_pixels) as animation:
+        return animation.info
+
+
+class OpenAnimation:
+    """An animation opened once (:func:`open_animation`, :func:`opened_animation`): its
+    ``path``, its ``info`` (:class:`AnimationInfo`) and :meth:`OpenAnimation.frames`, which
+    reads every frame as often as a job asks (a fit, then the frames written) without
+    opening the file by its name or probing it again.
+
+    Each reading has Pillow open the file again, through a descriptor of its own kept
+    from the opening (or, opened from bytes, those bytes), and decodes that image: the
+    image opened stays undecoded, holding no frame while the next reading runs. A file put
+    in the animation's place meanwhile is not read, and one written over in place is
+    refused.
+    """
+
+    def __init__(self, image: Image.Image, info: AnimationInfo, max_pixels: int | None) -> None:
+        self.path, self.info, self._max_pixels = info.path, info, max_pixels
+        self._kept: int | bytes | None = _kept_file(image)
+        self._state = _file_state(self._kept)
+
+    def frames(self) -> Iterator[Frame]:
+        """Yield every frame as :func:`iter_frames` does, decoding one at a time.
+
+        Raises
+        ------
+        ImageReadError
+            As :func:`iter_frames`; and when the file was written over in place since it
+            was opened (its size or time changed): its frames are no longer those its
+            ``info`` describes.
+        ValueError
+            Once the animation was closed (its block has ended).
+        """
+        if self._kept is None:
+            raise ValueError(f"{self.path}: the animation was closed; read its frames "
+                             "within open_animation")
+        with self._opened_again() as im:
+            for frame in _stored_frames(self.path, im, self.info, self._max_pixels):
+                if self.info.orientation != 1:
+                    frame = replace(frame, rgba=_upright(frame.rgba, self.info.orientation))
+                yield frame
+                del frame  # the caller's now: not kept while the next frame is drawn
+
+    @contextlib.contextmanager
+    def _opened_again(self) -> Iterator[Image.Image]:
+        """The file opened by Pillow again, from its kept descriptor or bytes, at the page
+        read (:func:`~quantize.io.first_page`)."""
+        if _file_state(self._kept) != self._state:
+            raise ImageReadError("changed while it was read (its size or time differ from "
+                                 "when it was opened); run again once it is written",
+                                 path=self.path)
+        fp = (os.fdopen(os.dup(self._kept), "rb") if isinstance(self._kept, int)
+              else io.BytesIO(self._kept))  # type: ignore[arg-type]  # not None: frames checks
+        with (read_errors(self.path, "animation"), pillow_limit_lifted(), fp,
+              Image.open(fp) as opened, frame_alpha_read(opened) as im):
+            seek_first_page(im)
+            yield read_unmapped(im)
+
+    def close(self) -> None:
+        """Close the file kept (as a ``with`` block of it ends, and
+        :func:`open_animation`'s)."""
+        kept, self._kept = self._kept, None
+        if isinstance(kept, int):
+            os.close(kept)
+
+    def __enter__(self) -> OpenAnimation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def open_animation(path: str | os.PathLike[str], *,
+                   max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Iterator[OpenAnimation]:
+    """:func:`probe_animation` of ``path``, with the file held open for the block so that
+    its frames are read (:meth:`OpenAnimation.frames`, as often as asked) without opening
+    it by its name again. Errors raised in the block are its own.
+
+    Raises
+    ------
+    ImageReadError, ValueError, TypeError
+        As :func:`probe_animation`.
+    """
     p = check_path(path, "path")
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
-    probe_image(p, max_pixels=limit, frames=True)  # missing, not an image, too many pixels
-    with _opened(p) as im:
-        n = shown_frames(im)
-        check_frame_count(im, n, p)
-        w, h = im.size
-        loop = im.info.get("loop")
-        if loop is None and im.format == "GIF":  # an extension Pillow does not read
-            with second_reader(im) as reader:
-                loop = gif_loop(reader)
-        if loop is None and im.format == "AVIF" and n > 1:
-            # Pillow reads no repetition count from an AVIF: taken as forever, which
-            # libavif writes unless told otherwise, and as browsers play such files
-            loop = 0
-        # Read without decoding a frame (a PNG's from an eXIf chunk before its image data,
-        # where the PNG specification places it). A TIFF's is left to Pillow, which turns
-        # its pages upright as it decodes them; its resolution is turned by it all the same.
-        stored = exif_orientation(im)
-        orientation = 1 if im.format == "TIFF" else stored
-        screen = _grown_screen(im)
-        dpi = upright_dpi(stated_dpi(im), stored)
-        info = AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
-                             None if loop is None else int(loop), orientation,
-                             None if screen is None else _turned_size(screen, orientation),
-                             dpi)
-    return info
+    with open_input(p, max_pixels=limit) as source:
+        animation = opened_animation(source, limit)
+    with animation:
+        yield animation
+
+
+def opened_animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation:
+    """The animation ``source`` holds open (:func:`~quantize.io.open_input`, whose limit
+    ``max_pixels`` was, not yet loaded), as :func:`open_animation` gives it: for a job
+    that opened its input before it knew it was an animation. It keeps a descriptor of
+    its own of the file, and outlives ``source``, whose image (a WebP's decoder holds two
+    frames) can be let go: close it, or read it in a ``with`` block.
+
+    Raises
+    ------
+    ImageReadError
+        As :func:`probe_animation`: ``source`` is not a regular file, or its frame table
+        or header cannot be read.
+    """
+    p = source.path
+    if not p.is_file():
+        raise ImageReadError(missing_file(p) if not p.exists() else "not a regular file", path=p)
+    with read_errors(p, "animation"):
+        return OpenAnimation(source.image, _info(source.image, p, source.n_frames), max_pixels)
+
+
+def _info(im: Image.Image, p: Path, n: int) -> AnimationInfo:
+    """The :class:`AnimationInfo` of ``im``, opened from ``p`` and not yet decoded, which
+    shows ``n`` frames (:func:`~quantize.io.shown_frames`)."""
+    check_frame_count(im, n, p)
+    w, h = im.size
+    loop = im.info.get("loop")
+    if loop is None and im.format == "GIF":  # an extension Pillow does not read
+        with second_reader(im) as reader:
+            loop = gif_loop(reader)
+    if loop is None and im.format == "AVIF" and n > 1:
+        # Pillow reads no repetition count from an AVIF: taken as forever, which
+        # libavif writes unless told otherwise, and as browsers play such files
+        loop = 0
+    # Read without decoding a frame (a PNG's from an eXIf chunk before its image data,
+    # where the PNG specification places it). A TIFF's is left to Pillow, which turns
+    # its pages upright as it decodes them; its resolution is turned by it all the same.
+    stored = exif_orientation(im)
+    orientation = 1 if im.format == "TIFF" else stored
+    screen = _grown_screen(im)
+    dpi = upright_dpi(stated_dpi(im), stored)
+    return AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
+                         None if loop is None else int(loop), orientation,
+                         None if screen is None else _turned_size(screen, orientation), dpi)
+
+
+def _kept_file(im: Image.Image) -> int | bytes:
+    """What a later reading of ``im``'s file opens (:meth:`OpenAnimation.frames`): a
+    descriptor of its own of the regular file ``im`` was opened from, or, opened from
+    bytes (a PNG without its overlong text, a WebP with its alpha flag set), those bytes.
+    Taken before ``im`` is decoded: Pillow closes a still's file once it is."""
+    try:
+        fd = im.fp.fileno()
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return os.dup(fd)
+    except (AttributeError, OSError, ValueError):  # BytesIO: UnsupportedOperation
+        pass
+    with second_reader(im) as reader:
+        return reader.read()
+
+
+def _file_state(kept: int | bytes | None) -> tuple[int, int] | None:
+    """The size and time of the file ``kept`` (a descriptor), which tell it written over;
+    None for bytes, which do not change."""
+    if not isinstance(kept, int):
+        return None
+    st = os.fstat(kept)
+    return st.st_size, st.st_mtime_ns
 
 
 def _grown_screen(im: Image.Image) -> tuple[int, int] | None:
@@ -291,19 +428,16 @@ def iter_frames(path: str | os.PathLike[str], *,
         PNG (APNG) has a bad CRC (:func:`quantize.png.check_png_chunks`) or the image data
         of a frame ends before its last row (:func:`quantize.png.check_png_frames`).
     """
-    p = check_path(path, "path")
-    info = probe_animation(p, max_pixels=max_pixels)
-    for frame in _stored_frames(p, info, max_pixels):
-        if info.orientation != 1:
-            frame = replace(frame, rgba=_upright(frame.rgba, info.orientation))
-        yield frame
-        del frame  # the caller's now: not kept while the next frame is drawn
+    with open_animation(path, max_pixels=max_pixels) as animation:
+        yield from animation.frames()
 
 
-def _stored_frames(p: Path, info: AnimationInfo, max_pixels: int | None) -> Iterator[Frame]:
-    """The frames of :func:`iter_frames` as the file stores them, before its orientation."""
+def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
+                   max_pixels: int | None) -> Iterator[Frame]:
+    """The frames of :func:`iter_frames` as the file stores them, before its orientation,
+    of ``im``, opened from ``p`` (at the page read, not yet decoded)."""
     w, h = _stored_size(info)
-    with _opened(p) as im, _keyed_canvas(p, im) as (keyed, still):
+    with read_errors(p, "animation"), _keyed_canvas(p, im) as (keyed, still):
         drawn = _gif_frames(p, im, info, max_pixels)
         if drawn is not None:
             yield from drawn

@@ -1,6 +1,7 @@
 """``reduce_animation_file``: every frame of an animation reduced to one palette.
 
-The file is read twice, one frame at a time (a GIF, an APNG or a TIFF's pages are
+The file is opened once (:func:`~quantize.animation.frames.open_animation`) and its frames
+read twice, one frame at a time (a GIF, an APNG or a TIFF's pages are
 written as the frames come, so its memory stays bounded however long the animation;
 the frames of a WebP wait for Pillow's writer, deflated: see
 :mod:`quantize.animation.sinks`):
@@ -83,7 +84,12 @@ from ..reduce.records import (
     recorded_options,
     too_large,
 )
-from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
+from .frames import (
+    PAGE_DURATION_MS,
+    AnimationInfo,
+    OpenAnimation,
+    open_animation,
+)
 from .gif import GifWriter
 from .options import AnimationOptions, check_animation_options
 from .plans import (
@@ -103,7 +109,7 @@ from .stats import FrameStats
 # as they were defined here before.
 __all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
            "ShortFramesWarning", "StillImageWarning", "TimingLossWarning", "UntimedFramesWarning",
-           "reduce_animation_file"]
+           "reduce_animation_file", "reduce_open_animation"]
 
 #: The format advised for an animation too large for its output's (a WebP's 16383 pixels a
 #: side): an APNG, whose frames are as long as PNG's.
@@ -225,7 +231,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     ------
     ImageReadError
         The input cannot be read or is over the pixel limit, or is a pipe or
-        device (it is read more than once: save a stream to a file first).
+        device (it is read more than once: save a stream to a file first), or was
+        written over in place while it was read (a file put in its place is not read:
+        the one opened is read throughout).
     OutputExistsError, OutputError
         The output exists (without ``force``), cannot be written, or is the input.
     ResultTooLargeError
@@ -243,13 +251,47 @@ def reduce_animation_file(input: str | os.PathLike[str],
         colours: a 0-100 score (pngquant's) is not what it measures.
     """
     start = time.perf_counter()
-    src = require_regular_file(input)  # read three times: header, palette fit, frames
+    src, shown, opts = _checked(input, output, shown_as, options)
+    with open_animation(src, max_pixels=opts.max_pixels) as animation:
+        return _reduced(animation, shown, opts, options, start)
+
+
+def reduce_open_animation(animation: OpenAnimation,
+                          output: str | os.PathLike[str] | None = None, *,
+                          shown_as: ShownOutput | None = None,
+                          **options: Any) -> dict[str, Any]:
+    """:func:`reduce_animation_file` of ``animation``, opened already
+    (:func:`~quantize.animation.frames.opened_animation`, with the ``max_pixels`` of
+    ``options``), read without opening it again: for a job that opened its input before
+    it knew it was an animation (:func:`~quantize.reduce.reduce_file`). It is left open,
+    for the caller to close.
+
+    Raises
+    ------
+    As :func:`reduce_animation_file`.
+    """
+    start = time.perf_counter()
+    _, shown, opts = _checked(animation.path, output, shown_as, options)
+    return _reduced(animation, shown, opts, options, start)
+
+
+def _checked(input: str | os.PathLike[str], output: str | os.PathLike[str] | None,
+             shown_as: ShownOutput | None, options: dict[str, Any]
+             ) -> tuple[Path, ShownOutput | None, AnimationOptions]:
+    """The input, ``shown_as`` and ``options`` of :func:`reduce_animation_file`, checked."""
+    src = require_regular_file(input)  # read twice, on one opening: palette fit, frames
     if output is not None:
         check_path(output, "output")
     shown = check_shown_as(shown_as, output)
     opts = check_animation_options(src, output, shown_as=shown, **options)
     warn_quality_scale(opts.quality)
-    info = probe_animation(src, max_pixels=opts.max_pixels)
+    return src, shown, opts
+
+
+def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: AnimationOptions,
+             options: dict[str, Any], start: float) -> dict[str, Any]:
+    """:func:`reduce_animation_file` of ``animation``, opened, with its options checked."""
+    src, info = animation.path, animation.info
     bytes_in = input_size(src)
     warn_unterminated_gif(src, info.format)
     check_output_size(opts.suffix, info.size, output_said(opts.output, shown) if opts.output
@@ -262,8 +304,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     _warn_plays(info, opts.suffix)
     # Palettes per frame that would each draw their frame exactly: one shared palette draws
     # every frame as exactly, without a table per frame.
-    per_frame = opts.per_frame and not one_table_holds(src, opts)
-    plan: Any = PerFramePlan(opts) if per_frame else global_plan(src, opts)
+    per_frame = opts.per_frame and not one_table_holds(animation, opts)
+    plan: Any = PerFramePlan(opts) if per_frame else global_plan(animation, opts)
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, _chosen(plan))
     out = opts.output or check_output_path(reduced_name(src, n, opts.suffix), inputs=(src,),
                                            force=opts.force)
@@ -275,7 +317,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     remove_stale_parts([out] if opts.palette_out is None else [out, opts.palette_out])
     with errors_shown(out, shown):
         write_together(_files(out, src, opts, stats, drawn,
-                              lambda tmp: _write(tmp, out, src, info, plan, opts, stats,
+                              lambda tmp: _write(tmp, out, animation, plan, opts, stats,
                                                  bytes_in)),
                        replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
@@ -320,26 +362,27 @@ def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
                                                    output_stem(src))
 
 
-def _write(tmp: Path, out: Path, src: Path, info: AnimationInfo, plan: Any,
+def _write(tmp: Path, out: Path, animation: OpenAnimation, plan: Any,
            opts: AnimationOptions, stats: FrameStats, bytes_in: int) -> None:
     """Write the animation to ``tmp`` (renamed to ``out`` by the caller when this returns),
     opened to be read back too, as a TIFF's pages are linked in (the other formats only
     write); with ``skip_if_larger``, refuse it larger than the input's ``bytes_in``."""
     with open(tmp, "w+b") as fp:
-        _stream(fp, out, src, info, plan, opts, stats)
+        _stream(fp, out, animation, plan, opts, stats)
     if opts.skip_if_larger and tmp.stat().st_size > bytes_in:
         raise too_large(tmp.stat().st_size, bytes_in, out)
 
 
-def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any,
+def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
             opts: AnimationOptions, stats: FrameStats) -> None:
-    """Second pass: map every frame and hand it to the output's writer."""
+    """Second pass: map every frame of ``animation`` and hand it to the output's writer."""
+    info = animation.info
     sink = open_sink(fp, named, info.size, plan.table_palette(), info.plays,
                      transparent=plan.transparent, optimize=opts.optimize, dpi=info.dpi)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     hidden: tuple[int, int] = (0, 0)  # the last frame's pixels not drawn, and translucent
     drawn: np.ndarray | None = None  # the last frame's opaque (or visible) mask
-    for frame in iter_frames(src, max_pixels=opts.max_pixels):
+    for frame in animation.frames():
         pixels, opaque = plan.split(frame)  # with alpha: the visible ones
         box = None if previous is None else changed_box(frame.rgba, previous[0])
         if isinstance(plan, GlobalPlan):  # maps and counts only the pixels that changed

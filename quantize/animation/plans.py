@@ -41,7 +41,7 @@ from ..reduce.fit import (
 from ..reduce.image import histogram_entries, reduce_checked, reduce_colors
 from ..reduce.options import Options
 from ..reduce.quality import smallest_k, starting_as
-from .frames import Frame, iter_frames
+from .frames import Frame, OpenAnimation
 from .gif import bounding_box, change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions, one_palette_for
 from .sinks import default_suffix, palette_frames
@@ -195,9 +195,9 @@ class PooledRGBA:
         return Pooled(distinct, n, moving, self.transparent)
 
 
-def one_table_holds(src: Path, opts: AnimationOptions) -> bool:
+def one_table_holds(animation: OpenAnimation, opts: AnimationOptions) -> bool:
     """Whether one colour table holds every colour the opaque pixels (alpha
-    :data:`ALPHA_THRESHOLD` and up) of all the frames of ``src`` draw: at most
+    :data:`ALPHA_THRESHOLD` and up) of all the frames of ``animation`` draw: at most
     ``n_colors`` of them, and 255 beside transparent pixels. Palettes per frame would
     then draw every frame exactly, as one shared palette does, which needs no table per
     frame. Frames are read until the colours outnumber that.
@@ -209,7 +209,7 @@ def one_table_holds(src: Path, opts: AnimationOptions) -> bool:
     seen = np.zeros(1 << 24, bool)
     n_seen = 0
     transparent = False
-    for frame in iter_frames(src, max_pixels=opts.max_pixels):
+    for frame in animation.frames():
         rgb, opaque = split_alpha(frame)
         codes = pack_rgb(rgb).ravel()
         if not opaque.all():
@@ -421,12 +421,12 @@ class GlobalPlan:
     exact: bool = False                    # every colour is an entry: map them exactly
 
     @classmethod
-    def fit(cls, src: Path, opts: AnimationOptions, pooled: Pooled | None = None
+    def fit(cls, animation: OpenAnimation, opts: AnimationOptions, pooled: Pooled | None = None
             ) -> GlobalPlan:
-        """Read every frame once, pool the histograms and fit (or take) the palette
-        (``pooled``: the histogram, when the frames were read already)."""
+        """Read every frame of ``animation`` once, pool the histograms and fit (or take) the
+        palette (``pooled``: the histogram, when the frames were read already)."""
         if pooled is None:
-            pooled = pooled_histogram(iter_frames(src, max_pixels=opts.max_pixels))
+            pooled = pooled_histogram(animation.frames())
         codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
         if opts.palette_in is not None and opts.palette_in.shape[0] == 0 and codes.size:
@@ -443,7 +443,8 @@ class GlobalPlan:
                 warn_few_colors(0, opts.n_colors, "all the frames together have")
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
-            palette = _search_quality(colors, counts, opts, MAX_PALETTE - transparent, src)
+            palette = _search_quality(colors, counts, opts, MAX_PALETTE - transparent,
+                                      animation.path)
         else:  # asked for 256 with transparency: 255 colours and the transparent entry
             k = min(opts.n_colors, MAX_PALETTE - transparent, colors.shape[0])
             if k < opts.n_colors and k == colors.shape[0]:  # the -k asked for, not 255
@@ -582,16 +583,16 @@ def _scan_box(free: np.ndarray) -> tuple[slice, slice] | None:
     return slice(top, bottom), slice(max(left - 1, 0), right)
 
 
-def global_plan(src: Path, opts: AnimationOptions) -> GlobalPlan | AlphaPlan:
-    """Read every frame once and fit one palette for all of them: with alpha
+def global_plan(animation: OpenAnimation, opts: AnimationOptions) -> GlobalPlan | AlphaPlan:
+    """Read every frame of ``animation`` once and fit one palette for all of them: with alpha
     (:class:`AlphaPlan`) when some pixel is translucent, the output holds partial alpha
     (an APNG, a WebP or a TIFF's pages, not a GIF) and no palette is given; else with
     binary transparency (:class:`GlobalPlan`)."""
     with_alpha = opts.suffix != ".gif" and opts.palette_in is None
-    pooled = pooled_rgba(iter_frames(src, max_pixels=opts.max_pixels), partial_alpha=with_alpha)
+    pooled = pooled_rgba(animation.frames(), partial_alpha=with_alpha)
     if with_alpha and pooled.translucent:
-        return AlphaPlan.fit(src, opts, pooled)
-    return GlobalPlan.fit(src, opts, pooled.binary())
+        return AlphaPlan.fit(animation, opts, pooled)
+    return GlobalPlan.fit(animation, opts, pooled.binary())
 
 
 @dataclass
@@ -626,8 +627,9 @@ class AlphaPlan:
     level: int = 0                            # of the pooled colours (:func:`coarse`)
 
     @classmethod
-    def fit(cls, src: Path, opts: AnimationOptions, pooled: PooledRGBA) -> AlphaPlan:
-        """Fit the palette to ``pooled``, the histogram of every frame of ``src``."""
+    def fit(cls, animation: OpenAnimation, opts: AnimationOptions,
+            pooled: PooledRGBA) -> AlphaPlan:
+        """Fit the palette to ``pooled``, the histogram of every frame of ``animation``."""
         hist = Histogram(pooled.colors, pooled.counts.astype(np.float64), opts.space)
         n = (None if opts.n_colors is None and opts.quality is None
              else min(opts.n_colors or MAX_PALETTE, MAX_PALETTE - pooled.clear))
@@ -637,11 +639,11 @@ class AlphaPlan:
             palette, entries, labels, _ = histogram_entries(hist, pooled.clear, checked,
                                                             opts.rng)
         except QualityError as exc:
-            raise QualityError(exc.reason, path=src) from None
+            raise QualityError(exc.reason, path=animation.path) from None
         transparent = palette.shape[0] if pooled.clear else None
         if pooled.level:  # the pooled colours are not the frames': no table of them
             if opts.exact_colors and palette.shape[0]:
-                palette = _occurring(src, opts, palette)
+                palette = _occurring(animation, opts, palette)
             none = np.zeros(0, np.uint32)
             return cls(palette, transparent, opts.space, none, none.astype(np.uint8),
                        np.zeros((0, 4)), False, pooled.level)
@@ -729,15 +731,16 @@ class AlphaPlan:
         return indices.astype(np.uint8)  # a copy the caller may edit: the result's is read-only
 
 
-def _occurring(src: Path, opts: AnimationOptions, palette: np.ndarray) -> np.ndarray:
-    """The visible colour of the frames of ``src`` nearest to each entry of ``palette``
+def _occurring(animation: OpenAnimation, opts: AnimationOptions,
+               palette: np.ndarray) -> np.ndarray:
+    """The visible colour of the frames of ``animation`` nearest to each entry of ``palette``
     (first found, of those as near): the entries of ``exact_colors`` fitted on colours
     pooled coarser, which the frames may not hold, made colours they do hold. One more
     pass over the frames."""
     target = features_of(palette, opts.space)
     best = np.full(palette.shape[0], np.inf)
     found = palette.copy()
-    for frame in iter_frames(src, max_pixels=opts.max_pixels):
+    for frame in animation.frames():
         words = np.unique(_words(frame.rgba)[frame.rgba[..., 3] > 0])
         if words.size == 0:
             continue

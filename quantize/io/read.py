@@ -1136,9 +1136,12 @@ _NEW_SUBFILE_TYPE, _SUBFILE_TYPE = 254, 255
 def _page_marks(im: Image.Image) -> list[bool] | None:
     """For a TIFF of several pages read as one (:func:`shown_frames`), whether each page is
     marked a reduced-size copy (its headers read, not its pixels; ``im`` is left at the
-    page it was at); None for any other image."""
+    page it was at); None for any other image, whose frames are not counted (Pillow reads
+    a whole GIF to count them)."""
+    if im.format != "TIFF":
+        return None
     n = int(getattr(im, "n_frames", 1))
-    if im.format != "TIFF" or n < 2 or shown_frames(im) > 1:
+    if n < 2 or shown_frames(im) > 1:
         return None
     here, marks = im.tell(), []
     try:
@@ -1362,6 +1365,21 @@ class OpenInput:
 
     def __init__(self, path: Path, image: Image.Image, n_frames: int) -> None:
         self.path, self.n_frames, self._image = path, n_frames, image
+
+    @property
+    def image(self) -> Image.Image:
+        """The Pillow image held open, at the page read (:func:`first_page`), not decoded
+        until :meth:`OpenInput.load`: for a job that reads its frames itself (an
+        animation's, :func:`~quantize.animation.frames.opened_animation`) instead.
+
+        Raises
+        ------
+        ValueError
+            Once the input was closed (its :func:`open_input` block has ended).
+        """
+        if self._image is None:
+            raise ValueError(f"{self.path}: the input was closed; read it within open_input")
+        return self._image
 
     def load(self) -> LoadedImage:
         """The pixels, as :func:`load_image` reads them (within the limit checked already).

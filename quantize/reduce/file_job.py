@@ -14,7 +14,7 @@ import time
 from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -33,6 +33,7 @@ from ..errors import (
 )
 from ..io import (
     DEFAULT_MAX_PIXELS,
+    OpenInput,
     check_output_path,
     check_output_size,
     held_dpi,
@@ -79,6 +80,9 @@ from .records import (
     too_large,
 )
 from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
+
+if TYPE_CHECKING:
+    from ..animation.frames import OpenAnimation
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
            "check_indexed_colors", "check_outputs_given", "default_output",
@@ -259,16 +263,20 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         check_path(output, "output")
     shown = check_shown_as(shown_as, output)
     # A bad input is named before its outputs, and an animation over the limit (frames x
-    # pixels) before its first frame is decoded; the file is opened once for both.
+    # pixels) before its first frame is decoded; the file is opened once for both, and
+    # for an animation's frames.
     with open_input(src, max_pixels=opts["max_pixels"]) as source:
         # its errors name dither as given: dither=True, not the strength 1 it stands for
         job = _plan_file_job(src, output, {**opts, "dither": dither}, source.n_frames > 1,
                              shown)
-        bytes_in = input_size(src)
-        loaded = source.load()
-    if loaded.n_frames > 1:  # every frame, written as an animation
-        from ..animation import reduce_animation_file
-        return reduce_animation_file(src, output, shown_as=shown, **opts)
+        animation = _animation(source, opts["max_pixels"])
+        if animation is None:
+            bytes_in = input_size(src)
+            loaded = source.load()
+    if animation is not None:  # every frame, written as an animation
+        from ..animation.job import reduce_open_animation
+        with animation:
+            return reduce_open_animation(animation, output, shown_as=shown, **opts)
     warn_quality_scale(opts["quality"])
     if job.output is not None:
         check_output_size(job.output.suffix, loaded.shape[::-1],
@@ -316,6 +324,16 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       palette=palette_entries(result.palette, result.shares,
                                               _entry_alpha(result)),
                       optimized=optimized if opts["optimize"] else None)
+
+
+def _animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation | None:
+    """The animation ``source`` holds open, kept open beyond it
+    (:func:`~quantize.animation.frames.opened_animation`); None for a still."""
+    if source.n_frames < 2:
+        return None
+    from ..animation.frames import opened_animation  # the animation package builds on this one
+
+    return opened_animation(source, max_pixels)
 
 
 def _gif_palette(job: FileJob, alpha: np.ndarray | None,
