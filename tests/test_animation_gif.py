@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from quantize.animation.gif import GifWriter, _lzw, change_bytes
+from quantize.animation import gif as gif_module
+from quantize.animation.gif import GifWriter, RecentCodes, _lzw, change_bytes
 
 from .animation_support import frame_blocks
 
@@ -69,6 +70,75 @@ def delays(durations) -> list[int]:
     writer.close()
     with Image.open(io.BytesIO(fp.getvalue())) as im:
         return [f.info["duration"] for f in ImageSequence.Iterator(im)]
+
+
+def _encodes(spy) -> list:
+    """The arrays LZW-encoded from now on in the test: code size, shape and entries."""
+    return spy(gif_module, "_lzw_of", lambda bits, image: (bits, image.shape, image.tobytes()))
+
+
+def test_recent_codes_give_what_a_fresh_encode_gives(rng, spy):
+    flat = rng.integers(0, 5, 60).astype(np.uint8)
+    wide, tall = flat.reshape(6, 10), flat.reshape(10, 6)  # the same bytes, two shapes
+    one = np.array([[1, 1]], np.uint8)
+    wider = np.array([[1, 257]], np.uint16)  # as uint8 the same entries, codes of 9 bits
+    fresh = {name: _lzw(a) for name, a in [("wide", wide), ("tall", tall), ("one", one),
+                                           ("wider", wider)]}
+    codes = RecentCodes()
+    encodes = _encodes(spy)
+    assert codes.remembered(wide) == fresh["wide"]
+    assert codes.recalled(tall) == fresh["tall"]
+    assert codes.remembered(wide) == fresh["wide"]
+    assert codes.recalled(wide.astype(np.int64)) == fresh["wide"]  # equal entries, another dtype
+    assert [shape for _, shape, _ in encodes] == [(6, 10), (10, 6)]  # wide: held
+    assert codes.remembered(one) == fresh["one"]
+    assert codes.recalled(wider) == fresh["wider"] != fresh["one"]
+
+
+def test_recent_codes_hold_the_array_as_it_was_encoded(rng):
+    codes = RecentCodes()
+    box = rng.integers(0, 4, (5, 7)).astype(np.uint8)
+    held = codes.remembered(box)
+    box[2, 3] = 3 - box[2, 3]  # the caller edits its array afterwards
+    assert codes.recalled(box) == _lzw(box) != held
+
+
+def test_recent_codes_hold_only_the_last_few_estimates(spy):
+    codes = RecentCodes(most=3)
+    boxes = [np.full((4, 4), i, np.uint8) for i in range(5)]
+    fresh = [_lzw(box) for box in boxes]
+    for box in boxes[:4]:
+        codes.remembered(box)
+    encodes = _encodes(spy)
+    for i in (1, 2, 3, 3, 0, 4, 4):  # 0 dropped as the oldest; 4 never an estimate
+        assert codes.recalled(boxes[i]) == fresh[i]
+    assert [bytes(image[:1]) for _, _, image in encodes] == [b"\x00", b"\x04", b"\x04"]
+
+
+def test_writer_takes_the_estimates_data_and_writes_the_same_bytes(rng, spy):
+    frames = [rng.integers(0, 3, (12, 16)).astype(np.uint8)]
+    for _ in range(4):
+        frame = frames[-1].copy()
+        frame[3:9, 2:11] = rng.integers(0, 3, (6, 9))
+        frames.append(frame)
+
+    def gif(codes):
+        fp = io.BytesIO()
+        writer = GifWriter(fp, (16, 12), PALETTE, 0, codes=codes)
+        for before, indices in zip([None, *frames[:-1]], frames, strict=True):
+            if before is not None:  # as a plan estimates a mapping before it is written
+                change_bytes(indices, before, 3, codes)
+            writer.add(indices, duration=40)
+        writer.close()
+        return fp.getvalue()
+
+    encodes = _encodes(spy)
+    anew = gif(None)
+    encoded_anew = encodes[:]
+    encodes.clear()
+    assert gif(RecentCodes()) == anew
+    assert len(set(encoded_anew)) < len(encoded_anew)  # the writer encoded boxes again
+    assert sorted(encodes) == sorted(set(encoded_anew))  # now each once
 
 
 @pytest.mark.parametrize("durations, played", [

@@ -25,6 +25,7 @@ from quantize.animation import (
     probe_animation,
     reduce_animation_file,
 )
+from quantize.animation import gif as gif_module
 from quantize.animation import job as job_module
 from quantize.animation.frames import open_animation
 from quantize.animation.options import check_animation_options
@@ -423,6 +424,42 @@ def test_static_region_keeps_identical_indices(tmp_path, rng, dither, palette):
     for f in got[1:]:
         assert np.array_equal(f[:, :8], got[0][:, :8])
     assert not all(np.array_equal(f[:, 8:], got[0][:, 8:]) for f in got[1:])
+
+
+def _pan(tmp_path, rng) -> Path:
+    """Six frames of a slow pan over a noisy gradient, a static white logo in a corner."""
+    y, x = np.mgrid[0:40, 0:64]
+    scene = np.dstack([x * 3, y * 5, (x + y) * 2]) + rng.integers(0, 24, (40, 64, 3))
+    scene = np.clip(scene, 0, 255).astype(np.uint8)
+    frames = [scene[4:36, i:i + 48].copy() for i in range(6)]
+    for f in frames:
+        f[:6, :8] = 250
+    return save_animation(tmp_path / "pan.gif", frames, duration=40, loop=0)
+
+
+def _grey_made(obj, mode=None):
+    """What ``Image.fromarray`` was given, when it makes an image of mode L: each box the
+    GIF writer and the plans LZW-encode is."""
+    return None if mode != "L" else (obj.shape, obj.tobytes())
+
+
+@pytest.mark.parametrize("n_colors, palette", [(8, "global"), (16, "per-frame"),
+                                               (256, "per-frame")])
+def test_a_gif_box_is_lzw_encoded_once_and_as_if_encoded_anew(tmp_path, rng, spy,
+                                                              monkeypatch, n_colors, palette):
+    src = _pan(tmp_path, rng)
+    made = spy(Image, "fromarray", _grey_made)
+    options = dict(n_colors=n_colors, palette=palette, seed=0)
+    reduce_animation_file(src, tmp_path / "once.gif", **options)
+    boxes = [box for box in made if box is not None]
+    assert len(set(boxes)) == len(boxes)  # the plan's estimates reused by the writer
+    made.clear()
+    monkeypatch.setattr(gif_module.RecentCodes, "recalled",
+                        lambda codes, indices: gif_module._lzw(indices))
+    reduce_animation_file(src, tmp_path / "anew.gif", **options)
+    boxes = [box for box in made if box is not None]
+    assert len(set(boxes)) < len(boxes)
+    assert (tmp_path / "once.gif").read_bytes() == (tmp_path / "anew.gif").read_bytes()
 
 
 def test_dither_zero_is_no_dither(tmp_path, rng):

@@ -48,6 +48,8 @@ from __future__ import annotations
 
 import math
 import struct
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -57,8 +59,8 @@ from PIL import Image
 from .._kernels import pack_rgb
 from ..io import MAX_PALETTE
 
-__all__ = ["MAX_DELAY_CS", "GifWriter", "bounding_box", "change_bytes", "in_runs",
-           "local_frame_bytes", "split_delay"]
+__all__ = ["MAX_DELAY_CS", "GifWriter", "RecentCodes", "bounding_box", "change_bytes",
+           "in_runs", "local_frame_bytes", "split_delay"]
 
 _KEEP, _CLEAR, _RESTORE = 1, 2, 3
 _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
@@ -100,6 +102,50 @@ class _Way:
         return len(self.data) + (3 * self.table if self.local else 0)
 
 
+class RecentCodes:
+    """The LZW data of the arrays a frame plan encoded lately to estimate their bytes, for
+    the writer to reuse.
+
+    A plan weighs ways of mapping a frame by their LZW bytes (:func:`change_bytes`,
+    :func:`local_frame_bytes`), and :class:`GifWriter` then encodes the way taken
+    once more, when it writes the frame (after the next is queued). An array's data
+    is found by its exact content (LZW code size, shape and entries as uint8), never
+    by a hash alone, so what is found is what encoding it anew gives. At most
+    ``most`` arrays are held, the oldest dropped first: the 8 default hold what a
+    plan encodes for two frames (four ways a frame at most), each a frame of one
+    byte a pixel at most, and its data.
+
+    >>> codes = RecentCodes()
+    >>> box = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    >>> codes.remembered(box) == codes.recalled(box.astype(np.int64)) == _lzw(box)
+    True
+    """
+
+    def __init__(self, most: int = 8) -> None:
+        self._most = most
+        self._held: OrderedDict[tuple[int, tuple[int, ...], bytes], bytes] = OrderedDict()
+
+    def remembered(self, indices: np.ndarray) -> bytes:
+        """:func:`_lzw` of ``indices`` (an estimate's), held for
+        :meth:`RecentCodes.recalled`."""
+        bits, image = _lzw_input(indices)
+        key = (bits, image.shape, image.tobytes())
+        data = self._held.pop(key, None)
+        if data is None:
+            data = _lzw_of(bits, image)
+        self._held[key] = data
+        if len(self._held) > self._most:
+            self._held.popitem(last=False)
+        return data
+
+    def recalled(self, indices: np.ndarray) -> bytes:
+        """:func:`_lzw` of ``indices``: the data held for them, or else encoded and not held
+        (the writer's own ways, which would push out the estimates of the next frame)."""
+        bits, image = _lzw_input(indices)
+        data = self._held.get((bits, image.shape, image.tobytes()))
+        return _lzw_of(bits, image) if data is None else data
+
+
 class GifWriter:
     """Write an animated GIF frame by frame to a binary file object.
 
@@ -122,6 +168,9 @@ class GifWriter:
         there is one, is what viewers clear to).
     try_both : bool
         Also try marking only the unchanged pixels in runs (slower, smaller files).
+    codes : RecentCodes, optional
+        Where a frame's box encoded already (by the plan that mapped the frame, to
+        estimate its bytes) is taken from rather than encoded again.
 
     Notes
     -----
@@ -130,8 +179,11 @@ class GifWriter:
     """
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], global_palette: np.ndarray | None,
-                 loop: int | None, *, background: int = 0, try_both: bool = False) -> None:
+                 loop: int | None, *, background: int = 0, try_both: bool = False,
+                 codes: RecentCodes | None = None) -> None:
         self._fp = fp
+        #: LZW data of a box: encoded, or taken from ``codes``
+        self._encoded: Callable[[np.ndarray], bytes] = _lzw if codes is None else codes.recalled
         self._size = size
         self._loop, self._background = loop, background
         #: None until the first frame's palette becomes it (``global_palette`` None)
@@ -409,7 +461,7 @@ class GifWriter:
         the transparent one; its bytes count in the comparison.
         """
         if transparent is not None:
-            way = _own_entry_way(crop, same, transparent, local, entry)
+            way = _own_entry_way(crop, same, transparent, local, entry, self._encoded)
             if redrawn is None or not redrawn.any():
                 return way
             required = same & ~redrawn
@@ -417,9 +469,10 @@ class GifWriter:
             runs = _STATIC_RUNS if self.optimized else (1,)
             for length in runs:
                 marked = required if length == 1 else required | in_runs(same, length)
-                ways.append(_own_entry_way(crop, marked, transparent, local, entry))
+                ways.append(_own_entry_way(crop, marked, transparent, local, entry,
+                                           self._encoded))
             return min(ways, key=_Way.size)
-        ways = [_way(crop, None, local)]
+        ways = [_way(crop, None, local, self._encoded)]
         if not same.any():
             return ways[0]
         mark, marked_local = _free_entry(crop, same, table), local
@@ -431,7 +484,8 @@ class GifWriter:
         for length in runs:
             marked = same if length == 1 else in_runs(same, length)
             if marked.any():
-                ways.append(_way(np.where(marked, np.uint8(mark), crop), mark, marked_local))
+                ways.append(_way(np.where(marked, np.uint8(mark), crop), mark, marked_local,
+                                 self._encoded))
         return min(ways, key=_Way.size)
 
     def _write_header(self) -> None:
@@ -446,32 +500,38 @@ class GifWriter:
             self._fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00")
 
 
-def change_bytes(indices: np.ndarray, before: np.ndarray, spare: int | None) -> int:
+def change_bytes(indices: np.ndarray, before: np.ndarray, spare: int | None,
+                 codes: RecentCodes | None = None) -> int:
     """Estimated LZW bytes of a frame of entries ``indices`` shown after entries ``before``.
 
     The box of the pixels whose entry changes, coded as it is or (``spare``
     given) with its unchanged pixels as ``spare``, whichever is smaller; 0 when
     nothing changes. :class:`GifWriter` weighs more ways (colour tables, runs),
-    but this is enough to compare two mappings of one frame.
+    but this is enough to compare two mappings of one frame. ``codes``: where the
+    data encoded is held for the writer (:class:`RecentCodes`).
     """
+    lzw = _lzw if codes is None else codes.remembered
     changed = indices != before
     if not changed.any():
         return 0
     left, top, right, bottom = bounding_box(changed)
     crop = indices[top:bottom, left:right]
-    size = len(_lzw(crop))
+    size = len(lzw(crop))
     if spare is not None:
-        size = min(size, len(_lzw(np.where(changed[top:bottom, left:right], crop, spare))))
+        size = min(size, len(lzw(np.where(changed[top:bottom, left:right], crop, spare))))
     return size
 
 
-def local_frame_bytes(indices: np.ndarray, entries: int) -> int:
+def local_frame_bytes(indices: np.ndarray, entries: int,
+                      codes: RecentCodes | None = None) -> int:
     """Bytes of a whole frame of ``indices`` with a local table of ``entries`` entries.
 
     The LZW data and the table, padded to a power of two; what every frame
-    writes besides (control block, descriptor) is left out.
+    writes besides (control block, descriptor) is left out. ``codes``: where the
+    data encoded is held for the writer (:class:`RecentCodes`).
     """
-    return len(_lzw(indices)) + 3 * _table_size(entries)
+    lzw = _lzw if codes is None else codes.remembered
+    return len(lzw(indices)) + 3 * _table_size(entries)
 
 
 # --------------------------------------------------------------------------
@@ -613,16 +673,18 @@ def _color_table(palette: np.ndarray, table: int) -> bytes:
     return padded.tobytes()
 
 
-def _way(indices: np.ndarray, mark: int | None, local: bool) -> _Way:
-    """``indices`` stored with transparent entry ``mark``; a local table holds the entries
-    up to the largest of ``indices`` and ``mark``, and no more."""
+def _way(indices: np.ndarray, mark: int | None, local: bool,
+         lzw: Callable[[np.ndarray], bytes]) -> _Way:
+    """``indices`` stored with transparent entry ``mark``, their data by ``lzw``; a local
+    table holds the entries up to the largest of ``indices`` and ``mark``, and no more."""
     largest = max(int(indices.max()), mark or 0)
-    return _Way(_lzw(indices), mark, _table_size(largest + 1), local)
+    return _Way(lzw(indices), mark, _table_size(largest + 1), local)
 
 
 def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int, local: bool,
-                   entry: bool) -> _Way:
-    """``crop`` with its ``marked`` pixels transparent, in a frame with a transparent entry.
+                   entry: bool, lzw: Callable[[np.ndarray], bytes]) -> _Way:
+    """``crop`` with its ``marked`` pixels transparent, in a frame with a transparent entry
+    (its data by ``lzw``).
 
     With the global table they take ``transparent``. With a local table,
     whose entries are paid for in the frame, they take the lowest entry that
@@ -636,15 +698,15 @@ def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int, local
     when it has none).
     """
     if not local:
-        return _way(np.where(marked, np.uint8(transparent), crop), transparent, local)
+        return _way(np.where(marked, np.uint8(transparent), crop), transparent, local, lzw)
     used = np.bincount(crop[~marked], minlength=transparent + 1)
     if used[transparent]:
         mark: int | None = transparent
     elif marked.any() or entry:
         mark = int(np.flatnonzero(used[:transparent + 1] == 0)[0])
     else:
-        return _way(crop, None, local)
-    return _way(np.where(marked, np.uint8(mark), crop), mark, local)
+        return _way(crop, None, local, lzw)
+    return _way(np.where(marked, np.uint8(mark), crop), mark, local, lzw)
 
 
 def _lzw(indices: np.ndarray) -> bytes:
@@ -654,6 +716,15 @@ def _lzw(indices: np.ndarray) -> bytes:
     may be below the colour table's (frames drawing only the first, most used
     entries get shorter codes).
     """
-    bits = max(2, int(indices.max()).bit_length())
-    image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="L")
-    return bytes([bits]) + image.tobytes("gif", "L", bits)
+    return _lzw_of(*_lzw_input(indices))
+
+
+def _lzw_input(indices: np.ndarray) -> tuple[int, np.ndarray]:
+    """What :func:`_lzw`'s data of ``indices`` depends on, and only that: the code size
+    and the entries ``(H, W)`` as contiguous uint8."""
+    return max(2, int(indices.max()).bit_length()), np.ascontiguousarray(indices, np.uint8)
+
+
+def _lzw_of(bits: int, image: np.ndarray) -> bytes:
+    """:func:`_lzw` of ``(H, W)`` contiguous uint8 entries, codes of ``bits`` bits at first."""
+    return bytes([bits]) + Image.fromarray(image, mode="L").tobytes("gif", "L", bits)

@@ -378,7 +378,8 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
     """Second pass: map every frame of ``animation`` and hand it to the output's writer."""
     info = animation.info
     sink = open_sink(fp, named, info.size, plan.table_palette(), info.plays,
-                     transparent=plan.transparent, optimize=opts.optimize, dpi=info.dpi)
+                     transparent=plan.transparent, optimize=opts.optimize, dpi=info.dpi,
+                     lzw=None if isinstance(plan, AlphaPlan) else plan.lzw)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     hidden: tuple[int, int] = (0, 0)  # the last frame's pixels not drawn, and translucent
     drawn: np.ndarray | None = None  # the last frame's opaque (or visible) mask

@@ -42,7 +42,7 @@ from ..reduce.image import histogram_entries, reduce_checked, reduce_colors
 from ..reduce.options import Options
 from ..reduce.quality import smallest_k, starting_as
 from .frames import Frame, OpenAnimation
-from .gif import bounding_box, change_bytes, in_runs, local_frame_bytes
+from .gif import RecentCodes, bounding_box, change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions, one_palette_for
 from .sinks import default_suffix, palette_frames
 from .stats import FrameStats, merge_counts, merge_if_many, merge_pending, recounted
@@ -419,6 +419,8 @@ class GlobalPlan:
     lab: np.ndarray = field(repr=False)    # their Lab colours
     table: np.ndarray = field(repr=False)  # entry of every 24-bit colour code
     exact: bool = False                    # every colour is an entry: map them exactly
+    #: the LZW data of the frames' estimated bytes, which the GIF writer reuses
+    lzw: RecentCodes = field(default_factory=RecentCodes, repr=False, compare=False)
 
     @classmethod
     def fit(cls, animation: OpenAnimation, opts: AnimationOptions, pooled: Pooled | None = None
@@ -571,7 +573,7 @@ class GlobalPlan:
         prev_rgba, prev_indices = previous
         held = free & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
         return _hold_entries(mapped, indices, prev_indices, held, lab, palette_lab,
-                             nearest_sq, drawn=opaque, box=box, pieces=pieces)
+                             nearest_sq, drawn=opaque, box=box, pieces=pieces, codes=self.lzw)
 
 
 def _scan_box(free: np.ndarray) -> tuple[slice, slice] | None:
@@ -758,7 +760,8 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
                   nearest_sq: np.ndarray | None = None, *,
                   drawn: np.ndarray | None = None,
                   box: tuple[slice, slice] | None = None,
-                  pieces: _Pieces | None = None) -> np.ndarray:
+                  pieces: _Pieces | None = None, codes: RecentCodes | None = None
+                  ) -> np.ndarray:
     """``mapped``, or the frame with pixels holding their previous entry, whichever is smaller.
 
     A ``free`` pixel may hold its ``previous`` entry when that entry's squared
@@ -775,6 +778,7 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
     columns holding every free pixel, to which ``lab`` and ``nearest_sq`` are cut (the
     frame's other arrays are whole); None: the whole frame. ``pieces``: ``lab`` and
     ``drawn`` in that box cut as :func:`_favour_runs` reads them, if cut already.
+    ``codes``: where the LZW data encoded for the estimates is held for the writer.
     """
     if box is None:
         box = (slice(None), slice(None))
@@ -798,8 +802,8 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
     def written(entries: np.ndarray) -> np.ndarray:
         return entries if drawn is None else np.where(drawn, entries, k)
 
-    if (change_bytes(written(holding), previous, spare)
-            < change_bytes(written(mapped), previous, spare)):
+    if (change_bytes(written(holding), previous, spare, codes)
+            < change_bytes(written(mapped), previous, spare, codes)):
         return holding
     return mapped
 
@@ -1061,6 +1065,8 @@ class PerFramePlan:
     k: int = 0
     transparent: int | None = None  # frames have their own transparent entries
     shown: np.ndarray | None = field(repr=False, default=None)  # colours on screen
+    #: the LZW data of the frames' estimated bytes, which the GIF writer reuses
+    lzw: RecentCodes = field(default_factory=RecentCodes, repr=False, compare=False)
 
     split = staticmethod(split_alpha)  # the pixels map takes and the mask of those drawn
 
@@ -1130,8 +1136,8 @@ class PerFramePlan:
         k = palette.shape[0]
         drawn = np.unique(codes[opaque & ~still]).size
         fewer = min(k, max(drawn, 1))
-        return (local_frame_bytes(np.where(still | ~opaque, k, indices), fewer + 1)
-                <= local_frame_bytes(np.where(runs | ~opaque, k, indices), k + 1))
+        return (local_frame_bytes(np.where(still | ~opaque, k, indices), fewer + 1, self.lzw)
+                <= local_frame_bytes(np.where(runs | ~opaque, k, indices), k + 1, self.lzw))
 
     def _one_fewer(self, rgb: np.ndarray, codes: np.ndarray, opaque: np.ndarray,
                    still: np.ndarray | None, palette: np.ndarray,
@@ -1169,8 +1175,8 @@ class PerFramePlan:
         if added > error * (10 ** (FEWER_COLOURS_DB / 10) - 1):
             return palette, indices
         marked = ~opaque if still is None else still | ~opaque
-        if (local_frame_bytes(np.where(marked, k - 1, mapped), k)
-                >= local_frame_bytes(np.where(marked, k, indices), k + 1)):
+        if (local_frame_bytes(np.where(marked, k - 1, mapped), k, self.lzw)
+                >= local_frame_bytes(np.where(marked, k, indices), k + 1, self.lzw)):
             return palette, indices
         return fewer, mapped
 

@@ -70,7 +70,7 @@ from ..encode import apng_delay, tiff_options, trns
 from ..errors import StillImageWarning, TimingLossWarning, warn_caller
 from ..io import MAX_PALETTE, held_dpi
 from .apng import ApngWriter, split_duration
-from .gif import MAX_DELAY_CS, GifWriter, bounding_box, split_delay
+from .gif import MAX_DELAY_CS, GifWriter, RecentCodes, bounding_box, split_delay
 
 __all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix",
            "max_plays", "open_sink", "palette_frames", "warn_timing_loss"]
@@ -486,7 +486,8 @@ def _trns(palette: np.ndarray, transparent: int | None) -> int | bytes | None:
 
 def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarray | None,
               plays: int | None, *, transparent: int | None = None,
-              optimize: bool = False, dpi: tuple[float, float] | None = None) -> FrameSink:
+              optimize: bool = False, dpi: tuple[float, float] | None = None,
+              lzw: RecentCodes | None = None) -> FrameSink:
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
     ``palette`` is ``(k, 3)``, or ``(k, 4)`` with each entry's straight alpha (partial
@@ -498,13 +499,14 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     A TIFF's pages are written as they come to a file ``fp`` that can be read back
     and seeked in (opened ``w+b``). ``dpi`` is the input's resolution, kept by an APNG
     and a TIFF's pages where their fields hold it (:func:`~quantize.io.held_dpi`).
+    ``lzw``: the LZW data a GIF writer takes rather than encode again (the plan's).
     """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
     loop = _stored_loop(fmt, 1 if plays is None else plays)
     dpi = held_dpi(dpi, fmt)
     if fmt == "GIF":
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
-                         try_both=optimize)
+                         try_both=optimize, codes=lzw)
     if palette is None:
         raise ValueError(f"palette=None: only a GIF's frames bring palettes of their own, "
                          f"not {fmt}'s")
