@@ -9,6 +9,7 @@ import pytest
 
 from quantize.animation import plans, reduce_animation_file
 from quantize.animation.frames import Frame, iter_frames, open_animation
+from quantize.animation.gif import RecentCodes
 from quantize.animation.options import check_animation_options
 from quantize.animation.plans import (
     FEWER_COLOURS_DB,
@@ -197,6 +198,18 @@ def test_global_plan_puts_the_moving_colours_first(tmp_path):
     indices, palette, transparent, keep = plan.map(rgb, opaque, None, 0.0, FrameStats())
     assert palette is None and transparent is None and keep is None
     assert np.array_equal(plan.palette[indices], rgb)
+
+
+def test_a_global_plan_holds_its_estimates_lzw_data_for_a_gif_alone(tmp_path):
+    # The GIF writer reuses what the plan encoded to estimate a frame's bytes; an APNG's
+    # or a WebP's writer does not, so the plan keeps none for them.
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
+    with open_animation(src) as animation:
+        held = {suffix: GlobalPlan.fit(animation, check_animation_options(
+            src, tmp_path / f"out{suffix}", n_colors=4, seed=0)).lzw
+            for suffix in (".gif", ".png", ".webp")}
+    assert isinstance(held[".gif"], RecentCodes)
+    assert held[".png"] is None and held[".webp"] is None
 
 
 def test_a_global_plan_looks_a_frame_up_among_all_colours_in_sorted_order(tmp_path, spy):

@@ -419,8 +419,9 @@ class GlobalPlan:
     lab: np.ndarray = field(repr=False)    # their Lab colours
     table: np.ndarray = field(repr=False)  # entry of every 24-bit colour code
     exact: bool = False                    # every colour is an entry: map them exactly
-    #: the LZW data of the frames' estimated bytes, which the GIF writer reuses
-    lzw: RecentCodes = field(default_factory=RecentCodes, repr=False, compare=False)
+    #: the LZW data of the frames' estimated bytes, which the GIF writer reuses (None:
+    #: not held, for an output that is not a GIF)
+    lzw: RecentCodes | None = field(default_factory=RecentCodes, repr=False, compare=False)
 
     @classmethod
     def fit(cls, animation: OpenAnimation, opts: AnimationOptions, pooled: Pooled | None = None
@@ -461,7 +462,8 @@ class GlobalPlan:
             palette, labels = _moving_first(palette, labels, pooled)
         exact = bool(np.isin(codes, pack_rgb(palette)).all())
         return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
-                   srgb_to_lab(colors), code_table(codes, labels, np.uint8), exact)
+                   srgb_to_lab(colors), code_table(codes, labels, np.uint8), exact,
+                   RecentCodes() if opts.suffix == ".gif" else None)
 
     @property
     def k(self) -> int:
