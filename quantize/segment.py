@@ -1526,9 +1526,6 @@ def _unite_flat_alike(tree: _hierarchy.Hierarchy, lab: np.ndarray, region_of: np
     """``region_of`` (each superpixel's region) with neighbouring regions that are flat
     and of one colour united (:data:`_FLAT_SPREAD`, :data:`_FLAT_ALIKE`), ``lab`` being
     the working copy's Lab planes ``(3, h, w)``."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     n = int(region_of.max()) + 1
     pixels = region_of[tree.labels].ravel()
     colours = lab.reshape(3, -1).T.astype(np.float64)  # (h*w, 3)
@@ -1541,9 +1538,16 @@ def _unite_flat_alike(tree: _hierarchy.Hierarchy, lab: np.ndarray, region_of: np
              & (np.linalg.norm(mean[a] - mean[b], axis=1) <= _FLAT_ALIKE))
     if not alike.any():
         return region_of
-    graph = coo_matrix((np.ones(int(alike.sum())), (a[alike], b[alike])), shape=(n, n))
-    _, united = connected_components(graph, directed=False)
-    return united[region_of]
+    return _joined(a[alike], b[alike], n)[region_of]
+
+
+def _joined(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """The connected component ``(n,)`` of each of ``n`` nodes, linked ``a[i]`` to ``b[i]``."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(a.shape[0]), (a, b)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
 
 
 def _renumber_in_bands(labels: np.ndarray, table: np.ndarray) -> None:
