@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from quantize import SegmentResult, boundary_map, segment
 from quantize.io import load_image
@@ -1754,6 +1754,95 @@ def test_regions_n_cuts_at_n_whether_or_not_flat_neighbours_are_alike():
     united after it, so it still gives N (here more than the flat colours' pieces)."""
     img, truth = _flat_rectangles(4, (100, 140))
     assert segment(img, regions=int(truth.max()) + 3, seed=0).n_regions == truth.max() + 3
+
+
+def _halves(shape, split, left=(200, 30, 30), right=(30, 30, 200)):
+    """Two flat halves, columns ``split`` on in ``right``."""
+    img = np.full(shape + (3,), left, np.uint8)
+    img[:, split:] = right
+    return img
+
+
+def _first_right_column(labels):
+    """The first column of the right region, checking every column is one region."""
+    assert (labels == labels[:1]).all()
+    return int(np.flatnonzero(labels[0] != labels[0, 0])[0])
+
+
+def test_a_blended_column_between_two_colours_joins_a_side():
+    """A column of in-between colour (anti-aliasing) came out as a region of its own, the
+    border drawn on both of its sides; it now joins one of them."""
+    img = _halves((40, 600), 300)
+    img[:, 300] = (115, 30, 115)
+    result = segment(img)
+    assert result.n_regions == 2
+    assert _first_right_column(result.labels) in (300, 301)
+
+
+@pytest.mark.parametrize("split", [1024, 1025, 1027])
+def test_a_working_pixel_across_an_edge_joins_the_side_of_most_of_its_box(split):
+    """On an image over 1024 pixels a side, a working pixel whose box of 3 straddles the
+    edge is a mix of both sides: it made a 3-column strip region. It now joins the side
+    holding 2 of its pixels, which moves the border to the box edge nearest to it."""
+    result = segment(_halves((40, 2050), split))
+    assert result.n_regions == 2
+    assert _first_right_column(result.labels) == 3 * round(split / 3)
+
+
+def test_a_blended_column_on_a_tiny_image_joins_the_nearer_colour():
+    img = _halves((8, 12), 6)
+    img[:, 6] = (155, 30, 75)  # nearer the left colour
+    expected = np.ones((8, 12), np.int32)
+    expected[:, 7:] = 2
+    np.testing.assert_array_equal(segment(img).labels, expected)
+
+
+@pytest.mark.parametrize("width", [1, 2])
+def test_a_dark_line_between_areas_of_one_colour_stays_a_region(width):
+    """A drawn line is no mix of the areas either side of it: it is kept."""
+    img = np.full((40, 60, 3), 220, np.uint8)
+    img[:, 29:29 + width] = 40
+    labels = segment(img).labels
+    np.testing.assert_array_equal(labels[:, 29:29 + width], 2)
+    assert set(np.unique(labels[:, :29]).tolist()) == {1}
+    assert set(np.unique(labels[:, 29 + width:]).tolist()) == {3}
+
+
+def test_a_black_outline_between_a_dark_and_a_light_area_stays_a_region():
+    img = _halves((40, 60), 31, left=(29, 53, 87), right=(255, 255, 255))
+    img[:, 29:31] = 0
+    labels = segment(img).labels
+    assert _first_right_column(labels[:, 29:]) == 2  # columns 29-30, then the white
+    assert labels[0, 28] != labels[0, 29]
+
+
+def test_an_anti_aliased_line_keeps_its_core_and_loses_its_blends():
+    img = np.full((40, 60, 3), 220, np.uint8)
+    img[:, 28], img[:, 29:31], img[:, 31] = 160, 40, 100
+    result = segment(img)
+    labels = result.labels
+    assert result.n_regions == 3
+    # the blend nearer the background joins it, the one nearer the line joins the line
+    np.testing.assert_array_equal(labels[0], [1] * 29 + [2] * 3 + [3] * 28)
+
+
+def test_drawn_shapes_with_anti_aliased_edges_give_one_region_each():
+    big = Image.new("RGB", (320, 240), (241, 250, 238))
+    draw = ImageDraw.Draw(big)
+    draw.ellipse([60, 40, 260, 200], fill=(230, 57, 70))
+    draw.polygon([(20, 230), (100, 120), (180, 230)], fill=(29, 53, 87))
+    img = np.asarray(big.resize((80, 60), Image.LANCZOS))
+    assert segment(img).n_regions == 3
+
+
+def test_regions_n_keeps_a_blended_column_as_the_cut_has_it():
+    """--regions N stays the hierarchy's cut at N (the closed map's borders): slivers
+    merge after the default cut only."""
+    img = _halves((40, 600), 300)
+    img[:, 300] = (115, 30, 115)
+    labels = segment(img, regions=3).labels
+    assert np.unique(labels[:, 300]).size == 1
+    assert labels[0, 299] != labels[0, 300] != labels[0, 301]
 
 
 def test_a_smooth_gradient_is_not_cut_by_position():
