@@ -1000,3 +1000,32 @@ def test_a_rerun_over_inputs_copied_anew_records_their_new_stamps_in_one_write(
                                               .with_suffix(".png"))]
         assert entry.input["mtime_ns"] == path.stat().st_mtime_ns
     assert batch.plan_batch(photo_tree, out, COPY, recursive=True).restamped == []
+
+
+def test_a_first_run_reads_its_manifest_back_only_when_it_recorded_no_file(tmp_path,
+                                                                           monkeypatch):
+    """A first run removes the manifest its pending entries made when every file failed;
+    it read the whole manifest back to tell, also after recording files."""
+    import quantize.batch.run as run
+
+    reads = []
+
+    def counted(folder, **kwargs):
+        reads.append(Path(folder).name)
+        return batch.read_manifest(folder, **kwargs)
+
+    monkeypatch.setattr(run, "read_manifest", counted)
+    src = tmp_path / "in"
+    src.mkdir()
+    crop("astronaut.jpg", (0, 0, 200, 160)).save(src / "a.png")
+    whole = (src / "a.png").read_bytes()
+    (src / "b.png").write_bytes(whole[:len(whole) // 2])  # its header read, not its pixels
+    plan = batch.plan_batch(src, tmp_path / "done", COPY)
+    assert [(r.input.name, r.status) for r in batch.run_batch(plan, jobs=1)] == [
+        ("a.png", "ok"), ("b.png", "failed")]
+    assert reads == [] and (tmp_path / "done" / batch.MANIFEST_NAME).is_file()
+
+    (src / "a.png").unlink()
+    plan = batch.plan_batch(src, tmp_path / "failed", COPY)
+    assert [r.status for r in batch.run_batch(plan, jobs=1)] == ["failed"]
+    assert reads == ["failed"] and not (tmp_path / "failed" / batch.MANIFEST_NAME).exists()
