@@ -233,8 +233,10 @@ def probe_animation(path: str | os.PathLike[str], *,
         If the file cannot be read, or is over the pixel limit (one line,
         naming the file).
     """
-    with open_animation(path, max_pixels=max_pixels) as animation:
-        return animation.info
+    p = check_path(path, "path")
+    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    with open_input(p, max_pixels=limit) as source:
+        return _opened_info(source)
 
 
 class OpenAnimation:
@@ -337,10 +339,18 @@ def opened_animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation
         As :func:`probe_animation`: ``source`` is not a regular file, or its frame table
         or header cannot be read.
     """
+    info = _opened_info(source)
+    with read_errors(source.path, "animation"):
+        return OpenAnimation(source.image, info, max_pixels)
+
+
+def _opened_info(source: OpenInput) -> AnimationInfo:
+    """The :class:`AnimationInfo` of the animation ``source`` holds open, not yet loaded
+    (:func:`probe_animation`'s, without keeping the file for a reading of the frames)."""
     p = source.path
     _require_file(p)
     with read_errors(p, "animation"):
-        return OpenAnimation(source.image, _info(source.image, p, source.n_frames), max_pixels)
+        return _info(source.image, p, source.n_frames)
 
 
 def _info(im: Image.Image, p: Path, n: int) -> AnimationInfo:
