@@ -206,6 +206,7 @@ def count_frames(path: str | os.PathLike[str]) -> int:
         If the file is missing or not an image Pillow opens.
     """
     p = check_path(path, "path")
+    _require_file(p)
     with _opened(p) as im:
         return shown_frames(im)
 
@@ -232,8 +233,10 @@ def probe_animation(path: str | os.PathLike[str], *,
         If the file cannot be read, or is over the pixel limit (one line,
         naming the file).
     """
-    with open_animation(path, max_pixels=max_pixels) as animation:
-        return animation.info
+    p = check_path(path, "path")
+    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    with open_input(p, max_pixels=limit) as source:
+        return _opened_info(source)
 
 
 class OpenAnimation:
@@ -286,10 +289,8 @@ class OpenAnimation:
                                  path=self.path)
         fp = (os.fdopen(os.dup(self._kept), "rb") if isinstance(self._kept, int)
               else io.BytesIO(self._kept))  # type: ignore[arg-type]  # not None: frames checks
-        with (read_errors(self.path, "animation"), pillow_limit_lifted(), fp,
-              Image.open(fp) as opened, frame_alpha_read(opened) as im):
-            seek_first_page(im)
-            yield read_unmapped(im)
+        with fp, _opened(self.path, fp) as im:
+            yield im
 
     def close(self) -> None:
         """Close the file kept (as a ``with`` block of it ends, and
@@ -338,11 +339,18 @@ def opened_animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation
         As :func:`probe_animation`: ``source`` is not a regular file, or its frame table
         or header cannot be read.
     """
+    info = _opened_info(source)
+    with read_errors(source.path, "animation"):
+        return OpenAnimation(source.image, info, max_pixels)
+
+
+def _opened_info(source: OpenInput) -> AnimationInfo:
+    """The :class:`AnimationInfo` of the animation ``source`` holds open, not yet loaded
+    (:func:`probe_animation`'s, without keeping the file for a reading of the frames)."""
     p = source.path
-    if not p.is_file():
-        raise ImageReadError(missing_file(p) if not p.exists() else "not a regular file", path=p)
+    _require_file(p)
     with read_errors(p, "animation"):
-        return OpenAnimation(source.image, _info(source.image, p, source.n_frames), max_pixels)
+        return _info(source.image, p, source.n_frames)
 
 
 def _info(im: Image.Image, p: Path, n: int) -> AnimationInfo:
@@ -577,14 +585,20 @@ def _disposal(frame: Image.Image) -> int:
 
 
 @contextlib.contextmanager
-def _opened(p: Path) -> Iterator[Image.Image]:
-    """Open ``p`` with Pillow at the page read (:func:`~quantize.io.first_page`); every
-    failure (also while decoding) becomes ImageReadError."""
-    if not p.is_file():
-        raise ImageReadError(missing_file(p) if not p.exists() else "not a regular file", path=p)
+def _opened(p: Path, fp: BinaryIO | None = None) -> Iterator[Image.Image]:
+    """Open ``p`` (or ``fp``, its file or bytes, opened already) with Pillow at the page
+    read (:func:`~quantize.io.first_page`); every failure (also while decoding) becomes
+    ImageReadError."""
     # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
     # filters are one per process, not per thread): max_pixels is checked instead.
     with (read_errors(p, "animation"), pillow_limit_lifted(),
-          Image.open(readable_png(p)) as opened, frame_alpha_read(opened) as im):
+          Image.open(readable_png(p) if fp is None else fp) as opened,
+          frame_alpha_read(opened) as im):
         seek_first_page(im)
         yield read_unmapped(im)
+
+
+def _require_file(p: Path) -> None:
+    """Refuse ``p`` when it is missing or not a regular file, naming which."""
+    if not p.is_file():
+        raise ImageReadError(missing_file(p) if not p.exists() else "not a regular file", path=p)
