@@ -1045,12 +1045,15 @@ def test_threshold_of_the_closed_map_draws_the_cut_borders(rng):
 def test_the_closed_map_at_the_default_level_keeps_the_borders_segment_unites():
     """boundary_map's docstring said that its closed map at DEFAULT_LEVEL draws the borders
     of segment(image); segment then unites neighbouring flat regions of one colour, here
-    a 2-pixel strip of background between two rectangles, cut from the rest of it."""
+    a 2-pixel strip of background between two rectangles, cut from the rest of it (the
+    hierarchy's cut at 5 regions; segment(image, regions=5) merges that strip too, as a
+    sliver, and cuts finer)."""
     img = np.full((40, 60, 3), 200, np.uint8)
     img[5:30, 6:29] = (59, 151, 6)
     img[10:35, 31:54] = (103, 10, 232)
     borders = boundary_map(img, closed=True) >= DEFAULT_LEVEL
-    np.testing.assert_array_equal(borders, segment(img, regions=5).boundaries())
+    tree = _build_hierarchy(lab_planes(img), _weights(), small_image=True)
+    np.testing.assert_array_equal(borders, find_boundaries(tree.cut(5)[tree.labels]))
     default = segment(img)
     assert default.n_regions == 3
     assert not (default.boundaries() & ~borders).any()
@@ -1835,14 +1838,76 @@ def test_drawn_shapes_with_anti_aliased_edges_give_one_region_each():
     assert segment(img).n_regions == 3
 
 
-def test_regions_n_keeps_a_blended_column_as_the_cut_has_it():
-    """--regions N stays the hierarchy's cut at N (the closed map's borders): slivers
-    merge after the default cut only."""
-    img = _halves((40, 600), 300)
-    img[:, 300] = (115, 30, 115)
-    labels = segment(img, regions=3).labels
-    assert np.unique(labels[:, 300]).size == 1
-    assert labels[0, 299] != labels[0, 300] != labels[0, 301]
+def _columns(height, bands):
+    """Vertical bands ``(width, colour)``, left to right."""
+    img = np.zeros((height, sum(width for width, _ in bands), 3), np.uint8)
+    start = 0
+    for width, colour in bands:
+        img[:, start:start + width] = colour
+        start += width
+    return img
+
+
+_RED, _BLUE, _SKY = (200, 30, 30), (30, 30, 200), (30, 90, 200)
+_RED_BLUE = (132, 30, 98)  # four tenths of the way from red to blue
+
+
+def test_regions_n_gives_a_blended_columns_place_to_a_shape():
+    """The cut at 3 was red, the blended column alone, and blue and sky together: the
+    column now joins the red, nearer in colour, and blue and sky are two regions."""
+    img = _columns(12, [(10, _RED), (1, _RED_BLUE), (9, _BLUE), (10, _SKY)])
+    expected = np.repeat(np.array([[1] * 11 + [2] * 9 + [3] * 10], np.int32), 12, axis=0)
+    np.testing.assert_array_equal(segment(img, regions=3).labels, expected)
+
+
+def test_regions_n_keeps_a_dark_outline_of_its_own_colour():
+    """A 2-pixel dark line is no mix of its sides: it keeps its region under regions=N,
+    while the blended column's place goes to the sky."""
+    img = _columns(16, [(10, _RED), (1, _RED_BLUE), (9, _BLUE), (10, _SKY), (2, (40, 40, 40)),
+                      (10, (230, 230, 230))])
+    labels = segment(img, regions=5).labels
+    assert (labels == labels[:1]).all()
+    assert labels[0].tolist() == [1] * 11 + [2] * 9 + [3] * 10 + [4] * 2 + [5] * 10
+
+
+def test_regions_n_gives_n_regions_on_bands_without_blends():
+    img = _columns(12, [(10, _RED), (10, _BLUE), (10, _SKY), (2, (40, 40, 40))])
+    for n in range(1, 9):
+        assert segment(img, regions=n).n_regions == n
+    assert segment(img, regions=4).labels[0].tolist() == [1] * 10 + [2] * 10 + [3] * 10 + [4] * 2
+
+
+def _drawn(shapes, background):
+    """Shapes ``(ellipse?, box, fill, outlined?)`` drawn at 4x, brought to 320 x 240 with
+    LANCZOS, and the map of the topmost shape under each pixel (0: the background)."""
+    big = Image.new("RGB", (1280, 960), background)
+    ids = Image.new("L", big.size, 0)
+    draw, draw_ids = ImageDraw.Draw(big), ImageDraw.Draw(ids)
+    for i, (ellipse, box, fill, outlined) in enumerate(shapes, start=1):
+        outline = {"outline": (0, 0, 0), "width": 8} if outlined else {}
+        (draw.ellipse if ellipse else draw.rectangle)(box, fill=fill, **outline)
+        (draw_ids.ellipse if ellipse else draw_ids.rectangle)(box, fill=i)
+    return (np.asarray(big.resize((320, 240), Image.LANCZOS)),
+            np.asarray(ids.resize((320, 240), Image.NEAREST)))
+
+
+def test_regions_n_gives_each_drawn_shape_a_region_and_no_strip_one():
+    """4 shapes, 2 of them outlined, on a background: 7 regions. The cut at 7 had two
+    strips of anti-aliased edge among them, and one shape shared a region."""
+    from scipy import ndimage
+
+    from quantize.segment import _thin_regions
+
+    img, ids = _drawn([(True, [912, 120, 1268, 424], (242, 94, 168), False),
+                       (True, [552, 36, 936, 264], (161, 172, 174), False),
+                       (False, [608, 88, 1112, 472], (248, 250, 149), True),
+                       (True, [664, 72, 1076, 420], (12, 191, 110), True)], (220, 219, 206))
+    result = segment(img, regions=7)
+    assert result.n_regions == 7
+    assert not _thin_regions(result.labels - 1, 7).any()
+    owners = [np.bincount(result.labels[ndimage.binary_erosion(ids == i, iterations=3)]).argmax()
+              for i in range(5)]
+    assert len(set(owners)) == 5
 
 
 def test_a_smooth_gradient_is_not_cut_by_position():

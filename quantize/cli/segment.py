@@ -158,7 +158,8 @@ def segment_command(
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
         "--regions", metavar="N", parser=integer,
-        help="Cut the region hierarchy where N >= 1 regions remain "
+        help="Cut the region hierarchy where N >= 1 regions remain once strips of in-between "
+        "colour along an edge have joined a side "
         "(default: at the default border strength; fewer, with a warning, when the image has "
         "fewer superpixels, about 600 at most, or --min-region merges some). No region is "
         "smaller than a piece of a superpixel, 9 pixels on small images, about 1/2400 of the "
