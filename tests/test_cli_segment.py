@@ -89,6 +89,28 @@ def test_a_tiny_image_merged_into_one_region_by_the_default_min_region_is_said(t
     assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
 
 
+def test_the_default_min_region_that_merges_a_dot_away_is_said_as_a_given_one_is(tmp_path):
+    """-k 2 of a red dot on a black 20 x 20 image gave 1 region without a word by default,
+    and a warning with --min-region 4, the same value (--min-region's help: "given or the
+    default")."""
+    src = tmp_path / "dot.png"
+    img = np.zeros((20, 20, 3), np.uint8)
+    img[10, 10] = (255, 0, 0)
+    Image.fromarray(img).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "2", "-o", str(tmp_path / "s"),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=2 gives 1 region: the "
+                             "default --min-region=4 merges the regions smaller than 4 pixels "
+                             "(of the 400 of this 20 x 20 image) until one is left; "
+                             "--min-region=0 keeps them\n")
+    assert [json.loads(result.stdout)[key] for key in ("n_regions", "min_region")] == [1, 4]
+    kept = runner.invoke(app, ["segment", str(src), "-k", "2", "--min-region", "0",
+                               "-o", str(tmp_path / "k")])
+    assert (kept.exit_code, kept.stderr) == (0, "")
+    assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
+
+
 @pytest.mark.parametrize("clusters", [[], ["-k", "3"]])
 def test_a_min_region_of_half_the_image_that_leaves_one_region_is_said(tmp_path, clusters):
     """segment -k 3 --min-region 1200 of three flat bands of a 60 x 40 image gave one region

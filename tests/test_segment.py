@@ -1027,6 +1027,26 @@ def test_the_default_min_region_says_it_merged_a_tiny_image_into_one_region(recw
     assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
 
 
+def test_the_default_min_region_that_merges_every_region_into_one_is_said(recwarn):
+    """-k 2 on a 5 x 3 image with a 1-pixel dot: the default min_region, 4 pixels, is under
+    half of the 15, yet the dot merged into the rest without a word, where the same
+    min_region=4 given was said."""
+    img = np.zeros((3, 5, 3), np.uint8)
+    img[1, 2] = (255, 0, 0)
+    with pytest.warns(RegionCountWarning) as caught:
+        result = segment(img, 2, seed=0)
+    assert (result.n_regions, result.min_region) == (1, 4)
+    assert [str(w.message) for w in caught] == [
+        "n_clusters=2 gives 1 region: the default min_region=4 merges the regions smaller "
+        "than 4 pixels (of the 15 of this 5 x 3 image) until one is left; min_region=0 "
+        "keeps them"]
+    assert [w.filename for w in caught] == [__file__]
+    recwarn.clear()
+    assert segment(img, 2, min_region=0, seed=0).labels.tolist() == [
+        [1] * 5, [1, 1, 2, 1, 1], [1] * 5]
+    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+
+
 def _weights():
     from quantize.features import check_weights
 
@@ -1698,10 +1718,12 @@ def test_two_halves_of_strong_contrast_give_two_regions(shape, left, right):
 def test_a_plain_image_with_noise_gives_one_region(rng, shape):
     # Its noise is under texture.DETAIL_AMPLITUDE: the texture group counts for almost
     # nothing, and the clusters the noise gives k-means leave no region of their own.
-    # (Where they all unite, a warning says "using 1 cluster": at 200 x 300, not 60 x 80.)
+    # (Where they all unite, a warning says "using 1 cluster": at 200 x 300, not 60 x 80,
+    # where the specks left merge under the default min_region, and a warning says so.)
     img = np.clip(rng.normal((90, 140, 200), 2.0, (*shape, 3)), 0, 255).astype(np.uint8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ClusterCountWarning)
+        warnings.simplefilter("ignore", RegionCountWarning)
         result = segment(img, 6, seed=0)
     np.testing.assert_array_equal(result.labels, np.ones(shape, np.int32))
 
