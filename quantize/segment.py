@@ -691,8 +691,8 @@ def segment(
         default, however small, merges several regions into one.
     ClusterCountWarning
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
-        vectors, or when colour and texture tell none of its parts apart: fewer
-        clusters, or one, are used.
+        vectors, or when no border between its clusters shows a change in colour or
+        texture (a plain image, or a smooth gradient): fewer clusters, or one, are used.
     quantize.io.PixelRangeWarning
         When ``image`` is a uint16 array whose values are all at most 255 (read as
         16-bit counts, it comes out near black), or such a PIL image made in memory

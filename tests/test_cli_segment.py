@@ -164,16 +164,37 @@ def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
     assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (5, 1, 1)
 
 
+def test_a_gradient_united_into_one_cluster_is_not_said_to_have_no_two_parts(tmp_path):
+    """A black-to-white gradient, -k 4: its clusters were united as no border between them
+    shows a step, but the warning said colour and texture told no two parts apart."""
+    src = tmp_path / "grad.png"
+    ramp = np.rint(np.linspace(0, 255, 300)).astype(np.uint8)
+    Image.fromarray(np.repeat(ramp[:, None], 400, axis=1)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "4", "-o", str(tmp_path / "g")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=4 but no border "
+                             "between the 4 clusters k-means found shows a change in colour "
+                             "or texture (a plain image, or a smooth gradient), so they are "
+                             "united into 1 cluster; to cluster by position alone, give "
+                             "-w color=0 and -w texture=0\n")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 'g'}: 1 region from 1 cluster, ")
+    by_position = runner.invoke(app, ["segment", str(src), "-k", "4", "-w", "color=0",
+                                      "-w", "texture=0", "-o", str(tmp_path / "p")])
+    assert (by_position.exit_code, by_position.stderr) == (0, "")
+    assert ": 4 regions from 4 clusters, " in by_position.stdout
+
+
 def test_a_plain_image_gives_one_cluster_of_those_asked_and_says_so(tmp_path):
     src = tmp_path / "plain.png"
     Image.fromarray(np.full((60, 80, 3), (90, 140, 200), np.uint8)).save(src)
     result = runner.invoke(app, ["segment", str(src), "-k", "8", "-o", str(tmp_path / "s"),
                                  "--json"])
     assert result.exit_code == 0, result.output
-    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=8 but colour and "
-                             "texture tell no two parts of the image apart; using 1 cluster "
-                             "(to cluster by position alone, give -w color=0 and "
-                             "-w texture=0)\n")
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=8 but no border "
+                             "between the 8 clusters k-means found shows a change in colour "
+                             "or texture (a plain image, or a smooth gradient), so they are "
+                             "united into 1 cluster; to cluster by position alone, give "
+                             "-w color=0 and -w texture=0\n")
     record = json.loads(result.stdout)
     assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (8, 1, 1)
     by_position = runner.invoke(app, ["segment", str(src), "-k", "8", "-w", "color=0",

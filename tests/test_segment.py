@@ -1681,13 +1681,29 @@ def _two_halves(shape=(60, 80)):
 @pytest.mark.parametrize("k", [2, 5, 8, 12])
 def test_a_plain_image_gives_one_region_whatever_k(k):
     img = np.full((60, 80, 3), (90, 140, 200), np.uint8)
-    with pytest.warns(ClusterCountWarning, match=rf"^n_clusters={k} but colour and texture "
-                                                 "tell no two parts of the image apart; "
-                                                 "using 1 cluster"):
+    with pytest.warns(ClusterCountWarning, match=rf"^n_clusters={k} but no border between "
+                                                 f"the {k} clusters k-means found shows a "
+                                                 "change in colour or texture .* united "
+                                                 "into 1 cluster;"):
         result = segment(img, k, seed=0)
     np.testing.assert_array_equal(result.labels, np.ones((60, 80), np.int32))
     assert result.clusters.tolist() == [0]
     assert result.centers.shape[0] == 1
+
+
+def test_a_gradient_united_into_one_cluster_says_no_border_shows_a_step():
+    """Black and white differ, but no border between the clusters of a black-to-white
+    gradient does: the warning said colour and texture told no two parts apart."""
+    ramp = np.rint(np.linspace(0, 255, 300)).astype(np.uint8)
+    img = np.repeat(np.repeat(ramp[:, None, None], 400, axis=1), 3, axis=2)
+    with pytest.warns(ClusterCountWarning) as caught:
+        result = segment(img, 4, seed=0)
+    assert result.labels.tolist() == [[1] * 400] * 300
+    assert [str(w.message) for w in caught] == [
+        "n_clusters=4 but no border between the 4 clusters k-means found shows a change in "
+        "colour or texture (a plain image, or a smooth gradient), so they are united into "
+        "1 cluster; to cluster by position alone, give weight color=0 and weight texture=0"]
+    assert [w.filename for w in caught] == [__file__]
 
 
 @pytest.mark.parametrize("k", [2, 3, 5, 8, 12])
@@ -1718,8 +1734,8 @@ def test_two_halves_of_strong_contrast_give_two_regions(shape, left, right):
 def test_a_plain_image_with_noise_gives_one_region(rng, shape):
     # Its noise is under texture.DETAIL_AMPLITUDE: the texture group counts for almost
     # nothing, and the clusters the noise gives k-means leave no region of their own.
-    # (Where they all unite, a warning says "using 1 cluster": at 200 x 300, not 60 x 80,
-    # where the specks left merge under the default min_region, and a warning says so.)
+    # (Where they all unite, a warning says "united into 1 cluster": at 200 x 300, not
+    # 60 x 80, where the specks left merge under the default min_region, as a warning says.)
     img = np.clip(rng.normal((90, 140, 200), 2.0, (*shape, 3)), 0, 255).astype(np.uint8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ClusterCountWarning)
@@ -1936,7 +1952,7 @@ def test_a_smooth_gradient_is_not_cut_by_position():
     # A sky-like ramp, light blue to blue over 120 columns: no border shows a difference.
     ramp = np.linspace(0.0, 1.0, 120)[None, :, None]
     img = np.rint((1 - ramp) * (170, 200, 235) + ramp * (60, 110, 200)).astype(np.uint8)
-    with pytest.warns(ClusterCountWarning, match="using 1 cluster"):
+    with pytest.warns(ClusterCountWarning, match="so they are united into 1 cluster;"):
         result = segment(np.repeat(img, 50, axis=0), 5, seed=0)
     assert result.n_regions == 1
 
