@@ -890,10 +890,28 @@ def test_too_many_regions_for_labels_png_names_the_option_to_raise(tmp_path, mon
                                  "-o", str(tmp_path / "s")])
     assert result.exit_code == 2
     # It started "the segmentation has 2 regions", naming the option to raise only at
-    # its end; a usage error names it first.
-    assert result.stderr == ("quantize: error: --min-region=0 leaves 2 regions, more than "
-                             "labels.png can hold (1); raise it to merge the small ones\n")
+    # its end; a usage error names it first, after the file it is about.
+    assert result.stderr == (f"quantize: error: {src}: --min-region=0 leaves 2 regions, more "
+                             "than labels.png can hold (1); raise it to merge the small ones\n")
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_a_checkerboard_of_more_regions_than_labels_png_holds_is_named(tmp_path, stdin):
+    """A 300 x 300 checkerboard of single pixels, by colour alone with --min-region 0: the
+    error did not name the file, as batch and every other segment error do."""
+    src = tmp_path / "checker1.png"
+    Image.fromarray((np.indices((300, 300)).sum(0) % 2 * 255).astype(np.uint8)).save(src)
+    args = ["-k", "2", "--min-region", "0", "-w", "texture=0", "-w", "xy=0",
+            "-o", str(tmp_path / "ck")]
+    result = (runner.invoke(app, ["segment", "-", *args], input=src.read_bytes()) if stdin
+              else runner.invoke(app, ["segment", str(src), *args]))
+    name = "-" if stdin else str(src)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"quantize: error: {name}: --min-region=0 leaves 73984 regions, "
+                             "more than labels.png can hold (65535); raise it to merge the "
+                             "small ones\n")
+    assert not (tmp_path / "ck").exists()
 
 
 def test_a_folder_holding_another_photos_segmentation_is_named_not_just_existing(tmp_path):
