@@ -25,9 +25,9 @@ from typing import NamedTuple
 
 __all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExitCode",
            "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "ImageReadError",
-           "OutputError", "OutputExistsError", "PaletteInWarning", "QualityError",
-           "QualityScaleWarning", "QuantizeError", "ResultTooLargeError", "StillImageWarning",
-           "TimingLossWarning", "command_line_text"]
+           "InputParameterError", "OutputError", "OutputExistsError", "PaletteInWarning",
+           "QualityError", "QualityScaleWarning", "QuantizeError", "ResultTooLargeError",
+           "StillImageWarning", "TimingLossWarning", "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -85,6 +85,14 @@ def _rebuild(cls: type[QuantizeError], reason: str, path: str | None) -> Quantiz
 
 class ImageReadError(QuantizeError, ValueError):
     """An input file is missing, unreadable, truncated, too large or not an image."""
+
+
+class InputParameterError(QuantizeError, ValueError):
+    """A parameter that one input cannot take, found once the input was read
+    (``min_region=0`` leaving more regions than ``labels.png`` holds): a usage error,
+    exit 2, as a bad parameter is, but naming the file, as the file's other errors do."""
+
+    exit_code = ExitCode.USAGE
 
 
 class OutputError(QuantizeError, OSError):

@@ -76,8 +76,8 @@ _CONTRAST_RADIUS = 6
 
 
 class ClusterCountWarning(UserWarning):
-    """The image has fewer distinct pixels than clusters were asked for, or colour and
-    texture tell none of its parts apart: fewer clusters are used."""
+    """The image has fewer distinct pixels than clusters were asked for, or no border
+    between its clusters shows a change in colour or texture: fewer clusters are used."""
 
 
 def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int,
@@ -114,10 +114,11 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     if "texture" in spec.columns:
         refine_borders(small_map, X, work, spec, n_centers, lab[0])
     centers = unite_alike(small_map, lab, X, spec, centers)
-    if n_centers > 1 == centers.shape[0]:
-        warn_caller(f"n_clusters={k} but colour and texture tell no two parts of the image "
-                    "apart; using 1 cluster (to cluster by position alone, give weight color=0 and "
-                    "weight texture=0)", ClusterCountWarning)
+    if n_centers > 1 == centers.shape[0]:  # a black-to-white gradient too: no step anywhere
+        warn_caller(f"n_clusters={k} but no border between the {n_centers} clusters k-means "
+                    "found shows a change in colour or texture (a plain image, or a smooth "
+                    "gradient), so they are united into 1 cluster; to cluster by position "
+                    "alone, give weight color=0 and weight texture=0", ClusterCountWarning)
     n_centers = centers.shape[0]
     sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
     # By texture, a speck-wide blob near a border is as likely the texture window's blur

@@ -653,7 +653,8 @@ def segment(
         pixels, more than half of it), none otherwise (the hierarchy's smallest regions
         are superpixels); 0 or 1 keeps every region. Given or the default, more than half
         of the image leaves one region, with a :class:`RegionCountWarning` when there
-        were more to merge (not an error: one value serves images of every size).
+        were more to merge (not an error: one value serves images of every size); so
+        does a smaller one that merges every region into one.
     texture_scales : sequence of float
         Derivative scales of the texture bank (1 to 16 Gaussian sigmas in pixels
         of the working copy, from 0.5 to 1024), with ``n_clusters`` only (the
@@ -686,12 +687,12 @@ def segment(
         When fewer regions come out than ``regions`` asks for (see ``regions``), and
         when ``min_region`` is more than half of the image and merges its regions into
         one (the default does on an image of fewer than 8 pixels, with ``n_clusters`` of
-        2 or more; ``min_region=0`` keeps them), and when a ``min_region`` given, however
-        small, merges several regions into one.
+        2 or more; ``min_region=0`` keeps them), and when ``min_region``, given or the
+        default, however small, merges several regions into one.
     ClusterCountWarning
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
-        vectors, or when colour and texture tell none of its parts apart: fewer
-        clusters, or one, are used.
+        vectors, or when no border between its clusters shows a change in colour or
+        texture (a plain image, or a smooth gradient): fewer clusters, or one, are used.
     quantize.io.PixelRangeWarning
         When ``image`` is a uint16 array whose values are all at most 255 (read as
         16-bit counts, it comes out near black), or such a PIL image made in memory
@@ -764,19 +765,23 @@ def segment_pixels(
     merged_all = result.n_regions == 1 < unmerged  # min_region merged several into one
     if result.n_regions == 1 < result.centers.shape[0] or merged_all:
         if min_region is None:
-            _warn_if_the_default_merges_all(result, k, limit)
+            _warn_if_the_default_merges_all(result, k, limit, merged=merged_all)
         else:
             _warn_if_min_region_merges_all(limit, h, wd, merged=merged_all)
     return result
 
 
-def _warn_if_the_default_merges_all(result: SegmentResult, k: int, limit: int) -> None:
+def _warn_if_the_default_merges_all(result: SegmentResult, k: int, limit: int, *,
+                                    merged: bool) -> None:
     """Say that the default ``min_region``, ``limit``, merged every region into one.
 
     On an image of fewer than ``2 * limit`` pixels (fewer than 8 at its floor of 4) no
     two regions can both reach it: whatever the clusters, one region comes out. Said
     when k-means found more than one cluster to tell apart, as a user asking for ``k``
-    clusters of a 2 x 3 image would otherwise get one region without a word.
+    clusters of a 2 x 3 image would otherwise get one region without a word. On a larger
+    image the regions under it may still merge into one (a 1-pixel dot on a 20 x 20
+    image, under the default 4): said when they did, ``merged``, as for a ``min_region``
+    given.
     """
     h, w = result.labels.shape
     if 2 * limit > h * w:
@@ -784,6 +789,11 @@ def _warn_if_the_default_merges_all(result: SegmentResult, k: int, limit: int) -
                     f"(at least {_MIN_REGION_FLOOR} pixels) is more than half of this "
                     f"{h * w}-pixel image, "
                     "so every region merges into one; min_region=0 keeps them",
+                    RegionCountWarning)
+    elif merged:
+        warn_caller(f"n_clusters={k} gives 1 region: the default min_region={limit} merges "
+                    f"the regions smaller than {limit} pixels (of the {h * w} of this {w} x "
+                    f"{h} image) until one is left; min_region=0 keeps them",
                     RegionCountWarning)
 
 

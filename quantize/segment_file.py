@@ -31,7 +31,7 @@ from ._validation import (
     check_seed,
     recorded_seed,
 )
-from .errors import OutputError, OutputExistsError, warn_caller
+from .errors import InputParameterError, OutputError, OutputExistsError, warn_caller
 from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
@@ -181,8 +181,10 @@ def segment_file(
         If ``outdir`` is a file or not writable, or an output would replace the input.
     ValueError, TypeError
         For bad parameters (``force`` and ``edges`` must be bools: ``force="no"``
-        would overwrite), checked before the image is read; ValueError also
-        when the segmentation has more than 65535 regions (raise ``min_region``).
+        would overwrite), checked before the image is read.
+    InputParameterError
+        A ValueError naming ``input``: when the segmentation has more than 65535 regions
+        (raise ``min_region``).
 
     Examples
     --------
@@ -226,9 +228,10 @@ def segment_file(
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"])
                               ) if edges else None
         if result.n_regions > _MAX_LABEL:
-            raise ValueError(f"min_region={result.min_region} leaves {result.n_regions} "
-                             f"regions, more than labels.png can hold ({_MAX_LABEL}); raise "
-                             "it to merge the small ones")
+            raise InputParameterError(
+                f"min_region={result.min_region} leaves {result.n_regions} regions, more "
+                f"than labels.png can hold ({_MAX_LABEL}); raise it to merge the small ones",
+                path=input)
         h, w = result.labels.shape
         record = {"input": str(name), "outdir": str(outdir), "width": w, "height": h,
                   "n_clusters": params["n_clusters"],

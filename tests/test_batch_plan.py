@@ -268,6 +268,21 @@ def test_output_dir_overlapping_input_dir_is_refused(tmp_path, out, recursive, m
         batch.plan_batch(src, tmp_path / out, mode, recursive=recursive)
 
 
+@pytest.mark.parametrize("edges", [False, True])
+def test_a_folder_output_read_as_an_input_is_named_by_an_image_written_in_it(tmp_path, edges):
+    """Segment mode into its own input folder, searched recursively: the error named
+    in/a/segments.json as the output to be read as an input, a .json no search takes."""
+    src = _overlap_tree(tmp_path)
+    with pytest.raises(ValueError) as caught:
+        batch.plan_batch(src, src, batch.segment_mode(), recursive=True,
+                         options={"n_clusters": 2, "edges": edges})
+    assert str(caught.value) == (
+        f"output_dir={str(src)!r} overlaps input_dir={str(src)!r}: output "
+        f"{str(src / 'a' / 'labels.png')!r} would be read as an input; choose an output "
+        "folder outside the input folder")
+    assert sorted(p.name for p in src.iterdir()) == ["a.png", "in"]
+
+
 @pytest.mark.parametrize("force", [False, True])
 def test_an_output_folder_inside_the_tree_holding_photos_no_batch_made_is_refused(tmp_path,
                                                                                   force):

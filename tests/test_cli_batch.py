@@ -1452,6 +1452,22 @@ def test_cli_refuses_a_page_named_as_an_input_that_links_elsewhere(photo_tree, t
     assert (photo_tree / "index.html").is_symlink() and not (tmp_path / "out").exists()
 
 
+def test_cli_refuses_a_recursive_segment_rerun_into_the_input_naming_an_image(tmp_path):
+    """batch same -o same --mode segment, then the same with -r: refused, rightly, but
+    as "output 'same/a/segments.json' would be read as an input", which no search takes."""
+    src = tmp_path / "same"
+    src.mkdir()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(src / "a.png")
+    first = _cli(src, "-o", src, "--mode", "segment", "-q")
+    assert (first.exit_code, (src / "a" / "labels.png").is_file()) == (0, True), first.output
+    result = _cli(src, "-o", src, "--mode", "segment", "-r")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"quantize: error: -o/--output={str(src)!r} overlaps "
+                             f"INPUT_DIR={str(src)!r}: output {str(src / 'a' / 'labels.png')!r} "
+                             "would be read as an input; choose an output folder outside the "
+                             "input folder\n")
+
+
 def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
     result = _cli(photo_tree, "-o", photo_tree)
     assert result.exit_code == 2

@@ -89,6 +89,28 @@ def test_a_tiny_image_merged_into_one_region_by_the_default_min_region_is_said(t
     assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
 
 
+def test_the_default_min_region_that_merges_a_dot_away_is_said_as_a_given_one_is(tmp_path):
+    """-k 2 of a red dot on a black 20 x 20 image gave 1 region without a word by default,
+    and a warning with --min-region 4, the same value (--min-region's help: "given or the
+    default")."""
+    src = tmp_path / "dot.png"
+    img = np.zeros((20, 20, 3), np.uint8)
+    img[10, 10] = (255, 0, 0)
+    Image.fromarray(img).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "2", "-o", str(tmp_path / "s"),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=2 gives 1 region: the "
+                             "default --min-region=4 merges the regions smaller than 4 pixels "
+                             "(of the 400 of this 20 x 20 image) until one is left; "
+                             "--min-region=0 keeps them\n")
+    assert [json.loads(result.stdout)[key] for key in ("n_regions", "min_region")] == [1, 4]
+    kept = runner.invoke(app, ["segment", str(src), "-k", "2", "--min-region", "0",
+                               "-o", str(tmp_path / "k")])
+    assert (kept.exit_code, kept.stderr) == (0, "")
+    assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
+
+
 @pytest.mark.parametrize("clusters", [[], ["-k", "3"]])
 def test_a_min_region_of_half_the_image_that_leaves_one_region_is_said(tmp_path, clusters):
     """segment -k 3 --min-region 1200 of three flat bands of a 60 x 40 image gave one region
@@ -142,16 +164,37 @@ def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
     assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (5, 1, 1)
 
 
+def test_a_gradient_united_into_one_cluster_is_not_said_to_have_no_two_parts(tmp_path):
+    """A black-to-white gradient, -k 4: its clusters were united as no border between them
+    shows a step, but the warning said colour and texture told no two parts apart."""
+    src = tmp_path / "grad.png"
+    ramp = np.rint(np.linspace(0, 255, 300)).astype(np.uint8)
+    Image.fromarray(np.repeat(ramp[:, None], 400, axis=1)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "4", "-o", str(tmp_path / "g")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=4 but no border "
+                             "between the 4 clusters k-means found shows a change in colour "
+                             "or texture (a plain image, or a smooth gradient), so they are "
+                             "united into 1 cluster; to cluster by position alone, give "
+                             "-w color=0 and -w texture=0\n")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 'g'}: 1 region from 1 cluster, ")
+    by_position = runner.invoke(app, ["segment", str(src), "-k", "4", "-w", "color=0",
+                                      "-w", "texture=0", "-o", str(tmp_path / "p")])
+    assert (by_position.exit_code, by_position.stderr) == (0, "")
+    assert ": 4 regions from 4 clusters, " in by_position.stdout
+
+
 def test_a_plain_image_gives_one_cluster_of_those_asked_and_says_so(tmp_path):
     src = tmp_path / "plain.png"
     Image.fromarray(np.full((60, 80, 3), (90, 140, 200), np.uint8)).save(src)
     result = runner.invoke(app, ["segment", str(src), "-k", "8", "-o", str(tmp_path / "s"),
                                  "--json"])
     assert result.exit_code == 0, result.output
-    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=8 but colour and "
-                             "texture tell no two parts of the image apart; using 1 cluster "
-                             "(to cluster by position alone, give -w color=0 and "
-                             "-w texture=0)\n")
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=8 but no border "
+                             "between the 8 clusters k-means found shows a change in colour "
+                             "or texture (a plain image, or a smooth gradient), so they are "
+                             "united into 1 cluster; to cluster by position alone, give "
+                             "-w color=0 and -w texture=0\n")
     record = json.loads(result.stdout)
     assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (8, 1, 1)
     by_position = runner.invoke(app, ["segment", str(src), "-k", "8", "-w", "color=0",
@@ -830,6 +873,25 @@ def test_cli_quiet_prints_only_warnings_as_reduce_q_does(photo_path, tmp_path):
     assert json.loads((out / "segments.json").read_text())["n_regions"] == 3
 
 
+def test_the_regions_help_gives_the_superpixel_count_the_warning_bears_out(tmp_path):
+    """--regions's help said "about 600 at most" superpixels; --regions 5000 gave 998 on
+    300 x 300 pixels of noise, where cells fall into pieces."""
+    shown = " ".join(runner.invoke(app, ["segment", "--help"]).stdout.split())
+    assert ("Superpixels: one for each cell of about 1/600 of the image, at least 6 pixels a "
+            "side, or for each piece a cell falls into, so 600 to 900 on a photo, about 1000 "
+            "on noise, fewer on images under about 140 x 140.") in shown
+    noise = np.random.default_rng(0).integers(0, 256, (300, 300, 3), dtype=np.uint8)
+    for name, img, count in [("plain.png", np.full((300, 300, 3), 90, np.uint8), 625),
+                             ("small.png", np.full((130, 130, 3), 90, np.uint8), 484),
+                             ("noise.png", noise, 998)]:
+        Image.fromarray(img).save(tmp_path / name)  # 25 x 25 cells of 12, 22 x 22 of 6
+        result = runner.invoke(app, ["segment", str(tmp_path / name), "--regions", "5000",
+                                     "-o", str(tmp_path / name.replace(".", "_")), "-q"])
+        assert (result.exit_code, result.stderr) == (
+            0, f"quantize: warning: {tmp_path / name}: --regions=5000 but the image has only "
+               f"{count} superpixels; cutting at {count}\n")
+
+
 def test_cli_quiet_and_json_are_refused_together(photo_path, tmp_path):
     result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"),
                                  "-q", "--json"])
@@ -847,10 +909,28 @@ def test_too_many_regions_for_labels_png_names_the_option_to_raise(tmp_path, mon
                                  "-o", str(tmp_path / "s")])
     assert result.exit_code == 2
     # It started "the segmentation has 2 regions", naming the option to raise only at
-    # its end; a usage error names it first.
-    assert result.stderr == ("quantize: error: --min-region=0 leaves 2 regions, more than "
-                             "labels.png can hold (1); raise it to merge the small ones\n")
+    # its end; a usage error names it first, after the file it is about.
+    assert result.stderr == (f"quantize: error: {src}: --min-region=0 leaves 2 regions, more "
+                             "than labels.png can hold (1); raise it to merge the small ones\n")
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_a_checkerboard_of_more_regions_than_labels_png_holds_is_named(tmp_path, stdin):
+    """A 300 x 300 checkerboard of single pixels, by colour alone with --min-region 0: the
+    error did not name the file, as batch and every other segment error do."""
+    src = tmp_path / "checker1.png"
+    Image.fromarray((np.indices((300, 300)).sum(0) % 2 * 255).astype(np.uint8)).save(src)
+    args = ["-k", "2", "--min-region", "0", "-w", "texture=0", "-w", "xy=0",
+            "-o", str(tmp_path / "ck")]
+    result = (runner.invoke(app, ["segment", "-", *args], input=src.read_bytes()) if stdin
+              else runner.invoke(app, ["segment", str(src), *args]))
+    name = "-" if stdin else str(src)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"quantize: error: {name}: --min-region=0 leaves 73984 regions, "
+                             "more than labels.png can hold (65535); raise it to merge the "
+                             "small ones\n")
+    assert not (tmp_path / "ck").exists()
 
 
 def test_a_folder_holding_another_photos_segmentation_is_named_not_just_existing(tmp_path):

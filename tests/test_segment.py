@@ -1027,6 +1027,26 @@ def test_the_default_min_region_says_it_merged_a_tiny_image_into_one_region(recw
     assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
 
 
+def test_the_default_min_region_that_merges_every_region_into_one_is_said(recwarn):
+    """-k 2 on a 5 x 3 image with a 1-pixel dot: the default min_region, 4 pixels, is under
+    half of the 15, yet the dot merged into the rest without a word, where the same
+    min_region=4 given was said."""
+    img = np.zeros((3, 5, 3), np.uint8)
+    img[1, 2] = (255, 0, 0)
+    with pytest.warns(RegionCountWarning) as caught:
+        result = segment(img, 2, seed=0)
+    assert (result.n_regions, result.min_region) == (1, 4)
+    assert [str(w.message) for w in caught] == [
+        "n_clusters=2 gives 1 region: the default min_region=4 merges the regions smaller "
+        "than 4 pixels (of the 15 of this 5 x 3 image) until one is left; min_region=0 "
+        "keeps them"]
+    assert [w.filename for w in caught] == [__file__]
+    recwarn.clear()
+    assert segment(img, 2, min_region=0, seed=0).labels.tolist() == [
+        [1] * 5, [1, 1, 2, 1, 1], [1] * 5]
+    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+
+
 def _weights():
     from quantize.features import check_weights
 
@@ -1661,13 +1681,29 @@ def _two_halves(shape=(60, 80)):
 @pytest.mark.parametrize("k", [2, 5, 8, 12])
 def test_a_plain_image_gives_one_region_whatever_k(k):
     img = np.full((60, 80, 3), (90, 140, 200), np.uint8)
-    with pytest.warns(ClusterCountWarning, match=rf"^n_clusters={k} but colour and texture "
-                                                 "tell no two parts of the image apart; "
-                                                 "using 1 cluster"):
+    with pytest.warns(ClusterCountWarning, match=rf"^n_clusters={k} but no border between "
+                                                 f"the {k} clusters k-means found shows a "
+                                                 "change in colour or texture .* united "
+                                                 "into 1 cluster;"):
         result = segment(img, k, seed=0)
     np.testing.assert_array_equal(result.labels, np.ones((60, 80), np.int32))
     assert result.clusters.tolist() == [0]
     assert result.centers.shape[0] == 1
+
+
+def test_a_gradient_united_into_one_cluster_says_no_border_shows_a_step():
+    """Black and white differ, but no border between the clusters of a black-to-white
+    gradient does: the warning said colour and texture told no two parts apart."""
+    ramp = np.rint(np.linspace(0, 255, 300)).astype(np.uint8)
+    img = np.repeat(np.repeat(ramp[:, None, None], 400, axis=1), 3, axis=2)
+    with pytest.warns(ClusterCountWarning) as caught:
+        result = segment(img, 4, seed=0)
+    assert result.labels.tolist() == [[1] * 400] * 300
+    assert [str(w.message) for w in caught] == [
+        "n_clusters=4 but no border between the 4 clusters k-means found shows a change in "
+        "colour or texture (a plain image, or a smooth gradient), so they are united into "
+        "1 cluster; to cluster by position alone, give weight color=0 and weight texture=0"]
+    assert [w.filename for w in caught] == [__file__]
 
 
 @pytest.mark.parametrize("k", [2, 3, 5, 8, 12])
@@ -1698,10 +1734,12 @@ def test_two_halves_of_strong_contrast_give_two_regions(shape, left, right):
 def test_a_plain_image_with_noise_gives_one_region(rng, shape):
     # Its noise is under texture.DETAIL_AMPLITUDE: the texture group counts for almost
     # nothing, and the clusters the noise gives k-means leave no region of their own.
-    # (Where they all unite, a warning says "using 1 cluster": at 200 x 300, not 60 x 80.)
+    # (Where they all unite, a warning says "united into 1 cluster": at 200 x 300, not
+    # 60 x 80, where the specks left merge under the default min_region, as a warning says.)
     img = np.clip(rng.normal((90, 140, 200), 2.0, (*shape, 3)), 0, 255).astype(np.uint8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ClusterCountWarning)
+        warnings.simplefilter("ignore", RegionCountWarning)
         result = segment(img, 6, seed=0)
     np.testing.assert_array_equal(result.labels, np.ones(shape, np.int32))
 
@@ -1914,7 +1952,7 @@ def test_a_smooth_gradient_is_not_cut_by_position():
     # A sky-like ramp, light blue to blue over 120 columns: no border shows a difference.
     ramp = np.linspace(0.0, 1.0, 120)[None, :, None]
     img = np.rint((1 - ramp) * (170, 200, 235) + ramp * (60, 110, 200)).astype(np.uint8)
-    with pytest.warns(ClusterCountWarning, match="using 1 cluster"):
+    with pytest.warns(ClusterCountWarning, match="so they are united into 1 cluster;"):
         result = segment(np.repeat(img, 50, axis=0), 5, seed=0)
     assert result.n_regions == 1
 

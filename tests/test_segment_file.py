@@ -16,7 +16,13 @@ from PIL import Image
 
 from quantize import boundary_map, segment
 from quantize.animation import FirstFrameWarning
-from quantize.errors import ImageReadError, OutputError, OutputExistsError
+from quantize.errors import (
+    ExitCode,
+    ImageReadError,
+    InputParameterError,
+    OutputError,
+    OutputExistsError,
+)
 from quantize.io import DEFAULT_MAX_PIXELS
 from quantize.segment import segment_pixels
 from quantize.segment_file import (
@@ -40,6 +46,23 @@ def test_a_file_name_followed_by_a_slash_is_refused(tmp_path, monkeypatch):
         "a.png/", "ends in '/', which names a folder, but 'a.png' is a file; expected an "
                   "image file, named without the '/'")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+def test_more_regions_than_labels_png_holds_is_an_error_of_the_file(tmp_path, monkeypatch):
+    """A plain ValueError without the file: the command line said it without the input's
+    name, though batch and every other error of segment name it."""
+    monkeypatch.setattr("quantize.segment_file._MAX_LABEL", 1)
+    src = tmp_path / "two.png"
+    img = np.zeros((8, 12, 3), np.uint8)
+    img[:, 6:] = 200
+    Image.fromarray(img).save(src)
+    with pytest.raises(InputParameterError) as caught:
+        segment_file(src, tmp_path / "s", regions=2)
+    assert isinstance(caught.value, ValueError)
+    assert (caught.value.path, caught.value.exit_code) == (str(src), ExitCode.USAGE)
+    assert caught.value.reason == ("min_region=0 leaves 2 regions, more than labels.png can "
+                                   "hold (1); raise it to merge the small ones")
+    assert not (tmp_path / "s").exists()
 
 
 def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given():

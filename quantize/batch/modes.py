@@ -153,7 +153,7 @@ def segment_mode() -> JobMode:
 
     return JobMode("segment", segment_file, suffix="", marker="segments.json",
                    check_options=_check_segment_options,
-                   folder_files=(EDGES_FILE, *OUTPUT_FILES), settings_key="n_clusters")
+                   folder_files=(*OUTPUT_FILES, EDGES_FILE), settings_key="n_clusters")
 
 
 def _check_segment_options(**options: Any) -> dict[str, Any]:

@@ -1334,8 +1334,19 @@ def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: Job
         if _would_be_listed(Path(written_path(written, folders)), root, recursive, skip):
             raise ValueError(
                 f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: output "
-                f"{quoted(written)} would be read as an input; choose an output folder "
-                "outside the input folder")
+                f"{quoted(_image_written(mode, out))} would be read as an input; choose an "
+                "output folder outside the input folder")
+
+
+def _image_written(mode: JobMode, output: Path) -> Path:
+    """The file of the job for ``output`` that a search takes as an input: ``output``
+    itself, or the first image written in a folder (segment's ``labels.png``), not its
+    marker (``segments.json``), which no search takes by its extension."""
+    if not mode.makes_folder:
+        return output
+    extensions = image_extensions()
+    return next((path for path in mode.written_files(output)
+                 if path.suffix.lower() in extensions), mode.done_path(output))
 
 
 def _check_no_photos_left_out(src: Path, dst: Path, pattern: str | None) -> None:
