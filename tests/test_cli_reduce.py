@@ -2045,7 +2045,7 @@ def test_format_of_an_animation_that_its_format_cannot_hold_names_format(two_fra
 
 def _stdout_inputs(folder: Path) -> dict[str, Path]:
     """Inputs whose image for stdout gets a warning or an error naming its output: alpha
-    ramps (no partial alpha in a GIF, no alpha in a JPEG), a GIF of 10 ms frames (played
+    ramps (no partial alpha in a GIF, no alpha in a JPEG), an APNG of 10 ms frames (played
     longer as a GIF) and an animation (no .jpg holds one)."""
     rgba = np.zeros((8, 8, 4), np.uint8)
     rgba[..., 0] = np.arange(8) * 30
@@ -2054,7 +2054,10 @@ def _stdout_inputs(folder: Path) -> dict[str, Path]:
     frames = [Image.fromarray(np.full((2, 2, 3), 40 * i, np.uint8)) for i in range(4)]
     frames[0].save(folder / "fast.gif", save_all=True, append_images=frames[1:], duration=10,
                    loop=0)
-    return {"alpha.png": folder / "alpha.png", "fast.gif": folder / "fast.gif"}
+    frames[0].save(folder / "fast.png", save_all=True, append_images=frames[1:], duration=10,
+                   loop=0)
+    return {"alpha.png": folder / "alpha.png", "fast.gif": folder / "fast.gif",
+            "fast.png": folder / "fast.png"}
 
 
 @pytest.mark.parametrize("name, fmt, line", [
@@ -2065,7 +2068,7 @@ def _stdout_inputs(folder: Path) -> dict[str, Path]:
     ("alpha.png", "jpg", "warning: {src}: stdout: JPEG has no alpha, so transparent and "
                          "translucent pixels are drawn on black (the metrics are measured "
                          "before that); write .png, .webp or .tif to keep alpha"),
-    ("fast.gif", "gif", "warning: {src}: 4 of 4 frames under 20 ms written longer in stdout, "
+    ("fast.png", "gif", "warning: {src}: 4 of 4 frames under 20 ms written longer in stdout, "
                         "as browsers play a GIF's shorter delays as 100 ms: it plays 0.08 s "
                         "against the input's 0.04 s; write .webp or .png (APNG) to keep the "
                         "timing"),

@@ -34,7 +34,8 @@ smaller than its own table and data. Each frame's
 LZW codes start at the fewest bits that hold its largest index. A frame
 identical to the one on screen is still written, as one transparent pixel, so
 frame count and durations are kept exactly (durations as GIF's centiseconds,
-each frame ending at the centisecond nearest to where it ends in the input). A
+each frame ending at the centisecond nearest to where it ends in the input; a
+GIF's own delays, 0 and 1 included, as they are: ``gif_delays``). A
 frame longer than a GIF frame holds (655.35 s) is written as that frame followed
 by such repeats, its delay shared among them, each at most ``MAX_DELAY_CS``.
 
@@ -171,6 +172,10 @@ class GifWriter:
     codes : RecentCodes, optional
         Where a frame's box encoded already (by the plan that mapped the frame, to
         estimate its bytes) is taken from rather than encoded again.
+    gif_delays : bool
+        The durations are a GIF's delays (whole centiseconds, in ms): each is
+        written as it is, 0 and 1 centisecond too, which browsers play as the
+        input's were played; never lengthened (``_delay``).
 
     Notes
     -----
@@ -180,8 +185,9 @@ class GifWriter:
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], global_palette: np.ndarray | None,
                  loop: int | None, *, background: int = 0, try_both: bool = False,
-                 codes: RecentCodes | None = None) -> None:
+                 codes: RecentCodes | None = None, gif_delays: bool = False) -> None:
         self._fp = fp
+        self._gif_delays = gif_delays
         #: LZW data of a box: encoded, or taken from ``codes``
         self._encoded: Callable[[np.ndarray], bytes] = _lzw if codes is None else codes.recalled
         self._size = size
@@ -282,14 +288,17 @@ class GifWriter:
         A frame of any duration is never given less than 2 (browsers play delays of
         0 and 1 as 10, so 10 ms frames written as 1 would play ten times slower), so
         frames under 20 ms may drift; only a frame of no duration is given 0.
+        With ``gif_delays`` the durations are whole centiseconds, each written as it
+        is (a GIF's 1 cs plays as a browser played the input's).
         The delay may be longer than a GIF frame holds (655.35 s): ``add`` writes
         such a frame as several (:func:`split_delay`).
         """
         duration = max(float(duration), 0.0)
         self._elapsed_ms += duration
-        delay = max(_centiseconds(self._elapsed_ms) - self._elapsed_cs,
-                    2 if duration > 0 else 0)
-        self.frames_lengthened += int(duration < 20 and 10 * delay > duration)
+        delay = _centiseconds(self._elapsed_ms) - self._elapsed_cs
+        if not self._gif_delays:
+            delay = max(delay, 2 if duration > 0 else 0)
+            self.frames_lengthened += int(duration < 20 and 10 * delay > duration)
         self._elapsed_cs += delay
         return delay
 
