@@ -2,7 +2,8 @@
 
 Pillow's own ``save_all`` merges identical frames (adding their durations),
 always uses 8-bit LZW codes and cannot be fed one frame at a time, so the
-container is written here and only the LZW compression of each frame is
+container is written here, of the GIF blocks :mod:`quantize.encode` writes a
+still GIF with (``gif_*``), and only the LZW compression of each frame is
 Pillow's (``Image.tobytes("gif", ...)``).
 
 For every frame after the first, the writer keeps the canvas a viewer has
@@ -55,9 +56,16 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image
 
 from .._kernels import pack_rgb
+from ..encode import (
+    gif_code_size,
+    gif_color_table,
+    gif_control,
+    gif_image_data,
+    gif_screen,
+    gif_table_size,
+)
 from ..io import MAX_PALETTE
 
 __all__ = ["MAX_DELAY_CS", "GifWriter", "RecentCodes", "bounding_box", "change_bytes",
@@ -383,11 +391,11 @@ class GifWriter:
                 way = min(way, self._stored(shared, before, same, self._global,
                                             self._global_transparent, False, f.disposal),
                           key=_Way.size)
-        self._fp.write(_control(f.delay, f.disposal, way.mark))
+        self._fp.write(gif_control(f.delay, f.disposal, way.mark))
         self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
         if way.local:
             self._fp.write(bytes([0x80 | (way.table.bit_length() - 2)]))
-            self._fp.write(_color_table(f.palette, way.table))
+            self._fp.write(gif_color_table(f.palette, way.table))
         else:
             self._fp.write(b"\x00")
         self._fp.write(way.data)
@@ -422,7 +430,7 @@ class GifWriter:
                 disposal: int) -> _Way:
         """The smallest way to store ``crop``, entries into ``palette``, over the canvas
         codes ``before`` (``same`` where the frame shows what they show)."""
-        table = _table_size(_entries(palette, transparent))
+        table = gif_table_size(_entries(palette, transparent))
         redrawn = None
         if transparent is not None:  # unchanged pixels whose own entry draws what is there
             redrawn = same & (_canvas_codes(palette, transparent)[crop] == before)
@@ -499,14 +507,9 @@ class GifWriter:
 
     def _write_header(self) -> None:
         assert self._global is not None
-        loop, background = self._loop, self._background
-        w, h = self._size
-        table = _table_size(_entries(self._global, self._global_transparent))
-        self._fp.write(b"GIF89a" + struct.pack("<HH", w, h))
-        self._fp.write(bytes([0xF0 | (table.bit_length() - 2), background, 0]))
-        self._fp.write(_color_table(self._global, table))
-        if loop is not None:
-            self._fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00")
+        table = gif_table_size(_entries(self._global, self._global_transparent))
+        self._fp.write(gif_screen(self._size, self._global, table, self._background,
+                                  self._loop))
 
 
 def change_bytes(indices: np.ndarray, before: np.ndarray, spare: int | None,
@@ -540,7 +543,7 @@ def local_frame_bytes(indices: np.ndarray, entries: int,
     data encoded is held for the writer (:class:`RecentCodes`).
     """
     lzw = _lzw if codes is None else codes.remembered
-    return len(lzw(indices)) + 3 * _table_size(entries)
+    return len(lzw(indices)) + 3 * gif_table_size(entries)
 
 
 # --------------------------------------------------------------------------
@@ -626,11 +629,6 @@ def _entries(palette: np.ndarray, transparent: int | None) -> int:
     return max(palette.shape[0], (transparent or 0) + 1)
 
 
-def _table_size(n: int) -> int:
-    """Colour table entries for ``n`` colours: a power of two, at least 2."""
-    return max(2, 1 << max(0, n - 1).bit_length())
-
-
 def _free_entry(crop: np.ndarray, same: np.ndarray, table: int) -> int | None:
     """An entry of the table that no changed pixel uses, or None."""
     if not same.any():
@@ -662,24 +660,10 @@ def _reads_as_grey(palette: np.ndarray, transparent: int | None) -> bool:
     """Whether ``palette`` (with ``transparent``) as a table is entry i = (i, i, i)
     throughout, padding too: Pillow reads a first frame drawn with such a table as
     greyscale, and the later frames' own tables then as grey levels (Pillow 13)."""
-    table = _table_size(_entries(palette, transparent))
+    table = gif_table_size(_entries(palette, transparent))
     ramp = np.repeat(np.arange(table, dtype=np.uint8)[:, None], 3, axis=1)
-    return bool(np.array_equal(np.frombuffer(_color_table(palette, table), np.uint8)
+    return bool(np.array_equal(np.frombuffer(gif_color_table(palette, table), np.uint8)
                                .reshape(-1, 3), ramp))
-
-
-def _control(delay: int, disposal: int, transparent: int | None) -> bytes:
-    """Graphic control extension: disposal, delay (centiseconds), transparent entry."""
-    packed = (disposal << 2) | (transparent is not None)
-    return b"!\xf9\x04" + struct.pack("<BHB", packed, delay, transparent or 0) + b"\x00"
-
-
-def _color_table(palette: np.ndarray, table: int) -> bytes:
-    """The first ``table`` entries of ``palette``, padded with black."""
-    padded = np.zeros((table, 3), dtype=np.uint8)
-    n = min(table, palette.shape[0])
-    padded[:n] = palette[:n]
-    return padded.tobytes()
 
 
 def _way(indices: np.ndarray, mark: int | None, local: bool,
@@ -687,7 +671,7 @@ def _way(indices: np.ndarray, mark: int | None, local: bool,
     """``indices`` stored with transparent entry ``mark``, their data by ``lzw``; a local
     table holds the entries up to the largest of ``indices`` and ``mark``, and no more."""
     largest = max(int(indices.max()), mark or 0)
-    return _Way(lzw(indices), mark, _table_size(largest + 1), local)
+    return _Way(lzw(indices), mark, gif_table_size(largest + 1), local)
 
 
 def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int, local: bool,
@@ -731,9 +715,9 @@ def _lzw(indices: np.ndarray) -> bytes:
 def _lzw_input(indices: np.ndarray) -> tuple[int, np.ndarray]:
     """What :func:`_lzw`'s data of ``indices`` depends on, and only that: the code size
     and the entries ``(H, W)`` as contiguous uint8."""
-    return max(2, int(indices.max()).bit_length()), np.ascontiguousarray(indices, np.uint8)
+    return gif_code_size(indices), np.ascontiguousarray(indices, np.uint8)
 
 
 def _lzw_of(bits: int, image: np.ndarray) -> bytes:
     """:func:`_lzw` of ``(H, W)`` contiguous uint8 entries, codes of ``bits`` bits at first."""
-    return bytes([bits]) + Image.fromarray(image, mode="L").tobytes("gif", "L", bits)
+    return gif_image_data(image, bits)
