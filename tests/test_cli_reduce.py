@@ -32,6 +32,7 @@ from tests.animation_support import save_animation
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
 from tests.corpus.generate import cut_exif, exif_value_past_end, png_of_chunks, stored_idats
 from tests.fs_support import read_only_folder
+from tests.reduce_support import gif_blocks
 
 runner = CliRunner()
 
@@ -3615,3 +3616,18 @@ def test_a_palette_repeating_colours_is_said_once_for_several_files(tmp_path, ph
     assert [Path(n).exists() for n in ("photo.q.png", "b.q.png", "c.q.png")] == [True] * 3
     one = run("b.png", "--palette-in", "rep.hex", "-o", "one.png", "-q")
     assert (one.exit_code, one.stderr) == (0, f"quantize: warning: b.png: {said}\n")
+
+
+def test_a_still_gif_for_stdout_or_with_optimize_is_the_gif_written_to_a_file(photo, tmp_path):
+    # one encoder for every still .gif: not interlaced, its codes starting at 3 bits for 8
+    # colours (Pillow's writer interlaced it and started at 8)
+    out = tmp_path / "photo.gif"
+    assert run(photo, "-k", 8, "--seed", 0, "-o", out).exit_code == 0
+    written = out.read_bytes()
+    assert gif_blocks(written)["images"] == [{"interlaced": False, "code_size": 3}]
+    sent = run(photo, "-k", 8, "--seed", 0, "-o", "-", "--format", "gif")
+    assert sent.exit_code == 0, sent.stderr
+    assert sent.stdout_bytes == written
+    optimized = tmp_path / "optimized.gif"
+    assert run(photo, "-k", 8, "--seed", 0, "-o", optimized, "--optimize").exit_code == 0
+    assert optimized.read_bytes() == written
