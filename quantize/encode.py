@@ -27,8 +27,12 @@ falling back to :mod:`zlib` when it is not installed; no Pillow involved):
 Decoding the result gives back exactly the colours (and alphas) of every
 pixel; with ``reorder=False`` also exactly the given indices and palette.
 
-Beside it: :func:`one_frame_apng` (an APNG of one frame) and :func:`tiff_options`
-(Pillow's save options for the TIFF outputs, a still's and an animation's pages).
+Beside it: :func:`one_frame_apng` (an APNG of one frame), :func:`tiff_options`
+(Pillow's save options for the TIFF outputs, a still's and an animation's pages) and
+:func:`encode_indexed_gif` (a still GIF: not interlaced, its LZW codes starting at the
+fewest bits that hold its entries, its colour table the smallest power of two that holds
+the palette), built of the GIF blocks :mod:`quantize.animation.gif` writes an
+animation's frames with (``gif_*``); only the LZW compression is Pillow's.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from . import _threads
 from ._validation import as_array, check_bool, check_dpi, check_int
@@ -55,8 +60,10 @@ try:
 except ImportError:  # an install without it still works, at zlib's speed
     _zlib_ng = None
 
-__all__ = ["DEFAULT_LEVEL", "OPTIMIZED_OUTPUTS", "apng_delay", "encode_indexed_png",
-           "one_frame_apng", "palette_order", "tiff_options", "trns"]
+__all__ = ["DEFAULT_LEVEL", "MAX_GIF_SIDE", "OPTIMIZED_OUTPUTS", "apng_delay",
+           "encode_indexed_gif", "encode_indexed_png", "gif_code_size", "gif_color_table",
+           "gif_control", "gif_image_data", "gif_screen", "gif_table_size", "one_frame_apng",
+           "palette_order", "tiff_options", "trns"]
 
 #: The outputs whose encoders take ``optimize``, in the words the command line's help
 #: and its warning of an idle ``--optimize`` use: the indexed PNG written here (a still
@@ -585,6 +592,147 @@ def one_frame_apng(png: bytes, plays: int, duration: float) -> bytes:
                + _chunk(b"fcTL", struct.pack(">IIIIIHHBB", 0, width, height, 0, 0, num, den,
                                              0, 0)))
     return png[:at] + control + png[at:]
+
+
+# --------------------------------------------------------------------------
+# GIF
+# --------------------------------------------------------------------------
+
+#: Longest side of a GIF image: its 16-bit fields.
+MAX_GIF_SIDE = 65535
+#: Longest delay a GIF frame holds, in ms: 16 bits of centiseconds (655.35 s).
+_MAX_GIF_DELAY_MS = 10 * 0xFFFF
+
+
+def encode_indexed_gif(indices: Any, palette: Any, transparent: int | None = None, *,
+                       loop: int | None = None, duration: float = 0) -> bytes:
+    """Encode a palette image as the bytes of a still GIF file.
+
+    The image is not interlaced (which only makes a slow download show early
+    and costs bytes), its colour table is the smallest power of two (at least 2)
+    that holds ``palette``, padded with black, and its LZW codes start at the
+    fewest bits that hold the largest entry it uses (at least 2): 16 colours
+    take 4-bit codes, not 8. The file is a GIF87a, or a GIF89a when it has an
+    extension block: a loop extension (``loop``), a graphic control extension
+    (a ``transparent`` entry or a ``duration``), no other.
+
+    Parameters
+    ----------
+    indices : (H, W) ndarray of uint8
+        Palette entry of every pixel (each side at most 65,535); every value must be < k.
+    palette : (k, 3) ndarray of uint8
+        RGB colour of each entry, 1 <= k <= 256, written in this order.
+    transparent : int, optional
+        The entry shown transparent, < k.
+    loop : int, optional
+        The loop extension's count, 0..65535 (0: forever; a GIF of one frame stays one
+        as an animation's only frame); None writes none.
+    duration : float, default 0
+        The frame's delay in ms, written in whole centiseconds (at most 655,350).
+
+    Returns
+    -------
+    bytes
+        A complete GIF file.
+
+    Raises
+    ------
+    TypeError
+        If an array is not uint8, or ``transparent`` or ``loop`` not an integer.
+    ValueError
+        If a shape is wrong, k is outside 1..256, an index is >= k, or ``transparent``,
+        ``loop`` or ``duration`` is out of its range.
+
+    Examples
+    --------
+    >>> idx = np.array([[0, 1], [1, 2]], dtype=np.uint8)
+    >>> pal = np.array([[255, 0, 0], [0, 0, 255], [0, 0, 0]], dtype=np.uint8)
+    >>> data = encode_indexed_gif(idx, pal, transparent=2)
+    >>> data[:6], len(data)
+    (b'GIF89a', 53)
+    """
+    indices, palette, _ = _check_inputs(indices, palette, None)
+    if max(indices.shape) > MAX_GIF_SIDE:
+        raise ValueError(f"indices should have at most {MAX_GIF_SIDE} pixels a side, the GIF "
+                         f"limit, got shape {indices.shape}")
+    k = palette.shape[0]
+    if transparent is not None:
+        transparent = check_int(transparent, "transparent", minimum=0, maximum=k - 1)
+    if loop is not None:
+        loop = check_int(loop, "loop", minimum=0, maximum=0xFFFF)
+    delay = _gif_delay(duration)
+    table = gif_table_size(k)
+    extended = loop is not None or transparent is not None or delay > 0
+    h, w = indices.shape
+    parts = [gif_screen((w, h), palette, table, 0, loop, b"89a" if extended else b"87a")]
+    if transparent is not None or delay > 0:
+        parts.append(gif_control(delay, 0, transparent))
+    parts += [struct.pack("<cHHHHB", b",", 0, 0, w, h, 0),
+              gif_image_data(indices, gif_code_size(indices)), b"\x00;"]
+    return b"".join(parts)
+
+
+def _gif_delay(duration: Any) -> int:
+    """``duration`` (ms) as a GIF's delay, whole centiseconds (halves up), checked."""
+    if isinstance(duration, bool) or not isinstance(duration, int | float | np.number):
+        raise TypeError(f"duration={duration!r} should be a number of ms, got "
+                        f"{type(duration).__name__}")
+    if not 0 <= duration <= _MAX_GIF_DELAY_MS:
+        raise ValueError(f"duration={duration!r} should be from 0 to {_MAX_GIF_DELAY_MS:,} ms, "
+                         "the longest delay a GIF frame holds")
+    return int(float(duration) / 10 + 0.5)
+
+
+def gif_code_size(indices: np.ndarray) -> int:
+    """The fewest bits (at least 2, as GIF has it) that hold every entry of ``indices``:
+    where their LZW codes start.
+
+    >>> gif_code_size(np.array([[0, 3]], np.uint8)), gif_code_size(np.array([[0, 4]], np.uint8))
+    (2, 3)
+    """
+    return max(2, int(indices.max()).bit_length())
+
+
+def gif_image_data(image: np.ndarray, bits: int) -> bytes:
+    """The LZW code size byte and data sub-blocks of ``(H, W)`` contiguous uint8 entries,
+    codes of ``bits`` bits at first (Pillow's encoder; prior validation assumed)."""
+    return bytes([bits]) + Image.fromarray(image, mode="L").tobytes("gif", "L", bits)
+
+
+def gif_table_size(n: int) -> int:
+    """Colour table entries for ``n`` colours: a power of two, at least 2.
+
+    >>> gif_table_size(1), gif_table_size(16), gif_table_size(17)
+    (2, 16, 32)
+    """
+    return max(2, 1 << max(0, n - 1).bit_length())
+
+
+def gif_color_table(palette: np.ndarray, table: int) -> bytes:
+    """The first ``table`` entries of ``palette``, padded with black."""
+    padded = np.zeros((table, 3), dtype=np.uint8)
+    n = min(table, palette.shape[0])
+    padded[:n] = palette[:n]
+    return padded.tobytes()
+
+
+def gif_control(delay: int, disposal: int, transparent: int | None) -> bytes:
+    """Graphic control extension: disposal, delay (centiseconds), transparent entry."""
+    packed = (disposal << 2) | (transparent is not None)
+    return b"!\xf9\x04" + struct.pack("<BHB", packed, delay, transparent or 0) + b"\x00"
+
+
+def gif_screen(size: tuple[int, int], palette: np.ndarray, table: int, background: int,
+               loop: int | None, version: bytes = b"89a") -> bytes:
+    """A GIF's header, logical screen of ``size`` (width, height) with ``palette`` as its
+    global colour table of ``table`` entries, and a loop extension when ``loop`` is given
+    (0: forever)."""
+    w, h = size
+    head = b"GIF" + version + struct.pack("<HHBBB", w, h, 0xF0 | (table.bit_length() - 2),
+                                          background, 0)
+    looped = b"" if loop is None else (b"!\xff\x0bNETSCAPE2.0\x03\x01"
+                                       + struct.pack("<H", loop) + b"\x00")
+    return head + gif_color_table(palette, table) + looped
 
 
 # --------------------------------------------------------------------------

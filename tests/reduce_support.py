@@ -20,3 +20,28 @@ def rgba_input(path):
     rgba[:2, :, 3] = 0
     Image.fromarray(rgba).save(path)
     return rgba
+
+
+def gif_blocks(data: bytes) -> dict:
+    """A GIF file's blocks as stored: version, global table entries, the labels of its
+    extensions, and of each image its interlace flag and LZW minimum code size (the
+    image data itself is skipped sub-block by sub-block)."""
+    assert data[:3] == b"GIF" and data[-1:] == b";"
+    flags = data[10]
+    table = 2 << (flags & 7) if flags & 0x80 else 0
+    at, extensions, images = 13 + 3 * table, [], []
+    while data[at] != 0x3B:
+        if data[at] == 0x21:
+            extensions.append(data[at + 1])
+            at += 2
+        else:
+            assert data[at] == 0x2C
+            image_flags = data[at + 9]
+            local = 2 << (image_flags & 7) if image_flags & 0x80 else 0
+            at += 10 + 3 * local
+            images.append({"interlaced": bool(image_flags & 0x40), "code_size": data[at]})
+            at += 1
+        while data[at]:  # sub-blocks up to the terminator
+            at += data[at] + 1
+        at += 1
+    return {"version": data[3:6], "table": table, "extensions": extensions, "images": images}

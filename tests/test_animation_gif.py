@@ -61,10 +61,10 @@ def test_frames_durations_and_loop_come_back():
     assert durations == [40, 80]
 
 
-def delays(durations) -> list[int]:
+def delays(durations, gif_delays=False) -> list[int]:
     """The durations (ms) a GIF of these frame durations plays, as Pillow reads them."""
     fp = io.BytesIO()
-    writer = GifWriter(fp, (2, 1), PALETTE, 0)
+    writer = GifWriter(fp, (2, 1), PALETTE, 0, gif_delays=gif_delays)
     for i, duration in enumerate(durations):
         writer.add(np.array([[i % 2, 1]], np.uint8), duration=duration)
     writer.close()
@@ -155,6 +155,22 @@ def test_writer_takes_the_estimates_data_and_writes_the_same_bytes(rng, spy):
 ])
 def test_durations_do_not_drift_when_rounded_to_centiseconds(durations, played):
     assert delays(durations) == played
+
+
+@pytest.mark.parametrize("durations", [
+    [10] * 4,                 # were 20 ms each: browsers played the input's 10 ms as 100 ms
+    [0, 10, 20, 0, 100],      # were 0, 20, 20, 0, 90 ms
+    [30, 40, 30, 10, 10],
+])
+def test_a_gifs_own_delays_are_written_as_they_are(durations):
+    assert delays(durations, gif_delays=True) == durations
+
+
+def test_a_gifs_delays_are_never_counted_lengthened():
+    writer = GifWriter(io.BytesIO(), (1, 1), PALETTE, 0, gif_delays=True)
+    for duration in (10, 0, 10):
+        writer.add(np.zeros((1, 1), np.uint8), duration=duration)
+    assert writer.frames_lengthened == 0 and writer.played_ms() == (20, 20.0)
 
 
 def test_only_the_changed_box_is_stored_and_a_repeat_is_one_pixel():

@@ -552,6 +552,52 @@ def test_no_short_frames_warning_when_the_output_plays_as_long(tmp_path, src_nam
         assert [f.duration for f in iter_frames(tmp_path / out_name)] == [20, 20, 90]
 
 
+def gif_delays(path) -> list[int]:
+    """Every frame's delay (centiseconds) as its graphic control extension stores it."""
+    with open(path, "rb") as fp:
+        return [image.duration // 10 for image in gif_images(fp)]
+
+
+def _timed_frames(n: int) -> list[np.ndarray]:
+    return [np.full((4, 4, 3), (25 * i, 100, 200 - 20 * i), np.uint8) for i in range(n)]
+
+
+@pytest.mark.parametrize("durations", [[10] * 10, [0, 10, 20, 0, 100]])
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
+def test_a_gif_input_keeps_its_delays_in_a_gif(tmp_path, durations, palette):
+    # 1 cs delays were written as 2 cs, playing five times as fast as browsers played the
+    # input (which they show as 10 cs), and [0, 1, 2, 0, 10] cs became [0, 2, 2, 0, 9]:
+    # a 100 ms frame cut to make up for the lengthened one.
+    src = save_animation(tmp_path / "in.gif", _timed_frames(len(durations)),
+                         duration=durations, loop=0)
+    assert gif_delays(src) == [d // 10 for d in durations]
+    out = tmp_path / "out.gif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ShortFramesWarning)  # it said "plays 0.2 s against 0.1 s"
+        reduce_animation_file(src, out, n_colors=4, seed=0, palette=palette)
+    assert gif_delays(out) == [d // 10 for d in durations]
+
+
+def test_an_apng_of_10_ms_frames_still_gets_2_cs_delays_in_a_gif(tmp_path):
+    # browsers play a GIF's 1 cs as 10 cs: 10 ms APNG frames written as 1 cs would play
+    # ten times as slow; 2 cs plays twice as slow, and is said
+    src = save_animation(tmp_path / "in.png", _timed_frames(10), duration=10, loop=0)
+    out = tmp_path / "out.gif"
+    with pytest.warns(ShortFramesWarning, match="10 of 10 frames under 20 ms"):
+        reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert gif_delays(out) == [2] * 10
+
+
+def test_batch_keeps_a_gif_inputs_delays(tmp_path):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    save_animation(folder / "clip.gif", _timed_frames(5), duration=[0, 10, 20, 0, 100], loop=0)
+    result = CliRunner().invoke(app, ["batch", str(folder), "-o", str(out), "-k", "4"])
+    assert result.exit_code == 0, result.output
+    assert "written longer" not in result.output
+    assert gif_delays(out / "clip.gif") == [0, 1, 2, 0, 10]
+
+
 @pytest.mark.parametrize("src_name, loop, out_name, stored", [
     ("in.gif", None, "out.webp", 1),   # it wrote 0: a GIF played once looped forever
     ("in.gif", None, "out.png", 1),

@@ -32,6 +32,7 @@ from tests.animation_support import save_animation
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
 from tests.corpus.generate import cut_exif, exif_value_past_end, png_of_chunks, stored_idats
 from tests.fs_support import read_only_folder
+from tests.reduce_support import gif_blocks
 
 runner = CliRunner()
 
@@ -2045,7 +2046,7 @@ def test_format_of_an_animation_that_its_format_cannot_hold_names_format(two_fra
 
 def _stdout_inputs(folder: Path) -> dict[str, Path]:
     """Inputs whose image for stdout gets a warning or an error naming its output: alpha
-    ramps (no partial alpha in a GIF, no alpha in a JPEG), a GIF of 10 ms frames (played
+    ramps (no partial alpha in a GIF, no alpha in a JPEG), an APNG of 10 ms frames (played
     longer as a GIF) and an animation (no .jpg holds one)."""
     rgba = np.zeros((8, 8, 4), np.uint8)
     rgba[..., 0] = np.arange(8) * 30
@@ -2054,7 +2055,10 @@ def _stdout_inputs(folder: Path) -> dict[str, Path]:
     frames = [Image.fromarray(np.full((2, 2, 3), 40 * i, np.uint8)) for i in range(4)]
     frames[0].save(folder / "fast.gif", save_all=True, append_images=frames[1:], duration=10,
                    loop=0)
-    return {"alpha.png": folder / "alpha.png", "fast.gif": folder / "fast.gif"}
+    frames[0].save(folder / "fast.png", save_all=True, append_images=frames[1:], duration=10,
+                   loop=0)
+    return {"alpha.png": folder / "alpha.png", "fast.gif": folder / "fast.gif",
+            "fast.png": folder / "fast.png"}
 
 
 @pytest.mark.parametrize("name, fmt, line", [
@@ -2065,7 +2069,7 @@ def _stdout_inputs(folder: Path) -> dict[str, Path]:
     ("alpha.png", "jpg", "warning: {src}: stdout: JPEG has no alpha, so transparent and "
                          "translucent pixels are drawn on black (the metrics are measured "
                          "before that); write .png, .webp or .tif to keep alpha"),
-    ("fast.gif", "gif", "warning: {src}: 4 of 4 frames under 20 ms written longer in stdout, "
+    ("fast.png", "gif", "warning: {src}: 4 of 4 frames under 20 ms written longer in stdout, "
                         "as browsers play a GIF's shorter delays as 100 ms: it plays 0.08 s "
                         "against the input's 0.04 s; write .webp or .png (APNG) to keep the "
                         "timing"),
@@ -3612,3 +3616,18 @@ def test_a_palette_repeating_colours_is_said_once_for_several_files(tmp_path, ph
     assert [Path(n).exists() for n in ("photo.q.png", "b.q.png", "c.q.png")] == [True] * 3
     one = run("b.png", "--palette-in", "rep.hex", "-o", "one.png", "-q")
     assert (one.exit_code, one.stderr) == (0, f"quantize: warning: b.png: {said}\n")
+
+
+def test_a_still_gif_for_stdout_or_with_optimize_is_the_gif_written_to_a_file(photo, tmp_path):
+    # one encoder for every still .gif: not interlaced, its codes starting at 3 bits for 8
+    # colours (Pillow's writer interlaced it and started at 8)
+    out = tmp_path / "photo.gif"
+    assert run(photo, "-k", 8, "--seed", 0, "-o", out).exit_code == 0
+    written = out.read_bytes()
+    assert gif_blocks(written)["images"] == [{"interlaced": False, "code_size": 3}]
+    sent = run(photo, "-k", 8, "--seed", 0, "-o", "-", "--format", "gif")
+    assert sent.exit_code == 0, sent.stderr
+    assert sent.stdout_bytes == written
+    optimized = tmp_path / "optimized.gif"
+    assert run(photo, "-k", 8, "--seed", 0, "-o", optimized, "--optimize").exit_code == 0
+    assert optimized.read_bytes() == written

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 
@@ -11,7 +12,9 @@ import pytest
 from PIL import Image
 
 from quantize import _threads, encode
-from quantize.encode import encode_indexed_png, palette_order, trns
+from quantize.encode import encode_indexed_gif, encode_indexed_png, palette_order, trns
+
+from .reduce_support import gif_blocks
 
 
 def chunks(data: bytes) -> list[tuple[bytes, bytes]]:
@@ -481,3 +484,70 @@ def test_indices_longer_than_a_png_holds_are_named_first(monkeypatch):
         encode_indexed_png(np.zeros((2, 4), np.uint8), np.zeros((1, 3), np.uint8))
     assert str(info.value) == ("indices should have at most 3 pixels a side, the PNG limit, "
                                "got shape (2, 4)")
+
+
+# --------------------------------------------------------------------------
+# Still GIF
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k, table, code_size", [(1, 2, 2), (2, 2, 2), (4, 4, 2), (5, 8, 3),
+                                                 (16, 16, 4), (17, 32, 5), (256, 256, 8)])
+def test_a_still_gif_has_the_smallest_table_and_codes_and_no_interlace(rng, k, table,
+                                                                        code_size):
+    # Pillow wrote 8-bit codes whatever the palette, and interlaced images of 16 pixels a side
+    indices = rng.integers(0, k, (24, 20)).astype(np.uint8)
+    indices[0, 0] = k - 1
+    palette = rng.integers(0, 256, (k, 3)).astype(np.uint8)
+    data = encode_indexed_gif(indices, palette)
+    assert gif_blocks(data) == {"version": b"87a", "table": table, "extensions": [],
+                                "images": [{"interlaced": False, "code_size": code_size}]}
+    im = decode(data)
+    assert np.array_equal(np.asarray(im), indices)
+    assert np.array_equal(np.array(im.getpalette()[:3 * k]).reshape(k, 3), palette)
+
+
+def test_a_still_gif_is_these_bytes():
+    indices = np.array([[0, 1], [1, 2]], np.uint8)
+    palette = np.array([[255, 0, 0], [0, 0, 255], [0, 0, 0]], np.uint8)
+    data = encode_indexed_gif(indices, palette, transparent=2)
+    assert data[:13] == b"GIF89a" + struct.pack("<HHBBB", 2, 2, 0xF1, 0, 0)
+    assert data[13:25] == palette.tobytes() + bytes(3)  # padded to 4 entries
+    assert data[25:33] == b"!\xf9\x04\x01\x00\x00\x02\x00"  # no delay, entry 2 transparent
+    assert data[33:44] == b"," + struct.pack("<HHHHB", 0, 0, 2, 2, 0) + b"\x02"
+    assert data[-2:] == b"\x00;"
+
+
+def test_a_still_gif_keeps_its_transparent_entry():
+    indices = np.array([[0, 1, 2, 1]], np.uint8)
+    palette = np.array([[10, 20, 30], [40, 50, 60], [0, 0, 0]], np.uint8)
+    data = encode_indexed_gif(indices, palette, transparent=2)
+    assert gif_blocks(data)["extensions"] == [0xF9] and data[:6] == b"GIF89a"
+    im = decode(data)
+    assert im.info["transparency"] == 2
+    assert np.array(im.convert("RGBA"))[0, :, 3].tolist() == [255, 255, 0, 255]
+
+
+def test_a_still_gif_keeps_a_loop_count_and_delay():
+    data = encode_indexed_gif(np.zeros((2, 2), np.uint8), np.zeros((1, 3), np.uint8),
+                              loop=3, duration=70)
+    assert gif_blocks(data)["extensions"] == [0xFF, 0xF9]
+    im = decode(data)
+    assert (im.info["loop"], im.info["duration"]) == (3, 70)
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ({"transparent": 3}, ValueError, "transparent=3 should be <= 2"),
+    ({"transparent": 1.0}, TypeError, "transparent=1.0 should be an integer"),
+    ({"loop": 65536}, ValueError, "loop=65536 should be <= 65535"),
+    ({"duration": -1}, ValueError, "duration=-1 should be from 0 to 655,350 ms"),
+    ({"duration": "1"}, TypeError, "duration='1' should be a number of ms, got str"),
+    ({"indices": np.zeros((1, 65536), np.uint8)}, ValueError,
+     "indices should have at most 65535 pixels a side, the GIF limit"),
+    ({"indices": np.full((1, 1), 3, np.uint8)}, ValueError, "indices should be < the palette"),
+])
+def test_a_still_gif_refuses_bad_arguments(args, error, message):
+    given = {"indices": np.zeros((1, 1), np.uint8), "palette": np.zeros((3, 3), np.uint8),
+             **args}
+    with pytest.raises(error, match="^" + re.escape(message)):
+        encode_indexed_gif(**given)

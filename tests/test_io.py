@@ -46,6 +46,7 @@ from tests.corpus.generate import (
     png_of_chunks,
     stored_idats,
 )
+from tests.reduce_support import gif_blocks
 
 
 @pytest.fixture(scope="module")
@@ -2311,6 +2312,18 @@ def test_save_pil_by_extension(tmp_path):
     assert Image.open(tmp_path / "a.gif").format == "GIF"
     with pytest.raises(ValueError, match="unknown image extension"):
         save_pil(im, tmp_path / "a.nope")
+
+
+def test_save_pil_writes_a_gif_not_interlaced_unless_asked(tmp_path):
+    # Pillow interlaced every GIF of 16 pixels a side or more, which costs bytes
+    im = Image.fromarray(np.arange(32 * 16, dtype=np.uint8).reshape(16, 32) % 7, "P")
+    im.putpalette(list(range(21)))
+    save_pil(im, tmp_path / "a.gif")
+    save_pil(im, tmp_path / "b.gif", interlace=True)
+    for name, interlaced in (("a.gif", False), ("b.gif", True)):
+        assert gif_blocks((tmp_path / name).read_bytes())["images"][0]["interlaced"] is interlaced
+        with Image.open(tmp_path / name) as back:
+            assert np.array_equal(np.asarray(back), np.asarray(im))
 
 
 @pytest.mark.parametrize("mode", ["RGBA", "LA", "PA"])

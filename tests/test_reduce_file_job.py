@@ -37,7 +37,7 @@ from quantize.reduce import (
 )
 
 from .animation_support import frame_info, moving_square, one_frame_webp, save_animation
-from .reduce_support import COLOURS, read_rgb, rgba_input
+from .reduce_support import COLOURS, gif_blocks, read_rgb, rgba_input
 
 RECORD_KEYS = {"input", "output", "k", "space", "n_colors", "quality", "dither",
                "exact_colors", "palette_in", "palette_mode", "seed", "optimize", "psnr",
@@ -517,6 +517,49 @@ def test_a_gif_of_opaque_pixels_needs_a_given_entry_it_draws_opaque(tmp_path):
         "at least one opaque colour")
     assert not (tmp_path / "a.gif").exists()
     reduce_file(src, tmp_path / "b.png", palette_in=tmp_path / "p.hex")  # a PNG keeps alpha
+
+
+def _quadrants(colours: np.ndarray, side: int = 16) -> np.ndarray:
+    """``(side, side, 3)``: the four ``colours`` in the four quadrants."""
+    half = side // 2
+    rgb = np.zeros((side, side, 3), np.uint8)
+    rgb[:half, :half], rgb[:half, half:], rgb[half:, :half], rgb[half:, half:] = colours[:4]
+    return rgb
+
+
+def test_a_still_gif_is_not_interlaced_and_its_codes_fit_its_palette(tmp_path):
+    # Pillow interlaced it (its default from 16 pixels a side) and started the LZW codes at
+    # 8 bits whatever the palette: photos came out 4-14 % larger than needed
+    rgb = _quadrants(COLOURS)
+    src = tmp_path / "four.png"
+    Image.fromarray(rgb).save(src)
+    out = tmp_path / "four.gif"
+    record = reduce_file(src, out, n_colors=4, seed=0)
+    assert gif_blocks(out.read_bytes()) == {
+        "version": b"87a", "table": 4, "extensions": [],
+        "images": [{"interlaced": False, "code_size": 2}]}
+    entries = np.array([[int(e["hex"][i:i + 2], 16) for i in (1, 3, 5)]
+                        for e in record["palette"]], np.uint8)
+    with Image.open(out) as im:
+        indices, palette = np.asarray(im), np.array(im.getpalette()[:12]).reshape(4, 3)
+    assert np.array_equal(palette, entries)  # in the record's order
+    expected = (rgb[..., None, :] == entries).all(axis=-1).argmax(axis=-1)
+    assert np.array_equal(indices, expected) and np.array_equal(entries[indices], rgb)
+
+
+def test_a_still_gif_keeps_its_transparent_entry(tmp_path):
+    src = tmp_path / "a.png"
+    rgba = rgba_input(src)  # six colours, the first two rows transparent
+    out = tmp_path / "a.gif"
+    reduce_file(src, out, n_colors=6, seed=0)
+    blocks = gif_blocks(out.read_bytes())
+    assert blocks["extensions"] == [0xF9] and blocks["table"] == 8  # six colours and one clear
+    assert blocks["images"] == [{"interlaced": False, "code_size": 3}]
+    with Image.open(out) as im:
+        assert im.info["transparency"] == 6
+        back = np.asarray(im.convert("RGBA"))
+    assert np.array_equal(back[..., 3], rgba[..., 3])
+    assert np.array_equal(back[2:, :, :3], rgba[2:, :, :3])
 
 
 def test_gif_output_makes_alpha_binary_at_the_documented_threshold(tmp_path):

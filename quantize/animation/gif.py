@@ -2,7 +2,8 @@
 
 Pillow's own ``save_all`` merges identical frames (adding their durations),
 always uses 8-bit LZW codes and cannot be fed one frame at a time, so the
-container is written here and only the LZW compression of each frame is
+container is written here, of the GIF blocks :mod:`quantize.encode` writes a
+still GIF with (``gif_*``), and only the LZW compression of each frame is
 Pillow's (``Image.tobytes("gif", ...)``).
 
 For every frame after the first, the writer keeps the canvas a viewer has
@@ -34,7 +35,8 @@ smaller than its own table and data. Each frame's
 LZW codes start at the fewest bits that hold its largest index. A frame
 identical to the one on screen is still written, as one transparent pixel, so
 frame count and durations are kept exactly (durations as GIF's centiseconds,
-each frame ending at the centisecond nearest to where it ends in the input). A
+each frame ending at the centisecond nearest to where it ends in the input; a
+GIF's own delays, 0 and 1 included, as they are: ``gif_delays``). A
 frame longer than a GIF frame holds (655.35 s) is written as that frame followed
 by such repeats, its delay shared among them, each at most ``MAX_DELAY_CS``.
 
@@ -54,9 +56,16 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image
 
 from .._kernels import pack_rgb
+from ..encode import (
+    gif_code_size,
+    gif_color_table,
+    gif_control,
+    gif_image_data,
+    gif_screen,
+    gif_table_size,
+)
 from ..io import MAX_PALETTE
 
 __all__ = ["MAX_DELAY_CS", "GifWriter", "RecentCodes", "bounding_box", "change_bytes",
@@ -171,6 +180,10 @@ class GifWriter:
     codes : RecentCodes, optional
         Where a frame's box encoded already (by the plan that mapped the frame, to
         estimate its bytes) is taken from rather than encoded again.
+    gif_delays : bool
+        The durations are a GIF's delays (whole centiseconds, in ms): each is
+        written as it is, 0 and 1 centisecond too, which browsers play as the
+        input's were played; never lengthened (``_delay``).
 
     Notes
     -----
@@ -180,8 +193,9 @@ class GifWriter:
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], global_palette: np.ndarray | None,
                  loop: int | None, *, background: int = 0, try_both: bool = False,
-                 codes: RecentCodes | None = None) -> None:
+                 codes: RecentCodes | None = None, gif_delays: bool = False) -> None:
         self._fp = fp
+        self._gif_delays = gif_delays
         #: LZW data of a box: encoded, or taken from ``codes``
         self._encoded: Callable[[np.ndarray], bytes] = _lzw if codes is None else codes.recalled
         self._size = size
@@ -282,14 +296,17 @@ class GifWriter:
         A frame of any duration is never given less than 2 (browsers play delays of
         0 and 1 as 10, so 10 ms frames written as 1 would play ten times slower), so
         frames under 20 ms may drift; only a frame of no duration is given 0.
+        With ``gif_delays`` the durations are whole centiseconds, each written as it
+        is (a GIF's 1 cs plays as a browser played the input's).
         The delay may be longer than a GIF frame holds (655.35 s): ``add`` writes
         such a frame as several (:func:`split_delay`).
         """
         duration = max(float(duration), 0.0)
         self._elapsed_ms += duration
-        delay = max(_centiseconds(self._elapsed_ms) - self._elapsed_cs,
-                    2 if duration > 0 else 0)
-        self.frames_lengthened += int(duration < 20 and 10 * delay > duration)
+        delay = _centiseconds(self._elapsed_ms) - self._elapsed_cs
+        if not self._gif_delays:
+            delay = max(delay, 2 if duration > 0 else 0)
+            self.frames_lengthened += int(duration < 20 and 10 * delay > duration)
         self._elapsed_cs += delay
         return delay
 
@@ -374,11 +391,11 @@ class GifWriter:
                 way = min(way, self._stored(shared, before, same, self._global,
                                             self._global_transparent, False, f.disposal),
                           key=_Way.size)
-        self._fp.write(_control(f.delay, f.disposal, way.mark))
+        self._fp.write(gif_control(f.delay, f.disposal, way.mark))
         self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
         if way.local:
             self._fp.write(bytes([0x80 | (way.table.bit_length() - 2)]))
-            self._fp.write(_color_table(f.palette, way.table))
+            self._fp.write(gif_color_table(f.palette, way.table))
         else:
             self._fp.write(b"\x00")
         self._fp.write(way.data)
@@ -413,7 +430,7 @@ class GifWriter:
                 disposal: int) -> _Way:
         """The smallest way to store ``crop``, entries into ``palette``, over the canvas
         codes ``before`` (``same`` where the frame shows what they show)."""
-        table = _table_size(_entries(palette, transparent))
+        table = gif_table_size(_entries(palette, transparent))
         redrawn = None
         if transparent is not None:  # unchanged pixels whose own entry draws what is there
             redrawn = same & (_canvas_codes(palette, transparent)[crop] == before)
@@ -490,14 +507,9 @@ class GifWriter:
 
     def _write_header(self) -> None:
         assert self._global is not None
-        loop, background = self._loop, self._background
-        w, h = self._size
-        table = _table_size(_entries(self._global, self._global_transparent))
-        self._fp.write(b"GIF89a" + struct.pack("<HH", w, h))
-        self._fp.write(bytes([0xF0 | (table.bit_length() - 2), background, 0]))
-        self._fp.write(_color_table(self._global, table))
-        if loop is not None:
-            self._fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00")
+        table = gif_table_size(_entries(self._global, self._global_transparent))
+        self._fp.write(gif_screen(self._size, self._global, table, self._background,
+                                  self._loop))
 
 
 def change_bytes(indices: np.ndarray, before: np.ndarray, spare: int | None,
@@ -531,7 +543,7 @@ def local_frame_bytes(indices: np.ndarray, entries: int,
     data encoded is held for the writer (:class:`RecentCodes`).
     """
     lzw = _lzw if codes is None else codes.remembered
-    return len(lzw(indices)) + 3 * _table_size(entries)
+    return len(lzw(indices)) + 3 * gif_table_size(entries)
 
 
 # --------------------------------------------------------------------------
@@ -617,11 +629,6 @@ def _entries(palette: np.ndarray, transparent: int | None) -> int:
     return max(palette.shape[0], (transparent or 0) + 1)
 
 
-def _table_size(n: int) -> int:
-    """Colour table entries for ``n`` colours: a power of two, at least 2."""
-    return max(2, 1 << max(0, n - 1).bit_length())
-
-
 def _free_entry(crop: np.ndarray, same: np.ndarray, table: int) -> int | None:
     """An entry of the table that no changed pixel uses, or None."""
     if not same.any():
@@ -653,24 +660,10 @@ def _reads_as_grey(palette: np.ndarray, transparent: int | None) -> bool:
     """Whether ``palette`` (with ``transparent``) as a table is entry i = (i, i, i)
     throughout, padding too: Pillow reads a first frame drawn with such a table as
     greyscale, and the later frames' own tables then as grey levels (Pillow 13)."""
-    table = _table_size(_entries(palette, transparent))
+    table = gif_table_size(_entries(palette, transparent))
     ramp = np.repeat(np.arange(table, dtype=np.uint8)[:, None], 3, axis=1)
-    return bool(np.array_equal(np.frombuffer(_color_table(palette, table), np.uint8)
+    return bool(np.array_equal(np.frombuffer(gif_color_table(palette, table), np.uint8)
                                .reshape(-1, 3), ramp))
-
-
-def _control(delay: int, disposal: int, transparent: int | None) -> bytes:
-    """Graphic control extension: disposal, delay (centiseconds), transparent entry."""
-    packed = (disposal << 2) | (transparent is not None)
-    return b"!\xf9\x04" + struct.pack("<BHB", packed, delay, transparent or 0) + b"\x00"
-
-
-def _color_table(palette: np.ndarray, table: int) -> bytes:
-    """The first ``table`` entries of ``palette``, padded with black."""
-    padded = np.zeros((table, 3), dtype=np.uint8)
-    n = min(table, palette.shape[0])
-    padded[:n] = palette[:n]
-    return padded.tobytes()
 
 
 def _way(indices: np.ndarray, mark: int | None, local: bool,
@@ -678,7 +671,7 @@ def _way(indices: np.ndarray, mark: int | None, local: bool,
     """``indices`` stored with transparent entry ``mark``, their data by ``lzw``; a local
     table holds the entries up to the largest of ``indices`` and ``mark``, and no more."""
     largest = max(int(indices.max()), mark or 0)
-    return _Way(lzw(indices), mark, _table_size(largest + 1), local)
+    return _Way(lzw(indices), mark, gif_table_size(largest + 1), local)
 
 
 def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int, local: bool,
@@ -722,9 +715,9 @@ def _lzw(indices: np.ndarray) -> bytes:
 def _lzw_input(indices: np.ndarray) -> tuple[int, np.ndarray]:
     """What :func:`_lzw`'s data of ``indices`` depends on, and only that: the code size
     and the entries ``(H, W)`` as contiguous uint8."""
-    return max(2, int(indices.max()).bit_length()), np.ascontiguousarray(indices, np.uint8)
+    return gif_code_size(indices), np.ascontiguousarray(indices, np.uint8)
 
 
 def _lzw_of(bits: int, image: np.ndarray) -> bytes:
     """:func:`_lzw` of ``(H, W)`` contiguous uint8 entries, codes of ``bits`` bits at first."""
-    return bytes([bits]) + Image.fromarray(image, mode="L").tobytes("gif", "L", bits)
+    return gif_image_data(image, bits)

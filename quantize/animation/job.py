@@ -221,7 +221,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     ShortFramesWarning
         When a GIF plays longer than the input: frames under 20 ms were written
         longer (browsers play a GIF's shorter delays as 100 ms), saying how many
-        and both play times.
+        and both play times. Never for a GIF input, whose delays are kept as they are.
     QualityMissedWarning
         When, undithered, the mean CIEDE2000 of the frames written is above
         ``quality``: the k was chosen on each colour's nearest entry, before pixels
@@ -379,7 +379,8 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
     info = animation.info
     sink = open_sink(fp, named, info.size, plan.table_palette(), info.plays,
                      transparent=plan.transparent, optimize=opts.optimize, dpi=info.dpi,
-                     lzw=None if isinstance(plan, AlphaPlan) else plan.lzw)
+                     lzw=None if isinstance(plan, AlphaPlan) else plan.lzw,
+                     gif_delays=info.format == "GIF")
     previous: tuple[np.ndarray, np.ndarray] | None = None
     hidden: tuple[int, int] = (0, 0)  # the last frame's pixels not drawn, and translucent
     drawn: np.ndarray | None = None  # the last frame's opaque (or visible) mask

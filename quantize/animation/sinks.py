@@ -487,7 +487,7 @@ def _trns(palette: np.ndarray, transparent: int | None) -> int | bytes | None:
 def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarray | None,
               plays: int | None, *, transparent: int | None = None,
               optimize: bool = False, dpi: tuple[float, float] | None = None,
-              lzw: RecentCodes | None = None) -> FrameSink:
+              lzw: RecentCodes | None = None, gif_delays: bool = False) -> FrameSink:
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
     ``palette`` is ``(k, 3)``, or ``(k, 4)`` with each entry's straight alpha (partial
@@ -500,13 +500,15 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     and seeked in (opened ``w+b``). ``dpi`` is the input's resolution, kept by an APNG
     and a TIFF's pages where their fields hold it (:func:`~quantize.io.held_dpi`).
     ``lzw``: the LZW data a GIF writer takes rather than encode again (the plan's).
+    ``gif_delays``: the durations are a GIF input's, which a GIF keeps as they are
+    (:class:`~quantize.animation.gif.GifWriter`).
     """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
     loop = _stored_loop(fmt, 1 if plays is None else plays)
     dpi = held_dpi(dpi, fmt)
     if fmt == "GIF":
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
-                         try_both=optimize, codes=lzw)
+                         try_both=optimize, codes=lzw, gif_delays=gif_delays)
     if palette is None:
         raise ValueError(f"palette=None: only a GIF's frames bring palettes of their own, "
                          f"not {fmt}'s")

@@ -933,7 +933,8 @@ def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) ->
     would keep only alpha 0 transparent, or drop the alpha of an LA image). A
     palette image's .gif keeps its palette's order and entries, unless ``optimize``
     is given (Pillow's default drops, under 512 x 512 pixels, the entries no pixel
-    takes, and renumbers the rest).
+    takes, and renumbers the rest), and is not interlaced unless ``interlace`` is
+    given (Pillow's default interlaces from 16 pixels a side, which costs bytes).
 
     Raises
     ------
@@ -957,7 +958,7 @@ def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) ->
     if fmt == "GIF" and image.mode in ("RGBA", "LA", "PA"):
         image = _binary_alpha(image)
     if fmt == "GIF":  # Pillow's default renumbers a small image's palette, unused entries out
-        params = {"optimize": False, **params}
+        params = {"optimize": False, "interlace": False, **params}
     atomic_write(path, lambda tmp: image.save(tmp, format=fmt, **params))
 
 

@@ -315,19 +315,25 @@ class ReduceResult(ReadOnlyArrays):
 
     def _gif_image(self, full: np.ndarray) -> Image.Image:
         """Mode "P" image with at most one, fully transparent, entry (``full``: every entry);
-        without :meth:`ReduceResult.to_image`'s warning, for the file job, which says it in
-        its own words."""
+        without :meth:`ReduceResult.to_image`'s warning."""
+        return indexed_image(*self._gif_entries(full))
+
+    def _gif_entries(self, full: np.ndarray) -> tuple[np.ndarray, np.ndarray, int | None]:
+        """The ``(H, W)`` entries, ``(n, 3)`` palette and transparent entry (or None) of
+        ``_gif_image``, for the file job, which writes them
+        (:func:`~quantize.encode.encode_indexed_gif`) and says the alpha lost in its own
+        words."""
         if full.shape[0] > MAX_PALETTE:
             raise ValueError(f"a GIF holds at most {MAX_PALETTE} palette entries, this result "
                              f"has {full.shape[0]}; reduce to fewer colours")
         clear = full[:, 3] < GIF_ALPHA_THRESHOLD
         if not clear.any():
-            return indexed_image(self.indices, full[:, :3])
+            return self.indices, full[:, :3], None
         index = self.transparent_index
         if index is None:
             index = int(np.flatnonzero(clear)[0])
         indices = np.where(clear[self.indices], index, self.indices).astype(np.uint8)
-        return indexed_image(indices, full[:, :3], index)
+        return indices, full[:, :3], index
 
     def transparency(self) -> bytes | None:
         """Alpha of every entry up to the last one that is not opaque (a PNG tRNS), or None."""
