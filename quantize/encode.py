@@ -649,7 +649,7 @@ def encode_indexed_gif(indices: Any, palette: Any, transparent: int | None = Non
     >>> pal = np.array([[255, 0, 0], [0, 0, 255], [0, 0, 0]], dtype=np.uint8)
     >>> data = encode_indexed_gif(idx, pal, transparent=2)
     >>> data[:6], len(data)
-    (b'GIF89a', 53)
+    (b'GIF89a', 50)
     """
     indices, palette, _ = _check_inputs(indices, palette, None)
     if max(indices.shape) > MAX_GIF_SIDE:
