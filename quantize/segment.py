@@ -168,6 +168,21 @@ _FLAT_ALIKE = 1.0
 # of LANCZOS's overshoot beyond one side), and the 11 pieces of black outline 0.21 or more
 # (beside a dark fill); regions 191 -> 132. On 20 BSDS500 train photos: 1 sliver (0.02).
 _SLIVER_MIX = 0.12
+# ... or, when it is no such mix of any two, a mix in luma and in chroma, each in a share
+# of its own, as JPEG mixes them (its chroma blurred over twice the pixels of its luma):
+# luma between the two colours' and chroma within _SLIVER_MIX of the segment between
+# theirs, in JPEG's luma and chroma (full range, the rows of _LUMA_CHROMA; the distance
+# from those colours again relative to the two colours' distance). Flat red and blue
+# rectangles on white saved as JPEG q=85 gave 9 regions for 3 at 160 x 120, 7 at 320 x 240:
+# strips of the shapes' own luma (within 1) with chroma a quarter to a third of the way to
+# the white's, 0.12 to 0.26 from the RGB segment but within 0.013 of the chroma one; now 3
+# and 3 (5 -> 4 at 640 x 480). On the 20 drawings of _MIXED_SHARE, 108 -> 104 regions (true:
+# 99; 8 of them JPEG); tried first, before the RGB test, a strip joined another chain of
+# strips and cut an outline in two. On 50 BSDS500 train photos one region map changed (a
+# 70-pixel strip along a red swimsuit), the benchmark's F the same.
+_LUMA_CHROMA = np.array([[0.299, 0.587, 0.114],
+                         [-0.168736, -0.331264, 0.5],
+                         [0.5, -0.418688, -0.081312]])
 _SLIVER_ROUNDS = 3
 # ... and, in the same rounds, a region thicker than that, of no colour of its own, joins
 # a larger neighbour (_side_of_mixed): nearly all its pixels (_MIXED_SHARE) are either a
@@ -1694,12 +1709,28 @@ def _mixed_of(mean: np.ndarray, region: int, neighbours: np.ndarray) -> int | No
     straight line between them."""
     ends = mean[neighbours]  # (m, 3)
     away, length = _off_segment(mean[region], ends[:, None, :], ends[None, :, :])  # (m, m)
-    mixed = (away <= _SLIVER_MIX * length) & ~np.eye(len(neighbours), dtype=bool)
+    others = ~np.eye(len(neighbours), dtype=bool)
+    mixed = (away <= _SLIVER_MIX * length) & others
+    if not mixed.any():
+        away, length = _off_luma_chroma(mean[region] @ _LUMA_CHROMA.T, ends @ _LUMA_CHROMA.T)
+        mixed = (away <= _SLIVER_MIX * length) & others
     if not mixed.any():
         return None
     sides = np.flatnonzero(mixed.any(axis=0) | mixed.any(axis=1))
     nearest = np.argmin(np.linalg.norm(ends[sides] - mean[region], axis=1))
     return int(neighbours[sides[nearest]])
+
+
+def _off_luma_chroma(point: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distance ``(m, m)`` of ``point`` ``(3,)`` from the colours whose luma lies between
+    ends ``i``'s and ``j``'s and whose chroma lies on the segment between theirs (mixed in
+    shares of their own: see :data:`_LUMA_CHROMA`), and the distance between the ends, all
+    luma then two chroma channels (``ends`` ``(m, 3)``)."""
+    low = np.minimum(ends[:, None, 0], ends[None, :, 0])
+    high = np.maximum(ends[:, None, 0], ends[None, :, 0])
+    luma = np.maximum(low - point[0], 0.0) + np.maximum(point[0] - high, 0.0)
+    chroma, _ = _off_segment(point[1:], ends[:, None, 1:], ends[None, :, 1:])
+    return np.hypot(luma, chroma), np.linalg.norm(ends[:, None] - ends[None], axis=2)
 
 
 def _side_of_mixed(pixels: np.ndarray, mean: np.ndarray, spreads: np.ndarray,

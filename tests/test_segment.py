@@ -1895,6 +1895,39 @@ def test_a_flat_chunk_joined_to_a_blended_column_joins_the_rest_of_its_colour():
     np.testing.assert_array_equal(segment(img).labels, expected)
 
 
+@pytest.mark.parametrize("scale", [1, 2])
+def test_flat_rectangles_saved_as_jpeg_give_one_region_each(scale):
+    """JPEG keeps the rectangles' luma sharp but blurs their chroma: strips along their
+    edges of their own luma and chroma partway to the white's (no mix of the two colours
+    in RGB) were regions of their own (9 for 3 at 160 x 120). They are luma and chroma
+    mixes, each in its own share, and join the nearer side."""
+    import io
+
+    im = Image.new("RGB", (160 * scale, 120 * scale), "white")
+    draw = ImageDraw.Draw(im)
+    red, blue = [20, 20, 69, 59], [90, 70, 149, 109]
+    draw.rectangle([v * scale for v in red], fill=(255, 0, 0))
+    draw.rectangle([v * scale for v in blue], fill=(0, 0, 255))
+    buffer = io.BytesIO()
+    im.save(buffer, "JPEG", quality=85)
+    img = np.asarray(Image.open(buffer).convert("RGB"))
+    result = segment(img)
+    assert result.n_regions == 3
+    inside = np.zeros((3,) + img.shape[:2], bool)
+    for mask, (x0, y0, x1, y1) in zip(inside[:2], [red, blue], strict=True):
+        mask[y0 * scale + 2:(y1 + 1) * scale - 2, x0 * scale + 2:(x1 + 1) * scale - 2] = True
+    inside[2, :10 * scale], inside[2, -5 * scale:] = True, True
+    _one_region_each(result.labels, *inside)
+
+
+def test_a_strip_of_one_sides_luma_and_a_chroma_between_joins_that_side():
+    """(204, 22, 18) beside red (250, 2, 1) and white: red's luma, a quarter of the way to
+    white's chroma, 0.123 of the red-white distance from their RGB segment."""
+    img = _columns(10, [(5, (250, 2, 1)), (1, (204, 22, 18)), (8, (255, 255, 255))])
+    expected = np.repeat(np.array([[1] * 6 + [2] * 8], np.int32), 10, axis=0)
+    np.testing.assert_array_equal(segment(img).labels, expected)
+
+
 def test_an_anti_aliased_outline_between_areas_of_one_colour_stays():
     """A 2-pixel dark outline drawn at 4x and box-downscaled, the same fill inside and
     out: its pixels are no neighbour's colour and no mix of them, so it stays a region."""
