@@ -14,7 +14,9 @@ superpixels, cheapest first, by their difference in mean colour and texture
 hierarchy cut at ``DEFAULT_LEVEL``, its neighbouring regions that are flat and
 of one colour then united (:func:`_unite_flat_alike`) and its slivers, strips
 under 3 pixels thick of a colour between two neighbours' (an anti-aliased edge),
-merged into the nearer (:func:`_merge_slivers`), or the cut that leaves
+merged into the nearer, as is a thicker region of no colour of its own (mostly a
+larger neighbour's colour, the rest mixes) into that neighbour
+(:func:`_merge_slivers`), or the cut that leaves
 ``regions`` regions once its slivers have merged (:func:`_cut_without_slivers`); and
 :func:`boundary_map` is the hierarchy's border map (the level at which each
 border disappears); unless ``closed``, each border pixel's strength is a
@@ -166,7 +168,46 @@ _FLAT_ALIKE = 1.0
 # of LANCZOS's overshoot beyond one side), and the 11 pieces of black outline 0.21 or more
 # (beside a dark fill); regions 191 -> 132. On 20 BSDS500 train photos: 1 sliver (0.02).
 _SLIVER_MIX = 0.12
+# ... or, when it is no such mix of any two, a mix in luma and in chroma, each in a share
+# of its own, as JPEG mixes them (its chroma blurred over twice the pixels of its luma):
+# luma between the two colours' and chroma within _SLIVER_MIX of the segment between
+# theirs, in JPEG's luma and chroma (full range, the rows of _LUMA_CHROMA; the distance
+# from those colours again relative to the two colours' distance). Flat red and blue
+# rectangles on white saved as JPEG q=85 gave 9 regions for 3 at 160 x 120, 7 at 320 x 240:
+# strips of the shapes' own luma (within 1) with chroma a quarter to a third of the way to
+# the white's, 0.12 to 0.26 from the RGB segment but within 0.013 of the chroma one; now 3
+# and 3 (5 -> 4 at 640 x 480). On the 20 drawings of _MIXED_SHARE, 108 -> 104 regions (true:
+# 99; 8 of them JPEG); tried first, before the RGB test, a strip joined another chain of
+# strips and cut an outline in two. On 50 BSDS500 train photos one region map changed (a
+# 70-pixel strip along a red swimsuit), the benchmark's F the same.
+_LUMA_CHROMA = np.array([[0.299, 0.587, 0.114],
+                         [-0.168736, -0.331264, 0.5],
+                         [0.5, -0.418688, -0.081312]])
 _SLIVER_ROUNDS = 3
+# ... and, in the same rounds, a region thicker than that, of no colour of its own, joins
+# a larger neighbour (_side_of_mixed): nearly all its pixels (_MIXED_SHARE) are either a
+# neighbour's colour or a mix of two neighbours' (within _SLIVER_MIX, as above), and more
+# than _MIXED_OWN of them the colour of one larger neighbour, which it joins. A pixel is a
+# neighbour's colour within that neighbour's spread (RGB), capped at _SLIVER_MIX times the
+# distance to the farthest other neighbour's colour (a textured neighbour's spread took in
+# its neighbours too) and at least _ONE_LEVEL (one level in each channel). The cut had
+# joined a chunk of flat area to the anti-aliased edge beside it (a square box-downscaled
+# from 4x: a 676-pixel chunk of background with the square's left column, 84% of it the
+# background's colour, every pixel within 0.002 of a segment; a 632-pixel chunk of square
+# with its top row, 84%), or cut a black outline ring in two (the smaller piece 88% within
+# the larger's spread). On 20 drawings of flat shapes (4x, BOX or LANCZOS, 320 x 240 and
+# 640 x 480, 8 of them JPEG q=85) and those two, 46 regions were so tested: 12 with 95% of
+# their pixels or more explained; the 5 that joined were 66% to 88% a larger neighbour's
+# colour, the others 7% or less (strips of mixes with a 3 x 3 lump, left as they are);
+# regions 118 -> 113 (true: 104). On 50 BSDS500 train photos, 976 regions tested: the
+# mixes between photo colours are wide, 172 had 95% explained, but at most 56% of any was
+# a neighbour's colour, so none joins (at 50%, 1 did; with the neighbour's spread uncapped,
+# 13 photos lost 1 to 11 regions of foliage, fur and the edge of a cat's ear). A wide flat
+# band between two others, a mix of them (grey between black and white), is none of their
+# colours and stays; so does a line of its own colour.
+_MIXED_SHARE = 0.95
+_MIXED_OWN = 0.6
+_ONE_LEVEL = math.sqrt(3.0)
 # regions=N cuts the hierarchy where N regions remain once its slivers have merged
 # (_cut_without_slivers): in the cut at N itself a sliver took one of the N places, so a
 # shape stayed merged with a neighbour while a strip along an edge counted as a region and
@@ -1602,22 +1643,33 @@ def _unite_flat_alike(tree: _hierarchy.Hierarchy, lab: np.ndarray, region_of: np
 def _merge_slivers(tree: _hierarchy.Hierarchy, work: np.ndarray, region_of: np.ndarray
                    ) -> np.ndarray:
     """``region_of`` (each superpixel's region) with each sliver merged into the neighbour
-    nearest to it in colour (see :data:`_SLIVER_MIX`), ``work`` ``(h, w, 3)`` uint8 being
-    the working copy the superpixels were made on."""
-    colours = work.reshape(-1, 3).astype(np.float64)
+    nearest to it in colour (see :data:`_SLIVER_MIX`), and each region of no colour of its
+    own into the neighbour whose colour most of it is (see :data:`_MIXED_SHARE`), ``work``
+    ``(h, w, 3)`` uint8 being the working copy the superpixels were made on."""
+    colours = work.reshape(-1, 3).astype(np.float32)
+    leaves = tree.labels.ravel()
+    leaf_count, leaf_sums = group_sums(colours, leaves, tree.n_leaves)
+    _, leaf_squares = group_sums(colours * colours, leaves, tree.n_leaves)
     for _ in range(_SLIVER_ROUNDS):
         n = int(region_of.max()) + 1
-        pixels = region_of[tree.labels]
-        thin = np.flatnonzero(_thin_regions(pixels, n))
-        if thin.size == 0:
-            break
-        count, sums = group_sums(colours, pixels.ravel(), n)
-        mean = sums / count[:, None]
+        pixels = region_of[leaves]
+        count = np.bincount(region_of, leaf_count, minlength=n)
+        mean = group_sums(leaf_sums, region_of, n)[1] / count[:, None]
+        spreads = spread(mean, group_sums(leaf_squares, region_of, n)[1] / count[:, None])
+        thin = _thin_regions(pixels.reshape(tree.labels.shape), n)
+        by_region = np.split(np.argsort(pixels, kind="stable"),
+                             np.cumsum(count[:-1]).astype(np.intp))
         a, b = region_of[tree.pairs[:, 0]], region_of[tree.pairs[:, 1]]
         src, dst = np.concatenate([a, b]), np.concatenate([b, a])
-        links = [(s, t) for s in thin.tolist()
-                 if (t := _mixed_of(mean, s, np.unique(dst[(src == s) & (dst != s)])))
-                 is not None]
+        links = []
+        for s in range(n):
+            neighbours = np.unique(dst[(src == s) & (dst != s)])
+            if thin[s]:
+                t = _mixed_of(mean, s, neighbours)
+            else:
+                t = _side_of_mixed(colours[by_region[s]], mean, spreads, count, s, neighbours)
+            if t is not None:
+                links.append((s, t))
         if not links:
             break
         ends = np.array(links, dtype=np.intp)
@@ -1666,17 +1718,67 @@ def _mixed_of(mean: np.ndarray, region: int, neighbours: np.ndarray) -> int | No
     within :data:`_SLIVER_MIX` times the distance between two neighbours' colours of the
     straight line between them."""
     ends = mean[neighbours]  # (m, 3)
-    step = ends[None, :, :] - ends[:, None, :]  # (m, m, 3): from neighbour i to j
-    length = np.linalg.norm(step, axis=2)
-    offset = mean[region] - ends[:, None, :]
-    along = np.einsum("ijc,ijc->ij", offset, step) / np.maximum(length, 1e-12) ** 2
-    away = np.linalg.norm(offset - np.clip(along, 0.0, 1.0)[..., None] * step, axis=2)
-    mixed = (away <= _SLIVER_MIX * length) & ~np.eye(len(neighbours), dtype=bool)
+    away, length = _off_segment(mean[region], ends[:, None, :], ends[None, :, :])  # (m, m)
+    others = ~np.eye(len(neighbours), dtype=bool)
+    mixed = (away <= _SLIVER_MIX * length) & others
+    if not mixed.any():
+        away, length = _off_luma_chroma(mean[region] @ _LUMA_CHROMA.T, ends @ _LUMA_CHROMA.T)
+        mixed = (away <= _SLIVER_MIX * length) & others
     if not mixed.any():
         return None
     sides = np.flatnonzero(mixed.any(axis=0) | mixed.any(axis=1))
     nearest = np.argmin(np.linalg.norm(ends[sides] - mean[region], axis=1))
     return int(neighbours[sides[nearest]])
+
+
+def _off_luma_chroma(point: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distance ``(m, m)`` of ``point`` ``(3,)`` from the colours whose luma lies between
+    ends ``i``'s and ``j``'s and whose chroma lies on the segment between theirs (mixed in
+    shares of their own: see :data:`_LUMA_CHROMA`), and the distance between the ends, all
+    luma then two chroma channels (``ends`` ``(m, 3)``)."""
+    low = np.minimum(ends[:, None, 0], ends[None, :, 0])
+    high = np.maximum(ends[:, None, 0], ends[None, :, 0])
+    luma = np.maximum(low - point[0], 0.0) + np.maximum(point[0] - high, 0.0)
+    chroma, _ = _off_segment(point[1:], ends[:, None, 1:], ends[None, :, 1:])
+    return np.hypot(luma, chroma), np.linalg.norm(ends[:, None] - ends[None], axis=2)
+
+
+def _side_of_mixed(pixels: np.ndarray, mean: np.ndarray, spreads: np.ndarray,
+                   count: np.ndarray, region: int, neighbours: np.ndarray) -> int | None:
+    """The neighbour that a region of no colour of its own joins, or None (see
+    :data:`_MIXED_SHARE`): ``pixels`` ``(k, 3)`` float32 its RGB colours; ``mean``
+    ``(n, 3)``, ``spreads`` and ``count`` ``(n,)`` every region's mean colour, spread and
+    size; ``neighbours`` the regions beside it."""
+    larger = count[neighbours] > count[region]
+    if neighbours.size < 2 or not larger.any():
+        return None
+    ends = mean[neighbours]  # (m, 3)
+    farthest = np.linalg.norm(ends[:, None] - ends[None], axis=2).max(axis=1)
+    radius = np.maximum(np.minimum(spreads[neighbours], _SLIVER_MIX * farthest), _ONE_LEVEL)
+    own = sq_dist_from(ends, pixels, (pixels * pixels).sum(axis=1)) <= radius[:, None] ** 2
+    votes = np.where(larger, own.sum(axis=1), 0)  # (m,): pixels of each larger one's colour
+    if votes.max() <= _MIXED_OWN * len(pixels):
+        return None
+    explained = own.any(axis=0)
+    for i, j in zip(*np.triu_indices(len(neighbours), 1), strict=True):
+        rest = np.flatnonzero(~explained)
+        if rest.size <= (1.0 - _MIXED_SHARE) * len(pixels):
+            break
+        away, length = _off_segment(pixels[rest], ends[i], ends[j])
+        explained[rest[away <= _SLIVER_MIX * length]] = True
+    return int(neighbours[np.argmax(votes)]) if explained.mean() >= _MIXED_SHARE else None
+
+
+def _off_segment(points: np.ndarray, start: np.ndarray, stop: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The distance of ``points`` from the straight segments ``start`` to ``stop`` (all
+    ``(..., 3)``, broadcast), and the segments' lengths."""
+    step = stop - start
+    length = np.linalg.norm(step, axis=-1)
+    offset = points - start
+    along = np.einsum("...c,...c->...", offset, step) / np.maximum(length, 1e-12) ** 2
+    away = np.linalg.norm(offset - np.clip(along, 0.0, 1.0)[..., None] * step, axis=-1)
+    return away, length
 
 
 def _joined(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:

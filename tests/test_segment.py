@@ -1876,6 +1876,116 @@ def test_drawn_shapes_with_anti_aliased_edges_give_one_region_each():
     assert segment(img).n_regions == 3
 
 
+def _box_drawn(size, background, draw_shape):
+    """A drawing made at 4x the size ``(w, h)`` and box-downscaled, and the share ``(h, w)``
+    of each pixel's box that ``draw_shape(draw, fill)`` covered (0 to 1)."""
+    big = Image.new("RGB", (4 * size[0], 4 * size[1]), background)
+    mask = Image.new("L", big.size, 0)
+    draw_shape(ImageDraw.Draw(big), ImageDraw.Draw(mask))
+    cover = np.asarray(mask.resize(size, Image.BOX), np.float64) / 255
+    return np.asarray(big.resize(size, Image.BOX)), cover
+
+
+def _one_region_each(labels, *masks):
+    """The label of each mask's pixels: one per mask, and a different one for each."""
+    owners = []
+    for mask in masks:
+        found = np.unique(labels[mask])
+        assert found.size == 1, found
+        owners.append(int(found[0]))
+    assert len(set(owners)) == len(owners)
+    return owners
+
+
+def test_a_chunk_of_flat_area_with_the_edge_beside_it_joins_that_area():
+    """The cut gave 4 regions for 2: a chunk of background joined to the square's blended
+    left column, and a chunk of square joined to its blended top row. Neither is thin, but
+    each is mostly one neighbour's colour and the rest mixes: each joins that neighbour."""
+    img, cover = _box_drawn((640, 480), (116, 250, 34), lambda big, mask: (
+        big.rectangle([1442, 89, 1907, 527], fill=(124, 29, 251)),
+        mask.rectangle([1442, 89, 1907, 527], fill=255)))
+    result = segment(img)
+    assert result.n_regions == 2
+    _one_region_each(result.labels, cover == 1, cover == 0)  # blended pixels either side
+
+
+def test_a_black_outline_ring_stays_one_region():
+    """The 3-pixel ring was two regions touching at two cuts; the smaller piece is mostly
+    the larger's colour, the rest mixes with the white and the green: one region."""
+    outer, inner = [880, 240, 1440, 800], [892, 252, 1428, 788]
+    img, ring = _box_drawn((400, 300), "white", lambda big, mask: (
+        big.ellipse(outer, fill=(0, 160, 80), outline="black", width=12),
+        mask.ellipse(outer, outline=255, width=12)))
+    _, fill = _box_drawn((400, 300), "white", lambda big, mask: mask.ellipse(inner, fill=255))
+    _, disc = _box_drawn((400, 300), "white", lambda big, mask: mask.ellipse(outer, fill=255))
+    result = segment(img)
+    assert result.n_regions == 3
+    _one_region_each(result.labels, ring == 1, fill == 1, disc == 0)
+
+
+def test_a_flat_chunk_joined_to_a_blended_column_joins_the_rest_of_its_colour():
+    """The cut cut the green into rows 0-2 and 3-7, each with its part of the blended
+    column (a quarter of the way to purple); rows 0-2 are 12 of 15 pixels the green of the
+    larger piece, the rest a mix of green and purple: they join it."""
+    green, purple = np.array([116, 250, 34]), np.array([124, 29, 251])
+    img = _columns(8, [(4, green), (1, np.rint(0.75 * green + 0.25 * purple)), (7, purple)])
+    expected = np.repeat(np.array([[1] * 5 + [2] * 7], np.int32), 8, axis=0)
+    np.testing.assert_array_equal(segment(img).labels, expected)
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_flat_rectangles_saved_as_jpeg_give_one_region_each(scale):
+    """JPEG keeps the rectangles' luma sharp but blurs their chroma: strips along their
+    edges of their own luma and chroma partway to the white's (no mix of the two colours
+    in RGB) were regions of their own (9 for 3 at 160 x 120). They are luma and chroma
+    mixes, each in its own share, and join the nearer side."""
+    import io
+
+    im = Image.new("RGB", (160 * scale, 120 * scale), "white")
+    draw = ImageDraw.Draw(im)
+    red, blue = [20, 20, 69, 59], [90, 70, 149, 109]
+    draw.rectangle([v * scale for v in red], fill=(255, 0, 0))
+    draw.rectangle([v * scale for v in blue], fill=(0, 0, 255))
+    buffer = io.BytesIO()
+    im.save(buffer, "JPEG", quality=85)
+    img = np.asarray(Image.open(buffer).convert("RGB"))
+    result = segment(img)
+    assert result.n_regions == 3
+    inside = np.zeros((3,) + img.shape[:2], bool)
+    for mask, (x0, y0, x1, y1) in zip(inside[:2], [red, blue], strict=True):
+        mask[y0 * scale + 2:(y1 + 1) * scale - 2, x0 * scale + 2:(x1 + 1) * scale - 2] = True
+    inside[2, :10 * scale], inside[2, -5 * scale:] = True, True
+    _one_region_each(result.labels, *inside)
+
+
+def test_a_strip_of_one_sides_luma_and_a_chroma_between_joins_that_side():
+    """(204, 22, 18) beside red (250, 2, 1) and white: red's luma, a quarter of the way to
+    white's chroma, 0.123 of the red-white distance from their RGB segment."""
+    img = _columns(10, [(5, (250, 2, 1)), (1, (204, 22, 18)), (8, (255, 255, 255))])
+    expected = np.repeat(np.array([[1] * 6 + [2] * 8], np.int32), 10, axis=0)
+    np.testing.assert_array_equal(segment(img).labels, expected)
+
+
+def test_an_anti_aliased_outline_between_areas_of_one_colour_stays():
+    """A 2-pixel dark outline drawn at 4x and box-downscaled, the same fill inside and
+    out: its pixels are no neighbour's colour and no mix of them, so it stays a region."""
+    box = [160, 120, 1120, 840]
+    img, cover = _box_drawn((320, 240), (200, 180, 60), lambda big, mask: (
+        big.rectangle(box, outline=(30, 30, 30), width=8),
+        mask.rectangle(box, outline=255, width=8)))
+    labels = segment(img).labels
+    (line,) = _one_region_each(labels, cover == 1)
+    assert line not in labels[cover == 0]
+
+
+def test_a_wide_band_of_a_mixed_colour_stays_a_region():
+    """Grey between white and black is a mix of them, pixel for pixel, but none of its
+    pixels is either neighbour's colour: the band is a region of its own."""
+    img = _columns(30, [(20, (255, 255, 255)), (20, (128, 128, 128)), (20, (0, 0, 0))])
+    expected = np.repeat(np.array([[1] * 20 + [2] * 20 + [3] * 20], np.int32), 30, axis=0)
+    np.testing.assert_array_equal(segment(img).labels, expected)
+
+
 def _columns(height, bands):
     """Vertical bands ``(width, colour)``, left to right."""
     img = np.zeros((height, sum(width for width, _ in bands), 3), np.uint8)
