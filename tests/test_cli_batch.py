@@ -3049,7 +3049,7 @@ def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree
     # Every file failed, one error line each, saying "or for a still image a
     # .jpg/.webp/.tif output", which batch cannot write (exit 1).
     palette = tmp_path / "p.hex"
-    palette.write_text("".join(f"{i:02x}{i:02x}00\n{i:02x}00{i:02x}\n" for i in range(150)))
+    palette.write_text("".join(f"{i:02x}{i:02x}00\n{i:02x}00{i:02x}\n" for i in range(1, 151)))
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "--palette-in", palette)
     assert result.exit_code == 2
@@ -3822,12 +3822,12 @@ def test_a_rerun_in_another_locale_finds_the_outputs_of_non_ascii_names(tmp_path
 def test_a_palette_in_that_repeats_colours_is_warned_of_once_not_for_each_file(tmp_path):
     """Each file's job said the palette file's own warning: 3 files, 3 times the line."""
     src, out = _noise_folder(tmp_path / "in", "a.png", "b.png", "c.png"), tmp_path / "out"
-    (tmp_path / "rep.hex").write_text("#000000\n#ffffff\n#000000\n")
+    (tmp_path / "rep.hex").write_text("#000000\n#000000\n#ffffff\n")
     done = _cli(src, "-o", out, "--palette-in", tmp_path / "rep.hex", "-j", "1")
     assert done.exit_code == 0, done.output
     said = (f"quantize: warning: {out}: --palette-in={str(tmp_path / 'rep.hex')!r} repeats "
-            "colours: index 2 (#000000) as index 0; pixels take the first index of a colour, "
-            "so its 3 entries draw 2 distinct colours\n")
+            "colours: index 1 (#000000) as index 0; each colour is kept once, so its 3 entries "
+            "give 2 colours, and those after index 1 take lower indices\n")
     assert done.stderr == said
     assert done.output.index(said) < done.output.index("[1/3] ok")
 

@@ -1088,6 +1088,32 @@ def test_palette_in_act_of_neither_adobe_size_is_refused_in_one_line(photo, tmp_
     assert not (tmp_path / "a.png").exists()
 
 
+def test_a_black_padded_act_maps_onto_its_distinct_colours(photo, tmp_path, monkeypatch):
+    # 16 colours and 240 black entries: an image with transparency was refused as "holds
+    # 256 colours, more than a palette image holds: at most 255"; an opaque one was written
+    # .k256.png with 256 entries, said "256 colours", though it drew 5.
+    monkeypatch.chdir(tmp_path)
+    colours = np.random.default_rng(1).integers(1, 255, (16, 3), dtype=np.uint8)
+    Path("pad16.act").write_bytes(colours.tobytes() + bytes(720))
+    rgba = np.dstack([np.asarray(Image.open(photo))[:8, :8], np.full((8, 8), 255, np.uint8)])
+    rgba[:2, :, 3] = 0
+    Image.fromarray(rgba, "RGBA").save("icon.png")
+    icon = run("icon.png", "--palette-in", "pad16.act", "-o", "i.png")
+    assert icon.exit_code == 0, icon.output
+    assert icon.stdout.startswith("icon.png -> i.png: 17 colours, ")
+    with Image.open("i.png") as im:  # the transparent entry, then the table's 17 colours
+        assert im.getpalette()[3:] == colours.ravel().tolist() + [0, 0, 0]
+    Path("pad4.act").write_bytes(bytes([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0])
+                                 + bytes(756))
+    opaque = run(photo, "--palette-in", "pad4.act")
+    assert opaque.exit_code == 0, opaque.output
+    assert opaque.stdout.startswith(f"{photo} -> {tmp_path / 'photo.k5.png'}: 5 colours, ")
+    with Image.open("photo.k5.png") as im:
+        assert im.getpalette() == [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0, 0, 0, 0]
+    assert "repeats colours" not in opaque.stderr  # the tail moves no colour: not a word
+    assert opaque.stderr.count("\n") == 1 and "last 252 are black" in opaque.stderr
+
+
 @pytest.mark.parametrize("k, suffix", [(12, ".txt"), (12, ".json"), (64, ".gpl"),
                                        (64, ".hex"), (256, ".act"), (256, ".pal")])
 def test_a_palette_written_and_given_back_gives_the_same_image(tmp_path, k, suffix):
@@ -3603,9 +3629,10 @@ def test_a_palette_repeating_colours_is_said_once_for_several_files(tmp_path, ph
     monkeypatch.chdir(tmp_path)
     for name in ("b.png", "c.png"):
         shutil.copy(photo, name)
-    Path("rep.hex").write_text("#000000\n#ffffff\n#000000\n")
-    said = ("--palette-in='rep.hex' repeats colours: index 2 (#000000) as index 0; pixels "
-            "take the first index of a colour, so its 3 entries draw 2 distinct colours")
+    Path("rep.hex").write_text("#000000\n#000000\n#ffffff\n")
+    said = ("--palette-in='rep.hex' repeats colours: index 1 (#000000) as index 0; each "
+            "colour is kept once, so its 3 entries give 2 colours, and those after index 1 "
+            "take lower indices")
     several = run("photo.png", "b.png", "c.png", "--palette-in", "rep.hex", "--ext", ".q.png",
                   "-j", jobs, "-q")
     assert (several.exit_code, several.stderr) == (0, f"quantize: warning: {said}\n")
