@@ -1088,6 +1088,26 @@ def test_palette_in_act_of_neither_adobe_size_is_refused_in_one_line(photo, tmp_
     assert not (tmp_path / "a.png").exists()
 
 
+def test_a_png_with_a_damaged_text_chunk_is_reduced_with_a_warning(tmp_path, monkeypatch):
+    # "damaged PNG (bad CRC in a tEXt chunk)", exit 1, where pngquant reads it (exit 0).
+    monkeypatch.chdir(tmp_path)
+    ihdr = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
+    rows = zlib.compress(b"\0" + bytes([10, 20, 30, 40, 50, 60]))
+    Path("t.png").write_bytes(png_of_chunks([ihdr, (b"tEXt", b"Comment\0hello"),
+                                             (b"IDAT", rows), (b"IEND", b"")], damaged=1))
+    result = run("t.png", "-o", "out.png", "-k", "2")
+    assert (result.exit_code, result.stderr) == (
+        0, "quantize: warning: t.png: bad CRC in a tEXt chunk, metadata the pixels do not "
+           "depend on: it is left out, as libpng leaves a damaged optional chunk, and the "
+           "image is read\n")
+    assert np.asarray(Image.open("out.png").convert("RGB")).tolist() == [[[10, 20, 30],
+                                                                        [40, 50, 60]]]
+    Path("t.png").write_bytes(png_of_chunks([ihdr, (b"IDAT", rows), (b"IEND", b"")],
+                                            damaged=1))
+    assert (run("t.png", "-o", "out.png", "-k", "2", "--force").stderr
+            == "quantize: error: t.png: damaged PNG (bad CRC in an IDAT chunk)\n")
+
+
 def test_a_black_padded_act_maps_onto_its_distinct_colours(photo, tmp_path, monkeypatch):
     # 16 colours and 240 black entries: an image with transparency was refused as "holds
     # 256 colours, more than a palette image holds: at most 255"; an opaque one was written
