@@ -876,15 +876,19 @@ def test_a_cursor_or_apple_icon_cut_short_is_named_so(tmp_path, fmt, name, what)
                             f"as {what}, but its images cannot be read)\n"
 
 
-def test_pillows_warning_of_a_cut_exif_is_one_line_of_single_spaces(tmp_path):
-    """It came out as Pillow words it, two spaces after its first sentence and one at the end."""
-    src = tmp_path / "camera.jpg"
-    Image.new("RGB", (16, 16), (200, 0, 0)).save(src, exif=cut_exif())
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp"])
+def test_a_cut_exif_is_said_ignored_in_one_line(tmp_path, suffix):
+    """It came out as Pillow words it, two spaces after its first sentence and one at the
+    end ("Corrupt EXIF data.  Expecting to read 12 bytes but only got 6. "), which said
+    neither that the orientation was ignored nor that the image was read."""
+    src = tmp_path / f"camera{suffix}"
+    Image.new("RGB", (16, 16), (200, 0, 0)).save(src, exif=cut_exif(), lossless=True)
     result = run(src, "-k", 2, "-o", tmp_path / "out.png", "-q")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
-        f"quantize: warning: {src}: Corrupt EXIF data. Expecting to read 12 bytes but only "
-        "got 6.",
+        f"quantize: warning: {src}: its EXIF data is damaged (its first directory, of 2 tags, "
+        "ends at byte 38, past its end, at byte 28); its orientation is ignored, and the "
+        "image is read as stored",
         f"quantize: warning: {src}: -k/--colors=2 but the image has only 1 distinct colour; "
         "returning it"]
 

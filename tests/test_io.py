@@ -22,6 +22,7 @@ from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import (
     GIF_ALPHA_THRESHOLD,
     ColorProfileWarning,
+    DamagedExifWarning,
     LoadedImage,
     PagesLeftOutWarning,
     PixelRangeWarning,
@@ -367,6 +368,26 @@ def test_bad_crcs_in_two_optional_chunks_are_named_in_one_warning(tmp_path):
     assert [str(w.message) for w in said] == [
         "bad CRC in a tEXt chunk and a tIME chunk, metadata the pixels do not depend on: "
         "they are left out, as libpng leaves a damaged optional chunk, and the image is read"]
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
+def test_an_exif_whose_directory_lies_past_its_end_is_ignored_with_a_warning(tmp_path, fmt):
+    """Pillow's own words came out: "Corrupt EXIF data. Expecting to read 2 bytes but only
+    got 0.", which said neither that the orientation was ignored nor that it was read."""
+    src = tmp_path / "badexif.img"
+    pixels = np.zeros((2, 3, 3), np.uint8)
+    pixels[0, 0] = 255
+    Image.fromarray(pixels).save(src, fmt, exif=b"Exif\0\0II*\0\x10\x27\0\0", quality=100,
+                                 lossless=True)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        loaded = load_image(src)
+    ours = [w for w in said if w.category is DamagedExifWarning]
+    assert {str(w.message) for w in ours} == {
+        "its EXIF data is damaged (its first directory of tags, at byte 10000, lies past its "
+        "end, at byte 8); its orientation is ignored, and the image is read as stored"}
+    assert loaded.shape == (2, 3)  # as stored
+    assert loaded.rgb[0, 0].min() > 200 and loaded.rgb[1, 2].max() < 50
 
 
 def test_a_bad_crc_in_the_image_data_is_refused_naming_the_chunk(tmp_path):
