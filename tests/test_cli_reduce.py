@@ -1112,6 +1112,19 @@ def test_a_png_with_a_damaged_text_chunk_is_reduced_with_a_warning(tmp_path, mon
             == "quantize: error: t.png: damaged PNG (bad CRC in an IDAT chunk)\n")
 
 
+def test_colours_given_first_as_pngquant_takes_them_get_a_hint(photo, tmp_path,
+                                                               monkeypatch):
+    # "64: no such file", with no word of -k, while photo.png was reduced to 16 colours.
+    monkeypatch.chdir(tmp_path)
+    result = run("64", "photo.png", "-q")
+    assert (result.exit_code, result.stderr) == (
+        1, "quantize: error: 64: no such file; did you mean -k 64?\n")
+    assert (tmp_path / "photo.k16.png").exists()  # the others are written, as for any file
+    Path("8").write_bytes(b"not an image")  # a file of that name: its own error, no hint
+    assert one_error_line(run("8", "-q")) == "quantize: error: 8: not an image Pillow can identify"
+    assert one_error_line(run("x64", "-q")) == "quantize: error: x64: no such file"
+
+
 def test_a_black_padded_act_maps_onto_its_distinct_colours(photo, tmp_path, monkeypatch):
     # 16 colours and 240 black entries: an image with transparency was refused as "holds
     # 256 colours, more than a palette image holds: at most 255"; an opaque one was written

@@ -460,6 +460,19 @@ def _check_no_strength_among(inputs: Sequence[Path]) -> None:
                  USAGE_ERROR)
 
 
+def _colors_hint(name: str) -> str:
+    """The end of the error line of an input ``name`` that is a whole number and no file:
+    the number of colours, given first as pngquant takes it (``quantize reduce 64
+    icon.png``), which quantize takes as ``-k``; "" for any other input.
+
+    >>> _colors_hint("64"), _colors_hint("photo.png")
+    ('; did you mean -k 64?', '')
+    """
+    if not (name.isascii() and name.isdigit()) or os.path.lexists(name):
+        return ""
+    return f"; did you mean -k {name}?"
+
+
 def _output_for(name: str, output: str | None, ext: str | None) -> str | None:
     if output is not None:
         return output
@@ -1154,7 +1167,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
         say(printable_line(f"quantize: error: {f.input}: {reason}"
-                           f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
+                           f"{folder_hint(f.input, 'reduce', *to_batch)}"
+                           f"{_colors_hint(f.input)}"), err=True)
         return
     if show == "quiet":
         return
