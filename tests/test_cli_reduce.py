@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 import typer
-from PIL import Image, ImageSequence
+from PIL import Image, ImageSequence, features
 from typer.testing import CliRunner
 
 from quantize.cli import app
@@ -1123,6 +1123,25 @@ def test_colours_given_first_as_pngquant_takes_them_get_a_hint(photo, tmp_path,
     Path("8").write_bytes(b"not an image")  # a file of that name: its own error, no hint
     assert one_error_line(run("8", "-q")) == "quantize: error: 8: not an image Pillow can identify"
     assert one_error_line(run("x64", "-q")) == "quantize: error: x64: no such file"
+
+
+def test_the_ext_help_names_the_default_extension_of_an_animation(tmp_path, monkeypatch):
+    # It said ".k<N> and its own extension", while an animated AVIF gives anim.k16.gif.
+    from quantize.animation.sinks import ANIMATION_EXTENSIONS
+
+    helped = " ".join(run("--help").stdout.split())
+    said = helped.split("--ext SUFFIX ", 1)[1].split(" -k, --colors", 1)[0]
+    listed = said.split("its own extension when it is ", 1)[1].split(", else", 1)[0]
+    assert set(listed.replace(" or ", ", ").split(", ")) == set(ANIMATION_EXTENSIONS)
+    assert said.endswith("else .k<N>.gif, as for an animated AVIF).")
+    if not features.check("avif"):
+        pytest.skip("Pillow reads no AVIF here")
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (16, 16), c) for c in ((200, 0, 0), (0, 0, 200))]
+    frames[0].save("anim.avif", save_all=True, append_images=frames[1:], duration=100)
+    result = run("anim.avif", "-k", "2", "-q")
+    assert result.exit_code == 0, result.output
+    assert Path("anim.k2.gif").is_file()
 
 
 def test_a_black_padded_act_maps_onto_its_distinct_colours(photo, tmp_path, monkeypatch):

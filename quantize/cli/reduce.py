@@ -139,7 +139,8 @@ def reduce_command(
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
         "input. Default: .k<N>.png (an animation, or the pages of a TIFF: .k<N> and its own "
-        "extension).",
+        "extension when it is .gif, .png, .apng, .webp, .tif or .tiff, else .k<N>.gif, as for "
+        "an animated AVIF).",
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", parser=integer,
