@@ -3,7 +3,9 @@
 Pillow checks the CRCs of the chunks before the image data only, and takes the end of
 the image data's zlib stream for the end of the image: a PNG with damaged image data,
 or with data that ends before its last row (all CRCs right), decodes to a wrong image
-without a word. :func:`check_png_chunks` checks every chunk's CRC, and
+without a word. :func:`check_png_chunks` checks every chunk's CRC (a damaged optional
+chunk that does not change the pixels read is left out with a warning, as libpng
+leaves it), and
 :func:`whole_png_rows` and :func:`check_png_frames` that the image data holds every row;
 both refuse a damaged file with a one-line :class:`~quantize.errors.ImageReadError`.
 :func:`second_reader` reads the file Pillow opened a second time, for these checks and
@@ -26,11 +28,12 @@ from typing import Any, BinaryIO
 
 from PIL import Image
 
-from .errors import ImageReadError
+from .errors import ImageReadError, warn_caller
 
 __all__ = ["check_frame_count", "check_png_chunks", "check_png_frames", "chunks_of",
            "damaged_png_chunk", "damaged_png_file", "first_short_png_image", "frame_controls",
-           "overlong_trns", "readable_png", "second_reader", "still_png", "whole_png_rows"]
+           "overlong_trns", "readable_png", "second_reader", "still_png", "warn_chunks_left_out",
+           "whole_png_rows"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -109,25 +112,70 @@ class _FileAt(_io.RawIOBase):
 # Bytes of a chunk read at a time when checking its CRC.
 _CRC_BLOCK = 1 << 20
 
+#: Optional (ancillary) chunks that change the pixels read: the transparency (tRNS), the
+#: colours (iCCP, gAMA, and sRGB, which overrides gAMA), the orientation (eXIf) and an
+#: APNG's frames (acTL, fcTL, fdAT). A bad CRC in one of them refuses the file, as one in
+#: a critical chunk (IHDR, PLTE, IDAT, IEND) does. Any other optional chunk is
+#: metadata that the pixels read do not depend on (text, time, pHYs, bKGD, and cHRM and
+#: sBIT, which Pillow and this package do not apply): a bad CRC in one is a warning, and
+#: the chunk is left out, as libpng leaves it by default.
+PIXEL_CHUNKS = frozenset({b"tRNS", b"iCCP", b"gAMA", b"sRGB", b"eXIf", b"acTL", b"fcTL",
+                          b"fdAT"})
+
+
+def _optional(kind: bytes) -> bool:
+    """Whether a damaged chunk of type ``kind`` may be left out: an ancillary chunk (its
+    first letter lower case) whose data does not change the pixels read.
+
+    >>> _optional(b"tEXt"), _optional(b"pHYs"), _optional(b"tRNS"), _optional(b"IDAT")
+    (True, True, False, False)
+    """
+    return kind[:1].islower() and kind not in PIXEL_CHUNKS
+
 
 def check_png_chunks(im: Image.Image, path: str | os.PathLike[str]) -> None:
-    """Refuse a PNG or APNG, opened as ``im``, with a chunk whose CRC does not match.
+    """Refuse a PNG or APNG, opened as ``im``, with a chunk whose CRC does not match; warn
+    of a damaged optional chunk, left out.
 
     Pillow checks the CRCs of the chunks before the image data only: a PNG whose
     image data (IDAT or fdAT chunks) was damaged decoded to a wrong image without a
     word, where libpng-based viewers refuse it. Every chunk up to IEND is checked,
     reading ``im``'s open file (for a pipe, the copy Pillow holds in memory), which
     is left where it was; a chunk cut short is left for the decoder to report.
-    Other formats pass.
+    Other formats pass. A bad CRC in an optional chunk that does not change the pixels
+    (one not in :data:`PIXEL_CHUNKS`: a text chunk, say) is a warning instead, as libpng
+    and pngquant read such a file; the chunk is left out (:func:`readable_png` leaves
+    out one before the image data, which Pillow would refuse).
 
     Raises
     ------
     ImageReadError
-        Naming ``path`` and the first chunk whose CRC is wrong.
+        Naming ``path`` and the first chunk whose CRC is wrong, critical or in
+        :data:`PIXEL_CHUNKS`.
     """
-    reason = damaged_png_chunk(im)
-    if reason is not None:
-        raise ImageReadError(reason, path=path)
+    fp = getattr(im, "fp", None)
+    if im.format != "PNG" or fp is None:
+        return
+    refused, left_out = _crc_damage(fp)
+    if refused is not None:
+        raise ImageReadError(_damaged_png(refused), path=path)
+    _warn_left_out([*getattr(fp, "left_out", ()), *left_out])
+
+
+def warn_chunks_left_out(im: Image.Image) -> None:
+    """Warn of the damaged optional chunks :func:`readable_png` left out of the file ``im``
+    was opened from, as :func:`check_png_chunks` does: for a reader that checks the chunks
+    of a copy of the file, its bytes kept, once per reading."""
+    _warn_left_out(getattr(getattr(im, "fp", None), "left_out", ()))
+
+
+def _warn_left_out(kinds: list[str]) -> None:
+    left_out = list(dict.fromkeys(kinds))
+    if left_out:
+        many = len(left_out) > 1
+        warn_caller(f"bad CRC in {' and '.join(map(_a_chunk, left_out))}, metadata the "
+                    f"pixels do not depend on: {'they are' if many else 'it is'} left out, "
+                    "as libpng leaves a damaged optional chunk, and the image is read")
 
 
 def check_frame_count(im: Image.Image, n_frames: int, path: str | os.PathLike[str]) -> None:
@@ -163,7 +211,7 @@ def damaged_png_chunk(im: Image.Image) -> str | None:
     fp = getattr(im, "fp", None)
     if im.format != "PNG" or fp is None:
         return None
-    kind = _bad_png_chunk(fp)
+    kind = _crc_damage(fp)[0]
     return None if kind is None else _damaged_png(kind)
 
 
@@ -174,9 +222,18 @@ def _damaged_png(kind: str) -> str:
     ('damaged PNG (bad CRC in an IDAT chunk)', 'damaged PNG (bad CRC in a tEXt chunk)', \
 'damaged PNG (bad CRC in an fdAT chunk)')
     """
+    return f"damaged PNG (bad CRC in {_a_chunk(kind)})"
+
+
+def _a_chunk(kind: str) -> str:
+    """A chunk of type ``kind``, with its article as the type is spelled out.
+
+    >>> _a_chunk("tEXt"), _a_chunk("fdAT"), _a_chunk("iTXt")
+    ('a tEXt chunk', 'an fdAT chunk', 'an iTXt chunk')
+    """
     spelled = kind[0] in "AEIOUaeiou" or kind in ("fcTL", "fdAT", "sRGB", "sBIT", "sPLT",
                                                    "sCAL", "hIST")
-    return f"damaged PNG (bad CRC in {'an' if spelled else 'a'} {kind} chunk)"
+    return f"{'an' if spelled else 'a'} {kind} chunk"
 
 
 def damaged_png_file(p: Path) -> str | None:
@@ -184,7 +241,7 @@ def damaged_png_file(p: Path) -> str | None:
     it cannot be read again)."""
     try:
         with open(p, "rb") as fp:
-            kind = _bad_png_chunk(fp)
+            kind = _crc_damage(fp)[0]
     except OSError:
         return None
     return None if kind is None else _damaged_png(kind)
@@ -220,10 +277,22 @@ def chunks_of(data: bytes) -> list[tuple[int, bytes, bytes]]:
     return [(fp.tell() - 8, kind, fp.read(length)) for length, kind in _chunks(fp)]
 
 
+class _MendedPng(_io.BytesIO):
+    """The bytes of a PNG file without some of its chunks (:func:`readable_png`);
+    ``left_out``: the types of those left out as damaged, for :func:`check_png_chunks`
+    to warn of."""
+
+    def __init__(self, data: bytes, left_out: list[str]):
+        super().__init__(data)
+        self.left_out = left_out
+
+
 def readable_png(p: Path) -> Path | BinaryIO:
     """What Pillow is given to open the file ``p``: ``p`` itself, or, for a PNG (APNG) with
     a compressed text chunk (zTXt, or iTXt) whose text inflates past what Pillow reads
-    (``PngImagePlugin.MAX_TEXT_CHUNK``, 1 MiB), its bytes without those chunks.
+    (``PngImagePlugin.MAX_TEXT_CHUNK``, 1 MiB), or an optional chunk with a bad CRC that
+    may be left out (not one in :data:`PIXEL_CHUNKS`, which Pillow refuses before the
+    image data), its bytes without those chunks.
 
     Pillow refused such a file whole ("Decompressed data too large for
     PngImagePlugin.MAX_TEXT_CHUNK"), where pngquant, ImageMagick and browsers read it:
@@ -232,7 +301,8 @@ def readable_png(p: Path) -> Path | BinaryIO:
     alone: :mod:`quantize.io.resolution`): the pixels are the file's. The chunks are walked
     by their heads, a compressed text chunk read and inflated up to that limit; only a
     regular file is read (a pipe cannot be read again), and one that cannot be read is
-    left to Pillow to report.
+    left to Pillow to report; the damaged chunks left out are named by
+    :func:`check_png_chunks`.
     """
     if not p.is_file():
         return p
@@ -240,12 +310,7 @@ def readable_png(p: Path) -> Path | BinaryIO:
         with open(p, "rb") as fp:
             if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
                 return p
-            spans = []
-            for length, kind in _chunks(fp):
-                if kind in (b"zTXt", b"iTXt") and _text_too_long(kind, fp.read(length)):
-                    spans.append((fp.tell() - length - 8, fp.tell() + 4))
-                if kind == b"IEND":
-                    break
+            spans, left_out = _chunks_left_out(fp)
             if not spans:
                 return p
             fp.seek(0)
@@ -256,7 +321,25 @@ def readable_png(p: Path) -> Path | BinaryIO:
     for start, end in spans:
         kept += data[at:start]
         at = end
-    return _io.BytesIO(bytes(kept + data[at:]))
+    return _MendedPng(bytes(kept + data[at:]), left_out)
+
+
+def _chunks_left_out(fp: Any) -> tuple[list[tuple[int, int]], list[str]]:
+    """Where the chunks of the PNG in ``fp`` (after its signature) that :func:`readable_png`
+    leaves out start and end, and the types of those left out as damaged."""
+    spans, left_out = [], []
+    for length, kind in _chunks(fp):
+        start = fp.tell() - 8
+        if kind in (b"zTXt", b"iTXt") and _text_too_long(kind, fp.read(length)):
+            spans.append((start, start + length + 12))
+        elif kind.isalpha() and _optional(kind):
+            fp.seek(start + 8)
+            if _crc_matches(fp, kind, length) is False:
+                spans.append((start, start + length + 12))
+                left_out.append(kind.decode("ascii"))
+        if kind == b"IEND":
+            break
+    return spans, left_out
 
 
 def _text_too_long(kind: bytes, data: bytes) -> bool:
@@ -285,38 +368,53 @@ def _text_too_long(kind: bytes, data: bytes) -> bool:
     return bool(inflater.unconsumed_tail)
 
 
-def _bad_png_chunk(fp: Any) -> str | None:
-    """The type of the first chunk of the PNG in ``fp`` whose CRC does not match, or None.
+def _crc_damage(fp: Any) -> tuple[str | None, list[str]]:
+    """The type of the first chunk of the PNG in ``fp`` whose CRC does not match and that
+    cannot be left out (:func:`_optional`), or None; and the types of the damaged ones
+    before it that can.
 
-    None too when ``fp`` holds no PNG signature, and at a chunk cut short or of a type
-    that is not four letters (the decoder names those, or ignores them after the image
-    data). ``fp`` (seekable) is read from its start and left where it was.
+    The walk ends, with what it found, when ``fp`` holds no PNG signature, and at a
+    chunk cut short or of a type that is not four letters (the decoder names those, or
+    ignores them after the image data). ``fp`` (seekable) is read from its start and
+    left where it was.
     """
     here = fp.tell()
+    left_out: list[str] = []
     try:
         fp.seek(0)
         if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
-            return None
+            return None, left_out
         for length, kind in _chunks(fp):
             if not kind.isalpha():
-                return None
-            crc = zlib.crc32(kind)
-            while length:
-                block = fp.read(min(length, _CRC_BLOCK))
-                if not block:
-                    return None
-                crc = zlib.crc32(block, crc)
-                length -= len(block)
-            stored = fp.read(4)
-            if len(stored) < 4:
-                return None
-            if crc != int.from_bytes(stored, "big"):
-                return kind.decode("ascii")
+                break
+            intact = _crc_matches(fp, kind, length)
+            if intact is None:
+                break
+            if not intact and not _optional(kind):
+                return kind.decode("ascii"), left_out
+            if not intact:
+                left_out.append(kind.decode("ascii"))
             if kind == b"IEND":
-                return None
-        return None
+                break
+        return None, left_out
     finally:
         fp.seek(here)
+
+
+def _crc_matches(fp: Any, kind: bytes, length: int) -> bool | None:
+    """Whether the CRC after the ``length`` bytes of data at ``fp`` of a chunk of type
+    ``kind`` matches them; None for a chunk cut short. ``fp`` is left after the CRC."""
+    crc = zlib.crc32(kind)
+    while length:
+        block = fp.read(min(length, _CRC_BLOCK))
+        if not block:
+            return None
+        crc = zlib.crc32(block, crc)
+        length -= len(block)
+    stored = fp.read(4)
+    if len(stored) < 4:
+        return None
+    return crc == int.from_bytes(stored, "big")
 
 
 @contextlib.contextmanager

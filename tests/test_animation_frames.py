@@ -954,6 +954,27 @@ def _rgb_apng(path, n: int):
     return path
 
 
+def test_an_apng_with_a_damaged_text_chunk_is_read_with_one_warning(tmp_path):
+    """Its frames read twice (a fit, then the frames written), from the bytes kept."""
+    src = _rgb_apng(tmp_path / "a.png", 3)
+    expected = [f.rgba for f in iter_frames(src)]
+    data = src.read_bytes()
+    at = data.index(b"IEND") - 4
+    text = b"tEXt" + b"Comment\0hi"
+    src.write_bytes(data[:at] + struct.pack(">I", len(text) - 4) + text
+                    + struct.pack(">I", zlib.crc32(text) ^ 1) + data[at:])
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        with open_animation(src) as animation:
+            for _ in range(2):
+                got = [f.rgba for f in animation.frames()]
+                for frame, want in zip(got, expected, strict=True):
+                    np.testing.assert_array_equal(frame, want)
+    assert [str(w.message) for w in said] == [
+        "bad CRC in a tEXt chunk, metadata the pixels do not depend on: it is left out, as "
+        "libpng leaves a damaged optional chunk, and the image is read"]
+
+
 def test_the_frames_of_an_apng_given_in_turn_are_each_decoded_once(tmp_path, monkeypatch):
     """Each frame was drawn again from the start of the file, and every chunk's CRC checked
     for each frame: the frames of an APNG given in turn (ImageSequence) were drawn
@@ -966,10 +987,10 @@ def test_the_frames_of_an_apng_given_in_turn_are_each_decoded_once(tmp_path, mon
     src = _rgb_apng(tmp_path / "a.png", 12)
     expected = [f.rgba for f in iter_frames(src)]
     draws, passes = [], []
-    draw, walk = io_module.KeyedCanvas.draw, png._bad_png_chunk
+    draw, walk = io_module.KeyedCanvas.draw, png._crc_damage
     monkeypatch.setattr(io_module.KeyedCanvas, "draw",
                         lambda canvas, frame: (draws.append(frame.tell()), draw(canvas, frame))[1])
-    monkeypatch.setattr(png, "_bad_png_chunk", lambda fp: (passes.append(1), walk(fp))[1])
+    monkeypatch.setattr(png, "_crc_damage", lambda fp: (passes.append(1), walk(fp))[1])
     order = [*range(12), 11, 3, 4, 4]
     got = []
     with Image.open(src) as opened, warnings.catch_warnings():

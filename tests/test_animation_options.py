@@ -53,7 +53,7 @@ def test_a_given_palette_becomes_uint8_rows_and_is_limited_to_256(tmp_path):
                                                                            [255, 128, 1]])
     assert opts.palette_in.dtype == np.uint8
     assert opts.palette_in.tolist() == [[0, 0, 0], [255, 128, 1]]
-    big = np.arange(257 * 3).reshape(257, 3) % 256
+    big = np.column_stack([np.arange(257) % 256, np.arange(257) // 256, np.zeros(257, int)])
     with pytest.raises(ValueError, match="^palette_in holds 257 colours, more than an "
                                          "animation holds: at most 256 colours"):
         check_animation_options(tmp_path / "in.gif", None, palette_in=big)

@@ -31,6 +31,30 @@ def test_find_images_by_extension_and_pattern(photo_tree):
     assert [p.name for p in only] == ["rocket.png", "truncated.png"]
 
 
+def test_the_plan_names_the_files_and_folders_the_search_passed_over(tmp_path):
+    """A folder's .heic and .svg files and its sub-folders (without recursive) were left
+    out without a word: the summary said "2/2 files"."""
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    (src / "old.segments").mkdir()  # a folder of quantize's outputs: not one to enter
+    (src / "old.segments" / "segments.json").write_text("{}")
+    (src / "old.segments" / "labels.png").write_bytes(b"")
+    (src / ".cache").mkdir()
+    for name in ("a.png", "sub/b.png"):
+        Image.new("RGB", (2, 2)).save(src / name)
+    for name in ("x.HEIC", "y.svg", "notes", ".hidden.heic", "sub/z.heic"):
+        (src / name).write_bytes(b"")
+    plan = batch.plan_batch(src, src / "out", COPY)
+    assert [p.name for p in plan.passed_over] == ["notes", "x.HEIC", "y.svg"]
+    assert plan.not_entered == [src / "sub"]  # not out, old.segments or .cache
+    deep = batch.plan_batch(src, tmp_path / "deep", COPY, recursive=True)
+    assert [p.relative_to(src).as_posix() for p in deep.passed_over] == [
+        "notes", "sub/z.heic", "x.HEIC", "y.svg"]
+    assert deep.not_entered == []
+    chosen = batch.plan_batch(src, tmp_path / "glob", COPY, pattern="*.png")
+    assert (chosen.passed_over, chosen.not_entered) == ([], [src / "sub"])
+
+
 def test_find_images_leaves_out_postscript_which_pillow_would_run_ghostscript_on(tmp_path):
     # A downloaded folder's .eps and .ps files were taken, and reading one ran Ghostscript.
     for name in ("a.png", "b.eps", "c.PS", "d.EPS", "e.mpg"):

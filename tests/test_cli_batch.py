@@ -1652,10 +1652,11 @@ def test_cli_on_dask_says_when_no_worker_is_connected(photo_tree, tmp_path, monk
      "INPUT_DIR='{src}' is empty; expected a folder of images"),
     (lambda src: (src / "notes.txt").write_text("x"), [],
      "INPUT_DIR='{src}': no file has an image extension (.jpg, .png, .tif, .webp, ...) "
-     "(sub-folders not searched)"),
+     "(sub-folders not searched); 1 file left out (.txt: not images quantize reads)"),
     (lambda src: (src / "notes.txt").write_text("x"), ["-r"],
      "INPUT_DIR='{src}': no file has an image extension (.jpg, .png, .tif, .webp, ...); "
-     "--glob PATTERN selects files by name"),
+     "1 file left out (.txt: not images quantize reads); --glob PATTERN selects files by "
+     "name"),
     (lambda src: make_photo_tree(src), ["--glob", "sub/*.png"],
      "INPUT_DIR='{src}': no file matches --glob='sub/*.png' (sub-folders not searched); "
      "2 in sub-folders: add -r/--recursive"),
@@ -2186,7 +2187,8 @@ def test_cli_reports_folders_it_cannot_list(photo_tree, tmp_path, monkeypatch):
     # the folder is no file: counted apart ("5/5 files: 2 ok, 0 skipped, 3 failed" counted it)
     assert f"[folder] failed  {photo_tree / 'sub'}: {why}" in result.stdout.splitlines()
     assert re.fullmatch(r"4/4 files: 2 ok, 0 skipped, 2 failed in \d+\.\d s \(\d+\.\d\d "
-                        r"images/s\); 1 folder could not be listed",
+                        r"images/s\); 1 folder could not be listed; 1 file left out \(\.txt: "
+                        r"not images quantize reads\)",
                         result.stdout.splitlines()[-1])
     refused.add(str(photo_tree))
     top = _cli(photo_tree, "-o", tmp_path / "out2", "-r")
@@ -3065,7 +3067,7 @@ def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree
     # Every file failed, one error line each, saying "or for a still image a
     # .jpg/.webp/.tif output", which batch cannot write (exit 1).
     palette = tmp_path / "p.hex"
-    palette.write_text("".join(f"{i:02x}{i:02x}00\n{i:02x}00{i:02x}\n" for i in range(150)))
+    palette.write_text("".join(f"{i:02x}{i:02x}00\n{i:02x}00{i:02x}\n" for i in range(1, 151)))
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "--palette-in", palette)
     assert result.exit_code == 2
@@ -3389,17 +3391,48 @@ def test_cli_says_that_hidden_files_are_not_searched_when_none_other_matched(
     assert not (tmp_path / "out").exists()
 
 
+def test_cli_summary_counts_the_files_and_folders_left_out(tmp_path):
+    # "2/2 files: 2 ok, ..." of a folder that also held .heic and .svg files and a
+    # sub-folder, all left out without a word; a folder of .HEIC files alone was "no
+    # file has an image extension", without a word of what it held.
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    for name in ("a.png", "b.png", "sub/c.png"):
+        Image.new("RGB", (2, 2), (200, 10, 10)).save(src / name)
+    for name in ("x.heic", "y.svg"):
+        (src / name).write_bytes(b"")
+    result = _cli(src, "-o", tmp_path / "out", "-k", "2", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^2/2 files: 2 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
+                     r"images/s\); 2 files left out \(\.heic, \.svg: not images quantize "
+                     r"reads\), 1 folder not entered \(use -r\)$", result.stdout, re.MULTILINE)
+    as_json = _cli(src, "-o", tmp_path / "json", "-k", "2", "-r", "--json")
+    assert as_json.exit_code == 0, as_json.output
+    assert as_json.stderr.rstrip().endswith(
+        "; 2 files left out (.heic, .svg: not images quantize reads)")
+    heic = tmp_path / "heic"
+    heic.mkdir()
+    for name in ("A.HEIC", "B.HEIC"):
+        (heic / name).write_bytes(b"")
+    result = _cli(heic, "-o", tmp_path / "none")
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: INPUT_DIR={str(heic)!r}: no file has an image extension (.jpg, "
+           ".png, .tif, .webp, ...) (sub-folders not searched); 2 files left out (.heic: not "
+           "images quantize reads)\n")
+
+
 def test_cli_summary_gives_a_rate_only_when_files_were_made(photo_tree, tmp_path):
     # A rerun that skipped every file ended "in 0.0 s (0.00 images/s)".
     out = tmp_path / "out"
     first = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1")
     assert first.exit_code == 0, first.output
     assert re.search(r"^1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s "
-                     r"\(\d+\.\d\d images/s\)$", first.stdout, re.MULTILINE)
+                     r"\(\d+\.\d\d images/s\); 1 folder not entered \(use -r\)$",
+                     first.stdout, re.MULTILINE)
     again = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1")
     assert again.exit_code == 0, again.output
-    assert re.search(r"^1/1 files: 0 ok, 1 skipped, 0 failed in \d+\.\d s$", again.stdout,
-                     re.MULTILINE)
+    assert re.search(r"^1/1 files: 0 ok, 1 skipped, 0 failed in \d+\.\d s; 1 folder not "
+                     r"entered \(use -r\)$", again.stdout, re.MULTILINE)
 
 
 def test_cli_inputs_mapped_to_one_output_are_named_first(tmp_path):
@@ -3838,12 +3871,12 @@ def test_a_rerun_in_another_locale_finds_the_outputs_of_non_ascii_names(tmp_path
 def test_a_palette_in_that_repeats_colours_is_warned_of_once_not_for_each_file(tmp_path):
     """Each file's job said the palette file's own warning: 3 files, 3 times the line."""
     src, out = _noise_folder(tmp_path / "in", "a.png", "b.png", "c.png"), tmp_path / "out"
-    (tmp_path / "rep.hex").write_text("#000000\n#ffffff\n#000000\n")
+    (tmp_path / "rep.hex").write_text("#000000\n#000000\n#ffffff\n")
     done = _cli(src, "-o", out, "--palette-in", tmp_path / "rep.hex", "-j", "1")
     assert done.exit_code == 0, done.output
     said = (f"quantize: warning: {out}: --palette-in={str(tmp_path / 'rep.hex')!r} repeats "
-            "colours: index 2 (#000000) as index 0; pixels take the first index of a colour, "
-            "so its 3 entries draw 2 distinct colours\n")
+            "colours: index 1 (#000000) as index 0; each colour is kept once, so its 3 entries "
+            "give 2 colours, and those after index 1 take lower indices\n")
     assert done.stderr == said
     assert done.output.index(said) < done.output.index("[1/3] ok")
 

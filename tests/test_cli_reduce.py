@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 import typer
-from PIL import Image, ImageSequence
+from PIL import Image, ImageSequence, features
 from typer.testing import CliRunner
 
 from quantize.cli import app
@@ -877,15 +877,19 @@ def test_a_cursor_or_apple_icon_cut_short_is_named_so(tmp_path, fmt, name, what)
                             f"as {what}, but its images cannot be read)\n"
 
 
-def test_pillows_warning_of_a_cut_exif_is_one_line_of_single_spaces(tmp_path):
-    """It came out as Pillow words it, two spaces after its first sentence and one at the end."""
-    src = tmp_path / "camera.jpg"
-    Image.new("RGB", (16, 16), (200, 0, 0)).save(src, exif=cut_exif())
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp"])
+def test_a_cut_exif_is_said_ignored_in_one_line(tmp_path, suffix):
+    """It came out as Pillow words it, two spaces after its first sentence and one at the
+    end ("Corrupt EXIF data.  Expecting to read 12 bytes but only got 6. "), which said
+    neither that the orientation was ignored nor that the image was read."""
+    src = tmp_path / f"camera{suffix}"
+    Image.new("RGB", (16, 16), (200, 0, 0)).save(src, exif=cut_exif(), lossless=True)
     result = run(src, "-k", 2, "-o", tmp_path / "out.png", "-q")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
-        f"quantize: warning: {src}: Corrupt EXIF data. Expecting to read 12 bytes but only "
-        "got 6.",
+        f"quantize: warning: {src}: its EXIF data is damaged (its first directory, of 2 tags, "
+        "ends at byte 38, past its end, at byte 28); its orientation is ignored, and the "
+        "image is read as stored",
         f"quantize: warning: {src}: -k/--colors=2 but the image has only 1 distinct colour; "
         "returning it"]
 
@@ -1087,6 +1091,84 @@ def test_palette_in_act_of_neither_adobe_size_is_refused_in_one_line(photo, tmp_
         "bytes (256 RGB triples) or 772 (then the count of colours used and the transparent "
         "index)")
     assert not (tmp_path / "a.png").exists()
+
+
+def test_a_png_with_a_damaged_text_chunk_is_reduced_with_a_warning(tmp_path, monkeypatch):
+    # "damaged PNG (bad CRC in a tEXt chunk)", exit 1, where pngquant reads it (exit 0).
+    monkeypatch.chdir(tmp_path)
+    ihdr = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
+    rows = zlib.compress(b"\0" + bytes([10, 20, 30, 40, 50, 60]))
+    Path("t.png").write_bytes(png_of_chunks([ihdr, (b"tEXt", b"Comment\0hello"),
+                                             (b"IDAT", rows), (b"IEND", b"")], damaged=1))
+    result = run("t.png", "-o", "out.png", "-k", "2")
+    assert (result.exit_code, result.stderr) == (
+        0, "quantize: warning: t.png: bad CRC in a tEXt chunk, metadata the pixels do not "
+           "depend on: it is left out, as libpng leaves a damaged optional chunk, and the "
+           "image is read\n")
+    assert np.asarray(Image.open("out.png").convert("RGB")).tolist() == [[[10, 20, 30],
+                                                                        [40, 50, 60]]]
+    Path("t.png").write_bytes(png_of_chunks([ihdr, (b"IDAT", rows), (b"IEND", b"")],
+                                            damaged=1))
+    assert (run("t.png", "-o", "out.png", "-k", "2", "--force").stderr
+            == "quantize: error: t.png: damaged PNG (bad CRC in an IDAT chunk)\n")
+
+
+def test_colours_given_first_as_pngquant_takes_them_get_a_hint(photo, tmp_path,
+                                                               monkeypatch):
+    # "64: no such file", with no word of -k, while photo.png was reduced to 16 colours.
+    monkeypatch.chdir(tmp_path)
+    result = run("64", "photo.png", "-q")
+    assert (result.exit_code, result.stderr) == (
+        1, "quantize: error: 64: no such file; did you mean -k 64?\n")
+    assert (tmp_path / "photo.k16.png").exists()  # the others are written, as for any file
+    Path("8").write_bytes(b"not an image")  # a file of that name: its own error, no hint
+    assert one_error_line(run("8", "-q")) == "quantize: error: 8: not an image Pillow can identify"
+    assert one_error_line(run("x64", "-q")) == "quantize: error: x64: no such file"
+
+
+def test_the_ext_help_names_the_default_extension_of_an_animation(tmp_path, monkeypatch):
+    # It said ".k<N> and its own extension", while an animated AVIF gives anim.k16.gif.
+    from quantize.animation.sinks import ANIMATION_EXTENSIONS
+
+    helped = " ".join(run("--help").stdout.split())
+    said = helped.split("--ext SUFFIX ", 1)[1].split(" -k, --colors", 1)[0]
+    listed = said.split("its own extension when it is ", 1)[1].split(", else", 1)[0]
+    assert set(listed.replace(" or ", ", ").split(", ")) == set(ANIMATION_EXTENSIONS)
+    assert said.endswith("else .k<N>.gif, as for an animated AVIF).")
+    if not features.check("avif"):
+        pytest.skip("Pillow reads no AVIF here")
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (16, 16), c) for c in ((200, 0, 0), (0, 0, 200))]
+    frames[0].save("anim.avif", save_all=True, append_images=frames[1:], duration=100)
+    result = run("anim.avif", "-k", "2", "-q")
+    assert result.exit_code == 0, result.output
+    assert Path("anim.k2.gif").is_file()
+
+
+def test_a_black_padded_act_maps_onto_its_distinct_colours(photo, tmp_path, monkeypatch):
+    # 16 colours and 240 black entries: an image with transparency was refused as "holds
+    # 256 colours, more than a palette image holds: at most 255"; an opaque one was written
+    # .k256.png with 256 entries, said "256 colours", though it drew 5.
+    monkeypatch.chdir(tmp_path)
+    colours = np.random.default_rng(1).integers(1, 255, (16, 3), dtype=np.uint8)
+    Path("pad16.act").write_bytes(colours.tobytes() + bytes(720))
+    rgba = np.dstack([np.asarray(Image.open(photo))[:8, :8], np.full((8, 8), 255, np.uint8)])
+    rgba[:2, :, 3] = 0
+    Image.fromarray(rgba, "RGBA").save("icon.png")
+    icon = run("icon.png", "--palette-in", "pad16.act", "-o", "i.png")
+    assert icon.exit_code == 0, icon.output
+    assert icon.stdout.startswith("icon.png -> i.png: 17 colours, ")
+    with Image.open("i.png") as im:  # the transparent entry, then the table's 17 colours
+        assert im.getpalette()[3:] == colours.ravel().tolist() + [0, 0, 0]
+    Path("pad4.act").write_bytes(bytes([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0])
+                                 + bytes(756))
+    opaque = run(photo, "--palette-in", "pad4.act")
+    assert opaque.exit_code == 0, opaque.output
+    assert opaque.stdout.startswith(f"{photo} -> {tmp_path / 'photo.k5.png'}: 5 colours, ")
+    with Image.open("photo.k5.png") as im:
+        assert im.getpalette() == [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0, 0, 0, 0]
+    assert "repeats colours" not in opaque.stderr  # the tail moves no colour: not a word
+    assert opaque.stderr.count("\n") == 1 and "last 252 are black" in opaque.stderr
 
 
 @pytest.mark.parametrize("k, suffix", [(12, ".txt"), (12, ".json"), (64, ".gpl"),
@@ -3607,9 +3689,10 @@ def test_a_palette_repeating_colours_is_said_once_for_several_files(tmp_path, ph
     monkeypatch.chdir(tmp_path)
     for name in ("b.png", "c.png"):
         shutil.copy(photo, name)
-    Path("rep.hex").write_text("#000000\n#ffffff\n#000000\n")
-    said = ("--palette-in='rep.hex' repeats colours: index 2 (#000000) as index 0; pixels "
-            "take the first index of a colour, so its 3 entries draw 2 distinct colours")
+    Path("rep.hex").write_text("#000000\n#000000\n#ffffff\n")
+    said = ("--palette-in='rep.hex' repeats colours: index 1 (#000000) as index 0; each "
+            "colour is kept once, so its 3 entries give 2 colours, and those after index 1 "
+            "take lower indices")
     several = run("photo.png", "b.png", "c.png", "--palette-in", "rep.hex", "--ext", ".q.png",
                   "-j", jobs, "-q")
     assert (several.exit_code, several.stderr) == (0, f"quantize: warning: {said}\n")

@@ -47,15 +47,17 @@ def test_the_summary_line_counts_one_region_in_the_singular(tmp_path):
     assert ": 1 region from 1 cluster, " in result.stdout
 
 
-def test_pillows_warning_of_a_cut_exif_is_said_once_in_single_spaces(tmp_path):
+def test_a_cut_exif_is_said_once_in_words_of_its_own(tmp_path):
     """Pillow's 'Corrupt EXIF data.  Expecting to read 12 bytes but only got 6. ' came out
     as it words it, and twice."""
     src = tmp_path / "camera.jpg"
     Image.new("RGB", (16, 16), (200, 0, 0)).save(src, exif=cut_exif())
     result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "s"), "-q"])
     assert result.exit_code == 0, result.output
-    assert result.stderr == (f"quantize: warning: {src}: Corrupt EXIF data. Expecting to read "
-                             "12 bytes but only got 6.\n")
+    assert result.stderr == (f"quantize: warning: {src}: its EXIF data is damaged (its first "
+                             "directory, of 2 tags, ends at byte 38, past its end, at byte "
+                             "28); its orientation is ignored, and the image is read as "
+                             "stored\n")
 
 
 def test_fewer_regions_than_asked_after_min_region_are_said_in_the_flags(tmp_path):

@@ -22,6 +22,7 @@ from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import (
     GIF_ALPHA_THRESHOLD,
     ColorProfileWarning,
+    DamagedExifWarning,
     LoadedImage,
     PagesLeftOutWarning,
     PixelRangeWarning,
@@ -320,8 +321,77 @@ def _apng_chunks() -> list[tuple[bytes, bytes]]:
             *stored_idats(_ROW), fctl(1), *second, (b"IEND", b"")]
 
 
-@pytest.mark.parametrize(("damaged", "kind"), [(1, "an IDAT"), (3, "a tEXt")])
-def test_a_png_with_a_bad_crc_is_refused_naming_the_chunk(tmp_path, damaged, kind):
+@pytest.mark.parametrize(("chunk", "kind"), [
+    ((b"tRNS", bytes([0, 9, 0, 9, 0, 9])), "a tRNS"),   # the transparency
+    ((b"eXIf", b"MM\0*\0\0\0\x08\0\0"), "an eXIf"),    # the orientation
+    ((b"sRGB", b"\0"), "an sRGB"),                      # the colours (it overrides gAMA)
+])
+def test_a_bad_crc_in_an_optional_chunk_of_the_pixels_is_refused(tmp_path, chunk, kind):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(png_of_chunks([_IHDR_2X1, chunk, *stored_idats(_ROW), (b"IEND", b"")],
+                                  damaged=1))
+    with pytest.raises(ImageReadError) as info:
+        load_image(bad)
+    assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_a_bad_crc_in_a_text_chunk_is_a_warning_and_the_image_is_read(tmp_path, before):
+    """It was refused ("damaged PNG (bad CRC in a tEXt chunk)", exit 1), where pngquant
+    reads the file, and libpng, by default, warns and leaves such a chunk out. Before
+    the image data Pillow refuses it itself: the file was "damaged" the same."""
+    text = (b"tEXt", b"Comment\0a bit flipped")
+    chunks = ([_IHDR_2X1, text, (b"pHYs", struct.pack(">IIB", 3780, 3780, 1)),
+               *stored_idats(_ROW), (b"IEND", b"")] if before else
+              [_IHDR_2X1, *stored_idats(_ROW), text, (b"IEND", b"")])
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(png_of_chunks(chunks, damaged=1 if before else 3))
+    with pytest.warns(UserWarning) as said:
+        loaded = load_image(bad)
+    np.testing.assert_array_equal(loaded.rgb, [[[10, 20, 30], [40, 50, 60]]])
+    assert [str(w.message) for w in said] == [
+        "bad CRC in a tEXt chunk, metadata the pixels do not depend on: it is left out, as "
+        "libpng leaves a damaged optional chunk, and the image is read"]
+    if before:  # the chunks left whole are read
+        assert loaded.dpi == (96.0, 96.0)
+        assert probe_image(bad) == (2, 1)
+
+
+def test_bad_crcs_in_two_optional_chunks_are_named_in_one_warning(tmp_path):
+    bad = tmp_path / "bad.png"
+    chunks = [_IHDR_2X1, (b"tEXt", b"Comment\0x"), (b"tIME", bytes(7)), *stored_idats(_ROW),
+              (b"IEND", b"")]
+    data = bytearray(png_of_chunks(chunks, damaged=1))
+    data[data.index(b"tIME") + 4 + 6] ^= 1  # the second damaged too
+    bad.write_bytes(bytes(data))
+    with pytest.warns(UserWarning) as said:
+        load_image(bad)
+    assert [str(w.message) for w in said] == [
+        "bad CRC in a tEXt chunk and a tIME chunk, metadata the pixels do not depend on: "
+        "they are left out, as libpng leaves a damaged optional chunk, and the image is read"]
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
+def test_an_exif_whose_directory_lies_past_its_end_is_ignored_with_a_warning(tmp_path, fmt):
+    """Pillow's own words came out: "Corrupt EXIF data. Expecting to read 2 bytes but only
+    got 0.", which said neither that the orientation was ignored nor that it was read."""
+    src = tmp_path / "badexif.img"
+    pixels = np.zeros((2, 3, 3), np.uint8)
+    pixels[0, 0] = 255
+    Image.fromarray(pixels).save(src, fmt, exif=b"Exif\0\0II*\0\x10\x27\0\0", quality=100,
+                                 lossless=True)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        loaded = load_image(src)
+    ours = [w for w in said if w.category is DamagedExifWarning]
+    assert {str(w.message) for w in ours} == {
+        "its EXIF data is damaged (its first directory of tags, at byte 10000, lies past its "
+        "end, at byte 8); its orientation is ignored, and the image is read as stored"}
+    assert loaded.shape == (2, 3)  # as stored
+    assert loaded.rgb[0, 0].min() > 200 and loaded.rgb[1, 2].max() < 50
+
+
+def test_a_bad_crc_in_the_image_data_is_refused_naming_the_chunk(tmp_path):
     """Pillow checks the CRCs of the chunks before the image data only: a changed byte
     in the image data came out as a wrong pixel, without a word."""
     chunks = [_IHDR_2X1, *stored_idats(_ROW), (b"tEXt", b"Comment\0after the pixels"),
@@ -330,10 +400,10 @@ def test_a_png_with_a_bad_crc_is_refused_naming_the_chunk(tmp_path, damaged, kin
     good.write_bytes(png_of_chunks(chunks))
     np.testing.assert_array_equal(load_image(good).rgb, [[[10, 20, 30], [40, 50, 60]]])
     bad = tmp_path / "bad.png"
-    bad.write_bytes(png_of_chunks(chunks, damaged=damaged))
+    bad.write_bytes(png_of_chunks(chunks, damaged=1))
     with pytest.raises(ImageReadError) as info:
         load_image(bad)
-    assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
+    assert str(info.value) == f"{bad}: damaged PNG (bad CRC in an IDAT chunk)"
 
 
 def _long_text(kind: bytes, compressed: bool = True) -> tuple[bytes, bytes]:

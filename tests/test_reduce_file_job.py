@@ -25,7 +25,7 @@ from quantize.errors import (
     ResultTooLargeError,
 )
 from quantize.io import load_image, save_pil
-from quantize.palette_files import read_palette
+from quantize.palette_files import PaletteFormatWarning, read_palette
 from quantize.reduce import (
     GIF_ALPHA_THRESHOLD,
     AlphaLossWarning,
@@ -310,8 +310,8 @@ def test_a_256_entry_palette_file_with_a_transparent_entry_fits_an_image_with_al
     assert png_chunk(out, b"tRNS").endswith(b"\x00")
 
 
-def test_a_palette_file_that_repeats_colours_is_kept_whole_and_warned_of(tmp_path):
-    """A palette of 5 entries, 3 distinct, made a "5 colours" output without a word."""
+def test_a_palette_file_that_repeats_colours_keeps_each_colour_once_and_warns(tmp_path):
+    """A palette of 5 entries, 3 distinct, made a "5 colours" output of 5 entries."""
     src = tmp_path / "three.png"
     Image.fromarray(np.array([[[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 0]]],
                              np.uint8)).save(src)
@@ -323,28 +323,53 @@ def test_a_palette_file_that_repeats_colours_is_kept_whole_and_warned_of(tmp_pat
         record = reduce_file(src, out, palette_in=hex_file)
     assert [str(w.message) for w in caught] == [
         f"palette_in={str(hex_file)!r} repeats colours: index 2 (#ff0000) as index 1, index 4 "
-        "(#000000) as index 0; pixels take the first index of a colour, so its 5 entries "
-        "draw 3 distinct colours"]
+        "(#000000) as index 0; each colour is kept once, so its 5 entries give 3 colours, and "
+        "those after index 2 take lower indices"]
     assert caught[0].category is PaletteInWarning  # a UserWarning a batch says once
-    assert record["k"] == 5  # every entry kept, at the index the file gives it
+    assert record["k"] == 3
     with Image.open(out) as im:
-        assert len(im.getpalette()) == 3 * 5
-        assert np.asarray(im).tolist() == [[0, 1, 3, 0]]
+        assert im.getpalette() == [0, 0, 0, 255, 0, 0, 0, 255, 0]
+        assert np.asarray(im).tolist() == [[0, 1, 2, 0]]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         hex_file.write_text("000000\nff0000\n00ff00\nff000080\n")  # alpha tells them apart
         reduce_file(src, out, palette_in=hex_file, force=True)
 
 
+def test_a_padded_adobe_colour_table_gives_its_distinct_colours(tmp_path):
+    """A 768-byte table of 2 colours and 254 black entries wrote a 256-entry palette,
+    named .k256 and said to have 256 colours; for an image with transparency it was
+    refused as more than a palette image holds."""
+    rgba = np.array([[[255, 0, 0, 255], [0, 0, 255, 255], [9, 9, 9, 0], [0, 0, 0, 255]]],
+                    np.uint8)
+    src = tmp_path / "icon.png"
+    Image.fromarray(rgba, "RGBA").save(src)
+    act = tmp_path / "pad.act"
+    act.write_bytes(bytes([255, 0, 0, 0, 0, 255]) + bytes(762))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record = reduce_file(src, None, palette_in=act)
+    assert [w.category for w in caught] == [PaletteFormatWarning]  # the black tail, once
+    out = tmp_path / "icon.k3.png"
+    assert (record["k"], record["output"]) == (3, str(out))
+    with Image.open(out) as im:
+        # the transparent entry first, then the table's colours in its order
+        assert im.getpalette() == [0, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 0]
+        assert im.info["transparency"] == 0
+        assert np.asarray(im).tolist() == [[1, 2, 0, 3]]
+
+
 def test_an_animation_mapped_onto_a_palette_that_repeats_colours_is_warned_of(tmp_path):
     src = save_animation(tmp_path / "clip.gif", moving_square(), duration=50)
     hex_file = tmp_path / "dup.hex"
-    hex_file.write_text("ff0000\n00ff00\n0000ff\nffffff\n00ff00\n")
+    hex_file.write_text("ff0000\n00ff00\n00ff00\n0000ff\nffffff\n")
     with pytest.warns(UserWarning) as caught:
-        reduce_file(src, tmp_path / "out.gif", palette_in=hex_file)
+        record = reduce_file(src, tmp_path / "out.gif", palette_in=hex_file)
     assert [str(w.message) for w in caught if "repeats" in str(w.message)] == [
-        f"palette_in={str(hex_file)!r} repeats colours: index 4 (#00ff00) as index 1; pixels "
-        "take the first index of a colour, so its 5 entries draw 4 distinct colours"]
+        f"palette_in={str(hex_file)!r} repeats colours: index 2 (#00ff00) as index 1; each "
+        "colour is kept once, so its 5 entries give 4 colours, and those after index 2 take "
+        "lower indices"]
+    assert record["k"] == 4
 
 
 def test_a_palette_file_of_transparent_entries_alone_is_named(photo, tmp_path):

@@ -51,7 +51,8 @@ def test_a_quality_beside_a_palette_is_named_as_given():
 
 
 @pytest.mark.parametrize("n_colors, palette, given", [
-    (None, np.zeros((257, 3), np.uint8), "a palette of 257"),
+    (None, np.column_stack([np.arange(257) % 256, np.arange(257) // 256, np.zeros(257)]
+                           ).astype(np.uint8), "a palette of 257"),
     (300, None, "n_colors=300"),
 ])
 def test_dithering_onto_too_many_colours_names_what_gave_them(n_colors, palette, given):

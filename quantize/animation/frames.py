@@ -85,6 +85,7 @@ from ..png import (
     readable_png,
     second_reader,
     still_png,
+    warn_chunks_left_out,
     whole_png_rows,
 )
 from ..webp import frame_alpha_read
@@ -340,6 +341,7 @@ def opened_animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation
         or header cannot be read.
     """
     info = _opened_info(source)
+    warn_chunks_left_out(source.image)  # its frames are read from the bytes kept
     with read_errors(source.path, "animation"):
         return OpenAnimation(source.image, info, max_pixels)
 

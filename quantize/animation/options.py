@@ -13,7 +13,7 @@ from .._validation import check_seed
 from ..errors import AlphaLossWarning, warn_caller
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, check_output_path
 from ..names import extension_words, quoted
-from ..reduce.fit import DEFAULT_COLORS
+from ..reduce.fit import DEFAULT_COLORS, first_rows
 from ..reduce.options import (
     PALETTE_MODES,
     check_output_names,
@@ -198,7 +198,8 @@ def _palette_in(value: Any) -> np.ndarray | None:
 
     An animation's transparency is binary and has an entry of its own, so a
     palette with alpha (a fourth column) keeps its entries with alpha of at
-    least ``GIF_ALPHA_THRESHOLD``, as opaque colours, and drops the others.
+    least ``GIF_ALPHA_THRESHOLD``, as opaque colours, and drops the others. A
+    colour repeated is kept once, at its first index.
     """
     if value is None:
         return None
@@ -209,10 +210,11 @@ def _palette_in(value: Any) -> np.ndarray | None:
     pal = pal.astype(np.uint8)
     if from_file:
         warn_transparent_entries(value, pal, name)
-    drawn = _opaque_entries(pal, name) if pal.ndim == 2 and pal.shape[1] == 4 else pal
+    with_alpha = pal.ndim == 2 and pal.shape[1] == 4
+    drawn = _opaque_entries(pal, name) if with_alpha else first_rows(pal)
     if drawn.shape[0] > MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
         opaque = " (those of alpha >= 128, which its frames draw)" if (
-            drawn.shape[0] < pal.shape[0]) else ""
+            with_alpha and (pal[:, 3] < GIF_ALPHA_THRESHOLD).any()) else ""
         raise ValueError(too_many_colors(name if from_file else "palette_in", drawn.shape[0],
                                          "an animation", MAX_PALETTE,
                                          f"{opaque}, as its frames share one palette"))

@@ -89,7 +89,8 @@ _SOURCES = {
         "NOT_SEARCHED", "REMOVED",
         "BatchSummary", "FileResult", "RemovedOutput",
         "folder_counts", "is_folder", "left_out_line", "not_reached_row", "not_removed_lines",
-        "redone_counts", "removed_counts", "removed_note", "unclaimed_counts"),
+        "passed_over_counts", "redone_counts", "removed_counts", "removed_note",
+        "unclaimed_counts"),
     "run": ("NOT_DONE", "NotRecordedError", "kept_by_batch", "remove_unclaimed", "run_batch"),
     "shared": (
         "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",

@@ -355,10 +355,24 @@ def warning_lines(caught: list[warnings.WarningMessage], *,
     file's frames may each raise the same one). Pillow's own have their runs of spaces
     made one ("Corrupt EXIF data.  Expecting to read 12 bytes but only got 6. "), and
     those that name its machinery are said of the file (:data:`_PILLOW_WARNINGS`)."""
+    caught = _without_pillow_exif_twice(caught)
     said = (command_line_text(w.message, format_advice=format_advice) for w in caught)
     lines = (_pillow_line(m) if _from_pillow(w) else one_line(m)
              for w, m in zip(caught, said, strict=True))
     return list(dict.fromkeys(lines))
+
+
+def _without_pillow_exif_twice(caught: list[warnings.WarningMessage]
+                               ) -> list[warnings.WarningMessage]:
+    """``caught`` without Pillow's "Corrupt EXIF data" when the reader said, in words of
+    its own, that the EXIF is damaged and ignored (:class:`~quantize.io.DamagedExifWarning`):
+    Pillow says it too as it opens a JPEG, before any reader of the file can."""
+    from ..io import DamagedExifWarning
+
+    if not any(issubclass(w.category, DamagedExifWarning) for w in caught):
+        return caught
+    return [w for w in caught
+            if not (_from_pillow(w) and str(w.message).startswith("Corrupt EXIF data."))]
 
 
 def _pillow_line(message: str) -> str:

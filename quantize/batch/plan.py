@@ -273,7 +273,11 @@ class BatchPlan:
     manifest as planning read it (:class:`~quantize.batch.manifest.Manifest`), which the
     steps before the jobs (:func:`~quantize.batch.remove_unclaimed`,
     :func:`~quantize.batch.shared_palette`, the compaction :func:`~quantize.batch.run_batch`
-    starts with) read rather than the file again.
+    starts with) read rather than the file again. ``passed_over``: the files the search
+    left out for their extension, not an image's (without a pattern); ``not_entered``:
+    the sub-folders it did not enter, without ``recursive`` (but the output folder and
+    folders of quantize's outputs); in no result, for a caller to count
+    (:func:`~quantize.batch.results.passed_over_counts`).
     """
 
     input_dir: Path
@@ -295,6 +299,8 @@ class BatchPlan:
     finishing: bool = False
     disowned: list[Path] = field(default_factory=list)
     manifest: Manifest = field(default_factory=Manifest)
+    passed_over: list[Path] = field(default_factory=list)
+    not_entered: list[Path] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -414,6 +420,16 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
     return _search(Path(root), recursive, pattern, exclude)[0]
 
 
+@dataclass
+class _PassedOver:
+    """What a search saw and did not take, for the summary to count: the visible files of
+    no image extension (without a pattern), and the visible sub-folders it did not enter
+    (without ``recursive``; not the output folder, nor a folder of quantize's outputs)."""
+
+    files: list[Path] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
+
+
 def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[str],
                    output_dir: str | os.PathLike[str], *, recursive: bool = False,
                    pattern: str | None = None) -> bool:
@@ -456,11 +472,12 @@ def _check_input_dir(base: Path) -> None:
 
 
 def _search(base: Path, recursive: bool, pattern: str | None,
-            exclude: str | os.PathLike[str] | None
+            exclude: str | os.PathLike[str] | None, passed: _PassedOver | None = None
             ) -> tuple[list[Path], list[OSError], list[Path], list[Path]]:
     """:func:`find_images`, the errors of the sub-folders it could not list, the
     symbolic links to folders it did not follow and the folders of quantize's outputs it
-    did not search (with ``recursive``; :func:`_holds_outputs`)."""
+    did not search (with ``recursive``; :func:`_holds_outputs`). What it passed over is
+    added to ``passed`` (sorted), when given."""
     _check_input_dir(base)
     if pattern == "":
         raise ValueError("pattern='' is empty; expected a pattern such as '*.jpg'")
@@ -470,12 +487,17 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     unlisted: list[OSError] = []
     linked: list[Path] = []
     outputs: list[Path] = []
-    for path in _walk(base, recursive, skip, unlisted, (linked, outputs)):
+    passed = passed if passed is not None else _PassedOver()
+    for path in _walk(base, recursive, skip, unlisted, (linked, outputs), passed.folders):
         if _selected(path, path.relative_to(base), pattern, extensions):
             found.append(path)
+        elif pattern is None:
+            passed.files.append(path)
     for exc in unlisted:
         if exc.filename is not None and Path(exc.filename) == base:
             raise exc
+    passed.files.sort()
+    passed.folders.sort()
     return sorted(found), unlisted, sorted(linked), sorted(outputs)
 
 
@@ -513,20 +535,24 @@ def _match_parts(parts: Sequence[str], pattern: Sequence[str]) -> bool:
 
 
 def _walk(base: Path, recursive: bool, skip: Path | None, unlisted: list[OSError],
-          left: tuple[list[Path], list[Path]]) -> Iterator[Path]:
+          left: tuple[list[Path], list[Path]], not_entered: list[Path] | None = None
+          ) -> Iterator[Path]:
     """Visible files under ``base``; assumes ``base`` is a folder.
 
     The errors of folders that cannot be listed are appended to ``unlisted``; the
     visible sub-folders not searched to ``left``: the links to folders, which are not
     followed, to its first list, those of quantize's outputs (:func:`_holds_outputs`) to
-    its second.
+    its second; without ``recursive``, the visible sub-folders of ``base`` (but ``skip``
+    and those of quantize's outputs) to ``not_entered``.
     """
     linked, output_folders = left
     for folder, dirs, files in os.walk(base, onerror=unlisted.append):
         here = Path(folder)
-        visible = [] if not recursive else sorted(
-            d for d in dirs if not d.startswith(".")
-            and (skip is None or (here / d).resolve() != skip))
+        searched = sorted(d for d in dirs if not d.startswith(".")
+                          and (skip is None or (here / d).resolve() != skip))
+        if not recursive and not_entered is not None:
+            not_entered += (here / d for d in searched if not _holds_outputs(here / d))
+        visible = searched if recursive else []
         links = [d for d in visible if _is_link(here / d)]
         linked += (here / d for d in links)
         outputs = [d for d in visible if d not in links and _holds_outputs(here / d)]
@@ -689,7 +715,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     skip = _left_out(src, dst)
     if skip is not None and recursive:
         _check_no_photos_left_out(src, dst, pattern)
-    inputs, unlisted, linked, left_out = _search(src, recursive, pattern, skip)
+    passed = _PassedOver()
+    inputs, unlisted, linked, left_out = _search(src, recursive, pattern, skip, passed)
     sources = [source_key(dst, path) for path in inputs]
     read = _manifest_if_readable(dst, mode)  # once a run
     outputs = _map_outputs(inputs, src, dst, _output_suffixes(
@@ -794,7 +821,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                      [old for old, entry in unclaimed if not entry.unclaimed], dropped,
                      unfinished=[old for old, entry in unclaimed if entry.pending],
                      run=(run.run if run is not None else new_run_id()) if force else None,
-                     finishing=run is not None, disowned=sorted(disowned), manifest=manifest)
+                     finishing=run is not None, disowned=sorted(disowned), manifest=manifest,
+                     passed_over=passed.files, not_entered=passed.folders)
 
 
 def _manifest_if_readable(dst: Path, mode: JobMode) -> Manifest | None:

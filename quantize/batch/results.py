@@ -21,8 +21,8 @@ __all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "LEFT_UNRECORDED
            "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary", "FileResult",
            "RemovedOutput", "Status", "check_removed", "file_result", "folder_counts",
            "is_folder", "left_out_line", "not_reached_row", "not_removed_lines",
-           "redone_counts", "removed_counts", "removed_note", "same_path", "stale_kept",
-           "unclaimed_counts", "unrecorded_kept"]
+           "passed_over_counts", "redone_counts", "removed_counts", "removed_note", "same_path",
+           "stale_kept", "unclaimed_counts", "unrecorded_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -147,6 +147,27 @@ def folder_counts(folders_skipped: int, folders_failed: int) -> list[str]:
     """
     return [f"{n} folder{'s' if n > 1 else ''} {what}" for n, what in (
         (folders_skipped, "skipped"), (folders_failed, "could not be listed")) if n]
+
+
+def passed_over_counts(files: Sequence[Path], folders: int) -> list[str]:
+    """What a batch's search passed over, as its summary line says it: the ``files`` left
+    out for their extension, which names them, and the number of sub-folders not entered
+    without ``-r``; one phrase, or none.
+
+    >>> passed_over_counts([Path("a.HEIC"), Path("b.heic"), Path("c.svg")], 1)
+    ['3 files left out (.heic, .svg: not images quantize reads), 1 folder not entered (use -r)']
+    >>> passed_over_counts([Path("notes")], 0), passed_over_counts([], 0)
+    (['1 file left out (no extension: not images quantize reads)'], [])
+    """
+    kinds = []
+    if files:
+        suffixes = sorted({p.suffix.lower() or "no extension" for p in files})
+        shown = ", ".join(suffixes[:4]) + (", ..." if len(suffixes) > 4 else "")
+        kinds.append(f"{len(files)} file{'s' * (len(files) > 1)} left out ({shown}: not "
+                     "images quantize reads)")
+    if folders:
+        kinds.append(f"{folders} folder{'s' * (folders > 1)} not entered (use -r)")
+    return [", ".join(kinds)] if kinds else []
 
 
 def unclaimed_counts(unclaimed: int, unfinished: int, done: str = "left in place") -> list[str]:

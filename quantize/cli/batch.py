@@ -362,7 +362,7 @@ def batch(
                         lib.check_report_not_an_input(target, name, input_dir, output_dir,
                                                       recursive=recursive, pattern=glob)
             if not plan.total:
-                fail(_nothing_matched(input_dir, output_dir, recursive, glob)
+                fail(_nothing_matched(input_dir, output_dir, recursive, glob, plan.passed_over)
                      + (_NO_INPUT_NO_REMOVAL if remove_orphans and plan.unclaimed else ""),
                      USAGE_ERROR)
             removed: list[lib.RemovedOutput] = []  # listed and counted by the reports
@@ -399,7 +399,7 @@ def batch(
         if not quiet:  # -q: nothing on success, as reduce -q and segment -q
             _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
                            unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
-                           removed=removed)
+                           removed=removed, passed=(plan.passed_over, len(plan.not_entered)))
         if summary.interrupted:
             fail_interrupted(_interrupted_line(force, command_line(ctx, "batch")) if not_reached
                              else "interrupted once every file was done: nothing is left to "
@@ -791,8 +791,9 @@ _UNUSED_PALETTE = "the palette of an earlier --shared-palette run, which no outp
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
-                     glob: str | None) -> str:
-    """Why a batch found no file: the folder is empty, or none matched, and what to try."""
+                     glob: str | None, passed_over: Sequence[Path] = ()) -> str:
+    """Why a batch found no file: the folder is empty, or none matched (the files left out
+    for their extension, ``passed_over``, named by it), and what to try."""
     from .. import batch as lib
 
     hidden = _hidden_matches(input_dir, glob)
@@ -804,6 +805,7 @@ def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
             else "no file has an image extension (.jpg, .png, .tif, .webp, ...)")
     line = f"INPUT_DIR={quoted(input_dir)}: {what}"
     line += ("" if recursive else " (sub-folders not searched)") + hidden
+    line += "".join(f"; {n}" for n in lib.passed_over_counts(passed_over, 0))
     if not recursive:
         below = lib.find_images(input_dir, recursive=True, pattern=glob, exclude=output_dir)
         if below:
@@ -1327,11 +1329,14 @@ def _fmt(value: Any) -> str:
 
 def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool = False,
                    unclaimed: int = 0, unfinished: int = 0,
-                   removed: "Sequence[lib.RemovedOutput]" = ()) -> None:
+                   removed: "Sequence[lib.RemovedOutput]" = (),
+                   passed: tuple[Sequence[Path], int] = ((), 0)) -> None:
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
     ``unclaimed`` counts the outputs in no report, left in place, ``unfinished`` of them
     left unfinished by a stopped run, the others of files not among the inputs; ``removed``,
-    those --remove-orphans removed."""
+    those --remove-orphans removed; ``passed``, the files the search left out for their
+    extension and the number of sub-folders it did not enter
+    (:func:`~quantize.batch.passed_over_counts`)."""
     from .. import batch as lib
 
     redone = lib.redone_counts(summary.redone, summary.redone_unrecorded)
@@ -1348,6 +1353,7 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     # links to folders, folders of outputs, folders not listed: no files
     line += "".join(f"; {folders}" for folders in lib.folder_counts(summary.folders_skipped,
                                                                     summary.folders_failed))
+    line += "".join(f"; {n}" for n in lib.passed_over_counts(*passed))
     # removed by this run; left in place, named once, in a warning, and counted at every run
     line += "".join(f"; {n}" for n in (*lib.removed_counts(removed),
                                         *lib.unclaimed_counts(unclaimed, unfinished)))

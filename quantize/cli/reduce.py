@@ -139,7 +139,8 @@ def reduce_command(
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
         "input. Default: .k<N>.png (an animation, or the pages of a TIFF: .k<N> and its own "
-        "extension).",
+        "extension when it is .gif, .png, .apng, .webp, .tif or .tiff, else .k<N>.gif, as for "
+        "an animated AVIF).",
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", parser=integer,
@@ -458,6 +459,19 @@ def _check_no_strength_among(inputs: Sequence[Path]) -> None:
         if not p.exists():
             fail(f"{p}: no such file; a dithering strength is written --dither={p}",
                  USAGE_ERROR)
+
+
+def _colors_hint(name: str) -> str:
+    """The end of the error line of an input ``name`` that is a whole number and no file:
+    the number of colours, given first as pngquant takes it (``quantize reduce 64
+    icon.png``), which quantize takes as ``-k``; "" for any other input.
+
+    >>> _colors_hint("64"), _colors_hint("photo.png")
+    ('; did you mean -k 64?', '')
+    """
+    if not (name.isascii() and name.isdigit()) or os.path.lexists(name):
+        return ""
+    return f"; did you mean -k {name}?"
 
 
 def _output_for(name: str, output: str | None, ext: str | None) -> str | None:
@@ -1154,7 +1168,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
         say(printable_line(f"quantize: error: {f.input}: {reason}"
-                           f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
+                           f"{folder_hint(f.input, 'reduce', *to_batch)}"
+                           f"{_colors_hint(f.input)}"), err=True)
         return
     if show == "quiet":
         return

@@ -60,7 +60,9 @@ What happens to each kind of input:
   :class:`TransparencyChunkWarning` (:func:`ignore_overlong_trns`).
 - EXIF orientation: applied, so the pixels come out upright; of a PNG, JPEG or WebP, an
   orientation held only in the XMP, or in ImageMagick's PNG text chunk, is not, as
-  browsers show such a file as stored (:func:`exif_orientation`).
+  browsers show such a file as stored (:func:`exif_orientation`); an EXIF block whose
+  first directory of tags reaches past its end is ignored, the image read as stored, with
+  a :class:`DamagedExifWarning`.
 - Physical resolution (a PNG's pHYs, a JPEG's JFIF density or EXIF resolution, a TIFF's
   resolution tags, a BMP's pixels per metre), when stated in inches or centimetres:
   ``LoadedImage.dpi``, upright (x and y swapped by an EXIF orientation of 5 to 8); an
@@ -125,6 +127,7 @@ from .read import (
     DEFAULT_MAX_PIXELS,
     ColorProfileWarning,
     CompositedFrameWarning,
+    DamagedExifWarning,
     KeyedCanvas,
     LoadedImage,
     OpenInput,
@@ -191,7 +194,8 @@ from .write import (
 )
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
-           "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "OpenInput",
+           "CompositedFrameWarning", "DamagedExifWarning", "KeyedCanvas", "LoadedImage",
+           "OpenInput",
            "PagesLeftOutWarning",
            "PixelRangeWarning", "TransparencyChunkWarning", "TransparentColorWarning",
            "UnterminatedGifWarning", "as_rgba", "atomic_write", "check_frame_pixels",

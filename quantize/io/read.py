@@ -50,7 +50,8 @@ from ..png import (
 )
 from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
-__all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning", "KeyedCanvas",
+__all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning",
+           "DamagedExifWarning", "KeyedCanvas",
            "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelRangeWarning",
            "TransparencyChunkWarning",
            "TransparentColorWarning", "UnterminatedGifWarning", "as_rgba", "check_frame_pixels",
@@ -1966,12 +1967,51 @@ def exif_orientation(im: Image.Image) -> int:
     else:
         exif = Image.Exif()
         if isinstance(im.info.get("exif"), bytes):
+            cut = _exif_cut_short(im.info["exif"])
+            if cut is not None:
+                warn_caller(f"its EXIF data is damaged ({cut}); its orientation is ignored, "
+                            "and the image is read as stored", DamagedExifWarning)
+                return 1
             try:
                 exif.load(im.info["exif"])
             except (SyntaxError, ValueError, struct.error, EOFError, OSError):
                 return 1  # unreadable ("Exif" and no TIFF header): none, as browsers take it
         value = exif.get(_EXIF_ORIENTATION, 1)
     return value if value in range(2, 9) else 1
+
+
+class DamagedExifWarning(UserWarning):
+    """An input's EXIF data is damaged: its orientation is ignored, and the image is read
+    as stored."""
+
+
+def _exif_cut_short(exif: bytes) -> str | None:
+    """How the first directory of tags of ``exif`` (a JPEG's or WebP's EXIF block, a PNG's
+    eXIf chunk) reaches past its end, or None when it does not (or is no classic TIFF
+    header's, left to Pillow). Pillow reads the tags of such a directory up to the cut
+    with a warning in its own words ("Corrupt EXIF data. Expecting to read 2 bytes but
+    only got 0."); its orientation is not to be trusted.
+
+    >>> _exif_cut_short(b"Exif\\0\\0II*\\0\\x10\\x27\\0\\0")
+    'its first directory of tags, at byte 10000, lies past its end, at byte 8'
+    >>> _exif_cut_short(b"MM\\0*\\0\\0\\0\\x08\\0\\x02" + bytes(12))
+    'its first directory, of 2 tags, ends at byte 38, past its end, at byte 22'
+    >>> _exif_cut_short(b"MM\\0*\\0\\0\\0\\x08\\0\\0" + bytes(4)) is None
+    True
+    """
+    data = re.sub(b"^(Exif\x00\x00){1,2}", b"", exif)  # as Pillow reads it
+    if len(data) < 8 or data[:4] not in (b"II*\0", b"MM\0*"):
+        return None
+    order = "<" if data[:2] == b"II" else ">"
+    (at,) = struct.unpack(order + "L", data[4:8])
+    if at + 2 > len(data):
+        return f"its first directory of tags, at byte {at}, lies past its end, at byte {len(data)}"
+    (n,) = struct.unpack(order + "H", data[at:at + 2])
+    end = at + 2 + 12 * n + 4  # the tags, then the offset of the next directory
+    if end > len(data):
+        return (f"its first directory, of {n} tag{'s' * (n != 1)}, ends at byte {end}, past "
+                f"its end, at byte {len(data)}")
+    return None
 
 
 def _srgb(im: Image.Image) -> Image.Image:

@@ -718,6 +718,19 @@ def distinct_rows(palette: np.ndarray) -> np.ndarray:
     return palette[first]
 
 
+def first_rows(palette: np.ndarray) -> np.ndarray:
+    """The distinct rows of a uint8 palette, each at its first occurrence, in the palette's
+    order (``palette`` itself when no row repeats).
+
+    >>> first_rows(np.array([[9, 0, 1], [0, 5, 5], [9, 0, 1]], np.uint8)).tolist()
+    [[9, 0, 1], [0, 5, 5]]
+    """
+    _, first = np.unique(_row_codes(palette), return_index=True)
+    if first.size == palette.shape[0]:
+        return palette
+    return palette[np.sort(first)]
+
+
 def tie_order(palette: np.ndarray) -> np.ndarray:
     """Rows ``(k,)`` of a uint8 palette in the order :func:`distinct_rows` sorts them.
 

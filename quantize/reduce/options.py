@@ -47,7 +47,7 @@ from ..palette_files import (
     read_palette,
     transparent_index_note,
 )
-from .fit import DEFAULT_COLORS, FEATURES, check_n_colors
+from .fit import DEFAULT_COLORS, FEATURES, check_n_colors, first_rows
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Options",
@@ -147,18 +147,27 @@ def _shown(value: Any) -> str:
 
 
 def visible_entries(palette: np.ndarray) -> np.ndarray:
-    """A checked palette without its fully transparent entries (alpha 0).
+    """The entries of a checked palette that are mapped onto and written: its visible ones
+    (alpha above 0), each colour once, at its first index, in the palette's order.
 
-    Such entries all draw nothing, so they are one entry: the result's own
-    transparent entry, which fully transparent pixels take (last, not counted
-    among the colours). A palette exported with index 0 transparent thus maps
-    an image with transparency without a second transparent entry. A palette
-    of fully transparent entries alone (that of a fully transparent image)
-    becomes empty, which only an image without visible pixels can be mapped onto.
+    Fully transparent entries all draw nothing, so they are one entry: the
+    result's own transparent entry, which fully transparent pixels take (last,
+    not counted among the colours). A palette exported with index 0 transparent
+    thus maps an image with transparency without a second transparent entry. A
+    palette of fully transparent entries alone (that of a fully transparent
+    image) becomes empty, which only an image without visible pixels can be
+    mapped onto. A repeat of a colour would take no pixel (each takes the first
+    entry of its colour), as the unused black entries padding an Adobe colour
+    table would not: it is left out (:func:`warn_repeated_entries`).
+
+    >>> pal = np.array([[9, 9, 9, 0], [0, 0, 0, 255], [5, 5, 5, 255], [0, 0, 0, 255]],
+    ...                np.uint8)
+    >>> visible_entries(pal).tolist()
+    [[0, 0, 0, 255], [5, 5, 5, 255]]
     """
-    if palette.shape[1] == 3 or palette[:, 3].all():
-        return palette
-    return palette[palette[:, 3] > 0]
+    if palette.shape[1] == 4 and not palette[:, 3].all():
+        palette = palette[palette[:, 3] > 0]
+    return first_rows(palette)
 
 
 def too_many_colors(what: str, k: int, holder: str, room: int, why: str = "") -> str:
@@ -242,45 +251,49 @@ def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None
 
 def warn_repeated_entries(palette: np.ndarray, name: str) -> None:
     """Warn (:class:`~quantize.errors.PaletteInWarning`) that a checked ``palette`` to map
-    onto repeats a visible colour: the output
-    keeps every entry, so that each keeps its index, but no pixel takes a repeat (each
-    takes the first entry of its colour), and the colours an output is said to have
-    are its entries, more than it can draw. ``name`` names the palette in the message.
+    onto repeats a visible colour before one of its other colours: each colour is kept
+    once, at its first index (:func:`visible_entries`), so the colours after a repeat
+    take lower indices than the palette gives them. Repeats after the palette's last
+    colour (the black entries padding an Adobe colour table) move none, and are left out
+    without a word: the output is named and said to have the colours it holds. ``name``
+    names the palette in the message.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as said:
     ...     warnings.simplefilter("always")
-    ...     warn_repeated_entries(np.array([[0, 0, 0], [9, 9, 9], [0, 0, 0]], np.uint8), "p")
+    ...     warn_repeated_entries(np.array([[0, 0, 0], [0, 0, 0], [9, 9, 9]], np.uint8), "p")
     >>> print(said[0].message)
-    p repeats colours: index 2 (#000000) as index 0; pixels take the first index of a \
-colour, so its 3 entries draw 2 distinct colours
+    p repeats colours: index 1 (#000000) as index 0; each colour is kept once, so its 3 \
+entries give 2 colours, and those after index 1 take lower indices
     """
     shown = np.flatnonzero(palette[:, 3] > 0) if palette.shape[1] == 4 else \
         np.arange(palette.shape[0])
     first: dict[bytes, int] = {}
-    repeats = []
+    repeats: list[tuple[int, str]] = []
     for i in shown:
         key = palette[i].tobytes()
         if key in first:
             colour = "#" + (key if palette.shape[1] == 3 or palette[i, 3] < 255
                             else key[:3]).hex()
-            repeats.append(f"index {int(i)} ({colour}) as index {first[key]}")
+            repeats.append((int(i), f"index {int(i)} ({colour}) as index {first[key]}"))
         else:
             first[key] = int(i)
-    if not repeats:
+    if not repeats or repeats[0][0] > max(first.values()):  # no colour moves
         return
+    said = ", ".join(text for _, text in repeats[:3])
     more = f" and {len(repeats) - 3} more" if len(repeats) > 3 else ""
-    distinct = "1 distinct colour" if len(first) == 1 else f"{len(first)} distinct colours"
-    warn_caller(f"{name} repeats colours: {', '.join(repeats[:3])}{more}; pixels take the "
-                f"first index of a colour, so its {len(shown)} entries draw {distinct}",
-                PaletteInWarning)
+    distinct = "1 colour" if len(first) == 1 else f"{len(first)} colours"
+    warn_caller(f"{name} repeats colours: {said}{more}; each colour is kept once, so its "
+                f"{len(shown)} entries give {distinct}, and those after index "
+                f"{repeats[0][0]} take lower indices", PaletteInWarning)
 
 
 def gif_entries(palette: np.ndarray) -> tuple[np.ndarray, int]:
     """The RGB ``(n, 3)`` of the entries of a checked RGBA ``palette`` that a GIF (or any
     animation, whose transparency is binary) draws, opaque: those of alpha at least
-    :data:`~quantize.io.GIF_ALPHA_THRESHOLD`; and how many were translucent (alpha
-    1..254), made opaque or left out, for the caller's warning.
+    :data:`~quantize.io.GIF_ALPHA_THRESHOLD`, each colour once, at its first index; and
+    how many were translucent (alpha 1..254), made opaque or left out, for the caller's
+    warning.
 
     >>> pal = np.array([[1, 2, 3, 255], [4, 5, 6, 200], [7, 8, 9, 100], [0, 0, 0, 0]],
     ...                dtype=np.uint8)
@@ -290,7 +303,8 @@ def gif_entries(palette: np.ndarray) -> tuple[np.ndarray, int]:
     """
     alpha = palette[:, 3]
     translucent = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
-    return np.ascontiguousarray(palette[alpha >= GIF_ALPHA_THRESHOLD, :3]), translucent
+    drawn = np.ascontiguousarray(palette[alpha >= GIF_ALPHA_THRESHOLD, :3])
+    return first_rows(drawn), translucent
 
 
 def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
@@ -298,16 +312,15 @@ def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
 
     A still image keeps every visible entry (:func:`visible_entries`); an
     animation, whose transparency is binary, draws those of alpha at least
-    :data:`~quantize.io.GIF_ALPHA_THRESHOLD` and drops the others.
+    :data:`~quantize.io.GIF_ALPHA_THRESHOLD` and drops the others; a colour
+    repeated is kept once.
 
     >>> pal = np.array([[0, 0, 0, 255], [9, 9, 9, 64], [5, 5, 5, 0]], dtype=np.uint8)
     >>> entries_drawn(pal, animated=False), entries_drawn(pal, animated=True)
     (2, 1)
     """
-    if palette.shape[1] == 3:
-        return palette.shape[0]
-    if animated:
-        return int(np.count_nonzero(palette[:, 3] >= GIF_ALPHA_THRESHOLD))
+    if animated and palette.shape[1] == 4:
+        return gif_entries(palette)[0].shape[0]
     return visible_entries(palette).shape[0]
 
 
