@@ -888,8 +888,8 @@ def test_a_cut_exif_is_said_ignored_in_one_line(tmp_path, suffix):
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
         f"quantize: warning: {src}: its EXIF data is damaged (its first directory, of 2 tags, "
-        "ends at byte 38, past its end, at byte 28); its orientation is ignored, and the "
-        "image is read as stored",
+        "ends at byte 38, past its end, at byte 28); the image is read as stored, as no "
+        "orientation read before the damage turns it",
         f"quantize: warning: {src}: -k/--colors=2 but the image has only 1 distinct colour; "
         "returning it"]
 

@@ -56,8 +56,8 @@ def test_a_cut_exif_is_said_once_in_words_of_its_own(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"quantize: warning: {src}: its EXIF data is damaged (its first "
                              "directory, of 2 tags, ends at byte 38, past its end, at byte "
-                             "28); its orientation is ignored, and the image is read as "
-                             "stored\n")
+                             "28); the image is read as stored, as no orientation read "
+                             "before the damage turns it\n")
 
 
 def test_fewer_regions_than_asked_after_min_region_are_said_in_the_flags(tmp_path):

@@ -384,11 +384,32 @@ def test_an_exif_whose_directory_lies_past_its_end_is_ignored_with_a_warning(tmp
         warnings.simplefilter("always")
         loaded = load_image(src)
     ours = [w for w in said if w.category is DamagedExifWarning]
-    assert {str(w.message) for w in ours} == {
+    assert [str(w.message) for w in ours] == [  # once
         "its EXIF data is damaged (its first directory of tags, at byte 10000, lies past its "
-        "end, at byte 8); its orientation is ignored, and the image is read as stored"}
+        "end, at byte 8); the image is read as stored, as no orientation read before the "
+        "damage turns it"]
     assert loaded.shape == (2, 3)  # as stored
     assert loaded.rgb[0, 0].min() > 200 and loaded.rgb[1, 2].max() < 50
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
+def test_an_orientation_read_before_an_exif_is_cut_turns_the_image(tmp_path, fmt):
+    """A directory of two tags cut after the first, an orientation of 6: Pillow turned the
+    image by it, and the first words of our own for the damage ignored it."""
+    exif = (b"Exif\0\0MM\0*" + struct.pack(">IH", 8, 2)
+            + struct.pack(">HHIHH", 0x0112, 3, 1, 6, 0) + bytes(6))
+    src = tmp_path / "cut.img"
+    pixels = np.zeros((2, 3, 3), np.uint8)
+    pixels[0, 0] = 255
+    Image.fromarray(pixels).save(src, fmt, exif=exif, quality=100, lossless=True)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        loaded = load_image(src)
+    assert [str(w.message) for w in said if w.category is DamagedExifWarning] == [
+        "its EXIF data is damaged (its first directory, of 2 tags, ends at byte 38, past its "
+        "end, at byte 28); the orientation read before the damage, 6, is applied"]
+    assert loaded.shape == (3, 2)  # turned a quarter clockwise: the corner goes top right
+    assert loaded.rgb[0, 1].min() > 200 and loaded.rgb[2, 0].max() < 50
 
 
 def test_a_bad_crc_in_the_image_data_is_refused_naming_the_chunk(tmp_path):

@@ -365,7 +365,7 @@ def warning_lines(caught: list[warnings.WarningMessage], *,
 def _without_pillow_exif_twice(caught: list[warnings.WarningMessage]
                                ) -> list[warnings.WarningMessage]:
     """``caught`` without Pillow's "Corrupt EXIF data" when the reader said, in words of
-    its own, that the EXIF is damaged and ignored (:class:`~quantize.io.DamagedExifWarning`):
+    its own, that the EXIF is damaged (:class:`~quantize.io.DamagedExifWarning`):
     Pillow says it too as it opens a JPEG, before any reader of the file can."""
     from ..io import DamagedExifWarning
 

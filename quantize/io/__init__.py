@@ -60,9 +60,9 @@ What happens to each kind of input:
   :class:`TransparencyChunkWarning` (:func:`ignore_overlong_trns`).
 - EXIF orientation: applied, so the pixels come out upright; of a PNG, JPEG or WebP, an
   orientation held only in the XMP, or in ImageMagick's PNG text chunk, is not, as
-  browsers show such a file as stored (:func:`exif_orientation`); an EXIF block whose
-  first directory of tags reaches past its end is ignored, the image read as stored, with
-  a :class:`DamagedExifWarning`.
+  browsers show such a file as stored (:func:`exif_orientation`); of an EXIF block whose
+  first directory of tags reaches past its end, only an orientation read before the cut
+  is applied (as Pillow reads it), with a :class:`DamagedExifWarning`.
 - Physical resolution (a PNG's pHYs, a JPEG's JFIF density or EXIF resolution, a TIFF's
   resolution tags, a BMP's pixels per metre), when stated in inches or centimetres:
   ``LoadedImage.dpi``, upright (x and y swapped by an EXIF orientation of 5 to 8); an

@@ -204,12 +204,12 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None) -> LoadedIma
     with whole_png_rows(im, p):
         decoded = _load_keyed(im)
     loop, duration = im.info.get("loop"), im.info.get("duration")
-    rgb, alpha = _pil_to_rgba(_upright_srgb(decoded), _page_number(im))
+    orientation = exif_orientation(decoded)  # read once: a damaged EXIF is said once
+    rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation), _page_number(im))
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                        None if loop is None else int(loop),
                        None if duration is None else float(duration),
-                       upright_dpi(dpi, exif_orientation(decoded) if turned is None
-                                   else turned))
+                       upright_dpi(dpi, orientation if turned is None else turned))
 
 
 def _page_number(im: Image.Image) -> int | None:
@@ -1937,9 +1937,10 @@ def frame_rgba(frame: Image.Image, page: int | None = None) -> np.ndarray:
     return np.dstack([gray, np.full(gray.shape[:2], 255, np.uint8) if alpha is None else alpha])
 
 
-def _upright_srgb(im: Image.Image) -> Image.Image:
-    """Apply EXIF orientation and convert an image with an ICC profile or a PNG gamma to sRGB."""
-    if exif_orientation(im) != 1:
+def _upright_srgb(im: Image.Image, orientation: int) -> Image.Image:
+    """Apply ``orientation`` (:func:`exif_orientation`'s of ``im``) and convert an image
+    with an ICC profile or a PNG gamma to sRGB."""
+    if orientation != 1:
         from PIL import ImageOps  # loaded for turned photos only
 
         im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
@@ -1969,9 +1970,12 @@ def exif_orientation(im: Image.Image) -> int:
         if isinstance(im.info.get("exif"), bytes):
             cut = _exif_cut_short(im.info["exif"])
             if cut is not None:
-                warn_caller(f"its EXIF data is damaged ({cut}); its orientation is ignored, "
-                            "and the image is read as stored", DamagedExifWarning)
-                return 1
+                reason, value = cut
+                done = (f"the orientation read before the damage, {value}, is applied"
+                        if value in range(2, 9) else "the image is read as stored, as no "
+                        "orientation read before the damage turns it")
+                warn_caller(f"its EXIF data is damaged ({reason}); {done}", DamagedExifWarning)
+                return value if value in range(2, 9) else 1
             try:
                 exif.load(im.info["exif"])
             except (SyntaxError, ValueError, struct.error, EOFError, OSError):
@@ -1981,21 +1985,25 @@ def exif_orientation(im: Image.Image) -> int:
 
 
 class DamagedExifWarning(UserWarning):
-    """An input's EXIF data is damaged: its orientation is ignored, and the image is read
+    """An input's EXIF data is damaged: only an orientation read before the damage turns
+    the image (as Pillow read it before it said so in words of its own); else it is read
     as stored."""
 
 
-def _exif_cut_short(exif: bytes) -> str | None:
+def _exif_cut_short(exif: bytes) -> tuple[str, int] | None:
     """How the first directory of tags of ``exif`` (a JPEG's or WebP's EXIF block, a PNG's
-    eXIf chunk) reaches past its end, or None when it does not (or is no classic TIFF
-    header's, left to Pillow). Pillow reads the tags of such a directory up to the cut
-    with a warning in its own words ("Corrupt EXIF data. Expecting to read 2 bytes but
-    only got 0."); its orientation is not to be trusted.
+    eXIf chunk) reaches past its end, and the orientation among its tags wholly before the
+    cut (1 when none is), or None when it does not (or is no classic TIFF header's, left
+    to Pillow). Pillow reads the tags of such a directory up to the cut with a warning in
+    its own words ("Corrupt EXIF data. Expecting to read 2 bytes but only got 0."), and
+    turns the image by an orientation it read, as this does.
 
     >>> _exif_cut_short(b"Exif\\0\\0II*\\0\\x10\\x27\\0\\0")
-    'its first directory of tags, at byte 10000, lies past its end, at byte 8'
+    ('its first directory of tags, at byte 10000, lies past its end, at byte 8', 1)
     >>> _exif_cut_short(b"MM\\0*\\0\\0\\0\\x08\\0\\x02" + bytes(12))
-    'its first directory, of 2 tags, ends at byte 38, past its end, at byte 22'
+    ('its first directory, of 2 tags, ends at byte 38, past its end, at byte 22', 1)
+    >>> _exif_cut_short(b"MM\\0*\\0\\0\\0\\x08\\0\\x02\\x01\\x12\\0\\x03\\0\\0\\0\\x01\\0\\x06\\0\\0")
+    ('its first directory, of 2 tags, ends at byte 38, past its end, at byte 22', 6)
     >>> _exif_cut_short(b"MM\\0*\\0\\0\\0\\x08\\0\\0" + bytes(4)) is None
     True
     """
@@ -2005,13 +2013,25 @@ def _exif_cut_short(exif: bytes) -> str | None:
     order = "<" if data[:2] == b"II" else ">"
     (at,) = struct.unpack(order + "L", data[4:8])
     if at + 2 > len(data):
-        return f"its first directory of tags, at byte {at}, lies past its end, at byte {len(data)}"
+        return (f"its first directory of tags, at byte {at}, lies past its end, at byte "
+                f"{len(data)}", 1)
     (n,) = struct.unpack(order + "H", data[at:at + 2])
     end = at + 2 + 12 * n + 4  # the tags, then the offset of the next directory
     if end > len(data):
+        whole = min(n, (len(data) - at - 2) // 12)
         return (f"its first directory, of {n} tag{'s' * (n != 1)}, ends at byte {end}, past "
-                f"its end, at byte {len(data)}")
+                f"its end, at byte {len(data)}", _orientation_tag(data, order, at + 2, whole))
     return None
+
+
+def _orientation_tag(data: bytes, order: str, start: int, count: int) -> int:
+    """The value of the orientation tag (one SHORT) among the ``count`` 12-byte tags of
+    ``data`` from byte ``start`` (byte ``order`` ``"<"`` or ``">"``), or 1 when none is."""
+    for at in range(start, start + 12 * count, 12):
+        tag, kind, n = struct.unpack(order + "HHL", data[at:at + 8])
+        if tag == _EXIF_ORIENTATION and kind == 3 and n == 1:
+            return struct.unpack(order + "H", data[at + 8:at + 10])[0]
+    return 1
 
 
 def _srgb(im: Image.Image) -> Image.Image:
