@@ -2002,7 +2002,8 @@ def _exif_cut_short(exif: bytes) -> tuple[str, int] | None:
     ('its first directory of tags, at byte 10000, lies past its end, at byte 8', 1)
     >>> _exif_cut_short(b"MM\\0*\\0\\0\\0\\x08\\0\\x02" + bytes(12))
     ('its first directory, of 2 tags, ends at byte 38, past its end, at byte 22', 1)
-    >>> _exif_cut_short(b"MM\\0*\\0\\0\\0\\x08\\0\\x02\\x01\\x12\\0\\x03\\0\\0\\0\\x01\\0\\x06\\0\\0")
+    >>> turned = b"\\x01\\x12\\0\\x03\\0\\0\\0\\x01\\0\\x06\\0\\0"  # an orientation of 6, whole
+    >>> _exif_cut_short(b"MM\\0*\\0\\0\\0\\x08\\0\\x02" + turned)
     ('its first directory, of 2 tags, ends at byte 38, past its end, at byte 22', 6)
     >>> _exif_cut_short(b"MM\\0*\\0\\0\\0\\x08\\0\\0" + bytes(4)) is None
     True
