@@ -222,6 +222,35 @@ _ONE_LEVEL = math.sqrt(3.0)
 # of the 20 had a shape merged away for a sliver, none now. On 20 BSDS500 train photos at
 # N = 10 and 30, 1 and 3 region maps changed (boundary F 0.5685 -> 0.5682, 0.6226 -> 0.6214).
 _SLIVER_CUTS = 12
+# The default cut also keeps flat regions of clearly different colours apart
+# (_split_flat_unlike), the counterpart of _unite_flat_alike: the size term of the merge
+# cost lets a small shape merge below the cut's height however crisp its edge (a 73 x 90
+# rectangle of (65, 104, 164) on (121, 131, 193), 14 apart, merged at 9.81; a 40 x 40 one
+# at 7.94: one region). A merge under the cut (from the last down) is undone when its two
+# regions are both flat (spread, as there, at most _APART_SPREAD), their colours, as the
+# merge cost weighs them, more than _APART_UNLIKE apart, the mean edge strength along
+# their border at least _APART_EDGE times that difference, and the merge cost without its
+# size term above the cut's height (so at the default weights a crisp border between
+# colours about 9.5 apart, CIE76, or more; halving the colour weight merges more, as it
+# does elsewhere) - and when those two regions make up all of their region of the cut but
+# at most _APART_REST of their pixels (superpixels of a shape's rim merged after them),
+# which stay with the side nearer in colour. A step of contrast d has about 0.3 d of edge
+# strength along it; the flat bands a ramp is cut into have the ramp's slope, which on
+# steep ramps reaches 0.16 d (72 vertical ramps, 30 to 300 rows, of 4 colour pairs:
+# 393 regions as before; 401 without the edge test, 398 at 0.15). Anti-aliasing widens a
+# shape's spread by its rim: 2.2 to 2.4 at 20 to 30 pixels a side and 17 to 19 apart
+# (drawn at 4x, downsampled with LANCZOS or BOX), hence a bound looser than _FLAT_SPREAD.
+# _APART_UNLIKE (about CIEDE2000 3 to 4) keeps alike neighbours whose border has a strong
+# edge nearby, and so a high cost, together. The bound on the rest keeps merges deep inside
+# a photo's regions: with 6 apart in place of the cost test and no such bound, 2 of 50
+# BSDS500 train photos had specks of dark JPEG noise split off (none of the 50 changes as
+# here). Rectangles 20 to 150 pixels a side on flat backgrounds (3 colour pairs each, drawn
+# flat and anti-aliased: 63 images per difference) came out as 2 regions at CIEDE2000 6
+# (CIE76 8 to 13) 3 times, now 42; at 10, 36 -> 63; at 14, 57 -> 63; at 3, none as before.
+_APART_SPREAD = 3.0
+_APART_UNLIKE = 6.0
+_APART_EDGE = 0.2
+_APART_REST = 0.1
 # The next four blocks chose the fixed formula boundary_map (not closed) used before the
 # learned model below (_CUE_WEIGHTS); it still makes the second, coarser view (_open_map).
 # boundary_map (not closed): each border pixel's strength times g / (g + _GRADIENT_HALF),
@@ -1585,7 +1614,8 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
                     f"{superpixels}; cutting at {tree.n_leaves}", RegionCountWarning)
         n_regions = tree.n_leaves
     if asked is None:
-        region_of = _merge_slivers(tree, work, _unite_flat_alike(tree, lab, tree.cut(n_regions)))
+        region_of = _unite_flat_alike(tree, lab, _split_flat_unlike(tree, lab, w, height))
+        region_of = _merge_slivers(tree, work, region_of)
     else:
         region_of = _cut_without_slivers(tree, work, n_regions)
     # Each working pixel stands for a box of full-size pixels: repeating the boxes keeps
@@ -1618,6 +1648,84 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
     result = SegmentResult(components, clusters, sums.shown_means()[1:], rgb, w, min_region,
                            alpha)
     return result._with_sums(sums)
+
+
+def _split_flat_unlike(tree: _hierarchy.Hierarchy, lab: np.ndarray, w: dict[str, float],
+                       height: float) -> np.ndarray:
+    """Each superpixel's region in the cut of ``tree`` at ``height``, with the flat, unlike
+    and crisply bordered regions that its merges joined apart again (see
+    :data:`_APART_SPREAD`), ``lab`` being the working copy's Lab planes ``(3, h, w)`` and
+    ``w`` the weights the merge costs were worked out with."""
+    n, n_regions = tree.n_leaves, tree.regions_below(height)
+    region_of = tree.cut(n_regions)
+    joined = tree.merges[:n - n_regions]
+    stats = _node_colours(tree, lab, joined)
+    count, mean = stats[:, 0], stats[:, 1:4] / stats[:, :1]
+    flat = spread(mean, stats[:, 4:] / stats[:, :1]) <= _APART_SPREAD
+    a, b = joined[:, 0], joined[:, 1]
+    apart = np.sqrt(((mean[a] - mean[b]) ** 2 * _colour_weights(w)).sum(axis=1))
+    for i in np.flatnonzero(flat[a] & flat[b] & (apart > _APART_UNLIKE))[::-1]:  # top down
+        left, right = _leaves_under(tree.merges, a[i]), _leaves_under(tree.merges, b[i])
+        rest = region_of == region_of[left[0]]
+        rest[left] = rest[right] = False
+        if (count[:n][rest].sum() > _APART_REST * count[n + i]
+                or not _crisp_border(tree, left, right, apart[i], height)):
+            continue
+        rest_sums = stats[:n][rest].sum(axis=0)  # the rest stays with the side nearer to it
+        to_rest = np.linalg.norm(mean[joined[i]] - rest_sums[1:4] / max(rest_sums[0], 1.0),
+                                 axis=1)
+        region_of[right if to_rest[1] >= to_rest[0] else left] = region_of.max() + 1
+    return region_of
+
+
+def _colour_weights(w: dict[str, float]) -> np.ndarray:
+    """``(3,)``: the weight of each Lab channel's squared difference in the merge cost, as
+    ``region_planes`` weighs them (colour, and intensity on L*)."""
+    colour = w["color"] or float(not (w["intensity"] > 0 or w["texture"] > 0))
+    return np.array([colour + w["intensity"], colour, colour])
+
+
+def _node_colours(tree: _hierarchy.Hierarchy, lab: np.ndarray, joined: np.ndarray
+                  ) -> np.ndarray:
+    """``(n + m, 7)`` float64: the pixel count, the Lab sums and the sums of the squares of
+    the ``n`` superpixels of ``tree`` and of the regions its first ``m`` merges, ``joined``,
+    make (its nodes, numbered as there). ``lab``: Lab planes ``(3, h, w)``."""
+    n = tree.n_leaves
+    colours = lab.reshape(3, -1).T.astype(np.float64)  # (h*w, 3)
+    count, sums = group_sums(colours, tree.labels.ravel(), n)
+    _, squares = group_sums(colours * colours, tree.labels.ravel(), n)
+    stats = np.zeros((n + joined.shape[0], 7))
+    stats[:n] = np.column_stack([count, sums, squares])
+    for node, (a, b) in enumerate(joined.tolist(), start=n):
+        stats[node] = stats[a] + stats[b]
+    return stats
+
+
+def _leaves_under(merges: np.ndarray, node: int) -> np.ndarray:
+    """The leaves (superpixels) under ``node`` of the hierarchy of ``merges``."""
+    n = merges.shape[0] + 1
+    leaves, nodes = [], [int(node)]
+    while nodes:
+        node = nodes.pop()
+        if node < n:
+            leaves.append(node)
+        else:
+            nodes += merges[node - n].tolist()
+    return np.array(leaves, dtype=np.intp)
+
+
+def _crisp_border(tree: _hierarchy.Hierarchy, left: np.ndarray, right: np.ndarray,
+                  apart: float, height: float) -> bool:
+    """Whether the regions of superpixels ``left`` and ``right``, ``apart`` in colour as
+    the merge cost weighs it, have a crisp border: a mean edge strength along it at least
+    :data:`_APART_EDGE` times ``apart``, and a merge cost without its size term above
+    ``height``."""
+    side = np.zeros(tree.n_leaves, dtype=np.int8)
+    side[left], side[right] = 1, 2
+    border = side[tree.pairs[:, 0]] * side[tree.pairs[:, 1]] == 2
+    edge = tree.pair_edges[border].sum() / tree.pair_lengths[border].sum()
+    return bool(edge >= _APART_EDGE * apart
+                and math.hypot(apart, math.sqrt(_EDGE_WEIGHT) * edge) > height)
 
 
 def _unite_flat_alike(tree: _hierarchy.Hierarchy, lab: np.ndarray, region_of: np.ndarray

@@ -1790,6 +1790,66 @@ def test_the_default_cut_keeps_a_flat_background_between_shapes_whole(shape, see
     assert adjusted_rand_index(result.labels, truth) == pytest.approx(1.0)
 
 
+def _rectangle_on(background, fill, box, size=(400, 300)):
+    """A flat rectangle ``box`` (PIL's, both corners inside) of ``fill`` on ``background``."""
+    img = Image.new("RGB", size, background)
+    ImageDraw.Draw(img).rectangle(box, fill=fill)
+    return np.asarray(img)
+
+
+def _box_of(labels, region):
+    """Rows and columns (first, last) of ``region``'s pixels."""
+    rows, cols = np.nonzero(labels == region)
+    return [int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())]
+
+
+@pytest.mark.parametrize(("background", "fill", "box"),
+                         [((121, 131, 193), (65, 104, 164), [260, 95, 332, 184]),
+                          ((128, 128, 128), (88, 88, 88), [100, 100, 139, 139])])
+def test_the_default_cut_keeps_a_flat_shape_of_another_colour_apart(background, fill, box):
+    """A flat rectangle (73 x 90, 14 apart in Lab; 40 x 40 grey, 16 apart) on a flat
+    background merged into it below the default height, the size term of the merge cost
+    outweighing a crisp edge: one region. Flat, unlike and crisply bordered regions the
+    cut joined are apart again."""
+    result = segment(_rectangle_on(background, fill, box))
+    assert result.n_regions == 2
+    assert _box_of(result.labels, result.labels[box[1], box[0]]) == [box[1], box[3], box[0],
+                                                                      box[2]]
+    assert result.labels[0, 0] != result.labels[box[1], box[0]]
+
+
+def test_the_default_cut_keeps_an_anti_aliased_flat_shape_apart():
+    """A 30 x 30 square drawn at 4x and downsampled with LANCZOS: its rim widens its spread
+    past that of _unite_flat_alike's flat (2.2), and it still comes out."""
+    big = Image.new("RGB", (1600, 1200), (178, 197, 88))
+    ImageDraw.Draw(big).rectangle([601, 242, 721, 362], fill=(193, 176, 83))
+    labels = segment(np.asarray(big.resize((400, 300), Image.LANCZOS))).labels
+    assert labels.max() == 2
+    assert _box_of(labels, labels[75, 165]) == [60, 90, 150, 180]
+
+
+def test_the_default_cut_unites_a_flat_shape_of_nearly_the_background_colour():
+    """5 apart in Lab (CIE76), under _APART_UNLIKE: one region, as before."""
+    img = _rectangle_on((121, 131, 193), (104, 120, 180), [260, 95, 332, 184])
+    np.testing.assert_array_equal(segment(img).labels, np.ones((300, 400), np.int32))
+
+
+@pytest.mark.parametrize(("top", "bottom", "shape", "regions"),
+                         [((48, 96, 192), (192, 224, 255), (40, 400), 4),
+                          ((0, 0, 0), (255, 255, 255), (60, 400), 5),
+                          ((32, 48, 64), (240, 192, 128), (480, 640), 5)])
+def test_the_default_cut_splits_no_smooth_gradient_into_more_bands(top, bottom, shape,
+                                                                   regions):
+    """The flat bands a vertical ramp is cut into can be unlike their neighbours, but the
+    edge along their borders is no stronger than within them: as many bands as before
+    (without the edge test, or with _APART_EDGE at 0.15, 5, 6 and 5)."""
+    ramp = np.linspace(0.0, 1.0, shape[0])[:, None, None]
+    img = np.rint((1 - ramp) * top + ramp * np.array(bottom, float)).astype(np.uint8)
+    labels = segment(np.repeat(img, shape[1], axis=1)).labels
+    assert labels.max() == regions
+    assert (labels == labels[:, :1]).all()  # bands across the whole width
+
+
 def test_regions_n_cuts_at_n_whether_or_not_flat_neighbours_are_alike():
     """--regions N is a cut of the hierarchy at N regions: the flat neighbours are not
     united after it, so it still gives N (here more than the flat colours' pieces)."""
