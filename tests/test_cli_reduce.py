@@ -30,7 +30,14 @@ from quantize.cli.reduce import _write_all
 from quantize.io import load_image
 from tests.animation_support import save_animation
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
-from tests.corpus.generate import cut_exif, exif_value_past_end, png_of_chunks, stored_idats
+from tests.corpus.generate import (
+    ORIENTATION_6,
+    cut_exif,
+    exif_of_tags,
+    exif_value_past_end,
+    png_of_chunks,
+    stored_idats,
+)
 from tests.fs_support import read_only_folder
 from tests.reduce_support import gif_blocks
 
@@ -894,17 +901,60 @@ def test_a_cut_exif_is_said_ignored_in_one_line(tmp_path, suffix):
         "returning it"]
 
 
-def test_pillows_bare_truncated_file_read_of_exif_is_said_of_the_metadata(tmp_path):
+def test_pillows_bare_truncated_file_read_of_exif_is_said_of_the_tag(tmp_path):
     """A tag's value past the end of the EXIF block came out as Pillow's 'Truncated File
-    Read', which says neither what was cut nor that the image was read."""
+    Read', which says neither what was cut nor that the image was read; then as 'damaged
+    metadata: a tag's value lies past the end ...', which named neither the tag nor what
+    became of the orientation."""
     src = tmp_path / "camera.jpg"
     Image.new("RGB", (16, 16), (200, 0, 0)).save(src, exif=exif_value_past_end())
     result = run(src, "-k", 2, "-o", tmp_path / "out.png", "-q")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[0] == (
-        f"quantize: warning: {src}: damaged metadata: a tag's value lies past the end of the "
-        "EXIF or TIFF tags, so that tag and the ones after it are ignored")
+        f"quantize: warning: {src}: its EXIF data is damaged (the value of tag 271 (Make), 10 "
+        "bytes at byte 100, runs past the end of the EXIF data, at byte 26); that tag is "
+        "ignored; no orientation is read, so the image is read as stored")
+    assert len(result.stderr.splitlines()) == 2  # and -k 2 of a one-colour image
     assert (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("tags, said, size", [
+    ([(0x010F, 2, 1000, struct.pack(">I", 8)), ORIENTATION_6],
+     "tag 271 (Make) gives a value of 1000 bytes, more than the 38 of the EXIF data); that "
+     "tag is skipped, and the orientation, 6, is applied", (2, 3)),
+    ([(0x010F, 2, 10, struct.pack(">I", 30)), ORIENTATION_6],
+     "the value of tag 271 (Make), 10 bytes at byte 30, runs past the end of the EXIF data, "
+     "at byte 38); that tag and the 1 after it are ignored, the orientation, 6, among them, "
+     "so the image is read as stored", (3, 2))])
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])  # Pillow warns as it opens a JPEG too
+def test_pillows_tag_warnings_of_exif_are_one_line_of_our_own(tmp_path, tags, said, size,
+                                                              suffix):
+    """'Tag data larger than file. Skipping tag 271' came out as Pillow words it, and said
+    nothing of the orientation it still applied."""
+    src = tmp_path / f"camera{suffix}"
+    Image.fromarray(np.array([[[200, 0, 0]] * 3, [[0, 0, 200]] * 3], np.uint8)).save(
+        src, exif=exif_of_tags(*tags))
+    result = run(src, "-k", 2, "-o", tmp_path / "out.png")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"quantize: warning: {src}: its EXIF data is damaged ({said}\n"
+    with Image.open(tmp_path / "out.png") as im:
+        assert im.size == size
+
+
+def test_pillows_tag_warning_of_a_tiff_is_said_of_the_tag(tmp_path):
+    """A TIFF's description of more bytes than the file came out as Pillow's 'Tag data
+    larger than file. Skipping tag 270'."""
+    src = tmp_path / "scan.tif"
+    Image.fromarray(np.array([[[200, 0, 0]] * 3, [[0, 0, 200]] * 3], np.uint8)).save(
+        src, description="x" * 50)
+    data = bytearray(src.read_bytes())
+    at = data.index(struct.pack("<HHI", 270, 2, 51))  # the description: 50 bytes and a NUL
+    data[at + 4:at + 8] = struct.pack("<I", 10 ** 6)
+    src.write_bytes(bytes(data))
+    result = run(src, "-k", 2, "-o", tmp_path / "out.png")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: damaged metadata: tag 270 gives a "
+                             "value of more bytes than the file holds, so that tag is ignored\n")
 
 
 def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_path):
