@@ -1613,6 +1613,30 @@ def test_a_still_and_an_animation_name_the_colours_a_palette_in_writes(tmp_path,
         assert len(still.getpalette()) // 3 == 2
 
 
+def test_an_animation_says_which_entries_become_one_colour_once_opaque(tmp_path, monkeypatch):
+    """000000c8 and 000000ff, one colour once an animation draws alpha 128 and up opaque,
+    were merged into one entry, the output said to have 2 colours of a 3-entry palette,
+    without a word but that the translucent entry was drawn opaque."""
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (4, 4), c) for c in ("black", "red")]
+    frames[0].save("e.gif", save_all=True, append_images=frames[1:])
+    Path("p.hex").write_text("000000ff\n000000c8\nff0000ff\nff000010\n")
+    result = run("e.gif", "--palette-in", "p.hex", "-o", "out.gif")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("e.gif -> out.gif: 2 colours, ")
+    assert result.stderr == (
+        "quantize: warning: e.gif: --palette-in='p.hex' has 2 translucent entries; an "
+        "animation mapped onto a given palette keeps only binary transparency, so those with "
+        "alpha below 128 are dropped and the others drawn opaque, and index 1 (#000000c8) is "
+        "then the colour of index 0 (#000000), each colour kept once: 2 colours are drawn\n")
+    with Image.open("out.gif") as im:
+        assert im.getpalette()[:6] == [0, 0, 0, 255, 0, 0]
+    Path("q.hex").write_text("000000c8\nff0000ff\n")  # no entry merged: as before
+    other = run("e.gif", "--palette-in", "q.hex", "-o", "other.gif")
+    assert other.exit_code == 0, other.output
+    assert other.stderr.endswith("drawn opaque\n")
+
+
 @pytest.mark.parametrize("palette, apng_output", [("ff0000\n0000ff40\n00ff00\n", "c.k2.png"),
                                                  ("ff0000\n0000ff00\n00ff00\n", None),
                                                  ("ff0000\n00ff00\n", None)])
