@@ -84,7 +84,8 @@ class PaletteFormatWarning(UserWarning):
     """A palette file may not be read (or used) as the tool its format is named after
     reads it, or as its writer meant: a .hex file whose lines look like Paint.NET's
     ``aarrggbb``, a Paint.NET .txt file of more colours than Paint.NET reads, or an
-    Adobe .act table of 768 bytes (no count) whose last entries are black, all read."""
+    Adobe .act table of 768 bytes (no count) whose last entries are black, all read (mapped
+    onto, as one black entry)."""
 
 
 class TransparentIndexWarning(PaletteFormatWarning):
@@ -487,7 +488,9 @@ def read_palette(path: str | os.PathLike[str], *,
         ``00`` (every entry would be fully transparent).
         When an .act file of 768 bytes (256 colours, no count), or of 772 whose count
         is not set, ends in two or more black entries: all 256 are read, as Adobe's
-        format says, but they are likely a smaller palette's unused entries.
+        format says, but they are likely a smaller palette's unused entries; mapped onto,
+        each colour is kept once, so they are one black entry (none more when black is
+        among the colours before them), which the warning says, with the colours given.
     TransparentIndexWarning
         When an .act file marks an entry transparent (its transparent index, which
         Aseprite sets to 0 in every file it writes): that entry is read with alpha 0,
@@ -732,15 +735,16 @@ def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.
         _note_black_tail(colors, p)
         return colors
     table = np.frombuffer(data, np.uint8, table_bytes).reshape(_ACT_COLORS, 3)
-    count, transparent = struct.unpack(">HH", data[table_bytes:])
-    if not 1 <= count <= _ACT_COLORS:  # not set: every colour of the table
-        _note_black_tail(table, p, count)
-        count = _ACT_COLORS
+    given, transparent = struct.unpack(">HH", data[table_bytes:])
+    count = given if 1 <= given <= _ACT_COLORS else _ACT_COLORS  # not set: every colour
     if transparent >= count:  # 0xffff: none (an index past the colours names none either)
-        return table[:count].copy()
-    colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])
-    colors[transparent, 3] = 0
-    if not warn_transparent_index or is_clear_image_palette(colors):
+        colors = table[:count].copy()
+    else:
+        colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])
+        colors[transparent, 3] = 0
+    if count != given:
+        _note_black_tail(colors, p, given)
+    if colors.shape[1] == 3 or not warn_transparent_index or is_clear_image_palette(colors):
         return colors
     colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in table[transparent]))
     warn_caller(f"{p.name} marks index {transparent} transparent ({transparent_index_note(p)}), "
@@ -754,16 +758,27 @@ def _note_black_tail(colors: np.ndarray, p: Path, count: int | None = None) -> N
     """Warn when a table of 256 colours without a count (768 bytes, or 772 whose ``count``
     is not set: 0 or above 256) ends in two or more black entries: all 256 are read, as
     Adobe's format says and Photoshop and GIMP read it, but such a tail is likely the
-    unused entries of a smaller palette, zeroed."""
-    not_black = np.flatnonzero(colors.any(axis=1))
-    tail = colors.shape[0] - (int(not_black[-1]) + 1 if not_black.size else 0)
-    if 2 <= tail < colors.shape[0]:
-        table = ("of 768 bytes has no count of the colours used" if count is None else
-                 f"of 772 bytes gives no count of the colours used ({count})")
-        warn_caller(f"{p.name}: an Adobe colour table {table}, so all {colors.shape[0]} are "
-                    f"read (as Photoshop and GIMP read it), and its last {tail} are black: "
-                    f"unused entries, if the palette has {colors.shape[0] - tail} colours (a "
-                    "772-byte table's count leaves them out)", PaletteFormatWarning)
+    unused entries of a smaller palette, zeroed. Mapped onto, a palette keeps each colour
+    once (:func:`~quantize.reduce.options.visible_entries`), so the tail is one black
+    colour, or none when the palette's visible entries before it hold black; the warning
+    says which, and how many colours the table gives.
+    """
+    not_black = colors[:, :3].any(axis=1)
+    used = int(np.flatnonzero(not_black)[-1]) + 1 if not_black.any() else 0
+    tail = colors.shape[0] - used
+    if not 2 <= tail < colors.shape[0]:
+        return
+    table = ("of 768 bytes has no count of the colours used" if count is None else
+             f"of 772 bytes gives no count of the colours used ({count})")
+    shown = colors[:, 3] > 0 if colors.shape[1] == 4 else np.ones(colors.shape[0], bool)
+    distinct = np.unique(colors[shown], axis=0).shape[0]
+    black = np.flatnonzero(shown[:used] & ~not_black[:used])
+    kept = f"the black it holds at index {int(black[0])}" if black.size else "one black entry"
+    gives = "1 colour" if distinct == 1 else f"{distinct} colours"
+    warn_caller(f"{p.name}: an Adobe colour table {table}, and its last {tail} entries are "
+                f"black, likely unused: mapped onto, each colour is kept once, so they are "
+                f"{kept}, and the table gives {gives} (a 772-byte table's count leaves them "
+                "out)", PaletteFormatWarning)
 
 
 def _parse_json(text: str, p: Path) -> list[list[int]]:

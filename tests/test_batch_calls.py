@@ -237,3 +237,24 @@ def test_the_warnings_of_a_calls_tasks_on_the_packages_threads_are_its_own():
         _threads.set_count(count)
     assert record["threads"] == 1
     assert sorted(record["warnings"]) == ["task 0", "task 1"]
+
+
+@pytest.mark.parametrize("pillow_said, line", [
+    ("Possibly corrupt EXIF data.  Expecting to read 20 bytes but only got 4. Skipping tag 271",
+     "damaged metadata: tag 271 gives a value of 20 bytes, of which 4 are there, so that tag "
+     "is ignored"),
+    ("Tag data larger than file. Skipping tag 270",
+     "damaged metadata: tag 270 gives a value of more bytes than the file holds, so that tag "
+     "is ignored"),
+    ("Tag offset too large", "Tag offset too large")])  # of a BigTIFF alone: as it is
+def test_pillows_warnings_of_a_tag_skipped_are_said_in_words_of_our_own(pillow_said, line):
+    """They came out as Pillow words them (of a TIFF's tags, where no warning of the
+    reader's says it). The first is in Pillow's reader of tags, though in Pillow 13 its
+    'Truncated File Read' comes first for a value read short."""
+    from PIL import TiffImagePlugin
+
+    from quantize.batch.calls import warning_lines
+
+    said = warnings.WarningMessage(UserWarning(pillow_said), UserWarning,
+                                   TiffImagePlugin.__file__, 1)
+    assert warning_lines([said]) == [line]

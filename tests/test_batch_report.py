@@ -30,6 +30,8 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
                                "stale": 0, "failed": 1, "failed_stale": 0,
                                "folders_skipped": 0, "folders_failed": 0, "seconds": 1.5,
                                "interrupted": False, "interrupted_by": None,
+                               "files_left_out": 0, "left_out_extensions": [],
+                               "folders_not_entered": 0,
                                "unclaimed": 0, "unfinished": 0, "removed": 0,
                                "removed_unfinished": 0}
     assert data["removed"] == []
@@ -68,6 +70,26 @@ def test_json_report_summary_counts_the_outputs_left_in_place_as_the_line_does(t
                        unfinished=1)
     counts = json.loads((tmp_path / "r.json").read_text())["summary"]
     assert (counts["unclaimed"], counts["unfinished"]) == (3, 1)
+
+
+def test_json_report_summary_counts_what_the_search_passed_over_as_the_line_does(tmp_path):
+    # The summary line said "3 files left out (.heic, .svg, no extension: not images
+    # quantize reads), 1 folder not entered (use -r)"; the report's summary said nothing.
+    summary = batch.BatchSummary(total=2, ok=1, failed=1)
+    passed = [tmp_path / "x.HEIC", tmp_path / "notes", tmp_path / "y.svg", tmp_path / "z.heic"]
+    batch.write_report(tmp_path / "r.json", _results(tmp_path), summary, passed_over=passed,
+                       not_entered=2)
+    counts = json.loads((tmp_path / "r.json").read_text())["summary"]
+    assert {key: counts[key] for key in ("files_left_out", "left_out_extensions",
+                                         "folders_not_entered")} == {
+        "files_left_out": 4, "left_out_extensions": ["", ".heic", ".svg"],
+        "folders_not_entered": 2}
+    assert batch.passed_over_counts(passed, 2) == [
+        "4 files left out (.heic, .svg, no extension: not images quantize reads), 2 folders "
+        "not entered (use -r)"]
+    with pytest.raises(ValueError, match="^not_entered=-1 "):
+        batch.write_report(tmp_path / "r2.json", [], summary, not_entered=-1)
+    assert not (tmp_path / "r2.json").exists()
 
 
 def test_json_report_counts_and_lists_the_outputs_removed(tmp_path):

@@ -3410,6 +3410,15 @@ def test_cli_summary_counts_the_files_and_folders_left_out(tmp_path):
     assert as_json.exit_code == 0, as_json.output
     assert as_json.stderr.rstrip().endswith(
         "; 2 files left out (.heic, .svg: not images quantize reads)")
+    # the --report summary had no count of them
+    for flags, entered in (([], 1), (["-r"], 0)):
+        report = tmp_path / f"report{len(flags)}.json"
+        again = _cli(src, "-o", tmp_path / f"out{len(flags)}", "-k", "2", *flags,
+                     "--report", report)
+        assert again.exit_code == 0, again.output
+        summary = json.loads(report.read_text())["summary"]
+        assert (summary["files_left_out"], summary["left_out_extensions"],
+                summary["folders_not_entered"]) == (2, [".heic", ".svg"], entered)
     heic = tmp_path / "heic"
     heic.mkdir()
     for name in ("A.HEIC", "B.HEIC"):

@@ -30,7 +30,14 @@ from quantize.cli.reduce import _write_all
 from quantize.io import load_image
 from tests.animation_support import save_animation
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
-from tests.corpus.generate import cut_exif, exif_value_past_end, png_of_chunks, stored_idats
+from tests.corpus.generate import (
+    ORIENTATION_6,
+    cut_exif,
+    exif_of_tags,
+    exif_value_past_end,
+    png_of_chunks,
+    stored_idats,
+)
 from tests.fs_support import read_only_folder
 from tests.reduce_support import gif_blocks
 
@@ -894,17 +901,60 @@ def test_a_cut_exif_is_said_ignored_in_one_line(tmp_path, suffix):
         "returning it"]
 
 
-def test_pillows_bare_truncated_file_read_of_exif_is_said_of_the_metadata(tmp_path):
+def test_pillows_bare_truncated_file_read_of_exif_is_said_of_the_tag(tmp_path):
     """A tag's value past the end of the EXIF block came out as Pillow's 'Truncated File
-    Read', which says neither what was cut nor that the image was read."""
+    Read', which says neither what was cut nor that the image was read; then as 'damaged
+    metadata: a tag's value lies past the end ...', which named neither the tag nor what
+    became of the orientation."""
     src = tmp_path / "camera.jpg"
     Image.new("RGB", (16, 16), (200, 0, 0)).save(src, exif=exif_value_past_end())
     result = run(src, "-k", 2, "-o", tmp_path / "out.png", "-q")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[0] == (
-        f"quantize: warning: {src}: damaged metadata: a tag's value lies past the end of the "
-        "EXIF or TIFF tags, so that tag and the ones after it are ignored")
+        f"quantize: warning: {src}: its EXIF data is damaged (the value of tag 271 (Make), 10 "
+        "bytes at byte 100, runs past the end of the EXIF data, at byte 26); that tag is "
+        "ignored; no orientation is read, so the image is read as stored")
+    assert len(result.stderr.splitlines()) == 2  # and -k 2 of a one-colour image
     assert (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("tags, said, size", [
+    ([(0x010F, 2, 1000, struct.pack(">I", 8)), ORIENTATION_6],
+     "tag 271 (Make) gives a value of 1000 bytes, more than the 38 of the EXIF data); that "
+     "tag is skipped, and the orientation, 6, is applied", (2, 3)),
+    ([(0x010F, 2, 10, struct.pack(">I", 30)), ORIENTATION_6],
+     "the value of tag 271 (Make), 10 bytes at byte 30, runs past the end of the EXIF data, "
+     "at byte 38); that tag and the 1 after it are ignored, the orientation, 6, among them, "
+     "so the image is read as stored", (3, 2))])
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])  # Pillow warns as it opens a JPEG too
+def test_pillows_tag_warnings_of_exif_are_one_line_of_our_own(tmp_path, tags, said, size,
+                                                              suffix):
+    """'Tag data larger than file. Skipping tag 271' came out as Pillow words it, and said
+    nothing of the orientation it still applied."""
+    src = tmp_path / f"camera{suffix}"
+    Image.fromarray(np.array([[[200, 0, 0]] * 3, [[0, 0, 200]] * 3], np.uint8)).save(
+        src, exif=exif_of_tags(*tags))
+    result = run(src, "-k", 2, "-o", tmp_path / "out.png")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"quantize: warning: {src}: its EXIF data is damaged ({said}\n"
+    with Image.open(tmp_path / "out.png") as im:
+        assert im.size == size
+
+
+def test_pillows_tag_warning_of_a_tiff_is_said_of_the_tag(tmp_path):
+    """A TIFF's description of more bytes than the file came out as Pillow's 'Tag data
+    larger than file. Skipping tag 270'."""
+    src = tmp_path / "scan.tif"
+    Image.fromarray(np.array([[[200, 0, 0]] * 3, [[0, 0, 200]] * 3], np.uint8)).save(
+        src, description="x" * 50)
+    data = bytearray(src.read_bytes())
+    at = data.index(struct.pack("<HHI", 270, 2, 51))  # the description: 50 bytes and a NUL
+    data[at + 4:at + 8] = struct.pack("<I", 10 ** 6)
+    src.write_bytes(bytes(data))
+    result = run(src, "-k", 2, "-o", tmp_path / "out.png")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: damaged metadata: tag 270 gives a "
+                             "value of more bytes than the file holds, so that tag is ignored\n")
 
 
 def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_path):
@@ -1160,6 +1210,12 @@ def test_a_black_padded_act_maps_onto_its_distinct_colours(photo, tmp_path, monk
     assert icon.stdout.startswith("icon.png -> i.png: 17 colours, ")
     with Image.open("i.png") as im:  # the transparent entry, then the table's 17 colours
         assert im.getpalette()[3:] == colours.ravel().tolist() + [0, 0, 0]
+    # the warning said "so all 256 are read" of a table that gave 17 colours
+    assert icon.stderr == (
+        "quantize: warning: icon.png: pad16.act: an Adobe colour table of 768 bytes has no "
+        "count of the colours used, and its last 240 entries are black, likely unused: mapped "
+        "onto, each colour is kept once, so they are one black entry, and the table gives 17 "
+        "colours (a 772-byte table's count leaves them out)\n")
     Path("pad4.act").write_bytes(bytes([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0])
                                  + bytes(756))
     opaque = run(photo, "--palette-in", "pad4.act")
@@ -1168,7 +1224,9 @@ def test_a_black_padded_act_maps_onto_its_distinct_colours(photo, tmp_path, monk
     with Image.open("photo.k5.png") as im:
         assert im.getpalette() == [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0, 0, 0, 0]
     assert "repeats colours" not in opaque.stderr  # the tail moves no colour: not a word
-    assert opaque.stderr.count("\n") == 1 and "last 252 are black" in opaque.stderr
+    assert opaque.stderr.count("\n") == 1
+    assert "last 252 entries are black, likely unused: mapped onto, each colour is kept once, " \
+           "so they are one black entry, and the table gives 5 colours" in opaque.stderr
 
 
 @pytest.mark.parametrize("k, suffix", [(12, ".txt"), (12, ".json"), (64, ".gpl"),
@@ -1553,6 +1611,30 @@ def test_a_still_and_an_animation_name_the_colours_a_palette_in_writes(tmp_path,
                                                              "e.k2.gif"]
     with Image.open("d.k2.png") as still:
         assert len(still.getpalette()) // 3 == 2
+
+
+def test_an_animation_says_which_entries_become_one_colour_once_opaque(tmp_path, monkeypatch):
+    """000000c8 and 000000ff, one colour once an animation draws alpha 128 and up opaque,
+    were merged into one entry, the output said to have 2 colours of a 3-entry palette,
+    without a word but that the translucent entry was drawn opaque."""
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (4, 4), c) for c in ("black", "red")]
+    frames[0].save("e.gif", save_all=True, append_images=frames[1:])
+    Path("p.hex").write_text("000000ff\n000000c8\nff0000ff\nff000010\n")
+    result = run("e.gif", "--palette-in", "p.hex", "-o", "out.gif")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("e.gif -> out.gif: 2 colours, ")
+    assert result.stderr == (
+        "quantize: warning: e.gif: --palette-in='p.hex' has 2 translucent entries; an "
+        "animation mapped onto a given palette keeps only binary transparency, so those with "
+        "alpha below 128 are dropped and the others drawn opaque, and index 1 (#000000c8) is "
+        "then the colour of index 0 (#000000), each colour kept once: 2 colours are drawn\n")
+    with Image.open("out.gif") as im:
+        assert im.getpalette()[:6] == [0, 0, 0, 255, 0, 0]
+    Path("q.hex").write_text("000000c8\nff0000ff\n")  # no entry merged: as before
+    other = run("e.gif", "--palette-in", "q.hex", "-o", "other.gif")
+    assert other.exit_code == 0, other.output
+    assert other.stderr.endswith("drawn opaque\n")
 
 
 @pytest.mark.parametrize("palette, apng_output", [("ff0000\n0000ff40\n00ff00\n", "c.k2.png"),

@@ -41,7 +41,9 @@ from quantize.io import (
     write_together,
 )
 from tests.corpus.generate import (
+    ORIENTATION_6,
     build_corpus,
+    exif_of_tags,
     linear_gray_icc,
     linear_rgb_icc,
     png_of_chunks,
@@ -410,6 +412,60 @@ def test_an_orientation_read_before_an_exif_is_cut_turns_the_image(tmp_path, fmt
         "end, at byte 28); the orientation read before the damage, 6, is applied"]
     assert loaded.shape == (3, 2)  # turned a quarter clockwise: the corner goes top right
     assert loaded.rgb[0, 1].min() > 200 and loaded.rgb[2, 0].max() < 50
+
+
+_MAKE_OF_1000 = (0x010F, 2, 1000, struct.pack(">I", 8))  # more bytes than the block's 38
+_MAKE_PAST_END = (0x010F, 2, 10, struct.pack(">I", 30))  # bytes 30 to 40 of 38
+_VALUE_OUTSIDE = {
+    "larger": ((_MAKE_OF_1000, ORIENTATION_6), (3, 2),
+               "tag 271 (Make) gives a value of 1000 bytes, more than the 38 of the EXIF data); "
+               "that tag is skipped, and the orientation, 6, is applied"),
+    "past, then the orientation": (
+        (_MAKE_PAST_END, ORIENTATION_6), (2, 3),
+        "the value of tag 271 (Make), 10 bytes at byte 30, runs past the end of the EXIF data, "
+        "at byte 38); that tag and the 1 after it are ignored, the orientation, 6, among them, "
+        "so the image is read as stored"),
+    "the orientation, then past": (
+        (ORIENTATION_6, _MAKE_PAST_END), (3, 2),
+        "the value of tag 271 (Make), 10 bytes at byte 30, runs past the end of the EXIF data, "
+        "at byte 38); that tag is ignored, and the orientation, 6, is applied"),
+    "larger, no orientation": (
+        (_MAKE_OF_1000, (0x0131, 2, 4, b"abc\0")), (2, 3),
+        "tag 271 (Make) gives a value of 1000 bytes, more than the 38 of the EXIF data); "
+        "that tag is skipped; no orientation is read, so the image is read as stored"),
+}
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
+@pytest.mark.parametrize("case", list(_VALUE_OUTSIDE))
+def test_an_exif_tag_whose_value_is_not_in_the_block_is_said_in_words_of_our_own(
+        tmp_path, fmt, case):
+    """Pillow's words came out: "Tag data larger than file. Skipping tag 271" and "Truncated
+    File Read", which said neither which tag was lost nor whether the orientation was."""
+    tags, shape, said = _VALUE_OUTSIDE[case]
+    src = tmp_path / "camera.img"
+    pixels = np.zeros((2, 3, 3), np.uint8)
+    pixels[0, 0] = 255
+    Image.fromarray(pixels).save(src, fmt, exif=exif_of_tags(*tags), quality=100,
+                                 lossless=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = load_image(src)
+    assert [str(w.message) for w in caught if w.category is DamagedExifWarning] == [
+        f"its EXIF data is damaged ({said}"]  # once
+    assert loaded.shape == shape  # (3, 2): turned a quarter clockwise
+    corner = (0, 1) if shape == (3, 2) else (0, 0)
+    assert loaded.rgb[corner].min() > 200
+
+
+def test_an_exif_whose_values_are_all_in_it_gives_no_warning(tmp_path):
+    src = tmp_path / "camera.jpg"
+    make = (0x010F, 2, 8, struct.pack(">I", 38))
+    exif = exif_of_tags(make, ORIENTATION_6) + b"Camera\0\0"  # the make's 8 bytes at 38
+    Image.new("RGB", (3, 2)).save(src, exif=exif)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_image(src).shape == (3, 2)
 
 
 def test_a_bad_crc_in_the_image_data_is_refused_naming_the_chunk(tmp_path):

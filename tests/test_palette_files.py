@@ -447,30 +447,35 @@ def test_act_file_whose_count_is_not_set_is_read_as_its_256_colours(tmp_path, tr
         assert read[transparent, 3] == 0
 
 
-@pytest.mark.parametrize("used, warned", [(4, True), (254, True), (255, False), (0, False)])
+@pytest.mark.parametrize("used, warned, gives", [(4, True, 5), (254, True, 201),
+                                                 (255, False, 201), (0, False, 1)])
 def test_act_file_of_768_bytes_ending_in_black_is_read_whole_with_a_note(tmp_path, used,
-                                                                          warned):
+                                                                          warned, gives):
     """A 768-byte table has no count (nor a 772-byte one whose count is 0 or 0xffff):
     Adobe's format gives it 256 colours, and Photoshop and GIMP read them all, so a
-    4-colour palette padded with black reads as 256 colours.
+    4-colour palette padded with black reads as 256 entries.
     That is kept, but was said nowhere: a warning now names the black tail (two or more
-    black entries; one may be a colour of the palette; all black says nothing)."""
+    black entries; one may be a colour of the palette; all black says nothing). Mapped
+    onto, each colour is kept once, so the tail is one black entry: the warning said "all
+    256 are read" while the output had 5 colours; it says what the table gives."""
     from quantize.palette_files import PaletteFormatWarning
 
     table = np.zeros((256, 3), np.uint8)
-    table[:used] = (np.arange(3 * used) % 200 + 20).reshape(used, 3)
+    table[:used] = (np.arange(3 * used) % 200 + 20).reshape(used, 3)  # 254: 200 distinct
     path = tmp_path / "four.act"
     path.write_bytes(table.tobytes())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         read = read_palette(path)
     assert np.array_equal(read, table)
+    assert np.unique(read, axis=0).shape[0] == gives
+    said = (f"and its last {256 - used} entries are black, likely unused: mapped onto, each "
+            f"colour is kept once, so they are one black entry, and the table gives {gives} "
+            "colours (a 772-byte table's count leaves them out)")
     assert [(w.category, str(w.message)) for w in caught] == ([(
         PaletteFormatWarning,
-        "four.act: an Adobe colour table of 768 bytes has no count of the colours used, so "
-        f"all 256 are read (as Photoshop and GIMP read it), and its last {256 - used} are "
-        f"black: unused entries, if the palette has {used} colours (a 772-byte table's "
-        "count leaves them out)")] if warned else [])
+        f"four.act: an Adobe colour table of 768 bytes has no count of the colours used, {said}"
+    )] if warned else [])
     path.write_bytes(table.tobytes() + bytes([0, max(used, 1), 0xFF, 0xFF]))  # counted
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -481,9 +486,32 @@ def test_act_file_of_768_bytes_ending_in_black_is_read_whole_with_a_note(tmp_pat
         assert read_palette(path).shape == (256, 3)
     assert [str(w.message) for w in caught] == ([
         "four.act: an Adobe colour table of 772 bytes gives no count of the colours used "
-        f"(65535), so all 256 are read (as Photoshop and GIMP read it), and its last "
-        f"{256 - used} are black: unused entries, if the palette has {used} colours (a "
-        "772-byte table's count leaves them out)"] if warned else [])
+        f"(65535), {said}"] if warned else [])
+
+
+@pytest.mark.parametrize("transparent, said", [
+    (b"\xff\xff", "they are the black it holds at index 1, and the table gives 3 colours"),
+    # its black marked transparent is no colour: the tail is one black entry again
+    (b"\x00\x01", "they are one black entry, and the table gives 3 colours"),
+    # the table's one grey marked transparent: 2 colours, black and white
+    (b"\x00\x00", "they are the black it holds at index 1, and the table gives 2 colours")])
+def test_act_black_tail_after_a_black_colour_adds_none(tmp_path, transparent, said):
+    """A table whose colours hold black before the tail gives no more colours by it; the
+    warning counts the colours as mapping keeps them, without a transparent entry."""
+    from quantize.palette_files import PaletteFormatWarning
+
+    table = np.zeros((256, 3), np.uint8)
+    table[[0, 2]] = [[128, 128, 128], [255, 255, 255]]
+    path = tmp_path / "bw.act"
+    path.write_bytes(table.tobytes() + b"\x00\x00" + transparent)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_palette(path)
+    tail = [str(w.message) for w in caught if w.category is PaletteFormatWarning]
+    assert tail == ["bw.act: an Adobe colour table of 772 bytes gives no count of the colours "
+                    "used (0), and its last 253 entries are black, likely unused: mapped "
+                    f"onto, each colour is kept once, so {said} (a 772-byte table's count "
+                    "leaves them out)"]
 
 
 @pytest.mark.parametrize("n", [1, 2, 255])

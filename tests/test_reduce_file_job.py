@@ -502,6 +502,24 @@ def test_a_given_translucent_entry_written_to_a_gif_is_said_once(tmp_path):
         f"{str(tmp_path / 'p.hex')!r}; write .png to keep alpha"]
 
 
+def test_a_gif_says_which_given_entries_become_one_colour_once_opaque(tmp_path):
+    """Beside a .gif output, ffffff80 and ffffffff became one entry without a word."""
+    rgba = np.zeros((1, 3, 4), np.uint8)
+    rgba[0, :, :3] = [[255, 255, 255], [250, 250, 250], [0, 0, 0]]
+    rgba[..., 3] = [[255, 255, 0]]
+    src = tmp_path / "a.png"
+    Image.fromarray(rgba).save(src)
+    (tmp_path / "p.hex").write_text("ffffff80\n000000ff\nffffffff\n")
+    with pytest.warns(AlphaLossWarning) as said:
+        record = reduce_file(src, tmp_path / "a.gif", palette_in=tmp_path / "p.hex")
+    assert [str(w.message) for w in said if w.category is AlphaLossWarning] == [
+        "a.gif: GIF has no partial alpha, so 1 translucent palette entry is made opaque, or "
+        f"left out below alpha 128, before the image is mapped onto palette_in="
+        f"{str(tmp_path / 'p.hex')!r}; index 2 (#ffffff) is then the colour of index 0 "
+        "(#ffffff80), each colour kept once: 2 colours are drawn; write .png to keep alpha"]
+    assert record["k"] == 2
+
+
 def test_a_gif_maps_onto_a_given_palette_as_it_holds_it_and_reports_that(tmp_path):
     """Beside a .gif output, an image with transparency was mapped onto a given palette's
     translucent entries, which the GIF then wrote transparent or opaque: opaque white pixels

@@ -21,6 +21,7 @@ from ..reduce.options import (
     check_palette_out,
     check_reduce_options,
     gif_entries,
+    opaque_repeats,
     palette_in_name,
     read_palette_in,
     too_many_colors,
@@ -229,8 +230,9 @@ def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:
     drawn, translucent = gif_entries(pal)
     if translucent:
         entries = "entry" if translucent == 1 else "entries"
+        merged = opaque_repeats(pal)
         warn_caller(f"{name} has {translucent} translucent {entries}; an animation mapped "
                     "onto a given palette keeps only binary transparency, so those with "
                     f"alpha below {GIF_ALPHA_THRESHOLD} are dropped and the others drawn "
-                    "opaque", AlphaLossWarning)
+                    f"opaque{', and ' + merged if merged else ''}", AlphaLossWarning)
     return drawn

@@ -14,6 +14,7 @@ job run beside it on another thread of the process (a Dask worker's).
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import threading
 import time
@@ -346,6 +347,19 @@ _PILLOW_WARNINGS = {
     "Truncated File Read": "damaged metadata: a tag's value lies past the end of the EXIF "
                            "or TIFF tags, so that tag and the ones after it are ignored",
 }
+#: Pillow's warnings of one tag its reader of EXIF and TIFF tags skips, and the same in
+#: words about the file: a value of more bytes than the data holds, or one read short.
+#: Of an EXIF block a :class:`~quantize.io.DamagedExifWarning` says them instead
+#: (:func:`_without_pillow_exif_twice`); these are for a TIFF's own tags.
+_PILLOW_TAG_WARNINGS = (
+    (re.compile(r"Tag data larger than file\. Skipping tag (\d+)"),
+     r"damaged metadata: tag \1 gives a value of more bytes than the file holds, so that "
+     r"tag is ignored"),
+    (re.compile(r"Possibly corrupt EXIF data\. Expecting to read (\d+) bytes but only got "
+                r"(\d+)\. Skipping tag (\d+)"),
+     r"damaged metadata: tag \3 gives a value of \1 bytes, of which \2 are there, so that "
+     r"tag is ignored"),
+)
 
 
 def warning_lines(caught: list[warnings.WarningMessage], *,
@@ -362,21 +376,33 @@ def warning_lines(caught: list[warnings.WarningMessage], *,
     return list(dict.fromkeys(lines))
 
 
+#: How Pillow's warnings of a damaged EXIF block begin, which a
+#: :class:`~quantize.io.DamagedExifWarning` says in words of our own: a first directory cut
+#: short, a tag's value more than the block holds, a value that ends past it (the last also
+#: of a TIFF's tags, where no warning of ours says it), and a value read short.
+_PILLOW_EXIF_DAMAGE = ("Corrupt EXIF data.", "Tag data larger than file.",
+                       "Truncated File Read", "Possibly corrupt EXIF data.")
+
+
 def _without_pillow_exif_twice(caught: list[warnings.WarningMessage]
                                ) -> list[warnings.WarningMessage]:
-    """``caught`` without Pillow's "Corrupt EXIF data" when the reader said, in words of
-    its own, that the EXIF is damaged (:class:`~quantize.io.DamagedExifWarning`):
-    Pillow says it too as it opens a JPEG, before any reader of the file can."""
+    """``caught`` without Pillow's warnings of a damaged EXIF block
+    (:data:`_PILLOW_EXIF_DAMAGE`) when the reader said, in words of its own, that the EXIF
+    is damaged and what it did (:class:`~quantize.io.DamagedExifWarning`): Pillow says it
+    too as it opens a JPEG, before any reader of the file can."""
     from ..io import DamagedExifWarning
 
     if not any(issubclass(w.category, DamagedExifWarning) for w in caught):
         return caught
     return [w for w in caught
-            if not (_from_pillow(w) and str(w.message).startswith("Corrupt EXIF data."))]
+            if not (_from_pillow(w) and str(w.message).startswith(_PILLOW_EXIF_DAMAGE))]
 
 
 def _pillow_line(message: str) -> str:
     """A warning of Pillow's as one line, its runs of spaces made one, in words about the
-    file where :data:`_PILLOW_WARNINGS` has them."""
+    file where :data:`_PILLOW_WARNINGS` or :data:`_PILLOW_TAG_WARNINGS` has them."""
     line = " ".join(one_line(message).split())
+    for pattern, words in _PILLOW_TAG_WARNINGS:
+        if pattern.fullmatch(line):
+            return pattern.sub(words, line)
     return _PILLOW_WARNINGS.get(line, line)

@@ -24,7 +24,14 @@ from ..io import atomic_write
 from ..names import extension_words, natural_key, printable_data, quoted, written_path
 from .manifest import SHARED_PALETTE_NAME
 from .plan import BatchPlan, would_be_found
-from .results import BatchSummary, FileResult, RemovedOutput, check_removed, not_reached_row
+from .results import (
+    BatchSummary,
+    FileResult,
+    RemovedOutput,
+    check_removed,
+    not_reached_row,
+    passed_over_suffixes,
+)
 
 __all__ = ["REPORT_COLUMNS", "SEGMENT_REPORT_COLUMNS", "check_report_clear_of_outputs",
            "check_report_folder", "check_report_not_an_input", "check_report_path",
@@ -207,7 +214,9 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  not_reached: Sequence[str | os.PathLike[str]] = (),
                  mode: Literal["reduce", "segment"] = "reduce",
                  unclaimed: int = 0, unfinished: int = 0,
-                 removed: Sequence[RemovedOutput] = ()) -> None:
+                 removed: Sequence[RemovedOutput] = (),
+                 passed_over: Sequence[str | os.PathLike[str]] = (),
+                 not_entered: int = 0) -> None:
     """Write per-file results as JSON (with a summary) or CSV, chosen by extension.
 
     A JSON summary holds ``summary``'s counts and, as the summary line and the HTML page
@@ -218,7 +227,13 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     outputs of those kinds the batch removed before its files ran (``removed``, each a
     :class:`~quantize.batch.RemovedOutput`, :func:`~quantize.batch.removed_counts`), which
     a JSON report also lists after its rows, under ``removed``
-    (:meth:`~quantize.batch.RemovedOutput.as_row`, sorted by path).
+    (:meth:`~quantize.batch.RemovedOutput.as_row`, sorted by path). It holds too, as the
+    summary line says them (:func:`~quantize.batch.passed_over_counts`), what the search
+    passed over (``BatchPlan.passed_over`` and ``BatchPlan.not_entered``):
+    ``files_left_out``, the number of ``passed_over``, the files left out for their
+    extension, and ``left_out_extensions``, their extensions (``""`` for a name without
+    one); and ``folders_not_entered``, ``not_entered``, the sub-folders not entered
+    without ``recursive``.
 
     A CSV's first columns are those of ``mode``'s jobs (:data:`REPORT_COLUMNS`, or
     :data:`SEGMENT_REPORT_COLUMNS`: no always-empty ``k``, ``psnr`` or bytes columns in a
@@ -239,8 +254,8 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     that both are valid UTF-8 any reader takes. A CSV cell that a
     spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return, e.g. a file named ``=cmd.png``) is written
-    behind a ``'``. Raises ValueError for another extension, or an invalid ``unclaimed``
-    or ``unfinished`` (``unfinished`` more than ``unclaimed``), and TypeError for an item of
+    behind a ``'``. Raises ValueError for another extension, or an invalid ``unclaimed``,
+    ``unfinished`` (more than ``unclaimed``) or ``not_entered``, and TypeError for an item of
     ``removed`` that is not a :class:`~quantize.batch.RemovedOutput`.
     """
     p = check_report_path(path)
@@ -249,6 +264,9 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     left = {"unclaimed": check_int(unclaimed, "unclaimed", minimum=0),
             "unfinished": check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed),
             "removed": len(gone), "removed_unfinished": sum(r.unfinished for r in gone)}
+    passed = {"files_left_out": len(passed_over),
+              "left_out_extensions": passed_over_suffixes(passed_over),
+              "folders_not_entered": check_int(not_entered, "not_entered", minimum=0)}
 
     def key(row: Mapping[str, Any]) -> Any:
         return natural_key(row["input"])
@@ -257,7 +275,7 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     rows = [printable_data(row) for row in heapq.merge((r.as_row() for r in results), missed,
                                                        key=key)]
     if p.suffix.lower() == ".json":
-        report = {"summary": {**summary.as_dict(), **left}, "files": rows,
+        report = {"summary": {**summary.as_dict(), **passed, **left}, "files": rows,
                   "removed": [printable_data(r.as_row()) for r in gone]}
         atomic_write(p, lambda tmp: _write_json(tmp, report))
         return

@@ -21,8 +21,8 @@ __all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "LEFT_UNRECORDED
            "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary", "FileResult",
            "RemovedOutput", "Status", "check_removed", "file_result", "folder_counts",
            "is_folder", "left_out_line", "not_reached_row", "not_removed_lines",
-           "passed_over_counts", "redone_counts", "removed_counts", "removed_note", "same_path",
-           "stale_kept", "unclaimed_counts", "unrecorded_kept"]
+           "passed_over_counts", "passed_over_suffixes", "redone_counts", "removed_counts",
+           "removed_note", "same_path", "stale_kept", "unclaimed_counts", "unrecorded_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -161,13 +161,24 @@ def passed_over_counts(files: Sequence[Path], folders: int) -> list[str]:
     """
     kinds = []
     if files:
-        suffixes = sorted({p.suffix.lower() or "no extension" for p in files})
+        suffixes = sorted(s or "no extension" for s in passed_over_suffixes(files))
         shown = ", ".join(suffixes[:4]) + (", ..." if len(suffixes) > 4 else "")
         kinds.append(f"{len(files)} file{'s' * (len(files) > 1)} left out ({shown}: not "
                      "images quantize reads)")
     if folders:
         kinds.append(f"{folders} folder{'s' * (folders > 1)} not entered (use -r)")
     return [", ".join(kinds)] if kinds else []
+
+
+def passed_over_suffixes(files: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """The extensions of the ``files`` a batch's search left out for them, each once, in
+    lower case and sorted (``""`` for a name without one), as its summary line names them
+    (:func:`passed_over_counts`) and a JSON report lists them.
+
+    >>> passed_over_suffixes([Path("a.HEIC"), Path("notes"), Path("b.heic")])
+    ['', '.heic']
+    """
+    return sorted({Path(p).suffix.lower() for p in files})
 
 
 def unclaimed_counts(unclaimed: int, unfinished: int, done: str = "left in place") -> list[str]:

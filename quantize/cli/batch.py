@@ -392,7 +392,8 @@ def batch(
             _write_reports(results, summary, report, html, mode, options["max_pixels"],
                            bool(options.get("dither")), options.get("palette") == "per-frame",
                            command_line(ctx, "batch"), not_reached, input_dir,
-                           (len(plan.unclaimed), len(plan.unfinished)), removed)
+                           (len(plan.unclaimed), len(plan.unfinished)), removed,
+                           (plan.passed_over, len(plan.not_entered)))
         except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
             _say_stopped(stopped)
             raise
@@ -521,13 +522,15 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    max_pixels: int, dithered: bool, per_frame: bool, command: str,
                    not_reached: list[Path], input_dir: Path,
                    unclaimed: tuple[int, int] = (0, 0),
-                   removed: "Sequence[lib.RemovedOutput]" = ()) -> None:
+                   removed: "Sequence[lib.RemovedOutput]" = (),
+                   passed: tuple[Sequence[Path], int] = ((), 0)) -> None:
     """Write the --report file and the --html page; each has a row for each input in
     ``not_reached``. The page is titled with ``input_dir`` as given, names each file
     by its path from it; it and a JSON report count the outputs in no report, left in
     place, as the summary line does: ``unclaimed`` is their number and that of those a
     stopped run left unfinished (:func:`_print_summary`), and list and count those
-    --remove-orphans ``removed``."""
+    --remove-orphans ``removed``; a JSON report counts too what the search ``passed``
+    over, as the summary line does."""
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -542,7 +545,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                 with _report_folder(report) as target:  # checked: it exists or lies in -o
                     lib.write_report(target, results, summary, not_reached=not_reached,
                                      mode=mode, unclaimed=unclaimed[0],
-                                     unfinished=unclaimed[1], removed=removed)
+                                     unfinished=unclaimed[1], removed=removed,
+                                     passed_over=passed[0], not_entered=passed[1])
                 unwritten.remove("--report")
             if html is not None:
                 from ..report import write_html_report

@@ -62,7 +62,10 @@ What happens to each kind of input:
   orientation held only in the XMP, or in ImageMagick's PNG text chunk, is not, as
   browsers show such a file as stored (:func:`exif_orientation`); of an EXIF block whose
   first directory of tags reaches past its end, only an orientation read before the cut
-  is applied (as Pillow reads it), with a :class:`DamagedExifWarning`.
+  is applied (as Pillow reads it), with a :class:`DamagedExifWarning`; so too, one names
+  a tag of that directory whose value is not in the block (more bytes than it holds, skipped,
+  or ending past it, which ends the reading), and says whether an orientation read
+  from the other tags is applied.
 - Physical resolution (a PNG's pHYs, a JPEG's JFIF density or EXIF resolution, a TIFF's
   resolution tags, a BMP's pixels per metre), when stated in inches or centimetres:
   ``LoadedImage.dpi``, upright (x and y swapped by an EXIF orientation of 5 to 8); an

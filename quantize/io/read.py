@@ -1980,14 +1980,17 @@ def exif_orientation(im: Image.Image) -> int:
                 exif.load(im.info["exif"])
             except (SyntaxError, ValueError, struct.error, EOFError, OSError):
                 return 1  # unreadable ("Exif" and no TIFF header): none, as browsers take it
+            _warn_exif_values_damaged(im.info["exif"], exif.get(_EXIF_ORIENTATION, 1))
         value = exif.get(_EXIF_ORIENTATION, 1)
     return value if value in range(2, 9) else 1
 
 
 class DamagedExifWarning(UserWarning):
-    """An input's EXIF data is damaged: only an orientation read before the damage turns
-    the image (as Pillow read it before it said so in words of its own); else it is read
-    as stored."""
+    """An input's EXIF data is damaged: its first directory of tags is cut short, or a tag
+    of it gives a value that is not in the block (skipped, or, when the value ends past
+    the block, it and the tags after it ignored). Only an orientation read from the tags
+    read turns the image (as Pillow reads them; it says the damage in words of its own);
+    else it is read as stored."""
 
 
 def _exif_cut_short(exif: bytes) -> tuple[str, int] | None:
@@ -2008,11 +2011,10 @@ def _exif_cut_short(exif: bytes) -> tuple[str, int] | None:
     >>> _exif_cut_short(b"MM\\0*\\0\\0\\0\\x08\\0\\0" + bytes(4)) is None
     True
     """
-    data = re.sub(b"^(Exif\x00\x00){1,2}", b"", exif)  # as Pillow reads it
-    if len(data) < 8 or data[:4] not in (b"II*\0", b"MM\0*"):
+    header = _exif_header(exif)
+    if header is None:
         return None
-    order = "<" if data[:2] == b"II" else ">"
-    (at,) = struct.unpack(order + "L", data[4:8])
+    data, order, at = header
     if at + 2 > len(data):
         return (f"its first directory of tags, at byte {at}, lies past its end, at byte "
                 f"{len(data)}", 1)
@@ -2023,6 +2025,127 @@ def _exif_cut_short(exif: bytes) -> tuple[str, int] | None:
         return (f"its first directory, of {n} tag{'s' * (n != 1)}, ends at byte {end}, past "
                 f"its end, at byte {len(data)}", _orientation_tag(data, order, at + 2, whole))
     return None
+
+
+def _exif_header(exif: bytes) -> tuple[bytes, str, int] | None:
+    """The TIFF data of ``exif`` (after any ``Exif\\0\\0``, as Pillow reads it), its byte
+    order (``"<"`` or ``">"``) and the offset of its first directory of tags; None when it
+    has no classic TIFF header (left to Pillow)."""
+    data = re.sub(b"^(Exif\x00\x00){1,2}", b"", exif)  # as Pillow reads it
+    if len(data) < 8 or data[:4] not in (b"II*\0", b"MM\0*"):
+        return None
+    order = "<" if data[:2] == b"II" else ">"
+    return data, order, struct.unpack(order + "L", data[4:8])[0]
+
+
+#: The bytes of one value of each TIFF field type Pillow reads (BYTE, ASCII, SHORT, LONG,
+#: RATIONAL, SBYTE, UNDEFINED, SSHORT, SLONG, SRATIONAL, FLOAT, DOUBLE, IFD, LONG8); it
+#: passes over a tag of another type.
+_TIFF_TYPE_BYTES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8,
+                    13: 4, 16: 8}
+
+
+def _warn_exif_values_damaged(exif: bytes, orientation: Any) -> None:
+    """Warn, in a :class:`DamagedExifWarning`, when a tag of the first directory of ``exif``
+    (whole: :func:`_exif_cut_short` is None) gives a value that is not in it
+    (:func:`_exif_values_damaged`), saying which tags are skipped or ignored and whether
+    ``orientation``, the one Pillow read from the others, is applied (a value out of 2..8,
+    as none, is not)."""
+    damage = _exif_values_damaged(exif)
+    if damage is None:
+        return
+    reason, ignored, lost = damage
+    if orientation in range(2, 9):
+        done = f"{ignored}, and the orientation, {orientation}, is applied"
+    elif lost != 1:
+        done = f"{ignored}, the orientation, {lost}, among them, so the image is read as stored"
+    else:
+        done = f"{ignored}; no orientation is read, so the image is read as stored"
+    warn_caller(f"its EXIF data is damaged ({reason}); {done}", DamagedExifWarning)
+
+
+def _exif_values_damaged(exif: bytes) -> tuple[str, str, int] | None:
+    """Why a tag of the first directory of ``exif`` gives a value that is not in it, which
+    tags are left out for it, and the orientation among them (1 when none is); None when
+    every value is in it. The directory is read as Pillow reads it: a tag whose value
+    would bring the bytes of the values read so far past the whole block's is skipped
+    (Pillow: "Tag data larger than file. Skipping tag 271"), and a value that ends past
+    the block ends the reading: its tag and those after it are ignored (Pillow:
+    "Truncated File Read").
+
+    >>> make = b"\\x01\\x0f\\0\\x02\\0\\0\\x03\\xe8\\0\\0\\0\\x08"  # 1000 bytes at byte 8
+    >>> _exif_values_damaged(b"MM\\0*\\0\\0\\0\\x08\\0\\x01" + make + bytes(4))
+    ('tag 271 (Make) gives a value of 1000 bytes, more than the 26 of the EXIF data', \
+'that tag is skipped', 1)
+    """
+    header = _exif_header(exif)
+    if header is None:
+        return None
+    data, order, at = header
+    (count,) = struct.unpack(order + "H", data[at:at + 2])
+    total, read, skipped = 0, set(), []
+    reason, stop = None, None
+    for i in range(count):
+        start = at + 2 + 12 * i
+        tag, kind, n, offset = struct.unpack(order + "HHLL", data[start:start + 12])
+        size = n * _TIFF_TYPE_BYTES.get(kind, 0)
+        if tag in read or size <= 4:
+            read.update([tag] if size else [])
+            continue
+        total += size
+        if total <= len(data) and offset + size <= len(data):
+            read.add(tag)
+            continue
+        if reason is None:
+            reason = (tag, _value_outside(tag, size, offset, total, len(data)))
+        if total <= len(data):
+            stop = i
+            break
+        skipped.append(tag)
+    if reason is None:
+        return None
+    ignored = []
+    if skipped:
+        them = ("that tag is" if skipped == [reason[0]] else
+                f"{_listed_tags(skipped)} {'is' if len(skipped) == 1 else 'are'}")
+        ignored.append(f"{them} skipped")
+    lost = 1
+    if stop is not None:
+        after = count - stop - 1
+        tag = struct.unpack(order + "H", data[at + 2 + 12 * stop:at + 4 + 12 * stop])[0]
+        them = "that tag" if tag == reason[0] else f"tag {tag}"
+        ignored.append(f"{them}{f' and the {after} after it are' if after else ' is'} ignored")
+        lost = _orientation_tag(data, order, at + 2 + 12 * stop, after + 1)
+    return reason[1], " and ".join(ignored), lost
+
+
+def _value_outside(tag: int, size: int, offset: int, total: int, length: int) -> str:
+    """Why the value of ``tag``, of ``size`` bytes at byte ``offset``, is not in the
+    ``length`` bytes of an EXIF block, where the values read up to it take ``total``."""
+    what = _exif_tag_name(tag)
+    if size > length:
+        return f"{what} gives a value of {size} bytes, more than the {length} of the EXIF data"
+    if total > length:
+        return (f"the values of its tags add up to {total} bytes at {what}, more than the "
+                f"{length} of the EXIF data")
+    return (f"the value of {what}, {size} bytes at byte {offset}, runs past the end of the "
+            f"EXIF data, at byte {length}")
+
+
+def _exif_tag_name(tag: int) -> str:
+    """``tag`` as a warning names it: ``tag 271 (Make)``, or ``tag 50000`` when Pillow knows
+    no name for it."""
+    from PIL import TiffTags
+
+    name = TiffTags.lookup(tag).name
+    return f"tag {tag}" if name == "unknown" else f"tag {tag} ({name})"
+
+
+def _listed_tags(tags: list[int]) -> str:
+    """``tag 271``, ``tags 271 and 272``, ``tags 271, 272 and 305``."""
+    if len(tags) == 1:
+        return f"tag {tags[0]}"
+    return f"tags {', '.join(map(str, tags[:-1]))} and {tags[-1]}"
 
 
 def _orientation_tag(data: bytes, order: str, start: int, count: int) -> int:

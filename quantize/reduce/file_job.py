@@ -64,6 +64,7 @@ from .options import (
     check_reduce_options,
     entries_drawn,
     gif_entries,
+    opaque_repeats,
     palette_in_name,
     read_palette_in,
     too_many_colors,
@@ -361,11 +362,12 @@ def _gif_palette(job: FileJob, alpha: np.ndarray | None,
     drawn, n = gif_entries(pal)
     if n == 0:
         return pal
+    merged = opaque_repeats(pal)
     warn_caller(AlphaLossWarning(
         f"{output_named(job.output, shown)}: GIF has no partial alpha, so {n} translucent palette "
         f"{'entry is' if n == 1 else 'entries are'} made opaque, or left out below alpha "
-        f"{GIF_ALPHA_THRESHOLD}, before the image is mapped onto {job.palette_name}",
-        advice="write .png to keep alpha"))
+        f"{GIF_ALPHA_THRESHOLD}, before the image is mapped onto {job.palette_name}"
+        f"{'; ' + merged if merged else ''}", advice="write .png to keep alpha"))
     if drawn.shape[0] == 0 and alpha.any():
         raise ValueError(f"{job.palette_name} has no entry with alpha >= "
                          f"{GIF_ALPHA_THRESHOLD}, but the image has opaque pixels; a GIF "

@@ -55,7 +55,8 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Op
            "check_options", "check_output_names", "check_palette", "check_palette_alone",
            "check_palette_draws",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
-           "check_reduce_options", "entries_drawn", "gif_entries", "palette_in_name",
+           "check_reduce_options", "entries_drawn", "gif_entries", "opaque_repeats",
+           "palette_in_name",
            "too_many_colors",
            "read_palette_in",
            "read_palette_in_quietly", "visible_entries",
@@ -273,9 +274,8 @@ entries give 2 colours, and those after index 1 take lower indices
     for i in shown:
         key = palette[i].tobytes()
         if key in first:
-            colour = "#" + (key if palette.shape[1] == 3 or palette[i, 3] < 255
-                            else key[:3]).hex()
-            repeats.append((int(i), f"index {int(i)} ({colour}) as index {first[key]}"))
+            repeats.append((int(i), f"index {int(i)} ({_entry_hex(palette[i])}) as index "
+                                    f"{first[key]}"))
         else:
             first[key] = int(i)
     if not repeats or repeats[0][0] > max(first.values()):  # no colour moves
@@ -305,6 +305,38 @@ def gif_entries(palette: np.ndarray) -> tuple[np.ndarray, int]:
     translucent = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     drawn = np.ascontiguousarray(palette[alpha >= GIF_ALPHA_THRESHOLD, :3])
     return first_rows(drawn), translucent
+
+
+def opaque_repeats(palette: np.ndarray) -> str:
+    """The words of a warning that entries of a checked RGBA ``palette`` become one colour
+    once made opaque, as a GIF or an animation draws them (:func:`gif_entries`: each
+    colour is then kept once), in the style of :func:`warn_repeated_entries`; "" when
+    none do. An entry repeating another whole (alpha too) is left to that warning.
+
+    >>> pal = np.array([[0, 0, 0, 255], [0, 0, 0, 200], [9, 9, 9, 255]], np.uint8)
+    >>> opaque_repeats(pal)
+    'index 1 (#000000c8) is then the colour of index 0 (#000000), each colour kept once: 2 \
+colours are drawn'
+    """
+    first: dict[bytes, int] = {}
+    whole: set[bytes] = set()
+    merged = []
+    for i in np.flatnonzero(palette[:, 3] >= GIF_ALPHA_THRESHOLD):
+        j = first.setdefault(palette[i, :3].tobytes(), int(i))
+        if j != i and palette[i].tobytes() not in whole:
+            merged.append(f"index {int(i)} ({_entry_hex(palette[i])}) is then the colour "
+                          f"of index {j} ({_entry_hex(palette[j])})")
+        whole.add(palette[i].tobytes())
+    if not merged:
+        return ""
+    more = f" and {len(merged) - 3} more" if len(merged) > 3 else ""
+    drawn = "1 colour is" if len(first) == 1 else f"{len(first)} colours are"
+    return f"{', '.join(merged[:3])}{more}, each colour kept once: {drawn} drawn"
+
+
+def _entry_hex(entry: np.ndarray) -> str:
+    """A palette entry as warnings show it: ``#rrggbb``, or ``#rrggbbaa`` when translucent."""
+    return "#" + (entry if entry.shape[0] == 3 or entry[3] < 255 else entry[:3]).tobytes().hex()
 
 
 def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:

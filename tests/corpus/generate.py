@@ -18,8 +18,9 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-__all__ = ["MPO_DISPARITY", "MPO_PREVIEW", "build_corpus", "cut_exif", "linear_gray_icc",
-           "linear_rgb_icc", "mpo_file", "png_bytes", "png_of_chunks", "stored_idats"]
+__all__ = ["MPO_DISPARITY", "MPO_PREVIEW", "ORIENTATION_6", "build_corpus", "cut_exif",
+           "exif_of_tags", "linear_gray_icc", "linear_rgb_icc", "mpo_file", "png_bytes",
+           "png_of_chunks", "stored_idats"]
 
 
 def _photo(h: int = 48, w: int = 64) -> np.ndarray:
@@ -137,6 +138,19 @@ def exif_value_past_end() -> bytes:
     Pillow warns "Truncated File Read", reads no further tags, and reads the image."""
     return (b"Exif\0\0MM\0*" + struct.pack(">IH", 8, 1)
             + struct.pack(">HHII", 0x010F, 2, 10, 100) + struct.pack(">I", 0))
+
+
+#: An orientation tag of 6 (a quarter turn clockwise), for :func:`exif_of_tags`.
+ORIENTATION_6 = (0x0112, 3, 1, struct.pack(">HH", 6, 0))
+
+
+def exif_of_tags(*tags: tuple[int, int, int, bytes]) -> bytes:
+    """A big-endian EXIF block of one directory of ``tags``, each ``(tag, type, count,
+    value)`` with its 4-byte value or offset as given, and no next directory: 38 bytes
+    after ``Exif\\0\\0`` for two tags. A value offset past the end makes Pillow warn."""
+    entries = b"".join(struct.pack(">HHI", tag, kind, n) + value for tag, kind, n, value in tags)
+    return (b"Exif\0\0MM\0*" + struct.pack(">IH", 8, len(tags)) + entries
+            + struct.pack(">I", 0))
 
 
 # MP types (CIPA DC-007) of an MPO's further images: a stereo pair's other view, and a
