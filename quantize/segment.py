@@ -1889,11 +1889,19 @@ def _side_of_thick(leaves: _LeafColours, members: np.ndarray, mean: np.ndarray,
                    spreads: np.ndarray, count: np.ndarray, region: int,
                    neighbours: np.ndarray) -> int | None:
     """:func:`_side_of_mixed` for the region of superpixels ``members`` (``leaves`` their
-    colours; ``mean``, ``spreads``, ``count`` and ``neighbours`` as there)."""
+    colours; ``mean``, ``spreads``, ``count`` and ``neighbours`` as there), its pixels
+    gathered only when :func:`_most_within` leaves more than :data:`_MIXED_OWN` of them a
+    chance to be a larger neighbour's colour."""
     larger = count[neighbours] > count[region]
     if neighbours.size < 2 or not larger.any():
         return None
     radius = _colour_radii(mean, spreads, neighbours)
+    leaf_mean = leaves.sums[members] / leaves.count[members, None]
+    variance = spread(leaf_mean, leaves.squares[members] / leaves.count[members, None]) ** 2
+    most = _most_within(leaves.count[members], leaf_mean, variance, mean[neighbours[larger]],
+                        radius[larger] + _OWN_SLACK)
+    if most.max() <= _MIXED_OWN * count[region]:
+        return None
     pixels = leaves.colours[leaves.pixels_of(members)]
     return _side_of_mixed(pixels, mean, radius, count, region, neighbours)
 
@@ -1906,6 +1914,41 @@ def _colour_radii(mean: np.ndarray, spreads: np.ndarray, neighbours: np.ndarray
     ends = mean[neighbours]  # (m, 3)
     farthest = np.linalg.norm(ends[:, None] - ends[None], axis=2).max(axis=1)
     return np.maximum(np.minimum(spreads[neighbours], _SLIVER_MIX * farthest), _ONE_LEVEL)
+
+
+# _side_of_mixed counts a pixel as a neighbour's colour when its float32 squared distance
+# from that colour (rounded to float32) is at most radius**2. The distance is a sum of a
+# few float32 terms below 2^19 (2 * 3 * 255^2), each rounded by at most 2^-5, so it errs
+# by less than 0.5 in all: with the colour's own rounding (under 1e-4), a pixel so counted
+# lies within radius + 0.2 of the float64 colour (radius being _ONE_LEVEL or more), and
+# _side_of_thick takes the bound at radius + _OWN_SLACK.
+_OWN_SLACK = 0.5
+
+
+def _most_within(count: np.ndarray, mean: np.ndarray, variance: np.ndarray,
+                 centres: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """``(m,)``: at most how many of the pixels of ``g`` groups lie within ``radius[j]`` of
+    ``centres[j]`` ``(m, 3)``, from the groups' pixel counts ``(g,)``, mean colours
+    ``(g, 3)`` and variances ``(g,)`` (summed over the channels) alone.
+
+    Of a group of ``k`` pixels ``x`` whose mean ``m`` lies ``d`` beyond ``r`` from a
+    centre, at most ``k * variance / (variance + d**2)`` lie within ``r`` of it (the
+    one-sided Chebyshev bound): along the unit vector ``u`` from ``m`` to the centre each
+    of those ``n`` pixels has ``(x - m) . u >= d``; the ``(x - m) . u`` of all ``k`` sum to
+    0, so those of the other ``k - n`` sum to ``-n d`` or less and their squares to
+    ``(n d)**2 / (k - n)`` or more (Cauchy-Schwarz; ``k > n``, as the mean of pixels all
+    within ``r`` is within ``r``); and ``k * variance``, the sum of the ``|x - m|**2``, is
+    at least the sum of all those squares, ``n d**2 + (n d)**2 / (k - n) = n d**2 k /
+    (k - n)``. A group whose mean is within ``r`` may lie within it whole.
+
+    >>> _most_within(np.array([10.0]), np.zeros((1, 3)), np.array([4.0]),
+    ...              np.array([[5.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), np.array([1.0, 1.0]))
+    array([ 2., 10.])
+    """
+    beyond = np.linalg.norm(mean[:, None] - centres[None], axis=2) - radius  # (g, m)
+    scale = variance[:, None] + np.maximum(beyond, 0.0) ** 2
+    share = np.divide(variance[:, None], scale, out=np.ones_like(scale), where=beyond > 0)
+    return count @ share
 
 
 def _side_of_mixed(pixels: np.ndarray, mean: np.ndarray, radius: np.ndarray,
