@@ -53,6 +53,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -1615,7 +1616,7 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
         n_regions = tree.n_leaves
     if asked is None:
         region_of = _unite_flat_alike(tree, lab, _split_flat_unlike(tree, lab, w, height))
-        region_of = _merge_slivers(tree, work, region_of)
+        region_of = _merge_slivers(tree, _leaf_colours(tree, work), region_of)
     else:
         region_of = _cut_without_slivers(tree, work, n_regions)
     # Each working pixel stands for a box of full-size pixels: repeating the boxes keeps
@@ -1748,25 +1749,56 @@ def _unite_flat_alike(tree: _hierarchy.Hierarchy, lab: np.ndarray, region_of: np
     return _joined(a[alike], b[alike], n)[region_of]
 
 
-def _merge_slivers(tree: _hierarchy.Hierarchy, work: np.ndarray, region_of: np.ndarray
+@dataclass(frozen=True, eq=False)
+class _LeafColours:
+    """The working copy's RGB colours grouped by the superpixels (the leaves of a
+    hierarchy) that a cut's regions are unions of, summed once for every round of
+    :func:`_merge_slivers` and every cut :func:`_cut_without_slivers` tries."""
+
+    colours: np.ndarray  # (h*w, 3) float32: each working pixel's colour
+    labels: np.ndarray  # (h*w,) intp: each working pixel's superpixel
+    count: np.ndarray  # (n,) float64: each superpixel's pixels
+    sums: np.ndarray  # (n, 3) float64: the sums of their colours (exact: integer colours)
+    squares: np.ndarray  # (n, 3) float64: and of their squares
+
+    @cached_property
+    def _runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The pixels sorted by superpixel, and where each superpixel's run starts and the
+        last ends ``(n + 1,)``: sorted once, when a region's pixels are first asked for."""
+        starts = np.concatenate([[0], np.cumsum(self.count)]).astype(np.intp)
+        return np.argsort(self.labels, kind="stable"), starts
+
+    def pixels_of(self, members: np.ndarray) -> np.ndarray:
+        """The indices, in raster order, of the pixels of the superpixels ``members``."""
+        order, starts = self._runs
+        runs = [order[starts[i]:starts[i + 1]] for i in members.tolist()]
+        return np.sort(np.concatenate(runs))
+
+
+def _leaf_colours(tree: _hierarchy.Hierarchy, work: np.ndarray) -> _LeafColours:
+    """The colours of ``work`` ``(h, w, 3)`` uint8, the working copy the superpixels of
+    ``tree`` were made on, grouped by superpixel."""
+    colours = work.reshape(-1, 3).astype(np.float32)
+    labels = tree.labels.ravel().astype(np.intp)  # bincount's index type: cast once
+    count, sums = group_sums(colours, labels, tree.n_leaves)
+    _, squares = group_sums(colours * colours, labels, tree.n_leaves)
+    return _LeafColours(colours, labels, count, sums, squares)
+
+
+def _merge_slivers(tree: _hierarchy.Hierarchy, leaves: _LeafColours, region_of: np.ndarray
                    ) -> np.ndarray:
     """``region_of`` (each superpixel's region) with each sliver merged into the neighbour
     nearest to it in colour (see :data:`_SLIVER_MIX`), and each region of no colour of its
-    own into the neighbour whose colour most of it is (see :data:`_MIXED_SHARE`), ``work``
-    ``(h, w, 3)`` uint8 being the working copy the superpixels were made on."""
-    colours = work.reshape(-1, 3).astype(np.float32)
-    leaves = tree.labels.ravel()
-    leaf_count, leaf_sums = group_sums(colours, leaves, tree.n_leaves)
-    _, leaf_squares = group_sums(colours * colours, leaves, tree.n_leaves)
+    own into the neighbour whose colour most of it is (see :data:`_MIXED_SHARE`), ``leaves``
+    being the colours of the superpixels of ``tree`` (:func:`_leaf_colours`)."""
     for _ in range(_SLIVER_ROUNDS):
         n = int(region_of.max()) + 1
-        pixels = region_of[leaves]
-        count = np.bincount(region_of, leaf_count, minlength=n)
-        mean = group_sums(leaf_sums, region_of, n)[1] / count[:, None]
-        spreads = spread(mean, group_sums(leaf_squares, region_of, n)[1] / count[:, None])
-        thin = _thin_regions(pixels.reshape(tree.labels.shape), n)
-        by_region = np.split(np.argsort(pixels, kind="stable"),
-                             np.cumsum(count[:-1]).astype(np.intp))
+        count = np.bincount(region_of, leaves.count, minlength=n)
+        mean = group_sums(leaves.sums, region_of, n)[1] / count[:, None]
+        spreads = spread(mean, group_sums(leaves.squares, region_of, n)[1] / count[:, None])
+        thin = _thin_regions(region_of.astype(np.int32)[tree.labels], n)
+        members = np.split(np.argsort(region_of, kind="stable"),
+                           np.cumsum(np.bincount(region_of, minlength=n)[:-1]))
         a, b = region_of[tree.pairs[:, 0]], region_of[tree.pairs[:, 1]]
         src, dst = np.concatenate([a, b]), np.concatenate([b, a])
         links = []
@@ -1775,7 +1807,7 @@ def _merge_slivers(tree: _hierarchy.Hierarchy, work: np.ndarray, region_of: np.n
             if thin[s]:
                 t = _mixed_of(mean, s, neighbours)
             else:
-                t = _side_of_mixed(colours[by_region[s]], mean, spreads, count, s, neighbours)
+                t = _side_of_thick(leaves, members[s], mean, spreads, count, s, neighbours)
             if t is not None:
                 links.append((s, t))
         if not links:
@@ -1788,13 +1820,15 @@ def _merge_slivers(tree: _hierarchy.Hierarchy, work: np.ndarray, region_of: np.n
 def _cut_without_slivers(tree: _hierarchy.Hierarchy, work: np.ndarray, n_regions: int
                          ) -> np.ndarray:
     """Each superpixel's region in a cut of ``tree`` that leaves ``n_regions`` (at most its
-    leaves) once its slivers have merged (:func:`_merge_slivers`, ``work`` as there): the cut
-    at ``n_regions`` when it has none, else the first finer cut found that does (see
-    :data:`_SLIVER_CUTS`); when none is found, the cut at ``n_regions``, slivers and all."""
+    leaves) once its slivers have merged (:func:`_merge_slivers`; ``work`` ``(h, w, 3)``
+    uint8 the working copy the superpixels were made on): the cut at ``n_regions`` when it
+    has none, else the first finer cut found that does (see :data:`_SLIVER_CUTS`); when
+    none is found, the cut at ``n_regions``, slivers and all."""
     lo, hi = n_regions - 1, tree.n_leaves + 1  # fewer left up to lo; more from hi on
     cut, step = n_regions, 0
+    leaves = _leaf_colours(tree, work)
     for _ in range(_SLIVER_CUTS):
-        region_of = _merge_slivers(tree, work, tree.cut(cut))
+        region_of = _merge_slivers(tree, leaves, tree.cut(cut))
         left = int(region_of.max()) + 1
         if left == n_regions:
             return region_of
@@ -1851,18 +1885,81 @@ def _off_luma_chroma(point: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, n
     return np.hypot(luma, chroma), np.linalg.norm(ends[:, None] - ends[None], axis=2)
 
 
-def _side_of_mixed(pixels: np.ndarray, mean: np.ndarray, spreads: np.ndarray,
-                   count: np.ndarray, region: int, neighbours: np.ndarray) -> int | None:
-    """The neighbour that a region of no colour of its own joins, or None (see
-    :data:`_MIXED_SHARE`): ``pixels`` ``(k, 3)`` float32 its RGB colours; ``mean``
-    ``(n, 3)``, ``spreads`` and ``count`` ``(n,)`` every region's mean colour, spread and
-    size; ``neighbours`` the regions beside it."""
+def _side_of_thick(leaves: _LeafColours, members: np.ndarray, mean: np.ndarray,
+                   spreads: np.ndarray, count: np.ndarray, region: int,
+                   neighbours: np.ndarray) -> int | None:
+    """:func:`_side_of_mixed` for the region of superpixels ``members`` (``leaves`` their
+    colours; ``mean``, ``spreads``, ``count`` and ``neighbours`` as there), its pixels
+    gathered only when :func:`_most_within` leaves more than :data:`_MIXED_OWN` of them a
+    chance to be a larger neighbour's colour."""
     larger = count[neighbours] > count[region]
     if neighbours.size < 2 or not larger.any():
         return None
+    radius = _colour_radii(mean, spreads, neighbours)
+    leaf_mean = leaves.sums[members] / leaves.count[members, None]
+    variance = spread(leaf_mean, leaves.squares[members] / leaves.count[members, None]) ** 2
+    most = _most_within(leaves.count[members], leaf_mean, variance, mean[neighbours[larger]],
+                        radius[larger] + _OWN_SLACK)
+    if most.max() <= _MIXED_OWN * count[region]:
+        return None
+    pixels = leaves.colours[leaves.pixels_of(members)]
+    return _side_of_mixed(pixels, mean, radius, count, region, neighbours)
+
+
+def _colour_radii(mean: np.ndarray, spreads: np.ndarray, neighbours: np.ndarray
+                  ) -> np.ndarray:
+    """``(m,)``: how far from each neighbour's colour a pixel is still that colour (see
+    :data:`_MIXED_SHARE`), ``mean`` ``(n, 3)`` and ``spreads`` ``(n,)`` being every region's
+    mean colour and spread."""
     ends = mean[neighbours]  # (m, 3)
     farthest = np.linalg.norm(ends[:, None] - ends[None], axis=2).max(axis=1)
-    radius = np.maximum(np.minimum(spreads[neighbours], _SLIVER_MIX * farthest), _ONE_LEVEL)
+    return np.maximum(np.minimum(spreads[neighbours], _SLIVER_MIX * farthest), _ONE_LEVEL)
+
+
+# _side_of_mixed counts a pixel as a neighbour's colour when its float32 squared distance
+# from that colour (rounded to float32) is at most radius**2. The distance is a sum of a
+# few float32 terms below 2^19 (2 * 3 * 255^2), each rounded by at most 2^-5, so it errs
+# by less than 0.5 in all: with the colour's own rounding (under 1e-4), a pixel so counted
+# lies within radius + 0.2 of the float64 colour (radius being _ONE_LEVEL or more), and
+# _side_of_thick takes the bound at radius + _OWN_SLACK.
+_OWN_SLACK = 0.5
+
+
+def _most_within(count: np.ndarray, mean: np.ndarray, variance: np.ndarray,
+                 centres: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """``(m,)``: at most how many of the pixels of ``g`` groups lie within ``radius[j]`` of
+    ``centres[j]`` ``(m, 3)``, from the groups' pixel counts ``(g,)``, mean colours
+    ``(g, 3)`` and variances ``(g,)`` (summed over the channels) alone.
+
+    Of a group of ``k`` pixels ``x`` whose mean ``m`` lies ``d`` beyond ``r`` from a
+    centre, at most ``k * variance / (variance + d**2)`` lie within ``r`` of it (the
+    one-sided Chebyshev bound): along the unit vector ``u`` from ``m`` to the centre each
+    of those ``n`` pixels has ``(x - m) . u >= d``; the ``(x - m) . u`` of all ``k`` sum to
+    0, so those of the other ``k - n`` sum to ``-n d`` or less and their squares to
+    ``(n d)**2 / (k - n)`` or more (Cauchy-Schwarz; ``k > n``, as the mean of pixels all
+    within ``r`` is within ``r``); and ``k * variance``, the sum of the ``|x - m|**2``, is
+    at least the sum of all those squares, ``n d**2 + (n d)**2 / (k - n) = n d**2 k /
+    (k - n)``. A group whose mean is within ``r`` may lie within it whole.
+
+    >>> _most_within(np.array([10.0]), np.zeros((1, 3)), np.array([4.0]),
+    ...              np.array([[5.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), np.array([1.0, 1.0]))
+    array([ 2., 10.])
+    """
+    beyond = np.linalg.norm(mean[:, None] - centres[None], axis=2) - radius  # (g, m)
+    scale = variance[:, None] + np.maximum(beyond, 0.0) ** 2
+    share = np.divide(variance[:, None], scale, out=np.ones_like(scale), where=beyond > 0)
+    return count @ share
+
+
+def _side_of_mixed(pixels: np.ndarray, mean: np.ndarray, radius: np.ndarray,
+                   count: np.ndarray, region: int, neighbours: np.ndarray) -> int | None:
+    """The neighbour that a region of no colour of its own joins, or None (see
+    :data:`_MIXED_SHARE`): ``pixels`` ``(k, 3)`` float32 its RGB colours; ``mean``
+    ``(n, 3)`` and ``count`` ``(n,)`` every region's mean colour and size; ``neighbours``
+    the regions beside it, at least two and one of them larger, and ``radius`` ``(m,)``
+    their :func:`_colour_radii`."""
+    larger = count[neighbours] > count[region]
+    ends = mean[neighbours]  # (m, 3)
     own = sq_dist_from(ends, pixels, (pixels * pixels).sum(axis=1)) <= radius[:, None] ** 2
     votes = np.where(larger, own.sum(axis=1), 0)  # (m,): pixels of each larger one's colour
     if votes.max() <= _MIXED_OWN * len(pixels):

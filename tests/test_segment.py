@@ -2046,6 +2046,46 @@ def test_a_wide_band_of_a_mixed_colour_stays_a_region():
     np.testing.assert_array_equal(segment(img).labels, expected)
 
 
+def test_most_within_bounds_the_pixels_near_a_colour_by_groups_sums():
+    """Exact values: a group whose mean is within the radius may lie there whole; of one
+    beyond it, the one-sided Chebyshev share (3 / (3 + 3**2) of 4 pixels at 0, 0, 0 and 4
+    from a centre at 6 within 2: the pixel at 4 attains it); of a flat one beyond it, none;
+    and the groups' bounds add up."""
+    from quantize.segment import _most_within
+
+    count = np.array([4.0, 2.0, 3.0])
+    mean = np.array([[1.0, 0.0, 0.0], [0.0, 8.0, 0.0], [5.0, 0.0, 0.0]])
+    variance = np.array([3.0, 0.0, 1.0])
+    centres = np.array([[6.0, 0.0, 0.0], [0.0, 8.0, 0.0]])
+    most = _most_within(count, mean, variance, centres, np.array([2.0, 0.5]))
+    # centre 0: 1 + 0 (the flat group's mean is 10 away) + 3 (mean 1 away); centre 1: the
+    # first and third groups' means sqrt(65) and sqrt(89) away, the flat group's there
+    expected = [4.0, 4 * 3 / (3 + (65 ** 0.5 - 0.5) ** 2) + 2 + 3 / (1 + (89 ** 0.5 - 0.5) ** 2)]
+    np.testing.assert_allclose(most, expected, rtol=1e-12)
+
+
+def test_most_within_is_never_fewer_than_the_pixels_there(rng):
+    """Random groups of integer colours, centres near their pixels and random radii: the
+    bound from the groups' counts, means and variances is at least the pixels within each
+    radius."""
+    from quantize._kernels import spread
+    from quantize.segment import _most_within
+
+    for _ in range(50):
+        sizes = rng.integers(1, 40, size=rng.integers(1, 6))
+        groups = [rng.integers(0, 256, 3) + rng.integers(-20, 21, (k, 3)) for k in sizes]
+        pixels = np.concatenate(groups)
+        centres = pixels[rng.integers(0, len(pixels), 4)] + rng.uniform(-10.0, 10.0, (4, 3))
+        radius = rng.uniform(0.0, 30.0, 4)
+        mean = np.array([g.mean(axis=0) for g in groups])
+        squares = np.array([(g.astype(float) ** 2).mean(axis=0) for g in groups])
+        most = _most_within(sizes.astype(float), mean, spread(mean, squares) ** 2, centres,
+                            radius)
+        within = sum((np.linalg.norm(g[:, None] - centres[None], axis=2) <= radius).sum(axis=0)
+                     for g in groups)
+        assert (within <= most + 1e-9).all()
+
+
 def _columns(height, bands):
     """Vertical bands ``(width, colour)``, left to right."""
     img = np.zeros((height, sum(width for width, _ in bands), 3), np.uint8)
