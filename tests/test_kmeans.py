@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -529,6 +530,16 @@ else:
     @_sklearn_checks
     def test_passes_sklearn_estimator_checks(estimator, check):
         check(estimator)
+
+
+def test_docstring_names_how_the_estimator_checks_run_and_what_fails():
+    # It said MiniBatchKMeans(2) failed two checks and listed one; with seed=None it
+    # failed four, as scikit-learn's checks fix only a parameter named random_state.
+    doc = MiniBatchKMeans.__doc__
+    assert "``MiniBatchKMeans(2, seed=0)``" in " ".join(doc.split())
+    assert "one check that conflicts" in doc
+    notes = doc.split("Notes\n")[1].split("Examples\n")[0]
+    assert set(re.findall(r"^ *- ``(check_\w+)``", notes, re.M)) == set(EXPECTED_FAILED_CHECKS)
 
 
 def test_works_in_a_pipeline_and_grid_search(rng):
