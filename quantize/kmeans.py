@@ -112,12 +112,13 @@ def kmeans_plusplus(
         values closer than about 1e-7 of their distance from the column's mean.
         Float64 data too small for float32 (down to float64's smallest
         numbers) are scaled up by a power of two first, which is exact; values
-        of 3.4e38 or more are refused.
+        of 3.4e38 or more are refused. Bools are 0 and 1; a NumPy masked array
+        is refused, as its mask would be ignored.
     n_clusters : int
         Number of centres, ``1 <= n_clusters <=`` number of distinct rows.
     sample_weight : (n,) array_like or float, optional
         Non-negative weights; a point of weight 2 counts as two points. A
-        single number weighs every point alike.
+        single number weighs every point alike; bools are weights 0 and 1.
     seed : int, numpy.random.Generator or None
         Source of randomness: an int >= 0 gives the same centres every time;
         a Generator is used as is, so a second call continues its stream;
@@ -564,12 +565,13 @@ class MiniBatchKMeans:
             tell apart is values closer than about 1e-7 of their distance from
             the column's mean. Float64 data too small for float32 (down to
             float64's smallest numbers) are scaled up by a power of two first,
-            which is exact; values of 3.4e38 or more are refused.
+            which is exact; values of 3.4e38 or more are refused. Bools are 0
+            and 1; a NumPy masked array is refused, as its mask would be ignored.
         y : ignored
             Accepted for scikit-learn's API (``Pipeline``, ``GridSearchCV``).
         sample_weight : (n,) array_like or float, optional
             Non-negative weights; a point of weight 2 counts as two points. A
-            single number weighs every point alike.
+            single number weighs every point alike; bools are weights 0 and 1.
 
         Returns
         -------
