@@ -386,11 +386,12 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
     With ``copy=True`` the result is never memory the caller owns. With
     ``copy=False`` a float32 C-contiguous ``X`` is returned as is, for callers
     that only read it (and so need no ``n x d`` copy). Object arrays of numbers
-    are converted; the messages also carry the phrases scikit-learn's estimator
-    checks look for ("Reshape your data", "0 feature(s)", "sparse", "Complex
-    data not supported").
+    are converted, and bools are taken as 0 and 1, as scikit-learn takes them; the
+    messages also carry the phrases scikit-learn's estimator checks look for
+    ("Reshape your data", "0 feature(s) (shape=...) while a minimum of 1 is required",
+    "sparse", "Complex data not supported").
 
-    Raises ``TypeError`` for sparse or non-numeric input and ``ValueError`` for
+    Raises ``TypeError`` for sparse, masked or non-numeric input and ``ValueError`` for
     complex numbers, a wrong shape, no rows, or NaN/inf values.
     """
     arr = _as_numeric_array(X, name)
@@ -400,10 +401,10 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
             "with X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one sample"
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
+        missing = "0 sample(s)" if arr.shape[0] == 0 else "0 feature(s)"
         raise ValueError(
-            f"{name} should have at least one row and one column, got shape {arr.shape}: "
-            f"{arr.shape[0]} sample(s), {arr.shape[1]} feature(s) (shape={arr.shape}) "
-            "while a minimum of 1 is required."
+            f"{name} has {missing} (shape={arr.shape}) while a minimum of 1 is required; "
+            "expected a 2-D (n, d) array with at least one row and one column"
         )
     with np.errstate(over="ignore"):  # too large for float32 becomes inf, refused below
         if copy:
@@ -424,13 +425,17 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
 
 
 def _as_numeric_array(X: Any, name: str) -> np.ndarray:
-    """``X`` as an ndarray of real numbers (object arrays of numbers become float64)."""
+    """``X`` as an ndarray of real numbers (object arrays of numbers become float64, bools
+    uint8 0 and 1)."""
     if X is None:  # NumPy makes it a 0-d array of NaN, refused as a shape
         raise TypeError(f"{name} should be a numeric (n, d) array, got None")
     if type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"{name} is a {type(X).__name__}: sparse input is not supported; "
                         "expected a dense (n, d) array")
+    _refuse_masked(X, name, f"np.ma.compress_rows({name}) leaves out the masked rows")
     arr = as_array(X, name, "a numeric (n, d) array")
+    if arr.dtype == bool:  # as scikit-learn takes it: 0 and 1
+        arr = arr.astype(np.uint8)
     try:
         if arr.dtype == object:
             numbers = arr.astype(np.float64)
@@ -442,9 +447,17 @@ def _as_numeric_array(X: Any, name: str) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise ValueError(f"{name} has dtype {arr.dtype}: Complex data not supported; "
                          "expected real numbers")
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+    if not np.issubdtype(arr.dtype, np.number):
         raise TypeError(f"{name} should be a numeric (n, d) array, got dtype {arr.dtype}")
     return arr
+
+
+def _refuse_masked(value: Any, name: str, advice: str) -> None:
+    """Refuse a NumPy masked array, whose mask ``np.asarray`` would drop without a word (as
+    :func:`quantize.io.as_rgba` refuses a masked image); ``advice`` says what to pass."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
+                        f"plain array ({advice})")
 
 
 def _refuse_none(arr: np.ndarray, name: str) -> None:
@@ -459,12 +472,17 @@ def _refuse_none(arr: np.ndarray, name: str) -> None:
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
     """Return weights as a float64 ``(n,)`` array, all finite, >= 0, with a finite sum > 0.
 
-    A single number weighs every row alike, as scikit-learn takes it.
+    A single number weighs every row alike, and bools are weights 0 and 1, as
+    scikit-learn takes them.
     """
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float64)
+    _refuse_masked(sample_weight, "sample_weight",
+                   "sample_weight.filled(0) gives the masked rows no weight")
     w = as_array(sample_weight, "sample_weight", "a number or a numeric (n,) array")
-    if w.ndim == 0 and w.dtype != bool and np.issubdtype(w.dtype, np.number):
+    if w.dtype == bool:
+        w = w.astype(np.float64)
+    if w.ndim == 0 and np.issubdtype(w.dtype, np.number):
         if not (np.isfinite(w) and w >= 0):  # named as given, not as its first row
             raise ValueError(f"sample_weight={w.item()!r} should be finite and >= 0")
         w = np.full(n_samples, w)
@@ -476,8 +494,7 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
         else:
             _refuse_none(w, "sample_weight")
             w = numbers
-    if (w.dtype == bool or not np.issubdtype(w.dtype, np.number)
-            or np.issubdtype(w.dtype, np.complexfloating)):
+    if not np.issubdtype(w.dtype, np.number) or np.issubdtype(w.dtype, np.complexfloating):
         raise TypeError("sample_weight should be a numeric (n,) array of real numbers, "
                         f"got dtype {w.dtype}")
     w = np.array(w, dtype=np.float64, copy=True)

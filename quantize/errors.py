@@ -303,7 +303,8 @@ class QualityScaleWarning(UserWarning):
 class PaletteInWarning(UserWarning):
     """A ``palette_in``'s own entries need a word, the same for every image mapped onto
     it: it repeats colours, or its file marks an entry transparent. A batch says it once,
-    when it is planned, not for each file (:func:`~quantize.batch.run.run_job`)."""
+    when it is planned, not for each file (:func:`~quantize.batch.run.run_job`).
+    ``reduce_colors`` says so too of a ``palette`` that repeats colours."""
 
 
 class CodeAdviceWarning(_AdviceWarning):

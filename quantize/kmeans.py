@@ -112,12 +112,13 @@ def kmeans_plusplus(
         values closer than about 1e-7 of their distance from the column's mean.
         Float64 data too small for float32 (down to float64's smallest
         numbers) are scaled up by a power of two first, which is exact; values
-        of 3.4e38 or more are refused.
+        of 3.4e38 or more are refused. Bools are 0 and 1; a NumPy masked array
+        is refused, as its mask would be ignored.
     n_clusters : int
         Number of centres, ``1 <= n_clusters <=`` number of distinct rows.
     sample_weight : (n,) array_like or float, optional
         Non-negative weights; a point of weight 2 counts as two points. A
-        single number weighs every point alike.
+        single number weighs every point alike; bools are weights 0 and 1.
     seed : int, numpy.random.Generator or None
         Source of randomness: an int >= 0 gives the same centres every time;
         a Generator is used as is, so a second call continues its stream;
@@ -338,10 +339,15 @@ class MiniBatchKMeans:
     works in a scikit-learn ``Pipeline`` or ``GridSearchCV``; the source of
     randomness is called ``seed`` (an int or a Generator), not
     ``random_state``. It passes scikit-learn's ``check_estimator`` except for
-    two checks that conflict with deliberate choices (see Notes), when given
-    as ``MiniBatchKMeans(2)``: some checks fit data of four distinct points,
-    which the default ``n_clusters=8`` refuses, as scikit-learn's ``KMeans``
-    refuses fewer samples than clusters.
+    one check that conflicts with a deliberate choice (see Notes), when given
+    as ``MiniBatchKMeans(2, seed=0)``, as the test suite checks it. Both
+    settings matter: some checks fit data of four distinct points, which the
+    default ``n_clusters=8`` refuses, as scikit-learn's ``KMeans`` refuses
+    fewer samples than clusters; and the checks fix the randomness only of a
+    parameter named ``random_state``, so with the default ``seed=None`` the
+    checks that compare two fits (``check_fit_idempotent``,
+    ``check_transformer_general``, ``check_pipeline_consistency`` and others)
+    fail whenever fresh seeds end in different local minima.
 
     A fit validates its input once and then runs the phases of
     :mod:`quantize.kmeans_run` (seeding, mini-batches, settling, refinement)
@@ -407,10 +413,10 @@ class MiniBatchKMeans:
     :class:`NotFittedError` (an instance of scikit-learn's class of that name too
     when scikit-learn is loaded).
 
-    The scikit-learn estimator check this estimator fails, on purpose (with
-    ``n_clusters`` up to 4; at the default 8, ``check_sample_weights_shape`` and
-    ``check_sample_weights_not_overwritten`` fail too: their data have 4 distinct
-    rows, and more clusters are refused):
+    The scikit-learn estimator check this estimator fails, on purpose, when
+    given a fixed seed and ``n_clusters`` from 2 to 4 (at the default 8,
+    ``check_sample_weights_shape`` and ``check_sample_weights_not_overwritten``
+    fail too: their data have 4 distinct rows, and more clusters are refused):
 
     - ``check_sample_weight_equivalence_on_dense_data`` compares a fit with
       integer weights to a fit on shuffled repeated rows. Every deterministic
@@ -559,12 +565,13 @@ class MiniBatchKMeans:
             tell apart is values closer than about 1e-7 of their distance from
             the column's mean. Float64 data too small for float32 (down to
             float64's smallest numbers) are scaled up by a power of two first,
-            which is exact; values of 3.4e38 or more are refused.
+            which is exact; values of 3.4e38 or more are refused. Bools are 0
+            and 1; a NumPy masked array is refused, as its mask would be ignored.
         y : ignored
             Accepted for scikit-learn's API (``Pipeline``, ``GridSearchCV``).
         sample_weight : (n,) array_like or float, optional
             Non-negative weights; a point of weight 2 counts as two points. A
-            single number weighs every point alike.
+            single number weighs every point alike; bools are weights 0 and 1.
 
         Returns
         -------

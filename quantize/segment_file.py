@@ -85,7 +85,7 @@ def segment_file(
     weights: Mapping[str, float] | None = None,
     space: Space = "lab",
     min_region: int | None = None,
-    seed: Seed = None,
+    seed: Seed = 0,
     force: bool = False,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     edges: bool = False,
@@ -139,7 +139,8 @@ def segment_file(
     outdir : path
         Folder for the outputs (five, six with ``edges``).
     n_clusters, regions, weights, space, min_region, seed
-        As for :func:`quantize.segment.segment`.
+        As for :func:`quantize.segment.segment`, except that ``seed`` defaults to 0,
+        so that a file gives the same output on every run, as on the command line.
     force : bool, default False
         Overwrite existing outputs (and, without ``edges``, remove the
         ``edges.png`` an earlier run's ``segments.json`` lists, unless it is the
@@ -361,7 +362,7 @@ def check_stream_outputs(outdir: str | os.PathLike[str], input_name: str | os.Pa
 
 def check_segment_options(*, n_clusters: int | None = None, regions: int | None = None,
                           weights: Mapping[str, float] | None = None, space: Space = "lab",
-                          min_region: int | None = None, seed: Seed = None,
+                          min_region: int | None = None, seed: Seed = 0,
                           force: bool = False, max_pixels: int | None = DEFAULT_MAX_PIXELS,
                           edges: bool = False,
                           overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR

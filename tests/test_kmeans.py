@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -531,6 +532,16 @@ else:
         check(estimator)
 
 
+def test_docstring_names_how_the_estimator_checks_run_and_what_fails():
+    # It said MiniBatchKMeans(2) failed two checks and listed one; with seed=None it
+    # failed four, as scikit-learn's checks fix only a parameter named random_state.
+    doc = MiniBatchKMeans.__doc__
+    assert "``MiniBatchKMeans(2, seed=0)``" in " ".join(doc.split())
+    assert "one check that conflicts" in doc
+    notes = doc.split("Notes\n")[1].split("Examples\n")[0]
+    assert set(re.findall(r"^ *- ``(check_\w+)``", notes, re.M)) == set(EXPECTED_FAILED_CHECKS)
+
+
 def test_works_in_a_pipeline_and_grid_search(rng):
     pipeline = pytest.importorskip("sklearn.pipeline", reason="scikit-learn is a dev extra")
     model_selection = pytest.importorskip("sklearn.model_selection")
@@ -651,9 +662,17 @@ def test_bad_parameters_raise_naming_them(params, error, match):
     ([[0.0, 1.0], [2.0, 1e39], [3.0, 4.0]], ValueError, r"X\[1, 1\]=1e\+39 is not finite"),
     ([0.0, 1.0, 2.0], ValueError, r"X should be a 2-D \(n, d\) array, got shape \(3,\)"),
     (np.zeros((2, 2, 2)), ValueError, r"X should be a 2-D .* got shape \(2, 2, 2\)"),
-    (np.zeros((0, 2)), ValueError, r"X should have at least one row .* got shape \(0, 2\)"),
+    # said the shape twice: "got shape (0, 2): 0 sample(s), 2 feature(s) (shape=(0, 2))"
+    (np.zeros((0, 2)), ValueError, r"^X has 0 sample\(s\) \(shape=\(0, 2\)\) while a minimum of "
+                                   r"1 is required; expected a 2-D \(n, d\) array with at least "
+                                   r"one row and one column$"),
+    (np.zeros((4, 0)), ValueError, r"^X has 0 feature\(s\) \(shape=\(4, 0\)\) while a minimum of "
+                                   r"1 is required; expected a 2-D "),
     ([["a", "b"], ["c", "d"]], TypeError, r"X should be a numeric \(n, d\) array"),
-    ([[True], [False]], TypeError, r"X should be a numeric \(n, d\) array, got dtype bool"),
+    # its mask was ignored: the masked row was clustered as if given
+    (np.ma.masked_array([[0.0], [1.0], [9.0]], mask=[[0], [0], [1]]), TypeError,
+     r"^X is a masked array, whose mask would be ignored; expected a plain array "
+     r"\(np\.ma\.compress_rows\(X\) leaves out the masked rows\)$"),
     ([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]], ValueError,
      r"n_clusters=3 should be <= the number of distinct points with positive weight \(2\)"),
 ])
@@ -713,8 +732,46 @@ def test_a_single_number_as_sample_weight_weighs_every_row_alike():
         plain.score(GOOD_X, sample_weight=-1)
     with pytest.raises(ValueError, match=r"^sample_weight=nan should be finite and >= 0$"):
         MiniBatchKMeans(2).fit(GOOD_X, sample_weight=np.float32("nan"))
-    with pytest.raises(TypeError, match=r"^sample_weight should be a numeric .* got dtype bool$"):
-        plain.score(GOOD_X, sample_weight=True)
+    assert plain.score(GOOD_X, sample_weight=True) == plain.score(GOOD_X)  # as scikit-learn
+
+
+def test_bools_are_taken_as_0_and_1_in_data_and_weights():
+    # Both were refused ("got dtype bool") while scikit-learn takes them as 0 and 1.
+    X = np.array([[True, False], [True, True], [False, False], [False, True], [True, True]])
+    w = np.array([True, True, False, True, True])
+    ones = X.astype(np.float64)
+    for fit_w, float_w in ((None, None), (w, w.astype(np.float64))):
+        as_bool = MiniBatchKMeans(2, seed=0).fit(X, sample_weight=fit_w)
+        as_float = MiniBatchKMeans(2, seed=0).fit(ones, sample_weight=float_w)
+        np.testing.assert_array_equal(as_bool.cluster_centers_, as_float.cluster_centers_)
+        np.testing.assert_array_equal(as_bool.labels_, as_float.labels_)
+        assert as_bool.inertia_ == as_float.inertia_
+        np.testing.assert_array_equal(as_bool.predict(X), as_float.predict(ones))
+        assert as_bool.score(X, sample_weight=fit_w) == as_float.score(ones,
+                                                                       sample_weight=float_w)
+    # a weight of False gives its row no say: the two rows left decide the centres
+    centers = MiniBatchKMeans(2, seed=0).fit([[0.0], [5.0], [9.0]],
+                                             sample_weight=[True, False, True]).cluster_centers_
+    assert sorted(centers.ravel().tolist()) == [0.0, 9.0]
+    centers, idx = kmeans_plusplus(X, 2, sample_weight=w, seed=0)
+    assert centers.dtype == np.float64 and 2 not in idx.tolist()
+    with pytest.raises(ValueError, match=r"^sample_weight sums to 0\.0; expected a positive "):
+        MiniBatchKMeans(2, seed=0).fit(ones, sample_weight=False)
+
+
+def test_a_masked_sample_weight_is_refused():
+    # its mask was ignored: a masked weight weighed as the value under it
+    w = np.ma.masked_array([1.0, 1.0, 5.0, 1.0], mask=[0, 0, 1, 0])
+    match = (r"^sample_weight is a masked array, whose mask would be ignored; expected a plain "
+             r"array \(sample_weight\.filled\(0\) gives the masked rows no weight\)$")
+    km = MiniBatchKMeans(2, seed=0)
+    with pytest.raises(TypeError, match=match):
+        km.fit(GOOD_X, sample_weight=w)
+    km.fit(GOOD_X, sample_weight=w.filled(0))
+    with pytest.raises(TypeError, match=match):
+        km.score(GOOD_X, sample_weight=w)
+    with pytest.raises(TypeError, match=r"^X is a masked array"):
+        km.predict(np.ma.masked_array(GOOD_X))
 
 
 @pytest.mark.parametrize(("X", "w", "k", "n_distinct"), [

@@ -169,6 +169,46 @@ def test_ari_matches_scikit_learn(rng):
     assert adjusted_rand_index(a, b) == pytest.approx(expected, abs=1e-12)
 
 
+@pytest.mark.parametrize(("pred", "true", "expected"), [
+    # pairs together in both: 1 (of 6); expected by chance 3 x 2 / 6 = 1: exactly 0
+    ([[0, 0, 1, 1]], [[7, 7, 7, 9]], 0.0),
+    # 3 shared pairs, 3 and 7 pairs within each map's regions, 15 pairs: 1.6 / 3.6
+    ([[0, 0, 1, 1, 2, 2]], [[0, 0, 1, 1, 1, 1]], 4 / 9),
+    ([[-5, 3], [3, -5]], [[2**40, 1], [1, 2**40]], 1.0),
+])
+def test_ari_hand_computed(pred, true, expected):
+    assert adjusted_rand_index(pred, true) == pytest.approx(expected, abs=1e-15)
+
+
+@pytest.mark.parametrize("n_labels", [(2, 3), (50, 7), (600, 900)])
+def test_ari_matches_scikit_learn_on_many_labels(rng, n_labels):
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    a = rng.integers(0, n_labels[0], size=(40, 50))
+    b = np.where(rng.random((40, 50)) < 0.5, a % n_labels[1], rng.integers(0, n_labels[1],
+                                                                         size=(40, 50)))
+    expected = sklearn_metrics.adjusted_rand_score(a.ravel(), b.ravel())
+    assert adjusted_rand_index(a, b) == pytest.approx(expected, abs=1e-12)
+
+
+def test_ari_of_many_regions_takes_memory_of_the_pixels_not_of_the_label_pairs():
+    # 8,192 regions of 2 x 4 pixels: a dense 8,192 x 8,192 table took 1.15 GB
+    import tracemalloc
+
+    p = (np.arange(256)[:, None] // 2) * 64 + np.arange(256)[None] // 4
+    tracemalloc.start()
+    try:
+        value = adjusted_rand_index(p, np.roll(p, 1, 0))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # rolled one row, each region's two rows fall in two regions: 8,192 x 2 x C(4, 2) pairs
+    # shared of 8,192 x C(8, 2) in each map, against the few expected by chance
+    pairs, shared, total = 8192 * 28, 8192 * 12, 65536 * 65535 / 2
+    expected = pairs * pairs / total
+    assert value == pytest.approx((shared - expected) / (pairs - expected), rel=1e-12)
+    assert peak < 40 * 2**20
+
+
 def test_ari_of_unrelated_maps_is_near_zero(rng):
     a = rng.integers(0, 3, size=(100, 100))
     b = rng.integers(0, 3, size=(100, 100))

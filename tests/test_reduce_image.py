@@ -13,7 +13,7 @@ from PIL import Image
 
 from quantize import reduce_colors
 from quantize.colors import color_histogram, pack_rgb, srgb_to_lab
-from quantize.errors import QualityError
+from quantize.errors import PaletteInWarning, QualityError
 from quantize.metrics import delta_e
 from quantize.reduce import AlphaLossWarning, ColorCountWarning, fit_palette
 
@@ -334,6 +334,35 @@ def test_an_opaque_image_mapped_onto_a_palette_with_alpha_stays_opaque(rng):
     with_alpha = reduce_colors(np.dstack([image, np.full((16, 16), 40, np.uint8)]),
                                palette=palette)
     assert with_alpha.alpha.tolist() == [40, 255, 200]
+
+
+def test_a_palette_repeating_a_colour_says_so_once_and_keeps_it_once():
+    # Repeats were left out and the later entries renumbered without a word.
+    image = np.zeros((2, 2, 3), np.uint8)
+    image[1] = 255
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        result = reduce_colors(image, palette=[[0, 0, 0], [0, 0, 0], [255, 255, 255]])
+    assert result.palette.tolist() == [[0, 0, 0], [255, 255, 255]]
+    assert result.indices.tolist() == [[0, 0], [1, 1]]
+    assert [(w.category, str(w.message), w.filename) for w in said] == [(
+        PaletteInWarning, "palette repeats colours: index 1 (#000000) as index 0; each colour "
+        "is kept once, so its 3 entries give 2 colours, and those after index 1 take lower "
+        "indices", __file__)]
+
+
+@pytest.mark.parametrize("palette", [
+    [[0, 0, 0], [255, 255, 255], [0, 0, 0]],  # a tail of repeats moves no index
+    [[0, 0, 0, 255], [0, 0, 0, 128], [255, 255, 255, 255]],  # alpha differs: two entries
+    [[9, 9, 9, 0], [9, 9, 9, 0], [0, 0, 0, 255], [255, 255, 255, 255]],  # transparent ones
+])
+def test_a_palette_whose_repeats_move_no_index_maps_without_a_word(palette):
+    image = np.zeros((2, 2, 3), np.uint8)
+    image[1] = 255
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = reduce_colors(image, palette=palette)
+    assert result.to_rgb().tolist() == image.tolist()
 
 
 def test_given_palette_keeps_its_order_and_maps_to_nearest(rng):

@@ -65,10 +65,23 @@ def test_more_regions_than_labels_png_holds_is_an_error_of_the_file(tmp_path, mo
     assert not (tmp_path / "s").exists()
 
 
+def test_a_file_segments_alike_on_every_run_by_default(tmp_path, rng):
+    # seed defaulted to None: two calls on one photo gave 32 and 31 regions
+    src = tmp_path / "noise.png"
+    Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)).save(src)
+    first = segment_file(src, tmp_path / "a", n_clusters=6)
+    second = segment_file(src, tmp_path / "b", n_clusters=6)
+    assert first["seed"] == second["seed"] == 0
+    labels = read(tmp_path / "a" / "labels.png")
+    assert np.array_equal(labels, read(tmp_path / "b" / "labels.png"))
+    segment_file(src, tmp_path / "c", n_clusters=6, seed=0)
+    assert np.array_equal(labels, read(tmp_path / "c" / "labels.png"))
+
+
 def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given():
     opts = check_segment_options()
     assert opts == {"n_clusters": None, "regions": None, "weights": opts["weights"],
-                    "space": "lab", "min_region": None, "seed": None, "force": False,
+                    "space": "lab", "min_region": None, "seed": 0, "force": False,
                     "max_pixels": DEFAULT_MAX_PIXELS, "edges": False}
     assert set(opts["weights"]) == {"color", "intensity", "xy", "texture"}
     # An int seed stays an int, so every file of a batch starts from the same state.

@@ -30,7 +30,7 @@ from .._kernels import (
     sorted_code_histogram,
     unpack_rgb,
 )
-from .._validation import Seed, check_seed
+from .._validation import Seed, check_palette, check_seed
 from ..colors import code_histogram, shown_features
 from ..io import as_rgba
 from ..reconstruct.palette import ShownEntries, dither_indices, palette_order
@@ -45,7 +45,13 @@ from .fit import (
     tie_order,
     warn_few_colors,
 )
-from .options import Options, check_options, check_palette_draws, warn_palette_without_alpha
+from .options import (
+    Options,
+    check_options,
+    check_palette_draws,
+    warn_palette_without_alpha,
+    warn_repeated_entries,
+)
 from .quality import search_quality, warn_quality_scale
 from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 
@@ -99,7 +105,12 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     exact_colors : bool
         Every palette entry is a colour of the image: each cluster's medoid.
     palette : (k, 3) or (k, 4) array_like of uint8, optional
-        Map onto this palette (kept in its order) instead of fitting one; a
+        Map onto this palette (kept in its order) instead of fitting one. A
+        colour it repeats (alpha included) is kept once, at its first index, so
+        the entries after a repeat take lower indices in the result than in
+        ``palette``, and a :class:`~quantize.errors.PaletteInWarning` says so;
+        repeats after its last other colour (the black padding an Adobe colour
+        table) move no index and are left out without a word. A
         colour as near to two entries takes the one the fit would give it (the
         entry whose colour sorts first), and the error is diffused over the
         entries in the order the fit diffuses it (by their undithered shares),
@@ -144,6 +155,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     ColorCountWarning
         When the image has fewer distinct colours than ``n_colors``; the
         palette is then those colours.
+    quantize.errors.PaletteInWarning
+        When a given ``palette`` repeats a colour before another one, whose
+        index in the result is then lower.
     AlphaLossWarning
         When some pixels are translucent and a given ``palette`` has no
         translucent entry: they are drawn opaque or fully transparent.
@@ -176,6 +190,7 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     rng = check_seed(seed)
     warn_quality_scale(opts.quality)
     if opts.palette is not None:
+        warn_repeated_entries(check_palette(palette), "palette")  # opts keeps each once
         check_palette_draws(opts.palette, alpha)
         warn_palette_without_alpha(opts.palette, alpha)
     return reduce_checked(rgb, alpha, opts, rng)
