@@ -1746,7 +1746,7 @@ def _unite_flat_alike(tree: _hierarchy.Hierarchy, lab: np.ndarray, region_of: np
              & (np.linalg.norm(mean[a] - mean[b], axis=1) <= _FLAT_ALIKE))
     if not alike.any():
         return region_of
-    return _joined(a[alike], b[alike], n)[region_of]
+    return _regions.linked_components(a[alike], b[alike], n)[region_of]
 
 
 @dataclass(frozen=True, eq=False)
@@ -1813,7 +1813,7 @@ def _merge_slivers(tree: _hierarchy.Hierarchy, leaves: _LeafColours, region_of: 
         if not links:
             break
         ends = np.array(links, dtype=np.intp)
-        region_of = _joined(ends[:, 0], ends[:, 1], n)[region_of]
+        region_of = _regions.linked_components(ends[:, 0], ends[:, 1], n)[region_of]
     return region_of
 
 
@@ -1984,15 +1984,6 @@ def _off_segment(points: np.ndarray, start: np.ndarray, stop: np.ndarray
     along = np.einsum("...c,...c->...", offset, step) / np.maximum(length, 1e-12) ** 2
     away = np.linalg.norm(offset - np.clip(along, 0.0, 1.0)[..., None] * step, axis=-1)
     return away, length
-
-
-def _joined(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """The connected component ``(n,)`` of each of ``n`` nodes, linked ``a[i]`` to ``b[i]``."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    graph = coo_matrix((np.ones(a.shape[0]), (a, b)), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
 
 
 def _renumber_in_bands(labels: np.ndarray, table: np.ndarray) -> None:
