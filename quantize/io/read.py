@@ -27,7 +27,14 @@ import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from .._kernels import row_bands
-from .._validation import check_dpi, check_float, check_int, check_path, shown_value
+from .._validation import (
+    check_dpi,
+    check_float,
+    check_int,
+    check_path,
+    is_masked,
+    shown_value,
+)
 from ..errors import (
     CodeAdviceWarning,
     FirstFrameWarning,
@@ -2650,7 +2657,7 @@ def as_rgba(image: Any, name: str = "image", *,
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}{_file_hint(image)}")
-    if isinstance(image, np.ma.MaskedArray):  # its mask would be dropped without a word
+    if is_masked(image):  # its mask would be dropped without a word
         raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
                         "plain array (image.filled(...), or the mask as an alpha channel)")
     arr = np.asarray(image)  # a subclass (np.matrix, always 2-D) as the plain array it holds

@@ -750,7 +750,7 @@ def _row_codes(palette: np.ndarray) -> np.ndarray:
     """One integer ``(k,)`` per row, ordered as the rows are lexicographically."""
     codes = pack_rgb(palette[:, :3]).astype(np.uint64)
     if palette.shape[1] == 4:
-        codes = codes << np.uint64(8) | palette[:, 3]
+        codes = codes << np.uint64(8) | palette[:, 3].astype(np.uint64)
     return codes
 
 
