@@ -170,10 +170,13 @@ def warn_chunks_left_out(im: Image.Image) -> None:
 
 
 def _warn_left_out(kinds: list[str]) -> None:
-    left_out = list(dict.fromkeys(kinds))
-    if left_out:
-        many = len(left_out) > 1
-        warn_caller(f"bad CRC in {' and '.join(map(_a_chunk, left_out))}, metadata the "
+    """Warn of the damaged optional chunks left out, of types ``kinds`` (one a chunk), each
+    type named once with its count, in the order met."""
+    counts = {kind: kinds.count(kind) for kind in kinds}
+    if counts:
+        named = [_a_chunk(kind) if n == 1 else f"{n} {kind} chunks" for kind, n in counts.items()]
+        many = len(kinds) > 1
+        warn_caller(f"bad CRC in {' and '.join(named)}, metadata the "
                     f"pixels do not depend on: {'they are' if many else 'it is'} left out, "
                     "as libpng leaves a damaged optional chunk, and the image is read")
 

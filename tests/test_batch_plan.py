@@ -55,6 +55,18 @@ def test_the_plan_names_the_files_and_folders_the_search_passed_over(tmp_path):
     assert (chosen.passed_over, chosen.not_entered) == ([], [src / "sub"])
 
 
+def test_a_link_to_a_folder_is_no_folder_not_entered(tmp_path):
+    """A link to a folder was counted as "1 folder not entered (use -r)", where -r does
+    not follow it either (it says so, as a link not followed)."""
+    src, other = tmp_path / "in", tmp_path / "other"
+    (src / "sub").mkdir(parents=True)
+    other.mkdir()
+    Image.new("RGB", (2, 2)).save(src / "a.png")
+    Image.new("RGB", (2, 2)).save(other / "b.png")
+    (src / "linked").symlink_to(other, target_is_directory=True)
+    assert batch.plan_batch(src, src / "out", COPY).not_entered == [src / "sub"]
+
+
 def test_find_images_leaves_out_postscript_which_pillow_would_run_ghostscript_on(tmp_path):
     # A downloaded folder's .eps and .ps files were taken, and reading one ran Ghostscript.
     for name in ("a.png", "b.eps", "c.PS", "d.EPS", "e.mpg"):

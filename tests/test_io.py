@@ -373,6 +373,23 @@ def test_bad_crcs_in_two_optional_chunks_are_named_in_one_warning(tmp_path):
         "they are left out, as libpng leaves a damaged optional chunk, and the image is read"]
 
 
+def test_two_damaged_chunks_of_one_type_are_counted(tmp_path):
+    """Two tEXt chunks left out were said as "a tEXt chunk ... it is left out"."""
+    bad = tmp_path / "bad.png"
+    chunks = [_IHDR_2X1, (b"tEXt", b"Comment\0x"), (b"tEXt", b"Title\0y"), (b"tIME", bytes(7)),
+              *stored_idats(_ROW), (b"IEND", b"")]
+    data = bytearray(png_of_chunks(chunks, damaged=1))
+    second = data.index(b"tEXt", data.index(b"tEXt") + 4)
+    data[second + 4 + 6] ^= 1  # the second tEXt damaged too
+    bad.write_bytes(bytes(data))
+    with pytest.warns(UserWarning) as said:
+        loaded = load_image(bad)
+    np.testing.assert_array_equal(loaded.rgb, [[[10, 20, 30], [40, 50, 60]]])
+    assert [str(w.message) for w in said] == [
+        "bad CRC in 2 tEXt chunks, metadata the pixels do not depend on: they are left out, "
+        "as libpng leaves a damaged optional chunk, and the image is read"]
+
+
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
 def test_an_exif_whose_directory_lies_past_its_end_is_ignored_with_a_warning(tmp_path, fmt):
     """Pillow's own words came out: "Corrupt EXIF data. Expecting to read 2 bytes but only
@@ -466,6 +483,28 @@ def test_an_exif_whose_values_are_all_in_it_gives_no_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert load_image(src).shape == (3, 2)
+
+
+@pytest.mark.parametrize("kind, value", [(4, struct.pack(">L", 6)),
+                                         (8, struct.pack(">h", 6) + bytes(2))])
+def test_an_orientation_of_another_integer_type_before_the_cut_turns_the_image(tmp_path, kind,
+                                                                                value):
+    """A LONG (or SSHORT) orientation, which Pillow reads as it reads a SHORT, was taken
+    for none when the directory holding it was cut short."""
+    exif = (b"Exif\0\0MM\0*" + struct.pack(">IH", 8, 3)
+            + struct.pack(">HHI", 0x0112, kind, 1) + value)
+    src = tmp_path / "cut.png"
+    pixels = np.zeros((2, 3, 3), np.uint8)
+    pixels[0, 0] = 255
+    Image.fromarray(pixels).save(src, exif=exif)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        loaded = load_image(src)
+    assert [str(w.message) for w in said if w.category is DamagedExifWarning] == [
+        "its EXIF data is damaged (its first directory, of 3 tags, ends at byte 50, past its "
+        "end, at byte 22); the orientation read before the damage, 6, is applied"]
+    assert loaded.shape == (3, 2)
+    assert loaded.rgb[0, 1].min() > 200 and loaded.rgb[2, 0].max() < 50
 
 
 def test_a_bad_crc_in_the_image_data_is_refused_naming_the_chunk(tmp_path):

@@ -542,8 +542,9 @@ def _walk(base: Path, recursive: bool, skip: Path | None, unlisted: list[OSError
     The errors of folders that cannot be listed are appended to ``unlisted``; the
     visible sub-folders not searched to ``left``: the links to folders, which are not
     followed, to its first list, those of quantize's outputs (:func:`_holds_outputs`) to
-    its second; without ``recursive``, the visible sub-folders of ``base`` (but ``skip``
-    and those of quantize's outputs) to ``not_entered``.
+    its second; without ``recursive``, the visible sub-folders of ``base`` (but ``skip``,
+    links and those of quantize's outputs, which ``recursive`` leaves too) to
+    ``not_entered``.
     """
     linked, output_folders = left
     for folder, dirs, files in os.walk(base, onerror=unlisted.append):
@@ -551,7 +552,8 @@ def _walk(base: Path, recursive: bool, skip: Path | None, unlisted: list[OSError
         searched = sorted(d for d in dirs if not d.startswith(".")
                           and (skip is None or (here / d).resolve() != skip))
         if not recursive and not_entered is not None:
-            not_entered += (here / d for d in searched if not _holds_outputs(here / d))
+            not_entered += (here / d for d in searched  # -r follows no link either
+                            if not _is_link(here / d) and not _holds_outputs(here / d))
         visible = searched if recursive else []
         links = [d for d in visible if _is_link(here / d)]
         linked += (here / d for d in links)

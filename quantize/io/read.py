@@ -2155,13 +2155,24 @@ def _listed_tags(tags: list[int]) -> str:
     return f"tags {', '.join(map(str, tags[:-1]))} and {tags[-1]}"
 
 
+#: The ``struct`` format of one integer value held in a tag itself, by TIFF field type
+#: (BYTE, SHORT, LONG, SBYTE, SSHORT, SLONG): Pillow reads an orientation of any of them.
+_INLINE_INTEGERS = {1: "B", 3: "H", 4: "L", 6: "b", 8: "h", 9: "l"}
+
+
 def _orientation_tag(data: bytes, order: str, start: int, count: int) -> int:
-    """The value of the orientation tag (one SHORT) among the ``count`` 12-byte tags of
-    ``data`` from byte ``start`` (byte ``order`` ``"<"`` or ``">"``), or 1 when none is."""
+    """The value of the orientation tag (one integer, of any type Pillow reads it in: SHORT
+    as written, or LONG, ...) among the ``count`` 12-byte tags of ``data`` from byte
+    ``start`` (byte ``order`` ``"<"`` or ``">"``), or 1 when none is.
+
+    >>> tag = struct.pack(">HHLL", 0x0112, 4, 1, 6)  # a LONG orientation of 6
+    >>> _orientation_tag(tag, ">", 0, 1), _orientation_tag(tag, ">", 0, 0)
+    (6, 1)
+    """
     for at in range(start, start + 12 * count, 12):
         tag, kind, n = struct.unpack(order + "HHL", data[at:at + 8])
-        if tag == _EXIF_ORIENTATION and kind == 3 and n == 1:
-            return struct.unpack(order + "H", data[at + 8:at + 10])[0]
+        if tag == _EXIF_ORIENTATION and n == 1 and kind in _INLINE_INTEGERS:
+            return struct.unpack_from(order + _INLINE_INTEGERS[kind], data, at + 8)[0]
     return 1
 
 
