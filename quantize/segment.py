@@ -1615,7 +1615,10 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
                     f"{superpixels}; cutting at {tree.n_leaves}", RegionCountWarning)
         n_regions = tree.n_leaves
     if asked is None:
-        region_of = _unite_flat_alike(tree, lab, _split_flat_unlike(tree, lab, w, height))
+        leaf_lab = _leaf_moments(lab.reshape(3, -1).T.astype(np.float64), tree.labels.ravel(),
+                                 tree.n_leaves)  # for both rules: summed over the pixels once
+        region_of = _split_flat_unlike(tree, leaf_lab, w, height)
+        region_of = _unite_flat_alike(tree, leaf_lab, region_of)
         region_of = _merge_slivers(tree, _leaf_colours(tree, work), region_of)
     else:
         region_of = _cut_without_slivers(tree, work, n_regions)
@@ -1651,16 +1654,17 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
     return result._with_sums(sums)
 
 
-def _split_flat_unlike(tree: _hierarchy.Hierarchy, lab: np.ndarray, w: dict[str, float],
-                       height: float) -> np.ndarray:
+def _split_flat_unlike(tree: _hierarchy.Hierarchy, leaf_lab: np.ndarray,
+                       w: dict[str, float], height: float) -> np.ndarray:
     """Each superpixel's region in the cut of ``tree`` at ``height``, with the flat, unlike
     and crisply bordered regions that its merges joined apart again (see
-    :data:`_APART_SPREAD`), ``lab`` being the working copy's Lab planes ``(3, h, w)`` and
-    ``w`` the weights the merge costs were worked out with."""
+    :data:`_APART_SPREAD`), ``leaf_lab`` being the superpixels' :func:`_leaf_moments` of
+    the working copy's Lab colours and ``w`` the weights the merge costs were worked out
+    with."""
     n, n_regions = tree.n_leaves, tree.regions_below(height)
     region_of = tree.cut(n_regions)
     joined = tree.merges[:n - n_regions]
-    stats = _node_colours(tree, lab, joined)
+    stats = _node_colours(leaf_lab, joined)
     count, mean = stats[:, 0], stats[:, 1:4] / stats[:, :1]
     flat = spread(mean, stats[:, 4:] / stats[:, :1]) <= _APART_SPREAD
     a, b = joined[:, 0], joined[:, 1]
@@ -1686,17 +1690,26 @@ def _colour_weights(w: dict[str, float]) -> np.ndarray:
     return np.array([colour + w["intensity"], colour, colour])
 
 
-def _node_colours(tree: _hierarchy.Hierarchy, lab: np.ndarray, joined: np.ndarray
-                  ) -> np.ndarray:
-    """``(n + m, 7)`` float64: the pixel count, the Lab sums and the sums of the squares of
-    the ``n`` superpixels of ``tree`` and of the regions its first ``m`` merges, ``joined``,
-    make (its nodes, numbered as there). ``lab``: Lab planes ``(3, h, w)``."""
-    n = tree.n_leaves
-    colours = lab.reshape(3, -1).T.astype(np.float64)  # (h*w, 3)
-    count, sums = group_sums(colours, tree.labels.ravel(), n)
-    _, squares = group_sums(colours * colours, tree.labels.ravel(), n)
+def _leaf_moments(colours: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    """``(n, 7)`` float64: the pixel count, the colour sums and the sums of the colours'
+    squares of each of ``n`` superpixels, ``colours`` ``(h*w, 3)`` being the pixels' and
+    ``labels`` ``(h*w,)`` their superpixels. A region, a union of superpixels, sums theirs.
+
+    >>> _leaf_moments(np.array([[1.0, 2, 3], [3, 2, 1]]), np.array([0, 0]), 1).tolist()
+    [[2.0, 4.0, 4.0, 4.0, 10.0, 8.0, 10.0]]
+    """
+    count, sums = group_sums(colours, labels, n)
+    _, squares = group_sums(colours * colours, labels, n)
+    return np.column_stack([count, sums, squares])
+
+
+def _node_colours(leaf_stats: np.ndarray, joined: np.ndarray) -> np.ndarray:
+    """``(n + m, 7)`` float64: the :func:`_leaf_moments` ``leaf_stats`` of the ``n``
+    superpixels of a hierarchy, then those of the regions its first ``m`` merges,
+    ``joined``, make (its nodes, numbered as there)."""
+    n = leaf_stats.shape[0]
     stats = np.zeros((n + joined.shape[0], 7))
-    stats[:n] = np.column_stack([count, sums, squares])
+    stats[:n] = leaf_stats
     for node, (a, b) in enumerate(joined.tolist(), start=n):
         stats[node] = stats[a] + stats[b]
     return stats
@@ -1729,18 +1742,15 @@ def _crisp_border(tree: _hierarchy.Hierarchy, left: np.ndarray, right: np.ndarra
                 and math.hypot(apart, math.sqrt(_EDGE_WEIGHT) * edge) > height)
 
 
-def _unite_flat_alike(tree: _hierarchy.Hierarchy, lab: np.ndarray, region_of: np.ndarray
-                      ) -> np.ndarray:
+def _unite_flat_alike(tree: _hierarchy.Hierarchy, leaf_lab: np.ndarray,
+                      region_of: np.ndarray) -> np.ndarray:
     """``region_of`` (each superpixel's region) with neighbouring regions that are flat
-    and of one colour united (:data:`_FLAT_SPREAD`, :data:`_FLAT_ALIKE`), ``lab`` being
-    the working copy's Lab planes ``(3, h, w)``."""
+    and of one colour united (:data:`_FLAT_SPREAD`, :data:`_FLAT_ALIKE`), ``leaf_lab``
+    being the superpixels' :func:`_leaf_moments` of the working copy's Lab colours."""
     n = int(region_of.max()) + 1
-    pixels = region_of[tree.labels].ravel()
-    colours = lab.reshape(3, -1).T.astype(np.float64)  # (h*w, 3)
-    count, sums = group_sums(colours, pixels, n)
-    _, squares = group_sums(colours * colours, pixels, n)
-    mean = sums / count[:, None]
-    flat = spread(mean, squares / count[:, None]) <= _FLAT_SPREAD
+    stats = group_sums(leaf_lab, region_of, n)[1]
+    mean = stats[:, 1:4] / stats[:, :1]
+    flat = spread(mean, stats[:, 4:] / stats[:, :1]) <= _FLAT_SPREAD
     a, b = region_of[tree.pairs[:, 0]], region_of[tree.pairs[:, 1]]
     alike = ((a != b) & flat[a] & flat[b]
              & (np.linalg.norm(mean[a] - mean[b], axis=1) <= _FLAT_ALIKE))
@@ -1780,9 +1790,8 @@ def _leaf_colours(tree: _hierarchy.Hierarchy, work: np.ndarray) -> _LeafColours:
     ``tree`` were made on, grouped by superpixel."""
     colours = work.reshape(-1, 3).astype(np.float32)
     labels = tree.labels.ravel().astype(np.intp)  # bincount's index type: cast once
-    count, sums = group_sums(colours, labels, tree.n_leaves)
-    _, squares = group_sums(colours * colours, labels, tree.n_leaves)
-    return _LeafColours(colours, labels, count, sums, squares)
+    stats = _leaf_moments(colours, labels, tree.n_leaves)
+    return _LeafColours(colours, labels, stats[:, 0], stats[:, 1:4], stats[:, 4:])
 
 
 def _merge_slivers(tree: _hierarchy.Hierarchy, leaves: _LeafColours, region_of: np.ndarray
