@@ -380,20 +380,25 @@ def test_bad_crcs_in_two_optional_chunks_are_named_in_one_warning(tmp_path, seco
         "libpng leaves a damaged optional chunk, and the image is read"]
 
 
+def _loaded_with_exif(tmp_path, exif: bytes, fmt: str = "PNG"):
+    """A 2 x 3 image, white in its top left corner, saved as ``fmt`` with ``exif`` and
+    loaded: the texts of the DamagedExifWarnings said, and the image loaded."""
+    src = tmp_path / "camera.img"
+    pixels = np.zeros((2, 3, 3), np.uint8)
+    pixels[0, 0] = 255
+    Image.fromarray(pixels).save(src, fmt, exif=exif, quality=100, lossless=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = load_image(src)
+    return [str(w.message) for w in caught if w.category is DamagedExifWarning], loaded
+
+
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
 def test_an_exif_whose_directory_lies_past_its_end_is_ignored_with_a_warning(tmp_path, fmt):
     """Pillow's own words came out: "Corrupt EXIF data. Expecting to read 2 bytes but only
     got 0.", which said neither that the orientation was ignored nor that it was read."""
-    src = tmp_path / "badexif.img"
-    pixels = np.zeros((2, 3, 3), np.uint8)
-    pixels[0, 0] = 255
-    Image.fromarray(pixels).save(src, fmt, exif=b"Exif\0\0II*\0\x10\x27\0\0", quality=100,
-                                 lossless=True)
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        loaded = load_image(src)
-    ours = [w for w in said if w.category is DamagedExifWarning]
-    assert [str(w.message) for w in ours] == [  # once
+    said, loaded = _loaded_with_exif(tmp_path, b"Exif\0\0II*\0\x10\x27\0\0", fmt)
+    assert said == [  # once
         "its EXIF data is damaged (its first directory of tags, at byte 10000, lies past its "
         "end, at byte 8); the image is read as stored, as no orientation read before the "
         "damage turns it"]
@@ -407,14 +412,8 @@ def test_an_orientation_read_before_an_exif_is_cut_turns_the_image(tmp_path, fmt
     image by it, and the first words of our own for the damage ignored it."""
     exif = (b"Exif\0\0MM\0*" + struct.pack(">IH", 8, 2)
             + struct.pack(">HHIHH", 0x0112, 3, 1, 6, 0) + bytes(6))
-    src = tmp_path / "cut.img"
-    pixels = np.zeros((2, 3, 3), np.uint8)
-    pixels[0, 0] = 255
-    Image.fromarray(pixels).save(src, fmt, exif=exif, quality=100, lossless=True)
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        loaded = load_image(src)
-    assert [str(w.message) for w in said if w.category is DamagedExifWarning] == [
+    said, loaded = _loaded_with_exif(tmp_path, exif, fmt)
+    assert said == [
         "its EXIF data is damaged (its first directory, of 2 tags, ends at byte 38, past its "
         "end, at byte 28); the orientation read before the damage, 6, is applied"]
     assert loaded.shape == (3, 2)  # turned a quarter clockwise: the corner goes top right
@@ -450,16 +449,8 @@ def test_an_exif_tag_whose_value_is_not_in_the_block_is_said_in_words_of_our_own
     """Pillow's words came out: "Tag data larger than file. Skipping tag 271" and "Truncated
     File Read", which said neither which tag was lost nor whether the orientation was."""
     tags, shape, said = _VALUE_OUTSIDE[case]
-    src = tmp_path / "camera.img"
-    pixels = np.zeros((2, 3, 3), np.uint8)
-    pixels[0, 0] = 255
-    Image.fromarray(pixels).save(src, fmt, exif=exif_of_tags(*tags), quality=100,
-                                 lossless=True)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        loaded = load_image(src)
-    assert [str(w.message) for w in caught if w.category is DamagedExifWarning] == [
-        f"its EXIF data is damaged ({said}"]  # once
+    damage, loaded = _loaded_with_exif(tmp_path, exif_of_tags(*tags), fmt)
+    assert damage == [f"its EXIF data is damaged ({said}"]  # once
     assert loaded.shape == shape  # (3, 2): turned a quarter clockwise
     corner = (0, 1) if shape == (3, 2) else (0, 0)
     assert loaded.rgb[corner].min() > 200
@@ -483,14 +474,8 @@ def test_an_orientation_of_another_integer_type_before_the_cut_turns_the_image(t
     for none when the directory holding it was cut short."""
     exif = (b"Exif\0\0MM\0*" + struct.pack(">IH", 8, 3)
             + struct.pack(">HHI", 0x0112, kind, 1) + value)
-    src = tmp_path / "cut.png"
-    pixels = np.zeros((2, 3, 3), np.uint8)
-    pixels[0, 0] = 255
-    Image.fromarray(pixels).save(src, exif=exif)
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        loaded = load_image(src)
-    assert [str(w.message) for w in said if w.category is DamagedExifWarning] == [
+    said, loaded = _loaded_with_exif(tmp_path, exif)
+    assert said == [
         "its EXIF data is damaged (its first directory, of 3 tags, ends at byte 50, past its "
         "end, at byte 22); the orientation read before the damage, 6, is applied"]
     assert loaded.shape == (3, 2)
