@@ -253,3 +253,18 @@ def test_linked_components_of_a_chain_given_backwards():
     # names must flow down a chain whose links come in the worst order
     a, b = np.arange(9, 0, -1), np.arange(8, -1, -1)
     assert regions.linked_components(a, b, 12).tolist() == [0] * 10 + [1, 2]
+
+
+def test_linked_components_of_a_long_chain_with_scrambled_labels():
+    # each pass hooks a tree's root under a smaller one, so a chain whose labels come in
+    # random order joins in a few passes (names flowing link by link took one a link)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    order = np.random.default_rng(5).permutation(5000)
+    a, b = order[:-2000], order[1:-1999]  # one chain of 3001 nodes, 1999 nodes alone
+    graph = coo_matrix((np.ones(a.shape[0]), (a, b)), shape=(5000, 5000))
+    expected = connected_components(graph, directed=False)[1]
+    got = regions.linked_components(a, b, 5000)
+    assert got.tolist() == expected.tolist()
+    assert np.unique(got).shape[0] == 2000

@@ -550,18 +550,22 @@ def linked_components(a: np.ndarray, b: np.ndarray, size: int) -> np.ndarray:
 def _join(links: np.ndarray, size: int) -> np.ndarray:
     """Components of the graph with edges ``links`` (m, 2), each named by its smallest label.
 
-    Each label starts as its own name; every pass gives both ends of each edge
-    the smaller of their names and then lets every label take its name's name
-    until that settles, so names flow down a chain of links in a few passes.
+    Every label points at a smaller or equal one, and pointer jumping keeps each
+    pointing straight at its tree's root. Each pass hooks, for every edge between
+    two trees, the larger root under the smaller, so every tree joins another in
+    each pass and the passes number about the logarithm of the largest component
+    (giving labels the smaller name edge by edge took one pass per link of a
+    chain whose labels are scrambled).
     """
     root = np.arange(size)
     src, dst = links[:, 0], links[:, 1]
     while True:
-        low = np.minimum(root[src], root[dst])
-        if np.array_equal(low, root[src]) and np.array_equal(low, root[dst]):
+        one, other = root[src], root[dst]
+        low, high = np.minimum(one, other), np.maximum(one, other)
+        apart = low != high
+        if not apart.any():
             return root
-        np.minimum.at(root, src, low)
-        np.minimum.at(root, dst, low)
+        np.minimum.at(root, high[apart], low[apart])
         while True:  # pointer jumping: a name is the label of an earlier (smaller) name
             jumped = root[root]
             if np.array_equal(jumped, root):
