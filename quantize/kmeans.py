@@ -28,6 +28,7 @@ alone would flush values below about 1e-38 to 0 or to a few bits.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import math
 import numbers
@@ -320,6 +321,8 @@ _CENTRE_SAMPLE = 4096
 # Rows that _centre checks and predict and score centre at a time (so they
 # copy no (n, d) array).
 _CENTRED_ROWS = 1 << 16
+#: What :meth:`MiniBatchKMeans.set_output` takes.
+_OUTPUTS = ("default", "pandas", "polars")
 #: The most runs ``n_init`` asks for: each is a whole fit (and far more would
 #: not fit in memory: every run gets its own random generator up front).
 MAX_INIT = 10_000
@@ -335,8 +338,10 @@ class MiniBatchKMeans:
 
     Follows scikit-learn's estimator conventions (``get_params``,
     ``set_params``, ``fit(X, y=None, sample_weight=None)`` returning ``self``,
-    ``n_features_in_``, ``__sklearn_tags__``) without depending on it, so it
-    works in a scikit-learn ``Pipeline`` or ``GridSearchCV``; the source of
+    ``n_features_in_``, ``__sklearn_tags__``, and for a transformer
+    ``get_feature_names_out`` and ``set_output``) without depending on it, so it
+    works in a scikit-learn ``Pipeline``, ``ColumnTransformer`` or ``GridSearchCV``; the
+    source of
     randomness is called ``seed`` (an int or a Generator), not
     ``random_state``. It passes scikit-learn's ``check_estimator`` except for
     one check that conflicts with a deliberate choice (see Notes), when given
@@ -644,7 +649,81 @@ class MiniBatchKMeans:
             xc = np.ldexp(source[start:start + rows].astype(np.float64), grow)
             sq = ((xc[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
             out[start:start + rows] = np.ldexp(np.sqrt(sq), -grow)
-        return out
+        return self._output(out, X)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the columns ``transform`` gives, one per centre, as scikit-learn names
+        its clusterers' columns: ``minibatchkmeans0`` to ``minibatchkmeans{k-1}``.
+
+        Parameters
+        ----------
+        input_features : array_like of str, optional
+            Names of the input columns (a ``Pipeline`` passes them); they do not make
+            the names out, but their number should be ``n_features_in_``.
+
+        Returns
+        -------
+        (n_clusters,) ndarray of object (str)
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ValueError
+            If ``input_features`` has another number of names than ``n_features_in_``.
+
+        Examples
+        --------
+        >>> km = MiniBatchKMeans(2, seed=0).fit([[0.0], [1.0], [9.0], [10.0]])
+        >>> km.get_feature_names_out().tolist()
+        ['minibatchkmeans0', 'minibatchkmeans1']
+        """
+        self._check_fitted()
+        if input_features is not None:
+            n_in = len(np.asarray(input_features, dtype=object).reshape(-1))
+            if n_in != self.n_features_in_:
+                raise ValueError(f"input_features should have length equal to "
+                                 f"n_features_in_={self.n_features_in_}, got {n_in} names")
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(self.cluster_centers_.shape[0])],
+                          dtype=object)
+
+    def set_output(self, *, transform: Literal["default", "pandas", "polars"] | None = None
+                   ) -> MiniBatchKMeans:
+        """Choose what ``transform`` and ``fit_transform`` return, as scikit-learn's
+        transformers do (``Pipeline.set_output`` calls it on each step).
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None
+            "default": a NumPy array; "pandas" or "polars": a DataFrame whose columns
+            are :meth:`MiniBatchKMeans.get_feature_names_out` (a pandas one keeps the
+            index of a pandas ``X``); None leaves the choice as it was. Until it is
+            called, scikit-learn's global ``transform_output`` (``sklearn.set_config``)
+            decides when scikit-learn is loaded, else "default". pandas and polars are
+            imported by ``transform`` only when chosen (an ImportError when missing).
+
+        Returns
+        -------
+        self : MiniBatchKMeans
+        """
+        if transform is not None:
+            choice = check_choice(transform, "transform", _OUTPUTS)
+            # The attribute scikit-learn's clone copies to the estimator it makes.
+            self._sklearn_output_config = {"transform": choice}
+        return self
+
+    def _output(self, out: np.ndarray, X: Any) -> Any:
+        """``out``, distances of the rows ``X``, in the container that
+        :meth:`MiniBatchKMeans.set_output` chose."""
+        chosen = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if chosen is None:
+            sklearn = sys.modules.get("sklearn")
+            get_config = getattr(sklearn, "get_config", None)
+            chosen = get_config().get("transform_output", "default") if get_config else "default"
+        if chosen == "default":
+            return out
+        return _data_frame(out, X, self.get_feature_names_out(), chosen)
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Opposite of the weighted inertia of ``X`` under the fitted centres."""
@@ -708,3 +787,18 @@ class MiniBatchKMeans:
             else:
                 part = data[rows]
             yield rows, part, centers, scale, grow
+
+
+def _data_frame(out: np.ndarray, X: Any, columns: np.ndarray, library: str) -> Any:
+    """``out`` as a pandas or polars DataFrame of ``columns``; a pandas one takes the index
+    of ``X`` when ``X`` is a pandas DataFrame, as scikit-learn's containers do."""
+    try:
+        module = importlib.import_module(library)
+    except ImportError:
+        raise ImportError(f"set_output(transform={library!r}) needs {library}, which is not "
+                          "installed; install it or call set_output(transform='default')"
+                          ) from None
+    if library == "polars":
+        return module.DataFrame(out, schema=columns.tolist(), orient="row")
+    index = X.index if isinstance(X, module.DataFrame) else None
+    return module.DataFrame(out, index=index, columns=columns)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import tracemalloc
+import types
 import warnings
 
 import numpy as np
@@ -560,6 +561,99 @@ def test_works_in_a_pipeline_and_grid_search(rng):
     assert same_partition(search.best_estimator_.predict(X), truth)
     ranks = search.cv_results_["rank_test_score"].tolist()
     assert ranks == [3, 2, 1]
+
+
+def test_feature_names_out_name_one_column_per_centre_as_sklearn_does(monkeypatch):
+    monkeypatch.delitem(sys.modules, "sklearn.exceptions", raising=False)
+    with pytest.raises(NotFittedError, match=r"^this MiniBatchKMeans is not fitted yet; "):
+        MiniBatchKMeans(2).get_feature_names_out()
+    km = MiniBatchKMeans(3, seed=0).fit(CORNERS)
+    names = km.get_feature_names_out()
+    assert names.dtype == object and names.tolist() == [
+        "minibatchkmeans0", "minibatchkmeans1", "minibatchkmeans2"]
+    assert km.get_feature_names_out(["a", "b", "c"]).tolist() == names.tolist()
+    with pytest.raises(ValueError, match=r"^input_features should have length equal to "
+                                         r"n_features_in_=3, got 2 names$"):
+        km.get_feature_names_out(["a", "b"])
+
+
+def test_feature_names_out_match_sklearns_own_minibatchkmeans():
+    cluster = pytest.importorskip("sklearn.cluster", reason="scikit-learn is a dev extra")
+    theirs = cluster.MiniBatchKMeans(4, n_init=1, random_state=0).fit(CORNERS)
+    ours = MiniBatchKMeans(4, seed=0).fit(CORNERS).get_feature_names_out()
+    assert ours.dtype == theirs.get_feature_names_out().dtype
+    assert ours.tolist() == theirs.get_feature_names_out().tolist()
+
+
+def test_set_output_chooses_the_container_of_transform(monkeypatch):
+    """A stand-in pandas records what set_output(transform="pandas") builds, so the rule
+    is tested where pandas is not installed; the real one runs in the Pipeline test."""
+    class Frame:
+        def __init__(self, data, index=None, columns=None):
+            self.data, self.index, self.columns = data, index, columns
+
+    monkeypatch.setitem(sys.modules, "pandas", types.SimpleNamespace(DataFrame=Frame))
+    km = MiniBatchKMeans(2, seed=0).fit(GOOD_X)
+    plain = km.transform(GOOD_X)
+    assert km.set_output(transform="pandas") is km
+    framed = km.transform(GOOD_X)
+    np.testing.assert_array_equal(framed.data, plain)
+    assert framed.index is None and framed.columns.tolist() == [
+        "minibatchkmeans0", "minibatchkmeans1"]
+    assert km.set_output() is km and isinstance(km.fit_transform(GOOD_X), Frame)  # kept
+    km.set_output(transform="default")
+    assert isinstance(km.transform(GOOD_X), np.ndarray)
+    with pytest.raises(ValueError, match=r"^transform='numpy' is not valid; expected one "
+                                         r"of 'default', 'pandas', 'polars'$"):
+        km.set_output(transform="numpy")
+
+
+def test_set_output_to_a_library_not_installed_is_one_line(monkeypatch):
+    monkeypatch.setitem(sys.modules, "polars", None)  # its import fails
+    km = MiniBatchKMeans(2, seed=0).fit(GOOD_X).set_output(transform="polars")
+    with pytest.raises(ImportError, match=r"^set_output\(transform='polars'\) needs polars, "
+                                          r"which is not installed; install it or call "
+                                          r"set_output\(transform='default'\)$"):
+        km.transform(GOOD_X)
+
+
+def test_feature_names_and_output_in_a_pipeline_and_column_transformer(rng):
+    pipeline = pytest.importorskip("sklearn.pipeline", reason="scikit-learn is a dev extra")
+    compose = pytest.importorskip("sklearn.compose")
+    preprocessing = pytest.importorskip("sklearn.preprocessing")
+    checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    X, _ = blobs(rng, per_blob=10)
+    pipe = pipeline.Pipeline([("scale", preprocessing.StandardScaler()),
+                              ("km", MiniBatchKMeans(4, seed=0))]).fit(X)
+    assert pipe.get_feature_names_out().tolist() == [f"minibatchkmeans{i}" for i in range(4)]
+    assert isinstance(pipe.set_output(transform="default").transform(X), np.ndarray)
+    columns = compose.ColumnTransformer([("km", MiniBatchKMeans(2, seed=0), [0, 1])],
+                                        remainder="passthrough").fit(X)
+    assert columns.get_feature_names_out().tolist() == [
+        "km__minibatchkmeans0", "km__minibatchkmeans1", "remainder__x2"]
+    for check in ("check_get_feature_names_out_error",
+                  "check_transformer_get_feature_names_out", "check_set_output_transform"):
+        getattr(checks, check)("MiniBatchKMeans", MiniBatchKMeans(2, seed=0))
+
+
+def test_pipeline_set_output_pandas_gives_named_columns_and_the_index(rng):
+    pipeline = pytest.importorskip("sklearn.pipeline", reason="scikit-learn is a dev extra")
+    preprocessing = pytest.importorskip("sklearn.preprocessing")
+    checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    pd = pytest.importorskip("pandas", reason="pandas is not installed: the DataFrame "
+                                              "output of set_output is not checked")
+    X, _ = blobs(rng, per_blob=10)
+    pipe = pipeline.Pipeline([("scale", preprocessing.StandardScaler()),
+                              ("km", MiniBatchKMeans(4, seed=0))]).fit(X)
+    frame = pd.DataFrame(X, columns=["r", "g", "b"], index=range(100, 100 + len(X)))
+    out = pipe.set_output(transform="pandas").transform(frame)
+    assert list(out.columns) == [f"minibatchkmeans{i}" for i in range(4)]
+    assert list(out.index) == list(frame.index)
+    np.testing.assert_allclose(out.to_numpy(), pipe.set_output(transform="default")
+                               .transform(frame))
+    for check in ("check_set_output_transform_pandas", "check_global_output_transform_pandas",
+                  "check_transformer_get_feature_names_out_pandas"):
+        getattr(checks, check)("MiniBatchKMeans", MiniBatchKMeans(2, seed=0))
 
 
 def test_sklearn_api_works_without_sklearn():
