@@ -656,6 +656,102 @@ def test_pipeline_set_output_pandas_gives_named_columns_and_the_index(rng):
         getattr(checks, check)("MiniBatchKMeans", MiniBatchKMeans(2, seed=0))
 
 
+def _blob_chunks(rng, n_chunks=4, per_blob=25):
+    """Chunks of points around the four CORNERS, each chunk holding every blob."""
+    return [blobs(rng, per_blob=per_blob) for _ in range(n_chunks)]
+
+
+def _by_first_coords(centers):
+    return centers[np.lexsort(centers.T[::-1])]
+
+
+def test_partial_fit_over_chunks_finds_each_blobs_mean(rng):
+    chunks = _blob_chunks(rng)
+    km = MiniBatchKMeans(4, batch_size=16, seed=0)
+    for X, _ in chunks:
+        assert km.partial_fit(X) is km
+    everything = np.concatenate([X for X, _ in chunks])
+    truth = np.concatenate([t for _, t in chunks])
+    assert same_partition(km.predict(everything), truth)
+    # Every point went to its blob's centre from the first batch on: with rates of
+    # 1/count each centre is the mean of all its blob's points over all chunks.
+    means = np.array([everything[truth == j].mean(axis=0) for j in range(4)])
+    np.testing.assert_allclose(_by_first_coords(km.cluster_centers_),
+                               _by_first_coords(means), atol=1e-5)
+    last, last_truth = chunks[-1]
+    assert same_partition(km.labels_, last_truth) and km.labels_.shape == (100,)
+    assert km.inertia_ == pytest.approx(float(sq_distances(last, km.cluster_centers_)
+                                              .min(axis=1).sum()), rel=1e-5)
+    assert (km.n_steps_, km.n_iter_, km.n_features_in_) == (4 * 7, 4, 3)  # ceil(100/16)
+
+
+def test_partial_fit_is_deterministic_at_a_fixed_seed_and_leaves_x_unchanged(rng):
+    chunks = [X for X, _ in _blob_chunks(rng)]
+    before = [X.copy() for X in chunks]
+    fitted = []
+    for _ in range(2):
+        km = MiniBatchKMeans(4, batch_size=32, seed=5)
+        for X in chunks:
+            km.partial_fit(X)
+        fitted.append(km)
+    np.testing.assert_array_equal(fitted[0].cluster_centers_, fitted[1].cluster_centers_)
+    np.testing.assert_array_equal(fitted[0].labels_, fitted[1].labels_)
+    for X, old in zip(chunks, before, strict=True):
+        np.testing.assert_array_equal(X, old)
+
+
+def test_partial_fit_a_zero_weight_chunk_moves_nothing(rng):
+    (X1, _), (X2, _), (X3, _) = _blob_chunks(rng, n_chunks=3)
+    plain, weighed = MiniBatchKMeans(4, seed=1), MiniBatchKMeans(4, seed=1)
+    plain.partial_fit(X1)
+    weighed.partial_fit(X1)
+    centres = weighed.cluster_centers_.copy()
+    weighed.partial_fit(X2 + 100.0, sample_weight=np.zeros(len(X2)))
+    np.testing.assert_array_equal(weighed.cluster_centers_, centres)
+    assert weighed.inertia_ == 0.0
+    plain.partial_fit(X3)
+    weighed.partial_fit(X3)  # and the counts it carries on with are unchanged too
+    np.testing.assert_array_equal(weighed.cluster_centers_, plain.cluster_centers_)
+
+
+def test_partial_fit_weights_count_as_repeated_rows():
+    X = np.array([[0.0], [1.0], [10.0], [14.0]])
+    km = MiniBatchKMeans(2, init=np.array([[0.0], [10.0]])).partial_fit(
+        X, sample_weight=[3.0, 1.0, 1.0, 3.0])
+    np.testing.assert_allclose(km.cluster_centers_, [[0.25], [13.0]])
+    km.partial_fit([[2.0], [12.0]], sample_weight=[4.0, 0.0])  # rate 4/(4 + 4)
+    np.testing.assert_allclose(km.cluster_centers_, [[1.125], [13.0]])
+
+
+def test_partial_fit_refuses_another_feature_count_in_one_line(rng):
+    km = MiniBatchKMeans(2, seed=0).partial_fit(GOOD_X)
+    with pytest.raises(ValueError) as info:
+        km.partial_fit(np.zeros((4, 3)))
+    assert str(info.value) == ("X has 3 features, but MiniBatchKMeans is expecting 2 "
+                               "features as input")
+
+
+def test_partial_fit_first_chunk_needs_k_distinct_weighted_rows():
+    with pytest.raises(ValueError, match=r"^n_clusters=3 should be <= the number of "
+                                         r"distinct points with positive weight \(2\)$"):
+        MiniBatchKMeans(3, seed=0).partial_fit([[0.0], [0.0], [1.0], [5.0]],
+                                               sample_weight=[1, 1, 1, 0])
+    with pytest.raises(ValueError, match=r"^sample_weight sums to 0.0; expected a positive"):
+        MiniBatchKMeans(2, seed=0).partial_fit(GOOD_X, sample_weight=0.0)
+
+
+def test_fit_after_partial_fit_starts_afresh_and_partial_fit_after_fit_goes_on(rng):
+    (X1, t1), (X2, t2) = _blob_chunks(rng, n_chunks=2)
+    fresh = MiniBatchKMeans(4, seed=3).fit(X1)
+    km = MiniBatchKMeans(4, seed=3).partial_fit(X2).fit(X1)
+    np.testing.assert_array_equal(km.cluster_centers_, fresh.cluster_centers_)
+    km.partial_fit(X2)  # each centre weighs its fitted cluster: the means of both chunks
+    both, truth = np.concatenate([X1, X2]), np.concatenate([t1, t2])
+    means = np.array([both[truth == j].mean(axis=0) for j in range(4)])
+    np.testing.assert_allclose(_by_first_coords(km.cluster_centers_),
+                               _by_first_coords(means), atol=1e-5)
+
+
 def test_sklearn_api_works_without_sklearn():
     code = textwrap.dedent("""
         import sys
