@@ -478,8 +478,11 @@ def _refuse_none(arr: np.ndarray, name: str) -> None:
         raise TypeError(f"{name}{where}=None should be a number")
 
 
-def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
-    """Return weights as a float64 ``(n,)`` array, all finite, >= 0, with a finite sum > 0.
+def check_sample_weight(sample_weight: Any, n_samples: int, *,
+                        positive_sum: bool = True) -> np.ndarray:
+    """Return weights as a float64 ``(n,)`` array, all finite, >= 0, with a finite sum > 0
+    (or 0 too, with ``positive_sum=False``: a chunk that adds nothing to a model fitted
+    already).
 
     A single number weighs every row alike, and bools are weights 0 and 1, as
     scikit-learn takes them.
@@ -518,7 +521,7 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
         total = w.sum()
     if total == np.inf:
         raise ValueError("sample_weight sums to inf; expected a finite sum (rescale the weights)")
-    if not total > 0:
+    if positive_sum and not total > 0:
         raise ValueError(f"sample_weight sums to {total}; expected a positive sum "
                          "(not all weights zero)")
     return w

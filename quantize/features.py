@@ -49,7 +49,7 @@ from PIL import Image
 
 from ._validation import check_choice, check_float, shown_number
 from .errors import CodeAdviceWarning, warn_caller
-from .io import as_rgba
+from .io import DEFAULT_MAX_PIXELS, as_rgba
 from .texture import (
     INTEGRATION_SIGMA,
     WORKING_MAX_SIDE,
@@ -294,6 +294,7 @@ def build_features(
     *,
     space: Space = "lab",
     texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
 ) -> tuple[np.ndarray, FeatureSpec]:
     """Per-pixel feature vectors, one weighted group of columns per feature kind.
 
@@ -314,6 +315,11 @@ def build_features(
         Derivative scales (Gaussian sigma in pixels of the texture working
         image, at most 1024 pixels on its longer side), 1 to :data:`MAX_TEXTURE_SCALES`
         (16) of them, each from 0.5 to 1024.
+    max_pixels : int or None
+        Refuse an image of more pixels than this (default
+        :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit
+        :func:`~quantize.io.load_image` puts on files), checked from its shape before any
+        copy; None means no limit.
 
     Returns
     -------
@@ -329,6 +335,8 @@ def build_features(
         ``space``, or a malformed image.
     TypeError
         For an image or parameter of the wrong type.
+    quantize.errors.ImageReadError
+        If ``image`` has more than ``max_pixels`` pixels (a ValueError).
 
     Examples
     --------
@@ -338,7 +346,7 @@ def build_features(
     >>> X.shape, X.dtype, spec.columns["xy"]
     ((24, 5), dtype('float32'), slice(3, 5, None))
     """
-    rgb, alpha = as_rgba(image)
+    rgb, alpha = as_rgba(image, max_pixels=max_pixels)
     w = check_weights(weights)
     space = check_choice(space, "space", SPACES)
     scales = check_texture_scales(texture_scales)

@@ -28,6 +28,7 @@ alone would flush values below about 1e-38 to 0 or to a few bits.
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 import math
 import numbers
@@ -49,8 +50,11 @@ from ._validation import (
     check_seed,
 )
 from .kmeans_run import (
+    WeightedSampler,
     fit_once,
     fit_together,
+    mini_batch_step,
+    one_seeding,
     plusplus_indices,
     raise_too_few_distinct,
     runs_fit_together,
@@ -320,6 +324,8 @@ _CENTRE_SAMPLE = 4096
 # Rows that _centre checks and predict and score centre at a time (so they
 # copy no (n, d) array).
 _CENTRED_ROWS = 1 << 16
+#: What :meth:`MiniBatchKMeans.set_output` takes.
+_OUTPUTS = ("default", "pandas", "polars")
 #: The most runs ``n_init`` asks for: each is a whole fit (and far more would
 #: not fit in memory: every run gets its own random generator up front).
 MAX_INIT = 10_000
@@ -335,8 +341,10 @@ class MiniBatchKMeans:
 
     Follows scikit-learn's estimator conventions (``get_params``,
     ``set_params``, ``fit(X, y=None, sample_weight=None)`` returning ``self``,
-    ``n_features_in_``, ``__sklearn_tags__``) without depending on it, so it
-    works in a scikit-learn ``Pipeline`` or ``GridSearchCV``; the source of
+    ``n_features_in_``, ``__sklearn_tags__``, and for a transformer
+    ``get_feature_names_out`` and ``set_output``) without depending on it, so it
+    works in a scikit-learn ``Pipeline``, ``ColumnTransformer`` or ``GridSearchCV``; the
+    source of
     randomness is called ``seed`` (an int or a Generator), not
     ``random_state``. It passes scikit-learn's ``check_estimator`` except for
     one check that conflicts with a deliberate choice (see Notes), when given
@@ -396,16 +404,20 @@ class MiniBatchKMeans:
     ----------
     cluster_centers_ : (n_clusters, d) ndarray of float64
     labels_ : (n,) ndarray of intp
+        Of the rows of the last ``fit`` or ``partial_fit`` chunk.
     inertia_ : float
-        Weighted sum of squared distances of points to their centre.
+        Weighted sum of squared distances of points to their centre (of the last
+        ``partial_fit`` chunk, under the updated centres).
     n_features_in_ : int
         Number of features ``d`` seen by ``fit``.
     n_iter_ : int
         Mini-batch passes over the data (rounded up) plus the Lloyd passes over
-        all rows (settling on all rows, and refinement).
+        all rows (settling on all rows, and refinement); after ``partial_fit``,
+        those plus one per call (each passes over its chunk once).
     n_steps_ : int
         Mini-batch steps taken in the kept run (0 when the data were small
-        enough to skip the mini-batch phase).
+        enough to skip the mini-batch phase), plus the batches of each
+        ``partial_fit`` call.
 
     Notes
     -----
@@ -592,9 +604,7 @@ class MiniBatchKMeans:
         scale = _shrink(data)
         if isinstance(p["init"], np.ndarray):
             p["init"] = (np.ldexp(p["init"], grow) - shift) * scale
-            # Seeding checks this as it goes; given centres skip seeding.
-            if np.unique(data[w > 0], axis=0).shape[0] < p["k"]:
-                raise_too_few_distinct(data, w, p["k"])
+            _check_distinct(data, w, p["k"])
         # One run uses the Generator itself, so n_init restarts equal single runs
         # seeded with the children ``seed.spawn(n_init)``.
         rngs = [rng] if p["n_init"] == 1 else rng.spawn(p["n_init"])
@@ -611,7 +621,122 @@ class MiniBatchKMeans:
         self.n_iter_ = best.n_iter
         self.n_features_in_ = data.shape[1]
         self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
+        # partial_fit continues from here, each centre standing for its points' weight.
+        self._counts = np.bincount(best.labels, weights=w, minlength=p["k"])
         return self
+
+    def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None
+                    ) -> MiniBatchKMeans:
+        """Update the centres with one chunk ``X`` (n, d) of data streamed in chunks.
+
+        The first call (on a model not fitted yet) seeds ``n_clusters`` centres on its
+        chunk by ``init``, as one seeding of ``fit`` does (k-means++ on the chunk,
+        or on a weighted sample of it when it is large). Every call, the first too, then
+        makes one mini-batch pass over its chunk in batches of ``batch_size`` rows: each
+        centre moves towards the weighted mean of its rows with a learning rate of
+        1/count, its count being the weight of all the rows it has taken, kept from call
+        to call (after ``fit``, the weight of its cluster). ``n_init``,
+        ``max_iter``, ``tol``, ``max_no_improvement`` and ``refine`` are not used;
+        ``fit`` after ``partial_fit`` starts afresh.
+
+        Parameters
+        ----------
+        X : (n, d) array_like
+            One chunk, as ``fit`` takes ``X``; ``d`` is the first chunk's.
+        y : ignored
+            Accepted for scikit-learn's API.
+        sample_weight : (n,) array_like or float, optional
+            Non-negative weights, as for ``fit``; after the first call they may all
+            be 0 (the chunk then moves no centre).
+
+        Returns
+        -------
+        self : MiniBatchKMeans
+            With ``cluster_centers_``, ``labels_`` and ``inertia_`` of this chunk (under
+            the updated centres), ``n_steps_`` (batches of all calls) and ``n_iter_``
+            (calls) updated.
+
+        Raises
+        ------
+        ValueError
+            If the first chunk holds fewer distinct rows of positive weight than
+            ``n_clusters``, if a later chunk has another number of features, or if
+            ``X``, ``sample_weight`` or a parameter is malformed.
+        TypeError
+            If a parameter or the data has the wrong type.
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(0)
+        >>> km = MiniBatchKMeans(2, seed=0)
+        >>> for _ in range(3):
+        ...     chunk = np.concatenate([rng.normal(1, 0.1, (50, 2)),
+        ...                             rng.normal(10, 0.1, (50, 2))])
+        ...     km = km.partial_fit(chunk)
+        >>> np.round(km.cluster_centers_[np.argsort(km.cluster_centers_[:, 0])]).tolist()
+        [[1.0, 1.0], [10.0, 10.0]]
+        >>> km.n_iter_, km.labels_.shape
+        (3, (100,))
+        """
+        if not hasattr(self, "_counts"):
+            self._seed_chunk(X, sample_weight)
+        data = self._check_features(X)
+        w = check_sample_weight(sample_weight, data.shape[0], positive_sum=False)
+        wide = _wide(X)
+        self.n_steps_ += self._mini_batch_pass(data, wide, w)
+        self.n_iter_ += 1
+        self.labels_, self.inertia_ = self._labels_inertia(data, wide, w)
+        return self
+
+    def _seed_chunk(self, X: Any, sample_weight: Any) -> None:
+        """The first ``partial_fit``: centres seeded on chunk ``X``, counts 0, and the
+        shifts that centre the data, kept for every later chunk as ``fit`` keeps them."""
+        data, wide_shift, shift, grow = _centred_data(X)
+        w = check_sample_weight(sample_weight, data.shape[0])
+        p = self._validated_params(data.shape[1])
+        rng = check_seed(self.seed)
+        scale = _shrink(data)
+        if isinstance(p["init"], np.ndarray):
+            _check_distinct(data, w, p["k"])
+            self.cluster_centers_ = p["init"].copy()
+        else:
+            seeds = one_seeding(data, w, p, WeightedSampler(w, rng), rng)
+            self.cluster_centers_ = np.ldexp(seeds / scale + shift, -grow)
+        self.n_features_in_ = data.shape[1]
+        self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
+        self._counts = np.zeros(p["k"])
+        self.n_steps_ = self.n_iter_ = 0
+
+    def _mini_batch_pass(self, data: np.ndarray, wide: np.ndarray | None,
+                         w: np.ndarray) -> int:
+        """One pass of :func:`~quantize.kmeans_run.mini_batch_step` over the rows ``data``
+        (``wide``: as given, when float32 cannot hold them) in batches of ``batch_size``,
+        centred as ``predict`` centres them; returns the number of batches."""
+        batch = check_int(self.batch_size, "batch_size", minimum=1)
+        counts = self._counts.copy()
+        steps = 0
+        for rows, part, centers, scale, grow in self._centred(data, wide):
+            # centers is one array for every chunk of rows: each step moves it in place.
+            for start in range(0, part.shape[0], batch):
+                mini_batch_step(part[start:start + batch], centers, counts,
+                                w[rows][start:start + batch])
+                steps += 1
+            shift = self._shift if not grow else np.ldexp(self._shift, grow - self._grow)
+            self.cluster_centers_ = np.ldexp(centers / scale + shift, -grow)
+        self._counts = counts
+        return steps
+
+    def _labels_inertia(self, data: np.ndarray, wide: np.ndarray | None,
+                        w: np.ndarray) -> tuple[np.ndarray, float]:
+        """Nearest centre of each row of ``data`` and the ``w``-weighted inertia, in the
+        fitted centring (:meth:`MiniBatchKMeans._centred`)."""
+        labels = np.empty(data.shape[0], dtype=np.intp)
+        inertia = 0.0
+        for rows, centred, centers, scale, grow in self._centred(data, wide):
+            labels[rows], dist = labels_sq_dist(centred, centers)
+            inertia += math.ldexp(float(w[rows] @ dist.astype(np.float64)) / (scale * scale),
+                                  -2 * grow)
+        return labels, inertia
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Fit and return the labels ``(n,)`` of ``X`` (``y`` is ignored)."""
@@ -644,19 +769,88 @@ class MiniBatchKMeans:
             xc = np.ldexp(source[start:start + rows].astype(np.float64), grow)
             sq = ((xc[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
             out[start:start + rows] = np.ldexp(np.sqrt(sq), -grow)
-        return out
+        return self._output(out, X)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the columns ``transform`` gives, one per centre, as scikit-learn names
+        its clusterers' columns: ``minibatchkmeans0`` to ``minibatchkmeans{k-1}``.
+
+        Parameters
+        ----------
+        input_features : array_like of str, optional
+            Names of the input columns (a ``Pipeline`` passes them); they do not make
+            the names out, but their number should be ``n_features_in_``.
+
+        Returns
+        -------
+        (n_clusters,) ndarray of object (str)
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ValueError
+            If ``input_features`` has another number of names than ``n_features_in_``.
+
+        Examples
+        --------
+        >>> km = MiniBatchKMeans(2, seed=0).fit([[0.0], [1.0], [9.0], [10.0]])
+        >>> km.get_feature_names_out().tolist()
+        ['minibatchkmeans0', 'minibatchkmeans1']
+        """
+        self._check_fitted()
+        if input_features is not None:
+            n_in = len(np.asarray(input_features, dtype=object).reshape(-1))
+            if n_in != self.n_features_in_:
+                raise ValueError(f"input_features should have length equal to "
+                                 f"n_features_in_={self.n_features_in_}, got {n_in} names")
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(self.cluster_centers_.shape[0])],
+                          dtype=object)
+
+    def set_output(self, *, transform: Literal["default", "pandas", "polars"] | None = None
+                   ) -> MiniBatchKMeans:
+        """Choose what ``transform`` and ``fit_transform`` return, as scikit-learn's
+        transformers do (``Pipeline.set_output`` calls it on each step).
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None
+            "default": a NumPy array; "pandas" or "polars": a DataFrame whose columns
+            are :meth:`MiniBatchKMeans.get_feature_names_out` (a pandas one keeps the
+            index of a pandas ``X``); None leaves the choice as it was. Until it is
+            called, scikit-learn's global ``transform_output`` (``sklearn.set_config``)
+            decides when scikit-learn is loaded, else "default". pandas and polars are
+            imported by ``transform`` only when chosen (an ImportError when missing).
+
+        Returns
+        -------
+        self : MiniBatchKMeans
+        """
+        if transform is not None:
+            choice = check_choice(transform, "transform", _OUTPUTS)
+            # The attribute scikit-learn's clone copies to the estimator it makes.
+            self._sklearn_output_config = {"transform": choice}
+        return self
+
+    def _output(self, out: np.ndarray, X: Any) -> Any:
+        """``out``, distances of the rows ``X``, in the container that
+        :meth:`MiniBatchKMeans.set_output` chose."""
+        chosen = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if chosen is None:
+            sklearn = sys.modules.get("sklearn")
+            get_config = getattr(sklearn, "get_config", None)
+            chosen = get_config().get("transform_output", "default") if get_config else "default"
+        if chosen == "default":
+            return out
+        return _data_frame(out, X, self.get_feature_names_out(), chosen)
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Opposite of the weighted inertia of ``X`` under the fitted centres."""
         self._check_fitted()
         data = self._check_features(X)
         w = check_sample_weight(sample_weight, data.shape[0])
-        inertia = 0.0
-        for rows, centred, centers, scale, grow in self._centred(data, _wide(X)):
-            _, dist = labels_sq_dist(centred, centers)
-            inertia += math.ldexp(float(w[rows] @ dist.astype(np.float64)) / (scale * scale),
-                                  -2 * grow)
-        return -inertia
+        return -self._labels_inertia(data, _wide(X), w)[1]
 
     def _call_growth(self, source: np.ndarray) -> int:
         """The exponent ``e`` that brings rows ``source`` and the centres near 1, for a
@@ -708,3 +902,25 @@ class MiniBatchKMeans:
             else:
                 part = data[rows]
             yield rows, part, centers, scale, grow
+
+
+def _check_distinct(data: np.ndarray, w: np.ndarray, k: int) -> None:
+    """Refuse given centres for data of fewer than ``k`` distinct rows of positive weight
+    (seeding checks this as it goes; given centres skip seeding)."""
+    if np.unique(data[w > 0], axis=0).shape[0] < k:
+        raise_too_few_distinct(data, w, k)
+
+
+def _data_frame(out: np.ndarray, X: Any, columns: np.ndarray, library: str) -> Any:
+    """``out`` as a pandas or polars DataFrame of ``columns``; a pandas one takes the index
+    of ``X`` when ``X`` is a pandas DataFrame, as scikit-learn's containers do."""
+    try:
+        module = importlib.import_module(library)
+    except ImportError:
+        raise ImportError(f"set_output(transform={library!r}) needs {library}, which is not "
+                          "installed; install it or call set_output(transform='default')"
+                          ) from None
+    if library == "polars":
+        return module.DataFrame(out, schema=columns.tolist(), orient="row")
+    index = X.index if isinstance(X, module.DataFrame) else None
+    return module.DataFrame(out, index=index, columns=columns)

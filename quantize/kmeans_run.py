@@ -68,8 +68,8 @@ from ._kernels import (
 )
 
 __all__ = ["Convergence", "Run", "WeightedSampler", "fit_once", "fit_together",
-           "mini_batch_step", "plusplus_indices", "plusplus_runs", "raise_too_few_distinct",
-           "runs_fit_together", "seedings_per_run", "swap_search"]
+           "mini_batch_step", "one_seeding", "plusplus_indices", "plusplus_runs",
+           "raise_too_few_distinct", "runs_fit_together", "seedings_per_run", "swap_search"]
 
 # Rows used for seeding when the data are larger: k-means++ is O(n k d).
 _SEED_SAMPLE_MIN = 8192
@@ -231,16 +231,31 @@ def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
         best = _best_candidate(sample, min(n_seed, _CANDIDATE_SAMPLE), n_candidates, p, rng)
         if best is not None:
             return best
+    return one_seeding(X, w, p, sampler, rng), np.zeros(k)
+
+
+def one_seeding(X: np.ndarray, w: np.ndarray, p: dict[str, Any], sampler: WeightedSampler,
+                rng: np.random.Generator) -> np.ndarray:
+    """``p["init"]`` ("k-means++" or "random") once, on the rows of positive weight, or
+    on a weighted sample of :func:`_seed_rows` of them when there are more; prior
+    validation is assumed. Also the first centres of ``MiniBatchKMeans.partial_fit``.
+
+    Raises
+    ------
+    ValueError
+        If the rows hold fewer than ``p["k"]`` distinct rows of positive weight.
+    """
+    n_seed = _seed_rows(p)
     if X.shape[0] <= n_seed:
         sample, sw = X[w > 0], w[w > 0]
     else:
         # Drawn in proportion to weight, so the sample's own weights are uniform.
         sample = X[sampler.draw(n_seed)]
         sw = np.ones(n_seed)
-    idx = _seed_indices(sample, sw, k, p["init"], rng)
+    idx = _seed_indices(sample, sw, p["k"], p["init"], rng)
     if idx is None:
-        return _seed_distinct(X, w, p, rng), np.zeros(k)
-    return sample[idx].astype(np.float64), np.zeros(k)
+        return _seed_distinct(X, w, p, rng)
+    return sample[idx].astype(np.float64)
 
 
 def _seed_distinct(X, w, p, rng) -> np.ndarray:
@@ -638,17 +653,18 @@ def _mean_variance(X, sampler) -> float:
     return float(np.var(rows, axis=0, dtype=np.float64).mean())
 
 
-def mini_batch_step(xb: np.ndarray, centers: np.ndarray,
-                    counts: np.ndarray) -> tuple[float, float]:
+def mini_batch_step(xb: np.ndarray, centers: np.ndarray, counts: np.ndarray,
+                    weights: np.ndarray | None = None) -> tuple[float, float]:
     """Move centres towards their batch members with learning rate 1/count.
 
-    Updates ``centers`` and ``counts`` in place. Returns the mean squared
-    distance of the batch to the centres before the move and the largest
-    squared centre shift.
+    Updates ``centers`` and ``counts`` in place. A row of weight ``weights[i]``
+    (default 1) counts as that many rows; a centre whose rows weigh 0 in all
+    stays. Returns the (unweighted) mean squared distance of the batch to the
+    centres before the move and the largest squared centre shift.
     """
     k = centers.shape[0]
     labels, dist = labels_sq_dist(xb, centers)
-    n_j, sums = group_sums(xb, labels, k)
+    n_j, sums = group_sums(xb, labels, k, weights)
     hit = n_j > 0
     new_counts = counts + n_j
     old = centers[hit].copy()

@@ -88,7 +88,7 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     check_weights,
     warn_alpha_ignored,
 )
-from .io import LoadedImage, as_rgba
+from .io import DEFAULT_MAX_PIXELS, LoadedImage, as_rgba
 from .pixel_kmeans import ClusterCountWarning, cluster_pixels
 from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
@@ -647,6 +647,7 @@ def segment(
     min_region: int | None = None,
     texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
     seed: Seed = None,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
 ) -> SegmentResult:
     """Segment ``image`` into regions of similar colour, texture and position.
 
@@ -734,6 +735,11 @@ def segment(
     seed : int, numpy.random.Generator or None
         Randomness of the pixel sample and of k-means, an int >= 0 for the
         same result every time (the hierarchy is deterministic).
+    max_pixels : int or None
+        Refuse an image of more pixels than this (default
+        :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit
+        :func:`~quantize.io.load_image` puts on files), checked from its shape before any
+        copy; None means no limit.
 
     Returns
     -------
@@ -741,6 +747,8 @@ def segment(
 
     Raises
     ------
+    quantize.errors.ImageReadError
+        If ``image`` has more than ``max_pixels`` pixels (a ValueError).
     ValueError
         For a bad weight (the message lists the valid group names), a
         parameter out of range (``n_clusters`` above :data:`MAX_CLUSTERS`
@@ -785,7 +793,7 @@ def segment(
     >>> segment(img, regions=2).labels[0, 13:17].tolist()
     [1, 1, 2, 2]
     """
-    rgb, alpha = as_rgba(image)
+    rgb, alpha = as_rgba(image, max_pixels=max_pixels)
     if isinstance(image, LoadedImage):  # as_rgba hands out its array; the result keeps a copy
         rgb = rgb.copy()
     return segment_pixels(rgb, alpha, n_clusters, regions=regions, weights=weights,
@@ -1106,7 +1114,8 @@ def check_space(space: Any, n_clusters: int | None) -> str:
 
 
 def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
-                 closed: bool = False, seed: Seed = None) -> np.ndarray:
+                 closed: bool = False, seed: Seed = None,
+                 max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Strength of a border at each pixel, ``(H, W)`` float32 in [0, 1].
 
     Built on the merge hierarchy (see the module docstring): a pixel on the
@@ -1176,6 +1185,11 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
         The hierarchy's own map, whose thresholds are segmentations.
     seed : int, numpy.random.Generator or None
         Accepted for symmetry with :func:`segment`; the map is deterministic.
+    max_pixels : int or None
+        Refuse an image of more pixels than this (default
+        :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit
+        :func:`~quantize.io.load_image` puts on files), checked from its shape before any
+        copy; None means no limit.
 
     Returns
     -------
@@ -1183,6 +1197,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
 
     Raises
     ------
+    quantize.errors.ImageReadError
+        If ``image`` has more than ``max_pixels`` pixels (a ValueError).
     ValueError, TypeError
         For a bad image, weight or ``closed``; ValueError also when the
         ``color``, ``intensity`` and ``texture`` weights are all 0 (see
@@ -1209,7 +1225,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     >>> set(closed.argmax(axis=1).tolist()), set(open_.argmax(axis=1).tolist())
     ({14}, {14})
     """
-    rgb, alpha = as_rgba(image)
+    rgb, alpha = as_rgba(image, max_pixels=max_pixels)
     w = check_weights(weights)
     check_hierarchy_weights(w, edges=True)
     closed = check_bool(closed, "closed")

@@ -226,7 +226,8 @@ def segment_file(
         dpi = loaded.dpi
         shown = _shown_alpha(loaded.alpha)
         del loaded  # the result holds a copy of the pixels: one is enough from here on
-        levels = _edge_levels(boundary_map(result.image, weights=params["weights"])
+        levels = _edge_levels(boundary_map(result.image, weights=params["weights"],
+                                           max_pixels=None)
                               ) if edges else None
         if result.n_regions > _MAX_LABEL:
             raise InputParameterError(

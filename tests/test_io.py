@@ -863,6 +863,67 @@ def test_pixel_limit_is_overridable(corpus):
     assert load_image(corpus["good.png"], max_pixels=None).shape == (48, 64)
 
 
+def _public_image_functions():
+    from quantize import boundary_map, reduce_colors, segment
+    from quantize.features import build_features
+
+    return [reduce_colors, segment, boundary_map, build_features]
+
+
+@pytest.mark.parametrize("function", _public_image_functions(), ids=lambda f: f.__name__)
+def test_pixel_limit_refuses_an_array_from_its_shape(function):
+    """An array over the limit files have was copied or converted whole: a 60000 x 60000
+    view of three bytes, a MemoryError or minutes of work. It is refused from its shape."""
+    huge = np.broadcast_to(np.zeros(3, np.uint8), (60000, 60000, 3))
+    with pytest.raises(ImageReadError) as info:
+        function(huge)
+    assert str(info.value) == (
+        "image of shape (60000, 60000, 3) has 3,600,000,000 pixels, more than the limit of "
+        "250,000,000; if it is meant, pass max_pixels=3600000000 or more (or None for no "
+        "limit)")
+    assert isinstance(info.value, ValueError) and info.value.path is None
+
+
+@pytest.mark.filterwarnings("ignore:n_colors=16 but the image has only 2")
+@pytest.mark.parametrize("function", _public_image_functions(), ids=lambda f: f.__name__)
+def test_pixel_limit_of_an_array_is_max_pixels(function):
+    image = np.zeros((4, 6, 3), np.uint8)
+    image[:, 3:] = [200, 40, 40]
+    with pytest.raises(ImageReadError, match=r"^image of shape \(4, 6, 3\) has 24 pixels, "
+                       r"more than the limit of 23; if it is meant, pass max_pixels=24 "):
+        function(image, max_pixels=23)
+    with pytest.raises(ValueError, match="max_pixels"):
+        function(image, max_pixels=0)
+    for limit in (24, None):
+        np.testing.assert_equal(_outcome(function(image, max_pixels=limit)),
+                                _outcome(function(image)))
+
+
+def _outcome(result):
+    if isinstance(result, tuple):  # build_features
+        return result[0]
+    return getattr(result, "indices", getattr(result, "labels", result))
+
+
+def test_pixel_limit_refuses_a_big_endian_array_before_converting_it():
+    huge = np.broadcast_to(np.zeros(3, ">u2"), (60000, 60000, 3))
+    with pytest.raises(ImageReadError, match=r"^image of shape \(60000, 60000, 3\) has "):
+        as_rgba(huge)
+
+
+def test_pixel_limit_refuses_a_pil_image_before_decoding_it_and_a_loaded_image(corpus):
+    with Image.open(corpus["good.png"]) as im:
+        with pytest.raises(ImageReadError) as info:
+            as_rgba(im, max_pixels=100)
+        assert im.tile  # not decoded
+    assert str(info.value).startswith("image of shape (48, 64) has 3,072 pixels, more than "
+                                      "the limit of 100; if it is meant, pass max_pixels=3072")
+    loaded = load_image(corpus["good.png"])
+    with pytest.raises(ImageReadError, match=r"^picture of shape \(48, 64, 3\) has 3,072 "):
+        as_rgba(loaded, "picture", max_pixels=3071)
+    assert as_rgba(loaded, max_pixels=3072)[0] is loaded.rgb
+
+
 def test_pixel_limit_leaves_pillow_guard_as_it_was(corpus):
     before = Image.MAX_IMAGE_PIXELS
     with pytest.raises(ImageReadError):

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import tracemalloc
+import types
 import warnings
 
 import numpy as np
@@ -560,6 +561,195 @@ def test_works_in_a_pipeline_and_grid_search(rng):
     assert same_partition(search.best_estimator_.predict(X), truth)
     ranks = search.cv_results_["rank_test_score"].tolist()
     assert ranks == [3, 2, 1]
+
+
+def test_feature_names_out_name_one_column_per_centre_as_sklearn_does(monkeypatch):
+    monkeypatch.delitem(sys.modules, "sklearn.exceptions", raising=False)
+    with pytest.raises(NotFittedError, match=r"^this MiniBatchKMeans is not fitted yet; "):
+        MiniBatchKMeans(2).get_feature_names_out()
+    km = MiniBatchKMeans(3, seed=0).fit(CORNERS)
+    names = km.get_feature_names_out()
+    assert names.dtype == object and names.tolist() == [
+        "minibatchkmeans0", "minibatchkmeans1", "minibatchkmeans2"]
+    assert km.get_feature_names_out(["a", "b", "c"]).tolist() == names.tolist()
+    with pytest.raises(ValueError, match=r"^input_features should have length equal to "
+                                         r"n_features_in_=3, got 2 names$"):
+        km.get_feature_names_out(["a", "b"])
+
+
+def test_feature_names_out_match_sklearns_own_minibatchkmeans():
+    cluster = pytest.importorskip("sklearn.cluster", reason="scikit-learn is a dev extra")
+    theirs = cluster.MiniBatchKMeans(4, n_init=1, random_state=0).fit(CORNERS)
+    ours = MiniBatchKMeans(4, seed=0).fit(CORNERS).get_feature_names_out()
+    assert ours.dtype == theirs.get_feature_names_out().dtype
+    assert ours.tolist() == theirs.get_feature_names_out().tolist()
+
+
+def test_set_output_chooses_the_container_of_transform(monkeypatch):
+    """A stand-in pandas records what set_output(transform="pandas") builds, so the rule
+    is tested where pandas is not installed; the real one runs in the Pipeline test."""
+    class Frame:
+        def __init__(self, data, index=None, columns=None):
+            self.data, self.index, self.columns = data, index, columns
+
+    monkeypatch.setitem(sys.modules, "pandas", types.SimpleNamespace(DataFrame=Frame))
+    km = MiniBatchKMeans(2, seed=0).fit(GOOD_X)
+    plain = km.transform(GOOD_X)
+    assert km.set_output(transform="pandas") is km
+    framed = km.transform(GOOD_X)
+    np.testing.assert_array_equal(framed.data, plain)
+    assert framed.index is None and framed.columns.tolist() == [
+        "minibatchkmeans0", "minibatchkmeans1"]
+    assert km.set_output() is km and isinstance(km.fit_transform(GOOD_X), Frame)  # kept
+    km.set_output(transform="default")
+    assert isinstance(km.transform(GOOD_X), np.ndarray)
+    with pytest.raises(ValueError, match=r"^transform='numpy' is not valid; expected one "
+                                         r"of 'default', 'pandas', 'polars'$"):
+        km.set_output(transform="numpy")
+
+
+def test_set_output_to_a_library_not_installed_is_one_line(monkeypatch):
+    monkeypatch.setitem(sys.modules, "polars", None)  # its import fails
+    km = MiniBatchKMeans(2, seed=0).fit(GOOD_X).set_output(transform="polars")
+    with pytest.raises(ImportError, match=r"^set_output\(transform='polars'\) needs polars, "
+                                          r"which is not installed; install it or call "
+                                          r"set_output\(transform='default'\)$"):
+        km.transform(GOOD_X)
+
+
+def test_feature_names_and_output_in_a_pipeline_and_column_transformer(rng):
+    pipeline = pytest.importorskip("sklearn.pipeline", reason="scikit-learn is a dev extra")
+    compose = pytest.importorskip("sklearn.compose")
+    preprocessing = pytest.importorskip("sklearn.preprocessing")
+    checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    X, _ = blobs(rng, per_blob=10)
+    pipe = pipeline.Pipeline([("scale", preprocessing.StandardScaler()),
+                              ("km", MiniBatchKMeans(4, seed=0))]).fit(X)
+    assert pipe.get_feature_names_out().tolist() == [f"minibatchkmeans{i}" for i in range(4)]
+    assert isinstance(pipe.set_output(transform="default").transform(X), np.ndarray)
+    columns = compose.ColumnTransformer([("km", MiniBatchKMeans(2, seed=0), [0, 1])],
+                                        remainder="passthrough").fit(X)
+    assert columns.get_feature_names_out().tolist() == [
+        "km__minibatchkmeans0", "km__minibatchkmeans1", "remainder__x2"]
+    for check in ("check_get_feature_names_out_error",
+                  "check_transformer_get_feature_names_out", "check_set_output_transform"):
+        getattr(checks, check)("MiniBatchKMeans", MiniBatchKMeans(2, seed=0))
+
+
+def test_pipeline_set_output_pandas_gives_named_columns_and_the_index(rng):
+    pipeline = pytest.importorskip("sklearn.pipeline", reason="scikit-learn is a dev extra")
+    preprocessing = pytest.importorskip("sklearn.preprocessing")
+    checks = pytest.importorskip("sklearn.utils.estimator_checks")
+    pd = pytest.importorskip("pandas", reason="pandas is not installed: the DataFrame "
+                                              "output of set_output is not checked")
+    X, _ = blobs(rng, per_blob=10)
+    pipe = pipeline.Pipeline([("scale", preprocessing.StandardScaler()),
+                              ("km", MiniBatchKMeans(4, seed=0))]).fit(X)
+    frame = pd.DataFrame(X, columns=["r", "g", "b"], index=range(100, 100 + len(X)))
+    out = pipe.set_output(transform="pandas").transform(frame)
+    assert list(out.columns) == [f"minibatchkmeans{i}" for i in range(4)]
+    assert list(out.index) == list(frame.index)
+    np.testing.assert_allclose(out.to_numpy(), pipe.set_output(transform="default")
+                               .transform(frame))
+    for check in ("check_set_output_transform_pandas", "check_global_output_transform_pandas",
+                  "check_transformer_get_feature_names_out_pandas"):
+        getattr(checks, check)("MiniBatchKMeans", MiniBatchKMeans(2, seed=0))
+
+
+def _blob_chunks(rng, n_chunks=4, per_blob=25):
+    """Chunks of points around the four CORNERS, each chunk holding every blob."""
+    return [blobs(rng, per_blob=per_blob) for _ in range(n_chunks)]
+
+
+def _by_first_coords(centers):
+    return centers[np.lexsort(centers.T[::-1])]
+
+
+def test_partial_fit_over_chunks_finds_each_blobs_mean(rng):
+    chunks = _blob_chunks(rng)
+    km = MiniBatchKMeans(4, batch_size=16, seed=0)
+    for X, _ in chunks:
+        assert km.partial_fit(X) is km
+    everything = np.concatenate([X for X, _ in chunks])
+    truth = np.concatenate([t for _, t in chunks])
+    assert same_partition(km.predict(everything), truth)
+    # Every point went to its blob's centre from the first batch on: with rates of
+    # 1/count each centre is the mean of all its blob's points over all chunks.
+    means = np.array([everything[truth == j].mean(axis=0) for j in range(4)])
+    np.testing.assert_allclose(_by_first_coords(km.cluster_centers_),
+                               _by_first_coords(means), atol=1e-5)
+    last, last_truth = chunks[-1]
+    assert same_partition(km.labels_, last_truth) and km.labels_.shape == (100,)
+    assert km.inertia_ == pytest.approx(float(sq_distances(last, km.cluster_centers_)
+                                              .min(axis=1).sum()), rel=1e-5)
+    assert (km.n_steps_, km.n_iter_, km.n_features_in_) == (4 * 7, 4, 3)  # ceil(100/16)
+
+
+def test_partial_fit_is_deterministic_at_a_fixed_seed_and_leaves_x_unchanged(rng):
+    chunks = [X for X, _ in _blob_chunks(rng)]
+    before = [X.copy() for X in chunks]
+    fitted = []
+    for _ in range(2):
+        km = MiniBatchKMeans(4, batch_size=32, seed=5)
+        for X in chunks:
+            km.partial_fit(X)
+        fitted.append(km)
+    np.testing.assert_array_equal(fitted[0].cluster_centers_, fitted[1].cluster_centers_)
+    np.testing.assert_array_equal(fitted[0].labels_, fitted[1].labels_)
+    for X, old in zip(chunks, before, strict=True):
+        np.testing.assert_array_equal(X, old)
+
+
+def test_partial_fit_a_zero_weight_chunk_moves_nothing(rng):
+    (X1, _), (X2, _), (X3, _) = _blob_chunks(rng, n_chunks=3)
+    plain, weighed = MiniBatchKMeans(4, seed=1), MiniBatchKMeans(4, seed=1)
+    plain.partial_fit(X1)
+    weighed.partial_fit(X1)
+    centres = weighed.cluster_centers_.copy()
+    weighed.partial_fit(X2 + 100.0, sample_weight=np.zeros(len(X2)))
+    np.testing.assert_array_equal(weighed.cluster_centers_, centres)
+    assert weighed.inertia_ == 0.0
+    plain.partial_fit(X3)
+    weighed.partial_fit(X3)  # and the counts it carries on with are unchanged too
+    np.testing.assert_array_equal(weighed.cluster_centers_, plain.cluster_centers_)
+
+
+def test_partial_fit_weights_count_as_repeated_rows():
+    X = np.array([[0.0], [1.0], [10.0], [14.0]])
+    km = MiniBatchKMeans(2, init=np.array([[0.0], [10.0]])).partial_fit(
+        X, sample_weight=[3.0, 1.0, 1.0, 3.0])
+    np.testing.assert_allclose(km.cluster_centers_, [[0.25], [13.0]])
+    km.partial_fit([[2.0], [12.0]], sample_weight=[4.0, 0.0])  # rate 4/(4 + 4)
+    np.testing.assert_allclose(km.cluster_centers_, [[1.125], [13.0]])
+
+
+def test_partial_fit_refuses_another_feature_count_in_one_line(rng):
+    km = MiniBatchKMeans(2, seed=0).partial_fit(GOOD_X)
+    with pytest.raises(ValueError) as info:
+        km.partial_fit(np.zeros((4, 3)))
+    assert str(info.value) == ("X has 3 features, but MiniBatchKMeans is expecting 2 "
+                               "features as input")
+
+
+def test_partial_fit_first_chunk_needs_k_distinct_weighted_rows():
+    with pytest.raises(ValueError, match=r"^n_clusters=3 should be <= the number of "
+                                         r"distinct points with positive weight \(2\)$"):
+        MiniBatchKMeans(3, seed=0).partial_fit([[0.0], [0.0], [1.0], [5.0]],
+                                               sample_weight=[1, 1, 1, 0])
+    with pytest.raises(ValueError, match=r"^sample_weight sums to 0.0; expected a positive"):
+        MiniBatchKMeans(2, seed=0).partial_fit(GOOD_X, sample_weight=0.0)
+
+
+def test_fit_after_partial_fit_starts_afresh_and_partial_fit_after_fit_goes_on(rng):
+    (X1, t1), (X2, t2) = _blob_chunks(rng, n_chunks=2)
+    fresh = MiniBatchKMeans(4, seed=3).fit(X1)
+    km = MiniBatchKMeans(4, seed=3).partial_fit(X2).fit(X1)
+    np.testing.assert_array_equal(km.cluster_centers_, fresh.cluster_centers_)
+    km.partial_fit(X2)  # each centre weighs its fitted cluster: the means of both chunks
+    both, truth = np.concatenate([X1, X2]), np.concatenate([t1, t2])
+    means = np.array([both[truth == j].mean(axis=0) for j in range(4)])
+    np.testing.assert_allclose(_by_first_coords(km.cluster_centers_),
+                               _by_first_coords(means), atol=1e-5)
 
 
 def test_sklearn_api_works_without_sklearn():

@@ -112,7 +112,8 @@ def _dithered_onto(rgb: np.ndarray, opaque: np.ndarray, palette: np.ndarray, dit
         image = rgb
     else:
         image = np.dstack([rgb, np.where(opaque, 255, 0).astype(np.uint8)])
-    indices = reduce_colors(image, palette=palette, dither=dither, space=space).indices
+    indices = reduce_colors(image, palette=palette, dither=dither, space=space,
+                            max_pixels=None).indices  # the frames' pixels were counted
     indices = indices.astype(np.uint8)  # a copy the caller may edit: the result's is read-only
     indices[~opaque] = 0
     return indices

@@ -1897,6 +1897,23 @@ def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> Non
                              f"if the file is trusted, set max_pixels={w * h} or more", path=p)
 
 
+def _check_image_pixels(shape: tuple[int, ...], name: str, limit: int | None) -> None:
+    """Refuse an in-memory image of ``shape`` ((H, W) first) with more pixels than ``limit``
+    (None: no limit), as :func:`load_image` refuses a file.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``name``, its shape, its pixel count, the limit and the ``max_pixels`` that
+        takes it.
+    """
+    n = int(shape[0]) * int(shape[1])
+    if limit is not None and n > limit:
+        raise ImageReadError(f"{name} of shape {tuple(shape)} has {n:,} pixels, more than the "
+                             f"limit of {limit:,}; if it is meant, pass max_pixels={n} or "
+                             "more (or None for no limit)")
+
+
 @contextlib.contextmanager
 def pillow_limit_lifted() -> Iterator[None]:
     """Let our own ``max_pixels`` check replace Pillow's decompression-bomb guard.
@@ -2571,8 +2588,9 @@ def _scale_wide_gray(arr: np.ndarray, full: float) -> np.ndarray:
     return np.clip(np.rint(a * (255.0 / full)), 0, 255).astype(np.uint8)
 
 
-def as_rgba(image: Any, name: str = "image", *,
-            every_frame: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
+            max_pixels: int | None = DEFAULT_MAX_PIXELS
+            ) -> tuple[np.ndarray, np.ndarray | None]:
     """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
@@ -2629,8 +2647,15 @@ def as_rgba(image: Any, name: str = "image", *,
     under 256 in every channel cannot then be told from an 8-bit image's, and is matched
     as one.
 
+    An image of more than ``max_pixels`` pixels (default :data:`DEFAULT_MAX_PIXELS`, the
+    limit :func:`load_image` puts on files; None for no limit) is refused from its shape
+    or size, before any of its pixels is copied, converted or decoded.
+
     Raises
     ------
+    ImageReadError
+        For an image of more than ``max_pixels`` pixels (a ``ValueError``), naming
+        ``name``, its shape, its pixel count and the limit.
     TypeError
         For anything else that is not an image, or a PIL image whose
         ``info["transparency"]`` is of a type its mode does not take (P: an int
@@ -2649,7 +2674,9 @@ def as_rgba(image: Any, name: str = "image", *,
         or whose image data (of the frames read) ends before its last row
         (:func:`~quantize.png.whole_png_rows`), named by its file (or ``name``).
     """
+    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     if isinstance(image, LoadedImage):
+        _check_image_pixels(image.rgb.shape, name, limit)
         if image.n_frames > 1:
             _warn_first_frame_read(image.n_frames, name, every_frame)
         opaque = image.alpha is None or bool((image.alpha == 255).all())
@@ -2658,6 +2685,7 @@ def as_rgba(image: Any, name: str = "image", *,
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
+        _check_image_pixels((image.height, image.width), name, limit)
         with _taking_turns(image):
             key = _overlong_trns_left_out(image)  # read as load_image reads such a file
             try:
@@ -2672,8 +2700,6 @@ def as_rgba(image: Any, name: str = "image", *,
         raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
                         "plain array (image.filled(...), or the mask as an alpha channel)")
     arr = np.asarray(image)  # a subclass (np.matrix, always 2-D) as the plain array it holds
-    if not arr.dtype.isnative:  # e.g. big-endian ">u2" from a raw 16-bit file: same values
-        arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
@@ -2685,6 +2711,9 @@ def as_rgba(image: Any, name: str = "image", *,
                          f"or (H, W, 4), got {image.shape}{hint}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} should have at least one pixel, got shape {image.shape}")
+    _check_image_pixels(image.shape, name, limit)  # before the array is copied or converted
+    if not arr.dtype.isnative:  # e.g. big-endian ">u2" from a raw 16-bit file: same values
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     arr8 = _to_uint8(arr, name)
     if arr8.shape[2] <= 2:  # grey, or grey and alpha
         rgb = np.repeat(arr8[:, :, :1], 3, axis=2)

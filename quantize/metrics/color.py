@@ -77,7 +77,7 @@ def _colours(image: Any, name: str, srgb: bool) -> np.ndarray:
     if not srgb:
         raise TypeError(f"{name} is an image, which holds sRGB colours; "
                         "expected an array of CIE Lab colours with input_space='lab'")
-    rgb, alpha = as_rgba(image, name)
+    rgb, alpha = as_rgba(image, name, max_pixels=None)  # psnr and delta_e take no limit
     return rgb if alpha is None else np.dstack([rgb, alpha])
 
 
@@ -127,7 +127,7 @@ def _grey_as_read(arr: np.ndarray, other: np.ndarray, name: str) -> np.ndarray:
         return arr
     if arr.dtype == other.dtype:
         return _levels_repeated(arr)
-    rgb, alpha = as_rgba(arr, name)
+    rgb, alpha = as_rgba(arr, name, max_pixels=None)
     return rgb if alpha is None else np.dstack([rgb, alpha])
 
 

@@ -32,7 +32,7 @@ from .._kernels import (
 )
 from .._validation import Seed, check_palette, check_seed
 from ..colors import code_histogram, shown_features
-from ..io import as_rgba
+from ..io import DEFAULT_MAX_PIXELS, as_rgba
 from ..reconstruct.palette import ShownEntries, dither_indices, palette_order
 from .fit import (
     DEFAULT_COLORS,
@@ -59,7 +59,8 @@ __all__ = ["histogram_entries", "reduce_checked", "reduce_colors"]
 
 def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | None = None,
                   space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
-                  palette: Any = None, seed: Seed = None) -> ReduceResult:
+                  palette: Any = None, seed: Seed = None,
+                  max_pixels: int | None = DEFAULT_MAX_PIXELS) -> ReduceResult:
     """Reduce an image to a palette of k colours by weighted k-means on its distinct colours.
 
     Parameters
@@ -136,6 +137,11 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         fourth column to keep it.
     seed : int, numpy.random.Generator or None
         Source of randomness; an int (>= 0) gives the same result every time.
+    max_pixels : int or None
+        Refuse an image of more pixels than this (default
+        :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit
+        :func:`~quantize.io.load_image` puts on files), checked from its shape before any
+        copy; None means no limit.
 
     Returns
     -------
@@ -149,6 +155,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         If ``quality`` cannot be reached within ``n_colors`` colours (256 when not
         given: the message then says to allow more with ``n_colors``); a
         ValueError, so ``except ValueError`` catches it too.
+    quantize.errors.ImageReadError
+        If ``image`` has more than ``max_pixels`` pixels (a ValueError).
 
     Warns
     -----
@@ -185,7 +193,7 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     ([[200, 30, 30], [0, 0, 0], [20, 20, 220]], [0, 0, 2, 2], inf)
     """
     rgb, alpha = as_rgba(image, every_frame="quantize.animation.reduce_animation_file "
-                         "reduces every frame of a file")
+                         "reduces every frame of a file", max_pixels=max_pixels)
     opts = check_options(n_colors, quality, space, dither, exact_colors, palette)
     rng = check_seed(seed)
     warn_quality_scale(opts.quality)
