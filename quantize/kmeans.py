@@ -660,7 +660,8 @@ class MiniBatchKMeans:
         ------
         ValueError
             If the first chunk holds fewer distinct rows of positive weight than
-            ``n_clusters``, if a later chunk has another number of features, or if
+            ``n_clusters``, if a later chunk has another number of features or
+            ``n_clusters`` was changed since the first call, or if
             ``X``, ``sample_weight`` or a parameter is malformed.
         TypeError
             If a parameter or the data has the wrong type.
@@ -680,6 +681,10 @@ class MiniBatchKMeans:
         """
         if not hasattr(self, "_counts"):
             self._seed_chunk(X, sample_weight)
+        elif self.n_clusters != self._counts.shape[0]:
+            raise ValueError(f"n_clusters={self.n_clusters!r} but the model has "
+                             f"{self._counts.shape[0]} centres from earlier calls; fit it "
+                             "again or partial_fit a new model to change it")
         data = self._check_features(X)
         w = check_sample_weight(sample_weight, data.shape[0], positive_sum=False)
         wide = _wide(X)

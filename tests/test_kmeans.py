@@ -731,6 +731,17 @@ def test_partial_fit_refuses_another_feature_count_in_one_line(rng):
                                "features as input")
 
 
+def test_partial_fit_refuses_n_clusters_changed_between_calls():
+    km = MiniBatchKMeans(2, seed=0).partial_fit(GOOD_X)
+    centres = km.cluster_centers_.copy()
+    km.set_params(n_clusters=3)
+    with pytest.raises(ValueError) as info:
+        km.partial_fit(GOOD_X)
+    assert str(info.value) == ("n_clusters=3 but the model has 2 centres from earlier "
+                               "calls; fit it again or partial_fit a new model to change it")
+    np.testing.assert_array_equal(km.cluster_centers_, centres)
+
+
 def test_partial_fit_first_chunk_needs_k_distinct_weighted_rows():
     with pytest.raises(ValueError, match=r"^n_clusters=3 should be <= the number of "
                                          r"distinct points with positive weight \(2\)$"):
