@@ -585,15 +585,36 @@ def test_sklearn_api_works_without_sklearn():
     assert out.stdout.split("\n")[0] == "ok ['sklearn']"  # only the blocked entry
 
 
-def test_n_init_keeps_the_run_with_lowest_inertia(rng):
-    X = overlapping(rng, n=1500, k=8)
-    singles = [MiniBatchKMeans(8, refine=2, seed=child).fit(X)
-               for child in np.random.default_rng(9).spawn(4)]
-    best = MiniBatchKMeans(8, n_init=4, refine=2, seed=9).fit(X)
+# Restarts run together on small data, and one by one (side by side) once there is a
+# mini-batch phase: more than 32 batches of rows.
+RESTART_PATHS = pytest.mark.parametrize(("n", "batch_size", "together"),
+                                        [(300, 2048, True), (600, 16, False)])
+
+
+def documented_runs(seed, n_init):
+    """The Generators of the ``n_init`` runs at an int ``seed``, as ``n_init`` documents them."""
+    first = np.random.default_rng(seed)
+    return [first, *first.spawn(n_init - 1)]
+
+
+def check_path(n, batch_size, together):
+    p = MiniBatchKMeans(8, n_init=2, batch_size=batch_size)._validated_params(2)
+    assert runs_fit_together(n, p) is together
+
+
+@RESTART_PATHS
+def test_n_init_keeps_the_best_of_the_documented_runs(rng, n, batch_size, together):
+    check_path(n, batch_size, together)
+    X = overlapping(rng, n=n, d=2, k=8)
+    # At seed 4 the best run on both paths is run 0, the Generator itself.
+    singles = [MiniBatchKMeans(8, batch_size=batch_size, refine=2, seed=gen).fit(X)
+               for gen in documented_runs(4, 4)]
+    best = MiniBatchKMeans(8, n_init=4, batch_size=batch_size, refine=2, seed=4).fit(X)
     inertias = [s.inertia_ for s in singles]
     assert best.inertia_ == min(inertias)
-    np.testing.assert_array_equal(best.cluster_centers_,
-                                  singles[int(np.argmin(inertias))].cluster_centers_)
+    kept = singles[int(np.argmin(inertias))]
+    np.testing.assert_array_equal(best.cluster_centers_, kept.cluster_centers_)
+    np.testing.assert_array_equal(best.labels_, kept.labels_)
     assert len(set(inertias)) > 1  # the restarts really differ
 
 
