@@ -618,6 +618,47 @@ def test_n_init_keeps_the_best_of_the_documented_runs(rng, n, batch_size, togeth
     assert len(set(inertias)) > 1  # the restarts really differ
 
 
+@pytest.mark.parametrize(("n", "batch_size", "together", "seed"),
+                         [(300, 2048, True, 11), (600, 16, False, 3)])
+def test_more_restarts_never_end_with_a_higher_inertia(rng, n, batch_size, together, seed):
+    """n_init=k + 1 makes the runs of n_init=k and one more. At these seeds, when every
+    run of n_init > 1 was a spawned child, some n_init ended higher than a smaller one."""
+    check_path(n, batch_size, together)
+    X = overlapping(rng, n=n, d=2, k=8)
+    inertias = [MiniBatchKMeans(8, n_init=m, batch_size=batch_size, seed=seed).fit(X).inertia_
+                for m in range(1, 7)]
+    assert inertias == sorted(inertias, reverse=True)
+    assert inertias[-1] < inertias[0]  # some restart did better
+
+
+@pytest.mark.parametrize(("copies", "batch_size"), [(1, 2048), (20, 1)])  # together, one by one
+def test_restarts_tied_on_inertia_keep_the_earliest_run(copies, batch_size):
+    X = np.repeat([[0.0, 0.0], [0.0, 1.0], [10.0, 10.0], [10.0, 11.0]], copies, axis=0)
+    runs = [MiniBatchKMeans(2, batch_size=batch_size, seed=gen).fit(X).cluster_centers_
+            for gen in documented_runs(2, 5)]
+    assert any(not np.array_equal(run, runs[0]) for run in runs)  # the runs order the pairs apart
+    for n_init in range(1, 6):
+        km = MiniBatchKMeans(2, n_init=n_init, batch_size=batch_size, seed=2).fit(X)
+        assert km.inertia_ == copies * 1.0
+        np.testing.assert_array_equal(km.cluster_centers_, runs[0])
+
+
+@RESTART_PATHS
+def test_a_generator_seed_is_drawn_on_as_by_one_run(rng, n, batch_size, together):
+    """Equal Generators give equal fits; run 0 leaves the Generator as the run of
+    n_init=1 leaves it."""
+    check_path(n, batch_size, together)
+    X = overlapping(rng, n=n, d=2, k=8)
+    gens = [np.random.default_rng(5) for _ in range(3)]
+    a, b = (MiniBatchKMeans(8, n_init=3, batch_size=batch_size, seed=gen).fit(X)
+            for gen in gens[:2])
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    assert a.inertia_ == b.inertia_
+    MiniBatchKMeans(8, batch_size=batch_size, seed=gens[2]).fit(X)
+    assert gens[0].random() == gens[2].random()
+
+
 def test_restarts_side_by_side_give_the_runs_one_after_the_other(rng, monkeypatch):
     X = overlapping(rng, n=60_000, k=5).astype(np.float32)
     km = MiniBatchKMeans(5, n_init=3, seed=4)
