@@ -331,6 +331,16 @@ _OUTPUTS = ("default", "pandas", "polars")
 MAX_INIT = 10_000
 
 
+def _run_generators(rng: np.random.Generator, n_init: int) -> list[np.random.Generator]:
+    """The Generators of ``n_init`` runs: ``rng`` itself, then ``rng.spawn(n_init - 1)``.
+
+    Run 0 is the run ``n_init=1`` makes, and the children are numbered as
+    spawned, so the runs of ``n_init=k`` are the first ``k`` runs of any larger
+    ``n_init``: at a fixed seed, more runs never end with a higher inertia.
+    """
+    return [rng] if n_init == 1 else [rng, *rng.spawn(n_init - 1)]
+
+
 # --------------------------------------------------------------------------
 # The estimator
 # --------------------------------------------------------------------------
@@ -375,7 +385,12 @@ class MiniBatchKMeans:
         ``n_init`` must be 1).
     n_init : int, default 1
         Number of runs from different seeds, 1 to :data:`MAX_INIT` (10,000);
-        the run with the lowest inertia over all points is kept.
+        the run with the lowest inertia over all points is kept (on a tie,
+        the earliest). Run 0 draws from the seed's Generator itself, as the
+        one run of ``n_init=1`` does, and run ``i >= 1`` from the child
+        ``i - 1`` of its ``spawn(n_init - 1)``. So the runs are nested: at a
+        fixed seed, ``n_init=k + 1`` makes every run of ``n_init=k`` and one
+        more, and its inertia is never higher.
     batch_size : int, default 2048
         Points per mini-batch. Data with at most ``32 * batch_size`` rows skip
         the mini-batch phase: exact Lloyd passes settle them for less.
@@ -396,9 +411,12 @@ class MiniBatchKMeans:
         label changes. 0 skips refinement.
     seed : int, numpy.random.Generator or None
         Source of randomness; a fixed int (>= 0) gives identical results, a
-        Generator is used as is (a second fit continues its stream), None
-        draws fresh entropy. A legacy ``numpy.random.RandomState`` is refused
-        with a TypeError.
+        Generator is used as is, None draws fresh entropy. A Generator is
+        consumed by run 0 and, with ``n_init > 1``, spawns the other runs'
+        children, which advances its count of children: a second fit with it
+        continues its stream and gets new children, and two Generators made
+        alike (``np.random.default_rng(7)`` twice) give equal fits. A legacy
+        ``numpy.random.RandomState`` is refused with a TypeError.
 
     Attributes
     ----------
@@ -605,15 +623,13 @@ class MiniBatchKMeans:
         if isinstance(p["init"], np.ndarray):
             p["init"] = (np.ldexp(p["init"], grow) - shift) * scale
             _check_distinct(data, w, p["k"])
-        # One run uses the Generator itself, so n_init restarts equal single runs
-        # seeded with the children ``seed.spawn(n_init)``.
-        rngs = [rng] if p["n_init"] == 1 else rng.spawn(p["n_init"])
+        rngs = _run_generators(rng, p["n_init"])
         if len(rngs) > 1 and runs_fit_together(data.shape[0], p):
             best = fit_together(data, w, p, rngs)
         else:  # the runs share nothing, so they may run side by side
             runs = _threads.run([functools.partial(fit_once, data, w, p, run_rng)
                                  for run_rng in rngs])
-            best = min(runs, key=lambda run: run.inertia)
+            best = min(runs, key=lambda run: run.inertia)  # of tied runs, the first
         self.cluster_centers_ = np.ldexp(best.centers / scale + shift, -grow)
         self.labels_ = best.labels
         self.inertia_ = math.ldexp(best.inertia / (scale * scale), -2 * grow)

@@ -168,8 +168,8 @@ def fit_together(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
     Each run is seeded with its own Generator as :func:`fit_once` would seed
     it; then :func:`quantize._kernels.lloyd_runs` settles and refines all of
     them at once. The result is :func:`fit_once`'s best run (up to float32
-    ties), for a fraction of the NumPy calls. Requires
-    :func:`runs_fit_together`.
+    ties; of runs tied on inertia, the first), for a fraction of the NumPy
+    calls. Requires :func:`runs_fit_together`.
     """
     sampler = WeightedSampler(w, rngs[0])
     sample, sw = X[w > 0], w[w > 0]

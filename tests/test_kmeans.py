@@ -786,16 +786,78 @@ def test_sklearn_api_works_without_sklearn():
     assert out.stdout.split("\n")[0] == "ok ['sklearn']"  # only the blocked entry
 
 
-def test_n_init_keeps_the_run_with_lowest_inertia(rng):
-    X = overlapping(rng, n=1500, k=8)
-    singles = [MiniBatchKMeans(8, refine=2, seed=child).fit(X)
-               for child in np.random.default_rng(9).spawn(4)]
-    best = MiniBatchKMeans(8, n_init=4, refine=2, seed=9).fit(X)
+# Restarts run together on small data, and one by one (side by side) once there is a
+# mini-batch phase: more than 32 batches of rows.
+RESTART_PATHS = pytest.mark.parametrize(("n", "batch_size", "together"),
+                                        [(300, 2048, True), (600, 16, False)])
+
+
+def documented_runs(seed, n_init):
+    """The Generators of the ``n_init`` runs at an int ``seed``, as ``n_init`` documents them."""
+    first = np.random.default_rng(seed)
+    return [first, *first.spawn(n_init - 1)]
+
+
+def check_path(n, batch_size, together):
+    p = MiniBatchKMeans(8, n_init=2, batch_size=batch_size)._validated_params(2)
+    assert runs_fit_together(n, p) is together
+
+
+@RESTART_PATHS
+def test_n_init_keeps_the_best_of_the_documented_runs(rng, n, batch_size, together):
+    check_path(n, batch_size, together)
+    X = overlapping(rng, n=n, d=2, k=8)
+    # At seed 4 the best run on both paths is run 0, the Generator itself.
+    singles = [MiniBatchKMeans(8, batch_size=batch_size, refine=2, seed=gen).fit(X)
+               for gen in documented_runs(4, 4)]
+    best = MiniBatchKMeans(8, n_init=4, batch_size=batch_size, refine=2, seed=4).fit(X)
     inertias = [s.inertia_ for s in singles]
     assert best.inertia_ == min(inertias)
-    np.testing.assert_array_equal(best.cluster_centers_,
-                                  singles[int(np.argmin(inertias))].cluster_centers_)
+    kept = singles[int(np.argmin(inertias))]
+    np.testing.assert_array_equal(best.cluster_centers_, kept.cluster_centers_)
+    np.testing.assert_array_equal(best.labels_, kept.labels_)
     assert len(set(inertias)) > 1  # the restarts really differ
+
+
+@pytest.mark.parametrize(("n", "batch_size", "together", "seed"),
+                         [(300, 2048, True, 11), (600, 16, False, 3)])
+def test_more_restarts_never_end_with_a_higher_inertia(rng, n, batch_size, together, seed):
+    """n_init=k + 1 makes the runs of n_init=k and one more. At these seeds, when every
+    run of n_init > 1 was a spawned child, some n_init ended higher than a smaller one."""
+    check_path(n, batch_size, together)
+    X = overlapping(rng, n=n, d=2, k=8)
+    inertias = [MiniBatchKMeans(8, n_init=m, batch_size=batch_size, seed=seed).fit(X).inertia_
+                for m in range(1, 7)]
+    assert inertias == sorted(inertias, reverse=True)
+    assert inertias[-1] < inertias[0]  # some restart did better
+
+
+@pytest.mark.parametrize(("copies", "batch_size"), [(1, 2048), (20, 1)])  # together, one by one
+def test_restarts_tied_on_inertia_keep_the_earliest_run(copies, batch_size):
+    X = np.repeat([[0.0, 0.0], [0.0, 1.0], [10.0, 10.0], [10.0, 11.0]], copies, axis=0)
+    runs = [MiniBatchKMeans(2, batch_size=batch_size, seed=gen).fit(X).cluster_centers_
+            for gen in documented_runs(2, 5)]
+    assert any(not np.array_equal(run, runs[0]) for run in runs)  # the runs order the pairs apart
+    for n_init in range(1, 6):
+        km = MiniBatchKMeans(2, n_init=n_init, batch_size=batch_size, seed=2).fit(X)
+        assert km.inertia_ == copies * 1.0
+        np.testing.assert_array_equal(km.cluster_centers_, runs[0])
+
+
+@RESTART_PATHS
+def test_a_generator_seed_is_drawn_on_as_by_one_run(rng, n, batch_size, together):
+    """Equal Generators give equal fits; run 0 leaves the Generator as the run of
+    n_init=1 leaves it."""
+    check_path(n, batch_size, together)
+    X = overlapping(rng, n=n, d=2, k=8)
+    gens = [np.random.default_rng(5) for _ in range(3)]
+    a, b = (MiniBatchKMeans(8, n_init=3, batch_size=batch_size, seed=gen).fit(X)
+            for gen in gens[:2])
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    assert a.inertia_ == b.inertia_
+    MiniBatchKMeans(8, batch_size=batch_size, seed=gens[2]).fit(X)
+    assert gens[0].random() == gens[2].random()
 
 
 def test_restarts_side_by_side_give_the_runs_one_after_the_other(rng, monkeypatch):
