@@ -3430,6 +3430,26 @@ def test_cli_summary_counts_the_files_and_folders_left_out(tmp_path):
            "images quantize reads)\n")
 
 
+def test_cli_page_counts_the_files_and_folders_left_out_as_the_summary_line(tmp_path):
+    # the summary line said "2 files left out (...), 1 folder not entered (use -r)"; the
+    # --html page of the same run said nothing of them
+    from .report_support import parse
+
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    Image.new("RGB", (2, 2), (200, 10, 10)).save(src / "a.png")
+    for name in ("notes.md", "x.py"):
+        (src / name).write_text("not an image\n")
+    page = tmp_path / "page.html"
+    result = _cli(src, "-o", tmp_path / "out", "-k", "2", "-j", "1", "--html", page)
+    assert result.exit_code == 0, result.output
+    said = "2 files left out (.md, .py: not images quantize reads), 1 folder not entered (use -r)"
+    assert f"; {said}; report: " in result.stdout
+    (line,) = [p.all_text() for p in parse(page.read_text()).iter("p")
+               if "summary" in p.classes()]
+    assert f"\xa0· {said}\xa0· " in line
+
+
 def test_cli_summary_gives_a_rate_only_when_files_were_made(photo_tree, tmp_path):
     # A rerun that skipped every file ended "in 0.0 s (0.00 images/s)".
     out = tmp_path / "out"
