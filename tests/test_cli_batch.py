@@ -1468,6 +1468,22 @@ def test_cli_refuses_a_recursive_segment_rerun_into_the_input_naming_an_image(tm
                              "input folder\n")
 
 
+def test_cli_refuses_a_shared_palette_the_glob_would_read_naming_it(tmp_path):
+    """-o INPUT_DIR --glob '*.j*' --shared-palette: the palette written there,
+    shared-palette.json, is what the pattern would take on a rerun; the error named a.png,
+    which it leaves out."""
+    src = tmp_path / "same"
+    src.mkdir()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(src / "a.jpg")
+    result = _cli(src, "-o", src, "-k", "2", "--glob", "*.j*", "--shared-palette")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"quantize: error: -o/--output={str(src)!r} overlaps "
+                             f"INPUT_DIR={str(src)!r}: the shared palette "
+                             f"{str(src / 'shared-palette.json')!r} would be read as an input; "
+                             "choose an output folder outside the input folder\n")
+    assert [p.name for p in src.iterdir()] == ["a.jpg"]
+
+
 def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
     result = _cli(photo_tree, "-o", photo_tree)
     assert result.exit_code == 2
