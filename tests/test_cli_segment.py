@@ -974,6 +974,16 @@ def test_a_warning_said_of_a_file_read_is_not_in_its_json_record(tmp_path):
     assert "warnings" not in json.loads(result.stdout)
 
 
+def test_a_cut_png_with_a_damaged_text_chunk_is_said_by_its_error_alone(tmp_path):
+    src = tmp_path / "cut.png"
+    _halves_with_a_damaged_text(src, rows=20)
+    result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "s")])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"quantize: error: {src}: cannot decode image (image file is "
+                             "truncated)\n")
+    assert not (tmp_path / "s").exists()
+
+
 @pytest.mark.parametrize("stdin", [False, True])
 def test_a_checkerboard_of_more_regions_than_labels_png_holds_is_named(tmp_path, stdin):
     """A 300 x 300 checkerboard of single pixels, by colour alone with --min-region 0: the
