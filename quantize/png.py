@@ -30,10 +30,10 @@ from PIL import Image
 
 from .errors import ImageReadError, warn_caller
 
-__all__ = ["check_frame_count", "check_png_chunks", "check_png_frames", "chunks_of",
-           "damaged_png_chunk", "damaged_png_file", "first_short_png_image", "frame_controls",
-           "overlong_trns", "readable_png", "second_reader", "still_png", "warn_chunks_left_out",
-           "whole_png_rows"]
+__all__ = ["DamagedChunkWarning", "check_frame_count", "check_png_chunks", "check_png_frames",
+           "chunks_of", "damaged_png_chunk", "damaged_png_file", "first_short_png_image",
+           "frame_controls", "overlong_trns", "readable_png", "second_reader", "still_png",
+           "warn_chunks_left_out", "whole_png_rows"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -123,6 +123,11 @@ PIXEL_CHUNKS = frozenset({b"tRNS", b"iCCP", b"gAMA", b"sRGB", b"eXIf", b"acTL", 
                           b"fdAT"})
 
 
+class DamagedChunkWarning(UserWarning):
+    """Optional chunks of a PNG that its pixels do not depend on (text, time, ...) have a
+    bad CRC: they are left out, as libpng leaves them, and the image is read."""
+
+
 def _optional(kind: bytes) -> bool:
     """Whether a damaged chunk of type ``kind`` may be left out: an ancillary chunk (its
     first letter lower case) whose data does not change the pixels read.
@@ -178,7 +183,8 @@ def _warn_left_out(kinds: list[str]) -> None:
         many = len(kinds) > 1
         warn_caller(f"bad CRC in {' and '.join(named)}, metadata the "
                     f"pixels do not depend on: {'they are' if many else 'it is'} left out, "
-                    "as libpng leaves a damaged optional chunk, and the image is read")
+                    "as libpng leaves a damaged optional chunk, and the image is read",
+                    DamagedChunkWarning)
 
 
 def check_frame_count(im: Image.Image, n_frames: int, path: str | os.PathLike[str]) -> None:

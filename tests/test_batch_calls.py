@@ -12,8 +12,8 @@ from PIL import Image
 
 from quantize import _threads
 from quantize.batch.calls import Call, attached_warnings, call_with_warnings, run_isolated
-from quantize.errors import ExitCode, ImageReadError, QualityError
-from quantize.io import load_image
+from quantize.errors import ExitCode, ImageReadError, OutputError, QualityError
+from quantize.io import DamagedChunkWarning, load_image
 
 
 def _raise(exc):
@@ -134,6 +134,28 @@ def test_a_failed_call_drops_pillows_warnings_about_the_damage_its_error_names(t
     with pytest.raises(ImageReadError) as info:
         call_with_warnings(_read_then_warn, src)
     assert attached_warnings(info.value) == ("a warning of the caller's own",)
+
+
+def _chunk_left_out_then(error):
+    warnings.warn("bad CRC in a tEXt chunk ...", DamagedChunkWarning, stacklevel=2)
+    warnings.warn("a warning of the caller's own", stacklevel=2)
+    raise error
+
+
+@pytest.mark.parametrize(("error", "said"), [
+    # the file could not be read: its chunk left out is of no file read
+    (ImageReadError("cannot decode image (image file is truncated)", path="a.png"),
+     ("a warning of the caller's own",)),
+    # read, then its output could not be written: the file read was left a chunk short
+    (OutputError("cannot write in out (No space left on device)", path="out/a.png"),
+     ("bad CRC in a tEXt chunk ...", "a warning of the caller's own")),
+    (ValueError("n_clusters=300 should be <= 256"),
+     ("bad CRC in a tEXt chunk ...", "a warning of the caller's own")),
+])
+def test_a_damaged_chunk_left_out_is_said_with_an_error_only_of_a_file_read(error, said):
+    with pytest.raises(type(error)) as info:
+        call_with_warnings(_chunk_left_out_then, error)
+    assert attached_warnings(info.value) == said
 
 
 def _warns_its_own(name: str, meet: threading.Barrier) -> dict:

@@ -319,6 +319,43 @@ def test_a_folder_output_read_as_an_input_is_named_by_an_image_written_in_it(tmp
     assert sorted(p.name for p in src.iterdir()) == ["a.png", "in"]
 
 
+def _overlap_refusal(src, what):
+    return (f"output_dir={str(src)!r} overlaps input_dir={str(src)!r}: {what}; choose an "
+            "output folder outside the input folder")
+
+
+def test_the_file_named_read_as_an_input_is_the_one_the_pattern_selects(tmp_path):
+    """The check that the outputs would be read as inputs took them as the search takes
+    them without a pattern: --glob '*.j*' into the input folder named a.png, which the
+    pattern leaves out, and not shared-palette.json, which it takes; segment's, with -r,
+    named labels.png, not segments.json."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (200, 10, 10)).save(src / "a.jpg")
+    reduce, options = batch.reduce_mode(), {"n_colors": 2}
+    with pytest.raises(ValueError) as caught:
+        batch.plan_batch(src, src, reduce, options=options, pattern="*.j*",
+                         shared_palette=True)
+    assert str(caught.value) == _overlap_refusal(
+        src, f"the shared palette {str(src / 'shared-palette.json')!r} would be read as an "
+             "input")
+    with pytest.raises(ValueError) as caught:
+        batch.plan_batch(src, src, reduce, options=options, pattern="*.j*")
+    assert str(caught.value) == _overlap_refusal(
+        src, f"output {str(src / 'a.png')!r} would be written among the inputs (pattern="
+             "'*.j*' leaves it out; another pattern, or none, may not)")
+    with pytest.raises(ValueError) as caught:
+        batch.plan_batch(src, src, reduce, options=options, pattern="*")
+    assert str(caught.value) == _overlap_refusal(
+        src, f"output {str(src / 'a.png')!r} would be read as an input")
+    with pytest.raises(ValueError) as caught:
+        batch.plan_batch(src, src, batch.segment_mode(), recursive=True, pattern="*.j*",
+                         options={"n_clusters": 2})
+    assert str(caught.value) == _overlap_refusal(
+        src, f"output {str(src / 'a' / 'segments.json')!r} would be read as an input")
+    assert [p.name for p in src.iterdir()] == ["a.jpg"]
+
+
 @pytest.mark.parametrize("force", [False, True])
 def test_an_output_folder_inside_the_tree_holding_photos_no_batch_made_is_refused(tmp_path,
                                                                                   force):

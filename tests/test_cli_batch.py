@@ -9,9 +9,11 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,7 @@ from quantize.io import load_image
 
 from .batch_support import BAD, GOOD, hide_dask, local_cluster, make_photo_tree
 from .cli_support import pipe_refusal, run_with_palette_pipe
+from .corpus.generate import png_of_chunks
 from .fs_support import refuse_mkdir, symlink_or_skip
 
 SENTINEL = b"left alone"
@@ -1466,6 +1469,22 @@ def test_cli_refuses_a_recursive_segment_rerun_into_the_input_naming_an_image(tm
                              f"INPUT_DIR={str(src)!r}: output {str(src / 'a' / 'labels.png')!r} "
                              "would be read as an input; choose an output folder outside the "
                              "input folder\n")
+
+
+def test_cli_refuses_a_shared_palette_the_glob_would_read_naming_it(tmp_path):
+    """-o INPUT_DIR --glob '*.j*' --shared-palette: the palette written there,
+    shared-palette.json, is what the pattern would take on a rerun; the error named a.png,
+    which it leaves out."""
+    src = tmp_path / "same"
+    src.mkdir()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(src / "a.jpg")
+    result = _cli(src, "-o", src, "-k", "2", "--glob", "*.j*", "--shared-palette")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"quantize: error: -o/--output={str(src)!r} overlaps "
+                             f"INPUT_DIR={str(src)!r}: the shared palette "
+                             f"{str(src / 'shared-palette.json')!r} would be read as an input; "
+                             "choose an output folder outside the input folder\n")
+    assert [p.name for p in src.iterdir()] == ["a.jpg"]
 
 
 def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
@@ -3428,6 +3447,50 @@ def test_cli_summary_counts_the_files_and_folders_left_out(tmp_path):
         2, f"quantize: error: INPUT_DIR={str(heic)!r}: no file has an image extension (.jpg, "
            ".png, .tif, .webp, ...) (sub-folders not searched); 2 files left out (.heic: not "
            "images quantize reads)\n")
+
+
+def test_cli_page_counts_the_files_and_folders_left_out_as_the_summary_line(tmp_path):
+    # the summary line said "2 files left out (...), 1 folder not entered (use -r)"; the
+    # --html page of the same run said nothing of them
+    from .report_support import parse
+
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    Image.new("RGB", (2, 2), (200, 10, 10)).save(src / "a.png")
+    for name in ("notes.md", "x.py"):
+        (src / name).write_text("not an image\n")
+    page = tmp_path / "page.html"
+    result = _cli(src, "-o", tmp_path / "out", "-k", "2", "-j", "1", "--html", page)
+    assert result.exit_code == 0, result.output
+    said = "2 files left out (.md, .py: not images quantize reads), 1 folder not entered (use -r)"
+    assert f"; {said}; report: " in result.stdout
+    (line,) = [p.all_text() for p in parse(page.read_text()).iter("p")
+               if "summary" in p.classes()]
+    assert f"\xa0· {said}\xa0· " in line
+
+
+def test_cli_a_file_that_cannot_be_read_is_said_by_its_error_alone(tmp_path):
+    """Two PNGs with a damaged text chunk, one cut short: the cut one's line was the
+    warning of its chunk left out, then "cannot decode image (image file is truncated)"."""
+    src = tmp_path / "in"
+    src.mkdir()
+    ihdr = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
+    rows = zlib.compress(b"\0" + bytes([10, 20, 30, 40, 50, 60]))
+    whole = png_of_chunks([ihdr, (b"tEXt", b"Comment\0hello"), (b"IDAT", rows),
+                           (b"IEND", b"")], damaged=1)
+    (src / "a.png").write_bytes(whole)
+    (src / "b.png").write_bytes(whole[:-24])  # cut inside the image data
+    report = tmp_path / "r.json"
+    result = _cli(src, "-o", tmp_path / "out", "-k", "2", "-j", "1", "-q", "--report", report)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"quantize: warning: {src / 'a.png'}: bad CRC in a tEXt chunk, metadata the pixels do "
+        "not depend on: it is left out, as libpng leaves a damaged optional chunk, and the "
+        f"image is read\nquantize: error: {src / 'b.png'}: cannot decode image (image file is "
+        "truncated)\n")
+    rows = {Path(r["input"]).name: r for r in json.loads(report.read_text())["files"]}
+    assert (rows["b.png"]["status"], "warnings" in rows["b.png"]) == ("failed", False)
+    assert len(rows["a.png"]["warnings"]) == 1
 
 
 def test_cli_summary_gives_a_rate_only_when_files_were_made(photo_tree, tmp_path):

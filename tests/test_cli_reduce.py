@@ -1163,6 +1163,22 @@ def test_a_png_with_a_damaged_text_chunk_is_reduced_with_a_warning(tmp_path, mon
             == "quantize: error: t.png: damaged PNG (bad CRC in an IDAT chunk)\n")
 
 
+def test_a_cut_png_with_a_damaged_text_chunk_is_said_by_its_error_alone(tmp_path, monkeypatch):
+    # the warning of the text chunk left out, then "cannot decode image (image file is
+    # truncated)": two lines of a file that could not be read at all
+    monkeypatch.chdir(tmp_path)
+    ihdr = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
+    rows = zlib.compress(b"\0" + bytes([10, 20, 30, 40, 50, 60]))
+    whole = png_of_chunks([ihdr, (b"tEXt", b"Comment\0hello"), (b"IDAT", rows),
+                           (b"IEND", b"")], damaged=1)
+    Path("t.png").write_bytes(whole[:-24])  # cut inside the image data
+    result = run("t.png", "-o", "out.png", "-k", "2")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("quantize: error: t.png: cannot decode image (image file is "
+                             "truncated)\n")
+    assert not Path("out.png").exists()
+
+
 def test_colours_given_first_as_pngquant_takes_them_get_a_hint(photo, tmp_path,
                                                                monkeypatch):
     # "64: no such file", with no word of -k, while photo.png was reduced to 16 colours.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +19,7 @@ from quantize.cli import app
 from quantize.segment_file import EDGES_FILE
 
 from .cli_support import count_temporary_folders
-from .corpus.generate import cut_exif
+from .corpus.generate import cut_exif, png_of_chunks
 from .fs_support import read_only_folder
 from .segment_support import read
 
@@ -914,6 +917,70 @@ def test_too_many_regions_for_labels_png_names_the_option_to_raise(tmp_path, mon
     # its end; a usage error names it first, after the file it is about.
     assert result.stderr == (f"quantize: error: {src}: --min-region=0 leaves 2 regions, more "
                              "than labels.png can hold (1); raise it to merge the small ones\n")
+    assert not (tmp_path / "s").exists()
+
+
+#: The warning of a PNG whose text chunk is damaged (:func:`_halves_with_a_damaged_text`).
+_TEXT_LEFT_OUT = ("bad CRC in a tEXt chunk, metadata the pixels do not depend on: it is left "
+                  "out, as libpng leaves a damaged optional chunk, and the image is read")
+
+
+def _halves_with_a_damaged_text(path, rows=None):
+    """:func:`_halves` as a PNG whose tEXt chunk has a bad CRC, read with a warning; with
+    ``rows``, its image data cut after that many bytes of compressed data."""
+    img = _halves()
+    data = zlib.compress(b"".join(b"\0" + row.tobytes() for row in img))
+    ihdr = struct.pack(">IIBBBBB", img.shape[1], img.shape[0], 8, 2, 0, 0, 0)
+    path.write_bytes(png_of_chunks([(b"IHDR", ihdr), (b"tEXt", b"Comment\0a bit flipped"),
+                                    (b"IDAT", data[:rows]), (b"IEND", b"")], damaged=1))
+
+
+def test_the_warnings_raised_before_an_error_are_said_before_it(tmp_path, monkeypatch):
+    """A file read with a warning, then refused for a parameter it cannot take (as a
+    300 x 300 checkerboard with --min-region 0 is): the error alone was said, where reduce
+    says the warnings raised before its error."""
+    monkeypatch.setattr("quantize.segment_file._MAX_LABEL", 1)
+    src = tmp_path / "two.png"
+    _halves_with_a_damaged_text(src)
+    result = runner.invoke(app, ["segment", str(src), "--regions", "2", "-o",
+                                 str(tmp_path / "s"), "-q"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"quantize: warning: {src}: {_TEXT_LEFT_OUT}\n"
+                             f"quantize: error: {src}: --min-region=0 leaves 2 regions, more "
+                             "than labels.png can hold (1); raise it to merge the small ones\n")
+    assert not (tmp_path / "s").exists()
+
+
+def test_the_warnings_raised_before_an_output_fails_are_said_before_it(tmp_path, monkeypatch):
+    def full(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path["labels.png"]))
+
+    monkeypatch.setattr("quantize.segment_file._write_outputs", full)
+    src = tmp_path / "two.png"
+    _halves_with_a_damaged_text(src)
+    out = tmp_path / "s"
+    result = runner.invoke(app, ["segment", str(src), "-o", str(out), "--json"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"quantize: warning: {src}: {_TEXT_LEFT_OUT}\n"
+                             f"quantize: error: {out / 'labels.png'}: No space left on device\n")
+
+
+def test_a_warning_said_of_a_file_read_is_not_in_its_json_record(tmp_path):
+    src = tmp_path / "two.png"
+    _halves_with_a_damaged_text(src)
+    result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "s"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"quantize: warning: {src}: {_TEXT_LEFT_OUT}\n"
+    assert "warnings" not in json.loads(result.stdout)
+
+
+def test_a_cut_png_with_a_damaged_text_chunk_is_said_by_its_error_alone(tmp_path):
+    src = tmp_path / "cut.png"
+    _halves_with_a_damaged_text(src, rows=20)
+    result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "s")])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"quantize: error: {src}: cannot decode image (image file is "
+                             "truncated)\n")
     assert not (tmp_path / "s").exists()
 
 

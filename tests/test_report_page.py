@@ -123,6 +123,49 @@ def test_summary_line_counts_the_outputs_left_in_place_as_the_terminal(tmp_path)
     assert "\xa0· 1 output of files not among the inputs left in place\xa0· 1.5 s" in line
 
 
+def test_summary_line_counts_the_files_and_folders_the_search_left_out_as_the_terminal(
+        tmp_path):
+    # the terminal's line and the JSON report counted the files left out for their
+    # extension and the folders not entered; the page said nothing of them
+    results = [FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment",
+                      passed_over=[tmp_path / "notes.md", Path("x.PY"), "y.py"], not_entered=2)
+    line = _summary_line(parse((tmp_path / "r.html").read_text()))
+    assert line == ("segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 3 files left "
+                    "out (.md, .py: not images quantize reads), 2 folders not entered (use "
+                    "-r)\xa0· 1.5 s")
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment",
+                      passed_over=["notes"])
+    line = _summary_line(parse((tmp_path / "r.html").read_text()))
+    assert line.endswith("\xa0· 1 failed\xa0· 1 file left out (no extension: not images "
+                         "quantize reads)\xa0· 1.5 s")
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment",
+                      not_entered=1)
+    line = _summary_line(parse((tmp_path / "r.html").read_text()))
+    assert line.endswith("\xa0· 1 failed\xa0· 1 folder not entered (use -r)\xa0· 1.5 s")
+
+
+def test_a_page_of_a_search_that_left_nothing_out_says_nothing_of_it(tmp_path):
+    results = [FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment",
+                      passed_over=[], not_entered=0)
+    text = (tmp_path / "r.html").read_text()
+    assert "left out" not in text and "not entered" not in text
+    assert _summary_line(parse(text)) == ("segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· "
+                                          "1 failed\xa0· 1.5 s")
+
+
+@pytest.mark.parametrize(("not_entered", "error", "match"), [
+    (-1, ValueError, "not_entered=-1 should be >= 0"),
+    (1.0, TypeError, "not_entered=1.0 should be an integer, got float"),
+])
+def test_a_wrong_count_of_folders_not_entered_is_refused(tmp_path, not_entered, error, match):
+    with pytest.raises(error, match=f"^{re.escape(match)}$"):
+        write_html_report(tmp_path / "r.html", [], summary_of([]), mode="reduce",
+                          not_entered=not_entered)
+    assert list(tmp_path.iterdir()) == []
+
+
 def _removed_items(root) -> list[str]:
     """The items of a parsed page's list of the outputs the run removed (none: no list)."""
     sections = [s for s in root.iter("section") if "removed" in s.classes()]

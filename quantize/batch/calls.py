@@ -29,7 +29,14 @@ from typing import Any
 from PIL import Image
 
 from .._sigterm import SigtermInterrupt
-from ..errors import ExitCode, QualityScaleWarning, QuantizeError, command_line_text
+from ..errors import (
+    ExitCode,
+    ImageReadError,
+    QualityScaleWarning,
+    QuantizeError,
+    command_line_text,
+)
+from ..png import DamagedChunkWarning
 
 __all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "attach_warnings", "attached_warnings",
            "call_with_warnings", "interrupts_held", "one_line", "recorded_call", "run_isolated",
@@ -226,14 +233,25 @@ def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
         try:
             record = dict(func(*args, **kwargs))
         except Exception as exc:
-            # Pillow's own warnings are about the damage its error names (a cut TIFF's
-            # "Corrupt EXIF data.  Expecting to read 2 bytes ..."): its error line says it
-            attach_warnings(exc, warning_lines([w for w in caught if not _from_pillow(w)],
+            attach_warnings(exc, warning_lines(_said_with_error(caught, exc),
                                                format_advice=format_advice))
             raise
     if caught:
         record["warnings"] = warning_lines(caught, format_advice=format_advice)
     return record
+
+
+def _said_with_error(caught: list[warnings.WarningMessage], exc: Exception
+                     ) -> list[warnings.WarningMessage]:
+    """The warnings ``caught`` that are said before ``exc``, the error that ended the call:
+    not Pillow's own, about the damage its error names (a cut TIFF's "Corrupt EXIF data.
+    Expecting to read 2 bytes ..."), which its error line says; nor, when the file could not
+    be read (an :class:`~quantize.errors.ImageReadError`: "cannot decode image (image file
+    is truncated)"), a :class:`~quantize.png.DamagedChunkWarning`, of metadata left out of
+    a file that was not read at all."""
+    unread = isinstance(exc, ImageReadError)
+    return [w for w in caught if not _from_pillow(w)
+            and not (unread and issubclass(w.category, DamagedChunkWarning))]
 
 
 # Recording a call's warnings. warnings.catch_warnings swaps the process's filters and

@@ -43,6 +43,7 @@ from ..names import (
 )
 from .manifest import (
     MANIFEST_NAME,
+    SHARED_PALETTE_NAME,
     Entry,
     ForcedRun,
     Manifest,
@@ -723,7 +724,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     read = _manifest_if_readable(dst, mode)  # once a run
     outputs = _map_outputs(inputs, src, dst, _output_suffixes(
         mode, inputs, sources, checked, read.entries if read is not None else {}, dst))
-    _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
+    _check_no_collision(outputs, src, dst, mode, (recursive, pattern), excluded=skip,
+                        shared_palette=shared_palette)
     keys = [manifest_key(dst, out) for out in outputs]  # each output's name in the manifest
     if mode.makes_folder:
         _check_no_folder_on_an_input(outputs, inputs, src, dst)
@@ -1349,12 +1351,18 @@ def _numbered(mapped: Sequence[PurePath], plain: Sequence[PurePath], rels: Seque
 
 
 def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: JobMode,
-                        recursive: bool, excluded: Path | None) -> None:
-    """Refuse any output file that a search of ``src`` would list, now or on a rerun.
+                        search: tuple[bool, str | None], excluded: Path | None,
+                        shared_palette: bool = False) -> None:
+    """Refuse any output file that a search of ``src`` (``recursive``, ``pattern``: its
+    ``search``) would list, now or on a rerun.
 
     That covers an output replacing an input. For folder outputs, the marker
-    stands for every file of the folder.
+    stands for every file of the folder. The error names the file written there that the
+    search would take as an input, as it takes its inputs (:func:`_selected`: by
+    ``pattern``, else by extension), the ``shared_palette``'s file among them; or, when it
+    takes none, says that ``pattern`` leaves them out (another may not).
     """
+    recursive, pattern = search
     root = src.resolve()
     skip = excluded.resolve() if excluded is not None else None
     folders: dict[str, str] = {}  # the outputs lie in a few folders, each resolved once
@@ -1362,10 +1370,32 @@ def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: Job
         written = mode.done_path(out)
         # where the job writes it: a link of its name is replaced, not the file it leads to
         if _would_be_listed(Path(written_path(written, folders)), root, recursive, skip):
-            raise ValueError(
-                f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: output "
-                f"{quoted(_image_written(mode, out))} would be read as an input; choose an "
-                "output folder outside the input folder")
+            palette = dst / SHARED_PALETTE_NAME
+            files = mode.written_files(out) + ([palette] if shared_palette else [])
+            read = _first_selected(files, root, pattern)
+            raise ValueError(f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: "
+                             f"{_read_there(mode, out, read, palette, pattern)}; choose an "
+                             "output folder outside the input folder")
+
+
+def _read_there(mode: JobMode, output: Path, read: Path | None, palette: Path,
+                pattern: str | None) -> str:
+    """What of the files a job writes for ``output`` in the folder searched the search
+    would read: ``read``, the first it takes (the shared ``palette`` too), else none."""
+    if read is not None:
+        what = "the shared palette" if read == palette else "output"
+        return f"{what} {quoted(read)} would be read as an input"
+    left = "" if pattern is None else (f" (pattern={quoted(pattern)} leaves it out; another "
+                                       "pattern, or none, may not)")
+    return f"output {quoted(_image_written(mode, output))} would be written among the inputs" + left
+
+
+def _first_selected(files: Sequence[Path], root: Path, pattern: str | None) -> Path | None:
+    """The first of ``files`` (each where it is written, in ``root``, the resolved input
+    folder) that a search of ``root`` listing it takes as an input (:func:`_selected`)."""
+    extensions = image_extensions()
+    return next((path for path in files if _selected(
+        path, Path(written_path(path)).relative_to(root), pattern, extensions)), None)
 
 
 def _image_written(mode: JobMode, output: Path) -> Path:

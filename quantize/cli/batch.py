@@ -529,8 +529,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     by its path from it; it and a JSON report count the outputs in no report, left in
     place, as the summary line does: ``unclaimed`` is their number and that of those a
     stopped run left unfinished (:func:`_print_summary`), and list and count those
-    --remove-orphans ``removed``; a JSON report counts too what the search ``passed``
-    over, as the summary line does."""
+    --remove-orphans ``removed``; both count too what the search ``passed`` over, as the
+    summary line does."""
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -559,7 +559,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                                       per_frame=per_frame, command=command,
                                       not_reached=not_reached, input_dir=input_dir,
                                       unclaimed=unclaimed[0], unfinished=unclaimed[1],
-                                      removed=removed)
+                                      removed=removed, passed_over=passed[0],
+                                      not_entered=passed[1])
     except KeyboardInterrupt:  # the page reads every thumbnail: seconds on a large batch
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"

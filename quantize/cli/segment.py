@@ -11,7 +11,6 @@ exists (use ``--force``) or a running ``quantize batch`` writes into the output 
 
 import contextlib
 import sys
-import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -217,6 +216,7 @@ def segment_command(
         "decompression bombs.")] = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Segment a photo into regions of similar colour and texture, bordered by its edges."""
+    from ..batch.calls import recorded_call
     from ..segment_file import OVERLAY_COLOR, segment_file
 
     stdin = str(input) == "-"
@@ -290,19 +290,17 @@ def segment_command(
                       stage_stream(input, scratch.folder(str(input), "for its copy"))
                       if stream else input)
             with user_errors(), _naming_input(input, source, default=outdir is None), \
-                    warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                record = segment_file(source, target, n_clusters=n_clusters, regions=regions,
-                                      weights=parse_weights(weights or []), space=space,
-                                      min_region=min_region, seed=seed, force=force,
-                                      max_pixels=max_pixels, edges=edges,
-                                      overlay_color=color,
-                                      input_name=input if stream else None)
+                    _warnings_before_an_error(input):
+                options = {"n_clusters": n_clusters, "regions": regions,
+                           "weights": parse_weights(weights or []), "space": space,
+                           "min_region": min_region, "seed": seed, "force": force,
+                           "max_pixels": max_pixels, "edges": edges, "overlay_color": color,
+                           "input_name": input if stream else None}
+                record = recorded_call(segment_file, (source, target), options,
+                                       format_advice=True)
     except KeyboardInterrupt:
         fail_interrupted("interrupted; rerun the same command to finish")
-    from ..batch.calls import warning_lines
-
-    for line in warning_lines(caught):
+    for line in record.pop("warnings", ()):
         warn(input, line)
     if quiet:
         return
@@ -358,6 +356,21 @@ def _refuse_stdin_file_among_outputs(target: Path, edges: bool) -> None:
                                 "file stdin is redirected from, which is never overwritten "
                                 "(not even with --force); choose another folder with -o"),
                  USAGE_ERROR)
+
+
+@contextlib.contextmanager
+def _warnings_before_an_error(input: Path) -> Iterator[None]:
+    """Say the warnings a call recorded (:func:`~quantize.batch.calls.recorded_call`) before
+    the error that ended it, as reduce says them: the error, said once the block is left,
+    dropped them."""
+    from ..batch.calls import attached_warnings
+
+    try:
+        yield
+    except Exception as exc:
+        for line in attached_warnings(exc):
+            warn(input, line)
+        raise
 
 
 @contextlib.contextmanager

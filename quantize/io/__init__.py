@@ -121,6 +121,7 @@ from ..names import (
     quoted,
 )
 from ..png import (
+    DamagedChunkWarning,
     check_png_chunks,
     check_png_frames,
     readable_png,
@@ -197,8 +198,8 @@ from .write import (
 )
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
-           "CompositedFrameWarning", "DamagedExifWarning", "KeyedCanvas", "LoadedImage",
-           "OpenInput",
+           "CompositedFrameWarning", "DamagedChunkWarning", "DamagedExifWarning", "KeyedCanvas",
+           "LoadedImage", "OpenInput",
            "PagesLeftOutWarning",
            "PixelRangeWarning", "TransparencyChunkWarning", "TransparentColorWarning",
            "UnterminatedGifWarning", "as_rgba", "atomic_write", "check_frame_pixels",

@@ -47,6 +47,7 @@ from ..batch.results import (
     check_removed,
     folder_counts,
     is_folder,
+    passed_over_counts,
     redone_counts,
     removed_counts,
     removed_note,
@@ -153,7 +154,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       not_reached: Sequence[str | os.PathLike[str]] = (),
                       input_dir: str | os.PathLike[str] | None = None,
                       unclaimed: int = 0, unfinished: int = 0,
-                      removed: Sequence[RemovedOutput] = ()) -> None:
+                      removed: Sequence[RemovedOutput] = (),
+                      passed_over: Sequence[str | os.PathLike[str]] = (),
+                      not_entered: int = 0) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -205,13 +208,20 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         (``--remove-orphans``): counted by the summary as the command's summary line
         counts them (:func:`quantize.batch.removed_counts`), and listed under it, each
         from the page's folder, as its links name files.
+    passed_over : sequence of paths
+        The files the batch's search left out for their extension, not an image's
+        (``BatchPlan.passed_over``): counted by the summary, their extensions named, as
+        the command's summary line says them (:func:`quantize.batch.passed_over_counts`).
+    not_entered : int, default 0
+        The sub-folders the search did not enter, without ``-r``
+        (``BatchPlan.not_entered``), counted so too.
 
     Raises
     ------
     ValueError
         If ``path`` does not end in .html/.htm, or ``mode``, ``thumb_size``,
-        ``unclaimed`` or ``unfinished`` is invalid (``unfinished`` more than
-        ``unclaimed``).
+        ``unclaimed``, ``unfinished`` (more than ``unclaimed``) or ``not_entered`` is
+        invalid.
     TypeError
         If an item of ``removed`` is not a :class:`quantize.batch.RemovedOutput`.
     OutputError
@@ -239,6 +249,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     left = (check_int(unclaimed, "unclaimed", minimum=0),
             check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed))
     gone = check_removed(removed)
+    passed = passed_over_counts([Path(p) for p in passed_over],
+                                check_int(not_entered, "not_entered", minimum=0))
     folder = target.parent if str(target.parent) else Path(".")
     rows = [r.as_row() for r in results] + [
         {"input": str(p), "output": "", "status": NOT_REACHED, "reason": ""}
@@ -256,7 +268,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       folder, note) for rank, i in enumerate(order))
     made = _made_html(command, datetime.now().astimezone())
     title = Path(base).name if input_dir is None else _folder_as_given(input_dir)
-    around = _page(mode, title, rows, labels, order, (summary, left, gone), made,
+    around = _page(mode, title, rows, labels, order, (summary, left, gone, passed), made,
                    _removed_html(gone, folder))
     empty = f'<tr><td colspan="{len(_columns(mode))}">No files.</td></tr>'
     atomic_write(target, lambda tmp: _write_page(tmp, around, body, empty))
@@ -771,7 +783,7 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
 
 def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
           order: Sequence[int],
-          summary: tuple[_Summary, tuple[int, int], Sequence[RemovedOutput]],
+          summary: tuple[_Summary, tuple[int, int], Sequence[RemovedOutput], Sequence[str]],
           made: str, removed: str = "") -> tuple[str, str]:
     """The page before its rows and after them (:data:`~quantize.report.assets.TEMPLATE`
     around ``{rows}``)."""
@@ -806,11 +818,13 @@ _SUMMARY_SEPARATOR = "\N{NO-BREAK SPACE}· "
 
 def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary,
                   unclaimed: tuple[int, int] = (0, 0),
-                  removed: Sequence[RemovedOutput] = ()) -> str:
+                  removed: Sequence[RemovedOutput] = (), passed: Sequence[str] = ()) -> str:
     """The summary line: what the command's summary line counts, and the bytes in and out;
     ``unclaimed`` counts the outputs in no row, left in place, and those of them a stopped
     run left unfinished (:func:`~quantize.batch.unclaimed_counts`); ``removed``, those of
-    them the run removed (:func:`~quantize.batch.removed_counts`)."""
+    them the run removed (:func:`~quantize.batch.removed_counts`); ``passed``, what the
+    search passed over, in the summary line's words
+    (:func:`~quantize.batch.passed_over_counts`)."""
     redone = [r["reason"] for r in rows if r.get("status") == "ok" and r.get("reason")]
     said = redone_counts(len(redone), sum(reason in LEFT_UNRECORDED for reason in redone))
     ok = f"{summary.ok} ok" + (f" ({said})" if said else "")
@@ -828,7 +842,7 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
         f" ({stale_failed} with a stale output left in place)" if stale_failed else "")
     # sub-folders not searched, or not listed: rows, but no files
     folders = folder_counts(summary.folders_skipped, summary.folders_failed)
-    parts = [files, ok, skipped, failed, *folders, *removed_counts(removed),
+    parts = [files, ok, skipped, failed, *folders, *passed, *removed_counts(removed),
              *unclaimed_counts(*unclaimed), f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
