@@ -428,6 +428,9 @@ class MiniBatchKMeans:
         ``partial_fit`` chunk, under the updated centres).
     n_features_in_ : int
         Number of features ``d`` seen by ``fit``.
+    feature_names_in_ : (d,) ndarray of object (str)
+        The column names of ``X`` when ``fit`` was given a DataFrame whose column
+        names are all strings (not set otherwise).
     n_iter_ : int
         Mini-batch passes over the data (rounded up) plus the Lloyd passes over
         all rows (settling on all rows, and refinement); after ``partial_fit``,
@@ -636,6 +639,7 @@ class MiniBatchKMeans:
         self.n_steps_ = best.n_steps
         self.n_iter_ = best.n_iter
         self.n_features_in_ = data.shape[1]
+        self._keep_feature_names(X)
         self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
         # partial_fit continues from here, each centre standing for its points' weight.
         self._counts = np.bincount(best.labels, weights=w, minlength=p["k"])
@@ -724,6 +728,7 @@ class MiniBatchKMeans:
             seeds = one_seeding(data, w, p, WeightedSampler(w, rng), rng)
             self.cluster_centers_ = np.ldexp(seeds / scale + shift, -grow)
         self.n_features_in_ = data.shape[1]
+        self._keep_feature_names(X)
         self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
         self._counts = np.zeros(p["k"])
         self.n_steps_ = self.n_iter_ = 0
@@ -811,7 +816,8 @@ class MiniBatchKMeans:
         NotFittedError
             Before ``fit``.
         ValueError
-            If ``input_features`` has another number of names than ``n_features_in_``.
+            If ``input_features`` has another number of names than ``n_features_in_``,
+            or other names than ``feature_names_in_``.
 
         Examples
         --------
@@ -821,13 +827,28 @@ class MiniBatchKMeans:
         """
         self._check_fitted()
         if input_features is not None:
-            n_in = len(np.asarray(input_features, dtype=object).reshape(-1))
-            if n_in != self.n_features_in_:
+            names = np.asarray(input_features, dtype=object).reshape(-1)
+            if names.shape[0] != self.n_features_in_:
                 raise ValueError(f"input_features should have length equal to "
-                                 f"n_features_in_={self.n_features_in_}, got {n_in} names")
+                                 f"n_features_in_={self.n_features_in_}, got "
+                                 f"{names.shape[0]} names")
+            known = getattr(self, "feature_names_in_", None)
+            if known is not None and not np.array_equal(names, known):
+                raise ValueError(f"input_features is not equal to feature_names_in_: got "
+                                 f"{names.tolist()}, fitted on {known.tolist()}")
         prefix = type(self).__name__.lower()
         return np.asarray([f"{prefix}{i}" for i in range(self.cluster_centers_.shape[0])],
                           dtype=object)
+
+    def _keep_feature_names(self, X: Any) -> None:
+        """Keep the column names of a DataFrame ``X`` as ``feature_names_in_``, when all are
+        strings, as scikit-learn's estimators do; forget names of an earlier fit."""
+        columns = getattr(X, "columns", None)
+        names = None if columns is None else np.asarray(list(columns), dtype=object)
+        if names is not None and names.shape[0] and all(isinstance(n, str) for n in names):
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
 
     def set_output(self, *, transform: Literal["default", "pandas", "polars"] | None = None
                    ) -> MiniBatchKMeans:

@@ -608,6 +608,26 @@ def test_set_output_chooses_the_container_of_transform(monkeypatch):
         km.set_output(transform="numpy")
 
 
+def test_fit_keeps_a_frames_string_column_names_as_feature_names_in():
+    class Columns(np.ndarray):
+        """An array with column names, as a DataFrame gives them."""
+
+    data = np.asarray(GOOD_X, dtype=float)
+    named = data.view(Columns)
+    named.columns = ["r", "g"][:data.shape[1]]
+    km = MiniBatchKMeans(2, seed=0).fit(named)
+    assert km.feature_names_in_.tolist() == named.columns
+    assert km.get_feature_names_out(named.columns).tolist() == [
+        "minibatchkmeans0", "minibatchkmeans1"]
+    with pytest.raises(ValueError, match=r"^input_features is not equal to "
+                                         r"feature_names_in_: got \['x', 'y'\], fitted on "
+                                         r"\['r', 'g'\]$"):
+        km.get_feature_names_out(["x", "y"])
+    named.columns = [0, 1]  # names that are not all strings are not kept
+    assert not hasattr(km.fit(named), "feature_names_in_")
+    assert not hasattr(MiniBatchKMeans(2, seed=0).partial_fit(data), "feature_names_in_")
+
+
 def test_set_output_to_a_library_not_installed_is_one_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "polars", None)  # its import fails
     km = MiniBatchKMeans(2, seed=0).fit(GOOD_X).set_output(transform="polars")
@@ -643,9 +663,9 @@ def test_pipeline_set_output_pandas_gives_named_columns_and_the_index(rng):
     pd = pytest.importorskip("pandas", reason="pandas is not installed: the DataFrame "
                                               "output of set_output is not checked")
     X, _ = blobs(rng, per_blob=10)
-    pipe = pipeline.Pipeline([("scale", preprocessing.StandardScaler()),
-                              ("km", MiniBatchKMeans(4, seed=0))]).fit(X)
     frame = pd.DataFrame(X, columns=["r", "g", "b"], index=range(100, 100 + len(X)))
+    pipe = pipeline.Pipeline([("scale", preprocessing.StandardScaler()),
+                              ("km", MiniBatchKMeans(4, seed=0))]).fit(frame)
     out = pipe.set_output(transform="pandas").transform(frame)
     assert list(out.columns) == [f"minibatchkmeans{i}" for i in range(4)]
     assert list(out.index) == list(frame.index)
