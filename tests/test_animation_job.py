@@ -1540,10 +1540,11 @@ def test_an_animation_output_that_is_a_folder_is_refused_as_reduce_file_refuses_
     assert not Path("x.gif").exists()
 
 
-def _sprites_restored_gif(path, background: np.ndarray, sprites, disposal: int = 3):
+def _sprites_restored_gif(path, background: np.ndarray, sprites, disposals=None):
     """A GIF of ``background`` ``(H, W, 3)`` as its first frame, kept, then each of
     ``sprites`` ((x, y), ``(h, w, 3)`` pixels) as a frame of its own box and local table,
-    disposed of with ``disposal`` (3: restore to previous), as web GIFs draw them."""
+    disposed of as ``disposals`` say (default: 3, restore to previous), as web GIFs draw
+    them."""
     def entries(rgb):
         colours, indices = np.unique(rgb.reshape(-1, 3), axis=0, return_inverse=True)
         return colours, np.ascontiguousarray(indices.reshape(rgb.shape[:2]), np.uint8)
@@ -1554,7 +1555,7 @@ def _sprites_restored_gif(path, background: np.ndarray, sprites, disposal: int =
     data = gif_screen((w, h), colours, table, 0, 0)
     data += gif_control(10, 1, None) + struct.pack("<cHHHHB", b",", 0, 0, w, h, 0)
     data += gif_image_data(indices, max(2, (table - 1).bit_length())) + b"\0"
-    for (x, y), rgb in sprites:
+    for ((x, y), rgb), disposal in zip(sprites, disposals or [3] * len(sprites), strict=True):
         colours, indices = entries(rgb)
         table = gif_table_size(len(colours))
         data += gif_control(10, disposal, None)
@@ -1566,9 +1567,10 @@ def _sprites_restored_gif(path, background: np.ndarray, sprites, disposal: int =
     return path
 
 
-def _restored_sprites_input(path):
+def _restored_sprites_input(path, disposals=None):
     """A 32 x 16 background of two colours, and three 4 x 4 sprites of three colours each,
-    every sprite restored to previous: eight colours in all, three in any frame."""
+    disposed of as ``disposals`` say (default: every one restored to previous): eight
+    colours in all, three in any frame."""
     background = np.empty((16, 32, 3), np.uint8)
     background[:], background[:, 20:] = WHITE, BLUE
     sprites = []
@@ -1578,8 +1580,8 @@ def _restored_sprites_input(path):
         rgb = np.empty((4, 4, 3), np.uint8)
         rgb[:], rgb[1:3, 1 + i % 2], rgb[3, 3] = colours
         sprites.append((at, rgb))
-    return _sprites_restored_gif(path, background, sprites), [(x, y, x + 4, y + 4)
-                                                                 for (x, y), _ in sprites]
+    return (_sprites_restored_gif(path, background, sprites, disposals),
+            [(x, y, x + 4, y + 4) for (x, y), _ in sprites])
 
 
 def test_per_frame_palettes_keep_the_restore_to_previous_of_small_frames(tmp_path):
@@ -1603,18 +1605,44 @@ def test_per_frame_palettes_keep_the_restore_to_previous_of_small_frames(tmp_pat
         assert np.array_equal(got, frame.rgba)
 
 
+def test_per_frame_pixels_are_kept_outside_the_box_a_hole_clears(tmp_path):
+    """The first sprite is cleared to background, a hole in the background from then on:
+    per frame, every pixel of the frames after it was drawn, on the whole screen, as a
+    pixel turning transparent clears a box. Only the box the writer clears (the first
+    sprite's) is drawn again: the second sprite's frame is its own box."""
+    src, boxes = _restored_sprites_input(tmp_path / "in.gif", [2, 3, 1])
+    wanted = [f.rgba for f in iter_frames(src)]
+    assert (wanted[2][2:6, 2:6, 3] == 0).all() and (wanted[2][..., 3] == 0).sum() == 16
+    out = tmp_path / "out.gif"
+    record = reduce_animation_file(src, out, n_colors=3, palette="per-frame")
+    assert record["psnr"] is None  # drawn exactly
+    with open(out, "rb") as fp:
+        written = gif_images(fp)
+    assert [image.disposal for image in written] == [1, 2, 3, 1]
+    assert [image.box for image in written] == [(0, 0, 32, 16), *boxes]
+    shown = [f.rgba for f in iter_frames(out)]
+    assert len(shown) == 4
+    for got, want in zip(shown, wanted, strict=True):
+        assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("disposals", [None, [2, 3, 1], [3, 2, 3]])
 @pytest.mark.parametrize("dither", [0.0, 1.0])
-def test_per_frame_palettes_restored_to_previous_count_what_the_screen_shows(tmp_path, dither):
+def test_per_frame_palettes_restored_to_previous_count_what_the_screen_shows(tmp_path,
+                                                                           disposals, dither):
     """Two colours a frame of three: the PSNR recorded is the one of the frames shown, with
-    the background the first frame drew restored under each sprite."""
-    src, _ = _restored_sprites_input(tmp_path / "in.gif")
+    the background the first frame drew restored under each sprite, or cleared."""
+    src, _ = _restored_sprites_input(tmp_path / "in.gif", disposals)
     out = tmp_path / "out.gif"
     record = reduce_animation_file(src, out, n_colors=2, dither=dither, palette="per-frame",
                                    seed=0)
     with open(out, "rb") as fp:
-        assert [image.disposal for image in gif_images(fp)] == [1, 3, 3, 3]
-    errors = [(a.rgba[..., :3].astype(float) - b.rgba[..., :3]) ** 2
-              for a, b in zip(iter_frames(src), iter_frames(out), strict=True)]
+        assert [image.disposal for image in gif_images(fp)][1:] == (disposals or [3, 3, 3])
+    errors = []
+    for a, b in zip(iter_frames(src), iter_frames(out), strict=True):
+        opaque = a.rgba[..., 3] >= 128
+        assert np.array_equal(opaque, b.rgba[..., 3] == 255)
+        errors.append((a.rgba[opaque, :3].astype(float) - b.rgba[opaque, :3]) ** 2)
     shown_psnr = 10 * np.log10(255 ** 2 / np.concatenate(errors).mean())
     assert record["psnr"] == pytest.approx(shown_psnr, abs=1e-3)
 

@@ -37,7 +37,9 @@ unchanged ones are left on screen (those scattered among changed ones are
 redrawn when that codes smaller: ``plans.STILL_RUN``). A frame the input restores
 to previous is written so: the screen then shows again the colours it showed
 before the frame, whatever palette drew them, and the next frame stores only
-what differs from those.
+what differs from those. Where a pixel turns transparent (a frame the input clears
+to background leaves a hole), the writer clears a box, and only that box is drawn
+again.
 """
 
 from __future__ import annotations
@@ -396,6 +398,8 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
         if isinstance(plan, GlobalPlan):  # maps and counts only the pixels that changed
             mapped = plan.map(pixels, opaque, previous, opts.dither, stats, box=box)
         elif isinstance(plan, PerFramePlan) and previous is not None and under is not None:
+            if isinstance(sink, GifWriter):  # what a pixel turning transparent clears
+                under = _cleared(under, sink.cleared_box(~opaque))
             mapped = plan.map(pixels, opaque, (under, previous[1]), opts.dither, stats)
         else:
             mapped = plan.map(pixels, opaque, previous, opts.dither, stats)
@@ -440,8 +444,9 @@ def _written_disposal(frame: Frame, plan: Any, opts: AnimationOptions) -> int:
     back the colours the screen showed before the frame, which the next frame's pixels
     may keep whatever palette drew them. A clear to background empties the box the
     writer stores, not the input's, so it is not written: the writer clears a box itself
-    where a pixel turns transparent. A frame longer than a GIF frame holds is written as
-    several, kept on screen (:func:`~quantize.animation.gif.split_delay`).
+    where a pixel turns transparent (:meth:`~quantize.animation.gif.GifWriter.cleared_box`),
+    and the next frame keeps the pixels outside it. A frame longer than a GIF frame holds
+    is written as several, kept on screen (:func:`~quantize.animation.gif.split_delay`).
     """
     if not opts.per_frame:
         return frame.disposal
@@ -458,6 +463,18 @@ def _canvas_after(rgba: np.ndarray, under: np.ndarray | None, disposal: int) -> 
     if disposal != _RESTORE:
         return rgba
     return np.zeros_like(rgba) if under is None else under
+
+
+def _cleared(canvas: np.ndarray, box: tuple[int, int, int, int] | None) -> np.ndarray:
+    """The ``(H, W, 4)`` ``canvas`` with the ``box`` (left, top, right, bottom) the GIF
+    writer clears made transparent (as it is when ``box`` is None): pixels there are
+    drawn, not kept."""
+    if box is None:
+        return canvas
+    left, top, right, bottom = box
+    cleared = canvas.copy()
+    cleared[top:bottom, left:right] = 0
+    return cleared
 
 
 def _hidden_pixels(rgba: np.ndarray, drawn: np.ndarray, box: tuple[slice, slice] | None,

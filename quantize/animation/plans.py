@@ -1086,8 +1086,9 @@ class PerFramePlan:
         """Fit this frame's palette and map its pixels.
 
         ``previous``: the input's canvas this frame is drawn on (the previous frame, or,
-        that frame written to restore to previous, what was under it) and the previous
-        frame's entries. Pixels identical to that canvas are kept on it (not in
+        that frame written to restore to previous, what was under it; transparent in the
+        box the writer clears for pixels turning transparent) and the previous frame's
+        entries. Pixels identical to that canvas are kept on it (not in
         a frame where a pixel drawn before turns transparent: the GIF then
         clears a box that may hold any of them); those
         in no run of :data:`STILL_RUN` of them are redrawn, unless keeping
