@@ -363,6 +363,22 @@ def test_per_frame_palettes_of_an_animation_one_table_holds_are_one_shared_table
         assert same_picture(got, frame)
 
 
+def test_per_frame_palettes_one_table_holds_are_the_shared_palettes_file(tmp_path):
+    """Eight colours in all: one table of eight holds them, and the frames, written with
+    it, were written kept, each sprite's frame redrawing the one before's background; the
+    input's restore to previous is written, as with one shared palette, byte for byte."""
+    src, boxes = _restored_sprites_input(tmp_path / "in.gif")
+    shared, local = tmp_path / "shared.gif", tmp_path / "local.gif"
+    reduce_animation_file(src, shared, n_colors=8)
+    record = reduce_animation_file(src, local, n_colors=8, palette="per-frame")
+    assert record["k"] == 5  # the most colours a frame takes from the table
+    assert local.read_bytes() == shared.read_bytes()
+    with open(local, "rb") as fp:
+        written = gif_images(fp)
+    assert [image.disposal for image in written] == [1, 3, 3, 3]
+    assert [image.box for image in written][1:] == boxes
+
+
 @pytest.mark.parametrize("hole, holds", [(False, True), (True, False)])
 def test_one_table_holds_256_colours_or_255_beside_transparent_pixels(tmp_path, hole, holds):
     frame = np.zeros((16, 16, 4), np.uint8)

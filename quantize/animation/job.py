@@ -410,7 +410,7 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
             if transparent > np.iinfo(indices.dtype).max:  # entry 256: a WebP's or a TIFF's
                 indices = indices.astype(np.uint16)
             indices[~opaque] = transparent
-        disposal = _written_disposal(frame, plan, opts)
+        disposal = _written_disposal(frame, plan)
         if opts.per_frame and not isinstance(plan, PerFramePlan) and opaque.any():
             stats.most_entries = max(stats.most_entries,
                                      int(np.count_nonzero(np.bincount(indices[opaque]))))
@@ -434,9 +434,10 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
         stats.frames_lengthened, stats.played_ms = sink.frames_lengthened, sink.played_ms()
 
 
-def _written_disposal(frame: Frame, plan: Any, opts: AnimationOptions) -> int:
-    """The disposal written for ``frame``: the input's, but with a palette per frame only
-    3 (restore to previous), for a frame written as one GIF frame, else 1 (keep).
+def _written_disposal(frame: Frame, plan: Any) -> int:
+    """The disposal written for ``frame``: the input's, but with a palette per frame
+    (``plan`` a :class:`~quantize.animation.plans.PerFramePlan`) only 3 (restore to
+    previous), for a frame written as one GIF frame, else 1 (keep).
 
     With a palette per frame, the pixels a frame keeps are left on screen, not drawn with
     its palette, and its plan follows what the screen shows
@@ -448,10 +449,8 @@ def _written_disposal(frame: Frame, plan: Any, opts: AnimationOptions) -> int:
     and the next frame keeps the pixels outside it. A frame longer than a GIF frame holds
     is written as several, kept on screen (:func:`~quantize.animation.gif.split_delay`).
     """
-    if not opts.per_frame:
+    if not isinstance(plan, PerFramePlan):  # one table, as it holds every colour
         return frame.disposal
-    if not isinstance(plan, PerFramePlan):
-        return 1
     one_frame = frame.duration < 10 * (MAX_DELAY_CS - 1)  # its delay rounds to one frame's
     return _RESTORE if frame.disposal == _RESTORE and one_frame else 1
 
