@@ -595,3 +595,30 @@ def test_a_frame_drawn_from_the_entries_that_changed_is_written_as_one_drawn_who
     assert boxed == gif()
     redrawn = [found[1] for found in looked_up if found is not None]
     assert (len(redrawn) > 5) == (disposal == 1)
+
+
+def test_cleared_box_is_the_pending_frames_box_and_the_pixels_to_empty():
+    """The box a pixel turning transparent clears is the one the frame pending is then
+    written to clear: its own box and those pixels; none where nothing shows, nor for a
+    pixel the canvas shows nothing at."""
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (8, 6), PALETTE, 0)
+    first = np.zeros((6, 8), np.uint8)
+    first[:, 6:] = 2  # entry 2 is transparent: the two right columns show nothing
+    none = np.zeros((6, 8), bool)
+    assert writer.cleared_box(none) is None  # no frame pending
+    writer.add(first, transparent=2, duration=40)
+    second = first.copy()
+    second[1:3, 1:4] = 1
+    writer.add(second, transparent=2, duration=40)
+    hole = none.copy()
+    hole[4, 5] = hole[0, 7] = True
+    assert writer.cleared_box(none) is None
+    assert writer.cleared_box(hole) == (1, 1, 6, 5)  # (0, 7) shows nothing already
+    third = second.copy()
+    third[4, 5] = 2
+    writer.add(third, transparent=2, duration=40)
+    writer.close()
+    with Image.open(io.BytesIO(fp.getvalue())) as im:
+        im.seek(1)
+        assert tuple(im.dispose_extent) == (1, 1, 6, 5) and im.disposal_method == 2

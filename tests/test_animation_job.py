@@ -32,6 +32,13 @@ from quantize.animation.options import check_animation_options
 from quantize.animation.plans import one_table_holds
 from quantize.cli import app
 from quantize.colors import ciede2000, lab_of, premultiply
+from quantize.encode import (
+    gif_color_table,
+    gif_control,
+    gif_image_data,
+    gif_screen,
+    gif_table_size,
+)
 from quantize.errors import (
     ImageReadError,
     OutputError,
@@ -354,6 +361,22 @@ def test_per_frame_palettes_of_an_animation_one_table_holds_are_one_shared_table
     assert frame_blocks(out.read_bytes()) == [(0, None)] * 3
     for got, frame in zip(composited(out), composited(src), strict=True):
         assert same_picture(got, frame)
+
+
+def test_per_frame_palettes_one_table_holds_are_the_shared_palettes_file(tmp_path):
+    """Eight colours in all: one table of eight holds them, and the frames, written with
+    it, were written kept, each sprite's frame redrawing the one before's background; the
+    input's restore to previous is written, as with one shared palette, byte for byte."""
+    src, boxes = _restored_sprites_input(tmp_path / "in.gif")
+    shared, local = tmp_path / "shared.gif", tmp_path / "local.gif"
+    reduce_animation_file(src, shared, n_colors=8)
+    record = reduce_animation_file(src, local, n_colors=8, palette="per-frame")
+    assert record["k"] == 5  # the most colours a frame takes from the table
+    assert local.read_bytes() == shared.read_bytes()
+    with open(local, "rb") as fp:
+        written = gif_images(fp)
+    assert [image.disposal for image in written] == [1, 3, 3, 3]
+    assert [image.box for image in written][1:] == boxes
 
 
 @pytest.mark.parametrize("hole, holds", [(False, True), (True, False)])
@@ -1531,6 +1554,135 @@ def test_an_animation_output_that_is_a_folder_is_refused_as_reduce_file_refuses_
         reduce_animation_file(src, output, n_colors=4, palette_out=palette_out)
     assert str(caught.value) == f"{named} is a folder; expected a file name"
     assert not Path("x.gif").exists()
+
+
+def _sprites_restored_gif(path, background: np.ndarray, sprites, disposals=None):
+    """A GIF of ``background`` ``(H, W, 3)`` as its first frame, kept, then each of
+    ``sprites`` ((x, y), ``(h, w, 3)`` pixels) as a frame of its own box and local table,
+    disposed of as ``disposals`` say (default: 3, restore to previous), as web GIFs draw
+    them."""
+    def entries(rgb):
+        colours, indices = np.unique(rgb.reshape(-1, 3), axis=0, return_inverse=True)
+        return colours, np.ascontiguousarray(indices.reshape(rgb.shape[:2]), np.uint8)
+
+    colours, indices = entries(background)
+    table = gif_table_size(len(colours))
+    h, w = indices.shape
+    data = gif_screen((w, h), colours, table, 0, 0)
+    data += gif_control(10, 1, None) + struct.pack("<cHHHHB", b",", 0, 0, w, h, 0)
+    data += gif_image_data(indices, max(2, (table - 1).bit_length())) + b"\0"
+    for ((x, y), rgb), disposal in zip(sprites, disposals or [3] * len(sprites), strict=True):
+        colours, indices = entries(rgb)
+        table = gif_table_size(len(colours))
+        data += gif_control(10, disposal, None)
+        data += struct.pack("<cHHHHB", b",", x, y, rgb.shape[1], rgb.shape[0],
+                            0x80 | (table.bit_length() - 2))
+        data += gif_color_table(colours, table)
+        data += gif_image_data(indices, max(2, (table - 1).bit_length())) + b"\0"
+    path.write_bytes(data + b";")
+    return path
+
+
+def _restored_sprites_input(path, disposals=None):
+    """A 32 x 16 background of two colours, and three 4 x 4 sprites of three colours each,
+    disposed of as ``disposals`` say (default: every one restored to previous): eight
+    colours in all, three in any frame."""
+    background = np.empty((16, 32, 3), np.uint8)
+    background[:], background[:, 20:] = WHITE, BLUE
+    sprites = []
+    for i, (at, colours) in enumerate([((2, 2), (RED, GREEN, YELLOW)),
+                                       ((12, 6), (CYAN, MAGENTA, YELLOW)),
+                                       ((22, 10), (YELLOW, BLACK, RED))]):
+        rgb = np.empty((4, 4, 3), np.uint8)
+        rgb[:], rgb[1:3, 1 + i % 2], rgb[3, 3] = colours
+        sprites.append((at, rgb))
+    return (_sprites_restored_gif(path, background, sprites, disposals),
+            [(x, y, x + 4, y + 4) for (x, y), _ in sprites])
+
+
+def test_per_frame_palettes_keep_the_restore_to_previous_of_small_frames(tmp_path):
+    """Each sprite was restored to previous, and per frame the next frame redrew the box of
+    both sprites, the old one's background in its own palette, disposal written as keep
+    (a web GIF of local tables came out 3 times as large as with one shared palette). The
+    screen restores the colours it showed, whatever palette drew them: each frame after the
+    first is its sprite's box, restored to previous, and every frame is drawn exactly."""
+    src, boxes = _restored_sprites_input(tmp_path / "in.gif")
+    out = tmp_path / "out.gif"
+    record = reduce_animation_file(src, out, n_colors=3, palette="per-frame")
+    assert record["k"] == 3 and record["psnr"] is None  # drawn exactly
+    with open(out, "rb") as fp:
+        written = gif_images(fp)
+    assert [image.disposal for image in written] == [1, 3, 3, 3]
+    assert [image.box for image in written] == [(0, 0, 32, 16), *boxes]
+    assert [local for local, _ in frame_blocks(out.read_bytes())][1:] == [4, 4, 4]
+    shown = [f.rgba for f in iter_frames(out)]
+    assert len(shown) == 4
+    for got, frame in zip(shown, iter_frames(src), strict=True):
+        assert np.array_equal(got, frame.rgba)
+
+
+def test_per_frame_pixels_are_kept_outside_the_box_a_hole_clears(tmp_path):
+    """The first sprite is cleared to background, a hole in the background from then on:
+    per frame, every pixel of the frames after it was drawn, on the whole screen, as a
+    pixel turning transparent clears a box. Only the box the writer clears (the first
+    sprite's) is drawn again: the second sprite's frame is its own box."""
+    src, boxes = _restored_sprites_input(tmp_path / "in.gif", [2, 3, 1])
+    wanted = [f.rgba for f in iter_frames(src)]
+    assert (wanted[2][2:6, 2:6, 3] == 0).all() and (wanted[2][..., 3] == 0).sum() == 16
+    out = tmp_path / "out.gif"
+    record = reduce_animation_file(src, out, n_colors=3, palette="per-frame")
+    assert record["psnr"] is None  # drawn exactly
+    with open(out, "rb") as fp:
+        written = gif_images(fp)
+    assert [image.disposal for image in written] == [1, 2, 3, 1]
+    assert [image.box for image in written] == [(0, 0, 32, 16), *boxes]
+    shown = [f.rgba for f in iter_frames(out)]
+    assert len(shown) == 4
+    for got, want in zip(shown, wanted, strict=True):
+        assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("disposals", [None, [2, 3, 1], [3, 2, 3]])
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_per_frame_palettes_restored_to_previous_count_what_the_screen_shows(tmp_path,
+                                                                           disposals, dither):
+    """Two colours a frame of three: the PSNR recorded is the one of the frames shown, with
+    the background the first frame drew restored under each sprite, or cleared."""
+    src, _ = _restored_sprites_input(tmp_path / "in.gif", disposals)
+    out = tmp_path / "out.gif"
+    record = reduce_animation_file(src, out, n_colors=2, dither=dither, palette="per-frame",
+                                   seed=0)
+    with open(out, "rb") as fp:
+        assert [image.disposal for image in gif_images(fp)][1:] == (disposals or [3, 3, 3])
+    errors = []
+    for a, b in zip(iter_frames(src), iter_frames(out), strict=True):
+        opaque = a.rgba[..., 3] >= 128
+        assert np.array_equal(opaque, b.rgba[..., 3] == 255)
+        errors.append((a.rgba[opaque, :3].astype(float) - b.rgba[opaque, :3]) ** 2)
+    shown_psnr = 10 * np.log10(255 ** 2 / np.concatenate(errors).mean())
+    assert record["psnr"] == pytest.approx(shown_psnr, abs=1e-3)
+
+
+def test_a_frame_restored_to_previous_longer_than_a_gif_frame_is_kept_as_its_parts(tmp_path):
+    """A frame written as several, each keeping the picture for the next, is not restored
+    to previous: the frame after it is drawn over it, as the screen then shows it."""
+    frames = moving_square(4, colors=(RED, GREEN, BLUE, WHITE))
+    frames[3][12:14, 12:14] = YELLOW  # five colours in all: a palette per frame
+    src = tmp_path / "in.png"
+    images = [Image.fromarray(f) for f in frames]
+    images[0].save(src, save_all=True, append_images=images[1:], loop=0,
+                   disposal=[0, 2, 2, 0],  # APNG: 2 restores to previous
+                   duration=[100, 100, 700_000, 100])
+    wanted = [f.rgba for f in iter_frames(src)]
+    assert [f.disposal for f in iter_frames(src)] == [1, 3, 3, 1]
+    out = tmp_path / "out.gif"
+    record = reduce_animation_file(src, out, n_colors=4, palette="per-frame")
+    with open(out, "rb") as fp:
+        assert [image.disposal for image in gif_images(fp)] == [1, 3, 1, 1, 1]
+    assert record["psnr"] is None  # drawn exactly
+    shown = [picture for _, picture in played(out)]
+    assert all(np.array_equal(got, want) for got, want in
+               zip(shown, [*wanted[:3], wanted[2], wanted[3]], strict=True))
 
 
 def test_per_frame_pixels_are_not_kept_where_the_canvas_is_cleared(tmp_path):

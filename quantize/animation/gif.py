@@ -324,6 +324,19 @@ class GifWriter:
         """
         return 10 * self._elapsed_cs, self._elapsed_ms
 
+    def cleared_box(self, transparent: np.ndarray) -> tuple[int, int, int, int] | None:
+        """The box (left, top, right, bottom) the frame pending is cleared over, disposed
+        of by "restore to background", when the next frame shows the pixels of the
+        ``(H, W)`` mask ``transparent`` transparent: its own box and every such pixel
+        where the canvas shows something once it is disposed of (only clearing empties
+        them); None when none needs it, or no frame is pending. Outside it the canvas
+        shows what the pending frame showed."""
+        p = self._pending
+        if p is None:
+            return None
+        stuck = transparent & (_disposed(p) != _EMPTY)
+        return _cleared(p, stuck) if stuck.any() else None
+
     def close(self) -> None:
         """Encode the last frame and the trailer."""
         if self._pending is not None:
@@ -369,9 +382,8 @@ class GifWriter:
         stuck = ((target[top:bottom, left:right] == _EMPTY)
                  & (canvas[top:bottom, left:right] != _EMPTY))
         if stuck.any():  # only clearing can make those pixels transparent again
-            x0, y0, x1, y1 = bounding_box(stuck)
             prev.disposal = _CLEAR
-            prev.box = _union(prev.box, (left + x0, top + y0, left + x1, top + y1))
+            prev.box = _cleared(prev, stuck, (left, top))
             canvas = _disposed(prev)
         self._encode(prev)
         return canvas
@@ -582,6 +594,14 @@ def _disposed(f: _Pending) -> np.ndarray:
         canvas[top:bottom, left:right] = _EMPTY
         return canvas
     return f.target
+
+
+def _cleared(f: _Pending, stuck: np.ndarray,
+             at: tuple[int, int] = (0, 0)) -> tuple[int, int, int, int]:
+    """The box frame ``f`` is cleared over for the pixels ``stuck``, a mask whose first
+    pixel is pixel ``at`` (x, y) of the canvas: ``f``'s box and theirs."""
+    x0, y0, x1, y1 = bounding_box(stuck)
+    return _union(f.box, (at[0] + x0, at[1] + y0, at[0] + x1, at[1] + y1))
 
 
 def _canvas_codes(palette: np.ndarray, transparent: int | None) -> np.ndarray:

@@ -34,7 +34,12 @@ holds nothing more, and in frames mapped onto a given palette (``palette_in``).
 ``palette="per-frame"`` (GIF only) fits a local palette for each frame to
 the pixels that changed since the previous frame instead (one pass); the
 unchanged ones are left on screen (those scattered among changed ones are
-redrawn when that codes smaller: ``plans.STILL_RUN``).
+redrawn when that codes smaller: ``plans.STILL_RUN``). A frame the input restores
+to previous is written so: the screen then shows again the colours it showed
+before the frame, whatever palette drew them, and the next frame stores only
+what differs from those. Where a pixel turns transparent (a frame the input clears
+to background leaves a hole), the writer clears a box, and only that box is drawn
+again.
 """
 
 from __future__ import annotations
@@ -87,10 +92,11 @@ from ..reduce.records import (
 from .frames import (
     PAGE_DURATION_MS,
     AnimationInfo,
+    Frame,
     OpenAnimation,
     open_animation,
 )
-from .gif import GifWriter
+from .gif import MAX_DELAY_CS, GifWriter
 from .options import AnimationOptions, check_animation_options
 from .plans import (
     ALPHA_THRESHOLD,
@@ -114,6 +120,7 @@ __all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
 #: The format advised for an animation too large for its output's (a WebP's 16383 pixels a
 #: side): an APNG, whose frames are as long as PNG's.
 _APNG_INSTEAD = AdvisedFormats(".png (an APNG)", (".apng",))
+_RESTORE = 3  # GIF disposal: restore to previous
 
 
 class UntimedFramesWarning(UserWarning):
@@ -382,6 +389,7 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
                      lzw=None if isinstance(plan, AlphaPlan) else plan.lzw,
                      gif_delays=info.format == "GIF")
     previous: tuple[np.ndarray, np.ndarray] | None = None
+    under: np.ndarray | None = None  # the input's canvas the next frame is drawn on
     hidden: tuple[int, int] = (0, 0)  # the last frame's pixels not drawn, and translucent
     drawn: np.ndarray | None = None  # the last frame's opaque (or visible) mask
     for frame in animation.frames():
@@ -389,6 +397,10 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
         box = None if previous is None else changed_box(frame.rgba, previous[0])
         if isinstance(plan, GlobalPlan):  # maps and counts only the pixels that changed
             mapped = plan.map(pixels, opaque, previous, opts.dither, stats, box=box)
+        elif isinstance(plan, PerFramePlan) and previous is not None and under is not None:
+            if isinstance(sink, GifWriter):  # what a pixel turning transparent clears
+                under = _cleared(under, sink.cleared_box(~opaque))
+            mapped = plan.map(pixels, opaque, (under, previous[1]), opts.dither, stats)
         else:
             mapped = plan.map(pixels, opaque, previous, opts.dither, stats)
         last = None if previous is None or drawn is None else (previous[0], drawn, hidden)
@@ -398,15 +410,15 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
             if transparent > np.iinfo(indices.dtype).max:  # entry 256: a WebP's or a TIFF's
                 indices = indices.astype(np.uint16)
             indices[~opaque] = transparent
-        # With a palette per frame, the pixels a frame keeps are left on screen, not drawn
-        # with its palette: the input's disposal, which would clear or restore them, is not
-        # written (the writer clears a box itself where a pixel turns transparent).
-        disposal = 1 if opts.per_frame else frame.disposal
+        disposal = _written_disposal(frame, plan)
         if opts.per_frame and not isinstance(plan, PerFramePlan) and opaque.any():
             stats.most_entries = max(stats.most_entries,
                                      int(np.count_nonzero(np.bincount(indices[opaque]))))
         sink.add(indices, palette=palette, transparent=transparent,
                  duration=frame.duration, disposal=disposal, keep=keep)
+        if isinstance(plan, PerFramePlan):
+            plan.dispose(disposal)
+            under = _canvas_after(frame.rgba, under, disposal)
         previous = (frame.rgba, indices)
         stats.frames += 1
         stats.frames_cut += frame.cut
@@ -420,6 +432,48 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
     stats.optimized = sink.optimized
     if isinstance(sink, GifWriter):
         stats.frames_lengthened, stats.played_ms = sink.frames_lengthened, sink.played_ms()
+
+
+def _written_disposal(frame: Frame, plan: Any) -> int:
+    """The disposal written for ``frame``: the input's, but with a palette per frame
+    (``plan`` a :class:`~quantize.animation.plans.PerFramePlan`) only 3 (restore to
+    previous), for a frame written as one GIF frame, else 1 (keep).
+
+    With a palette per frame, the pixels a frame keeps are left on screen, not drawn with
+    its palette, and its plan follows what the screen shows
+    (:meth:`~quantize.animation.plans.PerFramePlan.dispose`): a restore to previous puts
+    back the colours the screen showed before the frame, which the next frame's pixels
+    may keep whatever palette drew them. A clear to background empties the box the
+    writer stores, not the input's, so it is not written: the writer clears a box itself
+    where a pixel turns transparent (:meth:`~quantize.animation.gif.GifWriter.cleared_box`),
+    and the next frame keeps the pixels outside it. A frame longer than a GIF frame holds
+    is written as several, kept on screen (:func:`~quantize.animation.gif.split_delay`).
+    """
+    if not isinstance(plan, PerFramePlan):  # one table, as it holds every colour
+        return frame.disposal
+    one_frame = frame.duration < 10 * (MAX_DELAY_CS - 1)  # its delay rounds to one frame's
+    return _RESTORE if frame.disposal == _RESTORE and one_frame else 1
+
+
+def _canvas_after(rgba: np.ndarray, under: np.ndarray | None, disposal: int) -> np.ndarray:
+    """The canvas the next frame is drawn on once a frame showing ``rgba`` over ``under``
+    (None: the first frame) is disposed of with ``disposal`` as written: ``rgba``, or with
+    3 (restore to previous) ``under``, nothing shown before the first frame."""
+    if disposal != _RESTORE:
+        return rgba
+    return np.zeros_like(rgba) if under is None else under
+
+
+def _cleared(canvas: np.ndarray, box: tuple[int, int, int, int] | None) -> np.ndarray:
+    """The ``(H, W, 4)`` ``canvas`` with the ``box`` (left, top, right, bottom) the GIF
+    writer clears made transparent (as it is when ``box`` is None): pixels there are
+    drawn, not kept."""
+    if box is None:
+        return canvas
+    left, top, right, bottom = box
+    cleared = canvas.copy()
+    cleared[top:bottom, left:right] = 0
+    return cleared
 
 
 def _hidden_pixels(rgba: np.ndarray, drawn: np.ndarray, box: tuple[slice, slice] | None,

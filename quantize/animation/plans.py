@@ -1068,6 +1068,8 @@ class PerFramePlan:
     k: int = 0
     transparent: int | None = None  # frames have their own transparent entries
     shown: np.ndarray | None = field(repr=False, default=None)  # colours on screen
+    #: the colours on screen before the last frame mapped was drawn
+    shown_before: np.ndarray | None = field(repr=False, default=None)
     #: the LZW data of the frames' estimated bytes, which the GIF writer reuses
     lzw: RecentCodes = field(default_factory=RecentCodes, repr=False, compare=False)
 
@@ -1083,7 +1085,10 @@ class PerFramePlan:
             stats: FrameStats) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
         """Fit this frame's palette and map its pixels.
 
-        Pixels identical to the previous frame are kept on the canvas (not in
+        ``previous``: the input's canvas this frame is drawn on (the previous frame, or,
+        that frame written to restore to previous, what was under it; transparent in the
+        box the writer clears for pixels turning transparent) and the previous frame's
+        entries. Pixels identical to that canvas are kept on it (not in
         a frame where a pixel drawn before turns transparent: the GIF then
         clears a box that may hold any of them); those
         in no run of :data:`STILL_RUN` of them are redrawn, unless keeping
@@ -1123,10 +1128,18 @@ class PerFramePlan:
         shown = pack_rgb(palette)[indices].astype(np.int64)
         if still is not None and self.shown is not None:
             shown[still] = self.shown[still]
-        self.shown = shown
+        self.shown_before, self.shown = self.shown, shown
         stats.add_pixels(codes[opaque], shown[opaque])
         self.k = max(self.k, palette.shape[0])
         return indices, np.vstack([palette, np.zeros((1, 3), np.uint8)]), palette.shape[0], still
+
+    def dispose(self, disposal: int) -> None:
+        """Follow the disposal written for the last frame mapped: after 3 (restore to
+        previous) the screen shows again the colours it showed before that frame (a GIF
+        viewer restores colours, whatever palette drew them); after any other, the frame's.
+        The next frame's ``previous`` pixels are then the input's canvas it is drawn on."""
+        if disposal == 3:
+            self.shown = self.shown_before
 
     def _keep_all(self, codes: np.ndarray, opaque: np.ndarray, still: np.ndarray,
                   runs: np.ndarray, palette: np.ndarray, indices: np.ndarray) -> bool:
