@@ -32,6 +32,7 @@ import inspect
 import math
 import numbers
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -49,6 +50,7 @@ from ._validation import (
     check_seed,
 )
 from .kmeans_run import (
+    Run,
     fit_once,
     fit_together,
     plusplus_indices,
@@ -316,6 +318,28 @@ def _safe_scale(peak: float, d: int) -> float:
     if 0.0 < norm < _SMALL_NORM:  # up to norms near 1, by at most 2**100 (float32 holds it)
         return 2.0 ** min(_MAX_GROWTH, math.floor(math.log2(1.0 / norm)))
     return 1.0
+
+
+def _best_run(data: np.ndarray, w: np.ndarray, p: dict[str, Any],
+              rngs: list[np.random.Generator]) -> Run:
+    """The run of :func:`fit_once` with the lowest inertia (the first of equal ones), one
+    run for each Generator; prior validation is assumed.
+
+    The runs share nothing, so they run side by side. Each finished run is
+    compared with the best so far at once and the other is let go: only one
+    finished run's labels ``(n,)`` are held, not those of every run.
+    """
+    best: list[tuple[float, int, Run]] = []
+    lock = threading.Lock()
+
+    def one(index: int, rng: np.random.Generator) -> None:
+        run = fit_once(data, w, p, rng)
+        with lock:
+            if not best or (run.inertia, index) < best[0][:2]:
+                best[:] = [(run.inertia, index, run)]
+
+    _threads.run([functools.partial(one, i, rng) for i, rng in enumerate(rngs)])
+    return best[0][2]
 
 
 # Row norms up to this keep squared norms and their sums (below 2**126) inside
@@ -610,10 +634,8 @@ class MiniBatchKMeans:
         rngs = [rng] if p["n_init"] == 1 else rng.spawn(p["n_init"])
         if len(rngs) > 1 and runs_fit_together(data.shape[0], p):
             best = fit_together(data, w, p, rngs)
-        else:  # the runs share nothing, so they may run side by side
-            runs = _threads.run([functools.partial(fit_once, data, w, p, run_rng)
-                                 for run_rng in rngs])
-            best = min(runs, key=lambda run: run.inertia)
+        else:
+            best = _best_run(data, w, p, rngs)
         self.cluster_centers_ = np.ldexp(best.centers / scale + shift, -grow)
         self.labels_ = best.labels
         self.inertia_ = math.ldexp(best.inertia / (scale * scale), -2 * grow)
