@@ -796,12 +796,11 @@ class _HamerlyBounds:
         self._rel = 2.0 * (d + 2) * _EPS32
         self._abs = 2.0 * (d + 4) * _EPS32
         n = self.X.shape[0]
-        self.labels = np.empty(n, dtype=np.intp)
         self.upper = np.empty(n, dtype=np.float64)
         self.lower = np.empty(n, dtype=np.float64)
         self._set_centers(_as_f32(centers))
-        self._set_cap(max(self._c_sq_max, float(self._x_sq.max(initial=0.0))))
-        self._assign(np.arange(n), fresh=True)
+        self._cap = max(self._c_sq_max, float(self._x_sq.max(initial=0.0)))
+        self.labels = self._assign_all()
 
     def _set_centers(self, c32: np.ndarray) -> None:
         self.c32 = c32
@@ -809,13 +808,15 @@ class _HamerlyBounds:
 
     @property
     def cap(self) -> float:
-        """Centres up to this ``||c||^2`` are relabelled without comparing every row."""
+        """Centres up to this ``||c||^2`` are relabelled without comparing every row.
+
+        Each row's ``err`` is ``a (||x||^2 + cap)`` (:meth:`_HamerlyBounds._err`)."""
         return self._cap
 
-    def _set_cap(self, cap: float) -> None:
-        """Take ``max ||c||^2`` as ``cap``: each row's ``err`` is ``a (||x||^2 + cap)``."""
-        self._cap = cap
-        self._err = self._abs * (self._x_sq + cap)
+    def _err(self, rows: slice | np.ndarray) -> np.ndarray:
+        """The rounding margin ``err`` of ``rows``, worked out when needed: an array of
+        every row's would weigh as much as the bounds themselves."""
+        return self._abs * (self._x_sq[rows] + self._cap)
 
     def relabel(self, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Move to ``centers`` and relabel the rows that may change.
@@ -826,51 +827,129 @@ class _HamerlyBounds:
         shift = np.sqrt(((new32.astype(np.float64) - self.c32) ** 2).sum(axis=1))
         self._set_centers(new32)
         if self._c_sq_max > self._cap:  # a wider margin for every row
-            self._set_cap(self._c_sq_max)
-            return self._assign(np.arange(self.X.shape[0]), fresh=True)
-        self.upper += shift[self.labels]
-        self.lower -= _largest_other(shift)[self.labels]
-        bound = np.maximum(self.lower, (0.5 * _next_centre_distance(new32))[self.labels])
-        active = np.flatnonzero(self.upper >= bound)
+            self._cap = self._c_sq_max
+            before = self.labels
+            self.labels = self._assign_all()
+            changed = np.flatnonzero(self.labels != before)
+            return changed, before[changed]
+        half = 0.5 * _next_centre_distance(new32)
+        active = self._loosen(shift, half)
         if active.size == 0:
             return active, active
-        # Tighten the upper bounds of these rows before the full comparison.
-        self.upper[active] = self._own_distance(active, self.labels[active])
-        active = active[self.upper[active] >= bound[active]]
-        return self._assign(active)
+        return self._assign(self._tighten(active, half))
 
-    def _own_distance(self, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Upper bound on the distance of ``rows`` to the centres ``labels``, widened."""
-        own = sq_dist_to_labels(self.X[rows], self.c32, labels).astype(np.float64)
-        own *= 1.0 + self._rel
-        own += 2.0 * self._err[rows]
-        return np.sqrt(own)
+    def _loosen(self, shift: np.ndarray, half: np.ndarray) -> np.ndarray:
+        """Widen the bounds by the centres' ``shift`` ``(k,)``; return the rows whose label
+        may have changed: ``upper`` at least their bound, the larger of ``lower`` and
+        ``half`` ``(k,)`` (half the distance from their centre to the next one).
 
-    def _assign(self, rows: np.ndarray, fresh: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        A band of rows at a time, so no float64 temporary spans all rows.
+        """
+        other = _largest_other(shift)
+        may_change = np.empty(self.X.shape[0], dtype=bool)
+        for rows in _bound_bands(self.X.shape[0]):
+            labels, upper, lower = self.labels[rows], self.upper[rows], self.lower[rows]
+            upper += shift[labels]
+            lower -= other[labels]
+            np.greater_equal(upper, np.maximum(lower, half[labels]), out=may_change[rows])
+        return np.flatnonzero(may_change)
+
+    def _tighten(self, active: np.ndarray, half: np.ndarray) -> np.ndarray:
+        """Tighten the upper bounds of rows ``active`` (those
+        :meth:`_HamerlyBounds._loosen` returned) before the full comparison; return
+        those still at least their bound."""
+        keep = np.empty(active.shape[0], dtype=bool)
+        for band in _bound_bands(active.shape[0]):
+            rows = active[band]
+            labels = self.labels[rows]
+            upper = self._own_distance(rows, labels)
+            self.upper[rows] = upper
+            np.greater_equal(upper, np.maximum(self.lower[rows], half[labels]), out=keep[band])
+        return active[keep]
+
+    def _own_distance(self, rows: slice | np.ndarray, labels: np.ndarray,
+                      out: np.ndarray | None = None) -> np.ndarray:
+        """Upper bound on the distance of ``rows`` to the centres ``labels``, widened
+        (written to ``out`` when given)."""
+        out = np.empty(labels.shape[0], dtype=np.float64) if out is None else out
+        for band in _bound_bands(labels.shape[0]):
+            at, part = _within(rows, band), out[band]
+            # Row by row, so the distances of a band are those of all rows at once.
+            part[:] = sq_dist_to_labels(self.X[at], self.c32, labels[band])
+            part *= 1.0 + self._rel
+            part += 2.0 * self._err(at)
+            np.sqrt(part, out=part)
+        return out
+
+    def _assign_all(self) -> np.ndarray:
+        """Label every row by its nearest centre, give each row new bounds; return the
+        labels.
+
+        The rows are compared with the centres as they are (no copy of them), and
+        the lower bounds are worked out in place, a band of rows at a time.
+        """
+        labels, _ = _nearest_two(self.X, self.c32, second=self.lower)
+        for rows in _bound_bands(self.X.shape[0]):
+            second = self.lower[rows]
+            second += self._x_sq[rows]
+            second -= self._err(rows)
+            np.maximum(second, 0.0, out=second)
+            np.sqrt(second, out=second)
+        self._own_distance(slice(None), labels, out=self.upper)
+        return labels
+
+    def _assign(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Label ``rows`` by their nearest centre and reset their bounds.
 
-        The upper bounds of ``rows`` must be exact already unless ``fresh``
-        (then each row gets a new one); otherwise only the rows whose label
-        changes get new ones. Returns the rows whose label changed and their
-        labels before (all of them, and garbage, on the first call).
+        The upper bounds of ``rows`` must be exact already: only the rows whose
+        label changes get new ones. Returns the rows whose label changed and
+        their labels before.
+
+        A band of rows at a time (each row's products, and so its label, are
+        the same in any band, as they are in either thread's part of
+        :func:`nearest`), so no copy of every row is made when most may change.
         """
+        changed, before = [], []
+        for band in _bound_bands(rows.shape[0]):
+            moved, old = self._assign_band(rows[band])
+            changed.append(moved)
+            before.append(old)
+        if len(changed) <= 1:  # no band when no row may change
+            return (changed[0], before[0]) if changed else (rows, rows)
+        return np.concatenate(changed), np.concatenate(before)
+
+    def _assign_band(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_HamerlyBounds._assign` for at most ``_BOUND_ROWS`` rows."""
         labels, second = _nearest_two(self.X[rows], self.c32)
         second += self._x_sq[rows]
-        second -= self._err[rows]
+        second -= self._err(rows)
         self.lower[rows] = np.sqrt(np.maximum(second, 0.0))
         moved = labels != self.labels[rows]
         changed, before = rows[moved], self.labels[rows[moved]]
-        if fresh:
-            self.labels[rows] = labels
-            self.upper[rows] = self._own_distance(rows, labels)
-        else:
-            self.labels[changed] = labels[moved]
-            self.upper[changed] = self._own_distance(changed, labels[moved])
+        self.labels[changed] = labels[moved]
+        self.upper[changed] = self._own_distance(changed, labels[moved])
         return changed, before
 
 
-def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest centre ``(n,)`` and ``||c||^2 - 2 x.c`` ``(n,)`` float64 of the second nearest.
+# Rows whose bounds _HamerlyBounds updates at a time: its float64 temporaries
+# then stay at half a megabyte, not 8 bytes a row (8 MB a million rows).
+_BOUND_ROWS = 1 << 16
+
+
+def _bound_bands(n: int) -> list[slice]:
+    """Consecutive slices of ``_BOUND_ROWS`` rows covering ``range(n)``."""
+    return [slice(start, min(start + _BOUND_ROWS, n)) for start in range(0, n, _BOUND_ROWS)]
+
+
+def _within(rows: slice | np.ndarray, band: slice) -> slice | np.ndarray:
+    """Rows ``band`` of ``rows`` (all rows when ``rows`` is ``slice(None)``)."""
+    return band if isinstance(rows, slice) else rows[band]
+
+
+def _nearest_two(X: np.ndarray, c32: np.ndarray, second: np.ndarray | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre ``(n,)`` and ``||c||^2 - 2 x.c`` ``(n,)`` float64 of the second nearest
+    (written to ``second`` when given).
 
     The same float32 products as :func:`nearest`, chunk by chunk (so the labels
     are exactly its labels); the second value is ``inf`` when there is one centre.
@@ -878,11 +957,13 @@ def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray
     value as the exact squared distance minus ``||x||^2``.
     """
     n, k = X.shape[0], c32.shape[0]
+    second = np.empty(n, dtype=np.float64) if second is None else second
     if uses_tree(k, X.shape[1]):
-        labels, second = _tree_nearest_two(X, c32)
-        return labels, second - np.einsum("ij,ij->i", X, X, dtype=np.float64)
+        labels, exact = _tree_nearest_two(X, c32)
+        np.subtract(exact, np.einsum("ij,ij->i", X, X, dtype=np.float64), out=second)
+        return labels, second
     labels = np.empty(n, dtype=np.intp)
-    second = np.full(n, np.inf, dtype=np.float64)
+    second.fill(np.inf)
 
     def part(rows: slice) -> None:
         out, out2 = labels[rows], second[rows]

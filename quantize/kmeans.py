@@ -33,6 +33,7 @@ import inspect
 import math
 import numbers
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -50,6 +51,7 @@ from ._validation import (
     check_seed,
 )
 from .kmeans_run import (
+    Run,
     WeightedSampler,
     fit_once,
     fit_together,
@@ -148,11 +150,10 @@ def kmeans_plusplus(
     >>> sorted(int(i) // 2 for i in idx)
     [0, 1]
     """
-    data, _, _, _ = _centred_data(X)
+    data = _centred_data(X)[0]
     k = check_int(n_clusters, "n_clusters", minimum=1)
     w = check_sample_weight(sample_weight, data.shape[0])
     rng = check_seed(seed)
-    _shrink(data)
     idx = plusplus_indices(data, k, w, rng)
     if idx is None:
         raise_too_few_distinct(data, w, k)
@@ -161,7 +162,8 @@ def kmeans_plusplus(
 
 
 def _centre(data: np.ndarray) -> np.ndarray:
-    """Shift the columns of float32 ``data`` that lie far from 0, in place; return the shift.
+    """The shift ``(d,)`` float32 that brings the columns of float32 ``data`` far from 0
+    near it (``data`` is left as it is).
 
     A column is far when its mean is more than 4 standard deviations from 0
     (both estimated on at most 4,096 evenly spaced rows); nearer, the products
@@ -171,7 +173,7 @@ def _centre(data: np.ndarray) -> np.ndarray:
     the subtraction would round some value (values near 0 next to a far mean,
     which could then coincide): that column is not shifted either.
 
-    Returns the shift ``(d,)`` float64, 0 for the columns left as they were.
+    The shift is 0 for the columns to be left as they are.
     """
     sample = data[:: max(1, data.shape[0] // _CENTRE_SAMPLE)]
     mean = sample.mean(axis=0, dtype=np.float64)
@@ -184,24 +186,27 @@ def _centre(data: np.ndarray) -> np.ndarray:
             block = data[start:start + _CENTRED_ROWS]
             exact &= ((block - shift) + shift == block).all(axis=0)
         shift[~exact] = 0.0
-        data -= shift
-    return shift.astype(np.float64)
+    return shift
 
 
-def _centred_data(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """``X`` as a float32 ``(n, d)`` copy with its far columns shifted; the shifts ``(d,)``.
+def _centred_data(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
+    """``X`` as float32 ``(n, d)`` data with its far columns shifted; the shifts ``(d,)``.
 
-    Returns ``(data, wide_shift, shift, grow)``. Wider data too small for
-    float32 are first multiplied by ``2**grow`` (:func:`_growth`; ``grow`` is
-    0 for all other data), and the shifts are in those units. Data float32
+    Returns ``(data, wide_shift, shift, grow, scale)``. ``data`` is a copy, or
+    ``X`` itself when ``X`` is float32 that needs no shift and no scale (it is
+    only read from then on, so a fit holds no second ``(n, d)`` array). Wider
+    data too small for float32 are first multiplied by ``2**grow``
+    (:func:`_growth`; ``grow`` is 0 for all other data), and the shifts are in
+    those units. Data float32
     holds exactly (float32 itself, small integers) are converted, then shifted
     by :func:`_centre` (``wide_shift`` is 0). Wider data (float64, large integers) are first
     shifted by ``wide_shift`` (:func:`_wide_shift`) before they are rounded to
     float32, since far from 0 the rounding alone would merge points that the
     shift keeps apart; :func:`_centre` then takes what is left. ``shift`` is the
-    whole shift, ``wide_shift`` included.
+    whole shift, ``wide_shift`` included. The data are then scaled by
+    ``scale``, a power of two (:func:`_shrink`).
     """
-    data = check_data(X)
+    data = check_data(X, copy=False)  # X itself when float32: copied before any change
     wide = _wide(X)
     grow = 0 if wide is None else _growth(wide, data)
     if grow:
@@ -213,7 +218,14 @@ def _centred_data(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         for start in range(0, data.shape[0], _CENTRED_ROWS):
             block = wide[start:start + _CENTRED_ROWS, cols].astype(np.float64)
             data[start:start + _CENTRED_ROWS, cols] = block - first[cols]
-    return data, first, first + _centre(data), grow
+    # Converted from a wider dtype, or from another ndarray: a new array.
+    owned = wide is not None or (isinstance(X, np.ndarray) and not np.may_share_memory(data, X))
+    shift = _centre(data)
+    if shift.any():
+        data = np.subtract(data, shift, out=data if owned else None)
+        owned = True
+    data, scale = _shrink(data, owned)
+    return data, first, first + shift.astype(np.float64), grow, scale
 
 
 def _wide(X: Any) -> np.ndarray | None:
@@ -281,12 +293,13 @@ def _wide_shift(wide: np.ndarray) -> np.ndarray:
     return shift
 
 
-def _shrink(data: np.ndarray) -> float:
-    """Scale float32 ``data`` in place by :func:`_safe_scale`; return the scale (1.0 as a rule)."""
+def _shrink(data: np.ndarray, owned: bool) -> tuple[np.ndarray, float]:
+    """Float32 ``data`` scaled by :func:`_safe_scale` (in place when ``owned``, else in a
+    copy), and the scale (1.0 as a rule: then ``data`` itself)."""
     scale = _safe_scale(_peak(data), data.shape[1])
     if scale != 1.0:
-        data *= np.float32(scale)
-    return scale
+        data = np.multiply(data, np.float32(scale), out=data if owned else None)
+    return data, scale
 
 
 def _peak(a: np.ndarray) -> float:
@@ -309,6 +322,28 @@ def _safe_scale(peak: float, d: int) -> float:
     if 0.0 < norm < _SMALL_NORM:  # up to norms near 1, by at most 2**100 (float32 holds it)
         return 2.0 ** min(_MAX_GROWTH, math.floor(math.log2(1.0 / norm)))
     return 1.0
+
+
+def _best_run(data: np.ndarray, w: np.ndarray, p: dict[str, Any],
+              rngs: list[np.random.Generator]) -> Run:
+    """The run of :func:`fit_once` with the lowest inertia (the first of equal ones), one
+    run for each Generator; prior validation is assumed.
+
+    The runs share nothing, so they run side by side. Each finished run is
+    compared with the best so far at once and the other is let go: only one
+    finished run's labels ``(n,)`` are held, not those of every run.
+    """
+    best: list[tuple[float, int, Run]] = []
+    lock = threading.Lock()
+
+    def one(index: int, rng: np.random.Generator) -> None:
+        run = fit_once(data, w, p, rng)
+        with lock:
+            if not best or (run.inertia, index) < best[0][:2]:
+                best[:] = [(run.inertia, index, run)]
+
+    _threads.run([functools.partial(one, i, rng) for i, rng in enumerate(rngs)])
+    return best[0][2]
 
 
 # Row norms up to this keep squared norms and their sums (below 2**126) inside
@@ -618,21 +653,18 @@ class MiniBatchKMeans:
         TypeError
             If a parameter or the data has the wrong type.
         """
-        data, wide_shift, shift, grow = _centred_data(X)
+        data, wide_shift, shift, grow, scale = _centred_data(X)
         w = check_sample_weight(sample_weight, data.shape[0])
         p = self._validated_params(data.shape[1])
         rng = check_seed(self.seed)
-        scale = _shrink(data)
         if isinstance(p["init"], np.ndarray):
             p["init"] = (np.ldexp(p["init"], grow) - shift) * scale
             _check_distinct(data, w, p["k"])
         rngs = _run_generators(rng, p["n_init"])
         if len(rngs) > 1 and runs_fit_together(data.shape[0], p):
             best = fit_together(data, w, p, rngs)
-        else:  # the runs share nothing, so they may run side by side
-            runs = _threads.run([functools.partial(fit_once, data, w, p, run_rng)
-                                 for run_rng in rngs])
-            best = min(runs, key=lambda run: run.inertia)  # of tied runs, the first
+        else:
+            best = _best_run(data, w, p, rngs)
         self.cluster_centers_ = np.ldexp(best.centers / scale + shift, -grow)
         self.labels_ = best.labels
         self.inertia_ = math.ldexp(best.inertia / (scale * scale), -2 * grow)
@@ -716,11 +748,10 @@ class MiniBatchKMeans:
     def _seed_chunk(self, X: Any, sample_weight: Any) -> None:
         """The first ``partial_fit``: centres seeded on chunk ``X``, counts 0, and the
         shifts that centre the data, kept for every later chunk as ``fit`` keeps them."""
-        data, wide_shift, shift, grow = _centred_data(X)
+        data, wide_shift, shift, grow, scale = _centred_data(X)
         w = check_sample_weight(sample_weight, data.shape[0])
         p = self._validated_params(data.shape[1])
         rng = check_seed(self.seed)
-        scale = _shrink(data)
         if isinstance(p["init"], np.ndarray):
             _check_distinct(data, w, p["k"])
             self.cluster_centers_ = p["init"].copy()

@@ -466,6 +466,63 @@ def test_hamerly_bounds_hold_after_every_pass(rng):
         np.testing.assert_array_equal(bounds.labels, kern.nearest(X, centers))
 
 
+
+def _hamerly_passes(X, centers, passes=8):
+    """Bounds and labels after each of ``passes`` relabellings (the sixth at centres
+    beyond every row: every row compared again)."""
+    bounds = kern._HamerlyBounds(X, centers)
+    seen = [(bounds.labels.copy(), bounds.upper.copy(), bounds.lower.copy())]
+    for step in range(passes):
+        centers = kern.lloyd_update(X, None, bounds.labels, centers)
+        if step == 5:
+            centers[0] = [900.0, -900.0, 900.0]
+        moved, old = bounds.relabel(centers)
+        seen.append((bounds.labels.copy(), bounds.upper.copy(), bounds.lower.copy(),
+                     moved, old))
+    return seen
+
+
+def test_hamerly_bounds_are_the_same_in_bands_of_any_size(rng, monkeypatch):
+    """The bounds are updated a band of rows at a time: bands of 1,000 rows give every
+    bound, label and moved row bit for bit as one band of all 5,000 rows."""
+    X = (rng.normal(size=(5000, 3)) * 50 + 100).astype(np.float32)
+    whole = _hamerly_passes(X, X[:12].astype(np.float64))
+    monkeypatch.setattr(kern, "_BOUND_ROWS", 1000)
+    banded = _hamerly_passes(X, X[:12].astype(np.float64))
+    for a, b in zip(whole, banded, strict=True):
+        for x, y in zip(a, b, strict=True):
+            assert x.dtype == y.dtype and x.tobytes() == y.tobytes()
+
+
+def test_lloyd_with_bounds_on_a_fixed_set_keeps_its_centres():
+    """Weighted passes with Hamerly's bounds (70,000 rows, two bands) end on the centres
+    they ended on before the bounds were kept in bands, to the bit."""
+    rng = np.random.default_rng(32)
+    means = np.array([[20.0, 200.0], [90.0, 40.0], [160.0, 120.0], [230.0, 220.0]])
+    X = np.round(means[rng.integers(0, 4, 70_000)]
+                 + rng.normal(scale=25.0, size=(70_000, 2)), 2).astype(np.float32)
+    w = np.random.default_rng(33).integers(1, 4, 70_000).astype(float)
+    centers, labels, passes = kern.lloyd(X, w, X[:4].astype(np.float64), 12)
+    assert centers.tolist() == [[230.03434501207295, 220.12184841392587],
+                                [19.89229682379193, 199.7640822903544],
+                                [160.18181102966517, 119.92327282647697],
+                                [89.75876003841103, 39.411967232407896]]
+    assert np.bincount(labels).tolist() == [17543, 17408, 17564, 17485]
+    assert passes == 11
+
+
+def test_lloyd_with_bounds_holds_no_copy_of_the_rows(rng, monkeypatch):
+    """Hamerly's bounds keep four numbers a row (labels, both bounds, squared norms);
+    each row's rounding margin is worked out when needed and every other temporary
+    covers a band of rows: no copy of the rows, no float64 array a row beside them."""
+    X = (rng.random((200_000, 3)) * 255).astype(np.float32)
+    start = kern.lloyd(X[::10], None, X[:16].astype(np.float64), 4)[0]
+    monkeypatch.setattr(_threads, "_count", 1)  # one band's temporaries at a time
+    peak = peak_bytes(lambda: kern.lloyd(X, None, start, 5))
+    # 4 x 8 bytes a row are 2.7 times the rows' 12; a copy of every row (as indexing
+    # all rows made) and full-length float64 temporaries took the peak past 8 times.
+    assert peak < 6 * X.nbytes
+
 def test_lloyd_tol_stops_once_the_centres_settle(rng):
     X = rng.normal(size=(2000, 2))
     start = X[:8]

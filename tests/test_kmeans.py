@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from quantize import MiniBatchKMeans, _threads, kmeans_plusplus
-from quantize.kmeans import NotFittedError
+from quantize.kmeans import NotFittedError, _centred_data
 from quantize.kmeans_run import runs_fit_together
 
 # --------------------------------------------------------------------------
@@ -432,6 +432,90 @@ def test_callers_arrays_are_unchanged(rng, make):
         np.testing.assert_array_equal(after, before)
         assert after.dtype == before.dtype
     assert not np.shares_memory(km.cluster_centers_, init)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e4, 1e25])  # as is, shifted, scaled down
+def test_read_only_float32_data_are_fitted_and_left_as_they_were(rng, offset):
+    """Float32 data are fitted in place of a copy when they need no shift and no scale;
+    a shift or a scale is made in a copy, never in the caller's (here read-only) array."""
+    X = (overlapping(rng, n=400) * (1.0 + offset / 1e3) + offset).astype(np.float32)
+    X_copy = X.copy()
+    X.flags.writeable = False
+    km = MiniBatchKMeans(4, seed=0).fit(X)
+    ref = MiniBatchKMeans(4, seed=0).fit(X_copy.copy())
+    np.testing.assert_array_equal(km.cluster_centers_, ref.cluster_centers_)
+    np.testing.assert_array_equal(km.labels_, ref.labels_)
+    assert km.inertia_ == ref.inertia_
+    np.testing.assert_array_equal(kmeans_plusplus(X, 4, seed=1)[1],
+                                  kmeans_plusplus(X_copy, 4, seed=1)[1])
+    np.testing.assert_array_equal(X, X_copy)
+    # Only the shifted or scaled data are copied.
+    assert np.shares_memory(_centred_data(X)[0], X) == (offset == 0.0)
+
+
+def test_fit_on_float32_holds_no_copy_of_the_data(rng, monkeypatch):
+    """A fit of float32 rows near the origin reads them where they are, and its passes
+    over all rows keep a few numbers a row beside them."""
+    X = (rng.random((200_000, 3)) * 255).astype(np.float32)
+    monkeypatch.setattr(_threads, "_count", 1)  # one run's band at a time
+    tracemalloc.start()
+    try:
+        MiniBatchKMeans(16, seed=0).fit(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # About 4 times the rows' bytes: the weights (8 bytes a row), the labels and the
+    # bounds of the refining passes (32). A copy of the data, copies of all rows in
+    # the passes and full-length float64 temporaries took it to nearly 10 times.
+    assert peak < 6.5 * X.nbytes
+
+
+def test_restarts_hold_the_labels_of_one_finished_run(rng, monkeypatch):
+    """Eight restarts one after the other keep the best run's labels, not all eight: the
+    peak stays that of one run."""
+    X = (rng.random((200_000, 3)) * 255).astype(np.float32)
+    monkeypatch.setattr(_threads, "_count", 1)
+    tracemalloc.start()
+    try:
+        km = MiniBatchKMeans(16, n_init=8, seed=0).fit(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Eight runs' labels alone (8 x 8 bytes a row) are 5.3 times the rows' bytes.
+    assert peak < 6.5 * X.nbytes
+    # The kept run is the first of the lowest inertia, as on two threads.
+    monkeypatch.setattr(_threads, "_count", 2)
+    other = MiniBatchKMeans(16, n_init=8, seed=0).fit(X)
+    np.testing.assert_array_equal(km.cluster_centers_, other.cluster_centers_)
+    assert km.inertia_ == other.inertia_
+
+
+def _four_blobs(n=70_000):
+    rng = np.random.default_rng(32)
+    means = np.array([[20.0, 200.0], [90.0, 40.0], [160.0, 120.0], [230.0, 220.0]])
+    X = means[rng.integers(0, 4, n)] + rng.normal(scale=25.0, size=(n, 2))
+    return np.round(X, 2).astype(np.float32), np.random.default_rng(33).integers(1, 4, n)
+
+
+def test_fits_on_a_fixed_set_keep_their_centres():
+    """Seeding, mini-batches, settling and refinement with bounds (70,000 rows), as float32
+    and as weighted float64 with restarts: the centres, inertia and labels they had
+    before the fit stopped copying its data, to the bit."""
+    X, w = _four_blobs()
+    km = MiniBatchKMeans(6, seed=5).fit(X)
+    assert km.cluster_centers_.tolist() == [
+        [88.23246152862149, 37.74913381097512], [230.68575750541376, 221.08926756558986],
+        [37.133406743768404, 189.23168348662495], [142.97078568150474, 103.03696895685948],
+        [2.426259551636321, 210.43227365453586], [174.52750960337886, 133.82694391037015]]
+    assert km.inertia_ == 71429275.33990666
+    assert np.bincount(km.labels_).tolist() == [16626, 17189, 8805, 9038, 8642, 9700]
+    km = MiniBatchKMeans(6, n_init=3, seed=5).fit(X.astype(np.float64), sample_weight=w)
+    assert km.cluster_centers_.tolist() == [
+        [107.4964642597045, 59.842917727655966], [211.7751463489685, 206.43667259001094],
+        [19.875928388342384, 199.78822112360928], [78.907279875704, 26.92610061201275],
+        [161.46177773200907, 121.07941526093055], [245.2730114614363, 230.954068829897]]
+    assert km.inertia_ == 142886435.28744996
+    assert np.bincount(km.labels_).tolist() == [8390, 8502, 17402, 10051, 16318, 9337]
 
 
 # --------------------------------------------------------------------------
