@@ -145,8 +145,9 @@ def reduce_command(
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", parser=integer,
         help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "
-        f"2..{MAX_COLORS} for .jpg/.webp/.tif (default 16; with --dither at most "
-        f"{MAX_PALETTE}). With --quality: the most colours allowed (default {MAX_PALETTE}).",
+        f"2..{MAX_COLORS} for a still .jpg/.webp/.tif (default 16; at most {MAX_PALETTE} "
+        "with --dither, and for an animation or a TIFF's pages, which share one "
+        f"palette). With --quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
