@@ -19,6 +19,12 @@ second interrupt) it sets their ``abandoned`` flag before it terminates them, an
 then ends a worker as the system's default does (held back while a worker puts a set of
 files in place, as :func:`quantize.io.write_together` holds back the default).
 
+``timeout`` (without ``--foreground``) sends SIGTERM to the command and then to its whole
+process group, which holds the command too: two SIGTERMs microseconds apart, one request.
+So a SIGTERM within :data:`REPEAT_WINDOW` seconds of the one taken is that one again
+(:meth:`SigtermInterrupt.take`): it neither abandons the files in progress nor raises a
+second ``KeyboardInterrupt``.
+
 This module imports only the standard library and :mod:`quantize._start`.
 """
 
@@ -27,25 +33,54 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ._start import taken_at_start
 
-__all__ = ["SigtermFromParent", "SigtermInterrupt", "ignored_now", "sigterm_as_interrupt",
-           "terminated"]
+__all__ = ["REPEAT_WINDOW", "SigtermFromParent", "SigtermInterrupt", "ignored_now",
+           "sigterm_as_interrupt", "taken_now", "terminated"]
+
+#: Seconds after a SIGTERM taken in which another is the same request sent again, not a
+#: second one. ``timeout`` sends its pair microseconds apart (to the command, then to its
+#: process group); a person, a service manager or a scheduler that means to abandon the
+#: files in progress sends the second after reading the first's line or after a grace
+#: period of seconds (systemd waits 90 s before SIGKILL). Half a second keeps a loaded
+#: machine's late delivery of the pair inside and any deliberate second signal outside.
+REPEAT_WINDOW = 0.5
 
 
 class SigtermInterrupt:
     """The command's SIGTERM handler: raise ``KeyboardInterrupt``, as Python's own SIGINT
-    handler does, and remember in ``came`` that SIGTERM came."""
+    handler does, and remember in ``came`` that SIGTERM came; a repeat within
+    :data:`REPEAT_WINDOW` seconds (``timeout``'s second of a pair) is let go. ``clock``
+    (seconds, :func:`time.monotonic`) is for tests."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.came = False
+        self._clock = clock
+        self._taken_at: float | None = None
+
+    def take(self) -> bool:
+        """Take a SIGTERM that comes now: False when it repeats the one taken less than
+        :data:`REPEAT_WINDOW` seconds before (the same request), else True, remembered.
+
+        >>> times = iter([10.0, 10.000_01, 10.2, 12.0])
+        >>> handler = SigtermInterrupt(clock=lambda: next(times))
+        >>> [handler.take() for _ in range(4)]
+        [True, False, False, True]
+        """
+        now = self._clock()
+        if self._taken_at is not None and now - self._taken_at < REPEAT_WINDOW:
+            return False
+        self.came = True
+        self._taken_at = now
+        return True
 
     def __call__(self, signum: int, frame: Any) -> None:
-        self.came = True
-        raise KeyboardInterrupt
+        if self.take():
+            raise KeyboardInterrupt
 
 
 class SigtermFromParent:
@@ -90,3 +125,13 @@ def ignored_now(handler: Any) -> bool:
     """Whether a signal sent now to ``handler`` would be ignored: a
     :class:`SigtermFromParent` whose worker is not abandoned."""
     return isinstance(handler, SigtermFromParent) and not handler.abandoned.value
+
+
+def taken_now(handler: Any) -> bool:
+    """Whether a signal sent now to ``handler`` counts, for a block that holds signals back
+    in place of ``handler``: not when a :class:`SigtermFromParent` would ignore it, nor when
+    a :class:`SigtermInterrupt` takes it as the repeat of the one it took
+    (:meth:`SigtermInterrupt.take`, which this calls)."""
+    if isinstance(handler, SigtermInterrupt):
+        return handler.take()
+    return not ignored_now(handler)

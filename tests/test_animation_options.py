@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from quantize.animation.options import check_animation_options
-from quantize.errors import OutputExistsError
+from quantize.errors import FormatAdviceError, OutputExistsError
 
 
 def test_defaults_and_the_output_format_of_the_input(tmp_path):
@@ -31,6 +31,28 @@ def test_an_apng_keeps_its_apng_extension(tmp_path):
     # A .apng input was written as a GIF by default, and -o x.apng was refused.
     assert check_animation_options(tmp_path / "clip.apng", None).suffix == ".apng"
     assert check_animation_options(tmp_path / "in.gif", tmp_path / "o.APNG").suffix == ".apng"
+
+
+def test_per_frame_for_a_default_output_not_gif_keeps_its_advice_apart(tmp_path):
+    """The advice to name a .gif output was part of a plain ValueError's message, which the
+    command could not word as it takes outputs (-o, --ext)."""
+    with pytest.raises(FormatAdviceError) as caught:
+        check_animation_options(tmp_path / "clip.webp", None, palette="per-frame", n_colors=8)
+    assert caught.value.facts == ("palette='per-frame' needs a .gif output (local colour "
+                                  "tables), but an animation given no output is written in its "
+                                  "own format, '.webp'")
+    assert caught.value.format_advice == "name a .gif output"
+    assert caught.value.formats.suffixes == (".gif",)
+    assert str(caught.value) == f"{caught.value.facts}; name a .gif output"
+
+
+def test_per_frame_for_an_output_named_not_gif_has_no_advice(tmp_path):
+    with pytest.raises(ValueError) as caught:
+        check_animation_options(tmp_path / "clip.gif", tmp_path / "o.webp",
+                                palette="per-frame", n_colors=8)
+    assert not isinstance(caught.value, FormatAdviceError)
+    assert str(caught.value) == ("palette='per-frame' needs a .gif output (local colour "
+                                 "tables), got '.webp'")
 
 
 def test_an_output_without_suffix_is_named(tmp_path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import pickle
 import threading
 import warnings
@@ -90,32 +92,85 @@ def test_a_second_interrupt_is_not_held():
     assert done == ["held"]
 
 
-def test_the_commands_sigterm_is_held_as_ctrl_c_is_and_a_second_one_is_not():
-    """In the command, SIGTERM raises KeyboardInterrupt (:mod:`quantize._sigterm`): it was
-    not held back, and stopped a settle half-way (an output written, not recorded)."""
-    import os
+class _Clock:
+    """A clock the test moves by hand, for the command's SIGTERM handler."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@contextlib.contextmanager
+def _commands_sigterm(clock: _Clock):
+    """The command's SIGTERM handler (:mod:`quantize._sigterm`) on ``clock``, installed
+    while the block runs."""
     import signal
 
-    from quantize._sigterm import sigterm_as_interrupt, terminated
+    from quantize._sigterm import SigtermInterrupt
+
+    previous = signal.signal(signal.SIGTERM, SigtermInterrupt(clock=clock))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_the_commands_sigterm_is_held_as_ctrl_c_is_and_a_second_one_is_not():
+    """In the command, SIGTERM raises KeyboardInterrupt (:mod:`quantize._sigterm`): it was
+    not held back, and stopped a settle half-way (an output written, not recorded). A
+    second one, seconds later, is not held back."""
+    import signal
+
+    from quantize._sigterm import REPEAT_WINDOW, terminated
     from quantize.batch.calls import interrupts_held
 
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    clock = _Clock()
     done = []
-    with sigterm_as_interrupt():
+    with _commands_sigterm(clock):
         with pytest.raises(KeyboardInterrupt):
             with interrupts_held():
                 os.kill(os.getpid(), signal.SIGTERM)
                 done.append("held")
             done.append("not reached")
         assert terminated()
+        clock.now += 2 * REPEAT_WINDOW
         with pytest.raises(KeyboardInterrupt):
             with interrupts_held():
                 os.kill(os.getpid(), signal.SIGTERM)
                 done.append("held again")
+                clock.now += 2 * REPEAT_WINDOW
                 os.kill(os.getpid(), signal.SIGTERM)
                 done.append("not reached")
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     assert done == ["held", "held again"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_a_sigterm_repeated_at_once_is_held_as_the_first():
+    """timeout sends SIGTERM to the command, then to its process group: the second of the
+    pair raised KeyboardInterrupt in the middle of the block, as a second request would
+    (a batch then abandoned its files in progress). Within the window it is the first."""
+    import signal
+
+    from quantize._sigterm import REPEAT_WINDOW
+    from quantize.batch.calls import interrupts_held
+
+    clock = _Clock()
+    done = []
+    with _commands_sigterm(clock):
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held():
+                os.kill(os.getpid(), signal.SIGTERM)
+                clock.now += REPEAT_WINDOW / 10
+                os.kill(os.getpid(), signal.SIGTERM)
+                done.append("held")
+            done.append("not reached")
+        with interrupts_held():  # and after the block, still the same request
+            os.kill(os.getpid(), signal.SIGTERM)
+            done.append("let go")
+    assert done == ["held", "let go"]
 
 
 def _read_then_warn(src):

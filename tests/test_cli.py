@@ -1686,9 +1686,11 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
     # Ranges and defaults the help left out: -k's range in batch, --quality's, --seed's,
     # --regions', a weight's, what --max-pixels counts, reduce -o's default name.
     ("reduce", "-o", "Default: named as --ext says, beside the input (stdout for stdin)."),
-    ("reduce", "-k", "2..256 for .png/.gif, 2..65536 for .jpg/.webp/.tif (default 16; with "
-                     "--dither at most 256). With --quality: the most colours allowed (default "
-                     "256)."),
+    # an animation written as .webp or .tif is refused above 256, which the help left out
+    ("reduce", "-k", "2..256 for .png/.gif, 2..65536 for a still .jpg/.webp/.tif (default 16; "
+                     "at most 256 with --dither, and for an animation or a TIFF's pages, which "
+                     "share one palette). With --quality: the most colours allowed "
+                     "(default 256)."),
     ("reduce", "--quality", "<= Q, a number >= 0"),
     # a pngquant user's --quality 80 is a score there, a mean ΔE2000 here
     ("reduce", "--quality", "not pngquant's 0-100 score"),

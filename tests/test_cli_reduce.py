@@ -189,7 +189,8 @@ def test_a_palette_per_frame_is_refused_for_the_pages_of_a_tiff(tmp_path, output
     result = run(src, "-k", 4, "--palette", "per-frame", *given)
     assert result.exit_code == 2
     written = ("got '.tif'" if output else "but an animation given no output is written in "
-               "its own format, '.tif'; name a .gif output")
+               f"its own format, '.tif'; name a .gif output with -o or --ext, e.g. -o "
+               f"{tmp_path / 'doc.k4.gif'} or --ext .k4.gif")
     assert one_error_line(result) == (f"quantize: error: {src}: --palette='per-frame' needs a "
                                       f".gif output (local colour tables), {written}")
     assert [p.name for p in tmp_path.iterdir()] == ["doc.tif"]
@@ -3008,8 +3009,49 @@ def test_palette_per_frame_with_a_default_name_says_the_animation_keeps_its_form
     assert one_error_line(result) == (
         f"quantize: error: {clip}: --palette='per-frame' needs a .gif output (local colour "
         f"tables), but an animation given no output is written in its own format, "
-        f"'{suffix}'; name a .gif output")
+        f"'{suffix}'; name a .gif output with -o or --ext, e.g. -o {tmp_path / 'clip.k4.gif'} "
+        "or --ext .k4.gif")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["anim.gif", clip.name]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_palette_per_frame_for_several_animations_named_by_default_advises_ext(
+        two_frame_gif, tmp_path, monkeypatch, jobs):
+    """An APNG and a WebP, named by default in their own formats: the advice was "name a
+    .gif output", which with several inputs -o cannot (it is refused). It names --ext, with
+    the N of the default names; the GIF among them is written."""
+    monkeypatch.chdir(tmp_path)
+    with Image.open(two_frame_gif) as im:
+        frames = [f.convert("RGB") for f in ImageSequence.Iterator(im)]
+    for name in ("a.png", "b.webp"):
+        frames[0].save(name, save_all=True, append_images=frames[1:], duration=60, loop=0)
+    result = runner.invoke(app, ["reduce", "a.png", "b.webp", str(two_frame_gif), "-k", "8",
+                                 "--palette", "per-frame", "-j", jobs, "-q"])
+    assert result.exit_code == 2
+    needs = "--palette='per-frame' needs a .gif output (local colour tables)"
+    assert sorted(result.stderr.splitlines()) == [
+        f"quantize: error: {name}: {needs}, but an animation given no output is written in "
+        f"its own format, '{suffix}'; name .gif outputs with --ext, e.g. --ext .k8.gif"
+        for name, suffix in (("a.png", ".png"), ("b.webp", ".webp"))]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "anim.gif", "anim.k8.gif",
+                                                          "b.webp"]
+    given = runner.invoke(app, ["reduce", "a.png", "b.webp", "-k", "8", "--palette",
+                                "per-frame", "--ext", ".k8.gif", "-q"])  # as advised
+    assert (given.exit_code, given.stderr) == (0, "")
+    assert [Image.open(n).n_frames for n in ("a.k8.gif", "b.k8.gif")] == [2, 2]
+
+
+def test_palette_per_frame_advice_quotes_the_output_it_names(two_frame_gif, tmp_path,
+                                                              monkeypatch):
+    """-k's default in the name, and a name the shell would split quoted."""
+    monkeypatch.chdir(tmp_path)
+    with Image.open(two_frame_gif) as im:
+        frames = [f.convert("RGB") for f in ImageSequence.Iterator(im)]
+    frames[0].save("my clip.webp", save_all=True, append_images=frames[1:], duration=60)
+    result = runner.invoke(app, ["reduce", "my clip.webp", "--palette", "per-frame"])
+    assert result.exit_code == 2
+    assert one_error_line(result).endswith(
+        "; name a .gif output with -o or --ext, e.g. -o 'my clip.k16.gif' or --ext .k16.gif")
 
 
 def test_palette_per_frame_on_a_still_image_is_the_global_result(photo, tmp_path):

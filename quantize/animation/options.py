@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_seed
-from ..errors import AlphaLossWarning, warn_caller
+from ..errors import AdvisedFormats, AlphaLossWarning, FormatAdviceError, warn_caller
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, check_output_path
 from ..names import extension_words, quoted
 from ..reduce.fit import DEFAULT_COLORS, first_rows
@@ -92,10 +92,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         suffix = default_suffix(src)
     per_frame = check_palette_mode(palette) == "per-frame"
     if per_frame and suffix != ".gif":
-        got = (f"got {quoted(suffix)}" if out is not None else  # a name the caller never gave
-               f"but an animation given no output is written in its own format, {quoted(suffix)}; "
-               "name a .gif output")
-        raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), {got}")
+        _refuse_per_frame_in(suffix, named=out is not None)
     k = o["n_colors"]
     check_frame_colors(k, default_suffix(src), o["quality"])  # worded by the input
     pal_in = _palette_in(o["palette_in"])
@@ -113,6 +110,25 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
                             per_frame, palette_in_name(o["palette_in"]),
                             _palette_said(o["palette_in"]))
+
+
+def _refuse_per_frame_in(suffix: str, *, named: bool) -> None:
+    """Refuse ``palette="per-frame"`` for an output written as ``suffix``, not .gif: one
+    ``named`` so by the caller, or an animation's default output, in its own format. The
+    advice of the latter, to name a .gif output, is apart
+    (:class:`~quantize.errors.FormatAdviceError`, advising ``.gif``): a caller names
+    outputs in words of its own.
+
+    >>> _refuse_per_frame_in(".webp", named=False)
+    Traceback (most recent call last):
+    quantize.errors.FormatAdviceError: palette='per-frame' needs a .gif output (local ...
+    """
+    needs = "palette='per-frame' needs a .gif output (local colour tables)"
+    if named:
+        raise ValueError(f"{needs}, got {quoted(suffix)}")
+    raise FormatAdviceError(f"{needs}, but an animation given no output is written in its own "
+                            f"format, {quoted(suffix)}", format_advice="name a .gif output",
+                            formats=AdvisedFormats(".gif", (".gif",)))
 
 
 def _palette_said(palette_in: Any) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 
 from PIL import Image
 
-from .._sigterm import SigtermInterrupt
+from .._sigterm import SigtermInterrupt, taken_now
 from ..errors import (
     ExitCode,
     ImageReadError,
@@ -95,7 +95,8 @@ def interrupts_held() -> Iterator[None]:
     An executor settles each finished call inside this block: an interrupt landing
     half-way through a settle would leave an output written but not recorded or
     reported. A second interrupt is not held back (a settle blocked writing to a pipe
-    nobody reads must not make the run impossible to stop). Only the main thread
+    nobody reads must not make the run impossible to stop); a SIGTERM repeated at once
+    (:data:`~quantize._sigterm.REPEAT_WINDOW`) is no second one. Only the main thread
     with Python's own SIGINT handler (or the command's SIGTERM handler) holds it back;
     elsewhere (another thread, a handler of the caller's) the block runs as it is.
     Nested blocks hold it back until the outermost one ends.
@@ -112,8 +113,10 @@ def interrupts_held() -> Iterator[None]:
     caught: list[int] = []
 
     def hold(signum: int, frame: Any) -> None:
+        if not taken_now(held[signum]):  # SIGTERM repeated at once (timeout's pair): the same
+            return
         if caught:
-            held[signum](signum, frame)  # raises KeyboardInterrupt
+            raise KeyboardInterrupt
         caught.append(signum)
 
     for signum in held:
@@ -123,8 +126,8 @@ def interrupts_held() -> Iterator[None]:
     finally:
         for signum, own in held.items():
             signal.signal(signum, own)
-    if caught:
-        held[caught[0]](caught[0], None)  # raises KeyboardInterrupt
+    if caught:  # as the handler held back would: it was taken (taken_now) already
+        raise KeyboardInterrupt
 
 
 def run_isolated(call: Call) -> Outcome:

@@ -145,8 +145,9 @@ def reduce_command(
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", parser=integer,
         help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "
-        f"2..{MAX_COLORS} for .jpg/.webp/.tif (default 16; with --dither at most "
-        f"{MAX_PALETTE}). With --quality: the most colours allowed (default {MAX_PALETTE}).",
+        f"2..{MAX_COLORS} for a still .jpg/.webp/.tif (default 16; at most {MAX_PALETTE} "
+        "with --dither, and for an animation or a TIFF's pages, which share one "
+        f"palette). With --quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
@@ -998,12 +999,11 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.results import file_result
     from ..errors import PaletteInWarning
     from ..io import parts_listed_once
-    from ..reduce import reduce_file
 
     with Scratch() as scratch:
         staged = [_stage(f, scratch, options, stdout_suffix) for f in files]
         said_once = (PaletteInWarning,) if palette_said else ()
-        calls = [Call(recorded_call, (_reduce_to_stdout if f.to_stdout else reduce_file,
+        calls = [Call(recorded_call, (_job_function(f, options, len(files)),
                                       (src, out), options),
                       {"format_advice": True, "said_once": said_once})
                  for f, (src, out) in zip(files, staged, strict=True)]
@@ -1044,6 +1044,58 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     if not failed:
         return ExitCode.OK
     return failed.pop() if len(failed) == 1 else ExitCode.FAILED
+
+
+def _job_function(f: _File, options: dict[str, Any], n_inputs: int) -> Any:
+    """What reduces ``f``: :func:`_reduce_to_stdout` for stdout; for an output named by
+    default with ``--palette per-frame``, :func:`_reduce_named_by_default`, advising how
+    to name a .gif output as this command of ``n_inputs`` inputs can; else ``reduce_file``."""
+    import functools
+
+    from ..reduce import reduce_file
+
+    if f.to_stdout:
+        return _reduce_to_stdout
+    if f.output is None and options["palette"] == "per-frame":
+        return functools.partial(_reduce_named_by_default,
+                                 gif_advice=_gif_output_advice(f.input, options, n_inputs))
+    return reduce_file
+
+
+def _gif_output_advice(name: str, options: dict[str, Any], n_inputs: int) -> str:
+    """How to name a .gif output for the input ``name`` of a command of ``n_inputs``
+    inputs: ``-o`` (one input) or ``--ext``, shown with the default name's ``.k<N>``.
+
+    >>> opts = {"n_colors": 8, "palette_in": None, "quality": None}
+    >>> _gif_output_advice("clips/a.png", opts, 1)
+    'name a .gif output with -o or --ext, e.g. -o clips/a.k8.gif or --ext .k8.gif'
+    >>> _gif_output_advice("clips/a.png", opts, 2)
+    'name .gif outputs with --ext, e.g. --ext .k8.gif'
+    """
+    from ..reduce.records import name_colors
+
+    ext = f".k{name_colors(options['n_colors'], None, None, 0)}.gif"
+    if n_inputs > 1:  # -o names one file
+        return f"name .gif outputs with --ext, e.g. --ext {ext}"
+    output = shell_quoted(str(Path(name).parent / (output_stem(name) + ext)))
+    return f"name a .gif output with -o or --ext, e.g. -o {output} or --ext {ext}"
+
+
+def _reduce_named_by_default(input: str, output: None, *, gif_advice: str,
+                             **options: Any) -> dict[str, Any]:
+    """:func:`~quantize.reduce.reduce_file` of an input whose output is named by default,
+    with ``--palette per-frame``: an animation whose own format is not GIF is refused,
+    advising, as the command takes it (``gif_advice``: :func:`_gif_output_advice`), to
+    name a .gif output."""
+    from ..reduce import reduce_file
+
+    try:
+        return reduce_file(input, output, **options)
+    except FormatAdviceError as exc:
+        if exc.formats is None or exc.formats.suffixes != (".gif",):
+            raise
+        raise FormatAdviceError(exc.facts, format_advice=gif_advice,
+                                formats=exc.formats) from None
 
 
 def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from PIL import Image
 
-from .._sigterm import SigtermFromParent, SigtermInterrupt, ignored_now
+from .._sigterm import SigtermFromParent, SigtermInterrupt, taken_now
 from .._validation import check_bool, check_path
 from ..errors import AdvisedFormats, FormatAdviceError, OutputError, OutputExistsError
 from ..names import quoted
@@ -313,15 +313,16 @@ def _signals_held() -> Iterator[list[int]]:
     signals that came, which the block looks at to stop early.
 
     As the block ends the handlers are put back and a signal that came is acted on: SIGTERM
-    is sent again, and ends the process (or, in the command, raises KeyboardInterrupt) as
-    it would have; SIGINT is raised as KeyboardInterrupt (in place of another error the
-    block raised). For the few
+    is sent again, and ends the process as it would have (in the command, which takes it
+    as Ctrl-C, KeyboardInterrupt is raised); SIGINT is raised as KeyboardInterrupt (in
+    place of another error the block raised). For the few
     milliseconds in which :func:`write_together` renames files and, when stopped, puts the
     old ones back: a second signal is held back too, so that an impatient Ctrl-C (or a pool
     terminating its workers) cannot leave some files renamed and not the others. Only a
     signal left to Python's own handling (SIGINT's ``default_int_handler``, SIGTERM's
     default action) or to the command's (:mod:`quantize._sigterm`: SIGTERM taken as Ctrl-C,
-    or a worker's SIGTERM, which counts only once its parent abandons it) is held back, and
+    or a worker's SIGTERM, which counts only once its parent abandons it; a SIGTERM
+    repeated at once counts as one: :func:`~quantize._sigterm.taken_now`) is held back, and
     only in the main thread: a handler of the caller's, an ignored signal or another thread
     sees it as before.
     """
@@ -335,7 +336,7 @@ def _signals_held() -> Iterator[list[int]]:
     came: list[int] = []
 
     def hold(signum: int, frame: Any) -> None:
-        if not ignored_now(held[signum]):
+        if taken_now(held[signum]):
             came.append(signum)
 
     for signum in held:
@@ -349,8 +350,8 @@ def _signals_held() -> Iterator[list[int]]:
     finally:
         for signum, own in held.items():
             signal.signal(signum, own)
-        if signal.SIGTERM in came:
-            signal.raise_signal(signal.SIGTERM)
+        if signal.SIGTERM in came and not isinstance(held[signal.SIGTERM], SigtermInterrupt):
+            signal.raise_signal(signal.SIGTERM)  # the command's was taken (taken_now) already
         if came and not isinstance(raised, KeyboardInterrupt):
             raise KeyboardInterrupt
 
