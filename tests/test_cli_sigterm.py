@@ -106,24 +106,32 @@ def test_sigterm_during_a_batch_writes_the_reports_of_the_files_done_and_exits_1
     assert _parts(tmp_path) == []
 
 
-def test_sigterm_lets_a_batchs_worker_finish_its_file_and_the_reports_have_it(tmp_path):
-    """SIGTERM reached the pool's worker too, which ended mid-file (its folder left
-    behind): it is the parent's to decide, as for Ctrl-C, and the file in progress is let
-    finish, reported and recorded. Sent once the second file's job has made its folder."""
+def _segment_batch_stopped(tmp_path, count, *, as_timeout):
+    """Segment ``count`` photos in a batch of one job, SIGTERM it (``as_timeout``: as
+    ``timeout`` does) once the second file's folder is made; check its exit and lines and
+    return its CSV report's status of each input."""
     (tmp_path / "in").mkdir()
     with Image.open(SAMPLES / "astronaut.jpg") as im:
-        for i in range(4):
+        for i in range(count):
             im.convert("RGB").rotate(90 * i).save(tmp_path / "in" / f"p{i:02d}.png")
-    out = tmp_path / "out"
     code, stderr = _terminated_once(
         ["batch", "in", "-o", "out", "--mode", "segment", "-k", "4", "--jobs", "1",
-         "--report", "report.csv"], tmp_path, (out / "p01").exists)
+         "--report", "report.csv"], tmp_path, (tmp_path / "out" / "p01").exists,
+        as_timeout=as_timeout)
     assert (code, stderr) == (143, "quantize: interrupted by SIGTERM; letting the file in "
                               "progress finish (SIGTERM again to abandon it)\n"
                               "quantize: error: interrupted by SIGTERM; rerun the same "
                               "command to finish\n")
     with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as f:
-        rows = {row["input"]: row["status"] for row in csv.DictReader(f)}
+        return {row["input"]: row["status"] for row in csv.DictReader(f)}
+
+
+def test_sigterm_lets_a_batchs_worker_finish_its_file_and_the_reports_have_it(tmp_path):
+    """SIGTERM reached the pool's worker too, which ended mid-file (its folder left
+    behind): it is the parent's to decide, as for Ctrl-C, and the file in progress is let
+    finish, reported and recorded. Sent once the second file's job has made its folder."""
+    out = tmp_path / "out"
+    rows = _segment_batch_stopped(tmp_path, 4, as_timeout=False)
     assert rows == {"in/p00.png": "ok", "in/p01.png": "ok", "in/p02.png": "not reached",
                     "in/p03.png": "not reached"}
     assert sorted(batch.read_manifest(out)) == ["p00", "p01"]
@@ -137,20 +145,8 @@ def test_timeouts_pair_of_sigterms_lets_a_batchs_files_in_progress_finish(tmp_pa
     counted as "SIGTERM again", which abandoned the file in progress (not reported, its
     worker terminated, a ``.part`` file or a half-made folder left behind). The pair is one
     request: the file in progress finishes, is reported and recorded."""
-    (tmp_path / "in").mkdir()
-    with Image.open(SAMPLES / "astronaut.jpg") as im:
-        for i in range(3):
-            im.convert("RGB").rotate(90 * i).save(tmp_path / "in" / f"p{i:02d}.png")
     out = tmp_path / "out"
-    code, stderr = _terminated_once(
-        ["batch", "in", "-o", "out", "--mode", "segment", "-k", "4", "--jobs", "1",
-         "--report", "report.csv"], tmp_path, (out / "p01").exists, as_timeout=True)
-    assert (code, stderr) == (143, "quantize: interrupted by SIGTERM; letting the file in "
-                              "progress finish (SIGTERM again to abandon it)\n"
-                              "quantize: error: interrupted by SIGTERM; rerun the same "
-                              "command to finish\n")
-    with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as f:
-        rows = {row["input"]: row["status"] for row in csv.DictReader(f)}
+    rows = _segment_batch_stopped(tmp_path, 3, as_timeout=True)
     assert rows == {"in/p00.png": "ok", "in/p01.png": "ok", "in/p02.png": "not reached"}
     assert sorted(batch.read_manifest(out)) == ["p00", "p01"]
     assert (out / "p01" / "segments.json").is_file()
