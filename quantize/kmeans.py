@@ -34,6 +34,7 @@ import math
 import numbers
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -613,11 +614,28 @@ class MiniBatchKMeans:
 
     def _check_features(self, X: Any) -> np.ndarray:
         # Prediction only reads X, so float32 C-contiguous input is not copied.
+        self._check_feature_names(X)
         data = check_data(X, copy=False)
         if data.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {data.shape[1]} features, but MiniBatchKMeans is "
                              f"expecting {self.n_features_in_} features as input")
         return data
+
+    def _check_feature_names(self, X: Any) -> None:
+        """Refuse a DataFrame ``X`` whose string column names are not those of the fit, in
+        their order (its columns would be taken by position); warn, as scikit-learn does,
+        when only one of the fit and ``X`` named its columns."""
+        fitted, given = getattr(self, "feature_names_in_", None), _string_names(X)
+        if fitted is not None and given is not None:
+            if not np.array_equal(fitted, given):
+                raise ValueError(f"X has columns {given.tolist()}, but MiniBatchKMeans "
+                                 f"was fitted on {fitted.tolist()}, in that order")
+        elif fitted is not None:
+            warnings.warn("X does not have valid feature names, but MiniBatchKMeans was "
+                          "fitted with feature names", UserWarning, stacklevel=3)
+        elif given is not None and hasattr(self, "n_features_in_"):
+            warnings.warn("X has feature names, but MiniBatchKMeans was fitted without "
+                          "feature names", UserWarning, stacklevel=3)
 
     # -- fitting -------------------------------------------------------------
 
@@ -874,9 +892,8 @@ class MiniBatchKMeans:
     def _keep_feature_names(self, X: Any) -> None:
         """Keep the column names of a DataFrame ``X`` as ``feature_names_in_``, when all are
         strings, as scikit-learn's estimators do; forget names of an earlier fit."""
-        columns = getattr(X, "columns", None)
-        names = None if columns is None else np.asarray(list(columns), dtype=object)
-        if names is not None and names.shape[0] and all(isinstance(n, str) for n in names):
+        names = _string_names(X)
+        if names is not None:
             self.feature_names_in_ = names
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
@@ -975,6 +992,15 @@ class MiniBatchKMeans:
             else:
                 part = data[rows]
             yield rows, part, centers, scale, grow
+
+
+def _string_names(X: Any) -> np.ndarray | None:
+    """The column names ``(d,)`` of a DataFrame ``X`` when all are strings, else None."""
+    columns = getattr(X, "columns", None)
+    names = None if columns is None else np.asarray(list(columns), dtype=object)
+    if names is not None and names.shape[0] and all(isinstance(n, str) for n in names):
+        return names
+    return None
 
 
 def _check_distinct(data: np.ndarray, w: np.ndarray, k: int) -> None:

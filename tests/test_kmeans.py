@@ -712,6 +712,33 @@ def test_fit_keeps_a_frames_string_column_names_as_feature_names_in():
     assert not hasattr(MiniBatchKMeans(2, seed=0).partial_fit(data), "feature_names_in_")
 
 
+def test_columns_named_otherwise_than_at_fit_are_refused_not_taken_by_position():
+    class Columns(np.ndarray):
+        """An array with column names, as a DataFrame gives them."""
+
+    def named(data, columns):
+        view = np.asarray(data, dtype=float).view(Columns)
+        view.columns = columns
+        return view
+
+    data = np.asarray(GOOD_X, dtype=float)
+    km = MiniBatchKMeans(2, seed=0).fit(named(data, ["r", "g"]))
+    swapped = named(data[:, ::-1], ["g", "r"])
+    for method in (km.predict, km.transform, km.score, km.partial_fit):
+        with pytest.raises(ValueError) as info:
+            method(swapped)
+        assert str(info.value) == ("X has columns ['g', 'r'], but MiniBatchKMeans was "
+                                   "fitted on ['r', 'g'], in that order")
+    with pytest.warns(UserWarning, match=r"^X does not have valid feature names, but "
+                                         r"MiniBatchKMeans was fitted with feature names$"):
+        km.predict(data)
+    bare = MiniBatchKMeans(2, seed=0).fit(data)
+    with pytest.warns(UserWarning, match=r"^X has feature names, but MiniBatchKMeans was "
+                                         r"fitted without feature names$"):
+        bare.predict(named(data, ["r", "g"]))
+    assert km.predict(named(data, ["r", "g"])).tolist() == km.labels_.tolist()
+
+
 def test_set_output_to_a_library_not_installed_is_one_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "polars", None)  # its import fails
     km = MiniBatchKMeans(2, seed=0).fit(GOOD_X).set_output(transform="polars")
@@ -748,13 +775,17 @@ def test_pipeline_set_output_pandas_gives_named_columns_and_the_index(rng):
                                               "output of set_output is not checked")
     X, _ = blobs(rng, per_blob=10)
     frame = pd.DataFrame(X, columns=["r", "g", "b"], index=range(100, 100 + len(X)))
-    pipe = pipeline.Pipeline([("scale", preprocessing.StandardScaler()),
-                              ("km", MiniBatchKMeans(4, seed=0))]).fit(frame)
-    out = pipe.set_output(transform="pandas").transform(frame)
+
+    def make():
+        return pipeline.Pipeline([("scale", preprocessing.StandardScaler()),
+                                  ("km", MiniBatchKMeans(4, seed=0))])
+
+    pipe = make().set_output(transform="pandas").fit(frame)
+    out = pipe.transform(frame)
     assert list(out.columns) == [f"minibatchkmeans{i}" for i in range(4)]
     assert list(out.index) == list(frame.index)
-    np.testing.assert_allclose(out.to_numpy(), pipe.set_output(transform="default")
-                               .transform(frame))
+    assert pipe[-1].feature_names_in_.tolist() == ["r", "g", "b"]
+    np.testing.assert_allclose(out.to_numpy(), make().fit(X).transform(X))
     for check in ("check_set_output_transform_pandas", "check_global_output_transform_pandas",
                   "check_transformer_get_feature_names_out_pandas"):
         getattr(checks, check)("MiniBatchKMeans", MiniBatchKMeans(2, seed=0))
