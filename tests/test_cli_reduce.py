@@ -3854,3 +3854,20 @@ def test_a_still_gif_for_stdout_or_with_optimize_is_the_gif_written_to_a_file(ph
     optimized = tmp_path / "optimized.gif"
     assert run(photo, "-k", 8, "--seed", 0, "-o", optimized, "--optimize").exit_code == 0
     assert optimized.read_bytes() == written
+
+
+@pytest.mark.parametrize("args, why", [
+    ([], "as its frames share one palette"),
+    (["--palette", "per-frame"], "as each frame's GIF colour table does"),
+])
+def test_too_many_colours_for_an_animation_says_why_by_its_palette_mode(
+        tmp_path, monkeypatch, args, why):
+    # With --palette per-frame the frames share no palette: the limit is each frame's table.
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (8, 8), (40 * i, 0, 0)) for i in range(3)]
+    frames[0].save("a.gif", save_all=True, append_images=frames[1:], duration=100)
+    result = run("a.gif", "-k", "300", *args)
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: a.gif: -k/--colors=300 is more than an animation holds: at most "
+           f"256 colours, {why}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif"]

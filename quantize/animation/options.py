@@ -94,7 +94,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     if per_frame and suffix != ".gif":
         _refuse_per_frame_in(suffix, named=out is not None)
     k = o["n_colors"]
-    check_frame_colors(k, default_suffix(src), o["quality"])  # worded by the input
+    check_frame_colors(k, default_suffix(src), o["quality"], per_frame)  # worded by the input
     pal_in = _palette_in(o["palette_in"])
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])
@@ -143,11 +143,12 @@ def _palette_said(palette_in: Any) -> str:
 
 
 def check_frame_colors(n_colors: int | None, suffix: str,
-                       quality: float | None = None) -> None:
+                       quality: float | None = None, per_frame: bool = False) -> None:
     """Refuse more colours than the frames of an animation, or the pages of a TIFF, share:
     one palette of at most ``MAX_PALETTE`` entries, whatever the output's format (a .tif of
     one page holds more: the error says why not here). ``suffix`` is the input's
-    (:func:`~quantize.animation.sinks.default_suffix`): ``.tif`` for pages.
+    (:func:`~quantize.animation.sinks.default_suffix`): ``.tif`` for pages. ``per_frame``
+    (``palette="per-frame"``): each frame's own GIF colour table holds no more.
 
     With ``quality``, ``n_colors`` is only the most colours allowed: the search stops at
     ``MAX_PALETTE``, as it does for a still's indexed output, and nothing is refused.
@@ -158,7 +159,9 @@ def check_frame_colors(n_colors: int | None, suffix: str,
     ValueError: n_colors=300 is more than a TIFF of pages holds: at most 256 colours, as its ...
     """
     if quality is None and n_colors is not None and n_colors > MAX_PALETTE:
-        raise ValueError(too_many_colors("n_colors", n_colors, *one_palette_for(suffix)))
+        holds = (("an animation", MAX_PALETTE, ", as each frame's GIF colour table does")
+                 if per_frame else one_palette_for(suffix))
+        raise ValueError(too_many_colors("n_colors", n_colors, *holds))
 
 
 def one_palette_for(suffix: str) -> tuple[str, int, str]:

@@ -789,14 +789,15 @@ def _shows_animation(src: Path) -> bool:
         return shows_animation(im)
 
 
-def _check_frame_colors(src: Path, k: int | None, quality: float | None) -> None:
+def _check_frame_colors(src: Path, k: int | None, quality: float | None,
+                        per_frame: bool) -> None:
     """Refuse more than 256 colours for the animation ``src`` (but with ``quality``, where
     ``k`` is only the most allowed), in the words of
     :func:`~quantize.animation.options.check_frame_colors` whatever the output's format."""
     from ..animation.options import check_frame_colors
     from ..animation.sinks import default_suffix
 
-    check_frame_colors(k, default_suffix(src), quality)
+    check_frame_colors(k, default_suffix(src), quality, per_frame)
 
 
 def _load_palette_in(palette_in: Any) -> np.ndarray | None:
@@ -824,7 +825,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     k = None if opts["n_colors"] is None else check_n_colors(opts["n_colors"])
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
     if animated:  # one palette for all frames, whatever the output's format
-        _check_frame_colors(src, k, quality)
+        _check_frame_colors(src, k, quality, opts["palette"] == "per-frame")
     elif k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
     name = palette_in_name(opts["palette_in"])
