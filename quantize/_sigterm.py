@@ -39,8 +39,8 @@ from typing import Any
 
 from ._start import taken_at_start
 
-__all__ = ["REPEAT_WINDOW", "SigtermFromParent", "SigtermInterrupt", "ignored_now",
-           "sigterm_as_interrupt", "taken_now", "terminated"]
+__all__ = ["REPEAT_WINDOW", "HeldInterrupts", "SigtermFromParent", "SigtermInterrupt",
+           "ignored_now", "sigterm_as_interrupt", "taken_now", "terminated"]
 
 #: Seconds after a SIGTERM taken in which another is the same request sent again, not a
 #: second one. ``timeout`` sends its pair microseconds apart (to the command, then to its
@@ -95,6 +95,41 @@ class SigtermFromParent:
         if self.abandoned.value:
             signal.signal(signum, signal.SIG_DFL)
             signal.raise_signal(signum)
+
+
+class HeldInterrupts:
+    """The handler of SIGINT and of the command's SIGTERM while a block holds them back
+    (:func:`quantize.batch.calls.interrupts_held`), standing in for ``own`` (the handler
+    of each signal before): as those until :meth:`HeldInterrupts.hold` is called, then
+    keeping the signal that comes in ``caught``, for the block to raise as it ends, and
+    raising ``KeyboardInterrupt`` at a second one (a SIGTERM repeated at once is the same
+    one: :func:`taken_now`). :func:`quantize.io.write_together` has it hold once its
+    files are in place: from there until the file's line is printed, a file is never
+    left written but unreported.
+    """
+
+    def __init__(self, own: dict[int, Any]) -> None:
+        self.own = own
+        self.holding = False
+        self.caught: list[int] = []
+
+    def hold(self) -> None:
+        """Hold back the signals that come from now on."""
+        self.holding = True
+
+    def taken(self, signum: int) -> bool:
+        """Whether ``signum`` sent now counts (:func:`taken_now` of its own handler)."""
+        return taken_now(self.own[signum])
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        if not self.holding:
+            self.own[signum](signum, frame)
+            return
+        if not self.taken(signum):  # SIGTERM repeated at once (timeout's pair): the same
+            return
+        if self.caught:
+            raise KeyboardInterrupt
+        self.caught.append(signum)
 
 
 @contextlib.contextmanager

@@ -92,6 +92,132 @@ def test_a_second_interrupt_is_not_held():
     assert done == ["held"]
 
 
+@contextlib.contextmanager
+def _python_sigint():
+    """Python's own SIGINT handler while the block runs, as in the command."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_interrupts_held_once_written_stop_the_block_at_once_before_a_write(tmp_path):
+    import signal
+
+    from quantize.batch.calls import interrupts_held_once_written
+
+    done = []
+    with _python_sigint():
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held_once_written():
+                os.kill(os.getpid(), signal.SIGINT)
+                done.append("not reached")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert done == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_interrupts_held_once_written_hold_from_the_files_put_in_place(tmp_path):
+    """Once write_together has put its files in place, Ctrl-C waits for the block's end
+    (where the file is reported); a second one is not held."""
+    import signal
+
+    from quantize.batch.calls import interrupts_held_once_written
+    from quantize.io import write_together
+
+    done = []
+    with _python_sigint():
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held_once_written():
+                write_together([(tmp_path / "a.txt", b"a")])
+                os.kill(os.getpid(), signal.SIGINT)
+                done.append("reported")
+            done.append("not reached")
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held_once_written():
+                write_together([(tmp_path / "b.txt", b"b")])
+                os.kill(os.getpid(), signal.SIGINT)
+                done.append("held")
+                os.kill(os.getpid(), signal.SIGINT)
+                done.append("not reached")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert done == ["reported", "held"]
+    assert (tmp_path / "a.txt").read_bytes() == b"a"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_an_interrupt_during_the_renames_still_puts_the_old_files_back(tmp_path, monkeypatch):
+    """Inside interrupts_held_once_written, Ctrl-C between write_together's renames undoes
+    them as it does elsewhere: the old file is back, the new one not in place."""
+    import signal
+
+    from quantize.batch.calls import interrupts_held_once_written
+    from quantize.io import write, write_together
+
+    (tmp_path / "a.txt").write_bytes(b"old")
+    real = os.replace
+
+    def replaced_then_interrupted(src, dst):
+        real(src, dst)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(write.os, "replace", replaced_then_interrupted)
+    with _python_sigint():
+        with pytest.raises(KeyboardInterrupt), interrupts_held_once_written():
+            write_together([(tmp_path / "a.txt", b"new"), (tmp_path / "b.txt", b"b")])
+    assert (tmp_path / "a.txt").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_a_write_inside_interrupts_held_is_finished_before_the_interrupt(tmp_path,
+                                                                        monkeypatch):
+    """A settle that writes files (a batch's records) holds Ctrl-C to its end: the renames
+    of its write_together are not undone by it."""
+    import signal
+
+    from quantize.batch.calls import interrupts_held
+    from quantize.io import write, write_together
+
+    real = os.replace
+
+    def replaced_then_interrupted(src, dst):  # once, after the first rename
+        real(src, dst)
+        monkeypatch.setattr(write.os, "replace", real)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(write.os, "replace", replaced_then_interrupted)
+    done = []
+    with _python_sigint():
+        with pytest.raises(KeyboardInterrupt), interrupts_held():
+            write_together([(tmp_path / "a.txt", b"a"), (tmp_path / "b.txt", b"b")])
+            done.append("written")
+    assert done == ["written"]
+    assert sorted(p.read_bytes() for p in tmp_path.iterdir()) == [b"a", b"b"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_interrupts_held_inside_interrupts_held_once_written_hold_to_its_end():
+    import signal
+
+    from quantize.batch.calls import interrupts_held, interrupts_held_once_written
+
+    done = []
+    with _python_sigint():
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held_once_written():
+                with interrupts_held():
+                    done.append("settling")
+                os.kill(os.getpid(), signal.SIGINT)
+                done.append("after the settle")
+            done.append("not reached")
+    assert done == ["settling", "after the settle"]
+
+
 class _Clock:
     """A clock the test moves by hand, for the command's SIGTERM handler."""
 

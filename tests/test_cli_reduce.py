@@ -3871,3 +3871,95 @@ def test_too_many_colours_for_an_animation_says_why_by_its_palette_mode(
         2, "quantize: error: a.gif: -k/--colors=300 is more than an animation holds: at most "
            f"256 colours, {why}\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif"]
+
+
+def _signal_after(monkeypatch, name: str, signum: int, *, after: int = 1) -> None:
+    """Have ``quantize.reduce.file_job.<name>`` send ``signum`` to this process once it
+    returns, the ``after``-th time it is called: a Ctrl-C or SIGTERM landing just then."""
+    import signal
+
+    from quantize.reduce import file_job
+
+    real = getattr(file_job, name)
+    calls = []
+
+    def then_signalled(*args, **kwargs):
+        real(*args, **kwargs)
+        calls.append(name)
+        if len(calls) == after:
+            signal.raise_signal(signum)
+
+    monkeypatch.setattr(file_job, name, then_signalled)
+
+
+def _interrupted_run(*args):
+    """``run(*args)`` as the command runs, SIGTERM taken as Ctrl-C (:mod:`quantize._sigterm`)."""
+    from quantize._sigterm import sigterm_as_interrupt
+
+    with sigterm_as_interrupt():
+        return run(*args)
+
+
+_INTERRUPTS = [pytest.param("SIGINT", 130, "interrupted", id="ctrl-c"),
+               pytest.param("SIGTERM", 143, "interrupted by SIGTERM", id="sigterm")]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+@pytest.mark.parametrize(("name", "code", "said"), _INTERRUPTS)
+def test_an_interrupt_once_the_output_is_in_place_is_held_until_its_line_is_printed(
+        photo, monkeypatch, name, code, said):
+    """A Ctrl-C or SIGTERM between the rename of the output and its line stopped the command
+    with "files already reported are done", the output written but named nowhere, and a
+    rerun then refused it as existing. The line is printed first now."""
+    import signal
+
+    _signal_after(monkeypatch, "write_together", getattr(signal, name))
+    out = photo.with_name("photo.one.png")
+    result = _interrupted_run(photo, "--ext", ".one.png", "-k", "4")
+    assert result.exit_code == code
+    assert result.stdout.startswith(f"{photo} -> {out}: 4 colours, ")
+    assert result.stdout.count("\n") == 1
+    assert result.stderr == f"quantize: error: {said}; files already reported are done\n"
+    assert _palette_size(out) == 4
+    monkeypatch.undo()
+    again = run(photo, "--ext", ".one.png", "-k", "4")
+    assert again.exit_code == 15
+    assert one_error_line(again) == (f"quantize: error: {photo}: {out}: output exists; "
+                                     "use --force to overwrite")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_an_interrupt_before_the_output_is_in_place_stops_at_once(photo, monkeypatch):
+    """Before the rename Ctrl-C is not held: nothing is written or reported, and a rerun
+    makes the output."""
+    import signal
+
+    _signal_after(monkeypatch, "remove_stale_parts", signal.SIGINT)
+    out = photo.with_name("photo.one.png")
+    result = run(photo, "--ext", ".one.png", "-k", "4")
+    assert (result.exit_code, result.stdout) == (130, "")
+    assert result.stderr == "quantize: error: interrupted; files already reported are done\n"
+    assert not out.exists()
+    monkeypatch.undo()
+    assert run(photo, "--ext", ".one.png", "-k", "4").exit_code == 0
+    assert _palette_size(out) == 4
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+@pytest.mark.parametrize(("name", "code", "said"), _INTERRUPTS)
+def test_files_reduced_one_after_another_report_the_one_put_in_place_when_interrupted(
+        tmp_path, monkeypatch, name, code, said):
+    """-j 1 reduces the files in this process, one after another: the file whose output was
+    put in place as the interrupt came is reported, the next is not started."""
+    import signal
+
+    first, second, third = _tiny_files(tmp_path / "in", 3)
+    _signal_after(monkeypatch, "write_together", getattr(signal, name), after=2)
+    result = _interrupted_run(first, second, third, "--ext", ".one.png", "-k", "2",
+                              "-j", "1")
+    assert result.exit_code == code
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+        f"{first} -> {first.with_suffix('.one.png')}",
+        f"{second} -> {second.with_suffix('.one.png')}"]
+    assert result.stderr == f"quantize: error: {said}; files already reported are done\n"
+    assert sorted(p.name for p in first.parent.glob("*.one.png")) == ["0.one.png", "1.one.png"]

@@ -840,6 +840,38 @@ def test_ctrl_c_says_how_to_finish_and_exits_130(tmp_path, monkeypatch):
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+@pytest.mark.parametrize(("name", "code", "said"), [
+    pytest.param("SIGINT", 130, "interrupted", id="ctrl-c"),
+    pytest.param("SIGTERM", 143, "interrupted by SIGTERM", id="sigterm")])
+def test_an_interrupt_once_the_outputs_are_in_place_waits_for_the_line(
+        tmp_path, monkeypatch, name, code, said):
+    """A Ctrl-C or SIGTERM landing once the outputs were put in place stopped the command
+    without its line (the folder written, not reported): the line comes first now, and the
+    error names the folder written."""
+    import signal
+
+    from quantize import segment_file
+    from quantize._sigterm import sigterm_as_interrupt
+
+    src = tmp_path / "flat.png"
+    Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
+    real = segment_file.write_together
+
+    def then_signalled(*args, **kwargs):
+        real(*args, **kwargs)
+        signal.raise_signal(getattr(signal, name))
+
+    monkeypatch.setattr(segment_file, "write_together", then_signalled)
+    out = tmp_path / "s"
+    with sigterm_as_interrupt():
+        result = runner.invoke(app, ["segment", str(src), "-o", str(out)])
+    assert result.exit_code == code
+    assert result.stdout.startswith(f"{src} -> {out}: 1 region ")
+    assert result.stderr == f"quantize: error: {said} after writing {out}\n"
+    assert json.loads((out / "segments.json").read_text())["n_regions"] == 1
+
+
 def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_path):
     esc = tmp_path / "esc\x1b[31m.png"
     Image.new("RGB", (4, 4), (9, 9, 9)).save(esc)  # one colour: a warning with -k 2

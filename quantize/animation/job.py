@@ -321,13 +321,15 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     # file and the record.
     drawn = functools.cache(lambda: _drawn_palette(plan, stats,
                                                    given=opts.palette_in is not None))
+    measured = functools.cache(lambda: (stats.psnr(), stats.delta_e()))
     remove_stale_parts([out] if opts.palette_out is None else [out, opts.palette_out])
     with errors_shown(out, shown):
-        write_together(_files(out, src, opts, stats, drawn,
+        write_together(_files(out, src, opts, stats, (drawn, measured),
                               lambda tmp: _write(tmp, out, animation, plan, opts, stats,
                                                  bytes_in)),
                        replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
+    psnr, delta_e = measured()
     if per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
         warn_few_colors(0, opts.n_colors, "all the frames together have")
     if stats.translucent_pixels and not stats.alpha:
@@ -342,13 +344,12 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
         warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
                          info.loop, out)
     _warn_cut(stats, info)
-    delta_e = stats.delta_e()
     _warn_quality_missed(opts, plan.k, delta_e)
     # as a still's record: shares of the opaque pixels, no entry for the transparent ones
     # (none at all when nothing is opaque)
     return job_record(src, out, k=_colours(plan, opts, stats), space=opts.space,
                       options=recorded_options(check_reduce_options(**options)),
-                      psnr=stats.psnr(),
+                      psnr=psnr,
                       delta_e=delta_e, start=start, bytes_in=bytes_in,
                       bytes_out=out.stat().st_size, frames=stats.frames_written,
                       palette=[] if _nothing_opaque(stats) else _record_palette(palette, shares),
@@ -356,17 +357,22 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
 
 
 def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
-           drawn: Callable[[], tuple[np.ndarray, np.ndarray]],
+           worked_out: tuple[Callable[[], tuple[Any, Any]], ...],
            write: Callable[[Path], None]) -> Iterator[tuple[Path, Any]]:
     """For :func:`~quantize.io.write_together`, so that both are written or neither (no new
     animation beside an old palette file): the animation, which ``write`` writes to the
-    path it is given, then the palette file of the colours ``drawn`` (their
-    :func:`_drawn_palette`, known once every frame is mapped)."""
+    path it is given, then the palette file of the colours drawn (``worked_out[0]``:
+    their :func:`_drawn_palette`, known once every frame is mapped). Each of ``worked_out``
+    (cached) is called before the files are put in place: from then on the command holds
+    Ctrl-C back until the file is reported, which should not wait for them."""
     yield out, write
+    drawn = worked_out[0]
     if opts.palette_out is not None:
         palette, shares = drawn()
         yield opts.palette_out, _palette_out_bytes(opts.palette_out, palette, shares, stats,
                                                    output_stem(src))
+    for work in worked_out:
+        work()
 
 
 def _write(tmp: Path, out: Path, animation: OpenAnimation, plan: Any,

@@ -28,7 +28,7 @@ from typing import Any
 
 from PIL import Image
 
-from .._sigterm import SigtermInterrupt, taken_now
+from .._sigterm import HeldInterrupts, SigtermInterrupt
 from ..errors import (
     ExitCode,
     ImageReadError,
@@ -39,8 +39,8 @@ from ..errors import (
 from ..png import DamagedChunkWarning
 
 __all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "attach_warnings", "attached_warnings",
-           "call_with_warnings", "interrupts_held", "one_line", "recorded_call", "run_isolated",
-           "warning_lines"]
+           "call_with_warnings", "interrupts_held", "interrupts_held_once_written", "one_line",
+           "recorded_call", "run_isolated", "warning_lines"]
 
 #: Reason given for a call whose worker process died while running it.
 WORKER_DIED = "the worker process died while processing this file (killed or out of memory)"
@@ -99,34 +99,67 @@ def interrupts_held() -> Iterator[None]:
     (:data:`~quantize._sigterm.REPEAT_WINDOW`) is no second one. Only the main thread
     with Python's own SIGINT handler (or the command's SIGTERM handler) holds it back;
     elsewhere (another thread, a handler of the caller's) the block runs as it is.
-    Nested blocks hold it back until the outermost one ends.
+    Nested blocks hold it back until the outermost one ends (that of
+    :func:`interrupts_held_once_written` too, from the inner block on).
 
     >>> with interrupts_held():
     ...     pass
     """
-    held: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            held[signal.SIGINT] = signal.default_int_handler
-        if isinstance(signal.getsignal(signal.SIGTERM), SigtermInterrupt):
-            held[signal.SIGTERM] = signal.getsignal(signal.SIGTERM)
-    caught: list[int] = []
+    with _held(at_once=True):
+        yield
 
-    def hold(signum: int, frame: Any) -> None:
-        if not taken_now(held[signum]):  # SIGTERM repeated at once (timeout's pair): the same
+
+@contextlib.contextmanager
+def interrupts_held_once_written() -> Iterator[None]:
+    """As :func:`interrupts_held`, but from the moment a
+    :func:`~quantize.io.write_together` in the block puts its files in place (or an inner
+    :func:`interrupts_held` begins): before, Ctrl-C and SIGTERM act at once, as outside.
+
+    For a call run in this process and then settled, inside this block: the call's image
+    work can be stopped, and an output it put in place is also settled. The call should
+    do no long work once its files are in place.
+
+    >>> with interrupts_held_once_written():
+    ...     pass
+    """
+    with _held(at_once=False):
+        yield
+
+
+@contextlib.contextmanager
+def _held(*, at_once: bool) -> Iterator[None]:
+    """Stand a :class:`~quantize._sigterm.HeldInterrupts` in for the handlers of SIGINT
+    and the command's SIGTERM while the block runs, holding from the start when
+    ``at_once``; inside another such block, have that one hold (when ``at_once``)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    outer = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    for handler in outer:
+        if isinstance(handler, HeldInterrupts):
+            if at_once:
+                handler.hold()
+            yield
             return
-        if caught:
-            raise KeyboardInterrupt
-        caught.append(signum)
-
-    for signum in held:
-        signal.signal(signum, hold)
+    own: dict[int, Any] = {}
+    if outer[0] is signal.default_int_handler:
+        own[signal.SIGINT] = outer[0]
+    if isinstance(outer[1], SigtermInterrupt):
+        own[signal.SIGTERM] = outer[1]
+    if not own:
+        yield
+        return
+    held = HeldInterrupts(own)
+    if at_once:
+        held.hold()
+    for signum in own:
+        signal.signal(signum, held)
     try:
         yield
     finally:
-        for signum, own in held.items():
-            signal.signal(signum, own)
-    if caught:  # as the handler held back would: it was taken (taken_now) already
+        for signum, handler in own.items():
+            signal.signal(signum, handler)
+    if held.caught:  # as the handler held back would: it was taken (taken_now) already
         raise KeyboardInterrupt
 
 

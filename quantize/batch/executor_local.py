@@ -46,7 +46,15 @@ if TYPE_CHECKING:  # the pool machinery is imported by the functions that start 
 
 from .._sigterm import SigtermFromParent, SigtermInterrupt
 from .._validation import check_int
-from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, run_isolated
+from .calls import (
+    WORKER_DIED,
+    Call,
+    Outcome,
+    Settle,
+    interrupts_held,
+    interrupts_held_once_written,
+    run_isolated,
+)
 
 __all__ = ["JOBS_PER_CPU", "START_METHOD", "THREAD_VARIABLES", "available_cpus", "capped_count",
            "run_inline", "run_local", "worker_count"]
@@ -68,7 +76,11 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 def run_inline(calls: Sequence[Call], settle: Settle) -> None:
     """Run ``calls`` one after the other in this process, calling ``settle(index, outcome)``.
 
-    No isolation from crashes: a call that kills the process ends the run.
+    No isolation from crashes: a call that kills the process ends the run. Ctrl-C (and
+    the command's SIGTERM) stops a call at once, until its files are in place
+    (:func:`~quantize.batch.calls.interrupts_held_once_written`): from then on it is held
+    back until the call is settled, as :func:`run_local` holds it while it settles, so an
+    output written is also reported.
 
     >>> got = []
     >>> run_inline([Call(abs, (-2,)), Call(int, ("x",))], lambda i, o: got.append((i, o.ok)))
@@ -76,7 +88,10 @@ def run_inline(calls: Sequence[Call], settle: Settle) -> None:
     [(0, True), (1, False)]
     """
     for index, call in enumerate(calls):
-        settle(index, run_isolated(call))
+        with interrupts_held_once_written():
+            outcome = run_isolated(call)
+            with interrupts_held():  # also when the call wrote nothing
+                settle(index, outcome)
 
 
 def run_local(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,

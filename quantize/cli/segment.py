@@ -216,7 +216,7 @@ def segment_command(
         "decompression bombs.")] = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Segment a photo into regions of similar colour and texture, bordered by its edges."""
-    from ..batch.calls import recorded_call
+    from ..batch.calls import interrupts_held, interrupts_held_once_written, recorded_call
     from ..segment_file import OVERLAY_COLOR, segment_file
 
     stdin = str(input) == "-"
@@ -284,8 +284,10 @@ def segment_command(
 
         with user_errors(), _naming_input(input, input, default=outdir is None):
             check_stream_outputs(target, input, edges)
+    written: list[str] = []  # the output folder, once its line is printed
     try:
-        with Scratch() as scratch:  # a folder only for a stream's copy
+        # Ctrl-C stops the work at once; once the outputs are in place, it waits for the line
+        with Scratch() as scratch, interrupts_held_once_written():  # a stream's copy
             source = (stage_stdin(scratch.folder("-", "for its copy")) if stdin else
                       stage_stream(input, scratch.folder(str(input), "for its copy"))
                       if stream else input)
@@ -298,8 +300,17 @@ def segment_command(
                            "input_name": input if stream else None}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True)
+            with interrupts_held():
+                _show(input, record, quiet=quiet, as_json=as_json)
+                written.append(record["outdir"])
     except KeyboardInterrupt:
-        fail_interrupted("interrupted; rerun the same command to finish")
+        fail_interrupted(printable_line(f"interrupted after writing {written[0]}") if written
+                         else "interrupted; rerun the same command to finish")
+
+
+def _show(input: Any, record: dict[str, Any], *, quiet: bool, as_json: bool) -> None:
+    """The warnings of ``record``, the job's record for ``input``, and its line (none when
+    ``quiet``; a JSON object with ``as_json``)."""
     for line in record.pop("warnings", ()):
         warn(input, line)
     if quiet:

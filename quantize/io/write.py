@@ -28,7 +28,7 @@ from typing import Any
 
 from PIL import Image
 
-from .._sigterm import SigtermFromParent, SigtermInterrupt, taken_now
+from .._sigterm import HeldInterrupts, SigtermFromParent, SigtermInterrupt, taken_now
 from .._validation import check_bool, check_path
 from ..errors import AdvisedFormats, FormatAdviceError, OutputError, OutputExistsError
 from ..names import quoted
@@ -325,18 +325,25 @@ def _signals_held() -> Iterator[list[int]]:
     repeated at once counts as one: :func:`~quantize._sigterm.taken_now`) is held back, and
     only in the main thread: a handler of the caller's, an ignored signal or another thread
     sees it as before.
+
+    Inside :func:`~quantize.batch.calls.interrupts_held_once_written` (a
+    :class:`~quantize._sigterm.HeldInterrupts` handler), a block that ends without an error
+    has its files in place: that handler holds the signals back from then on (one that
+    came here among them), until the file is reported.
     """
     held: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for signum, own in ((signal.SIGINT, signal.default_int_handler),
                             (signal.SIGTERM, signal.SIG_DFL)):
             handler = signal.getsignal(signum)
-            if handler is own or isinstance(handler, (SigtermInterrupt, SigtermFromParent)):
-                held[signum] = handler
+            if handler is own or isinstance(handler, (SigtermInterrupt, SigtermFromParent)) \
+                    or (isinstance(handler, HeldInterrupts) and not handler.holding):
+                held[signum] = handler  # one holding already holds the signal as before
     came: list[int] = []
 
     def hold(signum: int, frame: Any) -> None:
-        if taken_now(held[signum]):
+        handler = held[signum]
+        if handler.taken(signum) if isinstance(handler, HeldInterrupts) else taken_now(handler):
             came.append(signum)
 
     for signum in held:
@@ -350,10 +357,25 @@ def _signals_held() -> Iterator[list[int]]:
     finally:
         for signum, own in held.items():
             signal.signal(signum, own)
-        if signal.SIGTERM in came and not isinstance(held[signal.SIGTERM], SigtermInterrupt):
+        outer = _held_after(held, came, raised)
+        if signal.SIGTERM in came and not isinstance(held[signal.SIGTERM], (SigtermInterrupt,
+                                                                            HeldInterrupts)):
             signal.raise_signal(signal.SIGTERM)  # the command's was taken (taken_now) already
-        if came and not isinstance(raised, KeyboardInterrupt):
+        if came and not outer and not isinstance(raised, KeyboardInterrupt):
             raise KeyboardInterrupt
+
+
+def _held_after(held: dict[int, Any], came: list[int], raised: BaseException | None) -> bool:
+    """Whether the :class:`~quantize._sigterm.HeldInterrupts` handler among ``held`` holds
+    the signals back from now on, as :func:`_signals_held`'s block ended without an error
+    (``raised``): it is told to hold, and keeps a signal that ``came`` as its own."""
+    outer = next((h for h in held.values() if isinstance(h, HeldInterrupts)), None)
+    if outer is None or raised is not None:
+        return False
+    outer.hold()
+    if came and not outer.caught:
+        outer.caught.append(came[0])
+    return True
 
 
 def _keep_old(paths: Sequence[Path]) -> dict[Path, Path]:
