@@ -322,10 +322,12 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if palette_out is not None:  # both or neither: no new image beside an old palette
             files.append((palette_out,
                           _palette_out_bytes(palette_out, result, output_stem(src))))
-        value, error = metrics.result()  # before the write: once the output is in place,
-        # the command holds Ctrl-C back until the file is reported
         remove_stale_parts([path for path, _ in files])
         write_together(files, replace=force)  # not one another run wrote meanwhile
+        # After the write, so that the metrics run beside the write too; the command
+        # holds Ctrl-C back from the write until the file is reported, so also for as long
+        # as they still take then (usually nothing: they run beside the encoding).
+        value, error = metrics.result()
     return job_record(src, out, k=result.k, space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
                       bytes_in=bytes_in, bytes_out=len(data), frames=1,
