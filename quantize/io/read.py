@@ -2463,8 +2463,8 @@ def _pil_to_rgba(im: Image.Image, page: int | None = None
 class PixelRangeWarning(CodeAdviceWarning):
     """Pixels of a 32-bit integer or float image lie outside any range they can be read in,
     or (32-bit integers, or a uint16 array or a 16-bit PIL image made from one, all at
-    most 255; floats over 1 that come out dark) may be meant in another range than they
-    are read in.
+    most 255; the alpha of a uint16 array alone at most 255; floats over 1 that come out
+    dark) may be meant in another range than they are read in.
 
     The advice, how to convert the image or array in Python, is apart from the facts
     (:class:`~quantize.errors.CodeAdviceWarning`): the command line shows the facts alone.
@@ -2597,7 +2597,9 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
     (H, W, 1), (H, W, 2) (grey and alpha, as ``np.asarray`` gives a PIL "LA" image),
     (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257; one whose values
-    are all at most 255, which comes out near black, with a :class:`PixelRangeWarning`),
+    are all at most 255, which comes out near black, with a :class:`PixelRangeWarning`,
+    and one whose alpha alone is, beside colour above 255, with one saying its alpha looks
+    8-bit),
     bool, or float in [0, 1]. Other integer dtypes are refused: their scale is
     unknown. The caller's array is never modified. A PIL image is
     converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
@@ -3417,6 +3419,8 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
                 f"{name} holds uint16 values of at most {top}, read as 16-bit counts (65535 "
                 "is white), so it comes out near black",
                 advice="if they are 0..255, pass it as .astype(np.uint8)"))
+        elif arr.shape[2] in (2, 4):
+            _warn_eight_bit_alpha(arr, top, name)
         return _rounded_by_bands(arr, lambda band: np.divide(band, 257.0))
     if arr.dtype.kind == "f":
         if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
@@ -3432,6 +3436,21 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
     hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
                     f"{arr.dtype}{hint}")
+
+
+def _warn_eight_bit_alpha(arr: np.ndarray, top: int, name: str) -> None:
+    """Warn of a uint16 ``(H, W, 2)`` or ``(H, W, 4)`` array, whose largest value is ``top``
+    (above 255), whose alpha channel is all at most 255 but not all 0: alpha put in 8-bit
+    (255 for opaque) beside 16-bit colour, read as 16-bit counts, comes out nearly
+    transparent (255 is alpha 1 of 255). The values are read as they are."""
+    alpha_top = int(arr[:, :, -1].max())
+    if 0 < alpha_top <= 255:
+        warn_caller(PixelRangeWarning(
+            f"{name} is uint16 with colour values up to {top} but alpha values of at most "
+            f"{alpha_top}: its alpha looks 8-bit, and read as 16-bit counts (65535 is "
+            f"opaque) it comes out nearly transparent (alpha {round(alpha_top / 257)} of 255)",
+            advice="if alpha is 0..255, scale that channel by 257 first "
+            "(image[..., -1] * 257)"))
 
 
 def _array_bands(arr: np.ndarray) -> list[slice]:

@@ -175,10 +175,12 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         is not what it measures.
     quantize.io.PixelRangeWarning
         When ``image`` is a uint16 array whose values are all at most 255 (read as
-        16-bit counts, it comes out near black), or such a PIL image made in memory
-        (``Image.fromarray``: mode "I;16"), or a PIL image of 32-bit integer or
-        float grayscale (mode "I" or "F") with pixels read as black (NaN, infinite or
-        negative) or likely meant in another range (see :func:`quantize.io.load_image`).
+        16-bit counts, it comes out near black), or whose alpha alone is beside
+        colour above 255 (it looks 8-bit and comes out nearly transparent), or such a
+        PIL image made in memory (``Image.fromarray``: mode "I;16"), or a PIL image of
+        32-bit integer or float grayscale (mode "I" or "F") with pixels read as black
+        (NaN, infinite or negative) or likely meant in another range (see
+        :func:`quantize.io.load_image`).
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation: only the frame it is
         at is reduced (:func:`quantize.animation.reduce_animation_file`
