@@ -671,7 +671,11 @@ def test_bad_parameters_are_named(kwargs, error, match):
      r"file with quantize\.io\.load_image$"),
     (PurePosixPath("photo.png"), TypeError,
      r"got PurePosixPath; read a file with quantize\.io\.load_image$"),
-    ([[0, 255]], TypeError, r"^image should be a numpy array or a PIL image, got list$"),
+    # nested lists, whose ints NumPy makes int64, said nothing of how to pass them
+    ([[0, 255]], TypeError, r"^image should be a numpy array or a PIL image, got list; for "
+     r"nested lists of levels 0\.\.255, pass np\.asarray\(image, dtype=np\.uint8\)$"),
+    (((0, 255),), TypeError, r"got tuple; for nested lists of levels 0\.\.255, pass "
+     r"np\.asarray\(image, dtype=np\.uint8\)$"),
     (np.full((2, 2, 3), 2.0), ValueError, r"values in \[0, 1\]"),
     # a file's bytes, or the open file, were sent to load_image, which takes a path only
     (b"\x89PNG\r\n", TypeError, r"^image should be a numpy array or a PIL image, got bytes; "
@@ -684,6 +688,74 @@ def test_bad_parameters_are_named(kwargs, error, match):
 def test_bad_images_are_refused(image, error, match):
     with pytest.raises(error, match=match):
         reduce_colors(image, 4)
+
+
+class _ArrayLike:
+    """A stand-in for an xarray DataArray or a CPU tensor: an object with ``__array__``."""
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+    def __array__(self, dtype=None, copy=None):
+        return self.array
+
+
+class _InterfaceOnly:
+    """An object exposing ``__array_interface__`` alone, as some buffers do."""
+
+    def __init__(self, array: np.ndarray):
+        self.__array_interface__ = array.__array_interface__
+        self.keep = array
+
+
+@pytest.mark.parametrize("wrap", [_ArrayLike, _InterfaceOnly])
+@pytest.mark.parametrize("call", ["reduce_colors", "segment"])
+def test_an_array_like_image_is_read_as_numpy_reads_it(wrap, call):
+    """Objects with the array protocol were refused: "should be a numpy array or a PIL
+    image, got _ArrayLike", where scikit-image and MiniBatchKMeans take them."""
+    import quantize
+
+    image = four_colour_image()
+    before = image.copy()
+    func = getattr(quantize, call)
+    kwargs = {"seed": 0} if call == "segment" else {"n_colors": 4, "seed": 0}
+    got, expected = func(wrap(image), **kwargs), func(image.copy(), **kwargs)
+    field = "indices" if call == "reduce_colors" else "labels"
+    assert np.array_equal(getattr(got, field), getattr(expected, field))
+    assert np.array_equal(image, before)  # the object's array is left as it was
+
+
+def test_an_array_like_that_numpy_cannot_read_is_one_typeerror():
+    class OnTheGpu:
+        def __array__(self, dtype=None, copy=None):
+            raise TypeError("can't convert cuda:0 device type tensor to numpy")
+
+    with pytest.raises(TypeError, match=r"^image, a OnTheGpu, could not be made a numpy "
+                       r"array: can't convert cuda:0 device type tensor to numpy$"):
+        reduce_colors(OnTheGpu(), 4)
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_a_list_of_pixels_is_read_as_a_grey_image_and_said_so(channels, recwarn):
+    """A scikit-learn style (N, 3) list of pixels was silently read as a grey image of
+    3 x N pixels, its palette grey."""
+    from quantize.io import PixelListWarning
+
+    pixels = np.zeros((64 * channels, channels), np.uint8)
+    pixels[: 32 * channels] = 200
+    kind = "RGB" if channels == 3 else "RGBA"
+    with pytest.warns(PixelListWarning) as caught:
+        result = reduce_colors(pixels, 2, seed=0)
+    assert [str(w.message) for w in caught] == [
+        f"image of shape ({64 * channels}, {channels}) is read as a greyscale image of "
+        f"{channels}x{64 * channels} pixels (width x height); for a list of {64 * channels} "
+        f"{kind} pixels, pass image.reshape(-1, 1, {channels})"]
+    assert [w.filename for w in caught] == [__file__]
+    assert result.indices.shape == pixels.shape  # read as it was: a grey image
+    reduce_colors(pixels[1:], 2, seed=0)  # one row fewer: as tall images are, no warning
+    reduce_colors(pixels.reshape(-1, 1, channels), 2, seed=0)  # the pixels passed so
+    reduce_colors(np.zeros((1000, 5), np.uint8), 2, seed=0)  # 5 columns: no pixels
+    assert not [w for w in recwarn if issubclass(w.category, PixelListWarning)]
 
 
 @pytest.mark.parametrize("by_sort", [True, False])

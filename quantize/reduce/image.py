@@ -74,7 +74,10 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         :class:`~quantize.io.LoadedImage` that :func:`quantize.io.load_image`
         returns for a file is taken too, with its alpha. A PIL image keeps its
         stored orientation (apply ``PIL.ImageOps.exif_transpose`` for a photo);
-        ``load_image`` turns the file upright.
+        ``load_image`` turns the file upright. An object with NumPy's array protocol (an
+        xarray DataArray, a CPU tensor) is read as ``np.asarray`` makes it; nested lists
+        are refused (pass ``np.asarray(image, dtype=np.uint8)``). A 2-D array is a grey
+        image, even of 3 columns: pass a list of N RGB pixels as ``(N, 1, 3)``.
     n_colors : int, optional
         Palette size, >= 2 (default 16), not counting the fully transparent
         entry. With ``quality`` it is the most colours allowed (default 256).
@@ -173,6 +176,10 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         When ``quality`` is above 20, which nearly any image meets with the
         fewest colours: a 0-100 score (pngquant's, or Pillow's JPEG quality)
         is not what it measures.
+    quantize.io.PixelListWarning
+        When ``image`` is a 2-D array of 3 or 4 columns and at least 64 times as many
+        rows, read as the grey image it is, which looks like a list of pixels
+        (``pixels.reshape(-1, 1, 3)`` passes them).
     quantize.io.PixelRangeWarning
         When ``image`` is a uint16 array whose values are all at most 255 (read as
         16-bit counts, it comes out near black), or whose alpha alone is beside
