@@ -376,6 +376,44 @@ def test_given_palette_keeps_its_order_and_maps_to_nearest(rng):
     assert np.array_equal(d[np.arange(d.shape[0]), result.indices.ravel()], d.min(axis=1))
 
 
+def test_pillows_forms_of_a_palette_map_as_the_k_by_3_array(rng):
+    """image.getpalette()'s flat list and a mode "P" image were refused ("got (24,)",
+    "got (38, 57)": the image's pixels read as a palette)."""
+    image = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    quantized = Image.fromarray(image).quantize(5)
+    flat = quantized.getpalette()
+    as_rows = np.reshape(flat, (-1, 3))
+    assert as_rows.shape == (5, 3)  # the entries it has, not 256
+    expected = reduce_colors(image, palette=as_rows)
+    for given in (flat, np.array(flat, np.uint8), quantized):
+        result = reduce_colors(image, palette=given)
+        assert result.palette.tolist() == as_rows.tolist()
+        assert np.array_equal(result.indices, expected.indices)
+    assert quantized.getpalette() == flat  # the image is left as it was
+
+
+@pytest.mark.filterwarnings("ignore::quantize.reduce.AlphaLossWarning")  # index 1: no 128
+@pytest.mark.parametrize("transparency", [1, b"\xff\x00\x80", "rgba"])
+def test_a_palette_images_alpha_comes_with_its_palette(transparency):
+    entries = [[200, 0, 0], [0, 200, 0], [0, 0, 200]]
+    image = Image.new("P", (2, 2))
+    if transparency == "rgba":
+        image.putpalette([v for rgb, a in zip(entries, (255, 0, 128), strict=True)
+                          for v in (*rgb, a)],
+                         "RGBA")
+    else:
+        image.putpalette([v for rgb in entries for v in rgb])
+        image.info["transparency"] = transparency
+    alphas = [255, 0, 255] if transparency == 1 else [255, 0, 128]
+    opaque_red = np.full((2, 2, 4), [200, 0, 0, 255], np.uint8)
+    opaque_red[0, 0] = [0, 0, 200, 128]
+    result = reduce_colors(opaque_red, palette=image)
+    # the fully transparent entry is dropped, as from a (k, 4) array
+    kept = [[*rgb, a] for rgb, a in zip(entries, alphas, strict=True) if a]
+    assert np.column_stack([result.palette, result.alpha]).tolist() == kept
+    assert result.to_rgba()[1, 1].tolist() == [200, 0, 0, 255]
+
+
 def test_dithering_keeps_local_averages_closer_to_the_original():
     ramp = np.repeat(np.linspace(0, 255, 64)[None, :, None], 32, axis=0)
     image = np.repeat(ramp, 3, axis=2).round().astype(np.uint8)
@@ -639,6 +677,13 @@ def test_the_most_colours_keep_every_pixel_its_own_entry():
     ({"quality": -1}, ValueError, "quality=-1 should be >= 0"),
     ({"dither": "yes"}, TypeError, "dither='yes' should be a bool or a number in"),
     ({"palette": [[1, 2]]}, ValueError, r"palette should have shape \(k, 3\)"),
+    # a flat list not of RGB triples: "got (4,)" did not say a flat one is taken
+    ({"palette": [0, 0, 0, 255]}, ValueError,
+     r"^palette should have shape \(k, 3\) or \(k, 4\) with k >= 1, or a flat sequence of 3k "
+     r"integers \(r, g, b, r, g, b, \.\.\.\), got 4 values$"),
+    ({"palette": Image.new("RGB", (2, 2))}, TypeError,
+     r"^palette is a PIL image of mode 'RGB'; expected a palette image, mode 'P' "
+     r"\(palette\.quantize\(k\), say\), whose palette is taken, or a \(k, 3\) array"),
     ({"palette": [[1, 2, 300]]}, ValueError,
      "^palette should hold integers 0..255, got values from 1 to 300$"),
     ({"palette": FOUR, "n_colors": 4}, ValueError,

@@ -108,8 +108,13 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         ``ValueError``.
     exact_colors : bool
         Every palette entry is a colour of the image: each cluster's medoid.
-    palette : (k, 3) or (k, 4) array_like of uint8, optional
-        Map onto this palette (kept in its order) instead of fitting one. A
+    palette : (k, 3) or (k, 4) array_like of uint8, or PIL image, optional
+        Map onto this palette (kept in its order) instead of fitting one. Pillow's
+        forms are taken too: a flat sequence of 3k integers, as ``im.getpalette()``
+        gives it (k RGB triples), and a mode "P" PIL image, whose palette is taken, every
+        entry it holds whether its pixels draw it or not (``len(im.getpalette()) // 3``:
+        the k of ``im.quantize(k)``, 256 for ``im.convert("P")``), with alpha from its
+        ``transparency`` or "RGBA" palette. A
         colour it repeats (alpha included) is kept once, at its first index, so
         the entries after a repeat take lower indices in the result than in
         ``palette``, and a :class:`~quantize.errors.PaletteInWarning` says so;
@@ -207,7 +212,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     rng = check_seed(seed)
     warn_quality_scale(opts.quality)
     if opts.palette is not None:
-        warn_repeated_entries(check_palette(palette), "palette")  # opts keeps each once
+        # opts keeps each colour once
+        warn_repeated_entries(check_palette(palette, pillow_forms=True), "palette")
         check_palette_draws(opts.palette, alpha)
         warn_palette_without_alpha(opts.palette, alpha)
     return reduce_checked(rgb, alpha, opts, rng)
