@@ -295,6 +295,20 @@ def test_transparent_pixels_get_their_own_entry_and_steal_no_colour():
     assert result.alpha.tolist() == [255] * 4
 
 
+def test_one_colour_is_the_weighted_mean_in_a_one_entry_palette():
+    """n_colors=1 was refused ("should be >= 2"), where fit_palette, segment(img, 1),
+    MiniBatchKMeans(1) and Pillow's quantize(1) take it."""
+    image = four_colour_image()
+    result = reduce_colors(image, 1, seed=0)
+    mean = np.rint(image.reshape(-1, 3).mean(axis=0)).astype(int)
+    assert result.palette.tolist() == [mean.tolist()]
+    assert result.indices.tolist() == np.zeros(image.shape[:2], int).tolist()
+    assert result.shares.tolist() == [1.0]
+    opaque_only = result.to_image()
+    assert (opaque_only.mode, len(opaque_only.getpalette()) // 3) == ("P", 1)
+    assert result.to_image(gif=True).mode == "P"
+
+
 def test_fully_transparent_image_gives_an_empty_palette_and_says_so():
     rgba = np.zeros((4, 4, 4), np.uint8)
     with pytest.warns(ColorCountWarning) as record:
@@ -665,7 +679,7 @@ def test_the_most_colours_keep_every_pixel_its_own_entry():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
+    ({"n_colors": 0}, ValueError, "^n_colors=0 should be >= 1$"),
     ({"n_colors": 65537}, ValueError, "^n_colors=65537 should be <= 65536, the most colours a "
      "palette is fitted to"),
     ({"n_colors": 10**30, "quality": 1}, ValueError, "^n_colors=10+ should be <= 65536"),

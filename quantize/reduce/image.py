@@ -79,11 +79,13 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         are refused (pass ``np.asarray(image, dtype=np.uint8)``). A 2-D array is a grey
         image, even of 3 columns: pass a list of N RGB pixels as ``(N, 1, 3)``.
     n_colors : int, optional
-        Palette size, >= 2 (default 16), not counting the fully transparent
-        entry. With ``quality`` it is the most colours allowed (default 256).
-        At most 65,536 (:data:`~quantize.reduce.fit.MAX_COLORS`): up to 1,024
-        the time grows about as the square of the palette (on a 300 x 451 photo
-        of 31,000 colours, 1,000 colours took 1 s), beyond far more slowly: 4,096
+        Palette size, >= 1 (default 16), not counting the fully transparent
+        entry: 1 gives one colour, the image's mean (a one-entry palette, which PNG
+        and GIF hold; pngquant refuses fewer than 2). With ``quality`` it is the most
+        colours allowed (default 256). At most 65,536
+        (:data:`~quantize.reduce.fit.MAX_COLORS`): up to 1,024 the time grows about as
+        the square of the palette (on a 300 x 451 photo of 31,000 colours, 1,000
+        colours took 1 s), beyond far more slowly: 4,096
         took 3-5 s on web photos and 12 s on a 12 MP photo, 60,000 took 26 s on
         an image of 65,536 random colours (CPU, 2 cores); no more than the image
         has are fitted: an
