@@ -246,26 +246,83 @@ def as_array(value: Any, name: str, expected: str) -> np.ndarray:
         raise ValueError(f"{name} should be {expected}, got rows of different lengths") from None
 
 
-def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
-    """Return a uint8 copy of a ``(k, 3)`` or ``(k, 4)`` (with alpha) palette, or raise."""
+def check_palette(palette: Any, name: str = "palette", *,
+                  pillow_forms: bool = False) -> np.ndarray:
+    """Return a uint8 copy of a ``(k, 3)`` or ``(k, 4)`` (with alpha) palette, or raise.
+
+    With ``pillow_forms`` (a palette to map onto: ``reduce_colors``' ``palette``, a
+    ``palette_in``), Pillow's two forms of a palette are taken too: a flat sequence of
+    ``3k`` integers, as ``image.getpalette()`` gives it, read as k RGB triples; and a
+    mode "P" PIL image, whose palette is taken (:func:`_pil_palette`). Without, as for
+    a palette to write, whose file would not read back so, they are refused.
+
+    >>> check_palette([255, 0, 0, 0, 0, 255], pillow_forms=True).tolist()
+    [[255, 0, 0], [0, 0, 255]]
+    """
     if isinstance(palette, (str, bytes, os.PathLike)):
         raise TypeError(f"{name}={palette!r} should be a (k, 3) or (k, 4) array of integers "
                         f"0..255, got a {type(palette).__name__}; read a palette file with "
                         "quantize.palette_files.read_palette")
+    if pillow_forms and _is_pil_image(palette):
+        return _pil_palette(palette, name)
     try:
         arr = np.asarray(palette)
     except ValueError:  # rows of different lengths
         raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1, got rows "
                          "of different lengths") from None
+    if pillow_forms and arr.ndim == 1 and arr.size and arr.size % 3 == 0:
+        arr = arr.reshape(-1, 3)  # image.getpalette()'s flat list
     if arr.ndim != 2 or arr.shape[1] not in (3, 4) or arr.shape[0] == 0:
-        raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1, "
-                         f"got {arr.shape}")
+        flat = (f", or a flat sequence of 3k integers (r, g, b, r, g, b, ...), got "
+                f"{arr.size} values" if pillow_forms and arr.ndim == 1
+                else f", got {arr.shape}")
+        raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1{flat}")
     if not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} should hold integers 0..255, got dtype {arr.dtype}")
     if arr.min() < 0 or arr.max() > 255:
         raise ValueError(f"{name} should hold integers 0..255, got values from "
                          f"{int(arr.min())} to {int(arr.max())}")
     return arr.astype(np.uint8, copy=True)
+
+
+def _is_pil_image(value: Any) -> bool:
+    """Whether ``value`` is a PIL image, asked without importing Pillow: while it is not
+    loaded, no PIL image exists."""
+    module = sys.modules.get("PIL.Image")
+    return module is not None and isinstance(value, module.Image)
+
+
+def _pil_palette(image: Any, name: str) -> np.ndarray:
+    """The palette of ``image``, a mode "P" PIL image, as a uint8 ``(k, 3)`` array, or
+    ``(k, 4)`` when it has alpha (an "RGBA" palette, or its ``transparency``: the index of
+    its transparent entry, or one alpha per entry). Every entry it holds is taken, in its
+    order, drawn by its pixels or not: ``len(image.getpalette()) // 3`` of them, the k
+    colours ``image.quantize(k)`` chose, the 256 of ``image.convert("P")``."""
+    if image.mode != "P":
+        raise TypeError(f"{name} is a PIL image of mode {image.mode!r}; expected a palette "
+                        f"image, mode 'P' ({name}.quantize(k), say), whose palette is taken, "
+                        "or a (k, 3) array of integers 0..255")
+    mode = "RGBA" if image.palette is not None and image.palette.mode == "RGBA" else "RGB"
+    entries = np.array(image.getpalette(mode) or [], np.uint8).reshape(-1, len(mode))
+    if entries.shape[0] == 0:
+        raise ValueError(f"{name} is a PIL palette image whose palette is empty; expected "
+                         "one of at least 1 colour")
+    key = image.info.get("transparency")
+    if key is None:
+        return entries
+    if mode == "RGB":
+        entries = np.hstack([entries, np.full((entries.shape[0], 1), 255, np.uint8)])
+    if isinstance(key, bytes):
+        alphas = np.frombuffer(key[:entries.shape[0]], np.uint8)
+        entries[:alphas.size, 3] = np.minimum(entries[:alphas.size, 3], alphas)
+    elif isinstance(key, numbers.Integral) and not isinstance(key, bool) and key >= 0:
+        if key < entries.shape[0]:
+            entries[key, 3] = 0
+    else:
+        raise TypeError(f"{name}.info['transparency']={key!r} does not fit a palette image; "
+                        "expected an int >= 0 (the transparent index) or bytes (one alpha "
+                        "per entry)")
+    return entries
 
 
 def check_color(color: Any, name: str) -> tuple[int, int, int]:

@@ -673,7 +673,8 @@ def segment(
         apply ``PIL.ImageOps.exif_transpose`` first (``quantize segment`` and
         :func:`quantize.io.load_image` do), or the labels are those of the
         image lying on its side. The :class:`~quantize.io.LoadedImage` that
-        ``load_image`` returns is taken too.
+        ``load_image`` returns is taken too, and an object with NumPy's array
+        protocol (an xarray DataArray, a CPU tensor) as ``np.asarray`` makes it.
     n_clusters : int, optional
         Cluster the pixels into at most this many k-means clusters (1 to
         :data:`MAX_CLUSTERS`) instead of cutting the hierarchy. Clusters that
@@ -772,12 +773,18 @@ def segment(
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
         vectors, or when no border between its clusters shows a change in colour or
         texture (a plain image, or a smooth gradient): fewer clusters, or one, are used.
+    quantize.io.PixelListWarning
+        When ``image`` is a 2-D array of 3 or 4 columns and at least 64 times as many
+        rows, read as the grey image it is, which looks like a list of pixels
+        (``pixels.reshape(-1, 1, 3)`` passes them).
     quantize.io.PixelRangeWarning
         When ``image`` is a uint16 array whose values are all at most 255 (read as
-        16-bit counts, it comes out near black), or such a PIL image made in memory
-        (``Image.fromarray``: mode "I;16"), or a PIL image of 32-bit integer or
-        float grayscale (mode "I" or "F") with pixels read as black (NaN, infinite or
-        negative) or likely meant in another range (see :func:`quantize.io.load_image`).
+        16-bit counts, it comes out near black), or whose alpha alone is beside
+        colour above 255 (it looks 8-bit and comes out nearly transparent), or such a
+        PIL image made in memory (``Image.fromarray``: mode "I;16"), or a PIL image of
+        32-bit integer or float grayscale (mode "I" or "F") with pixels read as black
+        (NaN, infinite or negative) or likely meant in another range (see
+        :func:`quantize.io.load_image`).
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation, or the first frame of one
         as :func:`quantize.io.load_image` reads it: only that frame is segmented.
@@ -1208,6 +1215,10 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     -----
     AlphaIgnoredWarning
         When some pixel of ``image`` is transparent or translucent.
+    quantize.io.PixelListWarning
+        When ``image`` is a 2-D array of 3 or 4 columns and at least 64 times as many
+        rows, read as the grey image it is, which looks like a list of pixels
+        (``pixels.reshape(-1, 1, 3)`` passes them).
     quantize.io.PixelRangeWarning
         As for :func:`segment`: pixels of a uint16 array or a 32-bit or float PIL image
         that are read as black or likely meant in another range.

@@ -27,7 +27,7 @@ def _raise(exc):
     (QualityError("needs more colours"), "needs more colours", None, ExitCode.QUALITY),
     (FileNotFoundError(2, "No such file or directory", "b.png"),
      "No such file or directory", "b.png", ExitCode.FAILED),
-    (ValueError("n_colors=1 should be >= 2\nmore"), "n_colors=1 should be >= 2", None,
+    (ValueError("n_colors=0 should be >= 1\nmore"), "n_colors=0 should be >= 1", None,
      ExitCode.USAGE),
     (TypeError("seed should be an int"), "seed should be an int", None, ExitCode.USAGE),
     (OSError("disk on fire"), "disk on fire", None, ExitCode.FAILED),

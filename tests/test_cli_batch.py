@@ -1286,7 +1286,7 @@ def test_cli_k_over_256_with_quality_is_the_most_allowed_as_in_reduce(tmp_path):
     (["-k", "70000"], "quantize: error: -k/--colors=70000 should be <= 65536, the most "
                       "colours a palette is fitted to (4096 took 12 s on a 12 MP photo, 60000 "
                       "took 26 s on 65536 random colours)"),
-    (["-k", "1"], "quantize: error: -k/--colors=1 should be >= 2"),
+    (["-k", "0"], "quantize: error: -k/--colors=0 should be >= 1"),
     # the flag as typed, in reduce's words: plain --dither was said as "--dither=1"
     (["-k", "300", "--dither"], "quantize: error: --dither supports at most 256 colours, "
                                 "got -k/--colors=300"),
@@ -1385,7 +1385,7 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
      "--overlay-color='#12345' is not valid; expected a colour name (red, cyan, yellow, ...) "
      "or #rrggbb\n"),
     (["--mode", "segment", "-w", "shape=1"], "shape"),
-    (["-k", "1"], "-k/--colors=1 should be >= 2"),
+    (["-k", "0"], "-k/--colors=0 should be >= 1"),
     (["-k", "300"], "-k/--colors=300 should be <= 256"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
     (["--jobs", "0"], "--jobs=0 should be >= 1"),

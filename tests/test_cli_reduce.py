@@ -73,6 +73,26 @@ def test_reduce_writes_the_default_output_and_prints_one_line(photo):
     assert f"-> {out}: 8 colours, PSNR" in line and "mean ΔE2000" in line
 
 
+@pytest.mark.parametrize("ext", [".png", ".gif"])
+def test_one_colour_is_written_as_a_one_entry_palette(tmp_path, ext):
+    """-k 1 was refused ("should be >= 2") where the library's fit, segment -k 1 and
+    Pillow's quantize(1) take it; half the image fully transparent keeps its entry."""
+    image = np.zeros((4, 6, 4), np.uint8)
+    image[:, :3] = [10, 20, 30, 255]
+    image[:, 3:] = [30, 40, 50, 255]
+    image[0, :] = 0  # a fully transparent row
+    Image.fromarray(image).save(tmp_path / "in.png")
+    result = run(tmp_path / "in.png", "-k", 1, "-o", tmp_path / f"out{ext}")
+    assert result.exit_code == 0, result.output
+    assert "-> " in result.stdout and ": 1 colour, PSNR" in result.stdout
+    out = Image.open(tmp_path / f"out{ext}")
+    assert out.mode == "P"
+    assert len(out.getpalette()) // 3 == 2  # the colour and the clear entry
+    drawn = np.asarray(out.convert("RGBA"))
+    assert drawn[0].tolist() == [[0, 0, 0, 0]] * 6
+    assert np.unique(drawn[1:].reshape(-1, 4), axis=0).tolist() == [[20, 30, 40, 255]]
+
+
 def test_a_jpeg_output_shows_the_reduced_colours_of_flat_saturated_regions(tmp_path):
     """Eight saturated colours in 8 x 8 blocks: with Pillow's default 4:2:0 chroma the
     JPEG decoded at 18.7 dB PSNR against the PNG of the same command, with 4:4:4 at 55.9."""
@@ -584,10 +604,9 @@ def test_too_many_colours_for_an_indexed_output_named_are_refused_up_front(
 
 @pytest.mark.parametrize("args, code, match", [
     (["missing.png"], 1, "missing.png: no such file"),
-    (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),
     (["-k", "300"], 2, "-k/--colors=300 is more than a palette image holds"),
-    (["-k", "0"], 2, "-k/--colors=0 should be >= 2"),
-    (["-k", "-1"], 2, "-k/--colors=-1 should be >= 2"),
+    (["-k", "0"], 2, "-k/--colors=0 should be >= 1"),
+    (["-k", "-1"], 2, "-k/--colors=-1 should be >= 1"),
     # an output in RGB took any number: the fit of a photo then ran for hours
     (["-k", "100000", "-o", "x.webp"], 2, "-k/--colors=100000 should be <= 65536, the most "
      "colours a palette is fitted to (4096 took 12 s on a 12 MP photo, 60000 took 26 s on "

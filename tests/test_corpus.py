@@ -148,8 +148,8 @@ def test_reduce_animated_gif_starts_with_the_first_frame(corpus, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "code", "fragment"), [
-    (["-k", "0"], 2, "-k/--colors=0 should be >= 2"),
-    (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),
+    (["-k", "0"], 2, "-k/--colors=0 should be >= 1"),
+    (["-k", "-1"], 2, "-k/--colors=-1 should be >= 1"),
     (["-k", "257"], 2, "257"),
     (["-k", "2.5"], 2, "-k/--colors='2.5' is not valid; expected an integer"),
     (["--quality", "0", "-k", "4"], 99, "quality"),

@@ -223,6 +223,20 @@ def test_a_public_function_that_raises_pixel_range_warning_names_it_under_warns(
     assert "quantize.io.PixelRangeWarning" in _warns_section(func)
 
 
+@pytest.mark.filterwarnings("ignore::quantize.reduce.ColorCountWarning")  # one colour
+@pytest.mark.filterwarnings("ignore::quantize.segment.ClusterCountWarning")
+@pytest.mark.parametrize("name", ["reduce_colors", "segment", "boundary_map"])
+def test_a_public_function_that_raises_pixel_list_warning_names_it_under_warns(name):
+    import quantize
+    from quantize.io import PixelListWarning
+
+    func = getattr(quantize, name)
+    with pytest.warns(PixelListWarning) as caught:
+        func(np.zeros((192, 3), np.uint8), seed=0)
+    assert [w.filename for w in caught if w.category is PixelListWarning] == [__file__]
+    assert "quantize.io.PixelListWarning" in _warns_section(func)
+
+
 def _two_frame_gif() -> Image.Image:
     """A PIL image of a 2-frame animated GIF, opened at its first frame."""
     frames = [Image.new("RGB", (8, 6), c) for c in ((200, 0, 0), (0, 0, 200))]

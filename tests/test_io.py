@@ -1096,6 +1096,27 @@ def test_a_uint16_array_of_small_values_is_read_as_16_bit_and_said_so(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
 
 
+@pytest.mark.parametrize("colour", [[[1000, 60000, 257]], [[1000]]], ids=["rgba", "grey"])
+def test_an_8_bit_alpha_beside_16_bit_colour_is_said_to_look_8_bit(colour, recwarn):
+    """uint16 colour with alpha 255 for opaque came out alpha 1 of 255 without a word: the
+    warning of small uint16 values looked at every channel together."""
+    image = np.dstack([np.array([colour], np.uint16), np.full((1, 1), 255, np.uint16)])
+    with pytest.warns(PixelRangeWarning) as caught:
+        rgb, alpha = as_rgba(image)
+    top = max(colour[0])
+    assert [str(w.message) for w in caught] == [
+        f"image is uint16 with colour values up to {top} but alpha values of at most 255: its "
+        "alpha looks 8-bit, and read as 16-bit counts (65535 is opaque) it comes out nearly "
+        "transparent (alpha 1 of 255); if alpha is 0..255, scale that channel by 257 first "
+        "(image[..., -1] * 257)"]
+    assert [w.filename for w in caught] == [__file__]
+    assert alpha.tolist() == [[1]]  # the values are read as they were
+    for quiet in (image * [1, 1, 1, 257][-image.shape[2]:],  # 16-bit alpha
+                  image * [1, 1, 1, 0][-image.shape[2]:]):  # every pixel fully transparent
+        as_rgba(quiet.astype(np.uint16))
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
 @pytest.mark.parametrize("dtype, mode", [("<u2", "I;16"), (">u2", "I;16B")])
 def test_a_16_bit_pil_image_made_from_small_values_is_said_to_come_out_near_black(
         dtype, mode):

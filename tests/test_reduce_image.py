@@ -295,6 +295,20 @@ def test_transparent_pixels_get_their_own_entry_and_steal_no_colour():
     assert result.alpha.tolist() == [255] * 4
 
 
+def test_one_colour_is_the_weighted_mean_in_a_one_entry_palette():
+    """n_colors=1 was refused ("should be >= 2"), where fit_palette, segment(img, 1),
+    MiniBatchKMeans(1) and Pillow's quantize(1) take it."""
+    image = four_colour_image()
+    result = reduce_colors(image, 1, seed=0)
+    mean = np.rint(image.reshape(-1, 3).mean(axis=0)).astype(int)
+    assert result.palette.tolist() == [mean.tolist()]
+    assert result.indices.tolist() == np.zeros(image.shape[:2], int).tolist()
+    assert result.shares.tolist() == [1.0]
+    opaque_only = result.to_image()
+    assert (opaque_only.mode, len(opaque_only.getpalette()) // 3) == ("P", 1)
+    assert result.to_image(gif=True).mode == "P"
+
+
 def test_fully_transparent_image_gives_an_empty_palette_and_says_so():
     rgba = np.zeros((4, 4, 4), np.uint8)
     with pytest.warns(ColorCountWarning) as record:
@@ -374,6 +388,44 @@ def test_given_palette_keeps_its_order_and_maps_to_nearest(rng):
     assert result.palette.tolist() == palette.tolist()
     d = ((image.reshape(-1, 1, 3).astype(int) - palette[None].astype(int)) ** 2).sum(axis=2)
     assert np.array_equal(d[np.arange(d.shape[0]), result.indices.ravel()], d.min(axis=1))
+
+
+def test_pillows_forms_of_a_palette_map_as_the_k_by_3_array(rng):
+    """image.getpalette()'s flat list and a mode "P" image were refused ("got (24,)",
+    "got (38, 57)": the image's pixels read as a palette)."""
+    image = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    quantized = Image.fromarray(image).quantize(5)
+    flat = quantized.getpalette()
+    as_rows = np.reshape(flat, (-1, 3))
+    assert as_rows.shape == (5, 3)  # the entries it has, not 256
+    expected = reduce_colors(image, palette=as_rows)
+    for given in (flat, np.array(flat, np.uint8), quantized):
+        result = reduce_colors(image, palette=given)
+        assert result.palette.tolist() == as_rows.tolist()
+        assert np.array_equal(result.indices, expected.indices)
+    assert quantized.getpalette() == flat  # the image is left as it was
+
+
+@pytest.mark.filterwarnings("ignore::quantize.reduce.AlphaLossWarning")  # index 1: no 128
+@pytest.mark.parametrize("transparency", [1, b"\xff\x00\x80", "rgba"])
+def test_a_palette_images_alpha_comes_with_its_palette(transparency):
+    entries = [[200, 0, 0], [0, 200, 0], [0, 0, 200]]
+    image = Image.new("P", (2, 2))
+    if transparency == "rgba":
+        image.putpalette([v for rgb, a in zip(entries, (255, 0, 128), strict=True)
+                          for v in (*rgb, a)],
+                         "RGBA")
+    else:
+        image.putpalette([v for rgb in entries for v in rgb])
+        image.info["transparency"] = transparency
+    alphas = [255, 0, 255] if transparency == 1 else [255, 0, 128]
+    opaque_red = np.full((2, 2, 4), [200, 0, 0, 255], np.uint8)
+    opaque_red[0, 0] = [0, 0, 200, 128]
+    result = reduce_colors(opaque_red, palette=image)
+    # the fully transparent entry is dropped, as from a (k, 4) array
+    kept = [[*rgb, a] for rgb, a in zip(entries, alphas, strict=True) if a]
+    assert np.column_stack([result.palette, result.alpha]).tolist() == kept
+    assert result.to_rgba()[1, 1].tolist() == [200, 0, 0, 255]
 
 
 def test_dithering_keeps_local_averages_closer_to_the_original():
@@ -627,7 +679,7 @@ def test_the_most_colours_keep_every_pixel_its_own_entry():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
+    ({"n_colors": 0}, ValueError, "^n_colors=0 should be >= 1$"),
     ({"n_colors": 65537}, ValueError, "^n_colors=65537 should be <= 65536, the most colours a "
      "palette is fitted to"),
     ({"n_colors": 10**30, "quality": 1}, ValueError, "^n_colors=10+ should be <= 65536"),
@@ -639,6 +691,13 @@ def test_the_most_colours_keep_every_pixel_its_own_entry():
     ({"quality": -1}, ValueError, "quality=-1 should be >= 0"),
     ({"dither": "yes"}, TypeError, "dither='yes' should be a bool or a number in"),
     ({"palette": [[1, 2]]}, ValueError, r"palette should have shape \(k, 3\)"),
+    # a flat list not of RGB triples: "got (4,)" did not say a flat one is taken
+    ({"palette": [0, 0, 0, 255]}, ValueError,
+     r"^palette should have shape \(k, 3\) or \(k, 4\) with k >= 1, or a flat sequence of 3k "
+     r"integers \(r, g, b, r, g, b, \.\.\.\), got 4 values$"),
+    ({"palette": Image.new("RGB", (2, 2))}, TypeError,
+     r"^palette is a PIL image of mode 'RGB'; expected a palette image, mode 'P' "
+     r"\(palette\.quantize\(k\), say\), whose palette is taken, or a \(k, 3\) array"),
     ({"palette": [[1, 2, 300]]}, ValueError,
      "^palette should hold integers 0..255, got values from 1 to 300$"),
     ({"palette": FOUR, "n_colors": 4}, ValueError,
@@ -671,7 +730,11 @@ def test_bad_parameters_are_named(kwargs, error, match):
      r"file with quantize\.io\.load_image$"),
     (PurePosixPath("photo.png"), TypeError,
      r"got PurePosixPath; read a file with quantize\.io\.load_image$"),
-    ([[0, 255]], TypeError, r"^image should be a numpy array or a PIL image, got list$"),
+    # nested lists, whose ints NumPy makes int64, said nothing of how to pass them
+    ([[0, 255]], TypeError, r"^image should be a numpy array or a PIL image, got list; for "
+     r"nested lists of levels 0\.\.255, pass np\.asarray\(image, dtype=np\.uint8\)$"),
+    (((0, 255),), TypeError, r"got tuple; for nested lists of levels 0\.\.255, pass "
+     r"np\.asarray\(image, dtype=np\.uint8\)$"),
     (np.full((2, 2, 3), 2.0), ValueError, r"values in \[0, 1\]"),
     # a file's bytes, or the open file, were sent to load_image, which takes a path only
     (b"\x89PNG\r\n", TypeError, r"^image should be a numpy array or a PIL image, got bytes; "
@@ -684,6 +747,74 @@ def test_bad_parameters_are_named(kwargs, error, match):
 def test_bad_images_are_refused(image, error, match):
     with pytest.raises(error, match=match):
         reduce_colors(image, 4)
+
+
+class _ArrayLike:
+    """A stand-in for an xarray DataArray or a CPU tensor: an object with ``__array__``."""
+
+    def __init__(self, array: np.ndarray):
+        self.array = array
+
+    def __array__(self, dtype=None, copy=None):
+        return self.array
+
+
+class _InterfaceOnly:
+    """An object exposing ``__array_interface__`` alone, as some buffers do."""
+
+    def __init__(self, array: np.ndarray):
+        self.__array_interface__ = array.__array_interface__
+        self.keep = array
+
+
+@pytest.mark.parametrize("wrap", [_ArrayLike, _InterfaceOnly])
+@pytest.mark.parametrize("call", ["reduce_colors", "segment"])
+def test_an_array_like_image_is_read_as_numpy_reads_it(wrap, call):
+    """Objects with the array protocol were refused: "should be a numpy array or a PIL
+    image, got _ArrayLike", where scikit-image and MiniBatchKMeans take them."""
+    import quantize
+
+    image = four_colour_image()
+    before = image.copy()
+    func = getattr(quantize, call)
+    kwargs = {"seed": 0} if call == "segment" else {"n_colors": 4, "seed": 0}
+    got, expected = func(wrap(image), **kwargs), func(image.copy(), **kwargs)
+    field = "indices" if call == "reduce_colors" else "labels"
+    assert np.array_equal(getattr(got, field), getattr(expected, field))
+    assert np.array_equal(image, before)  # the object's array is left as it was
+
+
+def test_an_array_like_that_numpy_cannot_read_is_one_typeerror():
+    class OnTheGpu:
+        def __array__(self, dtype=None, copy=None):
+            raise TypeError("can't convert cuda:0 device type tensor to numpy")
+
+    with pytest.raises(TypeError, match=r"^image, a OnTheGpu, could not be made a numpy "
+                       r"array: can't convert cuda:0 device type tensor to numpy$"):
+        reduce_colors(OnTheGpu(), 4)
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_a_list_of_pixels_is_read_as_a_grey_image_and_said_so(channels, recwarn):
+    """A scikit-learn style (N, 3) list of pixels was silently read as a grey image of
+    3 x N pixels, its palette grey."""
+    from quantize.io import PixelListWarning
+
+    pixels = np.zeros((64 * channels, channels), np.uint8)
+    pixels[: 32 * channels] = 200
+    kind = "RGB" if channels == 3 else "RGBA"
+    with pytest.warns(PixelListWarning) as caught:
+        result = reduce_colors(pixels, 2, seed=0)
+    assert [str(w.message) for w in caught] == [
+        f"image of shape ({64 * channels}, {channels}) is read as a greyscale image of "
+        f"{channels}x{64 * channels} pixels (width x height); for a list of {64 * channels} "
+        f"{kind} pixels, pass image.reshape(-1, 1, {channels})"]
+    assert [w.filename for w in caught] == [__file__]
+    assert result.indices.shape == pixels.shape  # read as it was: a grey image
+    reduce_colors(pixels[1:], 2, seed=0)  # one row fewer: as tall images are, no warning
+    reduce_colors(pixels.reshape(-1, 1, channels), 2, seed=0)  # the pixels passed so
+    reduce_colors(np.zeros((1000, 5), np.uint8), 2, seed=0)  # 5 columns: no pixels
+    assert not [w for w in recwarn if issubclass(w.category, PixelListWarning)]
 
 
 @pytest.mark.parametrize("by_sort", [True, False])

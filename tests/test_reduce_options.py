@@ -21,7 +21,7 @@ def test_check_reduce_options_fills_the_defaults():
 
 @pytest.mark.parametrize("options, error, match", [
     ({"colours": 4}, TypeError, "unknown reduce option.*colours.*expected some of n_colors"),
-    ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
+    ({"n_colors": 0}, ValueError, "n_colors=0 should be >= 1"),
     ({"n_colors": 100000}, ValueError, "^n_colors=100000 should be <= 65536, the most "),
     ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),

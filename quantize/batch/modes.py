@@ -85,7 +85,7 @@ def _check_palette_in_draws(palette_in: Any) -> None:
         if palette is None:  # each job names it, on its file's line
             return
     else:
-        palette = check_palette(palette_in, "palette_in")
+        palette = check_palette(palette_in, "palette_in", pillow_forms=True)
     name = palette_in_name(palette_in)
     check_palette_draws(visible_entries(palette), None, name, any_image=True)
     warn_palette_entries(palette_in, palette, name)

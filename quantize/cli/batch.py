@@ -160,7 +160,7 @@ def batch(
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", parser=integer, metavar="K",
-        help=f"reduce: colours per image, 2..{MAX_PALETTE} (default 16; with "
+        help=f"reduce: colours per image, 1..{MAX_PALETTE} (default 16; with "
         f"--quality, the most allowed, default {MAX_PALETTE}); segment: cluster the pixels into K "
         "k-means clusters, 1..256, instead of cutting the region hierarchy (the default).",
         show_default=False)] = None,
@@ -887,12 +887,12 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
 
 
 def _check_colors(colors: int, quality: float | None = None) -> int:
-    """``-k`` of ``--mode reduce``: every output is indexed, so 2 to :data:`MAX_PALETTE`;
+    """``-k`` of ``--mode reduce``: every output is indexed, so 1 to :data:`MAX_PALETTE`;
     with ``quality``, where it is only the most colours allowed, what ``quantize reduce``
     takes (the batch's checks cap it at :data:`MAX_PALETTE`, as reduce caps it for an
     indexed output, after refusing it beside ``--dither``, as reduce does)."""
     if quality is None:
-        return check_int(colors, "-k/--colors", minimum=2, maximum=MAX_PALETTE)
+        return check_int(colors, "-k/--colors", minimum=1, maximum=MAX_PALETTE)
     from ..reduce.fit import check_n_colors
 
     return check_n_colors(colors)

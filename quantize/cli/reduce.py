@@ -144,8 +144,8 @@ def reduce_command(
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", parser=integer,
-        help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "
-        f"2..{MAX_COLORS} for a still .jpg/.webp/.tif (default 16; at most {MAX_PALETTE} "
+        help=f"Number of colours, 1..{MAX_PALETTE} for .png/.gif, "
+        f"1..{MAX_COLORS} for a still .jpg/.webp/.tif (default 16; at most {MAX_PALETTE} "
         "with --dither, and for an animation or a TIFF's pages, which share one "
         f"palette). With --quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,

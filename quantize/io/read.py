@@ -59,7 +59,8 @@ from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning",
            "DamagedExifWarning", "KeyedCanvas",
-           "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelRangeWarning",
+           "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelListWarning",
+           "PixelRangeWarning",
            "TransparencyChunkWarning",
            "TransparentColorWarning", "UnterminatedGifWarning", "as_rgba", "check_frame_pixels",
            "check_input_path", "drawn_alike_by_pillow", "exif_orientation", "first_page",
@@ -2463,8 +2464,8 @@ def _pil_to_rgba(im: Image.Image, page: int | None = None
 class PixelRangeWarning(CodeAdviceWarning):
     """Pixels of a 32-bit integer or float image lie outside any range they can be read in,
     or (32-bit integers, or a uint16 array or a 16-bit PIL image made from one, all at
-    most 255; floats over 1 that come out dark) may be meant in another range than they
-    are read in.
+    most 255; the alpha of a uint16 array alone at most 255; floats over 1 that come out
+    dark) may be meant in another range than they are read in.
 
     The advice, how to convert the image or array in Python, is apart from the facts
     (:class:`~quantize.errors.CodeAdviceWarning`): the command line shows the facts alone.
@@ -2597,14 +2598,22 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
     (H, W, 1), (H, W, 2) (grey and alpha, as ``np.asarray`` gives a PIL "LA" image),
     (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257; one whose values
-    are all at most 255, which comes out near black, with a :class:`PixelRangeWarning`),
+    are all at most 255, which comes out near black, with a :class:`PixelRangeWarning`,
+    and one whose alpha alone is, beside colour above 255, with one saying its alpha looks
+    8-bit),
     bool, or float in [0, 1]. Other integer dtypes are refused: their scale is
-    unknown. The caller's array is never modified. A PIL image is
-    converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
-    16-bit and float grayscale; a palette image's alpha, from its ``transparency`` or
-    an "RGBA" palette as ``Image.quantize`` makes; one not yet decoded whose tRNS chunk
-    holds more alpha values than a palette has entries is read opaque, with a
-    :class:`TransparencyChunkWarning`) but keeps its orientation: apply
+    unknown. An object with NumPy's array protocol (``__array__``,
+    ``__array_interface__``: an xarray DataArray, a CPU tensor) is read as
+    ``np.asarray`` makes it; nested lists are refused, with how to pass them
+    (``np.asarray(image, dtype=np.uint8)``). A 2-D array of 3 or 4 columns and at least
+    64 times as many rows is read as the grey image it is, with a
+    :class:`PixelListWarning`: it looks like a list of pixels, which
+    ``image.reshape(-1, 1, 3)`` passes. The caller's array (or object) is never
+    modified. A PIL image is converted as :func:`load_image` converts a file (its ICC
+    profile, PNG gamma, 16-bit and float grayscale; a palette image's alpha, from its
+    ``transparency`` or an "RGBA" palette as ``Image.quantize`` makes; one not yet
+    decoded whose tRNS chunk holds more alpha values than a palette has entries is read
+    opaque, with a :class:`TransparencyChunkWarning`) but keeps its orientation: apply
     ``PIL.ImageOps.exif_transpose`` first for an upright photo. A PIL image
     of an animation or a multi-page file gives the frame it is at, and a
     :class:`LoadedImage` of one its first frame, with a
@@ -2696,13 +2705,13 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
                 if key is not None:  # the caller's image is left as it was
                     image.info["transparency"] = key
     if not isinstance(image, np.ndarray):
-        raise TypeError(f"{name} should be a numpy array or a PIL image, "
-                        f"got {type(image).__name__}{_file_hint(image)}")
+        image = _array_like(image, name)
     if is_masked(image):  # its mask would be dropped without a word
         raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
                         "plain array (image.filled(...), or the mask as an alpha channel)")
     arr = np.asarray(image)  # a subclass (np.matrix, always 2-D) as the plain array it holds
     if arr.ndim == 2:
+        _warn_pixel_list(arr.shape, name)
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
         # (3, H, W) or (4, H, W), as PyTorch and some readers give an image
@@ -2846,6 +2855,54 @@ def _overlong_trns_left_out(image: Image.Image) -> Any:
         return None
     ignore_overlong_trns(image)
     return None if "transparency" in image.info else key
+
+
+def _array_like(image: Any, name: str) -> np.ndarray:
+    """``image``, given to :func:`as_rgba` as no array, as ``np.asarray`` makes it when it
+    exposes the array protocol (``__array__``, ``__array_interface__`` or
+    ``__array_struct__``: an xarray DataArray, a CPU tensor), as scikit-image and
+    :class:`~quantize.MiniBatchKMeans` take it; anything else refused, a nested list or
+    tuple (whose ints NumPy makes int64, a dtype of no known range) with how to pass it.
+    ``image`` itself is left as it was: what is read from it is copied."""
+    protocol = ("__array__", "__array_interface__", "__array_struct__")
+    if any(hasattr(image, attribute) for attribute in protocol):
+        try:
+            return np.asarray(image)
+        except (TypeError, ValueError) as exc:  # a tensor on a GPU, say
+            raise TypeError(f"{name}, a {type(image).__name__}, could not be made a numpy "
+                            f"array: {exc}") from None
+    hint = _file_hint(image)
+    if isinstance(image, list | tuple):
+        hint = (f"; for nested lists of levels 0..255, pass np.asarray({name}, "
+                "dtype=np.uint8)")
+    raise TypeError(f"{name} should be a numpy array or a PIL image, "
+                    f"got {type(image).__name__}{hint}")
+
+
+class PixelListWarning(CodeAdviceWarning):
+    """A 2-D array of 3 or 4 columns and many more rows, as scikit-learn takes pixels
+    (``image.reshape(-1, 3)``), is read as what it is, a grey image of 3 or 4 pixels a
+    row (:func:`_warn_pixel_list`)."""
+
+
+#: A 2-D array of 3 or 4 columns and at least this many times as many rows is taken for a
+#: list of pixels (:func:`_warn_pixel_list`): 192 rows of 3, 256 of 4. No grey image is
+#: that narrow and tall; a list of the pixels of an image of 14 x 14 is that long.
+PIXEL_LIST_ROWS_PER_COLUMN = 64
+
+
+def _warn_pixel_list(shape: tuple[int, ...], name: str) -> None:
+    """Warn that a 2-D array of ``shape``, ``(N, 3)`` or ``(N, 4)`` with
+    N >= :data:`PIXEL_LIST_ROWS_PER_COLUMN` times its columns, likely a list of RGB (RGBA)
+    pixels, is read as a grey image of that shape, and how to pass pixels."""
+    rows, columns = shape
+    if columns not in (3, 4) or rows < PIXEL_LIST_ROWS_PER_COLUMN * columns:
+        return
+    kind = "RGB" if columns == 3 else "RGBA"
+    warn_caller(PixelListWarning(
+        f"{name} of shape {shape} is read as a greyscale image of {columns}x{rows} pixels "
+        "(width x height)",
+        advice=f"for a list of {rows} {kind} pixels, pass {name}.reshape(-1, 1, {columns})"))
 
 
 def _file_hint(image: Any) -> str:
@@ -3417,6 +3474,8 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
                 f"{name} holds uint16 values of at most {top}, read as 16-bit counts (65535 "
                 "is white), so it comes out near black",
                 advice="if they are 0..255, pass it as .astype(np.uint8)"))
+        elif arr.shape[2] in (2, 4):
+            _warn_eight_bit_alpha(arr, top, name)
         return _rounded_by_bands(arr, lambda band: np.divide(band, 257.0))
     if arr.dtype.kind == "f":
         if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
@@ -3432,6 +3491,21 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
     hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
                     f"{arr.dtype}{hint}")
+
+
+def _warn_eight_bit_alpha(arr: np.ndarray, top: int, name: str) -> None:
+    """Warn of a uint16 ``(H, W, 2)`` or ``(H, W, 4)`` array, whose largest value is ``top``
+    (above 255), whose alpha channel is all at most 255 but not all 0: alpha put in 8-bit
+    (255 for opaque) beside 16-bit colour, read as 16-bit counts, comes out nearly
+    transparent (255 is alpha 1 of 255). The values are read as they are."""
+    alpha_top = int(arr[:, :, -1].max())
+    if 0 < alpha_top <= 255:
+        warn_caller(PixelRangeWarning(
+            f"{name} is uint16 with colour values up to {top} but alpha values of at most "
+            f"{alpha_top}: its alpha looks 8-bit, and read as 16-bit counts (65535 is "
+            f"opaque) it comes out nearly transparent (alpha {round(alpha_top / 257)} of 255)",
+            advice="if alpha is 0..255, scale that channel by 257 first "
+            "(image[..., -1] * 257)"))
 
 
 def _array_bands(arr: np.ndarray) -> list[slice]:

@@ -808,7 +808,7 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
         return None
     if isinstance(palette_in, str | os.PathLike):
         return read_palette_in(palette_in)
-    return check_palette(palette_in, "palette_in")
+    return check_palette(palette_in, "palette_in", pillow_forms=True)
 
 
 def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],

@@ -247,7 +247,7 @@ class Histogram:
 # --------------------------------------------------------------------------
 
 
-def check_n_colors(n_colors: Any, minimum: int = 2) -> int:
+def check_n_colors(n_colors: Any, minimum: int = 1) -> int:
     """``n_colors`` as an int from ``minimum`` to :data:`MAX_COLORS`, or raise naming it.
 
     >>> check_n_colors(100000)

@@ -74,13 +74,18 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         :class:`~quantize.io.LoadedImage` that :func:`quantize.io.load_image`
         returns for a file is taken too, with its alpha. A PIL image keeps its
         stored orientation (apply ``PIL.ImageOps.exif_transpose`` for a photo);
-        ``load_image`` turns the file upright.
+        ``load_image`` turns the file upright. An object with NumPy's array protocol (an
+        xarray DataArray, a CPU tensor) is read as ``np.asarray`` makes it; nested lists
+        are refused (pass ``np.asarray(image, dtype=np.uint8)``). A 2-D array is a grey
+        image, even of 3 columns: pass a list of N RGB pixels as ``(N, 1, 3)``.
     n_colors : int, optional
-        Palette size, >= 2 (default 16), not counting the fully transparent
-        entry. With ``quality`` it is the most colours allowed (default 256).
-        At most 65,536 (:data:`~quantize.reduce.fit.MAX_COLORS`): up to 1,024
-        the time grows about as the square of the palette (on a 300 x 451 photo
-        of 31,000 colours, 1,000 colours took 1 s), beyond far more slowly: 4,096
+        Palette size, >= 1 (default 16), not counting the fully transparent
+        entry: 1 gives one colour, the image's mean (a one-entry palette, which PNG
+        and GIF hold; pngquant refuses fewer than 2). With ``quality`` it is the most
+        colours allowed (default 256). At most 65,536
+        (:data:`~quantize.reduce.fit.MAX_COLORS`): up to 1,024 the time grows about as
+        the square of the palette (on a 300 x 451 photo of 31,000 colours, 1,000
+        colours took 1 s), beyond far more slowly: 4,096
         took 3-5 s on web photos and 12 s on a 12 MP photo, 60,000 took 26 s on
         an image of 65,536 random colours (CPU, 2 cores); no more than the image
         has are fitted: an
@@ -105,8 +110,13 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         ``ValueError``.
     exact_colors : bool
         Every palette entry is a colour of the image: each cluster's medoid.
-    palette : (k, 3) or (k, 4) array_like of uint8, optional
-        Map onto this palette (kept in its order) instead of fitting one. A
+    palette : (k, 3) or (k, 4) array_like of uint8, or PIL image, optional
+        Map onto this palette (kept in its order) instead of fitting one. Pillow's
+        forms are taken too: a flat sequence of 3k integers, as ``im.getpalette()``
+        gives it (k RGB triples), and a mode "P" PIL image, whose palette is taken, every
+        entry it holds whether its pixels draw it or not (``len(im.getpalette()) // 3``:
+        the k of ``im.quantize(k)``, 256 for ``im.convert("P")``), with alpha from its
+        ``transparency`` or "RGBA" palette. A
         colour it repeats (alpha included) is kept once, at its first index, so
         the entries after a repeat take lower indices in the result than in
         ``palette``, and a :class:`~quantize.errors.PaletteInWarning` says so;
@@ -173,12 +183,18 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         When ``quality`` is above 20, which nearly any image meets with the
         fewest colours: a 0-100 score (pngquant's, or Pillow's JPEG quality)
         is not what it measures.
+    quantize.io.PixelListWarning
+        When ``image`` is a 2-D array of 3 or 4 columns and at least 64 times as many
+        rows, read as the grey image it is, which looks like a list of pixels
+        (``pixels.reshape(-1, 1, 3)`` passes them).
     quantize.io.PixelRangeWarning
         When ``image`` is a uint16 array whose values are all at most 255 (read as
-        16-bit counts, it comes out near black), or such a PIL image made in memory
-        (``Image.fromarray``: mode "I;16"), or a PIL image of 32-bit integer or
-        float grayscale (mode "I" or "F") with pixels read as black (NaN, infinite or
-        negative) or likely meant in another range (see :func:`quantize.io.load_image`).
+        16-bit counts, it comes out near black), or whose alpha alone is beside
+        colour above 255 (it looks 8-bit and comes out nearly transparent), or such a
+        PIL image made in memory (``Image.fromarray``: mode "I;16"), or a PIL image of
+        32-bit integer or float grayscale (mode "I" or "F") with pixels read as black
+        (NaN, infinite or negative) or likely meant in another range (see
+        :func:`quantize.io.load_image`).
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation: only the frame it is
         at is reduced (:func:`quantize.animation.reduce_animation_file`
@@ -198,7 +214,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     rng = check_seed(seed)
     warn_quality_scale(opts.quality)
     if opts.palette is not None:
-        warn_repeated_entries(check_palette(palette), "palette")  # opts keeps each once
+        # opts keeps each colour once
+        warn_repeated_entries(check_palette(palette, pillow_forms=True), "palette")
         check_palette_draws(opts.palette, alpha)
         warn_palette_without_alpha(opts.palette, alpha)
     return reduce_checked(rgb, alpha, opts, rng)

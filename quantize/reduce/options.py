@@ -105,7 +105,7 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     exact = check_bool(exact_colors, "exact_colors")
     pal = None
     if palette is not None:
-        pal = visible_entries(check_palette(palette))
+        pal = visible_entries(check_palette(palette, pillow_forms=True))
         check_palette_alone("palette", palette, k, q, exact)
     size = pal.shape[0] if pal is not None else (k or 0)
     if strength > 0 and size > MAX_PALETTE:
@@ -473,7 +473,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     if isinstance(pal_in, str | os.PathLike):
         check_palette_path(pal_in, "palette_in")
     elif pal_in is not None:
-        palette = check_palette(pal_in, "palette_in")
+        palette = check_palette(pal_in, "palette_in", pillow_forms=True)
     check_palette_alone("palette_in", pal_in, opts["n_colors"], opts["quality"],
                         opts["exact_colors"])
     checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],

@@ -156,7 +156,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     if isinstance(given, str | os.PathLike):
         palette_in: Any = os.fspath(given)
     else:
-        palette_in = None if given is None else check_palette(given, "palette_in").tolist()
+        palette_in = (None if given is None
+                      else check_palette(given, "palette_in", pillow_forms=True).tolist())
     n, quality = opts["n_colors"], opts["quality"]
     return {"n_colors": None if n is None else int(n),
             "quality": None if quality is None else float(quality) + 0.0,  # -0 as 0
