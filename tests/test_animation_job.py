@@ -1687,6 +1687,47 @@ def test_per_frame_pixels_are_kept_outside_the_box_a_hole_clears(tmp_path):
         assert np.array_equal(got, want)
 
 
+def _cleared_sprites_gif(path: Path) -> Path:
+    """Three 6 x 6 sprites on an empty 16 x 8 screen, at overlapping offsets, each of two
+    colours of its own and transparent corners, each cleared to background (disposal 2),
+    as gifsicle --disposal background writes them: six colours in all."""
+    colours = [(RED, GREEN), (BLUE, YELLOW), (CYAN, MAGENTA)]
+    data = gif_screen((16, 8), np.zeros((2, 3), np.uint8), 2, 0, 0)
+    for i, (a, b) in enumerate(colours):
+        indices = np.zeros((6, 6), np.uint8)
+        indices[2:4] = 1
+        indices[[0, 0, 5, 5], [0, 5, 0, 5]] = 2  # the transparent entry
+        data += gif_control(10, 2, 2)
+        data += struct.pack("<cHHHHB", b",", 4 * i, i, 6, 6, 0x81)
+        data += gif_color_table(np.array([a, b], np.uint8), 4)
+        data += gif_image_data(indices, 2) + b"\0"
+    path.write_bytes(data + b";")
+    return path
+
+
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
+def test_sprites_cleared_to_background_are_shown_as_the_input_is(tmp_path, palette):
+    """Each frame is its sprite alone, the one before cleared, whether the writer clears
+    that box itself (per frame, disposal 2 written only where a pixel turns transparent)
+    or writes the input's disposal (one palette): read back, and as Pillow draws it."""
+    src = _cleared_sprites_gif(tmp_path / "in.gif")
+    wanted = [f.rgba for f in iter_frames(src)]
+    assert [int((w[..., 3] > 0).sum()) for w in wanted] == [32, 32, 32]
+    out = tmp_path / "out.gif"
+    record = reduce_animation_file(src, out, n_colors=2, palette=palette)
+    assert record["frames"] == 3
+    if palette == "per-frame":
+        assert record["psnr"] is None  # two colours a frame: drawn exactly
+    got = [f.rgba for f in iter_frames(out)]
+    for read, drawn in ((got, composited(out)), (wanted, composited(src))):
+        for a, b in zip(read, drawn, strict=True):  # Pillow draws them alike
+            assert same_picture(a, b)
+    for a, b in zip(got, wanted, strict=True):
+        assert np.array_equal(a[..., 3], b[..., 3])
+        if palette == "per-frame":
+            assert same_picture(a, b)
+
+
 @pytest.mark.parametrize("disposals", [None, [2, 3, 1], [3, 2, 3]])
 @pytest.mark.parametrize("dither", [0.0, 1.0])
 def test_per_frame_palettes_restored_to_previous_count_what_the_screen_shows(tmp_path,
