@@ -390,6 +390,20 @@ def test_a_frame_the_first_palette_draws_as_well_is_mapped_onto_it(tmp_path):
     assert np.array_equal(first[mapped[~still]], rgb[~still])
 
 
+@pytest.mark.parametrize("indices", [[0, 1, 0, 1], [0, 1, 1, 1]])
+def test_drawn_error_is_the_sum_over_pixels_by_colour_or_pixel_by_pixel(indices):
+    # [0, 1, 1, 1]: the third pixel's colour, also the first's, is drawn with another entry
+    palette = np.array([(0, 0, 0), (10, 0, 0)], np.uint8)
+    rgb = np.array([[(1, 0, 0), (9, 0, 0), (1, 0, 0), (9, 0, 0)]], np.uint8)
+    drawn = np.ones((1, 4), bool)
+    distinct, counts, rows = plans.sorted_code_histogram(pack_rgb(rgb)[drawn])
+    indices = np.array(indices, np.uint8)
+    by_pixel = int(((palette[indices].astype(int) - rgb[0]) ** 2).sum())
+    assert by_pixel == (4 if indices[2] == 0 else 84)
+    assert plans._drawn_error(palette, indices, plans.unpack_rgb(distinct), counts, rows, rgb,
+                              drawn) == by_pixel
+
+
 def test_a_frame_its_own_palette_draws_better_keeps_it(tmp_path):
     # The first frame's palette lacks GREEN: drawn with it, the frame's error would grow.
     first = np.array([WHITE, RED, BLUE], np.uint8)

@@ -133,6 +133,21 @@ def _nearest_of_codes(codes: np.ndarray, palette: np.ndarray, space: str) -> np.
                    _features(palette, space))[at.ravel()]
 
 
+def _drawn_error(palette: np.ndarray, indices: np.ndarray, colors: np.ndarray,
+                 counts: np.ndarray, rows: np.ndarray, rgb: np.ndarray,
+                 drawn: np.ndarray) -> int:
+    """Squared RGB error summed of the ``drawn`` pixels of ``rgb`` ``(H, W, 3)``, drawn with
+    entries ``indices`` ``(n,)`` of ``palette`` (in the mask's order). Their distinct
+    ``colors`` (``counts`` pixels each, the ``i``-th pixel of colour ``rows[i]``) are
+    weighed once each when each is drawn with one entry, as in undithered frames.
+    """
+    entry = np.zeros(colors.shape[0], indices.dtype)
+    entry[rows] = indices
+    if np.array_equal(entry[rows], indices):
+        return int(counts @ _squared_errors(palette[entry], colors))
+    return int(_squared_errors(palette[indices], rgb[drawn]).sum())
+
+
 def _spread(palette: np.ndarray, colors: np.ndarray, counts: np.ndarray,
             opts: AnimationOptions) -> np.ndarray:
     """A palette fitted to ``colors`` moved outwards for dithering, as a still's is
@@ -1240,8 +1255,8 @@ class PerFramePlan:
         distinct, counts, rows = sorted_code_histogram(codes[drawn])
         colors = unpack_rgb(distinct)
         entries = nearest(_features(colors, space), _features(first, space))
-        if (counts @ _squared_errors(first[entries], colors)
-                > _squared_errors(palette[indices[drawn]], rgb[drawn]).sum()):
+        if counts @ _squared_errors(first[entries], colors) > _drawn_error(
+                palette, indices[drawn], colors, counts, rows, rgb, drawn):
             return palette, indices
         moved = np.zeros_like(indices)
         moved[drawn] = entries[rows]
