@@ -29,7 +29,7 @@ from quantize.animation import gif as gif_module
 from quantize.animation import job as job_module
 from quantize.animation.frames import open_animation
 from quantize.animation.options import check_animation_options
-from quantize.animation.plans import one_table_holds
+from quantize.animation.plans import PerFramePlan, one_table_holds
 from quantize.cli import app
 from quantize.colors import ciede2000, lab_of, premultiply
 from quantize.encode import (
@@ -344,6 +344,51 @@ def test_per_frame_palettes_keep_unchanged_pixels_whatever_the_input_disposal(tm
     assert len(shown) == 3
     for got, frame in zip(shown, iter_frames(src), strict=True):
         assert same_picture(got, frame.rgba)
+
+
+def _three_frames_two_palettes(path: Path) -> Path:
+    """Three frames of four colours each, eight in all (no table of four holds them): the
+    second draws the first's colours moved, the third four others."""
+    first = np.array([[RED, GREEN, BLUE, WHITE] * 2] * 4, np.uint8)
+    second = np.roll(first, 1, axis=1)
+    third = np.array([[CYAN, MAGENTA, YELLOW, BLACK] * 2] * 4, np.uint8)
+    return save_animation(path, [first, second, third], duration=50, loop=0)
+
+
+def test_per_frame_a_frame_of_the_first_frames_colours_has_no_local_table(tmp_path):
+    src = _three_frames_two_palettes(tmp_path / "in.gif")
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=4, palette="per-frame")
+    assert [local for local, _ in frame_blocks(out.read_bytes())] == [0, 0, 4]
+    for got, frame in zip(composited(out), composited(src), strict=True):
+        assert same_picture(got, frame)
+
+
+def test_per_frame_a_frame_the_first_table_draws_better_than_its_fit_takes_it(
+        tmp_path, monkeypatch):
+    """A later frame's palette fitted elsewhere than the first's (k-means from another
+    state; here each colour after the first frame's one level off) drew it worse with a
+    local table of its own: it is drawn with the first frame's table, as the input is.
+    The third frame, whose colours that table lacks, keeps its own."""
+    fit = PerFramePlan._fit
+    fits = []
+
+    def fitted_off(plan, codes):
+        palette = fit(plan, codes)
+        fits.append(palette)
+        return palette if len(fits) == 1 else np.minimum(palette, 254) + 1
+
+    monkeypatch.setattr(PerFramePlan, "_fit", fitted_off)
+    src = _three_frames_two_palettes(tmp_path / "in.gif")
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=4, palette="per-frame")
+    assert len(fits) == 3
+    assert [local for local, _ in frame_blocks(out.read_bytes())] == [0, 0, 4]
+    shown, given = composited(out), composited(src)
+    assert same_picture(shown[0], given[0]) and same_picture(shown[1], given[1])
+    off = given[2].astype(int)
+    off[..., :3] = np.minimum(off[..., :3], 254) + 1
+    assert np.array_equal(shown[2], off)
 
 
 def test_per_frame_palettes_of_an_animation_one_table_holds_are_one_shared_table(tmp_path):
@@ -1640,6 +1685,47 @@ def test_per_frame_pixels_are_kept_outside_the_box_a_hole_clears(tmp_path):
     assert len(shown) == 4
     for got, want in zip(shown, wanted, strict=True):
         assert np.array_equal(got, want)
+
+
+def _cleared_sprites_gif(path: Path) -> Path:
+    """Three 6 x 6 sprites on an empty 16 x 8 screen, at overlapping offsets, each of two
+    colours of its own and transparent corners, each cleared to background (disposal 2),
+    as gifsicle --disposal background writes them: six colours in all."""
+    colours = [(RED, GREEN), (BLUE, YELLOW), (CYAN, MAGENTA)]
+    data = gif_screen((16, 8), np.zeros((2, 3), np.uint8), 2, 0, 0)
+    for i, (a, b) in enumerate(colours):
+        indices = np.zeros((6, 6), np.uint8)
+        indices[2:4] = 1
+        indices[[0, 0, 5, 5], [0, 5, 0, 5]] = 2  # the transparent entry
+        data += gif_control(10, 2, 2)
+        data += struct.pack("<cHHHHB", b",", 4 * i, i, 6, 6, 0x81)
+        data += gif_color_table(np.array([a, b], np.uint8), 4)
+        data += gif_image_data(indices, 2) + b"\0"
+    path.write_bytes(data + b";")
+    return path
+
+
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
+def test_sprites_cleared_to_background_are_shown_as_the_input_is(tmp_path, palette):
+    """Each frame is its sprite alone, the one before cleared, whether the writer clears
+    that box itself (per frame, disposal 2 written only where a pixel turns transparent)
+    or writes the input's disposal (one palette): read back, and as Pillow draws it."""
+    src = _cleared_sprites_gif(tmp_path / "in.gif")
+    wanted = [f.rgba for f in iter_frames(src)]
+    assert [int((w[..., 3] > 0).sum()) for w in wanted] == [32, 32, 32]
+    out = tmp_path / "out.gif"
+    record = reduce_animation_file(src, out, n_colors=2, palette=palette)
+    assert record["frames"] == 3
+    if palette == "per-frame":
+        assert record["psnr"] is None  # two colours a frame: drawn exactly
+    got = [f.rgba for f in iter_frames(out)]
+    for read, drawn in ((got, composited(out)), (wanted, composited(src))):
+        for a, b in zip(read, drawn, strict=True):  # Pillow draws them alike
+            assert same_picture(a, b)
+    for a, b in zip(got, wanted, strict=True):
+        assert np.array_equal(a[..., 3], b[..., 3])
+        if palette == "per-frame":
+            assert same_picture(a, b)
 
 
 @pytest.mark.parametrize("disposals", [None, [2, 3, 1], [3, 2, 3]])

@@ -371,6 +371,51 @@ def test_per_frame_tables_of_kept_pixels_hold_three_colours_when_a_fourth_costs_
     assert np.array_equal(palette[indices[~keep]], np.array(drawn, np.uint8))
 
 
+def test_a_frame_the_first_palette_draws_as_well_is_mapped_onto_it(tmp_path):
+    # The frame's own palette gave up the near red (its pixel drawn RED: an error of 2**2);
+    # the first frame's palette holds it, so it draws the frame exactly, with no local table.
+    near = (RED[0] + 2, *RED[1:])
+    first = np.array([WHITE, RED, near, BLUE], np.uint8)
+    own = np.array([BLUE, RED, WHITE], np.uint8)
+    indices = np.array([[2] * 4 + [1] * 8 + [0] * 7 + [1] + [0] * 4], np.uint8)
+    rgb = np.array([[WHITE] * 4 + [RED] * 8 + [BLUE] * 7 + [near] + [(40, 40, 40)] * 4],
+                   np.uint8)
+    still = np.zeros(indices.shape, bool)
+    still[0, -4:] = True  # kept: not drawn, so not weighed
+    opaque = np.ones(indices.shape, bool)
+    plan = per_frame_plan(tmp_path, 4)
+    palette, mapped = plan._on_first(first, rgb, pack_rgb(rgb), opaque, still, own, indices)
+    assert palette is first
+    assert mapped[0, :20].tolist() == [0] * 4 + [1] * 8 + [3] * 7 + [2]
+    assert np.array_equal(first[mapped[~still]], rgb[~still])
+
+
+@pytest.mark.parametrize("indices", [[0, 1, 0, 1], [0, 1, 1, 1]])
+def test_drawn_error_is_the_sum_over_pixels_by_colour_or_pixel_by_pixel(indices):
+    # [0, 1, 1, 1]: the third pixel's colour, also the first's, is drawn with another entry
+    palette = np.array([(0, 0, 0), (10, 0, 0)], np.uint8)
+    rgb = np.array([[(1, 0, 0), (9, 0, 0), (1, 0, 0), (9, 0, 0)]], np.uint8)
+    drawn = np.ones((1, 4), bool)
+    distinct, counts, rows = plans.sorted_code_histogram(pack_rgb(rgb)[drawn])
+    indices = np.array(indices, np.uint8)
+    by_pixel = int(((palette[indices].astype(int) - rgb[0]) ** 2).sum())
+    assert by_pixel == (4 if indices[2] == 0 else 84)
+    assert plans._drawn_error(palette, indices, plans.unpack_rgb(distinct), counts, rows, rgb,
+                              drawn) == by_pixel
+
+
+def test_a_frame_its_own_palette_draws_better_keeps_it(tmp_path):
+    # The first frame's palette lacks GREEN: drawn with it, the frame's error would grow.
+    first = np.array([WHITE, RED, BLUE], np.uint8)
+    own = np.array([GREEN, RED, WHITE], np.uint8)
+    indices = np.array([[2] * 4 + [1] * 8 + [0] * 8], np.uint8)
+    rgb = own[indices]
+    opaque = np.ones(indices.shape, bool)
+    plan = per_frame_plan(tmp_path, 4)
+    palette, mapped = plan._on_first(first, rgb, pack_rgb(rgb), opaque, None, own, indices)
+    assert palette is own and mapped is indices
+
+
 def test_mean_delta_e_of_nothing_drawn_is_zero():
     assert FrameStats().delta_e() == 0.0
 

@@ -123,6 +123,31 @@ def _features(colors: np.ndarray, space: str) -> np.ndarray:
     return srgb_to_lab(colors) if space == "lab" else colors.astype(np.float32)
 
 
+def _nearest_of_codes(codes: np.ndarray, palette: np.ndarray, space: str) -> np.ndarray:
+    """The nearest entry of ``palette`` to each colour code of ``codes`` (1-D), each distinct
+    colour looked up once."""
+    if codes.size == 0:
+        return np.zeros(0, np.intp)
+    distinct, at = np.unique(codes, return_inverse=True)
+    return nearest(_features(unpack_rgb(distinct), space),
+                   _features(palette, space))[at.ravel()]
+
+
+def _drawn_error(palette: np.ndarray, indices: np.ndarray, colors: np.ndarray,
+                 counts: np.ndarray, rows: np.ndarray, rgb: np.ndarray,
+                 drawn: np.ndarray) -> int:
+    """Squared RGB error summed of the ``drawn`` pixels of ``rgb`` ``(H, W, 3)``, drawn with
+    entries ``indices`` ``(n,)`` of ``palette`` (in the mask's order). Their distinct
+    ``colors`` (``counts`` pixels each, the ``i``-th pixel of colour ``rows[i]``) are
+    weighed once each when each is drawn with one entry, as in undithered frames.
+    """
+    entry = np.zeros(colors.shape[0], indices.dtype)
+    entry[rows] = indices
+    if np.array_equal(entry[rows], indices):
+        return int(counts @ _squared_errors(palette[entry], colors))
+    return int(_squared_errors(palette[indices], rgb[drawn]).sum())
+
+
 def _spread(palette: np.ndarray, colors: np.ndarray, counts: np.ndarray,
             opts: AnimationOptions) -> np.ndarray:
     """A palette fitted to ``colors`` moved outwards for dithering, as a still's is
@@ -1061,7 +1086,9 @@ class PerFramePlan:
     global table does; ``k`` is the most colours any frame's palette holds. An
     undithered frame of 2**n colours that uses its transparent entry gives up
     one colour when that costs little (:data:`FEWER_COLOURS_DB`), as the entry
-    would double its table.
+    would double its table. An undithered frame that the first frame's palette (the
+    GIF's global table) draws as closely as its own is mapped onto that palette, and
+    needs no local table.
     """
 
     opts: AnimationOptions
@@ -1072,6 +1099,8 @@ class PerFramePlan:
     shown_before: np.ndarray | None = field(repr=False, default=None)
     #: the LZW data of the frames' estimated bytes, which the GIF writer reuses
     lzw: RecentCodes = field(default_factory=RecentCodes, repr=False, compare=False)
+    #: the first frame's palette, which the GIF writer makes the global table
+    first: np.ndarray | None = field(repr=False, default=None)
 
     split = staticmethod(split_alpha)  # the pixels map takes and the mask of those drawn
 
@@ -1097,7 +1126,10 @@ class PerFramePlan:
         Undithered, a palette of 2**n colours, in a frame with kept or
         transparent pixels, loses the colour it needs least when that takes at
         most :data:`FEWER_COLOURS_DB` from the frame's PSNR and codes smaller
-        (:meth:`PerFramePlan._one_fewer`).
+        (:meth:`PerFramePlan._one_fewer`). Undithered, a frame after the first whose
+        drawn pixels the first frame's palette draws as closely (squared RGB error
+        summed) is mapped onto it when that is estimated to code no larger
+        (:meth:`PerFramePlan._on_first`).
 
         Returns (indices, palette with a transparent entry last, that entry,
         pixels to keep from the previous frame or None).
@@ -1125,6 +1157,11 @@ class PerFramePlan:
         if dither == 0 and _marker_doubles_table(palette.shape[0]) and (
                 not opaque.all() or (still is not None and still.any())):
             palette, indices = self._one_fewer(rgb, codes, opaque, still, palette, indices)
+        if self.first is None:
+            self.first = palette
+        elif dither == 0:
+            palette, indices = self._on_first(self.first, rgb, codes, opaque, still, palette,
+                                              indices)
         shown = pack_rgb(palette)[indices].astype(np.int64)
         if still is not None and self.shown is not None:
             shown[still] = self.shown[still]
@@ -1195,6 +1232,42 @@ class PerFramePlan:
                 >= local_frame_bytes(np.where(marked, k, indices), k + 1, self.lzw)):
             return palette, indices
         return fewer, mapped
+
+    def _on_first(self, first: np.ndarray, rgb: np.ndarray, codes: np.ndarray,
+                  opaque: np.ndarray, still: np.ndarray | None, palette: np.ndarray,
+                  indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The frame mapped onto ``first``, the first frame's palette (which the GIF writer
+        makes the global table), when that draws it as closely as ``palette`` does and is
+        estimated to code no larger (it needs no local table); else ``palette`` and
+        ``indices`` (undithered: nearest).
+
+        As closely: the drawn pixels (opaque, not ``still``) are no farther from their
+        nearest entries of ``first`` than from their entries of ``palette``, in squared
+        RGB distance summed, so the frame's PSNR does not drop. Its kept pixels take their
+        nearest entries too (drawn only where the canvas is cleared). A sprite whose
+        palette is fitted anew in each frame, from another state of the generator, often
+        lands on a palette a little worse than the first frame's.
+        """
+        drawn = opaque if still is None else opaque & ~still
+        if not drawn.any():
+            return palette, indices
+        space = self.opts.space
+        distinct, counts, rows = sorted_code_histogram(codes[drawn])
+        colors = unpack_rgb(distinct)
+        entries = nearest(_features(colors, space), _features(first, space))
+        if counts @ _squared_errors(first[entries], colors) > _drawn_error(
+                palette, indices[drawn], colors, counts, rows, rgb, drawn):
+            return palette, indices
+        moved = np.zeros_like(indices)
+        moved[drawn] = entries[rows]
+        kept = opaque & ~drawn
+        moved[kept] = _nearest_of_codes(codes[kept], first, space)
+        marked = ~drawn
+        k = palette.shape[0]
+        if (len(self.lzw.remembered(np.where(marked, first.shape[0], moved)))
+                > local_frame_bytes(np.where(marked, k, indices), k + 1, self.lzw)):
+            return palette, indices
+        return first, moved
 
     def _least_needed(self, codes: np.ndarray, palette: np.ndarray) -> int:
         """The entry whose pixels (of colour ``codes``) are nearest, summed, to another."""
