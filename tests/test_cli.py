@@ -1687,7 +1687,7 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
     # --regions', a weight's, what --max-pixels counts, reduce -o's default name.
     ("reduce", "-o", "Default: named as --ext says, beside the input (stdout for stdin)."),
     # an animation written as .webp or .tif is refused above 256, which the help left out
-    ("reduce", "-k", "2..256 for .png/.gif, 2..65536 for a still .jpg/.webp/.tif (default 16; "
+    ("reduce", "-k", "1..256 for .png/.gif, 1..65536 for a still .jpg/.webp/.tif (default 16; "
                      "at most 256 with --dither, and for an animation or a TIFF's pages, which "
                      "share one palette). With --quality: the most colours allowed "
                      "(default 256)."),
@@ -1705,7 +1705,7 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
     # segment reads one frame of an animation, and counts only its pixels
     ("segment", "--max-pixels", "more than N pixels (width x height; of an animation, its "
                                 "first frame, the one segmented)"),
-    ("batch", "-k", "reduce: colours per image, 2..256 (default 16; with --quality, the most "
+    ("batch", "-k", "reduce: colours per image, 1..256 (default 16; with --quality, the most "
                     "allowed, default 256); segment: cluster the pixels into K k-means "
                     "clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number >= 0"),
