@@ -49,6 +49,53 @@ def test_run_inline_settles_in_order_in_this_process():
     assert got[1][:2] == (1, False)
 
 
+def _interrupted(times: int, value: str) -> str:
+    """Send this process SIGINT ``times`` times (as Ctrl-C does), then return ``value``."""
+    for _ in range(times):
+        os.kill(os.getpid(), signal.SIGINT)
+    return value
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+@pytest.mark.parametrize(("on_interrupt", "settled", "told"), [
+    pytest.param(None, [], [], id="stopped-at-once"),
+    pytest.param(True, [(0, "finished")], [1], id="let-finish")])
+def test_run_inline_with_on_interrupt_lets_the_call_in_progress_finish(
+        python_sigint, on_interrupt, settled, told):
+    """Ctrl-C stopped the call in progress at once (``reduce -j 1`` of several files), where
+    a pool lets the calls in flight finish: with ``on_interrupt`` it finishes, is settled,
+    and the next call is not started."""
+    got, notes = [], []
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_inline([Call(_interrupted, (1, "finished")), Call(abs, (-3,))],
+                         lambda i, o: got.append((i, o.value)),
+                         on_interrupt=notes.append if on_interrupt else None)
+    assert (got, notes) == (settled, told)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_run_inline_abandons_the_call_in_progress_at_a_second_interrupt(python_sigint):
+    got, notes = [], []
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_inline([Call(_interrupted, (2, "finished")), Call(abs, (-3,))],
+                         lambda i, o: got.append((i, o.value)), on_interrupt=notes.append)
+    assert (got, notes) == ([], [1])
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_run_inline_does_not_say_an_interrupt_that_comes_while_a_call_is_settled(
+        python_sigint):
+    """Once the call is done nothing is in progress: the run stops after the settle,
+    without the note that a file is let finish."""
+    got, notes = [], []
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_inline([Call(abs, (-2,)), Call(abs, (-3,))],
+                         lambda i, o: (got.append(o.value), _interrupted(1, "")),
+                         on_interrupt=notes.append)
+    assert (got, notes) == ([2], [])
+
+
 def test_run_local_settles_every_call_once():
     got = {}
     batch.run_local([Call(pow, (i, 2)) for i in range(7)],

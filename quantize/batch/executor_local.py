@@ -25,7 +25,8 @@ In the command, which takes SIGTERM as Ctrl-C (:mod:`quantize._sigterm`), the wo
 leave a SIGTERM to the parent as well (``timeout`` and systemd send it to every
 process of the batch) until the parent abandons them: it then terminates them.
 :func:`run_inline` runs calls in this process instead, for a single file, where
-starting a worker would cost more than the job.
+starting a worker would cost more than the job, and for ``reduce -j 1`` (where it lets the
+file in progress finish at a first interrupt, as the pool does).
 """
 
 from __future__ import annotations
@@ -73,14 +74,18 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
-def run_inline(calls: Sequence[Call], settle: Settle) -> None:
+def run_inline(calls: Sequence[Call], settle: Settle, *,
+               on_interrupt: Callable[[int], None] | None = None) -> None:
     """Run ``calls`` one after the other in this process, calling ``settle(index, outcome)``.
 
-    No isolation from crashes: a call that kills the process ends the run. Ctrl-C (and
-    the command's SIGTERM) stops a call at once, until its files are in place
-    (:func:`~quantize.batch.calls.interrupts_held_once_written`): from then on it is held
-    back until the call is settled, as :func:`run_local` holds it while it settles, so an
-    output written is also reported.
+    No isolation from crashes: a call that kills the process ends the run. Without
+    ``on_interrupt``, Ctrl-C (and the command's SIGTERM) stops a call at once, until its
+    files are in place (:func:`~quantize.batch.calls.interrupts_held_once_written`): from
+    then on it is held back until the call is settled, as :func:`run_local` holds it while
+    it settles, so an output written is also reported. With ``on_interrupt``, a call is
+    let finish and is settled, as :func:`run_local` lets those in flight finish, and no
+    other starts: ``on_interrupt(1)`` is called (in the signal handler) as the interrupt
+    comes while the call runs, and a second interrupt stops the call at once.
 
     >>> got = []
     >>> run_inline([Call(abs, (-2,)), Call(int, ("x",))], lambda i, o: got.append((i, o.ok)))
@@ -88,10 +93,17 @@ def run_inline(calls: Sequence[Call], settle: Settle) -> None:
     [(0, True), (1, False)]
     """
     for index, call in enumerate(calls):
-        with interrupts_held_once_written():
+        if on_interrupt is None:
+            with interrupts_held_once_written():
+                outcome = run_isolated(call)
+                with interrupts_held():  # also when the call wrote nothing
+                    settle(index, outcome)
+            continue
+        with interrupts_held(on_first=lambda: on_interrupt(1)) as held:
             outcome = run_isolated(call)
-            with interrupts_held():  # also when the call wrote nothing
-                settle(index, outcome)
+            if held is not None:
+                held.on_first = None  # no call in progress: settling is not said
+            settle(index, outcome)
 
 
 def run_local(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
