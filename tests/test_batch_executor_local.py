@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from quantize import batch
+from quantize.batch import executor_local
 from quantize.batch.calls import Call
 from quantize.io import load_image
 
@@ -94,6 +95,39 @@ def test_run_inline_does_not_say_an_interrupt_that_comes_while_a_call_is_settled
                          lambda i, o: (got.append(o.value), _interrupted(1, "")),
                          on_interrupt=notes.append)
     assert (got, notes) == ([2], [])
+
+
+@pytest.mark.skipif(executor_local.START_METHOD != "fork", reason="a forked worker")
+@pytest.mark.parametrize("second", ["SIGINT", "SIGTERM"])
+def test_a_worker_interrupted_before_its_initializer_still_runs_its_calls(
+        monkeypatch, python_sigint, capfd, second):
+    """Ctrl-C, then Ctrl-C or SIGTERM, reaching a worker just forked, before its initializer
+    put its own handlers in place: it had the parent's (a block holding interrupts back),
+    and raised KeyboardInterrupt, with a traceback, its calls failing as of a dead worker
+    (here the copy exits 99 where it would have run the parent's code on). The signals
+    now wait for the worker's handlers, which leave them to the parent."""
+    from quantize._sigterm import sigterm_as_interrupt
+
+    real = os.fork
+
+    def fork_then_interrupted():
+        pid = real()
+        if pid == 0:  # the worker, as it starts
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), getattr(signal, second))
+            except KeyboardInterrupt:
+                os._exit(99)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_then_interrupted)
+    got = []
+    with sigterm_as_interrupt():
+        batch.run_local([Call(abs, (-2,)), Call(abs, (-3,))],
+                        lambda i, o: got.append((i, o.ok, o.value)), jobs=1)
+    assert got == [(0, True, 2), (1, True, 3)]
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) & {signal.SIGINT, signal.SIGTERM} == set()
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_run_local_settles_every_call_once():

@@ -251,7 +251,7 @@ def _submit(pool: ProcessPoolExecutor, calls: Sequence[Call], source: deque[int]
 
     index = source.popleft()
     try:
-        with interrupts_held():  # a call submitted is also waited for and settled
+        with interrupts_held(), _interrupts_blocked():  # a call submitted is also settled
             running[pool.submit(run_isolated, calls[index])] = (index, alone)
     except BrokenProcessPool:
         source.appendleft(index)
@@ -323,6 +323,35 @@ def _stop_workers(pool: ProcessPoolExecutor, how: str) -> None:
         getattr(worker, how)()
 
 
+#: The signals a worker starts with blocked, until :func:`_init_worker` has its handlers.
+_BLOCKED_AT_START = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def _interrupts_blocked() -> Iterator[None]:
+    """Block Ctrl-C (SIGINT) and SIGTERM in this thread while the block runs: a worker the
+    pool starts in it (a submit starts them) has them blocked until :func:`_init_worker`
+    has put the worker's own handlers in place and unblocks them.
+
+    A forked worker begins as a copy of this process, with its handlers: those of a block
+    holding interrupts back, which raised KeyboardInterrupt in the worker at a second
+    Ctrl-C (a traceback on stderr, a worker dead, or the parent's own code run on in the
+    copy, printing its error line), and kept a SIGTERM its parent sent to abandon it; a
+    spawned one began with Python's, ended by SIGTERM, raising at Ctrl-C. A signal that
+    comes to a worker before its handlers waits for them. Held in this process meanwhile
+    (a few milliseconds), it is taken as the block ends. Nothing where the system has no
+    signal masks (Windows).
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED_AT_START)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 @contextlib.contextmanager
 def _one_thread_per_worker() -> Iterator[None]:
     """Set the thread variables to 1 while worker processes are being started.
@@ -353,6 +382,8 @@ def _init_worker(parent: int, abandoned: Any) -> None:
     Pool workers would otherwise outlive a batch process killed with SIGKILL,
     blocked forever on their task queue. Given a shared flag ``abandoned`` (the parent
     takes SIGTERM as Ctrl-C), SIGTERM too is left to the parent until it sets the flag.
+    SIGINT and SIGTERM, blocked since the worker started (:func:`_interrupts_blocked`), are
+    then unblocked: one that came meanwhile is taken by these handlers.
     """
     from .. import _threads
     from ..io import list_parts_once_from_now
@@ -360,6 +391,8 @@ def _init_worker(parent: int, abandoned: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides (see the module docstring)
     if abandoned is not None:  # in place of the parent's (forked), which raises KeyboardInterrupt
         signal.signal(signal.SIGTERM, SigtermFromParent(abandoned))
+    if hasattr(signal, "pthread_sigmask"):  # blocked as it started (_interrupts_blocked)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _BLOCKED_AT_START)
     _threads.set_count(1)
     list_parts_once_from_now()  # a worker that dies breaks the pool: the next one lists again
     with contextlib.suppress(ImportError):
