@@ -225,8 +225,13 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str],
     while the files are renamed or put back (:func:`_signals_held`): one that comes
     stops the renames before the next, has everything put back, and is then acted on
     (KeyboardInterrupt; SIGTERM ends the process), and a second one cannot stop the
-    putting back half-way. A process killed outright (SIGKILL, a power cut) between the
-    renames has put the first ones in place only.
+    putting back half-way. One that comes once the last file is in place (while the kept
+    files are removed) is acted on as this returns, KeyboardInterrupt raised with every
+    new file in place: the caller that needs to know whether they are (to report them)
+    holds Ctrl-C back itself, as the command does
+    (:func:`~quantize.batch.calls.interrupts_held_once_written`). A process killed
+    outright (SIGKILL, a power cut) between the renames has put the first ones in place
+    only.
 
     The removals and renames happen under an exclusive lock on the first file's
     folder (:func:`_folder_lock`), so two processes writing the same set of files
