@@ -299,6 +299,30 @@ def test_a_second_interrupt_abandons_the_calls_in_flight(tmp_path):
     assert time.monotonic() - start < 3.0 + 3.5            # interrupted_run waits 3.5 s
 
 
+def test_a_second_interrupt_names_the_calls_it_abandons(tmp_path, python_sigint):
+    """The reports could not tell a file abandoned mid-way from one never started: the
+    second interrupt now names the calls still running, which are never settled."""
+    import threading
+
+    from quantize.batch.calls import CallsAbandoned
+
+    from .batch_support import touch_after
+
+    def interrupt_again(n_running):  # while the pool waits for the 3-second call
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    def settle(index, outcome):
+        settled.append(index)
+        raise KeyboardInterrupt
+
+    settled = []
+    calls = [Call(touch_after, (s, str(tmp_path / f"call{i}")))
+             for i, s in enumerate((0.0, 3.0, 0.0))]
+    with pytest.raises(CallsAbandoned) as caught:
+        batch.run_local(calls, settle, jobs=2, on_interrupt=interrupt_again)
+    assert (settled, caught.value.indices) == ([0], (1,))
+
+
 # --------------------------------------------------------------------------
 # Killing a worker or the whole batch mid-write
 # --------------------------------------------------------------------------
@@ -486,9 +510,10 @@ def test_a_second_ctrl_c_leaves_no_folder_of_the_job_it_abandons(tmp_path):
     assert proc.stdout.readline() == "interrupted with 1 running\n"
     time.sleep(0.5)
     assert proc.poll() is None, "the batch should wait for the files in progress"
-    os.killpg(proc.pid, signal.SIGINT)  # again: the job in progress is abandoned
+    os.killpg(proc.pid, signal.SIGINT)  # again: the job in progress is abandoned, and named
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode != 0 and "KeyboardInterrupt" in stderr
+    assert proc.returncode != 0
+    assert stderr.splitlines()[-1] == "quantize.batch.run.FilesAbandoned"
     assert stdout == ""  # the lines before were read already
     assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a0"]
 

@@ -20,7 +20,7 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,9 +38,10 @@ from ..errors import (
 )
 from ..png import DamagedChunkWarning
 
-__all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "attach_warnings", "attached_warnings",
-           "call_with_warnings", "interrupts_held", "interrupts_held_once_written", "one_line",
-           "recorded_call", "run_isolated", "warning_lines"]
+__all__ = ["WORKER_DIED", "Call", "CallsAbandoned", "Outcome", "Settle", "attach_warnings",
+           "attached_warnings", "call_with_warnings", "interrupts_held",
+           "interrupts_held_once_written", "one_line", "recorded_call", "run_isolated",
+           "warning_lines"]
 
 #: Reason given for a call whose worker process died while running it.
 WORKER_DIED = "the worker process died while processing this file (killed or out of memory)"
@@ -85,6 +86,16 @@ class Outcome:
 
 #: ``settle(index, outcome)``: how an executor reports a finished call.
 Settle = Callable[[int, Outcome], None]
+
+
+class CallsAbandoned(KeyboardInterrupt):
+    """The second interrupt of an executor that was letting its calls in flight finish:
+    ``indices``, the calls it abandoned while they ran (their workers stopped), never
+    settled, in their order."""
+
+    def __init__(self, indices: Sequence[int]) -> None:
+        super().__init__()
+        self.indices = tuple(indices)
 
 
 @contextlib.contextmanager

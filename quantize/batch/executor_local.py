@@ -50,6 +50,7 @@ from .._validation import check_int
 from .calls import (
     WORKER_DIED,
     Call,
+    CallsAbandoned,
     Outcome,
     Settle,
     interrupts_held,
@@ -293,7 +294,8 @@ def _settle_in_flight(pool: ProcessPoolExecutor,
     A finished file must be settled like any other: a batch records its
     output, so that a rerun knows how it was made. Calls that do not return
     (their worker died) are left unsettled. A second interrupt terminates the
-    workers and is raised at once.
+    workers and is raised at once, as :class:`~quantize.batch.calls.CallsAbandoned`
+    naming the calls still running (those in flight: at most one a worker is submitted).
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -307,7 +309,7 @@ def _settle_in_flight(pool: ProcessPoolExecutor,
     except KeyboardInterrupt:
         abandoned.value = 1
         _stop_workers(pool, "terminate")
-        raise
+        raise CallsAbandoned(sorted(index for index, _ in running.values())) from None
 
 
 def _stop_workers(pool: ProcessPoolExecutor, how: str) -> None:
