@@ -105,13 +105,17 @@ class HeldInterrupts:
     raising ``KeyboardInterrupt`` at a second one (a SIGTERM repeated at once is the same
     one: :func:`taken_now`). :func:`quantize.io.write_together` has it hold once its
     files are in place: from there until the file's line is printed, a file is never
-    left written but unreported.
+    left written but unreported. ``on_first`` (if not None) is called, in the handler, as
+    the first signal is held back: it should only say so, on stderr, at a moment nothing
+    else writes there (:func:`quantize.batch.executor_local.run_inline`, while a call runs).
     """
 
-    def __init__(self, own: dict[int, Any]) -> None:
+    def __init__(self, own: dict[int, Any],
+                 on_first: Callable[[], None] | None = None) -> None:
         self.own = own
         self.holding = False
         self.caught: list[int] = []
+        self.on_first = on_first
 
     def hold(self) -> None:
         """Hold back the signals that come from now on."""
@@ -129,7 +133,13 @@ class HeldInterrupts:
             return
         if self.caught:
             raise KeyboardInterrupt
+        self.catch(signum)
+
+    def catch(self, signum: int) -> None:
+        """Keep ``signum``, taken, as the first signal held back (and call ``on_first``)."""
         self.caught.append(signum)
+        if self.on_first is not None:
+            self.on_first()
 
 
 @contextlib.contextmanager
@@ -151,8 +161,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 def terminated() -> bool:
-    """Whether SIGTERM came to the command's handler (:class:`SigtermInterrupt`)."""
+    """Whether SIGTERM came to the command's handler (:class:`SigtermInterrupt`), also
+    while a :class:`HeldInterrupts` stands in for it."""
     handler = signal.getsignal(signal.SIGTERM)
+    if isinstance(handler, HeldInterrupts):
+        handler = handler.own.get(signal.SIGTERM)
     return isinstance(handler, SigtermInterrupt) and handler.came
 
 

@@ -200,6 +200,60 @@ def test_a_write_inside_interrupts_held_is_finished_before_the_interrupt(tmp_pat
     assert sorted(p.read_bytes() for p in tmp_path.iterdir()) == [b"a", b"b"]
 
 
+def _renames_interrupted(monkeypatch, write) -> None:
+    """Have ``write``'s renames send this process SIGINT after the first one, once."""
+    import signal
+
+    real = os.replace
+
+    def replaced_then_interrupted(src, dst):
+        real(src, dst)
+        monkeypatch.setattr(write.os, "replace", real)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(write.os, "replace", replaced_then_interrupted)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_a_second_interrupt_during_the_renames_of_a_held_block_puts_the_old_files_back(
+        tmp_path, monkeypatch, python_sigint):
+    """In a block that holds Ctrl-C from its start (a call let finish), a second one raised
+    KeyboardInterrupt wherever the renames were, from the handler: one file new, the other
+    old, or the putting back stopped half-way. The renames now stop and are undone."""
+    import signal
+
+    from quantize.batch.calls import interrupts_held
+    from quantize.io import write, write_together
+
+    (tmp_path / "a.txt").write_bytes(b"old")
+    _renames_interrupted(monkeypatch, write)
+    notes = []
+    with pytest.raises(KeyboardInterrupt), interrupts_held(on_first=lambda: notes.append(1)):
+        os.kill(os.getpid(), signal.SIGINT)  # the first: the block goes on
+        write_together([(tmp_path / "a.txt", b"new"), (tmp_path / "b.txt", b"b")])
+    assert notes == [1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+    assert (tmp_path / "a.txt").read_bytes() == b"old"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_a_first_interrupt_during_the_renames_of_a_held_block_is_the_blocks(
+        tmp_path, monkeypatch, python_sigint):
+    """The first Ctrl-C of a block that holds it from its start lets the renames finish,
+    is said once (``on_first``) and is raised as the block ends."""
+    from quantize.batch.calls import interrupts_held
+    from quantize.io import write, write_together
+
+    _renames_interrupted(monkeypatch, write)
+    done, notes = [], []
+    with pytest.raises(KeyboardInterrupt), interrupts_held(on_first=lambda: notes.append(1)):
+        write_together([(tmp_path / "a.txt", b"a"), (tmp_path / "b.txt", b"b")])
+        done.append("written")
+    assert (done, notes) == (["written"], [1])
+    assert sorted(p.read_bytes() for p in tmp_path.iterdir()) == [b"a", b"b"]
+
+
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
 def test_interrupts_held_inside_interrupts_held_once_written_hold_to_its_end():
     import signal

@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from quantize import batch
+from quantize.batch import executor_local
 from quantize.batch.calls import Call
 from quantize.io import load_image
 
@@ -47,6 +48,86 @@ def test_run_inline_settles_in_order_in_this_process():
                      lambda i, outcome: got.append((i, outcome.ok, outcome.value)))
     assert got[0] == (0, True, os.getpid())
     assert got[1][:2] == (1, False)
+
+
+def _interrupted(times: int, value: str) -> str:
+    """Send this process SIGINT ``times`` times (as Ctrl-C does), then return ``value``."""
+    for _ in range(times):
+        os.kill(os.getpid(), signal.SIGINT)
+    return value
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+@pytest.mark.parametrize(("on_interrupt", "settled", "told"), [
+    pytest.param(None, [], [], id="stopped-at-once"),
+    pytest.param(True, [(0, "finished")], [1], id="let-finish")])
+def test_run_inline_with_on_interrupt_lets_the_call_in_progress_finish(
+        python_sigint, on_interrupt, settled, told):
+    """Ctrl-C stopped the call in progress at once (``reduce -j 1`` of several files), where
+    a pool lets the calls in flight finish: with ``on_interrupt`` it finishes, is settled,
+    and the next call is not started."""
+    got, notes = [], []
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_inline([Call(_interrupted, (1, "finished")), Call(abs, (-3,))],
+                         lambda i, o: got.append((i, o.value)),
+                         on_interrupt=notes.append if on_interrupt else None)
+    assert (got, notes) == (settled, told)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_run_inline_abandons_the_call_in_progress_at_a_second_interrupt(python_sigint):
+    got, notes = [], []
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_inline([Call(_interrupted, (2, "finished")), Call(abs, (-3,))],
+                         lambda i, o: got.append((i, o.value)), on_interrupt=notes.append)
+    assert (got, notes) == ([], [1])
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_run_inline_does_not_say_an_interrupt_that_comes_while_a_call_is_settled(
+        python_sigint):
+    """Once the call is done nothing is in progress: the run stops after the settle,
+    without the note that a file is let finish."""
+    got, notes = [], []
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_inline([Call(abs, (-2,)), Call(abs, (-3,))],
+                         lambda i, o: (got.append(o.value), _interrupted(1, "")),
+                         on_interrupt=notes.append)
+    assert (got, notes) == ([2], [])
+
+
+@pytest.mark.skipif(executor_local.START_METHOD != "fork", reason="a forked worker")
+@pytest.mark.parametrize("second", ["SIGINT", "SIGTERM"])
+def test_a_worker_interrupted_before_its_initializer_still_runs_its_calls(
+        monkeypatch, python_sigint, capfd, second):
+    """Ctrl-C, then Ctrl-C or SIGTERM, reaching a worker just forked, before its initializer
+    put its own handlers in place: it had the parent's (a block holding interrupts back),
+    and raised KeyboardInterrupt, with a traceback, its calls failing as of a dead worker
+    (here the copy exits 99 where it would have run the parent's code on). The signals
+    now wait for the worker's handlers, which leave them to the parent."""
+    from quantize._sigterm import sigterm_as_interrupt
+
+    real = os.fork
+
+    def fork_then_interrupted():
+        pid = real()
+        if pid == 0:  # the worker, as it starts
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), getattr(signal, second))
+            except KeyboardInterrupt:
+                os._exit(99)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork_then_interrupted)
+    got = []
+    with sigterm_as_interrupt():
+        batch.run_local([Call(abs, (-2,)), Call(abs, (-3,))],
+                        lambda i, o: got.append((i, o.ok, o.value)), jobs=1)
+    assert got == [(0, True, 2), (1, True, 3)]
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) & {signal.SIGINT, signal.SIGTERM} == set()
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_run_local_settles_every_call_once():
@@ -216,6 +297,30 @@ def test_a_second_interrupt_abandons_the_calls_in_flight(tmp_path):
         signal.signal(signal.SIGINT, previous)
     assert settled == ["call0"] and finished == ["call0"]  # the worker was stopped
     assert time.monotonic() - start < 3.0 + 3.5            # interrupted_run waits 3.5 s
+
+
+def test_a_second_interrupt_names_the_calls_it_abandons(tmp_path, python_sigint):
+    """The reports could not tell a file abandoned mid-way from one never started: the
+    second interrupt now names the calls still running, which are never settled."""
+    import threading
+
+    from quantize.batch.calls import CallsAbandoned
+
+    from .batch_support import touch_after
+
+    def interrupt_again(n_running):  # while the pool waits for the 3-second call
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    def settle(index, outcome):
+        settled.append(index)
+        raise KeyboardInterrupt
+
+    settled = []
+    calls = [Call(touch_after, (s, str(tmp_path / f"call{i}")))
+             for i, s in enumerate((0.0, 3.0, 0.0))]
+    with pytest.raises(CallsAbandoned) as caught:
+        batch.run_local(calls, settle, jobs=2, on_interrupt=interrupt_again)
+    assert (settled, caught.value.indices) == ([0], (1,))
 
 
 # --------------------------------------------------------------------------
@@ -405,9 +510,10 @@ def test_a_second_ctrl_c_leaves_no_folder_of_the_job_it_abandons(tmp_path):
     assert proc.stdout.readline() == "interrupted with 1 running\n"
     time.sleep(0.5)
     assert proc.poll() is None, "the batch should wait for the files in progress"
-    os.killpg(proc.pid, signal.SIGINT)  # again: the job in progress is abandoned
+    os.killpg(proc.pid, signal.SIGINT)  # again: the job in progress is abandoned, and named
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode != 0 and "KeyboardInterrupt" in stderr
+    assert proc.returncode != 0
+    assert stderr.splitlines()[-1] == "quantize.batch.run.FilesAbandoned"
     assert stdout == ""  # the lines before were read already
     assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a0"]
 

@@ -30,6 +30,7 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
                                "stale": 0, "failed": 1, "failed_stale": 0,
                                "folders_skipped": 0, "folders_failed": 0, "seconds": 1.5,
                                "interrupted": False, "interrupted_by": None,
+                               "abandoned": 0,
                                "files_left_out": 0, "left_out_extensions": [],
                                "folders_not_entered": 0,
                                "unclaimed": 0, "unfinished": 0, "removed": 0,
@@ -37,6 +38,21 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
     assert data["removed"] == []
     assert data["files"][0]["psnr"] == 31.5 and data["files"][1]["reason"] == "not an image"
     assert data["files"][0]["palette"][0]["hex"] == "#ff0000"
+
+
+def test_files_abandoned_mid_way_have_rows_of_their_own_status_and_a_count(tmp_path):
+    """A file a second interrupt abandoned while it ran had no way to be told from one the
+    run never started: both were given as not reached."""
+    summary = batch.BatchSummary(total=5, ok=1, failed=1, interrupted=True)
+    batch.write_report(tmp_path / "r.json", _results(tmp_path), summary,
+                       not_reached=[tmp_path / "z.png"],
+                       abandoned=[tmp_path / "c.png", tmp_path / "0.png"])
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["summary"]["abandoned"] == 2
+    assert [(Path(r["input"]).name, r["status"]) for r in data["files"]] == [
+        ("0.png", "abandoned"), ("a.jpg", "ok"), ("b.jpg", "failed"), ("c.png", "abandoned"),
+        ("z.png", "not reached")]
+    assert data["files"][0] == batch.abandoned_row(tmp_path / "0.png")
 
 
 def test_json_report_summary_says_what_interrupted_the_batch_when_told(tmp_path):

@@ -41,6 +41,32 @@ def photo_tree(tmp_path):
 SENTINEL = b"left alone"
 
 
+def test_files_abandoned_by_a_second_interrupt_are_named_by_their_inputs(
+        photo_tree, tmp_path, monkeypatch):
+    """A second interrupt stopped the jobs in progress and was raised as any Ctrl-C: the
+    caller could not tell them from the files never started. It is raised as
+    FilesAbandoned, naming their inputs; nothing of theirs is recorded."""
+    from quantize.batch import run as run_module
+    from quantize.batch.calls import CallsAbandoned
+
+    out = tmp_path / "out"
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+
+    def abandoned(calls, settle, **kwargs):
+        settle(0, run_isolated(calls[0]))
+        raise CallsAbandoned([2])
+
+    monkeypatch.setattr(run_module, "run_calls", abandoned)
+    settled = []
+    with pytest.raises(batch.FilesAbandoned) as caught:
+        batch.run_batch(plan, jobs=1, on_result=settled.append)
+    assert isinstance(caught.value, KeyboardInterrupt)
+    assert caught.value.inputs == [plan.jobs[2].input]
+    assert plan.jobs[0].input in {r.input for r in settled}
+    assert plan.jobs[2].input not in {r.input for r in settled}
+    assert sorted(batch.read_manifest(out)) == [plan.jobs[0].output.name]
+
+
 def test_run_isolates_failures_and_resumes(photo_tree, tmp_path):
     out = tmp_path / "out"
     plan = batch.plan_batch(photo_tree, out, COPY, recursive=True, options={"seed": 1})

@@ -2866,6 +2866,75 @@ def test_ctrl_c_gives_the_files_not_reached_a_json_object(tmp_path, monkeypatch)
     assert sorted(map(json.dumps, rows)) == sorted(map(json.dumps, objects))
 
 
+def _abandoned_after_the_second_file(monkeypatch) -> None:
+    """Make batch's run report its second file failed, then stop as at a second Ctrl-C
+    that abandoned the first file while it ran; the others not reached."""
+    def abandoned(plan, *, on_result, **kwargs):
+        on_result(batch.FileResult(plan.jobs[1].input, plan.jobs[1].output, "failed",
+                                   "not an image", {"seconds": 0.5}))
+        raise batch.FilesAbandoned([plan.jobs[0].input])
+
+    monkeypatch.setattr(batch, "run_batch", abandoned)
+
+
+_ABANDONED = ("abandoned", "the run was interrupted again while it made this file, and "
+              "abandoned it; rerun the same command to make it")
+_NOT_REACHED = ("not reached", "the run stopped before this file; rerun the same command to "
+                "finish it")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_a_file_abandoned_mid_way_has_its_own_status_in_the_report(tmp_path, monkeypatch,
+                                                                   suffix):
+    """A file a second Ctrl-C abandoned while it ran was "not reached", as one never
+    started."""
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
+    _abandoned_after_the_second_file(monkeypatch)
+    report = tmp_path / f"report{suffix}"
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "--report", report)
+    assert result.exit_code == 130
+    assert result.stdout.splitlines()[-1].startswith(
+        "1/3 files: 0 ok, 0 skipped, 1 failed, 1 abandoned in ")
+    assert result.stderr.splitlines()[-1] == ("quantize: error: interrupted; rerun the same "
+                                              "command to finish")
+    if suffix == ".json":
+        data = json.loads(report.read_text())
+        assert (data["summary"]["abandoned"], data["summary"]["failed"]) == (1, 1)
+        rows = [(Path(r["input"]).name, r["status"], r["reason"]) for r in data["files"]]
+    else:
+        with open(report, newline="", encoding="utf-8-sig") as f:
+            rows = [(Path(r[0]).name, *r[2:4]) for r in list(csv.reader(f))[1:]]
+    assert rows == [("a.png", *_ABANDONED), ("b.png", "failed", "not an image"),
+                    ("c.png", *_NOT_REACHED)]
+
+
+def test_a_file_abandoned_mid_way_has_its_own_json_object_and_page_row(tmp_path,
+                                                                       monkeypatch):
+    from .report_support import file_rows, parse
+
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
+    _abandoned_after_the_second_file(monkeypatch)
+    html = tmp_path / "r.html"
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "--json", "--html", html)
+    assert result.exit_code == 130
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(Path(o["input"]).name, o["status"], o["reason"]) for o in objects] == [
+        ("b.png", "failed", "not an image"), ("c.png", *_NOT_REACHED), ("a.png", *_ABANDONED)]
+    text = html.read_text(encoding="utf-8")
+    rows = file_rows(parse(text))
+    assert [(row.children[0].all_text(), row.attrs["class"]) for row in rows] == [
+        ("a.pngabandoned", "file abandoned"), ("b.pngfailed", "file failed"),
+        ("c.pngnot reached", "file not-reached")]
+    assert ("interrupted before the end: 1 not reached, 1 abandoned (rerun the command to "
+            "finish)") in text
+    assert 'data-show="abandoned" aria-controls="results" aria-pressed="false">abandoned (1)' \
+        in text
+
+
 def test_a_lost_scheduler_gives_the_files_not_done_a_json_object(tmp_path, monkeypatch):
     (tmp_path / "in").mkdir()
     for name in ("a.png", "b.png"):

@@ -3980,5 +3980,84 @@ def test_files_reduced_one_after_another_report_the_one_put_in_place_when_interr
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
         f"{first} -> {first.with_suffix('.one.png')}",
         f"{second} -> {second.with_suffix('.one.png')}"]
-    assert result.stderr == f"quantize: error: {said}; files already reported are done\n"
+    again = "SIGTERM" if name == "SIGTERM" else "Ctrl-C"
+    assert result.stderr == (f"quantize: {said}; letting the file in progress finish ({again} "
+                             f"again to abandon it)\n"
+                             f"quantize: error: {said}; files already reported are done\n")
     assert sorted(p.name for p in first.parent.glob("*.one.png")) == ["0.one.png", "1.one.png"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+@pytest.mark.parametrize(("name", "code", "said"), _INTERRUPTS)
+def test_files_reduced_one_after_another_let_the_one_in_progress_finish_when_interrupted(
+        tmp_path, monkeypatch, name, code, said):
+    """-j 1 stopped the file in progress at once, where -j 2 (and batch -j 1) let it
+    finish: an interrupt before its output is written now lets it finish too, is said at
+    once, and the next file is not started."""
+    import signal
+
+    first, second, third = _tiny_files(tmp_path / "in", 3)
+    _signal_after(monkeypatch, "remove_stale_parts", getattr(signal, name), after=2)
+    result = _interrupted_run(first, second, third, "--ext", ".one.png", "-k", "2",
+                              "-j", "1")
+    assert result.exit_code == code
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+        f"{first} -> {first.with_suffix('.one.png')}",
+        f"{second} -> {second.with_suffix('.one.png')}"]
+    again = "SIGTERM" if name == "SIGTERM" else "Ctrl-C"
+    assert result.stderr == (f"quantize: {said}; letting the file in progress finish ({again} "
+                             f"again to abandon it)\n"
+                             f"quantize: error: {said}; files already reported are done\n")
+    assert sorted(p.name for p in first.parent.glob("*.one.png")) == ["0.one.png", "1.one.png"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_a_second_interrupt_abandons_the_file_in_progress_of_files_reduced_one_after_another(
+        tmp_path, monkeypatch, python_sigint):
+    """Ctrl-C twice while the second of three files is being written: it is abandoned,
+    nothing of it left beside its input (no output, no temporary file), the input as it
+    was."""
+    import signal
+
+    from quantize.reduce import file_job
+
+    first, second, third = _tiny_files(tmp_path / "in", 3)
+    before = second.read_bytes()
+    real = file_job.write_together
+    calls = []
+
+    def interrupted_twice_while_written(files, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            def data_then_interrupted(path):
+                path.write_bytes(b"half")
+                signal.raise_signal(signal.SIGINT)
+                signal.raise_signal(signal.SIGINT)
+            files = [(path, data_then_interrupted) for path, _ in files]
+        real(files, **kwargs)
+
+    monkeypatch.setattr(file_job, "write_together", interrupted_twice_while_written)
+    result = run(first, second, third, "--ext", ".one.png", "-k", "2", "-j", "1")
+    assert result.exit_code == 130
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+        f"{first} -> {first.with_suffix('.one.png')}"]
+    assert result.stderr == ("quantize: interrupted; letting the file in progress finish "
+                             "(Ctrl-C again to abandon it)\n"
+                             "quantize: error: interrupted; files already reported are done\n")
+    assert sorted(p.name for p in first.parent.iterdir()) == ["0.one.png", "0.png", "1.png",
+                                                              "2.png"]
+    assert second.read_bytes() == before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_an_interrupt_of_a_single_file_still_stops_it_at_once(photo, monkeypatch,
+                                                               python_sigint):
+    """One file has nothing to let finish but itself: Ctrl-C stops it at once, as
+    pngquant and segment stop, without the note."""
+    import signal
+
+    _signal_after(monkeypatch, "remove_stale_parts", signal.SIGINT)
+    result = run(photo, "--ext", ".one.png", "-k", "4", "-j", "1")
+    assert (result.exit_code, result.stdout) == (130, "")
+    assert result.stderr == "quantize: error: interrupted; files already reported are done\n"
+    assert not photo.with_name("photo.one.png").exists()

@@ -167,14 +167,62 @@ def test_sigterm_during_segment_leaves_no_output_folder_and_exits_143(tmp_path):
 
 def test_sigterm_during_a_reduce_of_several_files_keeps_those_reported_and_exits_143(
         tmp_path):
-    """It ended the command at once; the files written before stay, those after are not
-    begun, and the file being written leaves no ``.part`` file."""
+    """It ended the command at once; the files written before stay, the one in progress
+    is let finish (when one is: sent as an output appears, it may land between two files),
+    those after are not begun, and no ``.part`` file is left."""
     inputs = _photos(tmp_path / "in", 40)
     code, stderr = _terminated_once(
         ["reduce", *(str(p.relative_to(tmp_path)) for p in inputs), "-k", "8", "--jobs", "1"],
         tmp_path, lambda: any((tmp_path / "in").glob("*.k8.png")))
-    assert (code, stderr) == (
-        143, "quantize: error: interrupted by SIGTERM; files already reported are done\n")
+    assert code == 143
+    lines = stderr.splitlines()
+    assert lines[-1] == "quantize: error: interrupted by SIGTERM; files already reported are done"
+    assert set(lines[:-1]) <= {"quantize: interrupted by SIGTERM; letting the file in progress "
+                               "finish (SIGTERM again to abandon it)"}
     done = sorted((tmp_path / "in").glob("*.k8.png"))
     assert 1 <= len(done) < len(inputs)
     assert _parts(tmp_path) == []
+
+
+def _python_sigint() -> None:
+    """In the command's process, before it starts: SIGINT left to Python (Ctrl-C raises
+    KeyboardInterrupt), also where the tests run with it ignored, which a child inherits."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize(("name", "code", "said", "again"), [
+    pytest.param("SIGINT", 130, "interrupted", "Ctrl-C", id="ctrl-c"),
+    pytest.param("SIGTERM", 143, "interrupted by SIGTERM", "SIGTERM", id="sigterm")])
+def test_an_interrupt_lets_the_file_in_progress_of_reduce_j1_finish(tmp_path, name, code,
+                                                                    said, again):
+    """``reduce -j 1`` of several files stopped the one in progress at once, where ``-j 2``
+    and ``batch -j 1`` let it finish. Sent once the first file's line is printed (the
+    second is then being reduced, for about a second): the second is finished and
+    reported, the third not started."""
+    with Image.open(SAMPLES / "astronaut.jpg") as im:
+        photo = im.convert("RGB").resize((1024, 1024))
+    inputs = [tmp_path / f"p{i}.png" for i in range(3)]
+    for i, path in enumerate(inputs):
+        photo.rotate(90 * i).save(path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "quantize", "reduce", *(p.name for p in inputs), "-k", "64",
+         "-j", "1"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True, preexec_fn=_python_sigint,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        first = proc.stdout.readline()
+        time.sleep(0.1)  # into the second file's work
+        os.killpg(proc.pid, getattr(signal, name))
+        rest, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == code
+    assert [line.split(":")[0] for line in (first + rest).splitlines()] == [
+        "p0.png -> p0.k64.png", "p1.png -> p1.k64.png"]
+    assert stderr == (f"quantize: {said}; letting the file in progress finish ({again} again "
+                      f"to abandon it)\nquantize: error: {said}; files already reported are "
+                      "done\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "p0.k64.png", "p0.png", "p1.k64.png", "p1.png", "p2.png"]

@@ -3435,6 +3435,44 @@ def test_write_together_puts_everything_back_when_a_rename_fails(tmp_path, monke
         "a.png": b"old a.png", "b.png": b"old b.png", "gone.json": b"old gone.json"}
 
 
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+@pytest.mark.parametrize("when", ["between", "after"])
+def test_write_together_called_from_python_says_what_an_interrupt_leaves(
+        tmp_path, monkeypatch, python_sigint, when):
+    """Called from Python (no command holding Ctrl-C back), Ctrl-C between the renames
+    puts every old file back; once the last one is in place it can no longer be undone,
+    and is raised as write_together returns, every new file in place, as its docstring
+    says (it said the old files were put back). No temporary file or kept copy is left."""
+    import signal
+
+    import quantize.io.write as qio
+
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    a.write_bytes(b"old a")
+    if when == "between":
+        real = os.replace
+
+        def replaced_then_interrupted(src, dst):
+            real(src, dst)
+            monkeypatch.setattr(qio.os, "replace", real)
+            os.kill(os.getpid(), signal.SIGINT)
+
+        monkeypatch.setattr(qio.os, "replace", replaced_then_interrupted)
+    else:
+        real = qio._put_in_place
+
+        def placed_then_interrupted(*args):
+            real(*args)
+            os.kill(os.getpid(), signal.SIGINT)
+
+        monkeypatch.setattr(qio, "_put_in_place", placed_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_together([(a, b"new a"), (b, b"new b")])
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == (
+        {"a.png": b"old a"} if when == "between" else {"a.png": b"new a", "b.png": b"new b"})
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def test_write_together_puts_back_a_copy_where_the_system_refuses_a_link(tmp_path,
                                                                          monkeypatch):
     """A file system without hard links: the file replaced is kept as a copy of its bytes."""

@@ -106,3 +106,19 @@ def test_two_real_sigterms_in_quick_succession_raise_one_interrupt():
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert raised == 1
+
+
+def test_terminated_is_seen_through_a_handler_that_holds_interrupts_back():
+    """A note said while SIGTERM is held back (a file let finish) named Ctrl-C: the
+    command's handler was looked for, and a HeldInterrupts stood in for it."""
+    from quantize._sigterm import HeldInterrupts
+
+    own = SigtermInterrupt()
+    own.came = True
+    previous = signal.signal(signal.SIGTERM, HeldInterrupts({signal.SIGTERM: own}))
+    try:
+        assert terminated()
+        own.came = False
+        assert not terminated()
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -20,7 +20,7 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,9 +38,10 @@ from ..errors import (
 )
 from ..png import DamagedChunkWarning
 
-__all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "attach_warnings", "attached_warnings",
-           "call_with_warnings", "interrupts_held", "interrupts_held_once_written", "one_line",
-           "recorded_call", "run_isolated", "warning_lines"]
+__all__ = ["WORKER_DIED", "Call", "CallsAbandoned", "Outcome", "Settle", "attach_warnings",
+           "attached_warnings", "call_with_warnings", "interrupts_held",
+           "interrupts_held_once_written", "one_line", "recorded_call", "run_isolated",
+           "warning_lines"]
 
 #: Reason given for a call whose worker process died while running it.
 WORKER_DIED = "the worker process died while processing this file (killed or out of memory)"
@@ -87,8 +88,19 @@ class Outcome:
 Settle = Callable[[int, Outcome], None]
 
 
+class CallsAbandoned(KeyboardInterrupt):
+    """The second interrupt of an executor that was letting its calls in flight finish:
+    ``indices``, the calls it abandoned while they ran (their workers stopped), never
+    settled, in their order."""
+
+    def __init__(self, indices: Sequence[int]) -> None:
+        super().__init__()
+        self.indices = tuple(indices)
+
+
 @contextlib.contextmanager
-def interrupts_held() -> Iterator[None]:
+def interrupts_held(on_first: Callable[[], None] | None = None
+                    ) -> Iterator[HeldInterrupts | None]:
     """Hold back Ctrl-C (SIGINT) while the block runs, and raise it when the block ends;
     in the command, SIGTERM too, which it takes as Ctrl-C (:mod:`quantize._sigterm`).
 
@@ -102,11 +114,15 @@ def interrupts_held() -> Iterator[None]:
     Nested blocks hold it back until the outermost one ends (that of
     :func:`interrupts_held_once_written` too, from the inner block on).
 
+    The block is given the :class:`~quantize._sigterm.HeldInterrupts` handler that holds
+    them (None where nothing is held); ``on_first`` becomes its own: called, in the
+    handler, as the first interrupt is held back (not for an inner block).
+
     >>> with interrupts_held():
     ...     pass
     """
-    with _held(at_once=True):
-        yield
+    with _held(at_once=True, on_first=on_first) as held:
+        yield held
 
 
 @contextlib.contextmanager
@@ -127,19 +143,21 @@ def interrupts_held_once_written() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _held(*, at_once: bool) -> Iterator[None]:
+def _held(*, at_once: bool,
+          on_first: Callable[[], None] | None = None) -> Iterator[HeldInterrupts | None]:
     """Stand a :class:`~quantize._sigterm.HeldInterrupts` in for the handlers of SIGINT
     and the command's SIGTERM while the block runs, holding from the start when
-    ``at_once``; inside another such block, have that one hold (when ``at_once``)."""
+    ``at_once``; inside another such block, have that one hold (when ``at_once``).
+    Yield the handler that holds them (None where none does)."""
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield None
         return
     outer = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     for handler in outer:
         if isinstance(handler, HeldInterrupts):
             if at_once:
                 handler.hold()
-            yield
+            yield handler
             return
     own: dict[int, Any] = {}
     if outer[0] is signal.default_int_handler:
@@ -147,15 +165,15 @@ def _held(*, at_once: bool) -> Iterator[None]:
     if isinstance(outer[1], SigtermInterrupt):
         own[signal.SIGTERM] = outer[1]
     if not own:
-        yield
+        yield None
         return
-    held = HeldInterrupts(own)
+    held = HeldInterrupts(own, on_first)
     if at_once:
         held.hold()
     for signum in own:
         signal.signal(signum, held)
     try:
-        yield
+        yield held
     finally:
         for signum, handler in own.items():
             signal.signal(signum, handler)

@@ -25,7 +25,8 @@ In the command, which takes SIGTERM as Ctrl-C (:mod:`quantize._sigterm`), the wo
 leave a SIGTERM to the parent as well (``timeout`` and systemd send it to every
 process of the batch) until the parent abandons them: it then terminates them.
 :func:`run_inline` runs calls in this process instead, for a single file, where
-starting a worker would cost more than the job.
+starting a worker would cost more than the job, and for ``reduce -j 1`` (where it lets the
+file in progress finish at a first interrupt, as the pool does).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from .._validation import check_int
 from .calls import (
     WORKER_DIED,
     Call,
+    CallsAbandoned,
     Outcome,
     Settle,
     interrupts_held,
@@ -73,14 +75,18 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
                     "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
-def run_inline(calls: Sequence[Call], settle: Settle) -> None:
+def run_inline(calls: Sequence[Call], settle: Settle, *,
+               on_interrupt: Callable[[int], None] | None = None) -> None:
     """Run ``calls`` one after the other in this process, calling ``settle(index, outcome)``.
 
-    No isolation from crashes: a call that kills the process ends the run. Ctrl-C (and
-    the command's SIGTERM) stops a call at once, until its files are in place
-    (:func:`~quantize.batch.calls.interrupts_held_once_written`): from then on it is held
-    back until the call is settled, as :func:`run_local` holds it while it settles, so an
-    output written is also reported.
+    No isolation from crashes: a call that kills the process ends the run. Without
+    ``on_interrupt``, Ctrl-C (and the command's SIGTERM) stops a call at once, until its
+    files are in place (:func:`~quantize.batch.calls.interrupts_held_once_written`): from
+    then on it is held back until the call is settled, as :func:`run_local` holds it while
+    it settles, so an output written is also reported. With ``on_interrupt``, a call is
+    let finish and is settled, as :func:`run_local` lets those in flight finish, and no
+    other starts: ``on_interrupt(1)`` is called (in the signal handler) as the interrupt
+    comes while the call runs, and a second interrupt stops the call at once.
 
     >>> got = []
     >>> run_inline([Call(abs, (-2,)), Call(int, ("x",))], lambda i, o: got.append((i, o.ok)))
@@ -88,10 +94,17 @@ def run_inline(calls: Sequence[Call], settle: Settle) -> None:
     [(0, True), (1, False)]
     """
     for index, call in enumerate(calls):
-        with interrupts_held_once_written():
+        if on_interrupt is None:
+            with interrupts_held_once_written():
+                outcome = run_isolated(call)
+                with interrupts_held():  # also when the call wrote nothing
+                    settle(index, outcome)
+            continue
+        with interrupts_held(on_first=lambda: on_interrupt(1)) as held:
             outcome = run_isolated(call)
-            with interrupts_held():  # also when the call wrote nothing
-                settle(index, outcome)
+            if held is not None:
+                held.on_first = None  # no call in progress: settling is not said
+            settle(index, outcome)
 
 
 def run_local(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
@@ -239,7 +252,7 @@ def _submit(pool: ProcessPoolExecutor, calls: Sequence[Call], source: deque[int]
 
     index = source.popleft()
     try:
-        with interrupts_held():  # a call submitted is also waited for and settled
+        with interrupts_held(), _interrupts_blocked():  # a call submitted is also settled
             running[pool.submit(run_isolated, calls[index])] = (index, alone)
     except BrokenProcessPool:
         source.appendleft(index)
@@ -281,7 +294,8 @@ def _settle_in_flight(pool: ProcessPoolExecutor,
     A finished file must be settled like any other: a batch records its
     output, so that a rerun knows how it was made. Calls that do not return
     (their worker died) are left unsettled. A second interrupt terminates the
-    workers and is raised at once.
+    workers and is raised at once, as :class:`~quantize.batch.calls.CallsAbandoned`
+    naming the calls still running (those in flight: at most one a worker is submitted).
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -295,7 +309,7 @@ def _settle_in_flight(pool: ProcessPoolExecutor,
     except KeyboardInterrupt:
         abandoned.value = 1
         _stop_workers(pool, "terminate")
-        raise
+        raise CallsAbandoned(sorted(index for index, _ in running.values())) from None
 
 
 def _stop_workers(pool: ProcessPoolExecutor, how: str) -> None:
@@ -309,6 +323,35 @@ def _stop_workers(pool: ProcessPoolExecutor, how: str) -> None:
         return
     for worker in list((pool._processes or {}).values()):  # noqa: SLF001 -- before 3.14
         getattr(worker, how)()
+
+
+#: The signals a worker starts with blocked, until :func:`_init_worker` has its handlers.
+_BLOCKED_AT_START = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def _interrupts_blocked() -> Iterator[None]:
+    """Block Ctrl-C (SIGINT) and SIGTERM in this thread while the block runs: a worker the
+    pool starts in it (a submit starts them) has them blocked until :func:`_init_worker`
+    has put the worker's own handlers in place and unblocks them.
+
+    A forked worker begins as a copy of this process, with its handlers: those of a block
+    holding interrupts back, which raised KeyboardInterrupt in the worker at a second
+    Ctrl-C (a traceback on stderr, a worker dead, or the parent's own code run on in the
+    copy, printing its error line), and kept a SIGTERM its parent sent to abandon it; a
+    spawned one began with Python's, ended by SIGTERM, raising at Ctrl-C. A signal that
+    comes to a worker before its handlers waits for them. Held in this process meanwhile
+    (a few milliseconds), it is taken as the block ends. Nothing where the system has no
+    signal masks (Windows).
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED_AT_START)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextlib.contextmanager
@@ -341,6 +384,8 @@ def _init_worker(parent: int, abandoned: Any) -> None:
     Pool workers would otherwise outlive a batch process killed with SIGKILL,
     blocked forever on their task queue. Given a shared flag ``abandoned`` (the parent
     takes SIGTERM as Ctrl-C), SIGTERM too is left to the parent until it sets the flag.
+    SIGINT and SIGTERM, blocked since the worker started (:func:`_interrupts_blocked`), are
+    then unblocked: one that came meanwhile is taken by these handlers.
     """
     from .. import _threads
     from ..io import list_parts_once_from_now
@@ -348,6 +393,8 @@ def _init_worker(parent: int, abandoned: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides (see the module docstring)
     if abandoned is not None:  # in place of the parent's (forked), which raises KeyboardInterrupt
         signal.signal(signal.SIGTERM, SigtermFromParent(abandoned))
+    if hasattr(signal, "pthread_sigmask"):  # blocked as it started (_interrupts_blocked)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _BLOCKED_AT_START)
     _threads.set_count(1)
     list_parts_once_from_now()  # a worker that dies breaks the pool: the next one lists again
     with contextlib.suppress(ImportError):

@@ -3,7 +3,8 @@
 Rows come from :meth:`FileResult.as_row`: input, output, status, reason, then
 the job's record (k, psnr, delta_e, seconds, bytes, ...); an input an interrupted
 batch did not reach has a row of its own
-(:func:`~quantize.batch.results.not_reached_row`). The HTML report with thumbnails
+(:func:`~quantize.batch.results.not_reached_row`), and so has one whose job a second
+interrupt abandoned (:func:`~quantize.batch.results.abandoned_row`). The HTML report with thumbnails
 lives in :mod:`quantize.report`.
 """
 
@@ -28,6 +29,7 @@ from .results import (
     BatchSummary,
     FileResult,
     RemovedOutput,
+    abandoned_row,
     check_removed,
     not_reached_row,
     passed_over_suffixes,
@@ -212,6 +214,7 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
 def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  summary: BatchSummary, *,
                  not_reached: Sequence[str | os.PathLike[str]] = (),
+                 abandoned: Sequence[str | os.PathLike[str]] = (),
                  mode: Literal["reduce", "segment"] = "reduce",
                  unclaimed: int = 0, unfinished: int = 0,
                  removed: Sequence[RemovedOutput] = (),
@@ -243,10 +246,12 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     did not reach) gets a row too, its status "not reached", with no output and no
     metrics, merged into the rows of ``results`` by the natural order of the inputs'
     paths (``img 9.png`` before ``img 10.png``, :func:`~quantize.io.natural_key`):
-    with ``results`` in that order, as the command line gives them, every row is.
-    Written atomically, in UTF-8; a CSV starts with a byte order mark (BOM),
-    which tells a spreadsheet its encoding: without it, Excel opens a CSV in
-    the system's legacy code page and garbles non-ASCII file names. pandas,
+    with ``results`` in that order, as the command line gives them, every row is. Each
+    input in ``abandoned`` (those whose jobs a second interrupt abandoned while they ran:
+    :class:`~quantize.batch.FilesAbandoned`) gets such a row too, its status "abandoned",
+    and a JSON summary counts them, ``abandoned``. Written atomically, in UTF-8; a CSV
+    starts with a byte order mark (BOM), which tells a spreadsheet its encoding: without
+    it, Excel opens a CSV in the system's legacy code page and garbles non-ASCII file names. pandas,
     DuckDB, R's readr and LibreOffice skip the mark; Python's :mod:`csv` reads
     it with ``encoding="utf-8-sig"`` (else the first column is named
     ``"\\ufeffinput"``). The bytes of a file name that are not valid UTF-8 are
@@ -271,11 +276,13 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     def key(row: Mapping[str, Any]) -> Any:
         return natural_key(row["input"])
 
-    missed = sorted(map(not_reached_row, not_reached), key=key)
+    missed = sorted([*map(not_reached_row, not_reached), *map(abandoned_row, abandoned)],
+                    key=key)
     rows = [printable_data(row) for row in heapq.merge((r.as_row() for r in results), missed,
                                                        key=key)]
     if p.suffix.lower() == ".json":
-        report = {"summary": {**summary.as_dict(), **passed, **left}, "files": rows,
+        counts = {**summary.as_dict(), "abandoned": len(abandoned)}
+        report = {"summary": {**counts, **passed, **left}, "files": rows,
                   "removed": [printable_data(r.as_row()) for r in gone]}
         atomic_write(p, lambda tmp: _write_json(tmp, report))
         return

@@ -16,13 +16,13 @@ from ..errors import ExitCode
 from ..names import absolute_path, natural_key
 from .calls import Outcome
 
-__all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "LEFT_UNRECORDED", "NOT_LISTED",
-           "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED", "OUTPUT_UNFINISHED",
-           "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary", "FileResult",
-           "RemovedOutput", "Status", "check_removed", "file_result", "folder_counts",
-           "is_folder", "left_out_line", "not_reached_row", "not_removed_lines",
-           "passed_over_counts", "passed_over_suffixes", "redone_counts", "removed_counts",
-           "removed_note", "same_path", "stale_kept", "unclaimed_counts", "unrecorded_kept"]
+__all__ = ["ABANDONED", "FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "LEFT_UNRECORDED",
+           "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED", "OUTPUT_UNFINISHED",
+           "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary", "FileResult", "RemovedOutput",
+           "Status", "abandoned_row", "check_removed", "file_result", "folder_counts", "is_folder",
+           "left_out_line", "not_reached_row", "not_removed_lines", "passed_over_counts",
+           "passed_over_suffixes", "redone_counts", "removed_counts", "removed_note", "same_path",
+           "stale_kept", "unclaimed_counts", "unrecorded_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -107,6 +107,23 @@ def not_reached_row(input: str | os.PathLike[str]) -> dict[str, Any]:
     """
     return {"input": str(input), "output": "", "status": NOT_REACHED,
             "reason": "the run stopped before this file; rerun the same command to finish it"}
+
+
+#: Status of the report row of an input whose job a second interrupt abandoned while it
+#: ran (its worker stopped): begun, unlike one :data:`NOT_REACHED`, but as unsettled.
+ABANDONED = "abandoned"
+
+
+def abandoned_row(input: str | os.PathLike[str]) -> dict[str, Any]:
+    """The report row of an input whose job a second interrupt abandoned while it ran:
+    as :func:`not_reached_row`'s, its status :data:`ABANDONED`.
+
+    >>> abandoned_row(Path("a.jpg"))["status"]
+    'abandoned'
+    """
+    return {"input": str(input), "output": "", "status": ABANDONED,
+            "reason": "the run was interrupted again while it made this file, and abandoned "
+                      "it; rerun the same command to make it"}
 
 
 #: Why a file is made again whose output a run wrote (its job finished it, as its mark says)

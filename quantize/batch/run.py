@@ -32,6 +32,7 @@ from ..io import folder_made, parts_listed_once, remove_empty_folders, stale_par
 from ..names import quoted
 from .calls import (
     Call,
+    CallsAbandoned,
     Outcome,
     Settle,
     attached_warnings,
@@ -74,9 +75,9 @@ from .results import (
     same_path,
 )
 
-__all__ = ["NOT_DONE", "NotRecordedError", "absolute_paths", "call_with_warnings",
-           "check_shared_storage", "check_writable_output", "file_result", "kept_by_batch",
-           "remove_stale_probes", "remove_unclaimed",
+__all__ = ["NOT_DONE", "FilesAbandoned", "NotRecordedError", "absolute_paths",
+           "call_with_warnings", "check_shared_storage", "check_writable_output", "file_result",
+           "kept_by_batch", "remove_stale_probes", "remove_unclaimed",
            "run_batch", "run_calls", "run_job", "seen_here", "worker_path"]
 
 
@@ -172,6 +173,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
     ValueError
         If a worker of ``scheduler`` does not see the plan's folders (before any
         job runs).
+    FilesAbandoned
+        A KeyboardInterrupt: a second interrupt abandoned the files in progress (on the
+        local pool), named by its ``inputs``; any other interrupt is raised as it came.
     SchedulerLostError
         A ConnectionError: the Dask scheduler stopped or was lost mid-run. The files
         settled before are reported and recorded; its ``not_done`` holds a "failed"
@@ -297,9 +301,11 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                           on_interrupt=on_interrupt, must_see=worker_path(probe),
                           must_see_as=str(probe), must_write=True)
             _finished(plan)
-    except KeyboardInterrupt:  # once every file settled (the last ones let finish), it is done
+    except KeyboardInterrupt as exc:  # once every file settled (the last let finish), done
         if all(result is not None for result in job_results):
             _finished(plan)
+        if isinstance(exc, CallsAbandoned):  # by their inputs, for the reports
+            raise FilesAbandoned([plan.jobs[i].input for i in exc.indices]) from None
         raise
     except SchedulerLostError as exc:
         not_done = [FileResult(job.input, job.output, "failed", NOT_DONE,
@@ -333,6 +339,16 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
         if first and not recorded:
             _remove_if_no_entry(plan.output_dir)
     return [r for r in job_results if r is not None]
+
+
+class FilesAbandoned(KeyboardInterrupt):
+    """A second interrupt abandoned the files in progress (local runs: their workers were
+    stopped): ``inputs``, those files, in the plan's order. Neither settled nor recorded;
+    the reports have them apart from those the run did not reach (status "abandoned")."""
+
+    def __init__(self, inputs: Sequence[Path]) -> None:
+        super().__init__()
+        self.inputs = list(inputs)
 
 
 class NotRecordedError(OutputError):

@@ -271,7 +271,8 @@ def batch(
         "--json", help="Print one JSON object per file on stdout as it settles: input, "
         "output, status, reason, then its metrics (a --report row; its warnings go to "
         "stderr); after Ctrl-C or an error that stops the run, one for each file not "
-        "reached (status 'not reached'); the summary goes to stderr.")] = False,
+        "reached (status 'not reached') and each a second Ctrl-C abandoned (status "
+        "'abandoned'); the summary goes to stderr.")] = False,
 ) -> None:
     """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
 
@@ -378,33 +379,35 @@ def batch(
                 plan = _with_shared_palette(plan, jobs, scheduler, show)
         except KeyboardInterrupt:
             fail_interrupted("interrupted before any file was processed")
-        results, summary, stopped = _run(plan, jobs, scheduler, show)
-        not_reached = _not_reached(plan, results)
+        results, summary, stopped, abandoned = _run(plan, jobs, scheduler, show)
+        not_reached = _not_reached(plan, results, abandoned)
         if mode == "reduce" and not shared_palette:
             _remove_unused_palette(output_dir, show)
         if show == "json":  # one object for every file, as the reports have one row each
-            _json_unsettled(results, not_reached, stopped)
+            _json_unsettled(results, not_reached, stopped, abandoned)
         written = [r.record for r in results if r.status == "ok"]
         note_idle_options(written, optimize=options.get("optimize", False),
                           per_frame=options.get("palette") == "per-frame",
-                          every_file_written=len(written) == len(results) and not not_reached)
+                          every_file_written=len(written) == len(results)
+                          and not not_reached and not abandoned)
         try:
             _write_reports(results, summary, report, html, mode, options["max_pixels"],
                            bool(options.get("dither")), options.get("palette") == "per-frame",
                            command_line(ctx, "batch"), not_reached, input_dir,
                            (len(plan.unclaimed), len(plan.unfinished)), removed,
-                           (plan.passed_over, len(plan.not_entered)))
+                           (plan.passed_over, len(plan.not_entered)), abandoned)
         except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
             _say_stopped(stopped)
             raise
         if not quiet:  # -q: nothing on success, as reduce -q and segment -q
             _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
                            unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
-                           removed=removed, passed=(plan.passed_over, len(plan.not_entered)))
+                           removed=removed, passed=(plan.passed_over, len(plan.not_entered)),
+                           abandoned=len(abandoned))
         if summary.interrupted:
-            fail_interrupted(_interrupted_line(force, command_line(ctx, "batch")) if not_reached
-                             else "interrupted once every file was done: nothing is left to "
-                             "rerun")
+            fail_interrupted(_interrupted_line(force, command_line(ctx, "batch"))
+                             if not_reached or abandoned else "interrupted once every file "
+                             "was done: nothing is left to rerun")
         _say_stopped(stopped)  # after the reports, which hold the files done and those not
         raise typer.Exit(summary.exit_code)
 
@@ -486,19 +489,21 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
         _require_distributed(scheduler)
 
 
-def _not_reached(plan: "lib.BatchPlan", results: "list[lib.FileResult]") -> list[Path]:
+def _not_reached(plan: "lib.BatchPlan", results: "list[lib.FileResult]",
+                 abandoned: Sequence[Path] = ()) -> list[Path]:
     """The inputs of ``plan`` without a result: those the run did not reach (interrupted,
-    or stopped by an error)."""
-    settled = {r.input for r in results}
+    or stopped by an error), but those it ``abandoned`` while they ran."""
+    settled = {r.input for r in results} | set(abandoned)
     inputs = [r.input for r in plan.settled] + [job.input for job in plan.jobs]
     return [path for path in inputs if path not in settled]
 
 
 def _json_unsettled(results: "list[lib.FileResult]", not_reached: list[Path],
-                    stopped: Exception | None) -> None:
+                    stopped: Exception | None, abandoned: Sequence[Path] = ()) -> None:
     """With ``--json``, the objects of the files a stopped run gave no object as they
     settled: those not done when the Dask scheduler was lost (failed, as the reports have
-    them) and those the run did not reach (``not reached``, the keys of a report row)."""
+    them), those the run did not reach (``not reached``, the keys of a report row) and
+    those it abandoned while they ran (``abandoned``)."""
     from .. import batch as lib
 
     if isinstance(stopped, lib.SchedulerLostError):
@@ -508,6 +513,8 @@ def _json_unsettled(results: "list[lib.FileResult]", not_reached: list[Path],
                 _json_line(result.as_row())
     for input in not_reached:
         _json_line(lib.not_reached_row(input))
+    for input in abandoned:
+        _json_line(lib.abandoned_row(input))
 
 
 def _json_line(row: dict[str, Any]) -> None:
@@ -523,14 +530,15 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    not_reached: list[Path], input_dir: Path,
                    unclaimed: tuple[int, int] = (0, 0),
                    removed: "Sequence[lib.RemovedOutput]" = (),
-                   passed: tuple[Sequence[Path], int] = ((), 0)) -> None:
+                   passed: tuple[Sequence[Path], int] = ((), 0),
+                   abandoned: Sequence[Path] = ()) -> None:
     """Write the --report file and the --html page; each has a row for each input in
-    ``not_reached``. The page is titled with ``input_dir`` as given, names each file
-    by its path from it; it and a JSON report count the outputs in no report, left in
-    place, as the summary line does: ``unclaimed`` is their number and that of those a
-    stopped run left unfinished (:func:`_print_summary`), and list and count those
-    --remove-orphans ``removed``; both count too what the search ``passed`` over, as the
-    summary line does."""
+    ``not_reached`` and in ``abandoned``. The page is titled with ``input_dir`` as given,
+    names each file by its path from it; it and a JSON report count the outputs in no
+    report, left in place, as the summary line does: ``unclaimed`` is their number and that
+    of those a stopped run left unfinished (:func:`_print_summary`), and list and count
+    those --remove-orphans ``removed``; both count too what the search ``passed`` over, as
+    the summary line does."""
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -544,7 +552,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
             if report is not None:
                 with _report_folder(report) as target:  # checked: it exists or lies in -o
                     lib.write_report(target, results, summary, not_reached=not_reached,
-                                     mode=mode, unclaimed=unclaimed[0],
+                                     abandoned=abandoned, mode=mode, unclaimed=unclaimed[0],
                                      unfinished=unclaimed[1], removed=removed,
                                      passed_over=passed[0], not_entered=passed[1])
                 unwritten.remove("--report")
@@ -557,14 +565,15 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                     write_html_report(target, results, summary, mode=mode,
                                       max_pixels=max_pixels, dithered=dithered,
                                       per_frame=per_frame, command=command,
-                                      not_reached=not_reached, input_dir=input_dir,
+                                      not_reached=not_reached, abandoned=abandoned,
+                                      input_dir=input_dir,
                                       unclaimed=unclaimed[0], unfinished=unclaimed[1],
                                       removed=removed, passed_over=passed[0],
                                       not_entered=passed[1])
     except KeyboardInterrupt:  # the page reads every thumbnail: seconds on a large batch
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"
-        rest = " and to finish the files not reached" if not_reached else ""
+        rest = " and to finish the files not reached" if not_reached or abandoned else ""
         kept = (" (one an earlier run wrote is left as it was)" if earlier & set(unwritten)
                 else "")
         fail_interrupted(f"interrupted while writing the reports: {names} not written{kept}; "
@@ -1054,13 +1063,14 @@ def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str
 # --------------------------------------------------------------------------
 
 
-def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
-         show: str) -> "tuple[list[lib.FileResult], lib.BatchSummary, Exception | None]":
-    """Run ``plan``, showing each file as it settles; return the results, the summary and
+def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: str
+         ) -> "tuple[list[lib.FileResult], lib.BatchSummary, Exception | None, list[Path]]":
+    """Run ``plan``, showing each file as it settles; return the results, the summary,
     the error that stopped the run, if one did: the Dask scheduler lost mid-run (the files
     not done are then in the results and the summary as failed, without a line each), or
     an output error no file can go on after (the record of finished outputs cannot be
-    written: a full disk); the reports are written before it is said."""
+    written: a full disk), which the reports are written before it is said; and the inputs
+    a second interrupt abandoned while they ran (:class:`~quantize.batch.FilesAbandoned`)."""
     from dataclasses import replace
 
     from .. import batch as lib
@@ -1080,6 +1090,7 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
             shown(result)
 
         stopped: Exception | None = None
+        abandoned: list[Path] = []
         try:
             with user_errors():
                 try:
@@ -1092,15 +1103,17 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
                         results.append(result)
                 except OutputError as exc:
                     stopped = exc
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             summary.interrupted = True
             summary.interrupted_by = "SIGTERM" if terminated() else None  # the reports say it
+            if isinstance(exc, lib.FilesAbandoned):
+                abandoned = exc.inputs
     if (isinstance(stopped, OutputError) and not isinstance(stopped, lib.NotRecordedError)
             and not results):  # no file processed (an output folder not writable): its line
         with user_errors():  # alone, once the progress bar is let go
             raise stopped
     summary.seconds = time.perf_counter() - start
-    return results, summary, stopped
+    return results, summary, stopped, abandoned
 
 
 def _say_stopped(stopped: Exception | None) -> None:
@@ -1335,13 +1348,14 @@ def _fmt(value: Any) -> str:
 def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool = False,
                    unclaimed: int = 0, unfinished: int = 0,
                    removed: "Sequence[lib.RemovedOutput]" = (),
-                   passed: tuple[Sequence[Path], int] = ((), 0)) -> None:
+                   passed: tuple[Sequence[Path], int] = ((), 0), abandoned: int = 0) -> None:
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
     ``unclaimed`` counts the outputs in no report, left in place, ``unfinished`` of them
     left unfinished by a stopped run, the others of files not among the inputs; ``removed``,
     those --remove-orphans removed; ``passed``, the files the search left out for their
     extension and the number of sub-folders it did not enter
-    (:func:`~quantize.batch.passed_over_counts`)."""
+    (:func:`~quantize.batch.passed_over_counts`); ``abandoned``, the files a second interrupt
+    abandoned while they ran."""
     from .. import batch as lib
 
     redone = lib.redone_counts(summary.redone, summary.redone_unrecorded)
@@ -1353,8 +1367,10 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
             if summary.ok and summary.seconds > 0 else "")
     kept = (f" ({summary.failed_stale} with a stale output left in place)"
             if summary.failed_stale else "")
+    gave_up = f", {abandoned} abandoned" if abandoned else ""
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
-            f"skipped{larger}, {summary.failed} failed{kept} in {summary.seconds:.1f} s{rate}")
+            f"skipped{larger}, {summary.failed} failed{kept}{gave_up} in "
+            f"{summary.seconds:.1f} s{rate}")
     # links to folders, folders of outputs, folders not listed: no files
     line += "".join(f"; {folders}" for folders in lib.folder_counts(summary.folders_skipped,
                                                                     summary.folders_failed))

@@ -1028,9 +1028,10 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
             _show(files[index], result, quality, show, to_batch, stdout_suffix)
 
         try:
-            if workers == 1:
+            if workers == 1:  # several files: the one in progress let finish, as in a pool
                 with parts_listed_once():  # each output folder listed once, not once a file
-                    run_inline(calls, settle)
+                    run_inline(calls, settle,
+                               on_interrupt=finishing_note if len(calls) > 1 else None)
             else:
                 run_local(calls, settle, jobs=workers, on_interrupt=finishing_note)
         except KeyboardInterrupt:

@@ -225,8 +225,13 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str],
     while the files are renamed or put back (:func:`_signals_held`): one that comes
     stops the renames before the next, has everything put back, and is then acted on
     (KeyboardInterrupt; SIGTERM ends the process), and a second one cannot stop the
-    putting back half-way. A process killed outright (SIGKILL, a power cut) between the
-    renames has put the first ones in place only.
+    putting back half-way. One that comes once the last file is in place (while the kept
+    files are removed) is acted on as this returns, KeyboardInterrupt raised with every
+    new file in place: the caller that needs to know whether they are (to report them)
+    holds Ctrl-C back itself, as the command does
+    (:func:`~quantize.batch.calls.interrupts_held_once_written`). A process killed
+    outright (SIGKILL, a power cut) between the renames has put the first ones in place
+    only.
 
     The removals and renames happen under an exclusive lock on the first file's
     folder (:func:`_folder_lock`), so two processes writing the same set of files
@@ -329,22 +334,32 @@ def _signals_held() -> Iterator[list[int]]:
     Inside :func:`~quantize.batch.calls.interrupts_held_once_written` (a
     :class:`~quantize._sigterm.HeldInterrupts` handler), a block that ends without an error
     has its files in place: that handler holds the signals back from then on (one that
-    came here among them), until the file is reported.
+    came here among them), until the file is reported. Inside a block that holds them
+    already (:func:`~quantize.batch.calls.interrupts_held`, which lets the work in progress
+    finish at a first interrupt), a first one is that block's, and the renames go on; a
+    second stops them here, as any signal outside such a block does, rather than raising
+    ``KeyboardInterrupt`` half-way through the renames or the putting back.
     """
     held: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for signum, own in ((signal.SIGINT, signal.default_int_handler),
                             (signal.SIGTERM, signal.SIG_DFL)):
             handler = signal.getsignal(signum)
-            if handler is own or isinstance(handler, (SigtermInterrupt, SigtermFromParent)) \
-                    or (isinstance(handler, HeldInterrupts) and not handler.holding):
-                held[signum] = handler  # one holding already holds the signal as before
+            if handler is own or isinstance(handler, (SigtermInterrupt, SigtermFromParent,
+                                                      HeldInterrupts)):
+                held[signum] = handler
     came: list[int] = []
 
     def hold(signum: int, frame: Any) -> None:
         handler = held[signum]
-        if handler.taken(signum) if isinstance(handler, HeldInterrupts) else taken_now(handler):
-            came.append(signum)
+        if not isinstance(handler, HeldInterrupts):
+            if taken_now(handler):
+                came.append(signum)
+        elif handler.taken(signum):
+            if handler.holding and not handler.caught and not came:
+                handler.catch(signum)  # the first: the block lets the work finish
+            else:
+                came.append(signum)
 
     for signum in held:
         signal.signal(signum, hold)

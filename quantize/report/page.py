@@ -13,7 +13,7 @@ not there. Clicking a column heading (or reaching it with Tab and pressing Enter
 sorts by it and puts the sort in the address; ``report.html#sort=-psnr`` opens
 the page sorted (``-`` for descending). When the rows have more than one status,
 buttons above the table, each with its count, show only the rows of one status
-(ok, skipped, failed, not reached; the rows of sub-folders, which are no files, apart:
+(ok, skipped, failed, not reached, abandoned; the rows of sub-folders, which are no files, apart:
 folders skipped, folders not listed) or all of them, and put it in the address too:
 ``report.html#show=failed`` opens the page showing only the failed files.
 
@@ -39,6 +39,7 @@ from typing import Any, Literal, Protocol
 from .. import __version__
 from .._validation import check_bool, check_choice, check_file_name, check_int
 from ..batch.results import (
+    ABANDONED,
     FOLDER_LEFT,
     LEFT_UNRECORDED,
     NOT_REACHED,
@@ -152,6 +153,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       dithered: bool = False, per_frame: bool = False,
                       command: str | None = None,
                       not_reached: Sequence[str | os.PathLike[str]] = (),
+                      abandoned: Sequence[str | os.PathLike[str]] = (),
                       input_dir: str | os.PathLike[str] | None = None,
                       unclaimed: int = 0, unfinished: int = 0,
                       removed: Sequence[RemovedOutput] = (),
@@ -192,6 +194,10 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         The inputs of an interrupted batch (or one an error stopped) that it did
         not reach: each gets a row marked "not reached" (its thumbnail before, no
         metrics), listed, sorted and counted with the others.
+    abandoned : sequence of paths
+        The inputs whose jobs a second interrupt abandoned while they ran
+        (:class:`quantize.batch.FilesAbandoned`): each gets a row marked "abandoned", as
+        one not reached is, and the summary counts them apart.
     input_dir : path or None
         The folder the batch was given (INPUT_DIR): the title names it as given, and
         each file is named by its path from it (``2023/img.png``, also when every
@@ -233,9 +239,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     share (``2024/img.png``), so that files of one name in two sub-folders are told
     apart, and listed in the natural order of those paths, ``img 9.png`` before
     ``img 10.png`` (:func:`quantize.io.natural_key`; row ``id`` ``file-<i>`` keeps
-    their index in ``results``, then in ``not_reached``). Files whose images cannot be
-    read (missing, not an image) get an empty thumbnail cell; a failed file shows its
-    reason across the metric columns.
+    their index in ``results``, then in ``not_reached``, then in ``abandoned``). Files
+    whose images cannot be read (missing, not an image) get an empty thumbnail cell; a
+    failed file shows its reason across the metric columns.
     The palette comes from the record's ``palette`` entry when present, else
     from the output image when it has at most 256 colours. Written over a page it
     wrote before, it embeds again that page's thumbnails of the files unchanged since
@@ -253,8 +259,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                                 check_int(not_entered, "not_entered", minimum=0))
     folder = target.parent if str(target.parent) else Path(".")
     rows = [r.as_row() for r in results] + [
-        {"input": str(p), "output": "", "status": NOT_REACHED, "reason": ""}
-        for p in not_reached]
+        {"input": str(p), "output": "", "status": status, "reason": ""}
+        for status, paths in ((NOT_REACHED, not_reached), (ABANDONED, abandoned))
+        for p in paths]
     base, labels = _labels(rows, input_dir)
     # by path, not in the order the workers finished; ids keep the order of ``results``
     order = sorted(range(len(rows)), key=lambda i: natural_key(labels[i]))
@@ -346,7 +353,7 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     status = str(row.get("status", ""))
     src, after = _thumbnail_files(row, mode)
     out = Path(str(row["output"])) if row.get("output") else None
-    failed = status in ("failed", NOT_REACHED)
+    failed = status in ("failed", NOT_REACHED, ABANDONED)
     # segment uses an animation's first frame: its input plays only in reduce mode
     plays = folder if mode == "reduce" else None
     before_cell, before_plays = _thumb_cell(src, made[src, "photo"], size, ("before", label),
@@ -368,6 +375,10 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     if status == NOT_REACHED:
         cells.append(f'<td class="missing" colspan="{span}"><b>not reached:</b> the run '
                      'stopped before this file (rerun the command to finish)</td>')
+    elif status == ABANDONED:
+        cells.append(f'<td class="missing" colspan="{span}"><b>abandoned:</b> the run was '
+                     'interrupted again while it made this file (rerun the command to '
+                     'make it)</td>')
     elif failed:
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
                      f'{_name(row.get("reason", ""))}</td>')
@@ -697,11 +708,11 @@ def _thumb_cell(path: Path, made: _Made, size: int, names: tuple[str, str], *, k
 
 def _thumbnail_files(row: Mapping[str, Any], mode: str) -> tuple[Path, Path | None]:
     """The files a row's thumbnails show: its input, and its output (in segment mode the
-    overlay in its output folder), None when the file failed, was not reached or has no
-    output."""
+    overlay in its output folder), None when the file failed, was not reached or abandoned,
+    or has no output."""
     src = Path(str(row.get("input", "")))
     out = row.get("output")
-    if not out or row.get("status") in ("failed", NOT_REACHED):
+    if not out or row.get("status") in ("failed", NOT_REACHED, ABANDONED):
         return src, None
     return src, Path(str(out)) / OVERLAY_NAME if mode == "segment" else Path(str(out))
 
@@ -845,13 +856,16 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     parts = [files, ok, skipped, failed, *folders, *passed, *removed_counts(removed),
              *unclaimed_counts(*unclaimed), f"{summary.seconds:.1f} s"]
     if summary.interrupted:
-        left = summary.total - summary.ok - summary.skipped - summary.failed
+        gave_up = sum(1 for r in rows if r.get("status") == ABANDONED)
+        left = summary.total - summary.ok - summary.skipped - summary.failed - gave_up
         unlisted = left - sum(1 for r in rows if r.get("status") == NOT_REACHED)
         where = "" if unlisted <= 0 else ", in no row" if unlisted == left else \
             f", {unlisted} of them in no row"
         by = f" by {summary.interrupted_by}" if summary.interrupted_by else ""
+        counts = [f"{left} not reached{where}"] if left > 0 else []
+        counts += [f"{gave_up} abandoned"] if gave_up else []
         parts.append(f"interrupted{by} before the end" + (
-            f": {left} not reached{where} (rerun the command to finish)" if left > 0 else ""))
+            f": {', '.join(counts)} (rerun the command to finish)" if counts else ""))
     elif missed := sum(1 for r in rows if r.get("status") == NOT_REACHED):  # an error
         parts.append(f"stopped before the end: {missed} not reached (rerun the command to "
                      "finish)")
@@ -904,6 +918,7 @@ other files'
 #: order (a class of no row is left out): the files by status, then the sub-folders, which
 #: the summary line counts apart from the files.
 _CHOICES = {"ok": "ok", "skipped": "skipped", "failed": "failed", "not-reached": NOT_REACHED,
+            ABANDONED: ABANDONED,
             "folder-skipped": "folders skipped", "folder-failed": "folders not listed"}
 
 
