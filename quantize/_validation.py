@@ -8,6 +8,7 @@ these. :func:`read_only` guards the other way: what results hand out.
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 import sys
@@ -18,6 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .errors import ImageReadError
 from .names import quoted
 
 Seed = int | np.random.Generator | None
@@ -396,6 +398,27 @@ def check_dpi(dpi: Any, name: str) -> tuple[float, float]:
     if not all(np.isfinite(v) and v > 0 for v in (x, y)):
         raise ValueError(expected)
     return x, y
+
+
+def check_image_pixels(pixel_shape: tuple[int, ...], described: str, limit: int | None
+                       ) -> None:
+    """Refuse an image in memory whose pixels lie along ``pixel_shape`` (``(H, W)``, or
+    ``(n,)`` for a list of n colours), ``described`` as the error names it, when they are
+    more than ``limit`` (an int checked >= 1, or None: no limit), as
+    :func:`quantize.io.load_image` refuses a file. Checked from the shape alone, before
+    any pixel is copied.
+
+    Raises
+    ------
+    ImageReadError
+        Naming the image as ``described``, its pixel count, the limit and the
+        ``max_pixels`` that takes it.
+    """
+    n = math.prod(int(size) for size in pixel_shape)
+    if limit is not None and n > limit:
+        raise ImageReadError(f"{described} has {n:,} pixels, more than the limit of "
+                             f"{limit:,}; if it is meant, pass max_pixels={n} or more (or "
+                             "None for no limit)")
 
 
 def check_seed(seed: Any) -> np.random.Generator:

@@ -52,6 +52,7 @@ from ._validation import (
     check_seed,
 )
 from .kmeans_run import (
+    REASSIGN_EVERY,
     Run,
     WeightedSampler,
     fit_once,
@@ -60,6 +61,7 @@ from .kmeans_run import (
     one_seeding,
     plusplus_indices,
     raise_too_few_distinct,
+    reassign_starving,
     runs_fit_together,
 )
 
@@ -691,8 +693,10 @@ class MiniBatchKMeans:
         self.n_features_in_ = data.shape[1]
         self._keep_feature_names(X)
         self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
-        # partial_fit continues from here, each centre standing for its points' weight.
+        # partial_fit continues from here, each centre standing for its points' weight,
+        # its reassignments drawing on from the seed's Generator.
         self._counts = np.bincount(best.labels, weights=w, minlength=p["k"])
+        self._rng = rng
         return self
 
     def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None
@@ -705,7 +709,13 @@ class MiniBatchKMeans:
         makes one mini-batch pass over its chunk in batches of ``batch_size`` rows: each
         centre moves towards the weighted mean of its rows with a learning rate of
         1/count, its count being the weight of all the rows it has taken, kept from call
-        to call (after ``fit``, the weight of its cluster). ``n_init``,
+        to call (after ``fit``, the weight of its cluster). After every 10th batch,
+        counted over the calls (and after ``fit`` from its steps), centres whose count is
+        below 1% of the largest are moved onto rows of that batch far from every centre,
+        as ``fit``'s mini-batch phase moves them (a row of weight 0 is never taken), so a
+        centre seeded where no later row comes does not stay there. Those draws go on
+        with the Generator of the first call's seeding (or of ``fit``): at a fixed
+        ``seed`` the same chunks give the same centres. ``n_init``,
         ``max_iter``, ``tol``, ``max_no_improvement`` and ``refine`` are not used;
         ``fit`` after ``partial_fit`` starts afresh.
 
@@ -780,6 +790,7 @@ class MiniBatchKMeans:
         self._keep_feature_names(X)
         self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
         self._counts = np.zeros(p["k"])
+        self._rng = rng  # later calls' reassignments draw on from it
         self.n_steps_ = self.n_iter_ = 0
 
     def _mini_batch_pass(self, data: np.ndarray, wide: np.ndarray | None,
@@ -793,9 +804,11 @@ class MiniBatchKMeans:
         for rows, part, centers, scale, grow in self._centred(data, wide):
             # centers is one array for every chunk of rows: each step moves it in place.
             for start in range(0, part.shape[0], batch):
-                mini_batch_step(part[start:start + batch], centers, counts,
-                                w[rows][start:start + batch])
+                xb, wb = part[start:start + batch], w[rows][start:start + batch]
+                mini_batch_step(xb, centers, counts, wb)
                 steps += 1
+                if (self.n_steps_ + steps) % REASSIGN_EVERY == 0:  # as fit's steps
+                    reassign_starving(xb, centers, counts, self._rng, wb)
             shift = self._shift if not grow else np.ldexp(self._shift, grow - self._grow)
             self.cluster_centers_ = np.ldexp(centers / scale + shift, -grow)
         self._counts = counts

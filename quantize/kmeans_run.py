@@ -108,6 +108,8 @@ _CANDIDATE_SAMPLE = 16384
 _CANDIDATE_MAX_PASSES = 30
 # A centre is starving when its count falls below this share of the largest.
 _REASSIGNMENT_RATIO = 0.01
+#: Starving centres are moved after every this many mini-batch steps.
+REASSIGN_EVERY = 10
 # Rows used to estimate the data's variance.
 _VARIANCE_SAMPLE = 65536
 
@@ -642,8 +644,8 @@ def _mini_batch_phase(X, centers, counts, p, sampler, rng) -> tuple[np.ndarray, 
             break
         if state.no_improvement(batch_inertia):
             break
-        if step % 10 == 0:
-            _reassign_starving(xb, centers, counts, rng)
+        if step % REASSIGN_EVERY == 0:
+            reassign_starving(xb, centers, counts, rng)
     return centers, step
 
 
@@ -696,8 +698,18 @@ class Convergence:
         return self.patience is not None and self.since_best >= self.patience
 
 
-def _reassign_starving(xb, centers, counts, rng) -> None:
-    """Move centres that receive almost no points onto batch points far from their centre."""
+def reassign_starving(xb: np.ndarray, centers: np.ndarray, counts: np.ndarray,
+                      rng: np.random.Generator, weights: np.ndarray | None = None) -> None:
+    """Move centres that receive almost no points onto batch points far from their centre.
+
+    A centre starves when its count is below 1% of the largest; at most half the
+    centres move at once, each onto a row of the batch ``xb`` drawn with probability
+    proportional to its squared distance to its nearest centre (times its weight,
+    ``weights``, when given: a row of weight 0 is never drawn), and takes the smallest
+    count of the others. Updates ``centers`` and ``counts`` in place; prior validation
+    is assumed. :func:`_mini_batch_phase` calls it every :data:`REASSIGN_EVERY` steps,
+    and ``MiniBatchKMeans.partial_fit`` likewise.
+    """
     starving = counts < _REASSIGNMENT_RATIO * counts.max()
     n_move = int(starving.sum())
     if n_move == 0:
@@ -709,6 +721,8 @@ def _reassign_starving(xb, centers, counts, rng) -> None:
         n_move = k // 2
     _, dist = labels_sq_dist(xb, centers)
     prob = dist.astype(np.float64)
+    if weights is not None:
+        prob *= weights
     if prob.sum() <= 0:
         return
     n_move = min(n_move, int((prob > 0).sum()))

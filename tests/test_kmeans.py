@@ -858,6 +858,40 @@ def test_partial_fit_weights_count_as_repeated_rows():
     np.testing.assert_allclose(km.cluster_centers_, [[1.125], [13.0]])
 
 
+def _stream_after_a_far_first_chunk(seed):
+    """partial_fit over a stream whose first chunk seeds one centre on three rows far
+    from everything after: four blobs, and rows beside them of weight 0 farther still."""
+    rng = np.random.default_rng(7)
+    means = np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0], [5.0, 5.0]])
+    first = np.concatenate([rng.normal(m, 0.1, (30, 2)) for m in means[:3]]
+                           + [rng.normal(100.0, 0.1, (3, 2))])
+    km = MiniBatchKMeans(4, batch_size=32, seed=seed).partial_fit(first)
+    far_centres = int((km.cluster_centers_ > 50).all(axis=1).sum())
+    for _ in range(40):
+        chunk = np.concatenate([rng.normal(m, 0.1, (20, 2)) for m in means]
+                               + [np.full((4, 2), 1000.0)])
+        km.partial_fit(chunk, sample_weight=np.r_[np.ones(80), np.zeros(4)])
+    return km, means, far_centres
+
+
+def test_partial_fit_moves_a_centre_no_row_reaches_onto_the_data():
+    km, means, far_centres = _stream_after_a_far_first_chunk(seed=0)
+    assert far_centres == 1  # seeded on the far rows, which no later chunk comes near
+    # Every centre ends nearer one blob than half their spacing, one to each (none on
+    # the rows of weight 0); a centre moved late still carries the count it was given.
+    nearest = np.linalg.norm(km.cluster_centers_[:, None] - means[None], axis=2)
+    assert sorted(nearest.argmin(axis=1).tolist()) == [0, 1, 2, 3]
+    assert nearest.min(axis=1).max() < 2.5
+    assert np.bincount(km.labels_[:80], minlength=4).tolist() == [20] * 4
+
+
+def test_partial_fit_reassignments_are_the_same_at_a_fixed_seed():
+    first, _, _ = _stream_after_a_far_first_chunk(seed=4)
+    again, _, _ = _stream_after_a_far_first_chunk(seed=4)
+    np.testing.assert_array_equal(first.cluster_centers_, again.cluster_centers_)
+    np.testing.assert_array_equal(first._counts, again._counts)
+
+
 def test_partial_fit_refuses_another_feature_count_in_one_line(rng):
     km = MiniBatchKMeans(2, seed=0).partial_fit(GOOD_X)
     with pytest.raises(ValueError) as info:

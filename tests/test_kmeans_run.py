@@ -17,6 +17,7 @@ from quantize.kmeans_run import (
     plusplus_indices,
     plusplus_runs,
     raise_too_few_distinct,
+    reassign_starving,
     runs_fit_together,
     swap_search,
 )
@@ -37,6 +38,25 @@ def test_mini_batch_step_moves_centres_by_learning_rate_one_over_count():
     np.testing.assert_array_equal(centers, [[1.0, 0.0], [10.25, 0.0], [100.0, 100.0]])
     np.testing.assert_array_equal(counts, [3.0, 4.0, 5.0])
     assert shift == 1.0  # the largest squared shift, of the first centre
+
+
+def test_reassign_starving_moves_a_starving_centre_onto_the_far_row(rng):
+    centers = np.array([[0.0], [1.0], [100.0]])
+    counts = np.array([100.0, 50.0, 0.5])  # 0.5 < 1% of 100: the third starves
+    batch = f32([[0], [1], [50]])  # only 50 is away from every centre
+    reassign_starving(batch, centers, counts, rng)
+    np.testing.assert_array_equal(centers, [[0.0], [1.0], [50.0]])
+    np.testing.assert_array_equal(counts, [100.0, 50.0, 50.0])  # the least of the others
+
+
+def test_reassign_starving_never_draws_a_row_of_weight_zero(rng):
+    centers = np.array([[0.0], [1.0], [100.0]])
+    counts = np.array([100.0, 50.0, 0.5])
+    reassign_starving(f32([[0], [1], [50]]), centers, counts, rng,
+                      np.array([1.0, 1.0, 0.0]))
+    # The far row weighs nothing, and the others lie on their centres: nothing moves.
+    np.testing.assert_array_equal(centers, [[0.0], [1.0], [100.0]])
+    np.testing.assert_array_equal(counts, [100.0, 50.0, 0.5])
 
 
 def test_convergence_fires_after_patience_steps_without_a_new_best():

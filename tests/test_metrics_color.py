@@ -10,6 +10,7 @@ from PIL import Image
 from skimage import color as skcolor
 
 from quantize import reduce_colors
+from quantize.errors import ImageReadError
 from quantize.metrics import delta_e, psnr
 
 
@@ -466,3 +467,65 @@ def test_psnr_reads_a_two_dimensional_array_of_width_3_or_4_as_colours():
     assert psnr(ref, tst) == pytest.approx(10 * math.log10(6))
     # the same levels as a grey image, (H, W, 1): one of eight
     assert psnr(ref[..., None], tst[..., None]) == pytest.approx(10 * math.log10(8))
+
+
+@pytest.mark.parametrize("metric", [psnr, delta_e], ids=lambda f: f.__name__)
+def test_metrics_refuse_an_image_over_the_pixel_limit_from_its_shape(metric):
+    """As reduce_colors refuses it: a 60000 x 60000 view of three bytes was measured
+    whole, copies of tens of gigabytes."""
+    huge = np.broadcast_to(np.zeros(3, np.uint8), (60000, 60000, 3))
+    with pytest.raises(ImageReadError) as info:
+        metric(huge, huge)
+    assert str(info.value) == (
+        "reference of shape (60000, 60000, 3) has 3,600,000,000 pixels, more than the limit "
+        "of 250,000,000; if it is meant, pass max_pixels=3600000000 or more (or None for no "
+        "limit)")
+    assert isinstance(info.value, ValueError)
+
+
+def _limit_cases():
+    image = np.zeros((4, 6, 3), np.uint8)
+    image[:, 3:] = [200, 40, 40]
+    return [
+        (image, "reference of shape (4, 6, 3) has 24 pixels"),
+        (Image.fromarray(image), "reference, a PIL image of 6x4 has 24 pixels"),
+        (image.reshape(-1, 3), "reference of shape (24, 3) has 24 pixels"),  # a colour list
+        (image[..., 0], "reference of shape (4, 6) has 24 pixels"),  # grey levels
+    ]
+
+
+@pytest.mark.parametrize("metric", [psnr, delta_e], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(("reference", "message"), _limit_cases(),
+                         ids=["array", "pil", "colours", "grey"])
+def test_metrics_pixel_limit_is_max_pixels(metric, reference, message):
+    test = np.full((4, 6, 3), 90, np.uint8)  # beside a grey image, colours of its size
+    if np.ndim(reference) == 2 and np.shape(reference)[1] == 3:
+        test = test.reshape(-1, 3)
+    with pytest.raises(ImageReadError) as info:
+        metric(reference, test, max_pixels=23)
+    assert str(info.value) == (f"{message}, more than the limit of 23; if it is meant, "
+                               "pass max_pixels=24 or more (or None for no limit)")
+    measured = metric(reference, test)
+    assert 0 < measured < math.inf
+    for limit in (24, None):
+        assert metric(reference, test, max_pixels=limit) == measured
+
+
+def test_metrics_pixel_limit_names_the_test_image_too():
+    small, big = np.zeros((2, 3, 3), np.uint8), np.zeros((4, 6, 3), np.uint8)
+    with pytest.raises(ImageReadError, match=r"^test of shape \(4, 6, 3\) has 24 pixels, "
+                                             r"more than the limit of 6; "):
+        psnr(small, big, max_pixels=6)
+
+
+@pytest.mark.parametrize("metric", [psnr, delta_e], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(("limit", "error", "message"), [
+    (0, ValueError, "max_pixels=0 should be >= 1"),
+    (2.5, TypeError, "max_pixels=2.5 should be an integer, got float"),
+    ("many", TypeError, "max_pixels='many' should be an integer, got str"),
+])
+def test_metrics_refuse_a_bad_max_pixels_naming_it(metric, limit, error, message):
+    image = np.zeros((2, 2, 3), np.uint8)
+    with pytest.raises(error) as info:
+        metric(image, image, max_pixels=limit)
+    assert str(info.value) == message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from quantize.errors import ImageReadError
 from quantize.metrics import adjusted_rand_index, boundary_scores
 from quantize.metrics.segmentation import _border_points, maximum_matching
 
@@ -248,3 +249,36 @@ def test_maximum_matching_takes_its_limit_and_lists():
     b = np.array([[0.0, 7.0], [9.0, 1.0]])
     assert maximum_matching(_SQUARE, b, 8).tolist() == [True, True]  # the limit is taken
     assert maximum_matching([[0, 0], [9, 9]], b.tolist(), 7.5).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("metric", [adjusted_rand_index, boundary_scores],
+                         ids=lambda f: f.__name__)
+def test_label_map_metrics_refuse_a_map_over_the_pixel_limit_from_its_shape(metric):
+    """As segment refuses the image: a 60000 x 60000 view of one label was measured whole."""
+    huge = np.broadcast_to(np.zeros(1, np.int64), (60000, 60000))
+    with pytest.raises(ImageReadError) as info:
+        metric(huge, huge)
+    assert str(info.value) == (
+        "pred of shape (60000, 60000) has 3,600,000,000 pixels, more than the limit of "
+        "250,000,000; if it is meant, pass max_pixels=3600000000 or more (or None for no "
+        "limit)")
+
+
+@pytest.mark.parametrize("metric", [adjusted_rand_index, boundary_scores],
+                         ids=lambda f: f.__name__)
+def test_label_map_metrics_pixel_limit_is_max_pixels(metric):
+    pred = np.zeros((4, 6), int)
+    pred[:, 3:] = 1
+    true = np.zeros((4, 6), int)
+    true[:, 2:] = 1
+    with pytest.raises(ImageReadError) as info:
+        metric(pred, true, max_pixels=23)
+    assert str(info.value) == ("pred of shape (4, 6) has 24 pixels, more than the limit of "
+                               "23; if it is meant, pass max_pixels=24 or more (or None "
+                               "for no limit)")
+    with pytest.raises(ImageReadError, match=r"^true of shape \(4, 8\) has 32 pixels"):
+        metric(np.zeros((2, 3), int), np.zeros((4, 8), int), max_pixels=24)
+    with pytest.raises(ValueError, match=r"^max_pixels=0 should be >= 1$"):
+        metric(pred, true, max_pixels=0)
+    for limit in (24, None):
+        assert metric(pred, true, max_pixels=limit) == metric(pred, true)

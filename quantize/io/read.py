@@ -30,6 +30,7 @@ from .._kernels import row_bands
 from .._validation import (
     check_dpi,
     check_float,
+    check_image_pixels,
     check_int,
     check_path,
     is_masked,
@@ -1898,24 +1899,6 @@ def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> Non
                              f"if the file is trusted, set max_pixels={w * h} or more", path=p)
 
 
-def _check_image_pixels(shape: tuple[int, ...], described: str, limit: int | None) -> None:
-    """Refuse an in-memory image of ``shape`` ((H, W) first), ``described`` as the error
-    names it, with more pixels than ``limit`` (None: no limit), as :func:`load_image`
-    refuses a file.
-
-    Raises
-    ------
-    ImageReadError
-        Naming the image as ``described``, its pixel count, the limit and the
-        ``max_pixels`` that takes it.
-    """
-    n = int(shape[0]) * int(shape[1])
-    if limit is not None and n > limit:
-        raise ImageReadError(f"{described} has {n:,} pixels, more than the limit of "
-                             f"{limit:,}; if it is meant, pass max_pixels={n} or more (or "
-                             "None for no limit)")
-
-
 @contextlib.contextmanager
 def pillow_limit_lifted() -> Iterator[None]:
     """Let our own ``max_pixels`` check replace Pillow's decompression-bomb guard.
@@ -2686,7 +2669,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     """
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     if isinstance(image, LoadedImage):
-        _check_image_pixels(image.rgb.shape, f"{name} of shape {image.rgb.shape}", limit)
+        check_image_pixels(image.rgb.shape[:2], f"{name} of shape {image.rgb.shape}", limit)
         if image.n_frames > 1:
             _warn_first_frame_read(image.n_frames, name, every_frame)
         opaque = image.alpha is None or bool((image.alpha == 255).all())
@@ -2695,7 +2678,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
-        _check_image_pixels((image.height, image.width),
+        check_image_pixels((image.height, image.width),
                             f"{name}, a PIL image of {image.width}x{image.height}", limit)
         with _taking_turns(image):
             key = _overlong_trns_left_out(image)  # read as load_image reads such a file
@@ -2723,7 +2706,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} should have at least one pixel, got shape {image.shape}")
     # before the array is copied or converted
-    _check_image_pixels(image.shape, f"{name} of shape {image.shape}", limit)
+    check_image_pixels(image.shape[:2], f"{name} of shape {image.shape}", limit)
     if not arr.dtype.isnative:  # e.g. big-endian ">u2" from a raw 16-bit file: same values
         arr = arr.astype(arr.dtype.newbyteorder("="))
     arr8 = _to_uint8(arr, name)

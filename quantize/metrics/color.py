@@ -18,20 +18,30 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
-from .._validation import as_array, check_choice, check_float, shown_value
+from .._validation import (
+    as_array,
+    check_choice,
+    check_float,
+    check_image_pixels,
+    check_int,
+    shown_value,
+)
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
-from ..io import LoadedImage, as_rgba
+from ..io import DEFAULT_MAX_PIXELS, LoadedImage, as_rgba
 
 __all__ = ["delta_e", "psnr"]
 
 
 
-def _check_pair(reference: Any, test: Any, *, srgb: bool = True, grey: bool = False
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _check_pair(reference: Any, test: Any, max_pixels: Any, *, srgb: bool = True,
+                grey: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``reference`` and ``test`` as two arrays of one shape ``(..., C)``, C the channels:
     3 or 4, or 1 for two grey images (:func:`_grey_pair`) with ``grey`` (psnr's), which
-    also reads two grey-and-alpha images as RGBA (:func:`_grey_alpha_pair`)."""
-    ref, tst = _colours(reference, "reference", srgb), _colours(test, "test", srgb)
+    also reads two grey-and-alpha images as RGBA (:func:`_grey_alpha_pair`); either of
+    more pixels than ``max_pixels`` is refused first, from its shape."""
+    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    ref, tst = (_colours(reference, "reference", srgb, limit),
+                _colours(test, "test", srgb, limit))
     given = ref.shape
     if srgb:
         if grey and _grey_alpha_pair(ref, tst):
@@ -64,21 +74,37 @@ def _check_pair(reference: Any, test: Any, *, srgb: bool = True, grey: bool = Fa
     return ref, tst
 
 
-def _colours(image: Any, name: str, srgb: bool) -> np.ndarray:
+def _colours(image: Any, name: str, srgb: bool, limit: int | None) -> np.ndarray:
     """``image`` as an array of colours: a PIL image (or a :class:`~quantize.io.LoadedImage`)
     as :func:`quantize.reduce_colors` reads it, ``(H, W, 3)`` uint8 sRGB, or ``(H, W, 4)``
-    when some pixel is not opaque; anything else as NumPy makes it an array.
+    when some pixel is not opaque; anything else as NumPy makes it an array. Either is
+    refused when it has more pixels than ``limit`` (:func:`_pixel_shape`).
 
     ``np.asarray`` of a PIL image is its stored bands: a palette image's indices, a
     YCbCr or CMYK image's own channels, colours not converted by their ICC profile.
     """
     if not isinstance(image, Image.Image | LoadedImage):
-        return as_array(image, name, "a (..., 3) or (..., 4) array of colours")
+        arr = as_array(image, name, "a (..., 3) or (..., 4) array of colours")
+        check_image_pixels(_pixel_shape(arr.shape), f"{name} of shape {arr.shape}", limit)
+        return arr
     if not srgb:
         raise TypeError(f"{name} is an image, which holds sRGB colours; "
                         "expected an array of CIE Lab colours with input_space='lab'")
-    rgb, alpha = as_rgba(image, name, max_pixels=None)  # psnr and delta_e take no limit
+    rgb, alpha = as_rgba(image, name, max_pixels=limit)
     return rgb if alpha is None else np.dstack([rgb, alpha])
+
+
+def _pixel_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of an array of ``shape`` that are pixels, as the metrics read it: all but
+    the last, the channels, except for an ``(H, W)`` grey image (a width other than 3 or
+    4, which make an ``(H, 3)`` or ``(H, 4)`` array a list of H colours).
+
+    >>> _pixel_shape((2, 5, 3)), _pixel_shape((7, 3)), _pixel_shape((2, 5))
+    ((2, 5), (7,), (2, 5))
+    """
+    if len(shape) == 2 and shape[1] not in (3, 4):
+        return shape
+    return shape[:-1]
 
 
 def _grey_pair(ref: np.ndarray, tst: np.ndarray) -> bool:
@@ -218,7 +244,8 @@ def _rescaled(ref: np.dtype, tst: np.dtype) -> str:
 
 
 def psnr(reference: Any, test: Any, *, weights: Any = None,
-         data_range: float | None = None) -> float:
+         data_range: float | None = None,
+         max_pixels: int | None = DEFAULT_MAX_PIXELS) -> float:
     """Peak signal-to-noise ratio in dB between two images or colour lists.
 
     Parameters
@@ -249,16 +276,24 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         Weight of each pixel (e.g. pixel counts of distinct colours).
     data_range : float, optional
         Peak value, > 0; inferred from the dtypes when omitted.
+    max_pixels : int or None
+        Refuse an image of more pixels than this (default
+        :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit of
+        :func:`quantize.reduce_colors`), checked from its shape before any copy (an
+        ``(H, W, C)`` image has H x W pixels, an ``(n, C)`` list n); None means no limit.
 
     Raises
     ------
     ValueError
-        For shapes that differ, bad weights, NaN or infinite values, or
-        (without ``data_range``) dtypes of different peaks or floats outside
-        [0, 1].
+        For shapes that differ, bad weights, NaN or infinite values, (without
+        ``data_range``) dtypes of different peaks or floats outside [0, 1], or a
+        ``max_pixels`` below 1.
     TypeError
         For complex values, a dtype without a known peak (e.g. int64) and no
-        ``data_range``, or weights or ``data_range`` that are not numbers.
+        ``data_range``, weights or ``data_range`` that are not numbers, or a
+        ``max_pixels`` that is no int.
+    quantize.errors.ImageReadError
+        If an image has more than ``max_pixels`` pixels (a ValueError).
 
     Returns
     -------
@@ -277,7 +312,7 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     >>> psnr(clear[:, :1], clear[:, 1:])  # both fully transparent
     inf
     """
-    ref, tst = _check_pair(reference, test, grey=True)
+    ref, tst = _check_pair(reference, test, max_pixels, grey=True)
     if data_range is None:
         peak = _common_peak(ref, tst)
     else:
@@ -317,7 +352,8 @@ def _check_float_values(arr: np.ndarray, name: str, unit_range: bool) -> None:
 
 
 def delta_e(reference: Any, test: Any, *, weights: Any = None,
-            input_space: Literal["srgb", "lab"] = "srgb") -> float:
+            input_space: Literal["srgb", "lab"] = "srgb",
+            max_pixels: int | None = DEFAULT_MAX_PIXELS) -> float:
     """Mean CIEDE2000 colour difference between two images or colour lists.
 
     Parameters
@@ -340,6 +376,9 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
         Weight of each pixel (e.g. pixel counts of distinct colours).
     input_space : {"srgb", "lab"}
         What the arrays hold.
+    max_pixels : int or None
+        Refuse an image of more pixels than this, as for :func:`psnr`; None means no
+        limit.
 
     Returns
     -------
@@ -352,12 +391,15 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     ------
     ValueError
         For shapes that differ, bad weights, sRGB floats outside [0, 1], NaN
-        or infinite values, alpha with ``input_space="lab"``, or another
-        ``input_space`` name.
+        or infinite values, alpha with ``input_space="lab"``, another
+        ``input_space`` name, or a ``max_pixels`` below 1.
     TypeError
         For complex values, sRGB colours of another dtype than uint8,
         uint16 or float, unsigned integers or a PIL image with
-        ``input_space="lab"``, or an ``input_space`` that is no str.
+        ``input_space="lab"``, an ``input_space`` that is no str, or a
+        ``max_pixels`` that is no int.
+    quantize.errors.ImageReadError
+        If an image has more than ``max_pixels`` pixels (a ValueError).
 
     Examples
     --------
@@ -366,7 +408,7 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     (0.0, 100.0)
     """
     input_space = check_choice(input_space, "input_space", ("srgb", "lab"))
-    ref, tst = _check_pair(reference, test, srgb=input_space == "srgb")
+    ref, tst = _check_pair(reference, test, max_pixels, srgb=input_space == "srgb")
     w = _check_weights(weights, ref.shape[:-1])
     if input_space == "lab":
         if ref.shape[-1] == 4:

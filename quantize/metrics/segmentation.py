@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_array, check_float, shown_number
+from .._validation import as_array, check_float, check_image_pixels, check_int, shown_number
+from ..io import DEFAULT_MAX_PIXELS
 from ..reconstruct.regions import find_boundaries
 
 __all__ = ["adjusted_rand_index", "boundary_scores", "maximum_matching"]
@@ -32,7 +33,11 @@ MAX_TOLERANCE_FRACTION = 0.05
 MIN_TOLERANCE_LIMIT = 8.0
 
 
-def _check_label_maps(pred: Any, true: Any) -> tuple[np.ndarray, np.ndarray]:
+def _check_label_maps(pred: Any, true: Any, max_pixels: Any
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """``pred`` and ``true`` as two integer label maps of one shape ``(H, W)``, neither of
+    more pixels than ``max_pixels`` (refused from its shape)."""
+    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     maps = []
     for name, value in (("pred", pred), ("true", true)):
         arr = as_array(value, name, "a 2-D (H, W) integer label map")
@@ -41,6 +46,7 @@ def _check_label_maps(pred: Any, true: Any) -> tuple[np.ndarray, np.ndarray]:
         if arr.ndim != 2 or arr.size == 0:
             raise ValueError(f"{name} should be a non-empty 2-D (H, W) label map, "
                              f"got shape {arr.shape}")
+        check_image_pixels(arr.shape, f"{name} of shape {arr.shape}", limit)
         maps.append(arr)
     if maps[0].shape != maps[1].shape:
         raise ValueError(f"pred and true should have the same shape, got {maps[0].shape} "
@@ -53,8 +59,9 @@ def _border_points(labels: np.ndarray) -> np.ndarray:
     return np.argwhere(find_boundaries(labels)).astype(np.float64)
 
 
-def boundary_scores(pred: Any, true: Any, *,
-                    tolerance: float | None = None) -> tuple[float, float, float]:
+def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
+                    max_pixels: int | None = DEFAULT_MAX_PIXELS
+                    ) -> tuple[float, float, float]:
     """Border precision, recall and F-measure of ``pred`` against ``true``.
 
     A border pixel is one whose right or lower neighbour carries another label.
@@ -77,6 +84,10 @@ def boundary_scores(pred: Any, true: Any, *,
         (the BSDS benchmark's). At most 0.05 x the diagonal, or 8 pixels when
         that is more (:data:`MAX_TOLERANCE_FRACTION`): the time and memory of
         the matching grow with the square of the tolerance.
+    max_pixels : int or None
+        Refuse a map of more pixels than this (default
+        :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit of :func:`quantize.segment`),
+        checked from its shape; None means no limit.
 
     Returns
     -------
@@ -85,10 +96,12 @@ def boundary_scores(pred: Any, true: Any, *,
     Raises
     ------
     ValueError
-        If the maps differ in shape or are not 2-D, or ``tolerance`` is negative
-        or above its limit.
+        If the maps differ in shape or are not 2-D, ``tolerance`` is negative
+        or above its limit, or ``max_pixels`` is below 1.
     TypeError
-        If a map is not of integer type, or is bool.
+        If a map is not of integer type, or is bool, or ``max_pixels`` is no int.
+    quantize.errors.ImageReadError
+        If a map has more than ``max_pixels`` pixels (a ValueError).
 
     Examples
     --------
@@ -99,7 +112,7 @@ def boundary_scores(pred: Any, true: Any, *,
     >>> boundary_scores(a, b, tolerance=2)
     (0.0, 0.0, 0.0)
     """
-    p_map, t_map = _check_label_maps(pred, true)
+    p_map, t_map = _check_label_maps(pred, true, max_pixels)
     for name, arr in (("pred", p_map), ("true", t_map)):
         if arr.dtype == bool:  # a border map scored 0.5 precision against its own labels
             raise TypeError(f"{name} should be an integer label map (SegmentResult.labels), "
@@ -248,23 +261,27 @@ def _contingency_counts(p: np.ndarray, t: np.ndarray
     return cells.astype(np.float64), rows.astype(np.float64), cols.astype(np.float64)
 
 
-def adjusted_rand_index(pred: Any, true: Any) -> float:
+def adjusted_rand_index(pred: Any, true: Any, *,
+                        max_pixels: int | None = DEFAULT_MAX_PIXELS) -> float:
     """Adjusted Rand index of two label maps of the same shape (Hubert and Arabie).
 
     1.0 means the same partition up to renumbering; about 0 for unrelated ones;
-    it can be negative.
+    it can be negative. A map of more pixels than ``max_pixels`` is refused, as by
+    :func:`boundary_scores` (None: no limit).
 
     Raises
     ------
     ValueError, TypeError
-        As for :func:`boundary_scores`.
+        As for :func:`boundary_scores` (a bool map is taken here, as two regions).
+    quantize.errors.ImageReadError
+        If a map has more than ``max_pixels`` pixels (a ValueError).
 
     Examples
     --------
     >>> adjusted_rand_index([[0, 0, 1, 1]], [[5, 5, 2, 2]])
     1.0
     """
-    p_map, t_map = _check_label_maps(pred, true)
+    p_map, t_map = _check_label_maps(pred, true, max_pixels)
     cells, rows, cols = _contingency_counts(p_map.ravel(), t_map.ravel())
     n = float(p_map.size)
 

@@ -80,6 +80,13 @@ DEFAULT_COLORS = 16
 #: palette's entries would need 32-bit indices.
 MAX_COLORS = 1 << 16
 
+# The figures below were measured on the data each comment names. Those said to be
+# with nested restarts were measured again once a fit's restarts were nested (run 0 of
+# several seedings is the run of one seeding: MiniBatchKMeans's n_init); the others
+# date from before, when the restarts were not nested. Nesting them did not change the
+# fit's time, and moved the PSNR of reduce at seed 0 on 47 photos by at most 0.007 dB
+# on average (worst 0.20 dB, one dithered file).
+
 # Up to this many distinct colours, k-means is fitted on them directly; above,
 # on cells of 8 x 8 x 8 sRGB levels, or of 4 x 4 x 4 beyond FINE_CELLS_FROM
 # colours (a 12 MP photo's million colours fill the finer cells well, and the fit
@@ -87,7 +94,9 @@ MAX_COLORS = 1 << 16
 # 4k are occupied, and only if even the finest (2 levels) are too few is the fit
 # on all colours (astronaut's 113k colours fill 4k coarse cells: at k = 1024 the
 # fit on all of them took 23 s for 42.25 dB, on its 16k finer cells 18 s for
-# 42.57 dB, 4.8 s with one seeding).
+# 42.57 dB, 4.8 s with one seeding; with nested restarts and the one seeding
+# ONE_SEEDING_ABOVE gives, the whole reduction took 2.2 s of CPU for 42.57 dB, seed
+# 0, median of 3).
 DIRECT_FIT_MAX = 1 << 13
 FINE_CELLS_FROM = 1 << 19
 COARSE_SHIFT, FINE_SHIFT = 3, 2
@@ -124,38 +133,44 @@ SEEDING_WORK = 1 << 18
 MIN_N_INIT, MAX_N_INIT = 3, 8
 # Many colours need fewer seedings: the spread between seedings shrinks as k
 # grows, and each costs k times more. Beyond FEW_SEEDINGS_ABOVE colours, 3: on
-# the seven benchmark photos, 3 instead of 8 changed PSNR by -0.007 dB on average
-# at k = 128 (worst -0.029) and -0.001 dB at k = 256 (worst -0.013), in 70 % and
-# 63 % of the time. Beyond ONE_SEEDING_ABOVE (outputs that are not palette
-# images), 1: on astronaut and china at k = 512 and 1024, within 0.05 dB of
-# eight (better on two of the four) in 25-70 % of the time.
+# the seven benchmark photos (seeds 0-2, with nested restarts, undithered), 3
+# instead of 8 changed PSNR by -0.002 dB on average at k = 128 (worst -0.016) and
+# -0.004 dB at k = 256 (worst -0.024), in 77 % and 65 % of the CPU time of the
+# reduction (medians). Beyond ONE_SEEDING_ABOVE (outputs that are not palette
+# images), 1: on astronaut and china at k = 512 and 1024 (seed 0), within 0.02 dB
+# of eight (better on two of the four) in 16-52 % of the CPU time.
 FEW_SEEDINGS_ABOVE = 128
 ONE_SEEDING_ABOVE = 256
 # From ONE_RUN_FROM colours, a summary large enough that one run compares several
 # seedings (kmeans_run.seedings_per_run: from 32,768 points; the benchmark photo's
 # fine cells are 38,000 at 3 MP, 49,000 at 12 MP) gets that one run: the runs'
 # spread shrinks as k grows, and each costs k times more. On the 12 MP benchmark
-# photo and three 12 MP mosaics of BSDS500 *train* photos (four each, bicubic, noise
-# as the benchmark's; seeds 0-2), one run instead of two took 0.58-0.68 against
-# 0.83-1.29 s at k = 64 for -0.010 dB on average (-0.027 to +0.002; the benchmark
-# photo -0.002), and 0.78-0.98 against 1.34-1.73 s at k = 128 for -0.012 dB (-0.037
-# to +0.012); two more mosaics had fewer cells, one seeding a run, and did not change.
-# At k = 32 the benchmark photo lost 0.057 dB, at k = 16 0.026 dB (a mosaic 0.063),
-# so below 64 the runs stay.
+# photo (seeds 0-2, with nested restarts: the one run is the first of the two), the
+# fit on its summary took 0.17-0.18 against 0.33-0.34 s of CPU with one run instead
+# of two at k = 64 (medians of 3) for -0.017 dB on average (0 on two seeds), and
+# 0.30-0.34 against 0.57-0.68 s at k = 128 for -0.016 dB (0 to -0.025); at k = 32
+# it lost 0.053 dB on average (0 to -0.122), at k = 16 nothing, so below 64 the runs
+# stay. Before the restarts were nested, on it and three 12 MP mosaics of BSDS500
+# *train* photos (four each, bicubic, noise as the benchmark's; seeds 0-2), one run
+# changed PSNR by -0.010 dB on average at k = 64 (-0.027 to +0.002) and -0.012 dB at
+# k = 128 (-0.037 to +0.012), and at k = 16 a mosaic lost 0.063 dB; two more mosaics
+# had fewer cells, one seeding a run, and did not change.
 ONE_RUN_FROM = 64
 # From SWAPS_FROM colours to FEW_SEEDINGS_ABOVE, summaries of at most SWAP_ROWS
 # points get at most SWAP_N_INIT seedings, the best then improved by up to
 # SWAP_TRIALS swaps (a centre taken from the cluster cheapest to remove to split
 # the one that gains most, kept if the inertia falls: kmeans_run.swap_search). A
 # seeding costs k times more as k grows, a swap little more. Against 8 seedings,
-# on 40 BSDS500 train photos at k = 64 (seeds 0-2): +0.020 dB on average (each
-# photo's mean at least +0.000), the worst seed against the best of KMeans's
-# seeds 0-2 -0.004 instead of -0.028 dB on average (worst -0.056 instead of
-# -0.092), 13 % less CPU time; on 30 of them (seed 0) +0.022 dB at k = 32 (worst
-# -0.027) for 4 % more, +0.019 dB at k = 128 (worst -0.033) for 18 % less. At
-# k = 16 swaps gained nothing (8 seedings and 3 swaps: +0.003 dB for 27 % more
-# time). A 12 MP photo's 49k fine cells get none: 8 swaps took 0.3-0.4 s there,
-# 2-4 times the fit on them, for 0.02-0.04 dB.
+# with nested restarts, on 40 BSDS500 train photos (every 5th from the second) at
+# k = 64 (seeds 0-2, undithered): +0.024 dB on average (worst -0.047; the mean of 37
+# of the 40 photos at least +0.000, the lowest -0.008), 6 % less CPU time for the
+# reduction (single runs, summed); on 30 of them (seed 0) +0.035 dB at k = 32 (worst
+# -0.008) for 5 % less, +0.022 dB at k = 128 (worst -0.009) for 7 % less. Before the
+# restarts were nested: the worst seed against the best of KMeans's seeds 0-2
+# -0.004 instead of -0.028 dB on average (worst -0.056 instead of -0.092); at k = 16
+# swaps gained nothing (8 seedings and 3 swaps: +0.003 dB for 27 % more time); a
+# 12 MP photo's 49k fine cells get none: 8 swaps took 0.3-0.4 s there, 2-4 times the
+# fit on them, for 0.02-0.04 dB.
 SWAPS_FROM = 32
 SWAP_N_INIT, SWAP_TRIALS = 4, 8
 SWAP_ROWS = 1 << 14
