@@ -15,6 +15,7 @@ from quantize._validation import (
     check_data,
     check_float,
     check_int,
+    check_max_pixels,
     check_path,
     check_sample_weight,
     check_seed,
@@ -39,6 +40,25 @@ def test_check_int_accepts_numpy_integers_and_names_both_bounds():
 def test_check_int_refuses_what_is_not_an_integer(value, kind):
     with pytest.raises(TypeError, match=f"should be an integer, got {kind}$"):
         check_int(value, "k")
+
+
+def test_check_max_pixels_gives_an_int_or_none():
+    assert check_max_pixels(None) is None
+    value = check_max_pixels(np.int64(12))
+    assert value == 12 and type(value) is int
+    assert check_max_pixels(1, "--max-pixels") == 1
+
+
+@pytest.mark.parametrize("value, name, error, message", [
+    (0, "max_pixels", ValueError, "max_pixels=0 should be >= 1"),
+    (-5, "--max-pixels", ValueError, "--max-pixels=-5 should be >= 1"),
+    (2.5, "max_pixels", TypeError, "max_pixels=2.5 should be an integer, got float"),
+    (True, "max_pixels", TypeError, "max_pixels=True should be an integer, got bool"),
+    ("9", "max_pixels", TypeError, "max_pixels='9' should be an integer, got str"),
+])
+def test_check_max_pixels_refuses_in_one_line(value, name, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        check_max_pixels(value, name)
 
 
 def test_check_float_converts_and_refuses_non_finite_values():
