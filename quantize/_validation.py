@@ -400,6 +400,23 @@ def check_dpi(dpi: Any, name: str) -> tuple[float, float]:
     return x, y
 
 
+def check_max_pixels(value: Any, name: str = "max_pixels") -> int | None:
+    """``value`` as a pixel limit: an int >= 1, or None for no limit; ``name`` is the
+    parameter the error names (``"--max-pixels"`` on the command line).
+
+    >>> check_max_pixels(4), check_max_pixels(None)
+    (4, None)
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (nor None).
+    ValueError
+        If ``value`` is below 1.
+    """
+    return None if value is None else check_int(value, name, minimum=1)
+
+
 def check_image_pixels(pixel_shape: tuple[int, ...], described: str, limit: int | None
                        ) -> None:
     """Refuse an image in memory whose pixels lie along ``pixel_shape`` (``(H, W)``, or

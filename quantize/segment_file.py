@@ -27,6 +27,7 @@ from ._validation import (
     check_bool,
     check_color,
     check_int,
+    check_max_pixels,
     check_path,
     check_seed,
     recorded_seed,
@@ -395,8 +396,7 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     edges = check_bool(edges, "edges")
     color = check_color(overlay_color, "overlay_color")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
-    if max_pixels is not None:
-        max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
+    max_pixels = check_max_pixels(max_pixels)
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
     return {**params, "seed": seed, "force": check_bool(force, "force"),
             "max_pixels": max_pixels, "edges": edges, **drawn}

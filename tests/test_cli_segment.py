@@ -301,6 +301,7 @@ def test_cli_a_weight_typed_minus_0_is_recorded_as_0(photo_path, tmp_path):
     (["-k", "0"], "-k/--clusters=0 should be >= 1"),
     (["--regions", "0"], "--regions=0 should be >= 1"),
     (["--min-region", "-3"], "--min-region=-3 should be >= 0"),
+    (["--max-pixels", "0"], "quantize: error: --max-pixels=0 should be >= 1\n"),
     (["--regions", "3", "-k", "3"], "-k/--clusters=3 and --regions=3 both given; expected one "
                                     "of them (-k/--clusters=K: k-means clusters, "
                                     "--regions=N: a hierarchy cut)"),

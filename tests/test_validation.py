@@ -15,6 +15,7 @@ from quantize._validation import (
     check_data,
     check_float,
     check_int,
+    check_max_pixels,
     check_path,
     check_sample_weight,
     check_seed,
@@ -39,6 +40,76 @@ def test_check_int_accepts_numpy_integers_and_names_both_bounds():
 def test_check_int_refuses_what_is_not_an_integer(value, kind):
     with pytest.raises(TypeError, match=f"should be an integer, got {kind}$"):
         check_int(value, "k")
+
+
+def test_check_max_pixels_gives_an_int_or_none():
+    assert check_max_pixels(None) is None
+    value = check_max_pixels(np.int64(12))
+    assert value == 12 and type(value) is int
+    assert check_max_pixels(1, "--max-pixels") == 1
+
+
+@pytest.mark.parametrize("value, name, error, message", [
+    (0, "max_pixels", ValueError, "max_pixels=0 should be >= 1"),
+    (-5, "--max-pixels", ValueError, "--max-pixels=-5 should be >= 1"),
+    (2.5, "max_pixels", TypeError, "max_pixels=2.5 should be an integer, got float"),
+    (True, "max_pixels", TypeError, "max_pixels=True should be an integer, got bool"),
+    ("9", "max_pixels", TypeError, "max_pixels='9' should be an integer, got str"),
+])
+def test_check_max_pixels_refuses_in_one_line(value, name, error, message):
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        check_max_pixels(value, name)
+
+
+def _max_pixels_callers(path):
+    """Each public call that takes ``max_pixels``, as ``f(max_pixels)``, on a tiny image."""
+    from quantize import reduce_colors, segment
+    from quantize.animation.frames import open_animation, probe_animation
+    from quantize.features import build_features
+    from quantize.io import as_rgba, load_image, open_input, probe_image
+    from quantize.reduce import check_reduce_options
+    from quantize.segment_file import check_segment_options
+
+    def entered(opener):
+        def call(limit):
+            with opener(path, max_pixels=limit):
+                pass
+        return call
+
+    rgb = np.array([[[0, 0, 0], [0, 0, 0]], [[255, 255, 255], [255, 255, 255]]], np.uint8)
+    labels = np.zeros((2, 2), np.int64)
+    return {
+        "load_image": lambda m: load_image(path, max_pixels=m),
+        "probe_image": lambda m: probe_image(path, max_pixels=m),
+        "open_input": entered(open_input),
+        "probe_animation": lambda m: probe_animation(path, max_pixels=m),
+        "open_animation": entered(open_animation),
+        "as_rgba": lambda m: as_rgba(rgb, max_pixels=m),
+        "build_features": lambda m: build_features(rgb, max_pixels=m),
+        "reduce_colors": lambda m: reduce_colors(rgb, 2, max_pixels=m),
+        "segment": lambda m: segment(rgb, 2, min_region=0, max_pixels=m),
+        "psnr": lambda m: psnr(rgb, rgb, max_pixels=m),
+        "delta_e": lambda m: delta_e(rgb, rgb, max_pixels=m),
+        "adjusted_rand_index": lambda m: adjusted_rand_index(labels, labels, max_pixels=m),
+        "boundary_scores": lambda m: boundary_scores(labels, labels, max_pixels=m),
+        "check_reduce_options": lambda m: check_reduce_options(max_pixels=m),
+        "check_segment_options": lambda m: check_segment_options(max_pixels=m),
+    }
+
+
+@pytest.mark.parametrize("value, error, message", [
+    (0, ValueError, "max_pixels=0 should be >= 1"),
+    (np.int64(-1), ValueError, "max_pixels=-1 should be >= 1"),
+    (1.0, TypeError, "max_pixels=1.0 should be an integer, got float"),
+])
+def test_every_max_pixels_is_refused_in_the_same_words(tmp_path, value, error, message):
+    path = tmp_path / "tiny.png"
+    path.write_bytes(encode_indexed_png(np.zeros((2, 2), np.uint8), np.zeros((1, 3), np.uint8)))
+    for call in _max_pixels_callers(path).values():
+        with pytest.raises(error, match=f"^{re.escape(message)}$"):
+            call(value)
+        call(None)  # no limit
+        call(4)  # the image's own pixel count is within it
 
 
 def test_check_float_converts_and_refuses_non_finite_values():

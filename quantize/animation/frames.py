@@ -45,7 +45,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageSequence
 
-from .._validation import check_int, check_path
+from .._validation import check_max_pixels, check_path
 from ..errors import ImageReadError
 from ..gif_canvas import (
     GifCanvas,
@@ -235,7 +235,7 @@ def probe_animation(path: str | os.PathLike[str], *,
         naming the file).
     """
     p = check_path(path, "path")
-    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    limit = check_max_pixels(max_pixels)
     with open_input(p, max_pixels=limit) as source:
         return _opened_info(source)
 
@@ -320,7 +320,7 @@ def open_animation(path: str | os.PathLike[str], *,
         As :func:`probe_animation`.
     """
     p = check_path(path, "path")
-    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    limit = check_max_pixels(max_pixels)
     with open_input(p, max_pixels=limit) as source:
         animation = opened_animation(source, limit)
     with animation:

@@ -30,7 +30,7 @@ import typer
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
 from .._sigterm import terminated
-from .._validation import check_choice, check_float, check_int
+from .._validation import check_choice, check_float, check_int, check_max_pixels
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, ImageReadError, OutputError
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
@@ -329,7 +329,7 @@ def batch(
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     overlay_color, seed))
-        options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
+        options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
         _refuse_image_input(input_dir, mode)
     refuse_image_named_folder(output_dir, "batch writes an output for each image into it")
     # checked as typed (a final "/", which a Path drops, names a folder), then as paths

@@ -32,6 +32,7 @@ from .._validation import (
     check_float,
     check_image_pixels,
     check_int,
+    check_max_pixels,
     check_path,
     is_masked,
     shown_value,
@@ -184,7 +185,7 @@ def load_image(path: str | os.PathLike[str], *,
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
     """
     p = check_input_path(path, "path")
-    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    limit = check_max_pixels(max_pixels)
     if shrink_to is not None:
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     with _opened(p, limit) as im:
@@ -1346,7 +1347,7 @@ def probe_image(path: str | os.PathLike[str], *,
         As :func:`load_image`, for every problem the header shows (a truncated
         body is only found by decoding).
     """
-    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    limit = check_max_pixels(max_pixels)
     p = check_input_path(path, "path")
     with _opened(p, None if frames else limit) as im:
         _probe_frames(im, p, limit, frames)
@@ -1425,7 +1426,7 @@ def open_input(path: str | os.PathLike[str], *,
     ImageReadError, ValueError, TypeError
         As :func:`probe_image`.
     """
-    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    limit = check_max_pixels(max_pixels)
     p = check_input_path(path, "path")
     with contextlib.ExitStack() as held:
         with read_errors(p):
@@ -2667,7 +2668,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
         or whose image data (of the frames read) ends before its last row
         (:func:`~quantize.png.whole_png_rows`), named by its file (or ``name``).
     """
-    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    limit = check_max_pixels(max_pixels)
     if isinstance(image, LoadedImage):
         check_image_pixels(image.rgb.shape[:2], f"{name} of shape {image.rgb.shape}", limit)
         if image.n_frames > 1:

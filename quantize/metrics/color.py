@@ -23,7 +23,7 @@ from .._validation import (
     check_choice,
     check_float,
     check_image_pixels,
-    check_int,
+    check_max_pixels,
     shown_value,
 )
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
@@ -39,7 +39,7 @@ def _check_pair(reference: Any, test: Any, max_pixels: Any, *, srgb: bool = True
     3 or 4, or 1 for two grey images (:func:`_grey_pair`) with ``grey`` (psnr's), which
     also reads two grey-and-alpha images as RGBA (:func:`_grey_alpha_pair`); either of
     more pixels than ``max_pixels`` is refused first, from its shape."""
-    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    limit = check_max_pixels(max_pixels)
     ref, tst = (_colours(reference, "reference", srgb, limit),
                 _colours(test, "test", srgb, limit))
     given = ref.shape

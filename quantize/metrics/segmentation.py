@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_array, check_float, check_image_pixels, check_int, shown_number
+from .._validation import as_array, check_float, check_image_pixels, check_max_pixels, shown_number
 from ..io import DEFAULT_MAX_PIXELS
 from ..reconstruct.regions import find_boundaries
 
@@ -37,7 +37,7 @@ def _check_label_maps(pred: Any, true: Any, max_pixels: Any
                       ) -> tuple[np.ndarray, np.ndarray]:
     """``pred`` and ``true`` as two integer label maps of one shape ``(H, W)``, neither of
     more pixels than ``max_pixels`` (refused from its shape)."""
-    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    limit = check_max_pixels(max_pixels)
     maps = []
     for name, value in (("pred", pred), ("true", true)):
         arr = as_array(value, name, "a 2-D (H, W) integer label map")

@@ -23,7 +23,7 @@ from .._validation import (
     check_choice,
     check_file_name,
     check_float,
-    check_int,
+    check_max_pixels,
     check_not_under_a_file,
     check_option_names,
     check_palette,
@@ -484,8 +484,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
             check_palette_out_holds(opts["palette_out"], checked.n_colors,
                                     f"n_colors={checked.n_colors} asks for more")
     check_seed_value(opts["seed"])
-    if opts["max_pixels"] is not None:
-        check_int(opts["max_pixels"], "max_pixels", minimum=1)
+    check_max_pixels(opts["max_pixels"])
     for name in ("force", "skip_if_larger", "optimize"):
         check_bool(opts[name], name)
     check_palette_mode(opts["palette"])
