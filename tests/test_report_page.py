@@ -861,6 +861,9 @@ def test_shrunk_overlay_keeps_its_borders(tmp_path):
     ({"mode": "resize"}, ValueError, r"mode='resize' is not valid; expected one of"),
     ({"thumb_size": 4}, ValueError, r"thumb_size=4 should be >= 16"),
     ({"thumb_size": 2.5}, TypeError, r"thumb_size=2.5 should be an integer"),
+    # refused with no image to thumbnail too: it was checked only by the reader
+    ({"max_pixels": 0}, ValueError, r"^max_pixels=0 should be >= 1$"),
+    ({"max_pixels": 2.5}, TypeError, r"^max_pixels=2.5 should be an integer, got float$"),
 ])
 def test_bad_arguments(tmp_path, kwargs, error, match):
     args = {"path": tmp_path / "r.html", "mode": "reduce", **kwargs}

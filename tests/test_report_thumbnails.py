@@ -108,6 +108,22 @@ def test_thumbnail_kind_is_checked(tmp_path):
         thumbnail_uri(tmp_path / "q.png", 64, kind="mosaic")
 
 
+@pytest.mark.parametrize("make", [
+    lambda path, limit: thumbnail(path, 64, max_pixels=limit),
+    lambda path, limit: thumbnails([(path, "photo")], 64, max_pixels=limit),
+    lambda path, limit: thumbnails([], 64, max_pixels=limit),
+    lambda path, limit: read_palette_shares(path, max_pixels=limit),
+])
+def test_a_bad_max_pixels_is_refused_before_any_image_is_read(tmp_path, make):
+    """It was checked by the reader alone: on a thread (a TypeError from inside it), and
+    not at all with no image."""
+    Image.fromarray(quadrants()).save(tmp_path / "q.png")
+    with pytest.raises(ValueError, match=r"^max_pixels=0 should be >= 1$"):
+        make(tmp_path / "q.png", 0)
+    with pytest.raises(TypeError, match=r"^max_pixels=2.5 should be an integer, got float$"):
+        make(tmp_path / "q.png", 2.5)
+
+
 def test_a_dithered_output_is_shrunk_by_the_mean_of_its_pixels(tmp_path):
     """Sampled at the nearest pixel, a dither pattern became noise or aliasing (a
     checkerboard of black and white shrunk by 4 came out all black); its mean is the grey

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from .. import __version__
-from .._validation import check_bool, check_choice, check_file_name, check_int
+from .._validation import check_bool, check_choice, check_file_name, check_int, check_max_pixels
 from ..batch.results import (
     ABANDONED,
     FOLDER_LEFT,
@@ -226,8 +226,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     ------
     ValueError
         If ``path`` does not end in .html/.htm, or ``mode``, ``thumb_size``,
-        ``unclaimed``, ``unfinished`` (more than ``unclaimed``) or ``not_entered`` is
-        invalid.
+        ``max_pixels``, ``unclaimed``, ``unfinished`` (more than ``unclaimed``) or
+        ``not_entered`` is invalid.
     TypeError
         If an item of ``removed`` is not a :class:`quantize.batch.RemovedOutput`.
     OutputError
@@ -252,6 +252,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     target = check_html_path(path)
     mode = check_choice(mode, "mode", _MODES)
     size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
+    max_pixels = check_max_pixels(max_pixels)
     left = (check_int(unclaimed, "unclaimed", minimum=0),
             check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed))
     gone = check_removed(removed)

@@ -32,7 +32,7 @@ import numpy as np
 from PIL import Image
 
 from .. import _threads
-from .._validation import check_choice
+from .._validation import check_choice, check_max_pixels
 from ..errors import ImageReadError
 from ..io import (
     DEFAULT_MAX_PIXELS,
@@ -100,6 +100,7 @@ def read_palette_shares(path: str | os.PathLike[str], *,
     ImageReadError
         If ``path`` cannot be read as an image.
     """
+    max_pixels = check_max_pixels(max_pixels)
     with _quiet():
         im, _ = _loaded_pil(Path(path), max_pixels)
     colors = im.getcolors(MAX_PALETTE)
@@ -133,7 +134,9 @@ def thumbnail_uri(path: str | os.PathLike[str], size: int, *, kind: Kind = "phot
     ImageReadError
         If the image cannot be read (or is larger than ``max_pixels``).
     ValueError
-        If ``kind`` is unknown.
+        If ``kind`` is unknown, or ``max_pixels`` below 1.
+    TypeError
+        If ``max_pixels`` is neither None nor an integer.
     """
     return thumbnail(path, size, kind=kind, max_pixels=max_pixels).uri
 
@@ -151,6 +154,7 @@ def thumbnail(path: str | os.PathLike[str], size: int, *, kind: Kind = "photo",
     (160, 20, True)
     """
     kind = check_choice(kind, "kind", THUMBNAIL_KINDS)
+    max_pixels = check_max_pixels(max_pixels)
     with _quiet():
         return _made(Path(path), size, kind, max_pixels)
 
@@ -167,6 +171,7 @@ def thumbnails(wanted: Sequence[tuple[str | os.PathLike[str], Kind]], size: int,
     [None]
     """
     kinds = [check_choice(kind, "kind", THUMBNAIL_KINDS) for _, kind in wanted]
+    max_pixels = check_max_pixels(max_pixels)
     made: list[Thumbnail | None] = [None] * len(wanted)
     taken = itertools.count()  # next() of a count is one step: two threads take each once
 
