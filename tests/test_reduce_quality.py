@@ -85,9 +85,23 @@ def test_quality_zero_keeps_every_colour_and_a_loose_target_fewer():
     assert sorted(map(tuple, palette.tolist())) == sorted(map(tuple, FOUR.tolist()))
     assert np.array_equal(palette[labels], FOUR)
     palette, _ = search_quality(hist, 100.0, 256, False, np.random.default_rng(0))
-    assert palette.shape == (2, 3)  # the fewest colours n_colors allows
+    assert palette.shape == (1, 3)  # the fewest colours n_colors allows
     one = Histogram(FOUR[:1], np.array([5.0]), "rgb")
     assert search_quality(one, 100.0, 256, False, np.random.default_rng(0))[0].shape == (1, 3)
+
+
+def test_a_quality_one_colour_meets_gives_one_colour():
+    """n_colors=1 is taken, but the search began at 2: a near-flat image that one colour
+    draws within the target got two."""
+    from quantize import reduce_colors
+
+    noise = np.random.default_rng(0).integers(-2, 3, (16, 16, 3))
+    image = np.clip(128 + noise, 0, 255).astype(np.uint8)
+    one = reduce_colors(image, 1, seed=0)
+    assert one.delta_e <= 3.0
+    result = reduce_colors(image, quality=3, seed=0)
+    assert result.k == 1
+    assert np.array_equal(result.palette, one.palette)
 
 
 def test_smallest_k_from_a_lower_bound():
@@ -124,7 +138,7 @@ def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score():
         "posterised), not pngquant's 0-100 score: above 20, nearly any image meets it with "
         "the fewest colours; for a result close to the original, give 2 or 3"]
     assert caught[0].filename == __file__
-    assert result.k == 2
+    assert result.k == 1
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         reduce_colors(image, quality=20, seed=0)  # at most 20: no word

@@ -196,7 +196,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
                                         hist.space, exact_colors, fresh())
         return mean_ciede2000(hist.lab, lab_of(palette), hist.counts, rows=labels)
 
-    k = smallest_k(exact, quality, guess, k_max, k_min=min(2, k_max))
+    k = smallest_k(exact, quality, guess, k_max, k_min=1)
     if k is None:
         shown = shown_number(quality)
         raise QualityError(f"quality={shown}: mean CIEDE2000 <= {shown} needs more "
@@ -234,6 +234,6 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
         entries = nearest(judge, features_of(palette, hist.space))
         return mean_ciede2000(judge_lab, lab_of(palette), judge_w, rows=entries)
 
-    guess = smallest_k(approx, quality, DEFAULT_COLORS, limit, k_min=min(2, limit),
+    guess = smallest_k(approx, quality, DEFAULT_COLORS, limit, k_min=1,
                        resolution=_GUESS_RESOLUTION)
     return k_max if guess is None else guess
