@@ -2731,6 +2731,41 @@ def _full_disk_in(folder: Path, write, error: int = errno.ENOSPC):
     return written
 
 
+@pytest.mark.parametrize("error, advice", [
+    (errno.ENOSPC, "set TMPDIR to a folder with room"),
+    (errno.EFBIG, "raise the file-size limit (ulimit -f), or set TMPDIR to a folder on "
+                  "another file system")])
+@pytest.mark.parametrize("palette", [False, True])
+def test_a_full_temporary_folder_for_stdout_is_named(photo, tmp_path, monkeypatch, error,
+                                                     advice, palette):
+    """The image for stdout (and its palette file) is written to a temporary folder first;
+    a full one was said as '<input>: cannot write (No space left on device)', naming
+    neither the folder nor stdout."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    made = count_temporary_folders(monkeypatch)
+    write_bytes = Path.write_bytes
+
+    def full(path, *args, **kwargs):  # the scratch folder's, or its palette folder's
+        scratch = Path(made[0])
+        if path.parent == (scratch / "palette" if palette else scratch):
+            raise OSError(error, os.strerror(error))
+        return write_bytes(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    args = ["--palette-out", tmp_path / "p.hex"] if palette else []
+    result = run(photo, "-k", 4, "-o", "-", *args)
+    assert result.exit_code == 1 and result.stdout_bytes == b""
+    what = "the --palette-out file" if palette else "the image for stdout"
+    assert one_error_line(result) == (
+        f"quantize: error: {photo}: cannot write {what} into the temporary folder "
+        f"{str(tmp_path / 'tmp')!r} ({os.strerror(error)}); {advice}")
+    assert sorted(os.listdir(tmp_path)) == ["photo.png", "tmp"]
+    assert os.listdir(tmp_path / "tmp") == []
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_a_pipe_given_as_a_file_is_read_once_and_reduced(photo, tmp_path):
     """'quantize reduce <(cat photo.png) -o out.png' said '/dev/fd/63: file is empty

@@ -81,6 +81,7 @@ from .common import (
     say,
     stage_stdin,
     stage_stream,
+    tmpdir_advice,
     user_errors,
     warn,
 )
@@ -1104,6 +1105,7 @@ def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]
     warnings naming stdout, not that file (:func:`_shown_stdout`): an error's
     advice of another output format names it as ``--format`` takes it (``-k 1000``: "or
     for a still image --format jpg, webp or tif": :func:`_stdout_advice`)."""
+    from ..errors import OutputError, WriteRefusedError
     from ..reduce import reduce_file
 
     try:
@@ -1113,6 +1115,13 @@ def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]
         if not exc.format_advice:
             raise
         raise _stdout_advice(exc) from None
+    except WriteRefusedError as exc:  # in the scratch folder (the image's, named no more)
+        if exc.path not in (None, options["palette_out"]):
+            raise
+        what = "the image for stdout" if exc.path is None else "the --palette-out file"
+        raise OutputError(f"cannot write {what} into the temporary folder "
+                          f"{quoted(str(Path(output).parent.parent))} ({exc.os_strerror}); "
+                          f"{tmpdir_advice(exc.os_errno)}") from None
 
 
 def _stdout_advice(exc: QualityError | FormatAdviceError) -> Exception:

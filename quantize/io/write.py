@@ -30,7 +30,13 @@ from PIL import Image
 
 from .._sigterm import HeldInterrupts, SigtermFromParent, SigtermInterrupt, taken_now
 from .._validation import check_bool, check_path
-from ..errors import AdvisedFormats, FormatAdviceError, OutputError, OutputExistsError
+from ..errors import (
+    AdvisedFormats,
+    FormatAdviceError,
+    OutputError,
+    OutputExistsError,
+    WriteRefusedError,
+)
 from ..names import quoted
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "atomic_write", "check_name_length",
@@ -673,7 +679,7 @@ def _raise_as_output_error(exc: BaseException, target: Path) -> None:
     """Raise the system's refusal to write (a full disk, a quota) as an OutputError naming
     ``target``, not the temporary file; anything else is left to the caller to raise."""
     if isinstance(exc, OSError) and not isinstance(exc, OutputError) and exc.errno:
-        raise OutputError(f"cannot write ({exc.strerror})", path=target) from None
+        raise WriteRefusedError(exc.strerror, exc.errno, path=target) from None
 
 
 # A temporary file is named <prefix><pid>-<8 random characters>.part, in at most 255
