@@ -1952,6 +1952,44 @@ def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_p
         f"quantize: error: {tmp_path / 'r.json'}: cannot be written (No space left on device)"]
 
 
+@pytest.mark.parametrize("failing", [["--report"], ["--html"], ["--report", "--html"]])
+def test_a_report_that_cannot_be_written_leaves_the_other_and_the_summary(tmp_path,
+                                                                         monkeypatch, failing):
+    """A --report that could not be written (a full disk) ended the command: the --html
+    page was not attempted, an earlier run's page was left, stale, and no summary line
+    was said. Each is written or said on its own line, and the summary names those
+    written."""
+    import quantize.report
+    from quantize.errors import OutputError
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray((np.arange(48).reshape(4, 4, 3) * 5).astype(np.uint8)).save(src / "a.png")
+    paths = {"--report": tmp_path / "r.json", "--html": tmp_path / "r.html"}
+    for path in paths.values():
+        path.write_text("an earlier run's")
+
+    def full(path, *args, **kwargs):
+        raise OutputError("cannot write (No space left on device)", path=path)
+
+    if "--report" in failing:
+        monkeypatch.setattr(batch, "write_report", full)
+    if "--html" in failing:
+        monkeypatch.setattr(quantize.report, "write_html_report", full)
+    result = _cli(src, "-o", tmp_path / "out", "-k", 4, "--force", "--report", paths["--report"],
+                  "--html", paths["--html"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"quantize: error: {paths[flag]}: cannot write (No space left on device)"
+        for flag in failing]
+    written = [str(paths[flag]) for flag in paths if flag not in failing]
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith("1/1 files: 1 ok, 0 skipped, 0 failed in ")
+    assert summary.endswith(f"; report: {written[0]}" if written else "images/s)")
+    for flag, path in paths.items():
+        assert (path.read_text() == "an earlier run's") == (flag in failing)
+
+
 def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = _cli(photo_tree, "-o", "-")

@@ -388,17 +388,16 @@ def batch(
         note_idle_options(written, optimize=options.get("optimize", False),
                           per_frame=options.get("palette") == "per-frame",
                           every_file_written=len(written) == len(results) and not not_reached)
-        try:
-            _write_reports(results, summary, report, html, mode, options["max_pixels"],
-                           bool(options.get("dither")), options.get("palette") == "per-frame",
-                           command_line(ctx, "batch"), not_reached, input_dir,
-                           (len(plan.unclaimed), len(plan.unfinished)), removed,
-                           (plan.passed_over, len(plan.not_entered)))
-        except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
-            _say_stopped(stopped)
-            raise
+        # each report that cannot be written said in its line; the others, the summary
+        # line and why the run stopped are said all the same
+        reports, unwritten = _write_reports(
+            results, summary, report, html, mode, options["max_pixels"],
+            bool(options.get("dither")), options.get("palette") == "per-frame",
+            command_line(ctx, "batch"), not_reached, input_dir,
+            (len(plan.unclaimed), len(plan.unfinished)), removed,
+            (plan.passed_over, len(plan.not_entered)))
         if not quiet:  # -q: nothing on success, as reduce -q and segment -q
-            _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
+            _print_summary(summary, reports, err=as_json,
                            unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
                            removed=removed, passed=(plan.passed_over, len(plan.not_entered)))
         if summary.interrupted:
@@ -406,7 +405,7 @@ def batch(
                              else "interrupted once every file was done: nothing is left to "
                              "rerun")
         _say_stopped(stopped)  # after the reports, which hold the files done and those not
-        raise typer.Exit(summary.exit_code)
+        raise typer.Exit(summary.exit_code or unwritten)
 
 
 def _note_unquoted_glob(pattern: str | None) -> None:
@@ -523,14 +522,19 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    not_reached: list[Path], input_dir: Path,
                    unclaimed: tuple[int, int] = (0, 0),
                    removed: "Sequence[lib.RemovedOutput]" = (),
-                   passed: tuple[Sequence[Path], int] = ((), 0)) -> None:
+                   passed: tuple[Sequence[Path], int] = ((), 0)) -> tuple[list[Path], int]:
     """Write the --report file and the --html page; each has a row for each input in
     ``not_reached``. The page is titled with ``input_dir`` as given, names each file
     by its path from it; it and a JSON report count the outputs in no report, left in
     place, as the summary line does: ``unclaimed`` is their number and that of those a
     stopped run left unfinished (:func:`_print_summary`), and list and count those
     --remove-orphans ``removed``; both count too what the search ``passed`` over, as the
-    summary line does."""
+    summary line does.
+
+    Each is written whatever became of the other: one that cannot be (a full disk) is
+    said in an error line of its own, and an earlier file of its name is left as it was.
+    Returns the reports written, and the exit code of the last that could not be (0
+    when none failed)."""
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -539,28 +543,37 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     paths = {"--report": report, "--html": html}
     unwritten = [flag for flag, path in paths.items() if path is not None]
     earlier = {flag for flag in unwritten if os.path.lexists(paths[flag])}  # left if stopped
-    try:
-        with user_errors():
-            if report is not None:
-                with _report_folder(report) as target:  # checked: it exists or lies in -o
-                    lib.write_report(target, results, summary, not_reached=not_reached,
-                                     mode=mode, unclaimed=unclaimed[0],
-                                     unfinished=unclaimed[1], removed=removed,
-                                     passed_over=passed[0], not_entered=passed[1])
-                unwritten.remove("--report")
-            if html is not None:
-                from ..report import write_html_report
 
-                with _report_folder(html) as target:
-                    # the page decodes no image the jobs refused (--max-pixels guards
-                    # against bombs)
-                    write_html_report(target, results, summary, mode=mode,
-                                      max_pixels=max_pixels, dithered=dithered,
-                                      per_frame=per_frame, command=command,
-                                      not_reached=not_reached, input_dir=input_dir,
-                                      unclaimed=unclaimed[0], unfinished=unclaimed[1],
-                                      removed=removed, passed_over=passed[0],
-                                      not_entered=passed[1])
+    def write_report(target: Path) -> None:
+        lib.write_report(target, results, summary, not_reached=not_reached, mode=mode,
+                         unclaimed=unclaimed[0], unfinished=unclaimed[1], removed=removed,
+                         passed_over=passed[0], not_entered=passed[1])
+
+    def write_html(target: Path) -> None:
+        from ..report import write_html_report
+
+        # the page decodes no image the jobs refused (--max-pixels guards against bombs)
+        write_html_report(target, results, summary, mode=mode, max_pixels=max_pixels,
+                          dithered=dithered, per_frame=per_frame, command=command,
+                          not_reached=not_reached, input_dir=input_dir,
+                          unclaimed=unclaimed[0], unfinished=unclaimed[1], removed=removed,
+                          passed_over=passed[0], not_entered=passed[1])
+
+    written: list[Path] = []
+    failed = 0
+    try:
+        for flag, write in (("--report", write_report), ("--html", write_html)):
+            path = paths[flag]
+            if path is None:
+                continue
+            try:
+                with user_errors(), _report_folder(path) as target:
+                    write(target)  # checked: its folder exists or lies in -o
+            except typer.Exit as exc:  # its line said
+                failed = exc.exit_code
+                continue
+            unwritten.remove(flag)
+            written.append(path)
     except KeyboardInterrupt:  # the page reads every thumbnail: seconds on a large batch
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"
@@ -569,6 +582,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                 else "")
         fail_interrupted(f"interrupted while writing the reports: {names} not written{kept}; "
                          f"rerun the same command to write {them}{rest}")
+    return written, failed
 
 
 @contextlib.contextmanager
