@@ -1933,6 +1933,43 @@ def test_a_run_stopped_by_an_output_error_still_writes_the_reports(tmp_path, mon
     assert "stopped before the end: 1 not reached (rerun the command to finish)" in line
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_a_run_stopped_by_an_error_says_the_files_not_reached_and_how_to_finish(
+        tmp_path, monkeypatch, force):
+    """The summary said '2/3 files: 1 ok, 0 skipped, 1 failed', nothing of the file not
+    reached nor of rerunning, as an interrupted run says it."""
+    src, out, _ = _record_lost_after_the_first_file(tmp_path, monkeypatch)
+    result = _cli(src, "-o", out, "-j", "1", *(["--force"] if force else []))
+    assert result.exit_code == 1
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith("2/3 files: 1 ok, 0 skipped, 1 failed in ")
+    advice = (f"to finish, rerun: quantize batch {src} -o {out} -j 1 --force (with --force "
+              "too, it keeps the outputs this run made and redoes only the files it did not "
+              "reach)" if force else "rerun the same command to finish")
+    assert summary.endswith(f"; stopped before the end, 1 not reached: {advice}")
+
+
+def test_a_run_stopped_by_an_error_names_the_outputs_left_unrecorded(tmp_path, monkeypatch):
+    """With -j 2 the other worker's output, finished as the run stopped, and its mark were
+    left in place, said nowhere."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.fromarray(np.full((4, 4, 3), 40, np.uint8)).save(src / name)
+
+    def stopped(plan, *, on_result, **kwargs):
+        raise batch.NotRecordedError("cannot add 'a.png' (No space left on device)",
+                                     path=out / batch.MANIFEST_NAME, input=src / "a.png",
+                                     left=[out / "b.png"])
+
+    monkeypatch.setattr(batch, "run_batch", stopped)
+    result = _cli(src, "-o", out, "-k", 2, "-q")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: 1 output finished as the run stopped, {out / 'b.png'}, is left "
+        "in place, unrecorded and in no report; the next run makes it again"]
+
+
 def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_path,
                                                                             monkeypatch):
     from quantize.errors import OutputError

@@ -396,12 +396,15 @@ def batch(
             command_line(ctx, "batch"), not_reached, input_dir,
             (len(plan.unclaimed), len(plan.unfinished)), removed,
             (plan.passed_over, len(plan.not_entered)))
+        rerun = _rerun_advice(force, command_line(ctx, "batch"))
         if not quiet:  # -q: nothing on success, as reduce -q and segment -q
             _print_summary(summary, reports, err=as_json,
                            unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
-                           removed=removed, passed=(plan.passed_over, len(plan.not_entered)))
+                           removed=removed, passed=(plan.passed_over, len(plan.not_entered)),
+                           stopped=(len(not_reached), rerun) if stopped is not None
+                           and not_reached and not summary.interrupted else None)
         if summary.interrupted:
-            fail_interrupted(_interrupted_line(force, command_line(ctx, "batch")) if not_reached
+            fail_interrupted(f"interrupted; {rerun}" if not_reached
                              else "interrupted once every file was done: nothing is left to "
                              "rerun")
         _say_stopped(stopped)  # after the reports, which hold the files done and those not
@@ -434,18 +437,19 @@ def _say_planning_warnings(caught: "list[warnings.WarningMessage]", output_dir: 
         warn(output_dir, line)
 
 
-def _interrupted_line(force: bool, command: str) -> str:
-    """What to run to finish an interrupted batch: the same command, which with --force
-    keeps the outputs this run made (:attr:`~quantize.batch.BatchPlan.finishing`).
+def _rerun_advice(force: bool, command: str) -> str:
+    """What to run to finish a batch interrupted or stopped before the end: the same
+    command, which with --force keeps the outputs this run made
+    (:attr:`~quantize.batch.BatchPlan.finishing`).
 
-    >>> _interrupted_line(True, "quantize batch in -o out -k 8 --force")
-    'interrupted; to finish, rerun: quantize batch in -o out -k 8 --force (with --force too, \
-it keeps the outputs this run made and redoes only the files it did not reach)'
+    >>> _rerun_advice(True, "quantize batch in -o out -k 8 --force")
+    'to finish, rerun: quantize batch in -o out -k 8 --force (with --force too, it keeps \
+the outputs this run made and redoes only the files it did not reach)'
     """
     if not force:
-        return "interrupted; rerun the same command to finish"
-    return (f"interrupted; to finish, rerun: {command} (with --force too, it keeps the outputs "
-            "this run made and redoes only the files it did not reach)")
+        return "rerun the same command to finish"
+    return (f"to finish, rerun: {command} (with --force too, it keeps the outputs this run "
+            "made and redoes only the files it did not reach)")
 
 
 def _refuse_image_input(input_dir: Path, mode: str) -> None:
@@ -1124,10 +1128,29 @@ def _say_stopped(stopped: Exception | None) -> None:
     from .. import batch as lib
 
     if isinstance(stopped, lib.NotRecordedError):
+        if stopped.left:
+            warn(None, _left_unrecorded_line(stopped.left))
         raise typer.Exit(stopped.exit_code)
     if stopped is not None:
         with user_errors():
             raise stopped
+
+
+def _left_unrecorded_line(outputs: Sequence[Path], shown: int = 3) -> str:
+    """Why ``outputs``, which other workers finished as a run stopped (the record of
+    finished outputs could not be written), are in no line or report, and what becomes of
+    them.
+
+    >>> print(_left_unrecorded_line([Path("out/b.png")]))  # doctest: +NORMALIZE_WHITESPACE
+    1 output finished as the run stopped, out/b.png, is left in place, unrecorded and in
+    no report; the next run makes it again
+    """
+    names = ", ".join(map(str, outputs[:shown]))
+    more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
+    one = len(outputs) == 1
+    return (f"{'1 output' if one else f'{len(outputs)} outputs'} finished as the run stopped, "
+            f"{names}{more}, {'is' if one else 'are'} left in place, unrecorded and in no "
+            f"report; the next run makes {'it' if one else 'them'} again")
 
 
 #: Terminal columns from which the progress bar shows the bar itself, the time taken and the
@@ -1349,13 +1372,15 @@ def _fmt(value: Any) -> str:
 def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool = False,
                    unclaimed: int = 0, unfinished: int = 0,
                    removed: "Sequence[lib.RemovedOutput]" = (),
-                   passed: tuple[Sequence[Path], int] = ((), 0)) -> None:
+                   passed: tuple[Sequence[Path], int] = ((), 0),
+                   stopped: tuple[int, str] | None = None) -> None:
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
     ``unclaimed`` counts the outputs in no report, left in place, ``unfinished`` of them
     left unfinished by a stopped run, the others of files not among the inputs; ``removed``,
     those --remove-orphans removed; ``passed``, the files the search left out for their
     extension and the number of sub-folders it did not enter
-    (:func:`~quantize.batch.passed_over_counts`)."""
+    (:func:`~quantize.batch.passed_over_counts`); ``stopped``, of a run an error stopped
+    before the end, the number of files it did not reach and what to run to finish."""
     from .. import batch as lib
 
     redone = lib.redone_counts(summary.redone, summary.redone_unrecorded)
@@ -1376,6 +1401,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     # removed by this run; left in place, named once, in a warning, and counted at every run
     line += "".join(f"; {n}" for n in (*lib.removed_counts(removed),
                                         *lib.unclaimed_counts(unclaimed, unfinished)))
+    if stopped is not None:
+        line += f"; stopped before the end, {stopped[0]} not reached: {stopped[1]}"
     if reports:  # their names escaped as every line's names are: one line, read as typed
         line += f"; report: {', '.join(printable_line(str(path)) for path in reports)}"
     say(line, err=err)
