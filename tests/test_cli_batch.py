@@ -2027,6 +2027,23 @@ def test_a_report_that_cannot_be_written_leaves_the_other_and_the_summary(tmp_pa
         assert (path.read_text() == "an earlier run's") == (flag in failing)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("flag, name", [("--report", "r.json"), ("--html", "r.html")])
+def test_cli_a_pipe_as_a_report_is_refused_before_any_work(photo_tree, tmp_path, flag, name):
+    """With --force, the report replaced a FIFO given as its path; without, 'not a quantize
+    report' advised --force."""
+    import stat
+
+    pipe = tmp_path / name
+    os.mkfifo(pipe)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--force", flag, pipe)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {flag}={str(pipe)!r} is a pipe or device, not a regular file; "
+        "expected an output file name (an output is put in place whole, which would replace "
+        "it)\n")
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and not (tmp_path / "out").exists()
+
+
 def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = _cli(photo_tree, "-o", "-")

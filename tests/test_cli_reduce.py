@@ -2766,6 +2766,29 @@ def test_a_full_temporary_folder_for_stdout_is_named(photo, tmp_path, monkeypatc
     assert os.listdir(tmp_path / "tmp") == []
 
 
+_NOT_OVER_A_PIPE = ("is a pipe or device, not a regular file; expected an output file name "
+                    "(an output is put in place whole, which would replace it)")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("flag", ["-o", "--palette-out"])
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_a_pipe_named_as_an_output_is_refused_not_replaced(photo, tmp_path, flag, force):
+    """'mkfifo out.png; cat out.png > got & quantize reduce in.png -o out.png --force'
+    replaced the pipe by a file (exit 0), its reader waiting for ever; without --force it
+    was said to exist."""
+    import stat
+
+    pipe = tmp_path / ("out.png" if flag == "-o" else "p.hex")
+    os.mkfifo(pipe)
+    other = ["-o", tmp_path / "o.png"] if flag == "--palette-out" else []
+    result = run(photo, flag, pipe, *other, *force)
+    assert result.exit_code == 1
+    assert one_error_line(result) == f"quantize: error: {photo}: {pipe}: {_NOT_OVER_A_PIPE}"
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    assert sorted(os.listdir(tmp_path)) == sorted([photo.name, pipe.name])
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_a_pipe_given_as_a_file_is_read_once_and_reduced(photo, tmp_path):
     """'quantize reduce <(cat photo.png) -o out.png' said '/dev/fd/63: file is empty

@@ -38,8 +38,10 @@ from ..errors import (
     WriteRefusedError,
 )
 from ..names import quoted
+from .read import is_stream
 
-__all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "atomic_write", "check_name_length",
+__all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT", "atomic_write",
+           "check_name_length",
            "check_output_folder", "check_output_folder_writable", "check_output_path",
            "check_output_size", "folder_made", "list_parts_once_from_now", "lock_file_held",
            "lock_file_taken", "lock_holder", "missing_folders", "parts_listed_once",
@@ -64,9 +66,9 @@ def check_output_path(output: str | os.PathLike[str], *,
     Raises
     ------
     OutputError
-        If ``output`` is one of ``inputs``, is a directory, its name is longer
-        than a file name may be (:func:`check_name_length`), or its folder is
-        missing or not writable.
+        If ``output`` is one of ``inputs``, is a directory or a pipe, device or socket
+        (:data:`STREAM_OUTPUT`; ``force`` or not), its name is longer than a file name
+        may be (:func:`check_name_length`), or its folder is missing or not writable.
     OutputExistsError
         If ``output`` exists (a link that leads nowhere too: writing would replace the
         link) and ``force`` is false.
@@ -81,12 +83,21 @@ def check_output_path(output: str | os.PathLike[str], *,
             raise OutputError("output path is the input file; choose another output", path=out)
     if out.is_dir():
         raise OutputError("is a directory, expected an output file name", path=out)
+    if is_stream(out):
+        raise OutputError(STREAM_OUTPUT, path=out)
     check_output_folder_writable(out)
     if os.path.lexists(out) and not force:
         what = ("output exists" if out.exists() else
                 f"output is a link to {quoted(os.readlink(out))}, which does not exist")
         raise OutputExistsError(f"{what}; use force=True to overwrite", path=out)
     return out
+
+
+#: Why a pipe, device or socket (a FIFO a reader waits on, ``/dev/null``) is refused as an
+#: output, whatever ``force`` says: an output is written beside it and renamed over it,
+#: which would replace it with a file, and leave its reader waiting.
+STREAM_OUTPUT = ("is a pipe or device, not a regular file; expected an output file name "
+                 "(an output is put in place whole, which would replace it)")
 
 
 def check_output_folder_writable(output: Path) -> None:
@@ -900,7 +911,8 @@ expected a folder
             return dst
         if path.exists() or path.is_symlink():
             where = "is" if path == dst else f"lies under {quoted(path)}, which is"
-            what = ("an existing file" if path.exists()
+            what = ("a pipe or device" if is_stream(path) else "an existing file"
+                    if path.exists()
                     else f"a link to {quoted(os.readlink(path))}, which does not exist")
             raise ValueError(f"{name}={quoted(dst)} {where} {what}; expected a folder")
     return dst
