@@ -2044,6 +2044,22 @@ def test_cli_a_pipe_as_a_report_is_refused_before_any_work(photo_tree, tmp_path,
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and not (tmp_path / "out").exists()
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_cli_a_pipe_among_the_inputs_says_why_on_its_line(tmp_path):
+    """'[1/2] skipped in/pipe.png' on stdout, with no reason: the reason went to stderr
+    alone. Other skipped files' lines say theirs ('(output exists)')."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray((np.arange(48).reshape(4, 4, 3) * 5).astype(np.uint8)).save(src / "a.png")
+    os.mkfifo(src / "pipe.png")
+    result = _cli(src, "-o", tmp_path / "out", "-k", 2)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (f"[1/2] skipped {src / 'pipe.png'}  (a named pipe "
+                                             "(FIFO), not a regular file; not read)")
+    assert result.stderr == (f"quantize: warning: {src / 'pipe.png'}: a named pipe (FIFO), not "
+                             "a regular file; not read\n")
+
+
 def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = _cli(photo_tree, "-o", "-")

@@ -1275,13 +1275,20 @@ def _why_on_line(result: "lib.FileResult") -> str:
     """Why a file's progress line says it was redone or skipped: its reason, as its --report
     row gives it ("output exists", "redone: the input changed since its output was made",
     ...); "" for a file made anew, a failed one (its reason follows its name) and a skipped
-    one whose reason a warning line said (:func:`_said_as_warning`). One skipped as of no
-    record, maybe another program's file, adds what replaces it."""
+    one whose reason a warning line said (:func:`_said_as_warning`), but for a file not
+    read (a pipe, a device), whose short reason its line repeats, as the warning goes to
+    stderr. One skipped as of no record, maybe another program's file, adds what replaces
+    it."""
     from .. import batch as lib
 
     if result.redone:
         return result.reason
-    if result.status != "skipped" or _said_as_warning(result):
+    if result.status != "skipped":
+        return ""
+    if (result.output is None and not lib.is_folder(result.record)
+            and result.exit_code != ExitCode.TOO_LARGE):  # a pipe, a device: not read
+        return result.reason
+    if _said_as_warning(result):
         return ""
     return (f"{result.reason}: --force replaces it" if result.reason == lib.NO_RECORD
             else result.reason)

@@ -58,6 +58,9 @@ GIF_ALPHA_THRESHOLD = 128
 MAX_PALETTE = 256
 
 
+_SHORTER_NAME = "choose a shorter output name, or shorten the name of the input it is made from"
+
+
 def check_output_path(output: str | os.PathLike[str], *,
                       inputs: tuple[str | os.PathLike[str], ...] = (),
                       force: bool = False) -> Path:
@@ -125,7 +128,7 @@ does not exist
         raise OutputError(f"output folder {folder} is not writable", path=output)
 
 
-def check_name_length(path: str | os.PathLike[str]) -> None:
+def check_name_length(path: str | os.PathLike[str], *, remedy: str = _SHORTER_NAME) -> None:
     """Refuse an output file or folder whose own name is longer than 255 bytes.
 
     The usual file systems take at most 255 bytes in one name (NAME_MAX): a
@@ -136,7 +139,9 @@ def check_name_length(path: str | os.PathLike[str]) -> None:
     Raises
     ------
     OutputError
-        Naming ``path``, its length in bytes and the remedy.
+        Naming ``path``, its length in bytes and the ``remedy``: by default, to choose a
+        shorter output name or shorten the input's; a caller that names the output
+        itself (a batch) says what the user can do instead.
 
     >>> check_name_length("x" * 252 + ".png")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -147,8 +152,7 @@ def check_name_length(path: str | os.PathLike[str]) -> None:
     size = len(os.fsencode(name))
     if size > _NAME_MAX:
         raise OutputError(f"name too long: {size} bytes, and a file name may have at most "
-                          f"{_NAME_MAX}; choose a shorter output name, or shorten the name of "
-                          "the input it is made from", path=path)
+                          f"{_NAME_MAX}; {remedy}", path=path)
 
 
 # The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.
