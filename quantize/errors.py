@@ -27,7 +27,7 @@ __all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExitCode"
            "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "ImageReadError",
            "InputParameterError", "OutputError", "OutputExistsError", "PaletteInWarning",
            "QualityError", "QualityScaleWarning", "QuantizeError", "ResultTooLargeError",
-           "StillImageWarning", "TimingLossWarning", "command_line_text"]
+           "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -97,6 +97,33 @@ class InputParameterError(QuantizeError, ValueError):
 
 class OutputError(QuantizeError, OSError):
     """An output cannot be written (folder missing or unwritable, same path as the input)."""
+
+
+class WriteRefusedError(OutputError):
+    """The system refused to write an output: a full disk, a quota, a file-size limit.
+
+    ``os_strerror`` and ``os_errno`` are the system's words and error number, kept so that
+    a caller that writes the file somewhere of its own first (``quantize reduce -o -``: a
+    temporary folder) can say where the room was missing. (Not ``strerror`` and ``errno``:
+    set, they would make the message OSError's.)
+
+    >>> err = WriteRefusedError("No space left on device", 28, path="a.png")
+    >>> str(err), err.os_errno, err.os_strerror
+    ('a.png: cannot write (No space left on device)', 28, 'No space left on device')
+    """
+
+    def __init__(self, os_strerror: str, os_errno: int | None = None, *,
+                 path: str | os.PathLike[str] | None = None):
+        super().__init__(f"cannot write ({os_strerror})", path=path)
+        self.os_strerror, self.os_errno = os_strerror, os_errno
+
+    def __reduce__(self):  # keeps the system's fields across process boundaries
+        return (_rebuild_refused, (self.os_strerror, self.os_errno, self.path))
+
+
+def _rebuild_refused(os_strerror: str, os_errno: int | None,
+                     path: str | None) -> WriteRefusedError:
+    return WriteRefusedError(os_strerror, os_errno, path=path)
 
 
 class OutputExistsError(OutputError, FileExistsError):

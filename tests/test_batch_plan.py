@@ -832,8 +832,9 @@ def test_an_output_name_too_long_fails_its_file_not_the_plan(tmp_path):
     assert [j.input.name for j in plan.jobs] == ["b.png"]
     assert sorted((r.input.name, r.status, r.reason, r.exit_code) for r in plan.settled) == [
         (f"{stem}.{ext}", "failed", f"{out / f'{stem}.{ext}.png'}: name too long: 256 bytes, "
-         "and a file name may have at most 255; choose a shorter output name, or shorten the "
-         "name of the input it is made from", ExitCode.FAILED) for ext in ("jpg", "png")]
+         "and a file name may have at most 255; shorten the name of the input it is made "
+         "from: a batch names each output after its input", ExitCode.FAILED)
+        for ext in ("jpg", "png")]  # not "choose a shorter output name": batch names them
 
 
 def test_an_output_path_too_long_for_the_system_fails_its_file_not_the_plan(tmp_path,

@@ -21,6 +21,7 @@ from quantize.io import load_image
 from .batch_support import (
     BAD,
     COPY,
+    GATED,
     GOOD,
     KILLING,
     KILLING_FOLDER,
@@ -408,6 +409,44 @@ def test_an_output_the_manifest_cannot_record_is_removed_and_the_run_stops(tmp_p
     again = batch.run_batch(batch.plan_batch(src, out, job, options=options), jobs=1)
     assert [(r.input.name, r.status) for r in again] == [("a.png", "skipped"), ("b.png", "ok")]
     assert set(batch.read_manifest(out)) == {"a" + job.suffix, "b" + job.suffix}
+
+
+def test_a_stop_names_the_outputs_other_workers_finished_unrecorded(tmp_path, monkeypatch):
+    """-j 2: the run stopped at a.png's record, and the worker finishing slow.png wrote its
+    output and mark after, which nothing said; the error now holds it (left pending, the
+    next run makes it again)."""
+    from PIL import Image
+
+    from quantize.batch.manifest import written_mark
+    from quantize.errors import OutputError
+
+    src, out, control = tmp_path / "in", tmp_path / "out", tmp_path / "control"
+    for folder in (src, control):
+        folder.mkdir()
+    for name in ("a.png", "slow.png"):
+        Image.new("RGB", (4, 4), (len(name), 90, 200)).save(src / name)
+    plan = batch.plan_batch(src, out, GATED, options={"control": str(control)})
+
+    def full(folder, output, *args, **kwargs):  # once slow.png is half-written
+        while not (control / "started-slow.png").exists():
+            time.sleep(0.05)
+        (control / "release").touch()
+        raise OutputError("cannot add to the record (No space left on device)",
+                          path=folder / batch.MANIFEST_NAME)
+
+    monkeypatch.setattr(batch.run, "record_output", full)
+    with pytest.raises(batch.NotRecordedError) as err:
+        batch.run_batch(plan, jobs=2)
+    assert (err.value.input, err.value.left) == (src / "a.png", (out / "slow.png",))
+    assert written_mark(out / "slow.png").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted([
+        ".slow.png.quantize-written", batch.MANIFEST_NAME, "slow.png"])
+    monkeypatch.undo()
+    again = batch.run_batch(batch.plan_batch(src, out, GATED,
+                                             options={"control": str(control)}), jobs=1)
+    assert [(r.input.name, r.status, bool(r.reason)) for r in again] == [
+        ("a.png", "ok", False), ("slow.png", "ok", True)]  # made again: "redone: ..."
+    assert sorted(p.name for p in out.iterdir()) == [batch.MANIFEST_NAME, "a.png", "slow.png"]
 
 
 def test_an_output_folder_that_cannot_be_written_stops_the_run_before_any_file(

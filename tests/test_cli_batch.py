@@ -1933,6 +1933,43 @@ def test_a_run_stopped_by_an_output_error_still_writes_the_reports(tmp_path, mon
     assert "stopped before the end: 1 not reached (rerun the command to finish)" in line
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_a_run_stopped_by_an_error_says_the_files_not_reached_and_how_to_finish(
+        tmp_path, monkeypatch, force):
+    """The summary said '2/3 files: 1 ok, 0 skipped, 1 failed', nothing of the file not
+    reached nor of rerunning, as an interrupted run says it."""
+    src, out, _ = _record_lost_after_the_first_file(tmp_path, monkeypatch)
+    result = _cli(src, "-o", out, "-j", "1", *(["--force"] if force else []))
+    assert result.exit_code == 1
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith("2/3 files: 1 ok, 0 skipped, 1 failed in ")
+    advice = (f"to finish, rerun: quantize batch {src} -o {out} -j 1 --force (with --force "
+              "too, it keeps the outputs this run made and redoes only the files it did not "
+              "reach)" if force else "rerun the same command to finish")
+    assert summary.endswith(f"; stopped before the end, 1 not reached: {advice}")
+
+
+def test_a_run_stopped_by_an_error_names_the_outputs_left_unrecorded(tmp_path, monkeypatch):
+    """With -j 2 the other worker's output, finished as the run stopped, and its mark were
+    left in place, said nowhere."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.fromarray(np.full((4, 4, 3), 40, np.uint8)).save(src / name)
+
+    def stopped(plan, *, on_result, **kwargs):
+        raise batch.NotRecordedError("cannot add 'a.png' (No space left on device)",
+                                     path=out / batch.MANIFEST_NAME, input=src / "a.png",
+                                     left=[out / "b.png"])
+
+    monkeypatch.setattr(batch, "run_batch", stopped)
+    result = _cli(src, "-o", out, "-k", 2, "-q")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: 1 output finished as the run stopped, {out / 'b.png'}, is left "
+        "in place, unrecorded and in no report; the next run makes it again"]
+
+
 def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_path,
                                                                             monkeypatch):
     from quantize.errors import OutputError
@@ -1950,6 +1987,77 @@ def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_p
         "finished outputs (Is a directory); the run stopped, and this file's output, "
         "unrecorded, was removed",
         f"quantize: error: {tmp_path / 'r.json'}: cannot be written (No space left on device)"]
+
+
+@pytest.mark.parametrize("failing", [["--report"], ["--html"], ["--report", "--html"]])
+def test_a_report_that_cannot_be_written_leaves_the_other_and_the_summary(tmp_path,
+                                                                         monkeypatch, failing):
+    """A --report that could not be written (a full disk) ended the command: the --html
+    page was not attempted, an earlier run's page was left, stale, and no summary line
+    was said. Each is written or said on its own line, and the summary names those
+    written."""
+    import quantize.report
+    from quantize.errors import OutputError
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray((np.arange(48).reshape(4, 4, 3) * 5).astype(np.uint8)).save(src / "a.png")
+    paths = {"--report": tmp_path / "r.json", "--html": tmp_path / "r.html"}
+    for path in paths.values():
+        path.write_text("an earlier run's")
+
+    def full(path, *args, **kwargs):
+        raise OutputError("cannot write (No space left on device)", path=path)
+
+    if "--report" in failing:
+        monkeypatch.setattr(batch, "write_report", full)
+    if "--html" in failing:
+        monkeypatch.setattr(quantize.report, "write_html_report", full)
+    result = _cli(src, "-o", tmp_path / "out", "-k", 4, "--force", "--report", paths["--report"],
+                  "--html", paths["--html"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"quantize: error: {paths[flag]}: cannot write (No space left on device)"
+        for flag in failing]
+    written = [str(paths[flag]) for flag in paths if flag not in failing]
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith("1/1 files: 1 ok, 0 skipped, 0 failed in ")
+    assert summary.endswith(f"; report: {written[0]}" if written else "images/s)")
+    for flag, path in paths.items():
+        assert (path.read_text() == "an earlier run's") == (flag in failing)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("flag, name", [("--report", "r.json"), ("--html", "r.html")])
+def test_cli_a_pipe_as_a_report_is_refused_before_any_work(photo_tree, tmp_path, flag, name):
+    """With --force, the report replaced a FIFO given as its path; without, 'not a quantize
+    report' advised --force."""
+    import stat
+
+    pipe = tmp_path / name
+    os.mkfifo(pipe)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--force", flag, pipe)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {flag}={str(pipe)!r} is a pipe or device, not a regular file; "
+        "expected an output file name (an output is put in place whole, which would replace "
+        "it)\n")
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_cli_a_pipe_among_the_inputs_says_why_on_its_line(tmp_path):
+    """'[1/2] skipped in/pipe.png' on stdout, with no reason: the reason went to stderr
+    alone. Other skipped files' lines say theirs ('(output exists)')."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray((np.arange(48).reshape(4, 4, 3) * 5).astype(np.uint8)).save(src / "a.png")
+    os.mkfifo(src / "pipe.png")
+    result = _cli(src, "-o", tmp_path / "out", "-k", 2)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (f"[1/2] skipped {src / 'pipe.png'}  (a named pipe "
+                                             "(FIFO), not a regular file; not read)")
+    assert result.stderr == (f"quantize: warning: {src / 'pipe.png'}: a named pipe (FIFO), not "
+                             "a regular file; not read\n")
 
 
 def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkeypatch):

@@ -28,6 +28,7 @@ from quantize.cli import app
 from quantize.cli.common import stage_stdin, stage_stream
 from quantize.cli.reduce import _write_all
 from quantize.io import load_image
+from quantize.palette_files import read_palette
 from tests.animation_support import save_animation
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
 from tests.corpus.generate import (
@@ -2680,6 +2681,131 @@ def test_a_pipe_closed_part_way_is_an_error_not_a_success(tmp_path, rng):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 1
     assert err == f"quantize: error: {src}: cannot write the image to stdout (Broken pipe)\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("earlier", [None, b"earlier palette"])
+def test_a_full_stdout_leaves_no_new_palette_file(tmp_path, rng, earlier):
+    """The palette file was written with the image's scratch file, before stdout failed:
+    exit 1 beside a new p.hex, or with --force an old one replaced."""
+    src = tmp_path / "noise.png"
+    Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(src)
+    pal = tmp_path / "p.hex"
+    if earlier is not None:
+        pal.write_bytes(earlier)
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([sys.executable, "-m", "quantize", "reduce", str(src), "-k", "4",
+                               "-o", "-", "--palette-out", str(pal), "--force"],
+                              stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.decode() == (f"quantize: error: {src}: cannot write the image to stdout "
+                                    "(No space left on device)\n")
+    assert (pal.read_bytes() if earlier else pal.exists()) == (earlier or False)
+    assert sorted(os.listdir(tmp_path)) == sorted(["noise.png"] + ["p.hex"] * bool(earlier))
+
+
+def test_a_palette_file_is_put_in_place_once_the_image_reached_stdout(photo, tmp_path,
+                                                                       monkeypatch):
+    """The palette file is written after the image, whole, has been written to stdout."""
+    import quantize.cli.reduce as cli_reduce
+
+    pal = tmp_path / "p.hex"
+    sent = []
+    write_stdout = cli_reduce._write_stdout
+
+    def written(data):
+        sent.append((len(data), pal.exists()))
+        return write_stdout(data)
+
+    monkeypatch.setattr(cli_reduce, "_write_stdout", written)
+    result = run(photo, "-k", 4, "-o", "-", "--palette-out", pal)
+    assert result.exit_code == 0, result.stderr
+    assert sent == [(len(result.stdout_bytes), False)]
+    assert read_palette(pal).shape == (4, 3)
+
+
+def test_a_palette_file_that_cannot_be_written_after_stdout_is_said(photo, tmp_path,
+                                                                      monkeypatch):
+    """Once the image is on stdout, a palette file the disk has no room for is an error
+    that says the image was sent; the earlier palette file is left as it was."""
+    (tmp_path / "pal").mkdir()
+    pal = tmp_path / "pal" / "p.hex"
+    pal.write_bytes(b"earlier palette")
+    monkeypatch.setattr(Path, "write_bytes", _full_disk_in(pal.parent, Path.write_bytes))
+    result = run(photo, "-k", 4, "-o", "-", "--palette-out", pal, "--force")
+    assert result.exit_code == 1
+    assert result.stdout_bytes.startswith(b"\x89PNG\r\n\x1a\n")
+    assert one_error_line(result) == (f"quantize: error: {photo}: {pal}: cannot write (No space "
+                                      "left on device); the image was written to stdout")
+    assert pal.read_bytes() == b"earlier palette" and os.listdir(pal.parent) == ["p.hex"]
+
+
+def _full_disk_in(folder: Path, write, error: int = errno.ENOSPC):
+    """``write`` (a method of Path) failing with ``error`` (a full disk) for the files
+    of ``folder``."""
+    def written(path, *args, **kwargs):
+        if path.parent == folder:
+            raise OSError(error, os.strerror(error))
+        return write(path, *args, **kwargs)
+    return written
+
+
+@pytest.mark.parametrize("error, advice", [
+    (errno.ENOSPC, "set TMPDIR to a folder with room"),
+    (errno.EFBIG, "raise the file-size limit (ulimit -f), or set TMPDIR to a folder on "
+                  "another file system")])
+@pytest.mark.parametrize("palette", [False, True])
+def test_a_full_temporary_folder_for_stdout_is_named(photo, tmp_path, monkeypatch, error,
+                                                     advice, palette):
+    """The image for stdout (and its palette file) is written to a temporary folder first;
+    a full one was said as '<input>: cannot write (No space left on device)', naming
+    neither the folder nor stdout."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    made = count_temporary_folders(monkeypatch)
+    write_bytes = Path.write_bytes
+
+    def full(path, *args, **kwargs):  # the scratch folder's, or its palette folder's
+        scratch = Path(made[0])
+        if path.parent == (scratch / "palette" if palette else scratch):
+            raise OSError(error, os.strerror(error))
+        return write_bytes(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    args = ["--palette-out", tmp_path / "p.hex"] if palette else []
+    result = run(photo, "-k", 4, "-o", "-", *args)
+    assert result.exit_code == 1 and result.stdout_bytes == b""
+    what = "the --palette-out file" if palette else "the image for stdout"
+    assert one_error_line(result) == (
+        f"quantize: error: {photo}: cannot write {what} into the temporary folder "
+        f"{str(tmp_path / 'tmp')!r} ({os.strerror(error)}); {advice}")
+    assert sorted(os.listdir(tmp_path)) == ["photo.png", "tmp"]
+    assert os.listdir(tmp_path / "tmp") == []
+
+
+_NOT_OVER_A_PIPE = ("is a pipe or device, not a regular file; expected an output file name "
+                    "(an output is put in place whole, which would replace it)")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("flag", ["-o", "--palette-out"])
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_a_pipe_named_as_an_output_is_refused_not_replaced(photo, tmp_path, flag, force):
+    """'mkfifo out.png; cat out.png > got & quantize reduce in.png -o out.png --force'
+    replaced the pipe by a file (exit 0), its reader waiting for ever; without --force it
+    was said to exist."""
+    import stat
+
+    pipe = tmp_path / ("out.png" if flag == "-o" else "p.hex")
+    os.mkfifo(pipe)
+    other = ["-o", tmp_path / "o.png"] if flag == "--palette-out" else []
+    result = run(photo, flag, pipe, *other, *force)
+    assert result.exit_code == 1
+    assert one_error_line(result) == f"quantize: error: {photo}: {pipe}: {_NOT_OVER_A_PIPE}"
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    assert sorted(os.listdir(tmp_path)) == sorted([photo.name, pipe.name])
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

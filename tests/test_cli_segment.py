@@ -594,6 +594,30 @@ def test_cli_a_folder_with_an_output_that_is_a_file_names_the_output(tmp_path, m
     assert Path("notes.txt").read_text() == "kept"
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_cli_a_pipe_as_the_output_folder_or_in_it_is_refused(tmp_path, monkeypatch, force):
+    """-o fifo was said to be 'an existing file'; a FIFO at out/labels.png was replaced by
+    a file with --force."""
+    import stat
+
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.full((8, 8, 3), 90, np.uint8)).save("in.png")
+    os.mkfifo("fifo")
+    result = runner.invoke(app, ["segment", "in.png", "-o", "fifo", *force])
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -o/--output='fifo' is a pipe or device; expected a folder\n")
+    Path("out").mkdir()
+    os.mkfifo("out/labels.png")
+    result = runner.invoke(app, ["segment", "in.png", "-o", "out", *force])
+    assert (result.exit_code, result.stderr) == (
+        1, "quantize: error: in.png: out/labels.png: is a pipe or device, not a regular file; "
+        "expected an output file name (an output is put in place whole, which would replace "
+        "it)\n")
+    assert stat.S_ISFIFO(os.lstat("out/labels.png").st_mode)
+    assert os.listdir("out") == ["labels.png"]
+
+
 @pytest.mark.parametrize(("data", "reason"), [
     (b"", "file is empty (0 bytes), expected an image"),
     (b"plain text\n", "not an image Pillow can identify"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import stat
 import struct
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from quantize.io import (
     TransparentColorWarning,
     as_rgba,
     atomic_write,
+    check_output_folder,
     check_output_path,
     exif_orientation,
     first_page,
@@ -3322,6 +3324,30 @@ def test_check_output_path_names_an_output_name_too_long_and_what_to_do(tmp_path
                                  "most 255; choose a shorter output name, or shorten the name "
                                  "of the input it is made from")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("force", [False, True])
+def test_check_output_path_refuses_a_pipe_whatever_force_says(tmp_path, force):
+    """With force, a FIFO given as the output was replaced by a file (its reader waited
+    for ever); without, it was said to exist. So would a device be (/dev/null, as root)."""
+    out = tmp_path / "out.png"
+    os.mkfifo(out)
+    with pytest.raises(OutputError) as info:
+        check_output_path(out, force=force)
+    assert (info.value.path, info.value.reason) == (str(out), (
+        "is a pipe or device, not a regular file; expected an output file name (an output "
+        "is put in place whole, which would replace it)"))
+    assert stat.S_ISFIFO(os.lstat(out).st_mode)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_check_output_folder_names_a_pipe_as_such(tmp_path):
+    os.mkfifo(tmp_path / "out")
+    with pytest.raises(ValueError) as info:
+        check_output_folder(tmp_path / "out")
+    assert str(info.value) == (f"output_dir={str(tmp_path / 'out')!r} is a pipe or device; "
+                               "expected a folder")
 
 
 def test_check_output_path_takes_a_name_of_255_bytes(tmp_path):

@@ -1212,7 +1212,8 @@ def _name_too_long(out: Path, done: Path) -> str | None:
     with ``out``, as a job's failure names the output it is about.
     """
     try:
-        check_name_length(out)
+        check_name_length(out, remedy="shorten the name of the input it is made from: a batch "
+                                      "names each output after its input")
         os.lstat(done)
     except OutputError as exc:
         return f"{out}: {exc.reason}"

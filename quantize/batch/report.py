@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from .._validation import check_choice, check_file_name, check_int
 from ..errors import OutputExistsError
-from ..io import atomic_write
+from ..io import STREAM_OUTPUT, atomic_write, is_stream
 from ..names import extension_words, natural_key, printable_data, quoted, written_path
 from .manifest import SHARED_PALETTE_NAME
 from .plan import BatchPlan, would_be_found
@@ -163,6 +163,8 @@ def check_report_folder(path: str | os.PathLike[str], name: str,
     folder = p.parent if str(p.parent) else Path(".")
     if p.is_dir():
         raise ValueError(f"{name}={quoted(p)} is a folder; expected a file name")
+    if is_stream(p):
+        raise ValueError(f"{name}={quoted(p)} {STREAM_OUTPUT}")
     if folder.is_dir():
         if not os.access(folder, os.W_OK | os.X_OK):
             raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} is not writable")

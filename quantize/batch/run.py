@@ -51,6 +51,7 @@ from .manifest import (
     input_stamp,
     manifest_key,
     mark_written,
+    marked_written,
     read_manifest,
     record_entries,
     record_forced_done,
@@ -285,6 +286,7 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
         report(result)
 
     pending = set()  # recorded as pending: taken back below for the jobs that never ran
+    started = time.time_ns()  # an output finished since is this run's
     try:
         if scheduler is None or not plan.jobs:
             _record_pending(plan, new)
@@ -307,6 +309,11 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
         if isinstance(exc, CallsAbandoned):  # by their inputs, for the reports
             raise FilesAbandoned([plan.jobs[i].input for i in exc.indices]) from None
         raise
+    except NotRecordedError as exc:
+        if scheduler is not None:  # a worker may still finish its job: not known here
+            raise
+        raise NotRecordedError(exc.reason, path=exc.path, input=exc.input,
+                               left=_finished_unsettled(plan, job_results, started)) from None
     except SchedulerLostError as exc:
         not_done = [FileResult(job.input, job.output, "failed", NOT_DONE,
                                exit_code=ExitCode.FAILED)
@@ -355,20 +362,41 @@ class NotRecordedError(OutputError):
     """The manifest could not take the record of a file done (a full disk): the run stopped.
 
     ``input`` is that file, given to ``on_result`` as failed with this error in its reason
-    (:func:`run_batch`): a caller that shows each file's failure has said it.
+    (:func:`run_batch`): a caller that shows each file's failure has said it. ``left``
+    are the outputs of other files whose jobs, running beside it in local workers,
+    finished as the run stopped: written, given to no ``on_result`` and in no record,
+    they are left in place with their pending entries, as a killed run leaves them, and
+    the next run makes them again.
     """
 
     def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None,
-                 input: str | os.PathLike[str] | None = None):
+                 input: str | os.PathLike[str] | None = None, left: Sequence[Path] = ()):
         super().__init__(reason, path=path)
         self.input = None if input is None else Path(input)
+        self.left = tuple(left)
 
     def __reduce__(self):
-        return (_not_recorded_error, (self.reason, self.path, self.input))
+        return (_not_recorded_error, (self.reason, self.path, self.input, self.left))
 
 
-def _not_recorded_error(reason: str, path: str | None, input: Path | None) -> NotRecordedError:
-    return NotRecordedError(reason, path=path, input=input)
+def _not_recorded_error(reason: str, path: str | None, input: Path | None,
+                        left: Sequence[Path] = ()) -> NotRecordedError:
+    return NotRecordedError(reason, path=path, input=input, left=left)
+
+
+def _finished_unsettled(plan: BatchPlan, job_results: Sequence[FileResult | None],
+                        since: int) -> list[Path]:
+    """The outputs of the jobs of ``plan`` with no result that their jobs finished (marked
+    written: :func:`~quantize.batch.manifest.marked_written`) at ``since`` (ns) or later,
+    in the run that stopped: not a mark an earlier run left."""
+    left = []
+    for job, result in zip(plan.jobs, job_results, strict=True):
+        done = plan.mode.done_path(job.output)
+        if result is None and marked_written(done):
+            with contextlib.suppress(OSError):
+                if os.stat(done).st_mtime_ns >= since:
+                    left.append(job.output)
+    return left
 
 
 def _remove_if_no_entry(folder: Path) -> None:

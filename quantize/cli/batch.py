@@ -390,26 +390,28 @@ def batch(
                           per_frame=options.get("palette") == "per-frame",
                           every_file_written=len(written) == len(results)
                           and not not_reached and not abandoned)
-        try:
-            _write_reports(results, summary, report, html, mode, options["max_pixels"],
-                           bool(options.get("dither")), options.get("palette") == "per-frame",
-                           command_line(ctx, "batch"), not_reached, input_dir,
-                           (len(plan.unclaimed), len(plan.unfinished)), removed,
-                           (plan.passed_over, len(plan.not_entered)), abandoned)
-        except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
-            _say_stopped(stopped)
-            raise
+        # each report that cannot be written said in its line; the others, the summary
+        # line and why the run stopped are said all the same
+        reports, unwritten = _write_reports(
+            results, summary, report, html, mode, options["max_pixels"],
+            bool(options.get("dither")), options.get("palette") == "per-frame",
+            command_line(ctx, "batch"), not_reached, input_dir,
+            (len(plan.unclaimed), len(plan.unfinished)), removed,
+            (plan.passed_over, len(plan.not_entered)), abandoned)
+        rerun = _rerun_advice(force, command_line(ctx, "batch"))
         if not quiet:  # -q: nothing on success, as reduce -q and segment -q
-            _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
+            _print_summary(summary, reports, err=as_json,
                            unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
                            removed=removed, passed=(plan.passed_over, len(plan.not_entered)),
-                           abandoned=len(abandoned))
+                           abandoned=len(abandoned),
+                           stopped=(len(not_reached), rerun) if stopped is not None
+                           and not_reached and not summary.interrupted else None)
         if summary.interrupted:
-            fail_interrupted(_interrupted_line(force, command_line(ctx, "batch"))
-                             if not_reached or abandoned else "interrupted once every file "
-                             "was done: nothing is left to rerun")
+            fail_interrupted(f"interrupted; {rerun}" if not_reached or abandoned
+                             else "interrupted once every file was done: nothing is left to "
+                             "rerun")
         _say_stopped(stopped)  # after the reports, which hold the files done and those not
-        raise typer.Exit(summary.exit_code)
+        raise typer.Exit(summary.exit_code or unwritten)
 
 
 def _note_unquoted_glob(pattern: str | None) -> None:
@@ -438,18 +440,19 @@ def _say_planning_warnings(caught: "list[warnings.WarningMessage]", output_dir: 
         warn(output_dir, line)
 
 
-def _interrupted_line(force: bool, command: str) -> str:
-    """What to run to finish an interrupted batch: the same command, which with --force
-    keeps the outputs this run made (:attr:`~quantize.batch.BatchPlan.finishing`).
+def _rerun_advice(force: bool, command: str) -> str:
+    """What to run to finish a batch interrupted or stopped before the end: the same
+    command, which with --force keeps the outputs this run made
+    (:attr:`~quantize.batch.BatchPlan.finishing`).
 
-    >>> _interrupted_line(True, "quantize batch in -o out -k 8 --force")
-    'interrupted; to finish, rerun: quantize batch in -o out -k 8 --force (with --force too, \
-it keeps the outputs this run made and redoes only the files it did not reach)'
+    >>> _rerun_advice(True, "quantize batch in -o out -k 8 --force")
+    'to finish, rerun: quantize batch in -o out -k 8 --force (with --force too, it keeps \
+the outputs this run made and redoes only the files it did not reach)'
     """
     if not force:
-        return "interrupted; rerun the same command to finish"
-    return (f"interrupted; to finish, rerun: {command} (with --force too, it keeps the outputs "
-            "this run made and redoes only the files it did not reach)")
+        return "rerun the same command to finish"
+    return (f"to finish, rerun: {command} (with --force too, it keeps the outputs this run "
+            "made and redoes only the files it did not reach)")
 
 
 def _refuse_image_input(input_dir: Path, mode: str) -> None:
@@ -531,14 +534,19 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    unclaimed: tuple[int, int] = (0, 0),
                    removed: "Sequence[lib.RemovedOutput]" = (),
                    passed: tuple[Sequence[Path], int] = ((), 0),
-                   abandoned: Sequence[Path] = ()) -> None:
+                   abandoned: Sequence[Path] = ()) -> tuple[list[Path], int]:
     """Write the --report file and the --html page; each has a row for each input in
     ``not_reached`` and in ``abandoned``. The page is titled with ``input_dir`` as given,
     names each file by its path from it; it and a JSON report count the outputs in no
     report, left in place, as the summary line does: ``unclaimed`` is their number and that
     of those a stopped run left unfinished (:func:`_print_summary`), and list and count
     those --remove-orphans ``removed``; both count too what the search ``passed`` over, as
-    the summary line does."""
+    the summary line does.
+
+    Each is written whatever became of the other: one that cannot be (a full disk) is
+    said in an error line of its own, and an earlier file of its name is left as it was.
+    Returns the reports written, and the exit code of the last that could not be (0
+    when none failed)."""
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -547,29 +555,38 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     paths = {"--report": report, "--html": html}
     unwritten = [flag for flag, path in paths.items() if path is not None]
     earlier = {flag for flag in unwritten if os.path.lexists(paths[flag])}  # left if stopped
-    try:
-        with user_errors():
-            if report is not None:
-                with _report_folder(report) as target:  # checked: it exists or lies in -o
-                    lib.write_report(target, results, summary, not_reached=not_reached,
-                                     abandoned=abandoned, mode=mode, unclaimed=unclaimed[0],
-                                     unfinished=unclaimed[1], removed=removed,
-                                     passed_over=passed[0], not_entered=passed[1])
-                unwritten.remove("--report")
-            if html is not None:
-                from ..report import write_html_report
 
-                with _report_folder(html) as target:
-                    # the page decodes no image the jobs refused (--max-pixels guards
-                    # against bombs)
-                    write_html_report(target, results, summary, mode=mode,
-                                      max_pixels=max_pixels, dithered=dithered,
-                                      per_frame=per_frame, command=command,
-                                      not_reached=not_reached, abandoned=abandoned,
-                                      input_dir=input_dir,
-                                      unclaimed=unclaimed[0], unfinished=unclaimed[1],
-                                      removed=removed, passed_over=passed[0],
-                                      not_entered=passed[1])
+    def write_report(target: Path) -> None:
+        lib.write_report(target, results, summary, not_reached=not_reached,
+                         abandoned=abandoned, mode=mode, unclaimed=unclaimed[0],
+                         unfinished=unclaimed[1], removed=removed, passed_over=passed[0],
+                         not_entered=passed[1])
+
+    def write_html(target: Path) -> None:
+        from ..report import write_html_report
+
+        # the page decodes no image the jobs refused (--max-pixels guards against bombs)
+        write_html_report(target, results, summary, mode=mode, max_pixels=max_pixels,
+                          dithered=dithered, per_frame=per_frame, command=command,
+                          not_reached=not_reached, abandoned=abandoned, input_dir=input_dir,
+                          unclaimed=unclaimed[0], unfinished=unclaimed[1], removed=removed,
+                          passed_over=passed[0], not_entered=passed[1])
+
+    written: list[Path] = []
+    failed = 0
+    try:
+        for flag, write in (("--report", write_report), ("--html", write_html)):
+            path = paths[flag]
+            if path is None:
+                continue
+            try:
+                with user_errors(), _report_folder(path) as target:
+                    write(target)  # checked: its folder exists or lies in -o
+            except typer.Exit as exc:  # its line said
+                failed = exc.exit_code
+                continue
+            unwritten.remove(flag)
+            written.append(path)
     except KeyboardInterrupt:  # the page reads every thumbnail: seconds on a large batch
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"
@@ -578,6 +595,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                 else "")
         fail_interrupted(f"interrupted while writing the reports: {names} not written{kept}; "
                          f"rerun the same command to write {them}{rest}")
+    return written, failed
 
 
 @contextlib.contextmanager
@@ -1123,10 +1141,29 @@ def _say_stopped(stopped: Exception | None) -> None:
     from .. import batch as lib
 
     if isinstance(stopped, lib.NotRecordedError):
+        if stopped.left:
+            warn(None, _left_unrecorded_line(stopped.left))
         raise typer.Exit(stopped.exit_code)
     if stopped is not None:
         with user_errors():
             raise stopped
+
+
+def _left_unrecorded_line(outputs: Sequence[Path], shown: int = 3) -> str:
+    """Why ``outputs``, which other workers finished as a run stopped (the record of
+    finished outputs could not be written), are in no line or report, and what becomes of
+    them.
+
+    >>> print(_left_unrecorded_line([Path("out/b.png")]))  # doctest: +NORMALIZE_WHITESPACE
+    1 output finished as the run stopped, out/b.png, is left in place, unrecorded and in
+    no report; the next run makes it again
+    """
+    names = ", ".join(map(str, outputs[:shown]))
+    more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
+    one = len(outputs) == 1
+    return (f"{'1 output' if one else f'{len(outputs)} outputs'} finished as the run stopped, "
+            f"{names}{more}, {'is' if one else 'are'} left in place, unrecorded and in no "
+            f"report; the next run makes {'it' if one else 'them'} again")
 
 
 #: Terminal columns from which the progress bar shows the bar itself, the time taken and the
@@ -1251,13 +1288,20 @@ def _why_on_line(result: "lib.FileResult") -> str:
     """Why a file's progress line says it was redone or skipped: its reason, as its --report
     row gives it ("output exists", "redone: the input changed since its output was made",
     ...); "" for a file made anew, a failed one (its reason follows its name) and a skipped
-    one whose reason a warning line said (:func:`_said_as_warning`). One skipped as of no
-    record, maybe another program's file, adds what replaces it."""
+    one whose reason a warning line said (:func:`_said_as_warning`), but for a file not
+    read (a pipe, a device), whose short reason its line repeats, as the warning goes to
+    stderr. One skipped as of no record, maybe another program's file, adds what replaces
+    it."""
     from .. import batch as lib
 
     if result.redone:
         return result.reason
-    if result.status != "skipped" or _said_as_warning(result):
+    if result.status != "skipped":
+        return ""
+    if (result.output is None and not lib.is_folder(result.record)
+            and result.exit_code != ExitCode.TOO_LARGE):  # a pipe, a device: not read
+        return result.reason
+    if _said_as_warning(result):
         return ""
     return (f"{result.reason}: --force replaces it" if result.reason == lib.NO_RECORD
             else result.reason)
@@ -1348,14 +1392,16 @@ def _fmt(value: Any) -> str:
 def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool = False,
                    unclaimed: int = 0, unfinished: int = 0,
                    removed: "Sequence[lib.RemovedOutput]" = (),
-                   passed: tuple[Sequence[Path], int] = ((), 0), abandoned: int = 0) -> None:
+                   passed: tuple[Sequence[Path], int] = ((), 0), abandoned: int = 0,
+                   stopped: tuple[int, str] | None = None) -> None:
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
     ``unclaimed`` counts the outputs in no report, left in place, ``unfinished`` of them
     left unfinished by a stopped run, the others of files not among the inputs; ``removed``,
     those --remove-orphans removed; ``passed``, the files the search left out for their
     extension and the number of sub-folders it did not enter
     (:func:`~quantize.batch.passed_over_counts`); ``abandoned``, the files a second interrupt
-    abandoned while they ran."""
+    abandoned while they ran; ``stopped``, of a run an error stopped before the end, the
+    number of files it did not reach and what to run to finish."""
     from .. import batch as lib
 
     redone = lib.redone_counts(summary.redone, summary.redone_unrecorded)
@@ -1378,6 +1424,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     # removed by this run; left in place, named once, in a warning, and counted at every run
     line += "".join(f"; {n}" for n in (*lib.removed_counts(removed),
                                         *lib.unclaimed_counts(unclaimed, unfinished)))
+    if stopped is not None:
+        line += f"; stopped before the end, {stopped[0]} not reached: {stopped[1]}"
     if reports:  # their names escaped as every line's names are: one line, read as typed
         line += f"; report: {', '.join(printable_line(str(path)) for path in reports)}"
     say(line, err=err)

@@ -956,11 +956,27 @@ class Scratch:
             try:
                 self._made = tempfile.TemporaryDirectory(prefix="quantize-")
             except OSError as exc:
-                wanted = "with room" if exc.errno in _NO_ROOM else "you can write in"
                 fail(f"{printable_line(name)}: cannot make a temporary folder {use} "
-                     f"({printable_line(exc.strerror or str(exc))}); set TMPDIR to a folder "
-                     f"{wanted}", ExitCode.FAILED)
+                     f"({printable_line(exc.strerror or str(exc))}); "
+                     f"{tmpdir_advice(exc.errno)}", ExitCode.FAILED)
         return Path(self._made.name)
+
+
+def tmpdir_advice(error: int | None) -> str:
+    """What to do when the system refused, with the error number ``error``, a write into
+    the temporary folder: set TMPDIR to a folder with room (a full disk, a quota:
+    :data:`_NO_ROOM`) or one the user can write in; a file over the size limit
+    (``ulimit -f``, or the file system's) may also need the limit raised.
+
+    >>> tmpdir_advice(errno.ENOSPC), tmpdir_advice(errno.EACCES)
+    ('set TMPDIR to a folder with room', 'set TMPDIR to a folder you can write in')
+    >>> tmpdir_advice(errno.EFBIG)
+    'raise the file-size limit (ulimit -f), or set TMPDIR to a folder on another file system'
+    """
+    if error == errno.EFBIG:
+        return ("raise the file-size limit (ulimit -f), or set TMPDIR to a folder on another "
+                "file system")
+    return f"set TMPDIR to a folder {'with room' if error in _NO_ROOM else 'you can write in'}"
 
 
 def read_palette_in_once(palette_in: Path) -> Any:
@@ -1018,7 +1034,7 @@ def _stage(opened: Callable[[], contextlib.AbstractContextManager[BinaryIO]], st
         if exc.errno in _NO_ROOM:
             folder = quoted(str(staged.parent.parent))
             fail(f"{printable_line(name)}: cannot copy it into the temporary folder {folder} "
-                 f"({exc.strerror}); set TMPDIR to a folder with room", ExitCode.FAILED)
+                 f"({exc.strerror}); {tmpdir_advice(exc.errno)}", ExitCode.FAILED)
         fail(f"{cannot} ({exc.strerror or exc})", ExitCode.FAILED)
     return staged
 

@@ -81,6 +81,7 @@ from .common import (
     say,
     stage_stdin,
     stage_stream,
+    tmpdir_advice,
     user_errors,
     warn,
 )
@@ -1003,25 +1004,25 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     with Scratch() as scratch:
         staged = [_stage(f, scratch, options, stdout_suffix) for f in files]
         said_once = (PaletteInWarning,) if palette_said else ()
-        calls = [Call(recorded_call, (_job_function(f, options, len(files)),
-                                      (src, out), options),
+        calls = [Call(recorded_call, (_job_function(f, options, len(files)), (src, out),
+                                      options if palette is None
+                                      else {**options, "palette_out": palette}),
                       {"format_advice": True, "said_once": said_once})
-                 for f, (src, out) in zip(files, staged, strict=True)]
+                 for f, (src, out, palette) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written
 
         def settle(index: int, outcome: Any) -> None:
-            src, out = staged[index]
+            src, out, palette = staged[index]
             result = file_result(Path(src), None if out is None else Path(out), outcome)
             if _beside_input_failed(files[index], outcome, options["palette_out"]):
                 result = dataclasses.replace(result, reason=result.reason + elsewhere_hint(
                     Path(files[index].input).parent, "an output", alone=len(files) > 1))
             if result.status == "ok" and files[index].to_stdout:
-                unwritten = _write_stdout(Path(out).read_bytes())
+                unwritten = _sent_to_stdout(Path(out), palette, options)
                 if unwritten is not None:
-                    result = dataclasses.replace(
-                        result, status="failed", exit_code=ExitCode.FAILED,
-                        reason=f"cannot write the image to stdout ({unwritten})")
+                    result = dataclasses.replace(result, status="failed",
+                                                 exit_code=ExitCode.FAILED, reason=unwritten)
             codes.append(result.exit_code)
             if result.status == "ok":
                 written.append(result.record)
@@ -1105,6 +1106,7 @@ def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]
     warnings naming stdout, not that file (:func:`_shown_stdout`): an error's
     advice of another output format names it as ``--format`` takes it (``-k 1000``: "or
     for a still image --format jpg, webp or tif": :func:`_stdout_advice`)."""
+    from ..errors import OutputError, WriteRefusedError
     from ..reduce import reduce_file
 
     try:
@@ -1114,6 +1116,13 @@ def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]
         if not exc.format_advice:
             raise
         raise _stdout_advice(exc) from None
+    except WriteRefusedError as exc:  # in the scratch folder (the image's, named no more)
+        if exc.path not in (None, options["palette_out"]):
+            raise
+        what = "the image for stdout" if exc.path is None else "the --palette-out file"
+        raise OutputError(f"cannot write {what} into the temporary folder "
+                          f"{quoted(str(Path(output).parent.parent))} ({exc.os_strerror}); "
+                          f"{tmpdir_advice(exc.os_errno)}") from None
 
 
 def _stdout_advice(exc: QualityError | FormatAdviceError) -> Exception:
@@ -1150,6 +1159,8 @@ def _refuse_outputs_in_the_way(f: _File, options: dict[str, Any]) -> None:
     """Refuse, before the stream ``f.input`` is read, an output named (``-o``,
     ``--palette-out``) that exists without ``--force`` or cannot be written: the job said
     so too, in these words, but only once the whole stream had come (a download piped in).
+    Also before the job of an image written to stdout, which writes its ``--palette-out``
+    file to a scratch file (:func:`_stage`) and so checks only that one.
     """
     from ..errors import QuantizeError
     from ..reduce import check_outputs_given
@@ -1162,21 +1173,67 @@ def _refuse_outputs_in_the_way(f: _File, options: dict[str, Any]) -> None:
         fail(printable_line(f"{f.input}: {where}{as_flags(exc.reason)}"), exc.exit_code)
 
 
+class _Staged(NamedTuple):
+    """The paths a file's job sees (:func:`_stage`): its input, its output (None: named by
+    default), and the scratch file its ``--palette-out`` file is written to first (None:
+    the job writes none, or writes it in place)."""
+
+    src: str
+    out: str | None
+    palette: str | None
+
+
 def _stage(f: _File, scratch: Scratch, options: dict[str, Any],
-           stdout_suffix: str) -> tuple[str, str | None]:
+           stdout_suffix: str) -> _Staged:
     """The paths reduce_file sees: stdin or a pipe saved to a scratch file, stdout written
-    to one, whose extension ``stdout_suffix`` picks its format as a named output's does."""
+    to one, whose extension ``stdout_suffix`` picks its format as a named output's does,
+    and the ``--palette-out`` file of an image written to stdout written to one of its
+    name, so that it is put in place only once the image has reached stdout
+    (:func:`_sent_to_stdout`); that file is refused here if it is in the way, as the job
+    would have refused it."""
     src = f.input
+    palette_out = options["palette_out"]
+    stream = src != STDIO and is_stream(Path(src))
+    if src == STDIO or stream or (f.to_stdout and palette_out is not None):
+        _refuse_outputs_in_the_way(f, options)
     if src == STDIO:
-        _refuse_outputs_in_the_way(f, options)
         src = str(stage_stdin(scratch.folder(STDIO, "for its copy")))
-    elif is_stream(Path(src)):  # read once here: the job reads its input more than once
-        _refuse_outputs_in_the_way(f, options)
+    elif stream:  # read once here: the job reads its input more than once
         src = str(stage_stream(Path(src), scratch.folder(src, "for its copy")))
     if not f.to_stdout:
-        return src, f.output
-    return src, str(scratch.folder(f.input, "for the image to write to stdout")
-                    / f"stdout{stdout_suffix}")
+        return _Staged(src, f.output, None)
+    folder = scratch.folder(f.input, "for the image to write to stdout")
+    palette = None
+    if palette_out is not None:
+        (folder / "palette").mkdir(exist_ok=True)
+        palette = str(folder / "palette" / Path(palette_out).name)
+    return _Staged(src, str(folder / f"stdout{stdout_suffix}"), palette)
+
+
+def _sent_to_stdout(image: Path, palette: str | None, options: dict[str, Any]) -> str | None:
+    """Write the image file ``image`` to stdout, then put the ``--palette-out`` file written
+    to the scratch file ``palette`` (if any) in place; return why either could not be, or
+    None when both were.
+
+    The palette file is put in place only once the image has been written whole and
+    flushed: a stdout that is full or closed early leaves no new palette file, and an old
+    one as it was. One that cannot be written then is said, after the image was sent.
+    """
+    from ..errors import OutputError
+    from ..io import remove_stale_parts, write_together
+
+    unwritten = _write_stdout(image.read_bytes())
+    if unwritten is not None:
+        return f"cannot write the image to stdout ({unwritten})"
+    if palette is None:
+        return None
+    target = options["palette_out"]
+    try:
+        remove_stale_parts([target])
+        write_together([(target, Path(palette).read_bytes())], replace=options["force"])
+    except OutputError as exc:
+        return f"{exc}; the image was written to stdout"
+    return None
 
 
 def _write_stdout(data: bytes) -> str | None:

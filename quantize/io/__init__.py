@@ -178,6 +178,7 @@ from .resolution import held_dpi, pixels_per_metre, stated_dpi, upright_dpi
 from .write import (
     GIF_ALPHA_THRESHOLD,
     MAX_PALETTE,
+    STREAM_OUTPUT,
     atomic_write,
     check_name_length,
     check_output_folder,
@@ -198,7 +199,8 @@ from .write import (
     write_together,
 )
 
-__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
+__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT",
+           "ColorProfileWarning",
            "CompositedFrameWarning", "DamagedChunkWarning", "DamagedExifWarning", "KeyedCanvas",
            "LoadedImage", "OpenInput",
            "PagesLeftOutWarning", "PixelListWarning",

@@ -30,10 +30,18 @@ from PIL import Image
 
 from .._sigterm import HeldInterrupts, SigtermFromParent, SigtermInterrupt, taken_now
 from .._validation import check_bool, check_path
-from ..errors import AdvisedFormats, FormatAdviceError, OutputError, OutputExistsError
+from ..errors import (
+    AdvisedFormats,
+    FormatAdviceError,
+    OutputError,
+    OutputExistsError,
+    WriteRefusedError,
+)
 from ..names import quoted
+from .read import is_stream
 
-__all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "atomic_write", "check_name_length",
+__all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT", "atomic_write",
+           "check_name_length",
            "check_output_folder", "check_output_folder_writable", "check_output_path",
            "check_output_size", "folder_made", "list_parts_once_from_now", "lock_file_held",
            "lock_file_taken", "lock_holder", "missing_folders", "parts_listed_once",
@@ -50,6 +58,9 @@ GIF_ALPHA_THRESHOLD = 128
 MAX_PALETTE = 256
 
 
+_SHORTER_NAME = "choose a shorter output name, or shorten the name of the input it is made from"
+
+
 def check_output_path(output: str | os.PathLike[str], *,
                       inputs: tuple[str | os.PathLike[str], ...] = (),
                       force: bool = False) -> Path:
@@ -58,9 +69,9 @@ def check_output_path(output: str | os.PathLike[str], *,
     Raises
     ------
     OutputError
-        If ``output`` is one of ``inputs``, is a directory, its name is longer
-        than a file name may be (:func:`check_name_length`), or its folder is
-        missing or not writable.
+        If ``output`` is one of ``inputs``, is a directory or a pipe, device or socket
+        (:data:`STREAM_OUTPUT`; ``force`` or not), its name is longer than a file name
+        may be (:func:`check_name_length`), or its folder is missing or not writable.
     OutputExistsError
         If ``output`` exists (a link that leads nowhere too: writing would replace the
         link) and ``force`` is false.
@@ -75,12 +86,21 @@ def check_output_path(output: str | os.PathLike[str], *,
             raise OutputError("output path is the input file; choose another output", path=out)
     if out.is_dir():
         raise OutputError("is a directory, expected an output file name", path=out)
+    if is_stream(out):
+        raise OutputError(STREAM_OUTPUT, path=out)
     check_output_folder_writable(out)
     if os.path.lexists(out) and not force:
         what = ("output exists" if out.exists() else
                 f"output is a link to {quoted(os.readlink(out))}, which does not exist")
         raise OutputExistsError(f"{what}; use force=True to overwrite", path=out)
     return out
+
+
+#: Why a pipe, device or socket (a FIFO a reader waits on, ``/dev/null``) is refused as an
+#: output, whatever ``force`` says: an output is written beside it and renamed over it,
+#: which would replace it with a file, and leave its reader waiting.
+STREAM_OUTPUT = ("is a pipe or device, not a regular file; expected an output file name "
+                 "(an output is put in place whole, which would replace it)")
 
 
 def check_output_folder_writable(output: Path) -> None:
@@ -108,7 +128,7 @@ does not exist
         raise OutputError(f"output folder {folder} is not writable", path=output)
 
 
-def check_name_length(path: str | os.PathLike[str]) -> None:
+def check_name_length(path: str | os.PathLike[str], *, remedy: str = _SHORTER_NAME) -> None:
     """Refuse an output file or folder whose own name is longer than 255 bytes.
 
     The usual file systems take at most 255 bytes in one name (NAME_MAX): a
@@ -119,7 +139,9 @@ def check_name_length(path: str | os.PathLike[str]) -> None:
     Raises
     ------
     OutputError
-        Naming ``path``, its length in bytes and the remedy.
+        Naming ``path``, its length in bytes and the ``remedy``: by default, to choose a
+        shorter output name or shorten the input's; a caller that names the output
+        itself (a batch) says what the user can do instead.
 
     >>> check_name_length("x" * 252 + ".png")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -130,8 +152,7 @@ def check_name_length(path: str | os.PathLike[str]) -> None:
     size = len(os.fsencode(name))
     if size > _NAME_MAX:
         raise OutputError(f"name too long: {size} bytes, and a file name may have at most "
-                          f"{_NAME_MAX}; choose a shorter output name, or shorten the name of "
-                          "the input it is made from", path=path)
+                          f"{_NAME_MAX}; {remedy}", path=path)
 
 
 # The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.
@@ -688,7 +709,7 @@ def _raise_as_output_error(exc: BaseException, target: Path) -> None:
     """Raise the system's refusal to write (a full disk, a quota) as an OutputError naming
     ``target``, not the temporary file; anything else is left to the caller to raise."""
     if isinstance(exc, OSError) and not isinstance(exc, OutputError) and exc.errno:
-        raise OutputError(f"cannot write ({exc.strerror})", path=target) from None
+        raise WriteRefusedError(exc.strerror, exc.errno, path=target) from None
 
 
 # A temporary file is named <prefix><pid>-<8 random characters>.part, in at most 255
@@ -909,7 +930,8 @@ expected a folder
             return dst
         if path.exists() or path.is_symlink():
             where = "is" if path == dst else f"lies under {quoted(path)}, which is"
-            what = ("an existing file" if path.exists()
+            what = ("a pipe or device" if is_stream(path) else "an existing file"
+                    if path.exists()
                     else f"a link to {quoted(os.readlink(path))}, which does not exist")
             raise ValueError(f"{name}={quoted(dst)} {where} {what}; expected a folder")
     return dst

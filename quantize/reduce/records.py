@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import recorded_seed
-from ..errors import OutputError, ResultTooLargeError
+from ..errors import OutputError, ResultTooLargeError, WriteRefusedError
 from ..io import check_output_folder_writable, check_output_path
 from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
@@ -97,12 +97,15 @@ def output_named(out: Path, shown: ShownOutput | None, *, whole: bool = False) -
 def errors_shown(out: Path, shown: ShownOutput | None) -> Iterator[None]:
     """Raise an error about the file ``out`` (a result too large, a full disk) without its
     path when ``shown`` names the output: the path is the caller's own file, not one the
-    user knows."""
+    user knows. A refused write keeps the system's error (:class:`WriteRefusedError`), for
+    the caller to say where it writes the file first."""
     try:
         yield
     except OutputError as exc:
         if shown is None or exc.path != os.fspath(out):
             raise
+        if isinstance(exc, WriteRefusedError):
+            raise WriteRefusedError(exc.os_strerror, exc.os_errno) from None
         raise type(exc)(exc.reason) from None
 
 
