@@ -1,5 +1,6 @@
 """SIGTERM (``kill``, ``timeout``, systemd, a cluster's scheduler) during the command: it
-ends as Ctrl-C ends it, with exit code 143 and a line naming SIGTERM.
+ends as Ctrl-C ends it, with exit code 143 and a line naming SIGTERM; SIGHUP (a terminal
+closed) likewise, with exit code 129.
 
 Each test starts the command in a session of its own, waits until it has visibly begun its
 work (an output is there), and sends SIGTERM to every process of the session, as
@@ -41,10 +42,11 @@ def _photos(folder: Path, n: int) -> list[Path]:
 
 
 def _terminated_once(args: list[str], cwd: Path, begun: Callable[[], bool], *,
-                     as_timeout: bool = False) -> tuple[int, str]:
-    """Run ``quantize *args`` in ``cwd`` until ``begun()`` (polled), then send SIGTERM to
-    its process group; its exit code and stderr. ``as_timeout``: to the command first, as
-    ``timeout`` does, then to the group (the command gets two, :func:`_as_timeout`)."""
+                     as_timeout: bool = False, sent: str = "SIGTERM") -> tuple[int, str]:
+    """Run ``quantize *args`` in ``cwd`` until ``begun()`` (polled), then send SIGTERM (or
+    the signal named ``sent``) to its process group; its exit code and stderr.
+    ``as_timeout``: to the command first, as ``timeout`` does, then to the group (the
+    command gets two, :func:`_as_timeout`)."""
     proc = subprocess.Popen([sys.executable, "-m", "quantize", *args], cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -57,7 +59,7 @@ def _terminated_once(args: list[str], cwd: Path, begun: Callable[[], bool], *,
         if as_timeout:
             _as_timeout(proc.pid)
         else:
-            os.killpg(proc.pid, signal.SIGTERM)
+            os.killpg(proc.pid, getattr(signal, sent))
         _, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
@@ -106,21 +108,22 @@ def test_sigterm_during_a_batch_writes_the_reports_of_the_files_done_and_exits_1
     assert _parts(tmp_path) == []
 
 
-def _segment_batch_stopped(tmp_path, count, *, as_timeout):
+def _segment_batch_stopped(tmp_path, count, *, as_timeout, sent="SIGTERM", at="p01"):
     """Segment ``count`` photos in a batch of one job, SIGTERM it (``as_timeout``: as
-    ``timeout`` does) once the second file's folder is made; check its exit and lines and
-    return its CSV report's status of each input."""
+    ``timeout`` does; or send ``sent``) once the folder of file ``at`` is made; check its
+    exit and lines and return its CSV report's status of each input."""
     (tmp_path / "in").mkdir()
     with Image.open(SAMPLES / "astronaut.jpg") as im:
         for i in range(count):
             im.convert("RGB").rotate(90 * i).save(tmp_path / "in" / f"p{i:02d}.png")
     code, stderr = _terminated_once(
         ["batch", "in", "-o", "out", "--mode", "segment", "-k", "4", "--jobs", "1",
-         "--report", "report.csv"], tmp_path, (tmp_path / "out" / "p01").exists,
-        as_timeout=as_timeout)
-    assert (code, stderr) == (143, "quantize: interrupted by SIGTERM; letting the file in "
-                              "progress finish (SIGTERM again to abandon it)\n"
-                              "quantize: error: interrupted by SIGTERM; rerun the same "
+         "--report", "report.csv"], tmp_path, (tmp_path / "out" / at).exists,
+        as_timeout=as_timeout, sent=sent)
+    assert (code, stderr) == (128 + getattr(signal, sent),
+                              f"quantize: interrupted by {sent}; letting the file in "
+                              f"progress finish ({sent} again to abandon it)\n"
+                              f"quantize: error: interrupted by {sent}; rerun the same "
                               "command to finish\n")
     with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as f:
         return {row["input"]: row["status"] for row in csv.DictReader(f)}
@@ -151,6 +154,35 @@ def test_timeouts_pair_of_sigterms_lets_a_batchs_files_in_progress_finish(tmp_pa
     assert sorted(batch.read_manifest(out)) == ["p00", "p01"]
     assert (out / "p01" / "segments.json").is_file()
     assert _parts(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP (Windows)")
+def test_sighup_lets_a_batchs_file_in_progress_finish_writes_the_report_and_exits_129(
+        tmp_path):
+    """The terminal closed (SIGHUP to every process of the batch): it ended at once, exit
+    129, no report, the file in progress lost (its worker ended mid-file too) and the lock
+    file left. As for SIGTERM, the file in progress (the first) finishes and is reported and
+    recorded, the others are not reached, and the lock is let go."""
+    out = tmp_path / "out"
+    rows = _segment_batch_stopped(tmp_path, 3, as_timeout=False, sent="SIGHUP", at="p00")
+    assert rows == {"in/p00.png": "ok", "in/p01.png": "not reached",
+                    "in/p02.png": "not reached"}
+    assert sorted(batch.read_manifest(out)) == ["p00"]
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "p00"]
+    assert (out / "p00" / "segments.json").is_file()
+    assert _parts(tmp_path) == []
+
+
+def test_the_line_and_exit_code_name_sighup_when_it_stopped_the_command(monkeypatch):
+    """The line of an interrupt names SIGHUP in place of Ctrl-C, with exit code 129."""
+    from quantize.cli import common
+
+    monkeypatch.setattr(common, "stopped_by", lambda: "SIGHUP")
+    assert common.interruption("interrupted; letting the file in progress finish (Ctrl-C "
+                               "again to abandon it)") == (
+        "interrupted by SIGHUP; letting the file in progress finish (SIGHUP again to abandon "
+        "it)", ExitCode.HANGUP)
+    assert ExitCode.HANGUP == 129
 
 
 def test_sigterm_during_segment_leaves_no_output_folder_and_exits_143(tmp_path):

@@ -3597,7 +3597,8 @@ def test_the_commands_sigterm_cannot_stop_write_together_putting_files_back(tmp_
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
-# write_together in a process of its own, which SIGTERM reaches while it renames a.png.
+# write_together in a process of its own, which SIGTERM (or another signal named) reaches
+# while it renames a.png.
 _TERMINATED_WRITE = """\
 import os, signal, sys
 from pathlib import Path
@@ -3607,7 +3608,7 @@ c, a, b, gone = (folder / n for n in ("c.png", "a.png", "b.png", "gone.json"))
 real = os.replace
 def terminated(src, dst):
     if Path(dst) == a:
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), getattr(signal, sys.argv[2]))
     return real(src, dst)
 qio.os.replace = terminated
 qio.write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")], removed_first=[gone])
@@ -3615,19 +3616,21 @@ qio.write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")], removed_first=
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+@pytest.mark.parametrize("sent", ["SIGTERM", "SIGHUP"])
 def test_sigterm_while_write_together_renames_ends_the_process_once_all_is_put_back(
-        tmp_path):
+        tmp_path, sent):
     """A pool terminating its workers (a batch's second Ctrl-C), or kill: the process had
     ended with c.png and a.png new and gone.json gone. It ends as SIGTERM ends it, but
-    once the old files are back and the temporary ones removed."""
+    once the old files are back and the temporary ones removed. So with SIGHUP (a closed
+    terminal), which ended it half-way still."""
     import signal
 
     _, before = _old_files(tmp_path)
     root = Path(__file__).parents[1]
-    done = subprocess.run([sys.executable, "-c", _TERMINATED_WRITE, str(tmp_path)],
+    done = subprocess.run([sys.executable, "-c", _TERMINATED_WRITE, str(tmp_path), sent],
                           env={**os.environ, "PYTHONPATH": str(root)},
                           capture_output=True, text=True, timeout=60)
-    assert (done.returncode, done.stderr) == (-signal.SIGTERM, "")
+    assert (done.returncode, done.stderr) == (-getattr(signal, sent), "")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 

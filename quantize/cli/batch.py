@@ -29,7 +29,7 @@ import typer
 
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
-from .._sigterm import terminated
+from .._sigterm import stopped_by
 from .._validation import check_choice, check_float, check_int
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, ImageReadError, OutputError
@@ -1105,7 +1105,7 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: s
                     stopped = exc
         except KeyboardInterrupt as exc:
             summary.interrupted = True
-            summary.interrupted_by = "SIGTERM" if terminated() else None  # the reports say it
+            summary.interrupted_by = stopped_by()  # the reports say it: SIGTERM, SIGHUP
             if isinstance(exc, lib.FilesAbandoned):
                 abandoned = exc.inputs
     if (isinstance(stopped, OutputError) and not isinstance(stopped, lib.NotRecordedError)

@@ -31,7 +31,7 @@ except ImportError:  # older typer runs on click itself
     from click import exceptions as click_errors
 
 from .. import __version__
-from .._sigterm import terminated
+from .._sigterm import stopped_by
 from .._start import INTERRUPTED_AT_START
 from .._validation import TypedNumber, shown_number
 from ..encode import OPTIMIZED_OUTPUTS
@@ -404,7 +404,8 @@ def note_jobs_capped(jobs: int | None, n_files: int) -> None:
 
 
 def finishing_note(n_running: int) -> None:
-    """Tell the user, after Ctrl-C (or SIGTERM), that the files in progress are let finish."""
+    """Tell the user, after Ctrl-C (or SIGTERM, SIGHUP), that the files in progress are let
+    finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")
     line, _ = interruption(f"interrupted; letting the {files} in progress finish "
                            f"(Ctrl-C again to abandon {them})")
@@ -413,16 +414,22 @@ def finishing_note(n_running: int) -> None:
 
 def interruption(line: str) -> tuple[str, ExitCode]:
     """The error ``line`` of an interrupt (it begins ``interrupted``) and the exit code:
-    130; after SIGTERM, which the command takes as Ctrl-C (:mod:`quantize._sigterm`), 143
-    and the line naming it, ``interrupted by SIGTERM``, and SIGTERM in place of Ctrl-C.
+    130; after SIGTERM or SIGHUP, which the command takes as Ctrl-C
+    (:mod:`quantize._sigterm`), 143 or 129 and the line naming the signal,
+    ``interrupted by SIGTERM``, and the signal in place of Ctrl-C.
 
     >>> interruption("interrupted; rerun the same command to finish")
     ('interrupted; rerun the same command to finish', <ExitCode.INTERRUPTED: 130>)
     """
-    if not terminated():
+    name = stopped_by()
+    if name is None:
         return line, ExitCode.INTERRUPTED
-    line = line.replace("interrupted", "interrupted by SIGTERM", 1)
-    return line.replace("Ctrl-C", "SIGTERM"), ExitCode.TERMINATED
+    line = line.replace("interrupted", f"interrupted by {name}", 1)
+    return line.replace("Ctrl-C", name), _STOPPED_BY[name]
+
+
+#: The exit code of the command stopped by each signal it takes as Ctrl-C.
+_STOPPED_BY = {"SIGTERM": ExitCode.TERMINATED, "SIGHUP": ExitCode.HANGUP}
 
 
 def fail_interrupted(line: str) -> NoReturn:
