@@ -258,3 +258,110 @@ def test_an_interrupt_lets_the_file_in_progress_of_reduce_j1_finish(tmp_path, na
                       "done\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "p0.k64.png", "p0.png", "p1.k64.png", "p1.png", "p2.png"]
+
+
+def _on_a_terminal_closed(args: list[str], cwd: Path, begun: Callable[[], bool],
+                          sent: str | None) -> int:
+    """Run ``quantize *args`` in ``cwd`` with stdout and stderr on a terminal (a pty) until
+    ``begun()`` (polled, the terminal read meanwhile), then close the terminal, as closing
+    its window does (writes to it then fail with EIO), and send the signal named ``sent``
+    (None: none, as under ``nohup``) to the command's process group; its exit code."""
+    import pty
+    import select
+
+    terminal, command_side = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "quantize", *args], cwd=cwd,
+                            stdin=subprocess.DEVNULL, stdout=command_side,
+                            stderr=command_side, start_new_session=True)
+    os.close(command_side)
+    try:
+        deadline = time.monotonic() + 120
+        while not begun():
+            assert proc.poll() is None, "the command ended before it began its work"
+            assert time.monotonic() < deadline, "the command never began its work"
+            if select.select([terminal], [], [], 0.01)[0]:
+                os.read(terminal, 1 << 16)
+        os.close(terminal)
+        terminal = -1
+        if sent is not None:
+            os.killpg(proc.pid, getattr(signal, sent))
+        return proc.wait(timeout=120)
+    finally:
+        if terminal >= 0:
+            os.close(terminal)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+_ON_A_TERMINAL = pytest.mark.skipif(not hasattr(signal, "SIGHUP") or sys.platform != "linux",
+                                    reason="a pseudo-terminal closed under the command")
+
+
+@_ON_A_TERMINAL
+def test_a_batch_whose_terminal_closed_finishes_its_file_and_writes_the_reports(tmp_path):
+    """Closing the terminal: its progress bar then failed to draw (EIO), which stopped the
+    run without reports, and SIGHUP ended it at once. The file in progress finishes, the
+    reports and page are written, the lock let go, exit 129."""
+    out = tmp_path / "out"
+    (tmp_path / "in").mkdir()
+    with Image.open(SAMPLES / "astronaut.jpg") as im:
+        for i in range(3):
+            im.convert("RGB").rotate(90 * i).save(tmp_path / "in" / f"p{i:02d}.png")
+    code = _on_a_terminal_closed(
+        ["batch", "in", "-o", "out", "--mode", "segment", "-k", "4", "--jobs", "1",
+         "--report", "report.csv", "--html", "page.html"], tmp_path, (out / "p00").exists,
+        sent="SIGHUP")
+    assert code == ExitCode.HANGUP == 129
+    with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as f:
+        rows = {row["input"]: row["status"] for row in csv.DictReader(f)}
+    assert rows == {"in/p00.png": "ok", "in/p01.png": "not reached",
+                    "in/p02.png": "not reached"}
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "p00"]
+    assert "\xa0· interrupted by SIGHUP before the end: " in (
+        tmp_path / "page.html").read_text(encoding="utf-8")
+    assert _parts(tmp_path) == []
+
+
+@_ON_A_TERMINAL
+@pytest.mark.parametrize("command", ["reduce", "batch"])
+def test_a_terminal_closed_without_sighup_lets_the_command_finish(tmp_path, command):
+    """Under ``nohup`` (SIGHUP ignored), or before the signal comes: a line printed to the
+    terminal gone failed with EIO, and ``reduce`` stopped (``stdout: cannot write``, exit
+    1) with files left undone, a batch with no report. The lines are dropped, as for a
+    reader gone from a pipe, and the work goes on."""
+    inputs = _photos(tmp_path / "in", 12)
+    args = (["reduce", *(f"in/{p.name}" for p in inputs), "-k", "8", "-j", "1"]
+            if command == "reduce" else
+            ["batch", "in", "-o", "out", "-k", "8", "-j", "1", "--report", "report.csv"])
+    outputs = tmp_path / ("in" if command == "reduce" else "out")
+    pattern = "*.k8.png" if command == "reduce" else "*.png"
+    code = _on_a_terminal_closed(args, tmp_path, lambda: any(outputs.glob(pattern)), sent=None)
+    assert code == 0
+    assert len(list(outputs.glob(pattern))) == len(inputs)
+    if command == "batch":
+        assert (tmp_path / "report.csv").is_file()
+
+
+@_ON_A_TERMINAL
+def test_only_eio_of_a_terminal_says_it_has_gone(tmp_path):
+    """A disk's EIO stays an error of stdout; a terminal's, once it is closed, is a reader
+    gone."""
+    import errno
+    import pty
+
+    from quantize.cli.common import LinesOrNothing, hung_up
+
+    terminal, command_side = pty.openpty()
+    os.close(terminal)
+    with open(command_side, "w", encoding="utf-8") as tty, open(tmp_path / "log", "w") as log:
+        eio = OSError(errno.EIO, "Input/output error")
+        assert (hung_up(eio, tty), hung_up(eio, log)) == (True, False)
+        assert not hung_up(BrokenPipeError(errno.EPIPE, "Broken pipe"), tty)
+        with pytest.raises(OSError):
+            tty.write("x\n")
+            tty.flush()
+        lossy = LinesOrNothing(tty)
+        assert lossy.write("lost\n") == 5
+        lossy.flush()  # the rest goes to the null device
+        assert lossy.fileno() == command_side

@@ -43,6 +43,7 @@ from .common import (
     BatchDitherOption,
     DitherLevelCommand,
     DitherLevelOption,
+    LinesOrNothing,
     MaxPixelsOption,
     SeedOption,
     app,
@@ -1162,7 +1163,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
 
     from .. import batch as lib
 
-    console = Console(stderr=True)
+    console = Console(file=LinesOrNothing(sys.stderr))  # a terminal gone stops no run
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed{task.fields[not_listed]}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
