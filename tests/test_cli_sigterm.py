@@ -185,15 +185,18 @@ def test_the_line_and_exit_code_name_sighup_when_it_stopped_the_command(monkeypa
     assert ExitCode.HANGUP == 129
 
 
-def test_sigterm_during_segment_leaves_no_output_folder_and_exits_143(tmp_path):
-    """It ended the command at once, leaving the new output folder behind, empty."""
+@pytest.mark.parametrize(("sent", "code"), [("SIGTERM", 143), pytest.param(
+    "SIGHUP", 129, marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP"))])
+def test_sigterm_during_segment_leaves_no_output_folder_and_exits_143(tmp_path, sent, code):
+    """It ended the command at once, leaving the new output folder behind, empty (SIGHUP,
+    a terminal closed, too, with exit 129)."""
     with Image.open(SAMPLES / "astronaut.jpg") as im:
         im.convert("RGB").resize((1024, 1024)).save(tmp_path / "big.png")
     out = tmp_path / "big.segments"
-    code, stderr = _terminated_once(["segment", "big.png", "-o", out.name, "-k", "4"],
-                                    tmp_path, out.exists)
-    assert (code, stderr) == (
-        143, "quantize: error: interrupted by SIGTERM; rerun the same command to finish\n")
+    got = _terminated_once(["segment", "big.png", "-o", out.name, "-k", "4"],
+                           tmp_path, out.exists, sent=sent)
+    assert got == (
+        code, f"quantize: error: interrupted by {sent}; rerun the same command to finish\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.png"]
 
 
@@ -224,7 +227,9 @@ def _python_sigint() -> None:
 
 @pytest.mark.parametrize(("name", "code", "said", "again"), [
     pytest.param("SIGINT", 130, "interrupted", "Ctrl-C", id="ctrl-c"),
-    pytest.param("SIGTERM", 143, "interrupted by SIGTERM", "SIGTERM", id="sigterm")])
+    pytest.param("SIGTERM", 143, "interrupted by SIGTERM", "SIGTERM", id="sigterm"),
+    pytest.param("SIGHUP", 129, "interrupted by SIGHUP", "SIGHUP", id="sighup",
+                 marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP"))])
 def test_an_interrupt_lets_the_file_in_progress_of_reduce_j1_finish(tmp_path, name, code,
                                                                     said, again):
     """``reduce -j 1`` of several files stopped the one in progress at once, where ``-j 2``

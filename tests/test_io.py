@@ -3560,18 +3560,21 @@ def test_a_ctrl_c_during_the_last_rename_has_write_together_put_everything_back(
 
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
 @pytest.mark.parametrize("step", [4.0, 0.01], ids=["second-request", "repeated-at-once"])
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
 def test_the_commands_sigterm_cannot_stop_write_together_putting_files_back(tmp_path,
-                                                                          monkeypatch, step):
+                                                                          monkeypatch, step,
+                                                                          signame):
     """In the command SIGTERM raises KeyboardInterrupt (:mod:`quantize._sigterm`), and
     was not held back: sent while a.png is renamed, and again while the old files are put
     back, the second one stopped the putting back half-way. Both are held back, as Ctrl-C
     is: the folder is left as it was, and one KeyboardInterrupt is raised. The second is a
     second request (the clock moves past the window in which it would repeat the first),
-    or the first repeated at once (timeout's pair)."""
+    or the first repeated at once (timeout's pair). So with SIGHUP (a closed terminal), which
+    the command takes as SIGTERM: a segment's set of files is never left mixed."""
     import signal
 
     import quantize.io.write as qio
-    from quantize._sigterm import REPEAT_WINDOW, SigtermInterrupt, terminated
+    from quantize._sigterm import REPEAT_WINDOW, SigtermInterrupt, stopped_by
 
     (c, a, b, gone), before = _old_files(tmp_path)
     real, sent = os.replace, []
@@ -3580,19 +3583,19 @@ def test_the_commands_sigterm_cannot_stop_write_together_putting_files_back(tmp_
     def terminated_at(src, dst):
         if Path(dst) == (gone if sent else a):  # renaming a; putting gone back
             sent.append(dst)
-            signal.raise_signal(signal.SIGTERM)
+            signal.raise_signal(getattr(signal, signame))
             now[0] += step * REPEAT_WINDOW
         return real(src, dst)
 
     monkeypatch.setattr(qio.os, "replace", terminated_at)
-    previous = signal.signal(signal.SIGTERM, SigtermInterrupt(clock=lambda: now[0]))
+    previous = signal.signal(getattr(signal, signame), SigtermInterrupt(clock=lambda: now[0]))
     try:
         with pytest.raises(KeyboardInterrupt):
             write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")],
                            removed_first=[gone])
-        assert terminated()
+        assert stopped_by() == signame
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(getattr(signal, signame), previous)
     assert sent == [a, gone]
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
