@@ -173,6 +173,8 @@ def test_an_interrupt_at_any_moment_is_one_line_and_its_exit_code(tmp_path, star
         # A test run started in the background by a non-interactive shell ignores SIGINT,
         # and the child would inherit that: the command leaves an ignored SIGINT alone.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if hasattr(signal, "SIGHUP"):  # as under nohup, which ignores it
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
     code, lines = _ENDINGS[sent]
     for delay in (0.0, 0.05, 0.15, 1.0):

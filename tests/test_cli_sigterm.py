@@ -49,7 +49,7 @@ def _terminated_once(args: list[str], cwd: Path, begun: Callable[[], bool], *,
     command gets two, :func:`_as_timeout`)."""
     proc = subprocess.Popen([sys.executable, "-m", "quantize", *args], cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_python_sigint)
     try:
         deadline = time.monotonic() + 120
         while not begun():
@@ -221,8 +221,11 @@ def test_sigterm_during_a_reduce_of_several_files_keeps_those_reported_and_exits
 
 def _python_sigint() -> None:
     """In the command's process, before it starts: SIGINT left to Python (Ctrl-C raises
-    KeyboardInterrupt), also where the tests run with it ignored, which a child inherits."""
+    KeyboardInterrupt), and SIGHUP to the system, also where the tests run with them
+    ignored (in the background, under ``nohup``), which a child inherits."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize(("name", "code", "said", "again"), [
@@ -277,7 +280,8 @@ def _on_a_terminal_closed(args: list[str], cwd: Path, begun: Callable[[], bool],
     terminal, command_side = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "quantize", *args], cwd=cwd,
                             stdin=subprocess.DEVNULL, stdout=command_side,
-                            stderr=command_side, start_new_session=True)
+                            stderr=command_side, start_new_session=True,
+                            preexec_fn=_python_sigint)
     os.close(command_side)
     try:
         deadline = time.monotonic() + 120

@@ -9,8 +9,9 @@ read, or the output folder cannot be made or written: its one error line, no sum
 (including an INPUT_DIR, --glob and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
 file that is not a quantize report (and no --force), or another batch is writing into
-the output folder (refused before any work), 130 interrupted (Ctrl-C), 143 stopped
-by SIGTERM (as Ctrl-C: the reports are written).
+the output folder (refused before any work), 129 stopped by SIGHUP (a terminal
+closed), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (as Ctrl-C: the reports are
+written).
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -120,8 +121,8 @@ or written: no file is processed), 2 usage error (or no file matches), 15
 OUT_DIR holds outputs made with other options (or --report/--html names a file
 that is not a report; use --force), or another batch is writing into OUT_DIR,
 98 no file failed but some were skipped as larger than their inputs
-(--skip-if-larger), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (as
-Ctrl-C: the reports are written).
+(--skip-if-larger), 129 the terminal closed (SIGHUP), 130 interrupted (Ctrl-C),
+143 stopped by SIGTERM (as Ctrl-C: the reports are written).
 """
 
 
