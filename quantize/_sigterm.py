@@ -30,8 +30,8 @@ with no report and the files in progress lost. The command takes it as it takes 
 (:data:`TAKEN_SIGNALS`), ending with exit code 129 (128 + 1,
 :attr:`~quantize.errors.ExitCode.HANGUP`) and a line naming SIGHUP (:func:`stopped_by`),
 and so do its pool's workers, which the terminal's hangup reaches too. Nobody is left to
-send it again, so the files in progress always finish. Where the system has no SIGHUP
-(Windows), SIGTERM alone is taken.
+send it again, so the files in progress finish (a second signal would abandon them, as a
+second SIGTERM does). Where the system has no SIGHUP (Windows), SIGTERM alone is taken.
 
 This module imports only the standard library and :mod:`quantize._start`.
 """

@@ -160,7 +160,7 @@ def _held(*, at_once: bool,
             yield handler
             return
     own = {signum: handler for signum, handler in outer.items()
-           if handler is signal.default_int_handler and signum == signal.SIGINT
+           if (signum == signal.SIGINT and handler is signal.default_int_handler)
            or isinstance(handler, SigtermInterrupt)}
     if not own:
         yield None
