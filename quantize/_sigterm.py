@@ -25,6 +25,14 @@ So a SIGTERM within :data:`REPEAT_WINDOW` seconds of the one taken is that one a
 (:meth:`SigtermInterrupt.take`): it neither abandons the files in progress nor raises a
 second ``KeyboardInterrupt``.
 
+SIGHUP (the terminal closed, an ssh connection dropped) ended the command as SIGTERM did,
+with no report and the files in progress lost. The command takes it as it takes SIGTERM
+(:data:`TAKEN_SIGNALS`), ending with exit code 129 (128 + 1,
+:attr:`~quantize.errors.ExitCode.HANGUP`) and a line naming SIGHUP (:func:`stopped_by`),
+and so do its pool's workers, which the terminal's hangup reaches too. Nobody is left to
+send it again, so the files in progress finish (a second signal would abandon them, as a
+second SIGTERM does). Where the system has no SIGHUP (Windows), SIGTERM alone is taken.
+
 This module imports only the standard library and :mod:`quantize._start`.
 """
 
@@ -37,10 +45,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._start import taken_at_start
+from ._start import TAKEN_SIGNALS, taken_at_start
 
-__all__ = ["REPEAT_WINDOW", "HeldInterrupts", "SigtermFromParent", "SigtermInterrupt",
-           "ignored_now", "sigterm_as_interrupt", "taken_now", "terminated"]
+__all__ = ["REPEAT_WINDOW", "TAKEN_SIGNALS", "HeldInterrupts", "SigtermFromParent",
+           "SigtermInterrupt", "ignored_now", "sigterm_as_interrupt", "stopped_by", "taken_now",
+           "terminated"]
 
 #: Seconds after a SIGTERM taken in which another is the same request sent again, not a
 #: second one. ``timeout`` sends its pair microseconds apart (to the command, then to its
@@ -52,13 +61,16 @@ REPEAT_WINDOW = 0.5
 
 
 class SigtermInterrupt:
-    """The command's SIGTERM handler: raise ``KeyboardInterrupt``, as Python's own SIGINT
-    handler does, and remember in ``came`` that SIGTERM came; a repeat within
-    :data:`REPEAT_WINDOW` seconds (``timeout``'s second of a pair) is let go. ``clock``
-    (seconds, :func:`time.monotonic`) is for tests."""
+    """The command's handler of SIGTERM (and of SIGHUP, each its own): raise
+    ``KeyboardInterrupt``, as Python's own SIGINT handler does, and remember in ``came``
+    that the signal came, and in ``first_at`` when (on ``clock``); a repeat within
+    :data:`REPEAT_WINDOW` seconds (``timeout``'s second of a pair, or the SIGHUP of the
+    shell after the system's) is let go. ``clock`` (seconds, :func:`time.monotonic`) is
+    for tests."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.came = False
+        self.first_at: float | None = None
         self._clock = clock
         self._taken_at: float | None = None
 
@@ -76,6 +88,8 @@ class SigtermInterrupt:
             return False
         self.came = True
         self._taken_at = now
+        if self.first_at is None:
+            self.first_at = now
         return True
 
     def __call__(self, signum: int, frame: Any) -> None:
@@ -84,9 +98,9 @@ class SigtermInterrupt:
 
 
 class SigtermFromParent:
-    """A pool worker's SIGTERM handler under the command: ignored until ``abandoned`` (a
-    shared flag its parent sets before terminating it) is true, then ending the process as
-    the system's default action does."""
+    """A pool worker's SIGTERM (and SIGHUP) handler under the command: ignored until
+    ``abandoned`` (a shared flag its parent sets before terminating it) is true, then
+    ending the process as the system's default action does."""
 
     def __init__(self, abandoned: Any) -> None:
         self.abandoned = abandoned
@@ -144,29 +158,43 @@ class HeldInterrupts:
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Have SIGTERM raise ``KeyboardInterrupt`` (:class:`SigtermInterrupt`) while the block
-    runs, if it is left to the system (or to the command's start-up, which ends it with a
-    line: :func:`quantize._start.guard_start`) and this is the main thread; then give it
-    back to the system."""
-    if (threading.current_thread() is not threading.main_thread()
-            or not (signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-                    or taken_at_start(signal.getsignal(signal.SIGTERM)))):
+    """Have SIGTERM and SIGHUP (:data:`TAKEN_SIGNALS`) raise ``KeyboardInterrupt`` (a
+    :class:`SigtermInterrupt` each) while the block runs, each that is left to the system
+    (or to the command's start-up, which ends it with a line:
+    :func:`quantize._start.guard_start`), if this is the main thread; then give them back
+    to the system. A signal ignored (``nohup`` ignores SIGHUP) stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    signal.signal(signal.SIGTERM, SigtermInterrupt())
+    taken = [signum for signum in TAKEN_SIGNALS
+             if signal.getsignal(signum) is signal.SIG_DFL
+             or taken_at_start(signal.getsignal(signum))]
+    for signum in taken:
+        signal.signal(signum, SigtermInterrupt())
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for signum in taken:
+            signal.signal(signum, signal.SIG_DFL)
+
+
+def stopped_by() -> str | None:
+    """The name of the signal (``"SIGTERM"``, ``"SIGHUP"``) that came first to the
+    command's handlers (:class:`SigtermInterrupt`), also while a :class:`HeldInterrupts`
+    stands in for them; None when none came."""
+    came: list[tuple[float, int]] = []
+    for signum in TAKEN_SIGNALS:
+        handler = signal.getsignal(signum)
+        if isinstance(handler, HeldInterrupts):
+            handler = handler.own.get(signum)
+        if isinstance(handler, SigtermInterrupt) and handler.came:
+            came.append((handler.first_at or 0.0, signum))
+    return signal.Signals(min(came)[1]).name if came else None
 
 
 def terminated() -> bool:
-    """Whether SIGTERM came to the command's handler (:class:`SigtermInterrupt`), also
-    while a :class:`HeldInterrupts` stands in for it."""
-    handler = signal.getsignal(signal.SIGTERM)
-    if isinstance(handler, HeldInterrupts):
-        handler = handler.own.get(signal.SIGTERM)
-    return isinstance(handler, SigtermInterrupt) and handler.came
+    """Whether SIGTERM or SIGHUP came to the command's handlers (:func:`stopped_by`)."""
+    return stopped_by() is not None
 
 
 def ignored_now(handler: Any) -> bool:

@@ -15,7 +15,8 @@ the command then turns into its own line. A SIGTERM in that time (``timeout``, a
 scheduler) ended the process with no word; :func:`guard_start` has it print
 ``quantize: error: interrupted by SIGTERM before any file was processed`` and exit 143
 (:attr:`~quantize.errors.ExitCode.TERMINATED`), until ``main`` takes SIGTERM as an
-interrupt (:mod:`quantize._sigterm`).
+interrupt (:mod:`quantize._sigterm`); a SIGHUP (a terminal closed) likewise says
+``interrupted by SIGHUP ...``, exit 129.
 
 The imports also make some 33,000 objects that live as long as the process, and
 Python's cyclic garbage collector, run every 700 new objects, walked them again and
@@ -51,8 +52,12 @@ from .errors import ExitCode
 
 #: The line (after ``quantize: error: ``) of an interrupt before the command began its work.
 INTERRUPTED_AT_START = "interrupted before any file was processed"
-#: The line of SIGTERM before the command began its work.
+#: The line of SIGTERM before the command began its work (SIGHUP's names SIGHUP).
 TERMINATED_AT_START = "interrupted by SIGTERM before any file was processed"
+
+#: The signals the command takes as Ctrl-C (:mod:`quantize._sigterm`, from here on):
+#: SIGTERM, and SIGHUP where the system has it (not on Windows).
+TAKEN_SIGNALS = (signal.SIGTERM,) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
 
 # The names of the console script: as installed, and on Windows.
 _SCRIPT_NAMES = frozenset({"quantize", "quantize.exe", "quantize-script.py"})
@@ -82,8 +87,9 @@ def _interrupted(signum: int, frame: object) -> None:
 
 
 def _terminated(signum: int, frame: object) -> None:
-    """SIGTERM while the command starts: its one line, and exit 143 at once."""
-    _end_at_start(TERMINATED_AT_START, ExitCode.TERMINATED)
+    """SIGTERM (SIGHUP) while the command starts: its one line, and exit 143 (129) at once."""
+    name = signal.Signals(signum).name
+    _end_at_start(TERMINATED_AT_START.replace("SIGTERM", name), 128 + signum)
 
 
 def _end_at_start(line: str, code: int) -> None:
@@ -95,8 +101,8 @@ def _end_at_start(line: str, code: int) -> None:
 
 
 def taken_at_start(handler: object) -> bool:
-    """Whether ``handler`` is the one :func:`guard_start` gave SIGTERM, which stands for the
-    system's default action (a line more) until the command's own takes over."""
+    """Whether ``handler`` is the one :func:`guard_start` gave SIGTERM (SIGHUP), which stands
+    for the system's default action (a line more) until the command's own takes over."""
     return handler is _terminated
 
 
@@ -114,7 +120,7 @@ _OPENBLAS_LEAST_TIMEOUT = "4"
 def guard_start() -> None:
     """In a process started as the command (:func:`started_as_command`), until
     :func:`release_start`: make SIGINT end it with one line (if SIGINT is Python's own),
-    and SIGTERM too (if it is left to the system), and pause the cyclic garbage collector
+    and SIGTERM and SIGHUP too (each left to the system), and pause the cyclic garbage collector
     (if it runs). For good: have OpenBLAS's idle threads sleep at once, unless the user
     set :data:`OPENBLAS_TIMEOUT_VARIABLE`."""
     global _collector_paused, _as_command
@@ -123,7 +129,8 @@ def guard_start() -> None:
     _as_command = True
     os.environ.setdefault(OPENBLAS_TIMEOUT_VARIABLE, _OPENBLAS_LEAST_TIMEOUT)
     for signum, default, handler in ((signal.SIGINT, signal.default_int_handler, _interrupted),
-                                     (signal.SIGTERM, signal.SIG_DFL, _terminated)):
+                                     *((taken, signal.SIG_DFL, _terminated)
+                                       for taken in TAKEN_SIGNALS)):
         if signal.getsignal(signum) is default:
             try:
                 signal.signal(signum, handler)
@@ -135,15 +142,16 @@ def guard_start() -> None:
 
 
 def release_start() -> None:
-    """Give SIGINT back to Python (``KeyboardInterrupt``) and SIGTERM to the system if
+    """Give SIGINT back to Python (``KeyboardInterrupt``) and SIGTERM and SIGHUP to the system if
     :func:`guard_start` took them (the command's main has SIGTERM taken by then: see
     :mod:`quantize._sigterm`), and resume the garbage collector if it paused it, the
     objects made so far frozen."""
     global _collector_paused
     if signal.getsignal(signal.SIGINT) is _interrupted:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    if signal.getsignal(signal.SIGTERM) is _terminated:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for signum in TAKEN_SIGNALS:
+        if signal.getsignal(signum) is _terminated:
+            signal.signal(signum, signal.SIG_DFL)
     if _collector_paused:
         _collector_paused = False
         gc.freeze()

@@ -45,6 +45,8 @@ class ExitCode(IntEnum):
     TOO_LARGE = 98
     #: ``--quality`` could not be reached (as pngquant).
     QUALITY = 99
+    #: Stopped by SIGHUP (the terminal closed, an ssh connection dropped), 128 + 1.
+    HANGUP = 129
     #: Interrupted by Ctrl-C (SIGINT), 128 + 2 as a shell reports a process it ends.
     INTERRUPTED = 130
     #: Stopped by SIGTERM (``kill``, ``timeout``, a job scheduler), 128 + 15.

@@ -297,6 +297,30 @@ def _commands_sigterm(clock: _Clock):
         signal.signal(signal.SIGTERM, previous)
 
 
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGHUP"), reason="no SIGHUP (Windows)")
+def test_the_commands_sighup_is_held_as_its_sigterm_is():
+    """A closed terminal (SIGHUP, which the command takes as SIGTERM) was not held back: it
+    stopped a settle half-way (an output written, not recorded)."""
+    import signal
+
+    from quantize._sigterm import SigtermInterrupt, stopped_by
+    from quantize.batch.calls import interrupts_held
+
+    done = []
+    previous = signal.signal(signal.SIGHUP, SigtermInterrupt(clock=_Clock()))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held():
+                os.kill(os.getpid(), signal.SIGHUP)
+                done.append("held")
+            done.append("not reached")
+        assert stopped_by() == "SIGHUP"
+        assert isinstance(signal.getsignal(signal.SIGHUP), SigtermInterrupt)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    assert done == ["held"]
+
+
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
 def test_the_commands_sigterm_is_held_as_ctrl_c_is_and_a_second_one_is_not():
     """In the command, SIGTERM raises KeyboardInterrupt (:mod:`quantize._sigterm`): it was

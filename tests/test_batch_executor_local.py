@@ -98,13 +98,14 @@ def test_run_inline_does_not_say_an_interrupt_that_comes_while_a_call_is_settled
 
 
 @pytest.mark.skipif(executor_local.START_METHOD != "fork", reason="a forked worker")
-@pytest.mark.parametrize("second", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("second", ["SIGINT", "SIGTERM", "SIGHUP"])
 def test_a_worker_interrupted_before_its_initializer_still_runs_its_calls(
         monkeypatch, python_sigint, capfd, second):
-    """Ctrl-C, then Ctrl-C or SIGTERM, reaching a worker just forked, before its initializer
-    put its own handlers in place: it had the parent's (a block holding interrupts back),
-    and raised KeyboardInterrupt, with a traceback, its calls failing as of a dead worker
-    (here the copy exits 99 where it would have run the parent's code on). The signals
+    """Ctrl-C, then Ctrl-C, SIGTERM or SIGHUP, reaching a worker just forked, before its
+    initializer put its own handlers in place: it had the parent's (a block holding
+    interrupts back), and raised KeyboardInterrupt, with a traceback, its calls failing as
+    of a dead worker (here the copy exits 99 where it would have run the parent's code on;
+    SIGHUP, not taken before, ended it). The signals
     now wait for the worker's handlers, which leave them to the parent."""
     from quantize._sigterm import sigterm_as_interrupt
 
@@ -126,7 +127,8 @@ def test_a_worker_interrupted_before_its_initializer_still_runs_its_calls(
         batch.run_local([Call(abs, (-2,)), Call(abs, (-3,))],
                         lambda i, o: got.append((i, o.ok, o.value)), jobs=1)
     assert got == [(0, True, 2), (1, True, 3)]
-    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) & {signal.SIGINT, signal.SIGTERM} == set()
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) & {signal.SIGINT, signal.SIGTERM,
+                                                            signal.SIGHUP} == set()
     assert "Traceback" not in capfd.readouterr().err
 
 

@@ -150,6 +150,9 @@ _ENDINGS = {
     "SIGTERM": (143, ("quantize: error: interrupted by SIGTERM before any file was processed\n",
                       "quantize: error: interrupted by SIGTERM; files already reported are "
                       "done\n")),
+    "SIGHUP": (129, ("quantize: error: interrupted by SIGHUP before any file was processed\n",
+                     "quantize: error: interrupted by SIGHUP; files already reported are "
+                     "done\n")),
 }
 
 
@@ -161,7 +164,8 @@ def test_an_interrupt_at_any_moment_is_one_line_and_its_exit_code(tmp_path, star
     Python's traceback, and SIGTERM (``timeout``, a job scheduler) ended it with no word and
     -15. Sent once NumPy's library is mapped (the package's imports have begun: what comes
     before is Python's own start-up), then a little later, and while the command waits for
-    its stdin (its work): one line, exit 130 (SIGTERM: 143)."""
+    its stdin (its work): one line, exit 130 (SIGTERM: 143; SIGHUP, a terminal closed, ended
+    it with no word and -1: 129)."""
     import signal
     import time
 
@@ -169,6 +173,8 @@ def test_an_interrupt_at_any_moment_is_one_line_and_its_exit_code(tmp_path, star
         # A test run started in the background by a non-interactive shell ignores SIGINT,
         # and the child would inherit that: the command leaves an ignored SIGINT alone.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if hasattr(signal, "SIGHUP"):  # as under nohup, which ignores it
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
     code, lines = _ENDINGS[sent]
     for delay in (0.0, 0.05, 0.15, 1.0):

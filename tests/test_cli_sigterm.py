@@ -1,5 +1,6 @@
 """SIGTERM (``kill``, ``timeout``, systemd, a cluster's scheduler) during the command: it
-ends as Ctrl-C ends it, with exit code 143 and a line naming SIGTERM.
+ends as Ctrl-C ends it, with exit code 143 and a line naming SIGTERM; SIGHUP (a terminal
+closed) likewise, with exit code 129.
 
 Each test starts the command in a session of its own, waits until it has visibly begun its
 work (an output is there), and sends SIGTERM to every process of the session, as
@@ -41,13 +42,14 @@ def _photos(folder: Path, n: int) -> list[Path]:
 
 
 def _terminated_once(args: list[str], cwd: Path, begun: Callable[[], bool], *,
-                     as_timeout: bool = False) -> tuple[int, str]:
-    """Run ``quantize *args`` in ``cwd`` until ``begun()`` (polled), then send SIGTERM to
-    its process group; its exit code and stderr. ``as_timeout``: to the command first, as
-    ``timeout`` does, then to the group (the command gets two, :func:`_as_timeout`)."""
+                     as_timeout: bool = False, sent: str = "SIGTERM") -> tuple[int, str]:
+    """Run ``quantize *args`` in ``cwd`` until ``begun()`` (polled), then send SIGTERM (or
+    the signal named ``sent``) to its process group; its exit code and stderr.
+    ``as_timeout``: to the command first, as ``timeout`` does, then to the group (the
+    command gets two, :func:`_as_timeout`)."""
     proc = subprocess.Popen([sys.executable, "-m", "quantize", *args], cwd=cwd,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_python_sigint)
     try:
         deadline = time.monotonic() + 120
         while not begun():
@@ -57,7 +59,7 @@ def _terminated_once(args: list[str], cwd: Path, begun: Callable[[], bool], *,
         if as_timeout:
             _as_timeout(proc.pid)
         else:
-            os.killpg(proc.pid, signal.SIGTERM)
+            os.killpg(proc.pid, getattr(signal, sent))
         _, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
@@ -106,21 +108,22 @@ def test_sigterm_during_a_batch_writes_the_reports_of_the_files_done_and_exits_1
     assert _parts(tmp_path) == []
 
 
-def _segment_batch_stopped(tmp_path, count, *, as_timeout):
+def _segment_batch_stopped(tmp_path, count, *, as_timeout, sent="SIGTERM", at="p01"):
     """Segment ``count`` photos in a batch of one job, SIGTERM it (``as_timeout``: as
-    ``timeout`` does) once the second file's folder is made; check its exit and lines and
-    return its CSV report's status of each input."""
+    ``timeout`` does; or send ``sent``) once the folder of file ``at`` is made; check its
+    exit and lines and return its CSV report's status of each input."""
     (tmp_path / "in").mkdir()
     with Image.open(SAMPLES / "astronaut.jpg") as im:
         for i in range(count):
             im.convert("RGB").rotate(90 * i).save(tmp_path / "in" / f"p{i:02d}.png")
     code, stderr = _terminated_once(
         ["batch", "in", "-o", "out", "--mode", "segment", "-k", "4", "--jobs", "1",
-         "--report", "report.csv"], tmp_path, (tmp_path / "out" / "p01").exists,
-        as_timeout=as_timeout)
-    assert (code, stderr) == (143, "quantize: interrupted by SIGTERM; letting the file in "
-                              "progress finish (SIGTERM again to abandon it)\n"
-                              "quantize: error: interrupted by SIGTERM; rerun the same "
+         "--report", "report.csv"], tmp_path, (tmp_path / "out" / at).exists,
+        as_timeout=as_timeout, sent=sent)
+    assert (code, stderr) == (128 + getattr(signal, sent),
+                              f"quantize: interrupted by {sent}; letting the file in "
+                              f"progress finish ({sent} again to abandon it)\n"
+                              f"quantize: error: interrupted by {sent}; rerun the same "
                               "command to finish\n")
     with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as f:
         return {row["input"]: row["status"] for row in csv.DictReader(f)}
@@ -153,15 +156,47 @@ def test_timeouts_pair_of_sigterms_lets_a_batchs_files_in_progress_finish(tmp_pa
     assert _parts(tmp_path) == []
 
 
-def test_sigterm_during_segment_leaves_no_output_folder_and_exits_143(tmp_path):
-    """It ended the command at once, leaving the new output folder behind, empty."""
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP (Windows)")
+def test_sighup_lets_a_batchs_file_in_progress_finish_writes_the_report_and_exits_129(
+        tmp_path):
+    """The terminal closed (SIGHUP to every process of the batch): it ended at once, exit
+    129, no report, the file in progress lost (its worker ended mid-file too) and the lock
+    file left. As for SIGTERM, the file in progress (the first) finishes and is reported and
+    recorded, the others are not reached, and the lock is let go."""
+    out = tmp_path / "out"
+    rows = _segment_batch_stopped(tmp_path, 3, as_timeout=False, sent="SIGHUP", at="p00")
+    assert rows == {"in/p00.png": "ok", "in/p01.png": "not reached",
+                    "in/p02.png": "not reached"}
+    assert sorted(batch.read_manifest(out)) == ["p00"]
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "p00"]
+    assert (out / "p00" / "segments.json").is_file()
+    assert _parts(tmp_path) == []
+
+
+def test_the_line_and_exit_code_name_sighup_when_it_stopped_the_command(monkeypatch):
+    """The line of an interrupt names SIGHUP in place of Ctrl-C, with exit code 129."""
+    from quantize.cli import common
+
+    monkeypatch.setattr(common, "stopped_by", lambda: "SIGHUP")
+    assert common.interruption("interrupted; letting the file in progress finish (Ctrl-C "
+                               "again to abandon it)") == (
+        "interrupted by SIGHUP; letting the file in progress finish (SIGHUP again to abandon "
+        "it)", ExitCode.HANGUP)
+    assert ExitCode.HANGUP == 129
+
+
+@pytest.mark.parametrize(("sent", "code"), [("SIGTERM", 143), pytest.param(
+    "SIGHUP", 129, marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP"))])
+def test_sigterm_during_segment_leaves_no_output_folder_and_exits_143(tmp_path, sent, code):
+    """It ended the command at once, leaving the new output folder behind, empty (SIGHUP,
+    a terminal closed, too, with exit 129)."""
     with Image.open(SAMPLES / "astronaut.jpg") as im:
         im.convert("RGB").resize((1024, 1024)).save(tmp_path / "big.png")
     out = tmp_path / "big.segments"
-    code, stderr = _terminated_once(["segment", "big.png", "-o", out.name, "-k", "4"],
-                                    tmp_path, out.exists)
-    assert (code, stderr) == (
-        143, "quantize: error: interrupted by SIGTERM; rerun the same command to finish\n")
+    got = _terminated_once(["segment", "big.png", "-o", out.name, "-k", "4"],
+                           tmp_path, out.exists, sent=sent)
+    assert got == (
+        code, f"quantize: error: interrupted by {sent}; rerun the same command to finish\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.png"]
 
 
@@ -186,13 +221,18 @@ def test_sigterm_during_a_reduce_of_several_files_keeps_those_reported_and_exits
 
 def _python_sigint() -> None:
     """In the command's process, before it starts: SIGINT left to Python (Ctrl-C raises
-    KeyboardInterrupt), also where the tests run with it ignored, which a child inherits."""
+    KeyboardInterrupt), and SIGHUP to the system, also where the tests run with them
+    ignored (in the background, under ``nohup``), which a child inherits."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize(("name", "code", "said", "again"), [
     pytest.param("SIGINT", 130, "interrupted", "Ctrl-C", id="ctrl-c"),
-    pytest.param("SIGTERM", 143, "interrupted by SIGTERM", "SIGTERM", id="sigterm")])
+    pytest.param("SIGTERM", 143, "interrupted by SIGTERM", "SIGTERM", id="sigterm"),
+    pytest.param("SIGHUP", 129, "interrupted by SIGHUP", "SIGHUP", id="sighup",
+                 marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP"))])
 def test_an_interrupt_lets_the_file_in_progress_of_reduce_j1_finish(tmp_path, name, code,
                                                                     said, again):
     """``reduce -j 1`` of several files stopped the one in progress at once, where ``-j 2``
@@ -226,3 +266,111 @@ def test_an_interrupt_lets_the_file_in_progress_of_reduce_j1_finish(tmp_path, na
                       "done\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "p0.k64.png", "p0.png", "p1.k64.png", "p1.png", "p2.png"]
+
+
+def _on_a_terminal_closed(args: list[str], cwd: Path, begun: Callable[[], bool],
+                          sent: str | None) -> int:
+    """Run ``quantize *args`` in ``cwd`` with stdout and stderr on a terminal (a pty) until
+    ``begun()`` (polled, the terminal read meanwhile), then close the terminal, as closing
+    its window does (writes to it then fail with EIO), and send the signal named ``sent``
+    (None: none, as under ``nohup``) to the command's process group; its exit code."""
+    import pty
+    import select
+
+    terminal, command_side = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "quantize", *args], cwd=cwd,
+                            stdin=subprocess.DEVNULL, stdout=command_side,
+                            stderr=command_side, start_new_session=True,
+                            preexec_fn=_python_sigint)
+    os.close(command_side)
+    try:
+        deadline = time.monotonic() + 120
+        while not begun():
+            assert proc.poll() is None, "the command ended before it began its work"
+            assert time.monotonic() < deadline, "the command never began its work"
+            if select.select([terminal], [], [], 0.01)[0]:
+                os.read(terminal, 1 << 16)
+        os.close(terminal)
+        terminal = -1
+        if sent is not None:
+            os.killpg(proc.pid, getattr(signal, sent))
+        return proc.wait(timeout=120)
+    finally:
+        if terminal >= 0:
+            os.close(terminal)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+_ON_A_TERMINAL = pytest.mark.skipif(not hasattr(signal, "SIGHUP") or sys.platform != "linux",
+                                    reason="a pseudo-terminal closed under the command")
+
+
+@_ON_A_TERMINAL
+def test_a_batch_whose_terminal_closed_finishes_its_file_and_writes_the_reports(tmp_path):
+    """Closing the terminal: its progress bar then failed to draw (EIO), which stopped the
+    run without reports, and SIGHUP ended it at once. The file in progress finishes, the
+    reports and page are written, the lock let go, exit 129."""
+    out = tmp_path / "out"
+    (tmp_path / "in").mkdir()
+    with Image.open(SAMPLES / "astronaut.jpg") as im:
+        for i in range(3):
+            im.convert("RGB").rotate(90 * i).save(tmp_path / "in" / f"p{i:02d}.png")
+    code = _on_a_terminal_closed(
+        ["batch", "in", "-o", "out", "--mode", "segment", "-k", "4", "--jobs", "1",
+         "--report", "report.csv", "--html", "page.html"], tmp_path, (out / "p00").exists,
+        sent="SIGHUP")
+    assert code == ExitCode.HANGUP == 129
+    with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as f:
+        rows = {row["input"]: row["status"] for row in csv.DictReader(f)}
+    assert rows == {"in/p00.png": "ok", "in/p01.png": "not reached",
+                    "in/p02.png": "not reached"}
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "p00"]
+    assert "\xa0· interrupted by SIGHUP before the end: " in (
+        tmp_path / "page.html").read_text(encoding="utf-8")
+    assert _parts(tmp_path) == []
+
+
+@_ON_A_TERMINAL
+@pytest.mark.parametrize("command", ["reduce", "batch"])
+def test_a_terminal_closed_without_sighup_lets_the_command_finish(tmp_path, command):
+    """Under ``nohup`` (SIGHUP ignored), or before the signal comes: a line printed to the
+    terminal gone failed with EIO, and ``reduce`` stopped (``stdout: cannot write``, exit
+    1) with files left undone, a batch with no report. The lines are dropped, as for a
+    reader gone from a pipe, and the work goes on."""
+    inputs = _photos(tmp_path / "in", 12)
+    args = (["reduce", *(f"in/{p.name}" for p in inputs), "-k", "8", "-j", "1"]
+            if command == "reduce" else
+            ["batch", "in", "-o", "out", "-k", "8", "-j", "1", "--report", "report.csv"])
+    outputs = tmp_path / ("in" if command == "reduce" else "out")
+    pattern = "*.k8.png" if command == "reduce" else "*.png"
+    code = _on_a_terminal_closed(args, tmp_path, lambda: any(outputs.glob(pattern)), sent=None)
+    assert code == 0
+    assert len(list(outputs.glob(pattern))) == len(inputs)
+    if command == "batch":
+        assert (tmp_path / "report.csv").is_file()
+
+
+@_ON_A_TERMINAL
+def test_only_eio_of_a_terminal_says_it_has_gone(tmp_path):
+    """A disk's EIO stays an error of stdout; a terminal's, once it is closed, is a reader
+    gone."""
+    import errno
+    import pty
+
+    from quantize.cli.common import LinesOrNothing, hung_up
+
+    terminal, command_side = pty.openpty()
+    os.close(terminal)
+    with open(command_side, "w", encoding="utf-8") as tty, open(tmp_path / "log", "w") as log:
+        eio = OSError(errno.EIO, "Input/output error")
+        assert (hung_up(eio, tty), hung_up(eio, log)) == (True, False)
+        assert not hung_up(BrokenPipeError(errno.EPIPE, "Broken pipe"), tty)
+        with pytest.raises(OSError):
+            tty.write("x\n")
+            tty.flush()
+        lossy = LinesOrNothing(tty)
+        assert lossy.write("lost\n") == 5
+        lossy.flush()  # the rest goes to the null device
+        assert lossy.fileno() == command_side

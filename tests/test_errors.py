@@ -41,7 +41,7 @@ def test_fields_survive_pickling_to_a_worker_and_back():
 
 
 def test_exit_code_values_are_the_documented_ones():
-    assert [int(c) for c in ExitCode] == [0, 1, 2, 15, 98, 99, 130, 143]
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 15, 98, 99, 129, 130, 143]
 
 
 @pytest.mark.parametrize("suffixes, words", [

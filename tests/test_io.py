@@ -3586,18 +3586,21 @@ def test_a_ctrl_c_during_the_last_rename_has_write_together_put_everything_back(
 
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
 @pytest.mark.parametrize("step", [4.0, 0.01], ids=["second-request", "repeated-at-once"])
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
 def test_the_commands_sigterm_cannot_stop_write_together_putting_files_back(tmp_path,
-                                                                          monkeypatch, step):
+                                                                          monkeypatch, step,
+                                                                          signame):
     """In the command SIGTERM raises KeyboardInterrupt (:mod:`quantize._sigterm`), and
     was not held back: sent while a.png is renamed, and again while the old files are put
     back, the second one stopped the putting back half-way. Both are held back, as Ctrl-C
     is: the folder is left as it was, and one KeyboardInterrupt is raised. The second is a
     second request (the clock moves past the window in which it would repeat the first),
-    or the first repeated at once (timeout's pair)."""
+    or the first repeated at once (timeout's pair). So with SIGHUP (a closed terminal), which
+    the command takes as SIGTERM: a segment's set of files is never left mixed."""
     import signal
 
     import quantize.io.write as qio
-    from quantize._sigterm import REPEAT_WINDOW, SigtermInterrupt, terminated
+    from quantize._sigterm import REPEAT_WINDOW, SigtermInterrupt, stopped_by
 
     (c, a, b, gone), before = _old_files(tmp_path)
     real, sent = os.replace, []
@@ -3606,34 +3609,36 @@ def test_the_commands_sigterm_cannot_stop_write_together_putting_files_back(tmp_
     def terminated_at(src, dst):
         if Path(dst) == (gone if sent else a):  # renaming a; putting gone back
             sent.append(dst)
-            signal.raise_signal(signal.SIGTERM)
+            signal.raise_signal(getattr(signal, signame))
             now[0] += step * REPEAT_WINDOW
         return real(src, dst)
 
     monkeypatch.setattr(qio.os, "replace", terminated_at)
-    previous = signal.signal(signal.SIGTERM, SigtermInterrupt(clock=lambda: now[0]))
+    previous = signal.signal(getattr(signal, signame), SigtermInterrupt(clock=lambda: now[0]))
     try:
         with pytest.raises(KeyboardInterrupt):
             write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")],
                            removed_first=[gone])
-        assert terminated()
+        assert stopped_by() == signame
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(getattr(signal, signame), previous)
     assert sent == [a, gone]
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
-# write_together in a process of its own, which SIGTERM reaches while it renames a.png.
+# write_together in a process of its own, which SIGTERM (or another signal named) reaches
+# while it renames a.png.
 _TERMINATED_WRITE = """\
 import os, signal, sys
 from pathlib import Path
 import quantize.io.write as qio
 folder = Path(sys.argv[1])
 c, a, b, gone = (folder / n for n in ("c.png", "a.png", "b.png", "gone.json"))
+signal.signal(getattr(signal, sys.argv[2]), signal.SIG_DFL)  # also where the tests ignore it
 real = os.replace
 def terminated(src, dst):
     if Path(dst) == a:
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), getattr(signal, sys.argv[2]))
     return real(src, dst)
 qio.os.replace = terminated
 qio.write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")], removed_first=[gone])
@@ -3641,19 +3646,21 @@ qio.write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")], removed_first=
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+@pytest.mark.parametrize("sent", ["SIGTERM", "SIGHUP"])
 def test_sigterm_while_write_together_renames_ends_the_process_once_all_is_put_back(
-        tmp_path):
+        tmp_path, sent):
     """A pool terminating its workers (a batch's second Ctrl-C), or kill: the process had
     ended with c.png and a.png new and gone.json gone. It ends as SIGTERM ends it, but
-    once the old files are back and the temporary ones removed."""
+    once the old files are back and the temporary ones removed. So with SIGHUP (a closed
+    terminal), which ended it half-way still."""
     import signal
 
     _, before = _old_files(tmp_path)
     root = Path(__file__).parents[1]
-    done = subprocess.run([sys.executable, "-c", _TERMINATED_WRITE, str(tmp_path)],
+    done = subprocess.run([sys.executable, "-c", _TERMINATED_WRITE, str(tmp_path), sent],
                           env={**os.environ, "PYTHONPATH": str(root)},
                           capture_output=True, text=True, timeout=60)
-    assert (done.returncode, done.stderr) == (-signal.SIGTERM, "")
+    assert (done.returncode, done.stderr) == (-getattr(signal, sent), "")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 

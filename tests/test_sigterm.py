@@ -1,10 +1,12 @@
 """The command's SIGTERM handler (:mod:`quantize._sigterm`): SIGTERM taken as Ctrl-C, and a
 SIGTERM repeated at once (``timeout`` sends one to the command, then one to its process
 group) taken as the same request, not as a second one that abandons the files in progress.
-The clock is injected: no test waits for real time to pass."""
+SIGHUP (a terminal closed) is taken as SIGTERM is. The clock is injected: no test waits
+for real time to pass."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 
@@ -14,6 +16,8 @@ from quantize._sigterm import (
     REPEAT_WINDOW,
     SigtermFromParent,
     SigtermInterrupt,
+    sigterm_as_interrupt,
+    stopped_by,
     taken_now,
     terminated,
 )
@@ -122,3 +126,71 @@ def test_terminated_is_seen_through_a_handler_that_holds_interrupts_back():
         assert not terminated()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+_NO_SIGHUP = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP (Windows)")
+
+
+@contextlib.contextmanager
+def _left_to_the_system(*signums: int):
+    """``signums`` left to the system's default action while the block runs."""
+    previous = {signum: signal.signal(signum, signal.SIG_DFL) for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@_NO_SIGHUP
+def test_the_command_takes_sighup_as_it_takes_sigterm_and_gives_it_back():
+    """A closed terminal (SIGHUP) ended the command at once, exit 129, no report, the files
+    in progress lost: it is taken as SIGTERM is, named as the signal that stopped it."""
+    with _left_to_the_system(signal.SIGTERM, signal.SIGHUP):
+        with sigterm_as_interrupt():
+            assert isinstance(signal.getsignal(signal.SIGHUP), SigtermInterrupt)
+            assert signal.getsignal(signal.SIGHUP) is not signal.getsignal(signal.SIGTERM)
+            assert stopped_by() is None
+            with pytest.raises(KeyboardInterrupt):
+                signal.raise_signal(signal.SIGHUP)
+            signal.raise_signal(signal.SIGHUP)  # the shell's, after the system's: the same
+            assert stopped_by() == "SIGHUP"
+            assert terminated()
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@_NO_SIGHUP
+def test_an_ignored_sighup_stays_ignored():
+    """``nohup`` ignores SIGHUP so that the command runs on after the terminal closes."""
+    with _left_to_the_system(signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        with sigterm_as_interrupt():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+            assert isinstance(signal.getsignal(signal.SIGTERM), SigtermInterrupt)
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+
+
+@_NO_SIGHUP
+@pytest.mark.parametrize("order", [("SIGHUP", "SIGTERM"), ("SIGTERM", "SIGHUP")])
+def test_stopped_by_names_the_signal_that_came_first(order):
+    """The terminal closed, then a service manager's SIGTERM (or the other way round): the
+    line and exit code are of the first, which stopped the command."""
+    from quantize._sigterm import HeldInterrupts
+
+    clock = _Clock()
+    handlers = {name: SigtermInterrupt(clock=clock) for name in order}
+    previous = {name: signal.signal(getattr(signal, name), handler)
+                for name, handler in handlers.items()}
+    try:
+        for name in order:
+            assert _interrupts(handlers[name])
+            clock.now += 2 * REPEAT_WINDOW
+        assert stopped_by() == order[0]
+        held = HeldInterrupts({getattr(signal, name): h for name, h in handlers.items()})
+        for name in order:
+            signal.signal(getattr(signal, name), held)
+        assert stopped_by() == order[0]
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)

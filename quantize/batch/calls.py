@@ -28,7 +28,7 @@ from typing import Any
 
 from PIL import Image
 
-from .._sigterm import HeldInterrupts, SigtermInterrupt
+from .._sigterm import TAKEN_SIGNALS, HeldInterrupts, SigtermInterrupt
 from ..errors import (
     ExitCode,
     ImageReadError,
@@ -102,7 +102,7 @@ class CallsAbandoned(KeyboardInterrupt):
 def interrupts_held(on_first: Callable[[], None] | None = None
                     ) -> Iterator[HeldInterrupts | None]:
     """Hold back Ctrl-C (SIGINT) while the block runs, and raise it when the block ends;
-    in the command, SIGTERM too, which it takes as Ctrl-C (:mod:`quantize._sigterm`).
+    in the command, SIGTERM and SIGHUP too, which it takes as Ctrl-C (:mod:`quantize._sigterm`).
 
     An executor settles each finished call inside this block: an interrupt landing
     half-way through a settle would leave an output written but not recorded or
@@ -146,24 +146,22 @@ def interrupts_held_once_written() -> Iterator[None]:
 def _held(*, at_once: bool,
           on_first: Callable[[], None] | None = None) -> Iterator[HeldInterrupts | None]:
     """Stand a :class:`~quantize._sigterm.HeldInterrupts` in for the handlers of SIGINT
-    and the command's SIGTERM while the block runs, holding from the start when
+    and the command's SIGTERM and SIGHUP while the block runs, holding from the start when
     ``at_once``; inside another such block, have that one hold (when ``at_once``).
     Yield the handler that holds them (None where none does)."""
     if threading.current_thread() is not threading.main_thread():
         yield None
         return
-    outer = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
-    for handler in outer:
+    outer = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, *TAKEN_SIGNALS)}
+    for handler in outer.values():
         if isinstance(handler, HeldInterrupts):
             if at_once:
                 handler.hold()
             yield handler
             return
-    own: dict[int, Any] = {}
-    if outer[0] is signal.default_int_handler:
-        own[signal.SIGINT] = outer[0]
-    if isinstance(outer[1], SigtermInterrupt):
-        own[signal.SIGTERM] = outer[1]
+    own = {signum: handler for signum, handler in outer.items()
+           if (signum == signal.SIGINT and handler is signal.default_int_handler)
+           or isinstance(handler, SigtermInterrupt)}
     if not own:
         yield None
         return

@@ -21,9 +21,10 @@ KeyboardInterrupt is raised again. A second interrupt while they finish
 terminates the workers (their outputs are written atomically, so an unfinished
 one leaves only a temporary file, which the next run of its job removes; a segment
 job stopped while putting its files in place puts the old ones back first).
-In the command, which takes SIGTERM as Ctrl-C (:mod:`quantize._sigterm`), the workers
-leave a SIGTERM to the parent as well (``timeout`` and systemd send it to every
-process of the batch) until the parent abandons them: it then terminates them.
+In the command, which takes SIGTERM and SIGHUP as Ctrl-C (:mod:`quantize._sigterm`), the
+workers leave those to the parent as well (``timeout`` and systemd send SIGTERM to every
+process of the batch, a closed terminal SIGHUP) until the parent abandons them: it then
+terminates them.
 :func:`run_inline` runs calls in this process instead, for a single file, where
 starting a worker would cost more than the job, and for ``reduce -j 1`` (where it lets the
 file in progress finish at a first interrupt, as the pool does).
@@ -45,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the pool machinery is imported by the functions that start a pool
     from concurrent.futures import Future, ProcessPoolExecutor
 
-from .._sigterm import SigtermFromParent, SigtermInterrupt
+from .._sigterm import TAKEN_SIGNALS, SigtermFromParent, SigtermInterrupt
 from .._validation import check_int
 from .calls import (
     WORKER_DIED,
@@ -186,7 +187,8 @@ def _run_pool(calls: Sequence[Call], settle: Settle, queue: deque[int], suspects
     running: dict[Future[Outcome], tuple[int, bool]] = {}
     # Set before the workers are terminated: a SIGTERM then ends them (see _init_worker).
     abandoned = context.RawValue("b", 0)
-    as_interrupt = isinstance(signal.getsignal(signal.SIGTERM), SigtermInterrupt)
+    as_interrupt = any(isinstance(signal.getsignal(signum), SigtermInterrupt)
+                       for signum in TAKEN_SIGNALS)
     try:
         pool = ProcessPoolExecutor(n, mp_context=context, initializer=_init_worker,
                                    initargs=(os.getpid(), abandoned if as_interrupt else None))
@@ -326,12 +328,12 @@ def _stop_workers(pool: ProcessPoolExecutor, how: str) -> None:
 
 
 #: The signals a worker starts with blocked, until :func:`_init_worker` has its handlers.
-_BLOCKED_AT_START = frozenset({signal.SIGINT, signal.SIGTERM})
+_BLOCKED_AT_START = frozenset({signal.SIGINT, *TAKEN_SIGNALS})
 
 
 @contextlib.contextmanager
 def _interrupts_blocked() -> Iterator[None]:
-    """Block Ctrl-C (SIGINT) and SIGTERM in this thread while the block runs: a worker the
+    """Block Ctrl-C (SIGINT), SIGTERM and SIGHUP in this thread while the block runs: a worker the
     pool starts in it (a submit starts them) has them blocked until :func:`_init_worker`
     has put the worker's own handlers in place and unblocks them.
 
@@ -383,16 +385,19 @@ def _init_worker(parent: int, abandoned: Any) -> None:
     are capped when threadpoolctl is available (a forked worker inherits them).
     Pool workers would otherwise outlive a batch process killed with SIGKILL,
     blocked forever on their task queue. Given a shared flag ``abandoned`` (the parent
-    takes SIGTERM as Ctrl-C), SIGTERM too is left to the parent until it sets the flag.
-    SIGINT and SIGTERM, blocked since the worker started (:func:`_interrupts_blocked`), are
-    then unblocked: one that came meanwhile is taken by these handlers.
+    takes SIGTERM and SIGHUP as Ctrl-C), SIGTERM and SIGHUP too (each not ignored: ``nohup``
+    ignores SIGHUP) are left to the parent until it sets the flag.
+    SIGINT, SIGTERM and SIGHUP, blocked since the worker started (:func:`_interrupts_blocked`),
+    are then unblocked: one that came meanwhile is taken by these handlers.
     """
     from .. import _threads
     from ..io import list_parts_once_from_now
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides (see the module docstring)
     if abandoned is not None:  # in place of the parent's (forked), which raises KeyboardInterrupt
-        signal.signal(signal.SIGTERM, SigtermFromParent(abandoned))
+        for signum in TAKEN_SIGNALS:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, SigtermFromParent(abandoned))
     if hasattr(signal, "pthread_sigmask"):  # blocked as it started (_interrupts_blocked)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _BLOCKED_AT_START)
     _threads.set_count(1)

@@ -51,8 +51,9 @@ def main(prog_name: str | None = None) -> None:
     leaves the objects alive at that point out of later garbage collections. In a
     process started as the command (:func:`~quantize._start.command_process`) it ends
     the process itself once the command is done (:func:`_end_process`). While the command
-    runs, SIGTERM (left to the system) is taken as Ctrl-C, and given back after
-    (:mod:`quantize._sigterm`): the command ends as after Ctrl-C, with exit code 143.
+    runs, SIGTERM and SIGHUP (each left to the system) are taken as Ctrl-C, and given back
+    after (:mod:`quantize._sigterm`): the command ends as after Ctrl-C, with exit code 143
+    (SIGHUP: 129).
     """
     if prog_name is not None and not isinstance(prog_name, str):
         raise TypeError(f"prog_name={prog_name!r} should be a str, the program's name shown "

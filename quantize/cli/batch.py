@@ -9,8 +9,9 @@ read, or the output folder cannot be made or written: its one error line, no sum
 (including an INPUT_DIR, --glob and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
 file that is not a quantize report (and no --force), or another batch is writing into
-the output folder (refused before any work), 130 interrupted (Ctrl-C), 143 stopped
-by SIGTERM (as Ctrl-C: the reports are written).
+the output folder (refused before any work), 129 stopped by SIGHUP (a terminal
+closed), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (as Ctrl-C: the reports are
+written).
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -29,7 +30,7 @@ import typer
 
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
-from .._sigterm import terminated
+from .._sigterm import stopped_by
 from .._validation import check_choice, check_float, check_int, check_max_pixels
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, ImageReadError, OutputError
@@ -43,6 +44,7 @@ from .common import (
     BatchDitherOption,
     DitherLevelCommand,
     DitherLevelOption,
+    LinesOrNothing,
     MaxPixelsOption,
     SeedOption,
     app,
@@ -119,8 +121,8 @@ or written: no file is processed), 2 usage error (or no file matches), 15
 OUT_DIR holds outputs made with other options (or --report/--html names a file
 that is not a report; use --force), or another batch is writing into OUT_DIR,
 98 no file failed but some were skipped as larger than their inputs
-(--skip-if-larger), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (as
-Ctrl-C: the reports are written).
+(--skip-if-larger), 129 the terminal closed (SIGHUP), 130 interrupted (Ctrl-C),
+143 stopped by SIGTERM (as Ctrl-C: the reports are written).
 """
 
 
@@ -1123,7 +1125,7 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: s
                     stopped = exc
         except KeyboardInterrupt as exc:
             summary.interrupted = True
-            summary.interrupted_by = "SIGTERM" if terminated() else None  # the reports say it
+            summary.interrupted_by = stopped_by()  # the reports say it: SIGTERM, SIGHUP
             if isinstance(exc, lib.FilesAbandoned):
                 abandoned = exc.inputs
     if (isinstance(stopped, OutputError) and not isinstance(stopped, lib.NotRecordedError)
@@ -1199,7 +1201,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
 
     from .. import batch as lib
 
-    console = Console(stderr=True)
+    console = Console(file=LinesOrNothing(sys.stderr))  # a terminal gone stops no run
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed{task.fields[not_listed]}"),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())

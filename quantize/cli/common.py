@@ -31,7 +31,7 @@ except ImportError:  # older typer runs on click itself
     from click import exceptions as click_errors
 
 from .. import __version__
-from .._sigterm import terminated
+from .._sigterm import stopped_by
 from .._start import INTERRUPTED_AT_START
 from .._validation import TypedNumber, shown_number
 from ..encode import OPTIMIZED_OUTPUTS
@@ -217,9 +217,10 @@ def say(line: str, err: bool = False) -> None:
     still to do and end in ``quantize: error: Broken pipe`` and exit 1. Stdout is
     pointed at the null device instead, as a program killed by SIGPIPE would
     write nothing more, and the exit code stays that of the work.
-    Any other error of stdout (a full disk: ``> /dev/full``; closed: ``>&-``) ends the
-    command with exit 1 and one error line on stderr (:class:`_StdoutError`), not a
-    traceback.
+    So is a terminal that has gone (closed, its ssh connection dropped: the system then
+    sends SIGHUP, and writes to it fail with EIO: :func:`hung_up`). Any other error of
+    stdout (a full disk: ``> /dev/full``; closed: ``>&-``) ends the command with exit 1 and
+    one error line on stderr (:class:`_StdoutError`), not a traceback.
 
     Stderr holds the warnings and errors, which have nowhere else to go: once it
     cannot take a line (its reader gone, a full disk), nothing more is printed
@@ -233,10 +234,49 @@ def say(line: str, err: bool = False) -> None:
     except OSError as exc:
         if err:
             _gone(sys.stderr)
-        elif isinstance(exc, BrokenPipeError):
+        elif isinstance(exc, BrokenPipeError) or hung_up(exc, sys.stdout):
             _gone(sys.stdout)
         else:
             raise _StdoutError(exc) from None
+
+
+def hung_up(error: OSError, stream: Any) -> bool:
+    """Whether ``error``, of a write to ``stream``, says that its terminal has gone: EIO
+    from a character device (a disk's EIO is of a regular file)."""
+    import stat
+
+    if error.errno != errno.EIO:
+        return False
+    try:
+        return stat.S_ISCHR(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+class LinesOrNothing:
+    """``stream`` (stderr) as a progress bar writes to it, from its own thread too: once a
+    write or flush fails (the terminal gone, a full disk), the rest goes to the null device
+    (as :func:`say` does with stderr), in place of an error that would stop the run or the
+    bar's thread; every other attribute is the stream's."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError:
+            _gone(self._stream)
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError:
+            _gone(self._stream)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _gone(stream: Any) -> None:
@@ -404,7 +444,8 @@ def note_jobs_capped(jobs: int | None, n_files: int) -> None:
 
 
 def finishing_note(n_running: int) -> None:
-    """Tell the user, after Ctrl-C (or SIGTERM), that the files in progress are let finish."""
+    """Tell the user, after Ctrl-C (or SIGTERM, SIGHUP), that the files in progress are let
+    finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")
     line, _ = interruption(f"interrupted; letting the {files} in progress finish "
                            f"(Ctrl-C again to abandon {them})")
@@ -413,16 +454,22 @@ def finishing_note(n_running: int) -> None:
 
 def interruption(line: str) -> tuple[str, ExitCode]:
     """The error ``line`` of an interrupt (it begins ``interrupted``) and the exit code:
-    130; after SIGTERM, which the command takes as Ctrl-C (:mod:`quantize._sigterm`), 143
-    and the line naming it, ``interrupted by SIGTERM``, and SIGTERM in place of Ctrl-C.
+    130; after SIGTERM or SIGHUP, which the command takes as Ctrl-C
+    (:mod:`quantize._sigterm`), 143 or 129 and the line naming the signal,
+    ``interrupted by SIGTERM``, and the signal in place of Ctrl-C.
 
     >>> interruption("interrupted; rerun the same command to finish")
     ('interrupted; rerun the same command to finish', <ExitCode.INTERRUPTED: 130>)
     """
-    if not terminated():
+    name = stopped_by()
+    if name is None:
         return line, ExitCode.INTERRUPTED
-    line = line.replace("interrupted", "interrupted by SIGTERM", 1)
-    return line.replace("Ctrl-C", "SIGTERM"), ExitCode.TERMINATED
+    line = line.replace("interrupted", f"interrupted by {name}", 1)
+    return line.replace("Ctrl-C", name), _STOPPED_BY[name]
+
+
+#: The exit code of the command stopped by each signal it takes as Ctrl-C.
+_STOPPED_BY = {"SIGTERM": ExitCode.TERMINATED, "SIGHUP": ExitCode.HANGUP}
 
 
 def fail_interrupted(line: str) -> NoReturn:

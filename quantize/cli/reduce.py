@@ -12,7 +12,8 @@ Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise
 the code the failed files share (1 unreadable input or unwritable output,
 2 usage error, 15 output exists, 98 result larger than the input with
 ``--skip-if-larger``, 99 ``--quality`` not reachable), or 1 when they differ;
-130 when interrupted (Ctrl-C), 143 when stopped by SIGTERM.
+129 when stopped by SIGHUP (a terminal closed), 130 when interrupted (Ctrl-C), 143
+when stopped by SIGTERM.
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -110,8 +111,9 @@ Examples:
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
 15 output exists (use --force) or a running batch writes into its folder,
 98 result larger than the input (--skip-if-larger), 99 --quality not
-reachable, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM. With several
-files: the code the failed files share, or 1 when they differ.
+reachable, 129 the terminal closed (SIGHUP), 130 interrupted (Ctrl-C), 143
+stopped by SIGTERM. With several files: the code the failed files share, or 1
+when they differ.
 """
 
 

@@ -4,7 +4,7 @@ Parses the options, calls :func:`quantize.segment_file.segment_file`, prints one
 line (or one JSON object with ``--json``) and sets the exit code: 0 done, 1 the
 input could not be read or an output not written, 2 usage error, 15 an output
 exists (use ``--force``) or a running ``quantize batch`` writes into the output folder,
-130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
+129 stopped by SIGHUP (a terminal closed), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -111,7 +111,8 @@ Examples:
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
 15 an output exists (use --force) or a running batch writes into the folder,
-130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
+129 the terminal closed (SIGHUP), 130 interrupted (Ctrl-C), 143 stopped by
+SIGTERM.
 """
 
 

@@ -28,7 +28,13 @@ from typing import Any
 
 from PIL import Image
 
-from .._sigterm import HeldInterrupts, SigtermFromParent, SigtermInterrupt, taken_now
+from .._sigterm import (
+    TAKEN_SIGNALS,
+    HeldInterrupts,
+    SigtermFromParent,
+    SigtermInterrupt,
+    taken_now,
+)
 from .._validation import check_bool, check_path
 from ..errors import (
     AdvisedFormats,
@@ -242,10 +248,10 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str],
     disk) removes the temporary files and leaves the targets untouched. So does a
     failed rename, or an interrupt between the renames: each file it removes or
     replaces is first kept as a hard link (or a copy) beside it, and put back, and the
-    files already put in place are removed. Ctrl-C (SIGINT) and SIGTERM are held back
-    while the files are renamed or put back (:func:`_signals_held`): one that comes
+    files already put in place are removed. Ctrl-C (SIGINT), SIGTERM and SIGHUP are held
+    back while the files are renamed or put back (:func:`_signals_held`): one that comes
     stops the renames before the next, has everything put back, and is then acted on
-    (KeyboardInterrupt; SIGTERM ends the process), and a second one cannot stop the
+    (KeyboardInterrupt; SIGTERM or SIGHUP ends the process), and a second one cannot stop the
     putting back half-way. One that comes once the last file is in place (while the kept
     files are removed) is acted on as this returns, KeyboardInterrupt raised with every
     new file in place: the caller that needs to know whether they are (to report them)
@@ -335,18 +341,19 @@ def _put_in_place(staged: list[tuple[Path, Path]], removed: list[Path],
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[list[int]]:
-    """Hold back Ctrl-C (SIGINT) and SIGTERM while the block runs; yield the list of the
-    signals that came, which the block looks at to stop early.
+    """Hold back Ctrl-C (SIGINT), SIGTERM and SIGHUP while the block runs; yield the list of
+    the signals that came, which the block looks at to stop early.
 
     As the block ends the handlers are put back and a signal that came is acted on: SIGTERM
-    is sent again, and ends the process as it would have (in the command, which takes it
+    (SIGHUP) is sent again, and ends the process as it would have (in the command, which takes it
     as Ctrl-C, KeyboardInterrupt is raised); SIGINT is raised as KeyboardInterrupt (in
     place of another error the block raised). For the few
     milliseconds in which :func:`write_together` renames files and, when stopped, puts the
     old ones back: a second signal is held back too, so that an impatient Ctrl-C (or a pool
     terminating its workers) cannot leave some files renamed and not the others. Only a
-    signal left to Python's own handling (SIGINT's ``default_int_handler``, SIGTERM's
-    default action) or to the command's (:mod:`quantize._sigterm`: SIGTERM taken as Ctrl-C,
+    signal left to Python's own handling (SIGINT's ``default_int_handler``, the default
+    action of SIGTERM and SIGHUP) or to the command's (:mod:`quantize._sigterm`: SIGTERM
+    and SIGHUP taken as Ctrl-C,
     or a worker's SIGTERM, which counts only once its parent abandons it; a SIGTERM
     repeated at once counts as one: :func:`~quantize._sigterm.taken_now`) is held back, and
     only in the main thread: a handler of the caller's, an ignored signal or another thread
@@ -363,8 +370,8 @@ def _signals_held() -> Iterator[list[int]]:
     """
     held: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        for signum, own in ((signal.SIGINT, signal.default_int_handler),
-                            (signal.SIGTERM, signal.SIG_DFL)):
+        for signum in (signal.SIGINT, *TAKEN_SIGNALS):
+            own = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
             handler = signal.getsignal(signum)
             if handler is own or isinstance(handler, (SigtermInterrupt, SigtermFromParent,
                                                       HeldInterrupts)):
@@ -394,9 +401,10 @@ def _signals_held() -> Iterator[list[int]]:
         for signum, own in held.items():
             signal.signal(signum, own)
         outer = _held_after(held, came, raised)
-        if signal.SIGTERM in came and not isinstance(held[signal.SIGTERM], (SigtermInterrupt,
-                                                                            HeldInterrupts)):
-            signal.raise_signal(signal.SIGTERM)  # the command's was taken (taken_now) already
+        for signum in dict.fromkeys(came):  # the command's were taken (taken_now) already
+            if signum != signal.SIGINT and not isinstance(held[signum], (SigtermInterrupt,
+                                                                         HeldInterrupts)):
+                signal.raise_signal(signum)
         if came and not outer and not isinstance(raised, KeyboardInterrupt):
             raise KeyboardInterrupt
 
