@@ -924,7 +924,7 @@ def check_output_folder(folder: str | os.PathLike[str], name: str = "output_dir"
 
     >>> check_output_folder("/dev/null/out")
     Traceback (most recent call last):
-    ValueError: output_dir='/dev/null/out' lies under '/dev/null', which is an existing file; \
+    ValueError: output_dir='/dev/null/out' lies under '/dev/null', which is a pipe or device; \
 expected a folder
 
     Raises
