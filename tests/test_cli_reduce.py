@@ -4091,39 +4091,18 @@ def test_an_interrupt_before_the_output_is_in_place_stops_at_once(photo, monkeyp
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
-@pytest.mark.parametrize(("name", "code", "said"), _INTERRUPTS)
-def test_files_reduced_one_after_another_report_the_one_put_in_place_when_interrupted(
-        tmp_path, monkeypatch, name, code, said):
-    """-j 1 reduces the files in this process, one after another: the file whose output was
-    put in place as the interrupt came is reported, the next is not started."""
-    import signal
-
-    first, second, third = _tiny_files(tmp_path / "in", 3)
-    _signal_after(monkeypatch, "write_together", getattr(signal, name), after=2)
-    result = _interrupted_run(first, second, third, "--ext", ".one.png", "-k", "2",
-                              "-j", "1")
-    assert result.exit_code == code
-    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
-        f"{first} -> {first.with_suffix('.one.png')}",
-        f"{second} -> {second.with_suffix('.one.png')}"]
-    again = "SIGTERM" if name == "SIGTERM" else "Ctrl-C"
-    assert result.stderr == (f"quantize: {said}; letting the file in progress finish ({again} "
-                             f"again to abandon it)\n"
-                             f"quantize: error: {said}; files already reported are done\n")
-    assert sorted(p.name for p in first.parent.glob("*.one.png")) == ["0.one.png", "1.one.png"]
-
-
-@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+@pytest.mark.parametrize("at", ["remove_stale_parts", "write_together"])
 @pytest.mark.parametrize(("name", "code", "said"), _INTERRUPTS)
 def test_files_reduced_one_after_another_let_the_one_in_progress_finish_when_interrupted(
-        tmp_path, monkeypatch, name, code, said):
-    """-j 1 stopped the file in progress at once, where -j 2 (and batch -j 1) let it
-    finish: an interrupt before its output is written now lets it finish too, is said at
-    once, and the next file is not started."""
+        tmp_path, monkeypatch, at, name, code, said):
+    """-j 1 reduces the files in this process, one after another. It stopped the file in
+    progress at once, where -j 2 (and batch -j 1) let it finish: an interrupt before its
+    output is written (as its job starts) or as it is put in place now lets it finish and
+    report it, is said at once, and the next file is not started."""
     import signal
 
     first, second, third = _tiny_files(tmp_path / "in", 3)
-    _signal_after(monkeypatch, "remove_stale_parts", getattr(signal, name), after=2)
+    _signal_after(monkeypatch, at, getattr(signal, name), after=2)
     result = _interrupted_run(first, second, third, "--ext", ".one.png", "-k", "2",
                               "-j", "1")
     assert result.exit_code == code
