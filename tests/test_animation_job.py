@@ -858,6 +858,9 @@ def anim(tmp_path):
     ("out.gif", {"palette": "per-frame", "quality": 2.0, "n_colors": 64}, ValueError,
      r"^palette='per-frame' gives each frame a palette of its own, of at most n_colors=64 "
      r"colours, so quality=2\.0 cannot be given with it$"),
+    ("out.gif", {"palette": "per-frame", "quality": 2.0, "n_colors": 1}, ValueError,
+     r"^palette='per-frame' gives each frame a palette of its own, of at most n_colors=1 "
+     r"colour, so quality=2\.0 cannot be given with it$"),
     ("out.gif", {"dither": 2}, ValueError, r"dither=2 should be <= 1"),
     ("out.gif", {"colours": 4}, TypeError, r"unknown reduce option\(s\) colours"),
     ("out.gif", {"palette_in": [[0, 0, 0]], "n_colors": 4}, ValueError,

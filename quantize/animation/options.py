@@ -188,8 +188,9 @@ def check_per_frame_alone(n_colors: int | None, quality: float | None,
              else f"quality={quality!r}")
     # without n_colors, its default for a fit (a quality search's would be 256)
     most = f"n_colors={n_colors or DEFAULT_COLORS}" + ("" if n_colors else " (its default)")
+    colours = "colour" if n_colors == 1 else "colours"
     raise ValueError(f"palette='per-frame' gives each frame a palette of its own, of at "
-                     f"most {most} colours, so {given} cannot be given with it")
+                     f"most {most} {colours}, so {given} cannot be given with it")
 
 
 def _check_suffix(path: Path, pages: bool = False, shown: ShownOutput | None = None) -> str:
