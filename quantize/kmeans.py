@@ -715,7 +715,8 @@ class MiniBatchKMeans:
         as ``fit``'s mini-batch phase moves them (a row of weight 0 is never taken), so a
         centre seeded where no later row comes does not stay there. Those draws go on
         with the Generator of the first call's seeding (or of ``fit``): at a fixed
-        ``seed`` the same chunks give the same centres. ``n_init``,
+        ``seed`` the same chunks give the same centres (a model pickled before that
+        Generator was kept draws from a new one made from its ``seed``). ``n_init``,
         ``max_iter``, ``tol``, ``max_no_improvement`` and ``refine`` are not used;
         ``fit`` after ``partial_fit`` starts afresh.
 
@@ -765,6 +766,8 @@ class MiniBatchKMeans:
             raise ValueError(f"n_clusters={self.n_clusters!r} but the model has "
                              f"{self._counts.shape[0]} centres from earlier calls; fit it "
                              "again or partial_fit a new model to change it")
+        elif not hasattr(self, "_rng"):  # models pickled before _rng existed
+            self._rng = check_seed(self.seed)
         data = self._check_features(X)
         w = check_sample_weight(sample_weight, data.shape[0], positive_sum=False)
         wide = _wide(X)

@@ -858,6 +858,9 @@ def anim(tmp_path):
     ("out.gif", {"palette": "per-frame", "quality": 2.0, "n_colors": 64}, ValueError,
      r"^palette='per-frame' gives each frame a palette of its own, of at most n_colors=64 "
      r"colours, so quality=2\.0 cannot be given with it$"),
+    ("out.gif", {"palette": "per-frame", "quality": 2.0, "n_colors": 1}, ValueError,
+     r"^palette='per-frame' gives each frame a palette of its own, of at most n_colors=1 "
+     r"colour, so quality=2\.0 cannot be given with it$"),
     ("out.gif", {"dither": 2}, ValueError, r"dither=2 should be <= 1"),
     ("out.gif", {"colours": 4}, TypeError, r"unknown reduce option\(s\) colours"),
     ("out.gif", {"palette_in": [[0, 0, 0]], "n_colors": 4}, ValueError,
@@ -1256,6 +1259,44 @@ def test_palette_in_and_palette_out(tmp_path, anim):
     lines = (tmp_path / "pal.hex").read_text().split()
     assert [line.lstrip("#").lower() for line in lines] == ["f5f5f0", "1428d2", "dc1e1e",
                                                             "1eaa28"]
+
+
+def _pillow_palette_image(colors) -> Image.Image:
+    """A mode "P" image whose palette is ``colors``, in order."""
+    image = Image.new("P", (1, 1))
+    image.putpalette([v for c in colors for v in c])
+    return image
+
+
+@pytest.mark.parametrize("form", ["getpalette", "image"])
+def test_an_animation_takes_a_palette_in_pillows_forms_as_a_still_does(tmp_path, form):
+    # A flat getpalette() list raised "IndexError: too many indices"; a mode "P" image had
+    # its pixels taken as the palette ("ValueError: matmul ...").
+    src = save_animation(tmp_path / "in.gif", moving_square(2), duration=50)
+    colors = [WHITE, BLUE, RED, GREEN]
+    reduce_animation_file(src, tmp_path / "array.gif", palette_in=np.array(colors, np.uint8))
+    image = _pillow_palette_image(colors)
+    given = image.getpalette() if form == "getpalette" else image
+    record = reduce_animation_file(src, tmp_path / "pillow.gif", palette_in=given)
+    assert [p["hex"] for p in record["palette"]] == ["#f5f5f0", "#1428d2", "#dc1e1e",
+                                                     "#1eaa28"]
+    assert (tmp_path / "pillow.gif").read_bytes() == (tmp_path / "array.gif").read_bytes()
+
+
+@pytest.mark.parametrize("given, error, said", [
+    ([1, 2, 3, 4], ValueError, "palette_in should have shape (k, 3) or (k, 4) with k >= 1, "
+                               "or a flat sequence of 3k integers (r, g, b, r, g, b, ...), "
+                               "got 4 values"),
+    (Image.new("RGB", (2, 2)), TypeError, "palette_in is a PIL image of mode 'RGB'; expected "
+                                          "a palette image, mode 'P' (palette_in.quantize(k), "
+                                          "say), whose palette is taken, or a (k, 3) array of "
+                                          "integers 0..255")])
+def test_a_palette_in_of_a_bad_form_is_refused_in_one_line(tmp_path, given, error, said):
+    src = save_animation(tmp_path / "in.gif", moving_square(2), duration=50)
+    with pytest.raises(error) as info:
+        reduce_animation_file(src, tmp_path / "out.gif", palette_in=given)
+    assert str(info.value) == said
+    assert not (tmp_path / "out.gif").exists()
 
 
 @pytest.mark.parametrize("palette", ["global", "per-frame"])

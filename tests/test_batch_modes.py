@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -76,15 +77,12 @@ def test_reduce_mode_refuses_a_palette_in_of_fully_transparent_entries_at_planni
     visible pixels". The file's own warnings are left for the jobs to say."""
     import warnings
 
-    import numpy as np
-
     monkeypatch.chdir(tree)
     (tree / "p.hex").write_text("ff000000\n0000ff00\n")
     (tree / "paint.hex").write_text("ff000000\nff00ff00\n")  # read with a PaletteFormatWarning
     said = ("has only fully transparent entries (alpha 0), which only an image without "
             "visible pixels can be mapped onto; expected at least one visible colour")
-    for given, name in [("p.hex", "palette_in='p.hex'"), ("paint.hex", "palette_in='paint.hex'"),
-                        (np.zeros((2, 4), np.uint8), "palette_in")]:
+    for given, name in [("p.hex", "palette_in='p.hex'"), ("paint.hex", "palette_in='paint.hex'")]:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             with pytest.raises(ValueError) as info:
@@ -95,6 +93,26 @@ def test_reduce_mode_refuses_a_palette_in_of_fully_transparent_entries_at_planni
     for given in ["p.hex", "missing.hex"]:  # a file that cannot be read: named by each job
         plan = batch.plan_batch("in", "out", batch.reduce_mode(), options={"palette_in": given})
         assert [job.input.name for job in plan.jobs] == ["a.png"]
+
+
+@pytest.mark.parametrize("given, kind", [
+    ([[0, 0, 0], [255, 255, 255]], "list"),
+    (np.array([[0, 0, 0], [255, 255, 255]], np.uint8), "ndarray"),
+    (Image.new("P", (1, 1)), "Image"),
+    (b"p.hex", "bytes"),
+])
+def test_reduce_mode_refuses_a_palette_in_that_is_no_file_path(tree, given, kind):
+    """A batch's palette_in is a palette file, as --palette-in gives it: colours given
+    otherwise failed in the manifest's digest, "TypeError: expected str, bytes or
+    os.PathLike object, not ndarray"."""
+    with pytest.raises(TypeError) as info:
+        batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(),
+                         options={"palette_in": given})
+    assert str(info.value) == (
+        "palette_in should be the path of a palette file (.gpl, .json, .hex, .act, .pal or "
+        f".txt) in a batch, got {kind}; write the colours to one with "
+        "quantize.palette_files.write_palette")
+    assert not (tree / "out").exists()
 
 
 @pytest.mark.parametrize("mode", [batch.reduce_mode, batch.segment_mode])

@@ -506,6 +506,20 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
 
 
 
+def test_an_unreachable_quality_at_one_colour_is_said_in_the_singular(tmp_path):
+    # "needs more than 1 colours"
+    two = np.zeros((4, 4, 4), np.uint8)
+    two[..., 3] = 255
+    two[:, :2, 0] = 200
+    two[0, 0, 3] = 0  # with alpha, as the reported image was
+    Image.fromarray(two).save(tmp_path / "rgba.png")
+    result = run(tmp_path / "rgba.png", "-k", "1", "--quality", "1", "-o", tmp_path / "o.png")
+    assert (result.exit_code, result.stderr) == (
+        99, f"quantize: error: {tmp_path / 'rgba.png'}: --quality=1: mean CIEDE2000 <= 1 needs "
+            "more than 1 colour\n")
+    assert not (tmp_path / "o.png").exists()
+
+
 @pytest.mark.parametrize("typed", ["1e-400", "0.10000000000000000001"])
 def test_quality_that_no_float_holds_is_echoed_as_typed(photo, two_frame_gif, tmp_path,
                                                          monkeypatch, typed):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 import stat
 import struct
 import subprocess
@@ -2375,6 +2376,29 @@ def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
 def test_as_rgba_rejects(image, error, match):
     with pytest.raises(error, match=match):
         as_rgba(image)
+
+
+@pytest.mark.parametrize("values", [[[0.0, 0.25], [0.5, 1.0]], [[0, 64], [128, 255]]])
+def test_nested_lists_are_refused_with_advice_that_reads_them_as_given(values):
+    # Floats 0..1 were told to pass np.asarray(image, dtype=np.uint8): a black image.
+    with pytest.raises(TypeError) as info:
+        as_rgba(values)
+    dtype = re.fullmatch(r".*, pass np\.asarray\(image, dtype=np\.(\w+)\)", str(info.value))[1]
+    rgb, alpha = as_rgba(np.asarray(values, dtype=getattr(np, dtype)))  # as advised
+    assert alpha is None
+    assert rgb[..., 0].tolist() == [[0, 64], [128, 255]]
+
+
+def test_a_nested_list_too_long_to_read_twice_is_given_both_dtypes(monkeypatch):
+    import quantize.io.read as read_module
+
+    monkeypatch.setattr(read_module, "NESTED_VALUES_READ", 3)  # 4 values: not read
+    with pytest.raises(TypeError, match=r"got list; for nested lists, pass np\.asarray\("
+                                        r"image, dtype=np\.uint8\) for levels 0\.\.255, or "
+                                        r"dtype=np\.float32 for values 0\.\.1$"):
+        as_rgba([[0.0, 0.25], [0.5, 1.0]])
+    with pytest.raises(TypeError, match=r"of values 0\.\.1, pass"):
+        as_rgba([[0.0, 0.25, 1.0]])  # 3 values: read
 
 
 @pytest.mark.parametrize("shape", [(3, 5, 6), (4, 2, 7), (3, 1, 5)])

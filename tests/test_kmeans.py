@@ -892,6 +892,33 @@ def test_partial_fit_reassignments_are_the_same_at_a_fixed_seed():
     np.testing.assert_array_equal(first._counts, again._counts)
 
 
+def _pickled_without_its_generator(km: MiniBatchKMeans) -> MiniBatchKMeans:
+    """``km`` as a pickle made before ``_rng`` was kept comes back: without it."""
+    copy = pickle.loads(pickle.dumps(km))
+    del copy.__dict__["_rng"]
+    return pickle.loads(pickle.dumps(copy))
+
+
+@pytest.mark.parametrize("start", ["fit", "partial_fit"])
+def test_partial_fit_goes_on_for_a_model_pickled_before_its_generator_was_kept(start):
+    # It raised "AttributeError: 'MiniBatchKMeans' object has no attribute '_rng'".
+    rng = np.random.default_rng(7)
+    means = np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0], [5.0, 5.0]])
+    first = np.concatenate([rng.normal(m, 0.1, (30, 2)) for m in means[:3]]
+                           + [rng.normal(100.0, 0.1, (3, 2))])
+    km = getattr(MiniBatchKMeans(4, batch_size=32, seed=5), start)(first)
+    old = _pickled_without_its_generator(km)
+    twin = pickle.loads(pickle.dumps(km))
+    twin._rng = np.random.default_rng(5)  # a new Generator of the model's seed
+    for _ in range(20):  # reassignments draw on it every 10th batch
+        chunk = np.concatenate([rng.normal(m, 0.1, (20, 2)) for m in means])
+        assert old.partial_fit(chunk) is old
+        twin.partial_fit(chunk)
+    np.testing.assert_array_equal(old.cluster_centers_, twin.cluster_centers_)
+    nearest = np.linalg.norm(old.cluster_centers_[:, None] - means[None], axis=2)
+    assert sorted(nearest.argmin(axis=1).tolist()) == [0, 1, 2, 3]
+
+
 def test_partial_fit_refuses_another_feature_count_in_one_line(rng):
     km = MiniBatchKMeans(2, seed=0).partial_fit(GOOD_X)
     with pytest.raises(ValueError) as info:

@@ -735,6 +735,14 @@ def test_bad_parameters_are_named(kwargs, error, match):
      r"nested lists of levels 0\.\.255, pass np\.asarray\(image, dtype=np\.uint8\)$"),
     (((0, 255),), TypeError, r"got tuple; for nested lists of levels 0\.\.255, pass "
      r"np\.asarray\(image, dtype=np\.uint8\)$"),
+    # floats 0..1, and PIL frames, were told to pass uint8 levels (floats came out black)
+    ([[0.0, 0.5], [1, 0.25]], TypeError, r"got list; for nested lists of values 0\.\.1, "
+     r"pass np\.asarray\(image, dtype=np\.float32\)$"),
+    ([[0, 300]], TypeError, r"got list; for nested lists, pass np\.asarray\(image, "
+     r"dtype=np\.uint8\) for levels 0\.\.255, or dtype=np\.float32 for values 0\.\.1$"),
+    ([Image.new("RGB", (2, 2))] * 2, TypeError, r"got list; for frames, pass one image at a "
+     r"time \(image\[0\]\), or save them as an animation and reduce it with "
+     r"quantize\.animation\.reduce_animation_file$"),
     (np.full((2, 2, 3), 2.0), ValueError, r"values in \[0, 1\]"),
     # a file's bytes, or the open file, were sent to load_image, which takes a path only
     (b"\x89PNG\r\n", TypeError, r"^image should be a numpy array or a PIL image, got bytes; "

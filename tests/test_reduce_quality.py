@@ -115,11 +115,13 @@ def test_smallest_k_from_a_lower_bound():
     assert smallest_k(error, 1.0, 1, 40, k_min=5) == 10
 
 
-def test_an_unreachable_quality_says_how_many_colours_were_allowed():
+@pytest.mark.parametrize("k_max, allowed", [(2, "2 colours"), (1, "1 colour")])
+def test_an_unreachable_quality_says_how_many_colours_were_allowed(k_max, allowed):
+    # -k 1 was said "needs more than 1 colours"
     hist = Histogram(FOUR, np.ones(4), "rgb")
-    with pytest.raises(QualityError, match=r"quality=0\.5: mean CIEDE2000 <= 0\.5 needs more "
-                                           r"than 2 colours"):
-        search_quality(hist, 0.5, 2, False, np.random.default_rng(0))
+    with pytest.raises(QualityError) as info:
+        search_quality(hist, 0.5, k_max, False, np.random.default_rng(0))
+    assert str(info.value) == f"quality=0.5: mean CIEDE2000 <= 0.5 needs more than {allowed}"
 
 
 def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score():

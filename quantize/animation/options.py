@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_seed
+from .._validation import check_palette, check_seed
 from ..errors import AdvisedFormats, AlphaLossWarning, FormatAdviceError, warn_caller
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, check_output_path
 from ..names import extension_words, quoted
@@ -188,8 +188,9 @@ def check_per_frame_alone(n_colors: int | None, quality: float | None,
              else f"quality={quality!r}")
     # without n_colors, its default for a fit (a quality search's would be 256)
     most = f"n_colors={n_colors or DEFAULT_COLORS}" + ("" if n_colors else " (its default)")
+    colours = "colour" if n_colors == 1 else "colours"
     raise ValueError(f"palette='per-frame' gives each frame a palette of its own, of at "
-                     f"most {most} colours, so {given} cannot be given with it")
+                     f"most {most} {colours}, so {given} cannot be given with it")
 
 
 def _check_suffix(path: Path, pages: bool = False, shown: ShownOutput | None = None) -> str:
@@ -214,7 +215,9 @@ expected one of .gif, .png, .apng, .webp, .tif, .tiff
 
 
 def _palette_in(value: Any) -> np.ndarray | None:
-    """The given palette as (k, 3) uint8 (already checked, or read from its file).
+    """The given palette as (k, 3) uint8: read from its file, or taken in any form a
+    still's ``palette_in`` takes (:func:`~quantize._validation.check_palette` with
+    ``pillow_forms``: an array, a flat ``image.getpalette()`` list, a mode "P" PIL image).
 
     An animation's transparency is binary and has an entry of its own, so a
     palette with alpha (a fourth column) keeps its entries with alpha of at
@@ -224,10 +227,10 @@ def _palette_in(value: Any) -> np.ndarray | None:
     if value is None:
         return None
     from_file = isinstance(value, str | os.PathLike)
-    pal = read_palette_in(value) if from_file else np.asarray(value)
+    pal = (read_palette_in(value) if from_file
+           else check_palette(value, "palette_in", pillow_forms=True))
     # An array may be a shared palette (batch --shared-palette) the user never named.
     name = palette_in_name(value) if from_file else "the palette mapped onto"
-    pal = pal.astype(np.uint8)
     if from_file:
         warn_transparent_entries(value, pal, name)
     with_alpha = pal.ndim == 2 and pal.shape[1] == 4

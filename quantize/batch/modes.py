@@ -39,10 +39,14 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     or warning of its repeated colours or of an entry its file marks transparent
     (:class:`~quantize.errors.PaletteInWarning`), once too (:func:`_check_palette_in_draws`).
     ``n_colors`` over 256, more than the palette images a batch writes hold, is refused,
-    but capped at 256 with ``quality``, where it is only the most colours allowed."""
+    but capped at 256 with ``quality``, where it is only the most colours allowed.
+    ``palette_in`` is a palette file's path, as ``quantize batch --palette-in`` gives it
+    (:func:`_check_palette_in_path`): the settings recorded with the outputs hold its
+    path and a digest of its bytes."""
     from ..reduce import check_reduce_options
     from ..reduce.quality import warn_quality_scale
 
+    _check_palette_in_path(options.get("palette_in"))
     checked = check_reduce_options(**options)
     if checked["n_colors"] is not None and checked["n_colors"] > MAX_PALETTE:
         if checked["quality"] is None:
@@ -58,8 +62,26 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     return checked
 
 
+def _check_palette_in_path(palette_in: Any) -> None:
+    """Refuse a ``palette_in`` that is no path (colours as an array, a list or a PIL
+    image, which a single file's job takes): a batch reads its palette from a file.
+
+    >>> _check_palette_in_path([[0, 0, 0]])
+    Traceback (most recent call last):
+    TypeError: palette_in should be the path of a palette file (.gpl, .json, .hex, .act, ...
+    """
+    import os
+
+    from ..palette_files import PALETTE_FORMAT_LIST
+
+    if palette_in is not None and not isinstance(palette_in, str | os.PathLike):
+        raise TypeError(f"palette_in should be the path of a palette file "
+                        f"({PALETTE_FORMAT_LIST}) in a batch, got {type(palette_in).__name__}"
+                        "; write the colours to one with quantize.palette_files.write_palette")
+
+
 def _check_palette_in_draws(palette_in: Any) -> None:
-    """Refuse a checked ``palette_in`` (an array, or a file) whose every entry is fully
+    """Refuse a checked ``palette_in`` file whose every entry is fully
     transparent, once for the batch: each file's job refused it in turn, but for an image
     without visible pixels (as ``quantize batch --palette-in`` refuses it, in its words).
     Warn once, too, of what its entries are (:class:`~quantize.errors.PaletteInWarning`),
@@ -69,9 +91,6 @@ def _check_palette_in_draws(palette_in: Any) -> None:
     A file is read as its jobs read it; one that cannot be read is left for them to name,
     as before.
     """
-    import os
-
-    from .._validation import check_palette
     from ..reduce.options import (
         check_palette_draws,
         palette_in_name,
@@ -80,12 +99,9 @@ def _check_palette_in_draws(palette_in: Any) -> None:
         warn_palette_entries,
     )
 
-    if isinstance(palette_in, str | os.PathLike):
-        palette = read_palette_in_quietly(palette_in)
-        if palette is None:  # each job names it, on its file's line
-            return
-    else:
-        palette = check_palette(palette_in, "palette_in", pillow_forms=True)
+    palette = read_palette_in_quietly(palette_in)
+    if palette is None:  # each job names it, on its file's line
+        return
     name = palette_in_name(palette_in)
     check_palette_draws(visible_entries(palette), None, name, any_image=True)
     warn_palette_entries(palette_in, palette, name)

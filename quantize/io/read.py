@@ -2589,7 +2589,8 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     unknown. An object with NumPy's array protocol (``__array__``,
     ``__array_interface__``: an xarray DataArray, a CPU tensor) is read as
     ``np.asarray`` makes it; nested lists are refused, with how to pass them
-    (``np.asarray(image, dtype=np.uint8)``). A 2-D array of 3 or 4 columns and at least
+    (``np.asarray(image, dtype=np.uint8)`` for levels 0..255, ``dtype=np.float32`` for
+    values 0..1; a list of PIL images, one at a time). A 2-D array of 3 or 4 columns and at least
     64 times as many rows is read as the grey image it is, with a
     :class:`PixelListWarning`: it looks like a list of pixels, which
     ``image.reshape(-1, 1, 3)`` passes. The caller's array (or object) is never
@@ -2855,10 +2856,7 @@ def _array_like(image: Any, name: str) -> np.ndarray:
         except (TypeError, ValueError) as exc:  # a tensor on a GPU, say
             raise TypeError(f"{name}, a {type(image).__name__}, could not be made a numpy "
                             f"array: {exc}") from None
-    hint = _file_hint(image)
-    if isinstance(image, list | tuple):
-        hint = (f"; for nested lists of levels 0..255, pass np.asarray({name}, "
-                "dtype=np.uint8)")
+    hint = _nested_hint(image, name) if isinstance(image, list | tuple) else _file_hint(image)
     raise TypeError(f"{name} should be a numpy array or a PIL image, "
                     f"got {type(image).__name__}{hint}")
 
@@ -2887,6 +2885,55 @@ def _warn_pixel_list(shape: tuple[int, ...], name: str) -> None:
         f"{name} of shape {shape} is read as a greyscale image of {columns}x{rows} pixels "
         "(width x height)",
         advice=f"for a list of {rows} {kind} pixels, pass {name}.reshape(-1, 1, {columns})"))
+
+
+#: Nested lists of at most this many values are read to advise the dtype they fit
+#: (:func:`_nested_hint`); a larger one is not read twice, by the advice and then its user.
+NESTED_VALUES_READ = 1 << 20
+
+
+def _nested_hint(image: list | tuple, name: str) -> str:
+    """How to pass ``image``, a list or tuple given to :func:`as_rgba`: frames (PIL images)
+    one at a time, or as an animation's file; numbers as the array they fit, uint8 for
+    integers 0..255, float32 for values 0..1 (:func:`_nested_values`), or either when
+    their values are not read or fit neither.
+
+    >>> _nested_hint([[0.0, 0.5]], "image")
+    '; for nested lists of values 0..1, pass np.asarray(image, dtype=np.float32)'
+    """
+    if any(isinstance(item, Image.Image) for item in image):
+        return (f"; for frames, pass one image at a time ({name}[0]), or save them as an "
+                "animation and reduce it with quantize.animation.reduce_animation_file")
+    values = _nested_values(image)
+    if values == "levels":
+        return f"; for nested lists of levels 0..255, pass np.asarray({name}, dtype=np.uint8)"
+    if values == "fractions":
+        return (f"; for nested lists of values 0..1, pass np.asarray({name}, "
+                "dtype=np.float32)")
+    return (f"; for nested lists, pass np.asarray({name}, dtype=np.uint8) for levels "
+            "0..255, or dtype=np.float32 for values 0..1")
+
+
+def _nested_values(image: list | tuple) -> str | None:
+    """"levels" when nested lists ``image`` hold integers 0..255, "fractions" when numbers
+    0..1 of which some are floats; None for others, and for more than
+    :data:`NESTED_VALUES_READ` values (counted along the first item of each level), left
+    unread."""
+    size, item = 1, image
+    while isinstance(item, list | tuple) and item:
+        size, item = size * len(item), item[0]
+    if size > NESTED_VALUES_READ:
+        return None
+    try:
+        values = np.asarray(image)
+    except (TypeError, ValueError, OverflowError):  # ragged, or ints beyond int64
+        return None
+    if values.size == 0 or values.dtype.kind not in "iuf":
+        return None
+    low, high = values.min(), values.max()
+    if values.dtype.kind in "iu":
+        return "levels" if 0 <= low and high <= 255 else None
+    return "fractions" if 0 <= low and high <= 1 else None  # False for NaN
 
 
 def _file_hint(image: Any) -> str:

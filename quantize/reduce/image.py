@@ -76,7 +76,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         stored orientation (apply ``PIL.ImageOps.exif_transpose`` for a photo);
         ``load_image`` turns the file upright. An object with NumPy's array protocol (an
         xarray DataArray, a CPU tensor) is read as ``np.asarray`` makes it; nested lists
-        are refused (pass ``np.asarray(image, dtype=np.uint8)``). A 2-D array is a grey
+        are refused (pass ``np.asarray(image, dtype=np.uint8)`` for levels 0..255,
+        ``dtype=np.float32`` for values 0..1). A 2-D array is a grey
         image, even of 3 columns: pass a list of N RGB pixels as ``(N, 1, 3)``.
     n_colors : int, optional
         Palette size, >= 1 (default 16), not counting the fully transparent

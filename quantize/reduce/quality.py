@@ -199,8 +199,9 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     k = smallest_k(exact, quality, guess, k_max, k_min=1)
     if k is None:
         shown = shown_number(quality)
+        colours = "1 colour" if k_max == 1 else f"{k_max} colours"
         raise QualityError(f"quality={shown}: mean CIEDE2000 <= {shown} needs more "
-                           f"than {k_max} colours{more}")
+                           f"than {colours}{more}")
     return fits[k]
 
 
