@@ -4066,7 +4066,7 @@ _INTERRUPTS = [pytest.param("SIGINT", 130, "interrupted", id="ctrl-c"),
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
 @pytest.mark.parametrize(("name", "code", "said"), _INTERRUPTS)
 def test_an_interrupt_once_the_output_is_in_place_is_held_until_its_line_is_printed(
-        photo, monkeypatch, name, code, said):
+        photo, monkeypatch, python_sigint, name, code, said):
     """A Ctrl-C or SIGTERM between the rename of the output and its line stopped the command
     with "files already reported are done", the output written but named nowhere, and a
     rerun then refused it as existing. The line is printed first now."""
@@ -4088,7 +4088,8 @@ def test_an_interrupt_once_the_output_is_in_place_is_held_until_its_line_is_prin
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
-def test_an_interrupt_before_the_output_is_in_place_stops_at_once(photo, monkeypatch):
+def test_an_interrupt_before_the_output_is_in_place_stops_at_once(photo, monkeypatch,
+                                                                   python_sigint):
     """Before the rename Ctrl-C is not held: nothing is written or reported, and a rerun
     makes the output."""
     import signal
@@ -4108,7 +4109,7 @@ def test_an_interrupt_before_the_output_is_in_place_stops_at_once(photo, monkeyp
 @pytest.mark.parametrize("at", ["remove_stale_parts", "write_together"])
 @pytest.mark.parametrize(("name", "code", "said"), _INTERRUPTS)
 def test_files_reduced_one_after_another_let_the_one_in_progress_finish_when_interrupted(
-        tmp_path, monkeypatch, at, name, code, said):
+        tmp_path, monkeypatch, python_sigint, at, name, code, said):
     """-j 1 reduces the files in this process, one after another. It stopped the file in
     progress at once, where -j 2 (and batch -j 1) let it finish: an interrupt before its
     output is written (as its job starts) or as it is put in place now lets it finish and

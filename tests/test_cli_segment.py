@@ -870,7 +870,7 @@ def test_ctrl_c_says_how_to_finish_and_exits_130(tmp_path, monkeypatch):
     pytest.param("SIGINT", 130, "interrupted", id="ctrl-c"),
     pytest.param("SIGTERM", 143, "interrupted by SIGTERM", id="sigterm")])
 def test_an_interrupt_once_the_outputs_are_in_place_waits_for_the_line(
-        tmp_path, monkeypatch, name, code, said):
+        tmp_path, monkeypatch, python_sigint, name, code, said):
     """A Ctrl-C or SIGTERM landing once the outputs were put in place stopped the command
     without its line (the folder written, not reported): the line comes first now, and the
     error names the folder written."""
