@@ -424,6 +424,26 @@ def test_cli_report_replaces_only_a_report(photo_tree, tmp_path, flag, name):
     assert mine.read_text() != "mine\n"
 
 
+@pytest.mark.parametrize("flag, name", [("--report", "r.json"), ("--html", "r.html")])
+def test_cli_a_report_at_a_link_to_nothing_needs_force(tmp_path, flag, name):
+    # The report replaced the link without --force, where reduce -o refuses such a link.
+    src = tmp_path / "in"
+    src.mkdir()
+    image = np.zeros((4, 4, 3), np.uint8)
+    image[:, 2:] = 200
+    Image.fromarray(image).save(src / "a.png")
+    link, out = tmp_path / name, tmp_path / "out"
+    symlink_or_skip(link, Path("gone") / name)
+    refused = _cli(src, "-o", out, "-k", 2, flag, link)
+    assert (refused.exit_code, refused.stderr) == (
+        15, f"quantize: error: {flag}={str(link)!r} is a link to 'gone/{name}', which does "
+        "not exist; choose another path, or use --force to replace it\n")
+    assert link.is_symlink() and not out.exists()
+    forced = _cli(src, "-o", out, "-k", 2, flag, link, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert not link.is_symlink() and link.is_file() and (out / "a.png").is_file()
+
+
 def test_cli_report_may_not_overwrite_the_palette_in_file(photo_tree, tmp_path):
     # --report pal.json --palette-in pal.json replaced the user's palette with the report.
     pal = tmp_path / "pal.json"
