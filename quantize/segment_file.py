@@ -254,13 +254,17 @@ _MAX_LABEL = 65535
 
 
 def _earlier_record(folder: Path) -> dict[str, Any]:
-    """The ``segments.json`` of an earlier run in ``folder``, or {} (none, or unreadable).
+    """The ``segments.json`` of an earlier run in ``folder``, or {} (none, unreadable, or
+    not a regular file: opening a pipe waits for a writer forever).
 
     Its ``outputs`` is a list of names and its ``input`` and ``input_path`` strings, when
     present.
     """
+    path = folder / "segments.json"
+    if not path.is_file():
+        return {}
     try:
-        document = json.loads((folder / "segments.json").read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(document, dict):

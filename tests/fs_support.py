@@ -59,3 +59,16 @@ def read_only_folder(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Iterator[
         yield
     finally:
         folder.chmod(0o755)
+
+
+def enter_deep_folder(monkeypatch: pytest.MonkeyPatch, root: Path, longer_than: int = 4096) -> int:
+    """Make a folder under ``root`` whose absolute path is over ``longer_than`` bytes (Linux's
+    PATH_MAX is 4096), of 200-byte names, and make it the working folder (the test's own
+    is restored after it); return the length of its path in bytes. The system refuses
+    such a path in one call, so the folders are made and entered ten at a time."""
+    monkeypatch.chdir(root)
+    part = os.path.join(*["d" * 200] * 10)
+    while len(os.fsencode(os.getcwd())) <= longer_than:
+        os.makedirs(part)
+        os.chdir(part)
+    return len(os.fsencode(os.getcwd()))

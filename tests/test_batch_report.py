@@ -409,6 +409,22 @@ def test_another_file_at_the_report_path_is_refused_naming_the_library_option(tm
     assert notes.read_text() == "my,own,table\n"
 
 
+def test_a_link_to_nothing_at_the_report_path_is_refused_without_force(tmp_path):
+    # It passed, and the report replaced the link; reduce -o refuses such a link.
+    from quantize.batch.report import check_report_replaceable
+    from quantize.errors import OutputExistsError
+
+    link = tmp_path / "r.csv"
+    symlink_or_skip(link, tmp_path / "gone" / "r.csv")
+    with pytest.raises(OutputExistsError) as err:
+        check_report_replaceable(link, "report")
+    assert str(err.value) == (f"report={str(link)!r} is a link to "
+                              f"{str(tmp_path / 'gone' / 'r.csv')!r}, which does not exist; "
+                              "choose another path, or use force=True to replace it")
+    check_report_replaceable(link, "report", force=True)  # no error
+    assert link.is_symlink()
+
+
 def test_report_has_a_row_for_each_file_not_reached_in_the_natural_order(tmp_path):
     # an interrupted batch's files not reached had no row: only the summary's total said so
     results = [batch.FileResult(tmp_path / "img 9.png", tmp_path / "o" / "img 9.png", "ok",

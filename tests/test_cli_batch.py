@@ -424,6 +424,26 @@ def test_cli_report_replaces_only_a_report(photo_tree, tmp_path, flag, name):
     assert mine.read_text() != "mine\n"
 
 
+@pytest.mark.parametrize("flag, name", [("--report", "r.json"), ("--html", "r.html")])
+def test_cli_a_report_at_a_link_to_nothing_needs_force(tmp_path, flag, name):
+    # The report replaced the link without --force, where reduce -o refuses such a link.
+    src = tmp_path / "in"
+    src.mkdir()
+    image = np.zeros((4, 4, 3), np.uint8)
+    image[:, 2:] = 200
+    Image.fromarray(image).save(src / "a.png")
+    link, out = tmp_path / name, tmp_path / "out"
+    symlink_or_skip(link, Path("gone") / name)
+    refused = _cli(src, "-o", out, "-k", 2, flag, link)
+    assert (refused.exit_code, refused.stderr) == (
+        15, f"quantize: error: {flag}={str(link)!r} is a link to 'gone/{name}', which does "
+        "not exist; choose another path, or use --force to replace it\n")
+    assert link.is_symlink() and not out.exists()
+    forced = _cli(src, "-o", out, "-k", 2, flag, link, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert not link.is_symlink() and link.is_file() and (out / "a.png").is_file()
+
+
 def test_cli_report_may_not_overwrite_the_palette_in_file(photo_tree, tmp_path):
     # --report pal.json --palette-in pal.json replaced the user's palette with the report.
     pal = tmp_path / "pal.json"
@@ -2058,6 +2078,39 @@ def test_cli_a_pipe_among_the_inputs_says_why_on_its_line(tmp_path):
                                              "(FIFO), not a regular file; not read)")
     assert result.stderr == (f"quantize: warning: {src / 'pipe.png'}: a named pipe (FIFO), not "
                              "a regular file; not read\n")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("mode, fifo", [("reduce", "a.png"), ("segment", "a/segments.json")])
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_cli_a_pipe_at_an_outputs_name_fails_that_file(tmp_path, mode, fifo, force):
+    """A FIFO at out/a.png was skipped as an output of no record (exit 0) without --force;
+    one at out/a/segments.json made the segment job wait for a writer for ever with it.
+    Run in a process of its own, so that such a wait fails the test instead of hanging it."""
+    import stat
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name, level in (("a.png", 40), ("b.png", 200)):
+        image = np.full((4, 4, 3), level, np.uint8)
+        image[:, 2:] = 255 - level
+        Image.fromarray(image).save(src / name)
+    (out / fifo).parent.mkdir(parents=True)
+    os.mkfifo(out / fifo)
+    try:
+        result = subprocess.run([sys.executable, "-m", "quantize", "batch", str(src), "-o",
+                                 str(out), "--mode", mode, "-k", "2", *force], capture_output=True,
+                                text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"batch waited for a writer of {fifo}")
+    reason = (f"{out / fifo}: is a pipe or device, not a regular file; expected an output "
+              "file name (an output is put in place whole, which would replace it)")
+    assert (result.returncode, result.stderr) == (1, f"quantize: error: {src / 'a.png'}: "
+                                                     f"{reason}\n")
+    assert f"failed  {src / 'a.png'}: {reason}" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("2/2 files: 1 ok, 0 skipped, 1 failed")
+    assert stat.S_ISFIFO(os.lstat(out / fifo).st_mode)
+    assert (out / ("b.png" if mode == "reduce" else "b/segments.json")).is_file()
 
 
 def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkeypatch):

@@ -2738,6 +2738,37 @@ def test_a_palette_file_is_put_in_place_once_the_image_reached_stdout(photo, tmp
     assert read_palette(pal).shape == (4, 3)
 
 
+def test_reduce_in_a_folder_whose_path_is_too_long_says_so(photo, tmp_path, monkeypatch):
+    """In a working folder whose absolute path is over 4,096 bytes, the error blamed the
+    output's name: 'x.png: cannot write in . (File name too long)'."""
+    from tests.fs_support import enter_deep_folder
+
+    size = enter_deep_folder(monkeypatch, tmp_path)
+    shutil.copy(photo, "in.png")
+    result = run("in.png", "-k", 4, "-o", "x.png")
+    assert (result.exit_code, one_error_line(result)) == (
+        1, f"quantize: error: in.png: x.png: cannot write in . (its path is too long for the "
+        f"system: {size} bytes)")
+    assert os.listdir() == ["in.png"]
+
+
+def test_an_act_palette_out_too_small_for_stdout_names_the_users_path(photo, tmp_path,
+                                                                       monkeypatch):
+    """With -o -, the --palette-out file is written to a scratch file first: its refusal
+    as too small for a --palette-in of 300 colours named that file,
+    '/tmp/quantize-.../palette/p.act', not p.act."""
+    monkeypatch.chdir(tmp_path)
+    rows = [f"{i % 256} {i // 256 * 50} {i * 7 % 256}\tc{i}" for i in range(300)]
+    Path("big.gpl").write_text("GIMP Palette\nName: big\n#\n" + "\n".join(rows) + "\n")
+    result = run(photo, "-o", "-", "--format", "tif", "--palette-in", "big.gpl",
+                 "--palette-out", "p.act")
+    assert (result.exit_code, one_error_line(result)) == (
+        2, f"quantize: error: {photo}: --palette-out='p.act' is an Adobe colour table (.act), "
+        "of at most 256 colours, but --palette-in='big.gpl' holds more; write the palette "
+        "as .gpl, .json, .hex, .pal or .txt")
+    assert result.stdout_bytes == b"" and not os.path.lexists("p.act")
+
+
 def test_a_palette_file_that_cannot_be_written_after_stdout_is_said(photo, tmp_path,
                                                                       monkeypatch):
     """Once the image is on stdout, a palette file the disk has no room for is an error

@@ -6,6 +6,8 @@ import errno
 import json
 import os
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -616,6 +618,31 @@ def test_cli_a_pipe_as_the_output_folder_or_in_it_is_refused(tmp_path, monkeypat
         "it)\n")
     assert stat.S_ISFIFO(os.lstat("out/labels.png").st_mode)
     assert os.listdir("out") == ["labels.png"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_cli_a_pipe_at_segments_json_is_refused_unread(tmp_path, force):
+    """The earlier run's record, out/segments.json, was read before the outputs were
+    checked: a FIFO there made segment wait for a writer for ever. Run in a process of its
+    own, so that such a wait fails the test instead of hanging it."""
+    import stat
+
+    Image.fromarray(np.full((8, 8, 3), 90, np.uint8)).save(tmp_path / "in.png")
+    (tmp_path / "out").mkdir()
+    os.mkfifo(tmp_path / "out" / "segments.json")
+    try:
+        result = subprocess.run([sys.executable, "-m", "quantize", "segment", "in.png", "-o",
+                                 "out", *force], capture_output=True, text=True, timeout=60,
+                                cwd=tmp_path)
+    except subprocess.TimeoutExpired:
+        pytest.fail("segment waited for a writer of out/segments.json")
+    assert (result.returncode, result.stderr) == (
+        1, "quantize: error: in.png: out/segments.json: is a pipe or device, not a regular "
+        "file; expected an output file name (an output is put in place whole, which would "
+        "replace it)\n")
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "out" / "segments.json").st_mode)
+    assert os.listdir(tmp_path / "out") == ["segments.json"]
 
 
 @pytest.mark.parametrize(("data", "reason"), [

@@ -2484,6 +2484,18 @@ def test_unwritable_place_fails_cleanly_even_for_root():
         atomic_write("/sys/quantize-test.png", lambda tmp: tmp.write_bytes(b"x"))
 
 
+def test_a_working_folder_with_a_path_too_long_is_said_so(tmp_path, monkeypatch):
+    # "cannot write in . (File name too long)" blamed the name, x.png, which is short.
+    from .fs_support import enter_deep_folder
+
+    size = enter_deep_folder(monkeypatch, tmp_path)
+    with pytest.raises(OutputError) as err:
+        atomic_write("x.png", lambda tmp: tmp.write_bytes(b"x"))
+    assert str(err.value) == (f"x.png: cannot write in . (its path is too long for the "
+                              f"system: {size} bytes)")
+    assert os.listdir() == []
+
+
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     target = tmp_path / "out.png"
     target.write_bytes(b"old")

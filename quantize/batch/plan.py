@@ -26,8 +26,10 @@ from PIL import Image
 
 from ..errors import ExitCode, ImageReadError, OutputError, warn_caller
 from ..io import (
+    STREAM_OUTPUT,
     check_name_length,
     check_output_folder,
+    is_stream,
     missing_file,
     probe_image,
     unread_format,
@@ -755,6 +757,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if (too_long := _name_too_long(out, mode.done_path(out))) is not None:
             settled.append(FileResult(path, out, "failed", too_long, exit_code=ExitCode.FAILED))
             continue
+        if (stream := _stream_output(mode, out)) is not None:  # force or not: never replaced
+            settled.append(FileResult(path, out, "failed", stream, exit_code=ExitCode.FAILED))
+            continue
         if (held := _held_by_other_mode(mode, path, out, recorded.get(key),
                                         earlier.get(out, ()))) is not None:
             settled.append(held)
@@ -1222,6 +1227,16 @@ def _name_too_long(out: Path, done: Path) -> str | None:
             return (f"{out}: path too long for the system ({len(os.fsencode(str(done)))} "
                     "bytes); choose an output folder with a shorter path")
     return None
+
+
+def _stream_output(mode: JobMode, out: Path) -> str | None:
+    """Why a file the job for ``out`` writes cannot be written, when one is a pipe, device
+    or socket (:data:`~quantize.io.STREAM_OUTPUT`), else None. Without force such a name
+    was taken for an output of no record and skipped; with force its job failed. Left in
+    place either way, never opened: a FIFO's reader would be left waiting. The reason
+    starts with that file, as a job's failure names the output it is about."""
+    stream = next((p for p in mode.written_files(out) if is_stream(p)), None)
+    return None if stream is None else f"{stream}: {STREAM_OUTPUT}"
 
 
 def _link_to_nothing(path: Path) -> str | None:

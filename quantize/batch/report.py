@@ -193,15 +193,22 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
     """Refuse a report path holding a file that is not a quantize report (unless ``force``).
 
     A report of an earlier run is replaced, so that rerunning a batch updates
-    it; any other existing file is left alone.
+    it; any other existing file is left alone, and so is a link that leads nowhere
+    (writing the report would replace the link), as ``reduce -o`` leaves one.
 
     Raises
     ------
     OutputExistsError
-        Naming ``name`` and the path.
+        Naming ``name`` and the path (and where a link that leads nowhere leads).
     """
     p = Path(path)
-    if force or not p.is_file():
+    if force:
+        return
+    if p.is_symlink() and not p.exists():
+        raise OutputExistsError(f"{name}={quoted(p)} is a link to {quoted(os.readlink(p))}, "
+                                "which does not exist; choose another path, or use "
+                                "force=True to replace it")
+    if not p.is_file():
         return
     try:
         with open(p, "rb") as fp:

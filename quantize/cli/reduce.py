@@ -1058,8 +1058,8 @@ def _job_function(f: _File, options: dict[str, Any], n_inputs: int) -> Any:
 
     from ..reduce import reduce_file
 
-    if f.to_stdout:
-        return _reduce_to_stdout
+    if f.to_stdout:  # its --palette-out file is written to a scratch file first: named so
+        return functools.partial(_reduce_to_stdout, palette_shown=options["palette_out"])
     if f.output is None and options["palette"] == "per-frame":
         return functools.partial(_reduce_named_by_default,
                                  gif_advice=_gif_output_advice(f.input, options, n_inputs))
@@ -1102,17 +1102,20 @@ def _reduce_named_by_default(input: str, output: None, *, gif_advice: str,
                                 formats=exc.formats) from None
 
 
-def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]:
+def _reduce_to_stdout(input: str, output: str, *, palette_shown: str | None = None,
+                      **options: Any) -> dict[str, Any]:
     """:func:`~quantize.reduce.reduce_file` of the image that goes to stdout, written to the
     file ``output`` first, in the format of its extension (``--format``'s), its errors and
     warnings naming stdout, not that file (:func:`_shown_stdout`): an error's
     advice of another output format names it as ``--format`` takes it (``-k 1000``: "or
-    for a still image --format jpg, webp or tif": :func:`_stdout_advice`)."""
+    for a still image --format jpg, webp or tif": :func:`_stdout_advice`). An error about
+    the ``palette_out`` file, a scratch file too, names ``palette_shown``, the user's."""
     from ..errors import OutputError, WriteRefusedError
     from ..reduce import reduce_file
 
     try:
-        return reduce_file(input, output, shown_as=_shown_stdout(Path(output).suffix),
+        return reduce_file(input, output,
+                           shown_as=_shown_stdout(Path(output).suffix, palette_shown),
                            **options)
     except (QualityError, FormatAdviceError) as exc:
         if not exc.format_advice:
@@ -1136,12 +1139,14 @@ def _stdout_advice(exc: QualityError | FormatAdviceError) -> Exception:
     return FormatAdviceError(exc.facts, format_advice=advice)
 
 
-def _shown_stdout(suffix: str) -> ShownOutput:
+def _shown_stdout(suffix: str, palette_out: str | None = None) -> ShownOutput:
     """How the job that writes stdout's image to a scratch file of extension ``suffix``
     names it: ``stdout`` for the file (``stdout: GIF has no partial alpha``), and the
     option that chose its format where an error names the output (``--format='jpg' has an
-    unsupported extension '.jpg' for an animation``)."""
-    return ShownOutput("stdout", "-o -" if suffix == ".png" else f"--format={quoted(suffix[1:])}")
+    unsupported extension '.jpg' for an animation``), and the ``--palette-out`` file by
+    its path as given, ``palette_out``."""
+    option = "-o -" if suffix == ".png" else f"--format={quoted(suffix[1:])}"
+    return ShownOutput("stdout", option, palette_out)
 
 
 def _beside_input_failed(f: _File, outcome: Any, palette_out: Any) -> bool:

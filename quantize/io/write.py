@@ -682,9 +682,24 @@ def _temporary_beside(target: Path) -> Path:
         fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=folder)
     except OSError as exc:
         shown = target.parent if str(target.parent) else Path(".")
-        raise OutputError(f"cannot write in {shown} ({exc.strerror})", path=target) from None
+        raise OutputError(f"cannot write in {shown} ({_why_not_written(exc, folder)})",
+                          path=target) from None
     os.close(fd)
     return Path(tmp_name)
+
+
+def _why_not_written(exc: OSError, folder: str) -> str:
+    """Why no file could be made in ``folder`` (resolved, as :func:`_part_place` gives it):
+    the system's words, but for a name too long, which is the folder's path (a temporary
+    name is never over 255 bytes, :func:`_part_prefix`): "File name too long" blamed the
+    output's name, however short.
+
+    >>> _why_not_written(OSError(errno.ENAMETOOLONG, "File name too long"), "/" + "d" * 4099)
+    'its path is too long for the system: 4100 bytes'
+    """
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"its path is too long for the system: {len(os.fsencode(folder))} bytes"
+    return str(exc.strerror)
 
 
 def _part_place(target: Path) -> tuple[str, str]:

@@ -83,6 +83,7 @@ from .records import (
     output_named,
     output_said,
     palette_entries,
+    palette_out_said,
     recorded_options,
     too_large,
 )
@@ -835,8 +836,8 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     if pal_in is not None and not animated:
         _check_palette_size(visible_entries(pal_in).shape[0], kind, False, name)
     if pal_in is not None:
-        check_palette_out_holds(opts["palette_out"], entries_drawn(pal_in, animated=animated),
-                                f"{name} holds more")
+        check_palette_out_holds(palette_out_said(opts["palette_out"], shown),
+                                entries_drawn(pal_in, animated=animated), f"{name} holds more")
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is made only once the file is read, but the header told which it is.
     if out is None:

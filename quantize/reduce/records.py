@@ -33,7 +33,7 @@ from .options import check_palette, visible_entries
 
 __all__ = ["ShownOutput", "check_default_output", "check_shown_as", "errors_shown",
            "job_record", "name_colors", "output_named", "output_said", "palette_entries",
-           "recorded_options", "too_large"]
+           "palette_out_said", "recorded_options", "too_large"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ class ShownOutput:
     error names the parameter that gave the output (``output='/tmp/.../stdout.jpg'``): the
     caller's own words for what chose its format (``--format='jpg'``). An error about the
     file itself (a result too large, a full disk) names no path (:func:`errors_shown`).
+    ``palette_out``, when the caller writes the ``palette_out`` file to a file of its own
+    first too (of the same name), is the path an error about that file names instead
+    (:func:`palette_out_said`); None: the path given.
 
     >>> shown, scratch = ShownOutput("stdout", "--format='gif'"), Path("/tmp/x/stdout.gif")
     >>> output_named(scratch, shown), output_said(scratch, shown)
@@ -57,6 +60,7 @@ class ShownOutput:
 
     name: str
     option: str
+    palette_out: str | None = None
 
 
 def check_shown_as(shown_as: Any, output: Any) -> ShownOutput | None:
@@ -91,6 +95,17 @@ def output_named(out: Path, shown: ShownOutput | None, *, whole: bool = False) -
     if shown is not None:
         return shown.name
     return quoted(out) if whole else out.name
+
+
+def palette_out_said(path: Any, shown: ShownOutput | None) -> Any:
+    """The ``palette_out`` file where an error names it: ``path``, or ``shown``'s.
+
+    >>> palette_out_said("/tmp/x/palette/p.act", ShownOutput("stdout", "-o -", "p.act"))
+    'p.act'
+    """
+    if shown is None or shown.palette_out is None:
+        return path
+    return shown.palette_out
 
 
 @contextmanager
