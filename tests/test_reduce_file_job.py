@@ -100,6 +100,19 @@ def test_the_record_names_colours_given_as_an_array_and_gives_them_back(photo, t
     assert (tmp_path / "b.png").read_bytes() == (tmp_path / "a.png").read_bytes()
 
 
+def test_an_image_palette_given_as_palette_in_maps_as_its_image_does(photo, tmp_path):
+    # Image.open(gif).palette, a Pillow ImagePalette, was refused "... got ()"
+    gif = tmp_path / "pal.gif"
+    Image.fromarray(np.array([[[200, 40, 30], [30, 160, 60], [20, 20, 20]]], np.uint8)
+                    ).quantize(3).save(gif)
+    with Image.open(gif) as im:
+        reduce_file(photo, tmp_path / "image.png", palette_in=im)
+        record = reduce_file(photo, tmp_path / "palette.png", palette_in=im.palette)
+        entries = np.reshape(im.getpalette(), (-1, 3)).tolist()
+    assert record["palette_in"] == entries and [20, 20, 20] in entries
+    assert (tmp_path / "palette.png").read_bytes() == (tmp_path / "image.png").read_bytes()
+
+
 @pytest.mark.parametrize("shape, in_caller", [((128, 128), True), ((128, 129), False)])
 def test_small_images_are_measured_in_the_caller_larger_ones_beside_the_encoding(
         tmp_path, monkeypatch, rng, shape, in_caller):
