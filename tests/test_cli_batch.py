@@ -2038,8 +2038,8 @@ def test_cli_a_pipe_as_a_report_is_refused_before_any_work(photo_tree, tmp_path,
     os.mkfifo(pipe)
     result = _cli(photo_tree, "-o", tmp_path / "out", "--force", flag, pipe)
     assert (result.exit_code, result.stderr) == (
-        2, f"quantize: error: {flag}={str(pipe)!r} is a pipe or device, not a regular file; "
-        "expected an output file name (an output is put in place whole, which would replace "
+        2, f"quantize: error: {flag}={str(pipe)!r} is a pipe, device or socket, not a regular "
+        "file; expected an output file name (an output is put in place whole, which would replace "
         "it)\n")
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and not (tmp_path / "out").exists()
 

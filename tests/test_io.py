@@ -3412,8 +3412,8 @@ def test_check_output_path_refuses_a_pipe_whatever_force_says(tmp_path, force):
     with pytest.raises(OutputError) as info:
         check_output_path(out, force=force)
     assert (info.value.path, info.value.reason) == (str(out), (
-        "is a pipe or device, not a regular file; expected an output file name (an output "
-        "is put in place whole, which would replace it)"))
+        "is a pipe, device or socket, not a regular file; expected an output file name (an "
+        "output is put in place whole, which would replace it)"))
     assert stat.S_ISFIFO(os.lstat(out).st_mode)
 
 

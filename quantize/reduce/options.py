@@ -37,7 +37,13 @@ from ..errors import (
     PaletteInWarning,
     warn_caller,
 )
-from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
+from ..io import (
+    DEFAULT_MAX_PIXELS,
+    GIF_ALPHA_THRESHOLD,
+    STREAM_OUTPUT,
+    check_output_path,
+    is_stream,
+)
 from ..names import quoted, same_file
 from ..palette_files import (
     PALETTE_ALPHA_HINT,
@@ -479,6 +485,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],
                             opts["exact_colors"], palette)
     if opts["palette_out"] is not None:
+        refuse_stream_output(opts["palette_out"])
         check_palette_path(opts["palette_out"], "palette_out")
         if checked.n_colors is not None and checked.quality is None:
             check_palette_out_holds(opts["palette_out"], checked.n_colors,
@@ -511,11 +518,21 @@ but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal or 
 
 def check_output_names(output: Any, palette_out: Any) -> None:
     """Refuse an ``output`` or ``palette_out`` path that no file can be written under: a
-    folder (said as such, not as an unsupported extension: :func:`check_file_name`), or
-    one under an existing file (:func:`~quantize._validation.check_not_under_a_file`)."""
+    pipe, device or socket (:func:`refuse_stream_output`), a folder (said as such, not as
+    an unsupported extension: :func:`check_file_name`), or one under an existing file
+    (:func:`~quantize._validation.check_not_under_a_file`)."""
     for value, name in ((output, "output"), (palette_out, "palette_out")):
+        refuse_stream_output(value)
         check_file_name(value, name)
         check_not_under_a_file(value, name)
+
+
+def refuse_stream_output(value: Any) -> None:
+    """Refuse an output path that is an existing pipe, device or socket
+    (:data:`~quantize.io.STREAM_OUTPUT`), before its extension is read: ``/dev/null`` was
+    said to have none. Anything but a path is left to the checks of its type."""
+    if isinstance(value, str | os.PathLike) and is_stream(value):
+        raise OutputError(STREAM_OUTPUT, path=Path(value))
 
 
 def check_palette_out(opts: dict[str, Any], src: Path | None) -> None:
