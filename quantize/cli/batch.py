@@ -37,7 +37,7 @@ from ..errors import ExitCode, ImageReadError, OutputError
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
 from ..names import found_path, natural_key, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_FORMAT_LIST
-from ..reduce.options import PALETTE_FILE_ALPHA_ADVICE
+from ..reduce.options import PALETTE_FILE_ALPHA_ADVICE, read_palette_in_once
 from ..reduce.quality import QualityScaleWarning
 from .common import (
     USAGE_ERROR,
@@ -65,7 +65,6 @@ from .common import (
     palette_file,
     path,
     printable_line,
-    read_palette_in_once,
     refuse_both,
     refuse_closed_stdout,
     refuse_image_named_folder,

@@ -45,6 +45,7 @@ from ..names import (
 from ..palette_files import PALETTE_FORMAT_LIST
 from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS, ShownOutput
 from ..reduce.fit import MAX_COLORS
+from ..reduce.options import read_palette_in_once
 from .common import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -75,7 +76,6 @@ from .common import (
     number,
     palette_file,
     printable_line,
-    read_palette_in_once,
     refuse_both,
     refuse_closed_stdout,
     refuse_stream_without_output,

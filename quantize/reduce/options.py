@@ -47,6 +47,7 @@ from ..io import (
 from ..names import quoted, same_file
 from ..palette_files import (
     PALETTE_ALPHA_HINT,
+    PaletteFormatWarning,
     check_palette_file_holds,
     check_palette_path,
     is_clear_image_palette,
@@ -64,7 +65,7 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Op
            "check_reduce_options", "entries_drawn", "gif_entries", "opaque_repeats",
            "palette_in_name",
            "too_many_colors",
-           "read_palette_in",
+           "read_palette_in", "read_palette_in_once",
            "read_palette_in_quietly", "visible_entries",
            "warn_palette_entries", "warn_palette_without_alpha", "warn_repeated_entries",
            "warn_transparent_entries"]
@@ -209,6 +210,23 @@ def read_palette_in(path: str | os.PathLike[str]) -> np.ndarray:
     file's job says that once it has mapped onto the palette
     (:func:`warn_transparent_entries`), naming the palette as its other messages do."""
     return read_palette(path, warn_transparent_index=False)
+
+
+def read_palette_in_once(path: str | os.PathLike[str]) -> np.ndarray:
+    """The ``palette_in`` palette, ``(k, 3)`` or ``(k, 4)`` uint8, read once before any
+    job (``quantize reduce`` and ``batch``, and a planned batch), so that a bad file is
+    named once.
+
+    Every file's job reads the file again: a pipe or device is refused (a second read of
+    a pipe waits for a writer for ever), and the file's format warnings are left for the
+    jobs to say, each on its file's line.
+    """
+    from ..io import require_regular_file
+
+    require_regular_file(path, "palette_in")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PaletteFormatWarning)
+        return read_palette(path)
 
 
 def read_palette_in_quietly(path: str | os.PathLike[str]) -> np.ndarray | None:
