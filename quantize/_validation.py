@@ -254,9 +254,11 @@ def check_palette(palette: Any, name: str = "palette", *,
 
     With ``pillow_forms`` (a palette to map onto: ``reduce_colors``' ``palette``, a
     ``palette_in``), Pillow's two forms of a palette are taken too: a flat sequence of
-    ``3k`` integers, as ``image.getpalette()`` gives it, read as k RGB triples; and a
-    mode "P" PIL image, whose palette is taken (:func:`_pil_palette`). Without, as for
-    a palette to write, whose file would not read back so, they are refused.
+    ``3k`` integers, as ``image.getpalette()`` gives it, read as k RGB triples; a
+    mode "P" PIL image, whose palette is taken (:func:`_pil_palette`); and a Pillow
+    ``ImagePalette`` (``image.palette``), whose entries are taken
+    (:func:`_image_palette_entries`). Without, as for a palette to write, whose file
+    would not read back so, they are refused.
 
     >>> check_palette([255, 0, 0, 0, 0, 255], pillow_forms=True).tolist()
     [[255, 0, 0], [0, 0, 255]]
@@ -267,6 +269,8 @@ def check_palette(palette: Any, name: str = "palette", *,
                         "quantize.palette_files.read_palette")
     if pillow_forms and _is_pil_image(palette):
         return _pil_palette(palette, name)
+    if pillow_forms and _is_image_palette(palette):
+        return _image_palette_entries(palette, name)
     try:
         arr = np.asarray(palette)
     except ValueError:  # rows of different lengths
@@ -292,6 +296,28 @@ def _is_pil_image(value: Any) -> bool:
     loaded, no PIL image exists."""
     module = sys.modules.get("PIL.Image")
     return module is not None and isinstance(value, module.Image)
+
+
+def _is_image_palette(value: Any) -> bool:
+    """Whether ``value`` is a Pillow ``ImagePalette``, asked without importing Pillow."""
+    module = sys.modules.get("PIL.ImagePalette")
+    return module is not None and isinstance(value, module.ImagePalette)
+
+
+def _image_palette_entries(palette: Any, name: str) -> np.ndarray:
+    """The entries of ``palette``, a Pillow ``ImagePalette`` (``image.palette``), as a
+    uint8 ``(k, 3)`` array, or ``(k, 4)`` for an "RGBA" one: the colours its bytes hold, in
+    their order, as :func:`_pil_palette` takes a palette image's. Its image's transparency
+    is the image's, not the palette's: pass the image for it. One still in its file's
+    order (``palette.rawmode``, before the image is loaded) is refused with what to pass."""
+    mode, data = palette.mode, palette.palette
+    raw = getattr(palette, "rawmode", None)
+    if raw is not None or mode not in ("RGB", "RGBA") or not data or len(data) % len(mode):
+        what = f"raw {raw!r}" if raw is not None else f"mode {mode!r}, {len(data)} bytes"
+        raise TypeError(f"{name} is a PIL ImagePalette ({what}) that cannot be read as "
+                        "colours; pass the mode 'P' image itself, or "
+                        "np.reshape(image.getpalette(), (-1, 3))")
+    return np.frombuffer(bytes(data), np.uint8).reshape(-1, len(mode)).copy()
 
 
 def _pil_palette(image: Any, name: str) -> np.ndarray:

@@ -1268,7 +1268,7 @@ def _pillow_palette_image(colors) -> Image.Image:
     return image
 
 
-@pytest.mark.parametrize("form", ["getpalette", "image"])
+@pytest.mark.parametrize("form", ["getpalette", "image", "palette"])
 def test_an_animation_takes_a_palette_in_pillows_forms_as_a_still_does(tmp_path, form):
     # A flat getpalette() list raised "IndexError: too many indices"; a mode "P" image had
     # its pixels taken as the palette ("ValueError: matmul ...").
@@ -1276,7 +1276,8 @@ def test_an_animation_takes_a_palette_in_pillows_forms_as_a_still_does(tmp_path,
     colors = [WHITE, BLUE, RED, GREEN]
     reduce_animation_file(src, tmp_path / "array.gif", palette_in=np.array(colors, np.uint8))
     image = _pillow_palette_image(colors)
-    given = image.getpalette() if form == "getpalette" else image
+    # image.palette, an ImagePalette, was refused "... got ()"
+    given = {"getpalette": image.getpalette(), "image": image, "palette": image.palette}[form]
     record = reduce_animation_file(src, tmp_path / "pillow.gif", palette_in=given)
     assert [p["hex"] for p in record["palette"]] == ["#f5f5f0", "#1428d2", "#dc1e1e",
                                                      "#1eaa28"]

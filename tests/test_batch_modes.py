@@ -90,9 +90,36 @@ def test_reduce_mode_refuses_a_palette_in_of_fully_transparent_entries_at_planni
         assert str(info.value) == f"{name} {said}"
     assert not (tree / "out").exists()
     (tree / "p.hex").write_text("ff000000\n0000ffff\n")  # one visible entry: planned
-    for given in ["p.hex", "missing.hex"]:  # a file that cannot be read: named by each job
-        plan = batch.plan_batch("in", "out", batch.reduce_mode(), options={"palette_in": given})
-        assert [job.input.name for job in plan.jobs] == ["a.png"]
+    plan = batch.plan_batch("in", "out", batch.reduce_mode(), options={"palette_in": "p.hex"})
+    assert [job.input.name for job in plan.jobs] == ["a.png"]
+
+
+@pytest.mark.parametrize("name, said", [
+    ("missing.gpl", "no such palette file"),
+    ("bad.gpl", "line 1: expected 'GIMP Palette', the first line of a GIMP palette, got "
+                "'garbage'"),
+    ("pipe.gpl", "is a pipe or device, not a regular file, and can be read only once; save it "
+                 "to a file and pass that"),
+])
+def test_reduce_mode_refuses_a_palette_in_file_it_cannot_read_at_planning(
+        tree, monkeypatch, name, said):
+    """plan_batch planned a missing palette file, then every file failed in turn
+    ("missing.gpl: no such palette file"), which quantize batch --palette-in refuses
+    before any work; a pipe waited for a writer for ever."""
+    import os
+
+    from quantize.errors import ImageReadError
+
+    monkeypatch.chdir(tree)
+    (tree / "bad.gpl").write_text("garbage\n")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tree / "pipe.gpl")
+    elif name == "pipe.gpl":
+        pytest.skip("needs named pipes")
+    with pytest.raises(ImageReadError) as info:
+        batch.plan_batch("in", "out", batch.reduce_mode(), options={"palette_in": name})
+    assert str(info.value) == f"palette_in={name!r}: {said}"
+    assert not (tree / "out").exists()
 
 
 @pytest.mark.parametrize("given, kind", [

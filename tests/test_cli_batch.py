@@ -1971,7 +1971,8 @@ def test_a_run_stopped_by_an_error_says_the_files_not_reached_and_how_to_finish(
 
 def test_a_run_stopped_by_an_error_names_the_outputs_left_unrecorded(tmp_path, monkeypatch):
     """With -j 2 the other worker's output, finished as the run stopped, and its mark were
-    left in place, said nowhere."""
+    left in place, said nowhere. Said then to be "in no report", its file was listed and
+    counted as not reached: the warning and the summary now say so."""
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     for name in ("a.png", "b.png"):
@@ -1983,11 +1984,16 @@ def test_a_run_stopped_by_an_error_names_the_outputs_left_unrecorded(tmp_path, m
                                      left=[out / "b.png"])
 
     monkeypatch.setattr(batch, "run_batch", stopped)
-    result = _cli(src, "-o", out, "-k", 2, "-q")
+    result = _cli(src, "-o", out, "-k", 2, "--report", tmp_path / "r.json")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"quantize: warning: 1 output finished as the run stopped, {out / 'b.png'}, is left "
-        "in place, unrecorded and in no report; the next run makes it again"]
+        "in place, unrecorded, its file counted and listed as not reached; the next run "
+        "makes it again"]
+    assert (" stopped before the end, 2 not reached, of which 1 finished unrecorded: rerun "
+            "the same command to finish; report: ") in result.stdout.splitlines()[-1]
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert [row["status"] for row in data["files"]] == ["not reached", "not reached"]
 
 
 def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_path,
@@ -2058,8 +2064,8 @@ def test_cli_a_pipe_as_a_report_is_refused_before_any_work(photo_tree, tmp_path,
     os.mkfifo(pipe)
     result = _cli(photo_tree, "-o", tmp_path / "out", "--force", flag, pipe)
     assert (result.exit_code, result.stderr) == (
-        2, f"quantize: error: {flag}={str(pipe)!r} is a pipe or device, not a regular file; "
-        "expected an output file name (an output is put in place whole, which would replace "
+        2, f"quantize: error: {flag}={str(pipe)!r} is a pipe, device or socket, not a regular "
+        "file; expected an output file name (an output is put in place whole, which would replace "
         "it)\n")
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and not (tmp_path / "out").exists()
 

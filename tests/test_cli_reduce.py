@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import struct
 import subprocess
 import sys
@@ -2830,8 +2831,11 @@ def test_a_full_temporary_folder_for_stdout_is_named(photo, tmp_path, monkeypatc
     assert os.listdir(tmp_path / "tmp") == []
 
 
-_NOT_OVER_A_PIPE = ("is a pipe or device, not a regular file; expected an output file name "
-                    "(an output is put in place whole, which would replace it)")
+_NOT_OVER_A_PIPE = ("is a pipe, device or socket, not a regular file; expected an output file "
+                    "name (an output is put in place whole, which would replace it)")
+
+
+_TO_A_PIPE = "; to write the image to it, give -o - and redirect stdout there"
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
@@ -2840,17 +2844,46 @@ _NOT_OVER_A_PIPE = ("is a pipe or device, not a regular file; expected an output
 def test_a_pipe_named_as_an_output_is_refused_not_replaced(photo, tmp_path, flag, force):
     """'mkfifo out.png; cat out.png > got & quantize reduce in.png -o out.png --force'
     replaced the pipe by a file (exit 0), its reader waiting for ever; without --force it
-    was said to exist."""
+    was said to exist. It is refused before any work, as the option given."""
     import stat
 
     pipe = tmp_path / ("out.png" if flag == "-o" else "p.hex")
     os.mkfifo(pipe)
     other = ["-o", tmp_path / "o.png"] if flag == "--palette-out" else []
     result = run(photo, flag, pipe, *other, *force)
-    assert result.exit_code == 1
-    assert one_error_line(result) == f"quantize: error: {photo}: {pipe}: {_NOT_OVER_A_PIPE}"
+    assert result.exit_code == 2
+    named = "-o/--output" if flag == "-o" else "--palette-out"
+    assert one_error_line(result) == (f"quantize: error: {named}={str(pipe)!r} "
+                                      f"{_NOT_OVER_A_PIPE}{_TO_A_PIPE if flag == '-o' else ''}")
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
     assert sorted(os.listdir(tmp_path)) == sorted([photo.name, pipe.name])
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["-o", "/dev/null"], "-o/--output"),
+    (["-o", "/dev/null", "--format", "png"], "-o/--output"),
+    (["-o", "{tmp}/o.png", "--palette-out", "/dev/null"], "--palette-out")])
+def test_a_device_named_as_an_output_is_refused_as_one_not_for_its_extension(
+        photo, tmp_path, args, named):
+    # '-o /dev/null' was said to have no extension, and with --format png to pick the format
+    result = run(photo, *[a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 2
+    advice = _TO_A_PIPE if named == "-o/--output" else ""
+    assert one_error_line(result) == (
+        f"quantize: error: {named}='/dev/null' {_NOT_OVER_A_PIPE}{advice}")
+    assert sorted(os.listdir(tmp_path)) == [photo.name]
+
+
+@pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="needs Unix sockets")
+def test_a_socket_named_as_an_output_is_refused_as_one(photo, tmp_path):
+    # said to have no extension; a socket was called "a pipe or device"
+    path = tmp_path / "sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        result = run(photo, "-o", path)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: -o/--output={str(path)!r} {_NOT_OVER_A_PIPE}{_TO_A_PIPE}")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

@@ -613,9 +613,9 @@ def test_cli_a_pipe_as_the_output_folder_or_in_it_is_refused(tmp_path, monkeypat
     os.mkfifo("out/labels.png")
     result = runner.invoke(app, ["segment", "in.png", "-o", "out", *force])
     assert (result.exit_code, result.stderr) == (
-        1, "quantize: error: in.png: out/labels.png: is a pipe or device, not a regular file; "
-        "expected an output file name (an output is put in place whole, which would replace "
-        "it)\n")
+        1, "quantize: error: in.png: out/labels.png: is a pipe, device or socket, not a "
+        "regular file; expected an output file name (an output is put in place whole, "
+        "which would replace it)\n")
     assert stat.S_ISFIFO(os.lstat("out/labels.png").st_mode)
     assert os.listdir("out") == ["labels.png"]
 

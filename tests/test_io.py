@@ -2401,6 +2401,58 @@ def test_a_nested_list_too_long_to_read_twice_is_given_both_dtypes(monkeypatch):
         as_rgba([[0.0, 0.25, 1.0]])  # 3 values: read
 
 
+def _raised_within(seconds, call):
+    """The exception ``call()`` raised, run on a thread given ``seconds`` to end."""
+    import threading
+
+    raised = []
+
+    def run():
+        try:
+            call()
+        except Exception as exc:  # noqa: BLE001 - handed to the test
+            raised.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "still running"
+    return raised[0] if raised else None
+
+
+def test_a_list_that_holds_itself_is_refused_not_walked_forever():
+    # the walk down first items never passed the size limit: reduce_colors hung
+    from quantize import reduce_colors
+
+    loop = []
+    loop.append(loop)
+    deep = [[0, 1]]
+    for _ in range(70):
+        deep = [deep]
+    for image in (loop, deep):
+        exc = _raised_within(10, lambda image=image: reduce_colors(image, 4))
+        assert isinstance(exc, TypeError)
+        assert re.fullmatch(r"image should be a numpy array or a PIL image, got list; for "
+                            r"nested lists, pass np\.asarray\(image, dtype=np\.uint8\) for "
+                            r"levels 0\.\.255, or dtype=np\.float32 for values 0\.\.1",
+                            str(exc))
+
+
+@pytest.mark.parametrize(("image", "first"), [
+    ([[Image.new("RGB", (4, 4))]], "image[0][0]"),
+    ([[[Image.new("L", (2, 2)), Image.new("L", (2, 2))]]], "image[0][0][0]"),
+    ((Image.new("RGB", (2, 2)),), "image[0]"),
+])
+def test_pil_images_nested_in_lists_get_the_frames_advice(image, first):
+    # images nested deeper than the top list were told to pass np.asarray(..., uint8)
+    from quantize import reduce_colors
+
+    with pytest.raises(TypeError, match=r"^image should be a numpy array or a PIL image, got "
+                       rf"(list|tuple); for frames, pass one image at a time \({re.escape(first)}"
+                       r"\), or save them as an animation"):
+        reduce_colors(image, 4)
+
+
 @pytest.mark.parametrize("shape", [(3, 5, 6), (4, 2, 7), (3, 1, 5)])
 def test_a_channel_first_array_is_refused_with_the_axis_to_move(shape):
     # a (C, H, W) array, as PyTorch gives an image, was refused without a word of why
@@ -3372,8 +3424,8 @@ def test_check_output_path_refuses_a_pipe_whatever_force_says(tmp_path, force):
     with pytest.raises(OutputError) as info:
         check_output_path(out, force=force)
     assert (info.value.path, info.value.reason) == (str(out), (
-        "is a pipe or device, not a regular file; expected an output file name (an output "
-        "is put in place whole, which would replace it)"))
+        "is a pipe, device or socket, not a regular file; expected an output file name (an "
+        "output is put in place whole, which would replace it)"))
     assert stat.S_ISFIFO(os.lstat(out).st_mode)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.animation import StillImageWarning, count_frames
+from quantize.animation import StillImageWarning, count_frames, reduce_animation_file
 from quantize.errors import (
     ImageReadError,
     OutputError,
@@ -98,6 +98,33 @@ def test_the_record_names_colours_given_as_an_array_and_gives_them_back(photo, t
     json.dumps(record)
     reduce_file(photo, tmp_path / "b.png", palette_in=record["palette_in"])
     assert (tmp_path / "b.png").read_bytes() == (tmp_path / "a.png").read_bytes()
+
+
+def test_an_image_palette_given_as_palette_in_maps_as_its_image_does(photo, tmp_path):
+    # Image.open(gif).palette, a Pillow ImagePalette, was refused "... got ()"
+    gif = tmp_path / "pal.gif"
+    Image.fromarray(np.array([[[200, 40, 30], [30, 160, 60], [20, 20, 20]]], np.uint8)
+                    ).quantize(3).save(gif)
+    with Image.open(gif) as im:
+        reduce_file(photo, tmp_path / "image.png", palette_in=im)
+        record = reduce_file(photo, tmp_path / "palette.png", palette_in=im.palette)
+        entries = np.reshape(im.getpalette(), (-1, 3)).tolist()
+    assert record["palette_in"] == entries and [20, 20, 20] in entries
+    assert (tmp_path / "palette.png").read_bytes() == (tmp_path / "image.png").read_bytes()
+
+
+@pytest.mark.filterwarnings("ignore::quantize.animation.StillImageWarning")
+@pytest.mark.parametrize("given", [{"output": "/dev/null"}, {"palette_out": "/dev/null"}])
+def test_a_device_as_an_output_is_refused_as_one_not_for_its_extension(photo, tmp_path, given):
+    # '/dev/null' was refused as having no extension (ValueError), unlike a FIFO named .png
+    options = {"output": tmp_path / "o.png", **given}
+    for reduce in (reduce_file, reduce_animation_file):
+        with pytest.raises(OutputError) as info:
+            reduce(photo, **options)
+        assert str(info.value) == ("/dev/null: is a pipe, device or socket, not a regular file; "
+                                   "expected an output file name (an output is put in place "
+                                   "whole, which would replace it)")
+    assert [p.name for p in tmp_path.iterdir()] == [photo.name]
 
 
 @pytest.mark.parametrize("shape, in_caller", [((128, 128), True), ((128, 129), False)])

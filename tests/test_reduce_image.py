@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from quantize import reduce_colors
+from quantize._validation import check_palette
 from quantize.colors import color_histogram, pack_rgb, srgb_to_lab
 from quantize.errors import PaletteInWarning, QualityError
 from quantize.metrics import delta_e
@@ -399,11 +400,30 @@ def test_pillows_forms_of_a_palette_map_as_the_k_by_3_array(rng):
     as_rows = np.reshape(flat, (-1, 3))
     assert as_rows.shape == (5, 3)  # the entries it has, not 256
     expected = reduce_colors(image, palette=as_rows)
-    for given in (flat, np.array(flat, np.uint8), quantized):
+    for given in (flat, np.array(flat, np.uint8), quantized, quantized.palette):
         result = reduce_colors(image, palette=given)
         assert result.palette.tolist() == as_rows.tolist()
         assert np.array_equal(result.indices, expected.indices)
     assert quantized.getpalette() == flat  # the image is left as it was
+
+
+def test_an_image_palette_is_taken_as_its_entries_or_refused_saying_what_to_pass(rng):
+    """A Pillow ImagePalette (image.palette) was refused "... got ()"."""
+    image = rng.integers(0, 256, (8, 8, 4), dtype=np.uint8)
+    rgba = Image.new("P", (1, 1))
+    rgba.putpalette([200, 0, 0, 255, 0, 0, 200, 128], "RGBA")
+    assert check_palette(rgba.palette, pillow_forms=True).tolist() == [
+        [200, 0, 0, 255], [0, 0, 200, 128]]
+    result, expected = (reduce_colors(image, palette=given) for given in (rgba.palette, rgba))
+    assert result.palette.tolist() == expected.palette.tolist()
+    assert np.array_equal(result.indices, expected.indices)
+    data = io.BytesIO()
+    Image.fromarray(image).quantize(4).save(data, "BMP")
+    with Image.open(data) as bmp:  # its palette still in the file's order, BGRX
+        with pytest.raises(TypeError, match=r"^palette is a PIL ImagePalette \(raw 'BGRX'\) "
+                           r"that cannot be read as colours; pass the mode 'P' image itself, "
+                           r"or np\.reshape\(image\.getpalette\(\), \(-1, 3\)\)$"):
+            reduce_colors(image, palette=bmp.palette)
 
 
 @pytest.mark.filterwarnings("ignore::quantize.reduce.AlphaLossWarning")  # index 1: no 128

@@ -217,7 +217,8 @@ expected one of .gif, .png, .apng, .webp, .tif, .tiff
 def _palette_in(value: Any) -> np.ndarray | None:
     """The given palette as (k, 3) uint8: read from its file, or taken in any form a
     still's ``palette_in`` takes (:func:`~quantize._validation.check_palette` with
-    ``pillow_forms``: an array, a flat ``image.getpalette()`` list, a mode "P" PIL image).
+    ``pillow_forms``: an array, a flat ``image.getpalette()`` list, a mode "P" PIL image,
+    its ``image.palette``).
 
     An animation's transparency is binary and has an entry of its own, so a
     palette with alpha (a fourth column) keeps its entries with alpha of at

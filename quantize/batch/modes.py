@@ -9,9 +9,12 @@ defaults.
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .._validation import check_option_names
 from ..io import MAX_PALETTE
@@ -70,8 +73,6 @@ def _check_palette_in_path(palette_in: Any) -> None:
     Traceback (most recent call last):
     TypeError: palette_in should be the path of a palette file (.gpl, .json, .hex, .act, ...
     """
-    import os
-
     from ..palette_files import PALETTE_FORMAT_LIST
 
     if palette_in is not None and not isinstance(palette_in, str | os.PathLike):
@@ -81,30 +82,44 @@ def _check_palette_in_path(palette_in: Any) -> None:
 
 
 def _check_palette_in_draws(palette_in: Any) -> None:
-    """Refuse a checked ``palette_in`` file whose every entry is fully
-    transparent, once for the batch: each file's job refused it in turn, but for an image
-    without visible pixels (as ``quantize batch --palette-in`` refuses it, in its words).
-    Warn once, too, of what its entries are (:class:`~quantize.errors.PaletteInWarning`),
-    which every file's job said in turn (they now leave it out:
-    :func:`~quantize.batch.run.run_job`).
-
-    A file is read as its jobs read it; one that cannot be read is left for them to name,
-    as before.
+    """Refuse a checked ``palette_in`` file that cannot be read (:func:`_palette_in_read`),
+    or whose every entry is fully transparent, once for the batch: each file's job refused
+    it in turn, but for an image without visible pixels (as ``quantize batch
+    --palette-in`` refuses it, in its words). Warn once, too, of what its entries are
+    (:class:`~quantize.errors.PaletteInWarning`), which every file's job said in turn
+    (they now leave it out: :func:`~quantize.batch.run.run_job`).
     """
     from ..reduce.options import (
         check_palette_draws,
         palette_in_name,
-        read_palette_in_quietly,
         visible_entries,
         warn_palette_entries,
     )
 
-    palette = read_palette_in_quietly(palette_in)
-    if palette is None:  # each job names it, on its file's line
-        return
+    palette = _palette_in_read(palette_in)
     name = palette_in_name(palette_in)
     check_palette_draws(visible_entries(palette), None, name, any_image=True)
     warn_palette_entries(palette_in, palette, name)
+
+
+def _palette_in_read(palette_in: str | os.PathLike[str]) -> np.ndarray:
+    """The ``palette_in`` file read as ``quantize batch --palette-in`` reads it before any
+    work (:func:`~quantize.reduce.options.read_palette_in_once`), its warnings left for
+    :func:`_check_palette_in_draws`; a file that cannot be read (missing, not a palette, a
+    pipe) is refused in one line naming ``palette_in``, where every file's job failed."""
+    import warnings
+
+    from ..errors import ImageReadError
+    from ..names import quoted
+    from ..reduce.options import read_palette_in_once
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return read_palette_in_once(palette_in)
+        except ImageReadError as exc:
+            raise ImageReadError(f"palette_in={quoted(os.fspath(palette_in))}: "
+                                 f"{exc.reason}") from None
 
 
 def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:

@@ -37,7 +37,7 @@ from ..errors import ExitCode, ImageReadError, OutputError
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
 from ..names import found_path, natural_key, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_FORMAT_LIST
-from ..reduce.options import PALETTE_FILE_ALPHA_ADVICE
+from ..reduce.options import PALETTE_FILE_ALPHA_ADVICE, read_palette_in_once
 from ..reduce.quality import QualityScaleWarning
 from .common import (
     USAGE_ERROR,
@@ -65,7 +65,6 @@ from .common import (
     palette_file,
     path,
     printable_line,
-    read_palette_in_once,
     refuse_both,
     refuse_closed_stdout,
     refuse_image_named_folder,
@@ -406,8 +405,10 @@ def batch(
                            unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
                            removed=removed, passed=(plan.passed_over, len(plan.not_entered)),
                            abandoned=len(abandoned),
-                           stopped=(len(not_reached), rerun) if stopped is not None
-                           and not_reached and not summary.interrupted else None)
+                           stopped=(len(not_reached), rerun,
+                                    _finished_unrecorded(plan, stopped, not_reached))
+                           if stopped is not None and not_reached
+                           and not summary.interrupted else None)
         if summary.interrupted:
             fail_interrupted(f"interrupted; {rerun}" if not_reached or abandoned
                              else "interrupted once every file was done: nothing is left to "
@@ -1151,21 +1152,37 @@ def _say_stopped(stopped: Exception | None) -> None:
             raise stopped
 
 
+def _finished_unrecorded(plan: "lib.BatchPlan", stopped: Exception | None,
+                         not_reached: Sequence[Path]) -> int:
+    """How many of the files ``not_reached`` had their outputs finished by other workers as
+    the record of finished outputs could not be written (``stopped``, a
+    :class:`~quantize.batch.NotRecordedError`, lists them): in no record, they are counted
+    among the files not reached, as the reports list them, and the next run makes them."""
+    from .. import batch as lib
+
+    if not isinstance(stopped, lib.NotRecordedError) or not stopped.left:
+        return 0
+    left = set(stopped.left)
+    unreached = set(not_reached)
+    return sum(1 for job in plan.jobs if job.output in left and job.input in unreached)
+
+
 def _left_unrecorded_line(outputs: Sequence[Path], shown: int = 3) -> str:
     """Why ``outputs``, which other workers finished as a run stopped (the record of
     finished outputs could not be written), are in no line or report, and what becomes of
     them.
 
     >>> print(_left_unrecorded_line([Path("out/b.png")]))  # doctest: +NORMALIZE_WHITESPACE
-    1 output finished as the run stopped, out/b.png, is left in place, unrecorded and in
-    no report; the next run makes it again
+    1 output finished as the run stopped, out/b.png, is left in place, unrecorded, its
+    file counted and listed as not reached; the next run makes it again
     """
     names = ", ".join(map(str, outputs[:shown]))
     more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
     one = len(outputs) == 1
     return (f"{'1 output' if one else f'{len(outputs)} outputs'} finished as the run stopped, "
-            f"{names}{more}, {'is' if one else 'are'} left in place, unrecorded and in no "
-            f"report; the next run makes {'it' if one else 'them'} again")
+            f"{names}{more}, {'is' if one else 'are'} left in place, unrecorded, "
+            f"{'its file' if one else 'their files'} counted and listed as not reached; "
+            f"the next run makes {'it' if one else 'them'} again")
 
 
 #: Terminal columns from which the progress bar shows the bar itself, the time taken and the
@@ -1395,7 +1412,7 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
                    unclaimed: int = 0, unfinished: int = 0,
                    removed: "Sequence[lib.RemovedOutput]" = (),
                    passed: tuple[Sequence[Path], int] = ((), 0), abandoned: int = 0,
-                   stopped: tuple[int, str] | None = None) -> None:
+                   stopped: tuple[int, str, int] | None = None) -> None:
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
     ``unclaimed`` counts the outputs in no report, left in place, ``unfinished`` of them
     left unfinished by a stopped run, the others of files not among the inputs; ``removed``,
@@ -1403,7 +1420,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     extension and the number of sub-folders it did not enter
     (:func:`~quantize.batch.passed_over_counts`); ``abandoned``, the files a second interrupt
     abandoned while they ran; ``stopped``, of a run an error stopped before the end, the
-    number of files it did not reach and what to run to finish."""
+    number of files it did not reach, what to run to finish, and how many of those files
+    had their outputs finished, unrecorded, as it stopped (:func:`_finished_unrecorded`)."""
     from .. import batch as lib
 
     redone = lib.redone_counts(summary.redone, summary.redone_unrecorded)
@@ -1427,7 +1445,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     line += "".join(f"; {n}" for n in (*lib.removed_counts(removed),
                                         *lib.unclaimed_counts(unclaimed, unfinished)))
     if stopped is not None:
-        line += f"; stopped before the end, {stopped[0]} not reached: {stopped[1]}"
+        unrecorded = f", of which {stopped[2]} finished unrecorded" if stopped[2] else ""
+        line += f"; stopped before the end, {stopped[0]} not reached{unrecorded}: {stopped[1]}"
     if reports:  # their names escaped as every line's names are: one line, read as typed
         line += f"; report: {', '.join(printable_line(str(path)) for path in reports)}"
     say(line, err=err)

@@ -1026,25 +1026,6 @@ def tmpdir_advice(error: int | None) -> str:
     return f"set TMPDIR to a folder {'with room' if error in _NO_ROOM else 'you can write in'}"
 
 
-def read_palette_in_once(palette_in: Path) -> Any:
-    """The ``--palette-in`` palette, ``(k, 3)`` or ``(k, 4)`` uint8, read once before any
-    job, so that a bad file is named once.
-
-    Every file's job reads the file again: a pipe or device is refused (a second read of
-    a pipe waits for a writer for ever), and the file's format warnings are left for the
-    jobs to say, each on its file's line.
-    """
-    import warnings
-
-    from ..io import require_regular_file
-    from ..palette_files import PaletteFormatWarning, read_palette
-
-    require_regular_file(palette_in, "palette_in")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PaletteFormatWarning)
-        return read_palette(palette_in)
-
-
 #: Bytes of a stream read before its copy goes on only if they may begin an image.
 STREAM_HEAD = 1 << 20
 

@@ -31,7 +31,7 @@ import typer
 from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, FormatAdviceError, QualityError
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, STREAM_OUTPUT
 from ..names import (
     folded_name,
     one_file_names,
@@ -45,6 +45,7 @@ from ..names import (
 from ..palette_files import PALETTE_FORMAT_LIST
 from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS, ShownOutput
 from ..reduce.fit import MAX_COLORS
+from ..reduce.options import read_palette_in_once
 from .common import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -75,7 +76,6 @@ from .common import (
     number,
     palette_file,
     printable_line,
-    read_palette_in_once,
     refuse_both,
     refuse_closed_stdout,
     refuse_stream_without_output,
@@ -319,6 +319,7 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
     if output is not None and output != STDIO and names_a_descriptor(output):
         fail(f"-o/--output={quoted(output)} names a file descriptor, not an image file; "
              "to write the image to stdout, give -o -", USAGE_ERROR)
+    _refuse_stream_outputs(output, palette_out)
     names = [str(p) for p in inputs]
     if len(names) > 1:
         _refuse_stdin_among(names)  # before -o's advice of --ext, which stdin refuses
@@ -348,6 +349,17 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
             if name != STDIO and (is_stream(Path(name)) or names_a_descriptor(name)):
                 refuse_stream_without_output(Path(name), naming)
     return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
+
+
+def _refuse_stream_outputs(output: str | None, palette_out: str | None) -> None:
+    """Refuse (usage error) an ``-o`` or ``--palette-out`` that is an existing pipe,
+    device or socket (:data:`~quantize.io.STREAM_OUTPUT`), before its name is read for a
+    format: ``/dev/null`` was said to have no extension. The image goes to one by stdout."""
+    if output is not None and output != STDIO and is_stream(Path(output)):
+        fail(f"-o/--output={quoted(output)} {STREAM_OUTPUT}; to write the image to it, give "
+             "-o - and redirect stdout there", USAGE_ERROR)
+    if palette_out is not None and palette_out != STDIO and is_stream(Path(palette_out)):
+        fail(f"--palette-out={quoted(palette_out)} {STREAM_OUTPUT}", USAGE_ERROR)
 
 
 def _refuse_stdin_among(names: Sequence[str]) -> None:

@@ -2892,18 +2892,28 @@ def _warn_pixel_list(shape: tuple[int, ...], name: str) -> None:
 NESTED_VALUES_READ = 1 << 20
 
 
+#: The deepest nesting of lists walked for advice (:func:`_first_items`), NumPy's limit on
+#: an array's dimensions: a list that holds itself is walked no further.
+NESTED_LEVELS_WALKED = 64
+
+
 def _nested_hint(image: list | tuple, name: str) -> str:
-    """How to pass ``image``, a list or tuple given to :func:`as_rgba`: frames (PIL images)
-    one at a time, or as an animation's file; numbers as the array they fit, uint8 for
-    integers 0..255, float32 for values 0..1 (:func:`_nested_values`), or either when
-    their values are not read or fit neither.
+    """How to pass ``image``, a list or tuple given to :func:`as_rgba`: frames (PIL images,
+    at any level of the walk down first items) one at a time, or as an animation's file;
+    numbers as the array they fit, uint8 for integers 0..255, float32 for values 0..1
+    (:func:`_nested_values`), or either when their values are not read or fit neither.
 
     >>> _nested_hint([[0.0, 0.5]], "image")
     '; for nested lists of values 0..1, pass np.asarray(image, dtype=np.float32)'
+    >>> _nested_hint([[Image.new("RGB", (1, 1))]], "image")[:50]
+    '; for frames, pass one image at a time (image[0][0]'
     """
-    if any(isinstance(item, Image.Image) for item in image):
-        return (f"; for frames, pass one image at a time ({name}[0]), or save them as an "
-                "animation and reduce it with quantize.animation.reduce_animation_file")
+    for depth, level in enumerate(_first_items(image)):
+        if isinstance(level, list | tuple) and any(isinstance(item, Image.Image)
+                                                   for item in level):
+            return (f"; for frames, pass one image at a time ({name}{'[0]' * (depth + 1)}), "
+                    "or save them as an animation and reduce it with "
+                    "quantize.animation.reduce_animation_file")
     values = _nested_values(image)
     if values == "levels":
         return f"; for nested lists of levels 0..255, pass np.asarray({name}, dtype=np.uint8)"
@@ -2914,14 +2924,33 @@ def _nested_hint(image: list | tuple, name: str) -> str:
             "0..255, or dtype=np.float32 for values 0..1")
 
 
+def _first_items(image: list | tuple) -> Iterator[Any]:
+    """``image``, its first item, that item's first item and so on while each is a
+    non-empty list or tuple, at most :data:`NESTED_LEVELS_WALKED` of them (a list that
+    holds itself ends there).
+
+    >>> [len(level) for level in _first_items([[1, 2, 3], [4, 5, 6]])]
+    [2, 3]
+    """
+    item = image
+    for _ in range(NESTED_LEVELS_WALKED):
+        if not isinstance(item, list | tuple) or not item:
+            return
+        yield item
+        item = item[0]
+
+
 def _nested_values(image: list | tuple) -> str | None:
     """"levels" when nested lists ``image`` hold integers 0..255, "fractions" when numbers
-    0..1 of which some are floats; None for others, and for more than
+    0..1 of which some are floats; None for others, for more than
     :data:`NESTED_VALUES_READ` values (counted along the first item of each level), left
-    unread."""
-    size, item = 1, image
-    while isinstance(item, list | tuple) and item:
-        size, item = size * len(item), item[0]
+    unread, and for lists nested deeper than :data:`NESTED_LEVELS_WALKED`."""
+    levels = list(_first_items(image))
+    if len(levels) == NESTED_LEVELS_WALKED and isinstance(levels[-1][0], list | tuple):
+        return None  # deeper than any array; a list that holds itself
+    size = 1
+    for level in levels:
+        size *= len(level)
     if size > NESTED_VALUES_READ:
         return None
     try:

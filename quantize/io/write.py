@@ -105,8 +105,8 @@ def check_output_path(output: str | os.PathLike[str], *,
 #: Why a pipe, device or socket (a FIFO a reader waits on, ``/dev/null``) is refused as an
 #: output, whatever ``force`` says: an output is written beside it and renamed over it,
 #: which would replace it with a file, and leave its reader waiting.
-STREAM_OUTPUT = ("is a pipe or device, not a regular file; expected an output file name "
-                 "(an output is put in place whole, which would replace it)")
+STREAM_OUTPUT = ("is a pipe, device or socket, not a regular file; expected an output file "
+                 "name (an output is put in place whole, which would replace it)")
 
 
 def check_output_folder_writable(output: Path) -> None:

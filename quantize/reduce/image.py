@@ -117,7 +117,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         gives it (k RGB triples), and a mode "P" PIL image, whose palette is taken, every
         entry it holds whether its pixels draw it or not (``len(im.getpalette()) // 3``:
         the k of ``im.quantize(k)``, 256 for ``im.convert("P")``), with alpha from its
-        ``transparency`` or "RGBA" palette. A
+        ``transparency`` or "RGBA" palette, and its ``im.palette`` (an ``ImagePalette``),
+        whose entries are taken as they are, without the image's ``transparency``. A
         colour it repeats (alpha included) is kept once, at its first index, so
         the entries after a repeat take lower indices in the result than in
         ``palette``, and a :class:`~quantize.errors.PaletteInWarning` says so;

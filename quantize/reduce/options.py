@@ -37,10 +37,17 @@ from ..errors import (
     PaletteInWarning,
     warn_caller,
 )
-from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
+from ..io import (
+    DEFAULT_MAX_PIXELS,
+    GIF_ALPHA_THRESHOLD,
+    STREAM_OUTPUT,
+    check_output_path,
+    is_stream,
+)
 from ..names import quoted, same_file
 from ..palette_files import (
     PALETTE_ALPHA_HINT,
+    PaletteFormatWarning,
     check_palette_file_holds,
     check_palette_path,
     is_clear_image_palette,
@@ -58,7 +65,7 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Op
            "check_reduce_options", "entries_drawn", "gif_entries", "opaque_repeats",
            "palette_in_name",
            "too_many_colors",
-           "read_palette_in",
+           "read_palette_in", "read_palette_in_once",
            "read_palette_in_quietly", "visible_entries",
            "warn_palette_entries", "warn_palette_without_alpha", "warn_repeated_entries",
            "warn_transparent_entries"]
@@ -203,6 +210,23 @@ def read_palette_in(path: str | os.PathLike[str]) -> np.ndarray:
     file's job says that once it has mapped onto the palette
     (:func:`warn_transparent_entries`), naming the palette as its other messages do."""
     return read_palette(path, warn_transparent_index=False)
+
+
+def read_palette_in_once(path: str | os.PathLike[str]) -> np.ndarray:
+    """The ``palette_in`` palette, ``(k, 3)`` or ``(k, 4)`` uint8, read once before any
+    job (``quantize reduce`` and ``batch``, and a planned batch), so that a bad file is
+    named once.
+
+    Every file's job reads the file again: a pipe or device is refused (a second read of
+    a pipe waits for a writer for ever), and the file's format warnings are left for the
+    jobs to say, each on its file's line.
+    """
+    from ..io import require_regular_file
+
+    require_regular_file(path, "palette_in")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PaletteFormatWarning)
+        return read_palette(path)
 
 
 def read_palette_in_quietly(path: str | os.PathLike[str]) -> np.ndarray | None:
@@ -479,6 +503,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],
                             opts["exact_colors"], palette)
     if opts["palette_out"] is not None:
+        refuse_stream_output(opts["palette_out"])
         check_palette_path(opts["palette_out"], "palette_out")
         if checked.n_colors is not None and checked.quality is None:
             check_palette_out_holds(opts["palette_out"], checked.n_colors,
@@ -511,11 +536,21 @@ but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal or 
 
 def check_output_names(output: Any, palette_out: Any) -> None:
     """Refuse an ``output`` or ``palette_out`` path that no file can be written under: a
-    folder (said as such, not as an unsupported extension: :func:`check_file_name`), or
-    one under an existing file (:func:`~quantize._validation.check_not_under_a_file`)."""
+    pipe, device or socket (:func:`refuse_stream_output`), a folder (said as such, not as
+    an unsupported extension: :func:`check_file_name`), or one under an existing file
+    (:func:`~quantize._validation.check_not_under_a_file`)."""
     for value, name in ((output, "output"), (palette_out, "palette_out")):
+        refuse_stream_output(value)
         check_file_name(value, name)
         check_not_under_a_file(value, name)
+
+
+def refuse_stream_output(value: Any) -> None:
+    """Refuse an output path that is an existing pipe, device or socket
+    (:data:`~quantize.io.STREAM_OUTPUT`), before its extension is read: ``/dev/null`` was
+    said to have none. Anything but a path is left to the checks of its type."""
+    if isinstance(value, str | os.PathLike) and is_stream(value):
+        raise OutputError(STREAM_OUTPUT, path=Path(value))
 
 
 def check_palette_out(opts: dict[str, Any], src: Path | None) -> None:
