@@ -2109,8 +2109,8 @@ def test_cli_a_pipe_at_an_outputs_name_fails_that_file(tmp_path, mode, fifo, for
                                 text=True, timeout=60)
     except subprocess.TimeoutExpired:
         pytest.fail(f"batch waited for a writer of {fifo}")
-    reason = (f"{out / fifo}: is a pipe or device, not a regular file; expected an output "
-              "file name (an output is put in place whole, which would replace it)")
+    reason = (f"{out / fifo}: is a pipe, device or socket, not a regular file; expected an "
+              "output file name (an output is put in place whole, which would replace it)")
     assert (result.returncode, result.stderr) == (1, f"quantize: error: {src / 'a.png'}: "
                                                      f"{reason}\n")
     assert f"failed  {src / 'a.png'}: {reason}" in result.stdout

@@ -638,9 +638,9 @@ def test_cli_a_pipe_at_segments_json_is_refused_unread(tmp_path, force):
     except subprocess.TimeoutExpired:
         pytest.fail("segment waited for a writer of out/segments.json")
     assert (result.returncode, result.stderr) == (
-        1, "quantize: error: in.png: out/segments.json: is a pipe or device, not a regular "
-        "file; expected an output file name (an output is put in place whole, which would "
-        "replace it)\n")
+        1, "quantize: error: in.png: out/segments.json: is a pipe, device or socket, not a "
+        "regular file; expected an output file name (an output is put in place whole, which "
+        "would replace it)\n")
     assert stat.S_ISFIFO(os.lstat(tmp_path / "out" / "segments.json").st_mode)
     assert os.listdir(tmp_path / "out") == ["segments.json"]
 

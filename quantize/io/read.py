@@ -2905,7 +2905,7 @@ def _nested_hint(image: list | tuple, name: str) -> str:
 
     >>> _nested_hint([[0.0, 0.5]], "image")
     '; for nested lists of values 0..1, pass np.asarray(image, dtype=np.float32)'
-    >>> _nested_hint([[Image.new("RGB", (1, 1))]], "image")[:50]
+    >>> _nested_hint([[Image.new("RGB", (1, 1))]], "image")[:51]
     '; for frames, pass one image at a time (image[0][0]'
     """
     for depth, level in enumerate(_first_items(image)):
