@@ -30,7 +30,7 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
                                "stale": 0, "failed": 1, "failed_stale": 0,
                                "folders_skipped": 0, "folders_failed": 0, "seconds": 1.5,
                                "interrupted": False, "interrupted_by": None,
-                               "abandoned": 0,
+                               "abandoned": 0, "finished_unrecorded": 0,
                                "files_left_out": 0, "left_out_extensions": [],
                                "folders_not_entered": 0,
                                "unclaimed": 0, "unfinished": 0, "removed": 0,
@@ -53,6 +53,31 @@ def test_files_abandoned_mid_way_have_rows_of_their_own_status_and_a_count(tmp_p
         ("0.png", "abandoned"), ("a.jpg", "ok"), ("b.jpg", "failed"), ("c.png", "abandoned"),
         ("z.png", "not reached")]
     assert data["files"][0] == batch.abandoned_row(tmp_path / "0.png")
+
+
+@pytest.mark.parametrize("name", ["r.json", "r.csv"])
+def test_files_finished_unrecorded_have_rows_with_their_outputs_and_a_count(tmp_path, name):
+    """An output another worker finished as an error stopped the run is left in place; its
+    file's row said "not reached", with no output."""
+    summary = batch.BatchSummary(total=4, ok=1, failed=1)
+    batch.write_report(tmp_path / name, _results(tmp_path), summary,
+                       not_reached=[tmp_path / "d.png"],
+                       unrecorded=[(tmp_path / "c.png", tmp_path / "out" / "c.png")])
+    if name == "r.json":
+        data = json.loads((tmp_path / name).read_text())
+        rows = data["files"]
+        assert (data["summary"]["finished_unrecorded"], data["summary"]["abandoned"]) == (1, 0)
+    else:
+        with open(tmp_path / name, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+    assert [(Path(r["input"]).name, r["status"]) for r in rows] == [
+        ("a.jpg", "ok"), ("b.jpg", "failed"), ("c.png", "finished unrecorded"),
+        ("d.png", "not reached")]
+    assert {k: rows[2][k] for k in ("input", "output", "status", "reason")} == {
+        "input": str(tmp_path / "c.png"), "output": str(tmp_path / "out" / "c.png"),
+        "status": "finished unrecorded",
+        "reason": "its output was finished as the run stopped, before it was recorded, and is "
+                  "left in place, unrecorded; the next run makes it again"}
 
 
 def test_json_report_summary_says_what_interrupted_the_batch_when_told(tmp_path):

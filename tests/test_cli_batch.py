@@ -1969,31 +1969,55 @@ def test_a_run_stopped_by_an_error_says_the_files_not_reached_and_how_to_finish(
     assert summary.endswith(f"; stopped before the end, 1 not reached: {advice}")
 
 
-def test_a_run_stopped_by_an_error_names_the_outputs_left_unrecorded(tmp_path, monkeypatch):
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_run_stopped_by_an_error_names_the_outputs_left_unrecorded(tmp_path, monkeypatch,
+                                                                      as_json):
     """With -j 2 the other worker's output, finished as the run stopped, and its mark were
-    left in place, said nowhere. Said then to be "in no report", its file was listed and
-    counted as not reached: the warning and the summary now say so."""
+    left in place, said nowhere. Then said to be "in no report", and later "counted and
+    listed as not reached", its file was given in the reports, the page and --json as not
+    reached, with no output: it has a row of its own, with its output, counted apart."""
+    from .report_support import file_rows, parse
+
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
-    for name in ("a.png", "b.png"):
+    for name in ("a.png", "b.png", "c.png"):
         Image.fromarray(np.full((4, 4, 3), 40, np.uint8)).save(src / name)
 
     def stopped(plan, *, on_result, **kwargs):
+        out.mkdir(exist_ok=True)
+        Image.fromarray(np.full((4, 4, 3), 40, np.uint8)).save(out / "b.png")
         raise batch.NotRecordedError("cannot add 'a.png' (No space left on device)",
                                      path=out / batch.MANIFEST_NAME, input=src / "a.png",
                                      left=[out / "b.png"])
 
     monkeypatch.setattr(batch, "run_batch", stopped)
-    result = _cli(src, "-o", out, "-k", 2, "--report", tmp_path / "r.json")
+    result = _cli(src, "-o", out, "-k", 2, "--report", tmp_path / "r.json",
+                  "--html", tmp_path / "r.html", *(["--json"] if as_json else []))
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
+    lines = result.stderr.splitlines()
+    assert lines[-1] == (
         f"quantize: warning: 1 output finished as the run stopped, {out / 'b.png'}, is left "
-        "in place, unrecorded, its file counted and listed as not reached; the next run "
-        "makes it again"]
-    assert (" stopped before the end, 2 not reached, of which 1 finished unrecorded: rerun "
-            "the same command to finish; report: ") in result.stdout.splitlines()[-1]
+        "in place, unrecorded, its file listed as finished unrecorded; the next run makes it "
+        "again")
+    summary = (lines if as_json else result.stdout.splitlines())[-2 if as_json else -1]
+    assert (" stopped before the end, 2 not reached, 1 finished unrecorded: rerun the same "
+            "command to finish; report: ") in summary
+    expected = [("a.png", "not reached", ""), ("b.png", "finished unrecorded", str(out / "b.png")),
+                ("c.png", "not reached", "")]
     data = json.loads((tmp_path / "r.json").read_text())
-    assert [row["status"] for row in data["files"]] == ["not reached", "not reached"]
+    assert [(Path(r["input"]).name, r["status"], r["output"]) for r in data["files"]] == expected
+    assert data["files"][1] == batch.finished_unrecorded_row(src / "b.png", out / "b.png")
+    assert data["summary"]["finished_unrecorded"] == 1
+    root = parse((tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert [row.attrs["class"] for row in file_rows(root)] == [
+        "file not-reached", "file finished-unrecorded", "file not-reached"]
+    (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
+    assert ("stopped before the end: 2 not reached, 1 finished unrecorded (rerun the command "
+            "to finish)") in line
+    if as_json:
+        objects = [json.loads(line) for line in result.stdout.splitlines()]
+        assert sorted((Path(o["input"]).name, o["status"], o["output"])
+                      for o in objects) == expected
 
 
 def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_path,

@@ -608,7 +608,8 @@ def test_cli_a_pipe_as_the_output_folder_or_in_it_is_refused(tmp_path, monkeypat
     os.mkfifo("fifo")
     result = runner.invoke(app, ["segment", "in.png", "-o", "fifo", *force])
     assert (result.exit_code, result.stderr) == (
-        2, "quantize: error: -o/--output='fifo' is a pipe or device; expected a folder\n")
+        2, "quantize: error: -o/--output='fifo' is a pipe, device or socket; expected a "
+        "folder\n")
     Path("out").mkdir()
     os.mkfifo("out/labels.png")
     result = runner.invoke(app, ["segment", "in.png", "-o", "out", *force])

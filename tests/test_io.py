@@ -3434,8 +3434,26 @@ def test_check_output_folder_names_a_pipe_as_such(tmp_path):
     os.mkfifo(tmp_path / "out")
     with pytest.raises(ValueError) as info:
         check_output_folder(tmp_path / "out")
-    assert str(info.value) == (f"output_dir={str(tmp_path / 'out')!r} is a pipe or device; "
-                               "expected a folder")
+    assert str(info.value) == (f"output_dir={str(tmp_path / 'out')!r} is a pipe, device or "
+                               "socket; expected a folder")
+
+
+@pytest.mark.parametrize("folder", ["s", "s/out"])
+def test_check_output_folder_names_a_socket_as_an_output_file_message_does(tmp_path,
+                                                                            monkeypatch, folder):
+    """A socket was said to be "a pipe or device", while an output file at one is "a pipe,
+    device or socket" (STREAM_OUTPUT)."""
+    import socket
+
+    if not hasattr(socket, "AF_UNIX"):
+        pytest.skip("no Unix sockets here")
+    monkeypatch.chdir(tmp_path)  # a socket's path is short: name it from its folder
+    with socket.socket(socket.AF_UNIX) as server, pytest.raises(ValueError) as info:
+        server.bind("s")
+        check_output_folder(folder, "-o")
+    where = "is" if folder == "s" else "lies under 's', which is"
+    assert str(info.value) == (f"-o={folder!r} {where} a pipe, device or socket; expected a "
+                               "folder")
 
 
 def test_check_output_path_takes_a_name_of_255_bytes(tmp_path):

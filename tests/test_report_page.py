@@ -301,6 +301,44 @@ def test_files_an_interrupted_run_did_not_reach_have_rows_saying_so(tmp_path):
                          "finish)")
 
 
+def test_a_file_finished_unrecorded_as_an_error_stopped_the_run_has_a_row_of_its_own(
+        tmp_path):
+    """An output another worker finished as the record could not be written was left in
+    place, but its file's row said "not reached": no output, and counted with the files
+    the run never started."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    for name in ("b.png", "c.png"):
+        Image.fromarray(quadrants()).save(tmp_path / "in" / name)
+    Image.fromarray(quadrants()).save(tmp_path / "out" / "b.png")
+    results = [FileResult(tmp_path / "in" / "a.png", None, "failed", BROKEN_REASON)]
+    summary = summary_of(results)
+    summary.total = 3
+    write_html_report(tmp_path / "r.html", results, summary, mode="reduce",
+                      not_reached=[tmp_path / "in" / "c.png"],
+                      unrecorded=[(tmp_path / "in" / "b.png", tmp_path / "out" / "b.png")])
+    root = parse((tmp_path / "r.html").read_text())
+    rows = file_rows(root)
+    assert [(row.attrs["id"], row.attrs["class"], row.children[0].all_text()) for row in rows] == [
+        ("file-0", "file failed", "a.pngfailed"),
+        ("file-2", "file finished-unrecorded", "b.png→ b.pngfinished unrecorded"),
+        ("file-1", "file not-reached", "c.pngnot reached")]
+    row = rows[1]
+    assert [a.attrs["href"] for a in row.iter("a")] == ["in/b.png", "out/b.png"]
+    assert len(list(row.iter("img"))) == 2  # its input and its output, which is there
+    assert (row.children[-1].attrs["colspan"], row.children[-1].all_text()) == (
+        "7", "finished unrecorded: its output was finished as the run stopped, and is left "
+        "in place, unrecorded (the next run makes it again)")
+    assert set(row.attrs) == {"id", "class", "data-name"}  # no metric to sort by
+    assert _summary_line(root).endswith(
+        "stopped before the end: 1 not reached, 1 finished unrecorded (rerun the command to "
+        "finish)")
+    (group,) = [div for div in root.iter("div") if "filter" in div.classes()]
+    assert [(b.all_text(), b.attrs["data-show"]) for b in group.iter("button")] == [
+        ("all (3)", ""), ("failed (1)", "failed"), ("not reached (1)", "not-reached"),
+        ("finished unrecorded (1)", "finished-unrecorded")]
+
+
 @pytest.mark.parametrize("mode, span", [("reduce", "7"), ("segment", "4")])
 def test_a_file_skipped_unread_says_why_across_the_metric_columns(tmp_path, mode, span):
     # the reason of a link to a folder stood in bold in the narrow name column, a dozen

@@ -4,7 +4,9 @@ Rows come from :meth:`FileResult.as_row`: input, output, status, reason, then
 the job's record (k, psnr, delta_e, seconds, bytes, ...); an input an interrupted
 batch did not reach has a row of its own
 (:func:`~quantize.batch.results.not_reached_row`), and so has one whose job a second
-interrupt abandoned (:func:`~quantize.batch.results.abandoned_row`). The HTML report with thumbnails
+interrupt abandoned (:func:`~quantize.batch.results.abandoned_row`), and one whose output
+another worker finished, unrecorded, as an error stopped the run
+(:func:`~quantize.batch.results.finished_unrecorded_row`). The HTML report with thumbnails
 lives in :mod:`quantize.report`.
 """
 
@@ -31,6 +33,7 @@ from .results import (
     RemovedOutput,
     abandoned_row,
     check_removed,
+    finished_unrecorded_row,
     not_reached_row,
     passed_over_suffixes,
 )
@@ -224,6 +227,7 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  summary: BatchSummary, *,
                  not_reached: Sequence[str | os.PathLike[str]] = (),
                  abandoned: Sequence[str | os.PathLike[str]] = (),
+                 unrecorded: Sequence[tuple[str | os.PathLike[str], str | os.PathLike[str]]] = (),
                  mode: Literal["reduce", "segment"] = "reduce",
                  unclaimed: int = 0, unfinished: int = 0,
                  removed: Sequence[RemovedOutput] = (),
@@ -258,7 +262,11 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     with ``results`` in that order, as the command line gives them, every row is. Each
     input in ``abandoned`` (those whose jobs a second interrupt abandoned while they ran:
     :class:`~quantize.batch.FilesAbandoned`) gets such a row too, its status "abandoned",
-    and a JSON summary counts them, ``abandoned``. Written atomically, in UTF-8; a CSV
+    and a JSON summary counts them, ``abandoned``. Each ``(input, output)`` of
+    ``unrecorded`` (an output another worker finished as an error stopped the run, left in
+    place and in no record: :class:`~quantize.batch.NotRecordedError`) gets one too, its
+    status "finished unrecorded", its output that file, and a JSON summary counts them,
+    ``finished_unrecorded``. Written atomically, in UTF-8; a CSV
     starts with a byte order mark (BOM), which tells a spreadsheet its encoding: without
     it, Excel opens a CSV in the system's legacy code page and garbles non-ASCII file names. pandas,
     DuckDB, R's readr and LibreOffice skip the mark; Python's :mod:`csv` reads
@@ -285,12 +293,13 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     def key(row: Mapping[str, Any]) -> Any:
         return natural_key(row["input"])
 
-    missed = sorted([*map(not_reached_row, not_reached), *map(abandoned_row, abandoned)],
-                    key=key)
+    missed = sorted([*map(not_reached_row, not_reached), *map(abandoned_row, abandoned),
+                     *(finished_unrecorded_row(i, o) for i, o in unrecorded)], key=key)
     rows = [printable_data(row) for row in heapq.merge((r.as_row() for r in results), missed,
                                                        key=key)]
     if p.suffix.lower() == ".json":
-        counts = {**summary.as_dict(), "abandoned": len(abandoned)}
+        counts = {**summary.as_dict(), "abandoned": len(abandoned),
+                  "finished_unrecorded": len(unrecorded)}
         report = {"summary": {**counts, **passed, **left}, "files": rows,
                   "removed": [printable_data(r.as_row()) for r in gone]}
         atomic_write(p, lambda tmp: _write_json(tmp, report))

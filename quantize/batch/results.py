@@ -16,13 +16,14 @@ from ..errors import ExitCode
 from ..names import absolute_path, natural_key
 from .calls import Outcome
 
-__all__ = ["ABANDONED", "FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "LEFT_UNRECORDED",
-           "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED", "OUTPUT_UNFINISHED",
-           "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary", "FileResult", "RemovedOutput",
-           "Status", "abandoned_row", "check_removed", "file_result", "folder_counts", "is_folder",
+__all__ = ["ABANDONED", "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT",
+           "LEFT_UNRECORDED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED",
+           "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary",
+           "FileResult", "RemovedOutput", "Status", "abandoned_row", "check_removed",
+           "file_result", "finished_unrecorded_row", "folder_counts", "is_folder",
            "left_out_line", "not_reached_row", "not_removed_lines", "passed_over_counts",
            "passed_over_suffixes", "redone_counts", "removed_counts", "removed_note", "same_path",
-           "stale_kept", "unclaimed_counts", "unrecorded_kept"]
+           "stale_kept", "stopped_counts", "unclaimed_counts", "unrecorded_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -126,6 +127,29 @@ def abandoned_row(input: str | os.PathLike[str]) -> dict[str, Any]:
                       "it; rerun the same command to make it"}
 
 
+#: Status of the report row of an input whose output another worker finished as an error
+#: stopped the run (the record of finished outputs could not be written:
+#: :class:`~quantize.batch.NotRecordedError`): left in place and in no record, unlike one
+#: :data:`NOT_REACHED`, but as unsettled, in no summary count; the next run makes it again
+#: (:data:`OUTPUT_UNRECORDED`).
+FINISHED_UNRECORDED = "finished unrecorded"
+
+
+def finished_unrecorded_row(input: str | os.PathLike[str],
+                            output: str | os.PathLike[str]) -> dict[str, Any]:
+    """The report row of an input whose ``output`` another worker finished as an error
+    stopped the run, left in place, unrecorded: as :func:`not_reached_row`'s, its status
+    :data:`FINISHED_UNRECORDED`, its output that file.
+
+    >>> row = finished_unrecorded_row(Path("in/a.jpg"), Path("out/a.png"))
+    >>> row["output"], row["status"]
+    ('out/a.png', 'finished unrecorded')
+    """
+    return {"input": str(input), "output": str(output), "status": FINISHED_UNRECORDED,
+            "reason": "its output was finished as the run stopped, before it was recorded, "
+                      "and is left in place, unrecorded; the next run makes it again"}
+
+
 #: Why a file is made again whose output a run wrote (its job finished it, as its mark says)
 #: and was stopped (killed) before it recorded: not known to be finished with these settings.
 OUTPUT_UNRECORDED = "redone: the run that wrote its output was stopped before it recorded it"
@@ -152,6 +176,18 @@ def redone_counts(redone: int, unrecorded: int) -> str:
     if len(kinds) < 2:
         return "".join(f"{redone} redone: {what}" for _, what in kinds)
     return f"{redone} redone: " + ", ".join(f"{n} {what}" for n, what in kinds)
+
+
+def stopped_counts(not_reached: int, unrecorded: int) -> str:
+    """The files a run an error stopped left unsettled, as its summary line and its page
+    say them: those it did not reach (:data:`NOT_REACHED`) and those whose outputs other
+    workers finished, unrecorded, as it stopped (:data:`FINISHED_UNRECORDED`); "" for none.
+
+    >>> stopped_counts(2, 1), stopped_counts(0, 1), stopped_counts(0, 0)
+    ('2 not reached, 1 finished unrecorded', '1 finished unrecorded', '')
+    """
+    return ", ".join(f"{n} {what}" for n, what in ((not_reached, "not reached"),
+                                                    (unrecorded, "finished unrecorded")) if n)
 
 
 def folder_counts(folders_skipped: int, folders_failed: int) -> list[str]:

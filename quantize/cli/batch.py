@@ -272,8 +272,9 @@ def batch(
         "--json", help="Print one JSON object per file on stdout as it settles: input, "
         "output, status, reason, then its metrics (a --report row; its warnings go to "
         "stderr); after Ctrl-C or an error that stops the run, one for each file not "
-        "reached (status 'not reached') and each a second Ctrl-C abandoned (status "
-        "'abandoned'); the summary goes to stderr.")] = False,
+        "reached (status 'not reached'), each a second Ctrl-C abandoned (status "
+        "'abandoned') and each whose output another worker finished as the run stopped, "
+        "unrecorded (status 'finished unrecorded'); the summary goes to stderr.")] = False,
 ) -> None:
     """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
 
@@ -381,16 +382,16 @@ def batch(
         except KeyboardInterrupt:
             fail_interrupted("interrupted before any file was processed")
         results, summary, stopped, abandoned = _run(plan, jobs, scheduler, show)
-        not_reached = _not_reached(plan, results, abandoned)
+        not_reached, unrecorded = _unsettled(plan, results, stopped, abandoned)
         if mode == "reduce" and not shared_palette:
             _remove_unused_palette(output_dir, show)
         if show == "json":  # one object for every file, as the reports have one row each
-            _json_unsettled(results, not_reached, stopped, abandoned)
+            _json_unsettled(results, not_reached, stopped, abandoned, unrecorded)
         written = [r.record for r in results if r.status == "ok"]
         note_idle_options(written, optimize=options.get("optimize", False),
                           per_frame=options.get("palette") == "per-frame",
                           every_file_written=len(written) == len(results)
-                          and not not_reached and not abandoned)
+                          and not not_reached and not abandoned and not unrecorded)
         # each report that cannot be written said in its line; the others, the summary
         # line and why the run stopped are said all the same
         reports, unwritten = _write_reports(
@@ -398,16 +399,15 @@ def batch(
             bool(options.get("dither")), options.get("palette") == "per-frame",
             command_line(ctx, "batch"), not_reached, input_dir,
             (len(plan.unclaimed), len(plan.unfinished)), removed,
-            (plan.passed_over, len(plan.not_entered)), abandoned)
+            (plan.passed_over, len(plan.not_entered)), abandoned, unrecorded)
         rerun = _rerun_advice(force, command_line(ctx, "batch"))
         if not quiet:  # -q: nothing on success, as reduce -q and segment -q
             _print_summary(summary, reports, err=as_json,
                            unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
                            removed=removed, passed=(plan.passed_over, len(plan.not_entered)),
                            abandoned=len(abandoned),
-                           stopped=(len(not_reached), rerun,
-                                    _finished_unrecorded(plan, stopped, not_reached))
-                           if stopped is not None and not_reached
+                           stopped=(len(not_reached), rerun, len(unrecorded))
+                           if stopped is not None and (not_reached or unrecorded)
                            and not summary.interrupted else None)
         if summary.interrupted:
             fail_interrupted(f"interrupted; {rerun}" if not_reached or abandoned
@@ -495,6 +495,19 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
         _require_distributed(scheduler)
 
 
+def _unsettled(plan: "lib.BatchPlan", results: "list[lib.FileResult]",
+               stopped: Exception | None, abandoned: Sequence[Path] = ()
+               ) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """The inputs of ``plan`` without a result, but those the run ``abandoned`` while they
+    ran: those it did not reach, and, apart, each with its output, those whose outputs
+    other workers finished, unrecorded, as ``stopped`` stopped it
+    (:func:`_finished_unrecorded`)."""
+    not_reached = _not_reached(plan, results, abandoned)
+    unrecorded = _finished_unrecorded(plan, stopped, not_reached)
+    apart = {input for input, _ in unrecorded}
+    return [path for path in not_reached if path not in apart], unrecorded
+
+
 def _not_reached(plan: "lib.BatchPlan", results: "list[lib.FileResult]",
                  abandoned: Sequence[Path] = ()) -> list[Path]:
     """The inputs of ``plan`` without a result: those the run did not reach (interrupted,
@@ -505,11 +518,14 @@ def _not_reached(plan: "lib.BatchPlan", results: "list[lib.FileResult]",
 
 
 def _json_unsettled(results: "list[lib.FileResult]", not_reached: list[Path],
-                    stopped: Exception | None, abandoned: Sequence[Path] = ()) -> None:
+                    stopped: Exception | None, abandoned: Sequence[Path] = (),
+                    unrecorded: Sequence[tuple[Path, Path]] = ()) -> None:
     """With ``--json``, the objects of the files a stopped run gave no object as they
     settled: those not done when the Dask scheduler was lost (failed, as the reports have
-    them), those the run did not reach (``not reached``, the keys of a report row) and
-    those it abandoned while they ran (``abandoned``)."""
+    them), those the run did not reach (``not reached``, the keys of a report row), those
+    it abandoned while they ran (``abandoned``) and those whose outputs were finished,
+    unrecorded, as it stopped (``unrecorded``, each input with its output:
+    ``finished unrecorded``)."""
     from .. import batch as lib
 
     if isinstance(stopped, lib.SchedulerLostError):
@@ -521,6 +537,8 @@ def _json_unsettled(results: "list[lib.FileResult]", not_reached: list[Path],
         _json_line(lib.not_reached_row(input))
     for input in abandoned:
         _json_line(lib.abandoned_row(input))
+    for input, output in unrecorded:
+        _json_line(lib.finished_unrecorded_row(input, output))
 
 
 def _json_line(row: dict[str, Any]) -> None:
@@ -537,9 +555,11 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    unclaimed: tuple[int, int] = (0, 0),
                    removed: "Sequence[lib.RemovedOutput]" = (),
                    passed: tuple[Sequence[Path], int] = ((), 0),
-                   abandoned: Sequence[Path] = ()) -> tuple[list[Path], int]:
+                   abandoned: Sequence[Path] = (),
+                   unrecorded: Sequence[tuple[Path, Path]] = ()) -> tuple[list[Path], int]:
     """Write the --report file and the --html page; each has a row for each input in
-    ``not_reached`` and in ``abandoned``. The page is titled with ``input_dir`` as given,
+    ``not_reached`` and in ``abandoned``, and for each input of ``unrecorded``, with its
+    output. The page is titled with ``input_dir`` as given,
     names each file by its path from it; it and a JSON report count the outputs in no
     report, left in place, as the summary line does: ``unclaimed`` is their number and that
     of those a stopped run left unfinished (:func:`_print_summary`), and list and count
@@ -561,7 +581,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
 
     def write_report(target: Path) -> None:
         lib.write_report(target, results, summary, not_reached=not_reached,
-                         abandoned=abandoned, mode=mode, unclaimed=unclaimed[0],
+                         abandoned=abandoned, unrecorded=unrecorded, mode=mode,
+                         unclaimed=unclaimed[0],
                          unfinished=unclaimed[1], removed=removed, passed_over=passed[0],
                          not_entered=passed[1])
 
@@ -571,7 +592,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
         # the page decodes no image the jobs refused (--max-pixels guards against bombs)
         write_html_report(target, results, summary, mode=mode, max_pixels=max_pixels,
                           dithered=dithered, per_frame=per_frame, command=command,
-                          not_reached=not_reached, abandoned=abandoned, input_dir=input_dir,
+                          not_reached=not_reached, abandoned=abandoned,
+                          unrecorded=unrecorded, input_dir=input_dir,
                           unclaimed=unclaimed[0], unfinished=unclaimed[1], removed=removed,
                           passed_over=passed[0], not_entered=passed[1])
 
@@ -593,7 +615,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     except KeyboardInterrupt:  # the page reads every thumbnail: seconds on a large batch
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"
-        rest = " and to finish the files not reached" if not_reached or abandoned else ""
+        rest = (" and to finish the files not reached" if not_reached or abandoned
+                or unrecorded else "")
         kept = (" (one an earlier run wrote is left as it was)" if earlier & set(unwritten)
                 else "")
         fail_interrupted(f"interrupted while writing the reports: {names} not written{kept}; "
@@ -1153,18 +1176,20 @@ def _say_stopped(stopped: Exception | None) -> None:
 
 
 def _finished_unrecorded(plan: "lib.BatchPlan", stopped: Exception | None,
-                         not_reached: Sequence[Path]) -> int:
-    """How many of the files ``not_reached`` had their outputs finished by other workers as
-    the record of finished outputs could not be written (``stopped``, a
-    :class:`~quantize.batch.NotRecordedError`, lists them): in no record, they are counted
-    among the files not reached, as the reports list them, and the next run makes them."""
+                         not_reached: Sequence[Path]) -> list[tuple[Path, Path]]:
+    """Those of the files ``not_reached`` whose outputs other workers finished as the record
+    of finished outputs could not be written (``stopped``, a
+    :class:`~quantize.batch.NotRecordedError`, lists them), each with that output: in no
+    record, they are listed and counted apart (status "finished unrecorded"), and the
+    next run makes them again."""
     from .. import batch as lib
 
     if not isinstance(stopped, lib.NotRecordedError) or not stopped.left:
-        return 0
+        return []
     left = set(stopped.left)
     unreached = set(not_reached)
-    return sum(1 for job in plan.jobs if job.output in left and job.input in unreached)
+    return [(job.input, job.output) for job in plan.jobs
+            if job.output in left and job.input in unreached]
 
 
 def _left_unrecorded_line(outputs: Sequence[Path], shown: int = 3) -> str:
@@ -1174,14 +1199,14 @@ def _left_unrecorded_line(outputs: Sequence[Path], shown: int = 3) -> str:
 
     >>> print(_left_unrecorded_line([Path("out/b.png")]))  # doctest: +NORMALIZE_WHITESPACE
     1 output finished as the run stopped, out/b.png, is left in place, unrecorded, its
-    file counted and listed as not reached; the next run makes it again
+    file listed as finished unrecorded; the next run makes it again
     """
     names = ", ".join(map(str, outputs[:shown]))
     more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
     one = len(outputs) == 1
     return (f"{'1 output' if one else f'{len(outputs)} outputs'} finished as the run stopped, "
             f"{names}{more}, {'is' if one else 'are'} left in place, unrecorded, "
-            f"{'its file' if one else 'their files'} counted and listed as not reached; "
+            f"{'its file' if one else 'their files'} listed as finished unrecorded; "
             f"the next run makes {'it' if one else 'them'} again")
 
 
@@ -1420,8 +1445,9 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     extension and the number of sub-folders it did not enter
     (:func:`~quantize.batch.passed_over_counts`); ``abandoned``, the files a second interrupt
     abandoned while they ran; ``stopped``, of a run an error stopped before the end, the
-    number of files it did not reach, what to run to finish, and how many of those files
-    had their outputs finished, unrecorded, as it stopped (:func:`_finished_unrecorded`)."""
+    number of files it did not reach, what to run to finish, and the number of those
+    whose outputs were finished, unrecorded, as it stopped (:func:`_finished_unrecorded`),
+    counted apart from those not reached (:func:`~quantize.batch.stopped_counts`)."""
     from .. import batch as lib
 
     redone = lib.redone_counts(summary.redone, summary.redone_unrecorded)
@@ -1445,8 +1471,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     line += "".join(f"; {n}" for n in (*lib.removed_counts(removed),
                                         *lib.unclaimed_counts(unclaimed, unfinished)))
     if stopped is not None:
-        unrecorded = f", of which {stopped[2]} finished unrecorded" if stopped[2] else ""
-        line += f"; stopped before the end, {stopped[0]} not reached{unrecorded}: {stopped[1]}"
+        line += (f"; stopped before the end, {lib.stopped_counts(stopped[0], stopped[2])}: "
+                 f"{stopped[1]}")
     if reports:  # their names escaped as every line's names are: one line, read as typed
         line += f"; report: {', '.join(printable_line(str(path)) for path in reports)}"
     say(line, err=err)

@@ -935,12 +935,13 @@ def check_output_folder(folder: str | os.PathLike[str], name: str = "output_dir"
     """``folder`` as a Path, when it is a folder or one can be made there; else raise.
 
     The nearest existing path of ``folder`` and its parents must be a folder:
-    a file, or a link that leads nowhere, is in the way.
+    a file, a pipe, device or socket (as an output file's message names them,
+    :data:`STREAM_OUTPUT`), or a link that leads nowhere, is in the way.
 
     >>> check_output_folder("/dev/null/out")
     Traceback (most recent call last):
-    ValueError: output_dir='/dev/null/out' lies under '/dev/null', which is a pipe or device; \
-expected a folder
+    ValueError: output_dir='/dev/null/out' lies under '/dev/null', which is a pipe, device or \
+socket; expected a folder
 
     Raises
     ------
@@ -953,7 +954,7 @@ expected a folder
             return dst
         if path.exists() or path.is_symlink():
             where = "is" if path == dst else f"lies under {quoted(path)}, which is"
-            what = ("a pipe or device" if is_stream(path) else "an existing file"
+            what = ("a pipe, device or socket" if is_stream(path) else "an existing file"
                     if path.exists()
                     else f"a link to {quoted(os.readlink(path))}, which does not exist")
             raise ValueError(f"{name}={quoted(dst)} {where} {what}; expected a folder")

@@ -13,9 +13,10 @@ not there. Clicking a column heading (or reaching it with Tab and pressing Enter
 sorts by it and puts the sort in the address; ``report.html#sort=-psnr`` opens
 the page sorted (``-`` for descending). When the rows have more than one status,
 buttons above the table, each with its count, show only the rows of one status
-(ok, skipped, failed, not reached, abandoned; the rows of sub-folders, which are no files, apart:
-folders skipped, folders not listed) or all of them, and put it in the address too:
-``report.html#show=failed`` opens the page showing only the failed files.
+(ok, skipped, failed, not reached, abandoned, finished unrecorded; the rows of
+sub-folders, which are no files, apart: folders skipped, folders not listed) or all of
+them, and put it in the address too: ``report.html#show=failed`` opens the page
+showing only the failed files.
 
 Thumbnails and palettes are read by :mod:`quantize.report.thumbnails`; the fixed
 style, script and page skeleton live in :mod:`quantize.report.assets`. Only
@@ -40,6 +41,7 @@ from .. import __version__
 from .._validation import check_bool, check_choice, check_file_name, check_int, check_max_pixels
 from ..batch.results import (
     ABANDONED,
+    FINISHED_UNRECORDED,
     FOLDER_LEFT,
     LEFT_UNRECORDED,
     NOT_REACHED,
@@ -52,6 +54,7 @@ from ..batch.results import (
     redone_counts,
     removed_counts,
     removed_note,
+    stopped_counts,
     unclaimed_counts,
 )
 from ..errors import ImageReadError
@@ -154,6 +157,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       command: str | None = None,
                       not_reached: Sequence[str | os.PathLike[str]] = (),
                       abandoned: Sequence[str | os.PathLike[str]] = (),
+                      unrecorded: Sequence[tuple[str | os.PathLike[str],
+                                                 str | os.PathLike[str]]] = (),
                       input_dir: str | os.PathLike[str] | None = None,
                       unclaimed: int = 0, unfinished: int = 0,
                       removed: Sequence[RemovedOutput] = (),
@@ -198,6 +203,11 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         The inputs whose jobs a second interrupt abandoned while they ran
         (:class:`quantize.batch.FilesAbandoned`): each gets a row marked "abandoned", as
         one not reached is, and the summary counts them apart.
+    unrecorded : sequence of (input, output) paths
+        The inputs whose outputs another worker finished as an error stopped the run
+        (:class:`quantize.batch.NotRecordedError`), each with that output, left in place
+        and in no record: each gets a row marked "finished unrecorded", its output linked
+        and shown, no metrics, and the summary counts them beside those not reached.
     input_dir : path or None
         The folder the batch was given (INPUT_DIR): the title names it as given, and
         each file is named by its path from it (``2023/img.png``, also when every
@@ -239,7 +249,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     share (``2024/img.png``), so that files of one name in two sub-folders are told
     apart, and listed in the natural order of those paths, ``img 9.png`` before
     ``img 10.png`` (:func:`quantize.io.natural_key`; row ``id`` ``file-<i>`` keeps
-    their index in ``results``, then in ``not_reached``, then in ``abandoned``). Files
+    their index in ``results``, then in ``not_reached``, in ``abandoned``, in
+    ``unrecorded``). Files
     whose images cannot be read (missing, not an image) get an empty thumbnail cell; a
     failed file shows its reason across the metric columns.
     The palette comes from the record's ``palette`` entry when present, else
@@ -262,7 +273,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     rows = [r.as_row() for r in results] + [
         {"input": str(p), "output": "", "status": status, "reason": ""}
         for status, paths in ((NOT_REACHED, not_reached), (ABANDONED, abandoned))
-        for p in paths]
+        for p in paths] + [
+        {"input": str(i), "output": str(o), "status": FINISHED_UNRECORDED, "reason": ""}
+        for i, o in unrecorded]
     base, labels = _labels(rows, input_dir)
     # by path, not in the order the workers finished; ids keep the order of ``results``
     order = sorted(range(len(rows)), key=lambda i: natural_key(labels[i]))
@@ -380,6 +393,10 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
         cells.append(f'<td class="missing" colspan="{span}"><b>abandoned:</b> the run was '
                      'interrupted again while it made this file (rerun the command to '
                      'make it)</td>')
+    elif status == FINISHED_UNRECORDED:
+        cells.append(f'<td class="missing" colspan="{span}"><b>finished unrecorded:</b> its '
+                     'output was finished as the run stopped, and is left in place, '
+                     'unrecorded (the next run makes it again)</td>')
     elif failed:
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
                      f'{_name(row.get("reason", ""))}</td>')
@@ -856,20 +873,23 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     folders = folder_counts(summary.folders_skipped, summary.folders_failed)
     parts = [files, ok, skipped, failed, *folders, *passed, *removed_counts(removed),
              *unclaimed_counts(*unclaimed), f"{summary.seconds:.1f} s"]
+    unrecorded = sum(1 for r in rows if r.get("status") == FINISHED_UNRECORDED)
     if summary.interrupted:
         gave_up = sum(1 for r in rows if r.get("status") == ABANDONED)
-        left = summary.total - summary.ok - summary.skipped - summary.failed - gave_up
+        left = (summary.total - summary.ok - summary.skipped - summary.failed - gave_up
+                - unrecorded)
         unlisted = left - sum(1 for r in rows if r.get("status") == NOT_REACHED)
         where = "" if unlisted <= 0 else ", in no row" if unlisted == left else \
             f", {unlisted} of them in no row"
         by = f" by {summary.interrupted_by}" if summary.interrupted_by else ""
         counts = [f"{left} not reached{where}"] if left > 0 else []
         counts += [f"{gave_up} abandoned"] if gave_up else []
+        counts += [f"{unrecorded} finished unrecorded"] if unrecorded else []
         parts.append(f"interrupted{by} before the end" + (
             f": {', '.join(counts)} (rerun the command to finish)" if counts else ""))
-    elif missed := sum(1 for r in rows if r.get("status") == NOT_REACHED):  # an error
-        parts.append(f"stopped before the end: {missed} not reached (rerun the command to "
-                     "finish)")
+    elif stopped := stopped_counts(sum(1 for r in rows if r.get("status") == NOT_REACHED),
+                                    unrecorded):  # an error
+        parts.append(f"stopped before the end: {stopped} (rerun the command to finish)")
     made = [r for r in rows if r.get("status") in ("ok", "skipped")]  # skipped: made before
     b_in = sum(r["bytes_in"] for r in made if _number(r.get("bytes_in")))
     b_out = sum(r["bytes_out"] for r in made if _number(r.get("bytes_out")))
@@ -919,7 +939,7 @@ other files'
 #: order (a class of no row is left out): the files by status, then the sub-folders, which
 #: the summary line counts apart from the files.
 _CHOICES = {"ok": "ok", "skipped": "skipped", "failed": "failed", "not-reached": NOT_REACHED,
-            ABANDONED: ABANDONED,
+            ABANDONED: ABANDONED, "finished-unrecorded": FINISHED_UNRECORDED,
             "folder-skipped": "folders skipped", "folder-failed": "folders not listed"}
 
 
