@@ -555,3 +555,64 @@ def test_a_json_report_of_many_files_is_written_as_it_is_encoded(tmp_path):
     rows = json.loads(data)["files"]
     assert len(rows) == 2000 and rows[1999]["palette"] == palette
     assert peak < 6 * len(data)  # the rows themselves take about 4 times the text
+
+
+def _stopped_run(tmp_path):
+    """A stopped run's two results and its three kinds of unsettled files: one not reached
+    (``img 10.png``), one abandoned (``img 9.png``) and one finished unrecorded
+    (``c.png``), given as ``unsettled`` and as the keywords it replaced."""
+    results = [batch.FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "ok", "",
+                                {"k": 16, "psnr": 31.5, "seconds": 0.2}),
+               batch.FileResult(tmp_path / "b.jpg", tmp_path / "b.png", "failed",
+                                "not an image", exit_code=ExitCode.FAILED)]
+    summary = batch.BatchSummary(total=5, ok=1, failed=1, interrupted=True)
+    unsettled = [batch.Unsettled(tmp_path / "img 10.png", "not reached"),
+                 batch.Unsettled(tmp_path / "img 9.png", "abandoned"),
+                 batch.Unsettled(tmp_path / "c.png", "finished unrecorded",
+                                 tmp_path / "out" / "c.png")]
+    keywords = {"not_reached": [tmp_path / "img 10.png"], "abandoned": [tmp_path / "img 9.png"],
+                "unrecorded": [(tmp_path / "c.png", tmp_path / "out" / "c.png")]}
+    return results, summary, unsettled, keywords
+
+
+_REASONS = {
+    "finished unrecorded": "its output was finished as the run stopped, before it was "
+                           "recorded, and is left in place, unrecorded; the next run makes "
+                           "it again",
+    "abandoned": "the run was interrupted again while it made this file, and abandoned it; "
+                 "rerun the same command to make it",
+    "not reached": "the run stopped before this file; rerun the same command to finish it"}
+
+
+def test_a_stopped_runs_unsettled_files_are_one_sequence_in_both_reports(tmp_path):
+    """Given as one ``unsettled`` sequence, the three kinds give the rows, counts and bytes
+    that the three keywords it replaced gave (which still do, each with a warning)."""
+    results, summary, unsettled, keywords = _stopped_run(tmp_path)
+    for suffix in (".json", ".csv"):
+        batch.write_report(tmp_path / f"new{suffix}", results, summary, unsettled=unsettled)
+        with pytest.warns(DeprecationWarning) as caught:
+            batch.write_report(tmp_path / f"old{suffix}", results, summary, **keywords)
+        assert [str(w.message).split("=")[0] for w in caught] == [
+            "write_report(not_reached", "write_report(abandoned", "write_report(unrecorded"]
+        assert {w.filename for w in caught} == {__file__}  # said at the caller's line
+        assert (tmp_path / f"new{suffix}").read_bytes() == (tmp_path / f"old{suffix}").read_bytes()
+    a, b, c, nine, ten = (str(tmp_path / name) for name in
+                          ("a.jpg", "b.jpg", "c.png", "img 9.png", "img 10.png"))
+    out = str(tmp_path / "out" / "c.png")
+    r = _REASONS
+    assert (tmp_path / "new.csv").read_bytes() == (
+        "\ufeffinput,output,status,reason,k,space,psnr,delta_e,seconds,bytes_in,bytes_out\r\n"
+        f"{a},{tmp_path / 'a.png'},ok,,16,,31.5,,0.2,,\r\n"
+        f"{b},{tmp_path / 'b.png'},failed,not an image,,,,,,,\r\n"
+        f'{c},{out},finished unrecorded,"{r["finished unrecorded"]}",,,,,,,\r\n'
+        f'{nine},,abandoned,"{r["abandoned"]}",,,,,,,\r\n'
+        f'{ten},,not reached,{r["not reached"]},,,,,,,\r\n').encode()
+    data = json.loads((tmp_path / "new.json").read_text())
+    assert data["files"][2:] == [
+        {"input": c, "output": out, "status": "finished unrecorded",
+         "reason": r["finished unrecorded"]},
+        {"input": nine, "output": "", "status": "abandoned", "reason": r["abandoned"]},
+        {"input": ten, "output": "", "status": "not reached", "reason": r["not reached"]}]
+    assert [row["input"] for row in data["files"][:2]] == [a, b]
+    assert (data["summary"]["abandoned"], data["summary"]["finished_unrecorded"]) == (1, 1)
+    assert (tmp_path / "new.json").read_text() == json.dumps(data, indent=2)

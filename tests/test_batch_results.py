@@ -51,3 +51,52 @@ def test_a_file_result_compares_by_value_and_says_it_is_not_hashable():
     assert result != batch.FileResult(Path("a.jpg"), Path("a.png"), "ok", record={"k": 9})
     with pytest.raises(TypeError, match="^unhashable type: 'FileResult'$"):
         hash(result)
+
+
+def test_each_unsettled_file_gives_the_row_of_its_status():
+    """The three kinds of files a stopped run leaves unsettled, each its existing row."""
+    rows = [batch.Unsettled(Path("in/a.png"), "not reached").row(),
+            batch.Unsettled(Path("in/b.png"), "abandoned").row(),
+            batch.Unsettled(Path("in/c.png"), "finished unrecorded", Path("out/c.png")).row()]
+    assert rows == [batch.not_reached_row(Path("in/a.png")),
+                    batch.abandoned_row(Path("in/b.png")),
+                    batch.finished_unrecorded_row(Path("in/c.png"), Path("out/c.png"))]
+    assert [(r["input"], r["output"], r["status"]) for r in rows] == [
+        ("in/a.png", "", "not reached"), ("in/b.png", "", "abandoned"),
+        ("in/c.png", "out/c.png", "finished unrecorded")]
+
+
+@pytest.mark.parametrize("item, error, message", [
+    ("a.png", TypeError, "unsettled[1]='a.png' should be an Unsettled, got str"),
+    (batch.Unsettled("a.png", "failed"), ValueError,
+     "unsettled[1].status='failed' should be one of 'not reached', 'abandoned', "
+     "'finished unrecorded'"),
+    (batch.Unsettled("a.png", "finished unrecorded"), ValueError,
+     "unsettled[1].output=None should be a path for status 'finished unrecorded'"),
+    (batch.Unsettled("a.png", "abandoned", "o.png"), ValueError,
+     "unsettled[1].output='o.png' should be None for status 'abandoned'"),
+])
+def test_unsettled_files_are_checked_each_named_by_its_place(item, error, message):
+    from quantize.batch.results import check_unsettled
+
+    ok = batch.Unsettled(Path("b.png"), "not reached")
+    with pytest.raises(error) as caught:
+        check_unsettled((ok, item))
+    assert str(caught.value) == message
+    assert check_unsettled((ok,)) == [ok]
+
+
+def test_the_keywords_unsettled_replaced_add_their_files_after_its_own_and_warn():
+    from quantize.batch.results import check_unsettled
+
+    first = batch.Unsettled(Path("z.png"), "abandoned")
+    with pytest.warns(DeprecationWarning) as caught:
+        files = check_unsettled([first], "write_report", not_reached=["a.png"],
+                                abandoned=None, unrecorded=[("b.png", "out/b.png")])
+    assert files == [first, batch.Unsettled("a.png", "not reached"),
+                     batch.Unsettled("b.png", "finished unrecorded", "out/b.png")]
+    assert [str(w.message) for w in caught] == [
+        "write_report(not_reached=...) is deprecated; use unsettled=, each file an "
+        "Unsettled(input, 'not reached') (quantize.batch.Unsettled)",
+        "write_report(unrecorded=...) is deprecated; use unsettled=, each file an "
+        "Unsettled(input, 'finished unrecorded', output) (quantize.batch.Unsettled)"]

@@ -1909,3 +1909,64 @@ def test_a_page_of_many_rows_is_written_row_by_row_not_held_whole(tmp_path):
 
 def _without_time(page: bytes) -> bytes:
     return re.sub(rb"<time [^<]*</time>", b"", page)
+
+
+def test_a_stopped_runs_unsettled_files_are_one_sequence_of_the_reports_rows(tmp_path,
+                                                                              monkeypatch):
+    """Given as one ``unsettled`` sequence, whose rows (with their reasons) the JSON and CSV
+    reports write, the three kinds of files a stopped run left unsettled give the page the
+    rows, counts and filter that the three keywords it replaced gave it (which still do,
+    each with a warning), byte for byte; the name cell shows no reason."""
+    from datetime import UTC, datetime
+
+    from quantize.batch import BatchSummary, Unsettled
+    from quantize.report import page
+
+    class Fixed(datetime):  # the page's time, the same for both
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    monkeypatch.setattr(page, "datetime", Fixed)
+    results = [FileResult(tmp_path / "b.jpg", tmp_path / "b.png", "failed", "not an image")]
+    summary = BatchSummary(total=5, failed=1, seconds=1.5, interrupted=True)
+    write_html_report(tmp_path / "new.html", results, summary, mode="reduce", unsettled=[
+        Unsettled(tmp_path / "img 10.png", "not reached"),
+        Unsettled(tmp_path / "img 9.png", "abandoned"),
+        Unsettled(tmp_path / "c.png", "finished unrecorded", tmp_path / "out" / "c.png")])
+    with pytest.warns(DeprecationWarning) as caught:
+        write_html_report(tmp_path / "old.html", results, summary, mode="reduce",
+                          not_reached=[tmp_path / "img 10.png"],
+                          abandoned=[tmp_path / "img 9.png"],
+                          unrecorded=[(tmp_path / "c.png", tmp_path / "out" / "c.png")])
+    assert [str(w.message).split("=")[0] for w in caught] == [
+        "write_html_report(not_reached", "write_html_report(abandoned",
+        "write_html_report(unrecorded"]
+    assert {w.filename for w in caught} == {__file__}
+    text = (tmp_path / "new.html").read_text(encoding="utf-8")
+    assert text == (tmp_path / "old.html").read_text(encoding="utf-8")
+    no_before = '<td class="thumb"><span class="missing">no before image</span></td>'
+    rows = [line for line in text.splitlines() if line.startswith("<tr id=")]
+    assert rows[1:] == [
+        '<tr id="file-3" class="file finished-unrecorded" data-name="1"><td class="name">'
+        '<a href="c.png">c.png</a><div class="out">→ <a href="out/c.png">c.png</a></div>'
+        f'<div class="status">finished unrecorded</div></td>{no_before}<td class="thumb">'
+        '<span class="missing">no after image</span></td><td class="missing" colspan="7">'
+        '<b>finished unrecorded:</b> its output was finished as the run stopped, and is left '
+        'in place, unrecorded (the next run makes it again)</td></tr>',
+        '<tr id="file-2" class="file abandoned" data-name="2"><td class="name">'
+        '<a href="img%209.png">img 9.png</a><div class="status">abandoned</div></td>'
+        f'{no_before}<td class="thumb"></td><td class="missing" colspan="7"><b>abandoned:</b> '
+        'the run was interrupted again while it made this file (rerun the command to make '
+        'it)</td></tr>',
+        '<tr id="file-1" class="file not-reached" data-name="3"><td class="name">'
+        '<a href="img%2010.png">img 10.png</a><div class="status">not reached</div></td>'
+        f'{no_before}<td class="thumb"></td><td class="missing" colspan="7"><b>not reached:'
+        '</b> the run stopped before this file (rerun the command to finish)</td></tr>']
+    assert ('<p class="summary">reduce: 5 files\N{NO-BREAK SPACE}· 0 ok\N{NO-BREAK SPACE}· '
+            '0 skipped\N{NO-BREAK SPACE}· 1 failed\N{NO-BREAK SPACE}· 1.5 s\N{NO-BREAK SPACE}'
+            '· interrupted before the end: 2 not reached, 1 of them in no row, 1 abandoned, '
+            '1 finished unrecorded (rerun the command to finish)</p>') in text
+    (group,) = [div for div in parse(text).iter("div") if "filter" in div.classes()]
+    assert [b.all_text() for b in group.iter("button")] == [
+        "all (4)", "failed (1)", "not reached (1)", "abandoned (1)", "finished unrecorded (1)"]

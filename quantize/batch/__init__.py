@@ -89,7 +89,7 @@ _SOURCES = {
         "NOT_REACHED",
         "NOT_REMOVED",
         "NOT_SEARCHED", "REMOVED",
-        "BatchSummary", "FileResult", "RemovedOutput",
+        "BatchSummary", "FileResult", "RemovedOutput", "Unsettled",
         "abandoned_row", "finished_unrecorded_row", "folder_counts", "is_folder",
         "left_out_line", "not_reached_row",
         "not_removed_lines",

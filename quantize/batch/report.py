@@ -1,13 +1,11 @@
 """Reports of a finished batch: per-file rows as JSON (with the summary) or CSV.
 
 Rows come from :meth:`FileResult.as_row`: input, output, status, reason, then
-the job's record (k, psnr, delta_e, seconds, bytes, ...); an input an interrupted
-batch did not reach has a row of its own
-(:func:`~quantize.batch.results.not_reached_row`), and so has one whose job a second
-interrupt abandoned (:func:`~quantize.batch.results.abandoned_row`), and one whose output
-another worker finished, unrecorded, as an error stopped the run
-(:func:`~quantize.batch.results.finished_unrecorded_row`). The HTML report with thumbnails
-lives in :mod:`quantize.report`.
+the job's record (k, psnr, delta_e, seconds, bytes, ...); a file a stopped batch left
+unsettled has a row of its own (:meth:`~quantize.batch.Unsettled.row`): one it did not
+reach, one whose job a second interrupt abandoned, and one whose output another worker
+finished, unrecorded, as an error stopped the run. The HTML report with thumbnails lives
+in :mod:`quantize.report`.
 """
 
 from __future__ import annotations
@@ -28,13 +26,14 @@ from ..names import extension_words, natural_key, printable_data, quoted, writte
 from .manifest import SHARED_PALETTE_NAME
 from .plan import BatchPlan, would_be_found
 from .results import (
+    ABANDONED,
+    FINISHED_UNRECORDED,
     BatchSummary,
     FileResult,
     RemovedOutput,
-    abandoned_row,
+    Unsettled,
     check_removed,
-    finished_unrecorded_row,
-    not_reached_row,
+    check_unsettled,
     passed_over_suffixes,
 )
 
@@ -225,14 +224,16 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
 
 def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  summary: BatchSummary, *,
-                 not_reached: Sequence[str | os.PathLike[str]] = (),
-                 abandoned: Sequence[str | os.PathLike[str]] = (),
-                 unrecorded: Sequence[tuple[str | os.PathLike[str], str | os.PathLike[str]]] = (),
+                 unsettled: Sequence[Unsettled] = (),
                  mode: Literal["reduce", "segment"] = "reduce",
                  unclaimed: int = 0, unfinished: int = 0,
                  removed: Sequence[RemovedOutput] = (),
                  passed_over: Sequence[str | os.PathLike[str]] = (),
-                 not_entered: int = 0) -> None:
+                 not_entered: int = 0,
+                 not_reached: Sequence[str | os.PathLike[str]] | None = None,
+                 abandoned: Sequence[str | os.PathLike[str]] | None = None,
+                 unrecorded: Sequence[tuple[str | os.PathLike[str],
+                                            str | os.PathLike[str]]] | None = None) -> None:
     """Write per-file results as JSON (with a summary) or CSV, chosen by extension.
 
     A JSON summary holds ``summary``'s counts and, as the summary line and the HTML page
@@ -255,18 +256,20 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     :data:`SEGMENT_REPORT_COLUMNS`: no always-empty ``k``, ``psnr`` or bytes columns in a
     report of segmentations), then the other keys of the rows, sorted.
 
-    Each input in ``not_reached`` (those a batch interrupted, or stopped by an error,
-    did not reach) gets a row too, its status "not reached", with no output and no
-    metrics, merged into the rows of ``results`` by the natural order of the inputs'
-    paths (``img 9.png`` before ``img 10.png``, :func:`~quantize.io.natural_key`):
-    with ``results`` in that order, as the command line gives them, every row is. Each
-    input in ``abandoned`` (those whose jobs a second interrupt abandoned while they ran:
-    :class:`~quantize.batch.FilesAbandoned`) gets such a row too, its status "abandoned",
-    and a JSON summary counts them, ``abandoned``. Each ``(input, output)`` of
-    ``unrecorded`` (an output another worker finished as an error stopped the run, left in
-    place and in no record: :class:`~quantize.batch.NotRecordedError`) gets one too, its
-    status "finished unrecorded", its output that file, and a JSON summary counts them,
-    ``finished_unrecorded``. Written atomically, in UTF-8; a CSV
+    Each file of ``unsettled`` (each a :class:`~quantize.batch.Unsettled`: those a stopped
+    batch did not reach, those whose jobs a second interrupt abandoned while they ran,
+    :class:`~quantize.batch.FilesAbandoned`, and those whose outputs another worker
+    finished as an error stopped the run, left in place and in no record,
+    :class:`~quantize.batch.NotRecordedError`) gets a row too
+    (:meth:`~quantize.batch.Unsettled.row`), its status "not reached", "abandoned" or
+    "finished unrecorded", with no metrics and no output but the one finished, merged
+    into the rows of ``results`` by the natural order of the inputs' paths (``img 9.png``
+    before ``img 10.png``, :func:`~quantize.io.natural_key`): with ``results`` in that
+    order, as the command line gives them, every row is. A JSON summary counts those
+    abandoned, ``abandoned``, and those finished unrecorded, ``finished_unrecorded``.
+    The keywords ``not_reached`` and ``abandoned`` (inputs) and ``unrecorded``
+    (``(input, output)`` pairs) that ``unsettled`` replaced still add their files after
+    its own, with a DeprecationWarning. Written atomically, in UTF-8; a CSV
     starts with a byte order mark (BOM), which tells a spreadsheet its encoding: without
     it, Excel opens a CSV in the system's legacy code page and garbles non-ASCII file names. pandas,
     DuckDB, R's readr and LibreOffice skip the mark; Python's :mod:`csv` reads
@@ -277,10 +280,15 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return, e.g. a file named ``=cmd.png``) is written
     behind a ``'``. Raises ValueError for another extension, or an invalid ``unclaimed``,
-    ``unfinished`` (more than ``unclaimed``) or ``not_entered``, and TypeError for an item of
-    ``removed`` that is not a :class:`~quantize.batch.RemovedOutput`.
+    ``unfinished`` (more than ``unclaimed``), ``not_entered`` or item of ``unsettled`` (an
+    output given for a status other than "finished unrecorded", or none for it), and
+    TypeError for an item of ``removed`` that is not a
+    :class:`~quantize.batch.RemovedOutput`, or of ``unsettled`` that is not an
+    :class:`~quantize.batch.Unsettled`.
     """
     p = check_report_path(path)
+    unsettled = check_unsettled(unsettled, "write_report", not_reached=not_reached,
+                                abandoned=abandoned, unrecorded=unrecorded)
     columns = _COLUMNS[check_choice(mode, "mode", tuple(_COLUMNS))]
     gone = check_removed(removed)
     left = {"unclaimed": check_int(unclaimed, "unclaimed", minimum=0),
@@ -293,13 +301,13 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     def key(row: Mapping[str, Any]) -> Any:
         return natural_key(row["input"])
 
-    missed = sorted([*map(not_reached_row, not_reached), *map(abandoned_row, abandoned),
-                     *(finished_unrecorded_row(i, o) for i, o in unrecorded)], key=key)
+    missed = sorted((u.row() for u in unsettled), key=key)
     rows = [printable_data(row) for row in heapq.merge((r.as_row() for r in results), missed,
                                                        key=key)]
     if p.suffix.lower() == ".json":
-        counts = {**summary.as_dict(), "abandoned": len(abandoned),
-                  "finished_unrecorded": len(unrecorded)}
+        statuses = [u.status for u in unsettled]
+        counts = {**summary.as_dict(), "abandoned": statuses.count(ABANDONED),
+                  "finished_unrecorded": statuses.count(FINISHED_UNRECORDED)}
         report = {"summary": {**counts, **passed, **left}, "files": rows,
                   "removed": [printable_data(r.as_row()) for r in gone]}
         atomic_write(p, lambda tmp: _write_json(tmp, report))

@@ -7,6 +7,7 @@ runner (files settled by a job), the reports and the command line.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,8 +20,9 @@ from .calls import Outcome
 __all__ = ["ABANDONED", "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT",
            "LEFT_UNRECORDED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED",
            "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary",
-           "FileResult", "RemovedOutput", "Status", "abandoned_row", "check_removed",
-           "file_result", "finished_unrecorded_row", "folder_counts", "is_folder",
+           "FileResult", "RemovedOutput", "Status", "Unsettled", "UnsettledStatus",
+           "abandoned_row", "check_removed", "check_unsettled", "file_result",
+           "finished_unrecorded_row", "folder_counts", "is_folder",
            "left_out_line", "not_reached_row", "not_removed_lines", "passed_over_counts",
            "passed_over_suffixes", "redone_counts", "removed_counts", "removed_note", "same_path",
            "stale_kept", "stopped_counts", "unclaimed_counts", "unrecorded_kept"]
@@ -148,6 +150,88 @@ def finished_unrecorded_row(input: str | os.PathLike[str],
     return {"input": str(input), "output": str(output), "status": FINISHED_UNRECORDED,
             "reason": "its output was finished as the run stopped, before it was recorded, "
                       "and is left in place, unrecorded; the next run makes it again"}
+
+
+#: The statuses of the files a stopped run left unsettled (:class:`Unsettled`).
+UnsettledStatus = Literal["not reached", "abandoned", "finished unrecorded"]
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """A file a stopped run left unsettled, with no :class:`FileResult`: one it did not
+    reach (:data:`NOT_REACHED`), one whose job a second interrupt abandoned
+    (:data:`ABANDONED`), or one whose ``output`` another worker finished, unrecorded, as
+    an error stopped it (:data:`FINISHED_UNRECORDED`; ``output`` is None for the others).
+    No summary count holds it; the reports give it a row of its own (:meth:`Unsettled.row`).
+
+    >>> Unsettled(Path("a.jpg"), ABANDONED).row() == abandoned_row(Path("a.jpg"))
+    True
+    """
+
+    input: str | os.PathLike[str]
+    status: UnsettledStatus
+    output: str | os.PathLike[str] | None = None
+
+    def row(self) -> dict[str, Any]:
+        """Its report row: :func:`not_reached_row`'s, :func:`abandoned_row`'s or
+        :func:`finished_unrecorded_row`'s, by its status."""
+        return _UNSETTLED_ROWS[self.status](self)
+
+
+_UNSETTLED_ROWS: dict[str, Callable[[Unsettled], dict[str, Any]]] = {
+    NOT_REACHED: lambda u: not_reached_row(u.input),
+    ABANDONED: lambda u: abandoned_row(u.input),
+    FINISHED_UNRECORDED: lambda u: finished_unrecorded_row(u.input, u.output or ""),
+}
+
+#: The keywords :class:`Unsettled` replaced in the reports' writers, with their statuses.
+_UNSETTLED_KEYWORDS = {"not_reached": NOT_REACHED, "abandoned": ABANDONED,
+                       "unrecorded": FINISHED_UNRECORDED}
+
+
+def check_unsettled(unsettled: Sequence[Unsettled], caller: str = "",
+                    **deprecated: Sequence[Any] | None) -> list[Unsettled]:
+    """``unsettled`` as a list, each an :class:`Unsettled` of a known status, with an
+    output when finished unrecorded and none else, else a TypeError or ValueError naming
+    it; followed by the files of the keywords of ``caller`` it replaced, ``deprecated``,
+    each given one said in a DeprecationWarning at the caller's caller: ``not_reached``
+    and ``abandoned`` (inputs), then ``unrecorded`` (``(input, output)`` pairs).
+
+    >>> check_unsettled([Unsettled(Path("a.jpg"), "skipped")])
+    Traceback (most recent call last):
+    ...
+    ValueError: unsettled[0].status='skipped' should be one of 'not reached', 'abandoned', \
+'finished unrecorded'
+    """
+    unsettled = [*unsettled]
+    for keyword, given in deprecated.items():
+        if given is not None:
+            unsettled += _deprecated_unsettled(caller, keyword, given)
+    for i, item in enumerate(unsettled):
+        if not isinstance(item, Unsettled):
+            raise TypeError(f"unsettled[{i}]={item!r} should be an Unsettled, got "
+                            f"{type(item).__name__}")
+        if item.status not in _UNSETTLED_ROWS:
+            raise ValueError(f"unsettled[{i}].status={item.status!r} should be one of "
+                             + ", ".join(map(repr, _UNSETTLED_ROWS)))
+        if (item.output is None) != (item.status != FINISHED_UNRECORDED):
+            raise ValueError(f"unsettled[{i}].output={item.output!r} should be "
+                             + ("a path" if item.output is None else "None")
+                             + f" for status {item.status!r}")
+    return unsettled
+
+
+def _deprecated_unsettled(caller: str, keyword: str, given: Sequence[Any]) -> list[Unsettled]:
+    """The files given by ``keyword``, one of :data:`_UNSETTLED_KEYWORDS`, as
+    :class:`Unsettled`, their paths as given; said deprecated, at the caller of
+    ``caller``."""
+    status = _UNSETTLED_KEYWORDS[keyword]
+    pair = status == FINISHED_UNRECORDED
+    warnings.warn(f"{caller}({keyword}=...) is deprecated; use unsettled=, each file an "
+                  f"Unsettled(input, {status!r}{', output' if pair else ''}) "
+                  "(quantize.batch.Unsettled)", DeprecationWarning, stacklevel=4)
+    return [Unsettled(item[0], status, item[1]) if pair else Unsettled(item, status)
+            for item in given]
 
 
 #: Why a file is made again whose output a run wrote (its job finished it, as its mark says)

@@ -21,6 +21,7 @@ import os
 import sys
 import time
 import warnings
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -382,35 +383,37 @@ def batch(
         except KeyboardInterrupt:
             fail_interrupted("interrupted before any file was processed")
         results, summary, stopped, abandoned = _run(plan, jobs, scheduler, show)
-        not_reached, unrecorded = _unsettled(plan, results, stopped, abandoned)
+        unsettled = _unsettled(plan, results, stopped, abandoned)
+        count = Counter(u.status for u in unsettled)  # the files left unsettled, by status
         if mode == "reduce" and not shared_palette:
             _remove_unused_palette(output_dir, show)
         if show == "json":  # one object for every file, as the reports have one row each
-            _json_unsettled(results, not_reached, stopped, abandoned, unrecorded)
+            _json_unsettled(results, stopped, unsettled)
         written = [r.record for r in results if r.status == "ok"]
         note_idle_options(written, optimize=options.get("optimize", False),
                           per_frame=options.get("palette") == "per-frame",
-                          every_file_written=len(written) == len(results)
-                          and not not_reached and not abandoned and not unrecorded)
+                          every_file_written=len(written) == len(results) and not unsettled)
         # each report that cannot be written said in its line; the others, the summary
         # line and why the run stopped are said all the same
         reports, unwritten = _write_reports(
             results, summary, report, html, mode, options["max_pixels"],
             bool(options.get("dither")), options.get("palette") == "per-frame",
-            command_line(ctx, "batch"), not_reached, input_dir,
+            command_line(ctx, "batch"), unsettled, input_dir,
             (len(plan.unclaimed), len(plan.unfinished)), removed,
-            (plan.passed_over, len(plan.not_entered)), abandoned, unrecorded)
+            (plan.passed_over, len(plan.not_entered)))
         rerun = _rerun_advice(force, command_line(ctx, "batch"))
         if not quiet:  # -q: nothing on success, as reduce -q and segment -q
             _print_summary(summary, reports, err=as_json,
                            unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
                            removed=removed, passed=(plan.passed_over, len(plan.not_entered)),
-                           abandoned=len(abandoned),
-                           stopped=(len(not_reached), rerun, len(unrecorded))
-                           if stopped is not None and (not_reached or unrecorded)
+                           abandoned=count[lib.ABANDONED],
+                           stopped=(count[lib.NOT_REACHED], rerun, count[lib.FINISHED_UNRECORDED])
+                           if stopped is not None and (count[lib.NOT_REACHED]
+                                                       or count[lib.FINISHED_UNRECORDED])
                            and not summary.interrupted else None)
         if summary.interrupted:
-            fail_interrupted(f"interrupted; {rerun}" if not_reached or abandoned
+            fail_interrupted(f"interrupted; {rerun}" if count[lib.NOT_REACHED]
+                             or count[lib.ABANDONED]
                              else "interrupted once every file was done: nothing is left to "
                              "rerun")
         _say_stopped(stopped)  # after the reports, which hold the files done and those not
@@ -497,15 +500,19 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
 
 def _unsettled(plan: "lib.BatchPlan", results: "list[lib.FileResult]",
                stopped: Exception | None, abandoned: Sequence[Path] = ()
-               ) -> tuple[list[Path], list[tuple[Path, Path]]]:
-    """The inputs of ``plan`` without a result, but those the run ``abandoned`` while they
-    ran: those it did not reach, and, apart, each with its output, those whose outputs
-    other workers finished, unrecorded, as ``stopped`` stopped it
-    (:func:`_finished_unrecorded`)."""
+               ) -> "list[lib.Unsettled]":
+    """The inputs of ``plan`` without a result, in the order the reports number them:
+    those the run did not reach, those it ``abandoned`` while they ran, and those whose
+    outputs other workers finished, unrecorded, as ``stopped`` stopped it, each with its
+    output (:func:`_finished_unrecorded`)."""
+    from .. import batch as lib
+
     not_reached = _not_reached(plan, results, abandoned)
     unrecorded = _finished_unrecorded(plan, stopped, not_reached)
-    apart = {input for input, _ in unrecorded}
-    return [path for path in not_reached if path not in apart], unrecorded
+    apart = {u.input for u in unrecorded}
+    return [*(lib.Unsettled(path, lib.NOT_REACHED) for path in not_reached
+              if path not in apart),
+            *(lib.Unsettled(path, lib.ABANDONED) for path in abandoned), *unrecorded]
 
 
 def _not_reached(plan: "lib.BatchPlan", results: "list[lib.FileResult]",
@@ -517,15 +524,12 @@ def _not_reached(plan: "lib.BatchPlan", results: "list[lib.FileResult]",
     return [path for path in inputs if path not in settled]
 
 
-def _json_unsettled(results: "list[lib.FileResult]", not_reached: list[Path],
-                    stopped: Exception | None, abandoned: Sequence[Path] = (),
-                    unrecorded: Sequence[tuple[Path, Path]] = ()) -> None:
+def _json_unsettled(results: "list[lib.FileResult]", stopped: Exception | None,
+                    unsettled: "Sequence[lib.Unsettled]" = ()) -> None:
     """With ``--json``, the objects of the files a stopped run gave no object as they
     settled: those not done when the Dask scheduler was lost (failed, as the reports have
-    them), those the run did not reach (``not reached``, the keys of a report row), those
-    it abandoned while they ran (``abandoned``) and those whose outputs were finished,
-    unrecorded, as it stopped (``unrecorded``, each input with its output:
-    ``finished unrecorded``)."""
+    them), then those it left ``unsettled`` (not reached, abandoned while they ran, or
+    finished unrecorded as it stopped), each its report row."""
     from .. import batch as lib
 
     if isinstance(stopped, lib.SchedulerLostError):
@@ -533,12 +537,8 @@ def _json_unsettled(results: "list[lib.FileResult]", not_reached: list[Path],
         for result in results:
             if result.input in not_done:
                 _json_line(result.as_row())
-    for input in not_reached:
-        _json_line(lib.not_reached_row(input))
-    for input in abandoned:
-        _json_line(lib.abandoned_row(input))
-    for input, output in unrecorded:
-        _json_line(lib.finished_unrecorded_row(input, output))
+    for file in unsettled:
+        _json_line(file.row())
 
 
 def _json_line(row: dict[str, Any]) -> None:
@@ -551,15 +551,12 @@ def _json_line(row: dict[str, Any]) -> None:
 def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    report: Path | None, html: Path | None, mode: str,
                    max_pixels: int, dithered: bool, per_frame: bool, command: str,
-                   not_reached: list[Path], input_dir: Path,
+                   unsettled: "Sequence[lib.Unsettled]", input_dir: Path,
                    unclaimed: tuple[int, int] = (0, 0),
                    removed: "Sequence[lib.RemovedOutput]" = (),
-                   passed: tuple[Sequence[Path], int] = ((), 0),
-                   abandoned: Sequence[Path] = (),
-                   unrecorded: Sequence[tuple[Path, Path]] = ()) -> tuple[list[Path], int]:
-    """Write the --report file and the --html page; each has a row for each input in
-    ``not_reached`` and in ``abandoned``, and for each input of ``unrecorded``, with its
-    output. The page is titled with ``input_dir`` as given,
+                   passed: tuple[Sequence[Path], int] = ((), 0)) -> tuple[list[Path], int]:
+    """Write the --report file and the --html page; each has a row for each file the run
+    left ``unsettled``. The page is titled with ``input_dir`` as given,
     names each file by its path from it; it and a JSON report count the outputs in no
     report, left in place, as the summary line does: ``unclaimed`` is their number and that
     of those a stopped run left unfinished (:func:`_print_summary`), and list and count
@@ -580,11 +577,9 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     earlier = {flag for flag in unwritten if os.path.lexists(paths[flag])}  # left if stopped
 
     def write_report(target: Path) -> None:
-        lib.write_report(target, results, summary, not_reached=not_reached,
-                         abandoned=abandoned, unrecorded=unrecorded, mode=mode,
-                         unclaimed=unclaimed[0],
-                         unfinished=unclaimed[1], removed=removed, passed_over=passed[0],
-                         not_entered=passed[1])
+        lib.write_report(target, results, summary, unsettled=unsettled, mode=mode,
+                         unclaimed=unclaimed[0], unfinished=unclaimed[1], removed=removed,
+                         passed_over=passed[0], not_entered=passed[1])
 
     def write_html(target: Path) -> None:
         from ..report import write_html_report
@@ -592,8 +587,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
         # the page decodes no image the jobs refused (--max-pixels guards against bombs)
         write_html_report(target, results, summary, mode=mode, max_pixels=max_pixels,
                           dithered=dithered, per_frame=per_frame, command=command,
-                          not_reached=not_reached, abandoned=abandoned,
-                          unrecorded=unrecorded, input_dir=input_dir,
+                          unsettled=unsettled, input_dir=input_dir,
                           unclaimed=unclaimed[0], unfinished=unclaimed[1], removed=removed,
                           passed_over=passed[0], not_entered=passed[1])
 
@@ -615,8 +609,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     except KeyboardInterrupt:  # the page reads every thumbnail: seconds on a large batch
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"
-        rest = (" and to finish the files not reached" if not_reached or abandoned
-                or unrecorded else "")
+        rest = " and to finish the files not reached" if unsettled else ""
         kept = (" (one an earlier run wrote is left as it was)" if earlier & set(unwritten)
                 else "")
         fail_interrupted(f"interrupted while writing the reports: {names} not written{kept}; "
@@ -1176,7 +1169,7 @@ def _say_stopped(stopped: Exception | None) -> None:
 
 
 def _finished_unrecorded(plan: "lib.BatchPlan", stopped: Exception | None,
-                         not_reached: Sequence[Path]) -> list[tuple[Path, Path]]:
+                         not_reached: Sequence[Path]) -> "list[lib.Unsettled]":
     """Those of the files ``not_reached`` whose outputs other workers finished as the record
     of finished outputs could not be written (``stopped``, a
     :class:`~quantize.batch.NotRecordedError`, lists them), each with that output: in no
@@ -1188,7 +1181,7 @@ def _finished_unrecorded(plan: "lib.BatchPlan", stopped: Exception | None,
         return []
     left = set(stopped.left)
     unreached = set(not_reached)
-    return [(job.input, job.output) for job in plan.jobs
+    return [lib.Unsettled(job.input, lib.FINISHED_UNRECORDED, job.output) for job in plan.jobs
             if job.output in left and job.input in unreached]
 
 

@@ -47,7 +47,9 @@ from ..batch.results import (
     NOT_REACHED,
     REMOVED,
     RemovedOutput,
+    Unsettled,
     check_removed,
+    check_unsettled,
     folder_counts,
     is_folder,
     passed_over_counts,
@@ -155,15 +157,17 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       max_pixels: int | None = DEFAULT_MAX_PIXELS,
                       dithered: bool = False, per_frame: bool = False,
                       command: str | None = None,
-                      not_reached: Sequence[str | os.PathLike[str]] = (),
-                      abandoned: Sequence[str | os.PathLike[str]] = (),
-                      unrecorded: Sequence[tuple[str | os.PathLike[str],
-                                                 str | os.PathLike[str]]] = (),
+                      unsettled: Sequence[Unsettled] = (),
                       input_dir: str | os.PathLike[str] | None = None,
                       unclaimed: int = 0, unfinished: int = 0,
                       removed: Sequence[RemovedOutput] = (),
                       passed_over: Sequence[str | os.PathLike[str]] = (),
-                      not_entered: int = 0) -> None:
+                      not_entered: int = 0,
+                      not_reached: Sequence[str | os.PathLike[str]] | None = None,
+                      abandoned: Sequence[str | os.PathLike[str]] | None = None,
+                      unrecorded: Sequence[tuple[str | os.PathLike[str],
+                                                 str | os.PathLike[str]]] | None = None,
+                      ) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -195,19 +199,18 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     command : str or None
         The command line that ran the batch, shown under the title (with the
         time the page was written and quantize's version, always shown).
-    not_reached : sequence of paths
-        The inputs of an interrupted batch (or one an error stopped) that it did
-        not reach: each gets a row marked "not reached" (its thumbnail before, no
-        metrics), listed, sorted and counted with the others.
-    abandoned : sequence of paths
-        The inputs whose jobs a second interrupt abandoned while they ran
-        (:class:`quantize.batch.FilesAbandoned`): each gets a row marked "abandoned", as
-        one not reached is, and the summary counts them apart.
-    unrecorded : sequence of (input, output) paths
-        The inputs whose outputs another worker finished as an error stopped the run
-        (:class:`quantize.batch.NotRecordedError`), each with that output, left in place
-        and in no record: each gets a row marked "finished unrecorded", its output linked
-        and shown, no metrics, and the summary counts them beside those not reached.
+    unsettled : sequence of Unsettled
+        The files a stopped batch left unsettled (:class:`quantize.batch.Unsettled`), each
+        with the row the JSON and CSV reports give it
+        (:meth:`quantize.batch.Unsettled.row`), listed, sorted and counted with the
+        others, its thumbnail before and no metrics: those an interrupted batch (or one an
+        error stopped) did not reach, marked "not reached"; those whose jobs a second
+        interrupt abandoned while they ran (:class:`quantize.batch.FilesAbandoned`),
+        marked "abandoned", which the summary counts apart; and those whose outputs
+        another worker finished as an error stopped the run
+        (:class:`quantize.batch.NotRecordedError`), left in place and in no record, marked
+        "finished unrecorded", their outputs linked and shown, which the summary counts
+        beside those not reached.
     input_dir : path or None
         The folder the batch was given (INPUT_DIR): the title names it as given, and
         each file is named by its path from it (``2023/img.png``, also when every
@@ -231,15 +234,24 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     not_entered : int, default 0
         The sub-folders the search did not enter, without ``-r``
         (``BatchPlan.not_entered``), counted so too.
+    not_reached, abandoned : sequence of paths, optional
+        Deprecated, for ``unsettled``: inputs added after its files, with those statuses.
+    unrecorded : sequence of (input, output) paths, optional
+        Deprecated, for ``unsettled``: inputs, each with its output, added after those,
+        finished unrecorded.
 
     Raises
     ------
     ValueError
         If ``path`` does not end in .html/.htm, or ``mode``, ``thumb_size``,
-        ``max_pixels``, ``unclaimed``, ``unfinished`` (more than ``unclaimed``) or
-        ``not_entered`` is invalid.
+        ``max_pixels``, ``unclaimed``, ``unfinished`` (more than ``unclaimed``),
+        ``not_entered`` or an item of ``unsettled`` (its output, for its status) is
+        invalid.
     TypeError
-        If an item of ``removed`` is not a :class:`quantize.batch.RemovedOutput`.
+        If an item of ``removed`` is not a :class:`quantize.batch.RemovedOutput`, or one
+        of ``unsettled`` not a :class:`quantize.batch.Unsettled`.
+    DeprecationWarning
+        For each of ``not_reached``, ``abandoned`` and ``unrecorded`` given.
     OutputError
         If the page cannot be written.
 
@@ -249,8 +261,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     share (``2024/img.png``), so that files of one name in two sub-folders are told
     apart, and listed in the natural order of those paths, ``img 9.png`` before
     ``img 10.png`` (:func:`quantize.io.natural_key`; row ``id`` ``file-<i>`` keeps
-    their index in ``results``, then in ``not_reached``, in ``abandoned``, in
-    ``unrecorded``). Files
+    their index in ``results``, then in ``unsettled``). Files
     whose images cannot be read (missing, not an image) get an empty thumbnail cell; a
     failed file shows its reason across the metric columns.
     The palette comes from the record's ``palette`` entry when present, else
@@ -267,15 +278,12 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     left = (check_int(unclaimed, "unclaimed", minimum=0),
             check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed))
     gone = check_removed(removed)
+    unsettled = check_unsettled(unsettled, "write_html_report", not_reached=not_reached,
+                                abandoned=abandoned, unrecorded=unrecorded)
     passed = passed_over_counts([Path(p) for p in passed_over],
                                 check_int(not_entered, "not_entered", minimum=0))
     folder = target.parent if str(target.parent) else Path(".")
-    rows = [r.as_row() for r in results] + [
-        {"input": str(p), "output": "", "status": status, "reason": ""}
-        for status, paths in ((NOT_REACHED, not_reached), (ABANDONED, abandoned))
-        for p in paths] + [
-        {"input": str(i), "output": str(o), "status": FINISHED_UNRECORDED, "reason": ""}
-        for i, o in unrecorded]
+    rows = [r.as_row() for r in results] + [u.row() for u in unsettled]
     base, labels = _labels(rows, input_dir)
     # by path, not in the order the workers finished; ids keep the order of ``results``
     order = sorted(range(len(rows)), key=lambda i: natural_key(labels[i]))
@@ -352,6 +360,17 @@ def _folder_as_given(folder: str | os.PathLike[str]) -> str:
 _PER_FRAME_NOTE = "; a palette per frame: k is the largest, the swatches all their colours"
 
 
+#: What the row of a file a stopped run left unsettled says across its metric columns,
+#: after its status, for each status (:class:`~quantize.batch.Unsettled`).
+_UNSETTLED_CELLS = {
+    NOT_REACHED: "the run stopped before this file (rerun the command to finish)",
+    ABANDONED: "the run was interrupted again while it made this file (rerun the command to "
+               "make it)",
+    FINISHED_UNRECORDED: "its output was finished as the run stopped, and is left in place, "
+                         "unrecorded (the next run makes it again)",
+}
+
+
 def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: str,
               thumbs: tuple[int, str, Mapping[tuple[Path, str], _Made]],
               max_pixels: int | None, folder: Path, animation_note: str = "") -> str:
@@ -382,21 +401,16 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     unmade = status == "skipped" and out is None and sort_keys.keys() == {"name"}
     # a failed file's output is linked only when an earlier run's is left in place, stale
     shown_out = None if failed and not row.get("stale_output") else out
+    # the reason of a file left unsettled is said across the metric columns, in the page's
+    # own words (_UNSETTLED_CELLS)
+    apart = status == "failed" or unmade or status in _UNSETTLED_CELLS
     cells = [_name_cell(row, label, src, shown_out, folder, animation_note,
-                        plays, reason_apart=status == "failed" or unmade),
+                        plays, reason_apart=apart),
              before_cell, after_cell]
     span = len(_columns(mode)) - 3
-    if status == NOT_REACHED:
-        cells.append(f'<td class="missing" colspan="{span}"><b>not reached:</b> the run '
-                     'stopped before this file (rerun the command to finish)</td>')
-    elif status == ABANDONED:
-        cells.append(f'<td class="missing" colspan="{span}"><b>abandoned:</b> the run was '
-                     'interrupted again while it made this file (rerun the command to '
-                     'make it)</td>')
-    elif status == FINISHED_UNRECORDED:
-        cells.append(f'<td class="missing" colspan="{span}"><b>finished unrecorded:</b> its '
-                     'output was finished as the run stopped, and is left in place, '
-                     'unrecorded (the next run makes it again)</td>')
+    if status in _UNSETTLED_CELLS:
+        cells.append(f'<td class="missing" colspan="{span}"><b>{status}:</b> '
+                     f'{_UNSETTLED_CELLS[status]}</td>')
     elif failed:
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
                      f'{_name(row.get("reason", ""))}</td>')
