@@ -50,6 +50,7 @@ from ._validation import (
     check_int,
     check_sample_weight,
     check_seed,
+    foreign_keywords,
 )
 from .kmeans_run import (
     REASSIGN_EVERY,
@@ -98,6 +99,7 @@ def _not_fitted(message: str) -> NotFittedError:
 # --------------------------------------------------------------------------
 
 
+@foreign_keywords
 def kmeans_plusplus(
     X: Any,
     n_clusters: int,
@@ -508,6 +510,7 @@ class MiniBatchKMeans:
     1.0
     """
 
+    @foreign_keywords
     def __init__(
         self,
         n_clusters: int = 8,
