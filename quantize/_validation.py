@@ -239,17 +239,25 @@ def foreign_keywords(function: F) -> F:
 
 def check_option_names(options: Iterable[str], known: Iterable[str], job: str) -> None:
     """Refuse option names not among ``known``, naming them and the known ones in
-    ``known``'s order, as a ``job`` ("reduce", "segment") takes them.
+    ``known``'s order, as a ``job`` ("reduce", "segment") takes them, and quantize's
+    names for those of other libraries (:data:`FOREIGN_KEYWORDS`).
 
     >>> check_option_names(["colours"], ["n_colors", "seed"], "reduce")
     Traceback (most recent call last):
     ...
     TypeError: unknown reduce option(s) colours; expected some of n_colors, seed
+    >>> check_option_names(["rng"], ["seed"], "reduce")
+    Traceback (most recent call last):
+    ...
+    TypeError: unknown reduce option(s) rng (quantize calls it seed=); expected some of seed
     """
     known = list(known)
     unknown = sorted(set(options) - set(known))
     if unknown:
-        raise TypeError(f"unknown {job} option(s) {', '.join(unknown)}; expected some of "
+        hints = {name: foreign_keyword_hint(name, known) for name in unknown}
+        shown = ", ".join(name if hints[name] is None else
+                          f"{name} (quantize calls it {hints[name]})" for name in unknown)
+        raise TypeError(f"unknown {job} option(s) {shown}; expected some of "
                         f"{', '.join(known)}")
 
 

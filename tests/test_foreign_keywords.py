@@ -13,9 +13,10 @@ import pytest
 
 import quantize
 from quantize._validation import FOREIGN_KEYWORDS, foreign_keywords
+from quantize.animation import reduce_animation_file
 from quantize.kmeans import MiniBatchKMeans, kmeans_plusplus
 from quantize.metrics import adjusted_rand_index, boundary_scores, delta_e, psnr
-from quantize.reduce import reduce_file
+from quantize.reduce import check_reduce_options, reduce_file
 from quantize.segment import boundary_map, segment_pixels
 from quantize.segment_file import segment_file
 
@@ -154,6 +155,15 @@ def test_the_estimator_keeps_its_signature_and_parameters():
     assert repr(MiniBatchKMeans(3, seed=1)) == "MiniBatchKMeans(n_clusters=3, seed=1)"
 
 
+def test_set_params_tells_quantize_name_for_a_foreign_parameter():
+    with pytest.raises(ValueError) as caught:
+        MiniBatchKMeans().set_params(random_state=0)
+    assert str(caught.value) == (
+        "invalid parameter 'random_state' for MiniBatchKMeans (quantize calls it seed=); "
+        "valid parameters are n_clusters, init, n_init, batch_size, max_iter, tol, "
+        "max_no_improvement, refine, seed")
+
+
 def test_the_estimator_clones_and_pickles():
     base = pytest.importorskip("sklearn.base")
     cloned = base.clone(MiniBatchKMeans(n_clusters=3))
@@ -169,6 +179,19 @@ def test_the_estimator_clones_and_pickles():
                          ids=lambda f: f.__qualname__)
 def test_functions_pickle_as_themselves(function):
     assert pickle.loads(pickle.dumps(function)) is function
+
+
+def test_file_options_name_quantize_name_for_a_foreign_one(tmp_path):
+    line = ("unknown reduce option(s) random_state (quantize calls it seed=); expected some of "
+            "n_colors, quality, space, dither, exact_colors, palette_in, palette_out, seed, "
+            "force, max_pixels, skip_if_larger, optimize, palette")
+    with pytest.raises(TypeError) as caught:
+        check_reduce_options(random_state=0)
+    assert str(caught.value) == line
+    with pytest.raises(TypeError) as caught:  # the animation's entry point takes **options
+        reduce_animation_file(tmp_path / "in.gif", tmp_path / "out.gif", random_state=0)
+    assert str(caught.value) == line
+    assert not (tmp_path / "out.gif").exists()
 
 
 def test_a_function_taking_any_keyword_is_left_as_it_is():
