@@ -32,7 +32,8 @@ FirstFrameWarning, and segment keeps segment_file's old import path.
 
 Shared by every layer:
     _kernels          nearest centre, group sums, Lloyd passes, 24-bit codes, sRGB <-> Lab
-    _validation       one validator per concept (ints, floats, choices, seeds, data)
+    _validation       one validator per concept (ints, floats, choices, seeds, data, keyword
+                      names: quantize's for those of scikit-learn, scikit-image, Pillow)
     _threads          one shared thread pool for the largest loops (a count of 1 in workers)
     errors            exceptions carrying ``path`` and ``reason``; ``ExitCode``
     names             file names as lines and reports show them, as volumes compare them,

@@ -8,14 +8,16 @@ these. :func:`read_only` guards the other way: what results hand out.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import numpy as np
 
@@ -23,6 +25,7 @@ from .errors import ImageReadError
 from .names import quoted
 
 Seed = int | np.random.Generator | None
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def check_int(value: Any, name: str, *, minimum: int | None = None,
@@ -144,19 +147,117 @@ def check_bool(value: Any, name: str) -> bool:
     return bool(value)
 
 
+#: Keyword names of scikit-learn, scikit-image and Pillow that quantize spells otherwise:
+#: for each, quantize's parameters that stand for it, as a call writes them; a callable
+#: given the name is told of the first one it takes. One that takes none of them gets
+#: Python's own message.
+FOREIGN_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "random_state": ("seed=",),             # scikit-learn, scikit-image
+    "rng": ("seed=",),                      # scikit-image, NumPy
+    "n_clusters": ("n_colors=",),           # scikit-learn (segment's own name)
+    "n_colors": ("n_clusters=",),           # reduce_colors' name, given to k-means
+    "colors": ("n_colors=", "n_clusters="),  # Pillow's Image.quantize
+    "n_segments": ("regions=",),            # scikit-image's slic: the number of regions
+    "compactness": ("weights={'xy': ...}",),  # slic: position against colour
+    "min_size": ("min_region=",),           # scikit-image's felzenszwalb
+    "image_true": ("reference=",),          # scikit-image's metrics
+    "image_test": ("test=",),
+    "labels_true": ("true=",),              # scikit-learn's adjusted_rand_score
+    "labels_pred": ("pred=",),
+}
+
+
+def foreign_keyword_hint(name: str, params: Collection[str]) -> str | None:
+    """What quantize calls the keyword ``name`` among ``params``, a callable's parameter
+    names (:data:`FOREIGN_KEYWORDS`), as a call writes it; None when it has no such name.
+
+    >>> foreign_keyword_hint("random_state", ["image", "seed"])
+    'seed='
+    >>> foreign_keyword_hint("compactness", ["image", "weights"])
+    "weights={'xy': ...}"
+    >>> foreign_keyword_hint("n_segments", ["image", "seed"]) is None
+    True
+    """
+    return next((hint for hint in FOREIGN_KEYWORDS.get(name, ())
+                 if hint.split("=", 1)[0] in params), None)
+
+
+def unexpected_keyword(function: str, name: str, params: Collection[str]) -> str:
+    """Python's line for a keyword ``name`` that ``function`` (taking ``params``) does not
+    take, ending with quantize's name for it (:func:`foreign_keyword_hint`), or else
+    with the parameters it may be a typo of.
+
+    >>> unexpected_keyword("reduce_colors", "random_state", ["image", "n_colors", "seed"])
+    "reduce_colors() got an unexpected keyword argument 'random_state'; quantize calls it seed="
+    >>> unexpected_keyword("reduce_colors", "n_color", ["image", "n_colors", "seed"])
+    "reduce_colors() got an unexpected keyword argument 'n_color'; did you mean n_colors=?"
+    >>> unexpected_keyword("reduce_colors", "verbose", ["image", "n_colors", "seed"])
+    "reduce_colors() got an unexpected keyword argument 'verbose'"
+    """
+    import difflib
+
+    line = f"{function}() got an unexpected keyword argument {name!r}"
+    hint = foreign_keyword_hint(name, params)
+    if hint is not None:
+        return f"{line}; quantize calls it {hint}"
+    close = difflib.get_close_matches(name, [p for p in params if p != "self"], n=1,
+                                      cutoff=0.8)
+    return f"{line}; did you mean {close[0]}=?" if close else line
+
+
+def foreign_keywords(function: F) -> F:
+    """``function``, refusing a keyword it does not take with :func:`unexpected_keyword`'s
+    line (a ``TypeError``, as Python's own): ``random_state=`` is told ``seed=``.
+
+    A correct call costs one more call and a check of its keyword names. The signature,
+    docstring and ``__wrapped__`` are ``function``'s; one taking ``**kwargs`` is returned
+    as it is.
+
+    >>> @foreign_keywords
+    ... def fit(x, *, seed=None):
+    ...     return x
+    >>> fit(1, random_state=0)
+    Traceback (most recent call last):
+    ...
+    TypeError: fit() got an unexpected keyword argument 'random_state'; quantize calls it seed=
+    """
+    code = function.__code__
+    if code.co_flags & inspect.CO_VARKEYWORDS:
+        return function
+    named = code.co_varnames[code.co_posonlyargcount:code.co_argcount + code.co_kwonlyargcount]
+    params = frozenset(named)
+
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.keys() <= params:
+            return function(*args, **kwargs)
+        name = next(name for name in kwargs if name not in params)
+        raise TypeError(unexpected_keyword(function.__qualname__, name, named))
+
+    return cast(F, checked)
+
+
 def check_option_names(options: Iterable[str], known: Iterable[str], job: str) -> None:
     """Refuse option names not among ``known``, naming them and the known ones in
-    ``known``'s order, as a ``job`` ("reduce", "segment") takes them.
+    ``known``'s order, as a ``job`` ("reduce", "segment") takes them, and quantize's
+    names for those of other libraries (:data:`FOREIGN_KEYWORDS`).
 
     >>> check_option_names(["colours"], ["n_colors", "seed"], "reduce")
     Traceback (most recent call last):
     ...
     TypeError: unknown reduce option(s) colours; expected some of n_colors, seed
+    >>> check_option_names(["rng"], ["seed"], "reduce")
+    Traceback (most recent call last):
+    ...
+    TypeError: unknown reduce option(s) rng (quantize calls it seed=); expected some of seed
     """
     known = list(known)
     unknown = sorted(set(options) - set(known))
     if unknown:
-        raise TypeError(f"unknown {job} option(s) {', '.join(unknown)}; expected some of "
+        hints = {name: foreign_keyword_hint(name, known) for name in unknown}
+        shown = ", ".join(name if hints[name] is None else
+                          f"{name} (quantize calls it {hints[name]})" for name in unknown)
+        raise TypeError(f"unknown {job} option(s) {shown}; expected some of "
                         f"{', '.join(known)}")
 
 

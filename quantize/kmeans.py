@@ -50,6 +50,8 @@ from ._validation import (
     check_int,
     check_sample_weight,
     check_seed,
+    foreign_keyword_hint,
+    foreign_keywords,
 )
 from .kmeans_run import (
     REASSIGN_EVERY,
@@ -98,6 +100,7 @@ def _not_fitted(message: str) -> NotFittedError:
 # --------------------------------------------------------------------------
 
 
+@foreign_keywords
 def kmeans_plusplus(
     X: Any,
     n_clusters: int,
@@ -508,6 +511,7 @@ class MiniBatchKMeans:
     1.0
     """
 
+    @foreign_keywords
     def __init__(
         self,
         n_clusters: int = 8,
@@ -543,12 +547,15 @@ class MiniBatchKMeans:
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params: Any) -> MiniBatchKMeans:
-        """Set constructor parameters; unknown names raise ``ValueError``."""
+        """Set constructor parameters; unknown names raise ``ValueError``, with quantize's
+        name for one of scikit-learn's (``random_state``: ``seed``)."""
         valid = self._param_names()
         for name, value in params.items():
             if name not in valid:
+                hint = foreign_keyword_hint(name, valid)
                 raise ValueError(
-                    f"invalid parameter {name!r} for MiniBatchKMeans; "
+                    f"invalid parameter {name!r} for MiniBatchKMeans"
+                    f"{'' if hint is None else f' (quantize calls it {hint})'}; "
                     f"valid parameters are {', '.join(valid)}"
                 )
             setattr(self, name, value)

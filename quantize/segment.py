@@ -77,6 +77,7 @@ from ._validation import (
     check_color,
     check_int,
     check_seed,
+    foreign_keywords,
 )
 from .errors import warn_caller
 from .features import (  # AlphaIgnoredWarning: build_features says it too
@@ -637,6 +638,7 @@ class SegmentResult(ReadOnlyArrays):
         return self
 
 
+@foreign_keywords
 def segment(
     image: Any,
     n_clusters: int | None = None,
@@ -808,6 +810,7 @@ def segment(
                           seed=seed, advice=_ALPHA_ADVICE)
 
 
+@foreign_keywords
 def segment_pixels(
     rgb: np.ndarray,
     alpha: np.ndarray | None,
@@ -1120,6 +1123,7 @@ def check_space(space: Any, n_clusters: int | None) -> str:
     return space
 
 
+@foreign_keywords
 def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
                  closed: bool = False, seed: Seed = None,
                  max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:

@@ -30,6 +30,7 @@ from ._validation import (
     check_max_pixels,
     check_path,
     check_seed,
+    foreign_keywords,
     recorded_seed,
 )
 from .errors import InputParameterError, OutputError, OutputExistsError, warn_caller
@@ -77,6 +78,7 @@ STATS_UNITS = MappingProxyType({
 })
 
 
+@foreign_keywords
 def segment_file(
     input: str | os.PathLike[str],
     outdir: str | os.PathLike[str],

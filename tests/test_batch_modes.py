@@ -29,9 +29,10 @@ def test_segment_mode_refuses_bad_options_at_planning(tree):
         batch.plan_batch(tree / "in", tree / "out", batch.segment_mode(),
                          options={"regions": 0})
     # named as reduce mode names one (it was Python's "check_segment_options() got an
-    # unexpected keyword argument 'colors'")
-    with pytest.raises(TypeError, match=r"^unknown segment option\(s\) colors; expected some "
-                                        r"of n_clusters, regions, weights, space, min_region"):
+    # unexpected keyword argument 'colors'"), with segment's name for Pillow's
+    with pytest.raises(TypeError, match=r"^unknown segment option\(s\) colors \(quantize calls "
+                                        r"it n_clusters=\); expected some of n_clusters, "
+                                        r"regions, weights, space, min_region"):
         batch.plan_batch(tree / "in", tree / "out", batch.segment_mode(),
                          options={"colors": 4})
 

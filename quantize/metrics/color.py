@@ -24,6 +24,7 @@ from .._validation import (
     check_float,
     check_image_pixels,
     check_max_pixels,
+    foreign_keywords,
     shown_value,
 )
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
@@ -243,6 +244,7 @@ def _rescaled(ref: np.dtype, tst: np.dtype) -> str:
     return f"{eight}.astype(np.uint16) * 257"
 
 
+@foreign_keywords
 def psnr(reference: Any, test: Any, *, weights: Any = None,
          data_range: float | None = None,
          max_pixels: int | None = DEFAULT_MAX_PIXELS) -> float:
@@ -351,6 +353,7 @@ def _check_float_values(arr: np.ndarray, name: str, unit_range: bool) -> None:
                          "float image), or give data_range")
 
 
+@foreign_keywords
 def delta_e(reference: Any, test: Any, *, weights: Any = None,
             input_space: Literal["srgb", "lab"] = "srgb",
             max_pixels: int | None = DEFAULT_MAX_PIXELS) -> float:

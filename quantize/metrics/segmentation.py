@@ -15,7 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_array, check_float, check_image_pixels, check_max_pixels, shown_number
+from .._validation import (
+    as_array,
+    check_float,
+    check_image_pixels,
+    check_max_pixels,
+    foreign_keywords,
+    shown_number,
+)
 from ..io import DEFAULT_MAX_PIXELS
 from ..reconstruct.regions import find_boundaries
 
@@ -59,6 +66,7 @@ def _border_points(labels: np.ndarray) -> np.ndarray:
     return np.argwhere(find_boundaries(labels)).astype(np.float64)
 
 
+@foreign_keywords
 def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
                     max_pixels: int | None = DEFAULT_MAX_PIXELS
                     ) -> tuple[float, float, float]:
@@ -261,6 +269,7 @@ def _contingency_counts(p: np.ndarray, t: np.ndarray
     return cells.astype(np.float64), rows.astype(np.float64), cols.astype(np.float64)
 
 
+@foreign_keywords
 def adjusted_rand_index(pred: Any, true: Any, *,
                         max_pixels: int | None = DEFAULT_MAX_PIXELS) -> float:
     """Adjusted Rand index of two label maps of the same shape (Hubert and Arabie).

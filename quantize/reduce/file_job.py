@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from .. import _threads
-from .._validation import Seed, check_path, check_seed, shown_number
+from .._validation import Seed, check_path, check_seed, foreign_keywords, shown_number
 from ..colors import premultiply
 from ..encode import (
     DEFAULT_LEVEL,
@@ -134,6 +134,7 @@ _RGB_INSTEAD = AdvisedFormats("a .jpg/.webp/.tif output", (".jpg", ".webp", ".ti
 _MAYBE_ANIMATED = (".gif", ".webp", ".apng", ".tif", ".tiff")
 
 
+@foreign_keywords
 def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
                 *, n_colors: int | None = None, quality: float | None = None,
                 space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,

@@ -30,7 +30,7 @@ from .._kernels import (
     sorted_code_histogram,
     unpack_rgb,
 )
-from .._validation import Seed, check_palette, check_seed
+from .._validation import Seed, check_palette, check_seed, foreign_keywords
 from ..colors import code_histogram, shown_features
 from ..io import DEFAULT_MAX_PIXELS, as_rgba
 from ..reconstruct.palette import ShownEntries, dither_indices, palette_order
@@ -57,6 +57,7 @@ from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 
 __all__ = ["histogram_entries", "reduce_checked", "reduce_colors"]
 
+@foreign_keywords
 def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | None = None,
                   space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
                   palette: Any = None, seed: Seed = None,

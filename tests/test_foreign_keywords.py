@@ -1,0 +1,207 @@
+"""A keyword of scikit-learn, scikit-image or Pillow given to one of quantize's public
+callables is refused in one line naming quantize's parameter for it; other unknown
+keywords keep Python's message; correct calls, signatures, docstrings and pickling are
+as they were."""
+
+from __future__ import annotations
+
+import inspect
+import pickle
+
+import numpy as np
+import pytest
+
+import quantize
+from quantize._validation import FOREIGN_KEYWORDS, foreign_keywords
+from quantize.animation import reduce_animation_file
+from quantize.kmeans import MiniBatchKMeans, kmeans_plusplus
+from quantize.metrics import adjusted_rand_index, boundary_scores, delta_e, psnr
+from quantize.reduce import check_reduce_options, reduce_file
+from quantize.segment import boundary_map, segment_pixels
+from quantize.segment_file import segment_file
+
+# two halves: black, and one red
+IMAGE = np.zeros((4, 6, 3), np.uint8)
+IMAGE[:, 3:] = [200, 40, 40]
+
+CALLABLES = [quantize.reduce_colors, quantize.segment, boundary_map, segment_pixels,
+             MiniBatchKMeans.__init__, kmeans_plusplus, psnr, delta_e, boundary_scores,
+             adjusted_rand_index, reduce_file, segment_file]
+
+UNEXPECTED = "got an unexpected keyword argument"
+
+
+@pytest.mark.parametrize("function, given, line", [
+    (quantize.reduce_colors, "random_state",
+     f"reduce_colors() {UNEXPECTED} 'random_state'; quantize calls it seed="),
+    (quantize.reduce_colors, "n_clusters",
+     f"reduce_colors() {UNEXPECTED} 'n_clusters'; quantize calls it n_colors="),
+    (quantize.reduce_colors, "colors",
+     f"reduce_colors() {UNEXPECTED} 'colors'; quantize calls it n_colors="),
+    (quantize.segment, "n_segments",
+     f"segment() {UNEXPECTED} 'n_segments'; quantize calls it regions="),
+    (quantize.segment, "compactness",
+     f"segment() {UNEXPECTED} 'compactness'; quantize calls it weights={{'xy': ...}}"),
+    (quantize.segment, "n_colors",
+     f"segment() {UNEXPECTED} 'n_colors'; quantize calls it n_clusters="),
+    (quantize.segment, "colors",
+     f"segment() {UNEXPECTED} 'colors'; quantize calls it n_clusters="),
+    (quantize.segment, "min_size",
+     f"segment() {UNEXPECTED} 'min_size'; quantize calls it min_region="),
+    (quantize.segment, "rng", f"segment() {UNEXPECTED} 'rng'; quantize calls it seed="),
+    (boundary_map, "random_state",
+     f"boundary_map() {UNEXPECTED} 'random_state'; quantize calls it seed="),
+    (segment_pixels, "n_segments",
+     f"segment_pixels() {UNEXPECTED} 'n_segments'; quantize calls it regions="),
+    (MiniBatchKMeans, "random_state",
+     f"MiniBatchKMeans.__init__() {UNEXPECTED} 'random_state'; quantize calls it seed="),
+    (MiniBatchKMeans, "n_colors",
+     f"MiniBatchKMeans.__init__() {UNEXPECTED} 'n_colors'; quantize calls it n_clusters="),
+    (kmeans_plusplus, "random_state",
+     f"kmeans_plusplus() {UNEXPECTED} 'random_state'; quantize calls it seed="),
+    (psnr, "image_true", f"psnr() {UNEXPECTED} 'image_true'; quantize calls it reference="),
+    (delta_e, "image_test", f"delta_e() {UNEXPECTED} 'image_test'; quantize calls it test="),
+    (boundary_scores, "labels_pred",
+     f"boundary_scores() {UNEXPECTED} 'labels_pred'; quantize calls it pred="),
+    (adjusted_rand_index, "labels_true",
+     f"adjusted_rand_index() {UNEXPECTED} 'labels_true'; quantize calls it true="),
+    (reduce_file, "random_state",
+     f"reduce_file() {UNEXPECTED} 'random_state'; quantize calls it seed="),
+    (segment_file, "n_segments",
+     f"segment_file() {UNEXPECTED} 'n_segments'; quantize calls it regions="),
+])
+def test_a_foreign_keyword_is_told_quantize_name_for_it(function, given, line):
+    # it was Python's line alone: "reduce_colors() got an unexpected keyword argument
+    # 'random_state'"
+    with pytest.raises(TypeError) as caught:
+        function(**{given: 1})
+    assert str(caught.value) == line
+
+
+@pytest.mark.parametrize("function, kwargs", [
+    (quantize.reduce_colors, {"verbose": True}),
+    (quantize.reduce_colors, {"n_segments": 3}),  # reduce_colors has no regions
+    (quantize.reduce_colors, {"max_iter": 3}),
+    (quantize.segment, {"colours": 3, "flag": 1}),
+    (psnr, {"labels_true": IMAGE}),
+])
+def test_other_unknown_keywords_keep_python_message(function, kwargs):
+    with pytest.raises(TypeError) as ours:
+        function(IMAGE, **kwargs)
+    with pytest.raises(TypeError) as pythons:
+        function.__wrapped__(IMAGE, **kwargs)
+    assert str(ours.value) == str(pythons.value)
+    assert str(ours.value).startswith(f"{function.__name__}() {UNEXPECTED} ")
+
+
+@pytest.mark.parametrize("call, line", [
+    (lambda: quantize.reduce_colors(IMAGE, n_color=2),
+     f"reduce_colors() {UNEXPECTED} 'n_color'; did you mean n_colors=?"),
+    (lambda: quantize.segment(IMAGE, region=2),
+     f"segment() {UNEXPECTED} 'region'; did you mean regions=?"),
+    (lambda: MiniBatchKMeans(n_cluster=2),
+     f"MiniBatchKMeans.__init__() {UNEXPECTED} 'n_cluster'; did you mean n_clusters=?"),
+    (lambda: MiniBatchKMeans(slf=2), f"MiniBatchKMeans.__init__() {UNEXPECTED} 'slf'"),
+])
+def test_a_close_misspelling_is_told_the_parameter(call, line):
+    with pytest.raises(TypeError) as caught:
+        call()
+    assert str(caught.value) == line
+
+
+def test_the_first_unknown_keyword_is_named():
+    with pytest.raises(TypeError) as caught:
+        quantize.reduce_colors(IMAGE, 2, seed=0, verbose=1, random_state=0)
+    assert str(caught.value) == f"reduce_colors() {UNEXPECTED} 'verbose'"
+
+
+def test_a_type_error_inside_the_function_is_its_own():
+    with pytest.raises(TypeError) as ours:
+        quantize.reduce_colors(IMAGE, n_colors="2")
+    with pytest.raises(TypeError) as plain:
+        quantize.reduce_colors.__wrapped__(IMAGE, n_colors="2")
+    assert str(ours.value) == str(plain.value) == "n_colors='2' should be an integer, got str"
+
+
+def test_correct_calls_give_what_they_gave():
+    result = quantize.reduce_colors(IMAGE, n_colors=2, seed=0)
+    plain = quantize.reduce_colors.__wrapped__(IMAGE, n_colors=2, seed=0)
+    assert result.palette.tolist() == plain.palette.tolist() == [[0, 0, 0], [200, 40, 40]]
+    assert result.indices.tolist() == plain.indices.tolist() == [[0, 0, 0, 1, 1, 1]] * 4
+    labels = quantize.segment(image=IMAGE, regions=2, seed=0).labels
+    assert labels.tolist() == quantize.segment.__wrapped__(IMAGE, regions=2, seed=0).labels.tolist()
+    assert np.unique(labels[:, :3]).size == np.unique(labels[:, 3:]).size == 1
+    assert labels[0, 0] != labels[0, 5]
+    X = np.array([[0., 0.], [0., 1.], [10., 10.], [10., 11.]])
+    km = MiniBatchKMeans(n_clusters=2, seed=0).fit(X)
+    assert sorted(km.cluster_centers_.tolist()) == [[0.0, 0.5], [10.0, 10.5]]
+    assert psnr(reference=IMAGE, test=IMAGE) == float("inf")
+
+
+@pytest.mark.parametrize("function", CALLABLES, ids=lambda f: f.__qualname__)
+def test_signature_docstring_and_names_are_the_functions(function):
+    wrapped = function.__wrapped__
+    assert inspect.signature(function) == inspect.signature(wrapped)
+    assert function.__doc__ == wrapped.__doc__  # __init__ has none: the class has it
+    assert (function.__name__, function.__qualname__, function.__module__) == (
+        wrapped.__name__, wrapped.__qualname__, wrapped.__module__)
+
+
+def test_the_estimator_keeps_its_signature_and_parameters():
+    assert list(inspect.signature(MiniBatchKMeans).parameters) == [
+        "n_clusters", "init", "n_init", "batch_size", "max_iter", "tol",
+        "max_no_improvement", "refine", "seed"]
+    assert MiniBatchKMeans(3, seed=1).get_params()["seed"] == 1
+    assert repr(MiniBatchKMeans(3, seed=1)) == "MiniBatchKMeans(n_clusters=3, seed=1)"
+
+
+def test_set_params_tells_quantize_name_for_a_foreign_parameter():
+    with pytest.raises(ValueError) as caught:
+        MiniBatchKMeans().set_params(random_state=0)
+    assert str(caught.value) == (
+        "invalid parameter 'random_state' for MiniBatchKMeans (quantize calls it seed=); "
+        "valid parameters are n_clusters, init, n_init, batch_size, max_iter, tol, "
+        "max_no_improvement, refine, seed")
+
+
+def test_the_estimator_clones_and_pickles():
+    base = pytest.importorskip("sklearn.base")
+    cloned = base.clone(MiniBatchKMeans(n_clusters=3))
+    assert type(cloned) is MiniBatchKMeans and cloned.get_params()["n_clusters"] == 3
+    X = np.array([[0., 0.], [0., 1.], [10., 10.], [10., 11.]])
+    fitted = MiniBatchKMeans(2, seed=0).fit(X)
+    again = pickle.loads(pickle.dumps(fitted))
+    assert again.predict(X).tolist() == fitted.predict(X).tolist()
+    assert again.get_params() == fitted.get_params()
+
+
+@pytest.mark.parametrize("function", CALLABLES[:4] + CALLABLES[5:],
+                         ids=lambda f: f.__qualname__)
+def test_functions_pickle_as_themselves(function):
+    assert pickle.loads(pickle.dumps(function)) is function
+
+
+def test_file_options_name_quantize_name_for_a_foreign_one(tmp_path):
+    line = ("unknown reduce option(s) random_state (quantize calls it seed=); expected some of "
+            "n_colors, quality, space, dither, exact_colors, palette_in, palette_out, seed, "
+            "force, max_pixels, skip_if_larger, optimize, palette")
+    with pytest.raises(TypeError) as caught:
+        check_reduce_options(random_state=0)
+    assert str(caught.value) == line
+    with pytest.raises(TypeError) as caught:  # the animation's entry point takes **options
+        reduce_animation_file(tmp_path / "in.gif", tmp_path / "out.gif", random_state=0)
+    assert str(caught.value) == line
+    assert not (tmp_path / "out.gif").exists()
+
+
+def test_a_function_taking_any_keyword_is_left_as_it_is():
+    def job(path, **options):
+        return options
+
+    assert foreign_keywords(job) is job
+
+
+def test_every_proposed_parameter_is_one_a_public_callable_takes():
+    taken = {name for f in CALLABLES for name in inspect.signature(f).parameters}
+    proposed = {hint.split("=", 1)[0] for hints in FOREIGN_KEYWORDS.values() for hint in hints}
+    assert proposed <= taken
