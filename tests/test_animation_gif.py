@@ -444,8 +444,8 @@ def test_a_frame_longer_than_a_gif_holds_is_written_as_several(durations, played
 
 def test_without_a_global_palette_the_first_frames_becomes_it():
     """Frames whose colours the first frame's palette holds are written with it, their
-    entries moved to its entries of the same colours; a frame with another colour keeps a
-    local table."""
+    entries moved to its entries of the same colours; a frame with another colour has it
+    added to the table, where the table's padding holds it for free."""
     fp = io.BytesIO()
     writer = GifWriter(fp, (4, 1), None, 0)
     first = np.array([[0, 1, 2, 3]], np.uint8)
@@ -456,12 +456,12 @@ def test_without_a_global_palette_the_first_frames_becomes_it():
     writer.add(np.array([[0, 1, 1, 2]], np.uint8), palette=other, transparent=2)
     writer.close()
     data = fp.getvalue()
-    assert data[10] & 0x80 and 2 << (data[10] & 7) == 8  # FULL and its transparent entry
-    assert data[13: 13 + 12] == FULL.tobytes()
+    # FULL, its transparent entry (the third frame shows a pixel transparent) and the
+    # colour the third frame adds
+    assert data[10] & 0x80 and 2 << (data[10] & 7) == 8
+    assert data[13: 13 + 18] == FULL.tobytes() + bytes([0, 0, 0, 9, 9, 9])
     assert data[11] == 4  # the background is the first frame's transparent entry
-    # the third frame's box leaves out its transparent pixel (the second frame is cleared
-    # there), so its local table holds two entries
-    assert [local for local, _ in frame_blocks(data)] == [0, 0, 2]
+    assert frame_blocks(data) == [(0, 4), (0, 4), (0, 4)]  # no local table
     rgba = [frame.tolist()[0] for frame in shown(data)]
     opaque = [[*colour, 255] for colour in FULL.tolist()]
     assert rgba[0] == opaque
@@ -485,6 +485,84 @@ def test_without_a_global_palette_a_frame_keeps_its_table_where_that_is_smaller(
     assert np.array_equal(shown(data)[1][..., 0], np.where(checker, 55, 248))
 
 
+def per_frame_gif(frames: list[tuple[np.ndarray, np.ndarray]], size: tuple[int, int],
+                  **add) -> bytes:
+    """The GIF a writer without a global palette writes for (indices, palette) frames, each
+    palette with a transparent entry after its colours."""
+    fp = io.BytesIO()
+    writer = GifWriter(fp, size, None, 0)
+    for indices, palette in frames:
+        writer.add(indices, palette=palette, transparent=palette.shape[0], duration=40, **add)
+    writer.close()
+    return fp.getvalue()
+
+
+def global_table(data: bytes) -> np.ndarray:
+    """The global colour table of a GIF's bytes, ``(n, 3)``."""
+    assert data[10] & 0x80
+    return np.frombuffer(data[13: 13 + 3 * (2 << (data[10] & 7))], np.uint8).reshape(-1, 3)
+
+
+def test_an_opaque_animations_first_table_has_no_transparent_entry_it_does_not_need():
+    """Two colours and a transparent entry took a table of four entries; no frame shows a
+    pixel transparent or marks one, so the table holds the two colours alone, and the
+    first frame has no transparent entry."""
+    palette = FULL[:2]
+    first = np.array([[0, 1, 0, 1]], np.uint8)
+    data = per_frame_gif([(first, palette), (first[:, ::-1].copy(), palette)], (4, 1))
+    assert global_table(data).tolist() == palette.tolist()
+    assert frame_blocks(data) == [(0, None), (0, None)]
+    rgba = [frame[0, :, :3].tolist() for frame in shown(data)]
+    assert rgba == [palette[first[0]].tolist(), palette[first[0, ::-1]].tolist()]
+
+
+def test_frames_whose_palettes_fit_one_table_together_need_no_local_table():
+    """The first frame's five colours take a table of eight entries; the next frames'
+    colours it lacks (two, then one beside one it holds) are added to its free entries
+    rather than written as local tables, and every frame shows what it shows with its
+    own palette."""
+    grey = np.array([[9, 9, 9], [90, 90, 90], [1, 2, 3]], np.uint8)
+    palettes = [np.vstack([FULL, [[50, 60, 70]]]), grey[:2], np.vstack([grey[2:], FULL[:1]])]
+    frames = [(np.array([[0, 1, 2, 3, 4]], np.uint8), palettes[0]),
+              (np.array([[1, 0, 1, 0, 1]], np.uint8), palettes[1]),
+              (np.array([[0, 0, 1, 1, 0]], np.uint8), palettes[2])]
+    data = per_frame_gif(frames, (5, 1))
+    assert [local for local, _ in frame_blocks(data)] == [0, 0, 0]
+    assert global_table(data).tolist() == np.vstack([palettes[0], grey]).tolist()
+    for (indices, palette), rgba in zip(frames, shown(data), strict=True):
+        assert np.array_equal(rgba[..., :3], palette[indices])
+        assert (rgba[..., 3] == 255).all()
+
+
+def test_a_frame_keeps_its_local_table_where_adding_its_colours_costs_more():
+    """The first frame's two colours fill a table of two entries; a later frame's four other
+    colours would take it to eight entries (18 bytes more) where its own table of four
+    costs 12: it keeps it, and the global table stays at two entries."""
+    palettes = [FULL[:2], np.array([[9, 9, 9], [90, 90, 90], [1, 2, 3], [4, 5, 6]], np.uint8)]
+    frames = [(np.array([[0, 1, 0, 1]], np.uint8), palettes[0]),
+              (np.array([[0, 1, 2, 3]], np.uint8), palettes[1])]
+    data = per_frame_gif(frames, (4, 1))
+    assert global_table(data).tolist() == palettes[0].tolist()
+    assert [local for local, _ in frame_blocks(data)] == [0, 4]
+    assert shown(data)[1][0, :, :3].tolist() == palettes[1].tolist()
+
+
+def test_a_transparent_pixel_in_a_later_frame_gives_the_first_frame_its_entry():
+    """Pillow reads the frames after a first frame without a transparent entry as opaque,
+    so when a later frame shows a pixel transparent the table gets the entry (after the
+    colours) and the first frame names it."""
+    palette = FULL[:2]
+    first = np.array([[0, 1, 0, 1]], np.uint8)
+    second = np.array([[0, 1, 2, 1]], np.uint8)  # entry 2: transparent
+    data = per_frame_gif([(first, palette), (second, palette)], (4, 1))
+    assert global_table(data)[:3].tolist() == [*palette.tolist(), [0, 0, 0]]
+    assert data[11] == 2  # the background is that entry
+    assert frame_blocks(data)[0] == (0, 2)
+    last = shown(data)[1][0]
+    assert last[:, 3].tolist() == [255, 255, 0, 255]
+    assert last[[0, 1, 3], :3].tolist() == palette[[0, 1, 1]].tolist()
+
+
 def test_a_first_frames_palette_read_as_grey_levels_is_written_with_two_entries_swapped():
     """Pillow reads a first frame whose table is entry i = (i, i, i) as greyscale, and the
     later frames' local tables' entries as grey levels: the later frames were black."""
@@ -501,6 +579,29 @@ def test_a_first_frames_palette_read_as_grey_levels_is_written_with_two_entries_
     assert first == [[i, i, i, 255] for i in range(4)]
     red, blue = [200, 30, 30, 255], [30, 30, 200, 255]
     assert second == [red, blue, blue, red]
+
+
+def test_a_first_palette_read_as_grey_levels_without_its_transparent_entry_is_swapped():
+    """Black and (1, 1, 1) with a transparent entry after them took a table of four, not a
+    grey ramp; without that entry the table of two is one, which Pillow would read as grey
+    levels, so its two entries are swapped."""
+    ramp = np.stack([np.arange(2, dtype=np.uint8)] * 3, axis=1)
+    first = np.array([[0, 1, 1, 0]], np.uint8)
+    data = per_frame_gif([(first, ramp), (np.array([[0, 1, 2, 3]], np.uint8), FULL)], (4, 1))
+    assert global_table(data).tolist() == [[1, 1, 1], [0, 0, 0]]
+    frames = shown(data)
+    assert frames[0][0, :, :3].tolist() == ramp[first[0]].tolist()
+    assert frames[1][0, :, :3].tolist() == FULL.tolist()
+
+
+def test_frames_held_in_a_temporary_file_are_written_the_same(monkeypatch):
+    """A writer without a global palette holds its frames until it closes; past
+    ``_SPOOLED`` bytes they go to a temporary file, and come out the same."""
+    frames = [(np.array([[0, 1, 2, 3, 0]], np.uint8), FULL),
+              (np.array([[1, 0, 1, 0, 1]], np.uint8), FULL[2:])]
+    in_memory = per_frame_gif(frames, (5, 1))
+    monkeypatch.setattr(gif_module, "_SPOOLED", 1)
+    assert per_frame_gif(frames, (5, 1)) == in_memory
 
 
 def test_a_writer_without_a_global_palette_needs_each_frames():

@@ -464,11 +464,15 @@ def test_per_frame_palettes_write_a_frame_with_the_first_frames_colours_with_its
         tmp_path):
     """Every frame had a local table: the third frame draws the first's colours again, and
     is written with the first frame's table, made the global one (the four colours of all
-    frames outnumber the three a frame may have, so each frame has a palette)."""
+    frames outnumber the three a frame may have, so each frame has a palette); the
+    second frame's colour the first lacks is added to that table's fourth entry, free
+    in a table of a power of two, so it has no local table either."""
     src = save_animation(tmp_path / "in.gif", moving_square(3), duration=50, loop=0)
     out = tmp_path / "out.gif"
     reduce_animation_file(src, out, n_colors=3, palette="per-frame")
-    assert [bool(local) for local, _ in frame_blocks(out.read_bytes())] == [False, True, False]
+    data = out.read_bytes()
+    assert [bool(local) for local, _ in frame_blocks(data)] == [False, False, False]
+    assert 2 << (data[10] & 7) == 4
     for got, frame in zip(composited(out), composited(src), strict=True):
         assert same_picture(got, frame)
 

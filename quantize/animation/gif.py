@@ -29,10 +29,16 @@ take a table of 64 entries and LZW codes a bit wider), and a frame that marks
 no pixel and shows none transparent has no transparent entry (but the first,
 and one cleared when disposed of, for Pillow's sake). When every frame
 brings its own palette, the first frame's is made the global table, and a
-later frame whose colours it holds is also encoded with it (its entries moved
-to the table's entries of the same colours) and written so when that is
-smaller than its own table and data. Each frame's
-LZW codes start at the fewest bits that hold its largest index. A frame
+later frame is also encoded with it, its entries moved to the table's entries
+of the same colours and the colours the table lacks added after them (at most
+256 entries in all), and written so when that is smaller than its own table
+and data, the bytes those entries add to the table counted: it shows exactly
+what its own palette shows. That table gets a transparent entry only once a
+frame needs one (the first frame too only when some frame shows a pixel
+transparent: Pillow reads the frames after a first frame without one as
+opaque). As the table is written before the frames, they are held (in
+memory, a temporary file past ``_SPOOLED`` bytes) until the writer closes.
+Each frame's LZW codes start at the fewest bits that hold its largest index. A frame
 identical to the one on screen is still written, as one transparent pixel, so
 frame count and durations are kept exactly (durations as GIF's centiseconds,
 each frame ending at the centisecond nearest to where it ends in the input; a
@@ -48,8 +54,11 @@ are encoded one frame late for this reason).
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import shutil
 import struct
+import tempfile
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,7 +66,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .._kernels import pack_rgb
+from .._kernels import pack_rgb, unpack_rgb
 from ..encode import (
     gif_code_size,
     gif_color_table,
@@ -76,6 +85,9 @@ _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
 # Unchanged pixels are marked transparent when in horizontal runs at least this
 # long (1: all of them); with ``try_both`` each is encoded and the smallest kept.
 _STATIC_RUNS = (1, 2, 4, 16)
+#: Bytes of frames a writer without a global palette holds in memory until ``close``
+#: writes the table they use; more go to a temporary file.
+_SPOOLED = 16 << 20
 #: Longest delay a GIF frame holds: 16 bits of centiseconds (655.35 s).
 MAX_DELAY_CS = 0xFFFF
 
@@ -105,6 +117,7 @@ class _Way:
     mark: int | None         # transparent entry, or None
     table: int               # entries of the colour table the data indexes
     local: bool              # that table is written as the frame's local table
+    marked: bool = False     # some pixel of ``data`` holds ``mark``
 
     def size(self) -> int:
         """Bytes this way adds to the file beyond what every way writes."""
@@ -167,9 +180,10 @@ class GifWriter:
     global_palette : (k, 3) ndarray of uint8, or None
         The global colour table, k <= 256. None: every frame comes with a
         palette of its own, and the first frame's becomes the global table
-        (with its transparent entry as the background); a later frame whose
-        colours that table holds is written with it when that is smaller than
-        its own local table and data.
+        (with its transparent entry, when a frame needs one, as the
+        background); a later frame is written with that table, the colours it
+        lacks added, when that is smaller than its own local table and data.
+        The frames are then written when the writer closes.
     loop : int or None
         Times to play (0 forever); None writes no loop extension (play once).
     background : int
@@ -206,6 +220,13 @@ class GifWriter:
         self._adopted = global_palette is None
         self._global_transparent: int | None = None  # the adopted table's transparent entry
         self._global_entries: dict[int, int] = {}  # its first entry of each colour code
+        #: Where the frames go: ``fp``, or with an adopted table (which later frames may
+        #: add colours to, and which is written before them) a spool until ``close``.
+        self._out: BinaryIO = fp
+        self._first: tuple[int, int] | None = None  # the first frame's delay and disposal
+        self._shows_transparent = False  # a frame shows a pixel transparent
+        if self._adopted:
+            self._out = tempfile.SpooledTemporaryFile(max_size=_SPOOLED)
         #: ``try_both``: frames are encoded with more effort (what a sink says as
         #: ``optimized``).
         self.optimized = try_both
@@ -279,6 +300,7 @@ class GifWriter:
                 target = np.where(kept, shown, own)
             on_screen = self._pending.target
             changed = None if redrawn is None else redrawn[1]
+            self._note_transparent(target)  # before the frame pending is encoded
             before = self._settle(self._pending, target, changed)
             if kept is not None:  # where a clear for other pixels emptied the canvas
                 target = np.where(kept & (before != _EMPTY), before, own)
@@ -286,6 +308,16 @@ class GifWriter:
             box = _changed_box(target, before, changed if before is on_screen else None)
         self._pending = _Pending(indices, pal, local, transparent, target, before, box, delay,
                                  disposal, plain=target is own and not local)
+
+    def _note_transparent(self, target: np.ndarray) -> None:
+        """Note whether the canvas codes ``target`` show a pixel transparent, with an
+        adopted table: the table then needs its transparent entry (for the first frame,
+        ``close``), which is added at once, so that later frames use it freely."""
+        if not self._adopted or self._shows_transparent or not (target == _EMPTY).any():
+            return
+        self._shows_transparent = True
+        if self._global is not None and self._global_transparent is None:
+            self._take_global(self._global, self._global.shape[0])
 
     def _delay(self, duration: float) -> int:
         """The delay (centiseconds) that ends the frame nearest to where its duration ends.
@@ -345,7 +377,28 @@ class GifWriter:
         if self._global is None:  # no frame gave its palette
             self._global = np.zeros((2, 3), np.uint8)
             self._write_header()
+        elif self._adopted:
+            self._write_adopted()
         self._fp.write(b";")
+
+    def _write_adopted(self) -> None:
+        """Write the header with the adopted table, then the frames spooled.
+
+        The first frame is given the table's transparent entry (added now when no later
+        frame needed it) only when some frame shows a transparent pixel or the first is
+        cleared: Pillow reads the frames after a first frame without one as opaque.
+        """
+        assert self._first is not None and self._global is not None
+        delay, disposal = self._first
+        if (self._shows_transparent or disposal == _CLEAR) and self._global_transparent is None:
+            self._take_global(self._global, self._global.shape[0])
+        if self._global_transparent is not None:
+            self._background = self._global_transparent
+        self._write_header()
+        self._fp.write(gif_control(delay, disposal, self._global_transparent))
+        self._out.seek(0)
+        shutil.copyfileobj(self._out, self._fp)
+        self._out.close()
 
     # -- frames ------------------------------------------------------------
 
@@ -393,47 +446,97 @@ class GifWriter:
         crop = f.indices[top:bottom, left:right]
         before = f.before[top:bottom, left:right]
         same = f.target[top:bottom, left:right] == before
-        if self._global is None:
+        self._note_transparent(f.target)
+        first = self._global is None
+        if first:
             crop = self._adopt(f, crop)
         way = self._stored(crop, before, same, f.palette, f.transparent, f.local,
                            f.disposal)
         if f.local and self._adopted:
-            shared = self._on_global(crop, f.palette, f.transparent)
-            if shared is not None:
-                way = min(way, self._stored(shared, before, same, self._global,
-                                            self._global_transparent, False, f.disposal),
-                          key=_Way.size)
-        self._fp.write(gif_control(f.delay, f.disposal, way.mark))
-        self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
-        if way.local:
-            self._fp.write(bytes([0x80 | (way.table.bit_length() - 2)]))
-            self._fp.write(gif_color_table(f.palette, way.table))
+            way = self._shared(way, crop, before, same, f)
+        if first:  # its control block waits for the table (close)
+            self._first = (f.delay, f.disposal)
         else:
-            self._fp.write(b"\x00")
-        self._fp.write(way.data)
-        self._fp.write(b"\x00")
+            self._out.write(gif_control(f.delay, f.disposal, way.mark))
+        out = self._out
+        out.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
+        if way.local:
+            out.write(bytes([0x80 | (way.table.bit_length() - 2)]))
+            out.write(gif_color_table(f.palette, way.table))
+        else:
+            out.write(b"\x00")
+        out.write(way.data)
+        out.write(b"\x00")
         self.frames_written += 1
 
-    def _adopt(self, f: _Pending, crop: np.ndarray) -> np.ndarray:
-        """Make the first frame ``f``'s palette the global table (its transparent entry the
-        background) and write the header; return ``crop``, its box's entries.
-
-        A palette Pillow would read as grey levels (:func:`_reads_as_grey`, of two
-        entries at least) has its first two entries swapped, in ``crop`` too.
+    def _shared(self, way: _Way, crop: np.ndarray, before: np.ndarray, same: np.ndarray,
+                f: _Pending) -> _Way:
+        """``way``, the frame ``f`` with its own table, or the frame on the adopted global
+        table when that is smaller, the entries it adds to the table counted
+        (:meth:`GifWriter._on_global`); the table grows by them when it is taken. A
+        transparent entry the table lacks is added only for a way that marks pixels with
+        it, or a frame that is cleared (:meth:`GifWriter._ways`).
         """
-        if _reads_as_grey(f.palette, f.transparent):
+        on_global = self._on_global(crop, f.palette, f.transparent)
+        if on_global is None:
+            return way
+        shared, table, transparent = on_global
+        assert self._global is not None
+        now = gif_table_size(_entries(self._global, self._global_transparent))
+
+        def costed(other: _Way) -> tuple[int, _Way, int | None]:
+            mark = transparent
+            if mark != self._global_transparent and not other.marked and f.disposal != _CLEAR:
+                other, mark = dataclasses.replace(other, mark=None), None
+            return (other.size() + 3 * (gif_table_size(_entries(table, mark)) - now),
+                    other, mark)
+
+        size, other, mark = min((costed(other) for other in self._stored_ways(
+            shared, before, same, table, transparent, False, f.disposal)
+            if not other.local),  # a table of its own would be the global one's copy
+            key=lambda costed_way: costed_way[0])
+        if size >= way.size():
+            return way
+        for entry, code in enumerate(pack_rgb(table).tolist()[self._global.shape[0]:],
+                                     start=self._global.shape[0]):
+            self._global_entries.setdefault(code, entry)
+        self._take_global(table, mark)
+        return other
+
+    def _take_global(self, table: np.ndarray, transparent: int | None) -> None:
+        """Make ``table`` the adopted global table, with a row for ``transparent`` (black)
+        when it lies past the colours, so that colours added later go after it."""
+        if transparent is not None and transparent >= table.shape[0]:
+            table = np.vstack([table, np.zeros((transparent + 1 - table.shape[0], 3),
+                                               np.uint8)])
+        self._global, self._global_transparent = table, transparent
+
+    def _adopt(self, f: _Pending, crop: np.ndarray) -> np.ndarray:
+        """Make the first frame ``f``'s palette the global table; return ``crop``, its box's
+        entries. The header waits for the later frames (``close``), which may add to it.
+
+        A transparent entry after the colours that no pixel of the frame uses (it shows
+        none transparent) is left out of the table until a frame needs it. A palette
+        Pillow would read as grey levels (:func:`_reads_as_grey`, of two entries at
+        least), with that entry or without, has its first two entries swapped, in
+        ``crop`` too.
+        """
+        late = (f.transparent is not None and f.transparent >= f.palette.shape[0] - 1
+                and not (self._shows_transparent or f.disposal == _CLEAR))
+        if _reads_as_grey(f.palette, f.transparent) or (
+                late and _reads_as_grey(f.palette[:f.transparent], None)):
             swap = np.arange(_entries(f.palette, f.transparent), dtype=np.uint8)
             swap[:2] = (1, 0)
             f.palette = f.palette[swap[:f.palette.shape[0]]]
             f.transparent = None if f.transparent is None else int(swap[f.transparent])
             crop = swap[crop]
-        self._global, self._global_transparent = f.palette, f.transparent
-        for entry, code in enumerate(pack_rgb(f.palette).tolist()):
-            if entry != f.transparent:
+        if late:
+            self._take_global(f.palette[:f.transparent], None)
+        else:
+            self._take_global(f.palette, f.transparent)
+        for entry, code in enumerate(pack_rgb(self._global).tolist()):
+            if entry != self._global_transparent:
                 self._global_entries.setdefault(code, entry)
-        if f.transparent is not None:
-            self._background = f.transparent
-        self._write_header()
         f.local = False
         return crop
 
@@ -442,38 +545,66 @@ class GifWriter:
                 disposal: int) -> _Way:
         """The smallest way to store ``crop``, entries into ``palette``, over the canvas
         codes ``before`` (``same`` where the frame shows what they show)."""
+        return min(self._stored_ways(crop, before, same, palette, transparent, local,
+                                     disposal), key=_Way.size)
+
+    def _stored_ways(self, crop: np.ndarray, before: np.ndarray, same: np.ndarray,
+                     palette: np.ndarray, transparent: int | None, local: bool,
+                     disposal: int) -> list[_Way]:
+        """The ways :meth:`GifWriter._stored` takes the smallest of."""
         table = gif_table_size(_entries(palette, transparent))
         redrawn = None
         if transparent is not None:  # unchanged pixels whose own entry draws what is there
             redrawn = same & (_canvas_codes(palette, transparent)[crop] == before)
         # Pillow reads every frame opaque after a first frame without a transparent entry,
         # and clears a frame's box to the background entry (opaque) when it has none.
-        return self._smallest(crop, same, table, transparent, local, redrawn,
-                              entry=self.frames_written == 0 or disposal == _CLEAR)
+        return self._ways(crop, same, table, transparent, local, redrawn,
+                          entry=self.frames_written == 0 or disposal == _CLEAR)
 
-    def _on_global(self, crop: np.ndarray, palette: np.ndarray,
-                   transparent: int | None) -> np.ndarray | None:
-        """``crop``'s entries into ``palette`` moved to the global table's entries of the
-        same colours (``transparent`` to its transparent entry), or None when the
-        global table lacks one of them."""
+    def _on_global(self, crop: np.ndarray, palette: np.ndarray, transparent: int | None
+                   ) -> tuple[np.ndarray, np.ndarray, int | None] | None:
+        """``crop``'s entries into ``palette`` moved to the adopted global table's entries of
+        the same colours, the colours it lacks added after its entries, and
+        ``transparent`` to its transparent entry (added after them when it has none):
+        the entries moved, the table with those added and its transparent entry. None
+        when they would take more than 256 entries, or make a table Pillow reads as grey
+        levels (:func:`_reads_as_grey`). The frame draws exactly what it draws with
+        ``palette``.
+        """
+        assert self._global is not None
         used = np.flatnonzero(np.bincount(crop.ravel(), minlength=palette.shape[0]))
         moved = np.zeros(max(palette.shape[0], int(used[-1]) + 1), dtype=np.uint8)
         entries, codes = self._global_entries, pack_rgb(palette).tolist()
+        n = self._global.shape[0]
+        room = MAX_PALETTE - (self._global_transparent is None)  # its entry may be needed
+        added: dict[int, int] = {}
         for entry in used.tolist():
-            if entry == transparent:
-                if self._global_transparent is None:
+            if entry != transparent:
+                if entry >= len(codes):
                     return None
-                moved[entry] = self._global_transparent
-            elif entry >= len(codes) or codes[entry] not in entries:
-                return None
-            else:
-                moved[entry] = entries[codes[entry]]
-        return moved[crop]
+                code = codes[entry]
+                if code not in entries and code not in added:
+                    if n + len(added) >= room:
+                        return None
+                    added[code] = n + len(added)
+                moved[entry] = entries[code] if code in entries else added[code]
+        table = self._global
+        if added:
+            table = np.vstack([table, unpack_rgb(np.array(list(added), np.int64))])
+        mark = self._global_transparent
+        if transparent is not None and mark is None:
+            mark = table.shape[0]
+        if _entries(table, mark) > MAX_PALETTE or (added and _reads_as_grey(table, mark)):
+            return None
+        if transparent is not None and transparent < moved.size:
+            moved[transparent] = mark
+        return moved[crop], table, mark
 
-    def _smallest(self, crop: np.ndarray, same: np.ndarray, table: int,
-                  transparent: int | None, local: bool,
-                  redrawn: np.ndarray | None = None, *, entry: bool = False) -> _Way:
-        """The smallest way to store the box: LZW data, transparent entry and colour table.
+    def _ways(self, crop: np.ndarray, same: np.ndarray, table: int,
+              transparent: int | None, local: bool,
+              redrawn: np.ndarray | None = None, *, entry: bool = False) -> list[_Way]:
+        """The ways to store the box (LZW data, transparent entry and colour table) the
+        smallest is taken of, the first of equal ones.
 
         Marking unchanged pixels transparent pays in static areas and costs
         where they are scattered among changed ones (it breaks LZW's runs), so
@@ -492,7 +623,7 @@ class GifWriter:
         if transparent is not None:
             way = _own_entry_way(crop, same, transparent, local, entry, self._encoded)
             if redrawn is None or not redrawn.any():
-                return way
+                return [way]
             required = same & ~redrawn
             ways = [way]
             runs = _STATIC_RUNS if self.optimized else (1,)
@@ -500,22 +631,22 @@ class GifWriter:
                 marked = required if length == 1 else required | in_runs(same, length)
                 ways.append(_own_entry_way(crop, marked, transparent, local, entry,
                                            self._encoded))
-            return min(ways, key=_Way.size)
+            return ways
         ways = [_way(crop, None, local, self._encoded)]
         if not same.any():
-            return ways[0]
+            return ways
         mark, marked_local = _free_entry(crop, same, table), local
         if mark is None and table < MAX_PALETTE:
             mark, marked_local = table, True
         if mark is None:
-            return ways[0]
+            return ways
         runs = _STATIC_RUNS if self.optimized else (1,)
         for length in runs:
             marked = same if length == 1 else in_runs(same, length)
             if marked.any():
                 ways.append(_way(np.where(marked, np.uint8(mark), crop), mark, marked_local,
                                  self._encoded))
-        return min(ways, key=_Way.size)
+        return ways
 
     def _write_header(self) -> None:
         assert self._global is not None
@@ -691,7 +822,8 @@ def _way(indices: np.ndarray, mark: int | None, local: bool,
     """``indices`` stored with transparent entry ``mark``, their data by ``lzw``; a local
     table holds the entries up to the largest of ``indices`` and ``mark``, and no more."""
     largest = max(int(indices.max()), mark or 0)
-    return _Way(lzw(indices), mark, gif_table_size(largest + 1), local)
+    marked = mark is not None and bool((indices == mark).any())
+    return _Way(lzw(indices), mark, gif_table_size(largest + 1), local, marked)
 
 
 def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int, local: bool,

@@ -1106,7 +1106,8 @@ class PerFramePlan:
 
     def table_palette(self) -> None:
         """No global table of its own: the GIF writer takes the first frame's palette as
-        the global table, and writes with it the later frames whose colours it holds."""
+        the global table, and writes with it the later frames whose colours it holds or
+        has room for, where that is smaller."""
         return None
 
     def map(self, rgb: np.ndarray, opaque: np.ndarray,
