@@ -1860,6 +1860,22 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "--outdir: no such option; did you mean --output? (see 'quantize segment --help')"),
     (["segment", "a.png", "--threads", "2"],
      "--threads: no such option (see 'quantize segment --help')"),
+    # scikit-learn's and scikit-image's keyword names
+    (["reduce", "a.png", "--random-state", "3"],
+     "--random-state: no such option; did you mean --seed? (see 'quantize reduce --help')"),
+    (["segment", "a.png", "--random_state", "3"],
+     "--random_state: no such option; did you mean --seed? (see 'quantize segment --help')"),
+    (["reduce", "a.png", "--n-clusters", "3"],
+     "--n-clusters: no such option; did you mean --colors? (see 'quantize reduce --help')"),
+    (["segment", "a.png", "--n_clusters", "3"],
+     "--n_clusters: no such option; did you mean --clusters? (see 'quantize segment --help')"),
+    (["segment", "a.png", "--n-segments", "30"],
+     "--n-segments: no such option; did you mean --regions? (see 'quantize segment --help')"),
+    (["segment", "a.png", "--min-size", "30"],
+     "--min-size: no such option; did you mean --min-region? (see 'quantize segment --help')"),
+    (["segment", "a.png", "--compactness", "10"],
+     "--compactness: no such option; segment weighs position against colour with --weight "
+     "xy=VALUE (see 'quantize segment --help')"),
     # pngquant's --speed is no --seed; the version is the program's, not a command's
     (["reduce", "a.png", "--speed", "1"],
      "--speed: no such option; quantize has no speed setting (see 'quantize reduce --help')"),

@@ -1415,19 +1415,31 @@ def _given_once(param: Any, leveled: bool) -> str | None:
 
 #: Options known by other names: in another quantize command (``reduce --clusters``,
 #: ``segment --colors``), in pngquant (``--nofs``, ``--floyd``), or in common use
-#: (``--threads``). Each is proposed only where the command has it.
-_OTHER_NAMES = {
-    "--clusters": "--colors",
-    "--colors": "--clusters",
-    "--colours": "--clusters",
-    "--nofs": "--no-dither",
-    "--floyd": "--dither",
-    "--threads": "--jobs",
-    "--workers": "--jobs",
-    "--processes": "--jobs",
-    "--outdir": "--output",
-    "--out-dir": "--output",
-    "--out": "--output",
+#: (``--threads``), or as scikit-learn's and scikit-image's keywords (``--random-state``).
+#: Each is proposed only where the command has it.
+_OTHER_NAMES: dict[str, tuple[str, ...]] = {
+    "--clusters": ("--colors",),
+    "--colors": ("--clusters",),
+    "--colours": ("--clusters",),
+    "--nofs": ("--no-dither",),
+    "--floyd": ("--dither",),
+    "--threads": ("--jobs",),
+    "--workers": ("--jobs",),
+    "--processes": ("--jobs",),
+    "--outdir": ("--output",),
+    "--out-dir": ("--output",),
+    "--out": ("--output",),
+    "--random-state": ("--seed",),
+    "--random_state": ("--seed",),
+    "--rng": ("--seed",),
+    "--n-clusters": ("--colors", "--clusters"),
+    "--n_clusters": ("--colors", "--clusters"),
+    "--n-colors": ("--colors", "--clusters"),
+    "--n_colors": ("--colors", "--clusters"),
+    "--n-segments": ("--regions",),
+    "--n_segments": ("--regions",),
+    "--min-size": ("--min-region",),
+    "--min_size": ("--min-region",),
 }
 #: Options of other tools that no quantize option stands for, and what to say instead of
 #: proposing the option they look like (pngquant's ``--speed`` is no ``--seed``).
@@ -1435,6 +1447,7 @@ _NO_COUNTERPART = {
     "--speed": "quantize has no speed setting",
     "--strip": "quantize's outputs keep no metadata but the resolution already",
     "--version": "the version is 'quantize --version'",
+    "--compactness": "segment weighs position against colour with --weight xy=VALUE",
 }
 
 
@@ -1451,9 +1464,9 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
             exc.option_name, f"{exc.option_name}: no such option; {instead}", ctx=exc.ctx or ctx)
     close = (close_options(exc.option_name, names)
              or close_short_options(exc.option_name, names, args))
-    other = _OTHER_NAMES.get(exc.option_name)
-    if other in names and other not in close:
-        close = [other, *close]
+    other = [name for name in _OTHER_NAMES.get(exc.option_name, ())
+             if name in names and name not in close]
+    close = [*other, *close]
     return click_errors.NoSuchOption(
         exc.option_name, f"{exc.option_name}: no such option{_did_you_mean(close)}",
         ctx=exc.ctx or ctx)
