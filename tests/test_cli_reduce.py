@@ -1020,6 +1020,54 @@ def test_a_link_that_leads_nowhere_is_not_replaced_without_force(photo, tmp_path
     assert link.is_symlink() and os.readlink(link) == "nowhere.png"
 
 
+def test_force_writes_through_a_link_at_the_output_and_keeps_it(photo, tmp_path):
+    # --force replaced the link with a regular file and left its target as it was.
+    (tmp_path / "site").mkdir()
+    target = tmp_path / "site" / "small.png"
+    target.write_bytes(b"old")
+    link, chain = tmp_path / "small.png", tmp_path / "again.png"
+    link.symlink_to(Path("site") / "small.png")
+    chain.symlink_to("small.png")
+    before = photo.read_bytes()
+    refused = run(photo, "-k", 4, "-o", chain)
+    assert refused.exit_code == 15
+    assert one_error_line(refused) == (
+        f"quantize: error: {photo}: {chain}: output exists (a link to 'small.png', the file "
+        "that would be overwritten); use --force to overwrite")
+    assert target.read_bytes() == b"old"
+    result = run(photo, "-k", 4, "-o", chain, "--force", "--palette-out", tmp_path / "p.hex")
+    assert result.exit_code == 0, result.output
+    assert os.readlink(chain) == "small.png" and os.readlink(link) == "site/small.png"
+    alone = run(photo, "-k", 4, "-o", tmp_path / "alone.png")
+    assert alone.exit_code == 0, alone.output
+    assert target.read_bytes() == (tmp_path / "alone.png").read_bytes()
+    assert photo.read_bytes() == before
+
+
+def test_force_writes_the_palette_file_through_a_link(photo, tmp_path):
+    (tmp_path / "pals").mkdir()
+    (tmp_path / "pals" / "p.hex").write_text("000000\n")
+    link = tmp_path / "p.hex"
+    link.symlink_to(Path("pals") / "p.hex")
+    result = run(photo, "-k", 2, "-o", tmp_path / "o.png", "--palette-out", link, "--force")
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and len((tmp_path / "pals" / "p.hex").read_text().split()) == 2
+
+
+@pytest.mark.parametrize("way", ["link to the input", "input is a link to it"])
+def test_force_never_writes_through_a_link_onto_the_input(photo, tmp_path, way):
+    link = tmp_path / "link.png"
+    link.symlink_to("photo.png")
+    src, out = (photo, link) if way == "link to the input" else (link, photo)
+    before = photo.read_bytes()
+    result = run(src, "-k", 2, "-o", out, "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {src}: its output would be {str(out)!r}, the input itself, which "
+        "is never overwritten (not even with --force); name another file with -o")
+    assert photo.read_bytes() == before and link.is_symlink()
+
+
 def test_pillows_log_line_is_not_printed_above_the_error(tmp_path, monkeypatch):
     """A TIFF of 2048 samples per pixel printed Pillow's "More samples per pixel than can
     be decoded: 2048" as a bare line before the one-line error."""

@@ -58,7 +58,7 @@ from ..batch.results import (
     unclaimed_counts,
 )
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, atomic_write
+from ..io import DEFAULT_MAX_PIXELS, atomic_write, written_through
 from ..names import absolute_path, extension_words, natural_key, printable, printable_line, quoted
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 from .thumbnails import (
@@ -269,7 +269,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     gone = check_removed(removed)
     passed = passed_over_counts([Path(p) for p in passed_over],
                                 check_int(not_entered, "not_entered", minimum=0))
-    folder = target.parent if str(target.parent) else Path(".")
+    landing = written_through(target)  # a link is written through: links from its folder
+    folder = landing.parent if str(landing.parent) else Path(".")
     rows = [r.as_row() for r in results] + [
         {"input": str(p), "output": "", "status": status, "reason": ""}
         for status, paths in ((NOT_REACHED, not_reached), (ABANDONED, abandoned))
