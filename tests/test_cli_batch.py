@@ -1551,6 +1551,29 @@ def test_cli_a_report_linked_where_no_folder_is_is_refused_before_the_run(tmp_pa
     assert not out.exists() and link.is_symlink()
 
 
+def _batch_with_streams(args, stdout, stderr) -> int:
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, "-m", "quantize", "batch", *map(str, args)],
+                          stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, timeout=120,
+                          env=here).returncode
+
+
+@pytest.mark.parametrize("onto", ["input", "report"])
+def test_cli_a_stdout_redirected_onto_an_input_or_a_report_is_refused(tmp_path, onto):
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    report = tmp_path / "r.csv"
+    assert _cli(src, "-o", tmp_path / "first", "-k", 2, "-q", "--report", report).exit_code == 0
+    target = src / "b.png" if onto == "input" else report
+    before = target.read_bytes()
+    with open(target, "ab") as appended, open(tmp_path / "err.txt", "wb") as err:
+        code = _batch_with_streams([src, "-o", out, "-k", 2, "--report", report], appended, err)
+    what = "an input" if onto == "input" else "the --report file"
+    assert code == 2 and target.read_bytes() == before and not out.exists()
+    assert (tmp_path / "err.txt").read_text() == (
+        f"quantize: error: stdout is {target}, {what}; what quantize prints there would be "
+        "written into it: redirect it to another file\n")
+
+
 def test_cli_refuses_a_page_named_as_an_input_that_links_elsewhere(photo_tree, tmp_path):
     # in/index.html, a link to a page outside, was an input of the run (failed: not an
     # image), then the page replaced it: the link was lost, and the rerun refused the page

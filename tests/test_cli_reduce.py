@@ -1068,6 +1068,58 @@ def test_force_never_writes_through_a_link_onto_the_input(photo, tmp_path, way):
     assert photo.read_bytes() == before and link.is_symlink()
 
 
+def _reduce_with_streams(args: list[Any], stdout: Any, stderr: Any,
+                         stdin: Any = subprocess.DEVNULL) -> int:
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, "-m", "quantize", "reduce", *map(str, args)],
+                          stdin=stdin, stdout=stdout, stderr=stderr, timeout=60,
+                          env=here).returncode
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_a_stdout_or_stderr_appending_to_the_input_is_refused(photo, tmp_path, stream):
+    """'reduce a.png -o x.png >> a.png' appended the summary line to the input image."""
+    before = photo.read_bytes()
+    with open(photo, "ab") as appended, open(tmp_path / "other.txt", "wb") as other:
+        streams = {"stdout": other, "stderr": other, stream: appended}
+        code = _reduce_with_streams([photo, "-k", 2, "-o", tmp_path / "x.png"], **streams)
+    assert code == 2
+    assert photo.read_bytes() == before and not (tmp_path / "x.png").exists()
+    # the one line goes to the other stream, never into the input
+    assert (tmp_path / "other.txt").read_text() == (
+        f"quantize: error: {stream} is {photo}, an input; what quantize prints there would "
+        "be written into it: redirect it to another file\n")
+
+
+def test_a_stdout_onto_the_file_stdin_reads_or_the_palette_is_refused(photo, tmp_path):
+    pal = tmp_path / "brand.hex"
+    pal.write_text("000000\nffffff\n")
+    with open(pal, "ab") as appended, open(tmp_path / "err.txt", "wb") as err:
+        code = _reduce_with_streams([photo, "--palette-in", pal, "-o", tmp_path / "x.png"],
+                                    appended, err)
+    assert code == 2 and pal.read_text() == "000000\nffffff\n"
+    assert (tmp_path / "err.txt").read_text() == (
+        f"quantize: error: stdout is {pal}, the --palette-in file; what quantize prints there "
+        "would be written into it: redirect it to another file\n")
+    before = photo.read_bytes()
+    with (open(photo, "rb") as stdin, open(photo, "ab") as appended,
+          open(tmp_path / "err.txt", "wb") as err):
+        code = _reduce_with_streams(["-", "-k", 2, "-o", tmp_path / "x.png"], appended, err,
+                                    stdin)
+    assert code == 2 and photo.read_bytes() == before
+    assert (tmp_path / "err.txt").read_text() == (
+        "quantize: error: stdout is the file stdin is redirected from, an input; what quantize "
+        "prints there would be written into it: redirect it to another file\n")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_a_stdout_to_another_file_is_not_refused(photo, tmp_path):
+    with open(tmp_path / "log.txt", "wb") as log:
+        code = _reduce_with_streams([photo, "-k", 2, "-o", tmp_path / "x.png"], log, log)
+    assert code == 0 and (tmp_path / "x.png").is_file()
+    assert (tmp_path / "log.txt").read_text().startswith(f"{photo} -> {tmp_path / 'x.png'}: ")
+
+
 def test_pillows_log_line_is_not_printed_above_the_error(tmp_path, monkeypatch):
     """A TIFF of 2048 samples per pixel printed Pillow's "More samples per pixel than can
     be decoded: 2048" as a bare line before the one-line error."""

@@ -519,6 +519,22 @@ def test_cli_force_writes_through_links_in_the_output_folder(photo_path, tmp_pat
         (tmp_path / "plain" / "segments.json").read_text())["region_stats"]
 
 
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_cli_a_stream_redirected_onto_the_input_is_refused(photo_path, tmp_path, stream):
+    before = photo_path.read_bytes()
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    with open(photo_path, "ab") as appended, open(tmp_path / "other.txt", "wb") as other:
+        streams = {"stdout": other, "stderr": other, stream: appended}
+        code = subprocess.run([sys.executable, "-m", "quantize", "segment", str(photo_path),
+                               "-k", "2", "-o", str(tmp_path / "seg")], **streams,
+                              stdin=subprocess.DEVNULL, timeout=60, env=here).returncode
+    assert code == 2 and photo_path.read_bytes() == before
+    assert (tmp_path / "other.txt").read_text() == (
+        f"quantize: error: {stream} is {photo_path}, the input; what quantize prints there "
+        "would be written into it: redirect it to another file\n")
+    assert not (tmp_path / "seg").exists()
+
+
 def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
