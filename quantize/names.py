@@ -12,9 +12,10 @@ case-insensitive volume compares them (:func:`folded_name`, :func:`one_file_name
 cut into the stem every default output name is made of (:func:`output_stem`). A hint that
 suggests a command quotes them for a shell to read back (:func:`shell_quoted`). A path is
 made absolute as the system finds it, ".." after a link included (:func:`absolute_path`),
-or with every link to a folder followed, as where a file written there lands
-(:func:`written_path`). Two names are one file, through links too, when the system says so
-(:func:`same_file`). :mod:`quantize.io` re-exports all but those three, which only the
+or with every link to a folder followed, as the name a file written there has
+(:func:`written_path`), and a link of its own name too, as where its bytes land
+(:func:`landing_path`). Two names are one file, through links too, when the system says so
+(:func:`same_file`). :mod:`quantize.io` re-exports all but those four, which only the
 commands, ``batch`` and its report use, :func:`extension_words`, which only the option
 checks use, :func:`code_point_escapes` and :func:`repr_bytes_shown`, which only the
 command line uses, and :func:`same_file`.
@@ -29,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["absolute_path", "code_point_escapes", "extension_words", "folded_name",
-           "natural_key", "one_file_names", "output_stem", "printable", "printable_data",
-           "printable_line", "quoted", "reduced_name", "repr_bytes_shown", "same_file",
-           "shell_quoted", "written_path"]
+           "landing_path", "natural_key", "one_file_names", "output_stem", "printable",
+           "printable_data", "printable_line", "quoted", "reduced_name", "repr_bytes_shown",
+           "same_file", "shell_quoted", "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -370,12 +371,13 @@ def absolute_path(path: str | os.PathLike[str]) -> str:
 
 def written_path(path: str | os.PathLike[str],
                  resolved: dict[str, str] | None = None) -> str:
-    """Where a file written to ``path`` lands: ``path`` made absolute with every link in the
-    folders it lies in followed, its own name kept.
+    """The name a file written to ``path`` has in its folder: ``path`` made absolute with
+    every link in the folders it lies in followed, its own name kept, as a search of the
+    folder lists it (a link of that name among them).
 
-    Writing a file replaces a link of its name, not the file the link leads to; the
-    folders it lies in are those the system finds. Two names of one place (an output
-    folder named through a link, or by its real path) give one written path.
+    The folders it lies in are those the system finds. Two names of one place (an output
+    folder named through a link, or by its real path) give one written path. Where its
+    bytes land, when its own name is a link, is :func:`landing_path`.
     ``resolved`` keeps the folders resolved so far, for a caller that asks of many files
     in a few folders (each folder is then resolved once).
 
@@ -387,6 +389,20 @@ def written_path(path: str | os.PathLike[str],
     if folder not in known:
         known[folder] = str(Path(folder).resolve())
     return os.path.join(known[folder], name)
+
+
+def landing_path(path: str | os.PathLike[str],
+                 resolved: dict[str, str] | None = None) -> str:
+    """Where the bytes of a file written to ``path`` land: its :func:`written_path`, or,
+    when that is a symbolic link (or a chain of them), the file it leads to, as quantize
+    writes an output through a link (the link kept). ``resolved`` as for
+    :func:`written_path`.
+
+    >>> landing_path("/photos/./sub/../a.jpg")
+    '/photos/a.jpg'
+    """
+    written = written_path(path, resolved)
+    return os.path.realpath(written) if os.path.islink(written) else written
 
 
 def found_path(path: str | os.PathLike[str]) -> Path:

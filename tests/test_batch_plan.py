@@ -409,16 +409,19 @@ def test_an_output_folder_where_an_input_file_is_is_refused(tmp_path):
     assert sorted(p.name for p in src.iterdir()) == ["a.jpg", "a.png", "in"]
 
 
-def test_an_output_that_is_a_link_into_the_input_folder_is_not_an_overlap(tmp_path):
-    """out/a.png, a link to in/a.png: a job writing out/a.png replaces the link, and a run
-    that is not forced skips it; the link's target was taken for the output, and the run
-    refused as one whose output would be read as an input."""
+@pytest.mark.parametrize("force", [False, True])
+def test_an_output_that_is_a_link_into_the_input_folder_is_not_an_overlap(tmp_path, force):
+    """out/a.png, a link to in/a.png: the link's target was taken for the output, and the
+    run refused as one whose output would be read as an input. An output is written
+    through a link, so that file's job fails (with force or not), the others run."""
     src = _overlap_tree(tmp_path)
     (tmp_path / "out").mkdir()
     symlink_or_skip((tmp_path / "out" / "a.png"), src / "a.png")
-    plan = batch.plan_batch(src, tmp_path / "out", COPY)
-    assert [(r.input, r.status, r.reason) for r in plan.settled] == [
-        (src / "a.png", "skipped", "output exists; no record of the run that made it")]
+    plan = batch.plan_batch(src, tmp_path / "out", COPY, force=force)
+    assert [(r.input, r.status, r.reason, r.exit_code) for r in plan.settled] == [
+        (src / "a.png", "failed", f"{tmp_path / 'out' / 'a.png'}: is a link to the input "
+         f"{str(src / 'a.png')!r}, which is never overwritten (not even with force=True); "
+         "remove the link, or choose another output folder", ExitCode.FAILED)]
 
 
 def _overlap_tree(tmp_path):

@@ -426,22 +426,26 @@ def test_cli_report_replaces_only_a_report(photo_tree, tmp_path, flag, name):
 
 @pytest.mark.parametrize("flag, name", [("--report", "r.json"), ("--html", "r.html")])
 def test_cli_a_report_at_a_link_to_nothing_needs_force(tmp_path, flag, name):
-    # The report replaced the link without --force, where reduce -o refuses such a link.
+    # The report replaced the link without --force, where reduce -o refuses such a link;
+    # with --force it replaced the link too, where it is now written through it.
     src = tmp_path / "in"
     src.mkdir()
     image = np.zeros((4, 4, 3), np.uint8)
     image[:, 2:] = 200
     Image.fromarray(image).save(src / "a.png")
     link, out = tmp_path / name, tmp_path / "out"
-    symlink_or_skip(link, Path("gone") / name)
+    (tmp_path / "pages").mkdir()
+    symlink_or_skip(link, Path("pages") / name)
     refused = _cli(src, "-o", out, "-k", 2, flag, link)
     assert (refused.exit_code, refused.stderr) == (
-        15, f"quantize: error: {flag}={str(link)!r} is a link to 'gone/{name}', which does "
+        15, f"quantize: error: {flag}={str(link)!r} is a link to 'pages/{name}', which does "
         "not exist; choose another path, or use --force to replace it\n")
     assert link.is_symlink() and not out.exists()
     forced = _cli(src, "-o", out, "-k", 2, flag, link, "--force")
     assert forced.exit_code == 0, forced.output
-    assert not link.is_symlink() and link.is_file() and (out / "a.png").is_file()
+    assert os.readlink(link) == str(Path("pages") / name) and (out / "a.png").is_file()
+    mark = '{\n  "summary": ' if name.endswith(".json") else "<title>quantize batch report"
+    assert mark in (tmp_path / "pages" / name).read_text(encoding="utf-8")
 
 
 def test_cli_report_may_not_overwrite_the_palette_in_file(photo_tree, tmp_path):
@@ -1460,6 +1464,114 @@ def test_cli_refuses_a_report_named_as_a_mirrored_sub_folder_before_any_work(tmp
                              f"the batch writes its output {str(out / 'r.json' / 'x.png')!r} "
                              "into; expected a path no job writes\n")
     assert not out.exists()
+
+
+def _two_inputs(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, level in (("a.png", 40), ("b.png", 200)):
+        image = np.zeros((4, 4, 3), np.uint8)
+        image[:, 2:] = level
+        Image.fromarray(image).save(src / name)
+    return src
+
+
+def test_cli_force_writes_an_output_through_a_link_and_keeps_it(tmp_path):
+    # The link was replaced by a regular file, the file it led to left as it was.
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    assert _cli(src, "-o", tmp_path / "plain", "-k", 2, "-q").exit_code == 0
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "a.png").write_bytes(b"old")
+    out.mkdir()
+    (out / "a.png").symlink_to(tmp_path / "site" / "a.png")
+    result = _cli(src, "-o", out, "-k", 2, "--force", "-q")
+    assert result.exit_code == 0, result.output
+    assert os.readlink(out / "a.png") == str(tmp_path / "site" / "a.png")
+    assert (tmp_path / "site" / "a.png").read_bytes() == (tmp_path / "plain" / "a.png").read_bytes()
+    assert not (out / batch.MANIFEST_NAME).is_symlink()
+
+
+def test_cli_an_output_linked_to_another_input_fails_and_leaves_the_input(tmp_path):
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    before = (src / "b.png").read_bytes()
+    out.mkdir()
+    (out / "a.png").symlink_to(src / "b.png")
+    result = _cli(src, "-o", out, "-k", 2, "--force")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"quantize: error: {src / 'a.png'}: {out / 'a.png'}: is a link to the input "
+        f"{str(src / 'b.png')!r}, which is never overwritten (not even with --force); remove "
+        "the link, or choose another output folder\n")
+    assert (src / "b.png").read_bytes() == before and (out / "b.png").is_file()
+    assert os.readlink(out / "a.png") == str(src / "b.png")
+
+
+@pytest.mark.parametrize("flag, name", [("--report", "r.json"), ("--html", "r.html")])
+def test_cli_a_report_at_a_link_to_an_earlier_report_is_written_through_it(tmp_path, flag,
+                                                                          name):
+    # The report replaced the link (without --force too), the earlier report left as it was.
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    (tmp_path / "reports").mkdir()
+    earlier = tmp_path / "reports" / name
+    assert _cli(src, "-o", out, "-k", 2, "-q", flag, earlier).exit_code == 0
+    (src / "c.png").write_bytes((src / "a.png").read_bytes())
+    link = tmp_path / name
+    link.symlink_to(Path("reports") / name)
+    result = _cli(src, "-o", out, "-k", 2, "-q", flag, link)
+    assert result.exit_code == 0, result.output
+    assert os.readlink(link) == str(Path("reports") / name)
+    assert "c.png" in earlier.read_text(encoding="utf-8")
+    if name.endswith(".html"):  # its links lead from the folder it is in
+        assert 'href="../out/c.png"' in earlier.read_text(encoding="utf-8")
+
+
+def test_cli_a_report_linked_to_an_input_is_refused(tmp_path):
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    before = (src / "a.png").read_bytes()
+    link = tmp_path / "r.csv"
+    link.symlink_to(src / "a.png")
+    result = _cli(src, "-o", out, "-k", 2, "--report", link, "--force")
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --report={str(link)!r} is a link to {str(src / 'a.png')!r}, "
+        f"which would be read as an input by a rerun: it lies in INPUT_DIR={str(src)!r} and "
+        "it is an image; expected a path outside the input folder, or a pattern that leaves "
+        "it out\n")
+    assert (src / "a.png").read_bytes() == before and not out.exists()
+
+
+def test_cli_a_report_linked_where_no_folder_is_is_refused_before_the_run(tmp_path):
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    link = tmp_path / "r.csv"
+    link.symlink_to(tmp_path / "gone" / "r.csv")
+    result = _cli(src, "-o", out, "--report", link, "--force")
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --report={str(link)!r} is a link to "
+        f"{str(tmp_path / 'gone' / 'r.csv')!r}, whose folder {str(tmp_path / 'gone')!r} does "
+        "not exist; expected an existing folder\n")
+    assert not out.exists() and link.is_symlink()
+
+
+def _batch_with_streams(args, stdout, stderr) -> int:
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, "-m", "quantize", "batch", *map(str, args)],
+                          stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, timeout=120,
+                          env=here).returncode
+
+
+@pytest.mark.parametrize("onto", ["input", "report"])
+def test_cli_a_stdout_redirected_onto_an_input_or_a_report_is_refused(tmp_path, onto):
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    report = tmp_path / "r.csv"
+    assert _cli(src, "-o", tmp_path / "first", "-k", 2, "-q", "--report", report).exit_code == 0
+    target = src / "b.png" if onto == "input" else report
+    before = target.read_bytes()
+    with open(target, "ab") as appended, open(tmp_path / "err.txt", "wb") as err:
+        code = _batch_with_streams([src, "-o", out, "-k", 2, "--report", report], appended, err)
+    what = "an input" if onto == "input" else "the --report file"
+    assert code == 2 and target.read_bytes() == before and not out.exists()
+    assert (tmp_path / "err.txt").read_text() == (
+        f"quantize: error: stdout is {target}, {what}; what quantize prints there would be "
+        "written into it: redirect it to another file\n")
 
 
 def test_cli_refuses_a_page_named_as_an_input_that_links_elsewhere(photo_tree, tmp_path):

@@ -1020,6 +1020,106 @@ def test_a_link_that_leads_nowhere_is_not_replaced_without_force(photo, tmp_path
     assert link.is_symlink() and os.readlink(link) == "nowhere.png"
 
 
+def test_force_writes_through_a_link_at_the_output_and_keeps_it(photo, tmp_path):
+    # --force replaced the link with a regular file and left its target as it was.
+    (tmp_path / "site").mkdir()
+    target = tmp_path / "site" / "small.png"
+    target.write_bytes(b"old")
+    link, chain = tmp_path / "small.png", tmp_path / "again.png"
+    link.symlink_to(Path("site") / "small.png")
+    chain.symlink_to("small.png")
+    before = photo.read_bytes()
+    refused = run(photo, "-k", 4, "-o", chain)
+    assert refused.exit_code == 15
+    assert one_error_line(refused) == (
+        f"quantize: error: {photo}: {chain}: output exists (a link to 'small.png', the file "
+        "that would be overwritten); use --force to overwrite")
+    assert target.read_bytes() == b"old"
+    result = run(photo, "-k", 4, "-o", chain, "--force", "--palette-out", tmp_path / "p.hex")
+    assert result.exit_code == 0, result.output
+    assert os.readlink(chain) == "small.png" and os.readlink(link) == "site/small.png"
+    alone = run(photo, "-k", 4, "-o", tmp_path / "alone.png")
+    assert alone.exit_code == 0, alone.output
+    assert target.read_bytes() == (tmp_path / "alone.png").read_bytes()
+    assert photo.read_bytes() == before
+
+
+def test_force_writes_the_palette_file_through_a_link(photo, tmp_path):
+    (tmp_path / "pals").mkdir()
+    (tmp_path / "pals" / "p.hex").write_text("000000\n")
+    link = tmp_path / "p.hex"
+    link.symlink_to(Path("pals") / "p.hex")
+    result = run(photo, "-k", 2, "-o", tmp_path / "o.png", "--palette-out", link, "--force")
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and len((tmp_path / "pals" / "p.hex").read_text().split()) == 2
+
+
+@pytest.mark.parametrize("way", ["link to the input", "input is a link to it"])
+def test_force_never_writes_through_a_link_onto_the_input(photo, tmp_path, way):
+    link = tmp_path / "link.png"
+    link.symlink_to("photo.png")
+    src, out = (photo, link) if way == "link to the input" else (link, photo)
+    before = photo.read_bytes()
+    result = run(src, "-k", 2, "-o", out, "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {src}: its output would be {str(out)!r}, the input itself, which "
+        "is never overwritten (not even with --force); name another file with -o")
+    assert photo.read_bytes() == before and link.is_symlink()
+
+
+def _reduce_with_streams(args: list[Any], stdout: Any, stderr: Any,
+                         stdin: Any = subprocess.DEVNULL) -> int:
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, "-m", "quantize", "reduce", *map(str, args)],
+                          stdin=stdin, stdout=stdout, stderr=stderr, timeout=60,
+                          env=here).returncode
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_a_stdout_or_stderr_appending_to_the_input_is_refused(photo, tmp_path, stream):
+    """'reduce a.png -o x.png >> a.png' appended the summary line to the input image."""
+    before = photo.read_bytes()
+    with open(photo, "ab") as appended, open(tmp_path / "other.txt", "wb") as other:
+        streams = {"stdout": other, "stderr": other, stream: appended}
+        code = _reduce_with_streams([photo, "-k", 2, "-o", tmp_path / "x.png"], **streams)
+    assert code == 2
+    assert photo.read_bytes() == before and not (tmp_path / "x.png").exists()
+    # the one line goes to the other stream, never into the input
+    assert (tmp_path / "other.txt").read_text() == (
+        f"quantize: error: {stream} is {photo}, an input; what quantize prints there would "
+        "be written into it: redirect it to another file\n")
+
+
+def test_a_stdout_onto_the_file_stdin_reads_or_the_palette_is_refused(photo, tmp_path):
+    pal = tmp_path / "brand.hex"
+    pal.write_text("000000\nffffff\n")
+    with open(pal, "ab") as appended, open(tmp_path / "err.txt", "wb") as err:
+        code = _reduce_with_streams([photo, "--palette-in", pal, "-o", tmp_path / "x.png"],
+                                    appended, err)
+    assert code == 2 and pal.read_text() == "000000\nffffff\n"
+    assert (tmp_path / "err.txt").read_text() == (
+        f"quantize: error: stdout is {pal}, the --palette-in file; what quantize prints there "
+        "would be written into it: redirect it to another file\n")
+    before = photo.read_bytes()
+    with (open(photo, "rb") as stdin, open(photo, "ab") as appended,
+          open(tmp_path / "err.txt", "wb") as err):
+        code = _reduce_with_streams(["-", "-k", 2, "-o", tmp_path / "x.png"], appended, err,
+                                    stdin)
+    assert code == 2 and photo.read_bytes() == before
+    assert (tmp_path / "err.txt").read_text() == (
+        "quantize: error: stdout is the file stdin is redirected from, an input; what quantize "
+        "prints there would be written into it: redirect it to another file\n")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_a_stdout_to_another_file_is_not_refused(photo, tmp_path):
+    with open(tmp_path / "log.txt", "wb") as log:
+        code = _reduce_with_streams([photo, "-k", 2, "-o", tmp_path / "x.png"], log, log)
+    assert code == 0 and (tmp_path / "x.png").is_file()
+    assert (tmp_path / "log.txt").read_text().startswith(f"{photo} -> {tmp_path / 'x.png'}: ")
+
+
 def test_pillows_log_line_is_not_printed_above_the_error(tmp_path, monkeypatch):
     """A TIFF of 2048 samples per pixel printed Pillow's "More samples per pixel than can
     be decoded: 2048" as a bare line before the one-line error."""

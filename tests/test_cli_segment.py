@@ -493,6 +493,48 @@ def test_cli_outputs_overwritten_with_force_keep_their_permissions(photo_path, t
     assert set(modes.values()) == {0o666 & ~_umask()}
 
 
+def test_cli_force_writes_through_links_in_the_output_folder(photo_path, tmp_path):
+    # --force replaced each link with a regular file, the files it led to left as they were.
+    out, kept = tmp_path / "seg", tmp_path / "kept"
+    args = ["segment", str(photo_path), "-k", "3", "-o", str(out)]
+    assert runner.invoke(app, [*args[:-1], str(kept)]).exit_code == 0
+    assert runner.invoke(app, [*args[:-1], str(tmp_path / "plain")]).exit_code == 0
+    out.mkdir()
+    for name in ("labels.png", "overlay.png", "segments.json"):
+        (kept / name).write_bytes(b"old")
+        (out / name).symlink_to(kept / name)
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 15
+    assert refused.stderr == (f"quantize: error: {photo_path}: {out}/labels.png: output exists "
+                              f"(a link to '{kept}/labels.png', the file that would be "
+                              "overwritten); use --force to overwrite\n")
+    result = runner.invoke(app, [*args, "--force"])
+    assert result.exit_code == 0, result.stderr
+    for name in ("labels.png", "overlay.png"):
+        assert os.readlink(out / name) == str(kept / name)
+        assert (kept / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
+    assert os.readlink(out / "segments.json") == str(kept / "segments.json")
+    record = json.loads((kept / "segments.json").read_text())
+    assert record["region_stats"] == json.loads(
+        (tmp_path / "plain" / "segments.json").read_text())["region_stats"]
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_cli_a_stream_redirected_onto_the_input_is_refused(photo_path, tmp_path, stream):
+    before = photo_path.read_bytes()
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    with open(photo_path, "ab") as appended, open(tmp_path / "other.txt", "wb") as other:
+        streams = {"stdout": other, "stderr": other, stream: appended}
+        code = subprocess.run([sys.executable, "-m", "quantize", "segment", str(photo_path),
+                               "-k", "2", "-o", str(tmp_path / "seg")], **streams,
+                              stdin=subprocess.DEVNULL, timeout=60, env=here).returncode
+    assert code == 2 and photo_path.read_bytes() == before
+    assert (tmp_path / "other.txt").read_text() == (
+        f"quantize: error: {stream} is {photo_path}, the input; what quantize prints there "
+        "would be written into it: redirect it to another file\n")
+    assert not (tmp_path / "seg").exists()
+
+
 def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)

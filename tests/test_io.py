@@ -2507,6 +2507,126 @@ def test_output_checks(tmp_path, corpus):
     assert check_output_path(existing, force=True) == existing
 
 
+def test_atomic_write_writes_through_a_link_and_keeps_it(tmp_path):
+    # The link was replaced by a regular file, its target left as it was.
+    (tmp_path / "site").mkdir()
+    target = tmp_path / "site" / "a.png"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o640)
+    link, chain = tmp_path / "a.png", tmp_path / "b.png"
+    link.symlink_to(Path("site") / "a.png")
+    chain.symlink_to("a.png")
+    atomic_write(chain, lambda tmp: tmp.write_bytes(b"new"))
+    assert os.readlink(chain) == "a.png" and os.readlink(link) == os.path.join("site", "a.png")
+    assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "site"]
+    assert [p.name for p in (tmp_path / "site").iterdir()] == ["a.png"]  # no temporary left
+
+
+def test_atomic_write_can_replace_a_link_itself(tmp_path):
+    # A file a program keeps for itself (a batch's record) must not land elsewhere.
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_bytes(b"theirs")
+    link = tmp_path / "record.txt"
+    link.symlink_to(elsewhere)
+    atomic_write(link, lambda tmp: tmp.write_bytes(b"ours"), through_links=False)
+    assert not link.is_symlink() and link.read_bytes() == b"ours"
+    assert elsewhere.read_bytes() == b"theirs"
+
+
+def test_write_together_writes_through_links_and_removes_through_them_first(tmp_path):
+    """As segment writes its folder: segments.json, a link, is removed first and written
+    last; the link was removed and a new file put at its name."""
+    (tmp_path / "kept").mkdir()
+    for name in ("labels.png", "segments.json"):
+        (tmp_path / "kept" / name).write_bytes(b"old " + name.encode())
+        (tmp_path / name).symlink_to(Path("kept") / name)
+    (tmp_path / "stale.png").symlink_to(Path("kept") / "labels.png")
+    write_together([(tmp_path / "labels.png", b"new labels"),
+                    (tmp_path / "segments.json", b"new record")],
+                   removed_first=[tmp_path / "segments.json", tmp_path / "stale.png"])
+    assert [os.readlink(tmp_path / n) for n in ("labels.png", "segments.json")] == [
+        os.path.join("kept", "labels.png"), os.path.join("kept", "segments.json")]
+    assert (tmp_path / "kept" / "labels.png").read_bytes() == b"new labels"
+    assert (tmp_path / "kept" / "segments.json").read_bytes() == b"new record"
+    assert not os.path.lexists(tmp_path / "stale.png")  # a link to nothing written: itself
+
+
+def test_write_together_puts_back_the_file_behind_a_link_when_a_rename_fails(tmp_path,
+                                                                             monkeypatch):
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "a.png").write_bytes(b"old a")
+    (tmp_path / "a.png").symlink_to(Path("kept") / "a.png")
+    real = os.replace
+    calls = []
+
+    def second_fails(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(errno.EIO, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr("quantize.io.write.os.replace", second_fails)
+    with pytest.raises(OutputError):
+        write_together([(tmp_path / "a.png", b"new a"), (tmp_path / "b.png", b"new b")])
+    monkeypatch.setattr("quantize.io.write.os.replace", real)
+    assert (tmp_path / "a.png").is_symlink() and (tmp_path / "kept" / "a.png").read_bytes() == (
+        b"old a")
+    assert not (tmp_path / "b.png").exists()
+
+
+def test_write_together_without_replace_refuses_a_link_made_meanwhile(tmp_path):
+    (tmp_path / "theirs.png").write_bytes(b"theirs")
+    (tmp_path / "a.png").symlink_to("theirs.png")
+    with pytest.raises(OutputExistsError, match=r"a\.png: output exists \(another run"):
+        write_together([(tmp_path / "a.png", b"ours")], replace=False)
+    assert (tmp_path / "theirs.png").read_bytes() == b"theirs"
+
+
+def test_check_output_path_through_a_link(tmp_path):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "a.png").write_bytes(b"old")
+    link = tmp_path / "a.png"
+    link.symlink_to(Path("site") / "a.png")
+    with pytest.raises(OutputExistsError) as info:
+        check_output_path(link)
+    assert str(info.value) == (f"{link}: output exists (a link to 'site/a.png', the file that "
+                               "would be overwritten); use force=True to overwrite")
+    assert check_output_path(link, force=True) == link
+    # the input, through the link either way
+    for out, src in ((link, tmp_path / "site" / "a.png"), (tmp_path / "site" / "a.png", link)):
+        with pytest.raises(OutputError, match="output path is the input file"):
+            check_output_path(out, inputs=(src,), force=True)
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_check_output_path_refuses_a_link_it_cannot_write_through(tmp_path, force):
+    loop, other = tmp_path / "loop.png", tmp_path / "other.png"
+    loop.symlink_to("other.png")
+    other.symlink_to("loop.png")
+    with pytest.raises(OutputError) as info:
+        check_output_path(loop, force=force)
+    assert str(info.value) == (f"{loop}: is a link in a loop of links ('other.png'), expected "
+                               "an output file name")
+    gone = tmp_path / "gone.png"
+    gone.symlink_to(Path("no") / "such" / "gone.png")
+    with pytest.raises(OutputError) as info:
+        check_output_path(gone, force=force)
+    assert str(info.value) == (f"{gone}: is a link to 'no/such/gone.png': output folder "
+                               f"{tmp_path / 'no' / 'such'} does not exist")
+    assert os.readlink(loop) == "other.png" and os.readlink(gone) == "no/such/gone.png"
+
+
+def test_a_link_to_nothing_in_a_folder_is_written_there_with_force(tmp_path):
+    # Forced, the link was replaced by the output; now it is written through, as '>' does.
+    link = tmp_path / "out.png"
+    link.symlink_to("nowhere.png")
+    assert check_output_path(link, force=True) == link
+    atomic_write(link, lambda tmp: tmp.write_bytes(b"new"))
+    assert os.readlink(link) == "nowhere.png" and (tmp_path / "nowhere.png").read_bytes() == (
+        b"new")
+
+
 def test_a_link_that_leads_nowhere_is_an_existing_output(tmp_path):
     """It was taken for a free name, and the output replaced the link without force."""
     link = tmp_path / "out.png"

@@ -345,7 +345,8 @@ def mark_written(path: str | os.PathLike[str]) -> None:
     """
     st = os.stat(path)
     text = json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns})
-    atomic_write(written_mark(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(written_mark(path), lambda tmp: tmp.write_text(text, encoding="utf-8"),
+                 through_links=False)  # the batch's own file: never written elsewhere
 
 
 def marked_written(path: str | os.PathLike[str]) -> bool:
@@ -561,7 +562,8 @@ def compact_manifest(output_dir: str | os.PathLike[str],
         return None
     copy = damaged_copy(path) if found.n_unread else None
     text = "".join(line + "\n" for line in found.kept)
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"),
+                 through_links=False)  # the batch's own file: never written elsewhere
     return copy
 
 
@@ -582,7 +584,7 @@ def damaged_copy(path: str | os.PathLike[str]) -> Path:
         copy = source.with_name(source.name + DAMAGED_SUFFIX + ("" if n == 1 else f"-{n}"))
         if not os.path.lexists(copy):
             with contextlib.suppress(OutputExistsError):  # made since: the next name
-                write_together([(copy, data)], replace=False)
+                write_together([(copy, data)], replace=False, through_links=False)
                 return copy
         n += 1
 

@@ -746,6 +746,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     earlier, unclaimed, flagged, dropped, disowned = _earlier_outputs(
         recorded, inputs, sources, (outputs, keys), dst, mode, unsearched + linked + left_out)
     jobs, found, found_here, replaces = [], [], [], {}
+    input_ids: dict[tuple[int, int], Path] = {}  # made at the first output that is a link
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
     settled = ([_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
@@ -759,6 +760,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             continue
         if (stream := _stream_output(mode, out)) is not None:  # force or not: never replaced
             settled.append(FileResult(path, out, "failed", stream, exit_code=ExitCode.FAILED))
+            continue
+        if (onto := _link_onto_an_input(mode, out, inputs, input_ids)) is not None:
+            settled.append(FileResult(path, out, "failed", onto, exit_code=ExitCode.FAILED))
             continue
         if (held := _held_by_other_mode(mode, path, out, recorded.get(key),
                                         earlier.get(out, ()))) is not None:
@@ -1237,6 +1241,25 @@ def _stream_output(mode: JobMode, out: Path) -> str | None:
     starts with that file, as a job's failure names the output it is about."""
     stream = next((p for p in mode.written_files(out) if is_stream(p)), None)
     return None if stream is None else f"{stream}: {STREAM_OUTPUT}"
+
+
+def _link_onto_an_input(mode: JobMode, out: Path, inputs: Sequence[Path],
+                        input_ids: dict[tuple[int, int], Path]) -> str | None:
+    """Why the job for ``out`` must not run when a file it writes is a link to one of
+    ``inputs`` (an output is written through a link, which would overwrite that input),
+    force or not; else None. ``input_ids`` holds the inputs by device and inode
+    (:func:`_file_id`), filled at the first link met: most folders hold none."""
+    for path in mode.written_files(out):
+        if not os.path.islink(path) or (there := _file_id(path)) is None:
+            continue
+        if not input_ids:
+            input_ids.update((key, src) for src in inputs
+                             if (key := _file_id(src)) is not None)
+        if (src := input_ids.get(there)) is not None:
+            return (f"{path}: is a link to the input {quoted(src)}, which is never overwritten "
+                    "(not even with force=True); remove the link, or choose another output "
+                    "folder")
+    return None
 
 
 def _link_to_nothing(path: Path) -> str | None:

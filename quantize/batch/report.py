@@ -20,9 +20,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._validation import check_choice, check_file_name, check_int
-from ..errors import OutputExistsError
-from ..io import STREAM_OUTPUT, atomic_write, is_stream
-from ..names import extension_words, natural_key, printable_data, quoted, written_path
+from ..errors import OutputError, OutputExistsError
+from ..io import STREAM_OUTPUT, atomic_write, is_stream, written_through
+from ..names import (
+    extension_words,
+    landing_path,
+    natural_key,
+    printable_data,
+    quoted,
+    written_path,
+)
 from .manifest import SHARED_PALETTE_NAME
 from .plan import BatchPlan, would_be_found
 from .results import (
@@ -90,9 +97,10 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
     ValueError
         Naming ``name``, the report's path and the output it would replace.
     """
-    # Compared where they are written, whatever links to folders they are named through:
-    # -o outlink and the report as real/a/segments.json are one file.
-    target = written_path(path)
+    # Compared where they land, whatever links they are named through (a link at a
+    # report's or an output's name is written through): -o outlink and the report as
+    # real/a/segments.json are one file.
+    target = landing_path(path)
     given = plan.options.get("palette_in")
     if isinstance(given, str | os.PathLike) and target in (written_path(given),
                                                            str(Path(given).resolve())):
@@ -102,7 +110,7 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
                *(r.output for r in plan.settled if r.output is not None)]
     folders: dict[str, str] = {}  # the outputs lie in a few folders, each resolved once
     for output in outputs:
-        taken = written_path(output, folders)
+        taken = landing_path(output, folders)
         inside = plan.mode.makes_folder and target.startswith(taken + os.sep)
         if target == taken or inside:
             where = "lies in the output folder" if inside else "would overwrite the output"
@@ -120,18 +128,26 @@ def check_report_not_an_input(path: str | os.PathLike[str], name: str,
     """Refuse a report that a rerun would take as an input (:func:`~quantize.batch.plan_batch`).
 
     E.g. ``photos/index.html`` with ``pattern="*"``: the next run would fail
-    on it ("not an image").
+    on it ("not an image"). A report named by a link is written through it: the link, as
+    the search lists it, and the file it leads to (an input among them) are both looked at.
 
     Raises
     ------
     ValueError
         Naming ``name``, the report's path, the folder and how it is searched.
     """
-    if would_be_found(path, input_dir, output_dir, recursive=recursive, pattern=pattern):
-        how = f"pattern={quoted(pattern)} selects it" if pattern is not None else "it is an image"
-        raise ValueError(f"{name}={quoted(path)} would be read as an input by a rerun: it lies "
-                         f"in input_dir={quoted(input_dir)} and {how}; expected a path outside "
-                         "the input folder, or a pattern that leaves it out")
+    landing = landing_path(path)
+    linked = landing != written_path(path)  # written through the link: there too
+    for place in (path, landing) if linked else (path,):
+        if would_be_found(place, input_dir, output_dir, recursive=recursive, pattern=pattern):
+            how = (f"pattern={quoted(pattern)} selects it" if pattern is not None
+                   else "it is an image")
+            it = (f"is a link to {quoted(os.readlink(path))}, which " if place is landing
+                  else "")
+            raise ValueError(f"{name}={quoted(path)} {it}would be read as an input by a "
+                             f"rerun: it lies in input_dir={quoted(input_dir)} and {how}; "
+                             "expected a path outside the input folder, or a pattern that "
+                             "leaves it out")
 
 
 def check_report_folder(path: str | os.PathLike[str], name: str,
@@ -167,6 +183,9 @@ def check_report_folder(path: str | os.PathLike[str], name: str,
         raise ValueError(f"{name}={quoted(p)} is a folder; expected a file name")
     if is_stream(p):
         raise ValueError(f"{name}={quoted(p)} {STREAM_OUTPUT}")
+    if p.is_symlink():
+        _check_link_target_folder(p, name)
+        return p
     if folder.is_dir():
         if not os.access(folder, os.W_OK | os.X_OK):
             raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} is not writable")
@@ -182,6 +201,29 @@ def check_report_folder(path: str | os.PathLike[str], name: str,
                          "expected an existing folder or one inside "
                          f"output_dir={quoted(output_dir)}")
     return p
+
+
+def _check_link_target_folder(link: Path, name: str) -> None:
+    """:func:`check_report_folder` of a report named by a ``link``, which is written through
+    (:func:`~quantize.io.written_through`): the folder of the file it leads to must be an
+    existing, writable folder.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the link, where it leads and what is wrong.
+    """
+    try:
+        target = written_through(link)
+    except OutputError as exc:
+        raise ValueError(f"{name}={quoted(link)} {exc.reason}") from None
+    folder = target.parent
+    leads = f"{name}={quoted(link)} is a link to {quoted(os.readlink(link))}"
+    if not folder.is_dir():
+        raise ValueError(f"{leads}, whose folder {quoted(folder)} does not exist; expected "
+                         "an existing folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{leads}, whose folder {quoted(folder)} is not writable")
 
 
 # The start of each kind of report quantize writes, to tell its own reports (which a
@@ -218,7 +260,8 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
     except OSError:
         return  # writing it will fail with its own message
     if _REPORT_MARKS.get(p.suffix.lower(), "") not in head:
-        raise OutputExistsError(f"{name}={quoted(p)} exists and is not a quantize batch "
+        link = f" (a link to {quoted(os.readlink(p))})" if p.is_symlink() else ""
+        raise OutputExistsError(f"{name}={quoted(p)} exists{link} and is not a quantize batch "
                                 "report; choose another path, or use force=True to replace it")
 
 

@@ -70,6 +70,7 @@ from .common import (
     refuse_closed_stdout,
     refuse_image_named_folder,
     refuse_stdout_folder,
+    refuse_text_onto_files,
     say,
     user_errors,
     warn,
@@ -365,6 +366,7 @@ def batch(
                         lib.check_report_clear_of_outputs(target, name, plan)
                         lib.check_report_not_an_input(target, name, input_dir, output_dir,
                                                       recursive=recursive, pattern=glob)
+            refuse_text_onto_files(_files_read_or_reported(plan, options, report, html))
             if not plan.total:
                 fail(_nothing_matched(input_dir, output_dir, recursive, glob, plan.passed_over)
                      + (_NO_INPUT_NO_REMOVAL if remove_orphans and plan.unclaimed else ""),
@@ -491,11 +493,31 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
 
         check_html_path(html)
         lib.check_report_folder(html, "html", output_dir)
+    # said first: a report stdout was redirected to (and so made empty) is no other file
+    refuse_text_onto_files((target, f"the --{name} file") for name, target in
+                           (("report", report), ("html", html)) if target is not None)
     for name, target in (("report", report), ("html", html)):
         if target is not None:  # a report of an earlier run is replaced, another file is not
             lib.check_report_replaceable(target, name, force)
     if scheduler is not None:
         _require_distributed(scheduler)
+
+
+def _files_read_or_reported(plan: "lib.BatchPlan", options: dict[str, Any],
+                            report: Path | None, html: Path | None
+                            ) -> Iterator[tuple[Path, str]]:
+    """The files a run reads (its inputs, a palette file) and its reports, each with what
+    it is, for :func:`~quantize.cli.common.refuse_text_onto_files`: a stdout or stderr
+    redirected to one is refused."""
+    for job in plan.jobs:
+        yield job.input, "an input"
+    for result in plan.settled:
+        yield result.input, "an input"
+    if isinstance(palette := options.get("palette_in"), str | os.PathLike):
+        yield Path(palette), "the --palette-in file"
+    for flag, target in (("--report", report), ("--html", html)):
+        if target is not None:
+            yield target, f"the {flag} file"
 
 
 def _unsettled(plan: "lib.BatchPlan", results: "list[lib.FileResult]",

@@ -18,7 +18,7 @@ import tempfile
 import textwrap
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, NoReturn
 
@@ -951,6 +951,65 @@ def refuse_closed_stdout(show: str, image_of: str | None = None) -> None:
     if show == "lines":
         fail("stdout: cannot write (it is closed); -q/--quiet prints nothing there",
              ExitCode.FAILED)
+
+
+def refuse_text_onto_files(files: Iterable[tuple[str | os.PathLike[str], str]]) -> None:
+    """Refuse, before any work, a stdout or stderr redirected to one of ``files``, each
+    given with what it is ("an input", "the --report file"): ``reduce a.png >> a.png``
+    appended the summary line to the image, whose own output to such a stdout (``-o -``)
+    was refused. A usage error (exit 2); an empty file is said to be (behind ``>``, the
+    shell has emptied it already).
+
+    Nothing more is written into such a stream (it is pointed at the null device): the
+    error line goes to stderr, or to stdout when stderr is the file (nowhere when both are).
+    Cheap in the usual case: stdout and stderr are each looked at once (a terminal, a pipe
+    or a closed stream ends it); ``files`` are looked up only when one is a regular file.
+    ``-`` stands for stdin (the file it is redirected from, if any).
+    """
+    streams = _streams_to_files()
+    if not streams:
+        return
+    for path, what in files:
+        hit = [name for name, out in streams.items() if _is_file(path, out)]
+        if not hit:
+            continue
+        shown = ("the file stdin is redirected from" if os.fspath(path) == "-"
+                 else printable_line(os.fspath(path)))
+        emptied = (", empty (a '>' redirection to it empties it before quantize starts)"
+                   if streams[hit[0]].st_size == 0 else "")
+        line = (f"{' and '.join(hit)} {'are' if len(hit) > 1 else 'is'} {shown}, {what}"
+                f"{emptied}; what quantize prints there would be written into it: redirect "
+                f"{'them' if len(hit) > 1 else 'it'} to another file")
+        for name in hit:
+            _gone(getattr(sys, name))
+        if "stderr" in hit and "stdout" not in hit:
+            say(f"quantize: error: {line}")
+            raise typer.Exit(ExitCode.USAGE)
+        fail(line, ExitCode.USAGE)
+
+
+def _streams_to_files() -> dict[str, os.stat_result]:
+    """stdout and stderr, by name, when each is redirected to a regular file: its status."""
+    import stat
+
+    streams = {}
+    for name in ("stdout", "stderr"):
+        try:
+            st = os.fstat(getattr(sys, name).fileno())
+        except (AttributeError, OSError, ValueError):  # closed, no descriptor
+            continue
+        if stat.S_ISREG(st.st_mode):
+            streams[name] = st
+    return streams
+
+
+def _is_file(path: str | os.PathLike[str], out: os.stat_result) -> bool:
+    """Whether ``path`` (``-``: the file stdin is redirected from) is the file ``out``."""
+    try:
+        st = os.fstat(sys.stdin.fileno()) if os.fspath(path) == "-" else os.stat(path)
+    except (AttributeError, OSError, ValueError):  # not there: its own error says so
+        return False
+    return os.path.samestat(st, out)
 
 
 def refuse_image_named_folder(outdir: Path, writes: str) -> None:

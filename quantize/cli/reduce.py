@@ -79,6 +79,7 @@ from .common import (
     refuse_both,
     refuse_closed_stdout,
     refuse_stream_without_output,
+    refuse_text_onto_files,
     say,
     stage_stdin,
     stage_stream,
@@ -242,6 +243,7 @@ def reduce_command(
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
     _refuse_terminal(files, output, suffix)
     _refuse_stdout_onto_input(files)
+    refuse_text_onto_files(_read_files(files, options["palette_in"]))
     note_quality_scale(quality)  # once the options are all accepted, before any work
     note_jobs_capped(jobs, len(files))
     said_once = _note_palette_in(options["palette_in"]) if len(files) > 1 else False
@@ -463,6 +465,15 @@ def _refuse_stdout_onto_input(files: Sequence[_File]) -> None:
                source.st_size == 0 else "which is never overwritten")
         fail(f"{printable_line(sent.input)}: stdout, where the image is written, is the input "
              f"file itself, {why}; redirect stdout to another file", USAGE_ERROR)
+
+
+def _read_files(files: Sequence[_File], palette_in: Any) -> list[tuple[Any, str]]:
+    """The files the command reads, each with what it is, for
+    :func:`~quantize.cli.common.refuse_text_onto_files`: the inputs, and a palette file."""
+    read: list[tuple[Any, str]] = [(f.input, "an input") for f in files]
+    if isinstance(palette_in, str | os.PathLike):
+        read.append((palette_in, "the --palette-in file"))
+    return read
 
 
 def _check_no_strength_among(inputs: Sequence[Path]) -> None:

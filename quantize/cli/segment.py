@@ -46,6 +46,7 @@ from .common import (
     refuse_image_named_folder,
     refuse_stdout_folder,
     refuse_stream_without_output,
+    refuse_text_onto_files,
     say,
     stage_stdin,
     stage_stream,
@@ -261,6 +262,7 @@ def segment_command(
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
+    refuse_text_onto_files([(input, "the input")])
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
     folder = f"{output_stem(input)}.segments"

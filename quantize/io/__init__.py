@@ -197,6 +197,7 @@ from .write import (
     save_pil,
     stale_parts,
     write_together,
+    written_through,
 )
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT",
@@ -221,4 +222,5 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_O
            "require_regular_file", "save_pil", "second_reader",
            "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key",
            "stale_parts", "stated_dpi", "unread_format", "upright_dpi", "warn_pages_left_out",
-           "warn_unterminated_gif", "wide_page", "wide_rgb_png", "write_together"]
+           "warn_unterminated_gif", "wide_page", "wide_rgb_png", "write_together",
+           "written_through"]

@@ -52,7 +52,7 @@ __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT", "atomic_write"
            "check_output_size", "folder_made", "list_parts_once_from_now", "lock_file_held",
            "lock_file_taken", "lock_holder", "missing_folders", "parts_listed_once",
            "remove_empty_folders", "remove_stale_parts", "save_pil", "stale_parts",
-           "write_together"]
+           "write_together", "written_through"]
 
 #: GIF has binary transparency: pixels and palette entries with alpha below this are
 #: written fully transparent, the others opaque (every GIF quantize writes).
@@ -77,10 +77,13 @@ def check_output_path(output: str | os.PathLike[str], *,
     OutputError
         If ``output`` is one of ``inputs``, is a directory or a pipe, device or socket
         (:data:`STREAM_OUTPUT`; ``force`` or not), its name is longer than a file name
-        may be (:func:`check_name_length`), or its folder is missing or not writable.
+        may be (:func:`check_name_length`), its folder (a link's: that of the file it
+        leads to) is missing or not writable, or it is a link in a loop of links.
     OutputExistsError
-        If ``output`` exists (a link that leads nowhere too: writing would replace the
-        link) and ``force`` is false.
+        If ``output`` exists (a link that leads nowhere too) and ``force`` is false.
+
+    A link at ``output`` is written through (:func:`written_through`): its target is
+    checked as the input, and its folder as the output's; the link is named.
     TypeError
         If ``output`` is not a path, or ``force`` not a bool (``"no"`` would overwrite).
     """
@@ -94,12 +97,62 @@ def check_output_path(output: str | os.PathLike[str], *,
         raise OutputError("is a directory, expected an output file name", path=out)
     if is_stream(out):
         raise OutputError(STREAM_OUTPUT, path=out)
-    check_output_folder_writable(out)
+    _check_target_folder(out)
     if os.path.lexists(out) and not force:
-        what = ("output exists" if out.exists() else
-                f"output is a link to {quoted(os.readlink(out))}, which does not exist")
-        raise OutputExistsError(f"{what}; use force=True to overwrite", path=out)
+        raise OutputExistsError(f"{_exists_words(out)}; use force=True to overwrite", path=out)
     return out
+
+
+def _check_target_folder(out: Path) -> None:
+    """:func:`check_output_folder_writable` of the file an output written to ``out`` lands
+    in (:func:`written_through`): for a link, the folder of the file it leads to, the link
+    named in the message."""
+    target = written_through(out)
+    if target == out:
+        check_output_folder_writable(out)
+        return
+    try:
+        check_output_folder_writable(target)
+    except OutputError as exc:
+        raise OutputError(f"is a link to {quoted(os.readlink(out))}: {exc.reason}",
+                          path=out) from None
+
+
+def _exists_words(out: Path) -> str:
+    """How an existing ``out`` is said in the refusal to overwrite it: a link with where it
+    leads, which is what would be written."""
+    if not out.is_symlink():
+        return "output exists"
+    if out.exists():
+        return (f"output exists (a link to {quoted(os.readlink(out))}, the file that would "
+                "be overwritten)")
+    return f"output is a link to {quoted(os.readlink(out))}, which does not exist"
+
+
+def written_through(path: str | os.PathLike[str]) -> Path:
+    """The file an output written to ``path`` replaces: ``path``, or when it is a symbolic
+    link (or a chain of them), the file it leads to, which need not exist yet.
+
+    An output is written through a link, the link kept, as a shell's ``>``, ImageMagick or
+    an editor's "save" write through one: a link kept in an output's place (into a web
+    site's folder, say) goes on leading to the new file.
+
+    Raises
+    ------
+    OutputError
+        If ``path`` is a link in a loop of links, naming it.
+
+    >>> written_through("no/such/photo.png").as_posix()
+    'no/such/photo.png'
+    """
+    given = Path(path)
+    if not os.path.islink(given):
+        return given
+    target = Path(os.path.realpath(given))
+    if os.path.islink(target):  # realpath stops at a loop
+        raise OutputError(f"is a link in a loop of links ({quoted(os.readlink(given))}), "
+                          "expected an output file name", path=given)
+    return target
 
 
 #: Why a pipe, device or socket (a FIFO a reader waits on, ``/dev/null``) is refused as an
@@ -205,18 +258,24 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,
+                 through_links: bool = True) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
 
     A crash or error part-way leaves no partial file at ``path`` (and removes the
-    temporary one when Python still runs).
+    temporary one when Python still runs). A link at ``path`` is written through
+    (:func:`written_through`): the temporary file goes beside the file it leads to and
+    replaces that one, the link kept; with ``through_links`` false (a file a program keeps
+    for itself, which must not land elsewhere), the link itself is replaced.
 
     Raises
     ------
     OutputError
-        If the system refuses the write (a full disk, say), naming ``path``.
+        If the system refuses the write (a full disk, say), naming ``path``, or if
+        ``path`` is a link in a loop of links.
     """
-    target = Path(path)
+    given = Path(path)
+    target = written_through(given) if through_links else given
     tmp = _temporary_beside(target)
     try:
         write(tmp)
@@ -225,7 +284,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        _raise_as_output_error(exc, target)
+        _raise_as_output_error(exc, given)
         raise
 
 
@@ -233,7 +292,7 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str],
                                           bytes | memoryview | Callable[[Path], None]]], *,
                    removed_first: Sequence[str | os.PathLike[str]]
                    | Callable[[], Sequence[str | os.PathLike[str]]] = (),
-                   replace: bool = True) -> None:
+                   replace: bool = True, through_links: bool = True) -> None:
     """Write several files so that a failure while writing leaves every one as it was.
 
     Each file's bytes go to a temporary file beside it (as :func:`atomic_write`
@@ -267,6 +326,10 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str],
     is held (another process put it there after the caller checked) is refused, and
     nothing is put in place.
 
+    A link at a file's path is written through, the link kept, as :func:`atomic_write`
+    writes through one (``through_links``); a path of ``removed_first`` that is such a link
+    has the file it leads to removed, and any other link there is removed itself.
+
     Raises
     ------
     OutputError
@@ -275,9 +338,12 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str],
         With ``replace`` false, if a target exists once every file is written.
     """
     staged: list[tuple[Path, Path]] = []
+    through: dict[Path, Path] = {}  # each path given, by the file written there
     try:
         for path, data in files:
-            target = Path(path)
+            given = Path(path)
+            target = written_through(given) if through_links else given
+            through[given] = target
             staged.append((_temporary_beside(target), target))
             try:
                 if callable(data):
@@ -285,13 +351,13 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str],
                 else:
                     staged[-1][0].write_bytes(data)
             except OSError as exc:
-                _raise_as_output_error(exc, target)
+                _raise_as_output_error(exc, given)
                 raise
             del data  # let it go before the next file's bytes are made
-        with _folder_lock(staged[0][1].parent if staged else Path(".")):
+        with _folder_lock(next(iter(through)).parent if through else Path(".")):
             if not replace:
-                _refuse_existing([target for _, target in staged])
-            removed = [Path(path) for path in (
+                _refuse_existing([*through, *through.values()])
+            removed = [through.get(Path(path), Path(path)) for path in (
                 removed_first() if callable(removed_first) else removed_first)]
             kept = _keep_old(removed + [target for _, target in staged])
             with _signals_held() as came:

@@ -60,7 +60,7 @@ from ..batch.results import (
     unclaimed_counts,
 )
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, atomic_write
+from ..io import DEFAULT_MAX_PIXELS, atomic_write, written_through
 from ..names import absolute_path, extension_words, natural_key, printable, printable_line, quoted
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 from .thumbnails import (
@@ -282,7 +282,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                                 abandoned=abandoned, unrecorded=unrecorded)
     passed = passed_over_counts([Path(p) for p in passed_over],
                                 check_int(not_entered, "not_entered", minimum=0))
-    folder = target.parent if str(target.parent) else Path(".")
+    landing = written_through(target)  # a link is written through: links from its folder
+    folder = landing.parent if str(landing.parent) else Path(".")
     rows = [r.as_row() for r in results] + [u.row() for u in unsettled]
     base, labels = _labels(rows, input_dir)
     # by path, not in the order the workers finished; ids keep the order of ``results``
