@@ -585,8 +585,9 @@ class SegmentResult(ReadOnlyArrays):
         return int(self.clusters.shape[0])
 
     def cluster_map(self) -> np.ndarray:
-        """``(H, W)`` map of the cluster of each pixel's region."""
-        return self.clusters[self.labels - 1]
+        """``(H, W)`` int32 map of the cluster of each pixel's region, of the dtype of
+        ``labels``."""
+        return self.clusters.astype(np.int32)[self.labels - 1]
 
     def boundaries(self) -> np.ndarray:
         """``(H, W)`` bool, 1-pixel borders: pixels whose right or lower neighbour differs."""
@@ -598,9 +599,16 @@ class SegmentResult(ReadOnlyArrays):
         .5 to the even one, as ``np.rint``)."""
         return self.mean_colors()[self.labels]
 
-    def mean_colors(self) -> np.ndarray:
+    def mean_colors(self, *, exact: bool = False) -> np.ndarray:
         """``(R + 1, 3)`` uint8 table of each region's mean colour, by label (row 0 unused),
-        rounded as in :meth:`SegmentResult.mean_color_image`, which is ``mean_colors()[labels]``."""
+        rounded as in :meth:`SegmentResult.mean_color_image`, which is ``mean_colors()[labels]``.
+
+        With ``exact=True``, the means themselves, float64 on the 0..255 scale, unrounded
+        (row 0 is 0): the features to compute with, which ``mean_color`` of
+        :meth:`SegmentResult.region_stats` rounds to one decimal.
+        """
+        if check_bool(exact, "exact"):
+            return self._region_sums().shown_means()
         return _regions.mean_color_table(self._region_sums())
 
     def overlay(self, color: tuple[int, int, int] | str = (255, 0, 0)) -> np.ndarray:
@@ -620,7 +628,8 @@ class SegmentResult(ReadOnlyArrays):
         excluded (so ``labels[r0:r1, c0:c1]`` holds the region); ``centroid``
         as ``[row, col]`` (two decimals); ``mean_color`` as ``[r, g, b]``, 0..255
         with one decimal, of the region's visible pixels (see ``alpha``). ``area``
-        and the others count every pixel, shown or not.
+        and the others count every pixel, shown or not. Rounded as ``segments.json``
+        writes them; ``mean_colors(exact=True)`` gives the mean colours unrounded.
         """
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
                                      sums=self._region_sums())
