@@ -559,7 +559,9 @@ class SegmentResult(ReadOnlyArrays):
     The arrays and ``weights`` are read-only, in a copy or an unpickled result
     too: the regions' maps, borders and statistics are computed from them, and an
     edit would put them out of step. Edit a copy (``result.labels.copy()``); the
-    methods return new arrays.
+    methods return new arrays. Functions that want a writable array refuse them
+    too: scikit-image's ``relabel_sequential`` and ``join_segmentations`` raise
+    "ValueError: buffer source array is read-only"; pass ``result.labels.copy()``.
 
     Two are equal only when they are the same object: compare their arrays with
     :func:`numpy.array_equal` to compare segmentations.
@@ -746,7 +748,10 @@ def segment(
         ``n_clusters`` are refused rather than ignored).
     seed : int, numpy.random.Generator or None
         Randomness of the pixel sample and of k-means, an int >= 0 for the
-        same result every time (the hierarchy is deterministic).
+        same result every time (the hierarchy is deterministic). Default None,
+        as scikit-learn's ``random_state``: fresh randomness, so two calls with
+        ``n_clusters`` may give different labels; ``quantize segment``'s
+        ``--seed`` defaults to 0, which ``seed=0`` gives here.
     max_pixels : int or None
         Refuse an image of more pixels than this (default
         :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit
@@ -1151,7 +1156,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     ``sqrt(1 / (1 + exp(-z)))``, ``z`` a sum of a piecewise-linear function of
     each cue (a weight on the cue and one on its excess over each of three knots),
     fitted (a logistic regression) on half of BSDS500 train, to tell which border
-    pixels people draw. The cues: the border's height relative to ``h90``, the
+    pixels people draw (so its scores on train photos are in-sample: measure it
+    on val). The cues: the border's height relative to ``h90``, the
     image's own 90th-percentile merge height (so a low-contrast photo's borders
     reach as high as a vivid one's); its spectral strength in [0, 1] (how sharply
     the leading eigenvectors of the superpixel graph, linked by the edge strength

@@ -381,6 +381,27 @@ def test_cluster_map_has_the_dtype_of_labels(rng):
         np.testing.assert_array_equal(cmap, result.clusters[result.labels - 1])
 
 
+def test_read_only_labels_need_a_copy_for_scikit_image_as_documented(rng):
+    """The README and SegmentResult name these two and the one-line fix."""
+    from skimage.segmentation import join_segmentations, relabel_sequential
+
+    img, truth = quadrants(rng)
+    result = segment(img, regions=4)
+    for call in (lambda x: relabel_sequential(x), lambda x: join_segmentations(x, x)):
+        with pytest.raises(ValueError, match="buffer source array is read-only"):
+            call(result.labels)
+    np.testing.assert_array_equal(relabel_sequential(result.labels.copy())[0], truth + 1)
+    assert join_segmentations(result.labels.copy(), result.labels.copy()).max() == 4
+
+
+def test_16_bit_levels_closer_than_257_are_one_colour_as_documented():
+    img = np.full((20, 30, 3), 1000, np.uint16)
+    img[:, 15:] = 1100
+    result = segment(img)
+    assert result.n_regions == 1
+    assert result.image.dtype == np.uint8 and set(result.image.ravel().tolist()) == {4}
+
+
 def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
     # The docstring described k-means centres only; from the hierarchy they are
     # the regions' mean colours, one per region.
