@@ -132,16 +132,12 @@ def greedy_pairs(i: np.ndarray, j: np.ndarray, d: np.ndarray) -> int:
 
 
 def counts(pred: np.ndarray, truths: list[np.ndarray]) -> np.ndarray:
-    """``[matched predicted, predicted, matched true, true]`` of a thinned border mask."""
-    tol = TOLERANCE * math.hypot(*pred.shape)
-    any_match = np.zeros(int(pred.sum()), bool)
-    hit_true = total_true = 0
-    for truth in truths:
-        matched, n = match(pred, truth, tol)
-        any_match |= matched
-        hit_true += n
-        total_true += int(truth.sum())
-    return np.array([any_match.sum(), any_match.size, hit_true, total_true], np.int64)
+    """``[matched predicted, predicted, matched true, true]`` of a thinned border mask
+    (``quantize.metrics.segmentation.border_match_counts``, which
+    ``boundary_scores`` divides for one image)."""
+    from quantize.metrics.segmentation import border_match_counts
+
+    return border_match_counts(pred, truths, TOLERANCE * math.hypot(*pred.shape))
 
 
 def f_measure(c: np.ndarray) -> float:

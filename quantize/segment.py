@@ -559,7 +559,9 @@ class SegmentResult(ReadOnlyArrays):
     The arrays and ``weights`` are read-only, in a copy or an unpickled result
     too: the regions' maps, borders and statistics are computed from them, and an
     edit would put them out of step. Edit a copy (``result.labels.copy()``); the
-    methods return new arrays.
+    methods return new arrays. Functions that want a writable array refuse them
+    too: scikit-image's ``relabel_sequential`` and ``join_segmentations`` raise
+    "ValueError: buffer source array is read-only"; pass ``result.labels.copy()``.
 
     Two are equal only when they are the same object: compare their arrays with
     :func:`numpy.array_equal` to compare segmentations.
@@ -585,8 +587,9 @@ class SegmentResult(ReadOnlyArrays):
         return int(self.clusters.shape[0])
 
     def cluster_map(self) -> np.ndarray:
-        """``(H, W)`` map of the cluster of each pixel's region."""
-        return self.clusters[self.labels - 1]
+        """``(H, W)`` int32 map of the cluster of each pixel's region, of the dtype of
+        ``labels``."""
+        return self.clusters.astype(np.int32)[self.labels - 1]
 
     def boundaries(self) -> np.ndarray:
         """``(H, W)`` bool, 1-pixel borders: pixels whose right or lower neighbour differs."""
@@ -598,9 +601,16 @@ class SegmentResult(ReadOnlyArrays):
         .5 to the even one, as ``np.rint``)."""
         return self.mean_colors()[self.labels]
 
-    def mean_colors(self) -> np.ndarray:
+    def mean_colors(self, *, exact: bool = False) -> np.ndarray:
         """``(R + 1, 3)`` uint8 table of each region's mean colour, by label (row 0 unused),
-        rounded as in :meth:`SegmentResult.mean_color_image`, which is ``mean_colors()[labels]``."""
+        rounded as in :meth:`SegmentResult.mean_color_image`, which is ``mean_colors()[labels]``.
+
+        With ``exact=True``, the means themselves, float64 on the 0..255 scale, unrounded
+        (row 0 is 0): the features to compute with, which ``mean_color`` of
+        :meth:`SegmentResult.region_stats` rounds to one decimal.
+        """
+        if check_bool(exact, "exact"):
+            return self._region_sums().shown_means()
         return _regions.mean_color_table(self._region_sums())
 
     def overlay(self, color: tuple[int, int, int] | str = (255, 0, 0)) -> np.ndarray:
@@ -620,7 +630,8 @@ class SegmentResult(ReadOnlyArrays):
         excluded (so ``labels[r0:r1, c0:c1]`` holds the region); ``centroid``
         as ``[row, col]`` (two decimals); ``mean_color`` as ``[r, g, b]``, 0..255
         with one decimal, of the region's visible pixels (see ``alpha``). ``area``
-        and the others count every pixel, shown or not.
+        and the others count every pixel, shown or not. Rounded as ``segments.json``
+        writes them; ``mean_colors(exact=True)`` gives the mean colours unrounded.
         """
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
                                      sums=self._region_sums())
@@ -737,7 +748,10 @@ def segment(
         ``n_clusters`` are refused rather than ignored).
     seed : int, numpy.random.Generator or None
         Randomness of the pixel sample and of k-means, an int >= 0 for the
-        same result every time (the hierarchy is deterministic).
+        same result every time (the hierarchy is deterministic). Default None,
+        as scikit-learn's ``random_state``: fresh randomness, so two calls with
+        ``n_clusters`` may give different labels; ``quantize segment``'s
+        ``--seed`` defaults to 0, which ``seed=0`` gives here.
     max_pixels : int or None
         Refuse an image of more pixels than this (default
         :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit
@@ -1142,7 +1156,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     ``sqrt(1 / (1 + exp(-z)))``, ``z`` a sum of a piecewise-linear function of
     each cue (a weight on the cue and one on its excess over each of three knots),
     fitted (a logistic regression) on half of BSDS500 train, to tell which border
-    pixels people draw. The cues: the border's height relative to ``h90``, the
+    pixels people draw (so its scores on train photos are in-sample: measure it
+    on val). The cues: the border's height relative to ``h90``, the
     image's own 90th-percentile merge height (so a low-contrast photo's borders
     reach as high as a vivid one's); its spectral strength in [0, 1] (how sharply
     the leading eigenvectors of the superpixel graph, linked by the edge strength

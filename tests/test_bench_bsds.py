@@ -63,3 +63,14 @@ def test_a_method_is_timed_by_the_worker_cpu_not_the_wall_clock(bench, monkeypat
     monkeypatch.setattr(bench, "counts", lambda mask, truths: np.zeros(4))
     (_, seconds), = bench.evaluate_image((None, "train", "x", ["slic"], None)).values()
     assert seconds < 0.1  # slept 0.2 s of wall clock, used almost no CPU
+
+
+def test_counts_are_the_library_counts_of_each_annotator(bench):
+    """The benchmark's counts are ``border_match_counts``' (one matcher, in the library):
+    a predicted pixel counts once however many annotators match it; the true ones add up."""
+    pred = np.zeros((40, 60), bool)
+    pred[:, [29, 40]] = True
+    truth = np.zeros((40, 60), bool)
+    truth[:, 29] = True
+    assert bench.counts(pred, [truth, truth]).tolist() == [40, 80, 80, 80]
+    assert bench.f_measure(bench.counts(pred, [truth, truth])) == pytest.approx(2 / 3)

@@ -4346,3 +4346,17 @@ def test_an_interrupt_of_a_single_file_still_stops_it_at_once(photo, monkeypatch
     assert (result.exit_code, result.stdout) == (130, "")
     assert result.stderr == "quantize: error: interrupted; files already reported are done\n"
     assert not photo.with_name("photo.one.png").exists()
+
+
+def test_the_cli_default_seed_is_the_python_seed_0_as_the_readme_says(photo_path, tmp_path):
+    """reduce_colors() defaults to seed=None, the command line to 0: seed=0 gives its colours."""
+    from quantize import reduce_colors
+
+    out = tmp_path / "out.png"
+    result = runner.invoke(app, ["reduce", str(photo_path), "-k", "6", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as written:
+        pixels = np.asarray(written.convert("RGB"))
+    with Image.open(photo_path) as src:
+        expected = reduce_colors(np.asarray(src), 6, seed=0).to_rgb()
+    np.testing.assert_array_equal(pixels, expected)

@@ -44,6 +44,15 @@ def test_cli_json_matches_the_files(photo_path, tmp_path):
                                   segment(read(photo_path), 4, seed=1).labels)
 
 
+def test_the_cli_default_seed_is_the_python_seed_0_as_the_readme_says(photo_path, tmp_path):
+    """segment() defaults to seed=None, the command line to 0: seed=0 gives its regions."""
+    out = tmp_path / "cli"
+    result = runner.invoke(app, ["segment", str(photo_path), "-k", "4", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    np.testing.assert_array_equal(read(out / "labels.png"),
+                                  segment(read(photo_path), 4, seed=0).labels)
+
+
 def test_the_summary_line_counts_one_region_in_the_singular(tmp_path):
     src = tmp_path / "flat.png"
     Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)

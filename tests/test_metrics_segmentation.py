@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from quantize.errors import ImageReadError
 from quantize.metrics import adjusted_rand_index, boundary_scores
-from quantize.metrics.segmentation import _border_points, maximum_matching
+from quantize.metrics.segmentation import (
+    BoundaryMapWarning,
+    _border_points,
+    border_match_counts,
+    maximum_matching,
+)
+from quantize.reconstruct.regions import find_boundaries
 
 
 def halves(shape=(40, 60), column=30):
@@ -109,25 +117,126 @@ def test_bad_maps(pred, true, error, match):
         adjusted_rand_index(pred, true)
 
 
-def test_a_border_map_is_refused_rather_than_scored_as_two_regions():
+def test_a_border_map_as_pred_is_refused_rather_than_scored_as_two_regions():
     """boundary_scores(result.boundaries(), truth) read the bool border map as two regions
     and found their borders, a pixel beside the map's own: precision 0.5 against the
     labels that drew it."""
     labels = halves()
     labels[25:, :10] = 2
-    borders = np.zeros(labels.shape, bool)
-    borders[:, :-1] |= labels[:, :-1] != labels[:, 1:]
-    borders[:-1] |= labels[:-1] != labels[1:]
-    message = ("{} should be an integer label map (SegmentResult.labels), got dtype bool: "
-               "a border map (SegmentResult.boundaries()) would be read as two regions, "
-               "whose borders lie beside its own; for a mask of two regions, pass "
-               "mask.astype(int)")
-    for args, name in (((borders, labels), "pred"), ((labels, borders), "true")):
-        with pytest.raises(TypeError) as caught:
-            boundary_scores(*args)
-        assert str(caught.value) == message.format(name)
+    borders = find_boundaries(labels)
+    with pytest.raises(TypeError) as caught:
+        boundary_scores(borders, labels)
+    assert str(caught.value) == (
+        "pred should be an integer label map (SegmentResult.labels), got dtype bool: "
+        "a border map (SegmentResult.boundaries()) would be read as two regions, "
+        "whose borders lie beside its own; for a mask of two regions, pass "
+        "mask.astype(int)")
     mask = labels == 1  # as integers, a mask of two regions scores as labels do
     assert boundary_scores(mask.astype(int), halves()) == (1.0, 1.0, 1.0)
+
+
+def test_a_bool_truth_is_scored_as_a_boundary_map():
+    """A bool truth was refused; BSDS500's Boundaries (uint8) was read as two regions.
+    A bool truth is now the border pixels themselves, as the benchmark takes them."""
+    assert boundary_scores(halves(), find_boundaries(halves())) == (1.0, 1.0, 1.0)
+    beside = column(30)  # one column right of the border at column 29
+    assert boundary_scores(halves(), beside, tolerance=0) == (0.0, 0.0, 0.0)
+    assert boundary_scores(halves(), beside, tolerance=1) == (1.0, 1.0, 1.0)
+
+
+def test_against_a_boundary_map_the_predicted_borders_are_thinned():
+    """As the BSDS benchmark thins a prediction: a diagonal's 2-pixel-wide staircase of
+    10 border pixels becomes 6; against labels both sides stay as drawn."""
+    pred = np.triu(np.ones((6, 6), int), 1)
+    drawn = find_boundaries(pred)
+    assert drawn.sum() == 10
+    assert boundary_scores(pred, drawn, tolerance=0) == pytest.approx((1.0, 0.6, 0.75))
+    assert boundary_scores(pred, pred, tolerance=0) == (1.0, 1.0, 1.0)
+
+
+def two_borders():
+    """Labels 0 | 1 | 2 with borders at columns 29 and 40 of a 40 x 60 map."""
+    labels = halves()
+    labels[:, 41:] = 2
+    return labels
+
+
+def column(col, shape=(40, 60)):
+    mask = np.zeros(shape, bool)
+    mask[:, col] = True
+    return mask
+
+
+def test_several_annotators_are_matched_separately_and_counted_as_the_benchmark():
+    """A stack of annotators was refused. Precision counts a predicted pixel once however
+    many annotators match it; recall sums the annotators' pixels."""
+    pred = two_borders()  # 80 border pixels
+    both = [column(29), column(40)]
+    assert boundary_scores(pred, both, tolerance=0) == (1.0, 1.0, 1.0)
+    same = [column(29), column(29)]  # 40 predicted pixels matched, by both annotators
+    assert boundary_scores(pred, same, tolerance=0) == pytest.approx((0.5, 1.0, 2 / 3))
+    far = [column(29), column(33)]  # the second annotator's border 4 pixels away
+    assert boundary_scores(halves(), far, tolerance=2) == pytest.approx((1.0, 0.5, 2 / 3))
+    assert boundary_scores(halves(), far, tolerance=4) == (1.0, 1.0, 1.0)
+    for form in (tuple(far), np.stack(far)):
+        assert boundary_scores(halves(), form, tolerance=2) == pytest.approx((1, 0.5, 2 / 3))
+    labels = [halves(), halves(column=33)]  # annotators' label maps: borders 29 and 32
+    assert boundary_scores(halves(), labels, tolerance=2) == pytest.approx((1, 0.5, 2 / 3))
+    assert boundary_scores(halves(), np.stack(labels), tolerance=3) == (1.0, 1.0, 1.0)
+
+
+def test_border_match_counts_are_the_benchmark_counts():
+    counts = border_match_counts(column(29) | column(40), [column(29), column(29)], 0)
+    assert counts.tolist() == [40, 80, 80, 80]
+    assert counts.dtype == np.int64
+    assert border_match_counts(column(29), [], 1).tolist() == [0, 40, 0, 0]
+    with pytest.raises(TypeError, match=r"^true\[0\] should be a bool border mask, got "
+                                        r"dtype int64$"):
+        border_match_counts(column(29), [halves().astype(np.int64)], 1)
+
+
+@pytest.mark.parametrize(("true", "error", "message"), [
+    ([halves(), column(29)], TypeError,
+     "true should be all label maps (integer) or all boundary maps (bool), got both"),
+    ([column(29), column(29, (40, 61))], ValueError,
+     "pred and true[1] should have the same shape, got (40, 60) and (40, 61)"),
+    (np.zeros((0, 40, 60), bool), ValueError,
+     "true should hold at least one map, got shape (0, 40, 60)"),
+    ([column(29), np.zeros((40, 60))], TypeError,
+     "true[1] should be an integer label map, got dtype float64"),
+])
+def test_bad_annotator_maps(true, error, message):
+    with pytest.raises(error) as caught:
+        boundary_scores(halves(), true)
+    assert str(caught.value) == message
+
+
+def test_an_integer_boundary_map_is_scored_as_labels_with_a_warning():
+    """BSDS500's Boundaries is uint8 0/1: read as two regions, silently, it scored the
+    borders beside its lines (F 0.322 against 0.308 from the annotator's Segmentation)."""
+    lines = column(29).astype(np.uint8)
+    with pytest.warns(BoundaryMapWarning) as caught:
+        scores = boundary_scores(halves(), lines, tolerance=0)
+    assert [str(w.message) for w in caught] == [
+        "true holds only 0 and 1, its 1s in lines as a boundary map draws them (BSDS500's "
+        "Boundaries): it is scored as a label map of two regions, whose borders lie beside "
+        "those lines; pass it as bool (true.astype(bool)) to score it as a boundary map"]
+    assert caught[0].filename == __file__
+    assert scores == (1.0, 0.5, pytest.approx(2 / 3))  # its columns 28 and 29 read as borders
+    with pytest.warns(BoundaryMapWarning, match=r"^true\[1\] holds only 0 and 1"):
+        boundary_scores(halves(), [halves(), lines, lines])
+
+
+@pytest.mark.parametrize("true", [
+    halves(),                                   # a mask of two areas
+    halves(column=58),                          # a 2-pixel strip along the edge
+    np.where(column(29), 2, 0),                 # lines, but not of 0 and 1
+    np.ones((2, 60), int),                      # too small to tell
+])
+def test_label_maps_are_not_taken_for_boundary_maps(true):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        boundary_scores(halves(true.shape), true)
 
 
 def test_a_tolerance_beyond_its_limit_is_refused():

@@ -82,7 +82,10 @@ def test_each_readme_python_example_runs(code, done, tmp_path, monkeypatch):
     # The k-means example draws 100,000 points: a tenth keeps it quick, and the same code.
     code = code.replace("(100_000, 3)", "(10_000, 3)")
     # Not "__main__": the batch example's guarded run is left out, its imports are checked.
-    namespace = {"__name__": "readme_example", "image": photo, "rgb": photo, "truth": truth}
+    bounds = [np.zeros(truth.shape, bool) for _ in range(2)]  # two annotators' borders
+    bounds[0][:, 17] = bounds[1][:, 16] = True
+    namespace = {"__name__": "readme_example", "image": photo, "rgb": photo, "truth": truth,
+                 "bounds": bounds}
     exec(compile(code, str(README), "exec"), namespace)
     done(namespace)
 

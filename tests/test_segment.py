@@ -342,6 +342,66 @@ def test_mean_colors_is_the_table_mean_color_image_is_drawn_from():
     assert sorted(table[1:].tolist()) == [[0, 0, 0], [0, 101, 0], [200, 10, 30]]
 
 
+def test_exact_mean_colors_are_the_unrounded_means():
+    """Only rounded means were given (uint8 here, one decimal in region_stats): a feature
+    computed from them was off by up to half a level."""
+    img = np.array([[[0, 0, 0], [1, 3, 5]]], np.uint8)
+    result = segment(img)
+    exact = result.mean_colors(exact=True)
+    assert exact.dtype == np.float64
+    assert exact.tolist() == [[0.0, 0.0, 0.0], [0.5, 1.5, 2.5]]
+    assert result.mean_colors().tolist() == [[0, 0, 0], [0, 2, 2]]  # the default stays
+
+
+def test_exact_mean_colors_are_of_the_visible_pixels():
+    rgba = half_hidden_left()
+    with pytest.warns(AlphaIgnoredWarning):
+        result = segment(rgba, regions=2)
+    exact = result.mean_colors(exact=True)
+    assert exact[1].tolist() == [7500 / 38, 30.0, 30.0]
+    np.testing.assert_array_equal(exact[1:], result.centers)  # the hierarchy's centres
+    exact[1] = 0  # a new array each call
+    assert result.mean_colors(exact=True)[1, 0] == 7500 / 38
+
+
+def test_mean_colors_exact_takes_a_bool_only():
+    result = segment(np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(TypeError, match=r"^exact='yes' should be a bool, got str$"):
+        result.mean_colors(exact="yes")
+    with pytest.raises(TypeError):
+        result.mean_colors(True)  # keyword only
+
+
+def test_cluster_map_has_the_dtype_of_labels(rng):
+    """cluster_map() was int64 beside labels' int32."""
+    img, _ = quadrants(rng)
+    for result in (segment(img, regions=4), segment(img, 4, weights={"texture": 0}, seed=0)):
+        cmap = result.cluster_map()
+        assert cmap.dtype == result.labels.dtype == np.int32
+        np.testing.assert_array_equal(cmap, result.clusters[result.labels - 1])
+
+
+def test_read_only_labels_need_a_copy_for_scikit_image_as_documented(rng):
+    """The README and SegmentResult name these two and the one-line fix."""
+    from skimage.segmentation import join_segmentations, relabel_sequential
+
+    img, truth = quadrants(rng)
+    result = segment(img, regions=4)
+    for call in (lambda x: relabel_sequential(x), lambda x: join_segmentations(x, x)):
+        with pytest.raises(ValueError, match="buffer source array is read-only"):
+            call(result.labels)
+    np.testing.assert_array_equal(relabel_sequential(result.labels.copy())[0], truth + 1)
+    assert join_segmentations(result.labels.copy(), result.labels.copy()).max() == 4
+
+
+def test_16_bit_levels_closer_than_257_are_one_colour_as_documented():
+    img = np.full((20, 30, 3), 1000, np.uint16)
+    img[:, 15:] = 1100
+    result = segment(img)
+    assert result.n_regions == 1
+    assert result.image.dtype == np.uint8 and set(result.image.ravel().tolist()) == {4}
+
+
 def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
     # The docstring described k-means centres only; from the hierarchy they are
     # the regions' mean colours, one per region.

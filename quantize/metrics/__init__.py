@@ -1,6 +1,12 @@
 """Quality measures: colour fidelity for reduced images, border accuracy for segmentations."""
 
 from .color import delta_e, psnr
-from .segmentation import adjusted_rand_index, boundary_scores
+from .segmentation import (
+    BoundaryMapWarning,
+    adjusted_rand_index,
+    border_match_counts,
+    boundary_scores,
+)
 
-__all__: list[str] = ["adjusted_rand_index", "boundary_scores", "delta_e", "psnr"]
+__all__: list[str] = ["BoundaryMapWarning", "adjusted_rand_index", "border_match_counts",
+                      "boundary_scores", "delta_e", "psnr"]

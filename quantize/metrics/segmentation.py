@@ -23,10 +23,12 @@ from .._validation import (
     foreign_keywords,
     shown_number,
 )
+from ..errors import warn_caller
 from ..io import DEFAULT_MAX_PIXELS
 from ..reconstruct.regions import find_boundaries
 
-__all__ = ["adjusted_rand_index", "boundary_scores", "maximum_matching"]
+__all__ = ["BoundaryMapWarning", "adjusted_rand_index", "border_match_counts",
+           "boundary_scores", "maximum_matching"]
 
 #: Default matching tolerance as a share of the image diagonal (the BSDS value).
 TOLERANCE_FRACTION = 0.0075
@@ -45,20 +47,35 @@ def _check_label_maps(pred: Any, true: Any, max_pixels: Any
     """``pred`` and ``true`` as two integer label maps of one shape ``(H, W)``, neither of
     more pixels than ``max_pixels`` (refused from its shape)."""
     limit = check_max_pixels(max_pixels)
-    maps = []
-    for name, value in (("pred", pred), ("true", true)):
-        arr = as_array(value, name, "a 2-D (H, W) integer label map")
-        if arr.dtype.kind not in "biu":
-            raise TypeError(f"{name} should be an integer label map, got dtype {arr.dtype}")
-        if arr.ndim != 2 or arr.size == 0:
-            raise ValueError(f"{name} should be a non-empty 2-D (H, W) label map, "
-                             f"got shape {arr.shape}")
-        check_image_pixels(arr.shape, f"{name} of shape {arr.shape}", limit)
-        maps.append(arr)
-    if maps[0].shape != maps[1].shape:
-        raise ValueError(f"pred and true should have the same shape, got {maps[0].shape} "
-                         f"and {maps[1].shape}")
+    maps = [_check_map(value, name, limit) for name, value in (("pred", pred), ("true", true))]
+    _check_same_shape(maps[0].shape, maps[1].shape, "true")
     return maps[0], maps[1]
+
+
+def _check_map(value: Any, name: str, limit: int | None) -> np.ndarray:
+    """``value`` as a non-empty 2-D integer or bool map of at most ``limit`` pixels."""
+    arr = as_array(value, name, "a 2-D (H, W) integer label map")
+    if arr.dtype.kind not in "biu":
+        raise TypeError(f"{name} should be an integer label map, got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.size == 0:
+        raise ValueError(f"{name} should be a non-empty 2-D (H, W) label map, "
+                         f"got shape {arr.shape}")
+    check_image_pixels(arr.shape, f"{name} of shape {arr.shape}", limit)
+    return arr
+
+
+def _check_same_shape(pred: tuple[int, ...], true: tuple[int, ...], name: str) -> None:
+    """Raise naming ``name`` when the shapes ``pred`` and ``true`` (of ``name``) differ."""
+    if pred != true:
+        raise ValueError(f"pred and {name} should have the same shape, got {pred} "
+                         f"and {true}")
+
+
+class BoundaryMapWarning(UserWarning):
+    """An integer ``true`` of :func:`boundary_scores` holds only 0 and 1, its 1s in lines
+    as a boundary map draws them (BSDS500's ``Boundaries`` is such a uint8 map): it is
+    scored as the label map it is given as, of two regions whose borders lie beside those
+    lines; passed as bool, it is scored as a boundary map."""
 
 
 def _border_points(labels: np.ndarray) -> np.ndarray:
@@ -81,12 +98,29 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     precision is 1; with no reference borders recall is 1; F is 0 when both
     precision and recall are 0.
 
+    Against several references (annotators), the border pixels are matched with
+    each separately, as the BSDS benchmark does (:func:`border_match_counts`):
+    precision is the share of predicted border pixels that some reference's
+    matching pairs, recall the matched reference pixels summed over the
+    references over their border pixels summed likewise.
+
     Parameters
     ----------
-    pred, true : (H, W) array_like of int
-        Label maps; only where labels change matters, not their values. A bool
+    pred : (H, W) array_like of int
+        Label map; only where labels change matters, not their values. A bool
         map is refused: a border map (:meth:`quantize.SegmentResult.boundaries`)
         would be read as two regions, whose borders lie beside its own.
+    true : (H, W) array_like of int or bool, or a sequence or (n, H, W) stack of them
+        The reference: a label map, whose borders are found as ``pred``'s, or a
+        boundary map of bool (True on the border pixels, as BSDS500's
+        ``Boundaries.astype(bool)``), taken as it is; or one of either per
+        annotator, all of one kind. Against boundary maps ``pred``'s borders are
+        first thinned to one pixel width (``skimage.morphology.thin``), as the
+        BSDS benchmark thins a prediction, so that the scores are its per-image
+        ones; against label maps they are not, so that a map scores 1 against
+        itself. An integer map of 0 and 1 whose 1s are lines (BSDS500's
+        ``Boundaries`` as stored, uint8) is scored as labels, with a
+        :class:`BoundaryMapWarning`.
     tolerance : float, optional
         Largest matching distance in pixels; default 0.0075 x the image diagonal
         (the BSDS benchmark's). At most 0.05 x the diagonal, or 8 pixels when
@@ -104,12 +138,18 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     Raises
     ------
     ValueError
-        If the maps differ in shape or are not 2-D, ``tolerance`` is negative
-        or above its limit, or ``max_pixels`` is below 1.
+        If the maps differ in shape or are not 2-D, ``true`` holds no map,
+        ``tolerance`` is negative or above its limit, or ``max_pixels`` is below 1.
     TypeError
-        If a map is not of integer type, or is bool, or ``max_pixels`` is no int.
+        If a map is not of integer or bool type, ``pred`` is bool, ``true`` mixes
+        label and boundary maps, or ``max_pixels`` is no int.
     quantize.errors.ImageReadError
         If a map has more than ``max_pixels`` pixels (a ValueError).
+
+    Warns
+    -----
+    BoundaryMapWarning
+        When an integer map of ``true`` looks like a boundary map (see ``true``).
 
     Examples
     --------
@@ -119,19 +159,157 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     >>> b = np.zeros((10, 10), dtype=int); b[:, 8:] = 1
     >>> boundary_scores(a, b, tolerance=2)
     (0.0, 0.0, 0.0)
+
+    Two annotators' boundary maps, one drawing ``a``'s border, one ``b``'s:
+
+    >>> t1 = np.zeros((10, 10), bool); t1[:, 4] = True
+    >>> t2 = np.zeros((10, 10), bool); t2[:, 7] = True
+    >>> [round(v, 3) for v in boundary_scores(a, [t1, t2], tolerance=2)]
+    [1.0, 0.5, 0.667]
     """
-    p_map, t_map = _check_label_maps(pred, true, max_pixels)
-    for name, arr in (("pred", p_map), ("true", t_map)):
-        if arr.dtype == bool:  # a border map scored 0.5 precision against its own labels
-            raise TypeError(f"{name} should be an integer label map (SegmentResult.labels), "
-                            "got dtype bool: a border map (SegmentResult.boundaries()) "
-                            "would be read as two regions, whose borders lie beside its "
-                            "own; for a mask of two regions, pass mask.astype(int)")
+    limit = check_max_pixels(max_pixels)
+    p_map = _check_map(pred, "pred", limit)
+    if p_map.dtype == bool:  # a border map scored 0.5 precision against its own labels
+        raise TypeError("pred should be an integer label map (SegmentResult.labels), "
+                        "got dtype bool: a border map (SegmentResult.boundaries()) "
+                        "would be read as two regions, whose borders lie beside its "
+                        "own; for a mask of two regions, pass mask.astype(int)")
+    truths, drawn = _check_truths(true, p_map.shape, limit)
     tol = _check_tolerance(tolerance, p_map.shape)
-    p_pts, t_pts = _border_points(p_map), _border_points(t_map)
-    matched = int(_maximum_matching(p_pts, t_pts, tol).sum())
-    precision = matched / p_pts.shape[0] if p_pts.shape[0] else 1.0
-    recall = matched / t_pts.shape[0] if t_pts.shape[0] else 1.0
+    p_borders = find_boundaries(p_map)
+    if drawn:
+        from skimage.morphology import thin
+
+        p_borders = thin(p_borders)
+    t_borders = truths if drawn else [find_boundaries(t) for t in truths]
+    return _scores(_border_match_counts(p_borders, t_borders, tol))
+
+
+def _check_truths(true: Any, shape: tuple[int, int], limit: int | None
+                  ) -> tuple[list[np.ndarray], bool]:
+    """``true`` as a list of reference maps of ``shape``, one per annotator, and whether
+    they are boundary maps (bool) rather than label maps; warns of an integer map that
+    looks like a boundary map (:class:`BoundaryMapWarning`)."""
+    if isinstance(true, (list, tuple)) and true and all(
+            isinstance(t, np.ndarray) for t in true):
+        named = [(f"true[{i}]", t) for i, t in enumerate(true)]
+    else:
+        arr = as_array(true, "true", "a 2-D (H, W) integer label map")
+        named = ([(f"true[{i}]", t) for i, t in enumerate(arr)]
+                 if arr.ndim == 3 and arr.dtype.kind in "biu" else [("true", arr)])
+        if not named:
+            raise ValueError(f"true should hold at least one map, got shape {arr.shape}")
+    maps = []
+    for name, value in named:
+        arr = _check_map(value, name, limit)
+        _check_same_shape(shape, arr.shape, name)
+        maps.append(arr)
+    drawn = {arr.dtype == bool for arr in maps}
+    if len(drawn) > 1:
+        raise TypeError("true should be all label maps (integer) or all boundary maps "
+                        "(bool), got both")
+    if not maps[0].dtype == bool:
+        _warn_if_boundary_like(named, maps)
+    return maps, drawn.pop()
+
+
+def _warn_if_boundary_like(named: list[tuple[str, Any]], maps: list[np.ndarray]) -> None:
+    """Warn, once, when one of the integer ``maps`` looks like a boundary map."""
+    for (name, _), arr in zip(named, maps, strict=True):
+        if _looks_drawn(arr):
+            warn_caller(f"{name} holds only 0 and 1, its 1s in lines as a boundary map "
+                        "draws them (BSDS500's Boundaries): it is scored as a label map "
+                        "of two regions, whose borders lie beside those lines; pass it "
+                        f"as bool ({name}.astype(bool)) to score it as a boundary map",
+                        BoundaryMapWarning)
+            return
+
+
+def _looks_drawn(labels: np.ndarray) -> bool:
+    """Whether ``labels`` (at least 3 x 3) holds 0 and 1 only, and fewer than 5 % of its
+    1s have four neighbours of 1 (the image's edge counting as a 1 beside a 1): lines,
+    as a boundary map draws, not an area."""
+    if min(labels.shape) < 3:
+        return False
+    ones = labels == 1
+    n = int(ones.sum())
+    if n == 0 or n == labels.size or not (ones | (labels == 0)).all():
+        return False
+    o = np.pad(ones, 1, mode="edge")
+    inner = ones & o[:-2, 1:-1] & o[2:, 1:-1] & o[1:-1, :-2] & o[1:-1, 2:]
+    return int(inner.sum()) < 0.05 * n
+
+
+def border_match_counts(pred: Any, true: Any, tol: float) -> np.ndarray:
+    """Border pixels matched and in all, ``[matched predicted, predicted, matched
+    true, true]`` (int64), of the border mask ``pred`` against each mask of ``true``.
+
+    ``pred`` is matched one to one with each mask of ``true`` (an annotator's)
+    separately, within ``tol`` pixels (:func:`maximum_matching`); a predicted
+    pixel is matched when some annotator's matching pairs it, and the true
+    pixels, matched and in all, are summed over the annotators: the BSDS
+    benchmark's counts, which it sums over the images before dividing
+    (precision the first over the second, recall the third over the fourth).
+
+    Parameters
+    ----------
+    pred : (H, W) array_like of bool
+        The predicted border pixels (thinned, for the benchmark's figures).
+    true : sequence of (H, W) array_like of bool, or (n, H, W) array_like of bool
+        Each annotator's border pixels; none gives 0 true pixels.
+    tol : float
+        Largest distance of a pair, as :func:`maximum_matching` takes it.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If a mask is not 2-D bool of ``pred``'s shape, or ``tol`` is negative or
+        above its limit (as for :func:`boundary_scores`' tolerance).
+
+    Examples
+    --------
+    >>> pred = np.zeros((5, 5), bool); pred[:, 2] = True
+    >>> border_match_counts(pred, [pred, np.roll(pred, 2, axis=1)], 1).tolist()
+    [5, 5, 5, 10]
+    """
+    masks = [_check_mask(pred, "pred")]
+    masks += [_check_mask(t, f"true[{i}]") for i, t in enumerate(true)]
+    for i, mask in enumerate(masks[1:]):
+        _check_same_shape(masks[0].shape, mask.shape, f"true[{i}]")
+    tol = _check_distance(tol, "tol", masks[0].shape, f"{masks[0].shape[0]} x "
+                          f"{masks[0].shape[1]} masks", "their diagonal")
+    return _border_match_counts(masks[0], masks[1:], tol)
+
+
+def _check_mask(value: Any, name: str) -> np.ndarray:
+    """``value`` as a 2-D bool mask, or raise naming ``name``."""
+    arr = np.asarray(value)
+    if arr.dtype != bool:
+        raise TypeError(f"{name} should be a bool border mask, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} should be a 2-D (H, W) border mask, got shape {arr.shape}")
+    return arr
+
+
+def _border_match_counts(pred: np.ndarray, truths: list[np.ndarray], tol: float
+                         ) -> np.ndarray:
+    """:func:`border_match_counts` of checked masks and tolerance."""
+    p_pts = np.argwhere(pred).astype(np.float64)
+    any_match = np.zeros(p_pts.shape[0], bool)
+    hit_true = total_true = 0
+    for truth in truths:
+        matched = _maximum_matching(p_pts, np.argwhere(truth).astype(np.float64), tol)
+        any_match |= matched
+        hit_true += int(matched.sum())
+        total_true += int(np.count_nonzero(truth))
+    return np.array([any_match.sum(), any_match.size, hit_true, total_true], np.int64)
+
+
+def _scores(counts: np.ndarray) -> tuple[float, float, float]:
+    """Precision, recall and F of :func:`border_match_counts`' counts (precision 1 with
+    no predicted pixel, recall 1 with no true one, F 0 when both are 0)."""
+    precision = counts[0] / counts[1] if counts[1] else 1.0
+    recall = counts[2] / counts[3] if counts[3] else 1.0
     total = precision + recall
     f = 2.0 * precision * recall / total if total > 0 else 0.0
     return float(precision), float(recall), float(f)

@@ -150,6 +150,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         fourth column to keep it.
     seed : int, numpy.random.Generator or None
         Source of randomness; an int (>= 0) gives the same result every time.
+        Default None, as scikit-learn's ``random_state``: fresh randomness, so two
+        calls may give different palettes; ``quantize reduce``'s ``--seed``
+        defaults to 0, which ``seed=0`` gives here.
     max_pixels : int or None
         Refuse an image of more pixels than this (default
         :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit
