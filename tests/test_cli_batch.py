@@ -3282,6 +3282,56 @@ def test_skip_if_larger_keeps_a_stale_output_and_says_so_at_every_run(tmp_path):
     assert (out / "a.png").stat().st_size == 83
 
 
+@pytest.mark.parametrize("force", [False, True], ids=["rerun", "force"])
+def test_skip_if_larger_removes_a_larger_output_an_earlier_run_recorded(tmp_path, force):
+    # A rerun with --skip-if-larger skipped the larger output of a run without it as "output
+    # exists" (exit 0) and kept it; with --force it kept it as "stale", advising to rerun
+    # without the option. A file of no record at an output's name is never touched.
+    from quantize import batch
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), (9, 9, 9)).save(src / name)  # 77 bytes; its result 83
+    (out / "b.png").write_bytes(b"mine")
+    args = (src, "-o", out, "-k", "4", "-j", "1")
+    assert _cli(*args, "-q").exit_code == 0
+    assert (out / "a.png").stat().st_size == 83
+    removed = (f"quantize: warning: {src}/a.png: result (83 bytes) is larger than the input "
+               "(77 bytes); nothing written; the output an earlier run made (83 bytes), larger "
+               "than its input too, was removed")
+    result = _cli(*args, "--skip-if-larger", *(["--force"] if force else []))
+    assert result.exit_code == 98, result.output
+    assert removed in result.stderr.splitlines()
+    assert f"[{1 if force else 2}/2] skipped {src}/a.png" in result.stdout.splitlines()
+    assert not (out / "a.png").exists()
+    assert (out / "b.png").read_bytes() == b"mine"  # of no record (--force: larger, kept)
+    entry = batch.read_manifest(out)["a.png"]
+    assert "bytes_out" not in entry.record and entry.record["larger_than_input"].endswith(
+        "larger than its input too, was removed")
+    again = _cli(*args, "--skip-if-larger")  # from the record: no job, nothing to remove
+    assert again.exit_code == 98, again.output
+    assert again.stdout.splitlines()[0] == f"[1/2] skipped {src}/a.png"
+    made = _cli(*args, "-q")  # without the option the output is made again
+    assert made.exit_code == 0, made.output
+    assert (out / "a.png").stat().st_size == 83
+
+
+def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path):
+    """An output of record edited since (its size is not the one recorded) is not known to
+    be the run's file any more: skipped as existing, and left as it is."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "a.png")  # 77 bytes; its result 83
+    args = (src, "-o", out, "-k", "4", "-j", "1")
+    assert _cli(*args, "-q").exit_code == 0
+    (out / "a.png").write_bytes(b"x" * 90)
+    result = _cli(*args, "--skip-if-larger")
+    assert result.exit_code == 0, result.output
+    assert (out / "a.png").read_bytes() == b"x" * 90
+
+
 @pytest.mark.parametrize("pending", [False, True], ids=["no-entry", "unmarked-pending"])
 def test_skip_if_larger_with_force_says_a_file_of_no_record_is_kept_and_records_none(tmp_path,
                                                                                     pending):

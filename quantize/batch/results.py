@@ -22,8 +22,8 @@ __all__ = ["ABANDONED", "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "L
            "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary",
            "FileResult", "RemovedOutput", "Status", "Unsettled", "UnsettledStatus",
            "abandoned_row", "check_removed", "check_unsettled", "file_result",
-           "finished_unrecorded_row", "folder_counts", "is_folder",
-           "left_out_line", "not_reached_row", "not_removed_lines", "passed_over_counts",
+           "finished_unrecorded_row", "folder_counts", "is_folder", "left_out_line",
+           "made_larger", "not_reached_row", "not_removed_lines", "passed_over_counts",
            "passed_over_suffixes", "redone_counts", "removed_counts", "removed_note", "same_path",
            "stale_kept", "stopped_counts", "unclaimed_counts", "unrecorded_kept"]
 
@@ -81,6 +81,17 @@ def is_folder(record: Mapping[str, Any]) -> bool:
 #: Record key of a file whose colours were left out of the shared palette's fit (it could not
 #: be sampled): why, one line. The palette was fitted on the other files.
 LEFT_OUT = "left_out_of_shared_palette"
+
+
+def made_larger(record: Mapping[str, Any]) -> bool:
+    """Whether a job's record says its output (``bytes_out``) is larger than its input
+    (``bytes_in``), as a run without ``skip_if_larger`` keeps it.
+
+    >>> made_larger({"bytes_in": 77, "bytes_out": 83}), made_larger({"bytes_out": 83})
+    (True, False)
+    """
+    size_in, size_out = record.get("bytes_in"), record.get("bytes_out")
+    return isinstance(size_in, int) and isinstance(size_out, int) and size_out > size_in
 
 
 def left_out_line(record: Mapping[str, Any]) -> str:
