@@ -91,7 +91,7 @@ _SOURCES = {
         "NOT_SEARCHED", "REMOVED",
         "BatchSummary", "FileResult", "RemovedOutput", "Unsettled",
         "abandoned_row", "finished_unrecorded_row", "folder_counts", "is_folder",
-        "left_out_line", "not_reached_row",
+        "larger_counts", "left_out_line", "not_reached_row",
         "not_removed_lines",
         "passed_over_counts", "redone_counts", "removed_counts", "removed_note",
         "stopped_counts", "unclaimed_counts"),

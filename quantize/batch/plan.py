@@ -671,7 +671,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         when that output is there.
         An output kept stale by ``skip_if_larger`` (its changed input's result
         was larger) is "skipped" again as larger while the input and settings stay
-        the same and the option is given, and a job again otherwise. An output
+        the same and the option is given, and a job again otherwise; with the option, one
+        a run without it recorded as larger than its input, as that run wrote it, is a job
+        again too (``redo`` :data:`OUTPUT_LARGER`), whose run removes it once the result is
+        found larger (:func:`~quantize.batch.run.run_batch`). An output
         the manifest records as made from an input of the plan under another name
         than the plan gives it is in ``replaces``, for the run to remove; but when
         the name the plan gives it is held by a file of no record, that file is
