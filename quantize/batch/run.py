@@ -1080,7 +1080,9 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
                                    said_once=(PaletteInWarning,))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)
-            return {LARGER: exc.reason, **({"warnings": list(said)} if said else {})}, stamp
+            # its input's size: a report counts it as kept at that size
+            return {LARGER: exc.reason, "bytes_in": stamp["size"],
+                    **({"warnings": list(said)} if said else {})}, stamp
         except QualityError as exc:  # its advice on the output format, as a warning's, left out
             if not exc.format_advice:
                 raise
