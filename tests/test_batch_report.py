@@ -26,7 +26,8 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
     summary = batch.BatchSummary(total=2, ok=1, failed=1, seconds=1.5)
     batch.write_report(tmp_path / "r.json", _results(tmp_path), summary)
     data = json.loads((tmp_path / "r.json").read_text())
-    assert data["summary"] == {"total": 2, "ok": 1, "redone": 0, "skipped": 0, "larger": 0,
+    assert data["summary"] == {"total": 2, "ok": 1, "redone": 0, "larger_written": 0,
+                               "skipped": 0, "larger": 0,
                                "stale": 0, "failed": 1, "failed_stale": 0,
                                "folders_skipped": 0, "folders_failed": 0, "seconds": 1.5,
                                "interrupted": False, "interrupted_by": None,

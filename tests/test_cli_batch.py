@@ -2184,7 +2184,8 @@ def test_a_report_that_cannot_be_written_leaves_the_other_and_the_summary(tmp_pa
     written = [str(paths[flag]) for flag in paths if flag not in failing]
     summary = result.stdout.splitlines()[-1]
     assert summary.startswith("1/1 files: 1 ok, 0 skipped, 0 failed in ")
-    assert summary.endswith(f"; report: {written[0]}" if written else "images/s)")
+    larger = "; 1 output larger than its input (--skip-if-larger skips it)"  # a tiny image's
+    assert summary.endswith(f"{larger}; report: {written[0]}" if written else larger)
     for flag, path in paths.items():
         assert (path.read_text() == "an earlier run's") == (flag in failing)
 
@@ -2546,7 +2547,8 @@ def test_cli_a_folder_it_cannot_list_fails_the_batch_but_is_counted_apart(tmp_pa
     assert lines[0] == f"[folder] failed  {root / 'locked'}: {why}"
     assert lines[1].startswith(f"[1/1] ok      {root / 'a.png'} -> {out / 'a.png'}  ")
     assert re.fullmatch(r"1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
-                        r"images/s\); 1 folder could not be listed; report: "
+                        r"images/s\); 1 folder could not be listed; 1 output larger than "
+                        r"its input \(--skip-if-larger skips it\); report: "
                         + re.escape(f"{report}, {page}"), lines[2])
     assert len(lines) == 3
     summary = json.loads(report.read_text())["summary"]
@@ -2737,7 +2739,8 @@ def test_cli_says_which_folder_links_it_did_not_follow(tmp_path):
     assert f"[folder] skipped {root / 'linked'}" in result.stdout.splitlines()
     # the link is no file: counted apart ("2/2 files: 1 ok, 1 skipped" counted it as one)
     assert re.fullmatch(r"1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
-                        r"images/s\); 1 folder skipped; report: " + re.escape(str(report)),
+                        r"images/s\); 1 folder skipped; 1 output larger than its input "
+                        r"\(--skip-if-larger skips it\); report: " + re.escape(str(report)),
                         result.stdout.splitlines()[-1])
     rows = {r["input"]: r for r in json.loads(report.read_text())["files"]}
     assert (rows[str(root / "linked")]["status"], rows[str(root / "linked")]["reason"]) == (
@@ -3394,6 +3397,81 @@ def test_skip_if_larger_keeps_a_stale_output_and_says_so_at_every_run(tmp_path):
     assert (out / "a.png").stat().st_size == 83
 
 
+@pytest.mark.parametrize("force", [False, True], ids=["rerun", "force"])
+def test_skip_if_larger_removes_a_larger_output_an_earlier_run_recorded(tmp_path, force):
+    # A rerun with --skip-if-larger skipped the larger output of a run without it as "output
+    # exists" (exit 0) and kept it; with --force it kept it as "stale", advising to rerun
+    # without the option. A file of no record at an output's name is never touched.
+    from quantize import batch
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), (9, 9, 9)).save(src / name)  # 77 bytes; its result 83
+    (out / "b.png").write_bytes(b"mine")
+    args = (src, "-o", out, "-k", "4", "-j", "1")
+    assert _cli(*args, "-q").exit_code == 0
+    assert (out / "a.png").stat().st_size == 83
+    removed = (f"quantize: warning: {src}/a.png: result (83 bytes) is larger than the input "
+               "(77 bytes); nothing written; the output an earlier run made (83 bytes), larger "
+               "than its input too, was removed")
+    result = _cli(*args, "--skip-if-larger", *(["--force"] if force else []))
+    assert result.exit_code == 98, result.output
+    assert removed in result.stderr.splitlines()
+    assert f"[{1 if force else 2}/2] skipped {src}/a.png" in result.stdout.splitlines()
+    assert not (out / "a.png").exists()
+    assert (out / "b.png").read_bytes() == b"mine"  # of no record (--force: larger, kept)
+    entry = batch.read_manifest(out)["a.png"]
+    assert "bytes_out" not in entry.record and entry.record["larger_than_input"].endswith(
+        "larger than its input too, was removed")
+    again = _cli(*args, "--skip-if-larger")  # from the record: no job, nothing to remove
+    assert again.exit_code == 98, again.output
+    assert again.stdout.splitlines()[0] == f"[1/2] skipped {src}/a.png"
+    made = _cli(*args, "-q")  # without the option the output is made again
+    assert made.exit_code == 0, made.output
+    assert (out / "a.png").stat().st_size == 83
+
+
+def test_outputs_larger_than_their_inputs_are_counted_in_the_summary(tmp_path):
+    """Outputs larger than their inputs were kept with no word; the summary counts them, the
+    JSON report too (its rows hold both sizes), and -q stays quiet."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), (9, 9, 9)).save(src / name)  # 77 bytes; its result 83
+    noise = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "noise.png")  # 852 bytes; its result 172
+    args = (src, "-o", out, "-k", "4", "-j", "1")
+    result = _cli(*args, "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith("3/3 files: 3 ok, 0 skipped, 0 failed in ")
+    assert summary.endswith("; 2 outputs larger than their inputs (--skip-if-larger skips them)"
+                            f"; report: {tmp_path}/r.json")
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["larger_written"] == 2
+    (out / "a.png").unlink()
+    one = _cli(*args)  # the one made again is counted, not those skipped as existing
+    assert one.stdout.splitlines()[-1].endswith(
+        "; 1 output larger than its input (--skip-if-larger skips it)")
+    quiet = _cli(src, "-o", tmp_path / "quiet", "-k", "4", "-q")
+    assert (quiet.exit_code, quiet.stdout) == (0, "")
+
+
+def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path):
+    """An output of record edited since (its size is not the one recorded) is not known to
+    be the run's file any more: skipped as existing, and left as it is."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "a.png")  # 77 bytes; its result 83
+    args = (src, "-o", out, "-k", "4", "-j", "1")
+    assert _cli(*args, "-q").exit_code == 0
+    (out / "a.png").write_bytes(b"x" * 90)
+    result = _cli(*args, "--skip-if-larger")
+    assert result.exit_code == 0, result.output
+    assert (out / "a.png").read_bytes() == b"x" * 90
+
+
 @pytest.mark.parametrize("pending", [False, True], ids=["no-entry", "unmarked-pending"])
 def test_skip_if_larger_with_force_says_a_file_of_no_record_is_kept_and_records_none(tmp_path,
                                                                                     pending):
@@ -3796,11 +3874,14 @@ def test_cli_summary_counts_the_files_and_folders_left_out(tmp_path):
     assert result.exit_code == 0, result.output
     assert re.search(r"^2/2 files: 2 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
                      r"images/s\); 2 files left out \(\.heic, \.svg: not images quantize "
-                     r"reads\), 1 folder not entered \(use -r\)$", result.stdout, re.MULTILINE)
+                     r"reads\), 1 folder not entered \(use -r\); 2 outputs larger than "
+                     r"their inputs \(--skip-if-larger skips them\)$", result.stdout,
+                     re.MULTILINE)  # 2 x 2 images: their outputs are larger
     as_json = _cli(src, "-o", tmp_path / "json", "-k", "2", "-r", "--json")
     assert as_json.exit_code == 0, as_json.output
     assert as_json.stderr.rstrip().endswith(
-        "; 2 files left out (.heic, .svg: not images quantize reads)")
+        "; 2 files left out (.heic, .svg: not images quantize reads); 3 outputs larger than "
+        "their inputs (--skip-if-larger skips them)")
     # the --report summary had no count of them
     for flags, entered in (([], 1), (["-r"], 0)):
         report = tmp_path / f"report{len(flags)}.json"
@@ -3835,7 +3916,8 @@ def test_cli_page_counts_the_files_and_folders_left_out_as_the_summary_line(tmp_
     result = _cli(src, "-o", tmp_path / "out", "-k", "2", "-j", "1", "--html", page)
     assert result.exit_code == 0, result.output
     said = "2 files left out (.md, .py: not images quantize reads), 1 folder not entered (use -r)"
-    assert f"; {said}; report: " in result.stdout
+    assert f"; {said}; 1 output larger than its input (--skip-if-larger skips it); report: " \
+        in result.stdout  # a 2 x 2 image's output
     (line,) = [p.all_text() for p in parse(page.read_text()).iter("p")
                if "summary" in p.classes()]
     assert f"\xa0· {said}\xa0· " in line

@@ -59,6 +59,13 @@ def run(*args):
     return runner.invoke(app, ["reduce", *map(str, args)])
 
 
+def unnoted(stderr: str) -> str:
+    """``stderr`` without its notes of outputs larger than their inputs, which a tiny test
+    image's output often is."""
+    return "".join(line for line in stderr.splitlines(keepends=True)
+                   if not line.startswith("quantize: note: "))
+
+
 def one_error_line(result) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -3153,6 +3160,41 @@ def test_skip_if_larger_still_shows_the_warnings_of_the_file(tmp_path):
         "input (77 bytes); nothing written"]
 
 
+@pytest.mark.parametrize("show", [[], ["--json"]], ids=["lines", "json"])
+def test_an_output_larger_than_its_input_is_noted(tmp_path, show):
+    """An output larger than its input was kept without a word (exit 0, no sizes shown);
+    --json's row holds both sizes, and a note would spoil its stderr's JSON with -o -."""
+    src, out = tmp_path / "flat.png", tmp_path / "out.png"
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
+    result = run(src, "-k", 4, "-o", out, *show)
+    assert result.exit_code == 0, result.output
+    noted = (f"quantize: note: {src}: {out} (83 bytes) is larger than the input (77 bytes); "
+             "--skip-if-larger keeps no such output")
+    assert (noted in result.stderr.splitlines()) == (not show)
+    if show:  # no note: the row holds both sizes
+        row = json.loads(result.stdout)
+        assert (row["bytes_in"], row["bytes_out"]) == (77, 83)
+    assert out.stat().st_size == 83
+
+
+def test_an_output_larger_than_its_input_is_noted_on_stdout_too_but_not_with_quiet(tmp_path):
+    src = tmp_path / "flat.png"
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
+    piped = run(src, "-k", 4, "-o", "-")
+    assert piped.exit_code == 0 and len(piped.stdout_bytes) == 83
+    assert piped.stderr.splitlines()[-1] == (
+        f"quantize: note: {src}: the image written to stdout (83 bytes) is larger than the "
+        "input (77 bytes); --skip-if-larger keeps no such output")
+    quiet = run(src, "-k", 4, "-o", tmp_path / "out.png", "-q")
+    assert quiet.exit_code == 0
+    assert "note" not in quiet.stderr
+    noise = tmp_path / "noise.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+                    ).save(noise)  # 852 bytes; its result 172
+    smaller = run(noise, "-k", 4, "-o", tmp_path / "small.png")
+    assert (smaller.exit_code, smaller.stderr) == (0, "")
+
+
 def test_force_and_skip_if_larger_say_the_existing_output_is_kept(tmp_path):
     src, out = tmp_path / "flat.png", tmp_path / "out.png"
     Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
@@ -3413,7 +3455,9 @@ def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_pa
     assert result.stderr.splitlines() == [
         f"quantize: error: {tmp_path}/bad\\nname.png: not an image Pillow can identify",
         f"quantize: warning: {tmp_path}/esc\\x1b[31m.png: -k/--colors=16 but the image has "
-        "only 1 distinct colour; returning it"]
+        "only 1 distinct colour; returning it",
+        f"quantize: note: {tmp_path}/esc\\x1b[31m.png: {tmp_path}/esc\\x1b[31m.k16.png (83 "
+        "bytes) is larger than the input (77 bytes); --skip-if-larger keeps no such output"]
     assert result.stdout.startswith(
         f"{tmp_path}/esc\\x1b[31m.png -> {tmp_path}/esc\\x1b[31m.k16.png: 1 colour, lossless")
     assert len(result.stdout.splitlines()) == 1
@@ -3427,7 +3471,9 @@ def test_a_fully_transparent_image_is_warned_of_and_written_clear(tmp_path):
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
         f"quantize: warning: {clear}: -k/--colors=2 but the image has no visible colour "
-        "(every pixel is fully transparent); returning the transparent entry alone"]
+        "(every pixel is fully transparent); returning the transparent entry alone",
+        f"quantize: note: {clear}: {tmp_path}/o.png (96 bytes) is larger than the input (69 "
+        "bytes); --skip-if-larger keeps no such output"]
     assert result.stdout.startswith(f"{clear} -> {tmp_path}/o.png: 0 colours, lossless")
     with Image.open(tmp_path / "o.png") as out:
         assert out.mode == "P" and out.info["transparency"] == 0
@@ -3442,7 +3488,7 @@ def test_a_fully_transparent_images_act_palette_round_trips_silently(tmp_path):
     first = run(clear, "-o", tmp_path / "a.png", "--palette-out", tmp_path / "c.act")
     assert first.exit_code == 0, first.output
     again = run(clear, "-o", tmp_path / "b.png", "--palette-in", tmp_path / "c.act")
-    assert (again.exit_code, again.stderr) == (0, "")
+    assert (again.exit_code, unnoted(again.stderr)) == (0, "")  # no warning
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
 
 
@@ -3892,6 +3938,8 @@ def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_pa
     assert result.stderr.splitlines() == [
         f"quantize: warning: {tmp_path}/x\\u202egnp.exe: -k/--colors=2 but the image has "
         "only 1 distinct colour; returning it",
+        f"quantize: note: {tmp_path}/x\\u202egnp.exe: {tmp_path}/x\\u202egnp.k2.png (84 bytes) "
+        "is larger than the input (79 bytes); --skip-if-larger keeps no such output",
         f"quantize: error: {tmp_path}/a\\u2028b.png: not an image Pillow can identify"]
     hebrew = tmp_path / "\u05e9\u05dc\u05d5\u05dd.png"  # right-to-left letters stay letters
     Image.new("RGB", (2, 2), (9, 9, 9)).save(hebrew)
@@ -4290,9 +4338,9 @@ def test_files_reduced_one_after_another_let_the_one_in_progress_finish_when_int
         f"{first} -> {first.with_suffix('.one.png')}",
         f"{second} -> {second.with_suffix('.one.png')}"]
     again = "SIGTERM" if name == "SIGTERM" else "Ctrl-C"
-    assert result.stderr == (f"quantize: {said}; letting the file in progress finish ({again} "
-                             f"again to abandon it)\n"
-                             f"quantize: error: {said}; files already reported are done\n")
+    assert unnoted(result.stderr) == (
+        f"quantize: {said}; letting the file in progress finish ({again} again to abandon it)\n"
+        f"quantize: error: {said}; files already reported are done\n")
     assert sorted(p.name for p in first.parent.glob("*.one.png")) == ["0.one.png", "1.one.png"]
 
 
@@ -4326,9 +4374,10 @@ def test_a_second_interrupt_abandons_the_file_in_progress_of_files_reduced_one_a
     assert result.exit_code == 130
     assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
         f"{first} -> {first.with_suffix('.one.png')}"]
-    assert result.stderr == ("quantize: interrupted; letting the file in progress finish "
-                             "(Ctrl-C again to abandon it)\n"
-                             "quantize: error: interrupted; files already reported are done\n")
+    assert unnoted(result.stderr) == (
+        "quantize: interrupted; letting the file in progress finish (Ctrl-C again to abandon "
+        "it)\n"
+        "quantize: error: interrupted; files already reported are done\n")
     assert sorted(p.name for p in first.parent.iterdir()) == ["0.one.png", "0.png", "1.png",
                                                               "2.png"]
     assert second.read_bytes() == before

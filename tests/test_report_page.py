@@ -946,6 +946,26 @@ def test_skipped_files_show_their_recorded_metrics_and_count_in_the_bytes(tmp_pa
     assert "4,000 → 1,000 bytes (25.0%)" in root.all_text()
 
 
+def test_the_bytes_say_what_they_count_and_the_files_kept_as_larger(tmp_path):
+    # "4,000 → 1,000 bytes (25.0%)" left out the files skipped as larger than their inputs,
+    # whose input stays: the site went from 4,500 to 1,500 bytes
+    made = {"k": 2, "psnr": 31.25, "delta_e": 1.5, "bytes_in": 3000, "bytes_out": 600}
+    larger = {"larger_than_input": "result (83 bytes) is larger than the input (77 bytes); "
+                                   "nothing written"}
+    results = [FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "ok", "", made),
+               FileResult(tmp_path / "b.jpg", tmp_path / "b.png", "ok", "",
+                          {**made, "bytes_in": 1000, "bytes_out": 1400}),
+               FileResult.larger(tmp_path / "c.png", None, {**larger, "bytes_in": 500}),
+               FileResult.larger(tmp_path / "d.png", None, larger)]  # an older record: no size
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    line = _summary_line(parse((tmp_path / "r.html").read_text())).replace("\xa0", " ")
+    assert line == ("reduce: 4 files · 2 ok · 2 skipped (2 larger than the input) · 0 failed · "
+                    "1 output larger than its input (--skip-if-larger skips it) · 1.5 s · "
+                    "4,000 → 2,000 bytes (50.0%) for the 2 files with an output · "
+                    "4,500 → 2,500 bytes (55.6%) counting the 1 skipped as larger, kept as it "
+                    "was")
+
+
 def test_sortable_headings_are_buttons_a_keyboard_reaches(batch):
     results, tmp = batch
     report = tmp / "report.html"
@@ -1840,7 +1860,8 @@ def test_the_summary_line_wraps_its_bytes_only_after_the_arrow(tmp_path):
                if "summary" in p.classes()]
     assert [p if isinstance(p, str) else (p.tag, p.all_text()) for p in line.parts] == [
         "reduce: 1 file\xa0· 1 ok\xa0· 0 skipped\xa0· 0 failed\xa0· 1.5 s\xa0· ",
-        ("span", "1,234,567 →"), " ", ("span", "89,012 bytes (7.2%)")]
+        ("span", "1,234,567 →"), " ", ("span", "89,012 bytes (7.2%)"),
+        " for the 1 file with an output"]
     assert ".summary span{white-space:nowrap}" in STYLE
 
 

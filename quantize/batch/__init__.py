@@ -75,9 +75,9 @@ _SOURCES = {
     "modes": ("reduce_mode", "segment_mode"),
     "plan": (
         "FINISHED", "INPUT_CHANGED", "NO_RECORD", "OUTPUT_DELETED", "OUTPUT_EDITED",
-        "OUTPUT_EMPTIED", "OUTPUT_PART_DELETED", "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED",
-        "BatchPlan", "FileJob", "JobMode", "find_images", "image_extensions", "plan_batch",
-        "would_be_found"),
+        "OUTPUT_EMPTIED", "OUTPUT_LARGER", "OUTPUT_PART_DELETED", "OUTPUT_UNFINISHED",
+        "OUTPUT_UNRECORDED", "BatchPlan", "FileJob", "JobMode", "find_images",
+        "image_extensions", "plan_batch", "would_be_found"),
     "report": (
         "REPORT_COLUMNS", "SEGMENT_REPORT_COLUMNS", "check_report_clear_of_outputs",
         "check_report_folder",
@@ -91,7 +91,7 @@ _SOURCES = {
         "NOT_SEARCHED", "REMOVED",
         "BatchSummary", "FileResult", "RemovedOutput", "Unsettled",
         "abandoned_row", "finished_unrecorded_row", "folder_counts", "is_folder",
-        "left_out_line", "not_reached_row",
+        "larger_counts", "left_out_line", "not_reached_row",
         "not_removed_lines",
         "passed_over_counts", "redone_counts", "removed_counts", "removed_note",
         "stopped_counts", "unclaimed_counts"),

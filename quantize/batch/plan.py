@@ -72,13 +72,14 @@ from .results import (
     STALE,
     FileResult,
     is_folder,
+    made_larger,
     stale_kept,
     unrecorded_kept,
 )
 
 __all__ = ["FINISHED", "INPUT_CHANGED", "NO_RECORD", "OUTPUT_DELETED", "OUTPUT_EDITED",
-           "OUTPUT_EMPTIED", "OUTPUT_PART_DELETED", "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED",
-           "BatchPlan", "FileJob", "JobMode",
+           "OUTPUT_EMPTIED", "OUTPUT_LARGER", "OUTPUT_PART_DELETED", "OUTPUT_UNFINISHED",
+           "OUTPUT_UNRECORDED", "BatchPlan", "FileJob", "JobMode",
            "find_images", "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
 
 #: Why a file whose output exists is redone: its input changed since (see FileJob.redo).
@@ -91,6 +92,9 @@ OUTPUT_EMPTIED = "redone: its output was emptied since it was made"
 OUTPUT_DELETED = "redone: its output was deleted since it was made"
 #: The same for a folder output that is there without a file its job wrote.
 OUTPUT_PART_DELETED = "redone: a file of its output was deleted since it was made"
+#: Why a file is redone with skip_if_larger whose output an earlier run made, as recorded,
+#: larger than its input: a result as large is not kept (the run removes that output).
+OUTPUT_LARGER = "redone: its output is larger than its input (skip_if_larger)"
 # Why a file is made again whose output a stopped run left unrecorded (OUTPUT_UNRECORDED,
 # OUTPUT_UNFINISHED): in results, beside the summary that counts such files apart.
 #: How a skipped file's reason goes on when its output changed since it was made.
@@ -667,7 +671,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         when that output is there.
         An output kept stale by ``skip_if_larger`` (its changed input's result
         was larger) is "skipped" again as larger while the input and settings stay
-        the same and the option is given, and a job again otherwise. An output
+        the same and the option is given, and a job again otherwise; with the option, one
+        a run without it recorded as larger than its input, as that run wrote it, is a job
+        again too (``redo`` :data:`OUTPUT_LARGER`), whose run removes it once the result is
+        found larger (:func:`~quantize.batch.run.run_batch`). An output
         the manifest records as made from an input of the plan under another name
         than the plan gives it is in ``replaces``, for the run to remove; but when
         the name the plan gives it is held by a file of no record, that file is
@@ -797,6 +804,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                 redo = INPUT_CHANGED
             elif entry is not None and _output_size(mode, out, entry) == 0:
                 redo = OUTPUT_EMPTIED  # emptied since: nothing there to keep
+            elif _larger_on_record(mode, checked, path, out, entry):
+                redo = OUTPUT_LARGER  # not kept with skip_if_larger: its job removes it
             elif entry is None or not input_changed(entry.input, path):
                 settled.append(_skipped(path, out, entry, finishing=force,
                                         size=_output_size(mode, out, entry)))
@@ -1123,6 +1132,18 @@ def _plain_key(key: str) -> bool:
     parts = PurePath(key).parts
     return bool(parts) and not PurePath(key).is_absolute() and not any(
         part in ("", "..") or part.startswith(".") for part in parts)
+
+
+def _larger_on_record(mode: JobMode, options: Mapping[str, Any], path: Path, output: Path,
+                      entry: Entry | None) -> bool:
+    """Whether, with ``skip_if_larger`` among ``options``, the file ``output`` is one a run
+    without it recorded (``entry``) as made larger than its input (:func:`made_larger`),
+    from ``path`` as it is now, and is there as written: the job of a run with the
+    option removes it (:func:`~quantize.batch.run.run_batch`). Not an output changed since
+    (an optimiser's)."""
+    return (entry is not None and bool(options.get("skip_if_larger")) and not mode.makes_folder
+            and made_larger(entry.record) and _output_size(mode, output, entry) is None
+            and os.path.isfile(output) and not input_changed(entry.input, path))
 
 
 def _still_larger(entry: Entry | None, path: Path, options: Mapping[str, Any],

@@ -22,10 +22,11 @@ __all__ = ["ABANDONED", "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "L
            "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary",
            "FileResult", "RemovedOutput", "Status", "Unsettled", "UnsettledStatus",
            "abandoned_row", "check_removed", "check_unsettled", "file_result",
-           "finished_unrecorded_row", "folder_counts", "is_folder",
-           "left_out_line", "not_reached_row", "not_removed_lines", "passed_over_counts",
-           "passed_over_suffixes", "redone_counts", "removed_counts", "removed_note", "same_path",
-           "stale_kept", "stopped_counts", "unclaimed_counts", "unrecorded_kept"]
+           "finished_unrecorded_row", "folder_counts", "is_folder", "larger_counts",
+           "left_out_line", "made_larger", "not_reached_row", "not_removed_lines",
+           "passed_over_counts", "passed_over_suffixes", "redone_counts", "removed_counts",
+           "removed_note", "same_path", "stale_kept", "stopped_counts", "unclaimed_counts",
+           "unrecorded_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -81,6 +82,17 @@ def is_folder(record: Mapping[str, Any]) -> bool:
 #: Record key of a file whose colours were left out of the shared palette's fit (it could not
 #: be sampled): why, one line. The palette was fitted on the other files.
 LEFT_OUT = "left_out_of_shared_palette"
+
+
+def made_larger(record: Mapping[str, Any]) -> bool:
+    """Whether a job's record says its output (``bytes_out``) is larger than its input
+    (``bytes_in``), as a run without ``skip_if_larger`` keeps it.
+
+    >>> made_larger({"bytes_in": 77, "bytes_out": 83}), made_larger({"bytes_out": 83})
+    (True, False)
+    """
+    size_in, size_out = record.get("bytes_in"), record.get("bytes_out")
+    return isinstance(size_in, int) and isinstance(size_out, int) and size_out > size_in
 
 
 def left_out_line(record: Mapping[str, Any]) -> str:
@@ -318,6 +330,20 @@ def passed_over_suffixes(files: Sequence[str | os.PathLike[str]]) -> list[str]:
     return sorted({Path(p).suffix.lower() for p in files})
 
 
+def larger_counts(larger: int) -> list[str]:
+    """The outputs a batch wrote larger than their inputs (:func:`made_larger`), as its
+    summary line and its page say them: one phrase, or none.
+
+    >>> larger_counts(1), larger_counts(7), larger_counts(0)
+    (['1 output larger than its input (--skip-if-larger skips it)'], \
+['7 outputs larger than their inputs (--skip-if-larger skips them)'], [])
+    """
+    if larger == 1:
+        return ["1 output larger than its input (--skip-if-larger skips it)"]
+    return [f"{larger} outputs larger than their inputs (--skip-if-larger skips them)"
+            ] if larger else []
+
+
 def unclaimed_counts(unclaimed: int, unfinished: int, done: str = "left in place") -> list[str]:
     """The outputs a batch left in place and in no report, as its summary line and its page
     say them: ``unclaimed`` counts them all, ``unfinished`` those of them a stopped run left
@@ -514,6 +540,7 @@ class BatchSummary:
     redone: int = 0
     redone_unrecorded: int = 0  # among redone: outputs a stopped run left (LEFT_UNRECORDED)
     larger: int = 0  # among skipped: results larger than their inputs (skip_if_larger)
+    larger_written: int = 0  # among ok: outputs larger than their inputs (made_larger)
     stale: int = 0  # among larger: a stale output kept from before (STALE)
     failed_stale: int = 0  # among failed: an earlier output left in place, stale (STALE)
     folders_skipped: int = 0  # sub-folders not searched (NOT_SEARCHED): in no other count
@@ -549,12 +576,14 @@ class BatchSummary:
         self.redone_unrecorded += result.redone and result.reason in LEFT_UNRECORDED
         larger = result.exit_code == ExitCode.TOO_LARGE and result.status == "skipped"
         self.larger += larger
+        self.larger_written += result.status == "ok" and made_larger(result.record)
         self.stale += larger and bool(result.record.get(STALE))
         self.failed_stale += result.status == "failed" and bool(result.record.get(STALE))
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as a JSON-able dict (seconds rounded to ms), those of the summary line."""
         return {"total": self.total, "ok": self.ok, "redone": self.redone,
+                "larger_written": self.larger_written,
                 "skipped": self.skipped, "larger": self.larger, "stale": self.stale,
                 "failed": self.failed, "failed_stale": self.failed_stale,
                 "folders_skipped": self.folders_skipped, "folders_failed": self.folders_failed,

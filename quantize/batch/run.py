@@ -30,6 +30,7 @@ from ..errors import (
 )
 from ..io import folder_made, parts_listed_once, remove_empty_folders, stale_parts
 from ..names import quoted
+from ..reduce.records import EXISTING_KEPT
 from .calls import (
     Call,
     CallsAbandoned,
@@ -73,6 +74,7 @@ from .results import (
     STALE,
     FileResult,
     file_result,
+    made_larger,
     same_path,
 )
 
@@ -832,6 +834,16 @@ UNRECORDED_NOTE = ("; it is of no record (no run is recorded to have made it): r
                    "--force and without --skip-if-larger to replace it")
 
 
+#: Added to the reason of a file whose result was larger and whose earlier output, of record
+#: and larger than its input too, was removed: skip_if_larger keeps no such output.
+REMOVED_NOTE = ("; the output an earlier run made ({size:,} bytes), larger than its input too, "
+                "was removed")
+
+#: Added instead when that output could not be removed (changed since, or the system refused).
+LEFT_NOTE = ("; the output an earlier run made ({size:,} bytes), larger than its input too, "
+             "is left in place: {why}")
+
+
 def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> FileResult:
     """A job whose result was larger than its input: skipped, with no output, or with the
     output of an earlier run (under this name, or under another that it would have
@@ -840,15 +852,41 @@ def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> Fi
     or with the file of no record at its output (which only ``force`` planned to replace),
     kept as it was and said to be of no record, not stale (:data:`UNRECORDED_NOTE`).
     The one place that decides what such a file keeps; the planner skips it again from
-    its record (none is made of the file of no record: see :func:`_records_larger`)."""
+    its record (none is made of the file of no record: see :func:`_records_larger`).
+    An output of record that is larger than the input too is removed
+    (:func:`_removed_larger`): the option keeps no output larger than its input."""
     kept = plan.kept_output(job.output)
     if kept is None:
         return FileResult.larger(job.input, None, record)
     if not plan.of_record(kept):
         return FileResult.larger(job.input, kept, {**record, LARGER: record[LARGER]
                                                    + UNRECORDED_NOTE})
+    entry = plan.manifest.entries.get(manifest_key(plan.output_dir, kept))
+    if entry is not None and made_larger(entry.record):
+        return _removed_larger(plan, job, record, kept, entry)
     return FileResult.larger(job.input, kept,
                              {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True})
+
+
+def _removed_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any], kept: Path,
+                    entry: Entry) -> FileResult:
+    """A job whose result was larger than its input, and whose output ``kept``, that an
+    earlier run without ``skip_if_larger`` recorded (``entry``) as made larger than its
+    input too (:func:`~quantize.batch.results.made_larger`): ``kept`` is removed, only as
+    that run wrote it (:func:`_remove_output`), and the manifest records the removal of
+    one under another name (this file's own entry takes the larger record). Without an
+    output then; else with ``kept``, left in place with why, and said to be stale."""
+    size = entry.record["bytes_out"]
+    why = _remove_output(plan.mode, kept, entry)
+    if why is not None:
+        return FileResult.larger(job.input, kept, {
+            **record, LARGER: record[LARGER] + LEFT_NOTE.format(size=size, why=why),
+            STALE: True})
+    if kept != job.output:
+        with contextlib.suppress(OutputError):  # a full disk: the next run sees it gone
+            record_removed(plan.output_dir, kept)
+    reason = record[LARGER].removesuffix(EXISTING_KEPT) + REMOVED_NOTE.format(size=size)
+    return FileResult.larger(job.input, None, {**record, LARGER: reason})
 
 
 def _records_larger(result: FileResult) -> bool:
@@ -1042,7 +1080,9 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
                                    said_once=(PaletteInWarning,))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)
-            return {LARGER: exc.reason, **({"warnings": list(said)} if said else {})}, stamp
+            # its input's size: a report counts it as kept at that size
+            return {LARGER: exc.reason, "bytes_in": stamp["size"],
+                    **({"warnings": list(said)} if said else {})}, stamp
         except QualityError as exc:  # its advice on the output format, as a warning's, left out
             if not exc.format_advice:
                 raise

@@ -190,9 +190,11 @@ def batch(
     skip_if_larger: Annotated[bool, typer.Option(
         "--skip-if-larger", help="reduce: keep no output for a file whose result is larger "
         "than it; the file is reported as skipped (exit 98 if none failed), and reruns "
-        "with the same options skip it until it changes. An output made before its input "
+        "with the same options skip it until it changes. An output an earlier run made "
+        "larger than its input is removed, as that run wrote it; one made before its input "
         "changed is kept, reported as stale at every run, until a run without the option "
-        "replaces it.")] = False,
+        "replaces it. Without the option, the summary counts the outputs larger than their "
+        "inputs.")] = False,
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
@@ -1485,6 +1487,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     # removed by this run; left in place, named once, in a warning, and counted at every run
     line += "".join(f"; {n}" for n in (*lib.removed_counts(removed),
                                         *lib.unclaimed_counts(unclaimed, unfinished)))
+    # written larger than their inputs: what --skip-if-larger would have skipped
+    line += "".join(f"; {n}" for n in lib.larger_counts(summary.larger_written))
     if stopped is not None:
         line += (f"; stopped before the end, {lib.stopped_counts(stopped[0], stopped[2])}: "
                  f"{stopped[1]}")

@@ -208,6 +208,13 @@ def warn(subject: Any, message: str) -> None:
         f"quantize: warning: {about}{as_flags(message)}"))), err=True)
 
 
+def note(subject: Any, message: str) -> None:
+    """Print ``quantize: note: <subject>: <message>`` on stderr, on one line: a fact worth
+    knowing about a result that is no fault (a caller quiet with ``-q`` says none)."""
+    say(printable_line(repr_bytes_shown(printable(f"quantize: note: {subject}: {message}"))),
+        err=True)
+
+
 def say(line: str, err: bool = False) -> None:
     """Print ``line`` on stdout (stderr with ``err``); once stdout's reader has gone, print
     nothing more there and let the command finish its work.

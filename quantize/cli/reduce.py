@@ -70,6 +70,7 @@ from .common import (
     is_stream,
     is_terminal,
     names_a_descriptor,
+    note,
     note_idle_options,
     note_jobs_capped,
     note_quality_scale,
@@ -188,7 +189,8 @@ def reduce_command(
         show_default=False)] = None,
     skip_if_larger: Annotated[bool, typer.Option(
         "--skip-if-larger", help="Keep nothing when the result is larger than the input "
-        "(exit 98).")] = False,
+        "(exit 98). Without it, such an output is written, and noted on a line of its own "
+        "(not with -q or --json).")] = False,
     optimize: Annotated[bool, typer.Option(
         "--optimize", help=f"Slower encoding for a smaller file, of {OPTIMIZED_OUTPUTS} "
         "(other formats are written as without it).")] = False,
@@ -1299,10 +1301,13 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
           stdout_suffix: str = ".png") -> None:
     """One line for the file: the summary (stderr when stdout carries the image), or the error.
 
-    Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`).
+    Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`),
+    and with a line a note of an output larger than its input (:func:`_larger_note`).
     The record of an image written to stdout has ``output`` "-" and, after it, ``format``:
     the ``--format`` name of ``stdout_suffix``, the format of the bytes written.
     """
+    from ..batch.results import made_larger  # loaded with the run's results already
+
     for message in result.record.get("warnings", ()):
         warn(f.input, message)
     if result.status != "ok":
@@ -1325,6 +1330,20 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     else:
         line = printable_line(_summary(record, quality))
     say(line, err=f.to_stdout)
+    if show == "lines" and made_larger(record):  # --json's rows hold both sizes
+        note(f.input, _larger_note(record))  # pngquant users count on --skip-if-larger
+
+
+def _larger_note(record: Mapping[str, Any]) -> str:
+    """What a note says of an output (``record``, as shown) larger than its input.
+
+    >>> _larger_note({"output": "-", "bytes_in": 77, "bytes_out": 83})
+    'the image written to stdout (83 bytes) is larger than the input (77 bytes); \
+--skip-if-larger keeps no such output'
+    """
+    output = "the image written to stdout" if record["output"] == STDIO else record["output"]
+    return (f"{output} ({record['bytes_out']:,} bytes) is larger than the input "
+            f"({record['bytes_in']:,} bytes); --skip-if-larger keeps no such output")
 
 
 def _stdout_record(record: dict[str, Any], suffix: str) -> dict[str, Any]:

@@ -31,9 +31,9 @@ from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
 from .options import check_palette, visible_entries
 
-__all__ = ["ShownOutput", "check_default_output", "check_shown_as", "errors_shown",
-           "job_record", "name_colors", "output_named", "output_said", "palette_entries",
-           "palette_out_said", "recorded_options", "too_large"]
+__all__ = ["EXISTING_KEPT", "ShownOutput", "check_default_output", "check_shown_as",
+           "errors_shown", "job_record", "name_colors", "output_named", "output_said",
+           "palette_entries", "palette_out_said", "recorded_options", "too_large"]
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,15 @@ def errors_shown(out: Path, shown: ShownOutput | None) -> Iterator[None]:
         raise type(exc)(exc.reason) from None
 
 
+#: How the reason of :func:`too_large` ends when an output exists, left as it was (``force``).
+EXISTING_KEPT = "; the existing output is left as it was"
+
+
 def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
     """The error of a result larger than its input (``skip_if_larger``): nothing is written,
-    and an existing output (``force``) is left as it was, which the reason says."""
-    kept = "; the existing output is left as it was" if out.exists() else ""
+    and an existing output (``force``) is left as it was, which the reason says
+    (:data:`EXISTING_KEPT`)."""
+    kept = EXISTING_KEPT if out.exists() else ""
     return ResultTooLargeError(f"result ({bytes_out:,} bytes) is larger than the input "
                                f"({bytes_in:,} bytes); nothing written{kept}", path=out)
 

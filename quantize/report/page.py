@@ -43,6 +43,7 @@ from ..batch.results import (
     ABANDONED,
     FINISHED_UNRECORDED,
     FOLDER_LEFT,
+    LARGER,
     LEFT_UNRECORDED,
     NOT_REACHED,
     REMOVED,
@@ -52,6 +53,8 @@ from ..batch.results import (
     check_unsettled,
     folder_counts,
     is_folder,
+    larger_counts,
+    made_larger,
     passed_over_counts,
     redone_counts,
     removed_counts,
@@ -874,7 +877,7 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     ok = f"{summary.ok} ok" + (f" ({said})" if said else "")
     # skipped as larger than the input (batch's LARGER record key), some keeping a stale
     # output (STALE), as the terminal's summary line counts them
-    larger = [r for r in rows if r.get("status") == "skipped" and r.get("larger_than_input")]
+    larger = [r for r in rows if r.get("status") == "skipped" and r.get(LARGER)]
     stale = sum(1 for r in larger if r.get("stale_output"))
     kept = f", {stale} of them with a stale output kept" if stale else ""
     skipped = f"{summary.skipped} skipped" + (
@@ -886,8 +889,10 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
         f" ({stale_failed} with a stale output left in place)" if stale_failed else "")
     # sub-folders not searched, or not listed: rows, but no files
     folders = folder_counts(summary.folders_skipped, summary.folders_failed)
+    written_larger = sum(1 for r in rows if r.get("status") == "ok" and made_larger(r))
     parts = [files, ok, skipped, failed, *folders, *passed, *removed_counts(removed),
-             *unclaimed_counts(*unclaimed), f"{summary.seconds:.1f} s"]
+             *unclaimed_counts(*unclaimed), *larger_counts(written_larger),
+             f"{summary.seconds:.1f} s"]
     unrecorded = sum(1 for r in rows if r.get("status") == FINISHED_UNRECORDED)
     if summary.interrupted:
         gave_up = sum(1 for r in rows if r.get("status") == ABANDONED)
@@ -905,16 +910,44 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     elif stopped := stopped_counts(sum(1 for r in rows if r.get("status") == NOT_REACHED),
                                     unrecorded):  # an error
         parts.append(f"stopped before the end: {stopped} (rerun the command to finish)")
-    made = [r for r in rows if r.get("status") in ("ok", "skipped")]  # skipped: made before
-    b_in = sum(r["bytes_in"] for r in made if _number(r.get("bytes_in")))
-    b_out = sum(r["bytes_out"] for r in made if _number(r.get("bytes_out")))
     # a narrow page wraps the line after a separator, never before it: no line starts "·"
     line = _e(_SUMMARY_SEPARATOR.join(parts))
-    if mode == "reduce" and b_in:  # two unbreakable pieces, as in the bytes cells: a
-        # narrow page wraps the line after the arrow, never before it
-        line += (f"{_SUMMARY_SEPARATOR}<span>{b_in:,} →</span> "
-                 f"<span>{b_out:,} bytes ({b_out / b_in:.1%})</span>")
+    if mode == "reduce":
+        line += _bytes_html(rows, larger)
     return f'<p class="summary">{_e(mode)}: {line}</p>'
+
+
+def _bytes_html(rows: Sequence[Mapping[str, Any]], larger: Sequence[Mapping[str, Any]]) -> str:
+    """The bytes in and out of the summary line, each total saying what it counts: the files
+    with an output (made now, or before: skipped as existing), then, when some of ``larger``
+    (skipped as larger than their inputs) give their input's size, the same with those
+    counted as kept, at that size; "" when no file has an output.
+
+    >>> row = {"status": "ok", "bytes_in": 100, "bytes_out": 40}
+    >>> print(_bytes_html([row], [{"bytes_in": 50}]).replace("\N{NO-BREAK SPACE}", " "))
+     · <span>100 →</span> <span>40 bytes (40.0%)</span> for the 1 file with an output · \
+<span>150 →</span> <span>90 bytes (60.0%)</span> counting the 1 skipped as larger, kept as it was
+    """
+    made = [r for r in rows if r.get("status") in ("ok", "skipped") and not r.get(LARGER)
+            and _number(r.get("bytes_in")) and _number(r.get("bytes_out"))]
+    b_in = sum(r["bytes_in"] for r in made)
+    b_out = sum(r["bytes_out"] for r in made)
+    if not b_in:
+        return ""
+    files = "1 file" if len(made) == 1 else f"{len(made)} files"
+    line = f"{_SUMMARY_SEPARATOR}{_bytes_in_out(b_in, b_out)} for the {files} with an output"
+    kept = [r["bytes_in"] for r in larger if _number(r.get("bytes_in"))]
+    if kept:
+        were = "it was" if len(kept) == 1 else "they were"
+        line += (f"{_SUMMARY_SEPARATOR}{_bytes_in_out(b_in + sum(kept), b_out + sum(kept))} "
+                 f"counting the {len(kept)} skipped as larger, kept as {were}")
+    return line
+
+
+def _bytes_in_out(b_in: int, b_out: int) -> str:
+    """Bytes in and out as two unbreakable pieces, as in the bytes cells: a narrow page
+    wraps the line after the arrow, never before it."""
+    return f"<span>{b_in:,} →</span> <span>{b_out:,} bytes ({b_out / b_in:.1%})</span>"
 
 
 def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
