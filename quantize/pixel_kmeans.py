@@ -77,7 +77,8 @@ _CONTRAST_RADIUS = 6
 
 class ClusterCountWarning(UserWarning):
     """The image has fewer distinct pixels than clusters were asked for, or no border
-    between its clusters shows a change in colour or texture: fewer clusters are used."""
+    between its clusters shows a change in the weighted colour, intensity or texture:
+    fewer clusters are used."""
 
 
 def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int,
@@ -115,10 +116,7 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         refine_borders(small_map, X, work, spec, n_centers, lab[0])
     centers = unite_alike(small_map, lab, X, spec, centers)
     if n_centers > 1 == centers.shape[0]:  # a black-to-white gradient too: no step anywhere
-        warn_caller(f"n_clusters={k} but no border between the {n_centers} clusters k-means "
-                    "found shows a change in colour or texture (a plain image, or a smooth "
-                    "gradient), so they are united into 1 cluster; to cluster by position "
-                    "alone, give weight color=0 and weight texture=0", ClusterCountWarning)
+        warn_caller(_united_into_one(k, n_centers, w), ClusterCountWarning)
     n_centers = centers.shape[0]
     sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
     # By texture, a speck-wide blob near a border is as likely the texture window's blur
@@ -129,6 +127,31 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     runs = _regions.region_runs(_regions.enlarged_rows(smoothed, shape, factor), shape)
     labels, clusters = _regions_of(runs, small_map, factor, X, min_region, n_centers)
     return labels, clusters, centers, runs.n
+
+
+def _united_into_one(k: int, n_centers: int, w: dict[str, float]) -> str:
+    """The warning when :func:`unite_alike` united all ``n_centers`` clusters into one:
+    no border shows a change in the groups ``w`` weighs, which it names when colour or
+    texture is weighted 0.
+
+    >>> _united_into_one(3, 3, {"color": 0.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0})
+    'n_clusters=3 but no border between the 3 clusters k-means found shows a change in \
+texture, the only group weighted besides xy (weight color=0), so they are united into 1 \
+cluster; to tell clusters apart by colour too, give weight color=1'
+    """
+    head = f"n_clusters={k} but no border between the {n_centers} clusters k-means found "
+    off = [g for g in ("color", "texture") if w[g] == 0]
+    if not off:
+        return (head + "shows a change in colour or texture (a plain image, or a smooth "
+                "gradient), so they are united into 1 cluster; to cluster by position alone, "
+                "give weight color=0 and weight texture=0")
+    words = {"color": "colour", "intensity": "intensity", "texture": "texture"}
+    judged = [words[g] for g in ("color", "intensity", "texture") if w[g] > 0]
+    groups = "group" if len(judged) == 1 else "groups"
+    return (head + f"shows a change in {' or '.join(judged)}, the only {groups} weighted "
+            f"besides xy ({' and '.join(f'weight {g}=0' for g in off)}), so they are united "
+            f"into 1 cluster; to tell clusters apart by {' and '.join(words[g] for g in off)} "
+            f"too, give {' and '.join(f'weight {g}=1' for g in off)}")
 
 
 def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
