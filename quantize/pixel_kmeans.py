@@ -77,7 +77,8 @@ _CONTRAST_RADIUS = 6
 
 class ClusterCountWarning(UserWarning):
     """The image has fewer distinct pixels than clusters were asked for, or no border
-    between its clusters shows a change in colour or texture: fewer clusters are used."""
+    between its clusters shows a change in the weighted colour, intensity or texture:
+    fewer clusters are used."""
 
 
 def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int,
@@ -115,10 +116,7 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         refine_borders(small_map, X, work, spec, n_centers, lab[0])
     centers = unite_alike(small_map, lab, X, spec, centers)
     if n_centers > 1 == centers.shape[0]:  # a black-to-white gradient too: no step anywhere
-        warn_caller(f"n_clusters={k} but no border between the {n_centers} clusters k-means "
-                    "found shows a change in colour or texture (a plain image, or a smooth "
-                    "gradient), so they are united into 1 cluster; to cluster by position "
-                    "alone, give weight color=0 and weight texture=0", ClusterCountWarning)
+        warn_caller(_united_into_one(k, n_centers, w), ClusterCountWarning)
     n_centers = centers.shape[0]
     sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
     # By texture, a speck-wide blob near a border is as likely the texture window's blur
@@ -129,6 +127,31 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     runs = _regions.region_runs(_regions.enlarged_rows(smoothed, shape, factor), shape)
     labels, clusters = _regions_of(runs, small_map, factor, X, min_region, n_centers)
     return labels, clusters, centers, runs.n
+
+
+def _united_into_one(k: int, n_centers: int, w: dict[str, float]) -> str:
+    """The warning when :func:`unite_alike` united all ``n_centers`` clusters into one:
+    no border shows a change in the groups ``w`` weighs, which it names when colour or
+    texture is weighted 0.
+
+    >>> _united_into_one(3, 3, {"color": 0.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0})
+    'n_clusters=3 but no border between the 3 clusters k-means found shows a change in \
+texture, the only group weighted besides xy (weight color=0), so they are united into 1 \
+cluster; to tell clusters apart by colour too, give weight color=1'
+    """
+    head = f"n_clusters={k} but no border between the {n_centers} clusters k-means found "
+    off = [g for g in ("color", "texture") if w[g] == 0]
+    if not off:
+        return (head + "shows a change in colour or texture (a plain image, or a smooth "
+                "gradient), so they are united into 1 cluster; to cluster by position alone, "
+                "give weight color=0 and weight texture=0")
+    words = {"color": "colour", "intensity": "intensity", "texture": "texture"}
+    judged = [words[g] for g in ("color", "intensity", "texture") if w[g] > 0]
+    groups = "group" if len(judged) == 1 else "groups"
+    return (head + f"shows a change in {' or '.join(judged)}, the only {groups} weighted "
+            f"besides xy ({' and '.join(f'weight {g}=0' for g in off)}), so they are united "
+            f"into 1 cluster; to tell clusters apart by {' and '.join(words[g] for g in off)} "
+            f"too, give {' and '.join(f'weight {g}=1' for g in off)}")
 
 
 def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
@@ -222,7 +245,9 @@ def unite_alike(cluster_map: np.ndarray, lab: np.ndarray, X: np.ndarray, spec: F
     strips of their own. Each pixel is described by
     :func:`quantize.texture.region_planes` (Lab colour and the grain of L*, in
     Lab units, weighted as ``spec`` weighs colour, intensity and texture, the
-    largest of the three taken as 1) and by its texture features in ``X``. Then
+    largest of the three taken as 1) and by its texture features in ``X``, at
+    the same share of that largest weight: scaling all weights together changes
+    nothing. Then
 
     1. a pixel that has, within ``_BAND_RADIUS``, a flat cluster (mean grain
        under ``_FLAT``) of its own colour (nearer than ``_ALIKE``, and nearer
@@ -233,6 +258,12 @@ def unite_alike(cluster_map: np.ndarray, lab: np.ndarray, X: np.ndarray, spec: F
        ``_CONTRAST_RADIUS`` of the border, one side against the other, are
        nearer than ``_ALIKE``, and either both sides are flat or the two
        clusters' mean texture features are nearer than ``_ALIKE_TEXTURE``.
+
+    Flat is judged at weight 1, so that a small weight does not make every set
+    of pixels flat. A group weighted 0 tells nothing apart: with colour and
+    intensity 0 there is no step 1, and texture alone decides step 2 (both
+    sides flat by their grain, or near in texture); with texture 0 every side
+    is flat, and colour decides.
 
     ``cluster_map`` (h, w) holds 0..k-1 for the ``k = len(centers)`` clusters of
     the working copy, whose Lab planes ``(3, h, w)`` are ``lab``
@@ -256,10 +287,15 @@ def unite_alike(cluster_map: np.ndarray, lab: np.ndarray, X: np.ndarray, spec: F
                          order="F")
     described[:, :planes.shape[2]] = planes.reshape(-1, planes.shape[2])
     described[:, planes.shape[2]:] = texture
-    groups = _Groups(n_colour, planes.shape[2] - n_colour)
+    # The texture features at the texture's share, as the planes are: X holds them at its
+    # weight, and the weights only count relative to each other.
+    described[:, planes.shape[2]:] *= np.float32(1.0 / math.sqrt(top))
+    n_grain = planes.shape[2] - n_colour
+    groups = _Groups(n_colour, n_grain, _unit_scales(shares, n_grain))
     flat_map = cluster_map.reshape(-1)
     counts = np.bincount(flat_map, minlength=k).astype(np.float64)
-    _join_flat_neighbours(cluster_map, described, groups, k)
+    if n_colour:  # without colour, no pixel is nearer a flat cluster's colour than its own
+        _join_flat_neighbours(cluster_map, described, groups, k)
     table = _alike_table(cluster_map, described, groups, k)
     flat_map[:] = table[flat_map]
     kept = np.flatnonzero(table >= 0)
@@ -269,13 +305,24 @@ def unite_alike(cluster_map: np.ndarray, lab: np.ndarray, X: np.ndarray, spec: F
     return weights @ centers
 
 
+def _unit_scales(shares: dict[str, float], n_grain: int) -> tuple[float, ...]:
+    """The factors, one a column, that bring :func:`unite_alike`'s colour and ``n_grain``
+    grain columns, weighted by ``shares`` as :func:`quantize.texture.region_planes` weighs
+    them, back to weight 1: whether a set of pixels is flat does not hang on the weights."""
+    units = [1.0 / math.sqrt(shares[g]) for g, n in (("color", 3), ("intensity", 1))
+             if shares[g] > 0 for _ in range(n)]
+    return (*units, *[1.0 / math.sqrt(shares["texture"] or 1.0)] * n_grain)
+
+
 @dataclass(frozen=True)
 class _Groups:
     """Where :func:`unite_alike`'s description columns are: colour first, then grain,
-    then texture features (the rest)."""
+    then texture features (the rest); ``units`` brings each colour and grain column to
+    weight 1 (all 1 when empty)."""
 
     n_colour: int
     n_grain: int
+    units: tuple[float, ...] = ()
 
     @property
     def colour(self) -> slice:
@@ -429,9 +476,16 @@ def _border_sides(cluster_map: np.ndarray, described: np.ndarray, groups: _Group
 def _flat(means: np.ndarray, squares: np.ndarray, groups: _Groups) -> np.ndarray:
     """Whether each set of pixels (a cluster, or a border side) whose mean description is
     a row of ``means`` ``(n, d)`` and mean squared colour a row of ``squares`` is flat: its
-    mean grain, or the spread of its colours, under ``_FLAT``."""
-    return ((np.linalg.norm(means[:, groups.grain], axis=1) < _FLAT)
-            | (spread(means[:, groups.colour], squares) < _FLAT))
+    mean grain, or the spread of its colours, under ``_FLAT``, both at weight 1 (a small
+    weight does not make a set flat). Without colour (weight 0), by its grain alone; without
+    grain, every set is flat, and colour alone tells clusters apart."""
+    units = np.asarray(groups.units or (1.0,) * (groups.n_colour + groups.n_grain))
+    grain = means[:, groups.grain] * units[groups.grain]
+    flat = np.linalg.norm(grain, axis=1) < _FLAT
+    if groups.n_colour:
+        unit = units[groups.colour]
+        flat |= spread(means[:, groups.colour] * unit, squares * unit ** 2) < _FLAT
+    return flat
 
 
 def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:

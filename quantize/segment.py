@@ -694,8 +694,10 @@ def segment(
         colour and texture cannot tell apart (k-means cuts a plain area, or a
         smooth gradient such as a sky, by position) are united: a plain image
         gives one region whatever ``n_clusters``, with a
-        :class:`ClusterCountWarning`. With ``color``, ``intensity`` and
-        ``texture`` weights all 0 the clusters are positions, and none unite.
+        :class:`ClusterCountWarning`. Only the groups weighted above 0 are
+        compared, at their weights' ratios (``color=0``: texture alone). With
+        ``color``, ``intensity`` and ``texture`` weights all 0 the clusters
+        are positions, and none unite.
     regions : int, optional
         Cut the hierarchy where this many regions remain (fewer when the image
         has fewer superpixels, or when ``min_region`` merges some, with a
@@ -788,7 +790,8 @@ def segment(
     ClusterCountWarning
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
         vectors, or when no border between its clusters shows a change in colour or
-        texture (a plain image, or a smooth gradient): fewer clusters, or one, are used.
+        texture (a plain image, or a smooth gradient; of the groups weighted above 0
+        only): fewer clusters, or one, are used.
     quantize.io.PixelListWarning
         When ``image`` is a 2-D array of 3 or 4 columns and at least 64 times as many
         rows, read as the grey image it is, which looks like a list of pixels

@@ -48,6 +48,17 @@ def step_image(shape=(40, 64), column=29, left=60, right=180, noise=0.0, rng=Non
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
 
+def two_textures(shape=(80, 160), seed=0):
+    """Two textures of one mean grey side by side: pixels of grey 88 or 168 at random on
+    the left half, blocks of 8 x 8 pixels of them on the right."""
+    h, w = shape
+    rng = np.random.default_rng(seed)
+    fine = rng.choice([88, 168], size=(h, w // 2))
+    coarse = np.kron(rng.choice([88, 168], size=(h // 8, w // 16)), np.ones((8, 8), int))
+    grey = np.concatenate([fine, coarse], axis=1).astype(np.uint8)
+    return np.repeat(grey[:, :, None], 3, axis=2)
+
+
 def read(path):
     with Image.open(path) as im:
         return np.asarray(im)

@@ -200,6 +200,23 @@ def test_a_gradient_united_into_one_cluster_is_not_said_to_have_no_two_parts(tmp
     assert ": 4 regions from 4 clusters, " in by_position.stdout
 
 
+def test_a_gradient_united_without_colour_is_not_said_to_be_plain(tmp_path):
+    """-k 4 -w color=0 on a gradient: the warning said no border showed a change in colour
+    or texture, as of a plain image, though colour was weighted 0."""
+    src = tmp_path / "grad.png"
+    ramp = np.rint(np.linspace(0, 255, 300)).astype(np.uint8)
+    Image.fromarray(np.repeat(ramp[:, None], 400, axis=1)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "4", "-w", "color=0", "-o",
+                                 str(tmp_path / "g")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=4 but no border "
+                             "between the 4 clusters k-means found shows a change in texture, "
+                             "the only group weighted besides xy (-w color=0), so they are "
+                             "united into 1 cluster; to tell clusters apart by colour too, "
+                             "give -w color=1\n")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 'g'}: 1 region from 1 cluster, ")
+
+
 def test_a_plain_image_gives_one_cluster_of_those_asked_and_says_so(tmp_path):
     src = tmp_path / "plain.png"
     Image.fromarray(np.full((60, 80, 3), (90, 140, 200), np.uint8)).save(src)

@@ -10,6 +10,7 @@ from quantize.pixel_kmeans import ClusterCountWarning, cluster_pixels
 from quantize.texture import lab_planes
 
 from .memory_support import peak_bytes
+from .segment_support import two_textures
 
 COLOUR_ONLY = check_weights({"texture": 0, "xy": 0})
 
@@ -115,6 +116,49 @@ def test_unite_alike_joins_a_strip_of_one_flat_colour_beside_a_strong_edge():
     united = unite_alike(cluster_map, lab_planes(img), X, spec, np.zeros((3, X.shape[1])))
     assert united.shape[0] == 2
     assert cluster_map.tolist() == [[0] * 30 + [1] * 30] * 40
+
+
+def _unite_halves(img, weights):
+    """unite_alike on a map of ``img``'s left and right halves, clusters 0 and 1: the map
+    after and the united centres (of rows 0 and 1)."""
+    from quantize.features import DEFAULT_TEXTURE_SCALES, feature_array
+    from quantize.pixel_kmeans import unite_alike
+
+    h, w = img.shape[:2]
+    X, spec = feature_array(img, check_weights(weights), "lab", DEFAULT_TEXTURE_SCALES)
+    cluster_map = (np.arange(w)[None, :] >= w // 2).repeat(h, axis=0).astype(np.int32)
+    centers = np.array([[0.0] * X.shape[1], [1.0] * X.shape[1]])
+    return cluster_map, unite_alike(cluster_map, lab_planes(img), X, spec, centers)
+
+
+@pytest.mark.parametrize("weights", [{"color": 0}, {"color": 0, "intensity": 1e-6},
+                                     {"color": 1e-6}])
+def test_unite_alike_tells_two_textures_of_one_colour_apart_without_colour(weights):
+    # With colour weighted 0 its group was empty: no border showed a colour difference and
+    # every side counted as flat, so every cluster was united with its neighbours; a tiny
+    # colour or intensity weight made every side's colours look of one flat colour.
+    cluster_map, united = _unite_halves(two_textures(), weights)
+    assert cluster_map.tolist() == [[0] * 80 + [1] * 80] * 80
+    assert united.tolist() == [[0.0] * united.shape[1], [1.0] * united.shape[1]]
+
+
+@pytest.mark.parametrize("scale", [0.01, 0.1, 0.3, 10.0])
+def test_unite_alike_takes_the_weights_relative_to_each_other(scale):
+    # The texture features were compared at their weight with a fixed threshold: all
+    # weights scaled by 0.1 united the two textures, which the default weights keep apart.
+    defaults = {"color": 1.0, "texture": 1.0, "xy": 0.3}
+    scaled = {g: v * scale for g, v in defaults.items()}
+    cluster_map, united = _unite_halves(two_textures(), scaled)
+    assert cluster_map.tolist() == _unite_halves(two_textures(), defaults)[0].tolist()
+    assert cluster_map.tolist() == [[0] * 80 + [1] * 80] * 80
+    assert united.shape[0] == 2
+
+
+def test_unite_alike_unites_two_textures_when_texture_is_weighted_0():
+    # The other way round: by colour (and position) alone, one grey is one cluster.
+    cluster_map, united = _unite_halves(two_textures(), {"texture": 0})
+    assert cluster_map.tolist() == [[0] * 160] * 80
+    assert united.tolist() == [[0.5] * united.shape[1]]
 
 
 @pytest.mark.parametrize("seed", range(4))

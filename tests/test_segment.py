@@ -24,7 +24,7 @@ from quantize.segment_file import OUTPUT_FILES, segment_file
 from quantize.texture import lab_planes
 
 from .result_support import assert_stay_read_only, copied
-from .segment_support import load_benchmark, quadrants, step_image
+from .segment_support import load_benchmark, quadrants, step_image, two_textures
 
 
 @pytest.fixture(scope="module")
@@ -1764,6 +1764,37 @@ def test_a_gradient_united_into_one_cluster_says_no_border_shows_a_step():
         "colour or texture (a plain image, or a smooth gradient), so they are united into "
         "1 cluster; to cluster by position alone, give weight color=0 and weight texture=0"]
     assert [w.filename for w in caught] == [__file__]
+
+
+@pytest.mark.parametrize("weights", [{"color": 0}, {"color": 0, "intensity": 1e-6}])
+def test_a_gradient_united_without_colour_says_which_groups_showed_no_change(weights):
+    """With colour weighted 0 the warning said no border showed a change in colour or
+    texture, as of a plain image, when colour was not looked at."""
+    ramp = np.rint(np.linspace(0, 255, 300)).astype(np.uint8)
+    img = np.repeat(np.repeat(ramp[:, None, None], 400, axis=1), 3, axis=2)
+    with pytest.warns(ClusterCountWarning) as caught:
+        result = segment(img, 4, weights=weights, seed=0)
+    assert result.labels.tolist() == [[1] * 400] * 300
+    groups = "intensity or texture, the only groups" if "intensity" in weights else \
+        "texture, the only group"
+    assert [str(w.message) for w in caught] == [
+        "n_clusters=4 but no border between the 4 clusters k-means found shows a change in "
+        f"{groups} weighted besides xy (weight color=0), so they are united into 1 cluster; "
+        "to tell clusters apart by colour too, give weight color=1"]
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.01])
+def test_two_textures_of_one_colour_give_two_regions_without_colour(scale):
+    """-k with colour weighted 0 gave 1 region whatever the image and k, and all weights
+    scaled by 0.1 gave 1 region too: the weights only count relative to each other."""
+    weights = {"color": 0.0, "texture": scale, "xy": 0.3 * scale}
+    labels = segment(two_textures(), 2, weights=weights, seed=0).labels
+    # Each row: region 1, then region 2 from one column on, a few columns into the blocks
+    starts = (labels == 2).argmax(axis=1)
+    assert labels.tolist() == np.where(np.arange(160) >= starts[:, None], 2, 1).tolist()
+    assert 80 <= starts.min() and starts.max() <= 86
+    assert labels.tolist() == segment(two_textures(), 2, weights={"color": 0}, seed=0
+                                      ).labels.tolist()
 
 
 @pytest.mark.parametrize("k", [2, 3, 5, 8, 12])
