@@ -368,7 +368,8 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     record = json.loads(result.stdout)
     assert record["delta_e"] <= 6 and 1 <= record["k"] <= 256
     plain = run(photo, "-o", tmp_path / "q2.png", "--quality", 6)
-    assert f"chose k={record['k']} for mean ΔE2000 <= 6" in plain.stdout
+    assert (f"chose k={record['k']} for mean ΔE2000 <= 6, its 99th percentile <= 30 and "
+            "its 99.9th <= 60; ") in plain.stdout
 
 
 _QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
@@ -383,7 +384,8 @@ def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score(photo, 
     assert result.stderr.splitlines() == [
         f"quantize: warning: --quality=80: {_QUALITY_MEANS}: above 20, nearly any image "
         "meets it with the fewest colours; for a result close to the original, give 2 or 3"]
-    assert "chose k=1 for mean ΔE2000 <= 80; 1 colour," in result.stdout
+    assert ("chose k=1 for mean ΔE2000 <= 80, its 99th percentile <= 400 and its 99.9th "
+            "<= 800; 1 colour,") in result.stdout
     quiet = run(photo, "-o", tmp_path / "q20.png", "--quality", 20)
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
@@ -420,7 +422,8 @@ def test_quality_with_dither_says_the_k_was_chosen_undithered(photo, tmp_path):
     result = run(photo, "-o", tmp_path / "q.png", "--quality", 3, "--dither")
     assert result.exit_code == 0, result.output
     assert re.fullmatch(rf"{re.escape(str(photo))} -> {re.escape(str(tmp_path / 'q.png'))}: "
-                        r"chose k=(\d+) for mean ΔE2000 <= 3 \(measured without dithering\); "
+                        r"chose k=(\d+) for mean ΔE2000 <= 3, its 99th percentile <= 15 and "
+                        r"its 99\.9th <= 30 \(measured without dithering\); "
                         r"\1 colours, PSNR \d+\.\d\d dB, mean ΔE2000 \d+\.\d\d, \d+\.\d\d s\n",
                         result.stdout)
 
@@ -499,7 +502,8 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
     # %g wrote "1e-05" and cut 6.123456789 to "6.12346"
     exact = run(photo, "-o", tmp_path / "q.png", "--quality", "6.123456789")
     assert exact.exit_code == 0, exact.output
-    assert "for mean ΔE2000 <= 6.123456789; " in exact.stdout
+    assert ("for mean ΔE2000 <= 6.123456789, its 99th percentile <= 30.617283945 and its "
+            "99.9th <= 61.23456789; ") in exact.stdout
     tiny = run(photo, "-o", tmp_path / "t.png", "--quality", "0.00001", "-k", "2")
     assert (tiny.exit_code, tiny.stderr) == (
         99, f"quantize: error: {photo}: --quality=1e-5: mean CIEDE2000 <= 1e-5 needs more "
@@ -541,7 +545,10 @@ def test_quality_that_no_float_holds_is_echoed_as_typed(photo, two_frame_gif, tm
     flat.save("flat.png")
     line = run("flat.png", "--quality", typed, "-o", "q.png")
     assert line.exit_code == 0, line.output
-    assert f"chose k=1 for mean ΔE2000 <= {typed}; " in line.stdout
+    assert f"chose k=1 for mean ΔE2000 <= {typed}, its 99th percentile <= " in line.stdout
+    assert {"1e-400": "<= 5e-400 and its 99.9th <= 1e-399; ",  # in decimal, as typed
+            "0.10000000000000000001": "<= 0.50000000000000000005 and its 99.9th <= "
+                                      "1.0000000000000000001; "}[typed] in line.stdout
 
 
 def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
@@ -551,7 +558,7 @@ def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
     Image.new("RGB", (4, 4), (200, 30, 30)).save(flat)
     line = run(flat, "-o", tmp_path / "q.png", "--quality", "-0")
     assert line.exit_code == 0, line.output
-    assert " for mean ΔE2000 <= 0; " in line.stdout
+    assert " for mean ΔE2000 <= 0, its 99th percentile <= 0 and its 99.9th <= 0; " in line.stdout
     record = json.loads(run(flat, "-o", tmp_path / "j.png", "--quality", "-0",
                             "--json").stdout)
     assert str(record["quality"]) == "0.0"
