@@ -372,6 +372,24 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
             "its 99.9th <= 60; ") in plain.stdout
 
 
+def test_quality_keeps_a_small_area_of_its_own_colour_and_says_the_tail(tmp_path):
+    """10 red pixels beside 1010 grey ones are a mean CIEDE2000 of 1.4 from one colour:
+    --quality 2 chose k=1 and drew them grey; the 99.9th percentile now keeps them."""
+    image = np.full((10, 102, 3), 128, np.uint8)
+    image[0, :10] = (220, 30, 30)
+    Image.fromarray(image).save(tmp_path / "dots.png")
+    result = run(tmp_path / "dots.png", "-o", tmp_path / "q.png", "--quality", 2)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"{tmp_path / 'dots.png'} -> {tmp_path / 'q.png'}: chose k=2 for mean ΔE2000 <= 2, "
+        "its 99th percentile <= 10 and its 99.9th <= 20; 2 colours, lossless, ")
+    missed = run(tmp_path / "dots.png", "-o", tmp_path / "k1.png", "--quality", 2, "-k", 1)
+    assert (missed.exit_code, missed.stderr) == (
+        99, f"quantize: error: {tmp_path / 'dots.png'}: --quality=2: mean CIEDE2000 <= 2, its "
+            "99th percentile <= 10 and its 99.9th <= 20 needs more than 1 colour\n")
+    assert not (tmp_path / "k1.png").exists()
+
+
 _QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
                   "posterised), not pngquant's 0-100 score")
 
