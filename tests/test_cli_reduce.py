@@ -390,6 +390,26 @@ def test_quality_keeps_a_small_area_of_its_own_colour_and_says_the_tail(tmp_path
     assert not (tmp_path / "k1.png").exists()
 
 
+def test_a_gif_of_soft_alpha_is_not_said_lossless(tmp_path):
+    """An icon of one colour under soft alpha, written .gif (its alpha made binary, with a
+    warning), was said "1 colour, lossless, mean ΔE2000 0.00": the metrics compare with
+    the binary alpha, so the line says what they leave out."""
+    glow = np.zeros((4, 4, 4), np.uint8)
+    glow[..., :3] = (255, 200, 40)
+    glow[..., 3] = [[0, 60, 200, 255]] * 4  # 4 faint, 4 nearly opaque pixels
+    Image.fromarray(glow).save(tmp_path / "glow.png")
+    result = run(tmp_path / "glow.png", "-k", 16, "-o", tmp_path / "glow.gif")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"{tmp_path / 'glow.png'} -> {tmp_path / 'glow.gif'}: 1 colour, lossless but for the "
+        "alpha of 8 translucent pixels, mean ΔE2000 0.00, ")
+    record = json.loads(run(tmp_path / "glow.png", "-k", 16, "-o", tmp_path / "j.gif",
+                            "--json").stdout)
+    assert (record["psnr"], record["alpha_thresholded"]) == (None, 8)
+    png = run(tmp_path / "glow.png", "-k", 16, "-o", tmp_path / "glow.png.png", "--json")
+    assert "alpha_thresholded" not in json.loads(png.stdout)  # alpha kept: nothing lost
+
+
 _QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
                   "posterised), not pngquant's 0-100 score")
 

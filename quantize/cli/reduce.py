@@ -1337,6 +1337,10 @@ def _stdout_record(record: dict[str, Any], suffix: str) -> dict[str, Any]:
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
+    thresholded = record.get("alpha_thresholded", 0)  # the metrics leave that loss out
+    if thresholded:
+        pixels = "pixel" if thresholded == 1 else "pixels"
+        psnr += f" but for the alpha of {thresholded:,} translucent {pixels}"
     # the search measures each k undithered: the dithered result's own error may be higher
     undithered = " (measured without dithering)" if record["dither"] else ""
     chose = "" if quality is None else \
