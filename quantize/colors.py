@@ -490,11 +490,12 @@ _MEAN_DE_CHUNK = 1 << 20
 
 
 def mean_ciede2000(lab1: np.ndarray, lab2: np.ndarray, weights: np.ndarray | None = None,
-                   *, rows: np.ndarray | None = None) -> float:
+                   *, rows: np.ndarray | None = None, out: np.ndarray | None = None) -> float:
     """(Weighted) mean CIEDE2000 of ``(n, 3)`` Lab pairs; prior validation is assumed.
 
     With ``rows``, ``lab2`` is a table: pair ``i`` is ``lab1[i]`` and ``lab2[rows[i]]``
-    (a colour and its palette entry), gathered chunk by chunk.
+    (a colour and its palette entry), gathered chunk by chunk. With ``out``, an
+    ``(n,)`` float32 array, each pair's difference is also written there.
 
     >>> lab = np.array([[50.0, 2.6772, -79.7751], [50.0, 0.0, -82.7485]])
     >>> round(mean_ciede2000(lab, lab[::-1], np.array([1.0, 3.0])), 4)
@@ -507,6 +508,8 @@ def mean_ciede2000(lab1: np.ndarray, lab2: np.ndarray, weights: np.ndarray | Non
     for start in range(0, n, _MEAN_DE_CHUNK):
         part = slice(start, start + _MEAN_DE_CHUNK)
         d = _ciede2000(lab1[part], lab2[part] if rows is None else lab2[rows[part]])
+        if out is not None:
+            out[part] = d
         d = d.astype(np.float64)
         total += float(d.sum() if weights is None else d @ weights[part])
     return float(np.divide(total, n if weights is None else float(weights.sum())))

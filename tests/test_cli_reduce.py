@@ -375,7 +375,46 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     record = json.loads(result.stdout)
     assert record["delta_e"] <= 6 and 1 <= record["k"] <= 256
     plain = run(photo, "-o", tmp_path / "q2.png", "--quality", 6)
-    assert f"chose k={record['k']} for mean ΔE2000 <= 6" in plain.stdout
+    assert (f"chose k={record['k']} for mean ΔE2000 <= 6, its 99th percentile <= 30 and "
+            "its 99.9th <= 60; ") in plain.stdout
+
+
+def test_quality_keeps_a_small_area_of_its_own_colour_and_says_the_tail(tmp_path):
+    """10 red pixels beside 1010 grey ones are a mean CIEDE2000 of 1.4 from one colour:
+    --quality 2 chose k=1 and drew them grey; the 99.9th percentile now keeps them."""
+    image = np.full((10, 102, 3), 128, np.uint8)
+    image[0, :10] = (220, 30, 30)
+    Image.fromarray(image).save(tmp_path / "dots.png")
+    result = run(tmp_path / "dots.png", "-o", tmp_path / "q.png", "--quality", 2)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"{tmp_path / 'dots.png'} -> {tmp_path / 'q.png'}: chose k=2 for mean ΔE2000 <= 2, "
+        "its 99th percentile <= 10 and its 99.9th <= 20; 2 colours, lossless, ")
+    missed = run(tmp_path / "dots.png", "-o", tmp_path / "k1.png", "--quality", 2, "-k", 1)
+    assert (missed.exit_code, missed.stderr) == (
+        99, f"quantize: error: {tmp_path / 'dots.png'}: --quality=2: mean CIEDE2000 <= 2, its "
+            "99th percentile <= 10 and its 99.9th <= 20 needs more than 1 colour\n")
+    assert not (tmp_path / "k1.png").exists()
+
+
+def test_a_gif_of_soft_alpha_is_not_said_lossless(tmp_path):
+    """An icon of one colour under soft alpha, written .gif (its alpha made binary, with a
+    warning), was said "1 colour, lossless, mean ΔE2000 0.00": the metrics compare with
+    the binary alpha, so the line says what they leave out."""
+    glow = np.zeros((4, 4, 4), np.uint8)
+    glow[..., :3] = (255, 200, 40)
+    glow[..., 3] = [[0, 60, 200, 255]] * 4  # 4 faint, 4 nearly opaque pixels
+    Image.fromarray(glow).save(tmp_path / "glow.png")
+    result = run(tmp_path / "glow.png", "-k", 16, "-o", tmp_path / "glow.gif")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"{tmp_path / 'glow.png'} -> {tmp_path / 'glow.gif'}: 1 colour, lossless but for the "
+        "alpha of 8 translucent pixels, mean ΔE2000 0.00, ")
+    record = json.loads(run(tmp_path / "glow.png", "-k", 16, "-o", tmp_path / "j.gif",
+                            "--json").stdout)
+    assert (record["psnr"], record["alpha_thresholded"]) == (None, 8)
+    png = run(tmp_path / "glow.png", "-k", 16, "-o", tmp_path / "glow.png.png", "--json")
+    assert "alpha_thresholded" not in json.loads(png.stdout)  # alpha kept: nothing lost
 
 
 _QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
@@ -390,7 +429,8 @@ def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score(photo, 
     assert result.stderr.splitlines() == [
         f"quantize: warning: --quality=80: {_QUALITY_MEANS}: above 20, nearly any image "
         "meets it with the fewest colours; for a result close to the original, give 2 or 3"]
-    assert "chose k=1 for mean ΔE2000 <= 80; 1 colour," in result.stdout
+    assert ("chose k=1 for mean ΔE2000 <= 80, its 99th percentile <= 400 and its 99.9th "
+            "<= 800; 1 colour,") in result.stdout
     quiet = run(photo, "-o", tmp_path / "q20.png", "--quality", 20)
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
@@ -427,7 +467,8 @@ def test_quality_with_dither_says_the_k_was_chosen_undithered(photo, tmp_path):
     result = run(photo, "-o", tmp_path / "q.png", "--quality", 3, "--dither")
     assert result.exit_code == 0, result.output
     assert re.fullmatch(rf"{re.escape(str(photo))} -> {re.escape(str(tmp_path / 'q.png'))}: "
-                        r"chose k=(\d+) for mean ΔE2000 <= 3 \(measured without dithering\); "
+                        r"chose k=(\d+) for mean ΔE2000 <= 3, its 99th percentile <= 15 and "
+                        r"its 99\.9th <= 30 \(measured without dithering\); "
                         r"\1 colours, PSNR \d+\.\d\d dB, mean ΔE2000 \d+\.\d\d, \d+\.\d\d s\n",
                         result.stdout)
 
@@ -506,7 +547,8 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
     # %g wrote "1e-05" and cut 6.123456789 to "6.12346"
     exact = run(photo, "-o", tmp_path / "q.png", "--quality", "6.123456789")
     assert exact.exit_code == 0, exact.output
-    assert "for mean ΔE2000 <= 6.123456789; " in exact.stdout
+    assert ("for mean ΔE2000 <= 6.123456789, its 99th percentile <= 30.617283945 and its "
+            "99.9th <= 61.23456789; ") in exact.stdout
     tiny = run(photo, "-o", tmp_path / "t.png", "--quality", "0.00001", "-k", "2")
     assert (tiny.exit_code, tiny.stderr) == (
         99, f"quantize: error: {photo}: --quality=1e-5: mean CIEDE2000 <= 1e-5 needs more "
@@ -548,7 +590,10 @@ def test_quality_that_no_float_holds_is_echoed_as_typed(photo, two_frame_gif, tm
     flat.save("flat.png")
     line = run("flat.png", "--quality", typed, "-o", "q.png")
     assert line.exit_code == 0, line.output
-    assert f"chose k=1 for mean ΔE2000 <= {typed}; " in line.stdout
+    assert f"chose k=1 for mean ΔE2000 <= {typed}, its 99th percentile <= " in line.stdout
+    assert {"1e-400": "<= 5e-400 and its 99.9th <= 1e-399; ",  # in decimal, as typed
+            "0.10000000000000000001": "<= 0.50000000000000000005 and its 99.9th <= "
+                                      "1.0000000000000000001; "}[typed] in line.stdout
 
 
 def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
@@ -558,7 +603,7 @@ def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
     Image.new("RGB", (4, 4), (200, 30, 30)).save(flat)
     line = run(flat, "-o", tmp_path / "q.png", "--quality", "-0")
     assert line.exit_code == 0, line.output
-    assert " for mean ΔE2000 <= 0; " in line.stdout
+    assert " for mean ΔE2000 <= 0, its 99th percentile <= 0 and its 99.9th <= 0; " in line.stdout
     record = json.loads(run(flat, "-o", tmp_path / "j.png", "--quality", "-0",
                             "--json").stdout)
     assert str(record["quality"]) == "0.0"

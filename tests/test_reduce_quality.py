@@ -1,13 +1,14 @@
-"""quantize.reduce.quality: the fewest colours that meet a mean CIEDE2000 target."""
+"""quantize.reduce.quality: the fewest colours that meet a CIEDE2000 target (mean and tail)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from quantize.colors import ciede2000, lab_of
 from quantize.errors import QualityError
 from quantize.reduce.fit import Histogram
-from quantize.reduce.quality import search_quality, smallest_k
+from quantize.reduce.quality import quality_error, search_quality, smallest_k
 
 FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
 
@@ -208,3 +209,110 @@ def test_quality_of_an_animation_writes_what_n_colors_writes_and_no_fewer_meets_
     with pytest.raises(QualityError, match=r"quality=4: mean CIEDE2000 <= 4 needs more than "
                                            r"44 colours"):
         reduce_file(src, tmp_path / "k1.png", quality=4.0, n_colors=44)
+
+
+GREY, LIGHT, WHITE, RED = (128, 128, 128), (145, 145, 145), (255, 255, 255), (220, 30, 30)
+
+
+def pixels(*runs: tuple[tuple[int, ...], int]) -> np.ndarray:
+    """An ``(n, 1, c)`` image of runs of one colour each: (colour, count), ..."""
+    return np.concatenate([np.tile(np.array(c, np.uint8), (n, 1)) for c, n in runs])[:, None]
+
+
+def test_a_small_area_of_its_own_colour_is_not_lost_in_the_mean():
+    """10 red pixels beside 1000 grey ones are a mean CIEDE2000 of 1.43 from one colour:
+    quality=2 chose that one colour and drew the red grey."""
+    from quantize import reduce_colors
+
+    image = pixels((GREY, 1000), (RED, 10))
+    assert reduce_colors(image, 1, seed=0).delta_e < 2.0  # the mean alone is met
+    result = reduce_colors(image, quality=2.0, seed=0)
+    assert result.k == 2
+    assert np.array_equal(result.palette[result.indices], image)
+
+
+@pytest.mark.parametrize("runs, k", [
+    (((GREY, 1000), (RED, 1)), 1),     # 0.1 % of the pixels more than 10 Q away: allowed
+    (((GREY, 1000), (RED, 2)), 2),     # 0.2 %: the 99.9th percentile is above 10 Q
+    (((GREY, 990), (LIGHT, 10)), 1),   # 1 % between 5 Q and 10 Q away: allowed
+    (((GREY, 989), (LIGHT, 11)), 2),   # 1.1 %: the 99th percentile is above 5 Q
+    (((GREY, 1000), (WHITE, 1000), (RED, 10)), 3),
+])
+def test_quality_bounds_the_99th_and_999th_percentiles_at_5_and_10_times_q(runs, k):
+    from quantize import reduce_colors
+
+    light = ciede2000(lab_of(np.array([GREY], np.uint8)), lab_of(np.array([LIGHT], np.uint8)))
+    assert 5.0 < light[0] < 10.0
+    image = pixels(*runs)
+    assert reduce_colors(image, quality=1.0, seed=0).k == k
+
+
+def test_quality_bounds_the_tail_of_faint_pixels_as_drawn_on_black():
+    """Translucent pixels are measured composited on black: 10 white pixels of alpha 40
+    beside 1000 opaque white ones are dark grey there, and keep an entry of their own."""
+    from quantize import reduce_colors
+
+    image = pixels((WHITE + (255,), 1000), (WHITE + (40,), 10))
+    assert reduce_colors(image, 1, seed=0).delta_e < 2.0
+    result = reduce_colors(image, quality=2.0, seed=0)
+    assert result.k == 2 and sorted(result.alpha.tolist()) == [40, 255]
+
+
+def test_quality_error_is_the_mean_or_a_percentile_over_its_multiple():
+    lab = lab_of(np.array([GREY, LIGHT, RED], np.uint8))
+    far = ciede2000(lab[:1], lab[1:])  # LIGHT and RED from GREY
+    rows = np.zeros(3, np.intp)
+    cases = {  # counts: (error, mean)
+        (990, 10, 0): (far[0] / 10, far[0] * 10 / 1000),  # 1 %: the 99.9th percentile / 10
+        (989, 11, 0): (far[0] / 5, far[0] * 11 / 1000),    # 1.1 %: the 99th percentile / 5
+        (1000, 0, 2): (far[1] / 10, far[1] * 2 / 1002),    # 0.2 %: the 99.9th / 10
+        (1000, 0, 1): (far[1] * 1 / 1001, far[1] * 1 / 1001),  # 0.1 %: the mean
+        (1000, 0, 0): (0.0, 0.0),
+    }
+    for counts, (error, mean) in cases.items():
+        got = quality_error(lab, lab[:1], np.array(counts), rows)
+        assert got == pytest.approx((error, mean), rel=1e-6)
+
+
+def test_quality_error_of_weights_is_that_of_repeated_colours():
+    rng = np.random.default_rng(4)
+    colors = rng.integers(0, 256, (50, 3)).astype(np.uint8)
+    counts = rng.integers(1, 40, 50)
+    counts[:5] = 5000  # most pixels are the palette's own colours: the tail binds
+    palette = lab_of(colors[:5])
+    rows = rng.integers(0, 5, 50)
+    rows[:5] = np.arange(5)
+    lab, before = lab_of(colors), colors.copy()
+    weighted = quality_error(lab, palette, counts, rows)
+    repeated = quality_error(np.repeat(lab, counts, axis=0), palette, None,
+                             np.repeat(rows, counts))
+    assert weighted == pytest.approx(repeated, rel=1e-9)
+    assert weighted[0] > weighted[1]  # the tail binds on random colours
+    assert np.array_equal(colors, before)
+
+
+def test_an_unreachable_tail_says_the_whole_target():
+    """The mean is met at k_max, its tail is not: the error says both bounds."""
+    hist = Histogram(np.array([GREY, WHITE, RED], np.uint8), np.array([1000.0, 1000, 10]),
+                     "rgb")
+    with pytest.raises(QualityError) as info:
+        search_quality(hist, 1.0, 2, False, np.random.default_rng(0))
+    assert str(info.value) == ("quality=1: mean CIEDE2000 <= 1, its 99th percentile <= 5 and "
+                               "its 99.9th <= 10 needs more than 2 colours")
+
+
+def test_quality_of_an_animation_bounds_the_tail_too(tmp_path):
+    from PIL import Image
+
+    from quantize.reduce import reduce_file
+
+    image = pixels((GREY, 1000), (WHITE, 1000), (RED, 10)).reshape(30, 67, 3)
+    frames = [Image.fromarray(image), Image.fromarray(image[::-1].copy())]
+    src = tmp_path / "a.png"
+    frames[0].save(src, save_all=True, append_images=frames[1:])
+    record = reduce_file(src, tmp_path / "q.png", quality=1.0)
+    assert (record["frames"], record["k"]) == (2, 3)
+    with pytest.raises(QualityError, match=r"quality=1: mean CIEDE2000 <= 1, its 99th "
+                                           r"percentile <= 5 and its 99\.9th <= 10 needs "
+                                           r"more than 2 colours"):
+        reduce_file(src, tmp_path / "k2.png", quality=1.0, n_colors=2)

@@ -27,8 +27,7 @@ from .._kernels import (
     srgb_to_lab,
     unpack_rgb,
 )
-from .._validation import shown_number
-from ..colors import features_of, mean_ciede2000
+from ..colors import features_of
 from ..errors import QualityError
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
 from ..reduce.fit import (
@@ -40,7 +39,7 @@ from ..reduce.fit import (
 )
 from ..reduce.image import histogram_entries, reduce_checked, reduce_colors
 from ..reduce.options import Options
-from ..reduce.quality import smallest_k, starting_as
+from ..reduce.quality import out_of_reach, quality_error, smallest_k, starting_as
 from .frames import Frame, OpenAnimation
 from .gif import RecentCodes, bounding_box, change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions, one_palette_for
@@ -1040,26 +1039,27 @@ def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
 
 def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptions,
                     room: int, src: Path) -> np.ndarray:
-    """Fewest colours (searched down from ``k_max``) with mean CIEDE2000 <= ``opts.quality``."""
+    """Fewest colours (searched down from ``k_max``) whose CIEDE2000 meets ``opts.quality``
+    (:func:`~quantize.reduce.quality.quality_error`: the mean and its tail)."""
     lab = srgb_to_lab(colors)
     k_max = min(opts.n_colors or room, room, colors.shape[0])
     fits: dict[int, np.ndarray] = {}
+    means: dict[int, float] = {}
     fresh = starting_as(opts.rng)  # every fit as n_colors=k fits it
 
     def error(k: int) -> float:
         pal = fits[k] = fit_palette(colors, counts, k, space=opts.space,
                                     exact_colors=opts.exact_colors, seed=fresh())
         entries = nearest(_features(colors, opts.space), _features(pal, opts.space))
-        return mean_ciede2000(lab, srgb_to_lab(pal), counts, rows=entries)
+        error, means[k] = quality_error(lab, srgb_to_lab(pal), counts, entries)
+        return error
 
     if k_max < 2:
         return colors.copy()
     k = smallest_k(error, opts.quality, k_max, k_max, k_min=2)
     if k is None:
-        shown = shown_number(opts.quality)
-        raise QualityError(f"quality={shown}: mean CIEDE2000 <= {shown} "
-                           f"needs more than {k_max} colours{_holds_no_more(k_max, room, src)}",
-                           path=src)
+        raise QualityError(f"{out_of_reach(opts.quality, means[k_max])} needs more than "
+                           f"{k_max} colours{_holds_no_more(k_max, room, src)}", path=src)
     return fits[k]
 
 

@@ -46,6 +46,7 @@ from ..palette_files import PALETTE_FORMAT_LIST
 from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS, ShownOutput
 from ..reduce.fit import MAX_COLORS
 from ..reduce.options import read_palette_in_once
+from ..reduce.quality import quality_terms
 from .common import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -100,7 +101,7 @@ Examples:
   quantize reduce *.png -k 64 --ext -small.png  # a.png -> a-small.png, ...
   quantize reduce *.png -k 64 -q                # only warnings and errors
   quantize reduce photo.jpg -k 8 -o small.png --palette-out small.gpl
-  quantize reduce photo.jpg --quality 3         # fewest colours, mean ΔE <= 3
+  quantize reduce photo.jpg --quality 3         # fewest colours, mean ΔE <= 3, tail too
   quantize reduce logo.png -k 32 --space lab --exact-colors
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
   cat photo.png | quantize reduce - -k 32 > small.png
@@ -158,7 +159,9 @@ def reduce_command(
         "--quality", metavar="Q", parser=number,
         help="Use the fewest colours whose mean CIEDE2000 difference from "
         "the original is <= Q, a number >= 0 (about 1 is just noticeable; not pngquant's "
-        "0-100 score); prints the k chosen. Default: off (-k colours).",
+        "0-100 score), with its 99th percentile <= 5 Q and 99.9th <= 10 Q, so that small "
+        "areas of their own colour are kept; prints the k chosen. Default: off (-k "
+        "colours).",
         show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
@@ -1364,10 +1367,14 @@ def _stdout_record(record: dict[str, Any], suffix: str) -> dict[str, Any]:
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
+    thresholded = record.get("alpha_thresholded", 0)  # the metrics leave that loss out
+    if thresholded:
+        pixels = "pixel" if thresholded == 1 else "pixels"
+        psnr += f" but for the alpha of {thresholded:,} translucent {pixels}"
     # the search measures each k undithered: the dithered result's own error may be higher
     undithered = " (measured without dithering)" if record["dither"] else ""
     chose = "" if quality is None else \
-        f"chose k={record['k']} for mean ΔE2000 <= {shown_number(quality)}{undithered}; "
+        f"chose k={record['k']} for {quality_terms(quality, 'ΔE2000')}{undithered}; "
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
     if record.get("palette_mode") == "per-frame" and record.get("frames", 1) > 1:
         colours = f"up to {colours} a frame"  # k is the largest frame palette's

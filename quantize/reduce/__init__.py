@@ -8,7 +8,7 @@ The package's modules, in the order data flows through them:
   histogram of distinct colours (cell pooling for many colours, then an exact
   Lloyd step over all of them); :func:`fit_palette`;
 - :mod:`~quantize.reduce.quality`: the search for the fewest colours meeting a
-  mean CIEDE2000 target, built on the fit;
+  CIEDE2000 target (its mean and tail), built on the fit;
 - :mod:`~quantize.reduce.image`: :func:`reduce_colors`, image -> histogram ->
   palette -> pixel indices;
 - :mod:`~quantize.reduce.result`: :class:`ReduceResult` and its metrics;

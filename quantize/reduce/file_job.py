@@ -217,7 +217,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         job, ``frames`` 1 for a still image, ``palette`` a list of
         ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` (beside a .gif
         output, each entry's alpha as the GIF holds it, as ``palette_out`` does); with
-        ``optimize``, also ``optimized``: whether the output's encoder took it.
+        ``optimize``, also ``optimized``: whether the output's encoder took it; for a
+        .gif output of an image with translucent pixels, also ``alpha_thresholded``: how
+        many were made transparent or opaque before the fit, a loss that ``psnr`` and
+        ``delta_e``, measured against the image so made, leave out.
 
     Raises
     ------
@@ -287,11 +290,12 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         with animation:
             return reduce_open_animation(animation, output, shown_as=shown, **opts)
     warn_quality_scale(opts["quality"])
+    thresholded = 0
     if job.output is not None:
         check_output_size(job.output.suffix, loaded.shape[::-1],
                           output_said(job.output, shown), _WIDE_INSTEAD)
         if job.output.suffix.lower() == ".gif":
-            loaded = _binary_alpha(loaded, output_named(job.output, shown))
+            loaded, thresholded = _binary_alpha(loaded, output_named(job.output, shown))
     k = job.colors_for(loaded, opts["quality"])
     mapped = _gif_palette(job, loaded.alpha, shown)
     try:
@@ -335,7 +339,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       bytes_in=bytes_in, bytes_out=len(data), frames=1,
                       palette=palette_entries(result.palette, result.shares,
                                               _entry_alpha(result)),
-                      optimized=optimized if opts["optimize"] else None)
+                      optimized=optimized if opts["optimize"] else None,
+                      alpha_thresholded=thresholded)
 
 
 def _animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation | None:
@@ -574,10 +579,11 @@ def _on_black(result: ReduceResult) -> np.ndarray:
     return shown[result.indices]
 
 
-def _binary_alpha(loaded: Any, named: str) -> Any:
+def _binary_alpha(loaded: Any, named: str) -> tuple[Any, int]:
     """``loaded`` with the alpha a GIF holds, before its colours are fitted: 0 below
     :data:`GIF_ALPHA_THRESHOLD`, 255 from it (None when nothing is left transparent), with
-    an :class:`AlphaLossWarning` when a pixel was translucent, naming the output ``named``.
+    an :class:`AlphaLossWarning` when a pixel was translucent, naming the output ``named``;
+    and how many pixels were translucent.
 
     Fitted on the alpha as read, the entries of faint pixels became transparent only as the
     GIF was written: colours lost (``-k 16`` drew 10 on coffee under an alpha ramp), and
@@ -586,7 +592,7 @@ def _binary_alpha(loaded: Any, named: str) -> Any:
     """
     alpha = loaded.alpha
     if alpha is None:
-        return loaded
+        return loaded, 0
     n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     if n:
         warn_caller(AlphaLossWarning(
@@ -596,7 +602,7 @@ def _binary_alpha(loaded: Any, named: str) -> Any:
             "compare with that)", advice="write .png to keep alpha"))
     clear = alpha < GIF_ALPHA_THRESHOLD
     return replace(loaded, alpha=np.where(clear, 0, 255).astype(np.uint8) if clear.any()
-                   else None)
+                   else None), n
 
 
 def _warn_alpha_loss(result: ReduceResult, path: Path, named: str) -> None:

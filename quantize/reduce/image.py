@@ -95,8 +95,11 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         without that cost.
     quality : float, optional
         Choose the fewest colours whose mean CIEDE2000 against the original is
-        at most this (measured without dithering), a number >= 0: about 1 is
-        a just noticeable difference, 2-3 close, 5 visibly posterised.
+        at most this, with its 99th percentile at most 5 times this and its
+        99.9th at most 10 times (so that a small area of its own colour is not
+        lost in the mean of a large flat one), measured without dithering, a
+        number >= 0: about 1 is a just noticeable difference, 2-3 close, 5
+        visibly posterised.
     space : {"rgb", "lab"}
         Cluster, match and diffuse errors in sRGB or in CIE Lab.
     dither : float or bool

@@ -139,13 +139,14 @@ def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
 
 def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, Any],
                psnr: float, delta_e: float, start: float, bytes_in: int, bytes_out: int,
-               frames: int, palette: list[dict[str, Any]], optimized: bool | None = None
-               ) -> dict[str, Any]:
+               frames: int, palette: list[dict[str, Any]], optimized: bool | None = None,
+               alpha_thresholded: int = 0) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
     reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
     :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
     ``start`` the job's :func:`time.perf_counter`, ``optimized`` None when ``optimize``
-    was not asked (then not recorded)."""
+    was not asked (then not recorded), ``alpha_thresholded`` the translucent pixels made
+    transparent or opaque for a GIF before the fit (recorded when some were)."""
     record = {
         "input": str(src), "output": str(out), "k": k, "space": space, **options,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
@@ -153,7 +154,11 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
         "seconds": round(time.perf_counter() - start, 4),
         "bytes_in": bytes_in, "bytes_out": bytes_out, "frames": frames, "palette": palette,
     }
-    return record if optimized is None else {**record, "optimized": optimized}
+    if optimized is not None:
+        record["optimized"] = optimized
+    if alpha_thresholded:
+        record["alpha_thresholded"] = alpha_thresholded
+    return record
 
 
 def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
