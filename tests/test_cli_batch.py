@@ -1485,10 +1485,8 @@ def test_cli_refuses_a_recursive_segment_rerun_into_the_input_naming_an_image(tm
     assert (first.exit_code, (src / "a" / "labels.png").is_file()) == (0, True), first.output
     result = _cli(src, "-o", src, "--mode", "segment", "-r")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (f"quantize: error: -o/--output={str(src)!r} overlaps "
-                             f"INPUT_DIR={str(src)!r}: output {str(src / 'a' / 'labels.png')!r} "
-                             "would be read as an input; choose an output folder outside the "
-                             "input folder\n")
+    assert result.stderr == _is_input_dir(
+        src, f"output {str(src / 'a' / 'labels.png')!r} would be read as an input", "segments")
 
 
 def test_cli_refuses_a_shared_palette_the_glob_would_read_naming_it(tmp_path):
@@ -1500,19 +1498,75 @@ def test_cli_refuses_a_shared_palette_the_glob_would_read_naming_it(tmp_path):
     Image.new("RGB", (8, 8), (200, 30, 30)).save(src / "a.jpg")
     result = _cli(src, "-o", src, "-k", "2", "--glob", "*.j*", "--shared-palette")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (f"quantize: error: -o/--output={str(src)!r} overlaps "
-                             f"INPUT_DIR={str(src)!r}: the shared palette "
-                             f"{str(src / 'shared-palette.json')!r} would be read as an input; "
-                             "choose an output folder outside the input folder\n")
+    assert result.stderr == _is_input_dir(
+        src, f"the shared palette {str(src / 'shared-palette.json')!r} would be read as an "
+        "input")
     assert [p.name for p in src.iterdir()] == ["a.jpg"]
 
 
+def _is_input_dir(src, what, word="reduced", output=None):
+    """The error line of -o ``output`` (default ``src``), the input folder ``src``."""
+    return (f"quantize: error: -o/--output={str(output or src)!r} is INPUT_DIR={str(src)!r} "
+            f"itself: outputs would be written among the inputs ({what}); choose another "
+            f"output folder, e.g. -o/--output={str(src.parent / f'{src.name}-{word}')!r} or "
+            f"-o/--output={str(src / word)!r}\n")
+
+
 def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
+    """The error said that an output would be read as an input, and to choose a folder
+    outside the input folder: a folder inside it is allowed, and the first output replaces
+    its input."""
     result = _cli(photo_tree, "-o", photo_tree)
-    assert result.exit_code == 2
-    assert f"-o/--output={str(photo_tree)!r} overlaps INPUT_DIR=" in result.stderr
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == _is_input_dir(
+        photo_tree, f"output {str(photo_tree / 'astronaut.png')!r} would be read as an input")
     assert sorted(p.name for p in photo_tree.iterdir()) == [
         "README.txt", "astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg", "sub"]
+
+
+@pytest.mark.parametrize("args, error", [
+    (("x4", "-o", "x4", "-r"), "-o/--output='x4' is INPUT_DIR='x4' itself: outputs would be "
+     "written among the inputs (output 'x4/a.png' would replace its input); choose another "
+     "output folder, e.g. -o/--output='x4-reduced' or -o/--output='x4/reduced'"),
+    (("x4/", "-o", "./x4"), "-o/--output='x4' is INPUT_DIR='x4' itself: outputs would be "
+     "written among the inputs (output 'x4/a.png' would replace its input); choose another "
+     "output folder, e.g. -o/--output='x4-reduced' or -o/--output='x4/reduced'"),
+    (("x4/sub", "-o", "x4", "-r"), "-o/--output='x4' holds INPUT_DIR='x4/sub': outputs would "
+     "be written among the inputs (output 'x4/sub/b.png' would be read as an input); choose "
+     "an output folder that does not hold the input folder, e.g. -o/--output='x4/sub-reduced' "
+     "or -o/--output='x4/sub/reduced'"),
+])
+def test_cli_refuses_an_output_folder_among_the_inputs_saying_where_to_write(tmp_path,
+                                                                            monkeypatch, args,
+                                                                            error):
+    """cp -r site x4; batch x4 -o x4 -r said that an output "would be read as an input" and
+    to "choose an output folder outside the input folder", though -o x4/min is allowed; with
+    -o a folder holding the input folder, which is outside it, the same advice."""
+    monkeypatch.chdir(tmp_path)
+    Path("x4/sub/sub").mkdir(parents=True)
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("x4/a.png")
+    Image.new("RGB", (4, 4), (30, 200, 30)).save("x4/sub/sub/b.png")
+    before = sorted(str(p) for p in Path("x4").rglob("*"))
+    result = _cli(*args, "-k", "2")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"quantize: error: {error}\n")
+    assert sorted(str(p) for p in Path("x4").rglob("*")) == before
+
+
+def test_cli_an_output_folder_inside_the_input_folder_is_left_out_of_reruns(tmp_path,
+                                                                           monkeypatch):
+    """The folder the error suggests: -o x4/reduced -r, run twice, the second run skips
+    the file done and reads nothing of x4/reduced."""
+    monkeypatch.chdir(tmp_path)
+    Path("x4").mkdir()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("x4/a.png")
+    first = _cli("x4", "-o", "x4/reduced", "-r", "-k", "2")
+    assert first.exit_code == 0, first.output
+    again = _cli("x4", "-o", "x4/reduced", "-r", "-k", "2")
+    assert (again.exit_code, again.stderr) == (0, "")
+    line = again.stdout.splitlines()[0]  # the time it took is the first run's
+    assert (line[:24], line[-15:]) == ("[1/1] skipped x4/a.png  ", "(output exists)")
+    assert sorted(str(p) for p in Path("x4").rglob("*.png")) == ["x4/a.png", "x4/reduced/a.png"]
 
 
 def test_cli_refuses_an_output_folder_inside_the_tree_holding_the_users_photos(tmp_path):
@@ -1547,11 +1601,10 @@ def test_cli_segment_refuses_output_dir_equal_to_input_dir_when_folders_are_inpu
     symlink_or_skip(tmp_path / "alias", src)
     result = _cli(src, "-o", tmp_path / "alias", "--mode", "segment")
     assert result.exit_code == 2, result.output
-    assert result.stderr == (
-        f"quantize: error: -o/--output={str(tmp_path / 'alias')!r} overlaps "
-        f"INPUT_DIR={str(src)!r}: {str(src / 'photo.jpg')!r} would have its output folder "
-        f"{str(tmp_path / 'alias' / 'photo.jpg')!r} made where an input file is; choose an "
-        "output folder outside the input folder\n")
+    assert result.stderr == _is_input_dir(
+        src, f"{str(src / 'photo.jpg')!r} would have its output folder "
+        f"{str(tmp_path / 'alias' / 'photo.jpg')!r} made where an input file is", "segments",
+        output=tmp_path / "alias")
     assert sorted(p.name for p in src.iterdir()) == ["photo.jpg", "photo.png"]
 
 

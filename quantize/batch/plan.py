@@ -726,11 +726,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     read = _manifest_if_readable(dst, mode)  # once a run
     outputs = _map_outputs(inputs, src, dst, _output_suffixes(
         mode, inputs, sources, checked, read.entries if read is not None else {}, dst))
-    _check_no_collision(outputs, src, dst, mode, (recursive, pattern), excluded=skip,
-                        shared_palette=shared_palette)
+    _check_no_collision(list(zip(inputs, outputs, strict=True)), src, dst, mode,
+                        (recursive, pattern), excluded=skip, shared_palette=shared_palette)
     keys = [manifest_key(dst, out) for out in outputs]  # each output's name in the manifest
     if mode.makes_folder:
-        _check_no_folder_on_an_input(outputs, inputs, src, dst)
+        _check_no_folder_on_an_input(outputs, inputs, src, dst, mode.name)
     manifest = read if read is not None else load_manifest(dst, mode.name)  # says why not
     if manifest.n_unread:
         manifest = _without_unread_lines(dst, manifest, mode.name)
@@ -1366,44 +1366,80 @@ def _numbered(mapped: Sequence[PurePath], plain: Sequence[PurePath], rels: Seque
     return named
 
 
-def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: JobMode,
-                        search: tuple[bool, str | None], excluded: Path | None,
+def _check_no_collision(jobs: Sequence[tuple[Path, Path]], src: Path, dst: Path,
+                        mode: JobMode, search: tuple[bool, str | None], excluded: Path | None,
                         shared_palette: bool = False) -> None:
-    """Refuse any output file that a search of ``src`` (``recursive``, ``pattern``: its
-    ``search``) would list, now or on a rerun.
+    """Refuse any output file (``jobs``: each input with its output) that a search of
+    ``src`` (``recursive``, ``pattern``: its ``search``) would list, now or on a rerun.
 
     That covers an output replacing an input. For folder outputs, the marker
     stands for every file of the folder. The error names the file written there that the
     search would take as an input, as it takes its inputs (:func:`_selected`: by
     ``pattern``, else by extension), the ``shared_palette``'s file among them; or, when it
-    takes none, says that ``pattern`` leaves them out (another may not).
+    takes none, says that ``pattern`` leaves them out (another may not); or the output
+    that would replace its input. It says how the folders overlap, and which to choose
+    instead (:func:`_overlap`).
     """
     recursive, pattern = search
     root = src.resolve()
     skip = excluded.resolve() if excluded is not None else None
     folders: dict[str, str] = {}  # the outputs lie in a few folders, each resolved once
-    for out in outputs:
+    for path, out in jobs:
         written = mode.done_path(out)
         # where the job writes it: a link of its name is replaced, not the file it leads to
         if _would_be_listed(Path(written_path(written, folders)), root, recursive, skip):
             palette = dst / SHARED_PALETTE_NAME
             files = mode.written_files(out) + ([palette] if shared_palette else [])
             read = _first_selected(files, root, pattern)
-            raise ValueError(f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: "
-                             f"{_read_there(mode, out, read, palette, pattern)}; choose an "
-                             "output folder outside the input folder")
+            what = (f"output {quoted(out)} would replace its input" if _replaces(out, path)
+                    else _read_there(mode, out, read, palette, pattern))
+            raise ValueError(_overlap(src, dst, mode.name, what))
+
+
+def _replaces(output: Path, path: Path) -> bool:
+    """Whether writing ``output`` would replace the input ``path``: the same file."""
+    found = _file_id(path)
+    return found is not None and _file_id(output) == found
+
+
+def _overlap(src: Path, dst: Path, mode: str, what: str) -> str:
+    """The error of an output folder ``dst`` whose outputs would be written among the inputs
+    in ``src`` as ``what`` says, for a batch in ``mode`` ("reduce", "segment"): how the
+    folders overlap (``dst`` is ``src``, or a link to it; holds it; or leads into it
+    another way, by a sub-folder that is a link), and what to choose instead, a folder
+    beside ``src`` or one inside it (which the search leaves out).
+
+    >>> error = _overlap(Path("x4"), Path("x4"), "reduce", "...")
+    >>> error.split(": ")[0], error.split("; ")[1]
+    ("output_dir='x4' is input_dir='x4' itself", "choose another output folder, e.g. \
+output_dir='x4-reduced' or output_dir='x4/reduced'")
+    """
+    named = src if src.name else src.resolve()
+    word = {"reduce": "reduced", "segment": "segments"}.get(mode, "out")
+    instead = (f"e.g. output_dir={quoted(named.parent / f'{named.name}-{word}')} or "
+               f"output_dir={quoted(src / word)}")
+    if dst.resolve() == src.resolve():
+        how, advice = "is input_dir={} itself", "choose another output folder"
+    elif _is_within(src, dst):
+        how, advice = ("holds input_dir={}",
+                       "choose an output folder that does not hold the input folder")
+    else:
+        how, advice = "overlaps input_dir={}", "choose an output folder outside the input folder"
+    return (f"output_dir={quoted(dst)} {how.format(quoted(src))}: outputs would be written "
+            f"among the inputs ({what}); {advice}, {instead}")
 
 
 def _read_there(mode: JobMode, output: Path, read: Path | None, palette: Path,
                 pattern: str | None) -> str:
     """What of the files a job writes for ``output`` in the folder searched the search
-    would read: ``read``, the first it takes (the shared ``palette`` too), else none."""
+    would read: ``read``, the first it takes (the shared ``palette`` too), else none: the
+    output named, and that ``pattern`` leaves it out (another may not)."""
     if read is not None:
         what = "the shared palette" if read == palette else "output"
         return f"{what} {quoted(read)} would be read as an input"
-    left = "" if pattern is None else (f" (pattern={quoted(pattern)} leaves it out; another "
-                                       "pattern, or none, may not)")
-    return f"output {quoted(_image_written(mode, output))} would be written among the inputs" + left
+    left = "" if pattern is None else (f", which pattern={quoted(pattern)} leaves out, but "
+                                       "another pattern, or none, may not")
+    return f"output {quoted(_image_written(mode, output))}{left}"
 
 
 def _first_selected(files: Sequence[Path], root: Path, pattern: str | None) -> Path | None:
@@ -1449,7 +1485,7 @@ def _check_no_photos_left_out(src: Path, dst: Path, pattern: str | None) -> None
 
 
 def _check_no_folder_on_an_input(outputs: Sequence[Path], inputs: Sequence[Path], src: Path,
-                                 dst: Path) -> None:
+                                 dst: Path, mode: str) -> None:
     """Refuse an output folder that would be made where an input file is.
 
     In segment mode ``a.jpg`` and ``a.png`` make the folders ``a.jpg`` and ``a.png``; with
@@ -1457,7 +1493,8 @@ def _check_no_folder_on_an_input(outputs: Sequence[Path], inputs: Sequence[Path]
     finding a file there. :func:`_check_no_collision` checks the marker inside each
     folder, which is never listed, so it does not see them. Files are told apart as the
     system tells them (device and inode): an ``output_dir`` that is a link to
-    ``input_dir`` is caught too.
+    ``input_dir`` is caught too. ``mode``, the batch's mode name, picks the folders the
+    error suggests (:func:`_overlap`).
     """
     files = [(out, path) for out, path in zip(outputs, inputs, strict=True) if out.is_file()]
     if not files:  # the usual case: no output folder's name is held by a file
@@ -1465,10 +1502,8 @@ def _check_no_folder_on_an_input(outputs: Sequence[Path], inputs: Sequence[Path]
     found = {_file_id(path) for path in inputs} - {None}
     for out, path in files:
         if _file_id(out) in found:
-            raise ValueError(
-                f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: {quoted(path)} "
-                f"would have its output folder {quoted(out)} made where an input file is; "
-                "choose an output folder outside the input folder")
+            raise ValueError(_overlap(src, dst, mode, f"{quoted(path)} would have its output "
+                                      f"folder {quoted(out)} made where an input file is"))
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
