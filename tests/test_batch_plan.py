@@ -31,6 +31,38 @@ def test_find_images_by_extension_and_pattern(photo_tree):
     assert [p.name for p in only] == ["rocket.png", "truncated.png"]
 
 
+@pytest.mark.parametrize("pattern, exclude_pattern, found", [
+    (["*.png", "sub/*.jpg"], None, ["chelsea.png", "sub/coffee.jpg", "sub/rocket.png",
+                                    "sub/truncated.png"]),
+    (("*.png",), ["trunc*", "rocket.png"], ["chelsea.png"]),
+    (None, "sub/**", ["astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg"]),
+    (None, ["*.jpg", "*.PNG"], ["chelsea.png", "sub/rocket.png", "sub/truncated.png"]),
+    ("**", "*.*", []),
+])
+def test_find_images_takes_any_pattern_and_leaves_out_the_excluded(photo_tree, pattern,
+                                                                   exclude_pattern, found):
+    """Several patterns: a file matching any; exclude patterns, matched as patterns are
+    (from the end, case-sensitive), leave files out of both selections."""
+    chosen = batch.find_images(photo_tree, recursive=True, pattern=pattern,
+                               exclude_pattern=exclude_pattern)
+    assert [p.relative_to(photo_tree).as_posix() for p in chosen] == found
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"pattern": ["*.png", ""]}, ValueError,
+     "^pattern='' is empty; expected a pattern such as '\\*.jpg'$"),
+    ({"exclude_pattern": ""}, ValueError,
+     "^exclude_pattern='' is empty; expected a pattern such as '\\*.jpg'$"),
+    ({"exclude_pattern": [Path("a.png")]}, TypeError,
+     "^exclude_pattern=PosixPath\\('a.png'\\) is a PosixPath; expected a string such as"),
+])
+def test_find_images_refuses_a_bad_pattern(photo_tree, kwargs, error, match):
+    if os.name == "nt" and error is TypeError:
+        pytest.skip("a WindowsPath there")
+    with pytest.raises(error, match=match):
+        batch.find_images(photo_tree, **kwargs)
+
+
 def test_the_plan_names_the_files_and_folders_the_search_passed_over(tmp_path):
     """A folder's .heic and .svg files and its sub-folders (without recursive) were left
     out without a word: the summary said "2/2 files"."""
@@ -53,6 +85,9 @@ def test_the_plan_names_the_files_and_folders_the_search_passed_over(tmp_path):
     assert deep.not_entered == []
     chosen = batch.plan_batch(src, tmp_path / "glob", COPY, pattern="*.png")
     assert (chosen.passed_over, chosen.not_entered) == ([], [src / "sub"])
+    # a file an exclude pattern leaves out is not one left out for its extension
+    excluded = batch.plan_batch(src, tmp_path / "excluded", COPY, exclude_pattern=["a.*", "y*"])
+    assert ([p.name for p in excluded.passed_over], excluded.total) == (["notes", "x.HEIC"], 0)
 
 
 def test_a_link_to_a_folder_is_no_folder_not_entered(tmp_path):
@@ -132,6 +167,9 @@ def test_find_images_skips_hidden_files_and_the_excluded_folder(photo_tree):
     ({}, "../out", None), ({"recursive": True}, "../out", None),
     ({"pattern": "*"}, "../out", None), ({"recursive": True, "pattern": "**"}, "../out", None),
     ({"recursive": True, "pattern": "sub/*.png"}, "../out", None),
+    ({"recursive": True, "pattern": ["sub/*.png", "*.jpg"], "exclude_pattern": "r*"},
+     "../out", None),
+    ({"recursive": True, "exclude_pattern": ["sub/**", "a*"]}, "../out", None),
     ({"recursive": True}, "sub", "sub"),  # an output folder inside the input is left out
     ({"recursive": True}, ".", None),  # ... but not the input folder itself
 ])
@@ -353,8 +391,8 @@ def test_the_file_named_read_as_an_input_is_the_one_the_pattern_selects(tmp_path
     with pytest.raises(ValueError) as caught:
         batch.plan_batch(src, src, reduce, options=options, pattern="*.j*")
     assert str(caught.value) == _overlap_refusal(
-        src, f"output {str(src / 'a.png')!r}, which pattern='*.j*' leaves out, but another "
-             "pattern, or none, may not")
+        src, f"output {str(src / 'a.png')!r}, which pattern='*.j*' leaves out, but other "
+             "patterns, or none, may not")
     with pytest.raises(ValueError) as caught:
         batch.plan_batch(src, src, reduce, options=options, pattern="*")
     assert str(caught.value) == _overlap_refusal(

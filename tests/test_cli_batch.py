@@ -197,6 +197,95 @@ def test_cli_glob_without_wildcard_naming_a_file_here_is_warned_of(tmp_path, mon
         assert _cli("in", "-o", f"out{n}", "--glob", quiet, "-q", "-k", "2").stderr == ""
 
 
+def _site(root: Path) -> Path:
+    """A web site's images: two PNGs, a GIF, a JPEG and a minified PNG, and a vendor/ and a
+    thumbs/ folder holding one PNG each."""
+    (root / "vendor").mkdir(parents=True)
+    (root / "img" / "thumbs").mkdir(parents=True)
+    for i, name in enumerate(("logo.png", "img/hero.png", "img/icon.gif", "img/photo.jpg",
+                              "img/hero.min.png", "vendor/x.png", "img/thumbs/t.png")):
+        Image.new("RGB", (4, 4), (30 * i, 200, 90)).save(root / name)
+    return root
+
+
+def _made(out: Path) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*")
+                  if not p.name.startswith("."))
+
+
+@pytest.mark.parametrize("args, made", [
+    (["--glob", "*.png", "--glob", "*.gif"],
+     ["img/hero.min.png", "img/hero.png", "img/icon.png", "img/thumbs/t.png", "logo.png",
+      "vendor/x.png"]),
+    (["--glob", "*.png", "--glob", "*.gif", "--exclude", "vendor/**", "--exclude", "*.min.png"],
+     ["img/hero.png", "img/icon.png", "img/thumbs/t.png", "logo.png"]),
+    (["--exclude", "thumbs/**", "--exclude", "*.jpg"],  # the extension filter, less those
+     ["img/hero.min.png", "img/hero.png", "img/icon.png", "logo.png", "vendor/x.png"]),
+    (["--exclude", "hero*"],  # matched from the end, as --glob: the name
+     ["img/icon.png", "img/photo.png", "img/thumbs/t.png", "logo.png", "vendor/x.png"]),
+    (["--glob", "img/*", "--exclude", "img/*.png"], ["img/icon.png", "img/photo.png"]),
+])
+def test_cli_glob_repeats_and_exclude_leaves_files_out(tmp_path, args, made):
+    """--glob '*.png' --glob '*.gif' was refused, "--glob is given twice", and there was no
+    --exclude."""
+    src, out = _site(tmp_path / "site"), tmp_path / "out"
+    result = _cli(src, "-o", out, "-r", "-k", "1", "-q", *args)
+    assert (result.exit_code, result.output) == (0, "")
+    assert _made(out) == made
+
+
+def test_cli_a_rerun_with_the_same_patterns_skips_every_file(tmp_path):
+    """The patterns are not among a run's options: the same command skips the files done,
+    and one that excludes more leaves the outputs of those as orphans, said once."""
+    src, out = _site(tmp_path / "site"), tmp_path / "out"
+    args = [src, "-o", out, "-r", "-k", "1", "--glob", "*.png", "--exclude", "vendor/**"]
+    assert _cli(*args, "-q").exit_code == 0
+    again = _cli(*args)
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert again.stdout.splitlines()[-1].startswith("4/4 files: 0 ok, 4 skipped, 0 failed")
+    fewer = _cli(*args, "--exclude", "thumbs/**", "-q")
+    assert (fewer.exit_code, fewer.stdout) == (0, "")
+    assert fewer.stderr == (
+        f"quantize: warning: {out}: 1 output made by an earlier run from a file that is not "
+        "among this run's inputs (deleted, renamed, or not selected by INPUT_DIR, --glob, "
+        f"--exclude or -r) is left in place, in no report: {out / 'img/thumbs/t.png'}; later "
+        "runs do not say it again (--remove-orphans removes them)\n")
+    assert _made(out) == ["img/hero.min.png", "img/hero.png", "img/thumbs/t.png", "logo.png"]
+
+
+@pytest.mark.parametrize("args, error", [
+    (["--exclude", "*"], "no file has an image extension (.jpg, .png, .tif, .webp, ...) and "
+     "matches no --exclude='*'"),
+    (["--glob", "*.png", "--glob", "*.gif", "--exclude", "*"],
+     "no file matches --glob='*.png' --glob='*.gif' and not --exclude='*'"),
+])
+def test_cli_nothing_left_by_exclude_is_a_usage_error_naming_the_patterns(tmp_path, args,
+                                                                           error):
+    src = _site(tmp_path / "site")
+    result = _cli(src, "-o", tmp_path / "out", "-r", *args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"quantize: error: INPUT_DIR={str(src)!r}: {error}\n"
+
+
+def test_cli_exclude_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, monkeypatch):
+    """--exclude *.png unquoted, as --glob: the shell gave the names."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), "red").save(name)
+    result = _cli(".", "-o", "out", "--exclude", "a.png", "b.png")
+    assert (result.exit_code, result.stderr) == (2, (
+        "quantize: error: b.png: unexpected argument; quantize batch takes one INPUT_DIR; "
+        "--exclude='a.png' and they are files here: the shell expands an unquoted pattern "
+        "into the names it matches; quote it, as --exclude '*.jpg' "
+        "(see 'quantize batch --help')\n"))
+    one = _cli(".", "-o", "out", "--exclude", "a.png", "-q", "-k", "1")
+    assert (one.exit_code, one.stderr) == (0, (
+        "quantize: warning: --exclude='a.png': no wildcard (*, ? or [), so only files of that "
+        "very name are left out, and a file of that name is here: the shell expands an "
+        "unquoted pattern into the names it matches; quote it, as --exclude '*.jpg'\n"))
+    assert _made(Path("out")) == ["b.png"]
+
+
 def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, monkeypatch):
     plans = []
     real_plan = batch.plan_batch
@@ -1427,6 +1516,8 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     (["--mode", "segment", "-w", "xy=1", "-w", "xy=2"], "-w xy is given twice"),
     (["--shared-palette", "--quality", "3"], "--shared-palette and --quality both given"),
     (["--glob", ""], "quantize: error: --glob='' is empty; expected a pattern such as '*.jpg'"),
+    (["--glob", "*.png", "--exclude", ""],
+     "quantize: error: --exclude='' is empty; expected a pattern such as '*.jpg'"),
 ])
 def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match):
     result = _cli(photo_tree, "-o", tmp_path / "out", *args)

@@ -24,7 +24,7 @@ from ..errors import OutputExistsError
 from ..io import STREAM_OUTPUT, atomic_write, is_stream
 from ..names import extension_words, natural_key, printable_data, quoted, written_path
 from .manifest import SHARED_PALETTE_NAME
-from .plan import BatchPlan, would_be_found
+from .plan import BatchPlan, Selection, would_be_found
 from .results import (
     ABANDONED,
     FINISHED_UNRECORDED,
@@ -116,19 +116,23 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
 def check_report_not_an_input(path: str | os.PathLike[str], name: str,
                               input_dir: str | os.PathLike[str],
                               output_dir: str | os.PathLike[str], *, recursive: bool = False,
-                              pattern: str | None = None) -> None:
+                              pattern: str | Sequence[str] | None = None,
+                              exclude_pattern: str | Sequence[str] | None = None) -> None:
     """Refuse a report that a rerun would take as an input (:func:`~quantize.batch.plan_batch`).
 
     E.g. ``photos/index.html`` with ``pattern="*"``: the next run would fail
-    on it ("not an image").
+    on it ("not an image"). The search parameters are those of
+    :func:`~quantize.batch.plan_batch`.
 
     Raises
     ------
     ValueError
         Naming ``name``, the report's path, the folder and how it is searched.
     """
-    if would_be_found(path, input_dir, output_dir, recursive=recursive, pattern=pattern):
-        how = f"pattern={quoted(pattern)} selects it" if pattern is not None else "it is an image"
+    if would_be_found(path, input_dir, output_dir, recursive=recursive, pattern=pattern,
+                      exclude_pattern=exclude_pattern):
+        chosen = Selection.of(pattern)  # its exclude patterns leave the report in
+        how = f"{chosen} selects it" if chosen else "it is an image"
         raise ValueError(f"{name}={quoted(path)} would be read as an input by a rerun: it lies "
                          f"in input_dir={quoted(input_dir)} and {how}; expected a path outside "
                          "the input folder, or a pattern that leaves it out")
