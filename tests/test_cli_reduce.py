@@ -1105,6 +1105,21 @@ def test_palette_out_then_palette_in(photo, tmp_path):
     assert set(map(tuple, used.tolist())) <= set(map(tuple, palette.tolist()))
 
 
+@pytest.mark.parametrize("name, text", [("pal.txt", "#fff\n#000\n#f80\n"),
+                                        ("pal.hex", "#FFF\n000000\n#f80f\n")])
+def test_palette_in_takes_css_shorthand_colours(tmp_path, name, text):
+    """--palette-in pal.txt of #fff lines was refused: "expected a Paint.NET colour
+    'aarrggbb' (8 hex digits, alpha first) or GIMP's '#rrggbb', got '#fff'"."""
+    image = np.array([[[250, 250, 250], [10, 10, 10], [255, 130, 10]]], np.uint8)
+    Image.fromarray(image).save(tmp_path / "a.png")
+    (tmp_path / name).write_text(text)
+    result = run(tmp_path / "a.png", "--palette-in", tmp_path / name, "-o", tmp_path / "o.png",
+                 "-q")
+    assert (result.exit_code, result.output) == (0, "")
+    assert np.asarray(Image.open(tmp_path / "o.png").convert("RGB")).tolist() == [
+        [[255, 255, 255], [0, 0, 0], [255, 136, 0]]]
+
+
 def test_a_palette_in_pipe_is_refused_before_it_is_read(photo, tmp_path):
     # The command read the pipe once to check it and each file's job read it again:
     # it waited for a second writer of the pipe for ever.
