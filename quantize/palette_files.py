@@ -13,10 +13,12 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   bytes that are not UTF-8 (Latin-1 palettes of older tools), as GIMP reads
   them; the other lines, and the other text formats, are read as UTF-8;
 - ``.json``: ``{"name", "colors": [{"hex", "rgb", "alpha", "share"}, ...]}``
-  (``alpha`` 0..255 when the palette has alpha);
+  (``alpha`` 0..255 when the palette has alpha; a ``hex`` read as a .hex line is,
+  ``#rgb`` and ``#rgba`` too);
 - ``.hex``: one ``rrggbb`` per line, or ``rrggbbaa`` when the palette has alpha
   (as Lospec and Aseprite write ``rrggbb``; Aseprite reads the first six digits
-  of an ``rrggbbaa`` line), also ``#rrggbb`` and ``0xrrggbb`` (a colour as code
+  of an ``rrggbbaa`` line), also ``#rrggbb``, CSS's shorthand ``#rgb`` and ``#rgba``
+  (each digit doubled: ``#f80`` is ``ff8800``) and ``0xrrggbb`` (a colour as code
   writes it; ``0x`` and 8 digits, which may be ``0xAARRGGBB``, is refused). Lines
   starting with ``;`` are comments (and so is what follows a ``;`` after a colour;
   ``#`` starts a colour, not a comment). A Paint.NET
@@ -45,9 +47,10 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   refused by name;
 - ``.txt``: Paint.NET palette: one ``aarrggbb`` per line (8 hex digits, alpha
   first, as Paint.NET and Lospec write it), lines starting with ``;`` are
-  comments (and so is what follows a ``;`` after a colour). A line ``#rrggbb`` is
-  read as an opaque colour, as GIMP's "Text file" palette export writes them (and
-  names the file ``.txt``); Paint.NET's lines have no ``#``. Paint.NET reads 96
+  comments (and so is what follows a ``;`` after a colour). A line ``#rrggbb`` (or CSS's
+  ``#rgb``) is read as an opaque colour, as GIMP's "Text file" palette export writes them
+  (and names the file ``.txt``); Paint.NET's lines have no ``#`` (``#`` and 4 or 8 digits,
+  which may give alpha first or last, is refused). Paint.NET reads 96
   colours; any number is read and written (more than 96 with a
   :class:`PaletteFormatWarning`). Written with a
   ``; paint.net Palette File`` header and Windows line ends.
@@ -131,13 +134,15 @@ _ACT_COLORS = 256
 PAINT_NET_COLORS = 96
 #: What a format is called in messages about what it cannot hold.
 _FORMAT_NAMES = {".gpl": "a GIMP palette (.gpl)", ".act": "an Adobe colour table (.act)"}
-_HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+#: A .hex line: ``rrggbb`` or ``rrggbbaa``, ``#`` optional, or CSS's shorthand ``#rgb`` or
+#: ``#rgba`` (the ``#`` needed: a bare ``fff`` is no colour CSS writes).
+_HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$|^#([0-9a-fA-F]{3,4})$")
 _PAINT_NET_LINE = re.compile(r"^([0-9a-fA-F]{8})$")
 #: A colour written as a number in code, ``0xrrggbb`` (of 8 digits it may be ``0xAARRGGBB``,
 #: alpha first, as code often writes colours, so that is refused).
 _HEX_0X_LINE = re.compile(r"^0[xX]([0-9a-fA-F]{6})$")
-#: A line of GIMP's "Text file" palette export: ``#rrggbb``.
-_GIMP_TEXT_LINE = re.compile(r"^#([0-9a-fA-F]{6})$")
+#: A line of GIMP's "Text file" palette export: ``#rrggbb``; or CSS's shorthand ``#rgb``.
+_GIMP_TEXT_LINE = re.compile(r"^#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 #: The first line Paint.NET writes in a palette file (Lospec writes it without the space).
 _PAINT_NET_HEADER = "; paint.net Palette File"
 #: A line end of a text palette file: LF, CRLF or a lone CR (old Mac OS), as GIMP reads
@@ -145,6 +150,21 @@ _PAINT_NET_HEADER = "; paint.net Palette File"
 #: U+2028, ...), which a colour's name may hold.
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+def _hex_levels(match: re.Match[str]) -> list[int]:
+    """The levels of the hex colour ``match`` found (its one group that matched), CSS's
+    shorthand of 3 or 4 digits with each digit doubled.
+
+    >>> _hex_levels(_HEX_LINE.match("#f80")), _hex_levels(_HEX_LINE.match("#f808"))
+    ([255, 136, 0], [255, 136, 0, 136])
+    >>> _hex_levels(_HEX_LINE.match("ff8000"))
+    [255, 128, 0]
+    """
+    digits = next(group for group in match.groups() if group)
+    if len(digits) in (3, 4):
+        digits = "".join(digit * 2 for digit in digits)
+    return list(bytes.fromhex(digits))
 
 
 def _lines(text: str) -> list[str]:
@@ -832,9 +852,10 @@ def _json_entry(entry: object, i: int, p: Path) -> list[int]:
 
 
 def _json_color(value: object) -> list[int] | None:
-    """The levels of a JSON colour, ``"#rrggbb[aa]"`` or ``[r, g, b[, a]]``, or None."""
-    if isinstance(value, str) and _HEX_LINE.match(value.strip()):
-        return list(bytes.fromhex(_HEX_LINE.match(value.strip()).group(1)))
+    """The levels of a JSON colour, ``"#rrggbb[aa]"`` (or ``"#rgb[a]"``) or ``[r, g, b[, a]]``,
+    or None."""
+    if isinstance(value, str) and (match := _HEX_LINE.match(value.strip())):
+        return _hex_levels(match)
     if isinstance(value, list) and len(value) in (3, 4) and all(_is_level(v) for v in value):
         return list(value)
     return None
@@ -854,7 +875,8 @@ def _is_level(v: object) -> bool:
 
 
 def _parse_hex(text: str, p: Path) -> list[list[int]]:
-    """Lines ``rrggbb`` or ``rrggbbaa`` (``#`` optional), or ``0xrrggbb``; ``;`` starts a
+    """Lines ``rrggbb`` or ``rrggbbaa`` (``#`` optional), ``#rgb`` or ``#rgba``, or
+    ``0xrrggbb``; ``;`` starts a
     comment (a whole line, or after a colour). A Paint.NET palette, whose lines read as
     ``rrggbbaa`` would give each entry's alpha as its red, is refused by its header."""
     colors = []
@@ -870,8 +892,9 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
         match = _HEX_LINE.match(body) or _HEX_0X_LINE.match(body)
         if match is None:
             raise ImageReadError(f"line {number}: expected a hex colour 'rrggbb' or "
-                                 f"'rrggbbaa', got {_shown(body)}{_hex_hint(body)}", path=p)
-        colors.append(list(bytes.fromhex(match.group(1))))
+                                 f"'rrggbbaa' (or '#rgb', '#rgba'), got {_shown(body)}"
+                                 f"{_hex_hint(body)}", path=p)
+        colors.append(_hex_levels(match))
     _warn_if_paint_net(colors, p)
     return colors
 
@@ -919,8 +942,9 @@ def _warn_if_paint_net(colors: list[list[int]], p: Path) -> None:
 
 def _parse_paint_net(text: str, p: Path) -> list[list[int]]:
     """Paint.NET's lines ``aarrggbb``; ``;`` starts a comment (a whole line, or after a
-    colour). A line ``#rrggbb`` is an opaque colour, as GIMP's "Text file" palette export
-    writes them (Paint.NET's lines have no ``#``). An entry of alpha 255 is given as
+    colour). A line ``#rrggbb`` (or ``#rgb``) is an opaque colour, as GIMP's "Text file"
+    palette export writes them (Paint.NET's lines have no ``#``). An entry of alpha 255 is
+    given as
     ``[r, g, b]``, others as ``[r, g, b, a]``."""
     colors = []
     for number, line in enumerate(_lines(text), start=1):
@@ -929,13 +953,13 @@ def _parse_paint_net(text: str, p: Path) -> list[list[int]]:
             continue
         gimp = _GIMP_TEXT_LINE.match(body)
         if gimp is not None:
-            colors.append(list(bytes.fromhex(gimp.group(1))))
+            colors.append(_hex_levels(gimp))
             continue
         match = _PAINT_NET_LINE.match(body)
         if match is None:
             raise ImageReadError(f"line {number}: expected a Paint.NET colour 'aarrggbb' (8 "
-                                 f"hex digits, alpha first) or GIMP's '#rrggbb', got "
-                                 f"{_shown(body)}{_paint_net_hint(body)}", path=p)
+                                 f"hex digits, alpha first) or GIMP's '#rrggbb' (or '#rgb'), "
+                                 f"got {_shown(body)}{_paint_net_hint(body)}", path=p)
         a, r, g, b = bytes.fromhex(match.group(1))
         colors.append([r, g, b] if a == 255 else [r, g, b, a])
     return colors
@@ -949,12 +973,15 @@ def _paint_net_hint(body: str) -> str:
     >>> _paint_net_hint("ff8000")
     ", 6 digits (rrggbb); write 'ffrrggbb' for an opaque colour, or name a file of rrggbb \
 lines .hex"
-    >>> _paint_net_hint("#ff800080")
-    ", which may be #rrggbbaa or #aarrggbb; write 'aarrggbb' without '#'"
+    >>> _paint_net_hint("#ff800080"), _paint_net_hint("#f808")
+    (", which may be #rrggbbaa or #aarrggbb; write 'aarrggbb' without '#'", ", which may be \
+#rgba or #argb; write 'aarrggbb' without '#'")
     """
     if re.match(r"^[0-9a-fA-F]{6}$", body):
         return (", 6 digits (rrggbb); write 'ffrrggbb' for an opaque colour, or name a file "
                 "of rrggbb lines .hex")
     if re.match(r"^#[0-9a-fA-F]{8}$", body):
         return ", which may be #rrggbbaa or #aarrggbb; write 'aarrggbb' without '#'"
+    if re.match(r"^#[0-9a-fA-F]{4}$", body):
+        return ", which may be #rgba or #argb; write 'aarrggbb' without '#'"
     return _named_as(body, ".txt")

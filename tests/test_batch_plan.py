@@ -31,6 +31,38 @@ def test_find_images_by_extension_and_pattern(photo_tree):
     assert [p.name for p in only] == ["rocket.png", "truncated.png"]
 
 
+@pytest.mark.parametrize("pattern, exclude_pattern, found", [
+    (["*.png", "sub/*.jpg"], None, ["chelsea.png", "sub/coffee.jpg", "sub/rocket.png",
+                                    "sub/truncated.png"]),
+    (("*.png",), ["trunc*", "rocket.png"], ["chelsea.png"]),
+    (None, "sub/**", ["astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg"]),
+    (None, ["*.jpg", "*.PNG"], ["chelsea.png", "sub/rocket.png", "sub/truncated.png"]),
+    ("**", "*.*", []),
+])
+def test_find_images_takes_any_pattern_and_leaves_out_the_excluded(photo_tree, pattern,
+                                                                   exclude_pattern, found):
+    """Several patterns: a file matching any; exclude patterns, matched as patterns are
+    (from the end, case-sensitive), leave files out of both selections."""
+    chosen = batch.find_images(photo_tree, recursive=True, pattern=pattern,
+                               exclude_pattern=exclude_pattern)
+    assert [p.relative_to(photo_tree).as_posix() for p in chosen] == found
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"pattern": ["*.png", ""]}, ValueError,
+     "^pattern='' is empty; expected a pattern such as '\\*.jpg'$"),
+    ({"exclude_pattern": ""}, ValueError,
+     "^exclude_pattern='' is empty; expected a pattern such as '\\*.jpg'$"),
+    ({"exclude_pattern": [Path("a.png")]}, TypeError,
+     "^exclude_pattern=PosixPath\\('a.png'\\) is a PosixPath; expected a string such as"),
+])
+def test_find_images_refuses_a_bad_pattern(photo_tree, kwargs, error, match):
+    if os.name == "nt" and error is TypeError:
+        pytest.skip("a WindowsPath there")
+    with pytest.raises(error, match=match):
+        batch.find_images(photo_tree, **kwargs)
+
+
 def test_the_plan_names_the_files_and_folders_the_search_passed_over(tmp_path):
     """A folder's .heic and .svg files and its sub-folders (without recursive) were left
     out without a word: the summary said "2/2 files"."""
@@ -53,6 +85,9 @@ def test_the_plan_names_the_files_and_folders_the_search_passed_over(tmp_path):
     assert deep.not_entered == []
     chosen = batch.plan_batch(src, tmp_path / "glob", COPY, pattern="*.png")
     assert (chosen.passed_over, chosen.not_entered) == ([], [src / "sub"])
+    # a file an exclude pattern leaves out is not one left out for its extension
+    excluded = batch.plan_batch(src, tmp_path / "excluded", COPY, exclude_pattern=["a.*", "y*"])
+    assert ([p.name for p in excluded.passed_over], excluded.total) == (["notes", "x.HEIC"], 0)
 
 
 def test_a_link_to_a_folder_is_no_folder_not_entered(tmp_path):
@@ -132,6 +167,9 @@ def test_find_images_skips_hidden_files_and_the_excluded_folder(photo_tree):
     ({}, "../out", None), ({"recursive": True}, "../out", None),
     ({"pattern": "*"}, "../out", None), ({"recursive": True, "pattern": "**"}, "../out", None),
     ({"recursive": True, "pattern": "sub/*.png"}, "../out", None),
+    ({"recursive": True, "pattern": ["sub/*.png", "*.jpg"], "exclude_pattern": "r*"},
+     "../out", None),
+    ({"recursive": True, "exclude_pattern": ["sub/**", "a*"]}, "../out", None),
     ({"recursive": True}, "sub", "sub"),  # an output folder inside the input is left out
     ({"recursive": True}, ".", None),  # ... but not the input folder itself
 ])
@@ -293,15 +331,24 @@ def test_output_dir_inside_input_dir_is_accepted_when_nothing_is_read_back(
     assert {j.input.name for j in plan.jobs} == ({"a.png", "x.png"} if recursive else {"a.png"})
 
 
-@pytest.mark.parametrize("out, recursive, mode", [
-    ("in", False, COPY),                  # a.png would overwrite / be re-read
-    ("in", True, SEG_LIKE),               # in/a/s.json would be listed on a rerun
-    (".", True, COPY),                    # in/in/x.png would map onto in/x.png's folder
+@pytest.mark.parametrize("out, recursive, mode, what", [
+    ("in", False, COPY, "output 'in/a.png' would replace its input"),
+    ("in", True, SEG_LIKE, "output 'in/a/s.json'"),  # listed on a rerun
+    (".", True, COPY, "output 'in/x.png' would be read as an input"),  # from in/in/x.png
 ])
-def test_output_dir_overlapping_input_dir_is_refused(tmp_path, out, recursive, mode):
-    src = _overlap_tree(tmp_path)
-    with pytest.raises(ValueError, match="overlaps input_dir"):
-        batch.plan_batch(src, tmp_path / out, mode, recursive=recursive)
+def test_output_dir_overlapping_input_dir_is_refused(tmp_path, monkeypatch, out, recursive,
+                                                     mode, what):
+    """The error says how the folders overlap and which to choose instead; an output folder
+    holding the input folder is outside it, which the error advised."""
+    _overlap_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as caught:
+        batch.plan_batch(Path("in"), Path(out), mode, recursive=recursive)
+    how = ("is input_dir='in' itself", "choose another output folder") if out == "in" else \
+        ("holds input_dir='in'", "choose an output folder that does not hold the input folder")
+    assert str(caught.value) == (
+        f"output_dir={out!r} {how[0]}: outputs would be written among the inputs ({what}); "
+        f"{how[1]}, e.g. output_dir='in-out' or output_dir='in/out'")
 
 
 @pytest.mark.parametrize("edges", [False, True])
@@ -312,16 +359,18 @@ def test_a_folder_output_read_as_an_input_is_named_by_an_image_written_in_it(tmp
     with pytest.raises(ValueError) as caught:
         batch.plan_batch(src, src, batch.segment_mode(), recursive=True,
                          options={"n_clusters": 2, "edges": edges})
-    assert str(caught.value) == (
-        f"output_dir={str(src)!r} overlaps input_dir={str(src)!r}: output "
-        f"{str(src / 'a' / 'labels.png')!r} would be read as an input; choose an output "
-        "folder outside the input folder")
+    assert str(caught.value) == _overlap_refusal(
+        src, f"output {str(src / 'a' / 'labels.png')!r} would be read as an input",
+        "segments")
     assert sorted(p.name for p in src.iterdir()) == ["a.png", "in"]
 
 
-def _overlap_refusal(src, what):
-    return (f"output_dir={str(src)!r} overlaps input_dir={str(src)!r}: {what}; choose an "
-            "output folder outside the input folder")
+def _overlap_refusal(src, what, word="reduced"):
+    """The error of an output folder that is the input folder ``src``."""
+    return (f"output_dir={str(src)!r} is input_dir={str(src)!r} itself: outputs would be "
+            f"written among the inputs ({what}); choose another output folder, e.g. "
+            f"output_dir={str(src.parent / f'{src.name}-{word}')!r} or "
+            f"output_dir={str(src / word)!r}")
 
 
 def test_the_file_named_read_as_an_input_is_the_one_the_pattern_selects(tmp_path):
@@ -342,8 +391,8 @@ def test_the_file_named_read_as_an_input_is_the_one_the_pattern_selects(tmp_path
     with pytest.raises(ValueError) as caught:
         batch.plan_batch(src, src, reduce, options=options, pattern="*.j*")
     assert str(caught.value) == _overlap_refusal(
-        src, f"output {str(src / 'a.png')!r} would be written among the inputs (pattern="
-             "'*.j*' leaves it out; another pattern, or none, may not)")
+        src, f"output {str(src / 'a.png')!r}, which pattern='*.j*' leaves out, but other "
+             "patterns, or none, may not")
     with pytest.raises(ValueError) as caught:
         batch.plan_batch(src, src, reduce, options=options, pattern="*")
     assert str(caught.value) == _overlap_refusal(
@@ -352,7 +401,8 @@ def test_the_file_named_read_as_an_input_is_the_one_the_pattern_selects(tmp_path
         batch.plan_batch(src, src, batch.segment_mode(), recursive=True, pattern="*.j*",
                          options={"n_clusters": 2})
     assert str(caught.value) == _overlap_refusal(
-        src, f"output {str(src / 'a' / 'segments.json')!r} would be read as an input")
+        src, f"output {str(src / 'a' / 'segments.json')!r} would be read as an input",
+        "segments")
     assert [p.name for p in src.iterdir()] == ["a.jpg"]
 
 
@@ -402,10 +452,9 @@ def test_an_output_folder_where_an_input_file_is_is_refused(tmp_path):
     Image.new("RGB", (4, 4)).save(src / "a.jpg")
     with pytest.raises(ValueError) as caught:
         batch.plan_batch(src, src, SEG_LIKE)
-    assert str(caught.value) == (
-        f"output_dir={str(src)!r} overlaps input_dir={str(src)!r}: {str(src / 'a.jpg')!r} "
-        f"would have its output folder {str(src / 'a.jpg')!r} made where an input file is; "
-        "choose an output folder outside the input folder")
+    assert str(caught.value) == _overlap_refusal(
+        src, f"{str(src / 'a.jpg')!r} would have its output folder {str(src / 'a.jpg')!r} "
+        "made where an input file is", "out")
     assert sorted(p.name for p in src.iterdir()) == ["a.jpg", "a.png", "in"]
 
 

@@ -332,6 +332,12 @@ def test_a_report_the_search_would_read_back_as_an_input_is_refused(tmp_path):
     batch.check_report_not_an_input(page, "html", src, out, pattern="*.jpg")
     batch.check_report_not_an_input(src / "out" / "r.json", "report", src, src / "out",
                                     recursive=True, pattern="*")  # in the output folder
+    batch.check_report_not_an_input(page, "html", src, out, pattern="*",
+                                    exclude_pattern="*.html")  # an exclude leaves it out
+    with pytest.raises(ValueError) as err:
+        batch.check_report_not_an_input(page, "html", src, out, pattern=["*.png", "*.html"],
+                                        exclude_pattern="*.htm")
+    assert "and pattern='*.png' pattern='*.html' selects it;" in str(err.value)
 
 
 def test_a_file_name_that_is_not_utf8_is_written_escaped_in_valid_utf8(tmp_path):

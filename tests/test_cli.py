@@ -1378,7 +1378,8 @@ def test_reduce_and_segment_json_name_the_same_facts_alike(tmp_path, monkeypatch
                                      ["batch", "in", "-o", "out"]])
 @pytest.mark.parametrize("palette, line", [
     ("nowhere.hex", "nowhere.hex: no such palette file"),
-    ("bad.hex", "bad.hex: line 1: expected a hex colour 'rrggbb' or 'rrggbbaa', got 'zzz'"),
+    ("bad.hex", "bad.hex: line 1: expected a hex colour 'rrggbb' or 'rrggbbaa' (or '#rgb', "
+                "'#rgba'), got 'zzz'"),
 ])
 def test_a_bad_palette_file_is_named_once_before_any_image_is_read(command, palette, line,
                                                                    tmp_path, monkeypatch):

@@ -197,6 +197,95 @@ def test_cli_glob_without_wildcard_naming_a_file_here_is_warned_of(tmp_path, mon
         assert _cli("in", "-o", f"out{n}", "--glob", quiet, "-q", "-k", "2").stderr == ""
 
 
+def _site(root: Path) -> Path:
+    """A web site's images: two PNGs, a GIF, a JPEG and a minified PNG, and a vendor/ and a
+    thumbs/ folder holding one PNG each."""
+    (root / "vendor").mkdir(parents=True)
+    (root / "img" / "thumbs").mkdir(parents=True)
+    for i, name in enumerate(("logo.png", "img/hero.png", "img/icon.gif", "img/photo.jpg",
+                              "img/hero.min.png", "vendor/x.png", "img/thumbs/t.png")):
+        Image.new("RGB", (4, 4), (30 * i, 200, 90)).save(root / name)
+    return root
+
+
+def _made(out: Path) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*")
+                  if not p.name.startswith("."))
+
+
+@pytest.mark.parametrize("args, made", [
+    (["--glob", "*.png", "--glob", "*.gif"],
+     ["img/hero.min.png", "img/hero.png", "img/icon.png", "img/thumbs/t.png", "logo.png",
+      "vendor/x.png"]),
+    (["--glob", "*.png", "--glob", "*.gif", "--exclude", "vendor/**", "--exclude", "*.min.png"],
+     ["img/hero.png", "img/icon.png", "img/thumbs/t.png", "logo.png"]),
+    (["--exclude", "thumbs/**", "--exclude", "*.jpg"],  # the extension filter, less those
+     ["img/hero.min.png", "img/hero.png", "img/icon.png", "logo.png", "vendor/x.png"]),
+    (["--exclude", "hero*"],  # matched from the end, as --glob: the name
+     ["img/icon.png", "img/photo.png", "img/thumbs/t.png", "logo.png", "vendor/x.png"]),
+    (["--glob", "img/*", "--exclude", "img/*.png"], ["img/icon.png", "img/photo.png"]),
+])
+def test_cli_glob_repeats_and_exclude_leaves_files_out(tmp_path, args, made):
+    """--glob '*.png' --glob '*.gif' was refused, "--glob is given twice", and there was no
+    --exclude."""
+    src, out = _site(tmp_path / "site"), tmp_path / "out"
+    result = _cli(src, "-o", out, "-r", "-k", "1", "-q", *args)
+    assert (result.exit_code, result.output) == (0, "")
+    assert _made(out) == made
+
+
+def test_cli_a_rerun_with_the_same_patterns_skips_every_file(tmp_path):
+    """The patterns are not among a run's options: the same command skips the files done,
+    and one that excludes more leaves the outputs of those as orphans, said once."""
+    src, out = _site(tmp_path / "site"), tmp_path / "out"
+    args = [src, "-o", out, "-r", "-k", "1", "--glob", "*.png", "--exclude", "vendor/**"]
+    assert _cli(*args, "-q").exit_code == 0
+    again = _cli(*args)
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert again.stdout.splitlines()[-1].startswith("4/4 files: 0 ok, 4 skipped, 0 failed")
+    fewer = _cli(*args, "--exclude", "thumbs/**", "-q")
+    assert (fewer.exit_code, fewer.stdout) == (0, "")
+    assert fewer.stderr == (
+        f"quantize: warning: {out}: 1 output made by an earlier run from a file that is not "
+        "among this run's inputs (deleted, renamed, or not selected by INPUT_DIR, --glob, "
+        f"--exclude or -r) is left in place, in no report: {out / 'img/thumbs/t.png'}; later "
+        "runs do not say it again (--remove-orphans removes them)\n")
+    assert _made(out) == ["img/hero.min.png", "img/hero.png", "img/thumbs/t.png", "logo.png"]
+
+
+@pytest.mark.parametrize("args, error", [
+    (["--exclude", "*"], "no file has an image extension (.jpg, .png, .tif, .webp, ...) and "
+     "matches no --exclude='*'"),
+    (["--glob", "*.png", "--glob", "*.gif", "--exclude", "*"],
+     "no file matches --glob='*.png' --glob='*.gif' and not --exclude='*'"),
+])
+def test_cli_nothing_left_by_exclude_is_a_usage_error_naming_the_patterns(tmp_path, args,
+                                                                           error):
+    src = _site(tmp_path / "site")
+    result = _cli(src, "-o", tmp_path / "out", "-r", *args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"quantize: error: INPUT_DIR={str(src)!r}: {error}\n"
+
+
+def test_cli_exclude_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, monkeypatch):
+    """--exclude *.png unquoted, as --glob: the shell gave the names."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), "red").save(name)
+    result = _cli(".", "-o", "out", "--exclude", "a.png", "b.png")
+    assert (result.exit_code, result.stderr) == (2, (
+        "quantize: error: b.png: unexpected argument; quantize batch takes one INPUT_DIR; "
+        "--exclude='a.png' and they are files here: the shell expands an unquoted pattern "
+        "into the names it matches; quote it, as --exclude '*.jpg' "
+        "(see 'quantize batch --help')\n"))
+    one = _cli(".", "-o", "out", "--exclude", "a.png", "-q", "-k", "1")
+    assert (one.exit_code, one.stderr) == (0, (
+        "quantize: warning: --exclude='a.png': no wildcard (*, ? or [), so only files of that "
+        "very name are left out, and a file of that name is here: the shell expands an "
+        "unquoted pattern into the names it matches; quote it, as --exclude '*.jpg'\n"))
+    assert _made(Path("out")) == ["b.png"]
+
+
 def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, monkeypatch):
     plans = []
     real_plan = batch.plan_batch
@@ -1431,6 +1520,8 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     (["--mode", "segment", "-w", "xy=1", "-w", "xy=2"], "-w xy is given twice"),
     (["--shared-palette", "--quality", "3"], "--shared-palette and --quality both given"),
     (["--glob", ""], "quantize: error: --glob='' is empty; expected a pattern such as '*.jpg'"),
+    (["--glob", "*.png", "--exclude", ""],
+     "quantize: error: --exclude='' is empty; expected a pattern such as '*.jpg'"),
 ])
 def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match):
     result = _cli(photo_tree, "-o", tmp_path / "out", *args)
@@ -1597,10 +1688,8 @@ def test_cli_refuses_a_recursive_segment_rerun_into_the_input_naming_an_image(tm
     assert (first.exit_code, (src / "a" / "labels.png").is_file()) == (0, True), first.output
     result = _cli(src, "-o", src, "--mode", "segment", "-r")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (f"quantize: error: -o/--output={str(src)!r} overlaps "
-                             f"INPUT_DIR={str(src)!r}: output {str(src / 'a' / 'labels.png')!r} "
-                             "would be read as an input; choose an output folder outside the "
-                             "input folder\n")
+    assert result.stderr == _is_input_dir(
+        src, f"output {str(src / 'a' / 'labels.png')!r} would be read as an input", "segments")
 
 
 def test_cli_refuses_a_shared_palette_the_glob_would_read_naming_it(tmp_path):
@@ -1612,19 +1701,75 @@ def test_cli_refuses_a_shared_palette_the_glob_would_read_naming_it(tmp_path):
     Image.new("RGB", (8, 8), (200, 30, 30)).save(src / "a.jpg")
     result = _cli(src, "-o", src, "-k", "2", "--glob", "*.j*", "--shared-palette")
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == (f"quantize: error: -o/--output={str(src)!r} overlaps "
-                             f"INPUT_DIR={str(src)!r}: the shared palette "
-                             f"{str(src / 'shared-palette.json')!r} would be read as an input; "
-                             "choose an output folder outside the input folder\n")
+    assert result.stderr == _is_input_dir(
+        src, f"the shared palette {str(src / 'shared-palette.json')!r} would be read as an "
+        "input")
     assert [p.name for p in src.iterdir()] == ["a.jpg"]
 
 
+def _is_input_dir(src, what, word="reduced", output=None):
+    """The error line of -o ``output`` (default ``src``), the input folder ``src``."""
+    return (f"quantize: error: -o/--output={str(output or src)!r} is INPUT_DIR={str(src)!r} "
+            f"itself: outputs would be written among the inputs ({what}); choose another "
+            f"output folder, e.g. -o/--output={str(src.parent / f'{src.name}-{word}')!r} or "
+            f"-o/--output={str(src / word)!r}\n")
+
+
 def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
+    """The error said that an output would be read as an input, and to choose a folder
+    outside the input folder: a folder inside it is allowed, and the first output replaces
+    its input."""
     result = _cli(photo_tree, "-o", photo_tree)
-    assert result.exit_code == 2
-    assert f"-o/--output={str(photo_tree)!r} overlaps INPUT_DIR=" in result.stderr
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == _is_input_dir(
+        photo_tree, f"output {str(photo_tree / 'astronaut.png')!r} would be read as an input")
     assert sorted(p.name for p in photo_tree.iterdir()) == [
         "README.txt", "astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg", "sub"]
+
+
+@pytest.mark.parametrize("args, error", [
+    (("x4", "-o", "x4", "-r"), "-o/--output='x4' is INPUT_DIR='x4' itself: outputs would be "
+     "written among the inputs (output 'x4/a.png' would replace its input); choose another "
+     "output folder, e.g. -o/--output='x4-reduced' or -o/--output='x4/reduced'"),
+    (("x4/", "-o", "./x4"), "-o/--output='x4' is INPUT_DIR='x4' itself: outputs would be "
+     "written among the inputs (output 'x4/a.png' would replace its input); choose another "
+     "output folder, e.g. -o/--output='x4-reduced' or -o/--output='x4/reduced'"),
+    (("x4/sub", "-o", "x4", "-r"), "-o/--output='x4' holds INPUT_DIR='x4/sub': outputs would "
+     "be written among the inputs (output 'x4/sub/b.png' would be read as an input); choose "
+     "an output folder that does not hold the input folder, e.g. -o/--output='x4/sub-reduced' "
+     "or -o/--output='x4/sub/reduced'"),
+])
+def test_cli_refuses_an_output_folder_among_the_inputs_saying_where_to_write(tmp_path,
+                                                                            monkeypatch, args,
+                                                                            error):
+    """cp -r site x4; batch x4 -o x4 -r said that an output "would be read as an input" and
+    to "choose an output folder outside the input folder", though -o x4/min is allowed; with
+    -o a folder holding the input folder, which is outside it, the same advice."""
+    monkeypatch.chdir(tmp_path)
+    Path("x4/sub/sub").mkdir(parents=True)
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("x4/a.png")
+    Image.new("RGB", (4, 4), (30, 200, 30)).save("x4/sub/sub/b.png")
+    before = sorted(str(p) for p in Path("x4").rglob("*"))
+    result = _cli(*args, "-k", "2")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"quantize: error: {error}\n")
+    assert sorted(str(p) for p in Path("x4").rglob("*")) == before
+
+
+def test_cli_an_output_folder_inside_the_input_folder_is_left_out_of_reruns(tmp_path,
+                                                                           monkeypatch):
+    """The folder the error suggests: -o x4/reduced -r, run twice, the second run skips
+    the file done and reads nothing of x4/reduced."""
+    monkeypatch.chdir(tmp_path)
+    Path("x4").mkdir()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("x4/a.png")
+    first = _cli("x4", "-o", "x4/reduced", "-r", "-k", "2")
+    assert first.exit_code == 0, first.output
+    again = _cli("x4", "-o", "x4/reduced", "-r", "-k", "2")
+    assert (again.exit_code, again.stderr) == (0, "")
+    line = again.stdout.splitlines()[0]  # the time it took is the first run's
+    assert (line[:24], line[-15:]) == ("[1/1] skipped x4/a.png  ", "(output exists)")
+    assert sorted(str(p) for p in Path("x4").rglob("*.png")) == ["x4/a.png", "x4/reduced/a.png"]
 
 
 def test_cli_refuses_an_output_folder_inside_the_tree_holding_the_users_photos(tmp_path):
@@ -1659,11 +1804,10 @@ def test_cli_segment_refuses_output_dir_equal_to_input_dir_when_folders_are_inpu
     symlink_or_skip(tmp_path / "alias", src)
     result = _cli(src, "-o", tmp_path / "alias", "--mode", "segment")
     assert result.exit_code == 2, result.output
-    assert result.stderr == (
-        f"quantize: error: -o/--output={str(tmp_path / 'alias')!r} overlaps "
-        f"INPUT_DIR={str(src)!r}: {str(src / 'photo.jpg')!r} would have its output folder "
-        f"{str(tmp_path / 'alias' / 'photo.jpg')!r} made where an input file is; choose an "
-        "output folder outside the input folder\n")
+    assert result.stderr == _is_input_dir(
+        src, f"{str(src / 'photo.jpg')!r} would have its output folder "
+        f"{str(tmp_path / 'alias' / 'photo.jpg')!r} made where an input file is", "segments",
+        output=tmp_path / "alias")
     assert sorted(p.name for p in src.iterdir()) == ["photo.jpg", "photo.png"]
 
 

@@ -1257,6 +1257,21 @@ def test_palette_out_then_palette_in(photo, tmp_path):
     assert set(map(tuple, used.tolist())) <= set(map(tuple, palette.tolist()))
 
 
+@pytest.mark.parametrize("name, text", [("pal.txt", "#fff\n#000\n#f80\n"),
+                                        ("pal.hex", "#FFF\n000000\n#f80f\n")])
+def test_palette_in_takes_css_shorthand_colours(tmp_path, name, text):
+    """--palette-in pal.txt of #fff lines was refused: "expected a Paint.NET colour
+    'aarrggbb' (8 hex digits, alpha first) or GIMP's '#rrggbb', got '#fff'"."""
+    image = np.array([[[250, 250, 250], [10, 10, 10], [255, 130, 10]]], np.uint8)
+    Image.fromarray(image).save(tmp_path / "a.png")
+    (tmp_path / name).write_text(text)
+    result = run(tmp_path / "a.png", "--palette-in", tmp_path / name, "-o", tmp_path / "o.png",
+                 "-q")
+    assert (result.exit_code, result.output) == (0, "")
+    assert np.asarray(Image.open(tmp_path / "o.png").convert("RGB")).tolist() == [
+        [[255, 255, 255], [0, 0, 0], [255, 136, 0]]]
+
+
 def test_a_palette_in_pipe_is_refused_before_it_is_read(photo, tmp_path):
     # The command read the pipe once to check it and each file's job read it again:
     # it waited for a second writer of the pipe for ever.
@@ -2671,7 +2686,11 @@ def test_a_damaged_png_on_stdin_is_refused():
      "photo.png: -o - writes the image's bytes to stdout, which is a terminal; redirect it "
      "(> photo.small.png), or name a file with -o"),
     (["-"], "stdout", "-: without -o, stdin's image is written to stdout, which is a "
-     "terminal; redirect it (> small.png), or name a file with -o"),
+     "terminal; redirect it (> small.gif for a GIF, small.png for a PNG), or name a file "
+     "with -o"),
+    (["photo.gif", "-o", "-"], "stdout",
+     "photo.gif: -o - writes the image's bytes to stdout, which is a terminal; redirect it "
+     "(> photo.small.gif), or name a file with -o"),
     (["photo.png", "-o", "-", "--format", "webp"], "stdout",
      "photo.png: -o - writes the image's bytes to stdout, which is a terminal; redirect it "
      "(> photo.small.webp), or name a file with -o"),
@@ -2679,7 +2698,7 @@ def test_a_damaged_png_on_stdin_is_refused():
      "which is a terminal; redirect it (> small.gif), or name a file with -o"),
     (["-", "-o", "out.png"], "stdin", "-: stdin is a terminal; pipe an image in (quantize "
      "reduce - < photo.png), or name the file"),
-], ids=["-o -", "stdin to stdout", "-o - --format", "stdin --format", "stdin"])
+], ids=["-o -", "stdin to stdout", "gif -o -", "-o - --format", "stdin --format", "stdin"])
 def test_no_image_is_read_from_or_written_to_a_terminal(photo, monkeypatch, args, terminal,
                                                          line):
     """'reduce photo.png -o -' at a prompt filled the terminal with the PNG's bytes, and
@@ -2689,6 +2708,9 @@ def test_no_image_is_read_from_or_written_to_a_terminal(photo, monkeypatch, args
     import pty
 
     monkeypatch.chdir(photo.parent)
+    if "photo.gif" in args:  # a GIF goes to stdout as a GIF: named so
+        Image.open(photo).convert("RGB").save(photo.with_suffix(".gif"))
+    before = sorted(p.name for p in photo.parent.iterdir())
     leader, follower = pty.openpty()
     streams = ({"stdout": follower, "input": photo.read_bytes()} if terminal == "stdout"
                else {"stdin": follower, "stdout": subprocess.PIPE})
@@ -2699,7 +2721,7 @@ def test_no_image_is_read_from_or_written_to_a_terminal(photo, monkeypatch, args
         os.close(follower)
         os.close(leader)
     assert (done.returncode, done.stderr.decode()) == (2, f"quantize: error: {line}\n")
-    assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
+    assert sorted(p.name for p in photo.parent.iterdir()) == before
 
 
 @pytest.mark.parametrize("args, stdin, mode, why", [
@@ -3318,6 +3340,59 @@ def two_frame_gif(tmp_path):
     return path
 
 
+def _saved(path: Path, frames: int, **kwargs: Any) -> Path:
+    """A tiny image of ``frames`` frames of four flat colours each, saved at ``path``."""
+    images = []
+    for n in range(frames):
+        f = np.zeros((8, 8, 3), np.uint8)
+        f[:, :4] = (200, 40 * n, 40)
+        f[:, 4:] = (30, 90, 200 - 40 * n)
+        f[4:] //= 2
+        images.append(Image.fromarray(f))
+    images[0].save(path, save_all=frames > 1, append_images=images[1:], **kwargs)
+    return path
+
+
+@pytest.mark.parametrize("name, frames, magic, format", [
+    ("anim.gif", 3, b"GIF89a", "gif"),  # written as an APNG before
+    ("still.gif", 1, b"GIF8", "gif"),  # as a PNG before
+    ("still.png", 1, b"\x89PNG", "png"),
+    ("anim.png", 3, b"\x89PNG", "png"),  # an APNG: a PNG
+    ("anim.webp", 3, b"RIFF", "webp"),  # as a default name keeps an animation
+    ("still.webp", 1, b"\x89PNG", "png"),  # a still goes as a PNG, as a default name does
+    ("still.jpg", 1, b"\x89PNG", "png"),
+    ("pages.tif", 2, b"II*\x00", "tif"),
+])
+@pytest.mark.parametrize("args", [["-", "-o", "-"], ["-"], ["{src}", "-o", "-"]],
+                         ids=["stdin -o -", "stdin", "file -o -"])
+def test_stdout_keeps_the_input_format_without_format(tmp_path, name, frames, magic, format,
+                                                      args):
+    """cat anim.gif | quantize reduce - -o - -k 16 > out wrote an APNG: without --format,
+    stdout's image is now in the input's own format when it is GIF or PNG, or an animation
+    in WebP or TIFF pages, else a PNG; --json says which."""
+    kwargs = {"duration": 80, "loop": 0} if frames > 1 and not name.endswith(".tif") else {}
+    src = _saved(tmp_path / name, frames, **kwargs)
+    result = runner.invoke(app, ["reduce", *[a.format(src=src) for a in args], "-k", "16",
+                                 "--json"], input=src.read_bytes())
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes.startswith(magic)
+    record = json.loads(result.stderr.splitlines()[-1])
+    assert (record["output"], record["format"], record["frames"]) == ("-", format, frames)
+
+
+def test_format_names_stdout_format_over_the_input_s(tmp_path):
+    """--format still decides: a GIF in, --format png, a PNG out; and a GIF piped in, the
+    bytes are those -o small.gif writes."""
+    src = _saved(tmp_path / "anim.gif", 3, duration=80, loop=0)
+    png = runner.invoke(app, ["reduce", "-", "-k", "4", "--format", "png", "-q"],
+                        input=src.read_bytes())
+    assert (png.exit_code, png.stdout_bytes[:4]) == (0, b"\x89PNG")
+    piped = runner.invoke(app, ["reduce", "-", "-k", "4", "-q"], input=src.read_bytes())
+    named = run(src, "-k", "4", "-q", "-o", tmp_path / "small.gif")
+    assert (piped.exit_code, named.exit_code) == (0, 0)
+    assert piped.stdout_bytes == (tmp_path / "small.gif").read_bytes()
+
+
 def _frame_colours(path) -> list[set]:
     with Image.open(path) as im:
         out = []
@@ -3389,21 +3464,25 @@ def test_palette_errors_are_one_line_usage_errors(two_frame_gif, tmp_path, args,
     assert not (tmp_path / "out.png").exists()
 
 
-@pytest.mark.parametrize("args, match", [
-    # It said "needs a .gif output (local colour tables), got '.png'": a name never typed.
-    (["{src}", "-o", "-"], r"needs a \.gif output file \(local colour tables\), but -o - "
-                           "writes a PNG to stdout; give --format gif, or name a .gif file "
-                           "with -o$"),
-    (["-"], r"needs a \.gif output file \(local colour tables\), but without -o, stdin's "
-            "image is written to stdout as a PNG; give --format gif, or name a .gif file "
-            "with -o$"),
-])
-def test_palette_per_frame_to_stdout_says_stdout_gets_a_png(two_frame_gif, args, match):
-    args = [a.format(src=two_frame_gif) for a in args]
-    result = runner.invoke(app, ["reduce", *args, "--palette", "per-frame"],
-                           input=two_frame_gif.read_bytes())
-    assert result.exit_code == 2 and result.stdout_bytes == b""
-    assert re.search("^quantize: error: --palette='per-frame' " + match, one_error_line(result))
+@pytest.mark.parametrize("args", [["{src}", "-o", "-"], ["-"]])
+def test_palette_per_frame_to_stdout_says_stdout_gets_a_png(two_frame_gif, tmp_path, args):
+    """It said "needs a .gif output (local colour tables), got '.png'": a name never typed.
+    An animated PNG goes to stdout as a PNG; a GIF, as a GIF, which per-frame writes."""
+    clip = tmp_path / "clip.png"
+    with Image.open(two_frame_gif) as im:
+        frames = [f.convert("RGB") for f in ImageSequence.Iterator(im)]
+    frames[0].save(clip, save_all=True, append_images=frames[1:], duration=60, loop=0)
+    result = runner.invoke(app, ["reduce", *[a.format(src=clip) for a in args], "--palette",
+                                 "per-frame"], input=clip.read_bytes())
+    assert (result.exit_code, result.stdout_bytes) == (2, b"")
+    assert one_error_line(result) == (
+        "quantize: error: --palette='per-frame' needs a .gif output file (local colour "
+        "tables), but without --format, this input's image goes to stdout as a PNG; give "
+        "--format gif, or name a .gif file with -o")
+    gif = runner.invoke(app, ["reduce", *[a.format(src=two_frame_gif) for a in args],
+                              "--palette", "per-frame", "-k", "4", "-q"],
+                        input=two_frame_gif.read_bytes())
+    assert (gif.exit_code, gif.stderr, gif.stdout_bytes[:6]) == (0, "", b"GIF89a")
 
 
 @pytest.mark.parametrize("suffix", [".webp", ".png"])

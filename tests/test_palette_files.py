@@ -757,13 +757,15 @@ def test_paint_net_txt_file_as_lospec_writes_it_is_read(tmp_path):
     ("c81e1e", ", 6 digits (rrggbb); write 'ffrrggbb' for an opaque colour, or name a file of "
                "rrggbb lines .hex"),
     ("#FFC81E1E", ", which may be #rrggbbaa or #aarrggbb; write 'aarrggbb' without '#'"),
-    ("FFC81E1E00", ""), ("FFC81EZZ", ""), ("#c81e1", "")])
+    ("#c81e", ", which may be #rgba or #argb; write 'aarrggbb' without '#'"),
+    ("FFC81E1E00", ""), ("FFC81EZZ", ""), ("#c81e1", ""), ("c81", "")])
 def test_a_paint_net_line_that_is_not_aarrggbb_is_named(tmp_path, monkeypatch, line, hint):
     # Six digits are not read as opaque: Paint.NET itself would read them as alpha 0.
     refused = _refusal(tmp_path, monkeypatch, "p.txt",
                        f"; paint.net Palette File\nFF000000\n{line}\n")
     assert refused == (f"p.txt: line 3: expected a Paint.NET colour 'aarrggbb' (8 hex "
-                       f"digits, alpha first) or GIMP's '#rrggbb', got {line!r}{hint}")
+                       f"digits, alpha first) or GIMP's '#rrggbb' (or '#rgb'), got "
+                       f"{line!r}{hint}")
 
 
 def test_gimp_text_file_palette_export_is_read_as_opaque_colours(tmp_path):
@@ -778,6 +780,37 @@ def test_gimp_text_file_palette_export_is_read_as_opaque_colours(tmp_path):
     assert read_palette(path).tolist() == [[0, 0, 0, 128], [200, 30, 30, 255]]
 
 
+@pytest.mark.parametrize("name, text, levels", [
+    # CSS's shorthand, each digit doubled: #f80 is #ff8800, #f808 is #ff880088
+    ("p.hex", "#fff\n#F80 ; orange\n#f808\n#000f\n", [[255, 255, 255, 255], [255, 136, 0, 255],
+                                                     [255, 136, 0, 136], [0, 0, 0, 255]]),
+    ("p.hex", "#fff\n#0a0\n", [[255, 255, 255], [0, 170, 0]]),  # every alpha 255: none
+    ("p.txt", "#fff\n#0A0\n", [[255, 255, 255], [0, 170, 0]]),  # with GIMP's #rrggbb lines
+    ("p.txt", "; paint.net Palette File\n80000000\n#fff\n", [[0, 0, 0, 128],
+                                                               [255, 255, 255, 255]]),
+    ("p.json", '{"colors": [{"hex": "#fff"}, {"hex": "#f808"}, "#0a0"]}',
+     [[255, 255, 255, 255], [255, 136, 0, 136], [0, 170, 0, 255]]),
+    ("p.json", '[{"hex": "#f80", "rgb": [255, 136, 0]}, {"hex": "#f808", "alpha": 136}]',
+     [[255, 136, 0, 255], [255, 136, 0, 136]]),
+])
+def test_css_shorthand_colours_are_read_each_digit_doubled(tmp_path, name, text, levels):
+    """A .txt palette of #fff lines was refused ("expected a Paint.NET colour 'aarrggbb'
+    ... or GIMP's '#rrggbb', got '#fff'"), and so were such .hex lines and JSON hex
+    values; #rgba where the format reads #rrggbbaa (.hex, .json), not in .txt, whose
+    8-digit lines are alpha first."""
+    path = tmp_path / name
+    path.write_text(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_palette(path).tolist() == levels
+
+
+def test_a_json_shorthand_hex_must_agree_with_its_rgb(tmp_path, monkeypatch):
+    refused = _refusal(tmp_path, monkeypatch, "p.json", '[{"hex": "#f80", "rgb": [255, 128, 0]}]')
+    assert refused == ('p.json: colour 1: its hex "#f80" and rgb [255, 128, 0] are not the '
+                       "same colour; expected them to agree (edit both, or give one)")
+
+
 def test_hex_lines_may_be_written_0x_and_carry_comments_after_a_semicolon(tmp_path):
     path = tmp_path / "p.hex"
     path.write_text("; brand\n0xC81E1E\n0X1ea028 ; green\nc81e1e64;faint red\n")
@@ -790,14 +823,15 @@ def test_hex_lines_may_be_written_0x_and_carry_comments_after_a_semicolon(tmp_pa
                    "rrggbbaa; write 'rrggbbaa' without '0x'"),
     ("# brand colours", ": comments start with ';'"),
     ("// brand colours", ": comments start with ';'"),
-    ("#c81", ""), ("c81e1e red", ""), ("0xc81e", ""),
+    ("#c81e1", ""), ("c81", ""), ("c81e", ""), ("c81e1e red", ""), ("0xc81e", ""),
+    ("0xc81", ""),
     ("GIMP Palette", ", which begins a GIMP palette: name the file .gpl")])
 def test_a_hex_line_that_is_no_colour_is_named_with_advice(tmp_path, monkeypatch, line, hint):
     # Lospec's .hex is bare rrggbb lines; what else is read has one reading. An 8-digit 0x
     # number may be alpha first, a '#' line is a colour, a name after a colour is no comment.
     refused = _refusal(tmp_path, monkeypatch, "p.hex", f"c81e1e\n{line}\n")
-    assert refused == (f"p.hex: line 2: expected a hex colour 'rrggbb' or 'rrggbbaa', got "
-                       f"{line!r}{hint}")
+    assert refused == (f"p.hex: line 2: expected a hex colour 'rrggbb' or 'rrggbbaa' (or "
+                       f"'#rgb', '#rgba'), got {line!r}{hint}")
 
 
 @pytest.mark.parametrize("header", ["; paint.net Palette File", ";PAINT.NET PALETTE FILE"])
@@ -924,9 +958,9 @@ def test_a_long_bad_line_is_quoted_cut_at_200_characters(tmp_path, monkeypatch, 
     ("p.pal", "GIMP Palette\n0 0 0\n", "expected 'JASC-PAL', the first line of a JASC "
                                        "palette, got 'GIMP Palette', which begins a GIMP "
                                        "palette: name the file .gpl"),
-    ("p.hex", "JASC-PAL\n0100\n1\n0 0 0\n", "expected a hex colour 'rrggbb' or 'rrggbbaa', "
-                                             "got 'JASC-PAL', which begins a JASC palette: "
-                                             "name the file .pal"),
+    ("p.hex", "JASC-PAL\n0100\n1\n0 0 0\n", "expected a hex colour 'rrggbb' or 'rrggbbaa' "
+                                             "(or '#rgb', '#rgba'), got 'JASC-PAL', which "
+                                             "begins a JASC palette: name the file .pal"),
     ("p.txt", "GIMP Palette\n0 0 0\n", "got 'GIMP Palette', which begins a GIMP palette: "
                                        "name the file .gpl"),
     # GIMP reads a first line by its beginning: the hint did not name such a file's format

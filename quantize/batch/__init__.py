@@ -76,7 +76,7 @@ _SOURCES = {
     "plan": (
         "FINISHED", "INPUT_CHANGED", "NO_RECORD", "OUTPUT_DELETED", "OUTPUT_EDITED",
         "OUTPUT_EMPTIED", "OUTPUT_LARGER", "OUTPUT_PART_DELETED", "OUTPUT_UNFINISHED",
-        "OUTPUT_UNRECORDED", "BatchPlan", "FileJob", "JobMode", "find_images",
+        "OUTPUT_UNRECORDED", "BatchPlan", "FileJob", "JobMode", "Selection", "find_images",
         "image_extensions", "plan_batch", "would_be_found"),
     "report": (
         "REPORT_COLUMNS", "SEGMENT_REPORT_COLUMNS", "check_report_clear_of_outputs",

@@ -1,6 +1,7 @@
 """Planning a batch: find the images, map each to an output, decide what to run.
 
-1. :func:`find_images` lists candidate files (by extension, or by ``pattern``).
+1. :func:`find_images` lists candidate files (by extension, or by ``pattern``; less those
+   ``exclude_pattern`` matches).
 2. :func:`plan_batch` checks the job options once (the mode's own checker),
    maps every input to an output that mirrors the input tree, refuses outputs
    that could be read back as inputs, skips files whose outputs already exist
@@ -384,8 +385,9 @@ def _opened_as(fmt: str) -> str:
 
 
 def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
-                pattern: str | None = None,
-                exclude: str | os.PathLike[str] | None = None) -> list[Path]:
+                pattern: str | Sequence[str] | None = None,
+                exclude: str | os.PathLike[str] | None = None,
+                exclude_pattern: str | Sequence[str] | None = None) -> list[Path]:
     """List candidate image files under ``root``, sorted.
 
     Parameters
@@ -394,15 +396,20 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
         Folder to search.
     recursive : bool
         Descend into sub-folders.
-    pattern : str or None
+    pattern : str, sequence of str, or None
         Glob matched against the end of the path relative to ``root`` (``"*.jpg"``,
         ``"2024/*/IMG_*"``; ``**`` stands for any number of folders, ``"2024/**/*.jpg"``;
         ``[*]``, ``[?]`` and ``[[]`` match a literal ``*``, ``?`` or ``[``: ``"v[*].jpg"``
-        matches ``v*.jpg`` alone); replaces the extension filter. Files it selects
-        that are not images are reported by :func:`plan_batch`, not skipped.
+        matches ``v*.jpg`` alone), case-sensitive; several: a file matching any of them;
+        replaces the extension filter. Files it selects that are not images are reported
+        by :func:`plan_batch`, not skipped.
     exclude : path or None
         A folder whose contents are never listed (the output folder when it
         lies inside ``root``).
+    exclude_pattern : str, sequence of str, or None
+        Globs, matched as ``pattern`` is, of files not to list even when ``pattern`` (or
+        their extension) selects them: ``"*.min.png"``, ``"thumbs/**"`` for the files under
+        every folder named ``thumbs``.
 
     Hidden files and folders (name starting with ".") are never listed. A
     sub-folder that cannot be listed (no permission) is left out here;
@@ -420,11 +427,84 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
     ImageReadError
         If ``root`` is missing or not a folder (a ``ValueError`` too).
     ValueError
-        If ``pattern`` is empty.
+        If a pattern is empty.
+    TypeError
+        If a pattern is not a string.
     OSError
         If ``root`` cannot be listed.
     """
-    return _search(Path(root), recursive, pattern, exclude)[0]
+    chosen = Selection.of(pattern, exclude_pattern)
+    return _search(Path(root), recursive, chosen, exclude)[0]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The files a search takes, by their path relative to the input folder: those that
+    match one of ``patterns`` (none: those of an image extension, in any case) and none of
+    ``excluded``, each matched as :func:`find_images` matches ``pattern``. Made by
+    :meth:`Selection.of`, which checks the patterns.
+
+    >>> chosen = Selection.of(["*.png", "*.gif"], "thumbs/**")
+    >>> [chosen.takes(PurePath(name)) for name in ("a.png", "b.gif", "thumbs/c.png", "d.jpg")]
+    [True, True, False, False]
+    >>> [Selection.of(None, "*.jpg").takes(PurePath(name)) for name in ("a.JPG", "b.jpg")]
+    [True, False]
+    >>> str(Selection.of("*.png", ["a*", "b*"]))
+    "pattern='*.png' exclude_pattern='a*' exclude_pattern='b*'"
+    """
+
+    patterns: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+    extensions: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+
+    @classmethod
+    def of(cls, pattern: str | Sequence[str] | None,
+           exclude_pattern: str | Sequence[str] | None = None) -> Selection:
+        """The selection of ``pattern`` and ``exclude_pattern`` (see :func:`find_images`).
+
+        Raises
+        ------
+        ValueError
+            If a pattern is empty.
+        TypeError
+            If a pattern is not a string.
+        """
+        patterns = _patterns(pattern, "pattern")
+        return cls(patterns, _patterns(exclude_pattern, "exclude_pattern"),
+                   frozenset() if patterns else image_extensions())
+
+    def takes(self, rel: PurePath) -> bool:
+        """Whether the search takes the file at ``rel``, relative to the input folder."""
+        if self.leaves_out(rel):
+            return False
+        if self.patterns:
+            return any(_glob_match(rel, pattern) for pattern in self.patterns)
+        return rel.suffix.lower() in self.extensions
+
+    def leaves_out(self, rel: PurePath) -> bool:
+        """Whether one of the ``excluded`` patterns matches ``rel``."""
+        return any(_glob_match(rel, pattern) for pattern in self.excluded)
+
+    def __bool__(self) -> bool:
+        """Whether any pattern is given: the search then selects by name."""
+        return bool(self.patterns or self.excluded)
+
+    def __str__(self) -> str:
+        """The patterns as parameters, for messages (the command line's flags)."""
+        return " ".join([*(f"pattern={quoted(p)}" for p in self.patterns),
+                         *(f"exclude_pattern={quoted(p)}" for p in self.excluded)])
+
+
+def _patterns(value: str | Sequence[str] | None, name: str) -> tuple[str, ...]:
+    """``value``, one pattern or several, as a tuple; each checked."""
+    given = () if value is None else (value,) if isinstance(value, str) else tuple(value)
+    for pattern in given:
+        if not isinstance(pattern, str):
+            raise TypeError(f"{name}={pattern!r} is a {type(pattern).__name__}; expected a "
+                            "string such as '*.jpg'")
+        if not pattern:
+            raise ValueError(f"{name}='' is empty; expected a pattern such as '*.jpg'")
+    return given
 
 
 @dataclass
@@ -439,7 +519,8 @@ class _PassedOver:
 
 def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[str],
                    output_dir: str | os.PathLike[str], *, recursive: bool = False,
-                   pattern: str | None = None) -> bool:
+                   pattern: str | Sequence[str] | None = None,
+                   exclude_pattern: str | Sequence[str] | None = None) -> bool:
     """Whether :func:`plan_batch` would take ``path`` as an input (now, or once it exists).
 
     The parameters are those of :func:`plan_batch`: ``output_dir`` is left out of
@@ -460,8 +541,7 @@ def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[st
     rel = target.relative_to(base)
     if any(part.startswith(".") for part in rel.parts) or (not recursive and len(rel.parts) > 1):
         return False
-    return _glob_match(rel, pattern) if pattern is not None else \
-        target.suffix.lower() in image_extensions()
+    return Selection.of(pattern, exclude_pattern).takes(rel)
 
 
 def _check_input_dir(base: Path) -> None:
@@ -478,27 +558,26 @@ def _check_input_dir(base: Path) -> None:
     raise ImageReadError(what, path=base)
 
 
-def _search(base: Path, recursive: bool, pattern: str | None,
+def _search(base: Path, recursive: bool, chosen: Selection,
             exclude: str | os.PathLike[str] | None, passed: _PassedOver | None = None
             ) -> tuple[list[Path], list[OSError], list[Path], list[Path]]:
     """:func:`find_images`, the errors of the sub-folders it could not list, the
     symbolic links to folders it did not follow and the folders of quantize's outputs it
-    did not search (with ``recursive``; :func:`_holds_outputs`). What it passed over is
-    added to ``passed`` (sorted), when given."""
+    did not search (with ``recursive``; :func:`_holds_outputs`). What it passed over for
+    its extension (not a file an exclude pattern leaves out) is added to ``passed``
+    (sorted), when given."""
     _check_input_dir(base)
-    if pattern == "":
-        raise ValueError("pattern='' is empty; expected a pattern such as '*.jpg'")
     skip = Path(exclude).resolve() if exclude is not None else None
-    extensions = image_extensions()
     found = []
     unlisted: list[OSError] = []
     linked: list[Path] = []
     outputs: list[Path] = []
     passed = passed if passed is not None else _PassedOver()
     for path in _walk(base, recursive, skip, unlisted, (linked, outputs), passed.folders):
-        if _selected(path, path.relative_to(base), pattern, extensions):
+        rel = path.relative_to(base)
+        if chosen.takes(rel):
             found.append(path)
-        elif pattern is None:
+        elif not chosen.patterns and not chosen.leaves_out(rel):
             passed.files.append(path)
     for exc in unlisted:
         if exc.filename is not None and Path(exc.filename) == base:
@@ -506,15 +585,6 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     passed.files.sort()
     passed.folders.sort()
     return sorted(found), unlisted, sorted(linked), sorted(outputs)
-
-
-def _selected(path: Path, rel: PurePath, pattern: str | None,
-              extensions: frozenset[str]) -> bool:
-    """Whether the search takes ``path`` (``rel`` to the input folder) as an input: matched
-    by ``pattern``, or, without one, of one of ``extensions``."""
-    if pattern is not None:
-        return _glob_match(rel, pattern)
-    return path.suffix.lower() in extensions
 
 
 def _glob_match(rel: PurePath, pattern: str) -> bool:
@@ -622,7 +692,8 @@ def sniff_image(path: Path) -> str | None:
 
 def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[str],
                mode: JobMode, *, options: Mapping[str, Any] | None = None,
-               recursive: bool = False, pattern: str | None = None,
+               recursive: bool = False, pattern: str | Sequence[str] | None = None,
+               exclude_pattern: str | Sequence[str] | None = None,
                force: bool = False, shared_palette: bool = False) -> BatchPlan:
     """Find the images, map each to an output mirroring the input tree, decide what to run.
 
@@ -640,7 +711,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     options : mapping
         Keyword arguments passed to ``mode.func`` for every file, checked and
         completed by the mode's own checker first.
-    recursive, pattern
+    recursive, pattern, exclude_pattern
         See :func:`find_images`.
     force : bool
         Redo files whose outputs exist, whatever options made them and whether
@@ -720,24 +791,25 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     """
     checked = mode.checked_options(options)
     settings = output_settings(checked, shared_palette=shared_palette)
+    chosen = Selection.of(pattern, exclude_pattern)
     src = Path(input_dir)
     dst = Path(output_dir)
     _check_input_dir(src)  # before any path is resolved: a link loop made that fail
     check_output_folder(dst)
     skip = _left_out(src, dst)
     if skip is not None and recursive:
-        _check_no_photos_left_out(src, dst, pattern)
+        _check_no_photos_left_out(src, dst, chosen)
     passed = _PassedOver()
-    inputs, unlisted, linked, left_out = _search(src, recursive, pattern, skip, passed)
+    inputs, unlisted, linked, left_out = _search(src, recursive, chosen, skip, passed)
     sources = [source_key(dst, path) for path in inputs]
     read = _manifest_if_readable(dst, mode)  # once a run
     outputs = _map_outputs(inputs, src, dst, _output_suffixes(
         mode, inputs, sources, checked, read.entries if read is not None else {}, dst))
-    _check_no_collision(outputs, src, dst, mode, (recursive, pattern), excluded=skip,
-                        shared_palette=shared_palette)
+    _check_no_collision(list(zip(inputs, outputs, strict=True)), src, dst, mode,
+                        (recursive, chosen), excluded=skip, shared_palette=shared_palette)
     keys = [manifest_key(dst, out) for out in outputs]  # each output's name in the manifest
     if mode.makes_folder:
-        _check_no_folder_on_an_input(outputs, inputs, src, dst)
+        _check_no_folder_on_an_input(outputs, inputs, src, dst, mode.name)
     manifest = read if read is not None else load_manifest(dst, mode.name)  # says why not
     if manifest.n_unread:
         manifest = _without_unread_lines(dst, manifest, mode.name)
@@ -1410,52 +1482,87 @@ def _numbered(mapped: Sequence[PurePath], plain: Sequence[PurePath], rels: Seque
     return named
 
 
-def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: JobMode,
-                        search: tuple[bool, str | None], excluded: Path | None,
+def _check_no_collision(jobs: Sequence[tuple[Path, Path]], src: Path, dst: Path,
+                        mode: JobMode, search: tuple[bool, Selection], excluded: Path | None,
                         shared_palette: bool = False) -> None:
-    """Refuse any output file that a search of ``src`` (``recursive``, ``pattern``: its
-    ``search``) would list, now or on a rerun.
+    """Refuse any output file (``jobs``: each input with its output) that a search of
+    ``src`` (``recursive``, ``chosen``: its ``search``) would list, now or on a rerun.
 
     That covers an output replacing an input. For folder outputs, the marker
     stands for every file of the folder. The error names the file written there that the
-    search would take as an input, as it takes its inputs (:func:`_selected`: by
-    ``pattern``, else by extension), the ``shared_palette``'s file among them; or, when it
-    takes none, says that ``pattern`` leaves them out (another may not).
+    search would take as an input, as it takes its inputs (:class:`Selection`: by
+    pattern, else by extension), the ``shared_palette``'s file among them; or, when it
+    takes none, says that the patterns leave them out (others may not); or the output
+    that would replace its input. It says how the folders overlap, and which to choose
+    instead (:func:`_overlap`).
     """
-    recursive, pattern = search
+    recursive, chosen = search
     root = src.resolve()
     skip = excluded.resolve() if excluded is not None else None
     folders: dict[str, str] = {}  # the outputs lie in a few folders, each resolved once
-    for out in outputs:
+    for path, out in jobs:
         written = mode.done_path(out)
         # where the job writes it: a link of its name is replaced, not the file it leads to
         if _would_be_listed(Path(written_path(written, folders)), root, recursive, skip):
             palette = dst / SHARED_PALETTE_NAME
             files = mode.written_files(out) + ([palette] if shared_palette else [])
-            read = _first_selected(files, root, pattern)
-            raise ValueError(f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: "
-                             f"{_read_there(mode, out, read, palette, pattern)}; choose an "
-                             "output folder outside the input folder")
+            read = _first_selected(files, root, chosen)
+            what = (f"output {quoted(out)} would replace its input" if _replaces(out, path)
+                    else _read_there(mode, out, read, palette, chosen))
+            raise ValueError(_overlap(src, dst, mode.name, what))
+
+
+def _replaces(output: Path, path: Path) -> bool:
+    """Whether writing ``output`` would replace the input ``path``: the same file."""
+    found = _file_id(path)
+    return found is not None and _file_id(output) == found
+
+
+def _overlap(src: Path, dst: Path, mode: str, what: str) -> str:
+    """The error of an output folder ``dst`` whose outputs would be written among the inputs
+    in ``src`` as ``what`` says, for a batch in ``mode`` ("reduce", "segment"): how the
+    folders overlap (``dst`` is ``src``, or a link to it; holds it; or leads into it
+    another way, by a sub-folder that is a link), and what to choose instead, a folder
+    beside ``src`` or one inside it (which the search leaves out).
+
+    >>> error = _overlap(Path("x4"), Path("x4"), "reduce", "...")
+    >>> error.split(": ")[0], error.split("; ")[1]
+    ("output_dir='x4' is input_dir='x4' itself", "choose another output folder, e.g. \
+output_dir='x4-reduced' or output_dir='x4/reduced'")
+    """
+    named = src if src.name else src.resolve()
+    word = {"reduce": "reduced", "segment": "segments"}.get(mode, "out")
+    instead = (f"e.g. output_dir={quoted(named.parent / f'{named.name}-{word}')} or "
+               f"output_dir={quoted(src / word)}")
+    if dst.resolve() == src.resolve():
+        how, advice = "is input_dir={} itself", "choose another output folder"
+    elif _is_within(src, dst):
+        how, advice = ("holds input_dir={}",
+                       "choose an output folder that does not hold the input folder")
+    else:
+        how, advice = "overlaps input_dir={}", "choose an output folder outside the input folder"
+    return (f"output_dir={quoted(dst)} {how.format(quoted(src))}: outputs would be written "
+            f"among the inputs ({what}); {advice}, {instead}")
 
 
 def _read_there(mode: JobMode, output: Path, read: Path | None, palette: Path,
-                pattern: str | None) -> str:
+                chosen: Selection) -> str:
     """What of the files a job writes for ``output`` in the folder searched the search
-    would read: ``read``, the first it takes (the shared ``palette`` too), else none."""
+    would read: ``read``, the first it takes (the shared ``palette`` too), else none: the
+    output named, and that the patterns ``chosen`` leave it out (others may not)."""
     if read is not None:
         what = "the shared palette" if read == palette else "output"
         return f"{what} {quoted(read)} would be read as an input"
-    left = "" if pattern is None else (f" (pattern={quoted(pattern)} leaves it out; another "
-                                       "pattern, or none, may not)")
-    return f"output {quoted(_image_written(mode, output))} would be written among the inputs" + left
+    left = "" if not chosen else (f", which {chosen} leaves out, but other patterns, or "
+                                  "none, may not")
+    return f"output {quoted(_image_written(mode, output))}{left}"
 
 
-def _first_selected(files: Sequence[Path], root: Path, pattern: str | None) -> Path | None:
+def _first_selected(files: Sequence[Path], root: Path, chosen: Selection) -> Path | None:
     """The first of ``files`` (each where it is written, in ``root``, the resolved input
-    folder) that a search of ``root`` listing it takes as an input (:func:`_selected`)."""
-    extensions = image_extensions()
-    return next((path for path in files if _selected(
-        path, Path(written_path(path)).relative_to(root), pattern, extensions)), None)
+    folder) that a search of ``root`` listing it takes as an input (``chosen``)."""
+    return next((path for path in files
+                 if chosen.takes(Path(written_path(path)).relative_to(root))), None)
 
 
 def _image_written(mode: JobMode, output: Path) -> Path:
@@ -1469,9 +1576,9 @@ def _image_written(mode: JobMode, output: Path) -> Path:
                  if path.suffix.lower() in extensions), mode.done_path(output))
 
 
-def _check_no_photos_left_out(src: Path, dst: Path, pattern: str | None) -> None:
+def _check_no_photos_left_out(src: Path, dst: Path, chosen: Selection) -> None:
     """Refuse an output folder inside the tree searched that holds files the search would
-    take as inputs (by extension, or ``pattern``), unless an earlier batch's manifest (or
+    take as inputs (``chosen``: by extension, or by pattern), unless an earlier batch's manifest (or
     segment's files) says they are quantize's outputs (:func:`_holds_outputs`).
 
     The search leaves the output folder out, so those photos were silently not processed,
@@ -1481,10 +1588,9 @@ def _check_no_photos_left_out(src: Path, dst: Path, pattern: str | None) -> None
     """
     if not dst.is_dir() or _holds_outputs(dst):  # new, or a rerun into an earlier batch's
         return
-    extensions = image_extensions()
     under = dst.resolve().relative_to(src.resolve())  # as the search of ``src`` names it
     for path in _walk(dst, True, None, [], ([], [])):
-        if _selected(path, under / path.relative_to(dst), pattern, extensions):
+        if chosen.takes(under / path.relative_to(dst)):
             raise ValueError(
                 f"output_dir={quoted(dst)} lies inside input_dir={quoted(src)} and holds "
                 f"images that no batch made, such as {quoted(path)}: the search leaves them "
@@ -1493,7 +1599,7 @@ def _check_no_photos_left_out(src: Path, dst: Path, pattern: str | None) -> None
 
 
 def _check_no_folder_on_an_input(outputs: Sequence[Path], inputs: Sequence[Path], src: Path,
-                                 dst: Path) -> None:
+                                 dst: Path, mode: str) -> None:
     """Refuse an output folder that would be made where an input file is.
 
     In segment mode ``a.jpg`` and ``a.png`` make the folders ``a.jpg`` and ``a.png``; with
@@ -1501,7 +1607,8 @@ def _check_no_folder_on_an_input(outputs: Sequence[Path], inputs: Sequence[Path]
     finding a file there. :func:`_check_no_collision` checks the marker inside each
     folder, which is never listed, so it does not see them. Files are told apart as the
     system tells them (device and inode): an ``output_dir`` that is a link to
-    ``input_dir`` is caught too.
+    ``input_dir`` is caught too. ``mode``, the batch's mode name, picks the folders the
+    error suggests (:func:`_overlap`).
     """
     files = [(out, path) for out, path in zip(outputs, inputs, strict=True) if out.is_file()]
     if not files:  # the usual case: no output folder's name is held by a file
@@ -1509,10 +1616,8 @@ def _check_no_folder_on_an_input(outputs: Sequence[Path], inputs: Sequence[Path]
     found = {_file_id(path) for path in inputs} - {None}
     for out, path in files:
         if _file_id(out) in found:
-            raise ValueError(
-                f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: {quoted(path)} "
-                f"would have its output folder {quoted(out)} made where an input file is; "
-                "choose an output folder outside the input folder")
+            raise ValueError(_overlap(src, dst, mode, f"{quoted(path)} would have its output "
+                                      f"folder {quoted(out)} made where an input file is"))
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:

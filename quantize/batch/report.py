@@ -31,7 +31,7 @@ from ..names import (
     written_path,
 )
 from .manifest import SHARED_PALETTE_NAME
-from .plan import BatchPlan, would_be_found
+from .plan import BatchPlan, Selection, would_be_found
 from .results import (
     ABANDONED,
     FINISHED_UNRECORDED,
@@ -124,12 +124,15 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
 def check_report_not_an_input(path: str | os.PathLike[str], name: str,
                               input_dir: str | os.PathLike[str],
                               output_dir: str | os.PathLike[str], *, recursive: bool = False,
-                              pattern: str | None = None) -> None:
+                              pattern: str | Sequence[str] | None = None,
+                              exclude_pattern: str | Sequence[str] | None = None) -> None:
     """Refuse a report that a rerun would take as an input (:func:`~quantize.batch.plan_batch`).
 
     E.g. ``photos/index.html`` with ``pattern="*"``: the next run would fail
-    on it ("not an image"). A report named by a link is written through it: the link, as
-    the search lists it, and the file it leads to (an input among them) are both looked at.
+    on it ("not an image"). The search parameters are those of
+    :func:`~quantize.batch.plan_batch`. A report named by a link is written through it: the
+    link, as the search lists it, and the file it leads to (an input among them) are both
+    looked at.
 
     Raises
     ------
@@ -139,9 +142,10 @@ def check_report_not_an_input(path: str | os.PathLike[str], name: str,
     landing = landing_path(path)
     linked = landing != written_path(path)  # written through the link: there too
     for place in (path, landing) if linked else (path,):
-        if would_be_found(place, input_dir, output_dir, recursive=recursive, pattern=pattern):
-            how = (f"pattern={quoted(pattern)} selects it" if pattern is not None
-                   else "it is an image")
+        if would_be_found(place, input_dir, output_dir, recursive=recursive, pattern=pattern,
+                          exclude_pattern=exclude_pattern):
+            chosen = Selection.of(pattern)  # its exclude patterns leave the report in
+            how = f"{chosen} selects it" if chosen else "it is an image"
             it = (f"is a link to {quoted(os.readlink(path))}, which " if place is landing
                   else "")
             raise ValueError(f"{name}={quoted(path)} {it}would be read as an input by a "

@@ -6,7 +6,7 @@ summary, and sets the exit code: 0 all succeeded, 1 some failed (or INPUT_DIR ca
 read, or the output folder cannot be made or written: its one error line, no summary),
 98 none failed but some were kept without output as larger than their inputs
 (--skip-if-larger), 2 usage error
-(including an INPUT_DIR, --glob and -r that select no file at all), 15 the
+(including an INPUT_DIR, --glob, --exclude and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
 file that is not a quantize report (and no --force), or another batch is writing into
 the output folder (refused before any work), 129 stopped by SIGHUP (a terminal
@@ -110,6 +110,8 @@ Examples:
   quantize batch photos/ -o regions/ --mode segment  # b.jpg -> regions/b/
   quantize batch photos/ -o regions/ --mode segment --regions 20 --edges
   quantize batch photos/ -o reduced/ --shared-palette -k 32   # one palette
+  quantize batch site/ -o min/ -r --glob '*.png' --glob '*.gif'  # either
+  quantize batch site/ -o min/ -r --exclude 'vendor/**'  # all but those
   quantize batch clips/ -o reduced/ --palette per-frame  # a.webp -> a.gif
   quantize batch photos/ -o reduced/ --report report.csv --html report.html
   quantize batch photos/ -o reduced/ --json > results.jsonl  # a line a file
@@ -129,17 +131,24 @@ that is not a report; use --force), or another batch is writing into OUT_DIR,
 
 class _BatchCommand(DitherLevelCommand):
     """``quantize batch``, whose extra arguments are told to come from an unquoted --glob
-    pattern when they look so: with ``--glob *.jpg`` in a folder of JPEGs the shell gives
-    ``--glob a.jpg b.jpg c.jpg``, and the line named b.jpg and c.jpg alone."""
+    (or --exclude) pattern when they look so: with ``--glob *.jpg`` in a folder of JPEGs
+    the shell gives ``--glob a.jpg b.jpg c.jpg``, and the line named b.jpg and c.jpg
+    alone."""
 
     def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
         line = super().extra_arguments(ctx, extra)
-        pattern = ctx.params.get("glob")
-        if pattern is None or not all(map(os.path.lexists, (pattern, *extra))):
-            return line
-        return (f"{line}; --glob={quoted(pattern)} and they are files here: the shell "
-                "expands an unquoted pattern into the names it matches; quote it, as "
-                "--glob '*.jpg'")
+        for flag, pattern in _patterns_given(ctx.params.get("glob"), ctx.params.get("exclude")):
+            if all(map(os.path.lexists, (pattern, *extra))):
+                return (f"{line}; {flag}={quoted(pattern)} and they are files here: the shell "
+                        "expands an unquoted pattern into the names it matches; quote it, as "
+                        f"{flag} '*.jpg'")
+        return line
+
+
+def _patterns_given(glob: Sequence[str] | None,
+                    exclude: Sequence[str] | None) -> list[tuple[str, str]]:
+    """The --glob and --exclude patterns given, each with its flag, in that order."""
+    return [*(("--glob", p) for p in glob or ()), *(("--exclude", p) for p in exclude or ())]
 
 
 @app.command("batch", cls=_BatchCommand, epilog=_EPILOG,
@@ -150,8 +159,8 @@ def batch(
         metavar="INPUT_DIR", parser=path,
         help="Folder of images: its files whose extension, in any case, is one Pillow reads "
              "(.jpg, .png, .gif, .webp, .tif, ...; a file without one, or a .txt, is not "
-             "looked at: --glob selects by name instead), not hidden ones; with -r those "
-             "of its sub-folders too.")],
+             "looked at: --glob selects by name instead), not hidden ones, nor those "
+             "--exclude names; with -r those of its sub-folders too.")],
     output_dir: Annotated[Path, typer.Option(
         "-o", "--output", metavar="OUT_DIR",
         help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.",
@@ -228,13 +237,22 @@ def batch(
         "-r", "--recursive", help="Include sub-folders. Symbolic links to folders are not "
         "followed, nor folders of quantize's outputs searched (segment's photo.segments/, "
         "an earlier batch's OUT_DIR); each is reported as skipped.")] = False,
-    glob: Annotated[str | None, typer.Option(
+    glob: Annotated[list[str] | None, typer.Option(
         "--glob", metavar="PATTERN",
-        help="Only files whose path relative to INPUT_DIR matches PATTERN "
-        "(** spans folders; case-sensitive: *.jpg does not match A.JPG; [*], [?] and [[] "
-        "match a literal *, ? or [: 'v[*].jpg' matches v*.jpg alone; replaces the "
-        "image-extension filter, which ignores case). Hidden files and folders (names "
-        "starting with '.') are never searched.")] = None,
+        help="Only files whose path relative to INPUT_DIR matches PATTERN, matched from "
+        "the end: *.jpg matches a.jpg and sub/a.jpg (** spans folders; case-sensitive: "
+        "*.jpg does not match A.JPG; [*], [?] and [[] match a literal *, ? or [: "
+        "'v[*].jpg' matches v*.jpg alone; replaces the image-extension filter, which "
+        "ignores case); repeatable, a file matching any is taken: --glob '*.png' --glob "
+        "'*.gif'. Hidden files and folders (names starting with '.') are never "
+        "searched.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", metavar="PATTERN",
+        help="Leave out the files whose path relative to INPUT_DIR matches PATTERN, "
+        "matched as --glob is, even those --glob or their extension selects: --exclude "
+        "'*.min.png', --exclude 'thumbs/**' (the files under every folder named thumbs); "
+        "repeatable. Their outputs of earlier runs are left in place, as orphans "
+        "(--remove-orphans removes them).")] = None,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", parser=integer, metavar="N",
         help="Worker processes (default: number of CPUs; at most 4 per CPU).")] = None,
@@ -265,8 +283,9 @@ def batch(
         parser=file_name)] = None,
     remove_orphans: Annotated[bool, typer.Option(
         "--remove-orphans", help="Remove the outputs earlier runs made from files that are not "
-        "among this run's inputs (deleted, renamed, or not selected by INPUT_DIR, --glob or "
-        "-r: a run on part of the folder removes the other parts' outputs), and those a "
+        "among this run's inputs (deleted, renamed, or not selected by INPUT_DIR, --glob, "
+        "--exclude or -r: a run on part of the folder removes the other parts' outputs), "
+        "and those a "
         "killed run left unfinished under names this run does not make, one line each; "
         "only the files a run wrote, as it wrote them: one changed since is left, and "
         "said.")] = False,
@@ -342,7 +361,7 @@ def batch(
     # checked as typed (a final "/", which a Path drops, names a folder), then as paths
     report, html = (None if name is None else Path(name) for name in (report_name, html_name))
     note_quality_scale(quality)
-    _note_unquoted_glob(glob)
+    _note_unquoted_patterns(glob, exclude)
     # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
     output_dir = found_path(output_dir)
     refuse_closed_stdout(show)
@@ -361,17 +380,20 @@ def batch(
                     warnings.simplefilter("always", lib.ManifestUnreadableWarning)
                     warnings.simplefilter("ignore", QualityScaleWarning)  # said above
                     plan = lib.plan_batch(input_dir, output_dir, job, options=options,
-                                          recursive=recursive, pattern=glob, force=force,
+                                          recursive=recursive, pattern=glob,
+                                          exclude_pattern=exclude, force=force,
                                           shared_palette=shared_palette)
                 _say_planning_warnings(caught, output_dir)
                 for name, target in (("report", report), ("html", html)):
                     if target is not None:
                         lib.check_report_clear_of_outputs(target, name, plan)
                         lib.check_report_not_an_input(target, name, input_dir, output_dir,
-                                                      recursive=recursive, pattern=glob)
+                                                      recursive=recursive, pattern=glob,
+                                                      exclude_pattern=exclude)
             refuse_text_onto_files(_files_read_or_reported(plan, options, report, html))
             if not plan.total:
-                fail(_nothing_matched(input_dir, output_dir, recursive, glob, plan.passed_over)
+                fail(_nothing_matched(input_dir, output_dir, recursive, (glob, exclude),
+                                      plan.passed_over)
                      + (_NO_INPUT_NO_REMOVAL if remove_orphans and plan.unclaimed else ""),
                      USAGE_ERROR)
             removed: list[lib.RemovedOutput] = []  # listed and counted by the reports
@@ -425,16 +447,19 @@ def batch(
         raise typer.Exit(summary.exit_code or unwritten)
 
 
-def _note_unquoted_glob(pattern: str | None) -> None:
-    """Warn, before any work, that a --glob ``pattern`` without a wildcard that names a file
-    of the current folder is likely an unquoted pattern the shell expanded into the one
-    name it matched (``--glob *.jpg`` where a.jpg alone matches): only files of that very
-    name are then taken. An exact name may be meant, so it is not refused."""
-    if pattern is None or any(c in pattern for c in "*?[") or not os.path.lexists(pattern):
-        return
-    warn(f"--glob={quoted(pattern)}", "no wildcard (*, ? or [), so only files of that very "
-         "name are taken, and a file of that name is here: the shell expands an unquoted "
-         "pattern into the names it matches; quote it, as --glob '*.jpg'")
+def _note_unquoted_patterns(glob: Sequence[str] | None, exclude: Sequence[str] | None) -> None:
+    """Warn, before any work, of each --glob or --exclude pattern without a wildcard that
+    names a file of the current folder: likely an unquoted pattern the shell expanded into
+    the one name it matched (``--glob *.jpg`` where a.jpg alone matches): only files of
+    that very name are then taken (or left out). An exact name may be meant, so it is not
+    refused."""
+    for flag, pattern in _patterns_given(glob, exclude):
+        if any(c in pattern for c in "*?[") or not os.path.lexists(pattern):
+            continue
+        done = "taken" if flag == "--glob" else "left out"
+        warn(f"{flag}={quoted(pattern)}", f"no wildcard (*, ? or [), so only files of that "
+             f"very name are {done}, and a file of that name is here: the shell expands an "
+             f"unquoted pattern into the names it matches; quote it, as {flag} '*.jpg'")
 
 
 def _say_planning_warnings(caught: "list[warnings.WarningMessage]", output_dir: Path) -> None:
@@ -814,7 +839,7 @@ def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3,
         why = f"left unfinished by a stopped run, under {name} this run does not make,"
     else:
         why = ("made by an earlier run from a file that is not among this run's inputs "
-               "(deleted, renamed, or not selected by INPUT_DIR, --glob or -r)")
+               "(deleted, renamed, or not selected by INPUT_DIR, --glob, --exclude or -r)")
     return (f"{what} {why} {verb} left in place, in no report: {names}{more}{before}; later "
             "runs do not say it again (--remove-orphans removes them)")
 
@@ -867,43 +892,61 @@ _UNUSED_PALETTE = "the palette of an earlier --shared-palette run, which no outp
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
-                     glob: str | None, passed_over: Sequence[Path] = ()) -> str:
+                     patterns: tuple[Sequence[str] | None, Sequence[str] | None],
+                     passed_over: Sequence[Path] = ()) -> str:
     """Why a batch found no file: the folder is empty, or none matched (the files left out
-    for their extension, ``passed_over``, named by it), and what to try."""
+    for their extension, ``passed_over``, named by it), and what to try; ``patterns``: the
+    --glob and --exclude patterns given."""
     from .. import batch as lib
 
-    hidden = _hidden_matches(input_dir, glob)
+    glob, exclude = patterns
+    chosen = lib.Selection.of(glob, exclude)
+    hidden = _hidden_matches(input_dir, chosen)
     if not any(not entry.name.startswith(".") for entry in input_dir.iterdir()):
         if hidden:
             return f"INPUT_DIR={quoted(input_dir)}: nothing to search{hidden}"
         return f"INPUT_DIR={quoted(input_dir)} is empty; expected a folder of images"
-    what = (f"no file matches --glob={quoted(glob)}" if glob is not None
-            else "no file has an image extension (.jpg, .png, .tif, .webp, ...)")
-    line = f"INPUT_DIR={quoted(input_dir)}: {what}"
+    line = f"INPUT_DIR={quoted(input_dir)}: {_none_matches(glob, exclude)}"
     line += ("" if recursive else " (sub-folders not searched)") + hidden
     line += "".join(f"; {n}" for n in lib.passed_over_counts(passed_over, 0))
     if not recursive:
-        below = lib.find_images(input_dir, recursive=True, pattern=glob, exclude=output_dir)
+        below = lib.find_images(input_dir, recursive=True, pattern=glob, exclude=output_dir,
+                                exclude_pattern=exclude)
         if below:
             line += f"; {len(below)} in sub-folders: add -r/--recursive"
-    elif glob is None:
+    elif not chosen:  # no pattern given: none left them out
         line += "; --glob PATTERN selects files by name"
     return line
 
 
-def _hidden_matches(input_dir: Path, glob: str | None) -> str:
+def _none_matches(glob: Sequence[str] | None, exclude: Sequence[str] | None) -> str:
+    """What no file of a search did: match a --glob (or have an image extension), and
+    then match no --exclude.
+
+    >>> _none_matches(["*.png", "*.gif"], ["a*"])
+    "no file matches --glob='*.png' --glob='*.gif' and not --exclude='a*'"
+    >>> _none_matches(None, ["*.jpg"])
+    "no file has an image extension (.jpg, .png, .tif, .webp, ...) and matches no --exclude='*.jpg'"
+    """
+    taken = (" ".join(f"--glob={quoted(p)}" for p in glob) if glob else "")
+    what = (f"no file matches {taken}" if glob
+            else "no file has an image extension (.jpg, .png, .tif, .webp, ...)")
+    if not exclude:
+        return what
+    left = " ".join(f"--exclude={quoted(p)}" for p in exclude)
+    return what + (f" and not {left}" if glob else f" and matches no {left}")
+
+
+def _hidden_matches(input_dir: Path, chosen: "lib.Selection") -> str:
     """What a search that found nothing left out as hidden: the files of ``input_dir`` whose
-    names start with "." and that ``glob`` (or an image extension) would select ("" if none),
-    but for those a batch keeps for itself (an output folder's manifest and probe files).
+    names start with "." and that it would otherwise select (``chosen``: by --glob and
+    --exclude, or by an image extension) ("" if none), but for those a batch keeps for
+    itself (an output folder's manifest and probe files).
     """
     from .. import batch as lib
 
-    def selected(name: str) -> bool:
-        return (PurePath(name).match(glob) if glob is not None
-                else PurePath(name).suffix.lower() in lib.image_extensions())
-
     names = sorted(e.name for e in input_dir.iterdir()
-                   if e.name.startswith(".") and e.is_file() and selected(e.name)
+                   if e.name.startswith(".") and e.is_file() and chosen.takes(PurePath(e.name))
                    and not lib.kept_by_batch(e.name))
     if not names:
         return ""

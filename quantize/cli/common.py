@@ -1274,7 +1274,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "report": "--report", "html": "--html", "shared_palette": "--shared-palette",
          "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
-         "pattern": "--glob", "overlay_color": "--overlay-color"}
+         "pattern": "--glob", "exclude_pattern": "--exclude",
+         "overlay_color": "--overlay-color"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).

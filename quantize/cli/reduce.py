@@ -5,8 +5,10 @@ names each output after its input (``--ext``; ``-o`` with one input), runs
 :func:`quantize.reduce.reduce_file` on every file (in parallel on the batch
 local executor when there are several), prints one line per file and sets the
 exit code. ``-`` reads an image from stdin; ``-o -`` writes it to stdout, in the
-format ``--format`` names (the extension ``-o`` would take; PNG by default), and
-then stdout carries the image bytes only.
+format ``--format`` names (the extension ``-o`` would take), by default the input's own
+when it is GIF or PNG (or an animation in WebP or TIFF pages), else PNG
+(:func:`~quantize.reduce.stream_output_suffix`), and then stdout carries the image bytes
+only.
 
 Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise
 the code the failed files share (1 unreadable input or unwritable output,
@@ -105,7 +107,8 @@ Examples:
   quantize reduce logo.png -k 32 --space lab --exact-colors
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
   cat photo.png | quantize reduce - -k 32 > small.png
-  cat anim.gif | quantize reduce - -k 64 --format gif > small.gif
+  cat anim.gif | quantize reduce - -k 64 > small.gif  # a GIF stays a GIF
+  cat photo.jpg | quantize reduce - -k 64 --format gif > small.gif
   quantize reduce anim.gif -k 64                # one palette -> anim.k64.gif
   quantize reduce anim.gif -k 64 --palette per-frame -o local.gif
   quantize reduce photo.jpg -k 1000 -o smooth.webp  # over {MAX_PALETTE} colours: RGB
@@ -134,14 +137,17 @@ def reduce_command(
         f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), "
         ".jpg/.webp/.tif RGB (.webp/.tif RGBA with alpha; an animation's frames or a TIFF's "
         "pages as the pages of a .tif). "
-        "- writes to stdout (a file or pipe, not a terminal), as a PNG unless --format "
+        "- writes to stdout (a file or pipe, not a terminal), in the input's own format "
+        "when it is GIF or PNG (or an animated WebP or TIFF), else as a PNG, unless --format "
         "says otherwise. Default: named as --ext says, beside the input (stdout for stdin).",
         show_default=False)] = None,
     stdout_format: Annotated[str | None, typer.Option(
         "--format", metavar="FORMAT",
         help=f"Format of the image written to stdout (-o -, or stdin's without -o), named "
-        f"as the extension of -o that picks it: {_FORMAT_LIST} (default png). Beside -o FILE "
-        "or --ext it must be their extension's format.", show_default=False)] = None,
+        f"as the extension of -o that picks it: {_FORMAT_LIST} (default: the input's own "
+        "when it is gif or png, a still or an animation, or an animated webp or tif; else "
+        "png). Beside -o FILE or --ext it must be their extension's format.",
+        show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
         "input. Default: .k<N>.png (an animation, or the pages of a TIFF: .k<N> and its own "
@@ -221,8 +227,9 @@ def reduce_command(
     suffix = _stdout_suffix(stdout_format, files, ext)
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
-    if palette == "per-frame" and suffix != ".gif" and any(f.to_stdout for f in files):
-        _refuse_per_frame_to_stdout(stdout_format, output)
+    if (palette == "per-frame" and suffix not in (None, ".gif")  # None: told once read
+            and any(f.to_stdout for f in files)):
+        _refuse_per_frame_to_stdout(stdout_format)
     strength = dither_strength(dither, dither_level)
     given = {"n_colors": colors, "quality": quality, "space": space,  # plain --dither as typed
              "dither": True if dither and dither_level is None else strength,
@@ -236,7 +243,9 @@ def reduce_command(
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
             options["dither"] = True
         sizes = _palette_sizes(options["palette_in"])  # a bad file named once, up front
-        _refuse_colors_no_output_holds(files, options, sizes, suffix)
+        # without --format, a still goes to stdout as a .gif or .png, and an animation
+        # holds no more colours than those in any format: as indexed
+        _refuse_colors_no_output_holds(files, options, sizes, suffix or ".png")
     _check_distinct_outputs(files, options, sizes)
     with user_errors():
         _check_named_outputs(output, options["palette_out"])
@@ -380,14 +389,15 @@ def _refuse_stdin_among(names: Sequence[str]) -> None:
              "the other files in a call of their own", USAGE_ERROR)
 
 
-def _stdout_suffix(given: str | None, files: Sequence[_File], ext: str | None) -> str:
+def _stdout_suffix(given: str | None, files: Sequence[_File], ext: str | None) -> str | None:
     """The extension whose format the image written to stdout takes: ``--format``'s
-    (``given``), or ``.png``; refusing (usage errors) a name that is no extension ``-o``
+    (``given``), or None, the input's (:func:`~quantize.reduce.stream_output_suffix`, once
+    it is read: stdin's is copied first); refusing (usage errors) a name that is no extension ``-o``
     takes, and a ``--format`` beside an output named otherwise that is not its
     extension's format (``-o small.png --format gif``), or named by default (its format
     is the input's: ``--ext`` chooses it). A folder's images are pointed to batch."""
     if given is None:
-        return ".png"
+        return None
     suffix = "." + given.lower()
     if suffix[1:] not in FORMATS:
         fail(f"--format={quoted(given)} is not valid; expected one of {_FORMAT_LIST}",
@@ -418,20 +428,18 @@ def _same_format(one: str, other: str) -> bool:
     return one == other or formats.get(one, one) == formats.get(other, other)
 
 
-def _refuse_per_frame_to_stdout(given: str | None, output: str | None) -> None:
+def _refuse_per_frame_to_stdout(given: str | None, suffix: str = ".png") -> None:
     """Refuse ``--palette per-frame`` for an image written to stdout in another format than
-    GIF (usage error), saying which option chose that format."""
-    if given is not None:
-        stdout = f"--format={quoted(given)} writes a .{given.lower()} image to stdout"
-    elif output == STDIO:
-        stdout = "-o - writes a PNG to stdout"
-    else:
-        stdout = "without -o, stdin's image is written to stdout as a PNG"
+    GIF (usage error), saying what chose that format: ``--format`` (``given``), or, without
+    it, the input, whose image goes to stdout in the format of extension ``suffix``."""
+    stdout = (f"--format={quoted(given)} writes a .{given.lower()} image to stdout"
+              if given is not None else
+              f"without --format, this input's image goes to stdout as a {suffix[1:].upper()}")
     fail(f"--palette='per-frame' needs a .gif output file (local colour tables), but "
          f"{stdout}; give --format gif, or name a .gif file with -o", USAGE_ERROR)
 
 
-def _refuse_terminal(files: Sequence[_File], output: str | None, suffix: str) -> None:
+def _refuse_terminal(files: Sequence[_File], output: str | None, suffix: str | None) -> None:
     """Refuse, before any work, to read an image from a terminal or write one to it
     (usage errors): typed in, an image cannot be; shown, its bytes would fill the screen
     with noise and may reach the terminal as commands."""
@@ -444,7 +452,12 @@ def _refuse_terminal(files: Sequence[_File], output: str | None, suffix: str) ->
                  else "without -o, stdin's image is written")
         # Named after the input, never the input itself: "> photo.png" after "reduce
         # photo.png -o -" has the shell empty the input before quantize reads it.
-        to = (f"small{suffix}" if sent.input == STDIO
+        if suffix is None and sent.input != STDIO:
+            from ..reduce import stream_output_suffix
+
+            suffix = stream_output_suffix(sent.input)
+        to = ("small.gif for a GIF, small.png for a PNG" if suffix is None
+              else f"small{suffix}" if sent.input == STDIO
               else shell_quoted(f"{output_stem(sent.input)}.small{suffix}"))
         fail(f"{printable_line(sent.input)}: {given} to stdout, which is a terminal; redirect "
              f"it (> {to}), or name a file with -o", USAGE_ERROR)
@@ -1015,7 +1028,7 @@ def _check_jobs(jobs: int | None, n_files: int) -> int:
 def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
          quality: float | None, show: str,
          to_batch: tuple[list[tuple[str, Any]], list[str], dict[str, str]] = ([], [], {}),
-         palette_said: bool = False, stdout_suffix: str = ".png") -> int:
+         palette_said: bool = False, stdout_suffix: str | None = None) -> int:
     """Reduce every file, print a line for each as it settles; return the exit code.
 
     ``show``: "lines" (a summary line per file), "json" (a JSON object per
@@ -1023,7 +1036,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     input that is a folder is pointed to ``quantize batch`` with (:func:`_batch_options`).
     ``palette_said``: the ``--palette-in`` palette's own warnings were said once
     (:func:`_note_palette_in`), which the jobs leave out. ``stdout_suffix``: the
-    extension whose format the image written to stdout takes (``--format``).
+    extension whose format the image written to stdout takes (``--format``), or None: the
+    input's own (:func:`_stage`).
     """
     from ..batch.calls import Call, recorded_call
     from ..batch.executor_local import run_inline, run_local
@@ -1034,7 +1048,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     with Scratch() as scratch:
         staged = [_stage(f, scratch, options, stdout_suffix) for f in files]
         said_once = (PaletteInWarning,) if palette_said else ()
-        calls = [Call(recorded_call, (_job_function(f, options, len(files)), (src, out),
+        calls = [Call(recorded_call, (_job_function(f, options, len(files),
+                                                    stdout_suffix is not None), (src, out),
                                       options if palette is None
                                       else {**options, "palette_out": palette}),
                       {"format_advice": True, "said_once": said_once})
@@ -1056,7 +1071,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
             codes.append(result.exit_code)
             if result.status == "ok":
                 written.append(result.record)
-            _show(files[index], result, quality, show, to_batch, stdout_suffix)
+            _show(files[index], result, quality, show, to_batch,
+                  Path(out).suffix if files[index].to_stdout else None)
 
         try:
             if workers == 1:  # several files: the one in progress let finish, as in a pool
@@ -1078,8 +1094,10 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     return failed.pop() if len(failed) == 1 else ExitCode.FAILED
 
 
-def _job_function(f: _File, options: dict[str, Any], n_inputs: int) -> Any:
-    """What reduces ``f``: :func:`_reduce_to_stdout` for stdout; for an output named by
+def _job_function(f: _File, options: dict[str, Any], n_inputs: int,
+                  format_given: bool = False) -> Any:
+    """What reduces ``f``: :func:`_reduce_to_stdout` for stdout (in the format ``--format``
+    named, ``format_given``, or the input's own); for an output named by
     default with ``--palette per-frame``, :func:`_reduce_named_by_default`, advising how
     to name a .gif output as this command of ``n_inputs`` inputs can; else ``reduce_file``."""
     import functools
@@ -1087,7 +1105,8 @@ def _job_function(f: _File, options: dict[str, Any], n_inputs: int) -> Any:
     from ..reduce import reduce_file
 
     if f.to_stdout:  # its --palette-out file is written to a scratch file first: named so
-        return functools.partial(_reduce_to_stdout, palette_shown=options["palette_out"])
+        return functools.partial(_reduce_to_stdout, palette_shown=options["palette_out"],
+                                 format_given=format_given)
     if f.output is None and options["palette"] == "per-frame":
         return functools.partial(_reduce_named_by_default,
                                  gif_advice=_gif_output_advice(f.input, options, n_inputs))
@@ -1131,19 +1150,21 @@ def _reduce_named_by_default(input: str, output: None, *, gif_advice: str,
 
 
 def _reduce_to_stdout(input: str, output: str, *, palette_shown: str | None = None,
-                      **options: Any) -> dict[str, Any]:
+                      format_given: bool = False, **options: Any) -> dict[str, Any]:
     """:func:`~quantize.reduce.reduce_file` of the image that goes to stdout, written to the
     file ``output`` first, in the format of its extension (``--format``'s), its errors and
     warnings naming stdout, not that file (:func:`_shown_stdout`): an error's
     advice of another output format names it as ``--format`` takes it (``-k 1000``: "or
     for a still image --format jpg, webp or tif": :func:`_stdout_advice`). An error about
-    the ``palette_out`` file, a scratch file too, names ``palette_shown``, the user's."""
+    the ``palette_out`` file, a scratch file too, names ``palette_shown``, the user's;
+    ``format_given``: ``--format`` chose the format, not the input's own."""
     from ..errors import OutputError, WriteRefusedError
     from ..reduce import reduce_file
 
     try:
         return reduce_file(input, output,
-                           shown_as=_shown_stdout(Path(output).suffix, palette_shown),
+                           shown_as=_shown_stdout(Path(output).suffix, palette_shown,
+                                                  format_given),
                            **options)
     except (QualityError, FormatAdviceError) as exc:
         if not exc.format_advice:
@@ -1167,13 +1188,16 @@ def _stdout_advice(exc: QualityError | FormatAdviceError) -> Exception:
     return FormatAdviceError(exc.facts, format_advice=advice)
 
 
-def _shown_stdout(suffix: str, palette_out: str | None = None) -> ShownOutput:
+def _shown_stdout(suffix: str, palette_out: str | None = None,
+                  format_given: bool = True) -> ShownOutput:
     """How the job that writes stdout's image to a scratch file of extension ``suffix``
     names it: ``stdout`` for the file (``stdout: GIF has no partial alpha``), and the
     option that chose its format where an error names the output (``--format='jpg' has an
-    unsupported extension '.jpg' for an animation``), and the ``--palette-out`` file by
-    its path as given, ``palette_out``."""
-    option = "-o -" if suffix == ".png" else f"--format={quoted(suffix[1:])}"
+    unsupported extension '.jpg' for an animation``; ``-o -`` when that is the input's own
+    format, or png, and not ``format_given``), and the ``--palette-out`` file by its path
+    as given, ``palette_out``."""
+    option = (f"--format={quoted(suffix[1:])}" if format_given and suffix != ".png"
+              else "-o -")
     return ShownOutput("stdout", option, palette_out)
 
 
@@ -1219,9 +1243,11 @@ class _Staged(NamedTuple):
 
 
 def _stage(f: _File, scratch: Scratch, options: dict[str, Any],
-           stdout_suffix: str) -> _Staged:
+           stdout_suffix: str | None) -> _Staged:
     """The paths reduce_file sees: stdin or a pipe saved to a scratch file, stdout written
-    to one, whose extension ``stdout_suffix`` picks its format as a named output's does,
+    to one, whose extension ``stdout_suffix`` picks its format as a named output's does
+    (None: the input's own, told once it is saved, and refused, exit 2, when it is not
+    GIF with ``--palette per-frame``),
     and the ``--palette-out`` file of an image written to stdout written to one of its
     name, so that it is put in place only once the image has reached stdout
     (:func:`_sent_to_stdout`); that file is refused here if it is in the way, as the job
@@ -1237,6 +1263,12 @@ def _stage(f: _File, scratch: Scratch, options: dict[str, Any],
         src = str(stage_stream(Path(src), scratch.folder(src, "for its copy")))
     if not f.to_stdout:
         return _Staged(src, f.output, None)
+    if stdout_suffix is None:
+        from ..reduce import stream_output_suffix
+
+        stdout_suffix = stream_output_suffix(src)
+        if options["palette"] == "per-frame" and stdout_suffix != ".gif":
+            _refuse_per_frame_to_stdout(None, stdout_suffix)
     folder = scratch.folder(f.input, "for the image to write to stdout")
     palette = None
     if palette_out is not None:
@@ -1301,13 +1333,14 @@ def _write_all(stream: Any, data: bytes) -> None:
 
 def _show(f: _File, result: Any, quality: float | None, show: str,
           to_batch: tuple[list[tuple[str, Any]], list[str], dict[str, str]],
-          stdout_suffix: str = ".png") -> None:
+          stdout_suffix: str | None = None) -> None:
     """One line for the file: the summary (stderr when stdout carries the image), or the error.
 
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`),
     and with a line a note of an output larger than its input (:func:`_larger_note`).
     The record of an image written to stdout has ``output`` "-" and, after it, ``format``:
-    the ``--format`` name of ``stdout_suffix``, the format of the bytes written.
+    the ``--format`` name of ``stdout_suffix``, the format of the bytes written (the
+    scratch file's extension).
     """
     from ..batch.results import made_larger  # loaded with the run's results already
 
@@ -1323,7 +1356,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         return
     record = {k: v for k, v in result.record.items() if k != "warnings"}
     record["input"] = f.input  # not the copy of stdin or of a pipe that was read
-    if f.to_stdout:
+    if f.to_stdout and stdout_suffix is not None:
         record = _stdout_record(record, stdout_suffix)
     if show == "json":
         import json  # here: the module is needed by --json only (its import cost every call)
@@ -1351,8 +1384,8 @@ def _larger_note(record: Mapping[str, Any]) -> str:
 
 def _stdout_record(record: dict[str, Any], suffix: str) -> dict[str, Any]:
     """``record`` of an image written to stdout: ``output`` "-", then ``format``, the
-    ``--format`` name of its extension ``suffix`` (``png`` without ``--format``), which no
-    file name gives.
+    ``--format`` name of its extension ``suffix`` (without ``--format``, the input's own
+    format's, or ``png``), which no file name gives.
 
     >>> _stdout_record({"input": "a.gif", "output": "/tmp/x/stdout.gif", "k": 4}, ".gif")
     {'input': 'a.gif', 'output': '-', 'format': 'gif', 'k': 4}

@@ -40,6 +40,7 @@ from .file_job import (
     default_output_suffix,
     output_kind,
     reduce_file,
+    stream_output_suffix,
 )
 from .fit import DEFAULT_COLORS, ColorCountWarning, fit_palette
 from .image import reduce_colors
@@ -51,4 +52,4 @@ __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALET
            "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult", "ShownOutput",
            "check_indexed_colors", "check_outputs_given", "check_reduce_options",
            "default_output", "default_output_names", "default_output_suffix", "fit_palette",
-           "output_kind", "reduce_colors", "reduce_file"]
+           "output_kind", "reduce_colors", "reduce_file", "stream_output_suffix"]

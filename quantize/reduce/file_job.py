@@ -779,25 +779,53 @@ def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
     return default_suffix(p) if animated else ".png"
 
 
+#: The formats the image of an input written to a stream (stdout) with no format named keeps,
+#: as Pillow names them, with the extension that writes each: GIF and PNG, a still or an
+#: animation; WebP and TIFF (pages) for an animation only, as a default name keeps it.
+_STREAM_KEPT = {"GIF": ".gif", "PNG": ".png"}
+_STREAM_KEPT_ANIMATION = {"WEBP": ".webp", "TIFF": ".tif"}
+
+
+def stream_output_suffix(src: str | os.PathLike[str]) -> str:
+    """The extension whose format the image of ``src`` is written in when it goes to a
+    stream (stdout) and no format is named: the input's own when it is GIF or PNG, a still
+    or an animation (no name shows a change of format: ``cat a.gif | quantize reduce - >
+    small.gif`` gives a GIF); an animation's own in WebP or TIFF pages, as
+    :func:`default_output_suffix` keeps it; else ``.png``, as a still's default name, and
+    when ``src`` cannot be read (:func:`reduce_file` refuses it). Told from the header and
+    frame table, not the name, which a copy of stdin does not have.
+
+    >>> stream_output_suffix("missing.gif")
+    '.png'
+    """
+    header = _header(Path(src))
+    if header is None:
+        return ".png"
+    format, animated = header
+    kept = _STREAM_KEPT.get(format) or (_STREAM_KEPT_ANIMATION.get(format) if animated else None)
+    return kept or ".png"
+
+
 def _header_shows_animation(src: Path) -> bool | None:
-    """Whether the header of ``src`` shows an animation (:func:`_shows_animation`), or None
-    when ``src`` cannot be read (not a regular file, not an image)."""
+    """Whether the header of ``src`` shows an animation (:func:`_header`), or None when
+    ``src`` cannot be read (not a regular file, not an image)."""
+    header = _header(src)
+    return None if header is None else header[1]
+
+
+def _header(src: Path) -> tuple[str | None, bool] | None:
+    """The format of ``src`` as Pillow names it, and whether its header and frame table
+    show an animation (no pixel decoded: :func:`quantize.io.shows_animation`); None when
+    ``src`` cannot be read (not a regular file, not an image)."""
     from ..errors import ImageReadError
+    from ..io import read_errors, readable_png, shows_animation
 
     try:
         require_regular_file(src)
-        return _shows_animation(src)
+        with read_errors(src), pillow_limit_lifted(), Image.open(readable_png(src)) as im:
+            return im.format, shows_animation(im)
     except (ImageReadError, OSError, ValueError):
         return None
-
-
-def _shows_animation(src: Path) -> bool:
-    """Whether the header and frame table of ``src`` show an animation (no pixel decoded:
-    :func:`quantize.io.shows_animation`)."""
-    from ..io import read_errors, readable_png, shows_animation
-
-    with read_errors(src), pillow_limit_lifted(), Image.open(readable_png(src)) as im:
-        return shows_animation(im)
 
 
 def _check_frame_colors(src: Path, k: int | None, quality: float | None,
