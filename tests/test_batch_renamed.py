@@ -320,9 +320,9 @@ def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_rep
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"quantize: warning: {out}: 1 output made by an earlier run from "
                              "a file that is not among this run's inputs (deleted, renamed, or "
-                             "not selected by INPUT_DIR, --glob or -r) is left in place, in no "
-                             f"report: {out / 'x.gif'}; later runs do not say it again "
-                             "(--remove-orphans removes them)\n")
+                             "not selected by INPUT_DIR, --glob, --exclude or -r) is left in "
+                             f"place, in no report: {out / 'x.gif'}; later runs do not say it "
+                             "again (--remove-orphans removes them)\n")
     assert "1/1 files: 0 ok, 1 skipped" in result.stdout
     assert result.stdout.endswith(" s; 1 output of files not among the inputs left in place; "
                                   f"report: {report}\n")  # the summary line counts them
