@@ -1192,26 +1192,59 @@ def test_cli_a_line_of_the_manifest_cut_short_is_said_once_and_kept(photo_tree, 
 def test_cli_a_manifest_that_cannot_be_read_stops_the_run_in_one_line(photo_tree, tmp_path,
                                                                      damage):
     # A dangling link was taken for no record (a run with --force then wrote a new one at
-    # its target); a folder was said as a bare "Is a directory".
+    # its target); a folder was said as a bare "Is a directory". A link at the record's
+    # name is refused as every link there is (exit 2).
     out = tmp_path / "out"
     assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
     manifest, target = out / batch.MANIFEST_NAME, tmp_path / "gone.jsonl"
     manifest.unlink()
     if damage == "folder":
         manifest.mkdir()
-        why = "Is a directory"
+        code, line = 1, (f"{manifest}: cannot read the record of finished outputs (Is a "
+                         "directory); expected a file: restore it, or move it away to start "
+                         "a new record (its outputs are then of no record); no file was "
+                         "processed")
     else:
         manifest.symlink_to(target)
-        why = f"a link to '{target}', which does not exist"
+        code, line = 2, _record_link_line(manifest, target)
     before = {p.name: p.lstat().st_mtime_ns for p in out.iterdir()}
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--force")
-    assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == (
-        f"quantize: error: {manifest}: cannot read the record of finished outputs ({why}); "
-        "expected a file: restore it, or move it away to start a new record (its outputs are "
-        "then of no record); no file was processed\n")
+    assert (result.exit_code, result.stdout) == (code, "")
+    assert result.stderr == f"quantize: error: {line}\n"
     assert {p.name: p.lstat().st_mtime_ns for p in out.iterdir()} == before
     assert not target.exists()
+
+
+def _record_link_line(manifest: Path, target: Path | str) -> str:
+    """The refusal of a symbolic link at the record's name ``manifest``, to ``target``."""
+    return (f"{manifest}: is a symbolic link (to '{target}'); quantize keeps its record of "
+            "finished outputs there itself: put the file it leads to in its place, or remove "
+            "the link to start a new record; no file was processed")
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_cli_a_record_moved_away_behind_a_link_is_refused_not_split(photo_tree, tmp_path,
+                                                                   force):
+    """The record moved away and a link put in its place: a rerun with a new input added
+    its line through the link and then rewrote the record as a file in out/, the record in
+    two places. Refused (exit 2) before any work: nothing written, the record unchanged."""
+    out, rec = tmp_path / "out", tmp_path / "rec"
+    assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
+    rec.mkdir()
+    manifest = out / batch.MANIFEST_NAME
+    manifest.rename(rec / "r.jsonl")
+    manifest.symlink_to(Path("..", "rec", "r.jsonl"))
+    text = (rec / "r.jsonl").read_bytes()
+    shutil.copy(next(photo_tree.glob("*.png")), photo_tree / "new.png")
+    before = {p.name: p.lstat().st_mtime_ns for p in out.iterdir()}
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png",
+                  *(["--force"] if force else []))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"quantize: error: {_record_link_line(manifest, Path('..', 'rec', 'r.jsonl'))}\n")
+    assert {p.name: p.lstat().st_mtime_ns for p in out.iterdir()} == before
+    assert manifest.is_symlink() and (rec / "r.jsonl").read_bytes() == text
+    assert sorted(p.name for p in rec.iterdir()) == ["r.jsonl"]
 
 
 def test_cli_a_manifest_that_cannot_be_copied_aside_is_left_as_it_is(photo_tree, tmp_path,
