@@ -1539,6 +1539,42 @@ def test_cli_an_output_linked_to_another_input_fails_and_leaves_the_input(tmp_pa
     assert os.readlink(out / "a.png") == str(src / "b.png")
 
 
+@pytest.mark.parametrize("force", [True, False])
+def test_cli_an_output_linked_into_the_input_folder_fails_and_writes_nothing_there(tmp_path,
+                                                                                 force):
+    """``out/a.png`` a link to ``in/new.png``, no input yet: --force wrote the output there,
+    which the next run read as an input (and without --force it failed as a link to a
+    missing file, which --force then wrote). Failed, force or not, with the reason."""
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    out.mkdir()
+    (out / "a.png").symlink_to(Path("..", "in", "new.png"))
+    result = _cli(src, "-o", out, "-k", 2, "--json", *(["--force"] if force else []))
+    assert result.exit_code == 1
+    reason = (f"{out / 'a.png'}: is a link to '../in/new.png', which lies in the input folder "
+              f"'{src}': a rerun would read the output written there as an input; remove the "
+              "link, or choose another output folder")
+    assert result.stderr.startswith(f"quantize: error: {src / 'a.png'}: {reason}\n2/2 files")
+    rows = {Path(row["input"]).name: row for row in map(json.loads, result.stdout.splitlines())}
+    assert (rows["a.png"]["status"], rows["a.png"]["reason"]) == ("failed", reason)
+    assert rows["b.png"]["status"] == "ok"
+    assert sorted(p.name for p in src.iterdir()) == ["a.png", "b.png"]
+    assert os.readlink(out / "a.png") == str(Path("..", "in", "new.png"))
+
+
+def test_cli_an_output_linked_to_a_name_no_rerun_reads_is_written_through(tmp_path):
+    """A hidden name in the input folder, which the search never lists: written there."""
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    out.mkdir()
+    (out / "a.png").symlink_to(Path("..", "in", ".a.k2.png"))
+    result = _cli(src, "-o", out, "-k", 2, "--force", "-q")
+    assert (result.exit_code, result.stderr) == (0, "")
+    with Image.open(src / ".a.k2.png") as im:
+        assert im.mode == "P"
+    again = _cli(src, "-o", out, "-k", 2, "-q")  # not taken as an input: nothing to do
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert sorted(p.name for p in src.iterdir()) == [".a.k2.png", "a.png", "b.png"]
+
+
 @pytest.mark.parametrize("flag, name", [("--report", "r.json"), ("--html", "r.html")])
 def test_cli_a_report_at_a_link_to_an_earlier_report_is_written_through_it(tmp_path, flag,
                                                                           name):

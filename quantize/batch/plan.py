@@ -37,6 +37,7 @@ from ..io import (
 from ..names import (
     absolute_path,
     folded_name,
+    landing_path,
     one_file_names,
     output_stem,
     quoted,
@@ -764,6 +765,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if (onto := _link_onto_an_input(mode, out, inputs, input_ids)) is not None:
             settled.append(FileResult(path, out, "failed", onto, exit_code=ExitCode.FAILED))
             continue
+        if (into := _link_into_the_search(mode, out, src, dst, recursive, pattern)) is not None:
+            settled.append(FileResult(path, out, "failed", into, exit_code=ExitCode.FAILED))
+            continue
         if (held := _held_by_other_mode(mode, path, out, recorded.get(key),
                                         earlier.get(out, ()))) is not None:
             settled.append(held)
@@ -1259,6 +1263,23 @@ def _link_onto_an_input(mode: JobMode, out: Path, inputs: Sequence[Path],
             return (f"{path}: is a link to the input {quoted(src)}, which is never overwritten "
                     "(not even with force=True); remove the link, or choose another output "
                     "folder")
+    return None
+
+
+def _link_into_the_search(mode: JobMode, out: Path, src: Path, dst: Path, recursive: bool,
+                          pattern: str | None) -> str | None:
+    """Why the job for ``out`` must not run when a file it writes is a link to a file that
+    is no input yet but that a rerun would take as one (:func:`would_be_found`: a new
+    name in the input folder ``src``), force or not; else None. Written through the
+    link, an output there would be reduced again by the next run."""
+    for path in mode.written_files(out):
+        if not os.path.islink(path):
+            continue
+        landing = landing_path(path)
+        if would_be_found(landing, src, dst, recursive=recursive, pattern=pattern):
+            return (f"{path}: is a link to {quoted(os.readlink(path))}, which lies in the "
+                    f"input folder {quoted(src)}: a rerun would read the output written "
+                    "there as an input; remove the link, or choose another output folder")
     return None
 
 
