@@ -1575,6 +1575,48 @@ def test_cli_an_output_linked_to_a_name_no_rerun_reads_is_written_through(tmp_pa
     assert sorted(p.name for p in src.iterdir()) == [".a.k2.png", "a.png", "b.png"]
 
 
+@pytest.mark.parametrize("linked", [False, True])
+def test_cli_segment_folder_whose_linked_marker_leads_nowhere_is_made_again(tmp_path, linked):
+    """segments.json a link, and a job killed after removing the file it leads to (as
+    write_together removes it first): the next run failed the file as an output that is a
+    link to a missing file (exit 15) where a removed segments.json is made again. Now made
+    again alike, through the link, which is kept."""
+    src, out, site = _two_inputs(tmp_path), tmp_path / "out", tmp_path / "site"
+    args = [src, "-o", out, "--mode", "segment", "-k", 2, "--glob", "a.png"]
+    assert _cli(*args, "-q").exit_code == 0
+    marker = out / "a" / "segments.json"
+    if linked:
+        site.mkdir()
+        marker.rename(site / "a.json")
+        marker.symlink_to(Path("..", "..", "site", "a.json"))
+        assert _cli(*args, "-q").exit_code == 0   # finished: skipped through the link
+        (site / "a.json").unlink()               # the state a kill leaves
+    else:
+        marker.unlink()
+    result = _cli(*args, "--json")
+    assert result.exit_code == 0 and result.stderr.startswith("1/1 files: 1 ok (1 redone")
+    [row] = map(json.loads, result.stdout.splitlines())
+    assert (row["status"], row["reason"]) == (
+        "ok", "redone: a file of its output was deleted since it was made")
+    assert json.loads(marker.read_text())["input"] == str(src / "a.png")
+    if linked:
+        assert os.readlink(marker) == str(Path("..", "..", "site", "a.json"))
+        assert sorted(p.name for p in site.iterdir()) == ["a.json"]
+
+
+def test_cli_segment_folder_whose_marker_is_a_link_to_nothing_of_no_record_fails(tmp_path):
+    """A link to nothing at segments.json in a folder the record does not know is still
+    refused without --force, as segment refuses it."""
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "segments.json").symlink_to(tmp_path / "nothing.json")
+    result = _cli(src, "-o", out, "--mode", "segment", "-k", 2, "--glob", "a.png")
+    assert result.exit_code == 1   # one file failed
+    assert result.stderr.startswith(
+        f"quantize: error: {src / 'a.png'}: output is a link to '{tmp_path / 'nothing.json'}', "
+        "which does not exist; use --force to overwrite\n")
+
+
 @pytest.mark.parametrize("flag, name", [("--report", "r.json"), ("--html", "r.html")])
 def test_cli_a_report_at_a_link_to_an_earlier_report_is_written_through_it(tmp_path, flag,
                                                                           name):

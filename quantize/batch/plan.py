@@ -775,7 +775,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         redo = ""
         if (older := earlier.get(out)) and not force:  # it too must match these settings
             found += [entry for _, entry in older if not entry.pending]
-        if not force and (link := _link_to_nothing(mode.done_path(out))) is not None:
+        # A folder's marker on record that leads nowhere is no marker: its job was killed
+        # after removing the file the link led to (write_together's removed_first), as a
+        # removed marker is made again, through the link.
+        if (not force and not (mode.makes_folder and key in recorded)
+                and (link := _link_to_nothing(mode.done_path(out))) is not None):
             settled.append(FileResult(path, out, "failed", f"output is a link to {quoted(link)}, "
                                       "which does not exist; use force=True to overwrite",
                                       exit_code=ExitCode.EXISTS))
@@ -990,9 +994,11 @@ def _disowned(mode: JobMode, output: Path) -> bool:
     to be the one its job finished there (:func:`~quantize.batch.manifest.marked_written`):
     put there since, written by a job the run was killed in, or finished by one whose
     record and mark could not be written. A folder output without its marker (a job
-    stopped half-way) is the run's, unfinished."""
+    stopped half-way) is the run's, unfinished; so is one whose marker is a link that
+    leads nowhere (the file it led to removed first by that job: it writes through it)."""
     done = mode.done_path(output)
-    return os.path.lexists(done) and not marked_written(done)
+    there = os.path.exists(done) if mode.makes_folder else os.path.lexists(done)
+    return there and not marked_written(done)
 
 
 def _without_unread_lines(dst: Path, manifest: Manifest, mode: str) -> Manifest:
@@ -1284,8 +1290,8 @@ def _link_into_the_search(mode: JobMode, out: Path, src: Path, dst: Path, recurs
 
 
 def _link_to_nothing(path: Path) -> str | None:
-    """Where ``path`` leads when it is a link to a missing file (a job would replace the
-    link, as reduce refuses to without force), else None."""
+    """Where ``path`` leads when it is a link to a missing file (a job would write that
+    file through the link, as reduce refuses to without force), else None."""
     if path.is_symlink() and not path.exists():
         return os.readlink(path)
     return None

@@ -329,7 +329,9 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str],
 
     A link at a file's path is written through, the link kept, as :func:`atomic_write`
     writes through one (``through_links``); a path of ``removed_first`` that is such a link
-    has the file it leads to removed, and any other link there is removed itself.
+    has the file it leads to removed, and any other link there is removed itself. A
+    process killed outright after the removals leaves such a link leading nowhere, kept, as
+    it leaves a removed file missing: a reader takes either for the file removed.
 
     Raises
     ------
