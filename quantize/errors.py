@@ -25,9 +25,10 @@ from typing import NamedTuple
 
 __all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExitCode",
            "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "ImageReadError",
-           "InputParameterError", "OutputError", "OutputExistsError", "PaletteInWarning",
-           "QualityError", "QualityScaleWarning", "QuantizeError", "ResultTooLargeError",
-           "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text"]
+           "InputParameterError", "OutputError", "OutputExistsError", "OwnFileError",
+           "PaletteInWarning", "QualityError", "QualityScaleWarning", "QuantizeError",
+           "ResultTooLargeError", "StillImageWarning", "TimingLossWarning", "WriteRefusedError",
+           "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -132,6 +133,14 @@ class OutputExistsError(OutputError, FileExistsError):
     """The output file exists and overwriting was not asked for."""
 
     exit_code = ExitCode.EXISTS
+
+
+class OwnFileError(OutputError):
+    """Something other than the file a run keeps for itself is at its name (a batch's lock
+    or record of finished outputs): a symbolic link, a folder, ... The run would write
+    elsewhere, or hold no lock: refused before any work, exit 2."""
+
+    exit_code = ExitCode.USAGE
 
 
 class ResultTooLargeError(OutputError):

@@ -386,3 +386,39 @@ def test_a_lock_file_that_cannot_be_written_is_removed_and_said_in_one_line(tmp_
     assert done.output == (f"quantize: error: {out}: cannot write the lock file "
                            f"'{LOCK_NAME}' (No space left on device); no file was processed\n")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["link to a file", "link to nothing", "link to a folder",
+                                  "folder"])
+def test_batch_lock_refuses_a_link_at_the_lock_name_as_another_batch_would(tmp_path, kind):
+    """It yielded False (nothing locked): the test process, as a first batch, went on
+    unlocked, and a second batch started meanwhile ran too. Now both are refused."""
+    from quantize.errors import OwnFileError
+    from tests.test_io import _things_at_a_lock_name
+
+    Image.new("RGB", (6, 4), (200, 30, 30)).save(tmp_path / "a.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    what, _ = _things_at_a_lock_name(tmp_path, out / LOCK_NAME, kind)
+    line = f"{out / LOCK_NAME}: {what}; quantize keeps its lock there itself: remove it"
+    with pytest.raises(OwnFileError) as info, batch_lock(out):
+        pass
+    assert str(info.value) == line
+    second = _cli(tmp_path, "-o", out, "-k", "2", "--glob", "a.png")
+    assert (second.exit_code, second.stdout) == (2, "")
+    assert second.stderr == f"quantize: error: {line}\n"
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]  # no output, no record
+
+
+def test_a_batch_holding_the_lock_refuses_the_command_that_starts_meanwhile(tmp_path):
+    """The test process holds the lock (a batch running), as a regular file, and starts a
+    batch into the same folder: refused (exit 15), nothing written; then it runs."""
+    Image.new("RGB", (6, 4), (200, 30, 30)).save(tmp_path / "a.png")
+    out = tmp_path / "out"
+    with batch_lock(out) as held:
+        assert held and (out / LOCK_NAME).is_file() and not (out / LOCK_NAME).is_symlink()
+        second = _cli(tmp_path, "-o", out, "-k", "2", "--glob", "a.png")
+        assert (second.exit_code, second.stderr) == (15, _busy(out, os.getpid()))
+        assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+    assert _cli(tmp_path, "-o", out, "-k", "2", "--glob", "a.png", "-q").exit_code == 0
+    assert (out / "a.png").is_file()

@@ -25,7 +25,7 @@ from quantize.batch.manifest import (
     record_output,
     record_removed,
 )
-from quantize.errors import ExitCode, OutputError, OutputExistsError
+from quantize.errors import ExitCode, OutputError, OutputExistsError, OwnFileError
 
 from .batch_support import COPY, link_to_sub
 
@@ -69,9 +69,12 @@ def test_the_latest_well_formed_line_of_each_output_wins(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-def test_a_manifest_that_cannot_be_written_is_named_with_the_output(tmp_path):
-    """A full disk was reported as 'quantize: error: No space left on device', naming no file."""
-    (tmp_path / batch.MANIFEST_NAME).symlink_to("/dev/full")
+def test_a_manifest_that_cannot_be_written_is_named_with_the_output(tmp_path, monkeypatch):
+    """A full disk was reported as 'quantize: error: No space left on device', naming no file.
+    (The record is opened as /dev/full: a link there is refused, not followed.)"""
+    from quantize.batch import manifest
+
+    monkeypatch.setattr(manifest, "_no_link", lambda name, flags: os.open("/dev/full", flags))
     with pytest.raises(OutputError) as info:
         record_output(tmp_path, tmp_path / "sub" / "a.png", {}, {"k": 2})
     assert str(info.value) == (f"{tmp_path / batch.MANIFEST_NAME}: cannot add 'sub/a.png' to "
@@ -194,12 +197,41 @@ def test_a_manifest_that_is_a_folder_or_a_dangling_link_is_refused_in_one_line(t
         "no record); no file was processed")
     manifest.rmdir()
     manifest.symlink_to(tmp_path / "gone" / "record.jsonl")
-    with pytest.raises(OutputError) as info:
+    with pytest.raises(OwnFileError) as info:
         load_manifest(tmp_path)
     assert info.value.reason.startswith(
-        f"cannot read the record of finished outputs (a link to "
-        f"'{tmp_path / 'gone' / 'record.jsonl'}', which does not exist); expected a file")
+        f"is a symbolic link (to '{tmp_path / 'gone' / 'record.jsonl'}'); quantize keeps its "
+        "record of finished outputs there itself")
     assert not (tmp_path / "gone").exists()
+
+
+@pytest.mark.parametrize("target", ["elsewhere.jsonl", "gone.jsonl"])
+def test_a_link_at_the_records_name_is_refused_for_reads_and_appends(tmp_path, target):
+    # Appends went through the link while a rewrite replaced it: one rule now, refused.
+    from quantize.batch.manifest import check_appendable
+
+    out = tmp_path / "out"
+    out.mkdir()
+    if target == "elsewhere.jsonl":
+        record_output(tmp_path, tmp_path / "a.png", {}, {"k": 2})
+        (tmp_path / batch.MANIFEST_NAME).rename(tmp_path / target)
+    text = (tmp_path / target).read_bytes() if target == "elsewhere.jsonl" else None
+    (out / batch.MANIFEST_NAME).symlink_to(tmp_path / target)
+    line = (f"{out / batch.MANIFEST_NAME}: is a symbolic link (to '{tmp_path / target}'); "
+            "quantize keeps its record of finished outputs there itself: put the file it "
+            "leads to in its place, or remove the link to start a new record; no file was "
+            "processed")
+    for call in (load_manifest, check_appendable):
+        with pytest.raises(OwnFileError) as info:
+            call(out)
+        assert (str(info.value), info.value.exit_code) == (line, 2)
+    with pytest.raises(OutputError, match="cannot add 'b.png' to the record"):
+        record_output(out, out / "b.png", {}, {"k": 2})   # not through the link
+    assert (out / batch.MANIFEST_NAME).is_symlink()
+    if text is None:
+        assert not (tmp_path / target).exists()
+    else:
+        assert (tmp_path / target).read_bytes() == text
 
 
 def test_a_torn_line_after_entries_leaves_the_manifest_readable(tmp_path):

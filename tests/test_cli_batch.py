@@ -1281,26 +1281,59 @@ def test_cli_a_line_of_the_manifest_cut_short_is_said_once_and_kept(photo_tree, 
 def test_cli_a_manifest_that_cannot_be_read_stops_the_run_in_one_line(photo_tree, tmp_path,
                                                                      damage):
     # A dangling link was taken for no record (a run with --force then wrote a new one at
-    # its target); a folder was said as a bare "Is a directory".
+    # its target); a folder was said as a bare "Is a directory". A link at the record's
+    # name is refused as every link there is (exit 2).
     out = tmp_path / "out"
     assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
     manifest, target = out / batch.MANIFEST_NAME, tmp_path / "gone.jsonl"
     manifest.unlink()
     if damage == "folder":
         manifest.mkdir()
-        why = "Is a directory"
+        code, line = 1, (f"{manifest}: cannot read the record of finished outputs (Is a "
+                         "directory); expected a file: restore it, or move it away to start "
+                         "a new record (its outputs are then of no record); no file was "
+                         "processed")
     else:
         manifest.symlink_to(target)
-        why = f"a link to '{target}', which does not exist"
+        code, line = 2, _record_link_line(manifest, target)
     before = {p.name: p.lstat().st_mtime_ns for p in out.iterdir()}
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--force")
-    assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == (
-        f"quantize: error: {manifest}: cannot read the record of finished outputs ({why}); "
-        "expected a file: restore it, or move it away to start a new record (its outputs are "
-        "then of no record); no file was processed\n")
+    assert (result.exit_code, result.stdout) == (code, "")
+    assert result.stderr == f"quantize: error: {line}\n"
     assert {p.name: p.lstat().st_mtime_ns for p in out.iterdir()} == before
     assert not target.exists()
+
+
+def _record_link_line(manifest: Path, target: Path | str) -> str:
+    """The refusal of a symbolic link at the record's name ``manifest``, to ``target``."""
+    return (f"{manifest}: is a symbolic link (to '{target}'); quantize keeps its record of "
+            "finished outputs there itself: put the file it leads to in its place, or remove "
+            "the link to start a new record; no file was processed")
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_cli_a_record_moved_away_behind_a_link_is_refused_not_split(photo_tree, tmp_path,
+                                                                   force):
+    """The record moved away and a link put in its place: a rerun with a new input added
+    its line through the link and then rewrote the record as a file in out/, the record in
+    two places. Refused (exit 2) before any work: nothing written, the record unchanged."""
+    out, rec = tmp_path / "out", tmp_path / "rec"
+    assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
+    rec.mkdir()
+    manifest = out / batch.MANIFEST_NAME
+    manifest.rename(rec / "r.jsonl")
+    manifest.symlink_to(Path("..", "rec", "r.jsonl"))
+    text = (rec / "r.jsonl").read_bytes()
+    shutil.copy(next(photo_tree.glob("*.png")), photo_tree / "new.png")
+    before = {p.name: p.lstat().st_mtime_ns for p in out.iterdir()}
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png",
+                  *(["--force"] if force else []))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"quantize: error: {_record_link_line(manifest, Path('..', 'rec', 'r.jsonl'))}\n")
+    assert {p.name: p.lstat().st_mtime_ns for p in out.iterdir()} == before
+    assert manifest.is_symlink() and (rec / "r.jsonl").read_bytes() == text
+    assert sorted(p.name for p in rec.iterdir()) == ["r.jsonl"]
 
 
 def test_cli_a_manifest_that_cannot_be_copied_aside_is_left_as_it_is(photo_tree, tmp_path,
@@ -1595,6 +1628,84 @@ def test_cli_an_output_linked_to_another_input_fails_and_leaves_the_input(tmp_pa
         "the link, or choose another output folder\n")
     assert (src / "b.png").read_bytes() == before and (out / "b.png").is_file()
     assert os.readlink(out / "a.png") == str(src / "b.png")
+
+
+@pytest.mark.parametrize("force", [True, False])
+def test_cli_an_output_linked_into_the_input_folder_fails_and_writes_nothing_there(tmp_path,
+                                                                                 force):
+    """``out/a.png`` a link to ``in/new.png``, no input yet: --force wrote the output there,
+    which the next run read as an input (and without --force it failed as a link to a
+    missing file, which --force then wrote). Failed, force or not, with the reason."""
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    out.mkdir()
+    (out / "a.png").symlink_to(Path("..", "in", "new.png"))
+    result = _cli(src, "-o", out, "-k", 2, "--json", *(["--force"] if force else []))
+    assert result.exit_code == 1
+    reason = (f"{out / 'a.png'}: is a link to '../in/new.png', which lies in the input folder "
+              f"'{src}': a rerun would read the output written there as an input; remove the "
+              "link, or choose another output folder")
+    assert result.stderr.startswith(f"quantize: error: {src / 'a.png'}: {reason}\n2/2 files")
+    rows = {Path(row["input"]).name: row for row in map(json.loads, result.stdout.splitlines())}
+    assert (rows["a.png"]["status"], rows["a.png"]["reason"]) == ("failed", reason)
+    assert rows["b.png"]["status"] == "ok"
+    assert sorted(p.name for p in src.iterdir()) == ["a.png", "b.png"]
+    assert os.readlink(out / "a.png") == str(Path("..", "in", "new.png"))
+
+
+def test_cli_an_output_linked_to_a_name_no_rerun_reads_is_written_through(tmp_path):
+    """A hidden name in the input folder, which the search never lists: written there."""
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    out.mkdir()
+    (out / "a.png").symlink_to(Path("..", "in", ".a.k2.png"))
+    result = _cli(src, "-o", out, "-k", 2, "--force", "-q")
+    assert (result.exit_code, result.stderr) == (0, "")
+    with Image.open(src / ".a.k2.png") as im:
+        assert im.mode == "P"
+    again = _cli(src, "-o", out, "-k", 2, "-q")  # not taken as an input: nothing to do
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert sorted(p.name for p in src.iterdir()) == [".a.k2.png", "a.png", "b.png"]
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_cli_segment_folder_whose_linked_marker_leads_nowhere_is_made_again(tmp_path, linked):
+    """segments.json a link, and a job killed after removing the file it leads to (as
+    write_together removes it first): the next run failed the file as an output that is a
+    link to a missing file (exit 15) where a removed segments.json is made again. Now made
+    again alike, through the link, which is kept."""
+    src, out, site = _two_inputs(tmp_path), tmp_path / "out", tmp_path / "site"
+    args = [src, "-o", out, "--mode", "segment", "-k", 2, "--glob", "a.png"]
+    assert _cli(*args, "-q").exit_code == 0
+    marker = out / "a" / "segments.json"
+    if linked:
+        site.mkdir()
+        marker.rename(site / "a.json")
+        marker.symlink_to(Path("..", "..", "site", "a.json"))
+        assert _cli(*args, "-q").exit_code == 0   # finished: skipped through the link
+        (site / "a.json").unlink()               # the state a kill leaves
+    else:
+        marker.unlink()
+    result = _cli(*args, "--json")
+    assert result.exit_code == 0 and result.stderr.startswith("1/1 files: 1 ok (1 redone")
+    [row] = map(json.loads, result.stdout.splitlines())
+    assert (row["status"], row["reason"]) == (
+        "ok", "redone: a file of its output was deleted since it was made")
+    assert json.loads(marker.read_text())["input"] == str(src / "a.png")
+    if linked:
+        assert os.readlink(marker) == str(Path("..", "..", "site", "a.json"))
+        assert sorted(p.name for p in site.iterdir()) == ["a.json"]
+
+
+def test_cli_segment_folder_whose_marker_is_a_link_to_nothing_of_no_record_fails(tmp_path):
+    """A link to nothing at segments.json in a folder the record does not know is still
+    refused without --force, as segment refuses it."""
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "segments.json").symlink_to(tmp_path / "nothing.json")
+    result = _cli(src, "-o", out, "--mode", "segment", "-k", 2, "--glob", "a.png")
+    assert result.exit_code == 1   # one file failed
+    assert result.stderr.startswith(
+        f"quantize: error: {src / 'a.png'}: output is a link to '{tmp_path / 'nothing.json'}', "
+        "which does not exist; use --force to overwrite\n")
 
 
 @pytest.mark.parametrize("flag, name", [("--report", "r.json"), ("--html", "r.html")])

@@ -545,6 +545,49 @@ def test_cli_force_writes_through_links_in_the_output_folder(photo_path, tmp_pat
         (tmp_path / "plain" / "segments.json").read_text())["region_stats"]
 
 
+class _Killed(BaseException):
+    """Stands for SIGKILL: raised where a kill would stop the process, nothing put back."""
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_cli_a_run_killed_after_removing_segments_json_shows_an_unfinished_folder(
+        photo_path, tmp_path, monkeypatch, linked):
+    """Killed between removing segments.json (through a link: the file it leads to) and
+    renaming the new outputs: the folder shows an unfinished job, a link kept leading
+    nowhere as a regular file is gone. The next run refuses without --force, as for a
+    regular file, and --force writes through the link, keeping it."""
+    from quantize.io import write
+
+    out, site = tmp_path / "seg", tmp_path / "site"
+    args = ["segment", str(photo_path), "-k", "3", "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    if linked:
+        site.mkdir()
+        (out / "segments.json").rename(site / "seg.json")
+        (out / "segments.json").symlink_to(site / "seg.json")
+
+    def killed(staged, removed, kept, came):
+        for path in removed:
+            path.unlink(missing_ok=True)
+        raise _Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(write, "_put_in_place", killed)
+        with pytest.raises(_Killed):
+            runner.invoke(app, ["segment", str(photo_path), "-k", "2", "-o", str(out),
+                                "--force"], catch_exceptions=False)
+    assert not (out / "segments.json").exists()
+    assert (out / "segments.json").is_symlink() == linked
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 15
+    assert refused.stderr == (f"quantize: error: {photo_path}: {out}/labels.png: output "
+                              "exists; use --force to overwrite\n")
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    assert json.loads((out / "segments.json").read_text())["n_clusters"] == 3
+    if linked:
+        assert os.readlink(out / "segments.json") == str(site / "seg.json")
+
+
 @pytest.mark.parametrize("stream", ["stdout", "stderr"])
 def test_cli_a_stream_redirected_onto_the_input_is_refused(photo_path, tmp_path, stream):
     before = photo_path.read_bytes()

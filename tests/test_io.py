@@ -4129,3 +4129,50 @@ def test_write_together_keeps_a_replaced_file_as_a_hard_link_made_at_once(tmp_pa
     assert made == [f".a.png.{os.getpid()}-"]  # the new bytes' file alone
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
         "a.png": b"new a", taken.name: b"another write's"}
+
+
+def _things_at_a_lock_name(folder: Path, lock: Path, kind: str) -> tuple[str, Path | None]:
+    """Put ``kind`` at ``lock``; return what the refusal calls it and the file elsewhere
+    that must be left as it was (None when there is none)."""
+    elsewhere = folder / "elsewhere"
+    elsewhere.mkdir()
+    if kind == "link to a file":
+        (elsewhere / "f").write_text("keep\n")
+        lock.symlink_to(elsewhere / "f")
+        return f"is a symbolic link (to '{elsewhere / 'f'}')", elsewhere / "f"
+    if kind == "link to nothing":
+        lock.symlink_to(elsewhere / "nothing")
+        return f"is a symbolic link (to '{elsewhere / 'nothing'}')", None
+    if kind == "link to a folder":
+        lock.symlink_to(elsewhere)
+        return f"is a symbolic link (to '{elsewhere}')", None
+    if kind == "folder":
+        lock.mkdir()
+        return "is a folder", None
+    (elsewhere / "f").write_text("keep\n")
+    os.link(elsewhere / "f", lock)
+    return ("is a file with another name too (a hard link), which the lock would write "
+            "into"), elsewhere / "f"
+
+
+LOCK_NAME_KINDS = ["link to a file", "link to nothing", "link to a folder", "folder",
+                   "hard link"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="no lock on Windows")
+@pytest.mark.parametrize("kind", LOCK_NAME_KINDS)
+def test_lock_file_held_refuses_a_link_or_folder_at_its_name(tmp_path, kind):
+    # Opened without following a link, a link there failed to open and the lock was
+    # silently not held (False): two batches into one folder ran at once.
+    from quantize.errors import OwnFileError
+    from quantize.io import lock_file_held, lock_file_taken
+
+    lock = tmp_path / "x.lock"
+    what, kept = _things_at_a_lock_name(tmp_path, lock, kind)
+    with pytest.raises(OwnFileError) as info, lock_file_held(lock):
+        pass
+    assert str(info.value) == f"{lock}: {what}; quantize keeps its lock there itself: remove it"
+    assert info.value.exit_code == 2
+    assert os.path.lexists(lock) and not lock_file_taken(lock)
+    if kept is not None:
+        assert kept.read_text() == "keep\n"  # never written into

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import ExitCode, OutputError
+from ..errors import ExitCode, OutputError, OwnFileError
 from ..io import check_output_folder, folder_made, lock_file_held, lock_file_taken, lock_holder
 from ..names import quoted
 
@@ -61,6 +61,10 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
     FolderInUseError
         If another process holds the folder, a folder it lies under, or a folder under it,
         naming it and what to do.
+    OwnFileError
+        If something other than the lock file is at its name (a symbolic link, to a file
+        or to nothing, or a folder): it is left as it is, and the folder is not locked
+        (:func:`~quantize.io.lock_file_held`); exit 2.
     OutputError
         If the lock file was made but cannot be written (a full disk); it is removed.
     ValueError
@@ -80,6 +84,8 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
         except BlockingIOError:
             raise _in_use(dst / LOCK_NAME, "this output folder", "choose another -o folder",
                           dst) from None
+        except OwnFileError:  # a link or a folder there: refused, not silently unlocked
+            raise
         except OSError as exc:  # made, but not written into: a full disk
             raise OutputError(f"cannot write the lock file {quoted(LOCK_NAME)} "
                               f"({exc.strerror or exc}); no file was processed",

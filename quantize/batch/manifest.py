@@ -51,7 +51,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputError, OutputExistsError
+from ..errors import OutputError, OutputExistsError, OwnFileError
 from ..io import atomic_write, write_together
 from ..names import absolute_path, quoted
 from ..reduce.result import MAX_PALETTE
@@ -410,22 +410,28 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
     :func:`read_manifest` and :func:`read_forced_run` (of ``mode``, a batch mode's name)
     give, and what :func:`compact_manifest` keeps.
 
+    The manifest is the batch's own file, kept in the output folder: a symbolic link at
+    its name is refused, never followed, as a run would add its lines to the file the link
+    leads to and its rewrite (:func:`compact_manifest`) replace the link, leaving the
+    record in two places.
+
     Raises
     ------
+    OwnFileError
+        An OutputError: the manifest is a symbolic link (to a file or to nothing), naming
+        it, where it leads and what to do (exit 2).
     OutputError
-        An OSError: the manifest exists but cannot be read (a folder of that name, a link
-        to a file that does not exist), naming it and how to go on.
+        An OSError: the manifest exists but cannot be read (a folder of that name),
+        naming it and how to go on.
     """
     path = Path(output_dir) / MANIFEST_NAME
+    _refuse_a_link(path)
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             before = _file_stamp(os.fstat(f.fileno()))
             lines = f.read().splitlines()
             after = _file_stamp(os.fstat(f.fileno()))
     except FileNotFoundError:
-        if os.path.islink(path):
-            raise _unread_error(path, f"a link to {quoted(os.readlink(path))}, which does "
-                                "not exist") from None
         return Manifest()
     except OSError as exc:
         raise _unread_error(path, exc.strerror or str(exc)) from None
@@ -458,6 +464,28 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def _refuse_a_link(path: Path) -> None:
+    """Refuse a symbolic link at the manifest's name ``path`` (:func:`load_manifest`).
+
+    Raises
+    ------
+    OwnFileError
+        Naming ``path``, where it leads and what to do.
+    """
+    if not os.path.islink(path):
+        return
+    raise OwnFileError(f"is a symbolic link (to {quoted(os.readlink(path))}); quantize keeps "
+                       "its record of finished outputs there itself: put the file it leads "
+                       "to in its place, or remove the link to start a new record; no file "
+                       "was processed", path=path)
+
+
+def _no_link(name: str, flags: int) -> int:
+    """``os.open`` of the manifest ``name`` without following a link at its name (an opener
+    for ``open``): one made during a run is refused, not written through."""
+    return os.open(name, flags | getattr(os, "O_NOFOLLOW", 0), 0o666)
 
 
 def _unread_error(path: Path, why: str) -> OutputError:
@@ -698,7 +726,7 @@ def _append(output_dir: str | os.PathLike[str], *items: Mapping[str, Any]) -> No
     # ASCII JSON: file names that are not valid UTF-8 (surrogate escapes) stay as escapes.
     path = Path(output_dir) / MANIFEST_NAME
     try:
-        with open(path, "a+b") as f:
+        with open(path, "a+b", opener=_no_link) as f:
             f.seek(0, os.SEEK_END)
             if f.tell():  # start on a fresh line, even after a line torn by a crash
                 f.seek(-1, os.SEEK_END)
@@ -766,6 +794,8 @@ def check_appendable(output_dir: str | os.PathLike[str]) -> None:
 
     Raises
     ------
+    OwnFileError
+        If the manifest is a symbolic link (:func:`load_manifest`).
     OutputError
         Naming the output folder when it cannot be written, or the manifest and why it
         cannot be opened.
@@ -777,8 +807,9 @@ def check_appendable(output_dir: str | os.PathLike[str]) -> None:
     path = folder / MANIFEST_NAME
     if not os.path.lexists(path):
         return
+    _refuse_a_link(path)
     try:
-        with open(path, "ab"):
+        with open(path, "ab", opener=_no_link):
             pass
     except OSError as exc:
         raise OutputError(f"cannot add to the record of finished outputs "

@@ -38,6 +38,7 @@ from ..io import (
 from ..names import (
     absolute_path,
     folded_name,
+    landing_path,
     one_file_names,
     output_stem,
     quoted,
@@ -843,6 +844,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if (onto := _link_onto_an_input(mode, out, inputs, input_ids)) is not None:
             settled.append(FileResult(path, out, "failed", onto, exit_code=ExitCode.FAILED))
             continue
+        if (into := _link_into_the_search(mode, out, src, dst, recursive, pattern)) is not None:
+            settled.append(FileResult(path, out, "failed", into, exit_code=ExitCode.FAILED))
+            continue
         if (held := _held_by_other_mode(mode, path, out, recorded.get(key),
                                         earlier.get(out, ()))) is not None:
             settled.append(held)
@@ -850,7 +854,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         redo = ""
         if (older := earlier.get(out)) and not force:  # it too must match these settings
             found += [entry for _, entry in older if not entry.pending]
-        if not force and (link := _link_to_nothing(mode.done_path(out))) is not None:
+        # A folder's marker on record that leads nowhere is no marker: its job was killed
+        # after removing the file the link led to (write_together's removed_first), as a
+        # removed marker is made again, through the link.
+        if (not force and not (mode.makes_folder and key in recorded)
+                and (link := _link_to_nothing(mode.done_path(out))) is not None):
             settled.append(FileResult(path, out, "failed", f"output is a link to {quoted(link)}, "
                                       "which does not exist; use force=True to overwrite",
                                       exit_code=ExitCode.EXISTS))
@@ -1067,9 +1075,11 @@ def _disowned(mode: JobMode, output: Path) -> bool:
     to be the one its job finished there (:func:`~quantize.batch.manifest.marked_written`):
     put there since, written by a job the run was killed in, or finished by one whose
     record and mark could not be written. A folder output without its marker (a job
-    stopped half-way) is the run's, unfinished."""
+    stopped half-way) is the run's, unfinished; so is one whose marker is a link that
+    leads nowhere (the file it led to removed first by that job: it writes through it)."""
     done = mode.done_path(output)
-    return os.path.lexists(done) and not marked_written(done)
+    there = os.path.exists(done) if mode.makes_folder else os.path.lexists(done)
+    return there and not marked_written(done)
 
 
 def _without_unread_lines(dst: Path, manifest: Manifest, mode: str) -> Manifest:
@@ -1355,9 +1365,26 @@ def _link_onto_an_input(mode: JobMode, out: Path, inputs: Sequence[Path],
     return None
 
 
+def _link_into_the_search(mode: JobMode, out: Path, src: Path, dst: Path, recursive: bool,
+                          pattern: str | None) -> str | None:
+    """Why the job for ``out`` must not run when a file it writes is a link to a file that
+    is no input yet but that a rerun would take as one (:func:`would_be_found`: a new
+    name in the input folder ``src``), force or not; else None. Written through the
+    link, an output there would be reduced again by the next run."""
+    for path in mode.written_files(out):
+        if not os.path.islink(path):
+            continue
+        landing = landing_path(path)
+        if would_be_found(landing, src, dst, recursive=recursive, pattern=pattern):
+            return (f"{path}: is a link to {quoted(os.readlink(path))}, which lies in the "
+                    f"input folder {quoted(src)}: a rerun would read the output written "
+                    "there as an input; remove the link, or choose another output folder")
+    return None
+
+
 def _link_to_nothing(path: Path) -> str | None:
-    """Where ``path`` leads when it is a link to a missing file (a job would replace the
-    link, as reduce refuses to without force), else None."""
+    """Where ``path`` leads when it is a link to a missing file (a job would write that
+    file through the link, as reduce refuses to without force), else None."""
     if path.is_symlink() and not path.exists():
         return os.readlink(path)
     return None

@@ -41,6 +41,7 @@ from ..errors import (
     FormatAdviceError,
     OutputError,
     OutputExistsError,
+    OwnFileError,
     WriteRefusedError,
 )
 from ..names import quoted
@@ -328,7 +329,9 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str],
 
     A link at a file's path is written through, the link kept, as :func:`atomic_write`
     writes through one (``through_links``); a path of ``removed_first`` that is such a link
-    has the file it leads to removed, and any other link there is removed itself.
+    has the file it leads to removed, and any other link there is removed itself. A
+    process killed outright after the removals leaves such a link leading nowhere, kept, as
+    it leaves a removed file missing: a reader takes either for the file removed.
 
     Raises
     ------
@@ -600,12 +603,17 @@ def lock_file_held(path: str | os.PathLike[str]) -> Iterator[bool]:
     file it leaves is locked again by the next). A lock taken on a file that its holder
     removed meanwhile is let go and taken again on the file now there. Nothing is locked
     (False is yielded) where files cannot be locked: on Windows, when the file cannot be
-    made (a read-only folder), or on a file system without locks.
+    made (a read-only folder), or on a file system without locks. Anything else at
+    ``path`` (a symbolic link, to a file or to nothing, a folder, a pipe, or a file with
+    other names: a hard link) is refused, never followed nor written into: opening it
+    without following a link failed, and the lock was silently not held.
 
     Raises
     ------
     BlockingIOError
         If another process holds the lock (its ``filename`` is ``path``).
+    OwnFileError
+        If ``path`` is not a lock file of its own (see above), naming it and what it is.
     OSError
         If this process's id cannot be written into the file (a full disk); the file is
         removed first.
@@ -659,7 +667,13 @@ def _locked_fd(path: Path, fcntl: Any) -> int | None:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
         except OSError:
+            _refuse_not_a_lock_file(path)  # a link (not followed), a folder: not silently
             return None
+        try:
+            _refuse_not_a_lock_file(path, os.fstat(fd))
+        except OwnFileError:
+            os.close(fd)
+            raise
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -689,6 +703,36 @@ def _locked_fd(path: Path, fcntl: Any) -> int | None:
             os.close(fd)
             raise
         return fd
+
+
+def _refuse_not_a_lock_file(path: Path, st: os.stat_result | None = None) -> None:
+    """Refuse what is at ``path`` (or opened there: ``st``) when it is not a file a lock
+    may be held on and written into (:func:`lock_file_held`); nothing there is fine.
+
+    Raises
+    ------
+    OwnFileError
+        Naming ``path``, what it is and what to do.
+    """
+    if st is None:
+        try:
+            st = os.stat(path, follow_symlinks=False)
+        except OSError:
+            return
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            what = f"is a symbolic link (to {quoted(os.readlink(path))})"
+        except OSError:  # removed since
+            what = "is a symbolic link"
+    elif stat.S_ISDIR(st.st_mode):
+        what = "is a folder"
+    elif not stat.S_ISREG(st.st_mode):
+        what = "is a pipe, device or socket"
+    elif st.st_nlink > 1:
+        what = "is a file with another name too (a hard link), which the lock would write into"
+    else:
+        return
+    raise OwnFileError(f"{what}; quantize keeps its lock there itself: remove it", path=path)
 
 
 def lock_holder(path: str | os.PathLike[str]) -> str:
