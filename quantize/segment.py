@@ -1793,12 +1793,49 @@ def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarra
     (:func:`~quantize.reconstruct.refine.refined_labels`), and the components are found
     on their regions there, a band of rows at a time.
     """
+    working, n = _regions.connected_regions(region_of[leaves])
     if factor == 1:
-        return _regions.connected_regions(region_of[leaves])
+        return working, n
     full = refined_labels(leaves, lab, rgb, factor, groups=region_of)
     table = region_of.astype(np.int32)
     runs = _regions.region_runs(lambda start, stop: table[full[start:stop]], full.shape)
-    return runs.label_map(), runs.n
+    pieces = np.bincount(region_of[leaves].ravel()[np.unique(working, return_index=True)[1]],
+                         minlength=table.size)
+    mapping = _join_cut_off(runs, pieces, factor * factor)
+    return runs.label_map(mapping), int(mapping.max())
+
+
+def _join_cut_off(runs: _regions.RegionRuns, pieces: np.ndarray, box: int) -> np.ndarray:
+    """The renumbering ``(n + 1,)`` of the full-size components ``runs`` that joins the
+    pieces moved borders cut off a region (beyond the ``pieces[value]`` largest components
+    of each value, its number on the working copy, or smaller than a ``box`` of pixels,
+    which no region of the working copy is) to their largest neighbour, numbered 1.. in
+    raster order of the joined components' first pixels."""
+    n, area = runs.n, runs.areas()
+    value = np.zeros(n + 1, dtype=np.int64)
+    value[runs.regions] = runs.values
+    order = np.lexsort((-area[1:], value[1:])) + 1  # by value, the largest first
+    rank = np.empty(n + 1, dtype=np.int64)
+    rank[order] = np.arange(n) - np.searchsorted(value[order], value[order])
+    cut_off = np.flatnonzero((rank[1:] >= pieces[value[1:]]) | (area[1:] < box)) + 1
+    target = np.arange(n + 1)
+    whole = np.ones(n + 1, dtype=bool)
+    whole[cut_off] = False
+    if cut_off.size and runs.pairs.size:
+        a, b = runs.pairs[:, 0], runs.pairs[:, 1]
+        for piece in cut_off:  # a few specks
+            beside = np.concatenate([b[a == piece], a[b == piece]])
+            # a whole region first; else a larger piece, which joins one in turn
+            beside = beside[whole[beside] | (area[beside] > area[piece])
+                            | ((area[beside] == area[piece]) & (beside < piece))]
+            if beside.size:
+                target[piece] = beside[np.lexsort((area[beside], whole[beside]))[-1]]
+        while (target[target] != target).any():  # the pieces joined to a piece
+            target = target[target]
+    first = np.arange(n + 1)  # a joined component's first pixel is its members' first
+    np.minimum.at(first, target, np.arange(n + 1))
+    _, numbered = np.unique(first[target], return_inverse=True)
+    return numbered.astype(np.int32)
 
 
 def _split_flat_unlike(tree: _hierarchy.Hierarchy, leaf_lab: np.ndarray,

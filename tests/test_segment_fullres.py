@@ -116,3 +116,27 @@ def test_refined_labels_keep_labels_that_colour_cannot_tell_apart():
     work, _ = _work(rgb, 3)
     out = refined_labels(small, lab_planes(work), rgb, 3)
     np.testing.assert_array_equal(out, np.repeat(np.repeat(small, 3, 0), 3, 1))
+
+
+def test_moved_borders_cut_no_piece_off_a_region(monkeypatch):
+    # Borders moved around a thin part of a region cut pieces off it, down to single
+    # pixels (a BSDS500 train photo upscaled 8x: 13 regions became 41); each joins a
+    # neighbour, so there are as many regions as on the working copy.
+    from skimage import data
+
+    from quantize.reconstruct import regions
+
+    found = []
+    connected = regions.connected_regions
+
+    def recording(clusters):
+        labels, n = connected(clusters)
+        found.append(n)
+        return labels, n
+
+    monkeypatch.setattr(regions, "connected_regions", recording)
+    photo = np.asarray(Image.fromarray(data.coffee()).resize((1800, 1200), Image.LANCZOS))
+    result = segment(photo)
+    assert result.n_regions == found[-1]  # the working copy's regions
+    areas = np.bincount(result.labels.ravel())[1:]
+    assert areas.min() >= 9  # none under a box of 3 x 3
