@@ -34,6 +34,7 @@ from .errors import warn_caller
 from .features import FeatureSpec, feature_array
 from .kmeans import MiniBatchKMeans
 from .reconstruct import regions as _regions
+from .reconstruct.refine import refined_labels
 from .texture import FINE_INTEGRATION_SIGMA, lab_planes, region_planes, texture_planes
 
 __all__ = ["FIT_SAMPLE", "ClusterCountWarning", "cluster_pixels", "refine_borders",
@@ -83,14 +84,19 @@ class ClusterCountWarning(UserWarning):
 
 def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int,
                    w: dict[str, float], space: str, scales: tuple[float, ...],
-                   min_region: int, rng: np.random.Generator
+                   min_region: int, rng: np.random.Generator,
+                   image: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Cluster the pixels of ``work`` into ``k`` clusters; regions at full size ``shape``.
 
     ``work`` is the ``shape`` image box-downscaled by the integer ``factor``
     (1: the image itself), its last row and column of boxes partial when a side
     is not a multiple of ``factor`` (Pillow's ``Image.reduce``); each full-size
-    pixel goes back to the box it was averaged into.
+    pixel goes back to the box it was averaged into. With ``image``, the ``shape`` image
+    itself ``(H, W, 3)`` uint8, the pixels near a border between clusters are decided
+    again by their own colour at full size
+    (:func:`~quantize.reconstruct.refine.refined_labels`), so that the borders follow its
+    edges rather than the boxes' sides.
 
     Returns
     -------
@@ -124,7 +130,11 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     keep_side = 0 if "texture" in spec.columns else math.ceil(_SPECK_SIGMAS * sigma)
     smoothed = _regions.smooth_label_map(small_map, n_centers, sigma, keep_side=keep_side)
     # The smoothed map at full size is read a band of rows at a time and kept as its runs.
-    runs = _regions.region_runs(_regions.enlarged_rows(smoothed, shape, factor), shape)
+    rows = _regions.enlarged_rows(smoothed, shape, factor)
+    if image is not None and factor > 1:
+        full = refined_labels(smoothed, lab, image, factor, enlarged=rows)
+        rows = lambda start, stop: full[start:stop]  # noqa: E731
+    runs = _regions.region_runs(rows, shape)
     labels, clusters = _regions_of(runs, small_map, factor, X, min_region, n_centers)
     return labels, clusters, centers, runs.n
 

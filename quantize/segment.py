@@ -3,7 +3,10 @@
 Everything runs on a working copy box-downscaled to at most 1024 pixels a side
 (the image itself when it is that small); labels are brought back to full
 resolution at the end, each pixel to the box it was averaged into (the last
-box of a side that is not a multiple of the factor is partial).
+box of a side that is not a multiple of the factor is partial), but for the
+pixels of the boxes near a border, which take the label of their own colour
+among those around (``reconstruct.refine``): the borders follow the image's
+edges rather than the boxes' sides, for the regions and the border maps alike.
 
 **Default (regions from a merge hierarchy).** ``quantize.superpixels`` runs a
 local k-means (SLIC's clustering) on Lab colour and position, whose small
@@ -93,6 +96,7 @@ from .io import DEFAULT_MAX_PIXELS, LoadedImage, as_rgba
 from .pixel_kmeans import ClusterCountWarning, cluster_pixels
 from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
+from .reconstruct.refine import refined_labels
 from .reconstruct.spectral import spectral_border_strength
 from .superpixels import cell_step, connected_superpixels, local_kmeans
 from .texture import (
@@ -1153,7 +1157,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     a superpixel is 0. Border pixels are those whose right or lower neighbour
     is in another superpixel, one pixel wide at the image's own size (as
     :meth:`SegmentResult.boundaries`), also when the hierarchy is built on a
-    downscaled working copy.
+    downscaled working copy: the superpixels are then brought to full size along the
+    image's own edges, as :func:`segment` brings its regions, and the borders are theirs.
 
     By default (open borders) the strength of a border pixel is learned:
     ``sqrt(1 / (1 + exp(-z)))``, ``z`` a sum of a piecewise-linear function of
@@ -1267,17 +1272,103 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     warn_alpha_segmented(alpha, fill, advice=_ALPHA_ADVICE)
     work, factor = _working_copy(rgb)
     lab = lab_planes(work)
+    if factor > 1:
+        return _full_size_border_map(rgb, lab, w, factor, closed)
     if closed:
         tree = _build_hierarchy(lab, w, small_image=True)
         heights = tree.pair_heights
         right, below = _pair_values(tree, heights / (heights + _HALF_HEIGHT))
-        corner = np.maximum(right, below)
+        return np.maximum(right, below).astype(np.float32)
+    return _open_border_values(lab, w)[2].astype(np.float32)
+
+
+def _full_size_border_map(rgb: np.ndarray, lab: np.ndarray, w: dict[str, float], factor: int,
+                          closed: bool) -> np.ndarray:
+    """:func:`boundary_map` of ``rgb`` ``(H, W, 3)``, larger than its working copy (Lab
+    planes ``lab``, ``rgb`` box-downscaled by ``factor``): ``(H, W)`` float32.
+
+    The superpixels are brought to full size along the image's own edges
+    (:func:`~quantize.reconstruct.refine.refined_labels`, as :func:`segment` brings its
+    regions), and the map's border pixels are theirs there, one pixel wide. A border
+    pixel of the closed map takes its two superpixels' value, that of the merge joining
+    them; one of the open map the strongest entry of its superpixel border on the 3 x 3
+    working pixels around its box (the strongest entry there when that border has none
+    nearby).
+    """
+    if closed:
+        tree = _build_hierarchy(lab, w, small_image=True)
     else:
-        right, below, corner = _open_border_values(lab, w)
-    # The borders are those of the superpixels brought to full size, so that they stay
-    # one pixel wide, as those of segment(), on an image larger than the working copy.
-    rows, cols = _box_index(rgb.shape[:2], factor)
-    return _hierarchy.enlarged_border_map(right, below, corner, rows, cols)
+        tree, where, side, pair, value = _open_border_entries(lab, w)
+        pairs = np.full((3, lab.shape[1] * lab.shape[2]), -1, dtype=np.int32)
+        values = np.zeros(pairs.shape, dtype=np.float32)
+        pairs[side, where], values[side, where] = pair, value
+    leaves = refined_labels(tree.labels, lab, rgb, factor)
+    out = np.zeros(leaves.shape, dtype=np.float32)
+    for y, x, ends in (found for band in row_bands(*leaves.shape, _BORDER_BAND_PIXELS)
+                       for found in _full_size_borders(leaves, band)):
+        found = _pair_index(tree, ends)
+        if closed:
+            heights = np.zeros(found.shape)
+            heights[found >= 0] = tree.pair_heights[found[found >= 0]]
+            # superpixels that touch at full size only: the height of the merge joining them
+            heights[found < 0] = tree.join_heights(ends[found < 0])
+            strength = (heights / (heights + _HALF_HEIGHT)).astype(np.float32)
+        else:
+            strength = _nearby_entries(pairs.reshape(3, *lab.shape[1:]),
+                                       values.reshape(3, *lab.shape[1:]), y // factor,
+                                       x // factor, found)
+        out[y, x] = np.maximum(out[y, x], strength)
+    return out
+
+
+# _full_size_border_map finds the borders of a band of about this many pixels at a time.
+_BORDER_BAND_PIXELS = 1 << 18
+
+
+def _full_size_borders(leaves: np.ndarray, rows: slice
+                       ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The pixels (rows and columns ``(m,)``) of rows ``rows`` of ``leaves`` ``(H, W)`` whose
+    right neighbour is in another superpixel, with the two superpixels ``(m, 2)``,
+    smaller first; then those of the pixels whose lower neighbour is."""
+    band = leaves[rows.start:rows.stop + 1]  # and the row below it
+    own = band[:rows.stop - rows.start]
+    found = []
+    for before, after in ((own[:, :-1], own[:, 1:]), (band[:-1], band[1:])):
+        y, x = np.nonzero(before != after)
+        a, b = before[y, x], after[y, x]
+        found.append((y + rows.start, x, np.stack([np.minimum(a, b), np.maximum(a, b)], 1)))
+    return found
+
+
+def _pair_index(tree: _hierarchy.Hierarchy, ends: np.ndarray) -> np.ndarray:
+    """Index ``(m,)`` into ``tree.pairs`` of each superpixel pair ``ends`` ``(m, 2)``
+    (smaller first), -1 for a pair that is not adjacent on the working copy."""
+    n = tree.n_leaves
+    keys = tree.pairs[:, 0].astype(np.int64) * n + tree.pairs[:, 1]
+    asked = ends[:, 0].astype(np.int64) * n + ends[:, 1]
+    at = np.minimum(np.searchsorted(keys, asked), max(keys.size - 1, 0))
+    return np.where((keys.size > 0) & (keys[at] == asked), at, -1)
+
+
+def _nearby_entries(pairs: np.ndarray, values: np.ndarray, y: np.ndarray, x: np.ndarray,
+                    pair: np.ndarray) -> np.ndarray:
+    """The strongest ``(m,)`` of the open map's entries (``pairs`` and ``values`` ``(3, h,
+    w)``, one plane a way, pair -1 where there is none) on the 3 x 3 working pixels around
+    each ``(y[i], x[i])`` whose superpixel border is ``pair[i]``; the strongest of them
+    all where none is."""
+    h, w = pairs.shape[1:]
+    own, any_ = np.zeros(y.shape, dtype=np.float32), np.zeros(y.shape, dtype=np.float32)
+    matched = np.zeros(y.shape, dtype=bool)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            yy, xx = np.clip(y + dy, 0, h - 1), np.clip(x + dx, 0, w - 1)
+            for way in range(3):
+                value = values[way, yy, xx]
+                same = (pairs[way, yy, xx] == pair) & (pair >= 0)
+                np.maximum(any_, value, out=any_)
+                np.maximum(own, np.where(same, value, 0), out=own)
+                matched |= same
+    return np.where(matched, own, any_)
 
 
 def _pair_values(tree: _hierarchy.Hierarchy, values: np.ndarray
@@ -1294,6 +1385,22 @@ def _open_border_values(lab: np.ndarray, w: dict[str, float]
     """The open map's strengths ``(h, w)`` each on the working copy's pixels: on their
     right border alone, on their lower border alone, and on both (0 off a border); see
     :func:`quantize.reconstruct.hierarchy.enlarged_border_map`.
+    """
+    _, where, side, _, value = _open_border_entries(lab, w)
+    maps = np.zeros((3, lab.shape[1] * lab.shape[2]))
+    maps[side, where] = value
+    right, below, both = (plane.reshape(lab.shape[1:]) for plane in maps)
+    on_both = np.zeros(right.shape, dtype=bool)
+    on_both.flat[where[side == _BOTH]] = True
+    return right, below, np.where(on_both, both, np.maximum(right, below))
+
+
+def _open_border_entries(lab: np.ndarray, w: dict[str, float]
+                         ) -> tuple[_hierarchy.Hierarchy, np.ndarray, np.ndarray, np.ndarray,
+                                    np.ndarray]:
+    """The open map's superpixel hierarchy on the Lab planes ``lab`` ``(3, h, w)`` and its
+    border entries (see ``_border_cues``): their pixels, ways, superpixel borders (index
+    into the hierarchy's ``pairs``) and strengths ``(n,)``.
 
     Each entry of ``_border_cues`` is ``sqrt(1 / (1 + exp(-z)))``, ``z`` the logistic
     model's: ``_CUE_BIAS`` plus each of its cues (``(n, 26)``, in the order of
@@ -1302,7 +1409,7 @@ def _open_border_values(lab: np.ndarray, w: dict[str, float]
     parts of ``_border_parts``: the terms of a superpixel border's cues and of its
     border means once per border, those of a pixel's own cues once per pixel.
     """
-    where, side, pair, at, per_pair, own, n_single = _border_parts(lab, w)
+    tree, where, side, pair, at, per_pair, own, n_single = _border_parts(lab, w)
     n_pairs = per_pair.shape[1]
     single = pair[:n_single]
     mix = np.array([_CUE_WEIGHTS[f"border mean {name}"] for name in _OWN_CUES]) @ own
@@ -1314,12 +1421,7 @@ def _open_border_values(lab: np.ndarray, w: dict[str, float]
     # No colour change within 3 pixels (the sigma-1 gradient is 0): no border.
     value[(own[_OWN_CUES.index("log1p g1")] == 0)[at]] = 0.0
     value = _weaker_beside_stronger(value, where, side, pair, lab.shape[2])
-    maps = np.zeros((3, lab.shape[1] * lab.shape[2]))
-    maps[side, where] = value
-    right, below, both = (plane.reshape(lab.shape[1:]) for plane in maps)
-    on_both = np.zeros(right.shape, dtype=bool)
-    on_both.flat[where[side == _BOTH]] = True
-    return right, below, np.where(on_both, both, np.maximum(right, below))
+    return tree, where, side, pair, value
 
 
 def _weaker_beside_stronger(value: np.ndarray, where: np.ndarray, side: np.ndarray,
@@ -1517,7 +1619,7 @@ def _border_cues(lab: np.ndarray, w: dict[str, float]
     (``_border_means``). The pixel's own cues are worked out once per pixel, whatever
     its entries.
     """
-    where, side, pair, at, per_pair, own, n_single = _border_parts(lab, w)
+    _, where, side, pair, at, per_pair, own, n_single = _border_parts(lab, w)
     b, relative, spectral, length, mean_edge, height = per_pair[:, pair]
     own = own[:, at]
     columns = [
@@ -1534,7 +1636,8 @@ _OWN_CUES = [name for name in list(_CUE_WEIGHTS)[:len(_CUE_KNOTS)] if name not i
 
 
 def _border_parts(lab: np.ndarray, w: dict[str, float]) -> tuple[np.ndarray, ...]:
-    """The parts of ``_border_cues``: ``where`` and ``side``; each entry's superpixel border
+    """The parts of ``_border_cues``: the superpixels' hierarchy; ``where`` and ``side``;
+    each entry's superpixel border
     ``pair`` and the index ``at`` of its pixel among the border pixels; the cues
     ``(6, n_pairs)`` of each superpixel border, in the order of ``_PAIR_CUES``; the cues
     ``(10, n_pixels)`` of each border pixel (``_pixel_cues``, the order of ``_OWN_CUES``);
@@ -1558,7 +1661,7 @@ def _border_parts(lab: np.ndarray, w: dict[str, float]) -> tuple[np.ndarray, ...
     pixels = np.flatnonzero(on_either)
     at = (np.cumsum(on_either) - 1)[where]  # the rank of each entry's pixel among them
     own = _pixel_cues(lab, w, edges, *np.divmod(pixels, lab.shape[2]))
-    return (where, side, pair, at, per_pair, own.astype(np.float64, copy=False),
+    return (tree, where, side, pair, at, per_pair, own.astype(np.float64, copy=False),
             on_right.size + on_below.size)
 
 
@@ -1671,13 +1774,7 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
         region_of = _merge_slivers(tree, _leaf_colours(tree, work), region_of)
     else:
         region_of = _cut_without_slivers(tree, work, n_regions)
-    # Each working pixel stands for a box of full-size pixels: repeating the boxes keeps
-    # the map's 4-connected components and the raster order of their first pixels, so
-    # they are found, and numbered alike, on the working copy.
-    components, n = _regions.connected_regions(region_of[tree.labels])
-    if factor > 1:
-        rows, cols = _box_index(rgb.shape[:2], factor)
-        components = components[rows[:, None], cols[None, :]]
+    components, n = _full_size_regions(region_of, tree.labels, lab, rgb, factor)
     sums = _regions.region_sums(components, rgb, n, alpha)
     n_final = n
     if ((sums.area > 0) & (sums.area < min_region)).any():  # else merging leaves them
@@ -1701,6 +1798,62 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
     result = SegmentResult(components, clusters, sums.shown_means()[1:], rgb, w, min_region,
                            alpha)
     return result._with_sums(sums)
+
+
+def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarray,
+                       rgb: np.ndarray, factor: int) -> tuple[np.ndarray, int]:
+    """The regions ``(H, W)`` int32 of the image ``rgb`` whose superpixels ``leaves``
+    ``(h, w)`` (of the working copy, Lab planes ``lab``, ``rgb`` box-downscaled by
+    ``factor``) are in regions ``region_of``, numbered 1..n in raster order, and n.
+
+    On the image itself they are the map's 4-connected components. On a working copy
+    the superpixels are brought to full size along the image's own edges
+    (:func:`~quantize.reconstruct.refine.refined_labels`), and the components are found
+    on their regions there, a band of rows at a time.
+    """
+    working, n = _regions.connected_regions(region_of[leaves])
+    if factor == 1:
+        return working, n
+    full = refined_labels(leaves, lab, rgb, factor, groups=region_of)
+    table = region_of.astype(np.int32)
+    runs = _regions.region_runs(lambda start, stop: table[full[start:stop]], full.shape)
+    pieces = np.bincount(region_of[leaves].ravel()[np.unique(working, return_index=True)[1]],
+                         minlength=table.size)
+    mapping = _join_cut_off(runs, pieces, factor * factor)
+    return runs.label_map(mapping), int(mapping.max())
+
+
+def _join_cut_off(runs: _regions.RegionRuns, pieces: np.ndarray, box: int) -> np.ndarray:
+    """The renumbering ``(n + 1,)`` of the full-size components ``runs`` that joins the
+    pieces moved borders cut off a region (beyond the ``pieces[value]`` largest components
+    of each value, its number on the working copy, or smaller than a ``box`` of pixels,
+    which no region of the working copy is) to their largest neighbour, numbered 1.. in
+    raster order of the joined components' first pixels."""
+    n, area = runs.n, runs.areas()
+    value = np.zeros(n + 1, dtype=np.int64)
+    value[runs.regions] = runs.values
+    order = np.lexsort((-area[1:], value[1:])) + 1  # by value, the largest first
+    rank = np.empty(n + 1, dtype=np.int64)
+    rank[order] = np.arange(n) - np.searchsorted(value[order], value[order])
+    cut_off = np.flatnonzero((rank[1:] >= pieces[value[1:]]) | (area[1:] < box)) + 1
+    target = np.arange(n + 1)
+    whole = np.ones(n + 1, dtype=bool)
+    whole[cut_off] = False
+    if cut_off.size and runs.pairs.size:
+        a, b = runs.pairs[:, 0], runs.pairs[:, 1]
+        for piece in cut_off:  # a few specks
+            beside = np.concatenate([b[a == piece], a[b == piece]])
+            # a whole region first; else a larger piece, which joins one in turn
+            beside = beside[whole[beside] | (area[beside] > area[piece])
+                            | ((area[beside] == area[piece]) & (beside < piece))]
+            if beside.size:
+                target[piece] = beside[np.lexsort((area[beside], whole[beside]))[-1]]
+        while (target[target] != target).any():  # the pieces joined to a piece
+            target = target[target]
+    first = np.arange(n + 1)  # a joined component's first pixel is its members' first
+    np.minimum.at(first, target, np.arange(n + 1))
+    _, numbered = np.unique(first[target], return_inverse=True)
+    return numbered.astype(np.int32)
 
 
 def _split_flat_unlike(tree: _hierarchy.Hierarchy, leaf_lab: np.ndarray,
@@ -2084,7 +2237,7 @@ def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[s
     of regions before those under ``limit`` pixels merged."""
     work, factor = _working_copy(rgb)
     labels, clusters, centers, unmerged = cluster_pixels(work, rgb.shape[:2], factor, k, w,
-                                                         space, scales, limit, rng)
+                                                         space, scales, limit, rng, image=rgb)
     return SegmentResult(labels, clusters, centers, rgb, w, limit, alpha), unmerged
 
 

@@ -75,6 +75,30 @@ class Hierarchy:
         """Number of regions left after the merges strictly lower than ``height``."""
         return self.n_leaves - int(np.searchsorted(self.heights, height, side="left"))
 
+    def join_heights(self, pairs: np.ndarray) -> np.ndarray:
+        """Height ``(m,)`` of the merge that first puts the two superpixels of each of
+        ``pairs`` ``(m, 2)`` (two different superpixels, adjacent or not) in one region:
+        for an adjacent pair, its ``pair_heights`` entry.
+
+        >>> tree = Hierarchy(np.zeros((1, 3), np.int32), np.array([[0, 1], [3, 2]]),
+        ...                  np.array([1.0, 5.0]), *(np.empty(0),) * 4)
+        >>> tree.join_heights(np.array([[0, 1], [0, 2], [2, 1]])).tolist()
+        [1.0, 5.0, 5.0]
+        """
+        n = self.n_leaves
+        parent = np.full(2 * n - 1, -1, dtype=np.intp)
+        parent[self.merges.ravel()] = np.repeat(np.arange(n, 2 * n - 1), 2)
+        heights = np.empty(pairs.shape[0], dtype=np.float64)
+        for i, (a, b) in enumerate(pairs.tolist()):
+            above = set()
+            while a >= 0:
+                above.add(a)
+                a = parent[a]
+            while b not in above:
+                b = parent[b]
+            heights[i] = self.heights[b - n]
+        return heights
+
     def border_strength(self, values: np.ndarray | None = None) -> np.ndarray:
         """``(H, W)`` float64 map: height at which each border pixel's two sides merge.
 
