@@ -64,6 +64,7 @@ from .manifest import (
     source_of,
 )
 from .results import (
+    EDITED_LARGER,
     LARGER,
     NOT_LISTED,
     NOT_REMOVED,
@@ -880,7 +881,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                 redo = OUTPUT_LARGER  # not kept with skip_if_larger: its job removes it
             elif entry is None or not input_changed(entry.input, path):
                 settled.append(_skipped(path, out, entry, finishing=force,
-                                        size=_output_size(mode, out, entry)))
+                                        size=_output_size(mode, out, entry),
+                                        skip_if_larger=bool(checked.get("skip_if_larger"))))
                 if entry is not None and (stamp := restamp(entry.input, path)) is not None:
                     restamped.append((out, Entry(entry.settings, entry.record, stamp,
                                                  entry.source, run=entry.run)))
@@ -1364,20 +1366,28 @@ def _link_to_nothing(path: Path) -> str | None:
 
 
 def _skipped(path: Path, out: Path, entry: Entry | None, finishing: bool = False,
-             size: int | None = None) -> FileResult:
+             size: int | None = None, skip_if_larger: bool = False) -> FileResult:
     """A finished file, with the record of the run that made its output when there is one;
     ``finishing``: made by the stopped run with force that this one finishes. ``size``: the
     output's size when it changed since that run wrote it (:func:`_output_size`), which the
     reason then says, as the record's figures describe the output as it was made. Such an
-    output is kept, not made again: an optimiser run over the outputs must not be undone."""
+    output is kept, not made again: an optimiser run over the outputs must not be undone;
+    with ``skip_if_larger``, when it is now larger than its input (as it was when the
+    record was made: the caller checked that the input did not change), the record says
+    so (:data:`~quantize.batch.results.EDITED_LARGER`), not being the output a run made
+    for the option to remove."""
     if entry is None:
         return FileResult(path, out, "skipped", NO_RECORD)
     reason = FINISHED if finishing else "output exists"
+    record = dict(entry.record)
     if size is not None:
         made = entry.record["bytes_out"]
         reason += (f"; {OUTPUT_EDITED} ({size:,} bytes, {made:,} as made), and its figures "
                    "are those it was made with (force=True makes it again)")
-    return FileResult(path, out, "skipped", reason, dict(entry.record))
+        size_in = entry.record.get("bytes_in")
+        if skip_if_larger and isinstance(size_in, int) and size > size_in:
+            record[EDITED_LARGER] = size
+    return FileResult(path, out, "skipped", reason, record)
 
 
 def _held_by_other_mode(mode: JobMode, path: Path, out: Path, entry: Entry | None,

@@ -59,6 +59,7 @@ from .common import (
     finishing_note,
     integer,
     is_terminal,
+    note,
     note_idle_options,
     note_jobs_capped,
     note_quality_scale,
@@ -201,7 +202,8 @@ def batch(
         "--skip-if-larger", help="reduce: keep no output for a file whose result is larger "
         "than it; the file is reported as skipped (exit 98 if none failed), and reruns "
         "with the same options skip it until it changes. An output an earlier run made "
-        "larger than its input is removed, as that run wrote it; one made before its input "
+        "larger than its input is removed, as that run wrote it (one edited since is kept, "
+        "with a note); one made before its input "
         "changed is kept, reported as stale at every run, until a run without the option "
         "replaces it. Without the option, the summary counts the outputs larger than their "
         "inputs.")] = False,
@@ -1346,6 +1348,9 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
                                   f"({escape(printable_line(removed))})",
                                   markup=True, highlight=False, soft_wrap=True)
             warned(after)
+            if edited := lib.edited_larger_line(result):  # kept as it is: a fact, no fault
+                bar.console.print(f"[cyan]note[/] {name}: {escape(printable_line(edited))}",
+                                  markup=True, highlight=False, soft_wrap=True)
             if more := not_processed.more():
                 bar.console.print(f"[yellow]warning[/] {escape(more)}",
                                   markup=True, highlight=False, soft_wrap=True)
@@ -1368,6 +1373,9 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
         say(printable_line(f"quantize: error: {result.input}: {result.reason}"), err=True)
     for message in after:
         warn(result.input, message)
+    # kept as it is, with --skip-if-larger: a fact, no fault; a --json row holds the size
+    if show == "lines" and (edited := lib.edited_larger_line(result)):
+        note(result.input, edited)
     if more := not_processed.more():
         warn(None, more)
     if show == "quiet":
@@ -1533,6 +1541,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
                                         *lib.unclaimed_counts(unclaimed, unfinished)))
     # written larger than their inputs: what --skip-if-larger would have skipped
     line += "".join(f"; {n}" for n in lib.larger_counts(summary.larger_written))
+    # with --skip-if-larger, outputs changed since they were made, larger: kept, not removed
+    line += "".join(f"; {n}" for n in lib.edited_larger_counts(summary.edited_larger))
     if stopped is not None:
         line += (f"; stopped before the end, {lib.stopped_counts(stopped[0], stopped[2])}: "
                  f"{stopped[1]}")
