@@ -190,8 +190,9 @@ def test_cli_glob_without_wildcard_naming_a_file_here_is_warned_of(tmp_path, mon
     result = _cli("in", "-o", "out", "--glob", "a.png", "-q", "-k", "2")
     assert (result.exit_code, result.stderr) == (0, (
         "quantize: warning: --glob='a.png': no wildcard (*, ? or [), so only files of that "
-        "very name are taken, and a file of that name is here: the shell expands an "
-        "unquoted pattern into the names it matches; quote it, as --glob '*.jpg'\n"))
+        "very name (and those under folders of that name) are taken, and a file of that "
+        "name is here: the shell expands an unquoted pattern into the names it matches; "
+        "quote it, as --glob '*.jpg'\n"))
     assert sorted(p.name for p in Path("out").glob("*.png")) == ["a.png"]
     for n, quiet in enumerate(("b.png", "a.pn?", "[a].png")):  # no such file here; wildcards
         assert _cli("in", "-o", f"out{n}", "--glob", quiet, "-q", "-k", "2").stderr == ""
@@ -281,9 +282,30 @@ def test_cli_exclude_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, m
     one = _cli(".", "-o", "out", "--exclude", "a.png", "-q", "-k", "1")
     assert (one.exit_code, one.stderr) == (0, (
         "quantize: warning: --exclude='a.png': no wildcard (*, ? or [), so only files of that "
-        "very name are left out, and a file of that name is here: the shell expands an "
-        "unquoted pattern into the names it matches; quote it, as --exclude '*.jpg'\n"))
+        "very name (and those under folders of that name) are left out, and a file of that "
+        "name is here: the shell expands an unquoted pattern into the names it matches; "
+        "quote it, as --exclude '*.jpg'\n"))
     assert _made(Path("out")) == ["b.png"]
+
+
+@pytest.mark.parametrize("pattern", ["thumbs", "thumbs/"])
+def test_cli_exclude_a_folder_name_leaves_out_its_files(tmp_path, monkeypatch, pattern):
+    """--exclude thumbs, or thumbs/, meant the folder and left out only a file named thumbs:
+    they leave out the files under every folder of that name, with no warning where a
+    folder of that name is in the current folder (not a name the shell gave); a pattern of
+    slashes alone names nothing and is refused."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("x.png", "thumbs/t.png", "a/thumbs/u.png", "a/y.png"):
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (4, 4), "red").save(name)
+    result = _cli(".", "-o", "out", "-r", "--exclude", pattern, "-q", "-k", "1")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert sorted(p.relative_to("out").as_posix() for p in Path("out").rglob("*.png")) == [
+        "a/y.png", "x.png"]
+    refused = _cli(".", "-o", "out2", "--exclude", "/")
+    assert (refused.exit_code, refused.stderr) == (2, (
+        "quantize: error: --exclude='/' names no file nor folder; expected a pattern such as "
+        "'*.jpg' or 'thumbs/'\n"))
 
 
 def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, monkeypatch):

@@ -244,15 +244,17 @@ def batch(
         help="Only files whose path relative to INPUT_DIR matches PATTERN, matched from "
         "the end: *.jpg matches a.jpg and sub/a.jpg (** spans folders; case-sensitive: "
         "*.jpg does not match A.JPG; [*], [?] and [[] match a literal *, ? or [: "
-        "'v[*].jpg' matches v*.jpg alone; replaces the image-extension filter, which "
-        "ignores case); repeatable, a file matching any is taken: --glob '*.png' --glob "
-        "'*.gif'. Hidden files and folders (names starting with '.') are never "
-        "searched.")] = None,
+        "'v[*].jpg' matches v*.jpg alone; one ending in / selects the files under the "
+        "folders it names, one without a wildcard a file or a folder's files; replaces "
+        "the image-extension filter, which ignores case); repeatable, a file matching "
+        "any is taken: --glob '*.png' --glob '*.gif'. Hidden files and folders (names "
+        "starting with '.') are never searched.")] = None,
     exclude: Annotated[list[str] | None, typer.Option(
         "--exclude", metavar="PATTERN",
         help="Leave out the files whose path relative to INPUT_DIR matches PATTERN, "
         "matched as --glob is, even those --glob or their extension selects: --exclude "
-        "'*.min.png', --exclude 'thumbs/**' (the files under every folder named thumbs); "
+        "'*.min.png', --exclude thumbs/ (the files under every folder named thumbs; "
+        "thumbs, without a wildcard, also a file of that name); "
         "repeatable. Their outputs of earlier runs are left in place, as orphans "
         "(--remove-orphans removes them).")] = None,
     jobs: Annotated[int | None, typer.Option(
@@ -453,15 +455,19 @@ def _note_unquoted_patterns(glob: Sequence[str] | None, exclude: Sequence[str] |
     """Warn, before any work, of each --glob or --exclude pattern without a wildcard that
     names a file of the current folder: likely an unquoted pattern the shell expanded into
     the one name it matched (``--glob *.jpg`` where a.jpg alone matches): only files of
-    that very name are then taken (or left out). An exact name may be meant, so it is not
-    refused."""
+    that very name (and those under folders of that name) are then taken (or left out).
+    An exact name may be meant, so it is not refused; nor is a folder's name warned of,
+    which selects that folder's files, as ``--exclude thumbs`` is meant, nor a pattern of
+    slashes alone, which the plan refuses."""
     for flag, pattern in _patterns_given(glob, exclude):
-        if any(c in pattern for c in "*?[") or not os.path.lexists(pattern):
+        if (any(c in pattern for c in "*?[") or not pattern.strip("/")
+                or not os.path.lexists(pattern) or os.path.isdir(pattern)):
             continue
         done = "taken" if flag == "--glob" else "left out"
         warn(f"{flag}={quoted(pattern)}", f"no wildcard (*, ? or [), so only files of that "
-             f"very name are {done}, and a file of that name is here: the shell expands an "
-             f"unquoted pattern into the names it matches; quote it, as {flag} '*.jpg'")
+             f"very name (and those under folders of that name) are {done}, and a file of "
+             "that name is here: the shell expands an unquoted pattern into the names it "
+             f"matches; quote it, as {flag} '*.jpg'")
 
 
 def _say_planning_warnings(caught: "list[warnings.WarningMessage]", output_dir: Path) -> None:
