@@ -611,7 +611,7 @@ class SegmentResult(ReadOnlyArrays):
 
         With ``exact=True``, the means themselves, float64 on the 0..255 scale, unrounded
         (row 0 is 0): the features to compute with, which ``mean_color`` of
-        :meth:`SegmentResult.region_stats` rounds to one decimal.
+        :meth:`SegmentResult.region_stats` rounds to one decimal (but with ``exact=True``).
         """
         if check_bool(exact, "exact"):
             return self._region_sums().shown_means()
@@ -626,7 +626,7 @@ class SegmentResult(ReadOnlyArrays):
         """
         return _regions.draw_overlay(self.image, self.boundaries(), check_color(color, "color"))
 
-    def region_stats(self) -> list[dict[str, Any]]:
+    def region_stats(self, *, exact: bool = False) -> list[dict[str, Any]]:
         """One JSON-ready dict per region 1..R, in label order.
 
         Keys: ``label``; ``cluster`` (as ``clusters[label - 1]``); ``area`` in pixels;
@@ -635,10 +635,18 @@ class SegmentResult(ReadOnlyArrays):
         as ``[row, col]`` (two decimals); ``mean_color`` as ``[r, g, b]``, 0..255
         with one decimal, of the region's visible pixels (see ``alpha``). ``area``
         and the others count every pixel, shown or not. Rounded as ``segments.json``
-        writes them; ``mean_colors(exact=True)`` gives the mean colours unrounded.
+        writes them; with ``exact=True``, ``centroid`` and ``mean_color`` are
+        unrounded (the mean colours of ``mean_colors(exact=True)``), the features to
+        compute with.
+
+        Raises
+        ------
+        TypeError
+            If ``exact`` is not a bool.
         """
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
-                                     sums=self._region_sums())
+                                     sums=self._region_sums(),
+                                     exact=check_bool(exact, "exact"))
 
     def _region_sums(self) -> _regions.RegionSums:
         """The regions' :class:`~quantize.reconstruct.regions.RegionSums`, made on first use."""

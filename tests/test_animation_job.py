@@ -170,7 +170,8 @@ def test_translucent_and_transparent_pixels_of_a_small_changed_box_are_recounted
     save_animation(src, frames, duration=60, loop=0)
     share = 100 * (4 + 4 + 3 + 3) / (4 * 160)
     with pytest.warns(AlphaLossWarning, match=rf"^{share:.3g}% of the pixels are "):
-        reduce_animation_file(src, tmp_path / "out.gif", n_colors=3, seed=0)
+        gif = reduce_animation_file(src, tmp_path / "out.gif", n_colors=3, seed=0)
+    assert gif["alpha_thresholded"] == 4 + 4 + 3 + 3  # recorded: the metrics leave them out
     with Image.open(tmp_path / "out.gif") as im:
         shown = [np.array(frame.convert("RGBA"))[..., 3] for frame in ImageSequence.Iterator(im)]
     assert [int((alpha == 0).sum()) for alpha in shown] == [6, 2, 2, 2]
@@ -179,6 +180,7 @@ def test_translucent_and_transparent_pixels_of_a_small_changed_box_are_recounted
     monkeypatch.setattr(job_module, "small_box", lambda box, image: False)
     whole = reduce_animation_file(src, tmp_path / "whole.png", n_colors=3, seed=0)
     assert boxed["psnr"] == whole["psnr"] and boxed["psnr"] is not None
+    assert "alpha_thresholded" not in boxed  # alpha kept: measured, not thresholded
 
 
 def test_translucent_pixels_are_reported_when_an_animation_makes_them_binary(tmp_path):
@@ -200,15 +202,17 @@ def test_translucent_pixels_are_reported_when_an_animation_makes_them_binary(tmp
     given = np.array([RED, BLUE], np.uint8)
     with pytest.warns(AlphaLossWarning, match=r"^40% of the pixels are translucent; an "
                       r"animation mapped onto a given palette keeps only binary transparency"):
-        reduce_animation_file(src, tmp_path / "out.png", palette_in=given, seed=0)
+        mapped = reduce_animation_file(src, tmp_path / "out.png", palette_in=given, seed=0)
+    assert mapped["alpha_thresholded"] == 3 * 16  # the band's pixels, over the 3 frames
     with pytest.warns(AlphaLossWarning, match=r"^40% of the pixels are translucent; the pages "
                       r"of a TIFF mapped onto a given palette keep only binary transparency"):
         with pytest.warns(TimingLossWarning):  # and that the frames' durations are lost
             reduce_animation_file(src, tmp_path / "out.tif", palette_in=given, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", AlphaLossWarning)  # binary alpha: nothing lost
-        reduce_animation_file(save_animation(tmp_path / "sq.gif", moving_square()),
-                              tmp_path / "sq.png", n_colors=4, seed=0)
+        binary = reduce_animation_file(save_animation(tmp_path / "sq.gif", moving_square()),
+                                       tmp_path / "sq.png", n_colors=4, seed=0)
+    assert "alpha_thresholded" not in binary
 
 
 def test_identical_frames_after_reduction_are_kept_in_gif(tmp_path):

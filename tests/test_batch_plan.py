@@ -48,7 +48,35 @@ def test_find_images_takes_any_pattern_and_leaves_out_the_excluded(photo_tree, p
     assert [p.relative_to(photo_tree).as_posix() for p in chosen] == found
 
 
+@pytest.mark.parametrize("pattern, exclude_pattern, found", [
+    # a name without a wildcard: a file of that name, and the files under such folders
+    (None, "thumbs", ["a/thumbs.png", "thumbsup/v.png", "x.png"]),
+    (None, "thumbs/", ["a/thumbs.png", "thumbsup/v.png", "x.png"]),  # folders only
+    (None, "a/thumbs", ["a/thumbs.png", "thumbs/t.png", "thumbsup/v.png", "x.png"]),
+    (None, "thumb*/", ["a/thumbs.png", "x.png"]),
+    (None, "thumb*", ["a/thumbs/u.png", "thumbs/t.png", "thumbsup/v.png", "x.png"]),  # files
+    ("thumbs", None, ["a/thumbs/u.png", "b/thumbs", "thumbs/t.png"]),  # --glob as --exclude
+    ("thumbs/", None, ["a/thumbs/u.png", "thumbs/t.png"]),
+    ("*", "thumbs", ["a/thumbs.png", "thumbsup/v.png", "x.png"]),
+])
+def test_a_pattern_naming_a_folder_selects_the_files_under_it(tmp_path, pattern,
+                                                              exclude_pattern, found):
+    """--exclude thumbs, or thumbs/, left out only a file named thumbs (a path drops its
+    last slash), not the folder meant: a pattern ending in / names folders, and one without
+    a wildcard a file or a folder, for --glob as for --exclude."""
+    for name in ("x.png", "thumbs/t.png", "a/thumbs/u.png", "a/thumbs.png", "b/thumbs",
+                 "thumbsup/v.png"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    chosen = batch.find_images(tmp_path, recursive=True, pattern=pattern,
+                               exclude_pattern=exclude_pattern)
+    assert [p.relative_to(tmp_path).as_posix() for p in chosen] == found
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
+    ({"exclude_pattern": "//"}, ValueError,
+     "^exclude_pattern='//' names no file nor folder; expected a pattern such as '\\*.jpg' "
+     "or 'thumbs/'$"),
     ({"pattern": ["*.png", ""]}, ValueError,
      "^pattern='' is empty; expected a pattern such as '\\*.jpg'$"),
     ({"exclude_pattern": ""}, ValueError,

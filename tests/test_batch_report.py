@@ -28,7 +28,7 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["summary"] == {"total": 2, "ok": 1, "redone": 0, "larger_written": 0,
                                "skipped": 0, "larger": 0,
-                               "stale": 0, "failed": 1, "failed_stale": 0,
+                               "stale": 0, "edited_larger": 0, "failed": 1, "failed_stale": 0,
                                "folders_skipped": 0, "folders_failed": 0, "seconds": 1.5,
                                "interrupted": False, "interrupted_by": None,
                                "abandoned": 0, "finished_unrecorded": 0,

@@ -190,8 +190,9 @@ def test_cli_glob_without_wildcard_naming_a_file_here_is_warned_of(tmp_path, mon
     result = _cli("in", "-o", "out", "--glob", "a.png", "-q", "-k", "2")
     assert (result.exit_code, result.stderr) == (0, (
         "quantize: warning: --glob='a.png': no wildcard (*, ? or [), so only files of that "
-        "very name are taken, and a file of that name is here: the shell expands an "
-        "unquoted pattern into the names it matches; quote it, as --glob '*.jpg'\n"))
+        "very name (and those under folders of that name) are taken, and a file of that "
+        "name is here: the shell expands an unquoted pattern into the names it matches; "
+        "quote it, as --glob '*.jpg'\n"))
     assert sorted(p.name for p in Path("out").glob("*.png")) == ["a.png"]
     for n, quiet in enumerate(("b.png", "a.pn?", "[a].png")):  # no such file here; wildcards
         assert _cli("in", "-o", f"out{n}", "--glob", quiet, "-q", "-k", "2").stderr == ""
@@ -281,9 +282,30 @@ def test_cli_exclude_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, m
     one = _cli(".", "-o", "out", "--exclude", "a.png", "-q", "-k", "1")
     assert (one.exit_code, one.stderr) == (0, (
         "quantize: warning: --exclude='a.png': no wildcard (*, ? or [), so only files of that "
-        "very name are left out, and a file of that name is here: the shell expands an "
-        "unquoted pattern into the names it matches; quote it, as --exclude '*.jpg'\n"))
+        "very name (and those under folders of that name) are left out, and a file of that "
+        "name is here: the shell expands an unquoted pattern into the names it matches; "
+        "quote it, as --exclude '*.jpg'\n"))
     assert _made(Path("out")) == ["b.png"]
+
+
+@pytest.mark.parametrize("pattern", ["thumbs", "thumbs/"])
+def test_cli_exclude_a_folder_name_leaves_out_its_files(tmp_path, monkeypatch, pattern):
+    """--exclude thumbs, or thumbs/, meant the folder and left out only a file named thumbs:
+    they leave out the files under every folder of that name, with no warning where a
+    folder of that name is in the current folder (not a name the shell gave); a pattern of
+    slashes alone names nothing and is refused."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("x.png", "thumbs/t.png", "a/thumbs/u.png", "a/y.png"):
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (4, 4), "red").save(name)
+    result = _cli(".", "-o", "out", "-r", "--exclude", pattern, "-q", "-k", "1")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert sorted(p.relative_to("out").as_posix() for p in Path("out").rglob("*.png")) == [
+        "a/y.png", "x.png"]
+    refused = _cli(".", "-o", "out2", "--exclude", "/")
+    assert (refused.exit_code, refused.stderr) == (2, (
+        "quantize: error: --exclude='/' names no file nor folder; expected a pattern such as "
+        "'*.jpg' or 'thumbs/'\n"))
 
 
 def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, monkeypatch):
@@ -3713,18 +3735,58 @@ def test_outputs_larger_than_their_inputs_are_counted_in_the_summary(tmp_path):
     assert (quiet.exit_code, quiet.stdout) == (0, "")
 
 
-def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path):
+def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path, monkeypatch):
     """An output of record edited since (its size is not the one recorded) is not known to
-    be the run's file any more: skipped as existing, and left as it is."""
+    be the run's file any more: skipped as existing, and left as it is. Larger than its
+    input, it was kept with no word: a warning line says so at every run with the option,
+    and the summary lines (terminal, reports, page) count it; not one edited smaller, nor
+    without the option."""
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
-    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "a.png")  # 77 bytes; its result 83
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), (9, 9, 9)).save(src / name)  # 77 bytes; its result 83
     args = (src, "-o", out, "-k", "4", "-j", "1")
     assert _cli(*args, "-q").exit_code == 0
     (out / "a.png").write_bytes(b"x" * 90)
-    result = _cli(*args, "--skip-if-larger")
+    (out / "b.png").write_bytes(b"x" * 50)  # edited, smaller than its input: nothing to say
+    result = _cli(*args, "--skip-if-larger", "--report", tmp_path / "r.json",
+                  "--html", tmp_path / "r.html")
     assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: note: {src}/a.png: {out}/a.png, edited since it was "
+                             "made, is larger than its input (90 > 77 bytes); it is kept as "
+                             "it is\n")
     assert (out / "a.png").read_bytes() == b"x" * 90
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith("2/2 files: 0 ok, 2 skipped, 0 failed in ")
+    assert summary.endswith(" s; 1 edited output larger than its input kept as it is; report: "
+                            f"{tmp_path}/r.json, {tmp_path}/r.html")
+    # a note, as reduce's of an output larger than its input: none with -q, nor with --json,
+    # whose object holds the size
+    quiet = _cli(*args, "--skip-if-larger", "-q")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
+    objects = _cli(*args, "--skip-if-larger", "--json")
+    assert "note" not in objects.stderr
+    assert [json.loads(line).get("edited_larger_than_input")
+            for line in objects.stdout.splitlines()] == [90, None]
+    assert objects.stderr.splitlines()[-1].endswith(
+        " s; 1 edited output larger than its input kept as it is")
+    import quantize.cli.batch as cli_batch
+
+    monkeypatch.setattr(cli_batch, "is_terminal", lambda stream: True)  # the bar is drawn
+    bar = _cli(*args, "--skip-if-larger")
+    assert (f"note {src}/a.png: {out}/a.png, edited since it was made, is larger than its "
+            "input (90 > 77 bytes); it is kept as it is") in bar.stderr.splitlines()
+    monkeypatch.undo()
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["summary"]["edited_larger"] == 1
+    rows = {Path(row["input"]).name: row for row in report["files"]}
+    assert (rows["a.png"]["edited_larger_than_input"], "edited_larger_than_input" in rows[
+        "b.png"]) == (90, False)
+    assert "1 edited output larger than its input kept as it is" in (
+        tmp_path / "r.html").read_text()
+    plain = _cli(*args)  # without the option: the output is no concern of the size
+    assert (plain.exit_code, plain.stderr) == (0, "")
+    assert "edited" not in plain.stdout
 
 
 @pytest.mark.parametrize("pending", [False, True], ids=["no-entry", "unmarked-pending"])

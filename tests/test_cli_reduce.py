@@ -417,6 +417,29 @@ def test_a_gif_of_soft_alpha_is_not_said_lossless(tmp_path):
     assert "alpha_thresholded" not in json.loads(png.stdout)  # alpha kept: nothing lost
 
 
+def test_an_animated_gif_of_soft_alpha_is_not_said_lossless(tmp_path):
+    """A 2-frame APNG of one colour per frame under soft alpha, written .gif, was said
+    "2 colours, lossless": as a still's, the line and the record say how many translucent
+    pixels, over all frames, the metrics leave out."""
+    glow = np.zeros((4, 4, 4), np.uint8)
+    glow[..., :3] = (255, 200, 40)
+    glow[..., 3] = [[0, 60, 200, 255]] * 4  # 4 faint, 4 nearly opaque pixels a frame
+    second = glow.copy()
+    second[..., 1] = 100
+    Image.fromarray(glow).save(tmp_path / "anim.png", save_all=True, duration=100, loop=0,
+                               append_images=[Image.fromarray(second)])
+    result = run(tmp_path / "anim.png", "-k", 16, "-o", tmp_path / "anim.gif")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        f"{tmp_path / 'anim.png'} -> {tmp_path / 'anim.gif'}: 2 colours, lossless but for the "
+        "alpha of 16 translucent pixels, mean ΔE2000 0.00, ")
+    record = json.loads(run(tmp_path / "anim.png", "-k", 16, "-o", tmp_path / "j.gif",
+                            "--json").stdout)
+    assert (record["frames"], record["psnr"], record["alpha_thresholded"]) == (2, None, 16)
+    apng = run(tmp_path / "anim.png", "-k", 16, "-o", tmp_path / "anim.apng", "--json")
+    assert "alpha_thresholded" not in json.loads(apng.stdout)  # alpha kept: nothing lost
+
+
 _QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
                   "posterised), not pngquant's 0-100 score")
 

@@ -375,6 +375,38 @@ def test_mean_colors_exact_takes_a_bool_only():
         result.mean_colors(True)  # keyword only
 
 
+def test_exact_region_stats_are_the_unrounded_centroids_and_means():
+    """region_stats() rounded centroids to two decimals and mean colours to one, with no
+    unrounded form of the centroids; exact=True gives both as computed, the mean colours
+    those of mean_colors(exact=True). Region 1 is the L of pixels (0, 0), (0, 1), (1, 0);
+    region 2 the other six of a 3 x 3 image."""
+    labels = np.array([[1, 1, 2], [1, 2, 2], [2, 2, 2]], np.int32)
+    img = np.zeros((3, 3, 3), np.uint8)
+    img[0, 0] = (1, 2, 4)
+    img[0, 1] = (0, 0, 1)
+    img[..., 1] += labels.astype(np.uint8) * 100 - 100  # region 2 green 100, region 1 not
+    result = SegmentResult(labels=labels, clusters=np.array([0, 1]),
+                           centers=np.zeros((2, 3)), image=img, weights={}, min_region=1)
+    exact = result.region_stats(exact=True)
+    assert [(s["centroid"], s["mean_color"]) for s in exact] == [
+        ([1 / 3, 1 / 3], [1 / 3, 2 / 3, 5 / 3]),
+        ([8 / 6, 8 / 6], [0.0, 100.0, 0.0])]
+    assert all(type(v) is float for s in exact for key in ("centroid", "mean_color")
+               for v in s[key])
+    np.testing.assert_array_equal([s["mean_color"] for s in exact],
+                                  result.mean_colors(exact=True)[1:])
+    rounded = result.region_stats()  # the default, as segments.json writes it
+    assert [(s["centroid"], s["mean_color"]) for s in rounded] == [
+        ([0.33, 0.33], [0.3, 0.7, 1.7]), ([1.33, 1.33], [0.0, 100.0, 0.0])]
+    assert [{k: v for k, v in s.items() if k not in ("centroid", "mean_color")}
+            for s in exact] == [{k: v for k, v in s.items()
+                                 if k not in ("centroid", "mean_color")} for s in rounded]
+    with pytest.raises(TypeError, match=r"^exact='yes' should be a bool, got str$"):
+        result.region_stats(exact="yes")
+    with pytest.raises(TypeError):
+        result.region_stats(True)  # keyword only
+
+
 def test_cluster_map_has_the_dtype_of_labels(rng):
     """cluster_map() was int64 beside labels' int32."""
     img, _ = quadrants(rng)

@@ -900,6 +900,18 @@ def test_pictures_of_an_opaque_rgba_image_stay_rgb(tmp_path):
             assert im.mode == "RGB"
 
 
+def test_segments_json_keeps_the_rounded_region_stats(tmp_path):
+    """region_stats(exact=True) is the library's: segments.json keeps the rounded figures
+    (a mean red of 1/3 written 0.3)."""
+    img = np.zeros((1, 3, 3), np.uint8)
+    img[0, 0, 0] = 1
+    Image.fromarray(img).save(tmp_path / "a.png")
+    segment_file(tmp_path / "a.png", tmp_path / "out", regions=1)
+    document = json.loads((tmp_path / "out" / "segments.json").read_text())
+    assert [(s["centroid"], s["mean_color"]) for s in document["region_stats"]] == [
+        ([0.0, 1.0], [0.3, 0.0, 0.0])]
+
+
 def test_segments_json_gives_the_units_of_every_region_statistic(tmp_path):
     # It gave the numbers alone: area, bbox and centroid in pixels and mean_color 0..255
     # were said in the README and --help only, not in the file a script reads.

@@ -207,7 +207,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         seconds, bytes_in, bytes_out, frames, palette (``{"hex", "alpha", "share"}``
         per entry, each entry's own alpha when partial alpha is kept),
         and with ``optimize``, optimized (whether the format's encoder took it:
-        True for GIF and APNG, False for WebP).
+        True for GIF and APNG, False for WebP); when translucent pixels were written
+        transparent or opaque (in a GIF, or mapped onto a palette without alpha),
+        alpha_thresholded: how many, over all frames, a loss the metrics leave out.
 
     Warns
     -----
@@ -353,7 +355,8 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                       delta_e=delta_e, start=start, bytes_in=bytes_in,
                       bytes_out=out.stat().st_size, frames=stats.frames_written,
                       palette=[] if _nothing_opaque(stats) else _record_palette(palette, shares),
-                      optimized=stats.optimized if opts.optimize else None)
+                      optimized=stats.optimized if opts.optimize else None,
+                      alpha_thresholded=0 if stats.alpha else stats.translucent_pixels)
 
 
 def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,

@@ -65,6 +65,7 @@ from .manifest import (
     source_of,
 )
 from .results import (
+    EDITED_LARGER,
     LARGER,
     NOT_LISTED,
     NOT_REMOVED,
@@ -401,16 +402,19 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
         Glob matched against the end of the path relative to ``root`` (``"*.jpg"``,
         ``"2024/*/IMG_*"``; ``**`` stands for any number of folders, ``"2024/**/*.jpg"``;
         ``[*]``, ``[?]`` and ``[[]`` match a literal ``*``, ``?`` or ``[``: ``"v[*].jpg"``
-        matches ``v*.jpg`` alone), case-sensitive; several: a file matching any of them;
-        replaces the extension filter. Files it selects that are not images are reported
-        by :func:`plan_batch`, not skipped.
+        matches ``v*.jpg`` alone), case-sensitive; one ending in ``/`` names folders and
+        selects the files under them (``"thumbs/"`` as ``"thumbs/**"``, but not a file
+        named ``thumbs``), and one without a wildcard (``*``, ``?`` or ``[``) a file or a
+        folder (``"thumbs"``: a file of that name, and the files under a folder of that
+        name); several: a file matching any of them; replaces the extension filter. Files
+        it selects that are not images are reported by :func:`plan_batch`, not skipped.
     exclude : path or None
         A folder whose contents are never listed (the output folder when it
         lies inside ``root``).
     exclude_pattern : str, sequence of str, or None
         Globs, matched as ``pattern`` is, of files not to list even when ``pattern`` (or
-        their extension) selects them: ``"*.min.png"``, ``"thumbs/**"`` for the files under
-        every folder named ``thumbs``.
+        their extension) selects them: ``"*.min.png"``; ``"thumbs"``, ``"thumbs/"`` or
+        ``"thumbs/**"`` for the files under every folder named ``thumbs``.
 
     Hidden files and folders (name starting with ".") are never listed. A
     sub-folder that cannot be listed (no permission) is left out here;
@@ -428,7 +432,7 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
     ImageReadError
         If ``root`` is missing or not a folder (a ``ValueError`` too).
     ValueError
-        If a pattern is empty.
+        If a pattern is empty, or only slashes.
     TypeError
         If a pattern is not a string.
     OSError
@@ -442,12 +446,15 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
 class Selection:
     """The files a search takes, by their path relative to the input folder: those that
     match one of ``patterns`` (none: those of an image extension, in any case) and none of
-    ``excluded``, each matched as :func:`find_images` matches ``pattern``. Made by
-    :meth:`Selection.of`, which checks the patterns.
+    ``excluded``, each matched as :func:`find_images` matches ``pattern`` (:func:`_selects`).
+    Made by :meth:`Selection.of`, which checks the patterns.
 
     >>> chosen = Selection.of(["*.png", "*.gif"], "thumbs/**")
     >>> [chosen.takes(PurePath(name)) for name in ("a.png", "b.gif", "thumbs/c.png", "d.jpg")]
     [True, True, False, False]
+    >>> [Selection.of(None, "thumbs").takes(PurePath(name)) for name in ("a/thumbs/c.png",
+    ...                                                                  "thumbs.png")]
+    [False, True]
     >>> [Selection.of(None, "*.jpg").takes(PurePath(name)) for name in ("a.JPG", "b.jpg")]
     [True, False]
     >>> str(Selection.of("*.png", ["a*", "b*"]))
@@ -466,7 +473,7 @@ class Selection:
         Raises
         ------
         ValueError
-            If a pattern is empty.
+            If a pattern is empty, or only slashes.
         TypeError
             If a pattern is not a string.
         """
@@ -479,12 +486,12 @@ class Selection:
         if self.leaves_out(rel):
             return False
         if self.patterns:
-            return any(_glob_match(rel, pattern) for pattern in self.patterns)
+            return any(_selects(rel, pattern) for pattern in self.patterns)
         return rel.suffix.lower() in self.extensions
 
     def leaves_out(self, rel: PurePath) -> bool:
-        """Whether one of the ``excluded`` patterns matches ``rel``."""
-        return any(_glob_match(rel, pattern) for pattern in self.excluded)
+        """Whether one of the ``excluded`` patterns selects ``rel`` (:func:`_selects`)."""
+        return any(_selects(rel, pattern) for pattern in self.excluded)
 
     def __bool__(self) -> bool:
         """Whether any pattern is given: the search then selects by name."""
@@ -505,6 +512,9 @@ def _patterns(value: str | Sequence[str] | None, name: str) -> tuple[str, ...]:
                             "string such as '*.jpg'")
         if not pattern:
             raise ValueError(f"{name}='' is empty; expected a pattern such as '*.jpg'")
+        if not pattern.strip("/"):
+            raise ValueError(f"{name}={quoted(pattern)} names no file nor folder; expected a "
+                             "pattern such as '*.jpg' or 'thumbs/'")
     return given
 
 
@@ -586,6 +596,26 @@ def _search(base: Path, recursive: bool, chosen: Selection,
     passed.files.sort()
     passed.folders.sort()
     return sorted(found), unlisted, sorted(linked), sorted(outputs)
+
+
+def _selects(rel: PurePath, pattern: str) -> bool:
+    """Whether ``pattern`` selects the file at ``rel``: ``rel`` matches it
+    (:func:`_glob_match`), or it names a folder that holds ``rel``, at any depth. A pattern
+    ending in "/" names only folders; one without a wildcard (``*``, ``?`` or ``[``) a file
+    or a folder, as ``--exclude thumbs`` is meant: ``thumbs`` alone matched only a file of
+    that name, ``thumbs/`` too (a path drops its last slash).
+
+    >>> [_selects(PurePath(p), "thumbs") for p in ("thumbs", "a/thumbs/b/c.png", "thumbs.png")]
+    [True, True, False]
+    >>> [_selects(PurePath(p), "thumbs/") for p in ("thumbs", "thumbs/c.png", "x/thumbs")]
+    [False, True, False]
+    """
+    folder = pattern.rstrip("/")
+    if folder != pattern:
+        return _glob_match(rel.parent, f"{folder}/**")
+    if _glob_match(rel, pattern):
+        return True
+    return not any(c in pattern for c in "*?[") and _glob_match(rel.parent, f"{pattern}/**")
 
 
 def _glob_match(rel: PurePath, pattern: str) -> bool:
@@ -888,7 +918,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                 redo = OUTPUT_LARGER  # not kept with skip_if_larger: its job removes it
             elif entry is None or not input_changed(entry.input, path):
                 settled.append(_skipped(path, out, entry, finishing=force,
-                                        size=_output_size(mode, out, entry)))
+                                        size=_output_size(mode, out, entry),
+                                        skip_if_larger=bool(checked.get("skip_if_larger"))))
                 if entry is not None and (stamp := restamp(entry.input, path)) is not None:
                     restamped.append((out, Entry(entry.settings, entry.record, stamp,
                                                  entry.source, run=entry.run)))
@@ -1391,20 +1422,28 @@ def _link_to_nothing(path: Path) -> str | None:
 
 
 def _skipped(path: Path, out: Path, entry: Entry | None, finishing: bool = False,
-             size: int | None = None) -> FileResult:
+             size: int | None = None, skip_if_larger: bool = False) -> FileResult:
     """A finished file, with the record of the run that made its output when there is one;
     ``finishing``: made by the stopped run with force that this one finishes. ``size``: the
     output's size when it changed since that run wrote it (:func:`_output_size`), which the
     reason then says, as the record's figures describe the output as it was made. Such an
-    output is kept, not made again: an optimiser run over the outputs must not be undone."""
+    output is kept, not made again: an optimiser run over the outputs must not be undone;
+    with ``skip_if_larger``, when it is now larger than its input (as it was when the
+    record was made: the caller checked that the input did not change), the record says
+    so (:data:`~quantize.batch.results.EDITED_LARGER`), not being the output a run made
+    for the option to remove."""
     if entry is None:
         return FileResult(path, out, "skipped", NO_RECORD)
     reason = FINISHED if finishing else "output exists"
+    record = dict(entry.record)
     if size is not None:
         made = entry.record["bytes_out"]
         reason += (f"; {OUTPUT_EDITED} ({size:,} bytes, {made:,} as made), and its figures "
                    "are those it was made with (force=True makes it again)")
-    return FileResult(path, out, "skipped", reason, dict(entry.record))
+        size_in = entry.record.get("bytes_in")
+        if skip_if_larger and isinstance(size_in, int) and size > size_in:
+            record[EDITED_LARGER] = size
+    return FileResult(path, out, "skipped", reason, record)
 
 
 def _held_by_other_mode(mode: JobMode, path: Path, out: Path, entry: Entry | None,

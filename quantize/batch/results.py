@@ -17,12 +17,14 @@ from ..errors import ExitCode
 from ..names import absolute_path, natural_key
 from .calls import Outcome
 
-__all__ = ["ABANDONED", "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT",
+__all__ = ["ABANDONED", "EDITED_LARGER", "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT",
+           "LARGER", "LEFT_OUT",
            "LEFT_UNRECORDED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED",
            "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary",
            "FileResult", "RemovedOutput", "Status", "Unsettled", "UnsettledStatus",
-           "abandoned_row", "check_removed", "check_unsettled", "file_result",
-           "finished_unrecorded_row", "folder_counts", "is_folder", "larger_counts",
+           "abandoned_row", "check_removed", "check_unsettled", "edited_larger_counts",
+           "edited_larger_line", "file_result", "finished_unrecorded_row", "folder_counts",
+           "is_folder", "larger_counts",
            "left_out_line", "made_larger", "not_reached_row", "not_removed_lines",
            "passed_over_counts", "passed_over_suffixes", "redone_counts", "removed_counts",
            "removed_note", "same_path", "stale_kept", "stopped_counts", "unclaimed_counts",
@@ -38,6 +40,12 @@ LARGER = "larger_than_input"
 #: whose output from an earlier run is left in place (:func:`stale_kept`): made from the input
 #: before it changed (or with other options under ``force``), it is stale.
 STALE = "stale_output"
+
+#: Record key of a file skipped with ``skip_if_larger`` whose output, changed since it was made
+#: (by hand, or by an optimiser), is now larger than its input: its size in bytes. It is kept
+#: as it is (no longer the output a run made, it is not removed), and said so
+#: (:func:`edited_larger_line`).
+EDITED_LARGER = "edited_larger_than_input"
 
 #: Record key of the outputs an earlier run made of a file under another name (an animation
 #: that became a still, ...), removed by this run once the file's output was there: their
@@ -344,6 +352,38 @@ def larger_counts(larger: int) -> list[str]:
             ] if larger else []
 
 
+def edited_larger_line(result: FileResult) -> str:
+    """The line saying that the output of ``result``, a file skipped with ``skip_if_larger``,
+    changed since it was made and is larger than its input, so is kept as it is
+    (:data:`EDITED_LARGER`), or "".
+
+    >>> edited_larger_line(FileResult(Path("in/x.png"), Path("out/x.png"), "skipped",
+    ...                               record={"bytes_in": 73, EDITED_LARGER: 3172}))
+    'out/x.png, edited since it was made, is larger than its input (3,172 > 73 bytes); it is \
+kept as it is'
+    """
+    size = result.record.get(EDITED_LARGER)
+    if not isinstance(size, int):
+        return ""
+    return (f"{result.output}, edited since it was made, is larger than its input "
+            f"({size:,} > {result.record['bytes_in']:,} bytes); it is kept as it is")
+
+
+def edited_larger_counts(edited: int) -> list[str]:
+    """The outputs changed since they were made and larger than their inputs that a batch
+    with ``skip_if_larger`` kept (:data:`EDITED_LARGER`), as its summary line and its page
+    say them: one phrase, or none.
+
+    >>> edited_larger_counts(1), edited_larger_counts(3), edited_larger_counts(0)
+    (['1 edited output larger than its input kept as it is'], \
+['3 edited outputs larger than their inputs kept as they are'], [])
+    """
+    if edited == 1:
+        return ["1 edited output larger than its input kept as it is"]
+    return [f"{edited} edited outputs larger than their inputs kept as they are"
+            ] if edited else []
+
+
 def unclaimed_counts(unclaimed: int, unfinished: int, done: str = "left in place") -> list[str]:
     """The outputs a batch left in place and in no report, as its summary line and its page
     say them: ``unclaimed`` counts them all, ``unfinished`` those of them a stopped run left
@@ -542,6 +582,7 @@ class BatchSummary:
     larger: int = 0  # among skipped: results larger than their inputs (skip_if_larger)
     larger_written: int = 0  # among ok: outputs larger than their inputs (made_larger)
     stale: int = 0  # among larger: a stale output kept from before (STALE)
+    edited_larger: int = 0  # among skipped: outputs edited since, larger, kept (EDITED_LARGER)
     failed_stale: int = 0  # among failed: an earlier output left in place, stale (STALE)
     folders_skipped: int = 0  # sub-folders not searched (NOT_SEARCHED): in no other count
     folders_failed: int = 0  # sub-folders that could not be listed (NOT_LISTED): the same
@@ -578,6 +619,7 @@ class BatchSummary:
         self.larger += larger
         self.larger_written += result.status == "ok" and made_larger(result.record)
         self.stale += larger and bool(result.record.get(STALE))
+        self.edited_larger += result.status == "skipped" and EDITED_LARGER in result.record
         self.failed_stale += result.status == "failed" and bool(result.record.get(STALE))
 
     def as_dict(self) -> dict[str, Any]:
@@ -585,6 +627,7 @@ class BatchSummary:
         return {"total": self.total, "ok": self.ok, "redone": self.redone,
                 "larger_written": self.larger_written,
                 "skipped": self.skipped, "larger": self.larger, "stale": self.stale,
+                "edited_larger": self.edited_larger,
                 "failed": self.failed, "failed_stale": self.failed_stale,
                 "folders_skipped": self.folders_skipped, "folders_failed": self.folders_failed,
                 "seconds": round(self.seconds, 3),

@@ -59,6 +59,7 @@ from .common import (
     finishing_note,
     integer,
     is_terminal,
+    note,
     note_idle_options,
     note_jobs_capped,
     note_quality_scale,
@@ -201,7 +202,8 @@ def batch(
         "--skip-if-larger", help="reduce: keep no output for a file whose result is larger "
         "than it; the file is reported as skipped (exit 98 if none failed), and reruns "
         "with the same options skip it until it changes. An output an earlier run made "
-        "larger than its input is removed, as that run wrote it; one made before its input "
+        "larger than its input is removed, as that run wrote it (one edited since is kept, "
+        "with a note); one made before its input "
         "changed is kept, reported as stale at every run, until a run without the option "
         "replaces it. Without the option, the summary counts the outputs larger than their "
         "inputs.")] = False,
@@ -242,15 +244,17 @@ def batch(
         help="Only files whose path relative to INPUT_DIR matches PATTERN, matched from "
         "the end: *.jpg matches a.jpg and sub/a.jpg (** spans folders; case-sensitive: "
         "*.jpg does not match A.JPG; [*], [?] and [[] match a literal *, ? or [: "
-        "'v[*].jpg' matches v*.jpg alone; replaces the image-extension filter, which "
-        "ignores case); repeatable, a file matching any is taken: --glob '*.png' --glob "
-        "'*.gif'. Hidden files and folders (names starting with '.') are never "
-        "searched.")] = None,
+        "'v[*].jpg' matches v*.jpg alone; one ending in / selects the files under the "
+        "folders it names, one without a wildcard a file or a folder's files; replaces "
+        "the image-extension filter, which ignores case); repeatable, a file matching "
+        "any is taken: --glob '*.png' --glob '*.gif'. Hidden files and folders (names "
+        "starting with '.') are never searched.")] = None,
     exclude: Annotated[list[str] | None, typer.Option(
         "--exclude", metavar="PATTERN",
         help="Leave out the files whose path relative to INPUT_DIR matches PATTERN, "
         "matched as --glob is, even those --glob or their extension selects: --exclude "
-        "'*.min.png', --exclude 'thumbs/**' (the files under every folder named thumbs); "
+        "'*.min.png', --exclude thumbs/ (the files under every folder named thumbs; "
+        "thumbs, without a wildcard, also a file of that name); "
         "repeatable. Their outputs of earlier runs are left in place, as orphans "
         "(--remove-orphans removes them).")] = None,
     jobs: Annotated[int | None, typer.Option(
@@ -451,15 +455,19 @@ def _note_unquoted_patterns(glob: Sequence[str] | None, exclude: Sequence[str] |
     """Warn, before any work, of each --glob or --exclude pattern without a wildcard that
     names a file of the current folder: likely an unquoted pattern the shell expanded into
     the one name it matched (``--glob *.jpg`` where a.jpg alone matches): only files of
-    that very name are then taken (or left out). An exact name may be meant, so it is not
-    refused."""
+    that very name (and those under folders of that name) are then taken (or left out).
+    An exact name may be meant, so it is not refused; nor is a folder's name warned of,
+    which selects that folder's files, as ``--exclude thumbs`` is meant, nor a pattern of
+    slashes alone, which the plan refuses."""
     for flag, pattern in _patterns_given(glob, exclude):
-        if any(c in pattern for c in "*?[") or not os.path.lexists(pattern):
+        if (any(c in pattern for c in "*?[") or not pattern.strip("/")
+                or not os.path.lexists(pattern) or os.path.isdir(pattern)):
             continue
         done = "taken" if flag == "--glob" else "left out"
         warn(f"{flag}={quoted(pattern)}", f"no wildcard (*, ? or [), so only files of that "
-             f"very name are {done}, and a file of that name is here: the shell expands an "
-             f"unquoted pattern into the names it matches; quote it, as {flag} '*.jpg'")
+             f"very name (and those under folders of that name) are {done}, and a file of "
+             "that name is here: the shell expands an unquoted pattern into the names it "
+             f"matches; quote it, as {flag} '*.jpg'")
 
 
 def _say_planning_warnings(caught: "list[warnings.WarningMessage]", output_dir: Path) -> None:
@@ -1346,6 +1354,9 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
                                   f"({escape(printable_line(removed))})",
                                   markup=True, highlight=False, soft_wrap=True)
             warned(after)
+            if edited := lib.edited_larger_line(result):  # kept as it is: a fact, no fault
+                bar.console.print(f"[cyan]note[/] {name}: {escape(printable_line(edited))}",
+                                  markup=True, highlight=False, soft_wrap=True)
             if more := not_processed.more():
                 bar.console.print(f"[yellow]warning[/] {escape(more)}",
                                   markup=True, highlight=False, soft_wrap=True)
@@ -1368,6 +1379,9 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
         say(printable_line(f"quantize: error: {result.input}: {result.reason}"), err=True)
     for message in after:
         warn(result.input, message)
+    # kept as it is, with --skip-if-larger: a fact, no fault; a --json row holds the size
+    if show == "lines" and (edited := lib.edited_larger_line(result)):
+        note(result.input, edited)
     if more := not_processed.more():
         warn(None, more)
     if show == "quiet":
@@ -1533,6 +1547,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
                                         *lib.unclaimed_counts(unclaimed, unfinished)))
     # written larger than their inputs: what --skip-if-larger would have skipped
     line += "".join(f"; {n}" for n in lib.larger_counts(summary.larger_written))
+    # with --skip-if-larger, outputs changed since they were made, larger: kept, not removed
+    line += "".join(f"; {n}" for n in lib.edited_larger_counts(summary.edited_larger))
     if stopped is not None:
         line += (f"; stopped before the end, {lib.stopped_counts(stopped[0], stopped[2])}: "
                  f"{stopped[1]}")

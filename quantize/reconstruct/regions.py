@@ -734,21 +734,29 @@ def draw_overlay(rgb: np.ndarray, boundaries: np.ndarray,
 
 
 def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
-                 n: int, *, sums: RegionSums | None = None) -> list[dict[str, Any]]:
+                 n: int, *, sums: RegionSums | None = None,
+                 exact: bool = False) -> list[dict[str, Any]]:
     """One JSON-ready record per region 1..n.
 
     Each has ``label``, ``cluster``, ``area`` (pixels), ``bbox`` as
     ``[row_min, col_min, row_max, col_max]`` with exclusive maxima, ``centroid``
-    as ``[row, col]`` and ``mean_color`` as ``[r, g, b]`` (0-255, one decimal; of the
-    visible pixels, :meth:`RegionSums.shown_means`).
-    ``sums``: :func:`region_sums` of ``labels`` and ``rgb`` (and the image's alpha), when
-    the caller has them.
+    as ``[row, col]`` (two decimals) and ``mean_color`` as ``[r, g, b]`` (0-255, one
+    decimal; of the visible pixels, :meth:`RegionSums.shown_means`); with ``exact``,
+    those two unrounded. ``sums``: :func:`region_sums` of ``labels`` and ``rgb`` (and the
+    image's alpha), when the caller has them. Prior validation is assumed.
+
+    >>> labels, rgb = np.array([[1, 1, 2], [1, 2, 2]], np.int32), np.zeros((2, 3, 3), np.uint8)
+    >>> region_stats(labels, rgb, np.array([0, 1]), 2)[0]["centroid"]
+    [0.33, 0.33]
+    >>> region_stats(labels, rgb, np.array([0, 1]), 2, exact=True)[0]["centroid"]
+    [0.3333333333333333, 0.3333333333333333]
     """
     from scipy import ndimage
 
     sums = region_sums(labels, rgb, n) if sums is None else sums
     means = sums.shown_means()
     boxes = ndimage.find_objects(labels, max_label=n)
+    shown = (lambda v, _: float(v)) if exact else (lambda v, places: round(float(v), places))
     records = []
     for lab in range(1, n + 1):
         box = boxes[lab - 1]
@@ -758,8 +766,8 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
             "cluster": int(clusters[lab - 1]),
             "area": a,
             "bbox": [box[0].start, box[1].start, box[0].stop, box[1].stop],
-            "centroid": [round(float(sums.rows[lab]) / a, 2),
-                         round(float(sums.cols[lab]) / a, 2)],
-            "mean_color": [round(float(v), 1) for v in means[lab]],
+            "centroid": [shown(float(sums.rows[lab]) / a, 2),
+                         shown(float(sums.cols[lab]) / a, 2)],
+            "mean_color": [shown(v, 1) for v in means[lab]],
         })
     return records

@@ -41,6 +41,7 @@ from .. import __version__
 from .._validation import check_bool, check_choice, check_file_name, check_int, check_max_pixels
 from ..batch.results import (
     ABANDONED,
+    EDITED_LARGER,
     FINISHED_UNRECORDED,
     FOLDER_LEFT,
     LARGER,
@@ -51,6 +52,7 @@ from ..batch.results import (
     Unsettled,
     check_removed,
     check_unsettled,
+    edited_larger_counts,
     folder_counts,
     is_folder,
     larger_counts,
@@ -890,9 +892,10 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     # sub-folders not searched, or not listed: rows, but no files
     folders = folder_counts(summary.folders_skipped, summary.folders_failed)
     written_larger = sum(1 for r in rows if r.get("status") == "ok" and made_larger(r))
+    edited = sum(1 for r in rows if r.get("status") == "skipped" and EDITED_LARGER in r)
     parts = [files, ok, skipped, failed, *folders, *passed, *removed_counts(removed),
              *unclaimed_counts(*unclaimed), *larger_counts(written_larger),
-             f"{summary.seconds:.1f} s"]
+             *edited_larger_counts(edited), f"{summary.seconds:.1f} s"]
     unrecorded = sum(1 for r in rows if r.get("status") == FINISHED_UNRECORDED)
     if summary.interrupted:
         gave_up = sum(1 for r in rows if r.get("status") == ABANDONED)
