@@ -113,11 +113,15 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     true : (H, W) array_like of int or bool, or a sequence or (n, H, W) stack of them
         The reference: a label map, whose borders are found as ``pred``'s, or a
         boundary map of bool (True on the border pixels, as BSDS500's
-        ``Boundaries.astype(bool)``), taken as it is; or one of either per
-        annotator, all of one kind. Against boundary maps ``pred``'s borders are
-        first thinned to one pixel width (``skimage.morphology.thin``), as the
-        BSDS benchmark thins a prediction, so that the scores are its per-image
-        ones; against label maps they are not, so that a map scores 1 against
+        ``Boundaries.astype(bool)``); or one of either per annotator, all of one
+        kind. Against boundary maps, ``pred``'s borders and the maps are thinned to
+        one pixel width (``skimage.morphology.thin``): the BSDS benchmark thins a
+        prediction, and its annotators' maps are drawn thin (thinning leaves them
+        unchanged), so the scores are its per-image ones; a map drawn as
+        :meth:`quantize.SegmentResult.boundaries` draws borders (two pixels wide
+        where they step diagonally) scores 1 against the labels it was drawn from,
+        rather than losing recall on the pixels the thinned prediction leaves out.
+        Against label maps nothing is thinned, so that a map scores 1 against
         itself. An integer map of 0 and 1 whose 1s are lines (BSDS500's
         ``Boundaries`` as stored, uint8) is scored as labels, with a
         :class:`BoundaryMapWarning`.
@@ -178,11 +182,19 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     tol = _check_tolerance(tolerance, p_map.shape)
     p_borders = find_boundaries(p_map)
     if drawn:
-        from skimage.morphology import thin
-
-        p_borders = thin(p_borders)
-    t_borders = truths if drawn else [find_boundaries(t) for t in truths]
+        p_borders, t_borders = _thinned(p_borders), [_thinned(t) for t in truths]
+    else:
+        t_borders = [find_boundaries(t) for t in truths]
     return _scores(_border_match_counts(p_borders, t_borders, tol))
+
+
+def _thinned(mask: np.ndarray) -> np.ndarray:
+    """``mask`` thinned to lines one pixel wide (``skimage.morphology.thin``), as the BSDS
+    benchmark thins a predicted border map; BSDS500's ``Boundaries``, drawn one pixel
+    wide, come out unchanged (all 1,633 maps of train and val)."""
+    from skimage.morphology import thin
+
+    return thin(mask)
 
 
 def _check_truths(true: Any, shape: tuple[int, int], limit: int | None
