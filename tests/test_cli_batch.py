@@ -3403,6 +3403,24 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
                     ("c 9.png", "", *not_reached), ("c 10.png", "", *not_reached)]
 
 
+@pytest.mark.parametrize("show", [[], ["--json"]])
+def test_the_summary_after_ctrl_c_counts_the_files_not_reached(tmp_path, monkeypatch, show):
+    """It said "1/4 files: 0 ok, 0 skipped, 1 failed", the 3 files the reports list as not
+    reached unmentioned (the counts now add up to the total)."""
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png", "c.png", "d.png"):
+        Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
+    _interrupted_after_the_second_file(monkeypatch)
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", *show)
+    assert result.exit_code == 130
+    lines = (result.stderr if show else result.stdout).splitlines()
+    summary = next(line for line in lines if " files: " in line)
+    assert re.fullmatch(r"1/4 files: 0 ok, 0 skipped, 1 failed, 3 not reached in \d+\.\d s",
+                        summary), summary
+    assert result.stderr.splitlines()[-1] == ("quantize: error: interrupted; rerun the same "
+                                              "command to finish")
+
+
 def test_ctrl_c_gives_the_files_not_reached_a_json_object(tmp_path, monkeypatch):
     # --report and --html had a row for them, --json printed nothing: a script reading the
     # objects could not tell which files were left
@@ -3457,7 +3475,7 @@ def test_a_file_abandoned_mid_way_has_its_own_status_in_the_report(tmp_path, mon
     result = _cli(tmp_path / "in", "-o", tmp_path / "out", "--report", report)
     assert result.exit_code == 130
     assert result.stdout.splitlines()[-1].startswith(
-        "1/3 files: 0 ok, 0 skipped, 1 failed, 1 abandoned in ")
+        "1/3 files: 0 ok, 0 skipped, 1 failed, 1 not reached, 1 abandoned in ")
     assert result.stderr.splitlines()[-1] == ("quantize: error: interrupted; rerun the same "
                                               "command to finish")
     if suffix == ".json":
