@@ -3731,6 +3731,29 @@ def test_outputs_larger_than_their_inputs_are_counted_in_the_summary(tmp_path):
     assert (quiet.exit_code, quiet.stdout) == (0, "")
 
 
+def test_a_rerun_that_writes_nothing_does_not_count_the_larger_outputs_again(tmp_path):
+    """The count is said by the run that writes them: a rerun that skips every file as
+    existing wrote none, and its summary line, JSON report and page agree on it; the
+    report's rows keep both sizes."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), (9, 9, 9)).save(src / name)  # 77 bytes; its result 83
+    args = (src, "-o", out, "-k", "4", "-j", "1")
+    assert _cli(*args, "-q").exit_code == 0
+    report, page = tmp_path / "r.json", tmp_path / "p.html"
+    rerun = _cli(*args, "--report", report, "--html", page)
+    assert rerun.exit_code == 0, rerun.output
+    assert re.fullmatch(rf"2/2 files: 0 ok, 2 skipped, 0 failed in \d+\.\d s; report: "
+                        rf"{re.escape(f'{report}, {page}')}", rerun.stdout.splitlines()[-1])
+    data = json.loads(report.read_text())
+    assert (data["summary"]["larger_written"], data["summary"]["skipped"]) == (0, 2)
+    assert [(r["status"], r["bytes_in"], r["bytes_out"]) for r in data["files"]] == [
+        ("skipped", 77, 83), ("skipped", 77, 83)]
+    text = page.read_text(encoding="utf-8")
+    assert "larger than their inputs" not in text and "larger than its input" not in text
+
+
 def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path):
     """An output of record edited since (its size is not the one recorded) is not known to
     be the run's file any more: skipped as existing, and left as it is."""
