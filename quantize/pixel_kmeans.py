@@ -141,13 +141,17 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
 
 def _united_into_one(k: int, n_centers: int, w: dict[str, float]) -> str:
     """The warning when :func:`unite_alike` united all ``n_centers`` clusters into one:
-    no border shows a change in the groups ``w`` weighs, which it names when colour or
-    texture is weighted 0.
+    no border shows a change in the groups ``w`` weighs, which it names, with xy when
+    weighted, when colour or texture is weighted 0.
 
     >>> _united_into_one(3, 3, {"color": 0.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0})
     'n_clusters=3 but no border between the 3 clusters k-means found shows a change in \
 texture, the only group weighted besides xy (weight color=0), so they are united into 1 \
 cluster; to tell clusters apart by colour too, give weight color=1'
+    >>> _united_into_one(3, 3, {"color": 0.0, "intensity": 0.0, "xy": 0.0, "texture": 1.0})
+    'n_clusters=3 but no border between the 3 clusters k-means found shows a change in \
+texture, the only group weighted (weight color=0 and weight xy=0), so they are united into \
+1 cluster; to tell clusters apart by colour too, give weight color=1'
     """
     head = f"n_clusters={k} but no border between the {n_centers} clusters k-means found "
     off = [g for g in ("color", "texture") if w[g] == 0]
@@ -158,8 +162,9 @@ cluster; to tell clusters apart by colour too, give weight color=1'
     words = {"color": "colour", "intensity": "intensity", "texture": "texture"}
     judged = [words[g] for g in ("color", "intensity", "texture") if w[g] > 0]
     groups = "group" if len(judged) == 1 else "groups"
-    return (head + f"shows a change in {' or '.join(judged)}, the only {groups} weighted "
-            f"besides xy ({' and '.join(f'weight {g}=0' for g in off)}), so they are united "
+    besides, zeros = (" besides xy", off) if w["xy"] > 0 else ("", [*off, "xy"])
+    return (head + f"shows a change in {' or '.join(judged)}, the only {groups} weighted"
+            f"{besides} ({' and '.join(f'weight {g}=0' for g in zeros)}), so they are united "
             f"into 1 cluster; to tell clusters apart by {' and '.join(words[g] for g in off)} "
             f"too, give {' and '.join(f'weight {g}=1' for g in off)}")
 

@@ -74,3 +74,24 @@ def test_counts_are_the_library_counts_of_each_annotator(bench):
     truth[:, 29] = True
     assert bench.counts(pred, [truth, truth]).tolist() == [40, 80, 80, 80]
     assert bench.f_measure(bench.counts(pred, [truth, truth])) == pytest.approx(2 / 3)
+
+
+def test_boundary_scores_are_the_benchmark_figures_of_one_image(bench, rng):
+    """Against annotators' maps drawn one pixel wide, as BSDS500's Boundaries are (thinning
+    leaves them as they are), boundary_scores divides the benchmark's counts of the image."""
+    from skimage.morphology import thin
+
+    from quantize.metrics import boundary_scores
+    from quantize.reconstruct.regions import find_boundaries
+
+    def blocks(size):
+        small = rng.integers(0, 4, (60 // size, 80 // size))
+        return np.kron(small, np.ones((size, size), int))
+
+    pred = blocks(10)
+    truths = [thin(find_boundaries(blocks(size))) for size in (10, 20)]
+    assert all((thin(t) == t).all() for t in truths)
+    c = bench.counts(bench.label_borders(pred), truths)
+    assert c[0] < c[1] and c[2] < c[3]  # some pixels of each side left unmatched
+    assert boundary_scores(pred, truths) == (c[0] / c[1], c[2] / c[3],
+                                             pytest.approx(bench.f_measure(c)))

@@ -3425,6 +3425,24 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
                     ("c 9.png", "", *not_reached), ("c 10.png", "", *not_reached)]
 
 
+@pytest.mark.parametrize("show", [[], ["--json"]])
+def test_the_summary_after_ctrl_c_counts_the_files_not_reached(tmp_path, monkeypatch, show):
+    """It said "1/4 files: 0 ok, 0 skipped, 1 failed", the 3 files the reports list as not
+    reached unmentioned (the counts now add up to the total)."""
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png", "c.png", "d.png"):
+        Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
+    _interrupted_after_the_second_file(monkeypatch)
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", *show)
+    assert result.exit_code == 130
+    lines = (result.stderr if show else result.stdout).splitlines()
+    summary = next(line for line in lines if " files: " in line)
+    assert re.fullmatch(r"1/4 files: 0 ok, 0 skipped, 1 failed, 3 not reached in \d+\.\d s",
+                        summary), summary
+    assert result.stderr.splitlines()[-1] == ("quantize: error: interrupted; rerun the same "
+                                              "command to finish")
+
+
 def test_ctrl_c_gives_the_files_not_reached_a_json_object(tmp_path, monkeypatch):
     # --report and --html had a row for them, --json printed nothing: a script reading the
     # objects could not tell which files were left
@@ -3479,7 +3497,7 @@ def test_a_file_abandoned_mid_way_has_its_own_status_in_the_report(tmp_path, mon
     result = _cli(tmp_path / "in", "-o", tmp_path / "out", "--report", report)
     assert result.exit_code == 130
     assert result.stdout.splitlines()[-1].startswith(
-        "1/3 files: 0 ok, 0 skipped, 1 failed, 1 abandoned in ")
+        "1/3 files: 0 ok, 0 skipped, 1 failed, 1 not reached, 1 abandoned in ")
     assert result.stderr.splitlines()[-1] == ("quantize: error: interrupted; rerun the same "
                                               "command to finish")
     if suffix == ".json":
@@ -3733,6 +3751,29 @@ def test_outputs_larger_than_their_inputs_are_counted_in_the_summary(tmp_path):
         "; 1 output larger than its input (--skip-if-larger skips it)")
     quiet = _cli(src, "-o", tmp_path / "quiet", "-k", "4", "-q")
     assert (quiet.exit_code, quiet.stdout) == (0, "")
+
+
+def test_a_rerun_that_writes_nothing_does_not_count_the_larger_outputs_again(tmp_path):
+    """The count is said by the run that writes them: a rerun that skips every file as
+    existing wrote none, and its summary line, JSON report and page agree on it; the
+    report's rows keep both sizes."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), (9, 9, 9)).save(src / name)  # 77 bytes; its result 83
+    args = (src, "-o", out, "-k", "4", "-j", "1")
+    assert _cli(*args, "-q").exit_code == 0
+    report, page = tmp_path / "r.json", tmp_path / "p.html"
+    rerun = _cli(*args, "--report", report, "--html", page)
+    assert rerun.exit_code == 0, rerun.output
+    assert re.fullmatch(rf"2/2 files: 0 ok, 2 skipped, 0 failed in \d+\.\d s; report: "
+                        rf"{re.escape(f'{report}, {page}')}", rerun.stdout.splitlines()[-1])
+    data = json.loads(report.read_text())
+    assert (data["summary"]["larger_written"], data["summary"]["skipped"]) == (0, 2)
+    assert [(r["status"], r["bytes_in"], r["bytes_out"]) for r in data["files"]] == [
+        ("skipped", 77, 83), ("skipped", 77, 83)]
+    text = page.read_text(encoding="utf-8")
+    assert "larger than their inputs" not in text and "larger than its input" not in text
 
 
 def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path, monkeypatch):

@@ -217,6 +217,28 @@ def test_a_gradient_united_without_colour_is_not_said_to_be_plain(tmp_path):
     assert result.stdout.startswith(f"{src} -> {tmp_path / 'g'}: 1 region from 1 cluster, ")
 
 
+@pytest.mark.parametrize(("weights", "named"), [
+    # said "texture, the only group weighted besides xy (-w color=0)" though xy was 0
+    (["-w", "xy=0"], "texture, the only group weighted (-w color=0 and -w xy=0)"),
+    (["-w", "intensity=1", "-w", "xy=0"],
+     "intensity or texture, the only groups weighted (-w color=0 and -w xy=0)"),
+    (["-w", "intensity=1"],
+     "intensity or texture, the only groups weighted besides xy (-w color=0)"),
+])
+def test_a_gradient_united_without_colour_names_exactly_the_groups_weighted(
+        tmp_path, weights, named):
+    src = tmp_path / "grad.png"
+    ramp = np.rint(np.linspace(0, 255, 300)).astype(np.uint8)
+    Image.fromarray(np.repeat(ramp[:, None], 400, axis=1)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "4", "-w", "color=0", *weights,
+                                 "-o", str(tmp_path / "g")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=4 but no border "
+                             f"between the 4 clusters k-means found shows a change in {named}"
+                             ", so they are united into 1 cluster; to tell clusters apart by "
+                             "colour too, give -w color=1\n")
+
+
 def test_a_plain_image_gives_one_cluster_of_those_asked_and_says_so(tmp_path):
     src = tmp_path / "plain.png"
     Image.fromarray(np.full((60, 80, 3), (90, 140, 200), np.uint8)).save(src)

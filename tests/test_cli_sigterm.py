@@ -42,14 +42,16 @@ def _photos(folder: Path, n: int) -> list[Path]:
 
 
 def _terminated_once(args: list[str], cwd: Path, begun: Callable[[], bool], *,
-                     as_timeout: bool = False, sent: str = "SIGTERM") -> tuple[int, str]:
+                     as_timeout: bool = False, sent: str = "SIGTERM",
+                     stdout: Path | None = None) -> tuple[int, str]:
     """Run ``quantize *args`` in ``cwd`` until ``begun()`` (polled), then send SIGTERM (or
     the signal named ``sent``) to its process group; its exit code and stderr.
     ``as_timeout``: to the command first, as ``timeout`` does, then to the group (the
-    command gets two, :func:`_as_timeout`)."""
-    proc = subprocess.Popen([sys.executable, "-m", "quantize", *args], cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, preexec_fn=_python_sigint)
+    command gets two, :func:`_as_timeout`). ``stdout``: a file its stdout goes to."""
+    with open(stdout or os.devnull, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "quantize", *args], cwd=cwd,
+                                stdout=out, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True, preexec_fn=_python_sigint)
     try:
         deadline = time.monotonic() + 120
         while not begun():
@@ -89,7 +91,8 @@ def test_sigterm_during_a_batch_writes_the_reports_of_the_files_done_and_exits_1
     out = tmp_path / "out"
     code, stderr = _terminated_once(
         ["batch", "in", "-o", "out", "-k", "8", "--jobs", "1", "--report", "report.csv",
-         "--html", "page.html"], tmp_path, lambda: any(out.glob("*.png")))
+         "--html", "page.html"], tmp_path, lambda: any(out.glob("*.png")),
+        stdout=tmp_path / "stdout.txt")
     assert code == ExitCode.TERMINATED == 143
     lines = stderr.splitlines()
     assert lines[-1] == ("quantize: error: interrupted by SIGTERM; rerun the same command to "
@@ -106,6 +109,11 @@ def test_sigterm_during_a_batch_writes_the_reports_of_the_files_done_and_exits_1
     page = (tmp_path / "page.html").read_text(encoding="utf-8")
     assert "\xa0· interrupted by SIGTERM before the end: " in page
     assert _parts(tmp_path) == []
+    # the summary said "1/60 files: 1 ok, 0 skipped, 0 failed", the others unmentioned
+    summary = (tmp_path / "stdout.txt").read_text(encoding="utf-8").splitlines()[-1]
+    assert summary.startswith(f"{len(done)}/60 files: {len(done)} ok, 0 skipped, 0 failed, "
+                              f"{60 - len(done)} not reached in ")
+    assert summary.endswith("; report: report.csv, page.html")
 
 
 def _segment_batch_stopped(tmp_path, count, *, as_timeout, sent="SIGTERM", at="p01"):

@@ -438,6 +438,7 @@ def batch(
                            unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
                            removed=removed, passed=(plan.passed_over, len(plan.not_entered)),
                            abandoned=count[lib.ABANDONED],
+                           not_reached=count[lib.NOT_REACHED] if summary.interrupted else 0,
                            stopped=(count[lib.NOT_REACHED], rerun, count[lib.FINISHED_UNRECORDED])
                            if stopped is not None and (count[lib.NOT_REACHED]
                                                        or count[lib.FINISHED_UNRECORDED])
@@ -1512,6 +1513,7 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
                    unclaimed: int = 0, unfinished: int = 0,
                    removed: "Sequence[lib.RemovedOutput]" = (),
                    passed: tuple[Sequence[Path], int] = ((), 0), abandoned: int = 0,
+                   not_reached: int = 0,
                    stopped: tuple[int, str, int] | None = None) -> None:
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
     ``unclaimed`` counts the outputs in no report, left in place, ``unfinished`` of them
@@ -1519,10 +1521,13 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     those --remove-orphans removed; ``passed``, the files the search left out for their
     extension and the number of sub-folders it did not enter
     (:func:`~quantize.batch.passed_over_counts`); ``abandoned``, the files a second interrupt
-    abandoned while they ran; ``stopped``, of a run an error stopped before the end, the
-    number of files it did not reach, what to run to finish, and the number of those
-    whose outputs were finished, unrecorded, as it stopped (:func:`_finished_unrecorded`),
-    counted apart from those not reached (:func:`~quantize.batch.stopped_counts`)."""
+    abandoned while they ran, and ``not_reached``, those an interrupt (Ctrl-C, SIGTERM,
+    SIGHUP) left before they started, each counted beside the files settled, so that the
+    counts add up to the total, as the reports list them; ``stopped``, of a run an error
+    stopped before the end, the number of files it did not reach, what to run to finish,
+    and the number of those whose outputs were finished, unrecorded, as it stopped
+    (:func:`_finished_unrecorded`), counted apart from those not reached
+    (:func:`~quantize.batch.stopped_counts`)."""
     from .. import batch as lib
 
     redone = lib.redone_counts(summary.redone, summary.redone_unrecorded)
@@ -1534,7 +1539,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
             if summary.ok and summary.seconds > 0 else "")
     kept = (f" ({summary.failed_stale} with a stale output left in place)"
             if summary.failed_stale else "")
-    gave_up = f", {abandoned} abandoned" if abandoned else ""
+    gave_up = "".join(f", {n} {what}" for n, what in ((not_reached, lib.NOT_REACHED),
+                                                      (abandoned, lib.ABANDONED)) if n)
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
             f"skipped{larger}, {summary.failed} failed{kept}{gave_up} in "
             f"{summary.seconds:.1f} s{rate}")

@@ -113,14 +113,18 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     true : (H, W) array_like of int or bool, or a sequence or (n, H, W) stack of them
         The reference: a label map, whose borders are found as ``pred``'s, or a
         boundary map of bool (True on the border pixels, as BSDS500's
-        ``Boundaries.astype(bool)``), taken as it is; or one of either per
-        annotator, all of one kind. Against boundary maps ``pred``'s borders are
-        first thinned to one pixel width (``skimage.morphology.thin``), as the
-        BSDS benchmark thins a prediction, so that the scores are its per-image
-        ones; against label maps they are not, so that a map scores 1 against
+        ``Boundaries.astype(bool)``); or one of either per annotator, all of one
+        kind. Against boundary maps, ``pred``'s borders and the maps are thinned to
+        one pixel width (``skimage.morphology.thin``): the BSDS benchmark thins a
+        prediction, and its annotators' maps are drawn thin (thinning leaves them
+        unchanged), so the scores are its per-image ones; a map drawn as
+        :meth:`quantize.SegmentResult.boundaries` draws borders (two pixels wide
+        where they step diagonally) scores 1 against the labels it was drawn from,
+        rather than losing recall on the pixels the thinned prediction leaves out.
+        Against label maps nothing is thinned, so that a map scores 1 against
         itself. An integer map of 0 and 1 whose 1s are lines (BSDS500's
         ``Boundaries`` as stored, uint8) is scored as labels, with a
-        :class:`BoundaryMapWarning`.
+        :class:`BoundaryMapWarning`. An (H, W, 3) or (H, W, 4) image is refused.
     tolerance : float, optional
         Largest matching distance in pixels; default 0.0075 x the image diagonal
         (the BSDS benchmark's). At most 0.05 x the diagonal, or 8 pixels when
@@ -138,8 +142,9 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     Raises
     ------
     ValueError
-        If the maps differ in shape or are not 2-D, ``true`` holds no map,
-        ``tolerance`` is negative or above its limit, or ``max_pixels`` is below 1.
+        If the maps differ in shape or are not 2-D, ``true`` holds no map or is
+        an image of ``pred``'s shape, ``tolerance`` is negative or above its
+        limit, or ``max_pixels`` is below 1.
     TypeError
         If a map is not of integer or bool type, ``pred`` is bool, ``true`` mixes
         label and boundary maps, or ``max_pixels`` is no int.
@@ -178,11 +183,19 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     tol = _check_tolerance(tolerance, p_map.shape)
     p_borders = find_boundaries(p_map)
     if drawn:
-        from skimage.morphology import thin
-
-        p_borders = thin(p_borders)
-    t_borders = truths if drawn else [find_boundaries(t) for t in truths]
+        p_borders, t_borders = _thinned(p_borders), [_thinned(t) for t in truths]
+    else:
+        t_borders = [find_boundaries(t) for t in truths]
     return _scores(_border_match_counts(p_borders, t_borders, tol))
+
+
+def _thinned(mask: np.ndarray) -> np.ndarray:
+    """``mask`` thinned to lines one pixel wide (``skimage.morphology.thin``), as the BSDS
+    benchmark thins a predicted border map; BSDS500's ``Boundaries``, drawn one pixel
+    wide, come out unchanged (all 1,633 maps of train and val)."""
+    from skimage.morphology import thin
+
+    return thin(mask)
 
 
 def _check_truths(true: Any, shape: tuple[int, int], limit: int | None
@@ -190,17 +203,21 @@ def _check_truths(true: Any, shape: tuple[int, int], limit: int | None
     """``true`` as a list of reference maps of ``shape``, one per annotator, and whether
     they are boundary maps (bool) rather than label maps; warns of an integer map that
     looks like a boundary map (:class:`BoundaryMapWarning`)."""
-    if isinstance(true, (list, tuple)) and true and all(
-            isinstance(t, np.ndarray) for t in true):
+    if isinstance(true, (list, tuple)) and not true:
+        raise ValueError(f"true should hold at least one map, got an empty "
+                         f"{type(true).__name__}")
+    if isinstance(true, (list, tuple)) and all(isinstance(t, np.ndarray) for t in true):
         named = [(f"true[{i}]", t) for i, t in enumerate(true)]
     else:
         arr = as_array(true, "true", "a 2-D (H, W) integer label map")
+        _refuse_image(arr, "true", shape)
         named = ([(f"true[{i}]", t) for i, t in enumerate(arr)]
                  if arr.ndim == 3 and arr.dtype.kind in "biu" else [("true", arr)])
-        if not named:
+        if not named or arr.shape == (0,):
             raise ValueError(f"true should hold at least one map, got shape {arr.shape}")
     maps = []
     for name, value in named:
+        _refuse_image(np.asarray(value), name, shape)
         arr = _check_map(value, name, limit)
         _check_same_shape(shape, arr.shape, name)
         maps.append(arr)
@@ -211,6 +228,18 @@ def _check_truths(true: Any, shape: tuple[int, int], limit: int | None
     if not maps[0].dtype == bool:
         _warn_if_boundary_like(named, maps)
     return maps, drawn.pop()
+
+
+def _refuse_image(arr: np.ndarray, name: str, shape: tuple[int, int]) -> None:
+    """Raise when ``arr``, given as ``name``, is ``(H, W, 3)`` or ``(H, W, 4)`` of ``shape``
+    ``(H, W)`` (and no ``(n, H, W)`` stack of maps): a photo, which would otherwise be
+    read as a stack of annotators' maps of 3 or 4 columns each."""
+    if (arr.ndim == 3 and arr.shape[2] in (3, 4) and arr.shape[:2] == shape
+            and arr.shape[1:] != shape):
+        raise ValueError(
+            f"{name} of shape {arr.shape} looks like an image, not label maps: pass a "
+            f"{shape} label map (integer) or boundary map (bool), or a sequence or "
+            f"(n, {shape[0]}, {shape[1]}) stack of them, one per annotator")
 
 
 def _warn_if_boundary_like(named: list[tuple[str, Any]], maps: list[np.ndarray]) -> None:
