@@ -560,14 +560,11 @@ def _refuse_colors_no_output_holds(files: Sequence[_File], options: dict[str, An
 
 
 def _check_ext(ext: str) -> None:
-    known = (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS)
-    if "/" in ext:  # said as such: the suffix may well end in an image extension
-        fail(f"--ext={quoted(ext)} holds a '/'; expected a suffix of the output's name, which "
-             "is written beside its input: to write it elsewhere, name it with -o",
-             USAGE_ERROR)
-    if not ext.lower().endswith(known):
-        fail(f"--ext={quoted(ext)} is not valid; expected a suffix ending in an image extension "
-             f"({', '.join(known)}), e.g. --ext .k16.png", USAGE_ERROR)
+    from ..reduce import check_ext
+
+    with user_errors():
+        check_ext(ext, "--ext", where=", which is written beside its input: to write it "
+                  "elsewhere, name it with -o")
 
 
 class _PaletteSizes(NamedTuple):
