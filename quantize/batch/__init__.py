@@ -72,7 +72,7 @@ _SOURCES = {
     "lock": ("LOCK_NAME", "FolderInUseError", "batch_lock", "refuse_batch_folder"),
     "manifest": ("MANIFEST_NAME", "ManifestUnreadableWarning", "OptionsChangedError",
                  "read_manifest"),
-    "modes": ("reduce_mode", "segment_mode"),
+    "modes": ("reduce_job", "reduce_mode", "segment_mode"),
     "plan": (
         "FINISHED", "INPUT_CHANGED", "NO_RECORD", "OUTPUT_DELETED", "OUTPUT_EDITED",
         "OUTPUT_EMPTIED", "OUTPUT_LARGER", "OUTPUT_PART_DELETED", "OUTPUT_UNFINISHED",
