@@ -1,7 +1,8 @@
-"""``quantize batch --ext``: output names and formats, and reruns."""
+"""``quantize batch --ext``: output names and formats, reruns, and the summary's bytes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -191,6 +192,55 @@ def test_help_names_ext(tmp_path):
 
     shown = CliRunner().invoke(app, ["batch", "--help"], env={"COLUMNS": "200"}).output
     assert "--ext SUFFIX" in shown and "--ext .gif makes every file a GIF" in shown
+
+
+def _sizes(paths) -> int:
+    return sum(Path(p).stat().st_size for p in paths)
+
+
+def test_the_summary_gives_the_bytes_in_and_out_of_the_files_with_an_output(site, tmp_path):
+    out = tmp_path / "out"
+    first = _run(site, out)
+    assert first.exit_code == 0
+    size_in = _sizes(site / name for name in DEFAULT_NAMES)
+    size_out = _sizes(out / name for name in DEFAULT_NAMES.values())
+    phrase = (f"; {size_in:,} → {size_out:,} bytes ({size_out / size_in:.1%}) for the 5 "
+              "files with an output\n")
+    assert first.stdout.splitlines()[-1].startswith("5/5 files: 5 ok, 0 skipped, 0 failed in ")
+    assert first.stdout.endswith(phrase)
+    again = _run(site, out)  # skipped as done: their outputs are counted as the page counts
+    assert again.stdout.endswith(phrase)
+
+
+def test_the_summary_bytes_leave_out_failed_files(site, tmp_path):
+    out = tmp_path / "out"
+    result = _run(site, out, "--ext", ".jpg")
+    written = ["a.jpg", "B.jpg", "c.jpg", "sub/e.jpg"]
+    size_in = _sizes(site / name for name in ("a.png", "B.JPG", "c.gif", "sub/e.webp"))
+    assert result.stdout.endswith(f"{size_in:,} → {_sizes(out / n for n in written):,} bytes "
+                                  f"({_sizes(out / n for n in written) / size_in:.1%}) for "
+                                  "the 4 files with an output; 4 outputs larger than their "
+                                  "inputs (--skip-if-larger skips them)\n")
+
+
+def test_quiet_stays_silent_and_json_keeps_stdout_for_objects(site, tmp_path):
+    quiet = _run(site, tmp_path / "q", "-q")
+    assert quiet.exit_code == 0 and quiet.stdout == ""
+    report = tmp_path / "r.json"
+    as_json = _run(site, tmp_path / "j", "--json", "--report", report)
+    assert as_json.exit_code == 0
+    rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert len(rows) == 5
+    assert "for the 5 files with an output" in as_json.stderr
+    summary = json.loads(report.read_text())["summary"]
+    assert (summary["with_output"], summary["bytes_in"], summary["bytes_out"]) == (
+        5, sum(r["bytes_in"] for r in rows), sum(r["bytes_out"] for r in rows))
+
+
+def test_segment_mode_says_no_bytes(site, tmp_path):
+    result = _cli(site, "-o", tmp_path / "out", "--mode", "segment", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert "bytes" not in result.stdout.splitlines()[-1]
 
 
 def test_ext_same_keeps_each_name_and_format_and_refuses_a_jpeg(site, tmp_path):

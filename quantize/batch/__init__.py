@@ -90,7 +90,7 @@ _SOURCES = {
         "NOT_REMOVED",
         "NOT_SEARCHED", "REMOVED",
         "BatchSummary", "FileResult", "RemovedOutput", "Unsettled",
-        "abandoned_row", "finished_unrecorded_row", "folder_counts", "is_folder",
+        "abandoned_row", "bytes_counts", "finished_unrecorded_row", "folder_counts", "is_folder",
         "larger_counts", "left_out_line", "not_reached_row",
         "not_removed_lines",
         "passed_over_counts", "redone_counts", "removed_counts", "removed_note",

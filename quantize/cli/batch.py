@@ -1548,6 +1548,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
             f"skipped{larger}, {summary.failed} failed{kept}{gave_up} in "
             f"{summary.seconds:.1f} s{rate}")
+    line += "".join(f"; {n}" for n in lib.bytes_counts(summary.bytes_in, summary.bytes_out,
+                                                       summary.with_output))
     # links to folders, folders of outputs, folders not listed: no files
     line += "".join(f"; {folders}" for folders in lib.folder_counts(summary.folders_skipped,
                                                                     summary.folders_failed))
