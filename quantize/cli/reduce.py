@@ -298,9 +298,9 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
                 else given["max_pixels"]),
-               ("-j", jobs), ("-q", show == "quiet"), ("--json", show == "json")]
-    dropped = [name for name, used in (("--ext", ext is not None),
-                                       ("--format", stdout_format is not None),
+               ("--ext", ext), ("-j", jobs), ("-q", show == "quiet"),
+               ("--json", show == "json")]
+    dropped = [name for name, used in (("--format", stdout_format is not None),
                                        ("--palette-out", given["palette_out"] is not None))
                if used]
     return carried, dropped, refused
