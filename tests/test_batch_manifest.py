@@ -637,3 +637,16 @@ def test_reading_a_manifest_pauses_the_collector_and_leaves_it_as_it_was(tmp_pat
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_ext_bears_on_an_output_only_under_another_name():
+    """An output found under the name a run gives it is in the format that name says,
+    whatever ext named it; one under another name was made with other options."""
+    from quantize.batch.manifest import Entry, made_alike
+
+    still = Entry({"n_colors": 8}, {"frames": 1})
+    assert made_alike(still, {"n_colors": 8, "ext": ".png"}, same_name=True)
+    assert not made_alike(still, {"n_colors": 8, "ext": ".png"})
+    animation = Entry({"n_colors": 8, "ext": ".gif"}, {"frames": 3})
+    assert made_alike(animation, {"n_colors": 8}, same_name=True)
+    assert not made_alike(animation, {"n_colors": 8, "ext": ".webp"})

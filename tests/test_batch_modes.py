@@ -152,3 +152,35 @@ def test_modes_pickle_for_the_worker_processes(mode):
     back = pickle.loads(pickle.dumps(mode()))
     assert back.name == mode().name
     assert back.checked_options({"seed": 3})["seed"] == 3
+
+
+def test_reduce_mode_names_every_output_by_ext_without_opening_it(tmp_path):
+    """``ext`` gives the suffix of every file, an animation's too; a file that does not
+    exist (never opened) is named so as well."""
+    assert batch.modes.reduce_suffix(tmp_path / "gone.gif", {"ext": ".s.webp"}) == ".s.webp"
+    assert batch.modes.reduce_suffix(tmp_path / "gone.gif", {}) == ".png"
+
+
+def test_reduce_mode_keeps_ext_in_the_options_and_settings_when_given(tree):
+    plan = batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(),
+                            options={"ext": ".gif"})
+    assert plan.options["ext"] == ".gif" and plan.settings["ext"] == ".gif"
+    assert [j.output.name for j in plan.jobs] == ["a.gif"]
+    plain = batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode())
+    assert "ext" not in plain.options and "ext" not in plain.settings  # as earlier runs
+
+
+@pytest.mark.parametrize("ext, error, match", [
+    (".bmp", ValueError, r"^ext='.bmp' is not valid; expected a suffix ending in an image "
+                         r"extension \(.png, .apng"),
+    ("a/b.png", ValueError, r"^ext='a/b.png' holds a '/'"),
+    (3, TypeError, r"^ext=3 is a int; expected a string"),
+])
+def test_reduce_mode_refuses_a_bad_ext_at_planning(tree, ext, error, match):
+    with pytest.raises(error, match=match):
+        batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(), options={"ext": ext})
+
+
+def test_reduce_job_passes_every_option_but_ext_to_reduce_file(tree):
+    record = batch.reduce_job(tree / "in" / "a.png", tree / "a.gif", ext=".gif", n_colors=1)
+    assert record["k"] == 1 and (tree / "a.gif").is_file()

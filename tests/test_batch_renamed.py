@@ -324,7 +324,8 @@ def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_rep
                              f"place, in no report: {out / 'x.gif'}; later runs do not say it "
                              "again (--remove-orphans removes them)\n")
     assert "1/1 files: 0 ok, 1 skipped" in result.stdout
-    assert result.stdout.endswith(" s; 1 output of files not among the inputs left in place; "
+    assert result.stdout.endswith(" for the 1 file with an output; 1 output of files not "
+                                  "among the inputs left in place; "
                                   f"report: {report}\n")  # the summary line counts them
     assert [r["input"] for r in json.loads(report.read_text())["files"]] == [str(src / "y.png")]
     assert (out / "x.gif").read_bytes() == kept
@@ -441,7 +442,7 @@ def test_the_html_page_counts_the_outputs_whose_input_is_gone_as_the_summary_lin
     (src / "x.gif").unlink()
     result = _cli(*args)
     counted = "1 output of files not among the inputs left in place"
-    assert f" s; {counted}; report: {page}" in result.stdout
+    assert f" for the 1 file with an output; {counted}; report: {page}" in result.stdout
     (line,) = [p.all_text() for p in parse(page.read_text()).iter("p")
                if "summary" in p.classes()]
     assert line.startswith(f"reduce: 1 file\xa0· 0 ok\xa0· 1 skipped\xa0· 0 failed\xa0· "
@@ -514,7 +515,8 @@ def test_remove_orphans_counts_and_lists_what_it_removed_in_the_reports(tmp_path
     result = _cli(*args, "--remove-orphans")
     assert result.exit_code == 0, result.output
     counted = "1 output of files not among the inputs removed"
-    assert result.stdout.splitlines()[-1].endswith(f" s; {counted}; report: {report}, {page}")
+    assert result.stdout.splitlines()[-1].endswith(f" for the 1 file with an output; {counted}; "
+                                                   f"report: {report}, {page}")
     data = json.loads(report.read_text())
     assert (data["summary"]["removed"], data["summary"]["removed_unfinished"]) == (1, 0)
     assert data["removed"] == [{"output": str(out / "x.gif"), "unfinished": False,

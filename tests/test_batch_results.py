@@ -100,3 +100,23 @@ def test_the_keywords_unsettled_replaced_add_their_files_after_its_own_and_warn(
         "Unsettled(input, 'not reached') (quantize.batch.Unsettled)",
         "write_report(unrecorded=...) is deprecated; use unsettled=, each file an "
         "Unsettled(input, 'finished unrecorded', output) (quantize.batch.Unsettled)"]
+
+
+def test_summary_adds_the_bytes_of_the_files_with_an_output():
+    """ok and skipped-as-done files count; one skipped as larger (no output), a failed one
+    and a record without sizes (segment's) do not."""
+    summary = batch.BatchSummary(total=5)
+    summary.add(batch.FileResult(Path("a"), Path("a.png"), "ok", "",
+                                 {"bytes_in": 100, "bytes_out": 40}))
+    summary.add(batch.FileResult(Path("b"), Path("b.png"), "skipped", "output exists",
+                                 {"bytes_in": 50, "bytes_out": 30}))
+    summary.add(batch.FileResult(Path("c"), None, "skipped", "larger",
+                                 {batch.results.LARGER: "larger", "bytes_in": 7}))
+    summary.add(batch.FileResult(Path("d"), None, "failed", "broken", {"bytes_in": 9}))
+    summary.add(batch.FileResult(Path("e"), Path("e"), "ok", "", {"n_regions": 3}))
+    assert (summary.with_output, summary.bytes_in, summary.bytes_out) == (2, 150, 70)
+    assert {k: summary.as_dict()[k] for k in ("with_output", "bytes_in", "bytes_out")} == {
+        "with_output": 2, "bytes_in": 150, "bytes_out": 70}
+    assert batch.bytes_counts(summary.bytes_in, summary.bytes_out, summary.with_output) == [
+        "150 → 70 bytes (46.7%) for the 2 files with an output"]
+    assert batch.bytes_counts(0, 0, 0) == []

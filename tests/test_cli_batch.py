@@ -30,6 +30,8 @@ from .corpus.generate import png_of_chunks
 from .fs_support import refuse_mkdir, symlink_or_skip
 
 SENTINEL = b"left alone"
+#: The bytes of the summary line of a reduce batch whose files have outputs.
+BYTES = r"; [\d,]+ → [\d,]+ bytes \(\d+\.\d%\) for the (1 file|\d+ files) with an output"
 
 
 def _left_alone_mark(path: Path) -> bytes:
@@ -2787,7 +2789,8 @@ def test_cli_reports_folders_it_cannot_list(photo_tree, tmp_path, monkeypatch):
     # the folder is no file: counted apart ("5/5 files: 2 ok, 0 skipped, 3 failed" counted it)
     assert f"[folder] failed  {photo_tree / 'sub'}: {why}" in result.stdout.splitlines()
     assert re.fullmatch(r"4/4 files: 2 ok, 0 skipped, 2 failed in \d+\.\d s \(\d+\.\d\d "
-                        r"images/s\); 1 folder could not be listed; 1 file left out \(\.txt: "
+                        r"images/s\)" + BYTES + r"; 1 folder could not be listed; 1 file left "
+                        r"out \(\.txt: "
                         r"not images quantize reads\)",
                         result.stdout.splitlines()[-1])
     refused.add(str(photo_tree))
@@ -2824,7 +2827,8 @@ def test_cli_a_folder_it_cannot_list_fails_the_batch_but_is_counted_apart(tmp_pa
     assert lines[0] == f"[folder] failed  {root / 'locked'}: {why}"
     assert lines[1].startswith(f"[1/1] ok      {root / 'a.png'} -> {out / 'a.png'}  ")
     assert re.fullmatch(r"1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
-                        r"images/s\); 1 folder could not be listed; 1 output larger than "
+                        r"images/s\)" + BYTES + r"; 1 folder could not be listed; 1 output "
+                        r"larger than "
                         r"its input \(--skip-if-larger skips it\); report: "
                         + re.escape(f"{report}, {page}"), lines[2])
     assert len(lines) == 3
@@ -3016,7 +3020,8 @@ def test_cli_says_which_folder_links_it_did_not_follow(tmp_path):
     assert f"[folder] skipped {root / 'linked'}" in result.stdout.splitlines()
     # the link is no file: counted apart ("2/2 files: 1 ok, 1 skipped" counted it as one)
     assert re.fullmatch(r"1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
-                        r"images/s\); 1 folder skipped; 1 output larger than its input "
+                        r"images/s\)" + BYTES + r"; 1 folder skipped; 1 output larger than "
+                        r"its input "
                         r"\(--skip-if-larger skips it\); report: " + re.escape(str(report)),
                         result.stdout.splitlines()[-1])
     rows = {r["input"]: r for r in json.loads(report.read_text())["files"]}
@@ -4231,7 +4236,8 @@ def test_cli_summary_counts_the_files_and_folders_left_out(tmp_path):
     result = _cli(src, "-o", tmp_path / "out", "-k", "2", "-j", "1")
     assert result.exit_code == 0, result.output
     assert re.search(r"^2/2 files: 2 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
-                     r"images/s\); 2 files left out \(\.heic, \.svg: not images quantize "
+                     r"images/s\)" + BYTES + r"; 2 files left out \(\.heic, \.svg: not "
+                     r"images quantize "
                      r"reads\), 1 folder not entered \(use -r\); 2 outputs larger than "
                      r"their inputs \(--skip-if-larger skips them\)$", result.stdout,
                      re.MULTILINE)  # 2 x 2 images: their outputs are larger
@@ -4311,12 +4317,12 @@ def test_cli_summary_gives_a_rate_only_when_files_were_made(photo_tree, tmp_path
     first = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1")
     assert first.exit_code == 0, first.output
     assert re.search(r"^1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s "
-                     r"\(\d+\.\d\d images/s\); 1 folder not entered \(use -r\)$",
+                     r"\(\d+\.\d\d images/s\)" + BYTES + r"; 1 folder not entered \(use -r\)$",
                      first.stdout, re.MULTILINE)
     again = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1")
     assert again.exit_code == 0, again.output
-    assert re.search(r"^1/1 files: 0 ok, 1 skipped, 0 failed in \d+\.\d s; 1 folder not "
-                     r"entered \(use -r\)$", again.stdout, re.MULTILINE)
+    assert re.search(r"^1/1 files: 0 ok, 1 skipped, 0 failed in \d+\.\d s" + BYTES
+                     + r"; 1 folder not entered \(use -r\)$", again.stdout, re.MULTILINE)
 
 
 def test_cli_inputs_mapped_to_one_output_are_named_first(tmp_path):

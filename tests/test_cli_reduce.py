@@ -786,9 +786,9 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     result = run(*args)
     assert result.exit_code == 1
-    dropped = " (--ext does not apply)" if "--ext" in args else ""
+    carried = " --ext .x.png" if "--ext" in args else ""  # batch names its outputs so too
     assert one_error_line(result) == f"quantize: error: {args[0]}: is a directory, expected " \
-        f"an image file; for every image in it: quantize batch {args[0]} -o OUT_DIR{dropped}"
+        f"an image file; for every image in it: quantize batch {args[0]} -o OUT_DIR{carried}"
 
 
 @pytest.mark.parametrize("args, carried, dropped", [
@@ -798,19 +798,19 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
     (["--palette-in", "my p.hex", "--seed", "3", "-j", "1", "-q", "--force"],
      "--palette-in 'my p.hex' --seed 3 -j 1 -q",
      " (--force left out: in batch it redoes every file, also those done before)"),
-    (["-k", "8", "--force", "--ext", ".s.png"], "-k 8",
-     " (--ext does not apply; --force left out: in batch it redoes every file, also those "
-     "done before)"),
+    # batch had no --ext: it was said not to apply
+    (["-k", "8", "--force", "--ext", ".s.png"], "-k 8 --ext .s.png",
+     " (--force left out: in batch it redoes every file, also those done before)"),
     (["--quality", "2.5", "--space", "lab", "--dither", "--exact-colors", "--optimize",
       "--skip-if-larger", "--max-pixels", "99", "--json", "--ext", ".s.png",
       "--palette-out", "p.gpl"],
      "--quality 2.5 --space lab --dither --exact-colors --optimize --skip-if-larger "
-     "--max-pixels 99 --json", " (--ext and --palette-out do not apply)"),
+     "--max-pixels 99 --ext .s.png --json", " (--palette-out does not apply)"),
     # batch had no --palette: per-frame was said not to apply
     (["-k", "8", "--palette", "per-frame"], "-k 8 --palette per-frame", ""),
     # batch writes no image to stdout: --format is said not to apply
-    (["-k", "8", "--format", "gif", "--ext", ".s.gif"], "-k 8",
-     " (--ext and --format do not apply)"),
+    (["-k", "8", "--format", "gif", "--ext", ".s.gif"], "-k 8 --ext .s.gif",
+     " (--format does not apply)"),
     # -o was left out without a word, though batch's -o is the folder named OUT_DIR
     (["-o", "my o.png", "-k", "8", "--palette-out", "p.gpl", "--force"], "-k 8",
      " (--palette-out does not apply; -o 'my o.png' left out: in batch -o names the output "

@@ -72,7 +72,7 @@ _SOURCES = {
     "lock": ("LOCK_NAME", "FolderInUseError", "batch_lock", "refuse_batch_folder"),
     "manifest": ("MANIFEST_NAME", "ManifestUnreadableWarning", "OptionsChangedError",
                  "read_manifest"),
-    "modes": ("reduce_mode", "segment_mode"),
+    "modes": ("reduce_job", "reduce_mode", "segment_mode"),
     "plan": (
         "FINISHED", "INPUT_CHANGED", "NO_RECORD", "OUTPUT_DELETED", "OUTPUT_EDITED",
         "OUTPUT_EMPTIED", "OUTPUT_LARGER", "OUTPUT_PART_DELETED", "OUTPUT_UNFINISHED",
@@ -91,7 +91,7 @@ _SOURCES = {
         "NOT_REMOVED",
         "NOT_SEARCHED", "REMOVED",
         "BatchSummary", "FileResult", "RemovedOutput", "Unsettled",
-        "abandoned_row", "edited_larger_counts", "edited_larger_line",
+        "abandoned_row", "bytes_counts", "edited_larger_counts", "edited_larger_line",
         "finished_unrecorded_row", "folder_counts", "is_folder",
         "larger_counts", "left_out_line", "not_reached_row",
         "not_removed_lines",

@@ -83,6 +83,9 @@ SHARED_PALETTE_NAME = "shared-palette.json"
 _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger"})
 #: Options that shape animations only (the palette of each frame): a still is made alike.
 _ANIMATION_ONLY = frozenset({"palette"})
+#: Options that name the outputs, their extension picking the format (reduce's ``ext``):
+#: an output found under the name a run gives it is in the format that name says, alike.
+_NAMING_ONLY = frozenset({"ext"})
 #: Options that name a file whose contents shape the outputs (the settings hold a digest too).
 _READ_FILES = frozenset({"palette_in"})
 _VERSION = 1
@@ -821,9 +824,13 @@ def made_alike(entry: Entry, settings: Mapping[str, Any], same_name: bool = Fals
     but for those that shape animations only when it is a still image (its record says one
     frame) and the run names it as it was named (``same_name``; an animation written as a
     still WebP, its frames all alike, is named anew by ``--palette per-frame``):
-    ``--palette per-frame`` or ``global`` makes the same still.
+    ``--palette per-frame`` or ``global`` makes the same still; and but for those that only
+    name the output (``ext``), when the run names it as it was named: its extension, and so
+    its format, is the same (``--ext .png`` or none makes the same ``a.png`` of a still).
 
     >>> made_alike(Entry({"palette": "global"}, {"frames": 1}), {"palette": "per-frame"}, True)
+    True
+    >>> made_alike(Entry({}, {"frames": 1}), {"ext": ".png"}, True)
     True
     >>> made_alike(Entry({"palette": "global"}, {"frames": 3}), {"palette": "per-frame"}, True)
     False
@@ -835,10 +842,14 @@ def made_alike(entry: Entry, settings: Mapping[str, Any], same_name: bool = Fals
 def _as_bearing(entry: Entry, settings: Mapping[str, Any], same_name: bool
                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``entry``'s settings and ``settings``, each without the settings that do not bear on
-    its output (:func:`made_alike`), nor the seed where its record shows that no k-means
+    its output (:func:`made_alike`; of one found under the name this run gives it
+    (``same_name``), those that only name it), nor the seed where its record shows that no k-means
     ran (:func:`_kept_every_colour`), nor ``n_colors`` when, besides, both ask for at least
     the colours the image has: it keeps them all either way."""
     before, now = dict(entry.settings), dict(settings)
+    for key in _NAMING_ONLY if same_name else ():
+        before.pop(key, None)
+        now.pop(key, None)
     if same_name and entry.record.get("frames") == 1:
         for key in _ANIMATION_ONLY:
             before.pop(key, None)

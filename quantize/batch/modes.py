@@ -21,17 +21,33 @@ from ..io import MAX_PALETTE
 from .manifest import Entry
 from .plan import JobMode
 
-__all__ = ["reduce_mode", "reduce_suffix", "reduce_suffix_kept", "segment_mode"]
+__all__ = ["SAME_NAME", "reduce_job", "reduce_mode", "reduce_suffix", "reduce_suffix_kept",
+           "segment_mode"]
+
+#: The ``ext`` that keeps each input's own name, and so its format (:func:`reduce_suffix`).
+SAME_NAME = "same"
+#: The extensions, in lower case, of the formats ``ext=SAME_NAME`` writes: those quantize
+#: writes indexed (PNG, GIF) or losslessly (WebP, TIFF). A JPEG would be coded anew, lossy.
+_KEPT_FORMATS = (".png", ".apng", ".gif", ".webp", ".tif", ".tiff")
 
 
 def reduce_mode() -> JobMode:
     """Colour reduction: ``INPUT`` -> ``OUT_DIR/<same folders>/<stem>.png``, an animation
-    in its own format (:func:`reduce_suffix`)."""
-    from ..reduce import reduce_file
-
-    return JobMode("reduce", reduce_file, suffix=".png", check_options=_check_reduce_options,
+    in its own format; with the option ``ext``, ``<stem>`` + ``ext``, in the format its
+    extension names, animations too (:func:`reduce_suffix`)."""
+    return JobMode("reduce", reduce_job, suffix=".png", check_options=_check_reduce_options,
                    suffix_for=reduce_suffix, settings_key="n_colors",
                    keeps_suffix=reduce_suffix_kept)
+
+
+def reduce_job(input: Path, output: Path, *, ext: str | None = None,
+               **options: Any) -> dict[str, Any]:
+    """A batch's reduce job: :func:`quantize.reduce.reduce_file` of ``input`` into
+    ``output``, with ``options``; ``ext``, which named ``output`` (:func:`reduce_suffix`),
+    is not passed on."""
+    from ..reduce import reduce_file
+
+    return reduce_file(input, output, **options)
 
 
 def _check_reduce_options(**options: Any) -> dict[str, Any]:
@@ -45,12 +61,19 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     but capped at 256 with ``quality``, where it is only the most colours allowed.
     ``palette_in`` is a palette file's path, as ``quantize batch --palette-in`` gives it
     (:func:`_check_palette_in_path`): the settings recorded with the outputs hold its
-    path and a digest of its bytes."""
-    from ..reduce import check_reduce_options
+    path and a digest of its bytes. ``ext``, a suffix naming every output ``<stem>`` + ``ext``
+    (:func:`~quantize.reduce.check_ext`), or :data:`SAME_NAME`, is kept in the options when
+    given, and so in the settings recorded with the outputs (:func:`reduce_suffix`); with
+    ``palette="per-frame"`` it must name .gif outputs (:func:`_check_ext_holds_palettes`)."""
+    from ..reduce import check_ext, check_reduce_options
     from ..reduce.quality import warn_quality_scale
 
+    ext = options.pop("ext", None)
     _check_palette_in_path(options.get("palette_in"))
     checked = check_reduce_options(**options)
+    if ext is not None:  # left out when not given: the settings of earlier runs lack it
+        named = ext if ext == SAME_NAME else check_ext(ext)
+        checked["ext"] = _check_ext_holds_palettes(named, checked["palette"])
     if checked["n_colors"] is not None and checked["n_colors"] > MAX_PALETTE:
         if checked["quality"] is None:
             # reduce_file takes more for a .tif, .webp or .jpg; each file's job refused it
@@ -63,6 +86,24 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     if checked["palette_in"] is not None:
         _check_palette_in_draws(checked["palette_in"])
     return checked
+
+
+def _check_ext_holds_palettes(ext: str, palette: str) -> str:
+    """Refuse an ``ext`` naming outputs other than .gif with ``palette="per-frame"``, which
+    only a GIF holds (its local colour tables): every animation's job failed on it.
+
+    >>> _check_ext_holds_palettes(".png", "per-frame")
+    Traceback (most recent call last):
+    ValueError: palette='per-frame' needs .gif outputs (local colour tables), but ext='.png' \
+names every output otherwise; expected a suffix ending in .gif, or none
+    """
+    if palette == "per-frame" and not ext.lower().endswith(".gif"):
+        from ..names import quoted
+
+        raise ValueError(f"palette='per-frame' needs .gif outputs (local colour tables), but "
+                         f"ext={quoted(ext)} names every output otherwise; expected a suffix "
+                         "ending in .gif, or none")
+    return ext
 
 
 def _check_palette_in_path(palette_in: Any) -> None:
@@ -124,10 +165,15 @@ def _palette_in_read(palette_in: str | os.PathLike[str]) -> np.ndarray:
 
 def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
     """The extension a batch writes ``input`` reduced with, as ``quantize reduce`` names it
-    when given no output.
+    when given no output, or ``--ext``.
 
-    ``.png`` for a still image; for an animation (told from the header, no
-    pixel decoded: :func:`quantize.reduce.default_output_suffix`) its own
+    ``options["ext"]`` when given, for every file, a still or an animation, whose
+    extension picks the format, as ``quantize reduce --ext`` writes it (an animation's
+    frames as an APNG in a ``.png``, as pages in a ``.tif``; refused by its job in a
+    ``.jpg``); no file is opened. With ``ext="same"`` (:data:`SAME_NAME`), the input's
+    own extension (:func:`_kept_suffix`). Else ``.png`` for a still image; for an animation
+    (told from the header, no pixel decoded:
+    :func:`quantize.reduce.default_output_suffix`) its own
     format when an animation is written in it (``.gif``, ``.png``, ``.apng``,
     ``.webp``; a TIFF's pages as ``.tif``/``.tiff``), else ``.gif``;
     ``.gif`` with ``palette="per-frame"`` in ``options``, as only a GIF holds a
@@ -138,6 +184,8 @@ def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
     from ..errors import ImageReadError
     from ..reduce import default_output_suffix
 
+    if (ext := options.get("ext")) is not None:
+        return _kept_suffix(input) if ext == SAME_NAME else str(ext)
     suffix = default_output_suffix(input)
     if suffix is None or options.get("palette") != "per-frame":
         return suffix or ".png"
@@ -149,6 +197,32 @@ def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
     return ".gif"
 
 
+def _kept_suffix(input: Path) -> str:
+    """The extension of ``input``, as given, when quantize writes its format without a loss
+    of its own (:data:`_KEPT_FORMATS`: indexed, or lossless), told from the name alone.
+
+    >>> _kept_suffix(Path("LOGO.PNG")), _kept_suffix(Path("clip.webp"))
+    ('.PNG', '.webp')
+    >>> _kept_suffix(Path("site/IMG_0042.JPG"))
+    Traceback (most recent call last):
+    ValueError: ext='same' keeps each input's name and format, but 'site/IMG_0042.JPG' is a \
+JPEG, which would be coded anew, lossy (quality 95), most often larger than it is: leave them \
+out (exclude_pattern='*.JPG'), or write every file as a PNG (ext='.png')
+    """
+    suffix = input.suffix
+    if suffix.lower() in _KEPT_FORMATS:
+        return suffix
+    from ..names import quoted
+
+    what = ("a JPEG, which would be coded anew, lossy (quality 95), most often larger than "
+            "it is" if suffix.lower() in (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo")
+            else "in a format quantize does not write")
+    pattern = quoted(f"*{suffix}") if suffix else "..."
+    raise ValueError(f"ext={quoted(SAME_NAME)} keeps each input's name and format, but "
+                     f"{quoted(str(input))} is {what}: leave them out "
+                     f"(exclude_pattern={pattern}), or write every file as a PNG (ext='.png')")
+
+
 def reduce_suffix_kept(input: Path, options: Mapping[str, Any], entry: Entry,
                        suffix: str) -> bool:
     """Whether ``suffix``, the extension of the output ``entry`` records as reduced from
@@ -157,7 +231,8 @@ def reduce_suffix_kept(input: Path, options: Mapping[str, Any], entry: Entry,
     ``palette="per-frame"``, and ``suffix`` is a still's (``.png``, its record saying one
     frame) or, its record saying more, an animation's as this version names it (its own
     format's, or ``.gif``). Any other (an animation written as an APNG ``.png`` by an
-    earlier version, or as a still) is looked at again.
+    earlier version, or as a still) is looked at again, and so is every output made, or
+    to be made, with ``ext``, whose name :func:`reduce_suffix` gives without opening it.
 
     >>> kept = Entry({"palette": "global"}, {"frames": 3})
     >>> reduce_suffix_kept(Path("clip.webp"), {"palette": "global"}, kept, ".webp")
@@ -167,6 +242,8 @@ def reduce_suffix_kept(input: Path, options: Mapping[str, Any], entry: Entry,
     """
     per_frame = options.get("palette") == "per-frame"
     if (entry.settings.get("palette") == "per-frame") != per_frame:
+        return False
+    if options.get("ext") is not None or entry.settings.get("ext") is not None:
         return False
     frames = entry.record.get("frames")
     if frames == 1:

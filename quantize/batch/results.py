@@ -22,13 +22,13 @@ __all__ = ["ABANDONED", "EDITED_LARGER", "FINISHED_UNRECORDED", "FOLDERS_LEFT", 
            "LEFT_UNRECORDED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED",
            "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary",
            "FileResult", "RemovedOutput", "Status", "Unsettled", "UnsettledStatus",
-           "abandoned_row", "check_removed", "check_unsettled", "edited_larger_counts",
-           "edited_larger_line", "file_result", "finished_unrecorded_row", "folder_counts",
-           "is_folder", "larger_counts",
+           "abandoned_row", "bytes_counts", "check_removed", "check_unsettled",
+           "edited_larger_counts", "edited_larger_line", "file_result",
+           "finished_unrecorded_row", "folder_counts", "is_folder", "larger_counts",
            "left_out_line", "made_larger", "not_reached_row", "not_removed_lines",
-           "passed_over_counts", "passed_over_suffixes", "redone_counts", "removed_counts",
-           "removed_note", "same_path", "stale_kept", "stopped_counts", "unclaimed_counts",
-           "unrecorded_kept"]
+           "output_sizes", "passed_over_counts", "passed_over_suffixes", "redone_counts",
+           "removed_counts", "removed_note", "same_path", "stale_kept", "stopped_counts",
+           "unclaimed_counts", "unrecorded_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -384,6 +384,40 @@ def edited_larger_counts(edited: int) -> list[str]:
             ] if edited else []
 
 
+def output_sizes(status: str | None, record: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The bytes in and out (``bytes_in``, ``bytes_out`` of ``record``, a job's record or a
+    report row) of a file that has an output: made now ("ok") or before ("skipped" as
+    existing), not one skipped as larger than its input (:data:`LARGER`), kept without
+    one; None for any other, or a record without both sizes (segment's).
+
+    >>> output_sizes("ok", {"bytes_in": 100, "bytes_out": 40})
+    (100, 40)
+    >>> output_sizes("skipped", {"bytes_in": 100, LARGER: "larger"}) is None
+    True
+    """
+    if status not in ("ok", "skipped") or record.get(LARGER):
+        return None
+    size_in, size_out = record.get("bytes_in"), record.get("bytes_out")
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (size_in, size_out)):
+        return None
+    return size_in, size_out
+
+
+def bytes_counts(size_in: int, size_out: int, files: int) -> list[str]:
+    """The bytes in and out of the ``files`` with an output (:func:`output_sizes`), as a
+    batch's summary line says them (its page says the same, in its own markup): one phrase,
+    or none when no file has an output.
+
+    >>> bytes_counts(1380527, 688155, 5), bytes_counts(0, 0, 0)
+    (['1,380,527 → 688,155 bytes (49.8%) for the 5 files with an output'], [])
+    """
+    if not size_in:
+        return []
+    which = "the 1 file" if files == 1 else f"the {files} files"
+    return [f"{size_in:,} → {size_out:,} bytes ({size_out / size_in:.1%}) for {which} "
+            "with an output"]
+
+
 def unclaimed_counts(unclaimed: int, unfinished: int, done: str = "left in place") -> list[str]:
     """The outputs a batch left in place and in no report, as its summary line and its page
     say them: ``unclaimed`` counts them all, ``unfinished`` those of them a stopped run left
@@ -586,6 +620,9 @@ class BatchSummary:
     failed_stale: int = 0  # among failed: an earlier output left in place, stale (STALE)
     folders_skipped: int = 0  # sub-folders not searched (NOT_SEARCHED): in no other count
     folders_failed: int = 0  # sub-folders that could not be listed (NOT_LISTED): the same
+    with_output: int = 0  # among ok and skipped: files with an output (output_sizes)
+    bytes_in: int = 0  # of those files, their inputs' bytes
+    bytes_out: int = 0  # and their outputs'
 
     @property
     def done(self) -> int:
@@ -621,6 +658,10 @@ class BatchSummary:
         self.stale += larger and bool(result.record.get(STALE))
         self.edited_larger += result.status == "skipped" and EDITED_LARGER in result.record
         self.failed_stale += result.status == "failed" and bool(result.record.get(STALE))
+        if (sizes := output_sizes(result.status, result.record)) is not None:
+            self.with_output += 1
+            self.bytes_in += sizes[0]
+            self.bytes_out += sizes[1]
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as a JSON-able dict (seconds rounded to ms), those of the summary line."""
@@ -631,7 +672,9 @@ class BatchSummary:
                 "failed": self.failed, "failed_stale": self.failed_stale,
                 "folders_skipped": self.folders_skipped, "folders_failed": self.folders_failed,
                 "seconds": round(self.seconds, 3),
-                "interrupted": self.interrupted, "interrupted_by": self.interrupted_by}
+                "interrupted": self.interrupted, "interrupted_by": self.interrupted_by,
+                "with_output": self.with_output, "bytes_in": self.bytes_in,
+                "bytes_out": self.bytes_out}
 
 
 def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResult:

@@ -155,7 +155,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     check_writable_output(plan.output_dir)  # not after every file is sampled
     samples, transparent, left_out = _sample_all(plan, samples_per_file, jobs, scheduler)
     colors, counts = merge_histograms(samples)
-    palette = fit_shared_palette(colors, counts, plan.options, transparent=transparent)
+    fitting = {k: v for k, v in plan.options.items() if k != "ext"}  # names, not colours
+    palette = fit_shared_palette(colors, counts, fitting, transparent=transparent)
     with folder_made(plan.output_dir):  # not left behind, empty, when the write fails
         write_palette(path, palette)
     record_output(plan.output_dir, path, plan.settings,  # its size: removed only as written

@@ -96,7 +96,7 @@ _NOT_PROCESSED_SHOWN = 5
 _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reason; --force "
                        "replaces their outputs")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
-                "--palette", "--optimize", "--skip-if-larger")
+                "--palette", "--optimize", "--skip-if-larger", "--ext")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region", "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
@@ -114,6 +114,7 @@ Examples:
   quantize batch site/ -o min/ -r --glob '*.png' --glob '*.gif'  # either
   quantize batch site/ -o min/ -r --exclude 'vendor/**'  # all but those
   quantize batch clips/ -o reduced/ --palette per-frame  # a.webp -> a.gif
+  quantize batch site/ -o min/ -r --ext .gif  # a.jpg -> min/a.gif, every file a GIF
   quantize batch photos/ -o reduced/ --report report.csv --html report.html
   quantize batch photos/ -o reduced/ --json > results.jsonl  # a line a file
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
@@ -169,7 +170,7 @@ def batch(
     mode: Annotated[str, typer.Option(
         "--mode", metavar="reduce|segment",
         help="reduce (one PNG per image; an animation in its own format, as reduce "
-        "writes it) or segment (a folder of region maps "
+        "writes it; --ext chooses another) or segment (a folder of region maps "
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", parser=integer, metavar="K",
@@ -213,6 +214,15 @@ def batch(
         "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file "
         f"({PALETTE_FORMAT_LIST}; not with -k, --quality or --exact-colors).",
         parser=palette_file)] = None,
+    ext: Annotated[str | None, typer.Option(
+        "--ext", metavar="SUFFIX",
+        help="reduce: name each output INPUT-stem + SUFFIX in the mirrored folder, its "
+        "extension picking the format, as reduce --ext does (.png, .gif, .webp, .tif, .jpg; "
+        "--ext .gif makes every file a GIF); an animation too: its frames as an APNG in a "
+        ".png, as pages in a .tif, and failed for a .jpg. --ext same keeps each input's "
+        "name and format (PNG, GIF, WebP written lossless, TIFF), refusing a JPEG, which "
+        "would be coded anew, lossy: leave JPEGs out with --exclude. Default: .png, an "
+        "animation in its own format.", show_default=False)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "
         "palette for all frames, no flicker) or per-frame (a local palette for each frame; "
@@ -336,6 +346,7 @@ def batch(
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
              "--shared-palette": shared_palette, "--palette": palette != "global",
+             "--ext": ext is not None,
              "--regions": regions is not None,
              "--edges": edges, "-w/--weight": bool(weights),
              "--min-region": min_region is not None,
@@ -360,6 +371,8 @@ def batch(
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     overlay_color, seed))
         options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
+        if ext is not None:
+            options["ext"] = _check_ext(ext)
         _refuse_image_input(input_dir, mode)
     refuse_image_named_folder(output_dir, "batch writes an output for each image into it")
     # checked as typed (a final "/", which a Path drops, names a folder), then as paths
@@ -972,6 +985,17 @@ def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
                              f"--mode {'segment' if mode == 'reduce' else 'reduce'}")
 
 
+def _check_ext(ext: str) -> str:
+    """``--ext``, checked as reduce checks its own (each output is named in OUT_DIR), or
+    ``same`` (:data:`~quantize.batch.modes.SAME_NAME`)."""
+    from ..batch.modes import SAME_NAME
+    from ..reduce import check_ext
+
+    return ext if ext == SAME_NAME else check_ext(
+        ext, "--ext", where=", which is written in OUT_DIR, in the folder that mirrors its "
+        "input's")
+
+
 def _require_distributed(scheduler: str) -> None:
     from .. import batch as lib
 
@@ -1544,6 +1568,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
             f"skipped{larger}, {summary.failed} failed{kept}{gave_up} in "
             f"{summary.seconds:.1f} s{rate}")
+    line += "".join(f"; {n}" for n in lib.bytes_counts(summary.bytes_in, summary.bytes_out,
+                                                       summary.with_output))
     # links to folders, folders of outputs, folders not listed: no files
     line += "".join(f"; {folders}" for folders in lib.folder_counts(summary.folders_skipped,
                                                                     summary.folders_failed))

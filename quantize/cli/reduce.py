@@ -298,9 +298,9 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
                 else given["max_pixels"]),
-               ("-j", jobs), ("-q", show == "quiet"), ("--json", show == "json")]
-    dropped = [name for name, used in (("--ext", ext is not None),
-                                       ("--format", stdout_format is not None),
+               ("--ext", ext), ("-j", jobs), ("-q", show == "quiet"),
+               ("--json", show == "json")]
+    dropped = [name for name, used in (("--format", stdout_format is not None),
                                        ("--palette-out", given["palette_out"] is not None))
                if used]
     return carried, dropped, refused
@@ -560,14 +560,11 @@ def _refuse_colors_no_output_holds(files: Sequence[_File], options: dict[str, An
 
 
 def _check_ext(ext: str) -> None:
-    known = (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS)
-    if "/" in ext:  # said as such: the suffix may well end in an image extension
-        fail(f"--ext={quoted(ext)} holds a '/'; expected a suffix of the output's name, which "
-             "is written beside its input: to write it elsewhere, name it with -o",
-             USAGE_ERROR)
-    if not ext.lower().endswith(known):
-        fail(f"--ext={quoted(ext)} is not valid; expected a suffix ending in an image extension "
-             f"({', '.join(known)}), e.g. --ext .k16.png", USAGE_ERROR)
+    from ..reduce import check_ext
+
+    with user_errors():
+        check_ext(ext, "--ext", where=", which is written beside its input: to write it "
+                  "elsewhere, name it with -o")
 
 
 class _PaletteSizes(NamedTuple):

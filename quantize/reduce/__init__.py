@@ -33,6 +33,7 @@ from .file_job import (
     PALETTE_EXTENSIONS,
     RGB_EXTENSIONS,
     AlphaLossWarning,
+    check_ext,
     check_indexed_colors,
     check_outputs_given,
     default_output,
@@ -50,6 +51,6 @@ from .result import ReduceResult
 
 __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALETTE_MODES",
            "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult", "ShownOutput",
-           "check_indexed_colors", "check_outputs_given", "check_reduce_options",
+           "check_ext", "check_indexed_colors", "check_outputs_given", "check_reduce_options",
            "default_output", "default_output_names", "default_output_suffix", "fit_palette",
            "output_kind", "reduce_colors", "reduce_file", "stream_output_suffix"]

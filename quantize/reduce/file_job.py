@@ -93,13 +93,14 @@ if TYPE_CHECKING:
     from ..animation.frames import OpenAnimation
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
-           "check_indexed_colors", "check_outputs_given", "default_output",
+           "check_ext", "check_indexed_colors", "check_outputs_given", "default_output",
            "default_output_names", "output_kind", "reduce_file"]
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
 PALETTE_EXTENSIONS = (".png", ".apng", ".gif")
 #: Output extensions written as the reduced image in RGB (RGBA when it has alpha).
 RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
+
 # JPEG is lossy whatever the reduction; WebP is written lossless, so the file
 # holds exactly the reduced colours its metrics describe. Pillow's JPEG save options,
 # for every JPEG written: quality 95 and full-resolution colour (4:4:4, subsampling 0).
@@ -116,6 +117,37 @@ _JPEG_OPTIONS = {"quality": 95, "subsampling": 0}
 # 1.87 MB, while on 0.25 MP photos level 8 costs about 0.01 s.
 _SMALLEST_PNG_MAX_PIXELS = 4_000_000
 _LARGE_PNG_LEVEL = 6
+
+
+def check_ext(ext: str, name: str = "ext", where: str = "") -> str:
+    """Refuse a suffix ``ext`` that names outputs ``<input stem>`` + ``ext`` (``quantize
+    reduce --ext``, ``batch --ext``) unless it ends, in any case, in an extension of
+    :data:`PALETTE_EXTENSIONS` or :data:`RGB_EXTENSIONS`, which picks the format, and
+    holds no "/"; ``name`` names it in the errors, and ``where`` (", which is written
+    beside its input: ...") says, after the error of a "/", where the output goes.
+
+    >>> check_ext(".k16.PNG")
+    '.k16.PNG'
+    >>> check_ext("_small/a.png", "--ext")
+    Traceback (most recent call last):
+    ValueError: --ext='_small/a.png' holds a '/'; expected a suffix of the output's name
+    >>> check_ext(".bmp")
+    Traceback (most recent call last):
+    ValueError: ext='.bmp' is not valid; expected a suffix ending in an image extension \
+(.png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff), e.g. ext='.k16.png'
+    """
+    if not isinstance(ext, str):
+        raise TypeError(f"{name}={ext!r} is a {type(ext).__name__}; expected a string such "
+                        "as '.k16.png'")
+    if "/" in ext:  # said as such: the suffix may well end in an image extension
+        raise ValueError(f"{name}={quoted(ext)} holds a '/'; expected a suffix of the "
+                         f"output's name{where}")
+    known = (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS)
+    if not ext.lower().endswith(known):
+        example = f"{name} .k16.png" if name.startswith("-") else f"{name}='.k16.png'"
+        raise ValueError(f"{name}={quoted(ext)} is not valid; expected a suffix ending in an "
+                         f"image extension ({', '.join(known)}), e.g. {example}")
+    return ext
 
 # Images up to this many pixels are measured in the caller, before their output is
 # encoded, not on a thread beside the encoding: on 300 photo crops of 32-64 pixels a

@@ -57,6 +57,7 @@ from ..batch.results import (
     is_folder,
     larger_counts,
     made_larger,
+    output_sizes,
     passed_over_counts,
     redone_counts,
     removed_counts,
@@ -931,10 +932,9 @@ def _bytes_html(rows: Sequence[Mapping[str, Any]], larger: Sequence[Mapping[str,
      · <span>100 →</span> <span>40 bytes (40.0%)</span> for the 1 file with an output · \
 <span>150 →</span> <span>90 bytes (60.0%)</span> counting the 1 skipped as larger, kept as it was
     """
-    made = [r for r in rows if r.get("status") in ("ok", "skipped") and not r.get(LARGER)
-            and _number(r.get("bytes_in")) and _number(r.get("bytes_out"))]
-    b_in = sum(r["bytes_in"] for r in made)
-    b_out = sum(r["bytes_out"] for r in made)
+    made = [sizes for r in rows if (sizes := output_sizes(r.get("status"), r)) is not None]
+    b_in = sum(size_in for size_in, _ in made)
+    b_out = sum(size_out for _, size_out in made)
     if not b_in:
         return ""
     files = "1 file" if len(made) == 1 else f"{len(made)} files"

@@ -1,0 +1,262 @@
+"""``quantize batch --ext``: output names and formats, reruns, and the summary's bytes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+#: The inputs of :func:`site`, each with its output's name without --ext (a still as
+#: .png, an animation in its own format).
+DEFAULT_NAMES = {"a.png": "a.png", "B.JPG": "B.png", "c.gif": "c.png", "d.gif": "d.gif",
+                 "sub/e.webp": "sub/e.png"}
+
+
+def _cli(*args: str):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    return CliRunner().invoke(app, ["batch", *map(str, args)])
+
+
+def _image(seed: int) -> Image.Image:
+    pixels = np.random.default_rng(seed).integers(0, 256, (8, 10, 3), dtype=np.uint8)
+    return Image.fromarray(pixels)
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    """A PNG, a JPEG (named in upper case), a still GIF, a GIF of 2 frames, and a WebP in a
+    sub-folder."""
+    root = tmp_path / "site"
+    (root / "sub").mkdir(parents=True)
+    _image(1).save(root / "a.png")
+    _image(2).save(root / "B.JPG", format="JPEG")
+    _image(3).save(root / "c.gif")
+    _image(4).save(root / "d.gif", save_all=True, append_images=[_image(5)], duration=80,
+                   loop=0)
+    _image(6).save(root / "sub" / "e.webp", lossless=True)
+    return root
+
+
+def _outputs(out: Path) -> dict[str, tuple[str, int]]:
+    """Each image file of ``out`` (its manifest left out), by path, with its format and
+    frames as Pillow reads them."""
+    found = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            with Image.open(path) as im:
+                found[path.relative_to(out).as_posix()] = (im.format,
+                                                           getattr(im, "n_frames", 1))
+    return found
+
+
+def _run(site: Path, out: Path, *args: str):
+    return _cli(site, "-o", out, "-r", "-k", "4", "-j", "1", *args)
+
+
+def test_without_ext_the_names_are_as_before(site, tmp_path):
+    result = _run(site, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert _outputs(tmp_path / "out") == {
+        "a.png": ("PNG", 1), "B.png": ("PNG", 1), "c.png": ("PNG", 1), "d.gif": ("GIF", 2),
+        "sub/e.png": ("PNG", 1)}
+
+
+@pytest.mark.parametrize("ext, fmt", [(".gif", "GIF"), (".png", "PNG"), (".webp", "WEBP"),
+                                      (".tif", "TIFF"), (".small.png", "PNG"),
+                                      (".GIF", "GIF")])
+def test_ext_names_every_output_stem_plus_suffix_in_its_format(site, tmp_path, ext, fmt):
+    """Stills and the animation alike, as reduce --ext writes them: the animation keeps
+    its 2 frames (as an APNG in a .png, pages in a .tif)."""
+    out = tmp_path / "out"
+    result = _run(site, out, "--ext", ext)
+    assert result.exit_code == 0, result.output
+    assert _outputs(out) == {f"{stem}{ext}": (fmt, 2 if stem == "d" else 1)
+                             for stem in ("a", "B", "c", "d", "sub/e")}
+
+
+def test_ext_webp_is_lossless_and_ext_gif_is_indexed(site, tmp_path):
+    """The colours written are the 4 of the palette: no lossy coding added others."""
+    for ext in (".webp", ".gif"):
+        out = tmp_path / ext[1:]
+        assert _run(site, out, "--ext", ext).exit_code == 0
+        with Image.open(out / f"a{ext}") as im:
+            assert len(im.convert("RGB").getcolors()) <= 4
+
+
+def test_ext_jpg_fails_the_animation_alone_as_reduce_does(site, tmp_path):
+    out = tmp_path / "out"
+    result = _run(site, out, "--ext", ".jpg")
+    assert result.exit_code == 1, result.output
+    assert _outputs(out) == {"a.jpg": ("JPEG", 1), "B.jpg": ("JPEG", 1), "c.jpg": ("JPEG", 1),
+                             "sub/e.jpg": ("JPEG", 1)}
+    assert (f"quantize: error: {site / 'd.gif'}: output='{out / 'd.jpg'}' has an unsupported "
+            "extension '.jpg' for an animation; expected one of") in result.stderr
+
+
+def test_a_rerun_with_the_same_ext_skips_every_file(site, tmp_path):
+    out = tmp_path / "out"
+    assert _run(site, out, "--ext", ".gif").exit_code == 0
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*.gif")}
+    again = _run(site, out, "--ext", ".gif")
+    assert again.exit_code == 0, again.output
+    assert "5/5 files: 0 ok, 5 skipped, 0 failed" in again.stdout
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.gif")} == before
+
+
+def test_a_rerun_with_another_ext_is_refused_without_force(site, tmp_path):
+    out = tmp_path / "out"
+    assert _run(site, out).exit_code == 0
+    made = _outputs(out)
+    result = _run(site, out, "--ext", ".gif")
+    assert result.exit_code == 15
+    # d.gif keeps its name, the same file: the 4 others would be renamed
+    assert result.stderr == (f"quantize: error: {out}: 4 outputs were made with "
+                             "--ext=(not given), while this run asks for --ext='.gif'; add "
+                             "--force to redo them, or choose another -o folder\n")
+    assert _outputs(out) == made
+    back = _run(site, out, "--ext", ".webp")
+    assert back.exit_code == 15 and "5 outputs were made with" in back.stderr
+
+
+def test_ext_png_takes_the_stills_made_without_it_and_refuses_the_animation(site, tmp_path):
+    """A still's a.png is the same file with --ext .png or without; the animation, a GIF
+    without it, would be an APNG d.png."""
+    out = tmp_path / "out"
+    assert _run(site, out).exit_code == 0
+    result = _run(site, out, "--ext", ".png")
+    assert result.exit_code == 15
+    assert "1 output was made with --ext=(not given)" in result.stderr
+    forced = _run(site, out, "--ext", ".png", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert _outputs(out)["d.png"] == ("PNG", 2) and not (out / "d.gif").exists()
+
+
+def test_force_switches_the_names_and_removes_the_earlier_outputs(site, tmp_path):
+    out = tmp_path / "out"
+    assert _run(site, out).exit_code == 0
+    forced = _run(site, out, "--ext", ".gif", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert _outputs(out) == {"a.gif": ("GIF", 1), "B.gif": ("GIF", 1), "c.gif": ("GIF", 1),
+                             "d.gif": ("GIF", 2), "sub/e.gif": ("GIF", 1)}
+    assert (f"(removed {out / 'a.png'}, made of this file under another name by an earlier "
+            "run)") in forced.stdout
+    again = _run(site, out, "--ext", ".gif")  # recorded with the new suffix
+    assert again.exit_code == 0 and "0 ok, 5 skipped" in again.stdout
+    assert _run(site, out).exit_code == 15  # and back without it is a change again
+
+
+def test_inputs_sharing_a_stem_keep_their_extension_as_without_ext(tmp_path):
+    (tmp_path / "in").mkdir()
+    _image(1).save(tmp_path / "in" / "x.png")
+    _image(2).save(tmp_path / "in" / "x.jpg")
+    result = _run(tmp_path / "in", tmp_path / "out", "--ext", ".gif")
+    assert result.exit_code == 0, result.output
+    assert _outputs(tmp_path / "out") == {"x.jpg.gif": ("GIF", 1), "x.png.gif": ("GIF", 1)}
+
+
+@pytest.mark.parametrize("args, error", [
+    (["--mode", "segment", "--ext", ".png"],
+     "--ext does not apply to --mode segment; expected it only with --mode reduce"),
+    (["--ext", ".bmp"], "--ext='.bmp' is not valid; expected a suffix ending in an image "
+     "extension (.png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff), e.g. --ext .k16.png"),
+    (["--ext", ".png", "--palette", "per-frame"],
+     "--palette='per-frame' needs .gif outputs (local colour tables), but --ext='.png' names "
+     "every output otherwise; expected a suffix ending in .gif, or none"),
+    (["--ext", "small/a.png"], "--ext='small/a.png' holds a '/'; expected a suffix of the "
+     "output's name, which is written in OUT_DIR, in the folder that mirrors its input's"),
+])
+def test_a_bad_ext_is_one_line_exit_2_before_any_work(site, tmp_path, args, error):
+    result = _cli(site, "-o", tmp_path / "out", *args)
+    assert result.exit_code == 2
+    assert result.stderr == f"quantize: error: {error}\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_ext_read_back_as_an_input_is_refused(site):
+    """Outputs written among the inputs are refused, as without --ext."""
+    result = _cli(site, "-o", site, "--ext", ".min.png")
+    assert result.exit_code == 2
+    assert f"(output '{site / 'B.min.png'}' would be read as an input)" in result.stderr
+
+
+def test_help_names_ext(tmp_path):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    shown = CliRunner().invoke(app, ["batch", "--help"], env={"COLUMNS": "200"}).output
+    assert "--ext SUFFIX" in shown and "--ext .gif makes every file a GIF" in shown
+
+
+def _sizes(paths) -> int:
+    return sum(Path(p).stat().st_size for p in paths)
+
+
+def test_the_summary_gives_the_bytes_in_and_out_of_the_files_with_an_output(site, tmp_path):
+    out = tmp_path / "out"
+    first = _run(site, out)
+    assert first.exit_code == 0
+    size_in = _sizes(site / name for name in DEFAULT_NAMES)
+    size_out = _sizes(out / name for name in DEFAULT_NAMES.values())
+    phrase = (f"; {size_in:,} → {size_out:,} bytes ({size_out / size_in:.1%}) for the 5 "
+              "files with an output\n")
+    assert first.stdout.splitlines()[-1].startswith("5/5 files: 5 ok, 0 skipped, 0 failed in ")
+    assert first.stdout.endswith(phrase)
+    again = _run(site, out)  # skipped as done: their outputs are counted as the page counts
+    assert again.stdout.endswith(phrase)
+
+
+def test_the_summary_bytes_leave_out_failed_files(site, tmp_path):
+    out = tmp_path / "out"
+    result = _run(site, out, "--ext", ".jpg")
+    written = ["a.jpg", "B.jpg", "c.jpg", "sub/e.jpg"]
+    size_in = _sizes(site / name for name in ("a.png", "B.JPG", "c.gif", "sub/e.webp"))
+    assert result.stdout.endswith(f"{size_in:,} → {_sizes(out / n for n in written):,} bytes "
+                                  f"({_sizes(out / n for n in written) / size_in:.1%}) for "
+                                  "the 4 files with an output; 4 outputs larger than their "
+                                  "inputs (--skip-if-larger skips them)\n")
+
+
+def test_quiet_stays_silent_and_json_keeps_stdout_for_objects(site, tmp_path):
+    quiet = _run(site, tmp_path / "q", "-q")
+    assert quiet.exit_code == 0 and quiet.stdout == ""
+    report = tmp_path / "r.json"
+    as_json = _run(site, tmp_path / "j", "--json", "--report", report)
+    assert as_json.exit_code == 0
+    rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert len(rows) == 5
+    assert "for the 5 files with an output" in as_json.stderr
+    summary = json.loads(report.read_text())["summary"]
+    assert (summary["with_output"], summary["bytes_in"], summary["bytes_out"]) == (
+        5, sum(r["bytes_in"] for r in rows), sum(r["bytes_out"] for r in rows))
+
+
+def test_segment_mode_says_no_bytes(site, tmp_path):
+    result = _cli(site, "-o", tmp_path / "out", "--mode", "segment", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert "bytes" not in result.stdout.splitlines()[-1]
+
+
+def test_ext_same_keeps_each_name_and_format_and_refuses_a_jpeg(site, tmp_path):
+    out = tmp_path / "out"
+    refused = _run(site, out, "--ext", "same")
+    assert refused.exit_code == 2 and not out.exists()
+    assert refused.stderr == (
+        f"quantize: error: --ext='same' keeps each input's name and format, but "
+        f"'{site / 'B.JPG'}' is a JPEG, which would be coded anew, lossy (quality 95), most "
+        "often larger than it is: leave them out (--exclude='*.JPG'), or write every file as "
+        "a PNG (--ext='.png')\n")
+    result = _run(site, out, "--ext", "same", "--exclude", "*.JPG")
+    assert result.exit_code == 0, result.output
+    assert _outputs(out) == {"a.png": ("PNG", 1), "c.gif": ("GIF", 1), "d.gif": ("GIF", 2),
+                             "sub/e.webp": ("WEBP", 1)}
+    with Image.open(out / "sub" / "e.webp") as im:  # lossless: the palette's colours alone
+        assert len(im.convert("RGB").getcolors()) <= 4
+    again = _run(site, out, "--ext", "same", "--exclude", "*.JPG")
+    assert again.exit_code == 0 and "0 ok, 4 skipped" in again.stdout
