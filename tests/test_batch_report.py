@@ -35,7 +35,8 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
                                "files_left_out": 0, "left_out_extensions": [],
                                "folders_not_entered": 0,
                                "unclaimed": 0, "unfinished": 0, "removed": 0,
-                               "removed_unfinished": 0}
+                               "removed_unfinished": 0, "with_output": 0, "bytes_in": 0,
+                               "bytes_out": 0}
     assert data["removed"] == []
     assert data["files"][0]["psnr"] == 31.5 and data["files"][1]["reason"] == "not an image"
     assert data["files"][0]["palette"][0]["hex"] == "#ff0000"

@@ -3771,7 +3771,8 @@ def test_a_rerun_that_writes_nothing_does_not_count_the_larger_outputs_again(tmp
     report, page = tmp_path / "r.json", tmp_path / "p.html"
     rerun = _cli(*args, "--report", report, "--html", page)
     assert rerun.exit_code == 0, rerun.output
-    assert re.fullmatch(rf"2/2 files: 0 ok, 2 skipped, 0 failed in \d+\.\d s; report: "
+    assert re.fullmatch(rf"2/2 files: 0 ok, 2 skipped, 0 failed in \d+\.\d s; 154 → 166 bytes "
+                        rf"\(107\.8%\) for the 2 files with an output; report: "
                         rf"{re.escape(f'{report}, {page}')}", rerun.stdout.splitlines()[-1])
     data = json.loads(report.read_text())
     assert (data["summary"]["larger_written"], data["summary"]["skipped"]) == (0, 2)
@@ -3804,7 +3805,8 @@ def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path, monkeypat
     assert (out / "a.png").read_bytes() == b"x" * 90
     summary = result.stdout.splitlines()[-1]
     assert summary.startswith("2/2 files: 0 ok, 2 skipped, 0 failed in ")
-    assert summary.endswith(" s; 1 edited output larger than its input kept as it is; report: "
+    assert summary.endswith(" s; 154 → 166 bytes (107.8%) for the 2 files with an output; "
+                            "1 edited output larger than its input kept as it is; report: "
                             f"{tmp_path}/r.json, {tmp_path}/r.html")
     # a note, as reduce's of an output larger than its input: none with -q, nor with --json,
     # whose object holds the size
@@ -3815,7 +3817,8 @@ def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path, monkeypat
     assert [json.loads(line).get("edited_larger_than_input")
             for line in objects.stdout.splitlines()] == [90, None]
     assert objects.stderr.splitlines()[-1].endswith(
-        " s; 1 edited output larger than its input kept as it is")
+        " s; 154 → 166 bytes (107.8%) for the 2 files with an output; 1 edited "
+        "output larger than its input kept as it is")
     import quantize.cli.batch as cli_batch
 
     monkeypatch.setattr(cli_batch, "is_terminal", lambda stream: True)  # the bar is drawn
