@@ -1652,6 +1652,44 @@ def test_cli_an_output_linked_into_the_input_folder_fails_and_writes_nothing_the
     assert os.readlink(out / "a.png") == str(Path("..", "in", "new.png"))
 
 
+@pytest.mark.parametrize("second", ["a link to the same file", "a link to a.png"])
+def test_cli_two_outputs_linked_to_one_file_fail_the_second(tmp_path, second):
+    """``out/a.png`` and ``out/b.png`` links to one file: both were said "ok", and the file
+    held b's output alone."""
+    src, out, pub = _two_inputs(tmp_path), tmp_path / "out", tmp_path / "pub"
+    out.mkdir()
+    pub.mkdir()
+    (out / "a.png").symlink_to(Path("..", "pub", "x.png"))
+    (out / "b.png").symlink_to(Path("..", "pub", "x.png") if second.endswith("file")
+                               else Path("a.png"))
+    assert _cli(src, "-o", tmp_path / "plain", "-k", 2, "-q").exit_code == 0
+    result = _cli(src, "-o", out, "-k", 2, "--force", "--json")
+    assert result.exit_code == 1
+    reason = (f"{out / 'b.png'} and {out / 'a.png'} (the output of {str(src / 'a.png')!r}) "
+              "are one file through a link, where one would replace the other; remove the "
+              "link")
+    assert result.stderr.startswith(f"quantize: error: {src / 'b.png'}: {reason}\n2/2 files")
+    rows = {Path(row["input"]).name: row for row in map(json.loads, result.stdout.splitlines())}
+    assert (rows["b.png"]["status"], rows["b.png"]["reason"]) == ("failed", reason)
+    assert rows["a.png"]["status"] == "ok"
+    assert (pub / "x.png").read_bytes() == (tmp_path / "plain" / "a.png").read_bytes()
+    assert sorted(p.name for p in pub.iterdir()) == ["x.png"]
+
+
+def test_cli_a_report_and_a_page_linked_to_one_file_are_refused(tmp_path):
+    src = _two_inputs(tmp_path)
+    for name in ("r.json", "h.html"):
+        (tmp_path / name).symlink_to("same.txt")
+    report, page = tmp_path / "r.json", tmp_path / "h.html"
+    result = _cli(src, "-o", tmp_path / "out", "--report", report, "--html", page, "--force")
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: --report={str(report)!r} and "
+                             f"--html={str(page)!r} are one file through a link, where one "
+                             "would replace the other; remove the link, or choose another "
+                             "path\n")
+    assert not (tmp_path / "same.txt").exists() and not (tmp_path / "out").exists()
+
+
 def test_cli_an_output_linked_to_a_name_no_rerun_reads_is_written_through(tmp_path):
     """A hidden name in the input folder, which the search never lists: written there."""
     src, out = _two_inputs(tmp_path), tmp_path / "out"

@@ -33,6 +33,7 @@ from ..io import (
     is_stream,
     missing_file,
     probe_image,
+    shared_landing,
     unread_format,
 )
 from ..names import (
@@ -827,6 +828,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         recorded, inputs, sources, (outputs, keys), dst, mode, unsearched + linked + left_out)
     jobs, found, found_here, replaces = [], [], [], {}
     input_ids: dict[tuple[int, int], Path] = {}  # made at the first output that is a link
+    landed = _outputs_landing_together(mode, inputs, outputs)
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
     settled = ([_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
@@ -846,6 +848,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             continue
         if (into := _link_into_the_search(mode, out, src, dst, recursive, pattern)) is not None:
             settled.append(FileResult(path, out, "failed", into, exit_code=ExitCode.FAILED))
+            continue
+        if (shared := landed.get(out)) is not None:
+            settled.append(FileResult(path, out, "failed", shared, exit_code=ExitCode.FAILED))
             continue
         if (held := _held_by_other_mode(mode, path, out, recorded.get(key),
                                         earlier.get(out, ()))) is not None:
@@ -1363,6 +1368,27 @@ def _link_onto_an_input(mode: JobMode, out: Path, inputs: Sequence[Path],
                     "(not even with force=True); remove the link, or choose another output "
                     "folder")
     return None
+
+
+def _outputs_landing_together(mode: JobMode, inputs: Sequence[Path],
+                              outputs: Sequence[Path]) -> dict[Path, str]:
+    """Why the job of each output in ``outputs`` (of ``inputs``) must not run when a file
+    it writes lands on one an earlier job writes, through a symbolic link at either name
+    (:func:`~quantize.io.shared_landing`): the later would replace the earlier's, both
+    said "ok". By output; the first job landing there runs. Without a link among the
+    files written, no file is looked at further (one ``lstat`` each)."""
+    files = [(path, out, written) for path, out in zip(inputs, outputs, strict=True)
+             for written in mode.written_files(out)]
+    if not any(os.path.islink(written) for _, _, written in files):
+        return {}
+    why: dict[Path, str] = {}
+    for later, earlier in shared_landing(written for _, _, written in files).items():
+        (_, out, path), (first, other, there) = files[later], files[earlier]
+        if out != other:  # one job's files: its own job refuses them
+            why.setdefault(out, f"{path} and {there} (the output of {quoted(first)}) are "
+                                "one file through a link, where one would replace the "
+                                "other; remove the link")
+    return why
 
 
 def _link_into_the_search(mode: JobMode, out: Path, src: Path, dst: Path, recursive: bool,
