@@ -1690,6 +1690,48 @@ def test_cli_a_report_and_a_page_linked_to_one_file_are_refused(tmp_path):
     assert not (tmp_path / "same.txt").exists() and not (tmp_path / "out").exists()
 
 
+def _larger_behind_a_link(tmp_path):
+    """``in/a.png`` and ``in/c.jpg``, whose 8-colour PNG is larger than it, reduced with
+    --force into ``out``, where ``out/c.png`` is a link to ``else/c.png``."""
+    src, out, other = _two_inputs(tmp_path), tmp_path / "out", tmp_path / "else"
+    (src / "b.png").unlink()
+    noise = np.random.default_rng(1).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "c.jpg", quality=5)
+    out.mkdir()
+    other.mkdir()
+    (out / "c.png").symlink_to(Path("..", "else", "c.png"))
+    assert _cli(src, "-o", out, "-k", 8, "--force", "-q").exit_code == 0
+    assert (other / "c.png").stat().st_size > (src / "c.jpg").stat().st_size
+    return src, out, other
+
+
+def test_cli_an_output_larger_than_its_input_behind_a_link_is_removed_through_it(tmp_path):
+    """It was said "left in place: it changed since that run wrote it", the size of the
+    link compared with the file's, and the next run redid it as "the input changed"."""
+    src, out, other = _larger_behind_a_link(tmp_path)
+    before = (src / "c.jpg").read_bytes()
+    result = _cli(src, "-o", out, "-k", 8, "--skip-if-larger", "-q")
+    assert result.exit_code == 98
+    assert ("nothing written; the output an earlier run made (1,388 bytes), larger than its "
+            "input too, was removed\n") in result.stderr
+    assert os.readlink(out / "c.png") == str(Path("..", "else", "c.png"))
+    assert list(other.iterdir()) == []
+    again = _cli(src, "-o", out, "-k", 8, "--json")  # made again, through the link
+    assert again.exit_code == 0, again.stderr
+    rows = {Path(row["input"]).name: row for row in map(json.loads, again.stdout.splitlines())}
+    assert (rows["c.jpg"]["status"], rows["c.jpg"]["reason"]) == ("ok", "")
+    assert (other / "c.png").is_file() and (src / "c.jpg").read_bytes() == before
+
+
+def test_cli_an_orphan_behind_a_link_is_removed_through_it(tmp_path):
+    # It was kept as "changed since that run wrote it".
+    src, out, other = _larger_behind_a_link(tmp_path)
+    result = _cli(src, "-o", out, "-k", 8, "--exclude", "c.jpg", "--remove-orphans", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert list(other.iterdir()) == [] and (out / "c.png").is_symlink()
+    assert (src / "c.jpg").is_file()
+
+
 def test_cli_an_output_linked_to_a_name_no_rerun_reads_is_written_through(tmp_path):
     """A hidden name in the input folder, which the search never lists: written there."""
     src, out = _two_inputs(tmp_path), tmp_path / "out"

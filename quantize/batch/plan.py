@@ -859,10 +859,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         redo = ""
         if (older := earlier.get(out)) and not force:  # it too must match these settings
             found += [entry for _, entry in older if not entry.pending]
-        # A folder's marker on record that leads nowhere is no marker: its job was killed
-        # after removing the file the link led to (write_together's removed_first), as a
-        # removed marker is made again, through the link.
-        if (not force and not (mode.makes_folder and key in recorded)
+        # An output (a folder's marker) on record that is a link leading nowhere is not
+        # there: the run removed the file the link led to (an output found larger than its
+        # input), or its job was killed after removing it (write_together's removed_first);
+        # it is made again, through the link, as a removed file is.
+        if (not force and key not in recorded
                 and (link := _link_to_nothing(mode.done_path(out))) is not None):
             settled.append(FileResult(path, out, "failed", f"output is a link to {quoted(link)}, "
                                       "which does not exist; use force=True to overwrite",
