@@ -1690,6 +1690,22 @@ def test_cli_a_report_and_a_page_linked_to_one_file_are_refused(tmp_path):
     assert not (tmp_path / "same.txt").exists() and not (tmp_path / "out").exists()
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_cli_a_pipe_at_the_records_name_is_refused_not_waited_on(tmp_path):
+    src, out = _two_inputs(tmp_path), tmp_path / "o"
+    out.mkdir()
+    os.mkfifo(out / batch.MANIFEST_NAME)
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-m", "quantize", "batch", str(src), "-o", str(out),
+                           "-k", "2"], capture_output=True, text=True, timeout=60, env=here,
+                          stdin=subprocess.DEVNULL)
+    assert (done.returncode, done.stderr) == (2, (
+        f"quantize: error: {out / batch.MANIFEST_NAME}: is a pipe, device or socket; quantize "
+        "keeps its record of finished outputs there itself: remove it to start a new record; "
+        "no file was processed\n"))
+    assert sorted(p.name for p in out.iterdir()) == [batch.MANIFEST_NAME]
+
+
 def _larger_behind_a_link(tmp_path):
     """``in/a.png`` and ``in/c.jpg``, whose 8-colour PNG is larger than it, reduced with
     --force into ``out``, where ``out/c.png`` is a link to ``else/c.png``."""
