@@ -528,7 +528,8 @@ def test_cli_a_report_at_a_link_to_nothing_needs_force(tmp_path, flag, name):
     refused = _cli(src, "-o", out, "-k", 2, flag, link)
     assert (refused.exit_code, refused.stderr) == (
         15, f"quantize: error: {flag}={str(link)!r} is a link to 'pages/{name}', which does "
-        "not exist; choose another path, or use --force to replace it\n")
+        "not exist: the report would be written there; choose another path, or remove the "
+        "link (--force writes through it, and redoes every file)\n")
     assert link.is_symlink() and not out.exists()
     forced = _cli(src, "-o", out, "-k", 2, flag, link, "--force")
     assert forced.exit_code == 0, forced.output

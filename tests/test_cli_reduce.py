@@ -1072,6 +1072,20 @@ def test_a_link_that_leads_nowhere_is_not_replaced_without_force(photo, tmp_path
     assert link.is_symlink() and os.readlink(link) == "nowhere.png"
 
 
+def test_a_chain_of_links_that_leads_nowhere_names_the_missing_name(photo, tmp_path):
+    # It said "a link to 'mid', which does not exist" of the link mid, which exists.
+    (tmp_path / "real").mkdir()
+    (tmp_path / "mid").symlink_to(Path("real") / "target.png")
+    link = tmp_path / "out.png"
+    link.symlink_to("mid")
+    result = run(photo, "-o", link)
+    assert result.exit_code == 15
+    assert one_error_line(result) == (f"quantize: error: {photo}: {link}: output is a link to "
+                                      "'mid', a link to 'real/target.png', which does not "
+                                      "exist; use --force to overwrite")
+    assert os.readlink(link) == "mid" and list((tmp_path / "real").iterdir()) == []
+
+
 def test_force_writes_through_a_link_at_the_output_and_keeps_it(photo, tmp_path):
     # --force replaced the link with a regular file and left its target as it was.
     (tmp_path / "site").mkdir()

@@ -31,6 +31,7 @@ from ..io import (
     check_name_length,
     check_output_folder,
     is_stream,
+    link_to_nothing_words,
     missing_file,
     probe_image,
     shared_landing,
@@ -865,9 +866,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         # it is made again, through the link, as a removed file is.
         if (not force and key not in recorded
                 and (link := _link_to_nothing(mode.done_path(out))) is not None):
-            settled.append(FileResult(path, out, "failed", f"output is a link to {quoted(link)}, "
-                                      "which does not exist; use force=True to overwrite",
-                                      exit_code=ExitCode.EXISTS))
+            settled.append(FileResult(path, out, "failed", f"output is {link}; use force=True "
+                                      "to overwrite", exit_code=ExitCode.EXISTS))
             continue
         # An output a run stopped before recording (pending) is its, not finished: made again;
         # but only the file its job finished there, not one put under that name since.
@@ -1411,9 +1411,10 @@ def _link_into_the_search(mode: JobMode, out: Path, src: Path, dst: Path, recurs
 
 def _link_to_nothing(path: Path) -> str | None:
     """Where ``path`` leads when it is a link to a missing file (a job would write that
-    file through the link, as reduce refuses to without force), else None."""
+    file through the link, as reduce refuses to without force), in words
+    (:func:`~quantize.io.link_to_nothing_words`), else None."""
     if path.is_symlink() and not path.exists():
-        return os.readlink(path)
+        return link_to_nothing_words(path)
     return None
 
 

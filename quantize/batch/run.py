@@ -30,6 +30,7 @@ from ..errors import (
 )
 from ..io import (
     folder_made,
+    link_to_nothing_words,
     parts_listed_once,
     remove_empty_folders,
     stale_parts,
@@ -1022,7 +1023,7 @@ def _in_the_way(folder: Path, unclaimed: Sequence[Path] = (),
         if path == top or path.is_dir():
             return None
         if path.is_symlink() and not path.exists():
-            return f"{path} is a link to {quoted(os.readlink(path))}, which does not exist"
+            return f"{path} is {link_to_nothing_words(path)}"
         if path.exists():
             if path in unclaimed:
                 return (f"{path} is a file, an earlier run's output of a file that is not "

@@ -51,7 +51,8 @@ __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT", "atomic_write"
            "check_name_length",
            "check_output_folder", "check_output_folder_writable", "check_output_path",
            "check_output_size", "folder_made", "landing", "list_parts_once_from_now",
-           "lock_file_held", "lock_file_taken", "lock_holder", "missing_folders",
+           "link_to_nothing_words", "lock_file_held", "lock_file_taken", "lock_holder",
+           "missing_folders",
            "parts_listed_once", "remove_empty_folders", "remove_stale_parts", "save_pil",
            "shared_landing", "stale_parts", "write_together", "written_through"]
 
@@ -127,7 +128,33 @@ def _exists_words(out: Path) -> str:
     if out.exists():
         return (f"output exists (a link to {quoted(os.readlink(out))}, the file that would "
                 "be overwritten)")
-    return f"output is a link to {quoted(os.readlink(out))}, which does not exist"
+    return f"output is {link_to_nothing_words(out)}"
+
+
+def link_to_nothing_words(path: str | os.PathLike[str]) -> str:
+    """How a symbolic link at ``path`` that leads to no file is said: where it leads, and
+    through a chain of links, each one on to the last, the name that does not exist (the
+    first link's target exists: it is a link). Links as they are written.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     os.symlink(os.path.join("real", "target.png"), os.path.join(folder, "mid"))
+    ...     os.symlink("mid", os.path.join(folder, "out.png"))
+    ...     print(link_to_nothing_words(os.path.join(folder, "out.png")))
+    a link to 'mid', a link to 'real/target.png', which does not exist
+    """
+    here, words = Path(path), []
+    for _ in range(_CHAIN_SHOWN):
+        if not os.path.islink(here):
+            break
+        target = os.readlink(here)
+        words.append(f"a link to {quoted(target)}")
+        here = here.parent / target
+    return ", ".join(words) + ", which does not exist"
+
+
+# The links of a chain named in a message (the system follows 40).
+_CHAIN_SHOWN = 40
 
 
 def written_through(path: str | os.PathLike[str]) -> Path:
@@ -1102,7 +1129,7 @@ socket; expected a folder
             where = "is" if path == dst else f"lies under {quoted(path)}, which is"
             what = ("a pipe, device or socket" if is_stream(path) else "an existing file"
                     if path.exists()
-                    else f"a link to {quoted(os.readlink(path))}, which does not exist")
+                    else link_to_nothing_words(path))
             raise ValueError(f"{name}={quoted(dst)} {where} {what}; expected a folder")
     return dst
 
