@@ -27,8 +27,8 @@ __all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExitCode"
            "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "ImageReadError",
            "InputParameterError", "OutputError", "OutputExistsError", "OwnFileError",
            "PaletteInWarning", "QualityError", "QualityScaleWarning", "QuantizeError",
-           "ResultTooLargeError", "StillImageWarning", "TimingLossWarning", "WriteRefusedError",
-           "command_line_text"]
+           "ResultTooLargeError", "SharedOutputError", "StillImageWarning", "TimingLossWarning",
+           "WriteRefusedError", "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -139,6 +139,14 @@ class OwnFileError(OutputError):
     """Something other than the file a run keeps for itself is at its name (a batch's lock
     or record of finished outputs): a symbolic link, a folder, ... The run would write
     elsewhere, or hold no lock: refused before any work, exit 2."""
+
+    exit_code = ExitCode.USAGE
+
+
+class SharedOutputError(OutputError):
+    """Two outputs of one call land on one file through a symbolic link at a name
+    (:func:`~quantize.io.shared_landing`): written in turn, the second would replace the
+    first, and both would be said written. Refused before any work, exit 2."""
 
     exit_code = ExitCode.USAGE
 

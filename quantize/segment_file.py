@@ -33,7 +33,13 @@ from ._validation import (
     foreign_keywords,
     recorded_seed,
 )
-from .errors import InputParameterError, OutputError, OutputExistsError, warn_caller
+from .errors import (
+    InputParameterError,
+    OutputError,
+    OutputExistsError,
+    SharedOutputError,
+    warn_caller,
+)
 from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
@@ -45,6 +51,7 @@ from .io import (
     probe_image,
     remove_stale_parts,
     require_regular_file,
+    shared_landing,
     write_together,
 )
 from .names import printable, printable_data, quoted, same_file
@@ -496,8 +503,13 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
     """Check every output path in ``outdir`` (made) before any work is done."""
     # the temporary files a killed run left of the files a segment run writes, and only those
     remove_stale_parts(outdir / name for name in (*OUTPUT_FILES, EDGES_FILE))
-    return {name: check_output_path(outdir / name, inputs=(input,), force=force)
-            for name in names}
+    paths = {name: check_output_path(outdir / name, inputs=(input,), force=force)
+             for name in names}
+    if shared := shared_landing(paths.values()):
+        two, one = (names[i] for i in next(iter(shared.items())))
+        raise SharedOutputError(f"{two} and {one} are one file through a link, where one "
+                                "would replace the other; remove the link", path=outdir)
+    return paths
 
 
 # _edge_levels converts a band of about this many pixels at a time.

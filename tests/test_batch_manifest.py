@@ -234,6 +234,21 @@ def test_a_link_at_the_records_name_is_refused_for_reads_and_appends(tmp_path, t
         assert (tmp_path / target).read_bytes() == text
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_pipe_at_the_records_name_is_refused_for_reads_and_appends(tmp_path):
+    # Opening it waited for a writer (or a reader) forever: the batch hung.
+    from quantize.batch.manifest import check_appendable
+
+    os.mkfifo(tmp_path / batch.MANIFEST_NAME)
+    line = (f"{tmp_path / batch.MANIFEST_NAME}: is a pipe, device or socket; quantize keeps "
+            "its record of finished outputs there itself: remove it to start a new record; no "
+            "file was processed")
+    for call in (load_manifest, check_appendable):
+        with pytest.raises(OwnFileError) as info:
+            call(tmp_path)
+        assert (str(info.value), info.value.exit_code) == (line, 2)
+
+
 def test_a_torn_line_after_entries_leaves_the_manifest_readable(tmp_path):
     record_output(tmp_path, tmp_path / "a.png", {}, {"k": 2})
     record_removed(tmp_path, tmp_path / "a.png")   # read, though it leaves no entry

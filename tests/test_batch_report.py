@@ -452,8 +452,10 @@ def test_a_link_to_nothing_at_the_report_path_is_refused_without_force(tmp_path)
     with pytest.raises(OutputExistsError) as err:
         check_report_replaceable(link, "report")
     assert str(err.value) == (f"report={str(link)!r} is a link to "
-                              f"{str(tmp_path / 'gone' / 'r.csv')!r}, which does not exist; "
-                              "choose another path, or use force=True to replace it")
+                              f"{str(tmp_path / 'gone' / 'r.csv')!r}, which does not exist: "
+                              "the report would be written there; choose another path, or "
+                              "remove the link (force=True writes through it, and redoes "
+                              "every file)")
     check_report_replaceable(link, "report", force=True)  # no error
     assert link.is_symlink()
 

@@ -552,7 +552,8 @@ def test_cli_a_report_at_a_link_to_nothing_needs_force(tmp_path, flag, name):
     refused = _cli(src, "-o", out, "-k", 2, flag, link)
     assert (refused.exit_code, refused.stderr) == (
         15, f"quantize: error: {flag}={str(link)!r} is a link to 'pages/{name}', which does "
-        "not exist; choose another path, or use --force to replace it\n")
+        "not exist: the report would be written there; choose another path, or remove the "
+        "link (--force writes through it, and redoes every file)\n")
     assert link.is_symlink() and not out.exists()
     forced = _cli(src, "-o", out, "-k", 2, flag, link, "--force")
     assert forced.exit_code == 0, forced.output
@@ -1674,6 +1675,102 @@ def test_cli_an_output_linked_into_the_input_folder_fails_and_writes_nothing_the
     assert rows["b.png"]["status"] == "ok"
     assert sorted(p.name for p in src.iterdir()) == ["a.png", "b.png"]
     assert os.readlink(out / "a.png") == str(Path("..", "in", "new.png"))
+
+
+@pytest.mark.parametrize("second", ["a link to the same file", "a link to a.png"])
+def test_cli_two_outputs_linked_to_one_file_fail_the_second(tmp_path, second):
+    """``out/a.png`` and ``out/b.png`` links to one file: both were said "ok", and the file
+    held b's output alone."""
+    src, out, pub = _two_inputs(tmp_path), tmp_path / "out", tmp_path / "pub"
+    out.mkdir()
+    pub.mkdir()
+    (out / "a.png").symlink_to(Path("..", "pub", "x.png"))
+    (out / "b.png").symlink_to(Path("..", "pub", "x.png") if second.endswith("file")
+                               else Path("a.png"))
+    assert _cli(src, "-o", tmp_path / "plain", "-k", 2, "-q").exit_code == 0
+    result = _cli(src, "-o", out, "-k", 2, "--force", "--json")
+    assert result.exit_code == 1
+    reason = (f"{out / 'b.png'} and {out / 'a.png'} (the output of {str(src / 'a.png')!r}) "
+              "are one file through a link, where one would replace the other; remove the "
+              "link")
+    assert result.stderr.startswith(f"quantize: error: {src / 'b.png'}: {reason}\n2/2 files")
+    rows = {Path(row["input"]).name: row for row in map(json.loads, result.stdout.splitlines())}
+    assert (rows["b.png"]["status"], rows["b.png"]["reason"]) == ("failed", reason)
+    assert rows["a.png"]["status"] == "ok"
+    assert (pub / "x.png").read_bytes() == (tmp_path / "plain" / "a.png").read_bytes()
+    assert sorted(p.name for p in pub.iterdir()) == ["x.png"]
+
+
+def test_cli_a_report_and_a_page_linked_to_one_file_are_refused(tmp_path):
+    src = _two_inputs(tmp_path)
+    for name in ("r.json", "h.html"):
+        (tmp_path / name).symlink_to("same.txt")
+    report, page = tmp_path / "r.json", tmp_path / "h.html"
+    result = _cli(src, "-o", tmp_path / "out", "--report", report, "--html", page, "--force")
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: --report={str(report)!r} and "
+                             f"--html={str(page)!r} are one file through a link, where one "
+                             "would replace the other; remove the link, or choose another "
+                             "path\n")
+    assert not (tmp_path / "same.txt").exists() and not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_cli_a_pipe_at_the_records_name_is_refused_not_waited_on(tmp_path):
+    src, out = _two_inputs(tmp_path), tmp_path / "o"
+    out.mkdir()
+    os.mkfifo(out / batch.MANIFEST_NAME)
+    here = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-m", "quantize", "batch", str(src), "-o", str(out),
+                           "-k", "2"], capture_output=True, text=True, timeout=60, env=here,
+                          stdin=subprocess.DEVNULL)
+    assert (done.returncode, done.stderr) == (2, (
+        f"quantize: error: {out / batch.MANIFEST_NAME}: is a pipe, device or socket; quantize "
+        "keeps its record of finished outputs there itself: remove it to start a new record; "
+        "no file was processed\n"))
+    assert sorted(p.name for p in out.iterdir()) == [batch.MANIFEST_NAME]
+
+
+def _larger_behind_a_link(tmp_path):
+    """``in/a.png`` and ``in/c.jpg``, whose 8-colour PNG is larger than it, reduced with
+    --force into ``out``, where ``out/c.png`` is a link to ``else/c.png``."""
+    src, out, other = _two_inputs(tmp_path), tmp_path / "out", tmp_path / "else"
+    (src / "b.png").unlink()
+    noise = np.random.default_rng(1).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "c.jpg", quality=5)
+    out.mkdir()
+    other.mkdir()
+    (out / "c.png").symlink_to(Path("..", "else", "c.png"))
+    assert _cli(src, "-o", out, "-k", 8, "--force", "-q").exit_code == 0
+    assert (other / "c.png").stat().st_size > (src / "c.jpg").stat().st_size
+    return src, out, other
+
+
+def test_cli_an_output_larger_than_its_input_behind_a_link_is_removed_through_it(tmp_path):
+    """It was said "left in place: it changed since that run wrote it", the size of the
+    link compared with the file's, and the next run redid it as "the input changed"."""
+    src, out, other = _larger_behind_a_link(tmp_path)
+    before = (src / "c.jpg").read_bytes()
+    result = _cli(src, "-o", out, "-k", 8, "--skip-if-larger", "-q")
+    assert result.exit_code == 98
+    assert ("nothing written; the output an earlier run made (1,388 bytes), larger than its "
+            "input too, was removed\n") in result.stderr
+    assert os.readlink(out / "c.png") == str(Path("..", "else", "c.png"))
+    assert list(other.iterdir()) == []
+    again = _cli(src, "-o", out, "-k", 8, "--json")  # made again, through the link
+    assert again.exit_code == 0, again.stderr
+    rows = {Path(row["input"]).name: row for row in map(json.loads, again.stdout.splitlines())}
+    assert (rows["c.jpg"]["status"], rows["c.jpg"]["reason"]) == ("ok", "")
+    assert (other / "c.png").is_file() and (src / "c.jpg").read_bytes() == before
+
+
+def test_cli_an_orphan_behind_a_link_is_removed_through_it(tmp_path):
+    # It was kept as "changed since that run wrote it".
+    src, out, other = _larger_behind_a_link(tmp_path)
+    result = _cli(src, "-o", out, "-k", 8, "--exclude", "c.jpg", "--remove-orphans", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert list(other.iterdir()) == [] and (out / "c.png").is_symlink()
+    assert (src / "c.jpg").is_file()
 
 
 def test_cli_an_output_linked_to_a_name_no_rerun_reads_is_written_through(tmp_path):

@@ -1095,6 +1095,20 @@ def test_a_link_that_leads_nowhere_is_not_replaced_without_force(photo, tmp_path
     assert link.is_symlink() and os.readlink(link) == "nowhere.png"
 
 
+def test_a_chain_of_links_that_leads_nowhere_names_the_missing_name(photo, tmp_path):
+    # It said "a link to 'mid', which does not exist" of the link mid, which exists.
+    (tmp_path / "real").mkdir()
+    (tmp_path / "mid").symlink_to(Path("real") / "target.png")
+    link = tmp_path / "out.png"
+    link.symlink_to("mid")
+    result = run(photo, "-o", link)
+    assert result.exit_code == 15
+    assert one_error_line(result) == (f"quantize: error: {photo}: {link}: output is a link to "
+                                      "'mid', a link to 'real/target.png', which does not "
+                                      "exist; use --force to overwrite")
+    assert os.readlink(link) == "mid" and list((tmp_path / "real").iterdir()) == []
+
+
 def test_force_writes_through_a_link_at_the_output_and_keeps_it(photo, tmp_path):
     # --force replaced the link with a regular file and left its target as it was.
     (tmp_path / "site").mkdir()
@@ -1141,6 +1155,65 @@ def test_force_never_writes_through_a_link_onto_the_input(photo, tmp_path, way):
         f"quantize: error: {src}: its output would be {str(out)!r}, the input itself, which "
         "is never overwritten (not even with --force); name another file with -o")
     assert photo.read_bytes() == before and link.is_symlink()
+
+
+def _second_photo(tmp_path: Path, photo: Path, name: str) -> Path:
+    other = tmp_path / name
+    Image.open(photo).transpose(Image.Transpose.ROTATE_90).save(other)
+    return other
+
+
+def test_force_never_writes_through_a_default_output_link_onto_another_input(photo,
+                                                                           tmp_path):
+    # With --force, a.k8.png -> b.png wrote a's output into the input b.png, exit 0.
+    other = _second_photo(tmp_path, photo, "other.png")
+    link = tmp_path / "photo.k8.png"
+    link.symlink_to("other.png")
+    before, other_before = photo.read_bytes(), other.read_bytes()
+    result = run(photo, other, "-k", 8, "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {photo}: its output would be {str(link)!r}, a link to the input "
+        f"{str(other)!r}; rename that input, or choose other output names with --ext")
+    assert photo.read_bytes() == before and other.read_bytes() == other_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.png", "photo.k8.png",
+                                                          "photo.png"]
+
+
+def test_two_default_outputs_linked_to_one_file_are_refused(photo, tmp_path):
+    # Both were written through their links into t.png, one result lost, exit 0.
+    other = _second_photo(tmp_path, photo, "other.jpg")
+    for name in ("photo.k8.png", "other.k8.png"):
+        (tmp_path / name).symlink_to("t.png")
+    result = run(photo, other, "-k", 8, "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {other}: its output {str(tmp_path / 'other.k8.png')!r} and the "
+        f"output {str(tmp_path / 'photo.k8.png')!r} of {photo} are one file through a link, "
+        "where one would replace the other; remove the link, or choose other output names")
+    assert not (tmp_path / "t.png").exists()
+
+
+def test_palette_out_linked_to_the_output_is_refused(photo, tmp_path):
+    # The image was written, then replaced by the GIMP palette, exit 0.
+    out, palette = tmp_path / "same.png", tmp_path / "l2.gpl"
+    palette.symlink_to("same.png")
+    result = run(photo, "-k", 8, "-o", out, "--palette-out", palette, "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {photo}: --palette-out={str(palette)!r} and its output "
+        f"{str(out)!r} are one file through a link, where one would replace the other; "
+        "remove the link, or choose other output names")
+    assert not out.exists() and palette.is_symlink()
+
+
+def test_default_output_names_quality_may_give_may_link_to_one_file(photo, tmp_path):
+    # --quality writes one of photo.k<N>.png: two of them linked to one file are no clash.
+    for n in (2, 3):
+        (tmp_path / f"photo.k{n}.png").symlink_to("t.png")
+    result = run(photo, "--quality", 50, "--force")
+    assert result.exit_code == 0, result.output
+    assert len(list(tmp_path.glob("photo.k*.png"))) == 3
 
 
 def _reduce_with_streams(args: list[Any], stdout: Any, stderr: Any,

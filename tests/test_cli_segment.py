@@ -567,6 +567,24 @@ def test_cli_force_writes_through_links_in_the_output_folder(photo_path, tmp_pat
         (tmp_path / "plain" / "segments.json").read_text())["region_stats"]
 
 
+def test_cli_two_outputs_linked_to_one_file_are_refused_before_any_work(photo_path,
+                                                                        tmp_path):
+    # segmented.png -> labels.png: labels.png was written, then replaced, exit 0.
+    out = tmp_path / "seg"
+    args = ["segment", str(photo_path), "-k", "3", "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    (out / "segmented.png").unlink()
+    (out / "segmented.png").symlink_to("labels.png")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = runner.invoke(app, [*args, "--force"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: {photo_path}: {out}: segmented.png and "
+                             "labels.png are one file through a link, where one would "
+                             "replace the other; remove the link\n")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert (out / "segmented.png").is_symlink()
+
+
 class _Killed(BaseException):
     """Stands for SIGKILL: raised where a kill would stop the process, nothing put back."""
 

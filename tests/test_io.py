@@ -41,6 +41,7 @@ from quantize.io import (
     load_image,
     probe_image,
     save_pil,
+    shared_landing,
     write_together,
 )
 from tests.corpus.generate import (
@@ -2615,6 +2616,22 @@ def test_check_output_path_refuses_a_link_it_cannot_write_through(tmp_path, forc
     assert str(info.value) == (f"{gone}: is a link to 'no/such/gone.png': output folder "
                                f"{tmp_path / 'no' / 'such'} does not exist")
     assert os.readlink(loop) == "other.png" and os.readlink(gone) == "no/such/gone.png"
+
+
+def test_shared_landing_finds_outputs_that_links_lead_to_one_file(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "x.png").write_bytes(b"x")
+    (tmp_path / "to-x.png").symlink_to("x.png")
+    (tmp_path / "to-y.png").symlink_to(Path("sub") / "y.png")  # y.png does not exist
+    (tmp_path / "to-to-y.png").symlink_to("to-y.png")
+    (tmp_path / "sub-link").symlink_to("sub", target_is_directory=True)
+    names = ["a.png", "x.png", "to-x.png", "to-y.png", "sub-link/y.png", "to-to-y.png"]
+    paths = [tmp_path / name for name in names]
+    assert shared_landing(paths) == {2: 1, 4: 3, 5: 3}
+    assert shared_landing(paths[3:5]) == {1: 0}  # a link to nothing: where it leads
+    assert shared_landing([paths[3], paths[5]]) == {1: 0}  # a chain of links
+    assert shared_landing([paths[0], paths[1], paths[3]]) == {}
+    assert (tmp_path / "x.png").read_bytes() == b"x" and not (tmp_path / "sub/y.png").exists()
 
 
 def test_a_link_to_nothing_in_a_folder_is_written_there_with_force(tmp_path):

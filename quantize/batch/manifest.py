@@ -44,6 +44,7 @@ import gc
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -421,14 +422,14 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
     Raises
     ------
     OwnFileError
-        An OutputError: the manifest is a symbolic link (to a file or to nothing), naming
-        it, where it leads and what to do (exit 2).
+        An OutputError: the manifest is a symbolic link (to a file or to nothing), or a
+        pipe, device or socket, naming it, what it is and what to do (exit 2).
     OutputError
         An OSError: the manifest exists but cannot be read (a folder of that name),
         naming it and how to go on.
     """
     path = Path(output_dir) / MANIFEST_NAME
-    _refuse_a_link(path)
+    _refuse_not_its_file(path)
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             before = _file_stamp(os.fstat(f.fileno()))
@@ -469,20 +470,30 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _refuse_a_link(path: Path) -> None:
-    """Refuse a symbolic link at the manifest's name ``path`` (:func:`load_manifest`).
+def _refuse_not_its_file(path: Path) -> None:
+    """Refuse a symbolic link, or a pipe, device or socket, at the manifest's name ``path``
+    (:func:`load_manifest`): a link would be followed, and opening a pipe waits for a
+    writer, or a reader, forever. Nothing there, a file or a folder (which cannot be read,
+    and is said so) pass.
 
     Raises
     ------
     OwnFileError
-        Naming ``path``, where it leads and what to do.
+        Naming ``path``, what it is (where a link leads) and what to do.
     """
-    if not os.path.islink(path):
+    try:
+        st = os.lstat(path)
+    except OSError:
         return
-    raise OwnFileError(f"is a symbolic link (to {quoted(os.readlink(path))}); quantize keeps "
-                       "its record of finished outputs there itself: put the file it leads "
-                       "to in its place, or remove the link to start a new record; no file "
-                       "was processed", path=path)
+    if stat.S_ISLNK(st.st_mode):
+        raise OwnFileError(f"is a symbolic link (to {quoted(os.readlink(path))}); quantize "
+                           "keeps its record of finished outputs there itself: put the file "
+                           "it leads to in its place, or remove the link to start a new "
+                           "record; no file was processed", path=path)
+    if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        raise OwnFileError("is a pipe, device or socket; quantize keeps its record of "
+                           "finished outputs there itself: remove it to start a new record; "
+                           "no file was processed", path=path)
 
 
 def _no_link(name: str, flags: int) -> int:
@@ -798,7 +809,8 @@ def check_appendable(output_dir: str | os.PathLike[str]) -> None:
     Raises
     ------
     OwnFileError
-        If the manifest is a symbolic link (:func:`load_manifest`).
+        If the manifest is a symbolic link, or a pipe, device or socket
+        (:func:`load_manifest`).
     OutputError
         Naming the output folder when it cannot be written, or the manifest and why it
         cannot be opened.
@@ -810,7 +822,7 @@ def check_appendable(output_dir: str | os.PathLike[str]) -> None:
     path = folder / MANIFEST_NAME
     if not os.path.lexists(path):
         return
-    _refuse_a_link(path)
+    _refuse_not_its_file(path)
     try:
         with open(path, "ab", opener=_no_link):
             pass

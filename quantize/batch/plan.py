@@ -31,8 +31,10 @@ from ..io import (
     check_name_length,
     check_output_folder,
     is_stream,
+    link_to_nothing_words,
     missing_file,
     probe_image,
+    shared_landing,
     unread_format,
 )
 from ..names import (
@@ -857,6 +859,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         recorded, inputs, sources, (outputs, keys), dst, mode, unsearched + linked + left_out)
     jobs, found, found_here, replaces = [], [], [], {}
     input_ids: dict[tuple[int, int], Path] = {}  # made at the first output that is a link
+    landed = _outputs_landing_together(mode, inputs, outputs)
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
     settled = ([_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
@@ -877,6 +880,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if (into := _link_into_the_search(mode, out, src, dst, recursive, pattern)) is not None:
             settled.append(FileResult(path, out, "failed", into, exit_code=ExitCode.FAILED))
             continue
+        if (shared := landed.get(out)) is not None:
+            settled.append(FileResult(path, out, "failed", shared, exit_code=ExitCode.FAILED))
+            continue
         if (held := _held_by_other_mode(mode, path, out, recorded.get(key),
                                         earlier.get(out, ()))) is not None:
             settled.append(held)
@@ -884,14 +890,14 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         redo = ""
         if (older := earlier.get(out)) and not force:  # it too must match these settings
             found += [entry for _, entry in older if not entry.pending]
-        # A folder's marker on record that leads nowhere is no marker: its job was killed
-        # after removing the file the link led to (write_together's removed_first), as a
-        # removed marker is made again, through the link.
-        if (not force and not (mode.makes_folder and key in recorded)
+        # An output (a folder's marker) on record that is a link leading nowhere is not
+        # there: the run removed the file the link led to (an output found larger than its
+        # input), or its job was killed after removing it (write_together's removed_first);
+        # it is made again, through the link, as a removed file is.
+        if (not force and key not in recorded
                 and (link := _link_to_nothing(mode.done_path(out))) is not None):
-            settled.append(FileResult(path, out, "failed", f"output is a link to {quoted(link)}, "
-                                      "which does not exist; use force=True to overwrite",
-                                      exit_code=ExitCode.EXISTS))
+            settled.append(FileResult(path, out, "failed", f"output is {link}; use force=True "
+                                      "to overwrite", exit_code=ExitCode.EXISTS))
             continue
         # An output a run stopped before recording (pending) is its, not finished: made again;
         # but only the file its job finished there, not one put under that name since.
@@ -1396,6 +1402,27 @@ def _link_onto_an_input(mode: JobMode, out: Path, inputs: Sequence[Path],
     return None
 
 
+def _outputs_landing_together(mode: JobMode, inputs: Sequence[Path],
+                              outputs: Sequence[Path]) -> dict[Path, str]:
+    """Why the job of each output in ``outputs`` (of ``inputs``) must not run when a file
+    it writes lands on one an earlier job writes, through a symbolic link at either name
+    (:func:`~quantize.io.shared_landing`): the later would replace the earlier's, both
+    said "ok". By output; the first job landing there runs. Without a link among the
+    files written, no file is looked at further (one ``lstat`` each)."""
+    files = [(path, out, written) for path, out in zip(inputs, outputs, strict=True)
+             for written in mode.written_files(out)]
+    if not any(os.path.islink(written) for _, _, written in files):
+        return {}
+    why: dict[Path, str] = {}
+    for later, earlier in shared_landing(written for _, _, written in files).items():
+        (_, out, path), (first, other, there) = files[later], files[earlier]
+        if out != other:  # one job's files: its own job refuses them
+            why.setdefault(out, f"{path} and {there} (the output of {quoted(first)}) are "
+                                "one file through a link, where one would replace the "
+                                "other; remove the link")
+    return why
+
+
 def _link_into_the_search(mode: JobMode, out: Path, src: Path, dst: Path, recursive: bool,
                           pattern: str | None) -> str | None:
     """Why the job for ``out`` must not run when a file it writes is a link to a file that
@@ -1415,9 +1442,10 @@ def _link_into_the_search(mode: JobMode, out: Path, src: Path, dst: Path, recurs
 
 def _link_to_nothing(path: Path) -> str | None:
     """Where ``path`` leads when it is a link to a missing file (a job would write that
-    file through the link, as reduce refuses to without force), else None."""
+    file through the link, as reduce refuses to without force), in words
+    (:func:`~quantize.io.link_to_nothing_words`), else None."""
     if path.is_symlink() and not path.exists():
-        return os.readlink(path)
+        return link_to_nothing_words(path)
     return None
 
 

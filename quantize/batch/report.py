@@ -21,7 +21,13 @@ from typing import Any, Literal
 
 from .._validation import check_choice, check_file_name, check_int
 from ..errors import OutputError, OutputExistsError
-from ..io import STREAM_OUTPUT, atomic_write, is_stream, written_through
+from ..io import (
+    STREAM_OUTPUT,
+    atomic_write,
+    is_stream,
+    link_to_nothing_words,
+    written_through,
+)
 from ..names import (
     extension_words,
     landing_path,
@@ -242,7 +248,7 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
 
     A report of an earlier run is replaced, so that rerunning a batch updates
     it; any other existing file is left alone, and so is a link that leads nowhere
-    (writing the report would replace the link), as ``reduce -o`` leaves one.
+    (the report would be written where it leads), as ``reduce -o`` leaves one.
 
     Raises
     ------
@@ -253,9 +259,10 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
     if force:
         return
     if p.is_symlink() and not p.exists():
-        raise OutputExistsError(f"{name}={quoted(p)} is a link to {quoted(os.readlink(p))}, "
-                                "which does not exist; choose another path, or use "
-                                "force=True to replace it")
+        raise OutputExistsError(f"{name}={quoted(p)} is {link_to_nothing_words(p)}: the "
+                                "report would be written there; choose another path, or "
+                                "remove the link (force=True writes through it, and redoes "
+                                "every file)")
     if not p.is_file():
         return
     try:

@@ -28,7 +28,14 @@ from ..errors import (
     QualityError,
     ResultTooLargeError,
 )
-from ..io import folder_made, parts_listed_once, remove_empty_folders, stale_parts
+from ..io import (
+    folder_made,
+    link_to_nothing_words,
+    parts_listed_once,
+    remove_empty_folders,
+    stale_parts,
+    written_through,
+)
 from ..names import quoted
 from ..reduce.records import EXISTING_KEPT
 from .calls import (
@@ -574,19 +581,21 @@ def _remove_output(mode: JobMode, output: Path, entry: Entry) -> str | None:
     """Remove the files the job wrote for ``output`` (recorded as ``entry``); None when
     done, else why it was left: it changed since (a file whose size is not the one
     recorded, or that is no longer a regular file; a folder that is now a link), or the
-    system refused."""
+    system refused. A file written through a link at its name (the link kept,
+    :func:`~quantize.io.written_through`) is the file the link leads to: that one is
+    looked at and removed, and the link kept, as a job that writes it again keeps it."""
     size = entry.record.get("bytes_out")
     try:
-        st = os.lstat(output)
         if mode.makes_folder:  # a job makes a folder, never a link to one
-            if not stat.S_ISDIR(st.st_mode):
+            if not stat.S_ISDIR(os.lstat(output).st_mode):
                 return "it changed since that run wrote it"
-        elif not stat.S_ISREG(st.st_mode) or (isinstance(size, int) and st.st_size != size):
+        elif not stat.S_ISREG((st := os.stat(output)).st_mode) or (
+                isinstance(size, int) and st.st_size != size):
             return "it changed since that run wrote it"
         files = mode.written_files(output)
         for path in files:  # the marker last: an interrupted removal is taken up again
             with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+                written_through(path).unlink()
         remove_mark(mode.done_path(output))
     except OSError as exc:
         return f"cannot remove it ({exc.strerror or exc})"
@@ -1014,7 +1023,7 @@ def _in_the_way(folder: Path, unclaimed: Sequence[Path] = (),
         if path == top or path.is_dir():
             return None
         if path.is_symlink() and not path.exists():
-            return f"{path} is a link to {quoted(os.readlink(path))}, which does not exist"
+            return f"{path} is {link_to_nothing_words(path)}"
         if path.exists():
             if path in unclaimed:
                 return (f"{path} is a file, an earlier run's output of a file that is not "

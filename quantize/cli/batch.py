@@ -543,6 +543,7 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
 
         check_html_path(html)
         lib.check_report_folder(html, "html", output_dir)
+    _refuse_reports_landing_together(report, html)
     # said first: a report stdout was redirected to (and so made empty) is no other file
     refuse_text_onto_files((target, f"the --{name} file") for name, target in
                            (("report", report), ("html", html)) if target is not None)
@@ -551,6 +552,18 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
             lib.check_report_replaceable(target, name, force)
     if scheduler is not None:
         _require_distributed(scheduler)
+
+
+def _refuse_reports_landing_together(report: str | None, html: str | None) -> None:
+    """Refuse a --report and an --html page that are one file through a link at either
+    name (:func:`~quantize.io.shared_landing`): the page replaced the report, both said
+    written."""
+    from ..io import shared_landing
+
+    if report is not None and html is not None and shared_landing([report, html]):
+        raise ValueError(f"--report={quoted(report)} and --html={quoted(html)} are one file "
+                         "through a link, where one would replace the other; remove the "
+                         "link, or choose another path")
 
 
 def _files_read_or_reported(plan: "lib.BatchPlan", options: dict[str, Any],

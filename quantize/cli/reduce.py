@@ -33,7 +33,13 @@ import typer
 from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, FormatAdviceError, QualityError
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, STREAM_OUTPUT
+from ..io import (
+    DEFAULT_MAX_PIXELS,
+    MAX_PALETTE,
+    STREAM_OUTPUT,
+    landing,
+    shared_landing,
+)
 from ..names import (
     folded_name,
     one_file_names,
@@ -250,6 +256,7 @@ def reduce_command(
     with user_errors():
         _check_named_outputs(output, options["palette_out"])
         _check_no_input_overwritten(files, options, sizes)
+        _check_outputs_land_apart(files, options, sizes)
         _refuse_batch_folders(files, options["palette_out"])
         _refuse_missing_folders(files, options["palette_out"])
         workers = _check_jobs(jobs, len(files))
@@ -702,13 +709,13 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
     if len(files) < 2:
         return
     given = [f.input for f in files if f.input != STDIO]
-    inputs = {Path(name).resolve(): name for name in given}  # through links too
+    inputs = _inputs_landing(files)
     folded = {_name_key(Path(name)): name for name in given}
     for f in files:
         if f.output is None or f.to_stdout:
             continue
         out = Path(f.output)
-        if (other := inputs.get(out.resolve())) is not None and other != f.input:
+        if (other := inputs.get(landing(out))) is not None and other != f.input:
             _refuse_output(f.input, "would be", f.output, other)
         if (other := folded.get(_name_key(out))) is not None and other != f.input:
             _refuse_output(f.input, "would be", f.output, other)
@@ -814,31 +821,84 @@ def _check_no_default_output_is_its_input(files: Sequence[_File], options: dict[
     the other files were written. So is one that is a folder, as a name given by ``-o`` or
     ``--ext`` is (the job's exit 1 said "is a directory"). Each folder is listed once, for
     the names of that form."""
+    inputs = _inputs_landing(files)
+    for f, out, verb in _existing_default_outputs(files, options, sizes):
+        if os.path.isdir(out):  # as --ext, or -o, naming a folder is refused
+            fail(f"{f.input}: its output {verb} {quoted(out)}, which is a folder; expected "
+                 "a file name: name another file with -o", USAGE_ERROR)
+        if same_file(out, f.input):
+            what = ("a link to the input" if os.path.islink(out)
+                    else "the input itself under another name (a hard link)")
+            fail(f"{f.input}: its output {verb} {quoted(out)}, {what}, which is never "
+                 "overwritten (not even with --force); name another file with -o",
+                 USAGE_ERROR)
+        if os.path.islink(out) and (other := inputs.get(landing(out))) is not None:
+            _refuse_output(f.input, verb, out, other)  # names: _check_default_outputs
+
+
+def _existing_default_outputs(files: Sequence[_File], options: dict[str, Any],
+                              sizes: _PaletteSizes | None) -> list[tuple[_File, str, str]]:
+    """The names in the inputs' folders that an input's default output may take (any N
+    it may take, or more), each with its file and how sure it is ("would be", "may be"):
+    those through which it may be written elsewhere (a link), or not at all (a folder).
+    Each folder is listed once, for the names of that form."""
     from ..reduce import default_output_names
 
     listed: dict[Path, dict[str, list[re.Match[str]]]] = {}
+    found = []
     for f in files:
         if f.output is not None or f.input == STDIO:
             continue
         src = Path(f.input)
         if src.parent not in listed:
             listed[src.parent] = _numbered_names(src.parent)
-        names = default_output_names(src, options["n_colors"], options["quality"], sizes)
-        for parsed in listed[src.parent].get(output_stem(src), ()):
-            out = str(src.parent / parsed.string)
+        there = listed[src.parent].get(output_stem(src), ())
+        names = default_output_names(src, options["n_colors"], options["quality"],
+                                     sizes) if there else {}  # read no header without a need
+        for parsed in there:
             numbers = names.get(parsed["ext"], ())
-            if int(parsed["n"]) not in numbers:
-                continue
-            verb = "would be" if len(numbers) == 1 else "may be"
-            if os.path.isdir(out):  # as --ext, or -o, naming a folder is refused
-                fail(f"{f.input}: its output {verb} {quoted(out)}, which is a folder; expected "
-                     "a file name: name another file with -o", USAGE_ERROR)
-            if same_file(out, src):
-                what = ("a link to the input" if os.path.islink(out)
-                        else "the input itself under another name (a hard link)")
-                fail(f"{f.input}: its output {verb} {quoted(out)}, {what}, which is never "
-                     "overwritten (not even with --force); name another file with -o",
-                     USAGE_ERROR)
+            if int(parsed["n"]) in numbers:
+                found.append((f, str(src.parent / parsed.string),
+                              "would be" if len(numbers) == 1 else "may be"))
+    return found
+
+
+def _inputs_landing(files: Sequence[_File]) -> dict[tuple[Any, ...], str]:
+    """The inputs (not stdin) by the file each is read from (:func:`~quantize.io.landing`):
+    an output that lands there, through a link at its name or not, would replace it."""
+    return {landing(f.input): f.input for f in reversed(files) if f.input != STDIO}
+
+
+def _check_outputs_land_apart(files: Sequence[_File], options: dict[str, Any],
+                              sizes: _PaletteSizes | None) -> None:
+    """Refuse, before any work, two outputs of the command that land on one file through
+    a link at a name (:func:`~quantize.io.shared_landing`): ``-o same.png --palette-out
+    l.gpl``, ``l.gpl`` a link to ``same.png``; ``a.k8.png`` and ``b.k8.png`` links to
+    one file. Written in turn, the second replaced the first, and both were said written.
+    Outputs of one name are compared before (:func:`_check_distinct_outputs`)."""
+    named: dict[tuple[str, Any], str] = {}  # (input, where it lands) -> output
+    for f in files:
+        if f.output is not None and not f.to_stdout:
+            named[(f.input, landing(f.output))] = f.output
+    for f, out, _ in _existing_default_outputs(files, options, sizes):
+        if os.path.islink(out):  # one per file of those --quality may give
+            named.setdefault((f.input, landing(out)), out)
+    if options["palette_out"] is not None and options["palette_out"] != STDIO:
+        named[("", landing(options["palette_out"]))] = options["palette_out"]
+    listed = [(name, out) for (name, _), out in named.items()]
+    shared = shared_landing(out for _, out in listed)
+    if not shared:
+        return
+    later, earlier = next(iter(shared.items()))
+    (in_one, one), (in_two, two) = listed[earlier], listed[later]
+    shown = in_two or in_one  # the --palette-out is listed last
+    first, second = (f"--palette-out={quoted(out)}" if not name
+                     else f"its output {quoted(out)}" if name == shown
+                     else f"the output {quoted(out)} of {name}"
+                     for name, out in ((in_one, one), (in_two, two)))
+    fail(printable_line(f"{shown}: {second} and {first} are one file through a link, "
+                        "where one would replace the other; remove the link, or choose other "
+                        "output names"), USAGE_ERROR)
 
 
 def _numbered_names(folder: Path) -> dict[str, list[re.Match[str]]]:
@@ -1001,6 +1061,8 @@ def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
     alike)."""
     if Path(output).name == Path(other).name:
         same = f"{quoted(output)}, which is also an input"
+    elif os.path.islink(output) and landing(output) == landing(other):
+        same = f"{quoted(output)}, a link to the input {quoted(other)}"
     elif folded_name(Path(output).name) != folded_name(Path(other).name):
         same = f"{quoted(output)}, which the input {quoted(other)} links to"
     else:

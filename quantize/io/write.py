@@ -50,10 +50,11 @@ from .read import is_stream
 __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT", "atomic_write",
            "check_name_length",
            "check_output_folder", "check_output_folder_writable", "check_output_path",
-           "check_output_size", "folder_made", "list_parts_once_from_now", "lock_file_held",
-           "lock_file_taken", "lock_holder", "missing_folders", "parts_listed_once",
-           "remove_empty_folders", "remove_stale_parts", "save_pil", "stale_parts",
-           "write_together", "written_through"]
+           "check_output_size", "folder_made", "landing", "list_parts_once_from_now",
+           "link_to_nothing_words", "lock_file_held", "lock_file_taken", "lock_holder",
+           "missing_folders",
+           "parts_listed_once", "remove_empty_folders", "remove_stale_parts", "save_pil",
+           "shared_landing", "stale_parts", "write_together", "written_through"]
 
 #: GIF has binary transparency: pixels and palette entries with alpha below this are
 #: written fully transparent, the others opaque (every GIF quantize writes).
@@ -127,7 +128,33 @@ def _exists_words(out: Path) -> str:
     if out.exists():
         return (f"output exists (a link to {quoted(os.readlink(out))}, the file that would "
                 "be overwritten)")
-    return f"output is a link to {quoted(os.readlink(out))}, which does not exist"
+    return f"output is {link_to_nothing_words(out)}"
+
+
+def link_to_nothing_words(path: str | os.PathLike[str]) -> str:
+    """How a symbolic link at ``path`` that leads to no file is said: where it leads, and
+    through a chain of links, each one on to the last, the name that does not exist (the
+    first link's target exists: it is a link). Links as they are written.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     os.symlink(os.path.join("real", "target.png"), os.path.join(folder, "mid"))
+    ...     os.symlink("mid", os.path.join(folder, "out.png"))
+    ...     print(link_to_nothing_words(os.path.join(folder, "out.png")))
+    a link to 'mid', a link to 'real/target.png', which does not exist
+    """
+    here, words = Path(path), []
+    for _ in range(_CHAIN_SHOWN):
+        if not os.path.islink(here):
+            break
+        target = os.readlink(here)
+        words.append(f"a link to {quoted(target)}")
+        here = here.parent / target
+    return ", ".join(words) + ", which does not exist"
+
+
+# The links of a chain named in a message (the system follows 40).
+_CHAIN_SHOWN = 40
 
 
 def written_through(path: str | os.PathLike[str]) -> Path:
@@ -154,6 +181,42 @@ def written_through(path: str | os.PathLike[str]) -> Path:
         raise OutputError(f"is a link in a loop of links ({quoted(os.readlink(given))}), "
                           "expected an output file name", path=given)
     return target
+
+
+def landing(path: str | os.PathLike[str]) -> tuple[Any, ...]:
+    """Where a file written to ``path`` lands, as a key that two paths share when they
+    land on one file: through links (:func:`written_through`), by the file's device and
+    inode where it exists (a hard link, a folder named two ways), else by its path with
+    every link resolved. An input, read through its links, lands where it is read from.
+
+    >>> landing("no/such/a.png") == landing("no/such/../such/a.png")
+    True
+    """
+    try:
+        st = os.stat(path)
+    except OSError:  # nothing there yet (a link that leads nowhere: where it leads)
+        return ("", os.path.realpath(path))
+    return (st.st_dev, st.st_ino)
+
+
+def shared_landing(paths: Iterable[str | os.PathLike[str]]) -> dict[int, int]:
+    """The outputs of ``paths`` that land on a file an earlier one lands on
+    (:func:`landing`): written in turn, the later would replace the earlier, through a
+    link at either name. By the place of each in ``paths``, that of the first output
+    landing there; empty when every one lands on a file of its own.
+
+    >>> shared_landing(["a.png", "b.png", "./a.png", "b.png"])
+    {2: 0, 3: 1}
+    """
+    first: dict[tuple[Any, ...], int] = {}
+    shared = {}
+    for index, path in enumerate(paths):
+        key = landing(path)
+        if key in first:
+            shared[index] = first[key]
+        else:
+            first[key] = index
+    return shared
 
 
 #: Why a pipe, device or socket (a FIFO a reader waits on, ``/dev/null``) is refused as an
@@ -1066,7 +1129,7 @@ socket; expected a folder
             where = "is" if path == dst else f"lies under {quoted(path)}, which is"
             what = ("a pipe, device or socket" if is_stream(path) else "an existing file"
                     if path.exists()
-                    else f"a link to {quoted(os.readlink(path))}, which does not exist")
+                    else link_to_nothing_words(path))
             raise ValueError(f"{name}={quoted(dst)} {where} {what}; expected a folder")
     return dst
 
