@@ -2723,6 +2723,23 @@ def test_progress_lines_round_as_reduce_does(monkeypatch, capsys):
         "[2/2] ok      in/b.png -> out/b.png  k=1 psnr=lossless delta_e=0.00 seconds=0.00"]
 
 
+def test_progress_line_of_thresholded_alpha_is_not_said_lossless_alone(capsys):
+    """A GIF whose translucent pixels were made transparent or opaque had psnr=lossless, as
+    if nothing was lost: the pixels thresholded follow, as reduce's line says them."""
+    results = [batch.FileResult(Path("in/a.png"), Path("out/a.gif"), "ok",
+                                record={"k": 3, "psnr": None, "alpha_thresholded": 40,
+                                        "delta_e": 0.0, "seconds": 0.01}),
+               batch.FileResult(Path("in/b.png"), Path("out/b.gif"), "ok",
+                                record={"k": 9, "psnr": 41.5, "alpha_thresholded": 1,
+                                        "delta_e": 0.5, "seconds": 0.01})]
+    _show_progress(results)
+    assert capsys.readouterr().out.splitlines() == [
+        "[1/2] ok      in/a.png -> out/a.gif  k=3 psnr=lossless(rgb) alpha_thresholded=40 "
+        "delta_e=0.00 seconds=0.01",
+        "[2/2] ok      in/b.png -> out/b.gif  k=9 psnr=41.50 alpha_thresholded=1 "
+        "delta_e=0.50 seconds=0.01"]
+
+
 def test_terminal_progress_shows_file_names_and_reasons_as_they_are(monkeypatch):
     results = [batch.FileResult(Path("in/broken [red].jpg"), None, "failed",
                                 "cannot decode [link=x]image[/link]"),

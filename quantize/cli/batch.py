@@ -22,7 +22,7 @@ import sys
 import time
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Annotated, Any
@@ -1427,9 +1427,7 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
     if show == "json":  # a --report row, its warnings shown above (as reduce --json does)
         _json_line(result.as_row())
         return
-    metrics = " ".join(f"{key}={_fmt(result.record[key])}"
-                       for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
-                       if key in result.record)
+    metrics = _metrics(result.record)
     # A failure's reason, as on its error line: stdout alone (> log) still tells why.
     target = {"ok": f" -> {result.output}", "failed": f": {result.reason}"}.get(result.status, "")
     notes = "".join(f"  ({note})" for note in (_why_on_line(result),
@@ -1539,11 +1537,30 @@ class _NotProcessed:
         return _NOT_PROCESSED_MORE.format(n=self.total - _NOT_PROCESSED_SHOWN)
 
 
-def _fmt(value: Any) -> str:
-    """A progress line's value, rounded as reduce's own summary line rounds it."""
-    if value is None:  # a lossless result has no PSNR
-        return "lossless"
-    return f"{value:.2f}" if isinstance(value, float) else str(value)
+def _metrics(record: Mapping[str, Any]) -> str:
+    """A progress line's figures, ``key=value`` each, rounded as reduce's own summary line
+    rounds them. The translucent pixels a GIF's alpha was thresholded on, a loss the
+    metrics leave out, follow the PSNR, which is then not said "lossless" alone, as reduce
+    says "lossless but for the alpha of N translucent pixels".
+
+    >>> _metrics({"k": 2, "psnr": None, "alpha_thresholded": 12, "seconds": 0.1234})
+    'k=2 psnr=lossless(rgb) alpha_thresholded=12 seconds=0.12'
+    >>> _metrics({"k": 2, "psnr": None, "seconds": 0.1})
+    'k=2 psnr=lossless seconds=0.10'
+    """
+    thresholded = record.get("alpha_thresholded", 0)
+    shown = []
+    for key in ("k", "n_regions", "psnr", "delta_e", "seconds"):
+        if key not in record:
+            continue
+        value = record[key]
+        if value is None:  # a lossless result has no PSNR
+            shown.append(f"{key}=lossless(rgb)" if thresholded else f"{key}=lossless")
+        else:
+            shown.append(f"{key}={value:.2f}" if isinstance(value, float) else f"{key}={value}")
+        if key == "psnr" and thresholded:
+            shown.append(f"alpha_thresholded={thresholded}")
+    return " ".join(shown)
 
 
 def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool = False,
