@@ -1765,12 +1765,38 @@ def test_cli_an_output_larger_than_its_input_behind_a_link_is_removed_through_it
 
 
 def test_cli_an_orphan_behind_a_link_is_removed_through_it(tmp_path):
-    # It was kept as "changed since that run wrote it".
+    """It was kept as "changed since that run wrote it". Then the link was kept, leading
+    nowhere with its record gone, and a run without --exclude failed c.jpg on it ("output
+    is a link to '../else/c.png', which does not exist; use --force", exit 15): the link
+    goes with the orphan, as no job writes that name."""
     src, out, other = _larger_behind_a_link(tmp_path)
     result = _cli(src, "-o", out, "-k", 8, "--exclude", "c.jpg", "--remove-orphans", "-q")
     assert result.exit_code == 0, result.stderr
-    assert list(other.iterdir()) == [] and (out / "c.png").is_symlink()
+    assert list(other.iterdir()) == [] and not os.path.lexists(out / "c.png")
     assert (src / "c.jpg").is_file()
+    again = _cli(src, "-o", out, "-k", 8, "--json")
+    assert again.exit_code == 0, again.stderr
+    rows = {Path(row["input"]).name: row for row in map(json.loads, again.stdout.splitlines())}
+    assert (rows["c.jpg"]["status"], rows["c.jpg"]["reason"]) == ("ok", "")
+    assert (out / "c.png").is_file() and not (out / "c.png").is_symlink()
+
+
+def test_cli_an_output_under_a_name_no_longer_given_goes_with_its_link(tmp_path):
+    """An earlier output under another name (a.png, now --ext .gif) behind a link: the file
+    and the link both go once the new output is there, and a return to the old name is
+    not failed as a link to nothing."""
+    src, out, other = _two_inputs(tmp_path), tmp_path / "out", tmp_path / "else"
+    out.mkdir()
+    other.mkdir()
+    (out / "a.png").symlink_to(Path("..", "else", "a.png"))
+    assert _cli(src, "-o", out, "-k", 8, "--force", "-q").exit_code == 0
+    assert (other / "a.png").is_file()
+    result = _cli(src, "-o", out, "-k", 8, "--ext", ".gif", "--force", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert not os.path.lexists(out / "a.png") and list(other.iterdir()) == []
+    back = _cli(src, "-o", out, "-k", 8, "--force", "-q")
+    assert back.exit_code == 0, back.stderr
+    assert (out / "a.png").is_file()
 
 
 def test_cli_an_output_linked_to_a_name_no_rerun_reads_is_written_through(tmp_path):
