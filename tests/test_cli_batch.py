@@ -1429,6 +1429,21 @@ def test_cli_k_with_quality_is_the_most_colours_allowed(photo_tree, tmp_path):
     assert row["k"] <= 4
 
 
+def test_cli_k_over_256_runs_when_ext_names_outputs_that_hold_it(tmp_path):
+    """batch -k 300 --ext .tif exited 2 ("-k/--colors=300 should be <= 256"), where
+    reduce -k 300 -o x.tif runs: the .tif outputs hold the 300 colours; a .gif still not."""
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    result = _cli(src, "-o", out, "-k", "300", "--ext", ".tif", "--json")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted((Path(r["output"]).name, r["n_colors"]) for r in rows) == [
+        ("a.tif", 300), ("b.tif", 300)]
+    refused = _cli(src, "-o", tmp_path / "gif", "-k", "300", "--ext", ".gif")
+    assert (refused.exit_code, refused.stderr) == (
+        2, "quantize: error: -k/--colors=300 should be <= 256\n")
+    assert not (tmp_path / "gif").exists()
+
+
 def test_cli_k_over_256_with_quality_is_the_most_allowed_as_in_reduce(tmp_path):
     # quantize reduce photo.png --quality 3 -k 300 -o o.png ran (its search stops at 256),
     # but batch --quality 3 -k 300 exited 2: "-k/--colors=300 should be <= 256". Now it runs

@@ -21,8 +21,8 @@ from ..io import MAX_PALETTE
 from .manifest import Entry
 from .plan import JobMode
 
-__all__ = ["SAME_NAME", "reduce_job", "reduce_mode", "reduce_suffix", "reduce_suffix_kept",
-           "segment_mode"]
+__all__ = ["SAME_NAME", "holds_more_colors", "reduce_job", "reduce_mode", "reduce_suffix",
+           "reduce_suffix_kept", "segment_mode"]
 
 #: The ``ext`` that keeps each input's own name, and so its format (:func:`reduce_suffix`).
 SAME_NAME = "same"
@@ -58,7 +58,8 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     or warning of its repeated colours or of an entry its file marks transparent
     (:class:`~quantize.errors.PaletteInWarning`), once too (:func:`_check_palette_in_draws`).
     ``n_colors`` over 256, more than the palette images a batch writes hold, is refused,
-    but capped at 256 with ``quality``, where it is only the most colours allowed.
+    but capped at 256 with ``quality``, where it is only the most colours allowed; it is
+    kept when ``ext`` names outputs in RGB (:func:`holds_more_colors`), as reduce keeps it.
     ``palette_in`` is a palette file's path, as ``quantize batch --palette-in`` gives it
     (:func:`_check_palette_in_path`): the settings recorded with the outputs hold its
     path and a digest of its bytes. ``ext``, a suffix naming every output ``<stem>`` + ``ext``
@@ -74,18 +75,50 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     if ext is not None:  # left out when not given: the settings of earlier runs lack it
         named = ext if ext == SAME_NAME else check_ext(ext)
         checked["ext"] = _check_ext_holds_palettes(named, checked["palette"])
-    if checked["n_colors"] is not None and checked["n_colors"] > MAX_PALETTE:
-        if checked["quality"] is None:
-            # reduce_file takes more for a .tif, .webp or .jpg; each file's job refused it
-            raise ValueError(f"n_colors={checked['n_colors']} should be <= {MAX_PALETTE}: a "
-                             "batch writes palette images (.png, or an animation in its own "
-                             "format)")
+    too_many = checked["n_colors"] is not None and checked["n_colors"] > MAX_PALETTE
+    if too_many and not holds_more_colors(checked.get("ext")):
+        if checked["quality"] is None:  # each file's job refused it
+            raise ValueError(f"n_colors={checked['n_colors']} should be <= {MAX_PALETTE}: "
+                             f"{_palette_outputs(checked.get('ext'))}; expected at most "
+                             f"{MAX_PALETTE}, or ext naming .jpg, .webp or .tif outputs, which "
+                             "hold more")
         # only the most allowed: what a palette image holds, as reduce_file caps it
         checked["n_colors"] = MAX_PALETTE
     warn_quality_scale(checked["quality"])
     if checked["palette_in"] is not None:
         _check_palette_in_draws(checked["palette_in"])
     return checked
+
+
+def holds_more_colors(ext: str | None) -> bool:
+    """Whether every output a batch names with ``ext`` is written in RGB, which holds more
+    than a palette image's 256 colours, as ``quantize reduce`` writes a still image in a
+    .jpg, .webp or .tif (:func:`quantize.reduce.output_kind`); not without ``ext`` nor
+    with :data:`SAME_NAME`, which write palette images too.
+
+    >>> holds_more_colors(".TIF"), holds_more_colors(".small.png"), holds_more_colors(None)
+    (True, False, False)
+    """
+    if ext is None or ext == SAME_NAME:
+        return False
+    from ..reduce import RGB_EXTENSIONS
+
+    return ext.lower().endswith(RGB_EXTENSIONS)
+
+
+def _palette_outputs(ext: str | None) -> str:
+    """What palette images a batch with ``ext`` writes, for a refusal of more colours.
+
+    >>> _palette_outputs(".gif")
+    "ext='.gif' names palette images"
+    """
+    from ..names import quoted
+
+    if ext is None:
+        return "a batch writes palette images (.png, or an animation in its own format)"
+    if ext == SAME_NAME:
+        return f"ext={quoted(ext)} writes a .png, .apng or .gif input as a palette image"
+    return f"ext={quoted(ext)} names palette images"
 
 
 def _check_ext_holds_palettes(ext: str, palette: str) -> str:
