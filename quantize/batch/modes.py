@@ -27,8 +27,13 @@ __all__ = ["SAME_NAME", "holds_more_colors", "reduce_job", "reduce_mode", "reduc
 #: The ``ext`` that keeps each input's own name, and so its format (:func:`reduce_suffix`).
 SAME_NAME = "same"
 #: The extensions, in lower case, of the formats ``ext=SAME_NAME`` writes: those quantize
-#: writes indexed (PNG, GIF) or losslessly (WebP, TIFF). A JPEG would be coded anew, lossy.
-_KEPT_FORMATS = (".png", ".apng", ".gif", ".webp", ".tif", ".tiff")
+#: writes indexed (PNG, GIF) or losslessly (WebP, TIFF), each with the format Pillow reads
+#: in a file of that name. A JPEG would be coded anew, lossy.
+_KEPT_FORMATS = {".png": "PNG", ".apng": "PNG", ".gif": "GIF", ".webp": "WEBP",
+                 ".tif": "TIFF", ".tiff": "TIFF"}
+#: The formats Pillow reads JPEG files as, and the extensions that write a JPEG.
+_JPEG_FORMATS = ("JPEG", "MPO")
+_JPEG_SUFFIXES = (".jpg", ".jpeg")
 
 
 def reduce_mode() -> JobMode:
@@ -231,8 +236,11 @@ def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
 
 
 def _kept_suffix(input: Path) -> str:
-    """The extension of ``input``, as given, when quantize writes its format without a loss
-    of its own (:data:`_KEPT_FORMATS`: indexed, or lossless), told from the name alone.
+    """The extension of ``input``, as given, when quantize writes the format Pillow reads in
+    it without a loss of its own (:data:`_KEPT_FORMATS`: indexed, or lossless), and its
+    name's extension writes that format (a PNG named ``.jpg`` would be written as a JPEG;
+    a JPEG named ``.png``, as a PNG, not in its own format). A file that cannot be read is
+    told by its name (the plan reports it failed).
 
     >>> _kept_suffix(Path("LOGO.PNG")), _kept_suffix(Path("clip.webp"))
     ('.PNG', '.webp')
@@ -242,17 +250,33 @@ def _kept_suffix(input: Path) -> str:
 JPEG, which would be coded anew, lossy (quality 95), most often larger than it is: leave them \
 out (exclude_pattern='*.JPG'), or write every file as a PNG (ext='.png')
     """
-    suffix = input.suffix
-    if suffix.lower() in _KEPT_FORMATS:
-        return suffix
     from ..names import quoted
+    from ..reduce import header_format
 
-    what = ("a JPEG, which would be coded anew, lossy (quality 95), most often larger than "
-            "it is" if suffix.lower() in (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo")
-            else "in a format quantize does not write")
-    pattern = quoted(f"*{suffix}") if suffix else "..."
+    suffix = input.suffix
+    named = _KEPT_FORMATS.get(suffix.lower())
+    found = header_format(input)
+    if named is not None and found in (named, None):
+        return suffix
+    jpeg = (found in _JPEG_FORMATS if found is not None
+            else suffix.lower() in (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo"))
+    if named is None and jpeg:
+        what = ("a JPEG, which would be coded anew, lossy (quality 95), most often larger than "
+                "it is")
+        pattern = quoted(f"*{suffix}")
+    elif found is not None and (named is not None or found in _KEPT_FORMATS.values()):
+        written = named or ("JPEG" if suffix.lower() in _JPEG_SUFFIXES else None)
+        into = (f"as a {written}" if written is not None
+                else "in a format quantize does not write")
+        what = (f"a {'JPEG' if jpeg else found} named {suffix or 'without an extension'}, "
+                f"which keeping its name would write {into}, not in its own format")
+        pattern = quoted(input.name)  # its name alone: the others of that extension may be
+    else:
+        what = "in a format quantize does not write"
+        pattern = quoted(f"*{suffix}") if suffix else "..."
+    them = "it" if pattern == quoted(input.name) else "them"
     raise ValueError(f"ext={quoted(SAME_NAME)} keeps each input's name and format, but "
-                     f"{quoted(str(input))} is {what}: leave them out "
+                     f"{quoted(str(input))} is {what}: leave {them} out "
                      f"(exclude_pattern={pattern}), or write every file as a PNG (ext='.png')")
 
 
