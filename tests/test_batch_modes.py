@@ -56,6 +56,29 @@ def test_reduce_mode_refuses_more_colours_than_its_outputs_hold_at_planning(tree
     assert plan.options["n_colors"] == 256
 
 
+@pytest.mark.parametrize("ext, outputs", [
+    (".gif", "ext='.gif' names palette images"),
+    (".small.PNG", "ext='.small.PNG' names palette images"),
+    ("same", "ext='same' writes a .png, .apng or .gif input as a palette image")])
+def test_reduce_mode_refuses_more_colours_than_the_ext_holds(tree, ext, outputs):
+    # The refusal said "a batch writes palette images (.png, ...)" whatever ext named.
+    with pytest.raises(ValueError) as err:
+        batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(),
+                         options={"n_colors": 300, "ext": ext})
+    assert str(err.value) == (f"n_colors=300 should be <= 256: {outputs}; expected at most "
+                              "256, or ext naming .jpg, .webp or .tif outputs, which hold more")
+
+
+@pytest.mark.parametrize("ext", [".tif", ".webp", ".JPG", ".small.jpeg"])
+def test_reduce_mode_takes_more_colours_when_ext_names_rgb_outputs(tree, ext):
+    """Refused as more than a palette image holds, where reduce writes a still in RGB with
+    300 colours: kept, with quality too (not capped at 256)."""
+    for extra in ({}, {"quality": 3.0}):
+        plan = batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(),
+                                options={"n_colors": 300, "ext": ext, **extra})
+        assert plan.options["n_colors"] == 300
+
+
 def test_reduce_mode_takes_more_colours_with_quality_as_the_most_allowed(tree):
     """With quality, n_colors is only a bound: over 256 it was refused as more than the
     outputs hold, where reduce_file caps it at 256 for an indexed output; capped so too,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -539,6 +540,36 @@ def test_a_report_may_not_replace_the_palette_file_the_jobs_read(tmp_path):
         assert str(err.value) == (f"report={str(tmp_path / report)!r} is the palette_in="
                                   f"{str(tmp_path / given)!r} file the batch reads; expected "
                                   "another path")
+
+
+def test_a_report_that_is_an_output_or_the_palette_under_another_name_is_refused(tmp_path):
+    """Compared by name alone, a report at a second name of an existing output or of the
+    palette_in file (a hard link here; a name a case-insensitive volume folds alike) was
+    taken for another file, as the outputs' own checks, by file, do not."""
+    from PIL import Image
+
+    from quantize.palette_files import write_palette
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    Image.new("RGB", (4, 4)).save(tmp_path / "in" / "a.png")
+    Image.new("RGB", (4, 4)).save(tmp_path / "out" / "a.png")
+    write_palette(tmp_path / "p.json", [[0, 0, 0], [255, 255, 255]])
+    os.link(tmp_path / "out" / "a.png", tmp_path / "r.json")
+    os.link(tmp_path / "p.json", tmp_path / "q.json")
+    plan = batch.plan_batch(tmp_path / "in", tmp_path / "out", batch.reduce_mode(),
+                            options={"palette_in": tmp_path / "p.json"})
+    with pytest.raises(ValueError) as err:
+        batch.check_report_clear_of_outputs(tmp_path / "r.json", "report", plan)
+    assert str(err.value) == (f"report={str(tmp_path / 'r.json')!r} would overwrite the "
+                              f"output {str(tmp_path / 'out' / 'a.png')!r} of the batch; "
+                              "expected a path no job writes")
+    with pytest.raises(ValueError) as err:
+        batch.check_report_clear_of_outputs(tmp_path / "q.json", "report", plan)
+    assert str(err.value) == (f"report={str(tmp_path / 'q.json')!r} is the palette_in="
+                              f"{str(tmp_path / 'p.json')!r} file the batch reads; expected "
+                              "another path")
+    batch.check_report_clear_of_outputs(tmp_path / "other.json", "report", plan)  # no file
 
 
 def test_a_json_report_of_many_files_is_written_as_it_is_encoded(tmp_path):

@@ -1429,6 +1429,21 @@ def test_cli_k_with_quality_is_the_most_colours_allowed(photo_tree, tmp_path):
     assert row["k"] <= 4
 
 
+def test_cli_k_over_256_runs_when_ext_names_outputs_that_hold_it(tmp_path):
+    """batch -k 300 --ext .tif exited 2 ("-k/--colors=300 should be <= 256"), where
+    reduce -k 300 -o x.tif runs: the .tif outputs hold the 300 colours; a .gif still not."""
+    src, out = _two_inputs(tmp_path), tmp_path / "out"
+    result = _cli(src, "-o", out, "-k", "300", "--ext", ".tif", "--json")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted((Path(r["output"]).name, r["n_colors"]) for r in rows) == [
+        ("a.tif", 300), ("b.tif", 300)]
+    refused = _cli(src, "-o", tmp_path / "gif", "-k", "300", "--ext", ".gif")
+    assert (refused.exit_code, refused.stderr) == (
+        2, "quantize: error: -k/--colors=300 should be <= 256\n")
+    assert not (tmp_path / "gif").exists()
+
+
 def test_cli_k_over_256_with_quality_is_the_most_allowed_as_in_reduce(tmp_path):
     # quantize reduce photo.png --quality 3 -k 300 -o o.png ran (its search stops at 256),
     # but batch --quality 3 -k 300 exited 2: "-k/--colors=300 should be <= 256". Now it runs
@@ -1765,12 +1780,38 @@ def test_cli_an_output_larger_than_its_input_behind_a_link_is_removed_through_it
 
 
 def test_cli_an_orphan_behind_a_link_is_removed_through_it(tmp_path):
-    # It was kept as "changed since that run wrote it".
+    """It was kept as "changed since that run wrote it". Then the link was kept, leading
+    nowhere with its record gone, and a run without --exclude failed c.jpg on it ("output
+    is a link to '../else/c.png', which does not exist; use --force", exit 15): the link
+    goes with the orphan, as no job writes that name."""
     src, out, other = _larger_behind_a_link(tmp_path)
     result = _cli(src, "-o", out, "-k", 8, "--exclude", "c.jpg", "--remove-orphans", "-q")
     assert result.exit_code == 0, result.stderr
-    assert list(other.iterdir()) == [] and (out / "c.png").is_symlink()
+    assert list(other.iterdir()) == [] and not os.path.lexists(out / "c.png")
     assert (src / "c.jpg").is_file()
+    again = _cli(src, "-o", out, "-k", 8, "--json")
+    assert again.exit_code == 0, again.stderr
+    rows = {Path(row["input"]).name: row for row in map(json.loads, again.stdout.splitlines())}
+    assert (rows["c.jpg"]["status"], rows["c.jpg"]["reason"]) == ("ok", "")
+    assert (out / "c.png").is_file() and not (out / "c.png").is_symlink()
+
+
+def test_cli_an_output_under_a_name_no_longer_given_goes_with_its_link(tmp_path):
+    """An earlier output under another name (a.png, now --ext .gif) behind a link: the file
+    and the link both go once the new output is there, and a return to the old name is
+    not failed as a link to nothing."""
+    src, out, other = _two_inputs(tmp_path), tmp_path / "out", tmp_path / "else"
+    out.mkdir()
+    other.mkdir()
+    (out / "a.png").symlink_to(Path("..", "else", "a.png"))
+    assert _cli(src, "-o", out, "-k", 8, "--force", "-q").exit_code == 0
+    assert (other / "a.png").is_file()
+    result = _cli(src, "-o", out, "-k", 8, "--ext", ".gif", "--force", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert not os.path.lexists(out / "a.png") and list(other.iterdir()) == []
+    back = _cli(src, "-o", out, "-k", 8, "--force", "-q")
+    assert back.exit_code == 0, back.stderr
+    assert (out / "a.png").is_file()
 
 
 def test_cli_an_output_linked_to_a_name_no_rerun_reads_is_written_through(tmp_path):
@@ -2721,6 +2762,23 @@ def test_progress_lines_round_as_reduce_does(monkeypatch, capsys):
     assert capsys.readouterr().out.splitlines() == [
         "[1/2] ok      in/a.png -> out/a.png  k=16 psnr=30.96 delta_e=3.52 seconds=0.28",
         "[2/2] ok      in/b.png -> out/b.png  k=1 psnr=lossless delta_e=0.00 seconds=0.00"]
+
+
+def test_progress_line_of_thresholded_alpha_is_not_said_lossless_alone(capsys):
+    """A GIF whose translucent pixels were made transparent or opaque had psnr=lossless, as
+    if nothing was lost: the pixels thresholded follow, as reduce's line says them."""
+    results = [batch.FileResult(Path("in/a.png"), Path("out/a.gif"), "ok",
+                                record={"k": 3, "psnr": None, "alpha_thresholded": 40,
+                                        "delta_e": 0.0, "seconds": 0.01}),
+               batch.FileResult(Path("in/b.png"), Path("out/b.gif"), "ok",
+                                record={"k": 9, "psnr": 41.5, "alpha_thresholded": 1,
+                                        "delta_e": 0.5, "seconds": 0.01})]
+    _show_progress(results)
+    assert capsys.readouterr().out.splitlines() == [
+        "[1/2] ok      in/a.png -> out/a.gif  k=3 psnr=lossless(rgb) alpha_thresholded=40 "
+        "delta_e=0.00 seconds=0.01",
+        "[2/2] ok      in/b.png -> out/b.gif  k=9 psnr=41.50 alpha_thresholded=1 "
+        "delta_e=0.50 seconds=0.01"]
 
 
 def test_terminal_progress_shows_file_names_and_reasons_as_they_are(monkeypatch):

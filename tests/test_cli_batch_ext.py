@@ -260,3 +260,25 @@ def test_ext_same_keeps_each_name_and_format_and_refuses_a_jpeg(site, tmp_path):
         assert len(im.convert("RGB").getcolors()) <= 4
     again = _run(site, out, "--ext", "same", "--exclude", "*.JPG")
     assert again.exit_code == 0 and "0 ok, 4 skipped" in again.stdout
+
+
+@pytest.mark.parametrize("name, saved, what", [
+    ("x.jpg", "PNG", "a PNG named .jpg, which keeping its name would write as a JPEG"),
+    ("x.png", "JPEG", "a JPEG named .png, which keeping its name would write as a PNG"),
+    ("x.gif", "PNG", "a PNG named .gif, which keeping its name would write as a GIF")])
+def test_ext_same_tells_the_format_from_the_header_not_the_name(tmp_path, name, saved, what):
+    """A PNG named x.jpg was refused as "a JPEG, ... coded anew", and a JPEG named x.png
+    written as a PNG, in the format of neither: the header says what each is."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _image(1).save(src / "ok.png")
+    _image(2).save(src / name, format=saved)
+    refused = _run(src, out, "--ext", "same")
+    assert (refused.exit_code, refused.stderr) == (2, (
+        f"quantize: error: --ext='same' keeps each input's name and format, but "
+        f"'{src / name}' is {what}, not in its own format: leave it out "
+        f"(--exclude='{name}'), or write every file as a PNG (--ext='.png')\n"))
+    assert not out.exists()
+    kept = _run(src, out, "--ext", "same", "--exclude", name)
+    assert kept.exit_code == 0, kept.output
+    assert _outputs(out) == {"ok.png": ("PNG", 1)}

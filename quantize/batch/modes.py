@@ -21,14 +21,19 @@ from ..io import MAX_PALETTE
 from .manifest import Entry
 from .plan import JobMode
 
-__all__ = ["SAME_NAME", "reduce_job", "reduce_mode", "reduce_suffix", "reduce_suffix_kept",
-           "segment_mode"]
+__all__ = ["SAME_NAME", "holds_more_colors", "reduce_job", "reduce_mode", "reduce_suffix",
+           "reduce_suffix_kept", "segment_mode"]
 
 #: The ``ext`` that keeps each input's own name, and so its format (:func:`reduce_suffix`).
 SAME_NAME = "same"
 #: The extensions, in lower case, of the formats ``ext=SAME_NAME`` writes: those quantize
-#: writes indexed (PNG, GIF) or losslessly (WebP, TIFF). A JPEG would be coded anew, lossy.
-_KEPT_FORMATS = (".png", ".apng", ".gif", ".webp", ".tif", ".tiff")
+#: writes indexed (PNG, GIF) or losslessly (WebP, TIFF), each with the format Pillow reads
+#: in a file of that name. A JPEG would be coded anew, lossy.
+_KEPT_FORMATS = {".png": "PNG", ".apng": "PNG", ".gif": "GIF", ".webp": "WEBP",
+                 ".tif": "TIFF", ".tiff": "TIFF"}
+#: The formats Pillow reads JPEG files as, and the extensions that write a JPEG.
+_JPEG_FORMATS = ("JPEG", "MPO")
+_JPEG_SUFFIXES = (".jpg", ".jpeg")
 
 
 def reduce_mode() -> JobMode:
@@ -58,7 +63,8 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     or warning of its repeated colours or of an entry its file marks transparent
     (:class:`~quantize.errors.PaletteInWarning`), once too (:func:`_check_palette_in_draws`).
     ``n_colors`` over 256, more than the palette images a batch writes hold, is refused,
-    but capped at 256 with ``quality``, where it is only the most colours allowed.
+    but capped at 256 with ``quality``, where it is only the most colours allowed; it is
+    kept when ``ext`` names outputs in RGB (:func:`holds_more_colors`), as reduce keeps it.
     ``palette_in`` is a palette file's path, as ``quantize batch --palette-in`` gives it
     (:func:`_check_palette_in_path`): the settings recorded with the outputs hold its
     path and a digest of its bytes. ``ext``, a suffix naming every output ``<stem>`` + ``ext``
@@ -74,18 +80,50 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     if ext is not None:  # left out when not given: the settings of earlier runs lack it
         named = ext if ext == SAME_NAME else check_ext(ext)
         checked["ext"] = _check_ext_holds_palettes(named, checked["palette"])
-    if checked["n_colors"] is not None and checked["n_colors"] > MAX_PALETTE:
-        if checked["quality"] is None:
-            # reduce_file takes more for a .tif, .webp or .jpg; each file's job refused it
-            raise ValueError(f"n_colors={checked['n_colors']} should be <= {MAX_PALETTE}: a "
-                             "batch writes palette images (.png, or an animation in its own "
-                             "format)")
+    too_many = checked["n_colors"] is not None and checked["n_colors"] > MAX_PALETTE
+    if too_many and not holds_more_colors(checked.get("ext")):
+        if checked["quality"] is None:  # each file's job refused it
+            raise ValueError(f"n_colors={checked['n_colors']} should be <= {MAX_PALETTE}: "
+                             f"{_palette_outputs(checked.get('ext'))}; expected at most "
+                             f"{MAX_PALETTE}, or ext naming .jpg, .webp or .tif outputs, which "
+                             "hold more")
         # only the most allowed: what a palette image holds, as reduce_file caps it
         checked["n_colors"] = MAX_PALETTE
     warn_quality_scale(checked["quality"])
     if checked["palette_in"] is not None:
         _check_palette_in_draws(checked["palette_in"])
     return checked
+
+
+def holds_more_colors(ext: str | None) -> bool:
+    """Whether every output a batch names with ``ext`` is written in RGB, which holds more
+    than a palette image's 256 colours, as ``quantize reduce`` writes a still image in a
+    .jpg, .webp or .tif (:func:`quantize.reduce.output_kind`); not without ``ext`` nor
+    with :data:`SAME_NAME`, which write palette images too.
+
+    >>> holds_more_colors(".TIF"), holds_more_colors(".small.png"), holds_more_colors(None)
+    (True, False, False)
+    """
+    if ext is None or ext == SAME_NAME:
+        return False
+    from ..reduce import RGB_EXTENSIONS
+
+    return ext.lower().endswith(RGB_EXTENSIONS)
+
+
+def _palette_outputs(ext: str | None) -> str:
+    """What palette images a batch with ``ext`` writes, for a refusal of more colours.
+
+    >>> _palette_outputs(".gif")
+    "ext='.gif' names palette images"
+    """
+    from ..names import quoted
+
+    if ext is None:
+        return "a batch writes palette images (.png, or an animation in its own format)"
+    if ext == SAME_NAME:
+        return f"ext={quoted(ext)} writes a .png, .apng or .gif input as a palette image"
+    return f"ext={quoted(ext)} names palette images"
 
 
 def _check_ext_holds_palettes(ext: str, palette: str) -> str:
@@ -198,8 +236,11 @@ def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
 
 
 def _kept_suffix(input: Path) -> str:
-    """The extension of ``input``, as given, when quantize writes its format without a loss
-    of its own (:data:`_KEPT_FORMATS`: indexed, or lossless), told from the name alone.
+    """The extension of ``input``, as given, when quantize writes the format Pillow reads in
+    it without a loss of its own (:data:`_KEPT_FORMATS`: indexed, or lossless), and its
+    name's extension writes that format (a PNG named ``.jpg`` would be written as a JPEG;
+    a JPEG named ``.png``, as a PNG, not in its own format). A file that cannot be read is
+    told by its name (the plan reports it failed).
 
     >>> _kept_suffix(Path("LOGO.PNG")), _kept_suffix(Path("clip.webp"))
     ('.PNG', '.webp')
@@ -209,17 +250,33 @@ def _kept_suffix(input: Path) -> str:
 JPEG, which would be coded anew, lossy (quality 95), most often larger than it is: leave them \
 out (exclude_pattern='*.JPG'), or write every file as a PNG (ext='.png')
     """
-    suffix = input.suffix
-    if suffix.lower() in _KEPT_FORMATS:
-        return suffix
     from ..names import quoted
+    from ..reduce import header_format
 
-    what = ("a JPEG, which would be coded anew, lossy (quality 95), most often larger than "
-            "it is" if suffix.lower() in (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo")
-            else "in a format quantize does not write")
-    pattern = quoted(f"*{suffix}") if suffix else "..."
+    suffix = input.suffix
+    named = _KEPT_FORMATS.get(suffix.lower())
+    found = header_format(input)
+    if named is not None and found in (named, None):
+        return suffix
+    jpeg = (found in _JPEG_FORMATS if found is not None
+            else suffix.lower() in (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo"))
+    if named is None and jpeg:
+        what = ("a JPEG, which would be coded anew, lossy (quality 95), most often larger than "
+                "it is")
+        pattern = quoted(f"*{suffix}")
+    elif found is not None and (named is not None or found in _KEPT_FORMATS.values()):
+        written = named or ("JPEG" if suffix.lower() in _JPEG_SUFFIXES else None)
+        into = (f"as a {written}" if written is not None
+                else "in a format quantize does not write")
+        what = (f"a {'JPEG' if jpeg else found} named {suffix or 'without an extension'}, "
+                f"which keeping its name would write {into}, not in its own format")
+        pattern = quoted(input.name)  # its name alone: the others of that extension may be
+    else:
+        what = "in a format quantize does not write"
+        pattern = quoted(f"*{suffix}") if suffix else "..."
+    them = "it" if pattern == quoted(input.name) else "them"
     raise ValueError(f"ext={quoted(SAME_NAME)} keeps each input's name and format, but "
-                     f"{quoted(str(input))} is {what}: leave them out "
+                     f"{quoted(str(input))} is {what}: leave {them} out "
                      f"(exclude_pattern={pattern}), or write every file as a PNG (ext='.png')")
 
 

@@ -25,6 +25,7 @@ from ..io import (
     STREAM_OUTPUT,
     atomic_write,
     is_stream,
+    landing,
     link_to_nothing_words,
     written_through,
 )
@@ -106,10 +107,11 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
     # Compared where they land, whatever links they are named through (a link at a
     # report's or an output's name is written through): -o outlink and the report as
     # real/a/segments.json are one file.
-    target = landing_path(path)
+    # Files are compared as the outputs' checks compare them (landing): by inode where
+    # they exist, so a hard link, or a name a case-insensitive volume folds, is one file.
+    target, file = landing_path(path), landing(path)
     given = plan.options.get("palette_in")
-    if isinstance(given, str | os.PathLike) and target in (written_path(given),
-                                                           str(Path(given).resolve())):
+    if isinstance(given, str | os.PathLike) and file == landing(given):
         raise ValueError(f"{name}={quoted(path)} is the palette_in={quoted(given)} file the "
                          "batch reads; expected another path")
     outputs = [plan.output_dir / SHARED_PALETTE_NAME, *(job.output for job in plan.jobs),
@@ -118,7 +120,7 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
     for output in outputs:
         taken = landing_path(output, folders)
         inside = plan.mode.makes_folder and target.startswith(taken + os.sep)
-        if target == taken or inside:
+        if inside or target == taken or file == landing(output, folders):
             where = "lies in the output folder" if inside else "would overwrite the output"
             raise ValueError(f"{name}={quoted(path)} {where} {quoted(output)} of the batch; "
                              "expected a path no job writes")
@@ -145,14 +147,14 @@ def check_report_not_an_input(path: str | os.PathLike[str], name: str,
     ValueError
         Naming ``name``, the report's path, the folder and how it is searched.
     """
-    landing = landing_path(path)
-    linked = landing != written_path(path)  # written through the link: there too
-    for place in (path, landing) if linked else (path,):
+    through = landing_path(path)
+    linked = through != written_path(path)  # written through the link: there too
+    for place in (path, through) if linked else (path,):
         if would_be_found(place, input_dir, output_dir, recursive=recursive, pattern=pattern,
                           exclude_pattern=exclude_pattern):
             chosen = Selection.of(pattern)  # its exclude patterns leave the report in
             how = f"{chosen} selects it" if chosen else "it is an image"
-            it = (f"is a link to {quoted(os.readlink(path))}, which " if place is landing
+            it = (f"is a link to {quoted(os.readlink(path))}, which " if place is through
                   else "")
             raise ValueError(f"{name}={quoted(path)} {it}would be read as an input by a "
                              f"rerun: it lies in input_dir={quoted(input_dir)} and {how}; "

@@ -503,7 +503,8 @@ def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:
     removed, kept = [], {}
     for old in plan.unclaimed:
         entry = recorded.get(manifest_key(plan.output_dir, old))
-        why = "no record of it" if entry is None else _remove_output(plan.mode, old, entry)
+        why = ("no record of it" if entry is None
+               else _remove_output(plan.mode, old, entry, unused=True))
         if why is None:
             with contextlib.suppress(OutputError):  # a full disk: the next run sees it gone
                 record_removed(plan.output_dir, old)
@@ -562,7 +563,7 @@ def _replace_earlier(plan: BatchPlan, result: FileResult) -> FileResult:
             with contextlib.suppress(OutputError):
                 record_removed(plan.output_dir, old)
             continue
-        why = _remove_output(plan.mode, old, entry)
+        why = _remove_output(plan.mode, old, entry, unused=True)
         if why is None:
             with contextlib.suppress(OutputError):  # a full disk: the next run sees it gone
                 record_removed(plan.output_dir, old)
@@ -577,13 +578,19 @@ def _replace_earlier(plan: BatchPlan, result: FileResult) -> FileResult:
     return dataclasses.replace(result, record=record)
 
 
-def _remove_output(mode: JobMode, output: Path, entry: Entry) -> str | None:
+def _remove_output(mode: JobMode, output: Path, entry: Entry,
+                   unused: bool = False) -> str | None:
     """Remove the files the job wrote for ``output`` (recorded as ``entry``); None when
     done, else why it was left: it changed since (a file whose size is not the one
     recorded, or that is no longer a regular file; a folder that is now a link), or the
     system refused. A file written through a link at its name (the link kept,
     :func:`~quantize.io.written_through`) is the file the link leads to: that one is
-    looked at and removed, and the link kept, as a job that writes it again keeps it."""
+    looked at and removed, and the link kept, as a job that writes it again keeps it.
+
+    With ``unused`` (an orphan's output, or one under a name its input no longer gets),
+    no job writes the name again: the link, in the output folder, is removed too, as
+    kept it would lead nowhere, its record gone, and fail a later run that makes the
+    name again ("a link to ..., which does not exist")."""
     size = entry.record.get("bytes_out")
     try:
         if mode.makes_folder:  # a job makes a folder, never a link to one
@@ -596,6 +603,8 @@ def _remove_output(mode: JobMode, output: Path, entry: Entry) -> str | None:
         for path in files:  # the marker last: an interrupted removal is taken up again
             with contextlib.suppress(FileNotFoundError):
                 written_through(path).unlink()
+            if unused and os.path.islink(path):
+                os.unlink(path)
         remove_mark(mode.done_path(output))
     except OSError as exc:
         return f"cannot remove it ({exc.strerror or exc})"

@@ -22,7 +22,7 @@ import sys
 import time
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Annotated, Any
@@ -366,7 +366,7 @@ def batch(
         # plain --dither as typed, as reduce gives it: a refusal names it --dither, not --dither=1
         typed = True if dither and dither_level is None else strength
         options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
-                                   seed, optimize, skip_if_larger, palette)
+                                   seed, optimize, skip_if_larger, palette, ext)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     overlay_color, seed))
@@ -1021,7 +1021,7 @@ def _require_distributed(scheduler: str) -> None:
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
                     dither: bool | float | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool, skip_if_larger: bool,
-                    palette: str) -> dict[str, Any]:
+                    palette: str, ext: str | None = None) -> dict[str, Any]:
     from ..reduce.options import check_palette_alone, check_palette_mode
 
     check_palette_alone("palette_in", palette_in, colors, quality, exact_colors)
@@ -1042,16 +1042,20 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         if quality is not None:
             options["quality"] = check_float(quality, "--quality", minimum=0.0)
         if colors is not None:
-            options["n_colors"] = _check_colors(colors, quality)
+            options["n_colors"] = _check_colors(colors, quality, ext)
     return options
 
 
-def _check_colors(colors: int, quality: float | None = None) -> int:
-    """``-k`` of ``--mode reduce``: every output is indexed, so 1 to :data:`MAX_PALETTE`;
-    with ``quality``, where it is only the most colours allowed, what ``quantize reduce``
-    takes (the batch's checks cap it at :data:`MAX_PALETTE`, as reduce caps it for an
-    indexed output, after refusing it beside ``--dither``, as reduce does)."""
-    if quality is None:
+def _check_colors(colors: int, quality: float | None = None, ext: str | None = None) -> int:
+    """``-k`` of ``--mode reduce``: every output is indexed, so 1 to :data:`MAX_PALETTE`,
+    unless ``ext`` names outputs in RGB (.jpg, .webp, .tif:
+    :func:`~quantize.batch.modes.holds_more_colors`); with ``quality``, where it is only
+    the most colours allowed, what ``quantize reduce`` takes (the batch's checks cap it at
+    :data:`MAX_PALETTE`, as reduce caps it for an indexed output, after refusing it beside
+    ``--dither``, as reduce does)."""
+    from ..batch.modes import holds_more_colors
+
+    if quality is None and not holds_more_colors(ext):
         return check_int(colors, "-k/--colors", minimum=1, maximum=MAX_PALETTE)
     from ..reduce.fit import check_n_colors
 
@@ -1059,14 +1063,15 @@ def _check_colors(colors: int, quality: float | None = None) -> int:
 
 
 def refused_reduce_options(colors: int | None, palette_in: Path | None,
-                           quality: float | None = None) -> dict[str, str]:
+                           quality: float | None = None,
+                           ext: str | None = None) -> dict[str, str]:
     """Of options ``quantize reduce`` accepted, those ``batch --mode reduce`` refuses, each
     named as typed (``-k 300``) with why; what ``reduce`` leaves out of the batch call it
     proposes for a folder (:func:`quantize.cli.common.folder_hint`).
 
     The checks are batch's own: every output indexed (at most 256 colours, unless ``-k``
-    is only the most allowed, beside ``quality``; and a ``--palette-in`` file its images
-    can hold). ``--palette per-frame`` with ``--quality``
+    is only the most allowed, beside ``quality``, or ``ext`` names outputs in RGB; and a
+    ``--palette-in`` file its images can hold). ``--palette per-frame`` with ``--quality``
     or ``--palette-in``, which batch refuses too, reduce refuses before it looks at its
     files (:func:`~quantize.cli.common.check_palette_mode_alone`).
 
@@ -1074,11 +1079,13 @@ def refused_reduce_options(colors: int | None, palette_in: Path | None,
     {'-k 300': 'batch writes indexed images, of at most 256 colours'}
     >>> refused_reduce_options(300, None, quality=3.0)
     {}
+    >>> refused_reduce_options(300, None, ext=".tif")
+    {}
     """
     refused: dict[str, str] = {}
     try:
         if colors is not None:
-            _check_colors(colors, quality)
+            _check_colors(colors, quality, ext)
     except ValueError:
         refused[f"-k {colors}"] = f"batch writes indexed images, of at most {MAX_PALETTE} colours"
     if palette_in is not None:
@@ -1427,9 +1434,7 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
     if show == "json":  # a --report row, its warnings shown above (as reduce --json does)
         _json_line(result.as_row())
         return
-    metrics = " ".join(f"{key}={_fmt(result.record[key])}"
-                       for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
-                       if key in result.record)
+    metrics = _metrics(result.record)
     # A failure's reason, as on its error line: stdout alone (> log) still tells why.
     target = {"ok": f" -> {result.output}", "failed": f": {result.reason}"}.get(result.status, "")
     notes = "".join(f"  ({note})" for note in (_why_on_line(result),
@@ -1539,11 +1544,30 @@ class _NotProcessed:
         return _NOT_PROCESSED_MORE.format(n=self.total - _NOT_PROCESSED_SHOWN)
 
 
-def _fmt(value: Any) -> str:
-    """A progress line's value, rounded as reduce's own summary line rounds it."""
-    if value is None:  # a lossless result has no PSNR
-        return "lossless"
-    return f"{value:.2f}" if isinstance(value, float) else str(value)
+def _metrics(record: Mapping[str, Any]) -> str:
+    """A progress line's figures, ``key=value`` each, rounded as reduce's own summary line
+    rounds them. The translucent pixels a GIF's alpha was thresholded on, a loss the
+    metrics leave out, follow the PSNR, which is then not said "lossless" alone, as reduce
+    says "lossless but for the alpha of N translucent pixels".
+
+    >>> _metrics({"k": 2, "psnr": None, "alpha_thresholded": 12, "seconds": 0.1234})
+    'k=2 psnr=lossless(rgb) alpha_thresholded=12 seconds=0.12'
+    >>> _metrics({"k": 2, "psnr": None, "seconds": 0.1})
+    'k=2 psnr=lossless seconds=0.10'
+    """
+    thresholded = record.get("alpha_thresholded", 0)
+    shown = []
+    for key in ("k", "n_regions", "psnr", "delta_e", "seconds"):
+        if key not in record:
+            continue
+        value = record[key]
+        if value is None:  # a lossless result has no PSNR
+            shown.append(f"{key}=lossless(rgb)" if thresholded else f"{key}=lossless")
+        else:
+            shown.append(f"{key}={value:.2f}" if isinstance(value, float) else f"{key}={value}")
+        if key == "psnr" and thresholded:
+            shown.append(f"alpha_thresholded={thresholded}")
+    return " ".join(shown)
 
 
 def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool = False,

@@ -287,7 +287,8 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
     """
     from .batch import refused_reduce_options
 
-    refused = refused_reduce_options(given["n_colors"], given["palette_in"], given["quality"])
+    refused = refused_reduce_options(given["n_colors"], given["palette_in"], given["quality"],
+                                     ext)
     if output is not None:
         refused = {f"-o {shell_quoted(output)}": "in batch -o names the output folder",
                    **refused}

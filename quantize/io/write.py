@@ -44,7 +44,7 @@ from ..errors import (
     OwnFileError,
     WriteRefusedError,
 )
-from ..names import quoted
+from ..names import landing_path, quoted
 from .read import is_stream
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT", "atomic_write",
@@ -183,11 +183,13 @@ def written_through(path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def landing(path: str | os.PathLike[str]) -> tuple[Any, ...]:
+def landing(path: str | os.PathLike[str],
+            resolved: dict[str, str] | None = None) -> tuple[Any, ...]:
     """Where a file written to ``path`` lands, as a key that two paths share when they
     land on one file: through links (:func:`written_through`), by the file's device and
-    inode where it exists (a hard link, a folder named two ways), else by its path with
-    every link resolved. An input, read through its links, lands where it is read from.
+    inode where it exists (a hard link, a folder named two ways), else by the path it
+    would have (:func:`~quantize.names.landing_path`; ``resolved`` as there). An input,
+    read through its links, lands where it is read from.
 
     >>> landing("no/such/a.png") == landing("no/such/../such/a.png")
     True
@@ -195,7 +197,7 @@ def landing(path: str | os.PathLike[str]) -> tuple[Any, ...]:
     try:
         st = os.stat(path)
     except OSError:  # nothing there yet (a link that leads nowhere: where it leads)
-        return ("", os.path.realpath(path))
+        return ("", landing_path(path, resolved))
     return (st.st_dev, st.st_ino)
 
 

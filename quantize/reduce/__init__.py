@@ -39,6 +39,7 @@ from .file_job import (
     default_output,
     default_output_names,
     default_output_suffix,
+    header_format,
     output_kind,
     reduce_file,
     stream_output_suffix,
@@ -53,4 +54,5 @@ __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALET
            "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult", "ShownOutput",
            "check_ext", "check_indexed_colors", "check_outputs_given", "check_reduce_options",
            "default_output", "default_output_names", "default_output_suffix", "fit_palette",
+           "header_format",
            "output_kind", "reduce_colors", "reduce_file", "stream_output_suffix"]

@@ -94,7 +94,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
            "check_ext", "check_indexed_colors", "check_outputs_given", "default_output",
-           "default_output_names", "output_kind", "reduce_file"]
+           "default_output_names", "header_format", "output_kind", "reduce_file"]
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
 PALETTE_EXTENSIONS = (".png", ".apng", ".gif")
@@ -844,6 +844,26 @@ def _header_shows_animation(src: Path) -> bool | None:
     ``src`` cannot be read (not a regular file, not an image)."""
     header = _header(src)
     return None if header is None else header[1]
+
+
+def header_format(src: str | os.PathLike[str]) -> str | None:
+    """The format of ``src`` as Pillow names it from the header (``"PNG"``, ``"JPEG"``),
+    whatever its name ends in; None when ``src`` cannot be read (not a regular file, not
+    an image).
+
+    >>> header_format("missing.png") is None
+    True
+    """
+    from ..errors import ImageReadError
+    from ..io import read_errors, readable_png
+
+    p = Path(src)
+    try:
+        require_regular_file(p)
+        with read_errors(p), pillow_limit_lifted(), Image.open(readable_png(p)) as im:
+            return im.format
+    except (ImageReadError, OSError, ValueError):
+        return None
 
 
 def _header(src: Path) -> tuple[str | None, bool] | None:
