@@ -367,6 +367,11 @@ def _folder_as_given(folder: str | os.PathLike[str]) -> str:
 _PER_FRAME_NOTE = "; a palette per frame: k is the largest, the swatches all their colours"
 
 
+#: Statuses whose row shows no output, whatever its ``output`` names: a file that failed,
+#: was not reached or was abandoned (one finished unrecorded shows the output it left).
+_NO_OUTPUT = ("failed", NOT_REACHED, ABANDONED)
+
+
 #: What the row of a file a stopped run left unsettled says across its metric columns,
 #: after its status, for each status (:class:`~quantize.batch.Unsettled`).
 _UNSETTLED_CELLS = {
@@ -393,7 +398,7 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     status = str(row.get("status", ""))
     src, after = _thumbnail_files(row, mode)
     out = Path(str(row["output"])) if row.get("output") else None
-    failed = status in ("failed", NOT_REACHED, ABANDONED)
+    failed = status in _NO_OUTPUT
     # segment uses an animation's first frame: its input plays only in reduce mode
     plays = folder if mode == "reduce" else None
     before_cell, before_plays = _thumb_cell(src, made[src, "photo"], size, ("before", label),
@@ -751,7 +756,7 @@ def _thumbnail_files(row: Mapping[str, Any], mode: str) -> tuple[Path, Path | No
     or has no output."""
     src = Path(str(row.get("input", "")))
     out = row.get("output")
-    if not out or row.get("status") in ("failed", NOT_REACHED, ABANDONED):
+    if not out or row.get("status") in _NO_OUTPUT:
         return src, None
     return src, Path(str(out)) / OVERLAY_NAME if mode == "segment" else Path(str(out))
 
