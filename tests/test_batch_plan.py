@@ -578,9 +578,10 @@ def test_a_reduce_plan_says_once_that_a_quality_past_20_is_a_colour_difference(p
         batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(),
                          options={"quality": 80})
     assert [str(w.message) for w in caught] == [
-        "quality=80: a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
-        "posterised), not pngquant's 0-100 score: above 20, nearly any image meets it with "
-        "the fewest colours; for a result close to the original, give 2 or 3"]
+        "quality=80: a bound Q on CIEDE2000 differences (about 1 is just noticeable, 5 "
+        "visibly posterised), not pngquant's 0-100 score: their mean <= Q, 99th percentile "
+        "<= 5 Q and 99.9th <= 10 Q; above 20, nearly any image meets it with the fewest "
+        "colours; for a result close to the original, give 2 or 3"]
     assert caught[0].filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error")

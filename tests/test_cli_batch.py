@@ -4514,15 +4514,15 @@ def test_cli_an_input_named_as_another_inputs_output_is_numbered_not_refused(tmp
 
 
 def test_a_batch_quality_past_20_is_said_to_be_a_colour_difference(photo_tree, tmp_path):
-    # as reduce says it: pngquant's --quality 80 is a score, quantize's a mean ΔE2000
+    # as reduce says it: pngquant's --quality 80 is a score, quantize's a ΔE2000 bound
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = _cli(photo_tree, "-o", tmp_path / "out", "--quality", 80, "-q")
     assert result.stderr.splitlines()[0] == (  # before any file's line
-        "quantize: warning: --quality=80: a mean CIEDE2000 difference (about 1 is just "
-        "noticeable, 5 visibly posterised), not pngquant's 0-100 score: above 20, nearly any "
-        "image meets it with the fewest colours; for a result close to the original, give 2 "
-        "or 3")
+        "quantize: warning: --quality=80: a bound Q on CIEDE2000 differences (about 1 is "
+        "just noticeable, 5 visibly posterised), not pngquant's 0-100 score: their mean <= Q, "
+        "99th percentile <= 5 Q and 99.9th <= 10 Q; above 20, nearly any image meets it with "
+        "the fewest colours; for a result close to the original, give 2 or 3")
     # said once, as --quality: not again by the plan (in Python's words, with a source line)
     assert [str(w.message) for w in caught if "quality" in str(w.message)] == []
 

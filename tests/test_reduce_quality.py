@@ -137,9 +137,10 @@ def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score():
     with pytest.warns(QualityScaleWarning) as caught:
         result = reduce_colors(image, quality=80, seed=0)
     assert [str(w.message) for w in caught] == [
-        "quality=80: a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
-        "posterised), not pngquant's 0-100 score: above 20, nearly any image meets it with "
-        "the fewest colours; for a result close to the original, give 2 or 3"]
+        "quality=80: a bound Q on CIEDE2000 differences (about 1 is just noticeable, 5 "
+        "visibly posterised), not pngquant's 0-100 score: their mean <= Q, 99th percentile "
+        "<= 5 Q and 99.9th <= 10 Q; above 20, nearly any image meets it with the fewest "
+        "colours; for a result close to the original, give 2 or 3"]
     assert caught[0].filename == __file__
     assert result.k == 1
     with warnings.catch_warnings():
@@ -162,7 +163,7 @@ def test_reduce_file_says_a_quality_past_20_is_not_a_score(tmp_path, frames):
     with pytest.warns(QualityScaleWarning) as caught:
         reduce_file(tmp_path / "a.gif", quality=80)
     assert [(str(w.message)[:60], w.filename) for w in caught] == [
-        ("quality=80: a mean CIEDE2000 difference (about 1 is just not", __file__)]
+        ("quality=80: a bound Q on CIEDE2000 differences (about 1 is j", __file__)]
 
 
 def noisy_quadrants(seed: int, n: int) -> np.ndarray:

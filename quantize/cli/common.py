@@ -430,9 +430,9 @@ QUALITY_SCALE = f"--quality is {QUALITY_MEANS}"
 
 def note_quality_scale(quality: float | None) -> None:
     """Warn, before any work, that a ``--quality`` above
-    :data:`~quantize.reduce.quality.QUALITY_SCALE_WARNING_ABOVE`
-    is a mean CIEDE2000 that nearly any image meets with the fewest colours: the value
-    is likely pngquant's 0-100 score (``reduce_colors`` says so of its ``quality``)."""
+    :data:`~quantize.reduce.quality.QUALITY_SCALE_WARNING_ABOVE` is a bound on CIEDE2000
+    (mean and tail) that nearly any image meets with the fewest colours: the value is
+    likely pngquant's 0-100 score (``reduce_colors`` says so of its ``quality``)."""
     reason = quality_scale_reason(quality)
     if reason is not None:
         warn(f"--quality={shown_number(quality)}", reason)

@@ -36,10 +36,6 @@ __all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "Qual
            "out_of_reach", "quality_error", "quality_scale_reason", "quality_terms",
            "search_quality", "smallest_k", "starting_as", "warn_quality_scale"]
 
-#: What ``quality`` measures, said where a value meant as a 0-100 score (pngquant's
-#: ``--quality 80``; Pillow's JPEG ``quality=80``) is taken for it.
-QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
-                 "posterised), not pngquant's 0-100 score")
 #: A ``quality`` above this lets nearly any image through with the fewest colours (two
 #: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
 QUALITY_SCALE_WARNING_ABOVE = 20
@@ -62,6 +58,12 @@ QUALITY_SCALE_WARNING_ABOVE = 20
 #: bound alone, Q = 1 chose 13 colours for the 1280 x 800 screenshot and drew its
 #: yellow dots 27 away; with the 99.9th alone, the icons kept 5-6 colours at Q = 3.
 QUALITY_TAIL = ((0.01, 5.0), (0.001, 10.0))
+#: What ``quality`` measures, said where a value meant as a 0-100 score (pngquant's
+#: ``--quality 80``; Pillow's JPEG ``quality=80``) is taken for it: the mean and the
+#: tail of :data:`QUALITY_TAIL`, as :func:`quality_error` bounds them.
+QUALITY_MEANS = ("a bound Q on CIEDE2000 differences (about 1 is just noticeable, 5 visibly "
+                 "posterised), not pngquant's 0-100 score: their mean <= Q, 99th percentile "
+                 f"<= {QUALITY_TAIL[0][1]:g} Q and 99.9th <= {QUALITY_TAIL[1][1]:g} Q")
 
 
 def quality_terms(quality: float, difference: str = "CIEDE2000") -> str:
@@ -141,7 +143,7 @@ def quality_scale_reason(quality: float | None) -> str | None:
     the words after its name, as :func:`warn_quality_scale` and the command line say them."""
     if quality is None or quality <= QUALITY_SCALE_WARNING_ABOVE:
         return None
-    return (f"{QUALITY_MEANS}: above {QUALITY_SCALE_WARNING_ABOVE}, nearly any image meets it "
+    return (f"{QUALITY_MEANS}; above {QUALITY_SCALE_WARNING_ABOVE}, nearly any image meets it "
             "with the fewest colours; for a result close to the original, give 2 or 3")
 
 
@@ -154,9 +156,10 @@ def warn_quality_scale(quality: float | None) -> None:
     ...     warnings.simplefilter("always")
     ...     warn_quality_scale(20.0); warn_quality_scale(80.0)
     >>> print(caught[0].message)  # doctest: +NORMALIZE_WHITESPACE
-    quality=80: a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly
-    posterised), not pngquant's 0-100 score: above 20, nearly any image meets it with the
-    fewest colours; for a result close to the original, give 2 or 3
+    quality=80: a bound Q on CIEDE2000 differences (about 1 is just noticeable, 5 visibly
+    posterised), not pngquant's 0-100 score: their mean <= Q, 99th percentile <= 5 Q and
+    99.9th <= 10 Q; above 20, nearly any image meets it with the fewest colours; for a
+    result close to the original, give 2 or 3
     """
     reason = quality_scale_reason(quality)
     if reason is not None:
