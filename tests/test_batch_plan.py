@@ -967,3 +967,18 @@ def test_a_folder_holding_only_other_files_is_written_into(tmp_path):
     src, out = _segment_folder_holding(tmp_path, "notes.txt")
     plan = batch.plan_batch(src, out, batch.segment_mode())
     assert [j.input for j in plan.jobs] == [src / "a.png"]
+
+
+def test_the_plan_names_the_patterns_that_match_no_file(photo_tree, tmp_path):
+    """A pattern that took no file (or left none out) was not in the plan at all, so no
+    caller could say it; those of files the search did not see (sub-folders, without
+    recursive) are among them, and README.txt, of no image extension, is matched."""
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(),
+                            pattern=["*.png", "*.JPG", "*.jpg"],
+                            exclude_pattern=["sub/*", "/chelsea.png", "README*"])
+    assert plan.unmatched == [("pattern", "*.JPG"), ("exclude_pattern", "sub/*"),
+                              ("exclude_pattern", "/chelsea.png")]
+    assert sorted(job.input.name for job in plan.jobs) == ["astronaut.jpg", "chelsea.png"]
+    deep = batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(), recursive=True,
+                            exclude_pattern=["sub/*", "*.txt"])
+    assert deep.unmatched == []

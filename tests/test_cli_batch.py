@@ -290,6 +290,36 @@ def test_cli_exclude_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, m
     assert _made(Path("out")) == ["b.png"]
 
 
+def test_cli_a_pattern_matching_no_file_is_said(tmp_path):
+    """--exclude '/logo.png', --exclude '*.PNG' on lower-case names, or a typo, left out
+    nothing without a word, and a --glob that took no file beside others that did was not
+    said either: each is warned of, the run goes on, and --json's stdout stays JSON."""
+    src, out = _site(tmp_path / "site"), tmp_path / "out"
+    result = _cli(src, "-o", out, "-r", "-k", "1", "--json", "--glob", "*.png", "--glob",
+                  "*.GIF", "--exclude", "/logo.png", "--exclude", "*.PNG", "--exclude",
+                  "vendr/**", "--exclude", "thumbs")
+    against = (f"(patterns are matched, case-sensitively, against each file's path below "
+               f"{str(src)!r}, such as 'img/hero.min.png')")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[:4] == [
+        f"quantize: warning: --glob='*.GIF': no file matches it {against}",
+        f"quantize: warning: --exclude='/logo.png': no file matches it, so it leaves none out "
+        f"{against}",
+        f"quantize: warning: --exclude='*.PNG': no file matches it, so it leaves none out "
+        f"{against}",
+        f"quantize: warning: --exclude='vendr/**': no file matches it, so it leaves none out "
+        f"{against}"]
+    assert "thumbs" not in result.stderr  # it left img/thumbs/t.png out
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(Path(r["input"]).relative_to(src).as_posix() for r in records) == [
+        "img/hero.min.png", "img/hero.png", "logo.png", "vendor/x.png"]
+    top = _cli(src, "-o", tmp_path / "top", "-k", "1", "-q", "--exclude", "img/*.png")
+    assert (top.exit_code, top.stderr) == (0, (
+        "quantize: warning: --exclude='img/*.png': no file matches it, so it leaves none out "
+        f"(patterns are matched, case-sensitively, against each file's path below "
+        f"{str(src)!r}, such as 'logo.png'; without -r, the files at its top only)\n"))
+
+
 @pytest.mark.parametrize("pattern", ["thumbs", "thumbs/"])
 def test_cli_exclude_a_folder_name_leaves_out_its_files(tmp_path, monkeypatch, pattern):
     """--exclude thumbs, or thumbs/, meant the folder and left out only a file named thumbs:
