@@ -149,8 +149,8 @@ def check_bool(value: Any, name: str) -> bool:
 
 #: Keyword names of scikit-learn, scikit-image and Pillow that quantize spells otherwise:
 #: for each, quantize's parameters that stand for it, as a call writes them; a callable
-#: given the name is told of the first one it takes. One that takes none of them gets
-#: Python's own message.
+#: given the name is told of the first one it takes. One that takes none of them is told
+#: what :data:`NO_COUNTERPART` says of the name, if anything, or Python's own message.
 FOREIGN_KEYWORDS: dict[str, tuple[str, ...]] = {
     "random_state": ("seed=",),             # scikit-learn, scikit-image
     "rng": ("seed=",),                      # scikit-image, NumPy
@@ -164,6 +164,40 @@ FOREIGN_KEYWORDS: dict[str, tuple[str, ...]] = {
     "image_test": ("test=",),
     "labels_true": ("true=",),              # scikit-learn's adjusted_rand_score
     "labels_pred": ("pred=",),
+    "convert2lab": ("space='lab'",),        # slic
+}
+
+# The parameters a callable takes that tell what a foreign keyword would go with.
+_FITS = ("n_colors", "n_clusters")    # it fits k-means
+_ARRAYS = ("image", "rgb", "X")       # it is given arrays
+_REGIONS = ("regions",)               # it segments
+
+#: Keyword names of scikit-learn, scikit-image and Pillow that no parameter of quantize
+#: stands for, and what is true instead: said to a callable that takes one of the
+#: parameters after it (any callable, for none), as those are the calls a user of that
+#: library would give it to; another gets Python's own message.
+NO_COUNTERPART: dict[str, tuple[str, tuple[str, ...]]] = {
+    "max_iter": ("quantize sets its k-means iterations itself (MiniBatchKMeans takes "
+                 "max_iter=)", _FITS),
+    "n_init": ("quantize sets its k-means restarts itself (MiniBatchKMeans takes n_init=)",
+               _FITS),
+    "tol": ("quantize sets when its k-means stops itself (MiniBatchKMeans takes tol=)",
+            _FITS),
+    "batch_size": ("quantize sets its k-means batches itself (MiniBatchKMeans takes "
+                   "batch_size=)", _FITS),
+    "init": ("quantize seeds its k-means itself (MiniBatchKMeans takes init=)", _FITS),
+    "method": ("quantize has one method, k-means", ("n_colors",)),   # Pillow's quantize
+    "kmeans": ("quantize always fits by k-means, and sets its passes itself", ("n_colors",)),
+    "verbose": ("quantize's functions report no progress", ()),
+    "n_jobs": ("quantize sets its threads itself", ()),
+    "n_threads": ("quantize sets its threads itself", ()),
+    "copy": ("quantize never writes to the arrays given", _ARRAYS),
+    "channel_axis": ("quantize takes an array's channels in its last axis", _ARRAYS),
+    "start_label": ("quantize's region labels start at 1", _REGIONS),   # slic
+    "sigma": ("quantize sets its smoothing itself (texture_scales= are the Gaussian sigmas of "
+              "its texture features)", ("texture_scales",)),           # slic, felzenszwalb
+    "scale": ("quantize sizes regions by regions= (how many) and min_region= (the fewest "
+              "pixels of one)", _REGIONS),                              # felzenszwalb
 }
 
 
@@ -182,24 +216,49 @@ def foreign_keyword_hint(name: str, params: Collection[str]) -> str | None:
                  if hint.split("=", 1)[0] in params), None)
 
 
+def foreign_keyword_note(name: str, params: Collection[str]) -> str | None:
+    """What to say of another library's keyword ``name`` to a callable taking ``params``:
+    quantize's name for it (:func:`foreign_keyword_hint`), or why there is none
+    (:data:`NO_COUNTERPART`); None when it is no such keyword there.
+
+    >>> foreign_keyword_note("random_state", ["image", "seed"])
+    'quantize calls it seed='
+    >>> foreign_keyword_note("channel_axis", ["image", "seed"])
+    "quantize takes an array's channels in its last axis"
+    >>> foreign_keyword_note("start_label", ["image", "seed"]) is None  # no segmenter
+    True
+    """
+    hint = foreign_keyword_hint(name, params)
+    if hint is not None:
+        return f"quantize calls it {hint}"
+    reason, taken_with = NO_COUNTERPART.get(name, (None, ()))
+    if reason is None or (taken_with and not set(taken_with) & set(params)):
+        return None
+    return reason
+
+
 def unexpected_keyword(function: str, name: str, params: Collection[str]) -> str:
     """Python's line for a keyword ``name`` that ``function`` (taking ``params``) does not
-    take, ending with quantize's name for it (:func:`foreign_keyword_hint`), or else
-    with the parameters it may be a typo of.
+    take, ending with quantize's name for it or why it has none
+    (:func:`foreign_keyword_note`), or else with the parameters it may be a typo of.
 
     >>> unexpected_keyword("reduce_colors", "random_state", ["image", "n_colors", "seed"])
     "reduce_colors() got an unexpected keyword argument 'random_state'; quantize calls it seed="
     >>> unexpected_keyword("reduce_colors", "n_color", ["image", "n_colors", "seed"])
     "reduce_colors() got an unexpected keyword argument 'n_color'; did you mean n_colors=?"
-    >>> unexpected_keyword("reduce_colors", "verbose", ["image", "n_colors", "seed"])
-    "reduce_colors() got an unexpected keyword argument 'verbose'"
+    >>> print(unexpected_keyword("reduce_colors", "max_iter", ["image", "n_colors"]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    reduce_colors() got an unexpected keyword argument 'max_iter'; quantize sets its
+    k-means iterations itself (MiniBatchKMeans takes max_iter=)
+    >>> unexpected_keyword("reduce_colors", "flag", ["image", "n_colors", "seed"])
+    "reduce_colors() got an unexpected keyword argument 'flag'"
     """
     import difflib
 
     line = f"{function}() got an unexpected keyword argument {name!r}"
-    hint = foreign_keyword_hint(name, params)
-    if hint is not None:
-        return f"{line}; quantize calls it {hint}"
+    note = foreign_keyword_note(name, params)
+    if note is not None:
+        return f"{line}; {note}"
     close = difflib.get_close_matches(name, [p for p in params if p != "self"], n=1,
                                       cutoff=0.8)
     return f"{line}; did you mean {close[0]}=?" if close else line
@@ -240,7 +299,7 @@ def foreign_keywords(function: F) -> F:
 def check_option_names(options: Iterable[str], known: Iterable[str], job: str) -> None:
     """Refuse option names not among ``known``, naming them and the known ones in
     ``known``'s order, as a ``job`` ("reduce", "segment") takes them, and quantize's
-    names for those of other libraries (:data:`FOREIGN_KEYWORDS`).
+    names for those of other libraries, or why it has none (:func:`foreign_keyword_note`).
 
     >>> check_option_names(["colours"], ["n_colors", "seed"], "reduce")
     Traceback (most recent call last):
@@ -254,9 +313,9 @@ def check_option_names(options: Iterable[str], known: Iterable[str], job: str) -
     known = list(known)
     unknown = sorted(set(options) - set(known))
     if unknown:
-        hints = {name: foreign_keyword_hint(name, known) for name in unknown}
-        shown = ", ".join(name if hints[name] is None else
-                          f"{name} (quantize calls it {hints[name]})" for name in unknown)
+        notes = {name: foreign_keyword_note(name, known) for name in unknown}
+        shown = ", ".join(name if notes[name] is None else f"{name} ({notes[name]})"
+                          for name in unknown)
         raise TypeError(f"unknown {job} option(s) {shown}; expected some of "
                         f"{', '.join(known)}")
 

@@ -341,8 +341,9 @@ class FirstFrameWarning(UserWarning):
 
 class QualityScaleWarning(UserWarning):
     """A ``quality`` above 20 (:data:`~quantize.reduce.quality.QUALITY_SCALE_WARNING_ABOVE`):
-    a mean CIEDE2000 that nearly any image meets with the fewest colours, likely meant as
-    a 0-100 score. A driver of many files (the command line, ``plan_batch``) says it once,
+    a bound on CIEDE2000 (the mean, and 5 and 10 times it for the 99th and 99.9th
+    percentiles) that nearly any image meets with the fewest colours, likely meant as a
+    0-100 score. A driver of many files (the command line, ``plan_batch``) says it once,
     not for each file (:func:`~quantize.batch.calls.call_with_warnings`)."""
 
 

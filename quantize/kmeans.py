@@ -50,7 +50,7 @@ from ._validation import (
     check_int,
     check_sample_weight,
     check_seed,
-    foreign_keyword_hint,
+    foreign_keyword_note,
     foreign_keywords,
 )
 from .kmeans_run import (
@@ -552,10 +552,10 @@ class MiniBatchKMeans:
         valid = self._param_names()
         for name, value in params.items():
             if name not in valid:
-                hint = foreign_keyword_hint(name, valid)
+                note = foreign_keyword_note(name, valid)
                 raise ValueError(
                     f"invalid parameter {name!r} for MiniBatchKMeans"
-                    f"{'' if hint is None else f' (quantize calls it {hint})'}; "
+                    f"{'' if note is None else f' ({note})'}; "
                     f"valid parameters are {', '.join(valid)}"
                 )
             setattr(self, name, value)

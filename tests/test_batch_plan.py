@@ -578,9 +578,10 @@ def test_a_reduce_plan_says_once_that_a_quality_past_20_is_a_colour_difference(p
         batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(),
                          options={"quality": 80})
     assert [str(w.message) for w in caught] == [
-        "quality=80: a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
-        "posterised), not pngquant's 0-100 score: above 20, nearly any image meets it with "
-        "the fewest colours; for a result close to the original, give 2 or 3"]
+        "quality=80: a bound Q on CIEDE2000 differences (about 1 is just noticeable, 5 "
+        "visibly posterised), not pngquant's 0-100 score: their mean <= Q, 99th percentile "
+        "<= 5 Q and 99.9th <= 10 Q; above 20, nearly any image meets it with the fewest "
+        "colours; for a result close to the original, give 2 or 3"]
     assert caught[0].filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -966,3 +967,18 @@ def test_a_folder_holding_only_other_files_is_written_into(tmp_path):
     src, out = _segment_folder_holding(tmp_path, "notes.txt")
     plan = batch.plan_batch(src, out, batch.segment_mode())
     assert [j.input for j in plan.jobs] == [src / "a.png"]
+
+
+def test_the_plan_names_the_patterns_that_match_no_file(photo_tree, tmp_path):
+    """A pattern that took no file (or left none out) was not in the plan at all, so no
+    caller could say it; those of files the search did not see (sub-folders, without
+    recursive) are among them, and README.txt, of no image extension, is matched."""
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(),
+                            pattern=["*.png", "*.JPG", "*.jpg"],
+                            exclude_pattern=["sub/*", "/chelsea.png", "README*"])
+    assert plan.unmatched == [("pattern", "*.JPG"), ("exclude_pattern", "sub/*"),
+                              ("exclude_pattern", "/chelsea.png")]
+    assert sorted(job.input.name for job in plan.jobs) == ["astronaut.jpg", "chelsea.png"]
+    deep = batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(), recursive=True,
+                            exclude_pattern=["sub/*", "*.txt"])
+    assert deep.unmatched == []

@@ -1894,6 +1894,17 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "already (see 'quantize reduce --help')"),
     (["reduce", "--version"], "--version: no such option; the version is 'quantize --version' "
                               "(see 'quantize reduce --help')"),
+    # a --verbose was told nothing, though each command says a line per file without it
+    (["reduce", "a.png", "-v"],
+     "-v: no such option; quantize prints a line per file without it (--json for every "
+     "measure, -q for none) (see 'quantize reduce --help')"),
+    (["segment", "a.png", "--verbose"],
+     "--verbose: no such option; quantize prints a line per file without it (--json for "
+     "every measure, -q for none) (see 'quantize segment --help')"),
+    (["batch", "in", "-o", "out", "--verbose"],
+     "--verbose: no such option; quantize prints a line per file without it (--json for "
+     "every measure, -q for none) (see 'quantize batch --help')"),
+    (["--verbose"], "--verbose: no such option (see 'quantize --help')"),  # no --json there
     # a short option was proposed nothing: the letter in the other case, or a long option
     # written with one dash (read as short ones up to the unknown letter), is proposed
     (["reduce", "a.png", "-K", "16"],

@@ -290,6 +290,36 @@ def test_cli_exclude_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, m
     assert _made(Path("out")) == ["b.png"]
 
 
+def test_cli_a_pattern_matching_no_file_is_said(tmp_path):
+    """--exclude '/logo.png', --exclude '*.PNG' on lower-case names, or a typo, left out
+    nothing without a word, and a --glob that took no file beside others that did was not
+    said either: each is warned of, the run goes on, and --json's stdout stays JSON."""
+    src, out = _site(tmp_path / "site"), tmp_path / "out"
+    result = _cli(src, "-o", out, "-r", "-k", "1", "--json", "--glob", "*.png", "--glob",
+                  "*.GIF", "--exclude", "/logo.png", "--exclude", "*.PNG", "--exclude",
+                  "vendr/**", "--exclude", "thumbs")
+    against = (f"(patterns are matched, case-sensitively, against each file's path below "
+               f"{str(src)!r}, such as 'img/hero.min.png')")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[:4] == [
+        f"quantize: warning: --glob='*.GIF': no file matches it {against}",
+        f"quantize: warning: --exclude='/logo.png': no file matches it, so it leaves none out "
+        f"{against}",
+        f"quantize: warning: --exclude='*.PNG': no file matches it, so it leaves none out "
+        f"{against}",
+        f"quantize: warning: --exclude='vendr/**': no file matches it, so it leaves none out "
+        f"{against}"]
+    assert "thumbs" not in result.stderr  # it left img/thumbs/t.png out
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(Path(r["input"]).relative_to(src).as_posix() for r in records) == [
+        "img/hero.min.png", "img/hero.png", "logo.png", "vendor/x.png"]
+    top = _cli(src, "-o", tmp_path / "top", "-k", "1", "-q", "--exclude", "img/*.png")
+    assert (top.exit_code, top.stderr) == (0, (
+        "quantize: warning: --exclude='img/*.png': no file matches it, so it leaves none out "
+        f"(patterns are matched, case-sensitively, against each file's path below "
+        f"{str(src)!r}, such as 'logo.png'; without -r, the files at its top only)\n"))
+
+
 @pytest.mark.parametrize("pattern", ["thumbs", "thumbs/"])
 def test_cli_exclude_a_folder_name_leaves_out_its_files(tmp_path, monkeypatch, pattern):
     """--exclude thumbs, or thumbs/, meant the folder and left out only a file named thumbs:
@@ -4514,15 +4544,15 @@ def test_cli_an_input_named_as_another_inputs_output_is_numbered_not_refused(tmp
 
 
 def test_a_batch_quality_past_20_is_said_to_be_a_colour_difference(photo_tree, tmp_path):
-    # as reduce says it: pngquant's --quality 80 is a score, quantize's a mean ΔE2000
+    # as reduce says it: pngquant's --quality 80 is a score, quantize's a ΔE2000 bound
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = _cli(photo_tree, "-o", tmp_path / "out", "--quality", 80, "-q")
     assert result.stderr.splitlines()[0] == (  # before any file's line
-        "quantize: warning: --quality=80: a mean CIEDE2000 difference (about 1 is just "
-        "noticeable, 5 visibly posterised), not pngquant's 0-100 score: above 20, nearly any "
-        "image meets it with the fewest colours; for a result close to the original, give 2 "
-        "or 3")
+        "quantize: warning: --quality=80: a bound Q on CIEDE2000 differences (about 1 is "
+        "just noticeable, 5 visibly posterised), not pngquant's 0-100 score: their mean <= Q, "
+        "99th percentile <= 5 Q and 99.9th <= 10 Q; above 20, nearly any image meets it with "
+        "the fewest colours; for a result close to the original, give 2 or 3")
     # said once, as --quality: not again by the plan (in Python's words, with a source line)
     assert [str(w.message) for w in caught if "quality" in str(w.message)] == []
 

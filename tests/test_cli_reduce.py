@@ -440,17 +440,18 @@ def test_an_animated_gif_of_soft_alpha_is_not_said_lossless(tmp_path):
     assert "alpha_thresholded" not in json.loads(apng.stdout)  # alpha kept: nothing lost
 
 
-_QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
-                  "posterised), not pngquant's 0-100 score")
+_QUALITY_MEANS = ("a bound Q on CIEDE2000 differences (about 1 is just noticeable, 5 visibly "
+                  "posterised), not pngquant's 0-100 score: their mean <= Q, 99th percentile "
+                  "<= 5 Q and 99.9th <= 10 Q")
 
 
 def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score(photo, tmp_path):
     """A pngquant user's --quality 80 (a 0-100 score there) was taken as mean ΔE2000 <= 80
-    and gave the fewest colours without a word."""
+    and gave the fewest colours without a word; the word says the tail bound too."""
     result = run(photo, "-o", tmp_path / "q.png", "--quality", 80)
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
-        f"quantize: warning: --quality=80: {_QUALITY_MEANS}: above 20, nearly any image "
+        f"quantize: warning: --quality=80: {_QUALITY_MEANS}; above 20, nearly any image "
         "meets it with the fewest colours; for a result close to the original, give 2 or 3"]
     assert ("chose k=1 for mean ΔE2000 <= 80, its 99th percentile <= 400 and its 99.9th "
             "<= 800; 1 colour,") in result.stdout
@@ -469,7 +470,7 @@ def test_a_quality_past_20_is_said_once_for_many_files(tmp_path, monkeypatch):
     result = run("a.png", "b.png", "c.gif", "--quality", 80, "-q")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
-        f"quantize: warning: --quality=80: {_QUALITY_MEANS}: above 20, nearly any image "
+        f"quantize: warning: --quality=80: {_QUALITY_MEANS}; above 20, nearly any image "
         "meets it with the fewest colours; for a result close to the original, give 2 or 3"]
 
 

@@ -1,6 +1,6 @@
 """A keyword of scikit-learn, scikit-image or Pillow given to one of quantize's public
-callables is refused in one line naming quantize's parameter for it; other unknown
-keywords keep Python's message; correct calls, signatures, docstrings and pickling are
+callables is refused in one line naming quantize's parameter for it, or why it has none;
+other unknown keywords keep Python's message; correct calls, signatures, docstrings and pickling are
 as they were."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import quantize
-from quantize._validation import FOREIGN_KEYWORDS, foreign_keywords
+from quantize._validation import FOREIGN_KEYWORDS, NO_COUNTERPART, foreign_keywords
 from quantize.animation import reduce_animation_file
 from quantize.kmeans import MiniBatchKMeans, kmeans_plusplus
 from quantize.metrics import adjusted_rand_index, boundary_scores, delta_e, psnr
@@ -78,10 +78,75 @@ def test_a_foreign_keyword_is_told_quantize_name_for_it(function, given, line):
     assert str(caught.value) == line
 
 
+@pytest.mark.parametrize("function, given, line", [
+    # scikit-learn's k-means settings (Python's line alone: "... argument 'max_iter'")
+    (quantize.reduce_colors, "max_iter",
+     f"reduce_colors() {UNEXPECTED} 'max_iter'; quantize sets its k-means iterations itself "
+     "(MiniBatchKMeans takes max_iter=)"),
+    (quantize.segment, "n_init",
+     f"segment() {UNEXPECTED} 'n_init'; quantize sets its k-means restarts itself "
+     "(MiniBatchKMeans takes n_init=)"),
+    (reduce_file, "tol",
+     f"reduce_file() {UNEXPECTED} 'tol'; quantize sets when its k-means stops itself "
+     "(MiniBatchKMeans takes tol=)"),
+    (segment_file, "batch_size",
+     f"segment_file() {UNEXPECTED} 'batch_size'; quantize sets its k-means batches itself "
+     "(MiniBatchKMeans takes batch_size=)"),
+    (quantize.reduce_colors, "init",
+     f"reduce_colors() {UNEXPECTED} 'init'; quantize seeds its k-means itself "
+     "(MiniBatchKMeans takes init=)"),
+    (quantize.reduce_colors, "verbose",
+     f"reduce_colors() {UNEXPECTED} 'verbose'; quantize's functions report no progress"),
+    (MiniBatchKMeans, "verbose",
+     f"MiniBatchKMeans.__init__() {UNEXPECTED} 'verbose'; quantize's functions report no "
+     "progress"),
+    (quantize.segment, "n_jobs",
+     f"segment() {UNEXPECTED} 'n_jobs'; quantize sets its threads itself"),
+    (reduce_file, "n_threads",
+     f"reduce_file() {UNEXPECTED} 'n_threads'; quantize sets its threads itself"),
+    (quantize.reduce_colors, "copy",
+     f"reduce_colors() {UNEXPECTED} 'copy'; quantize never writes to the arrays given"),
+    # Pillow's Image.quantize
+    (quantize.reduce_colors, "method",
+     f"reduce_colors() {UNEXPECTED} 'method'; quantize has one method, k-means"),
+    (reduce_file, "kmeans",
+     f"reduce_file() {UNEXPECTED} 'kmeans'; quantize always fits by k-means, and sets its "
+     "passes itself"),
+    # scikit-image's segmentations
+    (quantize.segment, "channel_axis",
+     f"segment() {UNEXPECTED} 'channel_axis'; quantize takes an array's channels in its last "
+     "axis"),
+    (boundary_map, "channel_axis",
+     f"boundary_map() {UNEXPECTED} 'channel_axis'; quantize takes an array's channels in its "
+     "last axis"),
+    (quantize.segment, "start_label",
+     f"segment() {UNEXPECTED} 'start_label'; quantize's region labels start at 1"),
+    (segment_file, "scale",
+     f"segment_file() {UNEXPECTED} 'scale'; quantize sizes regions by regions= (how many) "
+     "and min_region= (the fewest pixels of one)"),
+    (quantize.segment, "sigma",
+     f"segment() {UNEXPECTED} 'sigma'; quantize sets its smoothing itself (texture_scales= "
+     "are the Gaussian sigmas of its texture features)"),
+    (quantize.segment, "convert2lab",
+     f"segment() {UNEXPECTED} 'convert2lab'; quantize calls it space='lab'"),
+])
+def test_a_foreign_keyword_with_no_counterpart_is_told_why(function, given, line):
+    with pytest.raises(TypeError) as caught:
+        function(**{given: 1})
+    assert str(caught.value) == line
+
+
+def test_region_labels_start_at_1_as_said():
+    assert quantize.segment(IMAGE, regions=2, seed=0).labels.min() == 1
+
+
 @pytest.mark.parametrize("function, kwargs", [
-    (quantize.reduce_colors, {"verbose": True}),
     (quantize.reduce_colors, {"n_segments": 3}),  # reduce_colors has no regions
-    (quantize.reduce_colors, {"max_iter": 3}),
+    (quantize.reduce_colors, {"start_label": 1}),  # nor labels
+    (quantize.reduce_colors, {"sigma": 1}),
+    (quantize.reduce_colors, {"scale": 1}),
+    (quantize.segment, {"method": 1}),  # Pillow's, to reduce
+    (segment_file, {"copy": True}),  # given no array
     (quantize.segment, {"colours": 3, "flag": 1}),
     (psnr, {"labels_true": IMAGE}),
 ])
@@ -111,8 +176,23 @@ def test_a_close_misspelling_is_told_the_parameter(call, line):
 
 def test_the_first_unknown_keyword_is_named():
     with pytest.raises(TypeError) as caught:
-        quantize.reduce_colors(IMAGE, 2, seed=0, verbose=1, random_state=0)
-    assert str(caught.value) == f"reduce_colors() {UNEXPECTED} 'verbose'"
+        quantize.reduce_colors(IMAGE, 2, seed=0, flag=1, random_state=0)
+    assert str(caught.value) == f"reduce_colors() {UNEXPECTED} 'flag'"
+
+
+def test_a_pillow_dither_is_refused_but_none():
+    """Pillow's Image.Dither.ORDERED (1) was taken as full error diffusion, and
+    FLOYDSTEINBERG (3) refused as "dither=3 should be <= 1"."""
+    from PIL import Image
+
+    for member in (Image.Dither.FLOYDSTEINBERG, Image.Dither.ORDERED, Image.Dither.RASTERIZE):
+        with pytest.raises(ValueError) as caught:
+            quantize.reduce_colors(IMAGE, 2, dither=member)
+        assert str(caught.value) == (
+            f"dither=Dither.{member.name} is Pillow's; quantize's dither is the strength, 0 to "
+            "1, of its Floyd-Steinberg error diffusion (True: 1)")
+    plain = quantize.reduce_colors(IMAGE, 2, dither=Image.Dither.NONE, seed=0)
+    assert plain.indices.tolist() == [[0, 0, 0, 1, 1, 1]] * 4
 
 
 def test_a_type_error_inside_the_function_is_its_own():
@@ -162,6 +242,10 @@ def test_set_params_tells_quantize_name_for_a_foreign_parameter():
         "invalid parameter 'random_state' for MiniBatchKMeans (quantize calls it seed=); "
         "valid parameters are n_clusters, init, n_init, batch_size, max_iter, tol, "
         "max_no_improvement, refine, seed")
+    with pytest.raises(ValueError) as caught:
+        MiniBatchKMeans().set_params(n_jobs=2)
+    assert str(caught.value).startswith(
+        "invalid parameter 'n_jobs' for MiniBatchKMeans (quantize sets its threads itself); ")
 
 
 def test_the_estimator_clones_and_pickles():
@@ -194,6 +278,14 @@ def test_file_options_name_quantize_name_for_a_foreign_one(tmp_path):
     assert not (tmp_path / "out.gif").exists()
 
 
+def test_file_options_say_why_a_foreign_one_has_no_counterpart():
+    with pytest.raises(TypeError) as caught:
+        check_reduce_options(max_iter=3)
+    assert str(caught.value).startswith(
+        "unknown reduce option(s) max_iter (quantize sets its k-means iterations itself "
+        "(MiniBatchKMeans takes max_iter=)); expected some of n_colors, ")
+
+
 def test_a_function_taking_any_keyword_is_left_as_it_is():
     def job(path, **options):
         return options
@@ -205,3 +297,6 @@ def test_every_proposed_parameter_is_one_a_public_callable_takes():
     taken = {name for f in CALLABLES for name in inspect.signature(f).parameters}
     proposed = {hint.split("=", 1)[0] for hints in FOREIGN_KEYWORDS.values() for hint in hints}
     assert proposed <= taken
+    said_with = {name for _, names in NO_COUNTERPART.values() for name in names}
+    assert said_with <= taken
+    assert not FOREIGN_KEYWORDS.keys() & NO_COUNTERPART.keys()  # one table says each

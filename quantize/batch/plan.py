@@ -289,7 +289,11 @@ class BatchPlan:
     left out for their extension, not an image's (without a pattern); ``not_entered``:
     the sub-folders it did not enter, without ``recursive`` (but the output folder and
     folders of quantize's outputs); in no result, for a caller to count
-    (:func:`~quantize.batch.results.passed_over_counts`).
+    (:func:`~quantize.batch.results.passed_over_counts`). ``unmatched``: the ``pattern``
+    and ``exclude_pattern`` patterns that no file the search saw matches (by its path
+    relative to ``input_dir``, as :func:`find_images` matches them), each as
+    ``(parameter, pattern)``: one that takes no file, or leaves none out, for a caller to
+    say.
     """
 
     input_dir: Path
@@ -313,6 +317,7 @@ class BatchPlan:
     manifest: Manifest = field(default_factory=Manifest)
     passed_over: list[Path] = field(default_factory=list)
     not_entered: list[Path] = field(default_factory=list)
+    unmatched: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -524,10 +529,13 @@ def _patterns(value: str | Sequence[str] | None, name: str) -> tuple[str, ...]:
 class _PassedOver:
     """What a search saw and did not take, for the summary to count: the visible files of
     no image extension (without a pattern), and the visible sub-folders it did not enter
-    (without ``recursive``; not the output folder, nor a folder of quantize's outputs)."""
+    (without ``recursive``; not the output folder, nor a folder of quantize's outputs);
+    and the patterns that matched none of the files it saw, each with its parameter's
+    name (``pattern``, ``exclude_pattern``), for a caller to say."""
 
     files: list[Path] = field(default_factory=list)
     folders: list[Path] = field(default_factory=list)
+    unmatched: list[tuple[str, str]] = field(default_factory=list)
 
 
 def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[str],
@@ -586,8 +594,12 @@ def _search(base: Path, recursive: bool, chosen: Selection,
     linked: list[Path] = []
     outputs: list[Path] = []
     passed = passed if passed is not None else _PassedOver()
+    unmatched = [*(("pattern", p) for p in chosen.patterns),
+                 *(("exclude_pattern", p) for p in chosen.excluded)]
     for path in _walk(base, recursive, skip, unlisted, (linked, outputs), passed.folders):
         rel = path.relative_to(base)
+        if unmatched:
+            unmatched = [(name, p) for name, p in unmatched if not _selects(rel, p)]
         if chosen.takes(rel):
             found.append(path)
         elif not chosen.patterns and not chosen.leaves_out(rel):
@@ -597,6 +609,7 @@ def _search(base: Path, recursive: bool, chosen: Selection,
             raise exc
     passed.files.sort()
     passed.folders.sort()
+    passed.unmatched[:] = unmatched
     return sorted(found), unlisted, sorted(linked), sorted(outputs)
 
 
@@ -961,7 +974,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                      unfinished=[old for old, entry in unclaimed if entry.pending],
                      run=(run.run if run is not None else new_run_id()) if force else None,
                      finishing=run is not None, disowned=sorted(disowned), manifest=manifest,
-                     passed_over=passed.files, not_entered=passed.folders)
+                     passed_over=passed.files, not_entered=passed.folders,
+                     unmatched=passed.unmatched)
 
 
 def _manifest_if_readable(dst: Path, mode: JobMode) -> Manifest | None:

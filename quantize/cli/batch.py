@@ -413,6 +413,7 @@ def batch(
                                       plan.passed_over)
                      + (_NO_INPUT_NO_REMOVAL if remove_orphans and plan.unclaimed else ""),
                      USAGE_ERROR)
+            _note_unmatched_patterns(plan, recursive)
             removed: list[lib.RemovedOutput] = []  # listed and counted by the reports
             if remove_orphans and plan.unclaimed:
                 plan, removed = _remove_orphans(plan, show)
@@ -482,6 +483,27 @@ def _note_unquoted_patterns(glob: Sequence[str] | None, exclude: Sequence[str] |
              f"very name (and those under folders of that name) are {done}, and a file of "
              "that name is here: the shell expands an unquoted pattern into the names it "
              f"matches; quote it, as {flag} '*.jpg'")
+
+
+def _note_unmatched_patterns(plan: "lib.BatchPlan", recursive: bool) -> None:
+    """Warn of each --glob that took no file and each --exclude that left none out: no
+    file the search saw matches it (a file's name in the wrong case, a path from /, a
+    typo), saying what patterns are matched against, with a file found as the example."""
+    from .. import batch as lib
+
+    files = [*(job.input for job in plan.jobs),
+             *(r.input for r in plan.settled if not lib.is_folder(r.record))]
+    if not plan.unmatched or not files:
+        return
+    example = min(files).relative_to(plan.input_dir).as_posix()
+    case = "" if PurePath("A").match("a") else ", case-sensitively,"  # as on Windows, or not
+    against = (f"patterns are matched{case} against each file's path below "
+               f"{quoted(plan.input_dir)}, such as {quoted(example)}"
+               + ("" if recursive else "; without -r, the files at its top only"))
+    for name, pattern in plan.unmatched:
+        flag, done = ("--glob", "") if name == "pattern" else ("--exclude",
+                                                               ", so it leaves none out")
+        warn(f"{flag}={quoted(pattern)}", f"no file matches it{done} ({against})")
 
 
 def _say_planning_warnings(caught: "list[warnings.WarningMessage]", output_dir: Path) -> None:

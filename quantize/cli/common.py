@@ -430,9 +430,9 @@ QUALITY_SCALE = f"--quality is {QUALITY_MEANS}"
 
 def note_quality_scale(quality: float | None) -> None:
     """Warn, before any work, that a ``--quality`` above
-    :data:`~quantize.reduce.quality.QUALITY_SCALE_WARNING_ABOVE`
-    is a mean CIEDE2000 that nearly any image meets with the fewest colours: the value
-    is likely pngquant's 0-100 score (``reduce_colors`` says so of its ``quality``)."""
+    :data:`~quantize.reduce.quality.QUALITY_SCALE_WARNING_ABOVE` is a bound on CIEDE2000
+    (mean and tail) that nearly any image meets with the fewest colours: the value is
+    likely pngquant's 0-100 score (``reduce_colors`` says so of its ``quality``)."""
     reason = quality_scale_reason(quality)
     if reason is not None:
         warn(f"--quality={shown_number(quality)}", reason)
@@ -1515,7 +1515,12 @@ _NO_COUNTERPART = {
     "--strip": "quantize's outputs keep no metadata but the resolution already",
     "--version": "the version is 'quantize --version'",
     "--compactness": "segment weighs position against colour with --weight xy=VALUE",
+    "--verbose": "quantize prints a line per file without it (--json for every measure, -q "
+                 "for none)",
+    "-v": "quantize prints a line per file without it (--json for every measure, -q for none)",
 }
+#: The option a command must have for the word of ``_NO_COUNTERPART`` to be true of it.
+_SAID_WITH = {"--verbose": "--json", "-v": "--json"}
 
 
 def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
@@ -1526,7 +1531,8 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
     arguments as given, in which a short option is looked for as it was typed."""
     names = _shown_names(params)
     instead = _NO_COUNTERPART.get(exc.option_name)
-    if instead and exc.option_name not in names:
+    needs = _SAID_WITH.get(exc.option_name)
+    if instead and exc.option_name not in names and (needs is None or needs in names):
         return click_errors.NoSuchOption(
             exc.option_name, f"{exc.option_name}: no such option; {instead}", ctx=exc.ctx or ctx)
     close = (close_options(exc.option_name, names)

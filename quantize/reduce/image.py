@@ -99,7 +99,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         99.9th at most 10 times (so that a small area of its own colour is not
         lost in the mean of a large flat one), measured without dithering, a
         number >= 0: about 1 is a just noticeable difference, 2-3 close, 5
-        visibly posterised.
+        visibly posterised. A translucent pixel, or one drawn with a translucent
+        entry, counts the worse of its difference shown on black and on white.
     space : {"rgb", "lab"}
         Cluster, match and diffuse errors in sRGB or in CIE Lab.
     dither : float or bool

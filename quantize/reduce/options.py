@@ -92,9 +92,25 @@ class Options:
 
 
 def check_dither(dither: Any) -> float:
-    """Dither strength as a float in [0, 1]; True means 1.0 and False 0.0."""
+    """Dither strength as a float in [0, 1]; True means 1.0 and False 0.0.
+
+    Pillow's ``Image.Dither`` members are numbers too, but only ``NONE`` (0) means what
+    its number does here: ``ORDERED`` (1) would be full error diffusion, so any other is
+    refused, naming what ``dither`` is.
+
+    >>> from PIL import Image
+    >>> check_dither(Image.Dither.NONE), check_dither(True)
+    (0.0, 1.0)
+    >>> check_dither(Image.Dither.FLOYDSTEINBERG)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: dither=Dither.FLOYDSTEINBERG is Pillow's; quantize's dither is the strength, ...
+    """
     if isinstance(dither, bool | np.bool_):
         return 1.0 if dither else 0.0
+    if type(dither).__name__ == "Dither" and type(dither).__module__ == "PIL.Image" and dither:
+        raise ValueError(f"dither=Dither.{dither.name} is Pillow's; quantize's dither is the "
+                         "strength, 0 to 1, of its Floyd-Steinberg error diffusion (True: 1)")
     if not isinstance(dither, numbers.Real):
         raise TypeError(f"dither={dither!r} should be a bool or a number in [0, 1], got "
                         f"{type(dither).__name__}")

@@ -2,7 +2,8 @@
 
 The target Q bounds the mean CIEDE2000 against the original and, so that a
 small area of its own colour is not lost in that mean, its tail
-(:func:`quality_error`). Quick fits on coarse cells, judged on a sample of
+(:func:`quality_error`); a translucent pixel counts the worse of its difference
+on black and on white. Quick fits on coarse cells, judged on a sample of
 pixel colours, bracket k; then full fits (:func:`quantize.reduce.fit.fit`) walk
 from that guess to the smallest k that meets the target.
 Prior validation is assumed.
@@ -36,10 +37,6 @@ __all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "Qual
            "out_of_reach", "quality_error", "quality_scale_reason", "quality_terms",
            "search_quality", "smallest_k", "starting_as", "warn_quality_scale"]
 
-#: What ``quality`` measures, said where a value meant as a 0-100 score (pngquant's
-#: ``--quality 80``; Pillow's JPEG ``quality=80``) is taken for it.
-QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
-                 "posterised), not pngquant's 0-100 score")
 #: A ``quality`` above this lets nearly any image through with the fewest colours (two
 #: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
 QUALITY_SCALE_WARNING_ABOVE = 20
@@ -62,6 +59,12 @@ QUALITY_SCALE_WARNING_ABOVE = 20
 #: bound alone, Q = 1 chose 13 colours for the 1280 x 800 screenshot and drew its
 #: yellow dots 27 away; with the 99.9th alone, the icons kept 5-6 colours at Q = 3.
 QUALITY_TAIL = ((0.01, 5.0), (0.001, 10.0))
+#: What ``quality`` measures, said where a value meant as a 0-100 score (pngquant's
+#: ``--quality 80``; Pillow's JPEG ``quality=80``) is taken for it: the mean and the
+#: tail of :data:`QUALITY_TAIL`, as :func:`quality_error` bounds them.
+QUALITY_MEANS = ("a bound Q on CIEDE2000 differences (about 1 is just noticeable, 5 visibly "
+                 "posterised), not pngquant's 0-100 score: their mean <= Q, 99th percentile "
+                 f"<= {QUALITY_TAIL[0][1]:g} Q and 99.9th <= {QUALITY_TAIL[1][1]:g} Q")
 
 
 def quality_terms(quality: float, difference: str = "CIEDE2000") -> str:
@@ -94,14 +97,18 @@ def _times(quality: float, multiple: float) -> str:
 
 
 def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
-                  rows: np.ndarray) -> tuple[float, float]:
+                  rows: np.ndarray, shown: tuple[np.ndarray, np.ndarray] | None = None
+                  ) -> tuple[float, float]:
     """The error the quality searches hold to Q, and the mean CIEDE2000 in it, of the
     ``(n, 3)`` Lab colours ``lab`` (of ``weights`` pixels each, one each if None) drawn
     with their entries ``rows`` of ``palette_lab``.
 
     The error is the mean, or a tail percentile of :data:`QUALITY_TAIL` over its
     multiple of Q, whichever is the largest: it is at most Q when the mean is at most Q
-    and each percentile within its bound. Prior validation is assumed.
+    and each percentile within its bound. With ``shown``, the straight RGBA colours and
+    palette whose Lab on black ``lab`` and ``palette_lab`` are, a pair in which either is
+    translucent counts the worse of its CIEDE2000 on black and on white
+    (:func:`_worse_on_white`); opaque pairs count as they are. Prior validation is assumed.
 
     >>> grey, red = [53.585, 0.0, 0.0], [53.241, 80.092, 67.203]
     >>> lab = np.array([grey, red]); counts = np.array([1000, 10])
@@ -111,10 +118,37 @@ def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
     """
     errors = np.empty(lab.shape[0], np.float32)
     mean = mean_ciede2000(lab, palette_lab, weights, rows=rows, out=errors)
+    if shown is not None:
+        mean = _worse_on_white(errors, mean, weights, rows, shown)
     error = mean
     for share, times in QUALITY_TAIL:
         error = max(error, _percentile_above(errors, weights, share, times * mean) / times)
     return error, mean
+
+
+def _worse_on_white(errors: np.ndarray, mean: float, weights: np.ndarray | None,
+                    rows: np.ndarray, shown: tuple[np.ndarray, np.ndarray]) -> float:
+    """Raise ``errors``, measured on black, of the pairs in which the colour or its entry
+    of ``shown`` (straight RGBA colours and palette) is translucent to their CIEDE2000 on
+    white where that is larger, and return the mean of the errors then (``mean``, theirs
+    before, when no pair is translucent).
+
+    On black, a dark colour is near black whatever its alpha: the soft edge of a dark icon
+    drawn with the wrong alpha passed there, and showed on a white page.
+    """
+    colors, palette = shown
+    pairs = np.flatnonzero((colors[:, 3] < 255) | (palette[rows, 3] < 255))
+    if pairs.size == 0:
+        return mean
+    on_white = np.empty(pairs.size, np.float32)
+    mean_ciede2000(lab_of(colors[pairs], "white"), lab_of(palette, "white"), rows=rows[pairs],
+                   out=on_white)
+    before = errors[pairs]
+    errors[pairs] = np.maximum(before, on_white)
+    gain = errors[pairs].astype(np.float64) - before
+    if weights is None:
+        return mean + float(gain.sum()) / errors.size
+    return mean + float(gain @ weights[pairs]) / float(weights.sum())
 
 
 def _percentile_above(errors: np.ndarray, weights: np.ndarray | None, share: float,
@@ -141,7 +175,7 @@ def quality_scale_reason(quality: float | None) -> str | None:
     the words after its name, as :func:`warn_quality_scale` and the command line say them."""
     if quality is None or quality <= QUALITY_SCALE_WARNING_ABOVE:
         return None
-    return (f"{QUALITY_MEANS}: above {QUALITY_SCALE_WARNING_ABOVE}, nearly any image meets it "
+    return (f"{QUALITY_MEANS}; above {QUALITY_SCALE_WARNING_ABOVE}, nearly any image meets it "
             "with the fewest colours; for a result close to the original, give 2 or 3")
 
 
@@ -154,9 +188,10 @@ def warn_quality_scale(quality: float | None) -> None:
     ...     warnings.simplefilter("always")
     ...     warn_quality_scale(20.0); warn_quality_scale(80.0)
     >>> print(caught[0].message)  # doctest: +NORMALIZE_WHITESPACE
-    quality=80: a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly
-    posterised), not pngquant's 0-100 score: above 20, nearly any image meets it with the
-    fewest colours; for a result close to the original, give 2 or 3
+    quality=80: a bound Q on CIEDE2000 differences (about 1 is just noticeable, 5 visibly
+    posterised), not pngquant's 0-100 score: their mean <= Q, 99th percentile <= 5 Q and
+    99.9th <= 10 Q; above 20, nearly any image meets it with the fewest colours; for a
+    result close to the original, give 2 or 3
     """
     reason = quality_scale_reason(quality)
     if reason is not None:
@@ -288,7 +323,8 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     def exact(k: int) -> float:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
                                         hist.space, exact_colors, fresh())
-        error, means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels)
+        error, means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels,
+                                        _with_alpha(hist.colors, palette))
         return error
 
     k = smallest_k(exact, quality, guess, k_max, k_min=1)
@@ -297,6 +333,13 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
         raise QualityError(f"{out_of_reach(quality, means[k_max])} needs more than "
                            f"{colours}{more}")
     return fits[k]
+
+
+def _with_alpha(colors: np.ndarray, palette: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(colors, palette)`` for :func:`quality_error`'s ``shown`` when they have alpha,
+    else None (opaque colours look the same on black and on white)."""
+    return (colors, palette) if colors.shape[1] == 4 else None
 
 
 def out_of_reach(quality: float, mean: float) -> str:
@@ -332,8 +375,10 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
     if m > _GUESS_SAMPLE:
         picks = rng.choice(m, size=_GUESS_SAMPLE, p=hist.counts / hist.counts.sum())
         judge, judge_lab, judge_w = hist.features[picks], hist.lab[picks], None
+        judge_colors = hist.colors[picks]
     else:
         judge, judge_lab, judge_w = hist.features, hist.lab, hist.counts
+        judge_colors = hist.colors
     limit = min(k_max, data.shape[0] - 1)
     if limit < 1:
         return k_max
@@ -343,7 +388,8 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
         palette = distinct_rows(to_colors(km.cluster_centers_, hist.space,
                                           hist.colors.shape[1]))
         entries = nearest(judge, features_of(palette, hist.space))
-        return quality_error(judge_lab, lab_of(palette), judge_w, entries)[0]
+        return quality_error(judge_lab, lab_of(palette), judge_w, entries,
+                             _with_alpha(judge_colors, palette))[0]
 
     guess = smallest_k(approx, quality, DEFAULT_COLORS, limit, k_min=1,
                        resolution=_GUESS_RESOLUTION)
