@@ -53,6 +53,7 @@ from ._validation import (
     foreign_keyword_hint,
     foreign_keywords,
 )
+from .errors import QuantizeWarning
 from .kmeans_run import (
     REASSIGN_EVERY,
     Run,
@@ -67,7 +68,13 @@ from .kmeans_run import (
     runs_fit_together,
 )
 
-__all__ = ["MAX_INIT", "MiniBatchKMeans", "NotFittedError", "kmeans_plusplus"]
+__all__ = ["MAX_INIT", "FeatureNamesWarning", "MiniBatchKMeans", "NotFittedError",
+           "kmeans_plusplus"]
+
+
+class FeatureNamesWarning(QuantizeWarning):
+    """``X`` has column names and the fit had none, or the other way round (a UserWarning,
+    as scikit-learn's estimators give it)."""
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -712,10 +719,10 @@ class MiniBatchKMeans:
                                  f"was fitted on {fitted.tolist()}, in that order")
         elif fitted is not None:
             warnings.warn("X does not have valid feature names, but MiniBatchKMeans was "
-                          "fitted with feature names", UserWarning, stacklevel=3)
+                          "fitted with feature names", FeatureNamesWarning, stacklevel=3)
         elif given is not None and hasattr(self, "n_features_in_"):
             warnings.warn("X has feature names, but MiniBatchKMeans was fitted without "
-                          "feature names", UserWarning, stacklevel=3)
+                          "feature names", FeatureNamesWarning, stacklevel=3)
 
     # -- fitting -------------------------------------------------------------
 

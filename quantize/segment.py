@@ -84,7 +84,7 @@ from ._validation import (
     foreign_keywords,
     shown_step,
 )
-from .errors import warn_caller
+from .errors import QuantizeWarning, warn_caller
 from .features import (  # AlphaIgnoredWarning: build_features says it too
     DEFAULT_TEXTURE_SCALES,
     SPACES,
@@ -118,7 +118,7 @@ __all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "Region
            "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented"]
 
 
-class RegionCountWarning(UserWarning):
+class RegionCountWarning(QuantizeWarning):
     """Fewer regions come out than were asked for: the image has fewer superpixels (the cut
     keeps them all), or ``min_region`` merged small regions into their neighbours."""
 
