@@ -15,7 +15,13 @@ image of any mode; quantize.io.load_image reads a file (upright, in sRGB). Files
 files: quantize.reduce.reduce_file and quantize.segment_file.segment_file; metrics
 in quantize.metrics; palette files in quantize.palette_files. ``quantize.segment``
 is the function: take the segment module's other names (MAX_CLUSTERS,
-DEFAULT_LEVEL, RegionCountWarning, ...) with ``from quantize.segment import ...``.
+DEFAULT_LEVEL, ...) with ``from quantize.segment import ...``.
+
+Every warning quantize gives is a ``QuantizeWarning`` (a UserWarning), and every
+warning class can be taken from here, whichever module gives it (``from quantize
+import RegionCountWarning``, loaded on first use):
+``warnings.filterwarnings("ignore", category=quantize.QuantizeWarning)`` silences
+them all.
 
 >>> import numpy as np
 >>> from quantize import reduce_colors
@@ -91,6 +97,7 @@ import sys  # noqa: E402
 import types  # noqa: E402
 from typing import Any  # noqa: E402
 
+from .errors import QuantizeWarning  # noqa: E402
 from .kmeans import MiniBatchKMeans, kmeans_plusplus  # noqa: E402
 from .reduce import ReduceResult, reduce_colors  # noqa: E402
 
@@ -100,8 +107,37 @@ __version__ = "0.1.0"
 # pixel_kmeans, hierarchy, superpixels, ...) took about 3 ms of every quantize reduce.
 _SEGMENT_NAMES = ("SegmentResult", "boundary_map", "segment")
 
+# Every warning class, by the module that defines it, loaded on its first use too (the
+# animation and batch modules would cost every call), so that one place holds them all.
+_WARNINGS = {
+    "animation.job": ("FrameCutWarning", "FrameDurationWarning", "LoopCountWarning",
+                      "QualityMissedWarning", "ShortFramesWarning", "UntimedFramesWarning"),
+    "batch.manifest": ("ManifestUnreadableWarning",),
+    "batch.shared": ("InputsChangedWarning",),
+    "errors": ("AlphaLossWarning", "CodeAdviceWarning", "FirstFrameWarning",
+               "FormatAdviceWarning", "PaletteInWarning", "QualityScaleWarning",
+               "QuantizeDeprecationWarning", "StillImageWarning", "TimingLossWarning"),
+    "features": ("AlphaIgnoredWarning",),
+    "io.read": ("ColorProfileWarning", "CompositedFrameWarning", "DamagedExifWarning",
+                "PagesLeftOutWarning", "PixelListWarning", "PixelRangeWarning",
+                "TransparencyChunkWarning", "TransparentColorWarning",
+                "UnterminatedGifWarning"),
+    "kmeans": ("FeatureNamesWarning",),
+    "metrics.segmentation": ("BoundaryMapWarning",),
+    "palette_files": ("PaletteFormatWarning", "TransparentIndexWarning"),
+    "pixel_kmeans": ("ClusterCountWarning",),
+    "png": ("DamagedChunkWarning",),
+    "reduce.fit": ("ColorCountWarning",),
+    "segment": ("RegionCountWarning",),
+}
+_WARNING_MODULE = {name: module for module, names in _WARNINGS.items() for name in names}
+
 
 def __getattr__(name: str) -> Any:
+    if name in _WARNING_MODULE:
+        value = getattr(importlib.import_module(f".{_WARNING_MODULE[name]}", __name__), name)
+        globals()[name] = value
+        return value
     if name not in _SEGMENT_NAMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module = importlib.import_module(".segment", __name__)
@@ -111,7 +147,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_SEGMENT_NAMES})
+    return sorted({*globals(), *_SEGMENT_NAMES, *_WARNING_MODULE})
 
 
 class _Package(types.ModuleType):
@@ -130,5 +166,5 @@ class _Package(types.ModuleType):
 
 sys.modules[__name__].__class__ = _Package
 
-__all__ = ["MiniBatchKMeans", "ReduceResult", "SegmentResult", "__version__", "boundary_map",
-           "kmeans_plusplus", "reduce_colors", "segment"]
+__all__ = ["MiniBatchKMeans", "QuantizeWarning", "ReduceResult", "SegmentResult", "__version__",
+           "boundary_map", "kmeans_plusplus", "reduce_colors", "segment"]

@@ -866,6 +866,22 @@ class ReadOnlyDict(dict):
         return self
 
 
+#: The longest side of the picture a notebook shows of a result (its ``_repr_png_``): a
+#: larger result is shown by every n-th pixel of every n-th row (:func:`shown_step`), so
+#: that a 12 MP result puts hundreds of kilobytes into a notebook, not megabytes.
+SHOWN_MAX_SIDE = 1024
+
+
+def shown_step(shape: tuple[int, ...]) -> int:
+    """The step between the rows and columns a notebook's picture of an image of ``shape``
+    (H, W, ...) shows: the least that leaves at most :data:`SHOWN_MAX_SIDE` a side.
+
+    >>> shown_step((512, 512)), shown_step((3000, 4000)), shown_step((1025, 10))
+    (1, 4, 2)
+    """
+    return max(1, -(-max(shape[:2]) // SHOWN_MAX_SIDE))
+
+
 class ReadOnlyArrays:
     """Mixin for a frozen result dataclass whose ``_ARRAYS`` fields are handed out read-only.
 

@@ -8,6 +8,7 @@ to files and results; each carries the ``path`` it is about (or None) and the
 :class:`ExitCode` is the one definition of the command line's exit codes
 (documented in the README, modelled on pngquant's where they overlap).
 
+:class:`QuantizeWarning` is the base class of every warning quantize gives.
 :func:`warn_caller` issues a warning attributed to the first line outside the
 package, for warnings raised deep in a helper that several public functions reach.
 :class:`FormatAdviceWarning` and :class:`CodeAdviceWarning` keep a warning's facts
@@ -26,9 +27,9 @@ from typing import NamedTuple
 __all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExitCode",
            "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "ImageReadError",
            "InputParameterError", "OutputError", "OutputExistsError", "OwnFileError",
-           "PaletteInWarning", "QualityError", "QualityScaleWarning", "QuantizeError",
-           "ResultTooLargeError", "SharedOutputError", "StillImageWarning", "TimingLossWarning",
-           "WriteRefusedError", "command_line_text"]
+           "PaletteInWarning", "QualityError", "QualityScaleWarning", "QuantizeDeprecationWarning",
+           "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
+           "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -268,7 +269,21 @@ def _rebuild_advice(cls: type[FormatAdviceError], facts: str, format_advice: str
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-def warn_caller(message: str | Warning, category: type[Warning] = UserWarning) -> None:
+class QuantizeWarning(UserWarning):
+    """Base class of every warning quantize gives, so that one filter takes them all:
+    ``warnings.filterwarnings("ignore", category=quantize.QuantizeWarning)``.
+
+    Each class is importable from :mod:`quantize` itself (``quantize.RegionCountWarning``)
+    as well as from the module that gives it.
+    """
+
+
+class QuantizeDeprecationWarning(QuantizeWarning, DeprecationWarning):
+    """A deprecated keyword or name: a DeprecationWarning, shown as Python shows those
+    (hidden but in ``__main__`` and test runs), and a :class:`QuantizeWarning`."""
+
+
+def warn_caller(message: str | Warning, category: type[Warning] = QuantizeWarning) -> None:
     """Warn, attributing the warning to the first caller outside the quantize package.
 
     ``message`` may be a warning instance (a :class:`FormatAdviceWarning` with
@@ -288,7 +303,7 @@ def warn_caller(message: str | Warning, category: type[Warning] = UserWarning) -
     warnings.warn(message, category, stacklevel=level)
 
 
-class _AdviceWarning(UserWarning):
+class _AdviceWarning(QuantizeWarning):
     """A warning whose line is its facts, then (after "; ") its advice, if any.
 
     ``str()`` is the whole line; ``facts`` is the line without the advice and
@@ -334,12 +349,12 @@ class StillImageWarning(TimingLossWarning):
     """An animation was written as a still image (a WebP whose frames are all the same)."""
 
 
-class FirstFrameWarning(UserWarning):
+class FirstFrameWarning(QuantizeWarning):
     """Only one frame of an animation was used: by segment, its first; from a PIL image of
     an animation (given to reduce_colors, say), the frame the image is at."""
 
 
-class QualityScaleWarning(UserWarning):
+class QualityScaleWarning(QuantizeWarning):
     """A ``quality`` above 20 (:data:`~quantize.reduce.quality.QUALITY_SCALE_WARNING_ABOVE`):
     a bound on CIEDE2000 (the mean, and 5 and 10 times it for the 99th and 99.9th
     percentiles) that nearly any image meets with the fewest colours, likely meant as a
@@ -347,7 +362,7 @@ class QualityScaleWarning(UserWarning):
     not for each file (:func:`~quantize.batch.calls.call_with_warnings`)."""
 
 
-class PaletteInWarning(UserWarning):
+class PaletteInWarning(QuantizeWarning):
     """A ``palette_in``'s own entries need a word, the same for every image mapped onto
     it: it repeats colours, or its file marks an entry transparent. A batch says it once,
     when it is planned, not for each file (:func:`~quantize.batch.run.run_job`).

@@ -53,6 +53,7 @@ from ._validation import (
     foreign_keyword_note,
     foreign_keywords,
 )
+from .errors import QuantizeWarning
 from .kmeans_run import (
     REASSIGN_EVERY,
     Run,
@@ -67,7 +68,13 @@ from .kmeans_run import (
     runs_fit_together,
 )
 
-__all__ = ["MAX_INIT", "MiniBatchKMeans", "NotFittedError", "kmeans_plusplus"]
+__all__ = ["MAX_INIT", "FeatureNamesWarning", "MiniBatchKMeans", "NotFittedError",
+           "kmeans_plusplus"]
+
+
+class FeatureNamesWarning(QuantizeWarning):
+    """``X`` has column names and the fit had none, or the other way round (a UserWarning,
+    as scikit-learn's estimators give it)."""
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -93,6 +100,45 @@ def _not_fitted(message: str) -> NotFittedError:
     if isinstance(sklearn_class, type) and issubclass(sklearn_class, Exception):
         return _not_fitted_class(sklearn_class)(message)
     return NotFittedError(message)
+
+
+#: The methods whose ``sample_weight`` scikit-learn's metadata routing may pass on, as
+#: it does to scikit-learn's MiniBatchKMeans.
+_ROUTED_METHODS = ("fit", "partial_fit", "score")
+# The default of set_*_request: the request is left as it is.
+_UNCHANGED: Any = type("Unchanged", (), {"__repr__": lambda self: "UNCHANGED"})()
+
+
+def _metadata_request(estimator: MiniBatchKMeans) -> Any:
+    """A copy of ``estimator``'s requests (scikit-learn's ``MetadataRequest``): those set by
+    its ``set_*_request`` methods, or ``sample_weight`` unrequested (None) by each method
+    of ``_ROUTED_METHODS``."""
+    from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
+
+    held = vars(estimator).get("_metadata_request")
+    if held is not None:
+        return get_routing_for_object(held)  # a copy
+    request = MetadataRequest(owner=estimator)
+    for method in _ROUTED_METHODS:
+        getattr(request, method).add_request(param="sample_weight", alias=None)
+    return request
+
+
+def _set_request(estimator: MiniBatchKMeans, method: str, alias: Any) -> MiniBatchKMeans:
+    """``estimator``, its ``method`` requesting ``sample_weight`` as ``alias`` (kept in
+    ``_metadata_request``, which ``sklearn.base.clone`` copies); refused, as scikit-learn
+    refuses it, while metadata routing is off."""
+    import sklearn
+    from sklearn.utils.metadata_routing import UNCHANGED
+
+    if not sklearn.get_config().get("enable_metadata_routing", False):
+        raise RuntimeError(f"set_{method}_request is only available when metadata routing is "
+                           "enabled: sklearn.set_config(enable_metadata_routing=True)")
+    request = _metadata_request(estimator)
+    if alias is not _UNCHANGED and not (isinstance(alias, str) and alias == UNCHANGED):
+        getattr(request, method).add_request(param="sample_weight", alias=alias)
+    estimator._metadata_request = request
+    return estimator
 
 
 # --------------------------------------------------------------------------
@@ -394,8 +440,10 @@ class MiniBatchKMeans:
     ``set_params``, ``fit(X, y=None, sample_weight=None)`` returning ``self``,
     ``n_features_in_``, ``__sklearn_tags__``, and for a transformer
     ``get_feature_names_out`` and ``set_output``) without depending on it, so it
-    works in a scikit-learn ``Pipeline``, ``ColumnTransformer`` or ``GridSearchCV``; the
-    source of
+    works in a scikit-learn ``Pipeline``, ``ColumnTransformer`` or ``GridSearchCV``, with
+    metadata routing on or off: ``set_fit_request``, ``set_partial_fit_request`` and
+    ``set_score_request`` say whether a meta-estimator passes ``sample_weight`` on, as
+    for scikit-learn's ``MiniBatchKMeans``. The source of
     randomness is called ``seed`` (an int or a Generator), not
     ``random_state``. It passes scikit-learn's ``check_estimator`` except for
     one check that conflicts with a deliberate choice (see Notes), when given
@@ -581,6 +629,36 @@ class MiniBatchKMeans:
         return Tags(estimator_type="clusterer", target_tags=TargetTags(required=False),
                     transformer_tags=TransformerTags(), input_tags=InputTags())
 
+    # -- scikit-learn metadata routing ---------------------------------------
+    # With sklearn.set_config(enable_metadata_routing=True), a Pipeline,
+    # GridSearchCV or cross_val_score passes sample_weight only to the methods that
+    # request it, as it does to scikit-learn's own MiniBatchKMeans.
+
+    def set_fit_request(self, *, sample_weight: bool | str | None | Any = _UNCHANGED
+                        ) -> MiniBatchKMeans:
+        """Whether a meta-estimator passes ``sample_weight`` on to ``fit`` (scikit-learn's
+        metadata routing; only with ``sklearn.set_config(enable_metadata_routing=True)``).
+
+        True: passed when given; False: not passed; None (the default): an error if
+        given; a str: passed when given under that name. Returns ``self``.
+        """
+        return _set_request(self, "fit", sample_weight)
+
+    def set_partial_fit_request(self, *, sample_weight: bool | str | None | Any = _UNCHANGED
+                                ) -> MiniBatchKMeans:
+        """As :meth:`MiniBatchKMeans.set_fit_request`, for ``partial_fit``."""
+        return _set_request(self, "partial_fit", sample_weight)
+
+    def set_score_request(self, *, sample_weight: bool | str | None | Any = _UNCHANGED
+                          ) -> MiniBatchKMeans:
+        """As :meth:`MiniBatchKMeans.set_fit_request`, for ``score``."""
+        return _set_request(self, "score", sample_weight)
+
+    def get_metadata_routing(self) -> Any:
+        """The metadata each method takes, as scikit-learn's ``MetadataRequest`` (which
+        alone calls this, so scikit-learn is imported here only)."""
+        return _metadata_request(self)
+
     # -- validation ----------------------------------------------------------
 
     def _validated_params(self, d: int) -> dict[str, Any]:
@@ -641,10 +719,10 @@ class MiniBatchKMeans:
                                  f"was fitted on {fitted.tolist()}, in that order")
         elif fitted is not None:
             warnings.warn("X does not have valid feature names, but MiniBatchKMeans was "
-                          "fitted with feature names", UserWarning, stacklevel=3)
+                          "fitted with feature names", FeatureNamesWarning, stacklevel=3)
         elif given is not None and hasattr(self, "n_features_in_"):
             warnings.warn("X has feature names, but MiniBatchKMeans was fitted without "
-                          "feature names", UserWarning, stacklevel=3)
+                          "feature names", FeatureNamesWarning, stacklevel=3)
 
     # -- fitting -------------------------------------------------------------
 

@@ -72,7 +72,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import check_bool, check_palette, check_path
-from .errors import AlphaLossWarning, ImageReadError, OutputError, warn_caller
+from .errors import AlphaLossWarning, ImageReadError, OutputError, QuantizeWarning, warn_caller
 from .io import atomic_write
 from .names import extension_words, printable, printable_line, quoted
 
@@ -83,7 +83,7 @@ __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "palette_file_capacity", "read_palette", "transparent_index_note", "write_palette"]
 
 
-class PaletteFormatWarning(UserWarning):
+class PaletteFormatWarning(QuantizeWarning):
     """A palette file may not be read (or used) as the tool its format is named after
     reads it, or as its writer meant: a .hex file whose lines look like Paint.NET's
     ``aarrggbb``, a Paint.NET .txt file of more colours than Paint.NET reads, or an

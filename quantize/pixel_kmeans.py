@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernels import chunk_rows, group_means, group_sums, spread, sq_dist_to
-from .errors import warn_caller
+from .errors import QuantizeWarning, warn_caller
 from .features import FeatureSpec, feature_array
 from .kmeans import MiniBatchKMeans
 from .reconstruct import regions as _regions
@@ -76,7 +76,7 @@ _ALIKE_TEXTURE = 0.5
 _CONTRAST_RADIUS = 6
 
 
-class ClusterCountWarning(UserWarning):
+class ClusterCountWarning(QuantizeWarning):
     """The image has fewer distinct pixels than clusters were asked for, or no border
     between its clusters shows a change in the weighted colour, intensity or texture:
     fewer clusters are used."""

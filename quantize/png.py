@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 
 from PIL import Image
 
-from .errors import ImageReadError, warn_caller
+from .errors import ImageReadError, QuantizeWarning, warn_caller
 
 __all__ = ["DamagedChunkWarning", "check_frame_count", "check_png_chunks", "check_png_frames",
            "chunks_of", "damaged_png_chunk", "damaged_png_file", "first_short_png_image",
@@ -123,7 +123,7 @@ PIXEL_CHUNKS = frozenset({b"tRNS", b"iCCP", b"gAMA", b"sRGB", b"eXIf", b"acTL", 
                           b"fdAT"})
 
 
-class DamagedChunkWarning(UserWarning):
+class DamagedChunkWarning(QuantizeWarning):
     """Optional chunks of a PNG that its pixels do not depend on (text, time, ...) have a
     bad CRC: they are left out, as libpng leaves them, and the image is read."""
 

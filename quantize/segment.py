@@ -53,6 +53,7 @@ names with ``from quantize.segment import MAX_CLUSTERS, DEFAULT_LEVEL``.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -81,8 +82,9 @@ from ._validation import (
     check_int,
     check_seed,
     foreign_keywords,
+    shown_step,
 )
-from .errors import warn_caller
+from .errors import QuantizeWarning, warn_caller
 from .features import (  # AlphaIgnoredWarning: build_features says it too
     DEFAULT_TEXTURE_SCALES,
     SPACES,
@@ -116,7 +118,7 @@ __all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "Region
            "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented"]
 
 
-class RegionCountWarning(UserWarning):
+class RegionCountWarning(QuantizeWarning):
     """Fewer regions come out than were asked for: the image has fewer superpixels (the cut
     keeps them all), or ``min_region`` merged small regions into their neighbours."""
 
@@ -589,6 +591,35 @@ class SegmentResult(ReadOnlyArrays):
     def n_regions(self) -> int:
         """The number of regions R (labels run 1..R)."""
         return int(self.clusters.shape[0])
+
+    def __repr__(self) -> str:
+        """One line: the size (W x H), the regions, ``min_region`` and the weights; no
+        arrays."""
+        h, w = self.labels.shape
+        weights = ", ".join(f"{name}={value:g}" for name, value in self.weights.items())
+        shown = ", alpha=True" if self.alpha is not None else ""
+        return (f"{type(self).__name__}({w}x{h}, n_regions={self.n_regions}{shown}, "
+                f"min_region={self.min_region}, weights=({weights}))")
+
+    def _repr_png_(self) -> bytes:
+        """The borders on the photo (:meth:`SegmentResult.overlay`, as ``overlay.png``) as
+        a PNG, the picture a notebook (IPython, Jupyter) shows.
+
+        A result over :data:`~quantize._validation.SHOWN_MAX_SIDE` pixels a side is shown
+        by every n-th pixel of every n-th row, at most that many a side, with the borders
+        of those pixels' labels (1 pixel wide, as at full size).
+        """
+        step = shown_step(self.labels.shape)
+        labels = self.labels[::step, ::step]
+        borders = _regions.find_boundaries(labels)
+        picture = _regions.draw_overlay(self.image[::step, ::step], borders, (255, 0, 0))
+        alpha = _regions.shown_alpha(None if self.alpha is None else self.alpha[::step, ::step])
+        alpha = _regions.border_alpha(alpha, borders)
+        if alpha is not None:
+            picture = np.dstack([picture, alpha])
+        buffer = io.BytesIO()
+        Image.fromarray(picture).save(buffer, format="PNG")
+        return buffer.getvalue()
 
     def cluster_map(self) -> np.ndarray:
         """``(H, W)`` int32 map of the cluster of each pixel's region, of the dtype of

@@ -234,7 +234,7 @@ def segment_file(
         _warn_if_animated(input, loaded.n_frames, loaded.format)
         result = segment_pixels(loaded.rgb, loaded.alpha, **params)
         dpi = loaded.dpi
-        shown = _shown_alpha(loaded.alpha)
+        shown = _regions.shown_alpha(loaded.alpha)
         del loaded  # the result holds a copy of the pixels: one is enough from here on
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"],
                                            max_pixels=None)
@@ -539,10 +539,12 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when it is written;
     ``overlay.png`` draws the borders in ``overlay_color``. ``segmented.png`` and
     ``overlay.png`` are RGBA of ``alpha``, the input's, when it has some pixel not opaque
-    (:func:`_shown_alpha`): a transparent area stays transparent, not drawn in the colour
-    it was segmented as (:func:`~quantize.segment.fill_transparent`), but for the borders
-    of ``overlay.png``, drawn opaque (:func:`_border_alpha`). Every image keeps the input's
-    resolution ``dpi`` (:attr:`~quantize.io.LoadedImage.dpi`), as they have its pixels. Each
+    (:func:`~quantize.reconstruct.regions.shown_alpha`): a transparent area stays
+    transparent, not drawn in the colour it was segmented as
+    (:func:`~quantize.segment.fill_transparent`), but for the borders of ``overlay.png``,
+    drawn opaque (:func:`~quantize.reconstruct.regions.border_alpha`). Every image keeps
+    the input's resolution ``dpi`` (:attr:`~quantize.io.LoadedImage.dpi`), as they have its
+    pixels. Each
     image is made just before it is encoded, and it and its encoded bytes are let go
     once they are in the temporary file, so that one full-size picture and one encoded
     file are held at a time, not all of them.
@@ -569,7 +571,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
         "boundaries.png": lambda: Image.fromarray(boundaries),  # mode "1" already
         "overlay.png": lambda: _rgb_picture(result.labels.shape, lambda rows: (
             _regions.draw_overlay(result.image[rows], boundaries[rows], overlay_color)),
-            _border_alpha(alpha, boundaries)),
+            _regions.border_alpha(alpha, boundaries)),
     }
     if edge_levels is not None:
         images[EDGES_FILE] = lambda: Image.fromarray(edge_levels)
@@ -600,30 +602,6 @@ def _rgb_picture(shape: tuple[int, int], band: Callable[[slice], np.ndarray],
             part = np.dstack([part, alpha[rows]])
         picture.paste(Image.fromarray(part), (0, rows.start))
     return picture
-
-
-def _shown_alpha(alpha: np.ndarray | None) -> np.ndarray | None:
-    """The input's ``alpha`` for the pictures drawn on its pixels, or None when every pixel
-    is opaque (they are RGB then, as for an input without alpha)."""
-    if alpha is None or alpha.min(initial=255) == 255:
-        return None
-    return alpha
-
-
-def _border_alpha(alpha: np.ndarray | None, boundaries: np.ndarray) -> np.ndarray | None:
-    """``overlay.png``'s alpha: the input's ``alpha`` (``(H, W)`` uint8, or None for RGB),
-    255 on the ``boundaries`` pixels, as the borders are drawn opaque.
-
-    A border pixel is the left or upper one of a change, so the left and upper sides of a
-    shape cut out of a transparent background are drawn on transparent pixels: with the
-    input's alpha there, half of its outline did not show.
-
-    >>> _border_alpha(np.array([[0, 0, 255]], np.uint8), np.array([[0, 1, 1]], bool)).tolist()
-    [[0, 255, 255]]
-    """
-    if alpha is None:
-        return None
-    return np.where(boundaries, np.uint8(255), alpha)
 
 
 def _png_bytes(image: Image.Image, dpi: tuple[float, float] | None) -> memoryview:

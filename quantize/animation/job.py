@@ -58,6 +58,7 @@ from ..errors import (
     AdvisedFormats,
     AlphaLossWarning,
     FormatAdviceWarning,
+    QuantizeWarning,
     StillImageWarning,
     TimingLossWarning,
     warn_caller,
@@ -123,12 +124,12 @@ _APNG_INSTEAD = AdvisedFormats(".png (an APNG)", (".apng",))
 _RESTORE = 3  # GIF disposal: restore to previous
 
 
-class UntimedFramesWarning(UserWarning):
+class UntimedFramesWarning(QuantizeWarning):
     """The input's frames carry no duration (a multi-page TIFF) and are written as an
     animation: each got a default one."""
 
 
-class LoopCountWarning(UserWarning):
+class LoopCountWarning(QuantizeWarning):
     """The output's format cannot store the input's number of plays: it holds its most."""
 
 
@@ -137,18 +138,18 @@ class ShortFramesWarning(FormatAdviceWarning):
     holds centiseconds and browsers play its delays under 20 ms as 100 ms."""
 
 
-class FrameCutWarning(UserWarning):
+class FrameCutWarning(QuantizeWarning):
     """Frames of a GIF reached past the canvas its header gives (or its first frame, when
     that reaches past the screen the header gives) and were cut to it."""
 
 
-class FrameDurationWarning(UserWarning):
+class FrameDurationWarning(QuantizeWarning):
     """No longer raised: kept so that code filtering it still runs. It said that an APNG
     frame longer than 65,535 s was cut to that; every format now writes a frame longer
     than one of its frames holds as several showing its picture."""
 
 
-class QualityMissedWarning(UserWarning):
+class QualityMissedWarning(QuantizeWarning):
     """An animation reduced undithered with ``quality`` came out above it: the k was
     chosen with every colour on its nearest entry, and pixels then took their left
     neighbour's or the previous frame's entry, up to ΔE 2 further, for smaller frames."""

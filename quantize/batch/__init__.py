@@ -100,8 +100,8 @@ _SOURCES = {
     "run": ("NOT_DONE", "FilesAbandoned", "NotRecordedError", "kept_by_batch",
             "remove_unclaimed", "run_batch"),
     "shared": (
-        "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",
-        "remove_unused_palette", "shared_palette"),
+        "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning", "SharedPalette",
+        "WorkerFailedError", "remove_unused_palette", "shared_palette"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 

@@ -52,7 +52,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputError, OutputExistsError, OwnFileError
+from ..errors import OutputError, OutputExistsError, OwnFileError, QuantizeWarning
 from ..io import atomic_write, write_together
 from ..names import absolute_path, quoted
 from ..reduce.result import MAX_PALETTE
@@ -166,7 +166,7 @@ class Manifest:
         return {output: entry for output, entry in self.entries.items() if not entry.pending}
 
 
-class ManifestUnreadableWarning(UserWarning):
+class ManifestUnreadableWarning(QuantizeWarning):
     """``n_unread`` lines of the manifest at ``path`` could not be read as entries
     (:attr:`Manifest.n_unread`; ``readable``: others could, else none could): the outputs
     they recorded are taken as of no record (skipped when found, with no metrics; not known

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import ExitCode
+from ..errors import ExitCode, QuantizeDeprecationWarning
 from ..names import absolute_path, natural_key
 from .calls import Outcome
 
@@ -214,7 +214,8 @@ def check_unsettled(unsettled: Sequence[Unsettled], caller: str = "",
     """``unsettled`` as a list, each an :class:`Unsettled` of a known status, with an
     output when finished unrecorded and none else, else a TypeError or ValueError naming
     it; followed by the files of the keywords of ``caller`` it replaced, ``deprecated``,
-    each given one said in a DeprecationWarning at the caller's caller: ``not_reached``
+    each given one said in a :class:`~quantize.errors.QuantizeDeprecationWarning` (a
+    DeprecationWarning) at the caller's caller: ``not_reached``
     and ``abandoned`` (inputs), then ``unrecorded`` (``(input, output)`` pairs).
 
     >>> check_unsettled([Unsettled(Path("a.jpg"), "skipped")])
@@ -249,7 +250,7 @@ def _deprecated_unsettled(caller: str, keyword: str, given: Sequence[Any]) -> li
     pair = status == FINISHED_UNRECORDED
     warnings.warn(f"{caller}({keyword}=...) is deprecated; use unsettled=, each file an "
                   f"Unsettled(input, {status!r}{', output' if pair else ''}) "
-                  "(quantize.batch.Unsettled)", DeprecationWarning, stacklevel=4)
+                  "(quantize.batch.Unsettled)", QuantizeDeprecationWarning, stacklevel=4)
     return [Unsettled(item[0], status, item[1]) if pair else Unsettled(item, status)
             for item in given]
 

@@ -25,6 +25,7 @@ from ..errors import (
     OutputError,
     OutputExistsError,
     QuantizeError,
+    QuantizeWarning,
     warn_caller,
 )
 from ..io import folder_made
@@ -48,8 +49,8 @@ from .run import (
     worker_path,
 )
 
-__all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",
-           "remove_unused_palette", "shared_palette"]
+__all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "InputsChangedWarning", "SharedPalette",
+           "WorkerFailedError", "remove_unused_palette", "shared_palette"]
 
 #: Pixels drawn from each image for the shared palette.
 SAMPLES_PER_FILE = 20_000
@@ -186,6 +187,11 @@ def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
         raise conflict
 
 
+class InputsChangedWarning(QuantizeWarning):
+    """Inputs changed since the saved shared palette was fitted are redone onto it as it
+    is, so that every output keeps its colours."""
+
+
 def _warn_changed_inputs(plan: BatchPlan) -> None:
     """Say that the saved palette was fitted on the earlier contents of the inputs redone."""
     changed = sum(1 for job in plan.jobs if job.redo == INPUT_CHANGED)
@@ -193,7 +199,7 @@ def _warn_changed_inputs(plan: BatchPlan) -> None:
         what = "1 input has" if changed == 1 else f"{changed} inputs have"
         warn_caller(f"{what} changed since {SHARED_PALETTE_NAME} was fitted; redone onto it "
                     "as it is, so that every output keeps its colours (force=True fits a new "
-                    "palette on every file and redoes them all)", UserWarning)
+                    "palette on every file and redoes them all)", InputsChangedWarning)
 
 
 def _check_none_mapped(plan: BatchPlan, path: Path) -> None:

@@ -41,6 +41,7 @@ from ..errors import (
     CodeAdviceWarning,
     FirstFrameWarning,
     ImageReadError,
+    QuantizeWarning,
     warn_caller,
 )
 from ..names import quoted
@@ -1130,7 +1131,7 @@ def shows_animation(im: Image.Image) -> bool:
     return shown_frames(im) > 1
 
 
-class PagesLeftOutWarning(UserWarning):
+class PagesLeftOutWarning(QuantizeWarning):
     """A TIFF whose pages differ in size is read as one page (:func:`shown_frames`,
     :func:`first_page`), and some other page is not a reduced-size copy (NewSubfileType),
     or the page read is not the first: the other pages are left out. An icon (ICO, ICNS)
@@ -1245,7 +1246,7 @@ def _warn_images_left_out(im: Image.Image) -> None:
                 "save each image as a JPEG of its own to use it", PagesLeftOutWarning)
 
 
-class UnterminatedGifWarning(UserWarning):
+class UnterminatedGifWarning(QuantizeWarning):
     """A GIF ends after a whole frame without its trailer (the byte ``;`` every GIF ends
     with): it may have been cut short there, and frames after it lost. The frames it
     has are read, as viewers (and gifsicle and ImageMagick) show them."""
@@ -1995,7 +1996,7 @@ def exif_orientation(im: Image.Image) -> int:
     return value if value in range(2, 9) else 1
 
 
-class DamagedExifWarning(UserWarning):
+class DamagedExifWarning(QuantizeWarning):
     """An input's EXIF data is damaged: its first directory of tags is cut short, or a tag
     of it gives a value that is not in the block (skipped, or, when the value ends past
     the block, it and the tags after it ignored). Only an orientation read from the tags
@@ -2296,7 +2297,7 @@ def _high_byte_key(im: Image.Image, name: str, unread: str = "") -> Image.Image:
     return keyed
 
 
-class TransparencyChunkWarning(UserWarning):
+class TransparencyChunkWarning(QuantizeWarning):
     """A palette PNG's tRNS chunk holds more alpha values than a palette has entries (256):
     it is left out, as libpng and browsers leave it, and the image is read as opaque."""
 
@@ -2326,7 +2327,7 @@ def _drop_overlong_trns(im: Image.Image) -> int | None:
     return length
 
 
-class ColorProfileWarning(UserWarning):
+class ColorProfileWarning(QuantizeWarning):
     """An input's ICC profile could not be applied: its colours are read as sRGB."""
 
 

@@ -23,7 +23,7 @@ from .._validation import (
     foreign_keywords,
     shown_number,
 )
-from ..errors import warn_caller
+from ..errors import QuantizeWarning, warn_caller
 from ..io import DEFAULT_MAX_PIXELS
 from ..reconstruct.regions import find_boundaries
 
@@ -71,7 +71,7 @@ def _check_same_shape(pred: tuple[int, ...], true: tuple[int, ...], name: str) -
                          f"and {true}")
 
 
-class BoundaryMapWarning(UserWarning):
+class BoundaryMapWarning(QuantizeWarning):
     """An integer ``true`` of :func:`boundary_scores` holds only 0 and 1, its 1s in lines
     as a boundary map draws them (BSDS500's ``Boundaries`` is such a uint8 map): it is
     scored as the label map it is given as, of two regions whose borders lie beside those

@@ -56,7 +56,7 @@ from .._validation import (
     check_seed,
 )
 from ..colors import FEATURES, LAB_ALPHA_SCALE, features_of, lab_of, merge_colors, premultiply
-from ..errors import warn_caller
+from ..errors import QuantizeWarning, warn_caller
 from ..kmeans import MiniBatchKMeans
 from ..kmeans_run import seedings_per_run, swap_search
 from ..reconstruct.palette import palette_order
@@ -209,7 +209,7 @@ EXACT_WORK = 3 << 20
 EXACT_OVERSHOOT = 1.0
 
 
-class ColorCountWarning(UserWarning):
+class ColorCountWarning(QuantizeWarning):
     """The image (or the colours pooled from frames or images, or given to
     :func:`fit_palette`) has fewer distinct colours than the palette size asked for."""
 

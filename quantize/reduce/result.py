@@ -8,6 +8,7 @@ Its metrics are computed on demand from :class:`Pairs`, the distinct
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,9 +17,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image
 
-from .._validation import ReadOnlyArrays, check_bool
+from .._validation import ReadOnlyArrays, check_bool, shown_step
 from ..colors import mean_ciede2000, mean_squared_error, sorted_runs
-from ..encode import trns
+from ..encode import encode_indexed_png, trns
 from ..errors import AlphaLossWarning, warn_caller
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
 from ..reconstruct.palette import indexed_image
@@ -244,6 +245,39 @@ class ReduceResult(ReadOnlyArrays):
     def k(self) -> int:
         """Number of colours in the palette (the transparent entry not counted)."""
         return int(self.palette.shape[0])
+
+    def __repr__(self) -> str:
+        """One line: the size (W x H), k and the options; no arrays, and the metrics only
+        once computed (``psnr`` of a 12 MP result takes tens of milliseconds)."""
+        h, w = self.indices.shape
+        said = [f"{w}x{h}", f"k={self.k}", f"space={self.space!r}"]
+        if self.alpha is not None or self.transparent_index is not None:
+            said.append("alpha=True")
+        if self.dithered:
+            said.append("dithered=True")
+        said += [f"{name}={self.__dict__[name]:.2f}" for name in ("psnr", "delta_e")
+                 if name in self.__dict__]
+        return f"{type(self).__name__}({', '.join(said)})"
+
+    def _repr_png_(self) -> bytes:
+        """The reduced image as a PNG, the picture a notebook (IPython, Jupyter) shows.
+
+        An indexed PNG from quantize's encoder, as ``quantize reduce`` writes it (up to
+        the order of the entries), or an RGB(A) one beyond 256 entries. A result over
+        :data:`~quantize._validation.SHOWN_MAX_SIDE` pixels a side is shown by every n-th
+        pixel of every n-th row (the palette's colours kept), at most that many a side.
+        """
+        step = shown_step(self.indices.shape)
+        indices = self.indices[::step, ::step]
+        full = self.full_palette(alpha=True)
+        with_alpha = bool((full[:, 3] < 255).any())
+        if full.shape[0] > MAX_PALETTE:
+            buffer = io.BytesIO()
+            Image.fromarray(full[indices] if with_alpha else full[indices, :3]).save(
+                buffer, format="PNG")
+            return buffer.getvalue()
+        return encode_indexed_png(indices, full[:, :3], full[:, 3] if with_alpha else None,
+                                  reorder=False)
 
     def to_rgb(self) -> np.ndarray:
         """The reduced image's colours, ``(H, W, 3)`` uint8 (alpha dropped, transparent black)."""
