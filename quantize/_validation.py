@@ -657,7 +657,7 @@ def _as_numeric_array(X: Any, name: str) -> np.ndarray:
     if type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"{name} is a {type(X).__name__}: sparse input is not supported; "
                         "expected a dense (n, d) array")
-    _refuse_masked(X, name, f"np.ma.compress_rows({name}) leaves out the masked rows")
+    refuse_masked(X, name, f"np.ma.compress_rows({name}) leaves out the masked rows")
     arr = as_array(X, name, "a numeric (n, d) array")
     if arr.dtype == bool:  # as scikit-learn takes it: 0 and 1
         arr = arr.astype(np.uint8)
@@ -685,9 +685,10 @@ def is_masked(value: Any) -> bool:
     return ma is not None and isinstance(value, ma.MaskedArray)
 
 
-def _refuse_masked(value: Any, name: str, advice: str) -> None:
-    """Refuse a NumPy masked array, whose mask ``np.asarray`` would drop without a word (as
-    :func:`quantize.io.as_rgba` refuses a masked image); ``advice`` says what to pass."""
+def refuse_masked(value: Any, name: str, advice: str) -> None:
+    """Refuse a NumPy masked array, whose mask ``np.asarray`` would drop without a word (an
+    image given to :func:`quantize.io.as_rgba`, data given to k-means, a metric's input);
+    ``advice`` says what to pass."""
     if is_masked(value):
         raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
                         f"plain array ({advice})")
@@ -713,7 +714,7 @@ def check_sample_weight(sample_weight: Any, n_samples: int, *,
     """
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float64)
-    _refuse_masked(sample_weight, "sample_weight",
+    refuse_masked(sample_weight, "sample_weight",
                    "sample_weight.filled(0) gives the masked rows no weight")
     w = as_array(sample_weight, "sample_weight", "a number or a numeric (n,) array")
     if w.dtype == bool:

@@ -34,7 +34,7 @@ from .._validation import (
     check_int,
     check_max_pixels,
     check_path,
-    is_masked,
+    refuse_masked,
     shown_value,
 )
 from ..errors import (
@@ -2691,9 +2691,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
                     image.info["transparency"] = key
     if not isinstance(image, np.ndarray):
         image = _array_like(image, name)
-    if is_masked(image):  # its mask would be dropped without a word
-        raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
-                        "plain array (image.filled(...), or the mask as an alpha channel)")
+    refuse_masked(image, name, "image.filled(...), or the mask as an alpha channel")
     arr = np.asarray(image)  # a subclass (np.matrix, always 2-D) as the plain array it holds
     if arr.ndim == 2:
         _warn_pixel_list(arr.shape, name)

@@ -25,10 +25,12 @@ from .._validation import (
     check_image_pixels,
     check_max_pixels,
     foreign_keywords,
+    refuse_masked,
     shown_value,
 )
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
 from ..io import DEFAULT_MAX_PIXELS, LoadedImage, as_rgba
+from ._inputs import metric_array
 
 __all__ = ["delta_e", "psnr"]
 
@@ -78,14 +80,16 @@ def _check_pair(reference: Any, test: Any, max_pixels: Any, *, srgb: bool = True
 def _colours(image: Any, name: str, srgb: bool, limit: int | None) -> np.ndarray:
     """``image`` as an array of colours: a PIL image (or a :class:`~quantize.io.LoadedImage`)
     as :func:`quantize.reduce_colors` reads it, ``(H, W, 3)`` uint8 sRGB, or ``(H, W, 4)``
-    when some pixel is not opaque; anything else as NumPy makes it an array. Either is
-    refused when it has more pixels than ``limit`` (:func:`_pixel_shape`).
+    when some pixel is not opaque; anything else as NumPy makes it an array, but a
+    result, a file name, None, a masked array or Python objects, refused saying what to
+    pass (:func:`~quantize.metrics._inputs.metric_array`). Either is refused when it has
+    more pixels than ``limit`` (:func:`_pixel_shape`).
 
     ``np.asarray`` of a PIL image is its stored bands: a palette image's indices, a
     YCbCr or CMYK image's own channels, colours not converted by their ICC profile.
     """
     if not isinstance(image, Image.Image | LoadedImage):
-        arr = as_array(image, name, "a (..., 3) or (..., 4) array of colours")
+        arr = metric_array(image, name, "image")
         check_image_pixels(_pixel_shape(arr.shape), f"{name} of shape {arr.shape}", limit)
         return arr
     if not srgb:
@@ -189,6 +193,7 @@ def _opaque(rgba: np.ndarray) -> bool:
 def _check_weights(weights: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     if weights is None:
         return None
+    refuse_masked(weights, "weights", "weights.filled(0) gives the masked pixels no weight")
     w = as_array(weights, "weights", f"an array of shape {shape}, one weight per pixel")
     if w.dtype != bool and (not np.issubdtype(w.dtype, np.number)
                             or np.issubdtype(w.dtype, np.complexfloating)):
@@ -292,8 +297,10 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         ``max_pixels`` below 1.
     TypeError
         For complex values, a dtype without a known peak (e.g. int64) and no
-        ``data_range``, weights or ``data_range`` that are not numbers, or a
-        ``max_pixels`` that is no int.
+        ``data_range``, weights or ``data_range`` that are not numbers, a
+        ``max_pixels`` that is no int, or an image given as a ReduceResult or
+        SegmentResult, a file name, None, a masked array (weights too) or an
+        array of Python objects: the message says what to pass.
     quantize.errors.ImageReadError
         If an image has more than ``max_pixels`` pixels (a ValueError).
 
@@ -399,8 +406,9 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     TypeError
         For complex values, sRGB colours of another dtype than uint8,
         uint16 or float, unsigned integers or a PIL image with
-        ``input_space="lab"``, an ``input_space`` that is no str, or a
-        ``max_pixels`` that is no int.
+        ``input_space="lab"``, an ``input_space`` that is no str, a
+        ``max_pixels`` that is no int, or a result, file name, None, masked
+        array or array of objects, as for :func:`psnr`.
     quantize.errors.ImageReadError
         If an image has more than ``max_pixels`` pixels (a ValueError).
 

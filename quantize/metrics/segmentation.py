@@ -26,6 +26,7 @@ from .._validation import (
 from ..errors import warn_caller
 from ..io import DEFAULT_MAX_PIXELS
 from ..reconstruct.regions import find_boundaries
+from ._inputs import metric_array, refuse_non_array
 
 __all__ = ["BoundaryMapWarning", "adjusted_rand_index", "border_match_counts",
            "boundary_scores", "maximum_matching"]
@@ -54,7 +55,7 @@ def _check_label_maps(pred: Any, true: Any, max_pixels: Any
 
 def _check_map(value: Any, name: str, limit: int | None) -> np.ndarray:
     """``value`` as a non-empty 2-D integer or bool map of at most ``limit`` pixels."""
-    arr = as_array(value, name, "a 2-D (H, W) integer label map")
+    arr = metric_array(value, name, "labels")
     if arr.dtype.kind not in "biu":
         raise TypeError(f"{name} should be an integer label map, got dtype {arr.dtype}")
     if arr.ndim != 2 or arr.size == 0:
@@ -147,7 +148,9 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
         limit, or ``max_pixels`` is below 1.
     TypeError
         If a map is not of integer or bool type, ``pred`` is bool, ``true`` mixes
-        label and boundary maps, or ``max_pixels`` is no int.
+        label and boundary maps, ``max_pixels`` is no int, or a map is given as a
+        ReduceResult or SegmentResult (the message says what to pass:
+        ``result.labels``), a file name, None or a masked array.
     quantize.errors.ImageReadError
         If a map has more than ``max_pixels`` pixels (a ValueError).
 
@@ -203,6 +206,10 @@ def _check_truths(true: Any, shape: tuple[int, int], limit: int | None
     """``true`` as a list of reference maps of ``shape``, one per annotator, and whether
     they are boundary maps (bool) rather than label maps; warns of an integer map that
     looks like a boundary map (:class:`BoundaryMapWarning`)."""
+    refuse_non_array(true, "true", "labels")
+    if isinstance(true, (list, tuple)):
+        for i, t in enumerate(true):
+            refuse_non_array(t, f"true[{i}]", "labels")
     if isinstance(true, (list, tuple)) and not true:
         raise ValueError(f"true should hold at least one map, got an empty "
                          f"{type(true).__name__}")
@@ -292,8 +299,9 @@ def border_match_counts(pred: Any, true: Any, tol: float) -> np.ndarray:
     Raises
     ------
     ValueError, TypeError
-        If a mask is not 2-D bool of ``pred``'s shape, or ``tol`` is negative or
-        above its limit (as for :func:`boundary_scores`' tolerance).
+        If a mask is not 2-D bool of ``pred``'s shape (or is a result, a file
+        name, None or a masked array, as for :func:`boundary_scores`), or ``tol``
+        is negative or above its limit (as for :func:`boundary_scores`' tolerance).
 
     Examples
     --------
@@ -312,7 +320,7 @@ def border_match_counts(pred: Any, true: Any, tol: float) -> np.ndarray:
 
 def _check_mask(value: Any, name: str) -> np.ndarray:
     """``value`` as a 2-D bool mask, or raise naming ``name``."""
-    arr = np.asarray(value)
+    arr = metric_array(value, name, "mask")
     if arr.dtype != bool:
         raise TypeError(f"{name} should be a bool border mask, got dtype {arr.dtype}")
     if arr.ndim != 2:
