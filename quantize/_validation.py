@@ -605,8 +605,13 @@ def recorded_seed(seed: Seed) -> int | None:
     return None if seed is None or isinstance(seed, np.random.Generator) else int(seed)
 
 
-def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
+def check_data(X: Any, name: str = "X", *, copy: bool = True,
+               shape: str | None = None) -> np.ndarray:
     """Return ``X`` as a C-contiguous float32 ``(n, d)`` array.
+
+    An array of another number of dimensions is refused naming ``shape``, the shape it
+    should have (an ``init`` of centres: ``"(n_clusters, n_features) = (2, 2)"``); without
+    it, data of ``(n, d)`` samples, with how to reshape one feature or one sample.
 
     With ``copy=True`` the result is never memory the caller owns. With
     ``copy=False`` a float32 C-contiguous ``X`` is returned as is, for callers
@@ -620,10 +625,13 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
     complex numbers, a wrong shape, no rows, or NaN/inf values.
     """
     arr = _as_numeric_array(X, name)
+    if arr.ndim != 2 and shape is not None:
+        raise ValueError(f"{name} should be a 2-D {shape} array, got shape {arr.shape}")
     if arr.ndim != 2:
         raise ValueError(
             f"{name} should be a 2-D (n, d) array, got shape {arr.shape}; Reshape your data "
-            "with X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one sample"
+            f"with {name}.reshape(-1, 1) for one feature or {name}.reshape(1, -1) for one "
+            "sample"
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         missing = "0 sample(s)" if arr.shape[0] == 0 else "0 feature(s)"

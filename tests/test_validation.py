@@ -384,3 +384,12 @@ def test_check_seed_value_gives_back_what_check_seed_takes(seed):
             check_seed(bad)
         with pytest.raises(type(caught.value), match=f"^{re.escape(str(caught.value))}$"):
             check_seed_value(bad)
+
+
+def test_check_data_names_the_parameter_in_its_reshape_advice():
+    # the advice named X whatever the parameter was
+    with pytest.raises(ValueError) as caught:
+        check_data([1.0, 2.0], "points")
+    assert str(caught.value) == (
+        "points should be a 2-D (n, d) array, got shape (2,); Reshape your data with "
+        "points.reshape(-1, 1) for one feature or points.reshape(1, -1) for one sample")
