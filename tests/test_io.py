@@ -2317,6 +2317,31 @@ def test_a_loaded_image_built_by_hand_keeps_its_fields_as_load_image_gives_them(
     assert LoadedImage(rgb, None, format=None).format is None
 
 
+def test_a_loaded_image_is_an_array_of_its_pixels_as_the_library_reads_them(tmp_path):
+    """np.asarray(load_image(path)) was a 0-d object array (no __array__)."""
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[..., :3] = [[[10, 20, 30]] * 3, [[40, 50, 60]] * 3]
+    rgba[..., 3] = [[255, 0, 128], [255, 255, 255]]
+    Image.fromarray(rgba).save(tmp_path / "a.png")
+    loaded = load_image(tmp_path / "a.png")
+    pixels = np.asarray(loaded)
+    assert pixels.dtype == np.uint8
+    np.testing.assert_array_equal(pixels, rgba)
+    assert np.asarray(loaded, dtype=np.float32).dtype == np.float32
+    np.testing.assert_array_equal(np.asarray(loaded, dtype=np.float32), rgba)
+    with pytest.raises(ValueError, match=r"^a LoadedImage with alpha cannot be given as an "
+                                         r"array without a copy: its rgb and alpha are "
+                                         r"stacked into a new one$"):
+        np.array(loaded, copy=False)
+    # opaque: alpha left out, as as_rgba and reduce_colors read it; no copy unless asked
+    opaque = LoadedImage(loaded.rgb, np.full((2, 3), 255, np.uint8))
+    assert np.asarray(opaque) is opaque.rgb
+    assert np.array(opaque, copy=False) is opaque.rgb
+    copied = np.array(opaque)
+    assert copied is not opaque.rgb and np.array_equal(copied, opaque.rgb)
+    assert np.asarray(LoadedImage(loaded.rgb, None)).shape == (2, 3, 3)
+
+
 def test_a_loaded_image_built_by_hand_with_opaque_alpha_is_read_as_opaque():
     """load_image gives alpha None when every pixel is opaque, and so does as_rgba for an
     (H, W, 4) array or PIL image; a LoadedImage built with an alpha of 255 everywhere was

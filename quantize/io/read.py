@@ -151,6 +151,36 @@ class LoadedImage:
     def shape(self) -> tuple[int, int]:
         return self.rgb.shape[:2]
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The pixels as the library reads them (:func:`as_rgba`): ``(H, W, 3)`` uint8
+        sRGB, or ``(H, W, 4)`` with ``alpha`` as a fourth channel when some pixel is not
+        opaque; the first frame of an animation, the one read. ``dtype`` and ``copy`` as
+        NumPy's array protocol takes them: ``copy=False`` of an image with alpha raises
+        ``ValueError``, as its channels are stacked into a new array.
+
+        >>> image = LoadedImage(np.zeros((2, 3, 3), np.uint8), None)
+        >>> np.asarray(image).shape, np.asarray(image) is image.rgb
+        ((2, 3, 3), True)
+        >>> see_through = LoadedImage(image.rgb, np.array([[0, 255, 255]] * 2, np.uint8))
+        >>> np.asarray(see_through)[0, :, 3].tolist()
+        [0, 255, 255]
+        """
+        alpha = _alpha_as_read(self)
+        if alpha is None:
+            return np.array(self.rgb, dtype=dtype, copy=copy)
+        if copy is False:
+            raise ValueError("a LoadedImage with alpha cannot be given as an array without "
+                             "a copy: its rgb and alpha are stacked into a new one")
+        stacked = np.dstack([self.rgb, alpha])
+        return stacked if dtype is None else stacked.astype(dtype, copy=False)
+
+
+def _alpha_as_read(image: LoadedImage) -> np.ndarray | None:
+    """``image.alpha``, or None when it has none or is opaque in every pixel, as the
+    library reads it (:func:`as_rgba`, :meth:`LoadedImage.__array__`)."""
+    alpha = image.alpha
+    return None if alpha is None or bool((alpha == 255).all()) else alpha
+
 
 def load_image(path: str | os.PathLike[str], *,
                max_pixels: int | None = DEFAULT_MAX_PIXELS,
@@ -2674,8 +2704,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
         check_image_pixels(image.rgb.shape[:2], f"{name} of shape {image.rgb.shape}", limit)
         if image.n_frames > 1:
             _warn_first_frame_read(image.n_frames, name, every_frame)
-        opaque = image.alpha is None or bool((image.alpha == 255).all())
-        return image.rgb, None if opaque else image.alpha  # as load_image gives it
+        return image.rgb, _alpha_as_read(image)  # as load_image gives it
     if isinstance(image, Image.Image):
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
