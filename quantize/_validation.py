@@ -140,6 +140,35 @@ def shown_value(value: np.generic) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+#: How far outside [0, 1] the values of a float image may lie and still be read, clipped
+#: into it (:func:`unit_floats`): half a level of 8 bits. Arithmetic leaves such values
+#: (``1 + 1e-12``, ``-1e-12``; ``1 + 1/1024``, a float16 one step above 1); read as 8-bit
+#: levels, they are the bounds' own, 0 and 255, so clipping them changes no level of an
+#: output. A value further out is on another scale (0..255, say), and refused.
+UNIT_RANGE_SLACK = 1 / 510
+
+
+def unit_floats(arr: np.ndarray, refusal: str) -> np.ndarray:
+    """``arr``, finite floats in [0, 1] as a float image holds them, with values up to
+    :data:`UNIT_RANGE_SLACK` outside clipped into it (a copy, made only then); else a
+    ``ValueError`` of ``refusal`` with ``{low}`` and ``{high}`` filled in by the values
+    found (:func:`shown_value`). NaN is refused so too.
+
+    >>> unit_floats(np.array([-1e-12, 0.5, 1 + 1e-12]), "got [{low}, {high}]").tolist()
+    [0.0, 0.5, 1.0]
+    >>> unit_floats(np.array([0.0, 255.0]), "values in [{low}, {high}]; expected [0, 1]")
+    Traceback (most recent call last):
+    ...
+    ValueError: values in [0, 255]; expected [0, 1]
+    """
+    low, high = arr.min(), arr.max()
+    if not (low >= -UNIT_RANGE_SLACK and high <= 1 + UNIT_RANGE_SLACK):  # NaN fails both
+        raise ValueError(refusal.format(low=shown_value(low), high=shown_value(high)))
+    if low < 0 or high > 1:
+        return np.clip(arr, 0, 1)
+    return arr
+
+
 def check_bool(value: Any, name: str) -> bool:
     """``value`` as a bool; a NumPy bool is accepted, anything else is a TypeError."""
     if not isinstance(value, bool | np.bool_):

@@ -35,7 +35,7 @@ from .._validation import (
     check_max_pixels,
     check_path,
     refuse_masked,
-    shown_value,
+    unit_floats,
 )
 from ..errors import (
     CodeAdviceWarning,
@@ -2615,7 +2615,9 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     are all at most 255, which comes out near black, with a :class:`PixelRangeWarning`,
     and one whose alpha alone is, beside colour above 255, with one saying its alpha looks
     8-bit),
-    bool, or float in [0, 1]. Other integer dtypes are refused: their scale is
+    bool, or float in [0, 1] (values up to 1/510, half a level, outside it, as arithmetic
+    leaves them, read clipped: :func:`~quantize._validation.unit_floats`). Other integer
+    dtypes are refused: their scale is
     unknown. An object with NumPy's array protocol (``__array__``,
     ``__array_interface__``: an xarray DataArray, a CPU tensor) is read as
     ``np.asarray`` makes it; nested lists are refused, with how to pass them
@@ -2689,7 +2691,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     ValueError
         For a wrong shape (of a channel-first ``(3, H, W)`` or ``(4, H, W)`` array,
         saying to pass ``np.moveaxis(image, 0, -1)``), an empty image, NaN/inf or
-        floats outside [0, 1], a PIL image whose ``transparency`` is of the right
+        floats further outside [0, 1], a PIL image whose ``transparency`` is of the right
         type but out of range or of the wrong length, or a PIL image whose file was
         closed before its pixels were read, or that was closed itself (``image.close()``).
     ImageReadError
@@ -3568,10 +3570,8 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
         if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
             raise ValueError(f"{name} contains NaN or infinite values; expected finite "
                              "numbers in [0, 1]")
-        low, high = arr.min(), arr.max()
-        if low < 0 or high > 1:
-            raise ValueError(f"{name} of float dtype should hold values in [0, 1], got "
-                             f"[{shown_value(low)}, {shown_value(high)}]")
+        arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], got "
+                               "[{low}, {high}]")
         # In float64: float32 or float16 products round to the .5 between two levels (a
         # float32 just above 0.5/255 read as 0, as a PIL "F" image of it read as 1).
         return _rounded_by_bands(arr, lambda band: np.multiply(band, 255.0, dtype=np.float64))

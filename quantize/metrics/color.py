@@ -26,7 +26,7 @@ from .._validation import (
     check_max_pixels,
     foreign_keywords,
     refuse_masked,
-    shown_value,
+    unit_floats,
 )
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
 from ..io import DEFAULT_MAX_PIXELS, LoadedImage, as_rgba
@@ -258,7 +258,8 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     Parameters
     ----------
     reference, test : (..., 3) or (..., 4) array_like, (H, W) or (H, W, 1) array_like, or PIL image
-        Same shape and dtype kind; uint8 (peak 255), uint16 (65535) or float (1.0).
+        Same shape and dtype kind; uint8 (peak 255), uint16 (65535) or float (1.0;
+        values up to 1/510 outside [0, 1], as arithmetic leaves them, are clipped).
         A PIL image (or a :class:`~quantize.io.LoadedImage`) is read as
         :func:`quantize.reduce_colors` reads it: ``(H, W, 3)`` uint8 sRGB, or
         ``(H, W, 4)`` when some pixel is not opaque; so is a grey image array,
@@ -328,8 +329,8 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         peak = check_float(data_range, "data_range")
         if peak <= 0:
             raise ValueError(f"data_range={peak:g} should be > 0")
-    for name, arr in (("reference", ref), ("test", tst)):
-        _check_float_values(arr, name, data_range is None)
+    ref, tst = (_check_float_values(arr, name, data_range is None)
+                for name, arr in (("reference", ref), ("test", tst)))
     w = _check_weights(weights, ref.shape[:-1])
     c = ref.shape[-1]
     if c == 4:
@@ -346,18 +347,19 @@ def _premultiplied(rgba: np.ndarray, peak: float) -> np.ndarray:
     return out
 
 
-def _check_float_values(arr: np.ndarray, name: str, unit_range: bool) -> None:
-    """Refuse NaN or infinite floats, and (``unit_range``: the peak 1 is implied by the
-    dtype) floats outside [0, 1], which that peak does not describe."""
+def _check_float_values(arr: np.ndarray, name: str, unit_range: bool) -> np.ndarray:
+    """``arr``, but refuse NaN or infinite floats, and (``unit_range``: the peak 1 is
+    implied by the dtype) floats outside [0, 1], which that peak does not describe, but for
+    those a hair outside, clipped (:func:`~quantize._validation.unit_floats`)."""
     if not np.issubdtype(arr.dtype, np.floating):
-        return
+        return arr
     low, high = arr.min(), arr.max()
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"{name} contains NaN or infinite values; expected finite numbers")
-    if unit_range and (low < 0 or high > 1):
-        raise ValueError(f"{name} holds float values in [{shown_value(low)}, "
-                         f"{shown_value(high)}]; expected values in [0, 1] (the peak of a "
-                         "float image), or give data_range")
+    if not unit_range:
+        return arr
+    return unit_floats(arr, f"{name} holds float values in [{{low}}, {{high}}]; expected "
+                            "values in [0, 1] (the peak of a float image), or give data_range")
 
 
 @foreign_keywords
@@ -369,11 +371,12 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     Parameters
     ----------
     reference, test : (..., 3) or (..., 4) array_like, or PIL image
-        sRGB colours (uint8, uint16, or float in [0, 1]; each converted by
-        its own dtype), or CIE Lab colours when ``input_space="lab"``: floats
-        or signed integers, read as the numbers they hold (L from 0 to 100,
-        a and b signed); unsigned integers are refused there, as sRGB
-        colours given with the wrong ``input_space``. A PIL
+        sRGB colours (uint8, uint16, or float in [0, 1], clipped as for
+        :func:`psnr`; each converted by its own dtype), or CIE Lab colours
+        when ``input_space="lab"``: floats or signed integers, read as the
+        numbers they hold (L from 0 to 100, a and b signed); unsigned integers
+        are refused there, as sRGB colours given with the wrong
+        ``input_space``. A PIL
         image (or a :class:`~quantize.io.LoadedImage`), or a grey image array
         compared with a colour image, is read as :func:`quantize.reduce_colors`
         reads it, as for :func:`psnr` (``input_space="srgb"`` only). A
@@ -481,7 +484,5 @@ def _unit_srgb(values: np.ndarray, name: str) -> np.ndarray:
     if not np.issubdtype(values.dtype, np.floating):
         raise TypeError(f"{name} has dtype {values.dtype}; expected sRGB colours as uint8, "
                         "uint16 or float in [0, 1]")
-    if not (values.min() >= 0 and values.max() <= 1):  # NaN fails both
-        raise ValueError(f"{name} holds float sRGB colours in [{shown_value(values.min())}, "
-                         f"{shown_value(values.max())}]; expected values in [0, 1]")
-    return values
+    return unit_floats(values, f"{name} holds float sRGB colours in [{{low}}, {{high}}]; "
+                               "expected values in [0, 1]")
