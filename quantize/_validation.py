@@ -387,11 +387,14 @@ def check_palette(palette: Any, name: str = "palette", *,
     ``3k`` integers, as ``image.getpalette()`` gives it, read as k RGB triples; a
     mode "P" PIL image, whose palette is taken (:func:`_pil_palette`); and a Pillow
     ``ImagePalette`` (``image.palette``), whose entries are taken
-    (:func:`_image_palette_entries`). Without, as for a palette to write, whose file
-    would not read back so, they are refused.
+    (:func:`_image_palette_entries`). So are floats, read as an image's are, 0..1
+    (:func:`_float_palette`). Without, as for a palette to write, whose file would not
+    read back so, they are refused (floats with how to pass them).
 
     >>> check_palette([255, 0, 0, 0, 0, 255], pillow_forms=True).tolist()
     [[255, 0, 0], [0, 0, 255]]
+    >>> check_palette([[1.0, 0.5, 0.0]], pillow_forms=True).tolist()
+    [[255, 128, 0]]
     """
     if isinstance(palette, (str, bytes, os.PathLike)):
         raise TypeError(f"{name}={palette!r} should be a (k, 3) or (k, 4) array of integers "
@@ -413,12 +416,30 @@ def check_palette(palette: Any, name: str = "palette", *,
                 f"{arr.size} values" if pillow_forms and arr.ndim == 1
                 else f", got {arr.shape}")
         raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1{flat}")
+    floats = np.issubdtype(arr.dtype, np.floating)
+    if floats and pillow_forms:
+        return _float_palette(arr, name)
     if not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{name} should hold integers 0..255, got dtype {arr.dtype}")
+        hint = (f"; for values 0..1 pass np.rint({name} * 255).astype(np.uint8), for "
+                f"0..255 np.rint({name}).astype(np.uint8)" if floats else "")
+        raise TypeError(f"{name} should hold integers 0..255, got dtype {arr.dtype}{hint}")
     if arr.min() < 0 or arr.max() > 255:
         raise ValueError(f"{name} should hold integers 0..255, got values from "
                          f"{int(arr.min())} to {int(arr.max())}")
     return arr.astype(np.uint8, copy=True)
+
+
+def _float_palette(arr: np.ndarray, name: str) -> np.ndarray:
+    """The levels of ``arr``, a float palette, read as :func:`quantize.io.as_rgba` reads a
+    float image: values 0..1 (a hair outside clipped: :func:`unit_floats`) times 255,
+    rounded. Values further out are refused: 0..255 floats (k-means centres fitted on
+    uint8 pixels) would otherwise be read as 255 times too bright."""
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values; expected finite numbers")
+    values = unit_floats(arr, f"{name} holds floats in [{{low}}, {{high}}]; floats are read "
+                              "as 0..1, as an image's are: for 0..255 values pass "
+                              f"np.rint({name}).astype(np.uint8)")
+    return np.rint(np.multiply(values, 255.0, dtype=np.float64)).astype(np.uint8)
 
 
 def _is_pil_image(value: Any) -> bool:
