@@ -123,7 +123,7 @@ _WARNINGS = {
                 "TransparencyChunkWarning", "TransparentColorWarning",
                 "UnterminatedGifWarning"),
     "kmeans": ("FeatureNamesWarning",),
-    "metrics.segmentation": ("BoundaryMapWarning",),
+    "metrics.segmentation": ("BoundaryMapWarning", "ToleranceWarning"),
     "palette_files": ("PaletteFormatWarning", "TransparentIndexWarning"),
     "pixel_kmeans": ("ClusterCountWarning",),
     "png": ("DamagedChunkWarning",),

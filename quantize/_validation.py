@@ -140,6 +140,35 @@ def shown_value(value: np.generic) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+#: How far outside [0, 1] the values of a float image may lie and still be read, clipped
+#: into it (:func:`unit_floats`): half a level of 8 bits. Arithmetic leaves such values
+#: (``1 + 1e-12``, ``-1e-12``; ``1 + 1/1024``, a float16 one step above 1); read as 8-bit
+#: levels, they are the bounds' own, 0 and 255, so clipping them changes no level of an
+#: output. A value further out is on another scale (0..255, say), and refused.
+UNIT_RANGE_SLACK = 1 / 510
+
+
+def unit_floats(arr: np.ndarray, refusal: str) -> np.ndarray:
+    """``arr``, finite floats in [0, 1] as a float image holds them, with values up to
+    :data:`UNIT_RANGE_SLACK` outside clipped into it (a copy, made only then); else a
+    ``ValueError`` of ``refusal`` with ``{low}`` and ``{high}`` filled in by the values
+    found (:func:`shown_value`). NaN is refused so too.
+
+    >>> unit_floats(np.array([-1e-12, 0.5, 1 + 1e-12]), "got [{low}, {high}]").tolist()
+    [0.0, 0.5, 1.0]
+    >>> unit_floats(np.array([0.0, 255.0]), "values in [{low}, {high}]; expected [0, 1]")
+    Traceback (most recent call last):
+    ...
+    ValueError: values in [0, 255]; expected [0, 1]
+    """
+    low, high = arr.min(), arr.max()
+    if not (low >= -UNIT_RANGE_SLACK and high <= 1 + UNIT_RANGE_SLACK):  # NaN fails both
+        raise ValueError(refusal.format(low=shown_value(low), high=shown_value(high)))
+    if low < 0 or high > 1:
+        return np.clip(arr, 0, 1)
+    return arr
+
+
 def check_bool(value: Any, name: str) -> bool:
     """``value`` as a bool; a NumPy bool is accepted, anything else is a TypeError."""
     if not isinstance(value, bool | np.bool_):
@@ -417,11 +446,14 @@ def check_palette(palette: Any, name: str = "palette", *,
     ``3k`` integers, as ``image.getpalette()`` gives it, read as k RGB triples; a
     mode "P" PIL image, whose palette is taken (:func:`_pil_palette`); and a Pillow
     ``ImagePalette`` (``image.palette``), whose entries are taken
-    (:func:`_image_palette_entries`). Without, as for a palette to write, whose file
-    would not read back so, they are refused.
+    (:func:`_image_palette_entries`). So are floats, read as an image's are, 0..1
+    (:func:`_float_palette`). Without, as for a palette to write, whose file would not
+    read back so, they are refused (floats with how to pass them).
 
     >>> check_palette([255, 0, 0, 0, 0, 255], pillow_forms=True).tolist()
     [[255, 0, 0], [0, 0, 255]]
+    >>> check_palette([[1.0, 0.5, 0.0]], pillow_forms=True).tolist()
+    [[255, 128, 0]]
     """
     if isinstance(palette, (str, bytes, os.PathLike)):
         raise TypeError(f"{name}={palette!r} should be a (k, 3) or (k, 4) array of integers "
@@ -443,12 +475,30 @@ def check_palette(palette: Any, name: str = "palette", *,
                 f"{arr.size} values" if pillow_forms and arr.ndim == 1
                 else f", got {arr.shape}")
         raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1{flat}")
+    floats = np.issubdtype(arr.dtype, np.floating)
+    if floats and pillow_forms:
+        return _float_palette(arr, name)
     if not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{name} should hold integers 0..255, got dtype {arr.dtype}")
+        hint = (f"; for values 0..1 pass np.rint({name} * 255).astype(np.uint8), for "
+                f"0..255 np.rint({name}).astype(np.uint8)" if floats else "")
+        raise TypeError(f"{name} should hold integers 0..255, got dtype {arr.dtype}{hint}")
     if arr.min() < 0 or arr.max() > 255:
         raise ValueError(f"{name} should hold integers 0..255, got values from "
                          f"{int(arr.min())} to {int(arr.max())}")
     return arr.astype(np.uint8, copy=True)
+
+
+def _float_palette(arr: np.ndarray, name: str) -> np.ndarray:
+    """The levels of ``arr``, a float palette, read as :func:`quantize.io.as_rgba` reads a
+    float image: values 0..1 (a hair outside clipped: :func:`unit_floats`) times 255,
+    rounded. Values further out are refused: 0..255 floats (k-means centres fitted on
+    uint8 pixels) would otherwise be read as 255 times too bright."""
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values; expected finite numbers")
+    values = unit_floats(arr, f"{name} holds floats in [{{low}}, {{high}}]; floats are read "
+                              "as 0..1, as an image's are: for 0..255 values pass "
+                              f"np.rint({name}).astype(np.uint8)")
+    return np.rint(np.multiply(values, 255.0, dtype=np.float64)).astype(np.uint8)
 
 
 def _is_pil_image(value: Any) -> bool:
@@ -664,8 +714,13 @@ def recorded_seed(seed: Seed) -> int | None:
     return None if seed is None or isinstance(seed, np.random.Generator) else int(seed)
 
 
-def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
+def check_data(X: Any, name: str = "X", *, copy: bool = True,
+               shape: str | None = None) -> np.ndarray:
     """Return ``X`` as a C-contiguous float32 ``(n, d)`` array.
+
+    An array of another number of dimensions is refused naming ``shape``, the shape it
+    should have (an ``init`` of centres: ``"(n_clusters, n_features) = (2, 2)"``); without
+    it, data of ``(n, d)`` samples, with how to reshape one feature or one sample.
 
     With ``copy=True`` the result is never memory the caller owns. With
     ``copy=False`` a float32 C-contiguous ``X`` is returned as is, for callers
@@ -679,10 +734,13 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
     complex numbers, a wrong shape, no rows, or NaN/inf values.
     """
     arr = _as_numeric_array(X, name)
+    if arr.ndim != 2 and shape is not None:
+        raise ValueError(f"{name} should be a 2-D {shape} array, got shape {arr.shape}")
     if arr.ndim != 2:
         raise ValueError(
             f"{name} should be a 2-D (n, d) array, got shape {arr.shape}; Reshape your data "
-            "with X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one sample"
+            f"with {name}.reshape(-1, 1) for one feature or {name}.reshape(1, -1) for one "
+            "sample"
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         missing = "0 sample(s)" if arr.shape[0] == 0 else "0 feature(s)"
@@ -716,7 +774,7 @@ def _as_numeric_array(X: Any, name: str) -> np.ndarray:
     if type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"{name} is a {type(X).__name__}: sparse input is not supported; "
                         "expected a dense (n, d) array")
-    _refuse_masked(X, name, f"np.ma.compress_rows({name}) leaves out the masked rows")
+    refuse_masked(X, name, f"np.ma.compress_rows({name}) leaves out the masked rows")
     arr = as_array(X, name, "a numeric (n, d) array")
     if arr.dtype == bool:  # as scikit-learn takes it: 0 and 1
         arr = arr.astype(np.uint8)
@@ -744,9 +802,10 @@ def is_masked(value: Any) -> bool:
     return ma is not None and isinstance(value, ma.MaskedArray)
 
 
-def _refuse_masked(value: Any, name: str, advice: str) -> None:
-    """Refuse a NumPy masked array, whose mask ``np.asarray`` would drop without a word (as
-    :func:`quantize.io.as_rgba` refuses a masked image); ``advice`` says what to pass."""
+def refuse_masked(value: Any, name: str, advice: str) -> None:
+    """Refuse a NumPy masked array, whose mask ``np.asarray`` would drop without a word (an
+    image given to :func:`quantize.io.as_rgba`, data given to k-means, a metric's input);
+    ``advice`` says what to pass."""
     if is_masked(value):
         raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
                         f"plain array ({advice})")
@@ -772,7 +831,7 @@ def check_sample_weight(sample_weight: Any, n_samples: int, *,
     """
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float64)
-    _refuse_masked(sample_weight, "sample_weight",
+    refuse_masked(sample_weight, "sample_weight",
                    "sample_weight.filled(0) gives the masked rows no weight")
     w = as_array(sample_weight, "sample_weight", "a number or a numeric (n,) array")
     if w.dtype == bool:

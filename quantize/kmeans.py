@@ -680,14 +680,13 @@ class MiniBatchKMeans:
                             "(n_clusters, n_features) array of centres, got "
                             f"{type(self.init).__name__}")
         else:
-            checked = check_data(self.init, "init")  # float32: shifted as X is, in float64
+            centres = f"(n_clusters, n_features) = ({p['k']}, {d})"
+            checked = check_data(self.init, "init",  # float32: shifted as X is, in float64
+                                 shape=centres)
             wide_init = _wide(self.init)
             init = (checked if wide_init is None else wide_init).astype(np.float64)
             if init.shape != (p["k"], d):
-                raise ValueError(
-                    f"init should have shape (n_clusters, n_features) = ({p['k']}, {d}), "
-                    f"got {init.shape}"
-                )
+                raise ValueError(f"init should have shape {centres}, got {init.shape}")
             if p["n_init"] != 1:
                 raise ValueError(
                     f"n_init={p['n_init']} should be 1 when init is an array of centres"

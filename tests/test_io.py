@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 
+from quantize._validation import shown_value
 from quantize.animation import iter_frames
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import (
@@ -1946,6 +1947,42 @@ def test_a_float_array_is_scaled_by_its_exact_value_as_a_pil_f_image_is(value, e
         [[expected] * 3] * 2]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_float_values_a_hair_outside_the_unit_range_read_as_their_bound(dtype):
+    """1 + 1e-12 or -1e-12, as arithmetic leaves them (a float16 one step past 1), were
+    refused; within half a level of 8 bits they read as the bound, 1 + 1/510 as 255 (not
+    as 256, wrapped to 0)."""
+    arr = np.array([[[-1 / 1024, 1 + 1 / 1024, 0.2], [1.0, 0.0, 0.6]]], dtype)
+    if dtype == np.float64:  # 0.1 * 3 / 0.3 is 1.0000000000000002
+        arr[0, 1] = [1 + 1 / 510, -1 / 510, 0.1 * 3 / 0.3]
+    elif dtype == np.float32:
+        arr[0, 1] = [1.0000001, -1e-17, 0.6]
+    before = arr.copy()
+    rgb, alpha = as_rgba(arr)
+    assert rgb.tolist() == [[[0, 255, 51], [255, 0, 255 if dtype == np.float64 else 153]]]
+    np.testing.assert_array_equal(arr, before)  # clipped in a copy
+    past = arr.copy()
+    past[0, 0, 0] = -1 / 256
+    with pytest.raises(ValueError) as refused:
+        as_rgba(past)
+    assert str(refused.value) == (
+        f"image of float dtype should hold values in [0, 1], got [{shown_value(past.min())}, "
+        f"{shown_value(past.max())}]")
+    assert past.min() < -1 / 510  # refused for its low value alone
+
+
+def test_reduce_colors_reads_a_float_image_a_hair_outside_the_unit_range_clipped():
+    rng = np.random.default_rng(0)
+    image = rng.random((6, 7, 3))
+    image[0, 0], image[1, 1] = [1 + 1e-12, -1e-12, 1.0], [1 + 1 / 510, -1 / 510, 0.0]
+    from quantize import reduce_colors
+
+    got = reduce_colors(image, 4, seed=0)
+    want = reduce_colors(np.clip(image, 0, 1), 4, seed=0)
+    np.testing.assert_array_equal(got.palette, want.palette)
+    np.testing.assert_array_equal(got.indices, want.indices)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.uint16])
 def test_a_float_or_16_bit_array_is_scaled_a_band_of_rows_at_a_time(dtype):
     """The whole array was scaled in float64 and rounded into another float64 array, 16
@@ -2317,6 +2354,31 @@ def test_a_loaded_image_built_by_hand_keeps_its_fields_as_load_image_gives_them(
     assert LoadedImage(rgb, None, format=None).format is None
 
 
+def test_a_loaded_image_is_an_array_of_its_pixels_as_the_library_reads_them(tmp_path):
+    """np.asarray(load_image(path)) was a 0-d object array (no __array__)."""
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[..., :3] = [[[10, 20, 30]] * 3, [[40, 50, 60]] * 3]
+    rgba[..., 3] = [[255, 0, 128], [255, 255, 255]]
+    Image.fromarray(rgba).save(tmp_path / "a.png")
+    loaded = load_image(tmp_path / "a.png")
+    pixels = np.asarray(loaded)
+    assert pixels.dtype == np.uint8
+    np.testing.assert_array_equal(pixels, rgba)
+    assert np.asarray(loaded, dtype=np.float32).dtype == np.float32
+    np.testing.assert_array_equal(np.asarray(loaded, dtype=np.float32), rgba)
+    with pytest.raises(ValueError, match=r"^a LoadedImage with alpha cannot be given as an "
+                                         r"array without a copy: its rgb and alpha are "
+                                         r"stacked into a new one$"):
+        np.array(loaded, copy=False)
+    # opaque: alpha left out, as as_rgba and reduce_colors read it; no copy unless asked
+    opaque = LoadedImage(loaded.rgb, np.full((2, 3), 255, np.uint8))
+    assert np.asarray(opaque) is opaque.rgb
+    assert np.array(opaque, copy=False) is opaque.rgb
+    copied = np.array(opaque)
+    assert copied is not opaque.rgb and np.array_equal(copied, opaque.rgb)
+    assert np.asarray(LoadedImage(loaded.rgb, None)).shape == (2, 3, 3)
+
+
 def test_a_loaded_image_built_by_hand_with_opaque_alpha_is_read_as_opaque():
     """load_image gives alpha None when every pixel is opaque, and so does as_rgba for an
     (H, W, 4) array or PIL image; a LoadedImage built with an alpha of 255 everywhere was
@@ -2355,13 +2417,14 @@ def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
      r"^image should have at least one pixel, got a PIL image of 0x5 pixels$"),
     (Image.new("L", (4, 0)), ValueError, r"got a PIL image of 4x0 pixels$"),
     (np.full((2, 2, 3), 1.5), ValueError, r"values in \[0, 1\], got \[1\.5, 1\.5\]"),
-    # a float32 rounding error above 1 was shown as "got [0, 1]", as if in range
-    (np.array([[[0, 0.5, 1.0000001]]], np.float32), ValueError,
-     r"values in \[0, 1\], got \[0, 1\.0000001\]$"),
-    # and so was a float64 one, past the 10 digits shown: 0.1 * 3 / 0.3
-    (np.array([[[0.0, 0.5, 0.1 * 3 / 0.3]]]), ValueError,
-     r"values in \[0, 1\], got \[0, 1\.0000000000000002\]$"),
-    (np.array([[[-1e-17, 0.5, 1.0]]]), ValueError, r"got \[-1e-17, 1\]$"),
+    # a value just past half a level of 8 bits above 1 (1 + 1/510, read as 255) is shown
+    # in all its digits, not as "got [0, 1.002]" (a float32's, and a float64's)
+    (np.array([[[0, 0.5, 1.0019609]]], np.float32), ValueError,
+     r"values in \[0, 1\], got \[0, 1\.0019609\]$"),
+    (np.array([[[0.0, 0.5, np.nextafter(1 + 1 / 510, 2)]]]), ValueError,
+     r"values in \[0, 1\], got \[0, 1\.0019607843137257\]$"),
+    (np.array([[[np.nextafter(-1 / 510, -1), 0.5, 1.0]]]), ValueError,
+     r"got \[-0\.0019607843137254906, 1\]$"),
     (np.full((2, 2, 3), np.nan), ValueError,
      r"^image contains NaN or infinite values; expected finite numbers in \[0, 1\]$"),
     (np.zeros((2, 2, 3), np.int64), TypeError,

@@ -1089,6 +1089,13 @@ GOOD_X = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0]])
     ({"init": "foo"}, ValueError, r"init='foo' is not valid; expected one of 'k-means\+\+'"),
     ({"init": [[0.0, 0.0]]}, ValueError,
      r"init should have shape \(n_clusters, n_features\) = \(2, 2\), got \(1, 2\)"),
+    # said "Reshape your data with X.reshape(-1, 1) ...": X for a wrong init
+    ({"init": [1, 2]}, ValueError,
+     r"^init should be a 2-D \(n_clusters, n_features\) = \(2, 2\) array, got shape "
+     r"\(2,\)$"),
+    ({"init": np.zeros((2, 2, 1))}, ValueError,
+     r"^init should be a 2-D \(n_clusters, n_features\) = \(2, 2\) array, got shape "
+     r"\(2, 2, 1\)$"),
     ({"init": [[0.0, 0.0], [1.0, 1.0]], "n_init": 3}, ValueError,
      r"n_init=3 should be 1 when init is an array"),
     # a callable, as scikit-learn takes, failed inside NumPy: "init should be a numeric

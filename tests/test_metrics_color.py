@@ -80,8 +80,9 @@ def test_delta_e_of_lab_input_is_the_ciede2000_of_the_rows():
     (np.zeros((2, 3)), np.full((2, 3), np.nan), {}, ValueError,
      r"^test holds float sRGB colours in \[nan, nan\]; expected values in \[0, 1\]$"),
     # shown to 6 digits, a value just above 1 read "in [1, 1]; expected values in [0, 1]"
-    (np.zeros((1, 3)), np.full((1, 3), 1 + 2**-52), {}, ValueError,
-     r"^test holds float sRGB colours in \[1\.0000000000000002, 1\.0000000000000002\]; "),
+    # (the first refused: half a level of 8 bits above 1 is taken, clipped)
+    (np.zeros((1, 3)), np.full((1, 3), np.nextafter(1 + 1 / 510, 2)), {}, ValueError,
+     r"^test holds float sRGB colours in \[1\.0019607843137257, 1\.0019607843137257\]; "),
     (np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.int64), {}, TypeError,
      r"^test has dtype int64; expected sRGB colours as uint8, uint16 or float in \[0, 1\]$"),
 ])
@@ -184,7 +185,10 @@ def test_psnr_refuses_images_of_different_scales(test_dtype, message):
                          r"\[0, 1\] \(the peak of a float image\), or give data_range$"),
     (-0.5, "test", r"^test holds float values in \[-0.5, 0\]; expected"),
     # shown to 6 digits, a value just above 1 read "in [0, 1]; expected values in [0, 1]"
-    (1 + 2**-52, "test", r"^test holds float values in \[0, 1\.0000000000000002\]; "),
+    (np.nextafter(1 + 1 / 510, 2), "test",
+     r"^test holds float values in \[0, 1\.0019607843137257\]; "),
+    (np.nextafter(-1 / 510, -1), "test",
+     r"^test holds float values in \[-0\.0019607843137254906, 0\]; "),
 ])
 def test_psnr_refuses_float_values_its_peak_does_not_describe(bad, name, message):
     good = np.zeros((2, 3))
@@ -199,6 +203,20 @@ def test_psnr_refuses_float_values_its_peak_does_not_describe(bad, name, message
     else:
         with pytest.raises(ValueError, match=message):
             psnr(*pair, data_range=255.0)
+
+
+@pytest.mark.parametrize("metric", [psnr, delta_e])
+def test_float_values_a_hair_outside_the_unit_range_are_measured_clipped(metric):
+    """Arithmetic leaves 1 + 1e-12 or -1e-12, and those were refused; within half a level
+    of 8 bits (1/510) they are measured as their bound."""
+    rng = np.random.default_rng(0)
+    reference = rng.random((4, 5, 3))
+    test = reference.copy()
+    test[0, 0], test[1, 1], test[2, 2] = [1 + 1e-12, -1e-12, 0.5], 1 + 1 / 510, -1 / 510
+    clipped = np.clip(test, 0, 1)
+    assert metric(reference, test) == metric(reference, clipped)
+    assert metric(test, reference) == metric(clipped, reference)
+    assert metric(reference, clipped) != metric(reference, reference)  # they count
 
 
 @pytest.mark.parametrize("input_space", ["srgb", "lab"])

@@ -11,6 +11,7 @@ from quantize.errors import ImageReadError
 from quantize.metrics import adjusted_rand_index, boundary_scores
 from quantize.metrics.segmentation import (
     BoundaryMapWarning,
+    ToleranceWarning,
     _border_points,
     border_match_counts,
     maximum_matching,
@@ -297,6 +298,48 @@ def test_a_tolerance_beyond_its_limit_is_refused():
     assert boundary_scores(halves(shape, 200), halves(shape, 225), tolerance=25) == (1, 1, 1)
     with pytest.raises(ValueError, match=r"^tolerance=25\.5 should be <= 25 for 300 x 400 "):
         boundary_scores(halves(shape, 200), halves(shape, 225), tolerance=25.5)
+
+
+def test_a_sub_pixel_tolerance_warns_that_it_is_in_pixels():
+    """BSDS's maxDist, 0.0075, is a share of the diagonal; given as quantize's tolerance,
+    which is in pixels, it matched only borders at the same pixels, without a word."""
+    shape = (300, 400)
+    pred, true = halves(shape, 200), halves(shape, 201)
+    with pytest.warns(ToleranceWarning) as caught:
+        scores = boundary_scores(pred, true, tolerance=0.0075)
+    assert scores == (0.0, 0.0, 0.0) == boundary_scores(pred, true, tolerance=0)
+    assert [str(w.message) for w in caught] == [
+        "tolerance=0.0075 is below one pixel, so only borders at the same pixels match, as "
+        "with tolerance=0: it is a distance in pixels, not a share of the image diagonal as "
+        "the BSDS benchmark's maxDist; for that share, pass tolerance=0.0075 * "
+        "math.hypot(*pred.shape), 3.75 for 300 x 400 maps"]
+    assert caught[0].filename == __file__  # the caller's line, not quantize's
+    with pytest.warns(ToleranceWarning, match=r"^tol=0\.5 is below one pixel, .* pass "
+                                              r"tol=0\.5 \* math\.hypot\(\*pred\.shape\), "
+                                              r"250 for 300 x 400 maps$"):
+        border_match_counts(find_boundaries(pred), [find_boundaries(true)], 0.5)
+
+
+@pytest.mark.parametrize("tolerance", [None, 0, 1, 3.75])
+def test_a_tolerance_of_whole_pixels_or_the_default_gives_no_warning(tolerance):
+    shape = (300, 400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = boundary_scores(halves(shape, 200), halves(shape, 201), tolerance=tolerance)[2]
+    assert f == (0.0 if tolerance == 0 else 1.0)
+
+
+def test_the_default_computed_on_small_maps_gives_no_warning():
+    """0.0075 of the diagonal of 60 x 80 maps is 0.75 pixels: passed as computed (as
+    bench_bsds.py passes it to border_match_counts), it is meant; a tenth of it warns."""
+    pred = halves((60, 80), 40)
+    tol = 0.0075 * np.hypot(60, 80)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert boundary_scores(pred, pred, tolerance=tol) == (1.0, 1.0, 1.0)
+        border_match_counts(find_boundaries(pred), [find_boundaries(pred)], tol)
+    with pytest.warns(ToleranceWarning, match=r"^tolerance=0\.075 is below one pixel"):
+        boundary_scores(pred, pred, tolerance=0.075)
 
 
 def test_negative_tolerance():

@@ -140,8 +140,11 @@ def test_a_byte_order_mark_is_skipped(tmp_path, name, text):
      r"^palette should hold integers 0\.\.255, got values from 0 to 300$"),
     (np.array([[-1, 0, 0]]), ValueError,
      r"^palette should hold integers 0\.\.255, got values from -1 to 0$"),
-    (np.array([[0.5, 0.2, 1.0]]), TypeError, "palette should hold integers 0..255, got dtype "
-                                             "float64"),
+    # a palette to write is refused as floats, which would not read back, saying what to pass
+    (np.array([[0.5, 0.2, 1.0]]), TypeError,
+     r"^palette should hold integers 0\.\.255, got dtype float64; for values 0\.\.1 pass "
+     r"np\.rint\(palette \* 255\)\.astype\(np\.uint8\), for 0\.\.255 "
+     r"np\.rint\(palette\)\.astype\(np\.uint8\)$"),
     (np.zeros((0, 3), np.uint8), ValueError, r"with k >= 1, got \(0, 3\)"),
     (np.arange(6, dtype=np.uint8), ValueError, r"shape \(k, 3\) or \(k, 4\).*got \(6,\)"),
     (np.zeros((2, 5), np.uint8), ValueError, r"got \(2, 5\)"),

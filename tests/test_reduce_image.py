@@ -698,6 +698,38 @@ def test_the_most_colours_keep_every_pixel_its_own_entry():
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_float_palette_is_read_as_an_images_floats_are(dtype):
+    """A float palette was refused ("should hold integers 0..255, got dtype float64");
+    images take floats 0..1, and so does a palette to map onto now, read alike."""
+    image = np.zeros((2, 4, 3), np.uint8)
+    image[:, 2:] = [200, 40, 40]
+    levels = np.array([[0, 0, 0], [200, 40, 40], [255, 128, 0]], np.uint8)
+    floats = (levels / 255).astype(dtype)
+    floats[0, 0] = -1e-9  # a hair outside, clipped as an image's
+    got = reduce_colors(image, palette=floats)
+    want = reduce_colors(image, palette=levels)
+    assert got.palette.tolist() == want.palette.tolist()
+    np.testing.assert_array_equal(got.indices, want.indices)
+    # the levels as_rgba reads a float image's pixels at
+    image_levels = reduce_colors(floats.reshape(1, 3, 3), palette=levels).to_rgb()
+    assert image_levels.reshape(3, 3).tolist() == levels.tolist()
+
+
+@pytest.mark.parametrize(("palette", "error", "message"), [
+    # k-means centres of uint8 pixels, 0..255 as floats: 255 times too bright if read 0..1
+    (np.array([[0.0, 0.0, 0.0], [200.5, 40.0, 40.0]]), ValueError,
+     "palette holds floats in [0, 200.5]; floats are read as 0..1, as an image's are: for "
+     "0..255 values pass np.rint(palette).astype(np.uint8)"),
+    (np.array([[0.0, np.nan, 0.0]]), ValueError,
+     "palette contains NaN or infinite values; expected finite numbers"),
+])
+def test_a_float_palette_out_of_an_images_range_is_refused(palette, error, message):
+    with pytest.raises(error) as refused:
+        reduce_colors(np.zeros((2, 2, 3), np.uint8), palette=palette)
+    assert str(refused.value) == message
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"n_colors": 0}, ValueError, "^n_colors=0 should be >= 1$"),
     ({"n_colors": 65537}, ValueError, "^n_colors=65537 should be <= 65536, the most colours a "

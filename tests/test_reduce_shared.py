@@ -171,7 +171,7 @@ def test_fit_shared_palette_refuses_an_option_name_it_does_not_know():
     (np.array([[300, 0, 0]]), [1], ValueError, r"^colors should hold integers 0\.\.255, got "
                                                r"values from 0 to 300$"),
     (np.array([[0.5, 0, 0]]), [1], TypeError, r"^colors should hold integers 0\.\.255, got "
-                                              r"dtype float64$"),
+                                              r"dtype float64; for values 0\.\.1 pass "),
     (np.array([[1, 2, 3]], np.uint8), [-5], ValueError, r"^counts should be finite, >= 0"),
     # was an IndexError
     (np.array([[1, 2]], np.uint8), [1], ValueError, r"^colors should have shape \(k, 3\) or "

@@ -20,6 +20,7 @@ from quantize._validation import (
     check_sample_weight,
     check_seed,
     check_seed_value,
+    unit_floats,
 )
 from quantize.colors import color_histogram
 from quantize.encode import encode_indexed_png
@@ -384,3 +385,27 @@ def test_check_seed_value_gives_back_what_check_seed_takes(seed):
             check_seed(bad)
         with pytest.raises(type(caught.value), match=f"^{re.escape(str(caught.value))}$"):
             check_seed_value(bad)
+
+
+def test_check_data_names_the_parameter_in_its_reshape_advice():
+    # the advice named X whatever the parameter was
+    with pytest.raises(ValueError) as caught:
+        check_data([1.0, 2.0], "points")
+    assert str(caught.value) == (
+        "points should be a 2-D (n, d) array, got shape (2,); Reshape your data with "
+        "points.reshape(-1, 1) for one feature or points.reshape(1, -1) for one sample")
+
+
+def test_unit_floats_clips_half_a_level_of_8_bits_outside_and_refuses_beyond():
+    inside = np.array([0.0, 0.25, 1.0])
+    assert unit_floats(inside, "{low} {high}") is inside  # no copy when in range
+    edges = np.array([-1 / 510, 0.5, 1 + 1 / 510])
+    assert unit_floats(edges, "{low} {high}").tolist() == [0.0, 0.5, 1.0]
+    assert edges.tolist() == [-1 / 510, 0.5, 1 + 1 / 510]  # the caller's array untouched
+    for beyond, shown in ((np.nextafter(1 + 1 / 510, 2), "0 1.0019607843137257"),
+                          (np.nextafter(-1 / 510, -1), "-0.0019607843137254906 0")):
+        with pytest.raises(ValueError) as refused:
+            unit_floats(np.array([0.0, beyond]), "{low} {high}")
+        assert str(refused.value) == shown
+    with pytest.raises(ValueError, match="^nan nan$"):
+        unit_floats(np.array([np.nan]), "{low} {high}")

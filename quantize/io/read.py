@@ -34,8 +34,8 @@ from .._validation import (
     check_int,
     check_max_pixels,
     check_path,
-    is_masked,
-    shown_value,
+    refuse_masked,
+    unit_floats,
 )
 from ..errors import (
     CodeAdviceWarning,
@@ -151,6 +151,36 @@ class LoadedImage:
     @property
     def shape(self) -> tuple[int, int]:
         return self.rgb.shape[:2]
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The pixels as the library reads them (:func:`as_rgba`): ``(H, W, 3)`` uint8
+        sRGB, or ``(H, W, 4)`` with ``alpha`` as a fourth channel when some pixel is not
+        opaque; the first frame of an animation, the one read. ``dtype`` and ``copy`` as
+        NumPy's array protocol takes them: ``copy=False`` of an image with alpha raises
+        ``ValueError``, as its channels are stacked into a new array.
+
+        >>> image = LoadedImage(np.zeros((2, 3, 3), np.uint8), None)
+        >>> np.asarray(image).shape, np.asarray(image) is image.rgb
+        ((2, 3, 3), True)
+        >>> see_through = LoadedImage(image.rgb, np.array([[0, 255, 255]] * 2, np.uint8))
+        >>> np.asarray(see_through)[0, :, 3].tolist()
+        [0, 255, 255]
+        """
+        alpha = _alpha_as_read(self)
+        if alpha is None:
+            return np.array(self.rgb, dtype=dtype, copy=copy)
+        if copy is False:
+            raise ValueError("a LoadedImage with alpha cannot be given as an array without "
+                             "a copy: its rgb and alpha are stacked into a new one")
+        stacked = np.dstack([self.rgb, alpha])
+        return stacked if dtype is None else stacked.astype(dtype, copy=False)
+
+
+def _alpha_as_read(image: LoadedImage) -> np.ndarray | None:
+    """``image.alpha``, or None when it has none or is opaque in every pixel, as the
+    library reads it (:func:`as_rgba`, :meth:`LoadedImage.__array__`)."""
+    alpha = image.alpha
+    return None if alpha is None or bool((alpha == 255).all()) else alpha
 
 
 def load_image(path: str | os.PathLike[str], *,
@@ -2586,7 +2616,9 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     are all at most 255, which comes out near black, with a :class:`PixelRangeWarning`,
     and one whose alpha alone is, beside colour above 255, with one saying its alpha looks
     8-bit),
-    bool, or float in [0, 1]. Other integer dtypes are refused: their scale is
+    bool, or float in [0, 1] (values up to 1/510, half a level, outside it, as arithmetic
+    leaves them, read clipped: :func:`~quantize._validation.unit_floats`). Other integer
+    dtypes are refused: their scale is
     unknown. An object with NumPy's array protocol (``__array__``,
     ``__array_interface__``: an xarray DataArray, a CPU tensor) is read as
     ``np.asarray`` makes it; nested lists are refused, with how to pass them
@@ -2660,7 +2692,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     ValueError
         For a wrong shape (of a channel-first ``(3, H, W)`` or ``(4, H, W)`` array,
         saying to pass ``np.moveaxis(image, 0, -1)``), an empty image, NaN/inf or
-        floats outside [0, 1], a PIL image whose ``transparency`` is of the right
+        floats further outside [0, 1], a PIL image whose ``transparency`` is of the right
         type but out of range or of the wrong length, or a PIL image whose file was
         closed before its pixels were read, or that was closed itself (``image.close()``).
     ImageReadError
@@ -2675,8 +2707,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
         check_image_pixels(image.rgb.shape[:2], f"{name} of shape {image.rgb.shape}", limit)
         if image.n_frames > 1:
             _warn_first_frame_read(image.n_frames, name, every_frame)
-        opaque = image.alpha is None or bool((image.alpha == 255).all())
-        return image.rgb, None if opaque else image.alpha  # as load_image gives it
+        return image.rgb, _alpha_as_read(image)  # as load_image gives it
     if isinstance(image, Image.Image):
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
@@ -2692,9 +2723,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
                     image.info["transparency"] = key
     if not isinstance(image, np.ndarray):
         image = _array_like(image, name)
-    if is_masked(image):  # its mask would be dropped without a word
-        raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
-                        "plain array (image.filled(...), or the mask as an alpha channel)")
+    refuse_masked(image, name, "image.filled(...), or the mask as an alpha channel")
     arr = np.asarray(image)  # a subclass (np.matrix, always 2-D) as the plain array it holds
     if arr.ndim == 2:
         _warn_pixel_list(arr.shape, name)
@@ -3542,10 +3571,8 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
         if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
             raise ValueError(f"{name} contains NaN or infinite values; expected finite "
                              "numbers in [0, 1]")
-        low, high = arr.min(), arr.max()
-        if low < 0 or high > 1:
-            raise ValueError(f"{name} of float dtype should hold values in [0, 1], got "
-                             f"[{shown_value(low)}, {shown_value(high)}]")
+        arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], got "
+                               "[{low}, {high}]")
         # In float64: float32 or float16 products round to the .5 between two levels (a
         # float32 just above 0.5/255 read as 0, as a PIL "F" image of it read as 1).
         return _rounded_by_bands(arr, lambda band: np.multiply(band, 255.0, dtype=np.float64))

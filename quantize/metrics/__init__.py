@@ -3,10 +3,11 @@
 from .color import delta_e, psnr
 from .segmentation import (
     BoundaryMapWarning,
+    ToleranceWarning,
     adjusted_rand_index,
     border_match_counts,
     boundary_scores,
 )
 
-__all__: list[str] = ["BoundaryMapWarning", "adjusted_rand_index", "border_match_counts",
-                      "boundary_scores", "delta_e", "psnr"]
+__all__: list[str] = ["BoundaryMapWarning", "ToleranceWarning", "adjusted_rand_index",
+                      "border_match_counts", "boundary_scores", "delta_e", "psnr"]

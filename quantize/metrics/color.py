@@ -25,10 +25,12 @@ from .._validation import (
     check_image_pixels,
     check_max_pixels,
     foreign_keywords,
-    shown_value,
+    refuse_masked,
+    unit_floats,
 )
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
 from ..io import DEFAULT_MAX_PIXELS, LoadedImage, as_rgba
+from ._inputs import metric_array
 
 __all__ = ["delta_e", "psnr"]
 
@@ -78,14 +80,16 @@ def _check_pair(reference: Any, test: Any, max_pixels: Any, *, srgb: bool = True
 def _colours(image: Any, name: str, srgb: bool, limit: int | None) -> np.ndarray:
     """``image`` as an array of colours: a PIL image (or a :class:`~quantize.io.LoadedImage`)
     as :func:`quantize.reduce_colors` reads it, ``(H, W, 3)`` uint8 sRGB, or ``(H, W, 4)``
-    when some pixel is not opaque; anything else as NumPy makes it an array. Either is
-    refused when it has more pixels than ``limit`` (:func:`_pixel_shape`).
+    when some pixel is not opaque; anything else as NumPy makes it an array, but a
+    result, a file name, None, a masked array or Python objects, refused saying what to
+    pass (:func:`~quantize.metrics._inputs.metric_array`). Either is refused when it has
+    more pixels than ``limit`` (:func:`_pixel_shape`).
 
     ``np.asarray`` of a PIL image is its stored bands: a palette image's indices, a
     YCbCr or CMYK image's own channels, colours not converted by their ICC profile.
     """
     if not isinstance(image, Image.Image | LoadedImage):
-        arr = as_array(image, name, "a (..., 3) or (..., 4) array of colours")
+        arr = metric_array(image, name, "image")
         check_image_pixels(_pixel_shape(arr.shape), f"{name} of shape {arr.shape}", limit)
         return arr
     if not srgb:
@@ -189,6 +193,7 @@ def _opaque(rgba: np.ndarray) -> bool:
 def _check_weights(weights: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     if weights is None:
         return None
+    refuse_masked(weights, "weights", "weights.filled(0) gives the masked pixels no weight")
     w = as_array(weights, "weights", f"an array of shape {shape}, one weight per pixel")
     if w.dtype != bool and (not np.issubdtype(w.dtype, np.number)
                             or np.issubdtype(w.dtype, np.complexfloating)):
@@ -253,7 +258,8 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     Parameters
     ----------
     reference, test : (..., 3) or (..., 4) array_like, (H, W) or (H, W, 1) array_like, or PIL image
-        Same shape and dtype kind; uint8 (peak 255), uint16 (65535) or float (1.0).
+        Same shape and dtype kind; uint8 (peak 255), uint16 (65535) or float (1.0;
+        values up to 1/510 outside [0, 1], as arithmetic leaves them, are clipped).
         A PIL image (or a :class:`~quantize.io.LoadedImage`) is read as
         :func:`quantize.reduce_colors` reads it: ``(H, W, 3)`` uint8 sRGB, or
         ``(H, W, 4)`` when some pixel is not opaque; so is a grey image array,
@@ -292,8 +298,10 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         ``max_pixels`` below 1.
     TypeError
         For complex values, a dtype without a known peak (e.g. int64) and no
-        ``data_range``, weights or ``data_range`` that are not numbers, or a
-        ``max_pixels`` that is no int.
+        ``data_range``, weights or ``data_range`` that are not numbers, a
+        ``max_pixels`` that is no int, or an image given as a ReduceResult or
+        SegmentResult, a file name, None, a masked array (weights too) or an
+        array of Python objects: the message says what to pass.
     quantize.errors.ImageReadError
         If an image has more than ``max_pixels`` pixels (a ValueError).
 
@@ -321,8 +329,8 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         peak = check_float(data_range, "data_range")
         if peak <= 0:
             raise ValueError(f"data_range={peak:g} should be > 0")
-    for name, arr in (("reference", ref), ("test", tst)):
-        _check_float_values(arr, name, data_range is None)
+    ref, tst = (_check_float_values(arr, name, data_range is None)
+                for name, arr in (("reference", ref), ("test", tst)))
     w = _check_weights(weights, ref.shape[:-1])
     c = ref.shape[-1]
     if c == 4:
@@ -339,18 +347,19 @@ def _premultiplied(rgba: np.ndarray, peak: float) -> np.ndarray:
     return out
 
 
-def _check_float_values(arr: np.ndarray, name: str, unit_range: bool) -> None:
-    """Refuse NaN or infinite floats, and (``unit_range``: the peak 1 is implied by the
-    dtype) floats outside [0, 1], which that peak does not describe."""
+def _check_float_values(arr: np.ndarray, name: str, unit_range: bool) -> np.ndarray:
+    """``arr``, but refuse NaN or infinite floats, and (``unit_range``: the peak 1 is
+    implied by the dtype) floats outside [0, 1], which that peak does not describe, but for
+    those a hair outside, clipped (:func:`~quantize._validation.unit_floats`)."""
     if not np.issubdtype(arr.dtype, np.floating):
-        return
+        return arr
     low, high = arr.min(), arr.max()
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"{name} contains NaN or infinite values; expected finite numbers")
-    if unit_range and (low < 0 or high > 1):
-        raise ValueError(f"{name} holds float values in [{shown_value(low)}, "
-                         f"{shown_value(high)}]; expected values in [0, 1] (the peak of a "
-                         "float image), or give data_range")
+    if not unit_range:
+        return arr
+    return unit_floats(arr, f"{name} holds float values in [{{low}}, {{high}}]; expected "
+                            "values in [0, 1] (the peak of a float image), or give data_range")
 
 
 @foreign_keywords
@@ -362,11 +371,12 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     Parameters
     ----------
     reference, test : (..., 3) or (..., 4) array_like, or PIL image
-        sRGB colours (uint8, uint16, or float in [0, 1]; each converted by
-        its own dtype), or CIE Lab colours when ``input_space="lab"``: floats
-        or signed integers, read as the numbers they hold (L from 0 to 100,
-        a and b signed); unsigned integers are refused there, as sRGB
-        colours given with the wrong ``input_space``. A PIL
+        sRGB colours (uint8, uint16, or float in [0, 1], clipped as for
+        :func:`psnr`; each converted by its own dtype), or CIE Lab colours
+        when ``input_space="lab"``: floats or signed integers, read as the
+        numbers they hold (L from 0 to 100, a and b signed); unsigned integers
+        are refused there, as sRGB colours given with the wrong
+        ``input_space``. A PIL
         image (or a :class:`~quantize.io.LoadedImage`), or a grey image array
         compared with a colour image, is read as :func:`quantize.reduce_colors`
         reads it, as for :func:`psnr` (``input_space="srgb"`` only). A
@@ -399,8 +409,9 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     TypeError
         For complex values, sRGB colours of another dtype than uint8,
         uint16 or float, unsigned integers or a PIL image with
-        ``input_space="lab"``, an ``input_space`` that is no str, or a
-        ``max_pixels`` that is no int.
+        ``input_space="lab"``, an ``input_space`` that is no str, a
+        ``max_pixels`` that is no int, or a result, file name, None, masked
+        array or array of objects, as for :func:`psnr`.
     quantize.errors.ImageReadError
         If an image has more than ``max_pixels`` pixels (a ValueError).
 
@@ -473,7 +484,5 @@ def _unit_srgb(values: np.ndarray, name: str) -> np.ndarray:
     if not np.issubdtype(values.dtype, np.floating):
         raise TypeError(f"{name} has dtype {values.dtype}; expected sRGB colours as uint8, "
                         "uint16 or float in [0, 1]")
-    if not (values.min() >= 0 and values.max() <= 1):  # NaN fails both
-        raise ValueError(f"{name} holds float sRGB colours in [{shown_value(values.min())}, "
-                         f"{shown_value(values.max())}]; expected values in [0, 1]")
-    return values
+    return unit_floats(values, f"{name} holds float sRGB colours in [{{low}}, {{high}}]; "
+                               "expected values in [0, 1]")

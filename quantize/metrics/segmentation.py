@@ -26,9 +26,10 @@ from .._validation import (
 from ..errors import QuantizeWarning, warn_caller
 from ..io import DEFAULT_MAX_PIXELS
 from ..reconstruct.regions import find_boundaries
+from ._inputs import metric_array, refuse_non_array
 
-__all__ = ["BoundaryMapWarning", "adjusted_rand_index", "border_match_counts",
-           "boundary_scores", "maximum_matching"]
+__all__ = ["BoundaryMapWarning", "ToleranceWarning", "adjusted_rand_index",
+           "border_match_counts", "boundary_scores", "maximum_matching"]
 
 #: Default matching tolerance as a share of the image diagonal (the BSDS value).
 TOLERANCE_FRACTION = 0.0075
@@ -54,7 +55,7 @@ def _check_label_maps(pred: Any, true: Any, max_pixels: Any
 
 def _check_map(value: Any, name: str, limit: int | None) -> np.ndarray:
     """``value`` as a non-empty 2-D integer or bool map of at most ``limit`` pixels."""
-    arr = as_array(value, name, "a 2-D (H, W) integer label map")
+    arr = metric_array(value, name, "labels")
     if arr.dtype.kind not in "biu":
         raise TypeError(f"{name} should be an integer label map, got dtype {arr.dtype}")
     if arr.ndim != 2 or arr.size == 0:
@@ -69,6 +70,13 @@ def _check_same_shape(pred: tuple[int, ...], true: tuple[int, ...], name: str) -
     if pred != true:
         raise ValueError(f"pred and {name} should have the same shape, got {pred} "
                          f"and {true}")
+
+
+class ToleranceWarning(QuantizeWarning):
+    """A ``tolerance`` (``tol``) above 0 but below one pixel was given: border pixels lie
+    at whole pixels, a distance of at least 1 apart, so it matches only pixels at the same
+    place, as 0 does. The BSDS benchmark's ``maxDist`` (0.0075) is a share of the image
+    diagonal; quantize's tolerance is in pixels (:func:`boundary_scores`)."""
 
 
 class BoundaryMapWarning(QuantizeWarning):
@@ -127,9 +135,15 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
         :class:`BoundaryMapWarning`. An (H, W, 3) or (H, W, 4) image is refused.
     tolerance : float, optional
         Largest matching distance in pixels; default 0.0075 x the image diagonal
-        (the BSDS benchmark's). At most 0.05 x the diagonal, or 8 pixels when
-        that is more (:data:`MAX_TOLERANCE_FRACTION`): the time and memory of
-        the matching grow with the square of the tolerance.
+        (the BSDS benchmark's ``maxDist``, which is that share, not pixels). At
+        most 0.05 x the diagonal, or 8 pixels when that is more
+        (:data:`MAX_TOLERANCE_FRACTION`): the time and memory of the matching
+        grow with the square of the tolerance. One above 0 but below 1 matches
+        only borders at the same pixels, as 0 does (border pixels lie at least
+        1 apart); below half the default too, as a share of the diagonal passed
+        for pixels is, it gives a :class:`ToleranceWarning`. (The default is
+        below 1 on maps of a diagonal under 133.3 pixels, where it does the
+        same, as does a tolerance near it, without a warning.)
     max_pixels : int or None
         Refuse a map of more pixels than this (default
         :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit of :func:`quantize.segment`),
@@ -147,7 +161,9 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
         limit, or ``max_pixels`` is below 1.
     TypeError
         If a map is not of integer or bool type, ``pred`` is bool, ``true`` mixes
-        label and boundary maps, or ``max_pixels`` is no int.
+        label and boundary maps, ``max_pixels`` is no int, or a map is given as a
+        ReduceResult or SegmentResult (the message says what to pass:
+        ``result.labels``), a file name, None or a masked array.
     quantize.errors.ImageReadError
         If a map has more than ``max_pixels`` pixels (a ValueError).
 
@@ -155,6 +171,10 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     -----
     BoundaryMapWarning
         When an integer map of ``true`` looks like a boundary map (see ``true``).
+    ToleranceWarning
+        When ``tolerance`` is above 0 but below 1 and below half the default (a
+        share of the diagonal, as the BSDS benchmark gives it, passed for
+        pixels, say).
 
     Examples
     --------
@@ -203,6 +223,10 @@ def _check_truths(true: Any, shape: tuple[int, int], limit: int | None
     """``true`` as a list of reference maps of ``shape``, one per annotator, and whether
     they are boundary maps (bool) rather than label maps; warns of an integer map that
     looks like a boundary map (:class:`BoundaryMapWarning`)."""
+    refuse_non_array(true, "true", "labels")
+    if isinstance(true, (list, tuple)):
+        for i, t in enumerate(true):
+            refuse_non_array(t, f"true[{i}]", "labels")
     if isinstance(true, (list, tuple)) and not true:
         raise ValueError(f"true should hold at least one map, got an empty "
                          f"{type(true).__name__}")
@@ -292,8 +316,15 @@ def border_match_counts(pred: Any, true: Any, tol: float) -> np.ndarray:
     Raises
     ------
     ValueError, TypeError
-        If a mask is not 2-D bool of ``pred``'s shape, or ``tol`` is negative or
-        above its limit (as for :func:`boundary_scores`' tolerance).
+        If a mask is not 2-D bool of ``pred``'s shape (or is a result, a file
+        name, None or a masked array, as for :func:`boundary_scores`), or ``tol``
+        is negative or above its limit (as for :func:`boundary_scores`' tolerance).
+
+    Warns
+    -----
+    ToleranceWarning
+        When ``tol`` is above 0 but below 1 and below half the BSDS default for
+        the masks, as for :func:`boundary_scores`.
 
     Examples
     --------
@@ -307,12 +338,13 @@ def border_match_counts(pred: Any, true: Any, tol: float) -> np.ndarray:
         _check_same_shape(masks[0].shape, mask.shape, f"true[{i}]")
     tol = _check_distance(tol, "tol", masks[0].shape, f"{masks[0].shape[0]} x "
                           f"{masks[0].shape[1]} masks", "their diagonal")
+    _warn_sub_pixel(tol, "tol", masks[0].shape)
     return _border_match_counts(masks[0], masks[1:], tol)
 
 
 def _check_mask(value: Any, name: str) -> np.ndarray:
     """``value`` as a 2-D bool mask, or raise naming ``name``."""
-    arr = np.asarray(value)
+    arr = metric_array(value, name, "mask")
     if arr.dtype != bool:
         raise TypeError(f"{name} should be a bool border mask, got dtype {arr.dtype}")
     if arr.ndim != 2:
@@ -350,9 +382,29 @@ def _check_tolerance(tolerance: Any, shape: tuple[int, int]) -> float:
     default = TOLERANCE_FRACTION * math.hypot(*shape)
     if tolerance is None:
         return default
-    return _check_distance(tolerance, "tolerance", shape, f"{shape[0]} x {shape[1]} maps",
-                           "their diagonal", f"; the default, the BSDS benchmark's, is "
-                           f"{default:.3g}")
+    tol = _check_distance(tolerance, "tolerance", shape, f"{shape[0]} x {shape[1]} maps",
+                          "their diagonal", f"; the default, the BSDS benchmark's, is "
+                          f"{default:.3g}")
+    _warn_sub_pixel(tol, "tolerance", shape)
+    return tol
+
+
+def _warn_sub_pixel(tol: float, name: str, shape: tuple[int, int]) -> None:
+    """Warn when ``tol``, given as ``name`` for maps of ``shape``, is above 0 and below one
+    pixel and half the BSDS default (:class:`ToleranceWarning`), saying what to pass for
+    a share of the diagonal. The default, 0.0075 of the diagonal, is itself below one
+    pixel on small maps (0.75 on 60 x 80 ones), where a caller may pass it as computed
+    (``bench_bsds.py`` does): near it, a tolerance is taken as meant."""
+    diagonal = math.hypot(*shape)
+    if not 0 < tol < min(1.0, TOLERANCE_FRACTION * diagonal / 2):
+        return
+    pixels = tol * diagonal
+    shown = shown_number(tol)
+    warn_caller(f"{name}={shown} is below one pixel, so only borders at the same pixels "
+                f"match, as with {name}=0: it is a distance in pixels, not a share of the "
+                "image diagonal as the BSDS benchmark's maxDist; for that share, pass "
+                f"{name}={shown} * math.hypot(*pred.shape), {pixels:.3g} for {shape[0]} x "
+                f"{shape[1]} maps", ToleranceWarning)
 
 
 def _check_distance(value: Any, name: str, extent: tuple[float, float], subject: str,

@@ -117,7 +117,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     exact_colors : bool
         Every palette entry is a colour of the image: each cluster's medoid.
     palette : (k, 3) or (k, 4) array_like of uint8, or PIL image, optional
-        Map onto this palette (kept in its order) instead of fitting one. Pillow's
+        Map onto this palette (kept in its order) instead of fitting one. Floats are
+        read as an image's are, 0..1 (0..255 floats are refused, with how to pass
+        them). Pillow's
         forms are taken too: a flat sequence of 3k integers, as ``im.getpalette()``
         gives it (k RGB triples), and a mode "P" PIL image, whose palette is taken, every
         entry it holds whether its pixels draw it or not (``len(im.getpalette()) // 3``:
