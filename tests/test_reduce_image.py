@@ -554,6 +554,41 @@ def test_four_distinct_alphas_at_k4_are_lossless():
                                                   + 1].tobytes()
 
 
+def _opaque_with_one_faint(alpha_rest: int, alpha_odd: int) -> np.ndarray:
+    """3 x 3 pixels of one colour at ``alpha_rest``, the last a close colour at ``alpha_odd``."""
+    rgba = np.empty((3, 3, 4), np.uint8)
+    rgba[...] = [100, 150, 200, alpha_rest]
+    rgba[2, 2] = [110, 150, 200, alpha_odd]
+    return rgba
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+def test_an_entry_of_mostly_opaque_pixels_is_opaque(space):
+    """Eight opaque pixels and one of alpha 128 share the one entry: its alpha was their
+    mean, 241, so the opaque pixels came back translucent. It is 255 now, its
+    premultiplied colour still the mean of theirs: (8 * 100 + 110 * 128 / 255) / 9 =
+    95.02, (8 * 150 + 150 * 128 / 255) / 9 = 141.70, (8 * 200 + 200 * 128 / 255) / 9 =
+    188.93."""
+    rgba = _opaque_with_one_faint(255, 128)
+    result = reduce_colors(rgba, 1, seed=0, space=space)
+    assert result.alpha.tolist() == [255]
+    assert np.all(result.to_rgba()[..., 3] == 255)
+    if space == "rgb":
+        assert result.palette.tolist() == [[95, 142, 189]]
+
+
+def test_a_shared_palette_entry_of_mostly_opaque_colours_is_opaque():
+    colors = [[100, 150, 200, 255], [110, 150, 200, 128]]
+    assert fit_palette(colors, [8, 1], 1, seed=0).tolist() == [[95, 142, 189, 255]]
+    assert fit_palette(colors, [4, 5], 1, seed=0)[0, 3] < 255  # most are translucent
+
+
+def test_an_entry_of_mostly_translucent_pixels_keeps_their_mean_alpha():
+    """Eight pixels of alpha 245 and one opaque: (8 * 245 + 255) / 9 = 246.1, not 255."""
+    result = reduce_colors(_opaque_with_one_faint(245, 255), 1, seed=0)
+    assert result.alpha.tolist() == [246]
+
+
 def test_semi_transparent_pixels_keep_their_alpha_and_clear_ones_share_an_entry():
     rgba = np.zeros((8, 8, 4), np.uint8)
     rgba[..., :3] = [40, 90, 200]

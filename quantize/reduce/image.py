@@ -70,7 +70,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         uint8, uint16, bool or float in [0, 1] (other integer dtypes are
         refused; pass ``image.astype(np.uint8)`` for values 0..255). With alpha, colours are
         clustered premultiplied together with their alpha, so partly
-        transparent pixels get entries with their own alpha; fully transparent
+        transparent pixels get entries with their own alpha (an entry at least half
+        of whose pixels are opaque is opaque); fully transparent
         pixels (alpha 0) share one extra entry. The
         :class:`~quantize.io.LoadedImage` that :func:`quantize.io.load_image`
         returns for a file is taken too, with its alpha. A PIL image keeps its
