@@ -200,3 +200,34 @@ def test_cli_reduce_names_a_misnamed_palette_file_in_one_line(tmp_path):
     assert result.stderr == (f"quantize: error: {tmp_path / 'p.png'}: not an image Pillow can "
                              "identify; it holds text, as a palette file does: name it by its "
                              "format (.gpl, .json, .hex, .act, .pal or .txt)\n")
+
+
+def test_cli_batch_maps_every_file_onto_a_palette_image_and_skips_it(tmp_path):
+    """The palette image inside the input folder is said and skipped, not reduced onto
+    itself as an image of the folder; a .gpl there is no image, and left out as before."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, name in enumerate(("a.png", "b.png")):
+        Image.fromarray(_photo(i)).save(folder / name)
+    pal = _rgb_png(folder / "gb.png", GAME_BOY)
+    (folder / "gb.gpl").write_text("GIMP Palette\n15 56 15\n")
+    result = _cli("batch", folder, "-o", tmp_path / "out", "--palette-in", pal)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix == ".png") == [
+        "a.png", "b.png"]
+    for name in ("a.png", "b.png"):
+        assert set(map(tuple, _palette_of(tmp_path / "out" / name))) <= set(map(tuple, GAME_BOY))
+    assert (f"skipped {folder / 'gb.png'}  (the palette image every file is mapped onto; not "
+            "reduced itself)") in result.stdout
+
+
+def test_cli_batch_refuses_a_palette_image_of_too_many_colours(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(_photo()).save(folder / "a.png")
+    _many_colours(tmp_path / "many.png")
+    result = _cli("batch", folder, "-o", tmp_path / "out", "--palette-in", tmp_path / "many.png")
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: {tmp_path / 'many.png'}: has 1,204 colours; "
+                             "a palette image may have at most 256\n")
+    assert not (tmp_path / "out").exists()
