@@ -70,13 +70,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
+from ._kernels import pack_rgb
 from ._validation import check_bool, check_palette, check_path
-from .errors import AlphaLossWarning, ImageReadError, OutputError, QuantizeWarning, warn_caller
-from .io import atomic_write
+from .errors import (
+    AlphaLossWarning,
+    ImageReadError,
+    InputParameterError,
+    OutputError,
+    QuantizeWarning,
+    warn_caller,
+)
+from .io import atomic_write, open_input
 from .names import extension_words, printable, printable_line, quoted
 
 __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
+           "PALETTE_IMAGE_COLORS", "PALETTE_IMAGE_FORMATS", "PALETTE_IN_FORMAT_LIST",
            "PAINT_NET_COLORS", "PaletteFormatWarning", "TransparentIndexWarning",
            "check_palette_file_holds", "check_palette_path", "is_clear_image_palette",
            "palette_file_bytes",
@@ -116,6 +126,16 @@ def _listed(suffixes: list[str]) -> str:
 
 #: The palette extensions as help and advice list them (``.gpl, .json, ... or .txt``).
 PALETTE_FORMAT_LIST = _listed(list(PALETTE_FORMATS))
+#: Images read as palettes (:func:`read_palette`, a ``palette_in``), as Lospec's downloads
+#: and pixel-art editors save them: the lossless formats, which keep each colour exact
+#: (a JPEG's or a lossy WebP's swatches come back as many near colours). Palettes are
+#: not written as images.
+PALETTE_IMAGE_FORMATS = {".png": "PNG image", ".gif": "GIF image", ".bmp": "BMP image"}
+#: The most colours a palette image may have: an image of more is a picture, not a palette.
+PALETTE_IMAGE_COLORS = 256
+#: What a palette to map onto may be, as help lists it.
+PALETTE_IN_FORMAT_LIST = (f"{PALETTE_FORMAT_LIST}, or an image of its colours: "
+                          f"{_listed(list(PALETTE_IMAGE_FORMATS))}")
 #: The palette formats that keep every entry's alpha as they are written here, and how
 #: each writes it (.gpl is written as GIMP reads it, with no alpha, .act with one fully
 #: transparent entry): the advice to keep alpha when writing names them all.
@@ -187,25 +207,42 @@ def _shown(line: str) -> str:
     return quoted(line) if len(line) <= _SHOWN else quoted(line[:_SHOWN]) + "..."
 
 
-def _palette_format(path: Path, role: str) -> str:
+def _palette_format(path: Path, role: str, images: bool = False) -> str:
+    """The extension of ``path``, a palette format's (or, with ``images``, a palette
+    image's: :data:`PALETTE_IMAGE_FORMATS`), or raise ValueError naming ``role``."""
     suffix = path.suffix.lower()
-    if suffix not in PALETTE_FORMATS:
-        valid = ", ".join(PALETTE_FORMATS)
-        raise ValueError(f"{role}={quoted(path)} has "
-                         f"{extension_words(suffix, 'unknown palette')}; expected one of {valid}")
-    return suffix
+    if suffix in PALETTE_FORMATS or (images and suffix in PALETTE_IMAGE_FORMATS):
+        return suffix
+    valid = ", ".join(PALETTE_FORMATS)
+    if images:
+        valid += f", or an image {', '.join(PALETTE_IMAGE_FORMATS)}"
+    elif suffix in PALETTE_IMAGE_FORMATS:
+        raise ValueError(f"{role}={quoted(path)} names an image, and palettes are read from "
+                         f"images but not written as them; expected one of {valid}")
+    raise ValueError(f"{role}={quoted(path)} has "
+                     f"{extension_words(suffix, 'unknown palette')}; expected one of {valid}")
 
 
-def check_palette_path(path: str | os.PathLike[str], role: str = "palette") -> Path:
-    """Return ``path`` as a Path if its extension is a palette format, else raise ValueError.
+def check_palette_path(path: str | os.PathLike[str], role: str = "palette", *,
+                       images: bool = False) -> Path:
+    """Return ``path`` as a Path if its extension is a palette format (with ``images``, for
+    a palette to read, a palette image's too), else raise ValueError.
 
     A folder is returned as it is: reading or writing it refuses it as a folder
     (``is a directory, expected a palette file``), which says more than that
     its name has no palette extension.
+
+    >>> check_palette_path("pico-8.png", "palette_in", images=True).name
+    'pico-8.png'
+    >>> check_palette_path("pico-8.png", "palette_out")
+    Traceback (most recent call last):
+    ...
+    ValueError: palette_out='pico-8.png' names an image, and palettes are read from images \
+but not written as them; expected one of .gpl, .json, .hex, .act, .pal, .txt
     """
     p = check_path(path, role)
     if not os.path.isdir(p):  # raises nothing: a name too long is no folder either
-        _palette_format(p, role)
+        _palette_format(p, role, images)
     return p
 
 
@@ -533,7 +570,9 @@ def read_palette(path: str | os.PathLike[str], *,
     warn_transparent_index = check_bool(warn_transparent_index, "warn_transparent_index")
     if os.path.isdir(p):  # whatever its name ends in
         raise ImageReadError("is a directory, expected a palette file", path=p)
-    fmt = _palette_format(p, "path")
+    fmt = _palette_format(p, "path", images=True)
+    if fmt in PALETTE_IMAGE_FORMATS:
+        return _read_palette_image(p)
     try:
         with open(p, "rb") as f:  # a device or a runaway file is not read to its end
             data = f.read(_MAX_BYTES + 1)
@@ -578,6 +617,102 @@ def read_palette(path: str | os.PathLike[str], *,
     if all(len(c) == 3 or c[3] == 255 for c in colors):
         return np.asarray([c[:3] for c in colors], dtype=np.uint8).reshape(-1, 3)
     return np.asarray([c + [255] * (4 - len(c)) for c in colors], dtype=np.uint8)
+
+
+def _read_palette_image(p: Path) -> np.ndarray:
+    """The palette an image file gives (:func:`read_palette`), read as quantize reads its
+    inputs (:func:`~quantize.io.open_input`): its distinct colours, in the order of its
+    palette for an indexed image, else as they first appear (row by row), its fully
+    transparent pixels one entry. Refused: an animation, an image of more than
+    :data:`PALETTE_IMAGE_COLORS` colours, and a file that is text (a palette file given an
+    image's name)."""
+    try:
+        with open_input(p) as source:
+            if source.n_frames > 1:
+                raise InputParameterError(f"has {source.n_frames} frames; a palette image "
+                                          "should be a still image of the palette's colours",
+                                          path=p)
+            loaded = source.load()
+            table = _index_table(source.image) if loaded.mode == "P" else None
+    except ImageReadError as exc:
+        if _is_text(p):
+            raise ImageReadError(f"{exc.reason}; it holds text, as a palette file does: name "
+                                 f"it by its format ({PALETTE_FORMAT_LIST})", path=p) from None
+        raise
+    colors = _first_colors(loaded.rgb, loaded.alpha)
+    if colors.shape[0] > PALETTE_IMAGE_COLORS:
+        raise InputParameterError(f"has {colors.shape[0]:,} colours; a palette image may have "
+                                  f"at most {PALETTE_IMAGE_COLORS}", path=p)
+    if table is not None:
+        colors = colors[_table_order(colors, table)]
+    return colors if (colors[:, 3] < 255).any() else colors[:, :3].copy()
+
+
+def _pixel_codes(rgba: np.ndarray) -> np.ndarray:
+    """One integer per ``(..., 4)`` uint8 colour, alike for every fully transparent one (0;
+    any other has alpha >= 1, so a code above 0)."""
+    codes = pack_rgb(rgba[..., :3]).astype(np.int64) << 8 | rgba[..., 3]
+    codes[rgba[..., 3] == 0] = 0
+    return codes
+
+
+def _first_colors(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    """The distinct colours ``(k, 4)`` of an image's pixels, straight alpha, in the order
+    they first appear (row by row); its fully transparent pixels are one entry, of the
+    colour of the first."""
+    pixels = np.empty(rgb.shape[:2] + (4,), np.uint8)
+    pixels[..., :3] = rgb
+    pixels[..., 3] = 255 if alpha is None else alpha
+    flat = pixels.reshape(-1, 4)
+    _, first = np.unique(_pixel_codes(flat), return_index=True)
+    return flat[np.sort(first)]
+
+
+def _index_table(image: Image.Image) -> np.ndarray | None:
+    """The entries ``(k, 4)`` of an indexed image's palette, with its transparency (as a
+    mode "P" PIL image is taken as a palette: :func:`~quantize._validation.check_palette`),
+    or None when it has none (a GIF read as greys)."""
+    if image.mode != "P":
+        return None
+    table = check_palette(image, "palette image", pillow_forms=True)
+    if table.shape[1] == 3:
+        table = np.hstack([table, np.full((table.shape[0], 1), 255, np.uint8)])
+    return table
+
+
+def _table_order(colors: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """The order of ``colors`` (``(k, 4)``, distinct) by the first index of ``table`` that
+    holds each; a colour it holds nowhere (the transparent screen around a GIF's image)
+    after them, in its own order."""
+    first_index: dict[int, int] = {}
+    for i, code in enumerate(_pixel_codes(table).tolist()):
+        first_index.setdefault(code, i)
+    codes = _pixel_codes(colors).tolist()
+    keys = [(first_index.get(code, len(table)), n) for n, code in enumerate(codes)]
+    return np.array(sorted(range(len(codes)), key=keys.__getitem__), dtype=np.intp)
+
+
+#: The bytes of a file looked at to tell text from an image.
+_SNIFFED = 4096
+
+
+def _is_text(p: Path) -> bool:
+    """Whether the file ``p`` begins as text (UTF-8, no NUL byte), as a palette file does and
+    no image does; False when it cannot be read."""
+    try:
+        with open(p, "rb") as f:
+            head = f.read(_SNIFFED)
+    except OSError:
+        return False
+    if not head or b"\0" in head:
+        return False
+    if len(head) == _SNIFFED:  # a character cut at the end is no fault of the file
+        head = head[:head.rfind(b"\n") + 1] or head
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _not_utf8(line: int, byte: int, p: Path) -> ImageReadError:

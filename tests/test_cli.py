@@ -1726,8 +1726,10 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
                     "clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number >= 0"),
     ("batch", "--regions", "N >= 1"),
-    ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal or .txt; not with -k, --quality "
-                              "or --exact-colors)"),
+    ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal or .txt, or an image of its "
+                              "colours: .png, .gif or .bmp; not with -k, --quality or "
+                              "--exact-colors); a palette image inside INPUT_DIR is skipped"),
+    ("reduce", "--palette-in", "or an image of its colours: .png, .gif or .bmp"),
     # refused together, as --palette-in fixes the colours
     ("reduce", "--palette-in", "instead of fitting one (not with -k, --quality or "
                                "--exact-colors)"),

@@ -119,7 +119,7 @@ def test_an_unknown_palette_extension_is_named(tmp_path):
     target.write_text("#c81e1e\n")
     with pytest.raises(ValueError) as err:
         read_palette(target)
-    assert str(err.value) == expected
+    assert str(err.value) == expected + ", or an image .png, .gif, .bmp"  # read as palettes
 
 
 @pytest.mark.parametrize("name, text", [

@@ -33,7 +33,8 @@ def test_check_reduce_options_fills_the_defaults():
      "^palette_in='p.gpl' fixes the colours, so exact_colors=True cannot be given with it$"),
     ({"palette_in": [[0, 0, 0]], "quality": 2, "n_colors": 8}, ValueError,
      "^palette_in fixes the colours, so n_colors=8 and quality=2 cannot be given with it$"),
-    ({"palette_out": "p.png"}, ValueError, "palette_out=.*unknown palette extension"),
+    ({"palette_out": "p.png"}, ValueError, "palette_out=.*names an image, and palettes are read "
+     "from images but not written as them"),
     ({"max_pixels": 0}, ValueError, "max_pixels=0 should be >= 1"),
     ({"skip_if_larger": "yes"}, TypeError, "skip_if_larger='yes' should be a bool"),
 ])

@@ -881,6 +881,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
             settled.append(special)
             continue
+        if (palette := _palette_in_image(path, checked)) is not None:
+            settled.append(palette)
+            continue
         if (too_long := _name_too_long(out, mode.done_path(out))) is not None:
             settled.append(FileResult(path, out, "failed", too_long, exit_code=ExitCode.FAILED))
             continue
@@ -1351,6 +1354,17 @@ def _of_record(mode: JobMode, kept: Path, output_dir: Path, entries: Mapping[str
     entry = entries.get(manifest_key(output_dir, kept))
     return (entry is not None and kept not in disowned
             and not (entry.pending and _disowned(mode, kept)))
+
+
+def _palette_in_image(path: Path, options: Mapping[str, Any]) -> FileResult | None:
+    """``path``, found by the search, when it is the ``palette_in`` image of ``options``
+    (a palette kept beside the images it is for): skipped, and said, as every image is
+    mapped onto it; None for any other file."""
+    given = options.get("palette_in")
+    if not isinstance(given, str | os.PathLike) or not same_file(path, given):
+        return None
+    return FileResult(path, None, "skipped", "the palette image every file is mapped onto; "
+                      "not reduced itself")
 
 
 def _not_regular(path: Path) -> FileResult | None:

@@ -37,7 +37,7 @@ from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, ImageReadError, OutputError
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
 from ..names import found_path, natural_key, printable_data, quoted, shell_quoted
-from ..palette_files import PALETTE_FORMAT_LIST
+from ..palette_files import PALETTE_IN_FORMAT_LIST
 from ..reduce.options import PALETTE_FILE_ALPHA_ADVICE, read_palette_in_once
 from ..reduce.quality import QualityScaleWarning
 from .common import (
@@ -212,7 +212,8 @@ def batch(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file "
-        f"({PALETTE_FORMAT_LIST}; not with -k, --quality or --exact-colors).",
+        f"({PALETTE_IN_FORMAT_LIST}; not with -k, --quality or --exact-colors); a palette "
+        "image inside INPUT_DIR is skipped.",
         parser=palette_file)] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX",
@@ -1058,7 +1059,8 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     if palette_in is not None:
         from ..palette_files import check_palette_path
 
-        check_palette_path(palette_in, "palette_in")  # named as the option, as reduce does
+        # named as the option, as reduce does
+        check_palette_path(palette_in, "palette_in", images=True)
         options["palette_in"] = _check_palette_file(palette_in)
     else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
         if quality is not None:

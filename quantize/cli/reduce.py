@@ -50,7 +50,7 @@ from ..names import (
     same_file,
     shell_quoted,
 )
-from ..palette_files import PALETTE_FORMAT_LIST
+from ..palette_files import PALETTE_FORMAT_LIST, PALETTE_IN_FORMAT_LIST
 from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS, ShownOutput
 from ..reduce.fit import MAX_COLORS
 from ..reduce.options import read_palette_in_once
@@ -112,6 +112,7 @@ Examples:
   quantize reduce photo.jpg --quality 3         # fewest colours, mean ΔE <= 3, tail too
   quantize reduce logo.png -k 32 --space lab --exact-colors
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
+  quantize reduce sprite.png --palette-in pico-8-1x.png  # a palette image
   cat photo.png | quantize reduce - -k 32 > small.png
   cat anim.gif | quantize reduce - -k 64 > small.gif  # a GIF stays a GIF
   cat photo.jpg | quantize reduce - -k 64 --format gif > small.gif
@@ -190,7 +191,7 @@ def reduce_command(
         show_default=False, parser=file_name)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
-        help=f"Map onto this palette ({PALETTE_FORMAT_LIST}) instead of "
+        help=f"Map onto this palette ({PALETTE_IN_FORMAT_LIST}) instead of "
         "fitting one (not with -k, --quality or --exact-colors).", show_default=False,
         parser=palette_file)] = None,
     palette: Annotated[str, typer.Option(

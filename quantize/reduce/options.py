@@ -511,7 +511,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     pal_in = opts["palette_in"]
     palette = None
     if isinstance(pal_in, str | os.PathLike):
-        check_palette_path(pal_in, "palette_in")
+        check_palette_path(pal_in, "palette_in", images=True)
     elif pal_in is not None:
         palette = check_palette(pal_in, "palette_in", pillow_forms=True)
     check_palette_alone("palette_in", pal_in, opts["n_colors"], opts["quality"],

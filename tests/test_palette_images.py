@@ -1,0 +1,233 @@
+"""Palettes read from images: ``read_palette`` of a .png, .gif or .bmp, and
+``--palette-in`` given one by ``quantize reduce`` and ``quantize batch``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from quantize.cli import app
+from quantize.errors import ImageReadError, InputParameterError
+from quantize.palette_files import check_palette_path, read_palette
+from quantize.reduce import reduce_file
+
+#: The four greens of the Game Boy, as Lospec's 1x PNG download holds them.
+GAME_BOY = [[15, 56, 15], [48, 98, 48], [139, 172, 15], [155, 188, 15]]
+
+
+def _rgb_png(path, colours):
+    """A 1 x N RGB PNG of ``colours``, one pixel each."""
+    Image.fromarray(np.array([colours], np.uint8), "RGB").save(path)
+    return path
+
+
+def _photo(seed=0):
+    """A 16 x 16 image of noise: colours near and far from any palette."""
+    return np.random.default_rng(seed).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+
+
+def _palette_of(path):
+    with Image.open(path) as im:
+        assert im.mode == "P"
+        used = sorted({int(i) for i in np.asarray(im).ravel()})
+        return np.array(im.getpalette(), np.uint8).reshape(-1, 3)[used].tolist()
+
+
+def _cli(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_an_rgb_palette_image_gives_its_colours_in_order(tmp_path):
+    path = _rgb_png(tmp_path / "gb.png", GAME_BOY)
+    assert read_palette(path).tolist() == GAME_BOY
+
+
+def test_an_rgb_palette_image_gives_its_colours_as_they_first_appear(tmp_path):
+    """An 8 x N swatch image: each colour once, in raster order."""
+    swatches = np.kron(np.array([GAME_BOY[2:], GAME_BOY[:2]], np.uint8), np.ones((4, 4, 1),
+                                                                              np.uint8))
+    Image.fromarray(swatches).save(tmp_path / "swatches.png")
+    assert read_palette(tmp_path / "swatches.png").tolist() == GAME_BOY[2:] + GAME_BOY[:2]
+
+
+def test_an_image_mapped_onto_a_palette_image_takes_its_nearest_colours(tmp_path):
+    pal = _rgb_png(tmp_path / "gb.png", GAME_BOY)
+    image = np.array([[[10, 50, 10], [150, 190, 20]], [[50, 100, 50], [140, 170, 10]]],
+                     np.uint8)
+    Image.fromarray(image).save(tmp_path / "in.png")
+    reduce_file(tmp_path / "in.png", tmp_path / "out.png", palette_in=pal)
+    with Image.open(tmp_path / "out.png") as im:
+        shown = np.asarray(im.convert("RGB")).tolist()
+    assert shown == [[GAME_BOY[0], GAME_BOY[3]], [GAME_BOY[1], GAME_BOY[2]]]
+
+
+def test_an_indexed_png_gives_the_entries_its_pixels_use_with_its_transparency(tmp_path):
+    """Entries 0 (transparent, tRNS), 1 and 3 are drawn, in that index order, whatever the
+    order of the pixels; entry 2 and the padding after entry 4 are not."""
+    im = Image.new("P", (4, 1))
+    im.putpalette([1, 2, 3, 200, 0, 0, 7, 7, 7, 0, 0, 200, 9, 9, 9] + [0] * 3 * 251)
+    im.putdata([3, 1, 0, 3])
+    im.save(tmp_path / "idx.png", transparency=0)
+    assert read_palette(tmp_path / "idx.png").tolist() == [[1, 2, 3, 0], [200, 0, 0, 255],
+                                                           [0, 0, 200, 255]]
+
+
+def test_an_indexed_png_with_alpha_per_entry_keeps_it(tmp_path):
+    im = Image.new("P", (3, 1))
+    im.putpalette([200, 0, 0, 0, 200, 0, 0, 0, 200])
+    im.putdata([2, 0, 1])
+    im.save(tmp_path / "idx.png", transparency=bytes([255, 128, 255]))
+    assert read_palette(tmp_path / "idx.png").tolist() == [[200, 0, 0, 255], [0, 200, 0, 128],
+                                                           [0, 0, 200, 255]]
+
+
+def test_an_rgba_image_gives_one_transparent_entry_and_keeps_translucent_ones(tmp_path):
+    pixels = np.array([[[10, 20, 30, 255], [5, 5, 5, 0], [40, 50, 60, 128], [10, 20, 30, 255],
+                        [7, 7, 7, 0]]], np.uint8)
+    Image.fromarray(pixels, "RGBA").save(tmp_path / "rgba.png")
+    assert read_palette(tmp_path / "rgba.png").tolist() == [[10, 20, 30, 255], [5, 5, 5, 0],
+                                                            [40, 50, 60, 128]]
+
+
+def test_an_opaque_rgba_image_reads_as_rgb(tmp_path):
+    pixels = np.array([[[10, 20, 30, 255], [40, 50, 60, 255]]], np.uint8)
+    Image.fromarray(pixels, "RGBA").save(tmp_path / "rgba.png")
+    assert read_palette(tmp_path / "rgba.png").tolist() == [[10, 20, 30], [40, 50, 60]]
+
+
+def test_a_gif_gives_the_colours_it_draws_in_index_order(tmp_path):
+    """A GIF's colour table is padded to a power of two: the unused entry is left out."""
+    im = Image.new("P", (2, 2))
+    im.putpalette([0, 0, 0, 255, 255, 255, 255, 0, 0])
+    im.putdata([2, 1, 1, 2])
+    im.save(tmp_path / "p.gif")
+    assert read_palette(tmp_path / "p.gif").tolist() == [[255, 255, 255], [255, 0, 0]]
+
+
+def test_a_bmp_is_read_as_a_palette_image(tmp_path):
+    Image.fromarray(np.array([GAME_BOY[::-1]], np.uint8)).save(tmp_path / "gb.bmp")
+    assert read_palette(tmp_path / "gb.bmp").tolist() == GAME_BOY[::-1]
+
+
+def _many_colours(path):
+    """A 43 x 28 image of 1204 colours, each once."""
+    colours = [[i % 256, i // 256, 7] for i in range(1204)]
+    Image.fromarray(np.array(colours, np.uint8).reshape(28, 43, 3)).save(path)
+    return path
+
+
+def test_an_image_of_more_than_256_colours_is_refused(tmp_path):
+    _many_colours(tmp_path / "p.png")
+    with pytest.raises(InputParameterError) as info:
+        read_palette(tmp_path / "p.png")
+    assert str(info.value) == (f"{tmp_path / 'p.png'}: has 1,204 colours; a palette image may "
+                               "have at most 256")
+
+
+def test_256_colours_are_taken(tmp_path):
+    colours = [[i, 255 - i, 7] for i in range(256)]
+    Image.fromarray(np.array([colours], np.uint8)).save(tmp_path / "p.png")
+    assert read_palette(tmp_path / "p.png").tolist() == colours
+
+
+def test_an_animation_is_refused(tmp_path):
+    frames = [Image.new("P", (2, 2), i) for i in range(3)]
+    for frame in frames:
+        frame.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0])
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=50)
+    with pytest.raises(InputParameterError, match=r"a\.gif: has 3 frames; a palette image "
+                       r"should be a still image of the palette's colours$"):
+        read_palette(tmp_path / "a.gif")
+
+
+def test_a_palette_file_named_as_an_image_is_told_to_be_named_by_its_format(tmp_path):
+    (tmp_path / "p.png").write_text("GIMP Palette\n15 56 15\n")
+    with pytest.raises(ImageReadError) as info:
+        read_palette(tmp_path / "p.png")
+    assert str(info.value) == (f"{tmp_path / 'p.png'}: not an image Pillow can identify; it "
+                               "holds text, as a palette file does: name it by its format "
+                               "(.gpl, .json, .hex, .act, .pal or .txt)")
+
+
+def test_a_corrupt_palette_image_is_named_in_one_line(tmp_path):
+    """Cut in its image data: named as any input is, with no hint that it is text."""
+    _rgb_png(tmp_path / "gb.png", GAME_BOY)
+    (tmp_path / "cut.png").write_bytes((tmp_path / "gb.png").read_bytes()[:45])
+    with pytest.raises(ImageReadError) as info:
+        read_palette(tmp_path / "cut.png")
+    assert str(info.value) == (f"{tmp_path / 'cut.png'}: cannot decode image (image file is "
+                               "truncated)")
+
+
+def test_palette_out_is_not_written_as_an_image():
+    assert check_palette_path("p.gif", "palette_in", images=True).name == "p.gif"
+    with pytest.raises(ValueError, match=r"^palette_out='p\.png' names an image, and palettes "
+                       r"are read from images but not written as them; expected one of "
+                       r"\.gpl, \.json, \.hex, \.act, \.pal, \.txt$"):
+        check_palette_path("p.png", "palette_out")
+    with pytest.raises(ValueError, match=r"expected one of .*\.txt, or an image \.png, \.gif, "
+                       r"\.bmp$"):
+        read_palette("p.jpg")
+
+
+def test_cli_reduce_maps_onto_a_palette_image(tmp_path):
+    pal = _rgb_png(tmp_path / "pico.png", GAME_BOY)
+    Image.fromarray(_photo()).save(tmp_path / "in.png")
+    result = _cli("reduce", tmp_path / "in.png", "-o", tmp_path / "out.png", "--palette-in", pal)
+    assert result.exit_code == 0, result.output
+    assert set(map(tuple, _palette_of(tmp_path / "out.png"))) <= set(map(tuple, GAME_BOY))
+
+
+def test_cli_reduce_refuses_a_palette_image_of_too_many_colours_in_one_line(tmp_path):
+    Image.fromarray(_photo()).save(tmp_path / "in.png")
+    _many_colours(tmp_path / "many.png")
+    result = _cli("reduce", tmp_path / "in.png", "-o", tmp_path / "out.png",
+                  "--palette-in", tmp_path / "many.png")
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: {tmp_path / 'many.png'}: has 1,204 colours; "
+                             "a palette image may have at most 256\n")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_cli_reduce_names_a_misnamed_palette_file_in_one_line(tmp_path):
+    Image.fromarray(_photo()).save(tmp_path / "in.png")
+    (tmp_path / "p.png").write_text("0f380f\n306230\n")
+    result = _cli("reduce", tmp_path / "in.png", "-o", tmp_path / "out.png",
+                  "--palette-in", tmp_path / "p.png")
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {tmp_path / 'p.png'}: not an image Pillow can "
+                             "identify; it holds text, as a palette file does: name it by its "
+                             "format (.gpl, .json, .hex, .act, .pal or .txt)\n")
+
+
+def test_cli_batch_maps_every_file_onto_a_palette_image_and_skips_it(tmp_path):
+    """The palette image inside the input folder is said and skipped, not reduced onto
+    itself as an image of the folder; a .gpl there is no image, and left out as before."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, name in enumerate(("a.png", "b.png")):
+        Image.fromarray(_photo(i)).save(folder / name)
+    pal = _rgb_png(folder / "gb.png", GAME_BOY)
+    (folder / "gb.gpl").write_text("GIMP Palette\n15 56 15\n")
+    result = _cli("batch", folder, "-o", tmp_path / "out", "--palette-in", pal)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix == ".png") == [
+        "a.png", "b.png"]
+    for name in ("a.png", "b.png"):
+        assert set(map(tuple, _palette_of(tmp_path / "out" / name))) <= set(map(tuple, GAME_BOY))
+    assert (f"skipped {folder / 'gb.png'}  (the palette image every file is mapped onto; not "
+            "reduced itself)") in result.stdout
+
+
+def test_cli_batch_refuses_a_palette_image_of_too_many_colours(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(_photo()).save(folder / "a.png")
+    _many_colours(tmp_path / "many.png")
+    result = _cli("batch", folder, "-o", tmp_path / "out", "--palette-in", tmp_path / "many.png")
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: {tmp_path / 'many.png'}: has 1,204 colours; "
+                             "a palette image may have at most 256\n")
+    assert not (tmp_path / "out").exists()
