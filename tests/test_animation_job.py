@@ -482,7 +482,7 @@ def test_per_frame_palettes_write_a_frame_with_the_first_frames_colours_with_its
 
 
 @pytest.mark.parametrize("palette", ["global", "per-frame"])
-@pytest.mark.parametrize("dither", [0.0, 1.0])
+@pytest.mark.parametrize("dither", [0.0, 1.0, "ordered"])
 def test_static_region_keeps_identical_indices(tmp_path, rng, dither, palette):
     static = rng.integers(0, 256, (16, 8, 3), dtype=np.uint8)  # noise: many colours
     frames = []
@@ -500,6 +500,39 @@ def test_static_region_keeps_identical_indices(tmp_path, rng, dither, palette):
     for f in got[1:]:
         assert np.array_equal(f[:, :8], got[0][:, :8])
     assert not all(np.array_equal(f[:, 8:], got[0][:, 8:]) for f in got[1:])
+
+
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
+def test_ordered_dithering_draws_a_still_flat_area_with_one_pattern_in_every_frame(
+        tmp_path, rng, palette):
+    """A flat grey between two entries is drawn as the Bayer pattern fixed to the canvas:
+    the same pixels in every frame, while a sprite moves beside it."""
+    frames = []
+    for i in range(4):
+        f = np.zeros((16, 24, 3), np.uint8)
+        f[:, :16] = 64  # a quarter of the way from black to white
+        f[4:8, 16 + i:20 + i] = 255
+        frames.append(f)
+    src = save_animation(tmp_path / "in.png", frames, duration=50, loop=0)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, palette_in=np.array([[0, 0, 0], [255, 255, 255]],
+                                                        np.uint8) if palette == "global"
+                          else None, n_colors=None if palette == "global" else 2,
+                          dither="ordered", palette=palette)
+    bayer = np.array([[0, 32, 8, 40, 2, 34, 10, 42], [48, 16, 56, 24, 50, 18, 58, 26],
+                      [12, 44, 4, 36, 14, 46, 6, 38], [60, 28, 52, 20, 62, 30, 54, 22],
+                      [3, 35, 11, 43, 1, 33, 9, 41], [51, 19, 59, 27, 49, 17, 57, 25],
+                      [15, 47, 7, 39, 13, 45, 5, 37], [63, 31, 55, 23, 61, 29, 53, 21]])
+    got = composited(out)
+    assert len(got) == 4
+    for f in got[1:]:
+        assert np.array_equal(f[:, :16], got[0][:, :16])
+    if palette == "global":
+        white = np.tile(bayer < 16, (2, 2))
+        assert np.array_equal(got[0][:, :16, 0] == 255, white)
+        assert np.array_equal(got[0][:, :16, 0] == 0, ~white)
+    else:  # a pair of colours fitted to the frame
+        assert len(np.unique(got[0][:, :16, 0])) == 2
 
 
 def _pan(tmp_path, rng) -> Path:

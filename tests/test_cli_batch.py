@@ -1531,6 +1531,21 @@ def test_cli_a_dither_refusal_is_worded_as_reduce_words_it(photo_tree, tmp_path,
     assert not (tmp_path / "out").exists() and not (tmp_path / "x.png").exists()
 
 
+def test_cli_dither_ordered_is_recorded_and_named_by_later_runs(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    first = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1",
+                 "--dither=ordered")
+    assert first.exit_code == 0, first.output
+    assert batch.read_manifest(out)["chelsea.png"].settings["dither"] == "ordered"
+    single = tmp_path / "single.png"
+    alone = _cli_reduce(photo_tree / "chelsea.png", "-o", single, "-k", "4", "--dither=ordered")
+    assert alone.exit_code == 0, alone.output
+    assert (out / "chelsea.png").read_bytes() == single.read_bytes()
+    other = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1", "--dither")
+    assert other.exit_code == 15
+    assert "made with --dither=ordered, while this run asks for --dither;" in other.stderr
+
+
 def test_cli_plain_dither_records_the_strength_dither_1_does(photo_tree, tmp_path):
     # plain --dither is passed as typed (True) to name it in refusals: its outputs are still
     # recorded with strength 1, so --dither=1 finds them made with the same options

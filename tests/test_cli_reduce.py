@@ -795,6 +795,7 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
 @pytest.mark.parametrize("args, carried, dropped", [
     (["-k", "8", "--dither=0.5", "--palette-out", "p.gpl"], "-k 8 --dither=0.5",
      " (--palette-out does not apply)"),
+    (["-k", "8", "--dither=ordered"], "-k 8 --dither=ordered", ""),
     # batch's --force redoes every file, also those done before: not carried, said
     (["--palette-in", "my p.hex", "--seed", "3", "-j", "1", "-q", "--force"],
      "--palette-in 'my p.hex' --seed 3 -j 1 -q",
@@ -2746,7 +2747,8 @@ def test_a_temporary_folder_that_cannot_be_made_is_one_line(tmp_path, monkeypatc
     (["-k", "\udcff"], "-k/--colors='\\xff' is not valid; expected an integer"),
     (["--space", "\udcff"], "--space='\\xff' is not valid; expected one of 'rgb', 'lab'"),
     (["--dither=\udcff"],
-     "--dither='\\xff' is not valid; expected a strength from 0 to 1, e.g. --dither=0.5")])
+     "--dither='\\xff' is not valid; expected a strength from 0 to 1 or 'ordered', e.g. "
+     "--dither=0.5 or --dither=ordered")])
 def test_a_value_holding_a_byte_that_is_not_utf8_is_quoted_as_names_are(photo, args, line):
     """A mistyped value holding the byte 0xff was quoted as Python writes it,
     '\\udcff', where every name and other message writes the byte '\\xff'."""
@@ -4630,3 +4632,44 @@ def test_the_cli_default_seed_is_the_python_seed_0_as_the_readme_says(photo_path
     with Image.open(photo_path) as src:
         expected = reduce_colors(np.asarray(src), 6, seed=0).to_rgb()
     np.testing.assert_array_equal(pixels, expected)
+
+
+BAYER_8 = np.array([[0, 32, 8, 40, 2, 34, 10, 42], [48, 16, 56, 24, 50, 18, 58, 26],
+                    [12, 44, 4, 36, 14, 46, 6, 38], [60, 28, 52, 20, 62, 30, 54, 22],
+                    [3, 35, 11, 43, 1, 33, 9, 41], [51, 19, 59, 27, 49, 17, 57, 25],
+                    [15, 47, 7, 39, 13, 45, 5, 37], [63, 31, 55, 23, 61, 29, 53, 21]])
+
+
+@pytest.mark.parametrize("suffix", [".png", ".gif"])
+def test_dither_ordered_draws_a_flat_grey_as_the_bayer_pattern(tmp_path, suffix):
+    src, out = tmp_path / "grey.png", tmp_path / f"out{suffix}"
+    Image.new("RGB", (16, 8), (64, 64, 64)).save(src)
+    (tmp_path / "bw.hex").write_text("000000\nffffff\n")
+    result = run(src, "--palette-in", tmp_path / "bw.hex", "--dither=ordered", "-o", out,
+                 "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["dither"] == "ordered"
+    white = np.asarray(Image.open(out).convert("L")) == 255
+    assert np.array_equal(white, np.hstack([BAYER_8 < 16] * 2))
+
+
+def test_a_mistyped_dither_method_is_one_line_listing_the_choices(photo):
+    result = run(photo, "--dither=orderd")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: --dither='orderd' is not valid; expected a strength from 0 to 1 or "
+        "'ordered', e.g. --dither=0.5 or --dither=ordered")
+    assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
+
+
+def test_the_help_shows_ordered_dithering():
+    result = runner.invoke(app, ["reduce", "--help"], env={"COLUMNS": "200"})
+    assert "--dither=ordered" in result.stdout
+    assert "quantize reduce anim.gif -k 32 --dither=ordered" in result.stdout  # an example
+
+
+def test_dither_ordered_beyond_256_colours_is_refused_as_typed(photo, tmp_path):
+    result = run(photo, "-k", "300", "--dither=ordered", "-o", tmp_path / "x.tif")
+    assert result.exit_code == 2
+    assert one_error_line(result) == ("quantize: error: --dither=ordered supports at most "
+                                      "256 colours, got -k/--colors=300")

@@ -776,7 +776,11 @@ def test_a_float_palette_out_of_an_images_range_is_refused(palette, error, messa
     ({"space": None}, TypeError, "^space=None should be a str, one of 'rgb', 'lab'; got NoneType$"),
     ({"space": 3}, TypeError, "^space=3 should be a str, one of 'rgb', 'lab'; got int$"),
     ({"quality": -1}, ValueError, "quality=-1 should be >= 0"),
-    ({"dither": "yes"}, TypeError, "dither='yes' should be a bool or a number in"),
+    # a string is taken for dither="ordered": another one is a bad value, listing the choices
+    ({"dither": "yes"}, ValueError, "^dither='yes' is not valid; expected a strength from 0 "
+                                    "to 1, a bool, or 'ordered'$"),
+    ({"dither": None}, TypeError, "^dither=None should be a bool, a number in \\[0, 1\\] or "
+                                  "'ordered', got NoneType$"),
     ({"palette": [[1, 2]]}, ValueError, r"palette should have shape \(k, 3\)"),
     # a flat list not of RGB triples: "got (4,)" did not say a flat one is taken
     ({"palette": [0, 0, 0, 255]}, ValueError,
@@ -1326,3 +1330,63 @@ def _premultiplied_psnr(result, rgb, alpha):
     shown = np.dstack([drawn[..., :3] * drawn[..., 3:] / 255.0, drawn[..., 3]])
     mse = np.mean((original - shown) ** 2)
     return 10 * math.log10(255.0 ** 2 / mse)
+
+
+# --------------------------------------------------------------------------
+# Ordered dithering
+# --------------------------------------------------------------------------
+
+BAYER_8 = np.array([[0, 32, 8, 40, 2, 34, 10, 42], [48, 16, 56, 24, 50, 18, 58, 26],
+                    [12, 44, 4, 36, 14, 46, 6, 38], [60, 28, 52, 20, 62, 30, 54, 22],
+                    [3, 35, 11, 43, 1, 33, 9, 41], [51, 19, 59, 27, 49, 17, 57, 25],
+                    [15, 47, 7, 39, 13, 45, 5, 37], [63, 31, 55, 23, 61, 29, 53, 21]])
+
+
+def test_ordered_dithering_draws_a_flat_grey_as_the_bayer_pattern():
+    image = np.full((8, 16, 3), 64, np.uint8)
+    result = reduce_colors(image, palette=[[0, 0, 0], [255, 255, 255]], dither="ordered")
+    expected = (BAYER_8 < 16).astype(int)
+    assert result.indices.tolist() == np.hstack([expected, expected]).tolist()
+    assert result.dithered
+    assert result.shares.tolist() == [0.75, 0.25]
+
+
+def test_ordered_dithering_leaves_flat_areas_in_palette_colours_alone():
+    """Error diffusion would spray the grey's neighbours; ordered dithering mixes only a
+    pixel's own colour, so a flat area in an entry's colour keeps it to the pixel."""
+    palette = np.array([[0, 0, 0], [128, 128, 128], [255, 255, 255]], np.uint8)
+    image = np.zeros((16, 16, 3), np.uint8)
+    image[:, 5:11] = 128
+    image[:, 11:] = 255
+    result = reduce_colors(image, palette=palette, dither="ordered")
+    assert np.array_equal(palette[result.indices], image)
+
+
+def test_ordered_dithering_keeps_the_undithered_palette():
+    """The palette is not spread outwards as for error diffusion: ordered dithering keeps
+    the fitted entries, and a pixel in an entry's colour keeps it."""
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)
+    plain = reduce_colors(image, 6, seed=1)
+    ordered = reduce_colors(image, 6, dither="ordered", seed=1)
+    assert sorted(map(tuple, ordered.palette.tolist())) == sorted(
+        map(tuple, plain.palette.tolist()))
+    assert not np.array_equal(ordered.palette[ordered.indices],
+                              plain.palette[plain.indices])
+
+
+def test_ordered_dithering_mixes_translucent_pixels_alpha_too():
+    """A soft edge half way between an opaque entry and the transparent one is drawn as
+    coverage: about half its pixels each (alpha is dithered as error diffusion diffuses
+    it, one more feature)."""
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., :3] = 200
+    rgba[..., 3] = 128
+    rgba[0, 0, 3] = 0  # some pixel fully transparent: the transparent entry is there
+    palette = [[200, 200, 200, 255], [200, 200, 200, 128]]
+    result = reduce_colors(rgba, palette=palette[:1], dither="ordered")
+    clear = result.indices == result.transparent_index
+    assert clear[0, 0] and 24 <= int(clear.sum()) <= 40
+    assert not clear[BAYER_8 >= 40].any()  # the cells ranked high keep the nearest entry
+    kept = reduce_colors(rgba, palette=palette, dither="ordered")
+    assert (kept.alpha[kept.indices[rgba[..., 3] > 0]] == 128).all()  # its own entry

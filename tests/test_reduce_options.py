@@ -17,6 +17,7 @@ def test_check_reduce_options_fills_the_defaults():
     assert check_reduce_options(palette_in="p.gpl")["n_colors"] is None
     assert check_reduce_options(dither=True)["dither"] == 1.0
     assert check_reduce_options(dither=0.25)["dither"] == 0.25
+    assert check_reduce_options(dither="ordered")["dither"] == "ordered"
 
 
 @pytest.mark.parametrize("options, error, match", [
@@ -24,6 +25,10 @@ def test_check_reduce_options_fills_the_defaults():
     ({"n_colors": 0}, ValueError, "n_colors=0 should be >= 1"),
     ({"n_colors": 100000}, ValueError, "^n_colors=100000 should be <= 65536, the most "),
     ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
+    ({"dither": "orderd"}, ValueError, "^dither='orderd' is not valid; expected a strength "
+                                       "from 0 to 1, a bool, or 'ordered'$"),
+    ({"dither": [1]}, TypeError, "^dither=\\[1\\] should be a bool, a number in \\[0, 1\\] or "
+                                 "'ordered', got list$"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
     ({"space": None}, TypeError, "^space=None should be a str, one of 'rgb', 'lab'; got NoneType$"),
     ({"palette_in": "p.csv"}, ValueError, "palette_in=.*unknown palette extension"),
@@ -147,3 +152,15 @@ def test_a_file_job_makes_one_generator_from_its_seed(tmp_path, monkeypatch):
     made = _counting_generators(monkeypatch)
     assert reduce_file(src, tmp_path / "out.png", n_colors=2, seed=5)["seed"] == 5
     assert made == [5]
+
+
+def test_ordered_dithering_onto_too_many_colours_is_refused_as_typed():
+    with pytest.raises(ValueError, match="^dither=ordered supports at most 256 colours, got "
+                                         "n_colors=300$"):
+        check_options(300, None, "rgb", "ordered", False, None)
+
+
+def test_ordered_dithering_is_recorded_by_name():
+    from quantize.reduce.records import recorded_options
+
+    assert recorded_options(check_reduce_options(dither="ordered"))["dither"] == "ordered"

@@ -179,7 +179,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         takes it: for an output written there only to be copied elsewhere (stdout).
     **options
         As :func:`quantize.reduce.reduce_file`: ``n_colors``, ``quality``,
-        ``space``, ``dither`` (strength 0..1), ``exact_colors``, ``palette_in``,
+        ``space``, ``dither`` (strength 0..1, or "ordered"), ``exact_colors``, ``palette_in``,
         ``palette_out``, ``seed``, ``force``, ``max_pixels`` (applied to
         frames x width x height), ``skip_if_larger``, ``optimize`` (slower,
         smaller: GIF frames encoded with more ways of marking unchanged pixels,

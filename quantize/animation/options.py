@@ -44,7 +44,7 @@ class AnimationOptions:
     n_colors: int | None
     quality: float | None
     space: str
-    dither: float
+    dither: float | str
     exact_colors: bool
     palette_in: np.ndarray | None
     palette_out: Path | None

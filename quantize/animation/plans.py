@@ -38,7 +38,7 @@ from ..reduce.fit import (
     warn_few_colors,
 )
 from ..reduce.image import histogram_entries, reduce_checked, reduce_colors
-from ..reduce.options import Options
+from ..reduce.options import Options, diffusion_strength
 from ..reduce.quality import out_of_reach, quality_error, smallest_k, starting_as
 from .frames import Frame, OpenAnimation
 from .gif import RecentCodes, bounding_box, change_bytes, in_runs, local_frame_bytes
@@ -99,9 +99,10 @@ def _squared_errors(drawn: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     return np.einsum("...k,...k->...", diff, diff)
 
 
-def _dithered_onto(rgb: np.ndarray, opaque: np.ndarray, palette: np.ndarray, dither: float,
-                   space: str) -> np.ndarray:
-    """Entries ``(H, W)`` of a frame mapped onto ``palette`` by reduce's damped error diffusion.
+def _dithered_onto(rgb: np.ndarray, opaque: np.ndarray, palette: np.ndarray,
+                   dither: float | str, space: str) -> np.ndarray:
+    """Entries ``(H, W)`` of a frame mapped onto ``palette`` by reduce's damped error diffusion
+    (or its ordered dithering, whose matrix is tiled from the canvas's corner in every frame).
 
     Pixels not ``opaque`` are diffused as reduce diffuses fully transparent ones: they
     pass on no error, so the colour they hide does not reach their neighbours; they
@@ -152,11 +153,12 @@ def _spread(palette: np.ndarray, colors: np.ndarray, counts: np.ndarray,
     """A palette fitted to ``colors`` moved outwards for dithering, as a still's is
     (:func:`quantize.reduce.fit.spread_for_dither`); as it is without dithering or
     with ``exact_colors``."""
-    if opts.dither <= 0 or opts.exact_colors or palette.shape[0] < 2:
+    strength = diffusion_strength(opts.dither)  # ordered dithering mixes the fitted entries
+    if strength <= 0 or opts.exact_colors or palette.shape[0] < 2:
         return palette
     hist = Histogram(colors, counts, opts.space)  # its features: the colours' _features
     labels = nearest(hist.features, _features(palette, opts.space))
-    return spread_for_dither(palette, hist, labels, opts.dither)
+    return spread_for_dither(palette, hist, labels, strength)
 
 
 @dataclass(frozen=True)
@@ -507,7 +509,7 @@ class GlobalPlan:
         return np.vstack([self.palette, np.zeros((1, 3), np.uint8)])
 
     def map(self, rgb: np.ndarray, opaque: np.ndarray,
-            previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
+            previous: tuple[np.ndarray, np.ndarray] | None, dither: float | str,
             stats: FrameStats, box: tuple[slice, slice] | None = None
             ) -> tuple[np.ndarray, None, int | None, None]:
         """Entries of a frame's pixels; the palette is the global one (returned as None).
@@ -551,7 +553,7 @@ class GlobalPlan:
         return indices, None, self.transparent, None
 
     def _entries(self, rgb: np.ndarray, opaque: np.ndarray,
-                 previous: tuple[np.ndarray, np.ndarray] | None, dither: float
+                 previous: tuple[np.ndarray, np.ndarray] | None, dither: float | str
                  ) -> tuple[np.ndarray, np.ndarray]:
         """The entries ``(H, W)`` of :meth:`GlobalPlan.map` for these pixels (a whole
         frame, or its box and the column before it), and their 24-bit colour codes."""
@@ -697,7 +699,7 @@ class AlphaPlan:
         return np.vstack([self.palette, np.zeros((1, 4), np.uint8)])
 
     def map(self, rgba: np.ndarray, visible: np.ndarray,
-            previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
+            previous: tuple[np.ndarray, np.ndarray] | None, dither: float | str,
             stats: FrameStats) -> tuple[np.ndarray, None, int | None, None]:
         """Entries of a frame's ``(H, W, 4)`` pixels, those not ``visible`` the transparent
         entry; as :meth:`GlobalPlan.map`, with alpha (the palette is the global one)."""
@@ -750,7 +752,7 @@ class AlphaPlan:
         lab = matched if self.space == "lab" else features_of(colors, "lab")
         return labels[rows], lab.take(rows, axis=0)
 
-    def _dithered(self, rgba: np.ndarray, dither: float) -> np.ndarray:
+    def _dithered(self, rgba: np.ndarray, dither: float | str) -> np.ndarray:
         """Entries ``(H, W)`` of a frame diffused onto the palette as a still with alpha is
         onto a given palette (fully transparent pixels: the transparent entry)."""
         checked = Options(None, None, self.space, dither, False, self.palette)
@@ -1111,7 +1113,7 @@ class PerFramePlan:
         return None
 
     def map(self, rgb: np.ndarray, opaque: np.ndarray,
-            previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
+            previous: tuple[np.ndarray, np.ndarray] | None, dither: float | str,
             stats: FrameStats) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
         """Fit this frame's palette and map its pixels.
 
@@ -1280,13 +1282,13 @@ class PerFramePlan:
                                          minlength=palette.shape[0])))
 
     def _mapped(self, rgb: np.ndarray, codes: np.ndarray, opaque: np.ndarray,
-                still: np.ndarray | None, dither: float) -> tuple[np.ndarray, np.ndarray]:
+                still: np.ndarray | None, dither: float | str) -> tuple[np.ndarray, np.ndarray]:
         """The palette fitted to the opaque pixels not ``still``, and every pixel's entry."""
         drawn = opaque if still is None else opaque & ~still
         palette = self._fit(codes[drawn] if drawn.any() else codes[opaque])
         entries = _features(palette, self.opts.space)
         distinct = np.unique(codes[opaque])
-        if dither > 0:
+        if dither:
             indices = _dithered_onto(rgb, opaque, palette, dither, self.opts.space)
         elif distinct.size == 0:  # nothing opaque: every pixel is marked transparent
             indices = np.zeros(codes.shape, np.uint8)

@@ -817,7 +817,8 @@ def _describe(settings: dict[str, Any]) -> str:
     seed recorded so, where no k-means runs (a ``--palette-in``, the region hierarchy),
     as "(not used)", and an overlay colour left out as the default it drew;
     a flag as itself, or "no" and itself when it was off (``--edges``, ``no
-    --edges``); dithering as ``--dither``, ``--dither=0.5`` or ``no --dither``;
+    --edges``); dithering as ``--dither``, ``--dither=0.5``, ``--dither=ordered`` or
+    ``no --dither``;
     the weights as ``-w NAME=VALUE`` each; the overlay colour as ``#rrggbb``.
 
     >>> _describe({"edges": False, "dither": 0.5, "weights": {"color": 1.0, "xy": 0.25}})
@@ -835,6 +836,8 @@ def _describe(settings: dict[str, Any]) -> str:
 
     def one(key: str, value: Any) -> str:
         flag = "--dither" if key == "dither" else SWITCHES.get(key)
+        if key == "dither" and isinstance(value, str):  # --dither=ordered
+            return f"--dither={value}"
         if key == "dither" and not isinstance(value, bool) and isinstance(value, int | float):
             if value not in (0, 1):
                 return f"--dither={shown_number(value)}"
@@ -1042,7 +1045,7 @@ def _require_distributed(scheduler: str) -> None:
 
 
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
-                    dither: bool | float | None, exact_colors: bool, palette_in: Path | None,
+                    dither: bool | float | str | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool, skip_if_larger: bool,
                     palette: str, ext: str | None = None) -> dict[str, Any]:
     from ..reduce.options import check_palette_alone, check_palette_mode

@@ -89,11 +89,13 @@ MaxPixelsOption = Annotated[int, typer.Option(
     "against decompression bombs.")]
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
-    "strength, 0..1 (plain --dither: 1).")]
+    "strength, 0..1 (plain --dither: 1); --dither=ordered: a regular 8x8 Bayer pattern "
+    "instead, which stays put from frame to frame of an animation.")]
 # batch's help names the mode of each option that only one mode takes
 BatchDitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="reduce: error diffusion onto the palette; --dither=LEVEL "
-    "sets its strength, 0..1 (plain --dither: 1).")]
+    "sets its strength, 0..1 (plain --dither: 1); --dither=ordered: an 8x8 Bayer pattern "
+    "instead.")]
 # Filled from --dither=LEVEL by DitherLevelCommand; not shown in the help.
 DitherLevelOption = Annotated[str | None, typer.Option("--dither-level", hidden=True)]
 
@@ -1647,12 +1649,15 @@ def command_line(ctx: Any, name: str) -> str:
     return " ".join(map(shell_quoted, ["quantize", name, *given]))
 
 
-def dither_strength(flag: bool, level: str | None) -> float | None:
-    """``--dither=LEVEL`` as a float in 0..1, 1.0 for plain ``--dither``, None when not given."""
+def dither_strength(flag: bool, level: str | None) -> float | str | None:
+    """``--dither=LEVEL`` as a float in 0..1, or "ordered" for ``--dither=ordered``; 1.0 for
+    plain ``--dither``, None when not given."""
     if level is None:
         return 1.0 if flag else None
+    if level == "ordered":
+        return level
     value = _read(level) if plain_number(level) else float("nan")  # not 0_1 as 1
     if not 0.0 <= value <= 1.0:
-        fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1, "
-             "e.g. --dither=0.5", USAGE_ERROR)
+        fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1 or "
+             "'ordered', e.g. --dither=0.5 or --dither=ordered", USAGE_ERROR)
     return value

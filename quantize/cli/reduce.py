@@ -113,6 +113,7 @@ Examples:
   quantize reduce logo.png -k 32 --space lab --exact-colors
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
   quantize reduce sprite.png --palette-in pico-8-1x.png  # a palette image
+  quantize reduce anim.gif -k 32 --dither=ordered  # a Bayer pattern, steady
   cat photo.png | quantize reduce - -k 32 > small.png
   cat anim.gif | quantize reduce - -k 64 > small.gif  # a GIF stays a GIF
   cat photo.jpg | quantize reduce - -k 64 --format gif > small.gif
@@ -295,6 +296,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                    **refused}
     strength = given["dither"]
     dither = None if strength is None else "--dither" if strength == 1.0 \
+        else f"--dither={strength}" if isinstance(strength, str) \
         else f"--dither={shown_number(strength)}"
     colors = None if f"-k {given['n_colors']}" in refused else given["n_colors"]
     palette_in = None if "--palette-in" in refused else given["palette_in"]

@@ -14,7 +14,7 @@ import time
 from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -169,8 +169,9 @@ _MAYBE_ANIMATED = (".gif", ".webp", ".apng", ".tif", ".tiff")
 @foreign_keywords
 def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
                 *, n_colors: int | None = None, quality: float | None = None,
-                space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
-                palette_in: Any = None, palette_out: str | os.PathLike[str] | None = None,
+                space: Space = "rgb", dither: float | bool | Literal["ordered"] = 0.0,
+                exact_colors: bool = False, palette_in: Any = None,
+                palette_out: str | os.PathLike[str] | None = None,
                 seed: Seed = 0, force: bool = False,
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
                 optimize: bool = False, palette: str = "global",

@@ -9,13 +9,14 @@ with alpha is counted by straight RGBA colour and clustered premultiplied (see
 :func:`quantize.reduce.fit.features_of`), so semi-transparent pixels get
 entries with their own alpha; fully transparent pixels are left out and share
 one extra entry, after the ``k`` colours. With ``dither``, indices come from
-damped error diffusion in the space the palette was fitted in.
+damped error diffusion in the space the palette was fitted in; with
+``dither="ordered"``, from an 8 x 8 Bayer matrix's thresholds in that space.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -33,6 +34,7 @@ from .._kernels import (
 from .._validation import Seed, check_palette, check_seed, foreign_keywords
 from ..colors import code_histogram, shown_features
 from ..io import DEFAULT_MAX_PIXELS, as_rgba
+from ..reconstruct.ordered import ordered_indices
 from ..reconstruct.palette import ShownEntries, dither_indices, palette_order
 from .fit import (
     DEFAULT_COLORS,
@@ -46,9 +48,11 @@ from .fit import (
     warn_few_colors,
 )
 from .options import (
+    ORDERED,
     Options,
     check_options,
     check_palette_draws,
+    diffusion_strength,
     warn_palette_without_alpha,
     warn_repeated_entries,
 )
@@ -59,8 +63,8 @@ __all__ = ["histogram_entries", "reduce_checked", "reduce_colors"]
 
 @foreign_keywords
 def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | None = None,
-                  space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
-                  palette: Any = None, seed: Seed = None,
+                  space: Space = "rgb", dither: float | bool | Literal["ordered"] = 0.0,
+                  exact_colors: bool = False, palette: Any = None, seed: Seed = None,
                   max_pixels: int | None = DEFAULT_MAX_PIXELS) -> ReduceResult:
     """Reduce an image to a palette of k colours by weighted k-means on its distinct colours.
 
@@ -104,8 +108,14 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         entry, counts the worse of its difference shown on black and on white.
     space : {"rgb", "lab"}
         Cluster, match and diffuse errors in sRGB or in CIE Lab.
-    dither : float or bool
+    dither : float, bool or "ordered"
         Error diffusion strength, 0 (none, the default) to 1; True means 1.
+        ``"ordered"``: ordered (8 x 8 Bayer) dithering instead, each pixel mixed
+        between its nearest entry and the next nearest by a threshold fixed to
+        its position (:func:`~quantize.reconstruct.ordered.ordered_indices`):
+        a regular pattern that keeps pixel art's blocks in palette colours
+        intact and an animation's still areas steady; the palette is the
+        undithered one.
         Diffusion is strongest where the undithered mapping would show flat
         bands, weaker in texture, and skips pixels whose colour is in the
         palette already. A fitted palette's entries first move outwards from
@@ -250,7 +260,7 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     if alpha is None and opts.palette is not None and opts.palette.shape[1] == 4:
         opts = replace(opts, palette=opts.palette[:, :3])  # an opaque image stays opaque
     with_alpha = alpha is not None
-    pixels = _count_rgba(rgb, alpha) if with_alpha else _count_rgb(rgb, opts.dither > 0)
+    pixels = _count_rgba(rgb, alpha) if with_alpha else _count_rgb(rgb, bool(opts.dither))
     hist = Histogram(pixels.colors, pixels.counts, opts.space)
     hidden = pixels.hidden > 0
     offered = hidden or (with_alpha and clear_entry and opts.palette is not None)
@@ -260,7 +270,7 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     if len(entries) > k and not hidden and not (labels == k).any():
         entries = entries[:k]  # offered to the faint pixels, and taken by none
     transparent = k if len(entries) > k else None
-    if opts.dither > 0 and k > 0:
+    if opts.dither and k > 0:
         if fitted:
             flat = _dithered(rgb, alpha, pixels, entries, opts,
                              pixels.indices(labels, len(entries)), given=False)
@@ -301,8 +311,9 @@ def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.rand
     pooled is fitted here too. Prior validation of ``opts`` is assumed.
     """
     pal, labels, fitted = _palette_for(hist, opts, rng)
-    if fitted and opts.dither > 0 and not opts.exact_colors and pal.shape[0] > 1:
-        spread = spread_for_dither(pal, hist, labels, opts.dither)
+    strength = diffusion_strength(opts.dither)  # ordered dithering mixes the fitted entries
+    if fitted and strength > 0 and not opts.exact_colors and pal.shape[0] > 1:
+        spread = spread_for_dither(pal, hist, labels, strength)
         if spread is not pal:  # ties broken as for a given palette, so that given back
             pal, labels = spread, _nearest_entries(hist.features, spread, spread, opts.space)
     entries = np.vstack([pal, np.zeros((1, 4), np.uint8)]) if hidden else pal
@@ -328,7 +339,7 @@ def _result(pal: np.ndarray, indices: np.ndarray, shares: np.ndarray, transparen
     k = pal.shape[0]
     alpha = None if pal.shape[1] == 3 else np.ascontiguousarray(pal[:, 3])
     return ReduceResult(np.ascontiguousarray(pal[:, :3]), indices, shares, transparent,
-                        opts.space, opts.dither > 0 and k > 0, alpha, fidelity)
+                        opts.space, bool(opts.dither) and k > 0, alpha, fidelity)
 
 
 # --------------------------------------------------------------------------
@@ -570,11 +581,16 @@ def _given_entries(hist: Histogram, entries: np.ndarray, given: np.ndarray) -> n
 def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted,
               entries: np.ndarray, opts: Options, plain: np.ndarray, *, given: bool
               ) -> np.ndarray:
-    """``(H, W)`` indices by weighted error diffusion in the fitting space, from the
-    ``plain`` (undithered) mapping; onto a ``given`` palette, opaque pixels are kept off
-    translucent entries that look no nearer, as :func:`_given_entries` keeps them."""
-    out = dither_indices(rgb, entries, opts.dither, alpha=alpha, space=opts.space,
-                         nearest_entries=plain, given=given)
+    """``(H, W)`` indices by weighted error diffusion (or ordered dithering) in the fitting
+    space, from the ``plain`` (undithered) mapping; onto a ``given`` palette, opaque pixels
+    are kept off translucent entries that look no nearer, as :func:`_given_entries` keeps
+    them."""
+    if opts.dither == ORDERED:
+        out = ordered_indices(rgb, entries, alpha=alpha, space=opts.space,
+                              nearest_entries=plain, given=given)
+    else:
+        out = dither_indices(rgb, entries, opts.dither, alpha=alpha, space=opts.space,
+                             nearest_entries=plain, given=given)
     if pixels.hidden:
         out[~pixels.visible] = len(entries) - 1
     return out

@@ -58,7 +58,7 @@ from .fit import DEFAULT_COLORS, FEATURES, check_n_colors, first_rows
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Options",
-           "check_dither", "check_file_name",
+           "ORDERED", "check_dither", "check_file_name", "diffusion_strength",
            "check_options", "check_output_names", "check_palette", "check_palette_alone",
            "check_palette_draws",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
@@ -84,37 +84,61 @@ class Options:
     n_colors: int | None
     quality: float | None
     space: str
-    dither: float
+    dither: float | str
     exact_colors: bool
     palette: np.ndarray | None
     asked: int | None = None
     where: str = "the image has"
 
 
-def check_dither(dither: Any) -> float:
-    """Dither strength as a float in [0, 1]; True means 1.0 and False 0.0.
+#: ``dither="ordered"``: an 8 x 8 Bayer matrix's thresholds instead of error diffusion.
+ORDERED = "ordered"
+
+
+def check_dither(dither: Any) -> float | str:
+    """Dither strength as a float in [0, 1] (True means 1.0 and False 0.0), or
+    :data:`ORDERED`.
 
     Pillow's ``Image.Dither`` members are numbers too, but only ``NONE`` (0) means what
     its number does here: ``ORDERED`` (1) would be full error diffusion, so any other is
     refused, naming what ``dither`` is.
 
     >>> from PIL import Image
-    >>> check_dither(Image.Dither.NONE), check_dither(True)
-    (0.0, 1.0)
+    >>> check_dither(Image.Dither.NONE), check_dither(True), check_dither("ordered")
+    (0.0, 1.0, 'ordered')
+    >>> check_dither("orderd")
+    Traceback (most recent call last):
+    ...
+    ValueError: dither='orderd' is not valid; expected a strength from 0 to 1, a bool, or 'ordered'
     >>> check_dither(Image.Dither.FLOYDSTEINBERG)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: dither=Dither.FLOYDSTEINBERG is Pillow's; quantize's dither is the strength, ...
     """
+    if isinstance(dither, str):
+        if dither == ORDERED:
+            return ORDERED
+        raise ValueError(f"dither={dither!r} is not valid; expected a strength from 0 to 1, "
+                         f"a bool, or {ORDERED!r}")
     if isinstance(dither, bool | np.bool_):
         return 1.0 if dither else 0.0
     if type(dither).__name__ == "Dither" and type(dither).__module__ == "PIL.Image" and dither:
         raise ValueError(f"dither=Dither.{dither.name} is Pillow's; quantize's dither is the "
-                         "strength, 0 to 1, of its Floyd-Steinberg error diffusion (True: 1)")
+                         "strength, 0 to 1, of its Floyd-Steinberg error diffusion (True: 1), or "
+                         f"{ORDERED!r} for an 8 x 8 Bayer pattern")
     if not isinstance(dither, numbers.Real):
-        raise TypeError(f"dither={dither!r} should be a bool or a number in [0, 1], got "
-                        f"{type(dither).__name__}")
+        raise TypeError(f"dither={dither!r} should be a bool, a number in [0, 1] or "
+                        f"{ORDERED!r}, got {type(dither).__name__}")
     return check_float(dither, "dither", minimum=0.0, maximum=1.0)
+
+
+def diffusion_strength(dither: float | str) -> float:
+    """The error diffusion's strength of a checked ``dither``: 0 for ordered dithering.
+
+    >>> diffusion_strength(0.5), diffusion_strength("ordered")
+    (0.5, 0.0)
+    """
+    return 0.0 if dither == ORDERED else float(dither)
 
 
 def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
@@ -131,9 +155,10 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
         pal = visible_entries(check_palette(palette, pillow_forms=True))
         check_palette_alone("palette", palette, k, q, exact)
     size = pal.shape[0] if pal is not None else (k or 0)
-    if strength > 0 and size > MAX_PALETTE:
+    if strength and size > MAX_PALETTE:
         given = f"a palette of {size}" if pal is not None else f"n_colors={size}"
-        shown = dither if isinstance(dither, bool) else shown_number(strength)  # as given
+        shown = (dither if isinstance(dither, bool | str)
+                 else shown_number(strength))  # as given
         raise ValueError(f"dither={shown} supports at most {MAX_PALETTE} "
                          f"colours, got {given}")
     return Options(k, q, space, strength, exact, pal)
@@ -489,7 +514,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        Every option, checked: ``dither`` as a float strength, ``n_colors``
+        Every option, checked: ``dither`` as a float strength (or "ordered"), ``n_colors``
         filled with the default 16 when neither ``quality`` nor ``palette_in``
         is given. Palette files are not read here.
 

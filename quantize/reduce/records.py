@@ -29,7 +29,7 @@ from ..errors import OutputError, ResultTooLargeError, WriteRefusedError
 from ..io import check_output_folder_writable, check_output_path
 from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
-from .options import check_palette, visible_entries
+from .options import ORDERED, check_palette, visible_entries
 
 __all__ = ["EXISTING_KEPT", "ShownOutput", "check_default_output", "check_shown_as",
            "errors_shown", "job_record", "name_colors", "output_named", "output_said",
@@ -167,8 +167,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     ``space``) the job writes the same output again.
 
     ``n_colors`` (None with ``quality`` or ``palette_in`` not given it), ``quality``,
-    ``dither`` (the strength, 0 to 1), ``exact_colors``, ``palette_in`` (the file as given,
-    or the colours given as a list of ``[r, g, b]`` or ``[r, g, b, a]``; None when
+    ``dither`` (the strength, 0 to 1, or "ordered"), ``exact_colors``, ``palette_in`` (the
+    file as given, or the colours given as a list of ``[r, g, b]`` or ``[r, g, b, a]``; None when
     fitted), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
     ``seed`` (the int given; None for ``seed=None`` or a Generator) and ``optimize``.
     ``force``, ``max_pixels``, ``skip_if_larger`` and ``palette_out`` are not among
@@ -189,7 +189,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     n, quality = opts["n_colors"], opts["quality"]
     return {"n_colors": None if n is None else int(n),
             "quality": None if quality is None else float(quality) + 0.0,  # -0 as 0
-            "dither": float(opts["dither"]), "exact_colors": bool(opts["exact_colors"]),
+            "dither": opts["dither"] if opts["dither"] == ORDERED else float(opts["dither"]),
+            "exact_colors": bool(opts["exact_colors"]),
             "palette_in": palette_in, "palette_mode": opts["palette"],
             "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"])}
 

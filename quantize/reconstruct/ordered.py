@@ -1,0 +1,143 @@
+"""Ordered (Bayer) dithering onto a palette.
+
+Each pixel is mixed between its nearest entry ``a`` and the entry ``b`` nearest to it
+after that one, in the space the palette was fitted in: ``u``, where the pixel projects
+on the segment from ``a`` to ``b`` (0 at ``a``, 1/2 half way, when both are as near),
+is the share of ``b`` the mix needs, and the pixel takes ``b`` where ``u`` is above
+the threshold of its cell of an 8 x 8 Bayer matrix tiled over the image from its top
+left corner (thresholds ``(rank + 1/2) / 64``, all in (0, 1)). Over a flat area the
+8 x 8 tile then holds ``b`` in about ``64 u`` of its cells, so the area's mean is the
+pixel's projection. A pixel whose colour is an entry's (``u`` = 0) always takes that
+entry: flat areas in a palette colour stay clean, and a pixel art's blocks in palette
+colours keep their edges. The matrix does not move with the content, so an area that
+stays the same from frame to frame keeps its entries.
+
+The mix's scale is the two entries' own distance: no fixed amplitude to tune, and
+the pattern spans exactly the step between the entries a pixel lies between, where a
+fixed fraction of the palette's mean spacing would spray a dense palette's close
+entries and leave a sparse one's wide steps banded. Alpha, when the palette has it,
+is one more feature (as in :func:`~quantize.colors.features_of`): a soft edge between
+an opaque and the transparent entry is mixed like a colour, drawn as coverage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._kernels import by_parts, sq_dist_to
+from ..colors import features_of
+
+__all__ = ["BAYER_8", "ordered_indices"]
+
+
+def _bayer(levels: int) -> np.ndarray:
+    """The ``2**levels``-square Bayer matrix: each cell's rank, 0 .. 4**levels - 1.
+
+    >>> _bayer(1).tolist()
+    [[0, 2], [3, 1]]
+    """
+    m = np.zeros((1, 1), np.int64)
+    for _ in range(levels):
+        m = np.block([[4 * m, 4 * m + 2], [4 * m + 3, 4 * m + 1]])
+    return m
+
+
+#: The 8 x 8 Bayer matrix of ranks 0..63, row 0 at the image's top row.
+BAYER_8 = _bayer(3)
+# Pixels compared with every entry at once: a (block, k) float64 distance table,
+# 16 MB at 256 entries.
+_BLOCK_PIXELS = 1 << 13
+
+
+def ordered_indices(rgb: np.ndarray, palette: np.ndarray, *, alpha: np.ndarray | None = None,
+                    space: str = "rgb", nearest_entries: np.ndarray | None = None,
+                    given: bool = False) -> np.ndarray:
+    """Map an image onto a palette with ordered (8 x 8 Bayer) dithering.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) ndarray of uint8
+        The pixels.
+    palette : (k, 3) or (k, 4) ndarray of uint8
+        The entries; a fourth column is straight alpha (then the image is matched
+        premultiplied, with ``alpha``).
+    alpha : (H, W) ndarray of uint8, optional
+        Opacity of the pixels (None: opaque).
+    space : {"rgb", "lab"}
+        Space the pixels are mixed in (the palette's fitting space).
+    nearest_entries : (H, W) ndarray of int, optional
+        Each pixel's nearest entry, when already known; searched for here otherwise.
+    given : bool
+        The palette was given, not fitted: an opaque pixel is mixed only with opaque
+        entries besides its nearest (which the caller keeps opaque where an opaque entry
+        looks as near, see :class:`~quantize.reconstruct.palette.ShownEntries`).
+
+    Returns
+    -------
+    (H, W) ndarray of uint8 (uint16 beyond 256 entries)
+        Entry of every pixel.
+
+    Notes
+    -----
+    See the module's description. Prior validation is assumed.
+
+    Examples
+    --------
+    A flat grey a quarter of the way from black to white takes white in the
+    16 cells of each 8 x 8 tile ranked below 16:
+
+    >>> grey = np.full((8, 8, 3), 64, np.uint8)
+    >>> out = ordered_indices(grey, np.array([[0, 0, 0], [255, 255, 255]], np.uint8))
+    >>> bool((out == (BAYER_8 < 16)).all())
+    True
+    """
+    h, w = rgb.shape[:2]
+    pal = np.asarray(palette, dtype=np.uint8)
+    entries = features_of(pal, space).astype(np.float64)
+    colors = rgb.reshape(-1, 3)
+    a = None  # alpha, a fourth channel stacked with the colours a block at a time
+    if pal.shape[1] == 4:
+        a = np.full(h * w, 255, np.uint8) if alpha is None else alpha.reshape(-1)
+    known = None if nearest_entries is None else nearest_entries.reshape(-1)
+    # Entries an opaque pixel of a given palette is not mixed with: the translucent ones.
+    kept_off = (pal[:, 3] < 255) if given and pal.shape[1] == 4 else None
+    out = np.empty(h * w, dtype=np.uint8 if pal.shape[0] <= 256 else np.uint16)
+    thresholds = ((BAYER_8 + 0.5) / BAYER_8.size)[np.arange(h) % 8][:, np.arange(w) % 8]
+    thresholds = thresholds.reshape(-1)
+
+    def part(rows: slice) -> None:
+        for start in range(rows.start, rows.stop, _BLOCK_PIXELS):
+            at = slice(start, min(start + _BLOCK_PIXELS, rows.stop))
+            block = colors[at] if a is None else np.column_stack([colors[at], a[at]])
+            first = None if known is None else known[at]
+            off = None if kept_off is None or a is None else (kept_off, a[at] == 255)
+            out[at] = _mixed(features_of(block, space), entries, first, thresholds[at], off)
+
+    by_parts(h * w, part)
+    return out.reshape(h, w)
+
+
+def _mixed(x: np.ndarray, entries: np.ndarray, first: np.ndarray | None,
+           thresholds: np.ndarray, kept_off: tuple[np.ndarray, np.ndarray] | None
+           ) -> np.ndarray:
+    """Entries of pixels ``x`` ``(m, d)`` float32: each its nearest (``first``, or searched
+    for), or the next nearest where its share in the mix is above the pixel's threshold
+    ``(m,)``; ``kept_off``: (entries, pixels) of the entries those pixels are not mixed
+    with."""
+    m, k = x.shape[0], entries.shape[0]
+    x64 = x.astype(np.float64)
+    dist = sq_dist_to(x, np.einsum("ij,ij->i", x, x), entries.astype(np.float32))
+    rows = np.arange(m)
+    first = dist.argmin(axis=1) if first is None else first.astype(np.intp)
+    if k < 2:
+        return first
+    dist[rows, first] = np.inf
+    if kept_off is not None:
+        entries_off, pixels = kept_off
+        dist[np.ix_(np.flatnonzero(pixels), np.flatnonzero(entries_off))] = np.inf
+    second = dist.argmin(axis=1)
+    mixable = np.isfinite(dist[rows, second])
+    a, step = entries[first], entries[second] - entries[first]
+    length = np.einsum("ij,ij->i", step, step)
+    share = np.einsum("ij,ij->i", x64 - a, step) / np.where(length > 0, length, 1.0)
+    return np.where(mixable & (length > 0) & (share > thresholds), second, first)

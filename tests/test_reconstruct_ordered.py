@@ -1,0 +1,103 @@
+"""Ordered (Bayer) dithering: exact patterns on flat tiny images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quantize.reconstruct.ordered import BAYER_8, ordered_indices
+
+# The 8 x 8 Bayer matrix as published (ranks 0..63), written out to pin the tiling.
+BAYER = np.array([
+    [0, 32, 8, 40, 2, 34, 10, 42],
+    [48, 16, 56, 24, 50, 18, 58, 26],
+    [12, 44, 4, 36, 14, 46, 6, 38],
+    [60, 28, 52, 20, 62, 30, 54, 22],
+    [3, 35, 11, 43, 1, 33, 9, 41],
+    [51, 19, 59, 27, 49, 17, 57, 25],
+    [15, 47, 7, 39, 13, 45, 5, 37],
+    [63, 31, 55, 23, 61, 29, 53, 21],
+])
+BLACK_WHITE = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+
+
+def flat(value, h=16, w=16):
+    return np.full((h, w, 3), value, np.uint8)
+
+
+def test_the_matrix_is_bayers():
+    assert np.array_equal(BAYER_8, BAYER)
+
+
+@pytest.mark.parametrize("grey, cells", [(64, 16), (128, 32), (191, 48)])
+def test_a_flat_grey_between_two_entries_gives_the_bayer_pattern(grey, cells):
+    # the nearest entry is kept where the pixel's share of the other, grey / 255, is at or
+    # below the cell's threshold (rank + 0.5) / 64
+    out = ordered_indices(flat(grey), BLACK_WHITE)
+    share = grey / 255
+    nearest, other = (0, 1) if share <= 0.5 else (1, 0)
+    mix = share if nearest == 0 else 1 - share
+    expected = np.where((BAYER + 0.5) / 64 < mix, other, nearest)
+    assert np.array_equal(out, np.tile(expected, (2, 2)))
+    assert int((out[:8, :8] == 1).sum()) == cells
+
+
+def test_a_quarter_grey_takes_white_in_the_cells_ranked_below_16():
+    out = ordered_indices(flat(64, 8, 8), BLACK_WHITE)
+    assert out.tolist() == (BAYER < 16).astype(int).tolist()
+
+
+def test_the_pattern_is_fixed_to_the_image_corner():
+    """Cropping off the left 3 columns shifts the pattern: it is tied to the position."""
+    out = ordered_indices(flat(100, 8, 16), BLACK_WHITE)
+    assert np.array_equal(out[:, 8:], out[:, :8])
+    assert np.array_equal(ordered_indices(flat(100, 8, 13), BLACK_WHITE), out[:, :13])
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+def test_flat_areas_in_palette_colours_stay_their_entry(space):
+    palette = np.array([[200, 30, 30], [20, 20, 220], [250, 250, 250], [10, 90, 10]],
+                       np.uint8)
+    image = np.empty((16, 16, 3), np.uint8)
+    image[:8, :8], image[:8, 8:], image[8:, :8], image[8:, 8:] = palette
+    out = ordered_indices(image, palette, space=space)
+    expected = np.zeros((16, 16), int)
+    expected[:8, 8:], expected[8:, :8], expected[8:, 8:] = 1, 2, 3
+    assert np.array_equal(out, expected)
+
+
+def test_an_upscaled_sprite_in_palette_colours_keeps_its_blocks():
+    rng = np.random.default_rng(3)
+    palette = rng.integers(0, 256, (16, 3), dtype=np.uint8)
+    sprite = palette[rng.integers(0, 16, (8, 8))]
+    big = sprite.repeat(4, axis=0).repeat(4, axis=1)
+    out = ordered_indices(big, palette)
+    assert np.array_equal(palette[out], big)
+
+
+def test_one_entry_takes_every_pixel():
+    out = ordered_indices(flat(90), BLACK_WHITE[:1])
+    assert (out == 0).all()
+
+
+def test_the_known_nearest_entries_are_kept_as_each_pixels_first():
+    # a grey as near both entries: told that white is its nearest, it mixes in black
+    out = ordered_indices(flat(64, 8, 8), BLACK_WHITE, nearest_entries=np.ones((8, 8), int))
+    assert out.tolist() == np.where((BAYER + 0.5) / 64 < 191 / 255, 0, 1).tolist()
+
+
+def test_an_opaque_pixel_is_not_mixed_with_a_given_translucent_entry():
+    palette = np.array([[0, 0, 0, 255], [255, 255, 255, 255], [96, 96, 96, 128]], np.uint8)
+    image = flat(70, 8, 8)
+    fitted = ordered_indices(image, palette, alpha=np.full((8, 8), 255, np.uint8))
+    given = ordered_indices(image, palette, alpha=np.full((8, 8), 255, np.uint8), given=True)
+    assert set(np.unique(fitted)) == {0, 2}  # premultiplied, 48 looks nearest after black
+    assert set(np.unique(given)) == {0, 1}
+    assert int((given == 1).sum()) == int(((BAYER + 0.5) / 64 < 70 / 255).sum())
+
+
+def test_the_inputs_are_left_unchanged():
+    image, palette = flat(64), BLACK_WHITE.copy()
+    before = image.copy(), palette.copy()
+    ordered_indices(image, palette)
+    assert np.array_equal(image, before[0]) and np.array_equal(palette, before[1])
