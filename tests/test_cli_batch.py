@@ -625,6 +625,25 @@ def test_cli_shared_palette_with_translucent_colours_maps_animations_too(tmp_pat
         assert im.n_frames == 2
 
 
+def test_cli_shared_palette_with_optimize_gives_every_output_the_same_palette(tmp_path):
+    # --optimize reordered each output's palette and dropped the entries it did not use:
+    # outputs of one shared palette held different colours, at different indices.
+    src = tmp_path / "in"
+    src.mkdir()
+    _two_colours(src / "a.png", (200, 30, 30))
+    _two_colours(src / "b.png", (30, 30, 200))
+    out = tmp_path / "out"
+    result = _cli(src, "-o", out, "-k", "3", "--shared-palette", "--optimize", "-q")
+    assert result.exit_code == 0, result.output
+    shared = [c["rgb"] for c in json.loads((out / "shared-palette.json").read_text())["colors"]]
+    assert sorted(shared) == [[0, 0, 0], [30, 30, 200], [200, 30, 30]]
+    for name, colour in (("a.png", [200, 30, 30]), ("b.png", [30, 30, 200])):
+        assert _palette(out / name) == [v for rgb in shared for v in rgb]
+        with Image.open(out / name) as im:
+            assert np.asarray(im).tolist() == [[shared.index(colour)] * 3
+                                               + [shared.index([0, 0, 0])] * 3] * 4
+
+
 def test_cli_shared_palette_reused_too_full_for_a_new_transparent_image_names_its_file(
         tmp_path, rng):
     # A palette of 256 colours fitted on opaque images leaves no entry for transparent

@@ -489,6 +489,36 @@ def test_a_given_palette_keeps_its_order_after_the_clear_entry(tmp_path):
         assert np.asarray(im).tolist() == [[3, 1, 2], [0, 0, 0]]
 
 
+@pytest.mark.parametrize("clear", [False, True])
+def test_optimize_keeps_a_given_palettes_entries_and_order(tmp_path, clear):
+    # optimize reordered a given palette along a colour path and dropped the entries no
+    # pixel takes: 7 of pico-8's 16 colours came out, in a new order.
+    rgba = np.full((2, 3, 4), 255, np.uint8)
+    rgba[0, :, :3] = [[250, 250, 250], [5, 5, 5], [250, 250, 250]]
+    rgba[1, :, :3] = [[5, 5, 5], [250, 250, 250], [5, 5, 5]]
+    if clear:
+        rgba[1, 1, 3] = 0
+    src = tmp_path / "icon.png"
+    Image.fromarray(rgba).save(src)
+    (tmp_path / "p.hex").write_text("ff0000\n050505\n00ff00\nfafafa\n0000ff\n")
+    default, optimized = tmp_path / "default.png", tmp_path / "optimized.png"
+    reduce_file(src, default, palette_in=tmp_path / "p.hex")
+    record = reduce_file(src, optimized, palette_in=tmp_path / "p.hex", optimize=True)
+    assert record["optimized"] is True
+    given = [255, 0, 0, 5, 5, 5, 0, 255, 0, 250, 250, 250, 0, 0, 255]
+    with Image.open(optimized) as im:
+        if clear:  # the entry of fully transparent pixels first, as without optimize
+            assert im.getpalette() == [0, 0, 0, *given]
+            assert np.asarray(im).tolist() == [[4, 2, 4], [2, 0, 2]]
+        else:
+            assert im.getpalette() == given
+            assert np.asarray(im).tolist() == [[3, 1, 3], [1, 3, 1]]
+    with Image.open(default) as im, Image.open(optimized) as opt:
+        assert im.getpalette() == opt.getpalette()
+        assert np.array_equal(np.asarray(im), np.asarray(opt))
+    assert len(optimized.read_bytes()) <= len(default.read_bytes())
+
+
 def test_a_given_palette_keeps_its_entries_and_order_in_a_small_still_gif(tmp_path):
     # Pillow's GIF writer optimizes by default: under 512 x 512 it dropped the entries no
     # pixel takes and renumbered the rest (six colours came out four, black at index 0),
