@@ -511,8 +511,10 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # i, or i + 1 after the entry of fully transparent pixels, which comes first, as
         # in most palettes that have one) unless optimize asks for the smallest file of
         # a fitted palette: a given one keeps its entries and order, unused ones too.
+        # Optimize reorders from the default file's order, which it also tries, so
+        # that its file is never the larger.
         indices = result.indices
-        if result.transparent_index is not None and not (optimize and not given):
+        if result.transparent_index is not None:
             indices, full = _transparent_first(indices, full)
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
         small = indices.size <= _SMALLEST_PNG_MAX_PIXELS
