@@ -579,6 +579,26 @@ def test_a_given_palette_keeps_its_entries_and_order_in_a_small_still_gif(tmp_pa
                                         0, 0, 255, 192, 128, 112]
 
 
+@pytest.mark.parametrize("text", ["00000000\nff0000ff\n00ff00ff\n0000ffff\n",
+                                  "ff0000\n00ff00\n0000ff\n"])
+def test_a_gif_numbers_a_given_palette_as_a_png_does(tmp_path, text):
+    # The GIF put the entry of transparent pixels last, after the palette's colours: of a
+    # palette file with its transparent entry at index 0 (as pico-8's and Aseprite's
+    # are), the PNG kept every index and the GIF moved each colour down by one.
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[0] = [[0, 0, 250, 255], [250, 0, 0, 255], [0, 0, 0, 0]]
+    rgba[1] = [[0, 0, 0, 0], [0, 250, 0, 255], [250, 0, 0, 255]]
+    src = tmp_path / "sprite.png"
+    Image.fromarray(rgba).save(src)
+    (tmp_path / "p.hex").write_text(text)
+    for name in ("out.png", "out.gif"):
+        reduce_file(src, tmp_path / name, palette_in=tmp_path / "p.hex")
+        with Image.open(tmp_path / name) as im:
+            assert im.getpalette()[:12] == [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]
+            assert im.info["transparency"] in (0, b"\x00")  # a GIF's index, a PNG's tRNS
+            assert np.asarray(im).tolist() == [[3, 1, 0], [0, 2, 1]]
+
+
 def test_a_given_translucent_entry_written_to_a_gif_is_said_once(tmp_path):
     # The file job said it, and then the result's to_image(gif=True) said it again, in the
     # library's words ("give reduce_colors the alpha made 0 below 128").
@@ -694,7 +714,7 @@ def test_a_still_gif_keeps_its_transparent_entry(tmp_path):
     assert blocks["extensions"] == [0xF9] and blocks["table"] == 8  # six colours and one clear
     assert blocks["images"] == [{"interlaced": False, "code_size": 3}]
     with Image.open(out) as im:
-        assert im.info["transparency"] == 6
+        assert im.info["transparency"] == 0  # first, as in a PNG
         back = np.asarray(im.convert("RGBA"))
     assert np.array_equal(back[..., 3], rgba[..., 3])
     assert np.array_equal(back[2:, :, :3], rgba[2:, :, :3])
