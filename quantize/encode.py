@@ -488,7 +488,9 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
     reorder : bool, default True
         Reorder the palette (translucent entries first, then a nearest-colour
         path) and drop unused entries before encoding. Pixels decode to the same
-        colours either way; False keeps ``indices`` and ``palette`` as given.
+        colours either way; False keeps ``indices`` and ``palette`` as given (of an
+        image mapped onto a palette of one's own, ``reduce_colors(image,
+        palette=...)``: with ``optimize``, only the filters and zlib settings vary).
     level : int, default 8
         zlib level 1..9 of the default encode; at the default, an image of under
         4 MiB of rows with more than 128 entries or mostly flat rows is deflated

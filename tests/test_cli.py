@@ -2133,8 +2133,11 @@ def test_optimize_help_and_warning_name_the_outputs_the_encoders_name(command):
     from quantize.encode import OPTIMIZED_OUTPUTS
 
     assert OPTIMIZED_OUTPUTS == "a PNG, or a GIF or APNG animation"
+    given = "a --palette-in palette" if command == "reduce" else \
+        "a --palette-in or --shared-palette palette"
     assert _option_help(command, "--optimize").endswith(
-        f", of {OPTIMIZED_OUTPUTS} (other formats are written as without it).")
+        f", of {OPTIMIZED_OUTPUTS} (other formats are written as without it); {given} keeps "
+        "its entries and order.")
     assert f"only {OPTIMIZED_OUTPUTS}, is encoded with more effort" in _NO_OPTIMIZE
 
 

@@ -657,6 +657,54 @@ def test_cli_shared_palette_with_translucent_colours_maps_animations_too(tmp_pat
         assert im.n_frames == 2
 
 
+def test_cli_shared_palette_with_optimize_gives_every_output_the_same_palette(tmp_path):
+    # --optimize reordered each output's palette and dropped the entries it did not use:
+    # outputs of one shared palette held different colours, at different indices.
+    src = tmp_path / "in"
+    src.mkdir()
+    _two_colours(src / "a.png", (200, 30, 30))
+    _two_colours(src / "b.png", (30, 30, 200))
+    out = tmp_path / "out"
+    result = _cli(src, "-o", out, "-k", "3", "--shared-palette", "--optimize", "-q")
+    assert result.exit_code == 0, result.output
+    shared = [c["rgb"] for c in json.loads((out / "shared-palette.json").read_text())["colors"]]
+    assert sorted(shared) == [[0, 0, 0], [30, 30, 200], [200, 30, 30]]
+    for name, colour in (("a.png", [200, 30, 30]), ("b.png", [30, 30, 200])):
+        assert _palette(out / name) == [v for rgb in shared for v in rgb]
+        with Image.open(out / name) as im:
+            assert np.asarray(im).tolist() == [[shared.index(colour)] * 3
+                                               + [shared.index([0, 0, 0])] * 3] * 4
+
+
+@pytest.mark.parametrize("ext, translucent", [(".gif", False), (".png", True)])
+def test_cli_shared_palette_for_gif_outputs_is_fitted_on_the_alpha_they_hold(
+        tmp_path, ext, translucent):
+    # Fitted on the translucent pixels with their alpha, the palette had translucent
+    # entries, which every GIF made opaque or left out, with a warning for each file.
+    src = tmp_path / "in"
+    src.mkdir()
+    soft = np.zeros((4, 6, 4), np.uint8)
+    soft[..., :3] = (200, 30, 30)
+    soft[2:, :, :3] = (30, 30, 200)
+    soft[..., 3] = [[255], [100], [200], [255]]
+    Image.fromarray(soft, "RGBA").save(src / "soft.png")
+    _two_colours(src / "flat.png", (30, 160, 40))
+    out = tmp_path / "out"
+    result = _cli(src, "-o", out, "-k", "8", "--shared-palette", "--ext", ext, "-q")
+    assert result.exit_code == 0, result.output
+    saved = json.loads((out / "shared-palette.json").read_text())["colors"]
+    assert ("alpha" in saved[0]) is translucent
+    assert ("translucent palette entr" in result.stderr) is False
+    if not translucent:  # the colours of the opaque pixels, as each GIF holds them
+        assert sorted(c["hex"] for c in saved) == ["#000000", "#1e1ec8", "#1ea028",
+                                                   "#c81e1e"]
+        with Image.open(out / "soft.gif") as im:
+            back = np.asarray(im.convert("RGBA"))
+        assert back[..., 3].tolist() == [[255] * 6, [0] * 6, [255] * 6, [255] * 6]
+        assert back[[0, 2, 3], :, :3].reshape(-1, 3).tolist() == (
+            [[200, 30, 30]] * 6 + [[30, 30, 200]] * 12)
+
+
 def test_cli_shared_palette_reused_too_full_for_a_new_transparent_image_names_its_file(
         tmp_path, rng):
     # A palette of 256 colours fitted on opaque images leaves no entry for transparent

@@ -489,6 +489,74 @@ def test_a_given_palette_keeps_its_order_after_the_clear_entry(tmp_path):
         assert np.asarray(im).tolist() == [[3, 1, 2], [0, 0, 0]]
 
 
+@pytest.mark.parametrize("clear", [False, True])
+def test_optimize_keeps_a_given_palettes_entries_and_order(tmp_path, clear):
+    # optimize reordered a given palette along a colour path and dropped the entries no
+    # pixel takes: 7 of pico-8's 16 colours came out, in a new order.
+    rgba = np.full((2, 3, 4), 255, np.uint8)
+    rgba[0, :, :3] = [[250, 250, 250], [5, 5, 5], [250, 250, 250]]
+    rgba[1, :, :3] = [[5, 5, 5], [250, 250, 250], [5, 5, 5]]
+    if clear:
+        rgba[1, 1, 3] = 0
+    src = tmp_path / "icon.png"
+    Image.fromarray(rgba).save(src)
+    (tmp_path / "p.hex").write_text("ff0000\n050505\n00ff00\nfafafa\n0000ff\n")
+    default, optimized = tmp_path / "default.png", tmp_path / "optimized.png"
+    reduce_file(src, default, palette_in=tmp_path / "p.hex")
+    record = reduce_file(src, optimized, palette_in=tmp_path / "p.hex", optimize=True)
+    assert record["optimized"] is True
+    given = [255, 0, 0, 5, 5, 5, 0, 255, 0, 250, 250, 250, 0, 0, 255]
+    with Image.open(optimized) as im:
+        if clear:  # the entry of fully transparent pixels first, as without optimize
+            assert im.getpalette() == [0, 0, 0, *given]
+            assert np.asarray(im).tolist() == [[4, 2, 4], [2, 0, 2]]
+        else:
+            assert im.getpalette() == given
+            assert np.asarray(im).tolist() == [[3, 1, 3], [1, 3, 1]]
+    with Image.open(default) as im, Image.open(optimized) as opt:
+        assert im.getpalette() == opt.getpalette()
+        assert np.array_equal(np.asarray(im), np.asarray(opt))
+    assert optimized.stat().st_size <= default.stat().st_size
+
+
+def _sprite_sheet(seed: int, cells: int) -> np.ndarray:
+    """``cells`` x ``cells`` sprites of 16 pixels (some left empty) on a clear sheet: discs
+    with spots, every other one with a soft edge, of random colours."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:16, 0:16]
+    r = np.hypot(y - 7.5, x - 7.5) / 8
+    sheet = np.zeros((16 * cells, 16 * cells, 4), np.uint8)
+    for i in range(cells):
+        for j in range(cells):
+            if rng.random() < 0.3:
+                continue
+            cell = sheet[16 * i:16 * (i + 1), 16 * j:16 * (j + 1)]
+            cell[r < 0.9] = [*rng.integers(0, 256, 3), 255]
+            for _ in range(5):
+                a, b = rng.integers(2, 10, 2)
+                cell[a:a + rng.integers(2, 5), b:b + rng.integers(2, 5)] = [
+                    *rng.integers(0, 256, 3), 255]
+            if (i + j) % 2 == 0:
+                cell[..., 3] = np.where(cell[..., 3] > 0, np.clip((1 - r) * 4, 0, 1) * 255, 0)
+    return sheet
+
+
+@pytest.mark.parametrize("seed, cells, k", [(162, 4, 24), (194, 4, 16), (194, 4, 32),
+                                            (7, 2, 16)])
+def test_optimize_never_writes_a_larger_png_than_without_it(tmp_path, seed, cells, k):
+    # Optimize compared its reordered palette with the palette's order before the entry of
+    # transparent pixels was moved first, not with the file written without it: on these
+    # sheets (the first three) one byte larger.
+    src = tmp_path / "sheet.png"
+    Image.fromarray(_sprite_sheet(seed, cells)).save(src)
+    default, optimized = tmp_path / "default.png", tmp_path / "optimized.png"
+    reduce_file(src, default, n_colors=k, seed=0)
+    reduce_file(src, optimized, n_colors=k, seed=0, optimize=True)
+    assert optimized.stat().st_size <= default.stat().st_size
+    with Image.open(default) as im, Image.open(optimized) as opt:
+        assert np.array_equal(np.asarray(im.convert("RGBA")), np.asarray(opt.convert("RGBA")))
+
+
 def test_a_given_palette_keeps_its_entries_and_order_in_a_small_still_gif(tmp_path):
     # Pillow's GIF writer optimizes by default: under 512 x 512 it dropped the entries no
     # pixel takes and renumbered the rest (six colours came out four, black at index 0),
@@ -509,6 +577,26 @@ def test_a_given_palette_keeps_its_entries_and_order_in_a_small_still_gif(tmp_pa
     with Image.open(again) as im:
         assert im.getpalette()[:18] == [0, 255, 0, 255, 0, 255, 0, 0, 0, 255, 255, 255,
                                         0, 0, 255, 192, 128, 112]
+
+
+@pytest.mark.parametrize("text", ["00000000\nff0000ff\n00ff00ff\n0000ffff\n",
+                                  "ff0000\n00ff00\n0000ff\n"])
+def test_a_gif_numbers_a_given_palette_as_a_png_does(tmp_path, text):
+    # The GIF put the entry of transparent pixels last, after the palette's colours: of a
+    # palette file with its transparent entry at index 0 (as pico-8's and Aseprite's
+    # are), the PNG kept every index and the GIF moved each colour down by one.
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[0] = [[0, 0, 250, 255], [250, 0, 0, 255], [0, 0, 0, 0]]
+    rgba[1] = [[0, 0, 0, 0], [0, 250, 0, 255], [250, 0, 0, 255]]
+    src = tmp_path / "sprite.png"
+    Image.fromarray(rgba).save(src)
+    (tmp_path / "p.hex").write_text(text)
+    for name in ("out.png", "out.gif"):
+        reduce_file(src, tmp_path / name, palette_in=tmp_path / "p.hex")
+        with Image.open(tmp_path / name) as im:
+            assert im.getpalette()[:12] == [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]
+            assert im.info["transparency"] in (0, b"\x00")  # a GIF's index, a PNG's tRNS
+            assert np.asarray(im).tolist() == [[3, 1, 0], [0, 2, 1]]
 
 
 def test_a_given_translucent_entry_written_to_a_gif_is_said_once(tmp_path):
@@ -626,7 +714,7 @@ def test_a_still_gif_keeps_its_transparent_entry(tmp_path):
     assert blocks["extensions"] == [0xF9] and blocks["table"] == 8  # six colours and one clear
     assert blocks["images"] == [{"interlaced": False, "code_size": 3}]
     with Image.open(out) as im:
-        assert im.info["transparency"] == 6
+        assert im.info["transparency"] == 0  # first, as in a PNG
         back = np.asarray(im.convert("RGBA"))
     assert np.array_equal(back[..., 3], rgba[..., 3])
     assert np.array_equal(back[2:, :, :3], rgba[2:, :, :3])

@@ -58,6 +58,32 @@ def test_translucent_pixels_are_drawn_with_their_alpha(tmp_path):
     assert {c[3] for c in drawn} == {60, 180, 255}
 
 
+def test_binary_alpha_draws_a_still_as_a_gif_holds_it(tmp_path):
+    # A shared palette for GIF outputs was fitted on translucent pixels with their alpha:
+    # entries the GIFs then made opaque or left out ("4 translucent palette entries are
+    # made opaque, or left out"), where reduce fits a single .gif on its binary alpha.
+    rgba = np.zeros((4, 6, 4), np.uint8)
+    rgba[..., :3] = COLOURS[:6]
+    rgba[..., 3] = [[0], [127], [128], [255]]
+    Image.fromarray(rgba).save(tmp_path / "soft.png")
+    colors, counts, transparent = sample_colors(tmp_path / "soft.png", 2000, seed=0,
+                                                transparency=True, binary_alpha=True)
+    assert colors.shape[1] == 3 and counts.sum() == 2000 and transparent is True
+    assert sorted(map(tuple, colors.tolist())) == sorted(map(tuple, COLOURS[:6].tolist()))
+    # the same draws as of the image with that alpha written as it is
+    rgba[..., 3] = [[0], [0], [255], [255]]
+    Image.fromarray(rgba).save(tmp_path / "binary.png")
+    drawn = sample_colors(tmp_path / "binary.png", 2000, seed=0)
+    assert np.array_equal(drawn[0], colors) and np.array_equal(drawn[1], counts)
+    # an opaque still is drawn as without it
+    Image.fromarray(COLOURS[None, :6]).save(tmp_path / "opaque.png")
+    plain = sample_colors(tmp_path / "opaque.png", 50, seed=0)
+    binary = sample_colors(tmp_path / "opaque.png", 50, seed=0, binary_alpha=True)
+    assert np.array_equal(plain[0], binary[0]) and np.array_equal(plain[1], binary[1])
+    with pytest.raises(TypeError, match=r"^binary_alpha='no' should be a bool, got str$"):
+        sample_colors(tmp_path / "opaque.png", 10, seed=0, binary_alpha="no")
+
+
 def test_merged_histograms_with_and_without_alpha_count_the_others_opaque():
     soft = (np.array([[10, 20, 30, 100]], np.uint8), np.array([4]))
     opaque = (np.array([[10, 20, 30]], np.uint8), np.array([6]))

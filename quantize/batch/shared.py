@@ -80,7 +80,9 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
 
     Each image contributes ``samples_per_file`` pixels drawn uniformly (so each
     colour is drawn in proportion to its pixel count, and every image weighs
-    the same); the pooled colours are clustered with the plan's reduce options.
+    the same), as the plan's outputs hold them: when every one is a GIF, with its binary
+    alpha (:func:`~quantize.reduce.shared.sample_colors` with ``binary_alpha``); the pooled
+    colours are clustered with the plan's reduce options.
     The palette is written to ``OUT_DIR/shared-palette.json`` and recorded
     with the plan's settings in the output folder's manifest; a rerun reuses
     that file (unless the plan was made with ``force``, and does not finish the stopped
@@ -237,14 +239,17 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
 
     seed = plan.options.get("seed")
     max_pixels = plan.options.get("max_pixels")
-    inputs = [j.input for j in plan.jobs] + [r.input for r in plan.settled  # made before
-                                             if r.status == "skipped" and r.output is not None]
+    made = [r for r in plan.settled if r.status == "skipped" and r.output is not None]
+    inputs = [j.input for j in plan.jobs] + [r.input for r in made]  # made before too
+    # every output a GIF: its colours fitted to the alpha a GIF holds, as reduce fits a .gif's
+    gifs = all(Path(out).suffix.lower() == ".gif"
+               for out in [j.output for j in plan.jobs] + [r.output for r in made])
     if scheduler is not None:
         check_shared_storage(plan, scheduler)  # before reading any file there
     sent = inputs if scheduler is None else [worker_path(path) for path in inputs]
     calls = [Call(sample_colors, (path, samples_per_file),
                   {"seed": None if seed is None else (seed, i), "max_pixels": max_pixels,
-                   "transparency": True})
+                   "transparency": True, "binary_alpha": gifs})
              for i, path in enumerate(sent)]
     samples: list[tuple[np.ndarray, np.ndarray, bool] | None] = [None] * len(calls)
     failed: dict[int, str] = {}

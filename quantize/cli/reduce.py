@@ -210,7 +210,8 @@ def reduce_command(
         "(not with -q or --json).")] = False,
     optimize: Annotated[bool, typer.Option(
         "--optimize", help=f"Slower encoding for a smaller file, of {OPTIMIZED_OUTPUTS} "
-        "(other formats are written as without it).")] = False,
+        "(other formats are written as without it); a --palette-in palette keeps its "
+        "entries and order.")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file written (a file that fails has "
         "its error line only): input, output (- for stdout, then format: the --format "

@@ -216,9 +216,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         when the result would be larger than the input file.
     optimize : bool
         Spend more time encoding a PNG for a smaller file (several row filters
-        and zlib strategies tried; the palette may be reordered and unused
+        and zlib strategies tried; a fitted palette may be reordered and unused
         entries dropped, so the file's palette order can differ from
-        ``palette_out``'s); an animation's GIF or APNG encoder takes it too.
+        ``palette_out``'s, but a ``palette_in`` palette keeps its entries and
+        order); an animation's GIF or APNG encoder takes it too.
         Other formats are written as without it.
     palette : {"global", "per-frame"}
         For an animation: one palette fitted on all frames (default: no
@@ -348,7 +349,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     with (errors_shown(out, shown),
           _threads.beside(lambda: (result.psnr, result.delta_e), here=small) as metrics):
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
-                                  _gif_timing(loaded, out), loaded.dpi)
+                                  _gif_timing(loaded, out), loaded.dpi,
+                                  given=job.palette is not None)
         data = _apng_timing(loaded, out, data)
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown))
@@ -495,25 +497,30 @@ def output_kind(path: Path, shown: ShownOutput | None = None) -> str:
 
 
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
-            gif_timing: dict[str, Any], dpi: tuple[float, float] | None = None
-            ) -> tuple[bytes, bool]:
+            gif_timing: dict[str, Any], dpi: tuple[float, float] | None = None,
+            given: bool = False) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
     :func:`_gif_timing`), with the input's resolution ``dpi`` where the format holds it
     (:func:`~quantize.io.held_dpi`: PNG, JPEG, TIFF), and whether ``optimize`` acted on
-    them (only an indexed PNG's encoder takes it)."""
+    them (only an indexed PNG's encoder takes it). ``given``: the result is mapped onto
+    a given palette (``palette_in``, or a batch's shared one), whose entries and order
+    ``optimize`` keeps."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
         # The palette keeps its order (a palette_out file's entry i is the image's entry
         # i, or i + 1 after the entry of fully transparent pixels, which comes first, as
-        # in most palettes that have one) unless optimize asks for the smallest file.
+        # in most palettes that have one) unless optimize asks for the smallest file of
+        # a fitted palette: a given one keeps its entries and order, unused ones too.
+        # Optimize reorders from the default file's order, which it also tries, so
+        # that its file is never the larger.
         indices = result.indices
-        if result.transparent_index is not None and not optimize:
+        if result.transparent_index is not None:
             indices, full = _transparent_first(indices, full)
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
         small = indices.size <= _SMALLEST_PNG_MAX_PIXELS
         data = encode_indexed_png(indices, full[:, :3], alpha, optimize=optimize,
-                                  reorder=optimize,
+                                  reorder=optimize and not given,
                                   level=DEFAULT_LEVEL if small else _LARGE_PNG_LEVEL,
                                   dpi=held_dpi(dpi, "PNG"))
         return data, optimize
@@ -521,8 +528,14 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # its partial alpha is said by _warn_alpha_loss in the command's words; the palette
         # keeps its order and entries (Pillow's writer renumbered a small image's, dropping
         # those no pixel takes), the image is not interlaced and its codes start at the
-        # fewest bits its entries take (Pillow's at 8): 4-14 % smaller on photos
-        return encode_indexed_gif(*result._gif_entries(full), **gif_timing), False
+        # fewest bits its entries take (Pillow's at 8): 4-14 % smaller on photos. The
+        # entry of transparent pixels comes first, as in a PNG (the LZW codes are as
+        # many): a given palette whose transparent entry is its first keeps every index,
+        # and a palette_out file given back gives the same GIF.
+        indices, palette, clear = result._gif_entries(full)
+        if clear is not None and clear == result.transparent_index:
+            (indices, palette), clear = _transparent_first(indices, palette), 0
+        return encode_indexed_gif(indices, palette, clear, **gif_timing), False
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
     held = held_dpi(dpi, fmt)

@@ -20,7 +20,7 @@ import numpy as np
 
 from .._validation import check_bool, check_int, check_path, shown_number
 from ..colors import color_histogram, merge_colors
-from ..io import DEFAULT_MAX_PIXELS, load_image
+from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, load_image
 from .fit import DEFAULT_COLORS, check_histogram, fit_palette, warn_few_colors
 from .options import check_reduce_options
 from .result import MAX_PALETTE
@@ -62,13 +62,14 @@ colours (16 by default); expected n_colors
 
 
 def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
-                  max_pixels: int | None = DEFAULT_MAX_PIXELS, *, transparency: bool = False
+                  max_pixels: int | None = DEFAULT_MAX_PIXELS, *, transparency: bool = False,
+                  binary_alpha: bool = False
                   ) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, bool]:
     """Draw ``n`` visible pixels of an image uniformly, with replacement, as a histogram.
 
     An animation's pixels are drawn from all its frames; as an animation mapped
     onto a given palette is written with binary transparency, only its opaque
-    pixels (alpha >= 128) are drawn, as RGB.
+    pixels (alpha >= 128) are drawn, as RGB. So are a still's with ``binary_alpha``.
 
     Parameters
     ----------
@@ -83,6 +84,12 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
     transparency : bool
         Also return whether the image has transparent pixels, which take a
         palette entry of their own (pass it to :func:`fit_shared_palette`).
+    binary_alpha : bool
+        Draw a still's pixels with the alpha a GIF holds, as
+        :func:`~quantize.reduce.reduce_file` fits a .gif's colours: below
+        :data:`~quantize.io.GIF_ALPHA_THRESHOLD` transparent, the rest opaque; for
+        a palette whose every image is written as a GIF, which would make its
+        translucent entries opaque or leave them out.
 
     Returns
     -------
@@ -102,11 +109,12 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
         If the image cannot be read.
     ValueError, TypeError
         For ``n`` below 1, a ``seed`` NumPy does not take, or a
-        ``transparency`` that is not a bool.
+        ``transparency`` or ``binary_alpha`` that is not a bool.
     """
     path = check_path(path, "path")
     n = check_int(n, "n", minimum=1)
     transparency = check_bool(transparency, "transparency")  # "no" would ask for a third value
+    binary_alpha = check_bool(binary_alpha, "binary_alpha")
     try:  # one Generator, the same stream the helpers drew from the seed
         rng = np.random.default_rng(seed)
     except (TypeError, ValueError) as exc:  # NumPy's messages name no parameter
@@ -117,18 +125,23 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
     if count_frames(path) > 1:
         colors, counts, transparent = _sample_animation(path, n, rng, max_pixels)
     else:
-        colors, counts, transparent = _sample_still(path, n, rng, max_pixels)
+        colors, counts, transparent = _sample_still(path, n, rng, max_pixels, binary_alpha)
     return (colors, counts, transparent) if transparency else (colors, counts)
 
 
 def _sample_still(path: str | os.PathLike[str], n: int, seed: Any,
-                  max_pixels: int | None) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Draw ``n`` visible pixels of a still image (with their alpha when some is translucent)."""
+                  max_pixels: int | None, binary_alpha: bool
+                  ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Draw ``n`` visible pixels of a still image (with their alpha when some is translucent;
+    with ``binary_alpha``, that alpha made 0 or 255 first, as a GIF holds it)."""
     image = load_image(path, max_pixels=max_pixels)
-    transparent = image.alpha is not None and bool((image.alpha == 0).any())
+    held = image.alpha
+    if held is not None and binary_alpha:
+        held = np.where(held < GIF_ALPHA_THRESHOLD, 0, 255).astype(np.uint8)
+    transparent = held is not None and bool((held == 0).any())
     pixels = image.rgb.reshape(-1, 3)
-    if image.alpha is not None:
-        alpha = image.alpha.reshape(-1, 1)
+    if held is not None:
+        alpha = held.reshape(-1, 1)
         visible = alpha.ravel() > 0
         translucent = (alpha[visible] < 255).any()
         pixels = (np.hstack([pixels, alpha]) if translucent else pixels)[visible]
