@@ -1480,15 +1480,52 @@ def test_a_cut_png_with_a_damaged_text_chunk_is_said_by_its_error_alone(tmp_path
 
 def test_colours_given_first_as_pngquant_takes_them_get_a_hint(photo, tmp_path,
                                                                monkeypatch):
-    # "64: no such file", with no word of -k, while photo.png was reduced to 16 colours.
+    # "64: no such file", with no word of -k, while photo.png was reduced to 16 colours;
+    # then with the hint, but after photo.k16.png was written: a usage mistake, refused
+    # before any work.
     monkeypatch.chdir(tmp_path)
     result = run("64", "photo.png", "-q")
-    assert (result.exit_code, result.stderr) == (
-        1, "quantize: error: 64: no such file; did you mean -k 64?\n")
-    assert (tmp_path / "photo.k16.png").exists()  # the others are written, as for any file
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "quantize: error: 64: no such file; did you mean -k 64?\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
     Path("8").write_bytes(b"not an image")  # a file of that name: its own error, no hint
     assert one_error_line(run("8", "-q")) == "quantize: error: 8: not an image Pillow can identify"
     assert one_error_line(run("x64", "-q")) == "quantize: error: x64: no such file"
+
+
+@pytest.mark.parametrize("args, line", [
+    # pngquant's "pngquant 16 file" beside -o: "-o/--output names one file but 2 inputs
+    # were given; use --ext", which blamed -o for a number meant as -k
+    (["16", "photo.png", "-o", "out.png"], "16: no such file; did you mean -k 16?"),
+    (["photo.png", "16", "-o", "out.png"], "16: no such file; did you mean -k 16?"),
+    (["photo.png", "--dither", "ordered", "-o", "out.png"],
+     "ordered: no such file; --dither takes no method: quantize dithers by Floyd-Steinberg "
+     "error diffusion only, its strength written --dither=LEVEL (0 to 1)"),
+    (["photo.png", "--dither", "0.5", "-o", "out.png"],
+     "0.5: no such file; a dithering strength is written --dither=0.5"),
+    # photo.k4.png was written, then "ordered: no such file" and exit 1
+    (["photo.png", "-k", "4", "--dither", "floyd"],
+     "floyd: no such file; --dither takes no method: quantize dithers by Floyd-Steinberg "
+     "error diffusion only, its strength written --dither=LEVEL (0 to 1)"),
+    (["photo.png", "-k", "4", "16"], "16: no such file; did you mean -k 16?"),
+])
+def test_an_option_value_read_as_an_input_is_refused_before_any_work(photo, tmp_path,
+                                                                      monkeypatch, args, line):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"quantize: error: {line}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
+def test_a_word_after_dither_that_names_a_file_is_an_input(photo, tmp_path, monkeypatch):
+    # --dither is a flag: a file named "ordered" is an input like any other
+    monkeypatch.chdir(tmp_path)
+    Path("ordered").write_bytes(b"not an image")
+    result = run("photo.png", "--dither", "ordered", "-k", "4", "-q")
+    assert (result.exit_code, result.stderr) == (
+        1, "quantize: error: ordered: not an image Pillow can identify\n")
+    assert (tmp_path / "photo.k4.png").exists()
 
 
 def test_the_ext_help_names_the_default_extension_of_an_animation(tmp_path, monkeypatch):

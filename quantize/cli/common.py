@@ -1633,12 +1633,19 @@ class DitherLevelCommand(Command):
         return super().parse_args(ctx, rewritten)
 
 
+def arguments_given(ctx: Any, *, before_dashes: bool = False) -> tuple[str, ...]:
+    """The sub-command's arguments as they were typed, before any was parsed or rewritten
+    (``--dither=LEVEL``), those up to ``--`` alone with ``before_dashes``; none when it was
+    called otherwise."""
+    given = tuple(ctx.meta.get(_GIVEN_ARGS, ()))
+    return tuple(_before_dashes(given)) if before_dashes else given
+
+
 def command_line(ctx: Any, name: str) -> str:
     """The sub-command ``name`` as it was typed, quoted for a POSIX shell:
     ``quantize batch 'my photos' -o out -k 8`` (a name holding a byte that is not UTF-8
     or a control character in bash's ``$'...'`` form: :func:`~quantize.names.shell_quoted`)."""
-    given = ctx.meta.get(_GIVEN_ARGS, ())
-    return " ".join(map(shell_quoted, ["quantize", name, *given]))
+    return " ".join(map(shell_quoted, ["quantize", name, *arguments_given(ctx)]))
 
 
 def dither_strength(flag: bool, level: str | None) -> float | None:

@@ -21,6 +21,7 @@ when stopped by SIGTERM.
 # Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import dataclasses
+import itertools
 import os
 import re
 import sys
@@ -64,6 +65,7 @@ from .common import (
     Scratch,
     SeedOption,
     app,
+    arguments_given,
     as_flags,
     check_palette_mode_alone,
     dither_strength,
@@ -132,6 +134,7 @@ when they differ.
 @app.command("reduce", epilog=_EPILOG, cls=DitherLevelCommand,
              short_help="Reduce the colours of images (one file or many) by k-means.")
 def reduce_command(
+    ctx: typer.Context,
     inputs: Annotated[list[Path], typer.Argument(
         metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, BMP, ...: "
         "any Pillow reads; turned upright by their EXIF orientation, converted to sRGB by "
@@ -227,8 +230,7 @@ def reduce_command(
     """Reduce the colours of images by k-means on their distinct colours."""
     from ..reduce import check_reduce_options
 
-    if dither:
-        _check_no_strength_among(inputs)
+    _refuse_option_values_as_inputs(inputs, dither, arguments_given(ctx, before_dashes=True))
     files = _plan_files(inputs, output, ext, palette_out)
     suffix = _stdout_suffix(stdout_format, files, ext)
     if quiet and as_json:
@@ -502,16 +504,38 @@ def _read_files(files: Sequence[_File], palette_in: Any) -> list[tuple[Any, str]
     return read
 
 
-def _check_no_strength_among(inputs: Sequence[Path]) -> None:
-    """Refuse ``--dither 0.5``: the number is read as a file, and the dither as full strength."""
+def _refuse_option_values_as_inputs(inputs: Sequence[Path], dither: bool,
+                                    given: Sequence[str]) -> None:
+    """Refuse, before any work and before the count of inputs is held against ``-o``, an
+    input that names no file and reads as an option's value (usage errors): a strength
+    after ``--dither`` (``--dither 0.5``, then read as full strength), a word after it
+    (``--dither ordered``: it takes none), or a whole number (``reduce 16 a.png``, as
+    pngquant takes the colours: :func:`_colors_hint`). ``given``: the arguments typed
+    before ``--``.
+    """
+    after_dither = {value for flag, value in itertools.pairwise(given)
+                    if flag == "--dither"}
     for p in inputs:
-        try:
-            float(str(p))
-        except ValueError:
+        name = str(p)
+        if os.path.lexists(name):
             continue
-        if not p.exists():
-            fail(f"{p}: no such file; a dithering strength is written --dither={p}",
+        if dither and _reads_as_number(name):
+            fail(f"{name}: no such file; a dithering strength is written --dither={name}",
                  USAGE_ERROR)
+        if name in after_dither:
+            fail(printable_line(f"{name}: no such file; --dither takes no method: quantize "
+                                "dithers by Floyd-Steinberg error diffusion only, its "
+                                "strength written --dither=LEVEL (0 to 1)"), USAGE_ERROR)
+        if hint := _colors_hint(name):
+            fail(f"{name}: no such file{hint}", USAGE_ERROR)
+
+
+def _reads_as_number(name: str) -> bool:
+    try:
+        float(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _colors_hint(name: str) -> str:
@@ -1409,8 +1433,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
         say(printable_line(f"quantize: error: {f.input}: {reason}"
-                           f"{folder_hint(f.input, 'reduce', *to_batch)}"
-                           f"{_colors_hint(f.input)}"), err=True)
+                           f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
         return
     if show == "quiet":
         return
