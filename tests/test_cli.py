@@ -1864,6 +1864,33 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "--nofs: no such option; did you mean --no-dither? (see 'quantize reduce --help')"),
     (["reduce", "a.png", "--floyd=0.5"],
      "--floyd: no such option; did you mean --dither? (see 'quantize reduce --help')"),
+    # pngquant's --ordered turns its dithering off, as --nofs; ImageMagick's ordered
+    # dithering and pngquant's --posterize have no counterpart: proposed nothing before
+    (["reduce", "a.png", "--ordered"],
+     "--ordered: no such option; quantize has no ordered dithering (pngquant's --ordered "
+     "turns dithering off); did you mean --no-dither? (see 'quantize reduce --help')"),
+    (["segment", "a.png", "--ordered"],
+     "--ordered: no such option; quantize has no ordered dithering (pngquant's --ordered "
+     "turns dithering off) (see 'quantize segment --help')"),
+    (["batch", "in", "-o", "out", "--ordered-dither", "o8x8"],
+     "--ordered-dither: no such option; quantize has no ordered dithering (see 'quantize "
+     "batch --help')"),
+    (["reduce", "a.png", "--posterize", "4"],
+     "--posterize: no such option; quantize has no setting for colours of fewer bits (see "
+     "'quantize reduce --help')"),
+    # a palette to map onto: pngquant's and ImageMagick's --map, ImageMagick's -remap (with
+    # one dash: read as -r), gifsicle's --use-colormap
+    (["reduce", "a.png", "--map", "pal.png"],
+     "--map: no such option; did you mean --palette-in? (see 'quantize reduce --help')"),
+    (["batch", "in", "-o", "out", "--remap", "pal.png"],
+     "--remap: no such option; did you mean --palette-in? (see 'quantize batch --help')"),
+    (["reduce", "a.png", "-remap", "pal.png"],
+     "-r: no such option; did you mean --palette-in? (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "--use-colormap", "pal.gif"],
+     "--use-colormap: no such option; did you mean --palette-in? (see 'quantize reduce "
+     "--help')"),
+    (["segment", "a.png", "--remap", "pal.png"],
+     "--remap: no such option (see 'quantize segment --help')"),
     (["batch", "in", "-o", "out", "--threads", "2"],
      "--threads: no such option; did you mean --jobs? (see 'quantize batch --help')"),
     (["segment", "a.png", "--outdir", "x"],
