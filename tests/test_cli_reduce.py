@@ -1528,6 +1528,31 @@ def test_a_word_after_dither_that_names_a_file_is_an_input(photo, tmp_path, monk
     assert (tmp_path / "photo.k4.png").exists()
 
 
+def test_a_full_palette_beside_transparency_says_how_to_make_room(tmp_path, monkeypatch):
+    # "use fewer colours" alone, while marking one entry transparent (rrggbb00) makes room
+    monkeypatch.chdir(tmp_path)
+    rgba = np.zeros((2, 4, 4), np.uint8)
+    rgba[0, :2] = [[255, 0, 0, 255], [0, 0, 255, 255]]  # two colours, then transparent pixels
+    Image.fromarray(rgba, "RGBA").save("sprite.png")
+    greys = [f"{i * 65793:06x}" for i in range(1, 255)]
+    Path("full.hex").write_text("\n".join(["ff0000", "0000ff", *greys]) + "\n")
+    result = run("sprite.png", "--palette-in", "full.hex", "-o", "out.png")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "quantize: error: sprite.png: --palette-in='full.hex' holds 256 colours, more than a "
+        "palette image holds: at most 255 colours (one entry is kept for the transparent "
+        "pixels, unless one of the palette's own is transparent: alpha 0, as rrggbb00 in "
+        ".hex); use fewer colours, or for a still image a .jpg/.webp/.tif output\n")
+    assert not Path("out.png").exists()
+    lines = Path("full.hex").read_text().splitlines()
+    Path("full.hex").write_text("\n".join([*lines[:-1], "ffffff00"]) + "\n")  # as it says
+    done = run("sprite.png", "--palette-in", "full.hex", "-o", "out.png")
+    assert done.exit_code == 0, done.output
+    with Image.open("out.png") as im:
+        assert (im.mode, len(im.getpalette()) // 3) == ("P", 256)
+        assert np.array_equal(np.asarray(im.convert("RGBA")), rgba)
+
+
 def test_the_ext_help_names_the_default_extension_of_an_animation(tmp_path, monkeypatch):
     # It said ".k<N> and its own extension", while an animated AVIF gives anim.k16.gif.
     from quantize.animation.sinks import ANIMATION_EXTENSIONS
@@ -3796,7 +3821,8 @@ def test_a_palette_file_too_large_for_an_animation_with_transparency_is_named(tm
     assert one_error_line(result) == (
         f"quantize: error: {src}: --palette-in={str(hex_file)!r} holds 256 colours, more "
         "than an animation with transparency holds: at most 255 colours (one entry is kept "
-        "for the transparent pixels)")
+        "for the transparent pixels, unless one of the palette's own is transparent: alpha "
+        "0, as rrggbb00 in .hex)")
     assert not (tmp_path / "out.gif").exists()
 
 

@@ -1086,9 +1086,12 @@ def test_a_palette_file_too_large_beside_the_transparent_entry_is_named(tmp_path
     src, full = tmp_path / "icon.png", tmp_path / "full.hex"
     rgba_input(src)
     full.write_text("".join(f"{i:06x}\n" for i in range(256)))
+    # and how to make room: one entry of the palette marked transparent
     with pytest.raises(ValueError, match=r"^palette_in='.*full\.hex' holds 256 colours, more "
                                          r"than a palette image holds: at most 255 colours "
-                                         r"\(one entry is kept for the transparent pixels\)"):
+                                         r"\(one entry is kept for the transparent pixels, "
+                                         r"unless one of the palette's own is transparent: "
+                                         r"alpha 0, as rrggbb00 in \.hex\)"):
         reduce_file(src, tmp_path / "out.png", palette_in=full)
     assert not (tmp_path / "out.png").exists()
 
