@@ -1705,8 +1705,9 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
     # an animation written as .webp or .tif is refused above 256, which the help left out
     ("reduce", "-k", "1..256 for .png/.gif, 1..65536 for a still .jpg/.webp/.tif (default 16; "
                      "at most 256 with --dither, and for an animation or a TIFF's pages, which "
-                     "share one palette). With --quality: the most colours allowed "
-                     "(default 256)."),
+                     "share one palette). In a .png/.gif, transparent pixels take one more "
+                     "entry, beyond K (-k 15 for 16 entries, one transparent), 256 at most in "
+                     "all. With --quality: the most colours allowed (default 256)."),
     ("reduce", "--quality", "<= Q, a number >= 0"),
     # a pngquant user's --quality 80 is a score there, a mean ΔE2000 here
     ("reduce", "--quality", "not pngquant's 0-100 score"),

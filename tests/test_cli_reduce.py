@@ -1553,6 +1553,29 @@ def test_a_full_palette_beside_transparency_says_how_to_make_room(tmp_path, monk
         assert np.array_equal(np.asarray(im.convert("RGBA")), rgba)
 
 
+@pytest.mark.parametrize("ext", [".png", ".gif"])
+def test_transparent_pixels_take_an_entry_beyond_k_as_the_help_says(tmp_path, rng, ext):
+    # -k 16 on a sprite with transparency gave 17 entries (an 8-bit PNG, a GIF table of
+    # 32) and the help did not say why; 16-entry hardware palettes need -k 15
+    helped = " ".join(run("--help").stdout.split())
+    assert ("In a .png/.gif, transparent pixels take one more entry, beyond K (-k 15 for 16 "
+            "entries, one transparent), 256 at most in all.") in helped
+    rgba = np.zeros((16, 16, 4), np.uint8)
+    rgba[:, :12, :3] = rng.integers(0, 256, (16, 12, 3))  # 192 colours, then transparent
+    rgba[:, :12, 3] = 255
+    src = tmp_path / "sprite.png"
+    Image.fromarray(rgba, "RGBA").save(src)
+    for k, entries in ((16, 17), (15, 16)):
+        out = tmp_path / f"k{k}{ext}"
+        assert run(src, "-k", k, "-o", out).exit_code == 0
+        with Image.open(out) as im:
+            colours = im.getcolors()
+            assert (im.mode, len(colours)) == ("P", entries)
+            assert im.info["transparency"] in {index for _, index in colours}
+            if ext == ".png" and k == 15:
+                assert len(im.getpalette()) == 3 * 16  # a 4-bit PNG holds them
+
+
 def test_the_ext_help_names_the_default_extension_of_an_animation(tmp_path, monkeypatch):
     # It said ".k<N> and its own extension", while an animated AVIF gives anim.k16.gif.
     from quantize.animation.sinks import ANIMATION_EXTENSIONS

@@ -168,7 +168,9 @@ def reduce_command(
         help=f"Number of colours, 1..{MAX_PALETTE} for .png/.gif, "
         f"1..{MAX_COLORS} for a still .jpg/.webp/.tif (default 16; at most {MAX_PALETTE} "
         "with --dither, and for an animation or a TIFF's pages, which share one "
-        f"palette). With --quality: the most colours allowed (default {MAX_PALETTE}).",
+        "palette). In a .png/.gif, transparent pixels take one more entry, beyond K "
+        f"(-k 15 for 16 entries, one transparent), {MAX_PALETTE} at most in all. With "
+        f"--quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
