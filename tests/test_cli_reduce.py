@@ -1007,9 +1007,7 @@ def test_a_cut_exif_is_said_ignored_in_one_line(tmp_path, suffix):
     assert result.stderr.splitlines() == [
         f"quantize: warning: {src}: its EXIF data is damaged (its first directory, of 2 tags, "
         "ends at byte 38, past its end, at byte 28); the image is read as stored, as no "
-        "orientation read before the damage turns it",
-        f"quantize: warning: {src}: -k/--colors=2 but the image has only 1 distinct colour; "
-        "returning it"]
+        "orientation read before the damage turns it"]  # -k 2 of one colour: a note, not with -q
 
 
 def test_pillows_bare_truncated_file_read_of_exif_is_said_of_the_tag(tmp_path):
@@ -1025,7 +1023,7 @@ def test_pillows_bare_truncated_file_read_of_exif_is_said_of_the_tag(tmp_path):
         f"quantize: warning: {src}: its EXIF data is damaged (the value of tag 271 (Make), 10 "
         "bytes at byte 100, runs past the end of the EXIF data, at byte 26); that tag is "
         "ignored; no orientation is read, so the image is read as stored")
-    assert len(result.stderr.splitlines()) == 2  # and -k 2 of a one-colour image
+    assert len(result.stderr.splitlines()) == 1  # -k 2 of a one-colour image: a note, not with -q
     assert (tmp_path / "out.png").exists()
 
 
@@ -1715,14 +1713,20 @@ def test_palette_out_never_overwrites_the_palette_in_file(photo, two_frame_gif, 
     assert pal.read_text() == text and not out.exists()
 
 
-def test_few_colours_warn_on_stderr(tmp_path):
+def test_few_colours_are_a_note_under_the_files_line(tmp_path):
+    # A warning, even with -q, for a lossless result, which is good news
     src = tmp_path / "two.png"
     Image.fromarray(np.array([[[0, 0, 0], [255, 255, 255]]], np.uint8)).save(src)
     result = run(src, "-k", 8, "-o", tmp_path / "o.png")
     assert result.exit_code == 0
-    assert (f"quantize: warning: {src}: -k/--colors=8 but the image has only 2 distinct "
-            "colours") in result.stderr
-    assert "lossless" in result.stdout
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 'o.png'}: 2 colours, lossless")
+    assert unnoted(result.stderr) == ""
+    assert result.stderr.splitlines()[0] == (
+        f"quantize: note: {src}: -k/--colors=8 but the image has only 2 distinct colours; "
+        "returning those 2")
+    for shown in ("-q", "--json"):  # --json's object holds k and n_colors
+        quiet = run(src, "-k", 8, "-o", tmp_path / "o.png", "--force", shown)
+        assert (quiet.exit_code, quiet.stderr) == (0, "")
 
 
 def test_help_shows_examples_and_exit_codes():
@@ -2715,8 +2719,7 @@ def test_skip_if_larger_to_stdout_names_no_scratch_file(jpeg_of_noise):
     result = runner.invoke(app, ["reduce", "-", "-k", "256", "--skip-if-larger"],
                            input=jpeg_of_noise.read_bytes())
     assert result.exit_code == 98 and result.stdout_bytes == b""
-    warning, error = result.stderr.splitlines()  # the file's warning is kept with its error
-    assert warning.startswith("quantize: warning: -: -k/--colors=256 but the image has only ")
+    (error,) = result.stderr.splitlines()  # no note of the colours of a result not kept
     assert error.startswith("quantize: error: -: result (")
 
 
@@ -3388,24 +3391,28 @@ def test_skip_if_larger_keeps_nothing_and_exits_98(jpeg_of_noise, tmp_path):
     out = tmp_path / "skipped.png"
     result = run(jpeg_of_noise, "-k", 256, "-o", out, "--skip-if-larger")
     assert result.exit_code == 98
-    warning, error = result.stderr.splitlines()
-    assert "but the image has only" in warning and "is larger than the input" in error
+    (error,) = result.stderr.splitlines()  # no note of the colours of a result not kept
+    assert "is larger than the input" in error
     assert not out.exists() and not list(tmp_path.glob(".*.part"))
     small = run(jpeg_of_noise, "-k", 2, "-o", tmp_path / "small.png", "--skip-if-larger")
     assert small.exit_code == 0 and (tmp_path / "small.png").exists()
 
 
 def test_skip_if_larger_still_shows_the_warnings_of_the_file(tmp_path):
-    """The warnings raised before the result was found larger were lost with the error."""
+    """The warnings raised before the result was found larger were lost with the error;
+    the note of fewer colours than asked (one here), of a result not kept, is not said."""
     src = tmp_path / "flat.png"
-    Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
-    result = run(src, "-k", 4, "-o", tmp_path / "out.png", "--skip-if-larger")
+    image = Image.new("RGBA", (4, 4), (9, 9, 9, 255))
+    image.putpixel((0, 0), (0, 0, 0, 0))
+    image.save(src)  # 89 bytes; its JPEG 638
+    result = run(src, "-k", 4, "-o", tmp_path / "out.jpg", "--skip-if-larger")
     assert result.exit_code == 98
     assert result.stderr.splitlines() == [
-        f"quantize: warning: {src}: -k/--colors=4 but the image has only 1 distinct colour; "
-        "returning it",
-        f"quantize: error: {src}: {tmp_path}/out.png: result (83 bytes) is larger than the "
-        "input (77 bytes); nothing written"]
+        f"quantize: warning: {src}: out.jpg: JPEG has no alpha, so transparent and "
+        "translucent pixels are drawn on black (the metrics are measured before that); write "
+        ".png, .webp or .tif to keep alpha",
+        f"quantize: error: {src}: {tmp_path}/out.jpg: result (638 bytes) is larger than the "
+        "input (89 bytes); nothing written"]
 
 
 @pytest.mark.parametrize("show", [[], ["--json"]], ids=["lines", "json"])
@@ -3739,7 +3746,7 @@ def test_a_non_utf8_name_is_shown_with_its_bytes_escaped(tmp_path):
     Image.new("RGB", (4, 4), (200, 0, 0)).save(tmp_path / name)
     first = run(tmp_path / name, "-k", 2)
     assert first.exit_code == 0, first.output
-    assert "quantize: warning: " in first.stderr and "bad\\xffname.png: " in first.stderr
+    assert "quantize: note: " in first.stderr and "bad\\xffname.png: " in first.stderr
     assert "bad\\xffname.k2.png: 1 colour, lossless" in first.stdout
     again = run(tmp_path / name, "-k", 2)
     assert again.exit_code == 15
@@ -3759,7 +3766,7 @@ def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_pa
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"quantize: error: {tmp_path}/bad\\nname.png: not an image Pillow can identify",
-        f"quantize: warning: {tmp_path}/esc\\x1b[31m.png: -k/--colors=16 but the image has "
+        f"quantize: note: {tmp_path}/esc\\x1b[31m.png: -k/--colors=16 but the image has "
         "only 1 distinct colour; returning it",
         f"quantize: note: {tmp_path}/esc\\x1b[31m.png: {tmp_path}/esc\\x1b[31m.k16.png (83 "
         "bytes) is larger than the input (77 bytes); --skip-if-larger keeps no such output"]
@@ -4242,16 +4249,16 @@ def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_pa
                                     "1 colour, lossless")
     assert len(result.stdout.splitlines()) == 1
     assert result.stderr.splitlines() == [
-        f"quantize: warning: {tmp_path}/x\\u202egnp.exe: -k/--colors=2 but the image has "
+        f"quantize: note: {tmp_path}/x\\u202egnp.exe: -k/--colors=2 but the image has "
         "only 1 distinct colour; returning it",
         f"quantize: note: {tmp_path}/x\\u202egnp.exe: {tmp_path}/x\\u202egnp.k2.png (84 bytes) "
         "is larger than the input (79 bytes); --skip-if-larger keeps no such output",
         f"quantize: error: {tmp_path}/a\\u2028b.png: not an image Pillow can identify"]
     hebrew = tmp_path / "\u05e9\u05dc\u05d5\u05dd.png"  # right-to-left letters stay letters
     Image.new("RGB", (2, 2), (9, 9, 9)).save(hebrew)
-    shown = runner.invoke(app, ["reduce", str(hebrew), "-k", "2", "-q", "-o", "-"])
+    shown = runner.invoke(app, ["reduce", str(hebrew), "-k", "2", "-o", "-"])
     assert shown.exit_code == 0
-    assert shown.stderr.startswith(f"quantize: warning: {hebrew}: ")
+    assert f"\nquantize: note: {hebrew}: -k/--colors=2 but" in shown.stderr
 
 
 def test_a_name_holding_the_text_of_an_escape_is_shown_as_it_is(tmp_path):

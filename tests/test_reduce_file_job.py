@@ -30,6 +30,7 @@ from quantize.reduce import (
     GIF_ALPHA_THRESHOLD,
     AlphaLossWarning,
     ColorCountWarning,
+    FewerColorsWarning,
     ReduceResult,
     ShownOutput,
     reduce_colors,
@@ -418,8 +419,9 @@ def test_few_colours_are_warned_of_with_the_n_colors_asked(tmp_path, out):
         warnings.simplefilter("always")
         record = reduce_file(src, tmp_path / out, n_colors=256)
     assert [(w.category, str(w.message)) for w in caught] == [(
-        ColorCountWarning,
+        FewerColorsWarning,  # a ColorCountWarning, which the command line says as a note
         "n_colors=256 but the image has only 3 distinct colours; returning those 3")]
+    assert issubclass(FewerColorsWarning, ColorCountWarning)
     assert record["k"] == 3 and record["n_colors"] == 256
 
 
@@ -1326,8 +1328,8 @@ def test_file_job_warnings_point_at_the_callers_line(tmp_path):
         segment_file(tmp_path / "a.png", tmp_path / "seg", n_clusters=2, seed=0)
         segment_file(tmp_path / "still.png", tmp_path / "seg1", n_clusters=2, seed=0)  # 1 colour
     assert sorted(type(w.message).__name__ for w in caught) == [
-        "AlphaIgnoredWarning", "AlphaLossWarning", "ClusterCountWarning", "ColorCountWarning",
-        "ColorCountWarning", "FirstFrameWarning", "RegionCountWarning"]
+        "AlphaIgnoredWarning", "AlphaLossWarning", "ClusterCountWarning", "FewerColorsWarning",
+        "FewerColorsWarning", "FirstFrameWarning", "RegionCountWarning"]
     assert {w.filename for w in caught} == {__file__}
 
 

@@ -1130,6 +1130,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.results import file_result
     from ..errors import PaletteInWarning
     from ..io import parts_listed_once
+    from ..reduce import FewerColorsWarning
 
     with Scratch() as scratch:
         staged = [_stage(f, scratch, options, stdout_suffix) for f in files]
@@ -1138,7 +1139,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                                                     stdout_suffix is not None), (src, out),
                                       options if palette is None
                                       else {**options, "palette_out": palette}),
-                      {"format_advice": True, "said_once": said_once})
+                      {"format_advice": True, "said_once": said_once,
+                       "notes": (FewerColorsWarning,)})
                  for f, (src, out, palette) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written
@@ -1423,7 +1425,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     """One line for the file: the summary (stderr when stdout carries the image), or the error.
 
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`),
-    and with a line a note of an output larger than its input (:func:`_larger_note`).
+    and with a line the notes of the job (fewer distinct colours than asked, all kept: good
+    news, no warning) and of an output larger than its input (:func:`_larger_note`).
     The record of an image written to stdout has ``output`` "-" and, after it, ``format``:
     the ``--format`` name of ``stdout_suffix``, the format of the bytes written (the
     scratch file's extension).
@@ -1439,7 +1442,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         return
     if show == "quiet":
         return
-    record = {k: v for k, v in result.record.items() if k != "warnings"}
+    record = {k: v for k, v in result.record.items() if k not in ("warnings", "notes")}
     record["input"] = f.input  # not the copy of stdin or of a pipe that was read
     if f.to_stdout and stdout_suffix is not None:
         record = _stdout_record(record, stdout_suffix)
@@ -1451,7 +1454,11 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     else:
         line = printable_line(_summary(record, quality))
     say(line, err=f.to_stdout)
-    if show == "lines" and made_larger(record):  # --json's rows hold both sizes
+    if show != "lines":  # --json's rows hold k and n_colors, and both sizes
+        return
+    for message in result.record.get("notes", ()):
+        note(f.input, as_flags(message))
+    if made_larger(record):
         note(f.input, _larger_note(record))  # pngquant users count on --skip-if-larger
 
 
