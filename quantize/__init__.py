@@ -127,7 +127,7 @@ _WARNINGS = {
     "palette_files": ("PaletteFormatWarning", "TransparentIndexWarning"),
     "pixel_kmeans": ("ClusterCountWarning",),
     "png": ("DamagedChunkWarning",),
-    "reduce.fit": ("ColorCountWarning",),
+    "reduce.fit": ("ColorCountWarning", "FewerColorsWarning"),
     "segment": ("RegionCountWarning",),
 }
 _WARNING_MODULE = {name: module for module, names in _WARNINGS.items() for name in names}

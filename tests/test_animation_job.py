@@ -1067,7 +1067,8 @@ def test_256_given_colours_beside_transparency_are_refused_where_frames_are_pale
     with pytest.raises(ValueError, match=r"^palette_in holds 256 colours, more than an "
                                          r"animation with transparency holds: at most 255 "
                                          r"colours \(one entry is kept for the transparent "
-                                         r"pixels\)$"):
+                                         r"pixels, unless one of the palette's own is "
+                                         r"transparent: alpha 0, as rrggbb00 in \.hex\)$"):
         reduce_animation_file(src, tmp_path / name, palette_in=greys)
     assert not (tmp_path / name).exists()
 

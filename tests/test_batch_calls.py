@@ -13,7 +13,13 @@ import pytest
 from PIL import Image
 
 from quantize import _threads
-from quantize.batch.calls import Call, attached_warnings, call_with_warnings, run_isolated
+from quantize.batch.calls import (
+    Call,
+    attached_warnings,
+    call_with_warnings,
+    recorded_call,
+    run_isolated,
+)
 from quantize.errors import ExitCode, ImageReadError, OutputError, QualityError
 from quantize.io import DamagedChunkWarning, load_image
 
@@ -539,3 +545,26 @@ def test_pillows_warnings_of_a_tag_skipped_are_said_in_words_of_our_own(pillow_s
     said = warnings.WarningMessage(UserWarning(pillow_said), UserWarning,
                                    TiffImagePlugin.__file__, 1)
     assert warning_lines([said]) == [line]
+
+
+class _Told(UserWarning):
+    pass
+
+
+def _tells(fail: bool) -> dict[str, int]:
+    warnings.warn("fewer colours, all kept", _Told, stacklevel=2)
+    warnings.warn("alpha dropped", UserWarning, stacklevel=2)
+    if fail:
+        raise ValueError("no room")
+    return {"k": 2}
+
+
+def test_notes_are_recorded_apart_from_warnings_and_dropped_with_an_error():
+    record = recorded_call(_tells, (False,), {}, format_advice=True, notes=(_Told,))
+    assert record == {"k": 2, "warnings": ["alpha dropped"],
+                      "notes": ["fewer colours, all kept"]}
+    assert recorded_call(_tells, (False,), {}, format_advice=True) == {
+        "k": 2, "warnings": ["fewer colours, all kept", "alpha dropped"]}
+    with pytest.raises(ValueError) as failed:
+        recorded_call(_tells, (True,), {}, format_advice=True, notes=(_Told,))
+    assert attached_warnings(failed.value) == ("alpha dropped",)

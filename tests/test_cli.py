@@ -1705,8 +1705,9 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
     # an animation written as .webp or .tif is refused above 256, which the help left out
     ("reduce", "-k", "1..256 for .png/.gif, 1..65536 for a still .jpg/.webp/.tif (default 16; "
                      "at most 256 with --dither, and for an animation or a TIFF's pages, which "
-                     "share one palette). With --quality: the most colours allowed "
-                     "(default 256)."),
+                     "share one palette). In a .png/.gif, transparent pixels take one more "
+                     "entry, beyond K (-k 15 for 16 entries, one transparent), 256 at most in "
+                     "all. With --quality: the most colours allowed (default 256)."),
     ("reduce", "--quality", "<= Q, a number >= 0"),
     # a pngquant user's --quality 80 is a score there, a mean ΔE2000 here
     ("reduce", "--quality", "not pngquant's 0-100 score"),
@@ -1866,6 +1867,34 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "--nofs: no such option; did you mean --no-dither? (see 'quantize reduce --help')"),
     (["reduce", "a.png", "--floyd=0.5"],
      "--floyd: no such option; did you mean --dither? (see 'quantize reduce --help')"),
+    # pngquant's --ordered turns its dithering off, as --nofs; ImageMagick's ordered
+    # dithering is --dither=ordered; pngquant's --posterize has no counterpart: proposed
+    # nothing before
+    (["reduce", "a.png", "--ordered"],
+     "--ordered: no such option; pngquant's --ordered turns dithering off (quantize's "
+     "ordered dithering is --dither=ordered); did you mean --no-dither? (see 'quantize "
+     "reduce --help')"),
+    (["segment", "a.png", "--ordered"],
+     "--ordered: no such option (see 'quantize segment --help')"),
+    (["batch", "in", "-o", "out", "--ordered-dither", "o8x8"],
+     "--ordered-dither: no such option; quantize's ordered dithering is --dither=ordered "
+     "(see 'quantize batch --help')"),
+    (["reduce", "a.png", "--posterize", "4"],
+     "--posterize: no such option; quantize has no setting for colours of fewer bits (see "
+     "'quantize reduce --help')"),
+    # a palette to map onto: pngquant's and ImageMagick's --map, ImageMagick's -remap (with
+    # one dash: read as -r), gifsicle's --use-colormap
+    (["reduce", "a.png", "--map", "pal.png"],
+     "--map: no such option; did you mean --palette-in? (see 'quantize reduce --help')"),
+    (["batch", "in", "-o", "out", "--remap", "pal.png"],
+     "--remap: no such option; did you mean --palette-in? (see 'quantize batch --help')"),
+    (["reduce", "a.png", "-remap", "pal.png"],
+     "-r: no such option; did you mean --palette-in? (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "--use-colormap", "pal.gif"],
+     "--use-colormap: no such option; did you mean --palette-in? (see 'quantize reduce "
+     "--help')"),
+    (["segment", "a.png", "--remap", "pal.png"],
+     "--remap: no such option (see 'quantize segment --help')"),
     (["batch", "in", "-o", "out", "--threads", "2"],
      "--threads: no such option; did you mean --jobs? (see 'quantize batch --help')"),
     (["segment", "a.png", "--outdir", "x"],

@@ -1009,9 +1009,7 @@ def test_a_cut_exif_is_said_ignored_in_one_line(tmp_path, suffix):
     assert result.stderr.splitlines() == [
         f"quantize: warning: {src}: its EXIF data is damaged (its first directory, of 2 tags, "
         "ends at byte 38, past its end, at byte 28); the image is read as stored, as no "
-        "orientation read before the damage turns it",
-        f"quantize: warning: {src}: -k/--colors=2 but the image has only 1 distinct colour; "
-        "returning it"]
+        "orientation read before the damage turns it"]  # -k 2 of one colour: a note, not with -q
 
 
 def test_pillows_bare_truncated_file_read_of_exif_is_said_of_the_tag(tmp_path):
@@ -1027,7 +1025,7 @@ def test_pillows_bare_truncated_file_read_of_exif_is_said_of_the_tag(tmp_path):
         f"quantize: warning: {src}: its EXIF data is damaged (the value of tag 271 (Make), 10 "
         "bytes at byte 100, runs past the end of the EXIF data, at byte 26); that tag is "
         "ignored; no orientation is read, so the image is read as stored")
-    assert len(result.stderr.splitlines()) == 2  # and -k 2 of a one-colour image
+    assert len(result.stderr.splitlines()) == 1  # -k 2 of a one-colour image: a note, not with -q
     assert (tmp_path / "out.png").exists()
 
 
@@ -1482,15 +1480,99 @@ def test_a_cut_png_with_a_damaged_text_chunk_is_said_by_its_error_alone(tmp_path
 
 def test_colours_given_first_as_pngquant_takes_them_get_a_hint(photo, tmp_path,
                                                                monkeypatch):
-    # "64: no such file", with no word of -k, while photo.png was reduced to 16 colours.
+    # "64: no such file", with no word of -k, while photo.png was reduced to 16 colours;
+    # then with the hint, but after photo.k16.png was written: a usage mistake, refused
+    # before any work.
     monkeypatch.chdir(tmp_path)
     result = run("64", "photo.png", "-q")
-    assert (result.exit_code, result.stderr) == (
-        1, "quantize: error: 64: no such file; did you mean -k 64?\n")
-    assert (tmp_path / "photo.k16.png").exists()  # the others are written, as for any file
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "quantize: error: 64: no such file; did you mean -k 64?\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
     Path("8").write_bytes(b"not an image")  # a file of that name: its own error, no hint
     assert one_error_line(run("8", "-q")) == "quantize: error: 8: not an image Pillow can identify"
     assert one_error_line(run("x64", "-q")) == "quantize: error: x64: no such file"
+
+
+@pytest.mark.parametrize("args, line", [
+    # pngquant's "pngquant 16 file" beside -o: "-o/--output names one file but 2 inputs
+    # were given; use --ext", which blamed -o for a number meant as -k
+    (["16", "photo.png", "-o", "out.png"], "16: no such file; did you mean -k 16?"),
+    (["photo.png", "16", "-o", "out.png"], "16: no such file; did you mean -k 16?"),
+    (["photo.png", "--dither", "ordered", "-o", "out.png"],
+     "ordered: no such file; did you mean --dither=ordered?"),
+    (["photo.png", "--dither", "0.5", "-o", "out.png"],
+     "0.5: no such file; a dithering strength is written --dither=0.5"),
+    # photo.k4.png was written, then "ordered: no such file" and exit 1
+    (["photo.png", "-k", "4", "--dither", "floyd"],
+     "floyd: no such file; --dither takes a strength or ordered, written --dither=LEVEL (0 "
+     "to 1) or --dither=ordered"),
+    (["photo.png", "-k", "4", "16"], "16: no such file; did you mean -k 16?"),
+])
+def test_an_option_value_read_as_an_input_is_refused_before_any_work(photo, tmp_path,
+                                                                      monkeypatch, args, line):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"quantize: error: {line}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
+def test_a_word_after_dither_that_names_a_file_is_an_input(photo, tmp_path, monkeypatch):
+    # --dither is a flag: a file named "ordered" is an input like any other
+    monkeypatch.chdir(tmp_path)
+    Path("ordered").write_bytes(b"not an image")
+    result = run("photo.png", "--dither", "ordered", "-k", "4", "-q")
+    assert (result.exit_code, result.stderr) == (
+        1, "quantize: error: ordered: not an image Pillow can identify\n")
+    assert (tmp_path / "photo.k4.png").exists()
+
+
+def test_a_full_palette_beside_transparency_says_how_to_make_room(tmp_path, monkeypatch):
+    # "use fewer colours" alone, while marking one entry transparent (rrggbb00) makes room
+    monkeypatch.chdir(tmp_path)
+    rgba = np.zeros((2, 4, 4), np.uint8)
+    rgba[0, :2] = [[255, 0, 0, 255], [0, 0, 255, 255]]  # two colours, then transparent pixels
+    Image.fromarray(rgba, "RGBA").save("sprite.png")
+    greys = [f"{i * 65793:06x}" for i in range(1, 255)]
+    Path("full.hex").write_text("\n".join(["ff0000", "0000ff", *greys]) + "\n")
+    result = run("sprite.png", "--palette-in", "full.hex", "-o", "out.png")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "quantize: error: sprite.png: --palette-in='full.hex' holds 256 colours, more than a "
+        "palette image holds: at most 255 colours (one entry is kept for the transparent "
+        "pixels, unless one of the palette's own is transparent: alpha 0, as rrggbb00 in "
+        ".hex); use fewer colours, or for a still image a .jpg/.webp/.tif output\n")
+    assert not Path("out.png").exists()
+    lines = Path("full.hex").read_text().splitlines()
+    Path("full.hex").write_text("\n".join([*lines[:-1], "ffffff00"]) + "\n")  # as it says
+    done = run("sprite.png", "--palette-in", "full.hex", "-o", "out.png")
+    assert done.exit_code == 0, done.output
+    with Image.open("out.png") as im:
+        assert (im.mode, len(im.getpalette()) // 3) == ("P", 256)
+        assert np.array_equal(np.asarray(im.convert("RGBA")), rgba)
+
+
+@pytest.mark.parametrize("ext", [".png", ".gif"])
+def test_transparent_pixels_take_an_entry_beyond_k_as_the_help_says(tmp_path, rng, ext):
+    # -k 16 on a sprite with transparency gave 17 entries (an 8-bit PNG, a GIF table of
+    # 32) and the help did not say why; 16-entry hardware palettes need -k 15
+    helped = " ".join(run("--help").stdout.split())
+    assert ("In a .png/.gif, transparent pixels take one more entry, beyond K (-k 15 for 16 "
+            "entries, one transparent), 256 at most in all.") in helped
+    rgba = np.zeros((16, 16, 4), np.uint8)
+    rgba[:, :12, :3] = rng.integers(0, 256, (16, 12, 3))  # 192 colours, then transparent
+    rgba[:, :12, 3] = 255
+    src = tmp_path / "sprite.png"
+    Image.fromarray(rgba, "RGBA").save(src)
+    for k, entries in ((16, 17), (15, 16)):
+        out = tmp_path / f"k{k}{ext}"
+        assert run(src, "-k", k, "-o", out).exit_code == 0
+        with Image.open(out) as im:
+            colours = im.getcolors()
+            assert (im.mode, len(colours)) == ("P", entries)
+            assert im.info["transparency"] in {index for _, index in colours}
+            if ext == ".png" and k == 15:
+                assert len(im.getpalette()) == 3 * 16  # a 4-bit PNG holds them
 
 
 def test_the_ext_help_names_the_default_extension_of_an_animation(tmp_path, monkeypatch):
@@ -1632,14 +1714,20 @@ def test_palette_out_never_overwrites_the_palette_in_file(photo, two_frame_gif, 
     assert pal.read_text() == text and not out.exists()
 
 
-def test_few_colours_warn_on_stderr(tmp_path):
+def test_few_colours_are_a_note_under_the_files_line(tmp_path):
+    # A warning, even with -q, for a lossless result, which is good news
     src = tmp_path / "two.png"
     Image.fromarray(np.array([[[0, 0, 0], [255, 255, 255]]], np.uint8)).save(src)
     result = run(src, "-k", 8, "-o", tmp_path / "o.png")
     assert result.exit_code == 0
-    assert (f"quantize: warning: {src}: -k/--colors=8 but the image has only 2 distinct "
-            "colours") in result.stderr
-    assert "lossless" in result.stdout
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 'o.png'}: 2 colours, lossless")
+    assert unnoted(result.stderr) == ""
+    assert result.stderr.splitlines()[0] == (
+        f"quantize: note: {src}: -k/--colors=8 but the image has only 2 distinct colours; "
+        "returning those 2")
+    for shown in ("-q", "--json"):  # --json's object holds k and n_colors
+        quiet = run(src, "-k", 8, "-o", tmp_path / "o.png", "--force", shown)
+        assert (quiet.exit_code, quiet.stderr) == (0, "")
 
 
 def test_help_shows_examples_and_exit_codes():
@@ -2632,8 +2720,7 @@ def test_skip_if_larger_to_stdout_names_no_scratch_file(jpeg_of_noise):
     result = runner.invoke(app, ["reduce", "-", "-k", "256", "--skip-if-larger"],
                            input=jpeg_of_noise.read_bytes())
     assert result.exit_code == 98 and result.stdout_bytes == b""
-    warning, error = result.stderr.splitlines()  # the file's warning is kept with its error
-    assert warning.startswith("quantize: warning: -: -k/--colors=256 but the image has only ")
+    (error,) = result.stderr.splitlines()  # no note of the colours of a result not kept
     assert error.startswith("quantize: error: -: result (")
 
 
@@ -3306,24 +3393,28 @@ def test_skip_if_larger_keeps_nothing_and_exits_98(jpeg_of_noise, tmp_path):
     out = tmp_path / "skipped.png"
     result = run(jpeg_of_noise, "-k", 256, "-o", out, "--skip-if-larger")
     assert result.exit_code == 98
-    warning, error = result.stderr.splitlines()
-    assert "but the image has only" in warning and "is larger than the input" in error
+    (error,) = result.stderr.splitlines()  # no note of the colours of a result not kept
+    assert "is larger than the input" in error
     assert not out.exists() and not list(tmp_path.glob(".*.part"))
     small = run(jpeg_of_noise, "-k", 2, "-o", tmp_path / "small.png", "--skip-if-larger")
     assert small.exit_code == 0 and (tmp_path / "small.png").exists()
 
 
 def test_skip_if_larger_still_shows_the_warnings_of_the_file(tmp_path):
-    """The warnings raised before the result was found larger were lost with the error."""
+    """The warnings raised before the result was found larger were lost with the error;
+    the note of fewer colours than asked (one here), of a result not kept, is not said."""
     src = tmp_path / "flat.png"
-    Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
-    result = run(src, "-k", 4, "-o", tmp_path / "out.png", "--skip-if-larger")
+    image = Image.new("RGBA", (4, 4), (9, 9, 9, 255))
+    image.putpixel((0, 0), (0, 0, 0, 0))
+    image.save(src)  # 89 bytes; its JPEG 638
+    result = run(src, "-k", 4, "-o", tmp_path / "out.jpg", "--skip-if-larger")
     assert result.exit_code == 98
     assert result.stderr.splitlines() == [
-        f"quantize: warning: {src}: -k/--colors=4 but the image has only 1 distinct colour; "
-        "returning it",
-        f"quantize: error: {src}: {tmp_path}/out.png: result (83 bytes) is larger than the "
-        "input (77 bytes); nothing written"]
+        f"quantize: warning: {src}: out.jpg: JPEG has no alpha, so transparent and "
+        "translucent pixels are drawn on black (the metrics are measured before that); write "
+        ".png, .webp or .tif to keep alpha",
+        f"quantize: error: {src}: {tmp_path}/out.jpg: result (638 bytes) is larger than the "
+        "input (89 bytes); nothing written"]
 
 
 @pytest.mark.parametrize("show", [[], ["--json"]], ids=["lines", "json"])
@@ -3657,7 +3748,7 @@ def test_a_non_utf8_name_is_shown_with_its_bytes_escaped(tmp_path):
     Image.new("RGB", (4, 4), (200, 0, 0)).save(tmp_path / name)
     first = run(tmp_path / name, "-k", 2)
     assert first.exit_code == 0, first.output
-    assert "quantize: warning: " in first.stderr and "bad\\xffname.png: " in first.stderr
+    assert "quantize: note: " in first.stderr and "bad\\xffname.png: " in first.stderr
     assert "bad\\xffname.k2.png: 1 colour, lossless" in first.stdout
     again = run(tmp_path / name, "-k", 2)
     assert again.exit_code == 15
@@ -3677,7 +3768,7 @@ def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_pa
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"quantize: error: {tmp_path}/bad\\nname.png: not an image Pillow can identify",
-        f"quantize: warning: {tmp_path}/esc\\x1b[31m.png: -k/--colors=16 but the image has "
+        f"quantize: note: {tmp_path}/esc\\x1b[31m.png: -k/--colors=16 but the image has "
         "only 1 distinct colour; returning it",
         f"quantize: note: {tmp_path}/esc\\x1b[31m.png: {tmp_path}/esc\\x1b[31m.k16.png (83 "
         "bytes) is larger than the input (77 bytes); --skip-if-larger keeps no such output"]
@@ -3762,7 +3853,8 @@ def test_a_palette_file_too_large_for_an_animation_with_transparency_is_named(tm
     assert one_error_line(result) == (
         f"quantize: error: {src}: --palette-in={str(hex_file)!r} holds 256 colours, more "
         "than an animation with transparency holds: at most 255 colours (one entry is kept "
-        "for the transparent pixels)")
+        "for the transparent pixels, unless one of the palette's own is transparent: alpha "
+        "0, as rrggbb00 in .hex)")
     assert not (tmp_path / "out.gif").exists()
 
 
@@ -4159,16 +4251,16 @@ def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_pa
                                     "1 colour, lossless")
     assert len(result.stdout.splitlines()) == 1
     assert result.stderr.splitlines() == [
-        f"quantize: warning: {tmp_path}/x\\u202egnp.exe: -k/--colors=2 but the image has "
+        f"quantize: note: {tmp_path}/x\\u202egnp.exe: -k/--colors=2 but the image has "
         "only 1 distinct colour; returning it",
         f"quantize: note: {tmp_path}/x\\u202egnp.exe: {tmp_path}/x\\u202egnp.k2.png (84 bytes) "
         "is larger than the input (79 bytes); --skip-if-larger keeps no such output",
         f"quantize: error: {tmp_path}/a\\u2028b.png: not an image Pillow can identify"]
     hebrew = tmp_path / "\u05e9\u05dc\u05d5\u05dd.png"  # right-to-left letters stay letters
     Image.new("RGB", (2, 2), (9, 9, 9)).save(hebrew)
-    shown = runner.invoke(app, ["reduce", str(hebrew), "-k", "2", "-q", "-o", "-"])
+    shown = runner.invoke(app, ["reduce", str(hebrew), "-k", "2", "-o", "-"])
     assert shown.exit_code == 0
-    assert shown.stderr.startswith(f"quantize: warning: {hebrew}: ")
+    assert f"\nquantize: note: {hebrew}: -k/--colors=2 but" in shown.stderr
 
 
 def test_a_name_holding_the_text_of_an_escape_is_shown_as_it_is(tmp_path):

@@ -30,6 +30,7 @@ from quantize.reduce import (
     GIF_ALPHA_THRESHOLD,
     AlphaLossWarning,
     ColorCountWarning,
+    FewerColorsWarning,
     ReduceResult,
     ShownOutput,
     reduce_colors,
@@ -418,8 +419,9 @@ def test_few_colours_are_warned_of_with_the_n_colors_asked(tmp_path, out):
         warnings.simplefilter("always")
         record = reduce_file(src, tmp_path / out, n_colors=256)
     assert [(w.category, str(w.message)) for w in caught] == [(
-        ColorCountWarning,
+        FewerColorsWarning,  # a ColorCountWarning, which the command line says as a note
         "n_colors=256 but the image has only 3 distinct colours; returning those 3")]
+    assert issubclass(FewerColorsWarning, ColorCountWarning)
     assert record["k"] == 3 and record["n_colors"] == 256
 
 
@@ -1174,9 +1176,12 @@ def test_a_palette_file_too_large_beside_the_transparent_entry_is_named(tmp_path
     src, full = tmp_path / "icon.png", tmp_path / "full.hex"
     rgba_input(src)
     full.write_text("".join(f"{i:06x}\n" for i in range(256)))
+    # and how to make room: one entry of the palette marked transparent
     with pytest.raises(ValueError, match=r"^palette_in='.*full\.hex' holds 256 colours, more "
                                          r"than a palette image holds: at most 255 colours "
-                                         r"\(one entry is kept for the transparent pixels\)"):
+                                         r"\(one entry is kept for the transparent pixels, "
+                                         r"unless one of the palette's own is transparent: "
+                                         r"alpha 0, as rrggbb00 in \.hex\)"):
         reduce_file(src, tmp_path / "out.png", palette_in=full)
     assert not (tmp_path / "out.png").exists()
 
@@ -1411,8 +1416,8 @@ def test_file_job_warnings_point_at_the_callers_line(tmp_path):
         segment_file(tmp_path / "a.png", tmp_path / "seg", n_clusters=2, seed=0)
         segment_file(tmp_path / "still.png", tmp_path / "seg1", n_clusters=2, seed=0)  # 1 colour
     assert sorted(type(w.message).__name__ for w in caught) == [
-        "AlphaIgnoredWarning", "AlphaLossWarning", "ClusterCountWarning", "ColorCountWarning",
-        "ColorCountWarning", "FirstFrameWarning", "RegionCountWarning"]
+        "AlphaIgnoredWarning", "AlphaLossWarning", "ClusterCountWarning", "FewerColorsWarning",
+        "FewerColorsWarning", "FirstFrameWarning", "RegionCountWarning"]
     assert {w.filename for w in caught} == {__file__}
 
 

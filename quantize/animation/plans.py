@@ -38,7 +38,7 @@ from ..reduce.fit import (
     warn_few_colors,
 )
 from ..reduce.image import histogram_entries, reduce_checked, reduce_colors
-from ..reduce.options import Options, diffusion_strength
+from ..reduce.options import Options, diffusion_strength, kept_for_transparency
 from ..reduce.quality import out_of_reach, quality_error, smallest_k, starting_as
 from .frames import Frame, OpenAnimation
 from .gif import RecentCodes, bounding_box, change_bytes, in_runs, local_frame_bytes
@@ -431,8 +431,8 @@ def _room(transparent: bool, k: int, name: str, suffix: str) -> None:
     """
     if transparent and k > MAX_PALETTE - 1 and palette_frames(suffix):
         raise ValueError(f"{name} holds {k} colours, more than an animation with "
-                         f"transparency holds: at most {MAX_PALETTE - 1} colours (one entry "
-                         "is kept for the transparent pixels)")
+                         f"transparency holds: at most {MAX_PALETTE - 1} colours"
+                         f"{kept_for_transparency(True)}")
 
 
 @dataclass

@@ -273,10 +273,14 @@ def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
 
 def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
                   kwargs: Mapping[str, Any], *, format_advice: bool,
-                  said_once: tuple[type[Warning], ...] = ()) -> dict[str, Any]:
+                  said_once: tuple[type[Warning], ...] = (),
+                  notes: tuple[type[Warning], ...] = ()) -> dict[str, Any]:
     """:func:`call_with_warnings`; without ``format_advice``, the warnings' advice on the
     output format is left out (:func:`~quantize.errors.command_line_text`); warnings of the
-    categories ``said_once`` are left out too, as the driver says them once.
+    categories ``said_once`` are left out too, as the driver says them once. Those of the
+    categories ``notes`` are facts about a result that is no fault (``FewerColorsWarning``:
+    fewer colours than asked, all kept): recorded apart, under ``"notes"``, in the same
+    words, and dropped when the call fails.
 
     Only the warnings raised by this call are recorded (:func:`_warnings_recorded`): not
     those of a call run beside it on another thread of the same process (a Dask worker
@@ -285,11 +289,16 @@ def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
         try:
             record = dict(func(*args, **kwargs))
         except Exception as exc:
-            attach_warnings(exc, warning_lines(_said_with_error(caught, exc),
+            said = [w for w in caught if not issubclass(w.category, notes)]
+            attach_warnings(exc, warning_lines(_said_with_error(said, exc),
                                                format_advice=format_advice))
             raise
-    if caught:
-        record["warnings"] = warning_lines(caught, format_advice=format_advice)
+    told = [w for w in caught if issubclass(w.category, notes)]
+    said = [w for w in caught if not issubclass(w.category, notes)]
+    if said:
+        record["warnings"] = warning_lines(said, format_advice=format_advice)
+    if told:
+        record["notes"] = warning_lines(told, format_advice=format_advice)
     return record
 
 

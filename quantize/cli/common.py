@@ -1483,15 +1483,21 @@ def _given_once(param: Any, leveled: bool) -> str | None:
 
 
 #: Options known by other names: in another quantize command (``reduce --clusters``,
-#: ``segment --colors``), in pngquant (``--nofs``, ``--floyd``), or in common use
-#: (``--threads``), or as scikit-learn's and scikit-image's keywords (``--random-state``).
-#: Each is proposed only where the command has it.
+#: ``segment --colors``), in pngquant (``--nofs`` and ``--ordered``, which both turn its
+#: dithering off, ``--floyd``, ``--map``), ImageMagick (``-remap``, ``-map``) or gifsicle
+#: (``--use-colormap``), or in common use (``--threads``), or as scikit-learn's and
+#: scikit-image's keywords (``--random-state``). Each is proposed only where the command
+#: has it.
 _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--clusters": ("--colors",),
     "--colors": ("--clusters",),
     "--colours": ("--clusters",),
     "--nofs": ("--no-dither",),
+    "--ordered": ("--no-dither",),
     "--floyd": ("--dither",),
+    "--map": ("--palette-in",),
+    "--remap": ("--palette-in",),
+    "--use-colormap": ("--palette-in",),
     "--threads": ("--jobs",),
     "--workers": ("--jobs",),
     "--processes": ("--jobs",),
@@ -1511,9 +1517,14 @@ _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--min_size": ("--min-region",),
 }
 #: Options of other tools that no quantize option stands for, and what to say instead of
-#: proposing the option they look like (pngquant's ``--speed`` is no ``--seed``).
+#: proposing the option they look like (pngquant's ``--speed`` is no ``--seed``), before
+#: any other name of theirs the command has (``_OTHER_NAMES``).
 _NO_COUNTERPART = {
     "--speed": "quantize has no speed setting",
+    "--ordered": "pngquant's --ordered turns dithering off (quantize's ordered dithering is "
+                 "--dither=ordered)",
+    "--ordered-dither": "quantize's ordered dithering is --dither=ordered",
+    "--posterize": "quantize has no setting for colours of fewer bits",
     "--strip": "quantize's outputs keep no metadata but the resolution already",
     "--version": "the version is 'quantize --version'",
     "--compactness": "segment weighs position against colour with --weight xy=VALUE",
@@ -1522,7 +1533,8 @@ _NO_COUNTERPART = {
     "-v": "quantize prints a line per file without it (--json for every measure, -q for none)",
 }
 #: The option a command must have for the word of ``_NO_COUNTERPART`` to be true of it.
-_SAID_WITH = {"--verbose": "--json", "-v": "--json"}
+_SAID_WITH = {"--verbose": "--json", "-v": "--json", "--ordered": "--dither",
+              "--ordered-dither": "--dither"}
 
 
 def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
@@ -1532,16 +1544,16 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
     another name of (``_OTHER_NAMES``), hidden ones left out. ``args``: the command's
     arguments as given, in which a short option is looked for as it was typed."""
     names = _shown_names(params)
+    other = [name for name in _OTHER_NAMES.get(exc.option_name, ()) if name in names]
     instead = _NO_COUNTERPART.get(exc.option_name)
     needs = _SAID_WITH.get(exc.option_name)
     if instead and exc.option_name not in names and (needs is None or needs in names):
         return click_errors.NoSuchOption(
-            exc.option_name, f"{exc.option_name}: no such option; {instead}", ctx=exc.ctx or ctx)
+            exc.option_name, f"{exc.option_name}: no such option; {instead}"
+            f"{_did_you_mean(other)}", ctx=exc.ctx or ctx)
     close = (close_options(exc.option_name, names)
              or close_short_options(exc.option_name, names, args))
-    other = [name for name in _OTHER_NAMES.get(exc.option_name, ())
-             if name in names and name not in close]
-    close = [*other, *close]
+    close = [*(name for name in other if name not in close), *close]
     return click_errors.NoSuchOption(
         exc.option_name, f"{exc.option_name}: no such option{_did_you_mean(close)}",
         ctx=exc.ctx or ctx)
@@ -1586,7 +1598,8 @@ def close_short_options(typed: str, names: Sequence[str], args: Sequence[str] = 
     for: the same letter in the other case (``-k``); or, when ``args`` (the arguments as
     given, up to ``--``) hold a word of one dash that the parser read as short options up
     to ``typed`` (:func:`_one_dash_word`: ``-colors`` as ``-c``, ``-quality`` as ``-q`` and
-    ``-u``), the long options that word may be a typo of (:func:`close_options`). A letter
+    ``-u``), the long options that word may be a typo of (:func:`close_options`), or else
+    those it is another name of (``_OTHER_NAMES``: ImageMagick's ``-remap``). A letter
     alone, with no option of the other case, is too short to guess from: none.
 
     >>> close_short_options("-K", ["-k", "--colors", "-o", "--output"])
@@ -1595,6 +1608,8 @@ def close_short_options(typed: str, names: Sequence[str], args: Sequence[str] = 
     ['--colors']
     >>> close_short_options("-u", ["-q", "--quiet", "--quality"], ["-quality=3"])
     ['--quality']
+    >>> close_short_options("-r", ["-k", "--palette-in"], ["a.png", "-remap", "pal.png"])
+    ['--palette-in']
     >>> close_short_options("-x", ["-k", "--colors", "--exact-colors"], ["-x"])
     []
     """
@@ -1604,7 +1619,11 @@ def close_short_options(typed: str, names: Sequence[str], args: Sequence[str] = 
     if other_case != typed and other_case in names:
         return [other_case]
     word = _one_dash_word(typed, names, args)
-    return [] if word is None else close_options("-" + word.split("=", 1)[0], names)
+    if word is None:
+        return []
+    typed_long = "-" + word.split("=", 1)[0]
+    return (close_options(typed_long, names)
+            or [name for name in _OTHER_NAMES.get(typed_long, ()) if name in names])
 
 
 def _one_dash_word(typed: str, names: Sequence[str], args: Sequence[str]) -> str | None:
@@ -1641,12 +1660,19 @@ class DitherLevelCommand(Command):
         return super().parse_args(ctx, rewritten)
 
 
+def arguments_given(ctx: Any, *, before_dashes: bool = False) -> tuple[str, ...]:
+    """The sub-command's arguments as they were typed, before any was parsed or rewritten
+    (``--dither=LEVEL``), those up to ``--`` alone with ``before_dashes``; none when it was
+    called otherwise."""
+    given = tuple(ctx.meta.get(_GIVEN_ARGS, ()))
+    return tuple(_before_dashes(given)) if before_dashes else given
+
+
 def command_line(ctx: Any, name: str) -> str:
     """The sub-command ``name`` as it was typed, quoted for a POSIX shell:
     ``quantize batch 'my photos' -o out -k 8`` (a name holding a byte that is not UTF-8
     or a control character in bash's ``$'...'`` form: :func:`~quantize.names.shell_quoted`)."""
-    given = ctx.meta.get(_GIVEN_ARGS, ())
-    return " ".join(map(shell_quoted, ["quantize", name, *given]))
+    return " ".join(map(shell_quoted, ["quantize", name, *arguments_given(ctx)]))
 
 
 def dither_strength(flag: bool, level: str | None) -> float | str | None:

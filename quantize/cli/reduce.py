@@ -21,6 +21,7 @@ when stopped by SIGTERM.
 # Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import dataclasses
+import itertools
 import os
 import re
 import sys
@@ -53,7 +54,7 @@ from ..names import (
 from ..palette_files import PALETTE_FORMAT_LIST, PALETTE_IN_FORMAT_LIST
 from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS, ShownOutput
 from ..reduce.fit import MAX_COLORS
-from ..reduce.options import read_palette_in_once
+from ..reduce.options import ORDERED, read_palette_in_once
 from ..reduce.quality import quality_terms
 from .common import (
     USAGE_ERROR,
@@ -64,6 +65,7 @@ from .common import (
     Scratch,
     SeedOption,
     app,
+    arguments_given,
     as_flags,
     check_palette_mode_alone,
     dither_strength,
@@ -134,6 +136,7 @@ when they differ.
 @app.command("reduce", epilog=_EPILOG, cls=DitherLevelCommand,
              short_help="Reduce the colours of images (one file or many) by k-means.")
 def reduce_command(
+    ctx: typer.Context,
     inputs: Annotated[list[Path], typer.Argument(
         metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, BMP, ...: "
         "any Pillow reads; turned upright by their EXIF orientation, converted to sRGB by "
@@ -167,7 +170,9 @@ def reduce_command(
         help=f"Number of colours, 1..{MAX_PALETTE} for .png/.gif, "
         f"1..{MAX_COLORS} for a still .jpg/.webp/.tif (default 16; at most {MAX_PALETTE} "
         "with --dither, and for an animation or a TIFF's pages, which share one "
-        f"palette). With --quality: the most colours allowed (default {MAX_PALETTE}).",
+        "palette). In a .png/.gif, transparent pixels take one more entry, beyond K "
+        f"(-k 15 for 16 entries, one transparent), {MAX_PALETTE} at most in all. With "
+        f"--quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
@@ -230,8 +235,7 @@ def reduce_command(
     """Reduce the colours of images by k-means on their distinct colours."""
     from ..reduce import check_reduce_options
 
-    if dither:
-        _check_no_strength_among(inputs)
+    _refuse_option_values_as_inputs(inputs, dither, arguments_given(ctx, before_dashes=True))
     files = _plan_files(inputs, output, ext, palette_out)
     suffix = _stdout_suffix(stdout_format, files, ext)
     if quiet and as_json:
@@ -506,16 +510,40 @@ def _read_files(files: Sequence[_File], palette_in: Any) -> list[tuple[Any, str]
     return read
 
 
-def _check_no_strength_among(inputs: Sequence[Path]) -> None:
-    """Refuse ``--dither 0.5``: the number is read as a file, and the dither as full strength."""
+def _refuse_option_values_as_inputs(inputs: Sequence[Path], dither: bool,
+                                    given: Sequence[str]) -> None:
+    """Refuse, before any work and before the count of inputs is held against ``-o``, an
+    input that names no file and reads as an option's value (usage errors): a strength
+    after ``--dither`` (``--dither 0.5``, then read as full strength), a word after it
+    (``--dither ordered``: written ``--dither=ordered``), or a whole number (``reduce 16 a.png``, as
+    pngquant takes the colours: :func:`_colors_hint`). ``given``: the arguments typed
+    before ``--``.
+    """
+    after_dither = {value for flag, value in itertools.pairwise(given)
+                    if flag == "--dither"}
     for p in inputs:
-        try:
-            float(str(p))
-        except ValueError:
+        name = str(p)
+        if os.path.lexists(name):
             continue
-        if not p.exists():
-            fail(f"{p}: no such file; a dithering strength is written --dither={p}",
+        if dither and _reads_as_number(name):
+            fail(f"{name}: no such file; a dithering strength is written --dither={name}",
                  USAGE_ERROR)
+        if name == ORDERED and name in after_dither:
+            fail(f"{name}: no such file; did you mean --dither={ORDERED}?", USAGE_ERROR)
+        if name in after_dither:
+            fail(printable_line(f"{name}: no such file; --dither takes a strength or "
+                                f"{ORDERED}, written --dither=LEVEL (0 to 1) or "
+                                f"--dither={ORDERED}"), USAGE_ERROR)
+        if hint := _colors_hint(name):
+            fail(f"{name}: no such file{hint}", USAGE_ERROR)
+
+
+def _reads_as_number(name: str) -> bool:
+    try:
+        float(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _colors_hint(name: str) -> str:
@@ -1108,6 +1136,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.results import file_result
     from ..errors import PaletteInWarning
     from ..io import parts_listed_once
+    from ..reduce import FewerColorsWarning
 
     with Scratch() as scratch:
         staged = [_stage(f, scratch, options, stdout_suffix) for f in files]
@@ -1116,7 +1145,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                                                     stdout_suffix is not None), (src, out),
                                       options if palette is None
                                       else {**options, "palette_out": palette}),
-                      {"format_advice": True, "said_once": said_once})
+                      {"format_advice": True, "said_once": said_once,
+                       "notes": (FewerColorsWarning,)})
                  for f, (src, out, palette) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written
@@ -1401,7 +1431,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     """One line for the file: the summary (stderr when stdout carries the image), or the error.
 
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`),
-    and with a line a note of an output larger than its input (:func:`_larger_note`).
+    and with a line the notes of the job (fewer distinct colours than asked, all kept: good
+    news, no warning) and of an output larger than its input (:func:`_larger_note`).
     The record of an image written to stdout has ``output`` "-" and, after it, ``format``:
     the ``--format`` name of ``stdout_suffix``, the format of the bytes written (the
     scratch file's extension).
@@ -1413,12 +1444,11 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
         say(printable_line(f"quantize: error: {f.input}: {reason}"
-                           f"{folder_hint(f.input, 'reduce', *to_batch)}"
-                           f"{_colors_hint(f.input)}"), err=True)
+                           f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
         return
     if show == "quiet":
         return
-    record = {k: v for k, v in result.record.items() if k != "warnings"}
+    record = {k: v for k, v in result.record.items() if k not in ("warnings", "notes")}
     record["input"] = f.input  # not the copy of stdin or of a pipe that was read
     if f.to_stdout and stdout_suffix is not None:
         record = _stdout_record(record, stdout_suffix)
@@ -1430,7 +1460,11 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     else:
         line = printable_line(_summary(record, quality))
     say(line, err=f.to_stdout)
-    if show == "lines" and made_larger(record):  # --json's rows hold both sizes
+    if show != "lines":  # --json's rows hold k and n_colors, and both sizes
+        return
+    for message in result.record.get("notes", ()):
+        note(f.input, as_flags(message))
+    if made_larger(record):
         note(f.input, _larger_note(record))  # pngquant users count on --skip-if-larger
 
 

@@ -44,14 +44,15 @@ from .file_job import (
     reduce_file,
     stream_output_suffix,
 )
-from .fit import DEFAULT_COLORS, ColorCountWarning, fit_palette
+from .fit import DEFAULT_COLORS, ColorCountWarning, FewerColorsWarning, fit_palette
 from .image import reduce_colors
 from .options import PALETTE_MODES, check_reduce_options
 from .records import ShownOutput
 from .result import ReduceResult
 
 __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALETTE_MODES",
-           "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult", "ShownOutput",
+           "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "FewerColorsWarning",
+           "ReduceResult", "ShownOutput",
            "check_ext", "check_indexed_colors", "check_outputs_given", "check_reduce_options",
            "default_output", "default_output_names", "default_output_suffix", "fit_palette",
            "header_format",

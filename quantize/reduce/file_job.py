@@ -64,6 +64,7 @@ from .options import (
     check_reduce_options,
     entries_drawn,
     gif_entries,
+    kept_for_transparency,
     opaque_repeats,
     palette_in_name,
     read_palette_in,
@@ -686,7 +687,7 @@ def check_indexed_colors(k: int, what: str, has_alpha: bool = False) -> None:
     """
     room = MAX_PALETTE - has_alpha
     if k > room:
-        extra = " (one entry is kept for the transparent pixels)" if has_alpha else ""
+        extra = kept_for_transparency(what != "n_colors") if has_alpha else ""
         raise FormatAdviceError(too_many_colors(what, k, "a palette image", room, extra),
                                 format_advice="use fewer colours, or for a still image "
                                 f"{_RGB_INSTEAD.words}", formats=_RGB_INSTEAD)

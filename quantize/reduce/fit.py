@@ -61,8 +61,8 @@ from ..kmeans import MiniBatchKMeans
 from ..kmeans_run import seedings_per_run, swap_search
 from ..reconstruct.palette import palette_order
 
-__all__ = ["DEFAULT_COLORS", "FEATURES", "MAX_COLORS", "ColorCountWarning", "Histogram",
-           "cell_summary", "check_n_colors",
+__all__ = ["DEFAULT_COLORS", "FEATURES", "MAX_COLORS", "ColorCountWarning",
+           "FewerColorsWarning", "Histogram", "cell_summary", "check_n_colors",
            "entry_weights", "features_of", "fit", "fit_palette", "lab_of", "premultiply",
            "spread_for_dither", "to_colors", "to_srgb", "warn_few_colors"]
 
@@ -212,6 +212,12 @@ EXACT_OVERSHOOT = 1.0
 class ColorCountWarning(QuantizeWarning):
     """The image (or the colours pooled from frames or images, or given to
     :func:`fit_palette`) has fewer distinct colours than the palette size asked for."""
+
+
+class FewerColorsWarning(ColorCountWarning):
+    """A :class:`ColorCountWarning` of an image with some visible colours, each kept as an
+    entry of its own: a lossless result, which the command line says as a note (its other
+    case, no visible colour at all, stays a warning there)."""
 
 
 @dataclass(frozen=True)
@@ -373,7 +379,7 @@ def warn_few_colors(m: int, k: int, where: str = "the image has") -> None:
                     "transparent); returning the transparent entry alone", ColorCountWarning)
         return
     what = "colour; returning it" if m == 1 else f"colours; returning those {m}"
-    warn_caller(f"n_colors={k} but {where} only {m} distinct {what}", ColorCountWarning)
+    warn_caller(f"n_colors={k} but {where} only {m} distinct {what}", FewerColorsWarning)
 
 
 def entry_weights(labels: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:

@@ -233,6 +233,20 @@ def too_many_colors(what: str, k: int, holder: str, room: int, why: str = "") ->
     return f"{subject} more than {holder} holds: at most {room} colours{why}"
 
 
+def kept_for_transparency(given_palette: bool) -> str:
+    """The end of :func:`too_many_colors`'s line for a palette that leaves no room for the
+    entry of the transparent pixels; ``given_palette``: the colours are ``palette_in``'s,
+    and one of its own entries, made transparent, would be that entry.
+
+    >>> kept_for_transparency(False)
+    ' (one entry is kept for the transparent pixels)'
+    """
+    if not given_palette:
+        return " (one entry is kept for the transparent pixels)"
+    return (" (one entry is kept for the transparent pixels, unless one of the palette's own "
+            "is transparent: alpha 0, as rrggbb00 in .hex)")
+
+
 def palette_in_name(palette_in: Any) -> str:
     """``palette_in`` as its errors name it: ``palette_in='brand.hex'`` for a palette file,
     plain ``palette_in`` for an array (a still's job and an animation's alike).
