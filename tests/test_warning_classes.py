@@ -91,7 +91,7 @@ def _too_many_regions():
     return quantize.segment(np.zeros((20, 20, 3), np.uint8), regions=50)
 
 
-@pytest.mark.parametrize(("call", "category"), [(_two_colours, "ColorCountWarning"),
+@pytest.mark.parametrize(("call", "category"), [(_two_colours, "FewerColorsWarning"),
                                                  (_too_many_regions, "RegionCountWarning")])
 def test_one_filter_silences_a_real_warning(call, category):
     assert _recorded(call) == [category]

@@ -38,7 +38,11 @@ from ..errors import ExitCode, ImageReadError, OutputError
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
 from ..names import found_path, natural_key, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_IN_FORMAT_LIST
-from ..reduce.options import PALETTE_FILE_ALPHA_ADVICE, read_palette_in_once
+from ..reduce.options import (
+    PALETTE_FILE_ALPHA_ADVICE,
+    kept_for_transparency,
+    read_palette_in_once,
+)
 from ..reduce.quality import QualityScaleWarning
 from .common import (
     USAGE_ERROR,
@@ -753,6 +757,8 @@ def _flags(message: str, shared: bool = False) -> str:
     own = f"; {PALETTE_FILE_ALPHA_ADVICE}"
     if shared and worded.endswith(own):  # the batch fitted that file: not the user's to edit
         worded = worded[:-len(own)] + _SHARED_ALPHA_ADVICE
+    if shared:  # nor to mark one of its entries transparent
+        worded = worded.replace(kept_for_transparency(True), kept_for_transparency(False))
     return worded
 
 
