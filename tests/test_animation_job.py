@@ -1281,6 +1281,45 @@ def test_quality_missed_by_the_frames_written_is_said(tmp_path):
                     "smaller frames"]
 
 
+def _flat_with_a_gradient_patch(path):
+    """Two 64x64 grey frames with a 12x12 noisy gradient in a corner (3.5 % of the pixels),
+    the second a level brighter: a mean far below Q, and a tail that the runs for the
+    compressor then stretch."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:12, :12]
+    base = np.stack([60 + 4 * xx, 80 + 5 * yy, 200 - 3 * xx], -1) * 32 / 12
+    frames = []
+    for i in range(2):
+        frame = np.full((64, 64, 3), 128, np.uint8)
+        frame[:12, :12] = np.clip(base + rng.normal(0, 2, base.shape) + i, 0, 255)
+        frames.append(frame)
+    return save_animation(path, frames, duration=50), frames
+
+
+def test_quality_tail_missed_by_the_frames_written_is_said(tmp_path):
+    """Only the frames' mean was checked after writing: their mean was 0.009 for Q = 0.1,
+    and 0.2 % of their pixels more than 10 Q away, twice the 0.1 % allowed, without a
+    word."""
+    src, frames = _flat_with_a_gradient_patch(tmp_path / "patch.png")
+    out = tmp_path / "out.png"
+    with pytest.warns(QualityMissedWarning) as caught:
+        record = reduce_animation_file(src, out, quality=0.1, seed=0)
+    with Image.open(out) as im:
+        written = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(im)]
+    errors = np.concatenate([ciede2000(lab_of(a.reshape(-1, 3)), lab_of(b.reshape(-1, 3)))
+                             for a, b in zip(frames, written, strict=True)])
+    assert record["delta_e"] == pytest.approx(errors.mean(), abs=1e-4)
+    assert record["delta_e"] <= 0.1 and np.mean(errors > 0.5) <= 0.01  # met
+    assert np.mean(errors > 1.0) > 0.001  # missed
+    said = [str(w.message) for w in caught if w.category is QualityMissedWarning]
+    assert said == [f"quality=0.1: the frames written have a mean CIEDE2000 of "
+                    f"{record['delta_e']:g}, within it, but {100 * np.mean(errors > 1):.3g}% "
+                    f"of their pixels more than 1 away (0.1% allowed): k={record['k']} was "
+                    "chosen with every colour on its nearest entry, and pixels then took "
+                    "their left neighbour's or the previous frame's entry, up to ΔE 2 "
+                    "further, for smaller frames"]
+
+
 @pytest.mark.parametrize("options", [{"quality": 2.5}, {"quality": 1.5, "dither": 1.0},
                                      {"n_colors": 8}])
 def test_no_quality_missed_warning_when_met_dithered_or_not_asked(tmp_path, options):

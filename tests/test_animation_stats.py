@@ -176,3 +176,31 @@ def test_counting_changed_pixels_needs_a_frame_kept_before():
     stats.add_pixels(codes(GREY), codes(GREY))  # not kept
     with pytest.raises(ValueError, match="no frame was counted with keep=True"):
         stats.add_changed((codes(GREY), codes(GREY)), (codes(BLACK), codes(BLACK)))
+
+
+def test_the_tail_is_the_share_of_pixels_beyond_each_limit():
+    """Three pixels: one exact, one 1.19 away (grey drawn 3 off in red), and one drawn
+    black, 47.4 away: 2/3 beyond 0.5 and 1/3 beyond 5."""
+    stats = FrameStats(error_limits=(0.5, 5.0))
+    stats.add_pixels(codes(BLACK, GREY, (200, 100, 50)), codes(BLACK, SHOWN_GREY, BLACK))
+    mean, above = stats.delta_e_and_tail()
+    assert mean == stats.delta_e() and above == (2 / 3, 1 / 3)
+    assert FrameStats(error_limits=(1.0,)).delta_e_and_tail() == (0.0, (0.0,))
+    assert FrameStats().delta_e_and_tail()[1] == ()
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+def test_folded_pairs_give_the_tail_of_the_pairs_held(monkeypatch, alpha):
+    """The pairs folded into sums are dropped: their share beyond each limit is counted as
+    they are folded."""
+    limits = (10.0, 30.0, 60.0)
+    held = FrameStats(alpha=alpha, error_limits=limits)
+    _frames_of_own_colours(held, np.random.default_rng(1), 80)
+    monkeypatch.setattr(stats_module, "_FOLD_FROM", 100)
+    folded = FrameStats(alpha=alpha, error_limits=limits)
+    _frames_of_own_colours(folded, np.random.default_rng(1), 80)
+    assert folded.held_pairs() < held.held_pairs()
+    mean, above = folded.delta_e_and_tail()
+    assert mean == pytest.approx(held.delta_e_and_tail()[0], rel=1e-12)
+    assert above == held.delta_e_and_tail()[1]
+    assert 0 < above[2] < above[1] < above[0] < 1

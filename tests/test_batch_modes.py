@@ -161,7 +161,8 @@ def test_reduce_mode_refuses_a_palette_in_that_is_no_file_path(tree, given, kind
                          options={"palette_in": given})
     assert str(info.value) == (
         "palette_in should be the path of a palette file (.gpl, .json, .hex, .act, .pal or "
-        f".txt) in a batch, got {kind}; write the colours to one with "
+        ".txt, or an image of its colours: .png, .gif or .bmp) in a batch, got "
+        f"{kind}; write the colours to one with "
         "quantize.palette_files.write_palette")
     assert not (tree / "out").exists()
 

@@ -611,14 +611,16 @@ def test_cli_report_may_not_overwrite_the_palette_in_file(photo_tree, tmp_path):
 
 @pytest.mark.parametrize("command", ["batch", "reduce"])
 def test_cli_refuses_a_palette_in_from_stdin_as_such(photo_tree, tmp_path, command):
-    # '--palette-in -' was refused as "'-' has no extension", which asked for one
+    # '--palette-in -' was refused as "'-' has no extension", which asked for one; then
+    # the formats named left out the palette images it reads too
     out = tmp_path / "out"
     result = (_cli(photo_tree, "-o", out, "--palette-in", "-") if command == "batch"
               else _cli_reduce(photo_tree / "chelsea.png", "-o", out, "--palette-in", "-"))
     assert result.exit_code == 2
     assert result.stderr == ("quantize: error: --palette-in is -, but the palette is read "
-                             "from a file, not from stdin; name a .gpl, .json, .hex, .act, "
-                             ".pal or .txt file\n")
+                             "from a file, not from stdin; name a palette file (.gpl, .json, "
+                             ".hex, .act, .pal or .txt, or an image of its colours: .png, "
+                             ".gif or .bmp)\n")
     assert not out.exists()
 
 

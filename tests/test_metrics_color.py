@@ -219,6 +219,29 @@ def test_float_values_a_hair_outside_the_unit_range_are_measured_clipped(metric)
     assert metric(reference, clipped) != metric(reference, reference)  # they count
 
 
+@pytest.mark.parametrize("metric", [psnr, delta_e])
+@pytest.mark.parametrize("hair", [1e-12, 1 / 510])
+def test_a_float_alpha_a_hair_above_1_is_opaque_beside_colours_alone(metric, hair):
+    """Its alpha was checked for opacity before being clipped: the pair was refused as two
+    shapes where an alpha of exactly 1 is compared without it."""
+    rgba = np.ones((2, 2, 4))
+    rgba[1, 1, :3] = 0.25
+    test = rgba[..., :3].copy()
+    test[0, 1] = 0.5
+    exact = metric(rgba, test)
+    rgba[0, 0, 3] = 1 + hair
+    assert metric(rgba, test) == exact
+    assert metric(test, rgba) == metric(test, rgba[..., :3])
+
+
+def test_a_float_alpha_well_above_1_is_still_two_shapes_beside_colours():
+    rgba = np.ones((2, 2, 4))
+    rgba[0, 0, 3] = 1.01
+    with pytest.raises(ValueError, match=r"^reference and test should have the same shape, "
+                                         r"got \(2, 2, 4\) and \(2, 2, 3\); give both"):
+        psnr(rgba, rgba[..., :3])
+
+
 @pytest.mark.parametrize("input_space", ["srgb", "lab"])
 def test_metrics_refuse_complex_colours(input_space):
     # complex arrays lost their imaginary part with a ComplexWarning: psnr gave inf

@@ -119,6 +119,28 @@ def test_border_match_counts_refuses_a_segment_result(segmented):
                                  "SegmentResult; pass result.boundaries()")
 
 
+EXPECTED_TRUE_MASKS = "true should be a 2-D (H, W) bool border mask"
+
+
+@pytest.mark.parametrize(("true", "message"), [
+    (None, f"{EXPECTED_TRUE_MASKS}, got None"),  # was "'NoneType' object is not iterable"
+    ("borders.png", f"{EXPECTED_TRUE_MASKS}, got a str (a file name); read the mask into "
+                    "an array first"),  # was named true[0], its first character
+])
+def test_border_match_counts_refuses_true_that_is_no_masks(true, message):
+    with pytest.raises(TypeError) as caught:
+        border_match_counts(LABELS == 1, true, 1)
+    assert str(caught.value) == message
+
+
+def test_border_match_counts_refuses_true_that_is_a_segment_result(segmented):
+    # was "'SegmentResult' object is not iterable"
+    with pytest.raises(TypeError) as caught:
+        border_match_counts(segmented.boundaries(), segmented, 1)
+    assert str(caught.value) == (f"{EXPECTED_TRUE_MASKS}, got a SegmentResult; pass "
+                                 "result.boundaries()")
+
+
 # Masked arrays: np.asarray dropped the mask, and the masked pixels were measured.
 
 MASKED = "is a masked array, whose mask would be ignored; expected a plain array"

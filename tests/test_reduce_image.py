@@ -589,6 +589,39 @@ def test_an_entry_of_mostly_translucent_pixels_keeps_their_mean_alpha():
     assert result.alpha.tolist() == [246]
 
 
+def _dark_light_and_between(opaque: int, between: int) -> np.ndarray:
+    """``opaque`` black and as many grey-200 opaque pixels, then ``between`` pixels of
+    [100, 100, 100, 200] (premultiplied 78.4), in one row."""
+    rows = [[0, 0, 0, 255]] * opaque + [[200, 200, 200, 255]] * opaque
+    return np.array([rows + [[100, 100, 100, 200]] * between], np.uint8)
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+def test_the_exact_colour_of_mostly_opaque_pixels_is_an_opaque_one(space):
+    """Three black, three grey-200 and two translucent pixels in one entry: their mean
+    is premultiplied 94.6 at alpha 241.25, nearest the translucent colour (distance
+    49.9 against 164.4 for black), so the opaque pixels came back at alpha 200. The
+    medoid of a mostly opaque entry is taken among its opaque pixels: black in RGB."""
+    result = reduce_colors(_dark_light_and_between(3, 2), 1, seed=0, space=space,
+                           exact_colors=True)
+    assert result.alpha.tolist() == [255]
+    assert result.palette.tolist() in ([[0, 0, 0]], [[200, 200, 200]])
+    if space == "rgb":
+        assert result.palette.tolist() == [[0, 0, 0]]
+
+
+def test_the_exact_colour_of_mostly_translucent_pixels_may_be_translucent():
+    """One black, one grey-200 and six translucent pixels: the translucent colour."""
+    result = reduce_colors(_dark_light_and_between(1, 6), 1, seed=0, exact_colors=True)
+    assert result.to_rgba()[0, 0].tolist() == [100, 100, 100, 200]
+
+
+def test_a_shared_exact_palette_entry_of_mostly_opaque_colours_is_opaque():
+    colors = [[0, 0, 0, 255], [200, 200, 200, 255], [100, 100, 100, 200]]
+    assert fit_palette(colors, [3, 3, 2], 1, seed=0,
+                       exact_colors=True).tolist() == [[0, 0, 0, 255]]
+
+
 def test_semi_transparent_pixels_keep_their_alpha_and_clear_ones_share_an_entry():
     rgba = np.zeros((8, 8, 4), np.uint8)
     rgba[..., :3] = [40, 90, 200]

@@ -357,3 +357,21 @@ def test_quality_keeps_the_alpha_of_a_dark_colour_as_a_white_page_shows_it():
         assert errors.mean() <= 2 and errors.max() <= 10
     fewer = reduce_colors(image, 5, seed=0).to_rgba().reshape(-1, 4)
     assert ciede2000(lab_of(image.reshape(-1, 4), "white"), lab_of(fewer, "white")).mean() > 2
+
+
+def test_the_delta_e_reported_beside_quality_is_on_black_and_at_most_the_bound():
+    """``delta_e`` is measured on black, as ``psnr`` and ``metrics.delta_e`` are; the
+    search bounds the worse of black and white, so the figure is at most that mean."""
+    from quantize import reduce_colors
+    from quantize.metrics import delta_e
+
+    image = np.zeros((4, 8, 4), np.uint8)
+    image[..., :3] = (10, 10, 40)
+    image[..., 3] = [40, 80, 120, 160, 200, 230, 250, 255]
+    result = reduce_colors(image, quality=2, seed=0)
+    flat, drawn = image.reshape(-1, 4), result.to_rgba().reshape(-1, 4)
+    on_black = ciede2000(lab_of(flat), lab_of(drawn)).astype(np.float64)
+    worse = np.maximum(on_black, ciede2000(lab_of(flat, "white"), lab_of(drawn, "white")))
+    assert result.delta_e == pytest.approx(on_black.mean(), rel=1e-5)
+    assert result.delta_e == pytest.approx(delta_e(image, result.to_rgba()), rel=1e-5)
+    assert result.delta_e < worse.mean() <= 2

@@ -77,7 +77,7 @@ from ..palette_files import palette_file_bytes
 from ..reconstruct.palette import palette_order
 from ..reduce.fit import distinct_rows, warn_few_colors
 from ..reduce.options import check_palette_out_holds, check_reduce_options
-from ..reduce.quality import warn_quality_scale
+from ..reduce.quality import tail_limits, tail_missed, warn_quality_scale
 from ..reduce.records import (
     ShownOutput,
     check_shown_as,
@@ -150,9 +150,10 @@ class FrameDurationWarning(QuantizeWarning):
 
 
 class QualityMissedWarning(QuantizeWarning):
-    """An animation reduced undithered with ``quality`` came out above it: the k was
-    chosen with every colour on its nearest entry, and pixels then took their left
-    neighbour's or the previous frame's entry, up to ΔE 2 further, for smaller frames."""
+    """An animation reduced undithered with ``quality`` came out above it, in its mean or
+    its tail: the k was chosen with every colour on its nearest entry, and pixels then
+    took their left neighbour's or the previous frame's entry, up to ΔE 2 further, for
+    smaller frames."""
 
 
 def reduce_animation_file(input: str | os.PathLike[str],
@@ -234,8 +235,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         and both play times. Never for a GIF input, whose delays are kept as they are.
     QualityMissedWarning
         When, undithered, the mean CIEDE2000 of the frames written is above
-        ``quality``: the k was chosen on each colour's nearest entry, before pixels
-        took a neighbour's or the previous frame's entry for smaller frames.
+        ``quality``, or more of their pixels than its tail allows are more than 5 or
+        10 times it away: the k was chosen on each colour's nearest entry, before
+        pixels took a neighbour's or the previous frame's entry for smaller frames.
 
     Raises
     ------
@@ -319,12 +321,13 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, _chosen(plan))
     out = opts.output or check_output_path(reduced_name(src, n, opts.suffix), inputs=(src,),
                                            force=opts.force)
-    stats = FrameStats(alpha=isinstance(plan, AlphaPlan))
+    stats = FrameStats(alpha=isinstance(plan, AlphaPlan), error_limits=(
+        () if opts.quality is None else tail_limits(opts.quality)))
     # The colours drawn, known once every frame is mapped: worked out once, for the palette
     # file and the record.
     drawn = functools.cache(lambda: _drawn_palette(plan, stats,
                                                    given=opts.palette_in is not None))
-    measured = functools.cache(lambda: (stats.psnr(), stats.delta_e()))
+    measured = functools.cache(lambda: (stats.psnr(), stats.delta_e_and_tail()))
     remove_stale_parts([out] if opts.palette_out is None else [out, opts.palette_out])
     with errors_shown(out, shown):
         write_together(_files(out, src, opts, stats, (drawn, measured),
@@ -332,7 +335,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                                                  bytes_in)),
                        replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
-    psnr, delta_e = measured()
+    psnr, (delta_e, above) = measured()
     if per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
         warn_few_colors(0, opts.n_colors, "all the frames together have")
     if stats.translucent_pixels and not stats.alpha:
@@ -347,7 +350,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
         warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
                          info.loop, out)
     _warn_cut(stats, info)
-    _warn_quality_missed(opts, plan.k, delta_e)
+    _warn_quality_missed(opts, plan.k, delta_e, above)
     # as a still's record: shares of the opaque pixels, no entry for the transparent ones
     # (none at all when nothing is opaque)
     return job_record(src, out, k=_colours(plan, opts, stats), space=opts.space,
@@ -518,16 +521,27 @@ def _binary_kept(opts: AnimationOptions) -> str:
     return f"an animation mapped onto {opts.palette_said} keeps"
 
 
-def _warn_quality_missed(opts: AnimationOptions, k: int, delta_e: float) -> None:
-    """Warn when the frames written, undithered, are above ``opts.quality`` (with
-    dithering, the command's line already says the k was measured without it)."""
-    if opts.quality is None or opts.dither or round(delta_e, 4) <= opts.quality:
-        return  # as recorded: a warning of "1.5, above 1.5" would say nothing
+def _warn_quality_missed(opts: AnimationOptions, k: int, delta_e: float,
+                         above: tuple[float, ...]) -> None:
+    """Warn when the frames written, undithered, miss ``opts.quality``: their mean
+    ``delta_e``, or the tail, ``above`` being the shares of their pixels beyond each of
+    its limits (with dithering, the command's line already says the k was measured
+    without it). Both are measured on black, as the recorded ``delta_e``."""
+    if opts.quality is None or opts.dither:
+        return
+    tail = " and ".join(tail_missed(opts.quality, above))
+    mean = f"a mean CIEDE2000 of {round(delta_e, 4):g}"
+    if round(delta_e, 4) > opts.quality:  # as recorded: "1.5, above 1.5" would say nothing
+        missed = f"{mean}, above it" + (f", and {tail}" if tail else "")
+    elif tail:
+        missed = f"{mean}, within it, but {tail}"
+    else:
+        return
     shown = shown_number(opts.quality)
-    warn_caller(f"quality={shown}: the frames written have a mean CIEDE2000 of "
-                f"{round(delta_e, 4):g}, above it: k={k} was chosen with every colour on its "
-                "nearest entry, and pixels then took their left neighbour's or the previous "
-                "frame's entry, up to ΔE 2 further, for smaller frames", QualityMissedWarning)
+    warn_caller(f"quality={shown}: the frames written have {missed}: k={k} was "
+                "chosen with every colour on its nearest entry, and pixels then took their "
+                "left neighbour's or the previous frame's entry, up to ΔE 2 further, for "
+                "smaller frames", QualityMissedWarning)
 
 
 def _warn_plays(info: AnimationInfo, suffix: str) -> None:

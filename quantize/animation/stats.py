@@ -97,12 +97,14 @@ def merge_if_many(parts: list[np.ndarray], counts: list[np.ndarray], most: int) 
 @dataclass
 class _Folded:
     """Pairs folded into sums: their pixels, the sums over those pixels of the squared
-    error (each pixel's mean over channels) and of CIEDE2000, and the pixels drawn with
-    each colour (sorted 24-bit codes, or RGBA words with alpha, and their counts)."""
+    error (each pixel's mean over channels) and of CIEDE2000, the pixels whose CIEDE2000
+    is above each of :attr:`FrameStats.error_limits`, and the pixels drawn with each
+    colour (sorted 24-bit codes, or RGBA words with alpha, and their counts)."""
 
     pixels: int = 0
     squared: float = 0.0
     delta_e: float = 0.0
+    above: list[float] = field(default_factory=list)
     drawn: np.ndarray | None = None
     drawn_counts: np.ndarray | None = None
 
@@ -117,6 +119,9 @@ class FrameStats:
     """
 
     alpha: bool = False
+    #: CIEDE2000 differences whose share of pixels beyond :meth:`FrameStats.delta_e_and_tail`
+    #: says (the tail bounds of a ``quality``): counted as pairs are folded, which drops them.
+    error_limits: tuple[float, ...] = ()
     frames: int = 0
     #: Frames the output holds: fewer than ``frames`` when identical ones were merged.
     frames_written: int = 0
@@ -228,7 +233,9 @@ class FrameStats:
         folded = self._folded
         folded.pixels += int(counts.sum())
         folded.squared += self._squared(a, b, n)
-        folded.delta_e += _delta_e(a, b, n)
+        errors = _errors(a, b)
+        folded.delta_e += float(errors @ n)
+        folded.above = _plus(folded.above, _above(errors, n, self.error_limits))
         folded.drawn, folded.drawn_counts = self._with_folded(drawn, counts)
         self._keys, self._counts = [], []
 
@@ -269,11 +276,20 @@ class FrameStats:
     def delta_e(self) -> float:
         """Mean CIEDE2000 of everything drawn so far (0 when nothing opaque was drawn); with
         ``alpha``, of the visible pixels composited on black, as a still's with alpha."""
+        return self.delta_e_and_tail()[0]
+
+    def delta_e_and_tail(self) -> tuple[float, tuple[float, ...]]:
+        """:meth:`FrameStats.delta_e`, and the share of those pixels whose CIEDE2000 is
+        above each of :attr:`FrameStats.error_limits` (0 when none was drawn)."""
         a, b, n = self.pairs()
-        pixels = self._folded.pixels + float(n.sum())
+        folded = self._folded
+        pixels = folded.pixels + float(n.sum())
         if pixels == 0:
-            return 0.0
-        return (self._folded.delta_e + _delta_e(a, b, n)) / pixels
+            return 0.0, (0.0,) * len(self.error_limits)
+        errors = _errors(a, b)
+        above = _plus(folded.above, _above(errors, n, self.error_limits))
+        return ((folded.delta_e + float(errors @ n)) / pixels,
+                tuple(count / pixels for count in above))
 
     def drawn(self) -> tuple[np.ndarray, np.ndarray]:
         """The distinct colours drawn, ``(m, 3)`` uint8 (``(m, 4)`` RGBA with ``alpha``),
@@ -299,9 +315,19 @@ class FrameStats:
         return np.bincount(order[pos], weights=n, minlength=palette.shape[0])
 
 
-def _delta_e(a: np.ndarray, b: np.ndarray, n: np.ndarray) -> float:
-    """Sum over the pixels of pairs ``a`` drawn as ``b`` (``n`` of each) of their CIEDE2000
-    (straight RGBA composited on black, with alpha: :func:`~quantize.colors.lab_of`)."""
-    if n.size == 0:
-        return 0.0
-    return float(ciede2000(lab_of(a), lab_of(b)).astype(np.float64) @ n)
+def _errors(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """CIEDE2000 ``(m,)`` float64 of each pair of colours ``a`` drawn as ``b`` (straight RGBA
+    composited on black, with alpha: :func:`~quantize.colors.lab_of`)."""
+    if a.shape[0] == 0:
+        return np.zeros(0)
+    return ciede2000(lab_of(a), lab_of(b)).astype(np.float64)
+
+
+def _above(errors: np.ndarray, n: np.ndarray, limits: tuple[float, ...]) -> list[float]:
+    """The pixels (``n`` of each pair) whose ``errors`` are above each of ``limits``."""
+    return [float(n[errors > limit].sum()) for limit in limits]
+
+
+def _plus(was: list[float], now: list[float]) -> list[float]:
+    """Counts ``now`` added to those folded before (``was``, empty before the first fold)."""
+    return [a + b for a, b in zip(was, now, strict=True)] if was else now

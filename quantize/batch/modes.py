@@ -152,11 +152,11 @@ def _check_palette_in_path(palette_in: Any) -> None:
     Traceback (most recent call last):
     TypeError: palette_in should be the path of a palette file (.gpl, .json, .hex, .act, ...
     """
-    from ..palette_files import PALETTE_FORMAT_LIST
+    from ..palette_files import PALETTE_IN_FORMAT_LIST
 
     if palette_in is not None and not isinstance(palette_in, str | os.PathLike):
         raise TypeError(f"palette_in should be the path of a palette file "
-                        f"({PALETTE_FORMAT_LIST}) in a batch, got {type(palette_in).__name__}"
+                        f"({PALETTE_IN_FORMAT_LIST}) in a batch, got {type(palette_in).__name__}"
                         "; write the colours to one with quantize.palette_files.write_palette")
 
 

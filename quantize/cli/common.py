@@ -131,10 +131,10 @@ def palette_file(value: str) -> Path:
     palette is read from a file, told by its extension ("has no extension" would ask for
     one), and every file's job reads it again."""
     if value == "-":
-        from ..palette_files import PALETTE_FORMAT_LIST
+        from ..palette_files import PALETTE_IN_FORMAT_LIST
 
         raise typer.BadParameter("is -, but the palette is read from a file, not from stdin; "
-                                 f"name a {PALETTE_FORMAT_LIST} file")
+                                 f"name a palette file ({PALETTE_IN_FORMAT_LIST})")
     return path(value)
 
 

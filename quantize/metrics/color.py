@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from .._validation import (
+    UNIT_RANGE_SLACK,
     as_array,
     check_choice,
     check_float,
@@ -184,10 +185,15 @@ def _opaque_alpha_dropped(ref: np.ndarray, tst: np.ndarray) -> tuple[np.ndarray,
 
 def _opaque(rgba: np.ndarray) -> bool:
     """Whether the alpha of ``rgba`` (..., 4) is its dtype's peak in every pixel (False for
-    a dtype without one, which needs ``data_range``)."""
-    if rgba.dtype not in (np.uint8, np.uint16) and not np.issubdtype(rgba.dtype, np.floating):
+    a dtype without one, which needs ``data_range``). A float alpha a hair above 1 is 1,
+    as :func:`~quantize._validation.unit_floats` clips it afterwards: ``1 + 1e-12`` made
+    the pair two shapes where 1.0 is compared."""
+    alpha = rgba[..., 3]
+    if np.issubdtype(alpha.dtype, np.floating):
+        return bool(((alpha >= 1) & (alpha <= 1 + UNIT_RANGE_SLACK)).all())
+    if alpha.dtype not in (np.uint8, np.uint16):
         return False
-    return bool((rgba[..., 3] == _peak(rgba.dtype, "alpha")).all())
+    return bool((alpha == _peak(alpha.dtype, "alpha")).all())
 
 
 def _check_weights(weights: Any, shape: tuple[int, ...]) -> np.ndarray | None:

@@ -319,8 +319,9 @@ def border_match_counts(pred: Any, true: Any, tol: float) -> np.ndarray:
     Raises
     ------
     ValueError, TypeError
-        If a mask is not 2-D bool of ``pred``'s shape (or is a result, a file
-        name, None or a masked array, as for :func:`boundary_scores`), or ``tol``
+        If a mask is not 2-D bool of ``pred``'s shape (or it, or ``true`` itself,
+        is a result, a file name, None or a masked array, as for
+        :func:`boundary_scores`), or ``tol``
         is negative or above its limit (as for :func:`boundary_scores`' tolerance).
 
     Warns
@@ -336,6 +337,7 @@ def border_match_counts(pred: Any, true: Any, tol: float) -> np.ndarray:
     [5, 5, 5, 10]
     """
     masks = [_check_mask(pred, "pred")]
+    refuse_non_array(true, "true", "mask")
     masks += [_check_mask(t, f"true[{i}]") for i, t in enumerate(true)]
     for i, mask in enumerate(masks[1:]):
         _check_same_shape(masks[0].shape, mask.shape, f"true[{i}]")

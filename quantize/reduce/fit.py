@@ -22,8 +22,9 @@ pixels, so the fit works on the weighted histogram of distinct colours:
    label changes, so each centre is the mean of the colours nearest to it, as
    k-means over every pixel would end.
 4. **Palette.** Centres of mostly opaque clusters are made opaque, centres are
-   rounded to sRGB (or replaced by the cluster's medoid with ``exact_colors``),
-   duplicates dropped, and every distinct colour mapped to its nearest entry.
+   rounded to sRGB (or replaced by the cluster's medoid with ``exact_colors``,
+   an opaque one for a mostly opaque cluster), duplicates dropped, and every
+   distinct colour mapped to its nearest entry.
 
 Prior validation is assumed below :func:`fit_palette`.
 """
@@ -295,7 +296,8 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     colors : (m, 3) or (m, 4) array_like of integers 0..255
         Colours, with straight alpha as a fourth column if any (clustered
         premultiplied, as :func:`quantize.reduce_colors` does); repeats are merged.
-        An entry at least half of whose colours' count is opaque is opaque.
+        An entry at least half of whose colours' count is opaque is opaque (with
+        ``exact_colors``, one of its opaque colours).
         Colours with alpha 0 are fully transparent whatever their RGB: they
         are left out of the fit and share one entry ``[0, 0, 0, 0]``.
     counts : (m,) array_like
@@ -406,11 +408,13 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     centers, labels, _ = lloyd(features, counts, centers, passes, max_changed=EXACT_SETTLED,
                                empty="keep", labels_needed=exact_colors or with_alpha,
                                overshoot=EXACT_OVERSHOOT)
+    most = _mostly_opaque(labels, colors[:, 3], counts, centers.shape[0]) if with_alpha else None
     if exact_colors:
-        palette = colors[_medoids(features, labels, centers)]
+        candidates = None if most is None else ~most[labels] | (colors[:, 3] == 255)
+        palette = colors[_medoids(features, labels, centers, candidates)]
     else:
-        if with_alpha:
-            centers = _opaque_where_most_are(centers, labels, colors[:, 3], counts, space)
+        if most is not None:
+            centers = _opaque_where(most, centers, space)
         palette = to_colors(centers, space, colors.shape[1])
     palette = distinct_rows(palette)  # rounding may merge two centres
     labels = nearest(features, features_of(palette, space))
@@ -433,20 +437,25 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
 # 12,889 were); on bench_reduce's RGBA disc -0.006 / 0 / 0 dB; on three Adwaita icons with
 # soft alpha -0.12 dB at worst (48 x 48 trophy-silver at k = 16). Making opaque every entry
 # within 16 levels of 255 instead cost up to 10 dB at k = 256 on icons whose translucent
-# pixels had entries of their own.
+# pixels had entries of their own. With exact colours the medoid of such a cluster is taken
+# among its opaque pixels (8,043 of the sheet's opaque pixels came back translucent at
+# k = 16 when it was taken among them all).
 OPAQUE_SHARE = 0.5
 
 
-def _opaque_where_most_are(centers: np.ndarray, labels: np.ndarray, alpha: np.ndarray,
-                           counts: np.ndarray, space: str) -> np.ndarray:
-    """Premultiplied RGBA ``centers`` with the alpha of each made opaque whose members
-    (``labels``; the colours' ``alpha`` and ``counts``) are at least :data:`OPAQUE_SHARE`
-    opaque by count. The premultiplied colour is left: least squares picks it alone once
-    the alpha is fixed."""
-    k = centers.shape[0]
+def _mostly_opaque(labels: np.ndarray, alpha: np.ndarray, counts: np.ndarray,
+                   k: int) -> np.ndarray:
+    """Whether each of the ``k`` clusters (``labels``; the colours' ``alpha`` and
+    ``counts``) is at least :data:`OPAQUE_SHARE` opaque by count, ``(k,)`` bool."""
     totals = entry_weights(labels, counts, k)
     opaque = entry_weights(labels, counts * (alpha == 255), k)
-    most = (totals > 0) & (opaque >= OPAQUE_SHARE * totals)
+    return (totals > 0) & (opaque >= OPAQUE_SHARE * totals)
+
+
+def _opaque_where(most: np.ndarray, centers: np.ndarray, space: str) -> np.ndarray:
+    """Premultiplied RGBA ``centers`` with the alpha of each where ``most`` made opaque.
+    The premultiplied colour is left: least squares picks it alone once the alpha is
+    fixed."""
     if not most.any():
         return centers
     out = centers.copy()
@@ -740,13 +749,18 @@ def _cell_numbers(colors: np.ndarray, shift: int) -> tuple[np.ndarray, int]:
     return cell, side ** colors.shape[1]
 
 
-def _medoids(features: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Row index of the member nearest to each non-empty cluster's mean.
+def _medoids(features: np.ndarray, labels: np.ndarray, centers: np.ndarray,
+             candidates: np.ndarray | None = None) -> np.ndarray:
+    """Row index of the member nearest to each non-empty cluster's mean, among the
+    members where ``candidates`` (bool, one per row) is true when given; each cluster
+    must keep one.
 
     For squared distances this member is the weighted medoid: it minimises the
     weighted sum of squared distances to the other members.
     """
     d = ((features - centers[labels].astype(np.float32)) ** 2).sum(axis=1)
+    if candidates is not None:
+        d[~candidates] = np.inf
     order = np.lexsort((d, labels))
     first = np.ones(order.size, dtype=bool)
     first[1:] = labels[order][1:] != labels[order][:-1]

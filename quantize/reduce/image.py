@@ -105,7 +105,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         lost in the mean of a large flat one), measured without dithering, a
         number >= 0: about 1 is a just noticeable difference, 2-3 close, 5
         visibly posterised. A translucent pixel, or one drawn with a translucent
-        entry, counts the worse of its difference shown on black and on white.
+        entry, counts the worse of its difference shown on black and on white
+        (the result's ``delta_e``, measured on black as its ``psnr`` is, is then at
+        most the mean so bounded).
     space : {"rgb", "lab"}
         Cluster, match and diffuse errors in sRGB or in CIE Lab.
     dither : float, bool or "ordered"

@@ -35,7 +35,8 @@ from .fit import (
 
 __all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "QualityScaleWarning",
            "out_of_reach", "quality_error", "quality_scale_reason", "quality_terms",
-           "search_quality", "smallest_k", "starting_as", "warn_quality_scale"]
+           "search_quality", "smallest_k", "starting_as", "tail_limits", "tail_missed",
+           "warn_quality_scale"]
 
 #: A ``quality`` above this lets nearly any image through with the fewest colours (two
 #: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
@@ -82,6 +83,33 @@ def quality_terms(quality: float, difference: str = "CIEDE2000") -> str:
     (_, times), (_, more_times) = QUALITY_TAIL
     return (f"mean {difference} <= {shown_number(quality)}, its 99th percentile <= "
             f"{_times(quality, times)} and its 99.9th <= {_times(quality, more_times)}")
+
+
+def tail_limits(quality: float) -> tuple[float, ...]:
+    """The differences that the tail of :data:`QUALITY_TAIL` bounds for ``quality``: at
+    most a share of the pixels may be further than each.
+
+    >>> tail_limits(2.0)
+    (10.0, 20.0)
+    """
+    return tuple(times * quality for _, times in QUALITY_TAIL)
+
+
+def tail_missed(quality: float, above: tuple[float, ...]) -> list[str]:
+    """The bounds of the tail of :data:`QUALITY_TAIL` that ``above``, the shares of the
+    pixels further than each of :func:`tail_limits` away, miss, each in words.
+
+    A percentile is within its bound exactly when at most its share of the pixels is
+    further: :func:`quality_error` measures so.
+
+    >>> tail_missed(1.0, (0.013, 0.0005))
+    ['1.3% of their pixels more than 5 away (1% allowed)']
+    >>> tail_missed(1.0, (0.01, 0.001))
+    []
+    """
+    return [f"{100 * got:.3g}% of their pixels more than {_times(quality, times)} away "
+            f"({100 * share:g}% allowed)"
+            for (share, times), got in zip(QUALITY_TAIL, above, strict=True) if got > share]
 
 
 def _times(quality: float, multiple: float) -> str:
