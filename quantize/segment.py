@@ -1767,12 +1767,18 @@ def _build_hierarchy(lab: np.ndarray, w: dict[str, float], superpixels: int = _S
     step = _superpixel_step(lab.shape[1:], superpixels, small_image)
     compactness = _COMPACTNESS * math.sqrt(w["xy"] / 0.3)
     clusters = local_kmeans(lab, step, compactness, _SUPERPIXEL_PASSES, sparse_passes)
-    labels, _ = connected_superpixels(clusters, lab, max(4, step * step // 4))
+    labels, _ = connected_superpixels(clusters, lab, _smallest_superpixel(step))
     tiny = small_image and min(lab.shape[1:]) < _MIN_CELLS_ACROSS * _MIN_STEP
     area = max(labels.size, _MIN_COST_AREA) if tiny else labels.size
     cost = _hierarchy.MergeCost(_EDGE_WEIGHT, _SIZE_POWER, float(area))
     edges = edge_strength(lab) if edges is None else edges
     return _hierarchy.build_hierarchy(labels, region_planes(lab, w), edges, cost)
+
+
+def _smallest_superpixel(step: int) -> int:
+    """The fewest pixels a superpixel of cells of side ``step`` keeps: a smaller piece of
+    one joins a neighbour."""
+    return max(4, step * step // 4)
 
 
 def _superpixel_step(shape: tuple[int, int], superpixels: int, small: bool) -> int:
