@@ -1767,12 +1767,18 @@ def _build_hierarchy(lab: np.ndarray, w: dict[str, float], superpixels: int = _S
     step = _superpixel_step(lab.shape[1:], superpixels, small_image)
     compactness = _COMPACTNESS * math.sqrt(w["xy"] / 0.3)
     clusters = local_kmeans(lab, step, compactness, _SUPERPIXEL_PASSES, sparse_passes)
-    labels, _ = connected_superpixels(clusters, lab, max(4, step * step // 4))
+    labels, _ = connected_superpixels(clusters, lab, _smallest_superpixel(step))
     tiny = small_image and min(lab.shape[1:]) < _MIN_CELLS_ACROSS * _MIN_STEP
     area = max(labels.size, _MIN_COST_AREA) if tiny else labels.size
     cost = _hierarchy.MergeCost(_EDGE_WEIGHT, _SIZE_POWER, float(area))
     edges = edge_strength(lab) if edges is None else edges
     return _hierarchy.build_hierarchy(labels, region_planes(lab, w), edges, cost)
+
+
+def _smallest_superpixel(step: int) -> int:
+    """The fewest pixels a superpixel of cells of side ``step`` keeps: a smaller piece of
+    one joins a neighbour."""
+    return max(4, step * step // 4)
 
 
 def _superpixel_step(shape: tuple[int, int], superpixels: int, small: bool) -> int:
@@ -1848,7 +1854,10 @@ def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarra
     On the image itself they are the map's 4-connected components. On a working copy
     the superpixels are brought to full size along the image's own edges
     (:func:`~quantize.reconstruct.refine.refined_labels`), and the components are found
-    on their regions there, a band of rows at a time.
+    on their regions there, a band of rows at a time. A piece the moved borders cut off
+    a region joins a neighbour when it is smaller than the smallest superpixel (that
+    :func:`_segment_hierarchy`'s hierarchy keeps, brought to full size); a larger one is
+    a region of its own.
     """
     working, n = _regions.connected_regions(region_of[leaves])
     if factor == 1:
@@ -1858,23 +1867,31 @@ def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarra
     runs = _regions.region_runs(lambda start, stop: table[full[start:stop]], full.shape)
     pieces = np.bincount(region_of[leaves].ravel()[np.unique(working, return_index=True)[1]],
                          minlength=table.size)
-    mapping = _join_cut_off(runs, pieces, factor * factor)
+    speck = _smallest_superpixel(_superpixel_step(lab.shape[1:], _SUPERPIXELS, True))
+    mapping = _join_cut_off(runs, pieces, factor * factor, speck * factor * factor)
     return runs.label_map(mapping), int(mapping.max())
 
 
-def _join_cut_off(runs: _regions.RegionRuns, pieces: np.ndarray, box: int) -> np.ndarray:
+def _join_cut_off(runs: _regions.RegionRuns, pieces: np.ndarray, box: int,
+                  speck: int) -> np.ndarray:
     """The renumbering ``(n + 1,)`` of the full-size components ``runs`` that joins the
-    pieces moved borders cut off a region (beyond the ``pieces[value]`` largest components
-    of each value, its number on the working copy, or smaller than a ``box`` of pixels,
-    which no region of the working copy is) to their largest neighbour, numbered 1.. in
-    raster order of the joined components' first pixels."""
+    specks moved borders cut off a region to their largest neighbour, numbered 1.. in
+    raster order of the joined components' first pixels.
+
+    A speck is smaller than ``speck`` pixels and beyond the ``pieces[value]`` largest
+    components of its value (its number of components on the working copy), or smaller
+    than a ``box`` of pixels, which no region of the working copy is. A larger piece
+    keeps its borders: the moved borders cut the region where the image's own edges
+    do, through a neck a box or two wide.
+    """
     n, area = runs.n, runs.areas()
     value = np.zeros(n + 1, dtype=np.int64)
     value[runs.regions] = runs.values
     order = np.lexsort((-area[1:], value[1:])) + 1  # by value, the largest first
     rank = np.empty(n + 1, dtype=np.int64)
     rank[order] = np.arange(n) - np.searchsorted(value[order], value[order])
-    cut_off = np.flatnonzero((rank[1:] >= pieces[value[1:]]) | (area[1:] < box)) + 1
+    cut_off = np.flatnonzero(((rank[1:] >= pieces[value[1:]]) & (area[1:] < speck))
+                             | (area[1:] < box)) + 1
     target = np.arange(n + 1)
     whole = np.ones(n + 1, dtype=bool)
     whole[cut_off] = False

@@ -120,8 +120,9 @@ def test_refined_labels_keep_labels_that_colour_cannot_tell_apart():
 
 def test_moved_borders_cut_no_piece_off_a_region(monkeypatch):
     # Borders moved around a thin part of a region cut pieces off it, down to single
-    # pixels (a BSDS500 train photo upscaled 8x: 13 regions became 41); each joins a
-    # neighbour, so there are as many regions as on the working copy.
+    # pixels (a BSDS500 train photo upscaled 8x: 13 regions became 41); each under the
+    # smallest superpixel joins a neighbour, and coffee has no larger one, so there are as
+    # many regions as on the working copy.
     from skimage import data
 
     from quantize.reconstruct import regions
@@ -140,3 +141,47 @@ def test_moved_borders_cut_no_piece_off_a_region(monkeypatch):
     assert result.n_regions == found[-1]  # the working copy's regions
     areas = np.bincount(result.labels.ravel())[1:]
     assert areas.min() >= 9  # none under a box of 3 x 3
+
+
+def _dumbbell(right_boxes):
+    # Working copy 12 x 20 (factor 2) with region 1 a blob, a neck one box tall that is
+    # grey at full size, and a second blob of 2 x right_boxes boxes, yellow at full size.
+    small = np.zeros((12, 20), np.int32)
+    small[2:10, 2:8] = 1
+    small[5, 8:12] = 1
+    small[4:6, 12:12 + right_boxes] = 1
+    rgb = np.full((24, 40, 3), GREY, np.uint8)
+    rgb[4:20, 4:16] = YELLOW
+    rgb[8:12, 24:24 + 2 * right_boxes] = YELLOW
+    return small, rgb
+
+
+@pytest.mark.parametrize("right_boxes", [2, 6])
+def test_a_piece_the_moved_borders_cut_off_keeps_its_border(right_boxes):
+    # The neck goes to the grey around it and cuts the second blob off; at 16 pixels or
+    # more (the smallest superpixel on this working copy, 4 working pixels, at full size)
+    # it is a region of its own, numbered after the first blob.
+    from quantize.segment import _full_size_regions
+
+    small, rgb = _dumbbell(right_boxes)
+    work, _ = _work(rgb, 2)
+    labels, n = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2)
+    expected = np.ones((24, 40), int)
+    expected[4:20, 4:16] = 2
+    expected[8:12, 24:24 + 2 * right_boxes] = 3
+    assert n == 3
+    np.testing.assert_array_equal(labels, expected)
+    np.testing.assert_array_equal(connected_regions(labels)[0], labels)
+
+
+def test_a_speck_the_moved_borders_cut_off_joins_a_neighbour():
+    # 8 pixels: two boxes, but under the smallest superpixel's 16; it joins the grey.
+    from quantize.segment import _full_size_regions
+
+    small, rgb = _dumbbell(1)
+    work, _ = _work(rgb, 2)
+    labels, n = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2)
+    expected = np.ones((24, 40), int)
+    expected[4:20, 4:16] = 2
+    assert n == 2
+    np.testing.assert_array_equal(labels, expected)
