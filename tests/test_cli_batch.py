@@ -5114,6 +5114,8 @@ def test_cli_fewer_colours_than_asked_is_counted_once_not_warned_per_file(tmp_pa
     but the image has only 4 distinct colours; returning those 4"), as reduce no longer
     does: a lossless result is no fault. The progress line says it, the summary line
     counts it, at every run (a rerun replays the record), the reports have a field."""
+    from .report_support import file_rows, parse
+
     src, out = tmp_path / "in", tmp_path / "out"
     _sprites_and_a_photo(src)
     args = (src, "-o", out, "-k", "4", "-j", "1")
@@ -5138,6 +5140,12 @@ def test_cli_fewer_colours_than_asked_is_counted_once_not_warned_per_file(tmp_pa
             **{name: ("ok" if run == "forced" else "skipped", True, False)
                for name in ("a.png", "b.png", "c.png")},
             "photo.png": ("ok" if run == "forced" else "skipped", None, False)}
+        text = page.read_text(encoding="utf-8")
+        (summary,) = [p.all_text() for p in parse(text).iter("p") if "summary" in p.classes()]
+        assert f"\xa0· 3 files with {FEWER}\xa0· " in summary
+        notes = [[div.all_text() for div in row.iter("div") if "note" in div.classes()]
+                 for row in file_rows(parse(text))]
+        assert notes == [[FEWER], [FEWER], [FEWER], []]
     table = _cli(*args, "--report", tmp_path / "r.csv")
     assert table.exit_code == 0, table.output
     with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as f:
