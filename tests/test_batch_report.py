@@ -37,7 +37,7 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
                                "folders_not_entered": 0,
                                "unclaimed": 0, "unfinished": 0, "removed": 0,
                                "removed_unfinished": 0, "with_output": 0, "bytes_in": 0,
-                               "bytes_out": 0}
+                               "bytes_out": 0, "fewer_colors": 0}
     assert data["removed"] == []
     assert data["files"][0]["psnr"] == 31.5 and data["files"][1]["reason"] == "not an image"
     assert data["files"][0]["palette"][0]["hex"] == "#ff0000"

@@ -120,3 +120,20 @@ def test_summary_adds_the_bytes_of_the_files_with_an_output():
     assert batch.bytes_counts(summary.bytes_in, summary.bytes_out, summary.with_output) == [
         "150 → 70 bytes (46.7%) for the 2 files with an output"]
     assert batch.bytes_counts(0, 0, 0) == []
+
+
+def test_summary_counts_the_outputs_of_fewer_colours_than_asked_made_now_or_before():
+    """ok and skipped-as-done files whose record says so count (a rerun replays the record);
+    one skipped as larger (no output) and a failed one do not."""
+    fewer = {batch.FEWER_COLORS: True}
+    summary = batch.BatchSummary(total=5)
+    summary.add(batch.FileResult(Path("a"), Path("a.png"), "ok", "", dict(fewer)))
+    summary.add(batch.FileResult(Path("b"), Path("b.png"), "skipped", "output exists",
+                                 dict(fewer)))
+    summary.add(batch.FileResult(Path("c"), None, "skipped", "larger",
+                                 {**fewer, batch.results.LARGER: "larger"}))
+    summary.add(batch.FileResult(Path("d"), None, "failed", "broken", dict(fewer)))
+    summary.add(batch.FileResult(Path("e"), Path("e.png"), "ok", "", {"k": 16}))
+    assert (summary.fewer_colors, summary.as_dict()["fewer_colors"]) == (2, 2)
+    assert batch.fewer_colors_counts(summary.fewer_colors) == [
+        "2 files with fewer colours than -k/--colors, kept whole"]

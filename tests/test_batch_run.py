@@ -167,6 +167,26 @@ def test_warnings_come_back_in_the_record(photo_tree, tmp_path):
     assert result.record["warnings"] == ["only 3 distinct colours"]
 
 
+def test_fewer_colours_than_asked_is_a_field_of_the_record_and_of_the_manifest_not_a_warning(
+        tmp_path):
+    """A sprite of fewer colours than n_colors came back with the library's warning in its
+    record, said as a warning line per file: a lossless result is no fault."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    two = np.zeros((4, 4, 3), np.uint8)
+    two[:, 2:] = (255, 0, 0)
+    Image.fromarray(two).save(src / "two.png")
+    crop("coffee.jpg", (0, 0, 16, 16)).save(src / "photo.png")
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 4, "seed": 0})
+    results = {r.input.name: r.record for r in batch.run_batch(plan, jobs=1)}
+    assert [(name, record.get(batch.FEWER_COLORS), "warnings" in record, "notes" in record)
+            for name, record in sorted(results.items())] == [
+        ("photo.png", None, False, False), ("two.png", True, False, False)]
+    recorded = batch.read_manifest(out)
+    assert (recorded["two.png"].record[batch.FEWER_COLORS],
+            batch.FEWER_COLORS in recorded["photo.png"].record) == (True, False)
+
+
 def _warns_per_frame() -> dict:
     for message in ("its ICC colour profile cannot be read", "other", "other", "other"):
         warnings.warn(message, UserWarning, stacklevel=1)

@@ -24,7 +24,7 @@ from quantize import batch
 from quantize.errors import OutputError
 from quantize.io import load_image
 
-from .batch_support import BAD, GOOD, hide_dask, local_cluster, make_photo_tree
+from .batch_support import BAD, GOOD, crop, hide_dask, local_cluster, make_photo_tree
 from .cli_support import pipe_refusal, run_with_palette_pipe
 from .corpus.generate import png_of_chunks
 from .fs_support import refuse_mkdir, symlink_or_skip
@@ -403,9 +403,7 @@ def test_cli_html_report_names_options_by_their_flags(tmp_path):
     import html as html_lib
 
     (tmp_path / "in").mkdir()
-    flat = np.zeros((20, 30, 3), np.uint8)
-    flat[:, 10:] = (255, 0, 0)
-    Image.fromarray(flat).save(tmp_path / "in" / "two.png")  # 600 pixels, two colours
+    Image.new("RGBA", (30, 20), (0, 0, 0, 0)).save(tmp_path / "in" / "clear.png")  # 600 pixels
     Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(tmp_path / "in" / "big.png")
     page = tmp_path / "index.html"
     result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-k", "8", "--max-pixels", "1000",
@@ -414,7 +412,7 @@ def test_cli_html_report_names_options_by_their_flags(tmp_path):
     text = html_lib.unescape(page.read_text())
     assert ("big.png</a>: 40x40 = 1,600 pixels exceeds the limit of 1,000; if the file is "
             "trusted, set --max-pixels=1600 or more") in text
-    assert "warning: -k/--colors=8 but the image has only 2 distinct colours" in text
+    assert "warning: -k/--colors=8 but the image has no visible colour" in text
     assert "max_pixels=" not in text and "n_colors=" not in text
 
 
@@ -438,12 +436,13 @@ def test_cli_html_report_shows_the_command_as_it_was_typed(tmp_path):
 def test_cli_reports_name_options_by_their_flags_as_the_terminal_does(tmp_path):
     # The terminal and the page said -k/--colors=16; the JSON and CSV reports said n_colors=16.
     (tmp_path / "in").mkdir()
-    Image.new("RGB", (4, 4), (9, 9, 9)).save(tmp_path / "in" / "one.png")
-    said = "-k/--colors=16 but the image has only 1 distinct colour; returning it"
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(tmp_path / "in" / "clear.png")
+    said = ("-k/--colors=16 but the image has no visible colour (every pixel is fully "
+            "transparent); returning the transparent entry alone")
     result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-k", "16", "-q",
                   "--report", tmp_path / "r.json")
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"quantize: warning: {tmp_path / 'in' / 'one.png'}: {said}\n"
+    assert result.stderr == f"quantize: warning: {tmp_path / 'in' / 'clear.png'}: {said}\n"
     assert json.loads((tmp_path / "r.json").read_text())["files"][0]["warnings"] == [said]
     result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-k", "16", "-q", "--force",
                   "--report", tmp_path / "r.csv")
@@ -1470,11 +1469,11 @@ def test_cli_a_manifest_that_cannot_be_copied_aside_is_left_as_it_is(photo_tree,
 def test_cli_per_file_warnings_name_the_flags(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
-    Image.fromarray(np.array([[[0, 0, 0], [255, 255, 255]]], np.uint8)).save(src / "two.png")
+    Image.new("RGBA", (2, 1), (0, 0, 0, 0)).save(src / "clear.png")
     result = _cli(src, "-o", tmp_path / "out", "-k", "8")
     assert result.exit_code == 0, result.output
     assert "warning: " in result.stderr
-    assert "-k/--colors=8 but the image has only 2 distinct colours" in result.stderr
+    assert "-k/--colors=8 but the image has no visible colour" in result.stderr
     assert "n_colors" not in result.stderr
 
 
@@ -2138,7 +2137,8 @@ def test_cli_an_output_folder_inside_the_input_folder_is_left_out_of_reruns(tmp_
     again = _cli("x4", "-o", "x4/reduced", "-r", "-k", "2")
     assert (again.exit_code, again.stderr) == (0, "")
     line = again.stdout.splitlines()[0]  # the time it took is the first run's
-    assert (line[:24], line[-15:]) == ("[1/1] skipped x4/a.png  ", "(output exists)")
+    assert (line[:24], line[-61:]) == (  # one colour: all kept
+        "[1/1] skipped x4/a.png  ", "(output exists)  (fewer colours than -k/--colors, kept whole)")
     assert sorted(str(p) for p in Path("x4").rglob("*.png")) == ["x4/a.png", "x4/reduced/a.png"]
 
 
@@ -2390,7 +2390,7 @@ def test_cli_a_non_utf8_name_is_shown_with_its_bytes_escaped(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
     good = b"ok\xff.png".decode("utf-8", "surrogateescape")
-    Image.new("RGB", (4, 4), (200, 0, 0)).save(src / good)          # one colour: a warning
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(src / good)        # clear: a warning
     (src / b"bad\xff.png".decode("utf-8", "surrogateescape")).write_bytes(b"not an image")
     reports = [tmp_path / "r.json", tmp_path / "r.csv"]
     result = _cli(src, "-o", tmp_path / "out", "-k", "2", "--report", reports[0])
@@ -3009,16 +3009,17 @@ def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_pa
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     (src / "bad\nname.jpg").write_text("not a picture\n")
-    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "esc\x1b[31m.png")  # one colour: a warning
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(src / "esc\x1b[31m.png")  # clear: a warning
     result = _cli(src, "-o", out)
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"quantize: error: {src}/bad\\nname.jpg: not an image Pillow can identify",
-        f"quantize: warning: {src}/esc\\x1b[31m.png: -k/--colors=16 but the image has only 1 "
-        "distinct colour; returning it"]
+        f"quantize: warning: {src}/esc\\x1b[31m.png: -k/--colors=16 but the image has no "
+        "visible colour (every pixel is fully transparent); returning the transparent entry "
+        "alone"]
     assert result.stdout.splitlines()[:2] == [
         f"[1/2] failed  {src}/bad\\nname.jpg: not an image Pillow can identify",
-        f"[2/2] ok      {src}/esc\\x1b[31m.png -> {out}/esc\\x1b[31m.png  k=1 psnr=lossless "
+        f"[2/2] ok      {src}/esc\\x1b[31m.png -> {out}/esc\\x1b[31m.png  k=0 psnr=lossless "
         "delta_e=0.00 seconds=" + result.stdout.splitlines()[1].rsplit("seconds=", 1)[1]]
 
 
@@ -3081,7 +3082,8 @@ def test_cli_a_folder_it_cannot_list_fails_the_batch_but_is_counted_apart(tmp_pa
     assert re.fullmatch(r"1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
                         r"images/s\)" + BYTES + r"; 1 folder could not be listed; 1 output "
                         r"larger than "
-                        r"its input \(--skip-if-larger skips it\); report: "
+                        r"its input \(--skip-if-larger skips it\); 1 file with fewer colours "
+                        r"than -k/--colors, kept whole; report: "
                         + re.escape(f"{report}, {page}"), lines[2])
     assert len(lines) == 3
     summary = json.loads(report.read_text())["summary"]
@@ -3140,7 +3142,8 @@ def test_cli_an_input_changed_since_its_output_is_redone_and_said_so(photo_tree,
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"[1/1] ok      {photo_tree}/chelsea.png -> {out}/chelsea.png"
                                "  k=1 psnr=lossless")
-    assert lines[0].endswith("  (redone: the input changed since its output was made)")
+    assert lines[0].endswith("  (redone: the input changed since its output was made)  "
+                             "(fewer colours than -k/--colors, kept whole)")
     assert lines[-1].startswith("1/1 files: 1 ok (1 redone: input or output changed), "
                                 "0 skipped, "
                                 "0 failed in ")
@@ -3274,7 +3277,8 @@ def test_cli_says_which_folder_links_it_did_not_follow(tmp_path):
     assert re.fullmatch(r"1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
                         r"images/s\)" + BYTES + r"; 1 folder skipped; 1 output larger than "
                         r"its input "
-                        r"\(--skip-if-larger skips it\); report: " + re.escape(str(report)),
+                        r"\(--skip-if-larger skips it\); 1 file with fewer colours than "
+                        r"-k/--colors, kept whole; report: " + re.escape(str(report)),
                         result.stdout.splitlines()[-1])
     rows = {r["input"]: r for r in json.loads(report.read_text())["files"]}
     assert (rows[str(root / "linked")]["status"], rows[str(root / "linked")]["reason"]) == (
@@ -3892,15 +3896,13 @@ def test_skip_if_larger_keeps_no_output_exits_98_and_is_not_redone(tmp_path):
     Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "flat.png")  # 77 bytes; its result 83
     noise = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
     Image.fromarray(noise).save(src / "noise.png")
-    # in the order things happened, as reduce prints them: the job's warning, then the result
-    larger = [f"quantize: warning: {src}/flat.png: -k/--colors=4 but the image has only 1 "
-              "distinct colour; returning it",
-              f"quantize: warning: {src}/flat.png: result (83 bytes) is larger than the input "
+    # as reduce says it: no word of the colours (one, kept) of a result not kept
+    larger = [f"quantize: warning: {src}/flat.png: result (83 bytes) is larger than the input "
               "(77 bytes); nothing written"]
     args = (src, "-o", out, "-k", "4", "-j", "1", "--skip-if-larger")
     first = _cli(*args)
     assert first.exit_code == 98, first.output
-    assert first.stderr.splitlines() == larger  # the job's warnings too, not only the reason
+    assert first.stderr.splitlines() == larger
     assert first.stdout.splitlines()[0] == f"[1/2] skipped {src}/flat.png"
     assert first.stdout.splitlines()[2].startswith("2/2 files: 1 ok, 1 skipped (1 larger than "
                                                    "the input), 0 failed in ")
@@ -3945,7 +3947,8 @@ def test_skip_if_larger_keeps_a_stale_output_and_says_so_at_every_run(tmp_path):
     redone = _cli(*args[:-1])
     assert redone.exit_code == 0, redone.output
     assert redone.stdout.splitlines()[0].endswith(
-        "(redone: the input changed since its output was made)")
+        "(redone: the input changed since its output was made)  (fewer colours than "
+        "-k/--colors, kept whole)")
     assert (out / "a.png").stat().st_size == 83
 
 
@@ -4000,12 +4003,14 @@ def test_outputs_larger_than_their_inputs_are_counted_in_the_summary(tmp_path):
     summary = result.stdout.splitlines()[-1]
     assert summary.startswith("3/3 files: 3 ok, 0 skipped, 0 failed in ")
     assert summary.endswith("; 2 outputs larger than their inputs (--skip-if-larger skips them)"
+                            "; 2 files with fewer colours than -k/--colors, kept whole"
                             f"; report: {tmp_path}/r.json")
     assert json.loads((tmp_path / "r.json").read_text())["summary"]["larger_written"] == 2
     (out / "a.png").unlink()
     one = _cli(*args)  # the one made again is counted, not those skipped as existing
     assert one.stdout.splitlines()[-1].endswith(
-        "; 1 output larger than its input (--skip-if-larger skips it)")
+        "; 1 output larger than its input (--skip-if-larger skips it)"
+        "; 2 files with fewer colours than -k/--colors, kept whole")
     quiet = _cli(src, "-o", tmp_path / "quiet", "-k", "4", "-q")
     assert (quiet.exit_code, quiet.stdout) == (0, "")
 
@@ -4024,7 +4029,8 @@ def test_a_rerun_that_writes_nothing_does_not_count_the_larger_outputs_again(tmp
     rerun = _cli(*args, "--report", report, "--html", page)
     assert rerun.exit_code == 0, rerun.output
     assert re.fullmatch(rf"2/2 files: 0 ok, 2 skipped, 0 failed in \d+\.\d s; 154 → 166 bytes "
-                        rf"\(107\.8%\) for the 2 files with an output; report: "
+                        rf"\(107\.8%\) for the 2 files with an output; 2 files with fewer "
+                        rf"colours than -k/--colors, kept whole; report: "
                         rf"{re.escape(f'{report}, {page}')}", rerun.stdout.splitlines()[-1])
     data = json.loads(report.read_text())
     assert (data["summary"]["larger_written"], data["summary"]["skipped"]) == (0, 2)
@@ -4058,7 +4064,8 @@ def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path, monkeypat
     summary = result.stdout.splitlines()[-1]
     assert summary.startswith("2/2 files: 0 ok, 2 skipped, 0 failed in ")
     assert summary.endswith(" s; 154 → 166 bytes (107.8%) for the 2 files with an output; "
-                            "1 edited output larger than its input kept as it is; report: "
+                            "1 edited output larger than its input kept as it is; 2 files "
+                            "with fewer colours than -k/--colors, kept whole; report: "
                             f"{tmp_path}/r.json, {tmp_path}/r.html")
     # a note, as reduce's of an output larger than its input: none with -q, nor with --json,
     # whose object holds the size
@@ -4070,7 +4077,8 @@ def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path, monkeypat
             for line in objects.stdout.splitlines()] == [90, None]
     assert objects.stderr.splitlines()[-1].endswith(
         " s; 154 → 166 bytes (107.8%) for the 2 files with an output; 1 edited "
-        "output larger than its input kept as it is")
+        "output larger than its input kept as it is; 2 files with fewer colours than "
+        "-k/--colors, kept whole")
     import quantize.cli.batch as cli_batch
 
     monkeypatch.setattr(cli_batch, "is_terminal", lambda stream: True)  # the bar is drawn
@@ -4494,13 +4502,15 @@ def test_cli_summary_counts_the_files_and_folders_left_out(tmp_path):
                      r"images/s\)" + BYTES + r"; 2 files left out \(\.heic, \.svg: not "
                      r"images quantize "
                      r"reads\), 1 folder not entered \(use -r\); 2 outputs larger than "
-                     r"their inputs \(--skip-if-larger skips them\)$", result.stdout,
+                     r"their inputs \(--skip-if-larger skips them\); 2 files with fewer "
+                     r"colours than -k/--colors, kept whole$", result.stdout,
                      re.MULTILINE)  # 2 x 2 images: their outputs are larger
     as_json = _cli(src, "-o", tmp_path / "json", "-k", "2", "-r", "--json")
     assert as_json.exit_code == 0, as_json.output
     assert as_json.stderr.rstrip().endswith(
         "; 2 files left out (.heic, .svg: not images quantize reads); 3 outputs larger than "
-        "their inputs (--skip-if-larger skips them)")
+        "their inputs (--skip-if-larger skips them); 3 files with fewer colours than "
+        "-k/--colors, kept whole")
     # the --report summary had no count of them
     for flags, entered in (([], 1), (["-r"], 0)):
         report = tmp_path / f"report{len(flags)}.json"
@@ -4535,8 +4545,9 @@ def test_cli_page_counts_the_files_and_folders_left_out_as_the_summary_line(tmp_
     result = _cli(src, "-o", tmp_path / "out", "-k", "2", "-j", "1", "--html", page)
     assert result.exit_code == 0, result.output
     said = "2 files left out (.md, .py: not images quantize reads), 1 folder not entered (use -r)"
-    assert f"; {said}; 1 output larger than its input (--skip-if-larger skips it); report: " \
-        in result.stdout  # a 2 x 2 image's output
+    assert (f"; {said}; 1 output larger than its input (--skip-if-larger skips it); 1 file "
+            "with fewer colours than -k/--colors, kept whole; report: "
+            in result.stdout)  # a 2 x 2 image's output, of one colour
     (line,) = [p.all_text() for p in parse(page.read_text()).iter("p")
                if "summary" in p.classes()]
     assert f"\xa0· {said}\xa0· " in line
@@ -5060,3 +5071,90 @@ def test_cli_an_existing_folder_named_as_an_image_is_taken(tmp_path):
     (tmp_path / "out.png").mkdir()
     assert _cli(tmp_path / "in", "-o", tmp_path / "out.png", "-k", "4").exit_code == 0
     assert (tmp_path / "out.png" / "a.png").is_file()
+
+
+FEWER = "fewer colours than -k/--colors, kept whole"
+
+
+def test_progress_line_says_fewer_colours_than_asked_kept_whole(capsys):
+    """A sprite of fewer colours than -k had a warning line of its own, even with -q: its
+    progress line says it, made now or before (its record replayed), not of a result
+    skipped as larger (no output), nor of a failure."""
+    fewer = {"k": 2, "psnr": None, "delta_e": 0.0, "seconds": 0.01, batch.FEWER_COLORS: True}
+    results = [batch.FileResult(Path("in/a.png"), Path("out/a.png"), "ok", record=fewer),
+               batch.FileResult(Path("in/b.png"), Path("out/b.png"), "skipped",
+                                "output exists", record=fewer),
+               batch.FileResult.larger(Path("in/c.png"), None,
+                                       {batch.results.LARGER: "larger", **fewer}),
+               batch.FileResult(Path("in/d.png"), Path("out/d.png"), "ok",
+                                record={"k": 4, "psnr": 30.0, "delta_e": 1.0, "seconds": 0.01})]
+    _show_progress(results)
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [
+        f"[1/4] ok      in/a.png -> out/a.png  k=2 psnr=lossless delta_e=0.00 seconds=0.01  "
+        f"({FEWER})",
+        f"[2/4] skipped in/b.png  k=2 psnr=lossless delta_e=0.00 seconds=0.01  (output exists)"
+        f"  ({FEWER})",
+        "[3/4] skipped in/c.png  k=2 psnr=lossless delta_e=0.00 seconds=0.01",
+        "[4/4] ok      in/d.png -> out/d.png  k=4 psnr=30.00 delta_e=1.00 seconds=0.01"]
+    assert captured.err == "quantize: warning: in/c.png: larger\n"
+
+
+def _sprites_and_a_photo(src: Path) -> None:
+    """Three sprites of 2, 3 and 1 colours, and a 16 x 16 photo crop of more than 4."""
+    src.mkdir()
+    for name, colours in (("a.png", 2), ("b.png", 3), ("c.png", 1)):
+        sprite = np.full((4, 4, 3), (0, 200, 40), np.uint8)
+        for i in range(1, colours):
+            sprite[i] = (80 * i, 200, 40)
+        Image.fromarray(sprite).save(src / name)
+    crop("coffee.jpg", (0, 0, 16, 16)).save(src / "photo.png")
+
+
+def test_cli_fewer_colours_than_asked_is_counted_once_not_warned_per_file(tmp_path):
+    """quantize batch sp -o spo -k 64 -q printed a warning line per sprite ("-k/--colors=64
+    but the image has only 4 distinct colours; returning those 4"), as reduce no longer
+    does: a lossless result is no fault. The progress line says it, the summary line
+    counts it, at every run (a rerun replays the record), the reports have a field."""
+    from .report_support import file_rows, parse
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    _sprites_and_a_photo(src)
+    args = (src, "-o", out, "-k", "4", "-j", "1")
+    quiet = _cli(*args, "-q")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
+    larger = "; 3 outputs larger than their inputs (--skip-if-larger skips them)"  # written now
+    counted = f"; 3 files with {FEWER}"
+    report, page = tmp_path / "r.json", tmp_path / "r.html"
+    for run, flags in (("forced", ["--force"]), ("rerun", [])):
+        result = _cli(*args, *flags, "--report", report, "--html", page)
+        assert (result.exit_code, result.stderr) == (0, ""), run
+        noted = {re.search(r"in/(\w+\.png)", line)[1]: line.endswith(f"  ({FEWER})")
+                 for line in result.stdout.splitlines()[:-1]}
+        assert noted == {"a.png": True, "b.png": True, "c.png": True, "photo.png": False}
+        written = larger if run == "forced" else ""
+        assert result.stdout.splitlines()[-1].endswith(
+            f"for the 4 files with an output{written}{counted}; report: {report}, {page}")
+        data = json.loads(report.read_text())
+        assert data["summary"]["fewer_colors"] == 3
+        assert {Path(r["input"]).name: (r["status"], r.get(batch.FEWER_COLORS), "warnings" in r)
+                for r in data["files"]} == {
+            **{name: ("ok" if run == "forced" else "skipped", True, False)
+               for name in ("a.png", "b.png", "c.png")},
+            "photo.png": ("ok" if run == "forced" else "skipped", None, False)}
+        text = page.read_text(encoding="utf-8")
+        (summary,) = [p.all_text() for p in parse(text).iter("p") if "summary" in p.classes()]
+        assert f"\xa0· 3 files with {FEWER}\xa0· " in summary
+        notes = [[div.all_text() for div in row.iter("div") if "note" in div.classes()]
+                 for row in file_rows(parse(text))]
+        assert notes == [[FEWER], [FEWER], [FEWER], []]
+    table = _cli(*args, "--report", tmp_path / "r.csv")
+    assert table.exit_code == 0, table.output
+    with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as f:
+        assert [(Path(row["input"]).name, row[batch.FEWER_COLORS])
+                for row in csv.DictReader(f)] == [
+            ("a.png", "True"), ("b.png", "True"), ("c.png", "True"), ("photo.png", "")]
+    objects = _cli(*args, "--json")
+    assert [json.loads(line).get(batch.FEWER_COLORS) for line in objects.stdout.splitlines()
+            ] == [True, True, True, None]
+    assert objects.stderr.splitlines()[-1].endswith(f"with an output{counted}")

@@ -17,13 +17,14 @@ from ..errors import ExitCode, QuantizeDeprecationWarning
 from ..names import absolute_path, natural_key
 from .calls import Outcome
 
-__all__ = ["ABANDONED", "EDITED_LARGER", "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT",
-           "LARGER", "LEFT_OUT",
+__all__ = ["ABANDONED", "EDITED_LARGER", "FEWER_COLORS", "FEWER_COLORS_WORDS",
+           "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT",
            "LEFT_UNRECORDED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED",
            "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary",
            "FileResult", "RemovedOutput", "Status", "Unsettled", "UnsettledStatus",
            "abandoned_row", "bytes_counts", "check_removed", "check_unsettled",
-           "edited_larger_counts", "edited_larger_line", "file_result",
+           "edited_larger_counts", "edited_larger_line", "fewer_colors_counts", "file_result",
+           "has_fewer_colors",
            "finished_unrecorded_row", "folder_counts", "is_folder", "larger_counts",
            "left_out_line", "made_larger", "not_reached_row", "not_removed_lines",
            "output_sizes", "passed_over_counts", "passed_over_suffixes", "redone_counts",
@@ -46,6 +47,16 @@ STALE = "stale_output"
 #: as it is (no longer the output a run made, it is not removed), and said so
 #: (:func:`edited_larger_line`).
 EDITED_LARGER = "edited_larger_than_input"
+
+#: Record key (value True) of a file whose image has fewer distinct colours than ``n_colors``
+#: asked, each kept as an entry of its own: a lossless result (but for the alpha a GIF
+#: thresholds), which its job raises as :class:`~quantize.reduce.FewerColorsWarning`. No
+#: fault, so no warning of the batch: its progress line, its report row and the summary's
+#: count (:func:`fewer_colors_counts`) say it.
+FEWER_COLORS = "fewer_colors_than_asked"
+
+#: How a file's progress line and the summary line say :data:`FEWER_COLORS`.
+FEWER_COLORS_WORDS = "fewer colours than -k/--colors, kept whole"
 
 #: Record key of the outputs an earlier run made of a file under another name (an animation
 #: that became a still, ...), removed by this run once the file's output was there: their
@@ -385,6 +396,35 @@ def edited_larger_counts(edited: int) -> list[str]:
             ] if edited else []
 
 
+def fewer_colors_counts(files: int) -> list[str]:
+    """The files of a batch with an output whose image has fewer distinct colours than asked,
+    all kept (:data:`FEWER_COLORS`), as its summary line and its page say them: one phrase,
+    or none.
+
+    >>> fewer_colors_counts(1), fewer_colors_counts(3), fewer_colors_counts(0)
+    (['1 file with fewer colours than -k/--colors, kept whole'], \
+['3 files with fewer colours than -k/--colors, kept whole'], [])
+    """
+    if not files:
+        return []
+    return [f"{'1 file' if files == 1 else f'{files} files'} with {FEWER_COLORS_WORDS}"]
+
+
+def has_fewer_colors(status: str | None, record: Mapping[str, Any]) -> bool:
+    """Whether the output of a file (``status`` and ``record``: a job's record or a report
+    row) holds all its image's colours, fewer than asked (:data:`FEWER_COLORS`): made now
+    ("ok") or before ("skipped" as existing, its record replayed), not one skipped as larger
+    than its input (:data:`LARGER`), which has none.
+
+    >>> has_fewer_colors("ok", {FEWER_COLORS: True}), has_fewer_colors("ok", {"k": 16})
+    (True, False)
+    >>> has_fewer_colors("skipped", {FEWER_COLORS: True, LARGER: "larger"})
+    False
+    """
+    return (status in ("ok", "skipped") and record.get(FEWER_COLORS) is True
+            and not record.get(LARGER))
+
+
 def output_sizes(status: str | None, record: Mapping[str, Any]) -> tuple[int, int] | None:
     """The bytes in and out (``bytes_in``, ``bytes_out`` of ``record``, a job's record or a
     report row) of a file that has an output: made now ("ok") or before ("skipped" as
@@ -624,6 +664,7 @@ class BatchSummary:
     with_output: int = 0  # among ok and skipped: files with an output (output_sizes)
     bytes_in: int = 0  # of those files, their inputs' bytes
     bytes_out: int = 0  # and their outputs'
+    fewer_colors: int = 0  # among ok and skipped: outputs of all an image's colours (FEWER_COLORS)
 
     @property
     def done(self) -> int:
@@ -659,6 +700,7 @@ class BatchSummary:
         self.stale += larger and bool(result.record.get(STALE))
         self.edited_larger += result.status == "skipped" and EDITED_LARGER in result.record
         self.failed_stale += result.status == "failed" and bool(result.record.get(STALE))
+        self.fewer_colors += has_fewer_colors(result.status, result.record)
         if (sizes := output_sizes(result.status, result.record)) is not None:
             self.with_output += 1
             self.bytes_in += sizes[0]
@@ -675,7 +717,7 @@ class BatchSummary:
                 "seconds": round(self.seconds, 3),
                 "interrupted": self.interrupted, "interrupted_by": self.interrupted_by,
                 "with_output": self.with_output, "bytes_in": self.bytes_in,
-                "bytes_out": self.bytes_out}
+                "bytes_out": self.bytes_out, "fewer_colors": self.fewer_colors}
 
 
 def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResult:

@@ -37,6 +37,7 @@ from ..io import (
     written_through,
 )
 from ..names import quoted
+from ..reduce.fit import FewerColorsWarning
 from ..reduce.records import EXISTING_KEPT
 from .calls import (
     Call,
@@ -73,6 +74,7 @@ from .manifest import (
 )
 from .plan import BatchPlan, FileJob, JobMode
 from .results import (
+    FEWER_COLORS,
     FOLDERS_LEFT,
     LARGER,
     LEFT_OUT,
@@ -1075,7 +1077,10 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     output's format itself, which no option changes;
     so is its advice in Python (:class:`~quantize.errors.CodeAdviceWarning`), as in
     :func:`call_with_warnings`. A :class:`~quantize.errors.PaletteInWarning` is left out:
-    the plan said it once for the batch (``check_options`` of the reduce mode).
+    the plan said it once for the batch (``check_options`` of the reduce mode). A
+    :class:`~quantize.reduce.FewerColorsWarning` (fewer colours than asked, all kept: a
+    lossless result, no fault) is no warning either: the record says it as
+    :data:`~quantize.batch.results.FEWER_COLORS` (:func:`_fewer_colors_said`).
 
     A result larger than the input (``skip_if_larger``: nothing written) returns the
     record ``{LARGER: reason}`` (with the job's ``"warnings"``, if any), settled as
@@ -1093,9 +1098,10 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
             raise ImageReadError(INPUT_MISSING, path=job.input)
         stamp = _stamp_of_input(job.input)
         try:
-            record = recorded_call(mode.func, (job.input, job.output),
-                                   {**job.options, "force": True}, format_advice=False,
-                                   said_once=(PaletteInWarning,))
+            record = _fewer_colors_said(recorded_call(
+                mode.func, (job.input, job.output), {**job.options, "force": True},
+                format_advice=False, said_once=(PaletteInWarning,),
+                notes=(FewerColorsWarning,)))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)
             # its input's size: a report counts it as kept at that size
@@ -1110,6 +1116,22 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
         with contextlib.suppress(OSError):  # unmarked, a run killed before recording it keeps it
             mark_written(mode.done_path(job.output))  # the file its pending entry claims
         return record, stamp
+
+
+def _fewer_colors_said(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with its notes (:func:`~quantize.batch.calls.recorded_call`, those of a
+    :class:`~quantize.reduce.FewerColorsWarning` alone) said as
+    :data:`~quantize.batch.results.FEWER_COLORS`: a fact of the output, which its report
+    row and the manifest keep, not a line each.
+
+    >>> _fewer_colors_said({"k": 2, "notes": ["n_colors=8 but the image has only 2 ..."]})
+    {'k': 2, 'fewer_colors_than_asked': True}
+    >>> _fewer_colors_said({"k": 8})
+    {'k': 8}
+    """
+    if record.pop("notes", None):
+        record[FEWER_COLORS] = True
+    return record
 
 
 def _stamp_of_input(path: Path) -> dict[str, Any]:

@@ -1471,7 +1471,9 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
     metrics = _metrics(result.record)
     # A failure's reason, as on its error line: stdout alone (> log) still tells why.
     target = {"ok": f" -> {result.output}", "failed": f": {result.reason}"}.get(result.status, "")
-    notes = "".join(f"  ({note})" for note in (_why_on_line(result),
+    # fewer colours than asked, all kept: good news, a note on the line, no warning line
+    fewer = lib.FEWER_COLORS_WORDS if lib.has_fewer_colors(result.status, result.record) else ""
+    notes = "".join(f"  ({note})" for note in (_why_on_line(result), fewer,
                                                 lib.removed_note(result.record)) if note)
     # a sub-folder not searched, or not listed, is no file: it takes no number among them
     counter = "folder" if lib.is_folder(result.record) else f"{summary.done}/{summary.total}"
@@ -1652,6 +1654,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     line += "".join(f"; {n}" for n in lib.larger_counts(summary.larger_written))
     # with --skip-if-larger, outputs changed since they were made, larger: kept, not removed
     line += "".join(f"; {n}" for n in lib.edited_larger_counts(summary.edited_larger))
+    # outputs of images of fewer colours than asked, each kept: made now or before
+    line += "".join(f"; {n}" for n in lib.fewer_colors_counts(summary.fewer_colors))
     if stopped is not None:
         line += (f"; stopped before the end, {lib.stopped_counts(stopped[0], stopped[2])}: "
                  f"{stopped[1]}")

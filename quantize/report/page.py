@@ -42,6 +42,7 @@ from .._validation import check_bool, check_choice, check_file_name, check_int, 
 from ..batch.results import (
     ABANDONED,
     EDITED_LARGER,
+    FEWER_COLORS_WORDS,
     FINISHED_UNRECORDED,
     FOLDER_LEFT,
     LARGER,
@@ -53,7 +54,9 @@ from ..batch.results import (
     check_removed,
     check_unsettled,
     edited_larger_counts,
+    fewer_colors_counts,
     folder_counts,
+    has_fewer_colors,
     is_folder,
     larger_counts,
     made_larger,
@@ -482,6 +485,8 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
     warned = row.get("warnings")
     if isinstance(warned, (list, tuple)):
         parts += [f'<div class="note">warning: {_name(w)}</div>' for w in warned]
+    if has_fewer_colors(status, row):  # all its colours kept: a fact, no fault
+        parts.append(f'<div class="note">{_e(FEWER_COLORS_WORDS)}</div>')
     left_out = row.get("left_out_of_shared_palette")  # the shared palette was fitted without it
     if isinstance(left_out, str) and left_out:
         parts.append(f'<div class="note">warning: left out of the shared palette\'s fit, which '
@@ -899,9 +904,11 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     folders = folder_counts(summary.folders_skipped, summary.folders_failed)
     written_larger = sum(1 for r in rows if r.get("status") == "ok" and made_larger(r))
     edited = sum(1 for r in rows if r.get("status") == "skipped" and EDITED_LARGER in r)
+    fewer = sum(1 for r in rows if has_fewer_colors(r.get("status"), r))
     parts = [files, ok, skipped, failed, *folders, *passed, *removed_counts(removed),
              *unclaimed_counts(*unclaimed), *larger_counts(written_larger),
-             *edited_larger_counts(edited), f"{summary.seconds:.1f} s"]
+             *edited_larger_counts(edited), *fewer_colors_counts(fewer),
+             f"{summary.seconds:.1f} s"]
     unrecorded = sum(1 for r in rows if r.get("status") == FINISHED_UNRECORDED)
     if summary.interrupted:
         gave_up = sum(1 for r in rows if r.get("status") == ABANDONED)
