@@ -1,7 +1,9 @@
 """GIF frames composited as browsers show them, below Pillow.
 
-Pillow composites a GIF's frames otherwise than browsers (Chromium, Firefox) and
-ImageMagick show them where the canvas has nothing drawn on it:
+Pillow composites a GIF's frames otherwise than browsers (Chromium, Firefox) show
+them where the canvas has nothing drawn on it (so does ImageMagick 6's ``-coalesce``
+where the first frame does not reach: it fills that with the background colour,
+opaque):
 
 - where the first frame does not reach (a frame smaller than the screen, at an
   offset), Pillow shows palette entry 0 (or the frame's transparent entry), opaque;
