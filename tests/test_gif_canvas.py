@@ -17,7 +17,13 @@ from quantize.animation import (
     probe_animation,
     reduce_animation_file,
 )
-from quantize.gif_canvas import first_gif_frame, gif_images, gif_loop, pillow_gif_images
+from quantize.gif_canvas import (
+    first_gif_frame,
+    gif_global_table,
+    gif_images,
+    gif_loop,
+    pillow_gif_images,
+)
 from quantize.io import as_rgba, load_image
 
 WHITE, RED, GREEN, BLUE = (250, 250, 250), (220, 20, 20), (20, 200, 40), (20, 40, 220)
@@ -229,6 +235,19 @@ def test_imagemagick_fills_where_no_frame_has_drawn_with_the_background_colour(t
     assert _coalesced_corner(src) == _px(BLUE)
     assert _coalesced_corner(tmp_path / "out.gif")[3] == 0
     assert _shown(src)[0][0][0] == _shown(tmp_path / "out.gif")[0][0][0] == CLEAR
+
+
+def test_the_global_table_is_read_as_stored(tmp_path):
+    """Its entries as stored, none padded; None without one, or for a file cut in it."""
+    src = _gif(tmp_path / "a.gif", (1, 1), [{"indices": [[1]]}])
+    data = src.read_bytes()
+    with open(src, "rb") as fp:
+        assert gif_global_table(fp).tolist() == [list(c) for c in (WHITE, RED, GREEN, BLUE)]
+    bare = data[:10] + bytes([data[10] & 0x7F]) + data[11:13] + data[25:]
+    for stored in (bare, data[:20], b"\x89PNG\r\n\x1a\n" + data[8:]):
+        (tmp_path / "b.gif").write_bytes(stored)
+        with open(tmp_path / "b.gif", "rb") as fp:
+            assert gif_global_table(fp) is None
 
 
 def test_a_first_frame_that_covers_the_screen_is_pillows_picture(tmp_path):
