@@ -1,7 +1,9 @@
 """GIF frames composited as browsers show them, below Pillow.
 
-Pillow composites a GIF's frames otherwise than browsers (Chromium, Firefox) and
-ImageMagick show them where the canvas has nothing drawn on it:
+Pillow composites a GIF's frames otherwise than browsers (Chromium, Firefox) show
+them where the canvas has nothing drawn on it (so does ImageMagick 6's ``-coalesce``
+where the first frame does not reach: it fills that with the background colour,
+opaque):
 
 - where the first frame does not reach (a frame smaller than the screen, at an
   offset), Pillow shows palette entry 0 (or the frame's transparent entry), opaque;
@@ -38,7 +40,7 @@ from PIL import Image
 from .png import second_reader
 
 __all__ = ["GifCanvas", "GifFrames", "GifImage", "browser_disposal", "first_gif_frame",
-           "gif_images", "gif_loop", "gif_screen", "pillow_gif_images"]
+           "gif_global_table", "gif_images", "gif_loop", "gif_screen", "pillow_gif_images"]
 
 _KEEP, _RESTORE_BACKGROUND, _RESTORE_PREVIOUS = 1, 2, 3
 # The application extensions whose sub-block 1 holds the loop count (browsers read both).
@@ -167,6 +169,19 @@ def gif_screen(fp: Any) -> tuple[int, int] | None:
         return None
     w, h = struct.unpack_from("<HH", head, 6)
     return w, h
+
+
+def gif_global_table(fp: Any) -> np.ndarray | None:
+    """The global colour table ``(n, 3)`` uint8 of the GIF in ``fp`` (seekable, read from
+    its start and left at an unknown position), its ``n`` entries as stored (a grey ramp
+    too); None when it has none, its header is cut short or it is not a GIF."""
+    fp.seek(0)
+    head = fp.read(13)
+    if len(head) < 13 or head[:3] != b"GIF" or not head[10] & 0x80:
+        return None
+    n = 2 << (head[10] & 7)
+    data = fp.read(3 * n)
+    return np.frombuffer(data, np.uint8).reshape(n, 3).copy() if len(data) == 3 * n else None
 
 
 def pillow_gif_images(im: Image.Image, reader: Any,

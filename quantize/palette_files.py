@@ -82,7 +82,7 @@ from .errors import (
     QuantizeWarning,
     warn_caller,
 )
-from .io import atomic_write, open_input
+from .io import DEFAULT_MAX_PIXELS, OpenInput, atomic_write, open_input
 from .names import extension_words, printable, printable_line, quoted
 
 __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
@@ -623,29 +623,76 @@ def _read_palette_image(p: Path) -> np.ndarray:
     """The palette an image file gives (:func:`read_palette`), read as quantize reads its
     inputs (:func:`~quantize.io.open_input`): its distinct colours, in the order of its
     palette for an indexed image, else as they first appear (row by row), its fully
-    transparent pixels one entry. Refused: an animation, an image of more than
-    :data:`PALETTE_IMAGE_COLORS` colours, and a file that is text (a palette file given an
-    image's name)."""
+    transparent pixels one entry. A GIF animation whose frames all take their colours
+    from its global colour table gives the colours of all its frames, as drawn, in the
+    order of that table (:func:`_gif_animation_colors`). Refused: any other animation,
+    an image of more than :data:`PALETTE_IMAGE_COLORS` colours, and a file that is text
+    (a palette file given an image's name)."""
     try:
         with open_input(p) as source:
             if source.n_frames > 1:
-                raise InputParameterError(f"has {source.n_frames} frames; a palette image "
-                                          "should be a still image of the palette's colours",
-                                          path=p)
-            loaded = source.load()
-            table = _index_table(source.image) if loaded.mode == "P" else None
+                colors, table = _gif_animation_colors(source)
+            else:
+                loaded = source.load()
+                table = _index_table(source.image) if loaded.mode == "P" else None
+                colors = _first_colors(loaded.rgb, loaded.alpha)
     except ImageReadError as exc:
         if _is_text(p):
             raise ImageReadError(f"{exc.reason}; it holds text, as a palette file does: name "
                                  f"it by its format ({PALETTE_FORMAT_LIST})", path=p) from None
         raise
-    colors = _first_colors(loaded.rgb, loaded.alpha)
     if colors.shape[0] > PALETTE_IMAGE_COLORS:
         raise InputParameterError(f"has {colors.shape[0]:,} colours; a palette image may have "
                                   f"at most {PALETTE_IMAGE_COLORS}", path=p)
     if table is not None:
         colors = colors[_table_order(colors, table)]
     return colors if (colors[:, 3] < 255).any() else colors[:, :3].copy()
+
+
+def _gif_animation_colors(source: OpenInput) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct colours ``(k, 4)`` of every frame of the animation ``source`` holds
+    open, drawn as browsers draw them, in the order they first appear (frame after frame,
+    row by row), and the GIF's global colour table ``(n, 4)`` that orders them, its first
+    frame's transparent entry of alpha 0 (as a still GIF's is).
+
+    Raises
+    ------
+    InputParameterError
+        For an animation that is not a GIF (APNG, WebP, TIFF pages), a GIF without a
+        global colour table, and one whose frame shows a colour that table does not hold
+        (drawn from a colour table of the frame's own): its palette is not one table.
+    """
+    from .animation.frames import opened_animation
+    from .gif_canvas import gif_global_table, gif_images
+    from .png import second_reader
+
+    p, n = source.path, source.n_frames
+    if source.image.format != "GIF":
+        raise InputParameterError(f"has {n} frames; a palette image should be a still image "
+                                  "of the palette's colours, or a GIF animation", path=p)
+    with second_reader(source.image) as reader:
+        rgb, first = gif_global_table(reader), gif_images(reader, first=1)
+    if rgb is None:
+        raise InputParameterError(f"a GIF animation of {n} frames without a global colour "
+                                  "table; a GIF animation gives the palette of that table",
+                                  path=p)
+    table = np.hstack([rgb, np.full((rgb.shape[0], 1), 255, np.uint8)])
+    if first and first[0].transparent is not None and first[0].transparent < rgb.shape[0]:
+        table[first[0].transparent, 3] = 0
+    held = pack_rgb(rgb)
+    colors = np.zeros((0, 4), np.uint8)
+    with opened_animation(source, DEFAULT_MAX_PIXELS) as animation:
+        for at, frame in enumerate(animation.frames(), 1):
+            drawn = np.concatenate([colors, frame.rgba.reshape(-1, 4)])[None]
+            colors = _first_colors(drawn[..., :3], drawn[..., 3])
+            outside = colors[(colors[:, 3] > 0) & ~np.isin(pack_rgb(colors[:, :3]), held)]
+            if outside.shape[0]:
+                raise InputParameterError(
+                    f"a GIF animation of {n} frames, and frame {at} shows "
+                    f"#{pack_rgb(outside[:1, :3])[0]:06x}, a colour its global colour table "
+                    "does not hold (from a table of the frame's own); a GIF animation gives "
+                    "the palette of its global table alone", path=p)
+    return colors, table
 
 
 def _pixel_codes(rgba: np.ndarray) -> np.ndarray:

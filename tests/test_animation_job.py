@@ -50,7 +50,7 @@ from quantize.gif_canvas import gif_images
 from quantize.names import quoted
 from quantize.palette_files import read_palette
 from quantize.png import chunks_of
-from quantize.reduce import AlphaLossWarning, ColorCountWarning, reduce_file
+from quantize.reduce import AlphaLossWarning, ColorCountWarning, FewerColorsWarning, reduce_file
 
 from .animation_support import (
     BLACK,
@@ -401,8 +401,8 @@ def test_per_frame_palettes_of_an_animation_one_table_holds_are_one_shared_table
     from it, three, as a palette per frame would hold (it said 4, "up to 4 a frame")."""
     src = save_animation(tmp_path / "in.gif", moving_square(3), duration=50, loop=0)
     out = tmp_path / "out.gif"
-    with pytest.warns(ColorCountWarning, match="^n_colors=8 but all the frames together have "
-                                               "only 4 distinct colours"):
+    with pytest.warns(FewerColorsWarning, match="^n_colors=8 but all the frames together have "
+                                                "only 4 distinct colours"):
         record = reduce_animation_file(src, out, n_colors=8, palette="per-frame")
     assert record["palette_mode"] == "per-frame" and record["k"] == 3
     assert type(record["k"]) is int  # a NumPy integer: --json failed with a traceback
@@ -1018,9 +1018,9 @@ def test_asked_for_256_an_animation_with_transparency_gets_255(tmp_path):
     # the transparent entry, so batch -k 256 failed on exactly the animations with alpha.
     # The warning then said n_colors=255, a value never asked for; and "the image has only
     # 2", while the 2 are pooled from every frame.
-    with pytest.warns(ColorCountWarning, match=r"^n_colors=256 but all the frames together "
-                                               r"have only 2 distinct colours; returning those "
-                                               r"2$"):
+    with pytest.warns(FewerColorsWarning, match=r"^n_colors=256 but all the frames together "
+                                                r"have only 2 distinct colours; returning those "
+                                                r"2$"):
         record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=256)
     assert record["k"] == 2 and record["delta_e"] == 0.0
     for a, b in zip(composited(src), composited(tmp_path / "out.gif"), strict=True):

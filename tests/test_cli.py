@@ -1496,6 +1496,15 @@ def test_a_folder_named_as_an_option_is_the_value_when_it_exists(tmp_path, monke
     (["--version=1"], "--version takes no value (see 'quantize --help')"),
     (["--help="], "-h/--help takes no value (see 'quantize --help')"),
     (["segment", "a.png", "--help=1"], "-h/--help takes no value (see 'quantize segment --help')"),
+    # gifsicle's --optimize=3: its level 2 is what quantize does without the flag
+    (["reduce", "a.gif", "--optimize=3"],
+     "--optimize takes no value; it has one level, which tries more ways to store each GIF "
+     "frame, as gifsicle's --optimize=3 does (gifsicle's level 2 is what quantize does "
+     "without it) (see 'quantize reduce --help')"),
+    (["batch", "in", "-o", "out", "--optimize=2"],
+     "--optimize takes no value; it has one level, which tries more ways to store each GIF "
+     "frame, as gifsicle's --optimize=3 does (gifsicle's level 2 is what quantize does "
+     "without it) (see 'quantize batch --help')"),
 ])
 def test_a_flag_given_a_value_is_named_as_taking_none(args, line):
     """'--edges=1' was said to need a value, which it had: a flag takes none."""
@@ -1944,6 +1953,26 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "-W: no such option; did you mean -w? (see 'quantize segment --help')"),
     (["batch", "in", "-O", "out"],
      "-O: no such option; did you mean -o? (see 'quantize batch --help')"),
+    # gifsicle's -O3 (read as -O and -3) was proposed -o; its --lossy nothing
+    (["reduce", "a.gif", "-O3"],
+     "-O: no such option; without an option, quantize stores each GIF frame as gifsicle's "
+     "-O2 does (only the part that changed, unchanged pixels in it transparent where that is "
+     "smaller); --optimize tries more ways, as -O3 does (see 'quantize reduce --help')"),
+    (["batch", "in", "-o", "out", "-O2"],
+     "-O: no such option; without an option, quantize stores each GIF frame as gifsicle's "
+     "-O2 does (only the part that changed, unchanged pixels in it transparent where that is "
+     "smaller); --optimize tries more ways, as -O3 does (see 'quantize batch --help')"),
+    (["segment", "a.png", "-O3"],  # segment writes no GIF: no --optimize
+     "-O: no such option; did you mean -o? (see 'quantize segment --help')"),
+    (["reduce", "a.gif", "--lossy=80"],
+     "--lossy: no such option; quantize has no lossy LZW coding (gifsicle's --lossy alters "
+     "pixels so that LZW packs them tighter); the closest is fewer colours: -k, or --quality, "
+     "the mean ΔE2000 allowed (see 'quantize reduce --help')"),
+    (["batch", "in", "-o", "out", "--lossy"],
+     "--lossy: no such option; quantize has no lossy LZW coding (gifsicle's --lossy alters "
+     "pixels so that LZW packs them tighter); the closest is fewer colours: -k, or --quality, "
+     "the mean ΔE2000 allowed (see 'quantize batch --help')"),
+    (["segment", "a.png", "--lossy"], "--lossy: no such option (see 'quantize segment --help')"),
     (["segment", "a.png", "-clusters", "3"],
      "-c: no such option; did you mean --clusters? (see 'quantize segment --help')"),
     (["reduce", "a.png", "-quality=3"],

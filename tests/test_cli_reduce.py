@@ -1730,6 +1730,23 @@ def test_few_colours_are_a_note_under_the_files_line(tmp_path):
         assert (quiet.exit_code, quiet.stderr) == (0, "")
 
 
+@pytest.mark.parametrize("suffix", [".gif", ".webp", ".png"])
+def test_few_colours_of_an_animation_are_a_note_under_the_files_line(two_frame_gif, tmp_path,
+                                                                      suffix):
+    # A warning, even with -q, for every sprite or spinner: all its colours kept is good news
+    out = tmp_path / f"o{suffix}"
+    result = run(two_frame_gif, "-k", 64, "-o", out)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"{two_frame_gif} -> {out}: 8 colours, lossless")
+    assert unnoted(result.stderr) == ""
+    assert result.stderr.splitlines()[0] == (
+        f"quantize: note: {two_frame_gif}: -k/--colors=64 but all the frames together have "
+        "only 8 distinct colours; returning those 8")
+    for shown in ("-q", "--json"):  # --json's object holds k and n_colors
+        quiet = run(two_frame_gif, "-k", 64, "-o", out, "--force", shown)
+        assert (quiet.exit_code, quiet.stderr) == (0, "")
+
+
 def test_help_shows_examples_and_exit_codes():
     result = runner.invoke(app, ["reduce", "--help"])
     assert result.exit_code == 0

@@ -1,8 +1,10 @@
-"""quantize.gif_canvas: a GIF's frames composited as browsers (and ImageMagick) show them."""
+"""quantize.gif_canvas: a GIF's frames composited as browsers show them."""
 
 from __future__ import annotations
 
+import shutil
 import struct
+import subprocess
 import warnings
 
 import numpy as np
@@ -15,7 +17,13 @@ from quantize.animation import (
     probe_animation,
     reduce_animation_file,
 )
-from quantize.gif_canvas import first_gif_frame, gif_images, gif_loop, pillow_gif_images
+from quantize.gif_canvas import (
+    first_gif_frame,
+    gif_global_table,
+    gif_images,
+    gif_loop,
+    pillow_gif_images,
+)
 from quantize.io import as_rgba, load_image
 
 WHITE, RED, GREEN, BLUE = (250, 250, 250), (220, 20, 20), (20, 200, 40), (20, 40, 220)
@@ -197,8 +205,8 @@ def test_a_gif_whose_blocks_end_early_is_left_to_pillow(tmp_path):
 
 
 def test_load_image_and_as_rgba_show_nothing_where_the_first_frame_does_not_reach(tmp_path):
-    """Pillow's picture was opaque white (entry 0) there, where iter_frames, browsers and
-    ImageMagick show nothing."""
+    """Pillow's picture was opaque white (entry 0) there, where iter_frames and browsers
+    show nothing."""
     src = _gif(tmp_path / "a.gif", (3, 2), [{"indices": [[1]], "at": (1, 1)}])
     loaded = load_image(src)
     with Image.open(src) as opened:
@@ -207,6 +215,39 @@ def test_load_image_and_as_rgba_show_nothing_where_the_first_frame_does_not_reac
         assert got_alpha is not None and got_alpha.tolist() == [[0, 0, 0], [0, 255, 0]]
         assert got_rgb[1, 1].tolist() == list(RED)
     assert _shown(src)[0][1][1] == _px(RED)
+
+
+def _coalesced_corner(path) -> list[int]:
+    """The top-left pixel, as RGBA, of the first frame ImageMagick's -coalesce draws."""
+    out = subprocess.run(["convert", f"{path}[0]", "-coalesce", "-crop", "1x1+0+0",
+                          "-depth", "8", "RGBA:-"], capture_output=True, check=True).stdout
+    return list(out)
+
+
+@pytest.mark.skipif(shutil.which("convert") is None, reason="needs ImageMagick's convert")
+def test_imagemagick_fills_where_no_frame_has_drawn_with_the_background_colour(tmp_path):
+    """The README said ImageMagick composites a GIF as browsers do; its -coalesce shows the
+    background colour (blue, entry 3) where the first frame does not reach, opaque, and the
+    output, drawn as browsers draw the input, transparent."""
+    src = _gif(tmp_path / "a.gif", (3, 2), [{"indices": [[1]], "at": (1, 1)},
+                                            {"indices": [[2]], "at": (2, 0)}], background=3)
+    reduce_animation_file(src, tmp_path / "out.gif", n_colors=2)
+    assert _coalesced_corner(src) == _px(BLUE)
+    assert _coalesced_corner(tmp_path / "out.gif")[3] == 0
+    assert _shown(src)[0][0][0] == _shown(tmp_path / "out.gif")[0][0][0] == CLEAR
+
+
+def test_the_global_table_is_read_as_stored(tmp_path):
+    """Its entries as stored, none padded; None without one, or for a file cut in it."""
+    src = _gif(tmp_path / "a.gif", (1, 1), [{"indices": [[1]]}])
+    data = src.read_bytes()
+    with open(src, "rb") as fp:
+        assert gif_global_table(fp).tolist() == [list(c) for c in (WHITE, RED, GREEN, BLUE)]
+    bare = data[:10] + bytes([data[10] & 0x7F]) + data[11:13] + data[25:]
+    for stored in (bare, data[:20], b"\x89PNG\r\n\x1a\n" + data[8:]):
+        (tmp_path / "b.gif").write_bytes(stored)
+        with open(tmp_path / "b.gif", "rb") as fp:
+            assert gif_global_table(fp) is None
 
 
 def test_a_first_frame_that_covers_the_screen_is_pillows_picture(tmp_path):

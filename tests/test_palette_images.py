@@ -132,14 +132,61 @@ def test_256_colours_are_taken(tmp_path):
     assert read_palette(tmp_path / "p.png").tolist() == colours
 
 
-def test_an_animation_is_refused(tmp_path):
-    frames = [Image.new("P", (2, 2), i) for i in range(3)]
-    for frame in frames:
-        frame.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0])
-    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=50)
-    with pytest.raises(InputParameterError, match=r"a\.gif: has 3 frames; a palette image "
-                       r"should be a still image of the palette's colours$"):
-        read_palette(tmp_path / "a.gif")
+#: Black, red, green, blue and an entry no frame draws (grey); a GIF's table takes 8.
+_TABLE = [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9]
+
+
+def _gif_animation(path, frames, palettes=None, **params):
+    """A GIF of ``frames`` (arrays of indices), each with its palette (``palettes``, else
+    ``_TABLE``), written with the global colour table whole (Pillow's optimize trims it to
+    the first frame's colours)."""
+    images = []
+    for i, indices in enumerate(frames):
+        image = Image.fromarray(np.array(indices, np.uint8), "P")
+        image.putpalette(_TABLE if palettes is None else palettes[i])
+        images.append(image)
+    images[0].save(path, save_all=True, append_images=images[1:], duration=50,
+                   optimize=False, **params)
+    return path
+
+
+def test_a_gif_animation_gives_the_colours_its_frames_draw_in_its_tables_order(tmp_path):
+    """GIF makers reuse one GIF's global colour table: the animation was refused ('has 3
+    frames; a palette image should be a still image'). Its frames draw green, black and red,
+    in that order, and no frame draws blue or grey: the colours drawn, in index order."""
+    frames = [np.full((2, 2), fill) for fill in (2, 0, 1)]
+    path = _gif_animation(tmp_path / "a.gif", frames)
+    assert read_palette(path).tolist() == [[0, 0, 0], [255, 0, 0], [0, 255, 0]]
+
+
+def test_a_gif_animations_transparent_entry_is_its_first_frames(tmp_path):
+    """As a still GIF's: entry 0, transparent in every frame, first; frames 2 and 3,
+    cleared by their disposal, draw blue and green."""
+    frames = [[[0, 1], [2, 3]], np.full((2, 2), 3), np.full((2, 2), 2)]
+    path = _gif_animation(tmp_path / "t.gif", frames, transparency=0, disposal=2)
+    assert read_palette(path).tolist() == [[0, 0, 0, 0], [255, 0, 0, 255], [0, 255, 0, 255],
+                                           [0, 0, 255, 255]]
+
+
+def test_a_gif_animation_whose_frame_draws_a_colour_of_its_own_table_is_refused(tmp_path):
+    frames = [np.full((2, 2), 1), np.full((2, 2), 1), np.full((2, 2), 0)]
+    path = _gif_animation(tmp_path / "own.gif", frames,
+                          [_TABLE, [0, 0, 0, 7, 7, 200], _TABLE])
+    with pytest.raises(InputParameterError) as info:
+        read_palette(path)
+    assert str(info.value) == (
+        f"{path}: a GIF animation of 3 frames, and frame 2 shows #0707c8, a colour its global "
+        "colour table does not hold (from a table of the frame's own); a GIF animation gives "
+        "the palette of its global table alone")
+
+
+def test_another_animation_is_refused(tmp_path):
+    frames = [np.full((2, 2), fill) for fill in (2, 0, 1)]
+    path = _gif_animation(tmp_path / "a.png", frames)  # an APNG
+    with pytest.raises(InputParameterError) as info:
+        read_palette(path)
+    assert str(info.value) == (f"{path}: has 3 frames; a palette image should be a still "
+                               "image of the palette's colours, or a GIF animation")
 
 
 def test_a_palette_file_named_as_an_image_is_told_to_be_named_by_its_format(tmp_path):
@@ -189,6 +236,22 @@ def test_cli_reduce_refuses_a_palette_image_of_too_many_colours_in_one_line(tmp_
     assert result.stderr == (f"quantize: error: {tmp_path / 'many.png'}: has 1,204 colours; "
                              "a palette image may have at most 256\n")
     assert not (tmp_path / "out.png").exists()
+
+
+def test_cli_reduce_maps_onto_a_gif_animations_global_table(tmp_path):
+    frames = [np.full((2, 2), fill) for fill in (2, 0, 1)]
+    pal = _gif_animation(tmp_path / "anim.gif", frames)
+    Image.fromarray(_photo()).save(tmp_path / "in.png")
+    result = _cli("reduce", tmp_path / "in.png", "-o", tmp_path / "out.png", "--palette-in", pal)
+    assert result.exit_code == 0, result.output
+    assert _palette_of(tmp_path / "out.png") == [[0, 0, 0], [255, 0, 0], [0, 255, 0]]
+    apng = _gif_animation(tmp_path / "anim.png", frames)
+    refused = _cli("reduce", tmp_path / "in.png", "-o", tmp_path / "apng.png", "--palette-in",
+                   apng)
+    assert (refused.exit_code, refused.stderr) == (
+        2, f"quantize: error: {apng}: has 3 frames; a palette image should be a still image "
+        "of the palette's colours, or a GIF animation\n")
+    assert not (tmp_path / "apng.png").exists()
 
 
 def test_cli_reduce_names_a_misnamed_palette_file_in_one_line(tmp_path):

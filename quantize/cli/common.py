@@ -857,7 +857,9 @@ def _misused_option(exc: Any, params: Sequence[Any], ctx: Any) -> Any:
     name = typed if given is None or typed in given.secondary_opts else "/".join(
         sorted(given.opts, key=lambda opt: opt.startswith("--")))
     if given is not None and getattr(given, "is_flag", False):
-        return click_errors.UsageError(f"{name} takes no value", ctx)
+        level = _ONE_LEVEL.get(typed)
+        return click_errors.UsageError(f"{name} takes no value{f'; {level}' if level else ''}",
+                                       ctx)
     return click_errors.UsageError(f"{name} needs a value", ctx)
 
 
@@ -1516,9 +1518,11 @@ _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--min-size": ("--min-region",),
     "--min_size": ("--min-region",),
 }
-#: Options of other tools that no quantize option stands for, and what to say instead of
-#: proposing the option they look like (pngquant's ``--speed`` is no ``--seed``), before
-#: any other name of theirs the command has (``_OTHER_NAMES``).
+#: Options of other tools that no quantize option stands for, or one stands for in part
+#: (gifsicle's ``-O3``, keyed with the level typed after it: :func:`_typed_with_level`), and
+#: what to say instead of proposing the option they look like (pngquant's ``--speed`` is no
+#: ``--seed``, gifsicle's ``-O3`` no ``-o``), before any other name of theirs the command
+#: has (``_OTHER_NAMES``).
 _NO_COUNTERPART = {
     "--speed": "quantize has no speed setting",
     "--ordered": "pngquant's --ordered turns dithering off (quantize's ordered dithering is "
@@ -1531,10 +1535,23 @@ _NO_COUNTERPART = {
     "--verbose": "quantize prints a line per file without it (--json for every measure, -q "
                  "for none)",
     "-v": "quantize prints a line per file without it (--json for every measure, -q for none)",
+    "--lossy": "quantize has no lossy LZW coding (gifsicle's --lossy alters pixels so that "
+               "LZW packs them tighter); the closest is fewer colours: -k, or --quality, the "
+               "mean ΔE2000 allowed",
+    **dict.fromkeys(("-O1", "-O2", "-O3"), "without an option, quantize stores each GIF "
+                    "frame as gifsicle's -O2 does (only the part that changed, unchanged "
+                    "pixels in it transparent where that is smaller); --optimize tries more "
+                    "ways, as -O3 does"),
 }
 #: The option a command must have for the word of ``_NO_COUNTERPART`` to be true of it.
 _SAID_WITH = {"--verbose": "--json", "-v": "--json", "--ordered": "--dither",
-              "--ordered-dither": "--dither"}
+              "--ordered-dither": "--dither", "--lossy": "--quality", "-O1": "--optimize",
+              "-O2": "--optimize", "-O3": "--optimize"}
+#: Flags that other tools give levels (gifsicle's ``--optimize=3``), and what to say of
+#: their one level when given a value.
+_ONE_LEVEL = {"--optimize": "it has one level, which tries more ways to store each GIF "
+                            "frame, as gifsicle's --optimize=3 does (gifsicle's level 2 is "
+                            "what quantize does without it)"}
 
 
 def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
@@ -1545,8 +1562,9 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
     arguments as given, in which a short option is looked for as it was typed."""
     names = _shown_names(params)
     other = [name for name in _OTHER_NAMES.get(exc.option_name, ()) if name in names]
-    instead = _NO_COUNTERPART.get(exc.option_name)
-    needs = _SAID_WITH.get(exc.option_name)
+    said = _typed_with_level(exc.option_name, args)
+    instead = _NO_COUNTERPART.get(said)
+    needs = _SAID_WITH.get(said)
     if instead and exc.option_name not in names and (needs is None or needs in names):
         return click_errors.NoSuchOption(
             exc.option_name, f"{exc.option_name}: no such option; {instead}"
@@ -1557,6 +1575,20 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
     return click_errors.NoSuchOption(
         exc.option_name, f"{exc.option_name}: no such option{_did_you_mean(close)}",
         ctx=exc.ctx or ctx)
+
+
+def _typed_with_level(option: str, args: Sequence[str]) -> str:
+    """The unknown short ``option`` with the level digit typed after it (gifsicle's ``-O3``,
+    which the parser reads as ``-O`` and ``-3``), or ``option`` as it is.
+
+    >>> _typed_with_level("-O", ["a.gif", "-O3"]), _typed_with_level("-O", ["-O", "out"])
+    ('-O3', '-O')
+    """
+    if len(option) == 2 and option[1] != "-":
+        for arg in _before_dashes(args):
+            if len(arg) == 3 and arg.startswith(option) and arg[2].isdigit():
+                return arg
+    return option
 
 
 def _did_you_mean(close: Sequence[str]) -> str:
