@@ -51,6 +51,7 @@ from ..palette_files import (
     check_palette_file_holds,
     check_palette_path,
     is_clear_image_palette,
+    palette_image_table,
     read_palette,
     transparent_index_note,
 )
@@ -303,7 +304,11 @@ def warn_palette_entries(given: Any, palette: np.ndarray, name: str) -> None:
     (:func:`warn_repeated_entries`). ``given``, ``palette`` and ``name`` as there. A file's
     job says them; ``batch``, and ``reduce`` given several files, say them once instead."""
     warn_transparent_entries(given, palette, name)
-    warn_repeated_entries(palette, name)
+    table = palette_image_table(given) if isinstance(given, str | os.PathLike) else None
+    if table is None:
+        warn_repeated_entries(palette, name)
+    else:  # an image's palette is its distinct colours: the repeats are in its table
+        warn_repeated_entries(table[0], name, table[1])
 
 
 def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None:
@@ -329,9 +334,12 @@ def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None
                     "their own", PaletteInWarning)
 
 
-def warn_repeated_entries(palette: np.ndarray, name: str) -> None:
+def warn_repeated_entries(palette: np.ndarray, name: str,
+                          used: np.ndarray | None = None) -> None:
     """Warn (:class:`~quantize.errors.PaletteInWarning`) that a checked ``palette`` to map
-    onto repeats a visible colour before one of its other colours: each colour is kept
+    onto (or the colour table of a palette image, ``used`` saying which of its entries the
+    pixels take: the others are not read) repeats a visible colour before one of its other
+    colours: each colour is kept
     once, at its first index (:func:`visible_entries`), so the colours after a repeat
     take lower indices than the palette gives them. Repeats after the palette's last
     colour (the black entries padding an Adobe colour table) move none, and are left out
@@ -346,8 +354,8 @@ def warn_repeated_entries(palette: np.ndarray, name: str) -> None:
     p repeats colours: index 1 (#000000) as index 0; each colour is kept once, so its 3 \
 entries give 2 colours, and those after index 1 take lower indices
     """
-    shown = np.flatnonzero(palette[:, 3] > 0) if palette.shape[1] == 4 else \
-        np.arange(palette.shape[0])
+    visible = palette[:, 3] > 0 if palette.shape[1] == 4 else np.ones(len(palette), bool)
+    shown = np.flatnonzero(visible if used is None else visible & used)
     first: dict[bytes, int] = {}
     repeats: list[tuple[int, str]] = []
     for i in shown:
