@@ -169,6 +169,17 @@ def unit_floats(arr: np.ndarray, refusal: str) -> np.ndarray:
     return arr
 
 
+def opaque_unit_alpha(alpha: np.ndarray) -> bool:
+    """Whether every value of a float ``alpha`` reads as opaque: within
+    :data:`UNIT_RANGE_SLACK` of 1, above it (clipped to 1 by :func:`unit_floats`) or below
+    (an 8-bit level of 255, as ``reduce_colors`` reads it: ``1 - 1e-9`` drew no alpha).
+
+    >>> opaque_unit_alpha(np.array([1 - 1e-9, 1.0, 1 + 1e-12])), opaque_unit_alpha(np.array([0.99]))
+    (True, False)
+    """
+    return bool(((alpha > 1 - UNIT_RANGE_SLACK) & (alpha <= 1 + UNIT_RANGE_SLACK)).all())
+
+
 def check_bool(value: Any, name: str) -> bool:
     """``value`` as a bool; a NumPy bool is accepted, anything else is a TypeError."""
     if not isinstance(value, bool | np.bool_):
