@@ -4772,6 +4772,21 @@ def test_a_mistyped_dither_method_is_one_line_listing_the_choices(photo):
     assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
 
 
+@pytest.mark.parametrize("command", ["reduce", "batch"])
+@pytest.mark.parametrize("level", ["Ordered", "ORDERED", " ordered"])
+def test_dither_ordered_in_another_case_is_pointed_to_the_word(tmp_path, command, level):
+    # "Ordered" was told the choices, as for any word; it is the word in another case.
+    Path(tmp_path / "in").mkdir()
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "in" / "a.png")
+    args = ([str(tmp_path / "in" / "a.png"), "-o", str(tmp_path / "x.png")]
+            if command == "reduce" else [str(tmp_path / "in"), "-o", str(tmp_path / "out")])
+    result = runner.invoke(app, [command, *args, f"--dither={level}"])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --dither={level!r} is not valid; did you mean "
+           "--dither=ordered?\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
 def test_the_help_shows_ordered_dithering():
     result = runner.invoke(app, ["reduce", "--help"], env={"COLUMNS": "200"})
     assert "--dither=ordered" in result.stdout

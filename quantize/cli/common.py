@@ -1756,8 +1756,10 @@ def dither_strength(flag: bool, level: str | None) -> float | str | None:
     plain ``--dither``, None when not given."""
     if level is None:
         return 1.0 if flag else None
-    if level == "ordered":
+    if level == ORDERED:
         return level
+    if level.strip().lower() == ORDERED:
+        fail(f"--dither={level!r} is not valid; did you mean --dither={ORDERED}?", USAGE_ERROR)
     value = _read(level) if plain_number(level) else float("nan")  # not 0_1 as 1
     if not 0.0 <= value <= 1.0:
         fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1 or "

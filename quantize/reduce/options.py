@@ -111,6 +111,10 @@ def check_dither(dither: Any) -> float | str:
     Traceback (most recent call last):
     ...
     ValueError: dither='orderd' is not valid; expected a strength from 0 to 1, a bool, or 'ordered'
+    >>> check_dither("Ordered")
+    Traceback (most recent call last):
+    ...
+    ValueError: dither='Ordered' is not valid; did you mean 'ordered'?
     >>> check_dither(Image.Dither.FLOYDSTEINBERG)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -119,6 +123,8 @@ def check_dither(dither: Any) -> float | str:
     if isinstance(dither, str):
         if dither == ORDERED:
             return ORDERED
+        if dither.strip().lower() == ORDERED:
+            raise ValueError(f"dither={dither!r} is not valid; did you mean {ORDERED!r}?")
         raise ValueError(f"dither={dither!r} is not valid; expected a strength from 0 to 1, "
                          f"a bool, or {ORDERED!r}")
     if isinstance(dither, bool | np.bool_):
