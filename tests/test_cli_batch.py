@@ -4263,7 +4263,8 @@ def test_a_translucent_file_on_a_saved_shared_palette_without_alpha_is_told_to_r
     assert own.stderr == (
         "quantize: warning: in/b.png: 100% of the pixels are translucent but --palette-in="
         "'p.hex' has no translucent entry, so they are drawn opaque or "
-        f"transparent; give the palette alpha ({PALETTE_ALPHA_HINT}) to keep it\n")
+        f"transparent; give the palette alpha ({PALETTE_ALPHA_HINT}, or translucent pixels "
+        "in a .png image: RGBA, or indexed with a tRNS chunk) to keep it\n")
 
 
 def test_cli_names_the_palette_file_as_typed_in_warnings_errors_and_records(tmp_path,

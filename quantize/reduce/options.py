@@ -469,7 +469,9 @@ without visible pixels can be mapped onto; expected at least one visible colour
 
 #: How the warning of :func:`warn_palette_without_alpha` ends for a palette read from a
 #: file: a caller that wrote that file itself (a batch's shared palette) says another way.
-PALETTE_FILE_ALPHA_ADVICE = f"give the palette alpha ({PALETTE_ALPHA_HINT}) to keep it"
+PALETTE_FILE_ALPHA_ADVICE = (f"give the palette alpha ({PALETTE_ALPHA_HINT}, or translucent "
+                             "pixels in a .png image: RGBA, or indexed with a tRNS chunk) to "
+                             "keep it")
 
 
 def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | None,
