@@ -169,6 +169,17 @@ def unit_floats(arr: np.ndarray, refusal: str) -> np.ndarray:
     return arr
 
 
+def opaque_unit_alpha(alpha: np.ndarray) -> bool:
+    """Whether every value of a float ``alpha`` reads as opaque: within
+    :data:`UNIT_RANGE_SLACK` of 1, above it (clipped to 1 by :func:`unit_floats`) or below
+    (an 8-bit level of 255, as ``reduce_colors`` reads it: ``1 - 1e-9`` drew no alpha).
+
+    >>> opaque_unit_alpha(np.array([1 - 1e-9, 1.0, 1 + 1e-12])), opaque_unit_alpha(np.array([0.99]))
+    (True, False)
+    """
+    return bool(((alpha > 1 - UNIT_RANGE_SLACK) & (alpha <= 1 + UNIT_RANGE_SLACK)).all())
+
+
 def check_bool(value: Any, name: str) -> bool:
     """``value`` as a bool; a NumPy bool is accepted, anything else is a TypeError."""
     if not isinstance(value, bool | np.bool_):
@@ -215,6 +226,16 @@ NO_COUNTERPART: dict[str, tuple[str, tuple[str, ...]]] = {
     "batch_size": ("quantize sets its k-means batches itself (MiniBatchKMeans takes "
                    "batch_size=)", _FITS),
     "init": ("quantize seeds its k-means itself (MiniBatchKMeans takes init=)", _FITS),
+    # scikit-learn's MiniBatchKMeans and KMeans
+    "reassignment_ratio": ("quantize moves a centre given fewer than 1% of the largest "
+                           "centre's points itself, as scikit-learn's default 0.01 does",
+                           _FITS),
+    "init_size": ("quantize seeds its k-means on a sample of max(8192, 3 * batch_size, 10 * "
+                  "n_clusters) rows (MiniBatchKMeans takes batch_size=)", _FITS),
+    "compute_labels": ("quantize's MiniBatchKMeans always sets labels_ on fit", _FITS),
+    "algorithm": ("quantize's k-means has no choice of algorithm: mini-batches, then Lloyd "
+                  "passes with Hamerly's bounds", _FITS),
+    "copy_x": ("quantize never writes to the data given", _FITS),
     "method": ("quantize has one method, k-means", ("n_colors",)),   # Pillow's quantize
     "kmeans": ("quantize always fits by k-means, and sets its passes itself", ("n_colors",)),
     "verbose": ("quantize's functions report no progress", ()),

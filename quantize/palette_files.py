@@ -90,7 +90,8 @@ __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "PAINT_NET_COLORS", "PaletteFormatWarning", "TransparentIndexWarning",
            "check_palette_file_holds", "check_palette_path", "is_clear_image_palette",
            "palette_file_bytes",
-           "palette_file_capacity", "read_palette", "transparent_index_note", "write_palette"]
+           "palette_file_capacity", "palette_image_table", "read_palette",
+           "transparent_index_note", "write_palette"]
 
 
 class PaletteFormatWarning(QuantizeWarning):
@@ -647,6 +648,28 @@ def _read_palette_image(p: Path) -> np.ndarray:
     if table is not None:
         colors = colors[_table_order(colors, table)]
     return colors if (colors[:, 3] < 255).any() else colors[:, :3].copy()
+
+
+def palette_image_table(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The colour table ``(n, 4)`` of the still indexed palette image ``path`` (with its
+    transparency) and which of its entries the pixels take, ``(n,)`` bool: what its
+    distinct colours are read from (:func:`read_palette`), for a warning that the table
+    repeats a colour; None for a palette file, an animation, an image without a colour
+    table, and a file that cannot be read."""
+    p = Path(path)
+    if p.suffix.lower() not in PALETTE_IMAGE_FORMATS:
+        return None
+    try:
+        with open_input(p) as source:
+            if source.n_frames > 1 or source.image.mode != "P":
+                return None
+            table = _index_table(source.image)
+            indices = np.asarray(source.image)
+    except (ImageReadError, OSError, ValueError):
+        return None
+    if table is None:
+        return None
+    return table, np.bincount(indices.ravel(), minlength=table.shape[0])[:table.shape[0]] > 0
 
 
 def _gif_animation_colors(source: OpenInput) -> tuple[np.ndarray, np.ndarray]:

@@ -179,6 +179,30 @@ def test_cli_glob_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, monk
     assert other.stderr == ("quantize: error: more: unexpected argument; quantize batch "
                             "takes one INPUT_DIR (see 'quantize batch --help')\n")
 
+@pytest.mark.parametrize("args, line", [
+    (["in", "-o", "out", "--dither", "ordered"], "ordered: no such file; did you mean "
+     "--dither=ordered?"),
+    (["--dither", "ordered", "in", "-o", "out"], "ordered: no such file; did you mean "
+     "--dither=ordered?"),
+    (["in", "-o", "out", "--dither", "0.5"], "0.5: no such file; a dithering strength is "
+     "written --dither=0.5"),
+    (["--dither", "0.5", "in", "-o", "out"], "0.5: no such file; a dithering strength is "
+     "written --dither=0.5"),
+    (["in", "-o", "out", "--dither", "fine"], "fine: no such file; --dither takes a strength "
+     "or ordered, written --dither=LEVEL (0 to 1) or --dither=ordered"),
+])
+def test_cli_a_dither_value_after_a_space_is_pointed_to_its_form(tmp_path, monkeypatch,
+                                                                 args, line):
+    # The count of arguments blamed the value as one too many, or INPUT_DIR after it
+    # ("in: unexpected argument"); the line is reduce's now.
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (4, 4), "red").save("in/a.png")
+    result = _cli(*args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+    assert not Path("out").exists()
+
+
 def test_cli_glob_without_wildcard_naming_a_file_here_is_warned_of(tmp_path, monkeypatch):
     """``--glob *.jpg`` unquoted, where a.jpg alone matches in the current folder, reached
     batch as ``--glob a.jpg`` and took only in/a.jpg, without a word: a warning says so,
@@ -4239,7 +4263,8 @@ def test_a_translucent_file_on_a_saved_shared_palette_without_alpha_is_told_to_r
     assert own.stderr == (
         "quantize: warning: in/b.png: 100% of the pixels are translucent but --palette-in="
         "'p.hex' has no translucent entry, so they are drawn opaque or "
-        f"transparent; give the palette alpha ({PALETTE_ALPHA_HINT}) to keep it\n")
+        f"transparent; give the palette alpha ({PALETTE_ALPHA_HINT}, or translucent pixels "
+        "in a .png image: RGBA, or indexed with a tRNS chunk) to keep it\n")
 
 
 def test_cli_names_the_palette_file_as_typed_in_warnings_errors_and_records(tmp_path,

@@ -25,6 +25,7 @@ import typer
 from PIL import Image, ImageSequence, features
 from typer.testing import CliRunner
 
+from quantize.animation import sinks
 from quantize.cli import app
 from quantize.cli.common import stage_stdin, stage_stream
 from quantize.cli.reduce import _write_all
@@ -4771,6 +4772,21 @@ def test_a_mistyped_dither_method_is_one_line_listing_the_choices(photo):
     assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
 
 
+@pytest.mark.parametrize("command", ["reduce", "batch"])
+@pytest.mark.parametrize("level", ["Ordered", "ORDERED", " ordered"])
+def test_dither_ordered_in_another_case_is_pointed_to_the_word(tmp_path, command, level):
+    # "Ordered" was told the choices, as for any word; it is the word in another case.
+    Path(tmp_path / "in").mkdir()
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "in" / "a.png")
+    args = ([str(tmp_path / "in" / "a.png"), "-o", str(tmp_path / "x.png")]
+            if command == "reduce" else [str(tmp_path / "in"), "-o", str(tmp_path / "out")])
+    result = runner.invoke(app, [command, *args, f"--dither={level}"])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --dither={level!r} is not valid; did you mean "
+           "--dither=ordered?\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
 def test_the_help_shows_ordered_dithering():
     result = runner.invoke(app, ["reduce", "--help"], env={"COLUMNS": "200"})
     assert "--dither=ordered" in result.stdout
@@ -4782,3 +4798,37 @@ def test_dither_ordered_beyond_256_colours_is_refused_as_typed(photo, tmp_path):
     assert result.exit_code == 2
     assert one_error_line(result) == ("quantize: error: --dither=ordered supports at most "
                                       "256 colours, got -k/--colors=300")
+
+
+def _shifted_gradient(path: Path) -> None:
+    """A 5-frame 96x64 APNG: a gradient shifted 5 px a frame."""
+    y, x = np.mgrid[0:64, 0:96]
+    rgb = np.stack([x * 255 // 96, y * 255 // 64, (x + y) * 255 // 160], -1).astype(np.uint8)
+    frames = [Image.fromarray(np.roll(rgb, 5 * i, axis=1)) for i in range(5)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+
+def test_optimize_never_makes_an_apng_larger(tmp_path):
+    # zlib level 9, which --optimize gave every APNG frame, made this one 2 bytes larger
+    # than the default level 6 (8,437 bytes against 8,435): both are tried now, a frame at
+    # a time when writing to a file, a whole file at a time through Pillow.
+    _shifted_gradient(tmp_path / "anim.png")
+    sizes = {}
+    for name, extra in (("n.png", []), ("o.png", ["--optimize"])):
+        result = runner.invoke(app, ["reduce", str(tmp_path / "anim.png"), "-k", "40",
+                                     "--dither", "-o", str(tmp_path / name), "-q", *extra])
+        assert result.exit_code == 0, result.output
+        sizes[name] = (tmp_path / name).stat().st_size
+    assert sizes["o.png"] <= sizes["n.png"]
+    with Image.open(tmp_path / "n.png") as im:  # the same frames through Pillow's save_all
+        palette = np.array(im.getpalette()[:120], dtype=np.uint8).reshape(40, 3)
+        frames = [np.array(frame) for frame in ImageSequence.Iterator(im)]
+    written = []
+    for optimize in (False, True):
+        fp = io.BytesIO()
+        sink = sinks._PillowSink(fp, "PNG", (96, 64), palette, 0, optimize)
+        for indices in frames:
+            sink.add(indices, duration=100)
+        sink.close()
+        written.append(len(fp.getvalue()))
+    assert written[1] <= written[0]

@@ -100,6 +100,24 @@ def test_a_foreign_keyword_is_told_quantize_name_for_it(function, given, line):
     (MiniBatchKMeans, "verbose",
      f"MiniBatchKMeans.__init__() {UNEXPECTED} 'verbose'; quantize's functions report no "
      "progress"),
+    # scikit-learn's MiniBatchKMeans, given quantize's (Python's line alone before)
+    (MiniBatchKMeans, "reassignment_ratio",
+     f"MiniBatchKMeans.__init__() {UNEXPECTED} 'reassignment_ratio'; quantize moves a centre "
+     "given fewer than 1% of the largest centre's points itself, as scikit-learn's default "
+     "0.01 does"),
+    (MiniBatchKMeans, "init_size",
+     f"MiniBatchKMeans.__init__() {UNEXPECTED} 'init_size'; quantize seeds its k-means on a "
+     "sample of max(8192, 3 * batch_size, 10 * n_clusters) rows (MiniBatchKMeans takes "
+     "batch_size=)"),
+    (MiniBatchKMeans, "compute_labels",
+     f"MiniBatchKMeans.__init__() {UNEXPECTED} 'compute_labels'; quantize's MiniBatchKMeans "
+     "always sets labels_ on fit"),
+    (MiniBatchKMeans, "algorithm",
+     f"MiniBatchKMeans.__init__() {UNEXPECTED} 'algorithm'; quantize's k-means has no choice "
+     "of algorithm: mini-batches, then Lloyd passes with Hamerly's bounds"),
+    (MiniBatchKMeans, "copy_x",
+     f"MiniBatchKMeans.__init__() {UNEXPECTED} 'copy_x'; quantize never writes to the data "
+     "given"),
     (quantize.segment, "n_jobs",
      f"segment() {UNEXPECTED} 'n_jobs'; quantize sets its threads itself"),
     (reduce_file, "n_threads",

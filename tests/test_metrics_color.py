@@ -234,6 +234,31 @@ def test_a_float_alpha_a_hair_above_1_is_opaque_beside_colours_alone(metric, hai
     assert metric(test, rgba) == metric(test, rgba[..., :3])
 
 
+@pytest.mark.parametrize("metric", [psnr, delta_e])
+@pytest.mark.parametrize("hair", [1e-9, 1 / 511])
+def test_a_float_alpha_a_hair_below_1_is_opaque_beside_colours_alone(metric, hair):
+    """reduce_colors reads an alpha of 1 - 1e-9 as 255 and gives a result without alpha;
+    the metrics refused the image beside that result's colours as two shapes."""
+    rgba = np.ones((2, 2, 4))
+    rgba[1, 1, :3] = 0.25
+    test = rgba[..., :3].copy()
+    test[0, 1] = 0.5
+    exact = metric(rgba, test)
+    rgba[0, 0, 3] = 1 - hair
+    assert reduce_colors(rgba, 2, seed=0).alpha is None
+    assert metric(rgba, test) == exact
+    assert metric(test, rgba) == metric(test, rgba[..., :3])
+
+
+def test_a_float_alpha_half_a_level_below_1_is_still_two_shapes_beside_colours():
+    rgba = np.ones((2, 2, 4))
+    rgba[0, 0, 3] = 1 - 1 / 500  # 254.49 of 255: reduce_colors keeps its alpha too
+    assert reduce_colors(rgba, 2, seed=0).alpha is not None
+    with pytest.raises(ValueError, match=r"^reference and test should have the same shape, "
+                                         r"got \(2, 2, 4\) and \(2, 2, 3\); give both"):
+        psnr(rgba, rgba[..., :3])
+
+
 def test_a_float_alpha_well_above_1_is_still_two_shapes_beside_colours():
     rgba = np.ones((2, 2, 4))
     rgba[0, 0, 3] = 1.01

@@ -63,6 +63,9 @@ def test_colour_metrics_refuse_a_segment_result_saying_what_to_pass(segmented):
               "quantize.io.load_image(path)"),
     (Path("x.png"), f"{EXPECTED_IMAGE}, got a PosixPath (a file name); read it first with "
                     "quantize.io.load_image(path)"),
+    # bytes were an array of no shape, refused as "got (6, 8, 3) and ()"
+    (b"x.png", f"{EXPECTED_IMAGE}, got bytes; a file name is given as a str or Path: read "
+               "it first with quantize.io.load_image(path)"),
     (np.array([object()] * 3), f"{EXPECTED_IMAGE}, got an array of dtype object"),
 ])
 @pytest.mark.parametrize("metric", [psnr, delta_e])

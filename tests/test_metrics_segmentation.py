@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -335,10 +336,27 @@ def test_a_sub_pixel_tolerance_warns_that_it_is_in_pixels():
         "the BSDS benchmark's maxDist; for that share, pass tolerance=0.0075 * "
         "math.hypot(*pred.shape), 3.75 for 300 x 400 maps"]
     assert caught[0].filename == __file__  # the caller's line, not quantize's
-    with pytest.warns(ToleranceWarning, match=r"^tol=0\.5 is below one pixel, .* pass "
-                                              r"tol=0\.5 \* math\.hypot\(\*pred\.shape\), "
-                                              r"250 for 300 x 400 maps$"):
-        border_match_counts(find_boundaries(pred), [find_boundaries(true)], 0.5)
+    with pytest.warns(ToleranceWarning, match=r"^tol=0\.05 is below one pixel, .* pass "
+                                              r"tol=0\.05 \* math\.hypot\(\*pred\.shape\), "
+                                              r"25 for 300 x 400 maps$"):
+        border_match_counts(find_boundaries(pred), [find_boundaries(true)], 0.05)
+
+
+@pytest.mark.parametrize("shape, limit", [((321, 481), "28.91"), ((300, 400), "25")])
+def test_a_sub_pixel_tolerance_whose_share_is_refused_is_given_no_number(shape, limit):
+    """0.5 of a 321 x 481 map's diagonal is 289 pixels, which the warning said to pass and
+    the check then refused ("should be <= 28.91"); the warning says the limit instead."""
+    pred = halves(shape, 200)
+    with pytest.warns(ToleranceWarning) as caught:
+        boundary_scores(pred, pred, tolerance=0.5)
+    assert [str(w.message) for w in caught] == [
+        "tolerance=0.5 is below one pixel, so only borders at the same pixels match, as "
+        "with tolerance=0: it is a distance in pixels, not a share of the image diagonal as "
+        "the BSDS benchmark's maxDist; a share is passed as share * math.hypot(*pred.shape), "
+        f"at most {limit} for {shape[0]} x {shape[1]} maps (the BSDS benchmark's share is "
+        "0.0075)"]
+    with pytest.raises(ValueError, match=f"^tolerance=\\S+ should be <= {limit} for "):
+        boundary_scores(pred, pred, tolerance=0.5 * math.hypot(*shape))
 
 
 @pytest.mark.parametrize("tolerance", [None, 0, 1, 3.75])

@@ -294,3 +294,41 @@ def test_cli_batch_refuses_a_palette_image_of_too_many_colours(tmp_path):
     assert result.stderr == (f"quantize: error: {tmp_path / 'many.png'}: has 1,204 colours; "
                              "a palette image may have at most 256\n")
     assert not (tmp_path / "out").exists()
+
+
+def _repeating_palette_image(path):
+    """A P image whose table is black, red, black, blue, each entry taken by a pixel."""
+    image = Image.new("P", (4, 1))
+    image.putpalette([0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 255])
+    image.putdata([0, 1, 2, 3])
+    image.save(path)
+
+
+def test_palette_image_repeating_a_colour_is_warned_of_as_a_palette_file_is(tmp_path,
+                                                                           monkeypatch):
+    # Its blue took index 2 without a word, where the same table as .hex is warned of.
+    monkeypatch.chdir(tmp_path)
+    _repeating_palette_image("dup.png")
+    (tmp_path / "dup.hex").write_text("000000\nff0000\n000000\n0000ff\n")
+    lines = []
+    for palette in ("dup.png", "dup.hex"):
+        result = _cli("reduce", "dup.png", "--palette-in", palette, "-o", f"o_{palette}.png",
+                      "-q")
+        assert result.exit_code == 0
+        lines.append(result.stderr)
+    assert lines == [
+        f"quantize: warning: dup.png: --palette-in='{name}' repeats colours: index 2 "
+        "(#000000) as index 0; each colour is kept once, so its 4 entries give 3 colours, "
+        "and those after index 2 take lower indices\n" for name in ("dup.png", "dup.hex")]
+
+
+def test_palette_image_repeating_an_entry_no_pixel_takes_is_not_warned_of(tmp_path,
+                                                                          monkeypatch):
+    # Only the colours of its pixels are read: an entry no pixel takes moves none.
+    monkeypatch.chdir(tmp_path)
+    image = Image.new("P", (3, 1))
+    image.putpalette([0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 255])
+    image.putdata([0, 1, 3])
+    image.save("p.png")
+    result = _cli("reduce", "p.png", "--palette-in", "p.png", "-o", "o.png", "-q")
+    assert (result.exit_code, result.stderr) == (0, "")

@@ -813,8 +813,16 @@ def test_translucent_pixels_onto_a_palette_without_alpha_are_warned(tmp_path):
                                               r"give the palette alpha \(\"alpha\" in \.json, "
                                               r"rrggbbaa in \.hex, R G B A in \.pal, aarrggbb "
                                               r"in \.txt, R G B A after a 'Channels: RGBA' "
-                                              r"line in \.gpl\) to keep it$"):
+                                              r"line in \.gpl, or translucent pixels in a "
+                                              r"\.png image: RGBA, or indexed with a tRNS "
+                                              r"chunk\) to keep it$"):
         reduce_file(src, tmp_path / "a.png", palette_in=opaque)
+    swatch = tmp_path / "swatch.png"  # the advice's palette image: its alpha is kept
+    Image.fromarray(np.array([[[200, 200, 200, 255], [200, 200, 200, 100]]], np.uint8)).save(
+        swatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlphaLossWarning)
+        reduce_file(src, tmp_path / "s.png", palette_in=swatch)
     with Image.open(tmp_path / "a.png") as im:
         assert set(np.unique(np.asarray(im.convert("RGBA"))[..., 3]).tolist()) <= {0, 255}
     with pytest.warns(AlphaLossWarning) as caught:  # once, with the advice for an array

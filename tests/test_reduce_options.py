@@ -27,6 +27,8 @@ def test_check_reduce_options_fills_the_defaults():
     ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
     ({"dither": "orderd"}, ValueError, "^dither='orderd' is not valid; expected a strength "
                                        "from 0 to 1, a bool, or 'ordered'$"),
+    ({"dither": "Ordered"}, ValueError, "^dither='Ordered' is not valid; did you mean "
+                                        "'ordered'\\?$"),
     ({"dither": [1]}, TypeError, "^dither=\\[1\\] should be a bool, a number in \\[0, 1\\] or "
                                  "'ordered', got list$"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),

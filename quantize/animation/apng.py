@@ -39,6 +39,9 @@ __all__ = ["ApngWriter", "split_duration"]
 
 # fcTL's dispose_op "none" and blend_op "source".
 _DISPOSE_NONE, _BLEND_SOURCE = 0, 0
+# Bytes a chunk of image data costs beside its data: length, type, CRC and fdAT's
+# sequence number (an IDAT chunk has no sequence number: 4 fewer).
+_CHUNK_OVERHEAD = 16
 
 
 @dataclass
@@ -67,8 +70,10 @@ class ApngWriter:
         is not opaque (the PNG's tRNS chunk).
     loop : int
         Plays, 0 forever.
-    compress_level : int
-        zlib level of the image data, as Pillow's ``compress_level``.
+    compress_levels : tuple of int
+        zlib levels of the image data, as Pillow's ``compress_level``: each frame's data is
+        deflated at each and the smallest kept (the first level's on a tie), so that adding
+        a level never makes the file larger.
     longest_ms : float
         The longest frame written, a whole number of seconds: a longer one is written as
         several showing its picture (:func:`split_duration`).
@@ -83,12 +88,12 @@ class ApngWriter:
     """
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray,
-                 transparent: int | bytes | None, loop: int, compress_level: int,
+                 transparent: int | bytes | None, loop: int, compress_levels: tuple[int, ...],
                  longest_ms: float, dpi: tuple[float, float] | None = None) -> None:
         self._fp, self._size, self._loop, self._dpi = fp, size, loop, dpi
         self._palette = np.ascontiguousarray(palette, dtype=np.uint8).tobytes()
         self._transparent = transparent
-        self._level, self._longest = compress_level, longest_ms
+        self._levels, self._longest = compress_levels, longest_ms
         self._pending: _Pending | None = None
         self._count_at: int | None = None  # where acTL's frame count is written
         self._sequence = 0
@@ -139,7 +144,7 @@ class ApngWriter:
     def _write_head(self, indices: np.ndarray) -> None:
         """The signature and what Pillow writes before the image data, then acTL."""
         still = io.BytesIO()
-        params: dict[str, object] = {"compress_level": self._level}
+        params: dict[str, object] = {"compress_level": self._levels[0]}
         if self._transparent is not None:
             params["transparency"] = self._transparent
         if self._dpi is not None:
@@ -178,9 +183,16 @@ class ApngWriter:
         self.frames_written += 1
 
     def _image_data(self, indices: np.ndarray) -> list[bytes]:
-        """The data of the IDAT chunks Pillow writes for ``indices`` with this palette."""
+        """The data of the IDAT chunks Pillow writes for ``indices`` with this palette, at
+        the level of ``compress_levels`` that makes the fewest bytes of chunks."""
+        image = self._image(indices)
+        return min((self._idat(image, level) for level in self._levels),
+                   key=lambda parts: sum(_CHUNK_OVERHEAD + len(part) for part in parts))
+
+    @staticmethod
+    def _idat(image: Image.Image, level: int) -> list[bytes]:
         still = io.BytesIO()
-        self._image(indices).save(still, format="PNG", compress_level=self._level)
+        image.save(still, format="PNG", compress_level=level)
         return [data for _, kind, data in chunks_of(still.getvalue()) if kind == b"IDAT"]
 
     def _image(self, indices: np.ndarray) -> Image.Image:

@@ -94,8 +94,9 @@ _MAX_LOOP = 65535
 _MAX_FRAME_MS = {"GIF": 10.0 * MAX_DELAY_CS, "PNG": 65_535_000.0, "WEBP": float(0xFFFFFF)}
 # An extended WebP file: RIFF header (12 bytes), then the VP8X chunk's tag, size and flags.
 _VP8X_TAG, _VP8X_FLAGS, _VP8X_ALPHA = 12, 20, 0x10
-# zlib level for APNG frames: 6 (about 10 % smaller than 4), 9 with ``optimize``
-# (3 % smaller again, seven times slower).
+# zlib level for APNG frames: 6 (about 10 % smaller than 4); with ``optimize`` also 9
+# (3 % smaller again, seven times slower, but now and then a few bytes larger: the
+# smaller is kept, a frame's data at a time, or the whole file through Pillow).
 _PNG_COMPRESS_LEVEL = 6
 _PNG_COMPRESS_LEVEL_OPTIMIZE = 9
 
@@ -280,8 +281,7 @@ class _PillowSink:
         if self._fmt == "PNG":
             params.update(duration=[_apng_duration(d) for d in durations],
                           disposal=_APNG_NONE, blend=_APNG_SOURCE,
-                          compress_level=_PNG_COMPRESS_LEVEL_OPTIMIZE if self.optimized
-                          else _PNG_COMPRESS_LEVEL)
+                          compress_level=_PNG_COMPRESS_LEVEL)
             if one_picture:  # Pillow writes one frame as a still PNG unless it has a default
                 params.update(append_images=_Unpacked(frames, self._size),  # image
                               default_image=True)
@@ -290,12 +290,21 @@ class _PillowSink:
         else:
             params.update(lossless=True, background=(0, 0, 0, 0))
         if self._fmt == "WEBP" and self._clear:
-            buffer = io.BytesIO()
-            first.save(buffer, format=self._fmt, **params)
-            self._fp.write(_with_webp_alpha_flag(buffer.getvalue()))
+            self._fp.write(_with_webp_alpha_flag(_saved(first, self._fmt, params)))
+        elif self._fmt == "PNG" and self.optimized:  # the smaller file, the default's on a tie
+            self._fp.write(min((_saved(first, self._fmt, params, compress_level=level)
+                                for level in (_PNG_COMPRESS_LEVEL,
+                                              _PNG_COMPRESS_LEVEL_OPTIMIZE)), key=len))
         else:
             first.save(self._fp, format=self._fmt, **params)
         self.frames_written = len(frames)
+
+
+def _saved(image: Image.Image, fmt: str, params: dict[str, object], **more: object) -> bytes:
+    """The bytes of ``image`` saved as ``fmt`` with ``params`` and ``more``."""
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **{**params, **more})
+    return buffer.getvalue()
 
 
 class _ApngSink:
@@ -325,9 +334,10 @@ class _ApngSink:
         """Queue a frame (``palette`` is the sink's, as for :class:`_PillowSink`)."""
         shown = _Shown(indices, _rgba(self._palette, transparent))
         if self._writer is None:
-            level = _PNG_COMPRESS_LEVEL_OPTIMIZE if self.optimized else _PNG_COMPRESS_LEVEL
+            levels = ((_PNG_COMPRESS_LEVEL, _PNG_COMPRESS_LEVEL_OPTIMIZE) if self.optimized
+                      else (_PNG_COMPRESS_LEVEL,))
             self._writer = ApngWriter(self._fp, self._size, self._palette[:, :3],
-                                      _trns(self._palette, transparent), self._loop, level,
+                                      _trns(self._palette, transparent), self._loop, levels,
                                       _MAX_FRAME_MS["PNG"], self._dpi)
             box = None
         else:

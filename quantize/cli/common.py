@@ -44,6 +44,7 @@ from ..names import (
     repr_bytes_shown,
     shell_quoted,
 )
+from ..reduce.options import ORDERED
 from ..reduce.quality import QUALITY_MEANS, quality_scale_reason
 
 USAGE_ERROR = ExitCode.USAGE
@@ -1401,8 +1402,22 @@ class Command(_HelpBySay, TyperCommand):
         finally:
             ctx.allow_extra_args = allowed
         if rest and not allowed and not ctx.resilient_parsing:
+            self._refuse_dither_values(ctx, rest)
             raise click_errors.UsageError(self.extra_arguments(ctx, rest), ctx)
         return rest
+
+    def _refuse_dither_values(self, ctx: Any, extra: Sequence[str]) -> None:
+        """Refuse, as ``reduce`` does, an argument typed as ``--dither``'s value (``batch in
+        -o out --dither ordered``, ``batch --dither 0.5 in -o out``), before the arguments
+        are counted: the count blamed ``ordered``, or ``in``, as one too many."""
+        if not any(param.name == "dither" for param in self.params):
+            return
+        given = arguments_given(ctx, before_dashes=True)
+        taken = [str(ctx.params[p.name]) for p in self.params
+                 if p.param_type_name == "argument" and ctx.params.get(p.name) is not None]
+        for name in (*taken, *extra):
+            if line := dither_value_error(name, "--dither" in given, given):
+                fail(line, USAGE_ERROR)
 
     def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
         """Why the arguments ``extra``, given after those the command takes, are refused:
@@ -1707,13 +1722,44 @@ def command_line(ctx: Any, name: str) -> str:
     return " ".join(map(shell_quoted, ["quantize", name, *arguments_given(ctx)]))
 
 
+def dither_value_error(name: str, dither: bool, given: Sequence[str]) -> str | None:
+    """The error line of an argument ``name`` that names no file and reads as the value of
+    ``--dither`` (a usage error), or None: a strength when ``dither`` was given (``--dither
+    0.5``, then read as full strength), or a word typed after it (``--dither ordered``:
+    written ``--dither=ordered``). ``given``: the arguments typed before ``--``.
+
+    >>> dither_value_error("ordered", True, ["in", "--dither", "ordered"])
+    'ordered: no such file; did you mean --dither=ordered?'
+    """
+    if os.path.lexists(name):
+        return None
+    if dither and _reads_as_number(name):
+        return f"{name}: no such file; a dithering strength is written --dither={name}"
+    if name not in {value for flag, value in itertools.pairwise(given) if flag == "--dither"}:
+        return None
+    if name == ORDERED:
+        return f"{name}: no such file; did you mean --dither={ORDERED}?"
+    return printable_line(f"{name}: no such file; --dither takes a strength or {ORDERED}, "
+                          f"written --dither=LEVEL (0 to 1) or --dither={ORDERED}")
+
+
+def _reads_as_number(name: str) -> bool:
+    try:
+        float(name)
+    except ValueError:
+        return False
+    return True
+
+
 def dither_strength(flag: bool, level: str | None) -> float | str | None:
     """``--dither=LEVEL`` as a float in 0..1, or "ordered" for ``--dither=ordered``; 1.0 for
     plain ``--dither``, None when not given."""
     if level is None:
         return 1.0 if flag else None
-    if level == "ordered":
+    if level == ORDERED:
         return level
+    if level.strip().lower() == ORDERED:
+        fail(f"--dither={level!r} is not valid; did you mean --dither={ORDERED}?", USAGE_ERROR)
     value = _read(level) if plain_number(level) else float("nan")  # not 0_1 as 1
     if not 0.0 <= value <= 1.0:
         fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1 or "

@@ -21,7 +21,6 @@ when stopped by SIGTERM.
 # Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import dataclasses
-import itertools
 import os
 import re
 import sys
@@ -54,7 +53,7 @@ from ..names import (
 from ..palette_files import PALETTE_FORMAT_LIST, PALETTE_IN_FORMAT_LIST
 from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS, ShownOutput
 from ..reduce.fit import MAX_COLORS
-from ..reduce.options import ORDERED, read_palette_in_once
+from ..reduce.options import read_palette_in_once
 from ..reduce.quality import quality_terms
 from .common import (
     USAGE_ERROR,
@@ -69,6 +68,7 @@ from .common import (
     as_flags,
     check_palette_mode_alone,
     dither_strength,
+    dither_value_error,
     elsewhere_hint,
     fail,
     fail_interrupted,
@@ -519,31 +519,12 @@ def _refuse_option_values_as_inputs(inputs: Sequence[Path], dither: bool,
     pngquant takes the colours: :func:`_colors_hint`). ``given``: the arguments typed
     before ``--``.
     """
-    after_dither = {value for flag, value in itertools.pairwise(given)
-                    if flag == "--dither"}
     for p in inputs:
         name = str(p)
-        if os.path.lexists(name):
-            continue
-        if dither and _reads_as_number(name):
-            fail(f"{name}: no such file; a dithering strength is written --dither={name}",
-                 USAGE_ERROR)
-        if name == ORDERED and name in after_dither:
-            fail(f"{name}: no such file; did you mean --dither={ORDERED}?", USAGE_ERROR)
-        if name in after_dither:
-            fail(printable_line(f"{name}: no such file; --dither takes a strength or "
-                                f"{ORDERED}, written --dither=LEVEL (0 to 1) or "
-                                f"--dither={ORDERED}"), USAGE_ERROR)
+        if line := dither_value_error(name, dither, given):
+            fail(line, USAGE_ERROR)
         if hint := _colors_hint(name):
             fail(f"{name}: no such file{hint}", USAGE_ERROR)
-
-
-def _reads_as_number(name: str) -> bool:
-    try:
-        float(name)
-    except ValueError:
-        return False
-    return True
 
 
 def _colors_hint(name: str) -> str:

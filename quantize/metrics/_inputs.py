@@ -49,8 +49,8 @@ _MASK_ADVICE: dict[str, str] = {
 def refuse_non_array(value: Any, name: str, kind: Kind) -> None:
     """Refuse ``value``, given as ``name`` to a metric that takes ``kind`` of input, when
     it is a :class:`~quantize.ReduceResult` or :class:`~quantize.SegmentResult` (saying
-    what of it to pass), a file name, None or a masked array; ``np.asarray`` made a 0-d
-    object array of the first three, refused later as a shape, and dropped the mask.
+    what of it to pass), a file name (bytes too), None or a masked array; ``np.asarray``
+    made a 0-d array of the first four, refused later as a shape, and dropped the mask.
 
     >>> refuse_non_array("photo.png", "test", "image")
     Traceback (most recent call last):
@@ -67,6 +67,9 @@ name); read it first with quantize.io.load_image(path)
     if isinstance(value, str | os.PathLike):
         raise TypeError(f"{expected}, got a {type(value).__name__} (a file name); "
                         f"{_FILE_ADVICE[kind]}")
+    if isinstance(value, bytes | bytearray):  # a name as bytes: np.asarray made it 0-d
+        raise TypeError(f"{expected}, got {type(value).__name__}; a file name is given as a "
+                        f"str or Path: {_FILE_ADVICE[kind]}")
     if value is None:
         raise TypeError(f"{expected}, got None")
     refuse_masked(value, name, _MASK_ADVICE[kind].format(name=name))

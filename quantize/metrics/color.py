@@ -19,13 +19,13 @@ import numpy as np
 from PIL import Image
 
 from .._validation import (
-    UNIT_RANGE_SLACK,
     as_array,
     check_choice,
     check_float,
     check_image_pixels,
     check_max_pixels,
     foreign_keywords,
+    opaque_unit_alpha,
     refuse_masked,
     unit_floats,
 )
@@ -185,12 +185,12 @@ def _opaque_alpha_dropped(ref: np.ndarray, tst: np.ndarray) -> tuple[np.ndarray,
 
 def _opaque(rgba: np.ndarray) -> bool:
     """Whether the alpha of ``rgba`` (..., 4) is its dtype's peak in every pixel (False for
-    a dtype without one, which needs ``data_range``). A float alpha a hair above 1 is 1,
-    as :func:`~quantize._validation.unit_floats` clips it afterwards: ``1 + 1e-12`` made
-    the pair two shapes where 1.0 is compared."""
+    a dtype without one, which needs ``data_range``). A float alpha a hair off 1 is 1
+    (:func:`~quantize._validation.opaque_unit_alpha`), as ``reduce_colors`` reads it:
+    ``1 + 1e-12`` and ``1 - 1e-9`` made the pair two shapes where 1.0 is compared."""
     alpha = rgba[..., 3]
     if np.issubdtype(alpha.dtype, np.floating):
-        return bool(((alpha >= 1) & (alpha <= 1 + UNIT_RANGE_SLACK)).all())
+        return opaque_unit_alpha(alpha)
     if alpha.dtype not in (np.uint8, np.uint16):
         return False
     return bool((alpha == _peak(alpha.dtype, "alpha")).all())

@@ -405,11 +405,17 @@ def _warn_sub_pixel(tol: float, name: str, shape: tuple[int, int]) -> None:
         return
     pixels = tol * diagonal
     shown = shown_number(tol)
+    limit, maps = _distance_limit(shape), f"{shape[0]} x {shape[1]} maps"
+    if pixels <= limit:
+        advice = (f"for that share, pass {name}={shown} * math.hypot(*pred.shape), "
+                  f"{pixels:.3g} for {maps}")
+    else:  # that share's distance would be refused: no number to pass
+        advice = (f"a share is passed as share * math.hypot(*pred.shape), at most "
+                  f"{limit:.4g} for {maps} (the BSDS benchmark's share is "
+                  f"{TOLERANCE_FRACTION:g})")
     warn_caller(f"{name}={shown} is below one pixel, so only borders at the same pixels "
                 f"match, as with {name}=0: it is a distance in pixels, not a share of the "
-                "image diagonal as the BSDS benchmark's maxDist; for that share, pass "
-                f"{name}={shown} * math.hypot(*pred.shape), {pixels:.3g} for {shape[0]} x "
-                f"{shape[1]} maps", ToleranceWarning)
+                f"image diagonal as the BSDS benchmark's maxDist; {advice}", ToleranceWarning)
 
 
 def _check_distance(value: Any, name: str, extent: tuple[float, float], subject: str,
@@ -419,7 +425,7 @@ def _check_distance(value: Any, name: str, extent: tuple[float, float], subject:
     :data:`MIN_TOLERANCE_LIMIT` when that is more; the error names ``name``,
     ``subject`` (what spans ``extent``) and ``diagonal`` (what the share is of)."""
     tol = check_float(value, name, minimum=0.0)
-    limit = max(MAX_TOLERANCE_FRACTION * math.hypot(*extent), MIN_TOLERANCE_LIMIT)
+    limit = _distance_limit(extent)
     if tol > limit:
         raise ValueError(
             f"{name}={shown_number(tol)} should be <= {limit:.4g} for {subject} "
@@ -427,6 +433,11 @@ def _check_distance(value: Any, name: str, extent: tuple[float, float], subject:
             f"{MIN_TOLERANCE_LIMIT:g} pixels): the matching's time and memory grow with the "
             f"square of the tolerance{advice}")
     return tol
+
+
+def _distance_limit(extent: tuple[float, float]) -> float:
+    """The largest matching distance for a box of ``extent`` pixels (:func:`_check_distance`)."""
+    return max(MAX_TOLERANCE_FRACTION * math.hypot(*extent), MIN_TOLERANCE_LIMIT)
 
 
 def _check_points(value: Any, name: str) -> np.ndarray:

@@ -51,6 +51,7 @@ from ..palette_files import (
     check_palette_file_holds,
     check_palette_path,
     is_clear_image_palette,
+    palette_image_table,
     read_palette,
     transparent_index_note,
 )
@@ -110,6 +111,10 @@ def check_dither(dither: Any) -> float | str:
     Traceback (most recent call last):
     ...
     ValueError: dither='orderd' is not valid; expected a strength from 0 to 1, a bool, or 'ordered'
+    >>> check_dither("Ordered")
+    Traceback (most recent call last):
+    ...
+    ValueError: dither='Ordered' is not valid; did you mean 'ordered'?
     >>> check_dither(Image.Dither.FLOYDSTEINBERG)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -118,6 +123,8 @@ def check_dither(dither: Any) -> float | str:
     if isinstance(dither, str):
         if dither == ORDERED:
             return ORDERED
+        if dither.strip().lower() == ORDERED:
+            raise ValueError(f"dither={dither!r} is not valid; did you mean {ORDERED!r}?")
         raise ValueError(f"dither={dither!r} is not valid; expected a strength from 0 to 1, "
                          f"a bool, or {ORDERED!r}")
     if isinstance(dither, bool | np.bool_):
@@ -303,7 +310,11 @@ def warn_palette_entries(given: Any, palette: np.ndarray, name: str) -> None:
     (:func:`warn_repeated_entries`). ``given``, ``palette`` and ``name`` as there. A file's
     job says them; ``batch``, and ``reduce`` given several files, say them once instead."""
     warn_transparent_entries(given, palette, name)
-    warn_repeated_entries(palette, name)
+    table = palette_image_table(given) if isinstance(given, str | os.PathLike) else None
+    if table is None:
+        warn_repeated_entries(palette, name)
+    else:  # an image's palette is its distinct colours: the repeats are in its table
+        warn_repeated_entries(table[0], name, table[1])
 
 
 def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None:
@@ -329,9 +340,12 @@ def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None
                     "their own", PaletteInWarning)
 
 
-def warn_repeated_entries(palette: np.ndarray, name: str) -> None:
+def warn_repeated_entries(palette: np.ndarray, name: str,
+                          used: np.ndarray | None = None) -> None:
     """Warn (:class:`~quantize.errors.PaletteInWarning`) that a checked ``palette`` to map
-    onto repeats a visible colour before one of its other colours: each colour is kept
+    onto (or the colour table of a palette image, ``used`` saying which of its entries the
+    pixels take: the others are not read) repeats a visible colour before one of its other
+    colours: each colour is kept
     once, at its first index (:func:`visible_entries`), so the colours after a repeat
     take lower indices than the palette gives them. Repeats after the palette's last
     colour (the black entries padding an Adobe colour table) move none, and are left out
@@ -346,8 +360,8 @@ def warn_repeated_entries(palette: np.ndarray, name: str) -> None:
     p repeats colours: index 1 (#000000) as index 0; each colour is kept once, so its 3 \
 entries give 2 colours, and those after index 1 take lower indices
     """
-    shown = np.flatnonzero(palette[:, 3] > 0) if palette.shape[1] == 4 else \
-        np.arange(palette.shape[0])
+    visible = palette[:, 3] > 0 if palette.shape[1] == 4 else np.ones(len(palette), bool)
+    shown = np.flatnonzero(visible if used is None else visible & used)
     first: dict[bytes, int] = {}
     repeats: list[tuple[int, str]] = []
     for i in shown:
@@ -455,7 +469,9 @@ without visible pixels can be mapped onto; expected at least one visible colour
 
 #: How the warning of :func:`warn_palette_without_alpha` ends for a palette read from a
 #: file: a caller that wrote that file itself (a batch's shared palette) says another way.
-PALETTE_FILE_ALPHA_ADVICE = f"give the palette alpha ({PALETTE_ALPHA_HINT}) to keep it"
+PALETTE_FILE_ALPHA_ADVICE = (f"give the palette alpha ({PALETTE_ALPHA_HINT}, or translucent "
+                             "pixels in a .png image: RGBA, or indexed with a tRNS chunk) to "
+                             "keep it")
 
 
 def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | None,
