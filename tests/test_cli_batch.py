@@ -5173,6 +5173,9 @@ def test_cli_fewer_colours_than_asked_is_counted_once_not_warned_per_file(tmp_pa
         notes = [[div.all_text() for div in row.iter("div") if "note" in div.classes()]
                  for row in file_rows(parse(text))]
         assert notes == [[FEWER], [FEWER], [FEWER], []]
+        # the flag kept on one line: the name cell wraps anywhere, and broke it at a hyphen
+        assert text.count('<span class="flag">-k/--colors</span>') == 3
+        assert ".note .flag{white-space:nowrap}" in text
     table = _cli(*args, "--report", tmp_path / "r.csv")
     assert table.exit_code == 0, table.output
     with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as f:

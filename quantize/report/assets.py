@@ -60,6 +60,7 @@ max-width:clamp(60px,50cqi - 315px,240px);max-height:240px;height:auto}
 img.enlarged{image-rendering:pixelated}img.nearest{image-rendering:pixelated}img.middle{object-fit:cover}
 td.thumb img,.bar{background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
 td.name{min-width:7em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
+.note .flag{white-space:nowrap}
 td.palette{min-width:5em}td.num.bytes{white-space:normal}td.bytes span{white-space:nowrap}
 .bar{display:flex;height:28px;width:100%;border:1px solid #999}
 .swatch{display:block;height:100%}

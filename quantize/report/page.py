@@ -486,7 +486,9 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
     if isinstance(warned, (list, tuple)):
         parts += [f'<div class="note">warning: {_name(w)}</div>' for w in warned]
     if has_fewer_colors(status, row):  # all its colours kept: a fact, no fault
-        parts.append(f'<div class="note">{_e(FEWER_COLORS_WORDS)}</div>')
+        flag = "-k/--colors"  # kept on one line: the name cell wraps anywhere
+        words = _e(FEWER_COLORS_WORDS).replace(flag, f'<span class="flag">{flag}</span>')
+        parts.append(f'<div class="note">{words}</div>')
     left_out = row.get("left_out_of_shared_palette")  # the shared palette was fitted without it
     if isinstance(left_out, str) and left_out:
         parts.append(f'<div class="note">warning: left out of the shared palette\'s fit, which '
