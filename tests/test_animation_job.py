@@ -2180,3 +2180,43 @@ def test_an_animation_is_opened_by_its_name_once_in_a_reduce(tmp_path, monkeypat
     assert [fp for fp in opened if fp != "BytesIO"] == [src] + ["BufferedReader"] * readings
     monkeypatch.setattr(Image, "open", real)
     assert count_frames(out) == 3
+
+
+def _column_frames(n_frames: int, n_columns: int) -> list[np.ndarray]:
+    """Frames of ``n_columns`` coloured columns, each frame in colours of its own: every frame
+    holds ``n_columns`` colours, all of them together ``n_frames * n_columns``."""
+    frames = []
+    for i in range(n_frames):
+        frame = np.zeros((8, n_columns, 3), np.uint8)
+        for j in range(n_columns):
+            frame[:, j] = (25 * j, 30 * i + 5, 100)
+        frames.append(frame)
+    return frames
+
+
+def test_per_frame_few_colours_in_each_frame_are_said_once(tmp_path):
+    """Twelve colours in all, more than k = 8, but three a frame: each frame is drawn with
+    its own three, which is said once for the file, not once a frame (it was not said)."""
+    src = save_animation(tmp_path / "in.gif", _column_frames(4, 3), duration=50, loop=0)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=8,
+                                       palette="per-frame")
+    assert [(w.category, str(w.message)) for w in said] == [(FewerColorsWarning,
+        "n_colors=8 but the frame with the most colours has only 3 distinct colours; each "
+        "frame keeps all of its own")]
+    assert record["palette_mode"] == "per-frame" and record["k"] == 3
+    for got, frame in zip(composited(tmp_path / "out.gif"), _column_frames(4, 3),
+                          strict=True):
+        assert np.array_equal(got[..., :3], frame)
+
+
+def test_per_frame_fitted_frames_say_no_few_colours(tmp_path):
+    """A frame of six colours at k = 4 is fitted: nothing is said of fewer colours."""
+    src = save_animation(tmp_path / "in.gif", _column_frames(3, 6), duration=50, loop=0)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=4,
+                                       palette="per-frame")
+    assert [w for w in said if issubclass(w.category, ColorCountWarning)] == []
+    assert record["k"] == 4

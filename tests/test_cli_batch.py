@@ -542,18 +542,21 @@ def test_cli_refuses_a_report_path_that_is_a_folder_before_any_work(photo_tree, 
     assert not (tmp_path / "out2").exists()
 
 
-def test_cli_shared_palette_warning_is_one_quantize_line(tmp_path):
+def test_cli_shared_palette_fewer_colours_is_one_note_line(tmp_path):
     # It printed Python's own warning format: the library's file and line, the
-    # warning's class, then the source line of the call.
+    # warning's class, then the source line of the call; then a warning, even with -q,
+    # where each file's fewer colours, all kept, are a note.
     src = tmp_path / "in"
     src.mkdir()
     flat = np.zeros((8, 8, 3), np.uint8)
     flat[:4] = (250, 250, 250)
     Image.fromarray(flat).save(src / "flat.png")
-    result = _cli(src, "-o", tmp_path / "out", "-k", "12", "--shared-palette", "-q")
+    result = _cli(src, "-o", tmp_path / "out", "-k", "12", "--shared-palette")
     assert result.exit_code == 0, result.output
-    assert result.stderr == ("quantize: warning: shared palette: -k/--colors=12 but the images "
+    assert result.stderr == ("quantize: note: shared palette: -k/--colors=12 but the images "
                              "together have only 2 distinct colours; returning those 2\n")
+    quiet = _cli(src, "-o", tmp_path / "out2", "-k", "12", "--shared-palette", "-q")
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
 
 
 def test_cli_shared_palette_of_images_with_nothing_visible_is_a_failure_not_a_usage_error(

@@ -1748,6 +1748,23 @@ def test_few_colours_of_an_animation_are_a_note_under_the_files_line(two_frame_g
         assert (quiet.exit_code, quiet.stderr) == (0, "")
 
 
+def test_few_colours_of_each_frame_with_a_palette_per_frame_are_one_note(tmp_path):
+    # Twelve colours in all (more than -k 8), three a frame: it said nothing
+    frames = [np.zeros((8, 3, 3), np.uint8) for _ in range(4)]
+    for i, frame in enumerate(frames):
+        frame[:] = [[(25 * j, 30 * i + 5, 100) for j in range(3)]]
+    src = save_animation(tmp_path / "in.gif", frames, duration=50, loop=0)
+    out = tmp_path / "o.gif"
+    result = run(src, "-k", 8, "--palette", "per-frame", "-o", out)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"{src} -> {out}: up to 3 colours a frame, lossless")
+    notes = [line for line in result.stderr.splitlines() if "distinct" in line]
+    assert notes == [f"quantize: note: {src}: -k/--colors=8 but the frame with the most "
+                     "colours has only 3 distinct colours; each frame keeps all of its own"]
+    quiet = run(src, "-k", 8, "--palette", "per-frame", "-o", out, "--force", "-q")
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+
+
 def test_help_shows_examples_and_exit_codes():
     result = runner.invoke(app, ["reduce", "--help"])
     assert result.exit_code == 0

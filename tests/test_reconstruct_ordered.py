@@ -90,7 +90,7 @@ def test_an_opaque_pixel_is_not_mixed_with_a_given_translucent_entry():
     palette = np.array([[0, 0, 0, 255], [255, 255, 255, 255], [96, 96, 96, 128]], np.uint8)
     image = flat(70, 8, 8)
     fitted = ordered_indices(image, palette, alpha=np.full((8, 8), 255, np.uint8))
-    given = ordered_indices(image, palette, alpha=np.full((8, 8), 255, np.uint8), given=True)
+    given = ordered_indices(image, palette, alpha=np.full((8, 8), 255, np.uint8), keep_opaque=True)
     assert set(np.unique(fitted)) == {0, 2}  # premultiplied, 48 looks nearest after black
     assert set(np.unique(given)) == {0, 1}
     assert int((given == 1).sum()) == int(((BAYER + 0.5) / 64 < 70 / 255).sum())

@@ -205,7 +205,7 @@ def test_opaque_pixels_take_no_translucent_given_entry_that_looks_no_nearer():
     alpha = np.full((1, 256), 255, np.uint8)
     palette = _WHITE_HALF_BLACK_WHITE.copy()
     fitted = dither_indices(rgb, palette, 1.0, alpha=alpha)
-    given = dither_indices(rgb, palette, 1.0, alpha=alpha, given=True)
+    given = dither_indices(rgb, palette, 1.0, alpha=alpha, keep_opaque=True)
     assert np.bincount(fitted[0], minlength=3).tolist() == [102, 76, 78]
     assert np.bincount(given[0], minlength=3).tolist() == [0, 127, 129]
     assert given[0, :81].tolist() == [1] * 81 and given[0, 173:].tolist() == [2] * 83

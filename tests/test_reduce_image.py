@@ -1423,3 +1423,27 @@ def test_ordered_dithering_mixes_translucent_pixels_alpha_too():
     assert not clear[BAYER_8 >= 40].any()  # the cells ranked high keep the nearest entry
     kept = reduce_colors(rgba, palette=palette, dither="ordered")
     assert (kept.alpha[kept.indices[rgba[..., 3] > 0]] == 128).all()  # its own entry
+
+
+def _noise_with_translucent_pixels() -> np.ndarray:
+    """48 x 48 noise around (120, 90, 60), 40 % of its pixels at alpha 200 (1,411 opaque)."""
+    rng = np.random.default_rng(1)
+    rgb = np.clip(rng.normal((120, 90, 60), 40, (48, 48, 3)), 0, 255).astype(np.uint8)
+    alpha = np.where(rng.random((48, 48)) < 0.4, 200, 255).astype(np.uint8)
+    return np.dstack([rgb, alpha])
+
+
+@pytest.mark.parametrize("dither, drawn_translucent", [(0, 7), (1.0, 1), ("ordered", 6)])
+def test_dithering_keeps_opaque_pixels_off_a_fitted_palettes_translucent_entries(
+        dither, drawn_translucent):
+    """Error diffusion drew 12 of the opaque pixels with a translucent entry of the fitted
+    palette, ordered dithering 24, where the undithered mapping draws 7 so (their nearest
+    entry is translucent): dithered, an opaque pixel is kept off translucent entries as
+    onto a given palette, and is drawn translucent only where undithered it is."""
+    image = _noise_with_translucent_pixels()
+    opaque = image[..., 3] == 255
+    assert int(opaque.sum()) == 1411
+    undithered = opaque & (reduce_colors(image, 16, seed=0).to_rgba()[..., 3] < 255)
+    drawn = opaque & (reduce_colors(image, 16, dither=dither, seed=0).to_rgba()[..., 3] < 255)
+    assert int(drawn.sum()) == drawn_translucent
+    assert (drawn <= undithered).all()

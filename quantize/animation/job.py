@@ -75,7 +75,7 @@ from ..io import (
 from ..names import output_stem, reduced_name
 from ..palette_files import palette_file_bytes
 from ..reconstruct.palette import palette_order
-from ..reduce.fit import distinct_rows, warn_few_colors
+from ..reduce.fit import DEFAULT_COLORS, distinct_rows, warn_few_colors
 from ..reduce.options import check_palette_out_holds, check_reduce_options
 from ..reduce.quality import tail_limits, tail_missed, warn_quality_scale
 from ..reduce.records import (
@@ -338,6 +338,8 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     psnr, (delta_e, above) = measured()
     if per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
         warn_few_colors(0, opts.n_colors, "all the frames together have")
+    elif per_frame:
+        _warn_few_per_frame(plan, opts.n_colors)
     if stats.translucent_pixels and not stats.alpha:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
         warn_caller(f"{share:.3g}% of the pixels are translucent; {_binary_kept(opts)} only "
@@ -568,6 +570,16 @@ def _warn_cut(stats: FrameStats, info: AnimationInfo) -> None:
                       "screen, made as large as its first frame reaches)")
         warn_caller(f"{n} {'frame reaches' if n == 1 else 'frames reach'} past {canvas}: "
                     "the part outside is cut, as browsers show it", FrameCutWarning)
+
+
+def _warn_few_per_frame(plan: PerFramePlan, n_colors: int | None) -> None:
+    """Say, once for the animation, that no frame's palette needed ``n_colors`` colours
+    and every frame kept all of its own, as a global palette's fit says it of the pooled
+    colours."""
+    k = n_colors or DEFAULT_COLORS
+    if plan.all_kept and 0 < plan.most_distinct < k:
+        warn_few_colors(plan.most_distinct, k, "the frame with the most colours has",
+                        kept="each frame keeps all of its own")
 
 
 def _nothing_opaque(stats: FrameStats) -> bool:

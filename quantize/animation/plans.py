@@ -1103,6 +1103,10 @@ class PerFramePlan:
     lzw: RecentCodes = field(default_factory=RecentCodes, repr=False, compare=False)
     #: the first frame's palette, which the GIF writer makes the global table
     first: np.ndarray | None = field(repr=False, default=None)
+    #: the most distinct colours a frame's palette was fitted to, and whether every
+    #: frame kept all of its colours (none had more than ``n_colors``, none gave one up)
+    most_distinct: int = 0
+    all_kept: bool = True
 
     split = staticmethod(split_alpha)  # the pixels map takes and the mask of those drawn
 
@@ -1159,7 +1163,9 @@ class PerFramePlan:
                 still = runs
         if dither == 0 and _marker_doubles_table(palette.shape[0]) and (
                 not opaque.all() or (still is not None and still.any())):
+            kept = palette.shape[0]
             palette, indices = self._one_fewer(rgb, codes, opaque, still, palette, indices)
+            self.all_kept &= palette.shape[0] == kept
         if self.first is None:
             self.first = palette
         elif dither == 0:
@@ -1308,8 +1314,10 @@ class PerFramePlan:
         k = min(self.opts.n_colors or DEFAULT_COLORS, MAX_PALETTE - 1)
         distinct, counts = np.unique(codes, return_counts=True)
         colors = unpack_rgb(distinct)
+        self.most_distinct = max(self.most_distinct, distinct.size)
         if distinct.size <= k:
             return colors
+        self.all_kept = False
         palette = fit_palette(colors, counts, k, space=self.opts.space,
                               exact_colors=self.opts.exact_colors, seed=self.opts.rng)
         return _spread(palette, colors, counts, self.opts)

@@ -1228,12 +1228,17 @@ def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str
                          show: str) -> "lib.BatchPlan":
     from .. import batch as lib
     from ..batch.calls import warning_lines
+    from ..reduce import FewerColorsWarning
 
     with user_errors(), _options_changed(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
-    for line in warning_lines(caught):  # e.g. fewer distinct colours sampled than -k
+    # Fewer distinct colours sampled than -k, all kept, is no fault: a note, as each file's.
+    fewer = [w for w in caught if issubclass(w.category, FewerColorsWarning)]
+    for line in warning_lines([w for w in caught if w not in fewer]):
         warn("shared palette", line)
+    for line in warning_lines(fewer) if show != "quiet" else ():
+        note("shared palette", as_flags(line))
     if show == "quiet" or not len(palette.colors):
         return palette.plan
     k = len(palette.colors)

@@ -51,7 +51,7 @@ _BLOCK_PIXELS = 1 << 13
 
 def ordered_indices(rgb: np.ndarray, palette: np.ndarray, *, alpha: np.ndarray | None = None,
                     space: str = "rgb", nearest_entries: np.ndarray | None = None,
-                    given: bool = False) -> np.ndarray:
+                    keep_opaque: bool = False) -> np.ndarray:
     """Map an image onto a palette with ordered (8 x 8 Bayer) dithering.
 
     Parameters
@@ -67,10 +67,12 @@ def ordered_indices(rgb: np.ndarray, palette: np.ndarray, *, alpha: np.ndarray |
         Space the pixels are mixed in (the palette's fitting space).
     nearest_entries : (H, W) ndarray of int, optional
         Each pixel's nearest entry, when already known; searched for here otherwise.
-    given : bool
-        The palette was given, not fitted: an opaque pixel is mixed only with opaque
-        entries besides its nearest (which the caller keeps opaque where an opaque entry
-        looks as near, see :class:`~quantize.reconstruct.palette.ShownEntries`).
+    keep_opaque : bool
+        With alpha, an opaque pixel is mixed only with opaque entries besides its nearest
+        (which the caller keeps opaque where an opaque entry looks as near, see
+        :class:`~quantize.reconstruct.palette.ShownEntries`), so that it is drawn
+        translucent only where its nearest entry is; :func:`quantize.reduce.reduce_colors`
+        asks it of every palette, fitted or given.
 
     Returns
     -------
@@ -99,8 +101,8 @@ def ordered_indices(rgb: np.ndarray, palette: np.ndarray, *, alpha: np.ndarray |
     if pal.shape[1] == 4:
         a = np.full(h * w, 255, np.uint8) if alpha is None else alpha.reshape(-1)
     known = None if nearest_entries is None else nearest_entries.reshape(-1)
-    # Entries an opaque pixel of a given palette is not mixed with: the translucent ones.
-    kept_off = (pal[:, 3] < 255) if given and pal.shape[1] == 4 else None
+    # Entries an opaque pixel is not mixed with, keeping it opaque: the translucent ones.
+    kept_off = (pal[:, 3] < 255) if keep_opaque and pal.shape[1] == 4 else None
     out = np.empty(h * w, dtype=np.uint8 if pal.shape[0] <= 256 else np.uint16)
     thresholds = ((BAYER_8 + 0.5) / BAYER_8.size)[np.arange(h) % 8][:, np.arange(w) % 8]
     thresholds = thresholds.reshape(-1)

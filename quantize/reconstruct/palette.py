@@ -7,8 +7,9 @@
   bands (``run_strength``) and off on pixels already in the palette, or nearly
   so outside a smooth gradient (``gradient_runs``);
   ``diffuse_errors`` is its core (any feature space, any per-pixel strength),
-  which with ``ShownEntries`` keeps opaque pixels off a given palette's
-  translucent entries that look no nearer, as the undithered mapping does;
+  which with ``ShownEntries`` keeps opaque pixels off a palette's
+  translucent entries that look no nearer, as the undithered mapping of a given
+  palette does;
 - ``indexed_image`` builds the mode "P" PIL image (with a transparent entry).
 
 Palette files are read and written by :mod:`quantize.palette_files`; its
@@ -122,7 +123,7 @@ _SMALL_STEP = 2
 
 def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, *,
                    alpha: np.ndarray | None = None, space: str = "rgb",
-                   nearest_entries: np.ndarray | None = None, given: bool = False
+                   nearest_entries: np.ndarray | None = None, keep_opaque: bool = False
                    ) -> np.ndarray:
     """Map an image onto a palette with weighted Floyd-Steinberg error diffusion.
 
@@ -142,11 +143,11 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
     nearest_entries : (H, W) ndarray of int, optional
         Each pixel's nearest entry, when already known (from a mapping of the
         image's distinct colours, say); searched for here otherwise.
-    given : bool
-        The palette was given, not fitted: with alpha, an opaque pixel takes no
-        translucent entry when an opaque one looks as near, as
-        :func:`quantize.reduce.reduce_colors` maps a given palette undithered
-        (see :class:`ShownEntries`).
+    keep_opaque : bool
+        With alpha, an opaque pixel takes no translucent entry when an opaque one looks
+        as near, as :func:`quantize.reduce.reduce_colors` maps a given palette
+        undithered (see :class:`ShownEntries`); ``reduce_colors`` asks it of every
+        palette, fitted or given.
 
     Returns
     -------
@@ -193,7 +194,7 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
     scale[clean] = 0.0
     del clean
     scale *= np.float32(strength)
-    shown = ShownEntries.of(pal, space) if given else None
+    shown = ShownEntries.of(pal, space) if keep_opaque else None
     out = diffuse_errors(rgb, entries, scale, to_features=to_features, shown=shown,
                          alpha=None if a is None else a.reshape(h, w))
     return out.astype(np.uint8 if pal.shape[0] <= 256 else np.uint16)

@@ -372,16 +372,21 @@ def check_histogram(colors: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
     return merged[keep], totals[keep]
 
 
-def warn_few_colors(m: int, k: int, where: str = "the image has") -> None:
+def warn_few_colors(m: int, k: int, where: str = "the image has",
+                    kept: str | None = None) -> None:
     """Warn that only ``m < k`` colours exist, from the caller's first line outside quantize;
-    ``where`` says what holds them (``"all the frames together have"`` when pooled).
+    ``where`` says what holds them (``"all the frames together have"`` when pooled), ``kept``
+    what is returned when not those ``m`` colours (a palette per frame: each frame's own).
     ``m = 0`` is an image whose every pixel is fully transparent."""
     if m == 0:
         warn_caller(f"n_colors={k} but {where} no visible colour (every pixel is fully "
                     "transparent); returning the transparent entry alone", ColorCountWarning)
         return
-    what = "colour; returning it" if m == 1 else f"colours; returning those {m}"
-    warn_caller(f"n_colors={k} but {where} only {m} distinct {what}", FewerColorsWarning)
+    noun = "colour" if m == 1 else "colours"
+    if kept is None:
+        kept = "returning it" if m == 1 else f"returning those {m}"
+    warn_caller(f"n_colors={k} but {where} only {m} distinct {noun}; {kept}",
+                FewerColorsWarning)
 
 
 def entry_weights(labels: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
