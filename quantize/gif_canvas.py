@@ -179,9 +179,8 @@ def gif_global_table(fp: Any) -> np.ndarray | None:
     head = fp.read(13)
     if len(head) < 13 or head[:3] != b"GIF" or not head[10] & 0x80:
         return None
-    n = 2 << (head[10] & 7)
-    data = fp.read(3 * n)
-    return np.frombuffer(data, np.uint8).reshape(n, 3).copy() if len(data) == 3 * n else None
+    stored = _stored_table(fp, head[10])
+    return None if stored is None else stored.copy()
 
 
 def pillow_gif_images(im: Image.Image, reader: Any,
@@ -242,14 +241,21 @@ def browser_disposal(stored: int) -> int:
     return _RESTORE_PREVIOUS if stored == 4 else _KEEP if stored > 4 else stored
 
 
+def _stored_table(fp: Any, flags: int) -> np.ndarray | None:
+    """The colour table that ``flags`` announces, read from ``fp`` as stored, ``(n, 3)``
+    (read-only); None when cut short."""
+    n = 2 << (flags & 7)
+    data = fp.read(3 * n)
+    return np.frombuffer(data, np.uint8).reshape(n, 3) if len(data) == 3 * n else None
+
+
 def _table(fp: Any, flags: int) -> np.ndarray | None | bool:
     """The colour table that ``flags`` announces, read from ``fp``: (256, 3), None for the
     grey ramp, False when cut short."""
-    n = 2 << (flags & 7)
-    data = fp.read(3 * n)
-    if len(data) < 3 * n:
+    colours = _stored_table(fp, flags)
+    if colours is None:
         return False
-    colours = np.frombuffer(data, np.uint8).reshape(n, 3)
+    n = colours.shape[0]
     if np.array_equal(colours, np.repeat(np.arange(n, dtype=np.uint8)[:, None], 3, axis=1)):
         return None  # Pillow reads it as grey levels, past its end too
     table = np.zeros((256, 3), np.uint8)
