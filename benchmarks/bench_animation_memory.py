@@ -4,7 +4,7 @@ Builds pans over scikit-image's coffee photo (320x180 frames, each a few
 pixels from the last, so every frame differs) of 100, 200 and 400 frames,
 saved by Pillow as GIF, APNG and WebP, and as an APNG with soft alpha (a
 disc fading to its edge that moves over the frames), in a temporary folder
-(nothing is committed), runs each conversion of the README's table in a child process
+(nothing is committed), runs each conversion of the table of docs/animations.md in a child process
 under ``/usr/bin/time -v`` and prints its peak resident set size in MB. A GIF
 or APNG output is written as the frames come and should not grow with the
 frames; a WebP output's frames wait for Pillow's writer (see

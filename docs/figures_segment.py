@@ -1,4 +1,4 @@
-"""Draw the segmentation figures of the README.
+"""Draw the segmentation figures of the README and docs/segment.md.
 
 Usage: python docs/figures_segment.py [SAMPLE] [OUTDIR]
 (defaults: samples/coffee.jpg and docs/)

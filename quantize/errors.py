@@ -6,7 +6,7 @@ to files and results; each carries the ``path`` it is about (or None) and the
 ``reason`` as separate fields, so callers never parse the message.
 
 :class:`ExitCode` is the one definition of the command line's exit codes
-(documented in the README, modelled on pngquant's where they overlap).
+(documented in docs/errors.md, modelled on pngquant's where they overlap).
 
 :class:`QuantizeWarning` is the base class of every warning quantize gives.
 :func:`warn_caller` issues a warning attributed to the first line outside the

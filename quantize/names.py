@@ -167,7 +167,7 @@ def printable_line(text: str) -> str:
     For messages and pages that show file names, which may hold any character but "/".
     Backslashes are left as they are (the separators of a Windows path), so a name holding
     the text ``\xff`` is shown as one holding the byte 0xff: the escapes are for reading,
-    not for parsing back (see the README, *File names*).
+    not for parsing back (see docs/errors.md, *File names*).
 
     >>> printable_line("bad\nname\x1b[31m.png")
     'bad\\nname\\x1b[31m.png'

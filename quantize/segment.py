@@ -1227,7 +1227,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     train photos it was not fitted on, the model scored ODS F +0.009 and OIS F
     +0.007 over the fixed formula it replaced, ``sqrt(b * g / (g + 2) * g / m) *
     (0.5 + 0.5 c)``; the colour mix then added +0.006 and +0.007, and the
-    piecewise-linear terms with the border means +0.011 and +0.009 (README).
+    piecewise-linear terms with the border means +0.011 and +0.009 (docs/segment.md).
     Last, a border pixel that a stronger pixel of another superpixel border
     faces across it, at most 3 pixels away, shows ``v * v / s`` (``v`` its
     strength, ``s`` the strongest such): of two borders running side by side

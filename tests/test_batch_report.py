@@ -13,6 +13,7 @@ from quantize import batch
 from quantize.errors import ExitCode
 
 from .fs_support import symlink_or_skip
+from .manual_support import manual_text
 
 
 def _results(tmp_path):
@@ -204,7 +205,7 @@ def test_csv_report_writes_booleans_as_the_readme_says(tmp_path):
     assert [{key: row[key] for key in ("exact_colors", "optimize", "stale_output")}
             for row in rows] == [{"exact_colors": "False", "optimize": "True", "stale_output": ""},
                                  {"exact_colors": "", "optimize": "", "stale_output": "True"}]
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = manual_text()
     assert "a boolean (`exact_colors`, `optimize`, `stale_output`) `True` or `False` (not " \
            "JSON's `true`)" in " ".join(readme.split())
 

@@ -26,10 +26,11 @@ from quantize import batch
 from quantize.cli import app, main
 from quantize.errors import ExitCode
 
+from .manual_support import manual_section, manual_text
+
 runner = CliRunner()
 
 HEAVY = ("scipy", "skimage", "rich", "dask", "distributed")
-README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_version_prints_the_package_version():
@@ -659,8 +660,7 @@ def test_the_command_line_reuses_in_a_thread_the_memory_another_thread_freed():
 
 def _readme_options(heading: str) -> set[str]:
     """The flags named in the first cell of each row of the option table under ``heading``."""
-    section = README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
-    section = section.split("\n## ", 1)[0]
+    section = manual_section(heading)
     cells = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
     return {flag for cell in cells for flag in re.findall(r"(?<![\w-])--?[a-z][a-z-]*", cell)}
 
@@ -736,7 +736,7 @@ def _help_examples(args: list[str]) -> list[list[str]]:
 
 
 def _readme_calls() -> list[list[str]]:
-    text = README.read_text(encoding="utf-8")
+    text = manual_text()
     return _calls("\n".join(re.findall(r"```sh\n(.*?)```", text, flags=re.S)))
 
 
@@ -1302,8 +1302,7 @@ def _codes_named(passage: str) -> set[int]:
 
 def _readme_passage(heading: str, opening: str) -> str:
     """From ``opening`` to the end of its paragraph (or list item) under ``## heading``."""
-    section = README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
-    passage = section.split("\n## ", 1)[0].split(opening, 1)[1]
+    passage = manual_section(heading).split(opening, 1)[1]
     return re.split(r"\n\s*\n|\n- ", passage, maxsplit=1)[0].strip()
 
 
@@ -1317,8 +1316,7 @@ _COMMAND_CODES = {
 
 
 def test_the_readme_exit_code_table_lists_the_codes_the_command_line_returns():
-    section = README.read_text(encoding="utf-8").split("\n## What happens with bad input\n",
-                                                       1)[1].split("\n## ", 1)[0]
+    section = manual_section("What happens with bad input")
     rows = re.findall(r"^\| (\d+) \| .+ \|$", section, flags=re.M)
     assert [int(code) for code in rows] == sorted(ExitCode)
 
@@ -1608,8 +1606,7 @@ def test_an_output_folder_that_is_a_file_is_refused_alike(command, out, what, tm
 @pytest.mark.parametrize("command, heading", [("reduce", "Colour reduction"),
                                               ("segment", "Segmentation")])
 def test_the_readme_option_tables_name_each_value_as_the_help_does(command, heading):
-    section = README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
-    section = section.split("\n## ", 1)[0]
+    section = manual_section(heading)
     cells = [line.split(" | ")[0].lstrip("| ").replace("\\|", "|") for line in
              section.splitlines() if line.startswith("| `-")]
     written = [cell.strip("`") for cell in cells  # the rows giving one form of a flag

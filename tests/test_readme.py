@@ -1,6 +1,6 @@
-"""The README's Python examples run as written, on tiny stand-ins for the names they leave
-to the reader (``image``, ``rgb``, ``truth``), and the keys it lists for ``--json`` are the
-ones written."""
+"""The manual's (the README's and its reference pages') Python examples run as written, on
+tiny stand-ins for the names they leave to the reader (``image``, ``rgb``, ``truth``), the keys
+it lists for ``--json`` are the ones written, and its links lead somewhere."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ from typer.testing import CliRunner
 
 from quantize.cli import app
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+from .manual_support import MANUAL_FILES, README, manual_section, manual_text
 
 
 def _python_examples() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    return re.findall(r"```python\n(.*?)```", manual_text(), flags=re.S)
 
 
 def _photo() -> np.ndarray:
@@ -40,7 +40,13 @@ def _photo() -> np.ndarray:
 def test_the_readme_shows_python_examples():
     names = [re.search(r"^from (\S+) import", code, flags=re.M)[1]
              for code in _python_examples()]
-    assert names == ["quantize", "quantize", "quantize", "quantize.batch"]
+    assert names == ["quantize", "quantize", "quantize", "quantize", "quantize.batch"]
+
+
+def _overview_done(ns: dict) -> None:
+    assert Path("small.png").is_file()
+    assert ns["regions"].labels.shape == (24, 36)
+    assert ns["km"].cluster_centers_.shape == (8, 5)
 
 
 def _kmeans_done(ns: dict) -> None:
@@ -68,14 +74,14 @@ def _batch_imported(ns: dict) -> None:
     assert all(callable(ns[name]) for name in ("plan_batch", "run_batch", "write_html_report"))
 
 
-# In the README's order (checked above): what each example leaves behind.
-DONE = [_kmeans_done, _reduce_done, _segment_done, _batch_imported]
+# In the manual's order (checked above): what each example leaves behind.
+DONE = [_overview_done, _kmeans_done, _reduce_done, _segment_done, _batch_imported]
 
 
 @pytest.mark.parametrize("code, done", list(zip(_python_examples(), DONE, strict=True)),
-                         ids=["kmeans", "reduce", "segment", "batch"])
+                         ids=["overview", "kmeans", "reduce", "segment", "batch"])
 def test_each_readme_python_example_runs(code, done, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the reduce example saves out.gif
+    monkeypatch.chdir(tmp_path)  # the examples save small.png and out.gif
     photo = _photo()
     truth = np.ones(photo.shape[:2], np.int32)
     truth[:, 18:] = 2
@@ -84,8 +90,9 @@ def test_each_readme_python_example_runs(code, done, tmp_path, monkeypatch):
     # Not "__main__": the batch example's guarded run is left out, its imports are checked.
     bounds = [np.zeros(truth.shape, bool) for _ in range(2)]  # two annotators' borders
     bounds[0][:, 17] = bounds[1][:, 16] = True
+    features = np.random.default_rng(1).random((500, 5))
     namespace = {"__name__": "readme_example", "image": photo, "rgb": photo, "truth": truth,
-                 "bounds": bounds}
+                 "bounds": bounds, "features": features}
     exec(compile(code, str(README), "exec"), namespace)
     done(namespace)
 
@@ -98,8 +105,7 @@ def _without_asides(text: str) -> str:
 
 def _readme_json_keys(heading: str) -> list[str]:
     """The keys the ``--json`` row of the option table under ``## heading`` lists."""
-    section = README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
-    row = next(line for line in section.split("\n## ", 1)[0].splitlines()
+    row = next(line for line in manual_section(heading).splitlines()
                if line.startswith("| `--json` |"))
     return re.findall(r"`(\w+)`", _without_asides(row))
 
@@ -125,9 +131,7 @@ def test_the_json_keys_the_readme_and_the_help_list_are_those_written(command, h
     assert sorted(_help_json_keys(command)) == sorted(written)
 
 
-def _section(heading: str) -> str:
-    """The README's text under ``## heading``, up to the next ``## `` heading."""
-    return README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+_section = manual_section
 
 
 def _options_of(command: str) -> list[set[str]]:
@@ -180,8 +184,8 @@ def _resolve(dotted: str) -> object:
     raise ImportError(dotted)
 
 
-def test_every_quantize_name_the_readme_gives_exists():
-    text = README.read_text(encoding="utf-8")
+def test_every_quantize_name_the_manual_gives_exists():
+    text = manual_text()
     names = sorted(set(re.findall(r"`(quantize(?:\.[A-Za-z_]\w*)+)", text)))
     assert len(names) > 20
     missing = []
@@ -272,7 +276,7 @@ def test_the_weights_row_gives_the_regions_segment_makes_of_coffee():
     from quantize import segment
     from quantize.io import load_image
 
-    row = _flat(README.read_text(encoding="utf-8"))
+    row = _flat(manual_text())
     said = re.search(r"`skimage\.data\.coffee\(\)` in Python: (\d+) regions by default, (\d+) "
                      r"with `color=2, texture=2`, (\d+) with both 0\.5; its JPEG "
                      r"`samples/coffee\.jpg` from the command line: (\d+), (\d+) and (\d+) ", row)
@@ -289,9 +293,9 @@ TABLE_RUNS = [
     ("Colour reduction",
      r"Benchmark table of \*Colour reduction\* is from two runs at commit (\w+)",
      r"\(Two runs at (\w+),"),
-    ("Colour reduction", r"that of \*Animations\* from one at (\w+)",
+    ("Animations", r"that of \*Animations\* from one at (\w+)",
      r"the table is from a run at (\w+),"),
-    ("Colour reduction", r"the animation memory table from one run at (\w+)",
+    ("Animations", r"the animation memory table from one run at (\w+)",
      r"\(The table is from one run at (\w+)\."),
     ("Segmentation", r"the time ratios of the border benchmark are from a run at (\w+)",
      r"\*\*Border benchmark\*\* .*? last run at (\w+),"),
@@ -300,10 +304,10 @@ TABLE_RUNS = [
 
 @pytest.mark.parametrize("heading, in_setup, in_note", TABLE_RUNS,
                          ids=["reduce", "animation", "animation-memory", "border"])
-def test_the_set_up_names_the_run_each_table_says_it_is_from(heading, in_setup, in_note):
+def test_the_figures_page_names_the_run_each_table_says_it_is_from(heading, in_setup, in_note):
     """The Set-up said the animation table was from a run at 18bc318 after the table itself
     came to be from one at 7f98f87."""
-    setup = re.search(in_setup, _flat(_section("Set-up")))
+    setup = re.search(in_setup, _flat(_section("Where the figures come from")))
     note = re.search(in_note, _flat(_section(heading)))
     assert setup and note
     assert setup[1] == note[1]
@@ -320,7 +324,7 @@ def test_every_commit_the_readme_names_is_in_the_history():
     if shallow.returncode != 0 or shallow.stdout.strip() != "false":
         pytest.skip("not the whole history")
     named = sorted({word for word in re.findall(r"(?<![\w#.])[0-9a-f]{7}(?![\w.])",
-                                                README.read_text(encoding="utf-8"))
+                                                manual_text())
                     if re.search(r"\d", word) and re.search(r"[a-f]", word)})
     assert len(named) > 10
     found = subprocess.run([git, "cat-file", "--batch-check"], cwd=root, capture_output=True,
@@ -328,3 +332,30 @@ def test_every_commit_the_readme_names_is_in_the_history():
     missing = [line.split("^")[0] for line in found.stdout.splitlines()
                if line.endswith(" missing")]
     assert missing == []
+
+
+def _anchors(text: str) -> set[str]:
+    """The anchors a renderer gives the headings of ``text``, as GitHub makes them."""
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+            for heading in re.findall(r"^#{1,4} (.+)$", text, flags=re.M)}
+
+
+def test_every_page_of_docs_is_in_the_manual():
+    pages = {path.name for path in (README.parent / "docs").glob("*.md")}
+    assert pages == {path.name for path in MANUAL_FILES[1:]}
+
+
+def test_every_link_of_the_manual_leads_to_a_file_and_heading_there():
+    broken = []
+    for page in MANUAL_FILES:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", re.sub(r"```.*?```", "", text, flags=re.S)):
+            if re.match(r"[a-z]+:", target):
+                continue  # a web address
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.is_file() or (
+                    anchor and anchor not in _anchors(linked.read_text(encoding="utf-8"))):
+                broken.append(f"{page.name}: {target}")
+    assert len(broken) == 0, broken

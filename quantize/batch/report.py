@@ -403,7 +403,7 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _csv_cell(value: Any) -> Any:
     """``value`` as a CSV cell: lists and dicts as JSON, text that would be a formula as text;
-    a boolean as Python writes it (``True``, ``False``), as the README says."""
+    a boolean as Python writes it (``True``, ``False``), as docs/batch.md says."""
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
