@@ -20,7 +20,14 @@ from typer.testing import CliRunner
 
 from quantize.cli import app
 
-from .manual_support import MANUAL_FILES, README, manual_section, manual_text
+from .manual_support import (
+    MANUAL_FILES,
+    README,
+    manual_section,
+    manual_text,
+    option_entries,
+    option_summaries,
+)
 
 
 def _python_examples() -> list[str]:
@@ -103,11 +110,10 @@ def _without_asides(text: str) -> str:
     return text
 
 
-def _readme_json_keys(heading: str) -> list[str]:
-    """The keys the ``--json`` row of the option table under ``## heading`` lists."""
-    row = next(line for line in manual_section(heading).splitlines()
-               if line.startswith("| `--json` |"))
-    return re.findall(r"`(\w+)`", _without_asides(row))
+def _manual_json_keys(command: str) -> list[str]:
+    """The keys the manual's full description of ``--json`` of ``command`` lists."""
+    text = next(text for names, text in option_entries(command) if names == "--json")
+    return re.findall(r"`(\w+)`", _without_asides(text))
 
 
 def _help_json_keys(command: str) -> list[str]:
@@ -117,17 +123,16 @@ def _help_json_keys(command: str) -> list[str]:
     return re.findall(r"(?:^|, |as )([a-z]+(?:_[a-z]+)*)(?=[,).]| \()", text)
 
 
-@pytest.mark.parametrize("command, heading", [("reduce", "Colour reduction"),
-                                              ("segment", "Segmentation")])
-def test_the_json_keys_the_readme_and_the_help_list_are_those_written(command, heading,
-                                                                       tmp_path, monkeypatch):
+@pytest.mark.parametrize("command", ["reduce", "segment"])
+def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, tmp_path,
+                                                                       monkeypatch):
     monkeypatch.chdir(tmp_path)
     Image.fromarray(_photo()).save("a.png")
     args = [command, "a.png", "--json", *(["-k", "2"] if command == "segment" else [])]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     written = list(json.loads(result.stdout))
-    assert sorted(_readme_json_keys(heading)) == sorted(written)
+    assert sorted(_manual_json_keys(command)) == sorted(written)
     assert sorted(_help_json_keys(command)) == sorted(written)
 
 
@@ -142,23 +147,25 @@ def _options_of(command: str) -> list[set[str]]:
             if p.param_type_name == "option" and not p.hidden and "--help" not in p.opts]
 
 
-def _table_options(heading: str) -> set[str]:
-    """The option names in the first cells of the option table under ``## heading``."""
-    lines = _section(heading).splitlines()
-    start = lines.index("| option | what it does |") + 2
-    rows = [line for line in lines[start:] if line.startswith("| ")]
-    rows = rows[:next((i for i, row in enumerate(rows) if not row.startswith("| `")), len(rows))]
-    return {name for row in rows
-            for name in re.findall(r"(?<![\w-])--?[a-zA-Z][\w-]*", row.split(" | ", 1)[0][2:])}
+def _table_options(command: str) -> set[str]:
+    """The option names the manual describes in full for ``command``."""
+    return {name for names, _ in option_entries(command)
+            for name in re.findall(r"(?<![\w-])--?[a-zA-Z][\w-]*", names)}
 
 
-@pytest.mark.parametrize("command, heading", [("reduce", "Colour reduction"),
-                                              ("segment", "Segmentation")])
-def test_the_readme_option_tables_list_every_option_of_the_command(command, heading):
-    listed = _table_options(heading)
+@pytest.mark.parametrize("command", ["reduce", "segment"])
+def test_the_manual_describes_every_option_of_the_command(command):
+    listed = _table_options(command)
     shown = set().union(*_options_of(command))
-    assert sorted(shown - listed) == [], "options the README's table leaves out"
-    assert sorted(listed - shown) == [], "options in the README's table the command lacks"
+    assert sorted(shown - listed) == [], "options the manual leaves out"
+    assert sorted(listed - shown) == [], "options in the manual the command lacks"
+
+
+@pytest.mark.parametrize("command", ["reduce", "segment"])
+def test_the_short_option_table_lists_the_options_in_full_in_their_order(command):
+    entries = [f"`{names}`".replace("|", "\\|") for names, _ in option_entries(command)]
+    assert len(entries) > 10
+    assert option_summaries(command) == entries
 
 
 def test_the_readme_names_every_option_of_batch():
