@@ -1715,6 +1715,15 @@ def arguments_given(ctx: Any, *, before_dashes: bool = False) -> tuple[str, ...]
     return tuple(_before_dashes(given)) if before_dashes else given
 
 
+def typed_before_dashes(ctx: Any, names: Sequence[Any]) -> Sequence[Any]:
+    """The first of ``names``, the command's arguments in the order given, that were typed
+    before ``--``: one typed after it is a file name whatever it looks like (``reduce -- 16``),
+    never read as an option's value. Those after ``--`` end the arguments, one each."""
+    given = arguments_given(ctx)
+    after = len(given) - given.index("--") - 1 if "--" in given else 0
+    return names[:max(len(names) - after, 0)]
+
+
 def command_line(ctx: Any, name: str) -> str:
     """The sub-command ``name`` as it was typed, quoted for a POSIX shell:
     ``quantize batch 'my photos' -o out -k 8`` (a name holding a byte that is not UTF-8
