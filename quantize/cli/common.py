@@ -1379,6 +1379,10 @@ class Command(_HelpBySay, TyperCommand):
     arguments are kept as given, for :func:`command_line`.
     """
 
+    #: What the command says of an option of another tool it has no counterpart of, where
+    #: what every command says (``_NO_COUNTERPART``) is not true of it; keyed as there.
+    foreign: Mapping[str, str] = {}
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta.setdefault(_GIVEN_ARGS, tuple(args))
         allowed, ctx.allow_extra_args = ctx.allow_extra_args, True  # refused below, named
@@ -1390,7 +1394,8 @@ class Command(_HelpBySay, TyperCommand):
                 _refuse_repeated_values(order, ctx)
             rest = super().parse_args(ctx, args)
         except click_errors.NoSuchOption as exc:
-            raise _unknown_option(exc, self.params, ctx, ctx.meta[_GIVEN_ARGS]) from None
+            raise _unknown_option(exc, self.params, ctx, ctx.meta[_GIVEN_ARGS],
+                                  self.foreign) from None
         except click_errors.MissingParameter as exc:
             if exc.param is None:
                 raise
@@ -1569,18 +1574,21 @@ _ONE_LEVEL = {"--optimize": "it has one level, which tries more ways to store ea
                             "what quantize does without it)"}
 
 
-def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
-                    args: Sequence[str] = ()) -> Exception:
+def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any, args: Sequence[str] = (),
+                    own: Mapping[str, str] | None = None) -> Exception:
     """The parser's "No such option" as ``--bogus: no such option``, with the options of
     ``params`` it may be a typo of (:func:`close_options`, :func:`close_short_options`) or
     another name of (``_OTHER_NAMES``), hidden ones left out. ``args``: the command's
-    arguments as given, in which a short option is looked for as it was typed."""
+    arguments as given, in which a short option is looked for as it was typed; ``own``: what
+    the command says of other tools' options, before ``_NO_COUNTERPART`` (``Command.foreign``)."""
     names = _shown_names(params)
     other = [name for name in _OTHER_NAMES.get(exc.option_name, ()) if name in names]
     said = _typed_with_level(exc.option_name, args)
-    instead = _NO_COUNTERPART.get(said)
+    instead = (own or {}).get(said)
     needs = _SAID_WITH.get(said)
-    if instead and exc.option_name not in names and (needs is None or needs in names):
+    if instead is None and (needs is None or needs in names):
+        instead = _NO_COUNTERPART.get(said)
+    if instead and exc.option_name not in names:
         return click_errors.NoSuchOption(
             exc.option_name, f"{exc.option_name}: no such option; {instead}"
             f"{_did_you_mean(other)}", ctx=exc.ctx or ctx)
