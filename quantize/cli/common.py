@@ -1406,21 +1406,25 @@ class Command(_HelpBySay, TyperCommand):
             raise _misused_option(exc, self.get_params(ctx), ctx) from None
         finally:
             ctx.allow_extra_args = allowed
-        if rest and not allowed and not ctx.resilient_parsing:
+        if not ctx.resilient_parsing:
             self._refuse_dither_values(ctx, rest)
+        if rest and not allowed and not ctx.resilient_parsing:
             raise click_errors.UsageError(self.extra_arguments(ctx, rest), ctx)
         return rest
 
     def _refuse_dither_values(self, ctx: Any, extra: Sequence[str]) -> None:
-        """Refuse, as ``reduce`` does, an argument typed as ``--dither``'s value (``batch in
-        -o out --dither ordered``, ``batch --dither 0.5 in -o out``), before the arguments
-        are counted: the count blamed ``ordered``, or ``in``, as one too many."""
+        """Refuse, as ``reduce`` does, an argument typed before ``--`` as ``--dither``'s
+        value (``batch in -o out --dither ordered``, ``batch --dither 0.5 in -o out``), before
+        the arguments are counted, and one taken as an argument (``batch --dither ordered -o
+        out``, with no INPUT_DIR) before any work: the count blamed ``ordered``, or ``in``,
+        as one too many, and the folder ``ordered`` was not found (exit 1). A command of
+        variadic arguments (``reduce``) checks its own."""
         if not any(param.name == "dither" for param in self.params):
             return
         given = arguments_given(ctx, before_dashes=True)
-        taken = [str(ctx.params[p.name]) for p in self.params
-                 if p.param_type_name == "argument" and ctx.params.get(p.name) is not None]
-        for name in (*taken, *extra):
+        taken = [str(ctx.params[p.name]) for p in self.params if p.param_type_name == "argument"
+                 and p.nargs == 1 and ctx.params.get(p.name) is not None]
+        for name in typed_before_dashes(ctx, [*taken, *extra]):
             if line := dither_value_error(name, "--dither" in given, given):
                 fail(line, USAGE_ERROR)
 
