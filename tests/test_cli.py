@@ -1953,8 +1953,18 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "-O: no such option; without an option, quantize stores each GIF frame as gifsicle's "
      "-O2 does (only the part that changed, unchanged pixels in it transparent where that is "
      "smaller); --optimize tries more ways, as -O3 does (see 'quantize batch --help')"),
-    (["segment", "a.png", "-O3"],  # segment writes no GIF: no --optimize
+    # segment writes no GIF, has no --optimize: its -O3 was proposed -o
+    (["segment", "a.png", "-O3"],
+     "-O: no such option; quantize segment has no optimisation level: its outputs are PNGs "
+     "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
+     "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    (["segment", "a.png", "-O1", "-o", "out"],
+     "-O: no such option; quantize segment has no optimisation level: its outputs are PNGs "
+     "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
+     "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    (["segment", "a.png", "-O", "out"],  # -O for -o, with no level
      "-O: no such option; did you mean -o? (see 'quantize segment --help')"),
+    (["-O3"], "-O: no such option (see 'quantize --help')"),
     (["reduce", "a.gif", "--lossy=80"],
      "--lossy: no such option; quantize has no lossy LZW coding (gifsicle's --lossy alters "
      "pixels so that LZW packs them tighter); the closest is fewer colours: -k, or --quality, "

@@ -190,6 +190,13 @@ def test_cli_glob_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, monk
      "written --dither=0.5"),
     (["in", "-o", "out", "--dither", "fine"], "fine: no such file; --dither takes a strength "
      "or ordered, written --dither=LEVEL (0 to 1) or --dither=ordered"),
+    # with no INPUT_DIR, the value was taken as it: "ordered: no such folder", exit 1
+    (["--dither", "ordered", "-o", "out"], "ordered: no such file; did you mean "
+     "--dither=ordered?"),
+    (["-o", "out", "--dither", "ordered"], "ordered: no such file; did you mean "
+     "--dither=ordered?"),
+    (["--dither", "0.5", "-o", "out"], "0.5: no such file; a dithering strength is "
+     "written --dither=0.5"),
 ])
 def test_cli_a_dither_value_after_a_space_is_pointed_to_its_form(tmp_path, monkeypatch,
                                                                  args, line):
@@ -200,6 +207,15 @@ def test_cli_a_dither_value_after_a_space_is_pointed_to_its_form(tmp_path, monke
     Image.new("RGB", (4, 4), "red").save("in/a.png")
     result = _cli(*args)
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+    assert not Path("out").exists()
+
+
+@pytest.mark.parametrize("name", ["ordered", "0.5"])
+def test_cli_a_dither_value_after_dashes_is_the_input_folder(tmp_path, monkeypatch, name):
+    # after --, every argument is a file name: no word of --dither=LEVEL
+    monkeypatch.chdir(tmp_path)
+    result = _cli("-o", "out", "--dither", "--", name)
+    assert (result.exit_code, result.stderr) == (1, f"quantize: error: {name}: no such folder\n")
     assert not Path("out").exists()
 
 

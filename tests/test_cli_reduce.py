@@ -1494,6 +1494,25 @@ def test_colours_given_first_as_pngquant_takes_them_get_a_hint(photo, tmp_path,
     assert one_error_line(run("x64", "-q")) == "quantize: error: x64: no such file"
 
 
+@pytest.mark.parametrize("args, written", [
+    (["--", "16"], []),
+    (["-q", "-k", "4", "photo.png", "--", "16"], ["photo.k4.png"]),
+    (["-q", "-k", "4", "--", "16", "photo.png"], ["photo.k4.png"]),
+    (["-q", "-k", "4", "--dither", "photo.png", "--", "0.5"], ["photo.k4.png"]),
+])
+def test_a_number_after_dashes_is_a_missing_file_with_no_hint(photo, tmp_path, monkeypatch,
+                                                             args, written):
+    # after --, every argument is a file name: "16: no such file; did you mean -k 16?" (or
+    # "a dithering strength is written --dither=0.5") and exit 2, before any work, proposed
+    # an option the user had said it was not
+    monkeypatch.chdir(tmp_path)
+    name = args[-1] if args[-1] != "photo.png" else args[-2]
+    result = run(*args)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert unnoted(result.stderr) == f"quantize: error: {name}: no such file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["photo.png", *written])
+
+
 @pytest.mark.parametrize("args, line", [
     # pngquant's "pngquant 16 file" beside -o: "-o/--output names one file but 2 inputs
     # were given; use --ext", which blamed -o for a number meant as -k

@@ -1379,6 +1379,10 @@ class Command(_HelpBySay, TyperCommand):
     arguments are kept as given, for :func:`command_line`.
     """
 
+    #: What the command says of an option of another tool it has no counterpart of, where
+    #: what every command says (``_NO_COUNTERPART``) is not true of it; keyed as there.
+    foreign: Mapping[str, str] = {}
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta.setdefault(_GIVEN_ARGS, tuple(args))
         allowed, ctx.allow_extra_args = ctx.allow_extra_args, True  # refused below, named
@@ -1390,7 +1394,8 @@ class Command(_HelpBySay, TyperCommand):
                 _refuse_repeated_values(order, ctx)
             rest = super().parse_args(ctx, args)
         except click_errors.NoSuchOption as exc:
-            raise _unknown_option(exc, self.params, ctx, ctx.meta[_GIVEN_ARGS]) from None
+            raise _unknown_option(exc, self.params, ctx, ctx.meta[_GIVEN_ARGS],
+                                  self.foreign) from None
         except click_errors.MissingParameter as exc:
             if exc.param is None:
                 raise
@@ -1401,21 +1406,25 @@ class Command(_HelpBySay, TyperCommand):
             raise _misused_option(exc, self.get_params(ctx), ctx) from None
         finally:
             ctx.allow_extra_args = allowed
-        if rest and not allowed and not ctx.resilient_parsing:
+        if not ctx.resilient_parsing:
             self._refuse_dither_values(ctx, rest)
+        if rest and not allowed and not ctx.resilient_parsing:
             raise click_errors.UsageError(self.extra_arguments(ctx, rest), ctx)
         return rest
 
     def _refuse_dither_values(self, ctx: Any, extra: Sequence[str]) -> None:
-        """Refuse, as ``reduce`` does, an argument typed as ``--dither``'s value (``batch in
-        -o out --dither ordered``, ``batch --dither 0.5 in -o out``), before the arguments
-        are counted: the count blamed ``ordered``, or ``in``, as one too many."""
+        """Refuse, as ``reduce`` does, an argument typed before ``--`` as ``--dither``'s
+        value (``batch in -o out --dither ordered``, ``batch --dither 0.5 in -o out``), before
+        the arguments are counted, and one taken as an argument (``batch --dither ordered -o
+        out``, with no INPUT_DIR) before any work: the count blamed ``ordered``, or ``in``,
+        as one too many, and the folder ``ordered`` was not found (exit 1). A command of
+        variadic arguments (``reduce``) checks its own."""
         if not any(param.name == "dither" for param in self.params):
             return
         given = arguments_given(ctx, before_dashes=True)
-        taken = [str(ctx.params[p.name]) for p in self.params
-                 if p.param_type_name == "argument" and ctx.params.get(p.name) is not None]
-        for name in (*taken, *extra):
+        taken = [str(ctx.params[p.name]) for p in self.params if p.param_type_name == "argument"
+                 and p.nargs == 1 and ctx.params.get(p.name) is not None]
+        for name in typed_before_dashes(ctx, [*taken, *extra]):
             if line := dither_value_error(name, "--dither" in given, given):
                 fail(line, USAGE_ERROR)
 
@@ -1569,18 +1578,21 @@ _ONE_LEVEL = {"--optimize": "it has one level, which tries more ways to store ea
                             "what quantize does without it)"}
 
 
-def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any,
-                    args: Sequence[str] = ()) -> Exception:
+def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any, args: Sequence[str] = (),
+                    own: Mapping[str, str] | None = None) -> Exception:
     """The parser's "No such option" as ``--bogus: no such option``, with the options of
     ``params`` it may be a typo of (:func:`close_options`, :func:`close_short_options`) or
     another name of (``_OTHER_NAMES``), hidden ones left out. ``args``: the command's
-    arguments as given, in which a short option is looked for as it was typed."""
+    arguments as given, in which a short option is looked for as it was typed; ``own``: what
+    the command says of other tools' options, before ``_NO_COUNTERPART`` (``Command.foreign``)."""
     names = _shown_names(params)
     other = [name for name in _OTHER_NAMES.get(exc.option_name, ()) if name in names]
     said = _typed_with_level(exc.option_name, args)
-    instead = _NO_COUNTERPART.get(said)
+    instead = (own or {}).get(said)
     needs = _SAID_WITH.get(said)
-    if instead and exc.option_name not in names and (needs is None or needs in names):
+    if instead is None and (needs is None or needs in names):
+        instead = _NO_COUNTERPART.get(said)
+    if instead and exc.option_name not in names:
         return click_errors.NoSuchOption(
             exc.option_name, f"{exc.option_name}: no such option; {instead}"
             f"{_did_you_mean(other)}", ctx=exc.ctx or ctx)
@@ -1713,6 +1725,15 @@ def arguments_given(ctx: Any, *, before_dashes: bool = False) -> tuple[str, ...]
     called otherwise."""
     given = tuple(ctx.meta.get(_GIVEN_ARGS, ()))
     return tuple(_before_dashes(given)) if before_dashes else given
+
+
+def typed_before_dashes(ctx: Any, names: Sequence[Any]) -> Sequence[Any]:
+    """The first of ``names``, the command's arguments in the order given, that were typed
+    before ``--``: one typed after it is a file name whatever it looks like (``reduce -- 16``),
+    never read as an option's value. Those after ``--`` end the arguments, one each."""
+    given = arguments_given(ctx)
+    after = len(given) - given.index("--") - 1 if "--" in given else 0
+    return names[:max(len(names) - after, 0)]
 
 
 def command_line(ctx: Any, name: str) -> str:

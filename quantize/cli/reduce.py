@@ -96,6 +96,7 @@ from .common import (
     stage_stdin,
     stage_stream,
     tmpdir_advice,
+    typed_before_dashes,
     user_errors,
     warn,
 )
@@ -235,7 +236,8 @@ def reduce_command(
     """Reduce the colours of images by k-means on their distinct colours."""
     from ..reduce import check_reduce_options
 
-    _refuse_option_values_as_inputs(inputs, dither, arguments_given(ctx, before_dashes=True))
+    _refuse_option_values_as_inputs(typed_before_dashes(ctx, inputs), dither,
+                                    arguments_given(ctx, before_dashes=True))
     files = _plan_files(inputs, output, ext, palette_out)
     suffix = _stdout_suffix(stdout_format, files, ext)
     if quiet and as_json:
@@ -516,8 +518,9 @@ def _refuse_option_values_as_inputs(inputs: Sequence[Path], dither: bool,
     input that names no file and reads as an option's value (usage errors): a strength
     after ``--dither`` (``--dither 0.5``, then read as full strength), a word after it
     (``--dither ordered``: written ``--dither=ordered``), or a whole number (``reduce 16 a.png``, as
-    pngquant takes the colours: :func:`_colors_hint`). ``given``: the arguments typed
-    before ``--``.
+    pngquant takes the colours: :func:`_colors_hint`). ``inputs``: those typed before ``--``
+    (:func:`~quantize.cli.common.typed_before_dashes`), after which a name is a file name
+    whatever it looks like; ``given``: the arguments typed before ``--``.
     """
     for p in inputs:
         name = str(p)

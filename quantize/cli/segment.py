@@ -130,6 +130,12 @@ class _SegmentCommand(Command):
     ``quantize reduce`` and ``quantize --version`` pay for segmentation.
     """
 
+    #: gifsicle's -O3 (read as -O and -3) was proposed -o; segment writes no GIF.
+    foreign = dict.fromkeys(("-O1", "-O2", "-O3"), (
+        "quantize segment has no optimisation level: its outputs are PNGs (for a GIF, "
+        "quantize reduce stores each frame as gifsicle's -O2 does, and --optimize tries more "
+        "ways, as -O3 does)"))
+
     def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
         """Several images (``quantize segment *.jpg``) are sent to ``quantize batch``."""
         return (f"{super().extra_arguments(ctx, extra)}; for several images, put them in a "
