@@ -1320,7 +1320,7 @@ def test_the_readme_exit_code_table_lists_the_codes_the_command_line_returns():
 
 
 _README_EXIT_CODES = {"reduce": ("Colour reduction", "**Exit codes**"),
-                      "batch": ("Batch processing and Dask clusters", "**Exit codes:**")}
+                      "batch": ("Batch processing and Dask clusters", "### Exit codes\n\n")}
 
 
 def _module_passage(command: str) -> str:
