@@ -404,6 +404,45 @@ def test_drawn_error_is_the_sum_over_pixels_by_colour_or_pixel_by_pixel(indices)
                               drawn) == by_pixel
 
 
+def test_nearest_of_pixels_maps_each_opaque_pixel_to_its_nearest_entry():
+    palette = np.array([(0, 0, 0), (250, 250, 250), (200, 0, 0)], np.uint8)
+    rgb = np.array([[(10, 10, 10), (255, 255, 255), (190, 10, 0)],
+                    [(255, 255, 255), (0, 0, 0), (120, 120, 120)]], np.uint8)
+    opaque = np.ones((2, 3), bool)
+    mapped = plans._nearest_of_pixels(pack_rgb(rgb), opaque, palette, "rgb")
+    assert mapped.dtype == np.uint8
+    assert mapped.tolist() == [[0, 1, 2], [1, 0, 2]]  # grey 120: 35,200 from red, 43,200 from black
+
+
+def test_nearest_of_pixels_gives_a_hidden_pixel_the_entry_of_the_next_opaque_colour():
+    # Sorted codes: 0x000005 (opaque, entry 0), 0x000006 (hidden), 0x0000f0 (opaque,
+    # entry 1), 0x0000ff (hidden, past the last opaque colour: its entry, 1).
+    palette = np.array([(0, 0, 0), (0, 0, 250)], np.uint8)
+    codes = np.array([[0x000005, 0x000006, 0x0000f0, 0x0000ff]], np.uint32)
+    opaque = np.array([[True, False, True, False]])
+    assert plans._nearest_of_pixels(codes, opaque, palette, "rgb").tolist() == [[0, 1, 1, 1]]
+    nothing = plans._nearest_of_pixels(codes, np.zeros_like(opaque), palette, "rgb")
+    assert nothing.tolist() == [[0, 0, 0, 0]]
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+def test_nearest_of_pixels_equals_searching_every_pixels_code(rng, space):
+    # What PerFramePlan._mapped did: every pixel's code searched among the opaque ones.
+    rgb = rng.integers(0, 4, (30, 40, 3), dtype=np.uint8) * 60
+    opaque = rng.random((30, 40)) < 0.8
+    palette = rng.integers(0, 256, (7, 3), dtype=np.uint8)
+    codes = pack_rgb(rgb)
+    distinct = np.unique(codes[opaque])
+    labels = plans.nearest(plans._features(plans.unpack_rgb(distinct), space),
+                           plans._features(palette, space))
+    searched = labels[np.minimum(np.searchsorted(distinct, codes), distinct.size - 1)]
+    mapped = plans._nearest_of_pixels(codes, opaque, palette, space)
+    assert np.array_equal(mapped, searched)
+    assert np.array_equal(plans._nearest_of_pixels(codes, np.ones_like(opaque), palette, space),
+                          plans.nearest(plans._features(rgb.reshape(-1, 3), space),
+                                        plans._features(palette, space)).reshape(30, 40))
+
+
 def test_a_frame_its_own_palette_draws_better_keeps_it(tmp_path):
     # The first frame's palette lacks GREEN: drawn with it, the frame's error would grow.
     first = np.array([WHITE, RED, BLUE], np.uint8)

@@ -133,6 +133,36 @@ def _nearest_of_codes(codes: np.ndarray, palette: np.ndarray, space: str) -> np.
                    _features(palette, space))[at.ravel()]
 
 
+def _nearest_of_pixels(codes: np.ndarray, opaque: np.ndarray, palette: np.ndarray,
+                       space: str) -> np.ndarray:
+    """The nearest entry ``(H, W)`` uint8 of ``palette`` to each pixel of colour ``codes``
+    ``(H, W)``, each distinct opaque colour looked up once; a pixel not ``opaque`` takes
+    the entry of the first opaque colour at or after its own in sorted order (the last
+    one's past them all; entry 0 when none is opaque): the caller marks it transparent.
+
+    One sort gives the opaque colours and their pixels' rows (a search of every pixel's
+    code in them took three times as long on a 380 x 260 frame).
+
+    >>> codes = np.array([[0x000000, 0xffffff, 0x0000ff]])
+    >>> _nearest_of_pixels(codes, np.array([[True, True, False]]),
+    ...                    np.array([[250, 250, 250], [5, 5, 5]], np.uint8), "rgb").tolist()
+    [[1, 0, 0]]
+    """
+    opaque_codes = codes[opaque]
+    if opaque_codes.size == 0:  # nothing opaque: every pixel is marked transparent
+        return np.zeros(codes.shape, np.uint8)
+    distinct, _, rows = sorted_code_histogram(opaque_codes)
+    labels = nearest(_features(unpack_rgb(distinct), space),
+                     _features(palette, space)).astype(np.uint8)
+    indices = np.empty(codes.shape, np.uint8)
+    indices[opaque] = labels[rows]
+    if not opaque.all():  # their colours may lie past the last opaque one
+        hidden = ~opaque
+        at = np.minimum(sorted_search(distinct, codes[hidden]), distinct.size - 1)
+        indices[hidden] = labels[at]
+    return indices
+
+
 def _drawn_error(palette: np.ndarray, indices: np.ndarray, colors: np.ndarray,
                  counts: np.ndarray, rows: np.ndarray, rgb: np.ndarray,
                  drawn: np.ndarray) -> int:
@@ -1292,19 +1322,9 @@ class PerFramePlan:
         """The palette fitted to the opaque pixels not ``still``, and every pixel's entry."""
         drawn = opaque if still is None else opaque & ~still
         palette = self._fit(codes[drawn] if drawn.any() else codes[opaque])
-        entries = _features(palette, self.opts.space)
-        distinct = np.unique(codes[opaque])
         if dither:
-            indices = _dithered_onto(rgb, opaque, palette, dither, self.opts.space)
-        elif distinct.size == 0:  # nothing opaque: every pixel is marked transparent
-            indices = np.zeros(codes.shape, np.uint8)
-        else:
-            labels = nearest(_features(unpack_rgb(distinct), self.opts.space), entries)
-            # Transparent pixels' colours may lie past the last opaque one; the
-            # caller overwrites their entries.
-            at = np.minimum(np.searchsorted(distinct, codes), distinct.size - 1)
-            indices = labels[at].astype(np.uint8)
-        return palette, indices
+            return palette, _dithered_onto(rgb, opaque, palette, dither, self.opts.space)
+        return palette, _nearest_of_pixels(codes, opaque, palette, self.opts.space)
 
     def _fit(self, codes: np.ndarray) -> np.ndarray:
         """At most ``n_colors`` colours for these colour codes (255 for 256: the table's last
