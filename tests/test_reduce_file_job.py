@@ -601,6 +601,22 @@ def test_a_gif_numbers_a_given_palette_as_a_png_does(tmp_path, text):
             assert np.asarray(im).tolist() == [[3, 1, 0], [0, 2, 1]]
 
 
+def test_the_library_gif_image_is_numbered_as_the_command_writes_it(tmp_path):
+    # ReduceResult.to_image(gif=True) put the entry of transparent pixels last, the .gif
+    # quantize reduce writes first.
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[0] = [[0, 0, 250, 255], [250, 0, 0, 255], [0, 0, 0, 0]]
+    rgba[1] = [[0, 0, 0, 0], [0, 250, 0, 255], [250, 0, 0, 255]]
+    src = tmp_path / "sprite.png"
+    Image.fromarray(rgba).save(src)
+    reduce_file(src, tmp_path / "out.gif", n_colors=3, seed=0)
+    image = reduce_colors(rgba, 3, seed=0).to_image(gif=True)
+    with Image.open(tmp_path / "out.gif") as written:
+        assert image.info["transparency"] == written.info["transparency"] == 0
+        assert np.asarray(image).tolist() == np.asarray(written).tolist()
+        assert image.getpalette()[:12] == written.getpalette()[:12]
+
+
 def test_a_given_translucent_entry_written_to_a_gif_is_said_once(tmp_path):
     # The file job said it, and then the result's to_image(gif=True) said it again, in the
     # library's words ("give reduce_colors the alpha made 0 below 128").

@@ -52,6 +52,7 @@ from ..io import (
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
+from ..reconstruct.palette import last_entry_at
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import reduce_checked
 from .options import (
@@ -514,10 +515,13 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # in most palettes that have one) unless optimize asks for the smallest file of
         # a fitted palette: a given one keeps its entries and order, unused ones too.
         # Optimize reorders from the default file's order, which it also tries, so
-        # that its file is never the larger.
+        # that its file is never the larger. With the entry of transparent pixels first,
+        # tRNS ends at the last translucent entry, which a fitted palette puts first: on
+        # 88 icons with soft edges (48 to 512 pixels a side), 2-5 % smaller at 16, 64 and
+        # 256 colours.
         indices = result.indices
         if result.transparent_index is not None:
-            indices, full = _transparent_first(indices, full)
+            indices, full = last_entry_at(indices, full, 0)
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
         small = indices.size <= _SMALLEST_PNG_MAX_PIXELS
         data = encode_indexed_png(indices, full[:, :3], alpha, optimize=optimize,
@@ -531,11 +535,10 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # those no pixel takes), the image is not interlaced and its codes start at the
         # fewest bits its entries take (Pillow's at 8): 4-14 % smaller on photos. The
         # entry of transparent pixels comes first, as in a PNG (the LZW codes are as
-        # many): a given palette whose transparent entry is its first keeps every index,
-        # and a palette_out file given back gives the same GIF.
+        # many; ReduceResult._gif_entries puts it there): a given palette whose
+        # transparent entry is its first keeps every index, and a palette_out file given
+        # back gives the same GIF.
         indices, palette, clear = result._gif_entries(full)
-        if clear is not None and clear == result.transparent_index:
-            (indices, palette), clear = _transparent_first(indices, palette), 0
         return encode_indexed_gif(indices, palette, clear, **gif_timing), False
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
@@ -558,18 +561,6 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         pixels = result.to_rgba()
     Image.fromarray(pixels).save(buffer, format=fmt, **params)
     return buffer.getvalue(), False
-
-
-def _transparent_first(indices: np.ndarray, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``indices`` and ``full`` (every entry, the transparent one last) renumbered so that the
-    transparent entry is 0 and the others follow in their order.
-
-    A PNG's ``tRNS`` chunk then ends at the last translucent entry, which a fitted palette
-    puts first: on 88 icons with soft edges (48 to 512 pixels a side), 2-5 % smaller at
-    16, 64 and 256 colours, mostly the 255 bytes of ``tRNS`` a 256-entry palette took.
-    """
-    rank = np.roll(np.arange(full.shape[0], dtype=np.uint8), -1)
-    return rank[indices], np.roll(full, 1, axis=0)
 
 
 def _gif_timing(loaded: Any, out: Path) -> dict[str, Any]:
