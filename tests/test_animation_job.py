@@ -1360,13 +1360,14 @@ _R, _G, _B, _CLEAR = (255, 0, 0, 255), (0, 255, 0, 255), (0, 0, 255, 255), (0, 0
 @pytest.mark.parametrize("name", ["out.gif", "out.png"])
 @pytest.mark.parametrize("text, indices, clear", [
     ("00000000\nff0000ff\n00ff00ff\n0000ffff\n", ([[1, 0, 3, 2]], [[0, 2, 1, 3]]), 0),
-    ("ff0000\n00ff00\n0000ff\n", ([[1, 0, 3, 2]], [[0, 2, 1, 3]]), 0)])
+    ("ff0000\n00ff00\n0000ff\n", ([[1, 0, 3, 2]], [[0, 2, 1, 3]]), 0),
+    ("ff0000ff\n00ff00ff\n00000000\n0000ffff\n", ([[0, 2, 3, 1]], [[2, 1, 0, 3]]), 2)])
 def test_an_animations_frames_number_a_given_palette_as_a_still_does(tmp_path, monkeypatch,
                                                                      name, text, indices,
                                                                      clear):
     # The frames put the entry of transparent pixels after the palette's colours (index 3
-    # here), where a still's .png and .gif put it first: one palette file gave a still
-    # and an animation other indices.
+    # here), where a still's .png and .gif put it first: one palette file gave a still and
+    # an animation other indices. Both now put it where the file has its own, else first.
     frames = [np.array([[_R, _CLEAR, _B, _G]], np.uint8),
               np.array([[_CLEAR, _G, _R, _B]], np.uint8)]
     src = save_animation(tmp_path / "in.png", frames, duration=100, loop=0)

@@ -465,9 +465,10 @@ def _written_table(plan: Any, opts: AnimationOptions
     written index of each of the plan's entries (None: the plan's own).
 
     Frames mapped onto a given palette in a format whose frames are palette images (GIF,
-    APNG) give their transparent pixels the first entry, as a still's .png and .gif do,
-    so that one palette file gives a still and an animation the same indices; the plan
-    keeps that entry last. A fitted palette keeps the plan's
+    APNG) give their transparent pixels the entry where the palette has its own
+    (:func:`~quantize.reduce.options.clear_entry_at`: the first without one), as a
+    still's .png and .gif do, so that one palette file gives a still and an animation
+    the same indices; the plan keeps that entry last. A fitted palette keeps the plan's
     order (:func:`~quantize.animation.plans.GlobalPlan.fit` numbers its entries by the
     pixels they draw that change between frames), and so does a given palette with no
     opaque entry (that of an animation with no opaque pixel, which is written as when
@@ -477,8 +478,8 @@ def _written_table(plan: Any, opts: AnimationOptions
     given = opts.palette_in is not None and opts.palette_in.shape[0] > 0
     if not given or clear is None or not palette_frames(opts.suffix):
         return table, clear, None
-    rank = last_entry_rank(table.shape[0], 0)
-    return table[np.argsort(rank)], 0, rank
+    rank = last_entry_rank(table.shape[0], opts.clear_at)
+    return table[np.argsort(rank)], opts.clear_at, rank
 
 
 def _written_disposal(frame: Frame, plan: Any) -> int:

@@ -360,7 +360,8 @@ class ReduceResult(ReadOnlyArrays):
         ``_gif_image``, for the file job too, which writes them
         (:func:`~quantize.encode.encode_indexed_gif`) and says the alpha lost in its own
         words. The entry of fully transparent pixels is entry ``clear_at`` (the first, as
-        a PNG's), the others following in their order; with none, the first entry of
+        a PNG's: see :func:`~quantize.reduce.options.clear_entry_at` for a given
+        palette's), the others following in their order; with none, the first entry of
         alpha below :data:`GIF_ALPHA_THRESHOLD` keeps its place."""
         if full.shape[0] > MAX_PALETTE:
             raise ValueError(f"a GIF holds at most {MAX_PALETTE} palette entries, this result "
