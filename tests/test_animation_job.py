@@ -1342,6 +1342,60 @@ def test_palette_in_and_palette_out(tmp_path, anim):
                                                             "1eaa28"]
 
 
+def _frame_indices(path, monkeypatch) -> list[tuple[list, object]]:
+    """Each frame's palette index of every pixel, as the canvas shows it, and its
+    transparency (Pillow keeps a GIF's later frames indexed while the palette stays)."""
+    from PIL import GifImagePlugin
+
+    monkeypatch.setattr(GifImagePlugin, "LOADING_STRATEGY",
+                        GifImagePlugin.LoadingStrategy.RGB_AFTER_DIFFERENT_PALETTE_ONLY)
+    with Image.open(path) as im:
+        return [(np.asarray(f).tolist(), f.info.get("transparency"))
+                for f in ImageSequence.Iterator(im)]
+
+
+_R, _G, _B, _CLEAR = (255, 0, 0, 255), (0, 255, 0, 255), (0, 0, 255, 255), (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("name", ["out.gif", "out.png"])
+@pytest.mark.parametrize("text, indices, clear", [
+    ("00000000\nff0000ff\n00ff00ff\n0000ffff\n", ([[1, 0, 3, 2]], [[0, 2, 1, 3]]), 0),
+    ("ff0000\n00ff00\n0000ff\n", ([[1, 0, 3, 2]], [[0, 2, 1, 3]]), 0),
+    ("ff0000ff\n00ff00ff\n00000000\n0000ffff\n", ([[0, 2, 3, 1]], [[2, 1, 0, 3]]), 2)])
+def test_an_animations_frames_number_a_given_palette_as_a_still_does(tmp_path, monkeypatch,
+                                                                     name, text, indices,
+                                                                     clear):
+    # The frames put the entry of transparent pixels after the palette's colours (index 3
+    # here), where a still's .png and .gif put it first: one palette file gave a still and
+    # an animation other indices. Both now put it where the file has its own, else first.
+    frames = [np.array([[_R, _CLEAR, _B, _G]], np.uint8),
+              np.array([[_CLEAR, _G, _R, _B]], np.uint8)]
+    src = save_animation(tmp_path / "in.png", frames, duration=100, loop=0)
+    pal = tmp_path / "p.hex"
+    pal.write_text(text)
+    reduce_animation_file(src, tmp_path / name, palette_in=pal)
+    assert _frame_indices(tmp_path / name, monkeypatch) == [(frame, clear) for frame in indices]
+    assert all(same_picture(a, b) for a, b in zip(composited(tmp_path / name), frames,
+                                                   strict=True))
+    Image.fromarray(frames[0]).save(tmp_path / "first.png")  # the first frame as a still
+    reduce_file(tmp_path / "first.png", tmp_path / f"still{Path(name).suffix}", palette_in=pal)
+    assert _frame_indices(tmp_path / f"still{Path(name).suffix}", monkeypatch) == [
+        (indices[0], clear)]
+
+
+def test_a_fitted_animation_keeps_its_transparent_entry_last(tmp_path, monkeypatch):
+    # Its entries are numbered by the pixels they draw that change between frames, the
+    # transparent one after them: not moved as a given palette's is.
+    frames = [np.array([[_R, _CLEAR, _B, _G]], np.uint8),
+              np.array([[_CLEAR, _G, _R, _B]], np.uint8)]
+    src = save_animation(tmp_path / "in.png", frames, duration=100, loop=0)
+    with pytest.warns(FewerColorsWarning):
+        reduce_animation_file(src, tmp_path / "out.gif", n_colors=4, seed=0)
+    shown = _frame_indices(tmp_path / "out.gif", monkeypatch)
+    assert [transparent for _, transparent in shown] == [3, 3]
+    assert (shown[0][0][0][1], shown[1][0][0][0]) == (3, 3)  # the transparent pixels
+
+
 def _pillow_palette_image(colors) -> Image.Image:
     """A mode "P" image whose palette is ``colors``, in order."""
     image = Image.new("P", (1, 1))

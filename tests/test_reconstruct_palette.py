@@ -16,6 +16,8 @@ from quantize.reconstruct.palette import (
     dither_indices,
     gradient_runs,
     indexed_image,
+    last_entry_at,
+    last_entry_rank,
     run_strength,
 )
 
@@ -403,3 +405,16 @@ def test_dithering_with_alpha_stacks_no_whole_image_and_lets_its_masks_go(rng, m
     monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", 1 << 12)
     rgb, alpha, palette = _soft_alpha_image(rng, 300, 400)
     assert peak_bytes(lambda: dither_indices(rgb, palette, 1.0, alpha=alpha)) < 15 * alpha.size
+
+
+@pytest.mark.parametrize("at, rank", [(0, [1, 2, 3, 0]), (2, [0, 1, 3, 2]), (3, [0, 1, 2, 3])])
+def test_the_last_entry_moves_to_its_index_and_the_entries_from_it_follow(at, rank):
+    assert last_entry_rank(4, at).tolist() == rank
+    palette = np.array([[10, 0, 0], [20, 0, 0], [30, 0, 0], [0, 0, 0]], np.uint8)
+    indices = np.array([[0, 1], [2, 3]], np.uint8)
+    kept = indices.copy(), palette.copy()
+    moved, table = last_entry_at(indices, palette, at)
+    assert table[at].tolist() == [0, 0, 0]
+    assert np.array_equal(table[moved], palette[indices])  # every pixel shows its colour
+    assert moved.dtype == np.uint8 and moved.tolist() == [[rank[0], rank[1]], [rank[2], rank[3]]]
+    assert np.array_equal(indices, kept[0]) and np.array_equal(palette, kept[1])

@@ -601,6 +601,77 @@ def test_a_gif_numbers_a_given_palette_as_a_png_does(tmp_path, text):
             assert np.asarray(im).tolist() == [[3, 1, 0], [0, 2, 1]]
 
 
+@pytest.mark.parametrize("name", ["out.png", "out.gif"])
+@pytest.mark.parametrize("text, suffix", [("ff0000ff\n00ff00ff\n00000000\n0000ffff\n", "hex"),
+                                          ("JASC-PAL\n0100\n4\n255 0 0 255\n0 255 0 255\n"
+                                           "0 0 0 0\n0 0 255 255\n", "pal")])
+def test_a_transparent_entry_in_the_middle_of_a_given_palette_keeps_its_index(tmp_path, name,
+                                                                            text, suffix):
+    # It moved to index 0, each colour before it one index up: the file's red 0, green 1
+    # and blue 3 were written 1, 2 and 3.
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[0] = [[0, 0, 250, 255], [250, 0, 0, 255], [0, 0, 0, 0]]
+    rgba[1] = [[0, 0, 0, 0], [0, 250, 0, 255], [250, 0, 0, 255]]
+    src = tmp_path / "sprite.png"
+    Image.fromarray(rgba).save(src)
+    pal = tmp_path / f"p.{suffix}"
+    pal.write_text(text)
+    reduce_file(src, tmp_path / name, palette_in=pal)
+    with Image.open(tmp_path / name) as im:
+        assert im.getpalette()[:12] == [255, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 255]
+        assert im.info["transparency"] in (2, b"\xff\xff\x00")  # a GIF's index, a PNG's tRNS
+        assert np.asarray(im).tolist() == [[3, 0, 2], [2, 1, 0]]
+        assert np.array_equal(np.asarray(im.convert("RGBA"))[rgba[..., 3] > 0],
+                              [[0, 0, 255, 255], [255, 0, 0, 255], [0, 255, 0, 255],
+                               [255, 0, 0, 255]])
+
+
+@pytest.mark.parametrize("name", ["out.png", "out.gif"])
+def test_a_transparent_entry_of_a_given_palette_is_dropped_for_an_opaque_image(tmp_path, name):
+    # No pixel is transparent: no transparent entry is written, and the colours after the
+    # file's take one index less (the output of an opaque image is as it was).
+    src = tmp_path / "opaque.png"
+    Image.fromarray(np.array([[[0, 0, 250], [250, 0, 0], [0, 250, 0]]], np.uint8)).save(src)
+    (tmp_path / "p.hex").write_text("ff0000ff\n00ff00ff\n00000000\n0000ffff\n")
+    reduce_file(src, tmp_path / name, palette_in=tmp_path / "p.hex")
+    with Image.open(tmp_path / name) as im:
+        assert "transparency" not in im.info
+        assert im.getpalette()[:9] == [255, 0, 0, 0, 255, 0, 0, 0, 255]
+        assert np.asarray(im).tolist() == [[2, 0, 1]]
+
+
+def test_a_translucent_entry_a_gif_leaves_out_moves_the_transparent_one_down(tmp_path):
+    # Beside a .gif, entries of alpha below 128 are left out: the transparent entry takes
+    # the index after the entries drawn before it (1 here), as in an animation's frames.
+    rgba = np.array([[[250, 0, 0, 255], [0, 0, 0, 0], [0, 0, 250, 255]]], np.uint8)
+    src = tmp_path / "in.png"
+    Image.fromarray(rgba).save(src)
+    (tmp_path / "p.hex").write_text("ff0000ff\n00ff0040\n00000000\n0000ffff\n")
+    with pytest.warns(AlphaLossWarning):
+        reduce_file(src, tmp_path / "a.gif", palette_in=tmp_path / "p.hex")
+    reduce_file(src, tmp_path / "a.png", palette_in=tmp_path / "p.hex")
+    with Image.open(tmp_path / "a.gif") as gif, Image.open(tmp_path / "a.png") as png:
+        assert (gif.info["transparency"], np.asarray(gif).tolist()) == (1, [[0, 1, 2]])
+        assert (png.info["transparency"], np.asarray(png).tolist()) == (b"\xff\x40\x00",
+                                                                       [[0, 2, 3]])
+
+
+def test_the_library_gif_image_is_numbered_as_the_command_writes_it(tmp_path):
+    # ReduceResult.to_image(gif=True) put the entry of transparent pixels last, the .gif
+    # quantize reduce writes first.
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[0] = [[0, 0, 250, 255], [250, 0, 0, 255], [0, 0, 0, 0]]
+    rgba[1] = [[0, 0, 0, 0], [0, 250, 0, 255], [250, 0, 0, 255]]
+    src = tmp_path / "sprite.png"
+    Image.fromarray(rgba).save(src)
+    reduce_file(src, tmp_path / "out.gif", n_colors=3, seed=0)
+    image = reduce_colors(rgba, 3, seed=0).to_image(gif=True)
+    with Image.open(tmp_path / "out.gif") as written:
+        assert image.info["transparency"] == written.info["transparency"] == 0
+        assert np.asarray(image).tolist() == np.asarray(written).tolist()
+        assert image.getpalette()[:12] == written.getpalette()[:12]
+
+
 def test_a_given_translucent_entry_written_to_a_gif_is_said_once(tmp_path):
     # The file job said it, and then the result's to_image(gif=True) said it again, in the
     # library's words ("give reduce_colors the alpha made 0 below 128").

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from quantize.reduce import check_reduce_options
-from quantize.reduce.options import check_options
+from quantize.reduce.options import check_options, clear_entry_at
 
 
 def test_check_reduce_options_fills_the_defaults():
@@ -166,3 +166,19 @@ def test_ordered_dithering_is_recorded_by_name():
     from quantize.reduce.records import recorded_options
 
     assert recorded_options(check_reduce_options(dither="ordered"))["dither"] == "ordered"
+
+
+@pytest.mark.parametrize("rows, still, animated", [
+    ([[1, 1, 1, 255], [2, 2, 2, 255], [3, 3, 3, 255]], 0, 0),         # none: first
+    ([[0, 0, 0, 0], [1, 1, 1, 255], [2, 2, 2, 255]], 0, 0),           # first
+    ([[1, 1, 1, 255], [2, 2, 2, 255], [0, 0, 0, 0], [3, 3, 3, 255]], 2, 2),  # middle
+    ([[1, 1, 1, 255], [2, 2, 2, 255], [9, 9, 9, 0], [0, 0, 0, 0]], 2, 2),  # the first of two
+    ([[1, 1, 1, 255], [2, 2, 2, 64], [0, 0, 0, 0], [3, 3, 3, 255]], 2, 1),  # alpha 64: no frame
+    ([[1, 1, 1, 255], [1, 1, 1, 255], [0, 0, 0, 0], [3, 3, 3, 255]], 1, 1),  # a repeat: once
+])
+def test_a_transparent_entry_is_numbered_after_the_entries_drawn_before_it(rows, still,
+                                                                            animated):
+    palette = np.array(rows, np.uint8)
+    assert clear_entry_at(palette, animated=False) == still
+    assert clear_entry_at(palette, animated=True) == animated
+    assert clear_entry_at(palette[:, :3], animated=False) == 0  # no alpha: first

@@ -96,8 +96,11 @@ def test_to_image_for_a_gif_keeps_one_transparent_entry_and_saves(tmp_path):
                       r"colours were fitted; for a GIF's colours fitted to what it shows, give "
                       r"reduce_colors the alpha made 0 below 128 and 255 from it$"):
         image = r.to_image(gif=True)
-    assert image.mode == "P" and image.info["transparency"] == 3
-    assert np.asarray(image).tolist() == [[0, 3], [2, 3]]
+    # the entry of fully transparent pixels first, as in the .gif quantize reduce writes
+    assert image.mode == "P" and image.info["transparency"] == 0
+    assert np.asarray(image).tolist() == [[1, 0], [3, 0]]
+    assert np.reshape(image.getpalette(), (-1, 3)).tolist() == [
+        [0, 0, 0], [0, 0, 0], [255, 255, 255], [255, 255, 255]]
     image.save(tmp_path / "out.gif")
     with Image.open(tmp_path / "out.gif") as back:
         assert np.asarray(back.convert("RGBA")).tolist() == [
@@ -163,7 +166,7 @@ def test_to_image_and_full_palette_refuse_a_flag_that_is_no_bool(value):
         result.full_palette(alpha=value)
     assert result.to_image(gif=False).info["transparency"] == b"d\xff\x00"
     with pytest.warns(AlphaLossWarning):  # its translucent entry
-        assert result.to_image(gif=np.bool_(True)).info["transparency"] == 2
+        assert result.to_image(gif=np.bool_(True)).info["transparency"] == 0
 
 
 def quantize_reduce(image):

@@ -74,7 +74,7 @@ from ..io import (
 )
 from ..names import output_stem, reduced_name
 from ..palette_files import palette_file_bytes
-from ..reconstruct.palette import palette_order
+from ..reconstruct.palette import last_entry_rank, palette_order
 from ..reduce.fit import DEFAULT_COLORS, distinct_rows, warn_few_colors
 from ..reduce.options import check_palette_out_holds, check_reduce_options
 from ..reduce.quality import tail_limits, tail_missed, warn_quality_scale
@@ -109,7 +109,14 @@ from .plans import (
     one_table_holds,
     small_box,
 )
-from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_plays, open_sink, warn_timing_loss
+from .sinks import (
+    ANIMATION_EXTENSIONS,
+    FORMAT_NAMES,
+    max_plays,
+    open_sink,
+    palette_frames,
+    warn_timing_loss,
+)
 from .stats import FrameStats
 
 # StillImageWarning and TimingLossWarning are defined in quantize.errors; listed here too,
@@ -399,8 +406,9 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
             opts: AnimationOptions, stats: FrameStats) -> None:
     """Second pass: map every frame of ``animation`` and hand it to the output's writer."""
     info = animation.info
-    sink = open_sink(fp, named, info.size, plan.table_palette(), info.plays,
-                     transparent=plan.transparent, optimize=opts.optimize, dpi=info.dpi,
+    table, clear, rank = _written_table(plan, opts)
+    sink = open_sink(fp, named, info.size, table, info.plays,
+                     transparent=clear, optimize=opts.optimize, dpi=info.dpi,
                      lzw=None if isinstance(plan, AlphaPlan) else plan.lzw,
                      gif_delays=info.format == "GIF")
     previous: tuple[np.ndarray, np.ndarray] | None = None
@@ -429,7 +437,9 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
         if opts.per_frame and not isinstance(plan, PerFramePlan) and opaque.any():
             stats.most_entries = max(stats.most_entries,
                                      int(np.count_nonzero(np.bincount(indices[opaque]))))
-        sink.add(indices, palette=palette, transparent=transparent,
+        # renumbered as written; ``previous``, which the plan is given back, keeps its own
+        written, transparent = (indices, transparent) if rank is None else (rank[indices], clear)
+        sink.add(written, palette=palette, transparent=transparent,
                  duration=frame.duration, disposal=disposal, keep=keep)
         if isinstance(plan, PerFramePlan):
             plan.dispose(disposal)
@@ -447,6 +457,29 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
     stats.optimized = sink.optimized
     if isinstance(sink, GifWriter):
         stats.frames_lengthened, stats.played_ms = sink.frames_lengthened, sink.played_ms()
+
+
+def _written_table(plan: Any, opts: AnimationOptions
+                   ) -> tuple[np.ndarray | None, int | None, np.ndarray | None]:
+    """The colour table the frames are written with, its transparent entry, and the
+    written index of each of the plan's entries (None: the plan's own).
+
+    Frames mapped onto a given palette in a format whose frames are palette images (GIF,
+    APNG) give their transparent pixels the entry where the palette has its own
+    (:func:`~quantize.reduce.options.clear_entry_at`: the first without one), as a
+    still's .png and .gif do, so that one palette file gives a still and an animation
+    the same indices; the plan keeps that entry last. A fitted palette keeps the plan's
+    order (:func:`~quantize.animation.plans.GlobalPlan.fit` numbers its entries by the
+    pixels they draw that change between frames), and so does a given palette with no
+    opaque entry (that of an animation with no opaque pixel, which is written as when
+    fitted: the plan's black entry, then the transparent one).
+    """
+    table, clear = plan.table_palette(), plan.transparent
+    given = opts.palette_in is not None and opts.palette_in.shape[0] > 0
+    if not given or clear is None or not palette_frames(opts.suffix):
+        return table, clear, None
+    rank = last_entry_rank(table.shape[0], opts.clear_at)
+    return table[np.argsort(rank)], opts.clear_at, rank
 
 
 def _written_disposal(frame: Frame, plan: Any) -> int:

@@ -20,6 +20,7 @@ from ..reduce.options import (
     check_palette_mode,
     check_palette_out,
     check_reduce_options,
+    clear_entry_at,
     gif_entries,
     opaque_repeats,
     palette_in_name,
@@ -59,6 +60,10 @@ class AnimationOptions:
     #: palette" for colours given as an array, which may be batch's shared palette, never
     #: named by its user.
     palette_said: str = "a given palette"
+    #: The index of the given palette's transparent entry among the entries its frames draw,
+    #: which a GIF's or an APNG's frames give their transparent pixels
+    #: (:func:`~quantize.reduce.options.clear_entry_at`): 0 without one.
+    clear_at: int = 0
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -95,7 +100,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         _refuse_per_frame_in(suffix, named=out is not None)
     k = o["n_colors"]
     check_frame_colors(k, default_suffix(src), o["quality"], per_frame)  # worded by the input
-    pal_in = _palette_in(o["palette_in"])
+    pal_in, clear_at = _palette_in(o["palette_in"])
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])
     pal_out = None if o["palette_out"] is None else Path(o["palette_out"])
@@ -109,7 +114,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             o["exact_colors"], pal_in, pal_out, check_seed(o["seed"]),
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
                             per_frame, palette_in_name(o["palette_in"]),
-                            _palette_said(o["palette_in"]))
+                            _palette_said(o["palette_in"]), clear_at)
 
 
 def _refuse_per_frame_in(suffix: str, *, named: bool) -> None:
@@ -214,11 +219,12 @@ expected one of .gif, .png, .apng, .webp, .tif, .tiff
     return suffix
 
 
-def _palette_in(value: Any) -> np.ndarray | None:
+def _palette_in(value: Any) -> tuple[np.ndarray | None, int]:
     """The given palette as (k, 3) uint8: read from its file, or taken in any form a
     still's ``palette_in`` takes (:func:`~quantize._validation.check_palette` with
     ``pillow_forms``: an array, a flat ``image.getpalette()`` list, a mode "P" PIL image,
-    its ``image.palette``).
+    its ``image.palette``); and the index its transparent entry takes among them
+    (:func:`~quantize.reduce.options.clear_entry_at`).
 
     An animation's transparency is binary and has an entry of its own, so a
     palette with alpha (a fourth column) keeps its entries with alpha of at
@@ -226,7 +232,7 @@ def _palette_in(value: Any) -> np.ndarray | None:
     colour repeated is kept once, at its first index.
     """
     if value is None:
-        return None
+        return None, 0
     from_file = isinstance(value, str | os.PathLike)
     pal = (read_palette_in(value) if from_file
            else check_palette(value, "palette_in", pillow_forms=True))
@@ -243,7 +249,7 @@ def _palette_in(value: Any) -> np.ndarray | None:
                                          "an animation", MAX_PALETTE,
                                          f"{opaque}, as its frames share one palette"))
     warn_repeated_entries(pal, name)
-    return drawn
+    return drawn, clear_entry_at(pal, animated=True)
 
 
 def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:

@@ -10,7 +10,9 @@
   which with ``ShownEntries`` keeps opaque pixels off a palette's
   translucent entries that look no nearer, as the undithered mapping of a given
   palette does;
-- ``indexed_image`` builds the mode "P" PIL image (with a transparent entry).
+- ``indexed_image`` builds the mode "P" PIL image (with a transparent entry);
+  ``last_entry_at`` moves a palette's transparent entry, which the results keep last,
+  to where a written file puts it.
 
 Palette files are read and written by :mod:`quantize.palette_files`; its
 functions are re-exported here for existing callers.
@@ -31,7 +33,8 @@ from ..io import MAX_PALETTE
 from ..palette_files import PALETTE_FORMATS, check_palette_path, read_palette, write_palette
 
 __all__ = ["PALETTE_FORMATS", "ShownEntries", "check_palette_path", "diffuse_errors",
-           "dither_indices", "gradient_runs", "indexed_image", "palette_order", "read_palette",
+           "dither_indices", "gradient_runs", "indexed_image", "last_entry_at", "last_entry_rank",
+           "palette_order", "read_palette",
            "run_strength", "write_palette"]
 
 
@@ -595,3 +598,35 @@ def indexed_image(indices: np.ndarray, palette: np.ndarray,
         image.info["transparency"] = (transparency if isinstance(transparency, bytes)
                                       else int(transparency))
     return image
+
+
+def last_entry_rank(n: int, at: int) -> np.ndarray:
+    """The new index ``(n,)`` of each of ``n`` entries when the last one moves to ``at``
+    (``0 <= at < n``) and those from ``at`` on follow it, one index higher.
+
+    >>> last_entry_rank(4, 1).tolist()
+    [0, 2, 3, 1]
+    """
+    dtype = np.uint8 if n <= MAX_PALETTE else np.uint16 if n <= 1 << 16 else np.uint32
+    rank = np.arange(n, dtype=dtype)
+    rank[at:n - 1] += 1
+    rank[n - 1] = at
+    return rank
+
+
+def last_entry_at(indices: np.ndarray, palette: np.ndarray, at: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``indices`` ``(H, W)`` and ``palette`` ``(n, ...)``, whose last entry is the transparent
+    one (as a result and a frame plan keep it), renumbered so that it is entry ``at`` and
+    the entries from ``at`` on follow it (:func:`last_entry_rank`); the others keep their
+    index. New arrays.
+
+    >>> idx, pal = last_entry_at(np.array([[0, 2, 1]], np.uint8),
+    ...                          np.array([[9, 9, 9], [5, 5, 5], [0, 0, 0]], np.uint8), 0)
+    >>> idx.tolist(), pal[:, 0].tolist()
+    ([[1, 0, 2]], [0, 9, 5])
+    """
+    rank = last_entry_rank(palette.shape[0], at)
+    moved = np.empty_like(palette)
+    moved[rank] = palette
+    return rank[indices], moved

@@ -52,6 +52,7 @@ from ..io import (
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
+from ..reconstruct.palette import last_entry_at
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import reduce_checked
 from .options import (
@@ -62,6 +63,7 @@ from .options import (
     check_palette_out,
     check_palette_out_holds,
     check_reduce_options,
+    clear_entry_at,
     entries_drawn,
     gif_entries,
     kept_for_transparency,
@@ -351,7 +353,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
           _threads.beside(lambda: (result.psnr, result.delta_e), here=small) as metrics):
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
                                   _gif_timing(loaded, out), loaded.dpi,
-                                  given=job.palette is not None)
+                                  given=job.palette is not None,
+                                  clear_at=job.clear_entry_at(out))
         data = _apng_timing(loaded, out, data)
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown))
@@ -499,25 +502,30 @@ def output_kind(path: Path, shown: ShownOutput | None = None) -> str:
 
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
             gif_timing: dict[str, Any], dpi: tuple[float, float] | None = None,
-            given: bool = False) -> tuple[bytes, bool]:
+            given: bool = False, clear_at: int = 0) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
     :func:`_gif_timing`), with the input's resolution ``dpi`` where the format holds it
     (:func:`~quantize.io.held_dpi`: PNG, JPEG, TIFF), and whether ``optimize`` acted on
     them (only an indexed PNG's encoder takes it). ``given``: the result is mapped onto
     a given palette (``palette_in``, or a batch's shared one), whose entries and order
-    ``optimize`` keeps."""
+    ``optimize`` keeps. ``clear_at``: the index of an indexed output's entry of fully
+    transparent pixels (:func:`~quantize.reduce.options.clear_entry_at`; 0 for a fitted
+    palette)."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
         # The palette keeps its order (a palette_out file's entry i is the image's entry
-        # i, or i + 1 after the entry of fully transparent pixels, which comes first, as
-        # in most palettes that have one) unless optimize asks for the smallest file of
-        # a fitted palette: a given one keeps its entries and order, unused ones too.
-        # Optimize reorders from the default file's order, which it also tries, so
-        # that its file is never the larger.
+        # i, or i + 1 from the entry of fully transparent pixels on, which comes first, as
+        # in most palettes that have one, or where a given palette has it) unless
+        # optimize asks for the smallest file of a fitted palette: a given one keeps its
+        # entries and order, unused ones too. Optimize reorders from the default file's
+        # order, which it also tries, so that its file is never the larger. With the entry
+        # of transparent pixels first, tRNS ends at the last translucent entry, which a
+        # fitted palette puts first: on 88 icons with soft edges (48 to 512 pixels a side),
+        # 2-5 % smaller at 16, 64 and 256 colours.
         indices = result.indices
         if result.transparent_index is not None:
-            indices, full = _transparent_first(indices, full)
+            indices, full = last_entry_at(indices, full, clear_at)
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
         small = indices.size <= _SMALLEST_PNG_MAX_PIXELS
         data = encode_indexed_png(indices, full[:, :3], alpha, optimize=optimize,
@@ -530,12 +538,11 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # keeps its order and entries (Pillow's writer renumbered a small image's, dropping
         # those no pixel takes), the image is not interlaced and its codes start at the
         # fewest bits its entries take (Pillow's at 8): 4-14 % smaller on photos. The
-        # entry of transparent pixels comes first, as in a PNG (the LZW codes are as
-        # many): a given palette whose transparent entry is its first keeps every index,
-        # and a palette_out file given back gives the same GIF.
-        indices, palette, clear = result._gif_entries(full)
-        if clear is not None and clear == result.transparent_index:
-            (indices, palette), clear = _transparent_first(indices, palette), 0
+        # entry of transparent pixels is where a PNG's is (the LZW codes are as many): a
+        # given palette keeps every index up to its transparent entry, after it too
+        # when the image has fully transparent pixels, and a palette_out file given back
+        # gives the same GIF.
+        indices, palette, clear = result._gif_entries(full, clear_at)
         return encode_indexed_gif(indices, palette, clear, **gif_timing), False
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
@@ -558,18 +565,6 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         pixels = result.to_rgba()
     Image.fromarray(pixels).save(buffer, format=fmt, **params)
     return buffer.getvalue(), False
-
-
-def _transparent_first(indices: np.ndarray, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``indices`` and ``full`` (every entry, the transparent one last) renumbered so that the
-    transparent entry is 0 and the others follow in their order.
-
-    A PNG's ``tRNS`` chunk then ends at the last translucent entry, which a fitted palette
-    puts first: on 88 icons with soft edges (48 to 512 pixels a side), 2-5 % smaller at
-    16, 64 and 256 colours, mostly the 255 bytes of ``tRNS`` a 256-entry palette took.
-    """
-    rank = np.roll(np.arange(full.shape[0], dtype=np.uint8), -1)
-    return rank[indices], np.roll(full, 1, axis=0)
 
 
 def _gif_timing(loaded: Any, out: Path) -> dict[str, Any]:
@@ -727,6 +722,14 @@ class FileJob(NamedTuple):
         if self.kind == "palette" and (quality is not None or self.n_colors is not None):
             return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
         return self.n_colors
+
+    def clear_entry_at(self, out: Path) -> int:
+        """The index of the entry of fully transparent pixels in the indexed image written
+        to ``out``: where the given palette has its own (mapped onto as a .gif holds it
+        for a .gif output: :func:`_gif_palette`), else 0, the first."""
+        if self.palette is None:
+            return 0
+        return clear_entry_at(self.palette, animated=out.suffix.lower() == ".gif")
 
     def room_for_clear_entry(self) -> bool:
         """Whether the output holds a transparent entry beside the given palette's, for the

@@ -61,7 +61,7 @@ from .result import MAX_PALETTE
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Options",
            "ORDERED", "check_dither", "check_file_name", "diffusion_strength",
            "check_options", "check_output_names", "check_palette", "check_palette_alone",
-           "check_palette_draws",
+           "check_palette_draws", "clear_entry_at",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
            "check_reduce_options", "entries_drawn", "gif_entries", "opaque_repeats",
            "palette_in_name",
@@ -447,6 +447,25 @@ def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
     if animated and palette.shape[1] == 4:
         return gif_entries(palette)[0].shape[0]
     return visible_entries(palette).shape[0]
+
+
+def clear_entry_at(palette: np.ndarray, *, animated: bool) -> int:
+    """The index a palette image mapped onto a checked ``palette`` gives its fully transparent
+    pixels' entry: that of the palette's first fully transparent entry (alpha 0) among the
+    entries drawn (:func:`entries_drawn`, the others following it), so that a palette whose
+    entries before it are all drawn keeps every index; 0, the first, for a palette with
+    none. (An image with no fully transparent pixel has no such entry: the entries after
+    it then take one index less.)
+
+    >>> pal = np.array([[9, 9, 9, 255], [5, 5, 5, 64], [0, 0, 0, 0], [1, 1, 1, 255]],
+    ...                np.uint8)
+    >>> clear_entry_at(pal, animated=False), clear_entry_at(pal, animated=True)
+    (2, 1)
+    """
+    if palette.shape[1] != 4 or palette[:, 3].all():
+        return 0
+    first = int(np.flatnonzero(palette[:, 3] == 0)[0])
+    return entries_drawn(palette[:first], animated=animated)
 
 
 def check_palette_draws(palette: np.ndarray, image_alpha: np.ndarray | None,

@@ -22,7 +22,7 @@ from ..colors import mean_ciede2000, mean_squared_error, sorted_runs
 from ..encode import encode_indexed_png, trns
 from ..errors import AlphaLossWarning, warn_caller
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
-from ..reconstruct.palette import indexed_image
+from ..reconstruct.palette import indexed_image, last_entry_at
 from .fit import Histogram, lab_of
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult", "psnr_db"]
@@ -302,7 +302,9 @@ class ReduceResult(ReadOnlyArrays):
         gif : bool, default False
             Make the image a GIF can hold: entries with alpha below
             :data:`GIF_ALPHA_THRESHOLD` become fully transparent (their pixels all
-            take one index), the others are shown opaque. Of a result fitted on
+            take one index), the others are shown opaque. The entry of fully transparent
+            pixels is then the first, index 0, the others following in their order, as
+            in the .gif ``quantize reduce`` writes. Of a result fitted on
             partial alpha, that spends entries on faint colours the GIF does not
             show, with an :class:`~quantize.errors.AlphaLossWarning`: ``quantize
             reduce`` fits a .gif's colours on the alpha the GIF holds (alpha below
@@ -328,8 +330,8 @@ class ReduceResult(ReadOnlyArrays):
         >>> import warnings
         >>> with warnings.catch_warnings(record=True) as said:
         ...     warnings.simplefilter("always")
-        ...     result.to_image(gif=True).info["transparency"]  # one transparent index
-        2
+        ...     result.to_image(gif=True).info["transparency"]  # one transparent index, first
+        0
         >>> print(said[0].message)  # doctest: +ELLIPSIS
         GIF has no partial alpha: 1 translucent entry is made transparent (alpha below ...
         """
@@ -352,11 +354,15 @@ class ReduceResult(ReadOnlyArrays):
         without :meth:`ReduceResult.to_image`'s warning."""
         return indexed_image(*self._gif_entries(full))
 
-    def _gif_entries(self, full: np.ndarray) -> tuple[np.ndarray, np.ndarray, int | None]:
+    def _gif_entries(self, full: np.ndarray, clear_at: int = 0
+                     ) -> tuple[np.ndarray, np.ndarray, int | None]:
         """The ``(H, W)`` entries, ``(n, 3)`` palette and transparent entry (or None) of
-        ``_gif_image``, for the file job, which writes them
+        ``_gif_image``, for the file job too, which writes them
         (:func:`~quantize.encode.encode_indexed_gif`) and says the alpha lost in its own
-        words."""
+        words. The entry of fully transparent pixels is entry ``clear_at`` (the first, as
+        a PNG's: see :func:`~quantize.reduce.options.clear_entry_at` for a given
+        palette's), the others following in their order; with none, the first entry of
+        alpha below :data:`GIF_ALPHA_THRESHOLD` keeps its place."""
         if full.shape[0] > MAX_PALETTE:
             raise ValueError(f"a GIF holds at most {MAX_PALETTE} palette entries, this result "
                              f"has {full.shape[0]}; reduce to fewer colours")
@@ -367,7 +373,10 @@ class ReduceResult(ReadOnlyArrays):
         if index is None:
             index = int(np.flatnonzero(clear)[0])
         indices = np.where(clear[self.indices], index, self.indices).astype(np.uint8)
-        return indices, full[:, :3], index
+        if index != self.transparent_index:
+            return indices, full[:, :3], index
+        indices, palette = last_entry_at(indices, full[:, :3], clear_at)
+        return indices, palette, clear_at
 
     def transparency(self) -> bytes | None:
         """Alpha of every entry up to the last one that is not opaque (a PNG tRNS), or None."""
