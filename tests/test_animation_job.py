@@ -1320,6 +1320,44 @@ def test_quality_tail_missed_by_the_frames_written_is_said(tmp_path):
                     "further, for smaller frames"]
 
 
+def _dark_translucent_pan(path):
+    """Two 32x16 frames of a noisy dark gradient whose alpha rises from 100 to 193 across
+    them, the second a level brighter and more opaque (an APNG): dark colours look alike
+    on black whatever their alpha, and far apart on white."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:16, :32]
+    base = np.stack([10 + xx, 12 + yy, 40 - xx], -1).astype(float)
+    frames = []
+    for i in range(2):
+        rgb = np.clip(base + rng.normal(0, 2, base.shape) + i, 0, 255).astype(np.uint8)
+        alpha = np.clip(100 + 3 * xx + rng.normal(0, 2, xx.shape) + i, 1, 254)
+        frames.append(np.dstack([rgb, alpha.astype(np.uint8)]))
+    return save_animation(path, frames, duration=50), frames
+
+
+def test_quality_missed_is_measured_on_black_and_white_as_a_stills(tmp_path):
+    """The frames written were measured on black alone after writing: 0.97 for Q = 1.3,
+    within it and without a word, while a translucent pixel counts the worse of its
+    difference on black and on white in the search for k, as a still's does: 1.39."""
+    src, frames = _dark_translucent_pan(tmp_path / "dark.png")
+    with pytest.warns(QualityMissedWarning) as caught:
+        record = reduce_animation_file(src, tmp_path / "out.png", quality=1.3, seed=0)
+    pairs = [(a.reshape(-1, 4), b.reshape(-1, 4))
+             for a, b in zip(frames, composited(tmp_path / "out.png"), strict=True)]
+    on_black = np.concatenate([ciede2000(lab_of(a), lab_of(b)) for a, b in pairs])
+    worse = np.concatenate([np.maximum(ciede2000(lab_of(a), lab_of(b)),
+                                       ciede2000(lab_of(a, "white"), lab_of(b, "white")))
+                            for a, b in pairs])
+    assert record["delta_e"] == pytest.approx(on_black.mean(), abs=1e-4)  # as recorded
+    assert record["delta_e"] < 1.3 < worse.mean()
+    said = [str(w.message) for w in caught if w.category is QualityMissedWarning]
+    assert said == [f"quality=1.3: the frames written have a mean CIEDE2000 of "
+                    f"{round(float(worse.mean()), 4):g}, above it: k={record['k']} was "
+                    "chosen with every colour on its nearest entry, and pixels then took "
+                    "their left neighbour's or the previous frame's entry, up to ΔE 2 "
+                    "further, for smaller frames"]
+
+
 @pytest.mark.parametrize("options", [{"quality": 2.5}, {"quality": 1.5, "dither": 1.0},
                                      {"n_colors": 8}])
 def test_no_quality_missed_warning_when_met_dithered_or_not_asked(tmp_path, options):

@@ -9,7 +9,7 @@ import pytest
 
 from quantize.animation import stats as stats_module
 from quantize.animation.stats import FrameStats, merge_counts, merge_pending
-from quantize.colors import pack_rgb
+from quantize.colors import ciede2000, lab_of, pack_rgb
 
 BLACK, GREY = (0, 0, 0), (10, 20, 30)
 SHOWN_GREY = (13, 20, 30)  # 3 off in red: a squared error of 9 over 3 channels
@@ -183,10 +183,29 @@ def test_the_tail_is_the_share_of_pixels_beyond_each_limit():
     black, 47.4 away: 2/3 beyond 0.5 and 1/3 beyond 5."""
     stats = FrameStats(error_limits=(0.5, 5.0))
     stats.add_pixels(codes(BLACK, GREY, (200, 100, 50)), codes(BLACK, SHOWN_GREY, BLACK))
-    mean, above = stats.delta_e_and_tail()
-    assert mean == stats.delta_e() and above == (2 / 3, 1 / 3)
-    assert FrameStats(error_limits=(1.0,)).delta_e_and_tail() == (0.0, (0.0,))
-    assert FrameStats().delta_e_and_tail()[1] == ()
+    mean, measured, above = stats.delta_e_and_tail()
+    assert mean == measured == stats.delta_e() and above == (2 / 3, 1 / 3)
+    assert FrameStats(error_limits=(1.0,)).delta_e_and_tail() == (0.0, 0.0, (0.0,))
+    assert FrameStats().delta_e_and_tail()[2] == ()
+
+
+def _words(*rgba) -> np.ndarray:
+    return np.array(rgba, np.uint8).view("<u4").ravel()
+
+
+def test_a_quality_counts_a_translucent_pixel_the_worse_of_black_and_white():
+    """Black of alpha 128 drawn opaque black is black on black, a CIEDE2000 of 0, and
+    half grey against black on white; the still's search counts it so, and the
+    animation's check after writing counted 0: a mean and a tail as a still's."""
+    stats = FrameStats(alpha=True, error_limits=(1.0,))
+    stats.add_pixels(_words((0, 0, 0, 128), (90, 90, 90, 255)),
+                     _words((0, 0, 0, 255), (90, 90, 90, 255)))
+    on_white = float(ciede2000(lab_of(np.array([[0, 0, 0, 128]], np.uint8), "white"),
+                               lab_of(np.array([[0, 0, 0]], np.uint8)))[0])
+    assert on_white == pytest.approx(39.55, abs=0.01)
+    mean, measured, above = stats.delta_e_and_tail()
+    assert mean == stats.delta_e() == 0.0  # recorded on black, as a still's delta_e
+    assert measured == pytest.approx(on_white / 2, rel=1e-6) and above == (0.5,)
 
 
 @pytest.mark.parametrize("alpha", [False, True])
@@ -200,7 +219,9 @@ def test_folded_pairs_give_the_tail_of_the_pairs_held(monkeypatch, alpha):
     folded = FrameStats(alpha=alpha, error_limits=limits)
     _frames_of_own_colours(folded, np.random.default_rng(1), 80)
     assert folded.held_pairs() < held.held_pairs()
-    mean, above = folded.delta_e_and_tail()
+    mean, measured, above = folded.delta_e_and_tail()
     assert mean == pytest.approx(held.delta_e_and_tail()[0], rel=1e-12)
-    assert above == held.delta_e_and_tail()[1]
+    assert measured == pytest.approx(held.delta_e_and_tail()[1], rel=1e-12)
+    assert (measured > mean) is alpha  # translucent pairs: the worse of black and white
+    assert above == held.delta_e_and_tail()[2]
     assert 0 < above[2] < above[1] < above[0] < 1

@@ -342,7 +342,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                                                  bytes_in)),
                        replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
-    psnr, (delta_e, above) = measured()
+    psnr, (delta_e, measured_e, above) = measured()
     if per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
         warn_few_colors(0, opts.n_colors, "all the frames together have")
     elif per_frame:
@@ -359,7 +359,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
         warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
                          info.loop, out)
     _warn_cut(stats, info)
-    _warn_quality_missed(opts, plan.k, delta_e, above)
+    _warn_quality_missed(opts, plan.k, measured_e, above)
     # as a still's record: shares of the opaque pixels, no entry for the transparent ones
     # (none at all when nothing is opaque)
     return job_record(src, out, k=_colours(plan, opts, stats), space=opts.space,
@@ -561,7 +561,9 @@ def _warn_quality_missed(opts: AnimationOptions, k: int, delta_e: float,
     """Warn when the frames written, undithered, miss ``opts.quality``: their mean
     ``delta_e``, or the tail, ``above`` being the shares of their pixels beyond each of
     its limits (with dithering, the command's line already says the k was measured
-    without it). Both are measured on black, as the recorded ``delta_e``."""
+    without it). Both are measured as the k was searched: a translucent pixel counts
+    the worse of its difference on black and on white (the recorded ``delta_e`` is on
+    black, as a still's)."""
     if opts.quality is None or opts.dither:
         return
     tail = " and ".join(tail_missed(opts.quality, above))

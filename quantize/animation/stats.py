@@ -10,6 +10,7 @@ import numpy as np
 
 from .._kernels import pack_rgb, unpack_rgb
 from ..colors import ciede2000, lab_of, mean_squared_error
+from ..reduce.quality import worse_on_white
 from ..reduce.result import psnr_db
 
 __all__ = ["FrameStats", "merge_counts", "merge_if_many", "merge_pending", "recounted"]
@@ -97,13 +98,15 @@ def merge_if_many(parts: list[np.ndarray], counts: list[np.ndarray], most: int) 
 @dataclass
 class _Folded:
     """Pairs folded into sums: their pixels, the sums over those pixels of the squared
-    error (each pixel's mean over channels) and of CIEDE2000, the pixels whose CIEDE2000
-    is above each of :attr:`FrameStats.error_limits`, and the pixels drawn with each
-    colour (sorted 24-bit codes, or RGBA words with alpha, and their counts)."""
+    error (each pixel's mean over channels), of CIEDE2000 and of CIEDE2000 as ``quality``
+    measures it (:func:`_errors`), the pixels whose CIEDE2000 so measured is above each of
+    :attr:`FrameStats.error_limits`, and the pixels drawn with each colour (sorted 24-bit
+    codes, or RGBA words with alpha, and their counts)."""
 
     pixels: int = 0
     squared: float = 0.0
     delta_e: float = 0.0
+    quality_delta_e: float = 0.0
     above: list[float] = field(default_factory=list)
     drawn: np.ndarray | None = None
     drawn_counts: np.ndarray | None = None
@@ -233,9 +236,10 @@ class FrameStats:
         folded = self._folded
         folded.pixels += int(counts.sum())
         folded.squared += self._squared(a, b, n)
-        errors = _errors(a, b)
+        errors, measured = _errors(a, b, bool(self.error_limits))
         folded.delta_e += float(errors @ n)
-        folded.above = _plus(folded.above, _above(errors, n, self.error_limits))
+        folded.quality_delta_e += float(measured @ n)
+        folded.above = _plus(folded.above, _above(measured, n, self.error_limits))
         folded.drawn, folded.drawn_counts = self._with_folded(drawn, counts)
         self._keys, self._counts = [], []
 
@@ -278,17 +282,20 @@ class FrameStats:
         ``alpha``, of the visible pixels composited on black, as a still's with alpha."""
         return self.delta_e_and_tail()[0]
 
-    def delta_e_and_tail(self) -> tuple[float, tuple[float, ...]]:
-        """:meth:`FrameStats.delta_e`, and the share of those pixels whose CIEDE2000 is
-        above each of :attr:`FrameStats.error_limits` (0 when none was drawn)."""
+    def delta_e_and_tail(self) -> tuple[float, float, tuple[float, ...]]:
+        """:meth:`FrameStats.delta_e`; then, as a ``quality`` is measured (given
+        :attr:`FrameStats.error_limits`, the worse of black and white for a translucent
+        pixel, :func:`_errors`), the mean CIEDE2000 and the share of the pixels whose
+        CIEDE2000 is above each of those limits (0 when none was drawn)."""
         a, b, n = self.pairs()
         folded = self._folded
         pixels = folded.pixels + float(n.sum())
         if pixels == 0:
-            return 0.0, (0.0,) * len(self.error_limits)
-        errors = _errors(a, b)
-        above = _plus(folded.above, _above(errors, n, self.error_limits))
+            return 0.0, 0.0, (0.0,) * len(self.error_limits)
+        errors, measured = _errors(a, b, bool(self.error_limits))
+        above = _plus(folded.above, _above(measured, n, self.error_limits))
         return ((folded.delta_e + float(errors @ n)) / pixels,
+                (folded.quality_delta_e + float(measured @ n)) / pixels,
                 tuple(count / pixels for count in above))
 
     def drawn(self) -> tuple[np.ndarray, np.ndarray]:
@@ -315,12 +322,25 @@ class FrameStats:
         return np.bincount(order[pos], weights=n, minlength=palette.shape[0])
 
 
-def _errors(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _errors(a: np.ndarray, b: np.ndarray, for_quality: bool = False
+            ) -> tuple[np.ndarray, np.ndarray]:
     """CIEDE2000 ``(m,)`` float64 of each pair of colours ``a`` drawn as ``b`` (straight RGBA
-    composited on black, with alpha: :func:`~quantize.colors.lab_of`)."""
+    composited on black, with alpha: :func:`~quantize.colors.lab_of`), and as a
+    ``quality`` measures them (``for_quality``): a pair in which either colour is
+    translucent counts the worse of its CIEDE2000 on black and on white, as a still's
+    search does (:func:`~quantize.reduce.quality.worse_on_white`); the same array
+    when no pair is translucent or ``for_quality`` is false.
+
+    Measured on black alone, the frames of a dark translucent animation passed a ``quality``
+    that they missed on a white page, without the warning a still's search gives."""
     if a.shape[0] == 0:
-        return np.zeros(0)
-    return ciede2000(lab_of(a), lab_of(b)).astype(np.float64)
+        return np.zeros(0), np.zeros(0)
+    errors = ciede2000(lab_of(a), lab_of(b)).astype(np.float64)
+    if not for_quality or a.shape[1] == 3:
+        return errors, errors
+    measured = errors.copy()
+    pairs, _ = worse_on_white(measured, a, b, np.arange(a.shape[0]))
+    return errors, (measured if pairs.size else errors)
 
 
 def _above(errors: np.ndarray, n: np.ndarray, limits: tuple[float, ...]) -> list[float]:

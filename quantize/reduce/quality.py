@@ -36,7 +36,7 @@ from .fit import (
 __all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "QualityScaleWarning",
            "out_of_reach", "quality_error", "quality_scale_reason", "quality_terms",
            "search_quality", "smallest_k", "starting_as", "tail_limits", "tail_missed",
-           "warn_quality_scale"]
+           "warn_quality_scale", "worse_on_white"]
 
 #: A ``quality`` above this lets nearly any image through with the fewest colours (two
 #: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
@@ -136,7 +136,7 @@ def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
     and each percentile within its bound. With ``shown``, the straight RGBA colours and
     palette whose Lab on black ``lab`` and ``palette_lab`` are, a pair in which either is
     translucent counts the worse of its CIEDE2000 on black and on white
-    (:func:`_worse_on_white`); opaque pairs count as they are. Prior validation is assumed.
+    (:func:`worse_on_white`); opaque pairs count as they are. Prior validation is assumed.
 
     >>> grey, red = [53.585, 0.0, 0.0], [53.241, 80.092, 67.203]
     >>> lab = np.array([grey, red]); counts = np.array([1000, 10])
@@ -156,27 +156,37 @@ def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
 
 def _worse_on_white(errors: np.ndarray, mean: float, weights: np.ndarray | None,
                     rows: np.ndarray, shown: tuple[np.ndarray, np.ndarray]) -> float:
-    """Raise ``errors``, measured on black, of the pairs in which the colour or its entry
-    of ``shown`` (straight RGBA colours and palette) is translucent to their CIEDE2000 on
-    white where that is larger, and return the mean of the errors then (``mean``, theirs
-    before, when no pair is translucent).
-
-    On black, a dark colour is near black whatever its alpha: the soft edge of a dark icon
-    drawn with the wrong alpha passed there, and showed on a white page.
-    """
-    colors, palette = shown
-    pairs = np.flatnonzero((colors[:, 3] < 255) | (palette[rows, 3] < 255))
+    """Raise ``errors`` as :func:`worse_on_white` does, ``shown`` being the straight RGBA
+    colours and palette, and return the mean of the errors then (``mean``, theirs before,
+    when no pair is translucent)."""
+    pairs, gain = worse_on_white(errors, *shown, rows)
     if pairs.size == 0:
         return mean
+    if weights is None:
+        return mean + float(gain.sum()) / errors.size
+    return mean + float(gain @ weights[pairs]) / float(weights.sum())
+
+
+def worse_on_white(errors: np.ndarray, colors: np.ndarray, palette: np.ndarray,
+                   rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Raise ``errors``, the CIEDE2000 on black of the ``(n, 4)`` straight RGBA ``colors``
+    drawn with their entries ``rows`` of ``palette``, to their CIEDE2000 on white where
+    that is larger, in the pairs in which the colour or its entry is translucent; return
+    those pairs and how much each was raised (float64, 0 where it was not).
+
+    On black, a dark colour is near black whatever its alpha: the soft edge of a dark icon
+    drawn with the wrong alpha passed there, and showed on a white page. Prior validation
+    is assumed.
+    """
+    pairs = np.flatnonzero((colors[:, 3] < 255) | (palette[rows, 3] < 255))
+    if pairs.size == 0:
+        return pairs, np.zeros(0)
     on_white = np.empty(pairs.size, np.float32)
     mean_ciede2000(lab_of(colors[pairs], "white"), lab_of(palette, "white"), rows=rows[pairs],
                    out=on_white)
     before = errors[pairs]
     errors[pairs] = np.maximum(before, on_white)
-    gain = errors[pairs].astype(np.float64) - before
-    if weights is None:
-        return mean + float(gain.sum()) / errors.size
-    return mean + float(gain @ weights[pairs]) / float(weights.sum())
+    return pairs, errors[pairs].astype(np.float64) - before
 
 
 def _percentile_above(errors: np.ndarray, weights: np.ndarray | None, share: float,
