@@ -128,6 +128,7 @@ from ..png import (
     second_reader,
 )
 from .read import (
+    DARK_TOP,
     DEFAULT_MAX_PIXELS,
     ColorProfileWarning,
     CompositedFrameWarning,
@@ -203,12 +204,13 @@ from .write import (
     written_through,
 )
 
-__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT",
+__all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT",
            "ColorProfileWarning",
            "CompositedFrameWarning", "DamagedChunkWarning", "DamagedExifWarning", "KeyedCanvas",
            "LoadedImage", "OpenInput",
            "PagesLeftOutWarning", "PixelListWarning",
-           "PixelRangeWarning", "TransparencyChunkWarning", "TransparentColorWarning",
+           "PixelRangeWarning", "TransparencyChunkWarning",
+           "TransparentColorWarning",
            "UnterminatedGifWarning", "as_rgba", "atomic_write", "check_frame_pixels",
            "check_input_path", "check_name_length", "check_output_folder",
            "check_output_folder_writable", "check_output_path", "check_output_size",
@@ -226,5 +228,6 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_O
            "require_regular_file", "save_pil", "second_reader", "shared_landing",
            "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key",
            "stale_parts", "stated_dpi", "unread_format", "upright_dpi", "warn_pages_left_out",
-           "warn_unterminated_gif", "wide_page", "wide_rgb_png", "write_together",
+           "warn_unterminated_gif", "wide_page", "wide_rgb_png",
+           "write_together",
            "written_through"]
