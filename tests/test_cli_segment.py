@@ -1636,6 +1636,20 @@ def test_a_dark_16_bit_tiff_is_said_so_and_segments_in_two_with_stretch(tmp_path
     assert (labels[:, :30] == 1).all() and (labels[:, 30:] == 2).all()
 
 
+def test_k_on_a_dark_16_bit_tiff_does_not_advise_clustering_by_position(tmp_path,
+                                                                        monkeypatch):
+    """The -k warning blamed a plain image and said to give -w color=0 -w texture=0."""
+    monkeypatch.chdir(tmp_path)
+    _dark_halves(Path("sq.tif"))
+    result = runner.invoke(app, ["segment", "sq.tif", "-k", "2", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        _SQUASHED,
+        "quantize: warning: sq.tif: -k/--clusters=2 but no border between the 2 clusters "
+        "k-means found shows a change in colour or texture, so they are united into 1 cluster: "
+        "the image is dark, its levels 4..12 of 255, too close to tell apart"]
+
+
 def test_reduce_and_batch_of_a_dark_16_bit_tiff_say_so_in_their_words(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("in").mkdir()

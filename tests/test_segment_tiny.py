@@ -165,6 +165,19 @@ def test_16_bit_halves_are_one_region_said_dark_and_two_stretched(n_clusters):
     assert [r["mean_color"] for r in two.region_stats()] == [[0.0] * 3, [255.0] * 3]
 
 
+def test_k_means_calls_a_dark_image_dark_not_plain():
+    """The warning told the user of a plain image or a gradient, and to cluster by position
+    alone (-w color=0): no help for an image whose levels are merely squashed."""
+    from quantize.pixel_kmeans import ClusterCountWarning
+
+    with pytest.warns(ClusterCountWarning) as caught:
+        segment(_DARK_HALVES, 2, seed=0)
+    assert [str(w.message) for w in caught if w.category is ClusterCountWarning] == [
+        "n_clusters=2 but no border between the 2 clusters k-means found shows a change in "
+        "colour or texture, so they are united into 1 cluster: the image is dark, its levels "
+        "4..12 of 255, too close to tell apart"]
+
+
 def test_stretch_leaves_an_8_bit_photo_s_full_range_as_it_is():
     """An image that spans 0..255 already segments alike with and without stretch."""
     rng = np.random.default_rng(0)

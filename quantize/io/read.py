@@ -81,7 +81,8 @@ DEFAULT_MAX_PIXELS = 250_000_000
 
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 #: An image of more than 8 bits whose brightest pixel reads below this level (of 255) is
-#: said to come out dark.
+#: said to come out dark; segment's warning of clusters it cannot tell apart calls an
+#: image so dark dark too.
 DARK_TOP = 64
 _EXIF_ORIENTATION = 0x0112
 # Pixels converted per band when turning a Pillow image into arrays. Bands of
