@@ -29,6 +29,7 @@ from quantize.io import (
     LoadedImage,
     PagesLeftOutWarning,
     PixelRangeWarning,
+    SamplesLeftOutWarning,
     TransparencyChunkWarning,
     TransparentColorWarning,
     as_rgba,
@@ -3221,9 +3222,17 @@ def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int,
     (4, ">", 3, 32, "is a floating-point RGBA TIFF, which Pillow cannot read; convert it to "
                     "8- or 16-bit integer samples"),
     (3, "<", 1, 32, "is an RGB TIFF of 3 samples of 32-bit unsigned integers a pixel, which "
-                    "Pillow cannot read; save it with 8-bit samples"),
+                    "Pillow cannot read; save it with 16-bit unsigned samples (uint16)"),
     (2, ">", 1, 16, "is a grey TIFF of 2 samples of 16-bit unsigned integers a pixel, which "
-                    "Pillow cannot read; save it with 8-bit samples"),  # grey and alpha
+                    "Pillow cannot read; save it with 8-bit samples, or its grey alone as a "
+                    "16-bit TIFF"),  # grey and alpha
+    # 8-bit samples were no way out for these: float64 and extra samples at 8 bits too
+    (1, "<", 3, 64, "is a grey TIFF of 1 sample of 64-bit floats a pixel, which Pillow "
+                    "cannot read; save it as 32-bit floats (float32) or 16-bit unsigned "
+                    "integers (uint16)"),
+    (5, "<", 1, 16, "is an RGB TIFF of 5 samples of 16-bit unsigned integers a pixel, which "
+                    "Pillow cannot read; save 3 of its samples (RGB), 4 (RGB and alpha) or 1 "
+                    "(grey) as a TIFF of its own"),
     (3, "<", 1, 4, "is an RGB TIFF of 3 samples of 4-bit unsigned integers a pixel, which "
                    "Pillow cannot read; save it with 8-bit samples"),
     (2, ">", 1, 2, "is a grey TIFF of 2 samples of 2-bit unsigned integers a pixel, which "
@@ -4341,3 +4350,24 @@ def test_stretch_should_be_a_bool(tmp_path):
     with pytest.raises(TypeError, match="^stretch=1 should be a bool, got int$"):
         as_rgba(_HALVES, stretch=1)
 
+
+@pytest.mark.parametrize("bits", [np.uint8, np.uint16])
+def test_a_tiff_sample_that_is_not_read_is_named(tmp_path, bits):
+    """RGB with a fourth sample marked 'unspecified' was read as RGB without a word."""
+    pixels = np.zeros((2, 3, 4), bits)
+    pixels[..., 0], pixels[..., 3] = np.iinfo(bits).max, 7
+    _tifffile().imwrite(tmp_path / "ch4.tif", pixels, photometric="rgb",
+                        extrasamples=["unspecified"])
+    with pytest.warns(SamplesLeftOutWarning) as caught:
+        rgb = load_image(tmp_path / "ch4.tif").rgb
+    assert [str(w.message) for w in caught] == [
+        "TIFF of 4 samples a pixel, read as RGB: its sample 4 (extra, marked unspecified) is "
+        "left out; to use it, save it as an image of its own, or as alpha"]
+    assert rgb[0, 0].tolist() == [255, 0, 0]
+
+
+def test_a_tiff_of_rgb_and_alpha_says_nothing_of_samples(tmp_path, recwarn):
+    _tifffile().imwrite(tmp_path / "rgba.tif", np.full((2, 3, 4), 40000, np.uint16),
+                        photometric="rgb", extrasamples=["unassalpha"])
+    load_image(tmp_path / "rgba.tif")
+    assert not [w for w in recwarn if issubclass(w.category, SamplesLeftOutWarning)]

@@ -271,6 +271,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     n_frames = shown_frames(im)
     check_frame_count(im, n_frames, p)
     warn_pages_left_out(im)
+    warn_samples_left_out(im)
     warn_unterminated_gif(p, im.format)
     if hidden_frames(im):
         forget_default_image(im)
@@ -1203,6 +1204,38 @@ def shows_animation(im: Image.Image) -> bool:
     return shown_frames(im) > 1
 
 
+class SamplesLeftOutWarning(QuantizeWarning):
+    """A TIFF holds more samples a pixel than are read: an extra sample that is not
+    alpha (its ExtraSamples tag says "unspecified"), which Pillow leaves out."""
+
+
+#: What a TIFF's ExtraSamples tag says an extra sample is.
+_EXTRA_SAMPLE_KINDS = {0: "unspecified", 1: "alpha, premultiplied", 2: "alpha"}
+
+
+def warn_samples_left_out(im: Image.Image) -> None:
+    """Warn (:class:`SamplesLeftOutWarning`) when ``im``, a file opened and not yet
+    decoded, is a TIFF of more samples a pixel than the bands Pillow reads of it (a
+    16-bit RGB one with a fourth sample marked "unspecified" is read as RGB): naming the
+    samples left out and what the file says they are."""
+    tags = getattr(im, "tag_v2", None)
+    if im.format != "TIFF" or tags is None:
+        return
+    samples = tags.get(_SAMPLES_PER_PIXEL, 1)
+    read = sum(band != "X" for band in im.getbands())
+    if not isinstance(samples, int) or samples <= read:
+        return
+    extra = tuple(tags.get(_EXTRA_SAMPLES, ()))
+    kinds = sorted({_EXTRA_SAMPLE_KINDS.get(kind, f"of kind {kind}")
+                    for kind in extra[-(samples - read):]} or {"unspecified"})
+    one = samples - read == 1
+    which = f"its sample {read + 1}" if one else f"its samples {read + 1} to {samples}"
+    it, are = ("it", "is") if one else ("them", "are")
+    warn_caller(f"TIFF of {samples} samples a pixel, read as {im.mode}: {which} (extra, "
+                f"marked {' and '.join(kinds)}) {are} left out; to use {it}, save {it} as an "
+                "image of its own, or as alpha", SamplesLeftOutWarning)
+
+
 class PagesLeftOutWarning(QuantizeWarning):
     """A TIFF whose pages differ in size is read as one page (:func:`shown_frames`,
     :func:`first_page`), and some other page is not a reduced-size copy (NewSubfileType),
@@ -1893,9 +1926,35 @@ def _unidentified(p: Path) -> str:
     if bits == 8 or (bits in _PILLOW_LOW_BITS and samples == 1):
         return "not an image Pillow can identify"  # a layout Pillow reads: something else
     what = _PHOTOMETRICS.get(photometric, "a")
-    return (f"is {what} TIFF of {samples} samples of {bits}-bit {numbers} a pixel, which "
-            "Pillow cannot read; save it with 8-bit samples")
+    plural = "s" if samples != 1 else ""
+    return (f"is {what} TIFF of {samples} sample{plural} of {bits}-bit {numbers} a pixel, "
+            "which Pillow cannot read; "
+            f"{_readable_layout(samples, bits, sample_format, photometric)}")
 
+
+def _readable_layout(samples: int, bits: int, sample_format: int,
+                     photometric: int | None) -> str:
+    """How to save a TIFF of ``samples`` samples of ``bits`` bits a pixel (of sample format
+    ``sample_format`` and photometric interpretation ``photometric``), which Pillow cannot
+    read, so that it is read whole: grey or RGB take 1 or 3 samples (2 or 4 with alpha),
+    floats 32 bits and one sample, integers 8 or 16 bits (grey 32 too).
+
+    >>> _readable_layout(5, 16, 1, 2)
+    'save 3 of its samples (RGB), 4 (RGB and alpha) or 1 (grey) as a TIFF of its own'
+    >>> _readable_layout(1, 64, 3, 1)
+    'save it as 32-bit floats (float32) or 16-bit unsigned integers (uint16)'
+    """
+    grey = photometric in (0, 1)
+    if (grey and samples > 2) or (photometric == 2 and samples > 4):
+        return ("save 3 of its samples (RGB), 4 (RGB and alpha) or 1 (grey) as a TIFF of "
+                "its own")
+    if sample_format == _IEEE_FLOAT and samples == 1:
+        return "save it as 32-bit floats (float32) or 16-bit unsigned integers (uint16)"
+    if bits > 16:
+        return "save it with 16-bit unsigned samples (uint16)"
+    if grey and samples == 2 and bits == 16:
+        return "save it with 8-bit samples, or its grey alone as a 16-bit TIFF"
+    return "save it with 8-bit samples"
 
 
 # The icon formats recognised by their first bytes when Pillow cannot read them, with what
