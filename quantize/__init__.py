@@ -120,7 +120,7 @@ _WARNINGS = {
     "features": ("AlphaIgnoredWarning",),
     "io.read": ("ColorProfileWarning", "CompositedFrameWarning", "DamagedExifWarning",
                 "PagesLeftOutWarning", "PixelListWarning", "PixelRangeWarning",
-                "TransparencyChunkWarning", "TransparentColorWarning",
+                "SamplesLeftOutWarning", "TransparencyChunkWarning", "TransparentColorWarning",
                 "UnterminatedGifWarning"),
     "kmeans": ("FeatureNamesWarning",),
     "metrics.segmentation": ("BoundaryMapWarning", "ToleranceWarning"),

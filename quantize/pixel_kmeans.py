@@ -32,6 +32,7 @@ import numpy as np
 from ._kernels import chunk_rows, group_means, group_sums, spread, sq_dist_to
 from .errors import QuantizeWarning, warn_caller
 from .features import FeatureSpec, feature_array
+from .io import DARK_TOP
 from .kmeans import MiniBatchKMeans
 from .reconstruct import regions as _regions
 from .reconstruct.refine import refined_labels
@@ -122,7 +123,8 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         refine_borders(small_map, X, work, spec, n_centers, lab[0])
     centers = unite_alike(small_map, lab, X, spec, centers)
     if n_centers > 1 == centers.shape[0]:  # a black-to-white gradient too: no step anywhere
-        warn_caller(_united_into_one(k, n_centers, w), ClusterCountWarning)
+        warn_caller(_united_into_one(k, n_centers, w, round(float(work.min())),
+                                     round(float(work.max()))), ClusterCountWarning)
     n_centers = centers.shape[0]
     sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
     # By texture, a speck-wide blob near a border is as likely the texture window's blur
@@ -139,11 +141,20 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     return labels, clusters, centers, runs.n
 
 
-def _united_into_one(k: int, n_centers: int, w: dict[str, float]) -> str:
+def _united_into_one(k: int, n_centers: int, w: dict[str, float], darkest: int = 0,
+                     brightest: int = 255) -> str:
     """The warning when :func:`unite_alike` united all ``n_centers`` clusters into one:
     no border shows a change in the groups ``w`` weighs, which it names, with xy when
-    weighted, when colour or texture is weighted 0.
+    weighted, when colour or texture is weighted 0. Of a dark image, its levels
+    ``darkest``..``brightest`` under :data:`~quantize.io.DARK_TOP` (an image of more than
+    8 bits read as counts, whose warning says so, say), it says that instead of calling
+    it plain.
 
+    >>> _united_into_one(2, 2, {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0},
+    ...                  4, 12)
+    'n_clusters=2 but no border between the 2 clusters k-means found shows a change in \
+colour or texture, so they are united into 1 cluster: the image is dark, its levels 4..12 \
+of 255, too close to tell apart'
     >>> _united_into_one(3, 3, {"color": 0.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0})
     'n_clusters=3 but no border between the 3 clusters k-means found shows a change in \
 texture, the only group weighted besides xy (weight color=0), so they are united into 1 \
@@ -155,6 +166,10 @@ texture, the only group weighted (weight color=0 and weight xy=0), so they are u
     """
     head = f"n_clusters={k} but no border between the {n_centers} clusters k-means found "
     off = [g for g in ("color", "texture") if w[g] == 0]
+    if not off and brightest < DARK_TOP:
+        return (head + "shows a change in colour or texture, so they are united into 1 "
+                f"cluster: the image is dark, its levels {darkest}..{brightest} of 255, too "
+                "close to tell apart")
     if not off:
         return (head + "shows a change in colour or texture (a plain image, or a smooth "
                 "gradient), so they are united into 1 cluster; to cluster by position alone, "

@@ -704,6 +704,7 @@ def segment(
     texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
     seed: Seed = None,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    stretch: bool = False,
 ) -> SegmentResult:
     """Segment ``image`` into regions of similar colour, texture and position.
 
@@ -802,6 +803,15 @@ def segment(
         :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit
         :func:`~quantize.io.load_image` puts on files), checked from its shape before any
         copy; None means no limit.
+    stretch : bool, default False
+        Map the image's own range, its darkest to its brightest value over all channels
+        together (hues kept), onto 0..255 before segmenting, as a display stretch does:
+        for images of more than 8 bits (16-bit microscopy or astronomy counts, say) whose
+        values, read as 16-bit counts, come out a few dark levels that segment as one.
+        A 16-bit, 32-bit or float grayscale image and a uint16 array are stretched from
+        their own values, any other image from its 8-bit values (see
+        :func:`quantize.io.load_image`). The result (``image``, ``segmented``,
+        :meth:`SegmentResult.region_stats`' mean colours) is then of the stretched image.
 
     Returns
     -------
@@ -840,13 +850,14 @@ def segment(
         rows, read as the grey image it is, which looks like a list of pixels
         (``pixels.reshape(-1, 1, 3)`` passes them).
     quantize.io.PixelRangeWarning
-        When ``image`` is a uint16 array whose values are all at most 255 (read as
-        16-bit counts, it comes out near black), or whose alpha alone is beside
-        colour above 255 (it looks 8-bit and comes out nearly transparent), or such a
-        PIL image made in memory (``Image.fromarray``: mode "I;16"), or a PIL image of
-        32-bit integer or float grayscale (mode "I" or "F") with pixels read as black
-        (NaN, infinite or negative) or likely meant in another range (see
-        :func:`quantize.io.load_image`).
+        Without ``stretch``, when ``image`` is a uint16 array or a PIL image of 16-bit,
+        32-bit integer or float grayscale (modes "I;16", "I", "F") whose brightest pixel
+        comes out below 64 of 255 (values closer than 257 apart become one level): it
+        says the values, their scale and the levels they come out as, and to give
+        ``stretch=True``. Also when a uint16 array's alpha alone is beside colour above
+        255 (it looks 8-bit and comes out nearly transparent), or a PIL image of 32-bit
+        integer or float grayscale has pixels read as black (NaN, infinite or negative)
+        (see :func:`quantize.io.load_image`).
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation, or the first frame of one
         as :func:`quantize.io.load_image` reads it: only that frame is segmented.
@@ -862,8 +873,9 @@ def segment(
     >>> segment(img, regions=2).labels[0, 13:17].tolist()
     [1, 1, 2, 2]
     """
-    rgb, alpha = as_rgba(image, max_pixels=max_pixels)
-    if isinstance(image, LoadedImage):  # as_rgba hands out its array; the result keeps a copy
+    rgb, alpha = as_rgba(image, max_pixels=max_pixels, stretch=stretch,
+                         dark_advice=DARK_ADVICE)
+    if isinstance(image, LoadedImage) and rgb is image.rgb:  # the result keeps a copy
         rgb = rgb.copy()
     return segment_pixels(rgb, alpha, n_clusters, regions=regions, weights=weights,
                           space=space, min_region=min_region, texture_scales=texture_scales,
@@ -968,6 +980,11 @@ def _warn_if_min_region_merges_all(limit: int, h: int, w: int, *, merged: bool) 
 
 
 # What a caller of segment or boundary_map can do about an AlphaIgnoredWarning.
+#: How a warning of an image of more than 8 bits that comes out dark ends, from
+#: :func:`segment` and :func:`~quantize.segment_file.segment_file` (the command line
+#: writes ``stretch=True`` as ``--stretch``).
+DARK_ADVICE = "give stretch=True to map the image's own range onto 0..255 before segmenting"
+
 _ALPHA_ADVICE = ("composite the image on a background first to segment what shows, or pass "
                  'its colours alone (image[..., :3], or image.convert("RGB")) to segment '
                  "them without this warning")

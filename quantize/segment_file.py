@@ -57,6 +57,7 @@ from .io import (
 from .names import printable, printable_data, quoted, same_file
 from .reconstruct import regions as _regions
 from .segment import (
+    DARK_ADVICE,
     AlphaIgnoredWarning,
     SegmentResult,
     boundary_map,
@@ -101,6 +102,7 @@ def segment_file(
     edges: bool = False,
     overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR,
     input_name: str | os.PathLike[str] | None = None,
+    stretch: bool = False,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -167,6 +169,11 @@ def segment_file(
         What the record and ``segments.json`` call the input, when ``input`` is a
         copy of it (``quantize segment <(curl -s URL) -o out`` reads a copy of the
         pipe); ``input_path`` is then null. Default: ``input`` itself.
+    stretch : bool, default False
+        As for :func:`quantize.segment.segment`: the image's own range is mapped onto
+        0..255 before it is segmented, and ``segmented.png``, ``overlay.png`` and the
+        region stats' mean colours are of the stretched image. Recorded (``"stretch":
+        true``) when given.
 
     Returns
     -------
@@ -214,6 +221,7 @@ def segment_file(
     """
     start = time.perf_counter()
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
+    stretch = check_bool(stretch, "stretch")
     overlay_color = check_color(overlay_color, "overlay_color")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
@@ -230,7 +238,8 @@ def segment_file(
         _refuse_another_inputs_folder(folder, name, input, input_name is None, earlier)
     with _output_folder(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
-        loaded = load_image(input, max_pixels=max_pixels)
+        loaded = load_image(input, max_pixels=max_pixels, stretch=stretch,
+                            dark_advice=DARK_ADVICE)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
         result = segment_pixels(loaded.rgb, loaded.alpha, **params)
         dpi = loaded.dpi
@@ -251,7 +260,7 @@ def segment_file(
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
-                  "outputs": list(names)}
+                  "outputs": list(names), **({"stretch": True} if stretch else {})}
         _write_outputs(paths, result, record, levels, input_path, overlay_color, dpi,
                        alpha=shown, replace=force, stale=(lambda: _stale_edges(folder, input))
                        if force and not edges else None)
@@ -380,8 +389,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           min_region: int | None = None, seed: Seed = 0,
                           force: bool = False, max_pixels: int | None = DEFAULT_MAX_PIXELS,
                           edges: bool = False,
-                          overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR
-                          ) -> dict[str, Any]:
+                          overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR,
+                          stretch: bool = False) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -389,7 +398,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     The seed is returned as given (an int stays an int), so that each call
     starts from the same state. ``overlay_color`` is returned only when it is not
     :data:`OVERLAY_COLOR`: the settings a batch recorded before it could be chosen, in
-    red, have no such entry, and still match a run that leaves it out.
+    red, have no such entry, and still match a run that leaves it out; so is ``stretch``,
+    only when True.
 
     Raises
     ------
@@ -411,8 +421,9 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     max_pixels = check_max_pixels(max_pixels)
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
+    stretched = {"stretch": True} if check_bool(stretch, "stretch") else {}
     return {**params, "seed": seed, "force": check_bool(force, "force"),
-            "max_pixels": max_pixels, "edges": edges, **drawn}
+            "max_pixels": max_pixels, "edges": edges, **drawn, **stretched}
 
 
 def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | None) -> None:

@@ -1636,18 +1636,22 @@ def test_a_pixel_range_warning_gives_no_python_advice_on_the_command_line(tmp_pa
     monkeypatch.chdir(tmp_path)
     Path("in").mkdir()
     Image.fromarray(np.array([[0, 100, 200]] * 3, np.int32)).save("in/i.tif")
-    facts = ('its pixels are 32-bit integers (mode "I") of at most 200, read as 16-bit '
-             'counts (65535 is white), so it comes out near black')
-    for args in (["reduce", "in/i.tif", "-k", "2", "-q"], ["segment", "in/i.tif", "-q"],
-                 ["batch", "in", "-o", "out", "-k", "2", "-q"]):
+    facts = ("32-bit integer values 0..200 of 65535 come out 0..1 of 255: counts closer than "
+             "257 apart become one level")
+    reduced = f"{facts}; the output is 8-bit and as dark"
+    segmented = (f"{facts}; give --stretch to map the image's own range onto 0..255 before "
+                 "segmenting")
+    for args, line in ((["reduce", "in/i.tif", "-k", "2", "-q"], reduced),
+                       (["segment", "in/i.tif", "-q"], segmented),
+                       (["batch", "in", "-o", "out", "-k", "2", "-q"], reduced)):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
-        assert result.stderr.splitlines()[0] == f"quantize: warning: in/i.tif: {facts}", args
+        assert result.stderr.splitlines()[0] == f"quantize: warning: in/i.tif: {line}", args
     with pytest.warns(PixelRangeWarning) as caught:
         load_image("in/i.tif")
     assert [str(w.message) for w in caught] == [
         f'{facts}; if they are 0..255, convert it to mode "L" first (image.convert("L"), '
-        "or the array as uint8)"]
+        "or the array as uint8), or pass stretch=True, which maps its own range onto 0..255"]
 
 
 def test_a_number_as_typed_computes_as_a_float_and_travels_with_its_text():

@@ -1600,3 +1600,74 @@ def test_cli_the_help_says_what_becomes_of_transparent_pixels_and_animations(tmp
     assert read(tmp_path / "s" / "labels.png").tolist() == [[1] * 12 + [2] * 12] * 12
     segmented = read(tmp_path / "s" / "segmented.png")
     assert segmented[..., 3].tolist() == rgba[..., 3].tolist()
+
+
+def _dark_halves(path: Path) -> None:
+    """Two flat halves of 16-bit counts 1000 and 3000, as a microscopy TIFF holds them."""
+    halves = np.full((40, 60), 1000, np.uint16)
+    halves[:, 30:] = 3000
+    Image.fromarray(halves).save(path)
+
+
+_SQUASHED = ("quantize: warning: sq.tif: 16-bit values 1000..3000 of 65535 come out 4..12 of "
+             "255: counts closer than 257 apart become one level; give --stretch to map the "
+             "image's own range onto 0..255 before segmenting")
+
+
+def test_a_dark_16_bit_tiff_is_said_so_and_segments_in_two_with_stretch(tmp_path,
+                                                                        monkeypatch):
+    """It segmented as 1 region without a word: its values, /257, came out 4 and 12."""
+    monkeypatch.chdir(tmp_path)
+    _dark_halves(Path("sq.tif"))
+    result = runner.invoke(app, ["segment", "sq.tif", "-o", "plain", "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [_SQUASHED]
+    assert json.loads(result.stdout)["n_regions"] == 1
+    result = runner.invoke(app, ["segment", "sq.tif", "-o", "stretched", "--stretch",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["n_regions"] == 2
+    record = json.loads(Path("stretched/segments.json").read_text())
+    assert record["stretch"] is True and "stretch" not in json.loads(
+        Path("plain/segments.json").read_text())
+    assert [r["mean_color"] for r in record["region_stats"]] == [[0.0] * 3, [255.0] * 3]
+    labels = np.asarray(Image.open("stretched/labels.png"))
+    assert (labels[:, :30] == 1).all() and (labels[:, 30:] == 2).all()
+
+
+def test_k_on_a_dark_16_bit_tiff_does_not_advise_clustering_by_position(tmp_path,
+                                                                        monkeypatch):
+    """The -k warning blamed a plain image and said to give -w color=0 -w texture=0."""
+    monkeypatch.chdir(tmp_path)
+    _dark_halves(Path("sq.tif"))
+    result = runner.invoke(app, ["segment", "sq.tif", "-k", "2", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        _SQUASHED,
+        "quantize: warning: sq.tif: -k/--clusters=2 but no border between the 2 clusters "
+        "k-means found shows a change in colour or texture, so they are united into 1 cluster: "
+        "the image is dark, its levels 4..12 of 255, too close to tell apart"]
+
+
+def test_reduce_and_batch_of_a_dark_16_bit_tiff_say_so_in_their_words(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    _dark_halves(Path("in/sq.tif"))
+    facts = ("quantize: warning: in/sq.tif: 16-bit values 1000..3000 of 65535 come out 4..12 "
+             "of 255: counts closer than 257 apart become one level; ")
+    result = runner.invoke(app, ["reduce", "in/sq.tif", "-k", "2", "-o", "r.png", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [facts + "the output is 8-bit and as dark"]
+    result = runner.invoke(app, ["batch", "in", "-o", "out", "--mode", "segment", "--stretch"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(Path("out/sq/segments.json").read_text())["n_regions"] == 2
+    result = runner.invoke(app, ["batch", "in", "-o", "out", "--mode", "segment"])
+    assert result.exit_code == 15
+    assert result.stderr.splitlines()[-1] == (
+        "quantize: error: out: 1 output was made with --stretch, while this run asks for no "
+        "--stretch; add --force to redo it, or choose another -o folder")
+    result = runner.invoke(app, ["batch", "in", "-o", "out2", "--stretch"])
+    assert (result.exit_code, result.stderr.splitlines()) == (2, [
+        "quantize: error: --stretch does not apply to --mode reduce; expected it only with "
+        "--mode segment"])

@@ -29,6 +29,7 @@ from quantize.io import (
     LoadedImage,
     PagesLeftOutWarning,
     PixelRangeWarning,
+    SamplesLeftOutWarning,
     TransparencyChunkWarning,
     TransparentColorWarning,
     as_rgba,
@@ -274,7 +275,7 @@ def test_a_file_pillow_cannot_load_is_named_damaged_in_our_words(tmp_path, name,
 
 
 def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
-    def broken(im, page):
+    def broken(im, page, reading):
         raise IndexError("a defect of quantize")
 
     monkeypatch.setattr("quantize.io.read._pil_to_rgba", broken)
@@ -1007,7 +1008,8 @@ def test_float_gray_is_scaled_alike_in_every_band_of_rows(tmp_path, top, expecte
 
 
 @pytest.mark.parametrize(("top", "scale", "brightest"), [
-    (1000.0, "16-bit counts (65535 is white)", 4), (20.0, "0..255", 20)])
+    (1000.0, "65535", "0..4 of 255: values closer than 257 apart become one level", ),
+    (20.0, "255", "0..20 of 255")])
 def test_a_float_image_over_1_that_comes_out_dark_is_said_so(tmp_path, top, scale, brightest):
     """A float TIFF of 0..1000 was read as 16-bit counts and came out near black (segment
     found one region) without a word."""
@@ -1015,10 +1017,9 @@ def test_a_float_image_over_1_that_comes_out_dark_is_said_so(tmp_path, top, scal
     with pytest.warns(PixelRangeWarning) as caught:
         rgb = load_image(tmp_path / "f.tif").rgb
     assert [str(w.message) for w in caught] == [
-        f'its pixels are floats (mode "F") of at most {top:g}, read as {scale}, so its '
-        f"brightest pixel comes out {brightest} of 255; if they are in another range, scale "
-        "them to 0..1 first"]
-    assert rgb[0, -1, 0] == brightest  # read as before
+        f"float values 0..{top:g} of {scale} come out {brightest}; pass stretch=True to map "
+        f"its own range onto 0..255, or scale the values to fill 0..{scale} first"]
+    assert rgb[0, -1, 0] == int(brightest.split("..")[1].split(" ")[0])  # read as before
 
 
 def test_a_warning_about_a_float_page_of_a_multi_page_tiff_names_the_page(tmp_path):
@@ -1028,9 +1029,9 @@ def test_a_warning_about_a_float_page_of_a_multi_page_tiff_names_the_page(tmp_pa
     floats = Image.fromarray(np.array([[0.0, np.nan, 1016.0]], np.float32))
     eight.save(tmp_path / "p.tif", save_all=True, append_images=[floats])
     floats.save(tmp_path / "q.tif", save_all=True, append_images=[eight])
-    dark = ('its pixels are floats (mode "F") of at most 1016, read as 16-bit counts (65535 '
-            "is white), so its brightest pixel comes out 4 of 255; if they are in another "
-            "range, scale them to 0..1 first")
+    dark = ("float values 0..1016 of 65535 come out 0..4 of 255: values closer than 257 "
+            "apart become one level; pass stretch=True to map its own range onto 0..255, or "
+            "scale the values to fill 0..65535 first")
     undefined = "1 NaN or infinite of its 3 pixels is read as black"
     with pytest.warns(PixelRangeWarning) as caught:
         frames = [frame.rgba[0, :, 0].tolist() for frame in iter_frames(tmp_path / "p.tif")]
@@ -1059,9 +1060,10 @@ def test_undefined_and_negative_float_pixels_are_named(tmp_path):
     np.testing.assert_array_equal(rgb[:, :, 0], [[128, 0, 255], [0, 0, 0]])
 
 
-EIGHT_BIT_IN_I = ('its pixels are 32-bit integers (mode "I") of at most 200, read as 16-bit '
-                  'counts (65535 is white), so it comes out near black; if they are 0..255, '
-                  'convert it to mode "L" first (image.convert("L"), or the array as uint8)')
+EIGHT_BIT_IN_I = ('32-bit integer values 0..200 of 65535 come out 0..1 of 255: counts closer '
+                  'than 257 apart become one level; if they are 0..255, convert it to mode "L" '
+                  'first (image.convert("L"), or the array as uint8), or pass stretch=True, '
+                  'which maps its own range onto 0..255')
 
 
 @pytest.mark.parametrize("source", ["array", "tiff"])
@@ -1078,8 +1080,8 @@ def test_a_32_bit_image_of_small_values_is_read_as_16_bit_and_said_so(tmp_path, 
     assert rgb[..., 0].tolist() == [[0, 0, 1]]  # round(v / 257), as before
 
 
-@pytest.mark.parametrize("values", [[[0, 0, 0]], [[0, 100, 256]]])
-def test_a_32_bit_image_past_255_or_black_reads_without_a_warning(recwarn, values):
+@pytest.mark.parametrize("values", [[[0, 0, 0]], [[0, 100, 16448]]])
+def test_a_32_bit_image_bright_enough_or_black_reads_without_a_warning(recwarn, values):
     rgb, _ = as_rgba(Image.fromarray(np.array(values, np.int32)))
     assert rgb[..., 0].tolist() == [[round(v / 257) for v in values[0]]]
     assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
@@ -1092,8 +1094,9 @@ def test_a_uint16_array_of_small_values_is_read_as_16_bit_and_said_so(recwarn):
     with pytest.warns(PixelRangeWarning) as caught:
         rgb, _ = as_rgba(eight.astype(np.uint16))
     assert [str(w.message) for w in caught] == [
-        "image holds uint16 values of at most 255, read as 16-bit counts (65535 is white), so "
-        "it comes out near black; if they are 0..255, pass it as .astype(np.uint8)"]
+        "image: uint16 values 0..255 of 65535 come out 0..1 of 255: counts closer than 257 "
+        "apart become one level; if they are 0..255, pass it as .astype(np.uint8), or pass "
+        "stretch=True, which maps its own range onto 0..255"]
     assert [w.filename for w in caught] == [__file__]
     assert rgb.tolist() == [[[0, 0, 1], [1, 0, 0]]]  # round(v / 257), as before
     for quiet in (np.zeros((1, 2, 3), np.uint16), eight.astype(np.uint16) * 257):
@@ -1101,7 +1104,7 @@ def test_a_uint16_array_of_small_values_is_read_as_16_bit_and_said_so(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
 
 
-@pytest.mark.parametrize("colour", [[[1000, 60000, 257]], [[1000]]], ids=["rgba", "grey"])
+@pytest.mark.parametrize("colour", [[[1000, 60000, 257]], [[40000]]], ids=["rgba", "grey"])
 def test_an_8_bit_alpha_beside_16_bit_colour_is_said_to_look_8_bit(colour, recwarn):
     """uint16 colour with alpha 255 for opaque came out alpha 1 of 255 without a word: the
     warning of small uint16 values looked at every channel together."""
@@ -1130,18 +1133,22 @@ def test_a_16_bit_pil_image_made_from_small_values_is_said_to_come_out_near_blac
     assert image.mode == mode
     with pytest.warns(PixelRangeWarning) as caught:
         rgb, _ = as_rgba(image)
-    assert [str(w.message) for w in caught] == [EIGHT_BIT_IN_I.replace(
-        '32-bit integers (mode "I")', f'16-bit integers (mode "{mode}")')]
+    assert [str(w.message) for w in caught] == [EIGHT_BIT_IN_I.replace("32-bit integer",
+                                                                        "16-bit")]
     assert rgb[..., 0].tolist() == [[0, 0, 1]]  # round(v / 257), as before
 
 
-def test_a_16_bit_file_of_small_values_reads_without_a_warning(tmp_path, recwarn):
-    """A file's 16-bit values are counts however dark; only an image made in memory warns."""
+def test_a_16_bit_file_of_small_values_is_said_dark_without_the_8_bit_advice(tmp_path):
+    """A file's 16-bit values are counts however dark: it comes out dark, and is said so (it
+    was read silently), but only an image made in memory may hold 8-bit values."""
     Image.fromarray(np.array([[0, 100, 200]], np.uint16)).save(tmp_path / "g.png")
     assert Image.open(tmp_path / "g.png").mode == "I;16"
-    assert load_image(tmp_path / "g.png").rgb[..., 0].tolist() == [[0, 0, 1]]
-    as_rgba(Image.fromarray(np.array([[0, 100, 256]], np.uint16)))  # past 255: quiet
-    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+    with pytest.warns(PixelRangeWarning) as caught:
+        assert load_image(tmp_path / "g.png").rgb[..., 0].tolist() == [[0, 0, 1]]
+    assert [str(w.message) for w in caught] == [
+        "16-bit values 0..200 of 65535 come out 0..1 of 255: counts closer than 257 apart "
+        "become one level; pass stretch=True to map its own range onto 0..255, or scale the "
+        "values to fill 0..65535 first"]
 
 
 def _uint32_tiff(path, pixels):
@@ -1177,10 +1184,11 @@ def test_signed_32_bit_tiff_pixels_below_0_are_still_read_as_black(tmp_path):
         assert load_image(tmp_path / "s32.tif").rgb[..., 0].tolist() == [[0, 0, 255]]
 
 
-def test_a_dark_16_bit_png_reads_without_a_warning(tmp_path, recwarn):
-    Image.fromarray(np.array([[0, 100, 200]], np.uint16)).save(tmp_path / "dark.png")
-    loaded = load_image(tmp_path / "dark.png")
-    assert loaded.mode == "I;16" and loaded.rgb[..., 0].tolist() == [[0, 0, 1]]
+def test_a_16_bit_png_bright_enough_reads_without_a_warning(tmp_path, recwarn):
+    """Its brightest pixel at 64 of 255 (16320 rounds to 63.5 -> 64): no warning."""
+    Image.fromarray(np.array([[0, 100, 16320]], np.uint16)).save(tmp_path / "dim.png")
+    loaded = load_image(tmp_path / "dim.png")
+    assert loaded.mode == "I;16" and loaded.rgb[..., 0].tolist() == [[0, 0, 64]]
     assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
 
 
@@ -3214,9 +3222,17 @@ def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int,
     (4, ">", 3, 32, "is a floating-point RGBA TIFF, which Pillow cannot read; convert it to "
                     "8- or 16-bit integer samples"),
     (3, "<", 1, 32, "is an RGB TIFF of 3 samples of 32-bit unsigned integers a pixel, which "
-                    "Pillow cannot read; save it with 8-bit samples"),
+                    "Pillow cannot read; save it with 16-bit unsigned samples (uint16)"),
     (2, ">", 1, 16, "is a grey TIFF of 2 samples of 16-bit unsigned integers a pixel, which "
-                    "Pillow cannot read; save it with 8-bit samples"),  # grey and alpha
+                    "Pillow cannot read; save it with 8-bit samples, or its grey alone as a "
+                    "16-bit TIFF"),  # grey and alpha
+    # 8-bit samples were no way out for these: float64 and extra samples at 8 bits too
+    (1, "<", 3, 64, "is a grey TIFF of 1 sample of 64-bit floats a pixel, which Pillow "
+                    "cannot read; save it as 32-bit floats (float32) or 16-bit unsigned "
+                    "integers (uint16)"),
+    (5, "<", 1, 16, "is an RGB TIFF of 5 samples of 16-bit unsigned integers a pixel, which "
+                    "Pillow cannot read; save 3 of its samples (RGB), 4 (RGB and alpha) or 1 "
+                    "(grey) as a TIFF of its own"),
     (3, "<", 1, 4, "is an RGB TIFF of 3 samples of 4-bit unsigned integers a pixel, which "
                    "Pillow cannot read; save it with 8-bit samples"),
     (2, ">", 1, 2, "is a grey TIFF of 2 samples of 2-bit unsigned integers a pixel, which "
@@ -4256,3 +4272,102 @@ def test_lock_file_held_refuses_a_link_or_folder_at_its_name(tmp_path, kind):
     assert os.path.lexists(lock) and not lock_file_taken(lock)
     if kept is not None:
         assert kept.read_text() == "keep\n"  # never written into
+
+
+# Images of more than 8 bits whose values are counts of their own (microscopy, astronomy):
+# two flat halves of 1000 and 3000 came out 4 and 12 of 255 without a word from a uint16
+# or int32 file (only a float one warned), and segmented as one region.
+_HALVES = np.repeat(np.array([[1000, 3000]], np.uint16), 3, axis=0).repeat(2, axis=1)
+_DARK_FACTS = ("values 1000..3000 of 65535 come out 4..12 of 255: {counts} closer than 257 "
+               "apart become one level")
+_STRETCH_ADVICE = ("pass stretch=True to map its own range onto 0..255, or scale the values to "
+                   "fill 0..65535 first")
+
+
+@pytest.mark.parametrize(("dtype", "kind", "counts"), [
+    (np.uint16, "16-bit", "counts"), (np.int32, "32-bit integer", "counts"),
+    (np.float32, "float", "values")])
+def test_a_file_of_more_than_8_bits_that_comes_out_dark_is_said_so_once(tmp_path, dtype, kind,
+                                                                        counts):
+    Image.fromarray(_HALVES.astype(dtype)).save(tmp_path / "sq.tif")
+    with pytest.warns(PixelRangeWarning) as caught:
+        rgb = load_image(tmp_path / "sq.tif").rgb
+    assert [str(w.message) for w in caught] == [
+        f"{kind} {_DARK_FACTS.format(counts=counts)}; {_STRETCH_ADVICE}"]
+    assert [w.filename for w in caught] == [__file__]
+    assert rgb[0, :, 0].tolist() == [4, 4, 12, 12]  # read as before
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.float32])
+def test_stretch_maps_a_wide_image_s_own_range_onto_0_to_255_before_8_bits(tmp_path, recwarn,
+                                                                           dtype):
+    """From the wide values: 1000, 1257 and 3000 come out 0, 33 and 255, where from the
+    8-bit 4, 5 and 12 the middle one would be 32."""
+    values = np.array([[1000, 1257, 3000]], np.uint16).astype(dtype)
+    Image.fromarray(values).save(tmp_path / "sq.tif")
+    rgb = load_image(tmp_path / "sq.tif", stretch=True).rgb
+    assert rgb[0].tolist() == [[0, 0, 0], [33, 33, 33], [255, 255, 255]]
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+    with Image.open(tmp_path / "sq.tif") as im:  # a PIL image, as as_rgba takes it
+        assert as_rgba(im, stretch=True)[0][0, :, 0].tolist() == [0, 33, 255]
+
+
+def test_the_caller_s_words_end_the_dark_warning_in_place_of_the_python_advice(tmp_path):
+    Image.fromarray(_HALVES).save(tmp_path / "sq.png")
+    with pytest.warns(PixelRangeWarning) as caught:
+        load_image(tmp_path / "sq.png", dark_advice="the output is 8-bit and as dark")
+    message = caught[0].message
+    assert message.facts == str(message) == (
+        f"16-bit {_DARK_FACTS.format(counts='counts')}; the output is 8-bit and as dark")
+
+
+def test_a_uint16_array_is_stretched_from_its_own_colour_values_alpha_kept():
+    image = np.dstack([np.array([[1000, 1257, 3000]], np.uint16),
+                       np.array([[65535, 32896, 0]], np.uint16)])  # grey and alpha
+    kept = image.copy()
+    rgb, alpha = as_rgba(image, stretch=True)
+    assert rgb[0, :, 0].tolist() == [0, 33, 255] and alpha.tolist() == [[255, 128, 0]]
+    np.testing.assert_array_equal(image, kept)  # the caller's array is left alone
+    with pytest.warns(PixelRangeWarning) as caught:
+        as_rgba(image[..., :1])
+    assert [str(w.message) for w in caught] == [
+        f"image: uint16 {_DARK_FACTS.format(counts='counts')}; {_STRETCH_ADVICE}"]
+
+
+def test_stretch_of_an_8_bit_image_spreads_its_levels_over_all_channels_together(recwarn):
+    """Over the channels together, so that hues are kept; one level is left as it is."""
+    rgb, _ = as_rgba(np.array([[[4, 8, 12], [8, 8, 8]]], np.uint8), stretch=True)
+    assert rgb.tolist() == [[[0, 128, 255], [128, 128, 128]]]
+    plain = np.full((2, 2, 3), 7, np.uint8)
+    assert as_rgba(plain, stretch=True)[0].tolist() == plain.tolist()
+    assert not recwarn.list
+
+
+def test_stretch_should_be_a_bool(tmp_path):
+    Image.fromarray(_HALVES).save(tmp_path / "sq.png")
+    with pytest.raises(TypeError, match="^stretch='yes' should be a bool, got str$"):
+        load_image(tmp_path / "sq.png", stretch="yes")
+    with pytest.raises(TypeError, match="^stretch=1 should be a bool, got int$"):
+        as_rgba(_HALVES, stretch=1)
+
+
+@pytest.mark.parametrize("bits", [np.uint8, np.uint16])
+def test_a_tiff_sample_that_is_not_read_is_named(tmp_path, bits):
+    """RGB with a fourth sample marked 'unspecified' was read as RGB without a word."""
+    pixels = np.zeros((2, 3, 4), bits)
+    pixels[..., 0], pixels[..., 3] = np.iinfo(bits).max, 7
+    _tifffile().imwrite(tmp_path / "ch4.tif", pixels, photometric="rgb",
+                        extrasamples=["unspecified"])
+    with pytest.warns(SamplesLeftOutWarning) as caught:
+        rgb = load_image(tmp_path / "ch4.tif").rgb
+    assert [str(w.message) for w in caught] == [
+        "TIFF of 4 samples a pixel, read as RGB: its sample 4 (extra, marked unspecified) is "
+        "left out; to use it, save it as an image of its own, or as alpha"]
+    assert rgb[0, 0].tolist() == [255, 0, 0]
+
+
+def test_a_tiff_of_rgb_and_alpha_says_nothing_of_samples(tmp_path, recwarn):
+    _tifffile().imwrite(tmp_path / "rgba.tif", np.full((2, 3, 4), 40000, np.uint16),
+                        photometric="rgb", extrasamples=["unassalpha"])
+    load_image(tmp_path / "rgba.tif")
+    assert not [w for w in recwarn if issubclass(w.category, SamplesLeftOutWarning)]

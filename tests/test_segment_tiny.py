@@ -141,3 +141,49 @@ def test_k_means_finds_flat_shapes_on_small_images_as_drawn(n, name, noise):
 ])
 def test_the_default_min_region_follows_a_small_image_down_to_4_pixels(shape, expected):
     assert default_min_region(*shape) == expected
+
+
+# Two flat halves of 16-bit counts 1000 and 3000 (a microscopy TIFF's, say) come out 4 and
+# 12 of 255 when read as counts of 65535: too close to tell apart, one region; stretched from
+# their own range, 0 and 255, two.
+_DARK_HALVES = np.repeat(np.array([[1000, 3000]], np.uint16), 6, axis=0).repeat(4, axis=1)
+_DARK_LINE = ("image: uint16 values 1000..3000 of 65535 come out 4..12 of 255: counts closer "
+              "than 257 apart become one level; give stretch=True to map the image's own "
+              "range onto 0..255 before segmenting")
+
+
+@pytest.mark.parametrize("n_clusters", [None, 2])
+def test_16_bit_halves_are_one_region_said_dark_and_two_stretched(n_clusters):
+    from quantize.io import PixelRangeWarning
+
+    with pytest.warns(PixelRangeWarning) as caught:
+        one = segment(_DARK_HALVES, n_clusters, seed=0)
+    assert [str(w.message) for w in caught if w.category is PixelRangeWarning] == [_DARK_LINE]
+    assert one.labels.tolist() == [[1] * 8] * 6
+    two = segment(_DARK_HALVES, n_clusters, seed=0, stretch=True)
+    assert two.labels.tolist() == [[1, 1, 1, 1, 2, 2, 2, 2]] * 6
+    assert [r["mean_color"] for r in two.region_stats()] == [[0.0] * 3, [255.0] * 3]
+
+
+def test_k_means_calls_a_dark_image_dark_not_plain():
+    """The warning told the user of a plain image or a gradient, and to cluster by position
+    alone (-w color=0): no help for an image whose levels are merely squashed."""
+    from quantize.pixel_kmeans import ClusterCountWarning
+
+    with pytest.warns(ClusterCountWarning) as caught:
+        segment(_DARK_HALVES, 2, seed=0)
+    assert [str(w.message) for w in caught if w.category is ClusterCountWarning] == [
+        "n_clusters=2 but no border between the 2 clusters k-means found shows a change in "
+        "colour or texture, so they are united into 1 cluster: the image is dark, its levels "
+        "4..12 of 255, too close to tell apart"]
+
+
+def test_stretch_leaves_an_8_bit_photo_s_full_range_as_it_is():
+    """An image that spans 0..255 already segments alike with and without stretch."""
+    rng = np.random.default_rng(0)
+    image = np.zeros((16, 24, 3), np.uint8)
+    image[:, 12:] = [255, 40, 0]
+    image[0, 0] = 0
+    noisy = np.clip(image + rng.integers(0, 20, image.shape), 0, 255).astype(np.uint8)
+    noisy[0, 0], noisy[0, -1] = [0, 0, 0], [255, 255, 255]
+    np.testing.assert_array_equal(segment(noisy, stretch=True).labels, segment(noisy).labels)

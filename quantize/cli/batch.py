@@ -101,7 +101,8 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
                        "replaces their outputs")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
                 "--palette", "--optimize", "--skip-if-larger", "--ext")
-_SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region", "--overlay-color")
+_SEGMENT_ONLY = ("--regions", "--edges", "--stretch", "-w/--weight", "--min-region",
+                 "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
 _NO_INPUT_NO_REMOVAL = ("; --remove-orphans removes nothing when no input is found (a folder "
@@ -189,6 +190,10 @@ def batch(
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
         "16-bit grayscale.")] = False,
+    stretch: Annotated[bool, typer.Option(
+        "--stretch", help="segment: map each image's own range onto 0..255 before "
+        "segmenting (16-bit, 32-bit or float images whose values come out dark), as "
+        "segment --stretch does.")] = False,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
         help="reduce: fewest colours with mean ΔE2000 ≤ Q, a number >= 0, its 99th "
@@ -354,7 +359,7 @@ def batch(
              "--shared-palette": shared_palette, "--palette": palette != "global",
              "--ext": ext is not None,
              "--regions": regions is not None,
-             "--edges": edges, "-w/--weight": bool(weights),
+             "--edges": edges, "--stretch": stretch, "-w/--weight": bool(weights),
              "--min-region": min_region is not None,
              "--overlay-color": overlay_color is not None}
     with user_errors():
@@ -375,7 +380,7 @@ def batch(
                                    seed, optimize, skip_if_larger, palette, ext)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
-                                    overlay_color, seed))
+                                    overlay_color, seed, stretch))
         options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
         if ext is not None:
             options["ext"] = _check_ext(ext)
@@ -822,7 +827,8 @@ def _describe(settings: dict[str, Any]) -> str:
 
     None, how the settings record an option left out, is shown as "(not given)", a
     seed recorded so, where no k-means runs (a ``--palette-in``, the region hierarchy),
-    as "(not used)", and an overlay colour left out as the default it drew;
+    as "(not used)", an overlay colour left out as the default it drew, and ``--stretch``
+    left out (recorded only when given) as "no --stretch";
     a flag as itself, or "no" and itself when it was off (``--edges``, ``no
     --edges``); dithering as ``--dither``, ``--dither=0.5``, ``--dither=ordered`` or
     ``no --dither``;
@@ -836,6 +842,8 @@ def _describe(settings: dict[str, Any]) -> str:
     '-k/--clusters=(not given), --seed=(not used)'
     >>> _describe({"overlay_color": None})
     '--overlay-color=#ff0000 (the default)'
+    >>> _describe({"stretch": None})
+    'no --stretch'
     """
     from .._validation import shown_number
     from ..segment_file import OVERLAY_COLOR
@@ -853,6 +861,8 @@ def _describe(settings: dict[str, Any]) -> str:
             return flag if value else f"no {flag}"
         if key == "weights" and isinstance(value, dict):
             return " ".join(f"-w {name}={shown_number(float(w))}" for name, w in value.items())
+        if key == "stretch" and value is None:  # left out: recorded only when given
+            return "no --stretch"
         if key == "overlay_color" and value is None:  # left out: the default was drawn
             return one(key, list(OVERLAY_COLOR)) + " (the default)"
         if key == "overlay_color" and isinstance(value, list):  # as typed, #rrggbb
@@ -1196,7 +1206,7 @@ def _check_palette_size(palette: Any, palette_in: Path) -> None:
 
 def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,
                      weights: list[str], min_region: int | None, overlay_color: str | None,
-                     seed: int) -> dict[str, Any]:
+                     seed: int, stretch: bool = False) -> dict[str, Any]:
     from ..features import check_weights
     from ..segment import check_cut
     from .segment import parse_color, parse_weights
@@ -1216,6 +1226,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["min_region"] = check_int(min_region, "--min-region", minimum=0)
     if overlay_color is not None:
         options["overlay_color"] = parse_color(overlay_color)
+    if stretch:  # only when given: the settings recorded before it match a run without it
+        options["stretch"] = True
     return options
 
 

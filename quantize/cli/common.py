@@ -1286,7 +1286,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
             "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
-            "skip_if_larger": "--skip-if-larger"}
+            "skip_if_larger": "--skip-if-larger", "stretch": "--stretch"}
 
 
 def as_flags(message: str, flags: dict[str, str] | None = None) -> str:

@@ -181,6 +181,12 @@ def segment_command(
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
         "grayscale, weighted by the colour gradient (quantize.boundary_map).")] = False,
+    stretch: Annotated[bool, typer.Option(
+        "--stretch", help="Map the image's own range (darkest to brightest value, all "
+        "channels together) onto 0..255 before segmenting, as a display stretch does: for "
+        "16-bit, 32-bit or float images (microscopy, astronomy) whose values come out a few "
+        "dark levels. segmented.png, overlay.png and the mean colours in segments.json are "
+        "then of the stretched image.")] = False,
     outdir: Annotated[Path | None, typer.Option(
         "-o", "--output", metavar="DIR", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False,
@@ -244,6 +250,7 @@ def segment_command(
     if (stream or names_a_descriptor(input)) and outdir is None:
         refuse_stream_without_output(input, "-o")
     carried = [("-k", n_clusters), ("--regions", regions), ("--edges", edges),
+               ("--stretch", stretch),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
                ("--overlay-color", overlay_color), ("--seed", seed or None), ("--force", force),
@@ -264,7 +271,7 @@ def segment_command(
             check_segment_options(n_clusters=n_clusters, regions=regions,
                                   weights=parse_weights(weights or []), space=space,
                                   min_region=min_region, seed=seed, max_pixels=max_pixels,
-                                  edges=edges, overlay_color=color)
+                                  edges=edges, overlay_color=color, stretch=stretch)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -306,7 +313,7 @@ def segment_command(
                            "weights": parse_weights(weights or []), "space": space,
                            "min_region": min_region, "seed": seed, "force": force,
                            "max_pixels": max_pixels, "edges": edges, "overlay_color": color,
-                           "input_name": input if stream else None}
+                           "input_name": input if stream else None, "stretch": stretch}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True)
             with interrupts_held():

@@ -95,6 +95,9 @@ What happens to each kind of input:
   does not mark as previews of the first (a stereo pair's second view, say). A GIF
   that ends after a whole frame without its trailer is read as the frames it has, with an
   :class:`UnterminatedGifWarning`: it may have been cut short.
+- A TIFF of more samples a pixel than Pillow reads (RGB with a fourth, extra sample
+  marked "unspecified", not alpha): read without them, with a
+  :class:`SamplesLeftOutWarning` naming them (:func:`warn_samples_left_out`).
 - Icons (ICO, ICNS) holding several sizes: the largest, as Pillow opens them, with a
   :class:`PagesLeftOutWarning` saying how many other sizes are left out.
 - More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
@@ -128,6 +131,7 @@ from ..png import (
     second_reader,
 )
 from .read import (
+    DARK_TOP,
     DEFAULT_MAX_PIXELS,
     ColorProfileWarning,
     CompositedFrameWarning,
@@ -138,6 +142,7 @@ from .read import (
     PagesLeftOutWarning,
     PixelListWarning,
     PixelRangeWarning,
+    SamplesLeftOutWarning,
     TransparencyChunkWarning,
     TransparentColorWarning,
     UnterminatedGifWarning,
@@ -170,6 +175,7 @@ from .read import (
     sixteen_bit_key,
     unread_format,
     warn_pages_left_out,
+    warn_samples_left_out,
     warn_unterminated_gif,
     wide_page,
     wide_rgb_png,
@@ -203,12 +209,13 @@ from .write import (
     written_through,
 )
 
-__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT",
+__all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT",
            "ColorProfileWarning",
            "CompositedFrameWarning", "DamagedChunkWarning", "DamagedExifWarning", "KeyedCanvas",
            "LoadedImage", "OpenInput",
            "PagesLeftOutWarning", "PixelListWarning",
-           "PixelRangeWarning", "TransparencyChunkWarning", "TransparentColorWarning",
+           "PixelRangeWarning", "SamplesLeftOutWarning", "TransparencyChunkWarning",
+           "TransparentColorWarning",
            "UnterminatedGifWarning", "as_rgba", "atomic_write", "check_frame_pixels",
            "check_input_path", "check_name_length", "check_output_folder",
            "check_output_folder_writable", "check_output_path", "check_output_size",
@@ -226,5 +233,6 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_O
            "require_regular_file", "save_pil", "second_reader", "shared_landing",
            "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key",
            "stale_parts", "stated_dpi", "unread_format", "upright_dpi", "warn_pages_left_out",
-           "warn_unterminated_gif", "wide_page", "wide_rgb_png", "write_together",
+           "warn_samples_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png",
+           "write_together",
            "written_through"]

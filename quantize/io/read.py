@@ -21,13 +21,14 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from .._kernels import row_bands
 from .._validation import (
+    check_bool,
     check_dpi,
     check_float,
     check_image_pixels,
@@ -79,14 +80,30 @@ __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning"
 DEFAULT_MAX_PIXELS = 250_000_000
 
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
-# A float image over 1 whose brightest pixel reads below this (of 255) is said to be dark.
-_DARK_FLOAT_TOP = 64
+#: An image of more than 8 bits whose brightest pixel reads below this level (of 255) is
+#: said to come out dark; segment's warning of clusters it cannot tell apart calls an
+#: image so dark dark too.
+DARK_TOP = 64
 _EXIF_ORIENTATION = 0x0112
 # Pixels converted per band when turning a Pillow image into arrays. Bands of
 # 2**18 pixels (1 MB in Pillow) reuse the memory the last band freed; bands of
 # 2**22 pixels were mapped afresh each time, and converting a 12 MP photo took
 # 0.10-0.12 s instead of 0.05 s.
 _BAND_PIXELS = 1 << 18
+
+
+class _Reading(NamedTuple):
+    """How :func:`load_image` and :func:`as_rgba` read values of more than 8 bits:
+    ``stretch`` maps an image's own range (its darkest to its brightest value) onto
+    0..255; without it, an image whose brightest value comes out dark is said so
+    (:func:`_warn_dark_values`), the warning ending with ``dark_advice`` when given (the
+    caller's job's own way out, in the facts the command line shows)."""
+
+    stretch: bool = False
+    dark_advice: str | None = None
+
+
+_AS_COUNTS = _Reading()
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,7 +202,8 @@ def _alpha_as_read(image: LoadedImage) -> np.ndarray | None:
 
 def load_image(path: str | os.PathLike[str], *,
                max_pixels: int | None = DEFAULT_MAX_PIXELS,
-               shrink_to: int | None = None) -> LoadedImage:
+               shrink_to: int | None = None, stretch: bool = False,
+               dark_advice: str | None = None) -> LoadedImage:
     """Read an image file into upright 8-bit sRGB pixels and optional alpha.
 
     Parameters
@@ -199,6 +217,17 @@ def load_image(path: str | os.PathLike[str], *,
         For a preview: a JPEG may be decoded at 1/2, 1/4 or 1/8 scale (its own
         DCT scaling, many times faster than a full decode), as long as both
         sides keep at least this many pixels. Other formats are decoded whole.
+    stretch : bool, default False
+        Map the image's own range, its darkest to its brightest value over all its
+        channels together (so hues are kept), onto 0..255, as a display stretch does:
+        a 16-bit, 32-bit or float grayscale image from its own values, before they are
+        made 8-bit; any other image from its 8-bit values. An image of one value is read
+        as without it.
+    dark_advice : str or None
+        What a :class:`PixelRangeWarning` of values of more than 8 bits that come out
+        dark (its brightest pixel below 64 of 255) ends with: the caller's own way out
+        (``segment`` names its ``stretch``). By default, in Python only, to pass
+        ``stretch=True`` or scale the values first. Not said with ``stretch``.
 
     Returns
     -------
@@ -213,24 +242,36 @@ def load_image(path: str | os.PathLike[str], *,
         (:func:`~quantize.png.whole_png_rows`), or larger than ``max_pixels``. The
         message names the file.
     ValueError, TypeError
-        If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
+        If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None), or
+        ``stretch`` not a bool.
+
+    Warns
+    -----
+    PixelRangeWarning
+        For a 16-bit, 32-bit or float grayscale image whose brightest pixel comes out
+        below 64 of 255 (without ``stretch``), saying its values, their scale and the
+        levels they come out as; and for NaN, infinite or negative pixels, read as black.
     """
     p = check_input_path(path, "path")
     limit = check_max_pixels(max_pixels)
     if shrink_to is not None:
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
+    reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
     with _opened(p, limit) as im:
-        return _loaded(im, p, shrink_to)
+        return _loaded(im, p, shrink_to, reading)
 
 
-def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None) -> LoadedImage:
+def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
+            reading: _Reading = _AS_COUNTS) -> LoadedImage:
     """:func:`load_image` of ``im``, the file ``p`` opened by :func:`_opened` and not
-    decoded yet; its errors are left to the caller to name the file in."""
+    decoded yet, its values of more than 8 bits read as ``reading`` says; its errors are
+    left to the caller to name the file in."""
     check_png_chunks(im, p)
     ignore_overlong_trns(im)
     n_frames = shown_frames(im)
     check_frame_count(im, n_frames, p)
     warn_pages_left_out(im)
+    warn_samples_left_out(im)
     warn_unterminated_gif(p, im.format)
     if hidden_frames(im):
         forget_default_image(im)
@@ -246,7 +287,9 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None) -> LoadedIma
         decoded = _load_keyed(im)
     loop, duration = im.info.get("loop"), im.info.get("duration")
     orientation = exif_orientation(decoded)  # read once: a damaged EXIF is said once
-    rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation), _page_number(im))
+    rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation), _page_number(im), reading)
+    if reading.stretch:
+        rgb = _stretched(rgb)
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                        None if loop is None else int(loop),
                        None if duration is None else float(duration),
@@ -1161,6 +1204,38 @@ def shows_animation(im: Image.Image) -> bool:
     return shown_frames(im) > 1
 
 
+class SamplesLeftOutWarning(QuantizeWarning):
+    """A TIFF holds more samples a pixel than are read: an extra sample that is not
+    alpha (its ExtraSamples tag says "unspecified"), which Pillow leaves out."""
+
+
+#: What a TIFF's ExtraSamples tag says an extra sample is.
+_EXTRA_SAMPLE_KINDS = {0: "unspecified", 1: "alpha, premultiplied", 2: "alpha"}
+
+
+def warn_samples_left_out(im: Image.Image) -> None:
+    """Warn (:class:`SamplesLeftOutWarning`) when ``im``, a file opened and not yet
+    decoded, is a TIFF of more samples a pixel than the bands Pillow reads of it (a
+    16-bit RGB one with a fourth sample marked "unspecified" is read as RGB): naming the
+    samples left out and what the file says they are."""
+    tags = getattr(im, "tag_v2", None)
+    if im.format != "TIFF" or tags is None:
+        return
+    samples = tags.get(_SAMPLES_PER_PIXEL, 1)
+    read = sum(band != "X" for band in im.getbands())
+    if not isinstance(samples, int) or samples <= read:
+        return
+    extra = tuple(tags.get(_EXTRA_SAMPLES, ()))
+    kinds = sorted({_EXTRA_SAMPLE_KINDS.get(kind, f"of kind {kind}")
+                    for kind in extra[-(samples - read):]} or {"unspecified"})
+    one = samples - read == 1
+    which = f"its sample {read + 1}" if one else f"its samples {read + 1} to {samples}"
+    it, are = ("it", "is") if one else ("them", "are")
+    warn_caller(f"TIFF of {samples} samples a pixel, read as {im.mode}: {which} (extra, "
+                f"marked {' and '.join(kinds)}) {are} left out; to use {it}, save {it} as an "
+                "image of its own, or as alpha", SamplesLeftOutWarning)
+
+
 class PagesLeftOutWarning(QuantizeWarning):
     """A TIFF whose pages differ in size is read as one page (:func:`shown_frames`,
     :func:`first_page`), and some other page is not a reduced-size copy (NewSubfileType),
@@ -1423,8 +1498,9 @@ class OpenInput:
             raise ValueError(f"{self.path}: the input was closed; read it within open_input")
         return self._image
 
-    def load(self) -> LoadedImage:
-        """The pixels, as :func:`load_image` reads them (within the limit checked already).
+    def load(self, *, stretch: bool = False, dark_advice: str | None = None) -> LoadedImage:
+        """The pixels, as :func:`load_image` reads them (within the limit checked already),
+        with its ``stretch`` and ``dark_advice``.
 
         Raises
         ------
@@ -1434,7 +1510,8 @@ class OpenInput:
         if self._image is None:
             raise ValueError(f"{self.path}: the input was closed; load it within open_input")
         with read_errors(self.path):
-            return _loaded(self._image, self.path)
+            return _loaded(self._image, self.path, None,
+                           _Reading(check_bool(stretch, "stretch"), dark_advice))
 
     def close(self) -> None:
         """Let go of the image, and with it the pixels :meth:`OpenInput.load` decoded into
@@ -1849,8 +1926,35 @@ def _unidentified(p: Path) -> str:
     if bits == 8 or (bits in _PILLOW_LOW_BITS and samples == 1):
         return "not an image Pillow can identify"  # a layout Pillow reads: something else
     what = _PHOTOMETRICS.get(photometric, "a")
-    return (f"is {what} TIFF of {samples} samples of {bits}-bit {numbers} a pixel, which "
-            "Pillow cannot read; save it with 8-bit samples")
+    plural = "s" if samples != 1 else ""
+    return (f"is {what} TIFF of {samples} sample{plural} of {bits}-bit {numbers} a pixel, "
+            "which Pillow cannot read; "
+            f"{_readable_layout(samples, bits, sample_format, photometric)}")
+
+
+def _readable_layout(samples: int, bits: int, sample_format: int,
+                     photometric: int | None) -> str:
+    """How to save a TIFF of ``samples`` samples of ``bits`` bits a pixel (of sample format
+    ``sample_format`` and photometric interpretation ``photometric``), which Pillow cannot
+    read, so that it is read whole: grey or RGB take 1 or 3 samples (2 or 4 with alpha),
+    floats 32 bits and one sample, integers 8 or 16 bits (grey 32 too).
+
+    >>> _readable_layout(5, 16, 1, 2)
+    'save 3 of its samples (RGB), 4 (RGB and alpha) or 1 (grey) as a TIFF of its own'
+    >>> _readable_layout(1, 64, 3, 1)
+    'save it as 32-bit floats (float32) or 16-bit unsigned integers (uint16)'
+    """
+    grey = photometric in (0, 1)
+    if (grey and samples > 2) or (photometric == 2 and samples > 4):
+        return ("save 3 of its samples (RGB), 4 (RGB and alpha) or 1 (grey) as a TIFF of "
+                "its own")
+    if sample_format == _IEEE_FLOAT and samples == 1:
+        return "save it as 32-bit floats (float32) or 16-bit unsigned integers (uint16)"
+    if bits > 16:
+        return "save it with 16-bit unsigned samples (uint16)"
+    if grey and samples == 2 and bits == 16:
+        return "save it with 8-bit samples, or its grey alone as a 16-bit TIFF"
+    return "save it with 8-bit samples"
 
 
 # The icon formats recognised by their first bytes when Pillow cannot read them, with what
@@ -1969,7 +2073,7 @@ def frame_rgba(frame: Image.Image, page: int | None = None) -> np.ndarray:
     16-bit and float grayscale), except for the EXIF orientation, which is the
     caller's to apply to the picture composited on the canvas the file gives.
     ``page``, the frame's number in a file of several (from 1), is named in a warning
-    about its pixels (:func:`_wide_gray_full_scale`).
+    about its pixels (:func:`_wide_gray_scale`).
     """
     im = _srgb(frame)
     if im.mode not in _SIXTEEN_BIT_MODES and im.mode != "F":
@@ -2267,13 +2371,13 @@ def _wide_gray_gamma_to_srgb(im: Image.Image, gamma: float) -> Image.Image:
     Its 16-bit values are converted, not the 8 bits they scale to: those would have
     left steps of up to 13 levels in the shadows of a linear-light image.
     """
-    full = _wide_gray_full_scale(im)
+    black, full = _wide_gray_scale(im)
     key = im.info.get("transparency")
     w, h = im.size
     gray = np.empty((h, w), dtype=np.uint8)
     alpha = None if key is None else np.empty((h, w), dtype=np.uint8)
     for dest, values in _gray_bands(im):
-        gray[dest] = _gamma_encoded(np.clip(values / full, 0.0, 1.0), gamma)
+        gray[dest] = _gamma_encoded(np.clip((values - black) / (full - black), 0.0, 1.0), gamma)
         if alpha is not None:
             alpha[dest] = np.where(values == key, 0, 255)
     out = Image.fromarray(gray)
@@ -2437,10 +2541,11 @@ def _profile_ignored(im: Image.Image, why: str) -> Image.Image:
     return im
 
 
-def _pil_to_rgba(im: Image.Image, page: int | None = None
+def _pil_to_rgba(im: Image.Image, page: int | None = None, reading: _Reading = _AS_COUNTS
                  ) -> tuple[np.ndarray, np.ndarray | None]:
     """8-bit RGB array and alpha (None when fully opaque) from any Pillow mode; ``page``,
     the image's number in a file of several pages, is named in a warning about its pixels.
+    Values of more than 8 bits are read as ``reading`` says (:func:`_wide_gray_scale`).
 
     Converts a band of rows at a time into preallocated arrays, so a 100 MP
     image costs its decoded pixels plus the output, not several full copies.
@@ -2448,7 +2553,7 @@ def _pil_to_rgba(im: Image.Image, page: int | None = None
     if im.mode == "La":  # premultiplied grey: Pillow converts it to nothing but "LA"
         im = im.convert("LA")
     wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
-    full = _wide_gray_full_scale(im, page) if wide_gray else 0.0
+    black, full = _wide_gray_scale(im, page, reading) if wide_gray else (0.0, 0.0)
     # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
     # transparent (its tRNS chunk's colour key), are alpha too.
     key = im.info.get("transparency") if im.mode in ("P", "1", "L", "RGB") or wide_gray else None
@@ -2460,7 +2565,7 @@ def _pil_to_rgba(im: Image.Image, page: int | None = None
     alpha = np.empty((h, w), dtype=np.uint8) if has_alpha else None
     if wide_gray:
         for dest, values in _gray_bands(im):
-            rgb[dest] = _scale_wide_gray(values, full)[:, :, None]
+            rgb[dest] = _scale_wide_gray(values, full, black)[:, :, None]
             if alpha is not None:
                 alpha[dest] = np.where(values == key, 0, 255)
     else:
@@ -2487,45 +2592,59 @@ class PixelRangeWarning(CodeAdviceWarning):
     """
 
 
-def _wide_gray_full_scale(im: Image.Image, page: int | None = None) -> float:
-    """The value that reads as white in a 16-bit, 32-bit or float grayscale image, a page
-    of a file of several when ``page`` (from 1) is given: its warnings then name the page.
+def _wide_gray_scale(im: Image.Image, page: int | None = None,
+                     reading: _Reading = _AS_COUNTS) -> tuple[float, float]:
+    """The values that read as black and white in a 16-bit, 32-bit or float grayscale
+    image, a page of a file of several when ``page`` (from 1) is given: its warnings then
+    name the page.
 
-    65535 for integers; for floats, the first of 1, 255 and 65535 that holds
+    White is 65535 for integers; for floats, the first of 1, 255 and 65535 that holds
     the largest value (float images come as 0..1, 0..255 or 16-bit counts).
-    Values beyond 65535 are read by their largest. Pixels below 0, NaN or
-    infinite are read as black, with a :class:`PixelRangeWarning`, and so is
-    a 32-bit integer image (mode "I") with pixels from 1 to 255 at most, which
-    comes out near black (:func:`_warn_eight_bit_values`), and a float image over 1
-    whose brightest pixel comes out below 64 (:func:`_warn_dark_float_values`). Reads the image a
-    band of rows at a time, so the whole image is scaled alike; a 16-bit image
-    (I;16 and friends, unsigned, at most 65535) is not read here.
+    Values beyond 65535 are read by their largest; black is 0. With ``reading.stretch``,
+    black and white are the image's own darkest and brightest values instead (unless
+    they are one). Pixels below 0, NaN or infinite are read as black, with a
+    :class:`PixelRangeWarning` (:func:`_wide_gray_extent`), and an image whose brightest
+    pixel comes out below 64 is said to come out dark (:func:`_warn_dark_values`).
     """
+    low, top = _wide_gray_extent(im, page)
+    if reading.stretch and top > low:
+        return low, top
     if im.mode.startswith("I;16"):
-        return 65535.0
+        full = 65535.0
+    elif im.mode == "F":
+        full = next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
+    else:
+        full = max(65535.0, top)
+    if 0 < top and full > 1 and round(top * 255.0 / full) < DARK_TOP:
+        eight_bit = top <= 255 and (im.mode == "I" or (im.mode != "F" and im.format is None))
+        kind = {"I": "32-bit integer", "F": "float"}.get(im.mode, "16-bit")
+        _warn_dark_values(f"{_on_page(page)}{kind}", (low, top), full, reading.dark_advice,
+                          _EIGHT_BIT_PIL_ADVICE if eight_bit else None)
+    return 0.0, full
+
+
+def _wide_gray_extent(im: Image.Image, page: int | None) -> tuple[float, float]:
+    """The darkest and brightest values of ``im``, a wide grayscale image, at least 0,
+    over its finite pixels (0, 0 when there are none). Reads the image a band of rows at a
+    time, so the whole image is scaled alike. Warns (:class:`PixelRangeWarning`) of pixels
+    below 0, NaN or infinite, which are read as black."""
     w, h = im.size
-    top, negative, undefined = 0.0, 0, 0
+    low, top, negative, undefined = np.inf, 0.0, 0, 0
     for _, band in _gray_bands(im):
         if band.dtype.kind == "f":
             finite = np.isfinite(band)
             undefined += int(band.size - np.count_nonzero(finite))
             band = band[finite]
         negative += int(np.count_nonzero(band < 0))
-        top = max(top, float(band.max(initial=0)))
+        if band.size:
+            top, low = max(top, float(band.max())), min(low, float(band.min()))
     parts = [f"{undefined} NaN or infinite"] if undefined else []
     parts += [f"{negative} negative"] if negative else []
     if parts:
         verb = "is" if undefined + negative == 1 else "are"
         warn_caller(f"{_on_page(page)}{' and '.join(parts)} of its {w * h} pixels {verb} "
                     "read as black", PixelRangeWarning)
-    if im.mode == "F":
-        full = next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
-        if top > 1 and round(top * 255.0 / full) < _DARK_FLOAT_TOP:
-            _warn_dark_float_values(top, full, page)
-        return full
-    if im.mode == "I" and 0 < top <= 255:
-        _warn_eight_bit_values(int(top), page)
-    return max(65535.0, top)
+    return (0.0 if low == np.inf else max(low, 0.0)), top
 
 
 def _row_bands(im: Image.Image) -> Iterator[tuple[slice, Image.Image]]:
@@ -2570,44 +2689,73 @@ def _on_page(page: int | None) -> str:
     return "" if page is None else f"page {page}: "
 
 
-def _warn_eight_bit_values(top: int, page: int | None = None, mode: str = "I") -> None:
-    """Say that a 32-bit integer image (page ``page`` of a file of several: :func:`_on_page`),
-    or a 16-bit one of ``mode`` made in memory, with values up to ``top`` (<= 255) is read
-    as 16-bit.
+#: What a Python caller does with a 16-bit or 32-bit PIL image made in memory of values
+#: up to 255 (:func:`_wide_gray_scale`): a file's 16-bit values are counts however dark.
+_EIGHT_BIT_PIL_ADVICE = ('if they are 0..255, convert it to mode "L" first '
+                         '(image.convert("L"), or the array as uint8)')
 
-    Its scale is not known: a 16-bit PNG, which Pillow may open in mode "I", holds
-    16-bit counts however dark; an int32 or uint16 array of 0..255 does not.
+
+def _warn_dark_values(what: str, extent: tuple[float, float], full: float,
+                      dark_advice: str | None, eight_bit_advice: str | None = None) -> None:
+    """Say that ``what`` values (``"16-bit"``, ``"page 2: float"``, ``"image holds
+    uint16"``), from ``extent[0]`` to ``extent[1]``, read with ``full`` as white, come
+    out dark: what levels they come out as, and (counts read 257 to a level) that values
+    closer than that become one level. Ends with ``dark_advice`` (the caller's job's way
+    out) when given; else, in Python, with how to read the image stretched, after
+    ``eight_bit_advice`` when the values may be 8-bit ones.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _warn_dark_values("16-bit", (1000, 3000), 65535.0, "the output is dark")
+    >>> print(caught[0].message)
+    16-bit values 1000..3000 of 65535 come out 4..12 of 255: counts closer than 257 apart \
+become one level; the output is dark
     """
-    bits = "32" if mode == "I" else "16"
-    warn_caller(PixelRangeWarning(
-        f"{_on_page(page)}its pixels are {bits}-bit integers (mode \"{mode}\") of at most "
-        f"{top}, read as 16-bit "
-        "counts (65535 is white), so it comes out near black",
-        advice="if they are 0..255, convert it to mode \"L\" first (image.convert(\"L\"), "
-        "or the array as uint8)"))
+    low, top = extent
+    levels = "..".join(str(round(v * 255.0 / full)) for v in extent)
+    step = full / 255.0
+    apart = "counts" if "float" not in what else "values"
+    merged = f": {apart} closer than {step:.6g} apart become one level" if step > 1 else ""
+    facts = f"{what} values {low:.6g}..{top:.6g} of {full:.6g} come out {levels} of 255{merged}"
+    if dark_advice is not None:
+        warn_caller(PixelRangeWarning(f"{facts}; {dark_advice}"))
+        return
+    stretch = ("or pass stretch=True, which maps its own range onto 0..255"
+               if eight_bit_advice else
+               "pass stretch=True to map its own range onto 0..255, or scale the "
+               f"values to fill 0..{full:.6g} first")
+    advice = f"{eight_bit_advice}, {stretch}" if eight_bit_advice else stretch
+    warn_caller(PixelRangeWarning(facts, advice=advice))
 
 
-def _warn_dark_float_values(top: float, full: float, page: int | None = None) -> None:
-    """Say that a float image (page ``page`` of a file of several: :func:`_on_page`) with
-    values up to ``top`` (> 1) is read in the range 0..``full`` and so comes out dark: its
-    values may be in a range of their own (0..1000, say)."""
-    scale = "0..255" if full == 255.0 else "16-bit counts (65535 is white)"
-    warn_caller(PixelRangeWarning(
-        f"{_on_page(page)}its pixels are floats (mode \"F\") of at most {top:.6g}, read as "
-        f"{scale}, so its "
-        f"brightest pixel comes out {round(top * 255.0 / full)} of 255",
-        advice="if they are in another range, scale them to 0..1 first"))
+def _scale_wide_gray(arr: np.ndarray, full: float, low: float = 0.0) -> np.ndarray:
+    """16-bit (or 32-bit integer / float) grayscale to uint8, ``low`` reading as 0 and
+    ``full`` as 255; NaN and infinite values as 0."""
+    a = np.nan_to_num(arr.astype(np.float64), nan=low, posinf=low, neginf=low)
+    if low:
+        a -= low
+    return np.clip(np.rint(a * (255.0 / (full - low))), 0, 255).astype(np.uint8)
 
 
-def _scale_wide_gray(arr: np.ndarray, full: float) -> np.ndarray:
-    """16-bit (or 32-bit integer / float) grayscale to uint8, ``full`` reading as 255."""
-    a = np.nan_to_num(arr.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    return np.clip(np.rint(a * (255.0 / full)), 0, 255).astype(np.uint8)
+def _stretched(rgb: np.ndarray) -> np.ndarray:
+    """``rgb``, ``(H, W, 3)`` uint8, its darkest level (of any channel) made 0 and its
+    brightest 255, the levels between spread alike (hues kept): ``rgb`` itself when they
+    are 0 and 255 already, or one level.
+
+    >>> _stretched(np.array([[[4, 8, 12]]], np.uint8)).tolist()
+    [[[0, 128, 255]]]
+    """
+    low, top = int(rgb.min()), int(rgb.max())
+    if top == low or (low, top) == (0, 255):
+        return rgb
+    levels = np.rint((np.arange(256) - low) * (255.0 / (top - low)))
+    return np.clip(levels, 0, 255).astype(np.uint8)[rgb]
 
 
 def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
-            max_pixels: int | None = DEFAULT_MAX_PIXELS
-            ) -> tuple[np.ndarray, np.ndarray | None]:
+            max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
+            dark_advice: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
@@ -2679,6 +2827,12 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     limit :func:`load_image` puts on files; None for no limit) is refused from its shape
     or size, before any of its pixels is copied, converted or decoded.
 
+    ``stretch`` and ``dark_advice`` are :func:`load_image`'s: with ``stretch``, the
+    image's own range (over its colour channels together) is mapped onto 0..255, a
+    uint16 array's and a 16-bit, 32-bit or float grayscale PIL image's from their own
+    values; without it, such an image whose brightest pixel comes out below 64 of 255
+    is said so (a :class:`PixelRangeWarning`, ending with ``dark_advice`` when given).
+
     Raises
     ------
     ImageReadError
@@ -2703,6 +2857,15 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
         (:func:`~quantize.png.whole_png_rows`), named by its file (or ``name``).
     """
     limit = check_max_pixels(max_pixels)
+    reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
+    rgb, alpha = _rgba_of(image, name, every_frame, limit, reading)
+    return (_stretched(rgb), alpha) if reading.stretch else (rgb, alpha)
+
+
+def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
+             reading: _Reading) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`as_rgba` of ``image``, its other parameters checked; a stretch is left to
+    the caller but for values of more than 8 bits, read as ``reading`` says."""
     if isinstance(image, LoadedImage):
         check_image_pixels(image.rgb.shape[:2], f"{name} of shape {image.rgb.shape}", limit)
         if image.n_frames > 1:
@@ -2717,7 +2880,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
         with _taking_turns(image):
             key = _overlong_trns_left_out(image)  # read as load_image reads such a file
             try:
-                return _pil_image_rgba(image, name, every_frame)
+                return _pil_image_rgba(image, name, every_frame, reading)
             finally:
                 if key is not None:  # the caller's image is left as it was
                     image.info["transparency"] = key
@@ -2741,7 +2904,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     check_image_pixels(image.shape[:2], f"{name} of shape {image.shape}", limit)
     if not arr.dtype.isnative:  # e.g. big-endian ">u2" from a raw 16-bit file: same values
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    arr8 = _to_uint8(arr, name)
+    arr8 = _to_uint8(arr, name, reading)
     if arr8.shape[2] <= 2:  # grey, or grey and alpha
         rgb = np.repeat(arr8[:, :, :1], 3, axis=2)
     else:
@@ -3007,20 +3170,10 @@ def _file_hint(image: Any) -> str:
     return ""
 
 
-def _warn_small_sixteen_bit(image: Image.Image) -> None:
-    """Warn of a 16-bit grayscale image made in memory (no file format: ``Image.fromarray``
-    of a uint16 array) whose values are all at most 255, as of such an array: read as
-    16-bit counts, it comes out near black. A file's 16-bit values are counts however dark.
-    """
-    if image.format is None and image.mode.startswith("I;16"):
-        top = max(int(band.max(initial=0)) for _, band in _gray_bands(image))
-        if 0 < top <= 255:
-            _warn_eight_bit_values(top, mode=image.mode)
-
-
-def _pil_image_rgba(image: Image.Image, name: str,
-                    every_frame: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """:func:`as_rgba` of a PIL image of at least one pixel."""
+def _pil_image_rgba(image: Image.Image, name: str, every_frame: str | None,
+                    wide: _Reading) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`as_rgba` of a PIL image of at least one pixel, its values of more than 8
+    bits read as ``wide`` says."""
     _check_transparency(image, name)
     if _file_closed_before_decoding(image):
         raise ValueError(f"{name} is a PIL image whose file was closed before its pixels "
@@ -3032,7 +3185,6 @@ def _pil_image_rgba(image: Image.Image, name: str,
                          "frees its pixels; pass it before closing it, or a copy "
                          "(image.copy())")
     _warn_one_frame(image, name, every_frame)
-    _warn_small_sixteen_bit(image)
     undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
     where = getattr(image, "filename", "") or name
     unread = ""  # why a transparent colour is matched on its high bytes only
@@ -3057,7 +3209,7 @@ def _pil_image_rgba(image: Image.Image, name: str,
             if undecoded and not (reading is not None and image.tell()):
                 decoding.enter_context(whole_png_rows(image, where))
             decoded = _load_keyed(image)
-    return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)))
+    return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)), reading=wide)
 
 
 def _file_closed_before_decoding(image: Image.Image) -> bool:
@@ -3552,21 +3704,13 @@ def _warn_first_frame_read(n: int, name: str, every_frame: str | None) -> None:
                 + ("" if every_frame is None else f"; {every_frame}"), FirstFrameWarning)
 
 
-def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
+def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.ndarray:
     if arr.dtype == np.uint8:
         return arr.copy()
     if arr.dtype == bool:
         return arr.astype(np.uint8) * 255
     if arr.dtype == np.uint16:
-        top = int(arr.max())
-        if 0 < top <= 255:
-            warn_caller(PixelRangeWarning(
-                f"{name} holds uint16 values of at most {top}, read as 16-bit counts (65535 "
-                "is white), so it comes out near black",
-                advice="if they are 0..255, pass it as .astype(np.uint8)"))
-        elif arr.shape[2] in (2, 4):
-            _warn_eight_bit_alpha(arr, top, name)
-        return _rounded_by_bands(arr, lambda band: np.divide(band, 257.0))
+        return _counts_to_uint8(arr, name, reading)
     if arr.dtype.kind == "f":
         if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
             raise ValueError(f"{name} contains NaN or infinite values; expected finite "
@@ -3579,6 +3723,31 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
     hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
                     f"{arr.dtype}{hint}")
+
+
+def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarray:
+    """``arr``, an ``(H, W, C)`` uint16 image, as uint8: ``round(v / 257)``, or with
+    ``reading.stretch`` its colour channels' own range (all together) onto 0..255, its
+    alpha still by 1/257. Without a stretch, warns of colour that comes out dark
+    (:func:`_warn_dark_values`) and of alpha that looks 8-bit (:func:`_warn_eight_bit_alpha`).
+    """
+    n = 3 if arr.shape[2] >= 3 else 1
+    low, bright = int(arr[:, :, :n].min()), int(arr[:, :, :n].max())
+    if reading.stretch and bright > low:
+        def scaled(band: np.ndarray) -> np.ndarray:
+            levels = np.divide(band, 257.0)
+            levels[:, :, :n] = (band[:, :, :n] - float(low)) * (255.0 / (bright - low))
+            return levels
+
+        return _rounded_by_bands(arr, scaled)
+    top = int(arr.max())
+    if 0 < bright and round(bright / 257.0) < DARK_TOP:
+        eight_bit = "if they are 0..255, pass it as .astype(np.uint8)" if top <= 255 else None
+        _warn_dark_values(f"{name}: uint16", (low, bright), 65535.0, reading.dark_advice,
+                          eight_bit)
+    if top > 255 and arr.shape[2] in (2, 4):
+        _warn_eight_bit_alpha(arr, top, name)
+    return _rounded_by_bands(arr, lambda band: np.divide(band, 257.0))
 
 
 def _warn_eight_bit_alpha(arr: np.ndarray, top: int, name: str) -> None:

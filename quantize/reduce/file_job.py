@@ -54,7 +54,7 @@ from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
 from ..reconstruct.palette import last_entry_at
 from .fit import DEFAULT_COLORS, Space, check_n_colors
-from .image import reduce_checked
+from .image import DARK_OUTPUT, reduce_checked
 from .options import (
     check_options,
     check_output_names,
@@ -322,7 +322,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         animation = _animation(source, opts["max_pixels"])
         if animation is None:
             bytes_in = input_size(src)
-            loaded = source.load()
+            loaded = source.load(dark_advice=DARK_OUTPUT)
     if animation is not None:  # every frame, written as an animation
         from ..animation.job import reduce_open_animation
         with animation:

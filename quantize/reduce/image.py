@@ -59,6 +59,11 @@ from .options import (
 from .quality import search_quality, warn_quality_scale
 from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 
+#: How a warning of an image of more than 8 bits that comes out dark ends, from
+#: :func:`reduce_colors` and :func:`~quantize.reduce.reduce_file`: their output looks
+#: as the input is read, so it is not stretched.
+DARK_OUTPUT = "the output is 8-bit and as dark"
+
 __all__ = ["histogram_entries", "reduce_checked", "reduce_colors"]
 
 @foreign_keywords
@@ -234,7 +239,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     ([[200, 30, 30], [0, 0, 0], [20, 20, 220]], [0, 0, 2, 2], inf)
     """
     rgb, alpha = as_rgba(image, every_frame="quantize.animation.reduce_animation_file "
-                         "reduces every frame of a file", max_pixels=max_pixels)
+                         "reduces every frame of a file", max_pixels=max_pixels,
+                         dark_advice=DARK_OUTPUT)
     opts = check_options(n_colors, quality, space, dither, exact_colors, palette)
     rng = check_seed(seed)
     warn_quality_scale(opts.quality)
