@@ -1544,10 +1544,10 @@ def _given_once(param: Any, leveled: bool) -> str | None:
 
 #: Options known by other names: in another quantize command (``reduce --clusters``,
 #: ``segment --colors``), in pngquant (``--nofs`` and ``--ordered``, which both turn its
-#: dithering off, ``--floyd``, ``--map``), ImageMagick (``-remap``, ``-map``) or gifsicle
-#: (``--use-colormap``), or in common use (``--threads``), or as scikit-learn's and
-#: scikit-image's keywords (``--random-state``). Each is proposed only where the command
-#: has it.
+#: dithering off, ``--floyd``, ``--map``, ``-f`` for ``--force``), ImageMagick (``-remap``,
+#: ``-map``) or gifsicle (``--use-colormap``), or in common use (``--threads``), or as
+#: scikit-learn's and scikit-image's keywords (``--random-state``). Each is proposed only
+#: where the command has it.
 _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--clusters": ("--colors",),
     "--colors": ("--clusters",),
@@ -1564,6 +1564,7 @@ _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--outdir": ("--output",),
     "--out-dir": ("--output",),
     "--out": ("--output",),
+    "-f": ("--force",),
     "--random-state": ("--seed",),
     "--random_state": ("--seed",),
     "--rng": ("--seed",),
