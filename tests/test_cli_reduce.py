@@ -3527,6 +3527,31 @@ def test_skip_if_larger_is_a_note_not_an_error_and_quiet_says_nothing(tmp_path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["flat.png"]
 
 
+def test_json_to_stderr_beside_the_image_on_stdout_is_told_apart_by_its_first_character(
+        tmp_path):
+    """With -o -, the JSON object goes to stderr among the warning lines, as the help and
+    the manual now say: each line there is either an object (starting with "{") or starts
+    with "quantize: "."""
+    src = tmp_path / "soft.png"
+    image = Image.new("RGBA", (8, 8), (200, 10, 10, 128))
+    image.putpixel((0, 0), (0, 0, 0, 0))
+    image.save(src)
+    result = run(src, "-k", 4, "--format", "jpg", "--json", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    with Image.open(io.BytesIO(result.stdout_bytes)) as im:
+        assert im.format == "JPEG"
+    lines = result.stderr.splitlines()
+    objects = [json.loads(line) for line in lines if line.startswith("{")]
+    said = [line for line in lines if not line.startswith("{")]
+    assert [(o["input"], o["output"], o["format"]) for o in objects] == [(str(src), "-", "jpg")]
+    assert said == [f"quantize: warning: {src}: stdout: JPEG has no alpha, so transparent and "
+                    "translucent pixels are drawn on black (the metrics are measured before "
+                    "that); write .png, .webp or .tif to keep alpha"]
+    shown = " ".join(run("--help").stdout.split())
+    assert ("With -o -, stdout carries the image and the objects go to stderr, each a line "
+            "starting with {; the other lines there start with quantize:.") in shown
+
+
 def test_force_and_skip_if_larger_say_the_existing_output_is_kept(tmp_path):
     src, out = tmp_path / "flat.png", tmp_path / "out.png"
     Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
