@@ -97,6 +97,34 @@ def _end_at_start(line: str, code: int) -> None:
         os.write(2, f"quantize: error: {line}\n".encode())
     except OSError:  # stderr closed: the exit code says it
         pass
+    end_process(code)
+
+
+#: The signal that stops the command with each exit code (128 + its number), as a shell
+#: reports a process the signal ended.
+_SIGNAL_OF_CODE = {128 + signum: signum for signum in (signal.SIGINT, *TAKEN_SIGNALS)}
+
+
+def end_process(code: int) -> None:
+    """End this process at once (:func:`os._exit`) with exit code ``code``; when ``code``
+    is that of a signal that stopped the command (130 SIGINT, 143 SIGTERM, 129 SIGHUP), by
+    that signal instead, its default action restored, where the system has processes end
+    by signals (not Windows, where the code stays).
+
+    The command takes those signals, finishes or removes what it was writing and prints its
+    line; a shell then saw an ordinary exit, and went on with a loop the user meant to stop
+    (``for f in *.png; do quantize reduce "$f" ...; done``) or with the next command of a
+    script, where a program the signal ends (pngquant, Python's own ``KeyboardInterrupt``)
+    stops it. The shell still shows ``$?`` as 130, 143 or 129. Only the command's process
+    ends so: never a program that imports quantize.
+    """
+    signum = _SIGNAL_OF_CODE.get(code)
+    if signum is not None and os.name == "posix":
+        try:
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)  # to this thread: it ends the process here
+        except (OSError, ValueError):  # not the main thread: the exit code says it
+            pass
     os._exit(code)
 
 

@@ -10,6 +10,8 @@ import json
 import os
 import re
 import shlex
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +52,61 @@ def test_python_dash_m_runs_the_command_line_under_its_own_name():
     usage = subprocess.run([sys.executable, "-m", "quantize", "reduce", "--help"],
                            capture_output=True, text=True, check=True)
     assert usage.stdout.startswith("Usage: quantize reduce [OPTIONS]")
+
+
+def _completion(value: str, **env: str) -> Any:
+    """The command run with ``_QUANTIZE_COMPLETE=value`` (and ``env``), as a shell runs it."""
+    return runner.invoke(app, [], prog_name="quantize",
+                         env={"_QUANTIZE_COMPLETE": value, **env})
+
+
+@pytest.mark.parametrize(("shell", "line"), [
+    ("bash", "complete -o default -F _quantize_completion quantize"),
+    ("zsh", "compdef _quantize_completion quantize"),
+    ("fish", "complete --command quantize --no-files --arguments ")])
+def test_the_completion_script_of_each_shell_is_given_as_click_documents_it(shell, line):
+    """``_QUANTIZE_COMPLETE=bash_source quantize`` said "Shell source not supported." and
+    exited 1: the app's typer read it as ``source_bash``, and knew no shell. Both orders
+    give the shell's script now."""
+    for value in (f"{shell}_source", f"source_{shell}"):
+        result = _completion(value)
+        assert (result.exit_code, result.stderr) == (0, ""), value
+        assert any(got.startswith(line) for got in result.stdout.splitlines()), value
+
+
+@pytest.mark.parametrize(("words", "completed"), [
+    ("quantize red", ["reduce"]), ("quantize reduce --sk", ["--skip-if-larger"]),
+    ("quantize batch --rec", ["--recursive"]), ("quantize segment --cl", ["--clusters"])])
+def test_the_completion_completes_commands_and_options(words, completed):
+    """What the bash script asks for as the user presses Tab (hidden options left out)."""
+    result = _completion("complete_bash", COMP_WORDS=words,
+                         COMP_CWORD=str(len(words.split()) - 1))
+    assert (result.exit_code, result.stdout.split()) == (0, completed)
+
+
+@pytest.mark.parametrize("value", ["tcsh_source", "bash_install", "bash"])
+def test_an_unknown_completion_request_is_one_line_and_exit_2(value):
+    result = _completion(value)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"quantize: error: _QUANTIZE_COMPLETE='{value}' is not valid; expected bash_source, "
+        "zsh_source or fish_source, for the shell's completion script: "
+        'eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"\n')
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_completes_the_command_once_its_script_is_loaded(tmp_path):
+    """``eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"``, then Tab after ``--pal``."""
+    command = tmp_path / "quantize"
+    command.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m quantize "$@"\n')
+    command.chmod(0o755)
+    script = ('eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"\n'
+              "COMP_WORDS=(quantize reduce --pal); COMP_CWORD=2\n"
+              "_quantize_completion quantize; printf '%s\\n' \"${COMPREPLY[@]}\"\n")
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"})
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.split() == ["--palette-out", "--palette-in", "--palette"]
 
 
 def _unnoted(stderr: AnyStr) -> AnyStr:
@@ -154,14 +211,12 @@ def _entry_points() -> list[list[str]]:
 
 
 _ENDINGS = {
-    "SIGINT": (130, ("quantize: error: interrupted before any file was processed\n",
-                     "quantize: error: interrupted; files already reported are done\n")),
-    "SIGTERM": (143, ("quantize: error: interrupted by SIGTERM before any file was processed\n",
-                      "quantize: error: interrupted by SIGTERM; files already reported are "
-                      "done\n")),
-    "SIGHUP": (129, ("quantize: error: interrupted by SIGHUP before any file was processed\n",
-                     "quantize: error: interrupted by SIGHUP; files already reported are "
-                     "done\n")),
+    "SIGINT": ("quantize: error: interrupted before any file was processed\n",
+               "quantize: error: interrupted; files already reported are done\n"),
+    "SIGTERM": ("quantize: error: interrupted by SIGTERM before any file was processed\n",
+                "quantize: error: interrupted by SIGTERM; files already reported are done\n"),
+    "SIGHUP": ("quantize: error: interrupted by SIGHUP before any file was processed\n",
+               "quantize: error: interrupted by SIGHUP; files already reported are done\n"),
 }
 
 
@@ -173,9 +228,9 @@ def test_an_interrupt_at_any_moment_is_one_line_and_its_exit_code(tmp_path, star
     Python's traceback, and SIGTERM (``timeout``, a job scheduler) ended it with no word and
     -15. Sent once NumPy's library is mapped (the package's imports have begun: what comes
     before is Python's own start-up), then a little later, and while the command waits for
-    its stdin (its work): one line, exit 130 (SIGTERM: 143; SIGHUP, a terminal closed, ended
-    it with no word and -1: 129)."""
-    import signal
+    its stdin (its work): one line, then the end by the signal itself, for a shell's loop to
+    stop (its ``$?`` 130; SIGTERM 143; SIGHUP, a terminal closed, which also ended it with no
+    word, 129)."""
     import time
 
     def default_sigint():
@@ -185,7 +240,7 @@ def test_an_interrupt_at_any_moment_is_one_line_and_its_exit_code(tmp_path, star
         if hasattr(signal, "SIGHUP"):  # as under nohup, which ignores it
             signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
-    code, lines = _ENDINGS[sent]
+    code, lines = -getattr(signal, sent), _ENDINGS[sent]
     for delay in (0.0, 0.05, 0.15, 1.0):
         read_end, write_end = os.pipe()
         child = subprocess.Popen([*start, "reduce", "-", "-o", str(tmp_path / "out.png")],
@@ -1901,6 +1956,16 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "--remap: no such option (see 'quantize segment --help')"),
     (["batch", "in", "-o", "out", "--threads", "2"],
      "--threads: no such option; did you mean --jobs? (see 'quantize batch --help')"),
+    # pngquant's -f, its short --force, in every command that has --force
+    (["reduce", "a.png", "-f"],
+     "-f: no such option; did you mean --force? (see 'quantize reduce --help')"),
+    (["segment", "a.png", "-f"],
+     "-f: no such option; did you mean --force? (see 'quantize segment --help')"),
+    (["batch", "in", "-o", "out", "-f"],
+     "-f: no such option; did you mean --force? (see 'quantize batch --help')"),
+    (["reduce", "a.png", "-qf"],
+     "-f: no such option; did you mean --force? (see 'quantize reduce --help')"),
+    (["-f"], "-f: no such option (see 'quantize --help')"),
     (["segment", "a.png", "--outdir", "x"],
      "--outdir: no such option; did you mean --output? (see 'quantize segment --help')"),
     (["segment", "a.png", "--threads", "2"],

@@ -2615,7 +2615,7 @@ def test_format_skip_if_larger_on_stdout(jpeg_of_noise):
     sent = runner.invoke(app, ["reduce", "-", "-k", "256", "--format", "gif",
                                "--skip-if-larger"], input=jpeg_of_noise.read_bytes())
     assert sent.exit_code == 98 and sent.stdout_bytes == b""
-    assert sent.stderr.splitlines()[-1].startswith("quantize: error: -: result (")
+    assert sent.stderr.splitlines()[-1].startswith("quantize: note: -: result (")
 
 
 def test_format_of_more_colours_than_a_palette_holds(photo):
@@ -2774,8 +2774,8 @@ def test_skip_if_larger_to_stdout_names_no_scratch_file(jpeg_of_noise):
     result = runner.invoke(app, ["reduce", "-", "-k", "256", "--skip-if-larger"],
                            input=jpeg_of_noise.read_bytes())
     assert result.exit_code == 98 and result.stdout_bytes == b""
-    (error,) = result.stderr.splitlines()  # no note of the colours of a result not kept
-    assert error.startswith("quantize: error: -: result (")
+    (line,) = result.stderr.splitlines()  # no note of the colours of a result not kept
+    assert line.startswith("quantize: note: -: result (")
 
 
 @pytest.mark.parametrize("options", [[], ["-o", "x.png"], ["-o", "-"],
@@ -3447,8 +3447,10 @@ def test_skip_if_larger_keeps_nothing_and_exits_98(jpeg_of_noise, tmp_path):
     out = tmp_path / "skipped.png"
     result = run(jpeg_of_noise, "-k", 256, "-o", out, "--skip-if-larger")
     assert result.exit_code == 98
-    (error,) = result.stderr.splitlines()  # no note of the colours of a result not kept
-    assert "is larger than the input" in error
+    (line,) = result.stderr.splitlines()  # no note of the colours of a result not kept
+    assert line.startswith(f"quantize: note: {jpeg_of_noise}: {out}: result (")
+    assert line.endswith(f" bytes) is larger than the input ({jpeg_of_noise.stat().st_size:,} "
+                         "bytes); nothing written")
     assert not out.exists() and not list(tmp_path.glob(".*.part"))
     small = run(jpeg_of_noise, "-k", 2, "-o", tmp_path / "small.png", "--skip-if-larger")
     assert small.exit_code == 0 and (tmp_path / "small.png").exists()
@@ -3467,7 +3469,7 @@ def test_skip_if_larger_still_shows_the_warnings_of_the_file(tmp_path):
         f"quantize: warning: {src}: out.jpg: JPEG has no alpha, so transparent and "
         "translucent pixels are drawn on black (the metrics are measured before that); write "
         ".png, .webp or .tif to keep alpha",
-        f"quantize: error: {src}: {tmp_path}/out.jpg: result (638 bytes) is larger than the "
+        f"quantize: note: {src}: {tmp_path}/out.jpg: result (638 bytes) is larger than the "
         "input (89 bytes); nothing written"]
 
 
@@ -3506,6 +3508,50 @@ def test_an_output_larger_than_its_input_is_noted_on_stdout_too_but_not_with_qui
     assert (smaller.exit_code, smaller.stderr) == (0, "")
 
 
+@pytest.mark.parametrize(("show", "said"), [
+    ([], "{src}: {out}: result"), (["--json"], "{src}: {out}: result"),
+    (["-o", "-"], "{src}: result"), (["-q"], None)], ids=["lines", "json", "stdout", "quiet"])
+def test_skip_if_larger_is_a_note_not_an_error_and_quiet_says_nothing(tmp_path, show, said):
+    """The result kept from being written, as --skip-if-larger asked, was said as an error
+    (``quantize: error: ...``), under -q too, where batch warns and pngquant says nothing:
+    it is a note now, none under -q, and the exit code stays 98."""
+    src, out = tmp_path / "flat.png", tmp_path / "out.png"
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
+    args = show if "-o" in show else ["-o", out, *show]
+    result = run(src, "-k", 2, "--skip-if-larger", *args)
+    assert (result.exit_code, result.stdout) == (98, "")
+    noted = "" if said is None else (
+        f"quantize: note: {said.format(src=src, out=out)} (83 bytes) is larger than the "
+        "input (77 bytes); nothing written\n")
+    assert result.stderr == noted
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flat.png"]
+
+
+def test_json_to_stderr_beside_the_image_on_stdout_is_told_apart_by_its_first_character(
+        tmp_path):
+    """With -o -, the JSON object goes to stderr among the warning lines, as the help and
+    the manual now say: each line there is either an object (starting with "{") or starts
+    with "quantize: "."""
+    src = tmp_path / "soft.png"
+    image = Image.new("RGBA", (8, 8), (200, 10, 10, 128))
+    image.putpixel((0, 0), (0, 0, 0, 0))
+    image.save(src)
+    result = run(src, "-k", 4, "--format", "jpg", "--json", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    with Image.open(io.BytesIO(result.stdout_bytes)) as im:
+        assert im.format == "JPEG"
+    lines = result.stderr.splitlines()
+    objects = [json.loads(line) for line in lines if line.startswith("{")]
+    said = [line for line in lines if not line.startswith("{")]
+    assert [(o["input"], o["output"], o["format"]) for o in objects] == [(str(src), "-", "jpg")]
+    assert said == [f"quantize: warning: {src}: stdout: JPEG has no alpha, so transparent and "
+                    "translucent pixels are drawn on black (the metrics are measured before "
+                    "that); write .png, .webp or .tif to keep alpha"]
+    shown = " ".join(run("--help").stdout.split())
+    assert ("With -o -, stdout carries the image and the objects go to stderr, each a line "
+            "starting with {; the other lines there start with quantize:.") in shown
+
+
 def test_force_and_skip_if_larger_say_the_existing_output_is_kept(tmp_path):
     src, out = tmp_path / "flat.png", tmp_path / "out.png"
     Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
@@ -3513,7 +3559,7 @@ def test_force_and_skip_if_larger_say_the_existing_output_is_kept(tmp_path):
     result = run(src, "-k", 2, "-o", out, "--force", "--skip-if-larger")
     assert result.exit_code == 98
     assert result.stderr.splitlines()[-1] == (
-        f"quantize: error: {src}: {out}: result (83 bytes) is larger than the input "
+        f"quantize: note: {src}: {out}: result (83 bytes) is larger than the input "
         "(77 bytes); nothing written; the existing output is left as it was")
     assert out.read_bytes() == b"made before"
 

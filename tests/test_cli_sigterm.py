@@ -1,6 +1,6 @@
 """SIGTERM (``kill``, ``timeout``, systemd, a cluster's scheduler) during the command: it
-ends as Ctrl-C ends it, with exit code 143 and a line naming SIGTERM; SIGHUP (a terminal
-closed) likewise, with exit code 129.
+ends as Ctrl-C ends it, with a line naming SIGTERM, and then by SIGTERM (a shell's ``$?``
+143); SIGHUP (a terminal closed) likewise (129).
 
 Each test starts the command in a session of its own, waits until it has visibly begun its
 work (an output is there), and sends SIGTERM to every process of the session, as
@@ -83,7 +83,7 @@ def _parts(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.part"))
 
 
-def test_sigterm_during_a_batch_writes_the_reports_of_the_files_done_and_exits_143(tmp_path):
+def test_sigterm_during_a_batch_writes_the_reports_of_the_files_done_and_ends_by_it(tmp_path):
     """It ended the batch (and its worker, mid-file) at once: no report, a ``.part`` file.
     As after Ctrl-C, the file in progress is let finish, and the reports have a row for
     every input, ``not reached`` for those the run did not reach."""
@@ -93,7 +93,7 @@ def test_sigterm_during_a_batch_writes_the_reports_of_the_files_done_and_exits_1
         ["batch", "in", "-o", "out", "-k", "8", "--jobs", "1", "--report", "report.csv",
          "--html", "page.html"], tmp_path, lambda: any(out.glob("*.png")),
         stdout=tmp_path / "stdout.txt")
-    assert code == ExitCode.TERMINATED == 143
+    assert code == -signal.SIGTERM  # a shell's $? 143, ExitCode.TERMINATED
     lines = stderr.splitlines()
     assert lines[-1] == ("quantize: error: interrupted by SIGTERM; rerun the same command to "
                          "finish")
@@ -128,7 +128,7 @@ def _segment_batch_stopped(tmp_path, count, *, as_timeout, sent="SIGTERM", at="p
         ["batch", "in", "-o", "out", "--mode", "segment", "-k", "4", "--jobs", "1",
          "--report", "report.csv"], tmp_path, (tmp_path / "out" / at).exists,
         as_timeout=as_timeout, sent=sent)
-    assert (code, stderr) == (128 + getattr(signal, sent),
+    assert (code, stderr) == (-getattr(signal, sent),
                               f"quantize: interrupted by {sent}; letting the file in "
                               f"progress finish ({sent} again to abandon it)\n"
                               f"quantize: error: interrupted by {sent}; rerun the same "
@@ -165,7 +165,7 @@ def test_timeouts_pair_of_sigterms_lets_a_batchs_files_in_progress_finish(tmp_pa
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP (Windows)")
-def test_sighup_lets_a_batchs_file_in_progress_finish_writes_the_report_and_exits_129(
+def test_sighup_lets_a_batchs_file_in_progress_finish_writes_the_report_and_ends_by_it(
         tmp_path):
     """The terminal closed (SIGHUP to every process of the batch): it ended at once, exit
     129, no report, the file in progress lost (its worker ended mid-file too) and the lock
@@ -193,9 +193,9 @@ def test_the_line_and_exit_code_name_sighup_when_it_stopped_the_command(monkeypa
     assert ExitCode.HANGUP == 129
 
 
-@pytest.mark.parametrize(("sent", "code"), [("SIGTERM", 143), pytest.param(
-    "SIGHUP", 129, marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP"))])
-def test_sigterm_during_segment_leaves_no_output_folder_and_exits_143(tmp_path, sent, code):
+@pytest.mark.parametrize("sent", ["SIGTERM", pytest.param(
+    "SIGHUP", marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP"))])
+def test_sigterm_during_segment_leaves_no_output_folder_and_ends_by_it(tmp_path, sent):
     """It ended the command at once, leaving the new output folder behind, empty (SIGHUP,
     a terminal closed, too, with exit 129)."""
     with Image.open(SAMPLES / "astronaut.jpg") as im:
@@ -203,12 +203,12 @@ def test_sigterm_during_segment_leaves_no_output_folder_and_exits_143(tmp_path, 
     out = tmp_path / "big.segments"
     got = _terminated_once(["segment", "big.png", "-o", out.name, "-k", "4"],
                            tmp_path, out.exists, sent=sent)
-    assert got == (
-        code, f"quantize: error: interrupted by {sent}; rerun the same command to finish\n")
+    assert got == (-getattr(signal, sent), f"quantize: error: interrupted by {sent}; rerun "
+                   "the same command to finish\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.png"]
 
 
-def test_sigterm_during_a_reduce_of_several_files_keeps_those_reported_and_exits_143(
+def test_sigterm_during_a_reduce_of_several_files_keeps_those_reported_and_ends_by_it(
         tmp_path):
     """It ended the command at once; the files written before stay, the one in progress
     is let finish (when one is: sent as an output appears, it may land between two files),
@@ -217,7 +217,7 @@ def test_sigterm_during_a_reduce_of_several_files_keeps_those_reported_and_exits
     code, stderr = _terminated_once(
         ["reduce", *(str(p.relative_to(tmp_path)) for p in inputs), "-k", "8", "--jobs", "1"],
         tmp_path, lambda: any((tmp_path / "in").glob("*.k8.png")))
-    assert code == 143
+    assert code == -signal.SIGTERM
     lines = stderr.splitlines()
     assert lines[-1] == "quantize: error: interrupted by SIGTERM; files already reported are done"
     assert set(lines[:-1]) <= {"quantize: interrupted by SIGTERM; letting the file in progress "
@@ -236,13 +236,13 @@ def _python_sigint() -> None:
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
-@pytest.mark.parametrize(("name", "code", "said", "again"), [
-    pytest.param("SIGINT", 130, "interrupted", "Ctrl-C", id="ctrl-c"),
-    pytest.param("SIGTERM", 143, "interrupted by SIGTERM", "SIGTERM", id="sigterm"),
-    pytest.param("SIGHUP", 129, "interrupted by SIGHUP", "SIGHUP", id="sighup",
+@pytest.mark.parametrize(("name", "said", "again"), [
+    pytest.param("SIGINT", "interrupted", "Ctrl-C", id="ctrl-c"),
+    pytest.param("SIGTERM", "interrupted by SIGTERM", "SIGTERM", id="sigterm"),
+    pytest.param("SIGHUP", "interrupted by SIGHUP", "SIGHUP", id="sighup",
                  marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP"))])
-def test_an_interrupt_lets_the_file_in_progress_of_reduce_j1_finish(tmp_path, name, code,
-                                                                    said, again):
+def test_an_interrupt_lets_the_file_in_progress_of_reduce_j1_finish(tmp_path, name, said,
+                                                                    again):
     """``reduce -j 1`` of several files stopped the one in progress at once, where ``-j 2``
     and ``batch -j 1`` let it finish. Sent once the first file's line is printed (the
     second is then being reduced, for about a second): the second is finished and
@@ -266,7 +266,7 @@ def test_an_interrupt_lets_the_file_in_progress_of_reduce_j1_finish(tmp_path, na
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    assert proc.returncode == code
+    assert proc.returncode == -getattr(signal, name)
     assert [line.split(":")[0] for line in (first + rest).splitlines()] == [
         "p0.png -> p0.k64.png", "p1.png -> p1.k64.png"]
     assert stderr == (f"quantize: {said}; letting the file in progress finish ({again} again "
@@ -311,6 +311,7 @@ def _on_a_terminal_closed(args: list[str], cwd: Path, begun: Callable[[], bool],
             proc.wait()
 
 
+_READS_PROC = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc/PID/wchan")
 _ON_A_TERMINAL = pytest.mark.skipif(not hasattr(signal, "SIGHUP") or sys.platform != "linux",
                                     reason="a pseudo-terminal closed under the command")
 
@@ -329,7 +330,7 @@ def test_a_batch_whose_terminal_closed_finishes_its_file_and_writes_the_reports(
         ["batch", "in", "-o", "out", "--mode", "segment", "-k", "4", "--jobs", "1",
          "--report", "report.csv", "--html", "page.html"], tmp_path, (out / "p00").exists,
         sent="SIGHUP")
-    assert code == ExitCode.HANGUP == 129
+    assert code == -signal.SIGHUP  # a shell's $? 129, ExitCode.HANGUP
     with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as f:
         rows = {row["input"]: row["status"] for row in csv.DictReader(f)}
     assert rows == {"in/p00.png": "ok", "in/p01.png": "not reached",
@@ -382,3 +383,78 @@ def test_only_eio_of_a_terminal_says_it_has_gone(tmp_path):
         assert lossy.write("lost\n") == 5
         lossy.flush()  # the rest goes to the null device
         assert lossy.fileno() == command_side
+
+
+
+def _waiting_for_stdin(pid: int) -> None:
+    """Return once process ``pid`` waits to read a pipe (its stdin), as ``/proc`` shows it."""
+    deadline = time.monotonic() + 60
+    while "pipe_read" not in Path(f"/proc/{pid}/wchan").read_text():
+        assert time.monotonic() < deadline, "the command never read its stdin"
+        time.sleep(0.005)
+
+
+def _child_of(pid: int) -> int:
+    """The process id of the first child of process ``pid``, once it has one."""
+    deadline = time.monotonic() + 60
+    while not (children := Path(f"/proc/{pid}/task/{pid}/children").read_text().split()):
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.005)
+    return int(children[0])
+
+
+_LINE_OF_CTRL_C = "quantize: error: interrupted; files already reported are done\n"
+
+
+@_READS_PROC
+def test_ctrl_c_stops_the_shell_loop_that_runs_the_command(tmp_path):
+    """Ctrl-C (SIGINT to the terminal's process group: the shell and the command) during the
+    first run of a loop: the command printed its line and exited 130, which a shell takes
+    for a program that handled Ctrl-C and went on, so the loop ran the next one. Ending by
+    SIGINT after its line, as pngquant does, the loop stops there."""
+    loop = 'for i in 1 2; do "$0" -m quantize reduce - -o "o$i.png"; echo "$i $?" >> codes; done'
+    read_end, write_end = os.pipe()  # stdin that never ends: each run waits for it
+    shell = subprocess.Popen(["bash", "-c", loop, sys.executable], cwd=tmp_path,
+                             stdin=read_end, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             preexec_fn=_python_sigint)
+    os.close(read_end)
+    try:
+        _waiting_for_stdin(_child_of(shell.pid))
+        os.killpg(shell.pid, signal.SIGINT)
+        _, stderr = shell.communicate(timeout=60)
+    finally:
+        os.close(write_end)
+        if shell.poll() is None:
+            os.killpg(shell.pid, signal.SIGKILL)
+            shell.wait()
+    assert (shell.returncode, stderr) == (-signal.SIGINT, _LINE_OF_CTRL_C)
+    assert list(tmp_path.iterdir()) == []  # no output, no part file, no second run
+
+
+@_READS_PROC
+@pytest.mark.parametrize("sent", ["SIGINT", "SIGTERM", pytest.param(
+    "SIGHUP", marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP"))])
+def test_main_called_by_a_program_keeps_the_exit_code_of_the_signal(tmp_path, sent):
+    """Only the command's own process ends by the signal: a program that calls
+    :func:`quantize.cli.main` gets its ``SystemExit`` (130, 143 or 129) and carries on."""
+    call = ("from quantize.cli import main\ntry:\n    main()\n"
+            "except SystemExit as exit:\n    print('carried on', exit.code)\n")
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-c", call, "reduce", "-", "-o", "out.png"],
+                            cwd=tmp_path, stdin=read_end, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_python_sigint)
+    os.close(read_end)
+    try:
+        _waiting_for_stdin(proc.pid)
+        proc.send_signal(getattr(signal, sent))
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        os.close(write_end)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    named = "interrupted" if sent == "SIGINT" else f"interrupted by {sent}"
+    assert (proc.returncode, stdout) == (0, f"carried on {128 + getattr(signal, sent)}\n")
+    assert stderr == f"quantize: error: {named}; files already reported are done\n"
+    assert list(tmp_path.iterdir()) == []

@@ -28,7 +28,7 @@ import typer
 
 from .. import _threads
 from .._sigterm import sigterm_as_interrupt
-from .._start import INTERRUPTED_AT_START, command_process, release_start
+from .._start import INTERRUPTED_AT_START, command_process, end_process, release_start
 from ..errors import ExitCode
 from ..names import code_point_escapes
 from . import batch, reduce, segment  # noqa: F401 -- each registers its command on app
@@ -53,7 +53,8 @@ def main(prog_name: str | None = None) -> None:
     the process itself once the command is done (:func:`_end_process`). While the command
     runs, SIGTERM and SIGHUP (each left to the system) are taken as Ctrl-C, and given back
     after (:mod:`quantize._sigterm`): the command ends as after Ctrl-C, with exit code 143
-    (SIGHUP: 129).
+    (SIGHUP: 129). Its own process, once the line is printed, then ends by the signal that
+    stopped it (:func:`~quantize._start.end_process`), for a shell to stop its loop or script.
     """
     if prog_name is not None and not isinstance(prog_name, str):
         raise TypeError(f"prog_name={prog_name!r} should be a str, the program's name shown "
@@ -113,7 +114,8 @@ def _end_process(code: Any) -> None:
     made, one at a time: about 5 ms of CPU time of every call (``quantize reduce`` of a web
     photo, medians of 15 on four photos), for a process that ends anyway. Here stdout and
     stderr are flushed, the ``atexit`` functions run (what a tool such as coverage.py
-    registered is done), and the process ends (:func:`os._exit`).
+    registered is done), and the process ends (:func:`os._exit`), by the signal that
+    stopped the command when one did (:func:`~quantize._start.end_process`).
 
     Returns, leaving the exit to Python, when ``code`` is not an int or None (Python
     prints it), when another thread than the idle ones of :mod:`quantize._threads` is
@@ -126,7 +128,7 @@ def _end_process(code: Any) -> None:
         return
     gc.freeze()
     atexit._run_exitfuncs()
-    os._exit((code or 0) if _flushed() else _FLUSH_FAILED)
+    end_process((code or 0) if _flushed() else _FLUSH_FAILED)
 
 
 #: Python's exit code when stdout or stderr cannot be flushed as the process ends.

@@ -652,6 +652,12 @@ def _show_help(ctx: Any, param: Any, value: bool) -> None:
 INTERRUPTED_UNCAUGHT = "interrupted; files already reported are done"
 
 
+#: The shells whose completion the command gives (typer's scripts), and what it gives
+#: them: the script to load, or the words that complete a command line.
+_COMPLETED_SHELLS = frozenset({"bash", "zsh", "fish", "powershell", "pwsh"})
+_COMPLETION_VERBS = frozenset({"source", "complete"})
+
+
 class _OneLineErrors(_HelpBySay, TyperGroup):
     """The root command group, reporting usage errors in one line instead of a panel, and
     an interrupt at any moment as one line and exit 130 (typer's own exit said nothing)."""
@@ -695,6 +701,34 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             raise click_errors.UsageError(
                 f"{printable_line(args[0])}: no such command{meant}", ctx
             ) from None
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str,
+                               complete_var: str | None = None) -> None:
+        """Shell completion, asked for as click documents it,
+        ``eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"`` (``zsh_source``,
+        ``fish_source``): the script for the shell, then the words it completes.
+
+        Typer read the variable the other way round (``source_bash``) and, as the app adds
+        no ``--install-completion``, knew no shell: "Shell source not supported.", exit 1.
+        Both orders are taken, and any other value is one error line, exit 2; the
+        completion's modules are imported only when asked for.
+        """
+        complete_var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        instruction = os.environ.get(complete_var)
+        if not instruction:
+            return
+        shell, _, verb = instruction.partition("_")
+        if shell in _COMPLETION_VERBS:  # typer's order, as its scripts call the command
+            shell, verb = verb, shell
+        if shell not in _COMPLETED_SHELLS or verb not in _COMPLETION_VERBS:
+            echo_error(f"{complete_var}={quoted(instruction)} is not valid; expected "
+                       "bash_source, zsh_source or fish_source, for the shell's completion "
+                       f"script: eval \"$({complete_var}=bash_source {prog_name})\"")
+            sys.exit(USAGE_ERROR)
+        from typer.completion import completion_init, shell_complete
+
+        completion_init()  # the shells typer knows
+        sys.exit(shell_complete(self, ctx_args, prog_name, complete_var, f"{verb}_{shell}"))
 
     def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
@@ -1510,10 +1544,10 @@ def _given_once(param: Any, leveled: bool) -> str | None:
 
 #: Options known by other names: in another quantize command (``reduce --clusters``,
 #: ``segment --colors``), in pngquant (``--nofs`` and ``--ordered``, which both turn its
-#: dithering off, ``--floyd``, ``--map``), ImageMagick (``-remap``, ``-map``) or gifsicle
-#: (``--use-colormap``), or in common use (``--threads``), or as scikit-learn's and
-#: scikit-image's keywords (``--random-state``). Each is proposed only where the command
-#: has it.
+#: dithering off, ``--floyd``, ``--map``, ``-f`` for ``--force``), ImageMagick (``-remap``,
+#: ``-map``) or gifsicle (``--use-colormap``), or in common use (``--threads``), or as
+#: scikit-learn's and scikit-image's keywords (``--random-state``). Each is proposed only
+#: where the command has it.
 _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--clusters": ("--colors",),
     "--colors": ("--clusters",),
@@ -1530,6 +1564,7 @@ _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--outdir": ("--output",),
     "--out-dir": ("--output",),
     "--out": ("--output",),
+    "-f": ("--force",),
     "--random-state": ("--seed",),
     "--random_state": ("--seed",),
     "--rng": ("--seed",),

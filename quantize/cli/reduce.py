@@ -225,7 +225,9 @@ def reduce_command(
         "delta_e, seconds, bytes_in, bytes_out, frames, palette, and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
-        "optimized: whether the output's format took it).")] = False,
+        "optimized: whether the output's format took it). With -o -, stdout carries the "
+        "image and the objects go to stderr, each a line starting with {; the other lines "
+        "there start with quantize:.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no line per reduced "
         "file.")] = False,
@@ -1414,7 +1416,9 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
           stdout_suffix: str | None = None) -> None:
     """One line for the file: the summary (stderr when stdout carries the image), or the error.
 
-    Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`),
+    Warnings and errors are always shown; a result larger than its input, which
+    ``--skip-if-larger`` kept from being written as the user asked, is a note, not shown
+    under ``-q`` (its exit code, 98, says it); the summary as ``show`` says (see :func:`_run`),
     and with a line the notes of the job (fewer distinct colours than asked, all kept: good
     news, no warning) and of an output larger than its input (:func:`_larger_note`).
     The record of an image written to stdout has ``output`` "-" and, after it, ``format``:
@@ -1425,6 +1429,10 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
 
     for message in result.record.get("warnings", ()):
         warn(f.input, message)
+    if result.exit_code == ExitCode.TOO_LARGE:  # kept from being written, as asked: no fault
+        if show != "quiet":
+            note(f.input, result.reason)
+        return
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
         say(printable_line(f"quantize: error: {f.input}: {reason}"
