@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from typer.testing import CliRunner
 
 from quantize.animation import StillImageWarning, count_frames, reduce_animation_file
+from quantize.cli import app
 from quantize.errors import (
     ImageReadError,
     OutputError,
@@ -670,6 +672,33 @@ def test_the_library_gif_image_is_numbered_as_the_command_writes_it(tmp_path):
         assert image.info["transparency"] == written.info["transparency"] == 0
         assert np.asarray(image).tolist() == np.asarray(written).tolist()
         assert image.getpalette()[:12] == written.getpalette()[:12]
+
+
+@pytest.mark.parametrize("how", ["fitted", "mapped"])
+def test_the_library_image_is_numbered_as_the_command_writes_a_png(tmp_path, how):
+    # ReduceResult.to_image() put the entry of transparent pixels last, the .png
+    # quantize reduce writes first: two numberings, and a longer tRNS, of one result.
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[0] = [[0, 0, 250, 255], [250, 0, 0, 100], [0, 0, 0, 0]]
+    rgba[1] = [[0, 0, 0, 0], [0, 250, 0, 255], [0, 0, 250, 255]]
+    src = tmp_path / "sprite.png"
+    Image.fromarray(rgba).save(src)
+    # a given palette with a translucent entry and one no pixel takes, in its own order
+    palette = np.array([[0, 250, 0, 255], [250, 0, 0, 100], [0, 0, 250, 255],
+                        [255, 255, 255, 255]], np.uint8)
+    (tmp_path / "given.hex").write_text("00fa00ff\nfa000064\n0000faff\nffffffff\n")
+    given = ["--palette-in", str(tmp_path / "given.hex")] if how == "mapped" else ["-k", "3"]
+    ran = CliRunner().invoke(app, ["reduce", str(src), "-o", str(tmp_path / "out.png"),
+                                   "--seed", "0", *given])
+    assert ran.exit_code == 0, ran.output
+    result = (reduce_colors(rgba, palette=palette) if how == "mapped"
+              else reduce_colors(rgba, 3, seed=0))
+    image = result.to_image()
+    with Image.open(tmp_path / "out.png") as written:
+        assert image.getpalette() == written.getpalette()
+        assert image.info["transparency"] == written.info["transparency"]
+        assert np.asarray(image).tolist() == np.asarray(written).tolist()
+    assert image.info["transparency"][0] == 0 and np.asarray(image)[0, 2] == 0
 
 
 def test_a_given_translucent_entry_written_to_a_gif_is_said_once(tmp_path):

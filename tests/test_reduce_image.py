@@ -291,7 +291,8 @@ def test_transparent_pixels_get_their_own_entry_and_steal_no_colour():
     assert np.all(result.indices[:3, :3] == 4)
     assert np.all(result.indices[3:] < 4)
     image = result.to_image()
-    assert image.mode == "P" and image.info["transparency"] == 4  # the one transparent entry
+    assert image.mode == "P" and image.info["transparency"] == 0  # the one transparent entry
+    assert np.all(np.asarray(image)[:3, :3] == 0)
     assert result.transparency() == bytes([255] * 4 + [0])
     assert result.alpha.tolist() == [255] * 4
 

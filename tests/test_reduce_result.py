@@ -48,7 +48,7 @@ def test_views_of_an_opaque_result():
     assert np.array_equal(np.asarray(image), r.indices)
 
 
-def test_the_transparent_entry_comes_last_and_ends_the_trns():
+def test_the_transparent_entry_comes_last_in_the_result_and_first_in_its_image():
     r = result(BLACK_WHITE, [[0, 2], [1, 2]], Pairs(BLACK_WHITE, np.array([0, 1]),
                                                     np.ones(2)),
                transparent_index=2, alpha=[255, 128])
@@ -58,7 +58,11 @@ def test_the_transparent_entry_comes_last_and_ends_the_trns():
     assert r.transparency() == bytes([255, 128, 0])
     assert r.to_rgba().tolist() == [[[0, 0, 0, 255], [0, 0, 0, 0]],
                                     [[255, 255, 255, 128], [0, 0, 0, 0]]]
-    assert r.to_image().info["transparency"] == bytes([255, 128, 0])
+    # as in the .png quantize reduce writes: the transparent entry is index 0
+    image = r.to_image()
+    assert image.info["transparency"] == bytes([0, 255, 128])
+    assert np.asarray(image).tolist() == [[1, 0], [2, 0]]
+    assert r.indices.tolist() == [[0, 2], [1, 2]] and r.transparent_index == 2
 
 
 @pytest.mark.parametrize("suffix", [".png", ".gif", ".webp"])
@@ -69,7 +73,7 @@ def test_an_image_with_one_transparent_entry_saves_in_every_format(tmp_path, suf
     r = result(BLACK_WHITE, [[0, 2], [1, 2]], Pairs(BLACK_WHITE, np.array([0, 1]),
                                                     np.ones(2)), transparent_index=2)
     image = r.to_image()
-    assert image.mode == "P" and image.info["transparency"] == 2
+    assert image.mode == "P" and image.info["transparency"] == 0
     image.save(tmp_path / f"out{suffix}", **({"lossless": True} if suffix == ".webp" else {}))
     with Image.open(tmp_path / f"out{suffix}") as back:
         np.testing.assert_array_equal(np.asarray(back.convert("RGBA")), r.to_rgba())
@@ -81,6 +85,35 @@ def translucent_result() -> ReduceResult:
     return result(palette, [[0, 1], [2, 3]], Pairs(np.array(palette, np.uint8),
                                                    np.arange(3), np.ones(3)),
                   transparent_index=3, alpha=[255, 100, 200])
+
+
+def test_to_image_puts_the_transparent_entry_first_and_the_others_in_their_order(tmp_path):
+    # to_image() put the entry of fully transparent pixels last, where the .png quantize
+    # reduce writes has it first, its tRNS ending at the last translucent entry.
+    r = translucent_result()
+    image = r.to_image()
+    assert image.mode == "P"
+    assert image.getpalette() == [0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 255]
+    assert image.info["transparency"] == bytes([0, 255, 100, 200])
+    assert np.asarray(image).tolist() == [[1, 2], [3, 0]]
+    # the result's own numbering is kept
+    assert r.indices.tolist() == [[0, 1], [2, 3]] and r.transparent_index == 3
+    assert r.transparency() == bytes([255, 100, 200, 0])
+    image.save(tmp_path / "out.png")
+    with Image.open(tmp_path / "out.png") as back:
+        np.testing.assert_array_equal(np.asarray(back.convert("RGBA")), r.to_rgba())
+
+
+def test_to_image_of_a_fitted_result_with_alpha_has_the_shortest_trns():
+    # a translucent (alpha 100), an opaque and a fully transparent pixel
+    rgba = np.array([[[100, 200, 200, 100], [250, 200, 200, 255], [7, 7, 7, 0]]], np.uint8)
+    r = quantize_reduce(rgba)
+    assert r.palette.tolist() == [[100, 200, 200], [250, 200, 200]]
+    assert r.indices.tolist() == [[0, 1, 2]]
+    image = r.to_image()
+    assert image.getpalette() == [0, 0, 0, 100, 200, 200, 250, 200, 200]
+    assert image.info["transparency"] == b"\x00d"  # no byte for the opaque entry
+    assert np.asarray(image).tolist() == [[1, 2, 0]]
 
 
 def test_to_image_for_a_gif_keeps_one_transparent_entry_and_saves(tmp_path):
@@ -164,7 +197,7 @@ def test_to_image_and_full_palette_refuse_a_flag_that_is_no_bool(value):
         result.to_image(gif=value)
     with pytest.raises(TypeError, match=rf"^alpha={value!r} should be a bool"):
         result.full_palette(alpha=value)
-    assert result.to_image(gif=False).info["transparency"] == b"d\xff\x00"
+    assert result.to_image(gif=False).info["transparency"] == b"\x00d"
     with pytest.warns(AlphaLossWarning):  # its translucent entry
         assert result.to_image(gif=np.bool_(True)).info["transparency"] == 0
 

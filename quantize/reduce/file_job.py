@@ -52,7 +52,6 @@ from ..io import (
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
-from ..reconstruct.palette import last_entry_at
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import DARK_OUTPUT, reduce_checked
 from .options import (
@@ -523,9 +522,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # of transparent pixels first, tRNS ends at the last translucent entry, which a
         # fitted palette puts first: on 88 icons with soft edges (48 to 512 pixels a side),
         # 2-5 % smaller at 16, 64 and 256 colours.
-        indices = result.indices
-        if result.transparent_index is not None:
-            indices, full = last_entry_at(indices, full, clear_at)
+        indices, full = result._png_entries(full, clear_at)
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
         small = indices.size <= _SMALLEST_PNG_MAX_PIXELS
         data = encode_indexed_png(indices, full[:, :3], alpha, optimize=optimize,

@@ -290,7 +290,10 @@ class ReduceResult(ReadOnlyArrays):
     def to_image(self, gif: bool = False) -> Image.Image:
         """The reduced image as PIL: mode "P" (alpha in its transparency) when it fits in 256.
 
-        When the one entry that is not opaque is fully transparent, the
+        Its entries are numbered as in the .png ``quantize reduce`` writes: the entry of
+        fully transparent pixels (``transparent_index``, last in ``palette`` order) first,
+        index 0, then the palette's in their order, the translucent ones first, so that
+        tRNS is short. When the one entry that is not opaque is fully transparent, the
         transparency is that entry's index, which PNG, GIF and WebP all save;
         with translucent entries it is their alpha as bytes (a PNG tRNS), which
         PNG and WebP save but GIF cannot: GIF has one fully transparent entry
@@ -325,8 +328,11 @@ class ReduceResult(ReadOnlyArrays):
         >>> rgba[0, :, 0] = [0, 100, 250]
         >>> rgba[0, :, 3] = [0, 100, 255]  # transparent, translucent, opaque
         >>> result = reduce_colors(rgba, 2)
-        >>> result.to_image().info["transparency"]  # PNG-only partial alpha
-        b'd\\xff\\x00'
+        >>> image = result.to_image()
+        >>> image.info["transparency"]  # PNG-only partial alpha: transparent entry first
+        b'\\x00d'
+        >>> np.asarray(image).tolist(), result.indices.tolist()
+        ([[0, 1, 2]], [[2, 0, 1]])
         >>> import warnings
         >>> with warnings.catch_warnings(record=True) as said:
         ...     warnings.simplefilter("always")
@@ -341,13 +347,26 @@ class ReduceResult(ReadOnlyArrays):
             _warn_partial_alpha_dropped(full)
             return self._gif_image(full)
         if full.shape[0] <= MAX_PALETTE:
+            indices, full = self._png_entries(full)
             clear = np.flatnonzero(full[:, 3] < 255)
             if clear.size == 1 and full[clear[0], 3] == 0:
-                return indexed_image(self.indices, full[:, :3], int(clear[0]))
-            return indexed_image(self.indices, full[:, :3], self.transparency())
+                return indexed_image(indices, full[:, :3], int(clear[0]))
+            return indexed_image(indices, full[:, :3], trns(full[:, 3]))
         if self.alpha is None and self.transparent_index is None:
             return Image.fromarray(full[self.indices, :3])
         return Image.fromarray(full[self.indices])
+
+    def _png_entries(self, full: np.ndarray, clear_at: int = 0
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(H, W)`` entries and ``(n, 4)`` palette of this result's indexed PNG
+        (``full``: every entry, with alpha), as :meth:`ReduceResult.to_image` gives them and
+        the file job writes them: the entry of fully transparent pixels is entry
+        ``clear_at`` (the first; see :func:`~quantize.reduce.options.clear_entry_at` for a
+        given palette's), the others following in their order, so that tRNS ends at the
+        last translucent entry. Without that entry, the result's own."""
+        if self.transparent_index is None:
+            return self.indices, full
+        return last_entry_at(self.indices, full, clear_at)
 
     def _gif_image(self, full: np.ndarray) -> Image.Image:
         """Mode "P" image with at most one, fully transparent, entry (``full``: every entry);
@@ -379,7 +398,8 @@ class ReduceResult(ReadOnlyArrays):
         return indices, palette, clear_at
 
     def transparency(self) -> bytes | None:
-        """Alpha of every entry up to the last one that is not opaque (a PNG tRNS), or None."""
+        """Alpha of every entry of :meth:`ReduceResult.full_palette` (the transparent one
+        last) up to the last one that is not opaque (a PNG tRNS), or None."""
         return trns(self.full_palette(alpha=True)[:, 3])
 
     def full_palette(self, alpha: bool = False) -> np.ndarray:
