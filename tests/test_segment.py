@@ -1075,14 +1075,20 @@ def test_a_min_region_that_leaves_several_regions_is_not_warned_about(recwarn, n
     assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
 
 
-def test_one_region_that_min_region_did_not_merge_is_not_blamed_on_it(recwarn):
+def test_one_region_that_min_region_did_not_merge_is_not_blamed_on_it():
     """A one-pixel speck is smoothed away before any merging: k-means tells two clusters
-    apart and one region comes out, but min_region=5 merged nothing."""
+    apart and one region comes out, but min_region=5 merged nothing; the smoothing is
+    named instead."""
     img = np.full((40, 60, 3), 90, np.uint8)
     img[10, 10] = 250
-    result = segment(img, 2, min_region=5, seed=0)
+    with pytest.warns(RegionCountWarning) as caught:
+        result = segment(img, 2, min_region=5, seed=0)
     assert (result.n_regions, result.centers.shape[0]) == (1, 2)
-    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+    assert [str(w.message) for w in caught] == [
+        "n_clusters=2 gives 1 region: of the 2 clusters k-means found, the majority "
+        "smoothing removed all but one, as their pixels lay in specks (details narrower "
+        "than about 2 pixels on this 60 x 40 image); the speck size follows the image's "
+        "longer side, so a crop of it keeps smaller details"]
 
 
 @pytest.mark.parametrize("n_clusters", [None, 1, 4])
@@ -1139,6 +1145,44 @@ def test_the_default_min_region_that_merges_every_region_into_one_is_said(recwar
     recwarn.clear()
     assert segment(img, 2, min_region=0, seed=0).labels.tolist() == [
         [1] * 5, [1, 1, 2, 1, 1], [1] * 5]
+    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+
+
+SMOOTHED_INTO_ONE = (
+    "n_clusters=3 gives 1 region: of the 3 clusters k-means found, the majority smoothing "
+    "removed all but one, as their pixels lay in specks (details narrower than about 3 "
+    "pixels on this 64 x 64 image); the speck size follows the image's longer side, so a "
+    "crop of it keeps smaller details")
+
+
+@pytest.mark.parametrize("min_region", [None, 0])
+@pytest.mark.parametrize("weights", [None, {"texture": 0}])
+def test_specks_the_smoothing_removes_into_one_region_are_said(recwarn, min_region, weights):
+    """-k 3 on a black 64 x 64 image with a red and a blue 1-pixel dot: k-means finds the
+    3 clusters, the majority smoothing leaves one region (each dot a speck), so min_region
+    has nothing to merge; that one region came out without a word, of any min_region."""
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[2, 2] = (255, 0, 0)
+    img[61, 61] = (0, 0, 255)
+    with pytest.warns(RegionCountWarning) as caught:
+        result = segment(img, 3, min_region=min_region, weights=weights, seed=0)
+    assert result.labels.tolist() == [[1] * 64] * 64
+    assert (result.n_regions, result.centers.shape[0]) == (1, 3)
+    assert [str(w.message) for w in caught] == [SMOOTHED_INTO_ONE]
+    assert [w.filename for w in caught] == [__file__]
+    assert not [w for w in recwarn if issubclass(w.category, ClusterCountWarning)]
+
+
+def test_a_detail_the_smoothing_keeps_gives_no_region_warning(recwarn):
+    """The same image with a red 4 x 4 square, wider than the 3-pixel speck: 2 regions,
+    no RegionCountWarning (one cluster, the blue dot's, is smoothed away)."""
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[2:6, 2:6] = (255, 0, 0)
+    img[61, 61] = (0, 0, 255)
+    result = segment(img, 3, min_region=0, weights={"texture": 0}, seed=0)
+    assert result.n_regions == 2
+    assert np.argwhere(result.labels == 2).tolist() == [[r, c] for r in range(2, 6)
+                                                        for c in range(2, 6)]
     assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
 
 
