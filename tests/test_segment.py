@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -164,7 +165,7 @@ def test_a_round_outline_loses_at_most_a_few_pixels_at_its_tips(rng):
 
 
 @pytest.mark.parametrize(("side", "left"), [(9, 0), (10, 100), (12, 144), (30, 900)])
-def test_a_square_comes_out_whole_from_the_speck_size_on(side, left):
+def test_a_square_comes_out_whole_from_the_speck_size_on(recwarn, side, left):
     # The speck size is 1/30 of the longer side: 10 pixels here. The smoothing used to
     # leave 4 pixels of the 10 x 10 square and 824 of the 30 x 30 one. (With noise, a lone
     # small square is too few pixels for a cluster of its own; see the test above.)
@@ -175,16 +176,30 @@ def test_a_square_comes_out_whole_from_the_speck_size_on(side, left):
     assert found.sum() == left
     if left:
         np.testing.assert_array_equal(found, shapes)
+    assert _smoothed_away_said(recwarn) == ([] if left else [(10, "300 x 300")])
 
 
 @pytest.mark.parametrize(("side", "dot", "left"), [(40, 1, 0), (40, 2, 4), (64, 2, 0),
                                                   (64, 3, 9)])
-def test_on_tiny_images_a_dot_under_the_speck_size_still_goes(side, dot, left):
-    # Speck sizes 1.3 and 2.1 pixels: a dot is removed under them, kept whole from them on.
+def test_on_tiny_images_a_dot_under_the_speck_size_still_goes(recwarn, side, dot, left):
+    # Speck sizes 1.3 and 2.1 pixels: a dot is removed under them, kept whole from them on
+    # (the warning rounds them up, to the narrowest dot kept).
     shapes = np.zeros((side, side), bool)
     shapes[14:14 + dot, 14:14 + dot] = True
     result = segment(_painted(shapes, None, 0), 2, min_region=0, weights=COLOUR_ONLY, seed=0)
     assert (result.labels != result.labels[0, 0]).sum() == left
+    speck = {40: 2, 64: 3}[side]
+    assert _smoothed_away_said(recwarn) == ([] if left else [(speck, f"{side} x {side}")])
+
+
+def _smoothed_away_said(recwarn) -> list[tuple[int, str]]:
+    """The speck size and image size each RegionCountWarning names, of the majority
+    smoothing (any other: 0 and its whole message)."""
+    said = re.compile(r"n_clusters=2 gives 1 region: of the 2 clusters k-means found, the "
+                      r"majority smoothing removed all but one, as their pixels lay in specks "
+                      r"\(details narrower than about (\d+) pixels on this (\d+ x \d+) image\)")
+    return [(int(m[1]), m[2]) if m else (0, str(w.message)) for w in recwarn
+            if issubclass(w.category, RegionCountWarning) for m in [said.match(str(w.message))]]
 
 
 @pytest.mark.parametrize(("weights", "keeps"), [(COLOUR_ONLY, True), ({"xy": 0}, False),
