@@ -39,7 +39,7 @@ from .reconstruct.refine import refined_labels
 from .texture import FINE_INTEGRATION_SIGMA, lab_planes, region_planes, texture_planes
 
 __all__ = ["FIT_SAMPLE", "ClusterCountWarning", "cluster_pixels", "refine_borders",
-           "unite_alike"]
+           "speck_side", "unite_alike"]
 
 #: Pixels the k-means fit sees at most; all pixels are then assigned.
 FIT_SAMPLE = 200_000
@@ -126,7 +126,7 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         warn_caller(_united_into_one(k, n_centers, w, round(float(work.min())),
                                      round(float(work.max()))), ClusterCountWarning)
     n_centers = centers.shape[0]
-    sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
+    sigma = _majority_sigma(small_map.shape)
     # By texture, a speck-wide blob near a border is as likely the texture window's blur
     # as a detail: there the vote alone decides (see _SPECK_SIGMAS).
     keep_side = 0 if "texture" in spec.columns else math.ceil(_SPECK_SIGMAS * sigma)
@@ -139,6 +139,23 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     runs = _regions.region_runs(rows, shape)
     labels, clusters = _regions_of(runs, small_map, factor, X, min_region, n_centers)
     return labels, clusters, centers, runs.n
+
+
+def _majority_sigma(work_shape: tuple[int, ...]) -> float:
+    """The Gaussian sigma of the majority smoothing of a cluster map of ``work_shape``."""
+    return min(_MAJORITY_SIGMA, max(work_shape) / _MAJORITY_PER_SIDE)
+
+
+def speck_side(work_shape: tuple[int, ...], factor: int) -> int:
+    """About the side, in full-size pixels, under which a square detail is a speck that
+    the majority smoothing of :func:`cluster_pixels` removes, on a working copy of
+    ``work_shape`` box-downscaled by ``factor``: 1/30 of its longer side, 13 working
+    pixels at most (see _SPECK_SIGMAS).
+
+    >>> speck_side((64, 64), 1), speck_side((872, 1000), 2)
+    (3, 26)
+    """
+    return math.ceil(_SPECK_SIGMAS * _majority_sigma(work_shape)) * factor
 
 
 def _united_into_one(k: int, n_centers: int, w: dict[str, float], darkest: int = 0,

@@ -95,7 +95,7 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     warn_alpha_ignored,
 )
 from .io import DEFAULT_MAX_PIXELS, LoadedImage, as_rgba
-from .pixel_kmeans import ClusterCountWarning, cluster_pixels
+from .pixel_kmeans import ClusterCountWarning, cluster_pixels, speck_side
 from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
 from .reconstruct.refine import refined_labels
@@ -120,7 +120,8 @@ __all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "Region
 
 class RegionCountWarning(QuantizeWarning):
     """Fewer regions come out than were asked for: the image has fewer superpixels (the cut
-    keeps them all), or ``min_region`` merged small regions into their neighbours."""
+    keeps them all), or ``min_region`` merged small regions into their neighbours, or (with
+    ``n_clusters``) the majority smoothing left one region of several clusters."""
 
 
 # Superpixels: about this many on the working copy, their compactness (a
@@ -839,7 +840,10 @@ def segment(
         when ``min_region`` is more than half of the image and merges its regions into
         one (the default does on an image of fewer than 8 pixels, with ``n_clusters`` of
         2 or more; ``min_region=0`` keeps them), and when ``min_region``, given or the
-        default, however small, merges several regions into one.
+        default, however small, merges several regions into one; and with ``n_clusters``,
+        when k-means finds several clusters but the majority smoothing leaves one region,
+        every other cluster lying in specks (see ``regions``: details narrower than
+        about 1/30 of the longer side).
     ClusterCountWarning
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
         vectors, or when no border between its clusters shows a change in colour or
@@ -922,14 +926,41 @@ def segment_pixels(
         return _segment_hierarchy(rgb, alpha, w, n_regions, limit)
     limit = (default_min_region(h, wd) if min_region is None
              else check_int(min_region, "min_region", minimum=0))
-    result, unmerged = _segment_kmeans(rgb, alpha, k, w, space, scales, limit, rng)
-    merged_all = result.n_regions == 1 < unmerged  # min_region merged several into one
-    if result.n_regions == 1 < result.centers.shape[0] or merged_all:
-        if min_region is None:
-            _warn_if_the_default_merges_all(result, k, limit, merged=merged_all)
-        else:
-            _warn_if_min_region_merges_all(limit, h, wd, merged=merged_all)
+    result, unmerged, speck = _segment_kmeans(rgb, alpha, k, w, space, scales, limit, rng)
+    _warn_if_one_region(result, k, limit, unmerged, speck, default=min_region is None)
     return result
+
+
+def _warn_if_one_region(result: SegmentResult, k: int, limit: int, unmerged: int,
+                        speck: int, *, default: bool) -> None:
+    """Say why one region came out of ``n_clusters=k`` when there was more than one to
+    keep (several clusters, or ``unmerged`` regions before ``min_region``, ``limit``,
+    merged them; ``default`` when it was not given): the majority smoothing left one
+    region, details narrower than ``speck`` pixels being specks, or ``limit`` merged
+    them, or is more than half of the image. Fewer clusters than ``k`` are said where
+    they are found (:class:`ClusterCountWarning`)."""
+    n_centers = result.centers.shape[0]
+    if result.n_regions > 1 or unmerged == 1 == n_centers:
+        return
+    h, w = result.labels.shape
+    if unmerged == 1 and 2 * limit <= h * w:
+        _warn_smoothed_into_one(k, n_centers, speck, h, w)
+    elif default:
+        _warn_if_the_default_merges_all(result, k, limit, merged=unmerged > 1)
+    else:
+        _warn_if_min_region_merges_all(limit, h, w, merged=unmerged > 1)
+
+
+def _warn_smoothed_into_one(k: int, n_centers: int, speck: int, h: int, w: int) -> None:
+    """Say that the majority smoothing of the cluster map left one region of the
+    ``n_centers`` clusters k-means found for ``n_clusters=k`` on an ``h`` x ``w`` image:
+    every other cluster's pixels lay in specks, details narrower than about ``speck``
+    pixels (stars on a dark sky), so ``min_region`` had nothing left to merge."""
+    warn_caller(f"n_clusters={k} gives 1 region: of the {n_centers} clusters k-means found, "
+                "the majority smoothing removed all but one, as their pixels lay in specks "
+                f"(details narrower than about {speck} pixels on this {w} x {h} image); "
+                "the speck size follows the image's longer side, so a crop of it keeps "
+                "smaller details", RegionCountWarning)
 
 
 def _warn_if_the_default_merges_all(result: SegmentResult, k: int, limit: int, *,
@@ -2305,13 +2336,15 @@ def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndar
 
 def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[str, float],
                     space: str, scales: tuple[float, ...], limit: int,
-                    rng: np.random.Generator) -> tuple[SegmentResult, int]:
-    """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy, and the number
-    of regions before those under ``limit`` pixels merged."""
+                    rng: np.random.Generator) -> tuple[SegmentResult, int, int]:
+    """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy, the number
+    of regions before those under ``limit`` pixels merged, and the speck size in pixels
+    (:func:`~quantize.pixel_kmeans.speck_side`)."""
     work, factor = _working_copy(rgb)
     labels, clusters, centers, unmerged = cluster_pixels(work, rgb.shape[:2], factor, k, w,
                                                          space, scales, limit, rng, image=rgb)
-    return SegmentResult(labels, clusters, centers, rgb, w, limit, alpha), unmerged
+    result = SegmentResult(labels, clusters, centers, rgb, w, limit, alpha)
+    return result, unmerged, speck_side(work.shape[:2], factor)
 
 
 # _working_copy reduces a band of about this many full-size pixels at a time.

@@ -127,6 +127,28 @@ def test_the_default_min_region_that_merges_a_dot_away_is_said_as_a_given_one_is
     assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
 
 
+@pytest.mark.parametrize("min_region", [[], ["--min-region", "0"]])
+def test_specks_the_smoothing_removes_into_one_region_are_said_on_one_line(tmp_path,
+                                                                           min_region):
+    """-k 3 of a red and a blue dot on a black 64 x 64 image: 1 region from 1 cluster,
+    which came out without a warning (the smoothing, not min_region, left one)."""
+    src = tmp_path / "dots.png"
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[2, 2] = (255, 0, 0)
+    img[61, 61] = (0, 0, 255)
+    Image.fromarray(img).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "3", "-o", str(tmp_path / "s"),
+                                 *min_region])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=3 gives 1 region: of "
+                             "the 3 clusters k-means found, the majority smoothing removed "
+                             "all but one, as their pixels lay in specks (details narrower "
+                             "than about 3 pixels on this 64 x 64 image); the speck size "
+                             "follows the image's longer side, so a crop of it keeps smaller "
+                             "details\n")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster, ")
+
+
 @pytest.mark.parametrize("clusters", [[], ["-k", "3"]])
 def test_a_min_region_of_half_the_image_that_leaves_one_region_is_said(tmp_path, clusters):
     """segment -k 3 --min-region 1200 of three flat bands of a 60 x 40 image gave one region

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -164,7 +165,7 @@ def test_a_round_outline_loses_at_most_a_few_pixels_at_its_tips(rng):
 
 
 @pytest.mark.parametrize(("side", "left"), [(9, 0), (10, 100), (12, 144), (30, 900)])
-def test_a_square_comes_out_whole_from_the_speck_size_on(side, left):
+def test_a_square_comes_out_whole_from_the_speck_size_on(recwarn, side, left):
     # The speck size is 1/30 of the longer side: 10 pixels here. The smoothing used to
     # leave 4 pixels of the 10 x 10 square and 824 of the 30 x 30 one. (With noise, a lone
     # small square is too few pixels for a cluster of its own; see the test above.)
@@ -175,16 +176,30 @@ def test_a_square_comes_out_whole_from_the_speck_size_on(side, left):
     assert found.sum() == left
     if left:
         np.testing.assert_array_equal(found, shapes)
+    assert _smoothed_away_said(recwarn) == ([] if left else [(10, "300 x 300")])
 
 
 @pytest.mark.parametrize(("side", "dot", "left"), [(40, 1, 0), (40, 2, 4), (64, 2, 0),
                                                   (64, 3, 9)])
-def test_on_tiny_images_a_dot_under_the_speck_size_still_goes(side, dot, left):
-    # Speck sizes 1.3 and 2.1 pixels: a dot is removed under them, kept whole from them on.
+def test_on_tiny_images_a_dot_under_the_speck_size_still_goes(recwarn, side, dot, left):
+    # Speck sizes 1.3 and 2.1 pixels: a dot is removed under them, kept whole from them on
+    # (the warning rounds them up, to the narrowest dot kept).
     shapes = np.zeros((side, side), bool)
     shapes[14:14 + dot, 14:14 + dot] = True
     result = segment(_painted(shapes, None, 0), 2, min_region=0, weights=COLOUR_ONLY, seed=0)
     assert (result.labels != result.labels[0, 0]).sum() == left
+    speck = {40: 2, 64: 3}[side]
+    assert _smoothed_away_said(recwarn) == ([] if left else [(speck, f"{side} x {side}")])
+
+
+def _smoothed_away_said(recwarn) -> list[tuple[int, str]]:
+    """The speck size and image size each RegionCountWarning names, of the majority
+    smoothing (any other: 0 and its whole message)."""
+    said = re.compile(r"n_clusters=2 gives 1 region: of the 2 clusters k-means found, the "
+                      r"majority smoothing removed all but one, as their pixels lay in specks "
+                      r"\(details narrower than about (\d+) pixels on this (\d+ x \d+) image\)")
+    return [(int(m[1]), m[2]) if m else (0, str(w.message)) for w in recwarn
+            if issubclass(w.category, RegionCountWarning) for m in [said.match(str(w.message))]]
 
 
 @pytest.mark.parametrize(("weights", "keeps"), [(COLOUR_ONLY, True), ({"xy": 0}, False),
@@ -1075,14 +1090,20 @@ def test_a_min_region_that_leaves_several_regions_is_not_warned_about(recwarn, n
     assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
 
 
-def test_one_region_that_min_region_did_not_merge_is_not_blamed_on_it(recwarn):
+def test_one_region_that_min_region_did_not_merge_is_not_blamed_on_it():
     """A one-pixel speck is smoothed away before any merging: k-means tells two clusters
-    apart and one region comes out, but min_region=5 merged nothing."""
+    apart and one region comes out, but min_region=5 merged nothing; the smoothing is
+    named instead."""
     img = np.full((40, 60, 3), 90, np.uint8)
     img[10, 10] = 250
-    result = segment(img, 2, min_region=5, seed=0)
+    with pytest.warns(RegionCountWarning) as caught:
+        result = segment(img, 2, min_region=5, seed=0)
     assert (result.n_regions, result.centers.shape[0]) == (1, 2)
-    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+    assert [str(w.message) for w in caught] == [
+        "n_clusters=2 gives 1 region: of the 2 clusters k-means found, the majority "
+        "smoothing removed all but one, as their pixels lay in specks (details narrower "
+        "than about 2 pixels on this 60 x 40 image); the speck size follows the image's "
+        "longer side, so a crop of it keeps smaller details"]
 
 
 @pytest.mark.parametrize("n_clusters", [None, 1, 4])
@@ -1139,6 +1160,44 @@ def test_the_default_min_region_that_merges_every_region_into_one_is_said(recwar
     recwarn.clear()
     assert segment(img, 2, min_region=0, seed=0).labels.tolist() == [
         [1] * 5, [1, 1, 2, 1, 1], [1] * 5]
+    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+
+
+SMOOTHED_INTO_ONE = (
+    "n_clusters=3 gives 1 region: of the 3 clusters k-means found, the majority smoothing "
+    "removed all but one, as their pixels lay in specks (details narrower than about 3 "
+    "pixels on this 64 x 64 image); the speck size follows the image's longer side, so a "
+    "crop of it keeps smaller details")
+
+
+@pytest.mark.parametrize("min_region", [None, 0])
+@pytest.mark.parametrize("weights", [None, {"texture": 0}])
+def test_specks_the_smoothing_removes_into_one_region_are_said(recwarn, min_region, weights):
+    """-k 3 on a black 64 x 64 image with a red and a blue 1-pixel dot: k-means finds the
+    3 clusters, the majority smoothing leaves one region (each dot a speck), so min_region
+    has nothing to merge; that one region came out without a word, of any min_region."""
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[2, 2] = (255, 0, 0)
+    img[61, 61] = (0, 0, 255)
+    with pytest.warns(RegionCountWarning) as caught:
+        result = segment(img, 3, min_region=min_region, weights=weights, seed=0)
+    assert result.labels.tolist() == [[1] * 64] * 64
+    assert (result.n_regions, result.centers.shape[0]) == (1, 3)
+    assert [str(w.message) for w in caught] == [SMOOTHED_INTO_ONE]
+    assert [w.filename for w in caught] == [__file__]
+    assert not [w for w in recwarn if issubclass(w.category, ClusterCountWarning)]
+
+
+def test_a_detail_the_smoothing_keeps_gives_no_region_warning(recwarn):
+    """The same image with a red 4 x 4 square, wider than the 3-pixel speck: 2 regions,
+    no RegionCountWarning (one cluster, the blue dot's, is smoothed away)."""
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[2:6, 2:6] = (255, 0, 0)
+    img[61, 61] = (0, 0, 255)
+    result = segment(img, 3, min_region=0, weights={"texture": 0}, seed=0)
+    assert result.n_regions == 2
+    assert np.argwhere(result.labels == 2).tolist() == [[r, c] for r in range(2, 6)
+                                                        for c in range(2, 6)]
     assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
 
 
