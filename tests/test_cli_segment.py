@@ -1651,11 +1651,14 @@ def test_a_dark_16_bit_rgb_tiff_is_said_so_and_stretched_from_its_16_bit_values(
         "quantize: warning: rgb.tif: 16-bit values 1000..1100 of 65535 come out 4..4 of 255: "
         "counts closer than 257 apart become one level; give --stretch to map the image's "
         "own range onto 0..255 before segmenting"]
+    assert "stretch" not in json.loads(result.stdout)  # as segments.json: only when given
     assert json.loads(result.stdout)["n_regions"] == 1
     result = runner.invoke(app, ["segment", "rgb.tif", "-o", "stretched", "--stretch",
                                  "--json"])
     assert (result.exit_code, result.stderr) == (0, "")
-    assert json.loads(result.stdout)["n_regions"] == 2
+    line = json.loads(result.stdout)
+    assert line["n_regions"] == 2 and line["stretch"] is True
+    assert list(line)[-3:] == ["outputs", "stretch", "seconds"]
     labels = np.asarray(Image.open("stretched/labels.png"))
     assert (labels[:, :30] == 1).all() and (labels[:, 30:] == 2).all()
 
