@@ -809,8 +809,9 @@ def segment(
         together (hues kept), onto 0..255 before segmenting, as a display stretch does:
         for images of more than 8 bits (16-bit microscopy or astronomy counts, say) whose
         values, read as 16-bit counts, come out a few dark levels that segment as one.
-        A 16-bit, 32-bit or float grayscale image and a uint16 array are stretched from
-        their own values, any other image from its 8-bit values (see
+        A 16-bit, 32-bit or float grayscale image, a still 16-bit RGB or RGBA one and a
+        uint16 array are stretched from their own values, any other image from its 8-bit
+        values (see
         :func:`quantize.io.load_image`). The result (``image``, ``segmented``,
         :meth:`SegmentResult.region_stats`' mean colours) is then of the stretched image.
 
@@ -855,13 +856,14 @@ def segment(
         (``pixels.reshape(-1, 1, 3)`` passes them).
     quantize.io.PixelRangeWarning
         Without ``stretch``, when ``image`` is a uint16 array or a PIL image of 16-bit,
-        32-bit integer or float grayscale (modes "I;16", "I", "F") whose brightest pixel
-        comes out below 64 of 255 (values closer than 257 apart become one level): it
-        says the values, their scale and the levels they come out as, and to give
-        ``stretch=True``. Also when a uint16 array's alpha alone is beside colour above
-        255 (it looks 8-bit and comes out nearly transparent), or a PIL image of 32-bit
-        integer or float grayscale has pixels read as black (NaN, infinite or negative)
-        (see :func:`quantize.io.load_image`).
+        32-bit integer or float grayscale (modes "I;16", "I", "F"), or of a 16-bit RGB or
+        RGBA file not yet decoded, whose brightest pixel comes out below 64 of 255 (values
+        closer than 257 apart become one level): it says the values, their scale and the
+        levels they come out as, and to give ``stretch=True``. Also when a uint16
+        array's alpha alone is beside colour above 255 (it looks 8-bit and comes out
+        nearly transparent), or a PIL image of 32-bit integer or float grayscale has
+        pixels read as black (NaN, infinite or negative) (see
+        :func:`quantize.io.load_image`).
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation, or the first frame of one
         as :func:`quantize.io.load_image` reads it: only that frame is segmented.

@@ -1658,6 +1658,33 @@ def test_a_dark_16_bit_tiff_is_said_so_and_segments_in_two_with_stretch(tmp_path
     assert (labels[:, :30] == 1).all() and (labels[:, 30:] == 2).all()
 
 
+def test_a_dark_16_bit_rgb_tiff_is_said_so_and_stretched_from_its_16_bit_values(
+        tmp_path, monkeypatch):
+    """Halves of 1000 and 1100 in each channel: no warning, and one region even with
+    --stretch, which stretched their 8-bit values (both 4)."""
+    tifffile = pytest.importorskip("tifffile")
+    monkeypatch.chdir(tmp_path)
+    halves = np.full((40, 60, 3), 1000, np.uint16)
+    halves[:, 30:] = 1100
+    tifffile.imwrite("rgb.tif", halves, photometric="rgb")
+    result = runner.invoke(app, ["segment", "rgb.tif", "-o", "plain", "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "quantize: warning: rgb.tif: 16-bit values 1000..1100 of 65535 come out 4..4 of 255: "
+        "counts closer than 257 apart become one level; give --stretch to map the image's "
+        "own range onto 0..255 before segmenting"]
+    assert "stretch" not in json.loads(result.stdout)  # as segments.json: only when given
+    assert json.loads(result.stdout)["n_regions"] == 1
+    result = runner.invoke(app, ["segment", "rgb.tif", "-o", "stretched", "--stretch",
+                                 "--json"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    line = json.loads(result.stdout)
+    assert line["n_regions"] == 2 and line["stretch"] is True
+    assert list(line)[-3:] == ["outputs", "stretch", "seconds"]
+    labels = np.asarray(Image.open("stretched/labels.png"))
+    assert (labels[:, :30] == 1).all() and (labels[:, 30:] == 2).all()
+
+
 def test_k_on_a_dark_16_bit_tiff_does_not_advise_clustering_by_position(tmp_path,
                                                                         monkeypatch):
     """The -k warning blamed a plain image and said to give -w color=0 -w texture=0."""

@@ -4351,6 +4351,86 @@ def test_stretch_should_be_a_bool(tmp_path):
         as_rgba(_HALVES, stretch=1)
 
 
+def _wide_rgb_file(path: Path, pixels: np.ndarray) -> Path:
+    """A 16-bit RGB (``pixels`` (H, W, 3)) or RGBA file: a TIFF, or a PNG, which Pillow
+    does not write, assembled by hand."""
+    if path.suffix == ".tif":
+        extra = {"extrasamples": ["unassalpha"]} if pixels.shape[2] == 4 else {}
+        _tifffile().imwrite(path, pixels, photometric="rgb", **extra)
+        return path
+    h, w, c = pixels.shape
+    rows = b"".join(b"\0" + row.astype(">u2").tobytes() for row in pixels)
+    header = struct.pack(">IIBBBBB", w, h, 16, 2 if c == 3 else 6, 0, 0, 0)
+    path.write_bytes(png_of_chunks([(b"IHDR", header), (b"IDAT", zlib.compress(rows)),
+                                    (b"IEND", b"")]))
+    return path
+
+
+# Colours 1000..3000 over all three channels: (1000, 1257, 3000) and (3000, 1000, 1257).
+_DARK_RGB = np.array([[[1000, 1257, 3000], [3000, 1000, 1257]]], np.uint16)
+
+
+@pytest.mark.parametrize("name", ["rgb.tif", "rgb.png"])
+def test_a_dark_16_bit_rgb_file_is_said_so_as_a_grey_one_is(tmp_path, name):
+    """It was read as 4..12 of 255 without a word, where a grey one of the same values
+    warned."""
+    src = _wide_rgb_file(tmp_path / name, _DARK_RGB)
+    with pytest.warns(PixelRangeWarning) as caught:
+        rgb = load_image(src).rgb
+    assert [str(w.message) for w in caught] == [
+        f"16-bit {_DARK_FACTS.format(counts='counts')}; {_STRETCH_ADVICE}"]
+    assert [w.filename for w in caught] == [__file__]
+    assert rgb.tolist() == [[[4, 5, 12], [12, 4, 5]]]  # read as before
+    with pytest.warns(PixelRangeWarning) as caught:
+        load_image(src, dark_advice="the output is 8-bit and as dark")
+    assert str(caught[0].message).endswith("come one level; the output is 8-bit and as dark")
+
+
+@pytest.mark.parametrize("name", ["rgb.tif", "rgb.png"])
+def test_stretch_maps_a_16_bit_rgb_file_s_own_range_from_its_16_bit_values(tmp_path, recwarn,
+                                                                           name):
+    """Stretched from the 8-bit 4, 5 and 12 (as it was), 1257 came out 32, not 33; and
+    counts closer than 257 apart stayed one level."""
+    src = _wide_rgb_file(tmp_path / name, _DARK_RGB)
+    assert load_image(src, stretch=True).rgb.tolist() == [[[0, 33, 255], [255, 0, 33]]]
+    with Image.open(src) as im:  # a PIL image, as as_rgba takes it
+        assert as_rgba(im, stretch=True)[0].tolist() == [[[0, 33, 255], [255, 0, 33]]]
+    close = _wide_rgb_file(tmp_path / f"close{src.suffix}",
+                           np.array([[[1000] * 3, [1100] * 3]], np.uint16))
+    assert load_image(close, stretch=True).rgb[0, :, 0].tolist() == [0, 255]
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
+@pytest.mark.parametrize("name", ["rgba.tif", "rgba.png"])
+def test_a_16_bit_rgba_file_is_stretched_and_said_dark_by_its_colours_alone(tmp_path, name):
+    """Alpha (opaque at 65535) is neither stretched nor counted as a bright colour."""
+    alpha = np.array([[[65535], [32896]]], np.uint16)
+    src = _wide_rgb_file(tmp_path / name, np.concatenate([_DARK_RGB, alpha], axis=2))
+    with pytest.warns(PixelRangeWarning) as caught:
+        assert load_image(src).alpha.tolist() == [[255, 128]]
+    assert [str(w.message) for w in caught] == [
+        f"16-bit {_DARK_FACTS.format(counts='counts')}; {_STRETCH_ADVICE}"]
+    stretched = load_image(src, stretch=True)
+    assert stretched.rgb.tolist() == [[[0, 33, 255], [255, 0, 33]]]
+    assert stretched.alpha.tolist() == [[255, 128]]
+
+
+def test_a_dark_page_of_a_16_bit_rgb_tiff_is_named(tmp_path):
+    _tifffile().imwrite(tmp_path / "pages.tif", np.stack([_DARK_RGB, _DARK_RGB * 20]),
+                        photometric="rgb")
+    with pytest.warns(PixelRangeWarning) as caught:
+        load_image(tmp_path / "pages.tif")
+    assert [str(w.message) for w in caught if w.category is PixelRangeWarning] == [
+        f"page 1: 16-bit {_DARK_FACTS.format(counts='counts')}; {_STRETCH_ADVICE}"]
+
+
+def test_a_bright_16_bit_rgb_file_reads_without_a_warning(tmp_path, recwarn):
+    """Its brightest colour at 64 of 255 (16320 rounds to 63.5 -> 64): no warning."""
+    src = _wide_rgb_file(tmp_path / "dim.png", np.array([[[0, 100, 16320]]], np.uint16))
+    assert load_image(src).rgb.tolist() == [[[0, 0, 64]]]
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
 @pytest.mark.parametrize("bits", [np.uint8, np.uint16])
 def test_a_tiff_sample_that_is_not_read_is_named(tmp_path, bits):
     """RGB with a fourth sample marked 'unspecified' was read as RGB without a word."""

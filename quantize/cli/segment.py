@@ -218,7 +218,7 @@ def segment_command(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
         "width, height, n_clusters, "
         "clusters_used, regions, n_regions, min_region, weights, space, seed, outputs, "
-        "seconds.")] = False,
+        "stretch (true, with --stretch only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(

@@ -46,7 +46,10 @@ What happens to each kind of input:
   decodes to the high bytes or misreads, is refused with an
   :class:`~quantize.errors.ImageReadError` (:func:`~quantize.io.read._check_wide_planes`),
   and so is an uncompressed YCbCr TIFF whose chroma is subsampled, which Pillow said was
-  truncated (:func:`~quantize.io.read._check_subsampled_ycbcr`).
+  truncated (:func:`~quantize.io.read._check_subsampled_ycbcr`). A still 16-bit RGB or
+  RGBA image so read (not CMYK, not an APNG's frames, not the pages :func:`wide_page`
+  reads) whose brightest colour comes out below 64 is read so too, with a
+  :class:`PixelRangeWarning` as a grey one's, its values those of the colour channels.
 - EPS and PostScript: refused (:func:`unread_format`). Pillow draws them by running
   Ghostscript on the file, a program, which quantize does not do for any file.
 - XBM: a set bit is black and a clear bit white, as X11, ImageMagick and browsers draw a

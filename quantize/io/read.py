@@ -220,7 +220,8 @@ def load_image(path: str | os.PathLike[str], *,
     stretch : bool, default False
         Map the image's own range, its darkest to its brightest value over all its
         channels together (so hues are kept), onto 0..255, as a display stretch does:
-        a 16-bit, 32-bit or float grayscale image from its own values, before they are
+        a 16-bit, 32-bit or float grayscale image, or a still 16-bit RGB or RGBA one
+        (its colours; alpha is not stretched), from its own values, before they are
         made 8-bit; any other image from its 8-bit values. An image of one value is read
         as without it.
     dark_advice : str or None
@@ -248,9 +249,10 @@ def load_image(path: str | os.PathLike[str], *,
     Warns
     -----
     PixelRangeWarning
-        For a 16-bit, 32-bit or float grayscale image whose brightest pixel comes out
-        below 64 of 255 (without ``stretch``), saying its values, their scale and the
-        levels they come out as; and for NaN, infinite or negative pixels, read as black.
+        For a 16-bit, 32-bit or float grayscale image, or a still 16-bit RGB or RGBA one
+        (its colour channels together), whose brightest pixel comes out below 64 of 255
+        (without ``stretch``), saying its values, their scale and the levels they come out
+        as; and for NaN, infinite or negative pixels, read as black.
     """
     p = check_input_path(path, "path")
     limit = check_max_pixels(max_pixels)
@@ -284,7 +286,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
         if drafted is not None:  # the same page in fewer pixels (box: the scaled size)
             dpi = scaled_dpi(dpi, drafted[1][2] / width)
     with whole_png_rows(im, p):
-        decoded = _load_keyed(im)
+        decoded = _load_keyed(im, reading, _page_number(im))
     loop, duration = im.info.get("loop"), im.info.get("duration")
     orientation = exif_orientation(decoded)  # read once: a damaged EXIF is said once
     rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation), _page_number(im), reading)
@@ -302,7 +304,8 @@ def _page_number(im: Image.Image) -> int | None:
     return im.tell() + 1 if getattr(im, "n_frames", 1) > 1 else None
 
 
-def _load_keyed(im: Image.Image) -> Image.Image:
+def _load_keyed(im: Image.Image, reading: _Reading | None = None,
+                page: int | None = None) -> Image.Image:
     """Decode ``im``; a 16-bit RGB or RGBA PNG comes back as an 8-bit image read from all
     16 bits (:func:`wide_rgb_png`), RGBA when its tRNS chunk names a transparent colour,
     that colour transparent (:func:`sixteen_bit_key`), and a 2- or 4-bit grayscale one as
@@ -310,7 +313,10 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     16-bit RGB or RGBA TIFF page or 16-bit SGI image is read from all 16 bits too
     (:func:`_wide_rgb_lows`), an 8-bit premultiplied RGBA TIFF page divided by its alpha
     as a 16-bit one is (:func:`wide_page`), and an XBM with its set bits black
-    (:func:`_xbm_foreground_black`).
+    (:func:`_xbm_foreground_black`). The colours of a still image read from all 16 bits
+    are read as ``reading`` says when it is given (:func:`_wide_rgb_scale`; its warnings
+    name ``page``, the image's number from 1 in a file of several), else as counts of
+    65535 without a word.
 
     Of a 16-bit RGB or RGBA one the low bytes are decoded too, from a
     :func:`second_reader` of the file: a still image's are combined with the high bytes a
@@ -342,11 +348,11 @@ def _load_keyed(im: Image.Image) -> Image.Image:
         # the file again, and its frame whole, past Pillow's guard, which im passed
         with pillow_limit_lifted():
             if not keyed_canvas_frames(im):  # a still image: no canvas beside it
-                return _wide_rgb_still(im, key)
+                return _wide_rgb_still(im, key, reading=reading, page=page)
             with (second_reader(im) as fp, Image.open(fp) as low,
                   KeyedCanvas(im, key, low) as canvas):
                 return canvas.draw(im)
-    wide = wide_page(im)
+    wide = _wide_page(im, reading, page)
     if wide is not None:
         return wide
     if first_shown and im.tell() == 1 and keyed_canvas_frames(im):
@@ -762,9 +768,23 @@ def _wide_gamma(info: dict[str | tuple[int, int], Any]) -> float | None:
     return None if info.get("icc_profile") else _file_gamma(info)
 
 
+def _wide_values(high: Image.Image, low: Image.Image, grey_alpha: bool = False,
+                 premultiplied: bool = False
+                 ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, np.ndarray]]:
+    """The 16-bit samples of the image whose high and low bytes are ``high`` and ``low``
+    (as :func:`_wide_rgb_bands` takes them), a band of rows at a time: the rows, the high
+    and low bytes and the ``(h, W, C)`` uint16 samples, colours that are ``premultiplied``
+    divided by alpha (:func:`_unpremultiplied`)."""
+    for (rows, high_band), (_, low_band) in zip(_row_bands(high), _row_bands(low), strict=True):
+        highs, lows = np.asarray(high_band), _wide_lows(np.asarray(low_band), grey_alpha)
+        values = highs.astype(np.uint16) << 8 | lows
+        yield rows, highs, lows, _unpremultiplied(values) if premultiplied else values
+
+
 def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, int] | None,
                     gamma: float | None, grey_alpha: bool = False,
-                    premultiplied: bool = False) -> Iterator[tuple[slice, np.ndarray]]:
+                    premultiplied: bool = False, scale: tuple[float, float] = (0.0, 65535.0)
+                    ) -> Iterator[tuple[slice, np.ndarray]]:
     """The 8-bit pixels of a 16-bit RGB, RGBA or grey+alpha image whose high and low bytes
     are ``high`` and ``low`` (decoded images of one size and mode; of grey+alpha,
     ``grey_alpha``, as :func:`_wide_lows` reads them), a band of rows at a time
@@ -775,13 +795,11 @@ def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, in
 
     Each sample is scaled as a 16-bit grey one is, ``round(v / 257)``; the colours, with
     ``gamma``, converted from it to sRGB from their 16-bit values (:func:`_gamma_encoded`).
+    Of the colours, ``scale`` is the values read as black and as white (a stretch:
+    :func:`_wide_rgb_scale`).
     """
-    scaled, colour = _wide_levels(gamma)
-    for (rows, high_band), (_, low_band) in zip(_row_bands(high), _row_bands(low), strict=True):
-        highs, lows = np.asarray(high_band), _wide_lows(np.asarray(low_band), grey_alpha)
-        values = highs.astype(np.uint16) << 8 | lows
-        if premultiplied:
-            values = _unpremultiplied(values)
+    scaled, colour = _wide_levels(gamma, scale)
+    for rows, highs, lows, values in _wide_values(high, low, grey_alpha, premultiplied):
         band = colour[values]
         if band.ndim == 3 and band.shape[2] == 4:  # alpha is no colour: scaled only
             band[..., 3] = scaled[values[..., 3]]
@@ -806,13 +824,17 @@ def _unpremultiplied(values: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
-def _wide_levels(gamma: float | None) -> tuple[np.ndarray, np.ndarray]:
+def _wide_levels(gamma: float | None, scale: tuple[float, float] = (0.0, 65535.0)
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The 8-bit level of each 16-bit value, read-only: scaled (``round(v / 257)``, for
-    alpha), and as a colour (with ``gamma``, converted to sRGB); made once for the frames
-    of an APNG, whose every frame :func:`_wide_rgb_bands` reads."""
+    alpha), and as a colour, ``scale[0]`` read as black and ``scale[1]`` as white (with
+    ``gamma``, converted to sRGB); made once for the frames of an APNG, whose every frame
+    :func:`_wide_rgb_bands` reads."""
     counts = np.arange(65536)
     scaled = _scale_wide_gray(counts, 65535.0)
-    colour = scaled if gamma is None else _gamma_encoded(counts / 65535.0, gamma)
+    black, white = scale
+    colour = (_scale_wide_gray(counts, white, black) if gamma is None else
+              _gamma_encoded(np.clip((counts - black) / (white - black), 0.0, 1.0), gamma))
     for levels in (scaled, colour):
         levels.flags.writeable = False
     return scaled, colour
@@ -820,7 +842,8 @@ def _wide_levels(gamma: float | None) -> tuple[np.ndarray, np.ndarray]:
 
 def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
                     lows: list[tuple[Any, ...]] | None = None,
-                    highs: list[tuple[Any, ...]] | None = None) -> Image.Image:
+                    highs: list[tuple[Any, ...]] | None = None,
+                    reading: _Reading | None = None, page: int | None = None) -> Image.Image:
     """``im``, a still 16-bit RGB or RGBA PNG opened and not yet decoded
     (:func:`wide_rgb_png`), decoded from all 16 bits (:func:`_wide_rgb_bands`): RGB, or
     RGBA when it has alpha or the transparent colour ``key`` (:func:`sixteen_bit_key`),
@@ -832,7 +855,8 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
 
     ``im`` is decoded (its high bytes, unless ``highs`` are given), the low bytes from a
     :func:`second_reader` of its file (and so are ``highs``); the result is filled a band
-    at a time, so no 16-bit copy of the image is made.
+    at a time, so no 16-bit copy of the image is made. With ``reading``, the colours (not
+    of CMYK) are read as it says (:func:`_wide_rgb_scale`, named ``page`` when given).
     """
     mode = "RGBA" if im.mode == "RGBA" or key is not None else im.mode
     out = Image.new(mode, im.size)
@@ -847,13 +871,43 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
             low.seek(im.tell())
             low.tile = lows
         low.load()
+        scale = (_wide_rgb_scale(high, low, grey_alpha, premultiplied, reading, page)
+                 if reading is not None and mode != "CMYK" else (0.0, 65535.0))
         for rows, band in _wide_rgb_bands(high, low, key, _wide_gamma(high.info), grey_alpha,
-                                          premultiplied):
+                                          premultiplied, scale):
             h, w = band.shape[:2]  # pasted in out's mode, CMYK too, not converted to it
             out.paste(Image.frombuffer(mode, (w, h), band, "raw", mode, 0, 1), (0, rows.start))
         # of the page decoded, as _premultiplied_8_bit_page takes it (im may be left undecoded)
         out.info = {k: v for k, v in high.info.items() if k not in ("transparency", "gamma")}
     return out
+
+
+def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
+                    premultiplied: bool, reading: _Reading, page: int | None
+                    ) -> tuple[float, float]:
+    """The 16-bit values read as black and as white in the colours (or grey, of a 16-bit
+    SGI grey image) of the image whose high and low bytes are ``high`` and ``low``
+    (:func:`_wide_values`), as :func:`_wide_gray_scale` reads a grey image's: 0 and
+    65535, or with ``reading.stretch`` the darkest and brightest over all colour channels
+    (unless they are one); without it, colours whose brightest comes out below 64 are
+    said to come out dark (:func:`_warn_dark_values`), ``page`` named when given.
+
+    Without a stretch, colours whose high bytes reach ``DARK_TOP`` come out at least that
+    (a value of at least 64 * 256 reads 64 of 255) and are not read again."""
+    extrema = high.getextrema()
+    tops = [extrema[1]] if len(high.getbands()) == 1 else [top for _, top in extrema[:3]]
+    if not (reading.stretch or premultiplied) and max(tops) >= DARK_TOP:
+        return 0.0, 65535.0
+    low_value, top = 65535, 0
+    for _, _, _, values in _wide_values(high, low, grey_alpha, premultiplied):
+        colours = values if values.ndim == 2 else values[..., :3]
+        low_value, top = min(low_value, int(colours.min())), max(top, int(colours.max()))
+    if reading.stretch and top > low_value:
+        return float(low_value), float(top)
+    if 0 < top and round(top / 257.0) < DARK_TOP:
+        _warn_dark_values(f"{_on_page(page)}16-bit", (low_value, top), 65535.0,
+                          reading.dark_advice)
+    return 0.0, 65535.0
 
 
 @contextlib.contextmanager
@@ -1118,6 +1172,13 @@ def wide_page(im: Image.Image) -> Image.Image | None:
         (:func:`_check_wide_planes`), and for an uncompressed YCbCr TIFF page whose
         chroma is subsampled (:func:`_check_subsampled_ycbcr`).
     """
+    return _wide_page(im)
+
+
+def _wide_page(im: Image.Image, reading: _Reading | None = None,
+               page: int | None = None) -> Image.Image | None:
+    """:func:`wide_page` of ``im``, the colours of a page read from all 16 bits read as
+    ``reading`` says when it is given (:func:`_wide_rgb_scale`, named ``page``)."""
     _check_wide_planes(im)
     _check_subsampled_ycbcr(im)
     stored = _premultiplied_8_bit_tiles(im)
@@ -1128,7 +1189,7 @@ def wide_page(im: Image.Image) -> Image.Image | None:
     if lows is None:
         return None
     with pillow_limit_lifted():
-        return _wide_rgb_still(im, None, lows, _wide_rgb_highs(im))
+        return _wide_rgb_still(im, None, lows, _wide_rgb_highs(im), reading, page)
 
 
 def _tile_like(tile: tuple[Any, ...], *fields: Any) -> tuple[Any, ...]:
@@ -3208,7 +3269,7 @@ def _pil_image_rgba(image: Image.Image, name: str, every_frame: str | None,
                 decoding.enter_context(read_errors(Path(where)))
             if undecoded and not (reading is not None and image.tell()):
                 decoding.enter_context(whole_png_rows(image, where))
-            decoded = _load_keyed(image)
+            decoded = _load_keyed(image, wide)
     return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)), reading=wide)
 
 
