@@ -4186,9 +4186,9 @@ def decoded(monkeypatch):
 
     paths, real, real_frames, animations = [], OpenInput.load, OpenAnimation.frames, []
 
-    def load(source):
+    def load(source, **how):
         paths.append(Path(source.path))
-        return real(source)
+        return real(source, **how)
 
     def frames(animation):
         if not any(animation is seen for seen in animations):
