@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from quantize import batch
+from quantize.batch.results import LARGER
 from quantize.errors import ExitCode
 
 from .fs_support import symlink_or_skip
@@ -56,7 +57,7 @@ def test_files_abandoned_mid_way_have_rows_of_their_own_status_and_a_count(tmp_p
     assert [(Path(r["input"]).name, r["status"]) for r in data["files"]] == [
         ("0.png", "abandoned"), ("a.jpg", "ok"), ("b.jpg", "failed"), ("c.png", "abandoned"),
         ("z.png", "not reached")]
-    assert data["files"][0] == batch.abandoned_row(tmp_path / "0.png")
+    assert data["files"][0] == batch.report_row(batch.abandoned_row(tmp_path / "0.png"))
 
 
 @pytest.mark.parametrize("name", ["r.json", "r.csv"])
@@ -188,9 +189,9 @@ def test_csv_report_has_the_fixed_columns_then_the_extra_keys(tmp_path):
     batch.write_report(tmp_path / "r.csv", _results(tmp_path), summary)
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == [*batch.REPORT_COLUMNS, "n_regions", "palette"]
+    assert rows[0] == [*batch.REPORT_COLUMNS, "n_regions", "palette", "skipped"]
     assert rows[2][2:4] == ["failed", "not an image"]
-    assert json.loads(rows[1][-1]) == [{"hex": "#ff0000", "alpha": 255, "share": 1.0}]
+    assert json.loads(rows[1][-2]) == [{"hex": "#ff0000", "alpha": 255, "share": 1.0}]
 
 
 def test_csv_report_writes_booleans_as_the_readme_says(tmp_path):
@@ -219,9 +220,9 @@ def test_csv_report_of_segmentations_has_the_segment_columns(tmp_path):
     batch.write_report(tmp_path / "r.csv", results, summary, mode="segment")
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == [*batch.SEGMENT_REPORT_COLUMNS, "seed"]
+    assert rows[0] == [*batch.SEGMENT_REPORT_COLUMNS, "seed", "skipped"]
     assert rows[1] == [str(tmp_path / "a.jpg"), str(tmp_path / "a"), "ok", "", "3", "", "",
-                       "3", "4", "2", "lab", "0.25", "0"]
+                       "3", "4", "2", "lab", "0.25", "0", ""]
     with pytest.raises(ValueError, match="mode='segments' is not valid; expected one of"):
         batch.write_report(tmp_path / "r.csv", results, summary, mode="segments")
 
@@ -475,7 +476,8 @@ def test_report_has_a_row_for_each_file_not_reached_in_the_natural_order(tmp_pat
     assert [(Path(r["input"]).name, r["status"], r.get("k")) for r in rows] == [
         ("img 1.png", "not reached", None), ("img 9.png", "ok", 2), ("img 10.png", "ok", 4),
         ("img 11.png", "not reached", None)]
-    assert rows[0] == batch.not_reached_row(tmp_path / "img 1.png") == {
+    assert rows[0] == batch.report_row(batch.not_reached_row(tmp_path / "img 1.png"))
+    assert batch.not_reached_row(tmp_path / "img 1.png") == {
         "input": str(tmp_path / "img 1.png"), "output": "", "status": "not reached",
         "reason": "the run stopped before this file; rerun the same command to finish it"}
 
@@ -643,18 +645,49 @@ def test_a_stopped_runs_unsettled_files_are_one_sequence_in_both_reports(tmp_pat
     out = str(tmp_path / "out" / "c.png")
     r = _REASONS
     assert (tmp_path / "new.csv").read_bytes() == (
-        "\ufeffinput,output,status,reason,k,space,psnr,delta_e,seconds,bytes_in,bytes_out\r\n"
-        f"{a},{tmp_path / 'a.png'},ok,,16,,31.5,,0.2,,\r\n"
-        f"{b},{tmp_path / 'b.png'},failed,not an image,,,,,,,\r\n"
-        f'{c},{out},finished unrecorded,"{r["finished unrecorded"]}",,,,,,,\r\n'
-        f'{nine},,abandoned,"{r["abandoned"]}",,,,,,,\r\n'
-        f'{ten},,not reached,{r["not reached"]},,,,,,,\r\n').encode()
+        "\ufeffinput,output,status,reason,k,space,psnr,delta_e,seconds,bytes_in,bytes_out,"
+        "skipped\r\n"
+        f"{a},{tmp_path / 'a.png'},ok,,16,,31.5,,0.2,,,\r\n"
+        f"{b},{tmp_path / 'b.png'},failed,not an image,,,,,,,,\r\n"
+        f'{c},{out},finished unrecorded,"{r["finished unrecorded"]}",,,,,,,,\r\n'
+        f'{nine},,abandoned,"{r["abandoned"]}",,,,,,,,\r\n'
+        f'{ten},,not reached,{r["not reached"]},,,,,,,,\r\n').encode()
     data = json.loads((tmp_path / "new.json").read_text())
-    assert data["files"][2:] == [
+    assert data["files"][2:] == [batch.report_row(row) for row in (
         {"input": c, "output": out, "status": "finished unrecorded",
          "reason": r["finished unrecorded"]},
         {"input": nine, "output": "", "status": "abandoned", "reason": r["abandoned"]},
-        {"input": ten, "output": "", "status": "not reached", "reason": r["not reached"]}]
+        {"input": ten, "output": "", "status": "not reached", "reason": r["not reached"]})]
     assert [row["input"] for row in data["files"][:2]] == [a, b]
     assert (data["summary"]["abandoned"], data["summary"]["finished_unrecorded"]) == (1, 1)
     assert (tmp_path / "new.json").read_text() == json.dumps(data, indent=2)
+
+
+def test_every_json_row_has_every_key_of_its_mode_whatever_its_status(tmp_path):
+    """A failed row had 4 keys and an ok one 21: ``jq '.psnr'`` met missing keys."""
+    results = [batch.FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "ok", "",
+                                {"k": 2, "psnr": 31.5, "extra": 1}),
+               batch.FileResult(tmp_path / "b.jpg", None, "failed", "not an image"),
+               batch.FileResult(tmp_path / "c.jpg", tmp_path / "c.png", "skipped",
+                                "output exists", {"k": 4}),
+               batch.FileResult.larger(tmp_path / "d.jpg", None,
+                                       {LARGER: "larger", "bytes_in": 9})]
+    keys = list(batch.ROW_KEYS["reduce"])
+    batch.write_report(tmp_path / "r.json", results, batch.BatchSummary(total=4),
+                       unsettled=[batch.Unsettled(tmp_path / "e.jpg", "not reached")])
+    rows = json.loads((tmp_path / "r.json").read_text())["files"]
+    assert [list(row) for row in rows] == [[*keys, "extra"]] + [keys] * 4  # none dropped
+    assert [(row["status"], row["skipped"], row["psnr"], row["bytes_in"]) for row in rows] == [
+        ("ok", None, 31.5, None), ("failed", None, None, None), ("skipped", "done", None, None),
+        ("skipped", "larger", None, 9), ("not reached", None, None, None)]
+
+
+def test_report_row_orders_a_rows_keys_and_refuses_an_unknown_mode():
+    row = batch.report_row({"reason": "", "status": "ok", "n_regions": 3, "input": "a",
+                            "output": "b", "note": "kept"}, "segment")
+    assert list(row) == [*batch.ROW_KEYS["segment"], "note"]
+    assert (row["n_regions"], row["width"], row["note"]) == (3, None, "kept")
+    assert batch.ROW_KEYS["segment"][:5] == batch.ROW_KEYS["reduce"][:5] == (
+        "input", "output", "status", "skipped", "reason")
+    with pytest.raises(ValueError, match="mode='segments' is not valid; expected one of"):
+        batch.report_row({}, "segments")

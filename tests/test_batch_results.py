@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from quantize import batch
+from quantize.batch.results import LARGER
 from quantize.errors import ExitCode
 
 
@@ -14,7 +15,38 @@ def test_row_puts_the_fixed_columns_first_and_never_lets_the_record_override_the
     result = batch.FileResult(Path("a.jpg"), None, "failed", "broken",
                               {"status": "ok", "seconds": 0.5}, exit_code=ExitCode.FAILED)
     assert result.as_row() == {"input": "a.jpg", "output": "", "status": "failed",
-                               "reason": "broken", "seconds": 0.5}
+                               "skipped": None, "reason": "broken", "seconds": 0.5}
+
+
+@pytest.mark.parametrize("result, kind", [
+    (batch.FileResult(Path("a.jpg"), Path("a.png"), "ok"), None),
+    (batch.FileResult(Path("a.jpg"), None, "failed", "broken"), None),
+    (batch.FileResult(Path("a.jpg"), Path("a.png"), "skipped", "output exists"), "done"),
+    (batch.FileResult.larger(Path("a.jpg"), None, {LARGER: "result is larger"}),
+     "larger"),
+    (batch.FileResult(Path("a.jpg"), None, "skipped", "larger",
+                      exit_code=ExitCode.TOO_LARGE), "larger"),
+    (batch.FileResult(Path("a"), None, "skipped", "region maps", {batch.NOT_SEARCHED: True}),
+     "folder"),
+    (batch.FileResult(Path("a.png"), None, "skipped", "a socket", skipped="special"),
+     "special"),
+])
+def test_a_skipped_row_says_which_kind_of_skipped_and_any_other_none(result, kind):
+    """A script told a file done by an earlier run from one larger than its input
+    (--skip-if-larger) by the prose of its reason alone."""
+    assert (result.skipped, result.as_row()["skipped"]) == (kind, kind)
+    assert list(result.as_row())[:5] == ["input", "output", "status", "skipped", "reason"]
+
+
+@pytest.mark.parametrize("status, skipped, match", [
+    ("ok", "done", "skipped='done' should be None for status 'ok'"),
+    ("failed", "larger", "skipped='larger' should be None for status 'failed'"),
+    ("skipped", "exists", "skipped='exists' should be one of 'done', 'larger', 'no_record', "
+                          "'folder', 'palette_in', 'special'$"),
+])
+def test_a_kind_of_skipped_is_refused_for_another_status_or_unknown(status, skipped, match):
+    with pytest.raises(ValueError, match=match):
+        batch.FileResult(Path("a.jpg"), None, status, skipped=skipped)
 
 
 @pytest.mark.parametrize("counts, interrupted, code", [

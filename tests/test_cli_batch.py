@@ -1295,8 +1295,8 @@ def test_cli_resumed_reports_keep_the_metrics_of_the_run_that_made_each_output(
     for name, row in second.items():
         if row["status"] == "skipped":
             assert row["reason"] == "output exists"
-            assert {k: v for k, v in row.items() if k not in ("status", "reason")} == {
-                k: v for k, v in first[name].items() if k not in ("status", "reason")}
+            assert {k: v for k, v in row.items() if k not in ("status", "skipped", "reason")} == {
+                k: v for k, v in first[name].items() if k not in ("status", "skipped", "reason")}
             assert row["k"] == "8" and float(row["psnr"]) > 15
     text = html_lib.unescape(page.read_text())
     for row in second.values():
@@ -1315,7 +1315,7 @@ def test_cli_skipped_files_without_a_record_say_so(photo_tree, tmp_path):
     [row] = json.loads(report.read_text())["files"]
     assert (row["status"], row["reason"]) == (
         "skipped", "output exists; no record of the run that made it")
-    assert "k" not in row
+    assert (row["skipped"], row["k"]) == ("no_record", None)
     # the progress line gives the reason too (it was a bare "skipped"), and the way out
     assert result.stdout.splitlines()[0] == (
         f"[1/1] skipped {photo_tree / 'chelsea.png'}  (output exists; no record of the run "
@@ -2675,7 +2675,8 @@ def test_a_run_stopped_by_an_error_names_the_outputs_left_unrecorded(tmp_path, m
                 ("c.png", "not reached", "")]
     data = json.loads((tmp_path / "r.json").read_text())
     assert [(Path(r["input"]).name, r["status"], r["output"]) for r in data["files"]] == expected
-    assert data["files"][1] == batch.finished_unrecorded_row(src / "b.png", out / "b.png")
+    assert data["files"][1] == batch.report_row(batch.finished_unrecorded_row(src / "b.png",
+                                                                              out / "b.png"))
     assert data["summary"]["finished_unrecorded"] == 1
     root = parse((tmp_path / "r.html").read_text(encoding="utf-8"))
     assert [row.attrs["class"] for row in file_rows(root)] == [
@@ -3376,7 +3377,8 @@ def test_ctrl_c_while_the_page_is_written_names_the_reports_not_written(tmp_path
     assert result.stderr == (f"quantize: error: interrupted while writing the reports: --html "
                              f"{page} not written (one an earlier run wrote is left as it "
                              "was); rerun the same command to write it\n")
-    assert csv_report.read_text(encoding="utf-8-sig").count("skipped") == 2
+    with open(csv_report, newline="", encoding="utf-8-sig") as f:
+        assert [row["status"] for row in csv.DictReader(f)] == ["skipped", "skipped"]
     assert page.read_bytes() == earlier
 
 
@@ -3713,16 +3715,14 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         assert data["summary"]["interrupted_by"] is None  # Ctrl-C, not SIGTERM
         rows = [(Path(r["input"]).name, r["output"], r["status"], r["reason"])
                 for r in data["files"]]
-        assert [list(r) for r in data["files"]] == [
-            ["input", "output", "status", "reason"], ["input", "output", "status", "reason",
-                                                      "seconds"],
-            ["input", "output", "status", "reason"], ["input", "output", "status", "reason"]]
+        assert [list(r) for r in data["files"]] == [list(batch.ROW_KEYS["reduce"])] * 4
+        assert [r["seconds"] for r in data["files"]] == [None, 0.5, None, None]
     else:
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
-        assert table[0] == list(batch.REPORT_COLUMNS)
-        assert [row[4:] for row in table[1:]] == [  # k, space, psnr, delta_e, seconds, bytes
-            [""] * 7, ["", "", "", "", "0.5", "", ""], [""] * 7, [""] * 7]
+        assert table[0] == [*batch.REPORT_COLUMNS, "skipped"]
+        assert [row[4:] for row in table[1:]] == [  # k, ..., seconds, bytes, skipped
+            [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     assert rows == [("a.png", "", *not_reached),
                     ("b.png", str(tmp_path / "out" / "b.png"), "failed", "not an image"),
@@ -3760,15 +3760,16 @@ def test_ctrl_c_gives_the_files_not_reached_a_json_object(tmp_path, monkeypatch)
     assert result.exit_code == 130
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     reason = "the run stopped before this file; rerun the same command to finish it"
-    assert objects == [
+    assert objects == [_json_object(row) for row in (
         {"input": str(tmp_path / "in" / "b.png"), "output": str(tmp_path / "out" / "b.png"),
          "status": "failed", "reason": "not an image", "seconds": 0.5},
         {"input": str(tmp_path / "in" / "a.png"), "output": "", "status": "not reached",
          "reason": reason},
         {"input": str(tmp_path / "in" / "c.png"), "output": "", "status": "not reached",
-         "reason": reason}]
+         "reason": reason})]
     rows = json.loads(report.read_text())["files"]  # the same, as the report has them
-    assert sorted(map(json.dumps, rows)) == sorted(map(json.dumps, objects))
+    assert sorted(map(json.dumps, rows)) == sorted(  # the same, but for its warnings
+        json.dumps({**o, "warnings": None}) for o in objects)
 
 
 def _abandoned_after_the_second_file(monkeypatch) -> None:
@@ -3840,6 +3841,11 @@ def test_a_file_abandoned_mid_way_has_its_own_json_object_and_page_row(tmp_path,
         in text
 
 
+def _json_object(row, mode="reduce"):
+    """The ``--json`` object of a report ``row``: every key of ``mode``'s rows but warnings."""
+    return {k: v for k, v in batch.report_row(row, mode).items() if k != "warnings"}
+
+
 def test_a_lost_scheduler_gives_the_files_not_done_a_json_object(tmp_path, monkeypatch):
     (tmp_path / "in").mkdir()
     for name in ("a.png", "b.png"):
@@ -3855,10 +3861,11 @@ def test_a_lost_scheduler_gives_the_files_not_done_a_json_object(tmp_path, monke
     result = _cli(tmp_path / "in", "-o", tmp_path / "out", "--json")
     assert result.exit_code == 1
     assert [json.loads(line) for line in result.stdout.splitlines()] == [
-        {"input": str(tmp_path / "in" / "a.png"), "output": str(tmp_path / "out" / "a.png"),
-         "status": "ok", "reason": "", "k": 1},
-        {"input": str(tmp_path / "in" / "b.png"), "output": str(tmp_path / "out" / "b.png"),
-         "status": "failed", "reason": batch.NOT_DONE}]
+        _json_object(row) for row in (
+            {"input": str(tmp_path / "in" / "a.png"), "output": str(tmp_path / "out" / "a.png"),
+             "status": "ok", "reason": "", "k": 1},
+            {"input": str(tmp_path / "in" / "b.png"), "output": str(tmp_path / "out" / "b.png"),
+             "status": "failed", "reason": batch.NOT_DONE})]
     assert result.stderr.splitlines()[-1] == "quantize: error: the Dask scheduler was lost"
 
 
@@ -3915,7 +3922,8 @@ def test_cli_json_prints_one_report_row_per_file_and_nothing_else_on_stdout(phot
     assert result.exit_code == 1  # the tree holds unreadable files
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == len(GOOD) + len(BAD)
-    assert all(list(row)[:4] == ["input", "output", "status", "reason"] for row in rows)
+    assert all(list(row) == [k for k in batch.ROW_KEYS["reduce"] if k != "warnings"]
+               for row in rows)
     assert {row["status"] for row in rows} == {"ok", "failed"}
     errors = [line for line in result.stderr.splitlines() if line.startswith("quantize: error")]
     assert len(errors) == len(BAD)
@@ -4132,8 +4140,8 @@ def test_skip_if_larger_leaves_a_larger_output_changed_since(tmp_path, monkeypat
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["summary"]["edited_larger"] == 1
     rows = {Path(row["input"]).name: row for row in report["files"]}
-    assert (rows["a.png"]["edited_larger_than_input"], "edited_larger_than_input" in rows[
-        "b.png"]) == (90, False)
+    assert (rows["a.png"]["edited_larger_than_input"], rows["b.png"][
+        "edited_larger_than_input"]) == (90, None)
     assert "1 edited output larger than its input kept as it is" in (
         tmp_path / "r.html").read_text()
     plain = _cli(*args)  # without the option: the output is no concern of the size
@@ -4168,8 +4176,8 @@ def test_skip_if_larger_with_force_says_a_file_of_no_record_is_kept_and_records_
     assert result.stdout.splitlines()[1].startswith(
         "1/1 files: 0 ok, 1 skipped (1 larger than the input), 0 failed in ")
     [row] = json.loads(report.read_text())["files"]
-    assert (row["status"], row["output"], "stale_output" in row) == (
-        "skipped", str(out / "a.png"), False)
+    assert (row["status"], row["skipped"], row["output"], row["stale_output"]) == (
+        "skipped", "larger", str(out / "a.png"), None)
     assert json.loads(report.read_text())["summary"]["stale"] == 0
     assert "a.png" not in batch.read_manifest(out)  # not the batch's: not recorded so
     plain = _cli(*args)  # the file is still of no record: skipped, not redone over it
@@ -4617,7 +4625,7 @@ def test_cli_a_file_that_cannot_be_read_is_said_by_its_error_alone(tmp_path):
         f"image is read\nquantize: error: {src / 'b.png'}: cannot decode image (image file is "
         "truncated)\n")
     rows = {Path(r["input"]).name: r for r in json.loads(report.read_text())["files"]}
-    assert (rows["b.png"]["status"], "warnings" in rows["b.png"]) == ("failed", False)
+    assert (rows["b.png"]["status"], rows["b.png"]["warnings"]) == ("failed", None)
     assert len(rows["a.png"]["warnings"]) == 1
 
 
@@ -4764,7 +4772,7 @@ def test_a_failed_forced_redo_says_that_a_file_of_no_record_is_left_in_place(tmp
     [row] = json.loads(report.read_text())["files"]
     assert (row["status"], row["output"], row["reason"].endswith(note)) == (
         "failed", str(out / output), True)
-    assert "stale_output" not in row
+    assert row["stale_output"] is None
     assert json.loads(report.read_text())["summary"]["failed_stale"] == 0
     text = html_lib.unescape(page.read_text())
     assert "stale" not in text
@@ -5181,7 +5189,7 @@ def test_cli_fewer_colours_than_asked_is_counted_once_not_warned_per_file(tmp_pa
             f"for the 4 files with an output{written}{counted}; report: {report}, {page}")
         data = json.loads(report.read_text())
         assert data["summary"]["fewer_colors"] == 3
-        assert {Path(r["input"]).name: (r["status"], r.get(batch.FEWER_COLORS), "warnings" in r)
+        assert {Path(r["input"]).name: (r["status"], r[batch.FEWER_COLORS], bool(r["warnings"]))
                 for r in data["files"]} == {
             **{name: ("ok" if run == "forced" else "skipped", True, False)
                for name in ("a.png", "b.png", "c.png")},
@@ -5205,3 +5213,111 @@ def test_cli_fewer_colours_than_asked_is_counted_once_not_warned_per_file(tmp_pa
     assert [json.loads(line).get(batch.FEWER_COLORS) for line in objects.stdout.splitlines()
             ] == [True, True, True, None]
     assert objects.stderr.splitlines()[-1].endswith(f"with an output{counted}")
+
+
+# Every key of a reduce batch's rows, in order: a --json object has them all but warnings.
+_REDUCE_ROW_KEYS = [
+    "input", "output", "status", "skipped", "reason", "k", "space", "n_colors", "quality",
+    "dither", "exact_colors", "palette_in", "palette_mode", "seed", "optimize", "psnr",
+    "delta_e", "seconds", "bytes_in", "bytes_out", "frames", "palette", "optimized",
+    "alpha_thresholded", "larger_than_input", "edited_larger_than_input", "stale_output",
+    "fewer_colors_than_asked", "left_out_of_shared_palette", "removed_outputs",
+    "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
+    "folder_not_listed", "warnings"]
+
+
+def _ok_larger_and_failed(tmp_path: Path) -> Path:
+    """A folder of three files: one a reduce makes smaller (noise.png), one it makes larger
+    than its input (tiny.png, a 4x4 PNG) and one that is no image (bad.png)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "noise.png")
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(src / "tiny.png")
+    (src / "bad.png").write_bytes(b"not a png")
+    return src
+
+
+def test_every_json_row_has_the_same_keys_and_says_why_a_file_was_skipped(tmp_path):
+    """An ok row had 21 keys, one skipped as larger than its input 6 and a failed one 4; and
+    "skipped" meant both done by an earlier run and larger than the input, told apart by the
+    reason's prose alone."""
+    src, report = _ok_larger_and_failed(tmp_path), tmp_path / "r.json"
+    args = (src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger", "--json",
+            "--report", report)
+    kinds = {}
+    for run in ("first", "again"):
+        result = _cli(*args)
+        assert result.exit_code == 1  # bad.png failed
+        objects = {Path(o["input"]).name: o for o in map(json.loads, result.stdout.splitlines())}
+        rows = {Path(r["input"]).name: r for r in json.loads(report.read_text())["files"]}
+        assert [list(o) for o in objects.values()] == [_REDUCE_ROW_KEYS[:-1]] * 3
+        assert [list(r) for r in rows.values()] == [_REDUCE_ROW_KEYS] * 3
+        assert rows == {name: {**o, "warnings": None} for name, o in objects.items()}
+        kinds[run] = {name: (o["status"], o["skipped"]) for name, o in sorted(objects.items())}
+        assert (objects["bad.png"]["psnr"], objects["tiny.png"]["bytes_out"]) == (None, None)
+        assert isinstance(objects["noise.png"]["psnr"], float)
+    assert kinds == {
+        "first": {"bad.png": ("failed", None), "noise.png": ("ok", None),
+                  "tiny.png": ("skipped", "larger")},
+        "again": {"bad.png": ("failed", None), "noise.png": ("skipped", "done"),
+                  "tiny.png": ("skipped", "larger")}}
+
+
+def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
+    src, report = _ok_larger_and_failed(tmp_path), tmp_path / "r.csv"
+    args = (src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger",
+            "--report", report)
+    earlier = [*batch.REPORT_COLUMNS, "dither", "exact_colors", "frames", "larger_than_input",
+               "n_colors", "optimize", "palette", "palette_in", "palette_mode", "quality",
+               "seed"]  # the header without it, for these files
+    for run, noise in (("first", ""), ("again", "done")):
+        assert _cli(*args).exit_code == 1, run
+        with open(report, newline="", encoding="utf-8-sig") as f:
+            table = list(csv.reader(f))
+        assert table[0] == [*earlier, "skipped"]
+        assert [(Path(row[0]).name, row[2], row[-1]) for row in table[1:]] == [
+            ("bad.png", "failed", ""), ("noise.png", "skipped" if noise else "ok", noise),
+            ("tiny.png", "skipped", "larger")]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_every_kind_of_skipped_file_is_named_by_its_row(tmp_path):
+    """A sub-folder not searched, the --palette-in image, a pipe and a file of no record at
+    an output: each skipped, each its own word in ``skipped``."""
+    src, out, elsewhere = tmp_path / "in", tmp_path / "out", tmp_path / "elsewhere"
+    src.mkdir()
+    elsewhere.mkdir()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (8, 8, 3), np.uint8)).save(
+        src / "noise.png")
+    Image.fromarray(np.array([[[0, 0, 0], [255, 255, 255]]], np.uint8)).save(src / "pal.png")
+    os.mkfifo(src / "pipe.png")
+    symlink_or_skip(src / "linked", elsewhere, to_folder=True)
+    args = (src, "-o", out, "-r", "--palette-in", src / "pal.png", "-j", "1", "--json")
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {Path(o["input"]).name: (o["status"], o["skipped"]) for o in objects} == {
+        "linked": ("skipped", "folder"), "pal.png": ("skipped", "palette_in"),
+        "pipe.png": ("skipped", "special"), "noise.png": ("ok", None)}
+    assert all(list(o) == _REDUCE_ROW_KEYS[:-1] for o in objects)
+    (out / batch.MANIFEST_NAME).unlink()  # the output of no record: an older version's
+    again = [json.loads(line) for line in _cli(*args).stdout.splitlines()]
+    assert [(o["skipped"], o["reason"]) for o in again if o["input"].endswith("noise.png")] == [
+        ("no_record", batch.NO_RECORD)]
+
+
+def test_json_objects_of_a_segment_batch_have_the_segment_keys(tmp_path):
+    src = _ok_larger_and_failed(tmp_path)
+    (src / "tiny.png").unlink()
+    result = _cli(src, "-o", tmp_path / "out", "--mode", "segment", "-k", "2", "-j", "1",
+                  "--json")
+    assert result.exit_code == 1
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(Path(o["input"]).name, o["status"], list(o)) for o in objects] == [
+        (name, status, [
+            "input", "output", "status", "skipped", "reason", "outdir", "width", "height",
+            "n_clusters", "clusters_used", "regions", "n_regions", "min_region", "weights",
+            "space", "seed", "outputs", "seconds", "stale_output", "removed_outputs",
+            "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
+            "folder_not_listed"]) for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]

@@ -79,9 +79,9 @@ _SOURCES = {
         "OUTPUT_UNRECORDED", "BatchPlan", "FileJob", "JobMode", "Selection", "find_images",
         "image_extensions", "plan_batch", "would_be_found"),
     "report": (
-        "REPORT_COLUMNS", "SEGMENT_REPORT_COLUMNS", "check_report_clear_of_outputs",
+        "REPORT_COLUMNS", "ROW_KEYS", "SEGMENT_REPORT_COLUMNS", "check_report_clear_of_outputs",
         "check_report_folder",
-        "check_report_not_an_input", "check_report_path", "check_report_replaceable",
+        "check_report_not_an_input", "check_report_path", "check_report_replaceable", "report_row",
         "write_report"),
     "results": (
         "ABANDONED", "EDITED_LARGER", "FEWER_COLORS", "FEWER_COLORS_WORDS", "FINISHED_UNRECORDED",
@@ -89,7 +89,7 @@ _SOURCES = {
         "LEFT_UNRECORDED", "NOT_LISTED",
         "NOT_REACHED",
         "NOT_REMOVED",
-        "NOT_SEARCHED", "REMOVED",
+        "NOT_SEARCHED", "REMOVED", "SKIP_KINDS",
         "BatchSummary", "FileResult", "RemovedOutput", "Unsettled",
         "abandoned_row", "bytes_counts", "edited_larger_counts", "edited_larger_line",
         "fewer_colors_counts", "finished_unrecorded_row", "folder_counts", "has_fewer_colors",

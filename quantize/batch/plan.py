@@ -1310,7 +1310,7 @@ def _not_followed(link: Path) -> FileResult:
     return FileResult(link, None, "skipped", f"symbolic link to a folder "
                       f"({quoted(os.readlink(link))}), not followed; the files in it were not "
                       "processed (run the batch on its target to process them)",
-                      {NOT_SEARCHED: True})
+                      {NOT_SEARCHED: True}, skipped="folder")
 
 
 def _outputs_left(folder: Path) -> FileResult:
@@ -1321,10 +1321,11 @@ def _outputs_left(folder: Path) -> FileResult:
     if (folder / MANIFEST_NAME).is_file():
         return FileResult(folder, None, "skipped", f"a folder of an earlier quantize batch's "
                           f"outputs (it holds {MANIFEST_NAME}), not searched: name it as "
-                          "INPUT_DIR to process its images", {NOT_SEARCHED: True})
+                          "INPUT_DIR to process its images", {NOT_SEARCHED: True},
+                          skipped="folder")
     return FileResult(folder, None, "skipped", "a folder of quantize segment's outputs (it "
                       "holds labels.png and segments.json), not searched: its images are "
-                      "region maps, not photos", {NOT_SEARCHED: True})
+                      "region maps, not photos", {NOT_SEARCHED: True}, skipped="folder")
 
 
 # What a file that is neither regular nor a folder is, by its stat mode.
@@ -1364,7 +1365,7 @@ def _palette_in_image(path: Path, options: Mapping[str, Any]) -> FileResult | No
     if not isinstance(given, str | os.PathLike) or not same_file(path, given):
         return None
     return FileResult(path, None, "skipped", "the palette image every file is mapped onto; "
-                      "not reduced itself")
+                      "not reduced itself", skipped="palette_in")
 
 
 def _not_regular(path: Path) -> FileResult | None:
@@ -1378,7 +1379,8 @@ def _not_regular(path: Path) -> FileResult | None:
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
     kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
-    return FileResult(path, None, "skipped", f"{kind}, not a regular file; not read")
+    return FileResult(path, None, "skipped", f"{kind}, not a regular file; not read",
+                      skipped="special")
 
 
 def _name_too_long(out: Path, done: Path) -> str | None:
@@ -1489,7 +1491,7 @@ def _skipped(path: Path, out: Path, entry: Entry | None, finishing: bool = False
     so (:data:`~quantize.batch.results.EDITED_LARGER`), not being the output a run made
     for the option to remove."""
     if entry is None:
-        return FileResult(path, out, "skipped", NO_RECORD)
+        return FileResult(path, out, "skipped", NO_RECORD, skipped="no_record")
     reason = FINISHED if finishing else "output exists"
     record = dict(entry.record)
     if size is not None:
@@ -1499,7 +1501,7 @@ def _skipped(path: Path, out: Path, entry: Entry | None, finishing: bool = False
         size_in = entry.record.get("bytes_in")
         if skip_if_larger and isinstance(size_in, int) and size > size_in:
             record[EDITED_LARGER] = size
-    return FileResult(path, out, "skipped", reason, record)
+    return FileResult(path, out, "skipped", reason, record, skipped="done")
 
 
 def _held_by_other_mode(mode: JobMode, path: Path, out: Path, entry: Entry | None,

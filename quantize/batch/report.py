@@ -1,7 +1,8 @@
 """Reports of a finished batch: per-file rows as JSON (with the summary) or CSV.
 
-Rows come from :meth:`FileResult.as_row`: input, output, status, reason, then
-the job's record (k, psnr, delta_e, seconds, bytes, ...); a file a stopped batch left
+Rows come from :meth:`FileResult.as_row`: input, output, status, skipped, reason, then
+the job's record (k, psnr, delta_e, seconds, bytes, ...), a JSON report's each with every
+key of its mode (:func:`report_row`); a file a stopped batch left
 unsettled has a row of its own (:meth:`~quantize.batch.Unsettled.row`): one it did not
 reach, one whose job a second interrupt abandoned, and one whose output another worker
 finished, unrecorded, as an error stopped the run. The HTML report with thumbnails lives
@@ -41,7 +42,17 @@ from .manifest import SHARED_PALETTE_NAME
 from .plan import BatchPlan, Selection, would_be_found
 from .results import (
     ABANDONED,
+    EDITED_LARGER,
+    FEWER_COLORS,
     FINISHED_UNRECORDED,
+    FOLDERS_LEFT,
+    LARGER,
+    LEFT_OUT,
+    NOT_LISTED,
+    NOT_REMOVED,
+    NOT_SEARCHED,
+    REMOVED,
+    STALE,
     BatchSummary,
     FileResult,
     RemovedOutput,
@@ -51,9 +62,9 @@ from .results import (
     passed_over_suffixes,
 )
 
-__all__ = ["REPORT_COLUMNS", "SEGMENT_REPORT_COLUMNS", "check_report_clear_of_outputs",
-           "check_report_folder", "check_report_not_an_input", "check_report_path",
-           "check_report_replaceable", "write_report"]
+__all__ = ["REPORT_COLUMNS", "ROW_KEYS", "SEGMENT_REPORT_COLUMNS",
+           "check_report_clear_of_outputs", "check_report_folder", "check_report_not_an_input",
+           "check_report_path", "check_report_replaceable", "report_row", "write_report"]
 
 #: Columns of a CSV report, in order; extra keys from the per-file records follow.
 REPORT_COLUMNS = ("input", "output", "status", "reason", "k", "space", "psnr", "delta_e",
@@ -63,6 +74,28 @@ SEGMENT_REPORT_COLUMNS = ("input", "output", "status", "reason", "n_regions",
                           "clusters_used", "n_clusters", "regions", "width", "height",
                           "space", "seconds")
 _COLUMNS = {"reduce": REPORT_COLUMNS, "segment": SEGMENT_REPORT_COLUMNS}
+#: Columns a CSV report gained after its others: last, so that those keep their places.
+_LATER_COLUMNS = ("skipped",)
+
+_ROW_HEAD = ("input", "output", "status", "skipped", "reason")
+#: The keys the batch adds to a job's record, and then its warnings.
+_BATCH_KEYS = (LARGER, EDITED_LARGER, STALE, FEWER_COLORS, LEFT_OUT, REMOVED, FOLDERS_LEFT,
+               NOT_REMOVED, NOT_SEARCHED, NOT_LISTED, "warnings")
+#: The keys of every row of a JSON report, and of every object of ``batch --json`` (less
+#: ``warnings``), by mode, in order: a file's input, output, status, why it was skipped and
+#: its reason, its job's record (:func:`~quantize.reduce.reduce_file`'s, or
+#: :func:`~quantize.segment_file.segment_file`'s), then what the batch adds
+#: (:data:`~quantize.batch.results.LARGER`, ...). A key a file has no value for is null.
+ROW_KEYS = {
+    "reduce": (*_ROW_HEAD, "k", "space", "n_colors", "quality", "dither", "exact_colors",
+               "palette_in", "palette_mode", "seed", "optimize", "psnr", "delta_e", "seconds",
+               "bytes_in", "bytes_out", "frames", "palette", "optimized", "alpha_thresholded",
+               *_BATCH_KEYS),
+    "segment": (*_ROW_HEAD, "outdir", "width", "height", "n_clusters", "clusters_used",
+                "regions", "n_regions", "min_region", "weights", "space", "seed", "outputs",
+                "seconds", STALE, REMOVED, FOLDERS_LEFT, NOT_REMOVED, NOT_SEARCHED, NOT_LISTED,
+                "warnings"),
+}
 
 _REPORT_FORMATS = (".json", ".csv")
 
@@ -278,6 +311,23 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
                                 "report; choose another path, or use force=True to replace it")
 
 
+def report_row(row: Mapping[str, Any],
+               mode: Literal["reduce", "segment"] = "reduce") -> dict[str, Any]:
+    """``row`` (:meth:`~quantize.batch.FileResult.as_row`, or
+    :meth:`~quantize.batch.Unsettled.row`) with every key of ``mode``'s rows
+    (:data:`ROW_KEYS`), in that order, None for each it lacks (a failed file's ``psnr``);
+    then any other key it has, as it has it: none is dropped. So every row of a JSON report,
+    and every object of ``batch --json``, has the same keys, whatever its status.
+
+    >>> row = report_row({"input": "a.jpg", "output": "", "status": "failed", "reason": "?"})
+    >>> list(row)[:6], row["psnr"], list(row) == list(ROW_KEYS["reduce"])
+    (['input', 'output', 'status', 'skipped', 'reason', 'k'], None, True)
+    """
+    keys = ROW_KEYS[check_choice(mode, "mode", tuple(ROW_KEYS))]
+    return {**{key: row.get(key) for key in keys},
+            **{key: value for key, value in row.items() if key not in keys}}
+
+
 def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  summary: BatchSummary, *,
                  unsettled: Sequence[Unsettled] = (),
@@ -308,9 +358,12 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     one); and ``folders_not_entered``, ``not_entered``, the sub-folders not entered
     without ``recursive``.
 
-    A CSV's first columns are those of ``mode``'s jobs (:data:`REPORT_COLUMNS`, or
-    :data:`SEGMENT_REPORT_COLUMNS`: no always-empty ``k``, ``psnr`` or bytes columns in a
-    report of segmentations), then the other keys of the rows, sorted.
+    A JSON report's rows each have every key of ``mode``'s rows, in one order, null where
+    a file has no value (:func:`report_row`). A CSV's first columns are those of
+    ``mode``'s jobs (:data:`REPORT_COLUMNS`, or :data:`SEGMENT_REPORT_COLUMNS`: no
+    always-empty ``k``, ``psnr`` or bytes columns in a report of segmentations), then the
+    other keys of the rows, sorted, then ``skipped`` (why a skipped file was:
+    :data:`~quantize.batch.results.SkipKind`).
 
     Each file of ``unsettled`` (each a :class:`~quantize.batch.Unsettled`: those a stopped
     batch did not reach, those whose jobs a second interrupt abandoned while they ran,
@@ -364,7 +417,8 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
         statuses = [u.status for u in unsettled]
         counts = {**summary.as_dict(), "abandoned": statuses.count(ABANDONED),
                   "finished_unrecorded": statuses.count(FINISHED_UNRECORDED)}
-        report = {"summary": {**counts, **passed, **left}, "files": rows,
+        report = {"summary": {**counts, **passed, **left},
+                  "files": [report_row(row, mode) for row in rows],
                   "removed": [printable_data(r.as_row()) for r in gone]}
         atomic_write(p, lambda tmp: _write_json(tmp, report))
         return
@@ -384,11 +438,11 @@ def _write_json(path: Path, report: Mapping[str, Any]) -> None:
 
 
 def _csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    extra = sorted({k for row in rows for k in row} - set(columns))
+    extra = sorted({k for row in rows for k in row} - {*columns, *_LATER_COLUMNS})
     buffer = io.StringIO()
     # Rows end in "\r\n" (RFC 4180), so that the writer quotes a cell holding either
     # character: a file name with a bare "\r" would otherwise end its row for a reader.
-    writer = csv.DictWriter(buffer, fieldnames=[*columns, *extra], restval="",
+    writer = csv.DictWriter(buffer, fieldnames=[*columns, *extra, *_LATER_COLUMNS], restval="",
                             lineterminator="\r\n")
     writer.writeheader()
     for row in rows:

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ..errors import ExitCode, QuantizeDeprecationWarning
 from ..names import absolute_path, natural_key
@@ -20,8 +20,9 @@ from .calls import Outcome
 __all__ = ["ABANDONED", "EDITED_LARGER", "FEWER_COLORS", "FEWER_COLORS_WORDS",
            "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT",
            "LEFT_UNRECORDED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED",
-           "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "STALE", "BatchSummary",
-           "FileResult", "RemovedOutput", "Status", "Unsettled", "UnsettledStatus",
+           "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "SKIP_KINDS", "STALE",
+           "BatchSummary", "FileResult", "RemovedOutput", "SkipKind", "Status", "Unsettled",
+           "UnsettledStatus",
            "abandoned_row", "bytes_counts", "check_removed", "check_unsettled",
            "edited_larger_counts", "edited_larger_line", "fewer_colors_counts", "file_result",
            "has_fewer_colors",
@@ -32,6 +33,16 @@ __all__ = ["ABANDONED", "EDITED_LARGER", "FEWER_COLORS", "FEWER_COLORS_WORDS",
            "unclaimed_counts", "unrecorded_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
+
+#: Why a file was skipped, its report row's ``skipped`` (null for a file not skipped), so
+#: that a reader need not parse its reason: "done", its output made by an earlier run (or
+#: by the stopped run with force this one finishes), kept; "larger", its result larger
+#: than its input (``skip_if_larger``); "no_record", a file at its output that no run is
+#: recorded to have made, left alone; "folder", a sub-folder not searched
+#: (:data:`NOT_SEARCHED`); "palette_in", the ``palette_in`` image every file is mapped
+#: onto; "special", a pipe, socket or device, not read.
+SkipKind = Literal["done", "larger", "no_record", "folder", "palette_in", "special"]
+SKIP_KINDS: tuple[str, ...] = get_args(SkipKind)
 
 #: Record key of a file kept without output because its result was larger than the input
 #: (``skip_if_larger``); its value is the job's reason.
@@ -577,7 +588,10 @@ class FileResult:
     when it was redone (:attr:`FileResult.redone`), the reason saying why. ``record`` holds
     the per-file function's metrics (k, psnr, delta_e, seconds, bytes_in, bytes_out, ...).
     ``exit_code`` is the code a failure maps to (:class:`~quantize.errors.ExitCode`;
-    ``OK`` unless failed or skipped as larger).
+    ``OK`` unless failed or skipped as larger). ``skipped`` says why a skipped file was
+    (:data:`SkipKind`), None for any other: given where the file is settled; when it is
+    not, "larger" with exit code ``TOO_LARGE``, "folder" for a record with
+    :data:`NOT_SEARCHED`, else "done".
 
     Two are equal when their fields are, the record included; unlike the other results
     (:class:`~quantize.ReduceResult`, equal only to itself), it holds no array to stop
@@ -587,7 +601,9 @@ class FileResult:
     Examples
     --------
     >>> FileResult(Path("a.jpg"), Path("a.png"), "ok", record={"k": 8}).as_row()
-    {'input': 'a.jpg', 'output': 'a.png', 'status': 'ok', 'reason': '', 'k': 8}
+    {'input': 'a.jpg', 'output': 'a.png', 'status': 'ok', 'skipped': None, 'reason': '', 'k': 8}
+    >>> FileResult(Path("a.jpg"), Path("a.png"), "skipped", "output exists").skipped
+    'done'
     """
 
     input: Path
@@ -596,8 +612,20 @@ class FileResult:
     reason: str = ""
     record: Mapping[str, Any] = field(default_factory=dict)
     exit_code: ExitCode = ExitCode.OK
+    skipped: SkipKind | None = None
 
     __hash__ = None  # type: ignore[assignment]  # see the docstring
+
+    def __post_init__(self) -> None:
+        if self.status != "skipped":
+            if self.skipped is not None:
+                raise ValueError(f"skipped={self.skipped!r} should be None for status "
+                                 f"{self.status!r}")
+        elif self.skipped is None:
+            object.__setattr__(self, "skipped", _skip_kind(self.exit_code, self.record))
+        elif self.skipped not in SKIP_KINDS:
+            raise ValueError(f"skipped={self.skipped!r} should be one of "
+                             + ", ".join(map(repr, SKIP_KINDS)))
 
     @classmethod
     def larger(cls, input: Path, output: Path | None, record: Mapping[str, Any]) -> FileResult:
@@ -605,7 +633,7 @@ class FileResult:
         reason the record's :data:`LARGER`, exit code ``TOO_LARGE``; ``output`` is the stale
         output kept from before, or None."""
         return cls(input, output, "skipped", str(record[LARGER]), dict(record),
-                   exit_code=ExitCode.TOO_LARGE)
+                   exit_code=ExitCode.TOO_LARGE, skipped="larger")
 
     @property
     def redone(self) -> bool:
@@ -613,12 +641,22 @@ class FileResult:
         return self.status == "ok" and bool(self.reason)
 
     def as_row(self) -> dict[str, Any]:
-        """A flat JSON-able dict: input, output, status, reason, then the record's keys."""
+        """A flat JSON-able dict: input, output, status, skipped, reason, then the record's
+        keys."""
         row: dict[str, Any] = {"input": str(self.input),
                                "output": "" if self.output is None else str(self.output),
-                               "status": self.status, "reason": self.reason}
+                               "status": self.status, "skipped": self.skipped,
+                               "reason": self.reason}
         row.update((k, v) for k, v in self.record.items() if k not in row)
         return row
+
+
+def _skip_kind(exit_code: ExitCode, record: Mapping[str, Any]) -> SkipKind:
+    """The :data:`SkipKind` of a skipped file whose maker did not give it: "larger" for
+    exit code ``TOO_LARGE``, "folder" for a sub-folder not searched, else "done"."""
+    if exit_code == ExitCode.TOO_LARGE:
+        return "larger"
+    return "folder" if record.get(NOT_SEARCHED) else "done"
 
 
 @dataclass

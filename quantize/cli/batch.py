@@ -298,7 +298,10 @@ def batch(
     report_name: Annotated[str | None, typer.Option(
         "--report", metavar="FILE",
         help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
-        "with a byte order mark so that spreadsheets read it as UTF-8).",
+        "with a byte order mark so that spreadsheets read it as UTF-8). Every JSON row has "
+        "the same keys, null where a file has no value; 'skipped' says why a skipped file "
+        "was: done (by an earlier run), larger (--skip-if-larger), no_record, folder, "
+        "palette_in or special (null for a file not skipped).",
         parser=file_name)] = None,
     html_name: Annotated[str | None, typer.Option(
         "--html", metavar="FILE", help="Write a self-contained page to FILE (.html or .htm): "
@@ -319,8 +322,9 @@ def batch(
         "and no summary line, as reduce -q and segment -q.")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file on stdout as it settles: input, "
-        "output, status, reason, then its metrics (a --report row; its warnings go to "
-        "stderr); after Ctrl-C or an error that stops the run, one for each file not "
+        "output, status, skipped, reason, then its metrics (a --report row, each with the "
+        "same keys, null where a file has no value; its warnings go to stderr); after "
+        "Ctrl-C or an error that stops the run, one for each file not "
         "reached (status 'not reached'), each a second Ctrl-C abandoned (status "
         "'abandoned') and each whose output another worker finished as the run stopped, "
         "unrecorded (status 'finished unrecorded'); the summary goes to stderr.")] = False,
@@ -444,7 +448,7 @@ def batch(
         if mode == "reduce" and not shared_palette:
             _remove_unused_palette(output_dir, show)
         if show == "json":  # one object for every file, as the reports have one row each
-            _json_unsettled(results, stopped, unsettled)
+            _json_unsettled(results, stopped, unsettled, mode)
         written = [r.record for r in results if r.status == "ok"]
         note_idle_options(written, optimize=options.get("optimize", False),
                           per_frame=options.get("palette") == "per-frame",
@@ -643,27 +647,31 @@ def _not_reached(plan: "lib.BatchPlan", results: "list[lib.FileResult]",
 
 
 def _json_unsettled(results: "list[lib.FileResult]", stopped: Exception | None,
-                    unsettled: "Sequence[lib.Unsettled]" = ()) -> None:
+                    unsettled: "Sequence[lib.Unsettled]" = (), mode: str = "reduce") -> None:
     """With ``--json``, the objects of the files a stopped run gave no object as they
     settled: those not done when the Dask scheduler was lost (failed, as the reports have
     them), then those it left ``unsettled`` (not reached, abandoned while they ran, or
-    finished unrecorded as it stopped), each its report row."""
+    finished unrecorded as it stopped), each its report row, with the keys of ``mode``'s."""
     from .. import batch as lib
 
     if isinstance(stopped, lib.SchedulerLostError):
         not_done = {r.input for r in stopped.not_done}
         for result in results:
             if result.input in not_done:
-                _json_line(result.as_row())
+                _json_line(result.as_row(), mode)
     for file in unsettled:
-        _json_line(file.row())
+        _json_line(file.row(), mode)
 
 
-def _json_line(row: dict[str, Any]) -> None:
-    """A file's ``--json`` object: its report row, without its warnings (said on stderr)."""
+def _json_line(row: dict[str, Any], mode: str) -> None:
+    """A file's ``--json`` object: its JSON report row, every key of ``mode``'s rows in
+    order (:func:`~quantize.batch.report_row`), without its warnings (said on stderr)."""
     import json  # here: the module is needed by --json only
 
-    say(json.dumps(printable_data({k: v for k, v in row.items() if k != "warnings"})))
+    from .. import batch as lib
+
+    row = lib.report_row(printable_data(row), mode)
+    say(json.dumps({k: v for k, v in row.items() if k != "warnings"}))
 
 
 def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
@@ -1393,7 +1401,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     """
     if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)):
         not_processed = _NotProcessed.of(plan)
-        yield lambda result: _plain_line(result, summary, show, not_processed)
+        yield lambda result: _plain_line(result, summary, show, not_processed, plan.mode.name)
         return
     from rich.console import Console
     from rich.markup import escape
@@ -1465,7 +1473,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
 
 
 def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str,
-                not_processed: "_NotProcessed") -> None:
+                not_processed: "_NotProcessed", mode: str) -> None:
     from .. import batch as lib
 
     before, after = _warning_lines(result, not_processed)
@@ -1483,7 +1491,7 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
     if show == "quiet":
         return
     if show == "json":  # a --report row, its warnings shown above (as reduce --json does)
-        _json_line(result.as_row())
+        _json_line(result.as_row(), mode)
         return
     metrics = _metrics(result.record)
     # A failure's reason, as on its error line: stdout alone (> log) still tells why.
