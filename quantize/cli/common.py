@@ -711,7 +711,7 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
         Typer read the variable the other way round (``source_bash``) and, as the app adds
         no ``--install-completion``, knew no shell: "Shell source not supported.", exit 1.
         Both orders are taken, and any other value is one error line, exit 2; the
-        completion's modules are imported only when asked for.
+        completion's modules are imported only when asked for (:mod:`quantize.cli._completion`).
         """
         complete_var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
         instruction = os.environ.get(complete_var)
@@ -725,9 +725,11 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
                        "bash_source, zsh_source or fish_source, for the shell's completion "
                        f"script: eval \"$({complete_var}=bash_source {prog_name})\"")
             sys.exit(USAGE_ERROR)
-        from typer.completion import completion_init, shell_complete
+        from typer.completion import shell_complete
 
-        completion_init()  # the shells typer knows
+        from ._completion import register_shells
+
+        register_shells()  # the shells typer knows, fish's and zsh's candidates one a line
         sys.exit(shell_complete(self, ctx_args, prog_name, complete_var, f"{verb}_{shell}"))
 
     def main(self, args: Any = None, prog_name: str | None = None,
