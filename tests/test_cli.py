@@ -138,6 +138,23 @@ def test_bash_is_offered_option_names_only():
     assert _bash_candidates("reduce")[:3] == ["-o", "--output", "--format"]
 
 
+@pytest.mark.parametrize("env", [{}, {"COMP_WORDS": "quantize red"}, {"COMP_CWORD": "1"},
+                                 {"COMP_WORDS": "quantize red", "COMP_CWORD": "x"},
+                                 {"COMP_WORDS": "quantize red", "COMP_CWORD": "-1"}])
+def test_bash_completion_without_its_words_is_one_line_and_exit_2(env, monkeypatch):
+    """``_QUANTIZE_COMPLETE=complete_bash quantize`` without ``COMP_WORDS`` ended in a
+    ``KeyError`` traceback (a ``ValueError`` for a ``COMP_CWORD`` not a number)."""
+    for name in ("COMP_WORDS", "COMP_CWORD"):
+        monkeypatch.delenv(name, raising=False)
+    for value in ("complete_bash", "bash_complete"):
+        result = _completion(value, **env)
+        assert (result.exit_code, result.stdout) == (2, ""), value
+        assert result.stderr == (
+            "quantize: error: completing for bash needs COMP_WORDS and COMP_CWORD (an index "
+            ">= 0), which its completion script sets: "
+            'eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"\n')
+
+
 @pytest.mark.parametrize("value", ["tcsh_source", "bash_install", "bash"])
 def test_an_unknown_completion_request_is_one_line_and_exit_2(value):
     result = _completion(value)

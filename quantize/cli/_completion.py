@@ -11,6 +11,8 @@ shortens a command's help (:func:`one_line_help`), on one line whatever the widt
 not imported. Bash takes names only, as typer gives them.
 """
 
+import os
+
 from typer._completion_classes import FishComplete, ZshComplete, completion_init
 
 try:  # recent typer vendors its own copy of click
@@ -64,3 +66,15 @@ def register_shells() -> None:
     add_completion_class(_FishOneLine, _FishOneLine.name)
     add_completion_class(_ZshOneLine, _ZshOneLine.name)
 
+
+def missing_words(shell: str, verb: str, complete_var: str, prog_name: str) -> str | None:
+    """Why ``{verb}_{shell}`` cannot complete: bash's ``complete`` reads the words from
+    ``COMP_WORDS`` and ``COMP_CWORD`` (an index, >= 0), which typer took from the
+    environment unchecked (a ``KeyError`` traceback without them). None when it can."""
+    if (shell, verb) != ("bash", "complete"):
+        return None
+    index = os.environ.get("COMP_CWORD", "")
+    if "COMP_WORDS" in os.environ and index.isascii() and index.isdigit():
+        return None
+    return ("completing for bash needs COMP_WORDS and COMP_CWORD (an index >= 0), which its "
+            f"completion script sets: eval \"$({complete_var}=bash_source {prog_name})\"")

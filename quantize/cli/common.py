@@ -727,8 +727,12 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             sys.exit(USAGE_ERROR)
         from typer.completion import shell_complete
 
-        from ._completion import register_shells
+        from ._completion import missing_words, register_shells
 
+        missing = missing_words(shell, verb, complete_var, prog_name)
+        if missing:
+            echo_error(missing)
+            sys.exit(USAGE_ERROR)
         register_shells()  # the shells typer knows, fish's and zsh's candidates one a line
         sys.exit(shell_complete(self, ctx_args, prog_name, complete_var, f"{verb}_{shell}"))
 
