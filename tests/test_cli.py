@@ -2102,6 +2102,29 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "-O: no such option; quantize segment has no optimisation level: its outputs are PNGs "
      "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
      "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    # ... and its --optimize, --optimize=3 and -O 3 had not the word of -O3
+    (["segment", "a.png", "-O", "3"],
+     "-O: no such option; quantize segment has no optimisation level: its outputs are PNGs "
+     "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
+     "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    (["segment", "a.png", "-O", "2", "-o", "out"],
+     "-O: no such option; quantize segment has no optimisation level: its outputs are PNGs "
+     "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
+     "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    (["segment", "a.png", "--optimize"],
+     "--optimize: no such option; quantize segment has no optimisation level: its outputs are PNGs "
+     "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
+     "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    (["segment", "a.png", "--optimize=3"],
+     "--optimize: no such option; quantize segment has no optimisation level: its outputs are PNGs "
+     "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
+     "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    (["segment", "a.png", "-O", "9"],  # no gifsicle level: -O for -o
+     "-O: no such option; did you mean -o? (see 'quantize segment --help')"),
+    (["reduce", "a.gif", "-O", "3"],
+     "-O: no such option; without an option, quantize stores each GIF frame as gifsicle's "
+     "-O2 does (only the part that changed, unchanged pixels in it transparent where that is "
+     "smaller); --optimize tries more ways, as -O3 does (see 'quantize reduce --help')"),
     (["segment", "a.png", "-O", "out"],  # -O for -o, with no level
      "-O: no such option; did you mean -o? (see 'quantize segment --help')"),
     (["-O3"], "-O: no such option (see 'quantize --help')"),

@@ -1647,15 +1647,20 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any, args: Sequence[st
 
 def _typed_with_level(option: str, args: Sequence[str]) -> str:
     """The unknown short ``option`` with the level digit typed after it (gifsicle's ``-O3``,
-    which the parser reads as ``-O`` and ``-3``), or ``option`` as it is.
+    which the parser reads as ``-O`` and ``-3``, or ``-O 3``), or ``option`` as it is.
 
     >>> _typed_with_level("-O", ["a.gif", "-O3"]), _typed_with_level("-O", ["-O", "out"])
     ('-O3', '-O')
+    >>> _typed_with_level("-O", ["a.gif", "-O", "3"])
+    '-O3'
     """
     if len(option) == 2 and option[1] != "-":
-        for arg in _before_dashes(args):
+        given = _before_dashes(args)
+        for arg, after in itertools.pairwise([*given, ""]):
             if len(arg) == 3 and arg.startswith(option) and arg[2].isdigit():
                 return arg
+            if arg == option and len(after) == 1 and after.isascii() and after.isdigit():
+                return option + after
     return option
 
 
