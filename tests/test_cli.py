@@ -84,6 +84,77 @@ def test_the_completion_completes_commands_and_options(words, completed):
     assert (result.exit_code, result.stdout.split()) == (0, completed)
 
 
+def _bash_candidates(command: str) -> list[str]:
+    """What bash is offered after ``quantize COMMAND -``: the option names, one a line."""
+    result = _completion("complete_bash", COMP_WORDS=f"quantize {command} -", COMP_CWORD="2")
+    assert (result.exit_code, result.stderr) == (0, "")
+    return result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("command", ["reduce", "segment", "batch"])
+@pytest.mark.parametrize("columns", ["80", "20"])
+def test_fish_is_offered_each_option_on_one_line(command, columns):
+    """Fish reads a candidate a line. Typer gave it each option's whole help, wrapped at
+    the terminal's width, and every wrapped line was a candidate of its own (49 lines
+    without a tab after ``quantize reduce -``, such as "RGBA with alpha; an animation's
+    frames or a TIFF's pages as the pages of a"). Each is ``name<TAB>description`` now."""
+    result = _completion("complete_fish", _TYPER_COMPLETE_ARGS=f"quantize {command} -",
+                         _TYPER_COMPLETE_FISH_ACTION="get-args", COLUMNS=columns)
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert all(re.fullmatch(r"-[^\t ]+(\t[^\t]+)?", line) for line in lines), lines
+    names = [line.split("\t")[0] for line in lines]
+    assert names == _bash_candidates(command)  # one line per option, as bash is offered
+    assert len(set(names)) == len(names) > 10
+    assert "--help\tShow this message and exit." in lines
+    assert all(len(line.split("\t")[-1]) <= 72 for line in lines)
+
+
+def test_fish_is_offered_the_first_sentence_of_an_option_s_help():
+    result = _completion("complete_fish", _TYPER_COMPLETE_ARGS="quantize reduce --ex",
+                         _TYPER_COMPLETE_FISH_ACTION="get-args")
+    assert result.stdout.splitlines() == [
+        "--ext\tName each output INPUT-stem + SUFFIX beside its input.",
+        "--exact-colors\tEvery palette colour occurs in the image (cluster medoids)."]
+
+
+@pytest.mark.parametrize("command", ["reduce", "segment", "batch"])
+def test_zsh_is_offered_each_option_on_one_line(command):
+    """Zsh's list of candidates, ``"name":"description"`` each, one a line, with its
+    quotes and colons escaped as the zsh script evaluates them."""
+    result = _completion("complete_zsh", _TYPER_COMPLETE_ARGS=f"quantize {command} -")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.startswith("_arguments '*: :((")
+    assert result.stdout.endswith("))'\n")
+    lines = result.stdout[len("_arguments '*: :(("):-len("))'\n")].splitlines()
+    assert all(re.fullmatch(r'"-[^"\s]+"(:"([^"]|"")+")?', line) for line in lines), lines
+    assert [line.split('"')[1] for line in lines] == _bash_candidates(command)
+    if command == "reduce":
+        assert ('"--space":"Colour space to cluster in\\\\: rgb (default) or lab (CIELAB)."'
+                in lines)
+
+
+def test_bash_is_offered_option_names_only():
+    assert _bash_candidates("reduce")[:3] == ["-o", "--output", "--format"]
+
+
+@pytest.mark.parametrize("env", [{}, {"COMP_WORDS": "quantize red"}, {"COMP_CWORD": "1"},
+                                 {"COMP_WORDS": "quantize red", "COMP_CWORD": "x"},
+                                 {"COMP_WORDS": "quantize red", "COMP_CWORD": "-1"}])
+def test_bash_completion_without_its_words_is_one_line_and_exit_2(env, monkeypatch):
+    """``_QUANTIZE_COMPLETE=complete_bash quantize`` without ``COMP_WORDS`` ended in a
+    ``KeyError`` traceback (a ``ValueError`` for a ``COMP_CWORD`` not a number)."""
+    for name in ("COMP_WORDS", "COMP_CWORD"):
+        monkeypatch.delenv(name, raising=False)
+    for value in ("complete_bash", "bash_complete"):
+        result = _completion(value, **env)
+        assert (result.exit_code, result.stdout) == (2, ""), value
+        assert result.stderr == (
+            "quantize: error: completing for bash needs COMP_WORDS and COMP_CWORD (an index "
+            ">= 0), which its completion script sets: "
+            'eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"\n')
+
+
 @pytest.mark.parametrize("value", ["tcsh_source", "bash_install", "bash"])
 def test_an_unknown_completion_request_is_one_line_and_exit_2(value):
     result = _completion(value)
@@ -2031,6 +2102,29 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "-O: no such option; quantize segment has no optimisation level: its outputs are PNGs "
      "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
      "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    # ... and its --optimize, --optimize=3 and -O 3 had not the word of -O3
+    (["segment", "a.png", "-O", "3"],
+     "-O: no such option; quantize segment has no optimisation level: its outputs are PNGs "
+     "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
+     "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    (["segment", "a.png", "-O", "2", "-o", "out"],
+     "-O: no such option; quantize segment has no optimisation level: its outputs are PNGs "
+     "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
+     "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    (["segment", "a.png", "--optimize"],
+     "--optimize: no such option; quantize segment has no optimisation level: its outputs are PNGs "
+     "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
+     "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    (["segment", "a.png", "--optimize=3"],
+     "--optimize: no such option; quantize segment has no optimisation level: its outputs are PNGs "
+     "(for a GIF, quantize reduce stores each frame as gifsicle's -O2 does, and --optimize "
+     "tries more ways, as -O3 does) (see 'quantize segment --help')"),
+    (["segment", "a.png", "-O", "9"],  # no gifsicle level: -O for -o
+     "-O: no such option; did you mean -o? (see 'quantize segment --help')"),
+    (["reduce", "a.gif", "-O", "3"],
+     "-O: no such option; without an option, quantize stores each GIF frame as gifsicle's "
+     "-O2 does (only the part that changed, unchanged pixels in it transparent where that is "
+     "smaller); --optimize tries more ways, as -O3 does (see 'quantize reduce --help')"),
     (["segment", "a.png", "-O", "out"],  # -O for -o, with no level
      "-O: no such option; did you mean -o? (see 'quantize segment --help')"),
     (["-O3"], "-O: no such option (see 'quantize --help')"),

@@ -711,7 +711,7 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
         Typer read the variable the other way round (``source_bash``) and, as the app adds
         no ``--install-completion``, knew no shell: "Shell source not supported.", exit 1.
         Both orders are taken, and any other value is one error line, exit 2; the
-        completion's modules are imported only when asked for.
+        completion's modules are imported only when asked for (:mod:`quantize.cli._completion`).
         """
         complete_var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
         instruction = os.environ.get(complete_var)
@@ -725,9 +725,15 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
                        "bash_source, zsh_source or fish_source, for the shell's completion "
                        f"script: eval \"$({complete_var}=bash_source {prog_name})\"")
             sys.exit(USAGE_ERROR)
-        from typer.completion import completion_init, shell_complete
+        from typer.completion import shell_complete
 
-        completion_init()  # the shells typer knows
+        from ._completion import missing_words, register_shells
+
+        missing = missing_words(shell, verb, complete_var, prog_name)
+        if missing:
+            echo_error(missing)
+            sys.exit(USAGE_ERROR)
+        register_shells()  # the shells typer knows, fish's and zsh's candidates one a line
         sys.exit(shell_complete(self, ctx_args, prog_name, complete_var, f"{verb}_{shell}"))
 
     def main(self, args: Any = None, prog_name: str | None = None,
@@ -1641,15 +1647,20 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any, args: Sequence[st
 
 def _typed_with_level(option: str, args: Sequence[str]) -> str:
     """The unknown short ``option`` with the level digit typed after it (gifsicle's ``-O3``,
-    which the parser reads as ``-O`` and ``-3``), or ``option`` as it is.
+    which the parser reads as ``-O`` and ``-3``, or ``-O 3``), or ``option`` as it is.
 
     >>> _typed_with_level("-O", ["a.gif", "-O3"]), _typed_with_level("-O", ["-O", "out"])
     ('-O3', '-O')
+    >>> _typed_with_level("-O", ["a.gif", "-O", "3"])
+    '-O3'
     """
     if len(option) == 2 and option[1] != "-":
-        for arg in _before_dashes(args):
+        given = _before_dashes(args)
+        for arg, after in itertools.pairwise([*given, ""]):
             if len(arg) == 3 and arg.startswith(option) and arg[2].isdigit():
                 return arg
+            if arg == option and len(after) == 1 and after.isascii() and after.isdigit():
+                return option + after
     return option
 
 

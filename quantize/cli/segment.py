@@ -130,8 +130,9 @@ class _SegmentCommand(Command):
     ``quantize reduce`` and ``quantize --version`` pay for segmentation.
     """
 
-    #: gifsicle's -O3 (read as -O and -3) was proposed -o; segment writes no GIF.
-    foreign = dict.fromkeys(("-O1", "-O2", "-O3"), (
+    #: gifsicle's -O3 (read as -O and -3, or -O and a file 3) was proposed -o, and
+    #: --optimize (=3) had no word: segment writes no GIF.
+    foreign = dict.fromkeys(("-O1", "-O2", "-O3", "--optimize"), (
         "quantize segment has no optimisation level: its outputs are PNGs (for a GIF, "
         "quantize reduce stores each frame as gifsicle's -O2 does, and --optimize tries more "
         "ways, as -O3 does)"))

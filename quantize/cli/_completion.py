@@ -1,0 +1,80 @@
+"""Shell completion (``_QUANTIZE_COMPLETE``): typer's shells, each candidate on one line.
+
+Imported only when completion is asked for (``_OneLineErrors._main_shell_completion`` in
+:mod:`quantize.cli.common`), as are the typer modules it extends.
+
+Typer gave fish and zsh every option's whole help, wrapped by rich at the terminal's width
+(80 columns where there is none): fish took each wrapped line for a candidate of its own
+(``RGBA with alpha; an animation's frames or a TIFF's pages as the pages of a``), and zsh
+listed whole paragraphs. Here a candidate's description is the start of its help, as click
+shortens a command's help (:func:`one_line_help`), on one line whatever the width; rich is
+not imported. Bash takes names only, as typer gives them.
+"""
+
+import os
+
+from typer._completion_classes import FishComplete, ZshComplete, completion_init
+
+try:  # recent typer vendors its own copy of click
+    from typer._click.shell_completion import CompletionItem, add_completion_class
+    from typer._click.utils import make_default_short_help
+except ImportError:  # older typer runs on click itself
+    from click.shell_completion import CompletionItem, add_completion_class
+    from click.utils import make_default_short_help
+
+#: The most characters of a candidate's description: its help's first sentence when that
+#: is no longer, else its first words and "...".
+HELP_LENGTH = 72
+
+# What zsh's ``_arguments '*: :(("name":"description" ...))'`` list, which the zsh script
+# evaluates, needs escaped: the quotes that enclose it, the characters the evaluation
+# expands, and the colon between a name and its description.
+_ZSH_ESCAPES = str.maketrans({'"': '""', "'": "''", "$": "\\$", "`": "\\`", ":": "\\\\:"})
+
+
+def one_line_help(help: str | None) -> str:
+    """The description of a candidate: the first sentence of ``help``, its white space one
+    space each, cut to ``HELP_LENGTH`` characters; empty for no help.
+
+    >>> one_line_help("Include sub-folders.\\nAlso their\\tfiles.")
+    'Include sub-folders.'
+    """
+    return make_default_short_help(help, HELP_LENGTH) if help else ""
+
+
+class _FishOneLine(FishComplete):
+    """Fish's candidates, one a line: ``name<TAB>description``, or ``name``."""
+
+    def format_completion(self, item: CompletionItem) -> str:
+        described = one_line_help(item.help)
+        return f"{item.value}\t{described}" if described else item.value
+
+
+class _ZshOneLine(ZshComplete):
+    """Zsh's candidates, one a line: ``"name":"description"``, or ``"name"``."""
+
+    def format_completion(self, item: CompletionItem) -> str:
+        name = f'"{item.value.translate(_ZSH_ESCAPES)}"'
+        described = one_line_help(item.help)
+        return f'{name}:"{described.translate(_ZSH_ESCAPES)}"' if described else name
+
+
+def register_shells() -> None:
+    """Make typer's shells known to click's completion, fish and zsh with one-line
+    candidates."""
+    completion_init()
+    add_completion_class(_FishOneLine, _FishOneLine.name)
+    add_completion_class(_ZshOneLine, _ZshOneLine.name)
+
+
+def missing_words(shell: str, verb: str, complete_var: str, prog_name: str) -> str | None:
+    """Why ``{verb}_{shell}`` cannot complete: bash's ``complete`` reads the words from
+    ``COMP_WORDS`` and ``COMP_CWORD`` (an index, >= 0), which typer took from the
+    environment unchecked (a ``KeyError`` traceback without them). None when it can."""
+    if (shell, verb) != ("bash", "complete"):
+        return None
+    index = os.environ.get("COMP_CWORD", "")
+    if "COMP_WORDS" in os.environ and index.isascii() and index.isdigit():
+        return None
+    return ("completing for bash needs COMP_WORDS and COMP_CWORD (an index >= 0), which its "
+            f"completion script sets: eval \"$({complete_var}=bash_source {prog_name})\"")
