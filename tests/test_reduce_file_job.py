@@ -658,6 +658,74 @@ def test_a_translucent_entry_a_gif_leaves_out_moves_the_transparent_one_down(tmp
                                                                        [[0, 2, 3]])
 
 
+_SPRITE = np.array([[[200, 30, 30, 255], [0, 0, 0, 0], [20, 20, 220, 255]],
+                    [[0, 255, 0, 255], [200, 30, 30, 255], [0, 0, 0, 0]]], np.uint8)
+_GIVEN = ["c81e1eff", "1414dcff", "00ff00ff"]
+
+
+@pytest.mark.parametrize("fmt", ["hex", "json", "act", "pal", "txt", "gpl"])
+@pytest.mark.parametrize("name", ["out.png", "out.gif"])
+@pytest.mark.parametrize("at", [0, 1, 3])
+def test_a_palette_out_file_of_a_given_palette_gives_the_same_file_back(tmp_path, fmt, name,
+                                                                        at):
+    # With the given palette's transparent entry in the middle or at the end, the file
+    # written left it out: given back, its entry came first, and the image's bytes differed.
+    src = tmp_path / "sprite.png"
+    Image.fromarray(_SPRITE).save(src)
+    given = tmp_path / "given.hex"
+    given.write_text("\n".join(_GIVEN[:at] + ["00000000"] + _GIVEN[at:]) + "\n")
+    listed = tmp_path / f"listed.{fmt}"
+    reduce_file(src, tmp_path / name, palette_in=given, palette_out=listed)
+    with Image.open(tmp_path / name) as im:
+        assert im.info["transparency"] in (at, bytes([255] * at + [0]))
+        assert np.asarray(im)[0, 1] == at
+    again = tmp_path / f"again{Path(name).suffix}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PaletteInWarning)  # an .act's transparent index
+        reduce_file(src, again, palette_in=listed)
+    if fmt != "gpl" or at == 0:
+        assert again.read_bytes() == (tmp_path / name).read_bytes()
+    else:  # no alpha: the transparent entry is left out, and given back it comes first
+        with Image.open(again) as im, Image.open(tmp_path / name) as first:
+            assert np.asarray(im)[0, 1] == 0
+            assert np.array_equal(np.asarray(im.convert("RGBA")),
+                                  np.asarray(first.convert("RGBA")))
+
+
+@pytest.mark.parametrize("at", [0, 1])
+def test_a_palette_out_file_holds_the_transparent_entry_where_the_image_does(tmp_path, at):
+    src = tmp_path / "sprite.png"
+    Image.fromarray(_SPRITE).save(src)
+    given = tmp_path / "given.hex"
+    given.write_text("\n".join(_GIVEN[:at] + ["00000000"] + _GIVEN[at:]) + "\n")
+    for fmt in ("hex", "act", "json"):
+        reduce_file(src, tmp_path / f"o{fmt}.png", palette_in=given,
+                    palette_out=tmp_path / f"p.{fmt}")
+    hex_lines = (tmp_path / "p.hex").read_text().split()
+    count, transparent = struct.unpack(">HH", (tmp_path / "p.act").read_bytes()[768:])
+    entries = json.loads((tmp_path / "p.json").read_text())["colors"]
+    if at == 0:  # first, where a palette given back puts it anyway: left out, as before
+        assert hex_lines == ["c81e1e", "1414dc", "00ff00"]
+        assert (count, transparent) == (3, 0xFFFF)
+        assert [e["hex"] for e in entries] == ["#c81e1e", "#1414dc", "#00ff00"]
+    else:
+        assert hex_lines == ["c81e1eff", "00000000", "1414dcff", "00ff00ff"]
+        assert (count, transparent) == (4, 1)
+        assert [(e["hex"], e["alpha"], e["share"]) for e in entries] == [
+            ("#c81e1e", 255, 0.5), ("#000000", 0, 0.0), ("#1414dc", 255, 0.25),
+            ("#00ff00", 255, 0.25)]
+
+
+def test_a_fitted_palette_out_file_leaves_the_transparent_entry_out(tmp_path):
+    src = tmp_path / "sprite.png"
+    Image.fromarray(_SPRITE).save(src)
+    reduce_file(src, tmp_path / "out.png", n_colors=3, palette_out=tmp_path / "p.hex",
+                seed=0)
+    assert (tmp_path / "p.hex").read_text().split() == ["c81e1e", "1414dc", "00ff00"]
+    with Image.open(tmp_path / "out.png") as im:
+        assert im.info["transparency"] == 0
+
+
 def test_the_library_gif_image_is_numbered_as_the_command_writes_it(tmp_path):
     # ReduceResult.to_image(gif=True) put the entry of transparent pixels last, the .gif
     # quantize reduce writes first.

@@ -52,6 +52,7 @@ from ..io import (
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
+from ..reconstruct.palette import last_entry_rank
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import DARK_OUTPUT, reduce_checked
 from .options import (
@@ -366,7 +367,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         files = [(out, data)]
         if palette_out is not None:  # both or neither: no new image beside an old palette
             files.append((palette_out,
-                          _palette_out_bytes(palette_out, result, output_stem(src))))
+                          _palette_out_bytes(palette_out, result, output_stem(src),
+                                             job.clear_entry_at(out))))
         remove_stale_parts([path for path, _ in files])
         write_together(files, replace=force)  # not one another run wrote meanwhile
         # After the write, so that the metrics run beside the write too; the command
@@ -448,16 +450,30 @@ def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
     return QualityError(exc.reason, path=exc.path, format_advice=advice, formats=advised)
 
 
-def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name: str) -> bytes:
+def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name: str,
+                       clear_at: int = 0) -> bytes:
     """The palette file's bytes: the result's palette in image order, with the alpha of each
     entry as fitted (beside a GIF, 255: fitted or mapped onto as it holds them): mapped
     onto, the file gives the same image again; an image with no visible pixel has only the
-    transparent entry, which is written (an empty file could not be read back)."""
+    transparent entry, which is written (an empty file could not be read back).
+
+    The entry of fully transparent pixels, which the image has first unless a given palette
+    puts its own elsewhere (``clear_at``: :meth:`FileJob.clear_entry_at`), is left out when
+    first, where a palette given back puts it anyway; elsewhere it is written at that index,
+    black of alpha 0 (an .act file's transparent index) and a share of 0, so that the file
+    given back numbers the image alike. Not in a .gpl file, which holds no alpha (given
+    back, the entry comes first)."""
     full = result.full_palette(alpha=True)
     check_palette_out_holds(path, result.k, f"the palette has {result.k} colours")
-    if result.k:
+    if not result.k:
+        return palette_file_bytes(path, full, name=name)
+    if (clear_at == 0 or result.transparent_index is None
+            or Path(path).suffix.lower() == ".gpl"):
         return palette_file_bytes(path, full[:result.k], result.shares, name=name)
-    return palette_file_bytes(path, full, name=name)
+    listed = np.empty_like(full)
+    listed[last_entry_rank(full.shape[0], clear_at)] = full
+    shares = np.insert(result.shares, clear_at, 0.0)
+    return palette_file_bytes(path, listed, shares, name=name)
 
 
 def _entry_alpha(result: ReduceResult) -> np.ndarray | None:
