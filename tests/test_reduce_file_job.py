@@ -769,6 +769,28 @@ def test_the_library_image_is_numbered_as_the_command_writes_a_png(tmp_path, how
     assert image.info["transparency"][0] == 0 and np.asarray(image)[0, 2] == 0
 
 
+@pytest.mark.parametrize("name", ["out.png", "out.gif"])
+@pytest.mark.parametrize("at", [0, 1, 3])
+def test_the_library_image_numbers_a_given_transparent_entry_as_the_command(tmp_path, name, at):
+    # to_image() put the entry of transparent pixels first (transparency 0) where the
+    # command's .png and .gif, mapped onto the same palette, have it at the palette's index.
+    src = tmp_path / "sprite.png"
+    Image.fromarray(_SPRITE).save(src)
+    lines = _GIVEN[:at] + ["00000000"] + _GIVEN[at:]
+    (tmp_path / "given.hex").write_text("\n".join(lines) + "\n")
+    ran = CliRunner().invoke(app, ["reduce", str(src), "-o", str(tmp_path / name),
+                                   "--palette-in", str(tmp_path / "given.hex")])
+    assert ran.exit_code == 0, ran.output
+    palette = np.array([list(bytes.fromhex(line)) for line in lines], np.uint8)
+    image = reduce_colors(_SPRITE, palette=palette).to_image(gif=name.endswith(".gif"))
+    with Image.open(tmp_path / name) as written:
+        assert image.getpalette()[:12] == written.getpalette()[:12]
+        assert image.info["transparency"] == written.info["transparency"]
+        assert np.asarray(image).tolist() == np.asarray(written).tolist()
+    assert image.info["transparency"] in (at, bytes([255] * at + [0]))
+    assert np.asarray(image)[0, 1] == at and np.asarray(image)[1, 2] == at
+
+
 def test_a_given_translucent_entry_written_to_a_gif_is_said_once(tmp_path):
     # The file job said it, and then the result's to_image(gif=True) said it again, in the
     # library's words ("give reduce_colors the alpha made 0 below 128").

@@ -80,6 +80,8 @@ class Options:
     of 256 colours with fully transparent pixels gets 255 and that entry), so that a
     warning of too few colours names the number the user asked for; ``where`` says in
     it what holds the colours (``"all the frames together have"`` for an animation's).
+    ``clear_at``: the index a palette image gives its fully transparent pixels' entry,
+    where a given palette has its own (:func:`clear_entry_at`), else 0.
     """
 
     n_colors: int | None
@@ -90,6 +92,7 @@ class Options:
     palette: np.ndarray | None
     asked: int | None = None
     where: str = "the image has"
+    clear_at: int = 0
 
 
 #: ``dither="ordered"``: an 8 x 8 Bayer matrix's thresholds instead of error diffusion.
@@ -157,9 +160,10 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     space = check_choice(space, "space", FEATURES)
     strength = check_dither(dither)
     exact = check_bool(exact_colors, "exact_colors")
-    pal = None
+    pal, clear_at = None, 0
     if palette is not None:
-        pal = visible_entries(check_palette(palette, pillow_forms=True))
+        given = check_palette(palette, pillow_forms=True)
+        pal, clear_at = visible_entries(given), clear_entry_at(given, animated=False)
         check_palette_alone("palette", palette, k, q, exact)
     size = pal.shape[0] if pal is not None else (k or 0)
     if strength and size > MAX_PALETTE:
@@ -168,7 +172,7 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                  else shown_number(strength))  # as given
         raise ValueError(f"dither={shown} supports at most {MAX_PALETTE} "
                          f"colours, got {given}")
-    return Options(k, q, space, strength, exact, pal)
+    return Options(k, q, space, strength, exact, pal, clear_at=clear_at)
 
 
 def check_palette_alone(name: str, palette: Any, n_colors: Any, quality: Any,
