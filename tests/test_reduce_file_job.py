@@ -726,6 +726,23 @@ def test_a_fitted_palette_out_file_leaves_the_transparent_entry_out(tmp_path):
         assert im.info["transparency"] == 0
 
 
+def test_a_palette_file_repeating_its_transparent_entry_is_warned_of(tmp_path, monkeypatch):
+    # A second 00000000 moved the colours after it one index down without a word.
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(_SPRITE).save("sprite.png")
+    Path("twice.hex").write_text("c81e1eff\n00000000\n1414dcff\n00000000\n00ff00ff\n")
+    ran = CliRunner().invoke(app, ["reduce", "sprite.png", "--palette-in", "twice.hex",
+                                   "-o", "out.png", "-q"])
+    assert ran.exit_code == 0, ran.output
+    assert ran.stderr == (
+        "quantize: warning: sprite.png: --palette-in='twice.hex' repeats colours: index 3 "
+        "(#00000000) as index 1; each colour is kept once, so its 5 entries give 3 colours "
+        "and one fully transparent entry, and those after index 3 take lower indices\n")
+    with Image.open("out.png") as im:
+        assert im.getpalette() == [200, 30, 30, 0, 0, 0, 20, 20, 220, 0, 255, 0]
+        assert np.asarray(im).tolist() == [[0, 1, 2], [3, 0, 1]]
+
+
 def test_the_library_gif_image_is_numbered_as_the_command_writes_it(tmp_path):
     # ReduceResult.to_image(gif=True) put the entry of transparent pixels last, the .gif
     # quantize reduce writes first.
