@@ -658,6 +658,91 @@ def test_a_translucent_entry_a_gif_leaves_out_moves_the_transparent_one_down(tmp
                                                                        [[0, 2, 3]])
 
 
+_SPRITE = np.array([[[200, 30, 30, 255], [0, 0, 0, 0], [20, 20, 220, 255]],
+                    [[0, 255, 0, 255], [200, 30, 30, 255], [0, 0, 0, 0]]], np.uint8)
+_GIVEN = ["c81e1eff", "1414dcff", "00ff00ff"]
+
+
+@pytest.mark.parametrize("fmt", ["hex", "json", "act", "pal", "txt", "gpl"])
+@pytest.mark.parametrize("name", ["out.png", "out.gif"])
+@pytest.mark.parametrize("at", [0, 1, 3])
+def test_a_palette_out_file_of_a_given_palette_gives_the_same_file_back(tmp_path, fmt, name,
+                                                                        at):
+    # With the given palette's transparent entry in the middle or at the end, the file
+    # written left it out: given back, its entry came first, and the image's bytes differed.
+    src = tmp_path / "sprite.png"
+    Image.fromarray(_SPRITE).save(src)
+    given = tmp_path / "given.hex"
+    given.write_text("\n".join(_GIVEN[:at] + ["00000000"] + _GIVEN[at:]) + "\n")
+    listed = tmp_path / f"listed.{fmt}"
+    reduce_file(src, tmp_path / name, palette_in=given, palette_out=listed)
+    with Image.open(tmp_path / name) as im:
+        assert im.info["transparency"] in (at, bytes([255] * at + [0]))
+        assert np.asarray(im)[0, 1] == at
+    again = tmp_path / f"again{Path(name).suffix}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PaletteInWarning)  # an .act's transparent index
+        reduce_file(src, again, palette_in=listed)
+    if fmt != "gpl" or at == 0:
+        assert again.read_bytes() == (tmp_path / name).read_bytes()
+    else:  # no alpha: the transparent entry is left out, and given back it comes first
+        with Image.open(again) as im, Image.open(tmp_path / name) as first:
+            assert np.asarray(im)[0, 1] == 0
+            assert np.array_equal(np.asarray(im.convert("RGBA")),
+                                  np.asarray(first.convert("RGBA")))
+
+
+@pytest.mark.parametrize("at", [0, 1])
+def test_a_palette_out_file_holds_the_transparent_entry_where_the_image_does(tmp_path, at):
+    src = tmp_path / "sprite.png"
+    Image.fromarray(_SPRITE).save(src)
+    given = tmp_path / "given.hex"
+    given.write_text("\n".join(_GIVEN[:at] + ["00000000"] + _GIVEN[at:]) + "\n")
+    for fmt in ("hex", "act", "json"):
+        reduce_file(src, tmp_path / f"o{fmt}.png", palette_in=given,
+                    palette_out=tmp_path / f"p.{fmt}")
+    hex_lines = (tmp_path / "p.hex").read_text().split()
+    count, transparent = struct.unpack(">HH", (tmp_path / "p.act").read_bytes()[768:])
+    entries = json.loads((tmp_path / "p.json").read_text())["colors"]
+    if at == 0:  # first, where a palette given back puts it anyway: left out, as before
+        assert hex_lines == ["c81e1e", "1414dc", "00ff00"]
+        assert (count, transparent) == (3, 0xFFFF)
+        assert [e["hex"] for e in entries] == ["#c81e1e", "#1414dc", "#00ff00"]
+    else:
+        assert hex_lines == ["c81e1eff", "00000000", "1414dcff", "00ff00ff"]
+        assert (count, transparent) == (4, 1)
+        assert [(e["hex"], e["alpha"], e["share"]) for e in entries] == [
+            ("#c81e1e", 255, 0.5), ("#000000", 0, 0.0), ("#1414dc", 255, 0.25),
+            ("#00ff00", 255, 0.25)]
+
+
+def test_a_fitted_palette_out_file_leaves_the_transparent_entry_out(tmp_path):
+    src = tmp_path / "sprite.png"
+    Image.fromarray(_SPRITE).save(src)
+    reduce_file(src, tmp_path / "out.png", n_colors=3, palette_out=tmp_path / "p.hex",
+                seed=0)
+    assert (tmp_path / "p.hex").read_text().split() == ["c81e1e", "1414dc", "00ff00"]
+    with Image.open(tmp_path / "out.png") as im:
+        assert im.info["transparency"] == 0
+
+
+def test_a_palette_file_repeating_its_transparent_entry_is_warned_of(tmp_path, monkeypatch):
+    # A second 00000000 moved the colours after it one index down without a word.
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(_SPRITE).save("sprite.png")
+    Path("twice.hex").write_text("c81e1eff\n00000000\n1414dcff\n00000000\n00ff00ff\n")
+    ran = CliRunner().invoke(app, ["reduce", "sprite.png", "--palette-in", "twice.hex",
+                                   "-o", "out.png", "-q"])
+    assert ran.exit_code == 0, ran.output
+    assert ran.stderr == (
+        "quantize: warning: sprite.png: --palette-in='twice.hex' repeats colours: index 3 "
+        "(#00000000) as index 1; each colour is kept once, so its 5 entries give 3 colours "
+        "and one fully transparent entry, and those after index 3 take lower indices\n")
+    with Image.open("out.png") as im:
+        assert im.getpalette() == [200, 30, 30, 0, 0, 0, 20, 20, 220, 0, 255, 0]
+        assert np.asarray(im).tolist() == [[0, 1, 2], [3, 0, 1]]
+
+
 def test_the_library_gif_image_is_numbered_as_the_command_writes_it(tmp_path):
     # ReduceResult.to_image(gif=True) put the entry of transparent pixels last, the .gif
     # quantize reduce writes first.
@@ -699,6 +784,28 @@ def test_the_library_image_is_numbered_as_the_command_writes_a_png(tmp_path, how
         assert image.info["transparency"] == written.info["transparency"]
         assert np.asarray(image).tolist() == np.asarray(written).tolist()
     assert image.info["transparency"][0] == 0 and np.asarray(image)[0, 2] == 0
+
+
+@pytest.mark.parametrize("name", ["out.png", "out.gif"])
+@pytest.mark.parametrize("at", [0, 1, 3])
+def test_the_library_image_numbers_a_given_transparent_entry_as_the_command(tmp_path, name, at):
+    # to_image() put the entry of transparent pixels first (transparency 0) where the
+    # command's .png and .gif, mapped onto the same palette, have it at the palette's index.
+    src = tmp_path / "sprite.png"
+    Image.fromarray(_SPRITE).save(src)
+    lines = _GIVEN[:at] + ["00000000"] + _GIVEN[at:]
+    (tmp_path / "given.hex").write_text("\n".join(lines) + "\n")
+    ran = CliRunner().invoke(app, ["reduce", str(src), "-o", str(tmp_path / name),
+                                   "--palette-in", str(tmp_path / "given.hex")])
+    assert ran.exit_code == 0, ran.output
+    palette = np.array([list(bytes.fromhex(line)) for line in lines], np.uint8)
+    image = reduce_colors(_SPRITE, palette=palette).to_image(gif=name.endswith(".gif"))
+    with Image.open(tmp_path / name) as written:
+        assert image.getpalette()[:12] == written.getpalette()[:12]
+        assert image.info["transparency"] == written.info["transparency"]
+        assert np.asarray(image).tolist() == np.asarray(written).tolist()
+    assert image.info["transparency"] in (at, bytes([255] * at + [0]))
+    assert np.asarray(image)[0, 1] == at and np.asarray(image)[1, 2] == at
 
 
 def test_a_given_translucent_entry_written_to_a_gif_is_said_once(tmp_path):

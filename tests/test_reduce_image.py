@@ -369,10 +369,29 @@ def test_a_palette_repeating_a_colour_says_so_once_and_keeps_it_once():
         "indices", __file__)]
 
 
+@pytest.mark.parametrize("rgba", [False, True])
+def test_a_second_fully_transparent_entry_is_said_as_a_repeated_colour(rgba):
+    # The second 00000000 was left out without a word, and the colours after it took
+    # an index one lower than the palette gives them.
+    image = np.zeros((1, 4, 4), np.uint8)
+    image[0, :, :3] = [[200, 30, 30], [20, 20, 220], [0, 255, 0], [0, 0, 0]]
+    image[0, :, 3] = [255, 255, 255, 0 if rgba else 255]
+    palette = [[200, 30, 30, 255], [0, 0, 0, 0], [20, 20, 220, 255], [9, 9, 9, 0],
+               [0, 255, 0, 255]]
+    with pytest.warns(PaletteInWarning) as said:
+        result = reduce_colors(image if rgba else image[..., :3], palette=palette)
+    assert [str(w.message) for w in said] == [
+        "palette repeats colours: index 3 (#09090900) as index 1; each colour is kept once, "
+        "so its 5 entries give 3 colours and one fully transparent entry, and those after "
+        "index 3 take lower indices"]
+    image_out = result.to_image()
+    assert np.asarray(image_out).tolist() == ([[0, 2, 3, 1]] if rgba else [[0, 1, 2, 0]])
+
+
 @pytest.mark.parametrize("palette", [
     [[0, 0, 0], [255, 255, 255], [0, 0, 0]],  # a tail of repeats moves no index
     [[0, 0, 0, 255], [0, 0, 0, 128], [255, 255, 255, 255]],  # alpha differs: two entries
-    [[9, 9, 9, 0], [9, 9, 9, 0], [0, 0, 0, 255], [255, 255, 255, 255]],  # transparent ones
+    [[9, 9, 9, 0], [0, 0, 0, 255], [255, 255, 255, 255], [9, 9, 9, 0]],  # transparent ones
 ])
 def test_a_palette_whose_repeats_move_no_index_maps_without_a_word(palette):
     image = np.zeros((2, 2, 3), np.uint8)

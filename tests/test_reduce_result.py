@@ -251,6 +251,25 @@ def test_an_unpickled_or_copied_result_stays_read_only(how):
     assert (made.psnr, made.delta_e, made.k) == (reduced.psnr, reduced.delta_e, reduced.k)
 
 
+@pytest.mark.parametrize("how", ["pickle", "copy", "deepcopy"])
+def test_a_given_palette_s_transparent_entry_keeps_its_index_in_the_image(how):
+    # The result did not record where the given palette has its transparent entry, and
+    # to_image() put it first: index 0, the red at index 0 but blue and green one up.
+    from quantize import reduce_colors
+
+    rgba = np.array([[[200, 30, 30, 255], [0, 0, 0, 0], [20, 20, 220, 255],
+                      [0, 255, 0, 255]]], np.uint8)
+    palette = [(200, 30, 30, 255), (0, 0, 0, 0), (20, 20, 220, 255), (0, 255, 0, 255)]
+    made = copied(reduce_colors(rgba, palette=palette), how)
+    assert made.indices.tolist() == [[0, 3, 1, 2]] and made.transparent_index == 3
+    for gif in (False, True):
+        image = made.to_image(gif=gif)
+        assert image.getpalette() == [200, 30, 30, 0, 0, 0, 20, 20, 220, 0, 255, 0]
+        assert image.info["transparency"] == 1
+        assert np.asarray(image).tolist() == [[0, 1, 2, 3]]
+    assert "_clear_at" not in repr(made)
+
+
 def noisy_photo(seed: int = 3) -> np.ndarray:
     """A 12 x 16 image of four quadrants plus seeded noise: many distinct colours."""
     rng = np.random.default_rng(seed)

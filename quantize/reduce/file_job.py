@@ -338,8 +338,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     try:
         checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
                                 opts["exact_colors"], mapped)
-        result = reduce_checked(loaded.rgb, loaded.alpha, replace(checked,
-                                asked=job.n_colors), check_seed(opts["seed"]),
+        checked = replace(checked, asked=job.n_colors, clear_at=job.clear_entry_at())
+        result = reduce_checked(loaded.rgb, loaded.alpha, checked, check_seed(opts["seed"]),
                                 clear_entry=job.room_for_clear_entry())
     except QualityError as exc:
         raise _with_rgb_hint(exc, job, opts, loaded.alpha is not None) from None
@@ -352,8 +352,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
           _threads.beside(lambda: (result.psnr, result.delta_e), here=small) as metrics):
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
                                   _gif_timing(loaded, out), loaded.dpi,
-                                  given=job.palette is not None,
-                                  clear_at=job.clear_entry_at(out))
+                                  given=job.palette is not None)
         data = _apng_timing(loaded, out, data)
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown))
@@ -452,12 +451,21 @@ def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name:
     """The palette file's bytes: the result's palette in image order, with the alpha of each
     entry as fitted (beside a GIF, 255: fitted or mapped onto as it holds them): mapped
     onto, the file gives the same image again; an image with no visible pixel has only the
-    transparent entry, which is written (an empty file could not be read back)."""
+    transparent entry, which is written (an empty file could not be read back).
+
+    The entry of fully transparent pixels, which the image has first unless a given palette
+    puts its own elsewhere, is left out when first, where a palette given back puts it
+    anyway; elsewhere it is written at that index, black of alpha 0 (an .act file's
+    transparent index) and a share of 0, so that the file given back numbers the image
+    alike (:meth:`ReduceResult._listed_entries`). Not in a .gpl file, which holds no alpha
+    (given back, the entry comes first)."""
     full = result.full_palette(alpha=True)
     check_palette_out_holds(path, result.k, f"the palette has {result.k} colours")
-    if result.k:
+    if not result.k:
+        return palette_file_bytes(path, full, name=name)
+    if Path(path).suffix.lower() == ".gpl":
         return palette_file_bytes(path, full[:result.k], result.shares, name=name)
-    return palette_file_bytes(path, full, name=name)
+    return palette_file_bytes(path, *result._listed_entries(), name=name)
 
 
 def _entry_alpha(result: ReduceResult) -> np.ndarray | None:
@@ -501,15 +509,14 @@ def output_kind(path: Path, shown: ShownOutput | None = None) -> str:
 
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
             gif_timing: dict[str, Any], dpi: tuple[float, float] | None = None,
-            given: bool = False, clear_at: int = 0) -> tuple[bytes, bool]:
+            given: bool = False) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
     :func:`_gif_timing`), with the input's resolution ``dpi`` where the format holds it
     (:func:`~quantize.io.held_dpi`: PNG, JPEG, TIFF), and whether ``optimize`` acted on
     them (only an indexed PNG's encoder takes it). ``given``: the result is mapped onto
     a given palette (``palette_in``, or a batch's shared one), whose entries and order
-    ``optimize`` keeps. ``clear_at``: the index of an indexed output's entry of fully
-    transparent pixels (:func:`~quantize.reduce.options.clear_entry_at`; 0 for a fitted
-    palette)."""
+    ``optimize`` keeps. An indexed output's entry of fully transparent pixels is where the
+    result puts it (first, but a given palette's own: :meth:`FileJob.clear_entry_at`)."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
@@ -522,7 +529,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # of transparent pixels first, tRNS ends at the last translucent entry, which a
         # fitted palette puts first: on 88 icons with soft edges (48 to 512 pixels a side),
         # 2-5 % smaller at 16, 64 and 256 colours.
-        indices, full = result._png_entries(full, clear_at)
+        indices, full = result._png_entries(full)
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
         small = indices.size <= _SMALLEST_PNG_MAX_PIXELS
         data = encode_indexed_png(indices, full[:, :3], alpha, optimize=optimize,
@@ -539,7 +546,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # given palette keeps every index up to its transparent entry, after it too
         # when the image has fully transparent pixels, and a palette_out file given back
         # gives the same GIF.
-        indices, palette, clear = result._gif_entries(full, clear_at)
+        indices, palette, clear = result._gif_entries(full)
         return encode_indexed_gif(indices, palette, clear, **gif_timing), False
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
@@ -720,13 +727,14 @@ class FileJob(NamedTuple):
             return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
         return self.n_colors
 
-    def clear_entry_at(self, out: Path) -> int:
-        """The index of the entry of fully transparent pixels in the indexed image written
-        to ``out``: where the given palette has its own (mapped onto as a .gif holds it
-        for a .gif output: :func:`_gif_palette`), else 0, the first."""
+    def clear_entry_at(self) -> int:
+        """The index of the entry of fully transparent pixels in the indexed image written:
+        where the given palette has its own (mapped onto as a .gif holds it for a .gif
+        output: :func:`_gif_palette`), else 0, the first. (An output not named is a .png.)"""
         if self.palette is None:
             return 0
-        return clear_entry_at(self.palette, animated=out.suffix.lower() == ".gif")
+        gif = self.output is not None and self.output.suffix.lower() == ".gif"
+        return clear_entry_at(self.palette, animated=gif)
 
     def room_for_clear_entry(self) -> bool:
         """Whether the output holds a transparent entry beside the given palette's, for the

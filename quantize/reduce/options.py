@@ -80,6 +80,8 @@ class Options:
     of 256 colours with fully transparent pixels gets 255 and that entry), so that a
     warning of too few colours names the number the user asked for; ``where`` says in
     it what holds the colours (``"all the frames together have"`` for an animation's).
+    ``clear_at``: the index a palette image gives its fully transparent pixels' entry,
+    where a given palette has its own (:func:`clear_entry_at`), else 0.
     """
 
     n_colors: int | None
@@ -90,6 +92,7 @@ class Options:
     palette: np.ndarray | None
     asked: int | None = None
     where: str = "the image has"
+    clear_at: int = 0
 
 
 #: ``dither="ordered"``: an 8 x 8 Bayer matrix's thresholds instead of error diffusion.
@@ -157,9 +160,10 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     space = check_choice(space, "space", FEATURES)
     strength = check_dither(dither)
     exact = check_bool(exact_colors, "exact_colors")
-    pal = None
+    pal, clear_at = None, 0
     if palette is not None:
-        pal = visible_entries(check_palette(palette, pillow_forms=True))
+        given = check_palette(palette, pillow_forms=True)
+        pal, clear_at = visible_entries(given), clear_entry_at(given, animated=False)
         check_palette_alone("palette", palette, k, q, exact)
     size = pal.shape[0] if pal is not None else (k or 0)
     if strength and size > MAX_PALETTE:
@@ -168,7 +172,7 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                  else shown_number(strength))  # as given
         raise ValueError(f"dither={shown} supports at most {MAX_PALETTE} "
                          f"colours, got {given}")
-    return Options(k, q, space, strength, exact, pal)
+    return Options(k, q, space, strength, exact, pal, clear_at=clear_at)
 
 
 def check_palette_alone(name: str, palette: Any, n_colors: Any, quality: Any,
@@ -344,13 +348,14 @@ def warn_repeated_entries(palette: np.ndarray, name: str,
                           used: np.ndarray | None = None) -> None:
     """Warn (:class:`~quantize.errors.PaletteInWarning`) that a checked ``palette`` to map
     onto (or the colour table of a palette image, ``used`` saying which of its entries the
-    pixels take: the others are not read) repeats a visible colour before one of its other
-    colours: each colour is kept
-    once, at its first index (:func:`visible_entries`), so the colours after a repeat
-    take lower indices than the palette gives them. Repeats after the palette's last
-    colour (the black entries padding an Adobe colour table) move none, and are left out
-    without a word: the output is named and said to have the colours it holds. ``name``
-    names the palette in the message.
+    pixels take: the others are not read) repeats a visible colour, or a fully transparent
+    entry (alpha 0, whatever its colour), before one of its other colours: each colour is
+    kept once, at its first index (:func:`visible_entries`), and the fully transparent
+    entries are one (at the first one's index: :func:`clear_entry_at`), so the colours
+    after a repeat take lower indices than the palette gives them. Repeats after the
+    palette's last colour (the black entries padding an Adobe colour table) move none, and
+    are left out without a word: the output is named and said to have the colours it
+    holds. ``name`` names the palette in the message.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as said:
@@ -360,12 +365,12 @@ def warn_repeated_entries(palette: np.ndarray, name: str,
     p repeats colours: index 1 (#000000) as index 0; each colour is kept once, so its 3 \
 entries give 2 colours, and those after index 1 take lower indices
     """
-    visible = palette[:, 3] > 0 if palette.shape[1] == 4 else np.ones(len(palette), bool)
-    shown = np.flatnonzero(visible if used is None else visible & used)
+    clear = palette[:, 3] == 0 if palette.shape[1] == 4 else np.zeros(len(palette), bool)
+    shown = np.arange(len(palette)) if used is None else np.flatnonzero(used)
     first: dict[bytes, int] = {}
     repeats: list[tuple[int, str]] = []
     for i in shown:
-        key = palette[i].tobytes()
+        key = b"" if clear[i] else palette[i].tobytes()  # every fully transparent entry alike
         if key in first:
             repeats.append((int(i), f"index {int(i)} ({_entry_hex(palette[i])}) as index "
                                     f"{first[key]}"))
@@ -375,7 +380,9 @@ entries give 2 colours, and those after index 1 take lower indices
         return
     said = ", ".join(text for _, text in repeats[:3])
     more = f" and {len(repeats) - 3} more" if len(repeats) > 3 else ""
-    distinct = "1 colour" if len(first) == 1 else f"{len(first)} colours"
+    colours = len(first) - (b"" in first)
+    distinct = ("1 colour" if colours == 1 else f"{colours} colours") + \
+        (" and one fully transparent entry" if b"" in first else "")
     warn_caller(f"{name} repeats colours: {said}{more}; each colour is kept once, so its "
                 f"{len(shown)} entries give {distinct}, and those after index "
                 f"{repeats[0][0]} take lower indices", PaletteInWarning)

@@ -22,7 +22,7 @@ from ..colors import mean_ciede2000, mean_squared_error, sorted_runs
 from ..encode import encode_indexed_png, trns
 from ..errors import AlphaLossWarning, warn_caller
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
-from ..reconstruct.palette import indexed_image, last_entry_at
+from ..reconstruct.palette import indexed_image, last_entry_at, last_entry_rank
 from .fit import Histogram, lab_of
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult", "psnr_db"]
@@ -218,6 +218,10 @@ class ReduceResult(ReadOnlyArrays):
     dithered: bool
     alpha: np.ndarray | None
     _fidelity: Fidelity = field(repr=False)
+    #: The index of the entry of fully transparent pixels in the result's palette image
+    #: (:meth:`ReduceResult.to_image`): 0, the first, but where a given palette has its own
+    #: (:func:`~quantize.reduce.options.clear_entry_at`), as ``quantize reduce`` writes it.
+    _clear_at: int = field(default=0, repr=False)
 
     _ARRAYS = ("palette", "indices", "shares", "alpha")
 
@@ -293,8 +297,10 @@ class ReduceResult(ReadOnlyArrays):
         Its entries are numbered as in the .png ``quantize reduce`` writes: the entry of
         fully transparent pixels (``transparent_index``, last in ``palette`` order) first,
         index 0, then the palette's in their order, the translucent ones first, so that
-        tRNS is short. When the one entry that is not opaque is fully transparent, the
-        transparency is that entry's index, which PNG, GIF and WebP all save;
+        tRNS is short (mapped onto a given ``palette`` with a fully transparent entry: at
+        that entry's index among the palette's visible ones). When the one entry that is
+        not opaque is fully transparent, the transparency is that entry's index, which
+        PNG, GIF and WebP all save;
         with translucent entries it is their alpha as bytes (a PNG tRNS), which
         PNG and WebP save but GIF cannot: GIF has one fully transparent entry
         and no partial alpha. More than 256 entries give an "RGB" image
@@ -306,12 +312,13 @@ class ReduceResult(ReadOnlyArrays):
             Make the image a GIF can hold: entries with alpha below
             :data:`GIF_ALPHA_THRESHOLD` become fully transparent (their pixels all
             take one index), the others are shown opaque. The entry of fully transparent
-            pixels is then the first, index 0, the others following in their order, as
-            in the .gif ``quantize reduce`` writes. Of a result fitted on
-            partial alpha, that spends entries on faint colours the GIF does not
-            show, with an :class:`~quantize.errors.AlphaLossWarning`: ``quantize
-            reduce`` fits a .gif's colours on the alpha the GIF holds (alpha below
-            the threshold made 0, the rest 255), which a caller can give
+            pixels is then the first, index 0 (or a given palette's, as without ``gif``),
+            the others following in their order, as in the .gif ``quantize reduce``
+            writes. Of a result fitted on partial alpha, that spends entries on faint
+            colours the GIF does not show, with an
+            :class:`~quantize.errors.AlphaLossWarning`: ``quantize reduce`` fits a
+            .gif's colours on the alpha the GIF holds (alpha below the threshold made
+            0, the rest 255), which a caller can give
             :func:`~quantize.reduce.reduce_colors` too.
 
         Raises
@@ -356,32 +363,41 @@ class ReduceResult(ReadOnlyArrays):
             return Image.fromarray(full[self.indices, :3])
         return Image.fromarray(full[self.indices])
 
-    def _png_entries(self, full: np.ndarray, clear_at: int = 0
-                     ) -> tuple[np.ndarray, np.ndarray]:
+    def _png_entries(self, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The ``(H, W)`` entries and ``(n, 4)`` palette of this result's indexed PNG
         (``full``: every entry, with alpha), as :meth:`ReduceResult.to_image` gives them and
         the file job writes them: the entry of fully transparent pixels is entry
-        ``clear_at`` (the first; see :func:`~quantize.reduce.options.clear_entry_at` for a
-        given palette's), the others following in their order, so that tRNS ends at the
-        last translucent entry. Without that entry, the result's own."""
+        ``_clear_at`` (the first, but a given palette's own), the others following in their
+        order, so that tRNS ends at the last translucent entry. Without that entry, the
+        result's own."""
         if self.transparent_index is None:
             return self.indices, full
-        return last_entry_at(self.indices, full, clear_at)
+        return last_entry_at(self.indices, full, self._clear_at)
+
+    def _listed_entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(n, 4)`` entries and ``(n,)`` shares a palette file lists, in the order of
+        :meth:`ReduceResult._png_entries`: the colours, and the entry of fully transparent
+        pixels where it is not the first (a given palette's), black of alpha 0 and a share
+        of 0; first, it is left out, where a palette file given back puts it anyway."""
+        full = self.full_palette(alpha=True)
+        if self.transparent_index is None or self._clear_at == 0:
+            return full[:self.k], self.shares
+        listed = np.empty_like(full)
+        listed[last_entry_rank(full.shape[0], self._clear_at)] = full
+        return listed, np.insert(self.shares, self._clear_at, 0.0)
 
     def _gif_image(self, full: np.ndarray) -> Image.Image:
         """Mode "P" image with at most one, fully transparent, entry (``full``: every entry);
         without :meth:`ReduceResult.to_image`'s warning."""
         return indexed_image(*self._gif_entries(full))
 
-    def _gif_entries(self, full: np.ndarray, clear_at: int = 0
-                     ) -> tuple[np.ndarray, np.ndarray, int | None]:
+    def _gif_entries(self, full: np.ndarray) -> tuple[np.ndarray, np.ndarray, int | None]:
         """The ``(H, W)`` entries, ``(n, 3)`` palette and transparent entry (or None) of
         ``_gif_image``, for the file job too, which writes them
         (:func:`~quantize.encode.encode_indexed_gif`) and says the alpha lost in its own
-        words. The entry of fully transparent pixels is entry ``clear_at`` (the first, as
-        a PNG's: see :func:`~quantize.reduce.options.clear_entry_at` for a given
-        palette's), the others following in their order; with none, the first entry of
-        alpha below :data:`GIF_ALPHA_THRESHOLD` keeps its place."""
+        words. The entry of fully transparent pixels is entry ``_clear_at``, as a PNG's (the
+        first, but a given palette's own), the others following in their order; with none,
+        the first entry of alpha below :data:`GIF_ALPHA_THRESHOLD` keeps its place."""
         if full.shape[0] > MAX_PALETTE:
             raise ValueError(f"a GIF holds at most {MAX_PALETTE} palette entries, this result "
                              f"has {full.shape[0]}; reduce to fewer colours")
@@ -394,8 +410,8 @@ class ReduceResult(ReadOnlyArrays):
         indices = np.where(clear[self.indices], index, self.indices).astype(np.uint8)
         if index != self.transparent_index:
             return indices, full[:, :3], index
-        indices, palette = last_entry_at(indices, full[:, :3], clear_at)
-        return indices, palette, clear_at
+        indices, palette = last_entry_at(indices, full[:, :3], self._clear_at)
+        return indices, palette, self._clear_at
 
     def transparency(self) -> bytes | None:
         """Alpha of every entry of :meth:`ReduceResult.full_palette` (the transparent one
