@@ -4351,6 +4351,22 @@ def test_stretch_should_be_a_bool(tmp_path):
         as_rgba(_HALVES, stretch=1)
 
 
+def test_stretch_of_a_dark_image_of_one_value_says_it_cannot_be_stretched(tmp_path):
+    """It said to pass stretch=True, which was passed."""
+    flat = np.full((2, 3), 1234, np.uint16)
+    Image.fromarray(flat).save(tmp_path / "flat.png")
+    with pytest.warns(PixelRangeWarning) as caught:
+        assert load_image(tmp_path / "flat.png", stretch=True).rgb.max() == 5
+        assert as_rgba(flat, stretch=True)[0].max() == 5
+        as_rgba(flat, stretch=True, dark_advice="give --stretch")
+        rgb = _wide_rgb_file(tmp_path / "flat_rgb.png", np.full((2, 3, 3), 1234, np.uint16))
+        assert load_image(rgb, stretch=True, dark_advice="give --stretch").rgb.max() == 5
+    facts = ("values 1234..1234 of 65535 come out 5..5 of 255: an image of one value cannot "
+             "be stretched")
+    assert [str(w.message) for w in caught] == [
+        f"16-bit {facts}", f"image: uint16 {facts}", f"image: uint16 {facts}", f"16-bit {facts}"]
+
+
 def _wide_rgb_file(path: Path, pixels: np.ndarray) -> Path:
     """A 16-bit RGB (``pixels`` (H, W, 3)) or RGBA file: a TIFF, or a PNG, which Pillow
     does not write, assembled by hand."""

@@ -97,7 +97,8 @@ class _Reading(NamedTuple):
     ``stretch`` maps an image's own range (its darkest to its brightest value) onto
     0..255; without it, an image whose brightest value comes out dark is said so
     (:func:`_warn_dark_values`), the warning ending with ``dark_advice`` when given (the
-    caller's job's own way out, in the facts the command line shows)."""
+    caller's job's own way out, in the facts the command line shows); with it, such an
+    image of one value, which cannot be stretched, is said so."""
 
     stretch: bool = False
     dark_advice: str | None = None
@@ -228,7 +229,8 @@ def load_image(path: str | os.PathLike[str], *,
         What a :class:`PixelRangeWarning` of values of more than 8 bits that come out
         dark (its brightest pixel below 64 of 255) ends with: the caller's own way out
         (``segment`` names its ``stretch``). By default, in Python only, to pass
-        ``stretch=True`` or scale the values first. Not said with ``stretch``.
+        ``stretch=True`` or scale the values first. Not said with ``stretch``: the
+        warning then says that an image of one value cannot be stretched.
 
     Returns
     -------
@@ -251,8 +253,9 @@ def load_image(path: str | os.PathLike[str], *,
     PixelRangeWarning
         For a 16-bit, 32-bit or float grayscale image, or a still 16-bit RGB or RGBA one
         (its colour channels together), whose brightest pixel comes out below 64 of 255
-        (without ``stretch``), saying its values, their scale and the levels they come out
-        as; and for NaN, infinite or negative pixels, read as black.
+        (with ``stretch``, when it is of one value: one that cannot be stretched), saying
+        its values, their scale and the levels they come out as; and for NaN, infinite or
+        negative pixels, read as black.
     """
     p = check_input_path(path, "path")
     limit = check_max_pixels(max_pixels)
@@ -905,8 +908,7 @@ def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
     if reading.stretch and top > low_value:
         return float(low_value), float(top)
     if 0 < top and round(top / 257.0) < DARK_TOP:
-        _warn_dark_values(f"{_on_page(page)}16-bit", (low_value, top), 65535.0,
-                          reading.dark_advice)
+        _warn_dark_values(f"{_on_page(page)}16-bit", (low_value, top), 65535.0, reading)
     return 0.0, 65535.0
 
 
@@ -2679,7 +2681,7 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     if 0 < top and full > 1 and round(top * 255.0 / full) < DARK_TOP:
         eight_bit = top <= 255 and (im.mode == "I" or (im.mode != "F" and im.format is None))
         kind = {"I": "32-bit integer", "F": "float"}.get(im.mode, "16-bit")
-        _warn_dark_values(f"{_on_page(page)}{kind}", (low, top), full, reading.dark_advice,
+        _warn_dark_values(f"{_on_page(page)}{kind}", (low, top), full, reading,
                           _EIGHT_BIT_PIL_ADVICE if eight_bit else None)
     return 0.0, full
 
@@ -2757,30 +2759,41 @@ _EIGHT_BIT_PIL_ADVICE = ('if they are 0..255, convert it to mode "L" first '
 
 
 def _warn_dark_values(what: str, extent: tuple[float, float], full: float,
-                      dark_advice: str | None, eight_bit_advice: str | None = None) -> None:
+                      reading: _Reading, eight_bit_advice: str | None = None) -> None:
     """Say that ``what`` values (``"16-bit"``, ``"page 2: float"``, ``"image holds
     uint16"``), from ``extent[0]`` to ``extent[1]``, read with ``full`` as white, come
     out dark: what levels they come out as, and (counts read 257 to a level) that values
-    closer than that become one level. Ends with ``dark_advice`` (the caller's job's way
-    out) when given; else, in Python, with how to read the image stretched, after
-    ``eight_bit_advice`` when the values may be 8-bit ones.
+    closer than that become one level. Read with ``reading.stretch`` (the image is then of
+    one value, which no stretch spreads), says so; else ends with ``reading.dark_advice``
+    (the caller's job's way out) when given, or, in Python, with how to read the image
+    stretched. Either way, ``eight_bit_advice`` (in Python) comes first when the values
+    may be 8-bit ones.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     _warn_dark_values("16-bit", (1000, 3000), 65535.0, "the output is dark")
+    ...     _warn_dark_values("16-bit", (1000, 3000), 65535.0, _Reading(False, "it is dark"))
+    ...     _warn_dark_values("16-bit", (1234, 1234), 65535.0, _Reading(True, "it is dark"))
     >>> print(caught[0].message)
     16-bit values 1000..3000 of 65535 come out 4..12 of 255: counts closer than 257 apart \
-become one level; the output is dark
+become one level; it is dark
+    >>> print(caught[1].message)
+    16-bit values 1234..1234 of 65535 come out 5..5 of 255: an image of one value cannot \
+be stretched
     """
     low, top = extent
     levels = "..".join(str(round(v * 255.0 / full)) for v in extent)
     step = full / 255.0
     apart = "counts" if "float" not in what else "values"
     merged = f": {apart} closer than {step:.6g} apart become one level" if step > 1 else ""
-    facts = f"{what} values {low:.6g}..{top:.6g} of {full:.6g} come out {levels} of 255{merged}"
-    if dark_advice is not None:
-        warn_caller(PixelRangeWarning(f"{facts}; {dark_advice}"))
+    facts = f"{what} values {low:.6g}..{top:.6g} of {full:.6g} come out {levels} of 255"
+    if reading.stretch:
+        warn_caller(PixelRangeWarning(f"{facts}: an image of one value cannot be stretched",
+                                      advice=eight_bit_advice or ""))
+        return
+    facts += merged
+    if reading.dark_advice is not None:
+        warn_caller(PixelRangeWarning(f"{facts}; {reading.dark_advice}"))
         return
     stretch = ("or pass stretch=True, which maps its own range onto 0..255"
                if eight_bit_advice else
@@ -3804,8 +3817,7 @@ def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarra
     top = int(arr.max())
     if 0 < bright and round(bright / 257.0) < DARK_TOP:
         eight_bit = "if they are 0..255, pass it as .astype(np.uint8)" if top <= 255 else None
-        _warn_dark_values(f"{name}: uint16", (low, bright), 65535.0, reading.dark_advice,
-                          eight_bit)
+        _warn_dark_values(f"{name}: uint16", (low, bright), 65535.0, reading, eight_bit)
     if top > 255 and arr.shape[2] in (2, 4):
         _warn_eight_bit_alpha(arr, top, name)
     return _rounded_by_bands(arr, lambda band: np.divide(band, 257.0))
