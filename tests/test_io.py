@@ -4323,10 +4323,10 @@ def test_the_caller_s_words_end_the_dark_warning_in_place_of_the_python_advice(t
 
 def test_a_uint16_array_is_stretched_from_its_own_colour_values_alpha_kept():
     image = np.dstack([np.array([[1000, 1257, 3000]], np.uint16),
-                       np.array([[65535, 32896, 0]], np.uint16)])  # grey and alpha
+                       np.array([[65535, 32896, 257]], np.uint16)])  # grey and alpha
     kept = image.copy()
     rgb, alpha = as_rgba(image, stretch=True)
-    assert rgb[0, :, 0].tolist() == [0, 33, 255] and alpha.tolist() == [[255, 128, 0]]
+    assert rgb[0, :, 0].tolist() == [0, 33, 255] and alpha.tolist() == [[255, 128, 1]]
     np.testing.assert_array_equal(image, kept)  # the caller's array is left alone
     with pytest.warns(PixelRangeWarning) as caught:
         as_rgba(image[..., :1])
@@ -4429,6 +4429,55 @@ def test_a_16_bit_rgba_file_is_stretched_and_said_dark_by_its_colours_alone(tmp_
     stretched = load_image(src, stretch=True)
     assert stretched.rgb.tolist() == [[[0, 33, 255], [255, 0, 33]]]
     assert stretched.alpha.tolist() == [[255, 128]]
+
+
+def _hidden_white(tmp_path: Path, kind: str):
+    """An image of two pixels that show, 10 and 20 (of 255, or 16-bit 2570 and 5140), and
+    one hidden one, white: by alpha 0, or as a 16-bit PNG's transparent value (tRNS)."""
+    rgba = np.array([[[10] * 3 + [255], [20] * 3 + [255], [255] * 3 + [0]]], np.uint8)
+    if kind == "8-bit file":
+        Image.fromarray(rgba).save(tmp_path / "rgba_dark.png")
+        return tmp_path / "rgba_dark.png"
+    if kind == "16-bit file":
+        return _wide_rgb_file(tmp_path / "rgba.png", rgba.astype(np.uint16) * 257)
+    if kind == "16-bit grey, tRNS":
+        Image.fromarray(rgba[..., 0].astype(np.uint16) * 257).save(tmp_path / "grey.png",
+                                                                   transparency=65535)
+        return tmp_path / "grey.png"
+    if kind == "16-bit rgb, tRNS":
+        wide = rgba[..., :3].astype(np.uint16) * 257
+        rows = b"".join(b"\0" + row.astype(">u2").tobytes() for row in wide)
+        header = struct.pack(">IIBBBBB", 3, 1, 16, 2, 0, 0, 0)
+        path = tmp_path / "keyed.png"
+        path.write_bytes(png_of_chunks([(b"IHDR", header), (b"tRNS", b"\xff" * 6),
+                                        (b"IDAT", zlib.compress(rows)), (b"IEND", b"")]))
+        return path
+    return rgba if kind == "uint8 array" else rgba.astype(np.uint16) * 257
+
+
+@pytest.mark.parametrize("kind", ["8-bit file", "16-bit file", "16-bit grey, tRNS",
+                                  "16-bit rgb, tRNS", "uint8 array", "uint16 array"])
+def test_stretch_spreads_the_pixels_that_show_not_the_colour_hidden_under_alpha_0(
+        tmp_path, recwarn, kind):
+    """The white under a pixel of alpha 0 was counted: 10 and 20 came out 0 and 10."""
+    image = _hidden_white(tmp_path, kind)
+    if isinstance(image, np.ndarray):
+        rgb, alpha = as_rgba(image, stretch=True)
+    else:
+        loaded = load_image(image, stretch=True)
+        rgb, alpha = loaded.rgb, loaded.alpha
+    assert rgb[..., 0].tolist() == [[0, 255, 255]]
+    assert alpha.tolist() == [[255, 255, 0]]
+    if not isinstance(image, np.ndarray):
+        with Image.open(image) as im:  # a PIL image, as as_rgba takes it
+            assert as_rgba(im, stretch=True)[0][..., 0].tolist() == [[0, 255, 255]]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_stretch_leaves_an_image_that_shows_no_pixel_as_it_reads(recwarn, dtype):
+    hidden = np.array([[[10, 10, 10, 0], [20, 20, 20, 0]]], np.uint8).astype(dtype)
+    scale = 1 if dtype == np.uint8 else 257
+    assert as_rgba(hidden * scale, stretch=True)[0][..., 0].tolist() == [[10, 20]]
 
 
 def test_a_dark_page_of_a_16_bit_rgb_tiff_is_named(tmp_path):

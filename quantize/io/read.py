@@ -220,11 +220,13 @@ def load_image(path: str | os.PathLike[str], *,
         sides keep at least this many pixels. Other formats are decoded whole.
     stretch : bool, default False
         Map the image's own range, its darkest to its brightest value over all its
-        channels together (so hues are kept), onto 0..255, as a display stretch does:
+        channels together (so hues are kept) of the pixels that show (of alpha above 0, or
+        not of the transparent colour a PNG's tRNS names), onto 0..255, as a display
+        stretch does:
         a 16-bit, 32-bit or float grayscale image, or a still 16-bit RGB or RGBA one
         (its colours; alpha is not stretched), from its own values, before they are
-        made 8-bit; any other image from its 8-bit values. An image of one value is read
-        as without it.
+        made 8-bit; any other image from its 8-bit values. An image of one value, or
+        that shows no pixel, is read as without it.
     dark_advice : str or None
         What a :class:`PixelRangeWarning` of values of more than 8 bits that come out
         dark (its brightest pixel below 64 of 255) ends with: the caller's own way out
@@ -294,7 +296,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     orientation = exif_orientation(decoded)  # read once: a damaged EXIF is said once
     rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation), _page_number(im), reading)
     if reading.stretch:
-        rgb = _stretched(rgb)
+        rgb = _stretched(rgb, alpha)
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                        None if loop is None else int(loop),
                        None if duration is None else float(duration),
@@ -874,7 +876,7 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
             low.seek(im.tell())
             low.tile = lows
         low.load()
-        scale = (_wide_rgb_scale(high, low, grey_alpha, premultiplied, reading, page)
+        scale = (_wide_rgb_scale(high, low, grey_alpha, premultiplied, reading, page, key)
                  if reading is not None and mode != "CMYK" else (0.0, 65535.0))
         for rows, band in _wide_rgb_bands(high, low, key, _wide_gamma(high.info), grey_alpha,
                                           premultiplied, scale):
@@ -886,14 +888,15 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
 
 
 def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
-                    premultiplied: bool, reading: _Reading, page: int | None
-                    ) -> tuple[float, float]:
+                    premultiplied: bool, reading: _Reading, page: int | None,
+                    key: tuple[int, int, int] | None = None) -> tuple[float, float]:
     """The 16-bit values read as black and as white in the colours (or grey, of a 16-bit
     SGI grey image) of the image whose high and low bytes are ``high`` and ``low``
     (:func:`_wide_values`), as :func:`_wide_gray_scale` reads a grey image's: 0 and
     65535, or with ``reading.stretch`` the darkest and brightest over all colour channels
-    (unless they are one); without it, colours whose brightest comes out below 64 are
-    said to come out dark (:func:`_warn_dark_values`), ``page`` named when given.
+    of the pixels that show (of alpha above 0, and not the transparent colour ``key``),
+    unless they are one or none shows; without it, colours whose brightest comes out below
+    64 are said to come out dark (:func:`_warn_dark_values`), ``page`` named when given.
 
     Without a stretch, colours whose high bytes reach ``DARK_TOP`` come out at least that
     (a value of at least 64 * 256 reads 64 of 255) and are not read again."""
@@ -902,14 +905,30 @@ def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
     if not (reading.stretch or premultiplied) and max(tops) >= DARK_TOP:
         return 0.0, 65535.0
     low_value, top = 65535, 0
-    for _, _, _, values in _wide_values(high, low, grey_alpha, premultiplied):
+    for _, highs, lows, values in _wide_values(high, low, grey_alpha, premultiplied):
         colours = values if values.ndim == 2 else values[..., :3]
-        low_value, top = min(low_value, int(colours.min())), max(top, int(colours.max()))
+        extent = _shown_extent(colours, _hiding_alpha(highs, lows, values, key)
+                               if reading.stretch else None)
+        if extent is not None:
+            low_value, top = min(low_value, extent[0]), max(top, extent[1])
+    low_value = min(low_value, top)  # (0, 0) when no pixel shows
     if reading.stretch and top > low_value:
         return float(low_value), float(top)
     if 0 < top and round(top / 257.0) < DARK_TOP:
         _warn_dark_values(f"{_on_page(page)}16-bit", (low_value, top), 65535.0, reading)
     return 0.0, 65535.0
+
+
+def _hiding_alpha(highs: np.ndarray, lows: np.ndarray, values: np.ndarray,
+                  key: tuple[int, int, int] | None) -> np.ndarray | None:
+    """The 16-bit alpha of a band of a 16-bit image (:func:`_wide_values`) that may hide
+    its pixels: its alpha channel, or 0 where the pixel is the transparent colour ``key``
+    (:func:`_key_alpha`, as 65535 elsewhere); None when every pixel shows."""
+    if values.ndim == 3 and values.shape[2] == 4:
+        return values[..., 3]
+    if key is None:
+        return None
+    return _key_alpha(highs, lows, key).astype(np.uint16) * 257
 
 
 @contextlib.contextmanager
@@ -2664,12 +2683,14 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     White is 65535 for integers; for floats, the first of 1, 255 and 65535 that holds
     the largest value (float images come as 0..1, 0..255 or 16-bit counts).
     Values beyond 65535 are read by their largest; black is 0. With ``reading.stretch``,
-    black and white are the image's own darkest and brightest values instead (unless
-    they are one). Pixels below 0, NaN or infinite are read as black, with a
+    black and white are the image's own darkest and brightest values instead, over the
+    pixels that show (not of its transparent value, ``info["transparency"]``), unless
+    they are one or none shows. Pixels below 0, NaN or infinite are read as black, with a
     :class:`PixelRangeWarning` (:func:`_wide_gray_extent`), and an image whose brightest
     pixel comes out below 64 is said to come out dark (:func:`_warn_dark_values`).
     """
-    low, top = _wide_gray_extent(im, page)
+    low, top = _wide_gray_extent(im, page, im.info.get("transparency") if reading.stretch
+                                 else None)
     if reading.stretch and top > low:
         return low, top
     if im.mode.startswith("I;16"):
@@ -2686,11 +2707,13 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     return 0.0, full
 
 
-def _wide_gray_extent(im: Image.Image, page: int | None) -> tuple[float, float]:
+def _wide_gray_extent(im: Image.Image, page: int | None,
+                      hidden: float | None = None) -> tuple[float, float]:
     """The darkest and brightest values of ``im``, a wide grayscale image, at least 0,
-    over its finite pixels (0, 0 when there are none). Reads the image a band of rows at a
-    time, so the whole image is scaled alike. Warns (:class:`PixelRangeWarning`) of pixels
-    below 0, NaN or infinite, which are read as black."""
+    over its finite pixels but those of the value ``hidden`` when given (0, 0 when there
+    are none). Reads the image a band of rows at a time, so the whole image is scaled
+    alike. Warns (:class:`PixelRangeWarning`) of pixels below 0, NaN or infinite, which
+    are read as black."""
     w, h = im.size
     low, top, negative, undefined = np.inf, 0.0, 0, 0
     for _, band in _gray_bands(im):
@@ -2699,6 +2722,8 @@ def _wide_gray_extent(im: Image.Image, page: int | None) -> tuple[float, float]:
             undefined += int(band.size - np.count_nonzero(finite))
             band = band[finite]
         negative += int(np.count_nonzero(band < 0))
+        if hidden is not None:
+            band = band[band != hidden]
         if band.size:
             top, low = max(top, float(band.max())), min(low, float(band.min()))
     parts = [f"{undefined} NaN or infinite"] if undefined else []
@@ -2812,15 +2837,22 @@ def _scale_wide_gray(arr: np.ndarray, full: float, low: float = 0.0) -> np.ndarr
     return np.clip(np.rint(a * (255.0 / (full - low))), 0, 255).astype(np.uint8)
 
 
-def _stretched(rgb: np.ndarray) -> np.ndarray:
+def _stretched(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     """``rgb``, ``(H, W, 3)`` uint8, its darkest level (of any channel) made 0 and its
-    brightest 255, the levels between spread alike (hues kept): ``rgb`` itself when they
-    are 0 and 255 already, or one level.
+    brightest 255, the levels between spread alike (hues kept), over the pixels that show
+    (``alpha``, ``(H, W)`` uint8 or None, above 0): ``rgb`` itself when they are 0 and
+    255 already, or one level, or when no pixel shows.
 
-    >>> _stretched(np.array([[[4, 8, 12]]], np.uint8)).tolist()
+    >>> _stretched(np.array([[[4, 8, 12]]], np.uint8), None).tolist()
     [[[0, 128, 255]]]
+    >>> _stretched(np.array([[[4, 8, 12], [255, 0, 0]]], np.uint8),
+    ...            np.array([[255, 0]], np.uint8)).tolist()
+    [[[0, 128, 255], [255, 0, 0]]]
     """
-    low, top = int(rgb.min()), int(rgb.max())
+    shown = rgb if alpha is None else rgb[alpha > 0]
+    if not shown.size:
+        return rgb
+    low, top = int(shown.min()), int(shown.max())
     if top == low or (low, top) == (0, 255):
         return rgb
     levels = np.rint((np.arange(256) - low) * (255.0 / (top - low)))
@@ -2902,7 +2934,8 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     or size, before any of its pixels is copied, converted or decoded.
 
     ``stretch`` and ``dark_advice`` are :func:`load_image`'s: with ``stretch``, the
-    image's own range (over its colour channels together) is mapped onto 0..255, a
+    image's own range (over its colour channels together, of the pixels that show) is
+    mapped onto 0..255, a
     uint16 array's and a 16-bit, 32-bit or float grayscale PIL image's from their own
     values; without it, such an image whose brightest pixel comes out below 64 of 255
     is said so (a :class:`PixelRangeWarning`, ending with ``dark_advice`` when given).
@@ -2933,7 +2966,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     limit = check_max_pixels(max_pixels)
     reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
     rgb, alpha = _rgba_of(image, name, every_frame, limit, reading)
-    return (_stretched(rgb), alpha) if reading.stretch else (rgb, alpha)
+    return (_stretched(rgb, alpha), alpha) if reading.stretch else (rgb, alpha)
 
 
 def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
@@ -3801,16 +3834,19 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
 
 def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarray:
     """``arr``, an ``(H, W, C)`` uint16 image, as uint8: ``round(v / 257)``, or with
-    ``reading.stretch`` its colour channels' own range (all together) onto 0..255, its
-    alpha still by 1/257. Without a stretch, warns of colour that comes out dark
-    (:func:`_warn_dark_values`) and of alpha that looks 8-bit (:func:`_warn_eight_bit_alpha`).
+    ``reading.stretch`` its colour channels' own range (all together, over the pixels
+    that show: :func:`_shown_extent`) onto 0..255, its alpha still by 1/257. Without a
+    stretch, warns of colour that comes out dark (:func:`_warn_dark_values`) and of alpha
+    that looks 8-bit (:func:`_warn_eight_bit_alpha`).
     """
     n = 3 if arr.shape[2] >= 3 else 1
-    low, bright = int(arr[:, :, :n].min()), int(arr[:, :, :n].max())
+    alpha = arr[:, :, -1] if reading.stretch and arr.shape[2] in (2, 4) else None
+    low, bright = _shown_extent(arr[:, :, :n], alpha) or (0, 0)  # (0, 0): none shows
     if reading.stretch and bright > low:
         def scaled(band: np.ndarray) -> np.ndarray:
             levels = np.divide(band, 257.0)
-            levels[:, :, :n] = (band[:, :, :n] - float(low)) * (255.0 / (bright - low))
+            colours = (band[:, :, :n] - float(low)) * (255.0 / (bright - low))
+            levels[:, :, :n] = np.clip(colours, 0.0, 255.0)  # hidden pixels may lie beyond
             return levels
 
         return _rounded_by_bands(arr, scaled)
@@ -3821,6 +3857,23 @@ def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarra
     if top > 255 and arr.shape[2] in (2, 4):
         _warn_eight_bit_alpha(arr, top, name)
     return _rounded_by_bands(arr, lambda band: np.divide(band, 257.0))
+
+
+#: The least 16-bit alpha that shows: it reads 1 of 255 (``round(v / 257)``).
+_FIRST_SHOWN_ALPHA = 129
+
+
+def _shown_extent(colours: np.ndarray, alpha: np.ndarray | None) -> tuple[int, int] | None:
+    """The darkest and brightest of ``colours``, ``(H, W, C)`` 16-bit values, over the
+    pixels that show: all when ``alpha`` is None, else those whose 16-bit alpha, ``(H, W)``,
+    reads above 0 of 255; None when none does.
+
+    >>> _shown_extent(np.array([[[10], [20], [65535]]], np.uint16),
+    ...               np.array([[65535, 129, 128]], np.uint16))
+    (10, 20)
+    """
+    shown = colours if alpha is None else colours[alpha >= _FIRST_SHOWN_ALPHA]
+    return (int(shown.min()), int(shown.max())) if shown.size else None
 
 
 def _warn_eight_bit_alpha(arr: np.ndarray, top: int, name: str) -> None:
