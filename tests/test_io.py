@@ -4334,6 +4334,21 @@ def test_a_uint16_array_is_stretched_from_its_own_colour_values_alpha_kept():
         f"image: uint16 {_DARK_FACTS.format(counts='counts')}; {_STRETCH_ADVICE}"]
 
 
+def test_a_float_array_is_stretched_from_its_own_values_as_a_float_image_is(recwarn):
+    """Stretched from its 8-bit levels, 0..0.01 came out 4 levels (0, 1, 2, 3 of 255
+    spread), where a PIL "F" image of the same values came out 100."""
+    values = np.array([[0.0, 0.0012, 0.0033, 0.01]], np.float32)
+    assert as_rgba(values, stretch=True)[0][..., 0].tolist() == [[0, 31, 84, 255]]
+    ramp = (np.arange(100, dtype=np.float32) / 10000).reshape(10, 10)
+    rgb = as_rgba(ramp, stretch=True)[0]
+    np.testing.assert_array_equal(rgb, as_rgba(Image.fromarray(ramp), stretch=True)[0])
+    assert len(np.unique(rgb)) == 100
+    alpha = np.array([[1.0, 0.25, 1.0, 0.0]], np.float32)  # the brightest hidden
+    rgb, alpha = as_rgba(np.dstack([values, values, values, alpha]), stretch=True)
+    assert rgb[..., 0].tolist() == [[0, 93, 255, 255]] and alpha.tolist() == [[255, 64, 255, 0]]
+    assert not recwarn.list
+
+
 def test_stretch_of_an_8_bit_image_spreads_its_levels_over_all_channels_together(recwarn):
     """Over the channels together, so that hues are kept; one level is left as it is."""
     rgb, _ = as_rgba(np.array([[[4, 8, 12], [8, 8, 8]]], np.uint8), stretch=True)

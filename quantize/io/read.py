@@ -2936,8 +2936,8 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     ``stretch`` and ``dark_advice`` are :func:`load_image`'s: with ``stretch``, the
     image's own range (over its colour channels together, of the pixels that show) is
     mapped onto 0..255, a
-    uint16 array's and a 16-bit, 32-bit or float grayscale PIL image's from their own
-    values; without it, such an image whose brightest pixel comes out below 64 of 255
+    uint16 or float array's and a 16-bit, 32-bit or float grayscale PIL image's from their
+    own values; without it, such an image whose brightest pixel comes out below 64 of 255
     is said so (a :class:`PixelRangeWarning`, ending with ``dark_advice`` when given).
 
     Raises
@@ -3824,6 +3824,10 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
                              "numbers in [0, 1]")
         arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], got "
                                "[{low}, {high}]")
+        if reading.stretch:
+            stretched = _own_range_to_uint8(arr, 1.0)
+            if stretched is not None:
+                return stretched
         # In float64: float32 or float16 products round to the .5 between two levels (a
         # float32 just above 0.5/255 read as 0, as a PIL "F" image of it read as 1).
         return _rounded_by_bands(arr, lambda band: np.multiply(band, 255.0, dtype=np.float64))
@@ -3835,21 +3839,17 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
 def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarray:
     """``arr``, an ``(H, W, C)`` uint16 image, as uint8: ``round(v / 257)``, or with
     ``reading.stretch`` its colour channels' own range (all together, over the pixels
-    that show: :func:`_shown_extent`) onto 0..255, its alpha still by 1/257. Without a
+    that show) onto 0..255 (:func:`_own_range_to_uint8`), its alpha still by 1/257. Without a
     stretch, warns of colour that comes out dark (:func:`_warn_dark_values`) and of alpha
     that looks 8-bit (:func:`_warn_eight_bit_alpha`).
     """
-    n = 3 if arr.shape[2] >= 3 else 1
+    if reading.stretch:
+        stretched = _own_range_to_uint8(arr, 65535.0)
+        if stretched is not None:
+            return stretched
+    n = 3 if arr.shape[2] >= 3 else 1  # (0, 0) when stretch is given and none shows
     alpha = arr[:, :, -1] if reading.stretch and arr.shape[2] in (2, 4) else None
-    low, bright = _shown_extent(arr[:, :, :n], alpha) or (0, 0)  # (0, 0): none shows
-    if reading.stretch and bright > low:
-        def scaled(band: np.ndarray) -> np.ndarray:
-            levels = np.divide(band, 257.0)
-            colours = (band[:, :, :n] - float(low)) * (255.0 / (bright - low))
-            levels[:, :, :n] = np.clip(colours, 0.0, 255.0)  # hidden pixels may lie beyond
-            return levels
-
-        return _rounded_by_bands(arr, scaled)
+    low, bright = _shown_extent(arr[:, :, :n], alpha) or (0, 0)
     top = int(arr.max())
     if 0 < bright and round(bright / 257.0) < DARK_TOP:
         eight_bit = "if they are 0..255, pass it as .astype(np.uint8)" if top <= 255 else None
@@ -3859,21 +3859,51 @@ def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarra
     return _rounded_by_bands(arr, lambda band: np.divide(band, 257.0))
 
 
-#: The least 16-bit alpha that shows: it reads 1 of 255 (``round(v / 257)``).
-_FIRST_SHOWN_ALPHA = 129
+def _own_range_to_uint8(arr: np.ndarray, full: float) -> np.ndarray | None:
+    """``arr``, an ``(H, W, C)`` image of values with ``full`` as white (uint16 counts of
+    65535, floats of 1), as uint8 with its colour channels' own range (all together, over
+    the pixels that show: :func:`_shown_extent`) mapped onto 0..255 from these values,
+    before they are made 8-bit; its alpha scaled as it is, ``round(v * 255 / full)``.
+    None when that range is of one value, or no pixel shows.
+
+    >>> _own_range_to_uint8(np.array([[[0.001, 1.0], [0.002, 1.0], [1.0, 0.0]]]), 1.0)[..., 0]
+    array([[  0, 255, 255]], dtype=uint8)
+    """
+    n = 3 if arr.shape[2] >= 3 else 1
+    alpha = arr[:, :, -1] if arr.shape[2] in (2, 4) else None
+    extent = _shown_extent(arr[:, :, :n], alpha, full)
+    if extent is None or extent[1] <= extent[0]:
+        return None
+    low, top = extent
+
+    def scaled(band: np.ndarray) -> np.ndarray:
+        levels = np.multiply(band, 255.0 / full, dtype=np.float64)
+        colours = np.subtract(band[:, :, :n], low, dtype=np.float64) * (255.0 / (top - low))
+        levels[:, :, :n] = np.clip(colours, 0.0, 255.0)  # hidden pixels may lie beyond
+        return levels
+
+    return _rounded_by_bands(arr, scaled)
 
 
-def _shown_extent(colours: np.ndarray, alpha: np.ndarray | None) -> tuple[int, int] | None:
-    """The darkest and brightest of ``colours``, ``(H, W, C)`` 16-bit values, over the
-    pixels that show: all when ``alpha`` is None, else those whose 16-bit alpha, ``(H, W)``,
-    reads above 0 of 255; None when none does.
+def _shown_extent(colours: np.ndarray, alpha: np.ndarray | None,
+                  full: float = 65535.0) -> tuple[Any, Any] | None:
+    """The darkest and brightest of ``colours``, ``(H, W, C)``, over the pixels that show:
+    all when ``alpha`` is None, else those whose alpha, ``(H, W)`` with ``full`` as
+    opaque, reads above 0 of 255 (``round(v * 255 / full)``); None when none does.
 
     >>> _shown_extent(np.array([[[10], [20], [65535]]], np.uint16),
     ...               np.array([[65535, 129, 128]], np.uint16))
     (10, 20)
     """
-    shown = colours if alpha is None else colours[alpha >= _FIRST_SHOWN_ALPHA]
-    return (int(shown.min()), int(shown.max())) if shown.size else None
+    if alpha is None:
+        shown = colours
+    else:
+        shows = np.empty(alpha.shape, bool)
+        for rows in _array_bands(alpha[:, :, None]):  # no float64 copy of the whole alpha
+            shows[rows] = np.rint(np.multiply(alpha[rows], 255.0 / full,
+                                              dtype=np.float64)) > 0
+        shown = colours[shows]
+    return (shown.min().item(), shown.max().item()) if shown.size else None
 
 
 def _warn_eight_bit_alpha(arr: np.ndarray, top: int, name: str) -> None:
