@@ -30,6 +30,7 @@ from quantize.errors import ImageReadError
 from quantize.io import (
     CompositedFrameWarning,
     PagesLeftOutWarning,
+    SamplesLeftOutWarning,
     TransparencyChunkWarning,
     TransparentColorWarning,
     as_rgba,
@@ -226,6 +227,27 @@ def test_every_page_of_a_16_bit_rgb_tiff_is_read_from_all_16_bits(tmp_path, samp
     frames = [frame.rgba for frame in iter_frames(src)]
     np.testing.assert_array_equal(np.stack(frames), expected)
     np.testing.assert_array_equal(load_image(src).rgb, expected[0, ..., :3])
+
+
+def test_a_tiff_of_pages_whose_extra_sample_is_left_out_says_so_once(tmp_path):
+    """load_image and segment said so of its first page; reduce, which reads its pages as
+    an animation's frames, left the sample out without a word."""
+    tifffile = pytest.importorskip("tifffile")
+    pixels = np.zeros((2, 3, 4), np.uint8)
+    pixels[..., 0], pixels[..., 3] = 255, 7
+    src = tmp_path / "ch4.tif"
+    tifffile.imwrite(src, np.stack([pixels, pixels]), photometric="rgb",
+                     extrasamples=["unspecified"])
+    said = ("TIFF of 4 samples a pixel, read as RGB: its sample 4 (extra, marked "
+            "unspecified) is left out; to use it, save it as an image of its own, or as alpha")
+    with pytest.warns(SamplesLeftOutWarning) as caught:
+        frames = [frame.rgba for frame in iter_frames(src)]
+    assert [str(w.message) for w in caught] == [said]
+    assert [frame[0, 0].tolist() for frame in frames] == [[255, 0, 0, 255]] * 2
+    result = CliRunner().invoke(app, ["reduce", str(src), "-k", "2", "-o",
+                                      str(tmp_path / "out.tif"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"quantize: warning: {src}: {said}"]
 
 
 @pytest.mark.parametrize("suffix", [".png", ".webp"])

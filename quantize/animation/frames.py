@@ -76,6 +76,7 @@ from ..io import (
     shown_frames,
     stated_dpi,
     upright_dpi,
+    warn_samples_left_out,
     wide_page,
 )
 from ..png import (
@@ -339,9 +340,16 @@ def opened_animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation
     ImageReadError
         As :func:`probe_animation`: ``source`` is not a regular file, or its frame table
         or header cannot be read.
+
+    Warns
+    -----
+    SamplesLeftOutWarning
+        Once, for a TIFF of more samples a pixel than its pages are read with
+        (:func:`~quantize.io.warn_samples_left_out`).
     """
     info = _opened_info(source)
     warn_chunks_left_out(source.image)  # its frames are read from the bytes kept
+    warn_samples_left_out(source.image)  # once a file, as load_image says it of a still
     with read_errors(source.path, "animation"):
         return OpenAnimation(source.image, info, max_pixels)
 
