@@ -62,7 +62,7 @@ from ..png import (
 from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning",
-           "DamagedExifWarning", "KeyedCanvas",
+           "DamagedExifWarning", "DarkPages", "KeyedCanvas",
            "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelListWarning",
            "PixelRangeWarning",
            "TransparencyChunkWarning",
@@ -92,16 +92,35 @@ _EXIF_ORIENTATION = 0x0112
 _BAND_PIXELS = 1 << 18
 
 
+class DarkPages:
+    """The pages of one file read in turn (:func:`frame_rgba`, a multi-page TIFF's as an
+    animation's frames), said to come out dark (a :class:`PixelRangeWarning`) once a
+    file: of the first page that does, named, the warning ending with ``advice`` when
+    given (the caller's job's way out, as :func:`load_image`'s ``dark_advice``).
+    ``said`` is whether it was said.
+
+    >>> pages = DarkPages("the output is 8-bit and as dark")
+    >>> pages.advice, pages.said
+    ('the output is 8-bit and as dark', False)
+    """
+
+    def __init__(self, advice: str | None = None) -> None:
+        self.advice = advice
+        self.said = False
+
+
 class _Reading(NamedTuple):
     """How :func:`load_image` and :func:`as_rgba` read values of more than 8 bits:
     ``stretch`` maps an image's own range (its darkest to its brightest value) onto
     0..255; without it, an image whose brightest value comes out dark is said so
     (:func:`_warn_dark_values`), the warning ending with ``dark_advice`` when given (the
     caller's job's own way out, in the facts the command line shows); with it, such an
-    image of one value, which cannot be stretched, is said so."""
+    image of one value, which cannot be stretched, is said so. Of the pages of a file
+    read in turn, ``pages`` says it once (:class:`DarkPages`)."""
 
     stretch: bool = False
     dark_advice: str | None = None
+    pages: DarkPages | None = None
 
 
 _AS_COUNTS = _Reading()
@@ -2148,19 +2167,23 @@ _lifts = 0
 _saved_limit: int | None = None
 
 
-def frame_rgba(frame: Image.Image, page: int | None = None) -> np.ndarray:
+def frame_rgba(frame: Image.Image, page: int | None = None,
+               dark: DarkPages | None = None) -> np.ndarray:
     """``(H, W, 4)`` uint8 sRGB pixels of one decoded frame of an animation or multi-page file.
 
     Converted as :func:`load_image` converts an image (ICC profile, PNG gamma,
     16-bit and float grayscale), except for the EXIF orientation, which is the
     caller's to apply to the picture composited on the canvas the file gives.
     ``page``, the frame's number in a file of several (from 1), is named in a warning
-    about its pixels (:func:`_wide_gray_scale`).
+    about its pixels (:func:`_wide_gray_scale`). That it comes out dark is said as
+    ``dark``, kept for the pages of one file, says (once a file, and how it ends); else
+    of each page, as :func:`load_image` says it.
     """
     im = _srgb(frame)
     if im.mode not in _SIXTEEN_BIT_MODES and im.mode != "F":
         return np.array(im.convert("RGBA"))  # a copy: Pillow reuses its canvas
-    gray, alpha = _pil_to_rgba(im, page)  # alpha only from a PNG's transparent value
+    reading = _AS_COUNTS if dark is None else _Reading(False, dark.advice, dark)
+    gray, alpha = _pil_to_rgba(im, page, reading)  # alpha only from a PNG's transparent value
     return np.dstack([gray, np.full(gray.shape[:2], 255, np.uint8) if alpha is None else alpha])
 
 
@@ -2806,6 +2829,10 @@ become one level; it is dark
     16-bit values 1234..1234 of 65535 come out 5..5 of 255: an image of one value cannot \
 be stretched
     """
+    if reading.pages is not None:  # the pages of one file: said of the first dark one
+        if reading.pages.said:
+            return
+        reading.pages.said = True
     low, top = extent
     levels = "..".join(str(round(v * 255.0 / full)) for v in extent)
     step = full / 255.0
