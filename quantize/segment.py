@@ -806,11 +806,12 @@ def segment(
         copy; None means no limit.
     stretch : bool, default False
         Map the image's own range, its darkest to its brightest value over all channels
-        together (hues kept), onto 0..255 before segmenting, as a display stretch does:
+        together (hues kept) of the pixels that show (alpha above 0), onto 0..255 before
+        segmenting, as a display stretch does:
         for images of more than 8 bits (16-bit microscopy or astronomy counts, say) whose
         values, read as 16-bit counts, come out a few dark levels that segment as one.
         A 16-bit, 32-bit or float grayscale image, a still 16-bit RGB or RGBA one and a
-        uint16 array are stretched from their own values, any other image from its 8-bit
+        uint16 or float array are stretched from their own values, any other image from its 8-bit
         values (see
         :func:`quantize.io.load_image`). The result (``image``, ``segmented``,
         :meth:`SegmentResult.region_stats`' mean colours) is then of the stretched image.

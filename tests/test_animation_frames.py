@@ -30,6 +30,8 @@ from quantize.errors import ImageReadError
 from quantize.io import (
     CompositedFrameWarning,
     PagesLeftOutWarning,
+    PixelRangeWarning,
+    SamplesLeftOutWarning,
     TransparencyChunkWarning,
     TransparentColorWarning,
     as_rgba,
@@ -226,6 +228,49 @@ def test_every_page_of_a_16_bit_rgb_tiff_is_read_from_all_16_bits(tmp_path, samp
     frames = [frame.rgba for frame in iter_frames(src)]
     np.testing.assert_array_equal(np.stack(frames), expected)
     np.testing.assert_array_equal(load_image(src).rgb, expected[0, ..., :3])
+
+
+def test_a_tiff_of_pages_whose_extra_sample_is_left_out_says_so_once(tmp_path):
+    """load_image and segment said so of its first page; reduce, which reads its pages as
+    an animation's frames, left the sample out without a word."""
+    tifffile = pytest.importorskip("tifffile")
+    pixels = np.zeros((2, 3, 4), np.uint8)
+    pixels[..., 0], pixels[..., 3] = 255, 7
+    src = tmp_path / "ch4.tif"
+    tifffile.imwrite(src, np.stack([pixels, pixels]), photometric="rgb",
+                     extrasamples=["unspecified"])
+    said = ("TIFF of 4 samples a pixel, read as RGB: its sample 4 (extra, marked "
+            "unspecified) is left out; to use it, save it as an image of its own, or as alpha")
+    with pytest.warns(SamplesLeftOutWarning) as caught:
+        frames = [frame.rgba for frame in iter_frames(src)]
+    assert [str(w.message) for w in caught] == [said]
+    assert [frame[0, 0].tolist() for frame in frames] == [[255, 0, 0, 255]] * 2
+    result = CliRunner().invoke(app, ["reduce", str(src), "-k", "2", "-o",
+                                      str(tmp_path / "out.tif"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"quantize: warning: {src}: {said}"]
+
+
+def test_a_tiff_of_dark_16_bit_pages_is_said_dark_once_in_reduce_s_words(tmp_path):
+    """reduce warned once a page, each line ending with the facts alone, where the docs
+    say once a file, ending 'the output is 8-bit and as dark'."""
+    tifffile = pytest.importorskip("tifffile")
+    counts = np.repeat(np.array([[1000, 3000]], np.uint16), 2, axis=0)
+    src = tmp_path / "pages.tif"
+    tifffile.imwrite(src, np.stack([counts, counts + 5, counts + 10]), photometric="minisblack")
+    said = ("page 1: 16-bit values 1000..3000 of 65535 come out 4..12 of 255: counts closer "
+            "than 257 apart become one level; the output is 8-bit and as dark")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reduce_animation_file(src, tmp_path / "out.tif", n_colors=2)
+    assert [str(w.message) for w in caught if w.category is PixelRangeWarning] == [said]
+    result = CliRunner().invoke(app, ["reduce", str(src), "-k", "2", "-o",
+                                      str(tmp_path / "cli.tif"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"quantize: warning: {src}: {said}"]
+    with pytest.warns(PixelRangeWarning) as caught:  # in Python, without reduce's words
+        assert len(list(iter_frames(src))) == 3
+    assert [w.message.facts for w in caught] == [said.split("; ")[0]]
 
 
 @pytest.mark.parametrize("suffix", [".png", ".webp"])
@@ -1293,8 +1338,8 @@ def test_a_frame_the_caller_dropped_is_not_kept_while_the_next_is_drawn(tmp_path
     alive = []
     convert = frames_module.frame_rgba
     monkeypatch.setattr(frames_module, "frame_rgba",
-                        lambda frame, page: (alive.append(first() is not None),
-                                             convert(frame, page))[1])
+                        lambda frame, page, dark: (alive.append(first() is not None),
+                                                   convert(frame, page, dark))[1])
     second = next(frames)
     assert alive == [False]
     assert second.rgba[0].tolist() == [[0] * 4, [0] * 4, [1, 2, 3, 255]]

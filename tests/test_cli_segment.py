@@ -1699,6 +1699,23 @@ def test_k_on_a_dark_16_bit_tiff_does_not_advise_clustering_by_position(tmp_path
         "the image is dark, its levels 4..12 of 255, too close to tell apart"]
 
 
+def test_stretch_of_a_dark_image_of_one_value_says_it_cannot_be_stretched(tmp_path,
+                                                                          monkeypatch):
+    """segment and batch --mode segment with --stretch said to give --stretch."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.fromarray(np.full((8, 8), 1234, np.uint16)).save("in/flat.png")
+    said = ("quantize: warning: in/flat.png: 16-bit values 1234..1234 of 65535 come out "
+            "5..5 of 255: an image of one value cannot be stretched")
+    result = runner.invoke(app, ["segment", "in/flat.png", "-o", "s", "--stretch", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [said]
+    result = runner.invoke(app, ["batch", "in", "-o", "out", "--mode", "segment",
+                                 "--stretch", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [said]
+
+
 def test_reduce_and_batch_of_a_dark_16_bit_tiff_say_so_in_their_words(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("in").mkdir()

@@ -4323,15 +4323,30 @@ def test_the_caller_s_words_end_the_dark_warning_in_place_of_the_python_advice(t
 
 def test_a_uint16_array_is_stretched_from_its_own_colour_values_alpha_kept():
     image = np.dstack([np.array([[1000, 1257, 3000]], np.uint16),
-                       np.array([[65535, 32896, 0]], np.uint16)])  # grey and alpha
+                       np.array([[65535, 32896, 257]], np.uint16)])  # grey and alpha
     kept = image.copy()
     rgb, alpha = as_rgba(image, stretch=True)
-    assert rgb[0, :, 0].tolist() == [0, 33, 255] and alpha.tolist() == [[255, 128, 0]]
+    assert rgb[0, :, 0].tolist() == [0, 33, 255] and alpha.tolist() == [[255, 128, 1]]
     np.testing.assert_array_equal(image, kept)  # the caller's array is left alone
     with pytest.warns(PixelRangeWarning) as caught:
         as_rgba(image[..., :1])
     assert [str(w.message) for w in caught] == [
         f"image: uint16 {_DARK_FACTS.format(counts='counts')}; {_STRETCH_ADVICE}"]
+
+
+def test_a_float_array_is_stretched_from_its_own_values_as_a_float_image_is(recwarn):
+    """Stretched from its 8-bit levels, 0..0.01 came out 4 levels (0, 1, 2, 3 of 255
+    spread), where a PIL "F" image of the same values came out 100."""
+    values = np.array([[0.0, 0.0012, 0.0033, 0.01]], np.float32)
+    assert as_rgba(values, stretch=True)[0][..., 0].tolist() == [[0, 31, 84, 255]]
+    ramp = (np.arange(100, dtype=np.float32) / 10000).reshape(10, 10)
+    rgb = as_rgba(ramp, stretch=True)[0]
+    np.testing.assert_array_equal(rgb, as_rgba(Image.fromarray(ramp), stretch=True)[0])
+    assert len(np.unique(rgb)) == 100
+    alpha = np.array([[1.0, 0.25, 1.0, 0.0]], np.float32)  # the brightest hidden
+    rgb, alpha = as_rgba(np.dstack([values, values, values, alpha]), stretch=True)
+    assert rgb[..., 0].tolist() == [[0, 93, 255, 255]] and alpha.tolist() == [[255, 64, 255, 0]]
+    assert not recwarn.list
 
 
 def test_stretch_of_an_8_bit_image_spreads_its_levels_over_all_channels_together(recwarn):
@@ -4349,6 +4364,22 @@ def test_stretch_should_be_a_bool(tmp_path):
         load_image(tmp_path / "sq.png", stretch="yes")
     with pytest.raises(TypeError, match="^stretch=1 should be a bool, got int$"):
         as_rgba(_HALVES, stretch=1)
+
+
+def test_stretch_of_a_dark_image_of_one_value_says_it_cannot_be_stretched(tmp_path):
+    """It said to pass stretch=True, which was passed."""
+    flat = np.full((2, 3), 1234, np.uint16)
+    Image.fromarray(flat).save(tmp_path / "flat.png")
+    with pytest.warns(PixelRangeWarning) as caught:
+        assert load_image(tmp_path / "flat.png", stretch=True).rgb.max() == 5
+        assert as_rgba(flat, stretch=True)[0].max() == 5
+        as_rgba(flat, stretch=True, dark_advice="give --stretch")
+        rgb = _wide_rgb_file(tmp_path / "flat_rgb.png", np.full((2, 3, 3), 1234, np.uint16))
+        assert load_image(rgb, stretch=True, dark_advice="give --stretch").rgb.max() == 5
+    facts = ("values 1234..1234 of 65535 come out 5..5 of 255: an image of one value cannot "
+             "be stretched")
+    assert [str(w.message) for w in caught] == [
+        f"16-bit {facts}", f"image: uint16 {facts}", f"image: uint16 {facts}", f"16-bit {facts}"]
 
 
 def _wide_rgb_file(path: Path, pixels: np.ndarray) -> Path:
@@ -4413,6 +4444,55 @@ def test_a_16_bit_rgba_file_is_stretched_and_said_dark_by_its_colours_alone(tmp_
     stretched = load_image(src, stretch=True)
     assert stretched.rgb.tolist() == [[[0, 33, 255], [255, 0, 33]]]
     assert stretched.alpha.tolist() == [[255, 128]]
+
+
+def _hidden_white(tmp_path: Path, kind: str):
+    """An image of two pixels that show, 10 and 20 (of 255, or 16-bit 2570 and 5140), and
+    one hidden one, white: by alpha 0, or as a 16-bit PNG's transparent value (tRNS)."""
+    rgba = np.array([[[10] * 3 + [255], [20] * 3 + [255], [255] * 3 + [0]]], np.uint8)
+    if kind == "8-bit file":
+        Image.fromarray(rgba).save(tmp_path / "rgba_dark.png")
+        return tmp_path / "rgba_dark.png"
+    if kind == "16-bit file":
+        return _wide_rgb_file(tmp_path / "rgba.png", rgba.astype(np.uint16) * 257)
+    if kind == "16-bit grey, tRNS":
+        Image.fromarray(rgba[..., 0].astype(np.uint16) * 257).save(tmp_path / "grey.png",
+                                                                   transparency=65535)
+        return tmp_path / "grey.png"
+    if kind == "16-bit rgb, tRNS":
+        wide = rgba[..., :3].astype(np.uint16) * 257
+        rows = b"".join(b"\0" + row.astype(">u2").tobytes() for row in wide)
+        header = struct.pack(">IIBBBBB", 3, 1, 16, 2, 0, 0, 0)
+        path = tmp_path / "keyed.png"
+        path.write_bytes(png_of_chunks([(b"IHDR", header), (b"tRNS", b"\xff" * 6),
+                                        (b"IDAT", zlib.compress(rows)), (b"IEND", b"")]))
+        return path
+    return rgba if kind == "uint8 array" else rgba.astype(np.uint16) * 257
+
+
+@pytest.mark.parametrize("kind", ["8-bit file", "16-bit file", "16-bit grey, tRNS",
+                                  "16-bit rgb, tRNS", "uint8 array", "uint16 array"])
+def test_stretch_spreads_the_pixels_that_show_not_the_colour_hidden_under_alpha_0(
+        tmp_path, recwarn, kind):
+    """The white under a pixel of alpha 0 was counted: 10 and 20 came out 0 and 10."""
+    image = _hidden_white(tmp_path, kind)
+    if isinstance(image, np.ndarray):
+        rgb, alpha = as_rgba(image, stretch=True)
+    else:
+        loaded = load_image(image, stretch=True)
+        rgb, alpha = loaded.rgb, loaded.alpha
+    assert rgb[..., 0].tolist() == [[0, 255, 255]]
+    assert alpha.tolist() == [[255, 255, 0]]
+    if not isinstance(image, np.ndarray):
+        with Image.open(image) as im:  # a PIL image, as as_rgba takes it
+            assert as_rgba(im, stretch=True)[0][..., 0].tolist() == [[0, 255, 255]]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_stretch_leaves_an_image_that_shows_no_pixel_as_it_reads(recwarn, dtype):
+    hidden = np.array([[[10, 10, 10, 0], [20, 20, 20, 0]]], np.uint8).astype(dtype)
+    scale = 1 if dtype == np.uint8 else 257
+    assert as_rgba(hidden * scale, stretch=True)[0][..., 0].tolist() == [[10, 20]]
 
 
 def test_a_dark_page_of_a_16_bit_rgb_tiff_is_named(tmp_path):

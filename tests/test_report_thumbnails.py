@@ -75,6 +75,23 @@ def test_a_thumbnail_does_not_warn_again_of_tiff_pages_left_out(tmp_path):
     assert (thumb.width, thumb.height, thumb.frames) == (4, 4, 1)
 
 
+def test_a_thumbnail_does_not_warn_again_of_dark_values_or_samples_left_out(tmp_path):
+    """The job's lines say that a 16-bit image comes out dark and that a TIFF's extra
+    sample is left out; the page's thumbnails printed each again as a Python warning."""
+    tifffile = pytest.importorskip("tifffile")
+    counts = (np.arange(64, dtype=np.uint16) + 1000).reshape(8, 8)
+    Image.fromarray(counts).save(tmp_path / "dark.png")
+    tifffile.imwrite(tmp_path / "extra.tif", np.full((8, 8, 4), 90, np.uint8),
+                     photometric="rgb", extrasamples=["unspecified"])
+    wanted = [(tmp_path / "dark.png", "photo"), (tmp_path / "extra.tif", "photo")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        made = thumbnails(wanted, 4)
+        alone = [thumbnail(path, 4) for path, _ in wanted]
+    assert [(thumb.width, thumb.height) for thumb in made] == [(4, 4), (4, 4)]
+    assert made == alone
+
+
 def test_thumbnails_on_two_threads_are_each_images_thumbnail_in_order(tmp_path):
     """Many images' thumbnails, made on the shared threads: each as thumbnail() makes it,
     None for a file that is no image, none of the warnings already reported shown, and

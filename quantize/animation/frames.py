@@ -57,6 +57,7 @@ from ..gif_canvas import (
 )
 from ..io import (
     DEFAULT_MAX_PIXELS,
+    DarkPages,
     KeyedCanvas,
     OpenInput,
     check_frame_pixels,
@@ -76,6 +77,7 @@ from ..io import (
     shown_frames,
     stated_dpi,
     upright_dpi,
+    warn_samples_left_out,
     wide_page,
 )
 from ..png import (
@@ -251,12 +253,18 @@ class OpenAnimation:
     image opened stays undecoded, holding no frame while the next reading runs. A file put
     in the animation's place meanwhile is not read, and one written over in place is
     refused.
+
+    Pages of more than 8 bits that come out dark are said so once, however often they
+    are read (:class:`~quantize.io.DarkPages`), the warning ending with ``dark_advice``
+    when given.
     """
 
-    def __init__(self, image: Image.Image, info: AnimationInfo, max_pixels: int | None) -> None:
+    def __init__(self, image: Image.Image, info: AnimationInfo, max_pixels: int | None,
+                 dark_advice: str | None = None) -> None:
         self.path, self.info, self._max_pixels = info.path, info, max_pixels
         self._kept: int | bytes | None = _kept_file(image)
         self._state = _file_state(self._kept)
+        self._dark = DarkPages(dark_advice)
 
     def frames(self) -> Iterator[Frame]:
         """Yield every frame as :func:`iter_frames` does, decoding one at a time.
@@ -274,7 +282,8 @@ class OpenAnimation:
             raise ValueError(f"{self.path}: the animation was closed; read its frames "
                              "within open_animation")
         with self._opened_again() as im:
-            for frame in _stored_frames(self.path, im, self.info, self._max_pixels):
+            for frame in _stored_frames(self.path, im, self.info, self._max_pixels,
+                                        self._dark):
                 if self.info.orientation != 1:
                     frame = replace(frame, rgba=_upright(frame.rgba, self.info.orientation))
                 yield frame
@@ -309,10 +318,12 @@ class OpenAnimation:
 
 @contextlib.contextmanager
 def open_animation(path: str | os.PathLike[str], *,
-                   max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Iterator[OpenAnimation]:
+                   max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                   dark_advice: str | None = None) -> Iterator[OpenAnimation]:
     """:func:`probe_animation` of ``path``, with the file held open for the block so that
     its frames are read (:meth:`OpenAnimation.frames`, as often as asked) without opening
-    it by its name again. Errors raised in the block are its own.
+    it by its name again. Errors raised in the block are its own. ``dark_advice`` ends the
+    warning that its pages come out dark (:class:`OpenAnimation`).
 
     Raises
     ------
@@ -322,28 +333,37 @@ def open_animation(path: str | os.PathLike[str], *,
     p = check_path(path, "path")
     limit = check_max_pixels(max_pixels)
     with open_input(p, max_pixels=limit) as source:
-        animation = opened_animation(source, limit)
+        animation = opened_animation(source, limit, dark_advice)
     with animation:
         yield animation
 
 
-def opened_animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation:
+def opened_animation(source: OpenInput, max_pixels: int | None,
+                     dark_advice: str | None = None) -> OpenAnimation:
     """The animation ``source`` holds open (:func:`~quantize.io.open_input`, whose limit
     ``max_pixels`` was, not yet loaded), as :func:`open_animation` gives it: for a job
     that opened its input before it knew it was an animation. It keeps a descriptor of
     its own of the file, and outlives ``source``, whose image (a WebP's decoder holds two
-    frames) can be let go: close it, or read it in a ``with`` block.
+    frames) can be let go: close it, or read it in a ``with`` block. ``dark_advice`` is
+    :func:`open_animation`'s.
 
     Raises
     ------
     ImageReadError
         As :func:`probe_animation`: ``source`` is not a regular file, or its frame table
         or header cannot be read.
+
+    Warns
+    -----
+    SamplesLeftOutWarning
+        Once, for a TIFF of more samples a pixel than its pages are read with
+        (:func:`~quantize.io.warn_samples_left_out`).
     """
     info = _opened_info(source)
     warn_chunks_left_out(source.image)  # its frames are read from the bytes kept
+    warn_samples_left_out(source.image)  # once a file, as load_image says it of a still
     with read_errors(source.path, "animation"):
-        return OpenAnimation(source.image, info, max_pixels)
+        return OpenAnimation(source.image, info, max_pixels, dark_advice)
 
 
 def _opened_info(source: OpenInput) -> AnimationInfo:
@@ -443,9 +463,10 @@ def iter_frames(path: str | os.PathLike[str], *,
 
 
 def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
-                   max_pixels: int | None) -> Iterator[Frame]:
+                   max_pixels: int | None, dark: DarkPages) -> Iterator[Frame]:
     """The frames of :func:`iter_frames` as the file stores them, before its orientation,
-    of ``im``, opened from ``p`` (at the page read, not yet decoded)."""
+    of ``im``, opened from ``p`` (at the page read, not yet decoded); pages that come out
+    dark said so as ``dark`` says (:func:`~quantize.io.frame_rgba`)."""
     w, h = _stored_size(info)
     with read_errors(p, "animation"), _keyed_canvas(p, im) as (keyed, still):
         drawn = _gif_frames(p, im, info, max_pixels)
@@ -471,7 +492,7 @@ def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
                 check_frame_pixels(p, info.n_frames, frame.size, max_pixels)
             with whole_png_rows(frame, p) if still else contextlib.nullcontext():
                 rgba = frame_rgba(_drawn(frame, keyed),
-                                  i + 1 if getattr(im, "n_frames", 1) > 1 else None)
+                                  i + 1 if getattr(im, "n_frames", 1) > 1 else None, dark)
             if cut:
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS

@@ -76,6 +76,7 @@ from ..names import output_stem, reduced_name
 from ..palette_files import palette_file_bytes
 from ..reconstruct.palette import last_entry_rank, palette_order
 from ..reduce.fit import DEFAULT_COLORS, distinct_rows, warn_few_colors
+from ..reduce.image import DARK_OUTPUT
 from ..reduce.options import check_palette_out_holds, check_reduce_options
 from ..reduce.quality import tail_limits, tail_missed, warn_quality_scale
 from ..reduce.records import (
@@ -271,7 +272,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     """
     start = time.perf_counter()
     src, shown, opts = _checked(input, output, shown_as, options)
-    with open_animation(src, max_pixels=opts.max_pixels) as animation:
+    with open_animation(src, max_pixels=opts.max_pixels, dark_advice=DARK_OUTPUT) as animation:
         return _reduced(animation, shown, opts, options, start)
 
 

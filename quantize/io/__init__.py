@@ -139,6 +139,7 @@ from .read import (
     ColorProfileWarning,
     CompositedFrameWarning,
     DamagedExifWarning,
+    DarkPages,
     KeyedCanvas,
     LoadedImage,
     OpenInput,
@@ -214,7 +215,8 @@ from .write import (
 
 __all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT",
            "ColorProfileWarning",
-           "CompositedFrameWarning", "DamagedChunkWarning", "DamagedExifWarning", "KeyedCanvas",
+           "CompositedFrameWarning", "DamagedChunkWarning", "DamagedExifWarning", "DarkPages",
+           "KeyedCanvas",
            "LoadedImage", "OpenInput",
            "PagesLeftOutWarning", "PixelListWarning",
            "PixelRangeWarning", "SamplesLeftOutWarning", "TransparencyChunkWarning",

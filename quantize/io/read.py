@@ -62,7 +62,7 @@ from ..png import (
 from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning",
-           "DamagedExifWarning", "KeyedCanvas",
+           "DamagedExifWarning", "DarkPages", "KeyedCanvas",
            "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelListWarning",
            "PixelRangeWarning",
            "TransparencyChunkWarning",
@@ -92,15 +92,35 @@ _EXIF_ORIENTATION = 0x0112
 _BAND_PIXELS = 1 << 18
 
 
+class DarkPages:
+    """The pages of one file read in turn (:func:`frame_rgba`, a multi-page TIFF's as an
+    animation's frames), said to come out dark (a :class:`PixelRangeWarning`) once a
+    file: of the first page that does, named, the warning ending with ``advice`` when
+    given (the caller's job's way out, as :func:`load_image`'s ``dark_advice``).
+    ``said`` is whether it was said.
+
+    >>> pages = DarkPages("the output is 8-bit and as dark")
+    >>> pages.advice, pages.said
+    ('the output is 8-bit and as dark', False)
+    """
+
+    def __init__(self, advice: str | None = None) -> None:
+        self.advice = advice
+        self.said = False
+
+
 class _Reading(NamedTuple):
     """How :func:`load_image` and :func:`as_rgba` read values of more than 8 bits:
     ``stretch`` maps an image's own range (its darkest to its brightest value) onto
     0..255; without it, an image whose brightest value comes out dark is said so
     (:func:`_warn_dark_values`), the warning ending with ``dark_advice`` when given (the
-    caller's job's own way out, in the facts the command line shows)."""
+    caller's job's own way out, in the facts the command line shows); with it, such an
+    image of one value, which cannot be stretched, is said so. Of the pages of a file
+    read in turn, ``pages`` says it once (:class:`DarkPages`)."""
 
     stretch: bool = False
     dark_advice: str | None = None
+    pages: DarkPages | None = None
 
 
 _AS_COUNTS = _Reading()
@@ -219,16 +239,19 @@ def load_image(path: str | os.PathLike[str], *,
         sides keep at least this many pixels. Other formats are decoded whole.
     stretch : bool, default False
         Map the image's own range, its darkest to its brightest value over all its
-        channels together (so hues are kept), onto 0..255, as a display stretch does:
+        channels together (so hues are kept) of the pixels that show (of alpha above 0, or
+        not of the transparent colour a PNG's tRNS names), onto 0..255, as a display
+        stretch does:
         a 16-bit, 32-bit or float grayscale image, or a still 16-bit RGB or RGBA one
         (its colours; alpha is not stretched), from its own values, before they are
-        made 8-bit; any other image from its 8-bit values. An image of one value is read
-        as without it.
+        made 8-bit; any other image from its 8-bit values. An image of one value, or
+        that shows no pixel, is read as without it.
     dark_advice : str or None
         What a :class:`PixelRangeWarning` of values of more than 8 bits that come out
         dark (its brightest pixel below 64 of 255) ends with: the caller's own way out
         (``segment`` names its ``stretch``). By default, in Python only, to pass
-        ``stretch=True`` or scale the values first. Not said with ``stretch``.
+        ``stretch=True`` or scale the values first. Not said with ``stretch``: the
+        warning then says that an image of one value cannot be stretched.
 
     Returns
     -------
@@ -251,8 +274,9 @@ def load_image(path: str | os.PathLike[str], *,
     PixelRangeWarning
         For a 16-bit, 32-bit or float grayscale image, or a still 16-bit RGB or RGBA one
         (its colour channels together), whose brightest pixel comes out below 64 of 255
-        (without ``stretch``), saying its values, their scale and the levels they come out
-        as; and for NaN, infinite or negative pixels, read as black.
+        (with ``stretch``, when it is of one value: one that cannot be stretched), saying
+        its values, their scale and the levels they come out as; and for NaN, infinite or
+        negative pixels, read as black.
     """
     p = check_input_path(path, "path")
     limit = check_max_pixels(max_pixels)
@@ -291,7 +315,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     orientation = exif_orientation(decoded)  # read once: a damaged EXIF is said once
     rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation), _page_number(im), reading)
     if reading.stretch:
-        rgb = _stretched(rgb)
+        rgb = _stretched(rgb, alpha)
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                        None if loop is None else int(loop),
                        None if duration is None else float(duration),
@@ -871,7 +895,7 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
             low.seek(im.tell())
             low.tile = lows
         low.load()
-        scale = (_wide_rgb_scale(high, low, grey_alpha, premultiplied, reading, page)
+        scale = (_wide_rgb_scale(high, low, grey_alpha, premultiplied, reading, page, key)
                  if reading is not None and mode != "CMYK" else (0.0, 65535.0))
         for rows, band in _wide_rgb_bands(high, low, key, _wide_gamma(high.info), grey_alpha,
                                           premultiplied, scale):
@@ -883,14 +907,15 @@ def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None,
 
 
 def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
-                    premultiplied: bool, reading: _Reading, page: int | None
-                    ) -> tuple[float, float]:
+                    premultiplied: bool, reading: _Reading, page: int | None,
+                    key: tuple[int, int, int] | None = None) -> tuple[float, float]:
     """The 16-bit values read as black and as white in the colours (or grey, of a 16-bit
     SGI grey image) of the image whose high and low bytes are ``high`` and ``low``
     (:func:`_wide_values`), as :func:`_wide_gray_scale` reads a grey image's: 0 and
     65535, or with ``reading.stretch`` the darkest and brightest over all colour channels
-    (unless they are one); without it, colours whose brightest comes out below 64 are
-    said to come out dark (:func:`_warn_dark_values`), ``page`` named when given.
+    of the pixels that show (of alpha above 0, and not the transparent colour ``key``),
+    unless they are one or none shows; without it, colours whose brightest comes out below
+    64 are said to come out dark (:func:`_warn_dark_values`), ``page`` named when given.
 
     Without a stretch, colours whose high bytes reach ``DARK_TOP`` come out at least that
     (a value of at least 64 * 256 reads 64 of 255) and are not read again."""
@@ -899,15 +924,30 @@ def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
     if not (reading.stretch or premultiplied) and max(tops) >= DARK_TOP:
         return 0.0, 65535.0
     low_value, top = 65535, 0
-    for _, _, _, values in _wide_values(high, low, grey_alpha, premultiplied):
+    for _, highs, lows, values in _wide_values(high, low, grey_alpha, premultiplied):
         colours = values if values.ndim == 2 else values[..., :3]
-        low_value, top = min(low_value, int(colours.min())), max(top, int(colours.max()))
+        extent = _shown_extent(colours, _hiding_alpha(highs, lows, values, key)
+                               if reading.stretch else None)
+        if extent is not None:
+            low_value, top = min(low_value, extent[0]), max(top, extent[1])
+    low_value = min(low_value, top)  # (0, 0) when no pixel shows
     if reading.stretch and top > low_value:
         return float(low_value), float(top)
     if 0 < top and round(top / 257.0) < DARK_TOP:
-        _warn_dark_values(f"{_on_page(page)}16-bit", (low_value, top), 65535.0,
-                          reading.dark_advice)
+        _warn_dark_values(f"{_on_page(page)}16-bit", (low_value, top), 65535.0, reading)
     return 0.0, 65535.0
+
+
+def _hiding_alpha(highs: np.ndarray, lows: np.ndarray, values: np.ndarray,
+                  key: tuple[int, int, int] | None) -> np.ndarray | None:
+    """The 16-bit alpha of a band of a 16-bit image (:func:`_wide_values`) that may hide
+    its pixels: its alpha channel, or 0 where the pixel is the transparent colour ``key``
+    (:func:`_key_alpha`, as 65535 elsewhere); None when every pixel shows."""
+    if values.ndim == 3 and values.shape[2] == 4:
+        return values[..., 3]
+    if key is None:
+        return None
+    return _key_alpha(highs, lows, key).astype(np.uint16) * 257
 
 
 @contextlib.contextmanager
@@ -2127,19 +2167,23 @@ _lifts = 0
 _saved_limit: int | None = None
 
 
-def frame_rgba(frame: Image.Image, page: int | None = None) -> np.ndarray:
+def frame_rgba(frame: Image.Image, page: int | None = None,
+               dark: DarkPages | None = None) -> np.ndarray:
     """``(H, W, 4)`` uint8 sRGB pixels of one decoded frame of an animation or multi-page file.
 
     Converted as :func:`load_image` converts an image (ICC profile, PNG gamma,
     16-bit and float grayscale), except for the EXIF orientation, which is the
     caller's to apply to the picture composited on the canvas the file gives.
     ``page``, the frame's number in a file of several (from 1), is named in a warning
-    about its pixels (:func:`_wide_gray_scale`).
+    about its pixels (:func:`_wide_gray_scale`). That it comes out dark is said as
+    ``dark``, kept for the pages of one file, says (once a file, and how it ends); else
+    of each page, as :func:`load_image` says it.
     """
     im = _srgb(frame)
     if im.mode not in _SIXTEEN_BIT_MODES and im.mode != "F":
         return np.array(im.convert("RGBA"))  # a copy: Pillow reuses its canvas
-    gray, alpha = _pil_to_rgba(im, page)  # alpha only from a PNG's transparent value
+    reading = _AS_COUNTS if dark is None else _Reading(False, dark.advice, dark)
+    gray, alpha = _pil_to_rgba(im, page, reading)  # alpha only from a PNG's transparent value
     return np.dstack([gray, np.full(gray.shape[:2], 255, np.uint8) if alpha is None else alpha])
 
 
@@ -2662,12 +2706,14 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     White is 65535 for integers; for floats, the first of 1, 255 and 65535 that holds
     the largest value (float images come as 0..1, 0..255 or 16-bit counts).
     Values beyond 65535 are read by their largest; black is 0. With ``reading.stretch``,
-    black and white are the image's own darkest and brightest values instead (unless
-    they are one). Pixels below 0, NaN or infinite are read as black, with a
+    black and white are the image's own darkest and brightest values instead, over the
+    pixels that show (not of its transparent value, ``info["transparency"]``), unless
+    they are one or none shows. Pixels below 0, NaN or infinite are read as black, with a
     :class:`PixelRangeWarning` (:func:`_wide_gray_extent`), and an image whose brightest
     pixel comes out below 64 is said to come out dark (:func:`_warn_dark_values`).
     """
-    low, top = _wide_gray_extent(im, page)
+    low, top = _wide_gray_extent(im, page, im.info.get("transparency") if reading.stretch
+                                 else None)
     if reading.stretch and top > low:
         return low, top
     if im.mode.startswith("I;16"):
@@ -2679,16 +2725,18 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     if 0 < top and full > 1 and round(top * 255.0 / full) < DARK_TOP:
         eight_bit = top <= 255 and (im.mode == "I" or (im.mode != "F" and im.format is None))
         kind = {"I": "32-bit integer", "F": "float"}.get(im.mode, "16-bit")
-        _warn_dark_values(f"{_on_page(page)}{kind}", (low, top), full, reading.dark_advice,
+        _warn_dark_values(f"{_on_page(page)}{kind}", (low, top), full, reading,
                           _EIGHT_BIT_PIL_ADVICE if eight_bit else None)
     return 0.0, full
 
 
-def _wide_gray_extent(im: Image.Image, page: int | None) -> tuple[float, float]:
+def _wide_gray_extent(im: Image.Image, page: int | None,
+                      hidden: float | None = None) -> tuple[float, float]:
     """The darkest and brightest values of ``im``, a wide grayscale image, at least 0,
-    over its finite pixels (0, 0 when there are none). Reads the image a band of rows at a
-    time, so the whole image is scaled alike. Warns (:class:`PixelRangeWarning`) of pixels
-    below 0, NaN or infinite, which are read as black."""
+    over its finite pixels but those of the value ``hidden`` when given (0, 0 when there
+    are none). Reads the image a band of rows at a time, so the whole image is scaled
+    alike. Warns (:class:`PixelRangeWarning`) of pixels below 0, NaN or infinite, which
+    are read as black."""
     w, h = im.size
     low, top, negative, undefined = np.inf, 0.0, 0, 0
     for _, band in _gray_bands(im):
@@ -2697,6 +2745,8 @@ def _wide_gray_extent(im: Image.Image, page: int | None) -> tuple[float, float]:
             undefined += int(band.size - np.count_nonzero(finite))
             band = band[finite]
         negative += int(np.count_nonzero(band < 0))
+        if hidden is not None:
+            band = band[band != hidden]
         if band.size:
             top, low = max(top, float(band.max())), min(low, float(band.min()))
     parts = [f"{undefined} NaN or infinite"] if undefined else []
@@ -2757,30 +2807,45 @@ _EIGHT_BIT_PIL_ADVICE = ('if they are 0..255, convert it to mode "L" first '
 
 
 def _warn_dark_values(what: str, extent: tuple[float, float], full: float,
-                      dark_advice: str | None, eight_bit_advice: str | None = None) -> None:
+                      reading: _Reading, eight_bit_advice: str | None = None) -> None:
     """Say that ``what`` values (``"16-bit"``, ``"page 2: float"``, ``"image holds
     uint16"``), from ``extent[0]`` to ``extent[1]``, read with ``full`` as white, come
     out dark: what levels they come out as, and (counts read 257 to a level) that values
-    closer than that become one level. Ends with ``dark_advice`` (the caller's job's way
-    out) when given; else, in Python, with how to read the image stretched, after
-    ``eight_bit_advice`` when the values may be 8-bit ones.
+    closer than that become one level. Read with ``reading.stretch`` (the image is then of
+    one value, which no stretch spreads), says so; else ends with ``reading.dark_advice``
+    (the caller's job's way out) when given, or, in Python, with how to read the image
+    stretched. Either way, ``eight_bit_advice`` (in Python) comes first when the values
+    may be 8-bit ones.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     _warn_dark_values("16-bit", (1000, 3000), 65535.0, "the output is dark")
+    ...     _warn_dark_values("16-bit", (1000, 3000), 65535.0, _Reading(False, "it is dark"))
+    ...     _warn_dark_values("16-bit", (1234, 1234), 65535.0, _Reading(True, "it is dark"))
     >>> print(caught[0].message)
     16-bit values 1000..3000 of 65535 come out 4..12 of 255: counts closer than 257 apart \
-become one level; the output is dark
+become one level; it is dark
+    >>> print(caught[1].message)
+    16-bit values 1234..1234 of 65535 come out 5..5 of 255: an image of one value cannot \
+be stretched
     """
+    if reading.pages is not None:  # the pages of one file: said of the first dark one
+        if reading.pages.said:
+            return
+        reading.pages.said = True
     low, top = extent
     levels = "..".join(str(round(v * 255.0 / full)) for v in extent)
     step = full / 255.0
     apart = "counts" if "float" not in what else "values"
     merged = f": {apart} closer than {step:.6g} apart become one level" if step > 1 else ""
-    facts = f"{what} values {low:.6g}..{top:.6g} of {full:.6g} come out {levels} of 255{merged}"
-    if dark_advice is not None:
-        warn_caller(PixelRangeWarning(f"{facts}; {dark_advice}"))
+    facts = f"{what} values {low:.6g}..{top:.6g} of {full:.6g} come out {levels} of 255"
+    if reading.stretch:
+        warn_caller(PixelRangeWarning(f"{facts}: an image of one value cannot be stretched",
+                                      advice=eight_bit_advice or ""))
+        return
+    facts += merged
+    if reading.dark_advice is not None:
+        warn_caller(PixelRangeWarning(f"{facts}; {reading.dark_advice}"))
         return
     stretch = ("or pass stretch=True, which maps its own range onto 0..255"
                if eight_bit_advice else
@@ -2799,15 +2864,22 @@ def _scale_wide_gray(arr: np.ndarray, full: float, low: float = 0.0) -> np.ndarr
     return np.clip(np.rint(a * (255.0 / (full - low))), 0, 255).astype(np.uint8)
 
 
-def _stretched(rgb: np.ndarray) -> np.ndarray:
+def _stretched(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     """``rgb``, ``(H, W, 3)`` uint8, its darkest level (of any channel) made 0 and its
-    brightest 255, the levels between spread alike (hues kept): ``rgb`` itself when they
-    are 0 and 255 already, or one level.
+    brightest 255, the levels between spread alike (hues kept), over the pixels that show
+    (``alpha``, ``(H, W)`` uint8 or None, above 0): ``rgb`` itself when they are 0 and
+    255 already, or one level, or when no pixel shows.
 
-    >>> _stretched(np.array([[[4, 8, 12]]], np.uint8)).tolist()
+    >>> _stretched(np.array([[[4, 8, 12]]], np.uint8), None).tolist()
     [[[0, 128, 255]]]
+    >>> _stretched(np.array([[[4, 8, 12], [255, 0, 0]]], np.uint8),
+    ...            np.array([[255, 0]], np.uint8)).tolist()
+    [[[0, 128, 255], [255, 0, 0]]]
     """
-    low, top = int(rgb.min()), int(rgb.max())
+    shown = rgb if alpha is None else rgb[alpha > 0]
+    if not shown.size:
+        return rgb
+    low, top = int(shown.min()), int(shown.max())
     if top == low or (low, top) == (0, 255):
         return rgb
     levels = np.rint((np.arange(256) - low) * (255.0 / (top - low)))
@@ -2889,9 +2961,10 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     or size, before any of its pixels is copied, converted or decoded.
 
     ``stretch`` and ``dark_advice`` are :func:`load_image`'s: with ``stretch``, the
-    image's own range (over its colour channels together) is mapped onto 0..255, a
-    uint16 array's and a 16-bit, 32-bit or float grayscale PIL image's from their own
-    values; without it, such an image whose brightest pixel comes out below 64 of 255
+    image's own range (over its colour channels together, of the pixels that show) is
+    mapped onto 0..255, a
+    uint16 or float array's and a 16-bit, 32-bit or float grayscale PIL image's from their
+    own values; without it, such an image whose brightest pixel comes out below 64 of 255
     is said so (a :class:`PixelRangeWarning`, ending with ``dark_advice`` when given).
 
     Raises
@@ -2920,7 +2993,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     limit = check_max_pixels(max_pixels)
     reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
     rgb, alpha = _rgba_of(image, name, every_frame, limit, reading)
-    return (_stretched(rgb), alpha) if reading.stretch else (rgb, alpha)
+    return (_stretched(rgb, alpha), alpha) if reading.stretch else (rgb, alpha)
 
 
 def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
@@ -3778,6 +3851,10 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
                              "numbers in [0, 1]")
         arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], got "
                                "[{low}, {high}]")
+        if reading.stretch:
+            stretched = _own_range_to_uint8(arr, 1.0)
+            if stretched is not None:
+                return stretched
         # In float64: float32 or float16 products round to the .5 between two levels (a
         # float32 just above 0.5/255 read as 0, as a PIL "F" image of it read as 1).
         return _rounded_by_bands(arr, lambda band: np.multiply(band, 255.0, dtype=np.float64))
@@ -3788,27 +3865,72 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
 
 def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarray:
     """``arr``, an ``(H, W, C)`` uint16 image, as uint8: ``round(v / 257)``, or with
-    ``reading.stretch`` its colour channels' own range (all together) onto 0..255, its
-    alpha still by 1/257. Without a stretch, warns of colour that comes out dark
-    (:func:`_warn_dark_values`) and of alpha that looks 8-bit (:func:`_warn_eight_bit_alpha`).
+    ``reading.stretch`` its colour channels' own range (all together, over the pixels
+    that show) onto 0..255 (:func:`_own_range_to_uint8`), its alpha still by 1/257. Without a
+    stretch, warns of colour that comes out dark (:func:`_warn_dark_values`) and of alpha
+    that looks 8-bit (:func:`_warn_eight_bit_alpha`).
     """
-    n = 3 if arr.shape[2] >= 3 else 1
-    low, bright = int(arr[:, :, :n].min()), int(arr[:, :, :n].max())
-    if reading.stretch and bright > low:
-        def scaled(band: np.ndarray) -> np.ndarray:
-            levels = np.divide(band, 257.0)
-            levels[:, :, :n] = (band[:, :, :n] - float(low)) * (255.0 / (bright - low))
-            return levels
-
-        return _rounded_by_bands(arr, scaled)
+    if reading.stretch:
+        stretched = _own_range_to_uint8(arr, 65535.0)
+        if stretched is not None:
+            return stretched
+    n = 3 if arr.shape[2] >= 3 else 1  # (0, 0) when stretch is given and none shows
+    alpha = arr[:, :, -1] if reading.stretch and arr.shape[2] in (2, 4) else None
+    low, bright = _shown_extent(arr[:, :, :n], alpha) or (0, 0)
     top = int(arr.max())
     if 0 < bright and round(bright / 257.0) < DARK_TOP:
         eight_bit = "if they are 0..255, pass it as .astype(np.uint8)" if top <= 255 else None
-        _warn_dark_values(f"{name}: uint16", (low, bright), 65535.0, reading.dark_advice,
-                          eight_bit)
+        _warn_dark_values(f"{name}: uint16", (low, bright), 65535.0, reading, eight_bit)
     if top > 255 and arr.shape[2] in (2, 4):
         _warn_eight_bit_alpha(arr, top, name)
     return _rounded_by_bands(arr, lambda band: np.divide(band, 257.0))
+
+
+def _own_range_to_uint8(arr: np.ndarray, full: float) -> np.ndarray | None:
+    """``arr``, an ``(H, W, C)`` image of values with ``full`` as white (uint16 counts of
+    65535, floats of 1), as uint8 with its colour channels' own range (all together, over
+    the pixels that show: :func:`_shown_extent`) mapped onto 0..255 from these values,
+    before they are made 8-bit; its alpha scaled as it is, ``round(v * 255 / full)``.
+    None when that range is of one value, or no pixel shows.
+
+    >>> _own_range_to_uint8(np.array([[[0.001, 1.0], [0.002, 1.0], [1.0, 0.0]]]), 1.0)[..., 0]
+    array([[  0, 255, 255]], dtype=uint8)
+    """
+    n = 3 if arr.shape[2] >= 3 else 1
+    alpha = arr[:, :, -1] if arr.shape[2] in (2, 4) else None
+    extent = _shown_extent(arr[:, :, :n], alpha, full)
+    if extent is None or extent[1] <= extent[0]:
+        return None
+    low, top = extent
+
+    def scaled(band: np.ndarray) -> np.ndarray:
+        levels = np.multiply(band, 255.0 / full, dtype=np.float64)
+        colours = np.subtract(band[:, :, :n], low, dtype=np.float64) * (255.0 / (top - low))
+        levels[:, :, :n] = np.clip(colours, 0.0, 255.0)  # hidden pixels may lie beyond
+        return levels
+
+    return _rounded_by_bands(arr, scaled)
+
+
+def _shown_extent(colours: np.ndarray, alpha: np.ndarray | None,
+                  full: float = 65535.0) -> tuple[Any, Any] | None:
+    """The darkest and brightest of ``colours``, ``(H, W, C)``, over the pixels that show:
+    all when ``alpha`` is None, else those whose alpha, ``(H, W)`` with ``full`` as
+    opaque, reads above 0 of 255 (``round(v * 255 / full)``); None when none does.
+
+    >>> _shown_extent(np.array([[[10], [20], [65535]]], np.uint16),
+    ...               np.array([[65535, 129, 128]], np.uint16))
+    (10, 20)
+    """
+    if alpha is None:
+        shown = colours
+    else:
+        shows = np.empty(alpha.shape, bool)
+        for rows in _array_bands(alpha[:, :, None]):  # no float64 copy of the whole alpha
+            shows[rows] = np.rint(np.multiply(alpha[rows], 255.0 / full,
+                                              dtype=np.float64)) > 0
+        shown = colours[shows]
+    return (shown.min().item(), shown.max().item()) if shown.size else None
 
 
 def _warn_eight_bit_alpha(arr: np.ndarray, top: int, name: str) -> None:

@@ -388,7 +388,7 @@ def _animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation | Non
         return None
     from ..animation.frames import opened_animation  # the animation package builds on this one
 
-    return opened_animation(source, max_pixels)
+    return opened_animation(source, max_pixels, DARK_OUTPUT)
 
 
 def _gif_palette(job: FileJob, alpha: np.ndarray | None,

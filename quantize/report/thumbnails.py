@@ -33,14 +33,11 @@ from PIL import Image
 
 from .. import _threads
 from .._validation import check_choice, check_max_pixels
-from ..errors import ImageReadError
+from ..errors import ImageReadError, QuantizeWarning
 from ..io import (
     DEFAULT_MAX_PIXELS,
     MAX_PALETTE,
-    ColorProfileWarning,
     LoadedImage,
-    PagesLeftOutWarning,
-    UnterminatedGifWarning,
     load_image,
     require_regular_file,
 )
@@ -198,11 +195,10 @@ def _made(path: Path, size: int, kind: str, max_pixels: int | None) -> Thumbnail
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """The warnings of reading an image that its file's job reported, on its own line,
-    ignored."""
+    """The warnings of reading an image ignored: every one (a :class:`QuantizeWarning`)
+    is about the file, which its job read first and reported on its own line."""
     with warnings.catch_warnings():
-        for category in (ColorProfileWarning, PagesLeftOutWarning, UnterminatedGifWarning):
-            warnings.simplefilter("ignore", category)
+        warnings.simplefilter("ignore", QuantizeWarning)
         yield
 
 
