@@ -1660,7 +1660,7 @@ def test_a_dark_16_bit_tiff_is_said_so_and_segments_in_two_with_stretch(tmp_path
 
 def test_a_dark_16_bit_rgb_tiff_is_said_so_and_stretched_from_its_16_bit_values(
         tmp_path, monkeypatch):
-    """Halves of 1000 and 1100 in each channel: no warning, and one region even with
+    """Halves of 1000 and 1100 in each channel gave no warning, and one region even with
     --stretch, which stretched their 8-bit values (both 4)."""
     tifffile = pytest.importorskip("tifffile")
     monkeypatch.chdir(tmp_path)
