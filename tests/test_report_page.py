@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 import warnings
 from pathlib import Path
 
@@ -23,12 +21,15 @@ from quantize.segment import segment_file
 from .animation_support import moving_square, save_animation
 from .report_support import (
     BROKEN_REASON,
+    chromium,
     decode_data_uri,
     file_rows,
+    needs_chromium,
     parse,
     quadrants,
     summary_of,
     swatch_widths,
+    with_script,
 )
 
 # --------------------------------------------------------------------------
@@ -1109,36 +1110,6 @@ def test_empty_batch_says_so(tmp_path):
 # --------------------------------------------------------------------------
 # A real browser
 # --------------------------------------------------------------------------
-
-
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(n)), None)
-
-
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium not found on PATH (chromium, chromium-browser "
-    "or google-chrome); install it with: apt-get install chromium")
-
-
-def chromium(tmp_path: Path, *args: str,
-             scroll_bars: bool = False) -> subprocess.CompletedProcess[str]:
-    """Headless Chromium run with ``args``; ``scroll_bars``: drawn (and taking room), as a
-    desktop browser on Linux or Windows draws them, rather than hidden."""
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             *(() if scroll_bars else ("--hide-scrollbars",)), "--force-color-profile=srgb",
-             f"--user-data-dir={tmp_path / 'profile'}"]
-    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True,
-                          timeout=120, check=True)
-
-
-def with_script(page: Path, name: str, script: str) -> Path:
-    """A copy of ``page``, named ``name`` beside it, that runs ``script`` at the end of its
-    body: what a test makes the browser do (press a heading, follow a link, measure)."""
-    copy = page.with_name(name)
-    copy.write_text(page.read_text(encoding="utf-8").replace(
-        "</body>", f"<script>{script}</script></body>"), encoding="utf-8")
-    return copy
 
 
 @needs_chromium
