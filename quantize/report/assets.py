@@ -35,7 +35,10 @@ SHOWN_SIZE = 240
 #: command, the failures) breaks anywhere. A row a link jumps to (a failure listed at the
 #: top) stops below them. A thumbnail of the middle of a long image (``img.middle``) cuts
 #: the animation it plays to that middle. A browser set to a dark colour scheme gets light
-#: text on dark backgrounds.
+#: text on dark backgrounds. Printed, the table is not cut to a window's height (every row is
+#: on paper, the headings in their place), the buttons that filter and play are left out, and
+#: the palette bars are printed in their colours, which a browser leaves out of a page's
+#: backgrounds unless asked.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em;color:#222;background:#fafafa}
 h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;margin:.6em 0 .2em}
@@ -82,6 +85,10 @@ th[data-key] button:focus-visible{outline-color:#8ab4f8}
 .filter button{background:#2b2b2b;border-color:#666}
 .filter button[aria-pressed=true]{background:#26384f;border-color:#8ab4f8}
 .filter button:focus-visible{outline-color:#8ab4f8}
+}
+@media print{
+.scroll{overflow:visible;max-height:none}th{position:static}.filter,button.play{display:none}
+.bar,.swatch{print-color-adjust:exact;-webkit-print-color-adjust:exact}
 }
 """
 

@@ -1,0 +1,47 @@
+"""quantize.report: the HTML batch report printed, and read with a keyboard, a screen reader
+or forced colours."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from quantize.batch import FileResult
+from quantize.report import write_html_report
+from quantize.report.assets import STYLE
+
+from .report_support import chromium, needs_chromium, summary_of
+
+
+def _skipped(tmp_path: Path, n: int) -> Path:
+    """A page of ``n`` rows (files skipped unread: no thumbnails, no failures listed)."""
+    results = [FileResult(tmp_path / f"f{i:03}.png", None, "skipped", "output exists")
+               for i in range(n)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    return tmp_path / "r.html"
+
+
+def _media(name: str) -> str:
+    """The rules of the style sheet's ``@media name`` block."""
+    match = re.search(r"@media " + re.escape(name) + r"\{\n(.*?)\n\}", STYLE, re.S)
+    assert match, name
+    return match.group(1)
+
+
+def test_printed_the_table_is_not_cut_to_a_window_and_the_bars_keep_their_colours():
+    printed = _media("print")
+    assert ".scroll{overflow:visible;max-height:none}" in printed
+    assert "th{position:static}" in printed
+    assert ".filter,button.play{display:none}" in printed
+    assert (".bar,.swatch{print-color-adjust:exact;-webkit-print-color-adjust:exact}"
+            in printed)
+
+
+@needs_chromium
+def test_chromium_prints_every_row(tmp_path):
+    # 80 rows printed about 10, on one page: the table's box kept a window's height
+    pdf = tmp_path / "r.pdf"
+    chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
+             _skipped(tmp_path, 80).as_uri())
+    (pages,) = re.findall(rb"/Count ([0-9]+)", pdf.read_bytes())
+    assert int(pages) >= 3  # 80 rows of about 30 px: more than two pages
