@@ -10,7 +10,7 @@ from quantize.batch import FileResult
 from quantize.report import write_html_report
 from quantize.report.assets import STYLE
 
-from .report_support import chromium, needs_chromium, summary_of
+from .report_support import chromium, needs_chromium, parse, summary_of, with_script
 
 
 def _skipped(tmp_path: Path, n: int) -> Path:
@@ -45,3 +45,26 @@ def test_chromium_prints_every_row(tmp_path):
              _skipped(tmp_path, 80).as_uri())
     (pages,) = re.findall(rb"/Count ([0-9]+)", pdf.read_bytes())
     assert int(pages) >= 3  # 80 rows of about 30 px: more than two pages
+
+
+def test_the_table_box_keeps_what_is_scrolled_to_below_its_sticky_headings():
+    assert re.search(r"\.scroll\{[^}]*scroll-padding-top:5em[^}]*\}", STYLE)
+
+
+@needs_chromium
+def test_chromium_keeps_a_link_reached_backwards_below_the_sticky_headings(tmp_path):
+    # Shift+Tab up through the rows from the end left the focused link under the headings:
+    # the box scrolled it to its very top, as scrollIntoView "nearest" (how focus scrolls)
+    # does here
+    moved = with_script(_skipped(tmp_path, 40), "moved.html", (
+        'var box = document.querySelector(".scroll");'
+        'box.scrollTop = box.scrollHeight; window.scrollTo(0, document.body.scrollHeight);'
+        'var links = document.querySelectorAll("tr.file a");'
+        'for (var i = links.length - 1; i >= 20; i--) {'
+        ' links[i].focus({preventScroll: true}); links[i].scrollIntoView({block: "nearest"}); }'
+        'var link = document.activeElement.getBoundingClientRect();'
+        'var head = document.querySelector("thead th").getBoundingClientRect();'
+        'document.body.setAttribute("data-seen", [link.top, head.bottom]);'))
+    dom = parse(chromium(tmp_path, "--window-size=1000,400", "--dump-dom", moved.as_uri()).stdout)
+    link_top, head_bottom = map(float, next(dom.iter("body")).attrs["data-seen"].split(","))
+    assert link_top >= head_bottom

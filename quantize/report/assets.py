@@ -33,12 +33,12 @@ SHOWN_SIZE = 240
 #: and the rest scrolls into it sideways. The headings stick to the box's top, whole also
 #: when the page is scrolled to its end; above it, a name without spaces (in the title, the
 #: command, the failures) breaks anywhere. A row a link jumps to (a failure listed at the
-#: top) stops below them. A thumbnail of the middle of a long image (``img.middle``) cuts
-#: the animation it plays to that middle. A browser set to a dark colour scheme gets light
-#: text on dark backgrounds. Printed, the table is not cut to a window's height (every row is
-#: on paper, the headings in their place), the buttons that filter and play are left out, and
-#: the palette bars are printed in their colours, which a browser leaves out of a page's
-#: backgrounds unless asked.
+#: top), or a link Tab or Shift+Tab reaches, stops below them. A thumbnail of the middle of
+#: a long image (``img.middle``) cuts the animation it plays to that middle. A browser set to
+#: a dark colour scheme gets light text on dark backgrounds. Printed, the table is not cut to
+#: a window's height (every row is on paper, the headings in their place), the buttons that
+#: filter and play are left out, and the palette bars are printed in their colours, which a
+#: browser leaves out of a page's backgrounds unless asked.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em;color:#222;background:#fafafa}
 h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;margin:.6em 0 .2em}
@@ -48,7 +48,7 @@ h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;mar
 .failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em;overflow-wrap:anywhere}
 .removed{overflow-wrap:anywhere}
 .scroll{overflow:auto;max-height:calc(100vh - 2em);max-height:calc(100svh - 2em);
-container-type:inline-size}
+container-type:inline-size;scroll-padding-top:5em}
 table{border-collapse:collapse;background:#fff}
 th,td{border-bottom:1px solid #ddd;padding:6px 5px;vertical-align:middle;text-align:left}
 th{background:#eee;position:sticky;top:0;font-size:.9em}
