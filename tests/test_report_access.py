@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from quantize.batch import FileResult
 from quantize.report import write_html_report
 from quantize.report.assets import STYLE
 
-from .report_support import chromium, needs_chromium, parse, summary_of, with_script
+from .report_support import chromium, file_rows, needs_chromium, parse, summary_of, with_script
 
 
 def _skipped(tmp_path: Path, n: int) -> Path:
@@ -68,3 +70,34 @@ def test_chromium_keeps_a_link_reached_backwards_below_the_sticky_headings(tmp_p
     dom = parse(chromium(tmp_path, "--window-size=1000,400", "--dump-dom", moved.as_uri()).stdout)
     link_top, head_bottom = map(float, next(dom.iter("body")).attrs["data-seen"].split(","))
     assert link_top >= head_bottom
+
+
+def _batch_of_two(tmp_path: Path, mode: str) -> Path:
+    """A page of two rows, one failed, in ``mode``."""
+    results = [FileResult(tmp_path / "a.png", tmp_path / "o" / "a.png", "ok", "",
+                          {"k": 4, "psnr": 30.0}),
+               FileResult(tmp_path / "b.png", None, "failed", "broken")]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode=mode)
+    return tmp_path / "r.html"
+
+
+@pytest.mark.parametrize("mode", ["reduce", "segment"])
+def test_each_row_is_headed_by_its_file_name(tmp_path, mode):
+    rows = file_rows(parse(_batch_of_two(tmp_path, mode).read_text(encoding="utf-8")))
+    heads = [row.children[0] for row in rows]
+    assert [(th.tag, th.attrs["scope"], th.attrs["class"]) for th in heads] == [
+        ("th", "row", "name")] * 2
+    assert [th.children[0].all_text() for th in heads] == ["a.png", "b.png"]
+    assert all(cell.tag == "td" for row in rows for cell in row.children[1:])
+
+
+@needs_chromium
+def test_chromium_draws_a_rows_header_as_the_cell_it_was(tmp_path):
+    # not bold, not smaller, not sticky nor grey as the column headings are
+    measured = with_script(_batch_of_two(tmp_path, "reduce"), "measured.html", (
+        'var s = getComputedStyle(document.querySelector("tr.file th"));'
+        'document.body.setAttribute("data-seen", [s.fontWeight, s.fontSize, s.position,'
+        ' s.backgroundColor, s.textAlign].join(";"));'))
+    dom = parse(chromium(tmp_path, "--dump-dom", measured.as_uri()).stdout)
+    assert next(dom.iter("body")).attrs["data-seen"] == (
+        "400;14px;static;rgba(0, 0, 0, 0);left")

@@ -102,6 +102,6 @@ def test_a_phone_s_thumbnails_leave_the_box_the_name_column_s_least_width():
     (rule,) = re.findall(r"@container \(max-width:480px\)\{td\.thumb img\{([^}]*)\}\}", STYLE)
     assert rule == "max-width:min(50cqi - 64px,240px)"
     font = float(re.search(r"body\{font:(\d+)px", STYLE)[1])
-    name = float(dict(_declarations("td.name"))["min-width"].removesuffix("em")) * font
+    name = float(dict(_declarations("th.name"))["min-width"].removesuffix("em")) * font
     padding = 2 * float(dict(_declarations("th,td"))["padding"].split()[1].removesuffix("px"))
     assert (name + padding) / 2 + padding == 64

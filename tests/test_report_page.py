@@ -972,7 +972,7 @@ def test_sortable_headings_are_buttons_a_keyboard_reaches(batch):
     report = tmp / "report.html"
     write_html_report(report, results, summary_of(results), mode="reduce")
     text = report.read_text(encoding="utf-8")
-    heads = list(parse(text).iter("th"))
+    heads = list(next(parse(text).iter("thead")).iter("th"))
     assert all(th.attrs["scope"] == "col" for th in heads)
     sortable = [th for th in heads if "data-key" in th.attrs]
     assert [th.attrs["data-key"] for th in sortable] == [
@@ -1940,19 +1940,22 @@ def test_a_stopped_runs_unsettled_files_are_one_sequence_of_the_reports_rows(tmp
     no_before = '<td class="thumb"><span class="missing">no before image</span></td>'
     rows = [line for line in text.splitlines() if line.startswith("<tr id=")]
     assert rows[1:] == [
-        '<tr id="file-3" class="file finished-unrecorded" data-name="1"><td class="name">'
+        '<tr id="file-3" class="file finished-unrecorded" data-name="1">'
+        '<th scope="row" class="name">'
         '<a href="c.png">c.png</a><div class="out">→ <a href="out/c.png">c.png</a></div>'
-        f'<div class="status">finished unrecorded</div></td>{no_before}<td class="thumb">'
+        f'<div class="status">finished unrecorded</div></th>{no_before}<td class="thumb">'
         '<span class="missing">no after image</span></td><td class="missing" colspan="7">'
         '<b>finished unrecorded:</b> its output was finished as the run stopped, and is left '
         'in place, unrecorded (the next run makes it again)</td></tr>',
-        '<tr id="file-2" class="file abandoned" data-name="2"><td class="name">'
-        '<a href="img%209.png">img 9.png</a><div class="status">abandoned</div></td>'
+        '<tr id="file-2" class="file abandoned" data-name="2">'
+        '<th scope="row" class="name">'
+        '<a href="img%209.png">img 9.png</a><div class="status">abandoned</div></th>'
         f'{no_before}<td class="thumb"></td><td class="missing" colspan="7"><b>abandoned:</b> '
         'the run was interrupted again while it made this file (rerun the command to make '
         'it)</td></tr>',
-        '<tr id="file-1" class="file not-reached" data-name="3"><td class="name">'
-        '<a href="img%2010.png">img 10.png</a><div class="status">not reached</div></td>'
+        '<tr id="file-1" class="file not-reached" data-name="3">'
+        '<th scope="row" class="name">'
+        '<a href="img%2010.png">img 10.png</a><div class="status">not reached</div></th>'
         f'{no_before}<td class="thumb"></td><td class="missing" colspan="7"><b>not reached:'
         '</b> the run stopped before this file (rerun the command to finish)</td></tr>']
     assert ('<p class="summary">reduce: 5 files\N{NO-BREAK SPACE}· 0 ok\N{NO-BREAK SPACE}· '

@@ -51,7 +51,7 @@ h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;mar
 container-type:inline-size;scroll-padding-top:5em}
 table{border-collapse:collapse;background:#fff}
 th,td{border-bottom:1px solid #ddd;padding:6px 5px;vertical-align:middle;text-align:left}
-th{background:#eee;position:sticky;top:0;font-size:.9em}
+thead th{background:#eee;position:sticky;top:0;font-size:.9em}
 th[data-key] button{font:inherit;color:inherit;background:none;border:0;padding:0;text-align:left;
 cursor:pointer;text-decoration:underline dotted}
 th[data-key] button:focus-visible{outline:2px solid #1a5fb4;outline-offset:2px}
@@ -62,7 +62,7 @@ max-width:clamp(60px,50cqi - 315px,240px);max-height:240px;height:auto}
 @container (max-width:480px){td.thumb img{max-width:min(50cqi - 64px,240px)}}
 img.enlarged{image-rendering:pixelated}img.nearest{image-rendering:pixelated}img.middle{object-fit:cover}
 td.thumb img,.bar{background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
-td.name{min-width:7em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
+th.name{min-width:7em;max-width:16em;overflow-wrap:anywhere;font-weight:normal}.out{color:#666;font-size:.9em}
 .note .flag{white-space:nowrap}
 td.palette{min-width:5em}td.num.bytes{white-space:normal}td.bytes span{white-space:nowrap}
 .bar{display:flex;height:28px;width:100%;border:1px solid #999}
@@ -78,7 +78,7 @@ padding:.1em .7em;border:1px solid #999;border-radius:1em;cursor:pointer}
 @media (prefers-color-scheme:dark){
 body{color:#e6e6e6;background:#181818}a{color:#8ab4f8}a:visited{color:#c9a0ff}
 .summary,.status{color:#c8c8c8}.made,.out,.note,.missing{color:#a8a8a8}
-table{background:#1f1f1f}th{background:#2b2b2b}th,td{border-bottom-color:#3a3a3a}
+table{background:#1f1f1f}thead th{background:#2b2b2b}th,td{border-bottom-color:#3a3a3a}
 .failures,tr.failed,tr.folder-failed{background:#3b1f1f}.failures{border-color:#7a3333}
 td.reason{color:#ff9d9d}
 th[data-key] button:focus-visible{outline-color:#8ab4f8}

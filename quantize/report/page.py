@@ -494,7 +494,8 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
         parts.append(f'<div class="note">warning: left out of the shared palette\'s fit, which '
                      f'the other files made: {_name(left_out)}</div>')
     parts += _earlier_output_notes(row, folder)
-    return f'<td class="name">{"".join(parts)}</td>'
+    # the row's header: a screen reader names the row's other cells by it
+    return f'<th scope="row" class="name">{"".join(parts)}</th>'
 
 
 def _earlier_output_notes(row: Mapping[str, Any], folder: Path) -> list[str]:
