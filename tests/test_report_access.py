@@ -101,3 +101,26 @@ def test_chromium_draws_a_rows_header_as_the_cell_it_was(tmp_path):
     dom = parse(chromium(tmp_path, "--dump-dom", measured.as_uri()).stdout)
     assert next(dom.iter("body")).attrs["data-seen"] == (
         "400;14px;static;rgba(0, 0, 0, 0);left")
+
+
+def _sorts(root) -> dict[str, str]:
+    """Each sortable heading's ``aria-sort``, by its key."""
+    return {th.attrs["data-key"]: th.attrs.get("aria-sort")
+            for th in next(root.iter("thead")).iter("th") if "data-key" in th.attrs}
+
+
+@pytest.mark.parametrize("mode", ["reduce", "segment"])
+def test_the_page_says_its_rows_start_sorted_by_file(tmp_path, mode):
+    sorts = _sorts(parse(_batch_of_two(tmp_path, mode).read_text(encoding="utf-8")))
+    assert sorts.pop("name") == "ascending"
+    assert set(sorts.values()) == {"none"}
+
+
+@needs_chromium
+def test_chromium_reverses_the_starting_sort_at_the_first_press_of_file(tmp_path):
+    # the first Enter on File seemed to do nothing: it sorted ascending, as the rows were
+    pressed = with_script(_batch_of_two(tmp_path, "reduce"), "pressed.html",
+                          'document.querySelector("th[data-key=name] button").click();')
+    dom = parse(chromium(tmp_path, "--dump-dom", pressed.as_uri()).stdout)
+    assert [row.attrs["id"] for row in file_rows(dom)] == ["file-1", "file-0"]
+    assert _sorts(dom)["name"] == "descending"

@@ -844,16 +844,21 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
                    ("Seconds", "seconds")]
 
 
+#: The sort the rows are written in: by name, ascending.
+_START_SORT = {"name": "ascending"}
+
+
 def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
           order: Sequence[int],
           summary: tuple[_Summary, tuple[int, int], Sequence[RemovedOutput], Sequence[str]],
           made: str, removed: str = "") -> tuple[str, str]:
     """The page before its rows and after them (:data:`~quantize.report.assets.TEMPLATE`
     around ``{rows}``)."""
-    # A button in each sortable heading: reached with Tab, pressed with Enter or Space.
+    # A button in each sortable heading: reached with Tab, pressed with Enter or Space. The
+    # rows start in the order of their names (:func:`_sort_keys`): File says so.
     heads = "".join(
-        f'<th scope="col" data-key="{key}" aria-sort="none"><button type="button" '
-        f'title="sort">{_e(text)}</button></th>' if key
+        f'<th scope="col" data-key="{key}" aria-sort="{_START_SORT.get(key, "none")}">'
+        f'<button type="button" title="sort">{_e(text)}</button></th>' if key
         else f'<th scope="col">{_e(text)}</th>' for text, key in _columns(mode))
     title = f"quantize batch report ({mode})" + (f": {printable_line(folder)}" if folder else "")
     fields = {"title": _e(title), "made": made, "summary": _summary_html(mode, rows, *summary),
