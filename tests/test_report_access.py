@@ -124,3 +124,30 @@ def test_chromium_reverses_the_starting_sort_at_the_first_press_of_file(tmp_path
     dom = parse(chromium(tmp_path, "--dump-dom", pressed.as_uri()).stdout)
     assert [row.attrs["id"] for row in file_rows(dom)] == ["file-1", "file-0"]
     assert _sorts(dom)["name"] == "descending"
+
+
+def test_without_the_script_the_sort_headings_are_text(tmp_path):
+    # they were buttons (underlined, a pointer, a "sort" tooltip, a Tab stop each) that did
+    # nothing without JavaScript; a button is styled, never the heading itself
+    head = next(parse(_batch_of_two(tmp_path, "reduce").read_text(encoding="utf-8")).iter(
+        "thead"))
+    assert list(head.iter("button")) == []
+    assert [th.all_text() for th in head.iter("th") if "data-key" in th.attrs] == [
+        "File", "k", "PSNR (dB)", "ΔE2000", "Bytes in → out", "Out / in", "Seconds"]
+    assert not re.search(r"th\[data-key\]\{", STYLE)
+    assert all(rule.startswith("th[data-key] button")
+               for rule in re.findall(r"th\[data-key\][^{]*(?=\{[^}]*(?:cursor|underline))",
+                                      STYLE))
+
+
+@needs_chromium
+def test_chromium_makes_each_sort_heading_a_button(tmp_path):
+    dom = parse(chromium(tmp_path, "--dump-dom",
+                         _batch_of_two(tmp_path, "reduce").as_uri()).stdout)
+    heads = [th for th in next(dom.iter("thead")).iter("th") if "data-key" in th.attrs]
+    assert len(heads) == 7
+    for th in heads:  # a button: in the Tab order, pressed by Enter and Space
+        (button,) = th.children
+        assert (button.tag, button.attrs["type"], button.attrs["title"]) == (
+            "button", "button", "sort")
+        assert button.all_text() == th.all_text()

@@ -977,11 +977,9 @@ def test_sortable_headings_are_buttons_a_keyboard_reaches(batch):
     sortable = [th for th in heads if "data-key" in th.attrs]
     assert [th.attrs["data-key"] for th in sortable] == [
         "name", "k", "psnr", "delta_e", "bytes_out", "ratio", "seconds"]
-    for th in sortable:  # a button: in the Tab order, pressed by Enter and Space
-        (button,) = th.children
-        assert button.tag == "button" and button.attrs["type"] == "button"
-        assert button.all_text() == th.all_text()
-    assert 'querySelectorAll("th[data-key] button")' in text
+    # text, which the page's script makes buttons (test_report_access.py)
+    assert [th.children for th in sortable] == [[]] * len(sortable)
+    assert 'querySelectorAll("th[data-key]")' in text
     assert 'button.addEventListener("click"' in text
 
 

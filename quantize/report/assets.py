@@ -1,9 +1,9 @@
 """The fixed parts of the HTML batch report: style sheet, script, page skeleton.
 
 :mod:`quantize.report.page` fills ``TEMPLATE`` (``str.format`` fields: title,
-style, made, summary, failures, filter, heads, rows, script). The script sorts the rows of
-``table#results`` by a ``data-<key>`` attribute when the button of a
-``th[data-key]`` is pressed (clicked, or Enter or Space from the keyboard),
+style, made, summary, failures, filter, heads, rows, script). The script makes the text of
+each ``th[data-key]`` a button, and sorts the rows of ``table#results`` by a
+``data-<key>`` attribute when it is pressed (clicked, or Enter or Space from the keyboard),
 or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address, which a
 press sets; rows without the attribute stay last. It shows the status filter
 (``div.filter``, hidden without the script): pressing one of its buttons shows only
@@ -125,8 +125,14 @@ SCRIPT = """
     if (shown) parts.push("show=" + shown);
     history.replaceState(null, "", "#" + parts.join("&"));
   }
-  table.querySelectorAll("th[data-key] button").forEach(function (button) {
-    var th = button.parentNode;
+  // Each sortable heading's text made a button: reached with Tab, pressed with Enter or
+  // Space. Without the script the headings are text, as they cannot sort.
+  table.querySelectorAll("th[data-key]").forEach(function (th) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.title = "sort";
+    button.appendChild(th.firstChild);
+    th.insertBefore(button, th.firstChild);
     button.addEventListener("click", function () {
       var key = th.getAttribute("data-key");
       var descending = th.getAttribute("aria-sort") === "ascending";

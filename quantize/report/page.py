@@ -854,11 +854,12 @@ def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Seq
           made: str, removed: str = "") -> tuple[str, str]:
     """The page before its rows and after them (:data:`~quantize.report.assets.TEMPLATE`
     around ``{rows}``)."""
-    # A button in each sortable heading: reached with Tab, pressed with Enter or Space. The
-    # rows start in the order of their names (:func:`_sort_keys`): File says so.
+    # The page's script makes each sortable heading a button (:data:`SCRIPT`): without it, a
+    # heading is its text, not a button that does nothing. The rows start in the order of
+    # their names (:func:`_sort_keys`): File says so.
     heads = "".join(
         f'<th scope="col" data-key="{key}" aria-sort="{_START_SORT.get(key, "none")}">'
-        f'<button type="button" title="sort">{_e(text)}</button></th>' if key
+        f'{_e(text)}</th>' if key
         else f'<th scope="col">{_e(text)}</th>' for text, key in _columns(mode))
     title = f"quantize batch report ({mode})" + (f": {printable_line(folder)}" if folder else "")
     fields = {"title": _e(title), "made": made, "summary": _summary_html(mode, rows, *summary),
