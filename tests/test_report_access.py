@@ -151,3 +151,28 @@ def test_chromium_makes_each_sort_heading_a_button(tmp_path):
         assert (button.tag, button.attrs["type"], button.attrs["title"]) == (
             "button", "button", "sort")
         assert button.all_text() == th.all_text()
+
+
+def test_the_page_is_a_main_landmark_and_the_table_box_is_named_by_its_caption(tmp_path):
+    root = parse(_batch_of_two(tmp_path, "reduce").read_text(encoding="utf-8"))
+    (main,) = root.iter("main")
+    assert [h1.all_text() for h1 in main.iter("h1")] == [
+        f"quantize batch report (reduce): {tmp_path.name}"]
+    (box,) = [div for div in main.iter("div") if div.attrs.get("role") == "region"]
+    (caption,) = box.iter("caption")
+    assert caption.parent.tag == "table" and caption.parent.children[0] is caption
+    assert box.attrs["aria-labelledby"] == caption.attrs["id"] == "results-caption"
+    assert "aria-label" not in box.attrs
+    assert caption.all_text() == "Results, one row per file"
+
+
+@needs_chromium
+def test_chromium_draws_no_caption(tmp_path):
+    # named for a screen reader only: the headings stay at the box's top
+    measured = with_script(_batch_of_two(tmp_path, "reduce"), "measured.html", (
+        'var c = document.querySelector("caption").getBoundingClientRect();'
+        'var box = document.querySelector(".scroll").getBoundingClientRect();'
+        'var th = document.querySelector("thead th").getBoundingClientRect();'
+        'document.body.setAttribute("data-seen", [c.width, c.height, th.top - box.top]);'))
+    dom = parse(chromium(tmp_path, "--dump-dom", measured.as_uri()).stdout)
+    assert next(dom.iter("body")).attrs["data-seen"] == "1,1,0"

@@ -75,6 +75,8 @@ button.play{font:inherit;margin-left:.3em;padding:0 .6em}
 padding:.1em .7em;border:1px solid #999;border-radius:1em;cursor:pointer}
 .filter button[aria-pressed=true]{background:#dbe7f7;border:2px solid #1a5fb4;font-weight:bold}
 .filter button:focus-visible{outline:2px solid #1a5fb4;outline-offset:2px}
+.unseen{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);
+white-space:nowrap}
 @media (prefers-color-scheme:dark){
 body{color:#e6e6e6;background:#181818}a{color:#8ab4f8}a:visited{color:#c9a0ff}
 .summary,.status{color:#c8c8c8}.made,.out,.note,.missing{color:#a8a8a8}
@@ -217,7 +219,9 @@ SCRIPT = """
 })();
 """
 
-#: The page; every field but ``style`` and ``script`` is escaped by the caller.
+#: The page; every field but ``style`` and ``script`` is escaped by the caller. Its content is
+#: the page's ``main`` landmark; the table's caption, which names it and its scrolling box to a
+#: screen reader, is not drawn (``.unseen``).
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -228,19 +232,22 @@ TEMPLATE = """<!DOCTYPE html>
 <style>{style}</style>
 </head>
 <body>
+<main>
 <h1>{title}</h1>
 {made}
 {summary}
 {failures}
 {filter}
-<div class="scroll" tabindex="0" role="region" aria-label="results">
+<div class="scroll" tabindex="0" role="region" aria-labelledby="results-caption">
 <table id="results">
+<caption id="results-caption" class="unseen">Results, one row per file</caption>
 <thead><tr>{heads}</tr></thead>
 <tbody>
 {rows}
 </tbody>
 </table>
 </div>
+</main>
 <script>{script}</script>
 </body>
 </html>
