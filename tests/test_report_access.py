@@ -176,3 +176,9 @@ def test_chromium_draws_no_caption(tmp_path):
         'document.body.setAttribute("data-seen", [c.width, c.height, th.top - box.top]);'))
     dom = parse(chromium(tmp_path, "--dump-dom", measured.as_uri()).stdout)
     assert next(dom.iter("body")).attrs["data-seen"] == "1,1,0"
+
+
+def test_the_palette_bars_keep_their_colours_in_forced_colours():
+    # Windows' high contrast drew them as empty boxes
+    light = STYLE.split("@media")[0]
+    assert ".bar,.swatch{forced-color-adjust:none}" in light

@@ -38,7 +38,8 @@ SHOWN_SIZE = 240
 #: a dark colour scheme gets light text on dark backgrounds. Printed, the table is not cut to
 #: a window's height (every row is on paper, the headings in their place), the buttons that
 #: filter and play are left out, and the palette bars are printed in their colours, which a
-#: browser leaves out of a page's backgrounds unless asked.
+#: browser leaves out of a page's backgrounds unless asked; so are they in forced colours
+#: (Windows' high contrast), which would draw them as empty boxes.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em;color:#222;background:#fafafa}
 h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;margin:.6em 0 .2em}
@@ -66,7 +67,7 @@ th.name{min-width:7em;max-width:16em;overflow-wrap:anywhere;font-weight:normal}.
 .note .flag{white-space:nowrap}
 td.palette{min-width:5em}td.num.bytes{white-space:normal}td.bytes span{white-space:nowrap}
 .bar{display:flex;height:28px;width:100%;border:1px solid #999}
-.swatch{display:block;height:100%}
+.swatch{display:block;height:100%}.bar,.swatch{forced-color-adjust:none}
 tr.failed,tr.folder-failed{background:#fdecea}td.reason{color:#a01010}
 tr.file{scroll-margin-top:6em}
 .note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#666}
