@@ -182,3 +182,22 @@ def test_the_palette_bars_keep_their_colours_in_forced_colours():
     # Windows' high contrast drew them as empty boxes
     light = STYLE.split("@media")[0]
     assert ".bar,.swatch{forced-color-adjust:none}" in light
+
+
+@needs_chromium
+@pytest.mark.parametrize(("opened", "kept"), [
+    ("#sort=-psnr&show=failed", "#sort=-psnr&show=failed"),
+    ("#sort=-psnr&show=ok", "#sort=-psnr"),  # the filter hid the row: every row shown
+])
+def test_chromium_keeps_the_sort_and_filter_in_the_address_after_a_failure_link(
+        tmp_path, opened, kept):
+    # the address became "#file-1": a reload or a copied link lost the sort and the filter
+    followed = with_script(_batch_of_two(tmp_path, "reduce"), "followed.html", (
+        'window.addEventListener("load", function () {'
+        'document.querySelector(".failures a").click();'
+        'setTimeout(function () {'
+        'var row = document.getElementById("file-1");'
+        'document.body.setAttribute("data-seen", [location.hash, row.hidden]);'
+        '}, 0); });'))  # after the page's own, set as the link was followed
+    dom = parse(chromium(tmp_path, "--dump-dom", followed.as_uri() + opened).stdout)
+    assert next(dom.iter("body")).attrs["data-seen"] == f"{kept},false"

@@ -9,7 +9,8 @@ press sets; rows without the attribute stay last. It shows the status filter
 (``div.filter``, hidden without the script): pressing one of its buttons shows only
 the rows with the class in its ``data-show`` (all rows for ``""``), and puts
 ``show=<status>`` in the address, from which the page opens so filtered; a failure
-listed at the top that the filter hides is shown again when its link is followed.
+listed at the top that the filter hides is shown again when its link is followed, and the
+address keeps the sort and the filter after the jump.
 It also plays the animations a row's thumbnails link in ``data-play`` (unless the
 browser asks for reduced motion), and the row's ``button.play`` pauses and plays them.
 """
@@ -173,11 +174,13 @@ SCRIPT = """
     var f = /show=([a-z-]+)/.exec(location.hash);
     if (f) show(f[1]);
   }
-  // a failure listed at the top links its row: shown again if the filter hid it
+  // a failure listed at the top links its row: shown again if the filter hid it; the jump
+  // puts "#file-2" (say) in the address, which then says the sort and the filter again
   document.querySelectorAll(".failures a").forEach(function (a) {
     a.addEventListener("click", function () {
       var row = document.getElementById(a.getAttribute("href").slice(1));
       if (row && row.hidden) { show(""); }
+      if (sorted || shown) setTimeout(remember, 0);
     });
   });
 
