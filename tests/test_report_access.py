@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from quantize.batch import FileResult
 from quantize.report import write_html_report
-from quantize.report.assets import STYLE
+from quantize.report.assets import SCRIPT, STYLE
 
+from .animation_support import moving_square, save_animation
 from .report_support import chromium, file_rows, needs_chromium, parse, summary_of, with_script
 
 
@@ -132,7 +134,7 @@ def test_without_the_script_the_sort_headings_are_text(tmp_path):
     head = next(parse(_batch_of_two(tmp_path, "reduce").read_text(encoding="utf-8")).iter(
         "thead"))
     assert list(head.iter("button")) == []
-    assert [th.all_text() for th in head.iter("th") if "data-key" in th.attrs] == [
+    assert [th.parts[0] for th in head.iter("th") if "data-key" in th.attrs] == [
         "File", "k", "PSNR (dB)", "ΔE2000", "Bytes in → out", "Out / in", "Seconds"]
     assert not re.search(r"th\[data-key\]\{", STYLE)
     assert all(rule.startswith("th[data-key] button")
@@ -147,10 +149,12 @@ def test_chromium_makes_each_sort_heading_a_button(tmp_path):
     heads = [th for th in next(dom.iter("thead")).iter("th") if "data-key" in th.attrs]
     assert len(heads) == 7
     for th in heads:  # a button: in the Tab order, pressed by Enter and Space
-        (button,) = th.children
+        button = th.children[0]
+        assert [child.tag for child in th.children] == ["button", "span"]  # then its arrow
         assert (button.tag, button.attrs["type"], button.attrs["title"]) == (
             "button", "button", "sort")
-        assert button.all_text() == th.all_text()
+        assert th.all_text() == button.all_text() + th.children[1].all_text()
+        assert button.all_text() and "▲" not in button.all_text()
 
 
 def test_the_page_is_a_main_landmark_and_the_table_box_is_named_by_its_caption(tmp_path):
@@ -201,3 +205,70 @@ def test_chromium_keeps_the_sort_and_filter_in_the_address_after_a_failure_link(
         '}, 0); });'))  # after the page's own, set as the link was followed
     dom = parse(chromium(tmp_path, "--dump-dom", followed.as_uri() + opened).stdout)
     assert next(dom.iter("body")).attrs["data-seen"] == f"{kept},false"
+
+
+def _arrows(root) -> dict[str, tuple[str, str]]:
+    """Each sortable heading's arrow, and whether it is hidden from a screen reader."""
+    return {th.attrs["data-key"]: (arrow.all_text(), arrow.attrs.get("aria-hidden"))
+            for th in next(root.iter("thead")).iter("th") if "data-key" in th.attrs
+            for arrow in th.iter("span") if "arrow" in arrow.classes()}
+
+
+def test_the_sort_arrow_is_no_part_of_the_headings_name(tmp_path):
+    # drawn by ::after, it was read with the heading: "PSNR (dB) black down-pointing triangle"
+    arrows = _arrows(parse(_batch_of_two(tmp_path, "reduce").read_text(encoding="utf-8")))
+    assert arrows.pop("name") == (" ▲", "true")
+    assert set(arrows.values()) == {("", "true")} and len(arrows) == 6
+    assert "::after" not in STYLE
+
+
+@needs_chromium
+def test_chromium_moves_the_arrow_to_the_heading_sorted_by(tmp_path):
+    report = _batch_of_two(tmp_path, "reduce")
+    dom = parse(chromium(tmp_path, "--dump-dom", report.as_uri() + "#sort=-psnr").stdout)
+    arrows = _arrows(dom)
+    assert (arrows.pop("psnr"), arrows.pop("name")) == ((" ▼", "true"), ("", "true"))
+    assert set(arrows.values()) == {("", "true")}
+    # outside the button the script makes of the heading's text, which is its name
+    (button,) = [th for th in dom.iter("th") if th.attrs.get("data-key") == "psnr"][0].children[:1]
+    assert button.tag == "button" and button.all_text() == "PSNR (dB)"
+
+
+def test_a_palette_is_said_by_its_count_and_most_used_colour_not_every_hex_code(tmp_path):
+    shares = np.linspace(16, 1, 16) / np.linspace(16, 1, 16).sum()
+    palette = [{"hex": f"#{17 * i:02x}8aae", "share": float(s)} for i, s in enumerate(shares)]
+    results = [FileResult(tmp_path / "a.png", tmp_path / "o.png", "ok", "",
+                          {"k": 16, "psnr": 30.0, "palette": palette})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    (bar,) = [div for div in parse((tmp_path / "r.html").read_text()).iter("div")
+              if "bar" in div.classes()]
+    assert bar.attrs["aria-label"] == "palette of 16 colours, most used #008aae, 11.8%"
+    titles = [s.attrs["title"] for s in bar.iter("span")]  # each swatch still says its own
+    assert len(titles) == 16 and titles[-1] == "#ff8aae, 0.7%"
+
+
+def test_an_animations_play_button_names_its_file(tmp_path):
+    frames = moving_square(3)
+    save_animation(tmp_path / "a.gif", frames, duration=100, loop=0)
+    results = [FileResult(tmp_path / "a.gif", None, "skipped", "output exists",
+                          {"frames": 3})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    (button,) = parse((tmp_path / "r.html").read_text()).iter("button")
+    assert (button.all_text(), button.attrs["aria-label"]) == ("play", "play a.gif")
+    assert '"aria-label", button.textContent + " " + file' in SCRIPT
+
+
+@needs_chromium
+def test_chromium_names_the_file_in_the_play_buttons_label_as_it_plays_and_pauses(tmp_path):
+    save_animation(tmp_path / "a.gif", moving_square(3), duration=100, loop=0)
+    results = [FileResult(tmp_path / "a.gif", None, "skipped", "output exists",
+                          {"frames": 3})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    labels = []
+    for presses in (0, 1):
+        pressed = with_script(tmp_path / "r.html", f"p{presses}.html",
+                              'document.querySelector("button.play").click();' * presses)
+        (button,) = [b for b in parse(chromium(tmp_path, "--dump-dom", pressed.as_uri())
+                                      .stdout).iter("button") if "play" in b.classes()]
+        labels.append((button.all_text(), button.attrs["aria-label"]))
+    assert labels == [("pause", "pause a.gif"), ("play", "play a.gif")]

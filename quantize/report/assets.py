@@ -57,7 +57,6 @@ thead th{background:#eee;position:sticky;top:0;font-size:.9em}
 th[data-key] button{font:inherit;color:inherit;background:none;border:0;padding:0;text-align:left;
 cursor:pointer;text-decoration:underline dotted}
 th[data-key] button:focus-visible{outline:2px solid #1a5fb4;outline-offset:2px}
-th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.thumb img{display:block;max-width:clamp(60px,50vw - 340px,240px);
 max-width:clamp(60px,50cqi - 315px,240px);max-height:240px;height:auto}
@@ -106,6 +105,7 @@ SCRIPT = """
     if (v === null) return null;
     return parseFloat(v);  // numbers; a name's is its place in the names' natural order
   }
+  var arrows = {ascending: " \u25b2", descending: " \u25bc", none: ""};
   function sortBy(key, descending) {
     var rows = Array.prototype.slice.call(body.querySelectorAll("tr.file"));
     rows.sort(function (a, b) {
@@ -116,8 +116,10 @@ SCRIPT = """
     });
     rows.forEach(function (row) { body.appendChild(row); });
     table.querySelectorAll("th[data-key]").forEach(function (th) {
-      th.setAttribute("aria-sort", th.getAttribute("data-key") !== key ? "none"
-                      : descending ? "descending" : "ascending");
+      var sort = th.getAttribute("data-key") !== key ? "none"
+                 : descending ? "descending" : "ascending";
+      th.setAttribute("aria-sort", sort);  // the arrow, hidden from a screen reader, says it too
+      th.querySelector(".arrow").textContent = arrows[sort];
     });
   }
   // The sort and the filter are kept in the address: a reload (of the page a rerun
@@ -196,12 +198,14 @@ SCRIPT = """
     var stills = images.map(function (img) { return img.src; });
     var shown = row.querySelector(".shown");
     var playing = false;
+    var file = row.cells[0].firstChild.textContent;  // its name: the button says which it plays
     function play(on) {
       images.forEach(function (img, i) {
         if (img.hasAttribute("data-play")) img.src = on ? img.getAttribute("data-play") : stills[i];
       });
       playing = on && !button.hidden;
       button.textContent = playing ? "pause" : "play";
+      button.setAttribute("aria-label", button.textContent + " " + file);
       shown.textContent = playing ? shown.getAttribute("data-playing") : "(first shown)";
     }
     images.forEach(function (img, i) {
