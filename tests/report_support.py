@@ -102,6 +102,13 @@ def decode_data_uri(uri: str) -> Image.Image:
     return Image.open(io.BytesIO(base64.b64decode(data)))
 
 
+def luminance(hex_: str) -> float:
+    """The relative luminance of ``#rrggbb``, as WCAG's contrast ratios take it."""
+    channels = [int(hex_[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
 def swatch_widths(row: Element) -> list[float]:
     styles = [s.attrs["style"] for s in row.iter("span") if "swatch" in s.classes()]
     return [float(re.search(r"width:([0-9.]+)%", style).group(1)) for style in styles]

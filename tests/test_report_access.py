@@ -14,7 +14,15 @@ from quantize.report import write_html_report
 from quantize.report.assets import SCRIPT, STYLE
 
 from .animation_support import moving_square, save_animation
-from .report_support import chromium, file_rows, needs_chromium, parse, summary_of, with_script
+from .report_support import (
+    chromium,
+    file_rows,
+    luminance,
+    needs_chromium,
+    parse,
+    summary_of,
+    with_script,
+)
 
 
 def _skipped(tmp_path: Path, n: int) -> Path:
@@ -272,3 +280,32 @@ def test_chromium_names_the_file_in_the_play_buttons_label_as_it_plays_and_pause
                                       .stdout).iter("button") if "play" in b.classes()]
         labels.append((button.all_text(), button.attrs["aria-label"]))
     assert labels == [("pause", "pause a.gif"), ("play", "play a.gif")]
+
+
+def _contrast(one: str, other: str) -> float:
+    bright, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (bright + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize(("scheme", "page", "button"), [
+    ("light", "#fafafa", "#fff"), ("dark", "#181818", "#2b2b2b")])
+def test_the_filter_buttons_borders_stand_out_from_the_page_and_the_button(scheme, page,
+                                                                           button):
+    # #999 on #fafafa was 2.73:1; WCAG 1.4.11 asks 3:1 of a control's boundary
+    light, dark = STYLE.split("@media (prefers-color-scheme:dark){")
+    rules = light if scheme == "light" else dark.split("\n}\n")[0]
+    (rule,) = re.findall(r"\.filter button\{([^}]*)\}", rules)
+    (border,) = re.findall(r"border(?:-color)?:(?:1px solid )?(#[0-9a-f]{6})", rule)
+    assert f"background:{page}" in rules and f"background:{button}" in rule
+    button = "#" + button[1:] * (6 // len(button[1:]))  # "#fff" is "#ffffff"
+    assert min(_contrast(border, page), _contrast(border, button)) >= 3
+
+
+def test_a_pressed_filter_button_is_filled_and_bold_not_ringed_like_the_focus():
+    # its 2 px #1a5fb4 border looked like the focus ring (2 px #1a5fb4 outline)
+    light = STYLE.split("@media (prefers-color-scheme:dark){")[0]
+    (pressed,) = re.findall(r"\.filter button\[aria-pressed=true\]\{([^}]*)\}", light)
+    declared = dict(part.split(":", 1) for part in pressed.split(";"))
+    assert declared == {"background": "#dbe7f7", "border-color": "#1a5fb4",
+                        "font-weight": "bold"}
+    assert ".filter button:focus-visible{outline:2px solid #1a5fb4;" in light

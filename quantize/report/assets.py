@@ -40,7 +40,10 @@ SHOWN_SIZE = 240
 #: a window's height (every row is on paper, the headings in their place), the buttons that
 #: filter and play are left out, and the palette bars are printed in their colours, which a
 #: browser leaves out of a page's backgrounds unless asked; so are they in forced colours
-#: (Windows' high contrast), which would draw them as empty boxes.
+#: (Windows' high contrast), which would draw them as empty boxes. The filter's buttons have
+#: borders at least 3 times as bright as the page and the button, or the reverse (WCAG
+#: 1.4.11); the one pressed is filled and bold, its border as thin as the others', unlike the
+#: 2 px focus ring.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em;color:#222;background:#fafafa}
 h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;margin:.6em 0 .2em}
@@ -73,8 +76,8 @@ tr.file{scroll-margin-top:6em}
 .note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#666}
 button.play{font:inherit;margin-left:.3em;padding:0 .6em}
 .filter{margin:.6em 0}.filter button{font:inherit;color:inherit;background:#fff;margin-left:.4em;
-padding:.1em .7em;border:1px solid #999;border-radius:1em;cursor:pointer}
-.filter button[aria-pressed=true]{background:#dbe7f7;border:2px solid #1a5fb4;font-weight:bold}
+padding:.1em .7em;border:1px solid #767676;border-radius:1em;cursor:pointer}
+.filter button[aria-pressed=true]{background:#dbe7f7;border-color:#1a5fb4;font-weight:bold}
 .filter button:focus-visible{outline:2px solid #1a5fb4;outline-offset:2px}
 .unseen{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);
 white-space:nowrap}
@@ -85,7 +88,7 @@ table{background:#1f1f1f}thead th{background:#2b2b2b}th,td{border-bottom-color:#
 .failures,tr.failed,tr.folder-failed{background:#3b1f1f}.failures{border-color:#7a3333}
 td.reason{color:#ff9d9d}
 th[data-key] button:focus-visible{outline-color:#8ab4f8}
-.filter button{background:#2b2b2b;border-color:#666}
+.filter button{background:#2b2b2b;border-color:#8a8a8a}
 .filter button[aria-pressed=true]{background:#26384f;border-color:#8ab4f8}
 .filter button:focus-visible{outline-color:#8ab4f8}
 }
