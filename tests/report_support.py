@@ -1,13 +1,18 @@
-"""Helpers for the report tests: a small DOM of the written page, and batch results to show."""
+"""Helpers for the report tests: a small DOM of the written page, batch results to show, and
+a headless browser to open the page in."""
 
 from __future__ import annotations
 
 import base64
 import io
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from quantize.batch import BatchSummary, FileResult
@@ -97,6 +102,43 @@ def decode_data_uri(uri: str) -> Image.Image:
     return Image.open(io.BytesIO(base64.b64decode(data)))
 
 
+def luminance(hex_: str) -> float:
+    """The relative luminance of ``#rrggbb``, as WCAG's contrast ratios take it."""
+    channels = [int(hex_[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
 def swatch_widths(row: Element) -> list[float]:
     styles = [s.attrs["style"] for s in row.iter("span") if "swatch" in s.classes()]
     return [float(re.search(r"width:([0-9.]+)%", style).group(1)) for style in styles]
+
+
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium not found on PATH (chromium, chromium-browser "
+    "or google-chrome); install it with: apt-get install chromium")
+
+
+def chromium(tmp_path: Path, *args: str,
+             scroll_bars: bool = False) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium run with ``args``; ``scroll_bars``: drawn (and taking room), as a
+    desktop browser on Linux or Windows draws them, rather than hidden."""
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             *(() if scroll_bars else ("--hide-scrollbars",)), "--force-color-profile=srgb",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True,
+                          timeout=120, check=True)
+
+
+def with_script(page: Path, name: str, script: str) -> Path:
+    """A copy of ``page``, named ``name`` beside it, that runs ``script`` at the end of its
+    body: what a test makes the browser do (press a heading, follow a link, measure)."""
+    copy = page.with_name(name)
+    copy.write_text(page.read_text(encoding="utf-8").replace(
+        "</body>", f"<script>{script}</script></body>"), encoding="utf-8")
+    return copy

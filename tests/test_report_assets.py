@@ -9,7 +9,7 @@ import pytest
 
 from quantize.report.assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 
-from .report_support import parse
+from .report_support import luminance, parse
 
 
 def test_the_template_has_the_fields_the_page_fills():
@@ -69,12 +69,6 @@ def test_thumbnails_are_sized_from_the_table_box_not_from_the_window():
     assert widths == ["clamp(60px,50vw - 340px,240px)", "clamp(60px,50cqi - 315px,240px)"]
 
 
-def _luminance(hex_: str) -> float:
-    channels = [int(hex_[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
 @pytest.mark.parametrize(("scheme", "backgrounds"), [
     ("light", ["#fafafa", "#ffffff", "#fdecea", "#eeeeee"]),  # page, table, failed row, th
     ("dark", ["#181818", "#1f1f1f", "#3b1f1f", "#2b2b2b"]),
@@ -92,7 +86,7 @@ def test_every_text_colour_is_readable_on_every_row_background(scheme, backgroun
     for text in texts:
         text = text if len(text) == 7 else "#" + "".join(2 * c for c in text[1:])
         for background in backgrounds:
-            bright, dark = sorted((_luminance(text), _luminance(background)), reverse=True)
+            bright, dark = sorted((luminance(text), luminance(background)), reverse=True)
             assert (bright + 0.05) / (dark + 0.05) >= 4.5, (text, background)
 
 
@@ -102,6 +96,6 @@ def test_a_phone_s_thumbnails_leave_the_box_the_name_column_s_least_width():
     (rule,) = re.findall(r"@container \(max-width:480px\)\{td\.thumb img\{([^}]*)\}\}", STYLE)
     assert rule == "max-width:min(50cqi - 64px,240px)"
     font = float(re.search(r"body\{font:(\d+)px", STYLE)[1])
-    name = float(dict(_declarations("td.name"))["min-width"].removesuffix("em")) * font
+    name = float(dict(_declarations("th.name"))["min-width"].removesuffix("em")) * font
     padding = 2 * float(dict(_declarations("th,td"))["padding"].split()[1].removesuffix("px"))
     assert (name + padding) / 2 + padding == 64

@@ -233,3 +233,39 @@ def test_the_palette_shares_of_a_long_image_are_of_the_whole_image(tmp_path):
     Image.fromarray(strip).save(tmp_path / "s.png")
     shares = {s.hex: s.share for s in read_palette_shares(tmp_path / "s.png")}
     assert shares == {"#000000": 0.9, "#00ff00": 0.1}
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(float) - b.astype(float)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(255 ** 2 / mse)
+
+
+def test_a_small_jpeg_photo_shown_enlarged_is_embedded_as_a_fine_jpeg(tmp_path):
+    # embedded as a PNG of its pixels, a 120 x 107 JPEG crop took five times a JPEG's bytes
+    rng = np.random.default_rng(0)
+    photo = np.clip(quadrants(107, 120).astype(int) + rng.integers(-20, 21, (107, 120, 3)),
+                    0, 255).astype(np.uint8)
+    Image.fromarray(photo).save(tmp_path / "a.jpg", quality=90)
+    Image.fromarray(photo).save(tmp_path / "a.png")
+    as_jpeg, as_png = (thumbnail(tmp_path / name, 240) for name in ("a.jpg", "a.png"))
+    assert as_jpeg.uri.startswith("data:image/jpeg;") and as_png.uri.startswith("data:image/png;")
+    assert (as_jpeg.width, as_jpeg.height) == (as_png.width, as_png.height) == (120, 107)
+    assert len(as_jpeg.uri) < len(as_png.uri) / 2
+    embedded = decode_data_uri(as_jpeg.uri)
+    assert [layer[1:3] for layer in embedded.layer] == [(1, 1)] * 3  # no chroma subsampling
+    read = np.asarray(Image.open(tmp_path / "a.jpg").convert("RGB"))  # 4:4:4, quality 90
+    assert _psnr(np.asarray(embedded.convert("RGB")), read) > 40
+
+
+def test_small_reduced_outputs_and_overlays_are_still_embedded_as_their_pixels(tmp_path):
+    # only a JPEG photo's enlarged thumbnail is a JPEG: a reduced image, an overlay and
+    # pixel art keep their exact pixels
+    image = quadrants(40, 50)
+    Image.fromarray(image).quantize(4).convert("RGB").save(tmp_path / "r.png")
+    Image.fromarray(image).save(tmp_path / "overlay.png")
+    Image.fromarray(image).save(tmp_path / "art.gif")
+    for name, kind in (("r.png", "reduced"), ("overlay.png", "overlay"), ("art.gif", "photo")):
+        made = thumbnail(tmp_path / name, 240, kind=kind)
+        assert made.uri.startswith("data:image/png;"), name
+        expected = np.asarray(Image.open(tmp_path / name).convert("RGB"))
+        assert np.array_equal(np.asarray(decode_data_uri(made.uri).convert("RGB")), expected)

@@ -472,7 +472,9 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
     animation = ((f"{frames:.0f} pages" if pages else f"animation, {frames:.0f} frames")
                  if _number(frames) and frames > 1 else "animation" if plays else None)
     if animation is not None:
-        button = ' <button type="button" class="play" hidden>play</button>' if plays else ""
+        # named with the file: every row's button reads "play" (its script says "pause")
+        button = (f' <button type="button" class="play" aria-label="play {_name(label)}" '
+                  'hidden>play</button>' if plays else "")
         shown = f' data-playing="{plays}"' if plays else ""
         parts.append(f'<div class="note">{animation} <span class="shown"{shown}>(first shown)'
                      f'</span>{_e(animation_note)}{button}</div>')
@@ -494,7 +496,8 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
         parts.append(f'<div class="note">warning: left out of the shared palette\'s fit, which '
                      f'the other files made: {_name(left_out)}</div>')
     parts += _earlier_output_notes(row, folder)
-    return f'<td class="name">{"".join(parts)}</td>'
+    # the row's header: a screen reader names the row's other cells by it
+    return f'<th scope="row" class="name">{"".join(parts)}</th>'
 
 
 def _earlier_output_notes(row: Mapping[str, Any], folder: Path) -> list[str]:
@@ -680,9 +683,12 @@ def _palette_cell(row: Mapping[str, Any], after: Path | None,
         titles.append(title)
         parts.append(f'<span class="swatch rest" style="width:{100 * rest:.4f}%" '
                      f'title="{_e(title)}"></span>')
-    # The swatches' colours, said as text to a screen reader, which shows no hover titles.
-    colours = "1 colour" if len(swatches) == 1 else f"{len(swatches)} colours"
-    label = f"palette of {colours}: {'; '.join(titles)}"
+    # Said to a screen reader, which shows no hover titles: how many colours, and the most
+    # used (each swatch's title says its own; read out, 256 hex codes were noise).
+    label = (f"palette of 1 colour: {titles[0]}" if len(swatches) == 1
+             else f"palette of {len(swatches)} colours, most used {titles[0]}")
+    if rest >= _REST_SHOWN:
+        label += f"; {titles[-1]}"
     return (f'<td class="palette"><div class="bar" role="img" aria-label="{_e(label)}">'
             f'{"".join(parts)}</div></td>')
 
@@ -843,16 +849,24 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
                    ("Seconds", "seconds")]
 
 
+#: The sort the rows are written in: by name, ascending.
+_START_SORT = {"name": "ascending"}
+#: The arrow a sorted heading shows, by its ``aria-sort`` (the script's are the same).
+_ARROWS = {"ascending": " ▲", "descending": " ▼", "none": ""}
+
+
 def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
           order: Sequence[int],
           summary: tuple[_Summary, tuple[int, int], Sequence[RemovedOutput], Sequence[str]],
           made: str, removed: str = "") -> tuple[str, str]:
     """The page before its rows and after them (:data:`~quantize.report.assets.TEMPLATE`
     around ``{rows}``)."""
-    # A button in each sortable heading: reached with Tab, pressed with Enter or Space.
+    # The page's script makes each sortable heading a button (:data:`SCRIPT`): without it, a
+    # heading is its text, not a button that does nothing. The rows start in the order of
+    # their names (:func:`_sort_keys`): File says so. The arrow is no part of its name.
     heads = "".join(
-        f'<th scope="col" data-key="{key}" aria-sort="none"><button type="button" '
-        f'title="sort">{_e(text)}</button></th>' if key
+        f'<th scope="col" data-key="{key}" aria-sort="{(sort := _START_SORT.get(key, "none"))}">'
+        f'{_e(text)}<span class="arrow" aria-hidden="true">{_ARROWS[sort]}</span></th>' if key
         else f'<th scope="col">{_e(text)}</th>' for text, key in _columns(mode))
     title = f"quantize batch report ({mode})" + (f": {printable_line(folder)}" if folder else "")
     fields = {"title": _e(title), "made": made, "summary": _summary_html(mode, rows, *summary),

@@ -9,7 +9,10 @@ palette colours the eye sees from afar; sampled at the nearest pixel, its
 dither pattern became noise), and a segmentation overlay smoothly with its
 one-pixel borders redrawn from the segment folder's ``boundaries.png``. A photo
 or overlay small enough for the page to show enlarged (at most half the size
-shown) is embedded as it is, in a PNG: its pixels are the image's. An image more
+shown) is embedded as it is, in a PNG: its pixels are the image's; but a JPEG
+photo's in a JPEG, at a higher quality and full colour resolution (its pixels
+were a JPEG's already: in a PNG, 120 x 107 crops took five times the bytes). An
+image more
 than :data:`MAX_ASPECT` times as wide as high (or high as wide) is cut to its
 middle part of that shape first, unstretched: shrunk whole, a 2000 x 20 strip
 was a thumbnail 2 pixels high.
@@ -48,7 +51,13 @@ __all__ = ["BOUNDARIES_NAME", "MAX_ASPECT", "THUMBNAIL_KINDS", "Swatch", "Thumbn
 
 #: File of a segment output folder marking border pixels (redrawn on overlay thumbnails).
 BOUNDARIES_NAME = "boundaries.png"
-_JPEG_QUALITY = 82
+#: JPEG quality and chroma subsampling (Pillow's ``subsampling``: 0 is 4:4:4, 2 is 4:2:0) by
+#: how a thumbnail is encoded (:func:`_encode`): a photo's shrunk, an overlay's (its thin
+#: coloured borders keep their colour at 4:4:4), and a JPEG photo's shown enlarged, each of
+#: its pixels a square of several, where a lower quality's blocks would show.
+_JPEG = {"photo": (82, 2), "overlay": (82, 0), "enlarged": (90, 0)}
+#: Pillow's formats of a JPEG file (an MPO is one holding further images).
+_JPEG_FORMATS = ("JPEG", "MPO")
 #: The longest a thumbnail's long side is, in its short sides: the part of an image longer
 #: than that shown is its middle (a panorama up to 8:1 is shown whole; at 240 pixels, a
 #: thumbnail is at least 30 high, or the image's own height when it is lower).
@@ -122,7 +131,8 @@ def thumbnail_uri(path: str | os.PathLike[str], size: int, *, kind: Kind = "phot
     "dithered" (each pixel the mean of those it covers, JPEG; a PNG when not
     shrunk) or "overlay" (smooth, borders redrawn from ``boundaries.png``
     beside it). Images smaller than ``size`` keep their size; a photo or
-    overlay of at most half the size shown is a PNG of its very pixels. Of an
+    overlay of at most half the size shown is a PNG of its very pixels (a
+    JPEG photo's, a JPEG at quality 90 without chroma subsampling). Of an
     image more than :data:`MAX_ASPECT` times as long as its other side, only
     the middle part of that shape is shown (:attr:`Thumbnail.cropped`).
 
@@ -259,10 +269,11 @@ def _enlarged(im: Image.Image, size: int) -> bool:
 
 
 def _photo_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk:
-    """A photo shrunk smoothly, for a JPEG; one shown enlarged, as it is, for a PNG."""
+    """A photo shrunk smoothly, for a JPEG; one shown enlarged, as it is: for a PNG, or, when
+    its file is a JPEG, for a finer JPEG (:data:`_JPEG`)."""
     im, loaded = _loaded_middle(path, max_pixels, shrink_to=size)
     if _enlarged(im, size):
-        return im, "flat", loaded
+        return im, "enlarged" if loaded.format in _JPEG_FORMATS else "flat", loaded
     im.thumbnail((size, size), Image.Resampling.LANCZOS)
     return im, "photo", loaded
 
@@ -324,11 +335,12 @@ THUMBNAIL_KINDS = tuple(_THUMBNAILERS)
 
 
 def _encode(im: Image.Image, kind: str) -> str:
-    """``data:`` URI: JPEG for photos (4:4:4 chroma for overlays), else a PNG."""
+    """``data:`` URI: a JPEG as :data:`_JPEG` says for ``kind`` (an RGB image), else a PNG
+    ("flat": its very pixels)."""
     buffer = _io.BytesIO()
     if im.mode == "RGB" and kind != "flat":
-        im.save(buffer, format="JPEG", quality=_JPEG_QUALITY,
-                subsampling=0 if kind == "overlay" else 2)
+        quality, subsampling = _JPEG[kind]
+        im.save(buffer, format="JPEG", quality=quality, subsampling=subsampling)
         mime = "jpeg"
     else:
         _indexed_if_few_colors(im).save(buffer, format="PNG")
