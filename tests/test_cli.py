@@ -134,6 +134,32 @@ def test_zsh_is_offered_each_option_on_one_line(command):
                 in lines)
 
 
+@pytest.mark.parametrize("shell", ["powershell", "pwsh"])
+@pytest.mark.parametrize("command", ["reduce", "segment", "batch"])
+@pytest.mark.parametrize("columns", ["80", "20"])
+def test_powershell_is_offered_each_option_on_one_line(shell, command, columns):
+    """PowerShell's script splits each line at ``:::`` into a candidate and its tooltip.
+    Typer gave it each option's whole help, wrapped at the terminal's width, and every
+    wrapped line was a candidate of its own (49 lines without ``:::`` after
+    ``quantize reduce -``). Each is ``name:::description`` now."""
+    result = _completion(f"complete_{shell}", _TYPER_COMPLETE_ARGS=f"quantize {command} -",
+                         _TYPER_COMPLETE_WORD_TO_COMPLETE="-", COLUMNS=columns)
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert all(re.fullmatch(r"-[^: ]+:::[^\n]+", line) for line in lines), lines
+    assert [line.split(":::")[0] for line in lines] == _bash_candidates(command)
+    assert "--help:::Show this message and exit." in lines
+    assert all(len(line.split(":::")[1]) <= 72 for line in lines)
+
+
+def test_powershell_is_offered_the_first_sentence_of_an_option_s_help():
+    result = _completion("complete_powershell", _TYPER_COMPLETE_ARGS="quantize reduce --ex",
+                         _TYPER_COMPLETE_WORD_TO_COMPLETE="--ex")
+    assert result.stdout.splitlines() == [
+        "--ext:::Name each output INPUT-stem + SUFFIX beside its input.",
+        "--exact-colors:::Every palette colour occurs in the image (cluster medoids)."]
+
+
 def test_bash_is_offered_option_names_only():
     assert _bash_candidates("reduce")[:3] == ["-o", "--output", "--format"]
 

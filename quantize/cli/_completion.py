@@ -3,17 +3,22 @@
 Imported only when completion is asked for (``_OneLineErrors._main_shell_completion`` in
 :mod:`quantize.cli.common`), as are the typer modules it extends.
 
-Typer gave fish and zsh every option's whole help, wrapped by rich at the terminal's width
-(80 columns where there is none): fish took each wrapped line for a candidate of its own
-(``RGBA with alpha; an animation's frames or a TIFF's pages as the pages of a``), and zsh
-listed whole paragraphs. Here a candidate's description is the start of its help, as click
-shortens a command's help (:func:`one_line_help`), on one line whatever the width; rich is
-not imported. Bash takes names only, as typer gives them.
+Typer gave fish, zsh and PowerShell every option's whole help, wrapped by rich at the
+terminal's width (80 columns where there is none): fish and PowerShell took each wrapped line
+for a candidate of its own (``RGBA with alpha; an animation's frames or a TIFF's pages as the
+pages of a``), and zsh listed whole paragraphs. Here a candidate's description is the start
+of its help, as click shortens a command's help (:func:`one_line_help`), on one line whatever
+the width; rich is not imported. Bash takes names only, as typer gives them.
 """
 
 import os
 
-from typer._completion_classes import FishComplete, ZshComplete, completion_init
+from typer._completion_classes import (
+    FishComplete,
+    PowerShellComplete,
+    ZshComplete,
+    completion_init,
+)
 
 try:  # recent typer vendors its own copy of click
     from typer._click.shell_completion import CompletionItem, add_completion_class
@@ -59,12 +64,22 @@ class _ZshOneLine(ZshComplete):
         return f'{name}:"{described.translate(_ZSH_ESCAPES)}"' if described else name
 
 
+class _PowerShellOneLine(PowerShellComplete):
+    """PowerShell's candidates, one a line: ``name:::description``, the description a
+    space for no help (the script's ``CompletionResult`` takes no empty tooltip)."""
+
+    def format_completion(self, item: CompletionItem) -> str:
+        return f"{item.value}:::{one_line_help(item.help) or ' '}"
+
+
 def register_shells() -> None:
-    """Make typer's shells known to click's completion, fish and zsh with one-line
-    candidates."""
+    """Make typer's shells known to click's completion, fish, zsh and PowerShell (also
+    named ``pwsh``) with one-line candidates."""
     completion_init()
     add_completion_class(_FishOneLine, _FishOneLine.name)
     add_completion_class(_ZshOneLine, _ZshOneLine.name)
+    for name in ("powershell", "pwsh"):
+        add_completion_class(_PowerShellOneLine, name)
 
 
 def missing_words(shell: str, verb: str, complete_var: str, prog_name: str) -> str | None:

@@ -733,7 +733,7 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
         if missing:
             echo_error(missing)
             sys.exit(USAGE_ERROR)
-        register_shells()  # the shells typer knows, fish's and zsh's candidates one a line
+        register_shells()  # the shells typer knows, each candidate on one line
         sys.exit(shell_complete(self, ctx_args, prog_name, complete_var, f"{verb}_{shell}"))
 
     def main(self, args: Any = None, prog_name: str | None = None,
