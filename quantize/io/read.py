@@ -2867,8 +2867,8 @@ def _scale_wide_gray(arr: np.ndarray, full: float, low: float = 0.0) -> np.ndarr
 def _stretched(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     """``rgb``, ``(H, W, 3)`` uint8, its darkest level (of any channel) made 0 and its
     brightest 255, the levels between spread alike (hues kept), over the pixels that show
-    (``alpha``, ``(H, W)`` uint8 or None, above 0): ``rgb`` itself when they are 0 and
-    255 already, or one level, or when no pixel shows.
+    (``alpha``, ``(H, W)`` uint8 or None, above 0: :func:`_shown_extent`): ``rgb`` itself
+    when they are 0 and 255 already, or one level, or when no pixel shows.
 
     >>> _stretched(np.array([[[4, 8, 12]]], np.uint8), None).tolist()
     [[[0, 128, 255]]]
@@ -2876,10 +2876,10 @@ def _stretched(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     ...            np.array([[255, 0]], np.uint8)).tolist()
     [[[0, 128, 255], [255, 0, 0]]]
     """
-    shown = rgb if alpha is None else rgb[alpha > 0]
-    if not shown.size:
+    extent = _shown_extent(rgb, alpha, 255.0)
+    if extent is None:
         return rgb
-    low, top = int(shown.min()), int(shown.max())
+    low, top = extent
     if top == low or (low, top) == (0, 255):
         return rgb
     levels = np.rint((np.arange(256) - low) * (255.0 / (top - low)))
