@@ -13,17 +13,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Editable installs put the checkout on sys.path (setuptools' "compat" mode) rather than
-# install an import hook, whose module site imports at every start of Python (pathlib, re,
-# importlib.util: about 17 ms), which an installed quantize does not pay.
-EDITABLE := --config-settings editable_mode=compat
-
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet $(EDITABLE) -e .
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet $(EDITABLE) -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
