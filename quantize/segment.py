@@ -121,7 +121,8 @@ __all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "Region
 class RegionCountWarning(QuantizeWarning):
     """Fewer regions come out than were asked for: the image has fewer superpixels (the cut
     keeps them all), or ``min_region`` merged small regions into their neighbours, or (with
-    ``n_clusters``) the majority smoothing left one region of several clusters."""
+    ``n_clusters``) the majority smoothing left one region of several clusters, or it or
+    ``min_region`` left some cluster no region of its own."""
 
 
 # Superpixels: about this many on the working copy, their compactness (a
@@ -845,7 +846,9 @@ def segment(
         default, however small, merges several regions into one; and with ``n_clusters``,
         when k-means finds several clusters but the majority smoothing leaves one region,
         every other cluster lying in specks (see ``regions``: details narrower than
-        about 1/30 of the longer side).
+        about 1/30 of the longer side); and with ``n_clusters``, when several regions
+        come out but fewer than the clusters k-means kept, the smoothing or
+        ``min_region`` leaving some cluster no region of its own.
     ClusterCountWarning
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
         vectors, or when no border between its clusters shows a change in colour or
@@ -940,10 +943,14 @@ def _warn_if_one_region(result: SegmentResult, k: int, limit: int, unmerged: int
     keep (several clusters, or ``unmerged`` regions before ``min_region``, ``limit``,
     merged them; ``default`` when it was not given): the majority smoothing left one
     region, details narrower than ``speck`` pixels being specks, or ``limit`` merged
-    them, or is more than half of the image. Fewer clusters than ``k`` are said where
-    they are found (:class:`ClusterCountWarning`)."""
+    them, or is more than half of the image; and why several regions came out, but
+    fewer than the clusters (:func:`_warn_if_clusters_lost`). Fewer clusters than ``k``
+    are said where they are found (:class:`ClusterCountWarning`)."""
     n_centers = result.centers.shape[0]
-    if result.n_regions > 1 or unmerged == 1 == n_centers:
+    if result.n_regions > 1:
+        _warn_if_clusters_lost(result, k, limit, unmerged, speck, default=default)
+        return
+    if unmerged == 1 == n_centers:
         return
     h, w = result.labels.shape
     if unmerged == 1 and 2 * limit <= h * w:
@@ -952,6 +959,36 @@ def _warn_if_one_region(result: SegmentResult, k: int, limit: int, unmerged: int
         _warn_if_the_default_merges_all(result, k, limit, merged=unmerged > 1)
     else:
         _warn_if_min_region_merges_all(limit, h, w, merged=unmerged > 1)
+
+
+def _warn_if_clusters_lost(result: SegmentResult, k: int, limit: int, unmerged: int,
+                           speck: int, *, default: bool) -> None:
+    """Say that fewer regions came out of ``n_clusters=k`` than the clusters k-means kept,
+    so that some cluster has no region of its own: the majority smoothing removed its
+    pixels as specks (details narrower than about ``speck`` pixels), or ``min_region``,
+    ``limit`` (the default when ``default``), merged its regions into their neighbours
+    (the regions fell from ``unmerged``). Fewer regions than ``k`` because clusters were
+    united, or than regions of several clusters, are as documented and not said."""
+    n_centers = result.centers.shape[0]
+    n_regions = result.n_regions
+    if n_regions >= n_centers:
+        return
+    h, w = result.labels.shape
+    used = int(np.unique(result.clusters).size)
+    head = (f"n_clusters={k} gives {n_regions} regions, of {used} of the {n_centers} "
+            f"clusters k-means found: ")
+    if unmerged == n_regions:  # min_region merged nothing
+        warn_caller(head + "the majority smoothing removed the rest, as their pixels lay "
+                    f"in specks (details narrower than about {speck} pixels on this {w} x "
+                    f"{h} image); the speck size follows the image's longer side, so a crop "
+                    "of it keeps smaller details", RegionCountWarning)
+        return
+    which = "the default min_region" if default else "min_region"
+    warn_caller(head + f"{which}={limit} merged the regions smaller than {limit} pixels "
+                f"(of the {h * w} of this {w} x {h} image) into their neighbours, and the "
+                f"majority smoothing removes specks (details narrower than about {speck} "
+                "pixels); min_region=0 keeps every region the smoothing leaves",
+                RegionCountWarning)
 
 
 def _warn_smoothed_into_one(k: int, n_centers: int, speck: int, h: int, w: int) -> None:
