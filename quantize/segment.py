@@ -94,7 +94,7 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     check_weights,
     warn_alpha_ignored,
 )
-from .io import DEFAULT_MAX_PIXELS, LoadedImage, as_rgba
+from .io import DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba
 from .pixel_kmeans import ClusterCountWarning, cluster_pixels, speck_side
 from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
@@ -1054,7 +1054,8 @@ def _warn_if_min_region_merges_all(limit: int, h: int, w: int, *, merged: bool) 
 #: How a warning of an image of more than 8 bits that comes out dark ends, from
 #: :func:`segment` and :func:`~quantize.segment_file.segment_file` (the command line
 #: writes ``stretch=True`` as ``--stretch``).
-DARK_ADVICE = "give stretch=True to map the image's own range onto 0..255 before segmenting"
+DARK_ADVICE = StretchAdvice("give stretch=True to map the image's own range onto 0..255 "
+                            "before segmenting")
 
 _ALPHA_ADVICE = ("composite the image on a background first to segment what shows, or pass "
                  'its colours alone (image[..., :3], or image.convert("RGB")) to segment '

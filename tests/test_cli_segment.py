@@ -1716,6 +1716,22 @@ def test_stretch_of_a_dark_image_of_one_value_says_it_cannot_be_stretched(tmp_pa
     assert result.stderr.splitlines() == [said]
 
 
+def test_a_dark_image_of_one_value_without_stretch_says_it_holds_one_value(tmp_path,
+                                                                        monkeypatch):
+    """segment said to give --stretch, which cannot spread one value; reduce keeps its
+    fact that the output is as dark."""
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.full((8, 8), 1234, np.uint16)).save("flat.png")
+    facts = ("quantize: warning: flat.png: 16-bit values 1234..1234 of 65535 come out 5..5 "
+             "of 255: the image holds one value")
+    result = runner.invoke(app, ["segment", "flat.png", "-o", "s", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"{facts}, which no stretch spreads"]
+    result = runner.invoke(app, ["reduce", "flat.png", "-k", "2", "-o", "r.png", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"{facts}; the output is 8-bit and as dark"]
+
+
 def test_reduce_and_batch_of_a_dark_16_bit_tiff_say_so_in_their_words(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("in").mkdir()

@@ -30,6 +30,7 @@ from quantize.io import (
     PagesLeftOutWarning,
     PixelRangeWarning,
     SamplesLeftOutWarning,
+    StretchAdvice,
     TransparencyChunkWarning,
     TransparentColorWarning,
     as_rgba,
@@ -4380,6 +4381,28 @@ def test_stretch_of_a_dark_image_of_one_value_says_it_cannot_be_stretched(tmp_pa
              "be stretched")
     assert [str(w.message) for w in caught] == [
         f"16-bit {facts}", f"image: uint16 {facts}", f"image: uint16 {facts}", f"16-bit {facts}"]
+
+
+def test_a_dark_image_of_one_value_without_stretch_is_not_told_to_stretch(tmp_path):
+    """It said to pass stretch=True, which spreads no single value; a job's own fact
+    (reduce's) still ends the warning."""
+    flat = np.full((2, 3), 1234, np.uint16)
+    Image.fromarray(flat).save(tmp_path / "flat.png")
+    rgb = _wide_rgb_file(tmp_path / "flat_rgb.png", np.full((2, 3, 3), 1234, np.uint16))
+    with pytest.warns(PixelRangeWarning) as caught:
+        assert load_image(tmp_path / "flat.png").rgb.max() == 5
+        as_rgba(flat, dark_advice=StretchAdvice("give --stretch"))
+        load_image(rgb, dark_advice=StretchAdvice("give --stretch"))
+        as_rgba(flat, dark_advice="the output is dark")
+        as_rgba(np.full((2, 3), 100, np.uint16))
+    facts = "values 1234..1234 of 65535 come out 5..5 of 255: the image holds one value"
+    assert [str(w.message) for w in caught] == [
+        f"16-bit {facts}, which no stretch spreads",
+        f"image: uint16 {facts}, which no stretch spreads",
+        f"16-bit {facts}, which no stretch spreads",
+        f"image: uint16 {facts}; the output is dark",
+        "image: uint16 values 100..100 of 65535 come out 0..0 of 255: the image holds one "
+        "value, which no stretch spreads; if they are 0..255, pass it as .astype(np.uint8)"]
 
 
 def _wide_rgb_file(path: Path, pixels: np.ndarray) -> Path:

@@ -62,7 +62,7 @@ from ..png import (
 from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning",
-           "DamagedExifWarning", "DarkPages", "KeyedCanvas",
+           "DamagedExifWarning", "DarkPages", "KeyedCanvas", "StretchAdvice",
            "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelListWarning",
            "PixelRangeWarning",
            "TransparencyChunkWarning",
@@ -107,6 +107,19 @@ class DarkPages:
     def __init__(self, advice: str | None = None) -> None:
         self.advice = advice
         self.said = False
+
+
+class StretchAdvice(str):
+    """A ``dark_advice`` (:func:`load_image`, :func:`as_rgba`) that offers a stretch of the
+    image's own range, which an image of one value cannot use: its warning then says that
+    it holds one value instead. A plain string (``reduce``'s "the output is 8-bit and as
+    dark") is said of such an image too.
+
+    >>> StretchAdvice("give stretch=True") == "give stretch=True"
+    True
+    """
+
+    __slots__ = ()
 
 
 class _Reading(NamedTuple):
@@ -251,7 +264,10 @@ def load_image(path: str | os.PathLike[str], *,
         dark (its brightest pixel below 64 of 255) ends with: the caller's own way out
         (``segment`` names its ``stretch``). By default, in Python only, to pass
         ``stretch=True`` or scale the values first. Not said with ``stretch``: the
-        warning then says that an image of one value cannot be stretched.
+        warning then says that an image of one value cannot be stretched; without it,
+        of an image of one value, which no stretch spreads, the warning says that it
+        holds one value, and ends with ``dark_advice`` only when that is no
+        :class:`StretchAdvice` (``reduce``'s fact that its output is as dark).
 
     Returns
     -------
@@ -2814,20 +2830,31 @@ def _warn_dark_values(what: str, extent: tuple[float, float], full: float,
     closer than that become one level. Read with ``reading.stretch`` (the image is then of
     one value, which no stretch spreads), says so; else ends with ``reading.dark_advice``
     (the caller's job's way out) when given, or, in Python, with how to read the image
-    stretched. Either way, ``eight_bit_advice`` (in Python) comes first when the values
-    may be 8-bit ones.
+    stretched; but of one value, which no stretch spreads, says that the image holds one
+    value, ending with ``reading.dark_advice`` only when it is no :class:`StretchAdvice`.
+    Either way, ``eight_bit_advice`` (in Python) comes first when the values may be 8-bit
+    ones.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     _warn_dark_values("16-bit", (1000, 3000), 65535.0, _Reading(False, "it is dark"))
     ...     _warn_dark_values("16-bit", (1234, 1234), 65535.0, _Reading(True, "it is dark"))
+    ...     _warn_dark_values("16-bit", (1234, 1234), 65535.0, _Reading(False, "it is dark"))
+    ...     _warn_dark_values("16-bit", (1234, 1234), 65535.0,
+    ...                       _Reading(False, StretchAdvice("stretch it")))
     >>> print(caught[0].message)
     16-bit values 1000..3000 of 65535 come out 4..12 of 255: counts closer than 257 apart \
 become one level; it is dark
     >>> print(caught[1].message)
     16-bit values 1234..1234 of 65535 come out 5..5 of 255: an image of one value cannot \
 be stretched
+    >>> print(caught[2].message)
+    16-bit values 1234..1234 of 65535 come out 5..5 of 255: the image holds one value; it \
+is dark
+    >>> print(caught[3].message)
+    16-bit values 1234..1234 of 65535 come out 5..5 of 255: the image holds one value, \
+which no stretch spreads
     """
     if reading.pages is not None:  # the pages of one file: said of the first dark one
         if reading.pages.said:
@@ -2843,6 +2870,9 @@ be stretched
         warn_caller(PixelRangeWarning(f"{facts}: an image of one value cannot be stretched",
                                       advice=eight_bit_advice or ""))
         return
+    if low == top:
+        _warn_one_dark_value(facts, reading.dark_advice, eight_bit_advice)
+        return
     facts += merged
     if reading.dark_advice is not None:
         warn_caller(PixelRangeWarning(f"{facts}; {reading.dark_advice}"))
@@ -2853,6 +2883,19 @@ be stretched
                f"values to fill 0..{full:.6g} first")
     advice = f"{eight_bit_advice}, {stretch}" if eight_bit_advice else stretch
     warn_caller(PixelRangeWarning(facts, advice=advice))
+
+
+def _warn_one_dark_value(facts: str, dark_advice: str | None,
+                         eight_bit_advice: str | None) -> None:
+    """Say of an image of one value, read without a stretch, that comes out dark
+    (``facts``) that it holds one value: a stretch cannot spread it, so a
+    :class:`StretchAdvice`, and the stretch Python callers are offered, are not given;
+    another ``dark_advice`` (a fact of the caller's job) still ends the warning."""
+    if dark_advice is not None and not isinstance(dark_advice, StretchAdvice):
+        warn_caller(PixelRangeWarning(f"{facts}: the image holds one value; {dark_advice}"))
+        return
+    warn_caller(PixelRangeWarning(f"{facts}: the image holds one value, which no stretch "
+                                  "spreads", advice=eight_bit_advice or ""))
 
 
 def _scale_wide_gray(arr: np.ndarray, full: float, low: float = 0.0) -> np.ndarray:
