@@ -4405,6 +4405,26 @@ def test_a_dark_image_of_one_value_without_stretch_is_not_told_to_stretch(tmp_pa
         "value, which no stretch spreads; if they are 0..255, pass it as .astype(np.uint8)"]
 
 
+def test_the_dark_check_without_stretch_looks_at_the_visible_pixels_only(tmp_path):
+    """A bright colour under a fully transparent pixel hid that the rest comes out dark,
+    as it did not with stretch=True."""
+    rgba = np.zeros((4, 6, 4), np.uint16)
+    rgba[..., :3], rgba[:, :3, :3], rgba[..., 3] = 2000, 1000, 65535
+    rgba[0, 0] = (60000, 60000, 60000, 0)
+    tif = _wide_rgb_file(tmp_path / "hidden.tif", rgba)
+    grey = np.full((4, 6), 2000, np.uint16)
+    grey[:, :3], grey[0, 0] = 1000, 65535
+    Image.fromarray(grey).save(tmp_path / "key.png", transparency=65535)
+    with pytest.warns(PixelRangeWarning) as caught:
+        as_rgba(rgba, dark_advice="dark")
+        load_image(tif, dark_advice="dark")
+        load_image(tmp_path / "key.png", dark_advice="dark")
+    facts = ("values 1000..2000 of 65535 come out 4..8 of 255: counts closer than 257 apart "
+             "become one level; dark")
+    assert [str(w.message) for w in caught] == [
+        f"image: uint16 {facts}", f"16-bit {facts}", f"16-bit {facts}"]
+
+
 def _wide_rgb_file(path: Path, pixels: np.ndarray) -> Path:
     """A 16-bit RGB (``pixels`` (H, W, 3)) or RGBA file: a TIFF, or a PNG, which Pillow
     does not write, assembled by hand."""

@@ -930,20 +930,23 @@ def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
     (:func:`_wide_values`), as :func:`_wide_gray_scale` reads a grey image's: 0 and
     65535, or with ``reading.stretch`` the darkest and brightest over all colour channels
     of the pixels that show (of alpha above 0, and not the transparent colour ``key``),
-    unless they are one or none shows; without it, colours whose brightest comes out below
-    64 are said to come out dark (:func:`_warn_dark_values`), ``page`` named when given.
+    unless they are one or none shows; without it, colours whose brightest, of those
+    pixels too, comes out below 64 are said to come out dark (:func:`_warn_dark_values`),
+    ``page`` named when given.
 
     Without a stretch, colours whose high bytes reach ``DARK_TOP`` come out at least that
-    (a value of at least 64 * 256 reads 64 of 255) and are not read again."""
+    (a value of at least 64 * 256 reads 64 of 255) and, when no pixel can be hidden (no
+    ``key``, and no alpha under 256), are not read again."""
     extrema = high.getextrema()
-    tops = [extrema[1]] if len(high.getbands()) == 1 else [top for _, top in extrema[:3]]
-    if not (reading.stretch or premultiplied) and max(tops) >= DARK_TOP:
+    bands = len(high.getbands())
+    tops = [extrema[1]] if bands == 1 else [top for _, top in extrema[:3]]
+    may_hide = key is not None or (bands in (2, 4) and extrema[-1][0] == 0)
+    if not (reading.stretch or premultiplied or may_hide) and max(tops) >= DARK_TOP:
         return 0.0, 65535.0
     low_value, top = 65535, 0
     for _, highs, lows, values in _wide_values(high, low, grey_alpha, premultiplied):
         colours = values if values.ndim == 2 else values[..., :3]
-        extent = _shown_extent(colours, _hiding_alpha(highs, lows, values, key)
-                               if reading.stretch else None)
+        extent = _shown_extent(colours, _hiding_alpha(highs, lows, values, key))
         if extent is not None:
             low_value, top = min(low_value, extent[0]), max(top, extent[1])
     low_value = min(low_value, top)  # (0, 0) when no pixel shows
@@ -2724,12 +2727,12 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     Values beyond 65535 are read by their largest; black is 0. With ``reading.stretch``,
     black and white are the image's own darkest and brightest values instead, over the
     pixels that show (not of its transparent value, ``info["transparency"]``), unless
-    they are one or none shows. Pixels below 0, NaN or infinite are read as black, with a
+    they are one or none shows; without it, whether the image comes out dark is judged by
+    those pixels too. Pixels below 0, NaN or infinite are read as black, with a
     :class:`PixelRangeWarning` (:func:`_wide_gray_extent`), and an image whose brightest
     pixel comes out below 64 is said to come out dark (:func:`_warn_dark_values`).
     """
-    low, top = _wide_gray_extent(im, page, im.info.get("transparency") if reading.stretch
-                                 else None)
+    low, top = _wide_gray_extent(im, page, im.info.get("transparency"))
     if reading.stretch and top > low:
         return low, top
     if im.mode.startswith("I;16"):
@@ -3910,15 +3913,15 @@ def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarra
     """``arr``, an ``(H, W, C)`` uint16 image, as uint8: ``round(v / 257)``, or with
     ``reading.stretch`` its colour channels' own range (all together, over the pixels
     that show) onto 0..255 (:func:`_own_range_to_uint8`), its alpha still by 1/257. Without a
-    stretch, warns of colour that comes out dark (:func:`_warn_dark_values`) and of alpha
-    that looks 8-bit (:func:`_warn_eight_bit_alpha`).
+    stretch, warns of colour that comes out dark (:func:`_warn_dark_values`), of the pixels
+    that show as well, and of alpha that looks 8-bit (:func:`_warn_eight_bit_alpha`).
     """
     if reading.stretch:
         stretched = _own_range_to_uint8(arr, 65535.0)
         if stretched is not None:
             return stretched
     n = 3 if arr.shape[2] >= 3 else 1  # (0, 0) when stretch is given and none shows
-    alpha = arr[:, :, -1] if reading.stretch and arr.shape[2] in (2, 4) else None
+    alpha = arr[:, :, -1] if arr.shape[2] in (2, 4) else None
     low, bright = _shown_extent(arr[:, :, :n], alpha) or (0, 0)
     top = int(arr.max())
     if 0 < bright and round(bright / 257.0) < DARK_TOP:
