@@ -1213,13 +1213,16 @@ def _check_subsampled_ycbcr(im: Image.Image) -> None:
             "(YCbCrSubsampling), which Pillow cannot decode; save it as RGB, or compressed")
 
 
-def wide_page(im: Image.Image) -> Image.Image | None:
+def wide_page(im: Image.Image, page: int | None = None,
+              dark: DarkPages | None = None) -> Image.Image | None:
     """``im``, an opened image not yet decoded (a TIFF at any page), decoded from all 16
     bits when it is a 16-bit TIFF page or SGI image that Pillow decodes to the high byte
     of each sample (:func:`_wide_rgb_lows`), and, a TIFF page of 8-bit premultiplied RGBA,
     with its colours divided by alpha as a 16-bit one's are
     (:func:`_premultiplied_8_bit_page`), as :func:`load_image` reads it; None for any
-    other image, which is left undecoded.
+    other image, which is left undecoded. That its colours come out dark is said as
+    ``dark``, kept for the pages of one file, says (once a file, naming ``page``), as
+    :func:`frame_rgba` says it of a grey page; not said without ``dark``.
 
     :func:`~quantize.animation.iter_frames` reads the pages of a TIFF so: each page after
     the first was read from its high bytes.
@@ -1231,7 +1234,7 @@ def wide_page(im: Image.Image) -> Image.Image | None:
         (:func:`_check_wide_planes`), and for an uncompressed YCbCr TIFF page whose
         chroma is subsampled (:func:`_check_subsampled_ycbcr`).
     """
-    return _wide_page(im)
+    return _wide_page(im, None if dark is None else _Reading(False, dark.advice, dark), page)
 
 
 def _wide_page(im: Image.Image, reading: _Reading | None = None,
