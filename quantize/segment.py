@@ -115,7 +115,7 @@ from .texture import (
 __all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "RegionCountWarning",
            "SegmentResult", "boundary_map", "check_cut", "check_hierarchy_weights",
            "check_n_clusters", "default_min_region", "fill_transparent", "segment",
-           "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented"]
+           "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented", "working_shape"]
 
 
 class RegionCountWarning(QuantizeWarning):
@@ -2392,6 +2392,25 @@ def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[s
 _REDUCE_BAND_PIXELS = 1 << 22
 
 
+def working_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    """The ``(height, width)`` :func:`segment` and :func:`boundary_map` work at for an
+    image of ``shape`` ``(H, W, ...)``: its own up to 1024 pixels a side, else a copy
+    box-downscaled by the whole factor that brings its longer side to at most 1024 (its
+    last boxes partial). The regions come back to full size, but a detail a few working
+    pixels wide is a few boxes of the image.
+
+    >>> working_shape((3000, 4000)), working_shape((2049, 100)), working_shape((600, 800))
+    ((750, 1000), (683, 34), (600, 800))
+    """
+    factor = _working_factor(shape)
+    return -(-shape[0] // factor), -(-shape[1] // factor)
+
+
+def _working_factor(shape: tuple[int, ...]) -> int:
+    """The whole factor :func:`_working_copy` box-downscales an image of ``shape`` by."""
+    return max(1, math.ceil(max(shape[:2]) / WORKING_MAX_SIDE))
+
+
 def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     """The image box-downscaled by an integer factor to at most 1024 pixels a side, and the factor.
 
@@ -2401,7 +2420,7 @@ def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     Reduced a band of whole boxes at a time, so that Pillow never holds a copy of
     the whole image (4 bytes a pixel); the boxes are those of the image reduced whole.
     """
-    factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
+    factor = _working_factor(rgb.shape)
     if factor == 1:
         return rgb, 1
     h, w = rgb.shape[:2]

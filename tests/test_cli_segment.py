@@ -105,6 +105,26 @@ def test_a_tiny_image_merged_into_one_region_by_the_default_min_region_is_said(t
     assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
 
 
+@pytest.mark.parametrize(("size", "said"), [((1030, 8), ", worked on a 515 x 4 copy"),
+                                            ((1024, 8), "")])
+def test_the_summary_says_the_size_an_image_over_1024_a_side_is_worked_at(tmp_path, size,
+                                                                          said):
+    """A large image was segmented on a box-downscaled copy without a word, so a user could
+    not tell why details a few pixels wide were gone. The regions are the same."""
+    pixels = np.zeros((size[1], size[0], 3), np.uint8)
+    pixels[:, size[0] // 2:] = 200
+    src = tmp_path / "wide.png"
+    Image.fromarray(pixels).save(src)
+    for args in ([], ["-k", "2"]):
+        out = tmp_path / f"s{len(args)}"
+        result = runner.invoke(app, ["segment", str(src), *args, "-o", str(out)])
+        assert (result.exit_code, result.stderr) == (0, ""), result.output
+        source = "from 2 clusters" if args else "from the region hierarchy"
+        assert result.stdout.startswith(f"{src} -> {out}: 2 regions {source}{said}, ")
+        record = json.loads((out / "segments.json").read_text())
+        assert (record["width"], record["height"], record["n_regions"]) == (*size, 2)
+
+
 def test_the_default_min_region_that_merges_a_dot_away_is_said_as_a_given_one_is(tmp_path):
     """-k 2 of a red dot on a black 20 x 20 image gave 1 region without a word by default,
     and a warning with --min-region 4, the same value (--min-region's help: "given or the
