@@ -30,6 +30,7 @@ from quantize.io import (
     PagesLeftOutWarning,
     PixelRangeWarning,
     SamplesLeftOutWarning,
+    StretchAdvice,
     TransparencyChunkWarning,
     TransparentColorWarning,
     as_rgba,
@@ -4380,6 +4381,48 @@ def test_stretch_of_a_dark_image_of_one_value_says_it_cannot_be_stretched(tmp_pa
              "be stretched")
     assert [str(w.message) for w in caught] == [
         f"16-bit {facts}", f"image: uint16 {facts}", f"image: uint16 {facts}", f"16-bit {facts}"]
+
+
+def test_a_dark_image_of_one_value_without_stretch_is_not_told_to_stretch(tmp_path):
+    """It said to pass stretch=True, which spreads no single value; a job's own fact
+    (reduce's) still ends the warning."""
+    flat = np.full((2, 3), 1234, np.uint16)
+    Image.fromarray(flat).save(tmp_path / "flat.png")
+    rgb = _wide_rgb_file(tmp_path / "flat_rgb.png", np.full((2, 3, 3), 1234, np.uint16))
+    with pytest.warns(PixelRangeWarning) as caught:
+        assert load_image(tmp_path / "flat.png").rgb.max() == 5
+        as_rgba(flat, dark_advice=StretchAdvice("give --stretch"))
+        load_image(rgb, dark_advice=StretchAdvice("give --stretch"))
+        as_rgba(flat, dark_advice="the output is dark")
+        as_rgba(np.full((2, 3), 100, np.uint16))
+    facts = "values 1234..1234 of 65535 come out 5..5 of 255: the image holds one value"
+    assert [str(w.message) for w in caught] == [
+        f"16-bit {facts}, which no stretch spreads",
+        f"image: uint16 {facts}, which no stretch spreads",
+        f"16-bit {facts}, which no stretch spreads",
+        f"image: uint16 {facts}; the output is dark",
+        "image: uint16 values 100..100 of 65535 come out 0..0 of 255: the image holds one "
+        "value, which no stretch spreads; if they are 0..255, pass it as .astype(np.uint8)"]
+
+
+def test_the_dark_check_without_stretch_looks_at_the_visible_pixels_only(tmp_path):
+    """A bright colour under a fully transparent pixel hid that the rest comes out dark,
+    as it did not with stretch=True."""
+    rgba = np.zeros((4, 6, 4), np.uint16)
+    rgba[..., :3], rgba[:, :3, :3], rgba[..., 3] = 2000, 1000, 65535
+    rgba[0, 0] = (60000, 60000, 60000, 0)
+    tif = _wide_rgb_file(tmp_path / "hidden.tif", rgba)
+    grey = np.full((4, 6), 2000, np.uint16)
+    grey[:, :3], grey[0, 0] = 1000, 65535
+    Image.fromarray(grey).save(tmp_path / "key.png", transparency=65535)
+    with pytest.warns(PixelRangeWarning) as caught:
+        as_rgba(rgba, dark_advice="dark")
+        load_image(tif, dark_advice="dark")
+        load_image(tmp_path / "key.png", dark_advice="dark")
+    facts = ("values 1000..2000 of 65535 come out 4..8 of 255: counts closer than 257 apart "
+             "become one level; dark")
+    assert [str(w.message) for w in caught] == [
+        f"image: uint16 {facts}", f"16-bit {facts}", f"16-bit {facts}"]
 
 
 def _wide_rgb_file(path: Path, pixels: np.ndarray) -> Path:

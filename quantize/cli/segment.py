@@ -342,8 +342,21 @@ def _show(input: Any, record: dict[str, Any], *, quiet: bool, as_json: bool) -> 
         source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
         say(printable_line(f"{record['input']} -> {record['outdir']}: "
-                           f"{_count(record['n_regions'], 'region')} {source}, "
+                           f"{_count(record['n_regions'], 'region')} {source}"
+                           f"{_worked_at(record['width'], record['height'])}, "
                            f"{record['seconds']:.2f} s"))
+
+
+def _worked_at(width: int, height: int) -> str:
+    """What the summary line says of the size a ``width`` x ``height`` image was segmented
+    at (:func:`~quantize.segment.working_shape`): nothing when it is the image's own, so
+    that a user of a large image knows why details a few pixels wide are gone."""
+    from ..segment import working_shape
+
+    work_height, work_width = working_shape((height, width))
+    if (work_height, work_width) == (height, width):
+        return ""
+    return f", worked on a {work_width} x {work_height} copy"
 
 
 def _refuse_input_among_outputs(input: Path, target: Path, edges: bool) -> None:
