@@ -83,6 +83,25 @@ def test_reduce_writes_the_default_output_and_prints_one_line(photo):
     assert f"-> {out}: 8 colours, PSNR" in line and "mean ΔE2000" in line
 
 
+@pytest.mark.parametrize(("args", "output"), [
+    ([], "./-x.k4.png"), (["--ext", ".small.png"], "./-x.small.png"),
+    (["-o", "./-y.png"], "./-y.png"), (["-o", "y.png"], "y.png")])
+def test_an_input_given_with_a_leading_dot_slash_is_shown_so(photo, monkeypatch, args,
+                                                             output):
+    """./-x.png came back as -x.png in the summary and in --json (its output -x.k4.png),
+    which a script could not pass back as a file name: read as options."""
+    monkeypatch.chdir(photo.parent)
+    photo.rename("-x.png")
+    lines = run("./-x.png", "-k", 4, *args)
+    assert lines.exit_code == 0, lines.output
+    assert lines.stdout.startswith(f"./-x.png -> {output}: 4 colours, PSNR")
+    as_json = run("./-x.png", "-k", 4, "--force", "--json", *args)
+    assert as_json.exit_code == 0, as_json.output
+    record = json.loads(as_json.stdout)
+    assert (record["input"], record["output"]) == ("./-x.png", output)
+    assert Path(output).is_file()
+
+
 @pytest.mark.parametrize("ext", [".png", ".gif"])
 def test_one_colour_is_written_as_a_one_entry_palette(tmp_path, ext):
     """-k 1 was refused ("should be >= 2") where the library's fit, segment -k 1 and

@@ -127,6 +127,29 @@ def image_file(value: str) -> Path:
     return p
 
 
+def image_name(value: str) -> str:
+    """Parse an image to read as :func:`image_file` does, kept as it was typed (``./-x.png``,
+    whose Path is ``-x.png``: a name a script could not pass back, read as options), but
+    the file ``-`` written ``./-``, given by its absolute path (:func:`path`)."""
+    p = image_file(value)
+    return str(p) if p.is_absolute() and not os.path.isabs(value) else value
+
+
+def as_typed(shown: str, typed: str) -> str:
+    """``shown``, the name of a file made from the file name ``typed`` (itself, or one beside
+    it) as a Path writes it, with the ``./`` that starts ``typed`` and the Path dropped: a
+    name a script can pass back as it was given (``-x.png`` would be read as options).
+
+    >>> as_typed("-x.k2.png", "./-x.png"), as_typed("d/a.png", "./d/a.png")
+    ('./-x.k2.png', './d/a.png')
+    >>> as_typed("/tmp/a.png", "./a.png"), as_typed("a.k2.png", "a.png")
+    ('/tmp/a.png', 'a.k2.png')
+    """
+    if typed.startswith("./") and not shown.startswith("./") and not os.path.isabs(shown):
+        return "./" + shown
+    return shown
+
+
 def palette_file(value: str) -> Path:
     """Parse the ``--palette-in`` file as :func:`path` does, refusing ``-`` as such: the
     palette is read from a file, told by its extension ("has no extension" would ask for
