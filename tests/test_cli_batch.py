@@ -4467,6 +4467,20 @@ def test_cli_a_report_without_an_extension_says_so(photo_tree, tmp_path, flag, n
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("flag, line", [
+    ("--report", "--report=-: the report is written to a file, not to stdout; name a .json or "
+                 ".csv file, or give --json for each file's report row on stdout (a JSON "
+                 "object a line)"),
+    ("--html", "--html=-: the page is written to a file, not to stdout; name an .html file")])
+def test_cli_a_report_to_stdout_is_refused_as_such(photo_tree, tmp_path, flag, line):
+    """'--report -' was said to have no extension, which asked for one: a script author
+    wants the rows on stdout, which --json gives."""
+    result = _cli(photo_tree, "-o", tmp_path / "out", flag, "-")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "",
+                                                                f"quantize: error: {line}\n")
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("flag", ["--report", "--html"])
 @pytest.mark.parametrize("name", [".", "taken.json", "taken.html"])
 def test_cli_a_report_that_is_a_folder_is_named_a_folder(photo_tree, tmp_path, monkeypatch,

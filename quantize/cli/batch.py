@@ -573,6 +573,7 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
                          "expected one of them")
     if jobs is not None:
         check_int(jobs, "-j/--jobs", minimum=1)
+    _refuse_reports_to_stdout(report, html)
     if report is not None:
         lib.check_report_path(report, output_dir=output_dir)
     if html is not None:
@@ -589,6 +590,19 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
             lib.check_report_replaceable(target, name, force)
     if scheduler is not None:
         _require_distributed(scheduler)
+
+
+def _refuse_reports_to_stdout(report: str | None, html: str | None) -> None:
+    """Refuse ``--report -`` and ``--html -`` as such ("has no extension" would ask for
+    one): each is a file, of a format its extension picks; stdout carries the run's lines,
+    and ``--json`` puts every file's report row there."""
+    if report == "-":
+        raise ValueError("--report=-: the report is written to a file, not to stdout; name "
+                         "a .json or .csv file, or give --json for each file's report row on "
+                         "stdout (a JSON object a line)")
+    if html == "-":
+        raise ValueError("--html=-: the page is written to a file, not to stdout; name an "
+                         ".html file")
 
 
 def _refuse_reports_landing_together(report: str | None, html: str | None) -> None:
