@@ -187,7 +187,8 @@ def test_an_unknown_completion_request_is_one_line_and_exit_2(value):
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
         f"quantize: error: _QUANTIZE_COMPLETE='{value}' is not valid; expected bash_source, "
-        "zsh_source or fish_source, for the shell's completion script: "
+        "zsh_source, fish_source, powershell_source or pwsh_source (PowerShell), for the "
+        "shell's completion script: "
         'eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"\n')
 
 

@@ -745,8 +745,9 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             shell, verb = verb, shell
         if shell not in _COMPLETED_SHELLS or verb not in _COMPLETION_VERBS:
             echo_error(f"{complete_var}={quoted(instruction)} is not valid; expected "
-                       "bash_source, zsh_source or fish_source, for the shell's completion "
-                       f"script: eval \"$({complete_var}=bash_source {prog_name})\"")
+                       "bash_source, zsh_source, fish_source, powershell_source or "
+                       "pwsh_source (PowerShell), for the shell's completion script: "
+                       f"eval \"$({complete_var}=bash_source {prog_name})\"")
             sys.exit(USAGE_ERROR)
         from typer.completion import shell_complete
 
