@@ -299,7 +299,8 @@ def batch(
         "--report", metavar="FILE",
         help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
         "with a byte order mark so that spreadsheets read it as UTF-8). Every JSON row has "
-        "the same keys, null where a file has no value; 'skipped' says why a skipped file "
+        "the same keys, null where a file has no value, false for a flag not set, and a CSV "
+        "the same columns in every report; 'skipped' says why a skipped file "
         "was: done (by an earlier run), larger (--skip-if-larger), no_record, folder, "
         "palette_in or special (null for a file not skipped).",
         parser=file_name)] = None,
@@ -323,7 +324,8 @@ def batch(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file on stdout as it settles: input, "
         "output, status, skipped, reason, then its metrics (a --report row, each with the "
-        "same keys, null where a file has no value; its warnings go to stderr); after "
+        "same keys, null where a file has no value, false for a flag not set; its "
+        "warnings go to stderr); after "
         "Ctrl-C or an error that stops the run, one for each file not "
         "reached (status 'not reached'), each a second Ctrl-C abandoned (status "
         "'abandoned') and each whose output another worker finished as the run stopped, "
