@@ -28,6 +28,20 @@ from .segment_support import read
 runner = CliRunner()
 
 
+def test_an_input_given_with_a_leading_dot_slash_is_shown_so(photo_path, monkeypatch):
+    """./-x.png came back as -x.png in the line and in --json (its folder -x.segments),
+    which a script could not pass back as a file name: read as options."""
+    monkeypatch.chdir(photo_path.parent)
+    photo_path.rename("-x.png")
+    result = runner.invoke(app, ["segment", "./-x.png", "-k", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert (record["input"], record["output"], record["outdir"]) == (
+        "./-x.png", "./-x.segments", "./-x.segments")
+    result = runner.invoke(app, ["segment", "./-x.png", "-k", "3", "--force"])
+    assert result.stdout.startswith("./-x.png -> ./-x.segments: ")
+
+
 def test_cli_json_matches_the_files(photo_path, tmp_path):
     out = tmp_path / "cli"
     result = runner.invoke(app, ["segment", str(photo_path), "-k", "4", "-o", str(out),
