@@ -3,7 +3,8 @@
 The library's entry points (each documented in full by ``help(name)``):
 
     reduce_colors(image, n_colors)    an image -> a ReduceResult: palette, palette
-                                      indices, to_image() / to_rgb() / to_rgba(), psnr
+                                      indices, save() (the command's PNG or GIF),
+                                      to_image() / to_rgb() / to_rgba(), psnr
     segment(image)                    an image -> a SegmentResult: labels 1..R,
                                       boundaries(), mean_color_image(), overlay()
     boundary_map(image)               an image -> (H, W) float32 border strength in [0, 1]
