@@ -1979,6 +1979,22 @@ def test_float_values_a_hair_outside_the_unit_range_read_as_their_bound(dtype):
     assert past.min() < -1 / 510  # refused for its low value alone
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_float_image_of_levels_0_to_255_is_refused_saying_to_divide_by_255(dtype):
+    from quantize import reduce_colors
+
+    levels = np.array([[[0, 128, 255], [12, 200, 7]]], dtype)  # uint8 pixels, as floats
+    with pytest.raises(ValueError) as refused:
+        reduce_colors(levels, 2, seed=0)
+    assert str(refused.value) == (
+        "image of float dtype should hold values in [0, 1], got [0, 255]; for levels "
+        "0..255, divide by 255 (image / 255) or pass np.rint(image).astype(np.uint8)")
+    assert reduce_colors(levels / 255, 2, seed=0).palette.dtype == np.uint8  # as it says
+    levels[0, 0, 0] = 256  # past 8 bits: no such advice
+    with pytest.raises(ValueError, match=r"got \[7, 256\]$"):
+        reduce_colors(levels, 2, seed=0)
+
+
 def test_reduce_colors_reads_a_float_image_a_hair_outside_the_unit_range_clipped():
     rng = np.random.default_rng(0)
     image = rng.random((6, 7, 3))

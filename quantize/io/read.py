@@ -3910,8 +3910,11 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
         if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
             raise ValueError(f"{name} contains NaN or infinite values; expected finite "
                              "numbers in [0, 1]")
-        arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], got "
-                               "[{low}, {high}]")
+        try:
+            arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], "
+                                   "got [{low}, {high}]")
+        except ValueError as exc:
+            raise ValueError(f"{exc}{_levels_hint(arr)}") from None
         if reading.stretch:
             stretched = _own_range_to_uint8(arr, 1.0)
             if stretched is not None:
@@ -3922,6 +3925,22 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
     hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
                     f"{arr.dtype}{hint}")
+
+
+def _levels_hint(arr: np.ndarray) -> str:
+    """What to do with a float image refused for values outside [0, 1], when they all lie in
+    0..255 (8-bit levels as floats, as ``image.astype(float)`` of a uint8 image gives):
+    divide by 255, or pass them as uint8. Else nothing.
+
+    >>> print(_levels_hint(np.array([0.0, 254.6])))
+    ; for levels 0..255, divide by 255 (image / 255) or pass np.rint(image).astype(np.uint8)
+    >>> _levels_hint(np.array([0.0, 300.0]))
+    ''
+    """
+    if arr.min() >= 0 and arr.max() <= 255:
+        return ("; for levels 0..255, divide by 255 (image / 255) or pass "
+                "np.rint(image).astype(np.uint8)")
+    return ""
 
 
 def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarray:
