@@ -19,7 +19,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -233,7 +233,7 @@ def _alpha_as_read(image: LoadedImage) -> np.ndarray | None:
     return None if alpha is None or bool((alpha == 255).all()) else alpha
 
 
-def load_image(path: str | os.PathLike[str], *,
+def load_image(path: str | os.PathLike[str] | BinaryIO, *,
                max_pixels: int | None = DEFAULT_MAX_PIXELS,
                shrink_to: int | None = None, stretch: bool = False,
                dark_advice: str | None = None) -> LoadedImage:
@@ -241,8 +241,12 @@ def load_image(path: str | os.PathLike[str], *,
 
     Parameters
     ----------
-    path : str or path-like
-        The file to read.
+    path : str, path-like or binary file object
+        The file to read, or an object with a ``read`` method giving its bytes
+        (``io.BytesIO(data)``, a file opened ``"rb"``, an upload), read from its position
+        to its end. A file object is copied into a temporary file first and read as a file
+        is, with the same checks and the same errors, which name it ``<stream>``; the
+        image's ``path`` is then None.
     max_pixels : int or None
         Refuse images with more pixels than this (checked from the header,
         before decoding). None means no limit.
@@ -283,7 +287,7 @@ def load_image(path: str | os.PathLike[str], *,
         message names the file.
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None), or
-        ``stretch`` not a bool.
+        ``stretch`` not a bool; TypeError for a file object opened in text mode.
 
     Warns
     -----
@@ -293,7 +297,24 @@ def load_image(path: str | os.PathLike[str], *,
         (with ``stretch``, when it is of one value: one that cannot be stretched), saying
         its values, their scale and the levels they come out as; and for NaN, infinite or
         negative pixels, read as black.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> data = io.BytesIO()
+    >>> Image.new("RGB", (3, 2), (200, 40, 40)).save(data, "PNG")
+    >>> image = load_image(io.BytesIO(data.getvalue()))
+    >>> image.rgb.shape, image.format, image.path
+    ((2, 3, 3), 'PNG', None)
+    >>> load_image(io.BytesIO(b"not an image"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    quantize.errors.ImageReadError: <stream>: not an image Pillow can identify...
     """
+    if _is_file_object(path):
+        return _load_stream(path, max_pixels=max_pixels, shrink_to=shrink_to,
+                            stretch=stretch, dark_advice=dark_advice)
     p = check_input_path(path, "path")
     limit = check_max_pixels(max_pixels)
     if shrink_to is not None:
@@ -301,6 +322,41 @@ def load_image(path: str | os.PathLike[str], *,
     reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
     with _opened(p, limit) as im:
         return _loaded(im, p, shrink_to, reading)
+
+
+#: How errors name an image read from a file object (:func:`load_image`).
+STREAM_NAME = "<stream>"
+
+
+def _is_file_object(value: Any) -> bool:
+    """Whether ``value`` is a file object to read (not a path): it has a ``read`` method."""
+    return not isinstance(value, str | os.PathLike) and callable(getattr(value, "read", None))
+
+
+def _load_stream(stream: BinaryIO, **options: Any) -> LoadedImage:
+    """:func:`load_image` of the bytes of ``stream``, copied into a temporary file and read
+    as that file, whose second readers (chunk checks, 16-bit samples, GIF and WebP
+    frames) need a file to read again, as ``quantize reduce -`` copies stdin; errors
+    name the image :data:`STREAM_NAME`, and its ``path`` is None."""
+    import shutil
+    import tempfile
+
+    text_mode = TypeError(f"path={stream!r} is a file object in text mode; open the file "
+                          f"in binary mode ('rb')")
+    if isinstance(stream, _io.TextIOBase):
+        raise text_mode
+    with tempfile.TemporaryDirectory(prefix="quantize-") as folder:
+        copy = Path(folder) / "stream"
+        with open(copy, "wb") as out:
+            try:
+                shutil.copyfileobj(stream, out)
+            except TypeError:  # str from an object of its own that reads text
+                raise text_mode from None
+        try:
+            loaded = load_image(copy, **options)
+        except ImageReadError as exc:
+            raise type(exc)(exc.reason, path=STREAM_NAME) from None
+    return replace(loaded, path=None)
 
 
 def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
@@ -1714,6 +1770,11 @@ def check_input_path(path: str | os.PathLike[str], name: str = "path") -> Path:
     >>> check_input_path("no/such/photo.png/").as_posix()
     'no/such/photo.png'
     """
+    if _is_file_object(path):  # of these, only load_image reads one
+        raise TypeError(f"{name} should be a path (str or os.PathLike), got "
+                        f"{type(path).__name__}, a file object: read its image with "
+                        f"quantize.io.load_image(file) and pass that to reduce_colors or "
+                        f"segment, or write it to a file and pass the file's name")
     p = check_path(path, name)
     given = os.fspath(path)
     if isinstance(given, str) and given.endswith(("/", os.sep)):
@@ -3898,8 +3959,11 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
         if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
             raise ValueError(f"{name} contains NaN or infinite values; expected finite "
                              "numbers in [0, 1]")
-        arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], got "
-                               "[{low}, {high}]")
+        try:
+            arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], "
+                                   "got [{low}, {high}]")
+        except ValueError as exc:
+            raise ValueError(f"{exc}{_levels_hint(arr)}") from None
         if reading.stretch:
             stretched = _own_range_to_uint8(arr, 1.0)
             if stretched is not None:
@@ -3910,6 +3974,22 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
     hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
                     f"{arr.dtype}{hint}")
+
+
+def _levels_hint(arr: np.ndarray) -> str:
+    """What to do with a float image refused for values outside [0, 1], when they all lie in
+    0..255 (8-bit levels as floats, as ``image.astype(float)`` of a uint8 image gives):
+    divide by 255, or pass them as uint8. Else nothing.
+
+    >>> print(_levels_hint(np.array([0.0, 254.6])))
+    ; for levels 0..255, divide by 255 (image / 255) or pass np.rint(image).astype(np.uint8)
+    >>> _levels_hint(np.array([0.0, 300.0]))
+    ''
+    """
+    if arr.min() >= 0 and arr.max() <= 255:
+        return ("; for levels 0..255, divide by 255 (image / 255) or pass "
+                "np.rint(image).astype(np.uint8)")
+    return ""
 
 
 def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarray:
