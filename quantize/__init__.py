@@ -136,7 +136,7 @@ _WARNING_MODULE = {name: module for module, names in _WARNINGS.items() for name 
 if TYPE_CHECKING:
     # What __getattr__ gives, as type checkers should see it (``segment`` the function, not
     # the module); at run time nothing here is imported. "X as X" marks a name as given on
-    # (PEP 484), which isort would put in an import of its own. tests/test_warning_classes.py
+    # (PEP 484), which isort would put in an import of its own. tests/test_package_types.py
     # checks that these imports and the two tables above name the same things.
     from .animation.job import (  # noqa: I001
         FrameCutWarning as FrameCutWarning,
