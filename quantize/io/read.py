@@ -3978,15 +3978,18 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
 
 def _levels_hint(arr: np.ndarray) -> str:
     """What to do with a float image refused for values outside [0, 1], when they all lie in
-    0..255 (8-bit levels as floats, as ``image.astype(float)`` of a uint8 image gives):
-    divide by 255, or pass them as uint8. Else nothing.
+    0..255 and reach 2 at least (8-bit levels as floats, as ``image.astype(float)`` of a
+    uint8 image gives): divide by 255, or pass them as uint8. Else nothing: values just
+    over 1 are a slip in a 0..1 image, not levels.
 
     >>> print(_levels_hint(np.array([0.0, 254.6])))
     ; for levels 0..255, divide by 255 (image / 255) or pass np.rint(image).astype(np.uint8)
     >>> _levels_hint(np.array([0.0, 300.0]))
     ''
+    >>> _levels_hint(np.array([0.0, 1.0019607]))
+    ''
     """
-    if arr.min() >= 0 and arr.max() <= 255:
+    if arr.min() >= 0 and 2 <= arr.max() <= 255:
         return ("; for levels 0..255, divide by 255 (image / 255) or pass "
                 "np.rint(image).astype(np.uint8)")
     return ""
