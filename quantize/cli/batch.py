@@ -40,6 +40,7 @@ from ..names import found_path, natural_key, printable_data, quoted, shell_quote
 from ..palette_files import PALETTE_IN_FORMAT_LIST
 from ..reduce.options import (
     PALETTE_FILE_ALPHA_ADVICE,
+    PALETTE_MODES,
     kept_for_transparency,
     read_palette_in_once,
 )
@@ -68,6 +69,7 @@ from .common import (
     note_jobs_capped,
     note_quality_scale,
     number,
+    offering,
     palette_file,
     path,
     printable_line,
@@ -77,6 +79,7 @@ from .common import (
     refuse_stdout_folder,
     refuse_text_onto_files,
     say,
+    segment_spaces,
     user_errors,
     warn,
 )
@@ -176,7 +179,7 @@ def batch(
         "--mode", metavar="reduce|segment",
         help="reduce (one PNG per image; an animation in its own format, as reduce "
         "writes it; --ext chooses another) or segment (a folder of region maps "
-        "per image).")] = "reduce",
+        "per image).", autocompletion=offering(_MODES))] = "reduce",
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", parser=integer, metavar="K",
         help=f"reduce: colours per image, 1..{MAX_PALETTE} (default 16; with "
@@ -202,7 +205,8 @@ def batch(
     ] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
-        help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
+        help="rgb or lab (default: rgb for reduce, lab for segment).",
+        autocompletion=offering(segment_spaces))] = None,
     dither: BatchDitherOption = False,
     dither_level: DitherLevelOption = None,
     optimize: Annotated[bool, typer.Option(
@@ -238,7 +242,7 @@ def batch(
         "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "
         "palette for all frames, no flicker) or per-frame (a local palette for each frame; "
         "every animation is then written as .gif, the format that holds them; not with "
-        "--quality or --palette-in).")] = "global",
+        "--quality or --palette-in).", autocompletion=offering(PALETTE_MODES))] = "global",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, texture; VALUE 0 or a "
@@ -1099,7 +1103,7 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     if dither is not None:
         options["dither"] = dither
     if space is not None:
-        options["space"] = check_choice(space, "--space", ("rgb", "lab"))
+        options["space"] = check_choice(space, "--space", segment_spaces())
     if palette_in is not None:
         from ..palette_files import check_palette_path
 
@@ -1243,7 +1247,7 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
     if regions is not None:
         options["regions"] = regions
     if space is not None:
-        options["space"] = check_choice(space, "--space", ("rgb", "lab"))
+        options["space"] = check_choice(space, "--space", segment_spaces())
     if weights:
         options["weights"] = check_weights(parse_weights(weights))
     if min_region is not None:

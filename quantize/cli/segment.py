@@ -40,6 +40,7 @@ from .common import (
     is_terminal,
     names_a_descriptor,
     number,
+    offering,
     path,
     printable_line,
     refuse_both,
@@ -49,6 +50,7 @@ from .common import (
     refuse_stream_without_output,
     refuse_text_onto_files,
     say,
+    segment_spaces,
     stage_stdin,
     stage_stream,
     user_errors,
@@ -196,8 +198,8 @@ def segment_command(
     space: Annotated[str, typer.Option(
         "--space", metavar="rgb|lab",
         help="Colour space of the color feature with -k: rgb or lab (CIELAB, the default; "
-        "the region hierarchy always compares CIELAB colours: rgb without -k is refused).")
-    ] = "lab",
+        "the region hierarchy always compares CIELAB colours: rgb without -k is refused).",
+        autocompletion=offering(segment_spaces))] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="Feature weight NAME=VALUE, VALUE 0 or a number from 1e-6 to 1e6, repeatable; "
