@@ -64,6 +64,7 @@ from .common import (
     finishing_note,
     integer,
     is_terminal,
+    names_a_descriptor,
     note,
     note_idle_options,
     note_jobs_capped,
@@ -599,16 +600,22 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
 
 
 def _refuse_reports_to_stdout(report: str | None, html: str | None) -> None:
-    """Refuse ``--report -`` and ``--html -`` as such ("has no extension" would ask for
-    one): each is a file, of a format its extension picks; stdout carries the run's lines,
-    and ``--json`` puts every file's report row there."""
-    if report == "-":
-        raise ValueError("--report=-: the report is written to a file, not to stdout; name "
-                         "a .json or .csv file, or give --json for each file's report row on "
-                         "stdout (a JSON object a line)")
-    if html == "-":
-        raise ValueError("--html=-: the page is written to a file, not to stdout; name an "
-                         ".html file")
+    """Refuse ``--report -`` and ``--html -`` as such, and a name of a file descriptor
+    (``/dev/stdout``, :func:`~quantize.cli.common.names_a_descriptor`): "has no extension"
+    would ask for one. Each is a file, of a format its extension picks, written beside its
+    name and put in place once whole; stdout carries the run's lines, and ``--json`` puts
+    every file's report row there."""
+    for flag, name, what, instead in (
+            ("--report", report, "report", "a .json or .csv file, or give --json for each "
+             "file's report row on stdout (a JSON object a line)"),
+            ("--html", html, "page", "an .html file")):
+        if name == "-":
+            raise ValueError(f"{flag}=-: the {what} is written to a file, not to stdout; "
+                             f"name {instead}")
+        if name is not None and names_a_descriptor(name):
+            raise ValueError(f"{flag}={quoted(name)} names a file descriptor (stdout, "
+                             f"stderr, /dev/fd/N), but the {what} is written to a file; name "
+                             f"{instead}")
 
 
 def _refuse_reports_landing_together(report: str | None, html: str | None) -> None:
