@@ -20,7 +20,7 @@ from typing import Any, AnyStr
 import numpy as np
 import pytest
 import typer
-from PIL import Image
+from PIL import Image, ImageColor
 from typer.testing import CliRunner
 
 import quantize
@@ -238,6 +238,23 @@ def test_fish_zsh_and_powershell_complete_the_value_of_an_option_one_a_line(word
     assert zsh.stdout == "_arguments '*: :((" + "\n".join(f'"{v}"' for v in values) + "))'\n"
     powershell = _completion("complete_powershell", **args)
     assert powershell.stdout.splitlines() == [f"{v}::: " for v in values]
+
+
+@pytest.mark.parametrize("command", ["segment x.png", "batch in"])
+def test_the_overlay_colour_completes_to_the_colour_names_pillow_reads(command):
+    """``--overlay-color <TAB>`` completed to nothing; it offers the colour names."""
+    def bash(typed: str) -> list[str]:
+        result = _completion("complete_bash", COMP_WORDS=f"quantize {command} --overlay-color "
+                             f"{typed}", COMP_CWORD=str(len(command.split()) + 2))
+        assert (result.exit_code, result.stderr) == (0, "")
+        return result.stdout.split()
+
+    assert bash("") == sorted(ImageColor.colormap)
+    assert bash("cy") == ["cyan"]
+    assert bash("re") == ["rebeccapurple", "red"]
+    fish = _completion("complete_fish", _TYPER_COMPLETE_FISH_ACTION="get-args",
+                       _TYPER_COMPLETE_ARGS=f"quantize {command} --overlay-color yellow")
+    assert fish.stdout.splitlines() == ["yellow", "yellowgreen"]
 
 
 @pytest.mark.parametrize("words", ["reduce x.png --palette-in", "reduce x.png -o",

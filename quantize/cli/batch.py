@@ -56,6 +56,7 @@ from .common import (
     app,
     as_flags,
     check_palette_mode_alone,
+    color_names,
     command_line,
     dither_strength,
     fail,
@@ -258,7 +259,7 @@ def batch(
     overlay_color: Annotated[str | None, typer.Option(
         "--overlay-color", metavar="COLOUR", help="segment: colour of the borders in "
         "overlay.png, a colour name (cyan, yellow, black, ...) or #rrggbb (default red).",
-        show_default=False)] = None,
+        show_default=False, autocompletion=offering(color_names))] = None,
     seed: SeedOption = 0,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(

@@ -104,6 +104,14 @@ def segment_spaces() -> tuple[str, ...]:
     return SPACES
 
 
+def color_names() -> list[str]:
+    """The colour names ``--overlay-color`` takes, those Pillow reads
+    (:func:`~quantize._validation.color_from_text`), imported only as they are needed."""
+    from PIL import ImageColor
+
+    return sorted(ImageColor.colormap)
+
+
 # Options that every sub-command declares the same way.
 SeedOption = Annotated[int, typer.Option(
     "--seed", metavar="S", parser=integer, help="Random seed, an integer >= 0; the same "

@@ -29,6 +29,7 @@ from .common import (
     app,
     as_typed,
     click_errors,
+    color_names,
     elsewhere_hint,
     fail,
     fail_interrupted,
@@ -217,7 +218,8 @@ def segment_command(
     overlay_color: Annotated[str | None, typer.Option(
         "--overlay-color", metavar="COLOUR", help="Colour of the borders in overlay.png: "
         "a colour name (cyan, yellow, black, ...: the CSS names) or #rrggbb; default red, "
-        "which vanishes on a red subject.", show_default=False)] = None,
+        "which vanishes on a red subject.", show_default=False,
+        autocompletion=offering(color_names))] = None,
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
