@@ -20,7 +20,7 @@ from typing import Any, AnyStr
 import numpy as np
 import pytest
 import typer
-from PIL import Image
+from PIL import Image, ImageColor
 from typer.testing import CliRunner
 
 import quantize
@@ -205,6 +205,72 @@ def test_bash_completes_the_command_once_its_script_is_loaded(tmp_path):
                           env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"})
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.split() == ["--palette-out", "--palette-in", "--palette"]
+
+
+#: Each option whose value is one of a fixed set, with what its value completes to.
+_CLOSED_SETS = [
+    ("reduce x.png --space", ["rgb", "lab"]), ("segment x.png --space", ["rgb", "lab"]),
+    ("batch in --space", ["rgb", "lab"]), ("batch in --mode", ["reduce", "segment"]),
+    ("reduce x.png --palette", ["global", "per-frame"]),
+    ("batch in --palette", ["global", "per-frame"]),
+    ("reduce x.png --format",
+     ["png", "apng", "gif", "jpg", "jpeg", "webp", "tif", "tiff"])]
+
+
+@pytest.mark.parametrize(("words", "values"), _CLOSED_SETS)
+def test_bash_completes_the_value_of_an_option_with_a_fixed_set(words, values):
+    """``quantize reduce x.png --space <TAB>`` completed to nothing (bash then offered the
+    folder's files); each such option offers its values, those that start as typed."""
+    result = _completion("complete_bash", COMP_WORDS=f"quantize {words} ",
+                         COMP_CWORD=str(len(words.split()) + 1))
+    assert (result.exit_code, result.stderr, result.stdout.split()) == (0, "", values)
+    typed = _completion("complete_bash", COMP_WORDS=f"quantize {words} {values[1][0]}",
+                        COMP_CWORD=str(len(words.split()) + 1))
+    assert typed.stdout.split() == [v for v in values if v.startswith(values[1][0])]
+
+
+@pytest.mark.parametrize(("words", "values"), _CLOSED_SETS)
+def test_fish_zsh_and_powershell_complete_the_value_of_an_option_one_a_line(words, values):
+    args = {"_TYPER_COMPLETE_ARGS": f"quantize {words} "}
+    fish = _completion("complete_fish", _TYPER_COMPLETE_FISH_ACTION="get-args", **args)
+    assert (fish.exit_code, fish.stdout.splitlines()) == (0, values)
+    zsh = _completion("complete_zsh", **args)
+    assert zsh.stdout == "_arguments '*: :((" + "\n".join(f'"{v}"' for v in values) + "))'\n"
+    powershell = _completion("complete_powershell", **args)
+    assert powershell.stdout.splitlines() == [f"{v}::: " for v in values]
+
+
+@pytest.mark.parametrize("command", ["segment x.png", "batch in"])
+def test_the_overlay_colour_completes_to_the_colour_names_pillow_reads(command):
+    """``--overlay-color <TAB>`` completed to nothing; it offers the colour names."""
+    def bash(typed: str) -> list[str]:
+        result = _completion("complete_bash", COMP_WORDS=f"quantize {command} --overlay-color "
+                             f"{typed}", COMP_CWORD=str(len(command.split()) + 2))
+        assert (result.exit_code, result.stderr) == (0, "")
+        return result.stdout.split()
+
+    assert bash("") == sorted(ImageColor.colormap)
+    assert bash("cy") == ["cyan"]
+    assert bash("re") == ["rebeccapurple", "red"]
+    fish = _completion("complete_fish", _TYPER_COMPLETE_FISH_ACTION="get-args",
+                       _TYPER_COMPLETE_ARGS=f"quantize {command} --overlay-color yellow")
+    assert fish.stdout.splitlines() == ["yellow", "yellowgreen"]
+
+
+@pytest.mark.parametrize("words", ["reduce x.png --palette-in", "reduce x.png -o",
+                                   "reduce x.png --palette-out", "batch in --report",
+                                   "batch in --html", "segment x.png -o"])
+def test_an_option_that_takes_a_file_is_left_to_the_shell_s_file_names(words):
+    """No candidates: bash's script (``complete -o default``) and PowerShell then offer
+    file names, zsh is told ``_files``, fish is told it takes files (exit 1)."""
+    bash = _completion("complete_bash", COMP_WORDS=f"quantize {words} ",
+                       COMP_CWORD=str(len(words.split()) + 1))
+    assert (bash.exit_code, bash.stdout.strip()) == (0, "")
+    zsh = _completion("complete_zsh", _TYPER_COMPLETE_ARGS=f"quantize {words} ")
+    assert zsh.stdout == "_files\n"
+    fish = _completion("complete_fish", _TYPER_COMPLETE_FISH_ACTION="is-args",
+                       _TYPER_COMPLETE_ARGS=f"quantize {words} ")
+    assert fish.exit_code == 1
 
 
 def _unnoted(stderr: AnyStr) -> AnyStr:

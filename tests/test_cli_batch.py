@@ -4482,6 +4482,22 @@ def test_cli_a_report_to_stdout_is_refused_as_such(photo_tree, tmp_path, flag, l
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("flag, what, instead", [
+    ("--report", "report", "a .json or .csv file, or give --json for each file's report row "
+                           "on stdout (a JSON object a line)"),
+    ("--html", "page", "an .html file")])
+@pytest.mark.parametrize("name", ["/dev/stdout", "/dev/stderr", "/dev/fd/1",
+                                  "/proc/self/fd/1"])
+def test_cli_a_report_to_a_file_descriptor_is_refused_as_such(photo_tree, tmp_path, flag,
+                                                              what, instead, name):
+    """'--report /dev/stdout' was said to have no extension, which asked for one."""
+    result = _cli(photo_tree, "-o", tmp_path / "out", flag, name)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", (
+        f"quantize: error: {flag}='{name}' names a file descriptor (stdout, stderr, "
+        f"/dev/fd/N), but the {what} is written to a file; name {instead}\n"))
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("flag", ["--report", "--html"])
 @pytest.mark.parametrize("name", [".", "taken.json", "taken.html"])
 def test_cli_a_report_that_is_a_folder_is_named_a_folder(photo_tree, tmp_path, monkeypatch,

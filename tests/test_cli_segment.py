@@ -42,6 +42,23 @@ def test_an_input_given_with_a_leading_dot_slash_is_shown_so(photo_path, monkeyp
     assert result.stdout.startswith("./-x.png -> ./-x.segments: ")
 
 
+def test_an_output_folder_given_with_a_leading_dot_slash_is_shown_so(photo_path, monkeypatch):
+    """``-o ./-seg`` came back as -seg in the line and in --json, read as options if a
+    script passed it back; ``-o seg/`` is shown as the folder it names."""
+    monkeypatch.chdir(photo_path.parent)
+    photo_path.rename("-x.png")
+    result = runner.invoke(app, ["segment", "./-x.png", "-k", "3", "-o", "./-seg", "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert (record["input"], record["output"], record["outdir"]) == (
+        "./-x.png", "./-seg", "./-seg")
+    assert Path("-seg", "labels.png").is_file()
+    result = runner.invoke(app, ["segment", "./-x.png", "-k", "3", "-o", "./-seg/", "--force"])
+    assert result.stdout.startswith("./-x.png -> ./-seg: ")
+    result = runner.invoke(app, ["segment", "./-x.png", "-k", "3", "-o", "seg/"])
+    assert result.stdout.startswith("./-x.png -> seg: ")
+
+
 def test_cli_json_matches_the_files(photo_path, tmp_path):
     out = tmp_path / "cli"
     result = runner.invoke(app, ["segment", str(photo_path), "-k", "4", "-o", str(out),

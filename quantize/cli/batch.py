@@ -40,6 +40,7 @@ from ..names import found_path, natural_key, printable_data, quoted, shell_quote
 from ..palette_files import PALETTE_IN_FORMAT_LIST
 from ..reduce.options import (
     PALETTE_FILE_ALPHA_ADVICE,
+    PALETTE_MODES,
     kept_for_transparency,
     read_palette_in_once,
 )
@@ -55,6 +56,7 @@ from .common import (
     app,
     as_flags,
     check_palette_mode_alone,
+    color_names,
     command_line,
     dither_strength,
     fail,
@@ -63,11 +65,13 @@ from .common import (
     finishing_note,
     integer,
     is_terminal,
+    names_a_descriptor,
     note,
     note_idle_options,
     note_jobs_capped,
     note_quality_scale,
     number,
+    offering,
     palette_file,
     path,
     printable_line,
@@ -77,6 +81,7 @@ from .common import (
     refuse_stdout_folder,
     refuse_text_onto_files,
     say,
+    segment_spaces,
     user_errors,
     warn,
 )
@@ -176,7 +181,7 @@ def batch(
         "--mode", metavar="reduce|segment",
         help="reduce (one PNG per image; an animation in its own format, as reduce "
         "writes it; --ext chooses another) or segment (a folder of region maps "
-        "per image).")] = "reduce",
+        "per image).", autocompletion=offering(_MODES))] = "reduce",
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", parser=integer, metavar="K",
         help=f"reduce: colours per image, 1..{MAX_PALETTE} (default 16; with "
@@ -202,7 +207,8 @@ def batch(
     ] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
-        help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
+        help="rgb or lab (default: rgb for reduce, lab for segment).",
+        autocompletion=offering(segment_spaces))] = None,
     dither: BatchDitherOption = False,
     dither_level: DitherLevelOption = None,
     optimize: Annotated[bool, typer.Option(
@@ -238,7 +244,7 @@ def batch(
         "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "
         "palette for all frames, no flicker) or per-frame (a local palette for each frame; "
         "every animation is then written as .gif, the format that holds them; not with "
-        "--quality or --palette-in).")] = "global",
+        "--quality or --palette-in).", autocompletion=offering(PALETTE_MODES))] = "global",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, texture; VALUE 0 or a "
@@ -253,7 +259,7 @@ def batch(
     overlay_color: Annotated[str | None, typer.Option(
         "--overlay-color", metavar="COLOUR", help="segment: colour of the borders in "
         "overlay.png, a colour name (cyan, yellow, black, ...) or #rrggbb (default red).",
-        show_default=False)] = None,
+        show_default=False, autocompletion=offering(color_names))] = None,
     seed: SeedOption = 0,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(
@@ -595,16 +601,22 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
 
 
 def _refuse_reports_to_stdout(report: str | None, html: str | None) -> None:
-    """Refuse ``--report -`` and ``--html -`` as such ("has no extension" would ask for
-    one): each is a file, of a format its extension picks; stdout carries the run's lines,
-    and ``--json`` puts every file's report row there."""
-    if report == "-":
-        raise ValueError("--report=-: the report is written to a file, not to stdout; name "
-                         "a .json or .csv file, or give --json for each file's report row on "
-                         "stdout (a JSON object a line)")
-    if html == "-":
-        raise ValueError("--html=-: the page is written to a file, not to stdout; name an "
-                         ".html file")
+    """Refuse ``--report -`` and ``--html -`` as such, and a name of a file descriptor
+    (``/dev/stdout``, :func:`~quantize.cli.common.names_a_descriptor`): "has no extension"
+    would ask for one. Each is a file, of a format its extension picks, written beside its
+    name and put in place once whole; stdout carries the run's lines, and ``--json`` puts
+    every file's report row there."""
+    for flag, name, what, instead in (
+            ("--report", report, "report", "a .json or .csv file, or give --json for each "
+             "file's report row on stdout (a JSON object a line)"),
+            ("--html", html, "page", "an .html file")):
+        if name == "-":
+            raise ValueError(f"{flag}=-: the {what} is written to a file, not to stdout; "
+                             f"name {instead}")
+        if name is not None and names_a_descriptor(name):
+            raise ValueError(f"{flag}={quoted(name)} names a file descriptor (stdout, "
+                             f"stderr, /dev/fd/N), but the {what} is written to a file; name "
+                             f"{instead}")
 
 
 def _refuse_reports_landing_together(report: str | None, html: str | None) -> None:
@@ -1099,7 +1111,7 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     if dither is not None:
         options["dither"] = dither
     if space is not None:
-        options["space"] = check_choice(space, "--space", ("rgb", "lab"))
+        options["space"] = check_choice(space, "--space", segment_spaces())
     if palette_in is not None:
         from ..palette_files import check_palette_path
 
@@ -1243,7 +1255,7 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
     if regions is not None:
         options["regions"] = regions
     if space is not None:
-        options["space"] = check_choice(space, "--space", ("rgb", "lab"))
+        options["space"] = check_choice(space, "--space", segment_spaces())
     if weights:
         options["weights"] = check_weights(parse_weights(weights))
     if min_region is not None:

@@ -80,6 +80,38 @@ def integer(text: Any) -> int:
         raise click_errors.BadParameter(f"{text!r} is not a valid integer.") from None
 
 
+def offering(values: Iterable[str] | Callable[[], Iterable[str]]) -> Callable[[], list[str]]:
+    """An option's ``autocompletion``: shell completion offers ``values``, the names its
+    check takes (typer keeps those that start with what was typed), or the names a function
+    returns, for names a module not imported by every call holds (imported as the shell
+    asks). Without one, an option's value completed to nothing (``--space <TAB>``); an
+    option that takes a file offers none, and the shells offer file names instead.
+
+    >>> offering(("rgb", "lab"))()
+    ['rgb', 'lab']
+    """
+    if callable(values):
+        return lambda: list(values())
+    names = list(values)
+    return lambda: list(names)
+
+
+def segment_spaces() -> tuple[str, ...]:
+    """The names ``--space`` takes when segmenting, those its check takes
+    (:data:`quantize.features.SPACES`), imported only as they are needed."""
+    from ..features import SPACES
+
+    return SPACES
+
+
+def color_names() -> list[str]:
+    """The colour names ``--overlay-color`` takes, those Pillow reads
+    (:func:`~quantize._validation.color_from_text`), imported only as they are needed."""
+    from PIL import ImageColor
+
+    return sorted(ImageColor.colormap)
+
+
 # Options that every sub-command declares the same way.
 SeedOption = Annotated[int, typer.Option(
     "--seed", metavar="S", parser=integer, help="Random seed, an integer >= 0; the same "

@@ -52,8 +52,8 @@ from ..names import (
 )
 from ..palette_files import PALETTE_FORMAT_LIST, PALETTE_IN_FORMAT_LIST
 from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS, ShownOutput
-from ..reduce.fit import MAX_COLORS
-from ..reduce.options import read_palette_in_once
+from ..reduce.fit import FEATURES, MAX_COLORS
+from ..reduce.options import PALETTE_MODES, read_palette_in_once
 from ..reduce.quality import quality_terms
 from .common import (
     USAGE_ERROR,
@@ -87,6 +87,7 @@ from .common import (
     note_jobs_capped,
     note_quality_scale,
     number,
+    offering,
     palette_file,
     printable_line,
     refuse_both,
@@ -160,7 +161,7 @@ def reduce_command(
         f"as the extension of -o that picks it: {_FORMAT_LIST} (default: the input's own "
         "when it is gif or png, a still or an animation, or an animated webp or tif; else "
         "png). Beside -o FILE or --ext it must be their extension's format.",
-        show_default=False)] = None,
+        show_default=False, autocompletion=offering(FORMATS))] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
         "input. Default: .k<N>.png (an animation, or the pages of a TIFF: .k<N> and its own "
@@ -187,7 +188,7 @@ def reduce_command(
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
         help="Colour space to cluster in: rgb (default) or lab (CIELAB).",
-        show_default=False)] = None,
+        show_default=False, autocompletion=offering(FEATURES))] = None,
     dither: DitherOption = False,
     dither_level: DitherLevelOption = None,
     exact_colors: Annotated[bool, typer.Option(
@@ -205,7 +206,8 @@ def reduce_command(
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
         "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
-        "only; not with --quality or --palette-in).")] = "global",
+        "only; not with --quality or --palette-in).",
+        autocompletion=offering(PALETTE_MODES))] = "global",
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", parser=integer, metavar="N",

@@ -29,9 +29,11 @@ from .common import (
     app,
     as_typed,
     click_errors,
+    color_names,
     elsewhere_hint,
     fail,
     fail_interrupted,
+    file_name,
     folder_hint,
     image_name,
     integer,
@@ -40,6 +42,7 @@ from .common import (
     is_terminal,
     names_a_descriptor,
     number,
+    offering,
     path,
     printable_line,
     refuse_both,
@@ -49,6 +52,7 @@ from .common import (
     refuse_stream_without_output,
     refuse_text_onto_files,
     say,
+    segment_spaces,
     stage_stdin,
     stage_stream,
     user_errors,
@@ -189,15 +193,15 @@ def segment_command(
         "16-bit, 32-bit or float images (microscopy, astronomy) whose values come out a few "
         "dark levels. segmented.png, overlay.png and the mean colours in segments.json are "
         "then of the stretched image.")] = False,
-    outdir: Annotated[Path | None, typer.Option(
+    output_name: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="DIR", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False,
-        parser=path)] = None,
+        parser=file_name)] = None,
     space: Annotated[str, typer.Option(
         "--space", metavar="rgb|lab",
         help="Colour space of the color feature with -k: rgb or lab (CIELAB, the default; "
-        "the region hierarchy always compares CIELAB colours: rgb without -k is refused).")
-    ] = "lab",
+        "the region hierarchy always compares CIELAB colours: rgb without -k is refused).",
+        autocompletion=offering(segment_spaces))] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="Feature weight NAME=VALUE, VALUE 0 or a number from 1e-6 to 1e6, repeatable; "
@@ -214,7 +218,8 @@ def segment_command(
     overlay_color: Annotated[str | None, typer.Option(
         "--overlay-color", metavar="COLOUR", help="Colour of the borders in overlay.png: "
         "a colour name (cyan, yellow, black, ...: the CSS names) or #rrggbb; default red, "
-        "which vanishes on a red subject.", show_default=False)] = None,
+        "which vanishes on a red subject.", show_default=False,
+        autocompletion=offering(color_names))] = None,
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
@@ -236,6 +241,7 @@ def segment_command(
     from ..segment_file import OVERLAY_COLOR, segment_file
 
     input = Path(input_name)  # input_name as typed: ./-x.png, not -x.png, in its line
+    outdir = None if output_name is None else path(output_name)  # and ./-seg, not -seg
     stdin = str(input) == "-"
     if stdin and outdir is None:
         fail("INPUT='-': no output folder can be named after stdin; name it with -o "
@@ -266,7 +272,7 @@ def segment_command(
         refuse_image_named_folder(outdir, "segment writes several files (labels.png, "
                                   "overlay.png, segments.json)")
     hint = "" if stdin else folder_hint(str(input), "segment", carried,
-                                        output_dir="OUT_DIR" if outdir is None else str(outdir))
+                                        output_dir=output_name or "OUT_DIR")
     if hint:  # the reader's words, and where to go, with options batch accepts: checked
         from ..segment_file import check_segment_options  # as batch --mode segment checks
 
@@ -320,27 +326,27 @@ def segment_command(
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True)
             with interrupts_held():
-                _show(input, record, input_name, default=outdir is None, quiet=quiet,
-                      as_json=as_json)
+                _show(input, record, input_name, output_name, quiet=quiet, as_json=as_json)
                 written.append(record["outdir"])
     except KeyboardInterrupt:
         fail_interrupted(printable_line(f"interrupted after writing {written[0]}") if written
                          else "interrupted; rerun the same command to finish")
 
 
-def _show(input: Any, record: dict[str, Any], typed: str, *, default: bool, quiet: bool,
-          as_json: bool) -> None:
+def _show(input: Any, record: dict[str, Any], typed: str, typed_output: str | None, *,
+          quiet: bool, as_json: bool) -> None:
     """The warnings of ``record``, the job's record for ``input``, and its line (none when
     ``quiet``; a JSON object with ``as_json``). The input is named as it was typed
-    (``typed``), and so is its ``default`` output folder, beside it: the ``./`` of
-    ``./-x.png`` is kept (:func:`~quantize.cli.common.as_typed`)."""
+    (``typed``), and so is the output folder: as ``-o`` gave it (``typed_output``), or
+    beside the input when it gave none: the ``./`` of ``./-x.png`` and ``-o ./-seg`` is
+    kept (:func:`~quantize.cli.common.as_typed`)."""
     for line in record.pop("warnings", ()):
         warn(input, line)
     if quiet:
         return
     record["input"] = as_typed(record["input"], typed)
-    if default:
-        record["outdir"] = as_typed(record["outdir"], typed)
+    record["outdir"] = as_typed(record["outdir"], typed if typed_output is None
+                                else typed_output)
     if as_json:  # "output" names the folder as reduce's JSON and batch's reports do
         import json  # here: the module is needed by --json only
 
