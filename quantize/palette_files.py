@@ -338,7 +338,8 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
 
 
 def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
-                       shares: np.ndarray | None = None, *, name: str = "quantize") -> bytes:
+                       shares: np.ndarray | None = None, *, name: str = "quantize",
+                       gpl_alpha: bool = False) -> bytes:
     """The bytes :func:`write_palette` writes to ``path``, whose extension (.gpl, .json,
     .hex, .act, .pal or .txt) names the format; nothing is written. For a palette file
     written with another file, all or neither (:func:`quantize.io.write_together`).
@@ -352,7 +353,11 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
     file's name is one line: line breaks in ``name`` become spaces, other control
     characters (ESC, a tab) are written escaped (``\\x1b``, ``\\t``), as the
     command's lines show them; bytes of a file name that are not UTF-8 are
-    written ``\\xXX``, as every output shows them.
+    written ``\\xXX``, as every output shows them. With ``gpl_alpha``, a .gpl file of
+    entries that are not all opaque is written in Aseprite's form instead (a
+    ``Channels: RGBA`` line, ``R G B A name`` per entry), which keeps a fully transparent
+    entry at its index as Aseprite and :func:`read_palette` read it (GIMP 2.10 reads that
+    line as one more, black, entry first).
 
     Warns
     -----
@@ -392,7 +397,8 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
         raise ValueError(f"path={str(p)!r}: {_FORMAT_NAMES[fmt]} holds at most "
                          f"{_ACT_COLORS} colours, got a palette of {len(pal)}; write "
                          f"{_formats_holding(len(pal))}")
-    if fmt == ".gpl":
+    gpl_alpha = check_bool(gpl_alpha, "gpl_alpha") and _not_opaque(pal) > 0
+    if fmt == ".gpl" and not gpl_alpha:
         _warn_alpha_dropped(p, _not_opaque(pal), f"{_FORMAT_NAMES[fmt]} is written as GIMP "
                             "reads it, without alpha", named=True)
     if fmt == ".act":
@@ -408,7 +414,9 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
         # Windows tools' text formats)
         return (_act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
                 if fmt == ".pal" else _paint_net_text(pal, name).encode("utf-8"))
-    text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
+    write = {".gpl": _gpl_rgba_text if gpl_alpha else _gpl_text, ".json": _json_text,
+             ".hex": _hex_text}[fmt]
+    text = write(pal, share, name)
     return text.replace("\n", os.linesep).encode("utf-8")  # as a file opened as text writes it
 
 
@@ -463,6 +471,15 @@ def _gpl_text(pal: np.ndarray, share: list, name: str) -> str:
         if len(c) == 4 and c[3] < 255:
             label += f" alpha {int(c[3])}"
         lines.append(f"{int(c[0]):3d} {int(c[1]):3d} {int(c[2]):3d}\t{label}")
+    return "\n".join(lines) + "\n"
+
+
+def _gpl_rgba_text(pal: np.ndarray, share: list, name: str) -> str:
+    """A .gpl file in Aseprite's form: ``Channels: RGBA``, then ``R G B A name`` per entry."""
+    lines = ["GIMP Palette", f"Name: {name}", "Channels: RGBA", "Columns: 8", "#"]
+    for c, s in zip(pal, share, strict=True):
+        label = f"#{_hex(c[:3])}" + ("" if s is None else f" {100 * s:.2f}%")
+        lines.append(f"{int(c[0]):3d} {int(c[1]):3d} {int(c[2]):3d} {int(c[3]):3d}\t{label}")
     return "\n".join(lines) + "\n"
 
 

@@ -306,9 +306,10 @@ def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
     assert record["palette"] == [{"hex": "#0ac80a", "alpha": 255, "share": 0.666667},
                                  {"hex": "#c80a0a", "alpha": 255, "share": 0.333333}]
     written = json.loads((tmp_path / "a.json").read_text())["colors"]
-    assert [(e["hex"], e.get("alpha", 255)) for e in written] == [
-        ("#0ac80a", 255), ("#c80a0a", 255)]
+    assert [(e["hex"], e.get("alpha", 255)) for e in written] == [  # entry i: the GIF's i
+        ("#000000", 0), ("#0ac80a", 255), ("#c80a0a", 255)]
     with Image.open(tmp_path / "a.gif") as im:
+        assert im.info["transparency"] == 0
         assert np.asarray(im.convert("RGBA"))[..., 3].tolist() == [[255, 255, 255], [0, 0, 0]]
     png = run(tmp_path / "icon.png", "-k", 3, "-o", tmp_path / "a.png", "--json")
     assert [e["alpha"] for e in json.loads(png.stdout)["palette"]] == [40, 128, 255]

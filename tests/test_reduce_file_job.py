@@ -683,13 +683,9 @@ def test_a_palette_out_file_of_a_given_palette_gives_the_same_file_back(tmp_path
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PaletteInWarning)  # an .act's transparent index
         reduce_file(src, again, palette_in=listed)
-    if fmt != "gpl" or at == 0:
-        assert again.read_bytes() == (tmp_path / name).read_bytes()
-    else:  # no alpha: the transparent entry is left out, and given back it comes first
-        with Image.open(again) as im, Image.open(tmp_path / name) as first:
-            assert np.asarray(im)[0, 1] == 0
-            assert np.array_equal(np.asarray(im.convert("RGBA")),
-                                  np.asarray(first.convert("RGBA")))
+    # a .gpl file too, written in Aseprite's RGBA form: it left the entry out, and given
+    # back the entry came first
+    assert again.read_bytes() == (tmp_path / name).read_bytes()
 
 
 @pytest.mark.parametrize("at", [0, 1])
@@ -704,10 +700,11 @@ def test_a_palette_out_file_holds_the_transparent_entry_where_the_image_does(tmp
     hex_lines = (tmp_path / "p.hex").read_text().split()
     count, transparent = struct.unpack(">HH", (tmp_path / "p.act").read_bytes()[768:])
     entries = json.loads((tmp_path / "p.json").read_text())["colors"]
-    if at == 0:  # first, where a palette given back puts it anyway: left out, as before
-        assert hex_lines == ["c81e1e", "1414dc", "00ff00"]
-        assert (count, transparent) == (3, 0xFFFF)
-        assert [e["hex"] for e in entries] == ["#c81e1e", "#1414dc", "#00ff00"]
+    if at == 0:  # first: written too (it was left out, entry i of the file was i + 1)
+        assert hex_lines == ["00000000", "c81e1eff", "1414dcff", "00ff00ff"]
+        assert (count, transparent) == (4, 0)
+        assert [(e["hex"], e["alpha"]) for e in entries] == [
+            ("#000000", 0), ("#c81e1e", 255), ("#1414dc", 255), ("#00ff00", 255)]
     else:
         assert hex_lines == ["c81e1eff", "00000000", "1414dcff", "00ff00ff"]
         assert (count, transparent) == (4, 1)
@@ -716,14 +713,32 @@ def test_a_palette_out_file_holds_the_transparent_entry_where_the_image_does(tmp
             ("#00ff00", 255, 0.25)]
 
 
-def test_a_fitted_palette_out_file_leaves_the_transparent_entry_out(tmp_path):
+@pytest.mark.parametrize("name", ["out.png", "out.gif"])
+def test_a_fitted_palette_out_file_holds_the_transparent_entry_at_the_images_index(tmp_path,
+                                                                                    name):
+    # It was left out: entry i of the file was entry i + 1 of the image (the .act's count
+    # 3, its transparent index 0xffff).
     src = tmp_path / "sprite.png"
     Image.fromarray(_SPRITE).save(src)
-    reduce_file(src, tmp_path / "out.png", n_colors=3, palette_out=tmp_path / "p.hex",
-                seed=0)
-    assert (tmp_path / "p.hex").read_text().split() == ["c81e1e", "1414dc", "00ff00"]
-    with Image.open(tmp_path / "out.png") as im:
-        assert im.info["transparency"] == 0
+    for fmt in ("hex", "act", "json", "gpl", "pal", "txt"):
+        reduce_file(src, tmp_path / name, n_colors=3, palette_out=tmp_path / f"p.{fmt}",
+                    seed=0, force=True)
+    with Image.open(tmp_path / name) as im:
+        assert im.info["transparency"] in (0, b"\x00")
+        assert np.asarray(im).tolist() == [[1, 0, 2], [3, 1, 0]]
+        assert im.getpalette()[:12] == [0, 0, 0, 200, 30, 30, 20, 20, 220, 0, 255, 0]
+    assert (tmp_path / "p.hex").read_text().split() == ["00000000", "c81e1eff", "1414dcff",
+                                                        "00ff00ff"]
+    assert struct.unpack(">HH", (tmp_path / "p.act").read_bytes()[768:]) == (4, 0)
+    gpl = (tmp_path / "p.gpl").read_text().splitlines()
+    assert "Channels: RGBA" in gpl and gpl[-4].startswith("  0   0   0   0\t")
+    for fmt in ("hex", "act", "json", "gpl", "pal", "txt"):  # given back: the same indices
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PaletteInWarning)  # an .act's transparent index
+            reduce_file(src, tmp_path / f"again.{fmt}{Path(name).suffix}",
+                        palette_in=tmp_path / f"p.{fmt}")
+        assert ((tmp_path / f"again.{fmt}{Path(name).suffix}").read_bytes()
+                == (tmp_path / name).read_bytes()), fmt
 
 
 def test_a_palette_file_repeating_its_transparent_entry_is_warned_of(tmp_path, monkeypatch):
@@ -861,7 +876,8 @@ def test_a_gif_maps_onto_a_given_palette_as_it_holds_it_and_reports_that(tmp_pat
                              palette_out=tmp_path / "out.json")
     assert [(e["hex"], e["alpha"]) for e in record["palette"]] == [("#0ac81e", 255),
                                                                    ("#000000", 255)]
-    assert read_palette(tmp_path / "out.json").tolist() == [[10, 200, 30], [0, 0, 0]]
+    assert read_palette(tmp_path / "out.json").tolist() == [  # entry i: the GIF's i
+        [0, 0, 0, 0], [10, 200, 30, 255], [0, 0, 0, 255]]
     with Image.open(tmp_path / "a.gif") as im:
         shown = np.asarray(im.convert("RGBA"))
     assert shown[0, :, 3].tolist() == [255, 255, 255, 0]  # no opaque pixel made transparent
@@ -1331,11 +1347,11 @@ def test_palette_out_given_back_gives_the_same_output(tmp_path, rng, output, suf
     """The file gives the same output back, in every format that holds alpha: beside a
     .png the fitted alpha of each entry; beside a .gif, whose colours are fitted to the
     alpha it holds (0 or 255), the opaque entries (the transparent pixels take the
-    GIF's transparent entry). .gpl and .act hold no alpha (.act one fully transparent
-    entry), which a warning says, and give the same output for an image whose alpha is
-    0 or 255 only."""
+    GIF's transparent entry), after the transparent entry, first. .act holds no alpha but
+    one fully transparent entry, which a warning says, and gives the same output for an
+    image whose alpha is 0 or 255 only."""
     src, pal_file = tmp_path / "photo.png", tmp_path / f"p{suffix}"
-    translucent = suffix not in (".gpl", ".act")
+    translucent = suffix != ".act"
     _translucent_photo(src, rng, binary=not translucent)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AlphaLossWarning)  # the GIF's own: 0 or 255
@@ -1343,18 +1359,19 @@ def test_palette_out_given_back_gives_the_same_output(tmp_path, rng, output, suf
                              seed=0)
         reduce_file(src, tmp_path / f"b{Path(output).suffix}", palette_in=pal_file)
     written = read_palette(pal_file)
-    if output == "a.gif":  # the record gives the alpha the GIF holds
-        assert {e["alpha"] for e in record["palette"]} == {255}
-        assert written.shape[1] == 3 or set(written[:, 3].tolist()) == {255}
+    if output == "a.gif":  # the record gives the alpha the GIF holds, the file its
+        assert {e["alpha"] for e in record["palette"]} == {255}  # transparent entry first
+        assert written[0].tolist() == [0, 0, 0, 0] and set(written[1:, 3].tolist()) == {255}
     elif translucent:
         assert written.shape[1] == 4 and not set(written[:, 3].tolist()) <= {0, 255}
     assert (tmp_path / f"b{Path(output).suffix}").read_bytes() == \
         (tmp_path / output).read_bytes()
 
 
-@pytest.mark.parametrize("suffix", [".gpl", ".act"])
+@pytest.mark.parametrize("suffix", [".act"])
 def test_palette_out_without_alpha_warns_of_translucent_entries(tmp_path, rng, suffix):
-    """The formats that hold no alpha write translucent entries opaque, and say so."""
+    """The formats that hold no alpha write translucent entries opaque, and say so (a
+    palette_out .gpl is written in Aseprite's RGBA form, which holds it)."""
     src = tmp_path / "photo.png"
     _translucent_photo(src, rng)
     with pytest.warns(AlphaLossWarning, match=f"p{suffix}: .* written opaque"):

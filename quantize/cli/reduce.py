@@ -194,7 +194,8 @@ def reduce_command(
     ] = False,
     palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="FILE",
-        help=f"Also write the palette ({PALETTE_FORMAT_LIST}); one input only.",
+        help=f"Also write the palette ({PALETTE_FORMAT_LIST}); one input only. Entry i is "
+        "index i of a .png or .gif output, the transparent entry included.",
         show_default=False, parser=file_name)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",

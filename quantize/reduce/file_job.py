@@ -454,18 +454,18 @@ def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name:
     transparent entry, which is written (an empty file could not be read back).
 
     The entry of fully transparent pixels, which the image has first unless a given palette
-    puts its own elsewhere, is left out when first, where a palette given back puts it
-    anyway; elsewhere it is written at that index, black of alpha 0 (an .act file's
-    transparent index) and a share of 0, so that the file given back numbers the image
-    alike (:meth:`ReduceResult._listed_entries`). Not in a .gpl file, which holds no alpha
-    (given back, the entry comes first)."""
+    puts its own elsewhere, is written at that index, black of alpha 0 (an .act file's
+    transparent index, the count including it; rrggbbaa in .hex; a .gpl file in
+    Aseprite's RGBA form) and a share of 0, so that entry i of the file is entry i of the
+    image, and the file given back numbers the image alike
+    (:meth:`ReduceResult._listed_entries`)."""
     full = result.full_palette(alpha=True)
-    check_palette_out_holds(path, result.k, f"the palette has {result.k} colours")
-    if not result.k:
-        return palette_file_bytes(path, full, name=name)
-    if Path(path).suffix.lower() == ".gpl":
-        return palette_file_bytes(path, full[:result.k], result.shares, name=name)
-    return palette_file_bytes(path, *result._listed_entries(), name=name)
+    listed, shares = result._listed_entries() if result.k else (full, None)
+    n = listed.shape[0]
+    check_palette_out_holds(path, n, f"the palette has {n} colours" if n == result.k else
+                            f"the image has {n} entries (its {result.k} colours and the "
+                            "transparent one)")
+    return palette_file_bytes(path, listed, shares, name=name, gpl_alpha=True)
 
 
 def _entry_alpha(result: ReduceResult) -> np.ndarray | None:

@@ -377,10 +377,10 @@ class ReduceResult(ReadOnlyArrays):
     def _listed_entries(self) -> tuple[np.ndarray, np.ndarray]:
         """The ``(n, 4)`` entries and ``(n,)`` shares a palette file lists, in the order of
         :meth:`ReduceResult._png_entries`: the colours, and the entry of fully transparent
-        pixels where it is not the first (a given palette's), black of alpha 0 and a share
-        of 0; first, it is left out, where a palette file given back puts it anyway."""
+        pixels at its index (the first, but a given palette's own), black of alpha 0 and a
+        share of 0, so that entry i of the file is entry i of the image."""
         full = self.full_palette(alpha=True)
-        if self.transparent_index is None or self._clear_at == 0:
+        if self.transparent_index is None:
             return full[:self.k], self.shares
         listed = np.empty_like(full)
         listed[last_entry_rank(full.shape[0], self._clear_at)] = full
