@@ -639,21 +639,27 @@ def read_palette(path: str | os.PathLike[str], *,
 
 def _read_palette_image(p: Path) -> np.ndarray:
     """The palette an image file gives (:func:`read_palette`), read as quantize reads its
-    inputs (:func:`~quantize.io.open_input`): its distinct colours, in the order of its
-    palette for an indexed image, else as they first appear (row by row), its fully
-    transparent pixels one entry. A GIF animation whose frames all take their colours
-    from its global colour table gives the colours of all its frames, as drawn, in the
-    order of that table (:func:`_gif_animation_colors`). Refused: any other animation,
-    an image of more than :data:`PALETTE_IMAGE_COLORS` colours, and a file that is text
-    (a palette file given an image's name)."""
+    inputs (:func:`~quantize.io.open_input`): a still indexed image's colour table, every
+    entry at its index with its alpha, those no pixel takes too (as a mode "P" PIL image
+    given as a palette is read), but a padding of one colour repeated at its end
+    (:func:`_without_padding`); else its distinct colours as they first appear (row by
+    row), its fully transparent pixels one entry. A GIF animation whose frames all take
+    their colours from its global colour table gives the colours of all its frames, as
+    drawn, in the order of that table (:func:`_gif_animation_colors`). Refused: any other
+    animation, an image of more than :data:`PALETTE_IMAGE_COLORS` colours, and a file that
+    is text (a palette file given an image's name)."""
     try:
         with open_input(p) as source:
             if source.n_frames > 1:
                 colors, table = _gif_animation_colors(source)
             else:
                 loaded = source.load()
-                table = _index_table(source.image) if loaded.mode == "P" else None
-                colors = _first_colors(loaded.rgb, loaded.alpha)
+                colors = _index_table(source.image) if loaded.mode == "P" else None
+                if colors is None:
+                    colors = _first_colors(loaded.rgb, loaded.alpha)
+                else:
+                    colors = _without_padding(colors, np.asarray(source.image))
+                table = None  # the table itself, not an order of the colours drawn
     except ImageReadError as exc:
         if _is_text(p):
             raise ImageReadError(f"{exc.reason}; it holds text, as a palette file does: name "
@@ -687,6 +693,17 @@ def palette_image_table(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.nd
     if table is None:
         return None
     return table, np.bincount(indices.ravel(), minlength=table.shape[0])[:table.shape[0]] > 0
+
+
+def _without_padding(table: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """``table`` without its last entries when no pixel of ``indices`` takes them and they
+    are one colour repeated (at least two): the padding of a colour table to 256 entries
+    or a power of two, which no palette means. Every other entry keeps its index."""
+    used = np.bincount(indices.ravel(), minlength=table.shape[0])[:table.shape[0]] > 0
+    end = table.shape[0]
+    while end > 1 and not used[end - 1] and (table[end - 1] == table[-1]).all():
+        end -= 1
+    return table if table.shape[0] - end < 2 else table[:end]
 
 
 def _gif_animation_colors(source: OpenInput) -> tuple[np.ndarray, np.ndarray]:

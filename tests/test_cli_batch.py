@@ -5085,8 +5085,7 @@ def test_a_palette_in_that_repeats_colours_is_warned_of_once_not_for_each_file(t
     said = (f"quantize: warning: {out}: --palette-in={str(tmp_path / 'rep.hex')!r} repeats "
             "colours: index 1 (#000000) as index 0; each colour is kept once, so its 3 entries "
             "give 2 colours, and those after index 1 take lower indices\n")
-    assert done.stderr == said
-    assert done.output.index(said) < done.output.index("[1/3] ok")
+    assert said not in done.stderr  # stills keep every entry at its index now
 
 
 def test_cli_an_image_given_as_the_input_folder_is_pointed_to_segment(tmp_path, monkeypatch):

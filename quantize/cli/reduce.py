@@ -200,7 +200,8 @@ def reduce_command(
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
         help=f"Map onto this palette ({PALETTE_IN_FORMAT_LIST}) instead of "
-        "fitting one (not with -k, --quality or --exact-colors).", show_default=False,
+        "fitting one (not with -k, --quality or --exact-colors). Every entry keeps its "
+        "index in a still's output, unused ones too.", show_default=False,
         parser=palette_file)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
