@@ -737,11 +737,15 @@ def test_cli_shared_palette_for_gif_outputs_is_fitted_on_the_alpha_they_hold(
     result = _cli(src, "-o", out, "-k", "8", "--shared-palette", "--ext", ext, "-q")
     assert result.exit_code == 0, result.output
     saved = json.loads((out / "shared-palette.json").read_text())["colors"]
-    assert ("alpha" in saved[0]) is translucent
     assert ("translucent palette entr" in result.stderr) is False
-    if not translucent:  # the colours of the opaque pixels, as each GIF holds them
-        assert sorted(c["hex"] for c in saved) == ["#000000", "#1e1ec8", "#1ea028",
-                                                   "#c81e1e"]
+    if translucent:
+        assert 0 < saved[0]["alpha"] < 255
+    else:  # the colours of the opaque pixels, as each GIF holds them, after the entry of
+        # the pixels it makes transparent, first in every file
+        assert saved[0]["alpha"] == 0
+        assert {c.get("alpha", 255) for c in saved[1:]} == {255}
+        assert sorted(c["hex"] for c in saved[1:]) == ["#000000", "#1e1ec8", "#1ea028",
+                                                       "#c81e1e"]
         with Image.open(out / "soft.gif") as im:
             back = np.asarray(im.convert("RGBA"))
         assert back[..., 3].tolist() == [[255] * 6, [0] * 6, [255] * 6, [255] * 6]
