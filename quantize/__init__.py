@@ -3,7 +3,8 @@
 The library's entry points (each documented in full by ``help(name)``):
 
     reduce_colors(image, n_colors)    an image -> a ReduceResult: palette, palette
-                                      indices, to_image() / to_rgb() / to_rgba(), psnr
+                                      indices, save() (the command's PNG or GIF),
+                                      to_image() / to_rgb() / to_rgba(), psnr
     segment(image)                    an image -> a SegmentResult: labels 1..R,
                                       boundaries(), mean_color_image(), overlay()
     boundary_map(image)               an image -> (H, W) float32 border strength in [0, 1]
@@ -95,7 +96,7 @@ guard_start()  # as the command: an interrupt while it imports is one line, no c
 import importlib  # noqa: E402
 import sys  # noqa: E402
 import types  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 from .errors import QuantizeWarning  # noqa: E402
 from .kmeans import MiniBatchKMeans, kmeans_plusplus  # noqa: E402
@@ -131,6 +132,67 @@ _WARNINGS = {
     "segment": ("RegionCountWarning",),
 }
 _WARNING_MODULE = {name: module for module, names in _WARNINGS.items() for name in names}
+
+if TYPE_CHECKING:
+    # What __getattr__ gives, as type checkers should see it (``segment`` the function, not
+    # the module); at run time nothing here is imported. "X as X" marks a name as given on
+    # (PEP 484), which isort would put in an import of its own. tests/test_package_types.py
+    # checks that these imports and the two tables above name the same things.
+    from .animation.job import (  # noqa: I001
+        FrameCutWarning as FrameCutWarning,
+        FrameDurationWarning as FrameDurationWarning,
+        LoopCountWarning as LoopCountWarning,
+        QualityMissedWarning as QualityMissedWarning,
+        ShortFramesWarning as ShortFramesWarning,
+        UntimedFramesWarning as UntimedFramesWarning,
+    )
+    from .batch.manifest import ManifestUnreadableWarning as ManifestUnreadableWarning
+    from .batch.shared import InputsChangedWarning as InputsChangedWarning
+    from .errors import (
+        AlphaLossWarning as AlphaLossWarning,
+        CodeAdviceWarning as CodeAdviceWarning,
+        FirstFrameWarning as FirstFrameWarning,
+        FormatAdviceWarning as FormatAdviceWarning,
+        PaletteInWarning as PaletteInWarning,
+        QualityScaleWarning as QualityScaleWarning,
+        QuantizeDeprecationWarning as QuantizeDeprecationWarning,
+        StillImageWarning as StillImageWarning,
+        TimingLossWarning as TimingLossWarning,
+    )
+    from .features import AlphaIgnoredWarning as AlphaIgnoredWarning
+    from .io.read import (
+        ColorProfileWarning as ColorProfileWarning,
+        CompositedFrameWarning as CompositedFrameWarning,
+        DamagedExifWarning as DamagedExifWarning,
+        PagesLeftOutWarning as PagesLeftOutWarning,
+        PixelListWarning as PixelListWarning,
+        PixelRangeWarning as PixelRangeWarning,
+        SamplesLeftOutWarning as SamplesLeftOutWarning,
+        TransparencyChunkWarning as TransparencyChunkWarning,
+        TransparentColorWarning as TransparentColorWarning,
+        UnterminatedGifWarning as UnterminatedGifWarning,
+    )
+    from .kmeans import FeatureNamesWarning as FeatureNamesWarning
+    from .metrics.segmentation import (
+        BoundaryMapWarning as BoundaryMapWarning,
+        ToleranceWarning as ToleranceWarning,
+    )
+    from .palette_files import (
+        PaletteFormatWarning as PaletteFormatWarning,
+        TransparentIndexWarning as TransparentIndexWarning,
+    )
+    from .pixel_kmeans import ClusterCountWarning as ClusterCountWarning
+    from .png import DamagedChunkWarning as DamagedChunkWarning
+    from .reduce.fit import (
+        ColorCountWarning as ColorCountWarning,
+        FewerColorsWarning as FewerColorsWarning,
+    )
+    from .segment import (
+        RegionCountWarning as RegionCountWarning,
+        SegmentResult as SegmentResult,
+        boundary_map as boundary_map,
+        segment as segment,
+    )
 
 
 def __getattr__(name: str) -> Any:

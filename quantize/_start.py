@@ -35,20 +35,18 @@ against 0.27 s at k = 16, medians of 7). So :func:`guard_start` also sets
 the same and share out the same work, so every result is the same, but they go to sleep as
 soon as they are idle. A value the user set is kept.
 
-This module imports nothing of the package's but :mod:`quantize.errors`, which
-imports only the standard library, and no module Python has not loaded on starting
-(``typing`` would take 7 ms) but :mod:`signal` and the built-in :mod:`gc`.
+The package imports this module first, and this module imports nothing of the
+package's and no module Python has not loaded on starting but :mod:`signal` and the
+built-in :mod:`gc` (not even ``__future__``), so that the guard is in place before any
+other import: an earlier version imported :mod:`pathlib` and :mod:`quantize.errors`
+(``typing``) first, some 10 ms in which a Ctrl-C still printed Python's traceback. What
+comes before is Python's own start-up.
 """
-
-from __future__ import annotations
 
 import gc
 import os
 import signal
 import sys
-from pathlib import PurePath
-
-from .errors import ExitCode
 
 #: The line (after ``quantize: error: ``) of an interrupt before the command began its work.
 INTERRUPTED_AT_START = "interrupted before any file was processed"
@@ -76,14 +74,15 @@ def started_as_command() -> bool:
         at = given.index("-m") + 1 if "-m" in given else len(given)
         return given[at:at + 1] == ["quantize"] or "-mquantize" in given
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    return (main_file is not None and argv0 != "" and PurePath(argv0).name in _SCRIPT_NAMES
+    return (main_file is not None and argv0 != "" and os.path.basename(argv0) in _SCRIPT_NAMES
             and os.path.abspath(main_file) == os.path.abspath(argv0))
 
 
 def _interrupted(signum: int, frame: object) -> None:
-    """SIGINT while the command starts: its one line, and exit 130 at once (no import,
-    no file, is half done that matters: nothing has been read or written yet)."""
-    _end_at_start(INTERRUPTED_AT_START, ExitCode.INTERRUPTED)
+    """SIGINT while the command starts: its one line, and exit 130 at once
+    (:attr:`~quantize.errors.ExitCode.INTERRUPTED`; no import, no file, is half done that
+    matters: nothing has been read or written yet)."""
+    _end_at_start(INTERRUPTED_AT_START, 128 + signum)
 
 
 def _terminated(signum: int, frame: object) -> None:

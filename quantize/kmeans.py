@@ -510,6 +510,8 @@ class MiniBatchKMeans:
     Attributes
     ----------
     cluster_centers_ : (n_clusters, d) ndarray of float64
+        Means accumulated in float64, for float32 ``X`` too (scikit-learn keeps
+        float32 there): ``astype(np.float32)`` gives its dtype.
     labels_ : (n,) ndarray of intp
         Of the rows of the last ``fit`` or ``partial_fit`` chunk.
     inertia_ : float

@@ -94,7 +94,7 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     check_weights,
     warn_alpha_ignored,
 )
-from .io import DEFAULT_MAX_PIXELS, LoadedImage, as_rgba
+from .io import DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba
 from .pixel_kmeans import ClusterCountWarning, cluster_pixels, speck_side
 from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
@@ -115,13 +115,14 @@ from .texture import (
 __all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "RegionCountWarning",
            "SegmentResult", "boundary_map", "check_cut", "check_hierarchy_weights",
            "check_n_clusters", "default_min_region", "fill_transparent", "segment",
-           "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented"]
+           "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented", "working_shape"]
 
 
 class RegionCountWarning(QuantizeWarning):
     """Fewer regions come out than were asked for: the image has fewer superpixels (the cut
     keeps them all), or ``min_region`` merged small regions into their neighbours, or (with
-    ``n_clusters``) the majority smoothing left one region of several clusters."""
+    ``n_clusters``) the majority smoothing left one region of several clusters, or it or
+    ``min_region`` left some cluster no region of its own."""
 
 
 # Superpixels: about this many on the working copy, their compactness (a
@@ -845,7 +846,9 @@ def segment(
         default, however small, merges several regions into one; and with ``n_clusters``,
         when k-means finds several clusters but the majority smoothing leaves one region,
         every other cluster lying in specks (see ``regions``: details narrower than
-        about 1/30 of the longer side).
+        about 1/30 of the longer side); and with ``n_clusters``, when several regions
+        come out but fewer than the clusters k-means kept, the smoothing or
+        ``min_region`` leaving some cluster no region of its own.
     ClusterCountWarning
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
         vectors, or when no border between its clusters shows a change in colour or
@@ -940,10 +943,14 @@ def _warn_if_one_region(result: SegmentResult, k: int, limit: int, unmerged: int
     keep (several clusters, or ``unmerged`` regions before ``min_region``, ``limit``,
     merged them; ``default`` when it was not given): the majority smoothing left one
     region, details narrower than ``speck`` pixels being specks, or ``limit`` merged
-    them, or is more than half of the image. Fewer clusters than ``k`` are said where
-    they are found (:class:`ClusterCountWarning`)."""
+    them, or is more than half of the image; and why several regions came out, but
+    fewer than the clusters (:func:`_warn_if_clusters_lost`). Fewer clusters than ``k``
+    are said where they are found (:class:`ClusterCountWarning`)."""
     n_centers = result.centers.shape[0]
-    if result.n_regions > 1 or unmerged == 1 == n_centers:
+    if result.n_regions > 1:
+        _warn_if_clusters_lost(result, k, limit, unmerged, speck, default=default)
+        return
+    if unmerged == 1 == n_centers:
         return
     h, w = result.labels.shape
     if unmerged == 1 and 2 * limit <= h * w:
@@ -952,6 +959,36 @@ def _warn_if_one_region(result: SegmentResult, k: int, limit: int, unmerged: int
         _warn_if_the_default_merges_all(result, k, limit, merged=unmerged > 1)
     else:
         _warn_if_min_region_merges_all(limit, h, w, merged=unmerged > 1)
+
+
+def _warn_if_clusters_lost(result: SegmentResult, k: int, limit: int, unmerged: int,
+                           speck: int, *, default: bool) -> None:
+    """Say that fewer regions came out of ``n_clusters=k`` than the clusters k-means kept,
+    so that some cluster has no region of its own: the majority smoothing removed its
+    pixels as specks (details narrower than about ``speck`` pixels), or ``min_region``,
+    ``limit`` (the default when ``default``), merged its regions into their neighbours
+    (the regions fell from ``unmerged``). Fewer regions than ``k`` because clusters were
+    united, or than regions of several clusters, are as documented and not said."""
+    n_centers = result.centers.shape[0]
+    n_regions = result.n_regions
+    if n_regions >= n_centers:
+        return
+    h, w = result.labels.shape
+    used = int(np.unique(result.clusters).size)
+    head = (f"n_clusters={k} gives {n_regions} regions, of {used} of the {n_centers} "
+            f"clusters k-means found: ")
+    if unmerged == n_regions:  # min_region merged nothing
+        warn_caller(head + "the majority smoothing removed the rest, as their pixels lay "
+                    f"in specks (details narrower than about {speck} pixels on this {w} x "
+                    f"{h} image); the speck size follows the image's longer side, so a crop "
+                    "of it keeps smaller details", RegionCountWarning)
+        return
+    which = "the default min_region" if default else "min_region"
+    warn_caller(head + f"{which}={limit} merged the regions smaller than {limit} pixels "
+                f"(of the {h * w} of this {w} x {h} image) into their neighbours, and the "
+                f"majority smoothing removes specks (details narrower than about {speck} "
+                "pixels); min_region=0 keeps every region the smoothing leaves",
+                RegionCountWarning)
 
 
 def _warn_smoothed_into_one(k: int, n_centers: int, speck: int, h: int, w: int) -> None:
@@ -1017,7 +1054,8 @@ def _warn_if_min_region_merges_all(limit: int, h: int, w: int, *, merged: bool) 
 #: How a warning of an image of more than 8 bits that comes out dark ends, from
 #: :func:`segment` and :func:`~quantize.segment_file.segment_file` (the command line
 #: writes ``stretch=True`` as ``--stretch``).
-DARK_ADVICE = "give stretch=True to map the image's own range onto 0..255 before segmenting"
+DARK_ADVICE = StretchAdvice("give stretch=True to map the image's own range onto 0..255 "
+                            "before segmenting")
 
 _ALPHA_ADVICE = ("composite the image on a background first to segment what shows, or pass "
                  'its colours alone (image[..., :3], or image.convert("RGB")) to segment '
@@ -2354,6 +2392,25 @@ def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[s
 _REDUCE_BAND_PIXELS = 1 << 22
 
 
+def working_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    """The ``(height, width)`` :func:`segment` and :func:`boundary_map` work at for an
+    image of ``shape`` ``(H, W, ...)``: its own up to 1024 pixels a side, else a copy
+    box-downscaled by the whole factor that brings its longer side to at most 1024 (its
+    last boxes partial). The regions come back to full size, but a detail a few working
+    pixels wide is a few boxes of the image.
+
+    >>> working_shape((3000, 4000)), working_shape((2049, 100)), working_shape((600, 800))
+    ((750, 1000), (683, 34), (600, 800))
+    """
+    factor = _working_factor(shape)
+    return -(-shape[0] // factor), -(-shape[1] // factor)
+
+
+def _working_factor(shape: tuple[int, ...]) -> int:
+    """The whole factor :func:`_working_copy` box-downscales an image of ``shape`` by."""
+    return max(1, math.ceil(max(shape[:2]) / WORKING_MAX_SIDE))
+
+
 def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     """The image box-downscaled by an integer factor to at most 1024 pixels a side, and the factor.
 
@@ -2363,7 +2420,7 @@ def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     Reduced a band of whole boxes at a time, so that Pillow never holds a copy of
     the whole image (4 bytes a pixel); the boxes are those of the image reduced whole.
     """
-    factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
+    factor = _working_factor(rgb.shape)
     if factor == 1:
         return rgb, 1
     h, w = rgb.shape[:2]

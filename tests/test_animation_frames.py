@@ -251,13 +251,18 @@ def test_a_tiff_of_pages_whose_extra_sample_is_left_out_says_so_once(tmp_path):
     assert result.stderr.splitlines() == [f"quantize: warning: {src}: {said}"]
 
 
-def test_a_tiff_of_dark_16_bit_pages_is_said_dark_once_in_reduce_s_words(tmp_path):
+@pytest.mark.parametrize("photometric", ["minisblack", "rgb"])
+def test_a_tiff_of_dark_16_bit_pages_is_said_dark_once_in_reduce_s_words(tmp_path,
+                                                                         photometric):
     """reduce warned once a page, each line ending with the facts alone, where the docs
-    say once a file, ending 'the output is 8-bit and as dark'."""
+    say once a file, ending 'the output is 8-bit and as dark'; of RGB pages, read from all
+    16 bits, it said nothing."""
     tifffile = pytest.importorskip("tifffile")
     counts = np.repeat(np.array([[1000, 3000]], np.uint16), 2, axis=0)
+    if photometric == "rgb":
+        counts = np.dstack([counts, counts, counts])
     src = tmp_path / "pages.tif"
-    tifffile.imwrite(src, np.stack([counts, counts + 5, counts + 10]), photometric="minisblack")
+    tifffile.imwrite(src, np.stack([counts, counts + 5, counts + 10]), photometric=photometric)
     said = ("page 1: 16-bit values 1000..3000 of 65535 come out 4..12 of 255: counts closer "
             "than 257 apart become one level; the output is 8-bit and as dark")
     with warnings.catch_warnings(record=True) as caught:

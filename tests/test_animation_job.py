@@ -43,12 +43,13 @@ from quantize.errors import (
     ImageReadError,
     OutputError,
     OutputExistsError,
+    PaletteInWarning,
     QualityError,
     ResultTooLargeError,
 )
 from quantize.gif_canvas import gif_images
 from quantize.names import quoted
-from quantize.palette_files import read_palette
+from quantize.palette_files import TransparentIndexWarning, read_palette
 from quantize.png import chunks_of
 from quantize.reduce import AlphaLossWarning, ColorCountWarning, FewerColorsWarning, reduce_file
 
@@ -1421,6 +1422,32 @@ def test_an_animations_frames_number_a_given_palette_as_a_still_does(tmp_path, m
     # the entry of transparent pixels after them (an animation's frames still put it first)
     still = (indices[0], clear) if "00000000" in text else ([[0, 3, 2, 1]], 3)
     assert _frame_indices(tmp_path / f"still{Path(name).suffix}", monkeypatch) == [still]
+
+
+@pytest.mark.parametrize("name", ["out.gif", "out.png"])
+@pytest.mark.parametrize("listed", ["p.hex", "p.json", "p.act"])
+def test_an_animations_palette_out_keeps_a_middle_transparent_entry(tmp_path, monkeypatch,
+                                                                     name, listed):
+    # The file left the entry of transparent pixels out, which the frames had at index 1
+    # (where the given palette has it): given back, the same pixels took index 0 for it
+    # and the colours one index more. A still's file writes it there; now so does this.
+    frames = [np.array([[_R, _CLEAR, _B, _G]], np.uint8),
+              np.array([[_CLEAR, _G, _R, _B]], np.uint8)]
+    src = save_animation(tmp_path / "in.png", frames, duration=100, loop=0)
+    given = tmp_path / "given.hex"
+    given.write_text("ff0000ff\n00000000\n00ff00ff\n0000ffff\n")
+    reduce_animation_file(src, tmp_path / name, palette_in=given,
+                          palette_out=tmp_path / listed)
+    with warnings.catch_warnings():  # an .act file's transparent index is said, as a still's
+        warnings.simplefilter("ignore", TransparentIndexWarning)
+        listed_back = read_palette(tmp_path / listed)
+        warnings.simplefilter("ignore", PaletteInWarning)
+        reduce_animation_file(src, tmp_path / f"back{Path(name).suffix}",
+                              palette_in=tmp_path / listed)
+    assert listed_back.tolist() == [list(_R), list(_CLEAR), list(_G), list(_B)]
+    first = _frame_indices(tmp_path / name, monkeypatch)
+    assert [transparent for _, transparent in first] == [1, 1]
+    assert _frame_indices(tmp_path / f"back{Path(name).suffix}", monkeypatch) == first
 
 
 def test_a_fitted_animation_keeps_its_transparent_entry_last(tmp_path, monkeypatch):

@@ -184,14 +184,59 @@ def test_report_refuses_bad_counts_of_outputs_left_in_place(tmp_path, left, erro
     assert not (tmp_path / "r.json").exists()
 
 
-def test_csv_report_has_the_fixed_columns_then_the_extra_keys(tmp_path):
+#: The columns of every CSV report of reduce mode, in order.
+_REDUCE_CSV_COLUMNS = [
+    *batch.REPORT_COLUMNS, "alpha_thresholded", "dither", "edited_larger_than_input",
+    "exact_colors", "fewer_colors_than_asked", "folder_not_listed", "folder_not_searched",
+    "frames", "larger_than_input", "left_out_of_shared_palette", "n_colors", "optimize",
+    "optimized", "outputs_not_removed", "palette", "palette_in", "palette_mode", "quality",
+    "removed_outputs", "removed_outputs_folders_left", "seed", "stale_output", "warnings",
+    "skipped"]
+
+
+def test_csv_report_has_the_fixed_columns_then_a_key_of_no_row(tmp_path):
     summary = batch.BatchSummary(total=2, ok=1, failed=1, seconds=1.5)
     batch.write_report(tmp_path / "r.csv", _results(tmp_path), summary)
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == [*batch.REPORT_COLUMNS, "n_regions", "palette", "skipped"]
+    assert rows[0] == [*_REDUCE_CSV_COLUMNS, "n_regions"]  # no key of reduce's rows: last
     assert rows[2][2:4] == ["failed", "not an image"]
-    assert json.loads(rows[1][-2]) == [{"hex": "#ff0000", "alpha": 255, "share": 1.0}]
+    palette = rows[0].index("palette")
+    assert json.loads(rows[1][palette]) == [{"hex": "#ff0000", "alpha": 255, "share": 1.0}]
+
+
+def test_csv_report_columns_are_the_same_whatever_the_rows_hold(tmp_path):
+    """The columns after the first eleven were the keys the rows happened to hold: a
+    report of failed files only had no 'palette' column, and 'skipped' moved, so that a
+    script reading column N found another field from one run to the next."""
+    failed = [batch.FileResult(tmp_path / "b.jpg", tmp_path / "b.png", "failed", "not an "
+                               "image", exit_code=ExitCode.FAILED)]
+    done = [batch.FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "ok", "",
+                             {"k": 2, "palette": [], "exact_colors": False})]
+    headers = []
+    for name, results in (("failed.csv", failed), ("done.csv", done)):
+        batch.write_report(tmp_path / name, results, batch.BatchSummary(total=1))
+        with open(tmp_path / name, newline="", encoding="utf-8-sig") as f:
+            headers.append(next(csv.reader(f)))
+    assert headers == [_REDUCE_CSV_COLUMNS, _REDUCE_CSV_COLUMNS]
+
+
+def test_a_flag_not_set_is_false_in_the_reports(tmp_path):
+    """stale_output, fewer_colors_than_asked, folder_not_searched and folder_not_listed were
+    null for a file not flagged, as a value the file lacks: false, as the flag is not set."""
+    flags = ("stale_output", "fewer_colors_than_asked", "folder_not_searched",
+             "folder_not_listed")
+    results = [batch.FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "ok", "", {"k": 2}),
+               batch.FileResult(tmp_path / "b.jpg", tmp_path / "b.png", "skipped", "larger",
+                                {"stale_output": True})]
+    batch.write_report(tmp_path / "r.json", results, batch.BatchSummary(total=2))
+    files = json.loads((tmp_path / "r.json").read_text())["files"]
+    assert [[row[flag] for flag in flags] for row in files] == [[False] * 4,
+                                                                 [True, False, False, False]]
+    assert files[0]["psnr"] is None  # a value the file has not: still null
+    segment_row = batch.report_row({"input": "a.jpg", "status": "ok"}, "segment")
+    assert [segment_row[flag] for flag in ("stale_output", "folder_not_searched",
+                                           "folder_not_listed")] == [False] * 3
 
 
 def test_csv_report_writes_booleans_as_the_readme_says(tmp_path):
@@ -204,7 +249,8 @@ def test_csv_report_writes_booleans_as_the_readme_says(tmp_path):
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert [{key: row[key] for key in ("exact_colors", "optimize", "stale_output")}
-            for row in rows] == [{"exact_colors": "False", "optimize": "True", "stale_output": ""},
+            for row in rows] == [{"exact_colors": "False", "optimize": "True",
+                                  "stale_output": "False"},
                                  {"exact_colors": "", "optimize": "", "stale_output": "True"}]
     readme = manual_text()
     assert "a boolean (`exact_colors`, `optimize`, `stale_output`) `True` or `False` (not " \
@@ -220,9 +266,14 @@ def test_csv_report_of_segmentations_has_the_segment_columns(tmp_path):
     batch.write_report(tmp_path / "r.csv", results, summary, mode="segment")
     with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == [*batch.SEGMENT_REPORT_COLUMNS, "seed", "skipped"]
+    assert rows[0] == [*batch.SEGMENT_REPORT_COLUMNS, "folder_not_listed",
+                       "folder_not_searched", "min_region", "outdir", "outputs",
+                       "outputs_not_removed", "removed_outputs",
+                       "removed_outputs_folders_left", "seed", "stale_output", "warnings",
+                       "weights", "skipped"]
     assert rows[1] == [str(tmp_path / "a.jpg"), str(tmp_path / "a"), "ok", "", "3", "", "",
-                       "3", "4", "2", "lab", "0.25", "0", ""]
+                       "3", "4", "2", "lab", "0.25", "False", "False", "", "", "", "", "",
+                       "", "0", "False", "", "", ""]
     with pytest.raises(ValueError, match="mode='segments' is not valid; expected one of"):
         batch.write_report(tmp_path / "r.csv", results, summary, mode="segments")
 
@@ -644,14 +695,17 @@ def test_a_stopped_runs_unsettled_files_are_one_sequence_in_both_reports(tmp_pat
                           ("a.jpg", "b.jpg", "c.png", "img 9.png", "img 10.png"))
     out = str(tmp_path / "out" / "c.png")
     r = _REASONS
-    assert (tmp_path / "new.csv").read_bytes() == (
-        "\ufeffinput,output,status,reason,k,space,psnr,delta_e,seconds,bytes_in,bytes_out,"
-        "skipped\r\n"
-        f"{a},{tmp_path / 'a.png'},ok,,16,,31.5,,0.2,,,\r\n"
-        f"{b},{tmp_path / 'b.png'},failed,not an image,,,,,,,,\r\n"
-        f'{c},{out},finished unrecorded,"{r["finished unrecorded"]}",,,,,,,,\r\n'
-        f'{nine},,abandoned,"{r["abandoned"]}",,,,,,,,\r\n'
-        f'{ten},,not reached,{r["not reached"]},,,,,,,,\r\n').encode()
+    assert (tmp_path / "new.csv").read_bytes().startswith(b"\xef\xbb\xbfinput,output,")
+    with open(tmp_path / "new.csv", newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == _REDUCE_CSV_COLUMNS
+    width = len(batch.REPORT_COLUMNS)  # and then skipped, last
+    assert [row[:width] + row[-1:] for row in rows[1:]] == [
+        [a, str(tmp_path / "a.png"), "ok", "", "16", "", "31.5", "", "0.2", "", "", ""],
+        [b, str(tmp_path / "b.png"), "failed", "not an image", *[""] * 8],
+        [c, out, "finished unrecorded", r["finished unrecorded"], *[""] * 8],
+        [nine, "", "abandoned", r["abandoned"], *[""] * 8],
+        [ten, "", "not reached", r["not reached"], *[""] * 8]]
     data = json.loads((tmp_path / "new.json").read_text())
     assert data["files"][2:] == [batch.report_row(row) for row in (
         {"input": c, "output": out, "status": "finished unrecorded",

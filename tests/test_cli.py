@@ -187,7 +187,8 @@ def test_an_unknown_completion_request_is_one_line_and_exit_2(value):
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
         f"quantize: error: _QUANTIZE_COMPLETE='{value}' is not valid; expected bash_source, "
-        "zsh_source or fish_source, for the shell's completion script: "
+        "zsh_source, fish_source, powershell_source or pwsh_source (PowerShell), for the "
+        "shell's completion script: "
         'eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"\n')
 
 
@@ -360,6 +361,51 @@ def test_an_interrupt_at_any_moment_is_one_line_and_its_exit_code(tmp_path, star
         assert "Traceback" not in stderr, delay
         assert child.returncode == code, (delay, stderr)
         assert stderr in lines, delay
+
+
+# The console script, with a finder that sends SIGINT to its own process as the first
+# import after the package's start-up module (quantize._start) is looked for: os, sys,
+# gc and signal, which that module may import, are loaded first.
+_INTERRUPTED_AFTER_START = """\
+import gc, os, signal, sys
+
+
+class InterruptOnImport:
+    begun = False
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if cls.begun:
+            sys.meta_path.remove(cls)
+            os.kill(os.getpid(), signal.SIGINT)
+        cls.begun = name == "quantize._start"
+        return None
+
+
+sys.meta_path.insert(0, InterruptOnImport)
+from quantize.cli import main
+sys.exit(main())
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="ends by the signal where processes do")
+def test_an_interrupt_at_the_first_import_after_the_start_is_one_line(tmp_path):
+    """A Ctrl-C in the command's first ~0.05 s printed Python's traceback: the package's
+    start-up module imported pathlib and quantize.errors (typing) before it took SIGINT.
+    Sent as the first other module is looked for, it is the command's line, and the end by
+    SIGINT."""
+    script = tmp_path / "quantize"  # a console script's name, as the command starts
+    script.write_text(_INTERRUPTED_AFTER_START)
+
+    def default_sigint():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # not ignored, as in a background run
+
+    for _ in range(3):
+        child = subprocess.run([sys.executable, str(script), "--version"],
+                               capture_output=True, text=True, timeout=60,
+                               preexec_fn=default_sigint)
+        assert "Traceback" not in child.stderr
+        assert (child.returncode, child.stderr) == (-signal.SIGINT, _ENDINGS["SIGINT"][0])
 
 
 def test_main_called_from_python_dash_c_names_the_program_quantize(tmp_path):

@@ -3724,8 +3724,9 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
     else:
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
-        assert table[0] == [*batch.REPORT_COLUMNS, "skipped"]
-        assert [row[4:] for row in table[1:]] == [  # k, ..., seconds, bytes, skipped
+        width = len(batch.REPORT_COLUMNS)
+        assert (table[0][:width], table[0][-1]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-1:] for row in table[1:]] == [  # k, ..., bytes, skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     assert rows == [("a.png", "", *not_reached),
@@ -4181,7 +4182,7 @@ def test_skip_if_larger_with_force_says_a_file_of_no_record_is_kept_and_records_
         "1/1 files: 0 ok, 1 skipped (1 larger than the input), 0 failed in ")
     [row] = json.loads(report.read_text())["files"]
     assert (row["status"], row["skipped"], row["output"], row["stale_output"]) == (
-        "skipped", "larger", str(out / "a.png"), None)
+        "skipped", "larger", str(out / "a.png"), False)
     assert json.loads(report.read_text())["summary"]["stale"] == 0
     assert "a.png" not in batch.read_manifest(out)  # not the batch's: not recorded so
     plain = _cli(*args)  # the file is still of no record: skipped, not redone over it
@@ -4468,6 +4469,20 @@ def test_cli_a_report_without_an_extension_says_so(photo_tree, tmp_path, flag, n
     assert (result.exit_code, result.stderr) == (
         2, f"quantize: error: {flag}={str(tmp_path / name)!r} has no extension; "
            f"expected {expected}\n")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("flag, line", [
+    ("--report", "--report=-: the report is written to a file, not to stdout; name a .json or "
+                 ".csv file, or give --json for each file's report row on stdout (a JSON "
+                 "object a line)"),
+    ("--html", "--html=-: the page is written to a file, not to stdout; name an .html file")])
+def test_cli_a_report_to_stdout_is_refused_as_such(photo_tree, tmp_path, flag, line):
+    """'--report -' was said to have no extension, which asked for one: a script author
+    wants the rows on stdout, which --json gives."""
+    result = _cli(photo_tree, "-o", tmp_path / "out", flag, "-")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "",
+                                                                f"quantize: error: {line}\n")
     assert not (tmp_path / "out").exists()
 
 
@@ -4776,7 +4791,7 @@ def test_a_failed_forced_redo_says_that_a_file_of_no_record_is_left_in_place(tmp
     [row] = json.loads(report.read_text())["files"]
     assert (row["status"], row["output"], row["reason"].endswith(note)) == (
         "failed", str(out / output), True)
-    assert row["stale_output"] is None
+    assert row["stale_output"] is False
     assert json.loads(report.read_text())["summary"]["failed_stale"] == 0
     text = html_lib.unescape(page.read_text())
     assert "stale" not in text
@@ -5196,7 +5211,7 @@ def test_cli_fewer_colours_than_asked_is_counted_once_not_warned_per_file(tmp_pa
                 for r in data["files"]} == {
             **{name: ("ok" if run == "forced" else "skipped", True, False)
                for name in ("a.png", "b.png", "c.png")},
-            "photo.png": ("ok" if run == "forced" else "skipped", None, False)}
+            "photo.png": ("ok" if run == "forced" else "skipped", False, False)}
         text = page.read_text(encoding="utf-8")
         (summary,) = [p.all_text() for p in parse(text).iter("p") if "summary" in p.classes()]
         assert f"\xa0· 3 files with {FEWER}\xa0· " in summary
@@ -5211,10 +5226,10 @@ def test_cli_fewer_colours_than_asked_is_counted_once_not_warned_per_file(tmp_pa
     with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as f:
         assert [(Path(row["input"]).name, row[batch.FEWER_COLORS])
                 for row in csv.DictReader(f)] == [
-            ("a.png", "True"), ("b.png", "True"), ("c.png", "True"), ("photo.png", "")]
+            ("a.png", "True"), ("b.png", "True"), ("c.png", "True"), ("photo.png", "False")]
     objects = _cli(*args, "--json")
     assert [json.loads(line).get(batch.FEWER_COLORS) for line in objects.stdout.splitlines()
-            ] == [True, True, True, None]
+            ] == [True, True, True, False]
     assert objects.stderr.splitlines()[-1].endswith(f"with an output{counted}")
 
 
@@ -5271,9 +5286,8 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
     src, report = _ok_larger_and_failed(tmp_path), tmp_path / "r.csv"
     args = (src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger",
             "--report", report)
-    earlier = [*batch.REPORT_COLUMNS, "dither", "exact_colors", "frames", "larger_than_input",
-               "n_colors", "optimize", "palette", "palette_in", "palette_mode", "quality",
-               "seed"]  # the header without it, for these files
+    earlier = [*batch.REPORT_COLUMNS, *sorted(set(batch.ROW_KEYS["reduce"])
+                                              - {*batch.REPORT_COLUMNS, "skipped"})]
     for run, noise in (("first", ""), ("again", "done")):
         assert _cli(*args).exit_code == 1, run
         with open(report, newline="", encoding="utf-8-sig") as f:

@@ -83,6 +83,25 @@ def test_reduce_writes_the_default_output_and_prints_one_line(photo):
     assert f"-> {out}: 8 colours, PSNR" in line and "mean ΔE2000" in line
 
 
+@pytest.mark.parametrize(("args", "output"), [
+    ([], "./-x.k4.png"), (["--ext", ".small.png"], "./-x.small.png"),
+    (["-o", "./-y.png"], "./-y.png"), (["-o", "y.png"], "y.png")])
+def test_an_input_given_with_a_leading_dot_slash_is_shown_so(photo, monkeypatch, args,
+                                                             output):
+    """./-x.png came back as -x.png in the summary and in --json (its output -x.k4.png),
+    which a script could not pass back as a file name: read as options."""
+    monkeypatch.chdir(photo.parent)
+    photo.rename("-x.png")
+    lines = run("./-x.png", "-k", 4, *args)
+    assert lines.exit_code == 0, lines.output
+    assert lines.stdout.startswith(f"./-x.png -> {output}: 4 colours, PSNR")
+    as_json = run("./-x.png", "-k", 4, "--force", "--json", *args)
+    assert as_json.exit_code == 0, as_json.output
+    record = json.loads(as_json.stdout)
+    assert (record["input"], record["output"]) == ("./-x.png", output)
+    assert Path(output).is_file()
+
+
 @pytest.mark.parametrize("ext", [".png", ".gif"])
 def test_one_colour_is_written_as_a_one_entry_palette(tmp_path, ext):
     """-k 1 was refused ("should be >= 2") where the library's fit, segment -k 1 and
@@ -3423,6 +3442,59 @@ def test_a_non_blocking_stdin_is_read_whole_as_its_writer_sends_it(monkeypatch, 
         staged = stage_stdin(tmp_path)
     writer.join()
     assert staged.read_bytes() == data
+
+
+def _tiny_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.array([[[0, 0, 0], [200, 40, 40]]], np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_png_on_stdin_is_read_to_its_iend_chunk_while_the_writer_keeps_the_pipe_open(
+        tmp_path):
+    """'quantize reduce -' read stdin to its end: a writer that sent one PNG and kept the
+    pipe open held it up for ever, where pngquant stops at the PNG's IEND chunk."""
+    out = tmp_path / "out.png"
+    process = subprocess.Popen([sys.executable, "-m", "quantize", "reduce", "-", "-k", "2",
+                                "-o", str(out)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        process.stdin.write(_tiny_png())
+        process.stdin.flush()  # and the pipe kept open
+        code = process.wait(timeout=30)
+    finally:
+        process.kill()
+        process.stdin.close()
+        stderr = process.stderr.read().decode()
+        process.stdout.close()
+        process.stderr.close()
+    assert code == 0, stderr
+    assert np.asarray(Image.open(out).convert("RGB")).tolist() == [[[0, 0, 0], [200, 40, 40]]]
+
+
+def test_a_png_on_stdin_is_copied_up_to_its_end_and_what_follows_is_left_unread(
+        monkeypatch, tmp_path):
+    """The bytes after the PNG's IEND chunk stay in the pipe, for whatever reads it next."""
+    png = _tiny_png()
+    read_end, write_end = os.pipe()
+    os.write(write_end, png + b"the next image")
+    os.close(write_end)
+    with open(read_end, "rb") as reader:
+        monkeypatch.setattr(sys, "stdin", type("Stdin", (), {"buffer": reader}))
+        staged = stage_stdin(tmp_path)
+        assert reader.read() == b"the next image"
+    assert staged.read_bytes() == png
+
+
+def test_a_png_cut_short_on_stdin_is_one_error_line(tmp_path):
+    """Read chunk by chunk, a PNG that ends inside a chunk is still the usual error."""
+    result = subprocess.run([sys.executable, "-m", "quantize", "reduce", "-", "-k", "2",
+                             "-o", str(tmp_path / "out.png")], input=_tiny_png()[:50],
+                            capture_output=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.decode() == ("quantize: error: -: cannot decode image (image file "
+                                      "is truncated)\n")
+    assert not (tmp_path / "out.png").exists()
 
 
 def test_a_stream_that_cannot_be_read_is_one_error_line(capsys, tmp_path):

@@ -28,6 +28,20 @@ from .segment_support import read
 runner = CliRunner()
 
 
+def test_an_input_given_with_a_leading_dot_slash_is_shown_so(photo_path, monkeypatch):
+    """./-x.png came back as -x.png in the line and in --json (its folder -x.segments),
+    which a script could not pass back as a file name: read as options."""
+    monkeypatch.chdir(photo_path.parent)
+    photo_path.rename("-x.png")
+    result = runner.invoke(app, ["segment", "./-x.png", "-k", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert (record["input"], record["output"], record["outdir"]) == (
+        "./-x.png", "./-x.segments", "./-x.segments")
+    result = runner.invoke(app, ["segment", "./-x.png", "-k", "3", "--force"])
+    assert result.stdout.startswith("./-x.png -> ./-x.segments: ")
+
+
 def test_cli_json_matches_the_files(photo_path, tmp_path):
     out = tmp_path / "cli"
     result = runner.invoke(app, ["segment", str(photo_path), "-k", "4", "-o", str(out),
@@ -103,6 +117,26 @@ def test_a_tiny_image_merged_into_one_region_by_the_default_min_region_is_said(t
                                "-o", str(tmp_path / "k")])
     assert (kept.exit_code, kept.stderr) == (0, "")
     assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
+
+
+@pytest.mark.parametrize(("size", "said"), [((1030, 8), ", worked on a 515 x 4 copy"),
+                                            ((1024, 8), "")])
+def test_the_summary_says_the_size_an_image_over_1024_a_side_is_worked_at(tmp_path, size,
+                                                                          said):
+    """A large image was segmented on a box-downscaled copy without a word, so a user could
+    not tell why details a few pixels wide were gone. The regions are the same."""
+    pixels = np.zeros((size[1], size[0], 3), np.uint8)
+    pixels[:, size[0] // 2:] = 200
+    src = tmp_path / "wide.png"
+    Image.fromarray(pixels).save(src)
+    for args in ([], ["-k", "2"]):
+        out = tmp_path / f"s{len(args)}"
+        result = runner.invoke(app, ["segment", str(src), *args, "-o", str(out)])
+        assert (result.exit_code, result.stderr) == (0, ""), result.output
+        source = "from 2 clusters" if args else "from the region hierarchy"
+        assert result.stdout.startswith(f"{src} -> {out}: 2 regions {source}{said}, ")
+        record = json.loads((out / "segments.json").read_text())
+        assert (record["width"], record["height"], record["n_regions"]) == (*size, 2)
 
 
 def test_the_default_min_region_that_merges_a_dot_away_is_said_as_a_given_one_is(tmp_path):
@@ -1714,6 +1748,22 @@ def test_stretch_of_a_dark_image_of_one_value_says_it_cannot_be_stretched(tmp_pa
                                  "--stretch", "-q"])
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [said]
+
+
+def test_a_dark_image_of_one_value_without_stretch_says_it_holds_one_value(tmp_path,
+                                                                        monkeypatch):
+    """segment said to give --stretch, which cannot spread one value; reduce keeps its
+    fact that the output is as dark."""
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.full((8, 8), 1234, np.uint16)).save("flat.png")
+    facts = ("quantize: warning: flat.png: 16-bit values 1234..1234 of 65535 come out 5..5 "
+             "of 255: the image holds one value")
+    result = runner.invoke(app, ["segment", "flat.png", "-o", "s", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"{facts}, which no stretch spreads"]
+    result = runner.invoke(app, ["reduce", "flat.png", "-k", "2", "-o", "r.png", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"{facts}; the output is 8-bit and as dark"]
 
 
 def test_reduce_and_batch_of_a_dark_16_bit_tiff_say_so_in_their_words(tmp_path, monkeypatch):

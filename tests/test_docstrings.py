@@ -132,12 +132,15 @@ def _imports_anywhere(path: Path) -> set[tuple[str, ...]]:
     """The quantize modules ``path`` imports, at module level or inside a function, as
     files (:func:`_module_of`): a name taken (``from . import x``) may be a module itself.
     Imports inside a module's ``__getattr__`` (an old import path kept working) are left
-    out: they run only when that old path is used."""
+    out: they run only when that old path is used; so are those under ``if TYPE_CHECKING:``,
+    which never run."""
     own = path.relative_to(PACKAGE).with_suffix("").parts
     package = own[:-1]
     tree = ast.parse(path.read_text(encoding="utf-8"))
     shimmed = {id(node) for shim in tree.body
-               if isinstance(shim, ast.FunctionDef) and shim.name == "__getattr__"
+               if (isinstance(shim, ast.FunctionDef) and shim.name == "__getattr__")
+               or (isinstance(shim, ast.If) and isinstance(shim.test, ast.Name)
+                   and shim.test.id == "TYPE_CHECKING")
                for node in ast.walk(shim)}
     found = set()
     for node in ast.walk(tree):

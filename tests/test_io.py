@@ -30,6 +30,7 @@ from quantize.io import (
     PagesLeftOutWarning,
     PixelRangeWarning,
     SamplesLeftOutWarning,
+    StretchAdvice,
     TransparencyChunkWarning,
     TransparentColorWarning,
     as_rgba,
@@ -1977,6 +1978,22 @@ def test_float_values_a_hair_outside_the_unit_range_read_as_their_bound(dtype):
         f"image of float dtype should hold values in [0, 1], got [{shown_value(past.min())}, "
         f"{shown_value(past.max())}]")
     assert past.min() < -1 / 510  # refused for its low value alone
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_float_image_of_levels_0_to_255_is_refused_saying_to_divide_by_255(dtype):
+    from quantize import reduce_colors
+
+    levels = np.array([[[0, 128, 255], [12, 200, 7]]], dtype)  # uint8 pixels, as floats
+    with pytest.raises(ValueError) as refused:
+        reduce_colors(levels, 2, seed=0)
+    assert str(refused.value) == (
+        "image of float dtype should hold values in [0, 1], got [0, 255]; for levels "
+        "0..255, divide by 255 (image / 255) or pass np.rint(image).astype(np.uint8)")
+    assert reduce_colors(levels / 255, 2, seed=0).palette.dtype == np.uint8  # as it says
+    levels[0, 0, 0] = 256  # past 8 bits: no such advice
+    with pytest.raises(ValueError, match=r"got \[7, 256\]$"):
+        reduce_colors(levels, 2, seed=0)
 
 
 def test_reduce_colors_reads_a_float_image_a_hair_outside_the_unit_range_clipped():
@@ -4382,6 +4399,48 @@ def test_stretch_of_a_dark_image_of_one_value_says_it_cannot_be_stretched(tmp_pa
         f"16-bit {facts}", f"image: uint16 {facts}", f"image: uint16 {facts}", f"16-bit {facts}"]
 
 
+def test_a_dark_image_of_one_value_without_stretch_is_not_told_to_stretch(tmp_path):
+    """It said to pass stretch=True, which spreads no single value; a job's own fact
+    (reduce's) still ends the warning."""
+    flat = np.full((2, 3), 1234, np.uint16)
+    Image.fromarray(flat).save(tmp_path / "flat.png")
+    rgb = _wide_rgb_file(tmp_path / "flat_rgb.png", np.full((2, 3, 3), 1234, np.uint16))
+    with pytest.warns(PixelRangeWarning) as caught:
+        assert load_image(tmp_path / "flat.png").rgb.max() == 5
+        as_rgba(flat, dark_advice=StretchAdvice("give --stretch"))
+        load_image(rgb, dark_advice=StretchAdvice("give --stretch"))
+        as_rgba(flat, dark_advice="the output is dark")
+        as_rgba(np.full((2, 3), 100, np.uint16))
+    facts = "values 1234..1234 of 65535 come out 5..5 of 255: the image holds one value"
+    assert [str(w.message) for w in caught] == [
+        f"16-bit {facts}, which no stretch spreads",
+        f"image: uint16 {facts}, which no stretch spreads",
+        f"16-bit {facts}, which no stretch spreads",
+        f"image: uint16 {facts}; the output is dark",
+        "image: uint16 values 100..100 of 65535 come out 0..0 of 255: the image holds one "
+        "value, which no stretch spreads; if they are 0..255, pass it as .astype(np.uint8)"]
+
+
+def test_the_dark_check_without_stretch_looks_at_the_visible_pixels_only(tmp_path):
+    """A bright colour under a fully transparent pixel hid that the rest comes out dark,
+    as it did not with stretch=True."""
+    rgba = np.zeros((4, 6, 4), np.uint16)
+    rgba[..., :3], rgba[:, :3, :3], rgba[..., 3] = 2000, 1000, 65535
+    rgba[0, 0] = (60000, 60000, 60000, 0)
+    tif = _wide_rgb_file(tmp_path / "hidden.tif", rgba)
+    grey = np.full((4, 6), 2000, np.uint16)
+    grey[:, :3], grey[0, 0] = 1000, 65535
+    Image.fromarray(grey).save(tmp_path / "key.png", transparency=65535)
+    with pytest.warns(PixelRangeWarning) as caught:
+        as_rgba(rgba, dark_advice="dark")
+        load_image(tif, dark_advice="dark")
+        load_image(tmp_path / "key.png", dark_advice="dark")
+    facts = ("values 1000..2000 of 65535 come out 4..8 of 255: counts closer than 257 apart "
+             "become one level; dark")
+    assert [str(w.message) for w in caught] == [
+        f"image: uint16 {facts}", f"16-bit {facts}", f"16-bit {facts}"]
+
+
 def _wide_rgb_file(path: Path, pixels: np.ndarray) -> Path:
     """A 16-bit RGB (``pixels`` (H, W, 3)) or RGBA file: a TIFF, or a PNG, which Pillow
     does not write, assembled by hand."""
@@ -4531,3 +4590,81 @@ def test_a_tiff_of_rgb_and_alpha_says_nothing_of_samples(tmp_path, recwarn):
                         photometric="rgb", extrasamples=["unassalpha"])
     load_image(tmp_path / "rgba.tif")
     assert not [w for w in recwarn if issubclass(w.category, SamplesLeftOutWarning)]
+
+
+# --------------------------------------------------------------------------
+# load_image of a binary file object
+# --------------------------------------------------------------------------
+
+
+def _jpeg_turned(orientation: int) -> bytes:
+    """A 6 x 4 JPEG (left half red, right half blue) whose EXIF says ``orientation``."""
+    pixels = np.zeros((4, 6, 3), np.uint8)
+    pixels[:, :3], pixels[:, 3:] = [220, 20, 20], [20, 20, 220]
+    buffer, exif = io.BytesIO(), Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(pixels).save(buffer, "JPEG", exif=exif, quality=95)
+    return buffer.getvalue()
+
+
+def _gif_of_three_frames() -> bytes:
+    frames = [Image.new("RGB", (4, 4), (80 * i, 0, 0)) for i in range(3)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=50)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data", [_jpeg_turned(6), _gif_of_three_frames()], ids=["exif6", "gif"])
+def test_load_image_reads_a_file_object_as_it_reads_the_file(tmp_path, data):
+    (tmp_path / "a").write_bytes(data)
+    from_file = load_image(tmp_path / "a")
+    stream = io.BytesIO(b"ahead" + data)
+    stream.seek(5)  # read from its position
+    from_stream = load_image(stream)
+    assert from_stream.path is None and from_file.path == tmp_path / "a"
+    assert np.array_equal(from_stream.rgb, from_file.rgb)
+    for field in ("alpha", "mode", "format", "n_frames", "loop", "duration", "dpi"):
+        assert getattr(from_stream, field) == getattr(from_file, field), field
+
+
+def test_load_image_of_a_file_object_turns_it_upright_and_counts_frames():
+    assert load_image(io.BytesIO(_jpeg_turned(6))).shape == (6, 4)  # stored 4 x 6
+    assert load_image(io.BytesIO(_gif_of_three_frames())).n_frames == 3
+
+
+@pytest.mark.parametrize("data", [b"", b"not an image", _gif_of_three_frames()[:40]],
+                         ids=["empty", "no-image", "truncated"])
+def test_load_image_of_a_file_object_fails_as_of_a_file_naming_it_stream(tmp_path, data):
+    (tmp_path / "a").write_bytes(data)
+    with pytest.raises(ImageReadError) as of_file:
+        load_image(tmp_path / "a")
+    with pytest.raises(ImageReadError) as of_stream:
+        load_image(io.BytesIO(data))
+    assert of_stream.value.path == "<stream>"
+    assert of_stream.value.reason == of_file.value.reason
+    assert str(of_stream.value) == f"<stream>: {of_file.value.reason}"
+
+
+def test_load_image_of_a_file_object_keeps_the_pixel_limit():
+    with pytest.raises(ImageReadError, match=r"^<stream>: 6x4 = 24 pixels exceeds the limit "
+                                             r"of 10; "):
+        load_image(io.BytesIO(_jpeg_turned(1)), max_pixels=10)
+
+
+def test_load_image_refuses_a_file_object_in_text_mode(tmp_path):
+    (tmp_path / "a.png").write_bytes(_jpeg_turned(1))
+    with open(tmp_path / "a.png") as text, pytest.raises(
+            TypeError, match=r"is a file object in text mode; open the file in binary mode"):
+        load_image(text)
+
+
+def test_the_file_jobs_refuse_a_file_object_saying_what_to_do(tmp_path):
+    from quantize.reduce import reduce_file
+
+    with pytest.raises(TypeError) as refused:
+        reduce_file(io.BytesIO(_jpeg_turned(1)), tmp_path / "out.png")
+    assert str(refused.value) == (
+        "input should be a path (str or os.PathLike), got BytesIO, a file object: read its "
+        "image with quantize.io.load_image(file) and pass that to reduce_colors or segment, "
+        "or write it to a file and pass the file's name")
+    assert list(tmp_path.iterdir()) == []

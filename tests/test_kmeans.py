@@ -63,6 +63,15 @@ def test_two_pairs_toy_answer():
     assert km.labels_.shape == (4,)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8])
+def test_centres_are_float64_for_float32_data_too_as_the_manual_says(rng, dtype):
+    # docs/kmeans.md: unlike scikit-learn's, float64 whatever X's dtype (quantize's own
+    # fits go on from them in float64).
+    X = (rng.random((600, 2)) * 100).astype(dtype)
+    assert MiniBatchKMeans(3, seed=0).fit(X).cluster_centers_.dtype == np.float64
+    assert MiniBatchKMeans(3, seed=0).partial_fit(X).cluster_centers_.dtype == np.float64
+
+
 def test_one_dimensional_toy_answer():
     # {0, 2} has mean 1 and SSE 2; {10, 12, 14} has mean 12 and SSE 8.
     X = np.array([[0.0], [2.0], [10.0], [12.0], [14.0]])

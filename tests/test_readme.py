@@ -66,6 +66,8 @@ def _reduce_done(ns: dict) -> None:
     assert (result.palette.shape, result.indices.shape) == ((16, 3), (24, 36))
     assert (result.alpha, result.transparent_index) == (None, None)
     assert Path("out.gif").is_file()
+    with Image.open("out.png") as im:  # result.save: quantize's own encoder, as the command's
+        assert (im.mode, im.size, len(im.getcolors())) == ("P", (36, 24), 16)
 
 
 def _segment_done(ns: dict) -> None:

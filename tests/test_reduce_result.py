@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import math
 import re
 
 import numpy as np
 import pytest
 from PIL import Image
+from typer.testing import CliRunner
 
-from quantize.errors import AlphaLossWarning
+from quantize import reduce_colors
+from quantize.cli import app
+from quantize.errors import AlphaLossWarning, OutputError
 from quantize.reduce.result import Fidelity, Pairs, ReduceResult
 
 from .result_support import assert_stay_read_only, copied
@@ -203,16 +207,12 @@ def test_to_image_and_full_palette_refuse_a_flag_that_is_no_bool(value):
 
 
 def quantize_reduce(image):
-    from quantize import reduce_colors
-
     return reduce_colors(image, 2, seed=0)
 
 
 def test_a_results_arrays_are_read_only_and_the_callers_stay_writable():
     """Editing result.indices changed to_rgb() but not the psnr computed before, nor the
     shares: the result disagreed with itself. Its arrays are now read-only views."""
-    from quantize import reduce_colors
-
     rgba = np.zeros((2, 3, 4), np.uint8)
     rgba[..., 3] = 255
     rgba[0, :, :3] = 200
@@ -235,8 +235,6 @@ def test_a_results_arrays_are_read_only_and_the_callers_stay_writable():
 def test_an_unpickled_or_copied_result_stays_read_only(how):
     """pickle.loads(pickle.dumps(result)) and copy.deepcopy(result) gave writable arrays:
     an edit put the copy out of step with its metrics. They are read-only as in the original."""
-    from quantize import reduce_colors
-
     rgba = np.zeros((2, 3, 4), np.uint8)
     rgba[..., 3] = 255
     rgba[0, :, :3] = 200
@@ -255,8 +253,6 @@ def test_an_unpickled_or_copied_result_stays_read_only(how):
 def test_a_given_palette_s_transparent_entry_keeps_its_index_in_the_image(how):
     # The result did not record where the given palette has its transparent entry, and
     # to_image() put it first: index 0, the red at index 0 but blue and green one up.
-    from quantize import reduce_colors
-
     rgba = np.array([[[200, 30, 30, 255], [0, 0, 0, 0], [20, 20, 220, 255],
                       [0, 255, 0, 255]]], np.uint8)
     palette = [(200, 30, 30, 255), (0, 0, 0, 0), (20, 20, 220, 255), (0, 255, 0, 255)]
@@ -293,8 +289,6 @@ def test_replacing_the_indices_with_other_values_is_refused(dither):
     indices: its psnr (27.6 dB for the astronaut at k=16) was that of the old image."""
     import dataclasses
 
-    from quantize import reduce_colors
-
     reduced = reduce_colors(noisy_photo(), 4, dither=dither, seed=0)
     other = reduced.indices.copy()
     other[0, 0] = (other[0, 0] + 1) % reduced.k
@@ -328,8 +322,6 @@ def test_a_pickle_leaves_out_the_caches_and_keeps_the_metrics_exact(dither):
     import dataclasses
     import pickle
 
-    from quantize import reduce_colors
-
     reduced = reduce_colors(noisy_photo(), 4, dither=dither, seed=0)
     unmeasured = pickle.dumps(reduced)
     metrics = reduced.psnr, reduced.delta_e
@@ -351,8 +343,6 @@ def test_a_pickle_leaves_out_the_caches_and_keeps_the_metrics_exact(dither):
 def test_a_results_arrays_cannot_be_made_writable_again(how):
     """setflags(write=True) made a result's arrays writable again, as numpy allows for a
     view of a writable array; they are now views of a read-only buffer, without a copy."""
-    from quantize import reduce_colors
-
     rgba = np.zeros((2, 3, 4), np.uint8)
     rgba[..., 3] = 255
     rgba[1, 0, 3] = 100
@@ -375,8 +365,6 @@ def test_an_unpickled_result_holds_the_same_arrays_in_the_same_dtypes(dither, wi
     """A pickle keeps the fidelity's integers narrowed; loaded, every array of the result
     and of its fidelity is back with its own dtype and values."""
     import pickle
-
-    from quantize import reduce_colors
 
     image = noisy_photo()
     if with_alpha:
@@ -407,8 +395,6 @@ def test_a_pickle_holds_entries_counts_and_rows_in_the_narrowest_dtype(dither):
     pixel's colour row as 4: an undithered astronaut at k=16 took 9.2 bytes per pixel.
     Entries of a 16-colour palette take 1 byte, counts below 256 one, rows below 65,536 two."""
     import pickle
-
-    from quantize import reduce_colors
 
     image = np.random.default_rng(5).integers(0, 256, (64, 64, 3), dtype=np.uint8)
     reduced = reduce_colors(image, 16, dither=dither, seed=0)
@@ -451,3 +437,81 @@ def test_dithered_pairs_are_counted_in_one_sort_of_their_keys_in_place(rng):
     assert np.array_equal(pairs.entries, keys % 16) and np.array_equal(pairs.counts, counts)
     # the drawn entries 1, the keys 4 and the run starts 1 byte a visible pixel
     assert peak_bytes(lambda: fidelity.pairs(indices)) < 8 * h * w
+
+
+# --------------------------------------------------------------------------
+# save: the bytes quantize reduce writes
+# --------------------------------------------------------------------------
+
+
+def _noisy_ramp(rng, alpha: bool = False) -> np.ndarray:
+    """A 32 x 24 grey ramp with colour noise; with ``alpha``, a column of each: fully
+    transparent, translucent (alpha 100) and opaque."""
+    ramp = np.repeat(np.linspace(0, 255, 24), 32).reshape(24, 32, 1).transpose(1, 0, 2)
+    image = np.clip(ramp + rng.normal(0, 12, (32, 24, 3)), 0, 255).astype(np.uint8)
+    if not alpha:
+        return image
+    a = np.full((32, 24, 1), 255, np.uint8)
+    a[:, :8], a[:, 8:16] = 0, 100
+    return np.concatenate([image, a], axis=2)
+
+
+def _command_output(tmp_path, image: np.ndarray, k: int, suffix: str) -> bytes:
+    source, output = tmp_path / "in.png", tmp_path / f"out{suffix}"
+    Image.fromarray(image).save(source)
+    done = CliRunner().invoke(app, ["reduce", str(source), "-k", str(k), "-o", str(output)])
+    assert done.exit_code == 0, done.stderr
+    return output.read_bytes()
+
+
+@pytest.mark.parametrize("alpha", [False, True], ids=["rgb", "rgba"])
+def test_save_to_a_file_object_writes_the_commands_png(tmp_path, rng, alpha):
+    image = _noisy_ramp(rng, alpha)
+    r = reduce_colors(image, 8, seed=0)
+    buffer = io.BytesIO()
+    r.save(buffer)
+    assert buffer.getvalue() == _command_output(tmp_path, image, 8, ".png")
+    back = Image.open(io.BytesIO(buffer.getvalue()))
+    assert back.mode == "P"
+    assert np.array_equal(np.asarray(back.convert("RGBA")), r.to_rgba())
+
+
+def test_save_to_a_path_takes_the_format_of_its_extension(tmp_path, rng):
+    image = _noisy_ramp(rng)
+    r = reduce_colors(image, 8, seed=0)
+    r.save(tmp_path / "a.GIF")
+    assert (tmp_path / "a.GIF").read_bytes() == _command_output(tmp_path, image, 8, ".gif")
+    r.save(tmp_path / "b.png")
+    r.save(tmp_path / "b.dat", format="gif")
+    assert (tmp_path / "b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "b.dat").read_bytes() == (tmp_path / "a.GIF").read_bytes()
+
+
+def test_save_a_gif_of_translucent_entries_warns(rng):
+    r = reduce_colors(_noisy_ramp(rng, alpha=True), 8, seed=0)
+    buffer = io.BytesIO()
+    with pytest.warns(AlphaLossWarning, match="GIF has no partial alpha"):
+        r.save(buffer, format="gif")
+    assert buffer.getvalue()[:6] == b"GIF89a"
+
+
+@pytest.mark.parametrize(("file", "format", "error", "match"), [
+    ("a.jpg", None, ValueError, "file='a.jpg': the extension '.jpg' names no format save "
+                                "writes; expected .png or .gif, or give format="),
+    ("a", None, ValueError, "the extension '(none)'"),
+    ("a.png", "webp", ValueError, "format='webp' is not valid; expected one of 'png', 'gif'"),
+    (42, None, TypeError, "file should be a path (str or os.PathLike) or a binary file "
+                          "object, got int"),
+])
+def test_save_refuses_what_it_cannot_write(tmp_path, monkeypatch, file, format, error, match):
+    monkeypatch.chdir(tmp_path)
+    r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
+    with pytest.raises(error, match=re.escape(match)):
+        r.save(file, format=format)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_into_a_missing_folder_is_an_output_error(tmp_path):
+    r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
+    with pytest.raises(OutputError, match=re.escape(str(tmp_path / "no" / "a.png"))):
+        r.save(tmp_path / "no" / "a.png")

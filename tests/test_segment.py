@@ -192,6 +192,51 @@ def test_on_tiny_images_a_dot_under_the_speck_size_still_goes(recwarn, side, dot
     assert _smoothed_away_said(recwarn) == ([] if left else [(speck, f"{side} x {side}")])
 
 
+def _region_warnings(recwarn) -> list[str]:
+    return [str(w.message) for w in recwarn if issubclass(w.category, RegionCountWarning)]
+
+
+def test_a_cluster_the_smoothing_removes_is_said_when_several_regions_are_left(recwarn):
+    """-k 3 of black and red halves with white 1-pixel dots on the black gave 2 regions of
+    3 clusters without a word (only one region left was said)."""
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[:, 32:] = (200, 0, 0)
+    img[4:28:6, 4:28:6] = 255
+    result = segment(img, 3, seed=0)
+    assert (result.n_regions, result.centers.shape[0]) == (2, 3)
+    assert _region_warnings(recwarn) == [
+        "n_clusters=3 gives 2 regions, of 2 of the 3 clusters k-means found: the majority "
+        "smoothing removed the rest, as their pixels lay in specks (details narrower than "
+        "about 3 pixels on this 64 x 64 image); the speck size follows the image's longer "
+        "side, so a crop of it keeps smaller details"]
+
+
+@pytest.mark.parametrize(("min_region", "n_regions"), [(0, 4), (30, 4), (40, 3)])
+def test_a_cluster_min_region_merges_away_is_said(recwarn, min_region, n_regions):
+    """A green 6 x 6 square of 36 pixels is its cluster's one region: min_region=40 merges
+    it, leaving 3 regions of 4 clusters."""
+    img = np.zeros((40, 60, 3), np.uint8)
+    img[:, 20:40] = (200, 0, 0)
+    img[:, 40:] = (0, 0, 200)
+    img[10:16, 8:14] = (0, 200, 0)
+    result = segment(img, 4, min_region=min_region, weights=COLOUR_ONLY, seed=0)
+    assert (result.n_regions, result.centers.shape[0]) == (n_regions, 4)
+    assert _region_warnings(recwarn) == ([] if n_regions == 4 else [
+        "n_clusters=4 gives 3 regions, of 3 of the 4 clusters k-means found: min_region=40 "
+        "merged the regions smaller than 40 pixels (of the 2400 of this 60 x 40 image) into "
+        "their neighbours, and the majority smoothing removes specks (details narrower than "
+        "about 2 pixels); min_region=0 keeps every region the smoothing leaves"])
+
+
+def test_clusters_united_into_fewer_regions_than_k_are_not_region_warnings(recwarn):
+    # The manual: K is the most clusters; two flat halves give 2 regions whatever K.
+    img = np.zeros((60, 80, 3), np.uint8)
+    img[:, 40:] = 255
+    result = segment(img, 8, seed=0)
+    assert result.n_regions == result.centers.shape[0] == 2
+    assert _region_warnings(recwarn) == []
+
+
 def _smoothed_away_said(recwarn) -> list[tuple[int, str]]:
     """The speck size and image size each RegionCountWarning names, of the majority
     smoothing (any other: 0 and its whole message)."""
@@ -1188,9 +1233,9 @@ def test_specks_the_smoothing_removes_into_one_region_are_said(recwarn, min_regi
     assert not [w for w in recwarn if issubclass(w.category, ClusterCountWarning)]
 
 
-def test_a_detail_the_smoothing_keeps_gives_no_region_warning(recwarn):
+def test_a_detail_the_smoothing_keeps_is_not_blamed_for_the_cluster_lost(recwarn):
     """The same image with a red 4 x 4 square, wider than the 3-pixel speck: 2 regions,
-    no RegionCountWarning (one cluster, the blue dot's, is smoothed away)."""
+    the square whole; the blue dot's cluster, smoothed away, is said (it was not)."""
     img = np.zeros((64, 64, 3), np.uint8)
     img[2:6, 2:6] = (255, 0, 0)
     img[61, 61] = (0, 0, 255)
@@ -1198,7 +1243,11 @@ def test_a_detail_the_smoothing_keeps_gives_no_region_warning(recwarn):
     assert result.n_regions == 2
     assert np.argwhere(result.labels == 2).tolist() == [[r, c] for r in range(2, 6)
                                                         for c in range(2, 6)]
-    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+    assert _region_warnings(recwarn) == [
+        "n_clusters=3 gives 2 regions, of 2 of the 3 clusters k-means found: the majority "
+        "smoothing removed the rest, as their pixels lay in specks (details narrower than "
+        "about 3 pixels on this 64 x 64 image); the speck size follows the image's longer "
+        "side, so a crop of it keeps smaller details"]
 
 
 def _weights():

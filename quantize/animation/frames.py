@@ -490,9 +490,9 @@ def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
             cut = frame.size != (w, h)
             if cut:
                 check_frame_pixels(p, info.n_frames, frame.size, max_pixels)
+            page = i + 1 if getattr(im, "n_frames", 1) > 1 else None
             with whole_png_rows(frame, p) if still else contextlib.nullcontext():
-                rgba = frame_rgba(_drawn(frame, keyed),
-                                  i + 1 if getattr(im, "n_frames", 1) > 1 else None, dark)
+                rgba = frame_rgba(_drawn(frame, keyed, page, dark), page, dark)
             if cut:
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
@@ -500,13 +500,15 @@ def _stored_frames(p: Path, im: Image.Image, info: AnimationInfo,
             del rgba  # the caller's now: not kept while the next frame is drawn
 
 
-def _drawn(frame: Image.Image, keyed: KeyedCanvas | None) -> Image.Image:
+def _drawn(frame: Image.Image, keyed: KeyedCanvas | None, page: int | None = None,
+           dark: DarkPages | None = None) -> Image.Image:
     """``frame`` (the opened file, moved to it) decoded: drawn on ``keyed``, the canvas of
     an APNG or 16-bit PNG, or else, a page of a 16-bit TIFF, read from all 16 bits
-    (:func:`~quantize.io.wide_page`), or as Pillow decodes it."""
+    (:func:`~quantize.io.wide_page`; its colours that come out dark said as ``dark``
+    says, naming ``page``), or as Pillow decodes it."""
     if keyed is not None:
         return keyed.draw(frame)
-    wide = wide_page(frame)
+    wide = wide_page(frame, page, dark)
     return frame if wide is None else wide
 
 

@@ -339,6 +339,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     remove_stale_parts([out] if opts.palette_out is None else [out, opts.palette_out])
     with errors_shown(out, shown):
         write_together(_files(out, src, opts, stats, (drawn, measured),
+                              _listed_clear(plan, opts),
                               lambda tmp: _write(tmp, out, animation, plan, opts, stats,
                                                  bytes_in)),
                        replace=opts.force)  # not one another run wrote meanwhile
@@ -374,12 +375,13 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
 
 
 def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
-           worked_out: tuple[Callable[[], tuple[Any, Any]], ...],
+           worked_out: tuple[Callable[[], tuple[Any, Any]], ...], clear_at: int,
            write: Callable[[Path], None]) -> Iterator[tuple[Path, Any]]:
     """For :func:`~quantize.io.write_together`, so that both are written or neither (no new
     animation beside an old palette file): the animation, which ``write`` writes to the
     path it is given, then the palette file of the colours drawn (``worked_out[0]``:
-    their :func:`_drawn_palette`, known once every frame is mapped). Each of ``worked_out``
+    their :func:`_drawn_palette`, known once every frame is mapped), which lists the entry
+    of transparent pixels at ``clear_at`` (:func:`_listed_clear`). Each of ``worked_out``
     (cached) is called before the files are put in place: from then on the command holds
     Ctrl-C back until the file is reported, which should not wait for them."""
     yield out, write
@@ -387,7 +389,7 @@ def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
     if opts.palette_out is not None:
         palette, shares = drawn()
         yield opts.palette_out, _palette_out_bytes(opts.palette_out, palette, shares, stats,
-                                                   output_stem(src))
+                                                   output_stem(src), clear_at)
     for work in worked_out:
         work()
 
@@ -641,13 +643,32 @@ def _colours(plan: Any, opts: AnimationOptions, stats: FrameStats) -> int:
     return plan.k if isinstance(plan, PerFramePlan) or not opts.per_frame else stats.most_entries
 
 
+def _listed_clear(plan: Any, opts: AnimationOptions) -> int:
+    """The index at which the palette file lists the entry of transparent pixels, as a
+    still's lists it: where a given palette has its own (``opts.clear_at``, where a GIF's
+    or an APNG's frames put it, :func:`_written_table`) when some pixel is transparent;
+    else 0, which leaves it out: a palette file given back puts it first anyway."""
+    if opts.palette_in is None or plan.transparent is None:
+        return 0
+    return opts.clear_at
+
+
 def _palette_out_bytes(path: Path, palette: np.ndarray, shares: np.ndarray,
-                       stats: FrameStats, name: str) -> bytes:
+                       stats: FrameStats, name: str, clear_at: int = 0) -> bytes:
     """The palette file's bytes; a fully transparent animation's holds its transparent
-    entry alone, as a still's does (not the placeholder colour of the table)."""
+    entry alone, as a still's does (not the placeholder colour of the table).
+
+    With ``clear_at`` above 0 (:func:`_listed_clear`), the entry of transparent pixels is
+    written at that index, black of alpha 0 and a share of 0, the colours opaque, so that
+    the file given back numbers the frames alike, as a still's does; not in a .gpl file,
+    which holds no alpha (given back, the entry comes first, as a still's)."""
     if _nothing_opaque(stats):
         return palette_file_bytes(path, np.zeros((1, 4), np.uint8), name=name)
     check_palette_out_holds(path, len(palette), f"the palette has {len(palette)} colours")
+    if clear_at and path.suffix.lower() != ".gpl":
+        opaque = np.column_stack([palette[:, :3], np.full(len(palette), 255, np.uint8)])
+        palette = np.insert(opaque, clear_at, 0, axis=0)
+        shares = np.insert(shares, clear_at, 0.0)
     return palette_file_bytes(path, palette, shares, name=name)
 
 

@@ -97,6 +97,10 @@ ROW_KEYS = {
                 "warnings"),
 }
 
+#: The keys of :data:`ROW_KEYS` that flag a file (true when so): false, not null, in a
+#: row of a file not flagged.
+_FLAG_KEYS = frozenset({STALE, FEWER_COLORS, NOT_SEARCHED, NOT_LISTED})
+
 _REPORT_FORMATS = (".json", ".csv")
 
 
@@ -315,16 +319,18 @@ def report_row(row: Mapping[str, Any],
                mode: Literal["reduce", "segment"] = "reduce") -> dict[str, Any]:
     """``row`` (:meth:`~quantize.batch.FileResult.as_row`, or
     :meth:`~quantize.batch.Unsettled.row`) with every key of ``mode``'s rows
-    (:data:`ROW_KEYS`), in that order, None for each it lacks (a failed file's ``psnr``);
-    then any other key it has, as it has it: none is dropped. So every row of a JSON report,
-    and every object of ``batch --json``, has the same keys, whatever its status.
+    (:data:`ROW_KEYS`), in that order, None for each it lacks (a failed file's ``psnr``)
+    but False for a flag it lacks (``stale_output``, ``fewer_colors_than_asked``,
+    ``folder_not_searched``, ``folder_not_listed``: a file not so flagged); then any other
+    key it has, as it has it: none is dropped. So every row of a JSON report, and every
+    object of ``batch --json``, has the same keys, whatever its status.
 
     >>> row = report_row({"input": "a.jpg", "output": "", "status": "failed", "reason": "?"})
-    >>> list(row)[:6], row["psnr"], list(row) == list(ROW_KEYS["reduce"])
-    (['input', 'output', 'status', 'skipped', 'reason', 'k'], None, True)
+    >>> list(row)[:6], row["psnr"], row["stale_output"], list(row) == list(ROW_KEYS["reduce"])
+    (['input', 'output', 'status', 'skipped', 'reason', 'k'], None, False, True)
     """
     keys = ROW_KEYS[check_choice(mode, "mode", tuple(ROW_KEYS))]
-    return {**{key: row.get(key) for key in keys},
+    return {**{key: row.get(key, False if key in _FLAG_KEYS else None) for key in keys},
             **{key: value for key, value in row.items() if key not in keys}}
 
 
@@ -359,11 +365,13 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     without ``recursive``.
 
     A JSON report's rows each have every key of ``mode``'s rows, in one order, null where
-    a file has no value (:func:`report_row`). A CSV's first columns are those of
+    a file has no value, false for a flag not set (:func:`report_row`). A CSV's columns
+    are the same for every report of ``mode``, whatever its rows hold: first those of
     ``mode``'s jobs (:data:`REPORT_COLUMNS`, or :data:`SEGMENT_REPORT_COLUMNS`: no
     always-empty ``k``, ``psnr`` or bytes columns in a report of segmentations), then the
-    other keys of the rows, sorted, then ``skipped`` (why a skipped file was:
-    :data:`~quantize.batch.results.SkipKind`).
+    other keys of ``mode``'s rows (:data:`ROW_KEYS`), sorted, then ``skipped`` (why a
+    skipped file was: :data:`~quantize.batch.results.SkipKind`); its cells are those of
+    the JSON rows.
 
     Each file of ``unsettled`` (each a :class:`~quantize.batch.Unsettled`: those a stopped
     batch did not reach, those whose jobs a second interrupt abandoned while they ran,
@@ -424,7 +432,8 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
         return
     # Written as bytes: a file written as text on Windows turns each "\n" into "\r\n", so a
     # CSV's rows, which end in "\r\n", would end in "\r\r\n" (a blank row after each).
-    data = _csv_text(rows, columns).encode("utf-8-sig")
+    data = _csv_text([report_row(row, mode) for row in rows], columns,
+                     ROW_KEYS[mode]).encode("utf-8-sig")
     atomic_write(p, lambda tmp: tmp.write_bytes(data))
 
 
@@ -437,12 +446,18 @@ def _write_json(path: Path, report: Mapping[str, Any]) -> None:
         json.dump(report, f, indent=2)
 
 
-def _csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    extra = sorted({k for row in rows for k in row} - {*columns, *_LATER_COLUMNS})
+def _csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
+              keys: Sequence[str]) -> str:
+    """The CSV text of ``rows``: ``columns``, then the other ``keys`` (those every row of the
+    mode has), sorted, then :data:`_LATER_COLUMNS`, whatever the rows hold, for a script
+    that reads column N to find the same field in every report; a key of no row's mode,
+    which no row should have, after them all rather than left out."""
+    fixed = [*columns, *sorted(set(keys) - {*columns, *_LATER_COLUMNS}), *_LATER_COLUMNS]
+    unknown = sorted({k for row in rows for k in row} - set(fixed))
     buffer = io.StringIO()
     # Rows end in "\r\n" (RFC 4180), so that the writer quotes a cell holding either
     # character: a file name with a bare "\r" would otherwise end its row for a reader.
-    writer = csv.DictWriter(buffer, fieldnames=[*columns, *extra, *_LATER_COLUMNS], restval="",
+    writer = csv.DictWriter(buffer, fieldnames=[*fixed, *unknown], restval="",
                             lineterminator="\r\n")
     writer.writeheader()
     for row in rows:

@@ -299,7 +299,8 @@ def batch(
         "--report", metavar="FILE",
         help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
         "with a byte order mark so that spreadsheets read it as UTF-8). Every JSON row has "
-        "the same keys, null where a file has no value; 'skipped' says why a skipped file "
+        "the same keys, null where a file has no value, false for a flag not set, and a CSV "
+        "the same columns in every report; 'skipped' says why a skipped file "
         "was: done (by an earlier run), larger (--skip-if-larger), no_record, folder, "
         "palette_in or special (null for a file not skipped).",
         parser=file_name)] = None,
@@ -323,7 +324,8 @@ def batch(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file on stdout as it settles: input, "
         "output, status, skipped, reason, then its metrics (a --report row, each with the "
-        "same keys, null where a file has no value; its warnings go to stderr); after "
+        "same keys, null where a file has no value, false for a flag not set; its "
+        "warnings go to stderr); after "
         "Ctrl-C or an error that stops the run, one for each file not "
         "reached (status 'not reached'), each a second Ctrl-C abandoned (status "
         "'abandoned') and each whose output another worker finished as the run stopped, "
@@ -573,6 +575,7 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
                          "expected one of them")
     if jobs is not None:
         check_int(jobs, "-j/--jobs", minimum=1)
+    _refuse_reports_to_stdout(report, html)
     if report is not None:
         lib.check_report_path(report, output_dir=output_dir)
     if html is not None:
@@ -589,6 +592,19 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
             lib.check_report_replaceable(target, name, force)
     if scheduler is not None:
         _require_distributed(scheduler)
+
+
+def _refuse_reports_to_stdout(report: str | None, html: str | None) -> None:
+    """Refuse ``--report -`` and ``--html -`` as such ("has no extension" would ask for
+    one): each is a file, of a format its extension picks; stdout carries the run's lines,
+    and ``--json`` puts every file's report row there."""
+    if report == "-":
+        raise ValueError("--report=-: the report is written to a file, not to stdout; name "
+                         "a .json or .csv file, or give --json for each file's report row on "
+                         "stdout (a JSON object a line)")
+    if html == "-":
+        raise ValueError("--html=-: the page is written to a file, not to stdout; name an "
+                         ".html file")
 
 
 def _refuse_reports_landing_together(report: str | None, html: str | None) -> None:

@@ -127,6 +127,29 @@ def image_file(value: str) -> Path:
     return p
 
 
+def image_name(value: str) -> str:
+    """Parse an image to read as :func:`image_file` does, kept as it was typed (``./-x.png``,
+    whose Path is ``-x.png``: a name a script could not pass back, read as options), but
+    the file ``-`` written ``./-``, given by its absolute path (:func:`path`)."""
+    p = image_file(value)
+    return str(p) if p.is_absolute() and not os.path.isabs(value) else value
+
+
+def as_typed(shown: str, typed: str) -> str:
+    """``shown``, the name of a file made from the file name ``typed`` (itself, or one beside
+    it) as a Path writes it, with the ``./`` that starts ``typed`` and the Path dropped: a
+    name a script can pass back as it was given (``-x.png`` would be read as options).
+
+    >>> as_typed("-x.k2.png", "./-x.png"), as_typed("d/a.png", "./d/a.png")
+    ('./-x.k2.png', './d/a.png')
+    >>> as_typed("/tmp/a.png", "./a.png"), as_typed("a.k2.png", "a.png")
+    ('/tmp/a.png', 'a.k2.png')
+    """
+    if typed.startswith("./") and not shown.startswith("./") and not os.path.isabs(shown):
+        return "./" + shown
+    return shown
+
+
 def palette_file(value: str) -> Path:
     """Parse the ``--palette-in`` file as :func:`path` does, refusing ``-`` as such: the
     palette is read from a file, told by its extension ("has no extension" would ask for
@@ -722,8 +745,9 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             shell, verb = verb, shell
         if shell not in _COMPLETED_SHELLS or verb not in _COMPLETION_VERBS:
             echo_error(f"{complete_var}={quoted(instruction)} is not valid; expected "
-                       "bash_source, zsh_source or fish_source, for the shell's completion "
-                       f"script: eval \"$({complete_var}=bash_source {prog_name})\"")
+                       "bash_source, zsh_source, fish_source, powershell_source or "
+                       "pwsh_source (PowerShell), for the shell's completion script: "
+                       f"eval \"$({complete_var}=bash_source {prog_name})\"")
             sys.exit(USAGE_ERROR)
         from typer.completion import shell_complete
 
@@ -1156,19 +1180,22 @@ def stage_stdin(folder: Path) -> Path:
     no image (:func:`copy_stream`) ends the command (exit 1)."""
     if sys.stdin is None:  # started with its stdin closed
         fail("-: cannot read stdin (stdin is closed)", ExitCode.FAILED)
-    return _stage(lambda: contextlib.nullcontext(sys.stdin.buffer), folder / "stdin", "-",
-                  "-: cannot read stdin")
+    # Unbuffered, so that a PNG's copy takes nothing from stdin past its IEND chunk.
+    stdin = getattr(sys.stdin.buffer, "raw", sys.stdin.buffer)
+    return _stage(lambda: contextlib.nullcontext(stdin), folder / "stdin", "-",
+                  "-: cannot read stdin", png_ends=True)
 
 
 def _stage(opened: Callable[[], contextlib.AbstractContextManager[BinaryIO]], staged: Path,
-           name: str, cannot: str) -> Path:
-    """Copy the image the stream ``opened()`` gives (named ``name``, :func:`copy_stream`)
-    into the file ``staged``; an error of the system ends the command with ``cannot`` and
-    what the system said (exit 1), or, when the copy found no room, with the temporary
-    folder that has none (:data:`_NO_ROOM`), as the stream itself was read."""
+           name: str, cannot: str, *, png_ends: bool = False) -> Path:
+    """Copy the image the stream ``opened()`` gives (named ``name``, :func:`copy_stream`,
+    with ``png_ends``) into the file ``staged``; an error of the system ends the command
+    with ``cannot`` and what the system said (exit 1), or, when the copy found no room,
+    with the temporary folder that has none (:data:`_NO_ROOM`), as the stream itself was
+    read."""
     try:
         with opened() as stream, open(staged, "wb") as copy:
-            copy_stream(stream, copy, name)
+            copy_stream(stream, copy, name, png_ends=png_ends)
     except OSError as exc:
         if exc.errno in _NO_ROOM:
             folder = quoted(str(staged.parent.parent))
@@ -1182,15 +1209,26 @@ def _stage(opened: Callable[[], contextlib.AbstractContextManager[BinaryIO]], st
 _NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
-def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str) -> None:
+def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str, *,
+                png_ends: bool = False) -> None:
     """Copy the binary stream ``stream`` (an input image) into the binary file ``copy``.
 
     A stream longer than :data:`STREAM_HEAD` bytes whose head no image format Pillow
     knows may begin (``/dev/zero``, ``<(yes)``, which never end) ends the command, named
     ``name``, unread past its head (exit 1), rather than fill a disk or the memory. A
     shorter one is copied whole, for the job to say what it holds.
+
+    With ``png_ends`` (stdin), a PNG is copied up to the end of its IEND chunk and not
+    a byte further (:func:`_copy_png_chunks`), as pngquant reads it: a writer that keeps
+    the pipe open after the image does not hold the command up. Other formats are read
+    to the stream's end.
     """
-    head = _read_head(stream, STREAM_HEAD)
+    head = _read_head(stream, len(_PNG_SIGNATURE)) if png_ends else b""
+    if head == _PNG_SIGNATURE:
+        copy.write(head)
+        _copy_png_chunks(stream, copy)
+        return
+    head += _read_head(stream, STREAM_HEAD - len(head))
     copy.write(head)
     if len(head) == STREAM_HEAD and not _may_begin_an_image(head):
         fail(f"{printable_line(name)}: not an image Pillow can identify (its first "
@@ -1202,6 +1240,37 @@ def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str) -> None:
 
 #: Bytes read from a stream at a time once its head is copied.
 _COPY_CHUNK = 1 << 16
+
+#: The first 8 bytes of every PNG file.
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: The largest length a PNG chunk may give (2**31 - 1).
+_PNG_MAX_CHUNK = (1 << 31) - 1
+
+
+def _copy_png_chunks(stream: BinaryIO, copy: BinaryIO) -> None:
+    """Copy, from ``stream`` (just past a PNG's signature) into ``copy``, the PNG's chunks
+    (length, type, data, CRC) up to the end of its IEND chunk, and nothing after it.
+
+    A stream that ends first, or a length no chunk may have, stops the copy there: the job
+    then says what is wrong with the file, as with any PNG cut short or damaged.
+    """
+    while True:
+        header = _read_head(stream, 8)
+        copy.write(header)
+        if len(header) < 8:
+            return
+        length, kind = int.from_bytes(header[:4], "big"), header[4:]
+        if length > _PNG_MAX_CHUNK:
+            return
+        left = length + 4  # the data and the CRC
+        while left:
+            part = _read_head(stream, min(left, _COPY_CHUNK))
+            copy.write(part)
+            if len(part) < min(left, _COPY_CHUNK):
+                return
+            left -= len(part)
+        if kind == b"IEND":
+            return
 
 
 def _read_head(stream: BinaryIO, size: int) -> bytes:

@@ -66,6 +66,7 @@ from .common import (
     app,
     arguments_given,
     as_flags,
+    as_typed,
     check_palette_mode_alone,
     dither_strength,
     dither_value_error,
@@ -75,7 +76,7 @@ from .common import (
     file_name,
     finishing_note,
     folder_hint,
-    image_file,
+    image_name,
     integer,
     is_stdin_file,
     is_stream,
@@ -138,11 +139,11 @@ when they differ.
              short_help="Reduce the colours of images (one file or many) by k-means.")
 def reduce_command(
     ctx: typer.Context,
-    inputs: Annotated[list[Path], typer.Argument(
+    inputs: Annotated[list[str], typer.Argument(
         metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, BMP, ...: "
         "any Pillow reads; turned upright by their EXIF orientation, converted to sRGB by "
         "their colour profile); - reads one from stdin.", show_default=False,
-        parser=image_file)],
+        parser=image_name)],
     output: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="FILE",
         help="Output image, with one input only; its extension picks the "
@@ -348,7 +349,7 @@ class _File(NamedTuple):
         return self.output == STDIO
 
 
-def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
+def _plan_files(inputs: Sequence[str], output: str | None, ext: str | None,
                 palette_out: str | None) -> list[_File]:
     """Pair every input with its output, refusing what cannot work (usage errors, exit 2)."""
     if output == "":
@@ -516,7 +517,7 @@ def _read_files(files: Sequence[_File], palette_in: Any) -> list[tuple[Any, str]
     return read
 
 
-def _refuse_option_values_as_inputs(inputs: Sequence[Path], dither: bool,
+def _refuse_option_values_as_inputs(inputs: Sequence[str], dither: bool,
                                     given: Sequence[str]) -> None:
     """Refuse, before any work and before the count of inputs is held against ``-o``, an
     input that names no file and reads as an option's value (usage errors): a strength
@@ -1446,6 +1447,9 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     record["input"] = f.input  # not the copy of stdin or of a pipe that was read
     if f.to_stdout and stdout_suffix is not None:
         record = _stdout_record(record, stdout_suffix)
+    else:  # the ./ of ./-x.png kept, in the output named after it too
+        record["output"] = as_typed(record["output"], f.input if f.by_ext or f.output is None
+                                    else f.output)
     if show == "json":
         import json  # here: the module is needed by --json only (its import cost every call)
 

@@ -27,12 +27,13 @@ from .common import (
     Scratch,
     SeedOption,
     app,
+    as_typed,
     click_errors,
     elsewhere_hint,
     fail,
     fail_interrupted,
     folder_hint,
-    image_file,
+    image_name,
     integer,
     is_stdin_file,
     is_stream,
@@ -152,12 +153,12 @@ class _SegmentCommand(Command):
 @app.command("segment", cls=_SegmentCommand,
              short_help="Segment a photo into regions of similar colour and texture.")
 def segment_command(
-    input: Annotated[Path, typer.Argument(
+    input_name: Annotated[str, typer.Argument(
         metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...: any "
         "Pillow reads; turned upright by its EXIF orientation, converted to sRGB by its "
         "colour profile). With -o, a pipe, as <(curl -s URL), is read too, and - reads "
         "stdin.",
-        show_default=False, parser=image_file)],
+        show_default=False, parser=image_name)],
     n_clusters: Annotated[int | None, typer.Option(
         "-k", "--clusters", parser=integer, metavar="K",
         help="Cluster the pixels into at most K k-means clusters, 1..256 (each may "
@@ -234,6 +235,7 @@ def segment_command(
     from ..batch.calls import interrupts_held, interrupts_held_once_written, recorded_call
     from ..segment_file import OVERLAY_COLOR, segment_file
 
+    input = Path(input_name)  # input_name as typed: ./-x.png, not -x.png, in its line
     stdin = str(input) == "-"
     if stdin and outdir is None:
         fail("INPUT='-': no output folder can be named after stdin; name it with -o "
@@ -318,20 +320,27 @@ def segment_command(
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True)
             with interrupts_held():
-                _show(input, record, quiet=quiet, as_json=as_json)
+                _show(input, record, input_name, default=outdir is None, quiet=quiet,
+                      as_json=as_json)
                 written.append(record["outdir"])
     except KeyboardInterrupt:
         fail_interrupted(printable_line(f"interrupted after writing {written[0]}") if written
                          else "interrupted; rerun the same command to finish")
 
 
-def _show(input: Any, record: dict[str, Any], *, quiet: bool, as_json: bool) -> None:
+def _show(input: Any, record: dict[str, Any], typed: str, *, default: bool, quiet: bool,
+          as_json: bool) -> None:
     """The warnings of ``record``, the job's record for ``input``, and its line (none when
-    ``quiet``; a JSON object with ``as_json``)."""
+    ``quiet``; a JSON object with ``as_json``). The input is named as it was typed
+    (``typed``), and so is its ``default`` output folder, beside it: the ``./`` of
+    ``./-x.png`` is kept (:func:`~quantize.cli.common.as_typed`)."""
     for line in record.pop("warnings", ()):
         warn(input, line)
     if quiet:
         return
+    record["input"] = as_typed(record["input"], typed)
+    if default:
+        record["outdir"] = as_typed(record["outdir"], typed)
     if as_json:  # "output" names the folder as reduce's JSON and batch's reports do
         import json  # here: the module is needed by --json only
 
@@ -342,8 +351,21 @@ def _show(input: Any, record: dict[str, Any], *, quiet: bool, as_json: bool) -> 
         source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
         say(printable_line(f"{record['input']} -> {record['outdir']}: "
-                           f"{_count(record['n_regions'], 'region')} {source}, "
+                           f"{_count(record['n_regions'], 'region')} {source}"
+                           f"{_worked_at(record['width'], record['height'])}, "
                            f"{record['seconds']:.2f} s"))
+
+
+def _worked_at(width: int, height: int) -> str:
+    """What the summary line says of the size a ``width`` x ``height`` image was segmented
+    at (:func:`~quantize.segment.working_shape`): nothing when it is the image's own, so
+    that a user of a large image knows why details a few pixels wide are gone."""
+    from ..segment import working_shape
+
+    work_height, work_width = working_shape((height, width))
+    if (work_height, work_width) == (height, width):
+        return ""
+    return f", worked on a {work_width} x {work_height} copy"
 
 
 def _refuse_input_among_outputs(input: Path, target: Path, edges: bool) -> None:

@@ -19,7 +19,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -62,7 +62,7 @@ from ..png import (
 from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning",
-           "DamagedExifWarning", "DarkPages", "KeyedCanvas",
+           "DamagedExifWarning", "DarkPages", "KeyedCanvas", "StretchAdvice",
            "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelListWarning",
            "PixelRangeWarning",
            "TransparencyChunkWarning",
@@ -107,6 +107,19 @@ class DarkPages:
     def __init__(self, advice: str | None = None) -> None:
         self.advice = advice
         self.said = False
+
+
+class StretchAdvice(str):
+    """A ``dark_advice`` (:func:`load_image`, :func:`as_rgba`) that offers a stretch of the
+    image's own range, which an image of one value cannot use: its warning then says that
+    it holds one value instead. A plain string (``reduce``'s "the output is 8-bit and as
+    dark") is said of such an image too.
+
+    >>> StretchAdvice("give stretch=True") == "give stretch=True"
+    True
+    """
+
+    __slots__ = ()
 
 
 class _Reading(NamedTuple):
@@ -220,7 +233,7 @@ def _alpha_as_read(image: LoadedImage) -> np.ndarray | None:
     return None if alpha is None or bool((alpha == 255).all()) else alpha
 
 
-def load_image(path: str | os.PathLike[str], *,
+def load_image(path: str | os.PathLike[str] | BinaryIO, *,
                max_pixels: int | None = DEFAULT_MAX_PIXELS,
                shrink_to: int | None = None, stretch: bool = False,
                dark_advice: str | None = None) -> LoadedImage:
@@ -228,8 +241,12 @@ def load_image(path: str | os.PathLike[str], *,
 
     Parameters
     ----------
-    path : str or path-like
-        The file to read.
+    path : str, path-like or binary file object
+        The file to read, or an object with a ``read`` method giving its bytes
+        (``io.BytesIO(data)``, a file opened ``"rb"``, an upload), read from its position
+        to its end. A file object is copied into a temporary file first and read as a file
+        is, with the same checks and the same errors, which name it ``<stream>``; the
+        image's ``path`` is then None.
     max_pixels : int or None
         Refuse images with more pixels than this (checked from the header,
         before decoding). None means no limit.
@@ -251,7 +268,10 @@ def load_image(path: str | os.PathLike[str], *,
         dark (its brightest pixel below 64 of 255) ends with: the caller's own way out
         (``segment`` names its ``stretch``). By default, in Python only, to pass
         ``stretch=True`` or scale the values first. Not said with ``stretch``: the
-        warning then says that an image of one value cannot be stretched.
+        warning then says that an image of one value cannot be stretched; without it,
+        of an image of one value, which no stretch spreads, the warning says that it
+        holds one value, and ends with ``dark_advice`` only when that is no
+        :class:`StretchAdvice` (``reduce``'s fact that its output is as dark).
 
     Returns
     -------
@@ -267,7 +287,7 @@ def load_image(path: str | os.PathLike[str], *,
         message names the file.
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None), or
-        ``stretch`` not a bool.
+        ``stretch`` not a bool; TypeError for a file object opened in text mode.
 
     Warns
     -----
@@ -277,7 +297,24 @@ def load_image(path: str | os.PathLike[str], *,
         (with ``stretch``, when it is of one value: one that cannot be stretched), saying
         its values, their scale and the levels they come out as; and for NaN, infinite or
         negative pixels, read as black.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> data = io.BytesIO()
+    >>> Image.new("RGB", (3, 2), (200, 40, 40)).save(data, "PNG")
+    >>> image = load_image(io.BytesIO(data.getvalue()))
+    >>> image.rgb.shape, image.format, image.path
+    ((2, 3, 3), 'PNG', None)
+    >>> load_image(io.BytesIO(b"not an image"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    quantize.errors.ImageReadError: <stream>: not an image Pillow can identify...
     """
+    if _is_file_object(path):
+        return _load_stream(path, max_pixels=max_pixels, shrink_to=shrink_to,
+                            stretch=stretch, dark_advice=dark_advice)
     p = check_input_path(path, "path")
     limit = check_max_pixels(max_pixels)
     if shrink_to is not None:
@@ -285,6 +322,41 @@ def load_image(path: str | os.PathLike[str], *,
     reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
     with _opened(p, limit) as im:
         return _loaded(im, p, shrink_to, reading)
+
+
+#: How errors name an image read from a file object (:func:`load_image`).
+STREAM_NAME = "<stream>"
+
+
+def _is_file_object(value: Any) -> bool:
+    """Whether ``value`` is a file object to read (not a path): it has a ``read`` method."""
+    return not isinstance(value, str | os.PathLike) and callable(getattr(value, "read", None))
+
+
+def _load_stream(stream: BinaryIO, **options: Any) -> LoadedImage:
+    """:func:`load_image` of the bytes of ``stream``, copied into a temporary file and read
+    as that file, whose second readers (chunk checks, 16-bit samples, GIF and WebP
+    frames) need a file to read again, as ``quantize reduce -`` copies stdin; errors
+    name the image :data:`STREAM_NAME`, and its ``path`` is None."""
+    import shutil
+    import tempfile
+
+    text_mode = TypeError(f"path={stream!r} is a file object in text mode; open the file "
+                          f"in binary mode ('rb')")
+    if isinstance(stream, _io.TextIOBase):
+        raise text_mode
+    with tempfile.TemporaryDirectory(prefix="quantize-") as folder:
+        copy = Path(folder) / "stream"
+        with open(copy, "wb") as out:
+            try:
+                shutil.copyfileobj(stream, out)
+            except TypeError:  # str from an object of its own that reads text
+                raise text_mode from None
+        try:
+            loaded = load_image(copy, **options)
+        except ImageReadError as exc:
+            raise type(exc)(exc.reason, path=STREAM_NAME) from None
+    return replace(loaded, path=None)
 
 
 def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
@@ -914,20 +986,23 @@ def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
     (:func:`_wide_values`), as :func:`_wide_gray_scale` reads a grey image's: 0 and
     65535, or with ``reading.stretch`` the darkest and brightest over all colour channels
     of the pixels that show (of alpha above 0, and not the transparent colour ``key``),
-    unless they are one or none shows; without it, colours whose brightest comes out below
-    64 are said to come out dark (:func:`_warn_dark_values`), ``page`` named when given.
+    unless they are one or none shows; without it, colours whose brightest, of those
+    pixels too, comes out below 64 are said to come out dark (:func:`_warn_dark_values`),
+    ``page`` named when given.
 
     Without a stretch, colours whose high bytes reach ``DARK_TOP`` come out at least that
-    (a value of at least 64 * 256 reads 64 of 255) and are not read again."""
+    (a value of at least 64 * 256 reads 64 of 255) and, when no pixel can be hidden (no
+    ``key``, and no alpha under 256), are not read again."""
     extrema = high.getextrema()
-    tops = [extrema[1]] if len(high.getbands()) == 1 else [top for _, top in extrema[:3]]
-    if not (reading.stretch or premultiplied) and max(tops) >= DARK_TOP:
+    bands = len(high.getbands())
+    tops = [extrema[1]] if bands == 1 else [top for _, top in extrema[:3]]
+    may_hide = key is not None or (bands in (2, 4) and extrema[-1][0] == 0)
+    if not (reading.stretch or premultiplied or may_hide) and max(tops) >= DARK_TOP:
         return 0.0, 65535.0
     low_value, top = 65535, 0
     for _, highs, lows, values in _wide_values(high, low, grey_alpha, premultiplied):
         colours = values if values.ndim == 2 else values[..., :3]
-        extent = _shown_extent(colours, _hiding_alpha(highs, lows, values, key)
-                               if reading.stretch else None)
+        extent = _shown_extent(colours, _hiding_alpha(highs, lows, values, key))
         if extent is not None:
             low_value, top = min(low_value, extent[0]), max(top, extent[1])
     low_value = min(low_value, top)  # (0, 0) when no pixel shows
@@ -1194,13 +1269,16 @@ def _check_subsampled_ycbcr(im: Image.Image) -> None:
             "(YCbCrSubsampling), which Pillow cannot decode; save it as RGB, or compressed")
 
 
-def wide_page(im: Image.Image) -> Image.Image | None:
+def wide_page(im: Image.Image, page: int | None = None,
+              dark: DarkPages | None = None) -> Image.Image | None:
     """``im``, an opened image not yet decoded (a TIFF at any page), decoded from all 16
     bits when it is a 16-bit TIFF page or SGI image that Pillow decodes to the high byte
     of each sample (:func:`_wide_rgb_lows`), and, a TIFF page of 8-bit premultiplied RGBA,
     with its colours divided by alpha as a 16-bit one's are
     (:func:`_premultiplied_8_bit_page`), as :func:`load_image` reads it; None for any
-    other image, which is left undecoded.
+    other image, which is left undecoded. That its colours come out dark is said as
+    ``dark``, kept for the pages of one file, says (once a file, naming ``page``), as
+    :func:`frame_rgba` says it of a grey page; not said without ``dark``.
 
     :func:`~quantize.animation.iter_frames` reads the pages of a TIFF so: each page after
     the first was read from its high bytes.
@@ -1212,7 +1290,7 @@ def wide_page(im: Image.Image) -> Image.Image | None:
         (:func:`_check_wide_planes`), and for an uncompressed YCbCr TIFF page whose
         chroma is subsampled (:func:`_check_subsampled_ycbcr`).
     """
-    return _wide_page(im)
+    return _wide_page(im, None if dark is None else _Reading(False, dark.advice, dark), page)
 
 
 def _wide_page(im: Image.Image, reading: _Reading | None = None,
@@ -1692,6 +1770,11 @@ def check_input_path(path: str | os.PathLike[str], name: str = "path") -> Path:
     >>> check_input_path("no/such/photo.png/").as_posix()
     'no/such/photo.png'
     """
+    if _is_file_object(path):  # of these, only load_image reads one
+        raise TypeError(f"{name} should be a path (str or os.PathLike), got "
+                        f"{type(path).__name__}, a file object: read its image with "
+                        f"quantize.io.load_image(file) and pass that to reduce_colors or "
+                        f"segment, or write it to a file and pass the file's name")
     p = check_path(path, name)
     given = os.fspath(path)
     if isinstance(given, str) and given.endswith(("/", os.sep)):
@@ -2708,12 +2791,12 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     Values beyond 65535 are read by their largest; black is 0. With ``reading.stretch``,
     black and white are the image's own darkest and brightest values instead, over the
     pixels that show (not of its transparent value, ``info["transparency"]``), unless
-    they are one or none shows. Pixels below 0, NaN or infinite are read as black, with a
+    they are one or none shows; without it, whether the image comes out dark is judged by
+    those pixels too. Pixels below 0, NaN or infinite are read as black, with a
     :class:`PixelRangeWarning` (:func:`_wide_gray_extent`), and an image whose brightest
     pixel comes out below 64 is said to come out dark (:func:`_warn_dark_values`).
     """
-    low, top = _wide_gray_extent(im, page, im.info.get("transparency") if reading.stretch
-                                 else None)
+    low, top = _wide_gray_extent(im, page, im.info.get("transparency"))
     if reading.stretch and top > low:
         return low, top
     if im.mode.startswith("I;16"):
@@ -2814,20 +2897,31 @@ def _warn_dark_values(what: str, extent: tuple[float, float], full: float,
     closer than that become one level. Read with ``reading.stretch`` (the image is then of
     one value, which no stretch spreads), says so; else ends with ``reading.dark_advice``
     (the caller's job's way out) when given, or, in Python, with how to read the image
-    stretched. Either way, ``eight_bit_advice`` (in Python) comes first when the values
-    may be 8-bit ones.
+    stretched; but of one value, which no stretch spreads, says that the image holds one
+    value, ending with ``reading.dark_advice`` only when it is no :class:`StretchAdvice`.
+    Either way, ``eight_bit_advice`` (in Python) comes first when the values may be 8-bit
+    ones.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
     ...     _warn_dark_values("16-bit", (1000, 3000), 65535.0, _Reading(False, "it is dark"))
     ...     _warn_dark_values("16-bit", (1234, 1234), 65535.0, _Reading(True, "it is dark"))
+    ...     _warn_dark_values("16-bit", (1234, 1234), 65535.0, _Reading(False, "it is dark"))
+    ...     _warn_dark_values("16-bit", (1234, 1234), 65535.0,
+    ...                       _Reading(False, StretchAdvice("stretch it")))
     >>> print(caught[0].message)
     16-bit values 1000..3000 of 65535 come out 4..12 of 255: counts closer than 257 apart \
 become one level; it is dark
     >>> print(caught[1].message)
     16-bit values 1234..1234 of 65535 come out 5..5 of 255: an image of one value cannot \
 be stretched
+    >>> print(caught[2].message)
+    16-bit values 1234..1234 of 65535 come out 5..5 of 255: the image holds one value; it \
+is dark
+    >>> print(caught[3].message)
+    16-bit values 1234..1234 of 65535 come out 5..5 of 255: the image holds one value, \
+which no stretch spreads
     """
     if reading.pages is not None:  # the pages of one file: said of the first dark one
         if reading.pages.said:
@@ -2843,6 +2937,9 @@ be stretched
         warn_caller(PixelRangeWarning(f"{facts}: an image of one value cannot be stretched",
                                       advice=eight_bit_advice or ""))
         return
+    if low == top:
+        _warn_one_dark_value(facts, reading.dark_advice, eight_bit_advice)
+        return
     facts += merged
     if reading.dark_advice is not None:
         warn_caller(PixelRangeWarning(f"{facts}; {reading.dark_advice}"))
@@ -2853,6 +2950,19 @@ be stretched
                f"values to fill 0..{full:.6g} first")
     advice = f"{eight_bit_advice}, {stretch}" if eight_bit_advice else stretch
     warn_caller(PixelRangeWarning(facts, advice=advice))
+
+
+def _warn_one_dark_value(facts: str, dark_advice: str | None,
+                         eight_bit_advice: str | None) -> None:
+    """Say of an image of one value, read without a stretch, that comes out dark
+    (``facts``) that it holds one value: a stretch cannot spread it, so a
+    :class:`StretchAdvice`, and the stretch Python callers are offered, are not given;
+    another ``dark_advice`` (a fact of the caller's job) still ends the warning."""
+    if dark_advice is not None and not isinstance(dark_advice, StretchAdvice):
+        warn_caller(PixelRangeWarning(f"{facts}: the image holds one value; {dark_advice}"))
+        return
+    warn_caller(PixelRangeWarning(f"{facts}: the image holds one value, which no stretch "
+                                  "spreads", advice=eight_bit_advice or ""))
 
 
 def _scale_wide_gray(arr: np.ndarray, full: float, low: float = 0.0) -> np.ndarray:
@@ -3849,8 +3959,11 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
         if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
             raise ValueError(f"{name} contains NaN or infinite values; expected finite "
                              "numbers in [0, 1]")
-        arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], got "
-                               "[{low}, {high}]")
+        try:
+            arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], "
+                                   "got [{low}, {high}]")
+        except ValueError as exc:
+            raise ValueError(f"{exc}{_levels_hint(arr)}") from None
         if reading.stretch:
             stretched = _own_range_to_uint8(arr, 1.0)
             if stretched is not None:
@@ -3863,19 +3976,35 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
                     f"{arr.dtype}{hint}")
 
 
+def _levels_hint(arr: np.ndarray) -> str:
+    """What to do with a float image refused for values outside [0, 1], when they all lie in
+    0..255 (8-bit levels as floats, as ``image.astype(float)`` of a uint8 image gives):
+    divide by 255, or pass them as uint8. Else nothing.
+
+    >>> print(_levels_hint(np.array([0.0, 254.6])))
+    ; for levels 0..255, divide by 255 (image / 255) or pass np.rint(image).astype(np.uint8)
+    >>> _levels_hint(np.array([0.0, 300.0]))
+    ''
+    """
+    if arr.min() >= 0 and arr.max() <= 255:
+        return ("; for levels 0..255, divide by 255 (image / 255) or pass "
+                "np.rint(image).astype(np.uint8)")
+    return ""
+
+
 def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarray:
     """``arr``, an ``(H, W, C)`` uint16 image, as uint8: ``round(v / 257)``, or with
     ``reading.stretch`` its colour channels' own range (all together, over the pixels
     that show) onto 0..255 (:func:`_own_range_to_uint8`), its alpha still by 1/257. Without a
-    stretch, warns of colour that comes out dark (:func:`_warn_dark_values`) and of alpha
-    that looks 8-bit (:func:`_warn_eight_bit_alpha`).
+    stretch, warns of colour that comes out dark (:func:`_warn_dark_values`), of the pixels
+    that show as well, and of alpha that looks 8-bit (:func:`_warn_eight_bit_alpha`).
     """
     if reading.stretch:
         stretched = _own_range_to_uint8(arr, 65535.0)
         if stretched is not None:
             return stretched
     n = 3 if arr.shape[2] >= 3 else 1  # (0, 0) when stretch is given and none shows
-    alpha = arr[:, :, -1] if reading.stretch and arr.shape[2] in (2, 4) else None
+    alpha = arr[:, :, -1] if arr.shape[2] in (2, 4) else None
     low, bright = _shown_extent(arr[:, :, :n], alpha) or (0, 0)
     top = int(arr.max())
     if 0 < bright and round(bright / 257.0) < DARK_TOP:

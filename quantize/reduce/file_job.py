@@ -23,9 +23,6 @@ from .. import _threads
 from .._validation import Seed, check_path, check_seed, foreign_keywords, shown_number
 from ..colors import premultiply
 from ..encode import (
-    DEFAULT_LEVEL,
-    encode_indexed_gif,
-    encode_indexed_png,
     one_frame_apng,
     tiff_options,
 )
@@ -112,13 +109,6 @@ RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 # seven benchmark photos at k = 16 and 64 at 33.6-38.5 dB and 38.2-41.0 dB, for 1.28 to
 # 1.54 times the bytes.
 _JPEG_OPTIONS = {"quality": 95, "subsampling": 0}
-# Indexed PNGs up to this many pixels are deflated at the encoder's default
-# level (8), larger ones at level 6 unless optimize is set: on the 12 MP
-# benchmark photo, deflated by zlib-ng on two threads, level 8 took 0.26 / 0.51 s
-# for 899 kB / 1.82 MB at k = 16 / 64 and level 6 0.05 / 0.13 s for 935 kB /
-# 1.87 MB, while on 0.25 MP photos level 8 costs about 0.01 s.
-_SMALLEST_PNG_MAX_PIXELS = 4_000_000
-_LARGE_PNG_LEVEL = 6
 
 
 def check_ext(ext: str, name: str = "ext", where: str = "") -> str:
@@ -620,14 +610,9 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # is never the larger. With the entry of transparent pixels first, tRNS ends at
         # the last translucent entry, which a fitted palette puts first: on 88 icons with
         # soft edges (48 to 512 pixels a side), 2-5 % smaller at 16, 64 and 256 colours.
-        indices, full = result._png_entries(full) if numbered is None else numbered[:2]
-        alpha = full[:, 3] if (full[:, 3] < 255).any() else None
-        small = indices.size <= _SMALLEST_PNG_MAX_PIXELS
-        data = encode_indexed_png(indices, full[:, :3], alpha, optimize=optimize,
-                                  reorder=optimize and given is None,
-                                  level=DEFAULT_LEVEL if small else _LARGE_PNG_LEVEL,
-                                  dpi=held_dpi(dpi, "PNG"))
-        return data, optimize
+        return result._indexed_png(optimize=optimize, given=given is not None,
+                                   dpi=held_dpi(dpi, "PNG"),
+                                   entries=None if numbered is None else numbered[:2]), optimize
     if suffix == ".gif":
         # its partial alpha is said by _warn_alpha_loss in the command's words; the palette
         # keeps its order and entries (Pillow's writer renumbered a small image's, dropping
@@ -637,12 +622,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # given palette keeps every entry at its index, its first entry of alpha 0 the
         # GIF's transparent one even where no pixel takes it, and a palette_out file
         # given back gives the same GIF.
-        if numbered is None:
-            indices, palette, clear = result._gif_entries(full)
-        else:
-            indices, table = numbered[:2]
-            palette, clear = table[:, :3], _first_clear(table)
-        return encode_indexed_gif(indices, palette, clear, **gif_timing), False
+        return result._indexed_gif(None if numbered is None else numbered[:2],
+                                   **gif_timing), False
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
     held = held_dpi(dpi, fmt)

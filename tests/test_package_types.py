@@ -1,0 +1,79 @@
+"""What type checkers see of the names ``quantize`` gives on first use (``__getattr__``)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import quantize
+
+INIT = Path(quantize.__file__)
+
+
+def _typing_time_imports() -> dict[str, str]:
+    """``{name: module}`` of the ``from .module import name as name`` under ``TYPE_CHECKING``."""
+    tree = ast.parse(INIT.read_text(encoding="utf-8"))
+    blocks = [node for node in tree.body if isinstance(node, ast.If)
+              and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"]
+    assert len(blocks) == 1
+    found: dict[str, str] = {}
+    for node in blocks[0].body:
+        assert isinstance(node, ast.ImportFrom) and node.level == 1, ast.dump(node)
+        for alias in node.names:
+            assert alias.asname == alias.name, f"{alias.name} should be imported as itself"
+            found[alias.name] = node.module
+    return found
+
+
+def test_every_name_served_on_first_use_is_imported_for_type_checkers_from_its_module():
+    served = dict(quantize._WARNING_MODULE)
+    served.update(dict.fromkeys(quantize._SEGMENT_NAMES, "segment"))
+    assert _typing_time_imports() == served
+
+
+def _run_time_names() -> set[str]:
+    """The names ``__init__.py`` binds as it runs: its top-level imports and assignments."""
+    names: set[str] = set()
+    for node in ast.parse(INIT.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            names.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+def test_every_public_name_is_bound_on_import_or_imported_for_type_checkers():
+    unseen = [name for name in quantize.__all__
+              if name not in _run_time_names() and name not in _typing_time_imports()]
+    assert unseen == []
+    assert {"segment", "SegmentResult", "boundary_map"} <= set(_typing_time_imports())
+
+
+def test_the_readme_example_type_checks_with_the_real_types(tmp_path, monkeypatch):
+    api = pytest.importorskip("mypy.api", reason="mypy is not installed (pip install mypy)")
+    script = tmp_path / "example.py"
+    script.write_text(textwrap.dedent("""
+        import numpy as np
+        import quantize
+        from quantize import MiniBatchKMeans, reduce_colors, segment
+
+        image = np.zeros((4, 6, 3), np.uint8)
+        result = reduce_colors(image, 16, seed=0)
+        regions = segment(image)
+        reveal_type(regions)
+        reveal_type(quantize.boundary_map)
+        reveal_type(quantize.RegionCountWarning)
+        km = MiniBatchKMeans(8, seed=0).fit(image.reshape(-1, 3) / 255)
+    """), encoding="utf-8")
+    monkeypatch.setenv("MYPYPATH", str(INIT.parents[1]))  # this checkout's quantize
+    out, err, status = api.run([
+        str(script), "--follow-imports=silent", "--no-implicit-reexport",
+        "--python-executable", sys.executable, "--cache-dir", str(tmp_path / "cache")])
+    assert status == 0, out + err
+    assert 'Revealed type is "quantize.segment.SegmentResult"' in out
+    assert 'Revealed type is "def (image: Any, *, weights:' in out
+    assert "-> quantize.segment.RegionCountWarning" in out
