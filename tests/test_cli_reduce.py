@@ -4686,22 +4686,33 @@ def test_an_output_another_command_wrote_while_this_one_worked_is_left_as_writte
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_palette_repeating_colours_is_said_once_for_several_files(tmp_path, photo,
+def test_a_palette_repeating_colours_is_said_of_each_animation_only(tmp_path, photo,
                                                                     monkeypatch, jobs):
-    # It was said again on every file's line, as one job each says it.
+    # Given several files, it was said once for them all, stills too, which keep every
+    # entry at their index; only an animation keeps each colour once.
     monkeypatch.chdir(tmp_path)
     for name in ("b.png", "c.png"):
         shutil.copy(photo, name)
+    frames = [Image.new("RGB", (4, 4), v) for v in ((0, 0, 0), (255, 255, 255))]
+    frames[0].save("anim.gif", save_all=True, append_images=frames[1:], duration=100)
     Path("rep.hex").write_text("#000000\n#000000\n#ffffff\n")
     said = ("--palette-in='rep.hex' repeats colours: index 1 (#000000) as index 0; each "
             "colour is kept once, so its 3 entries give 2 colours, and those after index 1 "
             "take lower indices")
-    several = run("photo.png", "b.png", "c.png", "--palette-in", "rep.hex", "--ext", ".q.png",
-                  "-j", jobs, "-q")
-    assert (several.exit_code, several.stderr) == (0, f"quantize: warning: {said}\n")
+    stills = run("photo.png", "b.png", "c.png", "--palette-in", "rep.hex", "--ext", ".q.png",
+                 "-j", jobs, "-q")
+    assert (stills.exit_code, stills.stderr) == (0, "")
     assert [Path(n).exists() for n in ("photo.q.png", "b.q.png", "c.q.png")] == [True] * 3
+    with Image.open("b.q.png") as im:  # the repeat kept at its index
+        assert im.getpalette()[:9] == [0, 0, 0, 0, 0, 0, 255, 255, 255]
+    mixed = run("b.png", "anim.gif", "--palette-in", "rep.hex", "--ext", ".q.gif", "-j", jobs,
+                "-q")
+    assert (mixed.exit_code, mixed.stderr) == (0, f"quantize: warning: anim.gif: {said}\n")
     one = run("b.png", "--palette-in", "rep.hex", "-o", "one.png", "-q")
     assert (one.exit_code, one.stderr) == (0, "")  # a still keeps every index
+    animation = run("anim.gif", "--palette-in", "rep.hex", "-o", "one.gif", "-q")
+    assert (animation.exit_code, animation.stderr) == (
+        0, f"quantize: warning: anim.gif: {said}\n")
 
 
 def test_a_still_gif_for_stdout_or_with_optimize_is_the_gif_written_to_a_file(photo, tmp_path):
