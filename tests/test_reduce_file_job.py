@@ -2074,3 +2074,23 @@ def test_an_output_refused_while_the_input_is_open_is_not_called_a_read_error(tm
         reduce_file(src, tmp_path / "out.png", n_colors=2)
     assert Path(caught.value.path) == tmp_path / "out.png"
     assert (tmp_path / "out.png").read_bytes() == b"old"
+
+
+@pytest.mark.parametrize("suffix", [".png", ".gif"])
+def test_to_image_numbers_a_palette_without_a_transparent_entry_as_the_command_does(
+        tmp_path, suffix):
+    # to_image put the entry of transparent pixels at 0 and every colour one higher
+    # ([[1, 4, 0, 2]]), while the file written keeps the colours at their indices and adds
+    # that entry after the last
+    image = np.array([[[255, 0, 0, 255], [0, 0, 255, 255], [0, 0, 0, 0], [0, 255, 0, 255]]],
+                     np.uint8)
+    Image.fromarray(image).save(tmp_path / "in.png")
+    palette = np.array([[255, 0, 0], [0, 255, 0], [18, 52, 86], [0, 0, 255]], np.uint8)
+    (tmp_path / "p.hex").write_text("ff0000\n00ff00\n123456\n0000ff\n")
+    reduce_file(tmp_path / "in.png", tmp_path / f"out{suffix}", palette_in=tmp_path / "p.hex")
+    with Image.open(tmp_path / f"out{suffix}") as written:
+        file_indices = np.asarray(written).tolist()
+        assert written.info["transparency"] == 4
+    shown = reduce_colors(image, palette=palette).to_image(gif=suffix == ".gif")
+    assert np.asarray(shown).tolist() == file_indices == [[0, 3, 4, 1]]
+    assert shown.info["transparency"] == 4

@@ -231,7 +231,8 @@ class ReduceResult(ReadOnlyArrays):
     alpha: np.ndarray | None
     _fidelity: Fidelity = field(repr=False)
     #: The index of the entry of fully transparent pixels in the result's palette image
-    #: (:meth:`ReduceResult.to_image`): 0, the first, but where a given palette has its own
+    #: (:meth:`ReduceResult.to_image`): 0, the first, but mapped onto a given palette where
+    #: it has its own, else after its last entry
     #: (:func:`~quantize.reduce.options.clear_entry_at`), as ``quantize reduce`` writes it.
     _clear_at: int = field(default=0, repr=False)
 
@@ -491,9 +492,9 @@ class ReduceResult(ReadOnlyArrays):
         """The ``(H, W)`` entries and ``(n, 4)`` palette of this result's indexed PNG
         (``full``: every entry, with alpha), as :meth:`ReduceResult.to_image` gives them and
         the file job writes them: the entry of fully transparent pixels is entry
-        ``_clear_at`` (the first, but a given palette's own), the others following in their
-        order, so that tRNS ends at the last translucent entry. Without that entry, the
-        result's own."""
+        ``_clear_at`` (the first, but a given palette's own, or after its last), the others
+        following in their order, so that tRNS ends at the last translucent entry. Without
+        that entry, the result's own."""
         if self.transparent_index is None:
             return self.indices, full
         return last_entry_at(self.indices, full, self._clear_at)
