@@ -353,11 +353,12 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
     file's name is one line: line breaks in ``name`` become spaces, other control
     characters (ESC, a tab) are written escaped (``\\x1b``, ``\\t``), as the
     command's lines show them; bytes of a file name that are not UTF-8 are
-    written ``\\xXX``, as every output shows them. With ``gpl_alpha``, a .gpl file of
-    entries that are not all opaque is written in Aseprite's form instead (a
-    ``Channels: RGBA`` line, ``R G B A name`` per entry), which keeps a fully transparent
-    entry at its index as Aseprite and :func:`read_palette` read it (GIMP 2.10 reads that
-    line as one more, black, entry first).
+    written ``\\xXX``, as every output shows them. A .gpl file is written as GIMP reads
+    it, ``R G B name`` per entry, every entry at its index, a translucent or fully
+    transparent one's alpha noted at the end of its name (``#000000 0.00% alpha 0``),
+    which :func:`read_palette` reads back as its alpha; with ``gpl_alpha`` (a palette file
+    beside an image, given back with ``palette_in``), without the warning that GIMP
+    leaves that alpha out.
 
     Warns
     -----
@@ -414,9 +415,7 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
         # Windows tools' text formats)
         return (_act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
                 if fmt == ".pal" else _paint_net_text(pal, name).encode("utf-8"))
-    write = {".gpl": _gpl_rgba_text if gpl_alpha else _gpl_text, ".json": _json_text,
-             ".hex": _hex_text}[fmt]
-    text = write(pal, share, name)
+    text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
     return text.replace("\n", os.linesep).encode("utf-8")  # as a file opened as text writes it
 
 
@@ -471,15 +470,6 @@ def _gpl_text(pal: np.ndarray, share: list, name: str) -> str:
         if len(c) == 4 and c[3] < 255:
             label += f" alpha {int(c[3])}"
         lines.append(f"{int(c[0]):3d} {int(c[1]):3d} {int(c[2]):3d}\t{label}")
-    return "\n".join(lines) + "\n"
-
-
-def _gpl_rgba_text(pal: np.ndarray, share: list, name: str) -> str:
-    """A .gpl file in Aseprite's form: ``Channels: RGBA``, then ``R G B A name`` per entry."""
-    lines = ["GIMP Palette", f"Name: {name}", "Channels: RGBA", "Columns: 8", "#"]
-    for c, s in zip(pal, share, strict=True):
-        label = f"#{_hex(c[:3])}" + ("" if s is None else f" {100 * s:.2f}%")
-        lines.append(f"{int(c[0]):3d} {int(c[1]):3d} {int(c[2]):3d} {int(c[3]):3d}\t{label}")
     return "\n".join(lines) + "\n"
 
 
@@ -835,7 +825,9 @@ def _check_decoded(line: str, number: int, p: Path) -> None:
 
 def _parse_gpl(text: str, p: Path) -> list[list[int]]:
     """A first line that begins ``GIMP Palette``, then GIMP's lines ``R G B [name]``;
-    after Aseprite's header line ``Channels: RGBA``, ``R G B A [name]``. Bytes that are
+    a name ending ``alpha N`` (as :func:`palette_file_bytes` notes a translucent entry's)
+    gives that entry alpha N; after Aseprite's header line ``Channels: RGBA``,
+    ``R G B A [name]``. Bytes that are
     not UTF-8 (as lone surrogates) are taken in names and comments, as GIMP takes them,
     and refused elsewhere."""
     lines = _lines(text)
@@ -863,8 +855,15 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
             raise ImageReadError(f"line {number}: expected '{form} [name]' with values "
                                  f"0..255, got {_shown(body)}{_gpl_header_hint(body)}",
                                  path=p)
-        colors.append(values)
+        noted = _GPL_ALPHA_NOTE.search(body) if n_values == 3 else None
+        alpha = [] if noted is None else _levels([noted.group(1)])
+        colors.append(values + alpha)
     return colors
+
+
+#: The end of the name of an entry a .gpl file (``R G B name``) writes translucent or
+#: fully transparent: ``#000000 0.00% alpha 0``, read back as that alpha.
+_GPL_ALPHA_NOTE = re.compile(r"\salpha (\d{1,3})$")
 
 
 def _gpl_header_hint(body: str) -> str:

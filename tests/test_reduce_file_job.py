@@ -737,7 +737,11 @@ def test_a_fitted_palette_out_file_holds_the_transparent_entry_at_the_images_ind
                                                         "00ff00ff"]
     assert struct.unpack(">HH", (tmp_path / "p.act").read_bytes()[768:]) == (4, 0)
     gpl = (tmp_path / "p.gpl").read_text().splitlines()
-    assert "Channels: RGBA" in gpl and gpl[-4].startswith("  0   0   0   0\t")
+    # as GIMP reads it: no Channels line (GIMP 2.10 reads it as a black entry first, every
+    # index one higher), the transparent entry black, its alpha in its name
+    assert "Channels: RGBA" not in gpl and len(gpl) == 8
+    assert gpl[4] == "  0   0   0\t#000000 0.00% alpha 0"
+    assert [line[:11] for line in gpl[5:]] == ["200  30  30", " 20  20 220", "  0 255   0"]
     for fmt in ("hex", "act", "json", "gpl", "pal", "txt"):  # given back: the same indices
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PaletteInWarning)  # an .act's transparent index

@@ -530,7 +530,7 @@ def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name:
     The entry of fully transparent pixels, which the image has first unless mapped onto a
     given palette (at its first entry of alpha 0, else after its last), is written at
     that index, black of alpha 0 (an .act file's transparent index, the count including
-    it; rrggbbaa in .hex; a .gpl file in Aseprite's RGBA form) and a share of 0, so that
+    it; rrggbbaa in .hex; in a .gpl file, its name ending 'alpha 0') and a share of 0, so that
     entry i of the file is entry i of the image, and the file given back numbers the
     image alike (:meth:`ReduceResult._listed_entries`)."""
     full = result.full_palette(alpha=True)
