@@ -1425,7 +1425,7 @@ def test_an_animations_frames_number_a_given_palette_as_a_still_does(tmp_path, m
 
 
 @pytest.mark.parametrize("name", ["out.gif", "out.png"])
-@pytest.mark.parametrize("listed", ["p.hex", "p.json", "p.act"])
+@pytest.mark.parametrize("listed", ["p.hex", "p.json", "p.act", "p.gpl"])
 def test_an_animations_palette_out_keeps_a_middle_transparent_entry(tmp_path, monkeypatch,
                                                                      name, listed):
     # The file left the entry of transparent pixels out, which the frames had at index 1
