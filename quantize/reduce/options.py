@@ -446,9 +446,9 @@ def clear_entry_at(palette: np.ndarray, *, animated: bool) -> int:
     """The index a palette image mapped onto a checked ``palette`` gives its fully transparent
     pixels' entry: that of the palette's first fully transparent entry (alpha 0) among the
     entries drawn (:func:`entries_drawn`, the others following it), so that a palette whose
-    entries before it are all drawn keeps every index. For a palette with none, a still's
-    is added after its entries drawn, as the command line writes it (0, the first, when
-    that would be a 257th entry), an animation's is 0, the first. (An image with no fully
+    entries before it are all drawn keeps every index. For a palette with none, it is added
+    after the entries drawn, as a still's and an animation's frames have it (0, the
+    first, when that would be a 257th entry). (An image with no fully
     transparent pixel has no such entry: the entries after it then take one index less.)
 
     >>> pal = np.array([[9, 9, 9, 255], [5, 5, 5, 64], [0, 0, 0, 0], [1, 1, 1, 255]],
@@ -456,11 +456,11 @@ def clear_entry_at(palette: np.ndarray, *, animated: bool) -> int:
     >>> clear_entry_at(pal, animated=False), clear_entry_at(pal, animated=True)
     (2, 1)
     >>> clear_entry_at(pal[:2], animated=False), clear_entry_at(pal[:2], animated=True)
-    (2, 0)
+    (2, 1)
     """
     if palette.shape[1] != 4 or palette[:, 3].all():
         drawn = entries_drawn(palette, animated=animated)
-        return drawn if not animated and drawn < MAX_PALETTE else 0
+        return drawn if drawn < MAX_PALETTE else 0
     first = int(np.flatnonzero(palette[:, 3] == 0)[0])
     return entries_drawn(palette[:first], animated=animated)
 
