@@ -27,7 +27,8 @@ from typing import NamedTuple
 __all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExitCode",
            "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "ImageReadError",
            "InputParameterError", "OutputError", "OutputExistsError", "OwnFileError",
-           "PaletteInWarning", "QualityError", "QualityScaleWarning", "QuantizeDeprecationWarning",
+           "PaletteInWarning", "PaletteRepeatWarning", "QualityError", "QualityScaleWarning",
+           "QuantizeDeprecationWarning",
            "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
            "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text"]
 
@@ -367,6 +368,13 @@ class PaletteInWarning(QuantizeWarning):
     it: it repeats colours, or its file marks an entry transparent. A batch says it once,
     when it is planned, not for each file (:func:`~quantize.batch.run.run_job`).
     ``reduce_colors`` says so too of a ``palette`` that repeats colours."""
+
+
+class PaletteRepeatWarning(QuantizeWarning):
+    """An animation mapped onto a ``palette_in`` that repeats a colour before another keeps
+    each colour once, so the colours after the repeat take lower indices in its frames
+    than the palette gives them (a still keeps every entry at its index, and is not
+    warned). Said on each animation's line, as only animations are concerned."""
 
 
 class CodeAdviceWarning(_AdviceWarning):

@@ -338,7 +338,8 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
 
 
 def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
-                       shares: np.ndarray | None = None, *, name: str = "quantize") -> bytes:
+                       shares: np.ndarray | None = None, *, name: str = "quantize",
+                       gpl_alpha: bool = False) -> bytes:
     """The bytes :func:`write_palette` writes to ``path``, whose extension (.gpl, .json,
     .hex, .act, .pal or .txt) names the format; nothing is written. For a palette file
     written with another file, all or neither (:func:`quantize.io.write_together`).
@@ -352,7 +353,12 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
     file's name is one line: line breaks in ``name`` become spaces, other control
     characters (ESC, a tab) are written escaped (``\\x1b``, ``\\t``), as the
     command's lines show them; bytes of a file name that are not UTF-8 are
-    written ``\\xXX``, as every output shows them.
+    written ``\\xXX``, as every output shows them. A .gpl file is written as GIMP reads
+    it, ``R G B name`` per entry, every entry at its index, a translucent or fully
+    transparent one's alpha noted at the end of its name (``#000000 0.00% alpha 0``),
+    which :func:`read_palette` reads back as its alpha; with ``gpl_alpha`` (a palette file
+    beside an image, given back with ``palette_in``), without the warning that GIMP
+    leaves that alpha out.
 
     Warns
     -----
@@ -392,7 +398,8 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
         raise ValueError(f"path={str(p)!r}: {_FORMAT_NAMES[fmt]} holds at most "
                          f"{_ACT_COLORS} colours, got a palette of {len(pal)}; write "
                          f"{_formats_holding(len(pal))}")
-    if fmt == ".gpl":
+    gpl_alpha = check_bool(gpl_alpha, "gpl_alpha") and _not_opaque(pal) > 0
+    if fmt == ".gpl" and not gpl_alpha:
         _warn_alpha_dropped(p, _not_opaque(pal), f"{_FORMAT_NAMES[fmt]} is written as GIMP "
                             "reads it, without alpha", named=True)
     if fmt == ".act":
@@ -622,21 +629,27 @@ def read_palette(path: str | os.PathLike[str], *,
 
 def _read_palette_image(p: Path) -> np.ndarray:
     """The palette an image file gives (:func:`read_palette`), read as quantize reads its
-    inputs (:func:`~quantize.io.open_input`): its distinct colours, in the order of its
-    palette for an indexed image, else as they first appear (row by row), its fully
-    transparent pixels one entry. A GIF animation whose frames all take their colours
-    from its global colour table gives the colours of all its frames, as drawn, in the
-    order of that table (:func:`_gif_animation_colors`). Refused: any other animation,
-    an image of more than :data:`PALETTE_IMAGE_COLORS` colours, and a file that is text
-    (a palette file given an image's name)."""
+    inputs (:func:`~quantize.io.open_input`): a still indexed image's colour table, every
+    entry at its index with its alpha, those no pixel takes too (as a mode "P" PIL image
+    given as a palette is read), but a padding of one colour repeated at its end
+    (:func:`_without_padding`); else its distinct colours as they first appear (row by
+    row), its fully transparent pixels one entry. A GIF animation whose frames all take
+    their colours from its global colour table gives the colours of all its frames, as
+    drawn, in the order of that table (:func:`_gif_animation_colors`). Refused: any other
+    animation, an image of more than :data:`PALETTE_IMAGE_COLORS` colours, and a file that
+    is text (a palette file given an image's name)."""
     try:
         with open_input(p) as source:
             if source.n_frames > 1:
                 colors, table = _gif_animation_colors(source)
             else:
                 loaded = source.load()
-                table = _index_table(source.image) if loaded.mode == "P" else None
-                colors = _first_colors(loaded.rgb, loaded.alpha)
+                colors = _index_table(source.image) if loaded.mode == "P" else None
+                if colors is None:
+                    colors = _first_colors(loaded.rgb, loaded.alpha)
+                else:
+                    colors = _without_padding(colors, np.asarray(source.image))
+                table = None  # the table itself, not an order of the colours drawn
     except ImageReadError as exc:
         if _is_text(p):
             raise ImageReadError(f"{exc.reason}; it holds text, as a palette file does: name "
@@ -670,6 +683,17 @@ def palette_image_table(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.nd
     if table is None:
         return None
     return table, np.bincount(indices.ravel(), minlength=table.shape[0])[:table.shape[0]] > 0
+
+
+def _without_padding(table: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """``table`` without its last entries when no pixel of ``indices`` takes them and they
+    are one colour repeated (at least two): the padding of a colour table to 256 entries
+    or a power of two, which no palette means. Every other entry keeps its index."""
+    used = np.bincount(indices.ravel(), minlength=table.shape[0])[:table.shape[0]] > 0
+    end = table.shape[0]
+    while end > 1 and not used[end - 1] and (table[end - 1] == table[-1]).all():
+        end -= 1
+    return table if table.shape[0] - end < 2 else table[:end]
 
 
 def _gif_animation_colors(source: OpenInput) -> tuple[np.ndarray, np.ndarray]:
@@ -801,7 +825,9 @@ def _check_decoded(line: str, number: int, p: Path) -> None:
 
 def _parse_gpl(text: str, p: Path) -> list[list[int]]:
     """A first line that begins ``GIMP Palette``, then GIMP's lines ``R G B [name]``;
-    after Aseprite's header line ``Channels: RGBA``, ``R G B A [name]``. Bytes that are
+    a name ending ``alpha N`` (as :func:`palette_file_bytes` notes a translucent entry's)
+    gives that entry alpha N; after Aseprite's header line ``Channels: RGBA``,
+    ``R G B A [name]``. Bytes that are
     not UTF-8 (as lone surrogates) are taken in names and comments, as GIMP takes them,
     and refused elsewhere."""
     lines = _lines(text)
@@ -829,8 +855,15 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
             raise ImageReadError(f"line {number}: expected '{form} [name]' with values "
                                  f"0..255, got {_shown(body)}{_gpl_header_hint(body)}",
                                  path=p)
-        colors.append(values)
+        noted = _GPL_ALPHA_NOTE.search(body) if n_values == 3 else None
+        alpha = [] if noted is None else _levels([noted.group(1)])
+        colors.append(values + alpha)
     return colors
+
+
+#: The end of the name of an entry a .gpl file (``R G B name``) writes translucent or
+#: fully transparent: ``#000000 0.00% alpha 0``, read back as that alpha.
+_GPL_ALPHA_NOTE = re.compile(r"\salpha (\d{1,3})$")
 
 
 def _gpl_header_hint(body: str) -> str:

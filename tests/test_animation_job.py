@@ -1399,7 +1399,7 @@ _R, _G, _B, _CLEAR = (255, 0, 0, 255), (0, 255, 0, 255), (0, 0, 255, 255), (0, 0
 @pytest.mark.parametrize("name", ["out.gif", "out.png"])
 @pytest.mark.parametrize("text, indices, clear", [
     ("00000000\nff0000ff\n00ff00ff\n0000ffff\n", ([[1, 0, 3, 2]], [[0, 2, 1, 3]]), 0),
-    ("ff0000\n00ff00\n0000ff\n", ([[1, 0, 3, 2]], [[0, 2, 1, 3]]), 0),
+    ("ff0000\n00ff00\n0000ff\n", ([[0, 3, 2, 1]], [[3, 1, 0, 2]]), 3),
     ("ff0000ff\n00ff00ff\n00000000\n0000ffff\n", ([[0, 2, 3, 1]], [[2, 1, 0, 3]]), 2)])
 def test_an_animations_frames_number_a_given_palette_as_a_still_does(tmp_path, monkeypatch,
                                                                      name, text, indices,
@@ -1418,12 +1418,15 @@ def test_an_animations_frames_number_a_given_palette_as_a_still_does(tmp_path, m
                                                    strict=True))
     Image.fromarray(frames[0]).save(tmp_path / "first.png")  # the first frame as a still
     reduce_file(tmp_path / "first.png", tmp_path / f"still{Path(name).suffix}", palette_in=pal)
+    # a palette without a transparent entry keeps every entry at its index, the entry of
+    # transparent pixels after them, in a still and in an animation's frames (which put it
+    # first, every colour one index higher)
     assert _frame_indices(tmp_path / f"still{Path(name).suffix}", monkeypatch) == [
         (indices[0], clear)]
 
 
 @pytest.mark.parametrize("name", ["out.gif", "out.png"])
-@pytest.mark.parametrize("listed", ["p.hex", "p.json", "p.act"])
+@pytest.mark.parametrize("listed", ["p.hex", "p.json", "p.act", "p.gpl"])
 def test_an_animations_palette_out_keeps_a_middle_transparent_entry(tmp_path, monkeypatch,
                                                                      name, listed):
     # The file left the entry of transparent pixels out, which the frames had at index 1

@@ -248,7 +248,8 @@ def test_256_shared_colours_leave_an_entry_for_transparent_pixels(tmp_path, rng,
     frames[0].save(src / holey, save_all=True, append_images=frames[1:], duration=50)
     plan = _plan(src, tmp_path / "out", options={"n_colors": 256, "seed": 0})
     shared = batch.shared_palette(plan, samples_per_file=2000, jobs=1)
-    assert shared.colors.shape == (255, 3)
+    assert shared.colors.shape == (256, 4)  # 255 colours after the transparent entry
+    assert shared.colors[0].tolist() == [0, 0, 0, 0]
     results = {r.input.name: r for r in batch.run_batch(shared.plan, jobs=1)}
     assert {name: r.status for name, r in results.items()} == {"noise.png": "ok",
                                                                holey: "ok"}
@@ -439,3 +440,32 @@ def test_no_saved_palette_is_looked_for_in_the_manifest(tmp_path, monkeypatch):
 
     monkeypatch.setattr(manifest, "load_manifest", read)
     assert batch.remove_unused_palette(out) is None
+
+
+@pytest.mark.parametrize("ext", [".png", ".gif"])
+def test_every_output_of_a_shared_palette_holds_the_same_entries_at_the_same_indices(
+        tmp_path, ext):
+    # The opaque file had blue at index 0, the one with transparent pixels its
+    # transparent entry there and every colour one index higher.
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    opaque = np.array([[[0, 0, 255], [255, 0, 0]], [[0, 0, 255], [0, 255, 0]]], np.uint8)
+    Image.fromarray(opaque).save(folder / "a.png")
+    clear = np.dstack([opaque, np.full((2, 2), 255, np.uint8)])
+    clear[1, 1] = 0
+    Image.fromarray(clear, "RGBA").save(folder / "b.png")
+    ran = CliRunner().invoke(app, ["batch", str(folder), "-o", str(tmp_path / "out"),
+                                   "--shared-palette", "-k", "16", "--ext", ext, "-q"])
+    assert ran.exit_code == 0, ran.output
+    with (Image.open(tmp_path / "out" / f"a{ext}") as a,
+          Image.open(tmp_path / "out" / f"b{ext}") as b):
+        assert a.getpalette() == b.getpalette()
+        assert a.info["transparency"] == b.info["transparency"] == 0
+        pal = np.array(a.getpalette()).reshape(-1, 3)
+        assert pal[np.asarray(a)].tolist() == opaque.tolist()
+        assert np.asarray(a)[:, :].tolist()[0] == np.asarray(b).tolist()[0]
+        assert np.asarray(b)[1, 1] == 0

@@ -325,9 +325,10 @@ def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
     assert record["palette"] == [{"hex": "#0ac80a", "alpha": 255, "share": 0.666667},
                                  {"hex": "#c80a0a", "alpha": 255, "share": 0.333333}]
     written = json.loads((tmp_path / "a.json").read_text())["colors"]
-    assert [(e["hex"], e.get("alpha", 255)) for e in written] == [
-        ("#0ac80a", 255), ("#c80a0a", 255)]
+    assert [(e["hex"], e.get("alpha", 255)) for e in written] == [  # entry i: the GIF's i
+        ("#000000", 0), ("#0ac80a", 255), ("#c80a0a", 255)]
     with Image.open(tmp_path / "a.gif") as im:
+        assert im.info["transparency"] == 0
         assert np.asarray(im.convert("RGBA"))[..., 3].tolist() == [[255, 255, 255], [0, 0, 0]]
     png = run(tmp_path / "icon.png", "-k", 3, "-o", tmp_path / "a.png", "--json")
     assert [e["alpha"] for e in json.loads(png.stdout)["palette"]] == [40, 128, 255]
@@ -1588,7 +1589,9 @@ def test_a_full_palette_beside_transparency_says_how_to_make_room(tmp_path, monk
     assert done.exit_code == 0, done.output
     with Image.open("out.png") as im:
         assert (im.mode, len(im.getpalette()) // 3) == ("P", 256)
-        assert np.array_equal(np.asarray(im.convert("RGBA")), rgba)
+        shown = np.asarray(im.convert("RGBA"))  # the file's own transparent entry, white
+        assert np.array_equal(shown[..., 3], rgba[..., 3])
+        assert np.array_equal(shown[rgba[..., 3] > 0], rgba[rgba[..., 3] > 0])
 
 
 @pytest.mark.parametrize("ext", [".png", ".gif"])
@@ -1646,8 +1649,9 @@ def test_a_black_padded_act_maps_onto_its_distinct_colours(photo, tmp_path, monk
     icon = run("icon.png", "--palette-in", "pad16.act", "-o", "i.png")
     assert icon.exit_code == 0, icon.output
     assert icon.stdout.startswith("icon.png -> i.png: 17 colours, ")
-    with Image.open("i.png") as im:  # the transparent entry, then the table's 17 colours
-        assert im.getpalette()[3:] == colours.ravel().tolist() + [0, 0, 0]
+    with Image.open("i.png") as im:  # the table's 17 colours, then the transparent entry
+        assert im.getpalette() == colours.ravel().tolist() + [0, 0, 0] * 2
+        assert im.info["transparency"] == 17
     # the warning said "so all 256 are read" of a table that gave 17 colours
     assert icon.stderr == (
         "quantize: warning: icon.png: pad16.act: an Adobe colour table of 768 bytes has no "
@@ -2087,8 +2091,8 @@ def test_a_still_and_an_animation_name_the_colours_a_palette_in_writes(tmp_path,
     assert run("d.png", "--palette-in", "faint.hex", "-q").exit_code == 0
     assert sorted(p.name for p in tmp_path.glob("*.k*")) == ["d.k2.png", "d.k3.png",
                                                              "e.k2.gif"]
-    with Image.open("d.k2.png") as still:
-        assert len(still.getpalette()) // 3 == 2
+    with Image.open("d.k2.png") as still:  # the transparent entry kept at index 0
+        assert len(still.getpalette()) // 3 == 3 and still.info["transparency"] == 0
 
 
 def test_an_animation_says_which_entries_become_one_colour_once_opaque(tmp_path, monkeypatch):
@@ -4682,22 +4686,33 @@ def test_an_output_another_command_wrote_while_this_one_worked_is_left_as_writte
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_palette_repeating_colours_is_said_once_for_several_files(tmp_path, photo,
+def test_a_palette_repeating_colours_is_said_of_each_animation_only(tmp_path, photo,
                                                                     monkeypatch, jobs):
-    # It was said again on every file's line, as one job each says it.
+    # Given several files, it was said once for them all, stills too, which keep every
+    # entry at their index; only an animation keeps each colour once.
     monkeypatch.chdir(tmp_path)
     for name in ("b.png", "c.png"):
         shutil.copy(photo, name)
+    frames = [Image.new("RGB", (4, 4), v) for v in ((0, 0, 0), (255, 255, 255))]
+    frames[0].save("anim.gif", save_all=True, append_images=frames[1:], duration=100)
     Path("rep.hex").write_text("#000000\n#000000\n#ffffff\n")
     said = ("--palette-in='rep.hex' repeats colours: index 1 (#000000) as index 0; each "
             "colour is kept once, so its 3 entries give 2 colours, and those after index 1 "
             "take lower indices")
-    several = run("photo.png", "b.png", "c.png", "--palette-in", "rep.hex", "--ext", ".q.png",
-                  "-j", jobs, "-q")
-    assert (several.exit_code, several.stderr) == (0, f"quantize: warning: {said}\n")
+    stills = run("photo.png", "b.png", "c.png", "--palette-in", "rep.hex", "--ext", ".q.png",
+                 "-j", jobs, "-q")
+    assert (stills.exit_code, stills.stderr) == (0, "")
     assert [Path(n).exists() for n in ("photo.q.png", "b.q.png", "c.q.png")] == [True] * 3
+    with Image.open("b.q.png") as im:  # the repeat kept at its index
+        assert im.getpalette()[:9] == [0, 0, 0, 0, 0, 0, 255, 255, 255]
+    mixed = run("b.png", "anim.gif", "--palette-in", "rep.hex", "--ext", ".q.gif", "-j", jobs,
+                "-q")
+    assert (mixed.exit_code, mixed.stderr) == (0, f"quantize: warning: anim.gif: {said}\n")
     one = run("b.png", "--palette-in", "rep.hex", "-o", "one.png", "-q")
-    assert (one.exit_code, one.stderr) == (0, f"quantize: warning: b.png: {said}\n")
+    assert (one.exit_code, one.stderr) == (0, "")  # a still keeps every index
+    animation = run("anim.gif", "--palette-in", "rep.hex", "-o", "one.gif", "-q")
+    assert (animation.exit_code, animation.stderr) == (
+        0, f"quantize: warning: anim.gif: {said}\n")
 
 
 def test_a_still_gif_for_stdout_or_with_optimize_is_the_gif_written_to_a_file(photo, tmp_path):

@@ -377,7 +377,8 @@ def test_a_gpl_palette_written_with_alpha_warns_that_it_is_lost(tmp_path):
         assert [str(w.message) for w in caught] == [
             f"p.gpl: a GIMP palette (.gpl) is written as GIMP reads it, without alpha, so "
             f"{said}; write .json, .hex, .pal or .txt to keep alpha"]
-        assert np.array_equal(read_palette(path), COLOURS[:2])
+        # GIMP reads it opaque; quantize reads the alpha its names note
+        assert read_palette(path)[:, 3].tolist() == alphas
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         write_palette(path, np.hstack([COLOURS[:2], np.full((2, 1), 255, np.uint8)]))
@@ -400,7 +401,8 @@ def test_the_alpha_advice_names_every_format_that_keeps_alpha(tmp_path):
             read = read_palette(tmp_path / f"p{fmt}")
         if read.tolist() == palette.tolist():
             kept.append(fmt)
-    assert kept == [".json", ".hex", ".pal", ".txt"]
+    # .gpl by the alpha noted in its names, which quantize reads back and GIMP does not
+    assert kept == [".gpl", ".json", ".hex", ".pal", ".txt"]
     assert PALETTE_ALPHA_HINT == ('"alpha" in .json, rrggbbaa in .hex, R G B A in .pal, '
                                   "aarrggbb in .txt, R G B A after a 'Channels: RGBA' line "
                                   "in .gpl")
@@ -1063,3 +1065,16 @@ def test_a_gpl_header_line_gimp_does_not_take_is_refused_saying_how_gimp_writes_
     assert _refusal(tmp_path, monkeypatch, "p.gpl", f"GIMP Palette\nName: x\n{line}\n0 0 0\n") == (
         f"p.gpl: line 3: expected 'R G B [name]' with values 0..255, got {line!r}, which GIMP "
         "reads as a colour: its header lines are written 'Name: ...' and 'Columns: N'")
+
+
+def test_a_gpl_name_ending_alpha_n_gives_that_entry_its_alpha(tmp_path):
+    # write_palette notes a translucent entry's alpha in its name, which GIMP shows; it was
+    # read back opaque, so a palette file's transparent entry came back black
+    path = tmp_path / "p.gpl"
+    with pytest.warns(UserWarning, match="without alpha"):
+        write_palette(path, np.array([[0, 0, 0, 0], [200, 30, 30, 255], [9, 9, 9, 128]],
+                                     np.uint8))
+    assert "Channels" not in path.read_text()
+    assert read_palette(path).tolist() == [[0, 0, 0, 0], [200, 30, 30, 255], [9, 9, 9, 128]]
+    path.write_text("GIMP Palette\n200 30 30\tred alpha 7\n1 2 3\talphabet\n4 5 6 alpha 300\n")
+    assert read_palette(path).tolist() == [[200, 30, 30, 7], [1, 2, 3, 255], [4, 5, 6, 255]]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from quantize.cli import app
 from quantize.errors import ImageReadError, InputParameterError
 from quantize.palette_files import check_palette_path, read_palette
-from quantize.reduce import reduce_file
+from quantize.reduce import reduce_colors, reduce_file
 
 #: The four greens of the Game Boy, as Lospec's 1x PNG download holds them.
 GAME_BOY = [[15, 56, 15], [48, 98, 48], [139, 172, 15], [155, 188, 15]]
@@ -63,15 +63,17 @@ def test_an_image_mapped_onto_a_palette_image_takes_its_nearest_colours(tmp_path
     assert shown == [[GAME_BOY[0], GAME_BOY[3]], [GAME_BOY[1], GAME_BOY[2]]]
 
 
-def test_an_indexed_png_gives_the_entries_its_pixels_use_with_its_transparency(tmp_path):
-    """Entries 0 (transparent, tRNS), 1 and 3 are drawn, in that index order, whatever the
-    order of the pixels; entry 2 and the padding after entry 4 are not."""
+def test_an_indexed_png_gives_every_entry_at_its_index_with_its_transparency(tmp_path):
+    """Entries 0 (transparent, tRNS), 1 and 3 are drawn; entries 2 and 4, which no pixel
+    takes, keep their index too (they were left out, 3 read as 2), the black padding after
+    entry 4 does not."""
     im = Image.new("P", (4, 1))
     im.putpalette([1, 2, 3, 200, 0, 0, 7, 7, 7, 0, 0, 200, 9, 9, 9] + [0] * 3 * 251)
     im.putdata([3, 1, 0, 3])
     im.save(tmp_path / "idx.png", transparency=0)
     assert read_palette(tmp_path / "idx.png").tolist() == [[1, 2, 3, 0], [200, 0, 0, 255],
-                                                           [0, 0, 200, 255]]
+                                                           [7, 7, 7, 255], [0, 0, 200, 255],
+                                                           [9, 9, 9, 255]]
 
 
 def test_an_indexed_png_with_alpha_per_entry_keeps_it(tmp_path):
@@ -304,9 +306,10 @@ def _repeating_palette_image(path):
     image.save(path)
 
 
-def test_palette_image_repeating_a_colour_is_warned_of_as_a_palette_file_is(tmp_path,
-                                                                           monkeypatch):
-    # Its blue took index 2 without a word, where the same table as .hex is warned of.
+def test_palette_image_repeating_a_colour_keeps_its_indices_as_a_palette_file_does(
+        tmp_path, monkeypatch):
+    # Its blue took index 2, with a warning that the entries after the repeat took lower
+    # indices: the image and the .hex now keep every entry at its index, blue at 3.
     monkeypatch.chdir(tmp_path)
     _repeating_palette_image("dup.png")
     (tmp_path / "dup.hex").write_text("000000\nff0000\n000000\n0000ff\n")
@@ -316,10 +319,10 @@ def test_palette_image_repeating_a_colour_is_warned_of_as_a_palette_file_is(tmp_
                       "-q")
         assert result.exit_code == 0
         lines.append(result.stderr)
-    assert lines == [
-        f"quantize: warning: dup.png: --palette-in='{name}' repeats colours: index 2 "
-        "(#000000) as index 0; each colour is kept once, so its 4 entries give 3 colours, "
-        "and those after index 2 take lower indices\n" for name in ("dup.png", "dup.hex")]
+        with Image.open(tmp_path / f"o_{palette}.png") as im:
+            assert im.getpalette() == [0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 255]
+            assert np.asarray(im).tolist() == [[0, 1, 0, 3]]
+    assert lines == ["", ""]
 
 
 def test_palette_image_repeating_an_entry_no_pixel_takes_is_not_warned_of(tmp_path,
@@ -332,3 +335,22 @@ def test_palette_image_repeating_an_entry_no_pixel_takes_is_not_warned_of(tmp_pa
     image.save("p.png")
     result = _cli("reduce", "p.png", "--palette-in", "p.png", "-o", "o.png", "-q")
     assert (result.exit_code, result.stderr) == (0, "")
+
+
+def test_an_indexed_palette_image_keeps_the_entries_no_pixel_takes(tmp_path):
+    # A 4-entry table whose pixels take entries 0 and 2 gave a palette of 2 colours, and
+    # blue was written at index 1; a PIL image given as palette= kept all 4.
+    table = Image.new("P", (2, 1))
+    table.putpalette([0, 0, 0, 255, 0, 0, 0, 0, 255, 0, 255, 0])
+    table.putdata([0, 2])
+    table.save(tmp_path / "pal.png")
+    Image.fromarray(np.array([[[0, 0, 250], [0, 250, 0], [0, 0, 0]]], np.uint8)).save(
+        tmp_path / "in.png")
+    reduce_file(tmp_path / "in.png", tmp_path / "out.png", palette_in=tmp_path / "pal.png")
+    with Image.open(tmp_path / "out.png") as im, Image.open(tmp_path / "pal.png") as given:
+        assert im.getpalette() == [0, 0, 0, 255, 0, 0, 0, 0, 255, 0, 255, 0]
+        assert np.asarray(im).tolist() == [[2, 3, 0]]
+        from_pil = reduce_colors(np.asarray(Image.open(tmp_path / "in.png")),
+                                 palette=given).to_image()
+        assert from_pil.getpalette() == im.getpalette()
+        assert np.asarray(from_pil).tolist() == np.asarray(im).tolist()

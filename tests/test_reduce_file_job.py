@@ -340,8 +340,10 @@ def test_a_256_entry_palette_file_with_a_transparent_entry_fits_an_image_with_al
     assert png_chunk(out, b"tRNS").endswith(b"\x00")
 
 
-def test_a_palette_file_that_repeats_colours_keeps_each_colour_once_and_warns(tmp_path):
-    """A palette of 5 entries, 3 distinct, made a "5 colours" output of 5 entries."""
+def test_a_palette_file_that_repeats_colours_keeps_every_entry_at_its_index(tmp_path):
+    """A palette of 5 entries, 3 distinct, made a "5 colours" output of 5 entries; then
+    each colour was kept once, and green moved from 3 to 2 with a warning: now every
+    entry keeps its index (a repeat takes no pixel), without a word."""
     src = tmp_path / "three.png"
     Image.fromarray(np.array([[[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 0]]],
                              np.uint8)).save(src)
@@ -351,15 +353,11 @@ def test_a_palette_file_that_repeats_colours_keeps_each_colour_once_and_warns(tm
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         record = reduce_file(src, out, palette_in=hex_file)
-    assert [str(w.message) for w in caught] == [
-        f"palette_in={str(hex_file)!r} repeats colours: index 2 (#ff0000) as index 1, index 4 "
-        "(#000000) as index 0; each colour is kept once, so its 5 entries give 3 colours, and "
-        "those after index 2 take lower indices"]
-    assert caught[0].category is PaletteInWarning  # a UserWarning a batch says once
+    assert [str(w.message) for w in caught] == []
     assert record["k"] == 3
     with Image.open(out) as im:
-        assert im.getpalette() == [0, 0, 0, 255, 0, 0, 0, 255, 0]
-        assert np.asarray(im).tolist() == [[0, 1, 2, 0]]
+        assert im.getpalette() == [0, 0, 0, 255, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 0]
+        assert np.asarray(im).tolist() == [[0, 1, 3, 0]]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         hex_file.write_text("000000\nff0000\n00ff00\nff000080\n")  # alpha tells them apart
@@ -383,10 +381,11 @@ def test_a_padded_adobe_colour_table_gives_its_distinct_colours(tmp_path):
     out = tmp_path / "icon.k3.png"
     assert (record["k"], record["output"]) == (3, str(out))
     with Image.open(out) as im:
-        # the transparent entry first, then the table's colours in its order
-        assert im.getpalette() == [0, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 0]
-        assert im.info["transparency"] == 0
-        assert np.asarray(im).tolist() == [[1, 2, 0, 3]]
+        # the table's colours at their indices, its black tail once, the transparent
+        # entry after them
+        assert im.getpalette() == [255, 0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0]
+        assert im.info["transparency"] == 3
+        assert np.asarray(im).tolist() == [[0, 1, 3, 2]]
 
 
 def test_an_animation_mapped_onto_a_palette_that_repeats_colours_is_warned_of(tmp_path):
@@ -487,10 +486,12 @@ def test_a_given_palette_keeps_its_order_after_the_clear_entry(tmp_path):
     (tmp_path / "p.hex").write_text("050505\nff000080\nfafafa\n")
     out = tmp_path / "out.png"
     reduce_file(src, out, palette_in=tmp_path / "p.hex")
-    assert png_chunk(out, b"tRNS") == bytes([0, 255, 128])  # the given order: no shorter
+    # every entry at the file's index, the transparent one after them (it came first,
+    # each colour one index up)
+    assert png_chunk(out, b"tRNS") == bytes([255, 128, 255, 0])
     with Image.open(out) as im:
-        assert im.getpalette()[:12] == [0, 0, 0, 5, 5, 5, 255, 0, 0, 250, 250, 250]
-        assert np.asarray(im).tolist() == [[3, 1, 2], [0, 0, 0]]
+        assert im.getpalette()[:12] == [5, 5, 5, 255, 0, 0, 250, 250, 250, 0, 0, 0]
+        assert np.asarray(im).tolist() == [[2, 0, 1], [3, 3, 3]]
 
 
 @pytest.mark.parametrize("clear", [False, True])
@@ -511,9 +512,9 @@ def test_optimize_keeps_a_given_palettes_entries_and_order(tmp_path, clear):
     assert record["optimized"] is True
     given = [255, 0, 0, 5, 5, 5, 0, 255, 0, 250, 250, 250, 0, 0, 255]
     with Image.open(optimized) as im:
-        if clear:  # the entry of fully transparent pixels first, as without optimize
-            assert im.getpalette() == [0, 0, 0, *given]
-            assert np.asarray(im).tolist() == [[4, 2, 4], [2, 0, 2]]
+        if clear:  # the entry of fully transparent pixels after them, as without optimize
+            assert im.getpalette() == [*given, 0, 0, 0]
+            assert np.asarray(im).tolist() == [[3, 1, 3], [1, 5, 1]]
         else:
             assert im.getpalette() == given
             assert np.asarray(im).tolist() == [[3, 1, 3], [1, 3, 1]]
@@ -598,9 +599,14 @@ def test_a_gif_numbers_a_given_palette_as_a_png_does(tmp_path, text):
     for name in ("out.png", "out.gif"):
         reduce_file(src, tmp_path / name, palette_in=tmp_path / "p.hex")
         with Image.open(tmp_path / name) as im:
-            assert im.getpalette()[:12] == [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]
-            assert im.info["transparency"] in (0, b"\x00")  # a GIF's index, a PNG's tRNS
-            assert np.asarray(im).tolist() == [[3, 1, 0], [0, 2, 1]]
+            if text.startswith("00000000"):
+                assert im.getpalette()[:12] == [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]
+                assert im.info["transparency"] in (0, b"\x00")  # a GIF's index, a tRNS
+                assert np.asarray(im).tolist() == [[3, 1, 0], [0, 2, 1]]
+            else:  # no transparent entry: one after the file's, which keep their indices
+                assert im.getpalette()[:12] == [255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0]
+                assert im.info["transparency"] in (3, b"\xff\xff\xff\x00")
+                assert np.asarray(im).tolist() == [[2, 0, 3], [3, 1, 0]]
 
 
 @pytest.mark.parametrize("name", ["out.png", "out.gif"])
@@ -629,22 +635,22 @@ def test_a_transparent_entry_in_the_middle_of_a_given_palette_keeps_its_index(tm
 
 
 @pytest.mark.parametrize("name", ["out.png", "out.gif"])
-def test_a_transparent_entry_of_a_given_palette_is_dropped_for_an_opaque_image(tmp_path, name):
-    # No pixel is transparent: no transparent entry is written, and the colours after the
-    # file's take one index less (the output of an opaque image is as it was).
+def test_a_transparent_entry_of_a_given_palette_is_kept_for_an_opaque_image(tmp_path, name):
+    # No pixel is transparent: the transparent entry was dropped and the colours after it
+    # took one index less, so blue was 2 here and 3 in a file with transparent pixels.
     src = tmp_path / "opaque.png"
     Image.fromarray(np.array([[[0, 0, 250], [250, 0, 0], [0, 250, 0]]], np.uint8)).save(src)
     (tmp_path / "p.hex").write_text("ff0000ff\n00ff00ff\n00000000\n0000ffff\n")
     reduce_file(src, tmp_path / name, palette_in=tmp_path / "p.hex")
     with Image.open(tmp_path / name) as im:
-        assert "transparency" not in im.info
-        assert im.getpalette()[:9] == [255, 0, 0, 0, 255, 0, 0, 0, 255]
-        assert np.asarray(im).tolist() == [[2, 0, 1]]
+        assert im.info["transparency"] == 2
+        assert im.getpalette()[:12] == [255, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 255]
+        assert np.asarray(im).tolist() == [[3, 0, 1]]
 
 
-def test_a_translucent_entry_a_gif_leaves_out_moves_the_transparent_one_down(tmp_path):
-    # Beside a .gif, entries of alpha below 128 are left out: the transparent entry takes
-    # the index after the entries drawn before it (1 here), as in an animation's frames.
+def test_a_translucent_entry_a_gif_cannot_draw_is_its_transparent_one(tmp_path):
+    # Beside a .gif, entries of alpha below 128 were left out, and blue moved from 3 to
+    # 2: every entry keeps its index, the first the GIF cannot draw (1) its transparent one.
     rgba = np.array([[[250, 0, 0, 255], [0, 0, 0, 0], [0, 0, 250, 255]]], np.uint8)
     src = tmp_path / "in.png"
     Image.fromarray(rgba).save(src)
@@ -653,7 +659,7 @@ def test_a_translucent_entry_a_gif_leaves_out_moves_the_transparent_one_down(tmp
         reduce_file(src, tmp_path / "a.gif", palette_in=tmp_path / "p.hex")
     reduce_file(src, tmp_path / "a.png", palette_in=tmp_path / "p.hex")
     with Image.open(tmp_path / "a.gif") as gif, Image.open(tmp_path / "a.png") as png:
-        assert (gif.info["transparency"], np.asarray(gif).tolist()) == (1, [[0, 1, 2]])
+        assert (gif.info["transparency"], np.asarray(gif).tolist()) == (1, [[0, 1, 3]])
         assert (png.info["transparency"], np.asarray(png).tolist()) == (b"\xff\x40\x00",
                                                                        [[0, 2, 3]])
 
@@ -683,13 +689,9 @@ def test_a_palette_out_file_of_a_given_palette_gives_the_same_file_back(tmp_path
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PaletteInWarning)  # an .act's transparent index
         reduce_file(src, again, palette_in=listed)
-    if fmt != "gpl" or at == 0:
-        assert again.read_bytes() == (tmp_path / name).read_bytes()
-    else:  # no alpha: the transparent entry is left out, and given back it comes first
-        with Image.open(again) as im, Image.open(tmp_path / name) as first:
-            assert np.asarray(im)[0, 1] == 0
-            assert np.array_equal(np.asarray(im.convert("RGBA")),
-                                  np.asarray(first.convert("RGBA")))
+    # a .gpl file too, written in Aseprite's RGBA form: it left the entry out, and given
+    # back the entry came first
+    assert again.read_bytes() == (tmp_path / name).read_bytes()
 
 
 @pytest.mark.parametrize("at", [0, 1])
@@ -704,10 +706,11 @@ def test_a_palette_out_file_holds_the_transparent_entry_where_the_image_does(tmp
     hex_lines = (tmp_path / "p.hex").read_text().split()
     count, transparent = struct.unpack(">HH", (tmp_path / "p.act").read_bytes()[768:])
     entries = json.loads((tmp_path / "p.json").read_text())["colors"]
-    if at == 0:  # first, where a palette given back puts it anyway: left out, as before
-        assert hex_lines == ["c81e1e", "1414dc", "00ff00"]
-        assert (count, transparent) == (3, 0xFFFF)
-        assert [e["hex"] for e in entries] == ["#c81e1e", "#1414dc", "#00ff00"]
+    if at == 0:  # first: written too (it was left out, entry i of the file was i + 1)
+        assert hex_lines == ["00000000", "c81e1eff", "1414dcff", "00ff00ff"]
+        assert (count, transparent) == (4, 0)
+        assert [(e["hex"], e["alpha"]) for e in entries] == [
+            ("#000000", 0), ("#c81e1e", 255), ("#1414dc", 255), ("#00ff00", 255)]
     else:
         assert hex_lines == ["c81e1eff", "00000000", "1414dcff", "00ff00ff"]
         assert (count, transparent) == (4, 1)
@@ -716,31 +719,52 @@ def test_a_palette_out_file_holds_the_transparent_entry_where_the_image_does(tmp
             ("#00ff00", 255, 0.25)]
 
 
-def test_a_fitted_palette_out_file_leaves_the_transparent_entry_out(tmp_path):
+@pytest.mark.parametrize("name", ["out.png", "out.gif"])
+def test_a_fitted_palette_out_file_holds_the_transparent_entry_at_the_images_index(tmp_path,
+                                                                                    name):
+    # It was left out: entry i of the file was entry i + 1 of the image (the .act's count
+    # 3, its transparent index 0xffff).
     src = tmp_path / "sprite.png"
     Image.fromarray(_SPRITE).save(src)
-    reduce_file(src, tmp_path / "out.png", n_colors=3, palette_out=tmp_path / "p.hex",
-                seed=0)
-    assert (tmp_path / "p.hex").read_text().split() == ["c81e1e", "1414dc", "00ff00"]
-    with Image.open(tmp_path / "out.png") as im:
-        assert im.info["transparency"] == 0
+    for fmt in ("hex", "act", "json", "gpl", "pal", "txt"):
+        reduce_file(src, tmp_path / name, n_colors=3, palette_out=tmp_path / f"p.{fmt}",
+                    seed=0, force=True)
+    with Image.open(tmp_path / name) as im:
+        assert im.info["transparency"] in (0, b"\x00")
+        assert np.asarray(im).tolist() == [[1, 0, 2], [3, 1, 0]]
+        assert im.getpalette()[:12] == [0, 0, 0, 200, 30, 30, 20, 20, 220, 0, 255, 0]
+    assert (tmp_path / "p.hex").read_text().split() == ["00000000", "c81e1eff", "1414dcff",
+                                                        "00ff00ff"]
+    assert struct.unpack(">HH", (tmp_path / "p.act").read_bytes()[768:]) == (4, 0)
+    gpl = (tmp_path / "p.gpl").read_text().splitlines()
+    # as GIMP reads it: no Channels line (GIMP 2.10 reads it as a black entry first, every
+    # index one higher), the transparent entry black, its alpha in its name
+    assert "Channels: RGBA" not in gpl and len(gpl) == 8
+    assert gpl[4] == "  0   0   0\t#000000 0.00% alpha 0"
+    assert [line[:11] for line in gpl[5:]] == ["200  30  30", " 20  20 220", "  0 255   0"]
+    for fmt in ("hex", "act", "json", "gpl", "pal", "txt"):  # given back: the same indices
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PaletteInWarning)  # an .act's transparent index
+            reduce_file(src, tmp_path / f"again.{fmt}{Path(name).suffix}",
+                        palette_in=tmp_path / f"p.{fmt}")
+        assert ((tmp_path / f"again.{fmt}{Path(name).suffix}").read_bytes()
+                == (tmp_path / name).read_bytes()), fmt
 
 
-def test_a_palette_file_repeating_its_transparent_entry_is_warned_of(tmp_path, monkeypatch):
-    # A second 00000000 moved the colours after it one index down without a word.
+def test_a_palette_file_repeating_its_transparent_entry_keeps_its_indices(tmp_path,
+                                                                          monkeypatch):
+    # A second 00000000 moved the colours after it one index down (then with a warning):
+    # every entry keeps its index, without a word.
     monkeypatch.chdir(tmp_path)
     Image.fromarray(_SPRITE).save("sprite.png")
     Path("twice.hex").write_text("c81e1eff\n00000000\n1414dcff\n00000000\n00ff00ff\n")
     ran = CliRunner().invoke(app, ["reduce", "sprite.png", "--palette-in", "twice.hex",
                                    "-o", "out.png", "-q"])
     assert ran.exit_code == 0, ran.output
-    assert ran.stderr == (
-        "quantize: warning: sprite.png: --palette-in='twice.hex' repeats colours: index 3 "
-        "(#00000000) as index 1; each colour is kept once, so its 5 entries give 3 colours "
-        "and one fully transparent entry, and those after index 3 take lower indices\n")
+    assert ran.stderr == ""
     with Image.open("out.png") as im:
-        assert im.getpalette() == [200, 30, 30, 0, 0, 0, 20, 20, 220, 0, 255, 0]
-        assert np.asarray(im).tolist() == [[0, 1, 2], [3, 0, 1]]
+        assert im.getpalette() == [200, 30, 30, 0, 0, 0, 20, 20, 220, 0, 0, 0, 0, 255, 0]
+        assert np.asarray(im).tolist() == [[0, 1, 2], [4, 0, 1]]
 
 
 def test_the_library_gif_image_is_numbered_as_the_command_writes_it(tmp_path):
@@ -769,9 +793,9 @@ def test_the_library_image_is_numbered_as_the_command_writes_a_png(tmp_path, how
     src = tmp_path / "sprite.png"
     Image.fromarray(rgba).save(src)
     # a given palette with a translucent entry and one no pixel takes, in its own order
-    palette = np.array([[0, 250, 0, 255], [250, 0, 0, 100], [0, 0, 250, 255],
+    palette = np.array([[0, 0, 0, 0], [0, 250, 0, 255], [250, 0, 0, 100], [0, 0, 250, 255],
                         [255, 255, 255, 255]], np.uint8)
-    (tmp_path / "given.hex").write_text("00fa00ff\nfa000064\n0000faff\nffffffff\n")
+    (tmp_path / "given.hex").write_text("00000000\n00fa00ff\nfa000064\n0000faff\nffffffff\n")
     given = ["--palette-in", str(tmp_path / "given.hex")] if how == "mapped" else ["-k", "3"]
     ran = CliRunner().invoke(app, ["reduce", str(src), "-o", str(tmp_path / "out.png"),
                                    "--seed", "0", *given])
@@ -861,7 +885,8 @@ def test_a_gif_maps_onto_a_given_palette_as_it_holds_it_and_reports_that(tmp_pat
                              palette_out=tmp_path / "out.json")
     assert [(e["hex"], e["alpha"]) for e in record["palette"]] == [("#0ac81e", 255),
                                                                    ("#000000", 255)]
-    assert read_palette(tmp_path / "out.json").tolist() == [[10, 200, 30], [0, 0, 0]]
+    assert read_palette(tmp_path / "out.json").tolist() == [  # entry i: the GIF's i
+        [10, 200, 30, 255], [255, 255, 255, 0], [0, 0, 0, 255]]
     with Image.open(tmp_path / "a.gif") as im:
         shown = np.asarray(im.convert("RGBA"))
     assert shown[0, :, 3].tolist() == [255, 255, 255, 0]  # no opaque pixel made transparent
@@ -1331,11 +1356,11 @@ def test_palette_out_given_back_gives_the_same_output(tmp_path, rng, output, suf
     """The file gives the same output back, in every format that holds alpha: beside a
     .png the fitted alpha of each entry; beside a .gif, whose colours are fitted to the
     alpha it holds (0 or 255), the opaque entries (the transparent pixels take the
-    GIF's transparent entry). .gpl and .act hold no alpha (.act one fully transparent
-    entry), which a warning says, and give the same output for an image whose alpha is
-    0 or 255 only."""
+    GIF's transparent entry), after the transparent entry, first. .act holds no alpha but
+    one fully transparent entry, which a warning says, and gives the same output for an
+    image whose alpha is 0 or 255 only."""
     src, pal_file = tmp_path / "photo.png", tmp_path / f"p{suffix}"
-    translucent = suffix not in (".gpl", ".act")
+    translucent = suffix != ".act"
     _translucent_photo(src, rng, binary=not translucent)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AlphaLossWarning)  # the GIF's own: 0 or 255
@@ -1343,18 +1368,19 @@ def test_palette_out_given_back_gives_the_same_output(tmp_path, rng, output, suf
                              seed=0)
         reduce_file(src, tmp_path / f"b{Path(output).suffix}", palette_in=pal_file)
     written = read_palette(pal_file)
-    if output == "a.gif":  # the record gives the alpha the GIF holds
-        assert {e["alpha"] for e in record["palette"]} == {255}
-        assert written.shape[1] == 3 or set(written[:, 3].tolist()) == {255}
+    if output == "a.gif":  # the record gives the alpha the GIF holds, the file its
+        assert {e["alpha"] for e in record["palette"]} == {255}  # transparent entry first
+        assert written[0].tolist() == [0, 0, 0, 0] and set(written[1:, 3].tolist()) == {255}
     elif translucent:
         assert written.shape[1] == 4 and not set(written[:, 3].tolist()) <= {0, 255}
     assert (tmp_path / f"b{Path(output).suffix}").read_bytes() == \
         (tmp_path / output).read_bytes()
 
 
-@pytest.mark.parametrize("suffix", [".gpl", ".act"])
+@pytest.mark.parametrize("suffix", [".act"])
 def test_palette_out_without_alpha_warns_of_translucent_entries(tmp_path, rng, suffix):
-    """The formats that hold no alpha write translucent entries opaque, and say so."""
+    """The formats that hold no alpha write translucent entries opaque, and say so (a
+    palette_out .gpl is written in Aseprite's RGBA form, which holds it)."""
     src = tmp_path / "photo.png"
     _translucent_photo(src, rng)
     with pytest.warns(AlphaLossWarning, match=f"p{suffix}: .* written opaque"):
@@ -2052,3 +2078,23 @@ def test_an_output_refused_while_the_input_is_open_is_not_called_a_read_error(tm
         reduce_file(src, tmp_path / "out.png", n_colors=2)
     assert Path(caught.value.path) == tmp_path / "out.png"
     assert (tmp_path / "out.png").read_bytes() == b"old"
+
+
+@pytest.mark.parametrize("suffix", [".png", ".gif"])
+def test_to_image_numbers_a_palette_without_a_transparent_entry_as_the_command_does(
+        tmp_path, suffix):
+    # to_image put the entry of transparent pixels at 0 and every colour one higher
+    # ([[1, 4, 0, 2]]), while the file written keeps the colours at their indices and adds
+    # that entry after the last
+    image = np.array([[[255, 0, 0, 255], [0, 0, 255, 255], [0, 0, 0, 0], [0, 255, 0, 255]]],
+                     np.uint8)
+    Image.fromarray(image).save(tmp_path / "in.png")
+    palette = np.array([[255, 0, 0], [0, 255, 0], [18, 52, 86], [0, 0, 255]], np.uint8)
+    (tmp_path / "p.hex").write_text("ff0000\n00ff00\n123456\n0000ff\n")
+    reduce_file(tmp_path / "in.png", tmp_path / f"out{suffix}", palette_in=tmp_path / "p.hex")
+    with Image.open(tmp_path / f"out{suffix}") as written:
+        file_indices = np.asarray(written).tolist()
+        assert written.info["transparency"] == 4
+    shown = reduce_colors(image, palette=palette).to_image(gif=suffix == ".gif")
+    assert np.asarray(shown).tolist() == file_indices == [[0, 3, 4, 1]]
+    assert shown.info["transparency"] == 4

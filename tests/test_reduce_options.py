@@ -169,7 +169,7 @@ def test_ordered_dithering_is_recorded_by_name():
 
 
 @pytest.mark.parametrize("rows, still, animated", [
-    ([[1, 1, 1, 255], [2, 2, 2, 255], [3, 3, 3, 255]], 0, 0),         # none: first
+    ([[1, 1, 1, 255], [2, 2, 2, 255], [3, 3, 3, 255]], 3, 3),  # none: after the last
     ([[0, 0, 0, 0], [1, 1, 1, 255], [2, 2, 2, 255]], 0, 0),           # first
     ([[1, 1, 1, 255], [2, 2, 2, 255], [0, 0, 0, 0], [3, 3, 3, 255]], 2, 2),  # middle
     ([[1, 1, 1, 255], [2, 2, 2, 255], [9, 9, 9, 0], [0, 0, 0, 0]], 2, 2),  # the first of two
@@ -181,4 +181,7 @@ def test_a_transparent_entry_is_numbered_after_the_entries_drawn_before_it(rows,
     palette = np.array(rows, np.uint8)
     assert clear_entry_at(palette, animated=False) == still
     assert clear_entry_at(palette, animated=True) == animated
-    assert clear_entry_at(palette[:, :3], animated=False) == 0  # no alpha: first
+    # no alpha: after its colours, each once
+    for animated in (False, True):
+        assert clear_entry_at(palette[:, :3], animated=animated) == len(
+            np.unique(palette[:, :3], axis=0))

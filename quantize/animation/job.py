@@ -660,16 +660,16 @@ def _palette_out_bytes(path: Path, palette: np.ndarray, shares: np.ndarray,
 
     With ``clear_at`` above 0 (:func:`_listed_clear`), the entry of transparent pixels is
     written at that index, black of alpha 0 and a share of 0, the colours opaque, so that
-    the file given back numbers the frames alike, as a still's does; not in a .gpl file,
-    which holds no alpha (given back, the entry comes first, as a still's)."""
+    the file given back numbers the frames alike, as a still's does (a .gpl file notes
+    its alpha in its name, as a still's: :func:`~quantize.palette_files.palette_file_bytes`)."""
     if _nothing_opaque(stats):
         return palette_file_bytes(path, np.zeros((1, 4), np.uint8), name=name)
     check_palette_out_holds(path, len(palette), f"the palette has {len(palette)} colours")
-    if clear_at and path.suffix.lower() != ".gpl":
+    if clear_at:
         opaque = np.column_stack([palette[:, :3], np.full(len(palette), 255, np.uint8)])
         palette = np.insert(opaque, clear_at, 0, axis=0)
         shares = np.insert(shares, clear_at, 0.0)
-    return palette_file_bytes(path, palette, shares, name=name)
+    return palette_file_bytes(path, palette, shares, name=name, gpl_alpha=True)
 
 
 def _record_palette(palette: np.ndarray, shares: np.ndarray) -> list[dict[str, Any]]:

@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_palette, check_seed
-from ..errors import AdvisedFormats, AlphaLossWarning, FormatAdviceError, warn_caller
+from ..errors import (
+    AdvisedFormats,
+    AlphaLossWarning,
+    FormatAdviceError,
+    PaletteRepeatWarning,
+    warn_caller,
+)
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, check_output_path
 from ..names import extension_words, quoted
 from ..reduce.fit import DEFAULT_COLORS, first_rows
@@ -248,7 +254,7 @@ def _palette_in(value: Any) -> tuple[np.ndarray | None, int]:
         raise ValueError(too_many_colors(name if from_file else "palette_in", drawn.shape[0],
                                          "an animation", MAX_PALETTE,
                                          f"{opaque}, as its frames share one palette"))
-    warn_repeated_entries(pal, name)
+    warn_repeated_entries(pal, name, category=PaletteRepeatWarning)
     return drawn, clear_entry_at(pal, animated=True)
 
 

@@ -60,7 +60,7 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     (:class:`~quantize.reduce.quality.QualityScaleWarning`) of a ``quality`` above 20 as
     :func:`quantize.reduce_colors` does: once for the batch, when it is planned, not by
     every file's job; and refusing a ``palette_in`` whose every entry is fully transparent,
-    or warning of its repeated colours or of an entry its file marks transparent
+    or warning of an entry its file marks transparent
     (:class:`~quantize.errors.PaletteInWarning`), once too (:func:`_check_palette_in_draws`).
     ``n_colors`` over 256, more than the palette images a batch writes hold, is refused,
     but capped at 256 with ``quality``, where it is only the most colours allowed; it is
@@ -164,21 +164,22 @@ def _check_palette_in_draws(palette_in: Any) -> None:
     """Refuse a checked ``palette_in`` file that cannot be read (:func:`_palette_in_read`),
     or whose every entry is fully transparent, once for the batch: each file's job refused
     it in turn, but for an image without visible pixels (as ``quantize batch
-    --palette-in`` refuses it, in its words). Warn once, too, of what its entries are
-    (:class:`~quantize.errors.PaletteInWarning`), which every file's job said in turn
-    (they now leave it out: :func:`~quantize.batch.run.run_job`).
+    --palette-in`` refuses it, in its words). Warn once, too, of an entry its file marks
+    transparent (:class:`~quantize.errors.PaletteInWarning`), which every file's job said
+    in turn (they now leave it out: :func:`~quantize.batch.run.run_job`); repeated colours
+    are said of each animation, on its line, as a still keeps every entry at its index.
     """
     from ..reduce.options import (
         check_palette_draws,
         palette_in_name,
         visible_entries,
-        warn_palette_entries,
+        warn_transparent_entries,
     )
 
     palette = _palette_in_read(palette_in)
     name = palette_in_name(palette_in)
     check_palette_draws(visible_entries(palette), None, name, any_image=True)
-    warn_palette_entries(palette_in, palette, name)
+    warn_transparent_entries(palette_in, palette, name)
 
 
 def _palette_in_read(palette_in: str | os.PathLike[str]) -> np.ndarray:

@@ -60,11 +60,13 @@ SAMPLES_PER_FILE = 20_000
 class SharedPalette:
     """One palette for a whole batch, and the plan that maps every file onto it.
 
-    ``colors`` is ``(k, 3)`` uint8, saved at ``path``; ``n_files`` images were
-    sampled to fit it (0 when an earlier run's palette was reused). ``left_out``: the
-    inputs that could not be sampled, each with why (one line, as their failure would
-    read), whose colours the palette was fitted without; ``plan`` has them too
-    (:attr:`~quantize.batch.BatchPlan.left_out`), for their results to say so.
+    ``colors`` is ``(k, 3)`` uint8 (or ``(k + 1, 4)``, a fully transparent entry first,
+    index 0 of every output, when some image has transparent pixels), saved at
+    ``path``; ``n_files`` images were sampled to fit it (0 when an earlier run's palette
+    was reused). ``left_out``: the inputs that could not be sampled, each with why (one
+    line, as their failure would read), whose colours the palette was fitted without;
+    ``plan`` has them too (:attr:`~quantize.batch.BatchPlan.left_out`), for their results
+    to say so.
     """
 
     colors: np.ndarray
@@ -159,7 +161,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     samples, transparent, left_out = _sample_all(plan, samples_per_file, jobs, scheduler)
     colors, counts = merge_histograms(samples)
     fitting = {k: v for k, v in plan.options.items() if k != "ext"}  # names, not colours
-    palette = fit_shared_palette(colors, counts, fitting, transparent=transparent)
+    palette = _with_clear_entry(fit_shared_palette(colors, counts, fitting,
+                                                   transparent=transparent), transparent)
     with folder_made(plan.output_dir):  # not left behind, empty, when the write fails
         write_palette(path, palette)
     record_output(plan.output_dir, path, plan.settings,  # its size: removed only as written
@@ -169,6 +172,18 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
     mapped = dataclasses.replace(_onto(plan, path), left_out=left_out)
     return SharedPalette(palette, path, len(samples), mapped, left_out)
+
+
+def _with_clear_entry(palette: np.ndarray, transparent: bool) -> np.ndarray:
+    """``palette`` with a fully transparent entry first, index 0, when some image has
+    transparent pixels: every output mapped onto it holds every entry at its index, that
+    one too (a GIF's transparent index), so index i is the same colour in every file."""
+    if not transparent:
+        return palette
+    rgba = np.full((palette.shape[0] + 1, 4), 255, np.uint8)
+    rgba[0] = 0
+    rgba[1:, :palette.shape[1]] = palette
+    return rgba
 
 
 def _fitted_by_run(plan: BatchPlan, path: Path) -> bool:

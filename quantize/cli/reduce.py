@@ -196,12 +196,14 @@ def reduce_command(
     ] = False,
     palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="FILE",
-        help=f"Also write the palette ({PALETTE_FORMAT_LIST}); one input only.",
+        help=f"Also write the palette ({PALETTE_FORMAT_LIST}); one input only. Entry i is "
+        "index i of a .png or .gif output, the transparent entry included.",
         show_default=False, parser=file_name)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
         help=f"Map onto this palette ({PALETTE_IN_FORMAT_LIST}) instead of "
-        "fitting one (not with -k, --quality or --exact-colors).", show_default=False,
+        "fitting one (not with -k, --quality or --exact-colors). Every entry keeps its "
+        "index in a still's output, unused ones too.", show_default=False,
         parser=palette_file)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
@@ -1047,11 +1049,12 @@ def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
 
 
 def _note_palette_in(palette_in: Any) -> bool:
-    """Say once, before the files of a command given several, the warnings about the
-    ``--palette-in`` palette's own entries (:class:`~quantize.errors.PaletteInWarning`: it
-    repeats colours, or its file marks an entry transparent), which every file's job would
-    say the same on its line; return whether the jobs are to leave them out (a palette
-    given, read as its jobs read it)."""
+    """Say once, before the files of a command given several, the warning about the
+    ``--palette-in`` palette's own entries (:class:`~quantize.errors.PaletteInWarning`: its
+    file marks an entry transparent), which every file's job would say the same on its
+    line; return whether the jobs are to leave it out (a palette given, read as its jobs
+    read it). A palette that repeats colours is said of each animation, on its line: a
+    still keeps every entry at its index (:class:`~quantize.errors.PaletteRepeatWarning`)."""
     import warnings
 
     from ..batch.calls import warning_lines
@@ -1059,7 +1062,7 @@ def _note_palette_in(palette_in: Any) -> bool:
     from ..reduce.options import (
         palette_in_name,
         read_palette_in_quietly,
-        warn_palette_entries,
+        warn_transparent_entries,
     )
 
     if palette_in is None:
@@ -1070,7 +1073,7 @@ def _note_palette_in(palette_in: Any) -> bool:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore")
         warnings.simplefilter("always", PaletteInWarning)
-        warn_palette_entries(palette_in, palette, palette_in_name(palette_in))
+        warn_transparent_entries(palette_in, palette, palette_in_name(palette_in))
     for line in warning_lines(caught):
         warn(None, line)
     return True

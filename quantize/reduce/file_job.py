@@ -68,8 +68,8 @@ from .options import (
     read_palette_in,
     too_many_colors,
     visible_entries,
-    warn_palette_entries,
     warn_palette_without_alpha,
+    warn_transparent_entries,
 )
 from .quality import warn_quality_scale
 from .records import (
@@ -324,7 +324,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if job.output.suffix.lower() == ".gif":
             loaded, thresholded = _binary_alpha(loaded, output_named(job.output, shown))
     k = job.colors_for(loaded, opts["quality"])
-    mapped = _gif_palette(job, loaded.alpha, shown)
+    mapped = _drawn_entries(job, _gif_palette(job, loaded.alpha, shown), loaded.alpha)
     try:
         checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
                                 opts["exact_colors"], mapped)
@@ -342,20 +342,22 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
           _threads.beside(lambda: (result.psnr, result.delta_e), here=small) as metrics):
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
                                   _gif_timing(loaded, out), loaded.dpi,
-                                  given=job.palette is not None)
+                                  given=_given_table(job))
         data = _apng_timing(loaded, out, data)
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown))
         if job.palette is not None:
             warn_palette_without_alpha(job.palette, loaded.alpha, job.palette_name,
                                        from_file=isinstance(palette_in, str | os.PathLike))
-            warn_palette_entries(opts["palette_in"], job.palette, job.palette_name)
+            # a repeated colour keeps its index in the file written, unlike an animation's
+            warn_transparent_entries(opts["palette_in"], job.palette, job.palette_name)
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise too_large(len(data), bytes_in, out)
         files = [(out, data)]
         if palette_out is not None:  # both or neither: no new image beside an old palette
             files.append((palette_out,
-                          _palette_out_bytes(palette_out, result, output_stem(src))))
+                          _palette_out_bytes(palette_out, result, output_stem(src),
+                                             _given_table(job))))
         remove_stale_parts([path for path, _ in files])
         write_together(files, replace=force)  # not one another run wrote meanwhile
         # After the write, so that the metrics run beside the write too; the command
@@ -437,25 +439,112 @@ def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
     return QualityError(exc.reason, path=exc.path, format_advice=advice, formats=advised)
 
 
-def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name: str) -> bytes:
+def _drawn_entries(job: FileJob, mapped: np.ndarray | None,
+                   alpha: np.ndarray | None) -> np.ndarray | None:
+    """The entries of the given palette ``mapped`` (:func:`_gif_palette`) that an opaque
+    image (``alpha`` None) is mapped onto: those its output draws opaque (alpha 255; beside
+    a .gif, at least :data:`GIF_ALPHA_THRESHOLD`), when it has any, else ``mapped``.
+
+    The output keeps every entry of the palette with its alpha (:func:`_given_entries`), so
+    an opaque pixel mapped onto a translucent entry's colour would be drawn translucent."""
+    if alpha is not None or mapped is None or mapped.shape[1] == 3:
+        return mapped
+    gif = job.output is not None and job.output.suffix.lower() == ".gif"
+    opaque = mapped[:, 3] >= (GIF_ALPHA_THRESHOLD if gif else 255)
+    return mapped[opaque] if opaque.any() else mapped
+
+
+def _given_table(job: FileJob) -> np.ndarray | None:
+    """The given palette as the job's indexed output holds it, every entry at its index,
+    ``(n, 4)`` (None without one), but a padding at its end (a run of one colour, as the
+    black that fills an Adobe colour table), kept once: beside a .gif, alpha below
+    :data:`GIF_ALPHA_THRESHOLD` made 0 and the rest 255, as the GIF draws them."""
+    if job.palette is None:
+        return None
+    table = job.palette
+    end = table.shape[0]  # less a padding: one colour repeated at the end (an .act's black)
+    while end > 1 and (table[end - 2] == table[-1]).all():
+        end -= 1
+    table = table[:end] if table.shape[0] - end >= 2 else table
+    if table.shape[1] == 3:
+        table = np.hstack([table, np.full((table.shape[0], 1), 255, np.uint8)])
+    if job.output is not None and job.output.suffix.lower() == ".gif":
+        table = table.copy()
+        table[:, 3] = np.where(table[:, 3] >= GIF_ALPHA_THRESHOLD, 255, 0)
+    return table
+
+
+def _given_entries(result: ReduceResult, table: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The result's ``(H, W)`` indices and ``(n, 4)`` entries numbered as the given palette
+    ``table`` (:func:`_given_table`) numbers them, and each entry's share: every entry of
+    the palette at its index, those no pixel takes too, so that index i is the same colour
+    in every image mapped onto it. Each of the result's colours is the palette's first
+    entry of that colour and alpha; its fully transparent pixels take the palette's first
+    entry of alpha 0, or one added after the last when it has none. None when the table
+    cannot hold them (a colour the palette does not have, more than 256 entries, or 256
+    and no transparent one), for the result's own numbering.
+    """
+    if table.shape[0] > MAX_PALETTE:
+        return None
+    full = result.full_palette(alpha=True)
+    codes = (table.astype(np.int64) << np.array([24, 16, 8, 0])).sum(axis=1)
+    first: dict[int, int] = {}
+    for i, code in enumerate(codes.tolist()):
+        first.setdefault(code, i)
+    wanted = (full[:result.k].astype(np.int64) << np.array([24, 16, 8, 0])).sum(axis=1)
+    lut = [first.get(code) for code in wanted.tolist()]
+    if None in lut:
+        return None
+    table = table.copy()
+    if result.transparent_index is not None:
+        clear = _first_clear(table)
+        if clear is not None:
+            lut.append(clear)
+        elif table.shape[0] < MAX_PALETTE:
+            lut.append(table.shape[0])
+            table = np.vstack([table, np.zeros((1, 4), np.uint8)])
+        else:
+            return None
+    lut_array = np.asarray(lut, dtype=np.intp)
+    shares = np.zeros(table.shape[0])
+    shares[lut_array[:result.k]] = result.shares
+    return lut_array.astype(np.uint8)[result.indices], table, shares
+
+
+def _first_clear(table: np.ndarray) -> int | None:
+    """The index of the first entry of alpha 0 of an ``(n, 4)`` table, or None."""
+    clear = np.flatnonzero(table[:, 3] == 0)
+    return int(clear[0]) if clear.size else None
+
+
+def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name: str,
+                       given: np.ndarray | None = None) -> bytes:
     """The palette file's bytes: the result's palette in image order, with the alpha of each
     entry as fitted (beside a GIF, 255: fitted or mapped onto as it holds them): mapped
     onto, the file gives the same image again; an image with no visible pixel has only the
-    transparent entry, which is written (an empty file could not be read back).
+    transparent entry, which is written (an empty file could not be read back). Mapped
+    onto a given palette (``given``: :func:`_given_table`), the entries the image holds:
+    every one of that palette at its index (:func:`_given_entries`).
 
-    The entry of fully transparent pixels, which the image has first unless a given palette
-    puts its own elsewhere, is left out when first, where a palette given back puts it
-    anyway; elsewhere it is written at that index, black of alpha 0 (an .act file's
-    transparent index) and a share of 0, so that the file given back numbers the image
-    alike (:meth:`ReduceResult._listed_entries`). Not in a .gpl file, which holds no alpha
-    (given back, the entry comes first)."""
+    The entry of fully transparent pixels, which the image has first unless mapped onto a
+    given palette (at its first entry of alpha 0, else after its last), is written at
+    that index, black of alpha 0 (an .act file's transparent index, the count including
+    it; rrggbbaa in .hex; in a .gpl file, its name ending 'alpha 0') and a share of 0, so that
+    entry i of the file is entry i of the image, and the file given back numbers the
+    image alike (:meth:`ReduceResult._listed_entries`)."""
     full = result.full_palette(alpha=True)
-    check_palette_out_holds(path, result.k, f"the palette has {result.k} colours")
-    if not result.k:
-        return palette_file_bytes(path, full, name=name)
-    if Path(path).suffix.lower() == ".gpl":
-        return palette_file_bytes(path, full[:result.k], result.shares, name=name)
-    return palette_file_bytes(path, *result._listed_entries(), name=name)
+    numbered = None if given is None else _given_entries(result, given)
+    if numbered is not None:
+        listed, shares = numbered[1:]
+    else:
+        listed, shares = result._listed_entries() if result.k else (full, None)
+    n = listed.shape[0]
+    check_palette_out_holds(path, n, f"the palette has {n} colours" if n == result.k else
+                            f"the image has {n} entries (its {result.k} colours and the "
+                            "transparent one)" if numbered is None else
+                            f"the image has {n} entries")
+    return palette_file_bytes(path, listed, shares, name=name, gpl_alpha=True)
 
 
 def _entry_alpha(result: ReduceResult) -> np.ndarray | None:
@@ -499,38 +588,42 @@ def output_kind(path: Path, shown: ShownOutput | None = None) -> str:
 
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
             gif_timing: dict[str, Any], dpi: tuple[float, float] | None = None,
-            given: bool = False) -> tuple[bytes, bool]:
+            given: np.ndarray | None = None) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
     :func:`_gif_timing`), with the input's resolution ``dpi`` where the format holds it
     (:func:`~quantize.io.held_dpi`: PNG, JPEG, TIFF), and whether ``optimize`` acted on
-    them (only an indexed PNG's encoder takes it). ``given``: the result is mapped onto
-    a given palette (``palette_in``, or a batch's shared one), whose entries and order
-    ``optimize`` keeps. An indexed output's entry of fully transparent pixels is where the
-    result puts it (first, but a given palette's own: :meth:`FileJob.clear_entry_at`)."""
+    them (only an indexed PNG's encoder takes it). ``given``: the given palette the result
+    is mapped onto (``palette_in``, or a batch's shared one) as the output holds it
+    (:func:`_given_table`), which an indexed output keeps entry for entry, at the same
+    indices, unused entries too (:func:`_given_entries`), and ``optimize`` does not
+    reorder. A fitted palette's entry of fully transparent pixels comes first."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
+    numbered = (None if given is None or suffix not in (".png", ".apng", ".gif")
+                else _given_entries(result, given))
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
         # The palette keeps its order (a palette_out file's entry i is the image's entry
-        # i, or i + 1 from the entry of fully transparent pixels on, which comes first, as
-        # in most palettes that have one, or where a given palette has it) unless
-        # optimize asks for the smallest file of a fitted palette: a given one keeps its
-        # entries and order, unused ones too. Optimize reorders from the default file's
-        # order, which it also tries, so that its file is never the larger. With the entry
-        # of transparent pixels first, tRNS ends at the last translucent entry, which a
-        # fitted palette puts first: on 88 icons with soft edges (48 to 512 pixels a side),
-        # 2-5 % smaller at 16, 64 and 256 colours.
-        return result._indexed_png(optimize=optimize, given=given,
-                                   dpi=held_dpi(dpi, "PNG")), optimize
+        # i; the entry of fully transparent pixels comes first, as in most palettes that
+        # have one) unless optimize asks for the smallest file of a fitted palette: a
+        # given one keeps its entries at their indices, unused ones too. Optimize
+        # reorders from the default file's order, which it also tries, so that its file
+        # is never the larger. With the entry of transparent pixels first, tRNS ends at
+        # the last translucent entry, which a fitted palette puts first: on 88 icons with
+        # soft edges (48 to 512 pixels a side), 2-5 % smaller at 16, 64 and 256 colours.
+        return result._indexed_png(optimize=optimize, given=given is not None,
+                                   dpi=held_dpi(dpi, "PNG"),
+                                   entries=None if numbered is None else numbered[:2]), optimize
     if suffix == ".gif":
         # its partial alpha is said by _warn_alpha_loss in the command's words; the palette
         # keeps its order and entries (Pillow's writer renumbered a small image's, dropping
         # those no pixel takes), the image is not interlaced and its codes start at the
         # fewest bits its entries take (Pillow's at 8): 4-14 % smaller on photos. The
         # entry of transparent pixels is where a PNG's is (the LZW codes are as many): a
-        # given palette keeps every index up to its transparent entry, after it too
-        # when the image has fully transparent pixels, and a palette_out file given back
-        # gives the same GIF.
-        return result._indexed_gif(**gif_timing), False
+        # given palette keeps every entry at its index, its first entry of alpha 0 the
+        # GIF's transparent one even where no pixel takes it, and a palette_out file
+        # given back gives the same GIF.
+        return result._indexed_gif(None if numbered is None else numbered[:2],
+                                   **gif_timing), False
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
     held = held_dpi(dpi, fmt)

@@ -51,7 +51,6 @@ from ..palette_files import (
     check_palette_file_holds,
     check_palette_path,
     is_clear_image_palette,
-    palette_image_table,
     read_palette,
     transparent_index_note,
 )
@@ -68,7 +67,7 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Op
            "too_many_colors",
            "read_palette_in", "read_palette_in_once",
            "read_palette_in_quietly", "visible_entries",
-           "warn_palette_entries", "warn_palette_without_alpha", "warn_repeated_entries",
+           "warn_palette_without_alpha", "warn_repeated_entries",
            "warn_transparent_entries"]
 
 
@@ -307,20 +306,6 @@ def read_palette_in_quietly(path: str | os.PathLike[str]) -> np.ndarray | None:
             return None
 
 
-def warn_palette_entries(given: Any, palette: np.ndarray, name: str) -> None:
-    """Warn (:class:`~quantize.errors.PaletteInWarning`) of what a ``palette_in``'s own
-    entries are, the same for every image mapped onto it: an entry its file marks
-    transparent (:func:`warn_transparent_entries`), and colours it repeats
-    (:func:`warn_repeated_entries`). ``given``, ``palette`` and ``name`` as there. A file's
-    job says them; ``batch``, and ``reduce`` given several files, say them once instead."""
-    warn_transparent_entries(given, palette, name)
-    table = palette_image_table(given) if isinstance(given, str | os.PathLike) else None
-    if table is None:
-        warn_repeated_entries(palette, name)
-    else:  # an image's palette is its distinct colours: the repeats are in its table
-        warn_repeated_entries(table[0], name, table[1])
-
-
 def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None:
     """Warn (:class:`~quantize.errors.PaletteInWarning`) that an entry a ``palette_in`` file
     marks transparent apart from its colour (an Adobe colour table's transparent index:
@@ -344,9 +329,10 @@ def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None
                     "their own", PaletteInWarning)
 
 
-def warn_repeated_entries(palette: np.ndarray, name: str,
-                          used: np.ndarray | None = None) -> None:
-    """Warn (:class:`~quantize.errors.PaletteInWarning`) that a checked ``palette`` to map
+def warn_repeated_entries(palette: np.ndarray, name: str, used: np.ndarray | None = None,
+                          category: type[Warning] = PaletteInWarning) -> None:
+    """Warn (``category``: :class:`~quantize.errors.PaletteInWarning`, or an animation's
+    :class:`~quantize.errors.PaletteRepeatWarning`) that a checked ``palette`` to map
     onto (or the colour table of a palette image, ``used`` saying which of its entries the
     pixels take: the others are not read) repeats a visible colour, or a fully transparent
     entry (alpha 0, whatever its colour), before one of its other colours: each colour is
@@ -385,7 +371,7 @@ entries give 2 colours, and those after index 1 take lower indices
         (" and one fully transparent entry" if b"" in first else "")
     warn_caller(f"{name} repeats colours: {said}{more}; each colour is kept once, so its "
                 f"{len(shown)} entries give {distinct}, and those after index "
-                f"{repeats[0][0]} take lower indices", PaletteInWarning)
+                f"{repeats[0][0]} take lower indices", category)
 
 
 def gif_entries(palette: np.ndarray) -> tuple[np.ndarray, int]:
@@ -460,17 +446,21 @@ def clear_entry_at(palette: np.ndarray, *, animated: bool) -> int:
     """The index a palette image mapped onto a checked ``palette`` gives its fully transparent
     pixels' entry: that of the palette's first fully transparent entry (alpha 0) among the
     entries drawn (:func:`entries_drawn`, the others following it), so that a palette whose
-    entries before it are all drawn keeps every index; 0, the first, for a palette with
-    none. (An image with no fully transparent pixel has no such entry: the entries after
-    it then take one index less.)
+    entries before it are all drawn keeps every index. For a palette with none, it is added
+    after the entries drawn, as a still's and an animation's frames have it (0, the
+    first, when that would be a 257th entry). (An image with no fully
+    transparent pixel has no such entry: the entries after it then take one index less.)
 
     >>> pal = np.array([[9, 9, 9, 255], [5, 5, 5, 64], [0, 0, 0, 0], [1, 1, 1, 255]],
     ...                np.uint8)
     >>> clear_entry_at(pal, animated=False), clear_entry_at(pal, animated=True)
     (2, 1)
+    >>> clear_entry_at(pal[:2], animated=False), clear_entry_at(pal[:2], animated=True)
+    (2, 1)
     """
     if palette.shape[1] != 4 or palette[:, 3].all():
-        return 0
+        drawn = entries_drawn(palette, animated=animated)
+        return drawn if drawn < MAX_PALETTE else 0
     first = int(np.flatnonzero(palette[:, 3] == 0)[0])
     return entries_drawn(palette[:first], animated=animated)
 

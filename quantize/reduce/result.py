@@ -231,7 +231,8 @@ class ReduceResult(ReadOnlyArrays):
     alpha: np.ndarray | None
     _fidelity: Fidelity = field(repr=False)
     #: The index of the entry of fully transparent pixels in the result's palette image
-    #: (:meth:`ReduceResult.to_image`): 0, the first, but where a given palette has its own
+    #: (:meth:`ReduceResult.to_image`): 0, the first, but mapped onto a given palette where
+    #: it has its own, else after its last entry
     #: (:func:`~quantize.reduce.options.clear_entry_at`), as ``quantize reduce`` writes it.
     _clear_at: int = field(default=0, repr=False)
 
@@ -456,31 +457,44 @@ class ReduceResult(ReadOnlyArrays):
         return buffer.getvalue()
 
     def _indexed_png(self, *, optimize: bool = False, given: bool = False,
-                     dpi: tuple[float, float] | None = None) -> bytes:
+                     dpi: tuple[float, float] | None = None,
+                     entries: tuple[np.ndarray, np.ndarray] | None = None) -> bytes:
         """This result's indexed PNG (at most 256 entries), numbered as
-        :meth:`ReduceResult._png_entries` numbers them. ``optimize``: the smallest file the
-        encoder finds, reordering the entries unless ``given`` (a palette given by the
-        caller, which keeps its entries and order); ``dpi``: a pHYs chunk."""
-        indices, full = self._png_entries(self.full_palette(alpha=True))
+        :meth:`ReduceResult._png_entries` numbers them, or as ``entries`` does (``(H, W)``
+        indices and the ``(n, 4)`` table of a given palette, every entry at its index).
+        ``optimize``: the smallest file the encoder finds, reordering the entries unless
+        ``given`` (a palette given by the caller, which keeps its entries and order);
+        ``dpi``: a pHYs chunk."""
+        indices, full = (self._png_entries(self.full_palette(alpha=True)) if entries is None
+                         else entries)
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
         small = indices.size <= _SMALLEST_PNG_MAX_PIXELS
         return encode_indexed_png(indices, full[:, :3], alpha, optimize=optimize,
                                   reorder=optimize and not given,
                                   level=DEFAULT_LEVEL if small else _LARGE_PNG_LEVEL, dpi=dpi)
 
-    def _indexed_gif(self, **timing: Any) -> bytes:
-        """This result's GIF (entries as :meth:`ReduceResult._gif_entries` gives them;
-        ``timing``: :func:`~quantize.encode.encode_indexed_gif`'s ``loop`` and
-        ``duration``); of partial alpha, its callers warn in their own words."""
-        return encode_indexed_gif(*self._gif_entries(self.full_palette(alpha=True)), **timing)
+    def _indexed_gif(self, entries: tuple[np.ndarray, np.ndarray] | None = None,
+                     **timing: Any) -> bytes:
+        """This result's GIF (entries as :meth:`ReduceResult._gif_entries` gives them, or
+        ``entries``: ``(H, W)`` indices and the ``(n, 4)`` table of a given palette, every
+        entry at its index, its first of alpha 0 the transparent one; ``timing``:
+        :func:`~quantize.encode.encode_indexed_gif`'s ``loop`` and ``duration``); of
+        partial alpha, its callers warn in their own words."""
+        if entries is None:
+            return encode_indexed_gif(*self._gif_entries(self.full_palette(alpha=True)),
+                                      **timing)
+        indices, table = entries
+        clear = np.flatnonzero(table[:, 3] == 0)
+        return encode_indexed_gif(indices, table[:, :3], int(clear[0]) if clear.size else None,
+                                  **timing)
 
     def _png_entries(self, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The ``(H, W)`` entries and ``(n, 4)`` palette of this result's indexed PNG
         (``full``: every entry, with alpha), as :meth:`ReduceResult.to_image` gives them and
         the file job writes them: the entry of fully transparent pixels is entry
-        ``_clear_at`` (the first, but a given palette's own), the others following in their
-        order, so that tRNS ends at the last translucent entry. Without that entry, the
-        result's own."""
+        ``_clear_at`` (the first, but a given palette's own, or after its last), the others
+        following in their order, so that tRNS ends at the last translucent entry. Without
+        that entry, the result's own."""
         if self.transparent_index is None:
             return self.indices, full
         return last_entry_at(self.indices, full, self._clear_at)
@@ -488,10 +502,10 @@ class ReduceResult(ReadOnlyArrays):
     def _listed_entries(self) -> tuple[np.ndarray, np.ndarray]:
         """The ``(n, 4)`` entries and ``(n,)`` shares a palette file lists, in the order of
         :meth:`ReduceResult._png_entries`: the colours, and the entry of fully transparent
-        pixels where it is not the first (a given palette's), black of alpha 0 and a share
-        of 0; first, it is left out, where a palette file given back puts it anyway."""
+        pixels at its index (the first, but a given palette's own), black of alpha 0 and a
+        share of 0, so that entry i of the file is entry i of the image."""
         full = self.full_palette(alpha=True)
-        if self.transparent_index is None or self._clear_at == 0:
+        if self.transparent_index is None:
             return full[:self.k], self.shares
         listed = np.empty_like(full)
         listed[last_entry_rank(full.shape[0], self._clear_at)] = full
