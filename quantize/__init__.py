@@ -197,17 +197,19 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WARNING_MODULE:
-        value = getattr(importlib.import_module(f".{_WARNING_MODULE[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    if name not in _SEGMENT_NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(".segment", __name__)
-    for each in _SEGMENT_NAMES:
-        globals()[each] = getattr(module, each)
-    return globals()[name]
+if not TYPE_CHECKING:  # a checker that saw it would take any name, a misspelt one too
+
+    def __getattr__(name: str) -> Any:
+        if name in _WARNING_MODULE:
+            value = getattr(importlib.import_module(f".{_WARNING_MODULE[name]}", __name__), name)
+            globals()[name] = value
+            return value
+        if name not in _SEGMENT_NAMES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        module = importlib.import_module(".segment", __name__)
+        for each in _SEGMENT_NAMES:
+            globals()[each] = getattr(module, each)
+        return globals()[name]
 
 
 def __dir__() -> list[str]:

@@ -36,16 +36,18 @@ the same and share out the same work, so every result is the same, but they go t
 soon as they are idle. A value the user set is kept.
 
 The package imports this module first, and this module imports nothing of the
-package's and no module Python has not loaded on starting but :mod:`signal` and the
-built-in :mod:`gc` (not even ``__future__``), so that the guard is in place before any
-other import: an earlier version imported :mod:`pathlib` and :mod:`quantize.errors`
-(``typing``) first, some 10 ms in which a Ctrl-C still printed Python's traceback. What
+package's and no module Python has not loaded on starting but the built-in :mod:`gc`
+(not even ``__future__``, nor :mod:`signal`, whose ``enum`` and ``functools`` take about
+5 ms: it works with ``_signal``, which :mod:`signal` wraps and Python loads to take
+Ctrl-C), so that the guard is in place before any other import: earlier versions
+imported :mod:`pathlib` and :mod:`quantize.errors` (``typing``), then :mod:`signal`,
+first, some 10 ms, then 5, in which a Ctrl-C still printed Python's traceback. What
 comes before is Python's own start-up.
 """
 
+import _signal
 import gc
 import os
-import signal
 import sys
 
 #: The line (after ``quantize: error: ``) of an interrupt before the command began its work.
@@ -55,7 +57,10 @@ TERMINATED_AT_START = "interrupted by SIGTERM before any file was processed"
 
 #: The signals the command takes as Ctrl-C (:mod:`quantize._sigterm`, from here on):
 #: SIGTERM, and SIGHUP where the system has it (not on Windows).
-TAKEN_SIGNALS = (signal.SIGTERM,) + ((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ())
+TAKEN_SIGNALS = (_signal.SIGTERM,) + ((_signal.SIGHUP,) if hasattr(_signal, "SIGHUP") else ())
+
+# Their names, for the line said when one comes at the start.
+_NAMES = {_signal.SIGTERM: "SIGTERM", getattr(_signal, "SIGHUP", None): "SIGHUP"}
 
 # The names of the console script: as installed, and on Windows.
 _SCRIPT_NAMES = frozenset({"quantize", "quantize.exe", "quantize-script.py"})
@@ -87,7 +92,7 @@ def _interrupted(signum: int, frame: object) -> None:
 
 def _terminated(signum: int, frame: object) -> None:
     """SIGTERM (SIGHUP) while the command starts: its one line, and exit 143 (129) at once."""
-    name = signal.Signals(signum).name
+    name = _NAMES[signum]
     _end_at_start(TERMINATED_AT_START.replace("SIGTERM", name), 128 + signum)
 
 
@@ -101,7 +106,7 @@ def _end_at_start(line: str, code: int) -> None:
 
 #: The signal that stops the command with each exit code (128 + its number), as a shell
 #: reports a process the signal ended.
-_SIGNAL_OF_CODE = {128 + signum: signum for signum in (signal.SIGINT, *TAKEN_SIGNALS)}
+_SIGNAL_OF_CODE = {128 + signum: signum for signum in (_signal.SIGINT, *TAKEN_SIGNALS)}
 
 
 def end_process(code: int) -> None:
@@ -120,8 +125,8 @@ def end_process(code: int) -> None:
     signum = _SIGNAL_OF_CODE.get(code)
     if signum is not None and os.name == "posix":
         try:
-            signal.signal(signum, signal.SIG_DFL)
-            signal.raise_signal(signum)  # to this thread: it ends the process here
+            _signal.signal(signum, _signal.SIG_DFL)
+            _signal.raise_signal(signum)  # to this thread: it ends the process here
         except (OSError, ValueError):  # not the main thread: the exit code says it
             pass
     os._exit(code)
@@ -155,12 +160,13 @@ def guard_start() -> None:
         return
     _as_command = True
     os.environ.setdefault(OPENBLAS_TIMEOUT_VARIABLE, _OPENBLAS_LEAST_TIMEOUT)
-    for signum, default, handler in ((signal.SIGINT, signal.default_int_handler, _interrupted),
-                                     *((taken, signal.SIG_DFL, _terminated)
+    for signum, default, handler in ((_signal.SIGINT, _signal.default_int_handler,
+                                      _interrupted),
+                                     *((taken, _signal.SIG_DFL, _terminated)
                                        for taken in TAKEN_SIGNALS)):
-        if signal.getsignal(signum) is default:
+        if _signal.getsignal(signum) == default:  # a function, or SIG_DFL's number
             try:
-                signal.signal(signum, handler)
+                _signal.signal(signum, handler)
             except ValueError:  # not the main thread: left as it is
                 pass
     if gc.isenabled():
@@ -174,11 +180,11 @@ def release_start() -> None:
     :mod:`quantize._sigterm`), and resume the garbage collector if it paused it, the
     objects made so far frozen."""
     global _collector_paused
-    if signal.getsignal(signal.SIGINT) is _interrupted:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if _signal.getsignal(_signal.SIGINT) is _interrupted:
+        _signal.signal(_signal.SIGINT, _signal.default_int_handler)
     for signum in TAKEN_SIGNALS:
-        if signal.getsignal(signum) is _terminated:
-            signal.signal(signum, signal.SIG_DFL)
+        if _signal.getsignal(signum) is _terminated:
+            _signal.signal(signum, _signal.SIG_DFL)
     if _collector_paused:
         _collector_paused = False
         gc.freeze()

@@ -431,9 +431,10 @@ def test_an_interrupt_at_any_moment_is_one_line_and_its_exit_code(tmp_path, star
 
 # The console script, with a finder that sends SIGINT to its own process as the first
 # import after the package's start-up module (quantize._start) is looked for: os, sys,
-# gc and signal, which that module may import, are loaded first.
+# gc and _signal, which that module may import, are loaded already (signal is not: it
+# loads enum and functools, about 5 ms, a window an earlier version left open).
 _INTERRUPTED_AFTER_START = """\
-import gc, os, signal, sys
+import _signal, gc, os, sys
 
 
 class InterruptOnImport:
@@ -443,7 +444,7 @@ class InterruptOnImport:
     def find_spec(cls, name, path=None, target=None):
         if cls.begun:
             sys.meta_path.remove(cls)
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), _signal.SIGINT)
         cls.begun = name == "quantize._start"
         return None
 

@@ -77,3 +77,19 @@ def test_the_readme_example_type_checks_with_the_real_types(tmp_path, monkeypatc
     assert 'Revealed type is "quantize.segment.SegmentResult"' in out
     assert 'Revealed type is "def (image: Any, *, weights:' in out
     assert "-> quantize.segment.RegionCountWarning" in out
+
+
+def test_type_checkers_do_not_see_the_first_use_getattr():
+    """A module ``__getattr__`` a checker sees types every unknown name as its return value
+    (``Any``): ``from quantize import reduce_colour`` passed mypy. It is defined only under
+    ``if not TYPE_CHECKING``, so a misspelt name is an error."""
+    tree = ast.parse(INIT.read_text(encoding="utf-8"))
+    assert not [node for node in tree.body
+                if isinstance(node, ast.FunctionDef) and node.name == "__getattr__"]
+    hidden = [node for node in tree.body if isinstance(node, ast.If)
+              and isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
+              and isinstance(node.test.operand, ast.Name)
+              and node.test.operand.id == "TYPE_CHECKING"]
+    assert [fn.name for block in hidden for fn in block.body
+            if isinstance(fn, ast.FunctionDef)] == ["__getattr__"]
+    assert quantize.segment is quantize.__getattr__("segment")
