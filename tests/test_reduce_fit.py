@@ -133,33 +133,6 @@ def test_colours_beyond_those_fitted_together_are_summarised_on_fine_cells(monke
         assert rows == [fit_module.occupied_cells(colors, fitted)] and rows[0] < m
 
 
-def test_photo_colours_up_to_8192_are_seeded_on_cells_and_compared_on_themselves(
-        monkeypatch):
-    """From 1,025 to 8,192 colours filling at most half as many cells 4 levels wide (a
-    photo crop's), the seedings are made and settled on the cells, not on every colour
-    (which made a 112 px crop cost more than a 128 px one), then compared on the colours:
-    four blocks of 11 x 11 x 11 colours get their means exactly."""
-    from quantize.reduce import fit as fit_module
-
-    shifts, rows = [], []
-    summary = fit_module.cell_summary
-
-    class Spy(fit_module.MiniBatchKMeans):
-        def fit(self, data, sample_weight=None):
-            rows.append(data.shape[0])
-            return super().fit(data, sample_weight=sample_weight)
-
-    monkeypatch.setattr(fit_module, "cell_summary",
-                        lambda *a, **kw: shifts.append(a[3]) or summary(*a, **kw))
-    monkeypatch.setattr(fit_module, "MiniBatchKMeans", Spy)
-    corners = np.array([[0, 0, 0], [100, 0, 200], [200, 100, 0], [40, 200, 100]])
-    block = np.stack(np.meshgrid(*[np.arange(11)] * 3, indexing="ij"), -1).reshape(-1, 3)
-    colors = (corners[:, None] + block[None]).reshape(-1, 3).astype(np.uint8)  # 5,324
-    palette = fit_palette(colors, np.ones(len(colors)), 4, seed=0)
-    assert shifts == [2] and rows == []
-    assert sorted(palette.tolist()) == sorted((corners + 5).tolist())
-
-
 @pytest.mark.parametrize("k, seed", [(64, 0), (64, 1), (256, 0)])
 def test_two_heavy_colours_of_one_cell_keep_an_entry_each(k, seed):
     """A screenshot's white and #fafafa backgrounds fall in one summary cell; pooled, they

@@ -9,9 +9,7 @@ pixels, so the fit works on the weighted histogram of distinct colours:
    occupied, finer when fewer than 4k are); each occupied cell becomes one point
    at the weighted mean of its colours (in the clustering space) with their
    total pixel count as weight, but a colour holding a large share of the
-   pixels (a screenshot's background) stays a point of its own. From
-   ``SUMMARY_SEEDED_FROM`` colours that fill few 4 x 4 x 4 cells (a photo crop's),
-   the seedings are made and settled on those cells, then compared on the colours.
+   pixels (a screenshot's background) stays a point of its own.
 2. **Fit.** :class:`quantize.kmeans.MiniBatchKMeans` clusters those points with
    the counts as sample weights, from several seedings, the best kept: up to
    eight below 32 colours; from 32 to 128 colours up to four, the best then
@@ -61,7 +59,7 @@ from .._validation import (
 from ..colors import FEATURES, LAB_ALPHA_SCALE, features_of, lab_of, merge_colors, premultiply
 from ..errors import QuantizeWarning, warn_caller
 from ..kmeans import MiniBatchKMeans
-from ..kmeans_run import seedings_per_run, summary_runs, swap_search
+from ..kmeans_run import seedings_per_run, swap_search
 from ..reconstruct.palette import palette_order
 
 __all__ = ["DEFAULT_COLORS", "FEATURES", "MAX_COLORS", "ColorCountWarning",
@@ -114,23 +112,6 @@ COARSE_SHIFT, FINE_SHIFT = 3, 2
 # cells: -0.015 and -0.024 dB, worst -0.067; a direct fit up to 4,096 colours:
 # -0.013 dB at k = 64, worst -0.062).
 FINE_CELLS_BELOW = 1 << 14
-# From SUMMARY_SEEDED_FROM to DIRECT_FIT_MAX colours, the seedings are made and settled
-# on the colours' 4 x 4 x 4 cells (as above DIRECT_FIT_MAX), then each is settled on the
-# colours themselves by up to SUMMARY_SEEDED_PASSES passes and the best there is kept
-# (kmeans_run.summary_runs; swaps, from SWAPS_FROM colours, on the cells). Settling
-# every seeding on the colours, 20-40 passes each, made a small crop of a photo cost
-# more than a larger one whose colours are pooled into cells: chelsea at 112 px (7,959
-# colours) took 88 / 160 ms of CPU at k = 16 / 64, at 128 px (9,494) 36 / 88 ms. On 25
-# crops of chelsea, coffee and astronaut (64-136 px, 1,355-7,959 colours; seeds 0-2)
-# against the direct fit: -0.003 / -0.000 dB on average at k = 16 / 64 (worst crop
-# -0.042 / -0.040 dB, mean of the seeds), in 0.63 / 0.51 of the CPU time (medians of 3,
-# summed); keeping the seeding best on the cells instead, as above DIRECT_FIT_MAX, lost
-# 0.009 dB on average (worst -0.101 dB). Fewer colours, and colours that fill more cells
-# than half their number (scattered, as random colours are; the 25 crops above filled
-# 0.19-0.48 of theirs), are fitted on directly: their fit costs little, or their cells
-# would save little.
-SUMMARY_SEEDED_FROM = 1 << 10
-SUMMARY_SEEDED_PASSES = 10
 # With alpha, colours spread over four dimensions and fill many more cells: when
 # they fill more than ALPHA_CELLS_MAX, cells twice as wide. On two photos given an
 # alpha ramp (205k distinct colours, 16-23k cells), the fit at k = 16 / 64 / 255
@@ -504,34 +485,10 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
             cell_data, cell_weights = _summary(colors, counts, features, shift, apart)
         if cell_data.shape[0] >= 4 * k:
             data, weights = cell_data, cell_weights
-    elif m > SUMMARY_SEEDED_FROM:
-        centers = _summary_seeded(colors, counts, features, k, rng)
-        if centers is not None:
-            return centers
     km = MiniBatchKMeans(k, n_init=_runs(data.shape[0], k), refine=refine, seed=rng)
     centers = km.fit(data, sample_weight=weights).cluster_centers_
     trials = _swap_trials(data.shape[0], k)
     if trials:
-        centers = swap_search(data, weights.astype(np.float64), centers, trials)
-    return centers
-
-
-def _summary_seeded(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
-                    rng: np.random.Generator) -> np.ndarray | None:
-    """Centres fitted on the colours from runs seeded and settled on their summary in
-    4 x 4 x 4 cells (see ``SUMMARY_SEEDED_FROM``), or None when the summary holds fewer
-    than 4k points (or k distinct ones), or when the colours fill more cells than half
-    their number (none is summed then)."""
-    if not 4 * k <= occupied_cells(colors, FINE_SHIFT) <= colors.shape[0] // 2:
-        return None
-    apart = counts >= counts.sum() / (HEAVY_SHARE * k)
-    data, weights = _summary(colors, counts, features, FINE_SHIFT, apart)
-    if data.shape[0] < 4 * k:
-        return None
-    centers = summary_runs(data, weights, features, counts, k, _runs(colors.shape[0], k),
-                           SUMMARY_SEEDED_PASSES, rng)
-    trials = _swap_trials(data.shape[0], k)
-    if centers is not None and trials:
         centers = swap_search(data, weights.astype(np.float64), centers, trials)
     return centers
 
