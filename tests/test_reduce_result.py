@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
+import stat
 
 import numpy as np
 import pytest
@@ -14,6 +16,8 @@ from typer.testing import CliRunner
 from quantize import reduce_colors
 from quantize.cli import app
 from quantize.errors import AlphaLossWarning, OutputError
+from quantize.io import STREAM_OUTPUT
+from quantize.reduce import reduce_file
 from quantize.reduce.result import Fidelity, Pairs, ReduceResult
 
 from .result_support import assert_stay_read_only, copied
@@ -515,3 +519,25 @@ def test_save_into_a_missing_folder_is_an_output_error(tmp_path):
     r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
     with pytest.raises(OutputError, match=re.escape(str(tmp_path / "no" / "a.png"))):
         r.save(tmp_path / "no" / "a.png")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("name", ["f.png", "link.png"])
+def test_save_refuses_a_pipe_or_a_link_to_one_as_reduce_file_does(tmp_path, name):
+    pipe = tmp_path / "f.png"
+    os.mkfifo(pipe)
+    (tmp_path / "link.png").symlink_to("f.png")
+    r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
+    with pytest.raises(OutputError, match=re.escape(f"{tmp_path / name}: {STREAM_OUTPUT}")):
+        r.save(tmp_path / name)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)  # still the pipe, not a file put in its place
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(tmp_path / "in.png")
+    with pytest.raises(OutputError, match=re.escape(STREAM_OUTPUT)):  # the same words
+        reduce_file(tmp_path / "in.png", tmp_path / name, force=True)
+
+
+def test_save_refuses_a_folder_name(tmp_path):
+    r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
+    with pytest.raises(ValueError, match=re.escape("ends in '/', which names a folder")):
+        r.save(f"{tmp_path}/a.png/")
+    assert list(tmp_path.iterdir()) == []

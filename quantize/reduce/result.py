@@ -19,11 +19,11 @@ from typing import Any, BinaryIO, Literal, NamedTuple
 import numpy as np
 from PIL import Image
 
-from .._validation import ReadOnlyArrays, check_bool, check_choice, shown_step
+from .._validation import ReadOnlyArrays, check_bool, check_choice, check_file_name, shown_step
 from ..colors import mean_ciede2000, mean_squared_error, sorted_runs
 from ..encode import DEFAULT_LEVEL, encode_indexed_gif, encode_indexed_png, trns
 from ..errors import AlphaLossWarning, warn_caller
-from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, atomic_write
+from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, atomic_write, check_output_path
 from ..reconstruct.palette import indexed_image, last_entry_at, last_entry_rank
 from .fit import Histogram, lab_of
 
@@ -384,7 +384,9 @@ class ReduceResult(ReadOnlyArrays):
         smaller than Pillow's ``to_image().save``: rows filtered and deflated for size), or
         an indexed GIF as the command writes it. Beyond 256 entries a PNG is RGB(A) and a
         GIF is refused, as by the command. A path is written whole or not at all (a file
-        of that name is replaced); a binary file object is written at its position.
+        of that name is replaced, as with the command's ``--force``); a pipe, device or
+        socket there (or at the end of a link) is refused, as by the command, not replaced
+        with a file; a binary file object is written at its position.
 
         Parameters
         ----------
@@ -404,12 +406,14 @@ class ReduceResult(ReadOnlyArrays):
         Raises
         ------
         ValueError
-            If a path's extension is neither and ``format`` is not given, or a GIF of more
-            than 256 entries.
+            If a path's extension is neither and ``format`` is not given, a path ends in a
+            separator (a folder's name), or a GIF of more than 256 entries.
         TypeError
             If ``file`` is neither a path nor has a ``write`` method, or ``format`` is no str.
         OutputError
-            If a path cannot be written (a missing folder, no permission, a full disk).
+            If a path cannot be written (:func:`~quantize.io.check_output_path`, as
+            :func:`~quantize.reduce.reduce_file` checks its output: a folder, a pipe,
+            device or socket, a missing folder, no permission; or a full disk).
 
         Examples
         --------
@@ -422,6 +426,9 @@ class ReduceResult(ReadOnlyArrays):
         (b'\\x89PNG\\r\\n\\x1a\\n', 87)
         """
         format = self._saved_format(file, format)
+        if not hasattr(file, "write"):
+            check_file_name(file, "file")
+            check_output_path(file, force=True)
         if format == "gif":
             _warn_partial_alpha_dropped(self.full_palette(alpha=True))
         data = self._indexed_gif() if format == "gif" else self._png_bytes()
