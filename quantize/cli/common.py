@@ -1252,13 +1252,16 @@ def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str, *,
 
     With ``png_ends`` (stdin), a PNG is copied up to the end of its IEND chunk and not
     a byte further (:func:`_copy_png_chunks`), as pngquant reads it: a writer that keeps
-    the pipe open after the image does not hold the command up. Other formats are read
-    to the stream's end.
+    the pipe open after the image does not hold the command up; a chunk whose type is
+    not four ASCII letters (a signature followed by zeros) ends the command there as a
+    damaged PNG (exit 1). Other formats are read to the stream's end, however long.
     """
     head = _read_head(stream, len(_PNG_SIGNATURE)) if png_ends else b""
     if head == _PNG_SIGNATURE:
         copy.write(head)
-        _copy_png_chunks(stream, copy)
+        damage = _copy_png_chunks(stream, copy)
+        if damage is not None:
+            fail(f"{printable_line(name)}: damaged PNG ({damage})", ExitCode.FAILED)
         return
     head += _read_head(stream, STREAM_HEAD - len(head))
     copy.write(head)
@@ -1279,30 +1282,39 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_MAX_CHUNK = (1 << 31) - 1
 
 
-def _copy_png_chunks(stream: BinaryIO, copy: BinaryIO) -> None:
+def _copy_png_chunks(stream: BinaryIO, copy: BinaryIO) -> str | None:
     """Copy, from ``stream`` (just past a PNG's signature) into ``copy``, the PNG's chunks
     (length, type, data, CRC) up to the end of its IEND chunk, and nothing after it.
 
     A stream that ends first, or a length no chunk may have, stops the copy there: the job
-    then says what is wrong with the file, as with any PNG cut short or damaged.
+    then says what is wrong with the file, as with any PNG cut short or damaged. A chunk
+    whose type is not four ASCII letters (PNG's rule) stops it unread past its header,
+    and why is returned: what follows is no PNG, and may not end (a signature followed
+    by ``/dev/zero`` was copied 12 bytes at a time for ever). None when the copy ends
+    otherwise.
     """
+    at = len(_PNG_SIGNATURE)
     while True:
         header = _read_head(stream, 8)
         copy.write(header)
         if len(header) < 8:
-            return
+            return None
         length, kind = int.from_bytes(header[:4], "big"), header[4:]
+        if not (kind.isascii() and kind.isalpha()):
+            return (f"the chunk at byte {at} has the type 0x{kind.hex()}, not four ASCII "
+                    "letters; the rest was not read")
         if length > _PNG_MAX_CHUNK:
-            return
+            return None
         left = length + 4  # the data and the CRC
         while left:
             part = _read_head(stream, min(left, _COPY_CHUNK))
             copy.write(part)
             if len(part) < min(left, _COPY_CHUNK):
-                return
+                return None
             left -= len(part)
         if kind == b"IEND":
-            return
+            return None
+        at += 12 + length
 
 
 def _read_head(stream: BinaryIO, size: int) -> bytes:
