@@ -4651,6 +4651,49 @@ def test_load_image_of_a_file_object_keeps_the_pixel_limit():
         load_image(io.BytesIO(_jpeg_turned(1)), max_pixels=10)
 
 
+class _Zeros(io.RawIOBase):
+    """``/dev/zero`` as a file object: zeros for ever, counting those read (more than a
+    MiB is taken as copied without end)."""
+
+    def __init__(self) -> None:
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        assert self.given < 1 << 20, "read on past the head"
+        buffer[:] = bytes(len(buffer))
+        self.given += len(buffer)
+        return len(buffer)
+
+
+_NO_IMAGE_IN_64 = ("<stream>: not an image Pillow can identify (its first 64 bytes begin no "
+                   "image format it knows; the rest was not read)")
+
+
+def test_load_image_refuses_an_endless_file_object_at_the_head(monkeypatch):
+    """load_image(open("/dev/zero", "rb")) copied the stream into a temporary file until
+    the disk was full; it is refused after its head, as ``quantize reduce -`` refuses it."""
+    monkeypatch.setattr("quantize.io.streams.STREAM_HEAD", 64)
+    zeros = _Zeros()
+    with pytest.raises(ImageReadError) as refused:
+        load_image(zeros)
+    assert (str(refused.value), zeros.given) == (_NO_IMAGE_IN_64, 64)
+
+
+def test_load_image_reads_a_file_object_that_is_no_image_no_further_than_its_head(
+        monkeypatch):
+    """300 MiB of zeros were copied whole before 'not an image Pillow can identify'."""
+    monkeypatch.setattr("quantize.io.streams.STREAM_HEAD", 64)
+    stream = io.BytesIO(bytes(1000))
+    with pytest.raises(ImageReadError) as refused:
+        load_image(stream)
+    assert (str(refused.value), stream.tell()) == (_NO_IMAGE_IN_64, 64)
+    image = io.BytesIO(_jpeg_turned(1))  # one that begins an image is read past its head
+    assert len(image.getvalue()) > 64 and load_image(image).shape == (4, 6)
+
+
 def test_load_image_refuses_a_file_object_in_text_mode(tmp_path):
     (tmp_path / "a.png").write_bytes(_jpeg_turned(1))
     with open(tmp_path / "a.png") as text, pytest.raises(

@@ -246,7 +246,10 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         (``io.BytesIO(data)``, a file opened ``"rb"``, an upload), read from its position
         to its end. A file object is copied into a temporary file first and read as a file
         is, with the same checks and the same errors, which name it ``<stream>``; the
-        image's ``path`` is then None.
+        image's ``path`` is then None. As ``quantize reduce -`` copies stdin, one whose
+        first MiB begins no image format Pillow knows (``open("/dev/zero", "rb")``) is
+        refused there, unread past it; one whose first MiB may begin an image is copied to
+        its end, however long.
     max_pixels : int or None
         Refuse images with more pixels than this (checked from the header,
         before decoding). None means no limit.
@@ -336,10 +339,14 @@ def _is_file_object(value: Any) -> bool:
 def _load_stream(stream: BinaryIO, **options: Any) -> LoadedImage:
     """:func:`load_image` of the bytes of ``stream``, copied into a temporary file and read
     as that file, whose second readers (chunk checks, 16-bit samples, GIF and WebP
-    frames) need a file to read again, as ``quantize reduce -`` copies stdin; errors
-    name the image :data:`STREAM_NAME`, and its ``path`` is None."""
-    import shutil
+    frames) need a file to read again, as ``quantize reduce -`` copies stdin, with its
+    check (:func:`~quantize.io.streams.copy_image_stream`): a stream whose first
+    :data:`~quantize.io.streams.STREAM_HEAD` bytes begin no image is refused there, not
+    copied to its end (``/dev/zero`` has none); errors name the image
+    :data:`STREAM_NAME`, and its ``path`` is None."""
     import tempfile
+
+    from .streams import copy_image_stream
 
     text_mode = TypeError(f"path={stream!r} is a file object in text mode; open the file "
                           f"in binary mode ('rb')")
@@ -349,7 +356,7 @@ def _load_stream(stream: BinaryIO, **options: Any) -> LoadedImage:
         copy = Path(folder) / "stream"
         with open(copy, "wb") as out:
             try:
-                shutil.copyfileobj(stream, out)
+                copy_image_stream(stream, out, STREAM_NAME)
             except TypeError:  # str from an object of its own that reads text
                 raise text_mode from None
         try:
