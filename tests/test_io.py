@@ -4711,3 +4711,32 @@ def test_the_file_jobs_refuse_a_file_object_saying_what_to_do(tmp_path):
         "image with quantize.io.load_image(file) and pass that to reduce_colors or segment, "
         "or write it to a file and pass the file's name")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_reduce_animation_file_refuses_a_file_object_with_advice_that_keeps_its_frames(
+        tmp_path):
+    """The advice was load_image and reduce_colors, which keep the first frame only."""
+    from quantize.animation import reduce_animation_file
+
+    with pytest.raises(TypeError) as refused:
+        reduce_animation_file(io.BytesIO(_gif_of_three_frames()), tmp_path / "out.gif")
+    assert str(refused.value) == (
+        "input should be a path (str or os.PathLike), got BytesIO, a file object: write its "
+        "bytes to a file (tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass the "
+        "file's name, which keeps every frame (quantize.io.load_image(file) reads the first "
+        "frame only)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reduce_file_refuses_an_output_file_object_pointing_to_save(tmp_path):
+    """It said only 'output should be a path'."""
+    from quantize.reduce import reduce_file
+
+    (tmp_path / "a.jpg").write_bytes(_jpeg_turned(1))
+    with pytest.raises(TypeError) as refused:
+        reduce_file(tmp_path / "a.jpg", io.BytesIO())
+    assert str(refused.value) == (
+        "output should be a path (str or os.PathLike), got BytesIO, a file object: to write "
+        "into one, reduce the image with reduce_colors(load_image(input), ...) and call "
+        "ReduceResult.save(file) on the result")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.jpg"]

@@ -541,3 +541,19 @@ def test_save_refuses_a_folder_name(tmp_path):
     with pytest.raises(ValueError, match=re.escape("ends in '/', which names a folder")):
         r.save(f"{tmp_path}/a.png/")
     assert list(tmp_path.iterdir()) == []
+
+
+class _TextWriter:
+    """A file object of its own that writes text only."""
+
+    def write(self, text: str) -> int:
+        return len("" + text)
+
+
+@pytest.mark.parametrize("file", [io.StringIO(), _TextWriter()], ids=["StringIO", "own"])
+def test_save_to_a_text_file_object_says_to_open_it_in_binary_mode(file):
+    """Python's 'string argument expected, got 'bytes'' said nothing of what to do."""
+    r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
+    with pytest.raises(TypeError, match=r"^file=.* is a file object in text mode; open the "
+                                        r"file in binary mode \('wb'\)$"):
+        r.save(file)

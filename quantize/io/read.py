@@ -1760,12 +1760,24 @@ def is_stream(path: str | os.PathLike[str]) -> bool:
         return False
 
 
-def check_input_path(path: str | os.PathLike[str], name: str = "path") -> Path:
+#: What to do with a file object given for a path: for an image, or (:data:`_ANIMATION_ADVICE`)
+#: an animation, whose frames load_image would drop but the first.
+_STILL_ADVICE = ("read its image with quantize.io.load_image(file) and pass that to "
+                 "reduce_colors or segment, or write it to a file and pass the file's name")
+_ANIMATION_ADVICE = ("write its bytes to a file (tempfile.NamedTemporaryFile(suffix='.gif'), "
+                     "say) and pass the file's name, which keeps every frame "
+                     "(quantize.io.load_image(file) reads the first frame only)")
+
+
+def check_input_path(path: str | os.PathLike[str], name: str = "path", *,
+                     frames: bool = False) -> Path:
     """``path``, a file to read, as a Path (:func:`~quantize._validation.check_path`),
     refusing a file's name followed by a separator (``"photo.png/"``), which the system
     refuses ("Not a directory") but a Path cuts to ``photo.png``, which was read, and a
     socket, which no program can open as a file (the system says "No such device or
-    address"). A missing file, or a folder, passes, for the reader to name.
+    address"). A missing file, or a folder, passes, for the reader to name. A file object
+    is refused saying what to do with it: read it with :func:`load_image`, or, for a
+    caller that reads every frame (``frames``), write it to a file.
 
     Raises
     ------
@@ -1779,9 +1791,8 @@ def check_input_path(path: str | os.PathLike[str], name: str = "path") -> Path:
     """
     if _is_file_object(path):  # of these, only load_image reads one
         raise TypeError(f"{name} should be a path (str or os.PathLike), got "
-                        f"{type(path).__name__}, a file object: read its image with "
-                        f"quantize.io.load_image(file) and pass that to reduce_colors or "
-                        f"segment, or write it to a file and pass the file's name")
+                        f"{type(path).__name__}, a file object: "
+                        f"{_ANIMATION_ADVICE if frames else _STILL_ADVICE}")
     p = check_path(path, name)
     given = os.fspath(path)
     if isinstance(given, str) and given.endswith(("/", os.sep)):
@@ -1809,7 +1820,8 @@ def _is_socket(p: Path) -> bool:
         return False
 
 
-def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> Path:
+def require_regular_file(path: str | os.PathLike[str], name: str = "input", *,
+                         frames: bool = False) -> Path:
     """Refuse a pipe or device (a FIFO, ``/dev/stdin``, ``<(cat a.png)``) as an input.
 
     For jobs that read their input more than once (its header, then its pixels):
@@ -1822,9 +1834,11 @@ def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> P
         If ``path`` exists and is neither a regular file nor a folder, or is a file's
         name followed by a separator (:func:`check_input_path`).
     TypeError
-        If ``path`` is not a path (``name`` is the parameter it was given as).
+        If ``path`` is not a path (``name`` is the parameter it was given as); for a file
+        object, saying what to do, for a job that keeps every frame with ``frames``
+        (:func:`check_input_path`).
     """
-    p = check_input_path(path, name)
+    p = check_input_path(path, name, frames=frames)
     if is_stream(p):
         raise ImageReadError("is a pipe or device, not a regular file, and can be read "
                              "only once; save it to a file and pass that", path=p)

@@ -409,7 +409,8 @@ class ReduceResult(ReadOnlyArrays):
             If a path's extension is neither and ``format`` is not given, a path ends in a
             separator (a folder's name), or a GIF of more than 256 entries.
         TypeError
-            If ``file`` is neither a path nor has a ``write`` method, or ``format`` is no str.
+            If ``file`` is neither a path nor has a ``write`` method, is a file object in
+            text mode (``io.StringIO()``, a file opened ``"w"``), or ``format`` is no str.
         OutputError
             If a path cannot be written (:func:`~quantize.io.check_output_path`, as
             :func:`~quantize.reduce.reduce_file` checks its output: a folder, a pipe,
@@ -433,7 +434,7 @@ class ReduceResult(ReadOnlyArrays):
             _warn_partial_alpha_dropped(self.full_palette(alpha=True))
         data = self._indexed_gif() if format == "gif" else self._png_bytes()
         if hasattr(file, "write"):
-            file.write(data)
+            _write_binary(file, data)
         else:
             atomic_write(file, lambda tmp: tmp.write_bytes(data))
 
@@ -603,6 +604,19 @@ class ReduceResult(ReadOnlyArrays):
         if entries.shape[1] != f.colors.shape[1]:
             entries = entries[:, :3]
         return mean_ciede2000(lab, lab_of(entries), f.counts, rows=f.entries)
+
+
+def _write_binary(file: Any, data: bytes) -> None:
+    """``file.write(data)``, refusing a file object in text mode in words that say what to
+    do, where Python's say "string argument expected, got 'bytes'"."""
+    text_mode = TypeError(f"file={file!r} is a file object in text mode; open the file in "
+                          "binary mode ('wb')")
+    if isinstance(file, io.TextIOBase):
+        raise text_mode
+    try:
+        file.write(data)
+    except TypeError:  # an object of its own that writes text
+        raise text_mode from None
 
 
 def _warn_partial_alpha_dropped(full: np.ndarray) -> None:
