@@ -557,3 +557,20 @@ def test_save_to_a_text_file_object_says_to_open_it_in_binary_mode(file):
     with pytest.raises(TypeError, match=r"^file=.* is a file object in text mode; open the "
                                         r"file in binary mode \('wb'\)$"):
         r.save(file)
+
+
+def test_save_writes_the_commands_png_but_its_phys_chunk_of_an_input_with_a_dpi(tmp_path, rng):
+    """As its docstring says: the command keeps an input's resolution, which a result does
+    not hold; the two files differ by that chunk alone."""
+    image = _noisy_ramp(rng)
+    source, output = tmp_path / "in.png", tmp_path / "out.png"
+    Image.fromarray(image).save(source, dpi=(300, 300))
+    done = CliRunner().invoke(app, ["reduce", str(source), "-k", "8", "-o", str(output)])
+    assert done.exit_code == 0, done.stderr
+    buffer = io.BytesIO()
+    reduce_colors(image, 8, seed=0).save(buffer)
+    command, saved = output.read_bytes(), buffer.getvalue()
+    at = command.index(b"pHYs") - 4
+    phys = command[at:at + 21]  # length, type, 9 bytes of data, CRC
+    assert phys[8:17] == (11811).to_bytes(4, "big") * 2 + b"\x01"  # 300 DPI in pixels a metre
+    assert command[:at] + command[at + 21:] == saved

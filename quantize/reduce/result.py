@@ -378,10 +378,14 @@ class ReduceResult(ReadOnlyArrays):
 
     def save(self, file: str | os.PathLike[str] | BinaryIO,
              format: Literal["png", "gif"] | None = None) -> None:
-        """Write the reduced image as ``quantize reduce`` writes it: the same bytes.
+        """Write the reduced image as ``quantize reduce`` writes it: the same bytes, but for
+        the resolution of an input that states one, which the command's PNG keeps in a
+        pHYs chunk and this one has not (a result holds no resolution).
 
-        An indexed PNG from quantize's own encoder, with the command's defaults (10-18 %
-        smaller than Pillow's ``to_image().save``: rows filtered and deflated for size), or
+        An indexed PNG from quantize's own encoder, with the command's defaults (rows
+        filtered and deflated for size: of ``reduce_colors(image, k, seed=0)`` of
+        scikit-image's chelsea, astronaut, rocket and coffee, 9.4, 9.7, 6.5 and 15.6 %
+        smaller than Pillow's ``to_image().save`` at k = 16, 0 to 1.8 % at k = 64), or
         an indexed GIF as the command writes it. Beyond 256 entries a PNG is RGB(A) and a
         GIF is refused, as by the command. A path is written whole or not at all (a file
         of that name is replaced, as with the command's ``--force``); a pipe, device or
