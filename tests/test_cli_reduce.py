@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import io
@@ -3424,7 +3425,8 @@ def test_a_non_blocking_stdin_is_read_whole_as_its_writer_sends_it(monkeypatch, 
 
     from quantize.cli.common import STREAM_HEAD
 
-    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * (STREAM_HEAD // 128)  # past the head
+    data = (b"\x89PNG\r\n\x1a\n" + (2 * STREAM_HEAD).to_bytes(4, "big") + b"raWd"  # past the head
+            + bytes(range(256)) * (STREAM_HEAD // 128) + bytes(4) + bytes(4) + b"IEND" + bytes(4))
     read_end, write_end = os.pipe()
     os.set_blocking(read_end, False)
 
@@ -3495,6 +3497,37 @@ def test_a_png_cut_short_on_stdin_is_one_error_line(tmp_path):
     assert result.stderr.decode() == ("quantize: error: -: cannot decode image (image file "
                                       "is truncated)\n")
     assert not (tmp_path / "out.png").exists()
+
+
+def test_a_png_signature_followed_by_no_chunk_on_stdin_is_refused_at_once(tmp_path):
+    """A signature followed by zeros was copied as 12-byte chunks of type 0x00000000, for
+    ever with /dev/zero behind it: a chunk type that is not four ASCII letters stops it."""
+    out = tmp_path / "out.png"
+    process = subprocess.Popen([sys.executable, "-m", "quantize", "reduce", "-", "-k", "2",
+                                "-o", str(out)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def endless() -> None:  # as /dev/zero: zeros until the reader goes away
+        with contextlib.suppress(OSError):
+            process.stdin.write(_tiny_png()[:8])
+            while True:
+                process.stdin.write(bytes(1 << 16))
+
+    writer = threading.Thread(target=endless)
+    writer.start()
+    try:
+        code = process.wait(timeout=60)
+    finally:
+        process.kill()
+        writer.join()
+        stderr = process.stderr.read().decode()
+        for pipe in (process.stdin, process.stdout, process.stderr):
+            with contextlib.suppress(OSError):
+                pipe.close()
+    assert (code, stderr) == (1, "quantize: error: -: damaged PNG (the chunk at byte 8 has the "
+                                 "type 0x00000000, not four ASCII letters; the rest was not "
+                                 "read)\n")
+    assert not out.exists()
 
 
 def test_a_stream_that_cannot_be_read_is_one_error_line(capsys, tmp_path):

@@ -4651,6 +4651,49 @@ def test_load_image_of_a_file_object_keeps_the_pixel_limit():
         load_image(io.BytesIO(_jpeg_turned(1)), max_pixels=10)
 
 
+class _Zeros(io.RawIOBase):
+    """``/dev/zero`` as a file object: zeros for ever, counting those read (more than a
+    MiB is taken as copied without end)."""
+
+    def __init__(self) -> None:
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        assert self.given < 1 << 20, "read on past the head"
+        buffer[:] = bytes(len(buffer))
+        self.given += len(buffer)
+        return len(buffer)
+
+
+_NO_IMAGE_IN_64 = ("<stream>: not an image Pillow can identify (its first 64 bytes begin no "
+                   "image format it knows; the rest was not read)")
+
+
+def test_load_image_refuses_an_endless_file_object_at_the_head(monkeypatch):
+    """load_image(open("/dev/zero", "rb")) copied the stream into a temporary file until
+    the disk was full; it is refused after its head, as ``quantize reduce -`` refuses it."""
+    monkeypatch.setattr("quantize.io.streams.STREAM_HEAD", 64)
+    zeros = _Zeros()
+    with pytest.raises(ImageReadError) as refused:
+        load_image(zeros)
+    assert (str(refused.value), zeros.given) == (_NO_IMAGE_IN_64, 64)
+
+
+def test_load_image_reads_a_file_object_that_is_no_image_no_further_than_its_head(
+        monkeypatch):
+    """300 MiB of zeros were copied whole before 'not an image Pillow can identify'."""
+    monkeypatch.setattr("quantize.io.streams.STREAM_HEAD", 64)
+    stream = io.BytesIO(bytes(1000))
+    with pytest.raises(ImageReadError) as refused:
+        load_image(stream)
+    assert (str(refused.value), stream.tell()) == (_NO_IMAGE_IN_64, 64)
+    image = io.BytesIO(_jpeg_turned(1))  # one that begins an image is read past its head
+    assert len(image.getvalue()) > 64 and load_image(image).shape == (4, 6)
+
+
 def test_load_image_refuses_a_file_object_in_text_mode(tmp_path):
     (tmp_path / "a.png").write_bytes(_jpeg_turned(1))
     with open(tmp_path / "a.png") as text, pytest.raises(
@@ -4668,3 +4711,32 @@ def test_the_file_jobs_refuse_a_file_object_saying_what_to_do(tmp_path):
         "image with quantize.io.load_image(file) and pass that to reduce_colors or segment, "
         "or write it to a file and pass the file's name")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_reduce_animation_file_refuses_a_file_object_with_advice_that_keeps_its_frames(
+        tmp_path):
+    """The advice was load_image and reduce_colors, which keep the first frame only."""
+    from quantize.animation import reduce_animation_file
+
+    with pytest.raises(TypeError) as refused:
+        reduce_animation_file(io.BytesIO(_gif_of_three_frames()), tmp_path / "out.gif")
+    assert str(refused.value) == (
+        "input should be a path (str or os.PathLike), got BytesIO, a file object: write its "
+        "bytes to a file (tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass the "
+        "file's name, which keeps every frame (quantize.io.load_image(file) reads the first "
+        "frame only)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reduce_file_refuses_an_output_file_object_pointing_to_save(tmp_path):
+    """It said only 'output should be a path'."""
+    from quantize.reduce import reduce_file
+
+    (tmp_path / "a.jpg").write_bytes(_jpeg_turned(1))
+    with pytest.raises(TypeError) as refused:
+        reduce_file(tmp_path / "a.jpg", io.BytesIO())
+    assert str(refused.value) == (
+        "output should be a path (str or os.PathLike), got BytesIO, a file object: to write "
+        "into one, reduce the image with reduce_colors(load_image(input), ...) and call "
+        "ReduceResult.save(file) on the result")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.jpg"]

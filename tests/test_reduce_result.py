@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
+import stat
 
 import numpy as np
 import pytest
@@ -14,6 +16,8 @@ from typer.testing import CliRunner
 from quantize import reduce_colors
 from quantize.cli import app
 from quantize.errors import AlphaLossWarning, OutputError
+from quantize.io import STREAM_OUTPUT
+from quantize.reduce import reduce_file
 from quantize.reduce.result import Fidelity, Pairs, ReduceResult
 
 from .result_support import assert_stay_read_only, copied
@@ -515,3 +519,58 @@ def test_save_into_a_missing_folder_is_an_output_error(tmp_path):
     r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
     with pytest.raises(OutputError, match=re.escape(str(tmp_path / "no" / "a.png"))):
         r.save(tmp_path / "no" / "a.png")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("name", ["f.png", "link.png"])
+def test_save_refuses_a_pipe_or_a_link_to_one_as_reduce_file_does(tmp_path, name):
+    pipe = tmp_path / "f.png"
+    os.mkfifo(pipe)
+    (tmp_path / "link.png").symlink_to("f.png")
+    r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
+    with pytest.raises(OutputError, match=re.escape(f"{tmp_path / name}: {STREAM_OUTPUT}")):
+        r.save(tmp_path / name)
+    assert stat.S_ISFIFO(pipe.stat().st_mode)  # still the pipe, not a file put in its place
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(tmp_path / "in.png")
+    with pytest.raises(OutputError, match=re.escape(STREAM_OUTPUT)):  # the same words
+        reduce_file(tmp_path / "in.png", tmp_path / name, force=True)
+
+
+def test_save_refuses_a_folder_name(tmp_path):
+    r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
+    with pytest.raises(ValueError, match=re.escape("ends in '/', which names a folder")):
+        r.save(f"{tmp_path}/a.png/")
+    assert list(tmp_path.iterdir()) == []
+
+
+class _TextWriter:
+    """A file object of its own that writes text only."""
+
+    def write(self, text: str) -> int:
+        return len("" + text)
+
+
+@pytest.mark.parametrize("file", [io.StringIO(), _TextWriter()], ids=["StringIO", "own"])
+def test_save_to_a_text_file_object_says_to_open_it_in_binary_mode(file):
+    """Python's 'string argument expected, got 'bytes'' said nothing of what to do."""
+    r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
+    with pytest.raises(TypeError, match=r"^file=.* is a file object in text mode; open the "
+                                        r"file in binary mode \('wb'\)$"):
+        r.save(file)
+
+
+def test_save_writes_the_commands_png_but_its_phys_chunk_of_an_input_with_a_dpi(tmp_path, rng):
+    """As its docstring says: the command keeps an input's resolution, which a result does
+    not hold; the two files differ by that chunk alone."""
+    image = _noisy_ramp(rng)
+    source, output = tmp_path / "in.png", tmp_path / "out.png"
+    Image.fromarray(image).save(source, dpi=(300, 300))
+    done = CliRunner().invoke(app, ["reduce", str(source), "-k", "8", "-o", str(output)])
+    assert done.exit_code == 0, done.stderr
+    buffer = io.BytesIO()
+    reduce_colors(image, 8, seed=0).save(buffer)
+    command, saved = output.read_bytes(), buffer.getvalue()
+    at = command.index(b"pHYs") - 4
+    phys = command[at:at + 21]  # length, type, 9 bytes of data, CRC
+    assert phys[8:17] == (11811).to_bytes(4, "big") * 2 + b"\x01"  # 300 DPI in pixels a metre
+    assert command[:at] + command[at + 21:] == saved

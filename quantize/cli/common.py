@@ -37,6 +37,7 @@ from .._validation import TypedNumber, shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, ImageReadError, QuantizeError
 from ..io import check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
+from ..io.streams import STREAM_HEAD, copy_image_stream  # noqa: F401 -- and STREAM_HEAD
 from ..names import (
     printable,
     printable_line,
@@ -1193,14 +1194,11 @@ def tmpdir_advice(error: int | None) -> str:
     return f"set TMPDIR to a folder {'with room' if error in _NO_ROOM else 'you can write in'}"
 
 
-#: Bytes of a stream read before its copy goes on only if they may begin an image.
-STREAM_HEAD = 1 << 20
-
 
 def stage_stream(path: Path, folder: Path) -> Path:
     """Copy what the stream ``path`` holds into ``folder``, so a job can read it more than
-    once; a stream that cannot be read, or that begins no image (:func:`copy_stream`),
-    ends the command (exit 1)."""
+    once; a stream that cannot be read, or that begins no image
+    (:func:`~quantize.io.streams.copy_image_stream`), ends the command (exit 1)."""
     staged = folder / (path.name or "input")  # its name: a palette file is named after it
     return _stage(lambda: open(path, "rb"), staged, str(path),
                   f"{printable_line(str(path))}: cannot read")
@@ -1209,7 +1207,7 @@ def stage_stream(path: Path, folder: Path) -> Path:
 def stage_stdin(folder: Path) -> Path:
     """Copy the image stdin holds into ``folder`` (as :func:`stage_stream` copies a pipe),
     so a job can read it more than once; a stdin that is closed, cannot be read or begins
-    no image (:func:`copy_stream`) ends the command (exit 1)."""
+    no image (:func:`~quantize.io.streams.copy_image_stream`) ends the command (exit 1)."""
     if sys.stdin is None:  # started with its stdin closed
         fail("-: cannot read stdin (stdin is closed)", ExitCode.FAILED)
     # Unbuffered, so that a PNG's copy takes nothing from stdin past its IEND chunk.
@@ -1220,14 +1218,18 @@ def stage_stdin(folder: Path) -> Path:
 
 def _stage(opened: Callable[[], contextlib.AbstractContextManager[BinaryIO]], staged: Path,
            name: str, cannot: str, *, png_ends: bool = False) -> Path:
-    """Copy the image the stream ``opened()`` gives (named ``name``, :func:`copy_stream`,
-    with ``png_ends``) into the file ``staged``; an error of the system ends the command
+    """Copy the image the stream ``opened()`` gives (named ``name``,
+    :func:`~quantize.io.streams.copy_image_stream`, with ``png_ends``) into the file
+    ``staged``; no image there, or a damaged PNG, ends the command with the error's line
+    (exit 1); an error of the system ends the command
     with ``cannot`` and what the system said (exit 1), or, when the copy found no room,
     with the temporary folder that has none (:data:`_NO_ROOM`), as the stream itself was
     read."""
     try:
         with opened() as stream, open(staged, "wb") as copy:
-            copy_stream(stream, copy, name, png_ends=png_ends)
+            copy_image_stream(stream, copy, name, png_ends=png_ends)
+    except ImageReadError as exc:  # no image, or a damaged PNG, said after its first bytes
+        fail(printable_line(str(exc)), ExitCode.FAILED)
     except OSError as exc:
         if exc.errno in _NO_ROOM:
             folder = quoted(str(staged.parent.parent))
@@ -1239,125 +1241,6 @@ def _stage(opened: Callable[[], contextlib.AbstractContextManager[BinaryIO]], st
 
 #: The errors of a write that finds no room: a full disk, a quota, a file-size limit.
 _NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-
-
-def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str, *,
-                png_ends: bool = False) -> None:
-    """Copy the binary stream ``stream`` (an input image) into the binary file ``copy``.
-
-    A stream longer than :data:`STREAM_HEAD` bytes whose head no image format Pillow
-    knows may begin (``/dev/zero``, ``<(yes)``, which never end) ends the command, named
-    ``name``, unread past its head (exit 1), rather than fill a disk or the memory. A
-    shorter one is copied whole, for the job to say what it holds.
-
-    With ``png_ends`` (stdin), a PNG is copied up to the end of its IEND chunk and not
-    a byte further (:func:`_copy_png_chunks`), as pngquant reads it: a writer that keeps
-    the pipe open after the image does not hold the command up. Other formats are read
-    to the stream's end.
-    """
-    head = _read_head(stream, len(_PNG_SIGNATURE)) if png_ends else b""
-    if head == _PNG_SIGNATURE:
-        copy.write(head)
-        _copy_png_chunks(stream, copy)
-        return
-    head += _read_head(stream, STREAM_HEAD - len(head))
-    copy.write(head)
-    if len(head) == STREAM_HEAD and not _may_begin_an_image(head):
-        fail(f"{printable_line(name)}: not an image Pillow can identify (its first "
-             f"{STREAM_HEAD >> 20} MiB begins no image format it knows; the rest was not "
-             "read)", ExitCode.FAILED)
-    while part := _read_some(stream, _COPY_CHUNK):
-        copy.write(part)
-
-
-#: Bytes read from a stream at a time once its head is copied.
-_COPY_CHUNK = 1 << 16
-
-#: The first 8 bytes of every PNG file.
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-#: The largest length a PNG chunk may give (2**31 - 1).
-_PNG_MAX_CHUNK = (1 << 31) - 1
-
-
-def _copy_png_chunks(stream: BinaryIO, copy: BinaryIO) -> None:
-    """Copy, from ``stream`` (just past a PNG's signature) into ``copy``, the PNG's chunks
-    (length, type, data, CRC) up to the end of its IEND chunk, and nothing after it.
-
-    A stream that ends first, or a length no chunk may have, stops the copy there: the job
-    then says what is wrong with the file, as with any PNG cut short or damaged.
-    """
-    while True:
-        header = _read_head(stream, 8)
-        copy.write(header)
-        if len(header) < 8:
-            return
-        length, kind = int.from_bytes(header[:4], "big"), header[4:]
-        if length > _PNG_MAX_CHUNK:
-            return
-        left = length + 4  # the data and the CRC
-        while left:
-            part = _read_head(stream, min(left, _COPY_CHUNK))
-            copy.write(part)
-            if len(part) < min(left, _COPY_CHUNK):
-                return
-            left -= len(part)
-        if kind == b"IEND":
-            return
-
-
-def _read_head(stream: BinaryIO, size: int) -> bytes:
-    """The first ``size`` bytes of ``stream``, fewer only when it ends first (a pipe's
-    read may return less than asked before it ends)."""
-    parts, got = [], 0
-    while got < size:
-        part = _read_some(stream, size - got)
-        if not part:
-            break
-        parts.append(part)
-        got += len(part)
-    return b"".join(parts)
-
-
-def _read_some(stream: BinaryIO, size: int) -> bytes:
-    """At most ``size`` bytes of ``stream``; none only at its end.
-
-    A stream left non-blocking (``O_NONBLOCK``, set by another process that shares the
-    pipe: Node.js, an earlier command) gives None while its writer has sent nothing yet,
-    which was read as its end: a stdin still to come said "file is empty", or an image
-    cut short. Such a read waits for the bytes, as on a blocking stream.
-    """
-    import select
-
-    while True:
-        try:
-            part = stream.read(size)
-        except BlockingIOError:
-            part = None
-        if part is not None:
-            return part
-        select.select([stream], [], [])
-
-
-def _may_begin_an_image(head: bytes) -> bool:
-    """Whether ``head`` may be the start of an image file: Pillow opens it, or a format
-    Pillow knows accepts its first bytes (a TIFF's directory may lie past the head)."""
-    import io
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
-
-    Image.init()
-    if any(accept is not None and accept(head[:16]) for _, accept in Image.OPEN.values()):
-        return True
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a large size is for the job to check
-            with Image.open(io.BytesIO(head)):
-                return True
-    except Image.DecompressionBombError:  # an image, which --max-pixels refuses or takes
-        return True
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return False
 
 
 def refuse_both(first: str, second: str) -> None:

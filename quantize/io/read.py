@@ -246,7 +246,10 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         (``io.BytesIO(data)``, a file opened ``"rb"``, an upload), read from its position
         to its end. A file object is copied into a temporary file first and read as a file
         is, with the same checks and the same errors, which name it ``<stream>``; the
-        image's ``path`` is then None.
+        image's ``path`` is then None. As ``quantize reduce -`` copies stdin, one whose
+        first MiB begins no image format Pillow knows (``open("/dev/zero", "rb")``) is
+        refused there, unread past it; one whose first MiB may begin an image is copied to
+        its end, however long.
     max_pixels : int or None
         Refuse images with more pixels than this (checked from the header,
         before decoding). None means no limit.
@@ -336,10 +339,14 @@ def _is_file_object(value: Any) -> bool:
 def _load_stream(stream: BinaryIO, **options: Any) -> LoadedImage:
     """:func:`load_image` of the bytes of ``stream``, copied into a temporary file and read
     as that file, whose second readers (chunk checks, 16-bit samples, GIF and WebP
-    frames) need a file to read again, as ``quantize reduce -`` copies stdin; errors
-    name the image :data:`STREAM_NAME`, and its ``path`` is None."""
-    import shutil
+    frames) need a file to read again, as ``quantize reduce -`` copies stdin, with its
+    check (:func:`~quantize.io.streams.copy_image_stream`): a stream whose first
+    :data:`~quantize.io.streams.STREAM_HEAD` bytes begin no image is refused there, not
+    copied to its end (``/dev/zero`` has none); errors name the image
+    :data:`STREAM_NAME`, and its ``path`` is None."""
     import tempfile
+
+    from .streams import copy_image_stream
 
     text_mode = TypeError(f"path={stream!r} is a file object in text mode; open the file "
                           f"in binary mode ('rb')")
@@ -349,7 +356,7 @@ def _load_stream(stream: BinaryIO, **options: Any) -> LoadedImage:
         copy = Path(folder) / "stream"
         with open(copy, "wb") as out:
             try:
-                shutil.copyfileobj(stream, out)
+                copy_image_stream(stream, out, STREAM_NAME)
             except TypeError:  # str from an object of its own that reads text
                 raise text_mode from None
         try:
@@ -1753,12 +1760,24 @@ def is_stream(path: str | os.PathLike[str]) -> bool:
         return False
 
 
-def check_input_path(path: str | os.PathLike[str], name: str = "path") -> Path:
+#: What to do with a file object given for a path: for an image, or (:data:`_ANIMATION_ADVICE`)
+#: an animation, whose frames load_image would drop but the first.
+_STILL_ADVICE = ("read its image with quantize.io.load_image(file) and pass that to "
+                 "reduce_colors or segment, or write it to a file and pass the file's name")
+_ANIMATION_ADVICE = ("write its bytes to a file (tempfile.NamedTemporaryFile(suffix='.gif'), "
+                     "say) and pass the file's name, which keeps every frame "
+                     "(quantize.io.load_image(file) reads the first frame only)")
+
+
+def check_input_path(path: str | os.PathLike[str], name: str = "path", *,
+                     frames: bool = False) -> Path:
     """``path``, a file to read, as a Path (:func:`~quantize._validation.check_path`),
     refusing a file's name followed by a separator (``"photo.png/"``), which the system
     refuses ("Not a directory") but a Path cuts to ``photo.png``, which was read, and a
     socket, which no program can open as a file (the system says "No such device or
-    address"). A missing file, or a folder, passes, for the reader to name.
+    address"). A missing file, or a folder, passes, for the reader to name. A file object
+    is refused saying what to do with it: read it with :func:`load_image`, or, for a
+    caller that reads every frame (``frames``), write it to a file.
 
     Raises
     ------
@@ -1772,9 +1791,8 @@ def check_input_path(path: str | os.PathLike[str], name: str = "path") -> Path:
     """
     if _is_file_object(path):  # of these, only load_image reads one
         raise TypeError(f"{name} should be a path (str or os.PathLike), got "
-                        f"{type(path).__name__}, a file object: read its image with "
-                        f"quantize.io.load_image(file) and pass that to reduce_colors or "
-                        f"segment, or write it to a file and pass the file's name")
+                        f"{type(path).__name__}, a file object: "
+                        f"{_ANIMATION_ADVICE if frames else _STILL_ADVICE}")
     p = check_path(path, name)
     given = os.fspath(path)
     if isinstance(given, str) and given.endswith(("/", os.sep)):
@@ -1802,7 +1820,8 @@ def _is_socket(p: Path) -> bool:
         return False
 
 
-def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> Path:
+def require_regular_file(path: str | os.PathLike[str], name: str = "input", *,
+                         frames: bool = False) -> Path:
     """Refuse a pipe or device (a FIFO, ``/dev/stdin``, ``<(cat a.png)``) as an input.
 
     For jobs that read their input more than once (its header, then its pixels):
@@ -1815,9 +1834,11 @@ def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> P
         If ``path`` exists and is neither a regular file nor a folder, or is a file's
         name followed by a separator (:func:`check_input_path`).
     TypeError
-        If ``path`` is not a path (``name`` is the parameter it was given as).
+        If ``path`` is not a path (``name`` is the parameter it was given as); for a file
+        object, saying what to do, for a job that keeps every frame with ``frames``
+        (:func:`check_input_path`).
     """
-    p = check_input_path(path, name)
+    p = check_input_path(path, name, frames=frames)
     if is_stream(p):
         raise ImageReadError("is a pipe or device, not a regular file, and can be read "
                              "only once; save it to a file and pass that", path=p)

@@ -299,7 +299,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 optimize=optimize, palette=palette)
     src = require_regular_file(input)
     if output is not None:
-        check_path(output, "output")
+        _check_output_path_given(output)
     shown = check_shown_as(shown_as, output)
     # A bad input is named before its outputs, and an animation over the limit (frames x
     # pixels) before its first frame is decoded; the file is opened once for both, and
@@ -997,6 +997,18 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
     if isinstance(palette_in, str | os.PathLike):
         return read_palette_in(palette_in)
     return check_palette(palette_in, "palette_in", pillow_forms=True)
+
+
+def _check_output_path_given(output: Any) -> None:
+    """:func:`~quantize._validation.check_path` of ``output``, a file object refused
+    saying how to write into one: :meth:`ReduceResult.save` of
+    :func:`~quantize.reduce.reduce_colors`'s result."""
+    if not isinstance(output, str | os.PathLike) and callable(getattr(output, "write", None)):
+        raise TypeError(f"output should be a path (str or os.PathLike), got "
+                        f"{type(output).__name__}, a file object: to write into one, reduce "
+                        "the image with reduce_colors(load_image(input), ...) and call "
+                        "ReduceResult.save(file) on the result")
+    check_path(output, "output")
 
 
 def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],

@@ -19,11 +19,11 @@ from typing import Any, BinaryIO, Literal, NamedTuple
 import numpy as np
 from PIL import Image
 
-from .._validation import ReadOnlyArrays, check_bool, check_choice, shown_step
+from .._validation import ReadOnlyArrays, check_bool, check_choice, check_file_name, shown_step
 from ..colors import mean_ciede2000, mean_squared_error, sorted_runs
 from ..encode import DEFAULT_LEVEL, encode_indexed_gif, encode_indexed_png, trns
 from ..errors import AlphaLossWarning, warn_caller
-from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, atomic_write
+from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, atomic_write, check_output_path
 from ..reconstruct.palette import indexed_image, last_entry_at, last_entry_rank
 from .fit import Histogram, lab_of
 
@@ -378,13 +378,19 @@ class ReduceResult(ReadOnlyArrays):
 
     def save(self, file: str | os.PathLike[str] | BinaryIO,
              format: Literal["png", "gif"] | None = None) -> None:
-        """Write the reduced image as ``quantize reduce`` writes it: the same bytes.
+        """Write the reduced image as ``quantize reduce`` writes it: the same bytes, but for
+        the resolution of an input that states one, which the command's PNG keeps in a
+        pHYs chunk and this one has not (a result holds no resolution).
 
-        An indexed PNG from quantize's own encoder, with the command's defaults (10-18 %
-        smaller than Pillow's ``to_image().save``: rows filtered and deflated for size), or
+        An indexed PNG from quantize's own encoder, with the command's defaults (rows
+        filtered and deflated for size: of ``reduce_colors(image, k, seed=0)`` of
+        scikit-image's chelsea, astronaut, rocket and coffee, 9.4, 9.7, 6.5 and 15.6 %
+        smaller than Pillow's ``to_image().save`` at k = 16, 0 to 1.8 % at k = 64), or
         an indexed GIF as the command writes it. Beyond 256 entries a PNG is RGB(A) and a
         GIF is refused, as by the command. A path is written whole or not at all (a file
-        of that name is replaced); a binary file object is written at its position.
+        of that name is replaced, as with the command's ``--force``); a pipe, device or
+        socket there (or at the end of a link) is refused, as by the command, not replaced
+        with a file; a binary file object is written at its position.
 
         Parameters
         ----------
@@ -404,12 +410,15 @@ class ReduceResult(ReadOnlyArrays):
         Raises
         ------
         ValueError
-            If a path's extension is neither and ``format`` is not given, or a GIF of more
-            than 256 entries.
+            If a path's extension is neither and ``format`` is not given, a path ends in a
+            separator (a folder's name), or a GIF of more than 256 entries.
         TypeError
-            If ``file`` is neither a path nor has a ``write`` method, or ``format`` is no str.
+            If ``file`` is neither a path nor has a ``write`` method, is a file object in
+            text mode (``io.StringIO()``, a file opened ``"w"``), or ``format`` is no str.
         OutputError
-            If a path cannot be written (a missing folder, no permission, a full disk).
+            If a path cannot be written (:func:`~quantize.io.check_output_path`, as
+            :func:`~quantize.reduce.reduce_file` checks its output: a folder, a pipe,
+            device or socket, a missing folder, no permission; or a full disk).
 
         Examples
         --------
@@ -422,11 +431,14 @@ class ReduceResult(ReadOnlyArrays):
         (b'\\x89PNG\\r\\n\\x1a\\n', 87)
         """
         format = self._saved_format(file, format)
+        if not hasattr(file, "write"):
+            check_file_name(file, "file")
+            check_output_path(file, force=True)
         if format == "gif":
             _warn_partial_alpha_dropped(self.full_palette(alpha=True))
         data = self._indexed_gif() if format == "gif" else self._png_bytes()
         if hasattr(file, "write"):
-            file.write(data)
+            _write_binary(file, data)
         else:
             atomic_write(file, lambda tmp: tmp.write_bytes(data))
 
@@ -596,6 +608,19 @@ class ReduceResult(ReadOnlyArrays):
         if entries.shape[1] != f.colors.shape[1]:
             entries = entries[:, :3]
         return mean_ciede2000(lab, lab_of(entries), f.counts, rows=f.entries)
+
+
+def _write_binary(file: Any, data: bytes) -> None:
+    """``file.write(data)``, refusing a file object in text mode in words that say what to
+    do, where Python's say "string argument expected, got 'bytes'"."""
+    text_mode = TypeError(f"file={file!r} is a file object in text mode; open the file in "
+                          "binary mode ('wb')")
+    if isinstance(file, io.TextIOBase):
+        raise text_mode
+    try:
+        file.write(data)
+    except TypeError:  # an object of its own that writes text
+        raise text_mode from None
 
 
 def _warn_partial_alpha_dropped(full: np.ndarray) -> None:
