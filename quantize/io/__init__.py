@@ -5,7 +5,9 @@ optional alpha channel; ``as_rgba`` does the same for in-memory arrays and PIL
 images (both in :mod:`quantize.io.read`). ``atomic_write`` and ``check_output_path``
 make sure an output is either written whole or not at all, and never replaces an
 input (:mod:`quantize.io.write`). The physical resolution a file states, and what an
-output keeps of it, is :mod:`quantize.io.resolution`. How file names are shown,
+output keeps of it, is :mod:`quantize.io.resolution`. A stream (stdin, or a file object
+given to ``load_image``) is copied to a file once its first bytes look like an image
+(:mod:`quantize.io.streams`). How file names are shown,
 compared and cut into stems is :mod:`quantize.names`, and what Pillow does not check
 of a PNG is :mod:`quantize.png`; the functions of theirs that the other layers use are
 re-exported here, with those of the three modules.
