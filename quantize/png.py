@@ -30,12 +30,14 @@ from PIL import Image
 
 from .errors import ImageReadError, QuantizeWarning, warn_caller
 
-__all__ = ["DamagedChunkWarning", "check_frame_count", "check_png_chunks", "check_png_frames",
+__all__ = ["PNG_SIGNATURE", "DamagedChunkWarning", "check_frame_count", "check_png_chunks",
+           "check_png_frames",
            "chunks_of", "damaged_png_chunk", "damaged_png_file", "first_short_png_image",
            "frame_controls", "overlong_trns", "readable_png", "second_reader", "still_png",
            "warn_chunks_left_out", "whole_png_rows"]
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: The eight bytes every PNG file begins with.
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def second_reader(im: Image.Image, *, shared: bool = False) -> BinaryIO:
@@ -282,7 +284,7 @@ def chunks_of(data: bytes) -> list[tuple[int, bytes, bytes]]:
     [(8, b'IHDR'), (33, b'IDAT'), (55, b'IEND')]
     """
     fp = _io.BytesIO(data)
-    fp.seek(len(_PNG_SIGNATURE))
+    fp.seek(len(PNG_SIGNATURE))
     return [(fp.tell() - 8, kind, fp.read(length)) for length, kind in _chunks(fp)]
 
 
@@ -317,7 +319,7 @@ def readable_png(p: Path) -> Path | BinaryIO:
         return p
     try:
         with open(p, "rb") as fp:
-            if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
+            if fp.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
                 return p
             spans, left_out = _chunks_left_out(fp)
             if not spans:
@@ -391,7 +393,7 @@ def _crc_damage(fp: Any) -> tuple[str | None, list[str]]:
     left_out: list[str] = []
     try:
         fp.seek(0)
-        if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
+        if fp.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
             return None, left_out
         for length, kind in _chunks(fp):
             if not kind.isalpha():
@@ -506,7 +508,7 @@ def still_png(fp: Any) -> bool:
     here = fp.tell()
     try:
         fp.seek(0)
-        if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
+        if fp.read(len(PNG_SIGNATURE)) != PNG_SIGNATURE:
             return False
         for _, kind in _chunks(fp):
             if kind in (b"acTL", b"IEND"):
@@ -538,7 +540,7 @@ def overlong_trns(im: Image.Image) -> int | None:
         return None
     here = fp.tell()
     try:
-        fp.seek(len(_PNG_SIGNATURE))
+        fp.seek(len(PNG_SIGNATURE))
         for length, kind in _chunks(fp):
             if kind in (b"IDAT", b"IEND"):
                 return None
@@ -559,7 +561,7 @@ def frame_controls(fp: Any) -> list[tuple[int, int]] | None:
     here = fp.tell()
     controls = []
     try:
-        fp.seek(len(_PNG_SIGNATURE))
+        fp.seek(len(PNG_SIGNATURE))
         for length, kind in _chunks(fp):
             if kind == b"IEND":
                 return controls
@@ -667,7 +669,7 @@ def first_short_png_image(fp: Any, images: int | None = None) -> tuple[int, str]
     """
     here = fp.tell()
     try:
-        fp.seek(len(_PNG_SIGNATURE))
+        fp.seek(len(PNG_SIGNATURE))
         return _walk_png_data(fp, images)
     finally:
         fp.seek(here)

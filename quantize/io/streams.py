@@ -15,6 +15,7 @@ import warnings
 from typing import BinaryIO
 
 from ..errors import ImageReadError
+from ..png import PNG_SIGNATURE
 
 __all__ = ["STREAM_HEAD", "copy_image_stream"]
 
@@ -24,8 +25,6 @@ STREAM_HEAD = 1 << 20
 #: Bytes read from a stream at a time once its head is copied.
 _COPY_CHUNK = 1 << 16
 
-#: The first 8 bytes of every PNG file.
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: The largest length a PNG chunk may give (2**31 - 1).
 _PNG_MAX_CHUNK = (1 << 31) - 1
 
@@ -54,8 +53,8 @@ def copy_image_stream(stream: BinaryIO, copy: BinaryIO, name: str, *,
     OSError
         As the stream's reads and the copy's writes raise it.
     """
-    head = _read_head(stream, len(_PNG_SIGNATURE)) if png_ends else b""
-    if head == _PNG_SIGNATURE:
+    head = _read_head(stream, len(PNG_SIGNATURE)) if png_ends else b""
+    if head == PNG_SIGNATURE:
         copy.write(head)
         damage = _copy_png_chunks(stream, copy)
         if damage is not None:
@@ -81,7 +80,7 @@ def _copy_png_chunks(stream: BinaryIO, copy: BinaryIO) -> str | None:
     by ``/dev/zero`` was copied 12 bytes at a time for ever). None when the copy ends
     otherwise.
     """
-    at = len(_PNG_SIGNATURE)
+    at = len(PNG_SIGNATURE)
     while True:
         header = _read_head(stream, 8)
         copy.write(header)

@@ -488,12 +488,10 @@ def _given_entries(result: ReduceResult, table: np.ndarray
     if table.shape[0] > MAX_PALETTE:
         return None
     full = result.full_palette(alpha=True)
-    codes = (table.astype(np.int64) << np.array([24, 16, 8, 0])).sum(axis=1)
-    first: dict[int, int] = {}
-    for i, code in enumerate(codes.tolist()):
-        first.setdefault(code, i)
-    wanted = (full[:result.k].astype(np.int64) << np.array([24, 16, 8, 0])).sum(axis=1)
-    lut = [first.get(code) for code in wanted.tolist()]
+    first: dict[tuple[int, ...], int] = {}  # each RGBA entry's first index
+    for i, entry in enumerate(table.tolist()):
+        first.setdefault(tuple(entry), i)
+    lut = [first.get(tuple(entry)) for entry in full[:result.k].tolist()]
     if None in lut:
         return None
     table = table.copy()
