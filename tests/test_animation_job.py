@@ -1266,6 +1266,14 @@ def _gradient_pan(path):
     return save_animation(path, frames, duration=50)
 
 
+def _quality_missed(quality, delta_e, k):
+    """The line of a QualityMissedWarning: the frames written missed ``quality``."""
+    return (f"quality={quality:g}: the frames written have a mean CIEDE2000 of {delta_e:g}, "
+            f"above it: k={k} was chosen with every colour on its nearest entry, and pixels "
+            "then took their left neighbour's or the previous frame's entry, up to ΔE 2 "
+            "further, for smaller frames")
+
+
 def test_quality_missed_by_the_frames_written_is_said(tmp_path):
     """The k was searched with each colour on its nearest entry; the frames written, whose
     pixels then take their neighbour's entry up to ΔE 2 further, came out above the target
@@ -1275,11 +1283,7 @@ def test_quality_missed_by_the_frames_written_is_said(tmp_path):
         record = reduce_animation_file(src, tmp_path / "out.png", quality=1.3, seed=0)
     assert record["delta_e"] > 1.3
     said = [str(w.message) for w in caught if w.category is QualityMissedWarning]
-    assert said == [f"quality=1.3: the frames written have a mean CIEDE2000 of "
-                    f"{record['delta_e']:g}, above it: k={record['k']} was chosen with "
-                    "every colour on its nearest entry, and pixels then took their left "
-                    "neighbour's or the previous frame's entry, up to ΔE 2 further, for "
-                    "smaller frames"]
+    assert said == [_quality_missed(1.3, record["delta_e"], record["k"])]
 
 
 def _flat_with_a_gradient_patch(path):
@@ -1352,11 +1356,7 @@ def test_quality_missed_is_measured_on_black_and_white_as_a_stills(tmp_path):
     assert record["delta_e"] == pytest.approx(on_black.mean(), abs=1e-4)  # as recorded
     assert record["delta_e"] < 1.3 < worse.mean()
     said = [str(w.message) for w in caught if w.category is QualityMissedWarning]
-    assert said == [f"quality=1.3: the frames written have a mean CIEDE2000 of "
-                    f"{round(float(worse.mean()), 4):g}, above it: k={record['k']} was "
-                    "chosen with every colour on its nearest entry, and pixels then took "
-                    "their left neighbour's or the previous frame's entry, up to ΔE 2 "
-                    "further, for smaller frames"]
+    assert said == [_quality_missed(1.3, round(float(worse.mean()), 4), record["k"])]
 
 
 @pytest.mark.parametrize("options", [{"quality": 2.5}, {"quality": 1.5, "dither": 1.0},

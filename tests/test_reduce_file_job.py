@@ -584,17 +584,24 @@ def test_a_given_palette_keeps_its_entries_and_order_in_a_small_still_gif(tmp_pa
                                         0, 0, 255, 192, 128, 112]
 
 
+def _sprite(tmp_path):
+    """A 3 x 2 RGBA sprite of blue, red and green pixels and two fully transparent ones,
+    and the PNG of it."""
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[0] = [[0, 0, 250, 255], [250, 0, 0, 255], [0, 0, 0, 0]]
+    rgba[1] = [[0, 0, 0, 0], [0, 250, 0, 255], [250, 0, 0, 255]]
+    src = tmp_path / "sprite.png"
+    Image.fromarray(rgba).save(src)
+    return rgba, src
+
+
 @pytest.mark.parametrize("text", ["00000000\nff0000ff\n00ff00ff\n0000ffff\n",
                                   "ff0000\n00ff00\n0000ff\n"])
 def test_a_gif_numbers_a_given_palette_as_a_png_does(tmp_path, text):
     # The GIF put the entry of transparent pixels last, after the palette's colours: of a
     # palette file with its transparent entry at index 0 (as pico-8's and Aseprite's
     # are), the PNG kept every index and the GIF moved each colour down by one.
-    rgba = np.zeros((2, 3, 4), np.uint8)
-    rgba[0] = [[0, 0, 250, 255], [250, 0, 0, 255], [0, 0, 0, 0]]
-    rgba[1] = [[0, 0, 0, 0], [0, 250, 0, 255], [250, 0, 0, 255]]
-    src = tmp_path / "sprite.png"
-    Image.fromarray(rgba).save(src)
+    _, src = _sprite(tmp_path)
     (tmp_path / "p.hex").write_text(text)
     for name in ("out.png", "out.gif"):
         reduce_file(src, tmp_path / name, palette_in=tmp_path / "p.hex")
@@ -617,11 +624,7 @@ def test_a_transparent_entry_in_the_middle_of_a_given_palette_keeps_its_index(tm
                                                                             text, suffix):
     # It moved to index 0, each colour before it one index up: the file's red 0, green 1
     # and blue 3 were written 1, 2 and 3.
-    rgba = np.zeros((2, 3, 4), np.uint8)
-    rgba[0] = [[0, 0, 250, 255], [250, 0, 0, 255], [0, 0, 0, 0]]
-    rgba[1] = [[0, 0, 0, 0], [0, 250, 0, 255], [250, 0, 0, 255]]
-    src = tmp_path / "sprite.png"
-    Image.fromarray(rgba).save(src)
+    rgba, src = _sprite(tmp_path)
     pal = tmp_path / f"p.{suffix}"
     pal.write_text(text)
     reduce_file(src, tmp_path / name, palette_in=pal)
@@ -770,11 +773,7 @@ def test_a_palette_file_repeating_its_transparent_entry_keeps_its_indices(tmp_pa
 def test_the_library_gif_image_is_numbered_as_the_command_writes_it(tmp_path):
     # ReduceResult.to_image(gif=True) put the entry of transparent pixels last, the .gif
     # quantize reduce writes first.
-    rgba = np.zeros((2, 3, 4), np.uint8)
-    rgba[0] = [[0, 0, 250, 255], [250, 0, 0, 255], [0, 0, 0, 0]]
-    rgba[1] = [[0, 0, 0, 0], [0, 250, 0, 255], [250, 0, 0, 255]]
-    src = tmp_path / "sprite.png"
-    Image.fromarray(rgba).save(src)
+    rgba, src = _sprite(tmp_path)
     reduce_file(src, tmp_path / "out.gif", n_colors=3, seed=0)
     image = reduce_colors(rgba, 3, seed=0).to_image(gif=True)
     with Image.open(tmp_path / "out.gif") as written:
