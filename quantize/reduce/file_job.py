@@ -86,7 +86,7 @@ from .records import (
     recorded_options,
     too_large,
 )
-from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
+from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult, first_clear
 
 if TYPE_CHECKING:
     from ..animation.frames import OpenAnimation
@@ -496,7 +496,7 @@ def _given_entries(result: ReduceResult, table: np.ndarray
         return None
     table = table.copy()
     if result.transparent_index is not None:
-        clear = _first_clear(table)
+        clear = first_clear(table)
         if clear is not None:
             lut.append(clear)
         elif table.shape[0] < MAX_PALETTE:
@@ -508,12 +508,6 @@ def _given_entries(result: ReduceResult, table: np.ndarray
     shares = np.zeros(table.shape[0])
     shares[lut_array[:result.k]] = result.shares
     return lut_array.astype(np.uint8)[result.indices], table, shares
-
-
-def _first_clear(table: np.ndarray) -> int | None:
-    """The index of the first entry of alpha 0 of an ``(n, 4)`` table, or None."""
-    clear = np.flatnonzero(table[:, 3] == 0)
-    return int(clear[0]) if clear.size else None
 
 
 def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name: str,

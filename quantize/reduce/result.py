@@ -27,7 +27,8 @@ from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, atomic_write, check_output_pa
 from ..reconstruct.palette import indexed_image, last_entry_at, last_entry_rank
 from .fit import Histogram, lab_of
 
-__all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult", "psnr_db"]
+__all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult", "first_clear",
+           "psnr_db"]
 
 # Indexed PNGs up to this many pixels are deflated at the encoder's default
 # level (8), larger ones at level 6 unless optimize is set: on the 12 MP
@@ -496,9 +497,7 @@ class ReduceResult(ReadOnlyArrays):
             return encode_indexed_gif(*self._gif_entries(self.full_palette(alpha=True)),
                                       **timing)
         indices, table = entries
-        clear = np.flatnonzero(table[:, 3] == 0)
-        return encode_indexed_gif(indices, table[:, :3], int(clear[0]) if clear.size else None,
-                                  **timing)
+        return encode_indexed_gif(indices, table[:, :3], first_clear(table), **timing)
 
     def _png_entries(self, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The ``(H, W)`` entries and ``(n, 4)`` palette of this result's indexed PNG
@@ -608,6 +607,17 @@ class ReduceResult(ReadOnlyArrays):
         if entries.shape[1] != f.colors.shape[1]:
             entries = entries[:, :3]
         return mean_ciede2000(lab, lab_of(entries), f.counts, rows=f.entries)
+
+
+def first_clear(table: np.ndarray) -> int | None:
+    """The index of the first entry of alpha 0 of an ``(n, 4)`` table, or None: the entry
+    a given palette's transparent pixels take.
+
+    >>> first_clear(np.array([[9, 9, 9, 255], [0, 0, 0, 0], [1, 1, 1, 0]], np.uint8))
+    1
+    """
+    clear = np.flatnonzero(table[:, 3] == 0)
+    return int(clear[0]) if clear.size else None
 
 
 def _write_binary(file: Any, data: bytes) -> None:
