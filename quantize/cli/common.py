@@ -1295,7 +1295,8 @@ def refuse_stream_without_output(path: Path, option: str) -> None:
 
 #: The command-line flags of the library's parameter names, for error and warning lines.
 FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "--regions",
-         "edges": "--edges", "quality": "--quality", "space": "--space", "dither": "--dither",
+         "edges": "--edges", "quality": "--quality", "quality_limit": "--quality-limit",
+         "space": "--space", "dither": "--dither",
          "palette_in": "--palette-in", "palette_out": "--palette-out", "palette": "--palette",
          "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
          "max_pixels": "--max-pixels", "input_dir": "INPUT_DIR", "output_dir": "-o/--output",
