@@ -231,3 +231,15 @@ def test_a_folder_leaves_the_limit_out_of_the_batch_call_it_proposes(tmp_path):
         1, f"quantize: error: {folder}: is a directory, expected an image file; for every "
            f"image in it: quantize batch {folder} -o OUT_DIR --quality 2 (--quality-limit does "
            "not apply)\n")
+
+
+def test_a_batch_refuses_a_limit_before_any_file(tmp_path, eight):
+    """plan_batch passed it on to each file's job, whose report rows had no column for it."""
+    from quantize import batch
+
+    with pytest.raises(ValueError, match=r"^quality_limit=3 is taken by reduce_file and "
+                                         r"quantize reduce, not by a batch yet; give quality "
+                                         r"alone$"):
+        batch.plan_batch(tmp_path, tmp_path / "out", batch.reduce_mode(),
+                         options={"quality": 2, "quality_limit": 3})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["eight.png"]
