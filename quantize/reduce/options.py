@@ -82,6 +82,8 @@ class Options:
     it what holds the colours (``"all the frames together have"`` for an animation's).
     ``clear_at``: the index a palette image gives its fully transparent pixels' entry,
     where a given palette has its own (:func:`clear_entry_at`), else 0.
+    ``quality_limit``: the bound the colours allowed must meet for their result to be kept
+    when ``quality`` is out of their reach (:func:`check_quality_limit`), or None.
     """
 
     n_colors: int | None
