@@ -193,6 +193,9 @@ class QualityError(QuantizeError, ValueError):
     format that holds more colours, the ``formats`` it names (:class:`AdvisedFormats`).
     ``facts`` is the reason without it, for a caller whose outputs' format the user does
     not choose (``quantize batch``), as :class:`FormatAdviceWarning` does for warnings.
+    ``reached``, when given, is ``(k, mean)``: a ``quality_limit`` was given and the most
+    colours allowed, ``k``, meet it, with ``mean`` their mean CIEDE2000 (the best-effort
+    result that :func:`~quantize.reduce.image.reduce_within_limit` then makes).
 
     >>> err = QualityError("needs more than 256 colours", format_advice="write .tif",
     ...                    formats=AdvisedFormats(".tif", (".tif",)))
@@ -205,8 +208,10 @@ class QualityError(QuantizeError, ValueError):
     exit_code = ExitCode.QUALITY
 
     def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None,
-                 format_advice: str = "", formats: AdvisedFormats | None = None):
+                 format_advice: str = "", formats: AdvisedFormats | None = None,
+                 reached: tuple[int, float] | None = None):
         self.facts, self.format_advice, self.formats = reason, format_advice, formats
+        self.reached = reached
         super().__init__(f"{reason}; {format_advice}" if format_advice else reason, path=path)
 
     def advice_naming(self, option: str) -> str:
@@ -215,12 +220,15 @@ class QualityError(QuantizeError, ValueError):
         return _advice_naming(self.format_advice, self.formats, option)
 
     def __reduce__(self):  # keeps the advice apart across process boundaries
-        return (_rebuild_quality, (self.facts, self.path, self.format_advice, self.formats))
+        return (_rebuild_quality, (self.facts, self.path, self.format_advice, self.formats,
+                                   self.reached))
 
 
 def _rebuild_quality(facts: str, path: str | None, format_advice: str,
-                     formats: AdvisedFormats | None) -> QualityError:
-    return QualityError(facts, path=path, format_advice=format_advice, formats=formats)
+                     formats: AdvisedFormats | None,
+                     reached: tuple[int, float] | None = None) -> QualityError:
+    return QualityError(facts, path=path, format_advice=format_advice, formats=formats,
+                        reached=reached)
 
 
 class FormatAdviceError(ValueError):
@@ -361,6 +369,13 @@ class QualityScaleWarning(QuantizeWarning):
     percentiles) that nearly any image meets with the fewest colours, likely meant as a
     0-100 score. A driver of many files (the command line, ``plan_batch``) says it once,
     not for each file (:func:`~quantize.batch.calls.call_with_warnings`)."""
+
+
+class QualityLimitWarning(QuantizeWarning):
+    """A ``quality`` was out of reach of the colours allowed, and the result with all of
+    them was kept as it meets the ``quality_limit`` given beside it (by the same rule: its
+    mean CIEDE2000, and 5 and 10 times it for the 99th and 99.9th percentiles). The
+    warning says the mean reached and the k used."""
 
 
 class PaletteInWarning(QuantizeWarning):

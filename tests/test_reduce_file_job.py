@@ -1868,7 +1868,7 @@ def test_an_input_removed_once_read_still_gets_its_output_and_its_size(
     if kind == "still":
         src = tmp_path / "in.png"
         Image.fromarray(moving_square(1)[0]).save(src)
-        module, hook, out = "quantize.reduce.file_job", "reduce_checked", tmp_path / "out.png"
+        module, hook, out = "quantize.reduce.file_job", "reduce_within_limit", tmp_path / "out.png"
     else:
         src = save_animation(tmp_path / "in.gif", moving_square(2), duration=100, loop=0)
         module, hook, out = "quantize.animation.job", "_warn_still", tmp_path / "out.gif"

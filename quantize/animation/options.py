@@ -31,6 +31,7 @@ from ..reduce.options import (
     opaque_repeats,
     palette_in_name,
     read_palette_in,
+    refuse_animation_limit,
     too_many_colors,
     warn_repeated_entries,
     warn_transparent_entries,
@@ -95,6 +96,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         unreadable palette file.
     """
     o = check_reduce_options(**options)
+    refuse_animation_limit(o["quality_limit"])
     check_output_names(output, o["palette_out"])
     out = None if output is None else Path(output)
     if out is not None:

@@ -1295,7 +1295,8 @@ def refuse_stream_without_output(path: Path, option: str) -> None:
 
 #: The command-line flags of the library's parameter names, for error and warning lines.
 FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "--regions",
-         "edges": "--edges", "quality": "--quality", "space": "--space", "dither": "--dither",
+         "edges": "--edges", "quality": "--quality", "quality_limit": "--quality-limit",
+         "space": "--space", "dither": "--dither",
          "palette_in": "--palette-in", "palette_out": "--palette-out", "palette": "--palette",
          "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
          "max_pixels": "--max-pixels", "input_dir": "INPUT_DIR", "output_dir": "-o/--output",
@@ -1687,7 +1688,8 @@ def close_short_options(typed: str, names: Sequence[str], args: Sequence[str] = 
     for: the same letter in the other case (``-k``); or, when ``args`` (the arguments as
     given, up to ``--``) hold a word of one dash that the parser read as short options up
     to ``typed`` (:func:`_one_dash_word`: ``-colors`` as ``-c``, ``-quality`` as ``-q`` and
-    ``-u``), the long options that word may be a typo of (:func:`close_options`), or else
+    ``-u``), the option it names with one dash too few, or the long options that word may
+    be a typo of (:func:`close_options`), or else
     those it is another name of (``_OTHER_NAMES``: ImageMagick's ``-remap``). A letter
     alone, with no option of the other case, is too short to guess from: none.
 
@@ -1696,6 +1698,8 @@ def close_short_options(typed: str, names: Sequence[str], args: Sequence[str] = 
     >>> close_short_options("-c", ["-k", "--colors", "--clusters"], ["a.png", "-colors", "4"])
     ['--colors']
     >>> close_short_options("-u", ["-q", "--quiet", "--quality"], ["-quality=3"])
+    ['--quality']
+    >>> close_short_options("-u", ["-q", "--quality", "--quality-limit"], ["-quality=3"])
     ['--quality']
     >>> close_short_options("-r", ["-k", "--palette-in"], ["a.png", "-remap", "pal.png"])
     ['--palette-in']
@@ -1711,6 +1715,8 @@ def close_short_options(typed: str, names: Sequence[str], args: Sequence[str] = 
     if word is None:
         return []
     typed_long = "-" + word.split("=", 1)[0]
+    if typed_long in names:  # an option's own name, typed with one dash: that option alone
+        return [typed_long]
     return (close_options(typed_long, names)
             or [name for name in _OTHER_NAMES.get(typed_long, ()) if name in names])
 

@@ -185,6 +185,12 @@ def reduce_command(
         "areas of their own colour are kept; prints the k chosen. Default: off (-k "
         "colours).",
         show_default=False)] = None,
+    quality_limit: Annotated[float | None, typer.Option(
+        "--quality-limit", metavar="L", parser=number,
+        help="With --quality: when Q is out of reach of the colours allowed, write the "
+        "result with all of them if it meets L (a number >= Q and > 0) by the same rule, "
+        "with a warning of the mean ΔE2000 reached; if not, exit 99 as without it.",
+        show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
         help="Colour space to cluster in: rgb (default) or lab (CIELAB).",
@@ -253,7 +259,8 @@ def reduce_command(
             and any(f.to_stdout for f in files)):
         _refuse_per_frame_to_stdout(stdout_format)
     strength = dither_strength(dither, dither_level)
-    given = {"n_colors": colors, "quality": quality, "space": space,  # plain --dither as typed
+    given = {"n_colors": colors, "quality": quality, "quality_limit": quality_limit,
+             "space": space,  # plain --dither as typed
              "dither": True if dither and dither_level is None else strength,
              "exact_colors": exact_colors,
              "palette_in": palette_in, "palette_out": palette_out, "seed": seed,
@@ -326,7 +333,8 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--ext", ext), ("-j", jobs), ("-q", show == "quiet"),
                ("--json", show == "json")]
     dropped = [name for name, used in (("--format", stdout_format is not None),
-                                       ("--palette-out", given["palette_out"] is not None))
+                                       ("--palette-out", given["palette_out"] is not None),
+                                       ("--quality-limit", given["quality_limit"] is not None))
                if used]
     return carried, dropped, refused
 
@@ -1507,6 +1515,9 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
     undithered = " (measured without dithering)" if record["dither"] else ""
     chose = "" if quality is None else \
         f"chose k={record['k']} for {quality_terms(quality, 'ΔE2000')}{undithered}; "
+    if record.get("quality_met") is False:  # the colours allowed, kept for --quality-limit
+        limit = quality_terms(record["quality_limit"], "ΔE2000")
+        chose = f"kept k={record['k']}, the most allowed, for {limit}{undithered}; "
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
     if record.get("palette_mode") == "per-frame" and record.get("frames", 1) > 1:
         colours = f"up to {colours} a frame"  # k is the largest frame palette's

@@ -50,7 +50,7 @@ from ..io import (
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
 from .fit import DEFAULT_COLORS, Space, check_n_colors
-from .image import DARK_OUTPUT, reduce_checked
+from .image import DARK_OUTPUT, reduce_within_limit
 from .options import (
     check_options,
     check_output_names,
@@ -66,6 +66,7 @@ from .options import (
     opaque_repeats,
     palette_in_name,
     read_palette_in,
+    refuse_animation_limit,
     too_many_colors,
     visible_entries,
     warn_palette_without_alpha,
@@ -161,7 +162,8 @@ _MAYBE_ANIMATED = (".gif", ".webp", ".apng", ".tif", ".tiff")
 @foreign_keywords
 def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
                 *, n_colors: int | None = None, quality: float | None = None,
-                space: Space = "rgb", dither: float | bool | Literal["ordered"] = 0.0,
+                quality_limit: float | None = None, space: Space = "rgb",
+                dither: float | bool | Literal["ordered"] = 0.0,
                 exact_colors: bool = False, palette_in: Any = None,
                 palette_out: str | os.PathLike[str] | None = None,
                 seed: Seed = 0, force: bool = False,
@@ -184,10 +186,11 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         ``<stem>.k<N>.png`` beside the input. The input's physical resolution
         (:attr:`~quantize.io.LoadedImage.dpi`) is kept where the format holds one: a
         .png's pHYs chunk, a .jpg's JFIF density, a .tif's resolution tags.
-    n_colors, quality, space, dither, exact_colors, seed
+    n_colors, quality, quality_limit, space, dither, exact_colors, seed
         As in :func:`~quantize.reduce.reduce_colors` (``n_colors`` defaults to 16, or to at
         most 256 with ``quality``), except that ``seed`` defaults to 0, so
         that a file gives the same output on every run, as on the command line.
+        ``quality_limit`` is refused for an animation (not taken there yet).
     palette_in : path or (k, 3) uint8 array, optional
         Map onto this palette (a .gpl/.json/.hex/.act/.pal/.txt file) instead of fitting
         one. Beside a .gif output, an image with transparency is mapped onto its entries
@@ -238,6 +241,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         shaped the output, with which it is made again
         (:func:`~quantize.reduce.records.recorded_options`: the ``palette`` option is
         ``palette_mode``, a Generator seed None),
+        with ``quality_limit``, that too after ``quality``, and ``quality_met`` at the end:
+        whether ``quality`` was reached (false: the result of all the colours allowed was
+        written, as it meets the limit);
         ``psnr`` in dB (None when lossless),
         ``delta_e`` the mean CIEDE2000, ``seconds`` the wall time of the whole
         job, ``frames`` 1 for a still image, ``palette`` a list of
@@ -262,7 +268,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     ResultTooLargeError
         ``skip_if_larger`` and the result is larger than the input.
     QualityError
-        ``quality`` cannot be reached.
+        ``quality`` cannot be reached, nor ``quality_limit`` when given.
     ValueError, TypeError
         A bad parameter (e.g. ``output`` or ``palette_out`` a folder, or a name ending
         in ``/``; more colours than a .png holds, or an output format
@@ -274,6 +280,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     quantize.reduce.quality.QualityScaleWarning
         When ``quality`` is above 20, which nearly any image meets with the fewest
         colours: a 0-100 score (pngquant's) is not what it measures.
+    quantize.errors.QualityLimitWarning
+        When ``quality`` was out of reach and the result of all the colours allowed,
+        which meets ``quality_limit``, was written.
 
     Examples
     --------
@@ -292,7 +301,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     >>> folder.cleanup()
     """
     start = time.perf_counter()
-    opts = check_reduce_options(n_colors=n_colors, quality=quality, space=space, dither=dither,
+    opts = check_reduce_options(n_colors=n_colors, quality=quality,
+                                quality_limit=quality_limit, space=space, dither=dither,
                                 exact_colors=exact_colors, palette_in=palette_in,
                                 palette_out=palette_out, seed=seed, force=force,
                                 max_pixels=max_pixels, skip_if_larger=skip_if_larger,
@@ -327,10 +337,11 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     mapped = _drawn_entries(job, _gif_palette(job, loaded.alpha, shown), loaded.alpha)
     try:
         checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
-                                opts["exact_colors"], mapped)
+                                opts["exact_colors"], mapped, opts["quality_limit"])
         checked = replace(checked, asked=job.n_colors, clear_at=job.clear_entry_at())
-        result = reduce_checked(loaded.rgb, loaded.alpha, checked, check_seed(opts["seed"]),
-                                clear_entry=job.room_for_clear_entry())
+        result, met = reduce_within_limit(loaded.rgb, loaded.alpha, checked,
+                                          check_seed(opts["seed"]),
+                                          clear_entry=job.room_for_clear_entry())
     except QualityError as exc:
         raise _with_rgb_hint(exc, job, opts, loaded.alpha is not None) from None
     n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
@@ -370,7 +381,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       palette=palette_entries(result.palette, result.shares,
                                               _entry_alpha(result)),
                       optimized=optimized if opts["optimize"] else None,
-                      alpha_thresholded=thresholded)
+                      alpha_thresholded=thresholded,
+                      quality_met=None if opts["quality_limit"] is None else met)
 
 
 def _animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation | None:
@@ -1018,8 +1030,10 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     pal_in = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
     k = None if opts["n_colors"] is None else check_n_colors(opts["n_colors"])
-    check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
+    check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in,
+                  opts["quality_limit"])
     if animated:  # one palette for all frames, whatever the output's format
+        refuse_animation_limit(opts["quality_limit"])
         _check_frame_colors(src, k, quality, opts["palette"] == "per-frame")
     elif k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")

@@ -16,7 +16,7 @@ damped error diffusion in the space the palette was fitted in; with
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from .._kernels import (
 )
 from .._validation import Seed, check_palette, check_seed, foreign_keywords
 from ..colors import code_histogram, shown_features
+from ..errors import QualityError
 from ..io import DEFAULT_MAX_PIXELS, as_rgba
 from ..reconstruct.ordered import ordered_indices
 from ..reconstruct.palette import ShownEntries, dither_indices, palette_order
@@ -56,7 +57,7 @@ from .options import (
     warn_palette_without_alpha,
     warn_repeated_entries,
 )
-from .quality import search_quality, warn_quality_scale
+from .quality import search_quality, starting_as, warn_limit_kept, warn_quality_scale
 from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 
 #: How a warning of an image of more than 8 bits that comes out dark ends, from
@@ -64,11 +65,12 @@ from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 #: as the input is read, so it is not stretched.
 DARK_OUTPUT = "the output is 8-bit and as dark"
 
-__all__ = ["histogram_entries", "reduce_checked", "reduce_colors"]
+__all__ = ["histogram_entries", "reduce_checked", "reduce_colors", "reduce_within_limit"]
 
 @foreign_keywords
 def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | None = None,
-                  space: Space = "rgb", dither: float | bool | Literal["ordered"] = 0.0,
+                  quality_limit: float | None = None, space: Space = "rgb",
+                  dither: float | bool | Literal["ordered"] = 0.0,
                   exact_colors: bool = False, palette: Any = None, seed: Seed = None,
                   max_pixels: int | None = DEFAULT_MAX_PIXELS) -> ReduceResult:
     """Reduce an image to a palette of k colours by weighted k-means on its distinct colours.
@@ -113,6 +115,13 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         entry, counts the worse of its difference shown on black and on white
         (the result's ``delta_e``, measured on black as its ``psnr`` is, is then at
         most the mean so bounded).
+    quality_limit : float, optional
+        With ``quality``, a number > 0 and at least ``quality``: when ``quality``
+        cannot be reached within ``n_colors`` colours, the result with all of them
+        (the one ``n_colors`` alone gives) is returned if it meets this bound by the
+        same rule (mean at most this, 99th percentile at most 5 times, 99.9th at most
+        10 times), with a :class:`~quantize.errors.QualityLimitWarning`; if it does
+        not, ``QualityError`` as without it.
     space : {"rgb", "lab"}
         Cluster, match and diffuse errors in sRGB or in CIE Lab.
     dither : float, bool or "ordered"
@@ -193,7 +202,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         For a bad parameter or image.
     quantize.errors.QualityError
         If ``quality`` cannot be reached within ``n_colors`` colours (256 when not
-        given: the message then says to allow more with ``n_colors``); a
+        given: the message then says to allow more with ``n_colors``), nor
+        ``quality_limit`` when given (the message names both); a
         ValueError, so ``except ValueError`` catches it too.
     quantize.errors.ImageReadError
         If ``image`` has more than ``max_pixels`` pixels (a ValueError).
@@ -213,6 +223,10 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         When ``quality`` is above 20, which nearly any image meets with the
         fewest colours: a 0-100 score (pngquant's, or Pillow's JPEG quality)
         is not what it measures.
+    quantize.errors.QualityLimitWarning
+        When ``quality`` was out of reach and the result of all the colours
+        allowed, which meets ``quality_limit``, is returned: it says the mean
+        CIEDE2000 reached and the k.
     quantize.io.PixelListWarning
         When ``image`` is a 2-D array of 3 or 4 columns and at least 64 times as many
         rows, read as the grey image it is, which looks like a list of pixels
@@ -241,7 +255,7 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     rgb, alpha = as_rgba(image, every_frame="quantize.animation.reduce_animation_file "
                          "reduces every frame of a file", max_pixels=max_pixels,
                          dark_advice=DARK_OUTPUT)
-    opts = check_options(n_colors, quality, space, dither, exact_colors, palette)
+    opts = check_options(n_colors, quality, space, dither, exact_colors, palette, quality_limit)
     rng = check_seed(seed)
     warn_quality_scale(opts.quality)
     if opts.palette is not None:
@@ -249,7 +263,32 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         warn_repeated_entries(check_palette(palette, pillow_forms=True), "palette")
         check_palette_draws(opts.palette, alpha)
         warn_palette_without_alpha(opts.palette, alpha)
-    return reduce_checked(rgb, alpha, opts, rng)
+    return reduce_within_limit(rgb, alpha, opts, rng)[0]
+
+
+def reduce_within_limit(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
+                        rng: np.random.Generator, *, clear_entry: bool = True
+                        ) -> tuple[ReduceResult, bool]:
+    """:func:`reduce_checked`, and whether ``opts.quality`` was met (True without it).
+
+    With ``opts.quality_limit``, a ``quality`` out of reach of the colours allowed whose
+    result meets the limit (:func:`~quantize.reduce.quality.search_quality` says so in
+    its error) gives that result, made as ``n_colors`` alone makes it (from the same
+    seed, so the output is the one ``n_colors`` alone writes), with a
+    :class:`~quantize.errors.QualityLimitWarning`. Prior validation is assumed.
+    """
+    if opts.quality_limit is None:
+        return reduce_checked(rgb, alpha, opts, rng, clear_entry=clear_entry), True
+    fresh = starting_as(rng)  # the search and the result kept both draw from rng as given
+    try:
+        return reduce_checked(rgb, alpha, opts, fresh(), clear_entry=clear_entry), True
+    except QualityError as exc:
+        if exc.reached is None:
+            raise
+        k, mean = exc.reached
+    warn_limit_kept(cast(float, opts.quality), opts.quality_limit, k, mean)  # checked beside it
+    kept = replace(opts, n_colors=k, quality=None, quality_limit=None)
+    return reduce_checked(rgb, alpha, kept, fresh(), clear_entry=clear_entry), False
 
 
 def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
@@ -520,7 +559,8 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
         k_max = MAX_PALETTE if opts.n_colors is None else opts.n_colors
         # Only the default cap can be raised: dithering takes at most 256 colours.
         more = "; allow more with n_colors=K" if opts.n_colors is None and not opts.dither else ""
-        pal, labels = search_quality(hist, opts.quality, k_max, opts.exact_colors, rng, more)
+        pal, labels = search_quality(hist, opts.quality, k_max, opts.exact_colors, rng, more,
+                                     opts.quality_limit)
         return pal, labels, True
     k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
     if m < k:

@@ -59,7 +59,8 @@ from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Options",
            "ORDERED", "check_dither", "check_file_name", "diffusion_strength",
-           "check_options", "check_output_names", "check_palette", "check_palette_alone",
+           "check_options", "check_output_names", "check_quality_limit",
+           "refuse_animation_limit", "check_palette", "check_palette_alone",
            "check_palette_draws", "clear_entry_at",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
            "check_reduce_options", "entries_drawn", "gif_entries", "opaque_repeats",
@@ -81,6 +82,8 @@ class Options:
     it what holds the colours (``"all the frames together have"`` for an animation's).
     ``clear_at``: the index a palette image gives its fully transparent pixels' entry,
     where a given palette has its own (:func:`clear_entry_at`), else 0.
+    ``quality_limit``: the bound the colours allowed must meet for their result to be kept
+    when ``quality`` is out of their reach (:func:`check_quality_limit`), or None.
     """
 
     n_colors: int | None
@@ -92,6 +95,7 @@ class Options:
     asked: int | None = None
     where: str = "the image has"
     clear_at: int = 0
+    quality_limit: float | None = None
 
 
 #: ``dither="ordered"``: an 8 x 8 Bayer matrix's thresholds instead of error diffusion.
@@ -151,11 +155,12 @@ def diffusion_strength(dither: float | str) -> float:
 
 
 def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
-                  exact_colors: Any, palette: Any) -> Options:
+                  exact_colors: Any, palette: Any, quality_limit: Any = None) -> Options:
     """Validate reduce_colors' parameters once."""
     k = None if n_colors is None else check_n_colors(n_colors)
     q = None if quality is None else as_typed(quality, check_float(quality, "quality",
                                                                    minimum=0.0))
+    limit = check_quality_limit(quality_limit, q)
     space = check_choice(space, "space", FEATURES)
     strength = check_dither(dither)
     exact = check_bool(exact_colors, "exact_colors")
@@ -171,7 +176,53 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                  else shown_number(strength))  # as given
         raise ValueError(f"dither={shown} supports at most {MAX_PALETTE} "
                          f"colours, got {given}")
-    return Options(k, q, space, strength, exact, pal, clear_at=clear_at)
+    return Options(k, q, space, strength, exact, pal, clear_at=clear_at, quality_limit=limit)
+
+
+def check_quality_limit(quality_limit: Any, quality: float | None) -> float | None:
+    """``quality_limit``, a number > 0 and at least ``quality`` (checked already), which it
+    needs beside it: the bound that the result with all the colours allowed must still
+    meet when ``quality`` is out of their reach. None when not given.
+
+    >>> check_quality_limit(None, None), check_quality_limit(3, 1.0)
+    (None, 3.0)
+    >>> check_quality_limit(3, None)
+    Traceback (most recent call last):
+    ...
+    ValueError: quality_limit=3 needs quality=Q beside it: it bounds the result kept when Q \
+is out of reach
+    >>> check_quality_limit(0.5, 2.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: quality_limit=0.5 should be >= quality=2
+    """
+    if quality_limit is None:
+        return None
+    limit = check_float(quality_limit, "quality_limit")
+    if limit <= 0:
+        raise ValueError(f"quality_limit={quality_limit} should be > 0")
+    if quality is None:
+        raise ValueError(f"quality_limit={quality_limit} needs quality=Q beside it: it bounds "
+                         "the result kept when Q is out of reach")
+    if limit < quality:
+        raise ValueError(f"quality_limit={quality_limit} should be >= "
+                         f"quality={shown_number(quality)}")
+    return as_typed(quality_limit, limit)
+
+
+def refuse_animation_limit(quality_limit: float | None) -> None:
+    """Refuse a checked ``quality_limit`` for an animation, whose frames' one palette is
+    searched apart (:mod:`quantize.animation.plans`), without the best-effort result.
+
+    >>> refuse_animation_limit(30.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: quality_limit=30 is taken for still images only, and this input is an \
+animation; give quality=Q alone
+    """
+    if quality_limit is not None:
+        raise ValueError(f"quality_limit={shown_number(quality_limit)} is taken for still "
+                         "images only, and this input is an animation; give quality=Q alone")
 
 
 def check_palette_alone(name: str, palette: Any, n_colors: Any, quality: Any,
@@ -515,7 +566,7 @@ def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | No
 # --------------------------------------------------------------------------
 
 _FILE_DEFAULTS: dict[str, Any] = {
-    "n_colors": None, "quality": None, "space": "rgb", "dither": 0.0,
+    "n_colors": None, "quality": None, "quality_limit": None, "space": "rgb", "dither": 0.0,
     "exact_colors": False, "palette_in": None, "palette_out": None, "seed": 0,
     "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
     "optimize": False, "palette": "global",
@@ -553,7 +604,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     Parameters
     ----------
     **options
-        Any of ``n_colors``, ``quality``, ``space``, ``dither``,
+        Any of ``n_colors``, ``quality``, ``quality_limit``, ``space``, ``dither``,
         ``exact_colors``, ``palette_in``, ``palette_out``, ``seed``, ``force``,
         ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``.
 
@@ -588,7 +639,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     check_palette_alone("palette_in", pal_in, opts["n_colors"], opts["quality"],
                         opts["exact_colors"])
     checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],
-                            opts["exact_colors"], palette)
+                            opts["exact_colors"], palette, opts["quality_limit"])
     if opts["palette_out"] is not None:
         refuse_stream_output(opts["palette_out"])
         check_palette_path(opts["palette_out"], "palette_out")

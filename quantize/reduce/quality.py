@@ -19,7 +19,7 @@ import numpy as np
 from .._kernels import nearest
 from .._validation import shown_number
 from ..colors import mean_ciede2000
-from ..errors import QualityError, QualityScaleWarning, warn_caller
+from ..errors import QualityError, QualityLimitWarning, QualityScaleWarning, warn_caller
 from ..kmeans import MiniBatchKMeans
 from .fit import (
     DEFAULT_COLORS,
@@ -36,7 +36,7 @@ from .fit import (
 __all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "QualityScaleWarning",
            "out_of_reach", "quality_error", "quality_scale_reason", "quality_terms",
            "search_quality", "smallest_k", "starting_as", "tail_limits", "tail_missed",
-           "warn_quality_scale", "worse_on_white"]
+           "warn_limit_kept", "warn_quality_scale", "worse_on_white"]
 
 #: A ``quality`` above this lets nearly any image through with the fewest colours (two
 #: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
@@ -338,7 +338,8 @@ def _next_k(errors: dict[int, float], target: float) -> int:
 
 
 def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bool,
-                   rng: np.random.Generator, more: str = "") -> tuple[np.ndarray, np.ndarray]:
+                   rng: np.random.Generator, more: str = "", limit: float | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Fewest colours whose CIEDE2000 meets ``quality`` (:func:`quality_error`): palette
     and labels.
 
@@ -350,26 +351,36 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     ------
     QualityError
         If even ``k_max`` colours do not reach ``quality``; ``more``, when given, is
-        added to its message (how to allow more colours).
+        added to its message (how to allow more colours). With ``limit`` (a
+        ``quality_limit``, at least ``quality``) that those colours meet by the same
+        rule, its ``reached`` is ``(k, mean)``: the colours and their mean CIEDE2000;
+        missed too, its message names both bounds.
     """
     k_max = min(k_max, hist.colors.shape[0])  # m colours reproduce the image exactly
     fresh = starting_as(rng)  # every full fit as n_colors=k fits it
     guess = _summary_guess(hist, quality, k_max, rng)
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     means: dict[int, float] = {}
+    errors: dict[int, float] = {}
 
     def exact(k: int) -> float:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
                                         hist.space, exact_colors, fresh())
-        error, means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels,
-                                        _with_alpha(hist.colors, palette))
-        return error
+        errors[k], means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels,
+                                            _with_alpha(hist.colors, palette))
+        return errors[k]
 
     k = smallest_k(exact, quality, guess, k_max, k_min=1)
     if k is None:
         colours = "1 colour" if k_max == 1 else f"{k_max} colours"
-        raise QualityError(f"{out_of_reach(quality, means[k_max])} needs more than "
-                           f"{colours}{more}")
+        missed = f"{out_of_reach(quality, means[k_max])} needs more than {colours}"
+        if limit is None:
+            raise QualityError(missed + more)
+        if errors[k_max] <= limit:
+            raise QualityError(missed + more, reached=(k_max, means[k_max]))
+        raise QualityError(f"{missed}, and so does "
+                           f"{out_of_reach(limit, means[k_max], 'quality_limit')} (they "
+                           f"reach a mean CIEDE2000 of {means[k_max]:.4g}){more}")
     return fits[k]
 
 
@@ -380,10 +391,10 @@ def _with_alpha(colors: np.ndarray, palette: np.ndarray
     return (colors, palette) if colors.shape[1] == 4 else None
 
 
-def out_of_reach(quality: float, mean: float) -> str:
+def out_of_reach(quality: float, mean: float, name: str = "quality") -> str:
     """The start of the error of a ``quality`` that the most colours allowed miss, with
     ``mean`` their mean CIEDE2000: the mean bound alone when that is missed, else the
-    tail bounds too (:func:`quality_terms`).
+    tail bounds too (:func:`quality_terms`); ``name`` is the parameter that gave it.
 
     >>> out_of_reach(0.5, 0.8)
     'quality=0.5: mean CIEDE2000 <= 0.5'
@@ -392,8 +403,25 @@ def out_of_reach(quality: float, mean: float) -> str:
     """
     shown = shown_number(quality)
     if mean > quality:
-        return f"quality={shown}: mean CIEDE2000 <= {shown}"
-    return f"quality={shown}: {quality_terms(quality)}"
+        return f"{name}={shown}: mean CIEDE2000 <= {shown}"
+    return f"{name}={shown}: {quality_terms(quality)}"
+
+
+def warn_limit_kept(quality: float, limit: float, k: int, mean: float) -> None:
+    """Warn (:class:`QualityLimitWarning`) that ``quality`` was out of reach and the result
+    of the ``k`` colours allowed, of mean CIEDE2000 ``mean``, was kept, meeting ``limit``.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_limit_kept(0.5, 30.0, 4, 23.95219)
+    >>> print(caught[0].message)
+    quality=0.5 was not reached: the most colours allowed, k=4, reach a mean CIEDE2000 of \
+23.95, within quality_limit=30
+    """
+    warn_caller(f"quality={shown_number(quality)} was not reached: the most colours allowed, "
+                f"k={k}, reach a mean CIEDE2000 of {mean:.4g}, within "
+                f"quality_limit={shown_number(limit)}", QualityLimitWarning)
 
 
 def _summary_guess(hist: Histogram, quality: float, k_max: int,

@@ -140,13 +140,15 @@ def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
 def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, Any],
                psnr: float, delta_e: float, start: float, bytes_in: int, bytes_out: int,
                frames: int, palette: list[dict[str, Any]], optimized: bool | None = None,
-               alpha_thresholded: int = 0) -> dict[str, Any]:
+               alpha_thresholded: int = 0, quality_met: bool | None = None) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
     reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
     :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
     ``start`` the job's :func:`time.perf_counter`, ``optimized`` None when ``optimize``
     was not asked (then not recorded), ``alpha_thresholded`` the translucent pixels made
-    transparent or opaque for a GIF before the fit (recorded when some were)."""
+    transparent or opaque for a GIF before the fit (recorded when some were),
+    ``quality_met`` whether ``quality`` was reached, recorded beside a ``quality_limit``
+    (False: the result of all the colours allowed was kept, as it meets the limit)."""
     record = {
         "input": str(src), "output": str(out), "k": k, "space": space, **options,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
@@ -158,6 +160,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
         record["optimized"] = optimized
     if alpha_thresholded:
         record["alpha_thresholded"] = alpha_thresholded
+    if quality_met is not None:
+        record["quality_met"] = quality_met
     return record
 
 
@@ -167,6 +171,7 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     ``space``) the job writes the same output again.
 
     ``n_colors`` (None with ``quality`` or ``palette_in`` not given it), ``quality``,
+    ``quality_limit`` (only when given),
     ``dither`` (the strength, 0 to 1, or "ordered"), ``exact_colors``, ``palette_in`` (the
     file as given, or the colours given as a list of ``[r, g, b]`` or ``[r, g, b, a]``; None when
     fitted), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
@@ -187,8 +192,11 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
         palette_in = (None if given is None
                       else check_palette(given, "palette_in", pillow_forms=True).tolist())
     n, quality = opts["n_colors"], opts["quality"]
-    return {"n_colors": None if n is None else int(n),
-            "quality": None if quality is None else float(quality) + 0.0,  # -0 as 0
+    recorded = {"n_colors": None if n is None else int(n),
+                "quality": None if quality is None else float(quality) + 0.0}  # -0 as 0
+    if opts.get("quality_limit") is not None:
+        recorded["quality_limit"] = float(opts["quality_limit"])
+    return {**recorded,
             "dither": opts["dither"] if opts["dither"] == ORDERED else float(opts["dither"]),
             "exact_colors": bool(opts["exact_colors"]),
             "palette_in": palette_in, "palette_mode": opts["palette"],

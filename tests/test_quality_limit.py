@@ -1,0 +1,245 @@
+"""``--quality-limit L`` / ``quality_limit=L``: a ``quality`` out of reach of the colours
+allowed still writes the result with all of them when it meets L by the same rule."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from quantize import QualityLimitWarning, reduce_colors
+from quantize.cli import app
+from quantize.errors import QualityError
+from quantize.reduce import reduce_file
+
+runner = CliRunner()
+
+#: Eight well-separated colours: -k 4 is a mean CIEDE2000 of 23.95 away, so quality=0.5
+#: is out of reach of 4 colours, a limit of 30 is met and one of 10 is not.
+EIGHT = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255],
+                  [255, 255, 0], [0, 255, 255], [255, 0, 255]], np.uint8)
+KEPT = ("quality=0.5 was not reached: the most colours allowed, k=4, reach a mean CIEDE2000 "
+        "of 23.95, within quality_limit=30")
+BOTH_MISSED = ("quality=0.5: mean CIEDE2000 <= 0.5 needs more than 4 colours, and so does "
+               "quality_limit=10: mean CIEDE2000 <= 10 (they reach a mean CIEDE2000 of 23.95)")
+
+
+def eight_rows() -> np.ndarray:
+    """An 8 x 8 image, one row of each of :data:`EIGHT`."""
+    return np.repeat(EIGHT[:, None], 8, axis=1)
+
+
+def grey_with_red_dots() -> np.ndarray:
+    """1010 grey pixels and 10 red ones: one colour is a mean CIEDE2000 of 1.43 away, but
+    its tail (the red pixels, 1 % of them) misses quality=2 and a limit of 2.5."""
+    image = np.full((10, 102, 3), 128, np.uint8)
+    image[0, :10] = (220, 30, 30)
+    return image
+
+
+@pytest.fixture
+def eight(tmp_path):
+    path = tmp_path / "eight.png"
+    Image.fromarray(eight_rows()).save(path)
+    return path
+
+
+def run(*args):
+    return runner.invoke(app, ["reduce", *map(str, args)])
+
+
+def test_without_a_limit_an_unreachable_quality_writes_nothing(eight, tmp_path):
+    result = run(eight, "-k", 4, "--quality", 0.5, "-o", tmp_path / "q.png")
+    assert (result.exit_code, result.stderr) == (
+        99, f"quantize: error: {eight}: --quality=0.5: mean CIEDE2000 <= 0.5 needs more than "
+            "4 colours\n")
+    assert not (tmp_path / "q.png").exists()
+
+
+def test_a_limit_met_writes_what_k_alone_writes_with_a_warning(eight, tmp_path):
+    alone = run(eight, "-k", 4, "-o", tmp_path / "k4.png")
+    assert alone.exit_code == 0, alone.output
+    result = run(eight, "-k", 4, "--quality", 0.5, "--quality-limit", 30, "-o",
+                 tmp_path / "q.png")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "q.png").read_bytes() == (tmp_path / "k4.png").read_bytes()
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warnings == [f"quantize: warning: {eight}: --quality=0.5 was not reached: the most "
+                        "colours allowed, k=4, reach a mean CIEDE2000 of 23.95, within "
+                        "--quality-limit=30"]
+    assert result.stdout.startswith(
+        f"{eight} -> {tmp_path / 'q.png'}: kept k=4, the most allowed, for mean ΔE2000 <= 30, "
+        "its 99th percentile <= 150 and its 99.9th <= 300; 4 colours, ")
+
+
+def test_a_limit_missed_too_writes_nothing_and_names_both(eight, tmp_path):
+    result = run(eight, "-k", 4, "--quality", 0.5, "--quality-limit", 10, "-o",
+                 tmp_path / "q.png")
+    assert (result.exit_code, result.stderr) == (
+        99, f"quantize: error: {eight}: --quality=0.5: mean CIEDE2000 <= 0.5 needs more than "
+            "4 colours, and so does --quality-limit=10: mean CIEDE2000 <= 10 (they reach a "
+            "mean CIEDE2000 of 23.95)\n")
+    assert not (tmp_path / "q.png").exists()
+
+
+def test_a_limit_is_met_by_the_tail_rule_too(tmp_path):
+    """One colour of the grey image with red dots has a mean of 1.43, within 2.5, but its
+    red pixels are more than 25 away: the limit is missed, as the quality is."""
+    Image.fromarray(grey_with_red_dots()).save(tmp_path / "dots.png")
+    missed = run(tmp_path / "dots.png", "-k", 1, "--quality", 2, "--quality-limit", 2.5,
+                 "-o", tmp_path / "q.png")
+    assert (missed.exit_code, missed.stderr) == (
+        99, f"quantize: error: {tmp_path / 'dots.png'}: --quality=2: mean CIEDE2000 <= 2, its "
+            "99th percentile <= 10 and its 99.9th <= 20 needs more than 1 colour, and so does "
+            "--quality-limit=2.5: mean CIEDE2000 <= 2.5, its 99th percentile <= 12.5 and its "
+            "99.9th <= 25 (they reach a mean CIEDE2000 of 1.426)\n")
+    met = run(tmp_path / "dots.png", "-k", 1, "--quality", 2, "--quality-limit", 3,
+              "-o", tmp_path / "q.png")
+    assert met.exit_code == 0, met.output
+    assert Image.open(tmp_path / "q.png").getcolors() == [(1020, 0)]
+
+
+def test_a_quality_reached_is_not_changed_by_a_limit(eight, tmp_path):
+    plain = run(eight, "--quality", 2, "-o", tmp_path / "q.png", "--json")
+    limited = run(eight, "--quality", 2, "--quality-limit", 3, "-o", tmp_path / "l.png",
+                  "--json")
+    assert limited.exit_code == 0 and limited.stderr == plain.stderr
+    assert (tmp_path / "l.png").read_bytes() == (tmp_path / "q.png").read_bytes()
+    record = json.loads(limited.stdout)
+    assert (record["k"], record["quality_limit"], record["quality_met"]) == (8, 3.0, True)
+    assert "chose k=8 for mean ΔE2000 <= 2," in run(
+        eight, "--quality", 2, "--quality-limit", 3, "-o", tmp_path / "m.png").stdout
+
+
+def test_json_records_the_limit_after_quality_and_whether_quality_was_met(eight, tmp_path):
+    result = run(eight, "-k", 4, "--quality", 0.5, "--quality-limit", 30, "-o",
+                 tmp_path / "q.png", "--json")
+    record = json.loads(result.stdout)
+    keys = list(record)
+    assert keys[keys.index("quality") + 1] == "quality_limit" and keys[-1] == "quality_met"
+    assert (record["quality"], record["quality_limit"], record["quality_met"]) == (
+        0.5, 30.0, False)
+    plain = json.loads(run(eight, "-k", 4, "-o", tmp_path / "k.png", "--json").stdout)
+    assert "quality_limit" not in plain and "quality_met" not in plain
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-k", 4, "--quality-limit", 10],
+     "--quality-limit=10 needs --quality=Q beside it: it bounds the result kept when Q is out "
+     "of reach"),
+    (["--quality", 2, "--quality-limit", 1], "--quality-limit=1 should be >= --quality=2"),
+    (["--quality", 0, "--quality-limit", 0], "--quality-limit=0 should be > 0"),
+    (["--quality", 2, "--quality-limit", -3], "--quality-limit=-3 should be > 0"),
+    (["--quality", 2, "--quality-limit", "abc"],
+     "--quality-limit='abc' is not valid; expected a number"),
+    (["--quality", 2, "--quality-limit", "nan"], "--quality-limit=nan should be a finite number"),
+])
+def test_a_bad_limit_is_refused_in_one_line(eight, tmp_path, args, message):
+    result = run(eight, *args, "-o", tmp_path / "q.png")
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+    assert not (tmp_path / "q.png").exists()
+
+
+def test_an_animation_refuses_a_limit(tmp_path):
+    frames = [Image.new("RGB", (8, 8), c) for c in ("red", "lime", "blue")]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=100)
+    result = run(tmp_path / "a.gif", "-k", 2, "--quality", 0.5, "--quality-limit", 30,
+                 "-o", tmp_path / "q.gif")
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {tmp_path / 'a.gif'}: --quality-limit=30 is taken for still "
+           "images only, and this input is an animation; give --quality=Q alone\n")
+    from quantize.animation import reduce_animation_file
+
+    with pytest.raises(ValueError, match="^quality_limit=30 is taken for still images only"):
+        reduce_animation_file(tmp_path / "a.gif", tmp_path / "b.gif", n_colors=2, quality=0.5,
+                              quality_limit=30)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif"]
+
+
+def test_reduce_colors_keeps_the_colours_allowed_within_the_limit():
+    image = eight_rows()
+    alone = reduce_colors(image, 4, seed=0)
+    with pytest.warns(QualityLimitWarning) as caught:
+        kept = reduce_colors(image, 4, quality=0.5, quality_limit=30, seed=0)
+    assert [(str(w.message), w.filename) for w in caught] == [(KEPT, __file__)]
+    assert np.array_equal(kept.palette, alone.palette)
+    assert np.array_equal(kept.indices, alone.indices)
+    with pytest.raises(QualityError) as info:
+        reduce_colors(image, 4, quality=0.5, quality_limit=10, seed=0)
+    assert str(info.value) == BOTH_MISSED
+
+
+def test_reduce_colors_with_a_generator_keeps_what_n_colors_gives_from_it():
+    """The search draws on the Generator; the result kept is fitted from its state as given."""
+    image = eight_rows()
+    alone = reduce_colors(image, 4, seed=np.random.default_rng(5))
+    with pytest.warns(QualityLimitWarning):
+        kept = reduce_colors(image, 4, quality=0.5, quality_limit=30,
+                             seed=np.random.default_rng(5))
+    assert np.array_equal(kept.palette, alone.palette)
+    assert np.array_equal(kept.indices, alone.indices)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"quality_limit": 3}, ValueError, r"^quality_limit=3 needs quality=Q beside it"),
+    ({"quality": 2, "quality_limit": 1.5}, ValueError,
+     r"^quality_limit=1.5 should be >= quality=2$"),
+    ({"quality": 0, "quality_limit": 0}, ValueError, r"^quality_limit=0 should be > 0$"),
+    ({"quality": 2, "quality_limit": float("inf")}, ValueError,
+     r"^quality_limit=inf should be a finite number$"),
+    ({"quality": 2, "quality_limit": "3"}, TypeError,
+     r"^quality_limit='3' should be a number, got str$"),
+])
+def test_reduce_colors_refuses_a_bad_limit(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        reduce_colors(eight_rows(), 4, **kwargs)
+
+
+def test_reduce_file_writes_what_n_colors_writes_and_records_it(tmp_path):
+    Image.fromarray(eight_rows()).save(tmp_path / "eight.png")
+    alone = reduce_file(tmp_path / "eight.png", tmp_path / "k4.png", n_colors=4)
+    with pytest.warns(QualityLimitWarning) as caught:
+        kept = reduce_file(tmp_path / "eight.png", tmp_path / "q.png", n_colors=4, quality=0.5,
+                           quality_limit=30)
+    assert [str(w.message) for w in caught] == [KEPT]
+    assert (tmp_path / "q.png").read_bytes() == (tmp_path / "k4.png").read_bytes()
+    assert (kept["quality"], kept["quality_limit"], kept["quality_met"]) == (0.5, 30.0, False)
+    assert "quality_limit" not in alone and "quality_met" not in alone
+    with pytest.raises(QualityError) as info:
+        reduce_file(tmp_path / "eight.png", tmp_path / "m.png", n_colors=4, quality=0.5,
+                    quality_limit=10)
+    assert str(info.value) == BOTH_MISSED
+    assert not (tmp_path / "m.png").exists()
+
+
+def test_the_error_keeps_what_was_reached_across_processes():
+    err = QualityError("needs more", path="a.png", reached=(4, 23.95))
+    copy = pickle.loads(pickle.dumps(err))
+    assert (copy.reached, copy.path, copy.reason) == ((4, 23.95), "a.png", "needs more")
+
+
+def test_a_folder_leaves_the_limit_out_of_the_batch_call_it_proposes(tmp_path):
+    """batch takes no --quality-limit: the call proposed for a folder leaves it out."""
+    (tmp_path / "pics").mkdir()
+    folder = tmp_path / "pics"
+    result = run(folder, "--quality", 2, "--quality-limit", 3)
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {folder}: is a directory, expected an image file; for every "
+           f"image in it: quantize batch {folder} -o OUT_DIR --quality 2 (--quality-limit does "
+           "not apply)\n")
+
+
+def test_a_batch_refuses_a_limit_before_any_file(tmp_path, eight):
+    """plan_batch passed it on to each file's job, whose report rows had no column for it."""
+    from quantize import batch
+
+    with pytest.raises(ValueError, match=r"^quality_limit=3 is taken by reduce_file and "
+                                         r"quantize reduce, not by a batch yet; give quality "
+                                         r"alone$"):
+        batch.plan_batch(tmp_path, tmp_path / "out", batch.reduce_mode(),
+                         options={"quality": 2, "quality_limit": 3})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["eight.png"]
