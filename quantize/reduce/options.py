@@ -81,6 +81,8 @@ class Options:
     it what holds the colours (``"all the frames together have"`` for an animation's).
     ``clear_at``: the index a palette image gives its fully transparent pixels' entry,
     where a given palette has its own (:func:`clear_entry_at`), else 0.
+    ``fitted_palette``: ``palette`` was fitted to these pixels by the caller (an
+    animation's frames), so it is dithered onto as a fitted one, not as a given one.
     """
 
     n_colors: int | None
@@ -92,6 +94,7 @@ class Options:
     asked: int | None = None
     where: str = "the image has"
     clear_at: int = 0
+    fitted_palette: bool = False
 
 
 #: ``dither="ordered"``: an 8 x 8 Bayer matrix's thresholds instead of error diffusion.
