@@ -153,7 +153,12 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         entry whose colour sorts first), and the error is diffused over the
         entries in the order the fit diffuses it (by their undithered shares),
         so a fitted palette given back gives the fit's indices (but for faint
-        pixels, below). A
+        pixels, below), undithered or with ``dither="ordered"`` on an image with
+        alpha. Dithered, a given palette keeps the image's tone: the whole error is
+        diffused, times the strength, into every pixel but those whose colour is an
+        entry's (classic Floyd-Steinberg), and ordered dithering of an opaque image
+        mixes each colour from as many entries as it needs (see
+        :func:`~quantize.reconstruct.ordered.ordered_indices`). A
         fourth column is alpha, used for an image with alpha (colours compared
         premultiplied, but an opaque pixel takes no translucent entry when an opaque
         one looks as near over black and over white, dithered or not); an opaque image
