@@ -1066,3 +1066,24 @@ def test_plans_map_with_runs_in_pieces_as_with_the_column_scan(tmp_path, rng, mo
         runs.append(_plan_entries(plan, frames))
     assert all(np.array_equal(a, b) for a, b in zip(*runs, strict=True))
     assert any(not np.array_equal(a, b) for a, b in zip(runs[0], runs[0][1:], strict=False))
+
+
+# An animation's frame dithered onto its palette, as the code before given palettes were
+# diffused apart drew it: an animation's outputs are unchanged (pixel 0, 0 transparent).
+_FRAME_DITHERED = {
+    1.0: [[0, 0, 0, 0, 2, 0, 2, 2], [0, 0, 0, 2, 0, 2, 3, 2], [0, 0, 0, 1, 0, 1, 2, 1],
+          [0, 0, 1, 0, 0, 2, 1, 2], [0, 0, 0, 1, 1, 0, 1, 2], [0, 1, 0, 0, 1, 1, 0, 1]],
+    "ordered": [[0, 0, 2, 0, 2, 2, 0, 2], [0, 0, 0, 0, 0, 0, 2, 2], [0, 0, 2, 0, 2, 2, 0, 2],
+                [0, 0, 0, 2, 0, 2, 2, 1], [3, 0, 3, 0, 1, 1, 2, 1], [0, 0, 0, 0, 1, 2, 1, 1]],
+}
+
+
+@pytest.mark.parametrize("dither", [1.0, "ordered"])
+def test_a_frame_is_dithered_onto_its_palette_as_before(dither):
+    y, x = np.mgrid[0:6, 0:8]
+    rgb = np.dstack([x * 30, y * 40, (x + y) * 12]).astype(np.uint8)
+    opaque = np.ones((6, 8), bool)
+    opaque[0, 0] = False
+    palette = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 0, 255]], np.uint8)
+    indices = plans._dithered_onto(rgb, opaque, palette, dither, "rgb")
+    assert indices.tolist() == _FRAME_DITHERED[dither]

@@ -101,3 +101,21 @@ def test_the_inputs_are_left_unchanged():
     before = image.copy(), palette.copy()
     ordered_indices(image, palette)
     assert np.array_equal(image, before[0]) and np.array_equal(palette, before[1])
+
+
+def test_a_given_palette_mixes_a_colour_from_as_many_entries_as_it_needs():
+    """Brown (150, 110, 80) onto seven colours: two entries, the nearest and the next,
+    mixed to (255, 110, 0); its mixing plan of 64 entries, one for each cell of the
+    tile, averages it to a level."""
+    palette = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255],
+                        [255, 255, 0], [255, 128, 0]], np.uint8)
+    out = ordered_indices(flat((150, 110, 80), 8, 8), palette, given=True)
+    assert np.abs(palette[out].reshape(-1, 3).mean(axis=0) - [150, 110, 80]).max() <= 2
+    assert np.bincount(out.ravel(), minlength=7).tolist() == [9, 7, 9, 4, 13, 11, 11]
+
+
+@pytest.mark.parametrize("grey, cells", [(64, 16), (128, 32), (191, 48)])
+def test_a_given_two_entry_palette_draws_a_grey_as_a_bayer_pattern_too(grey, cells):
+    """White in the cells ranked below ``cells`` (the lightest entry first in a mix)."""
+    out = ordered_indices(flat(grey), BLACK_WHITE, given=True)
+    assert np.array_equal(out, np.tile(BAYER < cells, (2, 2)))

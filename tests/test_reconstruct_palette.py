@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from quantize._kernels import nearest
 from quantize.colors import features_of
 from quantize.reconstruct import palette as palette_module
 from quantize.reconstruct.palette import (
@@ -418,3 +419,25 @@ def test_the_last_entry_moves_to_its_index_and_the_entries_from_it_follow(at, ra
     assert np.array_equal(table[moved], palette[indices])  # every pixel shows its colour
     assert moved.dtype == np.uint8 and moved.tolist() == [[rank[0], rank[1]], [rank[2], rank[3]]]
     assert np.array_equal(indices, kept[0]) and np.array_equal(palette, kept[1])
+
+
+def test_a_given_palettes_diffusion_at_zero_strength_is_the_nearest_entry(rng):
+    image = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    palette = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 0, 255]], np.uint8)
+    plain = nearest(image.reshape(-1, 3).astype(np.float32), palette.astype(np.float32))
+    out = dither_indices(image, palette, 0.0, given=True)
+    assert out.ravel().tolist() == plain.tolist()
+
+
+def test_a_given_palette_takes_the_whole_error_but_where_a_pixel_is_an_entry():
+    """Flat grey 32 onto black and white: every pixel but those that are an entry takes
+    the whole error (classic Floyd-Steinberg), so about one pixel in 8 is white (29 of
+    256, the first rows and columns warming up); a fitted palette's damping left it all
+    black."""
+    image = np.full((8, 64, 3), 32, np.uint8)
+    image[:, 32:] = 0  # black, an entry: no error taken
+    palette = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+    given = dither_indices(image, palette, 1.0, given=True)
+    assert (given[:, 32:] == 0).all()
+    assert int(given[:, :32].sum()) == 29
+    assert (dither_indices(image, palette, 1.0) == 0).all()

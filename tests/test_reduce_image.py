@@ -1458,7 +1458,8 @@ def test_opaque_pixels_keep_off_a_fitted_palettes_translucent_entries(dither):
     """Undithered, 7 of the opaque pixels took a translucent entry of the fitted palette,
     their nearest premultiplied; error diffusion drew 12 so, ordered dithering 24: an
     opaque pixel is kept off translucent entries that look no nearer, as onto a given
-    palette, and the fitted palette given back maps every pixel as the fit did."""
+    palette, and the fitted palette given back maps every pixel as the fit did (but
+    diffused: onto a given palette the whole error is passed on)."""
     image = _noise_with_translucent_pixels()
     opaque = image[..., 3] == 255
     assert int(opaque.sum()) == 1411
@@ -1467,4 +1468,81 @@ def test_opaque_pixels_keep_off_a_fitted_palettes_translucent_entries(dither):
     assert int((opaque & (result.to_rgba()[..., 3] < 255)).sum()) == 0
     palette = np.column_stack([result.palette, result.alpha])
     given = reduce_colors(image, palette=palette, dither=dither)
-    np.testing.assert_array_equal(given.indices, result.indices)
+    assert int((opaque & (given.to_rgba()[..., 3] < 255)).sum()) == 0
+    if dither != 1.0:
+        np.testing.assert_array_equal(given.indices, result.indices)
+
+
+# --------------------------------------------------------------------------
+# Dithering onto a given palette keeps tone and colour
+# --------------------------------------------------------------------------
+
+BLACK_WHITE = [[0, 0, 0], [255, 255, 255]]
+EPAPER_7 = [[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0],
+            [255, 128, 0]]
+
+
+@pytest.mark.parametrize("grey", [16, 32, 64, 200])
+def test_a_flat_grey_diffused_onto_black_and_white_keeps_its_level(grey):
+    """Passing on three quarters of the error, with no error for pixels near an entry,
+    drew greys 16 and 32 all black and 64 at 51.5 (200 at 215.2); the whole error gets
+    32 x 32 patches within 2.6 levels (the first rows and columns warm up)."""
+    image = np.full((32, 32, 3), grey, np.uint8)
+    drawn = reduce_colors(image, palette=BLACK_WHITE, dither=1.0).to_rgb()
+    assert abs(drawn.mean() - grey) <= 3
+    assert set(np.unique(drawn)) == {0, 255}
+
+
+@pytest.mark.parametrize("dither, within", [(1.0, 3), ("ordered", 2)])
+def test_a_flat_brown_dithered_onto_seven_colours_keeps_its_colour(dither, within):
+    """Error diffusion drew (150, 110, 80) as (160.6, 104.3, 64.2) on average, ordered
+    dithering, which mixed two entries, as (255, 110, 0); now (150.9, 108.9, 78.2) and
+    (151.4, 109.7, 79.7)."""
+    image = np.full((32, 32, 3), (150, 110, 80), np.uint8)
+    drawn = reduce_colors(image, palette=EPAPER_7, dither=dither).to_rgb()
+    mean = drawn.reshape(-1, 3).mean(axis=0)
+    assert np.abs(mean - [150, 110, 80]).max() <= within
+    assert len(np.unique(drawn.reshape(-1, 3), axis=0)) >= 4  # mixed from several entries
+
+
+@pytest.mark.parametrize("dither", [1.0, "ordered"])
+def test_a_flat_area_in_a_given_entrys_colour_stays_that_entry(dither):
+    image = np.full((16, 32, 3), 40, np.uint8)  # a dark grey, dithered, beside ...
+    image[:, 16:] = [255, 128, 0]  # ... an orange entry's own colour
+    result = reduce_colors(image, palette=EPAPER_7, dither=dither)
+    assert (result.indices[:, 16:] == 6).all()
+    assert len(np.unique(result.indices[:, :16])) > 1
+
+
+def test_a_given_palettes_diffusion_scales_with_the_strength():
+    """Grey 64 onto black and white: the share of the error passed on is the strength,
+    so the level drawn rises with it from the undithered black (0 exactly at 0)."""
+    image = np.full((32, 32, 3), 64, np.uint8)
+    plain = reduce_colors(image, palette=BLACK_WHITE)
+    assert (plain.indices == 0).all()
+    off = reduce_colors(image, palette=BLACK_WHITE, dither=0.0)
+    assert off.indices.tolist() == plain.indices.tolist() and not off.dithered
+    means = [reduce_colors(image, palette=BLACK_WHITE, dither=s).to_rgb().mean()
+             for s in (0.5, 0.75, 1.0)]
+    assert [round(m, 1) for m in means] == [8.2, 51.8, 63.5]
+
+
+# A tiny image's indices onto a fitted palette, as the code before given palettes were
+# diffused apart gave them: those outputs are unchanged.
+_TINY_FITTED = {
+    1.0: [[1, 1, 1, 1, 1, 0, 0, 0], [1, 1, 1, 0, 1, 0, 1, 0], [1, 2, 1, 1, 0, 0, 0, 0],
+          [2, 1, 2, 2, 0, 0, 0, 0], [2, 2, 2, 2, 2, 0, 0, 0], [2, 2, 2, 0, 2, 0, 0, 0]],
+    "ordered": [[1, 1, 1, 1, 0, 1, 1, 0], [1, 1, 1, 1, 1, 1, 0, 0], [2, 1, 2, 1, 1, 0, 0, 0],
+                [2, 2, 2, 0, 0, 0, 0, 0], [2, 2, 2, 2, 0, 0, 0, 0], [2, 2, 2, 2, 2, 2, 0, 0]],
+}
+
+
+def _tiny_ramps() -> np.ndarray:
+    y, x = np.mgrid[0:6, 0:8]
+    return np.dstack([x * 30, y * 40, (x + y) * 12]).astype(np.uint8)
+
+
+@pytest.mark.parametrize("dither", [1.0, "ordered"])
+def test_a_fitted_palettes_dithered_indices_are_unchanged(dither):
+    result = reduce_colors(_tiny_ramps(), 3, dither=dither, seed=0)
+    assert result.indices.tolist() == _TINY_FITTED[dither]

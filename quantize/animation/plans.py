@@ -10,7 +10,7 @@ Prior validation of the options is assumed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +37,8 @@ from ..reduce.fit import (
     spread_for_dither,
     warn_few_colors,
 )
-from ..reduce.image import histogram_entries, reduce_checked, reduce_colors
-from ..reduce.options import Options, diffusion_strength, kept_for_transparency
+from ..reduce.image import histogram_entries, reduce_checked
+from ..reduce.options import Options, check_options, diffusion_strength, kept_for_transparency
 from ..reduce.quality import out_of_reach, quality_error, smallest_k, starting_as
 from .frames import Frame, OpenAnimation
 from .gif import RecentCodes, bounding_box, change_bytes, in_runs, local_frame_bytes
@@ -108,12 +108,13 @@ def _dithered_onto(rgb: np.ndarray, opaque: np.ndarray, palette: np.ndarray,
     pass on no error, so the colour they hide does not reach their neighbours; they
     get entry 0 (the caller writes them transparent).
     """
-    if opaque.all():
-        image = rgb
-    else:
-        image = np.dstack([rgb, np.where(opaque, 255, 0).astype(np.uint8)])
-    indices = reduce_colors(image, palette=palette, dither=dither, space=space,
-                            max_pixels=None).indices  # the frames' pixels were counted
+    alpha = None if opaque.all() else np.where(opaque, 255, 0).astype(np.uint8)
+    # As reduce_colors(palette=palette) maps a still, but dithered as onto a fitted palette
+    # (the frames' own or a given one alike), whose outputs these are.
+    checked = replace(check_options(None, None, space, dither, False, palette),
+                      fitted_palette=True)
+    indices = reduce_checked(np.ascontiguousarray(rgb), alpha, checked,
+                             np.random.default_rng(0)).indices
     indices = indices.astype(np.uint8)  # a copy the caller may edit: the result's is read-only
     indices[~opaque] = 0
     return indices
@@ -785,7 +786,8 @@ class AlphaPlan:
     def _dithered(self, rgba: np.ndarray, dither: float | str) -> np.ndarray:
         """Entries ``(H, W)`` of a frame diffused onto the palette as a still with alpha is
         onto a given palette (fully transparent pixels: the transparent entry)."""
-        checked = Options(None, None, self.space, dither, False, self.palette)
+        checked = Options(None, None, self.space, dither, False, self.palette,
+                          fitted_palette=True)
         indices = reduce_checked(np.ascontiguousarray(rgba[..., :3]), rgba[..., 3], checked,
                                  np.random.default_rng(0),
                                  clear_entry=self.transparent is not None).indices

@@ -18,13 +18,26 @@ fixed fraction of the palette's mean spacing would spray a dense palette's close
 entries and leave a sparse one's wide steps banded. Alpha, when the palette has it,
 is one more feature (as in :func:`~quantize.colors.features_of`): a soft edge between
 an opaque and the transparent entry is mixed like a colour, drawn as coverage.
+
+Two entries suit a fitted palette, whose entries sit among the image's colours, not a
+given one's few, far-apart entries: onto a 7-colour e-paper palette (black, white, red,
+green, blue, yellow, orange) a brown has no two entries whose segment passes near it,
+and photos came out nearly all orange. So onto a given palette (``given``) an opaque
+image's colours are each mixed from up to 64 entries (:func:`_mixing_plans`) and each
+pixel takes the entry of its Bayer cell's rank in its colour's mix. On 10 BSDS500
+*train* photos (every 20th), blurred PSNR medians went from 15.48 to 21.83 dB (e-paper),
+22.49 to 28.89 dB (PICO-8's 16), 19.84 to 20.28 dB (black and white), and the mean
+colour error from 39.5 to 0.5 / 20.6 to 0.8 / 15.7 to 15.7 levels; moving each pixel
+along the grey axis by its threshold times the palette's spacing (the median distance
+from an entry to its nearest other), then taking the nearest entry, reached at most
+19.30 / 23.29 / 20.28 dB (at 1.25, 1.25 and 1 times that spacing).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._kernels import by_parts, sq_dist_to
+from .._kernels import by_parts, nearest, pack_rgb, sq_dist_to, unpack_rgb
 from ..colors import features_of
 
 __all__ = ["BAYER_8", "ordered_indices"]
@@ -51,7 +64,7 @@ _BLOCK_PIXELS = 1 << 13
 
 def ordered_indices(rgb: np.ndarray, palette: np.ndarray, *, alpha: np.ndarray | None = None,
                     space: str = "rgb", nearest_entries: np.ndarray | None = None,
-                    keep_opaque: bool = False) -> np.ndarray:
+                    keep_opaque: bool = False, given: bool = False) -> np.ndarray:
     """Map an image onto a palette with ordered (8 x 8 Bayer) dithering.
 
     Parameters
@@ -73,6 +86,11 @@ def ordered_indices(rgb: np.ndarray, palette: np.ndarray, *, alpha: np.ndarray |
         :class:`~quantize.reconstruct.palette.ShownEntries`), so that it is drawn
         translucent only where its nearest entry is; :func:`quantize.reduce.reduce_colors`
         asks it of every palette, fitted or given.
+    given : bool
+        The palette was given, not fitted to the image: onto an opaque image, each
+        colour is mixed from as many entries as it needs (:func:`_mixing_plans`), and
+        a pixel takes the entry of its cell's rank in its colour's mix; an image with
+        alpha is mixed between two entries, as onto a fitted palette.
 
     Returns
     -------
@@ -106,6 +124,10 @@ def ordered_indices(rgb: np.ndarray, palette: np.ndarray, *, alpha: np.ndarray |
     out = np.empty(h * w, dtype=np.uint8 if pal.shape[0] <= 256 else np.uint16)
     thresholds = ((BAYER_8 + 0.5) / BAYER_8.size)[np.arange(h) % 8][:, np.arange(w) % 8]
     thresholds = thresholds.reshape(-1)
+    if given and a is None and pal.shape[0] > 1:
+        ranks = BAYER_8[np.arange(h) % 8][:, np.arange(w) % 8].reshape(-1)
+        out = _planned(colors, entries, space, ranks)
+        return out.astype(np.uint8 if pal.shape[0] <= 256 else np.uint16).reshape(h, w)
 
     def part(rows: slice) -> None:
         for start in range(rows.start, rows.stop, _BLOCK_PIXELS):
@@ -143,3 +165,41 @@ def _mixed(x: np.ndarray, entries: np.ndarray, first: np.ndarray | None,
     length = np.einsum("ij,ij->i", step, step)
     share = np.einsum("ij,ij->i", x64 - a, step) / np.where(length > 0, length, 1.0)
     return np.where(mixable & (length > 0) & (share > thresholds), second, first)
+
+
+
+# Entries in each colour's mixing plan (see _mixed_plans): one per cell of the 8 x 8 tile.
+_PLAN_ENTRIES = 64
+
+
+def _planned(colors: np.ndarray, entries: np.ndarray, space: str, ranks: np.ndarray
+             ) -> np.ndarray:
+    """Entries ``(n,)`` of opaque pixels ``colors`` ``(n, 3)`` uint8 onto a given palette's
+    ``entries`` ``(k, 3)`` (features in ``space``), each pixel taking the entry of its
+    Bayer cell's rank in its colour's mixing plan (:func:`_mixing_plans`), each distinct
+    colour planned once."""
+    codes = pack_rgb(colors)
+    distinct, rows = np.unique(codes, return_inverse=True)
+    plans = _mixing_plans(features_of(unpack_rgb(distinct), space), entries, space)
+    return plans[rows.reshape(-1), ranks * _PLAN_ENTRIES // BAYER_8.size]
+
+
+def _mixing_plans(x: np.ndarray, entries: np.ndarray, space: str) -> np.ndarray:
+    """The mixing plan ``(m, _PLAN_ENTRIES)`` of colours ``x`` ``(m, d)`` float32 onto
+    ``entries`` ``(k, d)``: entries chosen one at a time, each the one that brings the
+    mean of those chosen so far nearest to the colour, then sorted from light to dark
+    (by their position along the grey axis), so that a flat area's tile holds each
+    entry in about as many cells as its share in the mix, lightest in the lowest ranks
+    (as a grey's pixels are drawn white where their level is above the threshold).
+    A colour that is an entry's plans that entry alone."""
+    e32 = np.ascontiguousarray(entries, dtype=np.float32)
+    m = x.shape[0]
+    plans = np.empty((m, _PLAN_ENTRIES), dtype=np.int16 if e32.shape[0] <= 1 << 15 else np.intp)
+    total = np.zeros_like(x, dtype=np.float32)
+    for i in range(_PLAN_ENTRIES):
+        plans[:, i] = nearest(x * np.float32(i + 1) - total, e32)
+        total += e32[plans[:, i]]
+    grey = features_of(np.array([[0, 0, 0], [255, 255, 255]], np.uint8), space)
+    lightness = e32 @ (grey[1] - grey[0])
+    order = np.argsort(-lightness[plans], axis=1, kind="stable")
+    return np.take_along_axis(plans, order, axis=1)

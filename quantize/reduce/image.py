@@ -162,7 +162,12 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         entry whose colour sorts first), and the error is diffused over the
         entries in the order the fit diffuses it (by their undithered shares),
         so a fitted palette given back gives the fit's indices (but for faint
-        pixels, below). A
+        pixels, below), undithered or with ``dither="ordered"`` on an image with
+        alpha. Dithered, a given palette keeps the image's tone: the whole error is
+        diffused, times the strength, into every pixel but those whose colour is an
+        entry's (classic Floyd-Steinberg), and ordered dithering of an opaque image
+        mixes each colour from as many entries as it needs (see
+        :func:`~quantize.reconstruct.ordered.ordered_indices`). A
         fourth column is alpha, used for an image with alpha (colours compared
         premultiplied, but an opaque pixel takes no translucent entry when an opaque
         one looks as near over black and over white, dithered or not); an opaque image
@@ -325,7 +330,8 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
             first = palette_order(pal, entry_weights(labels, hist.counts, len(entries))[:k])
             first = np.append(first, np.arange(k, len(entries)))
             flat = _dithered(rgb, alpha, pixels, entries[first], opts,
-                             pixels.indices(np.argsort(first)[labels], len(entries)))
+                             pixels.indices(np.argsort(first)[labels], len(entries)),
+                             given=not opts.fitted_palette)
             flat = first.astype(flat.dtype)[flat]
         drawn = flat.ravel() if pixels.visible is None else flat[pixels.visible]
         counts = np.bincount(drawn, minlength=k + 1)[:k]
@@ -644,20 +650,24 @@ def _kept_opaque(hist: Histogram, entries: np.ndarray, labels: np.ndarray) -> np
 
 
 def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted,
-              entries: np.ndarray, opts: Options, plain: np.ndarray) -> np.ndarray:
+              entries: np.ndarray, opts: Options, plain: np.ndarray, given: bool = False
+              ) -> np.ndarray:
     """``(H, W)`` indices by weighted error diffusion (or ordered dithering) in the fitting
     space, from the ``plain`` (undithered) mapping; opaque pixels are kept off translucent
     entries that look no nearer (diffused) or mixed with none but their nearest (ordered),
     a fitted palette's as a given one's (:func:`_kept_opaque` keeps them so undithered):
     with a fitted palette's allowed too, error diffusion drew translucent 12 of the 1,411
     opaque pixels of a noise image with 40 % translucent pixels at k = 16 and ordered
-    dithering 24, then 1 and 6 while the undithered mapping drew 7 so, and now none."""
+    dithering 24, then 1 and 6 while the undithered mapping drew 7 so, and now none.
+    A ``given`` palette (not fitted to the image) is dithered onto so that the image keeps
+    its tone (see ``given`` in :func:`~quantize.reconstruct.palette.dither_indices` and
+    :func:`~quantize.reconstruct.ordered.ordered_indices`)."""
     if opts.dither == ORDERED:
         out = ordered_indices(rgb, entries, alpha=alpha, space=opts.space,
-                              nearest_entries=plain, keep_opaque=True)
+                              nearest_entries=plain, keep_opaque=True, given=given)
     else:
         out = dither_indices(rgb, entries, opts.dither, alpha=alpha, space=opts.space,
-                             nearest_entries=plain, keep_opaque=True)
+                             nearest_entries=plain, keep_opaque=True, given=given)
     if pixels.hidden:
         out[~pixels.visible] = len(entries) - 1
     return out

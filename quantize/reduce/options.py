@@ -84,6 +84,8 @@ class Options:
     where a given palette has its own (:func:`clear_entry_at`), else 0.
     ``quality_limit``: the bound the colours allowed must meet for their result to be kept
     when ``quality`` is out of their reach (:func:`check_quality_limit`), or None.
+    ``fitted_palette``: ``palette`` was fitted to these pixels by the caller (an
+    animation's frames), so it is dithered onto as a fitted one, not as a given one.
     """
 
     n_colors: int | None
@@ -96,6 +98,7 @@ class Options:
     where: str = "the image has"
     clear_at: int = 0
     quality_limit: float | None = None
+    fitted_palette: bool = False
 
 
 #: ``dither="ordered"``: an 8 x 8 Bayer matrix's thresholds instead of error diffusion.
