@@ -128,12 +128,16 @@ FINE_CELLS_BELOW = 1 << 14
 # against the direct fit: -0.003 / -0.000 dB on average at k = 16 / 64 (worst crop
 # -0.042 / -0.040 dB, mean of the seeds), in 0.63 / 0.51 of the CPU time (medians of 3,
 # summed); keeping the seeding best on the cells instead, as above DIRECT_FIT_MAX, lost
-# 0.009 dB on average (worst -0.101 dB). Fewer colours, and colours that fill more cells
-# than half their number (scattered, as random colours are; the 25 crops above filled
-# 0.19-0.48 of theirs), are fitted on directly: their fit costs little, or their cells
-# would save little. An animation's pooled colours keep the direct fit: on them this path
-# changed the palette, and the animation benchmark's 60-frame pan at 32 colours came out
-# 2,214,760 bytes instead of 2,188,491 (1.003x gifsicle's, 0.991x before).
+# 0.009 dB on average (worst -0.101 dB). On 25 other crops (96-200 px of astronaut,
+# chelsea, coffee, rocket, immunohistochemistry, china and flower, 1,231-8,115 colours),
+# reduce_file took 0.67 / 0.56 of the CPU time at k = 16 / 64 (medians of 7, summed) for
+# -0.006 / -0.011 dB on average over seeds 0-2 (worst crop -0.064 / -0.063 dB). Fewer
+# colours, and colours that fill more cells than half their number (scattered, as random
+# colours are; the first 25 crops filled 0.19-0.48 of theirs), are fitted on directly:
+# their fit costs little, or their cells would save little. An animation's pooled colours
+# keep the direct fit: on them this path changed the palette, and the animation
+# benchmark's 60-frame pan at 32 colours came out 2,214,760 bytes instead of 2,188,491
+# (1.003x gifsicle's, 0.991x before).
 SUMMARY_SEEDED_FROM = 1 << 10
 SUMMARY_SEEDED_PASSES = 10
 # With alpha, colours spread over four dimensions and fill many more cells: when
