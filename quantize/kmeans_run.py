@@ -69,7 +69,8 @@ from ._kernels import (
 
 __all__ = ["Convergence", "Run", "WeightedSampler", "fit_once", "fit_together",
            "mini_batch_step", "one_seeding", "plusplus_indices", "plusplus_runs",
-           "raise_too_few_distinct", "runs_fit_together", "seedings_per_run", "swap_search"]
+           "raise_too_few_distinct", "runs_fit_together", "seedings_per_run", "summary_runs",
+           "swap_search"]
 
 # Rows used for seeding when the data are larger: k-means++ is O(n k d).
 _SEED_SAMPLE_MIN = 8192
@@ -191,6 +192,35 @@ def fit_together(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
     best = int(np.argmin(inertia))
     return Run(centers[best], labels[best], inertia[best], 0,
                int(settle[best] + refine[best]))
+
+
+def summary_runs(S: np.ndarray, sw: np.ndarray, X: np.ndarray, w: np.ndarray, k: int,
+                 n_runs: int, passes: int, rng: np.random.Generator) -> np.ndarray | None:
+    """The best centres ``(k, d)`` of ``n_runs`` k-means++ runs seeded and settled on a
+    summary ``S`` of the rows ``X``, then settled on ``X``; prior validation is assumed.
+
+    ``S`` ``(s, d)`` float32 with weights ``sw`` stands for ``X`` ``(n, d)`` float32
+    with weights ``w`` (> 0) in fewer points (such as the means of cells of them). The
+    runs are seeded and settled on ``S`` together, as :func:`fit_together` does, each
+    then takes up to ``passes`` Lloyd passes on ``X`` (all at once, stopping as
+    settling stops), and the one of lowest inertia on ``X`` is kept (the first of equal
+    ones): the runs are compared where they will be used, for a fraction of the passes
+    on ``X`` that settling every run there takes. The Generators of the runs are those
+    ``MiniBatchKMeans`` gives its ``n_init`` runs. Returns None when some seeding finds
+    fewer than ``k`` distinct points in ``S``.
+    """
+    rngs = [rng] if n_runs == 1 else [rng, *rng.spawn(n_runs - 1)]
+    chosen = plusplus_runs(S, k, sw, rngs)
+    if any(idx is None for idx in chosen):
+        return None
+    seeds = np.stack([S[idx].astype(np.float64) for idx in chosen])
+    centers = lloyd_runs(S, sw, seeds, _POLISH_MAX_PASSES, max_changed=_POLISH_CHANGED,
+                         tol=_POLISH_TOL * _mean_variance(S, WeightedSampler(sw, rng)))[0]
+    tol = _POLISH_TOL * _mean_variance(X, WeightedSampler(w, rng))
+    centers, labels, _ = lloyd_runs(X, w, centers, passes, max_changed=_POLISH_CHANGED,
+                                    tol=tol)
+    inertia = [_weighted_inertia(X, w, c, lab) for c, lab in zip(centers, labels, strict=True)]
+    return centers[int(np.argmin(inertia))]
 
 
 def _weighted_inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray,

@@ -572,7 +572,7 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
     if m < k:
         warn_few_colors(m, opts.asked or k, opts.where)
     pal, labels = fit(hist.colors, hist.counts, hist.features, k, opts.space,
-                      opts.exact_colors, rng)
+                      opts.exact_colors, rng, seed_on_cells=True)
     return pal, labels, True
 
 

@@ -365,7 +365,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
 
     def exact(k: int) -> float:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
-                                        hist.space, exact_colors, fresh())
+                                        hist.space, exact_colors, fresh(), seed_on_cells=True)
         errors[k], means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels,
                                             _with_alpha(hist.colors, palette))
         return errors[k]
