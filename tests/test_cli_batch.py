@@ -1690,6 +1690,10 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     record = json.loads((out / "astronaut" / "segments.json").read_text())
     assert row[4:11] == [str(record["n_regions"]), "2", "2", "", str(record["width"]),
                          str(record["height"]), "lab"]
+    # the working size, added after the other columns, which keep their places
+    assert (header[-3:], row[-2:]) == (["skipped", "working_width", "working_height"],
+                                       [str(record["working_width"]),
+                                        str(record["working_height"])])
 
 
 @pytest.mark.parametrize("args, match", [
@@ -5352,7 +5356,8 @@ def test_json_objects_of_a_segment_batch_have_the_segment_keys(tmp_path):
     assert [(Path(o["input"]).name, o["status"], list(o)) for o in objects] == [
         (name, status, [
             "input", "output", "status", "skipped", "reason", "outdir", "width", "height",
-            "n_clusters", "clusters_used", "regions", "n_regions", "min_region", "weights",
-            "space", "seed", "outputs", "seconds", "stale_output", "removed_outputs",
-            "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
-            "folder_not_listed"]) for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]
+            "working_width", "working_height", "n_clusters", "clusters_used", "regions",
+            "n_regions", "min_region", "weights", "space", "seed", "outputs", "seconds",
+            "stale_output", "removed_outputs", "removed_outputs_folders_left",
+            "outputs_not_removed", "folder_not_searched", "folder_not_listed"])
+        for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]

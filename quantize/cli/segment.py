@@ -223,7 +223,8 @@ def segment_command(
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
-        "width, height, n_clusters, "
+        "width, height, working_width, working_height (the size segmented: a copy of a large "
+        "image, as the summary line says), n_clusters, "
         "clusters_used, regions, n_regions, min_region, weights, space, seed, outputs, "
         "stretch (true, with --stretch only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
