@@ -162,6 +162,27 @@ def test_cli_glob_selects_a_name_holding_a_star_written_in_brackets(tmp_path):
 
 
 
+def test_cli_lines_name_the_files_with_the_dot_slash_their_folders_were_typed_with(
+        tmp_path, monkeypatch):
+    """``batch ./-in -o ./-bo`` printed ``-in/a.png -> -bo/a.png``, names a shell reads as
+    options, where reduce and segment keep the ``./``; the --json objects, as the
+    reports, keep the paths as written."""
+    monkeypatch.chdir(tmp_path)
+    Path("-in").mkdir()
+    Image.new("RGB", (4, 4), "red").save("-in/a.png")
+    Path("-in/b.png").write_text("not an image")
+    result = _cli("./-in", "-o", "./-bo", "-j", "1")
+    assert result.exit_code == 1
+    assert sorted(line[6:].split("  k=")[0] for line in result.stdout.splitlines()[:2]) == [
+        "failed  ./-in/b.png: not an image Pillow can identify",
+        "ok      ./-in/a.png -> ./-bo/a.png"]
+    assert result.stderr.startswith("quantize: error: ./-in/b.png: not an image")
+    again = _cli("./-in", "-o", "./-bo", "-j", "1", "--json")
+    assert sorted((o["input"], o["output"])
+                  for o in map(json.loads, again.stdout.splitlines())) == [
+        ("-in/a.png", "-bo/a.png"), ("-in/b.png", "")]
+
+
 def test_cli_glob_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, monkeypatch):
     """``--glob *.png`` unquoted, in a folder of PNGs, reached batch as ``--glob a.png b.png
     c.png``: the line named b.png and c.png as unexpected arguments, and no more."""
