@@ -85,6 +85,7 @@ from .common import (
     segment_spaces,
     user_errors,
     warn,
+    weight_names,
 )
 
 _MODES = ("reduce", "segment")
@@ -250,7 +251,7 @@ def batch(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, texture; VALUE 0 or a "
         "number from 1e-6 to 1e6, defaults as quantize segment --help lists them); "
-        "repeatable.")] = None,
+        "repeatable.", autocompletion=offering(weight_names))] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", parser=integer,
         help="segment: merge regions smaller than PX pixels "
