@@ -65,6 +65,7 @@ from .segment import (
     check_hierarchy_weights,
     check_space,
     segment_pixels,
+    working_shape,
 )
 
 __all__ = ["EDGES_FILE", "OUTPUT_FILES", "OVERLAY_COLOR", "STATS_UNITS", "AlphaIgnoredWarning",
@@ -179,7 +180,9 @@ def segment_file(
     -------
     dict
         JSON-ready record: ``input``, ``outdir``, ``width``, ``height``,
-        ``n_clusters`` (as asked; null for the hierarchy), ``clusters_used``
+        ``working_width`` and ``working_height`` (the size of the copy a large image
+        is segmented on, :func:`~quantize.segment.working_shape`; its own size up to
+        1024 pixels a side), ``n_clusters`` (as asked; null for the hierarchy), ``clusters_used``
         (the clusters the regions belong to, fewer than ``n_clusters`` when the
         image has fewer distinct pixels, when colour and texture cannot tell some
         clusters apart, or when smoothing and ``min_region`` leave some cluster no
@@ -254,7 +257,9 @@ def segment_file(
                 f"than labels.png can hold ({_MAX_LABEL}); raise it to merge the small ones",
                 path=input)
         h, w = result.labels.shape
+        work_h, work_w = working_shape((h, w))
         record = {"input": str(name), "outdir": str(outdir), "width": w, "height": h,
+                  "working_width": work_w, "working_height": work_h,
                   "n_clusters": params["n_clusters"],
                   "clusters_used": _clusters_used(params["n_clusters"], result),
                   "regions": params["regions"], "n_regions": result.n_regions,

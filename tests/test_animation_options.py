@@ -116,5 +116,5 @@ def test_the_transparent_entry_of_an_act_palette_is_said_to_be_left_out(tmp_path
     assert [str(w.message) for w in caught] == [
         f"palette_in={str(pal)!r} marks index 0 transparent (an Adobe colour table's "
         "transparent index, which Aseprite sets to 0 in every file it writes), so its colour "
-        "#090807 is not mapped onto: fully transparent pixels get an entry of their own"]
+        "#090807 is not mapped onto: only fully transparent pixels take that entry"]
     assert opts.palette_in.tolist() == [[200, 30, 30]]

@@ -229,6 +229,44 @@ def test_bash_completes_the_value_of_an_option_with_a_fixed_set(words, values):
     assert typed.stdout.split() == [v for v in values if v.startswith(values[1][0])]
 
 
+#: Each option's ``=`` form, as bash splits it at the ``=`` (its COMP_WORDBREAKS), with
+#: what it completes to: --dither=LEVEL's one name, the weight names with their "=".
+_EQUALS_FORMS = [
+    (["reduce", "x.png", "--space", "=", ""], ["rgb", "lab"]),
+    (["reduce", "x.png", "--space", "=", "l"], ["lab"]),
+    (["batch", "in", "--mode", "=", "s"], ["segment"]),
+    (["reduce", "x.png", "--dither", "=", ""], ["ordered"]),
+    (["batch", "in", "--dither", "=", "o"], ["ordered"]),
+    (["segment", "x.png", "-w", ""], ["color=", "intensity=", "xy=", "texture="]),
+    (["segment", "x.png", "--weight", "=", "t"], ["texture="]),
+    (["batch", "in", "-w", "x"], ["xy="])]
+
+
+@pytest.mark.parametrize(("words", "values"), _EQUALS_FORMS)
+def test_bash_completes_an_option_s_equals_form_and_the_weight_names(words, values):
+    """``--dither=<TAB>``, ``--space=r<TAB>`` (which bash gives as ``--space = r``) and
+    ``-w <TAB>`` completed to nothing while the other closed values were offered."""
+    if words[-1] == "" and words[-2] == "=":  # bash's word is the "=" until one is typed
+        words = words[:-1]
+    result = _completion("complete_bash", COMP_WORDS=" ".join(["quantize", *words]),
+                         COMP_CWORD=str(len(words)))
+    assert (result.exit_code, result.stderr, result.stdout.split()) == (0, "", values)
+
+
+@pytest.mark.parametrize(("words", "values"), _EQUALS_FORMS)
+def test_fish_zsh_and_powershell_complete_an_option_s_equals_form(words, values):
+    """As fish, zsh and PowerShell give it: the option and its ``=`` one word."""
+    typed = " ".join(words).replace(" = ", "=")
+    args = {"_TYPER_COMPLETE_ARGS": f"quantize {typed}"}
+    fish = _completion("complete_fish", _TYPER_COMPLETE_FISH_ACTION="get-args", **args)
+    assert (fish.exit_code, fish.stdout.splitlines()) == (0, values)
+    zsh = _completion("complete_zsh", **args)
+    assert zsh.stdout == "_arguments '*: :((" + "\n".join(f'"{v}"' for v in values) + "))'\n"
+    powershell = _completion("complete_powershell",
+                             _TYPER_COMPLETE_WORD_TO_COMPLETE=typed.split(" ")[-1], **args)
+    assert powershell.stdout.splitlines() == [f"{v}::: " for v in values]
+
+
 @pytest.mark.parametrize(("words", "values"), _CLOSED_SETS)
 def test_fish_zsh_and_powershell_complete_the_value_of_an_option_one_a_line(words, values):
     args = {"_TYPER_COMPLETE_ARGS": f"quantize {words} "}

@@ -162,6 +162,27 @@ def test_cli_glob_selects_a_name_holding_a_star_written_in_brackets(tmp_path):
 
 
 
+def test_cli_lines_name_the_files_with_the_dot_slash_their_folders_were_typed_with(
+        tmp_path, monkeypatch):
+    """``batch ./-in -o ./-bo`` printed ``-in/a.png -> -bo/a.png``, names a shell reads as
+    options, where reduce and segment keep the ``./``; the --json objects, as the
+    reports, keep the paths as written."""
+    monkeypatch.chdir(tmp_path)
+    Path("-in").mkdir()
+    Image.new("RGB", (4, 4), "red").save("-in/a.png")
+    Path("-in/b.png").write_text("not an image")
+    result = _cli("./-in", "-o", "./-bo", "-j", "1")
+    assert result.exit_code == 1
+    assert sorted(line[6:].split("  k=")[0] for line in result.stdout.splitlines()[:2]) == [
+        "failed  ./-in/b.png: not an image Pillow can identify",
+        "ok      ./-in/a.png -> ./-bo/a.png"]
+    assert result.stderr.startswith("quantize: error: ./-in/b.png: not an image")
+    again = _cli("./-in", "-o", "./-bo", "-j", "1", "--json")
+    assert sorted((o["input"], o["output"])
+                  for o in map(json.loads, again.stdout.splitlines())) == [
+        ("-in/a.png", "-bo/a.png"), ("-in/b.png", "")]
+
+
 def test_cli_glob_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, monkeypatch):
     """``--glob *.png`` unquoted, in a folder of PNGs, reached batch as ``--glob a.png b.png
     c.png``: the line named b.png and c.png as unexpected arguments, and no more."""
@@ -1690,6 +1711,10 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     record = json.loads((out / "astronaut" / "segments.json").read_text())
     assert row[4:11] == [str(record["n_regions"]), "2", "2", "", str(record["width"]),
                          str(record["height"]), "lab"]
+    # the working size, added after the other columns, which keep their places
+    assert (header[-3:], row[-2:]) == (["skipped", "working_width", "working_height"],
+                                       [str(record["working_width"]),
+                                        str(record["working_height"])])
 
 
 @pytest.mark.parametrize("args, match", [
@@ -5352,7 +5377,8 @@ def test_json_objects_of_a_segment_batch_have_the_segment_keys(tmp_path):
     assert [(Path(o["input"]).name, o["status"], list(o)) for o in objects] == [
         (name, status, [
             "input", "output", "status", "skipped", "reason", "outdir", "width", "height",
-            "n_clusters", "clusters_used", "regions", "n_regions", "min_region", "weights",
-            "space", "seed", "outputs", "seconds", "stale_output", "removed_outputs",
-            "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
-            "folder_not_listed"]) for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]
+            "working_width", "working_height", "n_clusters", "clusters_used", "regions",
+            "n_regions", "min_region", "weights", "space", "seed", "outputs", "seconds",
+            "stale_output", "removed_outputs", "removed_outputs_folders_left",
+            "outputs_not_removed", "folder_not_searched", "folder_not_listed"])
+        for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]

@@ -66,13 +66,31 @@ def test_cli_json_matches_the_files(photo_path, tmp_path):
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     # the keys in the order --help and the README list them
-    assert list(record) == ["input", "output", "outdir", "width", "height", "n_clusters",
-                            "clusters_used", "regions", "n_regions", "min_region", "weights",
-                            "space", "seed", "outputs", "seconds"]
+    assert list(record) == ["input", "output", "outdir", "width", "height", "working_width",
+                            "working_height", "n_clusters", "clusters_used", "regions",
+                            "n_regions", "min_region", "weights", "space", "seed", "outputs",
+                            "seconds"]
     assert record["n_regions"] == json.loads((out / "segments.json").read_text())["n_regions"]
     assert record["seed"] == json.loads((out / "segments.json").read_text())["seed"] == 1
     np.testing.assert_array_equal(read(out / "labels.png"),
                                   segment(read(photo_path), 4, seed=1).labels)
+
+
+@pytest.mark.parametrize(("size", "worked"), [((1030, 9), (515, 5)), ((40, 30), (40, 30))])
+def test_json_and_segments_json_give_the_working_size(tmp_path, size, worked):
+    """The summary line named the copy a large image is segmented on; --json and
+    segments.json did not: width first, as width and height are."""
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)).save(
+        tmp_path / "wide.png")
+    out = tmp_path / "wide.segments"
+    result = runner.invoke(app, ["segment", str(tmp_path / "wide.png"), "-k", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    kept = json.loads((out / "segments.json").read_text())
+    assert ((record["width"], record["height"]), (record["working_width"],
+            record["working_height"])) == (size, worked)
+    assert (kept["working_width"], kept["working_height"]) == worked
 
 
 def test_the_cli_default_seed_is_the_python_seed_0_as_the_readme_says(photo_path, tmp_path):

@@ -4702,10 +4702,12 @@ def test_load_image_refuses_a_file_object_in_text_mode(tmp_path):
 
 
 def test_the_file_jobs_refuse_a_file_object_saying_what_to_do(tmp_path):
-    from quantize.reduce import reduce_file
+    """segment_file reads the first frame, as load_image does (reduce_file's advice, which
+    also names an animation's way, is tested below)."""
+    from quantize.segment_file import segment_file
 
     with pytest.raises(TypeError) as refused:
-        reduce_file(io.BytesIO(_jpeg_turned(1)), tmp_path / "out.png")
+        segment_file(io.BytesIO(_jpeg_turned(1)), tmp_path / "out")
     assert str(refused.value) == (
         "input should be a path (str or os.PathLike), got BytesIO, a file object: read its "
         "image with quantize.io.load_image(file) and pass that to reduce_colors or segment, "
@@ -4725,6 +4727,24 @@ def test_reduce_animation_file_refuses_a_file_object_with_advice_that_keeps_its_
         "bytes to a file (tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass the "
         "file's name, which keeps every frame (quantize.io.load_image(file) reads the first "
         "frame only)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reduce_file_refuses_an_animation_s_file_object_saying_how_to_keep_its_frames(
+        tmp_path):
+    """reduce_file reduces an animation's every frame, but its advice was load_image, which
+    reads the first only: a still's way and an animation's are both said."""
+    from quantize.reduce import reduce_file
+
+    with pytest.raises(TypeError) as refused:
+        reduce_file(io.BytesIO(_gif_of_three_frames()), tmp_path / "out.gif")
+    assert str(refused.value) == (
+        "input should be a path (str or os.PathLike), got BytesIO, a file object: for a "
+        "still image, read it with quantize.io.load_image(file) and pass that to "
+        "reduce_colors; for an animation, write its bytes to a file "
+        "(tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass the file's name: no "
+        "function takes an animation's frames from a file object (quantize.io.load_image(file) "
+        "reads the first frame only)")
     assert list(tmp_path.iterdir()) == []
 
 

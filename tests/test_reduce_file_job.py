@@ -1786,6 +1786,28 @@ def test_an_act_palette_out_is_refused_more_than_256_colours(tmp_path):
     assert read_palette(pal).shape == (256, 3)
 
 
+def test_an_act_palette_written_of_an_image_with_transparency_and_given_back(tmp_path):
+    """Its transparent entry, black, takes the image's fully transparent pixels again, at
+    the same indices: the warning said they got an entry of their own."""
+    rgba = np.random.default_rng(0).integers(0, 256, (16, 16, 4), dtype=np.uint8)
+    rgba[..., 3] = 255
+    rgba[:4, :4, 3] = 0
+    src = tmp_path / "in.png"
+    Image.fromarray(rgba).save(src)
+    reduce_file(src, tmp_path / "first.png", n_colors=8, palette_out=tmp_path / "p.act")
+    with pytest.warns(UserWarning) as caught:
+        reduce_file(src, tmp_path / "again.png", palette_in=tmp_path / "p.act")
+    assert [str(w.message) for w in caught] == [
+        f"palette_in={str(tmp_path / 'p.act')!r} marks index 0 transparent (an Adobe colour "
+        "table's transparent index, which Aseprite sets to 0 in every file it writes), so "
+        "its colour #000000 is not mapped onto: only fully transparent pixels take that "
+        "entry (no colour is lost if it is an image's transparent entry, which quantize "
+        "writes #000000)"]
+    first, again = (np.asarray(Image.open(tmp_path / n)) for n in ("first.png", "again.png"))
+    np.testing.assert_array_equal(again, first)
+    assert (again[:4, :4] == 0).all()
+
+
 def test_the_transparent_entry_of_an_act_palette_is_said_to_be_left_out(tmp_path):
     # Aseprite marks index 0 transparent in every .act it writes: mapping onto one left
     # its first colour out without a word (4 colours given, 3 used).
@@ -1798,7 +1820,7 @@ def test_the_transparent_entry_of_an_act_palette_is_said_to_be_left_out(tmp_path
     assert [str(w.message) for w in caught] == [
         f"palette_in={str(pal)!r} marks index 0 transparent (an Adobe colour table's "
         "transparent index, which Aseprite sets to 0 in every file it writes), so its colour "
-        "#c81e1e is not mapped onto: fully transparent pixels get an entry of their own"]
+        "#c81e1e is not mapped onto: only fully transparent pixels take that entry"]
     assert [p["hex"] for p in record["palette"]] == ["#1ea028", "#141ed2", "#f0e6dc"]
     given = tmp_path / "p.hex"  # alpha given with the colour: meant transparent, no word
     given.write_text("c81e1e00\n1ea028\n141ed2\nf0e6dc\n")

@@ -299,7 +299,7 @@ def _checked(input: str | os.PathLike[str], output: str | os.PathLike[str] | Non
              shown_as: ShownOutput | None, options: dict[str, Any]
              ) -> tuple[Path, ShownOutput | None, AnimationOptions]:
     """The input, ``shown_as`` and ``options`` of :func:`reduce_animation_file`, checked."""
-    src = require_regular_file(input, frames=True)  # read twice: palette fit, frames
+    src = require_regular_file(input, frames="every")  # read twice: palette fit, frames
     if output is not None:
         check_path(output, "output")
     shown = check_shown_as(shown_as, output)

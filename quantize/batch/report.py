@@ -74,8 +74,10 @@ SEGMENT_REPORT_COLUMNS = ("input", "output", "status", "reason", "n_regions",
                           "clusters_used", "n_clusters", "regions", "width", "height",
                           "space", "seconds")
 _COLUMNS = {"reduce": REPORT_COLUMNS, "segment": SEGMENT_REPORT_COLUMNS}
-#: Columns a CSV report gained after its others: last, so that those keep their places.
-_LATER_COLUMNS = ("skipped",)
+#: Columns a CSV report of a mode gained after its others, in the order gained: last, so
+#: that those keep their places.
+_LATER_COLUMNS = {"reduce": ("skipped",),
+                  "segment": ("skipped", "working_width", "working_height")}
 
 _ROW_HEAD = ("input", "output", "status", "skipped", "reason")
 #: The keys the batch adds to a job's record, and then its warnings.
@@ -91,7 +93,8 @@ ROW_KEYS = {
                "palette_in", "palette_mode", "seed", "optimize", "psnr", "delta_e", "seconds",
                "bytes_in", "bytes_out", "frames", "palette", "optimized", "alpha_thresholded",
                *_BATCH_KEYS),
-    "segment": (*_ROW_HEAD, "outdir", "width", "height", "n_clusters", "clusters_used",
+    "segment": (*_ROW_HEAD, "outdir", "width", "height", "working_width", "working_height",
+                "n_clusters", "clusters_used",
                 "regions", "n_regions", "min_region", "weights", "space", "seed", "outputs",
                 "seconds", STALE, REMOVED, FOLDERS_LEFT, NOT_REMOVED, NOT_SEARCHED, NOT_LISTED,
                 "warnings"),
@@ -370,8 +373,9 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     ``mode``'s jobs (:data:`REPORT_COLUMNS`, or :data:`SEGMENT_REPORT_COLUMNS`: no
     always-empty ``k``, ``psnr`` or bytes columns in a report of segmentations), then the
     other keys of ``mode``'s rows (:data:`ROW_KEYS`), sorted, then ``skipped`` (why a
-    skipped file was: :data:`~quantize.batch.results.SkipKind`); its cells are those of
-    the JSON rows.
+    skipped file was: :data:`~quantize.batch.results.SkipKind`) and, of segmentations,
+    ``working_width`` and ``working_height``, added after the others; its cells are
+    those of the JSON rows.
 
     Each file of ``unsettled`` (each a :class:`~quantize.batch.Unsettled`: those a stopped
     batch did not reach, those whose jobs a second interrupt abandoned while they ran,
@@ -433,7 +437,7 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     # Written as bytes: a file written as text on Windows turns each "\n" into "\r\n", so a
     # CSV's rows, which end in "\r\n", would end in "\r\r\n" (a blank row after each).
     data = _csv_text([report_row(row, mode) for row in rows], columns,
-                     ROW_KEYS[mode]).encode("utf-8-sig")
+                     ROW_KEYS[mode], _LATER_COLUMNS[mode]).encode("utf-8-sig")
     atomic_write(p, lambda tmp: tmp.write_bytes(data))
 
 
@@ -447,12 +451,12 @@ def _write_json(path: Path, report: Mapping[str, Any]) -> None:
 
 
 def _csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
-              keys: Sequence[str]) -> str:
+              keys: Sequence[str], later: Sequence[str]) -> str:
     """The CSV text of ``rows``: ``columns``, then the other ``keys`` (those every row of the
-    mode has), sorted, then :data:`_LATER_COLUMNS`, whatever the rows hold, for a script
-    that reads column N to find the same field in every report; a key of no row's mode,
-    which no row should have, after them all rather than left out."""
-    fixed = [*columns, *sorted(set(keys) - {*columns, *_LATER_COLUMNS}), *_LATER_COLUMNS]
+    mode has), sorted, then ``later`` (the mode's :data:`_LATER_COLUMNS`), whatever the
+    rows hold, for a script that reads column N to find the same field in every report; a
+    key of no row's mode, which no row should have, after them all rather than left out."""
+    fixed = [*columns, *sorted(set(keys) - {*columns, *later}), *later]
     unknown = sorted({k for row in rows for k in row} - set(fixed))
     buffer = io.StringIO()
     # Rows end in "\r\n" (RFC 4180), so that the writer quotes a cell holding either

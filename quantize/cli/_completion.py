@@ -14,6 +14,7 @@ the width; rich is not imported. Bash takes names only, as typer gives them.
 import os
 
 from typer._completion_classes import (
+    BashComplete,
     FishComplete,
     PowerShellComplete,
     ZshComplete,
@@ -21,10 +22,14 @@ from typer._completion_classes import (
 )
 
 try:  # recent typer vendors its own copy of click
-    from typer._click.shell_completion import CompletionItem, add_completion_class
+    from typer._click.shell_completion import (
+        CompletionItem,
+        ShellComplete,
+        add_completion_class,
+    )
     from typer._click.utils import make_default_short_help
 except ImportError:  # older typer runs on click itself
-    from click.shell_completion import CompletionItem, add_completion_class
+    from click.shell_completion import CompletionItem, ShellComplete, add_completion_class
     from click.utils import make_default_short_help
 
 #: The most characters of a candidate's description: its help's first sentence when that
@@ -47,7 +52,40 @@ def one_line_help(help: str | None) -> str:
     return make_default_short_help(help, HELP_LENGTH) if help else ""
 
 
-class _FishOneLine(FishComplete):
+def typed_whole(args: list[str], incomplete: str) -> tuple[list[str], str]:
+    """The words before the one completed, ``args``, and that word, ``incomplete``, with an
+    option's ``=`` form whole, as click completes it (``--space=r``: the value of
+    ``--space`` starting "r"). Bash splits the word at its ``=``, words of their own (its
+    ``COMP_WORDBREAKS``): ``--space = r`` offered nothing, as ``=`` took the value's place.
+    ``--dither=``, the flag's level, is completed as the hidden ``--dither-level=`` that
+    :class:`~quantize.cli.common.DitherLevelCommand` reads it as.
+
+    >>> typed_whole(["reduce", "--space", "="], "r"), typed_whole(["reduce", "--mode"], "=")
+    ((['reduce'], '--space=r'), (['reduce'], '--mode='))
+    >>> typed_whole(["segment", "-w", "xy", "="], ""), typed_whole(["reduce"], "--dither=o")
+    ((['segment', '-w', 'xy', '='], ''), (['reduce'], '--dither-level=o'))
+    """
+    if args[-2:-1] and args[-2].startswith("-") and args[-1] == "=":
+        args, incomplete = args[:-2], f"{args[-2]}={incomplete}"
+    elif args and args[-1].startswith("-") and incomplete == "=":
+        args, incomplete = args[:-1], f"{args[-1]}="
+    if incomplete.startswith("--dither="):
+        incomplete = "--dither-level=" + incomplete[len("--dither="):]
+    return args, incomplete
+
+
+class _WholeWords(ShellComplete):
+    """Completion of a word as :func:`typed_whole` gives it, for each shell."""
+
+    def get_completions(self, args: list[str], incomplete: str) -> list[CompletionItem]:
+        return super().get_completions(*typed_whole(args, incomplete))
+
+
+class _Bash(_WholeWords, BashComplete):
+    """Bash's candidates, names only, as typer gives them."""
+
+
+class _FishOneLine(_WholeWords, FishComplete):
     """Fish's candidates, one a line: ``name<TAB>description``, or ``name``."""
 
     def format_completion(self, item: CompletionItem) -> str:
@@ -55,7 +93,7 @@ class _FishOneLine(FishComplete):
         return f"{item.value}\t{described}" if described else item.value
 
 
-class _ZshOneLine(ZshComplete):
+class _ZshOneLine(_WholeWords, ZshComplete):
     """Zsh's candidates, one a line: ``"name":"description"``, or ``"name"``."""
 
     def format_completion(self, item: CompletionItem) -> str:
@@ -64,7 +102,7 @@ class _ZshOneLine(ZshComplete):
         return f'{name}:"{described.translate(_ZSH_ESCAPES)}"' if described else name
 
 
-class _PowerShellOneLine(PowerShellComplete):
+class _PowerShellOneLine(_WholeWords, PowerShellComplete):
     """PowerShell's candidates, one a line: ``name:::description``, the description a
     space for no help (the script's ``CompletionResult`` takes no empty tooltip)."""
 
@@ -74,8 +112,10 @@ class _PowerShellOneLine(PowerShellComplete):
 
 def register_shells() -> None:
     """Make typer's shells known to click's completion, fish, zsh and PowerShell (also
-    named ``pwsh``) with one-line candidates."""
+    named ``pwsh``) with one-line candidates, each completing an option's ``=`` form
+    (:func:`typed_whole`)."""
     completion_init()
+    add_completion_class(_Bash, _Bash.name)
     add_completion_class(_FishOneLine, _FishOneLine.name)
     add_completion_class(_ZshOneLine, _ZshOneLine.name)
     for name in ("powershell", "pwsh"):

@@ -55,6 +55,7 @@ from .common import (
     SeedOption,
     app,
     as_flags,
+    as_typed,
     check_palette_mode_alone,
     color_names,
     command_line,
@@ -84,6 +85,7 @@ from .common import (
     segment_spaces,
     user_errors,
     warn,
+    weight_names,
 )
 
 _MODES = ("reduce", "segment")
@@ -167,16 +169,16 @@ def _patterns_given(glob: Sequence[str] | None,
              short_help="Reduce or segment every image of a folder, in parallel.")
 def batch(
     ctx: typer.Context,
-    input_dir: Annotated[Path, typer.Argument(
-        metavar="INPUT_DIR", parser=path,
+    input_name: Annotated[str, typer.Argument(
+        metavar="INPUT_DIR", parser=file_name,
         help="Folder of images: its files whose extension, in any case, is one Pillow reads "
              "(.jpg, .png, .gif, .webp, .tif, ...; a file without one, or a .txt, is not "
              "looked at: --glob selects by name instead), not hidden ones, nor those "
              "--exclude names; with -r those of its sub-folders too.")],
-    output_dir: Annotated[Path, typer.Option(
+    output_name: Annotated[str, typer.Option(
         "-o", "--output", metavar="OUT_DIR",
         help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.",
-        parser=path)],
+        parser=file_name)],
     mode: Annotated[str, typer.Option(
         "--mode", metavar="reduce|segment",
         help="reduce (one PNG per image; an animation in its own format, as reduce "
@@ -249,7 +251,7 @@ def batch(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, texture; VALUE 0 or a "
         "number from 1e-6 to 1e6, defaults as quantize segment --help lists them); "
-        "repeatable.")] = None,
+        "repeatable.", autocompletion=offering(weight_names))] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", parser=integer,
         help="segment: merge regions smaller than PX pixels "
@@ -361,6 +363,9 @@ def batch(
     """
     from .. import batch as lib
 
+    # kept as typed for the lines to name the files so: ./-in/a.png, not -in/a.png
+    named = _AsTyped(input_name, output_name)
+    input_dir, output_dir = path(input_name), path(output_name)
     strength = dither_strength(dither, dither_level)
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
@@ -443,14 +448,14 @@ def batch(
             else:  # once: a rerun finding them so again does not repeat it
                 for line in _unclaimed_lines(plan):
                     warn(output_dir, line)
-            for path in plan.disowned:  # said once: the run takes the pending entry back
-                warn(path, DISOWNED)
+            for disowned in plan.disowned:  # said once: the run takes the pending entry back
+                warn(disowned, DISOWNED)
             note_jobs_capped(jobs, len(plan.jobs))  # the files to run, not those settled
             if shared_palette:
                 plan = _with_shared_palette(plan, jobs, scheduler, show)
         except KeyboardInterrupt:
             fail_interrupted("interrupted before any file was processed")
-        results, summary, stopped, abandoned = _run(plan, jobs, scheduler, show)
+        results, summary, stopped, abandoned = _run(plan, jobs, scheduler, show, named)
         unsettled = _unsettled(plan, results, stopped, abandoned)
         count = Counter(u.status for u in unsettled)  # the files left unsettled, by status
         if mode == "reduce" and not shared_palette:
@@ -1308,9 +1313,32 @@ def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str
 # --------------------------------------------------------------------------
 
 
-def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: str
+@dataclass(frozen=True)
+class _AsTyped:
+    """How the lines name a file of INPUT_DIR or OUT_DIR: with the ``./`` the folder was
+    typed with, as ``reduce`` and ``segment`` name theirs (``batch ./-in -o ./-out`` gives
+    ``./-in/a.png -> ./-out/a.png``; ``-in/a.png``, without it, a shell would read as
+    options: :func:`~quantize.cli.common.as_typed`)."""
+
+    input_dir: str
+    output_dir: str
+
+    def input(self, file: Path) -> str:
+        return as_typed(str(file), self.input_dir)
+
+    def output(self, file: Path | None) -> str:
+        return as_typed(str(file), self.output_dir)
+
+
+#: The files named as the batch writes them (a caller that gives no typed folders).
+_AS_WRITTEN = _AsTyped("", "")
+
+
+def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: str,
+         named: _AsTyped = _AS_WRITTEN
          ) -> "tuple[list[lib.FileResult], lib.BatchSummary, Exception | None, list[Path]]":
-    """Run ``plan``, showing each file as it settles; return the results, the summary,
+    """Run ``plan``, showing each file as it settles, ``named`` as the folders were typed;
+    return the results, the summary,
     the error that stopped the run, if one did: the Dask scheduler lost mid-run (the files
     not done are then in the results and the summary as failed, without a line each), or
     an output error no file can go on after (the record of finished outputs cannot be
@@ -1327,7 +1355,7 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: s
     # settled files are worded first, so the progress display knows them as the plan's own.
     shared = bool(plan.settings.get("shared_palette"))
     plan = replace(plan, settled=[_in_flags(r, shared) for r in plan.settled])
-    with _progress(plan, summary, show) as shown:
+    with _progress(plan, summary, show, named) as shown:
         def on_result(result: "lib.FileResult") -> None:
             result = _in_flags(result, shared)
             summary.add(result)
@@ -1419,17 +1447,18 @@ _FULL_BAR_COLUMNS = 50
 
 @contextlib.contextmanager
 def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
-              show: str) -> Iterator[Any]:
-    """A callback showing each settled file: a rich bar when stdout and stderr are both
-    terminals, else plain lines (``show``: "lines", "json" for a JSON object per file, or
-    "quiet", see :func:`batch`).
+              show: str, named: _AsTyped = _AS_WRITTEN) -> Iterator[Any]:
+    """A callback showing each settled file, ``named`` as the folders were typed: a rich
+    bar when stdout and stderr are both terminals, else plain lines (``show``: "lines",
+    "json" for a JSON object per file, or "quiet", see :func:`batch`).
 
     The bar is drawn on stderr; with stdout redirected (``> log``) the per-file lines go
     there instead, as they do when neither stream is a terminal.
     """
     if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)):
         not_processed = _NotProcessed.of(plan)
-        yield lambda result: _plain_line(result, summary, show, not_processed, plan.mode.name)
+        yield lambda result: _plain_line(result, summary, show, not_processed, plan.mode.name,
+                                         named)
         return
     from rich.console import Console
     from rich.markup import escape
@@ -1464,7 +1493,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
         def show(result: "lib.FileResult") -> None:
             # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
             # Soft wrap: the terminal folds a long line; rich would cut it into several.
-            name = escape(printable_line(str(result.input)))
+            name = escape(printable_line(named.input(result.input)))
             before, after = _warning_lines(result, not_processed)
 
             def warned(messages: list[str]) -> None:
@@ -1501,19 +1530,23 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
 
 
 def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str,
-                not_processed: "_NotProcessed", mode: str) -> None:
+                not_processed: "_NotProcessed", mode: str,
+                named: _AsTyped = _AS_WRITTEN) -> None:
+    """Show ``result`` as a line (or a --json row), its warnings and error before it, the
+    files ``named`` as the folders were typed (a --json row, as the reports, as written)."""
     from .. import batch as lib
 
+    name = named.input(result.input)
     before, after = _warning_lines(result, not_processed)
     for message in before:  # in the order things happened: the error ended the file
-        warn(result.input, message)
+        warn(name, message)
     if result.status == "failed":
-        say(printable_line(f"quantize: error: {result.input}: {result.reason}"), err=True)
+        say(printable_line(f"quantize: error: {name}: {result.reason}"), err=True)
     for message in after:
-        warn(result.input, message)
+        warn(name, message)
     # kept as it is, with --skip-if-larger: a fact, no fault; a --json row holds the size
     if show == "lines" and (edited := lib.edited_larger_line(result)):
-        note(result.input, edited)
+        note(name, edited)
     if more := not_processed.more():
         warn(None, more)
     if show == "quiet":
@@ -1523,7 +1556,8 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
         return
     metrics = _metrics(result.record)
     # A failure's reason, as on its error line: stdout alone (> log) still tells why.
-    target = {"ok": f" -> {result.output}", "failed": f": {result.reason}"}.get(result.status, "")
+    target = {"ok": f" -> {named.output(result.output)}",
+              "failed": f": {result.reason}"}.get(result.status, "")
     # fewer colours than asked, all kept: good news, a note on the line, no warning line
     fewer = lib.FEWER_COLORS_WORDS if lib.has_fewer_colors(result.status, result.record) else ""
     notes = "".join(f"  ({note})" for note in (_why_on_line(result), fewer,
@@ -1531,7 +1565,7 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
     # a sub-folder not searched, or not listed, is no file: it takes no number among them
     counter = "folder" if lib.is_folder(result.record) else f"{summary.done}/{summary.total}"
     say(printable_line(f"[{counter}] {result.status:7} "
-                       f"{result.input}{target}{'  ' + metrics if metrics else ''}"
+                       f"{name}{target}{'  ' + metrics if metrics else ''}"
                        f"{notes}"))
 
 

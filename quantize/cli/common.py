@@ -105,6 +105,14 @@ def segment_spaces() -> tuple[str, ...]:
     return SPACES
 
 
+def weight_names() -> list[str]:
+    """What ``-w`` completes to: each feature group's name with its ``=``, ``color=``, ...
+    (:data:`quantize.features.GROUPS`, the names its check takes), the value left to type."""
+    from ..features import GROUPS
+
+    return [f"{name}=" for name in GROUPS]
+
+
 def color_names() -> list[str]:
     """The colour names ``--overlay-color`` takes, those Pillow reads
     (:func:`~quantize._validation.color_from_text`), imported only as they are needed."""
@@ -130,8 +138,10 @@ BatchDitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="reduce: error diffusion onto the palette; --dither=LEVEL "
     "sets its strength, 0..1 (plain --dither: 1); --dither=ordered: an 8x8 Bayer pattern "
     "instead.")]
-# Filled from --dither=LEVEL by DitherLevelCommand; not shown in the help.
-DitherLevelOption = Annotated[str | None, typer.Option("--dither-level", hidden=True)]
+# Filled from --dither=LEVEL by DitherLevelCommand; not shown in the help. Completion
+# offers its one name, as it is asked for --dither= (quantize.cli._completion).
+DitherLevelOption = Annotated[str | None, typer.Option(
+    "--dither-level", hidden=True, autocompletion=offering(("ordered",)))]
 
 
 def path(value: str) -> Path:

@@ -57,6 +57,7 @@ from .common import (
     stage_stream,
     user_errors,
     warn,
+    weight_names,
 )
 
 _EPILOG = """\b
@@ -205,7 +206,8 @@ def segment_command(
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="Feature weight NAME=VALUE, VALUE 0 or a number from 1e-6 to 1e6, repeatable; "
-        "names and defaults below.", show_default=False)] = None,
+        "names and defaults below.", show_default=False,
+        autocompletion=offering(weight_names))] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", parser=integer,
         help="Merge regions smaller than PX pixels into "
@@ -223,7 +225,8 @@ def segment_command(
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
-        "width, height, n_clusters, "
+        "width, height, working_width, working_height (the size segmented: a copy of a large "
+        "image, as the summary line says), n_clusters, "
         "clusters_used, regions, n_regions, min_region, weights, space, seed, outputs, "
         "stretch (true, with --stretch only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(

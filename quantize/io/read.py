@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO, Literal, NamedTuple
 
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
@@ -1760,24 +1760,37 @@ def is_stream(path: str | os.PathLike[str]) -> bool:
         return False
 
 
-#: What to do with a file object given for a path: for an image, or (:data:`_ANIMATION_ADVICE`)
-#: an animation, whose frames load_image would drop but the first.
-_STILL_ADVICE = ("read its image with quantize.io.load_image(file) and pass that to "
-                 "reduce_colors or segment, or write it to a file and pass the file's name")
-_ANIMATION_ADVICE = ("write its bytes to a file (tempfile.NamedTemporaryFile(suffix='.gif'), "
-                     "say) and pass the file's name, which keeps every frame "
-                     "(quantize.io.load_image(file) reads the first frame only)")
+#: What the job given a file object for a path reads of it: its first frame, every frame, or
+#: either (a still, or every frame of an animation, as reduce_file does).
+FramesRead = Literal["first", "every", "either"]
+
+#: What to do with a file object given for a path, by what the job reads of it: an
+#: animation's frames, which load_image drops but the first, are read from a file's name
+#: only (no function of the library takes them from a file object).
+_FILE_OBJECT_ADVICE: dict[str, str] = {
+    "first": "read its image with quantize.io.load_image(file) and pass that to "
+             "reduce_colors or segment, or write it to a file and pass the file's name",
+    "every": "write its bytes to a file (tempfile.NamedTemporaryFile(suffix='.gif'), say) "
+             "and pass the file's name, which keeps every frame "
+             "(quantize.io.load_image(file) reads the first frame only)",
+    "either": "for a still image, read it with quantize.io.load_image(file) and pass that to "
+              "reduce_colors; for an animation, write its bytes to a file "
+              "(tempfile.NamedTemporaryFile(suffix='.gif'), say) and pass the file's name: "
+              "no function takes an animation's frames from a file object "
+              "(quantize.io.load_image(file) reads the first frame only)",
+}
 
 
 def check_input_path(path: str | os.PathLike[str], name: str = "path", *,
-                     frames: bool = False) -> Path:
+                     frames: FramesRead = "first") -> Path:
     """``path``, a file to read, as a Path (:func:`~quantize._validation.check_path`),
     refusing a file's name followed by a separator (``"photo.png/"``), which the system
     refuses ("Not a directory") but a Path cuts to ``photo.png``, which was read, and a
     socket, which no program can open as a file (the system says "No such device or
     address"). A missing file, or a folder, passes, for the reader to name. A file object
-    is refused saying what to do with it: read it with :func:`load_image`, or, for a
-    caller that reads every frame (``frames``), write it to a file.
+    is refused saying what to do with it, by what the caller reads of it (``frames``):
+    read it with :func:`load_image` ("first"), write it to a file ("every" frame), or
+    either, by whether it is animated ("either": a still, or every frame).
 
     Raises
     ------
@@ -1792,7 +1805,7 @@ def check_input_path(path: str | os.PathLike[str], name: str = "path", *,
     if _is_file_object(path):  # of these, only load_image reads one
         raise TypeError(f"{name} should be a path (str or os.PathLike), got "
                         f"{type(path).__name__}, a file object: "
-                        f"{_ANIMATION_ADVICE if frames else _STILL_ADVICE}")
+                        f"{_FILE_OBJECT_ADVICE[frames]}")
     p = check_path(path, name)
     given = os.fspath(path)
     if isinstance(given, str) and given.endswith(("/", os.sep)):
@@ -1821,7 +1834,7 @@ def _is_socket(p: Path) -> bool:
 
 
 def require_regular_file(path: str | os.PathLike[str], name: str = "input", *,
-                         frames: bool = False) -> Path:
+                         frames: FramesRead = "first") -> Path:
     """Refuse a pipe or device (a FIFO, ``/dev/stdin``, ``<(cat a.png)``) as an input.
 
     For jobs that read their input more than once (its header, then its pixels):
@@ -1835,7 +1848,7 @@ def require_regular_file(path: str | os.PathLike[str], name: str = "input", *,
         name followed by a separator (:func:`check_input_path`).
     TypeError
         If ``path`` is not a path (``name`` is the parameter it was given as); for a file
-        object, saying what to do, for a job that keeps every frame with ``frames``
+        object, saying what to do by what the job reads of it, ``frames``
         (:func:`check_input_path`).
     """
     p = check_input_path(path, name, frames=frames)

@@ -307,7 +307,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 palette_out=palette_out, seed=seed, force=force,
                                 max_pixels=max_pixels, skip_if_larger=skip_if_larger,
                                 optimize=optimize, palette=palette)
-    src = require_regular_file(input)
+    src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
     shown = check_shown_as(shown_as, output)

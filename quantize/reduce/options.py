@@ -363,9 +363,11 @@ def read_palette_in_quietly(path: str | os.PathLike[str]) -> np.ndarray | None:
 def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None:
     """Warn (:class:`~quantize.errors.PaletteInWarning`) that an entry a ``palette_in`` file
     marks transparent apart from its colour (an Adobe colour table's transparent index:
-    :func:`~quantize.palette_files.transparent_index_note`) is not mapped onto: no pixel is
-    drawn with a fully transparent entry, as the image's fully transparent pixels get an
-    entry of their own.
+    :func:`~quantize.palette_files.transparent_index_note`) is not mapped onto: only the
+    image's fully transparent pixels take it (the palette's first fully transparent entry
+    is theirs), so its colour is lost if it was meant to be drawn. A black one, as quantize
+    writes a transparent entry (``palette_out`` of an image with transparency given back),
+    is said to lose nothing if it is one: the file cannot tell.
 
     ``given`` is ``palette_in`` as given, ``palette`` as read, ``name`` its name in
     messages. Other formats give alpha with each colour: an entry written with alpha 0
@@ -378,9 +380,12 @@ def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None
         return
     for i in np.flatnonzero(palette[:, 3] == 0):  # at most one: the file marks one index
         colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in palette[i, :3]))
+        # black is how quantize (and most writers) fill a transparent entry's colour
+        lost = (" (no colour is lost if it is an image's transparent entry, which quantize "
+                "writes #000000)" if colour == "#000000" else "")
         warn_caller(f"{name} marks index {int(i)} transparent ({note}), so its colour "
-                    f"{colour} is not mapped onto: fully transparent pixels get an entry of "
-                    "their own", PaletteInWarning)
+                    f"{colour} is not mapped onto: only fully transparent pixels take that "
+                    f"entry{lost}", PaletteInWarning)
 
 
 def warn_repeated_entries(palette: np.ndarray, name: str, used: np.ndarray | None = None,
