@@ -1908,7 +1908,8 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
         region_of = _merge_slivers(tree, _leaf_colours(tree, work), region_of)
     else:
         region_of = _cut_without_slivers(tree, work, n_regions)
-    components, n = _full_size_regions(region_of, tree.labels, lab, rgb, factor)
+    components, n = _full_size_regions(region_of, tree.labels, lab, rgb, factor,
+                                       exact=asked is not None)
     sums = _regions.region_sums(components, rgb, n, alpha)
     n_final = n
     if ((sums.area > 0) & (sums.area < min_region)).any():  # else merging leaves them
@@ -1935,7 +1936,8 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
 
 
 def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarray,
-                       rgb: np.ndarray, factor: int) -> tuple[np.ndarray, int]:
+                       rgb: np.ndarray, factor: int, *, exact: bool = False
+                       ) -> tuple[np.ndarray, int]:
     """The regions ``(H, W)`` int32 of the image ``rgb`` whose superpixels ``leaves``
     ``(h, w)`` (of the working copy, Lab planes ``lab``, ``rgb`` box-downscaled by
     ``factor``) are in regions ``region_of``, numbered 1..n in raster order, and n.
@@ -1946,7 +1948,9 @@ def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarra
     on their regions there, a band of rows at a time. A piece the moved borders cut off
     a region joins a neighbour when it is smaller than the smallest superpixel (that
     :func:`_segment_hierarchy`'s hierarchy keeps, brought to full size); a larger one is
-    a region of its own.
+    a region of its own, but when ``exact`` (``regions=N``, whose count is its promise):
+    then every piece beyond a region's own number of pieces on the working copy joins a
+    neighbour, so that the count is the working copy's.
     """
     working, n = _regions.connected_regions(region_of[leaves])
     if factor == 1:
@@ -1957,7 +1961,8 @@ def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarra
     pieces = np.bincount(region_of[leaves].ravel()[np.unique(working, return_index=True)[1]],
                          minlength=table.size)
     speck = _smallest_superpixel(_superpixel_step(lab.shape[1:], _SUPERPIXELS, True))
-    mapping = _join_cut_off(runs, pieces, factor * factor, speck * factor * factor)
+    limit = full.size + 1 if exact else speck * factor * factor  # larger than any piece
+    mapping = _join_cut_off(runs, pieces, factor * factor, limit)
     return runs.label_map(mapping), int(mapping.max())
 
 
