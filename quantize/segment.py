@@ -662,11 +662,17 @@ class SegmentResult(ReadOnlyArrays):
     def region_stats(self, *, exact: bool = False) -> list[dict[str, Any]]:
         """One JSON-ready dict per region 1..R, in label order.
 
-        Keys: ``label``; ``cluster`` (as ``clusters[label - 1]``); ``area`` in pixels;
+        Keys: ``label``; ``cluster`` (as ``clusters[label - 1]``; see
+        :meth:`SegmentResult.cluster_stats`); ``area`` in pixels;
         ``bbox`` as ``[row_min, col_min, row_max, col_max]``, the maxima
         excluded (so ``labels[r0:r1, c0:c1]`` holds the region); ``centroid``
-        as ``[row, col]`` (two decimals); ``mean_color`` as ``[r, g, b]``, 0..255
-        with one decimal, of the region's visible pixels (see ``alpha``). ``area``
+        as ``[row, col]`` (two decimals), which lies outside a region shaped as a U or a
+        ring; ``inner_point`` as ``[row, col]``, a pixel of the region, the farthest from
+        its edge (where to write its number); ``mean_color`` as ``[r, g, b]``, 0..255
+        with one decimal, of the region's visible pixels (see ``alpha``), and
+        ``segmented_color``, that mean as :meth:`SegmentResult.mean_color_image` fills the
+        region with it (integers); and ``"transparent": true`` last, in a region none of
+        whose pixels is visible (its colours are the fill it was segmented as). ``area``
         and the others count every pixel, shown or not. Rounded as ``segments.json``
         writes them; with ``exact=True``, ``centroid`` and ``mean_color`` are
         unrounded (the mean colours of ``mean_colors(exact=True)``), the features to
@@ -680,6 +686,27 @@ class SegmentResult(ReadOnlyArrays):
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
                                      sums=self._region_sums(),
                                      exact=check_bool(exact, "exact"))
+
+    def cluster_stats(self, *, exact: bool = False) -> list[dict[str, Any]]:
+        """One JSON-ready dict per cluster that some region is in, in cluster order: the
+        paints of a paint-by-numbers page, ``cluster`` of :meth:`SegmentResult.region_stats`
+        naming each region's.
+
+        Keys: ``cluster``; ``regions``, how many are in it; ``area``, their pixels; and
+        ``mean_color`` as ``[r, g, b]``, the mean of their visible pixels (see ``alpha``),
+        0..255 with one decimal (unrounded with ``exact=True``), as a region's is worked
+        out; ``"transparent": true`` last when none of them is visible. With
+        ``n_clusters``, the k-means clusters (``clusters_used`` of them); from the region
+        hierarchy every region is its own cluster, so there is one record per region.
+
+        Raises
+        ------
+        TypeError
+            If ``exact`` is not a bool.
+        """
+        return _regions.cluster_stats(self._region_sums(), self.clusters,
+                                      int(self.centers.shape[0]),
+                                      exact=check_bool(exact, "exact"))
 
     def _region_sums(self) -> _regions.RegionSums:
         """The regions' :class:`~quantize.reconstruct.regions.RegionSums`, made on first use."""
