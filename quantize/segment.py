@@ -662,11 +662,17 @@ class SegmentResult(ReadOnlyArrays):
     def region_stats(self, *, exact: bool = False) -> list[dict[str, Any]]:
         """One JSON-ready dict per region 1..R, in label order.
 
-        Keys: ``label``; ``cluster`` (as ``clusters[label - 1]``); ``area`` in pixels;
+        Keys: ``label``; ``cluster`` (as ``clusters[label - 1]``; see
+        :meth:`SegmentResult.cluster_stats`); ``area`` in pixels;
         ``bbox`` as ``[row_min, col_min, row_max, col_max]``, the maxima
         excluded (so ``labels[r0:r1, c0:c1]`` holds the region); ``centroid``
-        as ``[row, col]`` (two decimals); ``mean_color`` as ``[r, g, b]``, 0..255
-        with one decimal, of the region's visible pixels (see ``alpha``). ``area``
+        as ``[row, col]`` (two decimals), which lies outside a region shaped as a U or a
+        ring; ``inner_point`` as ``[row, col]``, a pixel of the region, the farthest from
+        its edge (where to write its number); ``mean_color`` as ``[r, g, b]``, 0..255
+        with one decimal, of the region's visible pixels (see ``alpha``), and
+        ``segmented_color``, that mean as :meth:`SegmentResult.mean_color_image` fills the
+        region with it (integers); and ``"transparent": true`` last, in a region none of
+        whose pixels is visible (its colours are the fill it was segmented as). ``area``
         and the others count every pixel, shown or not. Rounded as ``segments.json``
         writes them; with ``exact=True``, ``centroid`` and ``mean_color`` are
         unrounded (the mean colours of ``mean_colors(exact=True)``), the features to
@@ -680,6 +686,27 @@ class SegmentResult(ReadOnlyArrays):
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
                                      sums=self._region_sums(),
                                      exact=check_bool(exact, "exact"))
+
+    def cluster_stats(self, *, exact: bool = False) -> list[dict[str, Any]]:
+        """One JSON-ready dict per cluster that some region is in, in cluster order: the
+        paints of a paint-by-numbers page, ``cluster`` of :meth:`SegmentResult.region_stats`
+        naming each region's.
+
+        Keys: ``cluster``; ``regions``, how many are in it; ``area``, their pixels; and
+        ``mean_color`` as ``[r, g, b]``, the mean of their visible pixels (see ``alpha``),
+        0..255 with one decimal (unrounded with ``exact=True``), as a region's is worked
+        out; ``"transparent": true`` last when none of them is visible. With
+        ``n_clusters``, the k-means clusters (``clusters_used`` of them); from the region
+        hierarchy every region is its own cluster, so there is one record per region.
+
+        Raises
+        ------
+        TypeError
+            If ``exact`` is not a bool.
+        """
+        return _regions.cluster_stats(self._region_sums(), self.clusters,
+                                      int(self.centers.shape[0]),
+                                      exact=check_bool(exact, "exact"))
 
     def _region_sums(self) -> _regions.RegionSums:
         """The regions' :class:`~quantize.reconstruct.regions.RegionSums`, made on first use."""
@@ -1908,7 +1935,8 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
         region_of = _merge_slivers(tree, _leaf_colours(tree, work), region_of)
     else:
         region_of = _cut_without_slivers(tree, work, n_regions)
-    components, n = _full_size_regions(region_of, tree.labels, lab, rgb, factor)
+    components, n = _full_size_regions(region_of, tree.labels, lab, rgb, factor,
+                                       exact=asked is not None)
     sums = _regions.region_sums(components, rgb, n, alpha)
     n_final = n
     if ((sums.area > 0) & (sums.area < min_region)).any():  # else merging leaves them
@@ -1935,7 +1963,8 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
 
 
 def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarray,
-                       rgb: np.ndarray, factor: int) -> tuple[np.ndarray, int]:
+                       rgb: np.ndarray, factor: int, *, exact: bool = False
+                       ) -> tuple[np.ndarray, int]:
     """The regions ``(H, W)`` int32 of the image ``rgb`` whose superpixels ``leaves``
     ``(h, w)`` (of the working copy, Lab planes ``lab``, ``rgb`` box-downscaled by
     ``factor``) are in regions ``region_of``, numbered 1..n in raster order, and n.
@@ -1946,7 +1975,9 @@ def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarra
     on their regions there, a band of rows at a time. A piece the moved borders cut off
     a region joins a neighbour when it is smaller than the smallest superpixel (that
     :func:`_segment_hierarchy`'s hierarchy keeps, brought to full size); a larger one is
-    a region of its own.
+    a region of its own, but when ``exact`` (``regions=N``, whose count is its promise):
+    then every piece beyond a region's own number of pieces on the working copy joins a
+    neighbour, so that the count is the working copy's.
     """
     working, n = _regions.connected_regions(region_of[leaves])
     if factor == 1:
@@ -1957,7 +1988,8 @@ def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarra
     pieces = np.bincount(region_of[leaves].ravel()[np.unique(working, return_index=True)[1]],
                          minlength=table.size)
     speck = _smallest_superpixel(_superpixel_step(lab.shape[1:], _SUPERPIXELS, True))
-    mapping = _join_cut_off(runs, pieces, factor * factor, speck * factor * factor)
+    limit = full.size + 1 if exact else speck * factor * factor  # larger than any piece
+    mapping = _join_cut_off(runs, pieces, factor * factor, limit)
     return runs.label_map(mapping), int(mapping.max())
 
 

@@ -83,7 +83,9 @@ STATS_UNITS = MappingProxyType({
     "area": "pixels",
     "bbox": "pixel indices [row_min, col_min, row_max, col_max), maxima excluded",
     "centroid": "mean pixel index [row, col]",
+    "inner_point": "pixel index [row, col] in the region, the farthest from its edge",
     "mean_color": "sRGB 0..255 [r, g, b], of the visible pixels",
+    "segmented_color": "sRGB 0..255 [r, g, b] integers, mean_color as segmented.png fills it",
 })
 
 
@@ -112,7 +114,8 @@ def segment_file(
     with their mean colour), ``boundaries.png`` (1-bit border mask),
     ``overlay.png`` (borders drawn on the photo in ``overlay_color``) and ``segments.json``
     (the returned record but its ``seconds``, plus ``input_path``, the input's path
-    relative to ``outdir`` with links resolved, ``region_stats_units`` (:data:`STATS_UNITS`)
+    relative to ``outdir`` with links resolved, ``cluster_stats``: one record per cluster,
+    see :meth:`SegmentResult.cluster_stats`, ``region_stats_units`` (:data:`STATS_UNITS`)
     and ``region_stats``: one record per region, see :meth:`SegmentResult.region_stats`).
     ``segments.json`` comes last, so its
     presence marks a finished job. With ``edges``, ``edges.png`` (16-bit
@@ -248,6 +251,9 @@ def segment_file(
         dpi = loaded.dpi
         shown = _regions.shown_alpha(loaded.alpha)
         del loaded  # the result holds a copy of the pixels: one is enough from here on
+        # before the edge map: their distance map, 12 bytes a pixel, is let go first
+        stats = {"cluster_stats": result.cluster_stats(), "region_stats_units": dict(STATS_UNITS),
+                 "region_stats": result.region_stats()}
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"],
                                            max_pixels=None)
                               ) if edges else None
@@ -266,7 +272,7 @@ def segment_file(
                   "min_region": result.min_region, "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names), **({"stretch": True} if stretch else {})}
-        _write_outputs(paths, result, record, levels, input_path, overlay_color, dpi,
+        _write_outputs(paths, result, record, stats, levels, input_path, overlay_color, dpi,
                        alpha=shown, replace=force, stale=(lambda: _stale_edges(folder, input))
                        if force and not edges else None)
     record["seconds"] = round(time.perf_counter() - start, 3)
@@ -542,7 +548,7 @@ def _edge_levels(strength: np.ndarray) -> np.ndarray:
 
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
-                   record: dict[str, Any], edge_levels: np.ndarray | None,
+                   record: dict[str, Any], stats: dict[str, Any], edge_levels: np.ndarray | None,
                    input_path: str | None, overlay_color: tuple[int, int, int],
                    dpi: tuple[float, float] | None, *, alpha: np.ndarray | None = None,
                    replace: bool, stale: Callable[[], list[Path]] | None = None) -> None:
@@ -551,7 +557,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
 
     ``segments.json`` holds ``record``, the input's path relative to the folder
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
-    another file's; None for a copy of a pipe) and the region statistics.
+    another file's; None for a copy of a pipe) and the region and cluster statistics
+    ``stats``.
     ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when it is written;
     ``overlay.png`` draws the borders in ``overlay_color``. ``segmented.png`` and
     ``overlay.png`` are RGBA of ``alpha``, the input's, when it has some pixel not opaque
@@ -595,8 +602,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     def encoded() -> Iterator[tuple[Path, bytes | memoryview]]:
         for name, make in images.items():  # each picture let go before the next is made
             yield paths[name], _png_bytes(make(), dpi)
-        document = dict(record, input_path=input_path, region_stats_units=dict(STATS_UNITS),
-                        region_stats=result.region_stats())
+        document = dict(record, input_path=input_path, **stats)
         text = json.dumps(printable_data(document), indent=1)  # non-UTF-8 bytes as \xXX
         yield paths["segments.json"], (text + "\n").encode("utf-8")
 

@@ -1678,7 +1678,7 @@ def test_reduce_and_segment_json_name_the_same_facts_alike(tmp_path, monkeypatch
     saved = json.loads(Path("a.segments/segments.json").read_text())
     assert {k: v for k, v in other.items() if k not in ("seconds", "output")} == {
         k: v for k, v in saved.items()
-        if k not in ("region_stats", "region_stats_units", "input_path")}
+        if k not in ("cluster_stats", "region_stats", "region_stats_units", "input_path")}
     assert saved["input_path"] == "../a.png"  # the file's only: from the folder it is in
 
 

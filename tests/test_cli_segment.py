@@ -583,8 +583,11 @@ def test_cli_the_help_names_every_output_and_every_region_statistic():
     # ... nor the units of the statistics: pixels, and colours 0..255.
     assert listed.endswith("per region: label, cluster, area (pixels), bbox [row_min, "
                            "col_min, row_max, col_max) (pixel indices, maxima excluded), "
-                           "centroid [row, col] (mean pixel index), mean_color [r, g, b] "
-                           "(sRGB 0..255, of the visible pixels) ")
+                           "centroid [row, col] (mean pixel index), inner_point [row, col] "
+                           "(the pixel index farthest from its edge), mean_color [r, g, b] "
+                           "(sRGB 0..255, of the visible pixels), segmented_color [r, g, b] "
+                           "(integers, as segmented.png fills it) and, when none of its "
+                           "pixels is visible, transparent ")
     assert [f for f in fields if f" {f} " not in listed.replace(",", " ")] == []
 
 

@@ -268,3 +268,33 @@ def test_linked_components_of_a_long_chain_with_scrambled_labels():
     got = regions.linked_components(a, b, 5000)
     assert got.tolist() == expected.tolist()
     assert np.unique(got).shape[0] == 2000
+
+
+def test_the_inner_point_of_a_u_lies_in_it_where_its_centroid_does_not():
+    # A U of label 2, arms 3 pixels wide, around a pocket of label 1: its centroid (row
+    # 6.48, col 5) is in the pocket; the inner point, 1 pixel from every edge, in an arm.
+    labels = np.ones((13, 11), np.int32)
+    labels[1:12, 1:10] = 2
+    labels[1:9, 4:7] = 1
+    stats = regions.region_stats(labels, np.zeros((13, 11, 3), np.uint8), np.array([0, 1]), 2)
+    assert stats[1]["centroid"] == [6.48, 5.0]
+    assert labels[6, 5] == 1
+    assert stats[1]["inner_point"] == [2, 2]
+    assert [labels[tuple(s["inner_point"])] for s in stats] == [1, 2]
+
+
+def test_the_inner_point_is_the_first_farthest_pixel_in_raster_order():
+    labels = np.zeros((5, 8), np.int32)
+    labels[:, 4:] = 1
+    points = regions.inner_points(labels + 1, 2)
+    assert points.tolist() == [[0, 0], [1, 1], [1, 5]]  # rows 1 to 3 all 1 from an edge
+
+
+def test_a_cluster_record_sums_its_regions():
+    # Regions 1 and 3 in cluster 1, region 2 in cluster 0; cluster 2 has no region.
+    labels = np.array([[1, 1, 2, 3]], np.int32)
+    rgb = np.array([[[10, 0, 0], [20, 0, 0], [0, 90, 0], [30, 0, 3]]], np.uint8)
+    sums = regions.region_sums(labels, rgb, 3)
+    assert regions.cluster_stats(sums, np.array([1, 0, 1]), 3) == [
+        {"cluster": 0, "regions": 1, "area": 1, "mean_color": [0.0, 90.0, 0.0]},
+        {"cluster": 1, "regions": 2, "area": 3, "mean_color": [20.0, 0.0, 1.0]}]

@@ -2505,3 +2505,51 @@ def test_a_segmentations_arrays_cannot_be_made_writable_again(how):
     made = copied(result, how)
     assert_stay_read_only(made, ("labels", "clusters", "centers", "image"))
     assert made.labels[:, 3:5].tolist() == [[1, 2]] * 6 and img.flags.writeable
+
+
+def test_cluster_stats_give_each_k_means_cluster_its_pixels_and_mean_colour():
+    img = np.zeros((20, 30, 3), np.uint8)
+    img[:, 15:] = 200
+    img[:, 20:] = 100  # three bands, the first and the last unlike, two clusters
+    result = segment(img, 2, weights={"xy": 0}, seed=0)
+    stats = result.cluster_stats()
+    clusters = result.cluster_map()
+    assert [s["cluster"] for s in stats] == sorted(set(result.clusters.tolist()))
+    for s in stats:
+        pixels = img[clusters == s["cluster"]]
+        assert s["area"] == len(pixels)
+        assert s["regions"] == int((result.clusters == s["cluster"]).sum())
+        assert s["mean_color"] == [round(float(v), 1) for v in pixels.mean(0)]
+    assert sum(s["area"] for s in stats) == img.shape[0] * img.shape[1]
+
+
+def test_cluster_stats_of_the_hierarchy_are_its_regions():
+    img, _ = quadrants(np.random.default_rng(3))
+    result = segment(img, regions=4)
+    assert result.cluster_stats() == [
+        {"cluster": s["label"] - 1, "regions": 1, "area": s["area"],
+         "mean_color": s["mean_color"]} for s in result.region_stats()]
+
+
+def test_segmented_color_is_the_colour_segmented_png_fills_a_region_with():
+    # A mean of 3.45 shows as 3.5 to one decimal, which rounds to 4; the image has 3.
+    img = np.zeros((4, 5, 3), np.uint8)
+    img.reshape(-1, 3)[:9, 0] = 4
+    img.reshape(-1, 3)[9:, 0] = 3
+    result = segment(img, regions=1)
+    stats = result.region_stats()
+    assert stats[0]["mean_color"] == [3.5, 0.0, 0.0]
+    assert stats[0]["segmented_color"] == [3, 0, 0] == result.mean_color_image()[0, 0].tolist()
+    assert all(type(v) is int for v in stats[0]["segmented_color"])
+
+
+def test_a_region_of_transparent_pixels_alone_is_marked_so(rng):
+    rgba = np.zeros((8, 10, 4), np.uint8)
+    rgba[:, :5, :3] = rng.integers(0, 256, (8, 5, 3))  # hidden, alpha 0
+    rgba[:, 5:] = (30, 170, 40, 255)
+    with pytest.warns(AlphaIgnoredWarning):
+        result = segment(rgba, regions=2)
+    stats = result.region_stats()
+    assert [s.get("transparent") for s in stats] == [True, None]
+    assert list(stats[0])[-1] == "transparent"
+    assert [s.get("transparent") for s in result.cluster_stats()] == [True, None]

@@ -924,3 +924,21 @@ def test_segments_json_gives_the_units_of_every_region_statistic(tmp_path):
     measured = set(document["region_stats"][0]) - {"label", "cluster"}
     assert set(document["region_stats_units"]) == measured
     assert list(document)[-2:] == ["region_stats_units", "region_stats"]
+
+
+def test_segments_json_gives_each_cluster_a_mean_colour_and_its_pixels(tmp_path):
+    # With -k, each region named its cluster, but no cluster had a colour: a paint-by-numbers
+    # page had numbers and no paints.
+    img = np.zeros((20, 30, 3), np.uint8)
+    img[:, 15:] = (200, 100, 0)
+    Image.fromarray(img).save(tmp_path / "a.png")
+    segment_file(tmp_path / "a.png", tmp_path / "out", n_clusters=2, seed=0,
+                 weights={"xy": 0})
+    document = json.loads((tmp_path / "out" / "segments.json").read_text())
+    regions = {r["cluster"]: r["mean_color"] for r in document["region_stats"]}
+    assert sorted(document["cluster_stats"], key=lambda c: c["mean_color"]) == [
+        {"cluster": next(c for c, m in regions.items() if m == [0.0, 0.0, 0.0]), "regions": 1,
+         "area": 300, "mean_color": [0.0, 0.0, 0.0]},
+        {"cluster": next(c for c, m in regions.items() if m == [200.0, 100.0, 0.0]),
+         "regions": 1, "area": 300, "mean_color": [200.0, 100.0, 0.0]}]
+    assert list(document)[-3:] == ["cluster_stats", "region_stats_units", "region_stats"]

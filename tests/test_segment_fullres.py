@@ -174,6 +174,22 @@ def test_a_piece_the_moved_borders_cut_off_keeps_its_border(right_boxes):
     np.testing.assert_array_equal(connected_regions(labels)[0], labels)
 
 
+def test_with_regions_n_a_cut_off_piece_joins_a_neighbour_to_keep_the_count():
+    # regions=N promises N: the second blob, a region of its own by default, joins the grey
+    # around it, and each region stays one piece.
+    from quantize.segment import _full_size_regions
+
+    small, rgb = _dumbbell(6)
+    work, _ = _work(rgb, 2)
+    labels, n = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2,
+                                   exact=True)
+    expected = np.ones((24, 40), int)
+    expected[4:20, 4:16] = 2
+    assert n == 2
+    np.testing.assert_array_equal(labels, expected)
+    np.testing.assert_array_equal(connected_regions(labels)[0], labels)
+
+
 def test_a_speck_the_moved_borders_cut_off_joins_a_neighbour():
     # 8 pixels: two boxes, but under the smallest superpixel's 16; it joins the grey.
     from quantize.segment import _full_size_regions

@@ -69,12 +69,16 @@ Writes into the output folder (-o), segments.json last:
   overlay.png     those borders on the photo, in red or --overlay-color
   edges.png       with --edges: border strength 0..1 as 0..65535
   segments.json   the --json record but seconds and output, plus input_path,
-                  region_stats_units (the units below) and region_stats,
-                  per region: label, cluster, area (pixels), bbox
-                  [row_min, col_min, row_max, col_max) (pixel indices,
-                  maxima excluded), centroid [row, col] (mean pixel
-                  index), mean_color [r, g, b] (sRGB 0..255, of the
-                  visible pixels)
+                  cluster_stats (per cluster: cluster, regions, area,
+                  mean_color), region_stats_units (the units below) and
+                  region_stats, per region: label, cluster, area (pixels),
+                  bbox [row_min, col_min, row_max, col_max) (pixel
+                  indices, maxima excluded), centroid [row, col] (mean
+                  pixel index), inner_point [row, col] (the pixel index
+                  farthest from its edge), mean_color [r, g, b] (sRGB
+                  0..255, of the visible pixels), segmented_color
+                  [r, g, b] (integers, as segmented.png fills it) and,
+                  when none of its pixels is visible, transparent
 
 \b
 By default regions come from a hierarchy of merges of superpixels, cut at the

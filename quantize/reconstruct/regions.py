@@ -28,11 +28,11 @@ import numpy as np
 
 from .._kernels import group_sums, row_bands
 
-__all__ = ["RegionRuns", "RegionSums", "border_alpha", "connected_regions", "draw_overlay",
-           "enlarged_rows", "find_boundaries", "label_changes", "mean_color_image",
-           "mean_color_table", "join_same_value", "linked_components", "merge_regions",
-           "merge_small_regions", "region_areas", "region_runs", "region_stats", "region_sums",
-           "shown_alpha", "smooth_label_map"]
+__all__ = ["RegionRuns", "RegionSums", "border_alpha", "cluster_stats", "connected_regions",
+           "draw_overlay", "enlarged_rows", "find_boundaries", "inner_points", "label_changes",
+           "mean_color_image", "mean_color_table", "join_same_value", "linked_components",
+           "merge_regions", "merge_small_regions", "region_areas", "region_runs", "region_stats",
+           "region_sums", "shown_alpha", "smooth_label_map"]
 
 _BAND_ROWS = 256
 # region_runs reads a map a band of about this many pixels at a time.
@@ -764,10 +764,14 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
 
     Each has ``label``, ``cluster``, ``area`` (pixels), ``bbox`` as
     ``[row_min, col_min, row_max, col_max]`` with exclusive maxima, ``centroid``
-    as ``[row, col]`` (two decimals) and ``mean_color`` as ``[r, g, b]`` (0-255, one
-    decimal; of the visible pixels, :meth:`RegionSums.shown_means`); with ``exact``,
-    those two unrounded. ``sums``: :func:`region_sums` of ``labels`` and ``rgb`` (and the
-    image's alpha), when the caller has them. Prior validation is assumed.
+    as ``[row, col]`` (two decimals), ``inner_point`` as ``[row, col]``, a pixel of the
+    region farthest from its edge (:func:`inner_points`), ``mean_color`` as ``[r, g, b]``
+    (0-255, one decimal; of the visible pixels, :meth:`RegionSums.shown_means`) and
+    ``segmented_color``, that mean rounded to integers as :func:`mean_color_table` draws
+    it; with ``exact``, ``centroid`` and ``mean_color`` unrounded. A region none of whose
+    pixels is visible has ``"transparent": true`` last. ``sums``: :func:`region_sums` of
+    ``labels`` and ``rgb`` (and the image's alpha), when the caller has them. Prior
+    validation is assumed.
 
     >>> labels, rgb = np.array([[1, 1, 2], [1, 2, 2]], np.int32), np.zeros((2, 3, 3), np.uint8)
     >>> region_stats(labels, rgb, np.array([0, 1]), 2)[0]["centroid"]
@@ -778,20 +782,96 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
     from scipy import ndimage
 
     sums = region_sums(labels, rgb, n) if sums is None else sums
-    means = sums.shown_means()
+    means, colours = sums.shown_means(), mean_color_table(sums)
     boxes = ndimage.find_objects(labels, max_label=n)
+    points = inner_points(labels, n)
+    visible = sums.area if sums.hidden is None else sums.area - sums.hidden
     shown = (lambda v, _: float(v)) if exact else (lambda v, places: round(float(v), places))
     records = []
     for lab in range(1, n + 1):
         box = boxes[lab - 1]
         a = int(sums.area[lab])
-        records.append({
+        record = {
             "label": lab,
             "cluster": int(clusters[lab - 1]),
             "area": a,
             "bbox": [box[0].start, box[1].start, box[0].stop, box[1].stop],
             "centroid": [shown(float(sums.rows[lab]) / a, 2),
                          shown(float(sums.cols[lab]) / a, 2)],
+            "inner_point": points[lab].tolist(),
             "mean_color": [shown(v, 1) for v in means[lab]],
-        })
+            "segmented_color": colours[lab].tolist(),
+        }
+        if visible[lab] == 0:
+            record["transparent"] = True
+        records.append(record)
     return records
+
+
+def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
+                  exact: bool = False) -> list[dict[str, Any]]:
+    """One JSON-ready record per cluster 0..k-1 that some region is in, in cluster order.
+
+    Each has ``cluster``, ``regions`` (how many), ``area`` (their pixels) and
+    ``mean_color``, the mean of their visible pixels as :func:`region_stats` works a
+    region's out (one decimal; unrounded with ``exact``), and ``"transparent": true`` last
+    when none of them is visible. ``sums``: :func:`region_sums` of the regions,
+    ``clusters`` ``(n,)`` the cluster of each region 1..n. Prior validation is assumed.
+
+    >>> sums = region_sums(np.array([[1, 2, 3]]), np.array([[[0, 0, 0], [9, 9, 9], [3, 0, 0]]],
+    ...                    np.uint8), 3)
+    >>> cluster_stats(sums, np.array([1, 0, 1]), 2)[1]
+    {'cluster': 1, 'regions': 2, 'area': 2, 'mean_color': [1.5, 0.0, 0.0]}
+    """
+    mapping = np.concatenate([[0], clusters.astype(np.intp) + 1])
+    merged = sums.merged(mapping, k)
+    means = merged.shown_means()
+    visible = merged.area if merged.hidden is None else merged.area - merged.hidden
+    regions = np.bincount(clusters, minlength=k)
+    shown = float if exact else (lambda v: round(float(v), 1))
+    records = []
+    for c in np.flatnonzero(regions):
+        record = {"cluster": int(c), "regions": int(regions[c]), "area": int(merged.area[c + 1]),
+                  "mean_color": [shown(v) for v in means[c + 1]]}
+        if visible[c + 1] == 0:
+            record["transparent"] = True
+        records.append(record)
+    return records
+
+
+def inner_points(labels: np.ndarray, n: int) -> np.ndarray:
+    """``(n + 1, 2)`` int64 ``[row, col]`` of a pixel of each region 1..n of ``labels``
+    (H, W) farthest from the region's edge (row 0 unused): the centre of the largest square
+    inside it, the maximum of the chessboard distance to the nearest pixel on an edge (one
+    with a 4-neighbour of another region, or on the image's edge), the first in raster
+    order among equals. A point to write a region's name or number at, inside it where its
+    centroid may not be (a ring, a U).
+
+    The chessboard distance, where a number's box is square, costs 12 bytes a pixel at its
+    peak and 0.1 s on 3 MP (the Euclidean one 33 bytes and 1 s); the maxima are found a
+    band of rows at a time.
+
+    >>> inner_points(np.array([[1, 1, 1, 1], [1, 2, 2, 2], [1, 1, 1, 1]]), 2)[1:].tolist()
+    [[0, 0], [1, 1]]
+    """
+    from scipy import ndimage
+
+    inside = np.zeros(labels.shape, dtype=bool)
+    core = inside[1:-1, 1:-1]
+    core[...] = labels[1:-1, 1:-1] == labels[:-2, 1:-1]
+    core &= labels[1:-1, 1:-1] == labels[2:, 1:-1]
+    core &= labels[1:-1, 1:-1] == labels[1:-1, :-2]
+    core &= labels[1:-1, 1:-1] == labels[1:-1, 2:]
+    distance = ndimage.distance_transform_cdt(inside, metric="chessboard")
+    del inside, core
+    farthest = np.full(n + 1, -1, dtype=distance.dtype)
+    for start in range(0, labels.shape[0], _BAND_ROWS):
+        band = slice(start, start + _BAND_ROWS)
+        np.maximum.at(farthest, labels[band].ravel(), distance[band].ravel())
+    first = np.full(n + 1, labels.size, dtype=np.int64)
+    for start in range(0, labels.shape[0], _BAND_ROWS):
+        band = slice(start, start + _BAND_ROWS)
+        at = np.flatnonzero(distance[band].ravel() == farthest[labels[band].ravel()])
+        np.minimum.at(first, labels[band].ravel()[at], at + start * labels.shape[1])
+    first[0] = 0
+    return np.column_stack(np.divmod(first, labels.shape[1]))
