@@ -751,13 +751,17 @@ def test_a_batch_whose_scheduler_is_lost_gives_the_files_not_done(tmp_path):
 def test_a_batch_whose_scheduler_is_lost_leaves_no_empty_folder_of_a_job_not_done(tmp_path):
     # out/slow0/ and out/slow1/, made by their jobs as they started, stayed empty
     pytest.importorskip("dask.distributed")
+    import dask
+
     src, out, control = tmp_path / "in", tmp_path / "out", tmp_path / "control"
     for folder in (src, control):
         folder.mkdir()
     for name in ("a.png", "slow0.png", "slow1.png"):
         Image.new("RGB", (4, 4)).save(src / name)
     plan = batch.plan_batch(src, out, WAITING_FOLDER, options={"control": str(control)})
-    with local_cluster(n_workers=1, threads_per_worker=3, processes=False) as cluster:
+    # The lost scheduler is given up once reconnecting to it times out: 2 s, not 30.
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}), \
+            local_cluster(n_workers=1, threads_per_worker=3, processes=False) as cluster:
         def on_result(result):  # the scheduler stops once a.png is done, the others running
             while len([p for p in out.iterdir() if not p.name.startswith(".")]) < 3:
                 time.sleep(0.05)

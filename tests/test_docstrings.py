@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from .source_support import parsed
+
 PACKAGE = Path(__file__).resolve().parents[1] / "quantize"
 ROLE = re.compile(r":(func|meth|attr|class|data|mod|exc|obj):`~?([^`<]+)`")
 
@@ -87,7 +89,7 @@ def _imported_at_load(path: Path) -> set[tuple[str, ...]]:
     own = path.relative_to(PACKAGE).with_suffix("").parts
     package = own[:-1]
     found = set()
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for node in parsed(path).body:
         if not isinstance(node, ast.ImportFrom):
             continue
         if node.level:
@@ -136,7 +138,7 @@ def _imports_anywhere(path: Path) -> set[tuple[str, ...]]:
     which never run."""
     own = path.relative_to(PACKAGE).with_suffix("").parts
     package = own[:-1]
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parsed(path)
     shimmed = {id(node) for shim in tree.body
                if (isinstance(shim, ast.FunctionDef) and shim.name == "__getattr__")
                or (isinstance(shim, ast.If) and isinstance(shim.test, ast.Name)

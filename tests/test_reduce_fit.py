@@ -121,7 +121,7 @@ def test_colours_beyond_those_fitted_together_are_summarised_on_fine_cells(monke
     monkeypatch.setattr(fit_module, "cell_summary",
                         lambda *a: shifts.append(a[3]) or summary(*a))
     monkeypatch.setattr(fit_module, "MiniBatchKMeans", Spy)
-    codes = np.random.default_rng(m).permutation(1 << 24)[:m]
+    codes = np.random.default_rng(m).choice(1 << 24, m, replace=False)  # m distinct colours
     colors = np.column_stack([codes >> 16, codes >> 8 & 255, codes & 255]).astype(np.uint8)
     counts = np.ones(m)
     palette = fit_palette(colors, counts, 16, seed=0)

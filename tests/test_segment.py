@@ -1601,8 +1601,21 @@ def test_large_image_goes_through_the_working_copy_for_the_hierarchy(rng):
     assert abs(vertical - horizontal) < 0.01
 
 
+@pytest.fixture(scope="module")
+def wide_two_tone():
+    """A noisy 256 x 8192 photo of four colour blocks and its 200 hierarchy regions with no
+    merge (min_region=0), made once: the tests below only read them."""
+    rng = np.random.default_rng(20240611)
+    h, w = 256, 8192
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:, w // 3:] = 200
+    img[h // 2:, :, 1] = 120
+    img = (img + rng.integers(0, 40, img.shape)).astype(np.uint8)
+    return img, segment(img, regions=200, min_region=0)
+
+
 @pytest.mark.parametrize("min_region", [5000, 50000])
-def test_the_hierarchys_small_regions_are_merged_from_the_maps_runs(rng, monkeypatch,
+def test_the_hierarchys_small_regions_are_merged_from_the_maps_runs(wide_two_tone, monkeypatch,
                                                                      min_region):
     """min_region merged the hierarchy's small regions on the full-size component map, with
     full-size temporaries and a renumbered copy of the map: 8.0 bytes a pixel beside it.
@@ -1613,26 +1626,21 @@ def test_the_hierarchys_small_regions_are_merged_from_the_maps_runs(rng, monkeyp
 
     from quantize.reconstruct import regions
 
-    h, w = 256, 8192
-    img = np.zeros((h, w, 3), np.uint8)
-    img[:, w // 3:] = 200
-    img[h // 2:, :, 1] = 120
-    img = (img + rng.integers(0, 40, img.shape)).astype(np.uint8)
-    whole = segment(img, regions=200, min_region=0)
+    img, whole = wide_two_tone
+    h, w = img.shape[:2]
     sums = regions.region_sums(whole.labels, img, whole.n_regions)
     mapping = regions.merge_small_regions(whole.labels, whole.n_regions, sums.means(),
                                           min_region)
     monkeypatch.setattr(regions, "_RUN_BAND_PIXELS", 1 << 16)
     real, marks = regions.region_sums, []
 
-    def summed(*args):  # the merge starts once the regions are summed
+    def summed(*args):  # the merge starts once the regions are summed: traced from there
         out = real(*args)
-        marks.append(tracemalloc.get_traced_memory()[0])
-        tracemalloc.reset_peak()
+        marks.append(tracemalloc.is_tracing())
+        tracemalloc.start()
         return out
 
     monkeypatch.setattr(regions, "region_sums", summed)
-    tracemalloc.start()
     try:
         with pytest.warns(RegionCountWarning, match=f"min_region={min_region} merges"):
             result = segment(img, regions=200, min_region=min_region)
@@ -1641,7 +1649,9 @@ def test_the_hierarchys_small_regions_are_merged_from_the_maps_runs(rng, monkeyp
         tracemalloc.stop()
     np.testing.assert_array_equal(result.labels, mapping[whole.labels])
     assert result.n_regions == mapping.max() < 200
-    assert len(marks) == 1 and (peak - marks[0]) / (h * w) < 3.0
+    # Blocks made before the merge and let go in it are not traced, so cannot lower the
+    # peak: it is at least what tracing the whole call would give above the mark.
+    assert marks == [False] and peak / (h * w) < 3.0
 
 
 def test_the_hierarchy_reads_no_runs_when_no_region_is_under_min_region(rng, monkeypatch):

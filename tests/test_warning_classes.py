@@ -18,6 +18,8 @@ import pytest
 
 import quantize
 
+from .source_support import parsed
+
 
 def _warning_classes() -> dict[str, type[Warning]]:
     """Every warning class defined in a module of the package, by name."""
@@ -114,7 +116,7 @@ def test_no_library_warning_is_given_in_a_builtin_category():
                if inspect.isclass(value) and issubclass(value, Warning)}
     given = []
     for path in Path(quantize.__file__).parent.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parsed(path)):
             if isinstance(node, ast.Call) and ast.unparse(node.func) in ("warnings.warn",
                                                                          "warn_caller"):
                 category = node.args[1] if len(node.args) > 1 else next(
