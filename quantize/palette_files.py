@@ -33,14 +33,16 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   one alpha is that transparent entry (alpha 0), so a translucent entry is
   written opaque (with a warning). Read also without the count, as 768 bytes
   of RGB triples alone, 256 colours (as Adobe's format gives them, and
-  Photoshop and GIMP read them; a tail of black entries, likely unused, is named
-  in a :class:`PaletteFormatWarning`); a file of any other size is refused (a
-  table cut short, or another file given this name, would be read as colours
-  that no tool wrote); the transparent index of a file of 772 reads as alpha 0
-  (with a :class:`TransparentIndexWarning`, as Aseprite sets index 0 in every
-  file, but for the palette of a fully transparent image, its transparent entry
-  alone: :func:`is_clear_image_palette`), and a count of 0 or above 256 (0xffff),
-  which writers put when they set none, as all 256 colours;
+  Photoshop and GIMP read them), but a tail of two or more black entries, the
+  unused entries of a smaller palette, is left out, with a
+  :class:`PaletteFormatWarning`; a file of any other size is refused (a table
+  cut short, or another file given this name, would be read as colours that no
+  tool wrote); the transparent index of a file of 772 reads as alpha 0 (with a
+  :class:`TransparentIndexWarning`, as Aseprite sets index 0 in every file, but
+  for the palette of a fully transparent image, its transparent entry alone:
+  :func:`is_clear_image_palette`), and a count of 0 or above 256 (0xffff), which
+  writers put when they set none, as all 256 colours, less a black tail as
+  without the count;
 - ``.pal``: JASC palette (Paint Shop Pro, Aseprite, Lospec): lines ``JASC-PAL``,
   ``0100``, the count, then ``R G B`` per colour (CRLF line ends); with alpha,
   ``R G B A``, as Aseprite writes and reads it. A Microsoft RIFF ``.pal`` is
@@ -98,8 +100,8 @@ class PaletteFormatWarning(QuantizeWarning):
     """A palette file may not be read (or used) as the tool its format is named after
     reads it, or as its writer meant: a .hex file whose lines look like Paint.NET's
     ``aarrggbb``, a Paint.NET .txt file of more colours than Paint.NET reads, or an
-    Adobe .act table of 768 bytes (no count) whose last entries are black, all read (mapped
-    onto, as one black entry)."""
+    Adobe .act table of 768 bytes (no count) whose last entries are black, read without
+    them (the padding of a smaller palette)."""
 
 
 class TransparentIndexWarning(PaletteFormatWarning):
@@ -552,10 +554,10 @@ def read_palette(path: str | os.PathLike[str], *,
         as ``rrggbbaa``, each entry would be red 255 with its blue as alpha) or all
         ``00`` (every entry would be fully transparent).
         When an .act file of 768 bytes (256 colours, no count), or of 772 whose count
-        is not set, ends in two or more black entries: all 256 are read, as Adobe's
-        format says, but they are likely a smaller palette's unused entries; mapped onto,
-        each colour is kept once, so they are one black entry (none more when black is
-        among the colours before them), which the warning says, with the colours given.
+        is not set, ends in two or more black entries: they are a smaller palette's
+        unused entries, zeroed, and are left out (a palette of 4 greens gets no black);
+        the warning says how many, and how to keep a black that is a colour of the
+        palette (a 772-byte table, whose count includes it).
     TransparentIndexWarning
         When an .act file marks an entry transparent (its transparent index, which
         Aseprite sets to 0 in every file it writes): that entry is read with alpha 0,
@@ -989,9 +991,7 @@ def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.
                              "(then the count of colours used and the transparent index)",
                              path=p)
     if len(data) == table_bytes:
-        colors = np.frombuffer(data, np.uint8).reshape(-1, 3).copy()
-        _note_black_tail(colors, p)
-        return colors
+        return _without_black_tail(np.frombuffer(data, np.uint8).reshape(-1, 3).copy(), p)
     table = np.frombuffer(data, np.uint8, table_bytes).reshape(_ACT_COLORS, 3)
     given, transparent = struct.unpack(">HH", data[table_bytes:])
     count = given if 1 <= given <= _ACT_COLORS else _ACT_COLORS  # not set: every colour
@@ -1001,7 +1001,9 @@ def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.
         colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])
         colors[transparent, 3] = 0
     if count != given:
-        _note_black_tail(colors, p, given)
+        colors = _without_black_tail(colors, p, given)
+    if colors.shape[1] == 4 and colors[:, 3].all():  # its transparent entry was in the tail
+        colors = colors[:, :3].copy()
     if colors.shape[1] == 3 or not warn_transparent_index or is_clear_image_palette(colors):
         return colors
     colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in table[transparent]))
@@ -1012,31 +1014,29 @@ def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.
     return colors
 
 
-def _note_black_tail(colors: np.ndarray, p: Path, count: int | None = None) -> None:
-    """Warn when a table of 256 colours without a count (768 bytes, or 772 whose ``count``
-    is not set: 0 or above 256) ends in two or more black entries: all 256 are read, as
-    Adobe's format says and Photoshop and GIMP read it, but such a tail is likely the
-    unused entries of a smaller palette, zeroed. Mapped onto, a palette keeps each colour
-    once (:func:`~quantize.reduce.options.visible_entries`), so the tail is one black
-    colour, or none when the palette's visible entries before it hold black; the warning
-    says which, and how many colours the table gives.
+def _without_black_tail(colors: np.ndarray, p: Path, count: int | None = None) -> np.ndarray:
+    """``colors``, a table of 256 without a count (768 bytes, or 772 whose ``count`` is not
+    set: 0 or above 256), less its last entries when two or more are black (any alpha),
+    with a :class:`PaletteFormatWarning` that says so: the zeroed, unused entries of a
+    smaller palette, as a table padded to 256 writes them (a fixed device palette of 4
+    greens has no black). Kept whole: a table whose last entry alone is black (a palette
+    of 256, black its last colour) and one of black entries alone. A black that is a
+    colour of the palette, just before the padding, cannot be told from it: the warning
+    says how to keep it (a 772-byte table's count).
     """
     not_black = colors[:, :3].any(axis=1)
     used = int(np.flatnonzero(not_black)[-1]) + 1 if not_black.any() else 0
     tail = colors.shape[0] - used
     if not 2 <= tail < colors.shape[0]:
-        return
+        return colors
     table = ("of 768 bytes has no count of the colours used" if count is None else
              f"of 772 bytes gives no count of the colours used ({count})")
-    shown = colors[:, 3] > 0 if colors.shape[1] == 4 else np.ones(colors.shape[0], bool)
-    distinct = np.unique(colors[shown], axis=0).shape[0]
-    black = np.flatnonzero(shown[:used] & ~not_black[:used])
-    kept = f"the black it holds at index {int(black[0])}" if black.size else "one black entry"
-    gives = "1 colour" if distinct == 1 else f"{distinct} colours"
+    gives = "1 entry" if used == 1 else f"{used} entries"
     warn_caller(f"{p.name}: an Adobe colour table {table}, and its last {tail} entries are "
-                f"black, likely unused: mapped onto, each colour is kept once, so they are "
-                f"{kept}, and the table gives {gives} (a 772-byte table's count leaves them "
-                "out)", PaletteFormatWarning)
+                f"black: read as the unused entries of a smaller palette and left out, so it "
+                f"gives {gives}; if black is a colour of the palette, write a 772-byte table "
+                "whose count includes it", PaletteFormatWarning)
+    return colors[:used].copy()
 
 
 def _parse_json(text: str, p: Path) -> list[list[int]]:
