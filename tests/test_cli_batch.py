@@ -5356,3 +5356,21 @@ def test_json_objects_of_a_segment_batch_have_the_segment_keys(tmp_path):
             "space", "seed", "outputs", "seconds", "stale_output", "removed_outputs",
             "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
             "folder_not_listed"]) for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]
+
+
+def test_a_palette_repeating_a_colour_is_said_once_for_the_batch(tmp_path):
+    # A still keeps every entry of --palette-in at its index, and no pixel takes a repeat:
+    # that was said nowhere; it is said once, before the files, not on each file's line.
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.fromarray(np.full((4, 4, 3), 200, np.uint8)).save(src / name)
+    palette = tmp_path / "dup.hex"
+    palette.write_text("000000\nffffff\nff0000\n000000\n")
+    result = _cli(src, "-o", tmp_path / "out", "--palette-in", palette, "-q")
+    assert result.exit_code == 0, result.output
+    said = (f"--palette-in={str(palette)!r} repeats colours: index 3 (#000000) as index 0; "
+            "each pixel takes the first index of its colour, so no pixel takes index 3, and its "
+            "4 entries give 3 colours")
+    assert [line for line in result.stderr.splitlines() if "repeats" in line] == [
+        f"quantize: warning: {tmp_path / 'out'}: {said}"]

@@ -4719,10 +4719,11 @@ def test_an_output_another_command_wrote_while_this_one_worked_is_left_as_writte
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_palette_repeating_colours_is_said_of_each_animation_only(tmp_path, photo,
-                                                                    monkeypatch, jobs):
+def test_a_palette_repeating_colours_is_said_once_and_of_each_animation(tmp_path, photo,
+                                                                        monkeypatch, jobs):
     # Given several files, it was said once for them all, stills too, which keep every
-    # entry at their index; only an animation keeps each colour once.
+    # entry at their index; only an animation keeps each colour once. Then a still was told
+    # nothing, though no pixel takes a repeat: that is said once, before the files.
     monkeypatch.chdir(tmp_path)
     for name in ("b.png", "c.png"):
         shutil.copy(photo, name)
@@ -4732,17 +4733,21 @@ def test_a_palette_repeating_colours_is_said_of_each_animation_only(tmp_path, ph
     said = ("--palette-in='rep.hex' repeats colours: index 1 (#000000) as index 0; each "
             "colour is kept once, so its 3 entries give 2 colours, and those after index 1 "
             "take lower indices")
+    unused = ("--palette-in='rep.hex' repeats colours: index 1 (#000000) as index 0; each "
+              "pixel takes the first index of its colour, so no pixel takes index 1, and its 3 "
+              "entries give 2 colours")
     stills = run("photo.png", "b.png", "c.png", "--palette-in", "rep.hex", "--ext", ".q.png",
                  "-j", jobs, "-q")
-    assert (stills.exit_code, stills.stderr) == (0, "")
+    assert (stills.exit_code, stills.stderr) == (0, f"quantize: warning: {unused}\n")
     assert [Path(n).exists() for n in ("photo.q.png", "b.q.png", "c.q.png")] == [True] * 3
     with Image.open("b.q.png") as im:  # the repeat kept at its index
         assert im.getpalette()[:9] == [0, 0, 0, 0, 0, 0, 255, 255, 255]
     mixed = run("b.png", "anim.gif", "--palette-in", "rep.hex", "--ext", ".q.gif", "-j", jobs,
                 "-q")
-    assert (mixed.exit_code, mixed.stderr) == (0, f"quantize: warning: anim.gif: {said}\n")
+    assert (mixed.exit_code, mixed.stderr) == (
+        0, f"quantize: warning: {unused}\nquantize: warning: anim.gif: {said}\n")
     one = run("b.png", "--palette-in", "rep.hex", "-o", "one.png", "-q")
-    assert (one.exit_code, one.stderr) == (0, "")  # a still keeps every index
+    assert (one.exit_code, one.stderr) == (0, f"quantize: warning: b.png: {unused}\n")
     animation = run("anim.gif", "--palette-in", "rep.hex", "-o", "one.gif", "-q")
     assert (animation.exit_code, animation.stderr) == (
         0, f"quantize: warning: anim.gif: {said}\n")

@@ -309,7 +309,8 @@ def _repeating_palette_image(path):
 def test_palette_image_repeating_a_colour_keeps_its_indices_as_a_palette_file_does(
         tmp_path, monkeypatch):
     # Its blue took index 2, with a warning that the entries after the repeat took lower
-    # indices: the image and the .hex now keep every entry at its index, blue at 3.
+    # indices: the image and the .hex now keep every entry at its index, blue at 3, and a
+    # warning says that no pixel takes the repeat.
     monkeypatch.chdir(tmp_path)
     _repeating_palette_image("dup.png")
     (tmp_path / "dup.hex").write_text("000000\nff0000\n000000\n0000ff\n")
@@ -322,7 +323,10 @@ def test_palette_image_repeating_a_colour_keeps_its_indices_as_a_palette_file_do
         with Image.open(tmp_path / f"o_{palette}.png") as im:
             assert im.getpalette() == [0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 255]
             assert np.asarray(im).tolist() == [[0, 1, 0, 3]]
-    assert lines == ["", ""]
+    assert lines == [
+        f"quantize: warning: dup.png: --palette-in='{palette}' repeats colours: index 2 "
+        "(#000000) as index 0; each pixel takes the first index of its colour, so no pixel "
+        "takes index 2, and its 4 entries give 3 colours\n" for palette in ("dup.png", "dup.hex")]
 
 
 def test_palette_image_repeating_an_entry_no_pixel_takes_is_not_warned_of(tmp_path,

@@ -343,7 +343,8 @@ def test_a_256_entry_palette_file_with_a_transparent_entry_fits_an_image_with_al
 def test_a_palette_file_that_repeats_colours_keeps_every_entry_at_its_index(tmp_path):
     """A palette of 5 entries, 3 distinct, made a "5 colours" output of 5 entries; then
     each colour was kept once, and green moved from 3 to 2 with a warning: now every
-    entry keeps its index (a repeat takes no pixel), without a word."""
+    entry keeps its index (a repeat takes no pixel), which was said nowhere: a warning
+    names the repeats."""
     src = tmp_path / "three.png"
     Image.fromarray(np.array([[[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 0]]],
                              np.uint8)).save(src)
@@ -353,7 +354,11 @@ def test_a_palette_file_that_repeats_colours_keeps_every_entry_at_its_index(tmp_
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         record = reduce_file(src, out, palette_in=hex_file)
-    assert [str(w.message) for w in caught] == []
+    assert [(w.category, str(w.message)) for w in caught] == [(
+        PaletteInWarning,
+        f"palette_in={str(hex_file)!r} repeats colours: index 2 (#ff0000) as index 1, index 4 "
+        "(#000000) as index 0; each pixel takes the first index of its colour, so no pixel "
+        "takes indices 2, 4, and its 5 entries give 3 colours")]
     assert record["k"] == 3
     with Image.open(out) as im:
         assert im.getpalette() == [0, 0, 0, 255, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 0]
@@ -758,14 +763,17 @@ def test_a_fitted_palette_out_file_holds_the_transparent_entry_at_the_images_ind
 def test_a_palette_file_repeating_its_transparent_entry_keeps_its_indices(tmp_path,
                                                                           monkeypatch):
     # A second 00000000 moved the colours after it one index down (then with a warning):
-    # every entry keeps its index, without a word.
+    # every entry keeps its index, and a warning says that no pixel takes the second.
     monkeypatch.chdir(tmp_path)
     Image.fromarray(_SPRITE).save("sprite.png")
     Path("twice.hex").write_text("c81e1eff\n00000000\n1414dcff\n00000000\n00ff00ff\n")
     ran = CliRunner().invoke(app, ["reduce", "sprite.png", "--palette-in", "twice.hex",
                                    "-o", "out.png", "-q"])
     assert ran.exit_code == 0, ran.output
-    assert ran.stderr == ""
+    assert ran.stderr == (
+        "quantize: warning: sprite.png: --palette-in='twice.hex' repeats colours: index 3 "
+        "(#00000000) as index 1; each pixel takes the first index of its colour, so no pixel "
+        "takes index 3, and its 5 entries give 3 colours and one fully transparent entry\n")
     with Image.open("out.png") as im:
         assert im.getpalette() == [200, 30, 30, 0, 0, 0, 20, 20, 220, 0, 0, 0, 0, 255, 0]
         assert np.asarray(im).tolist() == [[0, 1, 2], [4, 0, 1]]
