@@ -99,9 +99,10 @@ __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
 class PaletteFormatWarning(QuantizeWarning):
     """A palette file may not be read (or used) as the tool its format is named after
     reads it, or as its writer meant: a .hex file whose lines look like Paint.NET's
-    ``aarrggbb``, a Paint.NET .txt file of more colours than Paint.NET reads, or an
+    ``aarrggbb``, a Paint.NET .txt file of more colours than Paint.NET reads, an
     Adobe .act table of 768 bytes (no count) whose last entries are black, read without
-    them (the padding of a smaller palette)."""
+    them (the padding of a smaller palette), or a palette image of swatches on a grid,
+    read without the colour of its gaps."""
 
 
 class TransparentIndexWarning(PaletteFormatWarning):
@@ -558,6 +559,9 @@ def read_palette(path: str | os.PathLike[str], *,
         unused entries, zeroed, and are left out (a palette of 4 greens gets no black);
         the warning says how many, and how to keep a black that is a colour of the
         palette (a 772-byte table, whose count includes it).
+        When a still palette image is of swatches on a grid: the colour of the gaps
+        between them (one that spans a whole row or column and fills no 3 x 3 square,
+        where two or more colours fill one) is not read as a colour of the palette.
     TransparentIndexWarning
         When an .act file marks an entry transparent (its transparent index, which
         Aseprite sets to 0 in every file it writes): that entry is read with alpha 0,
@@ -635,7 +639,8 @@ def _read_palette_image(p: Path) -> np.ndarray:
     entry at its index with its alpha, those no pixel takes too (as a mode "P" PIL image
     given as a palette is read), but a padding of one colour repeated at its end
     (:func:`_without_padding`); else its distinct colours as they first appear (row by
-    row), its fully transparent pixels one entry. A GIF animation whose frames all take
+    row), its fully transparent pixels one entry; either, without the colour of the gaps
+    of a grid of swatches (:func:`_without_grid_lines`). A GIF animation whose frames all take
     their colours from its global colour table gives the colours of all its frames, as
     drawn, in the order of that table (:func:`_gif_animation_colors`). Refused: any other
     animation, an image of more than :data:`PALETTE_IMAGE_COLORS` colours, and a file that
@@ -651,6 +656,7 @@ def _read_palette_image(p: Path) -> np.ndarray:
                     colors = _first_colors(loaded.rgb, loaded.alpha)
                 else:
                     colors = _without_padding(colors, np.asarray(source.image))
+                colors = _without_grid_lines(colors, loaded.rgb, loaded.alpha, p)
                 table = None  # the table itself, not an order of the colours drawn
     except ImageReadError as exc:
         if _is_text(p):
@@ -663,6 +669,56 @@ def _read_palette_image(p: Path) -> np.ndarray:
     if table is not None:
         colors = colors[_table_order(colors, table)]
     return colors if (colors[:, 3] < 255).any() else colors[:, :3].copy()
+
+
+def _without_grid_lines(colors: np.ndarray, rgb: np.ndarray, alpha: np.ndarray | None,
+                        p: Path) -> np.ndarray:
+    """``colors`` (``(k, 4)``, the palette image's) less the colour of the lines between
+    its swatches, with a :class:`PaletteFormatWarning` naming it: a screenshot of swatches
+    on a grid, its gaps 1 or 2 pixels wide, gave the gap colour as an entry (the first,
+    moving every other by one). A gap colour is one that spans a whole row or column of
+    the image and makes no 3 x 3 square anywhere, in an image where two or more colours do
+    (swatches): a 1-pixel strip (no square) and swatches without gaps (every colour a
+    square) lose nothing."""
+    codes = _pixel_codes(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)
+                                    if alpha is None else alpha]))
+    gaps = np.setdiff1d(_line_codes(codes), _square_codes(codes))
+    if gaps.size == 0 or np.setdiff1d(_square_codes(codes), gaps).size < 2:
+        return colors
+    kept = ~np.isin(_pixel_codes(colors), gaps)
+    shown = ", ".join(_entry_hex(c) for c in colors[~kept])
+    what = "colour" if (~kept).sum() == 1 else "colours"
+    gives = int(kept.sum())
+    warn_caller(f"{p.name}: {shown} draws whole rows or columns of the image but no swatch "
+                f"(not one 3 x 3 square), as the gaps between swatches on a grid do: not read "
+                f"as a {what} of the palette, which has {gives} colour"
+                f"{'' if gives == 1 else 's'}", PaletteFormatWarning)
+    return colors[kept]
+
+
+def _entry_hex(color: np.ndarray) -> str:
+    """A ``(4,)`` entry as a warning shows it: ``#rrggbb``, ``#rrggbbaa`` when translucent."""
+    rgba = [int(v) for v in color]
+    return "#" + "".join(f"{v:02x}" for v in (rgba if rgba[3] < 255 else rgba[:3]))
+
+
+def _line_codes(codes: np.ndarray) -> np.ndarray:
+    """The codes of the ``(H, W)`` image's whole rows and whole columns of one colour."""
+    rows = codes[(codes == codes[:, :1]).all(axis=1), 0]
+    cols = codes[0, (codes == codes[:1, :]).all(axis=0)]
+    return np.unique(np.concatenate([rows, cols]))
+
+
+def _square_codes(codes: np.ndarray) -> np.ndarray:
+    """The codes of the colours of the ``(H, W)`` image that fill some 3 x 3 square."""
+    if min(codes.shape) < 3:
+        return np.zeros(0, codes.dtype)
+    same = np.ones((codes.shape[0] - 2, codes.shape[1] - 2), bool)
+    corner = codes[:-2, :-2]
+    for dy in range(3):
+        for dx in range(3):
+            same &= codes[dy:dy + codes.shape[0] - 2, dx:dx + codes.shape[1] - 2] == corner
+    return np.unique(corner[same])
 
 
 def palette_image_table(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray] | None:

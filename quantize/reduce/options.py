@@ -382,10 +382,9 @@ def warn_unused_repeats(given: Any, palette: np.ndarray, name: str) -> None:
 its colour, so no pixel takes index 2, and its 3 entries give 2 colours
     """
     shown = np.arange(len(palette))
-    if isinstance(given, str | os.PathLike):
-        table = palette_image_table(given)
-        if table is not None and table[0].shape[0] >= len(palette):
-            shown = np.flatnonzero(table[1][:len(palette)])
+    table = palette_image_table(given) if isinstance(given, str | os.PathLike) else None
+    if table is not None and _begins(table[0], palette):  # each entry read at its index
+        shown = np.flatnonzero(table[1][:len(palette)])
     first, repeats = _repeats(palette, shown)
     if not repeats:
         return
@@ -395,6 +394,16 @@ its colour, so no pixel takes index 2, and its 3 entries give 2 colours
     warn_caller(f"{name} repeats colours: {_repeats_said(repeats)}; each pixel takes the first "
                 f"index of its colour, so no pixel takes {indices}, and its {len(shown)} "
                 f"entries give {_distinct(first)}", PaletteInWarning)
+
+
+def _begins(table: np.ndarray, palette: np.ndarray) -> bool:
+    """Whether the ``(n, 4)`` colour ``table`` begins with the checked ``palette``'s
+    entries (opaque when it has no alpha)."""
+    if table.shape[0] < palette.shape[0]:
+        return False
+    head = table[:palette.shape[0]]
+    return bool((head if palette.shape[1] == 4 else head[:, :3]).tolist() == palette.tolist()
+                and (palette.shape[1] == 4 or (head[:, 3] == 255).all()))
 
 
 def _repeats(palette: np.ndarray, shown: np.ndarray
