@@ -33,14 +33,16 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   one alpha is that transparent entry (alpha 0), so a translucent entry is
   written opaque (with a warning). Read also without the count, as 768 bytes
   of RGB triples alone, 256 colours (as Adobe's format gives them, and
-  Photoshop and GIMP read them; a tail of black entries, likely unused, is named
-  in a :class:`PaletteFormatWarning`); a file of any other size is refused (a
-  table cut short, or another file given this name, would be read as colours
-  that no tool wrote); the transparent index of a file of 772 reads as alpha 0
-  (with a :class:`TransparentIndexWarning`, as Aseprite sets index 0 in every
-  file, but for the palette of a fully transparent image, its transparent entry
-  alone: :func:`is_clear_image_palette`), and a count of 0 or above 256 (0xffff),
-  which writers put when they set none, as all 256 colours;
+  Photoshop and GIMP read them), but a tail of two or more black entries, the
+  unused entries of a smaller palette, is left out, with a
+  :class:`PaletteFormatWarning`; a file of any other size is refused (a table
+  cut short, or another file given this name, would be read as colours that no
+  tool wrote); the transparent index of a file of 772 reads as alpha 0 (with a
+  :class:`TransparentIndexWarning`, as Aseprite sets index 0 in every file, but
+  for the palette of a fully transparent image, its transparent entry alone:
+  :func:`is_clear_image_palette`), and a count of 0 or above 256 (0xffff), which
+  writers put when they set none, as all 256 colours, less a black tail as
+  without the count;
 - ``.pal``: JASC palette (Paint Shop Pro, Aseprite, Lospec): lines ``JASC-PAL``,
   ``0100``, the count, then ``R G B`` per colour (CRLF line ends); with alpha,
   ``R G B A``, as Aseprite writes and reads it. A Microsoft RIFF ``.pal`` is
@@ -97,9 +99,10 @@ __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
 class PaletteFormatWarning(QuantizeWarning):
     """A palette file may not be read (or used) as the tool its format is named after
     reads it, or as its writer meant: a .hex file whose lines look like Paint.NET's
-    ``aarrggbb``, a Paint.NET .txt file of more colours than Paint.NET reads, or an
-    Adobe .act table of 768 bytes (no count) whose last entries are black, all read (mapped
-    onto, as one black entry)."""
+    ``aarrggbb``, a Paint.NET .txt file of more colours than Paint.NET reads, an
+    Adobe .act table of 768 bytes (no count) whose last entries are black, read without
+    them (the padding of a smaller palette), or a palette image of swatches on a grid,
+    read without the colour of its gaps."""
 
 
 class TransparentIndexWarning(PaletteFormatWarning):
@@ -552,10 +555,13 @@ def read_palette(path: str | os.PathLike[str], *,
         as ``rrggbbaa``, each entry would be red 255 with its blue as alpha) or all
         ``00`` (every entry would be fully transparent).
         When an .act file of 768 bytes (256 colours, no count), or of 772 whose count
-        is not set, ends in two or more black entries: all 256 are read, as Adobe's
-        format says, but they are likely a smaller palette's unused entries; mapped onto,
-        each colour is kept once, so they are one black entry (none more when black is
-        among the colours before them), which the warning says, with the colours given.
+        is not set, ends in two or more black entries: they are a smaller palette's
+        unused entries, zeroed, and are left out (a palette of 4 greens gets no black);
+        the warning says how many, and how to keep a black that is a colour of the
+        palette (a 772-byte table, whose count includes it).
+        When a still palette image is of swatches on a grid: the colour of the gaps
+        between them (one that spans a whole row or column and fills no 3 x 3 square,
+        where two or more colours fill one) is not read as a colour of the palette.
     TransparentIndexWarning
         When an .act file marks an entry transparent (its transparent index, which
         Aseprite sets to 0 in every file it writes): that entry is read with alpha 0,
@@ -633,7 +639,8 @@ def _read_palette_image(p: Path) -> np.ndarray:
     entry at its index with its alpha, those no pixel takes too (as a mode "P" PIL image
     given as a palette is read), but a padding of one colour repeated at its end
     (:func:`_without_padding`); else its distinct colours as they first appear (row by
-    row), its fully transparent pixels one entry. A GIF animation whose frames all take
+    row), its fully transparent pixels one entry; either, without the colour of the gaps
+    of a grid of swatches (:func:`_without_grid_lines`). A GIF animation whose frames all take
     their colours from its global colour table gives the colours of all its frames, as
     drawn, in the order of that table (:func:`_gif_animation_colors`). Refused: any other
     animation, an image of more than :data:`PALETTE_IMAGE_COLORS` colours, and a file that
@@ -649,6 +656,7 @@ def _read_palette_image(p: Path) -> np.ndarray:
                     colors = _first_colors(loaded.rgb, loaded.alpha)
                 else:
                     colors = _without_padding(colors, np.asarray(source.image))
+                colors = _without_grid_lines(colors, loaded.rgb, loaded.alpha, p)
                 table = None  # the table itself, not an order of the colours drawn
     except ImageReadError as exc:
         if _is_text(p):
@@ -661,6 +669,56 @@ def _read_palette_image(p: Path) -> np.ndarray:
     if table is not None:
         colors = colors[_table_order(colors, table)]
     return colors if (colors[:, 3] < 255).any() else colors[:, :3].copy()
+
+
+def _without_grid_lines(colors: np.ndarray, rgb: np.ndarray, alpha: np.ndarray | None,
+                        p: Path) -> np.ndarray:
+    """``colors`` (``(k, 4)``, the palette image's) less the colour of the lines between
+    its swatches, with a :class:`PaletteFormatWarning` naming it: a screenshot of swatches
+    on a grid, its gaps 1 or 2 pixels wide, gave the gap colour as an entry (the first,
+    moving every other by one). A gap colour is one that spans a whole row or column of
+    the image and makes no 3 x 3 square anywhere, in an image where two or more colours do
+    (swatches): a 1-pixel strip (no square) and swatches without gaps (every colour a
+    square) lose nothing."""
+    codes = _pixel_codes(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)
+                                    if alpha is None else alpha]))
+    gaps = np.setdiff1d(_line_codes(codes), _square_codes(codes))
+    if gaps.size == 0 or np.setdiff1d(_square_codes(codes), gaps).size < 2:
+        return colors
+    kept = ~np.isin(_pixel_codes(colors), gaps)
+    shown = ", ".join(_entry_hex(c) for c in colors[~kept])
+    what = "colour" if (~kept).sum() == 1 else "colours"
+    gives = int(kept.sum())
+    warn_caller(f"{p.name}: {shown} draws whole rows or columns of the image but no swatch "
+                f"(not one 3 x 3 square), as the gaps between swatches on a grid do: not read "
+                f"as a {what} of the palette, which has {gives} colour"
+                f"{'' if gives == 1 else 's'}", PaletteFormatWarning)
+    return colors[kept]
+
+
+def _entry_hex(color: np.ndarray) -> str:
+    """A ``(4,)`` entry as a warning shows it: ``#rrggbb``, ``#rrggbbaa`` when translucent."""
+    rgba = [int(v) for v in color]
+    return "#" + "".join(f"{v:02x}" for v in (rgba if rgba[3] < 255 else rgba[:3]))
+
+
+def _line_codes(codes: np.ndarray) -> np.ndarray:
+    """The codes of the ``(H, W)`` image's whole rows and whole columns of one colour."""
+    rows = codes[(codes == codes[:, :1]).all(axis=1), 0]
+    cols = codes[0, (codes == codes[:1, :]).all(axis=0)]
+    return np.unique(np.concatenate([rows, cols]))
+
+
+def _square_codes(codes: np.ndarray) -> np.ndarray:
+    """The codes of the colours of the ``(H, W)`` image that fill some 3 x 3 square."""
+    if min(codes.shape) < 3:
+        return np.zeros(0, codes.dtype)
+    same = np.ones((codes.shape[0] - 2, codes.shape[1] - 2), bool)
+    corner = codes[:-2, :-2]
+    for dy in range(3):
+        for dx in range(3):
+            same &= codes[dy:dy + codes.shape[0] - 2, dx:dx + codes.shape[1] - 2] == corner
+    return np.unique(corner[same])
 
 
 def palette_image_table(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -989,9 +1047,7 @@ def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.
                              "(then the count of colours used and the transparent index)",
                              path=p)
     if len(data) == table_bytes:
-        colors = np.frombuffer(data, np.uint8).reshape(-1, 3).copy()
-        _note_black_tail(colors, p)
-        return colors
+        return _without_black_tail(np.frombuffer(data, np.uint8).reshape(-1, 3).copy(), p)
     table = np.frombuffer(data, np.uint8, table_bytes).reshape(_ACT_COLORS, 3)
     given, transparent = struct.unpack(">HH", data[table_bytes:])
     count = given if 1 <= given <= _ACT_COLORS else _ACT_COLORS  # not set: every colour
@@ -1001,7 +1057,9 @@ def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.
         colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])
         colors[transparent, 3] = 0
     if count != given:
-        _note_black_tail(colors, p, given)
+        colors = _without_black_tail(colors, p, given)
+    if colors.shape[1] == 4 and colors[:, 3].all():  # its transparent entry was in the tail
+        colors = colors[:, :3].copy()
     if colors.shape[1] == 3 or not warn_transparent_index or is_clear_image_palette(colors):
         return colors
     colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in table[transparent]))
@@ -1012,31 +1070,29 @@ def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.
     return colors
 
 
-def _note_black_tail(colors: np.ndarray, p: Path, count: int | None = None) -> None:
-    """Warn when a table of 256 colours without a count (768 bytes, or 772 whose ``count``
-    is not set: 0 or above 256) ends in two or more black entries: all 256 are read, as
-    Adobe's format says and Photoshop and GIMP read it, but such a tail is likely the
-    unused entries of a smaller palette, zeroed. Mapped onto, a palette keeps each colour
-    once (:func:`~quantize.reduce.options.visible_entries`), so the tail is one black
-    colour, or none when the palette's visible entries before it hold black; the warning
-    says which, and how many colours the table gives.
+def _without_black_tail(colors: np.ndarray, p: Path, count: int | None = None) -> np.ndarray:
+    """``colors``, a table of 256 without a count (768 bytes, or 772 whose ``count`` is not
+    set: 0 or above 256), less its last entries when two or more are black (any alpha),
+    with a :class:`PaletteFormatWarning` that says so: the zeroed, unused entries of a
+    smaller palette, as a table padded to 256 writes them (a fixed device palette of 4
+    greens has no black). Kept whole: a table whose last entry alone is black (a palette
+    of 256, black its last colour) and one of black entries alone. A black that is a
+    colour of the palette, just before the padding, cannot be told from it: the warning
+    says how to keep it (a 772-byte table's count).
     """
     not_black = colors[:, :3].any(axis=1)
     used = int(np.flatnonzero(not_black)[-1]) + 1 if not_black.any() else 0
     tail = colors.shape[0] - used
     if not 2 <= tail < colors.shape[0]:
-        return
+        return colors
     table = ("of 768 bytes has no count of the colours used" if count is None else
              f"of 772 bytes gives no count of the colours used ({count})")
-    shown = colors[:, 3] > 0 if colors.shape[1] == 4 else np.ones(colors.shape[0], bool)
-    distinct = np.unique(colors[shown], axis=0).shape[0]
-    black = np.flatnonzero(shown[:used] & ~not_black[:used])
-    kept = f"the black it holds at index {int(black[0])}" if black.size else "one black entry"
-    gives = "1 colour" if distinct == 1 else f"{distinct} colours"
+    gives = "1 entry" if used == 1 else f"{used} entries"
     warn_caller(f"{p.name}: an Adobe colour table {table}, and its last {tail} entries are "
-                f"black, likely unused: mapped onto, each colour is kept once, so they are "
-                f"{kept}, and the table gives {gives} (a 772-byte table's count leaves them "
-                "out)", PaletteFormatWarning)
+                f"black: read as the unused entries of a smaller palette and left out, so it "
+                f"gives {gives}; if black is a colour of the palette, write a 772-byte table "
+                "whose count includes it", PaletteFormatWarning)
+    return colors[:used].copy()
 
 
 def _parse_json(text: str, p: Path) -> list[list[int]]:

@@ -1457,6 +1457,28 @@ def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, l
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
 
 
+@pytest.mark.parametrize("args, line", [
+    (["reduce", "a.png", "-k", "epd7.hex"], "-k/--colors='epd7.hex' is not valid; expected an "
+     "integer; a palette file to map onto goes in --palette-in=..."),
+    (["batch", ".", "-o", "out", "-k", "pico-8.png"], "-k/--colors/--clusters='pico-8.png' is "
+     "not valid; expected an integer; a palette file to map onto goes in --palette-in=..."),
+    (["reduce", "a.png", "-k", "brand"], "-k/--colors='brand' is not valid; expected an "
+     "integer; a palette file to map onto goes in --palette-in=..."),  # an existing file
+    (["reduce", "a.png", "-k", "brand.txt2"], "-k/--colors='brand.txt2' is not valid; "
+     "expected an integer"),
+    # segment maps onto no palette
+    (["segment", "a.png", "-k", "epd7.hex"],
+     "-k/--clusters='epd7.hex' is not valid; expected an integer"),
+])
+def test_a_palette_file_given_to_k_is_pointed_to_palette_in(tmp_path, monkeypatch, args, line):
+    """-k epd7.hex said only "expected an integer", while --palette epd7.hex pointed to
+    --palette-in."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "brand").write_text("000000\nffffff\n")
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
 @pytest.mark.parametrize("command", [["segment", "a.png", "-o", "out"],
                                      ["batch", ".", "-o", "out", "--mode", "segment"]])
 @pytest.mark.parametrize("weight, line", [

@@ -1637,10 +1637,12 @@ def test_the_ext_help_names_the_default_extension_of_an_animation(tmp_path, monk
     assert Path("anim.k2.gif").is_file()
 
 
-def test_a_black_padded_act_maps_onto_its_distinct_colours(photo, tmp_path, monkeypatch):
+def test_a_black_padded_act_maps_onto_its_own_colours(photo, tmp_path, monkeypatch):
     # 16 colours and 240 black entries: an image with transparency was refused as "holds
     # 256 colours, more than a palette image holds: at most 255"; an opaque one was written
-    # .k256.png with 256 entries, said "256 colours", though it drew 5.
+    # .k256.png with 256 entries, said "256 colours", though it drew 5. Then the black
+    # tail was kept once: a black entry the palette's device has not (a Game Boy's 4
+    # greens), which pixels took. It is now left out.
     monkeypatch.chdir(tmp_path)
     colours = np.random.default_rng(1).integers(1, 255, (16, 3), dtype=np.uint8)
     Path("pad16.act").write_bytes(colours.tobytes() + bytes(720))
@@ -1649,27 +1651,25 @@ def test_a_black_padded_act_maps_onto_its_distinct_colours(photo, tmp_path, monk
     Image.fromarray(rgba, "RGBA").save("icon.png")
     icon = run("icon.png", "--palette-in", "pad16.act", "-o", "i.png")
     assert icon.exit_code == 0, icon.output
-    assert icon.stdout.startswith("icon.png -> i.png: 17 colours, ")
-    with Image.open("i.png") as im:  # the table's 17 colours, then the transparent entry
-        assert im.getpalette() == colours.ravel().tolist() + [0, 0, 0] * 2
-        assert im.info["transparency"] == 17
-    # the warning said "so all 256 are read" of a table that gave 17 colours
+    assert icon.stdout.startswith("icon.png -> i.png: 16 colours, ")
+    with Image.open("i.png") as im:  # the table's 16 colours, then the transparent entry
+        assert im.getpalette() == colours.ravel().tolist() + [0, 0, 0]
+        assert im.info["transparency"] == 16
     assert icon.stderr == (
         "quantize: warning: icon.png: pad16.act: an Adobe colour table of 768 bytes has no "
-        "count of the colours used, and its last 240 entries are black, likely unused: mapped "
-        "onto, each colour is kept once, so they are one black entry, and the table gives 17 "
-        "colours (a 772-byte table's count leaves them out)\n")
-    Path("pad4.act").write_bytes(bytes([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0])
-                                 + bytes(756))
+        "count of the colours used, and its last 240 entries are black: read as the unused "
+        "entries of a smaller palette and left out, so it gives 16 entries; if black is a "
+        "colour of the palette, write a 772-byte table whose count includes it\n")
+    greens = [15, 56, 15, 48, 98, 48, 139, 172, 15, 155, 188, 15]  # a Game Boy's
+    Path("pad4.act").write_bytes(bytes(greens) + bytes(756))
     opaque = run(photo, "--palette-in", "pad4.act")
     assert opaque.exit_code == 0, opaque.output
-    assert opaque.stdout.startswith(f"{photo} -> {tmp_path / 'photo.k5.png'}: 5 colours, ")
-    with Image.open("photo.k5.png") as im:
-        assert im.getpalette() == [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0, 0, 0, 0]
-    assert "repeats colours" not in opaque.stderr  # the tail moves no colour: not a word
+    assert opaque.stdout.startswith(f"{photo} -> {tmp_path / 'photo.k4.png'}: 4 colours, ")
+    with Image.open("photo.k4.png") as im:
+        assert im.getpalette() == greens
     assert opaque.stderr.count("\n") == 1
-    assert "last 252 entries are black, likely unused: mapped onto, each colour is kept once, " \
-           "so they are one black entry, and the table gives 5 colours" in opaque.stderr
+    assert "last 252 entries are black: read as the unused entries of a smaller palette and " \
+           "left out, so it gives 4 entries" in opaque.stderr
 
 
 @pytest.mark.parametrize("k, suffix", [(12, ".txt"), (12, ".json"), (64, ".gpl"),
@@ -4722,10 +4722,11 @@ def test_an_output_another_command_wrote_while_this_one_worked_is_left_as_writte
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_palette_repeating_colours_is_said_of_each_animation_only(tmp_path, photo,
-                                                                    monkeypatch, jobs):
+def test_a_palette_repeating_colours_is_said_once_and_of_each_animation(tmp_path, photo,
+                                                                        monkeypatch, jobs):
     # Given several files, it was said once for them all, stills too, which keep every
-    # entry at their index; only an animation keeps each colour once.
+    # entry at their index; only an animation keeps each colour once. Then a still was told
+    # nothing, though no pixel takes a repeat: that is said once, before the files.
     monkeypatch.chdir(tmp_path)
     for name in ("b.png", "c.png"):
         shutil.copy(photo, name)
@@ -4735,17 +4736,21 @@ def test_a_palette_repeating_colours_is_said_of_each_animation_only(tmp_path, ph
     said = ("--palette-in='rep.hex' repeats colours: index 1 (#000000) as index 0; each "
             "colour is kept once, so its 3 entries give 2 colours, and those after index 1 "
             "take lower indices")
+    unused = ("--palette-in='rep.hex' repeats colours: index 1 (#000000) as index 0; each "
+              "pixel takes the first index of its colour, so no pixel takes index 1, and its 3 "
+              "entries give 2 colours")
     stills = run("photo.png", "b.png", "c.png", "--palette-in", "rep.hex", "--ext", ".q.png",
                  "-j", jobs, "-q")
-    assert (stills.exit_code, stills.stderr) == (0, "")
+    assert (stills.exit_code, stills.stderr) == (0, f"quantize: warning: {unused}\n")
     assert [Path(n).exists() for n in ("photo.q.png", "b.q.png", "c.q.png")] == [True] * 3
     with Image.open("b.q.png") as im:  # the repeat kept at its index
         assert im.getpalette()[:9] == [0, 0, 0, 0, 0, 0, 255, 255, 255]
     mixed = run("b.png", "anim.gif", "--palette-in", "rep.hex", "--ext", ".q.gif", "-j", jobs,
                 "-q")
-    assert (mixed.exit_code, mixed.stderr) == (0, f"quantize: warning: anim.gif: {said}\n")
+    assert (mixed.exit_code, mixed.stderr) == (
+        0, f"quantize: warning: {unused}\nquantize: warning: anim.gif: {said}\n")
     one = run("b.png", "--palette-in", "rep.hex", "-o", "one.png", "-q")
-    assert (one.exit_code, one.stderr) == (0, "")  # a still keeps every index
+    assert (one.exit_code, one.stderr) == (0, f"quantize: warning: b.png: {unused}\n")
     animation = run("anim.gif", "--palette-in", "rep.hex", "-o", "one.gif", "-q")
     assert (animation.exit_code, animation.stderr) == (
         0, f"quantize: warning: anim.gif: {said}\n")

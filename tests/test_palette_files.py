@@ -452,17 +452,15 @@ def test_act_file_whose_count_is_not_set_is_read_as_its_256_colours(tmp_path, tr
         assert read[transparent, 3] == 0
 
 
-@pytest.mark.parametrize("used, warned, gives", [(4, True, 5), (254, True, 201),
-                                                 (255, False, 201), (0, False, 1)])
-def test_act_file_of_768_bytes_ending_in_black_is_read_whole_with_a_note(tmp_path, used,
-                                                                          warned, gives):
-    """A 768-byte table has no count (nor a 772-byte one whose count is 0 or 0xffff):
-    Adobe's format gives it 256 colours, and Photoshop and GIMP read them all, so a
-    4-colour palette padded with black reads as 256 entries.
-    That is kept, but was said nowhere: a warning now names the black tail (two or more
-    black entries; one may be a colour of the palette; all black says nothing). Mapped
-    onto, each colour is kept once, so the tail is one black entry: the warning said "all
-    256 are read" while the output had 5 colours; it says what the table gives."""
+@pytest.mark.parametrize("used, warned", [(4, True), (254, True), (255, False), (0, False)])
+def test_act_file_of_768_bytes_ending_in_black_leaves_its_black_tail_out(tmp_path, used,
+                                                                         warned):
+    """A 768-byte table has no count (nor a 772-byte one whose count is 0 or 0xffff). A
+    4-colour palette padded with black read as 256 entries, mapped onto as 5 colours: a
+    Game Boy's 4 greens gave a black entry the device has not, and 922 pixels of a photo
+    on it. Two or more black entries at the end are now the padding of a smaller palette,
+    left out with a warning that says so (one black at the end is a colour of a 256-colour
+    palette; a table of black alone is one black)."""
     from quantize.palette_files import PaletteFormatWarning
 
     table = np.zeros((256, 3), np.uint8)
@@ -472,11 +470,10 @@ def test_act_file_of_768_bytes_ending_in_black_is_read_whole_with_a_note(tmp_pat
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         read = read_palette(path)
-    assert np.array_equal(read, table)
-    assert np.unique(read, axis=0).shape[0] == gives
-    said = (f"and its last {256 - used} entries are black, likely unused: mapped onto, each "
-            f"colour is kept once, so they are one black entry, and the table gives {gives} "
-            "colours (a 772-byte table's count leaves them out)")
+    assert np.array_equal(read, table[:used] if warned else table)
+    said = (f"and its last {256 - used} entries are black: read as the unused entries of a "
+            f"smaller palette and left out, so it gives {used} entries; if black is a colour "
+            "of the palette, write a 772-byte table whose count includes it")
     assert [(w.category, str(w.message)) for w in caught] == ([(
         PaletteFormatWarning,
         f"four.act: an Adobe colour table of 768 bytes has no count of the colours used, {said}"
@@ -485,24 +482,23 @@ def test_act_file_of_768_bytes_ending_in_black_is_read_whole_with_a_note(tmp_pat
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_palette(path).shape == (max(used, 1), 3)
-    path.write_bytes(table.tobytes() + b"\xff\xff\xff\xff")  # a count not set: all read
+    path.write_bytes(table.tobytes() + b"\xff\xff\xff\xff")  # a count not set: as 768 bytes
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert read_palette(path).shape == (256, 3)
+        assert read_palette(path).shape == (used if warned else 256, 3)
     assert [str(w.message) for w in caught] == ([
         "four.act: an Adobe colour table of 772 bytes gives no count of the colours used "
         f"(65535), {said}"] if warned else [])
 
 
-@pytest.mark.parametrize("transparent, said", [
-    (b"\xff\xff", "they are the black it holds at index 1, and the table gives 3 colours"),
-    # its black marked transparent is no colour: the tail is one black entry again
-    (b"\x00\x01", "they are one black entry, and the table gives 3 colours"),
-    # the table's one grey marked transparent: 2 colours, black and white
-    (b"\x00\x00", "they are the black it holds at index 1, and the table gives 2 colours")])
-def test_act_black_tail_after_a_black_colour_adds_none(tmp_path, transparent, said):
-    """A table whose colours hold black before the tail gives no more colours by it; the
-    warning counts the colours as mapping keeps them, without a transparent entry."""
+@pytest.mark.parametrize("transparent, read", [
+    (b"\xff\xff", [[128, 128, 128], [0, 0, 0], [255, 255, 255]]),
+    # its black marked transparent stays at its index
+    (b"\x00\x01", [[128, 128, 128, 255], [0, 0, 0, 0], [255, 255, 255, 255]]),
+    # a transparent entry in the tail goes with it
+    (b"\x00\xfe", [[128, 128, 128], [0, 0, 0], [255, 255, 255]])])
+def test_act_black_tail_after_a_black_colour_is_left_out_too(tmp_path, transparent, read):
+    """A black among the colours before the tail keeps its index; the tail is left out."""
     from quantize.palette_files import PaletteFormatWarning
 
     table = np.zeros((256, 3), np.uint8)
@@ -511,12 +507,12 @@ def test_act_black_tail_after_a_black_colour_adds_none(tmp_path, transparent, sa
     path.write_bytes(table.tobytes() + b"\x00\x00" + transparent)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        read_palette(path)
+        assert read_palette(path).tolist() == read
     tail = [str(w.message) for w in caught if w.category is PaletteFormatWarning]
     assert tail == ["bw.act: an Adobe colour table of 772 bytes gives no count of the colours "
-                    "used (0), and its last 253 entries are black, likely unused: mapped "
-                    f"onto, each colour is kept once, so {said} (a 772-byte table's count "
-                    "leaves them out)"]
+                    "used (0), and its last 253 entries are black: read as the unused entries "
+                    "of a smaller palette and left out, so it gives 3 entries; if black is a "
+                    "colour of the palette, write a 772-byte table whose count includes it"]
 
 
 @pytest.mark.parametrize("n", [1, 2, 255])

@@ -309,7 +309,8 @@ def _repeating_palette_image(path):
 def test_palette_image_repeating_a_colour_keeps_its_indices_as_a_palette_file_does(
         tmp_path, monkeypatch):
     # Its blue took index 2, with a warning that the entries after the repeat took lower
-    # indices: the image and the .hex now keep every entry at its index, blue at 3.
+    # indices: the image and the .hex now keep every entry at its index, blue at 3, and a
+    # warning says that no pixel takes the repeat.
     monkeypatch.chdir(tmp_path)
     _repeating_palette_image("dup.png")
     (tmp_path / "dup.hex").write_text("000000\nff0000\n000000\n0000ff\n")
@@ -322,7 +323,10 @@ def test_palette_image_repeating_a_colour_keeps_its_indices_as_a_palette_file_do
         with Image.open(tmp_path / f"o_{palette}.png") as im:
             assert im.getpalette() == [0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 255]
             assert np.asarray(im).tolist() == [[0, 1, 0, 3]]
-    assert lines == ["", ""]
+    assert lines == [
+        f"quantize: warning: dup.png: --palette-in='{palette}' repeats colours: index 2 "
+        "(#000000) as index 0; each pixel takes the first index of its colour, so no pixel "
+        "takes index 2, and its 4 entries give 3 colours\n" for palette in ("dup.png", "dup.hex")]
 
 
 def test_palette_image_repeating_an_entry_no_pixel_takes_is_not_warned_of(tmp_path,
@@ -354,3 +358,90 @@ def test_an_indexed_palette_image_keeps_the_entries_no_pixel_takes(tmp_path):
                                  palette=given).to_image()
         assert from_pil.getpalette() == im.getpalette()
         assert np.asarray(from_pil).tolist() == np.asarray(im).tolist()
+
+
+#: PICO-8's 16 colours.
+PICO_8 = [[int(h[i:i + 2], 16) for i in (0, 2, 4)] for h in (
+    "000000 1d2b53 7e2553 008751 ab5236 5f574f c2c3c7 fff1e8 ff004d ffa300 ffec27 00e436 "
+    "29adff 83769c ff77a8 ffccaa").split()]
+
+
+def _swatch_grid(colours, columns, size=8, gap=1, border=0, line=(128, 128, 128)):
+    """Swatches of ``size`` pixels on a grid, ``gap`` pixels of ``line`` between them and
+    ``border`` around them; an empty cell of the last row is ``line`` too."""
+    rows = -(-len(colours) // columns)
+    step = size + gap
+    image = np.empty((2 * border + rows * step - gap, 2 * border + columns * step - gap, 3),
+                     np.uint8)
+    image[...] = line
+    for i, colour in enumerate(colours):
+        top, left = border + i // columns * step, border + i % columns * step
+        image[top:top + size, left:left + size] = colour
+    return image
+
+
+@pytest.mark.parametrize("gap, border, mode", [(1, 0, "RGB"), (2, 0, "RGB"), (1, 1, "RGB"),
+                                               (1, 0, "P")])
+def test_the_gaps_of_a_swatch_grid_are_no_colour_of_it(tmp_path, gap, border, mode):
+    # A 4 x 4 grid of 8-pixel swatches with 1-pixel grey gaps gave 17 colours, the grey
+    # first, moving every colour of the palette by one, without a word.
+    from quantize.palette_files import PaletteFormatWarning
+
+    path = tmp_path / "pico-8-grid.png"
+    grid = _swatch_grid(PICO_8, 4, gap=gap, border=border)
+    if mode == "P":  # the grey first in its colour table, as an encoder may put it
+        table = np.array([[128, 128, 128], *PICO_8], np.uint8)
+        indexed = Image.fromarray(
+            (grid[..., None, :] == table).all(axis=-1).argmax(axis=-1).astype(np.uint8), "P")
+        indexed.putpalette(table.ravel().tolist())
+        indexed.save(path)
+    else:
+        Image.fromarray(grid).save(path)
+    with pytest.warns(PaletteFormatWarning) as caught:
+        assert read_palette(path).tolist() == PICO_8
+    assert [str(w.message) for w in caught] == [
+        "pico-8-grid.png: #808080 draws whole rows or columns of the image but no swatch (not "
+        "one 3 x 3 square), as the gaps between swatches on a grid do: not read as a colour "
+        "of the palette, which has 16 colours"]
+
+
+@pytest.mark.parametrize("image", [
+    _swatch_grid(PICO_8, 4, gap=0),  # swatches without gaps
+    _swatch_grid(PICO_8, 16, size=1, gap=0),  # Lospec's 1x strip
+    _swatch_grid(PICO_8, 16, gap=0),  # its 8x strip
+    _swatch_grid(PICO_8, 8, size=1, gap=1),  # 1-pixel swatches, 1-pixel gaps: no square
+    _swatch_grid(PICO_8, 8, size=8, gap=3),  # gaps as wide as a swatch may be
+], ids=["grid", "1x", "8x", "dots", "wide-gaps"])
+def test_swatches_without_thin_lines_between_them_give_every_colour(tmp_path, image):
+    import warnings
+
+    path = tmp_path / "swatches.png"
+    Image.fromarray(image).save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read = read_palette(path).tolist()
+    assert [c for c in read if c != [128, 128, 128]] == PICO_8
+
+
+def test_a_grid_whose_empty_cell_is_its_gap_colour_keeps_it(tmp_path):
+    # 7 colours on a 4 x 2 grid: the gap colour also fills the eighth cell, a swatch as
+    # any other; it is read as a colour (a black border around black swatches would be too).
+    seven = PICO_8[:7]
+    Image.fromarray(_swatch_grid(seven, 4)).save(tmp_path / "epd.png")
+    assert read_palette(tmp_path / "epd.png").tolist() == [seven[0], [128, 128, 128],
+                                                           *seven[1:]]
+
+
+def test_cli_reduce_maps_onto_a_swatch_grid_as_onto_its_colours(tmp_path):
+    Image.fromarray(_swatch_grid(PICO_8, 4)).save(tmp_path / "grid.png")
+    (tmp_path / "pico.hex").write_text("".join(
+        "{:02x}{:02x}{:02x}\n".format(*c) for c in PICO_8))
+    Image.fromarray(_photo()).save(tmp_path / "in.png")
+    grid = _cli("reduce", tmp_path / "in.png", "--palette-in", tmp_path / "grid.png",
+                "-o", tmp_path / "a.png")
+    listed = _cli("reduce", tmp_path / "in.png", "--palette-in", tmp_path / "pico.hex",
+                  "-o", tmp_path / "b.png")
+    assert grid.exit_code == listed.exit_code == 0
+    assert grid.stdout.startswith(f"{tmp_path / 'in.png'} -> {tmp_path / 'a.png'}: 16 colours")
+    assert "not read as a colour of the palette, which has 16 colours" in grid.stderr
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()

@@ -343,7 +343,8 @@ def test_a_256_entry_palette_file_with_a_transparent_entry_fits_an_image_with_al
 def test_a_palette_file_that_repeats_colours_keeps_every_entry_at_its_index(tmp_path):
     """A palette of 5 entries, 3 distinct, made a "5 colours" output of 5 entries; then
     each colour was kept once, and green moved from 3 to 2 with a warning: now every
-    entry keeps its index (a repeat takes no pixel), without a word."""
+    entry keeps its index (a repeat takes no pixel), which was said nowhere: a warning
+    names the repeats."""
     src = tmp_path / "three.png"
     Image.fromarray(np.array([[[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 0]]],
                              np.uint8)).save(src)
@@ -353,7 +354,11 @@ def test_a_palette_file_that_repeats_colours_keeps_every_entry_at_its_index(tmp_
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         record = reduce_file(src, out, palette_in=hex_file)
-    assert [str(w.message) for w in caught] == []
+    assert [(w.category, str(w.message)) for w in caught] == [(
+        PaletteInWarning,
+        f"palette_in={str(hex_file)!r} repeats colours: index 2 (#ff0000) as index 1, index 4 "
+        "(#000000) as index 0; each pixel takes the first index of its colour, so no pixel "
+        "takes indices 2, 4, and its 5 entries give 3 colours")]
     assert record["k"] == 3
     with Image.open(out) as im:
         assert im.getpalette() == [0, 0, 0, 255, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 0]
@@ -364,10 +369,11 @@ def test_a_palette_file_that_repeats_colours_keeps_every_entry_at_its_index(tmp_
         reduce_file(src, out, palette_in=hex_file, force=True)
 
 
-def test_a_padded_adobe_colour_table_gives_its_distinct_colours(tmp_path):
+def test_a_padded_adobe_colour_table_gives_its_own_colours(tmp_path):
     """A 768-byte table of 2 colours and 254 black entries wrote a 256-entry palette,
     named .k256 and said to have 256 colours; for an image with transparency it was
-    refused as more than a palette image holds."""
+    refused as more than a palette image holds. Then its black tail was kept once, a
+    third colour that the palette's device may not have; it is left out."""
     rgba = np.array([[[255, 0, 0, 255], [0, 0, 255, 255], [9, 9, 9, 0], [0, 0, 0, 255]]],
                     np.uint8)
     src = tmp_path / "icon.png"
@@ -378,14 +384,14 @@ def test_a_padded_adobe_colour_table_gives_its_distinct_colours(tmp_path):
         warnings.simplefilter("always")
         record = reduce_file(src, None, palette_in=act)
     assert [w.category for w in caught] == [PaletteFormatWarning]  # the black tail, once
-    out = tmp_path / "icon.k3.png"
-    assert (record["k"], record["output"]) == (3, str(out))
+    out = tmp_path / "icon.k2.png"
+    assert (record["k"], record["output"]) == (2, str(out))
     with Image.open(out) as im:
-        # the table's colours at their indices, its black tail once, the transparent
-        # entry after them
-        assert im.getpalette() == [255, 0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0]
-        assert im.info["transparency"] == 3
-        assert np.asarray(im).tolist() == [[0, 1, 3, 2]]
+        # the table's colours at their indices, the transparent entry after them; black
+        # as near to both takes the one that sorts first, blue
+        assert im.getpalette() == [255, 0, 0, 0, 0, 255, 0, 0, 0]
+        assert im.info["transparency"] == 2
+        assert np.asarray(im).tolist() == [[0, 1, 2, 1]]
 
 
 def test_an_animation_mapped_onto_a_palette_that_repeats_colours_is_warned_of(tmp_path):
@@ -757,14 +763,17 @@ def test_a_fitted_palette_out_file_holds_the_transparent_entry_at_the_images_ind
 def test_a_palette_file_repeating_its_transparent_entry_keeps_its_indices(tmp_path,
                                                                           monkeypatch):
     # A second 00000000 moved the colours after it one index down (then with a warning):
-    # every entry keeps its index, without a word.
+    # every entry keeps its index, and a warning says that no pixel takes the second.
     monkeypatch.chdir(tmp_path)
     Image.fromarray(_SPRITE).save("sprite.png")
     Path("twice.hex").write_text("c81e1eff\n00000000\n1414dcff\n00000000\n00ff00ff\n")
     ran = CliRunner().invoke(app, ["reduce", "sprite.png", "--palette-in", "twice.hex",
                                    "-o", "out.png", "-q"])
     assert ran.exit_code == 0, ran.output
-    assert ran.stderr == ""
+    assert ran.stderr == (
+        "quantize: warning: sprite.png: --palette-in='twice.hex' repeats colours: index 3 "
+        "(#00000000) as index 1; each pixel takes the first index of its colour, so no pixel "
+        "takes index 3, and its 5 entries give 3 colours and one fully transparent entry\n")
     with Image.open("out.png") as im:
         assert im.getpalette() == [200, 30, 30, 0, 0, 0, 20, 20, 220, 0, 0, 0, 0, 255, 0]
         assert np.asarray(im).tolist() == [[0, 1, 2], [4, 0, 1]]

@@ -171,20 +171,23 @@ def _check_palette_in_draws(palette_in: Any) -> None:
     it in turn, but for an image without visible pixels (as ``quantize batch
     --palette-in`` refuses it, in its words). Warn once, too, of an entry its file marks
     transparent (:class:`~quantize.errors.PaletteInWarning`), which every file's job said
-    in turn (they now leave it out: :func:`~quantize.batch.run.run_job`); repeated colours
-    are said of each animation, on its line, as a still keeps every entry at its index.
+    in turn (they now leave it out: :func:`~quantize.batch.run.run_job`), and of a colour
+    it repeats, whose repeat no pixel of a still takes; that a repeat moves the colours
+    after it is said of each animation, on its line.
     """
     from ..reduce.options import (
         check_palette_draws,
         palette_in_name,
         visible_entries,
         warn_transparent_entries,
+        warn_unused_repeats,
     )
 
     palette = _palette_in_read(palette_in)
     name = palette_in_name(palette_in)
     check_palette_draws(visible_entries(palette), None, name, any_image=True)
     warn_transparent_entries(palette_in, palette, name)
+    warn_unused_repeats(palette_in, palette, name)
 
 
 def _palette_in_read(palette_in: str | os.PathLike[str]) -> np.ndarray:

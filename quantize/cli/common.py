@@ -907,7 +907,21 @@ def _bad_value(exc: Any) -> str:
     expected = "an integer" if number["type"].startswith("int") else "a number"
     if name == "--quality" and re.fullmatch(_RANGE, number["value"].strip("'")):  # pngquant's
         expected += f"; {QUALITY_SCALE}"
+    elif "-k" in param.opts and _names_a_palette(number["value"][1:-1], exc.ctx):
+        expected += "; a palette file to map onto goes in --palette-in=..."
     return f"{name}={number['value']} is not valid; expected {expected}"
+
+
+def _names_a_palette(value: str, ctx: Any) -> bool:
+    """Whether ``-k``'s ``value`` (as the parser quoted it, quotes taken off) may be a
+    palette meant for ``--palette-in``, in a command that has it: an existing file, or a
+    name ending in a palette file's or a palette image's extension (``-k epd7.hex``)."""
+    from ..palette_files import PALETTE_FORMATS, PALETTE_IMAGE_FORMATS
+
+    if ctx is None or not any("--palette-in" in p.opts for p in ctx.command.params):
+        return False
+    suffix = os.path.splitext(value)[1].lower()
+    return suffix in PALETTE_FORMATS or suffix in PALETTE_IMAGE_FORMATS or os.path.isfile(value)
 
 
 def _before_dashes(args: Sequence[str]) -> Sequence[str]:

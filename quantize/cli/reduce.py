@@ -1059,10 +1059,11 @@ def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
 def _note_palette_in(palette_in: Any) -> bool:
     """Say once, before the files of a command given several, the warning about the
     ``--palette-in`` palette's own entries (:class:`~quantize.errors.PaletteInWarning`: its
-    file marks an entry transparent), which every file's job would say the same on its
-    line; return whether the jobs are to leave it out (a palette given, read as its jobs
-    read it). A palette that repeats colours is said of each animation, on its line: a
-    still keeps every entry at its index (:class:`~quantize.errors.PaletteRepeatWarning`)."""
+    file marks an entry transparent, or it repeats a colour, whose repeat no pixel of a
+    still takes), which every file's job would say the same on its line; return whether
+    the jobs are to leave it out (a palette given, read as its jobs read it). That a
+    repeat moves the colours after it is said of each animation, on its line
+    (:class:`~quantize.errors.PaletteRepeatWarning`)."""
     import warnings
 
     from ..batch.calls import warning_lines
@@ -1071,6 +1072,7 @@ def _note_palette_in(palette_in: Any) -> bool:
         palette_in_name,
         read_palette_in_quietly,
         warn_transparent_entries,
+        warn_unused_repeats,
     )
 
     if palette_in is None:
@@ -1082,6 +1084,7 @@ def _note_palette_in(palette_in: Any) -> bool:
         warnings.simplefilter("ignore")
         warnings.simplefilter("always", PaletteInWarning)
         warn_transparent_entries(palette_in, palette, palette_in_name(palette_in))
+        warn_unused_repeats(palette_in, palette, palette_in_name(palette_in))
     for line in warning_lines(caught):
         warn(None, line)
     return True

@@ -71,6 +71,7 @@ from .options import (
     visible_entries,
     warn_palette_without_alpha,
     warn_transparent_entries,
+    warn_unused_repeats,
 )
 from .quality import warn_quality_scale
 from .records import (
@@ -362,6 +363,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                        from_file=isinstance(palette_in, str | os.PathLike))
             # a repeated colour keeps its index in the file written, unlike an animation's
             warn_transparent_entries(opts["palette_in"], job.palette, job.palette_name)
+            warn_unused_repeats(opts["palette_in"], job.palette, job.palette_name)
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise too_large(len(data), bytes_in, out)
         files = [(out, data)]

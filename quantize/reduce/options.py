@@ -51,6 +51,7 @@ from ..palette_files import (
     check_palette_file_holds,
     check_palette_path,
     is_clear_image_palette,
+    palette_image_table,
     read_palette,
     transparent_index_note,
 )
@@ -69,7 +70,7 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Op
            "read_palette_in", "read_palette_in_once",
            "read_palette_in_quietly", "visible_entries",
            "warn_palette_without_alpha", "warn_repeated_entries",
-           "warn_transparent_entries"]
+           "warn_transparent_entries", "warn_unused_repeats"]
 
 
 @dataclass(frozen=True)
@@ -410,8 +411,66 @@ def warn_repeated_entries(palette: np.ndarray, name: str, used: np.ndarray | Non
     p repeats colours: index 1 (#000000) as index 0; each colour is kept once, so its 3 \
 entries give 2 colours, and those after index 1 take lower indices
     """
-    clear = palette[:, 3] == 0 if palette.shape[1] == 4 else np.zeros(len(palette), bool)
     shown = np.arange(len(palette)) if used is None else np.flatnonzero(used)
+    first, repeats = _repeats(palette, shown)
+    if not repeats or repeats[0][0] > max(first.values()):  # no colour moves
+        return
+    warn_caller(f"{name} repeats colours: {_repeats_said(repeats)}; each colour is kept "
+                f"once, so its {len(shown)} entries give {_distinct(first)}, and those after "
+                f"index {repeats[0][0]} take lower indices", category)
+
+
+def warn_unused_repeats(given: Any, palette: np.ndarray, name: str) -> None:
+    """Warn (:class:`~quantize.errors.PaletteInWarning`) that a ``palette_in`` a still is
+    mapped onto repeats a colour (a fully transparent entry too, whatever its colour): the
+    still's output keeps every entry at its index, and each pixel takes the first entry of
+    its colour, so no pixel takes a repeat, and the output has fewer colours than the
+    palette has entries (said of it, without a word, before). The entries of a palette
+    image's colour table that no pixel of it takes are not read as repeats
+    (:func:`~quantize.palette_files.palette_image_table`: an encoder's, not the palette's).
+
+    ``given`` is ``palette_in`` as given, ``palette`` as read, ``name`` its name.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as said:
+    ...     warnings.simplefilter("always")
+    ...     warn_unused_repeats(None, np.array([[0, 0, 0], [9, 9, 9], [0, 0, 0]], np.uint8),
+    ...                         "p")
+    >>> print(said[0].message)
+    p repeats colours: index 2 (#000000) as index 0; each pixel takes the first index of \
+its colour, so no pixel takes index 2, and its 3 entries give 2 colours
+    """
+    shown = np.arange(len(palette))
+    table = palette_image_table(given) if isinstance(given, str | os.PathLike) else None
+    if table is not None and _begins(table[0], palette):  # each entry read at its index
+        shown = np.flatnonzero(table[1][:len(palette)])
+    first, repeats = _repeats(palette, shown)
+    if not repeats:
+        return
+    unused = [i for i, _ in repeats]
+    indices = (f"index {unused[0]}" if len(unused) == 1 else
+               f"indices {', '.join(map(str, unused[:3]))}{' ...' if len(unused) > 3 else ''}")
+    warn_caller(f"{name} repeats colours: {_repeats_said(repeats)}; each pixel takes the first "
+                f"index of its colour, so no pixel takes {indices}, and its {len(shown)} "
+                f"entries give {_distinct(first)}", PaletteInWarning)
+
+
+def _begins(table: np.ndarray, palette: np.ndarray) -> bool:
+    """Whether the ``(n, 4)`` colour ``table`` begins with the checked ``palette``'s
+    entries (opaque when it has no alpha)."""
+    if table.shape[0] < palette.shape[0]:
+        return False
+    head = table[:palette.shape[0]]
+    return bool((head if palette.shape[1] == 4 else head[:, :3]).tolist() == palette.tolist()
+                and (palette.shape[1] == 4 or (head[:, 3] == 255).all()))
+
+
+def _repeats(palette: np.ndarray, shown: np.ndarray
+             ) -> tuple[dict[bytes, int], list[tuple[int, str]]]:
+    """The first index of each colour among the entries ``shown`` of a checked
+    ``palette`` (every fully transparent entry one, keyed ``b""``), and each entry that
+    repeats one, with its words (``index 3 (#000000) as index 0``), in index order."""
+    clear = palette[:, 3] == 0 if palette.shape[1] == 4 else np.zeros(len(palette), bool)
     first: dict[bytes, int] = {}
     repeats: list[tuple[int, str]] = []
     for i in shown:
@@ -421,16 +480,20 @@ entries give 2 colours, and those after index 1 take lower indices
                                     f"{first[key]}"))
         else:
             first[key] = int(i)
-    if not repeats or repeats[0][0] > max(first.values()):  # no colour moves
-        return
-    said = ", ".join(text for _, text in repeats[:3])
+    return first, repeats
+
+
+def _repeats_said(repeats: list[tuple[int, str]]) -> str:
+    """The first three repeats of :func:`_repeats`, and how many more."""
     more = f" and {len(repeats) - 3} more" if len(repeats) > 3 else ""
+    return ", ".join(text for _, text in repeats[:3]) + more
+
+
+def _distinct(first: dict[bytes, int]) -> str:
+    """The colours of :func:`_repeats`'s ``first``, in words (``3 colours``)."""
     colours = len(first) - (b"" in first)
-    distinct = ("1 colour" if colours == 1 else f"{colours} colours") + \
+    return ("1 colour" if colours == 1 else f"{colours} colours") + \
         (" and one fully transparent entry" if b"" in first else "")
-    warn_caller(f"{name} repeats colours: {said}{more}; each colour is kept once, so its "
-                f"{len(shown)} entries give {distinct}, and those after index "
-                f"{repeats[0][0]} take lower indices", category)
 
 
 def gif_entries(palette: np.ndarray) -> tuple[np.ndarray, int]:
