@@ -5382,4 +5382,3 @@ def test_json_objects_of_a_segment_batch_have_the_segment_keys(tmp_path):
             "stale_output", "removed_outputs", "removed_outputs_folders_left",
             "outputs_not_removed", "folder_not_searched", "folder_not_listed"])
         for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]
-
