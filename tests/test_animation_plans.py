@@ -694,11 +694,11 @@ def _sprite_on_a_ramp(rng, n=3):
     return frames
 
 
-def _mapped_frames(src, plan):
+def _mapped_frames(src, plan, dither=0.0):
     previous, out = None, []
     for f in iter_frames(src):
         rgb, opaque = split_alpha(f)
-        indices, _, _, _ = plan.map(rgb, opaque, previous, 0.0, FrameStats())
+        indices, _, _, _ = plan.map(rgb, opaque, previous, dither, FrameStats())
         out.append(indices)
         previous = (f.rgba, indices)
     return out
@@ -1101,16 +1101,6 @@ def _three_frames(tmp_path):
     return save_animation(tmp_path / "three.png", frames, duration=50, loop=0)
 
 
-def _mapped_frames(src, plan, dither) -> list[list]:
-    previous, got = None, []
-    for f in iter_frames(src):
-        rgb, opaque = split_alpha(f)
-        indices, *_ = plan.map(rgb, opaque, previous, dither, FrameStats())
-        previous = f.rgba, indices
-        got.append(indices.tolist())
-    return got
-
-
 # A global plan's dithered frames onto the palette fitted to them, as drawn before given
 # palettes were dithered onto apart (the still quarter keeps its entries).
 _FITTED_FRAMES = {
@@ -1135,7 +1125,7 @@ def test_a_fitted_palettes_dithered_frames_are_as_before(tmp_path, dither):
     with open_animation(src) as animation:
         plan = GlobalPlan.fit(animation, check_animation_options(src, None, n_colors=4, seed=0,
                                                                  dither=dither))
-    assert _mapped_frames(src, plan, dither) == _FITTED_FRAMES[dither]
+    assert [a.tolist() for a in _mapped_frames(src, plan, dither)] == _FITTED_FRAMES[dither]
 
 
 @pytest.mark.parametrize("dither", [1.0, "ordered"])
