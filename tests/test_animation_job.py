@@ -536,6 +536,33 @@ def test_ordered_dithering_draws_a_still_flat_area_with_one_pattern_in_every_fra
         assert len(np.unique(got[0][:, :16, 0])) == 2
 
 
+_BLACK_WHITE = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+_E_PAPER = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255],
+                     [255, 255, 0], [255, 128, 0]], np.uint8)
+
+
+@pytest.mark.parametrize("color, palette, within", [
+    ((32, 32, 32), _BLACK_WHITE, 2.0), ((224, 224, 224), _BLACK_WHITE, 2.0),
+    ((150, 110, 80), _E_PAPER, 1.5)])
+@pytest.mark.parametrize("dither", [1.0, "ordered"])
+def test_frames_dithered_onto_a_given_palette_keep_their_tone(tmp_path, color, palette,
+                                                              within, dither):
+    """Two flat frames, a corner of the second changing, onto a sparse given palette: each
+    frame's mean colour stays within a level or two of the frames' (dithered as onto a
+    fitted palette, a grey 32 onto black and white came out black, 224 white, and the
+    brown ordered onto the 7 colours (255, 110, 0)); the rest of the second frame is
+    drawn as in the first."""
+    frames = [np.full((48, 48, 3), color, np.uint8) for _ in range(2)]
+    frames[1][:4, :4] = 255 - np.array(color, np.uint8)
+    src = save_animation(tmp_path / "flat.png", frames, duration=50, loop=0)
+    reduce_animation_file(src, tmp_path / "out.gif", palette_in=palette, dither=dither)
+    first, second = (f[..., :3].astype(float) for f in composited(tmp_path / "out.gif"))
+    assert np.abs(first.reshape(-1, 3).mean(axis=0) - color).max() <= within
+    still = np.ones((48, 48), bool)
+    still[:4, :4] = False
+    assert np.array_equal(second[still], first[still])
+
+
 def _pan(tmp_path, rng) -> Path:
     """Six frames of a slow pan over a noisy gradient, a static white logo in a corner."""
     y, x = np.mgrid[0:40, 0:64]

@@ -27,6 +27,7 @@ from quantize.animation.plans import (
 from quantize.animation.stats import FrameStats
 from quantize.colors import pack_rgb, srgb_to_lab
 from quantize.errors import AlphaLossWarning
+from quantize.reduce import reduce_colors
 
 from .animation_support import (
     BLUE,
@@ -693,11 +694,11 @@ def _sprite_on_a_ramp(rng, n=3):
     return frames
 
 
-def _mapped_frames(src, plan):
+def _mapped_frames(src, plan, dither=0.0):
     previous, out = None, []
     for f in iter_frames(src):
         rgb, opaque = split_alpha(f)
-        indices, _, _, _ = plan.map(rgb, opaque, previous, 0.0, FrameStats())
+        indices, _, _, _ = plan.map(rgb, opaque, previous, dither, FrameStats())
         out.append(indices)
         previous = (f.rgba, indices)
     return out
@@ -1087,3 +1088,62 @@ def test_a_frame_is_dithered_onto_its_palette_as_before(dither):
     palette = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 0, 255]], np.uint8)
     indices = plans._dithered_onto(rgb, opaque, palette, dither, "rgb")
     assert indices.tolist() == _FRAME_DITHERED[dither]
+
+
+def _three_frames(tmp_path):
+    """Three 6 x 8 frames of a gradient, the bottom right quarter changing, the rest still."""
+    y, x = np.mgrid[0:6, 0:8]
+    frames = []
+    for i in range(3):
+        f = np.dstack([x * 30, y * 40, (x + y) * 12]).astype(np.uint8)
+        f[3:, 4:] = np.dstack([x * 20 + 40 * i, y * 30, x * 10])[3:, 4:].astype(np.uint8)
+        frames.append(f)
+    return save_animation(tmp_path / "three.png", frames, duration=50, loop=0)
+
+
+# A global plan's dithered frames onto the palette fitted to them, as drawn before given
+# palettes were dithered onto apart (the still quarter keeps its entries).
+_FITTED_FRAMES = {
+    1.0: [[[2, 2, 2, 3, 2, 3, 3, 3], [2, 2, 2, 2, 3, 3, 3, 3], [2, 1, 2, 0, 0, 0, 0, 0],
+           [1, 2, 1, 1, 2, 1, 3, 0], [1, 1, 1, 0, 1, 0, 1, 0], [1, 1, 1, 1, 0, 1, 0, 0]],
+          [[2, 2, 2, 3, 2, 3, 3, 3], [2, 2, 2, 2, 3, 3, 3, 3], [2, 1, 2, 0, 0, 0, 0, 0],
+           [1, 2, 1, 1, 2, 0, 0, 0], [1, 1, 1, 0, 0, 1, 0, 0], [1, 1, 1, 1, 0, 0, 0, 0]],
+          [[2, 2, 2, 3, 2, 3, 3, 3], [2, 2, 2, 2, 3, 3, 3, 3], [2, 1, 2, 0, 0, 0, 0, 0],
+           [1, 2, 1, 1, 3, 0, 0, 0], [1, 1, 1, 0, 0, 0, 0, 0], [1, 1, 1, 1, 0, 0, 0, 0]]],
+    "ordered": [[[2, 2, 3, 2, 2, 3, 3, 3], [2, 2, 2, 2, 3, 3, 3, 3], [1, 2, 1, 2, 3, 0, 3, 0],
+                 [1, 1, 1, 0, 2, 0, 0, 0], [1, 1, 1, 1, 0, 0, 1, 0], [1, 1, 1, 1, 1, 0, 0, 0]],
+                [[2, 2, 3, 2, 2, 3, 3, 3], [2, 2, 2, 2, 3, 3, 3, 3], [1, 2, 1, 2, 3, 0, 3, 0],
+                 [1, 1, 1, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 0, 1, 0, 0]],
+                [[2, 2, 3, 2, 2, 3, 3, 3], [2, 2, 2, 2, 3, 3, 3, 3], [1, 2, 1, 2, 3, 0, 3, 0],
+                 [1, 1, 1, 0, 0, 0, 0, 0], [1, 1, 1, 1, 0, 0, 0, 0], [1, 1, 1, 1, 0, 0, 0, 0]]],
+}
+
+
+@pytest.mark.parametrize("dither", [1.0, "ordered"])
+def test_a_fitted_palettes_dithered_frames_are_as_before(tmp_path, dither):
+    src = _three_frames(tmp_path)
+    with open_animation(src) as animation:
+        plan = GlobalPlan.fit(animation, check_animation_options(src, None, n_colors=4, seed=0,
+                                                                 dither=dither))
+    assert [a.tolist() for a in _mapped_frames(src, plan, dither)] == _FITTED_FRAMES[dither]
+
+
+@pytest.mark.parametrize("dither", [1.0, "ordered"])
+def test_frames_dithered_onto_a_given_palette_keep_their_still_pixels_entries(tmp_path,
+                                                                              dither):
+    src = _three_frames(tmp_path)
+    pico = np.array([[0, 0, 0], [29, 43, 83], [126, 37, 83], [0, 135, 81], [171, 82, 54],
+                     [95, 87, 79], [194, 195, 199], [255, 241, 232], [255, 0, 77],
+                     [255, 163, 0], [255, 236, 39], [0, 228, 54], [41, 173, 255],
+                     [131, 118, 156], [255, 119, 168], [255, 204, 170]], np.uint8)
+    with open_animation(src) as animation:
+        plan = GlobalPlan.fit(animation, check_animation_options(src, None, palette_in=pico,
+                                                                 dither=dither))
+    got = np.array(_mapped_frames(src, plan, dither))
+    still = np.ones((6, 8), bool)
+    still[3:, 4:] = False
+    assert (got[1:, still] == got[0, still]).all()
+    assert (got[1:, ~still] != got[0, ~still]).any()
+    first = next(iter_frames(src)).rgba[..., :3]
+    # the first frame as a still is dithered onto the palette
+    assert got[0].tolist() == reduce_colors(first, palette=pico, dither=dither).indices.tolist()

@@ -38,7 +38,13 @@ from ..reduce.fit import (
     warn_few_colors,
 )
 from ..reduce.image import histogram_entries, reduce_checked
-from ..reduce.options import Options, check_options, diffusion_strength, kept_for_transparency
+from ..reduce.options import (
+    ORDERED,
+    Options,
+    check_options,
+    diffusion_strength,
+    kept_for_transparency,
+)
 from ..reduce.quality import out_of_reach, quality_error, smallest_k, starting_as
 from .frames import Frame, OpenAnimation
 from .gif import RecentCodes, bounding_box, change_bytes, in_runs, local_frame_bytes
@@ -100,19 +106,27 @@ def _squared_errors(drawn: np.ndarray, rgb: np.ndarray) -> np.ndarray:
 
 
 def _dithered_onto(rgb: np.ndarray, opaque: np.ndarray, palette: np.ndarray,
-                   dither: float | str, space: str) -> np.ndarray:
-    """Entries ``(H, W)`` of a frame mapped onto ``palette`` by reduce's damped error diffusion
+                   dither: float | str, space: str, given: bool = False) -> np.ndarray:
+    """Entries ``(H, W)`` of a frame mapped onto ``palette`` by reduce's error diffusion
     (or its ordered dithering, whose matrix is tiled from the canvas's corner in every frame).
 
     Pixels not ``opaque`` are diffused as reduce diffuses fully transparent ones: they
     pass on no error, so the colour they hide does not reach their neighbours; they
     get entry 0 (the caller writes them transparent).
+
+    A palette fitted to the frames is dithered onto as a fitted still's is (damped); a
+    ``given`` one (``palette_in``) as a still is onto a given palette, so that the frames
+    keep their tone: the whole error diffused (classic Floyd-Steinberg), or ordered, each
+    colour mixed from as many entries as it needs. Ordered dithering maps each pixel on its
+    own, so onto a given palette the frame's transparent pixels are left out of it by the
+    caller alone, and its opaque ones are mixed as an opaque still's are.
     """
-    alpha = None if opaque.all() else np.where(opaque, 255, 0).astype(np.uint8)
-    # As reduce_colors(palette=palette) maps a still, but dithered as onto a fitted palette
-    # (the frames' own or a given one alike), whose outputs these are.
+    mixed = given and dither == ORDERED  # no pixel's entry depends on another's
+    alpha = None if mixed or opaque.all() else np.where(opaque, 255, 0).astype(np.uint8)
+    # As reduce_colors(palette=palette) maps a still, a palette fitted to the frames
+    # dithered as one fitted to the still.
     checked = replace(check_options(None, None, space, dither, False, palette),
-                      fitted_palette=True)
+                      fitted_palette=not given)
     indices = reduce_checked(np.ascontiguousarray(rgb), alpha, checked,
                              np.random.default_rng(0)).indices
     indices = indices.astype(np.uint8)  # a copy the caller may edit: the result's is read-only
@@ -480,6 +494,9 @@ class GlobalPlan:
     #: the LZW data of the frames' estimated bytes, which the GIF writer reuses (None:
     #: not held, for an output that is not a GIF)
     lzw: RecentCodes | None = field(default_factory=RecentCodes, repr=False, compare=False)
+    #: the palette was given (``palette_in``), not fitted to the frames: dithered onto as a
+    #: still is onto a given palette (:func:`_dithered_onto`)
+    given: bool = False
 
     @classmethod
     def fit(cls, animation: OpenAnimation, opts: AnimationOptions, pooled: Pooled | None = None
@@ -521,7 +538,8 @@ class GlobalPlan:
         exact = bool(np.isin(codes, pack_rgb(palette)).all())
         return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
                    srgb_to_lab(colors), code_table(codes, labels, np.uint8), exact,
-                   RecentCodes() if opts.suffix == ".gif" else None)
+                   RecentCodes() if opts.suffix == ".gif" else None,
+                   given=opts.palette_in is not None)
 
     @property
     def k(self) -> int:
@@ -597,7 +615,8 @@ class GlobalPlan:
         if dither == 0:
             indices = self.table[codes]
         else:
-            indices = _dithered_onto(rgb, opaque, self.palette, dither, self.space)
+            indices = _dithered_onto(rgb, opaque, self.palette, dither, self.space,
+                                     given=self.given)
         if previous is not None:
             indices[still] = prev_indices[still]
         if dither == 0 and self.codes.size and not self.exact:
