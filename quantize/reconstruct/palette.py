@@ -201,28 +201,42 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
     # The pixels' features are made a block or a band of sweep lines at a time, never for
     # the whole image: at 12 MP they would take 144 MB (192 MB with alpha).
     known = None if nearest_entries is None else nearest_entries.ravel()
-    plain, same, near = _nearest_entries(colors, a, entries, to_features, known)
-    if given:
-        scale = np.full((h, w), np.float32(strength), np.float32)
-        scale[same.reshape(h, w)] = 0.0
-        del plain, same, near
-    else:
-        scale = _fitted_strength(rgb, a, plain, same, near, strength)
+    # A list the strength's maker empties, so that no name here holds a mask it lets go.
+    masks = list(_nearest_entries(colors, a, entries, to_features, known))
+    scale = (_given_strength if given else _fitted_strength)(rgb, a, masks, strength)
     shown = ShownEntries.of(pal, space) if keep_opaque else None
     out = diffuse_errors(rgb, entries, scale, to_features=to_features, shown=shown,
                          alpha=None if a is None else a.reshape(h, w))
     return out.astype(np.uint8 if pal.shape[0] <= 256 else np.uint16)
 
 
-def _fitted_strength(rgb: np.ndarray, alpha: np.ndarray | None, plain: np.ndarray,
-                     same: np.ndarray, near: np.ndarray, strength: float) -> np.ndarray:
+def _given_strength(rgb: np.ndarray, alpha: np.ndarray | None, masks: list[np.ndarray],
+                    strength: float) -> np.ndarray:
+    """The share of the error diffused into each pixel ``(H, W)`` float32 for a given
+    palette (:func:`dither_indices`): ``strength``, and 0 on pixels within ``_SAME`` of
+    their entry. ``masks`` is ``[plain, same, near]`` as :func:`_fitted_strength` takes
+    it, emptied here."""
+    h, w = rgb.shape[:2]
+    same = masks[1]
+    masks.clear()
+    scale = np.full((h, w), np.float32(strength), np.float32)
+    scale[same.reshape(h, w)] = 0.0
+    return scale
+
+
+def _fitted_strength(rgb: np.ndarray, alpha: np.ndarray | None, masks: list[np.ndarray],
+                     strength: float) -> np.ndarray:
     """The share of the error diffused into each pixel ``(H, W)`` float32 for a palette
     fitted to the image (:func:`dither_indices`): ``strength`` times the run strength of
     the ``plain`` mapping, a fixed share in a smooth gradient, and 0 on pixels within
-    ``_SAME`` of their entry (``same``) or within ``_EXACT`` (``near``) outside a gradient;
-    ``plain``, ``same`` and ``near`` are ``(H * W,)``."""
+    ``_SAME`` of their entry (``same``) or within ``_EXACT`` (``near``) outside a gradient.
+    ``masks`` is ``[plain, same, near]``, each ``(H * W,)``; the list is emptied, so that
+    each mask is let go here as it is used."""
     h, w = rgb.shape[:2]
+    plain, same, near = masks
+    masks.clear()
     scale = run_strength(plain.reshape(h, w))
+    del plain
     scale *= np.float32(_DIFFUSED)
     graded = gradient_runs(rgb, None if alpha is None else alpha.reshape(h, w))
     scale[graded] = _GRADIENT_DIFFUSED
