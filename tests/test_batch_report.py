@@ -699,8 +699,8 @@ def test_a_stopped_runs_unsettled_files_are_one_sequence_in_both_reports(tmp_pat
     with open(tmp_path / "new.csv", newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     assert rows[0] == _REDUCE_CSV_COLUMNS
-    width = len(batch.REPORT_COLUMNS)  # and then skipped, last
-    assert [row[:width] + row[-1:] for row in rows[1:]] == [
+    width = len(batch.REPORT_COLUMNS)  # and then skipped, before quality_limit and quality_met
+    assert [row[:width] + row[-3:-2] for row in rows[1:]] == [
         [a, str(tmp_path / "a.png"), "ok", "", "16", "", "31.5", "", "0.2", "", "", ""],
         [b, str(tmp_path / "b.png"), "failed", "not an image", *[""] * 8],
         [c, out, "finished unrecorded", r["finished unrecorded"], *[""] * 8],

@@ -3750,8 +3750,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-1]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-1:] for row in table[1:]] == [  # k, ..., bytes, skipped
+        assert (table[0][:width], table[0][-3]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-3:-2] for row in table[1:]] == [  # k, ..., bytes, skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     assert rows == [("a.png", "", *not_reached),
@@ -3799,7 +3799,7 @@ def test_ctrl_c_gives_the_files_not_reached_a_json_object(tmp_path, monkeypatch)
          "reason": reason})]
     rows = json.loads(report.read_text())["files"]  # the same, as the report has them
     assert sorted(map(json.dumps, rows)) == sorted(  # the same, but for its warnings
-        json.dumps({**o, "warnings": None}) for o in objects)
+        json.dumps(batch.report_row({**o, "warnings": None})) for o in objects)
 
 
 def _abandoned_after_the_second_file(monkeypatch) -> None:

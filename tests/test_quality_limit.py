@@ -396,3 +396,19 @@ def test_the_html_report_says_a_k_kept_as_quality_was_missed(tmp_path, eight_and
     page = html.read_text(encoding="utf-8")
     assert page.count("(Q missed)") == 1
     assert '<td class="num">4 (Q missed)</td>' in page
+
+
+def test_an_animation_in_a_batch_with_a_limit_fails_alone(tmp_path, eight_and_two):
+    """The animation's job refuses the limit, as reduce does; the stills are made."""
+    frames = [Image.new("RGB", (8, 8), c) for c in ("red", "lime", "blue")]
+    frames[0].save(eight_and_two / "a.gif", save_all=True, append_images=frames[1:],
+                   duration=100)
+    result = run_batch(eight_and_two, "-o", tmp_path / "out", "-k", 4, "--quality", 0.5,
+                       "--quality-limit", 30, "-j", 1, "--json")
+    assert result.exit_code == 1
+    objects = {Path(o["input"]).name: o for o in map(json.loads, result.stdout.splitlines())}
+    assert {name: (o["status"], o["quality_met"]) for name, o in objects.items()} == {
+        "a.gif": ("failed", None), "eight.png": ("ok", False), "two.png": ("ok", True)}
+    assert objects["a.gif"]["reason"] == (
+        "--quality-limit=30 is taken for still images only, and this input is an animation; "
+        "give --quality=Q alone")
