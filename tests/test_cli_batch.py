@@ -3750,8 +3750,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-1]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-1:] for row in table[1:]] == [  # k, ..., bytes, skipped
+        assert (table[0][:width], table[0][-3]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-3:-2] for row in table[1:]] == [  # k, ..., bytes, skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     assert rows == [("a.png", "", *not_reached),
@@ -3799,7 +3799,7 @@ def test_ctrl_c_gives_the_files_not_reached_a_json_object(tmp_path, monkeypatch)
          "reason": reason})]
     rows = json.loads(report.read_text())["files"]  # the same, as the report has them
     assert sorted(map(json.dumps, rows)) == sorted(  # the same, but for its warnings
-        json.dumps({**o, "warnings": None}) for o in objects)
+        json.dumps(batch.report_row({**o, "warnings": None})) for o in objects)
 
 
 def _abandoned_after_the_second_file(monkeypatch) -> None:
@@ -5284,7 +5284,8 @@ _REDUCE_ROW_KEYS = [
     "alpha_thresholded", "larger_than_input", "edited_larger_than_input", "stale_output",
     "fewer_colors_than_asked", "left_out_of_shared_palette", "removed_outputs",
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
-    "folder_not_listed", "warnings"]
+    "folder_not_listed", "warnings", "quality_limit", "quality_met"]
+_REDUCE_OBJECT_KEYS = [key for key in _REDUCE_ROW_KEYS if key != "warnings"]
 
 
 def _ok_larger_and_failed(tmp_path: Path) -> Path:
@@ -5312,7 +5313,7 @@ def test_every_json_row_has_the_same_keys_and_says_why_a_file_was_skipped(tmp_pa
         assert result.exit_code == 1  # bad.png failed
         objects = {Path(o["input"]).name: o for o in map(json.loads, result.stdout.splitlines())}
         rows = {Path(r["input"]).name: r for r in json.loads(report.read_text())["files"]}
-        assert [list(o) for o in objects.values()] == [_REDUCE_ROW_KEYS[:-1]] * 3
+        assert [list(o) for o in objects.values()] == [_REDUCE_OBJECT_KEYS] * 3
         assert [list(r) for r in rows.values()] == [_REDUCE_ROW_KEYS] * 3
         assert rows == {name: {**o, "warnings": None} for name, o in objects.items()}
         kinds[run] = {name: (o["status"], o["skipped"]) for name, o in sorted(objects.items())}
@@ -5329,14 +5330,15 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
     src, report = _ok_larger_and_failed(tmp_path), tmp_path / "r.csv"
     args = (src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger",
             "--report", report)
+    later = ["skipped", "quality_limit", "quality_met"]  # added in that order, after the rest
     earlier = [*batch.REPORT_COLUMNS, *sorted(set(batch.ROW_KEYS["reduce"])
-                                              - {*batch.REPORT_COLUMNS, "skipped"})]
+                                              - {*batch.REPORT_COLUMNS, *later})]
     for run, noise in (("first", ""), ("again", "done")):
         assert _cli(*args).exit_code == 1, run
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
-        assert table[0] == [*earlier, "skipped"]
-        assert [(Path(row[0]).name, row[2], row[-1]) for row in table[1:]] == [
+        assert table[0] == [*earlier, *later]
+        assert [(Path(row[0]).name, row[2], row[-3]) for row in table[1:]] == [
             ("bad.png", "failed", ""), ("noise.png", "skipped" if noise else "ok", noise),
             ("tiny.png", "skipped", "larger")]
 
@@ -5360,7 +5362,7 @@ def test_every_kind_of_skipped_file_is_named_by_its_row(tmp_path):
     assert {Path(o["input"]).name: (o["status"], o["skipped"]) for o in objects} == {
         "linked": ("skipped", "folder"), "pal.png": ("skipped", "palette_in"),
         "pipe.png": ("skipped", "special"), "noise.png": ("ok", None)}
-    assert all(list(o) == _REDUCE_ROW_KEYS[:-1] for o in objects)
+    assert all(list(o) == _REDUCE_OBJECT_KEYS for o in objects)
     (out / batch.MANIFEST_NAME).unlink()  # the output of no record: an older version's
     again = [json.loads(line) for line in _cli(*args).stdout.splitlines()]
     assert [(o["skipped"], o["reason"]) for o in again if o["input"].endswith("noise.png")] == [

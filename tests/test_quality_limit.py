@@ -3,8 +3,10 @@ allowed still writes the result with all of them when it meets L by the same rul
 
 from __future__ import annotations
 
+import csv
 import json
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +26,12 @@ EIGHT = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 2
                   [255, 255, 0], [0, 255, 255], [255, 0, 255]], np.uint8)
 KEPT = ("quality=0.5 was not reached: the most colours allowed, k=4, reach a mean CIEDE2000 "
         "of 23.95, within quality_limit=30")
+#: :data:`KEPT` and :data:`BOTH_MISSED` as a batch's lines and rows word them.
+KEPT_FLAGS = ("--quality=0.5 was not reached: the most colours allowed, k=4, reach a mean "
+              "CIEDE2000 of 23.95, within --quality-limit=30")
+BOTH_MISSED_FLAGS = ("--quality=0.5: mean CIEDE2000 <= 0.5 needs more than 4 colours, and so "
+                     "does --quality-limit=10: mean CIEDE2000 <= 10 (they reach a mean "
+                     "CIEDE2000 of 23.95)")
 BOTH_MISSED = ("quality=0.5: mean CIEDE2000 <= 0.5 needs more than 4 colours, and so does "
                "quality_limit=10: mean CIEDE2000 <= 10 (they reach a mean CIEDE2000 of 23.95)")
 
@@ -222,24 +230,185 @@ def test_the_error_keeps_what_was_reached_across_processes():
     assert (copy.reached, copy.path, copy.reason) == ((4, 23.95), "a.png", "needs more")
 
 
-def test_a_folder_leaves_the_limit_out_of_the_batch_call_it_proposes(tmp_path):
-    """batch takes no --quality-limit: the call proposed for a folder leaves it out."""
+def test_a_folder_carries_the_limit_into_the_batch_call_it_proposes(tmp_path):
+    """batch takes --quality-limit: the call proposed for a folder left it out."""
     (tmp_path / "pics").mkdir()
     folder = tmp_path / "pics"
     result = run(folder, "--quality", 2, "--quality-limit", 3)
     assert (result.exit_code, result.stderr) == (
         1, f"quantize: error: {folder}: is a directory, expected an image file; for every "
-           f"image in it: quantize batch {folder} -o OUT_DIR --quality 2 (--quality-limit does "
-           "not apply)\n")
+           f"image in it: quantize batch {folder} -o OUT_DIR --quality 2 --quality-limit 3\n")
 
 
-def test_a_batch_refuses_a_limit_before_any_file(tmp_path, eight):
-    """plan_batch passed it on to each file's job, whose report rows had no column for it."""
+# --------------------------------------------------------------------------
+# batch
+# --------------------------------------------------------------------------
+
+@pytest.fixture
+def eight_and_two(tmp_path):
+    """A folder of eight.png, whose quality=0.5 4 colours miss, and two.png, of 2 colours,
+    which reach it."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(eight_rows()).save(folder / "eight.png")
+    Image.fromarray(np.repeat(EIGHT[:2, None], 8, axis=1)).save(folder / "two.png")
+    return folder
+
+
+def run_batch(*args):
+    return runner.invoke(app, ["batch", *map(str, args)])
+
+
+def test_plan_batch_takes_a_limit_and_its_rows_say_whether_quality_was_met(tmp_path,
+                                                                           eight_and_two):
+    """plan_batch refused quality_limit before any file was read."""
     from quantize import batch
 
-    with pytest.raises(ValueError, match=r"^quality_limit=3 is taken by reduce_file and "
-                                         r"quantize reduce, not by a batch yet; give quality "
-                                         r"alone$"):
-        batch.plan_batch(tmp_path, tmp_path / "out", batch.reduce_mode(),
-                         options={"quality": 2, "quality_limit": 3})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["eight.png"]
+    reduce_file(eight_and_two / "eight.png", tmp_path / "k4.png", n_colors=4)
+    plan = batch.plan_batch(eight_and_two, tmp_path / "out", batch.reduce_mode(),
+                            options={"n_colors": 4, "quality": 0.5, "quality_limit": 30})
+    results = batch.run_batch(plan, jobs=1)
+    rows = {Path(r.input).name: r.as_row() for r in results}
+    assert {name: (r["status"], r["k"], r["quality_limit"], r["quality_met"])
+            for name, r in rows.items()} == {"eight.png": ("ok", 4, 30.0, False),
+                                             "two.png": ("ok", 2, 30.0, True)}
+    assert rows["eight.png"]["warnings"] == [KEPT]
+    assert "warnings" not in rows["two.png"]
+    assert (tmp_path / "out" / "eight.png").read_bytes() == (tmp_path / "k4.png").read_bytes()
+
+
+def test_batch_reports_gain_the_limit_and_whether_quality_was_met_last(tmp_path,
+                                                                      eight_and_two):
+    """The CSV's columns and the JSON rows' keys had neither; the ones before stay put."""
+    from quantize import batch
+
+    out, csv_report, json_report = tmp_path / "out", tmp_path / "r.csv", tmp_path / "r.json"
+    result = run_batch(eight_and_two, "-o", out, "-k", 4, "--quality", 0.5, "--quality-limit",
+                       30, "-j", 1, "--report", csv_report)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {eight_and_two / 'eight.png'}: "
+                             f"{KEPT_FLAGS}\n")
+    with open(csv_report, newline="", encoding="utf-8-sig") as f:
+        table = list(csv.reader(f))
+    earlier = [*batch.REPORT_COLUMNS,
+               *sorted(set(batch.ROW_KEYS["reduce"])
+                       - {*batch.REPORT_COLUMNS, "skipped", "quality_limit", "quality_met"})]
+    assert table[0] == [*earlier, "skipped", "quality_limit", "quality_met"]
+    assert [(Path(row[0]).name, row[2], *row[-3:]) for row in table[1:]] == [
+        ("eight.png", "ok", "", "30.0", "False"), ("two.png", "ok", "", "30.0", "True")]
+    again = run_batch(eight_and_two, "-o", out, "-k", 4, "--quality", 0.5, "--quality-limit",
+                      30, "--report", json_report, "--json")
+    assert again.exit_code == 0, again.output
+    rows = json.loads(json_report.read_text())["files"]
+    assert list(rows[0])[-3:] == ["warnings", "quality_limit", "quality_met"]
+    assert [(r["skipped"], r["quality_limit"], r["quality_met"]) for r in rows] == [
+        ("done", 30.0, False), ("done", 30.0, True)]
+    objects = [json.loads(line) for line in again.stdout.splitlines()]
+    assert [list(o)[-2:] for o in objects] == [["quality_limit", "quality_met"]] * 2
+
+
+def test_a_batch_without_a_limit_has_empty_limit_cells(tmp_path, eight_and_two):
+    out, report = tmp_path / "out", tmp_path / "r.json"
+    result = run_batch(eight_and_two, "-o", out, "-k", 4, "-j", 1, "--report", report)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(report.read_text())["files"]
+    assert [(r["quality_limit"], r["quality_met"]) for r in rows] == [(None, None)] * 2
+
+
+def test_a_batch_file_missing_the_limit_too_fails_with_both_bounds(tmp_path, eight_and_two):
+    report = tmp_path / "r.json"
+    result = run_batch(eight_and_two, "-o", tmp_path / "out", "-k", 4, "--quality", 0.5,
+                       "--quality-limit", 10, "-j", 1, "-q", "--report", report)
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {eight_and_two / 'eight.png'}: "
+           f"{BOTH_MISSED_FLAGS}\n")
+    rows = {Path(r["input"]).name: r for r in json.loads(report.read_text())["files"]}
+    assert (rows["eight.png"]["status"], rows["eight.png"]["reason"]) == (
+        "failed", BOTH_MISSED_FLAGS)
+    assert (rows["two.png"]["status"], rows["two.png"]["quality_met"]) == ("ok", True)
+    assert not (tmp_path / "out" / "eight.png").exists()
+
+
+def _as_before_the_limit(output_dir: Path) -> None:
+    """Rewrite ``output_dir``'s record of finished outputs as versions before
+    --quality-limit wrote it: no ``quality_limit`` among the settings."""
+    from quantize import batch
+
+    manifest = output_dir / batch.MANIFEST_NAME
+    lines = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines()]
+    for line in lines:
+        line.get("settings", {}).pop("quality_limit", None)
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+
+
+def test_a_rerun_over_a_folder_of_an_earlier_version_skips_its_outputs(tmp_path,
+                                                                      eight_and_two):
+    """The settings recorded gained quality_limit=None: every output of an earlier version
+    was taken as made with other options (exit 15)."""
+    out = tmp_path / "out"
+    assert run_batch(eight_and_two, "-o", out, "-k", 4, "-j", 1, "-q").exit_code == 0
+    _as_before_the_limit(out)
+    again = run_batch(eight_and_two, "-o", out, "-k", 4, "--json")
+    assert again.exit_code == 0, again.output
+    assert [json.loads(line)["skipped"] for line in again.stdout.splitlines()] == ["done"] * 2
+
+
+def test_a_limit_added_on_a_rerun_bears_only_on_outputs_that_missed_quality(tmp_path,
+                                                                           eight_and_two):
+    """An output that reached quality is what a limit gives too; one kept within a limit is
+    not what a run without it gives (that file fails)."""
+    out = tmp_path / "out"
+    (eight_and_two / "eight.png").rename(tmp_path / "eight.png")
+    assert run_batch(eight_and_two, "-o", out, "-k", 4, "--quality", 0.5, "-q").exit_code == 0
+    _as_before_the_limit(out)
+    limited = run_batch(eight_and_two, "-o", out, "-k", 4, "--quality", 0.5,
+                        "--quality-limit", 30, "--json")
+    assert (limited.exit_code, json.loads(limited.stdout)["skipped"]) == (0, "done")
+    (tmp_path / "eight.png").rename(eight_and_two / "eight.png")
+    assert run_batch(eight_and_two, "-o", out, "-k", 4, "--quality", 0.5,
+                     "--quality-limit", 30, "-q").exit_code == 0
+    without = run_batch(eight_and_two, "-o", out, "-k", 4, "--quality", 0.5, "-q")
+    assert (without.exit_code, without.stderr) == (
+        15, f"quantize: error: {out}: 1 output was made with --quality-limit=30.0, while this "
+            "run asks for --quality-limit=(not given); add --force to redo it, or choose "
+            "another -o folder\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-k", 4, "--quality-limit", 10],
+     "--quality-limit=10 needs --quality=Q beside it: it bounds the result kept when Q is out "
+     "of reach"),
+    (["--quality", 2, "--quality-limit", 1], "--quality-limit=1 should be >= --quality=2"),
+    (["--mode", "segment", "--quality-limit", 1],
+     "--quality-limit does not apply to --mode segment; expected it only with --mode reduce"),
+])
+def test_batch_refuses_a_bad_limit_before_any_file(tmp_path, eight_and_two, args, message):
+    result = run_batch(eight_and_two, "-o", tmp_path / "out", *args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_html_report_says_a_k_kept_as_quality_was_missed(tmp_path, eight_and_two):
+    html = tmp_path / "r.html"
+    result = run_batch(eight_and_two, "-o", tmp_path / "out", "-k", 4, "--quality", 0.5,
+                       "--quality-limit", 30, "-q", "--html", html)
+    assert result.exit_code == 0, result.output
+    page = html.read_text(encoding="utf-8")
+    assert page.count("(Q missed)") == 1
+    assert '<td class="num">4 (Q missed)</td>' in page
+
+
+def test_an_animation_in_a_batch_with_a_limit_fails_alone(tmp_path, eight_and_two):
+    """The animation's job refuses the limit, as reduce does; the stills are made."""
+    frames = [Image.new("RGB", (8, 8), c) for c in ("red", "lime", "blue")]
+    frames[0].save(eight_and_two / "a.gif", save_all=True, append_images=frames[1:],
+                   duration=100)
+    result = run_batch(eight_and_two, "-o", tmp_path / "out", "-k", 4, "--quality", 0.5,
+                       "--quality-limit", 30, "-j", 1, "--json")
+    assert result.exit_code == 1
+    objects = {Path(o["input"]).name: o for o in map(json.loads, result.stdout.splitlines())}
+    assert {name: (o["status"], o["quality_met"]) for name, o in objects.items()} == {
+        "a.gif": ("failed", None), "eight.png": ("ok", False), "two.png": ("ok", True)}
+    assert objects["a.gif"]["reason"] == (
+        "--quality-limit=30 is taken for still images only, and this input is an animation; "
+        "give --quality=Q alone")

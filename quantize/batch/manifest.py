@@ -857,8 +857,14 @@ def _as_bearing(entry: Entry, settings: Mapping[str, Any], same_name: bool
     its output (:func:`made_alike`; of one found under the name this run gives it
     (``same_name``), those that only name it), nor the seed where its record shows that no k-means
     ran (:func:`_kept_every_colour`), nor ``n_colors`` when, besides, both ask for at least
-    the colours the image has: it keeps them all either way."""
+    the colours the image has: it keeps them all either way; nor ``quality_limit`` unless
+    its record says that ``quality`` was missed (``quality_met`` false): a limit changes
+    nothing where ``quality`` is reached, and a record without it is of an output that
+    reached it (one that did not was no output)."""
     before, now = dict(entry.settings), dict(settings)
+    if entry.record.get("quality_met") is not False:
+        before.pop("quality_limit", None)
+        now.pop("quality_limit", None)
     for key in _NAMING_ONLY if same_name else ():
         before.pop(key, None)
         now.pop(key, None)
@@ -1011,7 +1017,8 @@ def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
     as the value it takes when left out written as left out, so that runs giving it and
     runs leaving it out match: ``n_colors=256`` beside ``quality`` (the most colours
     ``quality`` may choose), and a segment job's ``min_region=0`` without
-    ``n_clusters`` (the region hierarchy keeps every region). The seed shapes nothing
+    ``n_clusters`` (the region hierarchy keeps every region); and ``quality_limit=None``
+    is left out, as runs of versions before it recorded no such key. The seed shapes nothing
     where no k-means runs: a reduce job mapping onto a ``palette_in`` file, a segment
     job cutting the region hierarchy (no ``n_clusters``); it is then recorded as None,
     so that a rerun with another ``--seed`` takes those outputs as made alike. Applied
@@ -1020,7 +1027,7 @@ def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
 
     >>> _as_checked({"n_clusters": None, "min_region": 0, "seed": 3, "skip_if_larger": True})
     {'n_clusters': None, 'min_region': None, 'seed': None}
-    >>> _as_checked({"n_colors": 256, "quality": 2.0})
+    >>> _as_checked({"n_colors": 256, "quality": 2.0, "quality_limit": None})
     {'n_colors': None, 'quality': 2.0}
     """
     settings = {k: v for k, v in settings.items() if k not in _NOT_SHAPING}
@@ -1032,6 +1039,8 @@ def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
         settings["seed"] = None
     if settings.get("n_colors") == MAX_PALETTE and settings.get("quality") is not None:
         settings["n_colors"] = None
+    if "quality_limit" in settings and settings["quality_limit"] is None:
+        del settings["quality_limit"]  # as the settings of runs before it lack it
     return settings
 
 

@@ -71,17 +71,14 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     (:func:`~quantize.reduce.check_ext`), or :data:`SAME_NAME`, is kept in the options when
     given, and so in the settings recorded with the outputs (:func:`reduce_suffix`); with
     ``palette="per-frame"`` it must name .gif outputs (:func:`_check_ext_holds_palettes`).
-    ``quality_limit`` is refused: a batch's report rows (:data:`~quantize.batch.ROW_KEYS`)
-    have no column for it, nor for whether ``quality`` was met."""
+    ``quality_limit`` is taken as reduce_file takes it; the settings recorded with the
+    outputs leave it out when not given (:func:`~quantize.batch.manifest.output_settings`)."""
     from ..reduce import check_ext, check_reduce_options
     from ..reduce.quality import warn_quality_scale
 
     ext = options.pop("ext", None)
     _check_palette_in_path(options.get("palette_in"))
     checked = check_reduce_options(**options)
-    if checked["quality_limit"] is not None:  # its reports' rows have no column for it yet
-        raise ValueError(f"quality_limit={checked['quality_limit']} is taken by reduce_file and "
-                         "quantize reduce, not by a batch yet; give quality alone")
     if ext is not None:  # left out when not given: the settings of earlier runs lack it
         named = ext if ext == SAME_NAME else check_ext(ext)
         checked["ext"] = _check_ext_holds_palettes(named, checked["palette"])

@@ -106,8 +106,8 @@ _NOT_PROCESSED = ("not processed: {output} exists with no record of the run that
 _NOT_PROCESSED_SHOWN = 5
 _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reason; --force "
                        "replaces their outputs")
-_REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
-                "--palette", "--optimize", "--skip-if-larger", "--ext")
+_REDUCE_ONLY = ("--quality", "--quality-limit", "--dither", "--exact-colors", "--palette-in",
+                "--shared-palette", "--palette", "--optimize", "--skip-if-larger", "--ext")
 _SEGMENT_ONLY = ("--regions", "--edges", "--stretch", "-w/--weight", "--min-region",
                  "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
@@ -207,6 +207,12 @@ def batch(
         "percentile ≤ 5 Q and 99.9th ≤ 10 Q; not pngquant's 0-100 score (with -k: at most "
         "K colours).")
     ] = None,
+    quality_limit: Annotated[float | None, typer.Option(
+        "--quality-limit", metavar="L", parser=number,
+        help="reduce, with --quality: a file whose Q is out of reach of the colours "
+        "allowed gets the result with all of them if it meets L (a number >= Q and > 0) by "
+        "the same rule, with a warning; if not, it fails as without it.",
+        show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
         help="rgb or lab (default: rgb for reduce, lab for segment).",
@@ -370,7 +376,8 @@ def batch(
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
     show = "quiet" if quiet else "json" if as_json else "lines"
-    given = {"--quality": quality is not None, "--dither": bool(strength),
+    given = {"--quality": quality is not None, "--quality-limit": quality_limit is not None,
+             "--dither": bool(strength),
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
              "--shared-palette": shared_palette, "--palette": palette != "global",
@@ -394,7 +401,7 @@ def batch(
         # plain --dither as typed, as reduce gives it: a refusal names it --dither, not --dither=1
         typed = True if dither and dither_level is None else strength
         options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
-                                   seed, optimize, skip_if_larger, palette, ext)
+                                   seed, optimize, skip_if_larger, palette, ext, quality_limit)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     overlay_color, seed, stretch))
@@ -1105,8 +1112,9 @@ def _require_distributed(scheduler: str) -> None:
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
                     dither: bool | float | str | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool, skip_if_larger: bool,
-                    palette: str, ext: str | None = None) -> dict[str, Any]:
-    from ..reduce.options import check_palette_alone, check_palette_mode
+                    palette: str, ext: str | None = None,
+                    quality_limit: float | None = None) -> dict[str, Any]:
+    from ..reduce.options import check_palette_alone, check_palette_mode, check_quality_limit
 
     check_palette_alone("palette_in", palette_in, colors, quality, exact_colors)
     options: dict[str, Any] = {"exact_colors": exact_colors, "seed": seed,
@@ -1128,6 +1136,8 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
             options["quality"] = check_float(quality, "--quality", minimum=0.0)
         if colors is not None:
             options["n_colors"] = _check_colors(colors, quality, ext)
+    if quality_limit is not None:  # left out when not given: earlier runs' settings lack it
+        options["quality_limit"] = check_quality_limit(quality_limit, options.get("quality"))
     return options
 
 

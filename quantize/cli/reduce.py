@@ -323,6 +323,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
     palette_in = None if "--palette-in" in refused else given["palette_in"]
     palette = None if given["palette"] == "global" else given["palette"]
     carried = [("-k", colors), ("--quality", given["quality"]),
+               ("--quality-limit", given["quality_limit"]),
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
                ("--palette", palette),
@@ -333,8 +334,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--ext", ext), ("-j", jobs), ("-q", show == "quiet"),
                ("--json", show == "json")]
     dropped = [name for name, used in (("--format", stdout_format is not None),
-                                       ("--palette-out", given["palette_out"] is not None),
-                                       ("--quality-limit", given["quality_limit"] is not None))
+                                       ("--palette-out", given["palette_out"] is not None))
                if used]
     return carried, dropped, refused
 

@@ -535,7 +535,10 @@ def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,
     # Two unbreakable pieces: a narrow cell wraps after the arrow, never before it.
     sizes = (f"<span>{b_in:,.0f} →</span> <span>{b_out:,.0f}</span>"
              if _number(b_in) and _number(b_out) else _MISSING)
-    return [_palette_cell(row, after, max_pixels), _num(row.get("k"), "{:.0f}"), psnr_cell,
+    k_cell = _num(row.get("k"), "{:.0f}")
+    if row.get("quality_met") is False:  # the colours allowed, kept within --quality-limit
+        k_cell = _num(row.get("k"), "{:.0f} (Q missed)")
+    return [_palette_cell(row, after, max_pixels), k_cell, psnr_cell,
             _num(row.get("delta_e"), "{:.2f}"),
             f'<td class="num bytes">{sizes}</td>',
             _num(_ratio(row), "{:.1%}"), _num(row.get("seconds"), "{:.2f}")]
