@@ -567,22 +567,29 @@ def test_a_palette_in_batch_still_dithers_onto_a_given_palette(tmp_path, dither)
     assert "palette_fitted" not in plan.settings
 
 
-def _as_recorded_before(out: Path) -> None:
-    """Rewrite the manifest of ``out`` as a version before ``palette_fitted`` recorded it:
-    no such key in the jobs' records."""
+def _as_recorded_before(out: Path, limit: bool) -> None:
+    """Rewrite the manifest of ``out`` as an earlier version recorded it: no
+    ``palette_fitted`` in the jobs' records, and ``quality_limit`` None in the settings
+    (``limit``: as the versions since it was added wrote them) or none (before)."""
     manifest = out / ".quantize-batch.jsonl"
     lines = [json.loads(line) for line in manifest.read_text().splitlines()]
     for line in lines:
+        line["settings"].pop("quality_limit", None)
+        if limit:
+            line["settings"]["quality_limit"] = None
         line.get("record", {}).pop("palette_fitted", None)
     manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
 
 
-def test_a_folder_recorded_before_palette_fitted_is_not_redone(tmp_path):
+@pytest.mark.parametrize("limit", [False, True])
+def test_a_folder_recorded_before_palette_fitted_is_not_redone(tmp_path, limit):
+    # One recorded before quality_limit (65bd0420) was refused: "3 outputs were made
+    # with , while this run asks for ;"
     src, out = _small_folder(tmp_path / "in"), tmp_path / "out"
     options = {"n_colors": 4, "dither": 1.0}
     first = batch.shared_palette(_plan(src, out, options=options), jobs=1)
     batch.run_batch(first.plan, jobs=1)
-    _as_recorded_before(out)
+    _as_recorded_before(out, limit)
     made = {path: path.stat().st_mtime_ns for path in out.glob("*.*") if path.suffix != ".jsonl"}
     again = batch.shared_palette(_plan(src, out, options=options), jobs=1)
     assert again.n_files == 0 and again.plan.jobs == []

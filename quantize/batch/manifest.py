@@ -84,9 +84,11 @@ SHARED_PALETTE_NAME = "shared-palette.json"
 _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger"})
 #: Options added since outputs were first recorded, each with the value it takes when not
 #: given, at which it is left out of the settings: those of outputs made before it was
-#: added lack it, and a rerun must find them made alike. Reduce's ``palette_fitted`` (the
-#: jobs of a shared palette are given it by the batch; the settings hold ``shared_palette``).
-_LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"palette_fitted": False}
+#: added lack it, and a rerun must find them made alike. Reduce's ``quality_limit``
+#: (recorded as None since it was added, so a folder made before was refused) and
+#: ``palette_fitted`` (the jobs of a shared palette are given it by the batch; the
+#: settings hold ``shared_palette``).
+_LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False}
 #: Options that shape animations only (the palette of each frame): a still is made alike.
 _ANIMATION_ONLY = frozenset({"palette"})
 #: Options that name the outputs, their extension picking the format (reduce's ``ext``):
@@ -1027,7 +1029,8 @@ def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
 
     >>> _as_checked({"n_clusters": None, "min_region": 0, "seed": 3, "skip_if_larger": True})
     {'n_clusters': None, 'min_region': None, 'seed': None}
-    >>> _as_checked({"n_colors": 256, "quality": 2.0, "palette_fitted": False})
+    >>> _as_checked({"n_colors": 256, "quality": 2.0, "quality_limit": None,
+    ...              "palette_fitted": False})
     {'n_colors': None, 'quality': 2.0}
     """
     settings = {k: v for k, v in settings.items() if k not in _NOT_SHAPING}
