@@ -40,6 +40,11 @@ def test_settings_keep_what_shapes_the_output_as_json(tmp_path):
         "seed": None,  # mapping onto a palette file runs no k-means
         "shared_palette": True, "weights": {"xy": 0.5}}
     assert output_settings({"n_colors": 8, "seed": np.int64(4)})["seed"] == 4
+    # options added later are left out unless given: the settings made before lack them
+    assert output_settings({"n_colors": 8, "quality_limit": None, "palette_fitted": False}
+                           ) == {"n_colors": 8, "shared_palette": False}
+    assert output_settings({"quality": 1.0, "quality_limit": 3.0, "palette_in": None,
+                            "palette_fitted": True})["quality_limit"] == 3.0
     assert output_settings({"palette_in": Path("./p.gpl")}) == output_settings(
         {"palette_in": Path("p.gpl")})
 

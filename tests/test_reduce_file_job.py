@@ -103,6 +103,25 @@ def test_the_record_names_colours_given_as_an_array_and_gives_them_back(photo, t
     assert (tmp_path / "b.png").read_bytes() == (tmp_path / "a.png").read_bytes()
 
 
+@pytest.mark.parametrize("dither", [1.0, "ordered"])
+def test_a_fitted_palette_given_back_as_fitted_is_dithered_onto_as_the_fit_was(photo, tmp_path,
+                                                                              dither):
+    """palette_fitted: the palette was fitted to colours like these (a batch's shared one),
+    so it is dithered onto as a fit dithers onto its own; palette_in alone is dithered onto
+    as a device's palette, keeping the image's tone."""
+    reduce_file(photo, tmp_path / "fit.png", n_colors=6, dither=dither,
+                palette_out=tmp_path / "p.hex")
+    record = reduce_file(photo, tmp_path / "fitted.png", palette_in=tmp_path / "p.hex",
+                         palette_fitted=True, dither=dither)
+    reduce_file(photo, tmp_path / "given.png", palette_in=tmp_path / "p.hex", dither=dither)
+    fit, fitted, given = (read_rgb(tmp_path / name) for name in ("fit.png", "fitted.png",
+                                                                 "given.png"))
+    assert np.array_equal(fitted, fit)
+    assert not np.array_equal(given, fit)
+    assert set(record) == RECORD_KEYS | {"palette_fitted"} and record["palette_fitted"] is True
+    assert "palette_fitted" not in reduce_file(photo, tmp_path / "b.png", n_colors=2)
+
+
 def test_an_image_palette_given_as_palette_in_maps_as_its_image_does(photo, tmp_path):
     # Image.open(gif).palette, a Pillow ImagePalette, was refused "... got ()"
     gif = tmp_path / "pal.gif"

@@ -18,6 +18,8 @@ def test_check_reduce_options_fills_the_defaults():
     assert check_reduce_options(dither=True)["dither"] == 1.0
     assert check_reduce_options(dither=0.25)["dither"] == 0.25
     assert check_reduce_options(dither="ordered")["dither"] == "ordered"
+    assert opts["palette_fitted"] is False
+    assert check_reduce_options(palette_in="p.gpl", palette_fitted=True)["palette_fitted"]
 
 
 @pytest.mark.parametrize("options, error, match", [
@@ -44,6 +46,10 @@ def test_check_reduce_options_fills_the_defaults():
      "from images but not written as them"),
     ({"max_pixels": 0}, ValueError, "max_pixels=0 should be >= 1"),
     ({"skip_if_larger": "yes"}, TypeError, "skip_if_larger='yes' should be a bool"),
+    ({"palette_fitted": True}, ValueError, "^palette_fitted=True needs palette_in beside it: "
+                                           "it says how that palette is dithered onto$"),
+    ({"palette_in": "p.gpl", "palette_fitted": 1}, TypeError,
+     "^palette_fitted=1 should be a bool, got int$"),
 ])
 def test_check_reduce_options_names_the_bad_option(options, error, match):
     with pytest.raises(error, match=match):

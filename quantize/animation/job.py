@@ -189,7 +189,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     **options
         As :func:`quantize.reduce.reduce_file`: ``n_colors``, ``quality``,
         ``space``, ``dither`` (strength 0..1, or "ordered"), ``exact_colors``, ``palette_in``,
-        ``palette_out``, ``seed``, ``force``, ``max_pixels`` (applied to
+        ``palette_fitted`` (``palette_in`` dithered onto as the frames' own fitted palette
+        is, not as a given one), ``palette_out``, ``seed``, ``force``, ``max_pixels`` (applied to
         frames x width x height), ``skip_if_larger``, ``optimize`` (slower,
         smaller: GIF frames encoded with more ways of marking unchanged pixels,
         APNG at zlib level 9), plus ``palette``: "global" (default, one palette

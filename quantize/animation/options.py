@@ -71,6 +71,9 @@ class AnimationOptions:
     #: which a GIF's or an APNG's frames give their transparent pixels
     #: (:func:`~quantize.reduce.options.clear_entry_at`): 0 without one.
     clear_at: int = 0
+    #: ``palette_in`` was fitted to colours like the frames' (``palette_fitted``: a batch's
+    #: shared palette): dithered onto as the frames' own palette is, not as a given one
+    palette_fitted: bool = False
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -122,7 +125,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             o["exact_colors"], pal_in, pal_out, check_seed(o["seed"]),
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
                             per_frame, palette_in_name(o["palette_in"]),
-                            _palette_said(o["palette_in"]), clear_at)
+                            _palette_said(o["palette_in"]), clear_at, o["palette_fitted"])
 
 
 def _refuse_per_frame_in(suffix: str, *, named: bool) -> None:

@@ -494,8 +494,9 @@ class GlobalPlan:
     #: the LZW data of the frames' estimated bytes, which the GIF writer reuses (None:
     #: not held, for an output that is not a GIF)
     lzw: RecentCodes | None = field(default_factory=RecentCodes, repr=False, compare=False)
-    #: the palette was given (``palette_in``), not fitted to the frames: dithered onto as a
-    #: still is onto a given palette (:func:`_dithered_onto`)
+    #: the palette was given (``palette_in``), not fitted to the frames nor to colours like
+    #: theirs (``palette_fitted``): dithered onto as a still is onto a given palette
+    #: (:func:`_dithered_onto`)
     given: bool = False
 
     @classmethod
@@ -539,7 +540,7 @@ class GlobalPlan:
         return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
                    srgb_to_lab(colors), code_table(codes, labels, np.uint8), exact,
                    RecentCodes() if opts.suffix == ".gif" else None,
-                   given=opts.palette_in is not None)
+                   given=opts.palette_in is not None and not opts.palette_fitted)
 
     @property
     def k(self) -> int:

@@ -82,6 +82,13 @@ SHARED_PALETTE_NAME = "shared-palette.json"
 #: Options that decide whether a file is processed or its output kept, not what it holds
 #: (dropped from settings read back too: earlier versions recorded skip_if_larger).
 _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger"})
+#: Options added since outputs were first recorded, each with the value it takes when not
+#: given, at which it is left out of the settings: those of outputs made before it was
+#: added lack it, and a rerun must find them made alike. Reduce's ``quality_limit``
+#: (recorded as None since it was added, so a folder made before was refused) and
+#: ``palette_fitted`` (the jobs of a shared palette are given it by the batch; the
+#: settings hold ``shared_palette``).
+_LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False}
 #: Options that shape animations only (the palette of each frame): a still is made alike.
 _ANIMATION_ONLY = frozenset({"palette"})
 #: Options that name the outputs, their extension picking the format (reduce's ``ext``):
@@ -1017,20 +1024,25 @@ def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
     as the value it takes when left out written as left out, so that runs giving it and
     runs leaving it out match: ``n_colors=256`` beside ``quality`` (the most colours
     ``quality`` may choose), and a segment job's ``min_region=0`` without
-    ``n_clusters`` (the region hierarchy keeps every region); and ``quality_limit=None``
-    is left out, as runs of versions before it recorded no such key. The seed shapes nothing
+    ``n_clusters`` (the region hierarchy keeps every region). The seed shapes nothing
     where no k-means runs: a reduce job mapping onto a ``palette_in`` file, a segment
     job cutting the region hierarchy (no ``n_clusters``); it is then recorded as None,
-    so that a rerun with another ``--seed`` takes those outputs as made alike. Applied
-    to the settings read back too, as earlier versions recorded them as given (and
-    ``skip_if_larger``).
+    so that a rerun with another ``--seed`` takes those outputs as made alike. Options
+    that later versions added are left out at the value they take when not given
+    (:data:`_LEFT_OUT_UNLESS_GIVEN`), as the settings of earlier versions lack them.
+    Applied to the settings read back too, as earlier versions recorded them as given
+    (and ``skip_if_larger``).
 
     >>> _as_checked({"n_clusters": None, "min_region": 0, "seed": 3, "skip_if_larger": True})
     {'n_clusters': None, 'min_region': None, 'seed': None}
-    >>> _as_checked({"n_colors": 256, "quality": 2.0, "quality_limit": None})
+    >>> _as_checked({"n_colors": 256, "quality": 2.0, "quality_limit": None,
+    ...              "palette_fitted": False})
     {'n_colors': None, 'quality': 2.0}
     """
     settings = {k: v for k, v in settings.items() if k not in _NOT_SHAPING}
+    for key, unset in _LEFT_OUT_UNLESS_GIVEN.items():
+        if key in settings and settings[key] is unset:
+            del settings[key]
     if settings.get("min_region") == 0 and settings.get("n_clusters") is None:
         settings["min_region"] = None
     no_kmeans = (settings.get("palette_in") is not None
@@ -1039,8 +1051,6 @@ def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
         settings["seed"] = None
     if settings.get("n_colors") == MAX_PALETTE and settings.get("quality") is not None:
         settings["n_colors"] = None
-    if "quality_limit" in settings and settings["quality_limit"] is None:
-        del settings["quality_limit"]  # as the settings of runs before it lack it
     return settings
 
 

@@ -166,6 +166,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 quality_limit: float | None = None, space: Space = "rgb",
                 dither: float | bool | Literal["ordered"] = 0.0,
                 exact_colors: bool = False, palette_in: Any = None,
+                palette_fitted: bool = False,
                 palette_out: str | os.PathLike[str] | None = None,
                 seed: Seed = 0, force: bool = False,
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
@@ -196,7 +197,14 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         Map onto this palette (a .gpl/.json/.hex/.act/.pal/.txt file) instead of fitting
         one. Beside a .gif output, an image with transparency is mapped onto its entries
         as the GIF holds them: those of alpha below ``GIF_ALPHA_THRESHOLD`` left out, the
-        others opaque.
+        others opaque. Dithered onto as a given palette is (the whole error diffused;
+        ordered, each colour of an opaque image mixed from as many entries as it needs:
+        :func:`~quantize.reduce.reduce_colors`' ``palette``), which keeps the image's
+        tone on a device's few colours, unless ``palette_fitted``.
+    palette_fitted : bool
+        ``palette_in`` was fitted to colours like these (a palette fitted to many images
+        together, as ``quantize batch --shared-palette`` fits one): dithered onto as a
+        fitted palette is, as if fitted to this image. Needs ``palette_in``.
     palette_out : path, optional
         Also write the palette (.gpl, .json, .hex, .act, .pal or .txt by extension), each
         entry with its fitted alpha (opaque beside a .gif output): given back as
@@ -305,9 +313,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     opts = check_reduce_options(n_colors=n_colors, quality=quality,
                                 quality_limit=quality_limit, space=space, dither=dither,
                                 exact_colors=exact_colors, palette_in=palette_in,
-                                palette_out=palette_out, seed=seed, force=force,
-                                max_pixels=max_pixels, skip_if_larger=skip_if_larger,
-                                optimize=optimize, palette=palette)
+                                palette_fitted=palette_fitted, palette_out=palette_out,
+                                seed=seed, force=force, max_pixels=max_pixels,
+                                skip_if_larger=skip_if_larger, optimize=optimize,
+                                palette=palette)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
@@ -339,7 +348,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     try:
         checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
                                 opts["exact_colors"], mapped, opts["quality_limit"])
-        checked = replace(checked, asked=job.n_colors, clear_at=job.clear_entry_at())
+        checked = replace(checked, asked=job.n_colors, clear_at=job.clear_entry_at(),
+                          fitted_palette=opts["palette_fitted"])
         result, met = reduce_within_limit(loaded.rgb, loaded.alpha, checked,
                                           check_seed(opts["seed"]),
                                           clear_entry=job.room_for_clear_entry())

@@ -86,7 +86,8 @@ class Options:
     ``quality_limit``: the bound the colours allowed must meet for their result to be kept
     when ``quality`` is out of their reach (:func:`check_quality_limit`), or None.
     ``fitted_palette``: ``palette`` was fitted to these pixels by the caller (an
-    animation's frames), so it is dithered onto as a fitted one, not as a given one.
+    animation's frames, or colours like them: ``reduce_file(palette_fitted=True)``), so it
+    is dithered onto as a fitted one, not as a given one.
     """
 
     n_colors: int | None
@@ -638,8 +639,8 @@ def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | No
 
 _FILE_DEFAULTS: dict[str, Any] = {
     "n_colors": None, "quality": None, "quality_limit": None, "space": "rgb", "dither": 0.0,
-    "exact_colors": False, "palette_in": None, "palette_out": None, "seed": 0,
-    "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
+    "exact_colors": False, "palette_in": None, "palette_fitted": False, "palette_out": None,
+    "seed": 0, "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
     "optimize": False, "palette": "global",
 }
 
@@ -676,8 +677,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     ----------
     **options
         Any of ``n_colors``, ``quality``, ``quality_limit``, ``space``, ``dither``,
-        ``exact_colors``, ``palette_in``, ``palette_out``, ``seed``, ``force``,
-        ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``.
+        ``exact_colors``, ``palette_in``, ``palette_fitted``, ``palette_out``, ``seed``,
+        ``force``, ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``.
 
     Returns
     -------
@@ -721,11 +722,33 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     check_max_pixels(opts["max_pixels"])
     for name in ("force", "skip_if_larger", "optimize"):
         check_bool(opts[name], name)
+    opts["palette_fitted"] = _check_palette_fitted(opts["palette_fitted"], pal_in)
     check_palette_mode(opts["palette"])
     if checked.n_colors is None and checked.quality is None and pal_in is None:
         opts["n_colors"] = DEFAULT_COLORS
     opts["dither"] = checked.dither
     return opts
+
+
+def _check_palette_fitted(palette_fitted: Any, palette_in: Any) -> bool:
+    """``palette_fitted``, a bool: ``palette_in`` was fitted to colours like the image's
+    (a batch's shared palette, fitted to the colours of all its files), so the image is
+    dithered onto it as onto a palette fitted to it, not as onto a given one (a device's
+    few colours, far apart). It needs ``palette_in`` beside it.
+
+    >>> _check_palette_fitted(True, "shared-palette.json"), _check_palette_fitted(False, None)
+    (True, False)
+    >>> _check_palette_fitted(True, None)
+    Traceback (most recent call last):
+    ...
+    ValueError: palette_fitted=True needs palette_in beside it: it says how that palette \
+is dithered onto
+    """
+    fitted = check_bool(palette_fitted, "palette_fitted")
+    if fitted and palette_in is None:
+        raise ValueError("palette_fitted=True needs palette_in beside it: it says how that "
+                         "palette is dithered onto")
+    return fitted
 
 
 def check_palette_out_holds(palette_out: Any, colors: int, what: str) -> None:

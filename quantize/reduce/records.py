@@ -174,7 +174,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     ``quality_limit`` (only when given),
     ``dither`` (the strength, 0 to 1, or "ordered"), ``exact_colors``, ``palette_in`` (the
     file as given, or the colours given as a list of ``[r, g, b]`` or ``[r, g, b, a]``; None when
-    fitted), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
+    fitted), ``palette_fitted`` (only when true: ``palette_in`` is dithered onto as a fitted
+    palette), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
     ``seed`` (the int given; None for ``seed=None`` or a Generator) and ``optimize``.
     ``force``, ``max_pixels``, ``skip_if_larger`` and ``palette_out`` are not among
     them: they decide whether an output is written, not what it holds.
@@ -196,10 +197,13 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
                 "quality": None if quality is None else float(quality) + 0.0}  # -0 as 0
     if opts.get("quality_limit") is not None:
         recorded["quality_limit"] = float(opts["quality_limit"])
+    mapping = {"palette_in": palette_in}
+    if opts["palette_fitted"]:
+        mapping["palette_fitted"] = True
     return {**recorded,
             "dither": opts["dither"] if opts["dither"] == ORDERED else float(opts["dither"]),
-            "exact_colors": bool(opts["exact_colors"]),
-            "palette_in": palette_in, "palette_mode": opts["palette"],
+            "exact_colors": bool(opts["exact_colors"]), **mapping,
+            "palette_mode": opts["palette"],
             "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"])}
 
 

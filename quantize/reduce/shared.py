@@ -7,7 +7,8 @@ function so it can run in worker processes:
 2. :func:`merge_histograms` pools those histograms;
 3. :func:`fit_shared_palette` fits the palette with reduce's own defaults;
 4. :func:`options_with_palette` turns a file job's options into options that
-   map onto that palette instead of fitting their own.
+   map onto that palette instead of fitting their own, dithered onto as onto a palette
+   fitted to the image (``palette_fitted``): it was fitted to colours drawn from it.
 """
 
 from __future__ import annotations
@@ -291,11 +292,13 @@ def _visible_colors(colors: Any, counts: Any) -> int:
 def options_with_palette(options: Mapping[str, Any],
                          palette: np.ndarray | str | os.PathLike[str]) -> dict[str, Any]:
     """A file job's options changed to map onto ``palette`` (colours, or the file that
-    holds them, by which the job's messages then name it) instead of fitting one.
+    holds them, by which the job's messages then name it) instead of fitting one: a palette
+    fitted to colours pooled from the images (:func:`fit_shared_palette`), so dithered onto
+    as a fitted palette is (``palette_fitted=True``), not as a given one.
 
     >>> options_with_palette({"n_colors": 8, "dither": 1.0}, np.zeros((2, 3), np.uint8))
     {'dither': 1.0, 'palette_in': array([[0, 0, 0],
-           [0, 0, 0]], dtype=uint8)}
+           [0, 0, 0]], dtype=uint8), 'palette_fitted': True}
     """
     kept = {k: v for k, v in options.items() if k not in _FITTING_OPTIONS}
-    return {**kept, "palette_in": palette}
+    return {**kept, "palette_in": palette, "palette_fitted": True}
