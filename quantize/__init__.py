@@ -126,7 +126,7 @@ _WARNINGS = {
                 "UnterminatedGifWarning"),
     "kmeans": ("FeatureNamesWarning",),
     "metrics.segmentation": ("BoundaryMapWarning", "ToleranceWarning"),
-    "palette_files": ("PaletteFormatWarning", "TransparentIndexWarning"),
+    "palette_files": ("PaletteFormatWarning", "PaletteReadWarning", "TransparentIndexWarning"),
     "pixel_kmeans": ("ClusterCountWarning",),
     "png": ("DamagedChunkWarning",),
     "reduce.fit": ("ColorCountWarning", "FewerColorsWarning"),
@@ -182,6 +182,7 @@ if TYPE_CHECKING:
     )
     from .palette_files import (
         PaletteFormatWarning as PaletteFormatWarning,
+        PaletteReadWarning as PaletteReadWarning,
         TransparentIndexWarning as TransparentIndexWarning,
     )
     from .pixel_kmeans import ClusterCountWarning as ClusterCountWarning

@@ -26,7 +26,7 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   by its header comment, which names it; without that header, 8-digit lines
   that all begin ``ff`` and end in bytes that vary, as an opaque Paint.NET
   palette's do, or all end in ``00`` (read as ``rrggbbaa``, every entry fully
-  transparent), are read as ``rrggbbaa`` with a :class:`PaletteFormatWarning`;
+  transparent), are read as ``rrggbbaa`` with a :class:`PaletteReadWarning`;
 - ``.act``: Adobe colour table (Photoshop), 256 ``R G B`` byte triples (unused
   ones zero), then two big-endian 16-bit numbers: the count of colours used and
   the index of the transparent one (``0xffff``: none). At most 256 colours; its
@@ -35,7 +35,7 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   of RGB triples alone, 256 colours (as Adobe's format gives them, and
   Photoshop and GIMP read them), but a tail of two or more black entries, the
   unused entries of a smaller palette, is left out, with a
-  :class:`PaletteFormatWarning`; a file of any other size is refused (a table
+  :class:`PaletteReadWarning`; a file of any other size is refused (a table
   cut short, or another file given this name, would be read as colours that no
   tool wrote); the transparent index of a file of 772 reads as alpha 0 (with a
   :class:`TransparentIndexWarning`, as Aseprite sets index 0 in every file, but
@@ -89,7 +89,8 @@ from .names import extension_words, printable, printable_line, quoted
 
 __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "PALETTE_IMAGE_COLORS", "PALETTE_IMAGE_FORMATS", "PALETTE_IN_FORMAT_LIST",
-           "PAINT_NET_COLORS", "PaletteFormatWarning", "TransparentIndexWarning",
+           "PAINT_NET_COLORS", "PaletteFormatWarning", "PaletteReadWarning",
+           "TransparentIndexWarning",
            "check_palette_file_holds", "check_palette_path", "is_clear_image_palette",
            "palette_file_bytes",
            "palette_file_capacity", "palette_image_table", "read_palette",
@@ -102,7 +103,16 @@ class PaletteFormatWarning(QuantizeWarning):
     ``aarrggbb``, a Paint.NET .txt file of more colours than Paint.NET reads, an
     Adobe .act table of 768 bytes (no count) whose last entries are black, read without
     them (the padding of a smaller palette), or a palette image of swatches on a grid,
-    read without the colour of its gaps."""
+    read without the colour of its gaps (those read otherwise than entry for entry:
+    :class:`PaletteReadWarning`)."""
+
+
+class PaletteReadWarning(PaletteFormatWarning):
+    """A palette file is read otherwise than entry for entry, or may be, the same for every
+    image mapped onto it: a .hex file whose lines look like Paint.NET's ``aarrggbb``, an
+    Adobe .act table of 768 bytes (no count) read without its black tail, a palette image
+    of swatches on a grid read without the colour of its gaps. ``quantize reduce`` and
+    ``batch`` given several files say it once, before them."""
 
 
 class TransparentIndexWarning(PaletteFormatWarning):
@@ -549,7 +559,7 @@ def read_palette(path: str | os.PathLike[str], *,
 
     Warns
     -----
-    PaletteFormatWarning
+    PaletteReadWarning
         When a .hex file looks like a Paint.NET palette without its header: every
         line 8 digits beginning ``ff``, their last two digits not all alike (read
         as ``rrggbbaa``, each entry would be red 255 with its blue as alpha) or all
@@ -557,11 +567,15 @@ def read_palette(path: str | os.PathLike[str], *,
         When an .act file of 768 bytes (256 colours, no count), or of 772 whose count
         is not set, ends in two or more black entries: they are a smaller palette's
         unused entries, zeroed, and are left out (a palette of 4 greens gets no black);
-        the warning says how many, and how to keep a black that is a colour of the
-        palette (a 772-byte table, whose count includes it).
-        When a still palette image is of swatches on a grid: the colour of the gaps
-        between them (one that spans a whole row or column and fills no 3 x 3 square,
-        where two or more colours fill one) is not read as a colour of the palette.
+        the warning says how many, and, when the entries kept draw no black, how to
+        keep a black that is a colour of the palette (a 772-byte table, whose count
+        includes it).
+        When a still palette image without a colour table is of swatches on a grid:
+        the colour of the gaps between them (one that draws whole rows and whole
+        columns and nothing else, cutting the image into cells of one colour each, and
+        fills no 3 x 3 square, where two or more other colours fill one) is not read as
+        a colour of the palette. An indexed image gives its table, every entry at its
+        index.
     TransparentIndexWarning
         When an .act file marks an entry transparent (its transparent index, which
         Aseprite sets to 0 in every file it writes): that entry is read with alpha 0,
@@ -639,8 +653,8 @@ def _read_palette_image(p: Path) -> np.ndarray:
     entry at its index with its alpha, those no pixel takes too (as a mode "P" PIL image
     given as a palette is read), but a padding of one colour repeated at its end
     (:func:`_without_padding`); else its distinct colours as they first appear (row by
-    row), its fully transparent pixels one entry; either, without the colour of the gaps
-    of a grid of swatches (:func:`_without_grid_lines`). A GIF animation whose frames all take
+    row), its fully transparent pixels one entry, without the colour of the gaps of a
+    grid of swatches (:func:`_without_grid_lines`). A GIF animation whose frames all take
     their colours from its global colour table gives the colours of all its frames, as
     drawn, in the order of that table (:func:`_gif_animation_colors`). Refused: any other
     animation, an image of more than :data:`PALETTE_IMAGE_COLORS` colours, and a file that
@@ -653,10 +667,10 @@ def _read_palette_image(p: Path) -> np.ndarray:
                 loaded = source.load()
                 colors = _index_table(source.image) if loaded.mode == "P" else None
                 if colors is None:
-                    colors = _first_colors(loaded.rgb, loaded.alpha)
+                    colors = _without_grid_lines(_first_colors(loaded.rgb, loaded.alpha),
+                                                 loaded.rgb, loaded.alpha, p)
                 else:
                     colors = _without_padding(colors, np.asarray(source.image))
-                colors = _without_grid_lines(colors, loaded.rgb, loaded.alpha, p)
                 table = None  # the table itself, not an order of the colours drawn
     except ImageReadError as exc:
         if _is_text(p):
@@ -673,17 +687,18 @@ def _read_palette_image(p: Path) -> np.ndarray:
 
 def _without_grid_lines(colors: np.ndarray, rgb: np.ndarray, alpha: np.ndarray | None,
                         p: Path) -> np.ndarray:
-    """``colors`` (``(k, 4)``, the palette image's) less the colour of the lines between
-    its swatches, with a :class:`PaletteFormatWarning` naming it: a screenshot of swatches
-    on a grid, its gaps 1 or 2 pixels wide, gave the gap colour as an entry (the first,
-    moving every other by one). A gap colour is one that spans a whole row or column of
-    the image and makes no 3 x 3 square anywhere, in an image where two or more colours do
-    (swatches): a 1-pixel strip (no square) and swatches without gaps (every colour a
-    square) lose nothing."""
+    """``colors`` (``(k, 4)``, a palette image's distinct colours, not an indexed image's
+    table) less the colour of the lines between its swatches, with a
+    :class:`PaletteReadWarning` naming it: a screenshot of swatches on a grid, its gaps 1 or
+    2 pixels wide, gave the gap colour as an entry (the first, moving every other by one).
+    A gap colour (:func:`_grid_gap_codes`) draws lines across the whole image in both
+    directions, and nothing else, cutting it into cells of one colour each; it fills no
+    3 x 3 square, and two or more other colours do (swatches). A drawing's line in one
+    direction (a sprite's horizon), a 1-pixel strip and swatches without gaps lose nothing."""
     codes = _pixel_codes(np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)
                                     if alpha is None else alpha]))
-    gaps = np.setdiff1d(_line_codes(codes), _square_codes(codes))
-    if gaps.size == 0 or np.setdiff1d(_square_codes(codes), gaps).size < 2:
+    gaps = _grid_gap_codes(codes)
+    if gaps.size == 0:
         return colors
     kept = ~np.isin(_pixel_codes(colors), gaps)
     shown = ", ".join(_entry_hex(c) for c in colors[~kept])
@@ -692,8 +707,41 @@ def _without_grid_lines(colors: np.ndarray, rgb: np.ndarray, alpha: np.ndarray |
     warn_caller(f"{p.name}: {shown} draws whole rows or columns of the image but no swatch "
                 f"(not one 3 x 3 square), as the gaps between swatches on a grid do: not read "
                 f"as a {what} of the palette, which has {gives} colour"
-                f"{'' if gives == 1 else 's'}", PaletteFormatWarning)
+                f"{'' if gives == 1 else 's'}", PaletteReadWarning)
     return colors[kept]
+
+
+def _grid_gap_codes(codes: np.ndarray) -> np.ndarray:
+    """The codes of the gap colours of the ``(H, W)`` image ``codes``, when it is a grid of
+    swatches: each fills at least one whole row and one whole column, every pixel of it
+    lies on such a line (:func:`_lines_alone`), the lines cut the image into cells of one
+    colour each (:func:`_cells_of_one_colour`), and it fills no 3 x 3 square, where two or
+    more other colours do (:func:`_square_codes`). None otherwise."""
+    squares = _square_codes(codes)
+    gaps = np.array([code for code in np.setdiff1d(_line_codes(codes), squares)
+                     if _lines_alone(codes == code)
+                     and _cells_of_one_colour(codes, codes == code)], np.int64)
+    if gaps.size == 0 or np.setdiff1d(squares, gaps).size < 2:
+        return np.zeros(0, np.int64)
+    return gaps
+
+
+def _lines_alone(mask: np.ndarray) -> bool:
+    """Whether the ``(H, W)`` bool ``mask`` fills at least one whole row and one whole
+    column, and is nothing but whole rows and whole columns."""
+    rows, cols = mask.all(axis=1), mask.all(axis=0)
+    return bool(rows.any() and cols.any() and not (mask & ~rows[:, None] & ~cols).any())
+
+
+def _cells_of_one_colour(codes: np.ndarray, mask: np.ndarray) -> bool:
+    """Whether each cell that the whole rows and columns of the ``(H, W)`` bool ``mask``
+    cut the image ``codes`` into is of one colour: two pixels side by side, neither on a
+    line, are of one."""
+    inner = ~mask.all(axis=1)[:, None] & ~mask.all(axis=0)
+    across = inner[:, :-1] & inner[:, 1:]
+    down = inner[:-1] & inner[1:]
+    return bool((codes[:, :-1] == codes[:, 1:])[across].all()
+                and (codes[:-1] == codes[1:])[down].all())
 
 
 def _entry_hex(color: np.ndarray) -> str:
@@ -1073,12 +1121,13 @@ def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.
 def _without_black_tail(colors: np.ndarray, p: Path, count: int | None = None) -> np.ndarray:
     """``colors``, a table of 256 without a count (768 bytes, or 772 whose ``count`` is not
     set: 0 or above 256), less its last entries when two or more are black (any alpha),
-    with a :class:`PaletteFormatWarning` that says so: the zeroed, unused entries of a
+    with a :class:`PaletteReadWarning` that says so: the zeroed, unused entries of a
     smaller palette, as a table padded to 256 writes them (a fixed device palette of 4
     greens has no black). Kept whole: a table whose last entry alone is black (a palette
     of 256, black its last colour) and one of black entries alone. A black that is a
-    colour of the palette, just before the padding, cannot be told from it: the warning
-    says how to keep it (a 772-byte table's count).
+    colour of the palette, just before the padding, cannot be told from it: when the
+    entries kept draw no black (the transparent entry draws none), the warning says how to
+    keep it (a 772-byte table's count).
     """
     not_black = colors[:, :3].any(axis=1)
     used = int(np.flatnonzero(not_black)[-1]) + 1 if not_black.any() else 0
@@ -1088,10 +1137,13 @@ def _without_black_tail(colors: np.ndarray, p: Path, count: int | None = None) -
     table = ("of 768 bytes has no count of the colours used" if count is None else
              f"of 772 bytes gives no count of the colours used ({count})")
     gives = "1 entry" if used == 1 else f"{used} entries"
+    drawn = colors[:used, 3] > 0 if colors.shape[1] == 4 else np.ones(used, bool)
+    advice = ("" if (drawn & ~not_black[:used]).any() else  # a black kept: none is lost
+              "; if black is a colour of the palette, write a 772-byte table whose count "
+              "includes it")
     warn_caller(f"{p.name}: an Adobe colour table {table}, and its last {tail} entries are "
                 f"black: read as the unused entries of a smaller palette and left out, so it "
-                f"gives {gives}; if black is a colour of the palette, write a 772-byte table "
-                "whose count includes it", PaletteFormatWarning)
+                f"gives {gives}{advice}", PaletteReadWarning)
     return colors[:used].copy()
 
 
@@ -1231,7 +1283,7 @@ def _warn_if_paint_net(colors: list[list[int]], p: Path) -> None:
         return
     warn_caller(f"{p.name}: every colour is 8 hex digits beginning ff, as in a Paint.NET "
                 f"palette (aarrggbb, alpha first), and is read as rrggbbaa: {read_as}; if "
-                "it is a Paint.NET palette, name it .txt", PaletteFormatWarning)
+                "it is a Paint.NET palette, name it .txt", PaletteReadWarning)
 
 
 def _parse_paint_net(text: str, p: Path) -> list[list[int]]:

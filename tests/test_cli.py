@@ -1469,6 +1469,13 @@ def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, l
     # segment maps onto no palette
     (["segment", "a.png", "-k", "epd7.hex"],
      "-k/--clusters='epd7.hex' is not valid; expected an integer"),
+    (["batch", ".", "-o", "out", "--mode", "segment", "-k", "epd7.hex"],
+     "-k/--colors/--clusters='epd7.hex' is not valid; expected an integer"),
+    (["batch", ".", "-o", "out", "-k", "epd7.hex", "--mode=segment"],
+     "-k/--colors/--clusters='epd7.hex' is not valid; expected an integer"),
+    (["batch", ".", "-o", "out", "--mode", "reduce", "-k", "epd7.hex"],
+     "-k/--colors/--clusters='epd7.hex' is not valid; expected an integer; a palette file to "
+     "map onto goes in --palette-in=..."),
 ])
 def test_a_palette_file_given_to_k_is_pointed_to_palette_in(tmp_path, monkeypatch, args, line):
     """-k epd7.hex said only "expected an integer", while --palette epd7.hex pointed to

@@ -5150,6 +5150,21 @@ def test_a_palette_in_that_repeats_colours_is_said_once_for_stills(tmp_path):
     assert [line for line in done.stderr.splitlines() if "repeats" in line] == [said]
 
 
+def test_how_a_palette_in_file_is_read_is_said_once_for_the_batch(tmp_path):
+    """An .act's black tail, left out, was said on each file's line (3 files, 3 times),
+    with advice to keep a black colour that the palette kept (PICO-8's black at index
+    0); it is said once, before the files, as its repeated colours are."""
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png", "c.png"), tmp_path / "out"
+    (tmp_path / "pico.act").write_bytes(bytes([0, 0, 0, 29, 43, 83, 126, 37, 83]) + bytes(759))
+    done = _cli(src, "-o", out, "--palette-in", tmp_path / "pico.act", "-j", "1")
+    assert done.exit_code == 0, done.output
+    said = [line for line in done.stderr.splitlines() if "pico.act" in line]
+    assert said == [f"quantize: warning: {out}: pico.act: an Adobe colour table of 768 bytes "
+                    "has no count of the colours used, and its last 253 entries are black: "
+                    "read as the unused entries of a smaller palette and left out, so it "
+                    "gives 3 entries"]
+
+
 def test_cli_an_image_given_as_the_input_folder_is_pointed_to_segment(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Image.new("RGB", (4, 4)).save("my photo.png")

@@ -4756,6 +4756,32 @@ def test_a_palette_repeating_colours_is_said_once_and_of_each_animation(tmp_path
         0, f"quantize: warning: anim.gif: {said}\n")
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_how_a_palette_file_is_read_is_said_once_before_the_files(tmp_path, photo,
+                                                                  monkeypatch, jobs):
+    # A swatch grid's gap colour and an .act's black tail, left out, were said on each
+    # file's line, while its repeated colours were said once, before them.
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(photo, "b.png")
+    grid = np.full((17, 17, 3), 128, np.uint8)
+    for i, colour in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]):
+        grid[i // 2 * 9:i // 2 * 9 + 8, i % 2 * 9:i % 2 * 9 + 8] = colour
+    Image.fromarray(grid).save("grid.png")
+    Path("pad.act").write_bytes(bytes([0, 0, 0, 255, 255, 255]) + bytes(762))
+    gap = ("grid.png: #808080 draws whole rows or columns of the image but no swatch (not one "
+           "3 x 3 square), as the gaps between swatches on a grid do: not read as a colour of "
+           "the palette, which has 4 colours")
+    tail = ("pad.act: an Adobe colour table of 768 bytes has no count of the colours used, and "
+            "its last 254 entries are black: read as the unused entries of a smaller palette "
+            "and left out, so it gives 2 entries")  # its black kept: no advice to keep it
+    for palette, said in (("grid.png", gap), ("pad.act", tail)):
+        both = run("photo.png", "b.png", "--palette-in", palette, "--ext", ".q.png", "-j", jobs,
+                   "-q", "--force")
+        assert (both.exit_code, both.stderr) == (0, f"quantize: warning: {said}\n")
+        one = run("b.png", "--palette-in", palette, "-o", "one.png", "-q", "--force")
+        assert (one.exit_code, one.stderr) == (0, f"quantize: warning: b.png: {said}\n")
+
+
 def test_a_still_gif_for_stdout_or_with_optimize_is_the_gif_written_to_a_file(photo, tmp_path):
     # one encoder for every still .gif: not interlaced, its codes starting at 3 bits for 8
     # colours (Pillow's writer interlaced it and started at 8)

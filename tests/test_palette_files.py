@@ -461,7 +461,7 @@ def test_act_file_of_768_bytes_ending_in_black_leaves_its_black_tail_out(tmp_pat
     on it. Two or more black entries at the end are now the padding of a smaller palette,
     left out with a warning that says so (one black at the end is a colour of a 256-colour
     palette; a table of black alone is one black)."""
-    from quantize.palette_files import PaletteFormatWarning
+    from quantize.palette_files import PaletteReadWarning
 
     table = np.zeros((256, 3), np.uint8)
     table[:used] = (np.arange(3 * used) % 200 + 20).reshape(used, 3)  # 254: 200 distinct
@@ -475,7 +475,7 @@ def test_act_file_of_768_bytes_ending_in_black_leaves_its_black_tail_out(tmp_pat
             f"smaller palette and left out, so it gives {used} entries; if black is a colour "
             "of the palette, write a 772-byte table whose count includes it")
     assert [(w.category, str(w.message)) for w in caught] == ([(
-        PaletteFormatWarning,
+        PaletteReadWarning,
         f"four.act: an Adobe colour table of 768 bytes has no count of the colours used, {said}"
     )] if warned else [])
     path.write_bytes(table.tobytes() + bytes([0, max(used, 1), 0xFF, 0xFF]))  # counted
@@ -491,15 +491,18 @@ def test_act_file_of_768_bytes_ending_in_black_leaves_its_black_tail_out(tmp_pat
         f"(65535), {said}"] if warned else [])
 
 
-@pytest.mark.parametrize("transparent, read", [
-    (b"\xff\xff", [[128, 128, 128], [0, 0, 0], [255, 255, 255]]),
-    # its black marked transparent stays at its index
-    (b"\x00\x01", [[128, 128, 128, 255], [0, 0, 0, 0], [255, 255, 255, 255]]),
+@pytest.mark.parametrize("transparent, read, advice", [
+    (b"\xff\xff", [[128, 128, 128], [0, 0, 0], [255, 255, 255]], False),
+    # its black marked transparent stays at its index, and draws no black
+    (b"\x00\x01", [[128, 128, 128, 255], [0, 0, 0, 0], [255, 255, 255, 255]], True),
     # a transparent entry in the tail goes with it
-    (b"\x00\xfe", [[128, 128, 128], [0, 0, 0], [255, 255, 255]])])
-def test_act_black_tail_after_a_black_colour_is_left_out_too(tmp_path, transparent, read):
-    """A black among the colours before the tail keeps its index; the tail is left out."""
-    from quantize.palette_files import PaletteFormatWarning
+    (b"\x00\xfe", [[128, 128, 128], [0, 0, 0], [255, 255, 255]], False)])
+def test_act_black_tail_after_a_black_colour_is_left_out_too(tmp_path, transparent, read,
+                                                             advice):
+    """A black among the colours before the tail keeps its index; the tail is left out.
+    The advice to write a 772-byte table to keep a black colour was given also for a
+    palette whose black is kept (PICO-8's, at index 0): it is given when no black is."""
+    from quantize.palette_files import PaletteReadWarning
 
     table = np.zeros((256, 3), np.uint8)
     table[[0, 2]] = [[128, 128, 128], [255, 255, 255]]
@@ -508,11 +511,12 @@ def test_act_black_tail_after_a_black_colour_is_left_out_too(tmp_path, transpare
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert read_palette(path).tolist() == read
-    tail = [str(w.message) for w in caught if w.category is PaletteFormatWarning]
+    tail = [str(w.message) for w in caught if w.category is PaletteReadWarning]
     assert tail == ["bw.act: an Adobe colour table of 772 bytes gives no count of the colours "
                     "used (0), and its last 253 entries are black: read as the unused entries "
-                    "of a smaller palette and left out, so it gives 3 entries; if black is a "
-                    "colour of the palette, write a 772-byte table whose count includes it"]
+                    "of a smaller palette and left out, so it gives 3 entries" + (
+                        "; if black is a colour of the palette, write a 772-byte table whose "
+                        "count includes it" if advice else "")]
 
 
 @pytest.mark.parametrize("n", [1, 2, 255])

@@ -380,29 +380,104 @@ def _swatch_grid(colours, columns, size=8, gap=1, border=0, line=(128, 128, 128)
     return image
 
 
-@pytest.mark.parametrize("gap, border, mode", [(1, 0, "RGB"), (2, 0, "RGB"), (1, 1, "RGB"),
-                                               (1, 0, "P")])
-def test_the_gaps_of_a_swatch_grid_are_no_colour_of_it(tmp_path, gap, border, mode):
+@pytest.mark.parametrize("gap, border", [(1, 0), (2, 0), (1, 1)])
+def test_the_gaps_of_a_swatch_grid_are_no_colour_of_it(tmp_path, gap, border):
     # A 4 x 4 grid of 8-pixel swatches with 1-pixel grey gaps gave 17 colours, the grey
     # first, moving every colour of the palette by one, without a word.
-    from quantize.palette_files import PaletteFormatWarning
+    from quantize.palette_files import PaletteReadWarning
 
     path = tmp_path / "pico-8-grid.png"
-    grid = _swatch_grid(PICO_8, 4, gap=gap, border=border)
-    if mode == "P":  # the grey first in its colour table, as an encoder may put it
-        table = np.array([[128, 128, 128], *PICO_8], np.uint8)
-        indexed = Image.fromarray(
-            (grid[..., None, :] == table).all(axis=-1).argmax(axis=-1).astype(np.uint8), "P")
-        indexed.putpalette(table.ravel().tolist())
-        indexed.save(path)
-    else:
-        Image.fromarray(grid).save(path)
-    with pytest.warns(PaletteFormatWarning) as caught:
+    Image.fromarray(_swatch_grid(PICO_8, 4, gap=gap, border=border)).save(path)
+    with pytest.warns(PaletteReadWarning) as caught:
         assert read_palette(path).tolist() == PICO_8
     assert [str(w.message) for w in caught] == [
         "pico-8-grid.png: #808080 draws whole rows or columns of the image but no swatch (not "
         "one 3 x 3 square), as the gaps between swatches on a grid do: not read as a colour "
         "of the palette, which has 16 colours"]
+
+
+@pytest.mark.parametrize("at", [0, 5])
+def test_an_indexed_swatch_grid_gives_its_table_every_entry_at_its_index(tmp_path, at):
+    # Its gap colour was left out of the table, moving every entry after it down by one,
+    # though an indexed image gives its colour table, every entry at its index.
+    import warnings
+
+    path = tmp_path / "grid_p.png"
+    grid = _swatch_grid(PICO_8, 4)
+    table = np.array([*PICO_8[:at], [128, 128, 128], *PICO_8[at:]], np.uint8)
+    indexed = Image.fromarray(
+        (grid[..., None, :] == table).all(axis=-1).argmax(axis=-1).astype(np.uint8), "P")
+    indexed.putpalette(table.ravel().tolist())
+    indexed.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_palette(path).tolist() == table.tolist()
+
+
+#: A 16 x 16 sprite's colours: sky, sun, a horizon line, grass.
+SKY, SUN, HORIZON, GRASS = [41, 173, 255], [255, 236, 39], [95, 87, 79], [0, 135, 81]
+
+
+def _sprite():
+    """Pixel art: sky, a 3 x 3 sun in it, a 1-pixel horizon across row 8, grass below."""
+    image = np.empty((16, 16, 3), np.uint8)
+    image[:8], image[3:6, 3:6], image[8], image[9:] = SKY, SUN, HORIZON, GRASS
+    return image
+
+
+@pytest.mark.parametrize("mode", ["RGB", "P"])
+def test_a_sprite_mapped_onto_itself_keeps_its_line_across_it(tmp_path, mode):
+    # Its horizon spans a whole row and fills no 3 x 3 square: it was read as the gap
+    # colour of a swatch grid and left out, the sprite mapped onto itself gave 3 colours
+    # (PSNR 24.40 dB), and, indexed, its table lost the entry.
+    import warnings
+
+    path, out = tmp_path / "sprite.png", tmp_path / "self.png"
+    table = np.array([SUN, SKY, GRASS, HORIZON], np.uint8)  # an encoder's order
+    if mode == "P":
+        indexed = Image.fromarray((_sprite()[..., None, :] == table).all(axis=-1)
+                                  .argmax(axis=-1).astype(np.uint8), "P")
+        indexed.putpalette(table.ravel().tolist())
+        indexed.save(path)
+    else:
+        Image.fromarray(_sprite()).save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_palette(path).tolist() == (table.tolist() if mode == "P"
+                                               else [SKY, SUN, HORIZON, GRASS])
+    result = _cli("reduce", path, "--palette-in", path, "-o", out)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"{path} -> {out}: 4 colours, lossless, ")
+    with Image.open(out) as im:
+        assert np.asarray(im.convert("RGB")).tolist() == _sprite().tolist()
+        if mode == "P":
+            assert im.getpalette() == table.ravel().tolist()
+
+
+def _crossed_drawing():
+    """The sprite with a 1-pixel line down column 10 too: lines both ways, but cells of
+    several colours (the sun in the sky)."""
+    image = _sprite()
+    image[:, 10] = HORIZON
+    return image
+
+
+@pytest.mark.parametrize("image", [
+    _sprite(),  # a line across
+    _sprite().transpose(1, 0, 2),  # a line down
+    _crossed_drawing(),
+], ids=["across", "down", "cross"])
+def test_a_drawing_with_whole_lines_is_no_swatch_grid(tmp_path, image):
+    # A colour that spans a whole row or column and fills no 3 x 3 square was left out
+    # wherever two others fill one: a drawing's horizon or pole too.
+    import warnings
+
+    path = tmp_path / "drawing.png"
+    Image.fromarray(image).save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read = read_palette(path).tolist()
+    assert sorted(read) == sorted([SKY, SUN, HORIZON, GRASS])
 
 
 @pytest.mark.parametrize("image", [

@@ -27,7 +27,7 @@ from quantize.errors import (
     ResultTooLargeError,
 )
 from quantize.io import load_image, save_pil
-from quantize.palette_files import PaletteFormatWarning, read_palette
+from quantize.palette_files import PaletteReadWarning, read_palette
 from quantize.reduce import (
     GIF_ALPHA_THRESHOLD,
     AlphaLossWarning,
@@ -388,6 +388,50 @@ def test_a_palette_file_that_repeats_colours_keeps_every_entry_at_its_index(tmp_
         reduce_file(src, out, palette_in=hex_file, force=True)
 
 
+@pytest.mark.parametrize("lines, table, warned", [
+    # a run of three or more at the end is the padding of a table, kept once: no repeat
+    ("000000\n000000\n000000\n", [0, 0, 0], None),
+    ("ff0000\n000000\n000000\n000000\n", [255, 0, 0, 0, 0, 0], None),
+    # two alike at the end are both kept, as any repeat is, and said
+    ("ff0000\n000000\n000000\n", [255, 0, 0, 0, 0, 0, 0, 0, 0],
+     "index 2 (#000000) as index 1; each pixel takes the first index of its colour, so no "
+     "pixel takes index 2, and its 3 entries give 2 colours"),
+    # a padding that repeats an earlier colour is one entry, which repeats it
+    ("000000\nff0000\n000000\n000000\n000000\n", [0, 0, 0, 255, 0, 0, 0, 0, 0],
+     "index 2 (#000000) as index 0; each pixel takes the first index of its colour, so no "
+     "pixel takes index 2, and its 3 entries give 2 colours"),
+])
+def test_the_repeats_said_are_those_the_output_holds(tmp_path, lines, table, warned):
+    """000000 three times made a PNG of 1 entry, but the warning said "no pixel takes
+    indices 1, 2, and its 3 entries give 1 colour" (an all-black 768-byte .act: "256
+    entries"): the padding at the end is kept once, and is no repeat."""
+    src = tmp_path / "dark.png"
+    Image.fromarray(np.array([[[0, 0, 0], [9, 0, 0]]], np.uint8)).save(src)
+    hex_file = tmp_path / "pad.hex"
+    hex_file.write_text(lines)
+    out = tmp_path / "out.png"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reduce_file(src, out, palette_in=hex_file)
+    assert [str(w.message) for w in caught] == (
+        [] if warned is None else [f"palette_in={str(hex_file)!r} repeats colours: {warned}"])
+    with Image.open(out) as im:
+        assert im.getpalette() == table
+
+
+def test_an_all_black_adobe_colour_table_is_one_entry_unwarned(tmp_path):
+    src = tmp_path / "dark.png"
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(src)
+    act = tmp_path / "allblack.act"
+    act.write_bytes(bytes(768))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        record = reduce_file(src, tmp_path / "out.png", palette_in=act)
+    assert record["k"] == 1
+    with Image.open(tmp_path / "out.png") as im:
+        assert im.getpalette() == [0, 0, 0]
+
+
 def test_a_padded_adobe_colour_table_gives_its_own_colours(tmp_path):
     """A 768-byte table of 2 colours and 254 black entries wrote a 256-entry palette,
     named .k256 and said to have 256 colours; for an image with transparency it was
@@ -402,7 +446,7 @@ def test_a_padded_adobe_colour_table_gives_its_own_colours(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         record = reduce_file(src, None, palette_in=act)
-    assert [w.category for w in caught] == [PaletteFormatWarning]  # the black tail, once
+    assert [w.category for w in caught] == [PaletteReadWarning]  # the black tail, once
     out = tmp_path / "icon.k2.png"
     assert (record["k"], record["output"]) == (2, str(out))
     with Image.open(out) as im:

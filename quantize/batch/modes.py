@@ -166,21 +166,26 @@ def _check_palette_in_draws(palette_in: Any) -> None:
     """Refuse a checked ``palette_in`` file that cannot be read (:func:`_palette_in_read`),
     or whose every entry is fully transparent, once for the batch: each file's job refused
     it in turn, but for an image without visible pixels (as ``quantize batch
-    --palette-in`` refuses it, in its words). Warn once, too, of an entry its file marks
-    transparent (:class:`~quantize.errors.PaletteInWarning`), which every file's job said
-    in turn (they now leave it out: :func:`~quantize.batch.run.run_job`), and of a colour
-    it repeats, whose repeat no pixel of a still takes; that a repeat moves the colours
-    after it is said of each animation, on its line.
+    --palette-in`` refuses it, in its words). Warn once, too, of how its file is read
+    (:class:`~quantize.palette_files.PaletteReadWarning`: a grid's gap colour, an .act's
+    black tail left out), of an entry its file marks transparent
+    (:class:`~quantize.errors.PaletteInWarning`), which every file's job said in turn (they
+    now leave them out: :func:`~quantize.batch.run.run_job`), and of a colour it repeats,
+    whose repeat no pixel of a still takes; that a repeat moves the colours after it is
+    said of each animation, on its line.
     """
     from ..reduce.options import (
         check_palette_draws,
         palette_in_name,
+        read_palette_in_noted,
         visible_entries,
         warn_transparent_entries,
         warn_unused_repeats,
     )
 
     palette = _palette_in_read(palette_in)
+    noted = read_palette_in_noted(palette_in)  # as the jobs read it, with its warnings
+    palette = palette if noted is None else noted
     name = palette_in_name(palette_in)
     check_palette_draws(visible_entries(palette), None, name, any_image=True)
     warn_transparent_entries(palette_in, palette, name)

@@ -37,6 +37,7 @@ from ..io import (
     written_through,
 )
 from ..names import quoted
+from ..palette_files import PaletteReadWarning
 from ..reduce.fit import FewerColorsWarning
 from ..reduce.records import EXISTING_KEPT
 from .calls import (
@@ -1076,8 +1077,9 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     :class:`~quantize.errors.FormatAdviceError`'s: a batch chooses each
     output's format itself, which no option changes;
     so is its advice in Python (:class:`~quantize.errors.CodeAdviceWarning`), as in
-    :func:`call_with_warnings`. A :class:`~quantize.errors.PaletteInWarning` is left out:
-    the plan said it once for the batch (``check_options`` of the reduce mode). A
+    :func:`call_with_warnings`. A :class:`~quantize.errors.PaletteInWarning` and a
+    :class:`~quantize.palette_files.PaletteReadWarning` are left out: the plan said them
+    once for the batch (``check_options`` of the reduce mode). A
     :class:`~quantize.reduce.FewerColorsWarning` (fewer colours than asked, all kept: a
     lossless result, no fault) is no warning either: the record says it as
     :data:`~quantize.batch.results.FEWER_COLORS` (:func:`_fewer_colors_said`).
@@ -1100,7 +1102,7 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
         try:
             record = _fewer_colors_said(recorded_call(
                 mode.func, (job.input, job.output), {**job.options, "force": True},
-                format_advice=False, said_once=(PaletteInWarning,),
+                format_advice=False, said_once=(PaletteInWarning, PaletteReadWarning),
                 notes=(FewerColorsWarning,)))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)

@@ -914,14 +914,32 @@ def _bad_value(exc: Any) -> str:
 
 def _names_a_palette(value: str, ctx: Any) -> bool:
     """Whether ``-k``'s ``value`` (as the parser quoted it, quotes taken off) may be a
-    palette meant for ``--palette-in``, in a command that has it: an existing file, or a
-    name ending in a palette file's or a palette image's extension (``-k epd7.hex``)."""
+    palette meant for ``--palette-in``, in a command that has it and maps onto it (not
+    ``batch --mode segment``, which refuses it): an existing file, or a name ending in a
+    palette file's or a palette image's extension (``-k epd7.hex``)."""
     from ..palette_files import PALETTE_FORMATS, PALETTE_IMAGE_FORMATS
 
     if ctx is None or not any("--palette-in" in p.opts for p in ctx.command.params):
         return False
+    if _typed_mode(arguments_given(ctx, before_dashes=True)) == "segment":
+        return False
     suffix = os.path.splitext(value)[1].lower()
     return suffix in PALETTE_FORMATS or suffix in PALETTE_IMAGE_FORMATS or os.path.isfile(value)
+
+
+def _typed_mode(args: Sequence[str]) -> str | None:
+    """The last ``--mode`` value among the arguments typed before ``--``, or None.
+
+    >>> _typed_mode(["in", "--mode", "segment", "-k", "x.hex"]), _typed_mode(["--mode=reduce"])
+    ('segment', 'reduce')
+    """
+    mode = None
+    for arg, following in zip(args, [*args[1:], None], strict=True):
+        if arg == "--mode" and following is not None:
+            mode = following
+        elif arg.startswith("--mode="):
+            mode = arg[len("--mode="):]
+    return mode
 
 
 def _before_dashes(args: Sequence[str]) -> Sequence[str]:

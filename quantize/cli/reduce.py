@@ -1057,32 +1057,36 @@ def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
 
 
 def _note_palette_in(palette_in: Any) -> bool:
-    """Say once, before the files of a command given several, the warning about the
-    ``--palette-in`` palette's own entries (:class:`~quantize.errors.PaletteInWarning`: its
-    file marks an entry transparent, or it repeats a colour, whose repeat no pixel of a
-    still takes), which every file's job would say the same on its line; return whether
-    the jobs are to leave it out (a palette given, read as its jobs read it). That a
-    repeat moves the colours after it is said of each animation, on its line
+    """Say once, before the files of a command given several, the warnings about the
+    ``--palette-in`` palette itself, which every file's job would say the same on its
+    line: how its file is read (:class:`~quantize.palette_files.PaletteReadWarning`: a
+    grid's gap colour, an .act's black tail left out) and its own entries
+    (:class:`~quantize.errors.PaletteInWarning`: its file marks an entry transparent, or it
+    repeats a colour, whose repeat no pixel of a still takes); return whether the jobs are
+    to leave them out (a palette given, read as its jobs read it). That a repeat moves the
+    colours after it is said of each animation, on its line
     (:class:`~quantize.errors.PaletteRepeatWarning`)."""
     import warnings
 
     from ..batch.calls import warning_lines
     from ..errors import PaletteInWarning
+    from ..palette_files import PaletteReadWarning
     from ..reduce.options import (
         palette_in_name,
-        read_palette_in_quietly,
+        read_palette_in_noted,
         warn_transparent_entries,
         warn_unused_repeats,
     )
 
     if palette_in is None:
         return False
-    palette = read_palette_in_quietly(palette_in)
-    if palette is None:  # read up front already: changed since, each job names it
-        return False
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore")
         warnings.simplefilter("always", PaletteInWarning)
+        warnings.simplefilter("always", PaletteReadWarning)
+        palette = read_palette_in_noted(palette_in)
+        if palette is None:  # read up front already: changed since, each job names it
+            return False
         warn_transparent_entries(palette_in, palette, palette_in_name(palette_in))
         warn_unused_repeats(palette_in, palette, palette_in_name(palette_in))
     for line in warning_lines(caught):
@@ -1139,11 +1143,12 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.results import file_result
     from ..errors import PaletteInWarning
     from ..io import parts_listed_once
+    from ..palette_files import PaletteReadWarning
     from ..reduce import FewerColorsWarning
 
     with Scratch() as scratch:
         staged = [_stage(f, scratch, options, stdout_suffix) for f in files]
-        said_once = (PaletteInWarning,) if palette_said else ()
+        said_once = (PaletteInWarning, PaletteReadWarning) if palette_said else ()
         calls = [Call(recorded_call, (_job_function(f, options, len(files),
                                                     stdout_suffix is not None), (src, out),
                                       options if palette is None

@@ -72,6 +72,7 @@ from .options import (
     warn_palette_without_alpha,
     warn_transparent_entries,
     warn_unused_repeats,
+    without_padding_repeats,
 )
 from .quality import warn_quality_scale
 from .records import (
@@ -480,16 +481,13 @@ def _drawn_entries(job: FileJob, mapped: np.ndarray | None,
 
 def _given_table(job: FileJob) -> np.ndarray | None:
     """The given palette as the job's indexed output holds it, every entry at its index,
-    ``(n, 4)`` (None without one), but a padding at its end (a run of one colour, as the
-    black that fills an Adobe colour table), kept once: beside a .gif, alpha below
-    :data:`GIF_ALPHA_THRESHOLD` made 0 and the rest 255, as the GIF draws them."""
+    ``(n, 4)`` (None without one), but a padding at its end (a run of one colour, three
+    entries or more: :func:`~quantize.reduce.options.without_padding_repeats`), kept once:
+    beside a .gif, alpha below :data:`GIF_ALPHA_THRESHOLD` made 0 and the rest 255, as the
+    GIF draws them."""
     if job.palette is None:
         return None
-    table = job.palette
-    end = table.shape[0]  # less a padding: one colour repeated at the end (an .act's black)
-    while end > 1 and (table[end - 2] == table[-1]).all():
-        end -= 1
-    table = table[:end] if table.shape[0] - end >= 2 else table
+    table = without_padding_repeats(job.palette)
     if table.shape[1] == 3:
         table = np.hstack([table, np.full((table.shape[0], 1), 255, np.uint8)])
     if job.output is not None and job.output.suffix.lower() == ".gif":

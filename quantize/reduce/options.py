@@ -48,6 +48,7 @@ from ..names import quoted, same_file
 from ..palette_files import (
     PALETTE_ALPHA_HINT,
     PaletteFormatWarning,
+    PaletteReadWarning,
     check_palette_file_holds,
     check_palette_path,
     is_clear_image_palette,
@@ -68,9 +69,9 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Op
            "palette_in_name",
            "too_many_colors",
            "read_palette_in", "read_palette_in_once",
-           "read_palette_in_quietly", "visible_entries",
+           "read_palette_in_noted", "visible_entries",
            "warn_palette_without_alpha", "warn_repeated_entries",
-           "warn_transparent_entries", "warn_unused_repeats"]
+           "warn_transparent_entries", "warn_unused_repeats", "without_padding_repeats"]
 
 
 @dataclass(frozen=True)
@@ -350,12 +351,15 @@ def read_palette_in_once(path: str | os.PathLike[str]) -> np.ndarray:
         return read_palette(path)
 
 
-def read_palette_in_quietly(path: str | os.PathLike[str]) -> np.ndarray | None:
-    """The ``palette_in`` file ``path`` as its jobs read it (:func:`read_palette_in`), with
-    none of the file's warnings, which the jobs say; None when it cannot be read, which
-    each job names. For saying the palette's own warnings once, before the jobs."""
+def read_palette_in_noted(path: str | os.PathLike[str]) -> np.ndarray | None:
+    """The ``palette_in`` file ``path`` as its jobs read it (:func:`read_palette_in`),
+    warning of how it is read (:class:`~quantize.palette_files.PaletteReadWarning`: a
+    grid's gap colour, an .act's black tail left out), the same for every job, and of
+    nothing else, which the jobs say; None when it cannot be read, which each job names.
+    For saying the palette's own warnings once, before the jobs, which leave them out."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        warnings.simplefilter("always", PaletteReadWarning)
         try:
             return read_palette_in(path)
         except ImageReadError:
@@ -428,7 +432,9 @@ def warn_unused_repeats(given: Any, palette: np.ndarray, name: str) -> None:
     its colour, so no pixel takes a repeat, and the output has fewer colours than the
     palette has entries (said of it, without a word, before). The entries of a palette
     image's colour table that no pixel of it takes are not read as repeats
-    (:func:`~quantize.palette_files.palette_image_table`: an encoder's, not the palette's).
+    (:func:`~quantize.palette_files.palette_image_table`: an encoder's, not the palette's),
+    nor is a run of one colour at the palette's end, which the output holds once
+    (:func:`without_padding_repeats`).
 
     ``given`` is ``palette_in`` as given, ``palette`` as read, ``name`` its name.
 
@@ -441,10 +447,10 @@ def warn_unused_repeats(given: Any, palette: np.ndarray, name: str) -> None:
     p repeats colours: index 2 (#000000) as index 0; each pixel takes the first index of \
 its colour, so no pixel takes index 2, and its 3 entries give 2 colours
     """
-    shown = np.arange(len(palette))
     table = palette_image_table(given) if isinstance(given, str | os.PathLike) else None
-    if table is not None and _begins(table[0], palette):  # each entry read at its index
-        shown = np.flatnonzero(table[1][:len(palette)])
+    begins = table is not None and _begins(table[0], palette)  # each entry read at its index
+    palette = without_padding_repeats(palette)  # as the output holds it
+    shown = np.flatnonzero(table[1][:len(palette)]) if begins else np.arange(len(palette))
     first, repeats = _repeats(palette, shown)
     if not repeats:
         return
@@ -454,6 +460,24 @@ its colour, so no pixel takes index 2, and its 3 entries give 2 colours
     warn_caller(f"{name} repeats colours: {_repeats_said(repeats)}; each pixel takes the first "
                 f"index of its colour, so no pixel takes {indices}, and its {len(shown)} "
                 f"entries give {_distinct(first)}", PaletteInWarning)
+
+
+def without_padding_repeats(palette: np.ndarray) -> np.ndarray:
+    """The checked ``palette`` as a still's indexed output holds it, every entry at its
+    index, but a run of one colour (and alpha) at its end of three entries or more, the
+    padding of a table filled to 256, kept once. Two alike at the end are both kept, as
+    any repeated colour is.
+
+    >>> without_padding_repeats(np.array([[9, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]],
+    ...                                  np.uint8)).tolist()
+    [[9, 0, 0], [0, 0, 0]]
+    >>> len(without_padding_repeats(np.array([[9, 0, 0], [0, 0, 0], [0, 0, 0]], np.uint8)))
+    3
+    """
+    end = palette.shape[0]
+    while end > 1 and (palette[end - 2] == palette[-1]).all():
+        end -= 1
+    return palette[:end] if palette.shape[0] - end >= 2 else palette
 
 
 def _begins(table: np.ndarray, palette: np.ndarray) -> bool:
