@@ -13,7 +13,9 @@ and scikit-image's ``astronaut``, ``coffee``, ``chelsea`` and ``rocket`` (report
 the constants were tuned on.
 
 Each photo is mapped onto each palette by: this checkout's ``reduce_colors(palette=...)``
-with ``dither=1.0`` (``diffused``) and ``dither="ordered"`` (``ordered``); the same by the
+with ``dither=1.0`` (``diffused``) and ``dither="ordered"`` (``ordered``), each also with
+``space="lab"`` (``... lab``), and ordered onto the photo with a 4 x 4 transparent top left
+corner (``ordered corner``, scored on the other pixels); the same by the
 code at ``--before`` (default ``/work/main``), run in a child process with that checkout
 on its path; Pillow's ``Image.quantize(palette=..., dither=FLOYDSTEINBERG)``; and
 ImageMagick's ``convert IN -dither FloydSteinberg -remap SWATCH OUT``. Scores on RGB:
@@ -52,8 +54,14 @@ PALETTES = {
     "epd7": ["000000", "ffffff", "ff0000", "00ff00", "0000ff", "ffff00", "ff8000"],
     "bw": ["000000", "ffffff"],
 }
-#: Our modes: name -> the ``dither`` argument of ``reduce_colors``.
-MODES = {"diffused": 1.0, "ordered": "ordered"}
+#: Our modes: name -> the ``dither`` and ``space`` arguments of ``reduce_colors``, and
+#: whether the image is given alpha, its top left 4 x 4 pixels fully transparent (scored
+#: as the input's own colours there, so that the other pixels alone count).
+MODES = {"diffused": (1.0, "rgb", False), "ordered": ("ordered", "rgb", False),
+         "diffused lab": (1.0, "lab", False), "ordered lab": ("ordered", "lab", False),
+         "ordered corner": ("ordered", "rgb", True)}
+#: The side of the transparent corner of the modes with alpha.
+CORNER = 4
 
 
 def palette_array(name: str) -> np.ndarray:
@@ -105,9 +113,17 @@ def map_ours(inputs: Path, outputs: Path) -> None:
     for line in (inputs / "jobs.txt").read_text().split():
         image, pal = line.split(",")
         rgb = np.asarray(Image.open(inputs / f"{image}.png"))
-        for mode, dither in MODES.items():
-            out = quantize.reduce_colors(rgb, palette=palette_array(pal), dither=dither)
-            np.save(outputs / f"{image}.{pal}.{mode}.npy", out.to_rgb())
+        for mode, (dither, space, corner) in MODES.items():
+            if corner:
+                alpha = np.full(rgb.shape[:2], 255, np.uint8)
+                alpha[:CORNER, :CORNER] = 0
+                out = quantize.reduce_colors(np.dstack([rgb, alpha]), palette=palette_array(pal),
+                                             dither=dither, space=space).to_rgba()[..., :3]
+                out[:CORNER, :CORNER] = rgb[:CORNER, :CORNER]
+            else:
+                out = quantize.reduce_colors(rgb, palette=palette_array(pal), dither=dither,
+                                             space=space).to_rgb()
+            np.save(outputs / f"{image}.{pal}.{mode}.npy", out)
 
 
 def run_quantize(checkout: Path, inputs: Path, outputs: Path) -> None:
@@ -181,8 +197,8 @@ def measure(args: argparse.Namespace) -> dict[tuple[str, str, str], np.ndarray]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-METHODS = ("diffused before", "diffused after", "ordered before", "ordered after", "pillow",
-           "magick")
+METHODS = (*(f"{mode} {version}" for mode in MODES for version in ("before", "after")),
+           "pillow", "magick")
 
 
 def report(images, pairs, outs) -> None:
@@ -191,25 +207,26 @@ def report(images, pairs, outs) -> None:
         if not names:
             continue
         print(f"\n== {kind} photos ({len(names)}): medians; blurred PSNR dB / mean colour error")
-        print(f"{'palette':8}" + "".join(f"{m:>22}" for m in METHODS))
+        print(f"{'palette':8}" + "".join(f"{m:>24}" for m in METHODS))
         for pal in PALETTES:
             psnr = {m: [blurred_psnr(outs[n, pal, m], images[n][1]) for n in names]
                     for m in METHODS}
             err = {m: [colour_error(outs[n, pal, m], images[n][1]) for n in names]
                    for m in METHODS}
-            print(f"{pal:8}" + "".join(f"{np.median(psnr[m]):>14.2f} / {np.median(err[m]):5.1f}"
+            print(f"{pal:8}" + "".join(f"{np.median(psnr[m]):>16.2f} / {np.median(err[m]):5.1f}"
                                        for m in METHODS))
             for ref in ("pillow", "magick"):
-                for m in ("diffused before", "diffused after"):
+                for m in ("diffused before", "diffused after", "diffused lab before",
+                          "diffused lab after"):
                     d = np.subtract(psnr[m], psnr[ref])
                     r = np.divide(err[m], np.maximum(err[ref], 1e-9))
                     print(f"   {m} - {ref}: {np.median(d):+.2f} dB (worst {d.min():+.2f}), "
                           f"colour error {np.median(r):.2f}x")
     greys = sorted(n for n, (k, _) in images.items() if k == "grey")
     print("\n== flat greys onto bw: mean level out")
-    print(f"{'grey':>5}" + "".join(f"{m:>17}" for m in METHODS))
+    print(f"{'grey':>5}" + "".join(f"{m:>23}" for m in METHODS))
     for n in greys:
-        print(f"{int(n[4:]):>5}" + "".join(f"{outs[n, 'bw', m].mean():>17.1f}" for m in METHODS))
+        print(f"{int(n[4:]):>5}" + "".join(f"{outs[n, 'bw', m].mean():>23.1f}" for m in METHODS))
     worst = {m: max(abs(outs[n, "bw", m].mean() - int(n[4:])) for n in greys) for m in METHODS}
     print("worst |out - in|: " + ", ".join(f"{m} {v:.1f}" for m, v in worst.items()))
     print("\n== grey ramp 0..255 onto gb: mean |column mean out - in|, and mean level out "

@@ -119,3 +119,21 @@ def test_a_given_two_entry_palette_draws_a_grey_as_a_bayer_pattern_too(grey, cel
     """White in the cells ranked below ``cells`` (the lightest entry first in a mix)."""
     out = ordered_indices(flat(grey), BLACK_WHITE, given=True)
     assert np.array_equal(out, np.tile(BAYER < cells, (2, 2)))
+
+
+def test_a_given_palette_mixes_the_opaque_pixels_of_an_image_with_alpha_as_without():
+    """The brown's opaque pixels were mixed between two entries once the image had alpha;
+    now from its plan of the opaque entries, as without alpha. The transparent pixel is
+    left to the mix of two entries (here the transparent one)."""
+    palette = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255],
+                        [255, 255, 0], [255, 128, 0]], np.uint8)
+    image = flat((150, 110, 80), 8, 8)
+    alpha = np.full((8, 8), 255, np.uint8)
+    alpha[2, 3] = 0
+    with_clear = np.vstack([np.column_stack([palette, np.full(7, 255, np.uint8)]),
+                            [[0, 0, 0, 0]]])
+    out = ordered_indices(image, with_clear, alpha=alpha, keep_opaque=True, given=True)
+    opaque = ordered_indices(image, palette, given=True)
+    assert out[2, 3] == 7
+    alpha_kept = alpha == 255
+    assert np.array_equal(out[alpha_kept], opaque[alpha_kept])

@@ -1150,13 +1150,15 @@ def test_an_opaque_pixel_never_takes_a_translucent_entry_when_an_opaque_one_look
     assert result.indices[0, 256] == result.transparent_index
 
 
-@pytest.mark.parametrize("space, whites", [("rgb", 129), ("lab", 137)])
+@pytest.mark.parametrize("space", ["rgb", "lab"])
 @pytest.mark.parametrize("first", [True, False])
 def test_dithered_opaque_pixels_take_no_translucent_given_entry_that_looks_no_nearer(
-        space, whites, first):
+        space, first):
     """Dithered, the error diffusion chose its own premultiplied nearest entry: 99 opaque
     greys took white of alpha 128 (in RGB). No grey looks nearer to it than to black or
-    to white, so the ramp is drawn as on black and white alone."""
+    to white, so the ramp is drawn as on black and white alone. (A given palette is
+    diffused in RGB whatever the space: in Lab the ramp took 137 whites, 9 levels too
+    light on average.)"""
     rgba = _grey_ramp_with_a_clear_pixel()
     entries = [[255, 255, 255, 128], [0, 0, 0, 255], [255, 255, 255, 255]]
     palette = np.array(entries if first else entries[1:] + entries[:1], np.uint8)
@@ -1165,7 +1167,7 @@ def test_dithered_opaque_pixels_take_no_translucent_given_entry_that_looks_no_ne
                           dither=1.0).to_rgba()
     assert np.array_equal(drawn, alone)
     assert (drawn[0, :256, 3] == 255).all() and drawn[0, 256].tolist() == [0, 0, 0, 0]
-    assert int((drawn[0, :256, 0] == 255).sum()) == whites
+    assert int((drawn[0, :256, 0] == 255).sum()) == 129
 
 
 def test_translucent_pixels_onto_a_given_palette_are_still_matched_premultiplied():
@@ -1458,8 +1460,9 @@ def test_opaque_pixels_keep_off_a_fitted_palettes_translucent_entries(dither):
     """Undithered, 7 of the opaque pixels took a translucent entry of the fitted palette,
     their nearest premultiplied; error diffusion drew 12 so, ordered dithering 24: an
     opaque pixel is kept off translucent entries that look no nearer, as onto a given
-    palette, and the fitted palette given back maps every pixel as the fit did (but
-    diffused: onto a given palette the whole error is passed on)."""
+    palette, and the fitted palette given back maps every pixel as the fit did
+    undithered (dithered onto a given palette, the whole error is passed on, and an
+    opaque pixel's colour is mixed from as many entries as it needs)."""
     image = _noise_with_translucent_pixels()
     opaque = image[..., 3] == 255
     assert int(opaque.sum()) == 1411
@@ -1469,7 +1472,7 @@ def test_opaque_pixels_keep_off_a_fitted_palettes_translucent_entries(dither):
     palette = np.column_stack([result.palette, result.alpha])
     given = reduce_colors(image, palette=palette, dither=dither)
     assert int((opaque & (given.to_rgba()[..., 3] < 255)).sum()) == 0
-    if dither != 1.0:
+    if dither == 0:
         np.testing.assert_array_equal(given.indices, result.indices)
 
 
@@ -1546,3 +1549,85 @@ def _tiny_ramps() -> np.ndarray:
 def test_a_fitted_palettes_dithered_indices_are_unchanged(dither):
     result = reduce_colors(_tiny_ramps(), 3, dither=dither, seed=0)
     assert result.indices.tolist() == _TINY_FITTED[dither]
+
+
+_TINY_FITTED_LAB = {
+    1.0: [[2, 2, 0, 0, 0, 0, 0, 0], [2, 2, 2, 2, 0, 0, 0, 0], [2, 2, 2, 2, 2, 0, 0, 0],
+          [1, 1, 1, 2, 1, 0, 2, 0], [1, 1, 1, 1, 2, 1, 0, 1], [1, 1, 1, 1, 1, 1, 1, 0]],
+    "ordered": [[1, 2, 2, 1, 1, 1, 1, 1], [2, 2, 2, 2, 1, 1, 1, 1], [0, 2, 0, 2, 1, 1, 1, 1],
+                [0, 0, 0, 0, 2, 2, 1, 1], [0, 0, 0, 0, 2, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0, 0]],
+}
+_TINY_FITTED_LAB_ALPHA = {
+    1.0: [[3, 3, 3, 1, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 0, 1, 1, 1],
+          [2, 0, 2, 0, 0, 0, 0, 1], [2, 2, 2, 0, 2, 0, 0, 0], [2, 2, 2, 2, 2, 0, 3, 0]],
+    "ordered": [[3, 3, 3, 1, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1, 1, 1], [2, 0, 0, 0, 1, 1, 1, 1],
+                [2, 2, 2, 0, 0, 0, 1, 1], [2, 2, 2, 2, 0, 0, 0, 0], [2, 2, 2, 2, 2, 3, 0, 3]],
+}
+
+
+@pytest.mark.parametrize("dither", [1.0, "ordered"])
+def test_a_fitted_palettes_dithered_indices_in_lab_are_unchanged(dither):
+    """A given palette is dithered in RGB; a fitted one keeps its space: these are the
+    indices the code before gave, with alpha (a transparent run, a translucent one) too."""
+    image = _tiny_ramps()
+    result = reduce_colors(image, 3, dither=dither, seed=0, space="lab")
+    assert result.indices.tolist() == _TINY_FITTED_LAB[dither]
+    alpha = np.full((6, 8), 255, np.uint8)
+    alpha[0, :3], alpha[5, 5:] = 0, 120
+    result = reduce_colors(np.dstack([image, alpha]), 3, dither=dither, seed=0, space="lab")
+    assert result.indices.tolist() == _TINY_FITTED_LAB_ALPHA[dither]
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+def test_ordered_dithering_onto_a_given_palette_mixes_an_image_with_alpha_as_an_opaque_one(
+        alpha):
+    """With any alpha, the brown's opaque pixels were mixed between two entries, the
+    nearest and the next, and came out (255, 110, 0) on average; now as the opaque
+    image's, each from its colour's mix of up to 64 entries, (151.4, 109.7, 79.7), and
+    the transparent pixel takes the transparent entry, as with error diffusion."""
+    image = np.full((32, 32, 3), (150, 110, 80), np.uint8)
+    opaque = reduce_colors(image, palette=EPAPER_7, dither="ordered")
+    rgba = np.dstack([image, np.full((32, 32), 255, np.uint8)])
+    rgba[5, 7, 3] = 0
+    palette = np.column_stack([EPAPER_7, np.full(7, 255)]) if alpha else EPAPER_7
+    result = reduce_colors(rgba, palette=palette, dither="ordered")
+    assert result.indices[5, 7] == result.transparent_index == 7
+    shown = np.ones((32, 32), bool)
+    shown[5, 7] = False
+    assert result.indices[shown].tolist() == opaque.indices[shown].tolist()
+    assert opaque.to_rgb().reshape(-1, 3).mean(axis=0).round(1).tolist() == [151.4, 109.7, 79.7]
+    assert result.to_rgb()[shown].mean(axis=0).round(1).tolist() == [151.3, 109.6, 79.8]
+
+
+def test_ordered_onto_a_given_palette_mixes_opaque_pixels_from_opaque_entries():
+    """A dull red (160, 60, 60) with alpha was mixed from red and black, (159.4, 0, 0) on
+    average; now from its mix of the opaque entries (red, black and white), and never
+    the translucent white; pixels at alpha 64 are mixed, as before, between their
+    nearest entry and the transparent one (coverage)."""
+    palette = [[0, 0, 0, 255], [255, 255, 255, 255], [255, 0, 0, 255], [255, 255, 255, 128]]
+    rgba = np.zeros((8, 16, 4), np.uint8)
+    rgba[..., :3], rgba[..., 3] = (160, 60, 60), 255
+    rgba[:, 8:] = [255, 255, 255, 64]
+    rgba[0, 8, 3] = 0
+    result = reduce_colors(rgba, palette=palette, dither="ordered")
+    assert np.bincount(result.indices[:, :8].ravel(), minlength=5).tolist() == [24, 15, 25, 0, 0]
+    assert result.to_rgb()[:, :8].reshape(-1, 3).mean(axis=0).round(1).tolist() == [
+        159.4, 59.8, 59.8]
+    assert np.bincount(result.indices[:, 8:].ravel(), minlength=5).tolist() == [0, 0, 0, 32, 32]
+
+
+@pytest.mark.parametrize("colour", [(0, 128, 128), (128, 0, 128)])
+@pytest.mark.parametrize("alpha", [False, True])
+def test_diffusion_onto_a_given_palette_in_lab_keeps_the_hue(colour, alpha):
+    """Diffused in Lab, teal came out black and white, (123.2, 123.2, 123.2) on
+    average, and purple at half its brightness, (63.5, 2.1, 127.4): a given palette is
+    diffused in RGB, whatever the space, as the default space diffuses it."""
+    image = np.full((32, 32, 3), colour, np.uint8)
+    if alpha:
+        image = np.dstack([image, np.full((32, 32), 255, np.uint8)])
+        image[0, 0, 3] = 0
+    lab = reduce_colors(image, palette=EPAPER_7, dither=1.0, space="lab")
+    rgb = reduce_colors(image, palette=EPAPER_7, dither=1.0)
+    assert lab.indices.tolist() == rgb.indices.tolist()
+    mean = lab.to_rgb()[1:].reshape(-1, 3).mean(axis=0)  # the first row, transparent pixel
+    assert np.abs(mean - colour).max() <= 1.5

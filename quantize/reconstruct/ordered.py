@@ -87,10 +87,11 @@ def ordered_indices(rgb: np.ndarray, palette: np.ndarray, *, alpha: np.ndarray |
         translucent only where its nearest entry is; :func:`quantize.reduce.reduce_colors`
         asks it of every palette, fitted or given.
     given : bool
-        The palette was given, not fitted to the image: onto an opaque image, each
-        colour is mixed from as many entries as it needs (:func:`_mixing_plans`), and
-        a pixel takes the entry of its cell's rank in its colour's mix; an image with
-        alpha is mixed between two entries, as onto a fitted palette.
+        The palette was given, not fitted to the image: each opaque pixel's colour is
+        mixed from as many of the palette's opaque entries as it needs
+        (:func:`_mixing_plans`), and the pixel takes the entry of its cell's rank in its
+        colour's mix; translucent pixels are mixed between two entries, as onto a
+        fitted palette (alpha one more feature, so a soft edge is drawn as coverage).
 
     Returns
     -------
@@ -124,21 +125,47 @@ def ordered_indices(rgb: np.ndarray, palette: np.ndarray, *, alpha: np.ndarray |
     out = np.empty(h * w, dtype=np.uint8 if pal.shape[0] <= 256 else np.uint16)
     thresholds = ((BAYER_8 + 0.5) / BAYER_8.size)[np.arange(h) % 8][:, np.arange(w) % 8]
     thresholds = thresholds.reshape(-1)
-    if given and a is None and pal.shape[0] > 1:
-        ranks = BAYER_8[np.arange(h) % 8][:, np.arange(w) % 8].reshape(-1)
-        out = _planned(colors, entries, space, ranks)
-        return out.astype(np.uint8 if pal.shape[0] <= 256 else np.uint16).reshape(h, w)
+    mixed = None  # the pixels mixed between two entries: all but those planned
+    if given and pal.shape[0] > 1:
+        mixed = _plan_opaque(colors, a, pal, space, out, h, w)
+        if mixed is None or not mixed.size:
+            return out.reshape(h, w)
 
     def part(rows: slice) -> None:
         for start in range(rows.start, rows.stop, _BLOCK_PIXELS):
             at = slice(start, min(start + _BLOCK_PIXELS, rows.stop))
+            if mixed is not None:
+                at = mixed[at]
             block = colors[at] if a is None else np.column_stack([colors[at], a[at]])
             first = None if known is None else known[at]
             off = None if kept_off is None or a is None else (kept_off, a[at] == 255)
             out[at] = _mixed(features_of(block, space), entries, first, thresholds[at], off)
 
-    by_parts(h * w, part)
+    by_parts(h * w if mixed is None else mixed.size, part)
     return out.reshape(h, w)
+
+
+def _plan_opaque(colors: np.ndarray, alpha: np.ndarray | None, pal: np.ndarray, space: str,
+                 out: np.ndarray, h: int, w: int) -> np.ndarray | None:
+    """Write into ``out`` ``(H * W,)`` the entries of the opaque pixels of ``colors``
+    ``(H * W, 3)`` (all of them without ``alpha``) onto a given palette ``pal`` ``(k, 3)``
+    or ``(k, 4)``, each mixed from its colour's plan of the palette's opaque entries
+    (:func:`_planned`): a translucent entry would show what lies behind the pixel.
+    Returns the flat indices of the pixels left to mix between two entries (the
+    translucent and transparent ones), or None when no pixel was planned (no opaque
+    entry)."""
+    ranks = BAYER_8[np.arange(h) % 8][:, np.arange(w) % 8].reshape(-1)
+    if alpha is None:
+        out[:] = _planned(colors, features_of(pal[:, :3], space), space, ranks)
+        return np.empty(0, np.intp)
+    solid = np.flatnonzero(pal[:, 3] == 255)
+    if not solid.size:
+        return None
+    opaque = alpha == 255
+    planned = _planned(colors[opaque], features_of(pal[solid, :3], space), space,
+                       ranks[opaque])
+    out[opaque] = solid[planned]
+    return np.flatnonzero(~opaque)
 
 
 def _mixed(x: np.ndarray, entries: np.ndarray, first: np.ndarray | None,

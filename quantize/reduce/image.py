@@ -123,7 +123,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         10 times), with a :class:`~quantize.errors.QualityLimitWarning`; if it does
         not, ``QualityError`` as without it.
     space : {"rgb", "lab"}
-        Cluster, match and diffuse errors in sRGB or in CIE Lab.
+        Cluster, match and diffuse errors in sRGB or in CIE Lab (but the error is
+        diffused onto a given ``palette`` in sRGB, see ``palette``).
     dither : float, bool or "ordered"
         Error diffusion strength, 0 (none, the default) to 1; True means 1.
         ``"ordered"``: ordered (8 x 8 Bayer) dithering instead, each pixel mixed
@@ -161,12 +162,12 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         colour as near to two entries takes the one the fit would give it (the
         entry whose colour sorts first), and the error is diffused over the
         entries in the order the fit diffuses it (by their undithered shares),
-        so a fitted palette given back gives the fit's indices (but for faint
-        pixels, below), undithered or with ``dither="ordered"`` on an image with
-        alpha. Dithered, a given palette keeps the image's tone: the whole error is
-        diffused, times the strength, into every pixel but those whose colour is an
-        entry's (classic Floyd-Steinberg), and ordered dithering of an opaque image
-        mixes each colour from as many entries as it needs (see
+        so a fitted palette given back gives the fit's indices undithered (but for
+        faint pixels, below). Dithered, a given palette keeps the image's tone: the
+        whole error is diffused, times the strength, into every pixel but those whose
+        colour is an entry's (classic Floyd-Steinberg, in RGB whatever ``space``), and
+        ordered dithering mixes each opaque pixel's colour from as many opaque entries
+        as it needs, translucent pixels between two entries (see
         :func:`~quantize.reconstruct.ordered.ordered_indices`). A
         fourth column is alpha, used for an image with alpha (colours compared
         premultiplied, but an opaque pixel takes no translucent entry when an opaque
