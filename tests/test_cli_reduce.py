@@ -1600,7 +1600,7 @@ def test_transparent_pixels_take_an_entry_beyond_k_as_the_help_says(tmp_path, rn
     # -k 16 on a sprite with transparency gave 17 entries (an 8-bit PNG, a GIF table of
     # 32) and the help did not say why; 16-entry hardware palettes need -k 15
     helped = " ".join(run("--help").stdout.split())
-    assert ("In a .png/.gif, transparent pixels take one more entry, beyond K (-k 15 for 16 "
+    assert ("In a .png/.gif/.bmp, transparent pixels take one more entry, beyond K (-k 15 for 16 "
             "entries, one transparent), 256 at most in all.") in helped
     rgba = np.zeros((16, 16, 4), np.uint8)
     rgba[:, :12, :3] = rng.integers(0, 256, (16, 12, 3))  # 192 colours, then transparent
