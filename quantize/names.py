@@ -266,8 +266,8 @@ def extension_words(suffix: str, kind: str = "unsupported") -> str:
     """What an error says of a file name's extension ``suffix`` that is refused: the
     extension quoted, or that there is none (rather than quoting an empty one).
 
-    >>> extension_words(".bmp"), extension_words("", "unknown palette")
-    ("an unsupported extension '.bmp'", 'no extension')
+    >>> extension_words(".tga"), extension_words("", "unknown palette")
+    ("an unsupported extension '.tga'", 'no extension')
     """
     return f"an {kind} extension {quoted(suffix)}" if suffix else "no extension"
 

@@ -63,7 +63,7 @@ def test_an_output_without_suffix_is_named(tmp_path):
 
 def test_the_pages_of_a_tiff_are_not_called_an_animation_when_the_output_is_refused(tmp_path):
     # It said "output='x.jpg': a TIFF's pages are written as .gif, ..., got '.jpg'", in
-    # another shape than a still's "has an unsupported extension '.bmp'; expected one of".
+    # another shape than a still's "has an unsupported extension '.tga'; expected one of".
     with pytest.raises(ValueError, match=r"^output='.*x\.jpg' has an unsupported extension "
                                          r"'\.jpg' for a TIFF's pages; expected one of \.gif, "
                                          r"\.png, \.apng, \.webp, \.tif, \.tiff$"):

@@ -59,7 +59,7 @@ def test_reduce_mode_refuses_more_colours_than_its_outputs_hold_at_planning(tree
 @pytest.mark.parametrize("ext, outputs", [
     (".gif", "ext='.gif' names palette images"),
     (".small.PNG", "ext='.small.PNG' names palette images"),
-    ("same", "ext='same' writes a .png, .apng or .gif input as a palette image")])
+    ("same", "ext='same' writes a .png, .apng, .gif or .bmp input as a palette image")])
 def test_reduce_mode_refuses_more_colours_than_the_ext_holds(tree, ext, outputs):
     # The refusal said "a batch writes palette images (.png, ...)" whatever ext named.
     with pytest.raises(ValueError) as err:
@@ -195,8 +195,8 @@ def test_reduce_mode_keeps_ext_in_the_options_and_settings_when_given(tree):
 
 
 @pytest.mark.parametrize("ext, error, match", [
-    (".bmp", ValueError, r"^ext='.bmp' is not valid; expected a suffix ending in an image "
-                         r"extension \(.png, .apng"),
+    (".tga", ValueError, r"^ext='.tga' is not valid; expected a suffix ending in an image "
+                         r"extension \(.png, .apng, .gif, .bmp, .jpg"),
     ("a/b.png", ValueError, r"^ext='a/b.png' holds a '/'"),
     (3, TypeError, r"^ext=3 is a int; expected a string"),
 ])

@@ -214,7 +214,7 @@ _CLOSED_SETS = [
     ("reduce x.png --palette", ["global", "per-frame"]),
     ("batch in --palette", ["global", "per-frame"]),
     ("reduce x.png --format",
-     ["png", "apng", "gif", "jpg", "jpeg", "webp", "tif", "tiff"])]
+     ["png", "apng", "gif", "bmp", "jpg", "jpeg", "webp", "tif", "tiff"])]
 
 
 @pytest.mark.parametrize(("words", "values"), _CLOSED_SETS)
@@ -353,15 +353,15 @@ def test_a_stdout_whose_encoding_lacks_a_character_gets_it_by_code_point(tmp_pat
 def test_a_quoted_name_in_an_ascii_locale_is_shown_as_the_line_shows_it(tmp_path):
     """In an ASCII locale (PYTHONUTF8=0 LC_ALL=C) Python reads "é" of a name as two
     surrogate escapes: the line showed the name as 'café.png' and quoted the output
-    'caf\\xc3\\xa9.bmp', as if it held two bytes that are not UTF-8."""
+    'caf\\xc3\\xa9.tga', as if it held two bytes that are not UTF-8."""
     Image.new("RGB", (4, 4), "red").save(tmp_path / "café.png")
     refused = subprocess.run([sys.executable, "-m", "quantize", "reduce", "café.png", "-o",
-                              "café.bmp"], cwd=tmp_path, capture_output=True, timeout=120,
+                              "café.tga"], cwd=tmp_path, capture_output=True, timeout=120,
                              env={**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C"})
     assert refused.returncode == 2
     assert refused.stderr.decode("utf-8") == (
-        "quantize: error: -o/--output='café.bmp' has an unsupported extension "
-        "'.bmp'; expected one of .png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff\n")
+        "quantize: error: -o/--output='café.tga' has an unsupported extension "
+        "'.tga'; expected one of .png, .apng, .gif, .bmp, .jpg, .jpeg, .webp, .tif, .tiff\n")
 
 
 _GONE_FOLDER_LINE = (
@@ -2039,11 +2039,11 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
     # --regions', a weight's, what --max-pixels counts, reduce -o's default name.
     ("reduce", "-o", "Default: named as --ext says, beside the input (stdout for stdin)."),
     # an animation written as .webp or .tif is refused above 256, which the help left out
-    ("reduce", "-k", "1..256 for .png/.gif, 1..65536 for a still .jpg/.webp/.tif (default 16; "
-                     "at most 256 with --dither, and for an animation or a TIFF's pages, which "
-                     "share one palette). In a .png/.gif, transparent pixels take one more "
-                     "entry, beyond K (-k 15 for 16 entries, one transparent), 256 at most in "
-                     "all. With --quality: the most colours allowed (default 256)."),
+    ("reduce", "-k", "1..256 for .png/.gif/.bmp, 1..65536 for a still .jpg/.webp/.tif "
+                     "(default 16; at most 256 with --dither, and for an animation or a TIFF's "
+                     "pages, which share one palette). In a .png/.gif/.bmp, transparent pixels "
+                     "take one more entry, beyond K (-k 15 for 16 entries, one transparent), "
+                     "256 at most in all. With --quality: the most colours allowed (default 256)."),
     ("reduce", "--quality", "<= Q, a number >= 0"),
     # a pngquant user's --quality 80 is a score there, a mean ΔE2000 here
     ("reduce", "--quality", "not pngquant's 0-100 score"),

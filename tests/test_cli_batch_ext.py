@@ -99,6 +99,36 @@ def test_ext_jpg_fails_the_animation_alone_as_reduce_does(site, tmp_path):
             "extension '.jpg' for an animation; expected one of") in result.stderr
 
 
+def test_ext_bmp_writes_the_indexed_pngs_indices_and_fails_the_animation(site, tmp_path):
+    """Each still as an 8-bit indexed BMP of the indices and colours its .png has; the
+    animation fails alone, as with --ext .jpg."""
+    out, png = tmp_path / "out", tmp_path / "png"
+    result = _run(site, out, "--ext", ".bmp")
+    assert result.exit_code == 1, result.output
+    assert _outputs(out) == {"a.bmp": ("BMP", 1), "B.bmp": ("BMP", 1), "c.bmp": ("BMP", 1),
+                             "sub/e.bmp": ("BMP", 1)}
+    assert (f"quantize: error: {site / 'd.gif'}: output='{out / 'd.bmp'}' has an unsupported "
+            "extension '.bmp' for an animation; expected one of") in result.stderr
+    assert _run(site, png, "--ext", ".png").exit_code == 0
+    for stem in ("a", "B", "c", "sub/e"):
+        with Image.open(out / f"{stem}.bmp") as bmp, Image.open(png / f"{stem}.png") as im:
+            assert bmp.mode == im.mode == "P"
+            assert np.array_equal(np.asarray(bmp), np.asarray(im))
+            assert bmp.getpalette() == im.getpalette()
+
+
+def test_ext_same_keeps_a_bmp_a_bmp(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _image(1).save(src / "a.png")
+    _image(2).save(src / "b.bmp")
+    result = _run(src, out, "--ext", "same")
+    assert result.exit_code == 0, result.output
+    assert _outputs(out) == {"a.png": ("PNG", 1), "b.bmp": ("BMP", 1)}
+    with Image.open(out / "b.bmp") as im:
+        assert im.mode == "P" and len(im.getpalette()) == 3 * 4
+
+
 def test_a_rerun_with_the_same_ext_skips_every_file(site, tmp_path):
     out = tmp_path / "out"
     assert _run(site, out, "--ext", ".gif").exit_code == 0
@@ -163,8 +193,9 @@ def test_inputs_sharing_a_stem_keep_their_extension_as_without_ext(tmp_path):
 @pytest.mark.parametrize("args, error", [
     (["--mode", "segment", "--ext", ".png"],
      "--ext does not apply to --mode segment; expected it only with --mode reduce"),
-    (["--ext", ".bmp"], "--ext='.bmp' is not valid; expected a suffix ending in an image "
-     "extension (.png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff), e.g. --ext .k16.png"),
+    (["--ext", ".tga"], "--ext='.tga' is not valid; expected a suffix ending in an image "
+     "extension (.png, .apng, .gif, .bmp, .jpg, .jpeg, .webp, .tif, .tiff), e.g. --ext "
+     ".k16.png"),
     (["--ext", ".png", "--palette", "per-frame"],
      "--palette='per-frame' needs .gif outputs (local colour tables), but --ext='.png' names "
      "every output otherwise; expected a suffix ending in .gif, or none"),

@@ -728,7 +728,7 @@ def test_too_many_colours_for_an_indexed_output_named_are_refused_up_front(
     (["-k", "65537", "--quality", "1", "-o", "x.tif"], 2, "-k/--colors=65537 should be <= "
      "65536"),
     (["--space", "hsv"], 2, "--space='hsv' is not valid"),
-    (["-o", "out.bmp"], 2, "-o/--output='out.bmp' has an unsupported extension '.bmp'"),
+    (["-o", "out.tga"], 2, "-o/--output='out.tga' has an unsupported extension '.tga'"),
     # a name without one said "has an unsupported extension '(none)'", a quoted word
     (["-o", "out"], 2, "-o/--output='out' has no extension; expected one of .png,"),
     (["--palette-out", "pal"], 2, "--palette-out='pal' has no extension; expected one of .gpl,"),
@@ -754,18 +754,18 @@ def test_errors_are_one_line_with_their_exit_code(photo, tmp_path, monkeypatch, 
 
 
 @pytest.mark.parametrize("name, why", [
-    ("out.bmp", "has an unsupported extension '.bmp'"), ("out", "has no extension")])
+    ("out.tga", "has an unsupported extension '.tga'"), ("out", "has no extension")])
 @pytest.mark.parametrize("source", ["photo.png", "anim.gif"])
 def test_an_output_extension_no_output_takes_is_named_as_the_option_alone(
         photo, two_frame_gif, tmp_path, monkeypatch, source, name, why):
-    # It said "photo.png: -o/--output='out.bmp' has an unsupported extension ...", naming
+    # It said "photo.png: -o/--output='out.tga' has an unsupported extension ...", naming
     # the input, whose problem it is not (the same for any input), as a folder given as -o
     # is named as the option alone.
     monkeypatch.chdir(tmp_path)
     result = run(source, "-o", name)
     assert (result.exit_code, result.stderr) == (
         2, f"quantize: error: -o/--output={name!r} {why}; expected one of .png, .apng, .gif, "
-           ".jpg, .jpeg, .webp, .tif, .tiff\n")
+           ".bmp, .jpg, .jpeg, .webp, .tif, .tiff\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["anim.gif", "photo.png"]
 
 
@@ -1600,7 +1600,7 @@ def test_transparent_pixels_take_an_entry_beyond_k_as_the_help_says(tmp_path, rn
     # -k 16 on a sprite with transparency gave 17 entries (an 8-bit PNG, a GIF table of
     # 32) and the help did not say why; 16-entry hardware palettes need -k 15
     helped = " ".join(run("--help").stdout.split())
-    assert ("In a .png/.gif, transparent pixels take one more entry, beyond K (-k 15 for 16 "
+    assert ("In a .png/.gif/.bmp, transparent pixels take one more entry, beyond K (-k 15 for 16 "
             "entries, one transparent), 256 at most in all.") in helped
     rgba = np.zeros((16, 16, 4), np.uint8)
     rgba[:, :12, :3] = rng.integers(0, 256, (16, 12, 3))  # 192 colours, then transparent
@@ -2531,7 +2531,7 @@ def test_stdin_to_stdout_keeps_the_resolution(photo, output):
 
 # --format: the format of the image written to stdout, as -o's extension picks a file's.
 
-_FORMATS = ["png", "apng", "gif", "jpg", "jpeg", "webp", "tif", "tiff"]
+_FORMATS = ["png", "apng", "gif", "bmp", "jpg", "jpeg", "webp", "tif", "tiff"]
 
 
 def _pillow_format(name: str) -> str:
@@ -2740,8 +2740,9 @@ def test_messages_of_an_image_for_stdout_never_name_its_temporary_file(tmp_path,
 
 
 @pytest.mark.parametrize("args, line", [
-    (["photo.png", "-o", "-", "--format", "bmp"],
-     "--format='bmp' is not valid; expected one of png, apng, gif, jpg, jpeg, webp, tif, tiff"),
+    (["photo.png", "-o", "-", "--format", "tga"],
+     "--format='tga' is not valid; expected one of png, apng, gif, bmp, jpg, jpeg, webp, tif, "
+     "tiff"),
     (["photo.png", "-o", "small.png", "--format", "gif"],
      "--format='gif' contradicts -o/--output='small.png', whose extension picks the output's "
      "format; --format picks that of an image written to stdout (-o -)"),
@@ -4131,8 +4132,8 @@ _ANIMATION_FORMATS = ".gif, .png, .apng, .webp, .tif, .tiff"
 def test_an_extension_an_animation_is_not_written_in_is_refused_as_a_still_s_is(
         tiny_gif, tmp_path, monkeypatch, name, what, named, given, extension):
     # It said "anim.gif: -o/--output='o.jpg': an animation is written as .gif, .png, ...,
-    # got '.jpg'" ("a TIFF's pages are written as"), where a still's -o out.bmp says
-    # "-o/--output='out.bmp' has an unsupported extension '.bmp'; expected one of ...".
+    # got '.jpg'" ("a TIFF's pages are written as"), where a still's -o out.tga says
+    # "-o/--output='out.tga' has an unsupported extension '.tga'; expected one of ...".
     # The file's name stays: a still is written as .jpg.
     monkeypatch.chdir(tmp_path)
     if name == "doc.tif":
@@ -4149,16 +4150,16 @@ def test_an_extension_an_animation_is_not_written_in_is_refused_as_a_still_s_is(
 @pytest.mark.parametrize("name", ["anim.gif", "doc.tif"])
 def test_an_extension_no_output_is_written_in_is_refused_alike_for_an_animation(
         tiny_gif, tmp_path, monkeypatch, name):
-    # No input takes .bmp: refused up front, as the option alone, whatever the input.
+    # No input takes .tga: refused up front, as the option alone, whatever the input.
     monkeypatch.chdir(tmp_path)
     if name == "doc.tif":
         _three_pages(Path(name))
     before = sorted(p.name for p in tmp_path.iterdir())
-    result = run(name, "-o", "o.bmp")
+    result = run(name, "-o", "o.tga")
     assert (result.exit_code, result.stdout) == (2, "")
     assert one_error_line(result) == (
-        "quantize: error: -o/--output='o.bmp' has an unsupported extension '.bmp'; expected "
-        "one of .png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff")
+        "quantize: error: -o/--output='o.tga' has an unsupported extension '.tga'; expected "
+        "one of .png, .apng, .gif, .bmp, .jpg, .jpeg, .webp, .tif, .tiff")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 

@@ -2127,10 +2127,11 @@ def test_shown_as_leaves_the_path_out_of_a_full_disk_for_the_output_alone(tmp_pa
 
 def test_shown_as_names_the_option_of_an_extension_no_output_has(photo, tmp_path):
     with pytest.raises(ValueError) as caught:
-        reduce_file(photo, tmp_path / "stdout.bmp",
-                    shown_as=ShownOutput("stdout", "--format='bmp'"))
-    assert str(caught.value) == ("--format='bmp' has an unsupported extension '.bmp'; expected "
-                                 "one of .png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff")
+        reduce_file(photo, tmp_path / "stdout.tga",
+                    shown_as=ShownOutput("stdout", "--format='tga'"))
+    assert str(caught.value) == ("--format='tga' has an unsupported extension '.tga'; expected "
+                                 "one of .png, .apng, .gif, .bmp, .jpg, .jpeg, .webp, .tif, "
+                                 ".tiff")
 
 
 # --------------------------------------------------------------------------
@@ -2164,8 +2165,8 @@ def test_a_still_input_is_opened_once_for_its_checks_and_its_pixels(tmp_path, mo
 def test_an_output_refused_while_the_input_is_open_is_not_called_a_read_error(tmp_path):
     src = tmp_path / "in.png"
     Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(src)
-    with pytest.raises(ValueError, match=r"^output='.*out\.bmp' has .*; expected one of "):
-        reduce_file(src, tmp_path / "out.bmp", n_colors=2)
+    with pytest.raises(ValueError, match=r"^output='.*out\.tga' has .*; expected one of "):
+        reduce_file(src, tmp_path / "out.tga", n_colors=2)
     (tmp_path / "out.png").write_bytes(b"old")
     with pytest.raises(OutputExistsError, match="output exists") as caught:
         reduce_file(src, tmp_path / "out.png", n_colors=2)

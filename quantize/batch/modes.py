@@ -27,9 +27,9 @@ __all__ = ["SAME_NAME", "holds_more_colors", "reduce_job", "reduce_mode", "reduc
 #: The ``ext`` that keeps each input's own name, and so its format (:func:`reduce_suffix`).
 SAME_NAME = "same"
 #: The extensions, in lower case, of the formats ``ext=SAME_NAME`` writes: those quantize
-#: writes indexed (PNG, GIF) or losslessly (WebP, TIFF), each with the format Pillow reads
-#: in a file of that name. A JPEG would be coded anew, lossy.
-_KEPT_FORMATS = {".png": "PNG", ".apng": "PNG", ".gif": "GIF", ".webp": "WEBP",
+#: writes indexed (PNG, GIF, BMP) or losslessly (WebP, TIFF), each with the format Pillow
+#: reads in a file of that name. A JPEG would be coded anew, lossy.
+_KEPT_FORMATS = {".png": "PNG", ".apng": "PNG", ".gif": "GIF", ".bmp": "BMP", ".webp": "WEBP",
                  ".tif": "TIFF", ".tiff": "TIFF"}
 #: The formats Pillow reads JPEG files as, and the extensions that write a JPEG.
 _JPEG_FORMATS = ("JPEG", "MPO")
@@ -124,7 +124,8 @@ def _palette_outputs(ext: str | None) -> str:
     if ext is None:
         return "a batch writes palette images (.png, or an animation in its own format)"
     if ext == SAME_NAME:
-        return f"ext={quoted(ext)} writes a .png, .apng or .gif input as a palette image"
+        return (f"ext={quoted(ext)} writes a .png, .apng, .gif or .bmp input as a palette "
+                "image")
     return f"ext={quoted(ext)} names palette images"
 
 

@@ -243,11 +243,12 @@ def batch(
         "--ext", metavar="SUFFIX",
         help="reduce: name each output INPUT-stem + SUFFIX in the mirrored folder, its "
         "extension picking the format, as reduce --ext does (.png, .gif, .webp, .tif, .jpg; "
-        "--ext .gif makes every file a GIF); an animation too: its frames as an APNG in a "
-        ".png, as pages in a .tif, and failed for a .jpg. --ext same keeps each input's "
-        "name and format (PNG, GIF, WebP written lossless, TIFF), refusing a JPEG, which "
-        "would be coded anew, lossy: leave JPEGs out with --exclude. Default: .png, an "
-        "animation in its own format.", show_default=False)] = None,
+        "--ext .gif makes every file a GIF, --ext .bmp an indexed BMP); an animation too: "
+        "its frames as an APNG in a .png, as pages in a .tif, and failed for a .jpg or .bmp. "
+        "--ext same keeps each input's name and format (PNG, GIF, BMP, WebP written "
+        "lossless, TIFF), refusing a JPEG, which would be coded anew, lossy: leave JPEGs out "
+        "with --exclude. Default: .png, an animation in its own format.",
+        show_default=False)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "
         "palette for all frames, no flicker) or per-frame (a local palette for each frame; "

@@ -148,9 +148,10 @@ def reduce_command(
     output: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="FILE",
         help="Output image, with one input only; its extension picks the "
-        f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), "
-        ".jpg/.webp/.tif RGB (.webp/.tif RGBA with alpha; an animation's frames or a TIFF's "
-        "pages as the pages of a .tif). "
+        f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), .bmp "
+        "indexed with no alpha (8 bits a pixel; drawn on black, as a .jpg), .jpg/.webp/.tif "
+        "RGB (.webp/.tif RGBA with alpha; an animation's frames or a TIFF's pages as the "
+        "pages of a .tif). "
         "- writes to stdout (a file or pipe, not a terminal), in the input's own format "
         "when it is GIF or PNG (or an animated WebP or TIFF), else as a PNG, unless --format "
         "says otherwise. Default: named as --ext says, beside the input (stdout for stdin).",
@@ -170,10 +171,10 @@ def reduce_command(
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", parser=integer,
-        help=f"Number of colours, 1..{MAX_PALETTE} for .png/.gif, "
+        help=f"Number of colours, 1..{MAX_PALETTE} for .png/.gif/.bmp, "
         f"1..{MAX_COLORS} for a still .jpg/.webp/.tif (default 16; at most {MAX_PALETTE} "
         "with --dither, and for an animation or a TIFF's pages, which share one "
-        "palette). In a .png/.gif, transparent pixels take one more entry, beyond K "
+        "palette). In a .png/.gif/.bmp, transparent pixels take one more entry, beyond K "
         f"(-k 15 for 16 entries, one transparent), {MAX_PALETTE} at most in all. With "
         f"--quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
@@ -203,7 +204,7 @@ def reduce_command(
     palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="FILE",
         help=f"Also write the palette ({PALETTE_FORMAT_LIST}); one input only. Entry i is "
-        "index i of a .png or .gif output, the transparent entry included.",
+        "index i of a .png, .gif or .bmp output, the transparent entry included.",
         show_default=False, parser=file_name)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",

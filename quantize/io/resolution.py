@@ -48,10 +48,12 @@ _M_PER_INCH = 0.0254
 # What each output format's field holds, in dpi: a PNG's pHYs whole pixels per metre
 # from 1 to 2**31 - 1, a JPEG's JFIF density whole dpi from 1 to 65535 (Pillow wrote 70000
 # as 4464, and 0.3 as 0, which reads as no resolution), a TIFF's rationals 32-bit
-# fractions (written by libtiff through a float: 1e12 came back NaN).
+# fractions (written by libtiff through a float: 1e12 came back NaN), a BMP's pixels per
+# metre as a PNG's, which Pillow writes as int(dpi * 39.3701 + 0.5), a signed 32-bit field.
 _HELD = {"PNG": (_M_PER_INCH, (2**31 - 1) * _M_PER_INCH),
          "JPEG": (1.0, 65535.0),
-         "TIFF": (2.0**-32, 2.0**32 - 1)}
+         "TIFF": (2.0**-32, 2.0**32 - 1),
+         "BMP": (_M_PER_INCH, (2**31 - 2) / 39.3701)}
 # EXIF orientations that turn the picture a quarter: its x and y swap.
 _SWAPPING = frozenset({5, 6, 7, 8})
 

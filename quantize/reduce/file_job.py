@@ -49,6 +49,7 @@ from ..io import (
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
+from ..reconstruct.palette import indexed_image
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import DARK_OUTPUT, reduce_within_limit
 from .options import (
@@ -99,7 +100,7 @@ __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "Alpha
            "default_output_names", "header_format", "output_kind", "reduce_file"]
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
-PALETTE_EXTENSIONS = (".png", ".apng", ".gif")
+PALETTE_EXTENSIONS = (".png", ".apng", ".gif", ".bmp")
 #: Output extensions written as the reduced image in RGB (RGBA when it has alpha).
 RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 
@@ -126,10 +127,10 @@ def check_ext(ext: str, name: str = "ext", where: str = "") -> str:
     >>> check_ext("_small/a.png", "--ext")
     Traceback (most recent call last):
     ValueError: --ext='_small/a.png' holds a '/'; expected a suffix of the output's name
-    >>> check_ext(".bmp")
+    >>> check_ext(".tga")
     Traceback (most recent call last):
-    ValueError: ext='.bmp' is not valid; expected a suffix ending in an image extension \
-(.png, .apng, .gif, .jpg, .jpeg, .webp, .tif, .tiff), e.g. ext='.k16.png'
+    ValueError: ext='.tga' is not valid; expected a suffix ending in an image extension \
+(.png, .apng, .gif, .bmp, .jpg, .jpeg, .webp, .tif, .tiff), e.g. ext='.k16.png'
     """
     if not isinstance(ext, str):
         raise TypeError(f"{name}={ext!r} is a {type(ext).__name__}; expected a string such "
@@ -185,10 +186,12 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         Where to write; the extension picks the format: .png and .gif are
         indexed (at most 256 colours, transparency kept: a .gif's binary, its colours
         fitted to it, alpha below ``GIF_ALPHA_THRESHOLD`` transparent and the rest
-        opaque), .jpg/.jpeg/.webp/.tif/.tiff get the reduced image in RGB. Default
+        opaque), and so is .bmp (8 bits a pixel, no alpha: drawn on black, as a .jpg),
+        .jpg/.jpeg/.webp/.tif/.tiff get the reduced image in RGB. Default
         ``<stem>.k<N>.png`` beside the input. The input's physical resolution
         (:attr:`~quantize.io.LoadedImage.dpi`) is kept where the format holds one: a
-        .png's pHYs chunk, a .jpg's JFIF density, a .tif's resolution tags.
+        .png's pHYs chunk, a .jpg's JFIF density, a .tif's resolution tags, a .bmp's
+        pixels per metre.
     n_colors, quality, quality_limit, space, dither, exact_colors, seed
         As in :func:`~quantize.reduce.reduce_colors` (``n_colors`` defaults to 16, or to at
         most 256 with ``quality``), except that ``seed`` defaults to 0, so
@@ -605,7 +608,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
             given: np.ndarray | None = None) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
     :func:`_gif_timing`), with the input's resolution ``dpi`` where the format holds it
-    (:func:`~quantize.io.held_dpi`: PNG, JPEG, TIFF), and whether ``optimize`` acted on
+    (:func:`~quantize.io.held_dpi`: PNG, JPEG, TIFF, BMP), and whether ``optimize`` acted on
     them (only an indexed PNG's encoder takes it). ``given``: the given palette the result
     is mapped onto (``palette_in``, or a batch's shared one) as the output holds it
     (:func:`_given_table`), which an indexed output keeps entry for entry, at the same
@@ -613,7 +616,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     reorder. A fitted palette's entry of fully transparent pixels comes first."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
-    numbered = (None if given is None or suffix not in (".png", ".apng", ".gif")
+    numbered = (None if given is None or suffix not in PALETTE_EXTENSIONS
                 else _given_entries(result, given))
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
         # The palette keeps its order (a palette_out file's entry i is the image's entry
@@ -638,6 +641,9 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # given back gives the same GIF.
         return result._indexed_gif(None if numbered is None else numbered[:2],
                                    **gif_timing), False
+    if suffix == ".bmp":  # numbered as the PNG is, and as a given palette numbers them
+        indices, table = result._png_entries(full) if numbered is None else numbered[:2]
+        return _indexed_bmp(indices, table, held_dpi(dpi, "BMP")), False
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
     held = held_dpi(dpi, fmt)
@@ -659,6 +665,23 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         pixels = result.to_rgba()
     Image.fromarray(pixels).save(buffer, format=fmt, **params)
     return buffer.getvalue(), False
+
+
+def _indexed_bmp(indices: np.ndarray, table: np.ndarray,
+                 dpi: tuple[float, float] | None) -> bytes:
+    """The bytes of an 8-bit indexed BMP of ``(H, W)`` ``indices`` into the ``(n, 4)``
+    entries ``table`` (n <= 256), each entry at its index, ``n`` of them in its colour
+    table; with the resolution ``dpi`` (:func:`~quantize.io.held_dpi`), else none stated.
+
+    BMP holds no alpha: each entry is drawn on black by its alpha (:func:`_on_black`'s
+    rule), and the fully transparent one is black. Never 1 bit a pixel: Pillow writes a
+    mode "1" image with a colour table of black and white, whatever the two colours were.
+    Pillow's own default resolution, 96 dpi, is not written for an input that states none:
+    pixels per metre 0, which readers take as unknown."""
+    shown = np.rint(premultiply(table)[:, :3]).astype(np.uint8)
+    buffer = _io.BytesIO()
+    indexed_image(indices, shown).save(buffer, format="BMP", dpi=dpi or (0, 0))
+    return buffer.getvalue()
 
 
 def _gif_timing(loaded: Any, out: Path) -> dict[str, Any]:
@@ -743,15 +766,21 @@ def _binary_alpha(loaded: Any, named: str) -> tuple[Any, int]:
 
 
 def _warn_alpha_loss(result: ReduceResult, path: Path, named: str) -> None:
-    """Warn when ``path``'s format drops alpha the result has (JPEG: all; a GIF's result has
-    binary alpha already: :func:`_binary_alpha`, :func:`_gif_palette`), naming the output
-    ``named``."""
+    """Warn when ``path``'s format drops alpha the result has (JPEG and BMP: all; a GIF's
+    result has binary alpha already: :func:`_binary_alpha`, :func:`_gif_palette`), naming
+    the output ``named``."""
     alpha = result.full_palette(alpha=True)[:, 3]
-    if path.suffix.lower() in (".jpg", ".jpeg") and (alpha < 255).any():
+    fmt = _NO_ALPHA.get(path.suffix.lower())
+    if fmt is not None and (alpha < 255).any():
         warn_caller(AlphaLossWarning(
-            f"{named}: JPEG has no alpha, so transparent and translucent pixels are drawn "
+            f"{named}: {fmt} has no alpha, so transparent and translucent pixels are drawn "
             "on black (the metrics are measured before that)",
             advice="write .png, .webp or .tif to keep alpha"))
+
+
+#: The output extensions whose format holds no alpha, with the format's name: an image
+#: with alpha is drawn on black (:func:`_on_black`, :func:`_indexed_bmp`), with a warning.
+_NO_ALPHA = {".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP"}
 
 
 def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
@@ -762,7 +791,7 @@ def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
 
 
 def check_indexed_colors(k: int, what: str, has_alpha: bool = False) -> None:
-    """Refuse ``k`` colours, more than an indexed output (``.png``, ``.gif``) holds: 256,
+    """Refuse ``k`` colours, more than an indexed output (``.png``, ``.gif``, ``.bmp``) holds: 256,
     or 255 beside ``has_alpha``'s transparent entry, in the words of
     :func:`~quantize.reduce.options.too_many_colors`, with the advice of a format that holds
     more. ``what`` names the source of the ``k`` colours: ``"n_colors"`` or the
