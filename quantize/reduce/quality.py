@@ -406,8 +406,8 @@ def _reached(hist: Histogram, palette: np.ndarray, labels: np.ndarray, k: int,
 
 def reached_words(reached: QualityReached, bound: float) -> str:
     """What the most colours allowed reach, in words, against ``bound`` (a quality they
-    miss, or a limit): their mean CIEDE2000, and when that is within ``bound``, the
-    percentiles of the tail above theirs; with translucent pixels, how those counted.
+    miss, or a limit): their mean CIEDE2000, and when that is within ``bound``, each
+    percentile of the tail above its bound; with translucent pixels, how those counted.
 
     >>> reached_words(QualityReached(1, 3.845, (41.22, 5.0), False), 4.0)
     'a mean CIEDE2000 of 3.845, its 99th percentile 41.22 > 20'
