@@ -143,8 +143,10 @@ def _zsh_open_names(names: list[str]) -> str:
     """The zsh command that adds ``names`` with no space after each (``compadd -S ''``),
     each quoted for the ``eval`` of the zsh script; empty for none.
 
-    >>> _zsh_open_names(["color=", "it's="])
-    "compadd -S '' -- 'color=' 'it'\\''s='"
+    >>> print(_zsh_open_names(["color=", "it's="]))
+    compadd -S '' -- 'color=' 'it'\\''s='
+    >>> _zsh_open_names([])
+    ''
     """
     if not names:
         return ""
