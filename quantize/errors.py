@@ -27,7 +27,8 @@ from typing import NamedTuple
 __all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExitCode",
            "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "ImageReadError",
            "InputParameterError", "OutputError", "OutputExistsError", "OwnFileError",
-           "PaletteInWarning", "PaletteRepeatWarning", "QualityError", "QualityScaleWarning",
+           "PaletteInWarning", "PaletteRepeatWarning", "QualityError", "QualityReached",
+           "QualityScaleWarning",
            "QuantizeDeprecationWarning",
            "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
            "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text"]
@@ -186,6 +187,19 @@ def _advice_naming(advice: str, formats: AdvisedFormats | None, option: str) -> 
     return advice.replace(formats.words, formats.named_by(option), 1)
 
 
+class QualityReached(NamedTuple):
+    """What the most colours allowed, ``k``, reach when a ``quality`` is out of their reach,
+    as the quality rule measures it: ``mean``, the mean CIEDE2000; ``tail``, its 99th and
+    99.9th percentiles where they are above 5 and 10 times ``quality`` (those multiples
+    where they are not); ``translucent``, whether translucent pixels counted the worse of
+    their difference on black and on white."""
+
+    k: int
+    mean: float
+    tail: tuple[float, ...]
+    translucent: bool
+
+
 class QualityError(QuantizeError, ValueError):
     """The requested quality cannot be reached within the allowed number of colours.
 
@@ -193,9 +207,9 @@ class QualityError(QuantizeError, ValueError):
     format that holds more colours, the ``formats`` it names (:class:`AdvisedFormats`).
     ``facts`` is the reason without it, for a caller whose outputs' format the user does
     not choose (``quantize batch``), as :class:`FormatAdviceWarning` does for warnings.
-    ``reached``, when given, is ``(k, mean)``: a ``quality_limit`` was given and the most
-    colours allowed, ``k``, meet it, with ``mean`` their mean CIEDE2000 (the best-effort
-    result that :func:`~quantize.reduce.image.reduce_within_limit` then makes).
+    ``reached``, when given, is a :class:`QualityReached`: a ``quality_limit`` was given
+    and the most colours allowed meet it (the best-effort result that
+    :func:`~quantize.reduce.image.reduce_within_limit` then makes).
 
     >>> err = QualityError("needs more than 256 colours", format_advice="write .tif",
     ...                    formats=AdvisedFormats(".tif", (".tif",)))
@@ -209,7 +223,7 @@ class QualityError(QuantizeError, ValueError):
 
     def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None,
                  format_advice: str = "", formats: AdvisedFormats | None = None,
-                 reached: tuple[int, float] | None = None):
+                 reached: QualityReached | None = None):
         self.facts, self.format_advice, self.formats = reason, format_advice, formats
         self.reached = reached
         super().__init__(f"{reason}; {format_advice}" if format_advice else reason, path=path)
@@ -226,7 +240,7 @@ class QualityError(QuantizeError, ValueError):
 
 def _rebuild_quality(facts: str, path: str | None, format_advice: str,
                      formats: AdvisedFormats | None,
-                     reached: tuple[int, float] | None = None) -> QualityError:
+                     reached: QualityReached | None = None) -> QualityError:
     return QualityError(facts, path=path, format_advice=format_advice, formats=formats,
                         reached=reached)
 

@@ -261,10 +261,41 @@ def test_fish_zsh_and_powershell_complete_an_option_s_equals_form(words, values)
     fish = _completion("complete_fish", _TYPER_COMPLETE_FISH_ACTION="get-args", **args)
     assert (fish.exit_code, fish.stdout.splitlines()) == (0, values)
     zsh = _completion("complete_zsh", **args)
-    assert zsh.stdout == "_arguments '*: :((" + "\n".join(f'"{v}"' for v in values) + "))'\n"
+    if values[0].endswith("="):  # a weight's name, its value typed next: no space after it
+        assert zsh.stdout == "compadd -S '' -- " + " ".join(f"'{v}'" for v in values) + "\n"
+    else:
+        assert zsh.stdout == ("_arguments '*: :((" + "\n".join(f'"{v}"' for v in values)
+                              + "))'\n")
     powershell = _completion("complete_powershell",
                              _TYPER_COMPLETE_WORD_TO_COMPLETE=typed.split(" ")[-1], **args)
     assert powershell.stdout.splitlines() == [f"{v}::: " for v in values]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize(("words", "nospace"), [
+    ("segment x.png -w co", True), ("segment x.png --weight = t", True),
+    ("batch in -w", True), ("reduce x.png --pal", False), ("reduce x.png --space", False)])
+def test_bash_adds_no_space_after_a_weight_s_name(tmp_path, words, nospace):
+    """``-w co<TAB>`` became ``-w color= `` and ``-w color= 2`` was then two words: the
+    script asks bash for no space (``compopt -o nospace``, here a function recording its
+    arguments, as bash's own works only while bash completes) when a candidate ends in "="."""
+    command = tmp_path / "quantize"
+    command.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m quantize "$@"\n')
+    command.chmod(0o755)
+    typed = words.split(" ")
+    script = ('eval "$(_QUANTIZE_COMPLETE=bash_source quantize)"\n'
+              "compopt() { printf 'compopt %s %s\\n' \"$1\" \"$2\"; }\n"
+              f"COMP_WORDS=(quantize {words} ''); COMP_CWORD={len(typed) + 1}\n"
+              "_quantize_completion quantize; printf '%s\\n' \"${COMPREPLY[@]}\"\n")
+    if typed[-1] != "-w":  # the word typed is the one completed
+        script = script.replace(" ''); COMP_CWORD", "); COMP_CWORD").replace(
+            f"COMP_CWORD={len(typed) + 1}", f"COMP_CWORD={len(typed)}")
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"})
+    assert (done.returncode, done.stderr) == (0, "")
+    lines = done.stdout.splitlines()
+    assert lines.count("compopt -o nospace") == nospace, lines
+    assert all(line.endswith("=") for line in lines if line != "compopt -o nospace") == nospace
 
 
 @pytest.mark.parametrize(("words", "values"), _CLOSED_SETS)

@@ -183,6 +183,29 @@ def test_cli_lines_name_the_files_with_the_dot_slash_their_folders_were_typed_wi
         ("-in/a.png", "-bo/a.png"), ("-in/b.png", "")]
 
 
+@pytest.mark.parametrize("folder", [".", "./", "-in"])
+def test_cli_lines_name_a_file_starting_with_a_dash_with_dot_slash(tmp_path, monkeypatch,
+                                                                   folder):
+    """``batch . -o ../o6`` printed ``-a.png``, which a shell passes as options, where
+    ``batch ./`` and ``reduce ./-a.png`` print ``./-a.png``; so does a folder typed
+    ``-in``. Names not starting with "-" are as they were."""
+    monkeypatch.chdir(tmp_path)
+    Path("-in").mkdir()
+    Image.new("RGB", (4, 4), "red").save("-in/-a.png")
+    Image.new("RGB", (4, 4), "red").save("-in/b.png")
+    Path("-in/-c.png").write_text("not an image")
+    monkeypatch.chdir(tmp_path / "-in" if folder != "-in" else tmp_path)
+    out = "../o6" if folder != "-in" else "o6"
+    result = _cli("-o", out, "-j", "1", "--", folder)
+    assert result.exit_code == 1, result.output
+    inside = {".": "./", "./": "./", "-in": "./-in/"}[folder]
+    plain = "./" if folder == "./" else "" if folder == "." else "./-in/"
+    assert sorted(line[6:].split("  k=")[0] for line in result.stdout.splitlines()[:3]) == [
+        f"failed  {inside}-c.png: not an image Pillow can identify",
+        f"ok      {inside}-a.png -> {out}/-a.png", f"ok      {plain}b.png -> {out}/b.png"]
+    assert result.stderr.startswith(f"quantize: error: {inside}-c.png: not an image")
+
+
 def test_cli_glob_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, monkeypatch):
     """``--glob *.png`` unquoted, in a folder of PNGs, reached batch as ``--glob a.png b.png
     c.png``: the line named b.png and c.png as unexpected arguments, and no more."""

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from quantize import QualityLimitWarning, reduce_colors
 from quantize.cli import app
-from quantize.errors import QualityError
+from quantize.errors import QualityError, QualityReached
 from quantize.reduce import reduce_file
 
 runner = CliRunner()
@@ -104,11 +104,78 @@ def test_a_limit_is_met_by_the_tail_rule_too(tmp_path):
         99, f"quantize: error: {tmp_path / 'dots.png'}: --quality=2: mean CIEDE2000 <= 2, its "
             "99th percentile <= 10 and its 99.9th <= 20 needs more than 1 colour, and so does "
             "--quality-limit=2.5: mean CIEDE2000 <= 2.5, its 99th percentile <= 12.5 and its "
-            "99.9th <= 25 (they reach a mean CIEDE2000 of 1.426)\n")
+            "99.9th <= 25 (they reach a mean CIEDE2000 of 1.426, its 99.9th percentile 29.44 "
+            "> 25)\n")
     met = run(tmp_path / "dots.png", "-k", 1, "--quality", 2, "--quality-limit", 3,
               "-o", tmp_path / "q.png")
     assert met.exit_code == 0, met.output
     assert Image.open(tmp_path / "q.png").getcolors() == [(1020, 0)]
+    assert met.stderr == (f"quantize: warning: {tmp_path / 'dots.png'}: --quality=2 was not "
+                          "reached: the most colours allowed, k=1, reach a mean CIEDE2000 of "
+                          "1.426, its 99.9th percentile 29.44 > 20, within --quality-limit=3\n")
+
+
+def test_a_tail_missed_names_its_percentile_and_only_the_one_missed():
+    """Grey with 2 % of red pixels: one colour misses quality=0.5 by its mean and a limit
+    of 4 by the 99th percentile alone; the 99.9th, within 40, is not named."""
+    image = grey_with_red_dots()
+    image[1, :10] = (220, 30, 30)
+    with pytest.raises(QualityError) as info:
+        reduce_colors(image, 1, quality=0.5, quality_limit=4, seed=0)
+    assert str(info.value).endswith(
+        "and so does quality_limit=4: mean CIEDE2000 <= 4, its 99th percentile <= 20 and its "
+        "99.9th <= 40 (they reach a mean CIEDE2000 of 2.774, its 99th percentile 28.99 > 20)")
+    with pytest.warns(QualityLimitWarning) as caught:
+        reduce_colors(image, 1, quality=2, quality_limit=6, seed=0)
+    assert [str(w.message) for w in caught] == [
+        "quality=2 was not reached: the most colours allowed, k=1, reach a mean CIEDE2000 of "
+        "2.774, within quality_limit=6"]
+
+
+def translucent_black(tmp_path):
+    """A PNG of 16 black pixels, half at alpha 100: one colour draws it 0 away on black,
+    25.35 on white, which the quality rule counts for the translucent half."""
+    image = np.zeros((4, 4, 4), np.uint8)
+    image[..., 3] = 255
+    image[:2, :, 3] = 100
+    Image.fromarray(image, "RGBA").save(tmp_path / "black.png")
+    return tmp_path / "black.png"
+
+
+def test_a_figure_counting_translucent_pixels_on_white_says_so(tmp_path):
+    """The summary's mean ΔE2000 is on black; the figures of the warning and the error
+    count translucent pixels the worse of black and white, as the rule does, and say so."""
+    path = translucent_black(tmp_path)
+    plain = run(path, "-k", 1, "-o", tmp_path / "k1.png")
+    assert "mean ΔE2000 0.00," in plain.stdout
+    missed = run(path, "-k", 1, "--quality", 0.5, "--quality-limit", 20, "-o",
+                 tmp_path / "q.png")
+    assert (missed.exit_code, missed.stderr) == (
+        99, f"quantize: error: {path}: --quality=0.5: mean CIEDE2000 <= 0.5 needs more than 1 "
+            "colour, and so does --quality-limit=20: mean CIEDE2000 <= 20 (they reach a mean "
+            "CIEDE2000 of 25.35, counting translucent pixels on black or white, whichever is "
+            "worse)\n")
+    met = run(path, "-k", 1, "--quality", 0.5, "--quality-limit", 30, "-o", tmp_path / "q.png")
+    assert met.exit_code == 0, met.output
+    assert met.stderr == (f"quantize: warning: {path}: --quality=0.5 was not reached: the most "
+                          "colours allowed, k=1, reach a mean CIEDE2000 of 25.35, counting "
+                          "translucent pixels on black or white, whichever is worse, within "
+                          "--quality-limit=30\n")
+    assert (tmp_path / "q.png").read_bytes() == (tmp_path / "k1.png").read_bytes()
+
+
+def test_with_dither_the_lines_say_the_limit_is_met_undithered(eight, tmp_path):
+    """The search measures each k undithered; the dithered file's own mean ΔE2000 follows."""
+    result = run(eight, "-k", 4, "--quality", 0.5, "--quality-limit", 30, "--dither", "-o",
+                 tmp_path / "q.png")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warnings == [f"quantize: warning: {eight}: --quality=0.5 was not reached: the most "
+                        "colours allowed, k=4, undithered, reach a mean CIEDE2000 of 23.95, "
+                        "within --quality-limit=30"]
+    assert result.stdout.startswith(
+        f"{eight} -> {tmp_path / 'q.png'}: kept k=4, the most allowed, whose undithered result "
+        "meets mean ΔE2000 <= 30, its 99th percentile <= 150 and its 99.9th <= 300; 4 colours, ")
 
 
 def test_a_quality_reached_is_not_changed_by_a_limit(eight, tmp_path):
@@ -225,9 +292,11 @@ def test_reduce_file_writes_what_n_colors_writes_and_records_it(tmp_path):
 
 
 def test_the_error_keeps_what_was_reached_across_processes():
-    err = QualityError("needs more", path="a.png", reached=(4, 23.95))
+    reached = QualityReached(4, 23.95, (2.5, 41.2), True)
+    err = QualityError("needs more", path="a.png", reached=reached)
     copy = pickle.loads(pickle.dumps(err))
-    assert (copy.reached, copy.path, copy.reason) == ((4, 23.95), "a.png", "needs more")
+    assert (copy.reached, copy.path, copy.reason) == (reached, "a.png", "needs more")
+    assert type(copy.reached) is QualityReached
 
 
 def test_a_folder_carries_the_limit_into_the_batch_call_it_proposes(tmp_path):

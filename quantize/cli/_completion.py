@@ -81,8 +81,33 @@ class _WholeWords(ShellComplete):
         return super().get_completions(*typed_whole(args, incomplete))
 
 
+#: Bash's completion script: typer's, and no space after a candidate ending in "=" (a
+#: weight's ``color=``), whose value is typed next: ``-w color= 2`` was read as two words.
+#: ``compopt`` is bash 4's; an older bash keeps the space.
+_BASH_SCRIPT = """
+%(complete_func)s() {
+    local IFS=$'\\n' candidate
+    COMPREPLY=( $( env COMP_WORDS="${COMP_WORDS[*]}" \\
+                   COMP_CWORD=$COMP_CWORD \\
+                   %(autocomplete_var)s=complete_bash $1 ) )
+    for candidate in "${COMPREPLY[@]}"; do
+        if [[ $candidate == *= ]]; then
+            compopt -o nospace 2>/dev/null
+            break
+        fi
+    done
+    return 0
+}
+
+complete -o default -F %(complete_func)s %(prog_name)s
+"""
+
+
 class _Bash(_WholeWords, BashComplete):
-    """Bash's candidates, names only, as typer gives them."""
+    """Bash's candidates, names only, as typer gives them; its script adds no space after
+    a name that ends in "=" (:data:`_BASH_SCRIPT`)."""
+
+    source_template = _BASH_SCRIPT
 
 
 class _FishOneLine(_WholeWords, FishComplete):
@@ -94,12 +119,39 @@ class _FishOneLine(_WholeWords, FishComplete):
 
 
 class _ZshOneLine(_WholeWords, ZshComplete):
-    """Zsh's candidates, one a line: ``"name":"description"``, or ``"name"``."""
+    """Zsh's candidates, one a line: ``"name":"description"``, or ``"name"``; those that
+    end in "=" (a weight's ``color=``, its value typed next) added with no space after
+    them, names only (:func:`_zsh_open_names`)."""
 
     def format_completion(self, item: CompletionItem) -> str:
         name = f'"{item.value.translate(_ZSH_ESCAPES)}"'
         described = one_line_help(item.help)
         return f'{name}:"{described.translate(_ZSH_ESCAPES)}"' if described else name
+
+    def complete(self) -> str:
+        items = self.get_completions(*self.get_completion_args())
+        closed = [self.format_completion(item) for item in items
+                  if not item.value.endswith("=")]
+        open_ = _zsh_open_names([item.value for item in items if item.value.endswith("=")])
+        if not closed:
+            return open_ or "_files"
+        listed = "_arguments '*: :((" + "\n".join(closed) + "))'"
+        return f"{open_}; {listed}" if open_ else listed
+
+
+def _zsh_open_names(names: list[str]) -> str:
+    """The zsh command that adds ``names`` with no space after each (``compadd -S ''``),
+    each quoted for the ``eval`` of the zsh script; empty for none.
+
+    >>> print(_zsh_open_names(["color=", "it's="]))
+    compadd -S '' -- 'color=' 'it'\\''s='
+    >>> _zsh_open_names([])
+    ''
+    """
+    if not names:
+        return ""
+    return "compadd -S '' -- " + " ".join("'" + name.replace("'", "'\\''") + "'"
+                                          for name in names)
 
 
 class _PowerShellOneLine(_WholeWords, PowerShellComplete):

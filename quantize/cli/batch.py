@@ -1335,10 +1335,20 @@ class _AsTyped:
     output_dir: str
 
     def input(self, file: Path) -> str:
-        return as_typed(str(file), self.input_dir)
+        return _pasteable(as_typed(str(file), self.input_dir))
 
     def output(self, file: Path | None) -> str:
-        return as_typed(str(file), self.output_dir)
+        return _pasteable(as_typed(str(file), self.output_dir))
+
+
+def _pasteable(name: str) -> str:
+    """``name`` with a ``./`` before it when it starts with "-", as ``reduce ./-a.png``
+    names it: ``batch .`` printed ``-a.png``, which a shell passes as options.
+
+    >>> _pasteable("-a.png"), _pasteable("./-a.png"), _pasteable("d/-a.png")
+    ('./-a.png', './-a.png', 'd/-a.png')
+    """
+    return f"./{name}" if name.startswith("-") else name
 
 
 #: The files named as the batch writes them (a caller that gives no typed folders).

@@ -1525,8 +1525,9 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
     chose = "" if quality is None else \
         f"chose k={record['k']} for {quality_terms(quality, 'ΔE2000')}{undithered}; "
     if record.get("quality_met") is False:  # the colours allowed, kept for --quality-limit
-        limit = quality_terms(record["quality_limit"], "ΔE2000")
-        chose = f"kept k={record['k']}, the most allowed, for {limit}{undithered}; "
+        limit = quality_terms(record["quality_limit"], "ΔE2000")  # met by the search's fit
+        meets = "whose undithered result meets" if record["dither"] else "for"
+        chose = f"kept k={record['k']}, the most allowed, {meets} {limit}; "
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
     if record.get("palette_mode") == "per-frame" and record.get("frames", 1) > 1:
         colours = f"up to {colours} a frame"  # k is the largest frame palette's

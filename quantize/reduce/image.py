@@ -291,9 +291,10 @@ def reduce_within_limit(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options
     except QualityError as exc:
         if exc.reached is None:
             raise
-        k, mean = exc.reached
-    warn_limit_kept(cast(float, opts.quality), opts.quality_limit, k, mean)  # checked beside it
-    kept = replace(opts, n_colors=k, quality=None, quality_limit=None)
+        reached = exc.reached
+    warn_limit_kept(cast(float, opts.quality), opts.quality_limit, reached,  # checked beside it
+                    undithered=bool(opts.dither))
+    kept = replace(opts, n_colors=reached.k, quality=None, quality_limit=None)
     return reduce_checked(rgb, alpha, kept, fresh(), clear_entry=clear_entry), False
 
 

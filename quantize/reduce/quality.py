@@ -19,7 +19,13 @@ import numpy as np
 from .._kernels import nearest
 from .._validation import shown_number
 from ..colors import mean_ciede2000
-from ..errors import QualityError, QualityLimitWarning, QualityScaleWarning, warn_caller
+from ..errors import (
+    QualityError,
+    QualityLimitWarning,
+    QualityReached,
+    QualityScaleWarning,
+    warn_caller,
+)
 from ..kmeans import MiniBatchKMeans
 from .fit import (
     DEFAULT_COLORS,
@@ -35,7 +41,8 @@ from .fit import (
 
 __all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "QualityScaleWarning",
            "out_of_reach", "quality_error", "quality_scale_reason", "quality_terms",
-           "search_quality", "smallest_k", "starting_as", "tail_limits", "tail_missed",
+           "reached_words", "search_quality", "smallest_k", "starting_as", "tail_limits",
+           "tail_missed",
            "warn_limit_kept", "warn_quality_scale", "worse_on_white"]
 
 #: A ``quality`` above this lets nearly any image through with the fewest colours (two
@@ -144,27 +151,28 @@ def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
     >>> round(mean, 2), round(error, 2)  # 1 % of the pixels 31 away: 99.9th percentile / 10
     (0.31, 3.12)
     """
-    errors = np.empty(lab.shape[0], np.float32)
-    mean = mean_ciede2000(lab, palette_lab, weights, rows=rows, out=errors)
-    if shown is not None:
-        mean = _worse_on_white(errors, mean, weights, rows, shown)
+    errors, mean, _ = _pixel_errors(lab, palette_lab, weights, rows, shown)
     error = mean
     for share, times in QUALITY_TAIL:
         error = max(error, _percentile_above(errors, weights, share, times * mean) / times)
     return error, mean
 
 
-def _worse_on_white(errors: np.ndarray, mean: float, weights: np.ndarray | None,
-                    rows: np.ndarray, shown: tuple[np.ndarray, np.ndarray]) -> float:
-    """Raise ``errors`` as :func:`worse_on_white` does, ``shown`` being the straight RGBA
-    colours and palette, and return the mean of the errors then (``mean``, theirs before,
-    when no pair is translucent)."""
+def _pixel_errors(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
+                  rows: np.ndarray, shown: tuple[np.ndarray, np.ndarray] | None
+                  ) -> tuple[np.ndarray, float, bool]:
+    """The CIEDE2000 of each colour as :func:`quality_error` counts it (float32), their
+    mean, and whether a pair was translucent, counting the worse of black and white."""
+    errors = np.empty(lab.shape[0], np.float32)
+    mean = mean_ciede2000(lab, palette_lab, weights, rows=rows, out=errors)
+    if shown is None:
+        return errors, mean, False
     pairs, gain = worse_on_white(errors, *shown, rows)
     if pairs.size == 0:
-        return mean
+        return errors, mean, False
     if weights is None:
-        return mean + float(gain.sum()) / errors.size
-    return mean + float(gain @ weights[pairs]) / float(weights.sum())
+        return errors, mean + float(gain.sum()) / errors.size, True
+    return errors, mean + float(gain @ weights[pairs]) / float(weights.sum()), True
 
 
 def worse_on_white(errors: np.ndarray, colors: np.ndarray, palette: np.ndarray,
@@ -376,12 +384,59 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
         missed = f"{out_of_reach(quality, means[k_max])} needs more than {colours}"
         if limit is None:
             raise QualityError(missed + more)
+        reached = _reached(hist, *fits[k_max], k_max, quality)
         if errors[k_max] <= limit:
-            raise QualityError(missed + more, reached=(k_max, means[k_max]))
+            raise QualityError(missed + more, reached=reached)
         raise QualityError(f"{missed}, and so does "
-                           f"{out_of_reach(limit, means[k_max], 'quality_limit')} (they "
-                           f"reach a mean CIEDE2000 of {means[k_max]:.4g}){more}")
+                           f"{out_of_reach(limit, reached.mean, 'quality_limit')} (they "
+                           f"reach {reached_words(reached, limit)}){more}")
     return fits[k]
+
+
+def _reached(hist: Histogram, palette: np.ndarray, labels: np.ndarray, k: int,
+             quality: float) -> QualityReached:
+    """What ``palette``, of the most colours allowed (``k``), drawing ``hist`` as ``labels`` says,
+    reaches against ``quality`` (which it misses), for the messages that say so."""
+    errors, mean, translucent = _pixel_errors(hist.lab, lab_of(palette), hist.counts, labels,
+                                              _with_alpha(hist.colors, palette))
+    tail = tuple(_percentile_above(errors, hist.counts, share, times * quality)
+                 for share, times in QUALITY_TAIL)
+    return QualityReached(k, mean, tail, translucent)
+
+
+def reached_words(reached: QualityReached, bound: float) -> str:
+    """What the most colours allowed reach, in words, against ``bound`` (a quality they
+    miss, or a limit): their mean CIEDE2000, and when that is within ``bound``, each
+    percentile of the tail above its bound; with translucent pixels, how those counted.
+
+    >>> reached_words(QualityReached(1, 3.845, (41.22, 5.0), False), 4.0)
+    'a mean CIEDE2000 of 3.845, its 99th percentile 41.22 > 20'
+    >>> reached_words(QualityReached(1, 27.37, (2.5, 5.0), True), 26.0)
+    'a mean CIEDE2000 of 27.37, counting translucent pixels on black or white, whichever is worse'
+    """
+    words = f"a mean CIEDE2000 of {reached.mean:.4g}"
+    if reached.mean <= bound:
+        for (share, times), value in zip(QUALITY_TAIL, reached.tail, strict=True):
+            if value > times * bound:
+                words += (f", its {100 * (1 - share):g}th percentile "
+                          f"{_above(value, times * bound)} > {_times(bound, times)}")
+    if reached.translucent:
+        words += ", counting translucent pixels on black or white, whichever is worse"
+    return words
+
+
+def _above(value: float, bound: float) -> str:
+    """``value``, above ``bound``, to 4 significant digits, or as many more as it takes to
+    show it above.
+
+    >>> _above(41.2214, 20.0), _above(20.00012, 20.0)
+    ('41.22', '20.0001')
+    """
+    for digits in range(4, 10):
+        shown = f"{value:.{digits}g}"
+        if float(shown) > bound:
+            return shown
+    return repr(value)
 
 
 def _with_alpha(colors: np.ndarray, palette: np.ndarray
@@ -407,20 +462,27 @@ def out_of_reach(quality: float, mean: float, name: str = "quality") -> str:
     return f"{name}={shown}: {quality_terms(quality)}"
 
 
-def warn_limit_kept(quality: float, limit: float, k: int, mean: float) -> None:
+def warn_limit_kept(quality: float, limit: float, reached: QualityReached,
+                    undithered: bool = False) -> None:
     """Warn (:class:`QualityLimitWarning`) that ``quality`` was out of reach and the result
-    of the ``k`` colours allowed, of mean CIEDE2000 ``mean``, was kept, meeting ``limit``.
+    of the colours allowed was kept, meeting ``limit``: the k, and what they reach and miss
+    of ``quality`` (:func:`reached_words`), measured without dithering when ``undithered``.
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     warn_limit_kept(0.5, 30.0, 4, 23.95219)
+    ...     warn_limit_kept(0.5, 30.0, QualityReached(4, 23.95219, (2.5, 5.0), False))
+    ...     warn_limit_kept(4.0, 10.0, QualityReached(1, 3.845, (41.22, 40.0), False), True)
     >>> print(caught[0].message)
     quality=0.5 was not reached: the most colours allowed, k=4, reach a mean CIEDE2000 of \
 23.95, within quality_limit=30
+    >>> print(caught[1].message)
+    quality=4 was not reached: the most colours allowed, k=1, undithered, reach a mean \
+CIEDE2000 of 3.845, its 99th percentile 41.22 > 20, within quality_limit=10
     """
+    how = " undithered," if undithered else ""
     warn_caller(f"quality={shown_number(quality)} was not reached: the most colours allowed, "
-                f"k={k}, reach a mean CIEDE2000 of {mean:.4g}, within "
+                f"k={reached.k},{how} reach {reached_words(reached, quality)}, within "
                 f"quality_limit={shown_number(limit)}", QualityLimitWarning)
 
 
