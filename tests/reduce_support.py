@@ -22,6 +22,18 @@ def rgba_input(path):
     return rgba
 
 
+def translucent_blocks(path):
+    """Four 8 x 8 blocks written to ``path``: opaque red, green of alpha 100, blue of
+    alpha 200 and a fully transparent white; the (8, 32, 4) array is returned."""
+    rgba = np.zeros((8, 32, 4), np.uint8)
+    rgba[:, :8] = [240, 0, 0, 255]
+    rgba[:, 8:16] = [0, 240, 0, 100]
+    rgba[:, 16:24] = [0, 0, 240, 200]
+    rgba[:, 24:] = [250, 250, 250, 0]
+    Image.fromarray(rgba).save(path)
+    return rgba
+
+
 def gif_blocks(data: bytes) -> dict:
     """A GIF file's blocks as stored: version, global table entries, the labels of its
     extensions, and of each image its interlace flag and LZW minimum code size (the

@@ -19,7 +19,7 @@ from quantize.errors import AlphaLossWarning
 from quantize.io import load_image
 from quantize.reduce import reduce_file
 
-from .reduce_support import COLOURS
+from .reduce_support import translucent_blocks
 
 #: A 7-colour e-paper palette: black, white, green, blue, red, yellow, orange.
 EPD7 = ["000000", "ffffff", "00ff00", "0000ff", "ff0000", "ffff00", "ff8000"]
@@ -40,16 +40,6 @@ def _indexed(path: Path) -> tuple[list, list]:
         assert im.mode == "P"
         table = np.reshape(im.getpalette(), (-1, 3))
         return np.asarray(im).tolist(), table.tolist()
-
-
-@pytest.fixture
-def photo(tmp_path, rng):
-    """A small noisy RGB PNG with six colour bands."""
-    bands = np.repeat(COLOURS, 6, axis=0)[:, None, :].repeat(40, axis=1)
-    image = np.clip(bands + rng.normal(0, 6, bands.shape), 0, 255).astype(np.uint8)
-    path = tmp_path / "photo.png"
-    Image.fromarray(image).save(path)
-    return path
 
 
 @pytest.mark.parametrize("k", [2, 6, 256])
@@ -102,13 +92,8 @@ def test_a_palette_out_given_back_gives_the_same_bmp(photo, tmp_path):
 def test_alpha_is_drawn_on_black_as_a_jpg_draws_it_with_its_warning(tmp_path):
     """Each 8 x 8 block of one colour and alpha: its entry premultiplied, exactly (the
     .jpg's test of the same blocks allows for JPEG's own coding)."""
-    rgba = np.zeros((8, 32, 4), np.uint8)
-    rgba[:, :8] = [240, 0, 0, 255]
-    rgba[:, 8:16] = [0, 240, 0, 100]
-    rgba[:, 16:24] = [0, 0, 240, 200]
-    rgba[:, 24:] = [250, 250, 250, 0]
     src = tmp_path / "a.png"
-    Image.fromarray(rgba).save(src)
+    translucent_blocks(src)
     with pytest.warns(AlphaLossWarning) as said:
         reduce_file(src, tmp_path / "a.bmp", n_colors=3, seed=0)
     assert [str(w.message) for w in said] == [

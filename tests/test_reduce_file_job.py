@@ -40,7 +40,7 @@ from quantize.reduce import (
 )
 
 from .animation_support import frame_info, moving_square, one_frame_webp, save_animation
-from .reduce_support import COLOURS, gif_blocks, read_rgb, rgba_input
+from .reduce_support import COLOURS, gif_blocks, read_rgb, rgba_input, translucent_blocks
 
 RECORD_KEYS = {"input", "output", "k", "space", "n_colors", "quality", "dither",
                "exact_colors", "palette_in", "palette_mode", "seed", "optimize", "psnr",
@@ -1067,13 +1067,8 @@ def test_gif_output_fits_its_colours_to_the_alpha_it_holds(tmp_path):
 
 def test_jpeg_output_draws_translucent_pixels_on_black(tmp_path):
     """Each 8 x 8 block of one colour and alpha: the JPEG shows it premultiplied."""
-    rgba = np.zeros((8, 32, 4), np.uint8)
-    rgba[:, :8] = [240, 0, 0, 255]
-    rgba[:, 8:16] = [0, 240, 0, 100]
-    rgba[:, 16:24] = [0, 0, 240, 200]
-    rgba[:, 24:] = [250, 250, 250, 0]
     src = tmp_path / "a.png"
-    Image.fromarray(rgba).save(src)
+    translucent_blocks(src)
     with pytest.warns(AlphaLossWarning, match="translucent pixels are drawn on black"):
         reduce_file(src, tmp_path / "a.jpg", n_colors=3, seed=0)
     back = read_rgb(tmp_path / "a.jpg")[4, [4, 12, 20, 28]].astype(int)
