@@ -194,8 +194,7 @@ def _mixed(x: np.ndarray, entries: np.ndarray, first: np.ndarray | None,
     return np.where(mixable & (length > 0) & (share > thresholds), second, first)
 
 
-
-# Entries in each colour's mixing plan (see _mixed_plans): one per cell of the 8 x 8 tile.
+# Entries in each colour's mixing plan (see _mixing_plans): one per cell of the 8 x 8 tile.
 _PLAN_ENTRIES = 64
 
 
