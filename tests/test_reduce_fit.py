@@ -102,44 +102,6 @@ def test_colours_with_alpha_that_fill_many_cells_are_summarised_on_wider_cells(s
         assert shifts == expected and palette.shape == (8, colors.shape[1])
 
 
-@pytest.mark.parametrize("m, fitted", [(8192, "colours"), (8193, 2), (16_384, 2),
-                                       (16_385, 3)])
-def test_colours_beyond_those_fitted_together_are_summarised_on_fine_cells(monkeypatch, m,
-                                                                          fitted):
-    """Up to 8,192 colours the fit is on them; up to 16,384 on cells 4 levels wide (their
-    seedings would no longer run together), beyond on cells 8 levels wide."""
-    from quantize.reduce import fit as fit_module
-
-    shifts, rows = [], []
-    summary = fit_module.cell_summary
-
-    class Spy(fit_module.MiniBatchKMeans):
-        def fit(self, data, sample_weight=None):
-            rows.append(data.shape[0])
-            return super().fit(data, sample_weight=sample_weight)
-
-    monkeypatch.setattr(fit_module, "cell_summary",
-                        lambda *a: shifts.append(a[3]) or summary(*a))
-    monkeypatch.setattr(fit_module, "MiniBatchKMeans", Spy)
-    codes = np.random.default_rng(m).choice(1 << 24, m, replace=False)  # m distinct colours
-    colors = np.column_stack([codes >> 16, codes >> 8 & 255, codes & 255]).astype(np.uint8)
-    counts = np.ones(m)
-    palette = fit_palette(colors, counts, 16, seed=0)
-    assert palette.shape == (16, 3)
-    if fitted == "colours":
-        assert shifts == [] and rows == [m]
-    else:
-        assert shifts == [fitted]
-        assert rows == [fit_module.occupied_cells(colors, fitted)] and rows[0] < m
-
-
-# Four blocks of 11 x 11 x 11 colours (5,324), 1,024 cells 4 levels wide: a photo crop's
-# colour count, filling few of those cells as a photo's do.
-_CORNERS = np.array([[0, 0, 0], [100, 0, 200], [200, 100, 0], [40, 200, 100]])
-_BLOCKS = (_CORNERS[:, None] + np.stack(np.meshgrid(*[np.arange(11)] * 3, indexing="ij"),
-                                        -1).reshape(1, -1, 3)).reshape(-1, 3).astype(np.uint8)
-
-
 @pytest.fixture
 def fit_rows(monkeypatch):
     """The cell sizes (shifts) summarised and the rows MiniBatchKMeans was fitted on."""
@@ -157,6 +119,34 @@ def fit_rows(monkeypatch):
                         lambda *a, **kw: shifts.append(a[3]) or summary(*a, **kw))
     monkeypatch.setattr(fit_module, "MiniBatchKMeans", Spy)
     return shifts, rows
+
+
+@pytest.mark.parametrize("m, fitted", [(8192, "colours"), (8193, 2), (16_384, 2),
+                                       (16_385, 3)])
+def test_colours_beyond_those_fitted_together_are_summarised_on_fine_cells(fit_rows, m,
+                                                                          fitted):
+    """Up to 8,192 colours the fit is on them; up to 16,384 on cells 4 levels wide (their
+    seedings would no longer run together), beyond on cells 8 levels wide."""
+    from quantize.reduce import fit as fit_module
+
+    shifts, rows = fit_rows
+    codes = np.random.default_rng(m).choice(1 << 24, m, replace=False)  # m distinct colours
+    colors = np.column_stack([codes >> 16, codes >> 8 & 255, codes & 255]).astype(np.uint8)
+    counts = np.ones(m)
+    palette = fit_palette(colors, counts, 16, seed=0)
+    assert palette.shape == (16, 3)
+    if fitted == "colours":
+        assert shifts == [] and rows == [m]
+    else:
+        assert shifts == [fitted]
+        assert rows == [fit_module.occupied_cells(colors, fitted)] and rows[0] < m
+
+
+# Four blocks of 11 x 11 x 11 colours (5,324), 1,024 cells 4 levels wide: a photo crop's
+# colour count, filling few of those cells as a photo's do.
+_CORNERS = np.array([[0, 0, 0], [100, 0, 200], [200, 100, 0], [40, 200, 100]])
+_BLOCKS = (_CORNERS[:, None] + np.stack(np.meshgrid(*[np.arange(11)] * 3, indexing="ij"),
+                                        -1).reshape(1, -1, 3)).reshape(-1, 3).astype(np.uint8)
 
 
 def test_a_still_photos_colours_up_to_8192_are_seeded_on_cells_and_compared_on_themselves(
