@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -396,12 +398,17 @@ def test_the_gaps_of_a_swatch_grid_are_no_colour_of_it(tmp_path, gap, border):
         "of the palette, which has 16 colours"]
 
 
+def _read_without_a_warning(path) -> list[list[int]]:
+    """``read_palette(path)`` as a list, any warning of it an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return read_palette(path).tolist()
+
+
 @pytest.mark.parametrize("at", [0, 5])
 def test_an_indexed_swatch_grid_gives_its_table_every_entry_at_its_index(tmp_path, at):
     # Its gap colour was left out of the table, moving every entry after it down by one,
     # though an indexed image gives its colour table, every entry at its index.
-    import warnings
-
     path = tmp_path / "grid_p.png"
     grid = _swatch_grid(PICO_8, 4)
     table = np.array([*PICO_8[:at], [128, 128, 128], *PICO_8[at:]], np.uint8)
@@ -409,9 +416,7 @@ def test_an_indexed_swatch_grid_gives_its_table_every_entry_at_its_index(tmp_pat
         (grid[..., None, :] == table).all(axis=-1).argmax(axis=-1).astype(np.uint8), "P")
     indexed.putpalette(table.ravel().tolist())
     indexed.save(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert read_palette(path).tolist() == table.tolist()
+    assert _read_without_a_warning(path) == table.tolist()
 
 
 #: A 16 x 16 sprite's colours: sky, sun, a horizon line, grass.
@@ -430,8 +435,6 @@ def test_a_sprite_mapped_onto_itself_keeps_its_line_across_it(tmp_path, mode):
     # Its horizon spans a whole row and fills no 3 x 3 square: it was read as the gap
     # colour of a swatch grid and left out, the sprite mapped onto itself gave 3 colours
     # (PSNR 24.40 dB), and, indexed, its table lost the entry.
-    import warnings
-
     path, out = tmp_path / "sprite.png", tmp_path / "self.png"
     table = np.array([SUN, SKY, GRASS, HORIZON], np.uint8)  # an encoder's order
     if mode == "P":
@@ -441,10 +444,8 @@ def test_a_sprite_mapped_onto_itself_keeps_its_line_across_it(tmp_path, mode):
         indexed.save(path)
     else:
         Image.fromarray(_sprite()).save(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert read_palette(path).tolist() == (table.tolist() if mode == "P"
-                                               else [SKY, SUN, HORIZON, GRASS])
+    assert _read_without_a_warning(path) == (table.tolist() if mode == "P"
+                                             else [SKY, SUN, HORIZON, GRASS])
     result = _cli("reduce", path, "--palette-in", path, "-o", out)
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout.startswith(f"{path} -> {out}: 4 colours, lossless, ")
@@ -470,13 +471,9 @@ def _crossed_drawing():
 def test_a_drawing_with_whole_lines_is_no_swatch_grid(tmp_path, image):
     # A colour that spans a whole row or column and fills no 3 x 3 square was left out
     # wherever two others fill one: a drawing's horizon or pole too.
-    import warnings
-
     path = tmp_path / "drawing.png"
     Image.fromarray(image).save(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        read = read_palette(path).tolist()
+    read = _read_without_a_warning(path)
     assert sorted(read) == sorted([SKY, SUN, HORIZON, GRASS])
 
 
@@ -488,13 +485,9 @@ def test_a_drawing_with_whole_lines_is_no_swatch_grid(tmp_path, image):
     _swatch_grid(PICO_8, 8, size=8, gap=3),  # gaps as wide as a swatch may be
 ], ids=["grid", "1x", "8x", "dots", "wide-gaps"])
 def test_swatches_without_thin_lines_between_them_give_every_colour(tmp_path, image):
-    import warnings
-
     path = tmp_path / "swatches.png"
     Image.fromarray(image).save(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        read = read_palette(path).tolist()
+    read = _read_without_a_warning(path)
     assert [c for c in read if c != [128, 128, 128]] == PICO_8
 
 
