@@ -91,7 +91,7 @@ __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "PALETTE_IMAGE_COLORS", "PALETTE_IMAGE_FORMATS", "PALETTE_IN_FORMAT_LIST",
            "PAINT_NET_COLORS", "PaletteFormatWarning", "PaletteReadWarning",
            "TransparentIndexWarning",
-           "check_palette_file_holds", "check_palette_path", "is_clear_image_palette",
+           "check_palette_file_holds", "check_palette_path", "entry_hex", "is_clear_image_palette",
            "palette_file_bytes",
            "palette_file_capacity", "palette_image_table", "read_palette",
            "transparent_index_note", "write_palette"]
@@ -701,7 +701,7 @@ def _without_grid_lines(colors: np.ndarray, rgb: np.ndarray, alpha: np.ndarray |
     if gaps.size == 0:
         return colors
     kept = ~np.isin(_pixel_codes(colors), gaps)
-    shown = ", ".join(_entry_hex(c) for c in colors[~kept])
+    shown = ", ".join(entry_hex(c) for c in colors[~kept])
     what = "colour" if (~kept).sum() == 1 else "colours"
     gives = int(kept.sum())
     warn_caller(f"{p.name}: {shown} draws whole rows or columns of the image but no swatch "
@@ -744,10 +744,15 @@ def _cells_of_one_colour(codes: np.ndarray, mask: np.ndarray) -> bool:
                 and (codes[:-1] == codes[1:])[down].all())
 
 
-def _entry_hex(color: np.ndarray) -> str:
-    """A ``(4,)`` entry as a warning shows it: ``#rrggbb``, ``#rrggbbaa`` when translucent."""
-    rgba = [int(v) for v in color]
-    return "#" + "".join(f"{v:02x}" for v in (rgba if rgba[3] < 255 else rgba[:3]))
+def entry_hex(entry: np.ndarray) -> str:
+    """A palette entry ``(3,)`` or ``(4,)`` of levels 0-255 as warnings show it:
+    ``#rrggbb``, or ``#rrggbbaa`` when translucent.
+
+    >>> entry_hex(np.array([255, 128, 0, 255])), entry_hex(np.array([0, 0, 0, 0]))
+    ('#ff8000', '#00000000')
+    """
+    entry = np.asarray(entry, dtype=np.uint8)
+    return "#" + (entry if entry.shape[0] == 3 or entry[3] < 255 else entry[:3]).tobytes().hex()
 
 
 def _line_codes(codes: np.ndarray) -> np.ndarray:

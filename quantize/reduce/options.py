@@ -51,6 +51,7 @@ from ..palette_files import (
     PaletteReadWarning,
     check_palette_file_holds,
     check_palette_path,
+    entry_hex,
     is_clear_image_palette,
     palette_image_table,
     read_palette,
@@ -501,7 +502,7 @@ def _repeats(palette: np.ndarray, shown: np.ndarray
     for i in shown:
         key = b"" if clear[i] else palette[i].tobytes()  # every fully transparent entry alike
         if key in first:
-            repeats.append((int(i), f"index {int(i)} ({_entry_hex(palette[i])}) as index "
+            repeats.append((int(i), f"index {int(i)} ({entry_hex(palette[i])}) as index "
                                     f"{first[key]}"))
         else:
             first[key] = int(i)
@@ -557,19 +558,14 @@ colours are drawn'
     for i in np.flatnonzero(palette[:, 3] >= GIF_ALPHA_THRESHOLD):
         j = first.setdefault(palette[i, :3].tobytes(), int(i))
         if j != i and palette[i].tobytes() not in whole:
-            merged.append(f"index {int(i)} ({_entry_hex(palette[i])}) is then the colour "
-                          f"of index {j} ({_entry_hex(palette[j])})")
+            merged.append(f"index {int(i)} ({entry_hex(palette[i])}) is then the colour "
+                          f"of index {j} ({entry_hex(palette[j])})")
         whole.add(palette[i].tobytes())
     if not merged:
         return ""
     more = f" and {len(merged) - 3} more" if len(merged) > 3 else ""
     drawn = "1 colour is" if len(first) == 1 else f"{len(first)} colours are"
     return f"{', '.join(merged[:3])}{more}, each colour kept once: {drawn} drawn"
-
-
-def _entry_hex(entry: np.ndarray) -> str:
-    """A palette entry as warnings show it: ``#rrggbb``, or ``#rrggbbaa`` when translucent."""
-    return "#" + (entry if entry.shape[0] == 3 or entry[3] < 255 else entry[:3]).tobytes().hex()
 
 
 def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
