@@ -117,19 +117,21 @@ def test_a_limit_is_met_by_the_tail_rule_too(tmp_path):
 
 def test_a_tail_missed_names_its_percentile_and_only_the_one_missed():
     """Grey with 2 % of red pixels: one colour misses quality=0.5 by its mean and a limit
-    of 4 by the 99th percentile alone; the 99.9th, within 40, is not named."""
+    of 4 by the 99th percentile alone; the 99.9th, within 40, is not named. (The second row
+    of red is a duller one: with the first's, the mean, 2.77452, rounded either way by the
+    order of float32 sums on different machines.)"""
     image = grey_with_red_dots()
-    image[1, :10] = (220, 30, 30)
+    image[1, :10] = (200, 40, 40)
     with pytest.raises(QualityError) as info:
         reduce_colors(image, 1, quality=0.5, quality_limit=4, seed=0)
     assert str(info.value).endswith(
         "and so does quality_limit=4: mean CIEDE2000 <= 4, its 99th percentile <= 20 and its "
-        "99.9th <= 40 (they reach a mean CIEDE2000 of 2.774, its 99th percentile 28.99 > 20)")
+        "99.9th <= 40 (they reach a mean CIEDE2000 of 2.768, its 99th percentile 28.3 > 20)")
     with pytest.warns(QualityLimitWarning) as caught:
         reduce_colors(image, 1, quality=2, quality_limit=6, seed=0)
     assert [str(w.message) for w in caught] == [
         "quality=2 was not reached: the most colours allowed, k=1, reach a mean CIEDE2000 of "
-        "2.774, within quality_limit=6"]
+        "2.768, within quality_limit=6"]
 
 
 def translucent_black(tmp_path):
