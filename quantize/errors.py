@@ -207,9 +207,9 @@ class QualityError(QuantizeError, ValueError):
     format that holds more colours, the ``formats`` it names (:class:`AdvisedFormats`).
     ``facts`` is the reason without it, for a caller whose outputs' format the user does
     not choose (``quantize batch``), as :class:`FormatAdviceWarning` does for warnings.
-    ``reached``, when given, is a :class:`QualityReached`: a ``quality_limit`` was given
-    and the most colours allowed meet it (the best-effort result that
-    :func:`~quantize.reduce.image.reduce_within_limit` then makes).
+    ``reached``, when given, is a :class:`QualityReached`: what the most colours allowed
+    reach, kept across processes. The quality searches no longer raise one so: a result
+    kept within a ``quality_limit`` is returned, with a :class:`QualityLimitWarning`.
 
     >>> err = QualityError("needs more than 256 colours", format_advice="write .tif",
     ...                    formats=AdvisedFormats(".tif", (".tif",)))

@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import json
 import pickle
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -221,20 +223,106 @@ def test_a_bad_limit_is_refused_in_one_line(eight, tmp_path, args, message):
     assert not (tmp_path / "q.png").exists()
 
 
-def test_an_animation_refuses_a_limit(tmp_path):
-    frames = [Image.new("RGB", (8, 8), c) for c in ("red", "lime", "blue")]
-    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=100)
-    result = run(tmp_path / "a.gif", "-k", 2, "--quality", 0.5, "--quality-limit", 30,
-                 "-o", tmp_path / "q.gif")
+def three_frames(path: Path, colors=("red", "lime", "blue"), mode="RGB") -> Path:
+    """An 8 x 8 animation of one flat frame of each of ``colors``: two colours of red, lime
+    and blue are a mean CIEDE2000 of 28.22 away, so quality=0.5 is out of reach of -k 2, a
+    limit of 30 is met and one of 10 is not."""
+    frames = [Image.new(mode, (8, 8), c) for c in colors]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100)
+    return path
+
+
+def test_an_animation_keeps_the_colours_allowed_within_the_limit(tmp_path):
+    gif = three_frames(tmp_path / "a.gif")
+    alone = run(gif, "-k", 2, "-o", tmp_path / "k2.gif")
+    assert alone.exit_code == 0, alone.output
+    result = run(gif, "-k", 2, "--quality", 0.5, "--quality-limit", 30, "-o",
+                 tmp_path / "q.gif", "--json")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "q.gif").read_bytes() == (tmp_path / "k2.gif").read_bytes()
+    assert result.stderr == (f"quantize: warning: {gif}: --quality=0.5 was not reached: the "
+                             "most colours allowed, k=2, reach a mean CIEDE2000 of 28.22, "
+                             "within --quality-limit=30\n")
+    record = json.loads(result.stdout)
+    assert (record["k"], record["frames"], record["quality_limit"], record["quality_met"]) == (
+        2, 3, 30.0, False)
+    assert list(record)[-1] == "quality_met"
+
+
+def test_an_animation_that_reaches_quality_records_it_met_without_a_warning(tmp_path):
+    gif = three_frames(tmp_path / "a.gif")
+    result = run(gif, "-k", 3, "--quality", 0.5, "--quality-limit", 30, "-o",
+                 tmp_path / "q.gif", "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    record = json.loads(result.stdout)
+    assert (record["k"], record["quality_limit"], record["quality_met"]) == (3, 30.0, True)
+
+
+def test_an_animation_missing_the_limit_too_writes_nothing_and_names_both(tmp_path):
+    gif = three_frames(tmp_path / "a.gif")
+    result = run(gif, "-k", 2, "--quality", 0.5, "--quality-limit", 10, "-o",
+                 tmp_path / "q.gif")
     assert (result.exit_code, result.stderr) == (
-        2, f"quantize: error: {tmp_path / 'a.gif'}: --quality-limit=30 is taken for still "
-           "images only, and this input is an animation; give --quality=Q alone\n")
+        99, f"quantize: error: {gif}: --quality=0.5: mean CIEDE2000 <= 0.5 needs more than "
+            "2 colours, and so does --quality-limit=10: mean CIEDE2000 <= 10 (they reach a "
+            "mean CIEDE2000 of 28.22)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif"]
+
+
+def test_an_animation_with_partial_alpha_keeps_its_palette_within_the_limit(tmp_path):
+    """An APNG with translucent frames is fitted with alpha (the still's histogram fit):
+    the limit is taken there too, counting translucent pixels as the quality does."""
     from quantize.animation import reduce_animation_file
 
-    with pytest.raises(ValueError, match="^quality_limit=30 is taken for still images only"):
-        reduce_animation_file(tmp_path / "a.gif", tmp_path / "b.gif", n_colors=2, quality=0.5,
-                              quality_limit=30)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif"]
+    apng = three_frames(tmp_path / "t.png", ((255, 0, 0, 128), (0, 255, 0, 255),
+                                             (0, 0, 255, 60)), "RGBA")
+    alone = reduce_animation_file(apng, tmp_path / "k2.png", n_colors=2)
+    with pytest.warns(QualityLimitWarning) as caught:
+        kept = reduce_animation_file(apng, tmp_path / "q.png", n_colors=2, quality=0.5,
+                                     quality_limit=40)
+    assert [str(w.message) for w in caught] == [
+        "quality=0.5 was not reached: the most colours allowed, k=2, reach a mean CIEDE2000 "
+        "of 14.74, counting translucent pixels on black or white, whichever is worse, within "
+        "quality_limit=40"]
+    assert (tmp_path / "q.png").read_bytes() == (tmp_path / "k2.png").read_bytes()
+    assert (kept["palette"], kept["quality_met"]) == (alone["palette"], False)
+    with pytest.raises(QualityError, match=r"and so does quality_limit=5: mean CIEDE2000 <= 5 "):
+        reduce_animation_file(apng, tmp_path / "m.png", n_colors=2, quality=0.5,
+                              quality_limit=5)
+
+
+@pytest.fixture
+def fitted_k(monkeypatch):
+    """The k of every full fit a quality search or ``n_colors`` makes, of a still
+    (:func:`quantize.reduce.fit.fit`) or of an animation's one palette (``fit_palette``)."""
+    import quantize.animation.plans as plans
+    import quantize.reduce.image as image
+    import quantize.reduce.quality as quality
+
+    ks: list[int] = []
+
+    def counting(fitted: Callable[..., Any], k_at: int) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            ks.append(args[k_at])
+            return fitted(*args, **kwargs)
+        return counted
+
+    for module, name, k_at in ((image, "fit", 3), (quality, "fit", 3),
+                               (plans, "fit_palette", 2)):
+        monkeypatch.setattr(module, name, counting(getattr(module, name), k_at))
+    return ks
+
+
+def test_the_colours_kept_for_a_limit_are_fitted_once(fitted_k, tmp_path):
+    """The search's fit of the most colours allowed is the result kept: not fitted again."""
+    with pytest.warns(QualityLimitWarning):
+        reduce_colors(eight_rows(), 4, quality=0.5, quality_limit=30, seed=0)
+    assert sorted(fitted_k) == sorted(set(fitted_k)) and 4 in fitted_k
+    fitted_k.clear()
+    with pytest.warns(QualityLimitWarning):
+        reduce_file(three_frames(tmp_path / "a.gif"), tmp_path / "q.gif", n_colors=2,
+                    quality=0.5, quality_limit=30)
+    assert fitted_k == [2]
 
 
 def test_reduce_colors_keeps_the_colours_allowed_within_the_limit():
@@ -469,17 +557,13 @@ def test_the_html_report_says_a_k_kept_as_quality_was_missed(tmp_path, eight_and
     assert '<td class="num">4 (Q missed)</td>' in page
 
 
-def test_an_animation_in_a_batch_with_a_limit_fails_alone(tmp_path, eight_and_two):
-    """The animation's job refuses the limit, as reduce does; the stills are made."""
-    frames = [Image.new("RGB", (8, 8), c) for c in ("red", "lime", "blue")]
-    frames[0].save(eight_and_two / "a.gif", save_all=True, append_images=frames[1:],
-                   duration=100)
-    result = run_batch(eight_and_two, "-o", tmp_path / "out", "-k", 4, "--quality", 0.5,
-                       "--quality-limit", 30, "-j", 1, "--json")
-    assert result.exit_code == 1
+def test_an_animation_in_a_batch_takes_the_limit_as_the_stills_do(tmp_path, eight_and_two):
+    """The animation's one palette of the colours allowed is kept within the limit, and
+    its row says that quality was missed, as a still's does."""
+    three_frames(eight_and_two / "a.gif")
+    result = run_batch(eight_and_two, "-o", tmp_path / "out", "-k", 2, "--quality", 0.5,
+                       "--quality-limit", 40, "-j", 1, "--json")
+    assert result.exit_code == 0, result.output
     objects = {Path(o["input"]).name: o for o in map(json.loads, result.stdout.splitlines())}
-    assert {name: (o["status"], o["quality_met"]) for name, o in objects.items()} == {
-        "a.gif": ("failed", None), "eight.png": ("ok", False), "two.png": ("ok", True)}
-    assert objects["a.gif"]["reason"] == (
-        "--quality-limit=30 is taken for still images only, and this input is an animation; "
-        "give --quality=Q alone")
+    assert {name: (o["status"], o["k"], o["quality_met"]) for name, o in objects.items()} == {
+        "a.gif": ("ok", 2, False), "eight.png": ("ok", 2, False), "two.png": ("ok", 2, True)}

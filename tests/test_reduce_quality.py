@@ -82,10 +82,11 @@ def test_smallest_k_with_a_resolution_stops_on_a_narrow_bracket():
 
 def test_quality_zero_keeps_every_colour_and_a_loose_target_fewer():
     hist = Histogram(FOUR, np.array([40.0, 30.0, 20.0, 10.0]), "rgb")
-    palette, labels = search_quality(hist, 0.0, 256, False, np.random.default_rng(0))
+    palette, labels, reached = search_quality(hist, 0.0, 256, False, np.random.default_rng(0))
+    assert reached is None  # met
     assert sorted(map(tuple, palette.tolist())) == sorted(map(tuple, FOUR.tolist()))
     assert np.array_equal(palette[labels], FOUR)
-    palette, _ = search_quality(hist, 100.0, 256, False, np.random.default_rng(0))
+    palette, _, _ = search_quality(hist, 100.0, 256, False, np.random.default_rng(0))
     assert palette.shape == (1, 3)  # the fewest colours n_colors allows
     one = Histogram(FOUR[:1], np.array([5.0]), "rgb")
     assert search_quality(one, 100.0, 256, False, np.random.default_rng(0))[0].shape == (1, 3)

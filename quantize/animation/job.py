@@ -78,7 +78,7 @@ from ..reconstruct.palette import last_entry_rank, palette_order
 from ..reduce.fit import DEFAULT_COLORS, distinct_rows, warn_few_colors
 from ..reduce.image import DARK_OUTPUT
 from ..reduce.options import check_palette_out_holds, check_reduce_options
-from ..reduce.quality import tail_limits, tail_missed, warn_quality_scale
+from ..reduce.quality import tail_limits, tail_missed, warn_limit_kept, warn_quality_scale
 from ..reduce.records import (
     ShownOutput,
     check_shown_as,
@@ -188,7 +188,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         takes it: for an output written there only to be copied elsewhere (stdout).
     **options
         As :func:`quantize.reduce.reduce_file`: ``n_colors``, ``quality``,
-        ``space``, ``dither`` (strength 0..1, or "ordered"), ``exact_colors``, ``palette_in``,
+        ``quality_limit`` (with ``quality``: the one palette of the most colours allowed
+        is kept when it meets this bound and ``quality`` is out of its reach), ``space``,
+        ``dither`` (strength 0..1, or "ordered"), ``exact_colors``, ``palette_in``,
         ``palette_fitted`` (``palette_in`` dithered onto as the frames' own fitted palette
         is, not as a given one), ``palette_out``, ``seed``, ``force``, ``max_pixels`` (applied to
         frames x width x height), ``skip_if_larger``, ``optimize`` (slower,
@@ -209,8 +211,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
         input, output, k (the palette's colours; per-frame, the most colours
         of any frame's palette, or when one table holds every colour of the frames
         and is shared, the most colours any frame takes from it), space, the options
-        that shaped the output (n_colors, quality, dither, exact_colors, palette_in,
-        palette_mode, seed, optimize: see
+        that shaped the output (n_colors, quality, quality_limit when given, dither,
+        exact_colors, palette_in, palette_mode, seed, optimize: see
         :func:`~quantize.reduce.records.recorded_options`), psnr (dB over the opaque
         pixels of all frames; with partial alpha kept, over all their pixels in
         premultiplied RGBA, as a still's with alpha; None when lossless), delta_e (mean
@@ -220,7 +222,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         and with ``optimize``, optimized (whether the format's encoder took it:
         True for GIF and APNG, False for WebP); when translucent pixels were written
         transparent or opaque (in a GIF, or mapped onto a palette without alpha),
-        alpha_thresholded: how many, over all frames, a loss the metrics leave out.
+        alpha_thresholded: how many, over all frames, a loss the metrics leave out;
+        with ``quality_limit``, quality_met: whether ``quality`` was reached (false: the
+        palette of the most colours allowed was kept, as it meets the limit).
 
     Warns
     -----
@@ -247,6 +251,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
         ``quality``, or more of their pixels than its tail allows are more than 5 or
         10 times it away: the k was chosen on each colour's nearest entry, before
         pixels took a neighbour's or the previous frame's entry for smaller frames.
+        Not when the palette was kept for ``quality_limit``, whose warning says so.
+    quantize.errors.QualityLimitWarning
+        When ``quality`` was out of reach of the most colours allowed and their
+        palette, which meets ``quality_limit``, was kept.
 
     Raises
     ------
@@ -261,7 +269,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         With ``skip_if_larger``, when the result is larger than the input
         (nothing is written).
     QualityError
-        ``quality`` cannot be reached.
+        ``quality`` cannot be reached, nor ``quality_limit`` when given.
     ValueError, TypeError
         A bad option, or an ``input`` or ``output`` that is not a path.
 
@@ -327,6 +335,9 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     # every frame as exactly, without a table per frame.
     per_frame = opts.per_frame and not one_table_holds(animation, opts)
     plan: Any = PerFramePlan(opts) if per_frame else global_plan(animation, opts)
+    reached = None if per_frame else plan.reached  # per frame takes no quality
+    if reached is not None:
+        warn_limit_kept(opts.quality, opts.quality_limit, reached, undithered=bool(opts.dither))
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, _chosen(plan))
     out = opts.output or check_output_path(reduced_name(src, n, opts.suffix), inputs=(src,),
                                            force=opts.force)
@@ -362,7 +373,8 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
         warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
                          info.loop, out)
     _warn_cut(stats, info)
-    _warn_quality_missed(opts, plan.k, measured_e, above)
+    if reached is None:  # else known missed, as its warning said
+        _warn_quality_missed(opts, plan.k, measured_e, above)
     # as a still's record: shares of the opaque pixels, no entry for the transparent ones
     # (none at all when nothing is opaque)
     return job_record(src, out, k=_colours(plan, opts, stats), space=opts.space,
@@ -372,7 +384,8 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                       bytes_out=out.stat().st_size, frames=stats.frames_written,
                       palette=[] if _nothing_opaque(stats) else _record_palette(palette, shares),
                       optimized=stats.optimized if opts.optimize else None,
-                      alpha_thresholded=0 if stats.alpha else stats.translucent_pixels)
+                      alpha_thresholded=0 if stats.alpha else stats.translucent_pixels,
+                      quality_met=None if opts.quality_limit is None else reached is None)
 
 
 def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,

@@ -31,7 +31,6 @@ from ..reduce.options import (
     opaque_repeats,
     palette_in_name,
     read_palette_in,
-    refuse_animation_limit,
     too_many_colors,
     warn_repeated_entries,
     warn_transparent_entries,
@@ -74,6 +73,9 @@ class AnimationOptions:
     #: ``palette_in`` was fitted to colours like the frames' (``palette_fitted``: a batch's
     #: shared palette): dithered onto as the frames' own palette is, not as a given one
     palette_fitted: bool = False
+    #: With ``quality``: the bound the one palette of the most colours allowed must meet to
+    #: be kept when ``quality`` is out of its reach (``quality_limit``), or None
+    quality_limit: float | None = None
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -99,7 +101,6 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         unreadable palette file.
     """
     o = check_reduce_options(**options)
-    refuse_animation_limit(o["quality_limit"])
     check_output_names(output, o["palette_out"])
     out = None if output is None else Path(output)
     if out is not None:
@@ -125,7 +126,8 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             o["exact_colors"], pal_in, pal_out, check_seed(o["seed"]),
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
                             per_frame, palette_in_name(o["palette_in"]),
-                            _palette_said(o["palette_in"]), clear_at, o["palette_fitted"])
+                            _palette_said(o["palette_in"]), clear_at, o["palette_fitted"],
+                            o["quality_limit"])
 
 
 def _refuse_per_frame_in(suffix: str, *, named: bool) -> None:

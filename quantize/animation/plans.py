@@ -28,7 +28,7 @@ from .._kernels import (
     unpack_rgb,
 )
 from ..colors import features_of
-from ..errors import QualityError
+from ..errors import QualityError, QualityReached
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
 from ..reduce.fit import (
     DEFAULT_COLORS,
@@ -45,7 +45,14 @@ from ..reduce.options import (
     diffusion_strength,
     kept_for_transparency,
 )
-from ..reduce.quality import out_of_reach, quality_error, smallest_k, starting_as
+from ..reduce.quality import (
+    kept_within_limit,
+    out_of_reach,
+    quality_error,
+    quality_reached,
+    smallest_k,
+    starting_as,
+)
 from .frames import Frame, OpenAnimation
 from .gif import RecentCodes, bounding_box, change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions, one_palette_for
@@ -498,6 +505,9 @@ class GlobalPlan:
     #: theirs (``palette_fitted``): dithered onto as a still is onto a given palette
     #: (:func:`_dithered_onto`)
     given: bool = False
+    #: what the most colours allowed reach, when ``quality`` was out of their reach and
+    #: their palette, meeting ``quality_limit``, was kept (None otherwise)
+    reached: QualityReached | None = field(default=None, compare=False)
 
     @classmethod
     def fit(cls, animation: OpenAnimation, opts: AnimationOptions, pooled: Pooled | None = None
@@ -508,6 +518,7 @@ class GlobalPlan:
             pooled = pooled_histogram(animation.frames())
         codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
+        reached = None
         if opts.palette_in is not None and opts.palette_in.shape[0] == 0 and codes.size:
             raise ValueError(f"{opts.palette_name} has no entry with alpha >= "
                              f"{ALPHA_THRESHOLD}, but the animation has opaque pixels; an "
@@ -522,8 +533,8 @@ class GlobalPlan:
                 warn_few_colors(0, opts.n_colors, "all the frames together have")
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
-            palette = _search_quality(colors, counts, opts, MAX_PALETTE - transparent,
-                                      animation.path)
+            palette, reached = _search_quality(colors, counts, opts,
+                                               MAX_PALETTE - transparent, animation.path)
         else:  # asked for 256 with transparency: 255 colours and the transparent entry
             k = min(opts.n_colors, MAX_PALETTE - transparent, colors.shape[0])
             if k < opts.n_colors and k == colors.shape[0]:  # the -k asked for, not 255
@@ -540,7 +551,8 @@ class GlobalPlan:
         return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
                    srgb_to_lab(colors), code_table(codes, labels, np.uint8), exact,
                    RecentCodes() if opts.suffix == ".gif" else None,
-                   given=opts.palette_in is not None and not opts.palette_fitted)
+                   given=opts.palette_in is not None and not opts.palette_fitted,
+                   reached=reached)
 
     @property
     def k(self) -> int:
@@ -707,6 +719,8 @@ class AlphaPlan:
     features: np.ndarray = field(repr=False)  # their premultiplied Lab and alpha
     exact: bool = False                       # every colour is an entry: map them exactly
     level: int = 0                            # of the pooled colours (:func:`coarse`)
+    #: as :attr:`GlobalPlan.reached`
+    reached: QualityReached | None = field(default=None, compare=False)
 
     @classmethod
     def fit(cls, animation: OpenAnimation, opts: AnimationOptions,
@@ -716,10 +730,11 @@ class AlphaPlan:
         n = (None if opts.n_colors is None and opts.quality is None
              else min(opts.n_colors or MAX_PALETTE, MAX_PALETTE - pooled.clear))
         checked = Options(n, opts.quality, opts.space, opts.dither, opts.exact_colors, None,
-                          asked=opts.n_colors, where="all the frames together have")
+                          asked=opts.n_colors, where="all the frames together have",
+                          quality_limit=opts.quality_limit)
         try:
-            palette, entries, labels, _ = histogram_entries(hist, pooled.clear, checked,
-                                                            opts.rng)
+            palette, entries, labels, _, reached = histogram_entries(hist, pooled.clear,
+                                                                     checked, opts.rng)
         except QualityError as exc:
             raise QualityError(exc.reason, path=animation.path) from None
         transparent = palette.shape[0] if pooled.clear else None
@@ -728,10 +743,10 @@ class AlphaPlan:
                 palette = _occurring(animation, opts, palette)
             none = np.zeros(0, np.uint32)
             return cls(palette, transparent, opts.space, none, none.astype(np.uint8),
-                       np.zeros((0, 4)), False, pooled.level)
+                       np.zeros((0, 4)), False, pooled.level, reached)
         exact = bool(np.array_equal(entries[labels], hist.colors))
         return cls(palette, transparent, opts.space, pooled.words, labels.astype(np.uint8),
-                   features_of(hist.colors, "lab"), exact)
+                   features_of(hist.colors, "lab"), exact, reached=reached)
 
     @property
     def k(self) -> int:
@@ -1092,29 +1107,37 @@ def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
 
 
 def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptions,
-                    room: int, src: Path) -> np.ndarray:
+                    room: int, src: Path) -> tuple[np.ndarray, QualityReached | None]:
     """Fewest colours (searched down from ``k_max``) whose CIEDE2000 meets ``opts.quality``
-    (:func:`~quantize.reduce.quality.quality_error`: the mean and its tail)."""
+    (:func:`~quantize.reduce.quality.quality_error`: the mean and its tail), and None; or,
+    out of reach of ``k_max`` colours, their fit, kept as it meets ``opts.quality_limit``
+    (:func:`~quantize.reduce.quality.kept_within_limit`), and what it reaches."""
     lab = srgb_to_lab(colors)
     k_max = min(opts.n_colors or room, room, colors.shape[0])
-    fits: dict[int, np.ndarray] = {}
+    fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     means: dict[int, float] = {}
+    errors: dict[int, float] = {}
     fresh = starting_as(opts.rng)  # every fit as n_colors=k fits it
 
     def error(k: int) -> float:
-        pal = fits[k] = fit_palette(colors, counts, k, space=opts.space,
-                                    exact_colors=opts.exact_colors, seed=fresh())
+        pal = fit_palette(colors, counts, k, space=opts.space,
+                          exact_colors=opts.exact_colors, seed=fresh())
         entries = nearest(_features(colors, opts.space), _features(pal, opts.space))
-        error, means[k] = quality_error(lab, srgb_to_lab(pal), counts, entries)
-        return error
+        fits[k] = pal, entries
+        errors[k], means[k] = quality_error(lab, srgb_to_lab(pal), counts, entries)
+        return errors[k]
 
     if k_max < 2:
-        return colors.copy()
+        return colors.copy(), None
     k = smallest_k(error, opts.quality, k_max, k_max, k_min=2)
-    if k is None:
-        raise QualityError(f"{out_of_reach(opts.quality, means[k_max])} needs more than "
-                           f"{k_max} colours{_holds_no_more(k_max, room, src)}", path=src)
-    return fits[k]
+    if k is not None:
+        return fits[k][0], None
+    pal, entries = fits[k_max]
+    missed = f"{out_of_reach(opts.quality, means[k_max])} needs more than {k_max} colours"
+    return pal, kept_within_limit(
+        missed, _holds_no_more(k_max, room, src), errors[k_max], opts.quality_limit,
+        lambda: quality_reached(lab, srgb_to_lab(pal), counts, entries, k_max, opts.quality),
+        path=src)
 
 
 def _holds_no_more(k_max: int, room: int, src: Path) -> str:

@@ -67,7 +67,6 @@ from .options import (
     opaque_repeats,
     palette_in_name,
     read_palette_in,
-    refuse_animation_limit,
     too_many_colors,
     visible_entries,
     warn_palette_without_alpha,
@@ -196,7 +195,6 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         As in :func:`~quantize.reduce.reduce_colors` (``n_colors`` defaults to 16, or to at
         most 256 with ``quality``), except that ``seed`` defaults to 0, so
         that a file gives the same output on every run, as on the command line.
-        ``quality_limit`` is refused for an animation (not taken there yet).
     palette_in : path or (k, 3) uint8 array, optional
         Map onto this palette (a .gpl/.json/.hex/.act/.pal/.txt file) instead of fitting
         one. Beside a .gif output, an image with transparency is mapped onto its entries
@@ -1072,7 +1070,6 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in,
                   opts["quality_limit"])
     if animated:  # one palette for all frames, whatever the output's format
-        refuse_animation_limit(opts["quality_limit"])
         _check_frame_colors(src, k, quality, opts["palette"] == "per-frame")
     elif k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")

@@ -33,7 +33,7 @@ from .._kernels import (
 )
 from .._validation import Seed, check_palette, check_seed, foreign_keywords
 from ..colors import code_histogram, shown_features
-from ..errors import QualityError
+from ..errors import QualityReached
 from ..io import DEFAULT_MAX_PIXELS, as_rgba
 from ..reconstruct.ordered import ordered_indices
 from ..reconstruct.palette import ShownEntries, dither_indices, palette_order
@@ -57,7 +57,7 @@ from .options import (
     warn_palette_without_alpha,
     warn_repeated_entries,
 )
-from .quality import search_quality, starting_as, warn_limit_kept, warn_quality_scale
+from .quality import search_quality, warn_limit_kept, warn_quality_scale
 from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 
 #: How a warning of an image of more than 8 bits that comes out dark ends, from
@@ -278,24 +278,16 @@ def reduce_within_limit(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options
     """:func:`reduce_checked`, and whether ``opts.quality`` was met (True without it).
 
     With ``opts.quality_limit``, a ``quality`` out of reach of the colours allowed whose
-    result meets the limit (:func:`~quantize.reduce.quality.search_quality` says so in
-    its error) gives that result, made as ``n_colors`` alone makes it (from the same
-    seed, so the output is the one ``n_colors`` alone writes), with a
-    :class:`~quantize.errors.QualityLimitWarning`. Prior validation is assumed.
+    result meets the limit gives that result, the fit the search made of them (as
+    ``n_colors`` alone fits it, from the same seed, so the output is the one ``n_colors``
+    alone writes), with a :class:`~quantize.errors.QualityLimitWarning`. Prior validation
+    is assumed.
     """
-    if opts.quality_limit is None:
-        return reduce_checked(rgb, alpha, opts, rng, clear_entry=clear_entry), True
-    fresh = starting_as(rng)  # the search and the result kept both draw from rng as given
-    try:
-        return reduce_checked(rgb, alpha, opts, fresh(), clear_entry=clear_entry), True
-    except QualityError as exc:
-        if exc.reached is None:
-            raise
-        reached = exc.reached
-    warn_limit_kept(cast(float, opts.quality), opts.quality_limit, reached,  # checked beside it
-                    undithered=bool(opts.dither))
-    kept = replace(opts, n_colors=reached.k, quality=None, quality_limit=None)
-    return reduce_checked(rgb, alpha, kept, fresh(), clear_entry=clear_entry), False
+    result, reached = _reduced(rgb, alpha, opts, rng, clear_entry)
+    if reached is not None:
+        warn_limit_kept(cast(float, opts.quality), cast(float, opts.quality_limit),
+                        reached, undithered=bool(opts.dither))  # both checked beside it
+    return result, reached is None
 
 
 def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
@@ -311,6 +303,14 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     the other pixels; not with ``clear_entry`` false (a frame of an animation whose
     colour table has no such entry).
     """
+    return _reduced(rgb, alpha, opts, rng, clear_entry)[0]
+
+
+def _reduced(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
+             rng: np.random.Generator, clear_entry: bool
+             ) -> tuple[ReduceResult, QualityReached | None]:
+    """:func:`reduce_checked`, and what the colours allowed reach when ``opts.quality`` is
+    out of their reach and their result, kept, meets ``opts.quality_limit`` (else None)."""
     if alpha is None and opts.palette is not None and opts.palette.shape[1] == 4:
         opts = replace(opts, palette=opts.palette[:, :3])  # an opaque image stays opaque
     with_alpha = alpha is not None
@@ -318,7 +318,7 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     hist = Histogram(pixels.colors, pixels.counts, opts.space)
     hidden = pixels.hidden > 0
     offered = hidden or (with_alpha and clear_entry and opts.palette is not None)
-    pal, entries, labels, fitted = histogram_entries(hist, offered, opts, rng)
+    pal, entries, labels, fitted, reached = histogram_entries(hist, offered, opts, rng)
     hist = hist.without_features()  # not held through dithering, encoding and metrics
     k = pal.shape[0]
     if len(entries) > k and not hidden and not (labels == k).any():
@@ -344,27 +344,31 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
             flat, pal, counts = rank[flat], pal[order], counts[order]
         shares = counts / max(drawn.size, 1)
         return _result(pal, flat, shares, transparent, opts, fidelity=Fidelity(
-            None, hist.colors, pixels.row_of(), pixels.hidden, pixels.visible))
+            None, hist.colors, pixels.row_of(), pixels.hidden, pixels.visible)), reached
     counts = entry_weights(labels, hist.counts, len(entries))[:k]
     return _result(pal, pixels.indices(labels, len(entries)),
                    counts / max(hist.counts.sum(), 1), transparent, opts,
                    fidelity=Fidelity(Pairs(hist.colors, labels, hist.counts, hist),
-                                     hidden=pixels.hidden))
+                                     hidden=pixels.hidden)), reached
 
 
 def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.random.Generator
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool,
+                                 QualityReached | None]:
     """The palette of a histogram of visible colours, fitted (or ``opts.palette``), as
-    :func:`reduce_colors` makes it: ``(palette, entries, labels, fitted)``.
+    :func:`reduce_colors` makes it: ``(palette, entries, labels, fitted, reached)``.
 
     ``entries`` are the palette's rows, then, when some pixel is fully transparent
     (``hidden``), the transparent entry ``[0, 0, 0, 0]``; ``labels`` each distinct colour's
     entry (a faint colour may take the transparent one); a fitted palette is spread for
     dithering and put in :func:`~quantize.reconstruct.palette.palette_order` of its
-    labels' counts, the transparent entry last. The histogram of an animation's frames
-    pooled is fitted here too. Prior validation of ``opts`` is assumed.
+    labels' counts, the transparent entry last. ``reached`` is what the colours allowed
+    reach when ``opts.quality`` is out of their reach and their fit, kept, meets
+    ``opts.quality_limit`` (:func:`~quantize.reduce.quality.search_quality`), else None.
+    The histogram of an animation's frames pooled is fitted here too. Prior validation
+    of ``opts`` is assumed.
     """
-    pal, labels, fitted = _palette_for(hist, opts, rng)
+    pal, labels, fitted, reached = _palette_for(hist, opts, rng)
     strength = diffusion_strength(opts.dither)  # ordered dithering mixes the fitted entries
     if fitted and strength > 0 and not opts.exact_colors and pal.shape[0] > 1:
         spread = spread_for_dither(pal, hist, labels, strength)
@@ -385,7 +389,7 @@ def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.rand
         order = np.append(order, np.arange(k, len(entries)))
         entries, labels = entries[order], np.argsort(order)[labels]
         pal = entries[:k]
-    return pal, entries, labels, fitted
+    return pal, entries, labels, fitted, reached
 
 
 def _result(pal: np.ndarray, indices: np.ndarray, shares: np.ndarray, transparent: int | None,
@@ -551,31 +555,32 @@ def _word_histogram(rgb: np.ndarray, alpha: np.ndarray, visible: np.ndarray
 
 
 def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
-                 ) -> tuple[np.ndarray, np.ndarray, bool]:
-    """The palette, each distinct colour's entry, and whether the palette was fitted."""
+                 ) -> tuple[np.ndarray, np.ndarray, bool, QualityReached | None]:
+    """The palette, each distinct colour's entry, whether the palette was fitted, and what
+    the colours allowed reach when ``opts.quality`` was out of their reach (else None)."""
     m, channels = hist.colors.shape
     if opts.palette is not None:
         pal = opts.palette
         if channels == 4 and pal.shape[1] == 3:
             pal = np.hstack([pal, np.full((pal.shape[0], 1), 255, np.uint8)])
-        return pal, np.zeros(0, np.intp), False
+        return pal, np.zeros(0, np.intp), False, None
     if m == 0:  # every pixel is transparent
         if opts.quality is None:  # a target met with no colour needs no word
             warn_few_colors(0, opts.asked or opts.n_colors or DEFAULT_COLORS, opts.where)
-        return np.zeros((0, channels), np.uint8), np.zeros(0, np.intp), True
+        return np.zeros((0, channels), np.uint8), np.zeros(0, np.intp), True, None
     if opts.quality is not None:
         k_max = MAX_PALETTE if opts.n_colors is None else opts.n_colors
         # Only the default cap can be raised: dithering takes at most 256 colours.
         more = "; allow more with n_colors=K" if opts.n_colors is None and not opts.dither else ""
-        pal, labels = search_quality(hist, opts.quality, k_max, opts.exact_colors, rng, more,
-                                     opts.quality_limit)
-        return pal, labels, True
+        pal, labels, reached = search_quality(hist, opts.quality, k_max, opts.exact_colors,
+                                              rng, more, opts.quality_limit)
+        return pal, labels, True, reached
     k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
     if m < k:
         warn_few_colors(m, opts.asked or k, opts.where)
     pal, labels = fit(hist.colors, hist.counts, hist.features, k, opts.space,
                       opts.exact_colors, rng, seed_on_cells=True)
-    return pal, labels, True
+    return pal, labels, True, None
 
 
 def _own_colors(pal: np.ndarray, hist: Histogram) -> bool:

@@ -63,7 +63,7 @@ from .result import MAX_PALETTE
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Options",
            "ORDERED", "check_dither", "check_file_name", "diffusion_strength",
            "check_options", "check_output_names", "check_quality_limit",
-           "refuse_animation_limit", "check_palette", "check_palette_alone",
+           "check_palette", "check_palette_alone",
            "check_palette_draws", "clear_entry_at",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
            "check_reduce_options", "entries_drawn", "gif_entries", "opaque_repeats",
@@ -215,21 +215,6 @@ is out of reach
         raise ValueError(f"quality_limit={quality_limit} should be >= "
                          f"quality={shown_number(quality)}")
     return as_typed(quality_limit, limit)
-
-
-def refuse_animation_limit(quality_limit: float | None) -> None:
-    """Refuse a checked ``quality_limit`` for an animation, whose frames' one palette is
-    searched apart (:mod:`quantize.animation.plans`), without the best-effort result.
-
-    >>> refuse_animation_limit(30.0)
-    Traceback (most recent call last):
-    ...
-    ValueError: quality_limit=30 is taken for still images only, and this input is an \
-animation; give quality=Q alone
-    """
-    if quality_limit is not None:
-        raise ValueError(f"quality_limit={shown_number(quality_limit)} is taken for still "
-                         "images only, and this input is an animation; give quality=Q alone")
 
 
 def check_palette_alone(name: str, palette: Any, n_colors: Any, quality: Any,

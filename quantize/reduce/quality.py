@@ -12,6 +12,7 @@ Prior validation is assumed.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -40,7 +41,8 @@ from .fit import (
 )
 
 __all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "QualityScaleWarning",
-           "out_of_reach", "quality_error", "quality_scale_reason", "quality_terms",
+           "kept_within_limit", "out_of_reach", "quality_error", "quality_reached",
+           "quality_scale_reason", "quality_terms",
            "reached_words", "search_quality", "smallest_k", "starting_as", "tail_limits",
            "tail_missed",
            "warn_limit_kept", "warn_quality_scale", "worse_on_white"]
@@ -347,22 +349,23 @@ def _next_k(errors: dict[int, float], target: float) -> int:
 
 def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bool,
                    rng: np.random.Generator, more: str = "", limit: float | None = None
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Fewest colours whose CIEDE2000 meets ``quality`` (:func:`quality_error`): palette
-    and labels.
+                   ) -> tuple[np.ndarray, np.ndarray, QualityReached | None]:
+    """Fewest colours whose CIEDE2000 meets ``quality`` (:func:`quality_error`): palette,
+    labels, and None.
 
     A cheap search on the cell summary (fit and error measured on the cells)
     gives a first guess; the exact search then starts from it, so only a few
-    full fits are paid for.
+    full fits are paid for. With ``limit`` (a ``quality_limit``, at least ``quality``),
+    a ``quality`` out of reach of ``k_max`` colours whose fit meets ``limit`` by the same
+    rule gives that fit, the one the search made (as ``n_colors=k_max`` fits it), and
+    what it reaches (:class:`~quantize.errors.QualityReached`) in place of None.
 
     Raises
     ------
     QualityError
-        If even ``k_max`` colours do not reach ``quality``; ``more``, when given, is
-        added to its message (how to allow more colours). With ``limit`` (a
-        ``quality_limit``, at least ``quality``) that those colours meet by the same
-        rule, its ``reached`` is ``(k, mean)``: the colours and their mean CIEDE2000;
-        missed too, its message names both bounds.
+        If even ``k_max`` colours do not reach ``quality``, nor ``limit`` when given (its
+        message then names both bounds); ``more``, when given, is added to its message
+        (how to allow more colours).
     """
     k_max = min(k_max, hist.colors.shape[0])  # m colours reproduce the image exactly
     fresh = starting_as(rng)  # every full fit as n_colors=k fits it
@@ -379,27 +382,68 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
         return errors[k]
 
     k = smallest_k(exact, quality, guess, k_max, k_min=1)
-    if k is None:
-        colours = "1 colour" if k_max == 1 else f"{k_max} colours"
-        missed = f"{out_of_reach(quality, means[k_max])} needs more than {colours}"
-        if limit is None:
-            raise QualityError(missed + more)
-        reached = _reached(hist, *fits[k_max], k_max, quality)
-        if errors[k_max] <= limit:
-            raise QualityError(missed + more, reached=reached)
-        raise QualityError(f"{missed}, and so does "
-                           f"{out_of_reach(limit, reached.mean, 'quality_limit')} (they "
-                           f"reach {reached_words(reached, limit)}){more}")
-    return fits[k]
+    if k is not None:
+        return *fits[k], None
+    colours = "1 colour" if k_max == 1 else f"{k_max} colours"
+    missed = f"{out_of_reach(quality, means[k_max])} needs more than {colours}"
+    palette, labels = fits[k_max]
+    reached = kept_within_limit(missed, more, errors[k_max], limit, lambda: quality_reached(
+        hist.lab, lab_of(palette), hist.counts, labels, k_max, quality,
+        _with_alpha(hist.colors, palette)))
+    return palette, labels, reached
 
 
-def _reached(hist: Histogram, palette: np.ndarray, labels: np.ndarray, k: int,
-             quality: float) -> QualityReached:
-    """What ``palette``, of the most colours allowed (``k``), drawing ``hist`` as ``labels`` says,
-    reaches against ``quality`` (which it misses), for the messages that say so."""
-    errors, mean, translucent = _pixel_errors(hist.lab, lab_of(palette), hist.counts, labels,
-                                              _with_alpha(hist.colors, palette))
-    tail = tuple(_percentile_above(errors, hist.counts, share, times * quality)
+def kept_within_limit(missed: str, more: str, error: float, limit: float | None,
+                      reached: Callable[[], QualityReached],
+                      path: str | os.PathLike[str] | None = None) -> QualityReached:
+    """What the fit of the most colours allowed reaches (``reached()``), when a ``quality``
+    out of its reach is given with a ``limit`` that its ``error`` (:func:`quality_error`)
+    meets: that fit is kept. Prior validation is assumed.
+
+    Raises
+    ------
+    QualityError
+        Without ``limit``, or when ``error`` is above it: ``missed`` (the start of the
+        message: the quality, :func:`out_of_reach`, and the colours it needs more than),
+        then the limit missed too, with what they reach, then ``more``; about ``path``.
+
+    >>> reached = lambda: QualityReached(16, 3.2, (10.0, 20.0), False)
+    >>> kept_within_limit("quality=1: mean CIEDE2000 <= 1 needs more than 16 colours", "",
+    ...                   3.2, 10.0, reached).k
+    16
+    >>> kept_within_limit("quality=1: mean CIEDE2000 <= 1 needs more than 16 colours", "",
+    ...                   3.2, 3.0, reached)
+    Traceback (most recent call last):
+    ...
+    quantize.errors.QualityError: quality=1: mean CIEDE2000 <= 1 needs more than 16 colours, \
+and so does quality_limit=3: mean CIEDE2000 <= 3 (they reach a mean CIEDE2000 of 3.2)
+    """
+    if limit is None:
+        raise QualityError(missed + more, path=path)
+    got = reached()
+    if error <= limit:
+        return got
+    raise QualityError(f"{missed}, and so does {out_of_reach(limit, got.mean, 'quality_limit')} "
+                       f"(they reach {reached_words(got, limit)}){more}", path=path)
+
+
+def quality_reached(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
+                    rows: np.ndarray, k: int, quality: float,
+                    shown: tuple[np.ndarray, np.ndarray] | None = None) -> QualityReached:
+    """What a palette fitted for the most colours allowed, ``k``, whose Lab colours are
+    ``palette_lab``, drawing the Lab colours ``lab`` (of ``weights`` pixels each) as
+    ``rows`` says, reaches against ``quality`` (which it misses), measured as
+    :func:`quality_error` measures it (with ``shown`` as there), for the messages that
+    say so. Prior validation is assumed.
+
+    >>> grey, red = [53.585, 0.0, 0.0], [53.241, 80.092, 67.203]
+    >>> lab = np.array([grey, red]); counts = np.array([1000, 10])
+    >>> got = quality_reached(lab, lab[:1], counts, np.array([0, 0]), 1, 2.0)
+    >>> got.k, round(got.mean, 2), [round(value, 2) for value in got.tail]  # 1 % 31 away
+    (1, 0.31, [10.0, 31.2])
+    """
+    errors, mean, translucent = _pixel_errors(lab, palette_lab, weights, rows, shown)
+    tail = tuple(_percentile_above(errors, weights, share, times * quality)
                  for share, times in QUALITY_TAIL)
     return QualityReached(k, mean, tail, translucent)
 
