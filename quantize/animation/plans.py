@@ -757,10 +757,12 @@ class AlphaPlan:
     colours such an animation gets 255 and that entry. Pixels are mapped to their
     nearest entry premultiplied, as a still's are (a faint one may take the
     transparent entry), or with ``dither`` as :func:`~quantize.reduce.reduce_colors`
-    diffuses a still with alpha onto a given palette; a pixel identical to the
-    previous frame's, alpha included, keeps its entry, and undithered the others
-    favour runs and the previous frame's entries as :class:`GlobalPlan`'s do, by
-    distance in premultiplied Lab with alpha (:func:`~quantize.colors.features_of`).
+    diffuses a still with alpha onto the palette fitted to it (damped; the palette is
+    always the frames' own: a ``palette_in`` makes the frames' alpha binary, and they go
+    to :class:`GlobalPlan`, which diffuses onto it as onto a given palette); a pixel
+    identical to the previous frame's, alpha included, keeps its entry, and undithered
+    the others favour runs and the previous frame's entries as :class:`GlobalPlan`'s do,
+    by distance in premultiplied Lab with alpha (:func:`~quantize.colors.features_of`).
 
     A palette fitted on colours pooled coarser (``level`` above 0, :func:`pooled_rgba`)
     holds no table of them: each frame's colours are then matched to their nearest
@@ -874,7 +876,10 @@ class AlphaPlan:
 
     def _dithered(self, rgba: np.ndarray, dither: float | str) -> np.ndarray:
         """Entries ``(H, W)`` of a frame diffused onto the palette as a still with alpha is
-        onto a given palette (fully transparent pixels: the transparent entry)."""
+        onto the palette fitted to it (``fitted_palette``: damped, as the palette was fitted
+        to the frames; a ``palette_in`` never reaches this plan), the palette taken as
+        :func:`~quantize.reduce.reduce_colors` takes one it is given (ties broken by the
+        entries' order); fully transparent pixels take the transparent entry."""
         checked = Options(None, None, self.space, dither, False, self.palette,
                           fitted_palette=True)
         indices = reduce_checked(np.ascontiguousarray(rgba[..., :3]), rgba[..., 3], checked,
