@@ -80,7 +80,7 @@ RUN_TOLERANCE = 2.0
 #: every pixel afresh (as ImageMagick) +0.08 / -0.02 / -0.15 dB. On a 20 x 20 sprite
 #: moving over a 240 x 180 photo (10 frames), every pixel afresh took 4.6x the bytes of
 #: the kept pixels (PICO-8) and changed 25 % of the unchanged pixels between frames; at
-#: 3, 1.08x and 0.5 %. The tiny GIF's bytes at 3: 0.69x / 0.77x / 0.69x ImageMagick's.
+#: 3, 1.08x and 0.5 %. The tiny GIF's bytes at 3: 0.77x / 0.68x / 0.69x ImageMagick's.
 REDITHERED_NEAR = 3
 #: With a palette per frame, a pixel identical to the previous frame is left on the
 #: canvas only in a row or column of at least this many such pixels: scattered ones
