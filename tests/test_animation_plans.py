@@ -1179,12 +1179,13 @@ def test_a_frame_changed_near_every_pixel_is_diffused_onto_a_given_palette_as_a_
 
 
 def test_still_pixels_far_from_the_changes_keep_their_entries_and_pass_on_their_error(
-        tmp_path):
+        tmp_path, monkeypatch):
     """Frame 2 of a 12 x 24 grey ramp changes a 2 x 2 block near its left edge: diffused
     onto a given palette, the still pixels more than 3 from it keep frame 1's entries, the
     nearer ones are diffused afresh with the block (some change), and frame 2 is the
     diffusion of its pixels with the far ones held at their entries, passing on their
-    error."""
+    error. The PSNR, counted over the changed box grown by as much, is that of the frames
+    counted whole."""
     first = _grey_ramp(12, 24)
     second = first.copy()
     second[5:7, 2:4] = 250
@@ -1200,3 +1201,7 @@ def test_still_pixels_far_from_the_changes_keep_their_entries_and_pass_on_their_
     assert (got[1][still_near] != got[0][still_near]).any()
     held = np.where(near, -1, got[0].astype(int))
     assert np.array_equal(got[1], dither_indices(second, _BW, 1.0, given=True, fixed=held))
+    boxed = reduce_animation_file(src, tmp_path / "boxed.gif", palette_in=_BW, dither=1.0)
+    monkeypatch.setattr(plans, "small_box", lambda box, image: False)
+    whole = reduce_animation_file(src, tmp_path / "whole.gif", palette_in=_BW, dither=1.0)
+    assert boxed["psnr"] == whole["psnr"]
