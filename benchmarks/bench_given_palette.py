@@ -27,6 +27,16 @@ ImageMagick's (ours minus theirs, dB; ours over theirs for the colour error).
 Last, tone on synthetic images: flat greys 8, 16 .. 248 (64 x 64) onto ``bw``, each's
 mean level out, and a grey ramp 0 .. 255 (256 x 64) onto ``gb``, the mean absolute
 difference of each column's mean grey from the input's, by every method.
+
+Animations (``--part animations`` runs them alone): scikit-image's 24-frame 25 x 14
+``no_time_for_that_tiny.gif`` and a 12-frame 320 x 180 pan with a still logo
+(``_images.pan_zoom_frames``, written as a GIF by Pillow), onto every palette, by
+``quantize reduce IN --palette-in PAL.hex --dither`` of both checkouts, Pillow (each frame
+quantized as above) and ImageMagick (``convert IN -coalesce -dither FloydSteinberg -remap
+SWATCH OUT``, each frame dithered anew). Per animation and palette: the mean over the frames,
+as a viewer shows them, of blurred PSNR and of the mean colour error against the input's
+frames, the bytes, and the share of the pixels that show the same as in the frame before
+whose colour out changes (a pattern crawling over still areas).
 """
 
 from __future__ import annotations
@@ -40,7 +50,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageSequence
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -134,11 +144,15 @@ def run_quantize(checkout: Path, inputs: Path, outputs: Path) -> None:
                    check=True)
 
 
-def run_pillow(rgb: np.ndarray, pal: np.ndarray) -> np.ndarray:
+def pillow_image(rgb: np.ndarray, pal: np.ndarray) -> Image.Image:
+    """``rgb`` mapped onto ``pal`` by Pillow's Floyd-Steinberg, a mode "P" image."""
     swatch = Image.new("P", (1, 1))
     swatch.putpalette(np.vstack([pal, np.repeat(pal[:1], 256 - len(pal), 0)]).tobytes())
-    out = Image.fromarray(rgb).quantize(palette=swatch, dither=Image.Dither.FLOYDSTEINBERG)
-    return np.asarray(out.convert("RGB"))
+    return Image.fromarray(rgb).quantize(palette=swatch, dither=Image.Dither.FLOYDSTEINBERG)
+
+
+def run_pillow(rgb: np.ndarray, pal: np.ndarray) -> np.ndarray:
+    return np.asarray(pillow_image(rgb, pal).convert("RGB"))
 
 
 def run_magick(src: Path, pal: np.ndarray, work: Path) -> np.ndarray:
@@ -236,6 +250,92 @@ def report(images, pairs, outs) -> None:
         print(f"   {m:16} {ramp_error(out, images['ramp'][1]):6.1f}   {out.mean():6.1f}")
 
 
+ANIMATION_METHODS = ("before", "after", "pillow", "magick")
+
+
+def animations(work: Path) -> dict[str, Path]:
+    """name -> GIF: scikit-image's tiny GIF and the 12-frame pan, written into ``work``."""
+    import skimage.data
+
+    sys.path.insert(0, str(HERE))
+    from _images import pan_zoom_frames
+
+    pan = work / "pan.gif"
+    frames = [Image.fromarray(f) for f in pan_zoom_frames(12, (320, 180))]
+    frames[0].save(pan, save_all=True, append_images=frames[1:], duration=40, loop=0)
+    return {"tiny GIF": Path(os.path.dirname(skimage.data.__file__))
+            / "no_time_for_that_tiny.gif", "pan": pan}
+
+
+def shown_frames(path: Path) -> list[np.ndarray]:
+    """Every frame of an animation as a viewer shows it, ``(H, W, 3)`` uint8."""
+    with Image.open(path) as im:
+        return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(im)]
+
+
+def map_animation(method: str, src: Path, pal: str, out: Path, before: Path) -> None:
+    """Write ``src`` mapped onto palette ``pal`` by ``method`` to ``out``."""
+    colours = palette_array(pal)
+    if method in ("before", "after"):
+        swatch = out.with_suffix(".hex")
+        swatch.write_text("\n".join(PALETTES[pal]) + "\n")
+        env = dict(os.environ, PYTHONPATH=str(REPO if method == "after" else before))
+        subprocess.run([sys.executable, "-m", "quantize", "reduce", str(src), "--palette-in",
+                        str(swatch), "--dither", "-o", str(out), "--force", "-q"], env=env,
+                       check=True, cwd=out.parent)  # not this checkout's folder first on the path
+    elif method == "magick":
+        swatch = out.with_suffix(".png")
+        Image.fromarray(colours[None]).save(swatch)
+        subprocess.run(["convert", str(src), "-coalesce", "-dither", "FloydSteinberg", "-remap",
+                        str(swatch), str(out)], check=True)
+    else:
+        frames = [pillow_image(f, colours) for f in shown_frames(src)]
+        frames[0].save(out, save_all=True, append_images=frames[1:], duration=40, loop=0)
+
+
+def crawl(frames: list[np.ndarray], out: list[np.ndarray]) -> float:
+    """Share of the pixels showing what they showed in the frame before whose colour out
+    changes."""
+    still = changed = 0
+    for i in range(1, len(frames)):
+        same = (frames[i] == frames[i - 1]).all(axis=2)
+        still += int(same.sum())
+        changed += int((same & (out[i] != out[i - 1]).any(axis=2)).sum())
+    return changed / max(still, 1)
+
+
+def score_animation(frames: list[np.ndarray], out: Path) -> tuple[float, float, int, float]:
+    """Mean blurred PSNR and mean colour error over the frames, bytes, and :func:`crawl`."""
+    shown = shown_frames(out)
+    pairs = list(zip(shown, frames, strict=True))
+    return (float(np.mean([blurred_psnr(o, f) for o, f in pairs])),
+            float(np.mean([colour_error(o, f) for o, f in pairs])), out.stat().st_size,
+            crawl(frames, shown))
+
+
+def report_animations(before: Path) -> None:
+    print("\n== animations: mean over the frames of blurred PSNR dB / mean colour error, "
+          "bytes, share of the still pixels whose colour changes")
+    work = Path(tempfile.mkdtemp(prefix="bench_given_anim_"))
+    try:
+        for name, src in animations(work).items():
+            frames = shown_frames(src)
+            for pal in PALETTES:
+                scores = {}
+                for method in ANIMATION_METHODS:
+                    out = work / f"{method}.{pal}.gif"
+                    map_animation(method, src, pal, out, before)
+                    scores[method] = score_animation(frames, out)
+                print(f"{name:9} {pal:6} " + " | ".join(
+                    f"{m} {p:6.2f} / {e:4.1f} {n:>8,d} B {100 * c:4.1f} %"
+                    for m, (p, e, n, c) in scores.items()))
+                after, magick = scores["after"], scores["magick"]
+                print(f"{'':16} after - magick {after[0] - magick[0]:+.2f} dB, "
+                      f"bytes {after[2] / magick[2]:.2f}x magick's")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, default=Path("/work/main"),
@@ -243,12 +343,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train", type=int, default=10, help="BSDS500 train photos")
     parser.add_argument("--photos", type=Path,
                         default=REPO.parent / "shared" / "bsds500" / "images" / "train")
+    parser.add_argument("--part", choices=("all", "stills", "animations"), default="all",
+                        help="measure the stills, the animations, or both")
     parser.add_argument("--map", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.map:
         map_ours(*args.map)
         return
-    report(*measure(args))
+    if args.part != "animations":
+        report(*measure(args))
+    if args.part != "stills":
+        report_animations(args.before)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from quantize.animation.plans import (
 from quantize.animation.stats import FrameStats
 from quantize.colors import pack_rgb, srgb_to_lab
 from quantize.errors import AlphaLossWarning
+from quantize.reconstruct.palette import dither_indices
 from quantize.reduce import reduce_colors
 
 from .animation_support import (
@@ -1147,3 +1148,60 @@ def test_frames_dithered_onto_a_given_palette_keep_their_still_pixels_entries(tm
     first = next(iter_frames(src)).rgba[..., :3]
     # the first frame as a still is dithered onto the palette
     assert got[0].tolist() == reduce_colors(first, palette=pico, dither=dither).indices.tolist()
+
+
+_BW = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+
+
+def _grey_ramp(h: int, w: int) -> np.ndarray:
+    y, x = np.mgrid[0:h, 0:w]
+    return np.repeat((40 + 6 * x + 4 * y).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def test_a_frame_changed_near_every_pixel_is_diffused_onto_a_given_palette_as_a_still(
+        tmp_path):
+    """Frame 2 of a grey ramp changes four pixels, every other pixel within 3 of one
+    (``REDITHERED_NEAR``): as a viewer shows the GIF written onto black and white, frame 2
+    is frame 2 dithered alone as a still. Before, the pixels that did not change kept
+    frame 1's dither, whose pattern broke around each changed pixel."""
+    first = _grey_ramp(12, 12)
+    second = first.copy()
+    for y, x in ((3, 3), (3, 9), (9, 3), (9, 9)):
+        second[y, x] = 255 - second[y, x]
+    src = save_animation(tmp_path / "ramp.png", [first, second], duration=100, loop=0)
+    (tmp_path / "bw.hex").write_text("000000\nffffff\n")
+    reduce_animation_file(src, tmp_path / "out.gif", palette_in=str(tmp_path / "bw.hex"),
+                          dither=1.0)
+    shown = composited(tmp_path / "out.gif")
+    for frame, got in zip([first, second], shown, strict=True):
+        assert np.array_equal(got[..., :3], reduce_colors(frame, palette=_BW,
+                                                          dither=1.0).to_rgb())
+
+
+def test_still_pixels_far_from_the_changes_keep_their_entries_and_pass_on_their_error(
+        tmp_path, monkeypatch):
+    """Frame 2 of a 12 x 24 grey ramp changes a 2 x 2 block near its left edge: diffused
+    onto a given palette, the still pixels more than 3 from it keep frame 1's entries, the
+    nearer ones are diffused afresh with the block (some change), and frame 2 is the
+    diffusion of its pixels with the far ones held at their entries, passing on their
+    error. The PSNR, counted over the changed box grown by as much, is that of the frames
+    counted whole."""
+    first = _grey_ramp(12, 24)
+    second = first.copy()
+    second[5:7, 2:4] = 250
+    src = save_animation(tmp_path / "ramp.png", [first, second], duration=100, loop=0)
+    with open_animation(src) as animation:
+        plan = GlobalPlan.fit(animation, check_animation_options(src, None, palette_in=_BW,
+                                                                 dither=1.0))
+    got = _mapped_frames(src, plan, 1.0)
+    near = np.zeros((12, 24), bool)
+    near[2:10, 0:7] = True
+    assert (got[1][~near] == got[0][~near]).all()
+    still_near = near & (second == first).all(axis=2)
+    assert (got[1][still_near] != got[0][still_near]).any()
+    held = np.where(near, -1, got[0].astype(int))
+    assert np.array_equal(got[1], dither_indices(second, _BW, 1.0, given=True, fixed=held))
+    boxed = reduce_animation_file(src, tmp_path / "boxed.gif", palette_in=_BW, dither=1.0)
+    monkeypatch.setattr(plans, "small_box", lambda box, image: False)
+    whole = reduce_animation_file(src, tmp_path / "whole.gif", palette_in=_BW, dither=1.0)
+    assert boxed["psnr"] == whole["psnr"]

@@ -31,15 +31,19 @@ def test_diffusion_with_zero_strength_is_the_nearest_entry(rng):
     assert np.array_equal(got, d.argmin(axis=2))
 
 
-def _textbook_diffusion(features: np.ndarray, entries: np.ndarray) -> np.ndarray:
+def _textbook_diffusion(features: np.ndarray, entries: np.ndarray,
+                        fixed: np.ndarray | None = None) -> np.ndarray:
     """Floyd-Steinberg at full strength in raster order, with the same clipping to the
-    palette box (the pixels lie inside it)."""
+    palette box (the pixels lie inside it); a pixel with an entry in ``fixed`` (-1: none)
+    takes it and passes on its error from it."""
     h, w = features.shape[:2]
     work = features.astype(np.float64)
     expected = np.zeros((h, w), int)
     for y, x in np.ndindex(h, w):
         value = np.clip(work[y, x], entries.min(axis=0), entries.max(axis=0))
         i = expected[y, x] = ((entries - value) ** 2).sum(axis=1).argmin()
+        if fixed is not None and fixed[y, x] >= 0:
+            i = expected[y, x] = fixed[y, x]
         err = value - entries[i]
         for dy, dx, share in ((0, 1, 7), (1, -1, 3), (1, 0, 5), (1, 1, 1)):
             if y + dy < h and 0 <= x + dx < w:
@@ -68,6 +72,31 @@ def test_diffusion_swept_in_bands_of_lines_is_floyd_steinberg_too(rng, monkeypat
     features = rng.uniform(0, 255, (h, w, 3)).astype(np.float32)
     got = diffuse_errors(features, _CORNERS, np.ones((h, w), np.float32))
     assert np.array_equal(got, _textbook_diffusion(features, _CORNERS))
+
+
+@pytest.mark.parametrize("band_pixels", [1, 5, 1 << 18])
+@pytest.mark.parametrize("h, w", [(7, 11), (9, 1), (2, 7)])
+def test_pixels_with_fixed_entries_take_them_and_pass_on_their_error(rng, monkeypatch, h, w,
+                                                                     band_pixels):
+    """An animation's pixels kept from the previous frame: each takes its entry, whatever
+    its colour and error, and its error from that entry goes on as any pixel's does."""
+    monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", band_pixels)
+    features = rng.uniform(0, 255, (h, w, 3)).astype(np.float32)
+    fixed = np.where(rng.random((h, w)) < 0.4, rng.integers(0, 4, (h, w)), -1)
+    got = diffuse_errors(features, _CORNERS, np.ones((h, w), np.float32), fixed=fixed)
+    assert np.array_equal(got, _textbook_diffusion(features, _CORNERS, fixed))
+    assert (got[fixed >= 0] == fixed[fixed >= 0]).all()
+
+
+def test_a_fixed_entrys_error_reaches_the_pixels_after_it():
+    """Grey 100 onto black and white: free, black, white, black; the first pixel held
+    white passes on -155, so the next two, darker by it, are black (overwriting the first
+    pixel's entry after the diffusion gave white, white, black)."""
+    grey = np.full((1, 3, 3), 100, np.uint8)
+    palette = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+    assert dither_indices(grey, palette, given=True).tolist() == [[0, 1, 0]]
+    held = dither_indices(grey, palette, given=True, fixed=np.array([[1, -1, -1]]))
+    assert held.tolist() == [[1, 0, 0]]
 
 
 @pytest.mark.parametrize("h, w", [(300, 1), (200, 2), (150, 5), (40, 90)])

@@ -18,8 +18,10 @@ the frames of a WebP wait for Pillow's writer, deflated: see
    or to the entry of the pixel to their left when that is within
    ``plans.RUN_TOLERANCE`` (Delta E 2) of it, which gives the compressor
    long runs (not a pixel whose colour is an entry: text and flat drawings
-   keep their exact colours); with ``dither``, by error diffusion. Frames go to the writer
-   of the output's format (:mod:`quantize.animation.sinks`).
+   keep their exact colours); with ``dither``, by error diffusion (onto a given
+   palette, the still pixels within ``plans.REDITHERED_NEAR`` of a changed one are
+   diffused afresh with it, and the kept ones pass on their error). Frames go to the
+   writer of the output's format (:mod:`quantize.animation.sinks`).
 
 Partial alpha is kept where the output holds it: when some pixel is translucent
 (alpha from 1 to 254) and the output is an APNG, a WebP or a TIFF's pages, colours are

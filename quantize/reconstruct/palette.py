@@ -154,7 +154,7 @@ _SMALL_STEP = 2
 def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, *,
                    alpha: np.ndarray | None = None, space: str = "rgb",
                    nearest_entries: np.ndarray | None = None, keep_opaque: bool = False,
-                   given: bool = False) -> np.ndarray:
+                   given: bool = False, fixed: np.ndarray | None = None) -> np.ndarray:
     """Map an image onto a palette with weighted Floyd-Steinberg error diffusion.
 
     Parameters
@@ -184,6 +184,8 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
         entry's (classic Floyd-Steinberg), which keeps the image's tone on a sparse
         palette (the comment above :data:`_DIFFUSED` gives the figures); in RGB,
         whatever ``space`` (the comment above :data:`_GIVEN_SPACE` says why).
+    fixed : (H, W) ndarray of int, optional
+        An entry each pixel keeps, -1 where it is free (see :func:`diffuse_errors`).
 
     Returns
     -------
@@ -222,7 +224,7 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
     scale = (_given_strength if given else _fitted_strength)(rgb, a, masks, strength)
     shown = ShownEntries.of(pal, space) if keep_opaque else None
     out = diffuse_errors(rgb, entries, scale, to_features=to_features, shown=shown,
-                         alpha=None if a is None else a.reshape(h, w))
+                         alpha=None if a is None else a.reshape(h, w), fixed=fixed)
     return out.astype(np.uint8 if pal.shape[0] <= 256 else np.uint16)
 
 
@@ -424,8 +426,8 @@ _SWEEP_PIXELS = 1 << 18
 
 def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarray, *,
                    to_features: Callable[[np.ndarray], np.ndarray] | None = None,
-                   shown: ShownEntries | None = None, alpha: np.ndarray | None = None
-                   ) -> np.ndarray:
+                   shown: ShownEntries | None = None, alpha: np.ndarray | None = None,
+                   fixed: np.ndarray | None = None) -> np.ndarray:
     """Map pixels onto palette entries with damped Floyd-Steinberg error diffusion.
 
     Parameters
@@ -449,6 +451,11 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarr
     alpha : (H, W) ndarray, optional
         One more channel of ``features``, the last, taken with them pixel by pixel, so
         that the image's channels are never stacked whole (48 MB at 12 MP).
+    fixed : (H, W) ndarray of int, optional
+        An entry each pixel keeps, -1 where it is free: a pixel given one takes it,
+        whatever its colour and the error it received, and passes on its error from
+        that entry, as any pixel does (an animation's pixels kept from the previous
+        frame, among which the changed ones are diffused).
 
     Returns
     -------
@@ -475,6 +482,7 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarr
 
     def pixels(at: np.ndarray) -> np.ndarray:
         return _pixel_rows(flat, flat_alpha, at)
+    kept = None if fixed is None else np.ascontiguousarray(fixed).reshape(h * w)
     gain = np.ascontiguousarray(strength).reshape(h * w)
     out = np.empty(h * w, dtype=np.intp if entries.shape[0] > 1 << 15 else np.int16)
     n_lines = w + 2 * (h - 1)
@@ -486,7 +494,8 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarr
     for first in range(0, n_lines, band):
         lines = range(first, min(first + band, n_lines))
         top = _first_row(first, w)
-        _sweep_band(lines, h, w, pixels, gain, entries, convert, error, top, out, shown)
+        _sweep_band(lines, h, w, pixels, gain, entries, convert, error, top, out, shown,
+                    kept)
         # Only the rows top .. (last row of lines[-1]) + 1 hold error: carry those of the next
         # band's rows, clear them all, not h + 1 rows a line (quadratic on a tall, narrow image).
         used = min(h - 1, lines[-1] // 2) + 2 - top
@@ -530,11 +539,12 @@ def _first_row(line: int, w: int) -> int:
 def _sweep_band(lines: range, h: int, w: int, pixels: Callable[[np.ndarray], np.ndarray],
                 gain: np.ndarray, entries: np.ndarray,
                 convert: Callable[[np.ndarray], np.ndarray],
-                error: np.ndarray, base: int, out: np.ndarray, shown: ShownEntries | None
-                ) -> None:
+                error: np.ndarray, base: int, out: np.ndarray, shown: ShownEntries | None,
+                fixed: np.ndarray | None = None) -> None:
     """:func:`diffuse_errors` on the sweep lines ``lines``: their pixels (``pixels`` of
     their flat indices) mapped to entries into ``out`` (flat), their errors into
-    ``error`` (plane 0 is ``lines[0]``'s, row 0 is the image's row ``base``)."""
+    ``error`` (plane 0 is ``lines[0]``'s, row 0 is the image's row ``base``); ``fixed``:
+    the flat entries pixels keep, -1 where free (None: all are)."""
     # Line t holds rows y0..y1-1 (x = t - 2 y within the image), at flat t + (w - 2) y.
     t = np.arange(lines.start, lines.stop)
     y0 = np.maximum(0, (t - w + 2) // 2)
@@ -555,6 +565,7 @@ def _sweep_band(lines: range, h: int, w: int, pixels: Callable[[np.ndarray], np.
     minus_2e = np.ascontiguousarray(-2.0 * entries.T)
     e_sq = np.einsum("ij,ij->i", entries, entries)
     opaque = None if shown is None else own[:, -1] == shown.full
+    held = None if fixed is None else fixed[where]
     for i, (a, b, top, bottom) in enumerate(zip(starts.tolist(), ends.tolist(),
                                                 (y0 - base).tolist(), (y1 - base).tolist(),
                                                 strict=True)):
@@ -569,6 +580,8 @@ def _sweep_band(lines: range, h: int, w: int, pixels: Callable[[np.ndarray], np.
         idx = dist.argmin(axis=1)
         if opaque is not None:
             _keep_opaque(idx, value, dist, opaque[a:b], shown)
+        if held is not None:
+            np.copyto(idx, held[a:b], where=held[a:b] >= 0)
         chosen[a:b] = idx
         value -= entries.take(idx, axis=0)
         shares = _FS_SHARES * value

@@ -291,7 +291,8 @@ def reduce_within_limit(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options
 
 
 def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
-                   rng: np.random.Generator, *, clear_entry: bool = True) -> ReduceResult:
+                   rng: np.random.Generator, *, clear_entry: bool = True,
+                   fixed: np.ndarray | None = None) -> ReduceResult:
     """:func:`reduce_colors` of an ``(H, W, 3)`` uint8 image and its ``(H, W)`` alpha (or
     None), its options checked by :func:`~quantize.reduce.options.check_options`.
 
@@ -301,7 +302,10 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     a faint pixel may take the transparent entry even where no pixel is fully
     transparent (the entry is then added), so that how it is drawn does not depend on
     the other pixels; not with ``clear_entry`` false (a frame of an animation whose
-    colour table has no such entry).
+    colour table has no such entry). ``fixed``: ``(H, W)`` entries of ``opts.palette``
+    that pixels keep, -1 where free, for error diffusion onto that palette (an
+    animation's pixels kept from the previous frame pass on their error; see ``fixed``
+    in :func:`~quantize.reconstruct.palette.diffuse_errors`); unused otherwise.
     """
     return _reduced(rgb, alpha, opts, rng, clear_entry)[0]
 
@@ -331,9 +335,10 @@ def _reduced(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
         else:  # diffused over in the order the fit would have, as for the undithered ties
             first = palette_order(pal, entry_weights(labels, hist.counts, len(entries))[:k])
             first = np.append(first, np.arange(k, len(entries)))
+            rank = np.argsort(first)
             flat = _dithered(rgb, alpha, pixels, entries[first], opts,
-                             pixels.indices(np.argsort(first)[labels], len(entries)),
-                             given=not opts.fitted_palette)
+                             pixels.indices(rank[labels], len(entries)),
+                             given=not opts.fitted_palette, fixed=_renumbered(fixed, rank))
             flat = first.astype(flat.dtype)[flat]
         drawn = flat.ravel() if pixels.visible is None else flat[pixels.visible]
         counts = np.bincount(drawn, minlength=k + 1)[:k]
@@ -350,6 +355,18 @@ def _reduced(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
                    counts / max(hist.counts.sum(), 1), transparent, opts,
                    fidelity=Fidelity(Pairs(hist.colors, labels, hist.counts, hist),
                                      hidden=pixels.hidden)), reached
+
+
+def _renumbered(fixed: np.ndarray | None, rank: np.ndarray) -> np.ndarray | None:
+    """The entries ``fixed`` (-1: free) numbered as the diffusion numbers them, entry ``i``
+    at ``rank[i]``.
+
+    >>> _renumbered(np.array([[2, -1, 0]]), np.array([1, 2, 0])).tolist()
+    [[0, -1, 1]]
+    """
+    if fixed is None:
+        return None
+    return np.where(fixed >= 0, rank[np.maximum(fixed, 0)], -1)
 
 
 def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.random.Generator
@@ -657,8 +674,8 @@ def _kept_opaque(hist: Histogram, entries: np.ndarray, labels: np.ndarray) -> np
 
 
 def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted,
-              entries: np.ndarray, opts: Options, plain: np.ndarray, given: bool = False
-              ) -> np.ndarray:
+              entries: np.ndarray, opts: Options, plain: np.ndarray, given: bool = False,
+              fixed: np.ndarray | None = None) -> np.ndarray:
     """``(H, W)`` indices by weighted error diffusion (or ordered dithering) in the fitting
     space, from the ``plain`` (undithered) mapping; opaque pixels are kept off translucent
     entries that look no nearer (diffused) or mixed with none but their nearest (ordered),
@@ -668,13 +685,15 @@ def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted,
     dithering 24, then 1 and 6 while the undithered mapping drew 7 so, and now none.
     A ``given`` palette (not fitted to the image) is dithered onto so that the image keeps
     its tone (see ``given`` in :func:`~quantize.reconstruct.palette.dither_indices` and
-    :func:`~quantize.reconstruct.ordered.ordered_indices`)."""
+    :func:`~quantize.reconstruct.ordered.ordered_indices`). ``fixed``: entries pixels keep
+    in the error diffusion (-1: free; see :func:`reduce_checked`)."""
     if opts.dither == ORDERED:
         out = ordered_indices(rgb, entries, alpha=alpha, space=opts.space,
                               nearest_entries=plain, keep_opaque=True, given=given)
     else:
         out = dither_indices(rgb, entries, opts.dither, alpha=alpha, space=opts.space,
-                             nearest_entries=plain, keep_opaque=True, given=given)
+                             nearest_entries=plain, keep_opaque=True, given=given,
+                             fixed=fixed)
     if pixels.hidden:
         out[~pixels.visible] = len(entries) - 1
     return out
