@@ -307,11 +307,11 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     animation's pixels kept from the previous frame pass on their error; see ``fixed``
     in :func:`~quantize.reconstruct.palette.diffuse_errors`); unused otherwise.
     """
-    return _reduced(rgb, alpha, opts, rng, clear_entry)[0]
+    return _reduced(rgb, alpha, opts, rng, clear_entry, fixed)[0]
 
 
 def _reduced(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
-             rng: np.random.Generator, clear_entry: bool
+             rng: np.random.Generator, clear_entry: bool, fixed: np.ndarray | None = None
              ) -> tuple[ReduceResult, QualityReached | None]:
     """:func:`reduce_checked`, and what the colours allowed reach when ``opts.quality`` is
     out of their reach and their result, kept, meets ``opts.quality_limit`` (else None)."""
