@@ -2278,9 +2278,15 @@ def test_an_output_that_another_input_links_to_is_refused_even_with_force(
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+#: How the refusal of an --ext output that is its own input ends: the way to outputs of the
+#: inputs' own names, in another folder.
+_EXT_HOW = ("choose another --ext suffix, or write outputs of the inputs' own names into another "
+            "folder: quantize batch INPUT_DIR -o OUT_DIR --ext same")
+
+
 @pytest.mark.parametrize("args, output, how", [
-    (["icon.png", "chelsea.jpg", "--ext", ".png"], "icon.png", "choose another --ext suffix"),
-    (["chelsea.jpg", "icon.png", "--ext", ".png"], "icon.png", "choose another --ext suffix"),
+    (["icon.png", "chelsea.jpg", "--ext", ".png"], "icon.png", _EXT_HOW),
+    (["chelsea.jpg", "icon.png", "--ext", ".png"], "icon.png", _EXT_HOW),
     (["icon.png", "-o", "./icon.png"], "./icon.png", "name another file with -o"),
     (["icon.png", "-o", "link.png"], "link.png", "name another file with -o"),
 ])
@@ -2299,6 +2305,27 @@ def test_an_output_that_is_its_own_input_is_refused_before_any_work(tmp_path, mo
     assert one_error_line(result) == (
         f"quantize: error: icon.png: its output would be {output!r}, the input itself, which "
         f"is never overwritten (not even with --force); {how}")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("inputs, shown", [
+    (["a.png", "b.png"], "a.png and 1 more input: each output would be its own input "
+                         "(a.png's 'a.png', the input itself)"),
+    (["c.jpg", "a.png", "b.png", "d.png"], "a.png and 2 more inputs: each output would be "
+                                           "its own input (a.png's 'a.png', the input itself)"),
+])
+def test_ext_onto_several_inputs_names_how_many(tmp_path, monkeypatch, inputs, shown):
+    """'reduce --ext .png --force a.png b.png' (pngquant's in-place call) named a.png alone:
+    the refusal says how many inputs it concerns, and where outputs of their own names go."""
+    monkeypatch.chdir(tmp_path)
+    for name in inputs:
+        Image.new("RGB", (4, 4), "red").save(name)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run(*inputs, "--ext", ".png", "-k", 256, "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {shown}, which is never overwritten (not even with --force); "
+        f"{_EXT_HOW}")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
@@ -2328,8 +2355,8 @@ def test_a_default_output_that_is_its_own_input_is_refused_before_any_work(
 
 
 @pytest.mark.parametrize("source, args, output, how", [
-    ("icon.png", ["--ext", ".PNG"], "icon.PNG", "choose another --ext suffix"),
-    ("icon.png", ["--ext", ".Png"], "icon.Png", "choose another --ext suffix"),
+    ("icon.png", ["--ext", ".PNG"], "icon.PNG", _EXT_HOW),
+    ("icon.png", ["--ext", ".Png"], "icon.Png", _EXT_HOW),
     ("icon.png", ["-o", "ICON.png"], "ICON.png", "name another file with -o"),
     ("cafe\u0301.png", ["-o", "caf\u00e9.png"], "caf\u00e9.png", "name another file with -o"),
 ])

@@ -26,7 +26,7 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, NoReturn
 
 import typer
 
@@ -821,13 +821,38 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
         if f.input == STDIO:
             _refuse_outputs_onto_stdin(f, palette_out)
             continue
-        if f.output is not None and not f.to_stdout and (what := _as_input(f.output, f.input)):
-            how = "choose another --ext suffix" if f.by_ext else "name another file with -o"
+        if (what := _output_as_input(f)) is not None:
+            if f.by_ext:
+                _refuse_ext_onto_inputs(files, f, what)
             fail(f"{f.input}: its output would be {what}, which is never overwritten (not "
-                 f"even with --force); {how}", USAGE_ERROR)
+                 "even with --force); name another file with -o", USAGE_ERROR)
         if palette_out is not None and (what := _as_input(palette_out, f.input, " is")):
             fail(f"{f.input}: --palette-out={what}, which is never overwritten (not even with "
                  "--force); write the palette to another file", USAGE_ERROR)
+
+
+def _output_as_input(f: _File) -> str | None:
+    """How the output named for ``f`` with ``-o`` or ``--ext`` is its own input
+    (:func:`_as_input`), or None when it is not, or is stdout or a default name."""
+    if f.input == STDIO or f.output is None or f.to_stdout:
+        return None
+    return _as_input(f.output, f.input)
+
+
+def _refuse_ext_onto_inputs(files: Sequence[_File], first: _File, what: str) -> NoReturn:
+    """Refuse an ``--ext`` suffix that makes the output of ``first`` (and maybe others)
+    its own input (``reduce --ext .png --force a.png b.png``, as ``pngquant --ext .png
+    --force`` is called to replace its inputs): the first named, with how many more,
+    and the way to outputs of the inputs' own names, in another folder (``batch --ext
+    same``)."""
+    more = sum(f is not first and f.by_ext and _output_as_input(f) is not None for f in files)
+    said = f"its output would be {what}" if not more else (
+        f"and {more} more input{'s' if more > 1 else ''}: each output would be its own input "
+        f"({first.input}'s {what})")
+    fail(f"{first.input}{':' if not more else ''} {said}, which is never "
+         "overwritten (not even with --force); choose another --ext suffix, or write outputs "
+         "of the inputs' own names into another folder: quantize batch INPUT_DIR -o OUT_DIR "
+         "--ext same", USAGE_ERROR)
 
 
 def _refuse_outputs_onto_stdin(f: _File, palette_out: str | None) -> None:
