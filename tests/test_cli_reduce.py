@@ -3659,12 +3659,37 @@ def test_skip_if_larger_is_a_note_not_an_error_and_quiet_says_nothing(tmp_path, 
     Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
     args = show if "-o" in show else ["-o", out, *show]
     result = run(src, "-k", 2, "--skip-if-larger", *args)
-    assert (result.exit_code, result.stdout) == (98, "")
+    assert result.exit_code == 98
+    assert (result.stdout == "") == ("--json" not in show)  # its object: see below
     noted = "" if said is None else (
         f"quantize: note: {said.format(src=src, out=out)} (83 bytes) is larger than the "
         "input (77 bytes); nothing written\n")
     assert result.stderr == noted
     assert sorted(p.name for p in tmp_path.iterdir()) == ["flat.png"]
+
+
+@pytest.mark.parametrize("to_stdout", [False, True], ids=["file", "stdout"])
+def test_skip_if_larger_with_json_prints_an_object_for_the_file_skipped(tmp_path, to_stdout):
+    """--json printed no object for a file --skip-if-larger kept from being written: a
+    wrapper had to parse the note. Its object says it, output null (on stderr with -o -,
+    as every object then is), beside the object of a file written."""
+    flat, noise = tmp_path / "flat.png", tmp_path / "noise.png"
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(flat)  # 77 bytes; its result 83
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+                    ).save(noise)  # 852 bytes; its result 172
+    inputs = [flat] if to_stdout else [flat, noise]
+    where = ["-o", "-"] if to_stdout else ["-j", 1]
+    result = run(*inputs, "-k", 2, "--skip-if-larger", "--json", *where)
+    assert result.exit_code == 98
+    shown = result.stderr if to_stdout else result.stdout
+    objects = [json.loads(line) for line in shown.splitlines() if line.startswith("{")]
+    named = "" if to_stdout else f"{tmp_path}/flat.k2.png: "
+    assert objects[0] == {
+        "input": str(flat), "output": None, "skipped": "larger",
+        "reason": f"{named}result (83 bytes) is larger than the input (77 bytes); nothing "
+                  "written"}
+    assert [o["output"] for o in objects[1:]] == ([] if to_stdout
+                                                  else [str(tmp_path / "noise.k2.png")])
 
 
 def test_json_to_stderr_beside_the_image_on_stdout_is_told_apart_by_its_first_character(

@@ -232,8 +232,9 @@ def reduce_command(
         "entries and order.")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file written (a file that fails has "
-        "its error line only): input, output (- for stdout, then format: the --format "
-        "name of the image written there), k, space, psnr, "
+        "its error line only; one --skip-if-larger kept from being written has an object "
+        "of input, output null, skipped 'larger' and reason): input, output (- for "
+        "stdout, then format: the --format name of the image written there), k, space, psnr, "
         "delta_e, seconds, bytes_in, bytes_out, frames, palette, and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
@@ -1480,6 +1481,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     if result.exit_code == ExitCode.TOO_LARGE:  # kept from being written, as asked: no fault
         if show != "quiet":
             note(f.input, result.reason)
+        if show == "json":
+            say(_json_line(_skipped_record(f.input, result.reason)), err=f.to_stdout)
         return
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
@@ -1496,10 +1499,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         record["output"] = as_typed(record["output"], f.input if f.by_ext or f.output is None
                                     else f.output)
     if show == "json":
-        import json  # here: the module is needed by --json only (its import cost every call)
-
-        # JSON escapes control characters itself; bytes that are not UTF-8 are written \xXX.
-        line = json.dumps(printable_data(record))
+        line = _json_line(record)
     else:
         line = printable_line(_summary(record, quality))
     say(line, err=f.to_stdout)
@@ -1509,6 +1509,30 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         note(f.input, as_flags(message))
     if made_larger(record):
         note(f.input, _larger_note(record))  # pngquant users count on --skip-if-larger
+
+
+def _json_line(record: Mapping[str, Any]) -> str:
+    """The ``--json`` object of a file's ``record``, on one line.
+
+    >>> _json_line({"input": "a.png", "output": None})
+    '{"input": "a.png", "output": null}'
+    """
+    import json  # here: the module is needed by --json only (its import cost every call)
+
+    # JSON escapes control characters itself; bytes that are not UTF-8 are written \xXX.
+    return json.dumps(printable_data(record))
+
+
+def _skipped_record(input: str, reason: str) -> dict[str, Any]:
+    """The ``--json`` object of ``input``, whose result ``--skip-if-larger`` kept from being
+    written: ``output`` null, ``skipped`` "larger" (as ``batch --json`` says it), and the
+    ``reason`` its note says.
+
+    >>> _skipped_record("a.png", "result (9 bytes) is larger than the input (7 bytes); ...")
+    {'input': 'a.png', 'output': None, 'skipped': 'larger', 'reason': 'result (9 bytes) is \
+larger than the input (7 bytes); ...'}
+    """
+    return {"input": input, "output": None, "skipped": "larger", "reason": reason}
 
 
 def _larger_note(record: Mapping[str, Any]) -> str:
