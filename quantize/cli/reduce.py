@@ -232,8 +232,8 @@ def reduce_command(
         "entries and order.")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file written (a file that fails has "
-        "its error line only; one --skip-if-larger kept from being written has an object "
-        "of input, output null, skipped 'larger' and reason): input, output (- for "
+        "its error line only; one kept from being written by --skip-if-larger has one of "
+        "input, output null, skipped 'larger' and reason): input, output (- for "
         "stdout, then format: the --format name of the image written there), k, space, psnr, "
         "delta_e, seconds, bytes_in, bytes_out, frames, palette, and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
@@ -1468,8 +1468,10 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     Warnings and errors are always shown; a result larger than its input, which
     ``--skip-if-larger`` kept from being written as the user asked, is a note, not shown
     under ``-q`` (its exit code, 98, says it); the summary as ``show`` says (see :func:`_run`),
-    and with a line the notes of the job (fewer distinct colours than asked, all kept: good
-    news, no warning) and of an output larger than its input (:func:`_larger_note`).
+    and with a line the note of an output larger than its input (:func:`_larger_note`). The
+    job's notes (fewer distinct colours than asked, all kept, as pngquant says nothing of
+    it) are not shown: the line already says "N colours, lossless", and ``--json`` has
+    ``k`` beside ``n_colors``.
     The record of an image written to stdout has ``output`` "-" and, after it, ``format``:
     the ``--format`` name of ``stdout_suffix``, the format of the bytes written (the
     scratch file's extension).
@@ -1503,10 +1505,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     else:
         line = printable_line(_summary(record, quality))
     say(line, err=f.to_stdout)
-    if show != "lines":  # --json's rows hold k and n_colors, and both sizes
+    if show != "lines":  # --json's rows hold both sizes
         return
-    for message in result.record.get("notes", ()):
-        note(f.input, as_flags(message))
     if made_larger(record):
         note(f.input, _larger_note(record))  # pngquant users count on --skip-if-larger
 
