@@ -94,9 +94,9 @@ def test_a_palette_is_recorded_in_a_third_of_the_bytes_and_reads_back_the_same(t
     assert entry.record == record and list(entry.record) == list(record)
     assert json.dumps(entry.record["palette"]) == json.dumps(record["palette"])
     line = (tmp_path / ".quantize-batch.jsonl").read_text()
+    assert '"hex": "#' not in line and '"palette_packed"' in line
     if n > 1:
         assert len(line) < len(json.dumps(record["palette"])) / 3
-        assert '"hex": "#' not in line
 
 
 @pytest.mark.parametrize("palette", [
@@ -106,18 +106,31 @@ def test_a_palette_is_recorded_in_a_third_of_the_bytes_and_reads_back_the_same(t
     "not a list",
 ])
 def test_a_palette_that_would_not_read_back_the_same_is_recorded_as_it_is(tmp_path, palette):
+    """Beside one packed (a list of {"hex", "alpha", "share"} of 6-decimal shares), one
+    that the columns would not give back to the byte is written as the record has it."""
+    good = [{"hex": "#0a0b0c", "alpha": 255, "share": 1.0}]
     record_output(tmp_path, tmp_path / "a.png", {}, {"k": 1, "palette": palette})
-    assert read_manifest(tmp_path)["a.png"].record == {"k": 1, "palette": palette}
-    assert json.loads((tmp_path / ".quantize-batch.jsonl").read_text())["record"] == {
-        "k": 1, "palette": palette}
+    record_output(tmp_path, tmp_path / "b.png", {}, {"k": 1, "palette": good})
+    entries = read_manifest(tmp_path)
+    assert entries["a.png"].record == {"k": 1, "palette": palette}
+    assert entries["b.png"].record == {"k": 1, "palette": good}
+    lines = [json.loads(line)["record"]
+             for line in (tmp_path / ".quantize-batch.jsonl").read_text().splitlines()]
+    assert lines == [{"k": 1, "palette": palette},
+                     {"k": 1, "palette_packed": {"hex": "0a0b0c", "share": [1000000]}}]
 
 
 def test_a_palette_recorded_by_an_earlier_version_reads_as_it_was(tmp_path):
+    """A line of an earlier version (the list) and one of this version (the columns) of the
+    same palette read back alike."""
     palette = [{"hex": "#0a0b0c", "alpha": 255, "share": 1.0}]
     line = {"version": 1, "output": "a.png", "settings": {"n_colors": 4},
             "record": {"k": 1, "palette": palette}}
     (tmp_path / ".quantize-batch.jsonl").write_text(json.dumps(line) + "\n")
-    assert read_manifest(tmp_path)["a.png"].record == {"k": 1, "palette": palette}
+    record_output(tmp_path, tmp_path / "b.png", {"n_colors": 4}, {"k": 1, "palette": palette})
+    entries = read_manifest(tmp_path)
+    assert entries["a.png"].record == entries["b.png"].record == {"k": 1, "palette": palette}
+    assert "palette_packed" in (tmp_path / ".quantize-batch.jsonl").read_text().splitlines()[1]
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
