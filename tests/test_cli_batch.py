@@ -4022,6 +4022,94 @@ def test_skip_if_larger_keeps_no_output_exits_98_and_is_not_redone(tmp_path):
     assert (out / "flat.png").stat().st_size == 83
 
 
+def _flat_and_noise(src: Path) -> None:
+    """flat.png (77 bytes; its result 83, larger) and noise.png (its result smaller)."""
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "flat.png")
+    noise = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "noise.png")
+
+
+@pytest.mark.parametrize("ext", [["--ext", "same"], []], ids=["ext-same", "default-png"])
+def test_copy_if_larger_writes_the_inputs_bytes_and_exits_0(tmp_path, ext):
+    """'batch assets -o dist --ext same --skip-if-larger' left the larger files out of dist
+    (exit 98), so a page linking to them broke, where pngquant in place keeps the
+    original: --copy-if-larger writes the input's own bytes, ok, exit 0, said on its line
+    and in its report row; a rerun keeps it as done."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    _flat_and_noise(src)
+    args = (src, "-o", out, "-k", "4", "-j", "1", *ext, "--copy-if-larger")
+    first = _cli(*args, "--report", tmp_path / "r.json")
+    assert (first.exit_code, first.stderr) == (0, ""), first.output
+    assert (out / "flat.png").read_bytes() == (src / "flat.png").read_bytes()
+    assert (out / "noise.png").stat().st_size < (src / "noise.png").stat().st_size
+    copied = ("result (83 bytes) is larger than the input (77 bytes); the input's own bytes "
+              "written instead")
+    assert first.stdout.splitlines()[0] == (
+        f"[1/2] ok      {src}/flat.png -> {out}/flat.png  psnr=lossless delta_e=0.00 "
+        f"seconds={first.stdout.split('seconds=')[1].split()[0]}  ({copied})  "
+        "(fewer colours than -k/--colors, kept whole)")
+    assert first.stdout.splitlines()[2].startswith("2/2 files: 2 ok, 0 skipped, 0 failed in ")
+    rows = {Path(r["input"]).name: r for r in json.loads((tmp_path / "r.json").read_text())[
+        "files"]}
+    assert (rows["flat.png"]["status"], rows["flat.png"]["input_copied"]) == ("ok", copied)
+    assert (rows["flat.png"]["bytes_in"], rows["flat.png"]["bytes_out"]) == (77, 77)
+    assert "input_copied" not in rows["noise.png"]
+    for again in (args, args[:-1]):  # done, with the option or without it
+        rerun = _cli(*again)
+        assert rerun.exit_code == 0, rerun.output
+        assert rerun.stdout.splitlines()[2].startswith("2/2 files: 0 ok, 2 skipped, 0 failed")
+
+
+def test_copy_if_larger_fills_in_what_skip_if_larger_left_out(tmp_path):
+    """Adding the option to a folder made with --skip-if-larger (the larger file recorded,
+    no output) writes the missing output, where the record would have skipped it again."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    _flat_and_noise(src)
+    args = (src, "-o", out, "-k", "4", "-j", "1", "--ext", "same")
+    assert _cli(*args, "--skip-if-larger").exit_code == 98
+    assert not (out / "flat.png").exists()
+    result = _cli(*args, "--skip-if-larger", "--copy-if-larger")
+    assert result.exit_code == 0, result.output
+    assert (out / "flat.png").read_bytes() == (src / "flat.png").read_bytes()
+
+
+def test_copy_if_larger_replaces_an_output_an_earlier_run_made_larger(tmp_path):
+    """As --skip-if-larger redoes an output recorded larger than its input, so does
+    --copy-if-larger, which writes the input's bytes over it."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    _flat_and_noise(src)
+    args = (src, "-o", out, "-k", "4", "-j", "1", "--ext", "same")
+    assert _cli(*args).exit_code == 0
+    assert (out / "flat.png").stat().st_size == 83
+    result = _cli(*args, "--copy-if-larger")
+    assert result.exit_code == 0, result.output
+    assert (out / "flat.png").read_bytes() == (src / "flat.png").read_bytes()
+    assert result.stdout.splitlines()[2].startswith("2/2 files: 1 ok (1 redone: ")
+
+
+def test_copy_if_larger_into_another_format_skips_as_skip_if_larger(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    _flat_and_noise(src)
+    result = _cli(src, "-o", out, "-k", "4", "-j", "1", "--ext", ".tif", "--copy-if-larger")
+    assert result.exit_code == 98, result.output
+    assert not (out / "flat.tif").exists() and (out / "noise.tif").exists()
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"quantize: warning: {src}/flat.png: result (")
+    assert line.endswith(" bytes) is larger than the input (77 bytes); nothing written; not "
+                         "copied, as '.tif' is not the input's format '.png' (--ext='same' "
+                         "keeps it)")
+
+
+def test_copy_if_larger_is_refused_in_segment_mode(tmp_path):
+    src = tmp_path / "in"
+    _flat_and_noise(src)
+    result = _cli(src, "-o", tmp_path / "out", "--mode", "segment", "--copy-if-larger")
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: --copy-if-larger does not apply to --mode segment; expected it "
+           "only with --mode reduce\n")
+
+
 def test_skip_if_larger_keeps_a_stale_output_and_says_so_at_every_run(tmp_path):
     """An output made before its input changed was kept when the new result was larger, and
     the next run called it "output exists" (exit 0), even without --skip-if-larger."""

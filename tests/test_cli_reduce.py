@@ -1761,41 +1761,40 @@ def test_palette_out_never_overwrites_the_palette_in_file(photo, two_frame_gif, 
     assert pal.read_text() == text and not out.exists()
 
 
-def test_few_colours_are_a_note_under_the_files_line(tmp_path):
-    # A warning, even with -q, for a lossless result, which is good news
+def test_few_colours_all_kept_are_said_by_the_files_line_alone(tmp_path):
+    """A note line of its own for each such file (30 lines for 50 icons at -k 256, where
+    pngquant says nothing) said what the summary's "2 colours, lossless" says: no line on
+    stderr now; --json's object holds k and n_colors."""
     src = tmp_path / "two.png"
     Image.fromarray(np.array([[[0, 0, 0], [255, 255, 255]]], np.uint8)).save(src)
     result = run(src, "-k", 8, "-o", tmp_path / "o.png")
     assert result.exit_code == 0
     assert result.stdout.startswith(f"{src} -> {tmp_path / 'o.png'}: 2 colours, lossless")
-    assert unnoted(result.stderr) == ""
-    assert result.stderr.splitlines()[0] == (
-        f"quantize: note: {src}: -k/--colors=8 but the image has only 2 distinct colours; "
-        "returning those 2")
-    for shown in ("-q", "--json"):  # --json's object holds k and n_colors
+    assert [line for line in result.stderr.splitlines()  # but the note of its size
+            if " is larger than the input " not in line] == []
+    for shown in ("-q", "--json"):
         quiet = run(src, "-k", 8, "-o", tmp_path / "o.png", "--force", shown)
         assert (quiet.exit_code, quiet.stderr) == (0, "")
+    row = json.loads(quiet.stdout)
+    assert (row["n_colors"], row["k"], row["psnr"]) == (8, 2, None)
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".webp", ".png"])
-def test_few_colours_of_an_animation_are_a_note_under_the_files_line(two_frame_gif, tmp_path,
-                                                                      suffix):
-    # A warning, even with -q, for every sprite or spinner: all its colours kept is good news
+def test_few_colours_of_an_animation_are_said_by_the_files_line_alone(two_frame_gif,
+                                                                       tmp_path, suffix):
+    # A note line for every sprite or spinner: the summary's "8 colours, lossless" says it
     out = tmp_path / f"o{suffix}"
     result = run(two_frame_gif, "-k", 64, "-o", out)
     assert result.exit_code == 0
     assert result.stdout.startswith(f"{two_frame_gif} -> {out}: 8 colours, lossless")
-    assert unnoted(result.stderr) == ""
-    assert result.stderr.splitlines()[0] == (
-        f"quantize: note: {two_frame_gif}: -k/--colors=64 but all the frames together have "
-        "only 8 distinct colours; returning those 8")
+    assert "distinct" not in result.stderr
     for shown in ("-q", "--json"):  # --json's object holds k and n_colors
         quiet = run(two_frame_gif, "-k", 64, "-o", out, "--force", shown)
         assert (quiet.exit_code, quiet.stderr) == (0, "")
 
 
-def test_few_colours_of_each_frame_with_a_palette_per_frame_are_one_note(tmp_path):
-    # Twelve colours in all (more than -k 8), three a frame: it said nothing
+def test_few_colours_of_each_frame_with_a_palette_per_frame_are_said_once(tmp_path):
+    # Twelve colours in all (more than -k 8), three a frame: the files line says it
     frames = [np.zeros((8, 3, 3), np.uint8) for _ in range(4)]
     for i, frame in enumerate(frames):
         frame[:] = [[(25 * j, 30 * i + 5, 100) for j in range(3)]]
@@ -1804,9 +1803,7 @@ def test_few_colours_of_each_frame_with_a_palette_per_frame_are_one_note(tmp_pat
     result = run(src, "-k", 8, "--palette", "per-frame", "-o", out)
     assert result.exit_code == 0
     assert result.stdout.startswith(f"{src} -> {out}: up to 3 colours a frame, lossless")
-    notes = [line for line in result.stderr.splitlines() if "distinct" in line]
-    assert notes == [f"quantize: note: {src}: -k/--colors=8 but the frame with the most "
-                     "colours has only 3 distinct colours; each frame keeps all of its own"]
+    assert "distinct" not in result.stderr  # the line's "up to 3 colours a frame" says it
     quiet = run(src, "-k", 8, "--palette", "per-frame", "-o", out, "--force", "-q")
     assert (quiet.exit_code, quiet.stderr) == (0, "")
 
@@ -2278,9 +2275,15 @@ def test_an_output_that_another_input_links_to_is_refused_even_with_force(
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+#: How the refusal of an --ext output that is its own input ends: the way to outputs of the
+#: inputs' own names, in another folder.
+_EXT_HOW = ("choose another --ext suffix, or write outputs of the inputs' own names into another "
+            "folder: quantize batch INPUT_DIR -o OUT_DIR --ext same")
+
+
 @pytest.mark.parametrize("args, output, how", [
-    (["icon.png", "chelsea.jpg", "--ext", ".png"], "icon.png", "choose another --ext suffix"),
-    (["chelsea.jpg", "icon.png", "--ext", ".png"], "icon.png", "choose another --ext suffix"),
+    (["icon.png", "chelsea.jpg", "--ext", ".png"], "icon.png", _EXT_HOW),
+    (["chelsea.jpg", "icon.png", "--ext", ".png"], "icon.png", _EXT_HOW),
     (["icon.png", "-o", "./icon.png"], "./icon.png", "name another file with -o"),
     (["icon.png", "-o", "link.png"], "link.png", "name another file with -o"),
 ])
@@ -2299,6 +2302,27 @@ def test_an_output_that_is_its_own_input_is_refused_before_any_work(tmp_path, mo
     assert one_error_line(result) == (
         f"quantize: error: icon.png: its output would be {output!r}, the input itself, which "
         f"is never overwritten (not even with --force); {how}")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("inputs, shown", [
+    (["a.png", "b.png"], "a.png and 1 more input: each output would be its own input "
+                         "(a.png's 'a.png', the input itself)"),
+    (["c.jpg", "a.png", "b.png", "d.png"], "a.png and 2 more inputs: each output would be "
+                                           "its own input (a.png's 'a.png', the input itself)"),
+])
+def test_ext_onto_several_inputs_names_how_many(tmp_path, monkeypatch, inputs, shown):
+    """'reduce --ext .png --force a.png b.png' (pngquant's in-place call) named a.png alone:
+    the refusal says how many inputs it concerns, and where outputs of their own names go."""
+    monkeypatch.chdir(tmp_path)
+    for name in inputs:
+        Image.new("RGB", (4, 4), "red").save(name)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run(*inputs, "--ext", ".png", "-k", 256, "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {shown}, which is never overwritten (not even with --force); "
+        f"{_EXT_HOW}")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
@@ -2328,8 +2352,8 @@ def test_a_default_output_that_is_its_own_input_is_refused_before_any_work(
 
 
 @pytest.mark.parametrize("source, args, output, how", [
-    ("icon.png", ["--ext", ".PNG"], "icon.PNG", "choose another --ext suffix"),
-    ("icon.png", ["--ext", ".Png"], "icon.Png", "choose another --ext suffix"),
+    ("icon.png", ["--ext", ".PNG"], "icon.PNG", _EXT_HOW),
+    ("icon.png", ["--ext", ".Png"], "icon.Png", _EXT_HOW),
     ("icon.png", ["-o", "ICON.png"], "ICON.png", "name another file with -o"),
     ("cafe\u0301.png", ["-o", "caf\u00e9.png"], "caf\u00e9.png", "name another file with -o"),
 ])
@@ -3632,12 +3656,37 @@ def test_skip_if_larger_is_a_note_not_an_error_and_quiet_says_nothing(tmp_path, 
     Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
     args = show if "-o" in show else ["-o", out, *show]
     result = run(src, "-k", 2, "--skip-if-larger", *args)
-    assert (result.exit_code, result.stdout) == (98, "")
+    assert result.exit_code == 98
+    assert (result.stdout == "") == ("--json" not in show)  # its object: see below
     noted = "" if said is None else (
         f"quantize: note: {said.format(src=src, out=out)} (83 bytes) is larger than the "
         "input (77 bytes); nothing written\n")
     assert result.stderr == noted
     assert sorted(p.name for p in tmp_path.iterdir()) == ["flat.png"]
+
+
+@pytest.mark.parametrize("to_stdout", [False, True], ids=["file", "stdout"])
+def test_skip_if_larger_with_json_prints_an_object_for_the_file_skipped(tmp_path, to_stdout):
+    """--json printed no object for a file --skip-if-larger kept from being written: a
+    wrapper had to parse the note. Its object says it, output null (on stderr with -o -,
+    as every object then is), beside the object of a file written."""
+    flat, noise = tmp_path / "flat.png", tmp_path / "noise.png"
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(flat)  # 77 bytes; its result 83
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+                    ).save(noise)  # 852 bytes; its result 172
+    inputs = [flat] if to_stdout else [flat, noise]
+    where = ["-o", "-"] if to_stdout else ["-j", 1]
+    result = run(*inputs, "-k", 2, "--skip-if-larger", "--json", *where)
+    assert result.exit_code == 98
+    shown = result.stderr if to_stdout else result.stdout
+    objects = [json.loads(line) for line in shown.splitlines() if line.startswith("{")]
+    named = "" if to_stdout else f"{tmp_path}/flat.k2.png: "
+    assert objects[0] == {
+        "input": str(flat), "output": None, "skipped": "larger",
+        "reason": f"{named}result (83 bytes) is larger than the input (77 bytes); nothing "
+                  "written"}
+    assert [o["output"] for o in objects[1:]] == ([] if to_stdout
+                                                  else [str(tmp_path / "noise.k2.png")])
 
 
 def test_json_to_stderr_beside_the_image_on_stdout_is_told_apart_by_its_first_character(
@@ -3976,13 +4025,11 @@ def test_a_non_utf8_name_is_shown_with_its_bytes_escaped(tmp_path):
 def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_path):
     bad, esc = tmp_path / "bad\nname.png", tmp_path / "esc\x1b[31m.png"
     bad.write_text("not a picture\n")
-    Image.new("RGB", (4, 4), (9, 9, 9)).save(esc)  # one colour: a warning
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(esc)  # one colour: a note of its size
     result = runner.invoke(app, ["reduce", str(bad), str(esc), "-j", "1"])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"quantize: error: {tmp_path}/bad\\nname.png: not an image Pillow can identify",
-        f"quantize: note: {tmp_path}/esc\\x1b[31m.png: -k/--colors=16 but the image has "
-        "only 1 distinct colour; returning it",
         f"quantize: note: {tmp_path}/esc\\x1b[31m.png: {tmp_path}/esc\\x1b[31m.k16.png (83 "
         "bytes) is larger than the input (77 bytes); --skip-if-larger keeps no such output"]
     assert result.stdout.startswith(
@@ -4464,8 +4511,6 @@ def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_pa
                                     "1 colour, lossless")
     assert len(result.stdout.splitlines()) == 1
     assert result.stderr.splitlines() == [
-        f"quantize: note: {tmp_path}/x\\u202egnp.exe: -k/--colors=2 but the image has "
-        "only 1 distinct colour; returning it",
         f"quantize: note: {tmp_path}/x\\u202egnp.exe: {tmp_path}/x\\u202egnp.k2.png (84 bytes) "
         "is larger than the input (79 bytes); --skip-if-larger keeps no such output",
         f"quantize: error: {tmp_path}/a\\u2028b.png: not an image Pillow can identify"]
@@ -4473,7 +4518,7 @@ def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_pa
     Image.new("RGB", (2, 2), (9, 9, 9)).save(hebrew)
     shown = runner.invoke(app, ["reduce", str(hebrew), "-k", "2", "-o", "-"])
     assert shown.exit_code == 0
-    assert f"\nquantize: note: {hebrew}: -k/--colors=2 but" in shown.stderr
+    assert f"\nquantize: note: {hebrew}: the image written to stdout" in shown.stderr
 
 
 def test_a_name_holding_the_text_of_an_escape_is_shown_as_it_is(tmp_path):

@@ -85,7 +85,7 @@ _SOURCES = {
         "write_report"),
     "results": (
         "ABANDONED", "EDITED_LARGER", "FEWER_COLORS", "FEWER_COLORS_WORDS", "FINISHED_UNRECORDED",
-        "FOLDERS_LEFT", "FOLDER_LEFT", "LEFT_OUT",
+        "FOLDERS_LEFT", "FOLDER_LEFT", "INPUT_COPIED", "LEFT_OUT",
         "LEFT_UNRECORDED", "NOT_LISTED",
         "NOT_REACHED",
         "NOT_REMOVED",

@@ -81,7 +81,9 @@ SHARED_PALETTE_NAME = "shared-palette.json"
 
 #: Options that decide whether a file is processed or its output kept, not what it holds
 #: (dropped from settings read back too: earlier versions recorded skip_if_larger).
-_NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger"})
+#: ``copy_if_larger`` decides what is written for a result not kept; the record of an
+#: output so written says it (``input_copied``), and a rerun without it keeps that output.
+_NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger", "copy_if_larger"})
 #: Options added since outputs were first recorded, each with the value it takes when not
 #: given, at which it is left out of the settings: those of outputs made before it was
 #: added lack it, and a rerun must find them made alike. Reduce's ``quality_limit``
@@ -97,6 +99,9 @@ _NAMING_ONLY = frozenset({"ext"})
 #: Options that name a file whose contents shape the outputs (the settings hold a digest too).
 _READ_FILES = frozenset({"palette_in"})
 _VERSION = 1
+#: The key of a record's palette packed in columns in a manifest line (:func:`_record_written`);
+#: read back, it is the record's ``palette`` again (lines of earlier versions hold that list).
+_PACKED_PALETTE = "palette_packed"
 #: The manifest's name for the state of the last run with ``force`` that did not finish
 #: (hidden, as no output's name is: see :func:`read_forced_run`): of reduce mode (and of
 #: either mode, as versions before the modes kept it apart wrote it), or followed by
@@ -681,7 +686,7 @@ def _output_item(output_dir: str | os.PathLike[str], output: str | os.PathLike[s
                  entry: Entry) -> dict[str, Any]:
     """The manifest line of the finished ``output`` recorded as ``entry``."""
     item = {"version": _VERSION, "output": manifest_key(output_dir, output),
-            "settings": dict(entry.settings), "record": _as_json(entry.record)}
+            "settings": dict(entry.settings), "record": _record_written(entry.record)}
     if entry.input is not None:
         item["input"] = dict(entry.input)
     if entry.source is not None:
@@ -977,7 +982,7 @@ def _parse(line: str, seen: dict[tuple[Any, ...], dict[str, Any]]
         return None
     stamp, source, run = item.get("input"), item.get("source"), item.get("run")
     return item["output"], Entry(_settings_read(item["settings"], seen),
-                                 _interned_keys(item["record"]),
+                                 _record_read(_interned_keys(item["record"])),
                                  _interned_keys(stamp) if isinstance(stamp, dict) else None,
                                  source if isinstance(source, str) else None,
                                  item.get("unclaimed") is True,
@@ -1007,6 +1012,79 @@ def _settings_read(settings: dict[str, Any], seen: dict[tuple[Any, ...], dict[st
     if found is None:
         found = seen[key] = _as_checked(settings)
     return found
+
+
+def _record_written(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``record`` as a manifest line holds it (:func:`_as_json`), its ``palette`` packed
+    under :data:`_PACKED_PALETTE` when that reads back the same (:func:`_packed_palette`):
+    a list of 256 entries of ``{"hex", "alpha", "share"}`` was some 13 KB of a line of
+    14 KB, three times the bytes of a small PNG output.
+
+    >>> _record_written({"k": 1, "palette": [{"hex": "#0a0b0c", "alpha": 255, "share": 1.0}]})
+    {'k': 1, 'palette_packed': {'hex': '0a0b0c', 'share': [1000000]}}
+    """
+    written = _as_json(record)
+    packed = _packed_palette(written.get("palette"))
+    if packed is None:
+        return written
+    return {(_PACKED_PALETTE if key == "palette" else key): (packed if key == "palette"
+                                                             else value)
+            for key, value in written.items()}
+
+
+def _record_read(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` as read from a manifest line, its packed palette (:func:`_record_written`)
+    unpacked to the record's ``palette``, at its place; a record of an earlier version,
+    which holds the list, is as it was.
+
+    >>> _record_read({"k": 1, "palette_packed": {"hex": "0a0b0c", "share": [1000000]}})
+    {'k': 1, 'palette': [{'hex': '#0a0b0c', 'alpha': 255, 'share': 1.0}]}
+    """
+    packed = record.get(_PACKED_PALETTE)
+    if packed is None:
+        return record
+    palette = _unpacked_palette(packed)
+    return {("palette" if key == _PACKED_PALETTE else key): (palette if key == _PACKED_PALETTE
+                                                             else value)
+            for key, value in record.items()}
+
+
+def _packed_palette(palette: Any) -> dict[str, Any] | None:
+    """A record's ``palette``, a list of ``{"hex": "#rrggbb", "alpha": a, "share": s}``, as
+    columns: ``hex``, the entries' ``rrggbb`` run together; ``share``, each share in
+    millionths (the record rounds them to 6 decimals); ``alpha``, two hex digits an entry,
+    only when some entry is not opaque. None when it is no such list, or would not read
+    back as it is, to the byte of its JSON (:func:`_unpacked_palette`).
+
+    >>> _packed_palette([{"hex": "#ff0000", "alpha": 128, "share": 0.25}])
+    {'hex': 'ff0000', 'share': [250000], 'alpha': '80'}
+    >>> _packed_palette([{"hex": "#ff0000", "alpha": 255, "share": 0.1234567}]) is None
+    True
+    """
+    if not isinstance(palette, list) or not palette:
+        return None
+    try:
+        packed: dict[str, Any] = {
+            "hex": "".join(entry["hex"][1:] for entry in palette),
+            "share": [round(entry["share"] * 1_000_000) for entry in palette]}
+        if any(entry["alpha"] != 255 for entry in palette):
+            packed["alpha"] = "".join(f"{entry['alpha']:02x}" for entry in palette)
+        same = json.dumps(_unpacked_palette(packed)) == json.dumps(palette)
+    except (TypeError, KeyError, ValueError, OverflowError):
+        return None
+    return packed if same else None
+
+
+def _unpacked_palette(packed: Any) -> Any:
+    """The palette list :func:`_packed_palette` packed; ``packed`` as it is when it is no
+    such columns (a report takes a malformed palette as none)."""
+    try:
+        hexes, shares = packed["hex"], packed["share"]
+        alphas = packed.get("alpha") or "ff" * len(shares)
+        return [{"hex": "#" + hexes[6 * i:6 * i + 6], "alpha": int(alphas[2 * i:2 * i + 2], 16),
+                 "share": share / 1_000_000} for i, share in enumerate(shares)]
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return packed
 
 
 def _interned_keys(item: dict[str, Any]) -> dict[str, Any]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import inspect
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._validation import check_option_names
+from .._validation import check_bool, check_option_names
 from ..io import MAX_PALETTE
 from .manifest import Entry
 from .plan import JobMode
@@ -46,13 +47,55 @@ def reduce_mode() -> JobMode:
 
 
 def reduce_job(input: Path, output: Path, *, ext: str | None = None,
-               **options: Any) -> dict[str, Any]:
+               copy_if_larger: bool = False, **options: Any) -> dict[str, Any]:
     """A batch's reduce job: :func:`quantize.reduce.reduce_file` of ``input`` into
     ``output``, with ``options``; ``ext``, which named ``output`` (:func:`reduce_suffix`),
-    is not passed on."""
+    is not passed on. With ``copy_if_larger``, a result larger than the input, in the
+    input's format (:func:`_same_format`), is not written: the input's bytes are
+    (:func:`_input_copied`); one in another format raises
+    :class:`~quantize.errors.ResultTooLargeError`, as with ``skip_if_larger``."""
+    from ..errors import ResultTooLargeError
     from ..reduce import reduce_file
 
-    return reduce_file(input, output, **options)
+    if not copy_if_larger:
+        return reduce_file(input, output, **options)
+    start = time.perf_counter()
+    try:
+        return reduce_file(input, output, **{**options, "skip_if_larger": True})
+    except ResultTooLargeError as exc:
+        if not _same_format(input, output):
+            raise ResultTooLargeError(f"{exc.reason}; not copied, as {Path(output).suffix!r} "
+                                      f"is not the input's format {Path(input).suffix!r} "
+                                      "(ext='same' keeps it)", path=exc.path) from None
+        return _input_copied(input, output, exc.reason, start)
+
+
+def _same_format(input: Path, output: Path) -> bool:
+    """Whether ``output`` is named in the format of ``input``, by their extensions, case
+    ignored (``ext="same"`` keeps it; ``.jpeg`` and ``.jpg`` are told apart).
+
+    >>> _same_format(Path("a.PNG"), Path("out/a.png")), _same_format(Path("a.gif"), Path("a.png"))
+    (True, False)
+    """
+    return Path(input).suffix.lower() == Path(output).suffix.lower()
+
+
+def _input_copied(input: Path, output: Path, reason: str, start: float) -> dict[str, Any]:
+    """Write the bytes of ``input`` to ``output`` (replacing it, as a batch's job does) and
+    return its record: lossless (``psnr`` None, ``delta_e`` 0), its sizes those of the
+    input, and :data:`~quantize.batch.results.INPUT_COPIED`, ``reason`` (why the result was
+    not kept) and what was written instead. No palette: the output is the input."""
+    from ..io import write_together
+    from ..reduce.records import EXISTING_KEPT
+    from .results import INPUT_COPIED
+
+    data = Path(input).read_bytes()
+    write_together([(output, data)], replace=True)
+    said = reason.removesuffix(EXISTING_KEPT).removesuffix("; nothing written")
+    return {"input": str(input), "output": str(output), "psnr": None, "delta_e": 0.0,
+            "seconds": round(time.perf_counter() - start, 4), "bytes_in": len(data),
+            "bytes_out": len(data),
+            INPUT_COPIED: f"{said}; the input's own bytes written instead"}
 
 
 def _check_reduce_options(**options: Any) -> dict[str, Any]:
@@ -72,13 +115,20 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     given, and so in the settings recorded with the outputs (:func:`reduce_suffix`); with
     ``palette="per-frame"`` it must name .gif outputs (:func:`_check_ext_holds_palettes`).
     ``quality_limit`` is taken as reduce_file takes it; the settings recorded with the
-    outputs leave it out when not given (:func:`~quantize.batch.manifest.output_settings`)."""
+    outputs leave it out when not given (:func:`~quantize.batch.manifest.output_settings`).
+    ``copy_if_larger`` (:func:`reduce_job`), kept when true, sets ``skip_if_larger`` too, so
+    that the plan treats outputs larger than their inputs as with it; neither is among the
+    settings recorded."""
     from ..reduce import check_ext, check_reduce_options
     from ..reduce.quality import warn_quality_scale
 
     ext = options.pop("ext", None)
+    copy_if_larger = options.pop("copy_if_larger", False)
     _check_palette_in_path(options.get("palette_in"))
     checked = check_reduce_options(**options)
+    if check_bool(copy_if_larger, "copy_if_larger"):  # left out when not given, as ext is
+        # the checks of skip_if_larger too: an output recorded larger is made again, ...
+        checked.update(copy_if_larger=True, skip_if_larger=True)
     if ext is not None:  # left out when not given: the settings of earlier runs lack it
         named = ext if ext == SAME_NAME else check_ext(ext)
         checked["ext"] = _check_ext_holds_palettes(named, checked["palette"])

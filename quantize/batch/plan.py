@@ -1289,8 +1289,10 @@ def _still_larger(entry: Entry | None, path: Path, options: Mapping[str, Any],
     or ``output``, a stale one, under this name or under another its output would have
     replaced, as :func:`~quantize.batch.run.run_batch` settled it), and
     its input has not changed since. Then it is that run's result again (recorded in
-    ``entry``, still said to be larger, and stale), else None: the file is a job."""
+    ``entry``, still said to be larger, and stale), else None: the file is a job, also
+    with ``copy_if_larger``, whose job writes the input's bytes for such a result."""
     if (entry is None or LARGER not in entry.record or not options.get("skip_if_larger")
+            or options.get("copy_if_larger")
             or dict(entry.settings) != dict(settings) or input_changed(entry.input, path)):
         return None
     return FileResult.larger(path, output, entry.record)

@@ -18,7 +18,8 @@ from ..names import absolute_path, natural_key
 from .calls import Outcome
 
 __all__ = ["ABANDONED", "EDITED_LARGER", "FEWER_COLORS", "FEWER_COLORS_WORDS",
-           "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT",
+           "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "INPUT_COPIED", "LARGER",
+           "LEFT_OUT",
            "LEFT_UNRECORDED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED",
            "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "SKIP_KINDS", "STALE",
            "BatchSummary", "FileResult", "RemovedOutput", "SkipKind", "Status", "Unsettled",
@@ -47,6 +48,12 @@ SKIP_KINDS: tuple[str, ...] = get_args(SkipKind)
 #: Record key of a file kept without output because its result was larger than the input
 #: (``skip_if_larger``); its value is the job's reason.
 LARGER = "larger_than_input"
+
+#: Record key of a file whose result was larger than the input and whose output, in the
+#: input's format, is the input's own bytes (``copy_if_larger``): the job's reason, ending
+#: in what was written instead. The file is "ok": its output is there, as pngquant keeps
+#: the original where it replaces files in place.
+INPUT_COPIED = "input_copied"
 
 #: Record key (value True) of such a file whose existing output was kept, or of a failed file
 #: whose output from an earlier run is left in place (:func:`stale_kept`): made from the input

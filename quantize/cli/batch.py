@@ -107,7 +107,8 @@ _NOT_PROCESSED_SHOWN = 5
 _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reason; --force "
                        "replaces their outputs")
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--dither", "--exact-colors", "--palette-in",
-                "--shared-palette", "--palette", "--optimize", "--skip-if-larger", "--ext")
+                "--shared-palette", "--palette", "--optimize", "--skip-if-larger",
+                "--copy-if-larger", "--ext")
 _SEGMENT_ONLY = ("--regions", "--edges", "--stretch", "-w/--weight", "--min-region",
                  "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
@@ -232,6 +233,12 @@ def batch(
         "changed is kept, reported as stale at every run, until a run without the option "
         "replaces it. Without the option, the summary counts the outputs larger than their "
         "inputs.")] = False,
+    copy_if_larger: Annotated[bool, typer.Option(
+        "--copy-if-larger", help="reduce: where a file's result is larger than it and its "
+        "output is in its own format (--ext same, or the default .png of a .png), write the "
+        "input's own bytes as the output, as pngquant --skip-if-larger in place keeps the "
+        "original: the file is ok (exit 0), its report row has input_copied. A result "
+        "larger in another format is skipped, as --skip-if-larger does.")] = False,
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
@@ -380,6 +387,7 @@ def batch(
     given = {"--quality": quality is not None, "--quality-limit": quality_limit is not None,
              "--dither": bool(strength),
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,
+             "--copy-if-larger": copy_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
              "--shared-palette": shared_palette, "--palette": palette != "global",
              "--ext": ext is not None,
@@ -407,6 +415,8 @@ def batch(
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     overlay_color, seed, stretch))
         options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
+        if copy_if_larger:  # left out when not given, as ext is
+            options["copy_if_larger"] = True
         if ext is not None:
             options["ext"] = _check_ext(ext)
         _refuse_image_input(input_dir, mode)
@@ -1581,7 +1591,8 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
               "failed": f": {result.reason}"}.get(result.status, "")
     # fewer colours than asked, all kept: good news, a note on the line, no warning line
     fewer = lib.FEWER_COLORS_WORDS if lib.has_fewer_colors(result.status, result.record) else ""
-    notes = "".join(f"  ({note})" for note in (_why_on_line(result), fewer,
+    copied = result.record.get(lib.INPUT_COPIED, "")  # --copy-if-larger: why, and what
+    notes = "".join(f"  ({note})" for note in (_why_on_line(result), copied, fewer,
                                                 lib.removed_note(result.record)) if note)
     # a sub-folder not searched, or not listed, is no file: it takes no number among them
     counter = "folder" if lib.is_folder(result.record) else f"{summary.done}/{summary.total}"

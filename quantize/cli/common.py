@@ -1353,7 +1353,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
             "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
-            "skip_if_larger": "--skip-if-larger", "stretch": "--stretch"}
+            "skip_if_larger": "--skip-if-larger", "stretch": "--stretch",
+            "copy_if_larger": "--copy-if-larger"}
 
 
 def as_flags(message: str, flags: dict[str, str] | None = None) -> str:

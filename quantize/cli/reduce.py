@@ -26,7 +26,7 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, NoReturn
 
 import typer
 
@@ -232,8 +232,9 @@ def reduce_command(
         "entries and order.")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file written (a file that fails has "
-        "its error line only): input, output (- for stdout, then format: the --format "
-        "name of the image written there), k, space, psnr, "
+        "its error line only; one kept from being written by --skip-if-larger has one of "
+        "input, output null, skipped 'larger' and reason): input, output (- for "
+        "stdout, then format: the --format name of the image written there), k, space, psnr, "
         "delta_e, seconds, bytes_in, bytes_out, frames, palette, and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
@@ -821,13 +822,38 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
         if f.input == STDIO:
             _refuse_outputs_onto_stdin(f, palette_out)
             continue
-        if f.output is not None and not f.to_stdout and (what := _as_input(f.output, f.input)):
-            how = "choose another --ext suffix" if f.by_ext else "name another file with -o"
+        if (what := _output_as_input(f)) is not None:
+            if f.by_ext:
+                _refuse_ext_onto_inputs(files, f, what)
             fail(f"{f.input}: its output would be {what}, which is never overwritten (not "
-                 f"even with --force); {how}", USAGE_ERROR)
+                 "even with --force); name another file with -o", USAGE_ERROR)
         if palette_out is not None and (what := _as_input(palette_out, f.input, " is")):
             fail(f"{f.input}: --palette-out={what}, which is never overwritten (not even with "
                  "--force); write the palette to another file", USAGE_ERROR)
+
+
+def _output_as_input(f: _File) -> str | None:
+    """How the output named for ``f`` with ``-o`` or ``--ext`` is its own input
+    (:func:`_as_input`), or None when it is not, or is stdout or a default name."""
+    if f.input == STDIO or f.output is None or f.to_stdout:
+        return None
+    return _as_input(f.output, f.input)
+
+
+def _refuse_ext_onto_inputs(files: Sequence[_File], first: _File, what: str) -> NoReturn:
+    """Refuse an ``--ext`` suffix that makes the output of ``first`` (and maybe others)
+    its own input (``reduce --ext .png --force a.png b.png``, as ``pngquant --ext .png
+    --force`` is called to replace its inputs): the first named, with how many more,
+    and the way to outputs of the inputs' own names, in another folder (``batch --ext
+    same``)."""
+    more = sum(f is not first and f.by_ext and _output_as_input(f) is not None for f in files)
+    said = f"its output would be {what}" if not more else (
+        f"and {more} more input{'s' if more > 1 else ''}: each output would be its own input "
+        f"({first.input}'s {what})")
+    fail(f"{first.input}{':' if not more else ''} {said}, which is never "
+         "overwritten (not even with --force); choose another --ext suffix, or write outputs "
+         "of the inputs' own names into another folder: quantize batch INPUT_DIR -o OUT_DIR "
+         "--ext same", USAGE_ERROR)
 
 
 def _refuse_outputs_onto_stdin(f: _File, palette_out: str | None) -> None:
@@ -1442,8 +1468,10 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     Warnings and errors are always shown; a result larger than its input, which
     ``--skip-if-larger`` kept from being written as the user asked, is a note, not shown
     under ``-q`` (its exit code, 98, says it); the summary as ``show`` says (see :func:`_run`),
-    and with a line the notes of the job (fewer distinct colours than asked, all kept: good
-    news, no warning) and of an output larger than its input (:func:`_larger_note`).
+    and with a line the note of an output larger than its input (:func:`_larger_note`). The
+    job's notes (fewer distinct colours than asked, all kept, as pngquant says nothing of
+    it) are not shown: the line already says "N colours, lossless", and ``--json`` has
+    ``k`` beside ``n_colors``.
     The record of an image written to stdout has ``output`` "-" and, after it, ``format``:
     the ``--format`` name of ``stdout_suffix``, the format of the bytes written (the
     scratch file's extension).
@@ -1455,6 +1483,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     if result.exit_code == ExitCode.TOO_LARGE:  # kept from being written, as asked: no fault
         if show != "quiet":
             note(f.input, result.reason)
+        if show == "json":
+            say(_json_line(_skipped_record(f.input, result.reason)), err=f.to_stdout)
         return
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
@@ -1471,19 +1501,38 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         record["output"] = as_typed(record["output"], f.input if f.by_ext or f.output is None
                                     else f.output)
     if show == "json":
-        import json  # here: the module is needed by --json only (its import cost every call)
-
-        # JSON escapes control characters itself; bytes that are not UTF-8 are written \xXX.
-        line = json.dumps(printable_data(record))
+        line = _json_line(record)
     else:
         line = printable_line(_summary(record, quality))
     say(line, err=f.to_stdout)
-    if show != "lines":  # --json's rows hold k and n_colors, and both sizes
+    if show != "lines":  # --json's rows hold both sizes
         return
-    for message in result.record.get("notes", ()):
-        note(f.input, as_flags(message))
     if made_larger(record):
         note(f.input, _larger_note(record))  # pngquant users count on --skip-if-larger
+
+
+def _json_line(record: Mapping[str, Any]) -> str:
+    """The ``--json`` object of a file's ``record``, on one line.
+
+    >>> _json_line({"input": "a.png", "output": None})
+    '{"input": "a.png", "output": null}'
+    """
+    import json  # here: the module is needed by --json only (its import cost every call)
+
+    # JSON escapes control characters itself; bytes that are not UTF-8 are written \xXX.
+    return json.dumps(printable_data(record))
+
+
+def _skipped_record(input: str, reason: str) -> dict[str, Any]:
+    """The ``--json`` object of ``input``, whose result ``--skip-if-larger`` kept from being
+    written: ``output`` null, ``skipped`` "larger" (as ``batch --json`` says it), and the
+    ``reason`` its note says.
+
+    >>> _skipped_record("a.png", "result (9 bytes) is larger than the input (7 bytes); ...")
+    {'input': 'a.png', 'output': None, 'skipped': 'larger', 'reason': 'result (9 bytes) is \
+larger than the input (7 bytes); ...'}
+    """
+    return {"input": input, "output": None, "skipped": "larger", "reason": reason}
 
 
 def _larger_note(record: Mapping[str, Any]) -> str:

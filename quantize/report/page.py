@@ -45,6 +45,7 @@ from ..batch.results import (
     FEWER_COLORS_WORDS,
     FINISHED_UNRECORDED,
     FOLDER_LEFT,
+    INPUT_COPIED,
     LARGER,
     LEFT_UNRECORDED,
     NOT_REACHED,
@@ -487,6 +488,9 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
     warned = row.get("warnings")
     if isinstance(warned, (list, tuple)):
         parts += [f'<div class="note">warning: {_name(w)}</div>' for w in warned]
+    copied = row.get(INPUT_COPIED)  # --copy-if-larger: the output is the input's bytes
+    if isinstance(copied, str) and copied:
+        parts.append(f'<div class="note">{_name(copied)}</div>')
     if has_fewer_colors(status, row):  # all its colours kept: a fact, no fault
         flag = "-k/--colors"  # kept on one line: the name cell wraps anywhere
         words = _e(FEWER_COLORS_WORDS).replace(flag, f'<span class="flag">{flag}</span>')
