@@ -800,6 +800,11 @@ def _without_padding(table: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """``table`` without its last entries when no pixel of ``indices`` takes them and they
     are one colour repeated (at least two): the padding of a colour table to 256 entries
     or a power of two, which no palette means. Every other entry keeps its index."""
+    # Not the rule of reduce.options.without_padding_repeats (a run of three or more kept
+    # once), which trims a palette the user gave, with no pixels to tell a padding from
+    # a colour repeated on purpose. Here the image's pixels do: an entry none of them takes
+    # is no colour of the palette the image shows, so the unused run goes whole, from
+    # two entries.
     used = np.bincount(indices.ravel(), minlength=table.shape[0])[:table.shape[0]] > 0
     end = table.shape[0]
     while end > 1 and not used[end - 1] and (table[end - 1] == table[-1]).all():

@@ -15,7 +15,11 @@ from quantize.reduce import reduce_file
 
 from .batch_support import local_cluster
 from .reduce_support import COLOURS
-from .report_support import BROKEN_REASON, quadrants
+from .report_support import BROKEN_REASON, close_browser, quadrants
+
+
+def pytest_sessionfinish(session):
+    close_browser()  # the headless Chromium the report tests opened their pages in, if any
 
 
 @pytest.fixture

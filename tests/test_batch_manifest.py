@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import warnings
 from pathlib import Path
 
@@ -730,3 +731,22 @@ def test_ext_bears_on_an_output_only_under_another_name():
     animation = Entry({"n_colors": 8, "ext": ".gif"}, {"frames": 3})
     assert made_alike(animation, {"n_colors": 8}, same_name=True)
     assert not made_alike(animation, {"n_colors": 8, "ext": ".webp"})
+
+
+@pytest.mark.parametrize("recorded, asked", [({"seed": None}, {}), ({}, {"seed": None})])
+def test_options_changed_says_a_setting_null_on_one_side_and_missing_on_the_other(
+        tmp_path, recorded, asked):
+    """The settings differ (one holds the key, the other not) but both read None: the
+    error said "made with , while this run asks for ;"."""
+    from quantize.batch import manifest
+
+    entries = [manifest.Entry({"n_colors": 8, **recorded}, {"k": 8, "psnr": 30.5})]
+    err = manifest.find_conflict(entries, {"n_colors": 8, **asked}, tmp_path, None)
+    before, now = ("seed=None", "seed missing") if recorded else ("seed missing", "seed=None")
+    assert str(err) == (f"{tmp_path}: 1 output was made with {before}, while this run asks "
+                        f"for {now}; redo it with force=True or choose another output_dir")
+    assert changed_settings({"n_colors": 8, **recorded}, {"n_colors": 8, **asked}) == (
+        err.before, err.now)
+    back = pickle.loads(pickle.dumps(err))
+    assert (str(back), back.before, back.now) == (str(err), err.before, err.now)
+    assert manifest.MISSING in (*back.before.values(), *back.now.values())

@@ -434,7 +434,8 @@ def test_dithering_with_alpha_stacks_no_whole_image_and_lets_its_masks_go(rng, m
     monkeypatch.setattr(palette_module, "_BLOCK_PIXELS", 1 << 12)
     monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", 1 << 12)
     rgb, alpha, palette = _soft_alpha_image(rng, 300, 400)
-    assert peak_bytes(lambda: dither_indices(rgb, palette, 1.0, alpha=alpha)) < 15 * alpha.size
+    peak = peak_bytes(lambda: dither_indices(rgb, palette, 1.0, alpha=alpha), repeats=3)
+    assert peak < 15 * alpha.size
 
 
 @pytest.mark.parametrize("at, rank", [(0, [1, 2, 3, 0]), (2, [0, 1, 3, 2]), (3, [0, 1, 2, 3])])

@@ -383,14 +383,20 @@ def test_spreading_a_palette_for_dithering_takes_one_float64_copy_of_the_feature
     m = 200_000
     hist = Histogram(rng.integers(0, 256, (m, 4), dtype=np.uint8), rng.integers(1, 5, m), "rgb")
     palette = rng.integers(0, 256, (16, 4), dtype=np.uint8)
-    tracemalloc.start()
-    try:
-        labels = nearest(hist.features, features_of(palette, "rgb"))  # features cached
-        tracemalloc.reset_peak()
-        spread = spread_for_dither(palette, hist, labels, 1.0)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+
+    def traced():  # the least of three runs: see memory_support.peak_bytes
+        hist.forget_features()
+        tracemalloc.start()
+        try:
+            labels = nearest(hist.features, features_of(palette, "rgb"))  # features cached
+            tracemalloc.reset_peak()
+            spread = spread_for_dither(palette, hist, labels, 1.0)
+            return tracemalloc.get_traced_memory()[1], labels, spread
+        finally:
+            tracemalloc.stop()
+
+    runs = [traced() for _ in range(3)]
+    peak, (_, labels, spread) = min(run[0] for run in runs), runs[0]
     # Bytes a colour: the labels 8, the float64 copy 32 and the counts 8 for the mean, and
     # a chunk of features, without the cached float32 features (16) beside them (64.6
     # before).
@@ -535,8 +541,8 @@ def test_a_summary_with_colours_apart_copies_no_colours_counts_or_features(rng):
     m = 200_000
     hist = Histogram(rng.integers(0, 256, (m, 4), dtype=np.uint8), rng.integers(1, 5, m), "rgb")
     features = hist.features
-    peaks = [peak_bytes(functools.partial(_summary, hist.colors, hist.counts, features, 4, apart))
-             for apart in (np.zeros(m, bool), np.arange(m) % 1000 == 0)]
+    peaks = [peak_bytes(functools.partial(_summary, hist.colors, hist.counts, features, 4, apart),
+                        repeats=3) for apart in (np.zeros(m, bool), np.arange(m) % 1000 == 0)]
     assert peaks[1] < peaks[0] + 4 * m  # copies: 28 bytes a colour
 
 

@@ -40,6 +40,7 @@ the other mode into the same folder neither replaces it nor takes it as finished
 from __future__ import annotations
 
 import contextlib
+import enum
 import gc
 import hashlib
 import json
@@ -57,7 +58,8 @@ from ..io import atomic_write, write_together
 from ..names import absolute_path, quoted
 from ..reduce.result import MAX_PALETTE
 
-__all__ = ["DAMAGED_SUFFIX", "MANIFEST_NAME", "SHARED_PALETTE_NAME", "Entry", "ForcedRun",
+__all__ = ["DAMAGED_SUFFIX", "MANIFEST_NAME", "MISSING", "SHARED_PALETTE_NAME", "Entry",
+           "ForcedRun",
            "Manifest", "ManifestUnreadableWarning", "OptionsChangedError",
            "changed_settings", "check_appendable",
            "compact_manifest", "damaged_copy", "describe_settings", "find_conflict",
@@ -274,24 +276,49 @@ def output_settings(options: Mapping[str, Any], *,
     return _as_json(dict(sorted(shaping.items())))
 
 
+class _Missing(enum.Enum):
+    """The type of :data:`MISSING`."""
+
+    MISSING = "missing"
+
+    def __repr__(self) -> str:
+        return "missing"
+
+
+#: How :func:`changed_settings` gives a setting one side lacks where the other holds it
+#: as None, and :func:`describe_settings` says it: "missing".
+MISSING = _Missing.MISSING
+
+
 def changed_settings(before: Mapping[str, Any],
                      now: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The entries that differ between two settings, from each side (None when absent).
+    """The entries that differ between two settings, from each side (None when absent;
+    :data:`MISSING` when absent where the other side holds None).
 
     >>> changed_settings({"n_colors": 8, "seed": 0}, {"n_colors": 16, "seed": 0})
     ({'n_colors': 8}, {'n_colors': 16})
+    >>> changed_settings({"n_colors": 8, "seed": None}, {"n_colors": 8})
+    ({'seed': None}, {'seed': missing})
     """
-    keys = sorted(k for k in before.keys() | now.keys() if before.get(k) != now.get(k))
-    return {k: before.get(k) for k in keys}, {k: now.get(k) for k in keys}
+    keys = sorted(k for k in before.keys() | now.keys()
+                  if k not in before or k not in now or before[k] != now[k])
+
+    def side(settings: Mapping[str, Any], other: Mapping[str, Any], key: str) -> Any:
+        return MISSING if key not in settings and other[key] is None else settings.get(key)
+
+    return ({k: side(before, now, k) for k in keys}, {k: side(now, before, k) for k in keys})
 
 
 def describe_settings(settings: Mapping[str, Any]) -> str:
-    """``name=value`` pairs, comma-separated.
+    """``name=value`` pairs, comma-separated; ``name missing`` for a :data:`MISSING` one.
 
     >>> describe_settings({"n_colors": 8, "space": "lab"})
     "n_colors=8, space='lab'"
+    >>> describe_settings({"quality_limit": MISSING})
+    'quality_limit missing'
     """
-    return ", ".join(f"{k}={v!r}" for k, v in settings.items())
+    return ", ".join(f"{k} missing" if v is MISSING else f"{k}={v!r}"
+                     for k, v in settings.items())
 
 
 def manifest_key(output_dir: str | os.PathLike[str], output: str | os.PathLike[str]) -> str:

@@ -891,7 +891,9 @@ def _describe(settings: dict[str, Any]) -> str:
     a flag as itself, or "no" and itself when it was off (``--edges``, ``no
     --edges``); dithering as ``--dither``, ``--dither=0.5``, ``--dither=ordered`` or
     ``no --dither``;
-    the weights as ``-w NAME=VALUE`` each; the overlay colour as ``#rrggbb``.
+    the weights as ``-w NAME=VALUE`` each; the overlay colour as ``#rrggbb``; a setting
+    one side lacks where the other holds None (:data:`~quantize.batch.manifest.MISSING`)
+    as the flag and "missing".
 
     >>> _describe({"edges": False, "dither": 0.5, "weights": {"color": 1.0, "xy": 0.25}})
     'no --edges, --dither=0.5, -w color=1 -w xy=0.25'
@@ -903,12 +905,18 @@ def _describe(settings: dict[str, Any]) -> str:
     '--overlay-color=#ff0000 (the default)'
     >>> _describe({"stretch": None})
     'no --stretch'
+    >>> from quantize.batch.manifest import MISSING
+    >>> _describe({"n_clusters": MISSING, "edges": MISSING})
+    '-k/--clusters missing, --edges missing'
     """
     from .._validation import shown_number
+    from ..batch.manifest import MISSING
     from ..segment_file import OVERLAY_COLOR
-    from .common import SWITCHES
+    from .common import FLAGS, SWITCHES
 
     def one(key: str, value: Any) -> str:
+        if value is MISSING:
+            return f"{FLAGS.get(key, SWITCHES.get(key, key))} missing"
         flag = "--dither" if key == "dither" else SWITCHES.get(key)
         if key == "dither" and isinstance(value, str):  # --dither=ordered
             return f"--dither={value}"

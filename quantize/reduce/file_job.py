@@ -508,6 +508,13 @@ def _given_entries(result: ReduceResult, table: np.ndarray
     cannot hold them (a colour the palette does not have, more than 256 entries, or 256
     and no transparent one), for the result's own numbering.
     """
+    # A second numbering beside the result's own, and not one with it: the result's
+    # (ReduceResult._png_entries, _listed_entries) counts its k distinct colours, each once,
+    # and its entry of fully transparent pixels (_clear_at); this one counts the entries of
+    # the palette the user gave, as its file holds them (its padding trimmed), a repeated
+    # colour at each of its indices, so that index i is the same colour in every image
+    # mapped onto it. A result holds no colour twice (a palette's repeats are kept once,
+    # with a PaletteInWarning), so it cannot number as the file does.
     if table.shape[0] > MAX_PALETTE:
         return None
     full = result.full_palette(alpha=True)

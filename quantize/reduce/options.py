@@ -460,6 +460,12 @@ def without_padding_repeats(palette: np.ndarray) -> np.ndarray:
     >>> len(without_padding_repeats(np.array([[9, 0, 0], [0, 0, 0], [0, 0, 0]], np.uint8)))
     3
     """
+    # Not the rule of palette_files._without_padding, which drops a palette image's
+    # trailing run of two or more entries that no pixel of that image takes: there the
+    # pixels tell the table's padding (an encoder's) from the palette. Here no pixels do:
+    # the palette is what the user gave, every entry at its index, whichever the image
+    # being mapped takes; a colour repeated twice at the end may be meant, and a run kept
+    # once still holds the colour. So: three alike or more, kept once.
     end = palette.shape[0]
     while end > 1 and (palette[end - 2] == palette[-1]).all():
         end -= 1
