@@ -204,7 +204,8 @@ def test_bash_completes_the_command_once_its_script_is_loaded(tmp_path):
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
                           env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"})
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.split() == ["--palette-out", "--palette-in", "--palette"]
+    assert done.stdout.split() == ["--palette-out", "--palette-in", "--palette-fitted",
+                                   "--palette"]
 
 
 #: Each option whose value is one of a fixed set, with what its value completes to.

@@ -1375,6 +1375,35 @@ def test_palette_out_then_palette_in(photo, tmp_path):
     assert set(map(tuple, used.tolist())) <= set(map(tuple, palette.tolist()))
 
 
+@pytest.mark.parametrize("dither", ["--dither", "--dither=0.5", "--dither=ordered"])
+def test_a_palette_out_file_given_back_as_fitted_gives_the_dithered_image_again(
+        photo, tmp_path, monkeypatch, dither):
+    """A palette written by --palette-out and given back with --palette-in was dithered
+    onto as a device's fixed palette, and gave another image than the fit's own;
+    --palette-fitted dithers onto it as onto the fit, pixel for pixel."""
+    monkeypatch.chdir(tmp_path)
+    fit = run(photo, "-o", "fit.png", "-k", 16, dither, "--palette-out", "p.hex")
+    assert fit.exit_code == 0, fit.output
+    given = run(photo, "-o", "given.png", "--palette-in", "p.hex", dither)
+    again = run(photo, "-o", "again.png", "--palette-in", "p.hex", "--palette-fitted",
+                dither, "--json")
+    assert (given.exit_code, again.exit_code) == (0, 0), again.output
+    assert json.loads(again.stdout)["palette_fitted"] is True
+
+    def pixels(name):
+        return np.asarray(Image.open(name).convert("RGB"))
+
+    assert not np.array_equal(pixels("given.png"), pixels("fit.png"))  # why it is needed
+    np.testing.assert_array_equal(pixels("again.png"), pixels("fit.png"))
+
+
+def test_palette_fitted_without_palette_in_is_refused(photo):
+    result = run(photo, "--palette-fitted", "--dither")
+    assert result.exit_code == 2
+    assert one_error_line(result) == ("quantize: error: --palette-fitted needs --palette-in "
+                                      "beside it: it says how that palette is dithered onto")
+
+
 @pytest.mark.parametrize("name, text", [("pal.txt", "#fff\n#000\n#f80\n"),
                                         ("pal.hex", "#FFF\n000000\n#f80f\n")])
 def test_palette_in_takes_css_shorthand_colours(tmp_path, name, text):

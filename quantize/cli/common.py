@@ -1309,6 +1309,22 @@ def check_palette_mode_alone(palette: str, colors: int | None, quality: float | 
     check_per_frame_alone(colors, quality, palette_in)
 
 
+def check_palette_fitted_given(palette_fitted: bool, palette_in: Any) -> None:
+    """Refuse ``--palette-fitted`` without ``--palette-in``, naming both as flags (the
+    library's check, :func:`~quantize.reduce.check_reduce_options`, names its parameters,
+    ``palette_in`` among them, as Python gives them).
+
+    >>> check_palette_fitted_given(True, None)
+    Traceback (most recent call last):
+    ...
+    ValueError: --palette-fitted needs --palette-in beside it: it says how that palette is \
+dithered onto
+    """
+    if palette_fitted and palette_in is None:
+        raise ValueError("--palette-fitted needs --palette-in beside it: it says how that "
+                         "palette is dithered onto")
+
+
 #: The names of an open file descriptor: ``/dev/stdin``, ``/dev/fd/N`` (``<(cmd)``) and
 #: their ``/proc`` forms. A regular file redirected there is read as a file, but its output
 #: would be named in ``/dev`` (``/dev/stdin.k16.png``, written there by root).
@@ -1353,7 +1369,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
             "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
-            "skip_if_larger": "--skip-if-larger", "stretch": "--stretch"}
+            "skip_if_larger": "--skip-if-larger", "stretch": "--stretch",
+            "palette_fitted": "--palette-fitted"}
 
 
 def as_flags(message: str, flags: dict[str, str] | None = None) -> str:

@@ -67,6 +67,7 @@ from .common import (
     arguments_given,
     as_flags,
     as_typed,
+    check_palette_fitted_given,
     check_palette_mode_alone,
     dither_strength,
     dither_value_error,
@@ -212,6 +213,12 @@ def reduce_command(
         "fitting one (not with -k, --quality or --exact-colors). Every entry keeps its "
         "index in a still's output, unused ones too.", show_default=False,
         parser=palette_file)] = None,
+    palette_fitted: Annotated[bool, typer.Option(
+        "--palette-fitted", help="The --palette-in palette was fitted to images like these "
+        "(as --palette-out writes one): dither onto it as onto a fitted palette, not as "
+        "onto a device's fixed colours. So a palette written with --dither gives the same "
+        "image back: reduce a.png -k 16 --dither --palette-out p.hex, then reduce a.png "
+        "--palette-in p.hex --palette-fitted --dither. Needs --palette-in.")] = False,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
         "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
@@ -264,10 +271,12 @@ def reduce_command(
              "space": space,  # plain --dither as typed
              "dither": True if dither and dither_level is None else strength,
              "exact_colors": exact_colors,
-             "palette_in": palette_in, "palette_out": palette_out, "seed": seed,
+             "palette_in": palette_in, "palette_fitted": palette_fitted,
+             "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette}
     with user_errors():
+        check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
         check_palette_mode_alone(palette, colors, quality, palette_in)  # before any file
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
@@ -327,6 +336,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--quality-limit", given["quality_limit"]),
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
+               ("--palette-fitted", given["palette_fitted"] and palette_in is not None),
                ("--palette", palette),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
