@@ -49,7 +49,6 @@ from ..io import (
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
-from ..reconstruct.palette import indexed_image
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import DARK_OUTPUT, reduce_within_limit
 from .options import (
@@ -642,8 +641,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         return result._indexed_gif(None if numbered is None else numbered[:2],
                                    **gif_timing), False
     if suffix == ".bmp":  # numbered as the PNG is, and as a given palette numbers them
-        indices, table = result._png_entries(full) if numbered is None else numbered[:2]
-        return _indexed_bmp(indices, table, held_dpi(dpi, "BMP")), False
+        return result._indexed_bmp(None if numbered is None else numbered[:2],
+                                   held_dpi(dpi, "BMP")), False
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
     held = held_dpi(dpi, fmt)
@@ -665,23 +664,6 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         pixels = result.to_rgba()
     Image.fromarray(pixels).save(buffer, format=fmt, **params)
     return buffer.getvalue(), False
-
-
-def _indexed_bmp(indices: np.ndarray, table: np.ndarray,
-                 dpi: tuple[float, float] | None) -> bytes:
-    """The bytes of an 8-bit indexed BMP of ``(H, W)`` ``indices`` into the ``(n, 4)``
-    entries ``table`` (n <= 256), each entry at its index, ``n`` of them in its colour
-    table; with the resolution ``dpi`` (:func:`~quantize.io.held_dpi`), else none stated.
-
-    BMP holds no alpha: each entry is drawn on black by its alpha (:func:`_on_black`'s
-    rule), and the fully transparent one is black. Never 1 bit a pixel: Pillow writes a
-    mode "1" image with a colour table of black and white, whatever the two colours were.
-    Pillow's own default resolution, 96 dpi, is not written for an input that states none:
-    pixels per metre 0, which readers take as unknown."""
-    shown = np.rint(premultiply(table)[:, :3]).astype(np.uint8)
-    buffer = _io.BytesIO()
-    indexed_image(indices, shown).save(buffer, format="BMP", dpi=dpi or (0, 0))
-    return buffer.getvalue()
 
 
 def _gif_timing(loaded: Any, out: Path) -> dict[str, Any]:
@@ -779,7 +761,8 @@ def _warn_alpha_loss(result: ReduceResult, path: Path, named: str) -> None:
 
 
 #: The output extensions whose format holds no alpha, with the format's name: an image
-#: with alpha is drawn on black (:func:`_on_black`, :func:`_indexed_bmp`), with a warning.
+#: with alpha is drawn on black (:func:`_on_black`, ``ReduceResult._indexed_bmp``), with a
+#: warning.
 _NO_ALPHA = {".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP"}
 
 
