@@ -515,7 +515,8 @@ def test_quality_with_dither_says_the_k_was_chosen_undithered(photo, tmp_path):
     assert re.fullmatch(rf"{re.escape(str(photo))} -> {re.escape(str(tmp_path / 'q.png'))}: "
                         r"chose k=(\d+) for mean ΔE2000 <= 3, its 99th percentile <= 15 and "
                         r"its 99\.9th <= 30 \(measured without dithering\); "
-                        r"\1 colours, PSNR \d+\.\d\d dB, mean ΔE2000 \d+\.\d\d, \d+\.\d\d s\n",
+                        r"\1 colours, PSNR \d+\.\d\d dB \(\d+\.\d\d dB blurred, σ 1 px\), "
+                        r"mean ΔE2000 \d+\.\d\d, \d+\.\d\d s\n",
                         result.stdout)
 
 
@@ -5098,3 +5099,25 @@ def test_optimize_never_makes_an_apng_larger(tmp_path):
         sink.close()
         written.append(len(fp.getvalue()))
     assert written[1] <= written[0]
+
+
+@pytest.mark.parametrize("dither", ["--dither", "--dither=ordered"])
+def test_a_dithered_summary_gives_the_blurred_psnr_too(photo, tmp_path, dither):
+    """Plain PSNR counts a dither pattern as noise, so a dithered output looked worse than
+    an undithered one; its line and record give the PSNR after a blur of σ = 1 px too,
+    that of quantize.metrics.psnr(..., blur=1), and an undithered one's are as they were."""
+    from quantize.metrics import psnr
+
+    out = tmp_path / "d.png"
+    record = json.loads(run(photo, "-k", 4, dither, "-o", out, "--json").stdout)
+    line = run(photo, "-k", 4, dither, "-o", out, "--force").stdout
+    image, reduced = (np.asarray(Image.open(p).convert("RGB")) for p in (photo, out))
+    assert record["blurred_psnr"] == pytest.approx(psnr(image, reduced, blur=1.0), abs=1e-4)
+    assert list(record)[-1] == "blurred_psnr"  # added at the end: no field moved
+    assert record["blurred_psnr"] > record["psnr"]
+    assert (f"4 colours, PSNR {record['psnr']:.2f} dB ({record['blurred_psnr']:.2f} dB "
+            f"blurred, σ 1 px), mean ΔE2000 ") in line
+    plain = json.loads(run(photo, "-k", 4, "-o", out, "--json", "--force").stdout)
+    assert "blurred_psnr" not in plain
+    assert re.search(r": 4 colours, PSNR [\d.]+ dB, mean ΔE2000 [\d.]+, [\d.]+ s$",
+                     run(photo, "-k", 4, "-o", out, "--force").stdout.strip())

@@ -241,7 +241,8 @@ def reduce_command(
         "--json", help="Print one JSON object per file written (a file that fails has "
         "its error line only): input, output (- for stdout, then format: the --format "
         "name of the image written there), k, space, psnr, "
-        "delta_e, seconds, bytes_in, bytes_out, frames, palette, and the options that shaped "
+        "delta_e, seconds, bytes_in, bytes_out, frames, palette (a dithered still's also "
+        "ends in blurred_psnr: the PSNR after a blur of 1 px), and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
         "optimized: whether the output's format took it). With -o -, stdout carries the "
@@ -1525,7 +1526,17 @@ def _stdout_record(record: dict[str, Any], suffix: str) -> dict[str, Any]:
 
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:
+    """The line that says what a file became; a dithered still's PSNR also after the blur
+    of the eye (``blurred_psnr``): dithering lowers plain PSNR, and raises that one.
+
+    >>> print(_summary({"input": "a.png", "output": "b.png", "k": 16, "dither": 1.0,
+    ...                 "psnr": 27.9, "blurred_psnr": 33.26, "delta_e": 3.65,
+    ...                 "seconds": 0.3}, None))
+    a.png -> b.png: 16 colours, PSNR 27.90 dB (33.26 dB blurred, σ 1 px), mean ΔE2000 3.65, 0.30 s
+    """
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
+    if record["psnr"] is not None and record.get("blurred_psnr") is not None:
+        psnr += f" ({record['blurred_psnr']:.2f} dB blurred, σ 1 px)"
     thresholded = record.get("alpha_thresholded", 0)  # the metrics leave that loss out
     if thresholded:
         pixels = "pixel" if thresholded == 1 else "pixels"

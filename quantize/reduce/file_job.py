@@ -76,6 +76,7 @@ from .options import (
 )
 from .quality import warn_quality_scale
 from .records import (
+    BLUR_SIGMA,
     ShownOutput,
     check_default_output,
     check_shown_as,
@@ -363,8 +364,11 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     # Measure while the output is encoded: both release the GIL for most of the work.
     # In this job's context, so that a batch records any warning of it with the file's.
     small = loaded.shape[0] * loaded.shape[1] <= _MEASURED_HERE_MAX_PIXELS
+    dithered = bool(opts["dither"])  # a strength above 0, or "ordered"
     with (errors_shown(out, shown),
-          _threads.beside(lambda: (result.psnr, result.delta_e), here=small) as metrics):
+          _threads.beside(lambda: (result.psnr, result.delta_e,
+                                   _blurred_psnr(loaded, result) if dithered else None),
+                          here=small) as metrics):
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
                                   _gif_timing(loaded, out), loaded.dpi,
                                   given=_given_table(job))
@@ -389,7 +393,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         # After the write, so that the metrics run beside the write too; the command
         # holds Ctrl-C back from the write until the file is reported, so also for as long
         # as they still take then (usually nothing: they run beside the encoding).
-        value, error = metrics.result()
+        value, error, blurred = metrics.result()
     return job_record(src, out, k=result.k, space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
                       bytes_in=bytes_in, bytes_out=len(data), frames=1,
@@ -397,7 +401,21 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                               _entry_alpha(result)),
                       optimized=optimized if opts["optimize"] else None,
                       alpha_thresholded=thresholded,
-                      quality_met=None if opts["quality_limit"] is None else met)
+                      quality_met=None if opts["quality_limit"] is None else met,
+                      blurred_psnr=blurred)
+
+
+def _blurred_psnr(loaded: Any, result: ReduceResult) -> float:
+    """The PSNR of ``result`` against the image ``loaded``, both blurred by a Gaussian of
+    :data:`~quantize.reduce.records.BLUR_SIGMA` pixels first (premultiplied with alpha):
+    roughly what the eye sees of a dithered image, whose pattern plain PSNR counts as
+    noise (:func:`quantize.metrics.psnr`'s ``blur``)."""
+    from ..metrics import psnr  # for a dithered result only
+
+    if loaded.alpha is None:
+        return psnr(loaded.rgb, result.to_rgb(), blur=BLUR_SIGMA, max_pixels=None)
+    return psnr(np.dstack([loaded.rgb, loaded.alpha]), result.to_rgba(), blur=BLUR_SIGMA,
+                max_pixels=None)
 
 
 def _animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation | None:
