@@ -833,6 +833,8 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
      "--max-pixels 99 --ext .s.png --json", " (--palette-out does not apply)"),
     # batch had no --palette: per-frame was said not to apply
     (["-k", "8", "--palette", "per-frame"], "-k 8 --palette per-frame", ""),
+    (["--palette-in", "my p.hex", "--palette-fitted", "--dither"],
+     "--dither --palette-in 'my p.hex' --palette-fitted", ""),
     # batch writes no image to stdout: --format is said not to apply
     (["-k", "8", "--format", "gif", "--ext", ".s.gif"], "-k 8 --ext .s.gif",
      " (--format does not apply)"),
