@@ -204,7 +204,8 @@ def test_bash_completes_the_command_once_its_script_is_loaded(tmp_path):
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
                           env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"})
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.split() == ["--palette-out", "--palette-in", "--palette"]
+    assert done.stdout.split() == ["--palette-out", "--palette-in", "--palette-fitted",
+                                   "--palette"]
 
 
 #: Each option whose value is one of a fixed set, with what its value completes to.
@@ -1481,6 +1482,9 @@ def test_an_mpo_s_second_view_is_one_warning_line_from_every_command(command, ma
     (["segment", "a.png", "--seed", "1e3"], "--seed='1e3' is not valid; expected an integer"),
     (["batch", ".", "-o", "out", "--jobs", "two"],
      "-j/--jobs='two' is not valid; expected an integer"),
+    # a ' in it, which the parser quotes in double quotes: it was said in the parser's words
+    (["reduce", "a.png", "-k", "it's"], "-k/--colors=\"it's\" is not valid; expected an "
+     "integer"),
 ])
 def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, line):
     """Worded as '--seed=-1 should be >= 0' and "--space='x' is not valid; expected ..."."""
@@ -1507,6 +1511,14 @@ def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, l
     (["batch", ".", "-o", "out", "--mode", "reduce", "-k", "epd7.hex"],
      "-k/--colors/--clusters='epd7.hex' is not valid; expected an integer; a palette file to "
      "map onto goes in --palette-in=..."),
+    # a name with a ' in it, which the parser writes in double quotes: it said only
+    # '-k/--colors "pal'.hex" is not a valid integer.', in its own words, and no hint
+    (["reduce", "a.png", "-k", "pal'.hex"], "-k/--colors=\"pal'.hex\" is not valid; expected "
+     "an integer; a palette file to map onto goes in --palette-in=..."),
+    (["batch", ".", "-o", "out", "-k", "Bob's.gpl"], "-k/--colors/--clusters=\"Bob's.gpl\" is "
+     "not valid; expected an integer; a palette file to map onto goes in --palette-in=..."),
+    (["segment", "a.png", "-k", "pal'.hex"],
+     "-k/--clusters=\"pal'.hex\" is not valid; expected an integer"),
 ])
 def test_a_palette_file_given_to_k_is_pointed_to_palette_in(tmp_path, monkeypatch, args, line):
     """-k epd7.hex said only "expected an integer", while --palette epd7.hex pointed to

@@ -5510,3 +5510,26 @@ def test_json_objects_of_a_segment_batch_have_the_segment_keys(tmp_path):
             "stale_output", "removed_outputs", "removed_outputs_folders_left",
             "outputs_not_removed", "folder_not_searched", "folder_not_listed"])
         for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]
+
+
+def test_cli_palette_fitted_dithers_onto_a_palette_out_file_as_reduce_fitted_it(tmp_path):
+    """batch --palette-in FILE --palette-fitted --dither gives each image the pixels that
+    reduce --dither gave it when it wrote FILE; without --palette-fitted it would be
+    dithered onto FILE as onto a device's fixed colours."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    crop("coffee.jpg", (150, 100, 278, 196)).save(folder / "coffee.png")
+    pal, fit = tmp_path / "p.hex", tmp_path / "fit.png"
+    first = _cli_reduce(folder / "coffee.png", "-k", "16", "--dither", "-o", fit,
+                        "--palette-out", pal)
+    assert first.exit_code == 0, first.output
+    result = _cli(folder, "-o", tmp_path / "out", "--palette-in", pal, "--palette-fitted",
+                  "--dither", "-q")
+    assert result.exit_code == 0, result.output
+    with Image.open(fit) as a, Image.open(tmp_path / "out" / "coffee.png") as b:
+        np.testing.assert_array_equal(np.asarray(b.convert("RGB")),
+                                      np.asarray(a.convert("RGB")))
+    refused = _cli(folder, "-o", tmp_path / "out2", "--palette-fitted")
+    assert (refused.exit_code, refused.stderr) == (
+        2, "quantize: error: --palette-fitted needs --palette-in beside it: it says how that "
+           "palette is dithered onto\n")

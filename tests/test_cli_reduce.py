@@ -515,7 +515,8 @@ def test_quality_with_dither_says_the_k_was_chosen_undithered(photo, tmp_path):
     assert re.fullmatch(rf"{re.escape(str(photo))} -> {re.escape(str(tmp_path / 'q.png'))}: "
                         r"chose k=(\d+) for mean ΔE2000 <= 3, its 99th percentile <= 15 and "
                         r"its 99\.9th <= 30 \(measured without dithering\); "
-                        r"\1 colours, PSNR \d+\.\d\d dB, mean ΔE2000 \d+\.\d\d, \d+\.\d\d s\n",
+                        r"\1 colours, PSNR \d+\.\d\d dB \(\d+\.\d\d dB blurred, σ 1 px\), "
+                        r"mean ΔE2000 \d+\.\d\d, \d+\.\d\d s\n",
                         result.stdout)
 
 
@@ -832,6 +833,8 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
      "--max-pixels 99 --ext .s.png --json", " (--palette-out does not apply)"),
     # batch had no --palette: per-frame was said not to apply
     (["-k", "8", "--palette", "per-frame"], "-k 8 --palette per-frame", ""),
+    (["--palette-in", "my p.hex", "--palette-fitted", "--dither"],
+     "--dither --palette-in 'my p.hex' --palette-fitted", ""),
     # batch writes no image to stdout: --format is said not to apply
     (["-k", "8", "--format", "gif", "--ext", ".s.gif"], "-k 8 --ext .s.gif",
      " (--format does not apply)"),
@@ -1373,6 +1376,35 @@ def test_palette_out_then_palette_in(photo, tmp_path):
     with Image.open(tmp_path / "a.png") as a:
         palette = np.asarray(a.getpalette()[:15]).reshape(5, 3)
     assert set(map(tuple, used.tolist())) <= set(map(tuple, palette.tolist()))
+
+
+@pytest.mark.parametrize("dither", ["--dither", "--dither=0.5", "--dither=ordered"])
+def test_a_palette_out_file_given_back_as_fitted_gives_the_dithered_image_again(
+        photo, tmp_path, monkeypatch, dither):
+    """A palette written by --palette-out and given back with --palette-in was dithered
+    onto as a device's fixed palette, and gave another image than the fit's own;
+    --palette-fitted dithers onto it as onto the fit, pixel for pixel."""
+    monkeypatch.chdir(tmp_path)
+    fit = run(photo, "-o", "fit.png", "-k", 16, dither, "--palette-out", "p.hex")
+    assert fit.exit_code == 0, fit.output
+    given = run(photo, "-o", "given.png", "--palette-in", "p.hex", dither)
+    again = run(photo, "-o", "again.png", "--palette-in", "p.hex", "--palette-fitted",
+                dither, "--json")
+    assert (given.exit_code, again.exit_code) == (0, 0), again.output
+    assert json.loads(again.stdout)["palette_fitted"] is True
+
+    def pixels(name):
+        return np.asarray(Image.open(name).convert("RGB"))
+
+    assert not np.array_equal(pixels("given.png"), pixels("fit.png"))  # why it is needed
+    np.testing.assert_array_equal(pixels("again.png"), pixels("fit.png"))
+
+
+def test_palette_fitted_without_palette_in_is_refused(photo):
+    result = run(photo, "--palette-fitted", "--dither")
+    assert result.exit_code == 2
+    assert one_error_line(result) == ("quantize: error: --palette-fitted needs --palette-in "
+                                      "beside it: it says how that palette is dithered onto")
 
 
 @pytest.mark.parametrize("name, text", [("pal.txt", "#fff\n#000\n#f80\n"),
@@ -5114,3 +5146,25 @@ def test_optimize_never_makes_an_apng_larger(tmp_path):
         sink.close()
         written.append(len(fp.getvalue()))
     assert written[1] <= written[0]
+
+
+@pytest.mark.parametrize("dither", ["--dither", "--dither=ordered"])
+def test_a_dithered_summary_gives_the_blurred_psnr_too(photo, tmp_path, dither):
+    """Plain PSNR counts a dither pattern as noise, so a dithered output looked worse than
+    an undithered one; its line and record give the PSNR after a blur of σ = 1 px too,
+    that of quantize.metrics.psnr(..., blur=1), and an undithered one's are as they were."""
+    from quantize.metrics import psnr
+
+    out = tmp_path / "d.png"
+    record = json.loads(run(photo, "-k", 4, dither, "-o", out, "--json").stdout)
+    line = run(photo, "-k", 4, dither, "-o", out, "--force").stdout
+    image, reduced = (np.asarray(Image.open(p).convert("RGB")) for p in (photo, out))
+    assert record["blurred_psnr"] == pytest.approx(psnr(image, reduced, blur=1.0), abs=1e-4)
+    assert list(record)[-1] == "blurred_psnr"  # added at the end: no field moved
+    assert record["blurred_psnr"] > record["psnr"]
+    assert (f"4 colours, PSNR {record['psnr']:.2f} dB ({record['blurred_psnr']:.2f} dB "
+            f"blurred, σ 1 px), mean ΔE2000 ") in line
+    plain = json.loads(run(photo, "-k", 4, "-o", out, "--json", "--force").stdout)
+    assert "blurred_psnr" not in plain
+    assert re.search(r": 4 colours, PSNR [\d.]+ dB, mean ΔE2000 [\d.]+, [\d.]+ s$",
+                     run(photo, "-k", 4, "-o", out, "--force").stdout.strip())

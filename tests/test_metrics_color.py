@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -598,3 +599,44 @@ def test_metrics_refuse_a_bad_max_pixels_naming_it(metric, limit, error, message
     with pytest.raises(error) as info:
         metric(image, image, max_pixels=limit)
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize("shape", [(31, 23, 3), (6, 5, 4), (3, 9), (2, 1, 3)])
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 2.0])
+def test_psnr_blur_is_that_of_scipys_gaussian_filter(rng, shape, sigma):
+    """blur=s: PSNR of both images blurred as gaussian_filter(img, (s, s, 0)) blurs them
+    (premultiplied with alpha), sides shorter than the kernel mirrored again and again."""
+    from scipy.ndimage import gaussian_filter
+
+    a, b = (rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(2))
+    fa, fb = (x.astype(np.float64).reshape(*shape[:2], -1) for x in (a, b))
+    if fa.shape[-1] == 4:
+        fa[..., :3] *= fa[..., 3:] / 255
+        fb[..., :3] *= fb[..., 3:] / 255
+    fa, fb = (gaussian_filter(x, (sigma, sigma, 0)) for x in (fa, fb))
+    expected = 10 * math.log10(255 ** 2 / np.mean((fa - fb) ** 2))
+    assert psnr(a, b, blur=sigma) == pytest.approx(expected, rel=1e-12)
+    assert psnr(a, b, blur=0) == psnr(a, b)
+    assert psnr(a, a.copy(), blur=sigma) == math.inf
+
+
+def test_psnr_blur_forgives_a_dither_pattern_plain_psnr_counts_as_noise():
+    grey = np.full((16, 16, 3), 128, np.uint8)
+    checks = np.repeat((np.indices((16, 16)).sum(axis=0) % 2 * 255)[..., None], 3,
+                       axis=2).astype(np.uint8)
+    assert psnr(grey, checks) == pytest.approx(6.02, abs=0.01)
+    assert psnr(grey, checks, blur=1.0) > 25
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"blur": -1}, "blur=-1 should be >= 0"),
+    ({"blur": 1, "weights": np.ones((2, 2))}, "blur=1 needs two images, (H, W) or (H, W, C), "
+                                              "without weights; got shape (2, 2, 3) and "
+                                              "weights"),
+])
+def test_psnr_refuses_a_blur_it_cannot_take(kwargs, match):
+    a = np.zeros((2, 2, 3), np.uint8)
+    with pytest.raises(ValueError, match=re.escape(match)):
+        psnr(a, a + 1, **kwargs)
+    with pytest.raises(ValueError, match=re.escape("blur=1 needs two images")):
+        psnr(np.zeros((5, 3), np.uint8), np.ones((5, 3), np.uint8), blur=1)  # a colour list

@@ -7,6 +7,7 @@ import math
 import os
 import re
 import stat
+import warnings
 
 import numpy as np
 import pytest
@@ -499,9 +500,39 @@ def test_save_a_gif_of_translucent_entries_warns(rng):
     assert buffer.getvalue()[:6] == b"GIF89a"
 
 
+@pytest.mark.parametrize("alpha", [False, True], ids=["rgb", "rgba"])
+def test_save_a_bmp_writes_the_commands_bmp(tmp_path, rng, alpha):
+    """save refused .bmp ("names no format save writes"), which the command writes: an
+    8-bit indexed BMP, numbered as the PNG, alpha drawn on black with a warning."""
+    image = _noisy_ramp(rng, alpha)
+    r = reduce_colors(image, 8, seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r.save(tmp_path / "a.BMP")
+        r.save(buffer := io.BytesIO(), format="bmp")
+    assert [str(w.message) for w in caught if w.category is AlphaLossWarning] == [
+        "BMP has no alpha, so transparent and translucent pixels are drawn on black; save "
+        "a .png to keep alpha"] * 2 * alpha
+    expected = _command_output(tmp_path, image, 8, ".bmp")
+    assert (tmp_path / "a.BMP").read_bytes() == buffer.getvalue() == expected
+    with Image.open(tmp_path / "a.BMP") as back:
+        assert back.mode == "P"
+        assert np.array_equal(np.asarray(back), np.asarray(Image.open(io.BytesIO(
+            _command_output(tmp_path, image, 8, ".png")))))
+
+
+def test_save_a_bmp_of_more_than_256_entries_is_refused(rng, tmp_path):
+    image = rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)
+    r = reduce_colors(image, 300, seed=0)
+    with pytest.raises(ValueError, match=re.escape("a BMP holds at most 256 palette entries, "
+                                                   "this result has 300")):
+        r.save(tmp_path / "a.bmp")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(("file", "format", "error", "match"), [
     ("a.jpg", None, ValueError, "file='a.jpg': the extension '.jpg' names no format save "
-                                "writes; expected .png or .gif, or give format="),
+                                "writes; expected .png, .gif or .bmp, or give format="),
     ("a", None, ValueError, "the extension '(none)'"),
     ("a.png", "webp", ValueError, "format='webp' is not valid; expected one of 'png', 'gif'"),
     (42, None, TypeError, "file should be a path (str or os.PathLike) or a binary file "

@@ -56,6 +56,7 @@ from .common import (
     app,
     as_flags,
     as_typed,
+    check_palette_fitted_given,
     check_palette_mode_alone,
     color_names,
     command_line,
@@ -107,8 +108,8 @@ _NOT_PROCESSED_SHOWN = 5
 _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reason; --force "
                        "replaces their outputs")
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--dither", "--exact-colors", "--palette-in",
-                "--shared-palette", "--palette", "--optimize", "--skip-if-larger",
-                "--copy-if-larger", "--ext")
+                "--palette-fitted", "--shared-palette", "--palette", "--optimize",
+                "--skip-if-larger", "--copy-if-larger", "--ext")
 _SEGMENT_ONLY = ("--regions", "--edges", "--stretch", "-w/--weight", "--min-region",
                  "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
@@ -246,6 +247,11 @@ def batch(
         f"({PALETTE_IN_FORMAT_LIST}; not with -k, --quality or --exact-colors); a palette "
         "image inside INPUT_DIR is skipped.",
         parser=palette_file)] = None,
+    palette_fitted: Annotated[bool, typer.Option(
+        "--palette-fitted", help="reduce: the --palette-in palette was fitted to images "
+        "like these (a reduce --palette-out file): dither onto it as onto a fitted "
+        "palette, as reduce --palette-fitted does, not as onto a device's fixed colours. "
+        "Needs --palette-in.")] = False,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX",
         help="reduce: name each output INPUT-stem + SUFFIX in the mirrored folder, its "
@@ -389,6 +395,7 @@ def batch(
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,
              "--copy-if-larger": copy_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
+             "--palette-fitted": palette_fitted,
              "--shared-palette": shared_palette, "--palette": palette != "global",
              "--ext": ext is not None,
              "--regions": regions is not None,
@@ -410,7 +417,8 @@ def batch(
         # plain --dither as typed, as reduce gives it: a refusal names it --dither, not --dither=1
         typed = True if dither and dither_level is None else strength
         options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
-                                   seed, optimize, skip_if_larger, palette, ext, quality_limit)
+                                   seed, optimize, skip_if_larger, palette, ext, quality_limit,
+                                   palette_fitted)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     overlay_color, seed, stretch))
@@ -1132,7 +1140,8 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
                     dither: bool | float | str | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool, skip_if_larger: bool,
                     palette: str, ext: str | None = None,
-                    quality_limit: float | None = None) -> dict[str, Any]:
+                    quality_limit: float | None = None,
+                    palette_fitted: bool = False) -> dict[str, Any]:
     from ..reduce.options import check_palette_alone, check_palette_mode, check_quality_limit
 
     check_palette_alone("palette_in", palette_in, colors, quality, exact_colors)
@@ -1140,6 +1149,7 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
                                "optimize": optimize, "skip_if_larger": skip_if_larger,
                                "palette": check_palette_mode(palette)}
     check_palette_mode_alone(palette, colors, quality, palette_in)  # before any file
+    check_palette_fitted_given(palette_fitted, palette_in)
     if dither is not None:
         options["dither"] = dither
     if space is not None:
@@ -1150,6 +1160,8 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         # named as the option, as reduce does
         check_palette_path(palette_in, "palette_in", images=True)
         options["palette_in"] = _check_palette_file(palette_in)
+        if palette_fitted:  # left out when not given: earlier runs' settings lack it
+            options["palette_fitted"] = True
     else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
         if quality is not None:
             options["quality"] = check_float(quality, "--quality", minimum=0.0)

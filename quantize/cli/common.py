@@ -5,6 +5,7 @@ exit code, never a traceback), and the staging of streams.
 No ``from __future__ import annotations`` here either: see :mod:`quantize.cli`.
 """
 
+import ast
 import contextlib
 import errno
 import inspect
@@ -886,8 +887,10 @@ def _file_like_option(option: str, argv: Sequence[str]) -> str:
     return ""
 
 
-# What click says of a value it cannot convert: "'abc' is not a valid int."
-_NOT_A_NUMBER = r"(?P<value>'.*') is not a valid (?P<type>int|integer|float)\.?"
+# What click says of a value it cannot convert: "'abc' is not a valid int.", the value as
+# Python writes a string: in double quotes when it holds a ' ("pal'.hex").
+_NOT_A_NUMBER = (r"(?P<value>'.*'|\".*\") is not a valid "
+                 r"(?P<type>int|integer|float)\.?")
 
 
 def _bad_value(exc: Any) -> str:
@@ -905,15 +908,16 @@ def _bad_value(exc: Any) -> str:
     if number is None:
         return f"{name} {exc.message}"
     expected = "an integer" if number["type"].startswith("int") else "a number"
-    if name == "--quality" and re.fullmatch(_RANGE, number["value"].strip("'")):  # pngquant's
+    value = ast.literal_eval(number["value"])  # the string itself, its quotes taken off
+    if name == "--quality" and re.fullmatch(_RANGE, value):  # pngquant's
         expected += f"; {QUALITY_SCALE}"
-    elif "-k" in param.opts and _names_a_palette(number["value"][1:-1], exc.ctx):
+    elif "-k" in param.opts and _names_a_palette(value, exc.ctx):
         expected += "; a palette file to map onto goes in --palette-in=..."
     return f"{name}={number['value']} is not valid; expected {expected}"
 
 
 def _names_a_palette(value: str, ctx: Any) -> bool:
-    """Whether ``-k``'s ``value`` (as the parser quoted it, quotes taken off) may be a
+    """Whether ``-k``'s ``value`` (the string typed) may be a
     palette meant for ``--palette-in``, in a command that has it and maps onto it (not
     ``batch --mode segment``, which refuses it): an existing file, or a name ending in a
     palette file's or a palette image's extension (``-k epd7.hex``)."""
@@ -1309,6 +1313,22 @@ def check_palette_mode_alone(palette: str, colors: int | None, quality: float | 
     check_per_frame_alone(colors, quality, palette_in)
 
 
+def check_palette_fitted_given(palette_fitted: bool, palette_in: Any) -> None:
+    """Refuse ``--palette-fitted`` without ``--palette-in``, naming both as flags (the
+    library's check, :func:`~quantize.reduce.check_reduce_options`, names its parameters,
+    ``palette_in`` among them, as Python gives them).
+
+    >>> check_palette_fitted_given(True, None)
+    Traceback (most recent call last):
+    ...
+    ValueError: --palette-fitted needs --palette-in beside it: it says how that palette is \
+dithered onto
+    """
+    if palette_fitted and palette_in is None:
+        raise ValueError("--palette-fitted needs --palette-in beside it: it says how that "
+                         "palette is dithered onto")
+
+
 #: The names of an open file descriptor: ``/dev/stdin``, ``/dev/fd/N`` (``<(cmd)``) and
 #: their ``/proc`` forms. A regular file redirected there is read as a file, but its output
 #: would be named in ``/dev`` (``/dev/stdin.k16.png``, written there by root).
@@ -1354,7 +1374,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
             "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
             "skip_if_larger": "--skip-if-larger", "stretch": "--stretch",
-            "copy_if_larger": "--copy-if-larger"}
+            "copy_if_larger": "--copy-if-larger", "palette_fitted": "--palette-fitted"}
 
 
 def as_flags(message: str, flags: dict[str, str] | None = None) -> str:

@@ -67,6 +67,7 @@ from .common import (
     arguments_given,
     as_flags,
     as_typed,
+    check_palette_fitted_given,
     check_palette_mode_alone,
     dither_strength,
     dither_value_error,
@@ -212,6 +213,12 @@ def reduce_command(
         "fitting one (not with -k, --quality or --exact-colors). Every entry keeps its "
         "index in a still's output, unused ones too.", show_default=False,
         parser=palette_file)] = None,
+    palette_fitted: Annotated[bool, typer.Option(
+        "--palette-fitted", help="The --palette-in palette was fitted to images like these "
+        "(as --palette-out writes one): dither onto it as onto a fitted palette, not as "
+        "onto a device's fixed colours. So a palette written with --dither gives the same "
+        "image back: reduce a.png -k 16 --dither --palette-out p.hex, then reduce a.png "
+        "--palette-in p.hex --palette-fitted --dither. Needs --palette-in.")] = False,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
         "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
@@ -235,7 +242,8 @@ def reduce_command(
         "its error line only; one kept from being written by --skip-if-larger has one of "
         "input, output null, skipped 'larger' and reason): input, output (- for "
         "stdout, then format: the --format name of the image written there), k, space, psnr, "
-        "delta_e, seconds, bytes_in, bytes_out, frames, palette, and the options that shaped "
+        "delta_e, seconds, bytes_in, bytes_out, frames, palette (a dithered still's also "
+        "ends in blurred_psnr: the PSNR after a blur of 1 px), and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
         "optimized: whether the output's format took it). With -o -, stdout carries the "
@@ -265,10 +273,12 @@ def reduce_command(
              "space": space,  # plain --dither as typed
              "dither": True if dither and dither_level is None else strength,
              "exact_colors": exact_colors,
-             "palette_in": palette_in, "palette_out": palette_out, "seed": seed,
+             "palette_in": palette_in, "palette_fitted": palette_fitted,
+             "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette}
     with user_errors():
+        check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
         check_palette_mode_alone(palette, colors, quality, palette_in)  # before any file
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
@@ -328,6 +338,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--quality-limit", given["quality_limit"]),
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
+               ("--palette-fitted", given["palette_fitted"] and palette_in is not None),
                ("--palette", palette),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
@@ -1564,7 +1575,17 @@ def _stdout_record(record: dict[str, Any], suffix: str) -> dict[str, Any]:
 
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:
+    """The line that says what a file became; a dithered still's PSNR also after the blur
+    of the eye (``blurred_psnr``): dithering lowers plain PSNR, and raises that one.
+
+    >>> print(_summary({"input": "a.png", "output": "b.png", "k": 16, "dither": 1.0,
+    ...                 "psnr": 27.9, "blurred_psnr": 33.26, "delta_e": 3.65,
+    ...                 "seconds": 0.3}, None))
+    a.png -> b.png: 16 colours, PSNR 27.90 dB (33.26 dB blurred, σ 1 px), mean ΔE2000 3.65, 0.30 s
+    """
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
+    if record["psnr"] is not None and record.get("blurred_psnr") is not None:
+        psnr += f" ({record['blurred_psnr']:.2f} dB blurred, σ 1 px)"
     thresholded = record.get("alpha_thresholded", 0)  # the metrics leave that loss out
     if thresholded:
         pixels = "pixel" if thresholded == 1 else "pixels"

@@ -49,7 +49,6 @@ from ..io import (
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
-from ..reconstruct.palette import indexed_image
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import DARK_OUTPUT, reduce_within_limit
 from .options import (
@@ -76,6 +75,7 @@ from .options import (
 )
 from .quality import warn_quality_scale
 from .records import (
+    BLUR_SIGMA,
     ShownOutput,
     check_default_output,
     check_shown_as,
@@ -362,8 +362,11 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     # Measure while the output is encoded: both release the GIL for most of the work.
     # In this job's context, so that a batch records any warning of it with the file's.
     small = loaded.shape[0] * loaded.shape[1] <= _MEASURED_HERE_MAX_PIXELS
+    dithered = bool(opts["dither"])  # a strength above 0, or "ordered"
     with (errors_shown(out, shown),
-          _threads.beside(lambda: (result.psnr, result.delta_e), here=small) as metrics):
+          _threads.beside(lambda: (result.psnr, result.delta_e,
+                                   _blurred_psnr(loaded, result) if dithered else None),
+                          here=small) as metrics):
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
                                   _gif_timing(loaded, out), loaded.dpi,
                                   given=_given_table(job))
@@ -388,7 +391,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         # After the write, so that the metrics run beside the write too; the command
         # holds Ctrl-C back from the write until the file is reported, so also for as long
         # as they still take then (usually nothing: they run beside the encoding).
-        value, error = metrics.result()
+        value, error, blurred = metrics.result()
     return job_record(src, out, k=result.k, space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
                       bytes_in=bytes_in, bytes_out=len(data), frames=1,
@@ -396,7 +399,21 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                               _entry_alpha(result)),
                       optimized=optimized if opts["optimize"] else None,
                       alpha_thresholded=thresholded,
-                      quality_met=None if opts["quality_limit"] is None else met)
+                      quality_met=None if opts["quality_limit"] is None else met,
+                      blurred_psnr=blurred)
+
+
+def _blurred_psnr(loaded: Any, result: ReduceResult) -> float:
+    """The PSNR of ``result`` against the image ``loaded``, both blurred by a Gaussian of
+    :data:`~quantize.reduce.records.BLUR_SIGMA` pixels first (premultiplied with alpha):
+    roughly what the eye sees of a dithered image, whose pattern plain PSNR counts as
+    noise (:func:`quantize.metrics.psnr`'s ``blur``)."""
+    from ..metrics import psnr  # for a dithered result only
+
+    if loaded.alpha is None:
+        return psnr(loaded.rgb, result.to_rgb(), blur=BLUR_SIGMA, max_pixels=None)
+    return psnr(np.dstack([loaded.rgb, loaded.alpha]), result.to_rgba(), blur=BLUR_SIGMA,
+                max_pixels=None)
 
 
 def _animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation | None:
@@ -647,8 +664,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         return result._indexed_gif(None if numbered is None else numbered[:2],
                                    **gif_timing), False
     if suffix == ".bmp":  # numbered as the PNG is, and as a given palette numbers them
-        indices, table = result._png_entries(full) if numbered is None else numbered[:2]
-        return _indexed_bmp(indices, table, held_dpi(dpi, "BMP")), False
+        return result._indexed_bmp(None if numbered is None else numbered[:2],
+                                   held_dpi(dpi, "BMP")), False
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
     held = held_dpi(dpi, fmt)
@@ -670,23 +687,6 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         pixels = result.to_rgba()
     Image.fromarray(pixels).save(buffer, format=fmt, **params)
     return buffer.getvalue(), False
-
-
-def _indexed_bmp(indices: np.ndarray, table: np.ndarray,
-                 dpi: tuple[float, float] | None) -> bytes:
-    """The bytes of an 8-bit indexed BMP of ``(H, W)`` ``indices`` into the ``(n, 4)``
-    entries ``table`` (n <= 256), each entry at its index, ``n`` of them in its colour
-    table; with the resolution ``dpi`` (:func:`~quantize.io.held_dpi`), else none stated.
-
-    BMP holds no alpha: each entry is drawn on black by its alpha (:func:`_on_black`'s
-    rule), and the fully transparent one is black. Never 1 bit a pixel: Pillow writes a
-    mode "1" image with a colour table of black and white, whatever the two colours were.
-    Pillow's own default resolution, 96 dpi, is not written for an input that states none:
-    pixels per metre 0, which readers take as unknown."""
-    shown = np.rint(premultiply(table)[:, :3]).astype(np.uint8)
-    buffer = _io.BytesIO()
-    indexed_image(indices, shown).save(buffer, format="BMP", dpi=dpi or (0, 0))
-    return buffer.getvalue()
 
 
 def _gif_timing(loaded: Any, out: Path) -> dict[str, Any]:
@@ -784,7 +784,8 @@ def _warn_alpha_loss(result: ReduceResult, path: Path, named: str) -> None:
 
 
 #: The output extensions whose format holds no alpha, with the format's name: an image
-#: with alpha is drawn on black (:func:`_on_black`, :func:`_indexed_bmp`), with a warning.
+#: with alpha is drawn on black (:func:`_on_black`, ``ReduceResult._indexed_bmp``), with a
+#: warning.
 _NO_ALPHA = {".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP"}
 
 

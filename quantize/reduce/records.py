@@ -124,6 +124,9 @@ def errors_shown(out: Path, shown: ShownOutput | None) -> Iterator[None]:
         raise type(exc)(exc.reason) from None
 
 
+#: The sigma, in pixels, of the Gaussian blur before a dithered still's ``blurred_psnr``:
+#: 1 px is roughly what the eye sees of a dither pattern at normal viewing distance.
+BLUR_SIGMA = 1.0
 #: How the reason of :func:`too_large` ends when an output exists, left as it was (``force``).
 EXISTING_KEPT = "; the existing output is left as it was"
 
@@ -140,7 +143,8 @@ def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
 def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, Any],
                psnr: float, delta_e: float, start: float, bytes_in: int, bytes_out: int,
                frames: int, palette: list[dict[str, Any]], optimized: bool | None = None,
-               alpha_thresholded: int = 0, quality_met: bool | None = None) -> dict[str, Any]:
+               alpha_thresholded: int = 0, quality_met: bool | None = None,
+               blurred_psnr: float | None = None) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
     reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
     :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
@@ -148,7 +152,9 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     was not asked (then not recorded), ``alpha_thresholded`` the translucent pixels made
     transparent or opaque for a GIF before the fit (recorded when some were),
     ``quality_met`` whether ``quality`` was reached, recorded beside a ``quality_limit``
-    (False: the result of all the colours allowed was kept, as it meets the limit)."""
+    (False: the result of all the colours allowed was kept, as it meets the limit),
+    ``blurred_psnr`` the PSNR after a blur of :data:`BLUR_SIGMA` px of a dithered still
+    (None: not measured, then not recorded; inf when lossless, recorded None)."""
     record = {
         "input": str(src), "output": str(out), "k": k, "space": space, **options,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
@@ -162,6 +168,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
         record["alpha_thresholded"] = alpha_thresholded
     if quality_met is not None:
         record["quality_met"] = quality_met
+    if blurred_psnr is not None:
+        record["blurred_psnr"] = None if math.isinf(blurred_psnr) else round(blurred_psnr, 4)
     return record
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from .._validation import ReadOnlyArrays, check_bool, check_choice, check_file_name, shown_step
-from ..colors import mean_ciede2000, mean_squared_error, sorted_runs
+from ..colors import mean_ciede2000, mean_squared_error, premultiply, sorted_runs
 from ..encode import DEFAULT_LEVEL, encode_indexed_gif, encode_indexed_png, trns
 from ..errors import AlphaLossWarning, warn_caller
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, atomic_write, check_output_path
@@ -38,7 +38,7 @@ __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceRes
 _SMALLEST_PNG_MAX_PIXELS = 4_000_000
 _LARGE_PNG_LEVEL = 6
 #: The formats :meth:`ReduceResult.save` writes, by the extensions that name them.
-_SAVED_FORMATS = {".png": "png", ".gif": "gif"}
+_SAVED_FORMATS = {".png": "png", ".gif": "gif", ".bmp": "bmp"}
 
 
 class Pairs(NamedTuple):
@@ -378,7 +378,7 @@ class ReduceResult(ReadOnlyArrays):
         return Image.fromarray(full[self.indices])
 
     def save(self, file: str | os.PathLike[str] | BinaryIO,
-             format: Literal["png", "gif"] | None = None) -> None:
+             format: Literal["png", "gif", "bmp"] | None = None) -> None:
         """Write the reduced image as ``quantize reduce`` writes it: the same bytes, but for
         the resolution of an input that states one, which the command's PNG keeps in a
         pHYs chunk and this one has not (a result holds no resolution).
@@ -386,9 +386,11 @@ class ReduceResult(ReadOnlyArrays):
         An indexed PNG from quantize's own encoder, with the command's defaults (rows
         filtered and deflated for size: of ``reduce_colors(image, k, seed=0)`` of
         scikit-image's chelsea, astronaut, rocket and coffee, 9.4, 9.7, 6.5 and 15.6 %
-        smaller than Pillow's ``to_image().save`` at k = 16, 0 to 1.8 % at k = 64), or
-        an indexed GIF as the command writes it. Beyond 256 entries a PNG is RGB(A) and a
-        GIF is refused, as by the command. A path is written whole or not at all (a file
+        smaller than Pillow's ``to_image().save`` at k = 16, 0 to 1.8 % at k = 64), an
+        indexed GIF as the command writes it, or an indexed BMP of 8 bits a pixel (entries
+        numbered as the PNG's; no alpha: each entry drawn on black by its alpha, the fully
+        transparent one black, as by the command). Beyond 256 entries a PNG is RGB(A) and
+        a GIF or BMP is refused, as by the command. A path is written whole or not at all (a file
         of that name is replaced, as with the command's ``--force``); a pipe, device or
         socket there (or at the end of a link) is refused, as by the command, not replaced
         with a file; a binary file object is written at its position.
@@ -398,21 +400,23 @@ class ReduceResult(ReadOnlyArrays):
         file : str, os.PathLike or binary file object
             Where to write: a path, or an object with a ``write`` method taking bytes
             (``io.BytesIO()``, a file opened ``"wb"``).
-        format : {"png", "gif"}, optional
-            The format; by default that of a path's extension (``.png`` or ``.gif``), and
-            PNG for a file object. Other formats: ``to_image().save(file, format)``.
+        format : {"png", "gif", "bmp"}, optional
+            The format; by default that of a path's extension (``.png``, ``.gif`` or
+            ``.bmp``), and PNG for a file object. Other formats:
+            ``to_image().save(file, format)``.
 
         Warns
         -----
         AlphaLossWarning
             A GIF of a result with translucent entries, as
-            :meth:`ReduceResult.to_image` with ``gif=True``.
+            :meth:`ReduceResult.to_image` with ``gif=True``; a BMP of a result with
+            transparent or translucent entries.
 
         Raises
         ------
         ValueError
-            If a path's extension is neither and ``format`` is not given, a path ends in a
-            separator (a folder's name), or a GIF of more than 256 entries.
+            If a path's extension is none of these and ``format`` is not given, a path ends
+            in a separator (a folder's name), or a GIF or BMP of more than 256 entries.
         TypeError
             If ``file`` is neither a path nor has a ``write`` method, is a file object in
             text mode (``io.StringIO()``, a file opened ``"w"``), or ``format`` is no str.
@@ -430,6 +434,9 @@ class ReduceResult(ReadOnlyArrays):
         >>> reduce_colors(image, 2, seed=0).save(buffer)
         >>> buffer.getvalue()[:8], len(buffer.getvalue())
         (b'\\x89PNG\\r\\n\\x1a\\n', 87)
+        >>> reduce_colors(image, 2, seed=0).save(bmp := io.BytesIO(), "bmp")
+        >>> Image.open(bmp).mode, Image.open(bmp).getpalette()[:6]
+        ('P', [0, 0, 0, 200, 40, 40])
         """
         format = self._saved_format(file, format)
         if not hasattr(file, "write"):
@@ -437,7 +444,10 @@ class ReduceResult(ReadOnlyArrays):
             check_output_path(file, force=True)
         if format == "gif":
             _warn_partial_alpha_dropped(self.full_palette(alpha=True))
-        data = self._indexed_gif() if format == "gif" else self._png_bytes()
+        elif format == "bmp":
+            _warn_alpha_drawn_on_black(self.full_palette(alpha=True))
+        data = {"gif": self._indexed_gif, "bmp": self._indexed_bmp,
+                "png": self._png_bytes}[format]()
         if hasattr(file, "write"):
             _write_binary(file, data)
         else:
@@ -447,7 +457,7 @@ class ReduceResult(ReadOnlyArrays):
     def _saved_format(file: Any, format: Any) -> str:
         """``format`` checked, or that of ``file``: a path's extension, PNG for a file object."""
         if format is not None:
-            return check_choice(format, "format", ("png", "gif"))
+            return check_choice(format, "format", tuple(_SAVED_FORMATS.values()))
         if hasattr(file, "write"):
             return "png"
         if not isinstance(file, str | os.PathLike):
@@ -456,8 +466,9 @@ class ReduceResult(ReadOnlyArrays):
         suffix = Path(file).suffix.lower()
         if suffix not in _SAVED_FORMATS:
             raise ValueError(f"file={os.fspath(file)!r}: the extension {suffix or '(none)'!r} "
-                             f"names no format save writes; expected .png or .gif, or give "
-                             f"format='png' or 'gif' (other formats: to_image().save)")
+                             f"names no format save writes; expected .png, .gif or .bmp, or "
+                             f"give format='png', 'gif' or 'bmp' (other formats: "
+                             f"to_image().save)")
         return _SAVED_FORMATS[suffix]
 
     def _png_bytes(self) -> bytes:
@@ -498,6 +509,28 @@ class ReduceResult(ReadOnlyArrays):
                                       **timing)
         indices, table = entries
         return encode_indexed_gif(indices, table[:, :3], first_clear(table), **timing)
+
+    def _indexed_bmp(self, entries: tuple[np.ndarray, np.ndarray] | None = None,
+                     dpi: tuple[float, float] | None = None) -> bytes:
+        """This result's 8-bit indexed BMP, numbered as :meth:`ReduceResult._png_entries`
+        numbers it, or as ``entries`` does (``(H, W)`` indices and the ``(n, 4)`` table of a
+        given palette, every entry at its index), ``n`` entries in its colour table; with
+        the resolution ``dpi`` (:func:`~quantize.io.held_dpi`), else none stated.
+
+        BMP holds no alpha: each entry is drawn on black by its alpha (premultiplied), and
+        the fully transparent one is black. Never 1 bit a pixel: Pillow writes a mode "1"
+        image with a colour table of black and white, whatever the two colours were.
+        Pillow's own default resolution, 96 dpi, is not written for an input that states
+        none: pixels per metre 0, which readers take as unknown."""
+        full = self.full_palette(alpha=True)
+        if full.shape[0] > MAX_PALETTE:
+            raise ValueError(f"a BMP holds at most {MAX_PALETTE} palette entries, this result "
+                             f"has {full.shape[0]}; reduce to fewer colours")
+        indices, table = self._png_entries(full) if entries is None else entries
+        shown = np.rint(premultiply(table)[:, :3]).astype(np.uint8)
+        buffer = io.BytesIO()
+        indexed_image(indices, shown).save(buffer, format="BMP", dpi=dpi or (0, 0))
+        return buffer.getvalue()
 
     def _png_entries(self, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The ``(H, W)`` entries and ``(n, 4)`` palette of this result's indexed PNG
@@ -631,6 +664,16 @@ def _write_binary(file: Any, data: bytes) -> None:
         file.write(data)
     except TypeError:  # an object of its own that writes text
         raise text_mode from None
+
+
+def _warn_alpha_drawn_on_black(full: np.ndarray) -> None:
+    """Warn that the transparent and translucent entries of ``full`` (every entry, with
+    alpha) are drawn on black in a BMP, which holds no alpha, as ``quantize reduce`` warns
+    of a .bmp output."""
+    if (full[:, 3] < 255).any():
+        warn_caller(AlphaLossWarning(
+            "BMP has no alpha, so transparent and translucent pixels are drawn on black",
+            advice="save a .png to keep alpha"))
 
 
 def _warn_partial_alpha_dropped(full: np.ndarray) -> None:
