@@ -55,8 +55,10 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_CEILING, Decimal, localcontext
 from functools import cached_property
 from typing import Any
 
@@ -114,8 +116,9 @@ from .texture import (
 
 __all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "RegionCountWarning",
            "SegmentResult", "boundary_map", "check_cut", "check_hierarchy_weights",
-           "check_n_clusters", "default_min_region", "fill_transparent", "segment",
-           "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented", "working_shape"]
+           "check_min_region", "check_n_clusters", "default_min_region", "fill_transparent",
+           "segment", "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented",
+           "working_shape"]
 
 
 class RegionCountWarning(QuantizeWarning):
@@ -498,6 +501,73 @@ def default_min_region(height: int, width: int) -> int:
     return max(_MIN_REGION_FLOOR, pixels // 625)
 
 
+#: ``min_region`` as a share of the image's pixels: a plain decimal number and ``%``
+#: (``0.1%``, ``2%``, ``.5%``, ``1e-2%``), spaces around it aside.
+_SHARE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%"
+_SHARE_EXPECTED = ("expected a whole number of pixels (5000) or a percentage of the image's "
+                   "pixels from 0% to 100% (0.1%)")
+
+
+def check_min_region(min_region: Any, name: str = "min_region") -> int | str | None:
+    """``min_region`` checked: None, a number of pixels (an int >= 0), or a share of the
+    image's pixels, a str ``"P%"`` with P a plain decimal number from 0 to 100, returned
+    as given but for spaces around it (its pixels are known once the image is:
+    ``ceil(P / 100 * H * W)`` of the full-size image, see :func:`segment`).
+
+    Raises
+    ------
+    TypeError
+        If ``min_region`` is neither an int nor a str (a float is refused, as a share of
+        1 could mean 1 pixel or all of them).
+    ValueError
+        If it is a negative int, a str that is no percentage, or one outside 0% to 100%.
+
+    Examples
+    --------
+    >>> check_min_region(5000), check_min_region(" 0.1% "), check_min_region(None)
+    (5000, '0.1%', None)
+    >>> check_min_region("1.5")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: min_region='1.5' is not valid; expected a whole number of pixels (5000) or ...
+    >>> check_min_region("120%")
+    Traceback (most recent call last):
+    ...
+    ValueError: min_region='120%' should be <= 100%
+    """
+    if min_region is None or not isinstance(min_region, str):
+        return None if min_region is None else check_int(min_region, name, minimum=0)
+    text = min_region.strip()
+    if re.fullmatch(_SHARE, text) is None:
+        raise ValueError(f"{name}={min_region!r} is not valid; {_SHARE_EXPECTED}")
+    share = Decimal(text[:-1])
+    if share < 0 or share > 100:
+        bound = ">= 0%" if share < 0 else "<= 100%"
+        raise ValueError(f"{name}={text!r} should be {bound}")
+    return text
+
+
+def _min_region_pixels(min_region: int | str, height: int, width: int) -> int:
+    """The pixels of a ``min_region`` checked (:func:`check_min_region`) on an image of
+    ``height`` x ``width``: a share ``"P%"`` as ``ceil(P / 100 * height * width)``, worked
+    out exactly, as a region under that share is one under that many pixels; an int as
+    it is.
+
+    >>> _min_region_pixels("2%", 20, 20), _min_region_pixels("2.25%", 20, 20)
+    (8, 9)
+    >>> _min_region_pixels("1e-9%", 20, 20), _min_region_pixels("0%", 20, 20)
+    (1, 0)
+    """
+    if isinstance(min_region, int):
+        return min_region
+    share = Decimal(min_region[:-1])
+    with localcontext() as exact:  # every digit kept: no rounding but the ceiling
+        exact.prec = len(min_region) + 2 * len(str(height * width)) + 8
+        exact.Emin, exact.Emax = MIN_EMIN, MAX_EMAX
+        exact.rounding = ROUND_CEILING
+        return int((share * height * width).scaleb(-2).to_integral_value())
+
+
 def check_n_clusters(n_clusters: Any) -> int:
     """``n_clusters`` as an int from 1 to :data:`MAX_CLUSTERS`, or raise naming it.
 
@@ -729,7 +799,7 @@ def segment(
     regions: int | None = None,
     weights: Mapping[str, float] | None = None,
     space: Space = "lab",
-    min_region: int | None = None,
+    min_region: int | str | None = None,
     texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
     seed: Seed = None,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
@@ -806,10 +876,15 @@ def segment(
     space : {"lab", "rgb"}, default "lab"
         Colour space of the ``color`` group with ``n_clusters``; without it the
         hierarchy compares Lab colours, and "rgb" is refused.
-    min_region : int, optional
+    min_region : int or str, optional
         Regions smaller than this many pixels are merged into the adjacent
         region with the closest mean colour (RGB; with ``n_clusters``, the
-        closest mean feature vector, weighted as for clustering). Default
+        closest mean feature vector, weighted as for clustering). A str ``"P%"``
+        (``"0.1%"``, P a plain decimal number from 0 to 100) is a share of the
+        image's pixels, ``ceil(P / 100 * H * W)`` of the full-size image, whose
+        regions it is compared with (not of a working copy), so that the same
+        picture at two sizes is merged alike; :attr:`SegmentResult.min_region` is
+        then the pixels it came to (8 for ``"2%"`` of 20 x 20). Default
         :func:`default_min_region` with ``n_clusters`` (on an image of fewer than 8
         pixels, more than half of it), none otherwise (the hierarchy's smallest regions
         are superpixels); 0 or 1 keeps every region. Given or the default, more than half
@@ -928,7 +1003,7 @@ def segment_pixels(
     regions: int | None = None,
     weights: Mapping[str, float] | None = None,
     space: Space = "lab",
-    min_region: int | None = None,
+    min_region: int | str | None = None,
     texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
     seed: Seed = None,
     advice: str = "",
@@ -954,11 +1029,11 @@ def segment_pixels(
     rgb, fill = fill_transparent(rgb, alpha)
     warn_alpha_segmented(alpha, fill, advice=advice)
     h, wd = rgb.shape[:2]
+    given = check_min_region(min_region)
     if k is None:
-        limit = 0 if min_region is None else check_int(min_region, "min_region", minimum=0)
+        limit = 0 if given is None else _min_region_pixels(given, h, wd)
         return _segment_hierarchy(rgb, alpha, w, n_regions, limit)
-    limit = (default_min_region(h, wd) if min_region is None
-             else check_int(min_region, "min_region", minimum=0))
+    limit = default_min_region(h, wd) if given is None else _min_region_pixels(given, h, wd)
     result, unmerged, speck = _segment_kmeans(rgb, alpha, k, w, space, scales, limit, rng)
     _warn_if_one_region(result, k, limit, unmerged, speck, default=min_region is None)
     return result

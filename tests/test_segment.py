@@ -2563,3 +2563,58 @@ def test_a_region_of_transparent_pixels_alone_is_marked_so(rng):
     assert [s.get("transparent") for s in stats] == [True, None]
     assert list(stats[0])[-1] == "transparent"
     assert [s.get("transparent") for s in result.cluster_stats()] == [True, None]
+
+
+def _speck() -> np.ndarray:
+    """A 20 x 20 grey image with a 3 x 3 blue speck: 9 pixels, 2.25% of its 400."""
+    img = np.full((20, 20, 3), 200, np.uint8)
+    img[5:8, 5:8] = (20, 40, 160)
+    return img
+
+
+@pytest.mark.parametrize("n_clusters", [None, 2])
+@pytest.mark.parametrize(("share", "pixels", "kept"), [("2.25%", 9, True), ("2.26%", 10, False),
+                                                       ("2%", 8, True), ("3%", 12, False),
+                                                       (" 0% ", 0, True)])
+def test_a_min_region_share_counts_the_image_pixels(recwarn, n_clusters, share, pixels, kept):
+    """--min-region took pixels only, though one value serves images of every size in a
+    batch: a share of the image's pixels comes to ceil(share * H * W), and the 9-pixel
+    speck is kept at 2.25% (9 pixels) and merged at 2.26% (10)."""
+    weights = {"xy": 0, "texture": 0} if n_clusters else None
+    result = segment(_speck(), n_clusters, min_region=share, weights=weights, seed=0)
+    expected = np.ones((20, 20), np.int32)
+    if kept:
+        expected[5:8, 5:8] = 2
+    np.testing.assert_array_equal(result.labels, expected)
+    assert result.min_region == pixels
+
+
+def test_a_min_region_share_merges_as_its_pixels_do(rng):
+    img, _ = quadrants(rng, noise=6.0)  # 80 x 64: 0.5% is 25.6 pixels, so 26
+    by_share = segment(img, regions=30, min_region="0.5%")
+    np.testing.assert_array_equal(by_share.labels, segment(img, regions=30,
+                                                           min_region=26).labels)
+    assert by_share.min_region == 26
+
+
+@pytest.mark.parametrize(("min_region", "error", "match"), [
+    ("1.5", ValueError, r"^min_region='1.5' is not valid; expected a whole number of pixels "
+                        r"\(5000\) or a percentage of the image's pixels from 0% to 100% "
+                        r"\(0.1%\)$"),
+    ("abc", ValueError, r"^min_region='abc' is not valid; expected a whole number"),
+    ("%", ValueError, r"^min_region='%' is not valid; expected a whole number"),
+    ("5000", ValueError, r"^min_region='5000' is not valid; expected a whole number"),
+    ("nan%", ValueError, r"^min_region='nan%' is not valid; expected a whole number"),
+    ("-1%", ValueError, r"^min_region='-1%' should be >= 0%$"),
+    ("120%", ValueError, r"^min_region='120%' should be <= 100%$"),
+    ("1e999999999%", ValueError, r"^min_region='1e999999999%' should be <= 100%$"),
+])
+def test_a_bad_min_region_is_named_with_what_was_expected(min_region, error, match):
+    with pytest.raises(error, match=match):
+        segment(_speck(), min_region=min_region)
+
+
+def test_a_tiny_min_region_share_is_at_least_a_pixel():
+    """A share however small, if above 0, is a pixel at least: worked out exactly, not in
+    floats, where 1e-400 is 0."""
+    assert segment(_speck(), min_region="1e-400%").min_region == 1

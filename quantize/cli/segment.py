@@ -40,6 +40,7 @@ from .common import (
     is_stdin_file,
     is_stream,
     is_terminal,
+    min_region_value,
     names_a_descriptor,
     number,
     offering,
@@ -212,11 +213,13 @@ def segment_command(
         help="Feature weight NAME=VALUE, VALUE 0 or a number from 1e-6 to 1e6, repeatable; "
         "names and defaults below.", show_default=False,
         autocompletion=offering(weight_names))] = None,
-    min_region: Annotated[int | None, typer.Option(
-        "--min-region", metavar="PX", parser=integer,
+    min_region: Annotated[str | None, typer.Option(
+        "--min-region", metavar="PX", parser=min_region_value,
         help="Merge regions smaller than PX pixels into "
         "their most similar neighbour (default with -k: 1/1000 of the image, at least 16; "
-        "under 100 x 100 pixels 1/625 of it, at least 4; otherwise 0, keep all). A PX, "
+        "under 100 x 100 pixels 1/625 of it, at least 4; otherwise 0, keep all). PX may be "
+        "a percentage of the image's pixels, 0% to 100%: 0.1% is 1000 pixels of a 1 MP "
+        "image, whatever size it is worked at. A PX, "
         "given or the default, of more than half the image leaves it one region, with a "
         "warning (not refused: one --min-region serves images of every size in a batch); "
         "so does a smaller one that merges every region into one.",
@@ -261,6 +264,7 @@ def segment_command(
         refuse_both("-q/--quiet", "--json")
     with user_errors():
         color = OVERLAY_COLOR if overlay_color is None else parse_color(overlay_color)
+        min_region = _checked_min_region(min_region)
     # read once, into a copy: segment reads its input twice
     stream = stdin or is_stream(input)
     if (stream or names_a_descriptor(input)) and outdir is None:
@@ -520,6 +524,14 @@ def _weight(pair: str) -> tuple[str, float | None]:
         return name.strip(), number(value) if sep else None
     except click_errors.BadParameter:
         return name.strip(), None
+
+
+def _checked_min_region(min_region: int | str | None) -> int | str | None:
+    """``--min-region`` checked before any input is read, as the library checks it
+    (:func:`quantize.segment.check_min_region`): pixels, or a share such as ``0.1%``."""
+    from ..segment import check_min_region
+
+    return check_min_region(min_region)
 
 
 def parse_color(text: str) -> tuple[int, int, int]:
