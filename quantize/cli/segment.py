@@ -234,7 +234,8 @@ def segment_command(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
         "width, height, working_width, working_height (the size segmented: a copy of a large "
         "image, as the summary line says), n_clusters, "
-        "clusters_used, regions, n_regions, min_region, weights, space, seed, outputs, "
+        "clusters_used, regions, n_regions, min_region, min_region_share (the --min-region "
+        "percentage, with one only), weights, space, seed, outputs, "
         "stretch (true, with --stretch only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
