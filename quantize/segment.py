@@ -56,7 +56,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_CEILING, Decimal, localcontext
 from functools import cached_property
@@ -235,6 +235,14 @@ _ONE_LEVEL = math.sqrt(3.0)
 # of the 20 had a shape merged away for a sliver, none now. On 20 BSDS500 train photos at
 # N = 10 and 30, 1 and 3 region maps changed (boundary F 0.5685 -> 0.5682, 0.6226 -> 0.6214).
 _SLIVER_CUTS = 12
+# regions=N with min_region: the regions under min_region merge into their neighbours
+# after the cut, so the cut at N gave fewer than N (with a warning): on skimage's coffee,
+# chelsea and astronaut and sklearn's china at N = 20, 3, 1 and 5 of the 20 regions were
+# under 0.1% of the image (14 to 19 left at --min-region 0.1%). So, with a min_region,
+# finer cuts are searched first as for slivers (at most _LARGE_CUTS) for one that leaves N
+# once its slivers and the regions under min_region (counted on the working copy's
+# superpixels) have merged; when none does, the cut without slivers as before.
+_LARGE_CUTS = 16
 # The default cut also keeps flat regions of clearly different colours apart
 # (_split_flat_unlike), the counterpart of _unite_flat_alike: the size term of the merge
 # cost lets a small shape merge below the cut's height however crisp its edge (a 73 x 90
@@ -844,7 +852,9 @@ def segment(
     regions : int, optional
         Cut the hierarchy where this many regions remain (fewer when the image
         has fewer superpixels, or when ``min_region`` merges some, with a
-        :class:`RegionCountWarning`; never more) once its strips of in-between
+        :class:`RegionCountWarning`; never more; with ``min_region`` above 0, the
+        first finer cut found that leaves this many once the regions under it
+        have merged too, so that specks do not take their places) once its strips of in-between
         colour have joined a side, as after the default cut: when the cut at
         ``regions`` has such strips, the first finer cut found that leaves
         ``regions`` once they have joined, so that each strip's place goes to a
@@ -2009,7 +2019,7 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
         region_of = _unite_flat_alike(tree, leaf_lab, region_of)
         region_of = _merge_slivers(tree, _leaf_colours(tree, work), region_of)
     else:
-        region_of = _cut_without_slivers(tree, work, n_regions)
+        region_of = _cut_without_slivers(tree, work, n_regions, min_region, factor * factor)
     components, n = _full_size_regions(region_of, tree.labels, lab, rgb, factor,
                                        exact=asked is not None)
     sums = _regions.region_sums(components, rgb, n, alpha)
@@ -2280,19 +2290,41 @@ def _merge_slivers(tree: _hierarchy.Hierarchy, leaves: _LeafColours, region_of: 
     return region_of
 
 
-def _cut_without_slivers(tree: _hierarchy.Hierarchy, work: np.ndarray, n_regions: int
-                         ) -> np.ndarray:
+def _cut_without_slivers(tree: _hierarchy.Hierarchy, work: np.ndarray, n_regions: int,
+                         min_region: int = 0, box: int = 1) -> np.ndarray:
     """Each superpixel's region in a cut of ``tree`` that leaves ``n_regions`` (at most its
     leaves) once its slivers have merged (:func:`_merge_slivers`; ``work`` ``(h, w, 3)``
     uint8 the working copy the superpixels were made on): the cut at ``n_regions`` when it
     has none, else the first finer cut found that does (see :data:`_SLIVER_CUTS`); when
-    none is found, the cut at ``n_regions``, slivers and all."""
+    none is found, the cut at ``n_regions``, slivers and all.
+
+    With ``min_region`` above 0 (full-size pixels, a working pixel standing for ``box``
+    of them), first the first cut found that leaves ``n_regions`` once the regions under
+    it have merged too (:func:`_left_after_merging`), so that the specks a ``min_region``
+    merges do not take the places of regions (see :data:`_LARGE_CUTS`); when none is
+    found, as without it.
+    """
+    leaves = _leaf_colours(tree, work)
+    if min_region > 0:
+        found = _search_cut(tree, leaves, n_regions, _LARGE_CUTS, lambda region_of:
+                            _left_after_merging(tree, leaves, region_of, min_region, box))
+        if found is not None:
+            return found
+    found = _search_cut(tree, leaves, n_regions, _SLIVER_CUTS,
+                        lambda region_of: int(region_of.max()) + 1)
+    return tree.cut(n_regions) if found is None else found
+
+
+def _search_cut(tree: _hierarchy.Hierarchy, leaves: _LeafColours, n_regions: int,
+                tries: int, left_of: Callable[[np.ndarray], int]) -> np.ndarray | None:
+    """Each superpixel's region (slivers merged) in the first cut of ``tree`` found, of
+    ``n_regions`` or finer, of which ``left_of`` leaves ``n_regions``, trying at most
+    ``tries`` cuts (see :data:`_SLIVER_CUTS`); None when none is found."""
     lo, hi = n_regions - 1, tree.n_leaves + 1  # fewer left up to lo; more from hi on
     cut, step = n_regions, 0
-    leaves = _leaf_colours(tree, work)
-    for _ in range(_SLIVER_CUTS):
+    for _ in range(tries):
         region_of = _merge_slivers(tree, leaves, tree.cut(cut))
-        left = int(region_of.max()) + 1
+        left = left_of(region_of)
         if left == n_regions:
             return region_of
         if left < n_regions:  # a region more for each sliver merged, and twice the last step
@@ -2302,7 +2334,24 @@ def _cut_without_slivers(tree: _hierarchy.Hierarchy, work: np.ndarray, n_regions
         cut = min(lo + step, tree.n_leaves) if hi > tree.n_leaves else (lo + hi) // 2
         if cut <= lo:
             break
-    return tree.cut(n_regions)
+    return None
+
+
+def _left_after_merging(tree: _hierarchy.Hierarchy, leaves: _LeafColours,
+                        region_of: np.ndarray, min_region: int, box: int) -> int:
+    """The regions left of the superpixels' regions ``region_of`` (0..n-1) once those
+    under ``min_region`` full-size pixels (``box`` a working pixel) have merged into their
+    nearest neighbours in colour, as :func:`_segment_hierarchy` merges the full-size
+    regions (:func:`~quantize.reconstruct.regions.merge_regions`), here on the working
+    copy's superpixels."""
+    n = int(region_of.max()) + 1
+    count = np.bincount(region_of, leaves.count, minlength=n)
+    sums = group_sums(leaves.sums, region_of, n)[1]
+    area = np.concatenate(([0.0], count * box))
+    means = np.concatenate((np.zeros((1, 3)), sums / count[:, None]))
+    ends = np.sort(region_of[tree.pairs] + 1, axis=1)
+    pairs = np.unique(ends[ends[:, 0] != ends[:, 1]], axis=0)
+    return int(_regions.merge_regions(area, pairs, means, min_region).max())
 
 
 def _thin_regions(pixels: np.ndarray, n: int) -> np.ndarray:

@@ -128,11 +128,11 @@ def test_fewer_regions_than_asked_after_min_region_are_said_in_the_flags(tmp_pat
 
     src = tmp_path / "q.png"
     Image.fromarray(quadrants(np.random.default_rng(0), noise=6.0)[0]).save(src)
-    result = runner.invoke(app, ["segment", str(src), "--regions", "7", "--min-region", "300",
-                                 "-o", str(tmp_path / "s"), "--json"])
+    result = runner.invoke(app, ["segment", str(src), "--regions", "7", "--min-region",
+                                 "1000", "-o", str(tmp_path / "s"), "--json"])
     assert result.exit_code == 0, result.output
-    assert result.stderr == (f"quantize: warning: {src}: --regions=7 but --min-region=300 "
-                             "merges the regions smaller than 300 pixels (of the 5120 of this "
+    assert result.stderr == (f"quantize: warning: {src}: --regions=7 but --min-region=1000 "
+                             "merges the regions smaller than 1000 pixels (of the 5120 of this "
                              "80 x 64 image), leaving 4; lower it for more\n")
     record = json.loads(result.stdout)
     assert (record["regions"], record["n_regions"]) == (7, 4)

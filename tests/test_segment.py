@@ -1070,9 +1070,10 @@ def test_regions_gives_n_regions_when_possible(rng):
         assert segment(img, regions=10 ** 6).n_regions == n_superpixels
 
 
-@pytest.mark.parametrize(("min_region", "left"), [(300, 4), (10 ** 6, 1)])
+@pytest.mark.parametrize(("min_region", "left"), [(1000, 4), (10 ** 6, 1)])
 def test_regions_merged_away_by_min_region_are_said(rng, min_region, left):
-    """--regions 30 --min-region 2000 gave 15 regions without a word."""
+    """--regions 30 --min-region 2000 gave 15 regions without a word. (No 7 regions of
+    1000 pixels fit in 5120.)"""
     img, _ = quadrants(rng, noise=6.0)
     with pytest.warns(RegionCountWarning) as caught:
         result = segment(img, regions=7, min_region=min_region)
@@ -1081,6 +1082,18 @@ def test_regions_merged_away_by_min_region_are_said(rng, min_region, left):
         f"regions=7 but min_region={min_region} merges the regions smaller than {min_region} "
         f"pixels (of the 5120 of this 80 x 64 image), leaving {left}; lower it for more"]
     assert [w.filename for w in caught] == [__file__]
+
+
+@pytest.mark.parametrize("min_region", [300, "5%"])
+def test_regions_counts_only_the_regions_min_region_keeps(rng, recwarn, min_region):
+    """--regions N --min-region S gave fewer than N once the specks of the cut at N had
+    merged (4 of 7 here, with a warning): the hierarchy is cut finer, so that N regions of
+    at least S pixels (5% of 80 x 64 is 256) are left."""
+    img, _ = quadrants(rng, noise=6.0)
+    result = segment(img, regions=7, min_region=min_region)
+    assert result.n_regions == 7
+    assert np.bincount(result.labels.ravel())[1:].min() >= result.min_region
+    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
 
 
 def test_regions_kept_whole_by_min_region_are_not_warned_about(rng, recwarn):
