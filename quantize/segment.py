@@ -2020,10 +2020,9 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
         region_of = _merge_slivers(tree, _leaf_colours(tree, work), region_of)
     else:
         region_of = _cut_without_slivers(tree, work, n_regions, min_region, factor * factor)
-    components, n = _full_size_regions(region_of, tree.labels, lab, rgb, factor,
-                                       exact=asked is not None)
-    sums = _regions.region_sums(components, rgb, n, alpha)
-    n_final = n
+    components, sums = _full_size_regions(region_of, tree.labels, lab, rgb, factor, alpha,
+                                          exact=asked is not None)
+    n = n_final = sums.area.size - 1
     if ((sums.area > 0) & (sums.area < min_region)).any():  # else merging leaves them
         # The map's components are numbered as its runs number them: the runs, read a band
         # of rows at a time, give the touching pairs, and the map is renumbered in place.
@@ -2048,25 +2047,26 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
 
 
 def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarray,
-                       rgb: np.ndarray, factor: int, *, exact: bool = False
-                       ) -> tuple[np.ndarray, int]:
+                       rgb: np.ndarray, factor: int, alpha: np.ndarray | None, *,
+                       exact: bool = False) -> tuple[np.ndarray, _regions.RegionSums]:
     """The regions ``(H, W)`` int32 of the image ``rgb`` whose superpixels ``leaves``
     ``(h, w)`` (of the working copy, Lab planes ``lab``, ``rgb`` box-downscaled by
-    ``factor``) are in regions ``region_of``, numbered 1..n in raster order, and n.
+    ``factor``) are in regions ``region_of``, numbered 1..n in raster order, and their
+    :func:`~quantize.reconstruct.regions.region_sums` (over ``rgb``, ``alpha``).
 
     On the image itself they are the map's 4-connected components. On a working copy
     the superpixels are brought to full size along the image's own edges
     (:func:`~quantize.reconstruct.refine.refined_labels`), and the components are found
     on their regions there, a band of rows at a time. A piece the moved borders cut off
-    a region joins a neighbour when it is smaller than the smallest superpixel (that
-    :func:`_segment_hierarchy`'s hierarchy keeps, brought to full size); a larger one is
-    a region of its own, but when ``exact`` (``regions=N``, whose count is its promise):
-    then every piece beyond a region's own number of pieces on the working copy joins a
-    neighbour, so that the count is the working copy's.
+    a region joins a neighbour (:func:`_join_cut_off`) when it is smaller than the
+    smallest superpixel (that :func:`_segment_hierarchy`'s hierarchy keeps, brought to
+    full size); a larger one is a region of its own, but when ``exact`` (``regions=N``,
+    whose count is its promise): then every piece beyond a region's own number of pieces
+    on the working copy joins a neighbour, so that the count is the working copy's.
     """
     working, n = _regions.connected_regions(region_of[leaves])
     if factor == 1:
-        return working, n
+        return working, _regions.region_sums(working, rgb, n, alpha)
     full = refined_labels(leaves, lab, rgb, factor, groups=region_of)
     table = region_of.astype(np.int32)
     runs = _regions.region_runs(lambda start, stop: table[full[start:stop]], full.shape)
@@ -2074,14 +2074,21 @@ def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarra
                          minlength=table.size)
     speck = _smallest_superpixel(_superpixel_step(lab.shape[1:], _SUPERPIXELS, True))
     limit = full.size + 1 if exact else speck * factor * factor  # larger than any piece
-    mapping = _join_cut_off(runs, pieces, factor * factor, limit)
-    return runs.label_map(mapping), int(mapping.max())
+    components = runs.label_map()
+    sums = _regions.region_sums(components, rgb, runs.n, alpha)
+    mapping = _join_cut_off(runs, pieces, factor * factor, limit, sums.means())
+    n = int(mapping.max())
+    if n < runs.n:
+        _renumber_in_bands(components, mapping.astype(np.int32))
+        sums = sums.merged(mapping, n)
+    return components, sums
 
 
 def _join_cut_off(runs: _regions.RegionRuns, pieces: np.ndarray, box: int,
-                  speck: int) -> np.ndarray:
+                  speck: int, means: np.ndarray) -> np.ndarray:
     """The renumbering ``(n + 1,)`` of the full-size components ``runs`` that joins the
-    specks moved borders cut off a region to their largest neighbour, numbered 1.. in
+    specks moved borders cut off a region to the neighbour nearest to them in mean colour
+    ``means`` ``(n + 1, 3)`` (RGB, as the ``min_region`` merges choose), numbered 1.. in
     raster order of the joined components' first pixels.
 
     A speck is smaller than ``speck`` pixels and beyond the ``pieces[value]`` largest
@@ -2108,8 +2115,9 @@ def _join_cut_off(runs: _regions.RegionRuns, pieces: np.ndarray, box: int,
             # a whole region first; else a larger piece, which joins one in turn
             beside = beside[whole[beside] | (area[beside] > area[piece])
                             | ((area[beside] == area[piece]) & (beside < piece))]
-            if beside.size:
-                target[piece] = beside[np.lexsort((area[beside], whole[beside]))[-1]]
+            if beside.size:  # of those, the nearest in colour; among equals the largest
+                apart = ((means[beside] - means[piece]) ** 2).sum(axis=1)
+                target[piece] = beside[np.lexsort((-area[beside], apart, ~whole[beside]))[0]]
         while (target[target] != target).any():  # the pieces joined to a piece
             target = target[target]
     first = np.arange(n + 1)  # a joined component's first pixel is its members' first
