@@ -55,8 +55,10 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_CEILING, Decimal, localcontext
 from functools import cached_property
 from typing import Any
 
@@ -114,8 +116,9 @@ from .texture import (
 
 __all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "RegionCountWarning",
            "SegmentResult", "boundary_map", "check_cut", "check_hierarchy_weights",
-           "check_n_clusters", "default_min_region", "fill_transparent", "segment",
-           "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented", "working_shape"]
+           "check_min_region", "check_n_clusters", "default_min_region", "fill_transparent",
+           "segment", "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented",
+           "working_shape"]
 
 
 class RegionCountWarning(QuantizeWarning):
@@ -232,6 +235,14 @@ _ONE_LEVEL = math.sqrt(3.0)
 # of the 20 had a shape merged away for a sliver, none now. On 20 BSDS500 train photos at
 # N = 10 and 30, 1 and 3 region maps changed (boundary F 0.5685 -> 0.5682, 0.6226 -> 0.6214).
 _SLIVER_CUTS = 12
+# regions=N with min_region: the regions under min_region merge into their neighbours
+# after the cut, so the cut at N gave fewer than N (with a warning): on skimage's coffee,
+# chelsea and astronaut and sklearn's china at N = 20, 3, 1 and 5 of the 20 regions were
+# under 0.1% of the image (14 to 19 left at --min-region 0.1%). So, with a min_region,
+# finer cuts are searched first as for slivers (at most _LARGE_CUTS) for one that leaves N
+# once its slivers and the regions under min_region (counted on the working copy's
+# superpixels) have merged; when none does, the cut without slivers as before.
+_LARGE_CUTS = 16
 # The default cut also keeps flat regions of clearly different colours apart
 # (_split_flat_unlike), the counterpart of _unite_flat_alike: the size term of the merge
 # cost lets a small shape merge below the cut's height however crisp its edge (a 73 x 90
@@ -498,6 +509,73 @@ def default_min_region(height: int, width: int) -> int:
     return max(_MIN_REGION_FLOOR, pixels // 625)
 
 
+#: ``min_region`` as a share of the image's pixels: a plain decimal number and ``%``
+#: (``0.1%``, ``2%``, ``.5%``, ``1e-2%``), spaces around it aside.
+_SHARE = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%"
+_SHARE_EXPECTED = ("expected a whole number of pixels (5000) or a percentage of the image's "
+                   "pixels from 0% to 100% (0.1%)")
+
+
+def check_min_region(min_region: Any, name: str = "min_region") -> int | str | None:
+    """``min_region`` checked: None, a number of pixels (an int >= 0), or a share of the
+    image's pixels, a str ``"P%"`` with P a plain decimal number from 0 to 100, returned
+    as given but for spaces around it (its pixels are known once the image is:
+    ``ceil(P / 100 * H * W)`` of the full-size image, see :func:`segment`).
+
+    Raises
+    ------
+    TypeError
+        If ``min_region`` is neither an int nor a str (a float is refused, as a share of
+        1 could mean 1 pixel or all of them).
+    ValueError
+        If it is a negative int, a str that is no percentage, or one outside 0% to 100%.
+
+    Examples
+    --------
+    >>> check_min_region(5000), check_min_region(" 0.1% "), check_min_region(None)
+    (5000, '0.1%', None)
+    >>> check_min_region("1.5")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: min_region='1.5' is not valid; expected a whole number of pixels (5000) or ...
+    >>> check_min_region("120%")
+    Traceback (most recent call last):
+    ...
+    ValueError: min_region='120%' should be <= 100%
+    """
+    if min_region is None or not isinstance(min_region, str):
+        return None if min_region is None else check_int(min_region, name, minimum=0)
+    text = min_region.strip()
+    if re.fullmatch(_SHARE, text) is None:
+        raise ValueError(f"{name}={min_region!r} is not valid; {_SHARE_EXPECTED}")
+    share = Decimal(text[:-1])
+    if share < 0 or share > 100:
+        bound = ">= 0%" if share < 0 else "<= 100%"
+        raise ValueError(f"{name}={text!r} should be {bound}")
+    return text
+
+
+def _min_region_pixels(min_region: int | str, height: int, width: int) -> int:
+    """The pixels of a ``min_region`` checked (:func:`check_min_region`) on an image of
+    ``height`` x ``width``: a share ``"P%"`` as ``ceil(P / 100 * height * width)``, worked
+    out exactly, as a region under that share is one under that many pixels; an int as
+    it is.
+
+    >>> _min_region_pixels("2%", 20, 20), _min_region_pixels("2.25%", 20, 20)
+    (8, 9)
+    >>> _min_region_pixels("1e-9%", 20, 20), _min_region_pixels("0%", 20, 20)
+    (1, 0)
+    """
+    if isinstance(min_region, int):
+        return min_region
+    share = Decimal(min_region[:-1])
+    with localcontext() as exact:  # every digit kept: no rounding but the ceiling
+        exact.prec = len(min_region) + 2 * len(str(height * width)) + 8
+        exact.Emin, exact.Emax = MIN_EMIN, MAX_EMAX
+        exact.rounding = ROUND_CEILING
+        return int((share * height * width).scaleb(-2).to_integral_value())
+
+
 def check_n_clusters(n_clusters: Any) -> int:
     """``n_clusters`` as an int from 1 to :data:`MAX_CLUSTERS`, or raise naming it.
 
@@ -729,7 +807,7 @@ def segment(
     regions: int | None = None,
     weights: Mapping[str, float] | None = None,
     space: Space = "lab",
-    min_region: int | None = None,
+    min_region: int | str | None = None,
     texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
     seed: Seed = None,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
@@ -774,7 +852,9 @@ def segment(
     regions : int, optional
         Cut the hierarchy where this many regions remain (fewer when the image
         has fewer superpixels, or when ``min_region`` merges some, with a
-        :class:`RegionCountWarning`; never more) once its strips of in-between
+        :class:`RegionCountWarning`; never more; with ``min_region`` above 0, the
+        first finer cut found that leaves this many once the regions under it
+        have merged too, so that specks do not take their places) once its strips of in-between
         colour have joined a side, as after the default cut: when the cut at
         ``regions`` has such strips, the first finer cut found that leaves
         ``regions`` once they have joined, so that each strip's place goes to a
@@ -806,10 +886,15 @@ def segment(
     space : {"lab", "rgb"}, default "lab"
         Colour space of the ``color`` group with ``n_clusters``; without it the
         hierarchy compares Lab colours, and "rgb" is refused.
-    min_region : int, optional
+    min_region : int or str, optional
         Regions smaller than this many pixels are merged into the adjacent
         region with the closest mean colour (RGB; with ``n_clusters``, the
-        closest mean feature vector, weighted as for clustering). Default
+        closest mean feature vector, weighted as for clustering). A str ``"P%"``
+        (``"0.1%"``, P a plain decimal number from 0 to 100) is a share of the
+        image's pixels, ``ceil(P / 100 * H * W)`` of the full-size image, whose
+        regions it is compared with (not of a working copy), so that the same
+        picture at two sizes is merged alike; :attr:`SegmentResult.min_region` is
+        then the pixels it came to (8 for ``"2%"`` of 20 x 20). Default
         :func:`default_min_region` with ``n_clusters`` (on an image of fewer than 8
         pixels, more than half of it), none otherwise (the hierarchy's smallest regions
         are superpixels); 0 or 1 keeps every region. Given or the default, more than half
@@ -928,7 +1013,7 @@ def segment_pixels(
     regions: int | None = None,
     weights: Mapping[str, float] | None = None,
     space: Space = "lab",
-    min_region: int | None = None,
+    min_region: int | str | None = None,
     texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
     seed: Seed = None,
     advice: str = "",
@@ -954,11 +1039,11 @@ def segment_pixels(
     rgb, fill = fill_transparent(rgb, alpha)
     warn_alpha_segmented(alpha, fill, advice=advice)
     h, wd = rgb.shape[:2]
+    given = check_min_region(min_region)
     if k is None:
-        limit = 0 if min_region is None else check_int(min_region, "min_region", minimum=0)
+        limit = 0 if given is None else _min_region_pixels(given, h, wd)
         return _segment_hierarchy(rgb, alpha, w, n_regions, limit)
-    limit = (default_min_region(h, wd) if min_region is None
-             else check_int(min_region, "min_region", minimum=0))
+    limit = default_min_region(h, wd) if given is None else _min_region_pixels(given, h, wd)
     result, unmerged, speck = _segment_kmeans(rgb, alpha, k, w, space, scales, limit, rng)
     _warn_if_one_region(result, k, limit, unmerged, speck, default=min_region is None)
     return result
@@ -1934,11 +2019,10 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
         region_of = _unite_flat_alike(tree, leaf_lab, region_of)
         region_of = _merge_slivers(tree, _leaf_colours(tree, work), region_of)
     else:
-        region_of = _cut_without_slivers(tree, work, n_regions)
-    components, n = _full_size_regions(region_of, tree.labels, lab, rgb, factor,
-                                       exact=asked is not None)
-    sums = _regions.region_sums(components, rgb, n, alpha)
-    n_final = n
+        region_of = _cut_without_slivers(tree, work, n_regions, min_region, factor * factor)
+    components, sums = _full_size_regions(region_of, tree.labels, lab, rgb, factor, alpha,
+                                          exact=asked is not None)
+    n = n_final = sums.area.size - 1
     if ((sums.area > 0) & (sums.area < min_region)).any():  # else merging leaves them
         # The map's components are numbered as its runs number them: the runs, read a band
         # of rows at a time, give the touching pairs, and the map is renumbered in place.
@@ -1963,25 +2047,26 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
 
 
 def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarray,
-                       rgb: np.ndarray, factor: int, *, exact: bool = False
-                       ) -> tuple[np.ndarray, int]:
+                       rgb: np.ndarray, factor: int, alpha: np.ndarray | None, *,
+                       exact: bool = False) -> tuple[np.ndarray, _regions.RegionSums]:
     """The regions ``(H, W)`` int32 of the image ``rgb`` whose superpixels ``leaves``
     ``(h, w)`` (of the working copy, Lab planes ``lab``, ``rgb`` box-downscaled by
-    ``factor``) are in regions ``region_of``, numbered 1..n in raster order, and n.
+    ``factor``) are in regions ``region_of``, numbered 1..n in raster order, and their
+    :func:`~quantize.reconstruct.regions.region_sums` (over ``rgb``, ``alpha``).
 
     On the image itself they are the map's 4-connected components. On a working copy
     the superpixels are brought to full size along the image's own edges
     (:func:`~quantize.reconstruct.refine.refined_labels`), and the components are found
     on their regions there, a band of rows at a time. A piece the moved borders cut off
-    a region joins a neighbour when it is smaller than the smallest superpixel (that
-    :func:`_segment_hierarchy`'s hierarchy keeps, brought to full size); a larger one is
-    a region of its own, but when ``exact`` (``regions=N``, whose count is its promise):
-    then every piece beyond a region's own number of pieces on the working copy joins a
-    neighbour, so that the count is the working copy's.
+    a region joins a neighbour (:func:`_join_cut_off`) when it is smaller than the
+    smallest superpixel (that :func:`_segment_hierarchy`'s hierarchy keeps, brought to
+    full size); a larger one is a region of its own, but when ``exact`` (``regions=N``,
+    whose count is its promise): then every piece beyond a region's own number of pieces
+    on the working copy joins a neighbour, so that the count is the working copy's.
     """
     working, n = _regions.connected_regions(region_of[leaves])
     if factor == 1:
-        return working, n
+        return working, _regions.region_sums(working, rgb, n, alpha)
     full = refined_labels(leaves, lab, rgb, factor, groups=region_of)
     table = region_of.astype(np.int32)
     runs = _regions.region_runs(lambda start, stop: table[full[start:stop]], full.shape)
@@ -1989,14 +2074,21 @@ def _full_size_regions(region_of: np.ndarray, leaves: np.ndarray, lab: np.ndarra
                          minlength=table.size)
     speck = _smallest_superpixel(_superpixel_step(lab.shape[1:], _SUPERPIXELS, True))
     limit = full.size + 1 if exact else speck * factor * factor  # larger than any piece
-    mapping = _join_cut_off(runs, pieces, factor * factor, limit)
-    return runs.label_map(mapping), int(mapping.max())
+    components = runs.label_map()
+    sums = _regions.region_sums(components, rgb, runs.n, alpha)
+    mapping = _join_cut_off(runs, pieces, factor * factor, limit, sums.means())
+    n = int(mapping.max())
+    if n < runs.n:
+        _renumber_in_bands(components, mapping.astype(np.int32))
+        sums = sums.merged(mapping, n)
+    return components, sums
 
 
 def _join_cut_off(runs: _regions.RegionRuns, pieces: np.ndarray, box: int,
-                  speck: int) -> np.ndarray:
+                  speck: int, means: np.ndarray) -> np.ndarray:
     """The renumbering ``(n + 1,)`` of the full-size components ``runs`` that joins the
-    specks moved borders cut off a region to their largest neighbour, numbered 1.. in
+    specks moved borders cut off a region to the neighbour nearest to them in mean colour
+    ``means`` ``(n + 1, 3)`` (RGB, as the ``min_region`` merges choose), numbered 1.. in
     raster order of the joined components' first pixels.
 
     A speck is smaller than ``speck`` pixels and beyond the ``pieces[value]`` largest
@@ -2023,8 +2115,9 @@ def _join_cut_off(runs: _regions.RegionRuns, pieces: np.ndarray, box: int,
             # a whole region first; else a larger piece, which joins one in turn
             beside = beside[whole[beside] | (area[beside] > area[piece])
                             | ((area[beside] == area[piece]) & (beside < piece))]
-            if beside.size:
-                target[piece] = beside[np.lexsort((area[beside], whole[beside]))[-1]]
+            if beside.size:  # of those, the nearest in colour; among equals the largest
+                apart = ((means[beside] - means[piece]) ** 2).sum(axis=1)
+                target[piece] = beside[np.lexsort((-area[beside], apart, ~whole[beside]))[0]]
         while (target[target] != target).any():  # the pieces joined to a piece
             target = target[target]
     first = np.arange(n + 1)  # a joined component's first pixel is its members' first
@@ -2205,19 +2298,41 @@ def _merge_slivers(tree: _hierarchy.Hierarchy, leaves: _LeafColours, region_of: 
     return region_of
 
 
-def _cut_without_slivers(tree: _hierarchy.Hierarchy, work: np.ndarray, n_regions: int
-                         ) -> np.ndarray:
+def _cut_without_slivers(tree: _hierarchy.Hierarchy, work: np.ndarray, n_regions: int,
+                         min_region: int = 0, box: int = 1) -> np.ndarray:
     """Each superpixel's region in a cut of ``tree`` that leaves ``n_regions`` (at most its
     leaves) once its slivers have merged (:func:`_merge_slivers`; ``work`` ``(h, w, 3)``
     uint8 the working copy the superpixels were made on): the cut at ``n_regions`` when it
     has none, else the first finer cut found that does (see :data:`_SLIVER_CUTS`); when
-    none is found, the cut at ``n_regions``, slivers and all."""
+    none is found, the cut at ``n_regions``, slivers and all.
+
+    With ``min_region`` above 0 (full-size pixels, a working pixel standing for ``box``
+    of them), first the first cut found that leaves ``n_regions`` once the regions under
+    it have merged too (:func:`_left_after_merging`), so that the specks a ``min_region``
+    merges do not take the places of regions (see :data:`_LARGE_CUTS`); when none is
+    found, as without it.
+    """
+    leaves = _leaf_colours(tree, work)
+    if min_region > 0:
+        found = _search_cut(tree, leaves, n_regions, _LARGE_CUTS, lambda region_of:
+                            _left_after_merging(tree, leaves, region_of, min_region, box))
+        if found is not None:
+            return found
+    found = _search_cut(tree, leaves, n_regions, _SLIVER_CUTS,
+                        lambda region_of: int(region_of.max()) + 1)
+    return tree.cut(n_regions) if found is None else found
+
+
+def _search_cut(tree: _hierarchy.Hierarchy, leaves: _LeafColours, n_regions: int,
+                tries: int, left_of: Callable[[np.ndarray], int]) -> np.ndarray | None:
+    """Each superpixel's region (slivers merged) in the first cut of ``tree`` found, of
+    ``n_regions`` or finer, of which ``left_of`` leaves ``n_regions``, trying at most
+    ``tries`` cuts (see :data:`_SLIVER_CUTS`); None when none is found."""
     lo, hi = n_regions - 1, tree.n_leaves + 1  # fewer left up to lo; more from hi on
     cut, step = n_regions, 0
-    leaves = _leaf_colours(tree, work)
-    for _ in range(_SLIVER_CUTS):
+    for _ in range(tries):
         region_of = _merge_slivers(tree, leaves, tree.cut(cut))
-        left = int(region_of.max()) + 1
+        left = left_of(region_of)
         if left == n_regions:
             return region_of
         if left < n_regions:  # a region more for each sliver merged, and twice the last step
@@ -2227,7 +2342,24 @@ def _cut_without_slivers(tree: _hierarchy.Hierarchy, work: np.ndarray, n_regions
         cut = min(lo + step, tree.n_leaves) if hi > tree.n_leaves else (lo + hi) // 2
         if cut <= lo:
             break
-    return tree.cut(n_regions)
+    return None
+
+
+def _left_after_merging(tree: _hierarchy.Hierarchy, leaves: _LeafColours,
+                        region_of: np.ndarray, min_region: int, box: int) -> int:
+    """The regions left of the superpixels' regions ``region_of`` (0..n-1) once those
+    under ``min_region`` full-size pixels (``box`` a working pixel) have merged into their
+    nearest neighbours in colour, as :func:`_segment_hierarchy` merges the full-size
+    regions (:func:`~quantize.reconstruct.regions.merge_regions`), here on the working
+    copy's superpixels."""
+    n = int(region_of.max()) + 1
+    count = np.bincount(region_of, leaves.count, minlength=n)
+    sums = group_sums(leaves.sums, region_of, n)[1]
+    area = np.concatenate(([0.0], count * box))
+    means = np.concatenate((np.zeros((1, 3)), sums / count[:, None]))
+    ends = np.sort(region_of[tree.pairs] + 1, axis=1)
+    pairs = np.unique(ends[ends[:, 0] != ends[:, 1]], axis=0)
+    return int(_regions.merge_regions(area, pairs, means, min_region).max())
 
 
 def _thin_regions(pixels: np.ndarray, n: int) -> np.ndarray:

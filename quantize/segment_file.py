@@ -26,7 +26,6 @@ from ._validation import (
     Seed,
     check_bool,
     check_color,
-    check_int,
     check_max_pixels,
     check_path,
     check_seed,
@@ -63,6 +62,7 @@ from .segment import (
     boundary_map,
     check_cut,
     check_hierarchy_weights,
+    check_min_region,
     check_space,
     segment_pixels,
     working_shape,
@@ -98,7 +98,7 @@ def segment_file(
     regions: int | None = None,
     weights: Mapping[str, float] | None = None,
     space: Space = "lab",
-    min_region: int | None = None,
+    min_region: int | str | None = None,
     seed: Seed = 0,
     force: bool = False,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
@@ -269,7 +269,8 @@ def segment_file(
                   "n_clusters": params["n_clusters"],
                   "clusters_used": _clusters_used(params["n_clusters"], result),
                   "regions": params["regions"], "n_regions": result.n_regions,
-                  "min_region": result.min_region, "weights": dict(result.weights),
+                  "min_region": result.min_region, **_share_given(params["min_region"]),
+                  "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names), **({"stretch": True} if stretch else {})}
         _write_outputs(paths, result, record, stats, levels, input_path, overlay_color, dpi,
@@ -280,6 +281,13 @@ def segment_file(
 
 
 _MAX_LABEL = 65535
+
+
+def _share_given(min_region: int | str | None) -> dict[str, str]:
+    """The record's ``min_region_share``: a ``min_region`` given as a share of the image
+    (``"0.1%"``), as given, beside ``min_region``, the pixels it came to; nothing for one
+    given in pixels or not at all, whose records stay as they were."""
+    return {"min_region_share": min_region} if isinstance(min_region, str) else {}
 
 
 def _earlier_record(folder: Path) -> dict[str, Any]:
@@ -397,7 +405,7 @@ def check_stream_outputs(outdir: str | os.PathLike[str], input_name: str | os.Pa
 
 def check_segment_options(*, n_clusters: int | None = None, regions: int | None = None,
                           weights: Mapping[str, float] | None = None, space: Space = "lab",
-                          min_region: int | None = None, seed: Seed = 0,
+                          min_region: int | str | None = None, seed: Seed = 0,
                           force: bool = False, max_pixels: int | None = DEFAULT_MAX_PIXELS,
                           edges: bool = False,
                           overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR,
@@ -458,8 +466,7 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
         "regions": regions,
         "weights": w,
         "space": check_space(space, n_clusters),
-        "min_region": None if min_region is None else check_int(min_region, "min_region",
-                                                                minimum=0),
+        "min_region": check_min_region(min_region),
         "seed": check_seed(seed),
     }
 

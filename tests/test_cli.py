@@ -1582,10 +1582,9 @@ _REDUCE, _SEGMENT, _BATCH = ["reduce", "a.png"], ["segment", "a.png"], ["batch",
     (_REDUCE, "-k", "-k/--colors"), (_REDUCE, "-j", "-j/--jobs"), (_REDUCE, "--seed", "--seed"),
     (_REDUCE, "--max-pixels", "--max-pixels"),
     (_SEGMENT, "-k", "-k/--clusters"), (_SEGMENT, "--regions", "--regions"),
-    (_SEGMENT, "--min-region", "--min-region"), (_SEGMENT, "--seed", "--seed"),
-    (_SEGMENT, "--max-pixels", "--max-pixels"),
+    (_SEGMENT, "--seed", "--seed"), (_SEGMENT, "--max-pixels", "--max-pixels"),
     (_BATCH, "-k", "-k/--colors/--clusters"), (_BATCH, "--regions", "--regions"),
-    (_BATCH, "--min-region", "--min-region"), (_BATCH, "-j", "-j/--jobs"),
+    (_BATCH, "-j", "-j/--jobs"),
     (_BATCH, "--seed", "--seed"), (_BATCH, "--max-pixels", "--max-pixels"),
 ])
 # Python's int() reads the first three as 16: "-k 1_6" ran with 16 colours
@@ -1597,6 +1596,21 @@ def test_an_integer_option_takes_plain_decimal_digits_only(command, option, name
     result = runner.invoke(app, [*command, option, value])
     assert (result.exit_code, result.stderr) == (
         2, f"quantize: error: {name}={value!r} is not valid; expected an integer\n")
+    assert sorted(os.listdir()) == ["a.png"]
+
+
+@pytest.mark.parametrize("command", [_SEGMENT, [*_BATCH, "--mode", "segment"]])
+@pytest.mark.parametrize("value", ["1_6", "\u0661\u0666", "\uff11\uff16", "16.0", "0x10", "",
+                                   "1_6%", "\u0661%"])
+def test_min_region_takes_plain_decimal_digits_only(command, value, tmp_path, monkeypatch):
+    """--min-region takes pixels or a percentage (0.1%), each in plain decimal digits; the
+    error says both forms."""
+    monkeypatch.chdir(tmp_path)
+    Path("a.png").write_bytes(b"never read: the options are refused first")
+    result = runner.invoke(app, [*command, "--min-region", value])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --min-region={value!r} is not valid; expected a whole number "
+        "of pixels (5000) or a percentage of the image's pixels from 0% to 100% (0.1%)\n")
     assert sorted(os.listdir()) == ["a.png"]
 
 

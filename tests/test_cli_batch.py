@@ -5533,3 +5533,24 @@ def test_cli_palette_fitted_dithers_onto_a_palette_out_file_as_reduce_fitted_it(
     assert (refused.exit_code, refused.stderr) == (
         2, "quantize: error: --palette-fitted needs --palette-in beside it: it says how that "
            "palette is dithered onto\n")
+
+
+def test_cli_segment_min_region_share_follows_each_image_size(tmp_path):
+    """One --min-region serves every image of a batch: as a share, 2.5% is 10 pixels of a
+    20 x 20 image (its 9-pixel speck merged) and 40 of a 40 x 40 one (its 36-pixel speck
+    merged too); 2% keeps both (8 and 32 pixels)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for side in (20, 40):
+        img = np.full((side, side, 3), 200, np.uint8)
+        img[side // 4:side // 4 + side * 3 // 20, side // 4:side // 4 + side * 3 // 20] = (
+            20, 40, 160)
+        Image.fromarray(img).save(folder / f"s{side}.png")
+    for share, regions, pixels in (("2.5%", 1, {20: 10, 40: 40}), ("2%", 2, {20: 8, 40: 32})):
+        out = tmp_path / share
+        result = _cli(folder, "-o", out, "--mode", "segment", "--min-region", share, "-q")
+        assert result.exit_code == 0, result.output
+        for side in (20, 40):
+            saved = json.loads((out / f"s{side}" / "segments.json").read_text())
+            assert (saved["n_regions"], saved["min_region"], saved["min_region_share"]) == (
+                regions, pixels[side], share)

@@ -128,11 +128,11 @@ def test_fewer_regions_than_asked_after_min_region_are_said_in_the_flags(tmp_pat
 
     src = tmp_path / "q.png"
     Image.fromarray(quadrants(np.random.default_rng(0), noise=6.0)[0]).save(src)
-    result = runner.invoke(app, ["segment", str(src), "--regions", "7", "--min-region", "300",
-                                 "-o", str(tmp_path / "s"), "--json"])
+    result = runner.invoke(app, ["segment", str(src), "--regions", "7", "--min-region",
+                                 "1000", "-o", str(tmp_path / "s"), "--json"])
     assert result.exit_code == 0, result.output
-    assert result.stderr == (f"quantize: warning: {src}: --regions=7 but --min-region=300 "
-                             "merges the regions smaller than 300 pixels (of the 5120 of this "
+    assert result.stderr == (f"quantize: warning: {src}: --regions=7 but --min-region=1000 "
+                             "merges the regions smaller than 1000 pixels (of the 5120 of this "
                              "80 x 64 image), leaving 4; lower it for more\n")
     record = json.loads(result.stdout)
     assert (record["regions"], record["n_regions"]) == (7, 4)
@@ -1825,3 +1825,37 @@ def test_reduce_and_batch_of_a_dark_16_bit_tiff_say_so_in_their_words(tmp_path, 
     assert (result.exit_code, result.stderr.splitlines()) == (2, [
         "quantize: error: --stretch does not apply to --mode reduce; expected it only with "
         "--mode segment"])
+
+
+@pytest.mark.parametrize(("value", "match"), [
+    ("1.5", "quantize: error: --min-region='1.5' is not valid; expected a whole number of "
+     "pixels (5000) or a percentage of the image's pixels from 0% to 100% (0.1%)\n"),
+    ("abc", "quantize: error: --min-region='abc' is not valid; expected a whole number"),
+    ("%", "quantize: error: --min-region='%' is not valid; expected a whole number"),
+    ("-1%", "quantize: error: --min-region='-1%' should be >= 0%\n"),
+    ("120%", "quantize: error: --min-region='120%' should be <= 100%\n"),
+])
+def test_cli_a_bad_min_region_share_is_one_line(photo_path, tmp_path, value, match):
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"),
+                                 f"--min-region={value}"])
+    assert result.exit_code == 2
+    assert result.stderr == match or result.stderr.startswith(match)
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_a_min_region_share_is_recorded_as_given_with_its_pixels(tmp_path):
+    """--min-region 2.26% of a 20 x 20 image is 10 pixels, which merge its 9-pixel speck;
+    --json and segments.json record both, the share under a key of its own (min_region
+    keeps its meaning: the pixels merged under)."""
+    img = np.full((20, 20, 3), 200, np.uint8)
+    img[5:8, 5:8] = (20, 40, 160)
+    Image.fromarray(img).save(tmp_path / "speck.png")
+    result = runner.invoke(app, ["segment", str(tmp_path / "speck.png"), "-o",
+                                 str(tmp_path / "s"), "--min-region", " 2.26% ", "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    saved = json.loads((tmp_path / "s" / "segments.json").read_text())
+    for got in (record, saved):
+        assert (got["n_regions"], got["min_region"], got["min_region_share"]) == (1, 10, "2.26%")
+        keys = list(got)
+        assert keys[keys.index("min_region") + 1] == "min_region_share"

@@ -1070,9 +1070,10 @@ def test_regions_gives_n_regions_when_possible(rng):
         assert segment(img, regions=10 ** 6).n_regions == n_superpixels
 
 
-@pytest.mark.parametrize(("min_region", "left"), [(300, 4), (10 ** 6, 1)])
+@pytest.mark.parametrize(("min_region", "left"), [(1000, 4), (10 ** 6, 1)])
 def test_regions_merged_away_by_min_region_are_said(rng, min_region, left):
-    """--regions 30 --min-region 2000 gave 15 regions without a word."""
+    """--regions 30 --min-region 2000 gave 15 regions without a word. (No 7 regions of
+    1000 pixels fit in 5120.)"""
     img, _ = quadrants(rng, noise=6.0)
     with pytest.warns(RegionCountWarning) as caught:
         result = segment(img, regions=7, min_region=min_region)
@@ -1081,6 +1082,18 @@ def test_regions_merged_away_by_min_region_are_said(rng, min_region, left):
         f"regions=7 but min_region={min_region} merges the regions smaller than {min_region} "
         f"pixels (of the 5120 of this 80 x 64 image), leaving {left}; lower it for more"]
     assert [w.filename for w in caught] == [__file__]
+
+
+@pytest.mark.parametrize("min_region", [300, "5%"])
+def test_regions_counts_only_the_regions_min_region_keeps(rng, recwarn, min_region):
+    """--regions N --min-region S gave fewer than N once the specks of the cut at N had
+    merged (4 of 7 here, with a warning): the hierarchy is cut finer, so that N regions of
+    at least S pixels (5% of 80 x 64 is 256) are left."""
+    img, _ = quadrants(rng, noise=6.0)
+    result = segment(img, regions=7, min_region=min_region)
+    assert result.n_regions == 7
+    assert np.bincount(result.labels.ravel())[1:].min() >= result.min_region
+    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
 
 
 def test_regions_kept_whole_by_min_region_are_not_warned_about(rng, recwarn):
@@ -2560,3 +2573,58 @@ def test_a_region_of_transparent_pixels_alone_is_marked_so(rng):
     assert [s.get("transparent") for s in stats] == [True, None]
     assert list(stats[0])[-1] == "transparent"
     assert [s.get("transparent") for s in result.cluster_stats()] == [True, None]
+
+
+def _speck() -> np.ndarray:
+    """A 20 x 20 grey image with a 3 x 3 blue speck: 9 pixels, 2.25% of its 400."""
+    img = np.full((20, 20, 3), 200, np.uint8)
+    img[5:8, 5:8] = (20, 40, 160)
+    return img
+
+
+@pytest.mark.parametrize("n_clusters", [None, 2])
+@pytest.mark.parametrize(("share", "pixels", "kept"), [("2.25%", 9, True), ("2.26%", 10, False),
+                                                       ("2%", 8, True), ("3%", 12, False),
+                                                       (" 0% ", 0, True)])
+def test_a_min_region_share_counts_the_image_pixels(recwarn, n_clusters, share, pixels, kept):
+    """--min-region took pixels only, though one value serves images of every size in a
+    batch: a share of the image's pixels comes to ceil(share * H * W), and the 9-pixel
+    speck is kept at 2.25% (9 pixels) and merged at 2.26% (10)."""
+    weights = {"xy": 0, "texture": 0} if n_clusters else None
+    result = segment(_speck(), n_clusters, min_region=share, weights=weights, seed=0)
+    expected = np.ones((20, 20), np.int32)
+    if kept:
+        expected[5:8, 5:8] = 2
+    np.testing.assert_array_equal(result.labels, expected)
+    assert result.min_region == pixels
+
+
+def test_a_min_region_share_merges_as_its_pixels_do(rng):
+    img, _ = quadrants(rng, noise=6.0)  # 80 x 64: 0.5% is 25.6 pixels, so 26
+    by_share = segment(img, regions=30, min_region="0.5%")
+    np.testing.assert_array_equal(by_share.labels, segment(img, regions=30,
+                                                           min_region=26).labels)
+    assert by_share.min_region == 26
+
+
+@pytest.mark.parametrize(("min_region", "error", "match"), [
+    ("1.5", ValueError, r"^min_region='1.5' is not valid; expected a whole number of pixels "
+                        r"\(5000\) or a percentage of the image's pixels from 0% to 100% "
+                        r"\(0.1%\)$"),
+    ("abc", ValueError, r"^min_region='abc' is not valid; expected a whole number"),
+    ("%", ValueError, r"^min_region='%' is not valid; expected a whole number"),
+    ("5000", ValueError, r"^min_region='5000' is not valid; expected a whole number"),
+    ("nan%", ValueError, r"^min_region='nan%' is not valid; expected a whole number"),
+    ("-1%", ValueError, r"^min_region='-1%' should be >= 0%$"),
+    ("120%", ValueError, r"^min_region='120%' should be <= 100%$"),
+    ("1e999999999%", ValueError, r"^min_region='1e999999999%' should be <= 100%$"),
+])
+def test_a_bad_min_region_is_named_with_what_was_expected(min_region, error, match):
+    with pytest.raises(error, match=match):
+        segment(_speck(), min_region=min_region)
+
+
+def test_a_tiny_min_region_share_is_at_least_a_pixel():
+    """A share however small, if above 0, is a pixel at least: worked out exactly, not in
+    floats, where 1e-400 is 0."""
+    assert segment(_speck(), min_region="1e-400%").min_region == 1

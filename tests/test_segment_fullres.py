@@ -165,7 +165,8 @@ def test_a_piece_the_moved_borders_cut_off_keeps_its_border(right_boxes):
 
     small, rgb = _dumbbell(right_boxes)
     work, _ = _work(rgb, 2)
-    labels, n = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2)
+    labels, sums = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2, None)
+    n = sums.area.size - 1
     expected = np.ones((24, 40), int)
     expected[4:20, 4:16] = 2
     expected[8:12, 24:24 + 2 * right_boxes] = 3
@@ -181,8 +182,9 @@ def test_with_regions_n_a_cut_off_piece_joins_a_neighbour_to_keep_the_count():
 
     small, rgb = _dumbbell(6)
     work, _ = _work(rgb, 2)
-    labels, n = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2,
-                                   exact=True)
+    labels, sums = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2, None,
+                                      exact=True)
+    n = sums.area.size - 1
     expected = np.ones((24, 40), int)
     expected[4:20, 4:16] = 2
     assert n == 2
@@ -196,8 +198,27 @@ def test_a_speck_the_moved_borders_cut_off_joins_a_neighbour():
 
     small, rgb = _dumbbell(1)
     work, _ = _work(rgb, 2)
-    labels, n = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2)
+    labels, sums = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2, None)
+    n = sums.area.size - 1
     expected = np.ones((24, 40), int)
     expected[4:20, 4:16] = 2
     assert n == 2
     np.testing.assert_array_equal(labels, expected)
+
+
+def test_a_cut_off_piece_joins_the_neighbour_nearest_in_colour():
+    # The second blob, yellow, cut off its region by the moved borders, lies between the
+    # grey around it (the largest neighbour, which it joined) and a smaller region of
+    # nearly its yellow, which it joins now, as --min-region merges join the nearest.
+    from quantize.segment import _full_size_regions
+
+    small, rgb = _dumbbell(2)
+    small[3:7, 14:17] = 2
+    rgb[6:14, 28:34] = (230, 200, 40)
+    work, _ = _work(rgb, 2)
+    labels, sums = _full_size_regions(np.array([0, 1, 2]), small, lab_planes(work), rgb, 2,
+                                      None, exact=True)
+    assert sums.area.size - 1 == 3
+    assert (labels[8:12, 24:28] == labels[12, 30]).all()
+    assert labels[12, 30] != labels[0, 0]
+    np.testing.assert_array_equal(connected_regions(labels)[0], labels)

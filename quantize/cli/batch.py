@@ -67,6 +67,7 @@ from .common import (
     finishing_note,
     integer,
     is_terminal,
+    min_region_value,
     names_a_descriptor,
     note,
     note_idle_options,
@@ -272,9 +273,10 @@ def batch(
         help="segment: feature weight NAME=VALUE (color, intensity, xy, texture; VALUE 0 or a "
         "number from 1e-6 to 1e6, defaults as quantize segment --help lists them); "
         "repeatable.", autocompletion=offering(weight_names))] = None,
-    min_region: Annotated[int | None, typer.Option(
-        "--min-region", metavar="PX", parser=integer,
-        help="segment: merge regions smaller than PX pixels "
+    min_region: Annotated[str | None, typer.Option(
+        "--min-region", metavar="PX", parser=min_region_value,
+        help="segment: merge regions smaller than PX pixels, or than a percentage of each "
+        "image's pixels (0.1%) "
         "(default with -k: 1/1000 of the image, at least 16; under 100 x 100 pixels "
         "1/625 of it, at least 4; otherwise 0, keep all); more than half of an image "
         "leaves it one region, with a warning.")] = None,
@@ -1287,10 +1289,11 @@ def _check_palette_size(palette: Any, palette_in: Path) -> None:
 
 
 def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,
-                     weights: list[str], min_region: int | None, overlay_color: str | None,
+                     weights: list[str], min_region: int | str | None,
+                     overlay_color: str | None,
                      seed: int, stretch: bool = False) -> dict[str, Any]:
     from ..features import check_weights
-    from ..segment import check_cut
+    from ..segment import check_cut, check_min_region
     from .segment import parse_color, parse_weights
 
     # as `quantize segment` checks them, named -k/--clusters and --regions
@@ -1305,7 +1308,7 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
     if weights:
         options["weights"] = check_weights(parse_weights(weights))
     if min_region is not None:
-        options["min_region"] = check_int(min_region, "--min-region", minimum=0)
+        options["min_region"] = check_min_region(min_region, "--min-region")
     if overlay_color is not None:
         options["overlay_color"] = parse_color(overlay_color)
     if stretch:  # only when given: the settings recorded before it match a run without it

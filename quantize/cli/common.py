@@ -82,6 +82,19 @@ def integer(text: Any) -> int:
         raise click_errors.BadParameter(f"{text!r} is not a valid integer.") from None
 
 
+def min_region_value(text: Any) -> int | str:
+    """Parse ``--min-region``: a plain decimal integer (pixels) as :func:`integer` reads it,
+    else the text as typed, for :func:`quantize.segment.check_min_region` to read as a share
+    of the image (``0.1%``) or refuse, naming what it takes.
+
+    >>> min_region_value("5000"), min_region_value("0.1%"), min_region_value("1.5")
+    (5000, '0.1%', '1.5')
+    """
+    if isinstance(text, int) or re.fullmatch(_PLAIN_INTEGER, text.strip()) is None:
+        return text
+    return integer(text)
+
+
 def offering(values: Iterable[str] | Callable[[], Iterable[str]]) -> Callable[[], list[str]]:
     """An option's ``autocompletion``: shell completion offers ``values``, the names its
     check takes (typer keeps those that start with what was typed), or the names a function

@@ -40,6 +40,7 @@ from .common import (
     is_stdin_file,
     is_stream,
     is_terminal,
+    min_region_value,
     names_a_descriptor,
     number,
     offering,
@@ -179,7 +180,9 @@ def segment_command(
         help="Cut the region hierarchy where N >= 1 regions remain once strips of in-between "
         "colour along an edge have joined a side "
         "(default: at the default border strength; fewer, with a warning, when the image has "
-        "fewer superpixels, or --min-region merges some). Superpixels: one for each cell of "
+        "fewer superpixels, or --min-region merges some; with --min-region, N counts the "
+        "regions it keeps: the hierarchy is cut finer, so specks do not take their places). "
+        "Superpixels: one for each cell of "
         "about 1/600 of the image, at least 6 pixels a side, or for each piece a cell falls "
         "into, so 600 to 900 on a photo, about 1000 on noise, fewer on images under about "
         "140 x 140. No region is "
@@ -212,11 +215,13 @@ def segment_command(
         help="Feature weight NAME=VALUE, VALUE 0 or a number from 1e-6 to 1e6, repeatable; "
         "names and defaults below.", show_default=False,
         autocompletion=offering(weight_names))] = None,
-    min_region: Annotated[int | None, typer.Option(
-        "--min-region", metavar="PX", parser=integer,
+    min_region: Annotated[str | None, typer.Option(
+        "--min-region", metavar="PX", parser=min_region_value,
         help="Merge regions smaller than PX pixels into "
         "their most similar neighbour (default with -k: 1/1000 of the image, at least 16; "
-        "under 100 x 100 pixels 1/625 of it, at least 4; otherwise 0, keep all). A PX, "
+        "under 100 x 100 pixels 1/625 of it, at least 4; otherwise 0, keep all). PX may be "
+        "a percentage of the image's pixels, 0% to 100%: 0.1% is 1000 pixels of a 1 MP "
+        "image, whatever size it is worked at. A PX, "
         "given or the default, of more than half the image leaves it one region, with a "
         "warning (not refused: one --min-region serves images of every size in a batch); "
         "so does a smaller one that merges every region into one.",
@@ -231,7 +236,8 @@ def segment_command(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
         "width, height, working_width, working_height (the size segmented: a copy of a large "
         "image, as the summary line says), n_clusters, "
-        "clusters_used, regions, n_regions, min_region, weights, space, seed, outputs, "
+        "clusters_used, regions, n_regions, min_region, min_region_share (the --min-region "
+        "percentage, with one only), weights, space, seed, outputs, "
         "stretch (true, with --stretch only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
@@ -261,6 +267,7 @@ def segment_command(
         refuse_both("-q/--quiet", "--json")
     with user_errors():
         color = OVERLAY_COLOR if overlay_color is None else parse_color(overlay_color)
+        min_region = _checked_min_region(min_region)
     # read once, into a copy: segment reads its input twice
     stream = stdin or is_stream(input)
     if (stream or names_a_descriptor(input)) and outdir is None:
@@ -520,6 +527,14 @@ def _weight(pair: str) -> tuple[str, float | None]:
         return name.strip(), number(value) if sep else None
     except click_errors.BadParameter:
         return name.strip(), None
+
+
+def _checked_min_region(min_region: int | str | None) -> int | str | None:
+    """``--min-region`` checked before any input is read, as the library checks it
+    (:func:`quantize.segment.check_min_region`): pixels, or a share such as ``0.1%``."""
+    from ..segment import check_min_region
+
+    return check_min_region(min_region)
 
 
 def parse_color(text: str) -> tuple[int, int, int]:
