@@ -213,7 +213,7 @@ def from_premultiplied(values: np.ndarray, space: str, *,
     distance is that sum's half (an opaque colour's are its own and 0). Fitted on the
     premultiplied colour and alpha, that is the error on black and alpha's, palettes
     were 1.8-1.9 dB behind pngquant's on white on the median of four photos under an
-    alpha fade, and 1.3-2.1 dB ahead on black (``benchmarks/bench_alpha_backgrounds.py``).
+    alpha fade, and 1.5-1.7 dB ahead on black (``benchmarks/bench_alpha_backgrounds.py``).
 
     >>> from_premultiplied(np.array([[10.0, 20.0, 30.0, 55.0]]), "rgb").round(2).tolist()
     [[110.0, 120.0, 130.0, 173.21]]
