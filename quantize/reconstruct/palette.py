@@ -584,7 +584,7 @@ class ShownEntries(NamedTuple):
     ``features`` ``(k, 7)`` float32 are the entries over black, over white, then alpha
     (:func:`~quantize.colors.shown_features`); ``opaque`` ``(k,)`` bool marks the entries
     of alpha 255; ``full`` is the alpha feature of an opaque colour in the diffusion's
-    ``space`` (255 times :data:`~quantize.colors.RGB_ALPHA_SCALE` in RGB, 100 in Lab).
+    ``space`` (0 in RGB, whose features hold transparency, 100 in Lab).
 
     Matched premultiplied, an opaque grey took a white entry of alpha 128 (grey 128 over
     black) once the error it received made it nearer than opaque black or white, and was

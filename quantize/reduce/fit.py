@@ -900,7 +900,8 @@ def _row_codes(palette: np.ndarray) -> np.ndarray:
 
 
 def to_colors(centers: np.ndarray, space: str, channels: int) -> np.ndarray:
-    """Round cluster centres (premultiplied when ``channels`` is 4) to uint8 colours.
+    """Round cluster centres (features of colours with alpha when ``channels`` is 4, see
+    :func:`~quantize.colors.to_premultiplied`) to uint8 colours.
 
     With alpha, the result is straight RGBA with alpha >= 1: fully transparent
     pixels have an entry of their own, outside the fit.
