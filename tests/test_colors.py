@@ -14,6 +14,7 @@ from quantize.colors import (
     code_histogram,
     color_histogram,
     features_of,
+    from_premultiplied,
     lab_of,
     lab_to_srgb,
     mean_ciede2000,
@@ -22,6 +23,7 @@ from quantize.colors import (
     pack_rgb,
     premultiply,
     srgb_to_lab,
+    to_premultiplied,
     unpack_codes,
 )
 
@@ -50,20 +52,42 @@ def test_rgb_features_are_the_values_and_lab_features_are_lab(rng):
     assert np.array_equal(features_of(colors, "lab"), srgb_to_lab(colors))
 
 
-@pytest.mark.parametrize("space, scale", [("rgb", 1.0), ("lab", LAB_ALPHA_SCALE)])
-def test_rgba_features_are_premultiplied_with_alpha_last(rng, space, scale):
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+def test_rgba_features_map_back_to_the_premultiplied_colour_and_alpha(rng, space):
     rgba = rng.integers(0, 256, (20, 4), dtype=np.uint8)
     got = features_of(rgba, space)
     colour = features_of(rgba[:, :3], space)
     assert got.shape == (20, 4)
-    assert np.allclose(got[:, :3], colour * rgba[:, 3:] / 255.0, atol=1e-4)
-    assert np.allclose(got[:, 3], rgba[:, 3] * scale)
+    back = to_premultiplied(got.astype(np.float64), space)
+    assert np.allclose(back[:, :3], colour * rgba[:, 3:] / 255.0, atol=1e-3)
+    assert np.allclose(back[:, 3], rgba[:, 3], atol=1e-4)
+    assert np.allclose(from_premultiplied(back, space), got, atol=1e-3)
+
+
+def test_lab_features_are_premultiplied_lab_with_alpha_scaled_as_lightness(rng):
+    rgba = rng.integers(0, 256, (20, 4), dtype=np.uint8)
+    got = features_of(rgba, "lab")
+    assert np.allclose(got[:, :3], srgb_to_lab(rgba[:, :3]) * rgba[:, 3:] / 255.0, atol=1e-4)
+    assert np.allclose(got[:, 3], rgba[:, 3] * LAB_ALPHA_SCALE)
+
+
+def test_rgba_feature_distance_is_the_mean_error_on_black_and_on_white(rng):
+    """A palette fitted on these features serves a page of either colour: dark
+    translucent colours that differ in alpha alone look alike on black, not on white."""
+    a, b = (rng.integers(0, 256, (50, 4), dtype=np.uint8) for _ in range(2))
+    got = np.sum((features_of(a, "rgb").astype(np.float64) - features_of(b, "rgb")) ** 2, axis=1)
+    on = {level: [premultiply(x)[:, :3] + level * (1 - x[:, 3:] / 255.0) for x in (a, b)]
+          for level in (0.0, 255.0)}
+    mean = sum(np.sum((x - y) ** 2, axis=1) for x, y in on.values()) / 2
+    assert np.allclose(got, mean, rtol=1e-5, atol=1e-2)
 
 
 def test_fully_transparent_colours_have_the_same_features_whatever_their_rgb():
     clear = np.array([[255, 0, 255, 0], [0, 0, 0, 0], [12, 200, 7, 0]], np.uint8)
     for space in ("rgb", "lab"):
-        assert np.allclose(features_of(clear, space), 0.0, atol=1e-5)
+        got = features_of(clear, space)
+        assert np.allclose(got, got[1], atol=1e-5)
+    assert np.allclose(features_of(clear, "lab"), 0.0, atol=1e-5)
 
 
 def test_premultiply_and_lab_of_show_colours_over_black():

@@ -137,8 +137,10 @@ def test_a_tail_missed_names_its_percentile_and_only_the_one_missed():
 
 
 def translucent_black(tmp_path):
-    """A PNG of 16 black pixels, half at alpha 100: one colour draws it 0 away on black,
-    25.35 on white, which the quality rule counts for the translucent half."""
+    """A PNG of 16 black pixels, half at alpha 100: one colour, opaque grey 39 (the mean
+    of what they show on black and on white), draws it a mean CIEDE2000 of 9.60 away on
+    black, and of 26 counting the translucent half the worse of black and white, as the
+    quality rule does."""
     image = np.zeros((4, 4, 4), np.uint8)
     image[..., 3] = 255
     image[:2, :, 3] = 100
@@ -151,18 +153,18 @@ def test_a_figure_counting_translucent_pixels_on_white_says_so(tmp_path):
     count translucent pixels the worse of black and white, as the rule does, and say so."""
     path = translucent_black(tmp_path)
     plain = run(path, "-k", 1, "-o", tmp_path / "k1.png")
-    assert "mean ΔE2000 0.00," in plain.stdout
+    assert "mean ΔE2000 9.60," in plain.stdout
     missed = run(path, "-k", 1, "--quality", 0.5, "--quality-limit", 20, "-o",
                  tmp_path / "q.png")
     assert (missed.exit_code, missed.stderr) == (
         99, f"quantize: error: {path}: --quality=0.5: mean CIEDE2000 <= 0.5 needs more than 1 "
             "colour, and so does --quality-limit=20: mean CIEDE2000 <= 20 (they reach a mean "
-            "CIEDE2000 of 25.35, counting translucent pixels on black or white, whichever is "
+            "CIEDE2000 of 26, counting translucent pixels on black or white, whichever is "
             "worse)\n")
     met = run(path, "-k", 1, "--quality", 0.5, "--quality-limit", 30, "-o", tmp_path / "q.png")
     assert met.exit_code == 0, met.output
     assert met.stderr == (f"quantize: warning: {path}: --quality=0.5 was not reached: the most "
-                          "colours allowed, k=1, reach a mean CIEDE2000 of 25.35, counting "
+                          "colours allowed, k=1, reach a mean CIEDE2000 of 26, counting "
                           "translucent pixels on black or white, whichever is worse, within "
                           "--quality-limit=30\n")
     assert (tmp_path / "q.png").read_bytes() == (tmp_path / "k1.png").read_bytes()

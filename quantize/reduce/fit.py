@@ -59,7 +59,15 @@ from .._validation import (
     check_palette,
     check_seed,
 )
-from ..colors import FEATURES, LAB_ALPHA_SCALE, features_of, lab_of, merge_colors, premultiply
+from ..colors import (
+    FEATURES,
+    features_of,
+    from_premultiplied,
+    lab_of,
+    merge_colors,
+    premultiply,
+    to_premultiplied,
+)
 from ..errors import QuantizeWarning, warn_caller
 from ..kmeans import MiniBatchKMeans
 from ..kmeans_run import seedings_per_run, summary_runs, swap_search
@@ -469,8 +477,10 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
 # a mean alpha a little under 255, so its opaque pixels came back translucent: 48,637 of
 # the 53,359 opaque pixels of a 512 x 512 sprite sheet at k = 16 (alpha 240-254), which
 # breaks alpha testing and costs blending. An entry at least OPAQUE_SHARE of whose pixels
-# are opaque is made opaque. Its premultiplied colour stays the mean of its pixels', the
-# colour nearest them at any fixed alpha. Premultiplied PSNR at k = 16 / 64 / 256: on the
+# are opaque is made opaque. Its colour features stay the mean of its pixels', the
+# colour nearest them at any fixed alpha (in RGB, the mean of what they show on black and
+# on white; these figures date from when it was the mean premultiplied colour, nearest
+# them on black). Premultiplied PSNR at k = 16 / 64 / 256: on the
 # sheet -0.03 / -0.07 / -0.01 dB, no opaque pixel made translucent (6 at k = 256, where
 # 12,889 were); on bench_reduce's RGBA disc -0.006 / 0 / 0 dB; on three Adwaita icons with
 # soft alpha -0.12 dB at worst (48 x 48 trophy-silver at k = 16). Making opaque every entry
@@ -491,13 +501,15 @@ def _mostly_opaque(labels: np.ndarray, alpha: np.ndarray, counts: np.ndarray,
 
 
 def _opaque_where(most: np.ndarray, centers: np.ndarray, space: str) -> np.ndarray:
-    """Premultiplied RGBA ``centers`` with the alpha of each where ``most`` made opaque.
-    The premultiplied colour is left: least squares picks it alone once the alpha is
-    fixed."""
+    """``centers`` (features of colours with alpha) with the alpha of each where ``most``
+    made opaque. The colour's features are left: least squares picks them alone once the
+    alpha is fixed (in RGB, the mean of what shows on black and on white: the
+    premultiplied colour lighter by half the alpha added, between the colours that look
+    nearest on black and on white)."""
     if not most.any():
         return centers
     out = centers.copy()
-    out[most, 3] = 255 * (LAB_ALPHA_SCALE if space == "lab" else 1.0)
+    out[most, 3] = from_premultiplied(np.array([[0.0, 0.0, 0.0, 255.0]]), space)[0, 3]
     return out
 
 
@@ -888,16 +900,17 @@ def _row_codes(palette: np.ndarray) -> np.ndarray:
 
 
 def to_colors(centers: np.ndarray, space: str, channels: int) -> np.ndarray:
-    """Round cluster centres (premultiplied when ``channels`` is 4) to uint8 colours.
+    """Round cluster centres (features of colours with alpha when ``channels`` is 4, see
+    :func:`~quantize.colors.to_premultiplied`) to uint8 colours.
 
     With alpha, the result is straight RGBA with alpha >= 1: fully transparent
     pixels have an entry of their own, outside the fit.
     """
     if channels == 3:
         return to_srgb(centers, space)
-    scale = LAB_ALPHA_SCALE if space == "lab" else 1.0
-    alpha = np.clip(np.rint(centers[:, 3] / scale), 1, 255)
-    straight = centers[:, :3] / (alpha / 255.0)[:, None]
+    premultiplied = to_premultiplied(centers, space)
+    alpha = np.clip(np.rint(premultiplied[:, 3]), 1, 255)
+    straight = premultiplied[:, :3] / (alpha / 255.0)[:, None]
     out = np.empty((centers.shape[0], 4), dtype=np.uint8)
     out[:, :3] = to_srgb(straight, space)
     out[:, 3] = alpha

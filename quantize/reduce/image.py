@@ -5,10 +5,10 @@ step touches pixels. An opaque image is counted by 24-bit colour code, in a sort
 that also gives each pixel's row in the histogram, through which its index is read;
 from 0.5 MP undithered (2 MP dithered, whose metrics need the rows) the codes are
 sorted alone and each pixel's index read from a table indexed by its code. An image
-with alpha is counted by straight RGBA colour and clustered premultiplied (see
-:func:`quantize.reduce.fit.features_of`), so semi-transparent pixels get
-entries with their own alpha; fully transparent pixels are left out and share
-one extra entry, after the ``k`` colours. With ``dither``, indices come from
+with alpha is counted by straight RGBA colour and clustered premultiplied, in RGB
+balanced between black and white (see :func:`quantize.reduce.fit.features_of`), so
+semi-transparent pixels get entries with their own alpha; fully transparent pixels
+are left out and share one extra entry, after the ``k`` colours. With ``dither``, indices come from
 damped error diffusion in the space the palette was fitted in; with
 ``dither="ordered"``, from an 8 x 8 Bayer matrix's thresholds in that space.
 """
@@ -682,7 +682,9 @@ def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted,
     a fitted palette's as a given one's (:func:`_kept_opaque` keeps them so undithered):
     with a fitted palette's allowed too, error diffusion drew translucent 12 of the 1,411
     opaque pixels of a noise image with 40 % translucent pixels at k = 16 and ordered
-    dithering 24, then 1 and 6 while the undithered mapping drew 7 so, and now none.
+    dithering 24, then 1 and 6 while the undithered mapping drew 7 so, and then none
+    (with RGB's features balanced between black and white, diffused, 3: their colour
+    with its error looks nearer a translucent entry over black and over white both).
     A ``given`` palette (not fitted to the image) is dithered onto so that the image keeps
     its tone (see ``given`` in :func:`~quantize.reconstruct.palette.dither_indices` and
     :func:`~quantize.reconstruct.ordered.ordered_indices`). ``fixed``: entries pixels keep
