@@ -176,7 +176,7 @@ def test_a_still_photos_scattered_colours_up_to_16384_are_seeded_on_wider_cells(
                                                                                depth):
     """Colours of a still image that fill more than 0.3 of their number in cells 4 levels
     wide (a photo crop's: 0.6-0.8 for china) are seeded on cells 8 levels wide when those
-    are few, up to 16,384 colours: they were fitted on every colour up to 8,192, on the
+    number at most half, up to 16,384 colours: they were fitted on every colour up to 8,192, on the
     4-level cells above (a 128 px crop of china took longer than the whole photo). Four
     blocks of colours get their means exactly."""
     shifts, rows = fit_rows

@@ -142,7 +142,7 @@ FINE_CELLS_BELOW = 1 << 14
 # From SUMMARY_SEEDED_FROM to SUMMARY_SEEDED_TO colours (up to FINE_CELLS_BELOW: beyond,
 # the coarse summary is already small), the cells seeded on are those 4 levels wide when
 # they number at most SUMMARY_SEEDED_SHARE of the colours, else those 8 levels wide when
-# they do; a run is settled on the cells until at most
+# they number at most SUMMARY_COARSE_SHARE of them; a run is settled on the cells until at most
 # kmeans_run.SUMMARY_SETTLE_CHANGED of their labels change or for
 # kmeans_run.SUMMARY_SETTLE_PASSES passes, then by SUMMARY_SEEDED_PASSES passes on the
 # colours before the runs are compared (the exact passes below settle the best). Before,
@@ -152,13 +152,17 @@ FINE_CELLS_BELOW = 1 << 14
 # than half as many 4-level cells was fitted on every colour (a 96 px crop of china: 113
 # ms). On 105 crops (16-256 px) and thumbnails (64-256 px) of the seven benchmark photos,
 # the 63 of 1,025-16,384 colours (seeds 0-2; both versions interleaved, medians of 3),
-# 0.67 / 0.65 of the CPU time at k = 16 / 64 (summed; 61 / 115 ms against 69 / 134 ms
-# at 12,289-16,384 colours, medians) for -0.006 / -0.013 dB on average (worst image
-# -0.049 / -0.055 dB; over all 105, -0.004 / -0.008 dB). With up to 10 passes on the
-# colours and the 4-level cells up to half the colours: 1.30 / 1.10 of the time.
+# 0.63 / 0.60 of the CPU time at k = 16 / 64 (summed; 60 / 104 ms against 68 / 119 ms
+# at 12,289-16,384 colours, medians) for -0.009 / -0.014 dB on average (worst image
+# -0.095 / -0.056 dB, crops of china at 48 and 64 px; over all 105, -0.005 / -0.008
+# dB). With up to 10 passes on the colours and the 4-level cells up to half the
+# colours: 1.30 / 1.10 of the time; 8-level cells only up to 0.3 of the colours: 0.67 /
+# 0.65 for -0.006 / -0.013 dB, but a 96 px crop of china (6,792 colours in 2,063 such
+# cells) kept the fit on every colour and took twice as long as a 128 px one.
 SUMMARY_SEEDED_FROM = 1 << 10
 SUMMARY_SEEDED_TO = 1 << 14
 SUMMARY_SEEDED_SHARE = 0.3
+SUMMARY_COARSE_SHARE = 0.5
 SUMMARY_SEEDED_PASSES = 3
 # With alpha, colours spread over four dimensions and fill many more cells: when
 # they fill more than ALPHA_CELLS_MAX, cells twice as wide. On two photos given an
@@ -575,8 +579,8 @@ def _summary_seeded(colors: np.ndarray, counts: np.ndarray, features: np.ndarray
 def _seeding_shift(colors: np.ndarray, k: int) -> int | None:
     """The cells a still's seedings are made on (see ``SUMMARY_SEEDED_SHARE``): 4 levels
     wide (``FINE_SHIFT``) when they number at most that share of the colours, else 8
-    (``COARSE_SHIFT``) when those do; None when the cells fail it, or number fewer than
-    ``4 k``.
+    (``COARSE_SHIFT``) when those number at most ``SUMMARY_COARSE_SHARE`` of them; None
+    when neither does, or when the cells number fewer than ``4 k``.
 
     4,096 colours 1, 4 and 16 levels apart fill 64 cells 4 levels wide, 512 cells 8
     levels wide, and 4,096 of those:
@@ -588,11 +592,12 @@ def _seeding_shift(colors: np.ndarray, k: int) -> int | None:
     [2, 3, None]
     >>> _seeding_shift(grid(1).astype(np.uint8), 32)  # 64 cells: too few for 32 colours
     """
-    for shift in (FINE_SHIFT, COARSE_SHIFT):
+    for shift, share in ((FINE_SHIFT, SUMMARY_SEEDED_SHARE),
+                         (COARSE_SHIFT, SUMMARY_COARSE_SHARE)):
         cells = occupied_cells(colors, shift)
         if cells < 4 * k:
             return None
-        if cells <= SUMMARY_SEEDED_SHARE * colors.shape[0]:
+        if cells <= share * colors.shape[0]:
             return shift
     return None
 
