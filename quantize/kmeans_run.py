@@ -102,6 +102,12 @@ _POLISH_SAMPLE = 65536
 _POLISH_CHANGED = 2e-4
 _POLISH_TOL = 1e-4
 _POLISH_MAX_PASSES = 100
+# summary_runs settles its runs on the summary until at most this share of the labels
+# change in a pass, or for this many passes, where the other runs settle until almost
+# none change: the passes on the rows themselves follow, and the runs on the cells of
+# small photos took 9-54 passes each (see quantize.reduce.fit.SUMMARY_SEEDED_TO).
+SUMMARY_SETTLE_CHANGED = 2e-3
+SUMMARY_SETTLE_PASSES = 15
 # The best of up to this many seedings (one per this many rows, if two or
 # more), each settled on one weighted sample of this size.
 _SEED_CANDIDATES = 8
@@ -201,11 +207,12 @@ def summary_runs(S: np.ndarray, sw: np.ndarray, X: np.ndarray, w: np.ndarray, k:
 
     ``S`` ``(s, d)`` float32 with weights ``sw`` stands for ``X`` ``(n, d)`` float32
     with weights ``w`` (> 0) in fewer points (such as the means of cells of them). The
-    runs are seeded and settled on ``S`` together, as :func:`fit_together` does, each
-    then takes up to ``passes`` Lloyd passes on ``X`` (all at once, stopping as
-    settling stops), and the one of lowest inertia on ``X`` is kept (the first of equal
-    ones): the runs are compared where they will be used, for a fraction of the passes
-    on ``X`` that settling every run there takes. The Generators of the runs are those
+    runs are seeded on ``S`` together, as :func:`fit_together` does, and settled there
+    more loosely (``SUMMARY_SETTLE_CHANGED``, ``SUMMARY_SETTLE_PASSES``), each then
+    takes up to ``passes`` Lloyd passes on ``X`` (all at once, stopping as settling
+    stops), and the one of lowest inertia on ``X`` is kept (the first of equal ones):
+    the runs are compared where they will be used, for a fraction of the passes on
+    ``X`` that settling every run there takes. The Generators of the runs are those
     ``MiniBatchKMeans`` gives its ``n_init`` runs. Returns None when some seeding finds
     fewer than ``k`` distinct points in ``S``.
     """
@@ -214,13 +221,25 @@ def summary_runs(S: np.ndarray, sw: np.ndarray, X: np.ndarray, w: np.ndarray, k:
     if any(idx is None for idx in chosen):
         return None
     seeds = np.stack([S[idx].astype(np.float64) for idx in chosen])
-    centers = lloyd_runs(S, sw, seeds, _POLISH_MAX_PASSES, max_changed=_POLISH_CHANGED,
+    centers = lloyd_runs(S, sw, seeds, SUMMARY_SETTLE_PASSES,
+                         max_changed=SUMMARY_SETTLE_CHANGED,
                          tol=_POLISH_TOL * _mean_variance(S, WeightedSampler(sw, rng)))[0]
     tol = _POLISH_TOL * _mean_variance(X, WeightedSampler(w, rng))
     centers, labels, _ = lloyd_runs(X, w, centers, passes, max_changed=_POLISH_CHANGED,
                                     tol=tol)
-    inertia = [_weighted_inertia(X, w, c, lab) for c, lab in zip(centers, labels, strict=True)]
+    inertia = [_summed_inertia(X, w, c, lab) for c, lab in zip(centers, labels, strict=True)]
     return centers[int(np.argmin(inertia))]
+
+
+def _summed_inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray,
+                    labels: np.ndarray) -> float:
+    """:func:`_weighted_inertia` summed by ``np.einsum``, not by a BLAS product: OpenBLAS
+    runs a dot product of more than 10,000 rows on several threads, whose waiting took
+    about 50 ms of CPU in the eight comparisons of :func:`summary_runs` on the 12,534
+    colours of a 160 px thumbnail (under load; 2 cores). Not used where the runs on
+    the summaries of larger images compare: its last bits may differ, and so a choice
+    between two runs of equal inertia."""
+    return float(np.einsum("i,i->", w, sq_dist_to_labels(X, centers, labels, np.float64)))
 
 
 def _weighted_inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray,

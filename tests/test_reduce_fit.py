@@ -161,6 +161,43 @@ def test_a_still_photos_colours_up_to_8192_are_seeded_on_cells_and_compared_on_t
     assert sorted(result.palette.tolist()) == sorted((_CORNERS + 5).tolist())
 
 
+# 32 x 32 x 8 colours 4 levels apart (8,192, each alone in its 4-level cell) around four
+# corners: 1,024 cells 8 levels wide, an eighth of the colours, as a photo crop's scattered
+# colours fill them; 32 x 32 x 16 of them (16,384) fill 2,048 such cells.
+def _spread_blocks(depth: int) -> np.ndarray:
+    grid = np.stack(np.meshgrid(np.arange(16), np.arange(16), np.arange(depth),
+                                indexing="ij"), -1).reshape(-1, 3) * 4
+    corners = np.array([[0, 0, 0], [0, 128, 0], [128, 0, 0], [128, 128, 0]])
+    return (corners[:, None] + grid[None]).reshape(-1, 3).astype(np.uint8)
+
+
+@pytest.mark.parametrize("depth", [8, 16])
+def test_a_still_photos_scattered_colours_up_to_16384_are_seeded_on_wider_cells(fit_rows,
+                                                                               depth):
+    """Colours of a still image that fill more than 0.3 of their number in cells 4 levels
+    wide (a photo crop's: 0.6-0.8 for china) are seeded on cells 8 levels wide when those
+    number at most half, up to 16,384 colours: they were fitted on every colour up to 8,192, on the
+    4-level cells above (a 128 px crop of china took longer than the whole photo). Four
+    blocks of colours get their means exactly."""
+    shifts, rows = fit_rows
+    colors = _spread_blocks(depth)
+    result = quantize.reduce_colors(colors.reshape(64, -1, 3), 4, seed=0)
+    assert shifts == [3] and rows == []
+    means = np.rint(colors.reshape(4, -1, 3).mean(axis=1)).astype(int)
+    assert sorted(result.palette.tolist()) == sorted(means.tolist())
+
+
+@pytest.mark.parametrize("k", [4, 16])
+def test_a_tiny_image_of_at_most_k_colours_comes_back_exactly(rng, k):
+    """However the fit is routed, an image with no more colours than k is its own palette
+    image: every pixel keeps its colour."""
+    codes = rng.choice(1 << 24, k, replace=False)
+    palette = np.column_stack([codes >> 16, codes >> 8 & 255, codes & 255]).astype(np.uint8)
+    image = palette[rng.permutation(np.arange(35) % k)].reshape(7, 5, 3)
+    out = quantize.reduce_colors(image, k, seed=0).to_rgb()
+    np.testing.assert_array_equal(out, image)
+
+
 def test_pooled_colours_up_to_8192_are_fitted_on_themselves(fit_rows):
     """fit_palette's colours, pooled from an animation's frames or a batch's images, keep
     the fit on every colour: seeded on cells, an animation's palette changed (the 60-frame

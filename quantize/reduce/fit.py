@@ -10,9 +10,9 @@ pixels, so the fit works on the weighted histogram of distinct colours:
    at the weighted mean of its colours (in the clustering space) with their
    total pixel count as weight, but a colour holding a large share of the
    pixels (a screenshot's background) stays a point of its own. For a still
-   image, from ``SUMMARY_SEEDED_FROM`` colours that fill few 4 x 4 x 4 cells (a
-   photo crop's), the seedings are made and settled on those cells, then compared
-   on the colours.
+   image of ``SUMMARY_SEEDED_FROM`` to ``SUMMARY_SEEDED_TO`` colours that fill few
+   4 x 4 x 4 cells, or else few 8 x 8 x 8 cells (a photo crop's or thumbnail's),
+   the seedings are made and settled on those cells, then compared on the colours.
 2. **Fit.** :class:`quantize.kmeans.MiniBatchKMeans` clusters those points with
    the counts as sample weights, from several seedings, the best kept: up to
    eight below 32 colours; from 32 to 128 colours up to four, the best then
@@ -146,8 +146,32 @@ FINE_CELLS_BELOW = 1 << 14
 # keep the direct fit: on them this path changed the palette, and the animation
 # benchmark's 60-frame pan at 32 colours came out 2,214,760 bytes instead of 2,188,491
 # (1.003x gifsicle's, 0.991x before).
+#
+# From SUMMARY_SEEDED_FROM to SUMMARY_SEEDED_TO colours (up to FINE_CELLS_BELOW: beyond,
+# the coarse summary is already small), the cells seeded on are those 4 levels wide when
+# they number at most SUMMARY_SEEDED_SHARE of the colours, else those 8 levels wide when
+# they number at most SUMMARY_COARSE_SHARE of them; a run is settled on the cells until at most
+# kmeans_run.SUMMARY_SETTLE_CHANGED of their labels change or for
+# kmeans_run.SUMMARY_SETTLE_PASSES passes, then by SUMMARY_SEEDED_PASSES passes on the
+# colours before the runs are compared (the exact passes below settle the best). Before,
+# a still of 8,193-16,384 colours was fitted on its 4-level cells however many there were
+# (a 128 px crop of china, 10,795 colours, filled 6,959: 139 ms of CPU at k = 16, more
+# than the whole photo's 96,000 colours), and one of 1,025-8,192 colours that filled more
+# than half as many 4-level cells was fitted on every colour (a 96 px crop of china: 113
+# ms). On 105 crops (16-256 px) and thumbnails (64-256 px) of the seven benchmark photos,
+# the 63 of 1,025-16,384 colours (seeds 0-2; both versions interleaved, medians of 3),
+# 0.63 / 0.60 of the CPU time at k = 16 / 64 (summed; 60 / 104 ms against 68 / 119 ms
+# at 12,289-16,384 colours, medians) for -0.009 / -0.014 dB on average (worst image
+# -0.095 / -0.056 dB, crops of china at 48 and 64 px; over all 105, -0.005 / -0.008
+# dB). With up to 10 passes on the colours and the 4-level cells up to half the
+# colours: 1.30 / 1.10 of the time; 8-level cells only up to 0.3 of the colours: 0.67 /
+# 0.65 for -0.006 / -0.013 dB, but a 96 px crop of china (6,792 colours in 2,063 such
+# cells) kept the fit on every colour and took twice as long as a 128 px one.
 SUMMARY_SEEDED_FROM = 1 << 10
-SUMMARY_SEEDED_PASSES = 10
+SUMMARY_SEEDED_TO = 1 << 14
+SUMMARY_SEEDED_SHARE = 0.3
+SUMMARY_COARSE_SHARE = 0.5
+SUMMARY_SEEDED_PASSES = 3
 # With alpha, colours spread over four dimensions and fill many more cells: when
 # they fill more than ALPHA_CELLS_MAX, cells twice as wide. On two photos given an
 # alpha ramp (205k distinct colours, 16-23k cells), the fit at k = 16 / 64 / 255
@@ -441,7 +465,7 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     """Palette ``(k', 3)`` uint8 and each distinct colour's entry; k' <= k.
 
     ``seed_on_cells``: a still image's fit, whose seedings of ``SUMMARY_SEEDED_FROM`` to
-    ``DIRECT_FIT_MAX`` colours filling few cells are made on the cells (see the constant);
+    ``SUMMARY_SEEDED_TO`` colours filling few cells are made on the cells (see the constants);
     false for colours pooled from frames or images (:func:`fit_palette`), fitted on directly.
     """
     if colors.shape[0] <= k:
@@ -519,6 +543,10 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
     seeded on it, with ``seed_on_cells``, when fewer; see ``SUMMARY_SEEDED_FROM``)."""
     data, weights = features, counts
     m = colors.shape[0]
+    if seed_on_cells and SUMMARY_SEEDED_FROM < m <= SUMMARY_SEEDED_TO:
+        centers = _summary_seeded(colors, counts, features, k, rng)
+        if centers is not None:
+            return centers
     if m > DIRECT_FIT_MAX:
         fine = m >= FINE_CELLS_FROM or m <= FINE_CELLS_BELOW
         shift = FINE_SHIFT if fine else COARSE_SHIFT
@@ -531,10 +559,6 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
             cell_data, cell_weights = _summary(colors, counts, features, shift, apart)
         if cell_data.shape[0] >= 4 * k:
             data, weights = cell_data, cell_weights
-    elif seed_on_cells and m > SUMMARY_SEEDED_FROM:
-        centers = _summary_seeded(colors, counts, features, k, rng)
-        if centers is not None:
-            return centers
     km = MiniBatchKMeans(k, n_init=_runs(data.shape[0], k), refine=refine, seed=rng)
     centers = km.fit(data, sample_weight=weights).cluster_centers_
     trials = _swap_trials(data.shape[0], k)
@@ -546,13 +570,14 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
 def _summary_seeded(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
                     rng: np.random.Generator) -> np.ndarray | None:
     """Centres fitted on the colours from runs seeded and settled on their summary in
-    4 x 4 x 4 cells (see ``SUMMARY_SEEDED_FROM``), or None when the summary holds fewer
-    than 4k points (or k distinct ones), or when the colours fill more cells than half
-    their number (none is summed then)."""
-    if not 4 * k <= occupied_cells(colors, FINE_SHIFT) <= colors.shape[0] // 2:
+    the cells :func:`_seeding_shift` picks (see ``SUMMARY_SEEDED_FROM``), or None when it
+    picks none (none is summed then), or when the summary holds fewer than 4k points (or
+    k distinct ones)."""
+    shift = _seeding_shift(colors, k)
+    if shift is None:
         return None
     apart = counts >= counts.sum() / (HEAVY_SHARE * k)
-    data, weights = _summary(colors, counts, features, FINE_SHIFT, apart)
+    data, weights = _summary(colors, counts, features, shift, apart)
     if data.shape[0] < 4 * k:
         return None
     centers = summary_runs(data, weights, features, counts, k, _runs(colors.shape[0], k),
@@ -561,6 +586,32 @@ def _summary_seeded(colors: np.ndarray, counts: np.ndarray, features: np.ndarray
     if centers is not None and trials:
         centers = swap_search(data, weights.astype(np.float64), centers, trials)
     return centers
+
+
+def _seeding_shift(colors: np.ndarray, k: int) -> int | None:
+    """The cells a still's seedings are made on (see ``SUMMARY_SEEDED_SHARE``): 4 levels
+    wide (``FINE_SHIFT``) when they number at most that share of the colours, else 8
+    (``COARSE_SHIFT``) when those number at most ``SUMMARY_COARSE_SHARE`` of them; None
+    when neither does, or when the cells number fewer than ``4 k``.
+
+    4,096 colours 1, 4 and 16 levels apart fill 64 cells 4 levels wide, 512 cells 8
+    levels wide, and 4,096 of those:
+
+    >>> def grid(step):
+    ...     levels = np.arange(0, 16 * step, step)
+    ...     return np.stack(np.meshgrid(levels, levels, levels), -1).reshape(-1, 3)
+    >>> [_seeding_shift(grid(step).astype(np.uint8), 2) for step in (1, 4, 16)]
+    [2, 3, None]
+    >>> _seeding_shift(grid(1).astype(np.uint8), 32)  # 64 cells: too few for 32 colours
+    """
+    for shift, share in ((FINE_SHIFT, SUMMARY_SEEDED_SHARE),
+                         (COARSE_SHIFT, SUMMARY_COARSE_SHARE)):
+        cells = occupied_cells(colors, shift)
+        if cells < 4 * k:
+            return None
+        if cells <= share * colors.shape[0]:
+            return shift
+    return None
 
 
 def _summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, shift: int,
