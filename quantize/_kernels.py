@@ -8,10 +8,11 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
   :func:`labels_sq_dist` (both), :func:`second_nearest_gap` (how much farther
   the next centre is), :func:`sq_dist_to` (to a few candidate centres, for
   seeding), :func:`shown_distance` (colours with alpha, by how they look over black
-  and over white). All are chunked float32 matrix products
-  ``||c||^2 - 2 x.c`` with one chunk rule (:func:`chunk_rows`), so no ``n x k``
-  matrix is built for large ``n``; :func:`sq_dist_from` is :func:`sq_dist_to`
-  transposed, from the same chunked products;
+  and over white). All are chunked matrix products ``||c||^2 - 2 x.c`` with
+  one chunk rule (:func:`chunk_rows`), so no ``n x k`` matrix is built for
+  large ``n``, in float32 (every image feature), or in float64 for float64 rows
+  (the k-means core's float64 data, :func:`_as_work`); :func:`sq_dist_from` is
+  :func:`sq_dist_to` transposed, from the same chunked products;
 - **weighted group sums**: :func:`group_sums`, per-cluster weight totals and
   coordinate sums in float64 (``np.bincount`` column by column);
 - **Lloyd passes** from given centres: :func:`lloyd_update` (one step),
@@ -90,8 +91,15 @@ def row_bands(h: int, w: int, pixels: int) -> list[slice]:
     return [slice(y, min(y + step, h)) for y in range(0, h, step)]
 
 
-def _as_f32(a: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(a, dtype=np.float32)
+def _as_work(X: np.ndarray) -> np.ndarray:
+    """``X`` as the dtype its distances are computed in: float64 kept as float64 (the
+    k-means core's float64 data), anything else float32 (every image feature)."""
+    return np.ascontiguousarray(X, dtype=np.float64 if X.dtype == np.float64 else np.float32)
+
+
+def _as_dtype(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``a`` (centres) C-contiguous in the dtype of ``like`` (rows from :func:`_as_work`)."""
+    return np.ascontiguousarray(a, dtype=like.dtype)
 
 
 # From this many centres, of at most _TREE_MAX_D features (colours, with alpha
@@ -145,9 +153,9 @@ def _tree_nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.nd
 def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """Index ``(n,)`` of the nearest row of ``centers`` (k, d) for each row of ``X`` (n, d).
 
-    Squared Euclidean distance compared as ``||c||^2 - 2 x.c`` in float32,
-    chunk by chunk, so peak extra memory is the labels plus one ``(chunk, k)``
-    block per thread (a large ``X`` is split between threads, see
+    Squared Euclidean distance compared as ``||c||^2 - 2 x.c`` in float32
+    (float64 for float64 ``X``), chunk by chunk, so peak extra memory is the
+    labels plus one ``(chunk, k)`` block per thread (a large ``X`` is split between threads, see
     :mod:`quantize._threads`); ties go to the lower index. More than 1,024
     centres of at most 4 features are searched in a k-d tree instead
     (:func:`uses_tree`), by exact float64 distances, ties again to the lower index.
@@ -155,7 +163,8 @@ def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     >>> nearest(np.array([[0., 0.], [9., 9.]]), np.array([[10., 10.], [1., 0.]])).tolist()
     [1, 0]
     """
-    X, c32 = _as_f32(X), _as_f32(centers)
+    X = _as_work(X)
+    c32 = _as_dtype(centers, X)
     if uses_tree(*c32.shape):
         return _tree_nearest_two(X, c32)[0]
     labels = np.empty(X.shape[0], dtype=np.intp)
@@ -197,7 +206,8 @@ def second_nearest_gap(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, 
     >>> labels.tolist(), gap.tolist()
     ([0, 1], [8.0, 8.0])
     """
-    X, c32 = _as_f32(X), _as_f32(centers)
+    X = _as_work(X)
+    c32 = _as_dtype(centers, X)
     labels, second = _nearest_two(X, c32)
     own = c32[labels].astype(np.float64)
     first = np.einsum("ij,ij->i", own, own) - 2.0 * np.einsum("ij,ij->i", X, own)
@@ -205,7 +215,8 @@ def second_nearest_gap(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, 
 
 
 def _expansion_blocks(X: np.ndarray, c32: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
-    """``(rows, block)`` pairs: ``block[i, j] = ||c_j||^2 - 2 x_i.c_j`` float32, chunk by chunk.
+    """``(rows, block)`` pairs: ``block[i, j] = ||c_j||^2 - 2 x_i.c_j`` in ``X``'s dtype,
+    chunk by chunk.
 
     One ``(chunk, k)`` buffer is reused: use each block before asking for the next.
     """
@@ -213,7 +224,7 @@ def _expansion_blocks(X: np.ndarray, c32: np.ndarray) -> Iterator[tuple[slice, n
     c_sq = np.einsum("ij,ij->i", c32, c32)
     n, k = X.shape[0], c32.shape[0]
     step = chunk_rows(k, X.shape[1])
-    buffer = np.empty((min(step, n), k), dtype=np.float32)
+    buffer = np.empty((min(step, n), k), dtype=X.dtype)
     for start in range(0, n, step):
         stop = min(start + step, n)
         block = buffer[: stop - start]
@@ -223,9 +234,10 @@ def _expansion_blocks(X: np.ndarray, c32: np.ndarray) -> Iterator[tuple[slice, n
 
 
 def sq_dist_to_labels(X: np.ndarray, centers: np.ndarray, labels: np.ndarray,
-                      dtype: type[np.floating] = np.float32) -> np.ndarray:
+                      dtype: type[np.floating] | None = None) -> np.ndarray:
     """Squared distance ``(n,)`` from each row of ``X`` to its labelled centre, computed
-    in ``dtype`` (float32, or float64 for sums over many rows).
+    in ``dtype`` (float32, or float64 for sums over many rows; None: float64 for float64
+    ``X``, else float32).
 
     Computed from ``x - c`` (not from the expansion, which loses precision when
     points sit far from the origin), chunk by chunk: no ``(n, d)`` temporary. The
@@ -236,6 +248,8 @@ def sq_dist_to_labels(X: np.ndarray, centers: np.ndarray, labels: np.ndarray,
     ...                   np.array([0, 0])).tolist()
     [0.0, 25.0]
     """
+    if dtype is None:
+        dtype = np.float64 if X.dtype == np.float64 else np.float32
     c = np.ascontiguousarray(centers, dtype=dtype)
     dist = np.empty(X.shape[0], dtype=dtype)
     rows = chunk_rows(1, c.shape[1])  # a chunk holds (rows, d) differences, not (rows, k)
@@ -247,25 +261,28 @@ def sq_dist_to_labels(X: np.ndarray, centers: np.ndarray, labels: np.ndarray,
 
 
 def labels_sq_dist(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest centre ``(n,)`` and the exact squared distance to it ``(n,)`` float32."""
+    """Nearest centre ``(n,)`` and the exact squared distance to it ``(n,)``, float64 for
+    float64 ``X``, else float32."""
     labels = nearest(X, centers)
     return labels, sq_dist_to_labels(X, centers, labels)
 
 
 def sq_dist_to(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Squared distances ``(n, m)`` float64 from the rows of float32 ``X`` to a few rows ``C``.
+    """Squared distances ``(n, m)`` float64 from the rows of ``X`` to a few rows ``C``, in
+    the dtype of ``X`` (float32 or float64).
 
     ``x_sq`` holds the squared norms of the rows of ``X``. Used by seeding,
     which compares all rows with a handful of candidates at a time.
     """
-    out = np.empty((X.shape[0], np.shape(C)[0]), dtype=np.float32)
+    out = np.empty((X.shape[0], np.shape(C)[0]), dtype=X.dtype)
     for _, part in _sq_dist_chunks(X, x_sq, C, lambda rows: out[rows]):
         np.maximum(part, 0.0, out=part)  # clipped while the chunk is at hand
     return out.astype(np.float64)
 
 
 def sq_dist_from(C: np.ndarray, X: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
-    """Squared distances ``(m, n)`` float32 from a few rows ``C`` to every row of float32 ``X``.
+    """Squared distances ``(m, n)`` from a few rows ``C`` to every row of ``X``, in the dtype
+    of ``X`` (float32 or float64).
 
     :func:`sq_dist_to` transposed, from the same chunked products (so the same
     values, and each product small enough for one BLAS thread): each
@@ -277,8 +294,8 @@ def sq_dist_from(C: np.ndarray, X: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
     [[0.0, 25.0]]
     """
     m = np.shape(C)[0]
-    out = np.empty((m, X.shape[0]), dtype=np.float32)
-    block = np.empty((min(chunk_rows(m, X.shape[1]), X.shape[0]), m), dtype=np.float32)
+    out = np.empty((m, X.shape[0]), dtype=X.dtype)
+    block = np.empty((min(chunk_rows(m, X.shape[1]), X.shape[0]), m), dtype=X.dtype)
     for rows, part in _sq_dist_chunks(X, x_sq, C, lambda rows: block[: rows.stop - rows.start]):
         out[:, rows] = part.T
     return np.maximum(out, 0.0, out=out)
@@ -286,11 +303,11 @@ def sq_dist_from(C: np.ndarray, X: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
 
 def _sq_dist_chunks(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray,
                     into: Callable[[slice], np.ndarray]) -> Iterator[tuple[slice, np.ndarray]]:
-    """The squared distances ``||x||^2 - 2 x.c + ||c||^2`` (float32, not clipped at 0) of
+    """The squared distances ``||x||^2 - 2 x.c + ||c||^2`` (``X``'s dtype, not clipped at 0) of
     the rows of ``X`` to the rows of ``C``, a chunk of rows at a time (:func:`chunk_rows`),
     each written to ``into(rows)``, an ``(len(rows), m)`` float32 array, and yielded with
     its rows: :func:`sq_dist_to` and :func:`sq_dist_from` lay out the same values."""
-    c = _as_f32(C)
+    c = _as_dtype(C, X)
     ct2 = np.ascontiguousarray(-2.0 * c.T)
     c_sq = np.einsum("ij,ij->i", c, c)
     step = chunk_rows(c.shape[0], X.shape[1])
@@ -650,7 +667,7 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
     >>> c[:, :, 0].tolist(), passes.tolist()
     ([[0.5, 9.5], [0.5, 9.5]], [2, 2])
     """
-    X32 = _as_f32(X)
+    X32 = _as_work(X)
     centers = np.array(centers, dtype=np.float64, copy=True)
     labels = _nearest_runs(X32, centers) if labels is None else labels.copy()
     passes = np.zeros(centers.shape[0], dtype=int)
@@ -695,7 +712,7 @@ def _nearest_runs(X32: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """
     r, k, d = centers.shape
     labels = np.empty((X32.shape[0], r), dtype=np.intp)
-    for rows, block in _expansion_blocks(X32, _as_f32(centers).reshape(r * k, d)):
+    for rows, block in _expansion_blocks(X32, _as_dtype(centers, X32).reshape(r * k, d)):
         np.argmin(block.reshape(-1, r, k), axis=2, out=labels[rows])
     return labels.T
 
@@ -757,9 +774,6 @@ class _RunGroups:
         return new
 
 
-_EPS32 = float(np.finfo(np.float32).eps)
-
-
 class _HamerlyBounds:
     """Nearest-centre labels kept up to date with Hamerly's bounds (2010).
 
@@ -772,9 +786,10 @@ class _HamerlyBounds:
     distance from its centre to the next one)``; only the other rows are
     compared with all centres again, in one vectorised call.
 
-    :func:`nearest` compares float32 expansions ``||c||^2 - 2 x.c``, each off
+    :func:`nearest` compares expansions ``||c||^2 - 2 x.c`` (float32, or
+    float64 for float64 rows, with ``a`` from that dtype's epsilon), each off
     by at most ``err = a (||x||^2 + max ||c||^2)``. Distances here are to the
-    same float32 centres, and a row is skipped only when its own squared
+    same centres, rounded to that dtype, and a row is skipped only when its own squared
     distance is below every other by more than ``2 err``: then :func:`nearest`
     would pick its label too. ``max ||c||^2`` is taken at a cap set with the
     bounds, the larger of the centres' and the rows' (centres that are means
@@ -787,18 +802,19 @@ class _HamerlyBounds:
     """
 
     def __init__(self, X: np.ndarray, centers: np.ndarray):
-        self.X = _as_f32(X)
+        self.X = _as_work(X)
         d = self.X.shape[1]
+        eps = float(np.finfo(self.X.dtype).eps)
         self._x_sq = np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)
         # Relative rounding of an exact squared distance (difference, then
         # squares); absolute rounding of the expansion per unit of
         # ||x||^2 + ||c||^2, both with a factor of two to spare.
-        self._rel = 2.0 * (d + 2) * _EPS32
-        self._abs = 2.0 * (d + 4) * _EPS32
+        self._rel = 2.0 * (d + 2) * eps
+        self._abs = 2.0 * (d + 4) * eps
         n = self.X.shape[0]
         self.upper = np.empty(n, dtype=np.float64)
         self.lower = np.empty(n, dtype=np.float64)
-        self._set_centers(_as_f32(centers))
+        self._set_centers(_as_dtype(centers, self.X))
         self._cap = max(self._c_sq_max, float(self._x_sq.max(initial=0.0)))
         self.labels = self._assign_all()
 
@@ -823,7 +839,7 @@ class _HamerlyBounds:
 
         Returns the rows whose label changed and their labels before.
         """
-        new32 = _as_f32(centers)
+        new32 = _as_dtype(centers, self.X)
         shift = np.sqrt(((new32.astype(np.float64) - self.c32) ** 2).sum(axis=1))
         self._set_centers(new32)
         if self._c_sq_max > self._cap:  # a wider margin for every row

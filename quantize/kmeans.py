@@ -4,25 +4,26 @@ The core of quantize, and the only layer that knows about clustering. It works
 on an ``(n, d)`` array of float features and knows nothing about images.
 
 :func:`kmeans_plusplus` and :class:`MiniBatchKMeans` validate their input
-once (the data become float32, the weights float64, the seed one Generator)
+once (the data become float64 when float32 cannot hold their dtype, as for
+float64, else float32; the weights float64, the seed one Generator)
 and hand it to :mod:`quantize.kmeans_run`, which holds the phases of one fit:
 seeding, mini-batches, settling and refinement. The numerical building blocks
 (nearest centre, group sums, Lloyd passes) live in :mod:`quantize._kernels`.
 
 Lloyd passes skip the rows whose label cannot change (Hamerly's bounds, in
-:func:`quantize._kernels.lloyd`). Distances are computed in float32 through
-chunked matrix products (``||c||^2 - 2 x.c``), so no ``n x k`` matrix is ever
-built for large ``n``; inertia is accumulated in float64. Those products lose
-the digits that separate points far from the origin, so the data are centred
-first (:func:`_centre`), and so are the rows ``predict`` and ``score`` compare;
-data wider than float32 (float64) are shifted before they are rounded to it
-(:func:`_centred_data`), or the rounding alone would merge points 1 apart at 1e7.
-Data so large that squared norms would overflow float32 (beyond about 1e19)
-are then scaled down by a power of two (:func:`_shrink`), which is exact and
-changes no label; data so small that squared distances would underflow it
-(below about 1e-12) are scaled up likewise. Float64 data that small are scaled
-up before they are rounded to float32 (:func:`_growth`), since the rounding
-alone would flush values below about 1e-38 to 0 or to a few bits.
+:func:`quantize._kernels.lloyd`). Distances are computed in the data's dtype
+(float32, or float64) through chunked matrix products (``||c||^2 - 2 x.c``), so
+no ``n x k`` matrix is ever built for large ``n``; inertia is summed from exact
+differences ``x - c`` in that dtype and added in float64. The products lose
+about one epsilon of the dtype of the squared distance from the origin, so the
+data are centred first (:func:`_centre`: float64 data on their column means, as
+scikit-learn's ``KMeans`` centres them; float32 columns far from 0 on theirs,
+exactly), and so are the rows ``predict`` and ``score`` compare. Data so large
+that squared norms would overflow float32 (beyond about 1e19) are then scaled
+down by a power of two (:func:`_shrink`), which is exact and changes no label;
+data so small that squared distances would underflow it (below about 1e-12) are
+scaled up likewise, and float64 data below float32's range are scaled up first
+(:func:`_growth`).
 """
 
 from __future__ import annotations
@@ -164,14 +165,19 @@ def kmeans_plusplus(
     Parameters
     ----------
     X : (n, d) array_like
-        Finite numeric data, clustered in float32. Float64 columns far from
-        0 (coordinates, timestamps) are first shifted near it, in float64, so
-        such an offset costs no precision; what float32 cannot tell apart is
-        values closer than about 1e-7 of their distance from the column's mean.
-        Float64 data too small for float32 (down to float64's smallest
-        numbers) are scaled up by a power of two first, which is exact; values
-        of 3.4e38 or more are refused. Bools are 0 and 1; a NumPy masked array
-        is refused, as its mask would be ignored.
+        Finite numeric data. Float64, and integers float32 cannot hold
+        exactly, are clustered in float64 (as scikit-learn keeps float64);
+        float32, smaller integers and bools in float32. The nearest centres
+        come from expansions ``||c||^2 - 2 x.c`` of the data centred on the
+        column means, which lose about one epsilon of the dtype (1e-16 in
+        float64, 1e-7 in float32) of the squared distance from that mean:
+        clusters closer together than about 1e-8 (float64) or 3e-4 (float32)
+        of their distance from the mean are not reliably told apart (float32
+        columns within 4 standard deviations of 0 are not centred: there,
+        of their distance from 0). Values of 3.4e38 or more are refused; data
+        too small for float32's range are scaled up by a power of two first,
+        which is exact. Bools are 0 and 1; a NumPy masked array is refused,
+        as its mask would be ignored.
     n_clusters : int
         Number of centres, ``1 <= n_clusters <=`` number of distinct rows.
     sample_weight : (n,) array_like or float, optional
@@ -209,27 +215,39 @@ def kmeans_plusplus(
     idx = plusplus_indices(data, k, w, rng)
     if idx is None:
         raise_too_few_distinct(data, w, k)
-    # The rows of X itself: data are shifted and rounded to float32.
+    # The rows of X itself: data are shifted (and float32 data rounded).
     return np.asarray(X)[idx].astype(np.float64), idx
 
 
 def _centre(data: np.ndarray) -> np.ndarray:
-    """The shift ``(d,)`` float32 that brings the columns of float32 ``data`` far from 0
-    near it (``data`` is left as it is).
+    """The shift ``(d,)``, in ``data``'s dtype, that brings the columns of ``data`` far from
+    0 near it (``data`` is left as it is).
 
-    A column is far when its mean is more than 4 standard deviations from 0
-    (both estimated on at most 4,096 evenly spaced rows); nearer, the products
-    lose no more than a few bits, so data such as colours are left as they are.
-    A far column is shifted by its mean rounded to 12 significant bits, so the
-    subtraction is exact for data on a grid (integers stay integers), unless
-    the subtraction would round some value (values near 0 next to a far mean,
-    which could then coincide): that column is not shifted either.
+    A float32 column is far when its mean is more than 4 standard deviations
+    from 0 (both estimated on at most 4,096 evenly spaced rows); nearer, the
+    products lose no more than a few bits, so data such as colours are left as
+    they are. A far column is shifted by its mean rounded to 12 significant
+    bits, so the subtraction is exact for data on a grid (integers stay
+    integers), unless the subtraction would round some value (values near 0
+    next to a far mean, which could then coincide): that column is not shifted
+    either. The shift is 0 for the columns to be left as they are.
 
-    The shift is 0 for the columns to be left as they are.
+    A float64 column is far when its mean is more than a quarter of a standard
+    deviation from 0 (nearer, centring gains little), and is shifted by its mean
+    as float64 holds it, as scikit-learn's ``KMeans`` centres its data
+    (:func:`_wide_centre`): the subtraction rounds each value by at most about
+    1e-16 of the mean, far less than the expansion loses on data left far from
+    0 (about 1e-16 of the squared distance from the origin: groups 0.1 apart
+    beside others 1e7 away were mixed); a mean rounded to fewer bits would
+    leave part of a large offset in the data (2**-13 of 1e13, about 1e9, at 12
+    bits).
     """
     sample = data[:: max(1, data.shape[0] // _CENTRE_SAMPLE)]
     mean = sample.mean(axis=0, dtype=np.float64)
-    far = mean * mean > 16.0 * sample.var(axis=0, dtype=np.float64)
+    var = sample.var(axis=0, dtype=np.float64)
+    if data.dtype == np.float64:
+        return _wide_centre(data, np.where(16.0 * mean * mean > var, mean, 0.0))
+    far = mean * mean > 16.0 * var
     fraction, exponent = np.frexp(np.where(far, mean, 0.0))
     shift = np.ldexp(np.round(fraction * 4096.0), exponent - 12).astype(np.float32)
     if shift.any():
@@ -241,35 +259,53 @@ def _centre(data: np.ndarray) -> np.ndarray:
     return shift
 
 
-def _centred_data(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
-    """``X`` as float32 ``(n, d)`` data with its far columns shifted; the shifts ``(d,)``.
+def _wide_centre(data: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """:func:`_centre`'s shift ``(d,)`` of float64 ``data``: each column's ``mean`` (0 for
+    the columns to be left as they are), unless that would make two distinct values of the
+    column coincide (values near 0 beside a mean 1e16 times larger: 0 and 3e-29 beside
+    0.5), and then 0.
 
-    Returns ``(data, wide_shift, shift, grow, scale)``. ``data`` is a copy, or
-    ``X`` itself when ``X`` is float32 that needs no shift and no scale (it is
-    only read from then on, so a fit holds no second ``(n, d)`` array). Wider
-    data too small for float32 are first multiplied by ``2**grow``
-    (:func:`_growth`; ``grow`` is 0 for all other data), and the shifts are in
-    those units. Data float32
-    holds exactly (float32 itself, small integers) are converted, then shifted
-    by :func:`_centre` (``wide_shift`` is 0). Wider data (float64, large integers) are first
-    shifted by ``wide_shift`` (:func:`_wide_shift`) before they are rounded to
-    float32, since far from 0 the rounding alone would merge points that the
-    shift keeps apart; :func:`_centre` then takes what is left. ``shift`` is the
-    whole shift, ``wide_shift`` included. The data are then scaled by
-    ``scale``, a power of two (:func:`_shrink`).
+    Only where a subtraction rounds can two values coincide, and none rounds in data far
+    from 0 (values within a factor of 2 of the mean subtract exactly): the column is
+    sorted to compare neighbours only when some value rounds (a sort of its ``n`` values,
+    about 0.1 s a million).
+    """
+    shift = mean.copy()
+    for j in np.flatnonzero(shift):
+        col = data[:, j]
+        if np.array_equal((col - shift[j]) + shift[j], col):
+            continue
+        values = np.sort(col)
+        moved = values - shift[j]  # in the same order: the subtraction never reverses two
+        if ((moved[1:] == moved[:-1]) & (values[1:] != values[:-1])).any():
+            shift[j] = 0.0
+    return shift
+
+
+def _centred_data(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
+    """``X`` as ``(n, d)`` data centred by :func:`_centre`; the shifts ``(d,)``.
+
+    Returns ``(data, wide_shift, shift, grow, scale)``. Data float32 holds
+    exactly (float32 itself, small integers, bools) become float32; wider data
+    (float64, large integers) a float64 copy, clustered in float64 from then on.
+    ``data`` is a copy, or ``X`` itself when ``X`` is float32 that needs no
+    shift and no scale (it is only read from then on, so a fit holds no second
+    ``(n, d)`` array). Wider data too small for float32 are first multiplied by
+    ``2**grow`` (:func:`_growth`; ``grow`` is 0 for all other data), and the
+    shifts are in those units. ``shift`` is :func:`_centre`'s (float64);
+    ``wide_shift`` is 0, kept for models fitted before float64 data stayed
+    float64, which shifted such data before rounding them to float32
+    (:meth:`MiniBatchKMeans._centred` still reads theirs). The data are then
+    scaled by ``scale``, a power of two (:func:`_shrink`).
     """
     data = check_data(X, copy=False)  # X itself when float32: copied before any change
     wide = _wide(X)
-    grow = 0 if wide is None else _growth(wide, data)
-    if grow:
-        wide = np.ldexp(wide.astype(np.float64), grow)
-        data = wide.astype(np.float32)
-    first = np.zeros(data.shape[1]) if wide is None else _wide_shift(wide)
-    if first.any():
-        cols = np.flatnonzero(first)
-        for start in range(0, data.shape[0], _CENTRED_ROWS):
-            block = wide[start:start + _CENTRED_ROWS, cols].astype(np.float64)
-            data[start:start + _CENTRED_ROWS, cols] = block - first[cols]
+    grow = 0
+    if wide is not None:  # clustered in float64, as scikit-learn keeps float64
+        grow = _growth(wide, data)
+        data = wide.astype(np.float64)  # a copy
+        if grow:
+            np.ldexp(data, grow, out=data)
     # Converted from a wider dtype, or from another ndarray: a new array.
     owned = wide is not None or (isinstance(X, np.ndarray) and not np.may_share_memory(data, X))
     shift = _centre(data)
@@ -277,7 +313,7 @@ def _centred_data(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, floa
         data = np.subtract(data, shift, out=data if owned else None)
         owned = True
     data, scale = _shrink(data, owned)
-    return data, first, first + shift.astype(np.float64), grow, scale
+    return data, np.zeros(data.shape[1]), shift.astype(np.float64), grow, scale
 
 
 def _wide(X: Any) -> np.ndarray | None:
@@ -314,35 +350,6 @@ def _near_one(peak: float, d: int, none: int) -> int:
     is 0, which no power of two moves."""
     norm = peak * math.sqrt(d)
     return math.floor(-math.log2(norm)) if norm > 0.0 else none
-
-
-def _wide_shift(wide: np.ndarray) -> np.ndarray:
-    """The shift ``(d,)`` of data wider than float32 (float64), before they are rounded to it.
-
-    The columns are those far from 0 by :func:`_centre`'s rule, shifted by
-    their mean as float64 holds it (the subtraction is exact for values within
-    a factor of 2 of it, so what float32 then rounds is each value's distance
-    from the mean, not the offset: a mean rounded to 24 significant bits left
-    up to 2**-25 of it, and at an offset of 1e15 three clusters 1 apart fell
-    onto one float32 grid point); a column is left unshifted when the shift's
-    largest rounding error is above float32's own on the values as they are
-    (data on a grid float32 holds exactly, which :func:`_centre` then shifts
-    as before, or values near 0 next to a far mean).
-    """
-    sample = wide[:: max(1, wide.shape[0] // _CENTRE_SAMPLE)].astype(np.float64)
-    mean = sample.mean(axis=0)
-    far = mean * mean > 16.0 * sample.var(axis=0)
-    shift = np.where(far, mean, 0.0)
-    if shift.any():
-        plain = np.zeros(wide.shape[1])
-        shifted = np.zeros(wide.shape[1])
-        for start in range(0, wide.shape[0], _CENTRED_ROWS):
-            block = wide[start:start + _CENTRED_ROWS].astype(np.float64)
-            plain = np.maximum(plain, np.abs(block.astype(np.float32) - block).max(axis=0))
-            rounded = (block - shift).astype(np.float32) + shift
-            shifted = np.maximum(shifted, np.abs(rounded - block).max(axis=0))
-        shift[shifted > plain] = 0.0
-    return shift
 
 
 def _shrink(data: np.ndarray, owned: bool) -> tuple[np.ndarray, float]:
@@ -516,7 +523,10 @@ class MiniBatchKMeans:
         Of the rows of the last ``fit`` or ``partial_fit`` chunk.
     inertia_ : float
         Weighted sum of squared distances of points to their centre (of the last
-        ``partial_fit`` chunk, under the updated centres).
+        ``partial_fit`` chunk, under the updated centres), each an exact
+        difference ``x - c`` squared in the dtype the data are clustered in,
+        added in float64: for float64 ``X``, that of ``labels_`` and
+        ``cluster_centers_`` to about 1e-12.
     n_features_in_ : int
         Number of features ``d`` seen by ``fit``.
     feature_names_in_ : (d,) ndarray of object (str)
@@ -533,6 +543,24 @@ class MiniBatchKMeans:
 
     Notes
     -----
+    Float64 ``X`` (and integers float32 cannot hold exactly) is clustered in
+    float64, as scikit-learn keeps float64; float32 ``X`` (and smaller integers,
+    bools) in float32, as are quantize's own image features. The nearest centres
+    are found from expansions ``||c||^2 - 2 x.c`` of the data centred on their
+    column means (float32 columns only when their mean is more than 4 standard
+    deviations from 0), which lose about one epsilon of the dtype (1e-16 in
+    float64, 1e-7 in float32) of the squared distance from that mean. So
+    clusters closer together than about 1e-8 (float64) or 3e-4 (float32) of
+    their distance from the mean may be mixed: longitudes of neighbourhoods
+    0.002 degrees apart in two cities 48 degrees apart are told apart in float64
+    (in float32 they were not); two clusters 0.1 apart beside others 1e7 away
+    (2e-8 of their distance from the mean) are at that limit, and a few points
+    between them may take the other. ``inertia_`` and ``score`` do not use the
+    expansion. Float64 takes up to about twice the time of float32 on the same
+    data (1.0 to 2.2 times in medians of 3 fits of 100,000 x 8 and 1,000,000 x 3
+    rows on a busy 2-core machine), and a float64 copy of ``X``; pass
+    ``X.astype(np.float32)`` when float32's precision is enough.
+
     ``predict``, ``transform`` and ``score`` before ``fit`` raise
     :class:`NotFittedError` (an instance of scikit-learn's class of that name too
     when scikit-learn is loaded).
@@ -733,14 +761,11 @@ class MiniBatchKMeans:
         Parameters
         ----------
         X : (n, d) array_like
-            Finite numeric data, clustered in float32. Float64 columns far
-            from 0 (coordinates, timestamps) are first shifted near it, in
-            float64, so such an offset costs no precision; what float32 cannot
-            tell apart is values closer than about 1e-7 of their distance from
-            the column's mean. Float64 data too small for float32 (down to
-            float64's smallest numbers) are scaled up by a power of two first,
-            which is exact; values of 3.4e38 or more are refused. Bools are 0
-            and 1; a NumPy masked array is refused, as its mask would be ignored.
+            Finite numeric data, clustered in float64 or float32 as the class
+            Notes say (float64 for float64). Values of 3.4e38 or more are
+            refused; data too small for float32's range are scaled up by a
+            power of two first, which is exact. Bools are 0 and 1; a NumPy
+            masked array is refused, as its mask would be ignored.
         y : ignored
             Accepted for scikit-learn's API (``Pipeline``, ``GridSearchCV``).
         sample_weight : (n,) array_like or float, optional
@@ -779,6 +804,7 @@ class MiniBatchKMeans:
         self.n_features_in_ = data.shape[1]
         self._keep_feature_names(X)
         self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
+        self._float64 = data.dtype == np.float64
         # partial_fit continues from here, each centre standing for its points' weight,
         # its reassignments drawing on from the seed's Generator.
         self._counts = np.bincount(best.labels, weights=w, minlength=p["k"])
@@ -878,6 +904,7 @@ class MiniBatchKMeans:
         self.n_features_in_ = data.shape[1]
         self._keep_feature_names(X)
         self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
+        self._float64 = data.dtype == np.float64
         self._counts = np.zeros(p["k"])
         self._rng = rng  # later calls' reassignments draw on from it
         self.n_steps_ = self.n_iter_ = 0
@@ -1063,15 +1090,20 @@ class MiniBatchKMeans:
         Centred as ``fit`` centred; ``s`` is 1 unless these rows or the centres are
         so large that squared distances would overflow float32, or all so small that
         they would underflow it (:func:`_safe_scale`).
-        ``wide``, the rows as given when float32 cannot hold them (:func:`_wide`),
-        are shifted in two steps before and after they are rounded, as ``fit``
-        shifted such data (:func:`_centred_data`). When ``fit`` scaled its data
+        A model fitted in float64 (:func:`_centred_data`) compares the rows in
+        float64: ``wide``, the rows as given when float32 cannot hold them
+        (:func:`_wide`), or ``data`` converted. A model fitted before float64
+        data stayed float64 shifts ``wide`` in two steps, before and after
+        rounding it to float32, as its ``fit`` shifted them. When ``fit`` scaled its data
         up before rounding them (:func:`_growth`), the rows, centres and shifts
         are first multiplied by ``2**e`` (:meth:`MiniBatchKMeans._call_growth`; else ``e`` is 0).
         """
         shift, wide_shift = self._shift, self._wide_shift
         centers = self.cluster_centers_
+        in_float64 = getattr(self, "_float64", False)  # models pickled before: float32
         grow = self._call_growth(data if wide is None else wide)
+        if in_float64 and wide is None:  # float32 rows, compared in float64 as in the fit
+            wide = data
         if grow:  # one (n, d) copy, for such small data only
             wide = np.ldexp((data if wide is None else wide).astype(np.float64), grow)
             data = wide.astype(np.float32)
@@ -1085,7 +1117,9 @@ class MiniBatchKMeans:
         copy = shift.any() or scale != 1.0  # usually not: the data were near the origin
         for start in range(0, data.shape[0], _CENTRED_ROWS):
             rows = slice(start, start + _CENTRED_ROWS)
-            if wide is not None and wide_shift.any():  # as fit shifted them
+            if in_float64:
+                part = (wide[rows].astype(np.float64) - shift) * scale
+            elif wide is not None and wide_shift.any():  # as a float32 fit shifted them
                 first = (wide[rows].astype(np.float64) - wide_shift).astype(np.float32)
                 rest = (shift - wide_shift).astype(np.float32)
                 part = (first - rest) * np.float32(scale)

@@ -4,7 +4,8 @@
 once and calls :func:`fit_once` for each of its ``n_init`` runs; prior
 validation is assumed here.
 
-In: ``X`` an ``(n, d)`` float32 array, ``w`` its ``(n,)`` non-negative
+In: ``X`` an ``(n, d)`` float32 array (float64 for float64 input, whose distances
+are then computed in float64 throughout), ``w`` its ``(n,)`` non-negative
 float64 weights (not all 0), ``p`` the validated parameters (``k``, ``init``
 (``"k-means++"``, ``"random"`` or a ``(k, d)`` float64 array), ``batch_size``,
 ``max_iter``, ``tol``, ``max_no_improvement``, ``refine``) and one
@@ -462,10 +463,11 @@ def _ball_step(xs, w, closest, candidates, lists) -> int:
 def _residue_bound(X: np.ndarray, x_sq: np.ndarray) -> float:
     """A bound on the rounding residue :func:`sq_dist_to` can leave on a zero distance.
 
-    The float32 expansion ``||x||^2 - 2 x.c + ||c||^2`` errs by at most a few
-    ``(d + 4)`` float32 epsilons of ``||x||^2 + ||c||^2``; this is 4 times that.
+    The expansion ``||x||^2 - 2 x.c + ||c||^2`` errs by at most a few ``(d + 4)``
+    epsilons of ``X``'s dtype (float32 or float64) of ``||x||^2 + ||c||^2``; this is
+    4 times that.
     """
-    eps = float(np.finfo(np.float32).eps)
+    eps = float(np.finfo(X.dtype).eps)
     return 16.0 * (X.shape[1] + 4) * eps * float(x_sq.max(initial=0.0))
 
 
@@ -632,12 +634,12 @@ def raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
     rows is never paid on the normal path.
     """
     n_distinct = np.unique(X[w > 0], axis=0).shape[0]
-    if n_distinct >= k:  # distinct, but too close for float32 distances to tell apart
+    if n_distinct >= k:  # distinct, but too close for the distances to tell apart
         raise ValueError(
             f"n_clusters={k}: the {n_distinct} distinct points with positive weight are "
-            "too close together for float32 distances to separate them (their squared "
+            f"too close together for {X.dtype} distances to separate them (their squared "
             "distances round to 0 beside their distance from the origin, or are too "
-            "small for float32); expected fewer clusters or rescaled data"
+            f"small for {X.dtype}); expected fewer clusters or rescaled data"
         )
     raise ValueError(
         f"n_clusters={k} should be <= the number of distinct points with positive "
@@ -904,14 +906,14 @@ def _split_gains(X: np.ndarray, w: np.ndarray, centers: np.ndarray,
     ``m1, m2`` is ``W1 W2 / (W1 + W2) |m1 - m2|^2``. An empty half gains 0.
     """
     k, d = centers.shape
-    diff = X - centers[labels].astype(np.float32)
+    diff = X - centers[labels].astype(X.dtype)
     # np.linalg.eigh reads the lower triangle only: the products above it are not summed.
     row, col = np.tril_indices(d)
     _, lower = group_sums(diff[:, row] * diff[:, col], labels, k, w)
     scatter = np.zeros((k, d, d))
     scatter[:, row, col] = lower
     axes = np.linalg.eigh(scatter)[1][:, :, -1]
-    side = np.einsum("ij,ij->i", diff, axes[labels].astype(np.float32)) > 0
+    side = np.einsum("ij,ij->i", diff, axes[labels].astype(X.dtype)) > 0
     totals, sums = group_sums(X, 2 * labels + side, 2 * k, w)
     totals, sums = totals.reshape(k, 2), sums.reshape(k, 2, d)
     halves = sums / np.maximum(totals, np.finfo(np.float64).tiny)[:, :, None]

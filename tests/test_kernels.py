@@ -853,9 +853,11 @@ def test_distances_to_labelled_centres_in_float64_convert_the_rows_a_chunk_at_a_
     off = X.astype(np.float64) - centers[labels]
     assert got.dtype == np.float64
     assert np.array_equal(got, np.einsum("ij,ij->i", off, off))
-    as32 = kern.sq_dist_to_labels(X.astype(np.float64), centers, labels)  # float32, as before
+    as32 = kern.sq_dist_to_labels(X, centers, labels)  # float32 rows: float32, as before
     off32 = X - centers.astype(np.float32)[labels]
     assert as32.dtype == np.float32 and np.array_equal(as32, np.einsum("ij,ij->i", off32, off32))
+    # float64 rows (the k-means core's float64 data): float64, as their dtype asks.
+    assert np.array_equal(kern.sq_dist_to_labels(X.astype(np.float64), centers, labels), got)
     peak = peak_bytes(lambda: kern.sq_dist_to_labels(X, centers, labels, np.float64), repeats=3)
     assert peak < 0.5 * X.size * 8  # the distances (n,) and a chunk, no (n, d) copy
 

@@ -204,6 +204,63 @@ def test_float64_data_far_beyond_float32s_reach_keep_float64s_precision(rng, off
     assert far.score(X + offset) == pytest.approx(-far.inertia_, rel=1e-3)
 
 
+def _two_pairs_1d(offset, per_pair=100, seed=0):
+    """Groups at 0 and ``offset``, each two sub-clusters 0.1 apart (spread 0.01): float64
+    rows and the true labels, and the true centres."""
+    centres = np.array([[0.0], [0.1], [offset], [offset + 0.1]])
+    truth = np.repeat(np.arange(4), per_pair)
+    X = centres[truth] + 0.01 * np.random.default_rng(seed).standard_normal((truth.size, 1))
+    return X, truth, centres
+
+
+def _neighbourhoods(n=2_000, seed=0):
+    """Longitude and latitude of 5 neighbourhoods of San Francisco and 5 of New York,
+    0.002 degrees apart with a spread of 0.0003: float64 rows and the true labels."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([(x + 0.002 * i, y) for x, y in [(-122.42, 37.77), (-74.0, 40.71)]
+                        for i in range(5)])
+    truth = rng.integers(0, 10, n)
+    return centres[truth] + rng.normal(0.0, 0.0003, (n, 2)), truth
+
+
+@pytest.mark.parametrize("offset", [1e3, 1e5])
+def test_float64_sub_clusters_beside_a_far_group_are_told_apart(offset):
+    # The distances were float32 expansions of the data centred on the column mean: they
+    # lost about 1e-7 of the squared distance from it, and sub-clusters 0.1 apart next to
+    # a group 1e3 away came out mixed (ARI 0.66) even from the true centres.
+    X, truth, centres = _two_pairs_1d(offset)
+    given = MiniBatchKMeans(4, init=centres).fit(X)
+    seeded = MiniBatchKMeans(4, seed=0, n_init=5).fit(X)
+    assert same_partition(given.labels_, truth) and same_partition(seeded.labels_, truth)
+    assert same_partition(seeded.predict(X), truth)
+    _, idx = kmeans_plusplus(X, 4, seed=0)
+    assert same_partition(truth[idx], np.arange(4))
+
+
+def test_float64_neighbourhoods_of_two_cities_are_told_apart():
+    # Each city's neighbourhoods, 0.002 degrees apart, were mixed (ARI 0.16, from the
+    # true centres too): 0.002 is below what float32 expansions resolve 24 degrees of
+    # longitude from the mean.
+    X, truth = _neighbourhoods()
+    km = MiniBatchKMeans(10, seed=0, n_init=5).fit(X)
+    assert same_partition(km.labels_, truth)
+    assert same_partition(km.predict(X), truth)
+
+
+@pytest.mark.parametrize("data", ["pairs 1e7", "neighbourhoods"])
+def test_float64_inertia_is_that_of_the_returned_labels_and_centres(data):
+    # inertia_ and score were float32 sums of squares of the centred, float32-rounded
+    # rows: at 1e7 they said 0.53 where the labels and centres returned give 11.19.
+    X = (_two_pairs_1d(float(data.split()[1]))[0] if data.startswith("pairs")
+         else _neighbourhoods()[0])
+    km = MiniBatchKMeans(4 if data.startswith("pairs") else 10, seed=0).fit(X)
+    exact = float(((X - km.cluster_centers_[km.labels_]) ** 2).sum())
+    assert km.inertia_ == pytest.approx(exact, rel=1e-6)
+    labels = km.predict(X)
+    assert -km.score(X) == pytest.approx(
+        float(((X - km.cluster_centers_[labels]) ** 2).sum()), rel=1e-6)
+
+
 def test_given_centres_far_from_the_origin_are_shifted_as_the_data_are():
     # The centres were rounded to float32 before they were shifted: around 1e9 the
     # three given here became one point, and the fit put 0, 0.1, 0.9 and 1 together.
@@ -509,7 +566,9 @@ def _four_blobs(n=70_000):
 def test_fits_on_a_fixed_set_keep_their_centres():
     """Seeding, mini-batches, settling and refinement with bounds (70,000 rows), as float32
     and as weighted float64 with restarts: the centres, inertia and labels they had
-    before the fit stopped copying its data, to the bit."""
+    before the fit stopped copying its data, to the bit (float64: since float64 data are
+    clustered in float64, the same labels, centres moved by about 1e-12 and the inertia
+    the exact one of those, where float32 sums of squares had made it 142886435.287)."""
     X, w = _four_blobs()
     km = MiniBatchKMeans(6, seed=5).fit(X)
     assert km.cluster_centers_.tolist() == [
@@ -520,10 +579,10 @@ def test_fits_on_a_fixed_set_keep_their_centres():
     assert np.bincount(km.labels_).tolist() == [16626, 17189, 8805, 9038, 8642, 9700]
     km = MiniBatchKMeans(6, n_init=3, seed=5).fit(X.astype(np.float64), sample_weight=w)
     assert km.cluster_centers_.tolist() == [
-        [107.4964642597045, 59.842917727655966], [211.7751463489685, 206.43667259001094],
-        [19.875928388342384, 199.78822112360928], [78.907279875704, 26.92610061201275],
-        [161.46177773200907, 121.07941526093055], [245.2730114614363, 230.954068829897]]
-    assert km.inertia_ == 142886435.28744996
+        [107.49646425970562, 59.84291772765509], [211.77514634897292, 206.43667259001484],
+        [19.87592838831455, 199.7882211236062], [78.90727987570793, 26.92610061200675],
+        [161.46177773201333, 121.07941526093421], [245.27301146143571, 230.95406882989556]]
+    assert km.inertia_ == 142886435.6844803
     assert np.bincount(km.labels_).tolist() == [8390, 8502, 17402, 10051, 16318, 9337]
 
 
@@ -1214,7 +1273,7 @@ def test_bools_are_taken_as_0_and_1_in_data_and_weights():
     # Both were refused ("got dtype bool") while scikit-learn takes them as 0 and 1.
     X = np.array([[True, False], [True, True], [False, False], [False, True], [True, True]])
     w = np.array([True, True, False, True, True])
-    ones = X.astype(np.float64)
+    ones = X.astype(np.float32)  # bools are clustered in float32, as float32 holds them
     for fit_w, float_w in ((None, None), (w, w.astype(np.float64))):
         as_bool = MiniBatchKMeans(2, seed=0).fit(X, sample_weight=fit_w)
         as_float = MiniBatchKMeans(2, seed=0).fit(ones, sample_weight=float_w)
