@@ -40,12 +40,11 @@ from .fit import (
     to_colors,
 )
 
-__all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "QualityScaleWarning",
-           "kept_within_limit", "out_of_reach", "quality_error", "quality_reached",
-           "quality_scale_reason", "quality_terms",
+__all__ = ["QUALITY_ACCENT", "QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL",
+           "QualityScaleWarning", "accent_pixels", "kept_within_limit", "out_of_reach",
+           "quality_error", "quality_reached", "quality_scale_reason", "quality_terms",
            "reached_words", "search_quality", "smallest_k", "starting_as", "tail_limits",
-           "tail_missed",
-           "warn_limit_kept", "warn_quality_scale", "worse_on_white"]
+           "tail_missed", "warn_limit_kept", "warn_quality_scale", "worse_on_white"]
 
 #: A ``quality`` above this lets nearly any image through with the fewest colours (two
 #: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
@@ -69,6 +68,17 @@ QUALITY_SCALE_WARNING_ABOVE = 20
 #: bound alone, Q = 1 chose 13 colours for the 1280 x 800 screenshot and drew its
 #: yellow dots 27 away; with the 99.9th alone, the icons kept 5-6 colours at Q = 3.
 QUALITY_TAIL = ((0.01, 5.0), (0.001, 10.0))
+#: Besides the mean and its tail, no colour of at least this many pixels and this share
+#: of them may be more than this many times Q away. The tail lets 0.1 % of the pixels be
+#: anything: on two 800 x 500 and 1000 x 520 screenshots of white cards on grey with
+#: grey text and 8 status dots of 10 px (0.02 % of the pixels each), Q = 3 chose 2
+#: colours and Q = 2 chose 8-9, drawing the dots 5-37 away (grey, black or blue). At
+#: 4 Q, no k chosen for the seven web photos of the benchmark at Q = 2, 3 or 5 changed
+#: (their worst colour of 16 pixels is 1.9-3.7 Q away at that k); at 2 Q and 3 Q, k
+#: grew on five of them (astronaut at Q = 3: 57 colours to 84 and 73; at 2 Q, flower and
+#: rocket at Q = 2 needed more than 256). A colour is a distinct one (RGB, or RGBA),
+#: so the dots' own colours count, not their antialiased edges.
+QUALITY_ACCENT = (16, 5e-5, 4.0)
 #: What ``quality`` measures, said where a value meant as a 0-100 score (pngquant's
 #: ``--quality 80``; Pillow's JPEG ``quality=80``) is taken for it: the mean and the
 #: tail of :data:`QUALITY_TAIL`, as :func:`quality_error` bounds them.
@@ -140,9 +150,12 @@ def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
     ``(n, 3)`` Lab colours ``lab`` (of ``weights`` pixels each, one each if None) drawn
     with their entries ``rows`` of ``palette_lab``.
 
-    The error is the mean, or a tail percentile of :data:`QUALITY_TAIL` over its
-    multiple of Q, whichever is the largest: it is at most Q when the mean is at most Q
-    and each percentile within its bound. With ``shown``, the straight RGBA colours and
+    The error is the mean, a tail percentile of :data:`QUALITY_TAIL` over its multiple
+    of Q, or the CIEDE2000 of the worst colour of :func:`accent_pixels` pixels or more
+    over the multiple of :data:`QUALITY_ACCENT`, whichever is the largest: it is at most
+    Q when the mean is at most Q and each of the others within its bound. Identical rows
+    of ``lab`` are one colour when ``weights`` is None, so weights give what repeated
+    rows give. With ``shown``, the straight RGBA colours and
     palette whose Lab on black ``lab`` and ``palette_lab`` are, a pair in which either is
     translucent counts the worse of its CIEDE2000 on black and on white
     (:func:`worse_on_white`); opaque pairs count as they are. Prior validation is assumed.
@@ -152,12 +165,40 @@ def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
     >>> error, mean = quality_error(lab, lab[:1], counts, np.array([0, 0]))
     >>> round(mean, 2), round(error, 2)  # 1 % of the pixels 31 away: 99.9th percentile / 10
     (0.31, 3.12)
+    >>> counts = np.array([100_000, 20])  # 20 pixels of red, 31 away: the worst colour / 4
+    >>> [round(value, 2) for value in quality_error(lab, lab[:1], counts, np.array([0, 0]))]
+    [7.8, 0.01]
     """
     errors, mean, _ = _pixel_errors(lab, palette_lab, weights, rows, shown)
     error = mean
     for share, times in QUALITY_TAIL:
         error = max(error, _percentile_above(errors, weights, share, times * mean) / times)
-    return error, mean
+    return max(error, _worst_accent(lab, errors, weights)[0] / QUALITY_ACCENT[2]), mean
+
+
+def accent_pixels(total: float) -> float:
+    """The fewest pixels, of ``total``, of a colour that :data:`QUALITY_ACCENT` bounds.
+
+    >>> accent_pixels(1000), accent_pixels(12e6)
+    (16, 600.0)
+    """
+    pixels, share, _ = QUALITY_ACCENT
+    return max(pixels, share * total)
+
+
+def _worst_accent(lab: np.ndarray, errors: np.ndarray, weights: np.ndarray | None
+                  ) -> tuple[float, float]:
+    """The largest of ``errors`` of a colour of at least :func:`accent_pixels` pixels, and
+    its pixels; ``(0.0, 0.0)`` when there is none. Without ``weights``, each row of ``lab``
+    is a pixel, and identical rows, one colour, of their mean error."""
+    if weights is None:
+        _, colour, weights = np.unique(lab, axis=0, return_inverse=True, return_counts=True)
+        errors = np.bincount(colour.ravel(), errors) / weights
+    big = np.flatnonzero(weights >= accent_pixels(float(weights.sum())))
+    if big.size == 0:
+        return 0.0, 0.0
+    worst = big[np.argmax(errors[big])]
+    return float(errors[worst]), float(weights[worst])
 
 
 def _pixel_errors(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
@@ -384,13 +425,13 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     k = smallest_k(exact, quality, guess, k_max, k_min=1)
     if k is not None:
         return *fits[k], None
-    colours = "1 colour" if k_max == 1 else f"{k_max} colours"
-    missed = f"{out_of_reach(quality, means[k_max])} needs more than {colours}"
     palette, labels = fits[k_max]
-    reached = kept_within_limit(missed, more, errors[k_max], limit, lambda: quality_reached(
-        hist.lab, lab_of(palette), hist.counts, labels, k_max, quality,
-        _with_alpha(hist.colors, palette)))
-    return palette, labels, reached
+    got = quality_reached(hist.lab, lab_of(palette), hist.counts, labels, k_max, quality,
+                          _with_alpha(hist.colors, palette))
+    colours = "1 colour" if k_max == 1 else f"{k_max} colours"
+    missed = (f"{out_of_reach(quality, means[k_max], accent=got.accent is not None)} needs "
+              f"more than {colours}")
+    return palette, labels, kept_within_limit(missed, more, errors[k_max], limit, lambda: got)
 
 
 def kept_within_limit(missed: str, more: str, error: float, limit: float | None,
@@ -423,7 +464,9 @@ and so does quality_limit=3: mean CIEDE2000 <= 3 (they reach a mean CIEDE2000 of
     got = reached()
     if error <= limit:
         return got
-    raise QualityError(f"{missed}, and so does {out_of_reach(limit, got.mean, 'quality_limit')} "
+    accent = got.accent is not None and got.accent[0] > QUALITY_ACCENT[2] * limit
+    raise QualityError(f"{missed}, and so does "
+                       f"{out_of_reach(limit, got.mean, 'quality_limit', accent)} "
                        f"(they reach {reached_words(got, limit)}){more}", path=path)
 
 
@@ -441,11 +484,16 @@ def quality_reached(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarra
     >>> got = quality_reached(lab, lab[:1], counts, np.array([0, 0]), 1, 2.0)
     >>> got.k, round(got.mean, 2), [round(value, 2) for value in got.tail]  # 1 % 31 away
     (1, 0.31, [10.0, 31.2])
+    >>> got = quality_reached(lab, lab[:1], np.array([1000, 20]), np.array([0, 0]), 1, 2.0)
+    >>> [round(value, 1) for value in got.accent]  # a colour of 20 pixels 31 away
+    [31.2, 20.0]
     """
     errors, mean, translucent = _pixel_errors(lab, palette_lab, weights, rows, shown)
     tail = tuple(_percentile_above(errors, weights, share, times * quality)
                  for share, times in QUALITY_TAIL)
-    return QualityReached(k, mean, tail, translucent)
+    worst, pixels = _worst_accent(lab, errors, weights)
+    accent = (worst, pixels) if worst > QUALITY_ACCENT[2] * quality else None
+    return QualityReached(k, mean, tail, translucent, accent)
 
 
 def reached_words(reached: QualityReached, bound: float) -> str:
@@ -457,6 +505,8 @@ def reached_words(reached: QualityReached, bound: float) -> str:
     'a mean CIEDE2000 of 3.845, its 99th percentile 41.22 > 20'
     >>> reached_words(QualityReached(1, 27.37, (2.5, 5.0), True), 26.0)
     'a mean CIEDE2000 of 27.37, counting translucent pixels on black or white, whichever is worse'
+    >>> reached_words(QualityReached(2, 0.51, (15.0, 30.0), False, (31.2, 80.0)), 3.0)
+    'a mean CIEDE2000 of 0.51, a colour of 80 pixels 31.2 away > 12'
     """
     words = f"a mean CIEDE2000 of {reached.mean:.4g}"
     if reached.mean <= bound:
@@ -464,6 +514,11 @@ def reached_words(reached: QualityReached, bound: float) -> str:
             if value > times * bound:
                 words += (f", its {100 * (1 - share):g}th percentile "
                           f"{_above(value, times * bound)} > {_times(bound, times)}")
+        times = QUALITY_ACCENT[2]
+        if reached.accent is not None and reached.accent[0] > times * bound:
+            worst, pixels = reached.accent
+            words += (f", a colour of {pixels:.0f} pixels {_above(worst, times * bound)} away "
+                      f"> {_times(bound, times)}")
     if reached.translucent:
         words += ", counting translucent pixels on black or white, whichever is worse"
     return words
@@ -490,20 +545,30 @@ def _with_alpha(colors: np.ndarray, palette: np.ndarray
     return (colors, palette) if colors.shape[1] == 4 else None
 
 
-def out_of_reach(quality: float, mean: float, name: str = "quality") -> str:
+def out_of_reach(quality: float, mean: float, name: str = "quality",
+                 accent: bool = False) -> str:
     """The start of the error of a ``quality`` that the most colours allowed miss, with
     ``mean`` their mean CIEDE2000: the mean bound alone when that is missed, else the
-    tail bounds too (:func:`quality_terms`); ``name`` is the parameter that gave it.
+    tail bounds too (:func:`quality_terms`), and, when ``accent`` (a colour that
+    :data:`QUALITY_ACCENT` bounds is missed), that bound; ``name`` is the parameter that
+    gave it.
 
     >>> out_of_reach(0.5, 0.8)
     'quality=0.5: mean CIEDE2000 <= 0.5'
     >>> out_of_reach(0.5, 0.4)
     'quality=0.5: mean CIEDE2000 <= 0.5, its 99th percentile <= 2.5 and its 99.9th <= 5'
+    >>> out_of_reach(0.5, 0.4, accent=True)  # doctest: +NORMALIZE_WHITESPACE
+    'quality=0.5: mean CIEDE2000 <= 0.5, its 99th percentile <= 2.5 and its 99.9th <= 5
+    (and every colour of at least 16 pixels and 0.005% of them within 2)'
     """
     shown = shown_number(quality)
     if mean > quality:
         return f"{name}={shown}: mean CIEDE2000 <= {shown}"
-    return f"{name}={shown}: {quality_terms(quality)}"
+    if not accent:
+        return f"{name}={shown}: {quality_terms(quality)}"
+    pixels, share, times = QUALITY_ACCENT
+    return (f"{name}={shown}: {quality_terms(quality)} (and every colour of at least {pixels} "
+            f"pixels and {100 * share:g}% of them within {_times(quality, times)})")
 
 
 def warn_limit_kept(quality: float, limit: float, reached: QualityReached,
