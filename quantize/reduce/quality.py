@@ -41,10 +41,11 @@ from .fit import (
 )
 
 __all__ = ["QUALITY_ACCENT", "QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL",
-           "QualityScaleWarning", "accent_pixels", "kept_within_limit", "out_of_reach",
-           "quality_error", "quality_reached", "quality_scale_reason", "quality_terms",
-           "reached_words", "search_quality", "smallest_k", "starting_as", "tail_limits",
-           "tail_missed", "warn_limit_kept", "warn_quality_scale", "worse_on_white"]
+           "QualityScaleWarning", "accent_pixels", "kept_within_limit", "on_white",
+           "out_of_reach", "quality_error", "quality_reached", "quality_scale_reason",
+           "quality_terms", "reached_words", "search_quality", "smallest_k", "starting_as",
+           "tail_limits", "tail_missed", "warn_limit_kept", "warn_quality_scale",
+           "worse_on_white"]
 
 #: A ``quality`` above this lets nearly any image through with the fewest colours (two
 #: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
@@ -144,7 +145,7 @@ def _times(quality: float, multiple: float) -> str:
 
 
 def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
-                  rows: np.ndarray, shown: tuple[np.ndarray, np.ndarray] | None = None
+                  rows: np.ndarray, shown: tuple[np.ndarray, ...] | None = None
                   ) -> tuple[float, float]:
     """The error the quality searches hold to Q, and the mean CIEDE2000 in it, of the
     ``(n, 3)`` Lab colours ``lab`` (of ``weights`` pixels each, one each if None) drawn
@@ -156,9 +157,10 @@ def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
     Q when the mean is at most Q and each of the others within its bound. Identical rows
     of ``lab`` are one colour when ``weights`` is None, so weights give what repeated
     rows give. With ``shown``, the straight RGBA colours and
-    palette whose Lab on black ``lab`` and ``palette_lab`` are, a pair in which either is
-    translucent counts the worse of its CIEDE2000 on black and on white
-    (:func:`worse_on_white`); opaque pairs count as they are. Prior validation is assumed.
+    palette whose Lab on black ``lab`` and ``palette_lab`` are (and, optionally third, the
+    colours' Lab on white, :func:`on_white`), a pair in which either is translucent counts
+    the worse of its CIEDE2000 on black and on white (:func:`worse_on_white`); opaque pairs
+    count as they are. Prior validation is assumed.
 
     >>> grey, red = [53.585, 0.0, 0.0], [53.241, 80.092, 67.203]
     >>> lab = np.array([grey, red]); counts = np.array([1000, 10])
@@ -202,7 +204,7 @@ def _worst_accent(lab: np.ndarray, errors: np.ndarray, weights: np.ndarray | Non
 
 
 def _pixel_errors(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
-                  rows: np.ndarray, shown: tuple[np.ndarray, np.ndarray] | None
+                  rows: np.ndarray, shown: tuple[np.ndarray, ...] | None
                   ) -> tuple[np.ndarray, float, bool]:
     """The CIEDE2000 of each colour as :func:`quality_error` counts it (float32), their
     mean, and whether a pair was translucent, counting the worse of black and white."""
@@ -210,7 +212,8 @@ def _pixel_errors(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
     mean = mean_ciede2000(lab, palette_lab, weights, rows=rows, out=errors)
     if shown is None:
         return errors, mean, False
-    pairs, gain = worse_on_white(errors, *shown, rows)
+    colors, palette, *known = shown
+    pairs, gain = worse_on_white(errors, colors, palette, rows, *known)
     if pairs.size == 0:
         return errors, mean, False
     if weights is None:
@@ -219,11 +222,14 @@ def _pixel_errors(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
 
 
 def worse_on_white(errors: np.ndarray, colors: np.ndarray, palette: np.ndarray,
-                   rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   rows: np.ndarray, colors_on_white: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Raise ``errors``, the CIEDE2000 on black of the ``(n, 4)`` straight RGBA ``colors``
     drawn with their entries ``rows`` of ``palette``, to their CIEDE2000 on white where
     that is larger, in the pairs in which the colour or its entry is translucent; return
     those pairs and how much each was raised (float64, 0 where it was not).
+    ``colors_on_white``, the colours' Lab on white (:func:`on_white`), when known: a
+    search measuring many palettes against the same colours converts them once.
 
     On black, a dark colour is near black whatever its alpha: the soft edge of a dark icon
     drawn with the wrong alpha passed there, and showed on a white page. Prior validation
@@ -232,12 +238,27 @@ def worse_on_white(errors: np.ndarray, colors: np.ndarray, palette: np.ndarray,
     pairs = np.flatnonzero((colors[:, 3] < 255) | (palette[rows, 3] < 255))
     if pairs.size == 0:
         return pairs, np.zeros(0)
-    on_white = np.empty(pairs.size, np.float32)
-    mean_ciede2000(lab_of(colors[pairs], "white"), lab_of(palette, "white"), rows=rows[pairs],
-                   out=on_white)
+    seen = np.empty(pairs.size, np.float32)
+    white = (lab_of(colors[pairs], "white") if colors_on_white is None
+             else colors_on_white[pairs])
+    mean_ciede2000(white, lab_of(palette, "white"), rows=rows[pairs], out=seen)
     before = errors[pairs]
-    errors[pairs] = np.maximum(before, on_white)
+    errors[pairs] = np.maximum(before, seen)
     return pairs, errors[pairs].astype(np.float64) - before
+
+
+def on_white(colors: np.ndarray, lab: np.ndarray) -> np.ndarray:
+    """CIE Lab on white of the ``(m, 4)`` straight RGBA ``colors`` whose Lab on black is
+    ``lab``: an opaque colour's is that, only the translucent ones are converted.
+
+    >>> colors = np.array([[0, 0, 0, 128], [200, 30, 30, 255]], np.uint8)
+    >>> np.array_equal(on_white(colors, lab_of(colors)), lab_of(colors, "white"))
+    True
+    """
+    translucent = np.flatnonzero(colors[:, 3] < 255)
+    white = lab.copy()
+    white[translucent] = lab_of(colors[translucent], "white")
+    return white
 
 
 def _percentile_above(errors: np.ndarray, weights: np.ndarray | None, share: float,
@@ -415,11 +436,13 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     means: dict[int, float] = {}
     errors: dict[int, float] = {}
 
+    white = _on_white_if_alpha(hist.colors, hist.lab)
+
     def exact(k: int) -> float:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
                                         hist.space, exact_colors, fresh(), seed_on_cells=True)
         errors[k], means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels,
-                                            _with_alpha(hist.colors, palette))
+                                            _with_alpha(hist.colors, palette, white))
         return errors[k]
 
     k = smallest_k(exact, quality, guess, k_max, k_min=1)
@@ -427,7 +450,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
         return *fits[k], None
     palette, labels = fits[k_max]
     got = quality_reached(hist.lab, lab_of(palette), hist.counts, labels, k_max, quality,
-                          _with_alpha(hist.colors, palette))
+                          _with_alpha(hist.colors, palette, white))
     colours = "1 colour" if k_max == 1 else f"{k_max} colours"
     missed = (f"{out_of_reach(quality, means[k_max], accent=got.accent is not None)} needs "
               f"more than {colours}")
@@ -538,11 +561,17 @@ def _above(value: float, bound: float) -> str:
     return repr(value)
 
 
-def _with_alpha(colors: np.ndarray, palette: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(colors, palette)`` for :func:`quality_error`'s ``shown`` when they have alpha,
-    else None (opaque colours look the same on black and on white)."""
-    return (colors, palette) if colors.shape[1] == 4 else None
+def _with_alpha(colors: np.ndarray, palette: np.ndarray, white: np.ndarray | None
+                ) -> tuple[np.ndarray, ...] | None:
+    """``(colors, palette, white)`` for :func:`quality_error`'s ``shown`` when they have
+    alpha (``white``: the colours' Lab on white), else None (opaque colours look the same
+    on black and on white)."""
+    return (colors, palette, white) if colors.shape[1] == 4 else None
+
+
+def _on_white_if_alpha(colors: np.ndarray, lab: np.ndarray) -> np.ndarray | None:
+    """:func:`on_white` of ``colors`` with alpha, once for a search; None without alpha."""
+    return on_white(colors, lab) if colors.shape[1] == 4 else None
 
 
 def out_of_reach(quality: float, mean: float, name: str = "quality",
@@ -619,6 +648,7 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
     limit = min(k_max, data.shape[0] - 1)
     if limit < 1:
         return k_max
+    white = _on_white_if_alpha(judge_colors, judge_lab)
 
     def approx(k: int) -> float:
         km = MiniBatchKMeans(k, refine=SUMMARY_REFINE, seed=rng).fit(data, sample_weight=weights)
@@ -626,7 +656,7 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
                                           hist.colors.shape[1]))
         entries = nearest(judge, features_of(palette, hist.space))
         return quality_error(judge_lab, lab_of(palette), judge_w, entries,
-                             _with_alpha(judge_colors, palette))[0]
+                             _with_alpha(judge_colors, palette, white))[0]
 
     guess = smallest_k(approx, quality, DEFAULT_COLORS, limit, k_min=1,
                        resolution=_GUESS_RESOLUTION)
