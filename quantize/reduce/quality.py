@@ -640,7 +640,10 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
         data, weights = hist.features, hist.counts
     if m > _GUESS_SAMPLE:
         picks = rng.choice(m, size=_GUESS_SAMPLE, p=hist.counts / hist.counts.sum())
-        judge, judge_lab, judge_w = hist.features[picks], hist.lab[picks], None
+        # a colour drawn n times is one row of weight n: as its repeats measure, and
+        # quality_error need not find the repeats at every k (60 ms each)
+        picks, judge_w = np.unique(picks, return_counts=True)
+        judge, judge_lab = hist.features[picks], hist.lab[picks]
         judge_colors = hist.colors[picks]
     else:
         judge, judge_lab, judge_w = hist.features, hist.lab, hist.counts
