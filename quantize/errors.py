@@ -192,12 +192,15 @@ class QualityReached(NamedTuple):
     as the quality rule measures it: ``mean``, the mean CIEDE2000; ``tail``, its 99th and
     99.9th percentiles where they are above 5 and 10 times ``quality`` (those multiples
     where they are not); ``translucent``, whether translucent pixels counted the worse of
-    their difference on black and on white."""
+    their difference on black and on white; ``accent``, the CIEDE2000 and the pixels of
+    the worst colour that :data:`~quantize.reduce.quality.QUALITY_ACCENT` bounds, when it
+    is above its multiple of ``quality`` (else None)."""
 
     k: int
     mean: float
     tail: tuple[float, ...]
     translucent: bool
+    accent: tuple[float, float] | None = None
 
 
 class QualityError(QuantizeError, ValueError):

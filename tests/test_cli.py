@@ -2101,7 +2101,7 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
                      "pages, which share one palette). In a .png/.gif/.bmp, transparent pixels "
                      "take one more entry, beyond K (-k 15 for 16 entries, one transparent), "
                      "256 at most in all. With --quality: the most colours allowed (default 256)."),
-    ("reduce", "--quality", "<= Q, a number >= 0"),
+    ("reduce", "--quality", "<= Q, a number from 0 to 20"),
     # a pngquant user's --quality 80 is a score there, a mean ΔE2000 here
     ("reduce", "--quality", "not pngquant's 0-100 score"),
     ("batch", "--quality", "not pngquant's 0-100 score"),
@@ -2118,7 +2118,7 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
     ("batch", "-k", "reduce: colours per image, 1..256 (default 16; with --quality, the most "
                     "allowed, default 256); segment: cluster the pixels into K k-means "
                     "clusters, 1..256"),
-    ("batch", "--quality", "≤ Q, a number >= 0"),
+    ("batch", "--quality", "≤ Q, a number from 0 to 20"),
     ("batch", "--regions", "N >= 1"),
     ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal or .txt, or an image of its "
                               "colours: .png, .gif or .bmp; not with -k, --quality or "

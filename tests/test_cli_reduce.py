@@ -467,33 +467,35 @@ _QUALITY_MEANS = ("a bound Q on CIEDE2000 differences (about 1 is just noticeabl
                   "<= 5 Q and 99.9th <= 10 Q")
 
 
-def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score(photo, tmp_path):
-    """A pngquant user's --quality 80 (a 0-100 score there) was taken as mean ΔE2000 <= 80
-    and gave the fewest colours without a word; the word says the tail bound too."""
+_PNGQUANT_RANGE = ("pngquant's --quality 65-80 is about --quality 2 (a mean ΔE2000 of "
+                   "1.4-2.6 on photos)")
+
+
+def test_a_quality_past_20_is_refused_as_a_colour_difference_not_a_score(photo, tmp_path):
+    """A pngquant user's --quality 80 (a 0-100 score there) was taken as mean ΔE2000 <= 80,
+    with a warning, and gave 1 colour (PSNR 12.89 dB), exit 0; it is refused as 65-80 is."""
     result = run(photo, "-o", tmp_path / "q.png", "--quality", 80)
-    assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines() == [
-        f"quantize: warning: --quality=80: {_QUALITY_MEANS}; above 20, nearly any image "
-        "meets it with the fewest colours; for a result close to the original, give 2 or 3"]
-    assert ("chose k=1 for mean ΔE2000 <= 80, its 99th percentile <= 400 and its 99.9th "
-            "<= 800; 1 colour,") in result.stdout
-    quiet = run(photo, "-o", tmp_path / "q20.png", "--quality", 20)
-    assert quiet.exit_code == 0 and quiet.stderr == ""
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"quantize: error: --quality=80 should be <= 20: --quality is "
+                             f"{_QUALITY_MEANS}; {_PNGQUANT_RANGE}\n")
+    assert not (tmp_path / "q.png").exists()
+    kept = run(photo, "-o", tmp_path / "q20.png", "--quality", 20)
+    assert kept.exit_code == 0 and kept.stderr == ""
 
 
-def test_a_quality_past_20_is_said_once_for_many_files(tmp_path, monkeypatch):
-    """reduce_file warns of it for its caller in Python; the command line, which says it
-    once before any file, does not repeat it for each still or animation."""
+def test_a_quality_past_20_is_refused_before_any_file(tmp_path, monkeypatch):
+    """Said once, before any file is read, for many stills and an animation."""
     monkeypatch.chdir(tmp_path)
     frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
     frames[0].save("a.png")
     frames[1].save("b.png")
     frames[0].save("c.gif", save_all=True, append_images=frames[1:])
     result = run("a.png", "b.png", "c.gif", "--quality", 80, "-q")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        f"quantize: warning: --quality=80: {_QUALITY_MEANS}; above 20, nearly any image "
-        "meets it with the fewest colours; for a result close to the original, give 2 or 3"]
+        f"quantize: error: --quality=80 should be <= 20: --quality is {_QUALITY_MEANS}; "
+        f"{_PNGQUANT_RANGE}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "c.gif"]
 
 
 @pytest.mark.parametrize("value", ["65-80", "65.5 - 80"])
@@ -501,7 +503,7 @@ def test_a_pngquant_quality_range_is_refused_with_what_quality_means(photo, tmp_
     result = run(photo, "-o", tmp_path / "q.png", "--quality", value)
     assert (result.exit_code, result.stderr) == (
         2, f"quantize: error: --quality='{value}' is not valid; expected a number; --quality "
-           f"is {_QUALITY_MEANS}\n")
+           f"is {_QUALITY_MEANS}; {_PNGQUANT_RANGE}\n")
     assert not (tmp_path / "q.png").exists()
     other = run(photo, "-o", tmp_path / "q.png", "--quality", "abc")
     assert other.stderr == "quantize: error: --quality='abc' is not valid; expected a number\n"
@@ -1234,9 +1236,9 @@ def test_palette_out_linked_to_the_output_is_refused(photo, tmp_path):
 
 def test_default_output_names_quality_may_give_may_link_to_one_file(photo, tmp_path):
     # --quality writes one of photo.k<N>.png: two of them linked to one file are no clash.
-    for n in (2, 3):
+    for n in (5, 6):  # not the k chosen at 20, 2
         (tmp_path / f"photo.k{n}.png").symlink_to("t.png")
-    result = run(photo, "--quality", 50, "--force")
+    result = run(photo, "--quality", 20, "--force")
     assert result.exit_code == 0, result.output
     assert len(list(tmp_path.glob("photo.k*.png"))) == 3
 
@@ -2361,7 +2363,7 @@ def test_ext_onto_several_inputs_names_how_many(tmp_path, monkeypatch, inputs, s
 @pytest.mark.parametrize("args, output, verb, link", [
     ([], "a.k16.png", "would be", "symbolic"),
     ([], "a.k16.png", "would be", "hard"),
-    (["--quality", "50"], "a.k3.png", "may be", "symbolic"),  # any k up to 256
+    (["--quality", "20"], "a.k3.png", "may be", "symbolic"),  # any k up to 256
 ])
 def test_a_default_output_that_is_its_own_input_is_refused_before_any_work(
         tmp_path, monkeypatch, args, output, verb, link):
@@ -2462,8 +2464,8 @@ def test_an_output_that_is_another_input_ignoring_case_is_refused(
 
 
 @pytest.mark.parametrize("source, other, args, verb", [
-    ("a.png", "a.k3.png", ["--quality", "50"], "may be"),  # the k chosen: 3 <= 16
-    ("a.png", "a.k200.png", ["--quality", "50"], "may be"),  # up to 256 without -k
+    ("a.png", "a.k3.png", ["--quality", "20"], "may be"),  # the k chosen: 3 <= 16
+    ("a.png", "a.k200.png", ["--quality", "20"], "may be"),  # up to 256 without -k
     ("a.png", "a.k3.png", ["--palette-in", "p.hex"], "would be"),  # a still keeps them all
     ("a.gif", "a.k16.gif", [], "would be"),  # an animated GIF keeps its format
     ("a.webp", "a.k16.webp", [], "would be"),
@@ -2536,9 +2538,9 @@ def test_a_k0_name_that_quality_may_give_another_input_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("other, args", [
-    ("a.k17.png", ["--quality", "50", "-k", "16"]),  # more than the -k allowed
+    ("a.k17.png", ["--quality", "20", "-k", "16"]),  # more than the -k allowed
     ("a.k4.png", ["--palette-in", "p.hex"]),  # more than the palette's entries
-    ("a.k016.png", ["--quality", "50"]),  # no k is written with a leading 0
+    ("a.k016.png", ["--quality", "20"]),  # no k is written with a leading 0
     ("a.k16.webp", []),  # a PNG stays a PNG
     ("a.k16.gif", ["a.gif"]),  # a still GIF becomes a PNG; it was refused as "may be" it
     ("a.k16.png", ["a.gif", "animated"]),  # an animated GIF stays a GIF

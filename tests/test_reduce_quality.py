@@ -376,3 +376,49 @@ def test_the_delta_e_reported_beside_quality_is_on_black_and_at_most_the_bound()
     assert result.delta_e == pytest.approx(on_black.mean(), rel=1e-5)
     assert result.delta_e == pytest.approx(delta_e(image, result.to_rgba()), rel=1e-5)
     assert result.delta_e < worse.mean() <= 2
+
+
+def test_quality_keeps_a_small_accent_that_the_tail_allows():
+    """18 red pixels among 20,000 grey ones (0.09 %, as a 10 px status dot on a screen) are
+    within the 0.1 % the tail lets be anything: Q = 2 chose 1 colour and drew them grey.
+    A colour of 16 pixels or more is now kept within 4 Q: here exactly."""
+    from quantize import reduce_colors
+
+    image = pixels((GREY, 20_000), (RED, 18), (LIGHT, 15)).reshape(67, 299, 3)
+    result = reduce_colors(image, quality=2.0, seed=0)
+    assert result.k == 2
+    assert sorted(map(tuple, result.palette.tolist())) == [GREY, RED]
+    red = (image == RED).all(axis=-1)
+    assert (result.to_rgb()[red] == RED).all()  # LIGHT, 15 pixels, is drawn grey
+
+
+def test_the_worst_colour_bounded_weighs_as_repeated_rows():
+    """The accent bound counts a colour's pixels: its count, or its repeated rows."""
+    lab = lab_of(np.array([GREY, RED, LIGHT], np.uint8))
+    rows = np.zeros(3, np.intp)
+    red = float(ciede2000(lab[:1], lab[1:2])[0])
+    counts = np.array([100_000, 16, 15])  # 16 pixels are bounded, 15 are not
+    weighted = quality_error(lab, lab[:1], counts, rows)
+    repeated = quality_error(np.repeat(lab, counts, axis=0), lab[:1], None,
+                             np.repeat(rows, counts))
+    assert weighted[0] == pytest.approx(red / 4, rel=1e-6)
+    assert repeated == pytest.approx(weighted, rel=1e-9)
+    fewer = quality_error(lab, lab[:1], np.array([100_000, 15, 15]), rows)
+    assert fewer[0] == pytest.approx(fewer[1], rel=1e-9)  # the mean alone
+
+
+def test_an_accent_out_of_reach_is_said():
+    """Mean and tail are met at k_max, the worst colour of 16 pixels or more is not: the
+    error says that bound too, and a limit missed says the colour."""
+    hist = Histogram(np.array([GREY, RED], np.uint8), np.array([20_000.0, 18]), "rgb")
+    with pytest.raises(QualityError) as info:
+        search_quality(hist, 2.0, 1, False, np.random.default_rng(0))
+    assert str(info.value) == (
+        "quality=2: mean CIEDE2000 <= 2, its 99th percentile <= 10 and its 99.9th <= 20 (and "
+        "every colour of at least 16 pixels and 0.005% of them within 8) needs more than 1 "
+        "colour")
+    with pytest.raises(QualityError) as info:
+        search_quality(hist, 2.0, 1, False, np.random.default_rng(0), limit=3.0)
+    assert str(info.value).endswith(
+        "(and every colour of at least 16 pixels and 0.005% of them within 12) (they reach a "
+        "mean CIEDE2000 of 0.02687, a colour of 18 pixels 29.89 away > 12)")

@@ -72,7 +72,6 @@ from .common import (
     note,
     note_idle_options,
     note_jobs_capped,
-    note_quality_scale,
     number,
     offering,
     palette_file,
@@ -81,6 +80,7 @@ from .common import (
     refuse_both,
     refuse_closed_stdout,
     refuse_image_named_folder,
+    refuse_quality_scale,
     refuse_stdout_folder,
     refuse_text_onto_files,
     say,
@@ -206,9 +206,9 @@ def batch(
         "segment --stretch does.")] = False,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
-        help="reduce: fewest colours with mean ΔE2000 ≤ Q, a number >= 0, its 99th "
-        "percentile ≤ 5 Q and 99.9th ≤ 10 Q; not pngquant's 0-100 score (with -k: at most "
-        "K colours).")
+        help="reduce: fewest colours with mean ΔE2000 ≤ Q, a number from 0 to 20, its 99th "
+        "percentile ≤ 5 Q, 99.9th ≤ 10 Q and every colour of 16 pixels or more ≤ 4 Q; not "
+        "pngquant's 0-100 score (with -k: at most K colours).")
     ] = None,
     quality_limit: Annotated[float | None, typer.Option(
         "--quality-limit", metavar="L", parser=number,
@@ -433,7 +433,7 @@ def batch(
     refuse_image_named_folder(output_dir, "batch writes an output for each image into it")
     # checked as typed (a final "/", which a Path drops, names a folder), then as paths
     report, html = (None if name is None else Path(name) for name in (report_name, html_name))
-    note_quality_scale(quality)
+    refuse_quality_scale(quality)
     _note_unquoted_patterns(glob, exclude)
     # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
     output_dir = found_path(output_dir)
@@ -451,7 +451,7 @@ def batch(
                 job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", lib.ManifestUnreadableWarning)
-                    warnings.simplefilter("ignore", QualityScaleWarning)  # said above
+                    warnings.simplefilter("ignore", QualityScaleWarning)  # typed, refused above
                     plan = lib.plan_batch(input_dir, output_dir, job, options=options,
                                           recursive=recursive, pattern=glob,
                                           exclude_pattern=exclude, force=force,

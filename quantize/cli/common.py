@@ -47,7 +47,11 @@ from ..names import (
     shell_quoted,
 )
 from ..reduce.options import ORDERED
-from ..reduce.quality import QUALITY_MEANS, quality_scale_reason
+from ..reduce.quality import (
+    QUALITY_MEANS,
+    QUALITY_SCALE_WARNING_ABOVE,
+    quality_scale_reason,
+)
 
 USAGE_ERROR = ExitCode.USAGE
 
@@ -507,18 +511,21 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
 
 
 #: What ``--quality`` measures, said where a pngquant user's value (``--quality 80``,
-#: ``--quality 65-80``, a 0-100 score there) is taken for it.
-QUALITY_SCALE = f"--quality is {QUALITY_MEANS}"
+#: ``--quality 65-80``, a 0-100 score there) is refused. pngquant's ``--quality 65-80``
+#: drew the seven web photos of the benchmark with a mean CIEDE2000 of 1.4-2.6.
+QUALITY_SCALE = (f"--quality is {QUALITY_MEANS}; pngquant's --quality 65-80 is about "
+                 "--quality 2 (a mean ΔE2000 of 1.4-2.6 on photos)")
 
 
-def note_quality_scale(quality: float | None) -> None:
-    """Warn, before any work, that a ``--quality`` above
-    :data:`~quantize.reduce.quality.QUALITY_SCALE_WARNING_ABOVE` is a bound on CIEDE2000
-    (mean and tail) that nearly any image meets with the fewest colours: the value is
-    likely pngquant's 0-100 score (``reduce_colors`` says so of its ``quality``)."""
-    reason = quality_scale_reason(quality)
-    if reason is not None:
-        warn(f"--quality={shown_number(quality)}", reason)
+def refuse_quality_scale(quality: float | None) -> None:
+    """Refuse, before any work, a ``--quality`` above
+    :data:`~quantize.reduce.quality.QUALITY_SCALE_WARNING_ABOVE`: a bound on CIEDE2000
+    (mean and tail) that nearly any image meets with the fewest colours, so the value is
+    likely pngquant's 0-100 score, as ``--quality 65-80`` is refused (``reduce_colors``
+    only warns of its ``quality``: a program may compute it)."""
+    if quality_scale_reason(quality) is not None:
+        fail(f"--quality={shown_number(quality)} should be <= "
+             f"{QUALITY_SCALE_WARNING_ABOVE}: {QUALITY_SCALE}", USAGE_ERROR)
 
 
 def note_jobs_capped(jobs: int | None, n_files: int) -> None:

@@ -86,13 +86,13 @@ from .common import (
     note,
     note_idle_options,
     note_jobs_capped,
-    note_quality_scale,
     number,
     offering,
     palette_file,
     printable_line,
     refuse_both,
     refuse_closed_stdout,
+    refuse_quality_scale,
     refuse_stream_without_output,
     refuse_text_onto_files,
     say,
@@ -182,10 +182,10 @@ def reduce_command(
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
         help="Use the fewest colours whose mean CIEDE2000 difference from "
-        "the original is <= Q, a number >= 0 (about 1 is just noticeable; not pngquant's "
-        "0-100 score), with its 99th percentile <= 5 Q and 99.9th <= 10 Q, so that small "
-        "areas of their own colour are kept; prints the k chosen. Default: off (-k "
-        "colours).",
+        "the original is <= Q, a number from 0 to 20 (about 1 is just noticeable; not "
+        "pngquant's 0-100 score), with its 99th percentile <= 5 Q, 99.9th <= 10 Q and every "
+        "colour of 16 pixels or more within 4 Q, so that small areas of their own colour are "
+        "kept; prints the k chosen. Default: off (-k colours).",
         show_default=False)] = None,
     quality_limit: Annotated[float | None, typer.Option(
         "--quality-limit", metavar="L", parser=number,
@@ -300,7 +300,7 @@ def reduce_command(
     _refuse_terminal(files, output, suffix)
     _refuse_stdout_onto_input(files)
     refuse_text_onto_files(_read_files(files, options["palette_in"]))
-    note_quality_scale(quality)  # once the options are all accepted, before any work
+    refuse_quality_scale(quality)  # once the options are all accepted, before any work
     note_jobs_capped(jobs, len(files))
     said_once = _note_palette_in(options["palette_in"]) if len(files) > 1 else False
     to_batch = (_batch_options(given, jobs, show, ext, output, stdout_format)

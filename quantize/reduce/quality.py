@@ -40,12 +40,12 @@ from .fit import (
     to_colors,
 )
 
-__all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "QualityScaleWarning",
-           "kept_within_limit", "out_of_reach", "quality_error", "quality_reached",
-           "quality_scale_reason", "quality_terms",
-           "reached_words", "search_quality", "smallest_k", "starting_as", "tail_limits",
-           "tail_missed",
-           "warn_limit_kept", "warn_quality_scale", "worse_on_white"]
+__all__ = ["QUALITY_ACCENT", "QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL",
+           "QualityScaleWarning", "accent_pixels", "kept_within_limit", "on_white",
+           "out_of_reach", "quality_error", "quality_reached", "quality_scale_reason",
+           "quality_terms", "reached_words", "search_quality", "smallest_k", "starting_as",
+           "tail_limits", "tail_missed", "warn_limit_kept", "warn_quality_scale",
+           "worse_on_white"]
 
 #: A ``quality`` above this lets nearly any image through with the fewest colours (two
 #: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
@@ -69,6 +69,17 @@ QUALITY_SCALE_WARNING_ABOVE = 20
 #: bound alone, Q = 1 chose 13 colours for the 1280 x 800 screenshot and drew its
 #: yellow dots 27 away; with the 99.9th alone, the icons kept 5-6 colours at Q = 3.
 QUALITY_TAIL = ((0.01, 5.0), (0.001, 10.0))
+#: Besides the mean and its tail, no colour of at least this many pixels and this share
+#: of them may be more than this many times Q away. The tail lets 0.1 % of the pixels be
+#: anything: on two 800 x 500 and 1000 x 520 screenshots of white cards on grey with
+#: grey text and 8 status dots of 10 px (0.02 % of the pixels each), Q = 3 chose 2
+#: colours and Q = 2 chose 8-9, drawing the dots 5-37 away (grey, black or blue). At
+#: 4 Q, no k chosen for the seven web photos of the benchmark at Q = 2, 3 or 5 changed
+#: (their worst colour of 16 pixels is 1.9-3.7 Q away at that k); at 2 Q and 3 Q, k
+#: grew on five of them (astronaut at Q = 3: 57 colours to 84 and 73; at 2 Q, flower and
+#: rocket at Q = 2 needed more than 256). A colour is a distinct one (RGB, or RGBA),
+#: so the dots' own colours count, not their antialiased edges.
+QUALITY_ACCENT = (16, 5e-5, 4.0)
 #: What ``quality`` measures, said where a value meant as a 0-100 score (pngquant's
 #: ``--quality 80``; Pillow's JPEG ``quality=80``) is taken for it: the mean and the
 #: tail of :data:`QUALITY_TAIL`, as :func:`quality_error` bounds them.
@@ -134,34 +145,66 @@ def _times(quality: float, multiple: float) -> str:
 
 
 def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
-                  rows: np.ndarray, shown: tuple[np.ndarray, np.ndarray] | None = None
+                  rows: np.ndarray, shown: tuple[np.ndarray, ...] | None = None
                   ) -> tuple[float, float]:
     """The error the quality searches hold to Q, and the mean CIEDE2000 in it, of the
     ``(n, 3)`` Lab colours ``lab`` (of ``weights`` pixels each, one each if None) drawn
     with their entries ``rows`` of ``palette_lab``.
 
-    The error is the mean, or a tail percentile of :data:`QUALITY_TAIL` over its
-    multiple of Q, whichever is the largest: it is at most Q when the mean is at most Q
-    and each percentile within its bound. With ``shown``, the straight RGBA colours and
-    palette whose Lab on black ``lab`` and ``palette_lab`` are, a pair in which either is
-    translucent counts the worse of its CIEDE2000 on black and on white
-    (:func:`worse_on_white`); opaque pairs count as they are. Prior validation is assumed.
+    The error is the mean, a tail percentile of :data:`QUALITY_TAIL` over its multiple
+    of Q, or the CIEDE2000 of the worst colour of :func:`accent_pixels` pixels or more
+    over the multiple of :data:`QUALITY_ACCENT`, whichever is the largest: it is at most
+    Q when the mean is at most Q and each of the others within its bound. Identical rows
+    of ``lab`` are one colour when ``weights`` is None, so weights give what repeated
+    rows give. With ``shown``, the straight RGBA colours and
+    palette whose Lab on black ``lab`` and ``palette_lab`` are (and, optionally third, the
+    colours' Lab on white, :func:`on_white`), a pair in which either is translucent counts
+    the worse of its CIEDE2000 on black and on white (:func:`worse_on_white`); opaque pairs
+    count as they are. Prior validation is assumed.
 
     >>> grey, red = [53.585, 0.0, 0.0], [53.241, 80.092, 67.203]
     >>> lab = np.array([grey, red]); counts = np.array([1000, 10])
     >>> error, mean = quality_error(lab, lab[:1], counts, np.array([0, 0]))
     >>> round(mean, 2), round(error, 2)  # 1 % of the pixels 31 away: 99.9th percentile / 10
     (0.31, 3.12)
+    >>> counts = np.array([100_000, 20])  # 20 pixels of red, 31 away: the worst colour / 4
+    >>> [round(value, 2) for value in quality_error(lab, lab[:1], counts, np.array([0, 0]))]
+    [7.8, 0.01]
     """
     errors, mean, _ = _pixel_errors(lab, palette_lab, weights, rows, shown)
     error = mean
     for share, times in QUALITY_TAIL:
         error = max(error, _percentile_above(errors, weights, share, times * mean) / times)
-    return error, mean
+    return max(error, _worst_accent(lab, errors, weights)[0] / QUALITY_ACCENT[2]), mean
+
+
+def accent_pixels(total: float) -> float:
+    """The fewest pixels, of ``total``, of a colour that :data:`QUALITY_ACCENT` bounds.
+
+    >>> accent_pixels(1000), accent_pixels(12e6)
+    (16, 600.0)
+    """
+    pixels, share, _ = QUALITY_ACCENT
+    return max(pixels, share * total)
+
+
+def _worst_accent(lab: np.ndarray, errors: np.ndarray, weights: np.ndarray | None
+                  ) -> tuple[float, float]:
+    """The largest of ``errors`` of a colour of at least :func:`accent_pixels` pixels, and
+    its pixels; ``(0.0, 0.0)`` when there is none. Without ``weights``, each row of ``lab``
+    is a pixel, and identical rows, one colour, of their mean error."""
+    if weights is None:
+        _, colour, weights = np.unique(lab, axis=0, return_inverse=True, return_counts=True)
+        errors = np.bincount(colour.ravel(), errors) / weights
+    big = np.flatnonzero(weights >= accent_pixels(float(weights.sum())))
+    if big.size == 0:
+        return 0.0, 0.0
+    worst = big[np.argmax(errors[big])]
+    return float(errors[worst]), float(weights[worst])
 
 
 def _pixel_errors(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
-                  rows: np.ndarray, shown: tuple[np.ndarray, np.ndarray] | None
+                  rows: np.ndarray, shown: tuple[np.ndarray, ...] | None
                   ) -> tuple[np.ndarray, float, bool]:
     """The CIEDE2000 of each colour as :func:`quality_error` counts it (float32), their
     mean, and whether a pair was translucent, counting the worse of black and white."""
@@ -169,7 +212,8 @@ def _pixel_errors(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
     mean = mean_ciede2000(lab, palette_lab, weights, rows=rows, out=errors)
     if shown is None:
         return errors, mean, False
-    pairs, gain = worse_on_white(errors, *shown, rows)
+    colors, palette, *known = shown
+    pairs, gain = worse_on_white(errors, colors, palette, rows, *known)
     if pairs.size == 0:
         return errors, mean, False
     if weights is None:
@@ -178,11 +222,14 @@ def _pixel_errors(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
 
 
 def worse_on_white(errors: np.ndarray, colors: np.ndarray, palette: np.ndarray,
-                   rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   rows: np.ndarray, colors_on_white: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Raise ``errors``, the CIEDE2000 on black of the ``(n, 4)`` straight RGBA ``colors``
     drawn with their entries ``rows`` of ``palette``, to their CIEDE2000 on white where
     that is larger, in the pairs in which the colour or its entry is translucent; return
     those pairs and how much each was raised (float64, 0 where it was not).
+    ``colors_on_white``, the colours' Lab on white (:func:`on_white`), when known: a
+    search measuring many palettes against the same colours converts them once.
 
     On black, a dark colour is near black whatever its alpha: the soft edge of a dark icon
     drawn with the wrong alpha passed there, and showed on a white page. Prior validation
@@ -191,12 +238,27 @@ def worse_on_white(errors: np.ndarray, colors: np.ndarray, palette: np.ndarray,
     pairs = np.flatnonzero((colors[:, 3] < 255) | (palette[rows, 3] < 255))
     if pairs.size == 0:
         return pairs, np.zeros(0)
-    on_white = np.empty(pairs.size, np.float32)
-    mean_ciede2000(lab_of(colors[pairs], "white"), lab_of(palette, "white"), rows=rows[pairs],
-                   out=on_white)
+    seen = np.empty(pairs.size, np.float32)
+    white = (lab_of(colors[pairs], "white") if colors_on_white is None
+             else colors_on_white[pairs])
+    mean_ciede2000(white, lab_of(palette, "white"), rows=rows[pairs], out=seen)
     before = errors[pairs]
-    errors[pairs] = np.maximum(before, on_white)
+    errors[pairs] = np.maximum(before, seen)
     return pairs, errors[pairs].astype(np.float64) - before
+
+
+def on_white(colors: np.ndarray, lab: np.ndarray) -> np.ndarray:
+    """CIE Lab on white of the ``(m, 4)`` straight RGBA ``colors`` whose Lab on black is
+    ``lab``: an opaque colour's is that, only the translucent ones are converted.
+
+    >>> colors = np.array([[0, 0, 0, 128], [200, 30, 30, 255]], np.uint8)
+    >>> np.array_equal(on_white(colors, lab_of(colors)), lab_of(colors, "white"))
+    True
+    """
+    translucent = np.flatnonzero(colors[:, 3] < 255)
+    white = lab.copy()
+    white[translucent] = lab_of(colors[translucent], "white")
+    return white
 
 
 def _percentile_above(errors: np.ndarray, weights: np.ndarray | None, share: float,
@@ -374,23 +436,25 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     means: dict[int, float] = {}
     errors: dict[int, float] = {}
 
+    white = _on_white_if_alpha(hist.colors, hist.lab)
+
     def exact(k: int) -> float:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
                                         hist.space, exact_colors, fresh(), seed_on_cells=True)
         errors[k], means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels,
-                                            _with_alpha(hist.colors, palette))
+                                            _with_alpha(hist.colors, palette, white))
         return errors[k]
 
     k = smallest_k(exact, quality, guess, k_max, k_min=1)
     if k is not None:
         return *fits[k], None
-    colours = "1 colour" if k_max == 1 else f"{k_max} colours"
-    missed = f"{out_of_reach(quality, means[k_max])} needs more than {colours}"
     palette, labels = fits[k_max]
-    reached = kept_within_limit(missed, more, errors[k_max], limit, lambda: quality_reached(
-        hist.lab, lab_of(palette), hist.counts, labels, k_max, quality,
-        _with_alpha(hist.colors, palette)))
-    return palette, labels, reached
+    got = quality_reached(hist.lab, lab_of(palette), hist.counts, labels, k_max, quality,
+                          _with_alpha(hist.colors, palette, white))
+    colours = "1 colour" if k_max == 1 else f"{k_max} colours"
+    missed = (f"{out_of_reach(quality, means[k_max], accent=got.accent is not None)} needs "
+              f"more than {colours}")
+    return palette, labels, kept_within_limit(missed, more, errors[k_max], limit, lambda: got)
 
 
 def kept_within_limit(missed: str, more: str, error: float, limit: float | None,
@@ -423,7 +487,9 @@ and so does quality_limit=3: mean CIEDE2000 <= 3 (they reach a mean CIEDE2000 of
     got = reached()
     if error <= limit:
         return got
-    raise QualityError(f"{missed}, and so does {out_of_reach(limit, got.mean, 'quality_limit')} "
+    accent = got.accent is not None and got.accent[0] > QUALITY_ACCENT[2] * limit
+    raise QualityError(f"{missed}, and so does "
+                       f"{out_of_reach(limit, got.mean, 'quality_limit', accent)} "
                        f"(they reach {reached_words(got, limit)}){more}", path=path)
 
 
@@ -441,11 +507,16 @@ def quality_reached(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarra
     >>> got = quality_reached(lab, lab[:1], counts, np.array([0, 0]), 1, 2.0)
     >>> got.k, round(got.mean, 2), [round(value, 2) for value in got.tail]  # 1 % 31 away
     (1, 0.31, [10.0, 31.2])
+    >>> got = quality_reached(lab, lab[:1], np.array([1000, 20]), np.array([0, 0]), 1, 2.0)
+    >>> [round(value, 1) for value in got.accent]  # a colour of 20 pixels 31 away
+    [31.2, 20.0]
     """
     errors, mean, translucent = _pixel_errors(lab, palette_lab, weights, rows, shown)
     tail = tuple(_percentile_above(errors, weights, share, times * quality)
                  for share, times in QUALITY_TAIL)
-    return QualityReached(k, mean, tail, translucent)
+    worst, pixels = _worst_accent(lab, errors, weights)
+    accent = (worst, pixels) if worst > QUALITY_ACCENT[2] * quality else None
+    return QualityReached(k, mean, tail, translucent, accent)
 
 
 def reached_words(reached: QualityReached, bound: float) -> str:
@@ -457,6 +528,8 @@ def reached_words(reached: QualityReached, bound: float) -> str:
     'a mean CIEDE2000 of 3.845, its 99th percentile 41.22 > 20'
     >>> reached_words(QualityReached(1, 27.37, (2.5, 5.0), True), 26.0)
     'a mean CIEDE2000 of 27.37, counting translucent pixels on black or white, whichever is worse'
+    >>> reached_words(QualityReached(2, 0.51, (15.0, 30.0), False, (31.2, 80.0)), 3.0)
+    'a mean CIEDE2000 of 0.51, a colour of 80 pixels 31.2 away > 12'
     """
     words = f"a mean CIEDE2000 of {reached.mean:.4g}"
     if reached.mean <= bound:
@@ -464,6 +537,11 @@ def reached_words(reached: QualityReached, bound: float) -> str:
             if value > times * bound:
                 words += (f", its {100 * (1 - share):g}th percentile "
                           f"{_above(value, times * bound)} > {_times(bound, times)}")
+        times = QUALITY_ACCENT[2]
+        if reached.accent is not None and reached.accent[0] > times * bound:
+            worst, pixels = reached.accent
+            words += (f", a colour of {pixels:.0f} pixels {_above(worst, times * bound)} away "
+                      f"> {_times(bound, times)}")
     if reached.translucent:
         words += ", counting translucent pixels on black or white, whichever is worse"
     return words
@@ -483,27 +561,43 @@ def _above(value: float, bound: float) -> str:
     return repr(value)
 
 
-def _with_alpha(colors: np.ndarray, palette: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray] | None:
-    """``(colors, palette)`` for :func:`quality_error`'s ``shown`` when they have alpha,
-    else None (opaque colours look the same on black and on white)."""
-    return (colors, palette) if colors.shape[1] == 4 else None
+def _with_alpha(colors: np.ndarray, palette: np.ndarray, white: np.ndarray | None
+                ) -> tuple[np.ndarray, ...] | None:
+    """``(colors, palette, white)`` for :func:`quality_error`'s ``shown`` when they have
+    alpha (``white``: the colours' Lab on white), else None (opaque colours look the same
+    on black and on white)."""
+    return (colors, palette, white) if colors.shape[1] == 4 else None
 
 
-def out_of_reach(quality: float, mean: float, name: str = "quality") -> str:
+def _on_white_if_alpha(colors: np.ndarray, lab: np.ndarray) -> np.ndarray | None:
+    """:func:`on_white` of ``colors`` with alpha, once for a search; None without alpha."""
+    return on_white(colors, lab) if colors.shape[1] == 4 else None
+
+
+def out_of_reach(quality: float, mean: float, name: str = "quality",
+                 accent: bool = False) -> str:
     """The start of the error of a ``quality`` that the most colours allowed miss, with
     ``mean`` their mean CIEDE2000: the mean bound alone when that is missed, else the
-    tail bounds too (:func:`quality_terms`); ``name`` is the parameter that gave it.
+    tail bounds too (:func:`quality_terms`), and, when ``accent`` (a colour that
+    :data:`QUALITY_ACCENT` bounds is missed), that bound; ``name`` is the parameter that
+    gave it.
 
     >>> out_of_reach(0.5, 0.8)
     'quality=0.5: mean CIEDE2000 <= 0.5'
     >>> out_of_reach(0.5, 0.4)
     'quality=0.5: mean CIEDE2000 <= 0.5, its 99th percentile <= 2.5 and its 99.9th <= 5'
+    >>> out_of_reach(0.5, 0.4, accent=True)  # doctest: +NORMALIZE_WHITESPACE
+    'quality=0.5: mean CIEDE2000 <= 0.5, its 99th percentile <= 2.5 and its 99.9th <= 5
+    (and every colour of at least 16 pixels and 0.005% of them within 2)'
     """
     shown = shown_number(quality)
     if mean > quality:
         return f"{name}={shown}: mean CIEDE2000 <= {shown}"
-    return f"{name}={shown}: {quality_terms(quality)}"
+    if not accent:
+        return f"{name}={shown}: {quality_terms(quality)}"
+    pixels, share, times = QUALITY_ACCENT
+    return (f"{name}={shown}: {quality_terms(quality)} (and every colour of at least {pixels} "
+            f"pixels and {100 * share:g}% of them within {_times(quality, times)})")
 
 
 def warn_limit_kept(quality: float, limit: float, reached: QualityReached,
@@ -546,7 +640,10 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
         data, weights = hist.features, hist.counts
     if m > _GUESS_SAMPLE:
         picks = rng.choice(m, size=_GUESS_SAMPLE, p=hist.counts / hist.counts.sum())
-        judge, judge_lab, judge_w = hist.features[picks], hist.lab[picks], None
+        # a colour drawn n times is one row of weight n: as its repeats measure, and
+        # quality_error need not find the repeats at every k (60 ms each)
+        picks, judge_w = np.unique(picks, return_counts=True)
+        judge, judge_lab = hist.features[picks], hist.lab[picks]
         judge_colors = hist.colors[picks]
     else:
         judge, judge_lab, judge_w = hist.features, hist.lab, hist.counts
@@ -554,6 +651,7 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
     limit = min(k_max, data.shape[0] - 1)
     if limit < 1:
         return k_max
+    white = _on_white_if_alpha(judge_colors, judge_lab)
 
     def approx(k: int) -> float:
         km = MiniBatchKMeans(k, refine=SUMMARY_REFINE, seed=rng).fit(data, sample_weight=weights)
@@ -561,7 +659,7 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
                                           hist.colors.shape[1]))
         entries = nearest(judge, features_of(palette, hist.space))
         return quality_error(judge_lab, lab_of(palette), judge_w, entries,
-                             _with_alpha(judge_colors, palette))[0]
+                             _with_alpha(judge_colors, palette, white))[0]
 
     guess = smallest_k(approx, quality, DEFAULT_COLORS, limit, k_min=1,
                        resolution=_GUESS_RESOLUTION)
