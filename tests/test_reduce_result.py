@@ -492,6 +492,15 @@ def test_save_to_a_path_takes_the_format_of_its_extension(tmp_path, rng):
     assert (tmp_path / "b.dat").read_bytes() == (tmp_path / "a.GIF").read_bytes()
 
 
+@pytest.mark.parametrize("format", ["PNG", "Gif", "BMP"])
+def test_save_takes_a_format_in_any_case_as_pillow_does(tmp_path, rng, format):
+    """Pillow users write format="PNG"; save refused it (expected one of 'png', ...)."""
+    r = reduce_colors(_noisy_ramp(rng), 8, seed=0)
+    r.save(upper := io.BytesIO(), format=format)
+    r.save(lower := io.BytesIO(), format=format.lower())
+    assert upper.getvalue() == lower.getvalue()
+
+
 def test_save_a_gif_of_translucent_entries_warns(rng):
     r = reduce_colors(_noisy_ramp(rng, alpha=True), 8, seed=0)
     buffer = io.BytesIO()

@@ -401,9 +401,9 @@ class ReduceResult(ReadOnlyArrays):
             Where to write: a path, or an object with a ``write`` method taking bytes
             (``io.BytesIO()``, a file opened ``"wb"``).
         format : {"png", "gif", "bmp"}, optional
-            The format; by default that of a path's extension (``.png``, ``.gif`` or
-            ``.bmp``), and PNG for a file object. Other formats:
-            ``to_image().save(file, format)``.
+            The format, in any case (``"PNG"``, as Pillow takes it); by default that of a
+            path's extension (``.png``, ``.gif`` or ``.bmp``), and PNG for a file object.
+            Other formats: ``to_image().save(file, format)``.
 
         Warns
         -----
@@ -456,8 +456,9 @@ class ReduceResult(ReadOnlyArrays):
     @staticmethod
     def _saved_format(file: Any, format: Any) -> str:
         """``format`` checked, or that of ``file``: a path's extension, PNG for a file object."""
-        if format is not None:
-            return check_choice(format, "format", tuple(_SAVED_FORMATS.values()))
+        if format is not None:  # in any case, as Pillow takes "PNG"
+            lowered = format.lower() if isinstance(format, str) else format
+            return check_choice(lowered, "format", tuple(_SAVED_FORMATS.values()))
         if hasattr(file, "write"):
             return "png"
         if not isinstance(file, str | os.PathLike):
