@@ -1054,9 +1054,7 @@ def _record_written(record: Mapping[str, Any]) -> dict[str, Any]:
     packed = _packed_palette(written.get("palette"))
     if packed is None:
         return written
-    return {(_PACKED_PALETTE if key == "palette" else key): (packed if key == "palette"
-                                                             else value)
-            for key, value in written.items()}
+    return _replaced(written, "palette", _PACKED_PALETTE, packed)
 
 
 def _record_read(record: dict[str, Any]) -> dict[str, Any]:
@@ -1070,10 +1068,18 @@ def _record_read(record: dict[str, Any]) -> dict[str, Any]:
     packed = record.get(_PACKED_PALETTE)
     if packed is None:
         return record
-    palette = _unpacked_palette(packed)
-    return {("palette" if key == _PACKED_PALETTE else key): (palette if key == _PACKED_PALETTE
-                                                             else value)
-            for key, value in record.items()}
+    return _replaced(record, _PACKED_PALETTE, "palette", _unpacked_palette(packed))
+
+
+def _replaced(record: Mapping[str, Any], key: str, new_key: str, value: Any) -> dict[str, Any]:
+    """``record`` with ``key`` renamed ``new_key`` and given ``value``, at its place (the
+    order of a record's keys is the order of a report's columns).
+
+    >>> _replaced({"k": 1, "a": 2, "z": 3}, "a", "b", 4)
+    {'k': 1, 'b': 4, 'z': 3}
+    """
+    return {(new_key if name == key else name): (value if name == key else held)
+            for name, held in record.items()}
 
 
 def _packed_palette(palette: Any) -> dict[str, Any] | None:
