@@ -91,10 +91,15 @@ def row_bands(h: int, w: int, pixels: int) -> list[slice]:
     return [slice(y, min(y + step, h)) for y in range(0, h, step)]
 
 
+def _work_dtype(X: np.ndarray) -> type[np.floating]:
+    """The dtype distances to rows ``X`` are computed in: float64 for float64 rows (the
+    k-means core's float64 data), float32 for anything else (every image feature)."""
+    return np.float64 if X.dtype == np.float64 else np.float32
+
+
 def _as_work(X: np.ndarray) -> np.ndarray:
-    """``X`` as the dtype its distances are computed in: float64 kept as float64 (the
-    k-means core's float64 data), anything else float32 (every image feature)."""
-    return np.ascontiguousarray(X, dtype=np.float64 if X.dtype == np.float64 else np.float32)
+    """``X`` C-contiguous in its :func:`_work_dtype`."""
+    return np.ascontiguousarray(X, dtype=_work_dtype(X))
 
 
 def _as_dtype(a: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -125,7 +130,7 @@ def uses_tree(k: int, d: int) -> bool:
     return k >= _TREE_MIN_K and d <= _TREE_MAX_D
 
 
-def _tree_nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _tree_nearest_two(X: np.ndarray, cw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Nearest centre ``(n,)`` and the squared distance ``(n,)`` float64 to the second nearest.
 
     Float64 distances from a k-d tree over the (float32) centres: exact up to
@@ -135,18 +140,18 @@ def _tree_nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.nd
     """
     from scipy.spatial import cKDTree
 
-    k = c32.shape[0]
+    k = cw.shape[0]
     m = min(k, _TREE_NEIGHBOURS)
     workers = _threads.count() if X.shape[0] >= _PARALLEL_MIN_ROWS else 1
-    dist, idx = cKDTree(c32.astype(np.float64)).query(X.astype(np.float64), k=m,
+    dist, idx = cKDTree(cw.astype(np.float64)).query(X.astype(np.float64), k=m,
                                                       workers=workers)
     tied = dist == dist[:, :1]
     labels = np.where(tied, idx, k).min(axis=1)
     if m < k:  # rare: rows as near m centres may be as near some other one
         for row in np.flatnonzero(tied[:, -1]):
-            sq = ((c32.astype(np.float64) - X[row].astype(np.float64)) ** 2).sum(axis=1)
+            sq = ((cw.astype(np.float64) - X[row].astype(np.float64)) ** 2).sum(axis=1)
             labels[row] = int(np.argmin(sq))
-    diff = X.astype(np.float64) - c32[idx[:, 1]]  # the second distance, squared exactly
+    diff = X.astype(np.float64) - cw[idx[:, 1]]  # the second distance, squared exactly
     return labels, np.einsum("ij,ij->i", diff, diff)
 
 
@@ -164,14 +169,14 @@ def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     [1, 0]
     """
     X = _as_work(X)
-    c32 = _as_dtype(centers, X)
-    if uses_tree(*c32.shape):
-        return _tree_nearest_two(X, c32)[0]
+    cw = _as_dtype(centers, X)
+    if uses_tree(*cw.shape):
+        return _tree_nearest_two(X, cw)[0]
     labels = np.empty(X.shape[0], dtype=np.intp)
 
     def part(rows: slice) -> None:
         out = labels[rows]
-        for sub, block in _expansion_blocks(X[rows], c32):
+        for sub, block in _expansion_blocks(X[rows], cw):
             np.argmin(block, axis=1, out=out[sub])
 
     by_parts(X.shape[0], part)
@@ -207,22 +212,22 @@ def second_nearest_gap(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, 
     ([0, 1], [8.0, 8.0])
     """
     X = _as_work(X)
-    c32 = _as_dtype(centers, X)
-    labels, second = _nearest_two(X, c32)
-    own = c32[labels].astype(np.float64)
+    cw = _as_dtype(centers, X)
+    labels, second = _nearest_two(X, cw)
+    own = cw[labels].astype(np.float64)
     first = np.einsum("ij,ij->i", own, own) - 2.0 * np.einsum("ij,ij->i", X, own)
     return labels, np.maximum(second - first, 0.0)
 
 
-def _expansion_blocks(X: np.ndarray, c32: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
+def _expansion_blocks(X: np.ndarray, cw: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
     """``(rows, block)`` pairs: ``block[i, j] = ||c_j||^2 - 2 x_i.c_j`` in ``X``'s dtype,
     chunk by chunk.
 
     One ``(chunk, k)`` buffer is reused: use each block before asking for the next.
     """
-    ct2 = np.ascontiguousarray(-2.0 * c32.T)
-    c_sq = np.einsum("ij,ij->i", c32, c32)
-    n, k = X.shape[0], c32.shape[0]
+    ct2 = np.ascontiguousarray(-2.0 * cw.T)
+    c_sq = np.einsum("ij,ij->i", cw, cw)
+    n, k = X.shape[0], cw.shape[0]
     step = chunk_rows(k, X.shape[1])
     buffer = np.empty((min(step, n), k), dtype=X.dtype)
     for start in range(0, n, step):
@@ -249,7 +254,7 @@ def sq_dist_to_labels(X: np.ndarray, centers: np.ndarray, labels: np.ndarray,
     [0.0, 25.0]
     """
     if dtype is None:
-        dtype = np.float64 if X.dtype == np.float64 else np.float32
+        dtype = _work_dtype(X)
     c = np.ascontiguousarray(centers, dtype=dtype)
     dist = np.empty(X.shape[0], dtype=dtype)
     rows = chunk_rows(1, c.shape[1])  # a chunk holds (rows, d) differences, not (rows, k)
@@ -667,9 +672,9 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
     >>> c[:, :, 0].tolist(), passes.tolist()
     ([[0.5, 9.5], [0.5, 9.5]], [2, 2])
     """
-    X32 = _as_work(X)
+    Xw = _as_work(X)
     centers = np.array(centers, dtype=np.float64, copy=True)
-    labels = _nearest_runs(X32, centers) if labels is None else labels.copy()
+    labels = _nearest_runs(Xw, centers) if labels is None else labels.copy()
     passes = np.zeros(centers.shape[0], dtype=int)
     if max_passes == 0:  # no pass to keep group sums for
         return centers, labels, passes
@@ -685,7 +690,7 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
         old_centers, old_labels = centers[runs], labels[runs]
         new = groups.means(moving, old_labels, old_centers)
         settled = ((new - old_centers) ** 2).sum(axis=(1, 2)) <= tol if tol > 0 else False
-        new_labels = _nearest_runs(X32, new)
+        new_labels = _nearest_runs(Xw, new)
         moved = new_labels != old_labels
         changed = moved.sum(axis=1)
         groups.move(moving, old_labels, new_labels, moved)
@@ -704,15 +709,15 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
 # comparisons saved. The passes took 2.5-5.5 times the CPU time (medians of 11,
 # interleaved); with one slack a pair (no half-distance test, no tightening),
 # 26-49 % compared and 1.7-3.4 times.
-def _nearest_runs(X32: np.ndarray, centers: np.ndarray) -> np.ndarray:
+def _nearest_runs(Xw: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """Labels ``(r, n)``: the nearest of each run's ``(k, d)`` centres, as :func:`nearest`.
 
     The centres of all runs side by side are compared with each chunk of rows
     in one product (:func:`_expansion_blocks`), then split by run.
     """
     r, k, d = centers.shape
-    labels = np.empty((X32.shape[0], r), dtype=np.intp)
-    for rows, block in _expansion_blocks(X32, _as_dtype(centers, X32).reshape(r * k, d)):
+    labels = np.empty((Xw.shape[0], r), dtype=np.intp)
+    for rows, block in _expansion_blocks(Xw, _as_dtype(centers, Xw).reshape(r * k, d)):
         np.argmin(block.reshape(-1, r, k), axis=2, out=labels[rows])
     return labels.T
 
@@ -818,9 +823,9 @@ class _HamerlyBounds:
         self._cap = max(self._c_sq_max, float(self._x_sq.max(initial=0.0)))
         self.labels = self._assign_all()
 
-    def _set_centers(self, c32: np.ndarray) -> None:
-        self.c32 = c32
-        self._c_sq_max = float(np.einsum("ij,ij->i", c32, c32, dtype=np.float64).max())
+    def _set_centers(self, cw: np.ndarray) -> None:
+        self.cw = cw
+        self._c_sq_max = float(np.einsum("ij,ij->i", cw, cw, dtype=np.float64).max())
 
     @property
     def cap(self) -> float:
@@ -839,16 +844,16 @@ class _HamerlyBounds:
 
         Returns the rows whose label changed and their labels before.
         """
-        new32 = _as_dtype(centers, self.X)
-        shift = np.sqrt(((new32.astype(np.float64) - self.c32) ** 2).sum(axis=1))
-        self._set_centers(new32)
+        new_w = _as_dtype(centers, self.X)
+        shift = np.sqrt(((new_w.astype(np.float64) - self.cw) ** 2).sum(axis=1))
+        self._set_centers(new_w)
         if self._c_sq_max > self._cap:  # a wider margin for every row
             self._cap = self._c_sq_max
             before = self.labels
             self.labels = self._assign_all()
             changed = np.flatnonzero(self.labels != before)
             return changed, before[changed]
-        half = 0.5 * _next_centre_distance(new32)
+        half = 0.5 * _next_centre_distance(new_w)
         active = self._loosen(shift, half)
         if active.size == 0:
             return active, active
@@ -891,7 +896,7 @@ class _HamerlyBounds:
         for band in _bound_bands(labels.shape[0]):
             at, part = _within(rows, band), out[band]
             # Row by row, so the distances of a band are those of all rows at once.
-            part[:] = sq_dist_to_labels(self.X[at], self.c32, labels[band])
+            part[:] = sq_dist_to_labels(self.X[at], self.cw, labels[band])
             part *= 1.0 + self._rel
             part += 2.0 * self._err(at)
             np.sqrt(part, out=part)
@@ -904,7 +909,7 @@ class _HamerlyBounds:
         The rows are compared with the centres as they are (no copy of them), and
         the lower bounds are worked out in place, a band of rows at a time.
         """
-        labels, _ = _nearest_two(self.X, self.c32, second=self.lower)
+        labels, _ = _nearest_two(self.X, self.cw, second=self.lower)
         for rows in _bound_bands(self.X.shape[0]):
             second = self.lower[rows]
             second += self._x_sq[rows]
@@ -936,7 +941,7 @@ class _HamerlyBounds:
 
     def _assign_band(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`_HamerlyBounds._assign` for at most ``_BOUND_ROWS`` rows."""
-        labels, second = _nearest_two(self.X[rows], self.c32)
+        labels, second = _nearest_two(self.X[rows], self.cw)
         second += self._x_sq[rows]
         second -= self._err(rows)
         self.lower[rows] = np.sqrt(np.maximum(second, 0.0))
@@ -962,7 +967,7 @@ def _within(rows: slice | np.ndarray, band: slice) -> slice | np.ndarray:
     return band if isinstance(rows, slice) else rows[band]
 
 
-def _nearest_two(X: np.ndarray, c32: np.ndarray, second: np.ndarray | None = None,
+def _nearest_two(X: np.ndarray, cw: np.ndarray, second: np.ndarray | None = None,
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Nearest centre ``(n,)`` and ``||c||^2 - 2 x.c`` ``(n,)`` float64 of the second nearest
     (written to ``second`` when given).
@@ -972,10 +977,10 @@ def _nearest_two(X: np.ndarray, c32: np.ndarray, second: np.ndarray | None = Non
     Past 1,024 centres (:func:`uses_tree`) both come from the k-d tree, the second
     value as the exact squared distance minus ``||x||^2``.
     """
-    n, k = X.shape[0], c32.shape[0]
+    n, k = X.shape[0], cw.shape[0]
     second = np.empty(n, dtype=np.float64) if second is None else second
     if uses_tree(k, X.shape[1]):
-        labels, exact = _tree_nearest_two(X, c32)
+        labels, exact = _tree_nearest_two(X, cw)
         np.subtract(exact, np.einsum("ij,ij->i", X, X, dtype=np.float64), out=second)
         return labels, second
     labels = np.empty(n, dtype=np.intp)
@@ -983,7 +988,7 @@ def _nearest_two(X: np.ndarray, c32: np.ndarray, second: np.ndarray | None = Non
 
     def part(rows: slice) -> None:
         out, out2 = labels[rows], second[rows]
-        for sub, block in _expansion_blocks(X[rows], c32):
+        for sub, block in _expansion_blocks(X[rows], cw):
             lab = np.argmin(block, axis=1, out=out[sub])
             if k > 1:
                 at = np.arange(lab.shape[0])
@@ -1010,7 +1015,7 @@ def _largest_other(shift: np.ndarray) -> np.ndarray:
     return other
 
 
-def _next_centre_distance(c32: np.ndarray) -> np.ndarray:
+def _next_centre_distance(cw: np.ndarray) -> np.ndarray:
     """Distance ``(k,)`` from each centre to the nearest other one (``inf`` if k = 1).
 
     Columns of centres at a time, so that the ``(k, columns)`` squared
@@ -1019,7 +1024,7 @@ def _next_centre_distance(c32: np.ndarray) -> np.ndarray:
     along them (the squared distances are symmetric, so they are the same).
     Past 1,024 centres (:func:`uses_tree`), from a k-d tree over them.
     """
-    c = c32.astype(np.float64)
+    c = cw.astype(np.float64)
     k = c.shape[0]
     if uses_tree(k, c.shape[1]):
         from scipy.spatial import cKDTree
