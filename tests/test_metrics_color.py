@@ -620,6 +620,27 @@ def test_psnr_blur_is_that_of_scipys_gaussian_filter(rng, shape, sigma):
     assert psnr(a, a.copy(), blur=sigma) == math.inf
 
 
+@pytest.mark.parametrize("band_pixels", [1, 40, 100])
+def test_psnr_blur_by_bands_of_rows_is_that_of_the_whole(rng, monkeypatch, band_pixels):
+    """The blur runs a band of rows at a time, each with the rows its taps reach (bands of
+    1 row, or of 2 and 4 rows here, fewer than the 8 a blur of 2 reaches either side):
+    the figure is that of the whole image blurred at once, RGB and RGBA."""
+    from scipy.ndimage import gaussian_filter
+
+    import quantize.metrics.color as color
+
+    monkeypatch.setattr(color, "_BLUR_BAND_PIXELS", band_pixels)
+    for shape in [(29, 23, 3), (13, 20, 4)]:
+        a, b = (rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(2))
+        fa, fb = (x.astype(np.float64) for x in (a, b))
+        if shape[-1] == 4:
+            fa[..., :3] *= fa[..., 3:] / 255
+            fb[..., :3] *= fb[..., 3:] / 255
+        diff = gaussian_filter(fa - fb, (2.0, 2.0, 0))
+        expected = 10 * math.log10(255 ** 2 / np.mean(diff ** 2))
+        assert psnr(a, b, blur=2.0) == pytest.approx(expected, rel=1e-12)
+
+
 def test_psnr_blur_forgives_a_dither_pattern_plain_psnr_counts_as_noise():
     grey = np.full((16, 16, 3), 128, np.uint8)
     checks = np.repeat((np.indices((16, 16)).sum(axis=0) % 2 * 255)[..., None], 3,
