@@ -672,7 +672,7 @@ def test_uint8_and_float_input_agree(rng):
     # a wrong type was a ValueError ("space=None is not valid")
     ({"space": None}, TypeError, "^space=None should be a str, one of 'rgb', 'lab'; got NoneType$"),
     ({"space": 3}, TypeError, "^space=3 should be a str, one of 'rgb', 'lab'; got int$"),
-    ({"weights": {"colour": 1}}, ValueError, "expected one of 'color', 'intensity', 'xy'"),
+    ({"weights": {"Colour": 1}}, ValueError, "expected one of 'color', 'intensity', 'xy'"),
     ({"weights": {"xy": -0.5}}, ValueError, "weight xy=-0.5 should be >= 0"),
     ({"seed": "a"}, TypeError, "seed='a'"),
 ])
