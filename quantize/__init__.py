@@ -16,7 +16,9 @@ image of any mode; quantize.io.load_image reads a file (upright, in sRGB). Files
 files: quantize.reduce.reduce_file and quantize.segment_file.segment_file; metrics
 in quantize.metrics; palette files in quantize.palette_files. ``quantize.segment``
 is the function: take the segment module's other names (MAX_CLUSTERS,
-DEFAULT_LEVEL, ...) with ``from quantize.segment import ...``.
+DEFAULT_LEVEL, ...) with ``from quantize.segment import ...``. ``quantize.reduce``
+is the package of the reduction's modules, not a function: call
+``quantize.reduce_colors`` (calling the package raises a TypeError that says so).
 
 Every warning quantize gives is a ``QuantizeWarning`` (a UserWarning), and every
 warning class can be taken from here, whichever module gives it (``from quantize

@@ -921,6 +921,31 @@ def read_only(array: np.ndarray | None) -> np.ndarray | None:
     return view
 
 
+def handed_out(array: np.ndarray, dtype: Any = None, copy: bool | None = None, *,
+               made: bool, what: str) -> np.ndarray:
+    """``array`` as a result's ``__array__`` hands it out (NumPy 2's protocol, which
+    ``np.asarray(result, dtype, copy=...)`` calls): in ``dtype``, copied when ``copy`` is
+    True. ``made`` says that ``array`` was made for this call (a copy of the result's own
+    arrays already); then, or for another ``dtype``, ``copy=False`` raises ``ValueError``,
+    as NumPy documents it, naming ``what`` was asked for.
+
+    >>> labels = read_only(np.array([[1, 2]], np.int32))
+    >>> handed_out(labels, copy=False, made=False, what="x").flags.writeable
+    False
+    >>> handed_out(labels, copy=True, made=False, what="x").flags.writeable
+    True
+    >>> handed_out(labels, np.float32, copy=False, made=False, what="labels")
+    Traceback (most recent call last):
+    ...
+    ValueError: copy=False: labels in float32 need a copy; expected copy=None or True
+    """
+    dtype = None if dtype is None else np.dtype(dtype)
+    if copy is False and (made or dtype not in (None, array.dtype)):
+        shown = what if dtype in (None, array.dtype) else f"{what} in {dtype}"
+        raise ValueError(f"copy=False: {shown} need a copy; expected copy=None or True")
+    return np.array(array, dtype=dtype, copy=True if copy and not made else None)
+
+
 class ReadOnlyDict(dict):
     """A dict that refuses every change, for a frozen result's mapping fields.
 

@@ -64,13 +64,16 @@ from .texture import (
 # lab_planes lives in quantize.texture and stays importable from here, where
 # the ``color`` and ``intensity`` groups take their Lab from it.
 __all__ = ["DEFAULT_TEXTURE_SCALES", "DEFAULT_WEIGHTS", "GROUPS", "MAX_TEXTURE_SCALES",
-           "MAX_WEIGHT", "MIN_WEIGHT", "SPACES", "AlphaIgnoredWarning", "FeatureSpec",
-           "build_features", "check_weights", "lab_planes", "warn_alpha_ignored"]
+           "MAX_WEIGHT", "MIN_WEIGHT", "SPACES", "WEIGHT_ALIASES", "AlphaIgnoredWarning",
+           "FeatureSpec", "build_features", "check_weights", "lab_planes", "warn_alpha_ignored"]
 
 Space = Literal["lab", "rgb"]
 
 #: Feature groups in column order.
 GROUPS = ("color", "intensity", "xy", "texture")
+#: Other spellings taken for a group's name: "colour", as the documentation spells the
+#: word, for the ``color`` group (named so, as ``reduce_colors`` and ``n_colors`` are).
+WEIGHT_ALIASES = {"colour": "color"}
 #: Weights used for any group the caller does not name.
 DEFAULT_WEIGHTS: dict[str, float] = {"color": 1.0, "intensity": 0.0, "xy": 0.3,
                                      "texture": 1.0}
@@ -195,12 +198,16 @@ class FeatureSpec:
 def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
     """Merge ``weights`` over :data:`DEFAULT_WEIGHTS` and validate them.
 
+    A name of :data:`WEIGHT_ALIASES` (``colour``) is taken for its group (``color``), under
+    whose name the weights returned hold it.
+
     Raises
     ------
     TypeError
         If ``weights`` is not a mapping, a name is not a str or a value is not a number.
     ValueError
-        If a name is not a feature group (the message lists the valid ones), a
+        If a name is not a feature group (the message lists the valid ones), a group is
+        named in both spellings (``color`` and ``colour``), a
         value is negative, above :data:`MAX_WEIGHT` (1e6), above 0 but below
         :data:`MIN_WEIGHT` (1e-6), or not finite, or every weight is 0.
 
@@ -208,6 +215,8 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
     --------
     >>> check_weights({"texture": 0})["texture"]
     0.0
+    >>> check_weights({"colour": 2})["color"]
+    2.0
     """
     merged = dict(DEFAULT_WEIGHTS)
     if weights is None:
@@ -215,11 +224,15 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
     if not isinstance(weights, Mapping):
         raise TypeError(f"weights should be a mapping of group name to number, "
                         f"got {type(weights).__name__}")
-    for name, value in weights.items():
+    for given, value in weights.items():
+        name = WEIGHT_ALIASES.get(given, given)
         check_choice(name, "weight name", GROUPS)
-        merged[name] = check_float(value, f"weight {name}", minimum=0.0, maximum=MAX_WEIGHT)
+        if name != given and name in weights:
+            raise ValueError(f"weight {given}={value} and {name}={weights[name]} are one "
+                             f"weight, given twice; expected it once, as {name}")
+        merged[name] = check_float(value, f"weight {given}", minimum=0.0, maximum=MAX_WEIGHT)
         if 0 < merged[name] < MIN_WEIGHT:
-            raise ValueError(f"weight {name}={value} should be 0 or >= "
+            raise ValueError(f"weight {given}={value} should be 0 or >= "
                              f"{shown_number(MIN_WEIGHT)}; with k-means, where weights count "
                              "relative to each other, a smaller one is lost beside a weight "
                              "of 1 in the float32 distances (the hierarchy takes the same "

@@ -84,6 +84,7 @@ from ._validation import (
     check_int,
     check_seed,
     foreign_keywords,
+    handed_out,
     shown_step,
 )
 from .errors import QuantizeWarning, warn_caller
@@ -647,10 +648,13 @@ class SegmentResult(ReadOnlyArrays):
     edit would put them out of step. Edit a copy (``result.labels.copy()``); the
     methods return new arrays. Functions that want a writable array refuse them
     too: scikit-image's ``relabel_sequential`` and ``join_segmentations`` raise
-    "ValueError: buffer source array is read-only"; pass ``result.labels.copy()``.
+    "ValueError: buffer source array is read-only"; pass ``result.labels.copy()``
+    (or ``np.array(result)``). ``np.asarray(result)`` is the labels, read-only, as
+    scikit-image's segmentations are label arrays (see ``__array__``).
 
-    Two are equal only when they are the same object: compare their arrays with
-    :func:`numpy.array_equal` to compare segmentations.
+    Two are equal only when they are the same object (``==`` is ``is``, never an
+    element-wise comparison): compare their arrays with :func:`numpy.array_equal` to
+    compare segmentations.
     """
 
     labels: np.ndarray
@@ -673,13 +677,31 @@ class SegmentResult(ReadOnlyArrays):
         return int(self.clusters.shape[0])
 
     def __repr__(self) -> str:
-        """One line: the size (W x H), the regions, ``min_region`` and the weights; no
-        arrays."""
+        """One line: the size (width x height in pixels, as the command's lines give it:
+        ``30 x 20 px`` for labels of shape ``(20, 30)``), the regions, ``min_region`` and
+        the weights; no arrays."""
         h, w = self.labels.shape
         weights = ", ".join(f"{name}={value:g}" for name, value in self.weights.items())
         shown = ", alpha=True" if self.alpha is not None else ""
-        return (f"{type(self).__name__}({w}x{h}, n_regions={self.n_regions}{shown}, "
+        return (f"{type(self).__name__}({w} x {h} px, n_regions={self.n_regions}{shown}, "
                 f"min_region={self.min_region}, weights=({weights}))")
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The labels, as ``np.asarray(result)`` gives them: ``(H, W)`` int32, 1..R, the
+        array a scikit-image segmentation is, so that NumPy's and scikit-image's functions
+        (``skimage.color.label2rgb(result, image)``) take a result.
+
+        The result's own read-only labels, with ``copy=None`` (NumPy's default) or
+        ``copy=False``; ``np.array(result)`` (``copy=True``) gives a writable copy, which
+        functions that write into their input (``skimage.segmentation.relabel_sequential``)
+        want.
+
+        >>> img = np.zeros((2, 4, 3), np.uint8); img[:, 2:] = 200
+        >>> result = segment(img, regions=2)
+        >>> np.asarray(result).tolist(), np.array(result).flags.writeable
+        ([[1, 1, 2, 2], [1, 1, 2, 2]], True)
+        """
+        return handed_out(self.labels, dtype, copy, made=False, what="a SegmentResult's labels")
 
     def _repr_png_(self) -> bytes:
         """The borders on the photo (:meth:`SegmentResult.overlay`, as ``overlay.png``) as
@@ -877,11 +899,11 @@ def segment(
         most 1024 pixels a side) and keeps every pixel of a detail at least
         that wide, but for spurs thinner than a third of it.
     weights : dict of str to float, optional
-        Feature group weights (``color``, ``intensity``, ``xy``, ``texture``);
-        unnamed groups keep ``quantize.features.DEFAULT_WEIGHTS``
-        (color 1, texture 1, xy 0.3, intensity 0). For the hierarchy, ``xy``
-        sets the superpixels' compactness and the others the region
-        description (:func:`quantize.texture.region_planes`); with
+        Feature group weights (``color``, ``intensity``, ``xy``, ``texture``;
+        ``colour`` is taken for ``color``); unnamed groups keep
+        ``quantize.features.DEFAULT_WEIGHTS`` (color 1, texture 1, xy 0.3, intensity 0).
+        For the hierarchy, ``xy`` sets the superpixels' compactness and the others the
+        region description (:func:`quantize.texture.region_planes`); with
         ``n_clusters`` see :func:`quantize.features.build_features`.
     space : {"lab", "rgb"}, default "lab"
         Colour space of the ``color`` group with ``n_clusters``; without it the

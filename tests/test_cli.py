@@ -1560,6 +1560,20 @@ def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight
     assert not Path("out").exists()
 
 
+@pytest.mark.parametrize("command", [["segment", "a.png", "-o", "out"],
+                                     ["batch", ".", "-o", "out", "--mode", "segment"]])
+def test_colour_and_color_are_one_weight_given_twice(command, tmp_path, monkeypatch):
+    """-w colour=2 is taken for -w color=2 (the documentation spells the word so); the two
+    together are refused as one weight given twice, as -w color twice is."""
+    monkeypatch.chdir(tmp_path)
+    Path("a.png").write_bytes(b"never read: the options are refused first")
+    result = runner.invoke(app, [*command, "-w", "colour=2", "-w", "color=1"])
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -w colour=2 and color=1 are one weight, given twice; expected it "
+           "once, as color\n")
+    assert not Path("out").exists()
+
+
 @pytest.mark.parametrize("command", [["reduce", "a.png"], ["batch", ".", "-o", "out"]])
 @pytest.mark.parametrize("quality, line", [
     ("-1", "--quality=-1 should be >= 0"),  # as typed, not "-1.0"

@@ -141,7 +141,10 @@ def test_texture_separates_equal_mean_textures(rng):
 
 
 @pytest.mark.parametrize(("weights", "error", "match"), [
-    ({"colour": 1}, ValueError, "'color', 'intensity', 'xy', 'texture'"),
+    ({"Colour": 1}, ValueError, "'color', 'intensity', 'xy', 'texture'"),
+    ({"colour": 2, "color": 1}, ValueError,
+     "^weight colour=2 and color=1 are one weight, given twice; expected it once, as color$"),
+    ({"colour": -1}, ValueError, "^weight colour=-1 should be >= 0"),
     ({"texture": -1}, ValueError, "weight texture=-1 should be >= 0"),
     ({"xy": float("nan")}, ValueError, "weight xy=nan should be a finite number"),
     ({"xy": float("inf")}, ValueError, "finite"),
@@ -170,6 +173,13 @@ def test_bad_weights(photo, weights, error, match):
 def test_check_weights_fills_defaults():
     assert check_weights({"texture": 2}) == {**DEFAULT_WEIGHTS, "texture": 2.0}
     assert set(check_weights(None)) == set(GROUPS)
+
+
+def test_colour_is_taken_for_the_color_weight(photo):
+    """The documentation writes "colour"; weights={"colour": 2} was refused."""
+    assert check_weights({"colour": 2}) == {**DEFAULT_WEIGHTS, "color": 2.0}
+    np.testing.assert_array_equal(build_features(photo, {"colour": 0.5})[0],
+                                  build_features(photo, {"color": 0.5})[0])
 
 
 def test_texture_scales_may_be_a_numpy_array(photo):

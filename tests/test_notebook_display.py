@@ -33,9 +33,9 @@ def _two_colours(h: int, w: int) -> np.ndarray:
 
 def test_reduce_result_repr_is_one_short_line_without_arrays(rng):
     result = reduce_colors(rng.integers(0, 256, (40, 60, 3), dtype=np.uint8), 16, seed=0)
-    assert repr(result) == "ReduceResult(60x40, k=16, space='rgb')"
+    assert repr(result) == "ReduceResult(60 x 40 px, k=16, space='rgb')"
     psnr = result.psnr  # shown once computed, never computed by repr
-    assert repr(result) == f"ReduceResult(60x40, k=16, space='rgb', psnr={psnr:.2f})"
+    assert repr(result) == f"ReduceResult(60 x 40 px, k=16, space='rgb', psnr={psnr:.2f})"
 
 
 def test_reduce_result_repr_names_alpha_and_dithering():
@@ -43,7 +43,7 @@ def test_reduce_result_repr_names_alpha_and_dithering():
     rgba[:, :3, :3] = 0
     rgba[0, 0, 3] = 0
     result = reduce_colors(rgba, 2, seed=0, dither=True)
-    assert repr(result) == "ReduceResult(6x4, k=2, space='rgb', alpha=True, dithered=True)"
+    assert repr(result) == "ReduceResult(6 x 4 px, k=2, space='rgb', alpha=True, dithered=True)"
     assert "psnr" not in result.__dict__
 
 
@@ -90,7 +90,7 @@ def test_a_large_reduce_result_is_shown_by_every_nth_pixel():
 def test_segment_result_repr_is_one_short_line_without_arrays():
     image = _two_colours(20, 30)
     result = segment(image, 2, seed=0, min_region=0)
-    assert repr(result) == ("SegmentResult(30x20, n_regions=2, min_region=0, "
+    assert repr(result) == ("SegmentResult(30 x 20 px, n_regions=2, min_region=0, "
                             "weights=(color=1, intensity=0, xy=0.3, texture=1))")
 
 

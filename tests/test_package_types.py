@@ -93,3 +93,15 @@ def test_type_checkers_do_not_see_the_first_use_getattr():
     assert [fn.name for block in hidden for fn in block.body
             if isinstance(fn, ast.FunctionDef)] == ["__getattr__"]
     assert quantize.segment is quantize.__getattr__("segment")
+
+
+def test_calling_the_reduce_package_says_which_function_to_call():
+    """quantize.reduce(image, 16) said "'module' object is not callable", beside
+    quantize.segment(image), which is the function."""
+    import quantize.reduce
+
+    with pytest.raises(TypeError, match=r"^quantize.reduce is the colour reduction package, "
+                                        r"not a function; expected "
+                                        r"quantize.reduce_colors\(image, n_colors\)$"):
+        quantize.reduce([[0]], 16)
+    assert quantize.reduce.reduce_colors is quantize.reduce_colors  # a module still

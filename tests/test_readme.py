@@ -54,6 +54,7 @@ def _overview_done(ns: dict) -> None:
     with Image.open("small.png") as im:
         assert (im.mode, im.size, len(im.getcolors())) == ("P", (451, 300), 16)
     assert ns["regions"].labels.shape == (300, 451)
+    assert (ns["pixels"].shape, ns["pixels"].dtype) == ((300, 451, 3), np.uint8)
     assert ns["km"].cluster_centers_.shape == (8, 3)
 
 

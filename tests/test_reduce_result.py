@@ -614,3 +614,27 @@ def test_save_writes_the_commands_png_but_its_phys_chunk_of_an_input_with_a_dpi(
     phys = command[at:at + 21]  # length, type, 9 bytes of data, CRC
     assert phys[8:17] == (11811).to_bytes(4, "big") * 2 + b"\x01"  # 300 DPI in pixels a metre
     assert command[:at] + command[at + 21:] == saved
+
+
+def test_np_asarray_of_a_result_is_its_rgb_pixels_and_pillow_takes_them():
+    """np.asarray(result) was a 0-d object array, which Image.fromarray refused."""
+    made = result(BLACK_WHITE, [[0, 1, 1]], None)
+    pixels = np.asarray(made)
+    assert pixels.dtype == np.uint8 and pixels.tolist() == [[[0, 0, 0], [255] * 3, [255] * 3]]
+    assert pixels.flags.writeable and pixels is not np.asarray(made)  # made anew each call
+    assert np.asarray(Image.fromarray(pixels)).tolist() == pixels.tolist()
+    assert np.asarray(made, dtype=np.float32).dtype == np.float32
+    assert np.array(made, copy=True).tolist() == pixels.tolist()
+
+
+def test_np_asarray_of_a_result_with_alpha_is_its_rgba_pixels():
+    made = result(BLACK_WHITE, [[0, 1, 2]], None, transparent_index=2, alpha=[255, 128])
+    assert np.asarray(made).tolist() == [[[0, 0, 0, 255], [255, 255, 255, 128], [0, 0, 0, 0]]]
+    assert Image.fromarray(np.asarray(made)).mode == "RGBA"
+
+
+def test_np_asarray_of_a_result_refuses_copy_false_as_numpy_asks():
+    """The pixels are made from the palette and indices: no copy cannot be kept to."""
+    with pytest.raises(ValueError, match=r"^copy=False: a ReduceResult's pixels need a copy; "
+                                         r"expected copy=None or True$"):
+        np.asarray(result(BLACK_WHITE, [[0, 1]], None), copy=False)

@@ -489,6 +489,24 @@ def test_read_only_labels_need_a_copy_for_scikit_image_as_documented(rng):
     assert join_segmentations(result.labels.copy(), result.labels.copy()).max() == 4
 
 
+def test_np_asarray_of_a_segmentation_is_its_labels(rng):
+    """np.asarray(result) was a 0-d object array; np.array(result), a writable copy of the
+    labels, is what relabel_sequential takes."""
+    from skimage.segmentation import relabel_sequential
+
+    img, truth = quadrants(rng)
+    result = segment(img, regions=4)
+    labels = np.asarray(result, copy=False)
+    assert labels.dtype == np.int32 and not labels.flags.writeable
+    np.testing.assert_array_equal(labels, truth + 1)
+    assert np.shares_memory(labels, result.labels)
+    np.testing.assert_array_equal(relabel_sequential(np.array(result))[0], truth + 1)
+    assert np.asarray(result, dtype=np.uint8).dtype == np.uint8
+    with pytest.raises(ValueError, match=r"^copy=False: a SegmentResult's labels in uint8 need "
+                                         r"a copy; expected copy=None or True$"):
+        np.asarray(result, dtype=np.uint8, copy=False)
+
+
 def test_16_bit_levels_closer_than_257_are_one_colour_as_documented():
     img = np.full((20, 30, 3), 1000, np.uint16)
     img[:, 15:] = 1100
@@ -672,7 +690,7 @@ def test_uint8_and_float_input_agree(rng):
     # a wrong type was a ValueError ("space=None is not valid")
     ({"space": None}, TypeError, "^space=None should be a str, one of 'rgb', 'lab'; got NoneType$"),
     ({"space": 3}, TypeError, "^space=3 should be a str, one of 'rgb', 'lab'; got int$"),
-    ({"weights": {"colour": 1}}, ValueError, "expected one of 'color', 'intensity', 'xy'"),
+    ({"weights": {"Colour": 1}}, ValueError, "expected one of 'color', 'intensity', 'xy'"),
     ({"weights": {"xy": -0.5}}, ValueError, "weight xy=-0.5 should be >= 0"),
     ({"seed": "a"}, TypeError, "seed='a'"),
 ])

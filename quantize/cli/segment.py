@@ -507,14 +507,16 @@ def _expected(pair: str) -> str:
     'one NAME=NUMBER per -w: -w color=1 -w xy=two'
     >>> _expected("color,xy=2")
     'one NAME=NUMBER per -w: -w color=NUMBER -w xy=2'
+    >>> _expected("colour=2,xy=2")
+    'one NAME=NUMBER per -w: -w colour=2 -w xy=2'
     """
-    from ..features import GROUPS
+    from ..features import GROUPS, WEIGHT_ALIASES
 
     pieces = [piece.strip() for piece in pair.split(",")]
     names = [piece.partition("=")[0].strip() for piece in pieces]
     if len(pieces) == 1 and names[0] and "=" in pair:
         return "NAME=NUMBER with NUMBER a plain decimal number, e.g. 2, 0.5 or 1e-3"
-    if len(pieces) > 1 and all(name in GROUPS for name in names):
+    if len(pieces) > 1 and all(name in GROUPS or name in WEIGHT_ALIASES for name in names):
         return "one NAME=NUMBER per -w: " + " ".join(
             f"-w {piece}" if "=" in piece else f"-w {piece}=NUMBER" for piece in pieces)
     return f"NAME=NUMBER with NAME one of {', '.join(map(repr, GROUPS))}, e.g. -w texture=2"

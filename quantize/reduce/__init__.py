@@ -26,7 +26,15 @@ Below it: :mod:`quantize.io` and :mod:`quantize.palette_files` (files),
 :mod:`quantize.colors` (histograms, colour differences), :mod:`quantize.kmeans`
 (the clustering core) and :mod:`quantize.reconstruct.palette` (palette order,
 indexed images).
+
+The package is no function: ``quantize.reduce(image, 16)`` raises a ``TypeError`` that
+says to call :func:`quantize.reduce_colors` (``quantize.segment``, beside it, is the
+function).
 """
+
+import sys
+import types
+from typing import Any
 
 from .file_job import (
     GIF_ALPHA_THRESHOLD,
@@ -57,3 +65,15 @@ __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALET
            "default_output", "default_output_names", "default_output_suffix", "fit_palette",
            "header_format",
            "output_kind", "reduce_colors", "reduce_file", "stream_output_suffix"]
+
+
+class _Package(types.ModuleType):
+    """The package, which, called as the function ``quantize.segment`` beside it is, says
+    which function to call, where Python says "'module' object is not callable"."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("quantize.reduce is the colour reduction package, not a function; "
+                        "expected quantize.reduce_colors(image, n_colors)")
+
+
+sys.modules[__name__].__class__ = _Package

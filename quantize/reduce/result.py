@@ -19,7 +19,14 @@ from typing import Any, BinaryIO, Literal, NamedTuple
 import numpy as np
 from PIL import Image
 
-from .._validation import ReadOnlyArrays, check_bool, check_choice, check_file_name, shown_step
+from .._validation import (
+    ReadOnlyArrays,
+    check_bool,
+    check_choice,
+    check_file_name,
+    handed_out,
+    shown_step,
+)
 from ..colors import mean_ciede2000, mean_squared_error, premultiply, sorted_runs
 from ..encode import DEFAULT_LEVEL, encode_indexed_gif, encode_indexed_png, trns
 from ..errors import AlphaLossWarning, warn_caller
@@ -219,8 +226,16 @@ class ReduceResult(ReadOnlyArrays):
     return new arrays. For the same reason ``dataclasses.replace`` of ``indices``
     with other values raises ``ValueError``; other fields may be replaced.
 
-    Two are equal only when they are the same object: compare their arrays with
-    :func:`numpy.array_equal` to compare results.
+    ``np.asarray(result)`` is the reduced image's pixels, ``(H, W, 3)`` uint8 RGB, or
+    ``(H, W, 4)`` RGBA when it has alpha (a new array: see ``__array__``), so that
+    ``Image.fromarray(np.asarray(result))`` takes them; ``to_image()`` is the palette
+    image. ``full_palette`` and ``transparency`` are methods, not attributes as
+    ``palette`` and ``alpha`` are: they make a new array (of the ``alpha`` asked for) or
+    bytes on each call.
+
+    Two are equal only when they are the same object (``==`` is ``is``, never an
+    element-wise comparison): compare their arrays with :func:`numpy.array_equal` to
+    compare results.
     """
 
     palette: np.ndarray
@@ -265,11 +280,18 @@ class ReduceResult(ReadOnlyArrays):
         return int(self.palette.shape[0])
 
     def __repr__(self) -> str:
-        """One line: the size (W x H), k and the options; no arrays, and the metrics only
-        once computed (``psnr`` of a 12 MP result takes tens of milliseconds)."""
+        """One line: the size (width x height in pixels, as the command's lines give it:
+        ``6 x 4 px`` for indices of shape ``(4, 6)``), k and the options; no arrays, and the
+        metrics only once computed (``psnr`` of a 12 MP result takes tens of milliseconds).
+
+        >>> from quantize import reduce_colors
+        >>> image = np.zeros((4, 6, 3), np.uint8); image[:, 3:] = [200, 40, 40]
+        >>> reduce_colors(image, 2, seed=0)
+        ReduceResult(6 x 4 px, k=2, space='rgb')
+        """
         h, w = self.indices.shape
-        said = [f"{w}x{h}", f"k={self.k}", f"space={self.space!r}"]
-        if self.alpha is not None or self.transparent_index is not None:
+        said = [f"{w} x {h} px", f"k={self.k}", f"space={self.space!r}"]
+        if self._has_alpha():
             said.append("alpha=True")
         if self.dithered:
             said.append("dithered=True")
@@ -304,6 +326,31 @@ class ReduceResult(ReadOnlyArrays):
     def to_rgba(self) -> np.ndarray:
         """The reduced image, ``(H, W, 4)`` uint8 straight RGBA."""
         return self.full_palette(alpha=True)[self.indices]
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The reduced image's pixels, as ``np.asarray(result)`` gives them: ``(H, W, 4)``
+        uint8 straight RGBA (:meth:`ReduceResult.to_rgba`) when the image has alpha, else
+        ``(H, W, 3)`` RGB (:meth:`ReduceResult.to_rgb`), so that
+        ``Image.fromarray(np.asarray(result))`` and NumPy's functions take a result.
+
+        They are made from the palette and indices on each call, a new writable array:
+        ``copy=False`` raises ``ValueError``, as NumPy asks of a copy it cannot avoid.
+        ``Image.fromarray(result)`` itself is refused by Pillow, which wants the array
+        interface and a buffer a result has not; :meth:`ReduceResult.to_image` gives the
+        palette image.
+
+        >>> from quantize import reduce_colors
+        >>> image = np.zeros((2, 3, 3), np.uint8); image[:, 2:] = [200, 40, 40]
+        >>> pixels = np.asarray(reduce_colors(image, 2, seed=0))
+        >>> pixels.shape, pixels.dtype.name, pixels[0, 2].tolist()
+        ((2, 3, 3), 'uint8', [200, 40, 40])
+        """
+        pixels = self.to_rgba() if self._has_alpha() else self.to_rgb()
+        return handed_out(pixels, dtype, copy, made=True, what="a ReduceResult's pixels")
+
+    def _has_alpha(self) -> bool:
+        """Whether the image has alpha: translucent entries, or fully transparent pixels."""
+        return self.alpha is not None or self.transparent_index is not None
 
     def to_image(self, gif: bool = False) -> Image.Image:
         """The reduced image as PIL: mode "P" (alpha in its transparency) when it fits in 256.
@@ -373,7 +420,7 @@ class ReduceResult(ReadOnlyArrays):
             if clear.size == 1 and full[clear[0], 3] == 0:
                 return indexed_image(indices, full[:, :3], int(clear[0]))
             return indexed_image(indices, full[:, :3], trns(full[:, 3]))
-        if self.alpha is None and self.transparent_index is None:
+        if not self._has_alpha():
             return Image.fromarray(full[self.indices, :3])
         return Image.fromarray(full[self.indices])
 
@@ -605,8 +652,7 @@ class ReduceResult(ReadOnlyArrays):
 
     def _measured_entries(self) -> np.ndarray:
         """Entries as measured: straight RGBA when the image has alpha, else RGB."""
-        with_alpha = self.alpha is not None or self.transparent_index is not None
-        return self.full_palette(alpha=with_alpha)
+        return self.full_palette(alpha=self._has_alpha())
 
     @cached_property
     def psnr(self) -> float:
