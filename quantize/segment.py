@@ -520,7 +520,9 @@ def check_min_region(min_region: Any, name: str = "min_region") -> int | str | N
     """``min_region`` checked: None, a number of pixels (an int >= 0), or a share of the
     image's pixels, a str ``"P%"`` with P a plain decimal number from 0 to 100, returned
     as given but for spaces around it (its pixels are known once the image is:
-    ``ceil(P / 100 * H * W)`` of the full-size image, see :func:`segment`).
+    ``ceil(P / 100 * H * W)`` of the full-size image, see :func:`segment`); a share of 0
+    (``"0%"``, ``"0.0%"``) is 0 pixels of any image, and returned as 0, so that it is
+    recorded, and compared, as ``min_region=0`` is.
 
     Raises
     ------
@@ -534,6 +536,8 @@ def check_min_region(min_region: Any, name: str = "min_region") -> int | str | N
     --------
     >>> check_min_region(5000), check_min_region(" 0.1% "), check_min_region(None)
     (5000, '0.1%', None)
+    >>> check_min_region("0%"), check_min_region("0.00e3%")
+    (0, 0)
     >>> check_min_region("1.5")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -552,7 +556,7 @@ def check_min_region(min_region: Any, name: str = "min_region") -> int | str | N
     if share < 0 or share > 100:
         bound = ">= 0%" if share < 0 else "<= 100%"
         raise ValueError(f"{name}={text!r} should be {bound}")
-    return text
+    return 0 if share == 0 else text
 
 
 def _min_region_pixels(min_region: int | str, height: int, width: int) -> int:
