@@ -1734,10 +1734,11 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     record = json.loads((out / "astronaut" / "segments.json").read_text())
     assert row[4:11] == [str(record["n_regions"]), "2", "2", "", str(record["width"]),
                          str(record["height"]), "lab"]
-    # the working size, added after the other columns, which keep their places
-    assert (header[-3:], row[-2:]) == (["skipped", "working_width", "working_height"],
-                                       [str(record["working_width"]),
-                                        str(record["working_height"])])
+    # the working size, added after the other columns, which keep their places, then the
+    # --min-region share (none given: empty)
+    assert (header[-4:], row[-3:]) == (
+        ["skipped", "working_width", "working_height", "min_region_share"],
+        [str(record["working_width"]), str(record["working_height"]), ""])
 
 
 @pytest.mark.parametrize("args, match", [
