@@ -1734,10 +1734,11 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     record = json.loads((out / "astronaut" / "segments.json").read_text())
     assert row[4:11] == [str(record["n_regions"]), "2", "2", "", str(record["width"]),
                          str(record["height"]), "lab"]
-    # the working size, added after the other columns, which keep their places
-    assert (header[-3:], row[-2:]) == (["skipped", "working_width", "working_height"],
-                                       [str(record["working_width"]),
-                                        str(record["working_height"])])
+    # the working size, added after the other columns, which keep their places, then the
+    # --min-region share (none given: empty)
+    assert (header[-4:], row[-3:]) == (
+        ["skipped", "working_width", "working_height", "min_region_share"],
+        [str(record["working_width"]), str(record["working_height"]), ""])
 
 
 @pytest.mark.parametrize("args, match", [
@@ -5505,7 +5506,8 @@ def test_json_objects_of_a_segment_batch_have_the_segment_keys(tmp_path):
             "working_width", "working_height", "n_clusters", "clusters_used", "regions",
             "n_regions", "min_region", "weights", "space", "seed", "outputs", "seconds",
             "stale_output", "removed_outputs", "removed_outputs_folders_left",
-            "outputs_not_removed", "folder_not_searched", "folder_not_listed"])
+            "outputs_not_removed", "folder_not_searched", "folder_not_listed",
+            "min_region_share"])
         for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]
 
 
@@ -5530,6 +5532,59 @@ def test_cli_palette_fitted_dithers_onto_a_palette_out_file_as_reduce_fitted_it(
     assert (refused.exit_code, refused.stderr) == (
         2, "quantize: error: --palette-fitted needs --palette-in beside it: it says how that "
            "palette is dithered onto\n")
+
+
+def test_cli_segment_report_rows_have_min_region_share_last(tmp_path):
+    """A batch given --min-region as a share reported it in no column of its own: in a CSV
+    it came after every column only when some row had it, and a row of pixels lacked it."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    img = np.full((20, 20, 3), 200, np.uint8)
+    img[5:11, 5:11] = (20, 40, 160)
+    Image.fromarray(img).save(folder / "a.png")
+    for given, share in (("2%", "2%"), ("8", None)):
+        out = tmp_path / given
+        result = _cli(folder, "-o", out, "--mode", "segment", "--min-region", given, "-q",
+                      "--report", tmp_path / f"{given}.csv")
+        assert result.exit_code == 0, result.output
+        with open(tmp_path / f"{given}.csv", newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+        assert (rows[0][-4:], rows[1][-1]) == (
+            ["skipped", "working_width", "working_height", "min_region_share"], share or "")
+        result = _cli(folder, "-o", out, "--mode", "segment", "--min-region", given,
+                      "--json")
+        row = json.loads(result.stdout.splitlines()[0])
+        assert (list(row)[-1], row["min_region_share"]) == ("min_region_share", share)
+
+
+def test_cli_segment_min_region_0_percent_is_min_region_0(photo_tree, tmp_path):
+    """--min-region 0% is 0 pixels of any image: a rerun giving it after a run without it
+    (the hierarchy's default, 0) was refused (exit 15), and with -k after --min-region 0."""
+    args = ["--mode", "segment", "--glob", "chelsea.png", "-q"]
+    for first, clusters in (([], []), (["--min-region", "0"], ["-k", "2"])):
+        out = tmp_path / f"out{len(clusters)}"
+        assert _cli(photo_tree, "-o", out, *clusters, *first, *args).exit_code == 0
+        again = _cli(photo_tree, "-o", out, *clusters, "--min-region", "0.0%", *args[:-1])
+        assert again.exit_code == 0, again.output
+        assert "0 ok, 1 skipped" in again.stdout
+
+
+def test_cli_segment_rerun_of_a_batch_recorded_with_min_region_0_percent(photo_tree,
+                                                                         tmp_path):
+    """Earlier versions recorded --min-region 0% as given: a rerun with it, or without it,
+    still matches."""
+    out = tmp_path / "out"
+    args = ["--mode", "segment", "--glob", "chelsea.png", "-q"]
+    assert _cli(photo_tree, "-o", out, *args).exit_code == 0
+    manifest = out / batch.MANIFEST_NAME
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    for line in lines:
+        line["settings"]["min_region"] = "0%"
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    for given in (["--min-region", "0%"], []):
+        again = _cli(photo_tree, "-o", out, *given, *args[:-1])
+        assert again.exit_code == 0, again.output
+        assert "0 ok, 1 skipped" in again.stdout
 
 
 def test_cli_segment_min_region_share_follows_each_image_size(tmp_path):

@@ -132,8 +132,9 @@ def test_fewer_regions_than_asked_after_min_region_are_said_in_the_flags(tmp_pat
                                  "1000", "-o", str(tmp_path / "s"), "--json"])
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"quantize: warning: {src}: --regions=7 but --min-region=1000 "
-                             "merges the regions smaller than 1000 pixels (of the 5120 of this "
-                             "80 x 64 image), leaving 4; lower it for more\n")
+                             "leaves 4: no cut of the region hierarchy of this 80 x 64 image "
+                             "(5120 pixels) into more regions of at least 1000 pixels was "
+                             "found; lower it for more\n")
     record = json.loads(result.stdout)
     assert (record["regions"], record["n_regions"]) == (7, 4)
 

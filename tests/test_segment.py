@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -1097,8 +1098,9 @@ def test_regions_merged_away_by_min_region_are_said(rng, min_region, left):
         result = segment(img, regions=7, min_region=min_region)
     assert result.n_regions == left
     assert [str(w.message) for w in caught] == [
-        f"regions=7 but min_region={min_region} merges the regions smaller than {min_region} "
-        f"pixels (of the 5120 of this 80 x 64 image), leaving {left}; lower it for more"]
+        f"regions=7 but min_region={min_region} leaves {left}: no cut of the region "
+        f"hierarchy of this 80 x 64 image (5120 pixels) into more regions of at least "
+        f"{min_region} pixels was found; lower it for more"]
     assert [w.filename for w in caught] == [__file__]
 
 
@@ -1112,6 +1114,62 @@ def test_regions_counts_only_the_regions_min_region_keeps(rng, recwarn, min_regi
     assert result.n_regions == 7
     assert np.bincount(result.labels.ravel())[1:].min() >= result.min_region
     assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+
+
+#: The colours of _twelve_patches, row by row.
+_PATCH_COLOURS = [(207, 21, 45), (60, 46, 205), (222, 149, 10), (24, 85, 110), (159, 122, 67),
+                  (40, 177, 188), (8, 29, 115), (100, 227, 132), (107, 110, 170),
+                  (150, 44, 188), (193, 244, 201), (72, 81, 166)]
+
+
+def _twelve_patches() -> np.ndarray:
+    """A 60 x 60 image of 12 flat patches, rows 10, 20 and 30 high by columns 10, 15, 15
+    and 20 wide: 100, 150, 150, 200; 200, 300, 300, 400; 300, 450, 450, 600 pixels."""
+    img = np.zeros((60, 60, 3), np.uint8)
+    colours = iter(_PATCH_COLOURS)
+    for top, height in ((0, 10), (10, 20), (30, 30)):
+        for left, width in ((0, 10), (10, 15), (25, 15), (40, 20)):
+            img[top:top + height, left:left + width] = next(colours)
+    return img
+
+
+@pytest.mark.parametrize("min_region", [450, "12.5%"])
+def test_regions_reaches_n_regions_of_min_region_where_they_fit(recwarn, min_region):
+    """The cut searched for --regions N --min-region S merged its regions under S by colour,
+    and fell short where whole patches were under S: 5 regions of 450 pixels (12.5 %) came
+    out 3 (with a warning). Regions of at least S are now cut from the hierarchy itself,
+    patches under S glued to one beside them."""
+    result = segment(_twelve_patches(), regions=5, min_region=min_region)
+    assert result.n_regions == 5
+    assert np.bincount(result.labels.ravel())[1:].min() >= result.min_region
+    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+
+
+@pytest.mark.parametrize(("given", "said"), [(300, "300"), ("8.33333%", "8.33333% (300 pixels)")])
+def test_regions_short_of_n_says_the_count_reached_and_min_region_as_given(given, said):
+    """9 regions of 300 pixels: 7 patches are 300 or more, and the three under it beside
+    the 200 of the second row make one more; 6 came out, said as 'min_region=300 merges
+    the regions smaller than 300 pixels ... leaving 6', a share given said in pixels."""
+    with pytest.warns(RegionCountWarning) as caught:
+        result = segment(_twelve_patches(), regions=9, min_region=given)
+    assert result.n_regions == 8
+    assert [str(w.message) for w in caught] == [
+        f"regions=9 but min_region={said} leaves 8: no cut of the region hierarchy of this "
+        "60 x 60 image (3600 pixels) into more regions of at least 300 pixels was found; "
+        "lower it for more"]
+
+
+def test_a_min_region_share_is_said_as_given_with_its_pixels(rng):
+    """The warnings said a --min-region given as a share in pixels alone (min_region=600),
+    which the user never typed: 1/7 of this 4200-pixel image is 600 pixels."""
+    img = rng.integers(0, 256, size=(60, 70, 3), dtype=np.uint8)
+    with pytest.warns(RegionCountWarning, match=r"min_region=14\.2857% \(600 pixels\) merged "
+                      r"the regions smaller than 600 pixels \(of the 4200 of this 70 x 60"):
+        segment(img, 6, weights={"texture": 0, "xy": 0}, min_region="14.2857%", seed=0)
+    with pytest.warns(RegionCountWarning, match=r"^min_region=50% \(2100 pixels\) merges the "
+                      r"regions smaller than 2100 pixels \(of the 4200 of this 70 x 60 image\) "
+                      "until one is left"):
+        segment(img, 6, weights={"texture": 0, "xy": 0}, min_region="50%", seed=0)
 
 
 def test_regions_kept_whole_by_min_region_are_not_warned_about(rng, recwarn):
@@ -1652,10 +1710,13 @@ def test_the_hierarchys_small_regions_are_merged_from_the_maps_runs(wide_two_ton
     full-size temporaries and a renumbered copy of the map: 8.0 bytes a pixel beside it.
     The touching pairs now come from the map's runs, read a band at a time (made small
     here, as a band is a small share of a large photo), and the map is renumbered in
-    place: 1.6. The regions are those the map's own merge gives."""
+    place: 1.6. The regions are those the map's own merge gives (of the cut at 200: the
+    search for a cut into regions of min_region, which leaves more, is left out here)."""
     import tracemalloc
 
     from quantize.reconstruct import regions
+
+    monkeypatch.setattr(sys.modules["quantize.segment"], "_FULL_SIZE_TRIES", 0)
 
     img, whole = wide_two_tone
     h, w = img.shape[:2]
@@ -1673,7 +1734,7 @@ def test_the_hierarchys_small_regions_are_merged_from_the_maps_runs(wide_two_ton
 
     monkeypatch.setattr(regions, "region_sums", summed)
     try:
-        with pytest.warns(RegionCountWarning, match=f"min_region={min_region} merges"):
+        with pytest.warns(RegionCountWarning, match=f"min_region={min_region} leaves"):
             result = segment(img, regions=200, min_region=min_region)
         _, peak = tracemalloc.get_traced_memory()
     finally:

@@ -1135,7 +1135,8 @@ def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
     as the value it takes when left out written as left out, so that runs giving it and
     runs leaving it out match: ``n_colors=256`` beside ``quality`` (the most colours
     ``quality`` may choose), and a segment job's ``min_region=0`` without
-    ``n_clusters`` (the region hierarchy keeps every region). The seed shapes nothing
+    ``n_clusters`` (the region hierarchy keeps every region), and ``"0%"``, which earlier
+    versions recorded as given, as 0. The seed shapes nothing
     where no k-means runs: a reduce job mapping onto a ``palette_in`` file, a segment
     job cutting the region hierarchy (no ``n_clusters``); it is then recorded as None,
     so that a rerun with another ``--seed`` takes those outputs as made alike. Options
@@ -1146,6 +1147,8 @@ def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
 
     >>> _as_checked({"n_clusters": None, "min_region": 0, "seed": 3, "skip_if_larger": True})
     {'n_clusters': None, 'min_region': None, 'seed': None}
+    >>> _as_checked({"n_clusters": 4, "min_region": "0%"}), _as_checked({"min_region": "1%"})
+    ({'n_clusters': 4, 'min_region': 0}, {'min_region': '1%'})
     >>> _as_checked({"n_colors": 256, "quality": 2.0, "quality_limit": None,
     ...              "palette_fitted": False})
     {'n_colors': None, 'quality': 2.0}
@@ -1154,6 +1157,10 @@ def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
     for key, unset in _LEFT_OUT_UNLESS_GIVEN.items():
         if key in settings and settings[key] is unset:
             del settings[key]
+    if isinstance(settings.get("min_region"), str):  # "0%", as earlier versions recorded it
+        from ..segment import check_min_region
+
+        settings["min_region"] = check_min_region(settings["min_region"])
     if settings.get("min_region") == 0 and settings.get("n_clusters") is None:
         settings["min_region"] = None
     no_kmeans = (settings.get("palette_in") is not None

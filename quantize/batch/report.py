@@ -77,7 +77,7 @@ _COLUMNS = {"reduce": REPORT_COLUMNS, "segment": SEGMENT_REPORT_COLUMNS}
 #: Columns a CSV report of a mode gained after its others, in the order gained: last, so
 #: that those keep their places.
 _LATER_COLUMNS = {"reduce": ("skipped", "quality_limit", "quality_met"),
-                  "segment": ("skipped", "working_width", "working_height")}
+                  "segment": ("skipped", "working_width", "working_height", "min_region_share")}
 
 _ROW_HEAD = ("input", "output", "status", "skipped", "reason")
 #: The keys the batch adds to a job's record, and then its warnings.
@@ -88,8 +88,9 @@ _BATCH_KEYS = (LARGER, EDITED_LARGER, STALE, FEWER_COLORS, LEFT_OUT, REMOVED, FO
 #: its reason, its job's record (:func:`~quantize.reduce.reduce_file`'s, or
 #: :func:`~quantize.segment_file.segment_file`'s), then what the batch adds
 #: (:data:`~quantize.batch.results.LARGER`, ...), and last the keys added since, in the
-#: order added (reduce's ``quality_limit`` and ``quality_met``), so that the others keep
-#: their places. A key a file has no value for is null.
+#: order added (reduce's ``quality_limit`` and ``quality_met``, segment's
+#: ``min_region_share``), so that the others keep their places. A key a file has no value
+#: for is null.
 ROW_KEYS = {
     "reduce": (*_ROW_HEAD, "k", "space", "n_colors", "quality", "dither", "exact_colors",
                "palette_in", "palette_mode", "seed", "optimize", "psnr", "delta_e", "seconds",
@@ -99,7 +100,7 @@ ROW_KEYS = {
                 "n_clusters", "clusters_used",
                 "regions", "n_regions", "min_region", "weights", "space", "seed", "outputs",
                 "seconds", STALE, REMOVED, FOLDERS_LEFT, NOT_REMOVED, NOT_SEARCHED, NOT_LISTED,
-                "warnings"),
+                "warnings", "min_region_share"),
 }
 
 #: The keys of :data:`ROW_KEYS` that flag a file (true when so): false, not null, in a

@@ -28,7 +28,7 @@ import numpy as np
 from .._kernels import group_sums, row_bands
 from .regions import label_changes
 
-__all__ = ["Hierarchy", "adjacency", "build_hierarchy", "enlarged_border_map"]
+__all__ = ["Hierarchy", "adjacency", "build_hierarchy", "enlarged_border_map", "large_cut"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,6 +138,70 @@ class Hierarchy:
             pair[at] = np.searchsorted(keys, key)
             found.append(pair.reshape(labels.shape))
         return found[0], found[1]
+
+
+def large_cut(tree: Hierarchy, n_regions: int, area: np.ndarray, min_area: float
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """A cut of ``tree`` into at most ``n_regions`` regions of at least ``min_area`` each,
+    the superpixels' areas being ``area`` ``(n,)``, and the pieces glued to them.
+
+    The merges are undone from the last, as :meth:`Hierarchy.cut` undoes them, but only
+    those of two sides of ``min_area`` or more (a region more), and those of one such side
+    and a smaller one: the smaller side is then a piece glued to the region of the larger,
+    whose own merges may still be undone (a speck that joined a large region late does
+    not keep the region whole). A merge of two smaller sides is never undone. Stops once
+    ``n_regions`` regions are made, or no merge is left to undo.
+
+    Returns
+    -------
+    region_of : (n,) ndarray of intp
+        Each superpixel's region or glued piece, ``0 .. m-1``.
+    glued : (m,) ndarray of bool
+        Which of them are glued pieces (each under ``min_area``): the others, at most
+        ``n_regions``, are the regions, each of ``min_area`` or more (but when the whole
+        ``area`` is less), and the glued pieces lie beside them.
+
+    >>> tree = Hierarchy(np.zeros((1, 4), np.int32), np.array([[0, 1], [4, 2], [5, 3]]),
+    ...                  np.array([1.0, 2.0, 3.0]), *(np.empty(0),) * 4)
+    >>> region_of, glued = large_cut(tree, 3, np.array([5.0, 5.0, 1.0, 5.0]), 4.0)
+    >>> region_of.tolist(), glued.tolist()
+    ([0, 3, 2, 1], [False, False, True, False])
+    """
+    n = tree.n_leaves
+    merges = tree.merges.tolist()
+    large = np.concatenate([area, np.zeros(n - 1)])
+    for i, (a, b) in enumerate(merges):
+        large[n + i] = large[a] + large[b]
+    large = (large >= min_area).tolist()
+    undone, heap, regions = [False] * (n - 1), [-(2 * n - 2)] if n > 1 else [], 1
+    while heap and regions < n_regions:
+        node = -heapq.heappop(heap)
+        a, b = merges[node - n]
+        if not (large[a] or large[b]):
+            continue
+        undone[node - n] = True
+        regions += large[a] and large[b]
+        heap.extend(-child for child in (a, b) if large[child] and child >= n)
+        heapq.heapify(heap)
+    return _undone_cut(merges, undone, large, n)
+
+
+def _undone_cut(merges: list[list[int]], undone: list[bool], large: list[bool],
+                n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`large_cut`'s regions of the ``n`` leaves once the merges ``undone`` are, and
+    which are glued pieces (the side of an undone merge that is not ``large``)."""
+    label = [0] * (2 * n - 1)
+    glued = [False]
+    for node in range(2 * n - 2, n - 1, -1):
+        a, b = merges[node - n]
+        if large[b] and not large[a]:  # the side of min_area keeps the node's region
+            a, b = b, a
+        label[a] = label[b] = label[node]
+        if undone[node - n]:
+            label[b] = len(glued)
+            glued.append(not large[b])
+    used, region_of = np.unique(label[:n], return_inverse=True)
+    return region_of, np.asarray(glued)[used]
 
 
 # enlarged_border_map paints a band of about this many pixels at a time.
