@@ -229,7 +229,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         transparent or opaque (in a GIF, or mapped onto a palette without alpha),
         alpha_thresholded: how many, over all frames, a loss the metrics leave out;
         with ``quality_limit``, quality_met: whether ``quality`` was reached (false: the
-        palette of the most colours allowed was kept, as it meets the limit).
+        palette of the most colours allowed was kept, as it meets the limit); dithered,
+        blurred_psnr: the PSNR after a blur of 1 px of each frame as shown and of the frame
+        read, the squared errors pooled over all the frames' pixels (None when lossless).
 
     Warns
     -----
