@@ -116,6 +116,26 @@ _OPTIMIZE_STRATEGIES = (zlib.Z_DEFAULT_STRATEGY, zlib.Z_FILTERED)
 #: so each depth keeps its own.
 _SCREEN_LEVEL = 1
 _SCREEN_MARGIN = 0.05
+#: Of those, only the (filter, strategy) pairs whose stream at level ``_FINE_LEVEL`` is
+#: within ``_FINE_MARGIN`` of the smallest pair at the same bit depth are deflated at level
+#: 9; and the 8-bit trial of a palette of <= 16 entries is dropped when its smallest stream
+#: at ``_FINE_LEVEL`` is more than ``_DEPTH_MARGIN`` larger than the native depth's. Level 6
+#: ranks the level-9 streams far better than level 1 (a tenth of their time on noise), and
+#: gives Z_FILTERED its own rank: of 12 level-9 deflates of astronaut at k = 64 dithered, 3
+#: were left. On china, coffee and astronaut at k = 16, 64 and 256, undithered, at k = 64
+#: (and china at 16) dithered, and coffee, astronaut and china onto PICO-8's 16 colours
+#: dithered (coffee undithered too), the 17 files are the same bytes, and the level-9
+#: deflates (timed one by one) took 13.7 s instead of 38.0 (coffee onto PICO-8 dithered,
+#: its 8-bit trial dropped: 0.5 s instead of 3.9). The 8-bit trial won by 0.7-0.8 % on
+#: coffee at k = 16 and onto PICO-8 undithered, 1.3 % and 2.0 % above the native depth at
+#: level 6; the losers were 2.9-9.9 % above it, and level 9 narrowed the gap by 1.6 to
+#: 3.4 points. Within a depth, a 0.5 %
+#: margin lost 821 bytes on astronaut at k = 64 dithered, whose "sub" Z_FILTERED stream won
+#: at 1.0 % above the best at level 6. A file is never larger than without ``optimize``:
+#: the default encode stays among the candidates.
+_FINE_LEVEL = 6
+_FINE_MARGIN = 0.02
+_DEPTH_MARGIN = 0.04
 #: Streams from this many bytes are deflated in ``_PARTS`` parts, on as many threads as
 #: there are (up to that); the number of parts does not depend on the threads, so that
 #: a file comes out the same bytes in a batch worker (one thread), beside other files
@@ -402,12 +422,43 @@ def _idat(rows: np.ndarray, optimize: bool, level: int, k: int) -> bytes:
         streams = (_threads.run(tasks) if len(data) >= _POOL_MIN_BYTES
                    else [task() for task in tasks])
         return min(streams, key=len)
-    # Each filter once, then its streams deflated on two threads where there are: zlib's
-    # level 9 is nearly all the time (a 12 MP photo at 16 colours: 24 streams of 0.7 s),
-    # so only for the filters a quick deflate finds close to the best (_SCREEN_MARGIN).
+    return _smallest(rows, _ranked(rows), level, k)
+
+
+def _optimized_idat(rows: dict[int, np.ndarray], level: int, k: int) -> tuple[int, bytes]:
+    """The bit depth (a key of ``rows``, the native one first) and the compressed image
+    data of its ``rows`` that ``optimize`` keeps: the smallest stream of each depth
+    (:func:`_smallest`), of the depths whose best pair at :data:`_FINE_LEVEL` is within
+    :data:`_DEPTH_MARGIN` of the native depth's; the first depth on a tie."""
+    ranked = {depth: _ranked(packed) for depth, packed in rows.items()}
+    best = {depth: min(size for _, _, size in pairs) for depth, pairs in ranked.items()}
+    native = next(iter(rows))
+    kept = [depth for depth in rows if best[depth] <= best[native] * (1 + _DEPTH_MARGIN)]
+    return min(((depth, _smallest(rows[depth], ranked[depth], level, k)) for depth in kept),
+               key=lambda candidate: len(candidate[1]))
+
+
+def _ranked(rows: np.ndarray) -> list[tuple[bytes, int, int]]:
+    """(filtered scanlines, zlib strategy, bytes at :data:`_FINE_LEVEL`) of each filter
+    that :func:`_screened` keeps and each of ``_OPTIMIZE_STRATEGIES``, in that order."""
     filtered = _screened([_filtered(rows, method) for method in _OPTIMIZE_FILTERS])
+    pairs = [(data, strategy) for data in filtered for strategy in _OPTIMIZE_STRATEGIES]
+    sizes = _threads.run([functools.partial(_deflate, data, _FINE_LEVEL, strategy)
+                          for data, strategy in pairs])
+    return [(data, strategy, len(stream))
+            for (data, strategy), stream in zip(pairs, sizes, strict=True)]
+
+
+def _smallest(rows: np.ndarray, ranked: list[tuple[bytes, int, int]], level: int,
+              k: int) -> bytes:
+    """The smallest stream of ``rows``: the pairs of ``ranked`` (:func:`_ranked`) within
+    :data:`_FINE_MARGIN` of its smallest, deflated at level 9 on two threads where there
+    are, or the default encode; the first on a tie."""
+    # zlib's level 9 is nearly all the time (a 12 MP photo at 16 colours: 24 streams of
+    # 0.7 s), so only for the pairs a quicker deflate finds close to the best
+    bound = min(size for _, _, size in ranked) * (1 + _FINE_MARGIN)
     candidates = _threads.run([functools.partial(_deflate, data, 9, strategy)
-                               for data in filtered for strategy in _OPTIMIZE_STRATEGIES])
+                               for data, strategy, size in ranked if size <= bound])
     # zlib-ng's default stream is sometimes smaller than any of zlib's at level 9
     return min([*candidates, _idat(rows, False, level, k)], key=len)
 
@@ -444,10 +495,12 @@ def _png(indices: np.ndarray, palette: np.ndarray, alpha: np.ndarray | None,
     """
     h, w = indices.shape
     native = _bit_depth(palette.shape[0])
-    depths = (native, 8) if optimize and native < 8 else (native,)
     k = palette.shape[0]
-    depth, idat = min(((d, _idat(_pack_rows(indices, d), optimize, level, k)) for d in depths),
-                      key=lambda candidate: len(candidate[1]))
+    if optimize and native < 8:
+        depth, idat = _optimized_idat({d: _pack_rows(indices, d) for d in (native, 8)}, level,
+                                      k)
+    else:
+        depth, idat = native, _idat(_pack_rows(indices, native), optimize, level, k)
     header = struct.pack(">IIBBBBB", w, h, depth, _COLOR_TYPE_PALETTE, 0, 0, 0)
     parts = [_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"PLTE", palette.tobytes())]
     held = None if alpha is None else trns(alpha)

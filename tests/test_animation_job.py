@@ -2371,3 +2371,32 @@ def test_per_frame_fitted_frames_say_no_few_colours(tmp_path):
                                        palette="per-frame")
     assert [w for w in said if issubclass(w.category, ColorCountWarning)] == []
     assert record["k"] == 4
+
+
+def test_a_dithered_animation_gives_the_blurred_psnr_of_its_frames_pooled(tmp_path):
+    """As a dithered still's summary and record do: the PSNR after a blur of 1 px, the
+    frames' squared errors pooled as the animation's PSNR pools them (two 8 x 8 greys
+    dithered onto black and white: 25.18 and 23.61 dB alone, 24.32 together)."""
+    from quantize.metrics import psnr
+
+    first = np.full((8, 8, 3), 96, np.uint8)
+    second = first.copy()
+    second[:, 4:] = 160
+    src = save_animation(tmp_path / "two.png", [first, second], duration=100)
+    (tmp_path / "bw.hex").write_text("000000\nffffff\n")
+    result = CliRunner().invoke(app, ["reduce", str(src), "--palette-in",
+                                      str(tmp_path / "bw.hex"), "--dither", "-o",
+                                      str(tmp_path / "out.png")])
+    assert result.exit_code == 0, result.output
+    assert "colours, PSNR 6.41 dB (24.32 dB blurred, σ 1 px), mean ΔE2000" in result.stdout
+    record = reduce_animation_file(src, tmp_path / "again.png", dither=True, force=True,
+                                   palette_in=[[0, 0, 0], [255, 255, 255]])
+    assert record["blurred_psnr"] == 24.3243
+    shown = [frame[..., :3] for frame in composited(tmp_path / "again.png")]
+    alone = [psnr(a, b, blur=1.0) for a, b in zip([first, second], shown, strict=True)]
+    assert [round(value, 2) for value in alone] == [25.18, 23.61]
+    pooled = 10 * np.log10(2 / sum(10 ** (-value / 10) for value in alone))
+    assert record["blurred_psnr"] == round(pooled, 4)
+    undithered = reduce_animation_file(src, tmp_path / "plain.png",
+                                       palette_in=[[0, 0, 0], [255, 255, 255]])
+    assert "blurred_psnr" not in undithered

@@ -252,8 +252,10 @@ def test_optimize_deflates_at_level_9_only_the_filters_a_quick_deflate_finds_nea
         monkeypatch):
     """Level 9 was nearly all of optimize's time, and on noise its longest (coffee dithered
     onto PICO-8's 16 colours: 7.2 s to save 19 bytes): each filter's stream is deflated
-    at level 1 first, and only those within 5 % of the smallest at their bit depth go on
-    to level 9, here 6 of 12, for the file all 12 gave."""
+    at level 1 first, those within 5 % of the smallest at their bit depth at level 6 with
+    each strategy, and only the pairs within 2 % of the smallest there go on to level 9,
+    of the bit depths within 4 % of the native one's at level 6: here 1 of 24, for the
+    file all 24 gave."""
     yy, xx = np.mgrid[0:48, 0:64]  # bands of 16 colours, dithered by noise
     rng = np.random.default_rng(5)
     indices = (((xx + yy) // 6 + rng.integers(0, 2, (48, 64))) % 16).astype(np.uint8)
@@ -262,11 +264,14 @@ def test_optimize_deflates_at_level_9_only_the_filters_a_quick_deflate_finds_nea
     run = _threads.run
     monkeypatch.setattr(_threads, "run", lambda tasks: batches.append(len(tasks)) or run(tasks))
     screened = encode_indexed_png(indices, palette, optimize=True, reorder=False)
-    assert batches == [6, 10, 6, 2]  # 4 bits a pixel: 5 filters kept of 6; 8 bits: 1
-    monkeypatch.setattr(encode, "_SCREEN_MARGIN", math.inf)  # every filter at level 9
+    # 4 bits a pixel: 5 filters kept of 6, 10 pairs at level 6, 1 at level 9; 8 bits: 1
+    # filter, 2 pairs at level 6, and none at level 9
+    assert batches == [6, 10, 6, 2, 1]
+    for margin in ("_SCREEN_MARGIN", "_FINE_MARGIN", "_DEPTH_MARGIN"):  # all 24 at level 9
+        monkeypatch.setattr(encode, margin, math.inf)
     batches.clear()
     assert encode_indexed_png(indices, palette, optimize=True, reorder=False) == screened
-    assert batches == [6, 12, 6, 12]
+    assert batches == [6, 12, 6, 12, 12, 12]
     assert len(screened) == 858 < len(encode_indexed_png(indices, palette, reorder=False))
 
 

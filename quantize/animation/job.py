@@ -55,6 +55,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from .._kernels import unpack_rgb
 from .._validation import check_path, shown_number
 from ..errors import (
     AdvisedFormats,
@@ -82,6 +83,7 @@ from ..reduce.image import DARK_OUTPUT
 from ..reduce.options import check_palette_out_holds, check_reduce_options
 from ..reduce.quality import tail_limits, tail_missed, warn_limit_kept, warn_quality_scale
 from ..reduce.records import (
+    BLUR_SIGMA,
     ShownOutput,
     check_shown_as,
     errors_shown,
@@ -104,6 +106,7 @@ from .gif import MAX_DELAY_CS, GifWriter
 from .options import AnimationOptions, check_animation_options
 from .plans import (
     ALPHA_THRESHOLD,
+    POOLED_NEAREST,
     AlphaPlan,
     GlobalPlan,
     PerFramePlan,
@@ -226,7 +229,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         transparent or opaque (in a GIF, or mapped onto a palette without alpha),
         alpha_thresholded: how many, over all frames, a loss the metrics leave out;
         with ``quality_limit``, quality_met: whether ``quality`` was reached (false: the
-        palette of the most colours allowed was kept, as it meets the limit).
+        palette of the most colours allowed was kept, as it meets the limit); dithered,
+        blurred_psnr: the PSNR after a blur of 1 px of each frame as shown and of the frame
+        read, the squared errors pooled over all the frames' pixels (None when lossless).
 
     Warns
     -----
@@ -339,7 +344,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     plan: Any = PerFramePlan(opts) if per_frame else global_plan(animation, opts)
     reached = None if per_frame else plan.reached  # per frame takes no quality
     if reached is not None:
-        warn_limit_kept(opts.quality, opts.quality_limit, reached, undithered=bool(opts.dither))
+        warn_limit_kept(opts.quality, opts.quality_limit, reached, how=POOLED_NEAREST)
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, _chosen(plan))
     out = opts.output or check_output_path(reduced_name(src, n, opts.suffix), inputs=(src,),
                                            force=opts.force)
@@ -387,7 +392,8 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                       palette=[] if _nothing_opaque(stats) else _record_palette(palette, shares),
                       optimized=stats.optimized if opts.optimize else None,
                       alpha_thresholded=0 if stats.alpha else stats.translucent_pixels,
-                      quality_met=None if opts.quality_limit is None else reached is None)
+                      quality_met=None if opts.quality_limit is None else reached is None,
+                      blurred_psnr=stats.blurred_psnr())
 
 
 def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
@@ -448,6 +454,8 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
         last = None if previous is None or drawn is None else (previous[0], drawn, hidden)
         hidden, drawn = _hidden_pixels(frame.rgba, opaque, box, last), opaque
         indices, palette, transparent, keep = mapped
+        if opts.dither:  # a still's blurred PSNR, of each frame as shown
+            _count_blurred(stats, frame.rgba, _drawn_rgba(plan, indices, opaque), opaque)
         if transparent is not None:
             if transparent > np.iinfo(indices.dtype).max:  # entry 256: a WebP's or a TIFF's
                 indices = indices.astype(np.uint16)
@@ -476,6 +484,32 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
     stats.optimized = sink.optimized
     if isinstance(sink, GifWriter):
         stats.frames_lengthened, stats.played_ms = sink.frames_lengthened, sink.played_ms()
+
+
+def _drawn_rgba(plan: Any, indices: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    """``(H, W, 4)`` RGBA of a frame as ``plan`` drew it, its pixels ``drawn`` (opaque, or
+    visible with alpha) taking their entries of ``indices`` (with a palette per frame,
+    what the screen shows), the others transparent."""
+    if isinstance(plan, PerFramePlan):
+        colours = unpack_rgb(plan.shown)
+    else:
+        colours = plan.table_palette()[indices]
+    if colours.shape[-1] == 4:  # partial alpha kept: the entries' own
+        return np.where(drawn[..., None], colours, 0).astype(np.uint8)
+    return np.dstack([colours, np.where(drawn, 255, 0).astype(np.uint8)])
+
+
+def _count_blurred(stats: FrameStats, rgba: np.ndarray, shown: np.ndarray,
+                   drawn: np.ndarray) -> None:
+    """Count a frame of ``rgba`` shown as ``shown`` (:func:`_drawn_rgba`) in the blurred
+    PSNR of ``stats``: as a still's (:data:`~quantize.reduce.records.BLUR_SIGMA`), in
+    premultiplied RGBA where some pixel is not opaque, against the frame's alpha as
+    written (opaque where ``drawn``, else transparent) when it is binary."""
+    from ..metrics import psnr  # for dithered frames only
+
+    if not stats.alpha:
+        rgba = np.dstack([rgba[..., :3], np.where(drawn, 255, 0).astype(np.uint8)])
+    stats.add_blurred(psnr(rgba, shown, blur=BLUR_SIGMA, max_pixels=None), drawn.size)
 
 
 def _written_table(plan: Any, opts: AnimationOptions

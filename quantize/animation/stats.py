@@ -147,6 +147,10 @@ class FrameStats:
     #: The most palette entries one frame's opaque pixels take (counted only where
     #: ``--palette per-frame`` fell back to one shared palette: what ``k`` then reports).
     most_entries: int = 0
+    #: Pixels of the frames whose blurred error was counted (:meth:`FrameStats.add_blurred`,
+    #: dithered frames only), and the sum over them of that squared error.
+    blurred_pixels: int = 0
+    blurred_squared: float = 0.0
     _keys: list[np.ndarray] = field(default_factory=list)
     #: The pairs of the last frame counted with ``keep``: sorted distinct keys
     #: (:meth:`FrameStats._pair_keys`) and their counts, for :meth:`FrameStats.add_changed`.
@@ -276,6 +280,31 @@ class FrameStats:
         else:
             mse = self._squared(a, b, n) / n.sum()
         return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
+
+    def add_blurred(self, frame_psnr: float, pixels: int) -> None:
+        """Count a frame of ``pixels`` pixels whose PSNR after a blur is ``frame_psnr`` dB
+        (:func:`quantize.metrics.psnr`'s ``blur``; inf when the frame is drawn exactly),
+        for :meth:`FrameStats.blurred_psnr`."""
+        self.blurred_pixels += pixels
+        if not math.isinf(frame_psnr):
+            self.blurred_squared += pixels * 255.0 ** 2 / 10.0 ** (frame_psnr / 10.0)
+
+    def blurred_psnr(self) -> float | None:
+        """PSNR in dB after a blur over the pixels of all the frames counted by
+        :meth:`FrameStats.add_blurred`, pooled as :meth:`FrameStats.psnr` pools them (the
+        mean squared error over all their pixels); inf when each was drawn exactly, None
+        when none was counted.
+
+        >>> stats = FrameStats()
+        >>> stats.add_blurred(20.0, 100); stats.add_blurred(math.inf, 100)
+        >>> round(stats.blurred_psnr(), 4)  # half the pixels at 20 dB, half exact
+        23.0103
+        """
+        if not self.blurred_pixels:
+            return None
+        if self.blurred_squared == 0:
+            return math.inf
+        return 10.0 * math.log10(255.0 ** 2 * self.blurred_pixels / self.blurred_squared)
 
     def delta_e(self) -> float:
         """Mean CIEDE2000 of everything drawn so far (0 when nothing opaque was drawn); with

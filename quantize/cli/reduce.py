@@ -242,7 +242,7 @@ def reduce_command(
         "its error line only; one kept from being written by --skip-if-larger has one of "
         "input, output null, skipped 'larger' and reason): input, output (- for "
         "stdout, then format: the --format name of the image written there), k, space, psnr, "
-        "delta_e, seconds, bytes_in, bytes_out, frames, palette (a dithered still's also "
+        "delta_e, seconds, bytes_in, bytes_out, frames, palette (a dithered image's also "
         "ends in blurred_psnr: the PSNR after a blur of 1 px), and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
@@ -1575,7 +1575,7 @@ def _stdout_record(record: dict[str, Any], suffix: str) -> dict[str, Any]:
 
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:
-    """The line that says what a file became; a dithered still's PSNR also after the blur
+    """The line that says what a file became; a dithered image's PSNR also after the blur
     of the eye (``blurred_psnr``): dithering lowers plain PSNR, and raises that one.
 
     >>> print(_summary({"input": "a.png", "output": "b.png", "k": 16, "dither": 1.0,

@@ -264,7 +264,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         .gif output of an image with translucent pixels (or an animation's frames mapped
         onto ``palette_in``), also ``alpha_thresholded``: how many were made transparent
         or opaque (of an animation, over all frames), a loss that ``psnr`` and
-        ``delta_e``, measured against the image so made, leave out.
+        ``delta_e``, measured against the image so made, leave out; dithered, also
+        ``blurred_psnr`` at the end: the PSNR after a blur of 1 px of both images (of an
+        animation, of each frame as shown, pooled over all the frames' pixels; None when
+        lossless).
 
     Raises
     ------

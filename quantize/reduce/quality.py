@@ -454,13 +454,15 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     colours = "1 colour" if k_max == 1 else f"{k_max} colours"
     missed = (f"{out_of_reach(quality, means[k_max], accent=got.accent is not None)} needs "
               f"more than {colours}")
-    return palette, labels, kept_within_limit(missed, more, errors[k_max], limit, lambda: got)
+    return palette, labels, kept_within_limit(missed, more, errors[k_max], quality, limit,
+                                              got)
 
 
-def kept_within_limit(missed: str, more: str, error: float, limit: float | None,
-                      reached: Callable[[], QualityReached],
-                      path: str | os.PathLike[str] | None = None) -> QualityReached:
-    """What the fit of the most colours allowed reaches (``reached()``), when a ``quality``
+def kept_within_limit(missed: str, more: str, error: float, quality: float,
+                      limit: float | None, reached: QualityReached,
+                      path: str | os.PathLike[str] | None = None, how: str = ""
+                      ) -> QualityReached:
+    """What the fit of the most colours allowed reaches (``reached``), when a ``quality``
     out of its reach is given with a ``limit`` that its ``error`` (:func:`quality_error`)
     meets: that fit is kept. Prior validation is assumed.
 
@@ -469,28 +471,37 @@ def kept_within_limit(missed: str, more: str, error: float, limit: float | None,
     QualityError
         Without ``limit``, or when ``error`` is above it: ``missed`` (the start of the
         message: the quality, :func:`out_of_reach`, and the colours it needs more than),
-        then the limit missed too, with what they reach, then ``more``; about ``path``.
+        then the limit missed too, then what they reach against the bound missed last
+        (:func:`reached_words`; ``how``, when given, says how that was measured), then
+        ``more``; about ``path``.
 
-    >>> reached = lambda: QualityReached(16, 3.2, (10.0, 20.0), False)
+    >>> reached = QualityReached(16, 3.2, (10.0, 20.0), False)
     >>> kept_within_limit("quality=1: mean CIEDE2000 <= 1 needs more than 16 colours", "",
-    ...                   3.2, 10.0, reached).k
+    ...                   3.2, 1.0, 10.0, reached).k
     16
     >>> kept_within_limit("quality=1: mean CIEDE2000 <= 1 needs more than 16 colours", "",
-    ...                   3.2, 3.0, reached)
+    ...                   3.2, 1.0, 3.0, reached)
     Traceback (most recent call last):
     ...
     quantize.errors.QualityError: quality=1: mean CIEDE2000 <= 1 needs more than 16 colours, \
 and so does quality_limit=3: mean CIEDE2000 <= 3 (they reach a mean CIEDE2000 of 3.2)
+    >>> kept_within_limit("quality=1: mean CIEDE2000 <= 1 needs more than 16 colours", "",
+    ...                   3.2, 1.0, None, reached)
+    Traceback (most recent call last):
+    ...
+    quantize.errors.QualityError: quality=1: mean CIEDE2000 <= 1 needs more than 16 colours \
+(they reach a mean CIEDE2000 of 3.2)
     """
+    measured = f", {how}," if how else ""
     if limit is None:
-        raise QualityError(missed + more, path=path)
-    got = reached()
+        raise QualityError(f"{missed} (they reach{measured} {reached_words(reached, quality)})"
+                           f"{more}", path=path)
     if error <= limit:
-        return got
-    accent = got.accent is not None and got.accent[0] > QUALITY_ACCENT[2] * limit
+        return reached
+    accent = reached.accent is not None and reached.accent[0] > QUALITY_ACCENT[2] * limit
     raise QualityError(f"{missed}, and so does "
-                       f"{out_of_reach(limit, got.mean, 'quality_limit', accent)} "
-                       f"(they reach {reached_words(got, limit)}){more}", path=path)
+                       f"{out_of_reach(limit, reached.mean, 'quality_limit', accent)} "
+                       f"(they reach{measured} {reached_words(reached, limit)}){more}", path=path)
 
 
 def quality_reached(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
@@ -601,10 +612,11 @@ def out_of_reach(quality: float, mean: float, name: str = "quality",
 
 
 def warn_limit_kept(quality: float, limit: float, reached: QualityReached,
-                    undithered: bool = False) -> None:
+                    undithered: bool = False, how: str = "") -> None:
     """Warn (:class:`QualityLimitWarning`) that ``quality`` was out of reach and the result
     of the colours allowed was kept, meeting ``limit``: the k, and what they reach and miss
-    of ``quality`` (:func:`reached_words`), measured without dithering when ``undithered``.
+    of ``quality`` (:func:`reached_words`), measured without dithering when ``undithered``,
+    or as ``how`` says when given (put after the k, between commas).
 
     >>> import warnings
     >>> with warnings.catch_warnings(record=True) as caught:
@@ -618,9 +630,10 @@ def warn_limit_kept(quality: float, limit: float, reached: QualityReached,
     quality=4 was not reached: the most colours allowed, k=1, undithered, reach a mean \
 CIEDE2000 of 3.845, its 99th percentile 41.22 > 20, within quality_limit=10
     """
-    how = " undithered," if undithered else ""
+    how = how or ("undithered" if undithered else "")
+    measured = f" {how}," if how else ""
     warn_caller(f"quality={shown_number(quality)} was not reached: the most colours allowed, "
-                f"k={reached.k},{how} reach {reached_words(reached, quality)}, within "
+                f"k={reached.k},{measured} reach {reached_words(reached, quality)}, within "
                 f"quality_limit={shown_number(limit)}", QualityLimitWarning)
 
 

@@ -124,7 +124,7 @@ def errors_shown(out: Path, shown: ShownOutput | None) -> Iterator[None]:
         raise type(exc)(exc.reason) from None
 
 
-#: The sigma, in pixels, of the Gaussian blur before a dithered still's ``blurred_psnr``:
+#: The sigma, in pixels, of the Gaussian blur before a dithered job's ``blurred_psnr``:
 #: 1 px is roughly what the eye sees of a dither pattern at normal viewing distance.
 BLUR_SIGMA = 1.0
 #: How the reason of :func:`too_large` ends when an output exists, left as it was (``force``).
@@ -153,8 +153,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     transparent or opaque for a GIF before the fit (recorded when some were),
     ``quality_met`` whether ``quality`` was reached, recorded beside a ``quality_limit``
     (False: the result of all the colours allowed was kept, as it meets the limit),
-    ``blurred_psnr`` the PSNR after a blur of :data:`BLUR_SIGMA` px of a dithered still
-    (None: not measured, then not recorded; inf when lossless, recorded None)."""
+    ``blurred_psnr`` the PSNR after a blur of :data:`BLUR_SIGMA` px of a dithered still or
+    animation (None: not measured, then not recorded; inf when lossless, recorded None)."""
     record = {
         "input": str(src), "output": str(out), "k": k, "space": space, **options,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
