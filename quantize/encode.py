@@ -17,7 +17,8 @@ falling back to :mod:`zlib` when it is not installed; no Pillow involved):
   per metre, rounded as Pillow rounds them;
 - rows are written unfiltered and deflated at zlib level 8, the combination
   measured best on reduced photos (see ``_DEFAULT``; ``level`` trades size
-  for speed), a large stream in parts on two threads (see
+  for speed), flat rows also at level 9 in long and in short deflate blocks
+  (see ``_FLAT_MEM_LEVEL``), a large stream in parts on two threads (see
   :func:`_deflate`); ``optimize=True``
   also tries the PNG row filters (which is where the palette order matters),
   another zlib strategy and, for <= 16 colours, one pixel a byte, and keeps
@@ -101,6 +102,19 @@ DEFAULT_LEVEL = _DEFAULT[1]
 _ALSO_NINE_BELOW = 1 << 22
 _NINE_ABOVE_ENTRIES = 128
 _NINE_FROM_REPEATS = 0.9
+#: zlib's memLevel: 9 for every stream but one. Those flat streams (``_NINE_FROM_REPEATS``)
+#: are also deflated at level 9 with memLevel ``_FLAT_MEM_LEVEL``, and the smallest kept.
+#: memLevel sets how many symbols a deflate block holds (2**(memLevel + 6)): at 3, 512, so
+#: that its Huffman codes follow a screenshot's parts (a card of text, an empty margin, a
+#: chart) instead of one code for 16,384 symbols of all of them. pngquant deflates at
+#: memLevel 5, which made its files 1-3 % smaller than ours at the same colours on
+#: dashboards and charts. On 17 flat images (UI, charts, text, three Chromium screenshots)
+#: at 16, 64 and 256 colours, memLevel 3 beside 9 made the flat ones' streams 0.6 % smaller
+#: on average, up to 6 % (a line chart, a diagram); 4 and 5 gained less (0.5 and 0.4 %),
+#: and photos' streams, which are not flat, 2-4 % larger at memLevel 3 (see
+#: benchmarks/bench_flat_bytes.py).
+_MEM_LEVEL = 9
+_FLAT_MEM_LEVEL = 3
 #: The combinations ``optimize=True`` tries; the smallest stream wins.
 _OPTIMIZE_FILTERS = ("none", "sub", "up", "paeth", "minsum", "entropy")
 _OPTIMIZE_STRATEGIES = (zlib.Z_DEFAULT_STRATEGY, zlib.Z_FILTERED)
@@ -344,11 +358,13 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
 
 
-def _deflate(data: bytes, level: int, strategy: int, library: Any = zlib) -> bytes:
+def _deflate(data: bytes, level: int, strategy: int, library: Any = zlib, *,
+             mem_level: int = _MEM_LEVEL) -> bytes:
     """A zlib stream of ``data``; from ``_PARALLEL_MIN_BYTES``, deflated in ``_PARTS`` parts
     on threads (one after the other when there is one thread).
 
-    ``library`` is :mod:`zlib` or a module with its API (zlib-ng's).
+    ``library`` is :mod:`zlib` or a module with its API (zlib-ng's); ``mem_level`` is
+    zlib's memLevel (see ``_FLAT_MEM_LEVEL``).
 
     As pigz does: each part is a raw deflate stream primed with the 32 KiB
     before it (so matches reach across the seam), every part but the last ends
@@ -358,23 +374,24 @@ def _deflate(data: bytes, level: int, strategy: int, library: Any = zlib) -> byt
     """
     parts = _PARTS if len(data) >= _PARALLEL_MIN_BYTES else 1
     if parts == 1:
-        compressor = library.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS, 9, strategy)
+        compressor = library.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS, mem_level,
+                                         strategy)
         return compressor.compress(data) + compressor.flush()
     slices = _threads.split(len(data), parts)
     tasks = [functools.partial(_deflate_part, data, rows, level, strategy, rows is slices[-1],
-                               library)
+                               library, mem_level)
              for rows in slices]
     return (_zlib_header(level) + b"".join(_threads.run(tasks))
             + struct.pack(">I", zlib.adler32(data)))
 
 
 def _deflate_part(data: bytes, part: slice, level: int, strategy: int, last: bool,
-                  library: Any) -> bytes:
+                  library: Any, mem_level: int = _MEM_LEVEL) -> bytes:
     """Raw deflate of ``data[part]``, primed with the window before it."""
     window = data[max(0, part.start - _WINDOW):part.start]
     options = {"zdict": window} if window else {}
-    compressor = library.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, 9, strategy,
-                                     **options)
+    compressor = library.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, mem_level,
+                                     strategy, **options)
     body = compressor.compress(memoryview(data)[part])
     return body + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
@@ -396,9 +413,9 @@ def _idat(rows: np.ndarray, optimize: bool, level: int, k: int) -> bytes:
     if not optimize:
         method, _, strategy = _DEFAULT
         data = _filtered(rows, method)
-        levels = [level, 9] if _also_nine(data, level, k) else [level]
-        tasks = [functools.partial(_deflate, data, each, strategy, _zlib_ng or zlib)
-                 for each in levels]
+        tasks = [functools.partial(_deflate, data, each, strategy, _zlib_ng or zlib,
+                                   mem_level=mem_level)
+                 for each, mem_level in _default_tries(data, level, k)]
         streams = (_threads.run(tasks) if len(data) >= _POOL_MIN_BYTES
                    else [task() for task in tasks])
         return min(streams, key=len)
@@ -423,12 +440,31 @@ def _screened(filtered: list[bytes]) -> list[bytes]:
     return [data for data, size in zip(filtered, sizes, strict=True) if size <= bound]
 
 
-def _also_nine(data: bytes, level: int, k: int) -> bool:
-    """Whether the default encode of ``data`` tries level 9 too (see ``_ALSO_NINE_BELOW``)."""
+def _default_tries(data: bytes, level: int, k: int) -> list[tuple[int, int]]:
+    """The (zlib level, memLevel) of each stream the default encode of the scanlines
+    ``data`` of a palette of ``k`` entries deflates, the smallest kept: ``level`` alone, or
+    with level 9 too (see ``_ALSO_NINE_BELOW``), and for flat rows level 9 at
+    ``_FLAT_MEM_LEVEL`` as well.
+
+    >>> flat = bytes(1000)
+    >>> _default_tries(flat, 8, 16), _default_tries(flat, 6, 16)
+    ([(8, 9), (9, 9), (9, 3)], [(6, 9)])
+    >>> _default_tries(bytes(range(256)) * 4, 8, 16), _default_tries(bytes(range(256)), 8, 200)
+    ([(8, 9)], [(8, 9), (9, 9)])
+    """
+    tries = [(level, _MEM_LEVEL)]
     if level != DEFAULT_LEVEL or len(data) >= _ALSO_NINE_BELOW:
-        return False
-    if k > _NINE_ABOVE_ENTRIES:
-        return True
+        return tries
+    flat = _mostly_repeats(data)
+    if flat or k > _NINE_ABOVE_ENTRIES:
+        tries.append((9, _MEM_LEVEL))
+    if flat:
+        tries.append((9, _FLAT_MEM_LEVEL))
+    return tries
+
+
+def _mostly_repeats(data: bytes) -> bool:
+    """Whether at least ``_NINE_FROM_REPEATS`` of the bytes of ``data`` repeat the one before."""
     stream = np.frombuffer(data, dtype=np.uint8)
     return stream.size > 1 and np.count_nonzero(stream[1:] == stream[:-1]) >= (
         _NINE_FROM_REPEATS * (stream.size - 1))
@@ -521,8 +557,10 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
         zlib level 1..9 of the default encode; at the default, an image of under
         4 MiB of rows with more than 128 entries or mostly flat rows is deflated
         at level 9 too and the smaller stream kept (9 is up to 13 % smaller on
-        screenshots, sometimes a little larger on photos). 6 takes a fifth of
-        9's time on a 12 MP image for a file ~9 % larger. With ``optimize``, the
+        screenshots, sometimes a little larger on photos); mostly flat rows also
+        at level 9 in short deflate blocks (zlib's memLevel 3, up to 6 % smaller
+        on charts and dashboards). 6 takes a fifth of 9's time on a 12 MP image
+        for a file ~9 % larger. With ``optimize``, the
         level of the default stream it tries beside those of level 9.
     dpi : (float, float), optional
         Physical resolution (x, y) in dots per inch, written to a ``pHYs`` chunk as
