@@ -102,17 +102,19 @@ DEFAULT_LEVEL = _DEFAULT[1]
 _ALSO_NINE_BELOW = 1 << 22
 _NINE_ABOVE_ENTRIES = 128
 _NINE_FROM_REPEATS = 0.9
-#: zlib's memLevel: 9 for every stream but one. Those flat streams (``_NINE_FROM_REPEATS``)
-#: are also deflated at level 9 with memLevel ``_FLAT_MEM_LEVEL``, and the smallest kept.
-#: memLevel sets how many symbols a deflate block holds (2**(memLevel + 6)): at 3, 512, so
-#: that its Huffman codes follow a screenshot's parts (a card of text, an empty margin, a
-#: chart) instead of one code for 16,384 symbols of all of them. pngquant deflates at
-#: memLevel 5, which made its files 1-3 % smaller than ours at the same colours on
-#: dashboards and charts. On 17 flat images (UI, charts, text, three Chromium screenshots)
-#: at 16, 64 and 256 colours, memLevel 3 beside 9 made the flat ones' streams 0.6 % smaller
-#: on average, up to 6 % (a line chart, a diagram); 4 and 5 gained less (0.5 and 0.4 %),
-#: and photos' streams, which are not flat, 2-4 % larger at memLevel 3 (see
-#: benchmarks/bench_flat_bytes.py).
+#: zlib's memLevel: 9 for every stream but one. Flat streams (``_NINE_FROM_REPEATS``) are
+#: deflated at level 9 with memLevel 9 and with ``_FLAT_MEM_LEVEL``, instead of levels 8
+#: and 9, and the smaller kept. memLevel sets how many symbols a deflate block holds
+#: (2**(memLevel + 6)): at 3, 512, so that its Huffman codes follow a screenshot's parts
+#: (a card of text, an empty margin, a chart) instead of one code for 16,384 symbols of
+#: all of them. pngquant deflates at memLevel 5, which made its files 1-3 % smaller than
+#: ours at the same colours on dashboards and charts. On 17 flat images (UI, charts, text,
+#: three Chromium screenshots; benchmarks/bench_flat_bytes.py) at 16, 64 and 256 colours,
+#: 32 of whose 51 streams are flat, memLevel 3 made 11 of them 0.2-6 % smaller (a
+#: diagram, a line chart, dashboards); memLevel 4 and 5 gained less, and photos' streams,
+#: not flat, are 2-4 % larger at 3. Level 8 won on 3 of the 32 by 13-35 bytes (0.3-0.5 %);
+#: it is not tried beside the two, which would take 1.6 times as long (on two threads;
+#: level 9 takes 1.7 times level 8's time).
 _MEM_LEVEL = 9
 _FLAT_MEM_LEVEL = 3
 #: The combinations ``optimize=True`` tries; the smallest stream wins.
@@ -442,25 +444,23 @@ def _screened(filtered: list[bytes]) -> list[bytes]:
 
 def _default_tries(data: bytes, level: int, k: int) -> list[tuple[int, int]]:
     """The (zlib level, memLevel) of each stream the default encode of the scanlines
-    ``data`` of a palette of ``k`` entries deflates, the smallest kept: ``level`` alone, or
-    with level 9 too (see ``_ALSO_NINE_BELOW``), and for flat rows level 9 at
-    ``_FLAT_MEM_LEVEL`` as well.
+    ``data`` of a palette of ``k`` entries deflates, the smallest kept: ``level`` alone;
+    with level 9 too for many entries (see ``_ALSO_NINE_BELOW``); for flat rows level 9
+    in long and in short blocks (``_FLAT_MEM_LEVEL``) instead.
 
     >>> flat = bytes(1000)
     >>> _default_tries(flat, 8, 16), _default_tries(flat, 6, 16)
-    ([(8, 9), (9, 9), (9, 3)], [(6, 9)])
+    ([(9, 9), (9, 3)], [(6, 9)])
     >>> _default_tries(bytes(range(256)) * 4, 8, 16), _default_tries(bytes(range(256)), 8, 200)
     ([(8, 9)], [(8, 9), (9, 9)])
     """
-    tries = [(level, _MEM_LEVEL)]
     if level != DEFAULT_LEVEL or len(data) >= _ALSO_NINE_BELOW:
-        return tries
-    flat = _mostly_repeats(data)
-    if flat or k > _NINE_ABOVE_ENTRIES:
-        tries.append((9, _MEM_LEVEL))
-    if flat:
-        tries.append((9, _FLAT_MEM_LEVEL))
-    return tries
+        return [(level, _MEM_LEVEL)]
+    if _mostly_repeats(data):
+        return [(9, _MEM_LEVEL), (9, _FLAT_MEM_LEVEL)]
+    if k > _NINE_ABOVE_ENTRIES:
+        return [(level, _MEM_LEVEL), (9, _MEM_LEVEL)]
+    return [(level, _MEM_LEVEL)]
 
 
 def _mostly_repeats(data: bytes) -> bool:

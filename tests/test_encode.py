@@ -455,7 +455,7 @@ def _bands(rng):
             + rng.integers(0, 3, (300, 200))).astype(np.uint8) % 16
 
 
-@pytest.mark.parametrize("kind, k, levels", [("text", 16, [(8, 9), (9, 3), (9, 9)]),
+@pytest.mark.parametrize("kind, k, levels", [("text", 16, [(9, 3), (9, 9)]),
                                              ("bands", 16, [(8, 9)]),
                                              ("bands", 129, [(8, 9), (9, 9)])])
 def test_the_default_encode_tries_zlib_level_9_on_flat_rows_and_large_palettes(
@@ -463,7 +463,8 @@ def test_the_default_encode_tries_zlib_level_9_on_flat_rows_and_large_palettes(
     """On a screenshot's text, and with many entries, zlib-ng's level 9 is mostly smaller
     than its 8 (a code listing 13 %), and the smaller is kept; on a photo's indices at
     16 or 64 colours it gains about nothing for its time, and is not tried. Flat rows
-    are also deflated at level 9 in blocks of 512 symbols (memLevel 3)."""
+    are deflated at level 9 in blocks of 16,384 and of 512 symbols (memLevel 9 and 3)
+    instead of levels 8 and 9."""
     indices = _text_like_page(rng) if kind == "text" else _bands(rng)
     palette = rng.integers(0, 256, (k, 3), dtype=np.uint8)
     indices[0, :k] = np.arange(k)  # every entry used: the reorder keeps k of them
@@ -522,9 +523,9 @@ def test_flat_rows_are_also_deflated_in_blocks_of_512_symbols(rng):
 def test_the_two_levels_of_a_small_stream_are_deflated_in_the_caller(
         rng, monkeypatch, side, pooled):
     """Starting the shared pool (its imports and a thread) cost a small image more than its
-    second deflate: 10,200 bytes of rows (2 bits a pixel) try levels 8 and 9 (and 9 at
-    memLevel 3, the rows being flat) one after the other in the caller, 40,400 (from
-    _POOL_MIN_BYTES = 32,768) on the pool; the bytes are the same."""
+    second deflate: 10,200 bytes of rows (2 bits a pixel, flat) try level 9 at memLevels 9
+    and 3 one after the other in the caller, 40,400 (from _POOL_MIN_BYTES = 32,768) on
+    the pool; the bytes are the same."""
     indices = np.repeat(rng.integers(0, 4, (side, 1)), side, axis=1).astype(np.uint8)
     palette = rng.integers(0, 256, (4, 3), dtype=np.uint8)
     monkeypatch.setattr(_threads, "_count", 1)
@@ -536,8 +537,8 @@ def test_the_two_levels_of_a_small_stream_are_deflated_in_the_caller(
     monkeypatch.setattr(encode, "_deflate", lambda data, level, *rest, **options: levels.append(
         (len(data), level)) or deflate(data, level, *rest, **options))
     assert encode_indexed_png(indices, palette, reorder=False) == serial
-    assert sorted(levels) == [(side * (side // 4 + 1), 8)] + [(side * (side // 4 + 1), 9)] * 2
-    assert batches == ([3] if pooled else [])
+    assert sorted(levels) == [(side * (side // 4 + 1), 9)] * 2
+    assert batches == ([2] if pooled else [])
 
 
 def test_indices_longer_than_a_png_holds_are_named_first(monkeypatch):
