@@ -110,11 +110,11 @@ _NINE_FROM_REPEATS = 0.9
 #: all of them. pngquant deflates at memLevel 5, which made its files 1-3 % smaller than
 #: ours at the same colours on dashboards and charts. On 17 flat images (UI, charts, text,
 #: three Chromium screenshots; benchmarks/bench_flat_bytes.py) at 16, 64 and 256 colours,
-#: 32 of whose 51 streams are flat, memLevel 3 made 11 of them 0.2-6 % smaller (a
-#: diagram, a line chart, dashboards); memLevel 4 and 5 gained less, and photos' streams,
-#: not flat, are 2-4 % larger at 3. Level 8 won on 3 of the 32 by 13-35 bytes (0.3-0.5 %);
-#: it is not tried beside the two, which would take 1.6 times as long (on two threads;
-#: level 9 takes 1.7 times level 8's time).
+#: 32 of whose 51 streams are flat, 15 files came out 0.1-6 % smaller (a diagram, a line
+#: chart, dashboards), and 3, where level 8 had won, 0.2-0.4 % larger; memLevel 4 and 5
+#: gained less, and photos' streams, not flat, are 2-4 % larger at 3. Level 8 is not tried
+#: beside the two: three streams took 1.6 times as long on two threads (level 9 takes 1.7
+#: times level 8's time), two take about the time levels 8 and 9 took.
 _MEM_LEVEL = 9
 _FLAT_MEM_LEVEL = 3
 #: The combinations ``optimize=True`` tries; the smallest stream wins.
