@@ -17,7 +17,8 @@ falling back to :mod:`zlib` when it is not installed; no Pillow involved):
   per metre, rounded as Pillow rounds them;
 - rows are written unfiltered and deflated at zlib level 8, the combination
   measured best on reduced photos (see ``_DEFAULT``; ``level`` trades size
-  for speed), a large stream in parts on two threads (see
+  for speed), flat rows also at level 9 in long and in short deflate blocks
+  (see ``_FLAT_MEM_LEVEL``), a large stream in parts on two threads (see
   :func:`_deflate`); ``optimize=True``
   also tries the PNG row filters (which is where the palette order matters),
   another zlib strategy and, for <= 16 colours, one pixel a byte, and keeps
@@ -101,6 +102,21 @@ DEFAULT_LEVEL = _DEFAULT[1]
 _ALSO_NINE_BELOW = 1 << 22
 _NINE_ABOVE_ENTRIES = 128
 _NINE_FROM_REPEATS = 0.9
+#: zlib's memLevel: 9 for every stream but one. Flat streams (``_NINE_FROM_REPEATS``) are
+#: deflated at level 9 with memLevel 9 and with ``_FLAT_MEM_LEVEL``, instead of levels 8
+#: and 9, and the smaller kept. memLevel sets how many symbols a deflate block holds
+#: (2**(memLevel + 6)): at 3, 512, so that its Huffman codes follow a screenshot's parts
+#: (a card of text, an empty margin, a chart) instead of one code for 16,384 symbols of
+#: all of them. pngquant deflates at memLevel 5, which made its files 1-3 % smaller than
+#: ours at the same colours on dashboards and charts. On 17 flat images (UI, charts, text,
+#: three Chromium screenshots; benchmarks/bench_flat_bytes.py) at 16, 64 and 256 colours,
+#: 32 of whose 51 streams are flat, 15 files came out 0.1-6 % smaller (a diagram, a line
+#: chart, dashboards), and 3, where level 8 had won, 0.2-0.4 % larger; memLevel 4 and 5
+#: gained less, and photos' streams, not flat, are 2-4 % larger at 3. Level 8 is not tried
+#: beside the two: three streams took 1.6 times as long on two threads (level 9 takes 1.7
+#: times level 8's time), two take about the time levels 8 and 9 took.
+_MEM_LEVEL = 9
+_FLAT_MEM_LEVEL = 3
 #: The combinations ``optimize=True`` tries; the smallest stream wins.
 _OPTIMIZE_FILTERS = ("none", "sub", "up", "paeth", "minsum", "entropy")
 _OPTIMIZE_STRATEGIES = (zlib.Z_DEFAULT_STRATEGY, zlib.Z_FILTERED)
@@ -364,11 +380,13 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
 
 
-def _deflate(data: bytes, level: int, strategy: int, library: Any = zlib) -> bytes:
+def _deflate(data: bytes, level: int, strategy: int, library: Any = zlib, *,
+             mem_level: int = _MEM_LEVEL) -> bytes:
     """A zlib stream of ``data``; from ``_PARALLEL_MIN_BYTES``, deflated in ``_PARTS`` parts
     on threads (one after the other when there is one thread).
 
-    ``library`` is :mod:`zlib` or a module with its API (zlib-ng's).
+    ``library`` is :mod:`zlib` or a module with its API (zlib-ng's); ``mem_level`` is
+    zlib's memLevel (see ``_FLAT_MEM_LEVEL``).
 
     As pigz does: each part is a raw deflate stream primed with the 32 KiB
     before it (so matches reach across the seam), every part but the last ends
@@ -378,23 +396,24 @@ def _deflate(data: bytes, level: int, strategy: int, library: Any = zlib) -> byt
     """
     parts = _PARTS if len(data) >= _PARALLEL_MIN_BYTES else 1
     if parts == 1:
-        compressor = library.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS, 9, strategy)
+        compressor = library.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS, mem_level,
+                                         strategy)
         return compressor.compress(data) + compressor.flush()
     slices = _threads.split(len(data), parts)
     tasks = [functools.partial(_deflate_part, data, rows, level, strategy, rows is slices[-1],
-                               library)
+                               library, mem_level)
              for rows in slices]
     return (_zlib_header(level) + b"".join(_threads.run(tasks))
             + struct.pack(">I", zlib.adler32(data)))
 
 
 def _deflate_part(data: bytes, part: slice, level: int, strategy: int, last: bool,
-                  library: Any) -> bytes:
+                  library: Any, mem_level: int = _MEM_LEVEL) -> bytes:
     """Raw deflate of ``data[part]``, primed with the window before it."""
     window = data[max(0, part.start - _WINDOW):part.start]
     options = {"zdict": window} if window else {}
-    compressor = library.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, 9, strategy,
-                                     **options)
+    compressor = library.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, mem_level,
+                                     strategy, **options)
     body = compressor.compress(memoryview(data)[part])
     return body + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
@@ -416,9 +435,9 @@ def _idat(rows: np.ndarray, optimize: bool, level: int, k: int) -> bytes:
     if not optimize:
         method, _, strategy = _DEFAULT
         data = _filtered(rows, method)
-        levels = [level, 9] if _also_nine(data, level, k) else [level]
-        tasks = [functools.partial(_deflate, data, each, strategy, _zlib_ng or zlib)
-                 for each in levels]
+        tasks = [functools.partial(_deflate, data, each, strategy, _zlib_ng or zlib,
+                                   mem_level=mem_level)
+                 for each, mem_level in _default_tries(data, level, k)]
         streams = (_threads.run(tasks) if len(data) >= _POOL_MIN_BYTES
                    else [task() for task in tasks])
         return min(streams, key=len)
@@ -474,12 +493,29 @@ def _screened(filtered: list[bytes]) -> list[bytes]:
     return [data for data, size in zip(filtered, sizes, strict=True) if size <= bound]
 
 
-def _also_nine(data: bytes, level: int, k: int) -> bool:
-    """Whether the default encode of ``data`` tries level 9 too (see ``_ALSO_NINE_BELOW``)."""
+def _default_tries(data: bytes, level: int, k: int) -> list[tuple[int, int]]:
+    """The (zlib level, memLevel) of each stream the default encode of the scanlines
+    ``data`` of a palette of ``k`` entries deflates, the smallest kept: ``level`` alone;
+    with level 9 too for many entries (see ``_ALSO_NINE_BELOW``); for flat rows level 9
+    in long and in short blocks (``_FLAT_MEM_LEVEL``) instead.
+
+    >>> flat = bytes(1000)
+    >>> _default_tries(flat, 8, 16), _default_tries(flat, 6, 16)
+    ([(9, 9), (9, 3)], [(6, 9)])
+    >>> _default_tries(bytes(range(256)) * 4, 8, 16), _default_tries(bytes(range(256)), 8, 200)
+    ([(8, 9)], [(8, 9), (9, 9)])
+    """
     if level != DEFAULT_LEVEL or len(data) >= _ALSO_NINE_BELOW:
-        return False
+        return [(level, _MEM_LEVEL)]
+    if _mostly_repeats(data):
+        return [(9, _MEM_LEVEL), (9, _FLAT_MEM_LEVEL)]
     if k > _NINE_ABOVE_ENTRIES:
-        return True
+        return [(level, _MEM_LEVEL), (9, _MEM_LEVEL)]
+    return [(level, _MEM_LEVEL)]
+
+
+def _mostly_repeats(data: bytes) -> bool:
+    """Whether at least ``_NINE_FROM_REPEATS`` of the bytes of ``data`` repeat the one before."""
     stream = np.frombuffer(data, dtype=np.uint8)
     return stream.size > 1 and np.count_nonzero(stream[1:] == stream[:-1]) >= (
         _NINE_FROM_REPEATS * (stream.size - 1))
@@ -574,8 +610,10 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
         zlib level 1..9 of the default encode; at the default, an image of under
         4 MiB of rows with more than 128 entries or mostly flat rows is deflated
         at level 9 too and the smaller stream kept (9 is up to 13 % smaller on
-        screenshots, sometimes a little larger on photos). 6 takes a fifth of
-        9's time on a 12 MP image for a file ~9 % larger. With ``optimize``, the
+        screenshots, sometimes a little larger on photos); mostly flat rows also
+        at level 9 in short deflate blocks (zlib's memLevel 3, up to 6 % smaller
+        on charts and dashboards). 6 takes a fifth of 9's time on a 12 MP image
+        for a file ~9 % larger. With ``optimize``, the
         level of the default stream it tries beside those of level 9.
     dpi : (float, float), optional
         Physical resolution (x, y) in dots per inch, written to a ``pHYs`` chunk as

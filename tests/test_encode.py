@@ -14,6 +14,7 @@ from PIL import Image
 
 from quantize import _threads, encode
 from quantize.encode import encode_indexed_gif, encode_indexed_png, palette_order, trns
+from quantize.png import chunks_of
 
 from .reduce_support import gif_blocks
 
@@ -459,22 +460,25 @@ def _bands(rng):
             + rng.integers(0, 3, (300, 200))).astype(np.uint8) % 16
 
 
-@pytest.mark.parametrize("kind, k, levels", [("text", 16, [8, 9]), ("bands", 16, [8]),
-                                             ("bands", 129, [8, 9])])
+@pytest.mark.parametrize("kind, k, levels", [("text", 16, [(9, 3), (9, 9)]),
+                                             ("bands", 16, [(8, 9)]),
+                                             ("bands", 129, [(8, 9), (9, 9)])])
 def test_the_default_encode_tries_zlib_level_9_on_flat_rows_and_large_palettes(
         rng, monkeypatch, kind, k, levels):
     """On a screenshot's text, and with many entries, zlib-ng's level 9 is mostly smaller
     than its 8 (a code listing 13 %), and the smaller is kept; on a photo's indices at
-    16 or 64 colours it gains about nothing for its time, and is not tried."""
+    16 or 64 colours it gains about nothing for its time, and is not tried. Flat rows
+    are deflated at level 9 in blocks of 16,384 and of 512 symbols (memLevel 9 and 3)
+    instead of levels 8 and 9."""
     indices = _text_like_page(rng) if kind == "text" else _bands(rng)
     palette = rng.integers(0, 256, (k, 3), dtype=np.uint8)
     indices[0, :k] = np.arange(k)  # every entry used: the reorder keeps k of them
     tried = []
     deflate = encode._deflate
 
-    def spy(data, level, strategy, library=zlib):
-        stream = deflate(data, level, strategy, library)
-        tried.append((level, stream))
+    def spy(data, level, strategy, library=zlib, **options):
+        stream = deflate(data, level, strategy, library, **options)
+        tried.append(((level, options["mem_level"]), stream))
         return stream
 
     monkeypatch.setattr(encode, "_deflate", spy)
@@ -485,13 +489,48 @@ def test_the_default_encode_tries_zlib_level_9_on_flat_rows_and_large_palettes(
     np.testing.assert_array_equal(np.asarray(decode(default).convert("RGB")), palette[indices])
 
 
+def _text_and_chart(rng):
+    """A flat page of two parts: lines of text (entries 1..7) on entry 0 over wide
+    margins, then a bar chart (entries 8..15); 92 % of its bytes repeat the one before."""
+    glyphs = (rng.random((20, 10, 6)) < 0.3) * rng.integers(1, 8, (20, 10, 6))
+    page = np.zeros((240, 1500), np.uint8)
+    for top in range(0, 120, 12):
+        for i, glyph in enumerate(rng.integers(0, 20, 80)):
+            page[top:top + 10, 60 + 6 * i:66 + 6 * i] = glyphs[glyph]
+    for i, height in enumerate(rng.integers(10, 110, 40)):
+        page[240 - height:, 20 + 14 * i:30 + 14 * i] = 8 + i % 8
+    return page
+
+
+def test_flat_rows_are_also_deflated_in_blocks_of_512_symbols(rng):
+    """A deflate block's Huffman codes fit the symbols it holds: where a page's text and
+    its chart get blocks of their own (memLevel 3, 512 symbols a block), the stream is
+    smaller than zlib's level 8 or 9 in blocks of 16,384 symbols, and it is the one
+    written; the pixels are the same."""
+    indices = _text_and_chart(rng)
+    palette = rng.integers(0, 256, (32, 3), dtype=np.uint8)  # 8 bits a pixel, as written
+    rows = np.hstack([np.zeros((indices.shape[0], 1), np.uint8), indices]).tobytes()
+
+    def stream(level, mem_level):
+        compressor = (encode._zlib_ng or zlib).compressobj(level, zlib.DEFLATED,
+                                                          zlib.MAX_WBITS, mem_level)
+        return compressor.compress(rows) + compressor.flush()
+
+    small = stream(9, 3)
+    assert len(small) < min(len(stream(8, 9)), len(stream(9, 9)))
+    data = encode_indexed_png(indices, palette, reorder=False)
+    assert [body for _, kind, body in chunks_of(data) if kind == b"IDAT"] == [small]
+    np.testing.assert_array_equal(np.asarray(decode(data)), indices)
+    assert len(encode_indexed_png(indices, palette, reorder=False, optimize=True)) <= len(data)
+
+
 @pytest.mark.parametrize("side, pooled", [(400, True), (200, False)])
 def test_the_two_levels_of_a_small_stream_are_deflated_in_the_caller(
         rng, monkeypatch, side, pooled):
     """Starting the shared pool (its imports and a thread) cost a small image more than its
-    second deflate: 10,200 bytes of rows (2 bits a pixel) try levels 8 and 9 one after the
-    other in the caller, 40,400 (from _POOL_MIN_BYTES = 32,768) on the pool; the bytes are
-    the same."""
+    second deflate: 10,200 bytes of rows (2 bits a pixel, flat) try level 9 at memLevels 9
+    and 3 one after the other in the caller, 40,400 (from _POOL_MIN_BYTES = 32,768) on
+    the pool; the bytes are the same."""
     indices = np.repeat(rng.integers(0, 4, (side, 1)), side, axis=1).astype(np.uint8)
     palette = rng.integers(0, 256, (4, 3), dtype=np.uint8)
     monkeypatch.setattr(_threads, "_count", 1)
@@ -500,10 +539,10 @@ def test_the_two_levels_of_a_small_stream_are_deflated_in_the_caller(
     batches, levels = [], []
     run, deflate = _threads.run, encode._deflate
     monkeypatch.setattr(_threads, "run", lambda tasks: batches.append(len(tasks)) or run(tasks))
-    monkeypatch.setattr(encode, "_deflate", lambda data, level, *rest: levels.append(
-        (len(data), level)) or deflate(data, level, *rest))
+    monkeypatch.setattr(encode, "_deflate", lambda data, level, *rest, **options: levels.append(
+        (len(data), level)) or deflate(data, level, *rest, **options))
     assert encode_indexed_png(indices, palette, reorder=False) == serial
-    assert sorted(levels) == [(side * (side // 4 + 1), 8), (side * (side // 4 + 1), 9)]
+    assert sorted(levels) == [(side * (side // 4 + 1), 9)] * 2
     assert batches == ([2] if pooled else [])
 
 
