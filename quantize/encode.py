@@ -597,9 +597,10 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
         stream (several times slower, usually a few per cent smaller), the
         default encode's among them, and with ``reorder`` the default encode of
         the palette as given: never larger than with ``optimize=False`` and
-        ``reorder=False`` or ``reorder``. A filter goes on to zlib's slow level 9
-        only when its stream at level 1 is within 1 % of the smallest at its bit
-        depth.
+        ``reorder=False`` or ``reorder``. A filter goes on to zlib's level 6
+        only when its stream at level 1 is within 5 % of the smallest at its bit
+        depth (``_SCREEN_MARGIN``), and on to the slow level 9 only when within
+        2 % there (as docs/reduce.md gives it under ``--optimize``).
     reorder : bool, default True
         Reorder the palette (translucent entries first, then a nearest-colour
         path) and drop unused entries before encoding. Pixels decode to the same
