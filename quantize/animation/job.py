@@ -349,7 +349,8 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     # file and the record.
     drawn = functools.cache(lambda: _drawn_palette(plan, stats,
                                                    given=opts.palette_in is not None))
-    measured = functools.cache(lambda: (stats.psnr(), stats.delta_e_and_tail()))
+    measured = functools.cache(lambda: (stats.psnr(), stats.delta_e_and_tail(),
+                                        stats.psnr_shown()))
     remove_stale_parts([out] if opts.palette_out is None else [out, opts.palette_out])
     with errors_shown(out, shown):
         write_together(_files(out, src, opts, stats, (drawn, measured),
@@ -358,7 +359,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                                                  bytes_in)),
                        replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
-    psnr, (delta_e, measured_e, above) = measured()
+    psnr, (delta_e, measured_e, above), psnr_shown = measured()
     if per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
         warn_few_colors(0, opts.n_colors, "all the frames together have")
     elif per_frame:
@@ -387,11 +388,12 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                       palette=[] if _nothing_opaque(stats) else _record_palette(palette, shares),
                       optimized=stats.optimized if opts.optimize else None,
                       alpha_thresholded=0 if stats.alpha else stats.translucent_pixels,
-                      quality_met=None if opts.quality_limit is None else reached is None)
+                      quality_met=None if opts.quality_limit is None else reached is None,
+                      psnr_shown=psnr_shown)
 
 
 def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
-           worked_out: tuple[Callable[[], tuple[Any, Any]], ...], clear_at: int,
+           worked_out: tuple[Callable[[], tuple[Any, ...]], ...], clear_at: int,
            write: Callable[[Path], None]) -> Iterator[tuple[Path, Any]]:
     """For :func:`~quantize.io.write_together`, so that both are written or neither (no new
     animation beside an old palette file): the animation, which ``write`` writes to the

@@ -27,7 +27,7 @@ from .._kernels import (
     srgb_to_lab,
     unpack_rgb,
 )
-from ..colors import features_of
+from ..colors import LAB_ALPHA_SCALE, features_of
 from ..errors import QualityError, QualityReached
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
 from ..reduce.fit import (
@@ -182,6 +182,20 @@ def _kept_while_diffused(still: np.ndarray, opaque: np.ndarray) -> np.ndarray:
 
 def _features(colors: np.ndarray, space: str) -> np.ndarray:
     return srgb_to_lab(colors) if space == "lab" else colors.astype(np.float32)
+
+
+def _run_features(colors: np.ndarray) -> np.ndarray:
+    """``(m, 4)`` float32: straight RGBA uint8 ``colors`` as :class:`AlphaPlan` favours runs
+    by them (:data:`RUN_TOLERANCE`, CIE76): premultiplied Lab, then alpha scaled to 0..100
+    as lightness; a fully transparent colour all 0. Not the fit's features, which balance
+    black and white (:func:`~quantize.colors.features_of`): the runs' measure, kept when
+    Lab's were balanced too, so that frames fitted and mapped in RGB are written as before."""
+    a = colors[:, 3].astype(np.float32)
+    out = np.empty((colors.shape[0], 4), np.float32)
+    np.multiply(srgb_to_lab(np.ascontiguousarray(colors[:, :3])), (a / 255.0)[:, None],
+                out=out[:, :3])
+    out[:, 3] = a * LAB_ALPHA_SCALE
+    return out
 
 
 def _nearest_of_codes(codes: np.ndarray, palette: np.ndarray, space: str) -> np.ndarray:
@@ -774,7 +788,7 @@ class AlphaPlan:
     to :class:`GlobalPlan`, which diffuses onto it as onto a given palette); a pixel
     identical to the previous frame's, alpha included, keeps its entry, and undithered
     the others favour runs and the previous frame's entries as :class:`GlobalPlan`'s do,
-    by distance in premultiplied Lab with alpha (:func:`~quantize.colors.features_of`).
+    by distance in premultiplied Lab with alpha (:func:`_run_features`).
 
     A palette fitted on colours pooled coarser (``level`` above 0, :func:`pooled_rgba`)
     holds no table of them: each frame's colours are then matched to their nearest
@@ -817,7 +831,7 @@ class AlphaPlan:
                        np.zeros((0, 4)), False, pooled.level, reached)
         exact = bool(np.array_equal(entries[labels], hist.colors))
         return cls(palette, transparent, opts.space, pooled.words, labels.astype(np.uint8),
-                   features_of(hist.colors, "lab"), exact, reached=reached)
+                   _run_features(hist.colors), exact, reached=reached)
 
     @property
     def k(self) -> int:
@@ -857,7 +871,7 @@ class AlphaPlan:
         table_words = _words(table[None])[0]
         if dither == 0 and not self.exact:
             features[~visible] = 0.0  # what the transparent entry shows
-            entries = features_of(table, "lab")
+            entries = _run_features(table)
             nearest_sq = _squared_distances(features, entries, indices)
             free = visible & ~still & (table_words[indices] != words)
             pieces = _Pieces.cut(features, None) if features.shape[1] else None  # both scans
@@ -886,8 +900,7 @@ class AlphaPlan:
         rows = rows.reshape(words.shape)
         if not with_features:
             return labels[rows], None
-        lab = matched if self.space == "lab" else features_of(colors, "lab")
-        return labels[rows], lab.take(rows, axis=0)
+        return labels[rows], _run_features(colors).take(rows, axis=0)
 
     def _dithered(self, rgba: np.ndarray, dither: float | str) -> np.ndarray:
         """Entries ``(H, W)`` of a frame diffused onto the palette as a still with alpha is
