@@ -28,10 +28,13 @@ Partial alpha is kept where the output holds it: when some pixel is translucent
 clustered premultiplied with their alpha and mapped by premultiplied distance, as a
 still's are (:class:`~quantize.animation.plans.AlphaPlan`): entries have alpha of their
 own (an APNG's tRNS, RGBA frames and pages), fully transparent pixels share one extra
-entry, and PSNR and CIEDE2000 are measured as a still's with alpha. Otherwise
-transparency is binary: a pixel with alpha below 128 (``ALPHA_THRESHOLD``) is
-transparent and uses one extra palette entry, the others are opaque: in a GIF, which
-holds nothing more, and in frames mapped onto a given palette (``palette_in``).
+entry, and PSNR and CIEDE2000 are measured as a still's with alpha. Such frames mapped
+onto a given palette (``palette_in``) are mapped as a still's are, each pixel to the entry
+that looks nearest over black and over white, the palette's entries opaque or the
+transparent one. Otherwise transparency is binary: a pixel with alpha below 128
+(``ALPHA_THRESHOLD``) is transparent and uses one extra palette entry, the others are
+opaque: in a GIF, which holds nothing more, and in frames without translucent pixels
+mapped onto a given palette.
 
 ``palette="per-frame"`` (GIF only) fits a local palette for each frame to
 the pixels that changed since the previous frame instead (one pass); the
@@ -364,12 +367,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
         warn_few_colors(0, opts.n_colors, "all the frames together have")
     elif per_frame:
         _warn_few_per_frame(plan, opts.n_colors)
-    if stats.translucent_pixels and not stats.alpha:
-        share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
-        warn_caller(f"{share:.3g}% of the pixels are translucent; {_binary_kept(opts)} only "
-                    f"binary transparency, so they are written transparent (alpha below "
-                    f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
-                    "pixels", AlphaLossWarning)
+    _warn_translucent(plan, opts, stats)
     _warn_still(stats, out)
     _warn_lengthened(stats, output_named(out, shown, whole=True))
     if pages and info.timed:
@@ -563,6 +561,22 @@ def _hidden_pixels(rgba: np.ndarray, drawn: np.ndarray, box: tuple[slice, slice]
     now = _hidden_pixels(rgba[box], drawn[box], None, None)
     before = _hidden_pixels(was[box], was_drawn[box], None, None)
     return counts[0] + now[0] - before[0], counts[1] + now[1] - before[1]
+
+
+def _warn_translucent(plan: Any, opts: AnimationOptions, stats: FrameStats) -> None:
+    """Warn when translucent pixels were written transparent or opaque: made binary at
+    alpha :data:`ALPHA_THRESHOLD` (left out of the metrics), or mapped as a still's onto a
+    given palette's opaque entries (:meth:`~quantize.animation.plans.AlphaPlan.given`)."""
+    given = isinstance(plan, AlphaPlan) and plan.given_palette
+    if not stats.translucent_pixels or (stats.alpha and not given):
+        return
+    share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
+    drawn = ("each takes the opaque entry, or the transparent one, that looks nearest over "
+             "black and over white" if given else
+             f"they are written transparent (alpha below {ALPHA_THRESHOLD}) or opaque, and "
+             "the metrics count only the opaque pixels")
+    warn_caller(f"{share:.3g}% of the pixels are translucent; {_binary_kept(opts)} only "
+                f"binary transparency, so {drawn}", AlphaLossWarning)
 
 
 def _binary_kept(opts: AnimationOptions) -> str:
