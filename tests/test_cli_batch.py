@@ -894,9 +894,8 @@ def test_cli_shared_palette_names_no_palette_in_when_an_animation_loses_its_alph
     assert result.stderr.replace(str(tmp_path) + "/", "") == (
         "quantize: warning: in/clip.png: 50% of the pixels are translucent; an animation "
         "mapped onto --shared-palette file='out/shared-palette.json' keeps only binary "
-        "transparency, so they are written "
-        "transparent (alpha below 128) or opaque, and the metrics count only the opaque "
-        "pixels\n")
+        "transparency, so each takes the opaque entry, or the transparent one, that looks "
+        "nearest over black and over white\n")  # mapped as a still's onto the palette
 
 
 def _animation_folder(src: Path) -> dict[str, str]:

@@ -463,6 +463,39 @@ def test_an_animated_gif_of_soft_alpha_is_not_said_lossless(tmp_path):
     assert "alpha_thresholded" not in json.loads(apng.stdout)  # alpha kept: nothing lost
 
 
+def test_the_summary_of_soft_alpha_gives_the_psnr_on_black_and_on_white(tmp_path):
+    """The line said the premultiplied PSNR, which is on black with alpha's error beside,
+    so a fit that looks better on white read lower. Two greys 200 of alpha 100 and 200 at
+    -k 1 take one entry, grey 200 of alpha 150, each 39.2 off on black, 10.8 on white."""
+    greys = np.full((1, 2, 4), 200, np.uint8)
+    greys[0, :, 3] = (100, 200)
+    Image.fromarray(greys).save(tmp_path / "greys.png")
+    shown = {0.0: [], 255.0: []}
+    for a in (100, 200):
+        for level, errors in shown.items():
+            errors.append((200 - level) * (a - 150) / 255)
+    db = [10 * np.log10(255**2 / np.mean(np.square(e))) for e in shown.values()]
+    record = json.loads(run(tmp_path / "greys.png", "-k", 1, "-o", tmp_path / "j.png",
+                            "--json").stdout)
+    assert record["palette"] == [{"hex": "#c8c8c8", "alpha": 150, "share": 1.0}]
+    on = record["psnr_on_black"], record["psnr_on_white"]
+    assert on == pytest.approx(db, abs=0.01)  # 16.26 and 27.47, the entry's colour rounded
+    result = run(tmp_path / "greys.png", "-k", 1, "-o", tmp_path / "out.png")
+    assert result.exit_code == 0, result.output
+    assert f": 1 colour, PSNR {on[0]:.2f} dB on black, {on[1]:.2f} dB on white, mean" in \
+        result.stdout
+    assert record["psnr"] < db[0]  # kept: premultiplied RGBA, alpha's error counted
+    Image.fromarray(greys[..., :3]).save(tmp_path / "opaque.png")  # nothing translucent
+    opaque = json.loads(run(tmp_path / "opaque.png", "-k", 1, "-o", tmp_path / "o.png",
+                            "--json").stdout)
+    assert "psnr_on_black" not in opaque and opaque["psnr"] is None
+    Image.fromarray(greys).save(tmp_path / "anim.png", save_all=True, duration=100, loop=0,
+                                append_images=[Image.fromarray(greys[:, ::-1])])
+    apng = json.loads(run(tmp_path / "anim.png", "-k", 1, "-o", tmp_path / "a.apng",
+                          "--json").stdout)
+    assert (apng["psnr_on_black"], apng["psnr_on_white"]) == pytest.approx(on, abs=1e-4)
+
+
 _QUALITY_MEANS = ("a bound Q on CIEDE2000 differences (about 1 is just noticeable, 5 visibly "
                   "posterised), not pngquant's 0-100 score: their mean <= Q, 99th percentile "
                   "<= 5 Q and 99.9th <= 10 Q")

@@ -47,6 +47,23 @@ def test_psnr_and_delta_e_are_counted_over_the_pairs():
     assert exact.psnr == math.inf and exact.delta_e == 0.0
 
 
+def test_psnr_on_black_and_white_is_that_of_the_images_composited(rng):
+    """Equivalence: the PSNR of the result's RGBA and the original's, both composited on
+    the background, every pixel counted (a transparent one exact)."""
+    rgba = rng.integers(0, 256, (12, 10, 4), dtype=np.uint8)
+    rgba[0, :4, 3], rgba[1, :3, 3] = 0, 255
+    reduced = reduce_colors(rgba, 6, seed=0)
+    for over, level in (("black", 0.0), ("white", 255.0)):
+        shown = [x[..., :3] * (x[..., 3:] / 255.0) + level * (1 - x[..., 3:] / 255.0)
+                 for x in (rgba.astype(np.float64), reduced.to_rgba().astype(np.float64))]
+        mse = np.mean((shown[0] - shown[1]) ** 2)
+        assert reduced.psnr_on(over) == pytest.approx(10 * math.log10(255 ** 2 / mse))
+    opaque = reduce_colors(rgba[..., :3], 6, seed=0)
+    assert opaque.psnr_on("white") == opaque.psnr_on("black") == opaque.psnr
+    with pytest.raises(ValueError, match="over='grey'.*black.*white"):
+        reduced.psnr_on("grey")
+
+
 def test_views_of_an_opaque_result():
     r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
     assert r.k == 2 and r.transparency() is None

@@ -28,10 +28,13 @@ Partial alpha is kept where the output holds it: when some pixel is translucent
 clustered premultiplied with their alpha and mapped by premultiplied distance, as a
 still's are (:class:`~quantize.animation.plans.AlphaPlan`): entries have alpha of their
 own (an APNG's tRNS, RGBA frames and pages), fully transparent pixels share one extra
-entry, and PSNR and CIEDE2000 are measured as a still's with alpha. Otherwise
-transparency is binary: a pixel with alpha below 128 (``ALPHA_THRESHOLD``) is
-transparent and uses one extra palette entry, the others are opaque: in a GIF, which
-holds nothing more, and in frames mapped onto a given palette (``palette_in``).
+entry, and PSNR and CIEDE2000 are measured as a still's with alpha. Such frames mapped
+onto a given palette (``palette_in``) are mapped as a still's are, each pixel to the entry
+that looks nearest over black and over white, the palette's entries opaque or the
+transparent one. Otherwise transparency is binary: a pixel with alpha below 128
+(``ALPHA_THRESHOLD``) is transparent and uses one extra palette entry, the others are
+opaque: in a GIF, which holds nothing more, and in frames without translucent pixels
+mapped onto a given palette.
 
 ``palette="per-frame"`` (GIF only) fits a local palette for each frame to
 the pixels that changed since the previous frame instead (one pass); the
@@ -354,7 +357,8 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     # file and the record.
     drawn = functools.cache(lambda: _drawn_palette(plan, stats,
                                                    given=opts.palette_in is not None))
-    measured = functools.cache(lambda: (stats.psnr(), stats.delta_e_and_tail()))
+    measured = functools.cache(lambda: (stats.psnr(), stats.delta_e_and_tail(),
+                                        stats.psnr_shown()))
     remove_stale_parts([out] if opts.palette_out is None else [out, opts.palette_out])
     with errors_shown(out, shown):
         write_together(_files(out, src, opts, stats, (drawn, measured),
@@ -363,17 +367,12 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                                                  bytes_in)),
                        replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
-    psnr, (delta_e, measured_e, above) = measured()
+    psnr, (delta_e, measured_e, above), psnr_shown = measured()
     if per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
         warn_few_colors(0, opts.n_colors, "all the frames together have")
     elif per_frame:
         _warn_few_per_frame(plan, opts.n_colors)
-    if stats.translucent_pixels and not stats.alpha:
-        share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
-        warn_caller(f"{share:.3g}% of the pixels are translucent; {_binary_kept(opts)} only "
-                    f"binary transparency, so they are written transparent (alpha below "
-                    f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
-                    "pixels", AlphaLossWarning)
+    _warn_translucent(plan, opts, stats)
     _warn_still(stats, out)
     _warn_lengthened(stats, output_named(out, shown, whole=True))
     if pages and info.timed:
@@ -393,11 +392,12 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                       optimized=stats.optimized if opts.optimize else None,
                       alpha_thresholded=0 if stats.alpha else stats.translucent_pixels,
                       quality_met=None if opts.quality_limit is None else reached is None,
-                      blurred_psnr=stats.blurred_psnr())
+                      blurred_psnr=stats.blurred_psnr(),
+                      psnr_shown=psnr_shown)
 
 
 def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
-           worked_out: tuple[Callable[[], tuple[Any, Any]], ...], clear_at: int,
+           worked_out: tuple[Callable[[], tuple[Any, ...]], ...], clear_at: int,
            write: Callable[[Path], None]) -> Iterator[tuple[Path, Any]]:
     """For :func:`~quantize.io.write_together`, so that both are written or neither (no new
     animation beside an old palette file): the animation, which ``write`` writes to the
@@ -595,6 +595,22 @@ def _hidden_pixels(rgba: np.ndarray, drawn: np.ndarray, box: tuple[slice, slice]
     now = _hidden_pixels(rgba[box], drawn[box], None, None)
     before = _hidden_pixels(was[box], was_drawn[box], None, None)
     return counts[0] + now[0] - before[0], counts[1] + now[1] - before[1]
+
+
+def _warn_translucent(plan: Any, opts: AnimationOptions, stats: FrameStats) -> None:
+    """Warn when translucent pixels were written transparent or opaque: made binary at
+    alpha :data:`ALPHA_THRESHOLD` (left out of the metrics), or mapped as a still's onto a
+    given palette's opaque entries (:meth:`~quantize.animation.plans.AlphaPlan.given`)."""
+    given = isinstance(plan, AlphaPlan) and plan.given_palette
+    if not stats.translucent_pixels or (stats.alpha and not given):
+        return
+    share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
+    drawn = ("each takes the opaque entry, or the transparent one, that looks nearest over "
+             "black and over white" if given else
+             f"they are written transparent (alpha below {ALPHA_THRESHOLD}) or opaque, and "
+             "the metrics count only the opaque pixels")
+    warn_caller(f"{share:.3g}% of the pixels are translucent; {_binary_kept(opts)} only "
+                f"binary transparency, so {drawn}", AlphaLossWarning)
 
 
 def _binary_kept(opts: AnimationOptions) -> str:

@@ -27,7 +27,7 @@ from .._kernels import (
     srgb_to_lab,
     unpack_rgb,
 )
-from ..colors import features_of
+from ..colors import LAB_ALPHA_SCALE, features_of
 from ..errors import QualityError, QualityReached
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
 from ..reduce.fit import (
@@ -188,6 +188,20 @@ def _kept_while_diffused(still: np.ndarray, opaque: np.ndarray) -> np.ndarray:
 
 def _features(colors: np.ndarray, space: str) -> np.ndarray:
     return srgb_to_lab(colors) if space == "lab" else colors.astype(np.float32)
+
+
+def _run_features(colors: np.ndarray) -> np.ndarray:
+    """``(m, 4)`` float32: straight RGBA uint8 ``colors`` as :class:`AlphaPlan` favours runs
+    by them (:data:`RUN_TOLERANCE`, CIE76): premultiplied Lab, then alpha scaled to 0..100
+    as lightness; a fully transparent colour all 0. Not the fit's features, which balance
+    black and white (:func:`~quantize.colors.features_of`): the runs' measure, kept when
+    Lab's were balanced too, so that frames fitted and mapped in RGB are written as before."""
+    a = colors[:, 3].astype(np.float32)
+    out = np.empty((colors.shape[0], 4), np.float32)
+    np.multiply(srgb_to_lab(np.ascontiguousarray(colors[:, :3])), (a / 255.0)[:, None],
+                out=out[:, :3])
+    out[:, 3] = a * LAB_ALPHA_SCALE
+    return out
 
 
 def _nearest_of_codes(codes: np.ndarray, palette: np.ndarray, space: str) -> np.ndarray:
@@ -754,13 +768,17 @@ def _scan_box(free: np.ndarray) -> tuple[slice, slice] | None:
 
 def global_plan(animation: OpenAnimation, opts: AnimationOptions) -> GlobalPlan | AlphaPlan:
     """Read every frame of ``animation`` once and fit one palette for all of them: with alpha
-    (:class:`AlphaPlan`) when some pixel is translucent, the output holds partial alpha
-    (an APNG, a WebP or a TIFF's pages, not a GIF) and no palette is given; else with
-    binary transparency (:class:`GlobalPlan`)."""
-    with_alpha = opts.suffix != ".gif" and opts.palette_in is None
+    (:class:`AlphaPlan`) when some pixel is translucent and the output holds partial alpha
+    (an APNG, a WebP or a TIFF's pages, not a GIF), or with a given palette such frames
+    mapped onto it as a still's (:meth:`AlphaPlan.given`, when it leaves room for the
+    transparent entry); else with binary transparency (:class:`GlobalPlan`)."""
+    with_alpha = opts.suffix != ".gif"
+    given = opts.palette_in
     pooled = pooled_rgba(animation.frames(), partial_alpha=with_alpha)
-    if with_alpha and pooled.translucent:
+    if with_alpha and pooled.translucent and given is None:
         return AlphaPlan.fit(animation, opts, pooled)
+    if with_alpha and pooled.translucent and given is not None and 0 < len(given) < MAX_PALETTE:
+        return AlphaPlan.given(opts)
     return GlobalPlan.fit(animation, opts, pooled.binary())
 
 
@@ -776,15 +794,17 @@ class AlphaPlan:
     nearest entry premultiplied, as a still's are (a faint one may take the
     transparent entry), or with ``dither`` as :func:`~quantize.reduce.reduce_colors`
     diffuses a still with alpha onto the palette fitted to it (damped; the palette is
-    always the frames' own: a ``palette_in`` makes the frames' alpha binary, and they go
-    to :class:`GlobalPlan`, which diffuses onto it as onto a given palette); a pixel
+    the frames' own; a given one, see below); a pixel
     identical to the previous frame's, alpha included, keeps its entry, and undithered
     the others favour runs and the previous frame's entries as :class:`GlobalPlan`'s do,
-    by distance in premultiplied Lab with alpha (:func:`~quantize.colors.features_of`).
+    by distance in premultiplied Lab with alpha (:func:`_run_features`).
 
     A palette fitted on colours pooled coarser (``level`` above 0, :func:`pooled_rgba`)
     holds no table of them: each frame's colours are then matched to their nearest
     entries as the frame comes.
+
+    A given palette (``palette_in``, :meth:`AlphaPlan.given`) is not fitted: each frame is
+    mapped onto it as a still with alpha is, frame by frame (:meth:`AlphaPlan._dithered`).
     """
 
     palette: np.ndarray                 # (k, 4) uint8 straight RGBA, alpha >= 1
@@ -798,6 +818,30 @@ class AlphaPlan:
     level: int = 0                            # of the pooled colours (:func:`coarse`)
     #: as :attr:`GlobalPlan.reached`
     reached: QualityReached | None = field(default=None, compare=False)
+    #: The palette was given (``palette_in``): every frame is mapped onto it as a still is.
+    given_palette: bool = False
+    #: Dithered onto as a fitted palette (the frames' own, or ``palette_fitted``).
+    fitted_palette: bool = True
+
+    @classmethod
+    def given(cls, opts: AnimationOptions) -> AlphaPlan:
+        """Map frames with translucent pixels onto ``opts.palette_in`` as a still with alpha
+        is mapped onto a given palette: each visible pixel takes the entry that looks
+        nearest over black and over white (:func:`~quantize.colors.features_of`), a faint
+        one perhaps the transparent entry. The entries
+        are the palette's as an animation takes them, those of alpha 128 and up, opaque
+        (:func:`~quantize.animation.options.check_animation_options`); the transparent
+        entry comes last, where it has room (fewer than ``MAX_PALETTE`` entries).
+
+        Thresholded at alpha 128 and matched by their straight colour, a translucent
+        pixel took the entry nearest its colour made opaque (grey 60 of alpha 130 took
+        black), where a still takes the one that looks nearest (grey 128).
+        """
+        k = len(opts.palette_in)
+        palette = np.column_stack([opts.palette_in, np.full(k, 255, np.uint8)])
+        none = np.zeros(0, np.uint32)
+        return cls(palette, k, opts.space, none, none.astype(np.uint8), np.zeros((0, 4)),
+                   given_palette=True, fitted_palette=opts.palette_fitted)
 
     @classmethod
     def fit(cls, animation: OpenAnimation, opts: AnimationOptions,
@@ -823,7 +867,7 @@ class AlphaPlan:
                        np.zeros((0, 4)), False, pooled.level, reached)
         exact = bool(np.array_equal(entries[labels], hist.colors))
         return cls(palette, transparent, opts.space, pooled.words, labels.astype(np.uint8),
-                   features_of(hist.colors, "lab"), exact, reached=reached)
+                   _run_features(hist.colors), exact, reached=reached)
 
     @property
     def k(self) -> int:
@@ -851,7 +895,7 @@ class AlphaPlan:
         if previous is not None:
             prev_rgba, prev_indices = previous
             still = same_pixels(prev_rgba, rgba) & visible
-        if dither == 0:
+        if dither == 0 and not self.given_palette:
             indices, features = self._nearest(words, with_features=not self.exact)
         else:
             indices = self._dithered(rgba, dither)
@@ -861,9 +905,9 @@ class AlphaPlan:
             indices[still] = prev_indices[still]
         table = self.table_palette()
         table_words = _words(table[None])[0]
-        if dither == 0 and not self.exact:
+        if dither == 0 and not self.exact and not self.given_palette:
             features[~visible] = 0.0  # what the transparent entry shows
-            entries = features_of(table, "lab")
+            entries = _run_features(table)
             nearest_sq = _squared_distances(features, entries, indices)
             free = visible & ~still & (table_words[indices] != words)
             pieces = _Pieces.cut(features, None) if features.shape[1] else None  # both scans
@@ -892,17 +936,17 @@ class AlphaPlan:
         rows = rows.reshape(words.shape)
         if not with_features:
             return labels[rows], None
-        lab = matched if self.space == "lab" else features_of(colors, "lab")
-        return labels[rows], lab.take(rows, axis=0)
+        return labels[rows], _run_features(colors).take(rows, axis=0)
 
     def _dithered(self, rgba: np.ndarray, dither: float | str) -> np.ndarray:
         """Entries ``(H, W)`` of a frame diffused onto the palette as a still with alpha is
         onto the palette fitted to it (``fitted_palette``: damped, as the palette was fitted
-        to the frames; a ``palette_in`` never reaches this plan), the palette taken as
-        :func:`~quantize.reduce.reduce_colors` takes one it is given (ties broken by the
-        entries' order); fully transparent pixels take the transparent entry."""
+        to the frames), or onto a given one (:meth:`AlphaPlan.given`; undithered too, with
+        ``dither`` 0), the palette taken as :func:`~quantize.reduce.reduce_colors` takes
+        one it is given (ties broken by the entries' order); fully transparent pixels take
+        the transparent entry."""
         checked = Options(None, None, self.space, dither, False, self.palette,
-                          fitted_palette=True)
+                          fitted_palette=self.fitted_palette)
         indices = reduce_checked(np.ascontiguousarray(rgba[..., :3]), rgba[..., 3], checked,
                                  np.random.default_rng(0),
                                  clear_entry=self.transparent is not None).indices

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -24,6 +25,8 @@ _MERGE_EVERY = 16
 #: a photo (640x360) held 30 M of them, 1.3 GB at the end, and each merge sorted them
 #: all again. Fewer pairs are never folded, so their metrics are computed as before.
 _FOLD_FROM = 1 << 21
+#: The backgrounds frames with alpha are also measured on (:meth:`FrameStats.psnr_shown`).
+_OVER: tuple[Literal["black", "white"], ...] = ("black", "white")
 
 
 def merge_counts(parts: list[np.ndarray], counts: list[np.ndarray]
@@ -98,13 +101,15 @@ def merge_if_many(parts: list[np.ndarray], counts: list[np.ndarray], most: int) 
 @dataclass
 class _Folded:
     """Pairs folded into sums: their pixels, the sums over those pixels of the squared
-    error (each pixel's mean over channels), of CIEDE2000 and of CIEDE2000 as ``quality``
+    error (each pixel's mean over channels; with alpha, also composited on black and on
+    white, by :data:`_OVER`), of CIEDE2000 and of CIEDE2000 as ``quality``
     measures it (:func:`_errors`), the pixels whose CIEDE2000 so measured is above each of
     :attr:`FrameStats.error_limits`, and the pixels drawn with each colour (sorted 24-bit
     codes, or RGBA words with alpha, and their counts)."""
 
     pixels: int = 0
     squared: float = 0.0
+    shown: dict[str, float] = field(default_factory=dict)
     delta_e: float = 0.0
     quality_delta_e: float = 0.0
     above: list[float] = field(default_factory=list)
@@ -240,6 +245,8 @@ class FrameStats:
         folded = self._folded
         folded.pixels += int(counts.sum())
         folded.squared += self._squared(a, b, n)
+        for over in _OVER if self.alpha else ():
+            folded.shown[over] = folded.shown.get(over, 0.0) + self._squared(a, b, n, over)
         errors, measured = _errors(a, b, bool(self.error_limits))
         folded.delta_e += float(errors @ n)
         folded.quality_delta_e += float(measured @ n)
@@ -255,28 +262,33 @@ class FrameStats:
             return merge_counts([drawn], [counts])
         return merge_counts([self._folded.drawn, drawn], [self._folded.drawn_counts, counts])
 
-    def _squared(self, a: np.ndarray, b: np.ndarray, n: np.ndarray) -> float:
+    def _squared(self, a: np.ndarray, b: np.ndarray, n: np.ndarray,
+                 over: Literal["black", "white"] | None = None) -> float:
         """Sum over the pixels of pairs ``a`` drawn as ``b`` (``n`` of each) of the squared
-        error, each pixel's mean over channels (premultiplied, with ``alpha``)."""
+        error, each pixel's mean over channels (premultiplied, with ``alpha``, or composited
+        ``over`` black or white)."""
         if n.size == 0:
             return 0.0
         if self.alpha:
-            return mean_squared_error(a, b, n, premultiplied=True) * float(n.sum())
+            return mean_squared_error(a, b, n, premultiplied=over is None,
+                                      over=over) * float(n.sum())
         return float(((a.astype(np.float64) - b) ** 2).mean(axis=1) @ n)
 
-    def psnr(self) -> float:
+    def psnr(self, over: Literal["black", "white"] | None = None) -> float:
         """PSNR in dB over the opaque pixels of all frames (inf when lossless or none); with
-        ``alpha``, over all their pixels in premultiplied RGBA, as a still's with alpha."""
+        ``alpha``, over all their pixels in premultiplied RGBA, as a still's with alpha, or
+        their RGB composited ``over`` black or white."""
         a, b, n = self.pairs()
         if self._folded.pixels:
             pixels = self._folded.pixels + float(n.sum())
-            mse = (self._folded.squared + self._squared(a, b, n)) / pixels
+            folded = self._folded.squared if over is None else self._folded.shown[over]
+            mse = (folded + self._squared(a, b, n, over)) / pixels
             if self.alpha:
                 mse *= pixels / (pixels + self.transparent_pixels)
         elif n.size == 0:
             return math.inf
         elif self.alpha:
-            return psnr_db(a, b, n, self.transparent_pixels)
+            return psnr_db(a, b, n, self.transparent_pixels, over)
         else:
             mse = self._squared(a, b, n) / n.sum()
         return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
@@ -305,6 +317,12 @@ class FrameStats:
         if self.blurred_squared == 0:
             return math.inf
         return 10.0 * math.log10(255.0 ** 2 * self.blurred_pixels / self.blurred_squared)
+
+    def psnr_shown(self) -> tuple[float, float] | None:
+        """With ``alpha``, :meth:`FrameStats.psnr` composited on black and on white (a record's
+        ``psnr_on_black`` and ``psnr_on_white``, as a still's with translucent pixels);
+        else None."""
+        return tuple(self.psnr(over) for over in _OVER) if self.alpha else None  # type: ignore[return-value]
 
     def delta_e(self) -> float:
         """Mean CIEDE2000 of everything drawn so far (0 when nothing opaque was drawn); with

@@ -45,6 +45,7 @@ from ..reduce.options import (
     read_palette_in_once,
 )
 from ..reduce.quality import QualityScaleWarning
+from ..reduce.records import PSNR_SHOWN_KEYS
 from .common import (
     USAGE_ERROR,
     BatchDitherOption,
@@ -1726,8 +1727,11 @@ def _metrics(record: Mapping[str, Any]) -> str:
     """A progress line's figures, ``key=value`` each, rounded as reduce's own summary line
     rounds them. The translucent pixels a GIF's alpha was thresholded on, a loss the
     metrics leave out, follow the PSNR, which is then not said "lossless" alone, as reduce
-    says "lossless but for the alpha of N translucent pixels".
+    says "lossless but for the alpha of N translucent pixels". An image with translucent
+    pixels has its PSNR composited on black and on white too, as reduce says them.
 
+    >>> _metrics({"k": 2, "psnr": 30.1, "psnr_on_black": 31.04, "psnr_on_white": 29.5})
+    'k=2 psnr=30.10 psnr_on_black=31.04 psnr_on_white=29.50'
     >>> _metrics({"k": 2, "psnr": None, "alpha_thresholded": 12, "seconds": 0.1234})
     'k=2 psnr=lossless(rgb) alpha_thresholded=12 seconds=0.12'
     >>> _metrics({"k": 2, "psnr": None, "seconds": 0.1})
@@ -1735,7 +1739,7 @@ def _metrics(record: Mapping[str, Any]) -> str:
     """
     thresholded = record.get("alpha_thresholded", 0)
     shown = []
-    for key in ("k", "n_regions", "psnr", "delta_e", "seconds"):
+    for key in ("k", "n_regions", "psnr", *PSNR_SHOWN_KEYS, "delta_e", "seconds"):
         if key not in record:
             continue
         value = record[key]

@@ -1574,6 +1574,15 @@ def _stdout_record(record: dict[str, Any], suffix: str) -> dict[str, Any]:
     return shown
 
 
+def _db_on(value: float | None, over: str) -> str:
+    """A PSNR composited on ``over`` as the summary says it (None: lossless there).
+
+    >>> _db_on(27.304, "white"), _db_on(None, "black")
+    ('27.30 dB on white', 'lossless on black')
+    """
+    return f"{'lossless' if value is None else f'{value:.2f} dB'} on {over}"
+
+
 def _summary(record: dict[str, Any], quality: float | None) -> str:
     """The line that says what a file became; a dithered image's PSNR also after the blur
     of the eye (``blurred_psnr``): dithering lowers plain PSNR, and raises that one.
@@ -1582,8 +1591,19 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
     ...                 "psnr": 27.9, "blurred_psnr": 33.26, "delta_e": 3.65,
     ...                 "seconds": 0.3}, None))
     a.png -> b.png: 16 colours, PSNR 27.90 dB (33.26 dB blurred, σ 1 px), mean ΔE2000 3.65, 0.30 s
+
+    An image with translucent pixels shows otherwise on black and on white: its PSNR is
+    said on each (``psnr_on_black``, ``psnr_on_white``; ``psnr`` is premultiplied RGBA):
+
+    >>> print(_summary({"input": "a.png", "output": "b.png", "k": 16, "dither": 0.0,
+    ...                 "psnr": 26.8, "psnr_on_black": 28.61, "psnr_on_white": 27.3,
+    ...                 "delta_e": 3.65, "seconds": 0.3}, None))
+    a.png -> b.png: 16 colours, PSNR 28.61 dB on black, 27.30 dB on white, mean ΔE2000 3.65, 0.30 s
     """
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
+    if record["psnr"] is not None and "psnr_on_black" in record:
+        psnr = "PSNR " + ", ".join(_db_on(record[f"psnr_on_{over}"], over)
+                                   for over in ("black", "white"))
     if record["psnr"] is not None and record.get("blurred_psnr") is not None:
         psnr += f" ({record['blurred_psnr']:.2f} dB blurred, σ 1 px)"
     thresholded = record.get("alpha_thresholded", 0)  # the metrics leave that loss out

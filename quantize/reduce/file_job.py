@@ -368,7 +368,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     dithered = bool(opts["dither"])  # a strength above 0, or "ordered"
     with (errors_shown(out, shown),
           _threads.beside(lambda: (result.psnr, result.delta_e,
-                                   _blurred_psnr(loaded, result) if dithered else None),
+                                   _blurred_psnr(loaded, result) if dithered else None,
+                                   _psnr_shown(loaded.alpha, result)),
                           here=small) as metrics):
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
                                   _gif_timing(loaded, out), loaded.dpi,
@@ -394,7 +395,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         # After the write, so that the metrics run beside the write too; the command
         # holds Ctrl-C back from the write until the file is reported, so also for as long
         # as they still take then (usually nothing: they run beside the encoding).
-        value, error, blurred = metrics.result()
+        value, error, blurred, shown_psnr = metrics.result()
     return job_record(src, out, k=result.k, space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
                       bytes_in=bytes_in, bytes_out=len(data), frames=1,
@@ -403,7 +404,18 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       optimized=optimized if opts["optimize"] else None,
                       alpha_thresholded=thresholded,
                       quality_met=None if opts["quality_limit"] is None else met,
-                      blurred_psnr=blurred)
+                      blurred_psnr=blurred, psnr_shown=shown_psnr)
+
+
+def _psnr_shown(alpha: np.ndarray | None, result: ReduceResult
+                ) -> tuple[float, float] | None:
+    """``result``'s PSNR composited on black and on white when the image's ``alpha`` (as
+    fitted: a GIF's made binary) has translucent pixels, which show otherwise on each;
+    else None. ``psnr``, measured premultiplied, is the one on black, alpha's error beside,
+    and reads lower for a fit that looks better on white."""
+    if alpha is None or not ((alpha > 0) & (alpha < 255)).any():
+        return None
+    return result.psnr_on("black"), result.psnr_on("white")
 
 
 def _blurred_psnr(loaded: Any, result: ReduceResult) -> float:

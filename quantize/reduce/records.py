@@ -31,8 +31,9 @@ from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
 from .options import ORDERED, check_palette, visible_entries
 
-__all__ = ["EXISTING_KEPT", "ShownOutput", "check_default_output", "check_shown_as",
-           "errors_shown", "job_record", "name_colors", "output_named", "output_said",
+__all__ = ["EXISTING_KEPT", "PSNR_SHOWN_KEYS", "ShownOutput", "check_default_output",
+           "check_shown_as", "errors_shown", "job_record", "name_colors", "output_named",
+           "output_said",
            "palette_entries", "palette_out_said", "recorded_options", "too_large"]
 
 
@@ -124,6 +125,9 @@ def errors_shown(out: Path, shown: ShownOutput | None) -> Iterator[None]:
         raise type(exc)(exc.reason) from None
 
 
+#: The keys of a record's PSNR composited on black and on white (an image with translucent
+#: pixels: ``psnr``, measured premultiplied, is on black with alpha's error beside it).
+PSNR_SHOWN_KEYS = ("psnr_on_black", "psnr_on_white")
 #: The sigma, in pixels, of the Gaussian blur before a dithered job's ``blurred_psnr``:
 #: 1 px is roughly what the eye sees of a dither pattern at normal viewing distance.
 BLUR_SIGMA = 1.0
@@ -144,7 +148,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
                psnr: float, delta_e: float, start: float, bytes_in: int, bytes_out: int,
                frames: int, palette: list[dict[str, Any]], optimized: bool | None = None,
                alpha_thresholded: int = 0, quality_met: bool | None = None,
-               blurred_psnr: float | None = None) -> dict[str, Any]:
+               blurred_psnr: float | None = None,
+               psnr_shown: tuple[float, float] | None = None) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
     reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
     :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
@@ -154,7 +159,10 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     ``quality_met`` whether ``quality`` was reached, recorded beside a ``quality_limit``
     (False: the result of all the colours allowed was kept, as it meets the limit),
     ``blurred_psnr`` the PSNR after a blur of :data:`BLUR_SIGMA` px of a dithered still or
-    animation (None: not measured, then not recorded; inf when lossless, recorded None)."""
+    animation (None: not measured, then not recorded; inf when lossless, recorded None),
+    ``psnr_shown`` the PSNR composited on black and on white of an image with
+    translucent pixels, recorded as ``psnr_on_black`` and ``psnr_on_white`` (None: not
+    measured, then not recorded; inf recorded None)."""
     record = {
         "input": str(src), "output": str(out), "k": k, "space": space, **options,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
@@ -170,6 +178,9 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
         record["quality_met"] = quality_met
     if blurred_psnr is not None:
         record["blurred_psnr"] = None if math.isinf(blurred_psnr) else round(blurred_psnr, 4)
+    if psnr_shown is not None:
+        for over, value in zip(PSNR_SHOWN_KEYS, psnr_shown, strict=True):
+            record[over] = None if math.isinf(value) else round(value, 4)
     return record
 
 

@@ -170,19 +170,21 @@ def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
     return same_memory or bool(np.array_equal(a, b))
 
 
-def psnr_db(colors: np.ndarray, drawn: np.ndarray, counts: np.ndarray, hidden: int = 0
-            ) -> float:
+def psnr_db(colors: np.ndarray, drawn: np.ndarray, counts: np.ndarray, hidden: int = 0,
+            over: Literal["black", "white"] | None = None) -> float:
     """PSNR in dB of ``counts`` pixels of each of ``colors`` drawn as ``drawn`` (both
-    ``(m, 3)``, or ``(m, 4)`` straight RGBA compared premultiplied), beside ``hidden``
-    fully transparent pixels reproduced exactly; inf when lossless.
+    ``(m, 3)``, or ``(m, 4)`` straight RGBA compared premultiplied, or with ``over`` as
+    their RGB composited on black or on white), beside ``hidden`` fully transparent
+    pixels reproduced exactly; inf when lossless.
 
-    A :class:`ReduceResult`'s ``psnr``, and an animation's with alpha, all frames pooled.
+    A :class:`ReduceResult`'s ``psnr`` (and :meth:`~ReduceResult.psnr_on`), and an
+    animation's with alpha, all frames pooled.
 
     >>> psnr_db(np.array([[0, 0, 0, 255]], np.uint8), np.array([[2, 0, 0, 255]], np.uint8),
     ...         np.array([1]), hidden=3)  # squared error 4 over 4 channels, 1 pixel in 4
     54.15140352195873
     """
-    mse = mean_squared_error(colors, drawn, counts, premultiplied=True)
+    mse = mean_squared_error(colors, drawn, counts, premultiplied=over is None, over=over)
     total = counts.sum()
     mse *= total / (total + hidden)
     return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
@@ -661,13 +663,46 @@ class ReduceResult(ReadOnlyArrays):
         Over all pixels; for an image with alpha, over premultiplied RGBA (a
         fully transparent pixel is reproduced exactly whatever its colour).
         """
+        return self._psnr(None)
+
+    def psnr_on(self, over: Literal["black", "white"]) -> float:
+        """PSNR in dB against the original, both composited on black or on white, over
+        the RGB of all pixels (inf when lossless); of an opaque image, ``psnr``.
+
+        Parameters
+        ----------
+        over : {"black", "white"}
+            The background.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ValueError
+            If ``over`` is neither.
+
+        A translucent pixel fitted to look right on white as on black may lower ``psnr``,
+        measured premultiplied (on black, with alpha), and raise this on white.
+
+        >>> from quantize import reduce_colors
+        >>> faint_blacks = np.array([[[0, 0, 0, 100], [0, 0, 0, 200]]], np.uint8)
+        >>> result = reduce_colors(faint_blacks, 1)  # one entry of alpha 150, off by 50
+        >>> [round(result.psnr_on(over), 2) for over in ("black", "white")]
+        [inf, 14.15]
+        """
+        return self._psnr(check_choice(over, "over", ("black", "white")))
+
+    def _psnr(self, over: Literal["black", "white"] | None) -> float:
+        """:attr:`ReduceResult.psnr` (``over`` None) or :meth:`ReduceResult.psnr_on`."""
         f = self._pairs
         if f.counts.size == 0:
             return math.inf
         entries = self._measured_entries()
         colors = f.colors if f.colors.shape[1] == entries.shape[1] else \
             np.hstack([f.colors, np.full((f.colors.shape[0], 1), 255, np.uint8)])
-        return psnr_db(colors, entries[f.entries], f.counts, self._fidelity.hidden)
+        return psnr_db(colors, entries[f.entries], f.counts, self._fidelity.hidden, over)
 
     @cached_property
     def delta_e(self) -> float:
