@@ -60,7 +60,8 @@ from .sinks import default_suffix, palette_frames
 from .stats import FrameStats, merge_counts, merge_if_many, merge_pending, recounted
 
 __all__ = ["ALPHA_THRESHOLD", "AlphaPlan", "GlobalPlan", "PerFramePlan", "Pooled", "PooledRGBA",
-           "changed_box", "global_plan", "one_table_holds", "pooled_histogram", "pooled_rgba",
+           "changed_box", "global_plan", "one_table_holds", "pooled_frames", "pooled_histogram",
+           "pooled_rgba",
            "small_box", "split_alpha"]
 
 #: Pixels with alpha below this are written transparent, the others opaque (as
@@ -746,16 +747,31 @@ def _scan_box(free: np.ndarray) -> tuple[slice, slice] | None:
     return slice(top, bottom), slice(max(left - 1, 0), right)
 
 
-def global_plan(animation: OpenAnimation, opts: AnimationOptions) -> GlobalPlan | AlphaPlan:
+def global_plan(animation: OpenAnimation, opts: AnimationOptions,
+                pooled: PooledRGBA | None = None) -> GlobalPlan | AlphaPlan:
     """Read every frame of ``animation`` once and fit one palette for all of them: with alpha
     (:class:`AlphaPlan`) when some pixel is translucent, the output holds partial alpha
     (an APNG, a WebP or a TIFF's pages, not a GIF) and no palette is given; else with
-    binary transparency (:class:`GlobalPlan`)."""
-    with_alpha = opts.suffix != ".gif" and opts.palette_in is None
-    pooled = pooled_rgba(animation.frames(), partial_alpha=with_alpha)
+    binary transparency (:class:`GlobalPlan`). ``pooled``: the frames'
+    :func:`pooled_frames`, when read already (a search fitting several k)."""
+    with_alpha = _with_alpha(opts)
+    if pooled is None:
+        pooled = pooled_frames(animation, opts)
     if with_alpha and pooled.translucent:
         return AlphaPlan.fit(animation, opts, pooled)
     return GlobalPlan.fit(animation, opts, pooled.binary())
+
+
+def pooled_frames(animation: OpenAnimation, opts: AnimationOptions) -> PooledRGBA:
+    """Every frame of ``animation`` read once and pooled (:func:`pooled_rgba`), with partial
+    alpha where :func:`global_plan` may keep it."""
+    return pooled_rgba(animation.frames(), partial_alpha=_with_alpha(opts))
+
+
+def _with_alpha(opts: AnimationOptions) -> bool:
+    """Whether the output holds partial alpha (an APNG, a WebP or a TIFF's pages, not a
+    GIF) and no palette is given: translucent frames then get an :class:`AlphaPlan`."""
+    return opts.suffix != ".gif" and opts.palette_in is None
 
 
 @dataclass
