@@ -96,8 +96,8 @@ def largest_fitting(size_of: Callable[[int], int], max_bytes: int, k_max: int,
     measured to fit and the smallest above it measured not to, and returns a k that fits
     with ``k + 1`` measured not to (or ``k_max``). ``k_max`` is tried first (a budget
     that ``-k`` already meets costs one encoding), then ``k_min``; each next k is where
-    the line through the bracket's ends, sizes against log k, meets the budget, or the
-    middle of the bracket when two such steps have not halved it.
+    lines through the bracket's ends, sizes against log k, meet the budget
+    (:func:`_between`), or the middle of the bracket after a step that did not halve it.
 
     >>> sizes = {k: 100 * k for k in range(2, 17)}
     >>> largest_fitting(sizes.__getitem__, 1234, 16)[0]
@@ -121,27 +121,34 @@ def largest_fitting(size_of: Callable[[int], int], max_bytes: int, k_max: int,
             f"max_bytes={max_bytes}: even {_colours(k_min)} take {min(sizes.values()):,} "
             f"bytes, the smallest output reached, more than the {max_bytes:,} allowed")
     lo, hi = k_min, k_max  # lo fits, hi does not
-    widths = [hi - lo]
+    halved = True
     while hi - lo > 1:
-        k = _between(lo, hi, sizes, max_bytes)
-        if len(widths) >= 3 and 2 * widths[-1] > widths[-3]:
-            k = (lo + hi) // 2
+        k = _between(lo, hi, sizes, max_bytes) if halved else (lo + hi) // 2
         sizes[k] = size_of(k)
+        width = hi - lo
         lo, hi = (k, hi) if sizes[k] <= max_bytes else (lo, k)
-        widths.append(hi - lo)
+        halved = 2 * (hi - lo) <= width
     return lo, sizes
 
 
 def _between(lo: int, hi: int, sizes: dict[int, int], max_bytes: int) -> int:
-    """The k strictly between ``lo`` and ``hi`` where the line through their sizes,
-    against log k, meets ``max_bytes``.
+    """The k strictly between ``lo`` and ``hi`` where the budget ``max_bytes`` falls
+    between their ``sizes``: the mean, in log k, of where a straight line through them
+    meets it with the sizes as they are and with their logs.
+
+    Sizes grow with k between those two lines: on coffee and china (k = 2 to 256, budgets
+    of 12 to 150 kB, 418 searches) the lines alone took 6.8 and 7.2 encodings a search,
+    their mean 6.2, bisection 8.5.
 
     >>> _between(2, 16, {2: 100, 16: 400}, 300)
-    8
+    9
     """
-    rise = sizes[hi] - sizes[lo]
-    share = (max_bytes - sizes[lo]) / rise if rise > 0 else 0.5
-    k = round(math.exp(math.log(lo) + share * (math.log(hi) - math.log(lo))))
+    if sizes[hi] <= sizes[lo]:  # not growing here: halve the bracket
+        return (lo + hi) // 2
+    span = math.log(hi) - math.log(lo)
+    plain = (max_bytes - sizes[lo]) / (sizes[hi] - sizes[lo])
+    logs = math.log(max_bytes / sizes[lo]) / math.log(sizes[hi] / sizes[lo])
+    k = round(lo * math.exp((plain + logs) / 2 * span))
     return min(max(k, lo + 1), hi - 1)
 
 

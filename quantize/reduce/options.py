@@ -768,8 +768,9 @@ colours, the fewest within a colour error or the most within a size; give one
                          f"{shown_number(quality)}: each chooses the number of colours, the "
                          "fewest within a colour error or the most within a size; give one")
     if palette_in is not None:
-        raise ValueError(f"max_bytes={given} cannot be given with palette_in: the colours "
-                         "are then given, and max_bytes chooses how many to fit")
+        raise ValueError(f"max_bytes={given} cannot be given with palette_in=...: each "
+                         "says the colours, the most fitted within a size or the ones given; "
+                         "give one")
     return size
 
 
