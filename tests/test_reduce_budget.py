@@ -175,3 +175,10 @@ def test_stdout_carries_the_image_chosen(photo, tmp_path):
     assert record["output"] == "-" and record["max_bytes"] == budget
     assert len(result.stdout_bytes) == record["bytes_out"] <= budget
     assert result.stdout_bytes == (tmp_path / f"direct{record['k']}.png").read_bytes()
+
+
+def test_a_folder_is_pointed_to_batch_saying_max_bytes_does_not_apply(tmp_path):
+    (tmp_path / "in").mkdir()
+    result = run(tmp_path / "in", "-k", 8, "--max-bytes", "1MB")
+    assert result.exit_code == ExitCode.FAILED
+    assert result.stderr.strip().endswith("-o OUT_DIR -k 8 (--max-bytes does not apply)")

@@ -356,8 +356,9 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--ext", ext), ("-j", jobs), ("-q", show == "quiet"),
                ("--json", show == "json")]
     dropped = [name for name, used in (("--format", stdout_format is not None),
-                                       ("--palette-out", given["palette_out"] is not None))
-               if used]
+                                       ("--palette-out", given["palette_out"] is not None),
+                                       ("--max-bytes", given["max_bytes"] is not None))
+               if used]  # batch has no --max-bytes yet
     return carried, dropped, refused
 
 
