@@ -104,6 +104,11 @@ def largest_fitting(size_of: Callable[[int], int], max_bytes: int, k_max: int,
     12
     >>> largest_fitting(sizes.__getitem__, 5000, 16)
     (16, {16: 1600})
+    >>> largest_fitting({1: 90}.__getitem__, 50, 1)
+    Traceback (most recent call last):
+    ...
+    quantize.errors.SizeBudgetError: max_bytes=50: even 1 colour takes 90 bytes, the \
+smallest output reached, more than the 50 allowed
 
     Raises
     ------
@@ -115,11 +120,13 @@ def largest_fitting(size_of: Callable[[int], int], max_bytes: int, k_max: int,
     sizes[k_max] = size_of(k_max)
     if sizes[k_max] <= max_bytes:
         return k_max, sizes
-    sizes[k_min] = size_of(k_min)
+    if k_min < k_max:
+        sizes[k_min] = size_of(k_min)
     if sizes[k_min] > max_bytes:
         raise SizeBudgetError(
-            f"max_bytes={max_bytes}: even {_colours(k_min)} take {min(sizes.values()):,} "
-            f"bytes, the smallest output reached, more than the {max_bytes:,} allowed")
+            f"max_bytes={max_bytes}: even {_colours(k_min)} {_take(k_min)} "
+            f"{min(sizes.values()):,} bytes, the smallest output reached, more than the "
+            f"{max_bytes:,} allowed")
     lo, hi = k_min, k_max  # lo fits, hi does not
     halved = True
     while hi - lo > 1:
@@ -150,6 +157,15 @@ def _between(lo: int, hi: int, sizes: dict[int, int], max_bytes: int) -> int:
     logs = math.log(max_bytes / sizes[lo]) / math.log(sizes[hi] / sizes[lo])
     k = round(lo * math.exp((plain + logs) / 2 * span))
     return min(max(k, lo + 1), hi - 1)
+
+
+def _take(k: int) -> str:
+    """The verb of ``k`` colours.
+
+    >>> _take(1), _take(2)
+    ('takes', 'take')
+    """
+    return "takes" if k == 1 else "take"
 
 
 def _colours(k: int) -> str:
