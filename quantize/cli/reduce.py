@@ -200,8 +200,8 @@ def reduce_command(
         help="Write the most colours, at most -k (default 16), whose file fits in SIZE: "
         "bytes, or a number with a unit, in any case: 800k or 800kB (1000 bytes a k), 1MB "
         "(1,000,000), 1MiB (1,048,576); prints the k chosen. When even 2 colours do not "
-        "fit, writes nothing and exits 99, naming the smallest size reached. Not with "
-        "--quality or --palette-in.", show_default=False)] = None,
+        "fit, writes nothing and exits 99, naming the smallest size reached. Neither "
+        "--quality nor --palette-in goes with it.", show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
         help="Colour space to cluster in: rgb (default) or lab (CIELAB).",
