@@ -31,6 +31,7 @@ __all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExitCode"
            "QualityScaleWarning",
            "QuantizeDeprecationWarning",
            "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
+           "SizeBudgetError",
            "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text"]
 
 
@@ -47,7 +48,7 @@ class ExitCode(IntEnum):
     EXISTS = 15
     #: ``--skip-if-larger``: the result would be larger than the input (as pngquant).
     TOO_LARGE = 98
-    #: ``--quality`` could not be reached (as pngquant).
+    #: ``--quality`` could not be reached (as pngquant), or ``--max-bytes``.
     QUALITY = 99
     #: Stopped by SIGHUP (the terminal closed, an ssh connection dropped), 128 + 1.
     HANGUP = 129
@@ -246,6 +247,18 @@ def _rebuild_quality(facts: str, path: str | None, format_advice: str,
                      reached: QualityReached | None = None) -> QualityError:
     return QualityError(facts, path=path, format_advice=format_advice, formats=formats,
                         reached=reached)
+
+
+class SizeBudgetError(QuantizeError, ValueError):
+    """The output does not fit in ``max_bytes`` even with the fewest colours tried (2):
+    exit 99, as a ``quality`` out of reach is, and nothing is written.
+
+    >>> err = SizeBudgetError("max_bytes=100: even 2 colours take 412 bytes", path="a.png")
+    >>> str(err), err.exit_code
+    ('a.png: max_bytes=100: even 2 colours take 412 bytes', <ExitCode.QUALITY: 99>)
+    """
+
+    exit_code = ExitCode.QUALITY
 
 
 class FormatAdviceError(ValueError):

@@ -49,7 +49,9 @@ again.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import io
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -65,6 +67,7 @@ from ..errors import (
     AlphaLossWarning,
     FormatAdviceWarning,
     QuantizeWarning,
+    SizeBudgetError,
     StillImageWarning,
     TimingLossWarning,
     warn_caller,
@@ -81,10 +84,17 @@ from ..io import (
 from ..names import output_stem, reduced_name
 from ..palette_files import palette_file_bytes
 from ..reconstruct.palette import last_entry_rank, palette_order
+from ..reduce.budget import largest_fitting, quietly, warn_again
 from ..reduce.fit import DEFAULT_COLORS, distinct_rows, warn_few_colors
 from ..reduce.image import DARK_OUTPUT
 from ..reduce.options import check_palette_out_holds, check_reduce_options
-from ..reduce.quality import tail_limits, tail_missed, warn_limit_kept, warn_quality_scale
+from ..reduce.quality import (
+    starting_as,
+    tail_limits,
+    tail_missed,
+    warn_limit_kept,
+    warn_quality_scale,
+)
 from ..reduce.records import (
     BLUR_SIGMA,
     ShownOutput,
@@ -116,6 +126,7 @@ from .plans import (
     changed_box,
     global_plan,
     one_table_holds,
+    pooled_frames,
     small_box,
 )
 from .sinks import (
@@ -344,15 +355,22 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     # Palettes per frame that would each draw their frame exactly: one shared palette draws
     # every frame as exactly, without a table per frame.
     per_frame = opts.per_frame and not one_table_holds(animation, opts)
-    plan: Any = PerFramePlan(opts) if per_frame else global_plan(animation, opts)
+    plan: Any
+    written: tuple[bytes, FrameStats] | None = None
+    if opts.max_bytes is None:
+        plan = PerFramePlan(opts) if per_frame else global_plan(animation, opts)
+    else:  # the output's format: named, or the default's (the input's own, or GIF)
+        plan, opts, written = _within_budget(animation, opts, per_frame,
+                                             opts.output or Path(f"default{opts.suffix}"))
     reached = None if per_frame else plan.reached  # per frame takes no quality
     if reached is not None:
         warn_limit_kept(opts.quality, opts.quality_limit, reached, how=POOLED_NEAREST)
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, _chosen(plan))
     out = opts.output or check_output_path(reduced_name(src, n, opts.suffix), inputs=(src,),
                                            force=opts.force)
-    stats = FrameStats(alpha=isinstance(plan, AlphaPlan), error_limits=(
-        () if opts.quality is None else tail_limits(opts.quality)))
+    stats = written[1] if written else FrameStats(
+        alpha=isinstance(plan, AlphaPlan),
+        error_limits=() if opts.quality is None else tail_limits(opts.quality))
     # The colours drawn, known once every frame is mapped: worked out once, for the palette
     # file and the record.
     drawn = functools.cache(lambda: _drawn_palette(plan, stats,
@@ -364,7 +382,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
         write_together(_files(out, src, opts, stats, (drawn, measured),
                               _listed_clear(plan, opts),
                               lambda tmp: _write(tmp, out, animation, plan, opts, stats,
-                                                 bytes_in)),
+                                                 bytes_in, written and written[0])),
                        replace=opts.force)  # not one another run wrote meanwhile
     palette, shares = drawn()
     psnr, (delta_e, measured_e, above), psnr_shown = measured()
@@ -417,14 +435,58 @@ def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
 
 
 def _write(tmp: Path, out: Path, animation: OpenAnimation, plan: Any,
-           opts: AnimationOptions, stats: FrameStats, bytes_in: int) -> None:
+           opts: AnimationOptions, stats: FrameStats, bytes_in: int,
+           data: bytes | None = None) -> None:
     """Write the animation to ``tmp`` (renamed to ``out`` by the caller when this returns),
     opened to be read back too, as a TIFF's pages are linked in (the other formats only
-    write); with ``skip_if_larger``, refuse it larger than the input's ``bytes_in``."""
-    with open(tmp, "w+b") as fp:
-        _stream(fp, out, animation, plan, opts, stats)
+    write), or its bytes ``data`` when encoded already (:func:`_within_budget`); with
+    ``skip_if_larger``, refuse it larger than the input's ``bytes_in``."""
+    if data is not None:
+        tmp.write_bytes(data)
+    else:
+        with open(tmp, "w+b") as fp:
+            _stream(fp, out, animation, plan, opts, stats)
     if opts.skip_if_larger and tmp.stat().st_size > bytes_in:
         raise too_large(tmp.stat().st_size, bytes_in, out)
+
+
+def _within_budget(animation: OpenAnimation, opts: AnimationOptions, per_frame: bool,
+                   named: Path) -> tuple[Any, AnimationOptions, tuple[bytes, FrameStats]]:
+    """The plan of the most colours, at most ``opts.n_colors``, whose output in ``named``'s
+    format fits in ``opts.max_bytes`` (:func:`~quantize.reduce.budget.largest_fitting`),
+    the options of that k, its bytes and their stats: the frames are read and pooled
+    once, and each k is fitted from the seed, as ``n_colors=k`` fits it, and encoded in
+    memory. The warnings of that k alone are given.
+
+    Raises
+    ------
+    SizeBudgetError
+        When even 2 colours do not fit.
+    """
+    fresh = starting_as(opts.rng)
+    pooled = None if per_frame else pooled_frames(animation, opts)
+    best: dict[str, Any] = {}  # of the largest k that fits so far: a plan holds a 16 MB table
+
+    def size_of(k: int) -> int:
+        def make() -> tuple[Any, AnimationOptions, tuple[bytes, FrameStats]]:
+            at_k = dataclasses.replace(opts, n_colors=k, rng=fresh())
+            plan = PerFramePlan(at_k) if per_frame else global_plan(animation, at_k, pooled)
+            stats, fp = FrameStats(alpha=isinstance(plan, AlphaPlan)), io.BytesIO()
+            _stream(fp, named, animation, plan, at_k, stats)
+            return plan, at_k, (fp.getvalue(), stats)
+
+        made, caught = quietly(make)
+        size = len(made[2][0])
+        if size <= opts.max_bytes and k > best.get("k", 0):
+            best.update(k=k, made=made, caught=caught)
+        return size
+
+    try:
+        largest_fitting(size_of, opts.max_bytes, opts.n_colors)
+    except SizeBudgetError as exc:
+        raise SizeBudgetError(exc.reason, path=animation.path) from None
+    warn_again(best["caught"])
+    return best["made"]
 
 
 def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,

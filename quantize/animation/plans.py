@@ -61,7 +61,7 @@ from .stats import FrameStats, merge_counts, merge_if_many, merge_pending, recou
 
 __all__ = ["ALPHA_THRESHOLD", "POOLED_NEAREST", "AlphaPlan", "GlobalPlan", "PerFramePlan",
            "Pooled", "PooledRGBA", "changed_box", "global_plan", "one_table_holds",
-           "pooled_histogram", "pooled_rgba", "small_box", "split_alpha"]
+           "pooled_frames", "pooled_histogram", "pooled_rgba", "small_box", "split_alpha"]
 
 #: Pixels with alpha below this are written transparent, the others opaque (as
 #: reduce does for GIF outputs).
@@ -766,20 +766,35 @@ def _scan_box(free: np.ndarray) -> tuple[slice, slice] | None:
     return slice(top, bottom), slice(max(left - 1, 0), right)
 
 
-def global_plan(animation: OpenAnimation, opts: AnimationOptions) -> GlobalPlan | AlphaPlan:
+def global_plan(animation: OpenAnimation, opts: AnimationOptions,
+                pooled: PooledRGBA | None = None) -> GlobalPlan | AlphaPlan:
     """Read every frame of ``animation`` once and fit one palette for all of them: with alpha
     (:class:`AlphaPlan`) when some pixel is translucent and the output holds partial alpha
     (an APNG, a WebP or a TIFF's pages, not a GIF), or with a given palette such frames
     mapped onto it as a still's (:meth:`AlphaPlan.given`, when it leaves room for the
-    transparent entry); else with binary transparency (:class:`GlobalPlan`)."""
-    with_alpha = opts.suffix != ".gif"
+    transparent entry); else with binary transparency (:class:`GlobalPlan`). ``pooled``:
+    the frames' :func:`pooled_frames`, when read already (a search fitting several k)."""
+    with_alpha = _with_alpha(opts)
     given = opts.palette_in
-    pooled = pooled_rgba(animation.frames(), partial_alpha=with_alpha)
+    if pooled is None:
+        pooled = pooled_frames(animation, opts)
     if with_alpha and pooled.translucent and given is None:
         return AlphaPlan.fit(animation, opts, pooled)
     if with_alpha and pooled.translucent and given is not None and 0 < len(given) < MAX_PALETTE:
         return AlphaPlan.given(opts)
     return GlobalPlan.fit(animation, opts, pooled.binary())
+
+
+def pooled_frames(animation: OpenAnimation, opts: AnimationOptions) -> PooledRGBA:
+    """Every frame of ``animation`` read once and pooled (:func:`pooled_rgba`), with partial
+    alpha where :func:`global_plan` may keep it."""
+    return pooled_rgba(animation.frames(), partial_alpha=_with_alpha(opts))
+
+
+def _with_alpha(opts: AnimationOptions) -> bool:
+    """Whether the output holds partial alpha (an APNG, a WebP or a TIFF's pages, not a
+    GIF): translucent frames then get an :class:`AlphaPlan`, fitted or given."""
+    return opts.suffix != ".gif"
 
 
 @dataclass

@@ -1387,7 +1387,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
          "pattern": "--glob", "exclude_pattern": "--exclude",
-         "overlay_color": "--overlay-color", "ext": "--ext"}
+         "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
@@ -1650,6 +1650,9 @@ _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--n_segments": ("--regions",),
     "--min-size": ("--min-region",),
     "--min_size": ("--min-region",),
+    "--max-size": ("--max-bytes",),
+    "--target-size": ("--max-bytes",),
+    "--size": ("--max-bytes",),
 }
 #: Options of other tools that no quantize option stands for, or one stands for in part
 #: (gifsicle's ``-O3``, keyed with the level typed after it: :func:`_typed_with_level`), and

@@ -13,7 +13,8 @@ only.
 Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise
 the code the failed files share (1 unreadable input or unwritable output,
 2 usage error, 15 output exists, 98 result larger than the input with
-``--skip-if-larger``, 99 ``--quality`` not reachable), or 1 when they differ;
+``--skip-if-larger``, 99 ``--quality`` not reachable, or no output within
+``--max-bytes``), or 1 when they differ;
 129 when stopped by SIGHUP (a terminal closed), 130 when interrupted (Ctrl-C), 143
 when stopped by SIGTERM.
 """
@@ -116,6 +117,7 @@ Examples:
   quantize reduce *.png -k 64 -q                # only warnings and errors
   quantize reduce photo.jpg -k 8 -o small.png --palette-out small.gpl
   quantize reduce photo.jpg --quality 3         # fewest colours, mean ΔE <= 3, tail too
+  quantize reduce banner.gif -k 64 --max-bytes 1MB  # most colours <= 64 in 1,000,000 bytes
   quantize reduce logo.png -k 32 --space lab --exact-colors
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
   quantize reduce sprite.png --palette-in pico-8-1x.png  # a palette image
@@ -131,9 +133,9 @@ Examples:
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
 15 output exists (use --force) or a running batch writes into its folder,
 98 result larger than the input (--skip-if-larger), 99 --quality not
-reachable, 129 the terminal closed (SIGHUP), 130 interrupted (Ctrl-C), 143
-stopped by SIGTERM. With several files: the code the failed files share, or 1
-when they differ.
+reachable or even 2 colours over --max-bytes, 129 the terminal closed (SIGHUP),
+130 interrupted (Ctrl-C), 143 stopped by SIGTERM. With several files: the code
+the failed files share, or 1 when they differ.
 """
 
 
@@ -193,6 +195,13 @@ def reduce_command(
         "result with all of them if it meets L (a number >= Q and > 0) by the same rule, "
         "with a warning of the mean ΔE2000 reached; if not, exit 99 as without it.",
         show_default=False)] = None,
+    max_bytes: Annotated[str | None, typer.Option(
+        "--max-bytes", metavar="SIZE",
+        help="Write the most colours, at most -k (default 16), whose file fits in SIZE: "
+        "bytes, or a number with a unit, in any case: 800k or 800kB (1000 bytes a k), 1MB "
+        "(1,000,000), 1MiB (1,048,576); prints the k chosen. When even 2 colours do not "
+        "fit, writes nothing and exits 99, naming the smallest size reached. Neither "
+        "--quality nor --palette-in goes with it.", show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
         help="Colour space to cluster in: rgb (default) or lab (CIELAB).",
@@ -276,7 +285,7 @@ def reduce_command(
              "palette_in": palette_in, "palette_fitted": palette_fitted,
              "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
-             "optimize": optimize, "palette": palette}
+             "optimize": optimize, "palette": palette, "max_bytes": max_bytes}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
@@ -347,8 +356,9 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--ext", ext), ("-j", jobs), ("-q", show == "quiet"),
                ("--json", show == "json")]
     dropped = [name for name, used in (("--format", stdout_format is not None),
-                                       ("--palette-out", given["palette_out"] is not None))
-               if used]
+                                       ("--palette-out", given["palette_out"] is not None),
+                                       ("--max-bytes", given["max_bytes"] is not None))
+               if used]  # batch has no --max-bytes yet
     return carried, dropped, refused
 
 
@@ -1618,6 +1628,9 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
         limit = quality_terms(record["quality_limit"], "ΔE2000")  # met by the search's fit
         meets = "whose undithered result meets" if record["dither"] else "for"
         chose = f"kept k={record['k']}, the most allowed, {meets} {limit}; "
+    if record.get("max_bytes") is not None:
+        chose = (f"chose k={record['k']}, the most of -k {record['n_colors']} whose file fits "
+                 f"in --max-bytes {record['max_bytes']:,} ({record['bytes_out']:,} bytes); ")
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
     if record.get("palette_mode") == "per-frame" and record.get("frames", 1) > 1:
         colours = f"up to {colours} a frame"  # k is the largest frame palette's

@@ -49,9 +49,11 @@ from ..io import (
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
+from .budget import largest_fitting, quietly, warn_again
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import DARK_OUTPUT, reduce_within_limit
 from .options import (
+    Options,
     check_options,
     check_output_names,
     check_palette,
@@ -172,6 +174,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 seed: Seed = 0, force: bool = False,
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
                 optimize: bool = False, palette: str = "global",
+                max_bytes: int | str | None = None,
                 shown_as: ShownOutput | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
@@ -321,7 +324,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 palette_fitted=palette_fitted, palette_out=palette_out,
                                 seed=seed, force=force, max_pixels=max_pixels,
                                 skip_if_larger=skip_if_larger, optimize=optimize,
-                                palette=palette)
+                                palette=palette, max_bytes=max_bytes)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
@@ -355,9 +358,15 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 opts["exact_colors"], mapped, opts["quality_limit"])
         checked = replace(checked, asked=job.n_colors, clear_at=job.clear_entry_at(),
                           fitted_palette=opts["palette_fitted"])
-        result, met = reduce_within_limit(loaded.rgb, loaded.alpha, checked,
-                                          check_seed(opts["seed"]),
-                                          clear_entry=job.room_for_clear_entry())
+        if opts["max_bytes"] is None:
+            result, met = reduce_within_limit(loaded.rgb, loaded.alpha, checked,
+                                              check_seed(opts["seed"]),
+                                              clear_entry=job.room_for_clear_entry())
+            encoded = None
+        else:  # the output's format: named, or the default's (a .png)
+            result, encoded = _within_budget(loaded, checked, job, opts,
+                                             job.output or Path("default.png"))
+            met = True
     except QualityError as exc:
         raise _with_rgb_hint(exc, job, opts, loaded.alpha is not None) from None
     n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
@@ -371,10 +380,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                    _blurred_psnr(loaded, result) if dithered else None,
                                    _psnr_shown(loaded.alpha, result)),
                           here=small) as metrics):
-        data, optimized = _encode(result, out, job.kind, opts["optimize"],
-                                  _gif_timing(loaded, out), loaded.dpi,
-                                  given=_given_table(job))
-        data = _apng_timing(loaded, out, data)
+        data, optimized = encoded or _encoded(result, loaded, out, job, opts["optimize"])
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown))
         if job.palette is not None:
@@ -416,6 +422,50 @@ def _psnr_shown(alpha: np.ndarray | None, result: ReduceResult
     if alpha is None or not ((alpha > 0) & (alpha < 255)).any():
         return None
     return result.psnr_on("black"), result.psnr_on("white")
+
+
+def _encoded(result: ReduceResult, loaded: Any, out: Path, job: FileJob,
+             optimize: bool) -> tuple[bytes, bool]:
+    """The bytes of ``result`` (of the image ``loaded``) in ``out``'s format
+    (:func:`_encode`, with the input's timing and resolution), and whether ``optimize``
+    acted on them."""
+    data, optimized = _encode(result, out, job.kind, optimize, _gif_timing(loaded, out),
+                              loaded.dpi, given=_given_table(job))
+    return _apng_timing(loaded, out, data), optimized
+
+
+def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, Any],
+                   out: Path) -> tuple[ReduceResult, tuple[bytes, bool]]:
+    """The result of the most colours, at most ``checked.n_colors``, whose output in
+    ``out``'s format fits in ``opts["max_bytes"]``
+    (:func:`~quantize.reduce.budget.largest_fitting`: each k reduced from the seed, as
+    ``n_colors=k`` reduces it, and encoded in memory), and its bytes; the warnings of
+    that k alone are given.
+
+    Raises
+    ------
+    SizeBudgetError
+        When even 2 colours do not fit.
+    """
+    best: dict[str, Any] = {}  # of the largest k that fits so far
+
+    def size_of(k: int) -> int:
+        def make() -> tuple[ReduceResult, tuple[bytes, bool]]:
+            result, _ = reduce_within_limit(loaded.rgb, loaded.alpha,
+                                            replace(checked, n_colors=k),
+                                            check_seed(opts["seed"]),
+                                            clear_entry=job.room_for_clear_entry())
+            return result, _encoded(result, loaded, out, job, opts["optimize"])
+
+        made, caught = quietly(make)
+        size = len(made[1][0])
+        if size <= opts["max_bytes"] and k > best.get("k", 0):
+            best.update(k=k, made=made, caught=caught)
+        return size
+
+    largest_fitting(size_of, opts["max_bytes"], checked.n_colors)
+    warn_again(best["caught"])
+    return best["made"]
 
 
 def _blurred_psnr(loaded: Any, result: ReduceResult) -> float:

@@ -652,7 +652,7 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "n_colors": None, "quality": None, "quality_limit": None, "space": "rgb", "dither": 0.0,
     "exact_colors": False, "palette_in": None, "palette_fitted": False, "palette_out": None,
     "seed": 0, "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
-    "optimize": False, "palette": "global",
+    "optimize": False, "palette": "global", "max_bytes": None,
 }
 
 #: How an animation's frames get their colours: one palette for all, or one per frame (GIF).
@@ -689,14 +689,16 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     **options
         Any of ``n_colors``, ``quality``, ``quality_limit``, ``space``, ``dither``,
         ``exact_colors``, ``palette_in``, ``palette_fitted``, ``palette_out``, ``seed``,
-        ``force``, ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``.
+        ``force``, ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``,
+        ``max_bytes``.
 
     Returns
     -------
     dict
         Every option, checked: ``dither`` as a float strength (or "ordered"), ``n_colors``
         filled with the default 16 when neither ``quality`` nor ``palette_in``
-        is given. Palette files are not read here.
+        is given, ``max_bytes`` as an int of bytes
+        (:func:`~quantize.reduce.budget.check_max_bytes`). Palette files are not read here.
 
     Raises
     ------
@@ -735,10 +737,41 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         check_bool(opts[name], name)
     opts["palette_fitted"] = _check_palette_fitted(opts["palette_fitted"], pal_in)
     check_palette_mode(opts["palette"])
+    opts["max_bytes"] = _check_budget_alone(opts["max_bytes"], checked.quality, pal_in)
     if checked.n_colors is None and checked.quality is None and pal_in is None:
         opts["n_colors"] = DEFAULT_COLORS
     opts["dither"] = checked.dither
     return opts
+
+
+def _check_budget_alone(max_bytes: Any, quality: float | None, palette_in: Any) -> int | None:
+    """``max_bytes`` checked (:func:`~quantize.reduce.budget.check_max_bytes`), refused
+    beside ``quality`` (each chooses the colours: one the fewest within a colour error,
+    the other the most within a size) and beside ``palette_in`` (whose colours are given).
+
+    >>> _check_budget_alone("2k", None, None)
+    2000
+    >>> _check_budget_alone("2k", 3.0, None)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_bytes='2k' cannot be given with quality=3: each chooses the number of \
+colours, the fewest within a colour error or the most within a size; give one
+    """
+    from .budget import check_max_bytes
+
+    size = check_max_bytes(max_bytes)
+    if size is None:
+        return None
+    given = repr(max_bytes) if isinstance(max_bytes, str) else str(size)
+    if quality is not None:
+        raise ValueError(f"max_bytes={given} cannot be given with quality="
+                         f"{shown_number(quality)}: each chooses the number of colours, the "
+                         "fewest within a colour error or the most within a size; give one")
+    if palette_in is not None:
+        raise ValueError(f"max_bytes={given} cannot be given with palette_in=...: each "
+                         "says the colours, the most fitted within a size or the ones given; "
+                         "give one")
+    return size
 
 
 def _check_palette_fitted(palette_fitted: Any, palette_in: Any) -> bool:

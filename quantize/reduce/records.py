@@ -190,7 +190,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     ``space``) the job writes the same output again.
 
     ``n_colors`` (None with ``quality`` or ``palette_in`` not given it), ``quality``,
-    ``quality_limit`` (only when given),
+    ``quality_limit`` (only when given), ``max_bytes`` (only when given: the bytes the
+    output had to fit in, the colours chosen at most ``n_colors``),
     ``dither`` (the strength, 0 to 1, or "ordered"), ``exact_colors``, ``palette_in`` (the
     file as given, or the colours given as a list of ``[r, g, b]`` or ``[r, g, b, a]``; None when
     fitted), ``palette_fitted`` (only when true: ``palette_in`` is dithered onto as a fitted
@@ -216,6 +217,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
                 "quality": None if quality is None else float(quality) + 0.0}  # -0 as 0
     if opts.get("quality_limit") is not None:
         recorded["quality_limit"] = float(opts["quality_limit"])
+    if opts.get("max_bytes") is not None:
+        recorded["max_bytes"] = int(opts["max_bytes"])
     mapping = {"palette_in": palette_in}
     if opts["palette_fitted"]:
         mapping["palette_fitted"] = True

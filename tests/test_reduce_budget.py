@@ -1,0 +1,184 @@
+"""``max_bytes`` / ``quantize reduce --max-bytes``: the most colours whose file fits a size."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from quantize.cli import app
+from quantize.errors import ExitCode, SizeBudgetError
+from quantize.reduce import reduce_file
+from quantize.reduce.budget import check_max_bytes, largest_fitting
+from tests.animation_support import save_animation
+
+runner = CliRunner()
+
+
+def run(*args, **kwargs):
+    return runner.invoke(app, ["reduce", *map(str, args)], **kwargs)
+
+
+@pytest.fixture
+def photo(tmp_path, rng):
+    """A 24 x 24 gradient with noise: its PNG grows with k, about 300 to 900 bytes."""
+    image = np.clip(np.repeat(np.linspace(0, 255, 24), 24).reshape(24, 24, 1)
+                    + rng.normal(0, 12, (24, 24, 3)), 0, 255).astype(np.uint8)
+    path = tmp_path / "photo.png"
+    Image.fromarray(image).save(path)
+    return path
+
+
+@pytest.fixture
+def animation(tmp_path, rng):
+    """Three 16 x 16 frames of a noisy gradient moving right, as a GIF."""
+    base = np.clip(np.repeat(np.linspace(0, 255, 32), 16).reshape(32, 16, 1).swapaxes(0, 1)
+                   + rng.normal(0, 12, (16, 32, 3)), 0, 255).astype(np.uint8)
+    frames = [base[:, i * 4:i * 4 + 16] for i in range(3)]
+    return save_animation(tmp_path / "anim.gif", frames, duration=100, loop=0)
+
+
+def _sizes(src, folder, suffix, ks):
+    """The bytes of ``src`` reduced to each of ``ks`` colours directly (``-k``)."""
+    sizes = {}
+    for k in ks:
+        out = folder / f"direct{k}{suffix}"
+        sizes[k] = reduce_file(src, out, n_colors=k)["bytes_out"]
+    return sizes
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("1MB", 1_000_000), ("1mb", 1_000_000), ("1MiB", 1_048_576), ("800k", 800_000),
+    ("800kB", 800_000), ("800KB", 800_000), ("2KiB", 2048), ("1.5k", 1500), ("123", 123),
+    (" 64 B ", 64), (5000, 5000)])
+def test_sizes_are_read_in_bytes_with_their_units(given, expected):
+    assert check_max_bytes(given) == expected
+
+
+@pytest.mark.parametrize(("given", "match"), [
+    ("1XB", r"max_bytes='1XB' is not valid; expected a size in bytes, a whole number or one "
+            r"with a unit, as 800k, 800kB, 1MB \(1,000,000 bytes\) or 1MiB"),
+    ("-5k", r"max_bytes='-5k' is not valid"),
+    ("k", r"max_bytes='k' is not valid"),
+    ("0", r"max_bytes='0' is below 1 byte"),
+    ("0.0001k", r"max_bytes='0.0001k' is below 1 byte"),
+    (0, r"max_bytes=0 is below 1 byte")])
+def test_bad_sizes_are_refused_naming_the_option_and_the_form(given, match):
+    with pytest.raises(ValueError, match=match):
+        check_max_bytes(given)
+
+
+@pytest.mark.parametrize("given", [True, 1.5e6, [1000]])
+def test_sizes_of_other_types_are_refused(given):
+    with pytest.raises(TypeError, match=r"max_bytes=.* is a \w+; expected a size in bytes"):
+        check_max_bytes(given)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--max-bytes", "12XB"], "quantize: error: --max-bytes='12XB' is not valid; expected a "
+                              "size in bytes, a whole number or one with a unit, as 800k, "
+                              "800kB, 1MB (1,000,000 bytes) or 1MiB (1,048,576 bytes)"),
+    (["--max-bytes", "0"], "quantize: error: --max-bytes='0' is below 1 byte;"),
+    (["--max-bytes", "5k", "--quality", "3"],
+     "quantize: error: --max-bytes='5k' cannot be given with --quality=3: each chooses the "
+     "number of colours"),
+    (["--max-bytes", "5k", "--palette-in", "PALETTE"],
+     "quantize: error: --max-bytes='5k' cannot be given with --palette-in"),
+])
+def test_the_command_refuses_bad_budgets_in_one_line(photo, tmp_path, args, message):
+    (tmp_path / "p.hex").write_text("000000\nffffff\n")
+    args = [str(tmp_path / "p.hex") if a == "PALETTE" else a for a in args]
+    result = run(photo, *args)
+    assert result.exit_code == ExitCode.USAGE
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), result.stderr
+    assert not (tmp_path / "photo.k16.png").exists()
+
+
+@pytest.mark.parametrize("name", ["--max-size", "--target-size", "--size"])
+def test_other_tools_names_of_a_size_point_to_max_bytes(photo, name):
+    result = run(photo, name, "5k")
+    assert result.exit_code == ExitCode.USAGE
+    assert "did you mean --max-bytes?" in result.stderr
+
+
+def test_the_search_returns_the_largest_k_that_fits_with_the_next_measured_over():
+    sizes = {k: 100 * k + (200 if k == 7 else 0) for k in range(2, 33)}  # 7 above 8
+    for budget in (650, 850, 1234, 3199):
+        k, measured = largest_fitting(sizes.__getitem__, budget, 32)
+        assert measured == {n: sizes[n] for n in measured}
+        assert sizes[k] <= budget < measured[k + 1]  # the next k was measured over
+        assert len(measured) <= 8
+    assert largest_fitting(sizes.__getitem__, 3200, 32) == (32, {32: 3200})
+    with pytest.raises(SizeBudgetError, match="even 2 colours take 200 bytes"):
+        largest_fitting(sizes.__getitem__, 199, 32)
+
+
+@pytest.mark.parametrize(("suffix", "dither"), [(".png", 0.0), (".gif", 0.0), (".png", 1.0)])
+def test_a_still_gets_the_largest_k_whose_file_fits(photo, tmp_path, suffix, dither):
+    sizes = {k: reduce_file(photo, tmp_path / f"d{k}{suffix}", n_colors=k,
+                            dither=dither)["bytes_out"] for k in range(2, 33)}
+    budget = (sizes[2] + sizes[32]) // 2
+    out = tmp_path / f"budget{suffix}"
+    record = reduce_file(photo, out, n_colors=32, max_bytes=budget, dither=dither)
+    k = record["k"]
+    assert sizes[k] <= budget < sizes[k + 1]  # the next k, measured, does not fit
+    assert max(s for s in sizes.values() if s <= budget) >= sizes[k]
+    # the file written is the one -k gives
+    assert out.read_bytes() == (tmp_path / f"d{k}{suffix}").read_bytes()
+    assert record["max_bytes"] == budget and record["n_colors"] == 32
+
+
+def test_an_animation_gets_the_largest_k_whose_file_fits(animation, tmp_path):
+    sizes = _sizes(animation, tmp_path, ".gif", range(2, 17))
+    budget = (sizes[2] + sizes[16]) // 2
+    out = tmp_path / "budget.gif"
+    record = reduce_file(animation, out, n_colors=16, max_bytes=budget)
+    k = record["k"]
+    assert sizes[k] <= budget < sizes[k + 1]
+    assert out.read_bytes() == (tmp_path / f"direct{k}.gif").read_bytes()
+
+
+@pytest.mark.parametrize("src", ["photo", "animation"])
+def test_nothing_fits_exits_99_naming_the_smallest_size_and_writes_nothing(src, tmp_path,
+                                                                         request):
+    path = request.getfixturevalue(src)
+    smallest = _sizes(path, tmp_path, path.suffix, [2])[2]
+    out = tmp_path / f"out{path.suffix}"
+    result = run(path, "-k", 16, "--max-bytes", smallest - 1, "-o", out)
+    assert result.exit_code == ExitCode.QUALITY == 99
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert (f"--max-bytes={smallest - 1}: even 2 colours take {smallest:,} bytes, the "
+            "smallest output reached" in lines[0])
+    assert not out.exists()
+
+
+def test_the_summary_says_the_k_chosen_and_the_budget(photo, tmp_path):
+    out = tmp_path / "b.png"
+    result = run(photo, "-k", 32, "--max-bytes", "100kB", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    size = out.stat().st_size
+    assert (f"chose k=32, the most of -k 32 whose file fits in --max-bytes 100,000 "
+            f"({size:,} bytes); 32 colours" in result.stdout)
+
+
+def test_stdout_carries_the_image_chosen(photo, tmp_path):
+    sizes = _sizes(photo, tmp_path, ".png", range(2, 17))
+    budget = (sizes[2] + sizes[16]) // 2
+    result = run(photo, "-k", 16, "--max-bytes", budget, "-o", "-", "--json")
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stderr.strip().splitlines()[-1])
+    assert record["output"] == "-" and record["max_bytes"] == budget
+    assert len(result.stdout_bytes) == record["bytes_out"] <= budget
+    assert result.stdout_bytes == (tmp_path / f"direct{record['k']}.png").read_bytes()
+
+
+def test_a_folder_is_pointed_to_batch_saying_max_bytes_does_not_apply(tmp_path):
+    (tmp_path / "in").mkdir()
+    result = run(tmp_path / "in", "-k", 8, "--max-bytes", "1MB")
+    assert result.exit_code == ExitCode.FAILED
+    assert result.stderr.strip().endswith("-o OUT_DIR -k 8 (--max-bytes does not apply)")
