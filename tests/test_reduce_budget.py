@@ -162,8 +162,21 @@ def test_the_summary_says_the_k_chosen_and_the_budget(photo, tmp_path):
     result = run(photo, "-k", 32, "--max-bytes", "100kB", "-o", out)
     assert result.exit_code == 0, result.stderr
     size = out.stat().st_size
-    assert (f"chose k=32, the most of -k 32 whose file fits in --max-bytes 100,000 "
-            f"({size:,} bytes); 32 colours" in result.stdout)
+    assert (f"chose k=32 of -k 32 for --max-bytes 100,000 ({size:,} bytes); 32 colours"
+            in result.stdout)
+
+
+def test_the_summary_of_a_k_below_the_one_asked_says_the_next_does_not_fit(photo, tmp_path):
+    sizes = _sizes(photo, tmp_path, ".png", range(2, 17))
+    budget = (sizes[2] + sizes[16]) // 2
+    out = tmp_path / "b.png"
+    result = run(photo, "-k", 16, "--max-bytes", budget, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    k = next(k for k in range(2, 17) if (tmp_path / f"direct{k}.png").read_bytes()
+             == out.read_bytes())
+    assert k < 16 and sizes[k + 1] > budget
+    assert (f"chose k={k} of -k 16 for --max-bytes {budget:,} ({sizes[k]:,} bytes; "
+            f"k={k + 1} does not fit); {k} colours" in result.stdout)
 
 
 def test_stdout_carries_the_image_chosen(photo, tmp_path):

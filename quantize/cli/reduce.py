@@ -1629,8 +1629,10 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
         meets = "whose undithered result meets" if record["dither"] else "for"
         chose = f"kept k={record['k']}, the most allowed, {meets} {limit}; "
     if record.get("max_bytes") is not None:
-        chose = (f"chose k={record['k']}, the most of -k {record['n_colors']} whose file fits "
-                 f"in --max-bytes {record['max_bytes']:,} ({record['bytes_out']:,} bytes); ")
+        k, asked = record["k"], record["n_colors"]  # the search measured k + 1 too large
+        over = "" if k == asked else f"; k={k + 1} does not fit"
+        chose = (f"chose k={k} of -k {asked} for --max-bytes {record['max_bytes']:,} "
+                 f"({record['bytes_out']:,} bytes{over}); ")
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
     if record.get("palette_mode") == "per-frame" and record.get("frames", 1) > 1:
         colours = f"up to {colours} a frame"  # k is the largest frame palette's
