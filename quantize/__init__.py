@@ -126,7 +126,7 @@ _WARNINGS = {
                 "PagesLeftOutWarning", "PixelListWarning", "PixelRangeWarning",
                 "SamplesLeftOutWarning", "TransparencyChunkWarning", "TransparentColorWarning",
                 "UnterminatedGifWarning"),
-    "kmeans": ("FeatureNamesWarning",),
+    "kmeans": ("DistinctClustersWarning", "FeatureNamesWarning"),
     "metrics.segmentation": ("BoundaryMapWarning", "ToleranceWarning"),
     "palette_files": ("PaletteFormatWarning", "PaletteReadWarning", "TransparentIndexWarning"),
     "pixel_kmeans": ("ClusterCountWarning",),
@@ -177,7 +177,10 @@ if TYPE_CHECKING:
         TransparentColorWarning as TransparentColorWarning,
         UnterminatedGifWarning as UnterminatedGifWarning,
     )
-    from .kmeans import FeatureNamesWarning as FeatureNamesWarning
+    from .kmeans import (
+        DistinctClustersWarning as DistinctClustersWarning,
+        FeatureNamesWarning as FeatureNamesWarning,
+    )
     from .metrics.segmentation import (
         BoundaryMapWarning as BoundaryMapWarning,
         ToleranceWarning as ToleranceWarning,

@@ -58,6 +58,7 @@ from .errors import QuantizeWarning
 from .kmeans_run import (
     REASSIGN_EVERY,
     Run,
+    TooFewDistinctError,
     WeightedSampler,
     fit_once,
     fit_together,
@@ -69,13 +70,19 @@ from .kmeans_run import (
     runs_fit_together,
 )
 
-__all__ = ["MAX_INIT", "FeatureNamesWarning", "MiniBatchKMeans", "NotFittedError",
-           "kmeans_plusplus"]
+__all__ = ["MAX_INIT", "DistinctClustersWarning", "FeatureNamesWarning", "MiniBatchKMeans",
+           "NotFittedError", "kmeans_plusplus"]
 
 
 class FeatureNamesWarning(QuantizeWarning):
     """``X`` has column names and the fit had none, or the other way round (a UserWarning,
     as scikit-learn's estimators give it)."""
+
+
+class DistinctClustersWarning(QuantizeWarning):
+    """``fit`` found fewer distinct points of positive weight than ``n_clusters``; the
+    centres beyond them repeat the first (as scikit-learn's ``KMeans`` warns with a
+    ``ConvergenceWarning`` and returns centres that repeat some)."""
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -383,6 +390,22 @@ def _safe_scale(peak: float, d: int) -> float:
     return 1.0
 
 
+def _distinct_run(data: np.ndarray, w: np.ndarray, k: int, n_distinct: int) -> Run:
+    """The fit of ``data`` whose rows of positive weight (``k`` or more) hold only
+    ``n_distinct`` < ``k`` distinct points, with :class:`DistinctClustersWarning`: each of
+    them a centre (in :func:`numpy.unique`'s order), the ``k - n_distinct`` others repeating
+    the first, so every row's label, the lower index of tied centres, is one of the
+    distinct ones; inertia 0. Prior validation is assumed."""
+    extra = "centre beyond them repeats" if k - n_distinct == 1 else "centres beyond them repeat"
+    warnings.warn(f"n_clusters={k} but X holds only {n_distinct} distinct points with "
+                  f"positive weight: the {k - n_distinct} {extra} the first, and no point "
+                  "is labelled with them", DistinctClustersWarning, stacklevel=3)
+    points = np.unique(data[w > 0], axis=0)
+    rows = np.arange(k)
+    centers = points[np.where(rows < points.shape[0], rows, 0)].astype(np.float64)
+    return Run(centers, nearest(data, centers), 0.0, 0, 0)
+
+
 def _best_run(data: np.ndarray, w: np.ndarray, p: dict[str, Any],
               rngs: list[np.random.Generator]) -> Run:
     """The run of :func:`fit_once` with the lowest inertia (the first of equal ones), one
@@ -455,7 +478,7 @@ class MiniBatchKMeans:
     ``random_state``. It passes scikit-learn's ``check_estimator`` except for
     one check that conflicts with a deliberate choice (see Notes), when given
     as ``MiniBatchKMeans(2, seed=0)``, as the test suite checks it. Both
-    settings matter: some checks fit data of four distinct points, which the
+    settings matter: some checks fit data of four points, which the
     default ``n_clusters=8`` refuses, as scikit-learn's ``KMeans`` refuses
     fewer samples than clusters; and the checks fix the randomness only of a
     parameter named ``random_state``, so with the default ``seed=None`` the
@@ -565,10 +588,17 @@ class MiniBatchKMeans:
     :class:`NotFittedError` (an instance of scikit-learn's class of that name too
     when scikit-learn is loaded).
 
+    Data of ``n_clusters`` rows of positive weight or more but fewer distinct
+    ones are fitted as scikit-learn's ``KMeans`` fits them (which warns with a
+    ``ConvergenceWarning``): with a :class:`DistinctClustersWarning` naming both
+    numbers, each distinct point a centre and the other centres copies of the
+    first, which no point is labelled with (``predict`` and ``transform`` take
+    all ``n_clusters``; ties go to the lower index). Fewer rows of positive
+    weight than clusters, and explicit ``init`` centres for fewer distinct points,
+    are refused (``ValueError``).
+
     The scikit-learn estimator check this estimator fails, on purpose, when
-    given a fixed seed and ``n_clusters`` from 2 to 4 (at the default 8,
-    ``check_sample_weights_shape`` and ``check_sample_weights_not_overwritten``
-    fail too: their data have 4 distinct rows, and more clusters are refused):
+    given a fixed seed and ``n_clusters`` from 2 to 4:
 
     - ``check_sample_weight_equivalence_on_dense_data`` compares a fit with
       integer weights to a fit on shuffled repeated rows. Every deterministic
@@ -779,10 +809,17 @@ class MiniBatchKMeans:
         Raises
         ------
         ValueError
-            If ``n_clusters`` exceeds the number of distinct rows with positive
-            weight, or ``X``/``sample_weight``/a parameter is malformed.
+            If ``n_clusters`` exceeds the number of rows with positive weight (or,
+            with ``init`` centres, of distinct ones), or ``X``/``sample_weight``/a
+            parameter is malformed.
         TypeError
             If a parameter or the data has the wrong type.
+
+        Warns
+        -----
+        DistinctClustersWarning
+            If the rows of positive weight hold fewer distinct points than
+            ``n_clusters``: each is a centre, the others repeat the first.
         """
         data, wide_shift, shift, grow, scale = _centred_data(X)
         w = check_sample_weight(sample_weight, data.shape[0])
@@ -792,10 +829,15 @@ class MiniBatchKMeans:
             p["init"] = (np.ldexp(p["init"], grow) - shift) * scale
             _check_distinct(data, w, p["k"])
         rngs = _run_generators(rng, p["n_init"])
-        if len(rngs) > 1 and runs_fit_together(data.shape[0], p):
-            best = fit_together(data, w, p, rngs)
-        else:
-            best = _best_run(data, w, p, rngs)
+        try:
+            if len(rngs) > 1 and runs_fit_together(data.shape[0], p):
+                best = fit_together(data, w, p, rngs)
+            else:
+                best = _best_run(data, w, p, rngs)
+        except TooFewDistinctError as exc:
+            if np.count_nonzero(w) < p["k"]:  # fewer points than clusters, not repeats
+                raise
+            best = _distinct_run(data, w, p["k"], exc.n_distinct)
         self.cluster_centers_ = np.ldexp(best.centers / scale + shift, -grow)
         self.labels_ = best.labels
         self.inertia_ = math.ldexp(best.inertia / (scale * scale), -2 * grow)

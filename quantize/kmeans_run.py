@@ -68,10 +68,10 @@ from ._kernels import (
     uses_tree,
 )
 
-__all__ = ["Convergence", "Run", "WeightedSampler", "fit_once", "fit_together",
-           "mini_batch_step", "one_seeding", "plusplus_indices", "plusplus_runs",
-           "raise_too_few_distinct", "runs_fit_together", "seedings_per_run", "summary_runs",
-           "swap_search"]
+__all__ = ["Convergence", "Run", "TooFewDistinctError", "WeightedSampler", "fit_once",
+           "fit_together", "mini_batch_step", "one_seeding", "plusplus_indices",
+           "plusplus_runs", "raise_too_few_distinct", "runs_fit_together", "seedings_per_run",
+           "summary_runs", "swap_search"]
 
 # Rows used for seeding when the data are larger: k-means++ is O(n k d).
 _SEED_SAMPLE_MIN = 8192
@@ -641,10 +641,22 @@ def raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
             "distances round to 0 beside their distance from the origin, or are too "
             f"small for {X.dtype}); expected fewer clusters or rescaled data"
         )
-    raise ValueError(
+    raise TooFewDistinctError(
         f"n_clusters={k} should be <= the number of distinct points with positive "
-        f"weight ({n_distinct})"
+        f"weight ({n_distinct})", n_distinct
     )
+
+
+class TooFewDistinctError(ValueError):
+    """The data hold ``n_distinct`` distinct rows of positive weight, fewer than the
+    clusters asked for (:func:`raise_too_few_distinct`)."""
+
+    def __init__(self, message: str, n_distinct: int):
+        super().__init__(message)
+        self.n_distinct = n_distinct
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.n_distinct))
 
 
 # --------------------------------------------------------------------------

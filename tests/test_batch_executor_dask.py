@@ -974,21 +974,25 @@ def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch, to
     assert not out.exists()
 
 
-def test_a_client_given_as_the_scheduler_is_a_type_error_naming_its_address(tmp_path):
-    # It was "ValueError: scheduler=<Client ...>: cannot connect (Scheduler address must be
-    # a string or a Cluster instance ...)", after the output folder was made and written to.
+def test_a_client_given_as_the_scheduler_runs_on_its_scheduler_and_stays_open(tmp_path):
+    # It was refused, "TypeError: scheduler=<Client ...> should be the address of a dask
+    # scheduler, ...; for a Client, pass client.scheduler.address".
     src = tmp_path / "in"
     src.mkdir()
     Image.new("RGB", (4, 4), (9, 99, 199)).save(src / "a.png")
     plan = batch.plan_batch(src, tmp_path / "out", COPY)
-    with _cluster_here() as (address, _), distributed_client(address) as client:
-        with pytest.raises(TypeError, match=r"^scheduler=<Client.* should be the address of a "
-                                            r"dask scheduler, a str such as 'tcp://host:8786', "
-                                            r"or a dask cluster \(LocalCluster\), got Client; "
-                                            r"for a Client, pass client\.scheduler\.address$"):
+    refused = (r"^scheduler=<Client.* should be the address of a dask scheduler, a str such "
+               r"as 'tcp://host:8786', a dask cluster \(LocalCluster\) or a Client, got "
+               r"Client$")
+    with _cluster_here() as (address, _):
+        with distributed_client(address) as client:
+            [result] = batch.run_batch(plan, scheduler=client)
+            assert client.status == "running" and client.submit(sum, [1, 2]).result() == 3
+        assert result.status == "ok", result.reason
+        with pytest.raises(TypeError, match=refused):  # closed: it names no scheduler
             batch.run_batch(plan, scheduler=client)
-        [result] = batch.run_batch(plan, scheduler=client.scheduler.address)
-    assert result.status == "ok", result.reason
+    with pytest.raises(TypeError, match=refused):  # and its cluster's loop closed too
+        batch.run_batch(plan, scheduler=client)
 
 
 @pytest.mark.parametrize("scheduler", [8786, b"tcp://host:8786"])

@@ -148,10 +148,35 @@ def test_a_rerun_with_another_ext_is_refused_without_force(site, tmp_path):
     # d.gif keeps its name, the same file: the 4 others would be renamed
     assert result.stderr == (f"quantize: error: {out}: 4 outputs were made with "
                              "--ext=(not given), while this run asks for --ext='.gif'; add "
-                             "--force to redo them, or choose another -o folder\n")
+                             "--force to redo them under their new names, which removes the "
+                             "earlier outputs, or choose another -o folder to keep both "
+                             "sets\n")
     assert _outputs(out) == made
     back = _run(site, out, "--ext", ".webp")
     assert back.exit_code == 15 and "5 outputs were made with" in back.stderr
+
+
+def test_the_refusal_of_another_k_and_ext_says_force_removes_the_earlier_set(site, tmp_path):
+    """Outputs of -k 4 and a rerun with -k 6 under new names: --force would remove the
+    -k 4 set (renamed outputs are removed), another -o folder keeps both."""
+    out = tmp_path / "out"
+    assert _run(site, out).exit_code == 0
+    result = _cli(site, "-o", out, "-r", "-k", "6", "-j", "1", "--ext", ".k6.png")
+    assert result.exit_code == 15
+    assert result.stderr == (f"quantize: error: {out}: 5 outputs were made with "
+                             "--ext=(not given), -k/--colors=4, while this run asks for "
+                             "--ext='.k6.png', -k/--colors=6; add --force to redo them under "
+                             "their new names, which removes the earlier outputs, or choose "
+                             "another -o folder to keep both sets\n")
+    solo, one = tmp_path / "solo", tmp_path / "one"
+    solo.mkdir()
+    _image(1).save(solo / "a.png")
+    assert _cli(solo, "-o", one, "-k", "4").exit_code == 0
+    renamed = _cli(solo, "-o", one, "-k", "4", "--ext", ".gif")
+    assert renamed.exit_code == 15
+    assert renamed.stderr.endswith("; add --force to redo it under its new name, which removes "
+                                   "the earlier output, or choose another -o folder to keep "
+                                   "both sets\n")
 
 
 def test_ext_png_takes_the_stills_made_without_it_and_refuses_the_animation(site, tmp_path):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from quantize import MiniBatchKMeans, _threads, kmeans_plusplus
-from quantize.kmeans import NotFittedError, _centred_data
+from quantize.kmeans import DistinctClustersWarning, NotFittedError, _centred_data
 from quantize.kmeans_run import runs_fit_together
 
 # --------------------------------------------------------------------------
@@ -1207,7 +1207,7 @@ def test_bad_parameters_raise_naming_them(params, error, match):
     (np.ma.masked_array([[0.0], [1.0], [9.0]], mask=[[0], [0], [1]]), TypeError,
      r"^X is a masked array, whose mask would be ignored; expected a plain array "
      r"\(np\.ma\.compress_rows\(X\) leaves out the masked rows\)$"),
-    ([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]], ValueError,
+    ([[0.0, 0.0], [1.0, 1.0]], ValueError,
      r"n_clusters=3 should be <= the number of distinct points with positive weight \(2\)"),
 ])
 def test_bad_data_raise_naming_them(X, error, match):
@@ -1332,14 +1332,47 @@ def test_more_clusters_than_distinct_rows_off_the_float32_grid_raise(n_init):
              r"weight \(5\)$")
     for data_seed in range(6):
         rows = np.random.default_rng(data_seed).standard_normal((5, 3))
+        with pytest.raises(ValueError, match=match):
+            MiniBatchKMeans(6, n_init=n_init, seed=0).fit(rows)
         for X in (rows, np.repeat(rows, 4, axis=0)):
             with pytest.raises(ValueError, match=match):
-                MiniBatchKMeans(6, n_init=n_init, seed=0).fit(X)
-            with pytest.raises(ValueError, match=match):
                 kmeans_plusplus(X, 6, seed=0)
+        # 20 rows of 5 points: a fit, as scikit-learn's KMeans makes one, with a warning
+        with pytest.warns(DistinctClustersWarning, match=r"only 5 distinct points"):
+            six = MiniBatchKMeans(6, n_init=n_init, seed=0).fit(np.repeat(rows, 4, axis=0))
+        assert np.unique(six.cluster_centers_, axis=0).shape[0] == 5
+        assert six.inertia_ == 0.0 and set(six.labels_.tolist()) == {0, 1, 2, 3, 4}
         km = MiniBatchKMeans(5, n_init=n_init, seed=0).fit(np.repeat(rows, 4, axis=0))
         assert np.unique(km.cluster_centers_, axis=0).shape[0] == 5
         assert km.inertia_ == 0.0
+
+
+@pytest.mark.parametrize("n_init", [1, 3])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_more_clusters_than_distinct_points_warn_and_repeat_the_first_centre(n_init, dtype):
+    # It was "ValueError: n_clusters=5 should be <= the number of distinct points with
+    # positive weight (4)", where scikit-learn's KMeans warns and returns 5 centres.
+    X = np.array([[5, 5], [0, 0], [0, 0], [1, 1], [1, 1], [2, 2]], dtype=dtype)
+    given = X.copy()
+    with pytest.warns(DistinctClustersWarning) as caught:
+        km = MiniBatchKMeans(5, n_init=n_init, seed=0).fit(X)
+    assert [str(w.message) for w in caught] == [
+        "n_clusters=5 but X holds only 4 distinct points with positive weight: the 1 centre "
+        "beyond them repeats the first, and no point is labelled with them"]
+    assert caught[0].filename == __file__  # stacklevel: the caller's line
+    assert km.cluster_centers_.tolist() == [[0, 0], [1, 1], [2, 2], [5, 5], [0, 0]]
+    assert km.labels_.tolist() == [3, 0, 0, 1, 1, 2] and km.inertia_ == 0.0
+    assert km.predict(np.array([[5, 5], [0.4, 0.4], [9, 9]], dtype=dtype)).tolist() == [3, 0, 3]
+    np.testing.assert_allclose(km.transform(X[:1]),
+                               [[50 ** 0.5, 32 ** 0.5, 18 ** 0.5, 0, 50 ** 0.5]], rtol=1e-6)
+    assert km.score(X) == 0.0
+    np.testing.assert_array_equal(X, given)
+    with pytest.warns(DistinctClustersWarning, match=r"^n_clusters=4 .* only 2 distinct points "
+                                                     r"with positive weight: the 2 centres "
+                                                     r"beyond them repeat the first"):
+        weighted = MiniBatchKMeans(4, seed=0).fit(X, sample_weight=[0, 1, 1, 1, 1, 0])
+    assert weighted.cluster_centers_.tolist() == [[0, 0], [1, 1], [0, 0], [0, 0]]
+    assert weighted.labels_.tolist() == [1, 0, 0, 1, 1, 1]  # weight 0 rows: the nearest
 
 
 def test_prediction_needs_a_fit_with_matching_features(monkeypatch):

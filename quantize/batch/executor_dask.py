@@ -60,12 +60,14 @@ class SchedulerLostError(ConnectionError):
 def check_scheduler_address(scheduler: Any) -> Any:
     """``scheduler`` as the functions that run on Dask take it: the address of a dask
     scheduler, a str such as "tcp://host:8786", or a ``dask.distributed`` cluster object
-    (a ``LocalCluster``), which a client connects to as to its address.
+    (a ``LocalCluster``), which a client connects to as to its address. A
+    ``dask.distributed`` ``Client`` is taken as its scheduler's address (the run
+    connects a client of its own there, and leaves the given one open).
 
     Raises
     ------
     TypeError
-        For anything else; a ``Client`` is named, with its scheduler's address to pass.
+        For anything else.
     ValueError
         For an address over TCP with a path after its host and port, a final "/" too
         (``tcp://host:8786/``, as a URL is often written): dask takes none, and its own
@@ -76,7 +78,7 @@ def check_scheduler_address(scheduler: Any) -> Any:
     >>> check_scheduler_address(8786)
     Traceback (most recent call last):
     TypeError: scheduler=8786 should be the address of a dask scheduler, a str such as \
-'tcp://host:8786', or a dask cluster (LocalCluster), got int
+'tcp://host:8786', a dask cluster (LocalCluster) or a Client, got int
     >>> check_scheduler_address("tcp://host:8786/")
     Traceback (most recent call last):
     ValueError: scheduler='tcp://host:8786/': expected the address of a dask scheduler \
@@ -87,11 +89,35 @@ without a path or a final '/', as 'tcp://host:8786'
         return scheduler
     if hasattr(scheduler, "scheduler_address"):
         return scheduler
-    kind = type(scheduler).__name__
-    hint = "; for a Client, pass client.scheduler.address" if kind == "Client" else ""
+    address = _client_address(scheduler)
+    if address is not None:
+        return address
     raise TypeError(f"scheduler={scheduler!r} should be the address of a dask scheduler, a str "
-                    f"such as 'tcp://host:8786', or a dask cluster (LocalCluster), got "
-                    f"{kind}{hint}")
+                    f"such as 'tcp://host:8786', a dask cluster (LocalCluster) or a Client, "
+                    f"got {type(scheduler).__name__}")
+
+
+def _client_address(client: Any) -> str | None:
+    """The scheduler's address of ``client``, a ``dask.distributed`` ``Client`` (told by
+    its ``scheduler.address`` or, failing that, its ``scheduler_info()``; distributed is
+    not imported), or None for anything else, a closed client too (whose scheduler
+    is None and info empty, or not to be asked once its loop is closed).
+
+    >>> from types import SimpleNamespace
+    >>> _client_address(SimpleNamespace(scheduler=SimpleNamespace(address="tcp://h:8786")))
+    'tcp://h:8786'
+    >>> _client_address(8786) is None
+    True
+    """
+    address = getattr(getattr(client, "scheduler", None), "address", None)
+    info = getattr(client, "scheduler_info", None)
+    if not isinstance(address, str) and callable(info):
+        try:
+            said = info()  # {} for a closed client
+        except RuntimeError:  # closed, as its cluster's loop: "IOLoop is closed"
+            said = None
+        address = said.get("address") if isinstance(said, dict) else None
+    return address if isinstance(address, str) and address else None
 
 
 def _check_no_path(address: str) -> None:

@@ -108,8 +108,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
         Ignored with ``scheduler``.
     scheduler : str, dask cluster or None
         Address of a ``dask.distributed`` scheduler ("tcp://host:8786"), or a cluster
-        object (``LocalCluster``): :func:`check_scheduler_address`; a ``Client`` is
-        refused, with a TypeError saying to pass ``client.scheduler.address``. Workers
+        object (``LocalCluster``), or a ``Client``, taken as its scheduler's address
+        and left open: :func:`check_scheduler_address`. Workers
         must see the same paths (shared storage): this is checked before any job
         runs (:func:`check_shared_storage`), and a file that fails on its input
         although it is here is said to have failed on a worker without it. A
@@ -173,8 +173,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
     MissingDependencyError
         If ``scheduler`` is given and dask.distributed is not installed.
     TypeError
-        If ``scheduler`` is neither an address nor a cluster (a ``Client``, say), before
-        anything is read or written.
+        If ``scheduler`` is neither an address, a cluster nor a client (a closed
+        ``Client``, say), before anything is read or written.
     OutputError
         If the manifest exists but cannot be added to (before any job runs), naming it.
     NotRecordedError

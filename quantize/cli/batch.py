@@ -887,9 +887,19 @@ def _options_changed() -> Iterator[None]:
         before, now = (_describe(s) for s in (exc.before, exc.now))
         fix = (f"a run with --force and these options stopped before it redid {them}: add "
                "--force to finish it (the outputs it made are not redone)" if exc.unfinished
+               else _RENAMED_FIX[exc.count == 1] if "ext" in exc.now
                else f"add --force to redo {them}")
+        other = " to keep both sets" if "ext" in exc.now else ""
         fail(f"{exc.path}: {exc.count} {outputs} made with {before}, while this run asks for "
-             f"{now}; {fix}, or choose another -o folder", exc.exit_code)
+             f"{now}; {fix}, or choose another -o folder{other}", exc.exit_code)
+
+
+#: The way out of outputs made under other names (another --ext): --force makes each
+#: file's output under its new name and removes the earlier one, which is then lost.
+#: Indexed by whether one output is meant.
+_RENAMED_FIX = ("add --force to redo them under their new names, which removes the earlier "
+                "outputs", "add --force to redo it under its new name, which removes the "
+                "earlier output")
 
 
 def _describe(settings: dict[str, Any]) -> str:
