@@ -2406,6 +2406,29 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "-u: no such option; did you mean --quality? (see 'quantize reduce --help')"),
     (["reduce", "a.png", "-qx"], "-x: no such option (see 'quantize reduce --help')"),
     (["reduce", "a.png", "-W", "1"], "-W: no such option (see 'quantize reduce --help')"),
+    # gifsicle's options of timing and size, which a banner maker reaches for, were told a
+    # bare "no such option"
+    (["reduce", "a.gif", "--delay", "5"],
+     "--delay: no such option; quantize keeps each frame's delay; change it with gifsicle "
+     "--delay (see 'quantize reduce --help')"),
+    (["batch", "in", "-o", "out", "--loopcount=0"],
+     "--loopcount: no such option; quantize keeps the animation's loop count; change it with "
+     "gifsicle --loopcount (see 'quantize batch --help')"),
+    (["segment", "a.png", "--delay", "5"],  # segment writes no animation
+     "--delay: no such option (see 'quantize segment --help')"),
+    (["reduce", "a.gif", "--resize-width", "300"],
+     "--resize-width: no such option; quantize keeps the image's size; change it with "
+     "gifsicle --resize-width (or ImageMagick's -resize) before or after (see 'quantize "
+     "reduce --help')"),
+    (["batch", "in", "-o", "out", "--resize", "300x200"],
+     "--resize: no such option; quantize keeps the image's size; change it with gifsicle "
+     "--resize (or ImageMagick's -resize) before or after (see 'quantize batch --help')"),
+    (["segment", "a.png", "--scale", "0.5"],
+     "--scale: no such option; quantize keeps the image's size; change it with gifsicle "
+     "--scale (or ImageMagick's -resize) before or after (see 'quantize segment --help')"),
+    (["reduce", "a.gif", "--crop", "0,0+10x10"],
+     "--crop: no such option; quantize keeps the whole image; crop it with gifsicle --crop "
+     "(or ImageMagick's -crop) before or after (see 'quantize reduce --help')"),
 ])
 def test_an_unknown_option_is_named_with_the_options_it_may_be_a_typo_of(args, message):
     # click said "No such option: --bogus (Possible options: --jobs)": close only by the

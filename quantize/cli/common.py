@@ -1675,11 +1675,21 @@ _NO_COUNTERPART = {
                     "frame as gifsicle's -O2 does (only the part that changed, unchanged "
                     "pixels in it transparent where that is smaller); --optimize tries more "
                     "ways, as -O3 does"),
+    # gifsicle's options of timing and size: quantize changes colours only
+    "--delay": "quantize keeps each frame's delay; change it with gifsicle --delay",
+    "--loopcount": "quantize keeps the animation's loop count; change it with gifsicle "
+                   "--loopcount",
+    **{name: f"quantize keeps the image's size; change it with gifsicle {name} (or "
+             "ImageMagick's -resize) before or after"
+       for name in ("--resize", "--resize-width", "--scale")},
+    "--crop": "quantize keeps the whole image; crop it with gifsicle --crop (or ImageMagick's "
+              "-crop) before or after",
 }
 #: The option a command must have for the word of ``_NO_COUNTERPART`` to be true of it.
 _SAID_WITH = {"--verbose": "--json", "-v": "--json", "--ordered": "--dither",
               "--ordered-dither": "--dither", "--lossy": "--quality", "-O1": "--optimize",
-              "-O2": "--optimize", "-O3": "--optimize"}
+              "-O2": "--optimize", "-O3": "--optimize", "--delay": "--optimize",
+              "--loopcount": "--optimize"}
 #: Flags that other tools give levels (gifsicle's ``--optimize=3``), and what to say of
 #: their one level when given a value.
 _ONE_LEVEL = {"--optimize": "it has one level, which tries more ways to store each GIF "
