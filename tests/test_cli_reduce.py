@@ -1635,7 +1635,7 @@ def test_transparent_pixels_take_an_entry_beyond_k_as_the_help_says(tmp_path, rn
     # 32) and the help did not say why; 16-entry hardware palettes need -k 15
     helped = " ".join(run("--help").stdout.split())
     assert ("In a .png/.gif/.bmp, transparent pixels take one more entry, beyond K (-k 15 for 16 "
-            "entries, one transparent), 256 at most in all.") in helped
+            "entries, one transparent), 256 at most in all") in helped
     rgba = np.zeros((16, 16, 4), np.uint8)
     rgba[:, :12, :3] = rng.integers(0, 256, (16, 12, 3))  # 192 colours, then transparent
     rgba[:, :12, 3] = 255
@@ -1650,6 +1650,23 @@ def test_transparent_pixels_take_an_entry_beyond_k_as_the_help_says(tmp_path, rn
             assert im.info["transparency"] in {index for _, index in colours}
             if ext == ".png" and k == 15:
                 assert len(im.getpalette()) == 3 * 16  # a 4-bit PNG holds them
+
+
+def test_the_help_says_k_64_on_a_transparent_gif_needs_a_128_entry_table(tmp_path, rng):
+    # -k 64 on a GIF with transparency wrote a 128-entry table (65 entries), where gifsicle's
+    # --colors 64 counts the transparent entry; the help did not say which -k fits 64
+    helped = " ".join(run("--help").stdout.split())
+    assert ("-k 64 on a GIF with transparency writes 65 entries, stored in a 128-entry table, "
+            "where -k 63 fits 64 (gifsicle's --colors 64 counts the transparent entry).") in helped
+    rgba = np.zeros((16, 16, 4), np.uint8)
+    rgba[:, :12, :3] = rng.integers(0, 256, (16, 12, 3))  # 192 colours, then transparent
+    rgba[:, :12, 3] = 255
+    src = tmp_path / "sprite.png"
+    Image.fromarray(rgba, "RGBA").save(src)
+    for k, table in ((64, 128), (63, 64)):
+        assert run(src, "-k", k, "-o", tmp_path / f"k{k}.gif").exit_code == 0
+        with Image.open(tmp_path / f"k{k}.gif") as im:
+            assert (len(im.getcolors()), len(im.getpalette()) // 3) == (k + 1, table)
 
 
 def test_the_ext_help_names_the_default_extension_of_an_animation(tmp_path, monkeypatch):
@@ -4653,6 +4670,26 @@ def test_a_gif_cut_at_a_frame_boundary_is_reduced_with_one_warning_line(tmp_path
         f"quantize: warning: {src}: the GIF ends after 2 frames without its trailer (the ';' "
         "that ends every GIF): it may have been cut short and later frames lost; the 2 "
         "frames it has are read"]
+    assert Image.open(tmp_path / "cut.k2.gif").n_frames == 2
+
+
+def test_a_gif_cut_inside_a_frame_is_reduced_to_the_whole_frames_before_it(tmp_path):
+    """Cut inside its third frame (``head -c`` of a broken download), a 3-frame GIF was
+    refused ("cannot decode image (image file is truncated)"), though browsers and
+    gifsicle play its first two frames: those are reduced now, with one warning line."""
+    frames = [Image.fromarray(np.full((4, 6), 40 * (i + 1), np.uint8)) for i in range(3)]
+    frames[0].save(tmp_path / "whole.gif", save_all=True, append_images=frames[1:],
+                   duration=100, loop=0)
+    data = (tmp_path / "whole.gif").read_bytes()
+    controls = [i for i in range(len(data)) if data.startswith(b"\x21\xf9\x04", i)]
+    src = tmp_path / "cut.gif"
+    src.write_bytes(data[:controls[2] + 8 + 14])  # inside the third frame's image data
+    result = run(src, "-k", 2)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: {src}: the GIF is cut inside its frame 3 (a download broken "
+        "off, say): that frame and any later ones are lost; the 2 frames before it are "
+        "read, as browsers and gifsicle play them"]
     assert Image.open(tmp_path / "cut.k2.gif").n_frames == 2
 
 

@@ -73,6 +73,7 @@ from ..io import (
     pillow_limit_lifted,
     read_errors,
     read_unmapped,
+    readable_input,
     seek_first_page,
     shown_frames,
     stated_dpi,
@@ -84,7 +85,6 @@ from ..png import (
     check_frame_count,
     check_png_chunks,
     check_png_frames,
-    readable_png,
     second_reader,
     still_png,
     warn_chunks_left_out,
@@ -617,7 +617,7 @@ def _opened(p: Path, fp: BinaryIO | None = None) -> Iterator[Image.Image]:
     # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
     # filters are one per process, not per thread): max_pixels is checked instead.
     with (read_errors(p, "animation"), pillow_limit_lifted(),
-          Image.open(readable_png(p) if fp is None else fp) as opened,
+          Image.open(readable_input(p) if fp is None else fp) as opened,
           frame_alpha_read(opened) as im):
         seek_first_page(im)
         yield read_unmapped(im)

@@ -176,7 +176,9 @@ def reduce_command(
         f"1..{MAX_COLORS} for a still .jpg/.webp/.tif (default 16; at most {MAX_PALETTE} "
         "with --dither, and for an animation or a TIFF's pages, which share one "
         "palette). In a .png/.gif/.bmp, transparent pixels take one more entry, beyond K "
-        f"(-k 15 for 16 entries, one transparent), {MAX_PALETTE} at most in all. With "
+        f"(-k 15 for 16 entries, one transparent), {MAX_PALETTE} at most in all: -k 64 on "
+        "a GIF with transparency writes 65 entries, stored in a 128-entry table, where -k 63 "
+        "fits 64 (gifsicle's --colors 64 counts the transparent entry). With "
         f"--quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(

@@ -1003,12 +1003,12 @@ def header_format(src: str | os.PathLike[str]) -> str | None:
     True
     """
     from ..errors import ImageReadError
-    from ..io import read_errors, readable_png
+    from ..io import read_errors, readable_input
 
     p = Path(src)
     try:
         require_regular_file(p)
-        with read_errors(p), pillow_limit_lifted(), Image.open(readable_png(p)) as im:
+        with read_errors(p), pillow_limit_lifted(), Image.open(readable_input(p)) as im:
             return im.format
     except (ImageReadError, OSError, ValueError):
         return None
@@ -1019,11 +1019,11 @@ def _header(src: Path) -> tuple[str | None, bool] | None:
     show an animation (no pixel decoded: :func:`quantize.io.shows_animation`); None when
     ``src`` cannot be read (not a regular file, not an image)."""
     from ..errors import ImageReadError
-    from ..io import read_errors, readable_png, shows_animation
+    from ..io import read_errors, readable_input, shows_animation
 
     try:
         require_regular_file(src)
-        with read_errors(src), pillow_limit_lifted(), Image.open(readable_png(src)) as im:
+        with read_errors(src), pillow_limit_lifted(), Image.open(readable_input(src)) as im:
             return im.format, shows_animation(im)
     except (ImageReadError, OSError, ValueError):
         return None
