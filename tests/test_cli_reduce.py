@@ -1102,7 +1102,8 @@ def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_
     whole = tmp_path / "whole.gif"
     frames[0].save(whole, save_all=True, append_images=frames[1:])
     src = tmp_path / "photo.gif"
-    src.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    data = whole.read_bytes()  # cut inside its second frame's graphic control extension
+    src.write_bytes(data[:data.index(b"\x21\xf9\x04", data.index(b"\x21\xf9\x04") + 1) + 5])
     result = run(src, photo)
     assert result.exit_code == 1
     assert one_error_line(result) == (f"quantize: error: {src}: cannot decode image "
@@ -2790,7 +2791,8 @@ def _stdout_inputs(folder: Path) -> dict[str, Path]:
     ("alpha.png", "gif", "warning: {src}: stdout: GIF has no partial alpha, so 56 translucent "
                          "pixels are made transparent (alpha below 128) or opaque before the "
                          "colours are fitted (the metrics compare with that); write .png to "
-                         "keep alpha"),
+                         "keep alpha, or give --matte=COLOR, the background the GIF is shown "
+                         "on, to blend them onto it"),
     ("alpha.png", "jpg", "warning: {src}: stdout: JPEG has no alpha, so transparent and "
                          "translucent pixels are drawn on black (the metrics are measured "
                          "before that); write .png, .webp or .tif to keep alpha"),
@@ -5207,3 +5209,72 @@ def test_a_dithered_summary_gives_the_blurred_psnr_too(photo, tmp_path, dither):
     assert "blurred_psnr" not in plain
     assert re.search(r": 4 colours, PSNR [\d.]+ dB, mean ΔE2000 [\d.]+, [\d.]+ s$",
                      run(photo, "-k", 4, "-o", out, "--force").stdout.strip())
+
+
+# --------------------------------------------------------------------------
+# --matte: translucent pixels blended onto the background the output is shown on
+# --------------------------------------------------------------------------
+
+#: A 2x2 RGBA image: half-transparent orange, fully transparent, opaque, a quarter blue.
+_SOFT = np.array([[[200, 100, 0, 128], [9, 9, 9, 0]], [[1, 2, 3, 255], [0, 0, 255, 64]]],
+                 np.uint8)
+
+
+@pytest.mark.parametrize("ext", [".gif", ".png"])
+@pytest.mark.parametrize("matte", ["white", "#ffffff", "rgb(255,255,255)"])
+def test_matte_blends_translucent_pixels_onto_the_colour(tmp_path, ext, matte):
+    """A GIF of soft-edged art lost its shadow: translucent pixels were made transparent or
+    opaque. With --matte they are composited onto the background colour first (fully
+    transparent ones stay so, opaque ones are unchanged), in a .png as in a .gif."""
+    Image.fromarray(_SOFT, "RGBA").save(tmp_path / "soft.png")
+    out = tmp_path / f"out{ext}"
+    result = run(tmp_path / "soft.png", "-k", 3, "-o", out, "--matte", matte, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["matte"] == "#ffffff"
+    with Image.open(out) as im:
+        shown = np.asarray(im.convert("RGBA"))
+    assert shown[0, 0].tolist() == [227, 177, 127, 255]  # 200·128/255 + 255·127/255, ...
+    assert shown[0, 1, 3] == 0
+    assert shown[1, 0].tolist() == [1, 2, 3, 255]
+    assert shown[1, 1].tolist() == [191, 191, 255, 255]
+
+
+def test_matte_blends_every_frame_of_an_animation(tmp_path):
+    frames = [_SOFT, _SOFT[::-1].copy()]
+    Image.fromarray(frames[0], "RGBA").save(tmp_path / "soft.png", save_all=True,
+                                            append_images=[Image.fromarray(frames[1], "RGBA")],
+                                            duration=100)
+    out = tmp_path / "out.gif"
+    result = run(tmp_path / "soft.png", "-k", 3, "-o", out, "--matte", "#336699")
+    assert result.exit_code == 0, result.output
+    assert unnoted(result.stderr) == ""  # no translucent pixel is left to lose
+    with Image.open(out) as im:
+        shown = [np.asarray(frame.convert("RGBA")) for frame in ImageSequence.Iterator(im)]
+    on_blue = [round(200 * 128 / 255 + 0x33 * 127 / 255), round(100 * 128 / 255 + 0x66 * 127 / 255),
+            round(0x99 * 127 / 255), 255]
+    assert shown[0][0, 0].tolist() == on_blue and shown[1][1, 0].tolist() == on_blue
+
+
+def test_the_gif_alpha_warning_names_matte_as_the_fix(tmp_path):
+    Image.fromarray(_SOFT, "RGBA").save(tmp_path / "soft.png")
+    result = run(tmp_path / "soft.png", "-k", 3, "-o", tmp_path / "out.gif")
+    assert result.exit_code == 0, result.output
+    assert unnoted(result.stderr).endswith(
+        "write .png to keep alpha, or give --matte=COLOR, the background the GIF is shown on, "
+        "to blend them onto it\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--matte", "#zz"], "--matte='#zz' is not valid; expected a colour name (red, cyan, "
+                         "yellow, ...) or #rrggbb"),
+    (["--matte", "#ffffff80"], "--matte='#ffffff80' has alpha, which the background an image "
+                               "is shown on cannot have; expected a colour without it (red, "
+                               "cyan, ...) or #rrggbb"),
+    (["--background", "white"], "--background: no such option; did you mean --matte? (see "
+                                "'quantize reduce --help')"),
+])
+def test_a_bad_matte_is_one_usage_error_line(tmp_path, args, message):
+    Image.fromarray(_SOFT, "RGBA").save(tmp_path / "soft.png")
+    result = run(tmp_path / "soft.png", "-o", tmp_path / "out.gif", *args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+    assert not (tmp_path / "out.gif").exists()

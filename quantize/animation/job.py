@@ -197,7 +197,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
         is, not as a given one), ``palette_out``, ``seed``, ``force``, ``max_pixels`` (applied to
         frames x width x height), ``skip_if_larger``, ``optimize`` (slower,
         smaller: GIF frames encoded with more ways of marking unchanged pixels,
-        APNG at zlib level 9), plus ``palette``: "global" (default, one palette
+        APNG at zlib level 9), ``matte`` (every frame's translucent pixels composited
+        onto that colour), plus ``palette``: "global" (default, one palette
         for all frames) or "per-frame" (GIF only; ``palette_out`` then holds
         every colour of every frame's palette, which may be more than 256).
         ``dither``: each frame is mapped as :func:`quantize.reduce.reduce_colors`
@@ -214,7 +215,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         of any frame's palette, or when one table holds every colour of the frames
         and is shared, the most colours any frame takes from it), space, the options
         that shaped the output (n_colors, quality, quality_limit when given, dither,
-        exact_colors, palette_in, palette_mode, seed, optimize: see
+        exact_colors, palette_in, palette_mode, seed, optimize, matte when given: see
         :func:`~quantize.reduce.records.recorded_options`), psnr (dB over the opaque
         pixels of all frames; with partial alpha kept, over all their pixels in
         premultiplied RGBA, as a still's with alpha; None when lossless), delta_e (mean
@@ -283,7 +284,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     """
     start = time.perf_counter()
     src, shown, opts = _checked(input, output, shown_as, options)
-    with open_animation(src, max_pixels=opts.max_pixels, dark_advice=DARK_OUTPUT) as animation:
+    with open_animation(src, max_pixels=opts.max_pixels, dark_advice=DARK_OUTPUT,
+                        matte=opts.matte) as animation:
         return _reduced(animation, shown, opts, options, start)
 
 
@@ -292,8 +294,8 @@ def reduce_open_animation(animation: OpenAnimation,
                           shown_as: ShownOutput | None = None,
                           **options: Any) -> dict[str, Any]:
     """:func:`reduce_animation_file` of ``animation``, opened already
-    (:func:`~quantize.animation.frames.opened_animation`, with the ``max_pixels`` of
-    ``options``), read without opening it again: for a job that opened its input before
+    (:func:`~quantize.animation.frames.opened_animation`, with the ``max_pixels`` and
+    ``matte`` of ``options``), read without opening it again: for a job that opened its input before
     it knew it was an animation (:func:`~quantize.reduce.reduce_file`). It is left open,
     for the caller to close.
 
@@ -368,7 +370,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
         warn_caller(f"{share:.3g}% of the pixels are translucent; {_binary_kept(opts)} only "
                     f"binary transparency, so they are written transparent (alpha below "
                     f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
-                    "pixels", AlphaLossWarning)
+                    f"pixels{_matte_advice(opts)}", AlphaLossWarning)
     _warn_still(stats, out)
     _warn_lengthened(stats, output_named(out, shown, whole=True))
     if pages and info.timed:
@@ -561,6 +563,15 @@ def _hidden_pixels(rgba: np.ndarray, drawn: np.ndarray, box: tuple[slice, slice]
     now = _hidden_pixels(rgba[box], drawn[box], None, None)
     before = _hidden_pixels(was[box], was_drawn[box], None, None)
     return counts[0] + now[0] - before[0], counts[1] + now[1] - before[1]
+
+
+def _matte_advice(opts: AnimationOptions) -> str:
+    """What ends the warning that a GIF made translucent pixels binary: the option that
+    blends them onto the background it is shown on ("" for frames mapped onto a palette).
+    """
+    if opts.suffix != ".gif":
+        return ""
+    return "; give matte=COLOR, the background the GIF is shown on, to blend them onto it"
 
 
 def _binary_kept(opts: AnimationOptions) -> str:

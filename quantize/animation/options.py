@@ -76,6 +76,8 @@ class AnimationOptions:
     #: With ``quality``: the bound the one palette of the most colours allowed must meet to
     #: be kept when ``quality`` is out of its reach (``quality_limit``), or None
     quality_limit: float | None = None
+    #: The colour translucent pixels are composited onto (``matte``), or None
+    matte: tuple[int, int, int] | None = None
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -127,7 +129,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
                             per_frame, palette_in_name(o["palette_in"]),
                             _palette_said(o["palette_in"]), clear_at, o["palette_fitted"],
-                            o["quality_limit"])
+                            o["quality_limit"], o["matte"])
 
 
 def _refuse_per_frame_in(suffix: str, *, named: bool) -> None:

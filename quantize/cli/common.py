@@ -140,6 +140,14 @@ def color_names() -> list[str]:
 
 
 # Options that every sub-command declares the same way.
+MatteOption = Annotated[str | None, typer.Option(
+    "--matte", metavar="COLOUR", help="The background the output is shown on (an e-mail's, "
+    "a web page's), as Photoshop's Matte: translucent pixels (a soft shadow, anti-aliased "
+    "edges) are blended onto it and made opaque before the colours are fitted, in every "
+    "frame; fully transparent pixels stay so. For a .gif, whose transparency is on or off; "
+    "in a .png or .webp it flattens the soft alpha too. A colour name (white, ...: the CSS "
+    "names), #rrggbb or rgb(r,g,b).", show_default=False,
+    autocompletion=offering(color_names))]
 SeedOption = Annotated[int, typer.Option(
     "--seed", metavar="S", parser=integer, help="Random seed, an integer >= 0; the same "
     "seed gives the same output.")]
@@ -1387,7 +1395,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
          "pattern": "--glob", "exclude_pattern": "--exclude",
-         "overlay_color": "--overlay-color", "ext": "--ext"}
+         "overlay_color": "--overlay-color", "ext": "--ext", "matte": "--matte"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
@@ -1650,6 +1658,7 @@ _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--n_segments": ("--regions",),
     "--min-size": ("--min-region",),
     "--min_size": ("--min-region",),
+    "--background": ("--matte",),  # ImageMagick's -background C -alpha remove
 }
 #: Options of other tools that no quantize option stands for, or one stands for in part
 #: (gifsicle's ``-O3``, keyed with the level typed after it: :func:`_typed_with_level`), and

@@ -60,6 +60,7 @@ from .common import (
     DitherLevelCommand,
     DitherLevelOption,
     DitherOption,
+    MatteOption,
     MaxPixelsOption,
     Scratch,
     SeedOption,
@@ -226,6 +227,7 @@ def reduce_command(
         "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
         "only; not with --quality or --palette-in).",
         autocompletion=offering(PALETTE_MODES))] = "global",
+    matte: MatteOption = None,
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", parser=integer, metavar="N",
@@ -247,10 +249,10 @@ def reduce_command(
         "delta_e, seconds, bytes_in, bytes_out, frames, palette (a dithered still's also "
         "ends in blurred_psnr: the PSNR after a blur of 1 px), and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
-        "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
-        "optimized: whether the output's format took it). With -o -, stdout carries the "
-        "image and the objects go to stderr, each a line starting with {; the other lines "
-        "there start with quantize:.")] = False,
+        "exact_colors, palette_in, palette_mode, seed, optimize (with --matte, then the "
+        "colour as #rrggbb; with --optimize, also optimized: whether the output's format took "
+        "it). With -o -, stdout carries the image and the objects go to stderr, each a line "
+        "starting with {; the other lines there start with quantize:.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no line per reduced "
         "file.")] = False,
@@ -278,7 +280,7 @@ def reduce_command(
              "palette_in": palette_in, "palette_fitted": palette_fitted,
              "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
-             "optimize": optimize, "palette": palette}
+             "optimize": optimize, "palette": palette, "matte": matte}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
@@ -341,7 +343,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
                ("--palette-fitted", given["palette_fitted"] and palette_in is not None),
-               ("--palette", palette),
+               ("--palette", palette), ("--matte", given["matte"]),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS

@@ -21,7 +21,7 @@ from PIL import Image
 
 from .. import _threads
 from .._validation import Seed, check_path, check_seed, foreign_keywords, shown_number
-from ..colors import premultiply
+from ..colors import on_matte, premultiply
 from ..encode import (
     one_frame_apng,
     tiff_options,
@@ -172,6 +172,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 seed: Seed = 0, force: bool = False,
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
                 optimize: bool = False, palette: str = "global",
+                matte: Any = None,
                 shown_as: ShownOutput | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
@@ -234,6 +235,14 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         each). A still image has one frame, so both give the same result.
         Not colours: those that :func:`~quantize.reduce.reduce_colors` takes as ``palette`` are
         ``palette_in`` here.
+    matte : (r, g, b), colour name or ``#rrggbb``, optional
+        The background the output is shown on (an e-mail's, a web page's): translucent
+        pixels (alpha 1 to 254: a soft shadow, anti-aliased edges) are composited onto it
+        and made opaque before the colours are fitted, fully transparent ones stay
+        transparent and opaque ones unchanged (:func:`~quantize.colors.on_matte`), in
+        every frame of an animation. For a .gif, whose transparency is on or off, this
+        keeps the soft edges as they look on that background; in any other format it
+        flattens the soft alpha too. Default: None (alpha kept as read).
     shown_as : ShownOutput, optional
         How errors and warnings name ``output``, for a caller that writes it there only to
         copy it elsewhere (``quantize reduce -o -``: a temporary file, then stdout):
@@ -318,7 +327,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 palette_fitted=palette_fitted, palette_out=palette_out,
                                 seed=seed, force=force, max_pixels=max_pixels,
                                 skip_if_larger=skip_if_larger, optimize=optimize,
-                                palette=palette)
+                                palette=palette, matte=matte)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
@@ -330,10 +339,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         # its errors name dither as given: dither=True, not the strength 1 it stands for
         job = _plan_file_job(src, output, {**opts, "dither": dither}, source.n_frames > 1,
                              shown)
-        animation = _animation(source, opts["max_pixels"])
+        animation = _animation(source, opts["max_pixels"], opts["matte"])
         if animation is None:
             bytes_in = input_size(src)
-            loaded = source.load(dark_advice=DARK_OUTPUT)
+            loaded = _matted(source.load(dark_advice=DARK_OUTPUT), opts["matte"])
     if animation is not None:  # every frame, written as an animation
         from ..animation.job import reduce_open_animation
         with animation:
@@ -416,14 +425,30 @@ def _blurred_psnr(loaded: Any, result: ReduceResult) -> float:
                 max_pixels=None)
 
 
-def _animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation | None:
-    """The animation ``source`` holds open, kept open beyond it
-    (:func:`~quantize.animation.frames.opened_animation`); None for a still."""
+def _animation(source: OpenInput, max_pixels: int | None,
+               matte: tuple[int, int, int] | None) -> OpenAnimation | None:
+    """The animation ``source`` holds open, kept open beyond it, its frames composited onto
+    ``matte`` when given (:func:`~quantize.animation.frames.opened_animation`); None for a
+    still."""
     if source.n_frames < 2:
         return None
     from ..animation.frames import opened_animation  # the animation package builds on this one
 
-    return opened_animation(source, max_pixels, DARK_OUTPUT)
+    return opened_animation(source, max_pixels, DARK_OUTPUT, matte)
+
+
+def _matted(loaded: Any, matte: tuple[int, int, int] | None) -> Any:
+    """The still ``loaded`` (a :class:`~quantize.io.LoadedImage`) with its translucent
+    pixels composited onto ``matte`` (:func:`~quantize.colors.on_matte`), its alpha None
+    when nothing is left transparent; ``loaded`` itself without a matte or translucent
+    pixels."""
+    alpha = loaded.alpha
+    if matte is None or alpha is None or not ((alpha > 0) & (alpha < 255)).any():
+        return loaded
+    rgba = on_matte(np.dstack([loaded.rgb, alpha]), matte)
+    return replace(loaded, rgb=np.ascontiguousarray(rgba[..., :3]),
+                   alpha=np.ascontiguousarray(rgba[..., 3]) if (rgba[..., 3] == 0).any()
+                   else None)
 
 
 def _gif_palette(job: FileJob, alpha: np.ndarray | None,
@@ -744,6 +769,11 @@ def _on_black(result: ReduceResult) -> np.ndarray:
     return shown[result.indices]
 
 
+#: The advice of the warning that a GIF makes translucent pixels transparent or opaque.
+_MATTE_ADVICE = ("write .png to keep alpha, or give matte=COLOR, the background the GIF is "
+                 "shown on, to blend them onto it")
+
+
 def _binary_alpha(loaded: Any, named: str) -> tuple[Any, int]:
     """``loaded`` with the alpha a GIF holds, before its colours are fitted: 0 below
     :data:`GIF_ALPHA_THRESHOLD`, 255 from it (None when nothing is left transparent), with
@@ -764,7 +794,7 @@ def _binary_alpha(loaded: Any, named: str) -> tuple[Any, int]:
             f"{named}: GIF has no partial alpha, so {n:,} translucent "
             f"{'pixel is' if n == 1 else 'pixels are'} made transparent (alpha below "
             f"{GIF_ALPHA_THRESHOLD}) or opaque before the colours are fitted (the metrics "
-            "compare with that)", advice="write .png to keep alpha"))
+            "compare with that)", advice=_MATTE_ADVICE))
     clear = alpha < GIF_ALPHA_THRESHOLD
     return replace(loaded, alpha=np.where(clear, 0, 255).astype(np.uint8) if clear.any()
                    else None), n
