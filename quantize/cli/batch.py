@@ -54,6 +54,7 @@ from .common import (
     MatteOption,
     MaxPixelsOption,
     SeedOption,
+    StripOption,
     app,
     as_flags,
     as_typed,
@@ -111,7 +112,7 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
                        "replaces their outputs")
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--dither", "--exact-colors", "--palette-in",
                 "--palette-fitted", "--shared-palette", "--palette", "--optimize",
-                "--skip-if-larger", "--copy-if-larger", "--ext", "--matte")
+                "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip")
 _SEGMENT_ONLY = ("--regions", "--edges", "--stretch", "-w/--weight", "--min-region",
                  "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
@@ -257,6 +258,7 @@ def batch(
         "palette, as reduce --palette-fitted does, not as onto a device's fixed colours. "
         "Needs --palette-in.")] = False,
     matte: MatteOption = None,
+    strip: StripOption = False,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX",
         help="reduce: name each output INPUT-stem + SUFFIX in the mirrored folder, its "
@@ -402,6 +404,7 @@ def batch(
              "--copy-if-larger": copy_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
              "--palette-fitted": palette_fitted, "--matte": matte is not None,
+             "--strip": strip,
              "--shared-palette": shared_palette, "--palette": palette != "global",
              "--ext": ext is not None,
              "--regions": regions is not None,
@@ -431,6 +434,8 @@ def batch(
         options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
         if copy_if_larger:  # left out when not given, as ext is
             options["copy_if_larger"] = True
+        if strip:  # so too: the settings of earlier runs lack it
+            options["strip"] = True
         if ext is not None:
             options["ext"] = _check_ext(ext)
         _refuse_image_input(input_dir, mode)

@@ -140,6 +140,11 @@ def color_names() -> list[str]:
 
 
 # Options that every sub-command declares the same way.
+StripOption = Annotated[bool, typer.Option(
+    "--strip", help="Write no EXIF. Without it, a still's .png, .webp or .jpg output keeps "
+    "the input's EXIF (artist, copyright, description, camera, date), its orientation "
+    "reset as the pixels are upright; a .gif, .bmp or .tif is written without it, with a "
+    "note. No output carries an ICC profile (pixels are converted to sRGB).")]
 MatteOption = Annotated[str | None, typer.Option(
     "--matte", metavar="COLOUR", help="The background the output is shown on (an e-mail's, "
     "a web page's), as Photoshop's Matte: translucent pixels (a soft shadow, anti-aliased "
@@ -1395,11 +1400,13 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
          "pattern": "--glob", "exclude_pattern": "--exclude",
-         "overlay_color": "--overlay-color", "ext": "--ext", "matte": "--matte"}
+         "overlay_color": "--overlay-color", "ext": "--ext", "matte": "--matte",
+         "strip": "--strip"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
+            "strip": "--strip",
             "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
             "skip_if_larger": "--skip-if-larger", "stretch": "--stretch",
             "copy_if_larger": "--copy-if-larger", "palette_fitted": "--palette-fitted"}
@@ -1671,7 +1678,6 @@ _NO_COUNTERPART = {
                  "--dither=ordered)",
     "--ordered-dither": "quantize's ordered dithering is --dither=ordered",
     "--posterize": "quantize has no setting for colours of fewer bits",
-    "--strip": "quantize's outputs keep no metadata but the resolution already",
     "--version": "the version is 'quantize --version'",
     "--compactness": "segment weighs position against colour with --weight xy=VALUE",
     "--verbose": "quantize prints a line per file without it (--json for every measure, -q "

@@ -64,6 +64,7 @@ from .common import (
     MaxPixelsOption,
     Scratch,
     SeedOption,
+    StripOption,
     app,
     arguments_given,
     as_flags,
@@ -228,6 +229,7 @@ def reduce_command(
         "only; not with --quality or --palette-in).",
         autocompletion=offering(PALETTE_MODES))] = "global",
     matte: MatteOption = None,
+    strip: StripOption = False,
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", parser=integer, metavar="N",
@@ -280,7 +282,7 @@ def reduce_command(
              "palette_in": palette_in, "palette_fitted": palette_fitted,
              "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
-             "optimize": optimize, "palette": palette, "matte": matte}
+             "optimize": optimize, "palette": palette, "matte": matte, "strip": strip}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
@@ -343,7 +345,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
                ("--palette-fitted", given["palette_fitted"] and palette_in is not None),
-               ("--palette", palette), ("--matte", given["matte"]),
+               ("--palette", palette), ("--matte", given["matte"]), ("--strip", given["strip"]),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
@@ -1183,7 +1185,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.calls import Call, recorded_call
     from ..batch.executor_local import run_inline, run_local
     from ..batch.results import file_result
-    from ..errors import PaletteInWarning
+    from ..errors import ExifLeftOutWarning, PaletteInWarning
     from ..io import parts_listed_once
     from ..palette_files import PaletteReadWarning
     from ..reduce import FewerColorsWarning
@@ -1196,7 +1198,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                                       options if palette is None
                                       else {**options, "palette_out": palette}),
                       {"format_advice": True, "said_once": said_once,
-                       "notes": (FewerColorsWarning,)})
+                       "notes": (FewerColorsWarning,), "noted": (ExifLeftOutWarning,)})
                  for f, (src, out, palette) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written
@@ -1508,7 +1510,10 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         return
     if show == "quiet":
         return
-    record = {k: v for k, v in result.record.items() if k not in ("warnings", "notes")}
+    for message in result.record.get("noted", ()):
+        note(f.input, as_flags(message))
+    record = {k: v for k, v in result.record.items()
+              if k not in ("warnings", "notes", "noted")}
     record["input"] = f.input  # not the copy of stdin or of a pipe that was read
     if f.to_stdout and stdout_suffix is not None:
         record = _stdout_record(record, stdout_suffix)

@@ -184,6 +184,7 @@ from .read import (
     shows_animation,
     sixteen_bit_key,
     unread_format,
+    upright_exif,
     warn_pages_left_out,
     warn_samples_left_out,
     warn_unterminated_gif,
@@ -245,7 +246,8 @@ __all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE
            "remove_stale_parts",
            "require_regular_file", "save_pil", "second_reader", "shared_landing",
            "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key",
-           "stale_parts", "stated_dpi", "unread_format", "upright_dpi", "warn_pages_left_out",
+           "stale_parts", "stated_dpi", "unread_format", "upright_dpi", "upright_exif",
+           "warn_pages_left_out",
            "warn_samples_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png",
            "write_together",
            "written_through"]

@@ -73,7 +73,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning"
            "low_depth_gray_key", "missing_file", "open_input", "pillow_limit_lifted", "probe_image",
            "read_errors", "read_unmapped", "readable_input", "require_regular_file",
            "seek_first_page",
-           "shown_frames", "shows_animation", "sixteen_bit_key", "unread_format",
+           "shown_frames", "shows_animation", "sixteen_bit_key", "unread_format", "upright_exif",
            "warn_pages_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
@@ -172,6 +172,11 @@ class LoadedImage:
         upright: swapped by an EXIF orientation of 5 to 8. None when it states none, or
         only an aspect (see :func:`~quantize.io.resolution.stated_dpi`). Outputs
         written from it keep it where their format holds one.
+    exif : bytes or None
+        The EXIF block of a JPEG, WebP or PNG (``Exif\\0\\0`` and its TIFF structure: the
+        artist, copyright, description, camera and date tags), its Orientation set to 1,
+        as the pixels are upright (:func:`upright_exif`); None when it has none, or its
+        EXIF is damaged. Outputs written from it keep it where their format holds one.
 
     Raises
     ------
@@ -181,7 +186,7 @@ class LoadedImage:
         ``path`` not a path or None, ``mode`` not a str, ``format`` not a str or None,
         ``n_frames`` not an integer >= 1, ``loop`` not an integer >= 0 or None,
         ``duration`` not a number >= 0 or None, ``dpi`` not None or two finite
-        numbers > 0. The message names the field.
+        numbers > 0, ``exif`` not bytes or None. The message names the field.
     """
 
     rgb: np.ndarray
@@ -193,6 +198,7 @@ class LoadedImage:
     loop: int | None = None
     duration: float | None = None
     dpi: tuple[float, float] | None = None
+    exif: bytes | None = None
 
     def __post_init__(self) -> None:
         _check_arrays(self.rgb, self.alpha)
@@ -399,7 +405,8 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                        None if loop is None else int(loop),
                        None if duration is None else float(duration),
-                       upright_dpi(dpi, orientation if turned is None else turned))
+                       upright_dpi(dpi, orientation if turned is None else turned),
+                       None if im.format == "TIFF" else upright_exif(decoded.info.get("exif")))
 
 
 def _page_number(im: Image.Image) -> int | None:
@@ -2356,6 +2363,33 @@ def _upright_srgb(im: Image.Image, orientation: int) -> Image.Image:
     return _srgb(im)
 
 
+def upright_exif(exif: Any) -> bytes | None:
+    """The EXIF block ``exif`` (an image's ``info["exif"]``, with or without its
+    ``Exif\\0\\0`` header) as an output of its upright pixels keeps it: its Orientation
+    (if any) set to 1, every other tag as it is, with the ``Exif\\0\\0`` header Pillow's
+    writers take; None for no bytes, a block cut short (:func:`_exif_cut_short`) or one
+    Pillow cannot read, which is not copied.
+
+    >>> exif = Image.Exif(); exif[0x0112] = 6; exif[315] = "A. Artist"
+    >>> kept = Image.Exif(); kept.load(upright_exif(exif.tobytes()))
+    >>> kept[0x0112], kept[315]
+    (1, 'A. Artist')
+    >>> upright_exif(None), upright_exif(b"Exif\\0\\0junk")
+    (None, None)
+    """
+    if not isinstance(exif, bytes) or not exif or _exif_cut_short(exif) is not None:
+        return None
+    kept = Image.Exif()
+    try:
+        kept.load(exif)
+        if _EXIF_ORIENTATION in kept:
+            kept[_EXIF_ORIENTATION] = 1
+        data = kept.tobytes()
+    except (SyntaxError, ValueError, struct.error, KeyError, TypeError, OSError):
+        return None  # Pillow's readers raise these of a malformed block
+    return data if len(kept) else None
+
+
 def exif_orientation(im: Image.Image) -> int:
     """The orientation, 2 to 8, that the EXIF of ``im`` (opened by Pillow) gives, or 1 (none,
     or a value out of range): a JPEG's or WebP's EXIF block, a PNG's eXIf chunk (one after
@@ -3333,6 +3367,9 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
             raise TypeError(f"LoadedImage.{name}={value!r} should be a str, Pillow's {name} "
                             f"name{'' if name == 'mode' else ', or None'}, got "
                             f"{type(value).__name__}")
+    if not isinstance(image.exif, bytes | None):
+        raise TypeError(f"LoadedImage.exif should be bytes (an EXIF block) or None, got "
+                        f"{type(image.exif).__name__}")
     path, loop, duration, dpi = image.path, image.loop, image.duration, image.dpi
     return {"path": None if path is None else check_path(path, "LoadedImage.path"),
             "n_frames": check_int(image.n_frames, "LoadedImage.n_frames", minimum=1),

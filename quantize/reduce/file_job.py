@@ -24,11 +24,13 @@ from .._validation import Seed, check_path, check_seed, foreign_keywords, shown_
 from ..colors import on_matte, premultiply
 from ..encode import (
     one_frame_apng,
+    png_with_exif,
     tiff_options,
 )
 from ..errors import (
     AdvisedFormats,
     AlphaLossWarning,
+    ExifLeftOutWarning,
     FormatAdviceError,
     OutputExistsError,
     QualityError,
@@ -172,7 +174,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 seed: Seed = 0, force: bool = False,
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
                 optimize: bool = False, palette: str = "global",
-                matte: Any = None,
+                matte: Any = None, strip: bool = False,
                 shown_as: ShownOutput | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
@@ -243,6 +245,14 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         every frame of an animation. For a .gif, whose transparency is on or off, this
         keeps the soft edges as they look on that background; in any other format it
         flattens the soft alpha too. Default: None (alpha kept as read).
+    strip : bool
+        Write no EXIF. Without it, a still's output keeps the input's EXIF
+        (:attr:`~quantize.io.LoadedImage.exif`: artist, copyright, description, camera,
+        date; its Orientation 1, as the pixels are upright) where quantize writes it:
+        a .png's eXIf chunk, a .webp's or .jpg's EXIF; a .gif or .bmp (which hold
+        none) or a .tif, given an input with EXIF, is written without it and an
+        :class:`~quantize.errors.ExifLeftOutWarning` says so. No output carries an ICC
+        profile: the pixels are converted to sRGB as they are read.
     shown_as : ShownOutput, optional
         How errors and warnings name ``output``, for a caller that writes it there only to
         copy it elsewhere (``quantize reduce -o -``: a temporary file, then stdout):
@@ -327,7 +337,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 palette_fitted=palette_fitted, palette_out=palette_out,
                                 seed=seed, force=force, max_pixels=max_pixels,
                                 skip_if_larger=skip_if_larger, optimize=optimize,
-                                palette=palette, matte=matte)
+                                palette=palette, matte=matte, strip=strip)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
@@ -376,9 +386,11 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
           _threads.beside(lambda: (result.psnr, result.delta_e,
                                    _blurred_psnr(loaded, result) if dithered else None),
                           here=small) as metrics):
+        exif = None if opts["strip"] else loaded.exif
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
                                   _gif_timing(loaded, out), loaded.dpi,
-                                  given=_given_table(job))
+                                  given=_given_table(job), exif=exif)
+        _note_exif_left_out(exif, out, output_named(out, shown))
         data = _apng_timing(loaded, out, data)
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown))
@@ -650,9 +662,26 @@ def output_kind(path: Path, shown: ShownOutput | None = None) -> str:
                      f"expected one of {valid}")
 
 
+#: The outputs quantize writes the input's EXIF into (:func:`_encode`), by extension.
+_EXIF_KEPT = (".png", ".apng", ".webp", ".jpg", ".jpeg")
+
+
+def _note_exif_left_out(exif: bytes | None, path: Path, named: str) -> None:
+    """Say (:class:`~quantize.errors.ExifLeftOutWarning`) that the output ``path``, named
+    ``named``, is written without the input's ``exif`` (None: none to keep, or
+    ``strip``), when its format is not one :data:`_EXIF_KEPT` names."""
+    suffix = path.suffix.lower()
+    if exif is None or suffix in _EXIF_KEPT:
+        return
+    holds = "holds none" if suffix in (".gif", ".bmp") else "is written without it"
+    warn_caller(f"{named}: the input's EXIF (artist, copyright, description, camera, date) "
+                f"is left out, as a {suffix} {holds}; .png, .webp and .jpg keep it",
+                ExifLeftOutWarning)
+
+
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
             gif_timing: dict[str, Any], dpi: tuple[float, float] | None = None,
-            given: np.ndarray | None = None) -> tuple[bytes, bool]:
+            given: np.ndarray | None = None, exif: bytes | None = None) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
     :func:`_gif_timing`), with the input's resolution ``dpi`` where the format holds it
     (:func:`~quantize.io.held_dpi`: PNG, JPEG, TIFF, BMP), and whether ``optimize`` acted on
@@ -660,7 +689,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     is mapped onto (``palette_in``, or a batch's shared one) as the output holds it
     (:func:`_given_table`), which an indexed output keeps entry for entry, at the same
     indices, unused entries too (:func:`_given_entries`), and ``optimize`` does not
-    reorder. A fitted palette's entry of fully transparent pixels comes first."""
+    reorder. A fitted palette's entry of fully transparent pixels comes first. ``exif``:
+    the EXIF block a .png (an eXIf chunk), .webp or .jpg output keeps."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     numbered = (None if given is None or suffix not in PALETTE_EXTENSIONS
@@ -674,9 +704,10 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # is never the larger. With the entry of transparent pixels first, tRNS ends at
         # the last translucent entry, which a fitted palette puts first: on 88 icons with
         # soft edges (48 to 512 pixels a side), 2-5 % smaller at 16, 64 and 256 colours.
-        return result._indexed_png(optimize=optimize, given=given is not None,
-                                   dpi=held_dpi(dpi, "PNG"),
-                                   entries=None if numbered is None else numbered[:2]), optimize
+        png = result._indexed_png(optimize=optimize, given=given is not None,
+                                  dpi=held_dpi(dpi, "PNG"),
+                                  entries=None if numbered is None else numbered[:2])
+        return png if exif is None else png_with_exif(png, exif), optimize
     if suffix == ".gif":
         # its partial alpha is said by _warn_alpha_loss in the command's words; the palette
         # keeps its order and entries (Pillow's writer renumbered a small image's, dropping
@@ -702,7 +733,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
               ".webp": {"lossless": True}}.get(suffix, {})
     if fmt == "TIFF":
         params = tiff_options()
-    params = {**params, **resolution}
+    kept = {"exif": exif} if exif is not None and suffix in _EXIF_KEPT else {}
+    params = {**params, **resolution, **kept}
     has_alpha = result.alpha is not None or result.transparent_index is not None
     if not has_alpha:
         pixels = result.to_rgb()

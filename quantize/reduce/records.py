@@ -184,8 +184,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     file as given, or the colours given as a list of ``[r, g, b]`` or ``[r, g, b, a]``; None when
     fitted), ``palette_fitted`` (only when true: ``palette_in`` is dithered onto as a fitted
     palette), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
-    ``seed`` (the int given; None for ``seed=None`` or a Generator), ``optimize`` and
-    ``matte`` (only when given, as ``#rrggbb``).
+    ``seed`` (the int given; None for ``seed=None`` or a Generator), ``optimize``,
+    ``matte`` (only when given, as ``#rrggbb``) and ``strip`` (only when true).
     ``force``, ``max_pixels``, ``skip_if_larger`` and ``palette_out`` are not among
     them: they decide whether an output is written, not what it holds.
 
@@ -214,7 +214,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
             "exact_colors": bool(opts["exact_colors"]), **mapping,
             "palette_mode": opts["palette"],
             "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"]),
-            **({} if opts.get("matte") is None else {"matte": hex_color(opts["matte"])})}
+            **({} if opts.get("matte") is None else {"matte": hex_color(opts["matte"])}),
+            **({"strip": True} if opts.get("strip") else {})}
 
 
 def hex_color(rgb: tuple[int, int, int]) -> str:
