@@ -200,6 +200,29 @@ class LoadedImage:
     dpi: tuple[float, float] | None = None
     exif: bytes | None = None
 
+    def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
+        """This image with its translucent pixels composited onto the opaque colour
+        ``matte`` and made opaque (:func:`~quantize.colors.on_matte`), its alpha None when
+        nothing is left transparent; itself without a ``matte`` (None) or translucent
+        pixels. Prior validation of ``matte`` is assumed
+        (:func:`~quantize.reduce.options.check_matte`).
+
+        >>> soft = LoadedImage(np.full((1, 2, 3), 200, np.uint8),
+        ...                    np.array([[255, 128]], np.uint8))
+        >>> matted = soft.on_matte((0, 0, 0))
+        >>> matted.rgb[0, 1].tolist(), matted.alpha
+        ([100, 100, 100], None)
+        """
+        alpha = self.alpha
+        if matte is None or alpha is None or not ((alpha > 0) & (alpha < 255)).any():
+            return self
+        from ..colors import on_matte  # for a matte only
+
+        rgba = on_matte(np.dstack([self.rgb, alpha]), matte)
+        clear = rgba[..., 3] == 0
+        return replace(self, rgb=np.ascontiguousarray(rgba[..., :3]),
+                       alpha=np.ascontiguousarray(rgba[..., 3]) if clear.any() else None)
+
     def __post_init__(self) -> None:
         _check_arrays(self.rgb, self.alpha)
         for name, value in _checked_fields(self).items():  # a str path as a Path, say

@@ -21,7 +21,7 @@ from PIL import Image
 
 from .. import _threads
 from .._validation import Seed, check_path, check_seed, foreign_keywords, shown_number
-from ..colors import on_matte, premultiply
+from ..colors import premultiply
 from ..encode import (
     one_frame_apng,
     png_with_exif,
@@ -352,7 +352,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         animation = _animation(source, opts["max_pixels"], opts["matte"])
         if animation is None:
             bytes_in = input_size(src)
-            loaded = _matted(source.load(dark_advice=DARK_OUTPUT), opts["matte"])
+            loaded = source.load(dark_advice=DARK_OUTPUT).on_matte(opts["matte"])
     if animation is not None:  # every frame, written as an animation
         from ..animation.job import reduce_open_animation
         with animation:
@@ -448,19 +448,6 @@ def _animation(source: OpenInput, max_pixels: int | None,
 
     return opened_animation(source, max_pixels, DARK_OUTPUT, matte)
 
-
-def _matted(loaded: Any, matte: tuple[int, int, int] | None) -> Any:
-    """The still ``loaded`` (a :class:`~quantize.io.LoadedImage`) with its translucent
-    pixels composited onto ``matte`` (:func:`~quantize.colors.on_matte`), its alpha None
-    when nothing is left transparent; ``loaded`` itself without a matte or translucent
-    pixels."""
-    alpha = loaded.alpha
-    if matte is None or alpha is None or not ((alpha > 0) & (alpha < 255)).any():
-        return loaded
-    rgba = on_matte(np.dstack([loaded.rgb, alpha]), matte)
-    return replace(loaded, rgb=np.ascontiguousarray(rgba[..., :3]),
-                   alpha=np.ascontiguousarray(rgba[..., 3]) if (rgba[..., 3] == 0).any()
-                   else None)
 
 
 def _gif_palette(job: FileJob, alpha: np.ndarray | None,
