@@ -584,16 +584,22 @@ def _pil_palette(image: Any, name: str) -> np.ndarray:
     return entries
 
 
-def check_color(color: Any, name: str) -> tuple[int, int, int]:
+#: Why a colour given to draw an overlay's borders must be opaque, in its error.
+_OVERLAY_OPAQUE = "which an overlay's opaque borders cannot draw"
+
+
+def check_color(color: Any, name: str, *,
+                opaque: str = _OVERLAY_OPAQUE) -> tuple[int, int, int]:
     """``color`` as an ``(r, g, b)`` tuple of ints 0..255, or raise naming ``name`` and the
     whole value (not the one component at fault: ``color=0.5`` named no colour given). A
-    string is read as the command line reads a colour (:func:`color_from_text`).
+    string is read as the command line reads a colour (:func:`color_from_text`, with
+    ``opaque``).
 
     >>> check_color((0, 128, 255), "color"), check_color("cyan", "color")
     ((0, 128, 255), (0, 255, 255))
     """
     if isinstance(color, str):
-        return color_from_text(color, name)
+        return color_from_text(color, name, opaque=opaque)
     expected = (f"{name}={color!r} should be (r, g, b), three integers from 0 to 255, or a "
                 "colour name or #rrggbb")
     if not isinstance(color, Sequence | np.ndarray):
@@ -609,11 +615,12 @@ def check_color(color: Any, name: str) -> tuple[int, int, int]:
     return r, g, b
 
 
-def color_from_text(text: str, name: str) -> tuple[int, int, int]:
+def color_from_text(text: str, name: str, *,
+                    opaque: str = _OVERLAY_OPAQUE) -> tuple[int, int, int]:
     """``text`` as ``(r, g, b)``: a colour name Pillow knows (the CSS names, in any case),
     ``#rrggbb`` or ``#rgb``, or another form :func:`PIL.ImageColor.getrgb` reads, but
-    without alpha other than opaque, which an overlay cannot draw; else a ValueError
-    naming ``name``.
+    without alpha other than opaque, which an overlay cannot draw (``opaque`` says why in
+    the error of one that has alpha); else a ValueError naming ``name``.
 
     >>> color_from_text("Cyan", "color"), color_from_text("#ff8000", "color")
     ((0, 255, 255), (255, 128, 0))
@@ -627,8 +634,8 @@ def color_from_text(text: str, name: str) -> tuple[int, int, int]:
     if len(rgb) == 4 and rgb[3] == 255:  # #00ff00ff: opaque, as the borders are drawn
         rgb = rgb[:3]
     if len(rgb) == 4 and all(0 <= v <= 255 for v in rgb):
-        raise ValueError(f"{name}={text!r} has alpha, which an overlay's opaque borders cannot "
-                         "draw; expected a colour without it (red, cyan, ...) or #rrggbb")
+        raise ValueError(f"{name}={text!r} has alpha, {opaque}; expected a colour without it "
+                         "(red, cyan, ...) or #rrggbb")
     if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):  # rgb(300, 0, 0) reads as 300
         raise ValueError(f"{name}={text!r} is not valid; expected a colour name (red, cyan, "
                          "yellow, ...) or #rrggbb")

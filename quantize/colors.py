@@ -37,7 +37,8 @@ from ._validation import as_array, check_choice
 
 __all__ = ["FEATURES", "LAB_ALPHA_SCALE", "RGB_ALPHA_SCALE", "ciede2000", "code_histogram",
            "color_histogram", "features_of", "from_premultiplied", "lab_of", "lab_to_srgb",
-           "mean_ciede2000", "mean_squared_error", "merge_colors", "pack_rgb", "premultiply",
+           "mean_ciede2000", "mean_squared_error", "merge_colors", "on_matte", "pack_rgb",
+           "premultiply",
            "shown_features", "sorted_runs", "srgb_to_lab", "to_premultiplied", "unpack_codes"]
 
 
@@ -315,10 +316,46 @@ def lab_of(colors: np.ndarray, over: Literal["black", "white"] = "black") -> np.
 _BACKGROUNDS = {"black": 0.0, "white": 255.0}
 
 
-def _shown_on(colors: np.ndarray, background: float) -> np.ndarray:
+def on_matte(rgba: Any, matte: tuple[int, int, int]) -> np.ndarray:
+    """``rgba`` with its translucent pixels (alpha 1 to 254) composited onto the opaque
+    colour ``matte`` and made opaque, as an image shown on that background looks (a
+    web page's or an e-mail's): Photoshop's "Matte", ImageMagick's
+    ``-background C -alpha remove`` but for fully transparent pixels, which stay so.
+    Opaque pixels are unchanged. Prior validation of ``matte`` is assumed
+    (:func:`~quantize._validation.check_color`).
+
+    Parameters
+    ----------
+    rgba : (..., 4) ndarray of uint8
+        Straight (not premultiplied) alpha. Not modified.
+    matte : (r, g, b)
+        Integers 0..255.
+
+    Returns
+    -------
+    (..., 4) ndarray of uint8
+        A new array; the composited colours rounded.
+
+    Examples
+    --------
+    >>> px = np.array([[[200, 100, 0, 128], [9, 9, 9, 0], [1, 2, 3, 255]]], np.uint8)
+    >>> on_matte(px, (255, 255, 255)).tolist()
+    [[[227, 177, 127, 255], [9, 9, 9, 0], [1, 2, 3, 255]]]
+    """
+    out = np.array(rgba, np.uint8, copy=True)
+    alpha = out[..., 3]
+    part = (alpha > 0) & (alpha < 255)
+    if part.any():
+        out[part, :3] = _shown_on(out[part], np.asarray(matte, np.float64))
+        out[part, 3] = 255
+    return out
+
+
+def _shown_on(colors: np.ndarray, background: float | np.ndarray) -> np.ndarray:
     """``(m, 3)`` uint8: straight-alpha ``(m, 4)`` uint8 colours composited on the grey
-    ``background`` (0 black, 255 white), rounded; chunk by chunk, as the float64 copies of
-    the colours of a 12 MP image with soft alpha, all at once, took 0.8 GB."""
+    ``background`` (0 black, 255 white), or on the colour ``(3,)`` float ``background``,
+    rounded; chunk by chunk, as the float64 copies of the colours of a 12 MP image with
+    soft alpha, all at once, took 0.8 GB."""
     shown = np.empty((colors.shape[0], 3), np.uint8)
     for start in range(0, colors.shape[0], _SQ_CHUNK):
         part = slice(start, start + _SQ_CHUNK)
@@ -326,11 +363,12 @@ def _shown_on(colors: np.ndarray, background: float) -> np.ndarray:
     return shown
 
 
-def _composited(colors: np.ndarray, background: float) -> np.ndarray:
+def _composited(colors: np.ndarray, background: float | np.ndarray) -> np.ndarray:
     """``(m, 3)`` float64, not rounded: straight-alpha ``(m, 4)`` uint8 colours composited
-    on the grey ``background`` (0 black, 255 white)."""
+    on the grey ``background`` (0 black, 255 white), or on the colour ``(3,)`` float
+    ``background``."""
     seen = premultiply(colors)
-    if background:
+    if np.any(background):
         seen[:, :3] += background * (1.0 - seen[:, 3:] / 255.0)
     return seen[:, :3]
 

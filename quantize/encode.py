@@ -64,7 +64,7 @@ except ImportError:  # an install without it still works, at zlib's speed
 __all__ = ["DEFAULT_LEVEL", "MAX_GIF_SIDE", "OPTIMIZED_OUTPUTS", "apng_delay",
            "encode_indexed_gif", "encode_indexed_png", "gif_code_size", "gif_color_table",
            "gif_control", "gif_image_data", "gif_screen", "gif_table_size", "one_frame_apng",
-           "palette_order", "tiff_options", "trns"]
+           "palette_order", "png_with_exif", "tiff_options", "trns"]
 
 #: The outputs whose encoders take ``optimize``, in the words the command line's help
 #: and its warning of an idle ``--optimize`` use: the indexed PNG written here (a still
@@ -712,6 +712,22 @@ def one_frame_apng(png: bytes, plays: int, duration: float) -> bytes:
                + _chunk(b"fcTL", struct.pack(">IIIIIHHBB", 0, width, height, 0, 0, num, den,
                                              0, 0)))
     return png[:at] + control + png[at:]
+
+
+def png_with_exif(png: bytes, exif: bytes) -> bytes:
+    """The PNG file ``png`` with the EXIF block ``exif`` (with or without its ``Exif\\0\\0``
+    header) in an ``eXIf`` chunk before its first ``IDAT``, where browsers and Pillow read
+    it. Prior validation is assumed: ``png`` is a whole PNG file without an ``eXIf`` chunk.
+
+    >>> png = encode_indexed_png(np.zeros((1, 1), np.uint8), np.zeros((1, 3), np.uint8))
+    >>> b"eXIfMM" in png_with_exif(png, b"Exif\\0\\0MM\\0*\\0\\0\\0\\x08\\0\\0")
+    True
+    """
+    at = len(_SIGNATURE)
+    while png[at + 4:at + 8] != b"IDAT":  # from chunk to chunk: PLTE may hold b"IDAT"
+        at += 12 + struct.unpack(">I", png[at:at + 4])[0]
+    body = exif[6:] if exif.startswith(b"Exif\0\0") else exif
+    return png[:at] + _chunk(b"eXIf", body) + png[at:]
 
 
 # --------------------------------------------------------------------------

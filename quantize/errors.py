@@ -24,7 +24,8 @@ import warnings
 from enum import IntEnum
 from typing import NamedTuple
 
-__all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExitCode",
+__all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExifLeftOutWarning",
+           "ExitCode",
            "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "ImageReadError",
            "InputParameterError", "OutputError", "OutputExistsError", "OwnFileError",
            "PaletteInWarning", "PaletteRepeatWarning", "QualityError", "QualityReached",
@@ -413,6 +414,14 @@ class PaletteInWarning(QuantizeWarning):
     it: it repeats colours, or its file marks an entry transparent. A batch says it once,
     when it is planned, not for each file (:func:`~quantize.batch.run.run_job`).
     ``reduce_colors`` says so too of a ``palette`` that repeats colours."""
+
+
+class ExifLeftOutWarning(QuantizeWarning):
+    """The input's EXIF (artist, copyright, description, camera, date) is not kept: the
+    output's format holds none (GIF, BMP), or quantize writes none into it (TIFF, an
+    animation). A fact, not a fault: ``quantize reduce`` says it as a note, which ``-q``
+    leaves out (``quantize batch`` on the file's lines, as its other warnings);
+    ``strip=True`` (``--strip``) drops the EXIF without it."""
 
 
 class PaletteRepeatWarning(QuantizeWarning):

@@ -1297,11 +1297,25 @@ def test_truncated_animation_is_one_error_and_no_output(tmp_path, rng):
     frames = [rng.integers(0, 256, (32, 32, 3), dtype=np.uint8) for _ in range(4)]
     full = save_animation(tmp_path / "full.gif", frames, duration=50)
     src = tmp_path / "cut.gif"
-    src.write_bytes(full.read_bytes()[: full.stat().st_size * 2 // 3])
+    src.write_bytes(full.read_bytes()[: full.stat().st_size // 8])  # inside its first frame
     out = tmp_path / "out.gif"
     with pytest.raises(ImageReadError, match="cut.gif: cannot decode image"):
         reduce_animation_file(src, out, n_colors=8, seed=0)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.gif", "full.gif"]
+
+
+def test_an_animation_cut_inside_a_later_frame_keeps_the_whole_frames(tmp_path, rng):
+    """Cut at two thirds (inside its third frame), a 4-frame GIF was refused; its two
+    whole frames are reduced now, as browsers play them, with a warning."""
+    from quantize.io import UnterminatedGifWarning
+
+    frames = [rng.integers(0, 256, (32, 32, 3), dtype=np.uint8) for _ in range(4)]
+    full = save_animation(tmp_path / "full.gif", frames, duration=50)
+    src = tmp_path / "cut.gif"
+    src.write_bytes(full.read_bytes()[: full.stat().st_size * 2 // 3])
+    with pytest.warns(UnterminatedGifWarning, match=r"^the GIF is cut inside its frame 3 "):
+        record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=8, seed=0)
+    assert record["frames"] == 2
 
 
 # --------------------------------------------------------------------------

@@ -2114,7 +2114,10 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
                      "(default 16; at most 256 with --dither, and for an animation or a TIFF's "
                      "pages, which share one palette). In a .png/.gif/.bmp, transparent pixels "
                      "take one more entry, beyond K (-k 15 for 16 entries, one transparent), "
-                     "256 at most in all. With --quality: the most colours allowed (default 256)."),
+                     "256 at most in all: -k 64 on a GIF with transparency writes 65 entries, "
+                     "stored in a 128-entry table, where -k 63 fits 64 (gifsicle's --colors 64 "
+                     "counts the transparent entry). With --quality: the most colours allowed "
+                     "(default 256)."),
     ("reduce", "--quality", "<= Q, a number from 0 to 20"),
     # a pngquant user's --quality 80 is a score there, a mean ΔE2000 here
     ("reduce", "--quality", "not pngquant's 0-100 score"),
@@ -2130,8 +2133,9 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
     ("segment", "--max-pixels", "more than N pixels (width x height; of an animation, its "
                                 "first frame, the one segmented)"),
     ("batch", "-k", "reduce: colours per image, 1..256 (default 16; with --quality, the most "
-                    "allowed, default 256); segment: cluster the pixels into K k-means "
-                    "clusters, 1..256"),
+                    "allowed, default 256; transparent pixels take one more entry in a .png or "
+                    ".gif, so -k 64 on a GIF with transparency needs a 128-entry table, -k 63 "
+                    "fits 64); segment: cluster the pixels into K k-means clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number from 0 to 20"),
     ("batch", "--regions", "N >= 1"),
     ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal or .txt, or an image of its "
@@ -2337,9 +2341,7 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
     # pngquant's --speed is no --seed; the version is the program's, not a command's
     (["reduce", "a.png", "--speed", "1"],
      "--speed: no such option; quantize has no speed setting (see 'quantize reduce --help')"),
-    (["reduce", "a.png", "--strip"],
-     "--strip: no such option; quantize's outputs keep no metadata but the resolution "
-     "already (see 'quantize reduce --help')"),
+    (["segment", "a.png", "--strip"], "--strip: no such option (see 'quantize segment --help')"),
     (["reduce", "--version"], "--version: no such option; the version is 'quantize --version' "
                               "(see 'quantize reduce --help')"),
     # a --verbose was told nothing, though each command says a line per file without it
@@ -2420,6 +2422,29 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "-u: no such option; did you mean --quality? (see 'quantize reduce --help')"),
     (["reduce", "a.png", "-qx"], "-x: no such option (see 'quantize reduce --help')"),
     (["reduce", "a.png", "-W", "1"], "-W: no such option (see 'quantize reduce --help')"),
+    # gifsicle's options of timing and size, which a banner maker reaches for, were told a
+    # bare "no such option"
+    (["reduce", "a.gif", "--delay", "5"],
+     "--delay: no such option; quantize keeps each frame's delay; change it with gifsicle "
+     "--delay (see 'quantize reduce --help')"),
+    (["batch", "in", "-o", "out", "--loopcount=0"],
+     "--loopcount: no such option; quantize keeps the animation's loop count; change it with "
+     "gifsicle --loopcount (see 'quantize batch --help')"),
+    (["segment", "a.png", "--delay", "5"],  # segment writes no animation
+     "--delay: no such option (see 'quantize segment --help')"),
+    (["reduce", "a.gif", "--resize-width", "300"],
+     "--resize-width: no such option; quantize keeps the image's size; change it with "
+     "gifsicle --resize-width (or ImageMagick's -resize) before or after (see 'quantize "
+     "reduce --help')"),
+    (["batch", "in", "-o", "out", "--resize", "300x200"],
+     "--resize: no such option; quantize keeps the image's size; change it with gifsicle "
+     "--resize (or ImageMagick's -resize) before or after (see 'quantize batch --help')"),
+    (["segment", "a.png", "--scale", "0.5"],
+     "--scale: no such option; quantize keeps the image's size; change it with gifsicle "
+     "--scale (or ImageMagick's -resize) before or after (see 'quantize segment --help')"),
+    (["reduce", "a.gif", "--crop", "0,0+10x10"],
+     "--crop: no such option; quantize keeps the whole image; crop it with gifsicle --crop "
+     "(or ImageMagick's -crop) before or after (see 'quantize reduce --help')"),
 ])
 def test_an_unknown_option_is_named_with_the_options_it_may_be_a_typo_of(args, message):
     # click said "No such option: --bogus (Possible options: --jobs)": close only by the

@@ -5606,3 +5606,25 @@ def test_cli_segment_min_region_share_follows_each_image_size(tmp_path):
             saved = json.loads((out / f"s{side}" / "segments.json").read_text())
             assert (saved["n_regions"], saved["min_region"], saved["min_region_share"]) == (
                 regions, pixels[side], share)
+
+
+def test_matte_is_recorded_and_a_rerun_must_give_it_alike(tmp_path):
+    """batch --matte blends translucent pixels onto the colour, as reduce does; the settings
+    hold it as #rrggbb (left out without it, so earlier folders rerun), and a rerun that
+    gives it otherwise, or not at all, is refused by its name."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    soft = np.array([[[200, 100, 0, 128], [9, 9, 9, 0]], [[1, 2, 3, 255], [0, 0, 255, 64]]],
+                    np.uint8)
+    Image.fromarray(soft, "RGBA").save(src / "soft.png")
+    made = _cli(src, "-o", out, "-k", "3", "--matte", "White", "--ext", ".gif")
+    assert made.exit_code == 0, made.output
+    with Image.open(out / "soft.gif") as im:
+        assert np.asarray(im.convert("RGBA"))[0, 0].tolist() == [227, 177, 127, 255]
+    again = _cli(src, "-o", out, "-k", "3", "--matte", "#fff", "--ext", ".gif")
+    assert again.exit_code == 0 and "skipped" in again.stdout, again.output
+    refused = _cli(src, "-o", out, "-k", "3", "--ext", ".gif")
+    assert (refused.exit_code, refused.stderr) == (
+        15, f"quantize: error: {out}: 1 output was made with --matte='#ffffff', while this run "
+            "asks for --matte=(not given); add --force to redo it, or choose another -o "
+            "folder\n")

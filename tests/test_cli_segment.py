@@ -922,7 +922,8 @@ def test_cli_a_cut_gif_is_one_line_not_a_traceback(tmp_path):
     whole = tmp_path / "whole.gif"
     frames[0].save(whole, save_all=True, append_images=frames[1:])
     src = tmp_path / "cut.gif"
-    src.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    data = whole.read_bytes()  # cut inside its second frame's graphic control extension
+    src.write_bytes(data[:data.index(b"\x21\xf9\x04", data.index(b"\x21\xf9\x04") + 1) + 5])
     result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "seg")])
     assert result.exit_code == 1
     assert result.stderr == (f"quantize: error: {src}: cannot decode image (truncated or "

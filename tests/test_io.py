@@ -81,11 +81,16 @@ def test_unreadable_files_raise_one_line_naming_the_file(corpus, name, match):
 
 
 def _pages_cut_at_half(fmt: str) -> bytes:
-    """Three 8x6 frames (GIF) or pages (TIFF), the file cut at half its size."""
+    """Three 8x6 frames (GIF) or pages (TIFF), the file cut at half its size (a GIF inside
+    the few bytes of its second frame's graphic control extension, where Pillow's reader
+    fails: cut inside a frame, it keeps the whole frames before it)."""
     frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]]
     buf = io.BytesIO()
     frames[0].save(buf, fmt, save_all=True, append_images=frames[1:])
-    return buf.getvalue()[: buf.tell() // 2]
+    data = buf.getvalue()
+    if fmt == "GIF":
+        return data[:data.index(b"\x21\xf9\x04", data.index(b"\x21\xf9\x04") + 1) + 5]
+    return data[: buf.tell() // 2]
 
 
 @pytest.mark.parametrize(("fmt", "reason"), [("GIF", "index out of range"),
@@ -4130,9 +4135,8 @@ def test_a_gif_cut_inside_an_extension_or_a_terminator_is_read_with_a_warning(tm
 
 
 @pytest.mark.parametrize("tail", [b"", b"\x00\x00junk"])
-def test_a_whole_gif_and_one_cut_inside_a_block_give_no_trailer_warning(tmp_path, tail):
-    """A trailer, also followed by other bytes, is a whole GIF; a file cut inside a block
-    (here the last frame's image data) is left to the decoder, which refuses it."""
+def test_a_whole_gif_gives_no_trailer_warning(tmp_path, tail):
+    """A trailer, also followed by other bytes, is a whole GIF."""
     from quantize.io import UnterminatedGifWarning
 
     data = _three_frame_gif(tmp_path / "whole.gif")
@@ -4141,9 +4145,60 @@ def test_a_whole_gif_and_one_cut_inside_a_block_give_no_trailer_warning(tmp_path
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnterminatedGifWarning)
         assert load_image(path).n_frames == 3
-        path.write_bytes(data[:-6])  # inside the last frame's data
-        assert load_image(path).n_frames == 3  # the first frame alone is decoded
-        with pytest.raises(ImageReadError, match="truncated"):
+        assert len(list(iter_frames(path))) == 3
+
+
+def _gif_cut_inside_frame(data: bytes, n: int, into: int) -> bytes:
+    """``data`` cut ``into`` bytes after the image descriptor of its frame ``n`` (0-based)
+    starts: inside the blocks of that frame."""
+    at = len(_gif_cut_before_frame(data, n)) + 8  # past its graphic control extension
+    assert data[at] == 0x2C  # an image descriptor
+    return data[:at + into]
+
+
+@pytest.mark.parametrize("into", [5, 12, 20], ids=["descriptor", "data", "later-data"])
+def test_a_gif_cut_inside_a_later_frame_keeps_the_whole_frames_before_it(tmp_path, into):
+    """A GIF cut inside a frame (a download broken off) was refused ("image file is
+    truncated"), though browsers and gifsicle play the whole frames before the cut: those
+    are read now, as of a GIF cut between frames, and a warning says which frame was cut."""
+    from quantize.io import UnterminatedGifWarning
+
+    data = _three_frame_gif(tmp_path / "whole.gif")
+    path = tmp_path / "cut.gif"
+    path.write_bytes(_gif_cut_inside_frame(data, 2, into))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = load_image(path)
+    assert [(w.category, str(w.message)) for w in caught] == [(
+        UnterminatedGifWarning,
+        "the GIF is cut inside its frame 3 (a download broken off, say): that frame and any "
+        "later ones are lost; the 2 frames before it are read, as browsers and gifsicle "
+        "play them")]
+    assert loaded.n_frames == 2
+    (tmp_path / "two.gif").write_bytes(_gif_cut_before_frame(data, 2) + b";")
+    read = [frame.rgba for frame in iter_frames(path)]
+    assert len(read) == 2
+    for frame, whole in zip(read, iter_frames(tmp_path / "two.gif"), strict=True):
+        assert np.array_equal(frame, whole.rgba)
+
+
+@pytest.mark.parametrize("frames", [1, 3])
+def test_a_gif_cut_inside_its_first_frame_is_refused(tmp_path, frames):
+    """A GIF cut inside its first frame (a still's only one) has no whole frame to read:
+    the decoder refuses it, without a warning that frames were read."""
+    from quantize.io import UnterminatedGifWarning
+
+    data = _three_frame_gif(tmp_path / "whole.gif")
+    if frames == 1:
+        Image.open(tmp_path / "whole.gif").save(tmp_path / "still.gif", duration=100)
+        data = (tmp_path / "still.gif").read_bytes()
+    path = tmp_path / "cut.gif"
+    path.write_bytes(_gif_cut_inside_frame(data, 0, 12))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnterminatedGifWarning)
+        with pytest.raises(ImageReadError, match=r"truncated"):
+            load_image(path)
+        with pytest.raises(ImageReadError, match=r"truncated"):
             list(iter_frames(path))
 
 

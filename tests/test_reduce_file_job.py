@@ -2030,7 +2030,8 @@ def test_shown_as_names_the_output_of_a_gif_partial_alpha_warning(tmp_path, show
     assert [str(w.message) for w in caught] == [
         f"{named}: GIF has no partial alpha, so 56 translucent pixels are made transparent "
         f"(alpha below {GIF_ALPHA_THRESHOLD}) or opaque before the colours are fitted (the "
-        "metrics compare with that); write .png to keep alpha"]
+        "metrics compare with that); write .png to keep alpha, or give matte=COLOR, the "
+        "background the GIF is shown on, to blend them onto it"]
 
 
 def test_shown_as_names_the_output_of_a_palette_mapped_for_a_gif(tmp_path):

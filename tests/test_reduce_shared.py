@@ -267,3 +267,18 @@ def test_fit_shared_palette_refuses_options_it_would_leave_unused(options, match
     colors = np.array([[0, 0, 0], [9, 9, 9], [200, 0, 0]], np.uint8)
     with pytest.raises(ValueError, match=match):
         fit_shared_palette(colors, [1, 1, 1], options)
+
+
+def test_sample_colors_with_a_matte_draws_the_colours_composited_onto_it(tmp_path):
+    """batch --shared-palette --matte fitted its palette to the colours as read, its files
+    then matted: the samples are composited onto the matte too, as each file's fit is."""
+    from quantize.reduce.shared import sample_colors
+
+    rgba = np.zeros((1, 4, 4), np.uint8)
+    rgba[0, :2] = [200, 100, 0, 128]  # translucent: #e3b17f on white
+    rgba[0, 2] = [1, 2, 3, 255]
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "soft.png")
+    colors, counts, transparent = sample_colors(tmp_path / "soft.png", 300, seed=0,
+                                                transparency=True, matte="white")
+    assert colors.tolist() == [[1, 2, 3], [227, 177, 127]] and transparent
+    assert counts.sum() == 300

@@ -46,6 +46,7 @@ import numpy as np
 from PIL import Image, ImageSequence
 
 from .._validation import check_max_pixels, check_path
+from ..colors import on_matte
 from ..errors import ImageReadError
 from ..gif_canvas import (
     GifCanvas,
@@ -73,6 +74,7 @@ from ..io import (
     pillow_limit_lifted,
     read_errors,
     read_unmapped,
+    readable_input,
     seek_first_page,
     shown_frames,
     stated_dpi,
@@ -84,7 +86,6 @@ from ..png import (
     check_frame_count,
     check_png_chunks,
     check_png_frames,
-    readable_png,
     second_reader,
     still_png,
     warn_chunks_left_out,
@@ -256,12 +257,15 @@ class OpenAnimation:
 
     Pages of more than 8 bits that come out dark are said so once, however often they
     are read (:class:`~quantize.io.DarkPages`), the warning ending with ``dark_advice``
-    when given.
+    when given. With ``matte``, an ``(r, g, b)`` colour, every frame's translucent pixels
+    are composited onto it (:func:`~quantize.colors.on_matte`).
     """
 
     def __init__(self, image: Image.Image, info: AnimationInfo, max_pixels: int | None,
-                 dark_advice: str | None = None) -> None:
+                 dark_advice: str | None = None,
+                 matte: tuple[int, int, int] | None = None) -> None:
         self.path, self.info, self._max_pixels = info.path, info, max_pixels
+        self.matte = matte
         self._kept: int | bytes | None = _kept_file(image)
         self._state = _file_state(self._kept)
         self._dark = DarkPages(dark_advice)
@@ -286,6 +290,8 @@ class OpenAnimation:
                                         self._dark):
                 if self.info.orientation != 1:
                     frame = replace(frame, rgba=_upright(frame.rgba, self.info.orientation))
+                if self.matte is not None:
+                    frame = replace(frame, rgba=on_matte(frame.rgba, self.matte))
                 yield frame
                 del frame  # the caller's now: not kept while the next frame is drawn
 
@@ -319,11 +325,13 @@ class OpenAnimation:
 @contextlib.contextmanager
 def open_animation(path: str | os.PathLike[str], *,
                    max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                   dark_advice: str | None = None) -> Iterator[OpenAnimation]:
+                   dark_advice: str | None = None,
+                   matte: tuple[int, int, int] | None = None) -> Iterator[OpenAnimation]:
     """:func:`probe_animation` of ``path``, with the file held open for the block so that
     its frames are read (:meth:`OpenAnimation.frames`, as often as asked) without opening
     it by its name again. Errors raised in the block are its own. ``dark_advice`` ends the
-    warning that its pages come out dark (:class:`OpenAnimation`).
+    warning that its pages come out dark, ``matte`` (checked already) is the colour its
+    frames' translucent pixels are composited onto (:class:`OpenAnimation`).
 
     Raises
     ------
@@ -333,19 +341,20 @@ def open_animation(path: str | os.PathLike[str], *,
     p = check_path(path, "path")
     limit = check_max_pixels(max_pixels)
     with open_input(p, max_pixels=limit) as source:
-        animation = opened_animation(source, limit, dark_advice)
+        animation = opened_animation(source, limit, dark_advice, matte)
     with animation:
         yield animation
 
 
 def opened_animation(source: OpenInput, max_pixels: int | None,
-                     dark_advice: str | None = None) -> OpenAnimation:
+                     dark_advice: str | None = None,
+                     matte: tuple[int, int, int] | None = None) -> OpenAnimation:
     """The animation ``source`` holds open (:func:`~quantize.io.open_input`, whose limit
     ``max_pixels`` was, not yet loaded), as :func:`open_animation` gives it: for a job
     that opened its input before it knew it was an animation. It keeps a descriptor of
     its own of the file, and outlives ``source``, whose image (a WebP's decoder holds two
-    frames) can be let go: close it, or read it in a ``with`` block. ``dark_advice`` is
-    :func:`open_animation`'s.
+    frames) can be let go: close it, or read it in a ``with`` block. ``dark_advice`` and
+    ``matte`` are :func:`open_animation`'s.
 
     Raises
     ------
@@ -363,7 +372,7 @@ def opened_animation(source: OpenInput, max_pixels: int | None,
     warn_chunks_left_out(source.image)  # its frames are read from the bytes kept
     warn_samples_left_out(source.image)  # once a file, as load_image says it of a still
     with read_errors(source.path, "animation"):
-        return OpenAnimation(source.image, info, max_pixels, dark_advice)
+        return OpenAnimation(source.image, info, max_pixels, dark_advice, matte)
 
 
 def _opened_info(source: OpenInput) -> AnimationInfo:
@@ -617,7 +626,7 @@ def _opened(p: Path, fp: BinaryIO | None = None) -> Iterator[Image.Image]:
     # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
     # filters are one per process, not per thread): max_pixels is checked instead.
     with (read_errors(p, "animation"), pillow_limit_lifted(),
-          Image.open(readable_png(p) if fp is None else fp) as opened,
+          Image.open(readable_input(p) if fp is None else fp) as opened,
           frame_alpha_read(opened) as im):
         seek_first_page(im)
         yield read_unmapped(im)

@@ -214,7 +214,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
         is, not as a given one), ``palette_out``, ``seed``, ``force``, ``max_pixels`` (applied to
         frames x width x height), ``skip_if_larger``, ``optimize`` (slower,
         smaller: GIF frames encoded with more ways of marking unchanged pixels,
-        APNG at zlib level 9), plus ``palette``: "global" (default, one palette
+        APNG at zlib level 9), ``matte`` (every frame's translucent pixels composited
+        onto that colour), plus ``palette``: "global" (default, one palette
         for all frames) or "per-frame" (GIF only; ``palette_out`` then holds
         every colour of every frame's palette, which may be more than 256).
         ``dither``: each frame is mapped as :func:`quantize.reduce.reduce_colors`
@@ -231,7 +232,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         of any frame's palette, or when one table holds every colour of the frames
         and is shared, the most colours any frame takes from it), space, the options
         that shaped the output (n_colors, quality, quality_limit when given, dither,
-        exact_colors, palette_in, palette_mode, seed, optimize: see
+        exact_colors, palette_in, palette_mode, seed, optimize, matte when given: see
         :func:`~quantize.reduce.records.recorded_options`), psnr (dB over the opaque
         pixels of all frames; with partial alpha kept, over all their pixels in
         premultiplied RGBA, as a still's with alpha; None when lossless), delta_e (mean
@@ -302,7 +303,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     """
     start = time.perf_counter()
     src, shown, opts = _checked(input, output, shown_as, options)
-    with open_animation(src, max_pixels=opts.max_pixels, dark_advice=DARK_OUTPUT) as animation:
+    with open_animation(src, max_pixels=opts.max_pixels, dark_advice=DARK_OUTPUT,
+                        matte=opts.matte) as animation:
         return _reduced(animation, shown, opts, options, start)
 
 
@@ -311,8 +313,8 @@ def reduce_open_animation(animation: OpenAnimation,
                           shown_as: ShownOutput | None = None,
                           **options: Any) -> dict[str, Any]:
     """:func:`reduce_animation_file` of ``animation``, opened already
-    (:func:`~quantize.animation.frames.opened_animation`, with the ``max_pixels`` of
-    ``options``), read without opening it again: for a job that opened its input before
+    (:func:`~quantize.animation.frames.opened_animation`, with the ``max_pixels`` and
+    ``matte`` of ``options``), read without opening it again: for a job that opened its input before
     it knew it was an animation (:func:`~quantize.reduce.reduce_file`). It is left open,
     for the caller to close.
 
@@ -670,9 +672,18 @@ def _warn_translucent(plan: Any, opts: AnimationOptions, stats: FrameStats) -> N
     drawn = ("each takes the opaque entry, or the transparent one, that looks nearest over "
              "black and over white" if given else
              f"they are written transparent (alpha below {ALPHA_THRESHOLD}) or opaque, and "
-             "the metrics count only the opaque pixels")
+             f"the metrics count only the opaque pixels{_matte_advice(opts)}")
     warn_caller(f"{share:.3g}% of the pixels are translucent; {_binary_kept(opts)} only "
                 f"binary transparency, so {drawn}", AlphaLossWarning)
+
+
+def _matte_advice(opts: AnimationOptions) -> str:
+    """What ends the warning that a GIF made translucent pixels binary: the option that
+    blends them onto the background it is shown on ("" for frames mapped onto a palette).
+    """
+    if opts.suffix != ".gif":
+        return ""
+    return "; give matte=COLOR, the background the GIF is shown on, to blend them onto it"
 
 
 def _binary_kept(opts: AnimationOptions) -> str:

@@ -79,6 +79,8 @@ class AnimationOptions:
     #: The bytes the output must fit in, its colours the most of ``n_colors`` that fit
     #: (``max_bytes``), or None
     max_bytes: int | None = None
+    #: The colour translucent pixels are composited onto (``matte``), or None
+    matte: tuple[int, int, int] | None = None
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -130,7 +132,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
                             per_frame, palette_in_name(o["palette_in"]),
                             _palette_said(o["palette_in"]), clear_at, o["palette_fitted"],
-                            o["quality_limit"], o["max_bytes"])
+                            o["quality_limit"], o["max_bytes"], o["matte"])
 
 
 def _refuse_per_frame_in(suffix: str, *, named: bool) -> None:

@@ -274,13 +274,15 @@ def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
 def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
                   kwargs: Mapping[str, Any], *, format_advice: bool,
                   said_once: tuple[type[Warning], ...] = (),
-                  notes: tuple[type[Warning], ...] = ()) -> dict[str, Any]:
+                  notes: tuple[type[Warning], ...] = (),
+                  noted: tuple[type[Warning], ...] = ()) -> dict[str, Any]:
     """:func:`call_with_warnings`; without ``format_advice``, the warnings' advice on the
     output format is left out (:func:`~quantize.errors.command_line_text`); warnings of the
     categories ``said_once`` are left out too, as the driver says them once. Those of the
     categories ``notes`` are facts about a result that is no fault (``FewerColorsWarning``:
     fewer colours than asked, all kept): recorded apart, under ``"notes"``, in the same
-    words, and dropped when the call fails.
+    words, and dropped when the call fails; so are those of the categories ``noted``
+    (``ExifLeftOutWarning``), under ``"noted"``, which the driver says as note lines.
 
     Only the warnings raised by this call are recorded (:func:`_warnings_recorded`): not
     those of a call run beside it on another thread of the same process (a Dask worker
@@ -289,16 +291,19 @@ def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
         try:
             record = dict(func(*args, **kwargs))
         except Exception as exc:
-            said = [w for w in caught if not issubclass(w.category, notes)]
+            said = [w for w in caught if not issubclass(w.category, (*notes, *noted))]
             attach_warnings(exc, warning_lines(_said_with_error(said, exc),
                                                format_advice=format_advice))
             raise
     told = [w for w in caught if issubclass(w.category, notes)]
-    said = [w for w in caught if not issubclass(w.category, notes)]
+    shown = [w for w in caught if issubclass(w.category, noted)]
+    said = [w for w in caught if not issubclass(w.category, (*notes, *noted))]
     if said:
         record["warnings"] = warning_lines(said, format_advice=format_advice)
     if told:
         record["notes"] = warning_lines(told, format_advice=format_advice)
+    if shown:
+        record["noted"] = warning_lines(shown, format_advice=format_advice)
     return record
 
 

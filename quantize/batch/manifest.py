@@ -91,10 +91,10 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger", "copy_if_larg
 #: added lack it, and a rerun must find them made alike. Reduce's ``quality_limit``
 #: (recorded as None since it was added, so a folder made before was refused) and
 #: ``palette_fitted`` (the jobs of a shared palette are given it by the batch; the
-#: settings hold ``shared_palette``), and ``max_bytes`` (among the file job's checked
-#: options, None, though batch does not take it yet).
+#: settings hold ``shared_palette``), ``max_bytes`` (among the file job's checked
+#: options, None, though batch does not take it yet), ``matte`` and ``strip``.
 _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False,
-                                          "max_bytes": None}
+                                          "max_bytes": None, "matte": None, "strip": False}
 #: Options that shape animations only (the palette of each frame): a still is made alike.
 _ANIMATION_ONLY = frozenset({"palette"})
 #: Options that name the outputs, their extension picking the format (reduce's ``ext``):

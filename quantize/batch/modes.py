@@ -118,14 +118,18 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     outputs leave it out when not given (:func:`~quantize.batch.manifest.output_settings`).
     ``copy_if_larger`` (:func:`reduce_job`), kept when true, sets ``skip_if_larger`` too, so
     that the plan treats outputs larger than their inputs as with it; neither is among the
-    settings recorded."""
+    settings recorded. ``matte`` is kept as ``#rrggbb``, as the settings hold it (left out
+    when not given)."""
     from ..reduce import check_ext, check_reduce_options
     from ..reduce.quality import warn_quality_scale
+    from ..reduce.records import hex_color
 
     ext = options.pop("ext", None)
     copy_if_larger = options.pop("copy_if_larger", False)
     _check_palette_in_path(options.get("palette_in"))
     checked = check_reduce_options(**options)
+    if checked["matte"] is not None:  # as JSON holds it, compared with the settings read back
+        checked["matte"] = hex_color(checked["matte"])
     if check_bool(copy_if_larger, "copy_if_larger"):  # left out when not given, as ext is
         # the checks of skip_if_larger too: an output recorded larger is made again, ...
         checked.update(copy_if_larger=True, skip_if_larger=True)

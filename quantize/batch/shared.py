@@ -264,7 +264,8 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
     sent = inputs if scheduler is None else [worker_path(path) for path in inputs]
     calls = [Call(sample_colors, (path, samples_per_file),
                   {"seed": None if seed is None else (seed, i), "max_pixels": max_pixels,
-                   "transparency": True, "binary_alpha": gifs})
+                   "transparency": True, "binary_alpha": gifs,
+                   "matte": plan.options.get("matte")})
              for i, path in enumerate(sent)]
     samples: list[tuple[np.ndarray, np.ndarray, bool] | None] = [None] * len(calls)
     failed: dict[int, str] = {}

@@ -52,8 +52,10 @@ from .common import (
     DitherLevelCommand,
     DitherLevelOption,
     LinesOrNothing,
+    MatteOption,
     MaxPixelsOption,
     SeedOption,
+    StripOption,
     app,
     as_flags,
     as_typed,
@@ -111,7 +113,7 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
                        "replaces their outputs")
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--dither", "--exact-colors", "--palette-in",
                 "--palette-fitted", "--shared-palette", "--palette", "--optimize",
-                "--skip-if-larger", "--copy-if-larger", "--ext")
+                "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip")
 _SEGMENT_ONLY = ("--regions", "--edges", "--stretch", "-w/--weight", "--min-region",
                  "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
@@ -191,7 +193,9 @@ def batch(
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", parser=integer, metavar="K",
         help=f"reduce: colours per image, 1..{MAX_PALETTE} (default 16; with "
-        f"--quality, the most allowed, default {MAX_PALETTE}); segment: cluster the pixels into K "
+        f"--quality, the most allowed, default {MAX_PALETTE}; transparent pixels take one "
+        "more entry in a .png or .gif, so -k 64 on a GIF with transparency needs a 128-entry "
+        "table, -k 63 fits 64); segment: cluster the pixels into K "
         "k-means clusters, 1..256, instead of cutting the region hierarchy (the default).",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
@@ -254,6 +258,8 @@ def batch(
         "like these (a reduce --palette-out file): dither onto it as onto a fitted "
         "palette, as reduce --palette-fitted does, not as onto a device's fixed colours. "
         "Needs --palette-in.")] = False,
+    matte: MatteOption = None,
+    strip: StripOption = False,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX",
         help="reduce: name each output INPUT-stem + SUFFIX in the mirrored folder, its "
@@ -398,7 +404,8 @@ def batch(
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,
              "--copy-if-larger": copy_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
-             "--palette-fitted": palette_fitted,
+             "--palette-fitted": palette_fitted, "--matte": matte is not None,
+             "--strip": strip,
              "--shared-palette": shared_palette, "--palette": palette != "global",
              "--ext": ext is not None,
              "--regions": regions is not None,
@@ -421,13 +428,15 @@ def batch(
         typed = True if dither and dither_level is None else strength
         options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
                                    seed, optimize, skip_if_larger, palette, ext, quality_limit,
-                                   palette_fitted)
+                                   palette_fitted, matte)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     overlay_color, seed, stretch))
         options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
         if copy_if_larger:  # left out when not given, as ext is
             options["copy_if_larger"] = True
+        if strip:  # so too: the settings of earlier runs lack it
+            options["strip"] = True
         if ext is not None:
             options["ext"] = _check_ext(ext)
         _refuse_image_input(input_dir, mode)
@@ -1154,8 +1163,14 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
                     seed: int, optimize: bool, skip_if_larger: bool,
                     palette: str, ext: str | None = None,
                     quality_limit: float | None = None,
-                    palette_fitted: bool = False) -> dict[str, Any]:
-    from ..reduce.options import check_palette_alone, check_palette_mode, check_quality_limit
+                    palette_fitted: bool = False, matte: str | None = None) -> dict[str, Any]:
+    from ..reduce.options import (
+        check_matte,
+        check_palette_alone,
+        check_palette_mode,
+        check_quality_limit,
+    )
+    from ..reduce.records import hex_color
 
     check_palette_alone("palette_in", palette_in, colors, quality, exact_colors)
     options: dict[str, Any] = {"exact_colors": exact_colors, "seed": seed,
@@ -1182,6 +1197,8 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
             options["n_colors"] = _check_colors(colors, quality, ext)
     if quality_limit is not None:  # left out when not given: earlier runs' settings lack it
         options["quality_limit"] = check_quality_limit(quality_limit, options.get("quality"))
+    if matte is not None:  # so too; as #rrggbb, which the settings compare as written
+        options["matte"] = hex_color(check_matte(matte, "--matte"))
     return options
 
 

@@ -140,6 +140,19 @@ def color_names() -> list[str]:
 
 
 # Options that every sub-command declares the same way.
+StripOption = Annotated[bool, typer.Option(
+    "--strip", help="Write no EXIF. Without it, a still's .png, .webp or .jpg output keeps "
+    "the input's EXIF (artist, copyright, description, camera, date), its orientation "
+    "reset as the pixels are upright; a .gif, .bmp or .tif is written without it, with a "
+    "note. No output carries an ICC profile (pixels are converted to sRGB).")]
+MatteOption = Annotated[str | None, typer.Option(
+    "--matte", metavar="COLOUR", help="The background the output is shown on (an e-mail's, "
+    "a web page's), as Photoshop's Matte: translucent pixels (a soft shadow, anti-aliased "
+    "edges) are blended onto it and made opaque before the colours are fitted, in every "
+    "frame; fully transparent pixels stay so. For a .gif, whose transparency is on or off; "
+    "in a .png or .webp it flattens the soft alpha too. A colour name (white, ...: the CSS "
+    "names), #rrggbb or rgb(r,g,b).", show_default=False,
+    autocompletion=offering(color_names))]
 SeedOption = Annotated[int, typer.Option(
     "--seed", metavar="S", parser=integer, help="Random seed, an integer >= 0; the same "
     "seed gives the same output.")]
@@ -1387,11 +1400,13 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
          "pattern": "--glob", "exclude_pattern": "--exclude",
-         "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes"}
+         "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
+         "matte": "--matte", "strip": "--strip"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
+            "strip": "--strip",
             "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
             "skip_if_larger": "--skip-if-larger", "stretch": "--stretch",
             "copy_if_larger": "--copy-if-larger", "palette_fitted": "--palette-fitted"}
@@ -1653,6 +1668,7 @@ _OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "--max-size": ("--max-bytes",),
     "--target-size": ("--max-bytes",),
     "--size": ("--max-bytes",),
+    "--background": ("--matte",),  # ImageMagick's -background C -alpha remove
 }
 #: Options of other tools that no quantize option stands for, or one stands for in part
 #: (gifsicle's ``-O3``, keyed with the level typed after it: :func:`_typed_with_level`), and
@@ -1665,7 +1681,6 @@ _NO_COUNTERPART = {
                  "--dither=ordered)",
     "--ordered-dither": "quantize's ordered dithering is --dither=ordered",
     "--posterize": "quantize has no setting for colours of fewer bits",
-    "--strip": "quantize's outputs keep no metadata but the resolution already",
     "--version": "the version is 'quantize --version'",
     "--compactness": "segment weighs position against colour with --weight xy=VALUE",
     "--verbose": "quantize prints a line per file without it (--json for every measure, -q "
@@ -1678,11 +1693,21 @@ _NO_COUNTERPART = {
                     "frame as gifsicle's -O2 does (only the part that changed, unchanged "
                     "pixels in it transparent where that is smaller); --optimize tries more "
                     "ways, as -O3 does"),
+    # gifsicle's options of timing and size: quantize changes colours only
+    "--delay": "quantize keeps each frame's delay; change it with gifsicle --delay",
+    "--loopcount": "quantize keeps the animation's loop count; change it with gifsicle "
+                   "--loopcount",
+    **{name: f"quantize keeps the image's size; change it with gifsicle {name} (or "
+             "ImageMagick's -resize) before or after"
+       for name in ("--resize", "--resize-width", "--scale")},
+    "--crop": "quantize keeps the whole image; crop it with gifsicle --crop (or ImageMagick's "
+              "-crop) before or after",
 }
 #: The option a command must have for the word of ``_NO_COUNTERPART`` to be true of it.
 _SAID_WITH = {"--verbose": "--json", "-v": "--json", "--ordered": "--dither",
               "--ordered-dither": "--dither", "--lossy": "--quality", "-O1": "--optimize",
-              "-O2": "--optimize", "-O3": "--optimize"}
+              "-O2": "--optimize", "-O3": "--optimize", "--delay": "--optimize",
+              "--loopcount": "--optimize"}
 #: Flags that other tools give levels (gifsicle's ``--optimize=3``), and what to say of
 #: their one level when given a value.
 _ONE_LEVEL = {"--optimize": "it has one level, which tries more ways to store each GIF "

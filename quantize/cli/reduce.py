@@ -61,9 +61,11 @@ from .common import (
     DitherLevelCommand,
     DitherLevelOption,
     DitherOption,
+    MatteOption,
     MaxPixelsOption,
     Scratch,
     SeedOption,
+    StripOption,
     app,
     arguments_given,
     as_flags,
@@ -178,7 +180,9 @@ def reduce_command(
         f"1..{MAX_COLORS} for a still .jpg/.webp/.tif (default 16; at most {MAX_PALETTE} "
         "with --dither, and for an animation or a TIFF's pages, which share one "
         "palette). In a .png/.gif/.bmp, transparent pixels take one more entry, beyond K "
-        f"(-k 15 for 16 entries, one transparent), {MAX_PALETTE} at most in all. With "
+        f"(-k 15 for 16 entries, one transparent), {MAX_PALETTE} at most in all: -k 64 on "
+        "a GIF with transparency writes 65 entries, stored in a 128-entry table, where -k 63 "
+        "fits 64 (gifsicle's --colors 64 counts the transparent entry). With "
         f"--quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
@@ -233,6 +237,8 @@ def reduce_command(
         "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
         "only; not with --quality or --palette-in).",
         autocompletion=offering(PALETTE_MODES))] = "global",
+    matte: MatteOption = None,
+    strip: StripOption = False,
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", parser=integer, metavar="N",
@@ -254,10 +260,10 @@ def reduce_command(
         "delta_e, seconds, bytes_in, bytes_out, frames, palette (a dithered image's also "
         "ends in blurred_psnr: the PSNR after a blur of 1 px), and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
-        "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
-        "optimized: whether the output's format took it). With -o -, stdout carries the "
-        "image and the objects go to stderr, each a line starting with {; the other lines "
-        "there start with quantize:.")] = False,
+        "exact_colors, palette_in, palette_mode, seed, optimize (with --matte, then the "
+        "colour as #rrggbb; with --optimize, also optimized: whether the output's format took "
+        "it). With -o -, stdout carries the image and the objects go to stderr, each a line "
+        "starting with {; the other lines there start with quantize:.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no line per reduced "
         "file.")] = False,
@@ -285,7 +291,8 @@ def reduce_command(
              "palette_in": palette_in, "palette_fitted": palette_fitted,
              "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
-             "optimize": optimize, "palette": palette, "max_bytes": max_bytes}
+             "optimize": optimize, "palette": palette, "max_bytes": max_bytes, "matte": matte,
+             "strip": strip}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
@@ -348,7 +355,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
                ("--palette-fitted", given["palette_fitted"] and palette_in is not None),
-               ("--palette", palette),
+               ("--palette", palette), ("--matte", given["matte"]), ("--strip", given["strip"]),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
@@ -1189,7 +1196,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.calls import Call, recorded_call
     from ..batch.executor_local import run_inline, run_local
     from ..batch.results import file_result
-    from ..errors import PaletteInWarning
+    from ..errors import ExifLeftOutWarning, PaletteInWarning
     from ..io import parts_listed_once
     from ..palette_files import PaletteReadWarning
     from ..reduce import FewerColorsWarning
@@ -1202,7 +1209,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                                       options if palette is None
                                       else {**options, "palette_out": palette}),
                       {"format_advice": True, "said_once": said_once,
-                       "notes": (FewerColorsWarning,)})
+                       "notes": (FewerColorsWarning,), "noted": (ExifLeftOutWarning,)})
                  for f, (src, out, palette) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written
@@ -1514,7 +1521,10 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         return
     if show == "quiet":
         return
-    record = {k: v for k, v in result.record.items() if k not in ("warnings", "notes")}
+    for message in result.record.get("noted", ()):
+        note(f.input, as_flags(message))
+    record = {k: v for k, v in result.record.items()
+              if k not in ("warnings", "notes", "noted")}
     record["input"] = f.input  # not the copy of stdin or of a pipe that was read
     if f.to_stdout and stdout_suffix is not None:
         record = _stdout_record(record, stdout_suffix)

@@ -99,7 +99,9 @@ What happens to each kind of input:
   thumbnails before the page read, and counts the images of such an MPO that its index
   does not mark as previews of the first (a stereo pair's second view, say). A GIF
   that ends after a whole frame without its trailer is read as the frames it has, with an
-  :class:`UnterminatedGifWarning`: it may have been cut short.
+  :class:`UnterminatedGifWarning`: it may have been cut short. One cut inside a frame
+  after whole ones is read as those whole frames, with the same warning naming the frame
+  cut (:func:`readable_input`).
 - A TIFF of more samples a pixel than Pillow reads (RGB with a fourth, extra sample
   marked "unspecified", not alpha): read without them, with a
   :class:`SamplesLeftOutWarning` naming them (:func:`warn_samples_left_out`).
@@ -175,12 +177,14 @@ from .read import (
     probe_image,
     read_errors,
     read_unmapped,
+    readable_input,
     require_regular_file,
     seek_first_page,
     shown_frames,
     shows_animation,
     sixteen_bit_key,
     unread_format,
+    upright_exif,
     warn_pages_left_out,
     warn_samples_left_out,
     warn_unterminated_gif,
@@ -238,10 +242,12 @@ __all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE
            "output_stem",
            "parts_listed_once", "pillow_limit_lifted", "pixels_per_metre", "printable",
            "printable_data", "printable_line", "probe_image", "quoted", "read_errors",
-           "read_unmapped", "readable_png", "remove_empty_folders", "remove_stale_parts",
+           "read_unmapped", "readable_input", "readable_png", "remove_empty_folders",
+           "remove_stale_parts",
            "require_regular_file", "save_pil", "second_reader", "shared_landing",
            "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key",
-           "stale_parts", "stated_dpi", "unread_format", "upright_dpi", "warn_pages_left_out",
+           "stale_parts", "stated_dpi", "unread_format", "upright_dpi", "upright_exif",
+           "warn_pages_left_out",
            "warn_samples_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png",
            "write_together",
            "written_through"]

@@ -71,8 +71,9 @@ __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning"
            "forget_default_image", "frame_rgba", "frames_canvas", "hidden_frames",
            "ignore_overlong_trns", "input_size", "is_stream", "keyed_canvas_frames", "load_image",
            "low_depth_gray_key", "missing_file", "open_input", "pillow_limit_lifted", "probe_image",
-           "read_errors", "read_unmapped", "require_regular_file", "seek_first_page",
-           "shown_frames", "shows_animation", "sixteen_bit_key", "unread_format",
+           "read_errors", "read_unmapped", "readable_input", "require_regular_file",
+           "seek_first_page",
+           "shown_frames", "shows_animation", "sixteen_bit_key", "unread_format", "upright_exif",
            "warn_pages_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
@@ -171,6 +172,11 @@ class LoadedImage:
         upright: swapped by an EXIF orientation of 5 to 8. None when it states none, or
         only an aspect (see :func:`~quantize.io.resolution.stated_dpi`). Outputs
         written from it keep it where their format holds one.
+    exif : bytes or None
+        The EXIF block of a JPEG, WebP or PNG (``Exif\\0\\0`` and its TIFF structure: the
+        artist, copyright, description, camera and date tags), its Orientation set to 1,
+        as the pixels are upright (:func:`upright_exif`); None when it has none, or its
+        EXIF is damaged. Outputs written from it keep it where their format holds one.
 
     Raises
     ------
@@ -180,7 +186,7 @@ class LoadedImage:
         ``path`` not a path or None, ``mode`` not a str, ``format`` not a str or None,
         ``n_frames`` not an integer >= 1, ``loop`` not an integer >= 0 or None,
         ``duration`` not a number >= 0 or None, ``dpi`` not None or two finite
-        numbers > 0. The message names the field.
+        numbers > 0, ``exif`` not bytes or None. The message names the field.
     """
 
     rgb: np.ndarray
@@ -192,6 +198,30 @@ class LoadedImage:
     loop: int | None = None
     duration: float | None = None
     dpi: tuple[float, float] | None = None
+    exif: bytes | None = None
+
+    def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
+        """This image with its translucent pixels composited onto the opaque colour
+        ``matte`` and made opaque (:func:`~quantize.colors.on_matte`), its alpha None when
+        nothing is left transparent; itself without a ``matte`` (None) or translucent
+        pixels. Prior validation of ``matte`` is assumed
+        (:func:`~quantize.reduce.options.check_matte`).
+
+        >>> soft = LoadedImage(np.full((1, 2, 3), 200, np.uint8),
+        ...                    np.array([[255, 128]], np.uint8))
+        >>> matted = soft.on_matte((0, 0, 0))
+        >>> matted.rgb[0, 1].tolist(), matted.alpha
+        ([100, 100, 100], None)
+        """
+        alpha = self.alpha
+        if matte is None or alpha is None or not ((alpha > 0) & (alpha < 255)).any():
+            return self
+        from ..colors import on_matte  # for a matte only
+
+        rgba = on_matte(np.dstack([self.rgb, alpha]), matte)
+        clear = rgba[..., 3] == 0
+        return replace(self, rgb=np.ascontiguousarray(rgba[..., :3]),
+                       alpha=np.ascontiguousarray(rgba[..., 3]) if clear.any() else None)
 
     def __post_init__(self) -> None:
         _check_arrays(self.rgb, self.alpha)
@@ -398,7 +428,8 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                        None if loop is None else int(loop),
                        None if duration is None else float(duration),
-                       upright_dpi(dpi, orientation if turned is None else turned))
+                       upright_dpi(dpi, orientation if turned is None else turned),
+                       None if im.format == "TIFF" else upright_exif(decoded.info.get("exif")))
 
 
 def _page_number(im: Image.Image) -> int | None:
@@ -1547,9 +1578,10 @@ def warn_unterminated_gif(p: Path, fmt: str | None) -> None:
     """Warn (:class:`UnterminatedGifWarning`) when the file ``p``, of Pillow's format ``fmt``,
     is a GIF whose blocks end at the end of the file with no trailer, or that is cut after a
     whole frame inside an extension or before the terminator of its data (Pillow reads the
-    frames before the cut). A file cut inside an image's blocks is left to the decoder,
-    which refuses it; one whose last byte is the trailer, or that has one followed by
-    other bytes, is whole."""
+    frames before the cut), or inside the blocks of a frame after whole ones (those are
+    read, :func:`readable_input`). A file cut inside its first frame is left to the
+    decoder, which refuses it; one whose last byte is the trailer, or that has one followed
+    by other bytes, is whole."""
     if fmt != "GIF":
         return
     with open(p, "rb") as f:
@@ -1558,48 +1590,88 @@ def warn_unterminated_gif(p: Path, fmt: str | None) -> None:
             return
         f.seek(0)
         data = f.read()
-    frames = _frames_before_end(data)
-    if frames:
-        held = "1 frame" if frames == 1 else f"{frames} frames"
+    frames, _, end = _gif_blocks(data)
+    held = "1 frame" if frames == 1 else f"{frames} frames"
+    if frames and end == "whole":
         warn_caller(f"the GIF ends after {held} without its trailer (the ';' that ends "
                     "every GIF): it may have been cut short and later frames lost; the "
                     f"{held} it has {'is' if frames == 1 else 'are'} read",
                     UnterminatedGifWarning)
+    elif frames and end == "image":
+        warn_caller(f"the GIF is cut inside its frame {frames + 1} (a download broken off, "
+                    "say): that frame and any later ones are lost; the "
+                    f"{held} before it {'is' if frames == 1 else 'are'} read, as browsers "
+                    "and gifsicle play them", UnterminatedGifWarning)
 
 
-def _frames_before_end(data: bytes) -> int:
-    """The image blocks of the GIF ``data`` when it ends after them with no trailer: at the
-    end of a block, inside an extension after them (which Pillow reads as the end of the
-    file), or before the terminator of the last image's data, whose sub-blocks are whole
-    (Pillow reads that image whole); 0 when there is a trailer, or it is cut inside an
-    image's descriptor, colour table or data sub-block (the decoder refuses it), or a block
-    is unknown."""
+def readable_input(p: Path) -> Path | BinaryIO:
+    """What Pillow is given to open the file ``p``: for a GIF cut inside the blocks of a
+    frame after whole ones (a download broken off), the bytes of those whole frames and a
+    trailer, read as browsers and gifsicle play such a file (Pillow refused it: "image file
+    is truncated"); else :func:`~quantize.png.readable_png` of ``p``. A GIF cut inside its
+    first frame is ``p``, which the decoder refuses. Only a regular file is read (a pipe
+    cannot be read again); one that cannot be read is left to Pillow to report."""
+    if not p.is_file():
+        return p
+    try:
+        with open(p, "rb") as f:
+            gif = f.read(6) in (b"GIF87a", b"GIF89a")
+            f.seek(-1, os.SEEK_END)
+            if not gif or f.read(1) == b";":  # not a GIF, or a whole one
+                return p if gif else readable_png(p)
+            f.seek(0)
+            data = f.read()
+    except OSError:
+        return p
+    frames, whole, end = _gif_blocks(data)
+    return _io.BytesIO(data[:whole] + b";") if frames and end == "image" else p
+
+
+def _gif_blocks(data: bytes) -> tuple[int, int, str]:
+    """The image blocks of the GIF ``data`` read whole, where the last of them ends (after
+    its terminator) and how the data ends: ``"trailer"``; ``"whole"`` when it ends without
+    one at the end of a block, inside an extension after them (which Pillow reads as the
+    end of the file), or before the terminator of the last image's data, whose sub-blocks
+    are whole (Pillow reads that image whole, and it is counted); ``"image"`` when it is cut
+    inside an image's descriptor, colour table or data sub-block (the decoder refuses that
+    image); ``"unknown"`` at a byte no block starts with.
+
+    >>> head = b"GIF89a" + bytes(7)  # a screen without a global colour table
+    >>> image = b"," + bytes(8) + b"\\0" + b"\\2\\2\\x4c\\x01\\0"
+    >>> _gif_blocks(head + image * 2 + b";")
+    (2, 43, 'trailer')
+    >>> _gif_blocks(head + image * 2 + image[:12])
+    (2, 43, 'image')
+    >>> _gif_blocks(head + image)
+    (1, 28, 'whole')
+    """
     flags = data[10] if len(data) > 10 else 0
     at = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # the global colour table
-    frames = 0
+    frames, whole = 0, at
     while at < len(data):
         tag = data[at]
         image = tag == 0x2C
         if image:  # an image: its descriptor, local table, LZW code size, data
             if at + 10 > len(data):
-                return 0
+                return frames, whole, "image"
             local = data[at + 9]
             at += 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0) + 1
             if at >= len(data):  # cut before its data
-                return 0
+                return frames, whole, "image"
         elif tag == 0x21:  # an extension: its label, then data sub-blocks
             at += 2
         else:  # the trailer, or a byte no block starts with
-            return 0
+            return frames, whole, "trailer" if tag == 0x3B else "unknown"
         while at < len(data) and data[at]:  # sub-blocks, each led by its length
             at += data[at] + 1
         if image and at > len(data):  # cut inside a sub-block of its data
-            return 0
+            return frames, whole, "image"
         frames += image
         if at >= len(data):  # cut before the terminator of its sub-blocks, or inside an
-            return frames    # extension's
+            return frames, whole, "whole"  # extension's
         at += 1
-    return frames
+        whole = at if image else whole
+    return frames, whole, "whole"
 
 
 def _reduced_copy(im: Image.Image) -> bool:
@@ -1879,7 +1951,7 @@ def _held_open(p: Path, limit: int | None) -> Iterator[Image.Image]:
         raise ImageReadError("is a directory, expected an image file", path=p)
     if p.is_file() and _is_empty(p):  # a pipe's size is 0 whatever it holds
         raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
-    with (pillow_limit_lifted(), Image.open(readable_png(p)) as opened,
+    with (pillow_limit_lifted(), Image.open(readable_input(p)) as opened,
           _webp_alpha_read(opened) as im):
         seek_first_page(im)  # a TIFF's full image, not the thumbnail before it
         _check_decodable(p, im)
@@ -2312,6 +2384,33 @@ def _upright_srgb(im: Image.Image, orientation: int) -> Image.Image:
 
         im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
     return _srgb(im)
+
+
+def upright_exif(exif: Any) -> bytes | None:
+    """The EXIF block ``exif`` (an image's ``info["exif"]``, with or without its
+    ``Exif\\0\\0`` header) as an output of its upright pixels keeps it: its Orientation
+    (if any) set to 1, every other tag as it is, with the ``Exif\\0\\0`` header Pillow's
+    writers take; None for no bytes, a block cut short (:func:`_exif_cut_short`) or one
+    Pillow cannot read, which is not copied.
+
+    >>> exif = Image.Exif(); exif[0x0112] = 6; exif[315] = "A. Artist"
+    >>> kept = Image.Exif(); kept.load(upright_exif(exif.tobytes()))
+    >>> kept[0x0112], kept[315]
+    (1, 'A. Artist')
+    >>> upright_exif(None), upright_exif(b"Exif\\0\\0junk")
+    (None, None)
+    """
+    if not isinstance(exif, bytes) or not exif or _exif_cut_short(exif) is not None:
+        return None
+    kept = Image.Exif()
+    try:
+        kept.load(exif)
+        if _EXIF_ORIENTATION in kept:
+            kept[_EXIF_ORIENTATION] = 1
+        data = kept.tobytes()
+    except (SyntaxError, ValueError, struct.error, KeyError, TypeError, OSError):
+        return None  # Pillow's readers raise these of a malformed block
+    return data if len(kept) else None
 
 
 def exif_orientation(im: Image.Image) -> int:
@@ -3291,6 +3390,9 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
             raise TypeError(f"LoadedImage.{name}={value!r} should be a str, Pillow's {name} "
                             f"name{'' if name == 'mode' else ', or None'}, got "
                             f"{type(value).__name__}")
+    if not isinstance(image.exif, bytes | None):
+        raise TypeError(f"LoadedImage.exif should be bytes (an EXIF block) or None, got "
+                        f"{type(image.exif).__name__}")
     path, loop, duration, dpi = image.path, image.loop, image.duration, image.dpi
     return {"path": None if path is None else check_path(path, "LoadedImage.path"),
             "n_frames": check_int(image.n_frames, "LoadedImage.n_frames", minimum=1),

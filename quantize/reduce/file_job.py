@@ -24,11 +24,13 @@ from .._validation import Seed, check_path, check_seed, foreign_keywords, shown_
 from ..colors import premultiply
 from ..encode import (
     one_frame_apng,
+    png_with_exif,
     tiff_options,
 )
 from ..errors import (
     AdvisedFormats,
     AlphaLossWarning,
+    ExifLeftOutWarning,
     FormatAdviceError,
     OutputExistsError,
     QualityError,
@@ -174,7 +176,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 seed: Seed = 0, force: bool = False,
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
                 optimize: bool = False, palette: str = "global",
-                max_bytes: int | str | None = None,
+                max_bytes: int | str | None = None, matte: Any = None, strip: bool = False,
                 shown_as: ShownOutput | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
@@ -237,6 +239,22 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         each). A still image has one frame, so both give the same result.
         Not colours: those that :func:`~quantize.reduce.reduce_colors` takes as ``palette`` are
         ``palette_in`` here.
+    matte : (r, g, b), colour name or ``#rrggbb``, optional
+        The background the output is shown on (an e-mail's, a web page's): translucent
+        pixels (alpha 1 to 254: a soft shadow, anti-aliased edges) are composited onto it
+        and made opaque before the colours are fitted, fully transparent ones stay
+        transparent and opaque ones unchanged (:func:`~quantize.colors.on_matte`), in
+        every frame of an animation. For a .gif, whose transparency is on or off, this
+        keeps the soft edges as they look on that background; in any other format it
+        flattens the soft alpha too. Default: None (alpha kept as read).
+    strip : bool
+        Write no EXIF. Without it, a still's output keeps the input's EXIF
+        (:attr:`~quantize.io.LoadedImage.exif`: artist, copyright, description, camera,
+        date; its Orientation 1, as the pixels are upright) where quantize writes it:
+        a .png's eXIf chunk, a .webp's or .jpg's EXIF; a .gif or .bmp (which hold
+        none) or a .tif, given an input with EXIF, is written without it and an
+        :class:`~quantize.errors.ExifLeftOutWarning` says so. No output carries an ICC
+        profile: the pixels are converted to sRGB as they are read.
     shown_as : ShownOutput, optional
         How errors and warnings name ``output``, for a caller that writes it there only to
         copy it elsewhere (``quantize reduce -o -``: a temporary file, then stdout):
@@ -324,7 +342,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 palette_fitted=palette_fitted, palette_out=palette_out,
                                 seed=seed, force=force, max_pixels=max_pixels,
                                 skip_if_larger=skip_if_larger, optimize=optimize,
-                                palette=palette, max_bytes=max_bytes)
+                                palette=palette, max_bytes=max_bytes, matte=matte,
+                                strip=strip)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
@@ -336,10 +355,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         # its errors name dither as given: dither=True, not the strength 1 it stands for
         job = _plan_file_job(src, output, {**opts, "dither": dither}, source.n_frames > 1,
                              shown)
-        animation = _animation(source, opts["max_pixels"])
+        animation = _animation(source, opts["max_pixels"], opts["matte"])
         if animation is None:
             bytes_in = input_size(src)
-            loaded = source.load(dark_advice=DARK_OUTPUT)
+            loaded = source.load(dark_advice=DARK_OUTPUT).on_matte(opts["matte"])
     if animation is not None:  # every frame, written as an animation
         from ..animation.job import reduce_open_animation
         with animation:
@@ -380,7 +399,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                    _blurred_psnr(loaded, result) if dithered else None,
                                    _psnr_shown(loaded.alpha, result)),
                           here=small) as metrics):
-        data, optimized = encoded or _encoded(result, loaded, out, job, opts["optimize"])
+        exif = _exif_kept(loaded, opts)
+        data, optimized = encoded or _encoded(result, loaded, out, job, opts["optimize"], exif)
+        _note_exif_left_out(exif, out, output_named(out, shown))
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown))
         if job.palette is not None:
@@ -425,13 +446,18 @@ def _psnr_shown(alpha: np.ndarray | None, result: ReduceResult
 
 
 def _encoded(result: ReduceResult, loaded: Any, out: Path, job: FileJob,
-             optimize: bool) -> tuple[bytes, bool]:
+             optimize: bool, exif: bytes | None) -> tuple[bytes, bool]:
     """The bytes of ``result`` (of the image ``loaded``) in ``out``'s format
-    (:func:`_encode`, with the input's timing and resolution), and whether ``optimize``
-    acted on them."""
+    (:func:`_encode`, with the input's timing and resolution, and ``exif`` where the format
+    holds it), and whether ``optimize`` acted on them."""
     data, optimized = _encode(result, out, job.kind, optimize, _gif_timing(loaded, out),
-                              loaded.dpi, given=_given_table(job))
+                              loaded.dpi, given=_given_table(job), exif=exif)
     return _apng_timing(loaded, out, data), optimized
+
+
+def _exif_kept(loaded: Any, opts: dict[str, Any]) -> bytes | None:
+    """The EXIF of the image ``loaded`` that its output keeps: none with ``strip``."""
+    return None if opts["strip"] else loaded.exif
 
 
 def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, Any],
@@ -455,7 +481,8 @@ def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, 
                                             replace(checked, n_colors=k),
                                             check_seed(opts["seed"]),
                                             clear_entry=job.room_for_clear_entry())
-            return result, _encoded(result, loaded, out, job, opts["optimize"])
+            return result, _encoded(result, loaded, out, job, opts["optimize"],
+                                    _exif_kept(loaded, opts))
 
         made, caught = quietly(make)
         size = len(made[1][0])
@@ -481,14 +508,17 @@ def _blurred_psnr(loaded: Any, result: ReduceResult) -> float:
                 max_pixels=None)
 
 
-def _animation(source: OpenInput, max_pixels: int | None) -> OpenAnimation | None:
-    """The animation ``source`` holds open, kept open beyond it
-    (:func:`~quantize.animation.frames.opened_animation`); None for a still."""
+def _animation(source: OpenInput, max_pixels: int | None,
+               matte: tuple[int, int, int] | None) -> OpenAnimation | None:
+    """The animation ``source`` holds open, kept open beyond it, its frames composited onto
+    ``matte`` when given (:func:`~quantize.animation.frames.opened_animation`); None for a
+    still."""
     if source.n_frames < 2:
         return None
     from ..animation.frames import opened_animation  # the animation package builds on this one
 
-    return opened_animation(source, max_pixels, DARK_OUTPUT)
+    return opened_animation(source, max_pixels, DARK_OUTPUT, matte)
+
 
 
 def _gif_palette(job: FileJob, alpha: np.ndarray | None,
@@ -690,9 +720,26 @@ def output_kind(path: Path, shown: ShownOutput | None = None) -> str:
                      f"expected one of {valid}")
 
 
+#: The outputs quantize writes the input's EXIF into (:func:`_encode`), by extension.
+_EXIF_KEPT = (".png", ".apng", ".webp", ".jpg", ".jpeg")
+
+
+def _note_exif_left_out(exif: bytes | None, path: Path, named: str) -> None:
+    """Say (:class:`~quantize.errors.ExifLeftOutWarning`) that the output ``path``, named
+    ``named``, is written without the input's ``exif`` (None: none to keep, or
+    ``strip``), when its format is not one :data:`_EXIF_KEPT` names."""
+    suffix = path.suffix.lower()
+    if exif is None or suffix in _EXIF_KEPT:
+        return
+    holds = "holds none" if suffix in (".gif", ".bmp") else "is written without it"
+    warn_caller(f"{named}: the input's EXIF (artist, copyright, description, camera, date) "
+                f"is left out, as a {suffix} {holds}; .png, .webp and .jpg keep it",
+                ExifLeftOutWarning)
+
+
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
             gif_timing: dict[str, Any], dpi: tuple[float, float] | None = None,
-            given: np.ndarray | None = None) -> tuple[bytes, bool]:
+            given: np.ndarray | None = None, exif: bytes | None = None) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
     :func:`_gif_timing`), with the input's resolution ``dpi`` where the format holds it
     (:func:`~quantize.io.held_dpi`: PNG, JPEG, TIFF, BMP), and whether ``optimize`` acted on
@@ -700,7 +747,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     is mapped onto (``palette_in``, or a batch's shared one) as the output holds it
     (:func:`_given_table`), which an indexed output keeps entry for entry, at the same
     indices, unused entries too (:func:`_given_entries`), and ``optimize`` does not
-    reorder. A fitted palette's entry of fully transparent pixels comes first."""
+    reorder. A fitted palette's entry of fully transparent pixels comes first. ``exif``:
+    the EXIF block a .png (an eXIf chunk), .webp or .jpg output keeps."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     numbered = (None if given is None or suffix not in PALETTE_EXTENSIONS
@@ -714,9 +762,10 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # is never the larger. With the entry of transparent pixels first, tRNS ends at
         # the last translucent entry, which a fitted palette puts first: on 88 icons with
         # soft edges (48 to 512 pixels a side), 2-5 % smaller at 16, 64 and 256 colours.
-        return result._indexed_png(optimize=optimize, given=given is not None,
-                                   dpi=held_dpi(dpi, "PNG"),
-                                   entries=None if numbered is None else numbered[:2]), optimize
+        png = result._indexed_png(optimize=optimize, given=given is not None,
+                                  dpi=held_dpi(dpi, "PNG"),
+                                  entries=None if numbered is None else numbered[:2])
+        return png if exif is None else png_with_exif(png, exif), optimize
     if suffix == ".gif":
         # its partial alpha is said by _warn_alpha_loss in the command's words; the palette
         # keeps its order and entries (Pillow's writer renumbered a small image's, dropping
@@ -742,7 +791,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
               ".webp": {"lossless": True}}.get(suffix, {})
     if fmt == "TIFF":
         params = tiff_options()
-    params = {**params, **resolution}
+    kept = {"exif": exif} if exif is not None and suffix in _EXIF_KEPT else {}
+    params = {**params, **resolution, **kept}
     has_alpha = result.alpha is not None or result.transparent_index is not None
     if not has_alpha:
         pixels = result.to_rgb()
@@ -809,6 +859,11 @@ def _on_black(result: ReduceResult) -> np.ndarray:
     return shown[result.indices]
 
 
+#: The advice of the warning that a GIF makes translucent pixels transparent or opaque.
+_MATTE_ADVICE = ("write .png to keep alpha, or give matte=COLOR, the background the GIF is "
+                 "shown on, to blend them onto it")
+
+
 def _binary_alpha(loaded: Any, named: str) -> tuple[Any, int]:
     """``loaded`` with the alpha a GIF holds, before its colours are fitted: 0 below
     :data:`GIF_ALPHA_THRESHOLD`, 255 from it (None when nothing is left transparent), with
@@ -829,7 +884,7 @@ def _binary_alpha(loaded: Any, named: str) -> tuple[Any, int]:
             f"{named}: GIF has no partial alpha, so {n:,} translucent "
             f"{'pixel is' if n == 1 else 'pixels are'} made transparent (alpha below "
             f"{GIF_ALPHA_THRESHOLD}) or opaque before the colours are fitted (the metrics "
-            "compare with that)", advice="write .png to keep alpha"))
+            "compare with that)", advice=_MATTE_ADVICE))
     clear = alpha < GIF_ALPHA_THRESHOLD
     return replace(loaded, alpha=np.where(clear, 0, 255).astype(np.uint8) if clear.any()
                    else None), n
@@ -1068,12 +1123,12 @@ def header_format(src: str | os.PathLike[str]) -> str | None:
     True
     """
     from ..errors import ImageReadError
-    from ..io import read_errors, readable_png
+    from ..io import read_errors, readable_input
 
     p = Path(src)
     try:
         require_regular_file(p)
-        with read_errors(p), pillow_limit_lifted(), Image.open(readable_png(p)) as im:
+        with read_errors(p), pillow_limit_lifted(), Image.open(readable_input(p)) as im:
             return im.format
     except (ImageReadError, OSError, ValueError):
         return None
@@ -1084,11 +1139,11 @@ def _header(src: Path) -> tuple[str | None, bool] | None:
     show an animation (no pixel decoded: :func:`quantize.io.shows_animation`); None when
     ``src`` cannot be read (not a regular file, not an image)."""
     from ..errors import ImageReadError
-    from ..io import read_errors, readable_png, shows_animation
+    from ..io import read_errors, readable_input, shows_animation
 
     try:
         require_regular_file(src)
-        with read_errors(src), pillow_limit_lifted(), Image.open(readable_png(src)) as im:
+        with read_errors(src), pillow_limit_lifted(), Image.open(readable_input(src)) as im:
             return im.format, shows_animation(im)
     except (ImageReadError, OSError, ValueError):
         return None

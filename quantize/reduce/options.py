@@ -21,6 +21,7 @@ from .._validation import (
     as_typed,
     check_bool,
     check_choice,
+    check_color,
     check_file_name,
     check_float,
     check_max_pixels,
@@ -652,7 +653,7 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "n_colors": None, "quality": None, "quality_limit": None, "space": "rgb", "dither": 0.0,
     "exact_colors": False, "palette_in": None, "palette_fitted": False, "palette_out": None,
     "seed": 0, "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
-    "optimize": False, "palette": "global", "max_bytes": None,
+    "optimize": False, "palette": "global", "max_bytes": None, "matte": None, "strip": False,
 }
 
 #: How an animation's frames get their colours: one palette for all, or one per frame (GIF).
@@ -690,7 +691,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         Any of ``n_colors``, ``quality``, ``quality_limit``, ``space``, ``dither``,
         ``exact_colors``, ``palette_in``, ``palette_fitted``, ``palette_out``, ``seed``,
         ``force``, ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``,
-        ``max_bytes``.
+        ``max_bytes``, ``matte``, ``strip``.
 
     Returns
     -------
@@ -698,7 +699,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         Every option, checked: ``dither`` as a float strength (or "ordered"), ``n_colors``
         filled with the default 16 when neither ``quality`` nor ``palette_in``
         is given, ``max_bytes`` as an int of bytes
-        (:func:`~quantize.reduce.budget.check_max_bytes`). Palette files are not read here.
+        (:func:`~quantize.reduce.budget.check_max_bytes`), ``matte`` as ``(r, g, b)`` (or
+        None). Palette files are not read here.
 
     Raises
     ------
@@ -733,11 +735,12 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
                                     f"n_colors={checked.n_colors} asks for more")
     check_seed_value(opts["seed"])
     check_max_pixels(opts["max_pixels"])
-    for name in ("force", "skip_if_larger", "optimize"):
+    for name in ("force", "skip_if_larger", "optimize", "strip"):
         check_bool(opts[name], name)
     opts["palette_fitted"] = _check_palette_fitted(opts["palette_fitted"], pal_in)
     check_palette_mode(opts["palette"])
     opts["max_bytes"] = _check_budget_alone(opts["max_bytes"], checked.quality, pal_in)
+    opts["matte"] = check_matte(opts["matte"])
     if checked.n_colors is None and checked.quality is None and pal_in is None:
         opts["n_colors"] = DEFAULT_COLORS
     opts["dither"] = checked.dither
@@ -772,6 +775,26 @@ colours, the fewest within a colour error or the most within a size; give one
                          "says the colours, the most fitted within a size or the ones given; "
                          "give one")
     return size
+
+
+def check_matte(matte: Any, name: str = "matte") -> tuple[int, int, int] | None:
+    """``matte``, the colour translucent pixels are composited onto
+    (:func:`~quantize.colors.on_matte`), as ``(r, g, b)``: a colour name, ``#rrggbb``,
+    ``rgb(r,g,b)`` or three ints (:func:`~quantize._validation.check_color`); None stays
+    None. Errors name ``name``.
+
+    >>> check_matte("white"), check_matte("#336699"), check_matte(None)
+    ((255, 255, 255), (51, 102, 153), None)
+    >>> check_matte("#ffffff80")
+    Traceback (most recent call last):
+    ...
+    ValueError: matte='#ffffff80' has alpha, which the background an image is shown on \
+cannot have; expected a colour without it (red, cyan, ...) or #rrggbb
+    """
+    if matte is None:
+        return None
+    return check_color(matte, name, opaque="which the background an image is shown on "
+                       "cannot have")
 
 
 def _check_palette_fitted(palette_fitted: Any, palette_in: Any) -> bool:

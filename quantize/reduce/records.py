@@ -32,8 +32,8 @@ from .fit import DEFAULT_COLORS
 from .options import ORDERED, check_palette, visible_entries
 
 __all__ = ["EXISTING_KEPT", "PSNR_SHOWN_KEYS", "ShownOutput", "check_default_output",
-           "check_shown_as", "errors_shown", "job_record", "name_colors", "output_named",
-           "output_said",
+           "check_shown_as", "errors_shown", "hex_color", "job_record", "name_colors",
+           "output_named", "output_said",
            "palette_entries", "palette_out_said", "recorded_options", "too_large"]
 
 
@@ -196,7 +196,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     file as given, or the colours given as a list of ``[r, g, b]`` or ``[r, g, b, a]``; None when
     fitted), ``palette_fitted`` (only when true: ``palette_in`` is dithered onto as a fitted
     palette), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
-    ``seed`` (the int given; None for ``seed=None`` or a Generator) and ``optimize``.
+    ``seed`` (the int given; None for ``seed=None`` or a Generator), ``optimize``,
+    ``matte`` (only when given, as ``#rrggbb``) and ``strip`` (only when true).
     ``force``, ``max_pixels``, ``skip_if_larger`` and ``palette_out`` are not among
     them: they decide whether an output is written, not what it holds.
 
@@ -226,7 +227,18 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
             "dither": opts["dither"] if opts["dither"] == ORDERED else float(opts["dither"]),
             "exact_colors": bool(opts["exact_colors"]), **mapping,
             "palette_mode": opts["palette"],
-            "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"])}
+            "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"]),
+            **({} if opts.get("matte") is None else {"matte": hex_color(opts["matte"])}),
+            **({"strip": True} if opts.get("strip") else {})}
+
+
+def hex_color(rgb: tuple[int, int, int]) -> str:
+    """``(r, g, b)`` as ``#rrggbb``, as a record writes a colour.
+
+    >>> hex_color((255, 0, 16))
+    '#ff0010'
+    """
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 def palette_entries(colors: np.ndarray, shares: np.ndarray,

@@ -23,7 +23,7 @@ from .._validation import check_bool, check_int, check_path, shown_number
 from ..colors import color_histogram, merge_colors
 from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, load_image
 from .fit import DEFAULT_COLORS, check_histogram, fit_palette, warn_few_colors
-from .options import check_reduce_options
+from .options import check_matte, check_reduce_options
 from .result import MAX_PALETTE
 
 __all__ = ["check_shared_options", "fit_shared_palette", "merge_histograms",
@@ -64,7 +64,7 @@ colours (16 by default); expected n_colors
 
 def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
                   max_pixels: int | None = DEFAULT_MAX_PIXELS, *, transparency: bool = False,
-                  binary_alpha: bool = False
+                  binary_alpha: bool = False, matte: Any = None
                   ) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, bool]:
     """Draw ``n`` visible pixels of an image uniformly, with replacement, as a histogram.
 
@@ -91,6 +91,10 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
         :data:`~quantize.io.GIF_ALPHA_THRESHOLD` transparent, the rest opaque; for
         a palette whose every image is written as a GIF, which would make its
         translucent entries opaque or leave them out.
+    matte : colour, optional
+        Composite translucent pixels onto this colour first, as
+        :func:`~quantize.reduce.reduce_file`'s ``matte`` does before its fit
+        (:func:`~quantize.reduce.options.check_matte`).
 
     Returns
     -------
@@ -123,19 +127,23 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
                         f"int >= 0, a sequence of them, a Generator or None): {exc}") from None
     from ..animation import count_frames  # the animation package builds on this one
 
+    matte = check_matte(matte)
     if count_frames(path) > 1:
-        colors, counts, transparent = _sample_animation(path, n, rng, max_pixels)
+        colors, counts, transparent = _sample_animation(path, n, rng, max_pixels, matte)
     else:
-        colors, counts, transparent = _sample_still(path, n, rng, max_pixels, binary_alpha)
+        colors, counts, transparent = _sample_still(path, n, rng, max_pixels, binary_alpha,
+                                                    matte)
     return (colors, counts, transparent) if transparency else (colors, counts)
 
 
 def _sample_still(path: str | os.PathLike[str], n: int, seed: Any,
-                  max_pixels: int | None, binary_alpha: bool
+                  max_pixels: int | None, binary_alpha: bool,
+                  matte: tuple[int, int, int] | None = None
                   ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Draw ``n`` visible pixels of a still image (with their alpha when some is translucent;
-    with ``binary_alpha``, that alpha made 0 or 255 first, as a GIF holds it)."""
-    image = load_image(path, max_pixels=max_pixels)
+    with ``binary_alpha``, that alpha made 0 or 255 first, as a GIF holds it), its
+    translucent pixels composited onto ``matte`` first when given."""
+    image = load_image(path, max_pixels=max_pixels).on_matte(matte)
     held = image.alpha
     if held is not None and binary_alpha:
         held = np.where(held < GIF_ALPHA_THRESHOLD, 0, 255).astype(np.uint8)
@@ -156,18 +164,21 @@ def _sample_still(path: str | os.PathLike[str], n: int, seed: Any,
 
 
 def _sample_animation(path: str | os.PathLike[str], n: int, seed: Any,
-                      max_pixels: int | None) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Draw ``n`` pixels from every frame of an animation, as it is written: opaque ones only.
+                      max_pixels: int | None, matte: tuple[int, int, int] | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Draw ``n`` pixels from every frame of an animation, as it is written: opaque ones only
+    (translucent ones composited onto ``matte`` first when given).
 
     An animation mapped onto a given palette, as a shared one is, keeps binary
     transparency (alpha below 128 is transparent), so the pixels drawn are the opaque
     pixels of all frames pooled.
     """
     from .._kernels import unpack_rgb
-    from ..animation.frames import iter_frames
+    from ..animation.frames import open_animation
     from ..animation.plans import pooled_histogram
 
-    pooled = pooled_histogram(iter_frames(path, max_pixels=max_pixels))
+    with open_animation(path, max_pixels=max_pixels, matte=matte) as animation:
+        pooled = pooled_histogram(animation.frames())
     if pooled.codes.size == 0:
         return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64), pooled.transparent
     counts = pooled.counts.astype(np.float64)
