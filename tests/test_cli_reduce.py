@@ -1668,6 +1668,17 @@ def test_a_full_palette_beside_transparency_says_how_to_make_room(tmp_path, monk
         assert np.array_equal(shown[rgba[..., 3] > 0], rgba[rgba[..., 3] > 0])
 
 
+def _sprite_of_192_colours_and_transparency(folder, rng):
+    """A 16 x 16 RGBA PNG in ``folder``: 12 columns of 192 random opaque colours, then 4
+    transparent."""
+    rgba = np.zeros((16, 16, 4), np.uint8)
+    rgba[:, :12, :3] = rng.integers(0, 256, (16, 12, 3))
+    rgba[:, :12, 3] = 255
+    src = folder / "sprite.png"
+    Image.fromarray(rgba, "RGBA").save(src)
+    return src
+
+
 @pytest.mark.parametrize("ext", [".png", ".gif"])
 def test_transparent_pixels_take_an_entry_beyond_k_as_the_help_says(tmp_path, rng, ext):
     # -k 16 on a sprite with transparency gave 17 entries (an 8-bit PNG, a GIF table of
@@ -1675,11 +1686,7 @@ def test_transparent_pixels_take_an_entry_beyond_k_as_the_help_says(tmp_path, rn
     helped = " ".join(run("--help").stdout.split())
     assert ("In a .png/.gif/.bmp, transparent pixels take one more entry, beyond K (-k 15 for 16 "
             "entries, one transparent), 256 at most in all") in helped
-    rgba = np.zeros((16, 16, 4), np.uint8)
-    rgba[:, :12, :3] = rng.integers(0, 256, (16, 12, 3))  # 192 colours, then transparent
-    rgba[:, :12, 3] = 255
-    src = tmp_path / "sprite.png"
-    Image.fromarray(rgba, "RGBA").save(src)
+    src = _sprite_of_192_colours_and_transparency(tmp_path, rng)
     for k, entries in ((16, 17), (15, 16)):
         out = tmp_path / f"k{k}{ext}"
         assert run(src, "-k", k, "-o", out).exit_code == 0
@@ -1697,11 +1704,7 @@ def test_the_help_says_k_64_on_a_transparent_gif_needs_a_128_entry_table(tmp_pat
     helped = " ".join(run("--help").stdout.split())
     assert ("-k 64 on a GIF with transparency writes 65 entries, stored in a 128-entry table, "
             "where -k 63 fits 64 (gifsicle's --colors 64 counts the transparent entry).") in helped
-    rgba = np.zeros((16, 16, 4), np.uint8)
-    rgba[:, :12, :3] = rng.integers(0, 256, (16, 12, 3))  # 192 colours, then transparent
-    rgba[:, :12, 3] = 255
-    src = tmp_path / "sprite.png"
-    Image.fromarray(rgba, "RGBA").save(src)
+    src = _sprite_of_192_colours_and_transparency(tmp_path, rng)
     for k, table in ((64, 128), (63, 64)):
         assert run(src, "-k", k, "-o", tmp_path / f"k{k}.gif").exit_code == 0
         with Image.open(tmp_path / f"k{k}.gif") as im:

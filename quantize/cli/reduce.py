@@ -201,7 +201,7 @@ def reduce_command(
         show_default=False)] = None,
     max_bytes: Annotated[str | None, typer.Option(
         "--max-bytes", metavar="SIZE",
-        help="Write the most colours, at most -k (default 16), whose file fits in SIZE: "
+        help="Write the most colours, at most -k (default 16), found to fit in SIZE: "
         "bytes, or a number with a unit, in any case: 800k or 800kB (1000 bytes a k), 1MB "
         "(1,000,000), 1MiB (1,048,576); prints the k chosen. When even 2 colours do not "
         "fit, writes nothing and exits 99, naming the smallest size reached. Neither "
