@@ -4698,15 +4698,21 @@ def test_a_headerless_paint_net_palette_of_transparent_entries_says_to_name_it_t
            "least one visible colour\n")
 
 
+def _three_grey_frames_gif(folder):
+    """The bytes of a 3-frame 6 x 4 GIF of flat greys (saved in ``folder``), and the
+    offsets of its frames' graphic control extensions."""
+    frames = [Image.fromarray(np.full((4, 6), 40 * (i + 1), np.uint8)) for i in range(3)]
+    frames[0].save(folder / "whole.gif", save_all=True, append_images=frames[1:],
+                   duration=100, loop=0)
+    data = (folder / "whole.gif").read_bytes()
+    return data, [i for i in range(len(data)) if data.startswith(b"\x21\xf9\x04", i)]
+
+
 def test_a_gif_cut_at_a_frame_boundary_is_reduced_with_one_warning_line(tmp_path):
     """Cut after its second frame, with no trailer, a 3-frame GIF was reduced to 2 frames
     without a word: a line now says it may have been cut short (once, though both the
     first-frame read and the animation job find it)."""
-    frames = [Image.fromarray(np.full((4, 6), 40 * (i + 1), np.uint8)) for i in range(3)]
-    frames[0].save(tmp_path / "whole.gif", save_all=True, append_images=frames[1:],
-                   duration=100, loop=0)
-    data = (tmp_path / "whole.gif").read_bytes()
-    controls = [i for i in range(len(data)) if data.startswith(b"\x21\xf9\x04", i)]
+    data, controls = _three_grey_frames_gif(tmp_path)
     src = tmp_path / "cut.gif"
     src.write_bytes(data[:controls[2]])  # before the third frame's control extension
     result = run(src, "-k", 2)
@@ -4722,11 +4728,7 @@ def test_a_gif_cut_inside_a_frame_is_reduced_to_the_whole_frames_before_it(tmp_p
     """Cut inside its third frame (``head -c`` of a broken download), a 3-frame GIF was
     refused ("cannot decode image (image file is truncated)"), though browsers and
     gifsicle play its first two frames: those are reduced now, with one warning line."""
-    frames = [Image.fromarray(np.full((4, 6), 40 * (i + 1), np.uint8)) for i in range(3)]
-    frames[0].save(tmp_path / "whole.gif", save_all=True, append_images=frames[1:],
-                   duration=100, loop=0)
-    data = (tmp_path / "whole.gif").read_bytes()
-    controls = [i for i in range(len(data)) if data.startswith(b"\x21\xf9\x04", i)]
+    data, controls = _three_grey_frames_gif(tmp_path)
     src = tmp_path / "cut.gif"
     src.write_bytes(data[:controls[2] + 8 + 14])  # inside the third frame's image data
     result = run(src, "-k", 2)
