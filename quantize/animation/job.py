@@ -97,6 +97,7 @@ from ..reduce.quality import (
 )
 from ..reduce.records import (
     BLUR_SIGMA,
+    MATTE_ADVICE,
     ShownOutput,
     check_shown_as,
     errors_shown,
@@ -683,7 +684,7 @@ def _matte_advice(opts: AnimationOptions) -> str:
     """
     if opts.suffix != ".gif":
         return ""
-    return "; give matte=COLOR, the background the GIF is shown on, to blend them onto it"
+    return f"; {MATTE_ADVICE}"
 
 
 def _binary_kept(opts: AnimationOptions) -> str:

@@ -80,6 +80,7 @@ from .options import (
 from .quality import warn_quality_scale
 from .records import (
     BLUR_SIGMA,
+    MATTE_ADVICE,
     ShownOutput,
     check_default_output,
     check_shown_as,
@@ -859,11 +860,6 @@ def _on_black(result: ReduceResult) -> np.ndarray:
     return shown[result.indices]
 
 
-#: The advice of the warning that a GIF makes translucent pixels transparent or opaque.
-_MATTE_ADVICE = ("write .png to keep alpha, or give matte=COLOR, the background the GIF is "
-                 "shown on, to blend them onto it")
-
-
 def _binary_alpha(loaded: Any, named: str) -> tuple[Any, int]:
     """``loaded`` with the alpha a GIF holds, before its colours are fitted: 0 below
     :data:`GIF_ALPHA_THRESHOLD`, 255 from it (None when nothing is left transparent), with
@@ -884,7 +880,7 @@ def _binary_alpha(loaded: Any, named: str) -> tuple[Any, int]:
             f"{named}: GIF has no partial alpha, so {n:,} translucent "
             f"{'pixel is' if n == 1 else 'pixels are'} made transparent (alpha below "
             f"{GIF_ALPHA_THRESHOLD}) or opaque before the colours are fitted (the metrics "
-            "compare with that)", advice=_MATTE_ADVICE))
+            "compare with that)", advice=f"write .png to keep alpha, or {MATTE_ADVICE}"))
     clear = alpha < GIF_ALPHA_THRESHOLD
     return replace(loaded, alpha=np.where(clear, 0, 255).astype(np.uint8) if clear.any()
                    else None), n

@@ -31,10 +31,14 @@ from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
 from .options import ORDERED, check_palette, visible_entries
 
-__all__ = ["EXISTING_KEPT", "PSNR_SHOWN_KEYS", "ShownOutput", "check_default_output",
-           "check_shown_as", "errors_shown", "hex_color", "job_record", "name_colors",
-           "output_named", "output_said",
-           "palette_entries", "palette_out_said", "recorded_options", "too_large"]
+__all__ = ["EXISTING_KEPT", "MATTE_ADVICE", "PSNR_SHOWN_KEYS", "ShownOutput",
+           "check_default_output", "check_shown_as", "errors_shown", "hex_color", "job_record",
+           "name_colors", "output_named", "output_said", "palette_entries", "palette_out_said",
+           "recorded_options", "too_large"]
+
+#: What the warnings that a GIF made translucent pixels transparent or opaque advise, a
+#: still's and an animation's: the option that blends them onto the GIF's background.
+MATTE_ADVICE = "give matte=COLOR, the background the GIF is shown on, to blend them onto it"
 
 
 @dataclass(frozen=True)
