@@ -84,7 +84,7 @@ from ..io import (
 from ..names import output_stem, reduced_name
 from ..palette_files import palette_file_bytes
 from ..reconstruct.palette import last_entry_rank, palette_order
-from ..reduce.budget import largest_fitting, quietly, warn_again
+from ..reduce.budget import most_fitting
 from ..reduce.fit import DEFAULT_COLORS, distinct_rows, warn_few_colors
 from ..reduce.image import DARK_OUTPUT
 from ..reduce.options import check_palette_out_holds, check_reduce_options
@@ -456,7 +456,7 @@ def _write(tmp: Path, out: Path, animation: OpenAnimation, plan: Any,
 def _within_budget(animation: OpenAnimation, opts: AnimationOptions, per_frame: bool,
                    named: Path) -> tuple[Any, AnimationOptions, tuple[bytes, FrameStats]]:
     """The plan of the most colours, at most ``opts.n_colors``, whose output in ``named``'s
-    format fits in ``opts.max_bytes`` (:func:`~quantize.reduce.budget.largest_fitting`),
+    format fits in ``opts.max_bytes`` (:func:`~quantize.reduce.budget.most_fitting`),
     the options of that k, its bytes and their stats: the frames are read and pooled
     once, and each k is fitted from the seed, as ``n_colors=k`` fits it, and encoded in
     memory. The warnings of that k alone are given.
@@ -468,28 +468,19 @@ def _within_budget(animation: OpenAnimation, opts: AnimationOptions, per_frame: 
     """
     fresh = starting_as(opts.rng)
     pooled = None if per_frame else pooled_frames(animation, opts)
-    best: dict[str, Any] = {}  # of the largest k that fits so far: a plan holds a 16 MB table
 
-    def size_of(k: int) -> int:
-        def make() -> tuple[Any, AnimationOptions, tuple[bytes, FrameStats]]:
-            at_k = dataclasses.replace(opts, n_colors=k, rng=fresh())
-            plan = PerFramePlan(at_k) if per_frame else global_plan(animation, at_k, pooled)
-            stats, fp = FrameStats(alpha=isinstance(plan, AlphaPlan)), io.BytesIO()
-            _stream(fp, named, animation, plan, at_k, stats)
-            return plan, at_k, (fp.getvalue(), stats)
-
-        made, caught = quietly(make)
-        size = len(made[2][0])
-        if size <= opts.max_bytes and k > best.get("k", 0):
-            best.update(k=k, made=made, caught=caught)
-        return size
+    def make(k: int) -> tuple[Any, AnimationOptions, tuple[bytes, FrameStats]]:
+        at_k = dataclasses.replace(opts, n_colors=k, rng=fresh())
+        plan = PerFramePlan(at_k) if per_frame else global_plan(animation, at_k, pooled)
+        stats, fp = FrameStats(alpha=isinstance(plan, AlphaPlan)), io.BytesIO()
+        _stream(fp, named, animation, plan, at_k, stats)
+        return plan, at_k, (fp.getvalue(), stats)
 
     try:
-        largest_fitting(size_of, opts.max_bytes, opts.n_colors)
+        return most_fitting(make, lambda made: len(made[2][0]), opts.max_bytes,
+                            opts.n_colors)
     except SizeBudgetError as exc:
         raise SizeBudgetError(exc.reason, path=animation.path) from None
-    warn_again(best["caught"])
-    return best["made"]
 
 
 def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,

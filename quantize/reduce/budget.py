@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 from ..errors import SizeBudgetError
 
-__all__ = ["BUDGET_MIN_COLORS", "check_max_bytes", "largest_fitting", "quietly", "warn_again"]
+__all__ = ["BUDGET_MIN_COLORS", "check_max_bytes", "largest_fitting", "most_fitting", "quietly",
+           "warn_again"]
 
 _T = TypeVar("_T")
 
@@ -136,6 +137,36 @@ smallest output reached, more than the 50 allowed
         lo, hi = (k, hi) if sizes[k] <= max_bytes else (lo, k)
         halved = 2 * (hi - lo) <= width
     return lo, sizes
+
+
+def most_fitting(make: Callable[[int], _T], size: Callable[[_T], int], max_bytes: int,
+                 k_max: int) -> _T:
+    """What ``make(k)`` makes for the k of :func:`largest_fitting`, the largest found whose
+    output, of ``size(made)`` bytes, fits in ``max_bytes``: the still's and the
+    animation's search. Each k's warnings are held back (:func:`quietly`) and those of the
+    k kept alone given again (:func:`warn_again`); only the largest k fitting so far is
+    kept (each holds its encoded output, and a plan a table of 16 MB).
+
+    >>> most_fitting(lambda k: "x" * (100 * k), len, 1234, 16) == "x" * 1200
+    True
+
+    Raises
+    ------
+    SizeBudgetError
+        As :func:`largest_fitting`.
+    """
+    best: dict[str, Any] = {}
+
+    def size_of(k: int) -> int:
+        made, caught = quietly(lambda: make(k))
+        n = size(made)
+        if n <= max_bytes and k > best.get("k", 0):
+            best.update(k=k, made=made, caught=caught)
+        return n
+
+    largest_fitting(size_of, max_bytes, k_max)
+    warn_again(best["caught"])
+    return best["made"]
 
 
 def _between(lo: int, hi: int, sizes: dict[int, int], max_bytes: int) -> int:

@@ -51,7 +51,7 @@ from ..io import (
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
-from .budget import largest_fitting, quietly, warn_again
+from .budget import most_fitting
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import DARK_OUTPUT, reduce_within_limit
 from .options import (
@@ -465,7 +465,7 @@ def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, 
                    out: Path) -> tuple[ReduceResult, tuple[bytes, bool]]:
     """The result of the most colours, at most ``checked.n_colors``, whose output in
     ``out``'s format fits in ``opts["max_bytes"]``
-    (:func:`~quantize.reduce.budget.largest_fitting`: each k reduced from the seed, as
+    (:func:`~quantize.reduce.budget.most_fitting`: each k reduced from the seed, as
     ``n_colors=k`` reduces it, and encoded in memory), and its bytes; the warnings of
     that k alone are given.
 
@@ -474,26 +474,15 @@ def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, 
     SizeBudgetError
         When even 2 colours do not fit.
     """
-    best: dict[str, Any] = {}  # of the largest k that fits so far
+    def make(k: int) -> tuple[ReduceResult, tuple[bytes, bool]]:
+        result, _ = reduce_within_limit(loaded.rgb, loaded.alpha, replace(checked, n_colors=k),
+                                        check_seed(opts["seed"]),
+                                        clear_entry=job.room_for_clear_entry())
+        return result, _encoded(result, loaded, out, job, opts["optimize"],
+                                _exif_kept(loaded, opts))
 
-    def size_of(k: int) -> int:
-        def make() -> tuple[ReduceResult, tuple[bytes, bool]]:
-            result, _ = reduce_within_limit(loaded.rgb, loaded.alpha,
-                                            replace(checked, n_colors=k),
-                                            check_seed(opts["seed"]),
-                                            clear_entry=job.room_for_clear_entry())
-            return result, _encoded(result, loaded, out, job, opts["optimize"],
-                                    _exif_kept(loaded, opts))
-
-        made, caught = quietly(make)
-        size = len(made[1][0])
-        if size <= opts["max_bytes"] and k > best.get("k", 0):
-            best.update(k=k, made=made, caught=caught)
-        return size
-
-    largest_fitting(size_of, opts["max_bytes"], checked.n_colors)
-    warn_again(best["caught"])
-    return best["made"]
+    return most_fitting(make, lambda made: len(made[1][0]), opts["max_bytes"],
+                        checked.n_colors)
 
 
 def _blurred_psnr(loaded: Any, result: ReduceResult) -> float:
