@@ -1049,6 +1049,7 @@ def segment(
     >>> import numpy as np
     >>> img = np.zeros((20, 30, 3), dtype=np.uint8)
     >>> img[:, 15:] = 200
+    >>> from quantize import segment
     >>> result = segment(img, 2, weights={"xy": 0}, seed=0)
     >>> result.n_regions, int(result.labels[0, 0]), int(result.labels[0, -1])
     (2, 1, 2)
@@ -1560,6 +1561,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from quantize import boundary_map
     >>> img = np.zeros((20, 30, 3), dtype=np.uint8)
     >>> img[:, 15:] = 200
     >>> closed, open_ = boundary_map(img, closed=True), boundary_map(img)

@@ -288,6 +288,7 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
         ``6 x 4 px`` for indices of shape ``(4, 6)``), k and the options; no arrays, and the
         metrics only once computed (``psnr`` of a 12 MP result takes tens of milliseconds).
 
+        >>> import numpy as np
         >>> from quantize import reduce_colors
         >>> image = np.zeros((4, 6, 3), np.uint8); image[:, 3:] = [200, 40, 40]
         >>> reduce_colors(image, 2, seed=0)
@@ -405,6 +406,7 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
 
         Examples
         --------
+        >>> import numpy as np
         >>> from quantize import reduce_colors
         >>> rgba = np.full((1, 3, 4), 200, np.uint8)
         >>> rgba[0, :, 0] = [0, 100, 250]
@@ -489,6 +491,8 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
         Examples
         --------
         >>> import io
+        >>> import numpy as np
+        >>> from PIL import Image
         >>> from quantize import reduce_colors
         >>> image = np.zeros((4, 6, 3), np.uint8); image[:, 3:] = [200, 40, 40]
         >>> buffer = io.BytesIO()
@@ -698,6 +702,7 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
         A translucent pixel fitted to look right on white as on black may lower ``psnr``,
         measured premultiplied (on black, with alpha), and raise this on white.
 
+        >>> import numpy as np
         >>> from quantize import reduce_colors
         >>> faint_blacks = np.array([[[0, 0, 0, 100], [0, 0, 0, 200]]], np.uint8)
         >>> result = reduce_colors(faint_blacks, 1)  # one entry of alpha 150, off by 50
