@@ -1021,3 +1021,44 @@ class ReadOnlyArrays:
             object.__setattr__(self, name, read_only(getattr(self, name)))
         for name in self._MAPPINGS:
             object.__setattr__(self, name, ReadOnlyDict(getattr(self, name)))
+
+
+class ArrayResult:
+    """Mixin for a result that NumPy and Pillow take as one array, the one its
+    ``_handed_array`` gives (a reduction's pixels, a segmentation's labels).
+
+    ``__array_interface__`` hands that array's memory over (NumPy keeps the array alive
+    and writable only if it is), and ``tobytes`` its bytes, which
+    ``PIL.Image.fromarray(result)`` reads: Pillow takes the memory of an object that
+    exports a buffer, which a Python class cannot before Python 3.12, and else, for an
+    interface that states its strides, calls ``tobytes``. NumPy reads the interface before
+    ``__array__``, so ``np.asarray(result, dtype, copy=...)`` copies as for an array.
+
+    ``==`` and ``!=`` compare identity, as for any object, never element by element:
+    ``result == array`` is False; ``array == result`` is NumPy's, which compares ``array``
+    with ``np.asarray(result)`` as with any array-like.
+    """
+
+    def _handed_array(self) -> np.ndarray:
+        raise NotImplementedError
+
+    @property
+    def __array_interface__(self) -> dict[str, Any]:
+        array = self._handed_array()
+        interface = dict(array.__array_interface__)
+        interface["data"] = array  # a buffer, not an address: NumPy holds on to it
+        interface["strides"] = array.strides  # stated: Pillow then calls tobytes
+        return interface
+
+    def tobytes(self) -> bytes:
+        """The bytes of the array ``np.asarray(result)`` gives, in C order, as
+        :meth:`numpy.ndarray.tobytes` gives them."""
+        return self._handed_array().tobytes()
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    __hash__ = object.__hash__

@@ -210,6 +210,7 @@ def kmeans_plusplus(
 
     Examples
     --------
+    >>> from quantize import kmeans_plusplus
     >>> X = [[0, 0], [0, 1], [10, 10], [10, 11]]
     >>> centers, idx = kmeans_plusplus(X, 2, seed=0)
     >>> sorted(int(i) // 2 for i in idx)
@@ -611,6 +612,7 @@ class MiniBatchKMeans:
     Examples
     --------
     >>> import numpy as np
+    >>> from quantize import MiniBatchKMeans
     >>> X = np.array([[0., 0.], [0., 1.], [10., 10.], [10., 11.]])
     >>> km = MiniBatchKMeans(2, seed=0).fit(X)
     >>> km.cluster_centers_[np.argsort(km.cluster_centers_[:, 0])].tolist()
@@ -903,6 +905,8 @@ class MiniBatchKMeans:
 
         Examples
         --------
+        >>> import numpy as np
+        >>> from quantize import MiniBatchKMeans
         >>> rng = np.random.default_rng(0)
         >>> km = MiniBatchKMeans(2, seed=0)
         >>> for _ in range(3):
@@ -1041,6 +1045,7 @@ class MiniBatchKMeans:
 
         Examples
         --------
+        >>> from quantize import MiniBatchKMeans
         >>> km = MiniBatchKMeans(2, seed=0).fit([[0.0], [1.0], [9.0], [10.0]])
         >>> km.get_feature_names_out().tolist()
         ['minibatchkmeans0', 'minibatchkmeans1']

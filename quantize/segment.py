@@ -76,6 +76,7 @@ from ._kernels import (
     unpack_rgb,
 )
 from ._validation import (
+    ArrayResult,
     ReadOnlyArrays,
     Seed,
     check_bool,
@@ -621,7 +622,7 @@ def check_n_clusters(n_clusters: Any) -> int:
 
 
 @dataclass(frozen=True, eq=False)
-class SegmentResult(ReadOnlyArrays):
+class SegmentResult(ReadOnlyArrays, ArrayResult):
     """A segmentation: region labels, each region's cluster, and the photo.
 
     Attributes
@@ -662,16 +663,22 @@ class SegmentResult(ReadOnlyArrays):
 
     The arrays and ``weights`` are read-only, in a copy or an unpickled result
     too: the regions' maps, borders and statistics are computed from them, and an
-    edit would put them out of step. Edit a copy (``result.labels.copy()``); the
-    methods return new arrays. Functions that want a writable array refuse them
-    too: scikit-image's ``relabel_sequential`` and ``join_segmentations`` raise
-    "ValueError: buffer source array is read-only"; pass ``result.labels.copy()``
-    (or ``np.array(result)``). ``np.asarray(result)`` is the labels, read-only, as
-    scikit-image's segmentations are label arrays (see ``__array__``).
+    edit would put them out of step (``result.labels[mask] = 0`` raises NumPy's
+    "ValueError: assignment destination is read-only"). Edit a copy
+    (``result.labels.copy()``, or ``np.array(result)``); the methods return new arrays.
+    Functions that only read the labels take them as they are (scikit-image's
+    ``regionprops``, ``mark_boundaries``, ``find_boundaries``, ``expand_labels``,
+    ``label2rgb``; SciPy's ``ndimage.label`` and ``ndimage.sum``), while those that want
+    a writable array refuse them: scikit-image's ``relabel_sequential`` and
+    ``join_segmentations`` raise "ValueError: buffer source array is read-only"; pass
+    them ``np.array(result)``. ``np.asarray(result)`` is the labels, read-only, as
+    scikit-image's segmentations are label arrays, and ``Image.fromarray(result)`` a
+    mode "I" picture of them (see ``__array__``).
 
-    Two are equal only when they are the same object (``==`` is ``is``, never an
-    element-wise comparison): compare their arrays with :func:`numpy.array_equal` to
-    compare segmentations.
+    Two are equal only when they are the same object (``result == x`` is ``result is x``,
+    never an element-wise comparison; ``array == result`` is NumPy's, element-wise against
+    the labels): compare their arrays with :func:`numpy.array_equal` to compare
+    segmentations.
     """
 
     labels: np.ndarray
@@ -711,14 +718,25 @@ class SegmentResult(ReadOnlyArrays):
         The result's own read-only labels, with ``copy=None`` (NumPy's default) or
         ``copy=False``; ``np.array(result)`` (``copy=True``) gives a writable copy, which
         functions that write into their input (``skimage.segmentation.relabel_sequential``)
-        want.
+        want. NumPy reads them through ``__array_interface__``, as does
+        ``Image.fromarray(result)``, the picture ``Image.fromarray(np.asarray(result))``
+        is (mode "I", 32-bit labels).
 
+        >>> import numpy as np
+        >>> from PIL import Image
+        >>> from quantize import segment
         >>> img = np.zeros((2, 4, 3), np.uint8); img[:, 2:] = 200
         >>> result = segment(img, regions=2)
         >>> np.asarray(result).tolist(), np.array(result).flags.writeable
         ([[1, 1, 2, 2], [1, 1, 2, 2]], True)
+        >>> Image.fromarray(result).mode, Image.fromarray(result).getpixel((3, 1))
+        ('I', 2)
         """
         return handed_out(self.labels, dtype, copy, made=False, what="a SegmentResult's labels")
+
+    def _handed_array(self) -> np.ndarray:
+        """The labels, as ``np.asarray(result)`` gives them (see ``__array__``)."""
+        return self.labels
 
     def _repr_png_(self) -> bytes:
         """The borders on the photo (:meth:`SegmentResult.overlay`, as ``overlay.png``) as
@@ -1031,6 +1049,7 @@ def segment(
     >>> import numpy as np
     >>> img = np.zeros((20, 30, 3), dtype=np.uint8)
     >>> img[:, 15:] = 200
+    >>> from quantize import segment
     >>> result = segment(img, 2, weights={"xy": 0}, seed=0)
     >>> result.n_regions, int(result.labels[0, 0]), int(result.labels[0, -1])
     (2, 1, 2)
@@ -1542,6 +1561,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from quantize import boundary_map
     >>> img = np.zeros((20, 30, 3), dtype=np.uint8)
     >>> img[:, 15:] = 200
     >>> closed, open_ = boundary_map(img, closed=True), boundary_map(img)

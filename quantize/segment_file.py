@@ -212,9 +212,11 @@ def segment_file(
 
     Examples
     --------
+    >>> import os
     >>> import tempfile
     >>> import numpy as np
     >>> from PIL import Image
+    >>> from quantize.segment_file import segment_file
     >>> folder = tempfile.TemporaryDirectory()
     >>> photo = os.path.join(folder.name, "flag.png")
     >>> image = np.zeros((24, 36, 3), np.uint8); image[:, 18:] = [200, 40, 40]

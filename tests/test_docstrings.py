@@ -6,6 +6,7 @@ the warnings their functions raise."""
 from __future__ import annotations
 
 import ast
+import doctest
 import importlib
 import io
 import re
@@ -262,3 +263,44 @@ def test_a_public_function_that_raises_first_frame_warning_names_it_under_warns(
     with pytest.warns(FirstFrameWarning):
         func(_two_frame_gif(), seed=0)
     assert "quantize.animation.FirstFrameWarning" in _warns_section(func)
+
+
+#: The public API a user reaches from the package docstring and the README: every name in
+#: quantize.__all__ (with its methods), and the file, metric and palette-file functions.
+_PUBLIC_API = (["quantize"] + [f"quantize.{name}" for name in
+                               ("MiniBatchKMeans", "ReduceResult", "SegmentResult",
+                                "boundary_map", "kmeans_plusplus", "reduce_colors", "segment")]
+               + ["quantize.io.load_image", "quantize.reduce.reduce_file",
+                  "quantize.segment_file.segment_file", "quantize.metrics.adjusted_rand_index",
+                  "quantize.metrics.boundary_scores", "quantize.metrics.border_match_counts",
+                  "quantize.metrics.delta_e", "quantize.metrics.psnr",
+                  "quantize.palette_files.read_palette", "quantize.palette_files.write_palette",
+                  "quantize.palette_files.palette_file_bytes"])
+
+
+def _public_examples() -> list[doctest.DocTest]:
+    finder, found, seen = doctest.DocTestFinder(), [], set()
+    for dotted in _PUBLIC_API:
+        module_name, _, name = dotted.rpartition(".")
+        if not module_name:
+            obj = importlib.import_module(dotted)
+        else:
+            obj = getattr(importlib.import_module(module_name), name)
+        for test in finder.find(obj, dotted, module=False, globs={}):
+            if test.examples and test.name not in seen:
+                seen.add(test.name)
+                found.append(test)
+    return found
+
+
+@pytest.mark.parametrize("test", _public_examples(), ids=lambda test: test.name)
+def test_a_public_example_runs_as_written_in_a_fresh_interpreter(test, tmp_path, monkeypatch):
+    """The examples of the public API ran in their module's namespace only (doctest's):
+    copied into a fresh interpreter, they failed on the names the module had imported
+    (np, os, Image) or defined (segment, reduce_colors)."""
+    monkeypatch.chdir(tmp_path)
+    test.globs = {}  # what a fresh interpreter holds
+    said: list[str] = []
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    outcome = runner.run(test, out=said.append)
+    assert outcome.failed == 0, "".join(said)

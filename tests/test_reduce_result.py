@@ -651,7 +651,38 @@ def test_np_asarray_of_a_result_with_alpha_is_its_rgba_pixels():
 
 
 def test_np_asarray_of_a_result_refuses_copy_false_as_numpy_asks():
-    """The pixels are made from the palette and indices: no copy cannot be kept to."""
+    """The pixels are made from the palette and indices: no copy cannot be kept to by
+    __array__. NumPy reads a result through __array_interface__ (which Image.fromarray
+    needs), whose pixels, made for the call, share nothing with the result: copy=False
+    gives them."""
+    made = result(BLACK_WHITE, [[0, 1]], None)
     with pytest.raises(ValueError, match=r"^copy=False: a ReduceResult's pixels need a copy; "
                                          r"expected copy=None or True$"):
-        np.asarray(result(BLACK_WHITE, [[0, 1]], None), copy=False)
+        made.__array__(copy=False)
+    pixels = np.asarray(made, copy=False)
+    assert pixels.tolist() == [[[0, 0, 0], [255] * 3]] and pixels.flags.writeable
+    assert not np.shares_memory(pixels, made.indices)
+
+
+def test_pillow_takes_a_result_itself_as_the_picture_of_its_pixels():
+    """Image.fromarray(result) raised AttributeError: Pillow wants __array_interface__ and
+    a buffer (or, for an interface with strides, tobytes)."""
+    opaque = result(BLACK_WHITE, [[0, 1, 1]], None)
+    picture = Image.fromarray(opaque)
+    assert picture.mode == "RGB" and picture.size == (3, 1)
+    assert np.asarray(picture).tolist() == [[[0, 0, 0], [255] * 3, [255] * 3]]
+    clear = result(BLACK_WHITE, [[0, 1, 2]], None, transparent_index=2, alpha=[255, 128])
+    picture = Image.fromarray(clear)
+    assert picture.mode == "RGBA"
+    assert np.asarray(picture).tolist() == [[[0, 0, 0, 255], [255, 255, 255, 128], [0, 0, 0, 0]]]
+    assert clear.tobytes() == np.asarray(clear).tobytes() == bytes([0, 0, 0, 255, 255, 255, 255,
+                                                                  128, 0, 0, 0, 0])
+
+
+def test_a_result_is_never_equal_element_wise_to_an_array():
+    """result == array was NumPy's element-wise comparison (the reflected ndarray.__eq__),
+    where a result's == is documented as identity."""
+    made = result(BLACK_WHITE, [[0, 1]], None)
+    pixels = np.asarray(made)
+    assert (made == pixels) is False and (made != pixels) is True
+    assert made == made and len({made, made}) == 1

@@ -505,7 +505,28 @@ def test_np_asarray_of_a_segmentation_is_its_labels(rng):
     assert np.asarray(result, dtype=np.uint8).dtype == np.uint8
     with pytest.raises(ValueError, match=r"^copy=False: a SegmentResult's labels in uint8 need "
                                          r"a copy; expected copy=None or True$"):
-        np.asarray(result, dtype=np.uint8, copy=False)
+        result.__array__(dtype=np.uint8, copy=False)
+    with pytest.raises(ValueError, match="Unable to avoid copy"):  # NumPy's, read through
+        np.asarray(result, dtype=np.uint8, copy=False)            # __array_interface__
+
+
+def test_pillow_takes_a_segmentation_itself_as_the_picture_of_its_labels(rng):
+    """Image.fromarray(result) raised AttributeError: Pillow wants __array_interface__ and
+    a buffer (or, for an interface with strides, tobytes)."""
+    img, truth = quadrants(rng)
+    result = segment(img, regions=4)
+    picture = Image.fromarray(result)
+    assert picture.mode == "I" and picture.size == (80, 64)
+    np.testing.assert_array_equal(np.asarray(picture), truth + 1)
+    assert result.tobytes() == (truth + 1).astype(np.int32).tobytes()
+
+
+def test_a_segmentation_is_never_equal_element_wise_to_its_labels(rng):
+    """result == result.labels was NumPy's element-wise comparison (the reflected
+    ndarray.__eq__), where a result's == is documented as identity."""
+    result = segment(quadrants(rng)[0], regions=4)
+    assert (result == result.labels) is False and (result != result.labels) is True
+    assert result == result and len({result, result}) == 1
 
 
 def test_16_bit_levels_closer_than_257_are_one_colour_as_documented():

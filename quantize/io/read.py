@@ -335,6 +335,7 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     --------
     >>> import io
     >>> from PIL import Image
+    >>> from quantize.io import load_image
     >>> data = io.BytesIO()
     >>> Image.new("RGB", (3, 2), (200, 40, 40)).save(data, "PNG")
     >>> image = load_image(io.BytesIO(data.getvalue()))

@@ -326,6 +326,8 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from quantize.metrics import psnr
     >>> a = np.zeros((2, 2, 3), dtype=np.uint8)
     >>> b = a.copy(); b[0, 0] = 255
     >>> round(psnr(a, b), 3)
@@ -510,6 +512,8 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from quantize.metrics import delta_e
     >>> white = np.full((1, 3), 255, dtype=np.uint8)
     >>> round(delta_e(white, white), 6), round(delta_e(white, np.zeros_like(white)), 2)
     (0.0, 100.0)

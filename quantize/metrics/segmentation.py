@@ -180,6 +180,8 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from quantize.metrics import boundary_scores
     >>> a = np.zeros((10, 10), dtype=int); a[:, 5:] = 1
     >>> boundary_scores(a, a)
     (1.0, 1.0, 1.0)
@@ -332,6 +334,8 @@ def border_match_counts(pred: Any, true: Any, tol: float) -> np.ndarray:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from quantize.metrics import border_match_counts
     >>> pred = np.zeros((5, 5), bool); pred[:, 2] = True
     >>> border_match_counts(pred, [pred, np.roll(pred, 2, axis=1)], 1).tolist()
     [5, 5, 5, 10]
@@ -562,6 +566,7 @@ def adjusted_rand_index(pred: Any, true: Any, *,
 
     Examples
     --------
+    >>> from quantize.metrics import adjusted_rand_index
     >>> adjusted_rand_index([[0, 0, 1, 1]], [[5, 5, 2, 2]])
     1.0
     """

@@ -322,9 +322,12 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
 
     Examples
     --------
+    >>> import os
     >>> import tempfile
+    >>> from pathlib import Path
     >>> import numpy as np
     >>> from PIL import Image
+    >>> from quantize.reduce import reduce_file
     >>> folder = tempfile.TemporaryDirectory()
     >>> photo = os.path.join(folder.name, "flag.png")
     >>> image = np.zeros((4, 6, 3), np.uint8); image[:, 3:] = [200, 40, 40]

@@ -252,6 +252,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from quantize import reduce_colors
     >>> image = np.zeros((4, 4, 3), dtype=np.uint8)
     >>> image[:2] = [200, 30, 30]; image[2:, :2] = [20, 20, 220]
     >>> result = reduce_colors(image, 3, seed=0)
