@@ -150,6 +150,7 @@ def thread_env_job(input, output, *, force=False, **options):
 
     Path(output).write_text("x")
     return {"env": {name: os.environ.get(name) for name in batch.THREAD_VARIABLES},
+            "malloc_trim": os.environ.get("MALLOC_TRIM_THRESHOLD_"),
             "blas_threads": sorted({p["num_threads"] for p in threadpool_info()
                                     if p["user_api"] == "blas"}),
             "threads": _threads.count(), "pid": os.getpid()}

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.batch import THREAD_VARIABLES, FileResult
+from quantize.batch import THREAD_VARIABLES, FileResult, environment_kept
 from quantize.reduce import reduce_file
 
 from .batch_support import local_cluster
@@ -75,14 +75,16 @@ def dask_scheduler():
     test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte relies on it.
     A task whose worker dies is not retried (allowed-failures 0), to keep tests short;
     the nanny starts a new worker in its place. The scheduler and the nannies read
-    these settings as they start, so they are set only then, not for the tests after.
+    these settings as they start, so they are set only then, not for the tests after;
+    so are the variables the nannies set in this process for their workers.
     """
     pytest.importorskip("dask.distributed")
     import dask
 
     one_thread = dict.fromkeys(THREAD_VARIABLES, "1")
     with dask.config.set({"distributed.scheduler.allowed-failures": 0,
-                          "distributed.nanny.pre-spawn-environ": one_thread}):
+                          "distributed.nanny.pre-spawn-environ": one_thread}
+                         ), environment_kept():  # the nannies' variables, set here too
         cluster = local_cluster(n_workers=2, threads_per_worker=1, processes=True)
     with cluster:
         yield cluster.scheduler_address

@@ -117,6 +117,33 @@ def test_dask_workers_run_with_one_thread(tmp_path, dask_scheduler):
     assert result.record["threads"] == 1
 
 
+def test_a_cluster_made_in_environment_kept_leaves_later_local_runs_its_variables(
+        tmp_path, monkeypatch):
+    """A LocalCluster's nanny sets Dask's pre-spawn-environ variables in this process for
+    its worker, and left them there: MALLOC_TRIM_THRESHOLD_=65536 (which slows NumPy's
+    large arrays) reached the workers of every later local run. Made in the block, the
+    cluster leaves none."""
+    pytest.importorskip("dask.distributed")
+    import dask
+
+    names = ("MALLOC_TRIM_THRESHOLD_", *batch.THREAD_VARIABLES)
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4)).save(src / "a.png")
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 65536}):
+        with batch.environment_kept():
+            with local_cluster(n_workers=1, threads_per_worker=1, processes=True) as cluster:
+                assert os.environ.get("MALLOC_TRIM_THRESHOLD_") == "65536"  # the nanny's
+                [on_dask] = batch.run_batch(batch.plan_batch(src, tmp_path / "dask", THREAD_ENV),
+                                            scheduler=cluster)
+    assert (on_dask.status, on_dask.record["malloc_trim"]) == ("ok", "65536")
+    assert {name: os.environ.get(name) for name in names} == dict.fromkeys(names)
+    [local] = batch.run_batch(batch.plan_batch(src, tmp_path / "local", THREAD_ENV), jobs=2)
+    assert (local.status, local.record["malloc_trim"]) == ("ok", None)
+
+
 def test_dask_reports_a_file_that_kills_its_worker(tmp_path, dask_scheduler):
     src = tmp_path / "in"
     src.mkdir()

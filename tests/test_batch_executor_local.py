@@ -42,6 +42,29 @@ def test_workers_run_with_one_thread(tmp_path):
     assert {name: os.environ.get(name) for name in batch.THREAD_VARIABLES} == before
 
 
+def test_environment_kept_puts_back_what_the_block_set_changed_or_removed(monkeypatch):
+    monkeypatch.setenv("QUANTIZE_KEPT_CHANGED", "before")
+    monkeypatch.setenv("QUANTIZE_KEPT_REMOVED", "there")
+    monkeypatch.delenv("QUANTIZE_KEPT_SET", raising=False)
+    before = dict(os.environ)
+    with pytest.raises(KeyError), batch.environment_kept():
+        os.environ["QUANTIZE_KEPT_CHANGED"] = "after"
+        del os.environ["QUANTIZE_KEPT_REMOVED"]
+        os.environ["QUANTIZE_KEPT_SET"] = "new"
+        raise KeyError("the block failed")
+    assert dict(os.environ) == before
+
+
+def test_environment_kept_of_names_leaves_the_others_as_the_block_left_them(monkeypatch):
+    monkeypatch.delenv("QUANTIZE_KEPT_SET", raising=False)
+    monkeypatch.setenv("QUANTIZE_KEPT_CHANGED", "before")
+    with batch.environment_kept(["QUANTIZE_KEPT_SET"]):
+        os.environ["QUANTIZE_KEPT_SET"] = "new"
+        os.environ["QUANTIZE_KEPT_CHANGED"] = "after"
+    assert ("QUANTIZE_KEPT_SET" in os.environ, os.environ["QUANTIZE_KEPT_CHANGED"]) == (
+        False, "after")
+
+
 def test_run_inline_settles_in_order_in_this_process():
     got = []
     batch.run_inline([Call(os.getpid), Call(int, ("x",))],

@@ -419,14 +419,14 @@ def test_options_changed_is_an_output_exists_error_that_survives_pickling(tmp_pa
     err = OptionsChangedError(tmp_path, 2, {"n_colors": 8}, {"n_colors": 16})
     assert isinstance(err, OutputExistsError) and err.exit_code == ExitCode.EXISTS
     assert str(err) == (f"{tmp_path}: 2 outputs were made with n_colors=8, while this run "
-                        "asks for n_colors=16; redo them with force=True or choose another "
-                        "output_dir")
+                        "asks for n_colors=16; pass force=True to redo them, or choose "
+                        "another output_dir")
     one = OptionsChangedError(tmp_path, 1, {"n_colors": 8}, {"n_colors": 16})
     assert str(one) == (f"{tmp_path}: 1 output was made with n_colors=8, while this run "
-                        "asks for n_colors=16; redo it with force=True or choose another "
+                        "asks for n_colors=16; pass force=True to redo it, or choose another "
                         "output_dir")
     one = OptionsChangedError(tmp_path, 1, {"n_colors": 8}, {"n_colors": 16}, unfinished=True)
-    assert "stopped before it redid it: finish it with force=True" in str(one)
+    assert "stopped before it redid it: pass force=True to finish it" in str(one)
     back = pickle.loads(pickle.dumps(err))
     assert (str(back), back.count, back.before, back.now) == (str(err), 2, {"n_colors": 8},
                                                              {"n_colors": 16})
@@ -733,6 +733,25 @@ def test_ext_bears_on_an_output_only_under_another_name():
     assert not made_alike(animation, {"n_colors": 8, "ext": ".webp"})
 
 
+@pytest.mark.parametrize("count, unfinished, fix", [
+    (2, False, "pass force=True to redo them under their new names, which removes the "
+               "earlier outputs, or choose another output_dir to keep both sets"),
+    (1, False, "pass force=True to redo it under its new name, which removes the earlier "
+               "output, or choose another output_dir to keep both sets"),
+    (1, True, "a run with force=True and these settings stopped before it redid it: pass "
+              "force=True to finish it (the outputs it made are not redone), or choose "
+              "another output_dir to keep both sets")])
+def test_options_changed_of_renamed_outputs_says_force_removes_the_earlier_ones(
+        tmp_path, count, unfinished, fix):
+    """Outputs of another ext are renamed: force removes each earlier one once its new one is
+    made, as the command line said ("which removes the earlier outputs"); the library's
+    message said only to redo them with force=True."""
+    err = OptionsChangedError(tmp_path, count, {"ext": ".png"}, {"ext": ".gif"}, unfinished)
+    outputs = "1 output was" if count == 1 else "2 outputs were"
+    assert str(err) == (f"{tmp_path}: {outputs} made with ext='.png', while this run asks for "
+                        f"ext='.gif'; {fix}")
+
+
 @pytest.mark.parametrize("recorded, asked", [({"seed": None}, {}), ({}, {"seed": None})])
 def test_options_changed_says_a_setting_null_on_one_side_and_missing_on_the_other(
         tmp_path, recorded, asked):
@@ -744,7 +763,8 @@ def test_options_changed_says_a_setting_null_on_one_side_and_missing_on_the_othe
     err = manifest.find_conflict(entries, {"n_colors": 8, **asked}, tmp_path, None)
     before, now = ("seed=None", "seed missing") if recorded else ("seed missing", "seed=None")
     assert str(err) == (f"{tmp_path}: 1 output was made with {before}, while this run asks "
-                        f"for {now}; redo it with force=True or choose another output_dir")
+                        f"for {now}; pass force=True to redo it, or choose another "
+                        "output_dir")
     assert changed_settings({"n_colors": 8, **recorded}, {"n_colors": 8, **asked}) == (
         err.before, err.now)
     back = pickle.loads(pickle.dumps(err))

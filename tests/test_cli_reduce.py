@@ -2167,7 +2167,8 @@ def test_a_16_bit_tiff_of_compressed_planes_is_one_line_naming_it(tmp_path):
     assert one_error_line(result) == (
         f"quantize: error: {src}: is a 16-bit RGB TIFF of separate colour planes "
         "(PlanarConfiguration 2), compressed, which Pillow does not decode from all 16 bits; "
-        "save it with its samples side by side (tiffcp -p contig in.tif out.tif)")
+        "save it with its samples side by side (tiffcp -p contig in.tif out.tif, or "
+        "ImageMagick's convert in.tif -interlace none out.tif)")
     assert [p.name for p in tmp_path.iterdir()] == ["planes.tif"]
 
 

@@ -3504,6 +3504,30 @@ def test_a_16_bit_rgb_tiff_of_separate_planes_is_read_from_all_16_bits(tmp_path,
         np.testing.assert_array_equal(as_rgba(opened)[0], expected[..., :3])
 
 
+@pytest.mark.parametrize("tile", [None, (16, 16)])
+@pytest.mark.parametrize("extras", [1, 2])
+def test_a_16_bit_rgb_tiff_of_separate_planes_and_extra_samples_is_read_from_16_bits(
+        tmp_path, extras, tile):
+    """Pillow gave the plane of an extra sample (marked unspecified) a character of its
+    mode as an unpacker (";"), and such a page was refused as one Pillow does not decode
+    from all 16 bits: its colour planes are read so, the extra ones left out, named, as of
+    samples side by side."""
+    size = 16 if tile else 1
+    index = np.add.outer(np.arange(2 * size), np.arange(3 * size))[:, :, None]
+    samples = np.array(_WIDE_SAMPLES, np.uint16)[(index + np.arange(3 + extras)) % 6]
+    path = tmp_path / "planes.tif"
+    _tifffile().imwrite(path, samples.transpose(2, 0, 1), photometric="rgb",
+                        planarconfig="separate", extrasamples=["unspecified"] * extras,
+                        tile=tile)
+    expected = np.array(_WIDE_READ, np.uint8)[(index + np.arange(3)) % 6]
+    with pytest.warns(SamplesLeftOutWarning, match=f"TIFF of {3 + extras} samples a pixel"):
+        img = load_image(path)
+    np.testing.assert_array_equal(img.rgb, expected)
+    assert img.alpha is None
+    with Image.open(path) as opened:  # as a PIL image, not yet decoded
+        np.testing.assert_array_equal(as_rgba(opened)[0], expected)
+
+
 @pytest.mark.parametrize("photometric, compression, what", [
     ("rgb", "zlib", "RGB TIFF of separate colour planes (PlanarConfiguration 2), compressed,"),
     ("separated", None, "CMYK TIFF of separate colour planes (PlanarConfiguration 2)")])
@@ -3520,7 +3544,8 @@ def test_a_16_bit_tiff_of_separate_planes_not_read_from_16_bits_is_refused(
         load_image(path)
     assert (info.value.path, info.value.reason) == (
         str(path), f"is a 16-bit {what} which Pillow does not decode from all 16 bits; save "
-                   "it with its samples side by side (tiffcp -p contig in.tif out.tif)")
+                   "it with its samples side by side (tiffcp -p contig in.tif out.tif, or "
+                   "ImageMagick's convert in.tif -interlace none out.tif)")
     with pytest.raises(ImageReadError) as frames:  # as a page of an animation
         list(iter_frames(path))
     assert str(frames.value) == str(info.value)

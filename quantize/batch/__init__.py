@@ -68,7 +68,8 @@ _SOURCES = {
     "executor_dask": (
         "MissingDependencyError", "SchedulerLostError", "check_scheduler", "require_distributed",
         "run_dask"),
-    "executor_local": ("THREAD_VARIABLES", "available_cpus", "run_inline", "run_local"),
+    "executor_local": ("THREAD_VARIABLES", "available_cpus", "environment_kept", "run_inline",
+                       "run_local"),
     "lock": ("LOCK_NAME", "FolderInUseError", "batch_lock", "refuse_batch_folder"),
     "manifest": ("MANIFEST_NAME", "ManifestUnreadableWarning", "OptionsChangedError",
                  "read_manifest"),

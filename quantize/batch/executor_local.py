@@ -60,6 +60,7 @@ from .calls import (
 )
 
 __all__ = ["JOBS_PER_CPU", "START_METHOD", "THREAD_VARIABLES", "available_cpus", "capped_count",
+           "environment_kept",
            "run_inline", "run_local", "worker_count"]
 
 #: Worker processes per CPU at most, whatever ``jobs`` asks: the work is CPU-bound, so
@@ -357,24 +358,57 @@ def _interrupts_blocked() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def environment_kept(names: Iterable[str] | None = None) -> Iterator[None]:
+    """Put this process's environment variables (``os.environ``) back as they were on
+    entry when the block ends, however it ends: those set in it removed, those changed or
+    removed given their value again. Only ``names`` when given, else all.
+
+    A ``dask.distributed`` nanny started in this process (a
+    ``LocalCluster(processes=True)``'s, as the cluster starts and whenever it starts a
+    worker again) sets the variables of Dask's ``distributed.nanny.pre-spawn-environ``
+    setting in it, for its worker to inherit, and leaves them set: with Dask's defaults,
+    ``MALLOC_TRIM_THRESHOLD_=65536`` and ``OMP_NUM_THREADS=1`` stay for the rest of the
+    process, and the variable slows the workers of every later local run (``jobs=2``) as
+    it slows Dask's (docs/batch.md). Make and use such a cluster in this block.
+
+    Parameters
+    ----------
+    names : iterable of str, or None
+        The variables to put back; None (the default) for every one.
+
+    Examples
+    --------
+    >>> import os
+    >>> with environment_kept():
+    ...     os.environ["QUANTIZE_EXAMPLE"] = "set in the block"
+    >>> "QUANTIZE_EXAMPLE" in os.environ
+    False
+    """
+    kept = None if names is None else set(names)
+    saved = {name: value for name, value in os.environ.items() if kept is None or name in kept}
+    try:
+        yield
+    finally:
+        for name in set(os.environ if kept is None else kept) - set(saved):
+            os.environ.pop(name, None)
+        for name, value in saved.items():
+            if os.environ.get(name) != value:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
 def _one_thread_per_worker() -> Iterator[None]:
     """Set the thread variables to 1 while worker processes are being started.
 
     Spawned workers inherit this process's environment, and OpenMP and BLAS
     read it once, when NumPy (and friends) load, before any initializer could
     run; forked workers have their libraries loaded already, but pass the
-    variables on to any process they start. The variables are restored on exit.
+    variables on to any process they start. The variables are restored on exit
+    (:func:`environment_kept`).
     """
-    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
-    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
-    try:
+    with environment_kept(THREAD_VARIABLES):
+        os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _init_worker(parent: int, abandoned: Any) -> None:

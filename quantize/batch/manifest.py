@@ -51,22 +51,22 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import OutputError, OutputExistsError, OwnFileError, QuantizeWarning
 from ..io import atomic_write, write_together
 from ..names import absolute_path, quoted
 from ..reduce.result import MAX_PALETTE
 
-__all__ = ["DAMAGED_SUFFIX", "MANIFEST_NAME", "MISSING", "SHARED_PALETTE_NAME", "Entry",
-           "ForcedRun",
+__all__ = ["DAMAGED_SUFFIX", "MANIFEST_NAME", "MISSING", "PYTHON_FIX_WORDS",
+           "SHARED_PALETTE_NAME", "Entry", "FixWords", "ForcedRun",
            "Manifest", "ManifestUnreadableWarning", "OptionsChangedError",
            "changed_settings", "check_appendable",
            "compact_manifest", "damaged_copy", "describe_settings", "find_conflict",
            "input_changed",
            "input_stamp", "load_manifest", "made_alike", "manifest_key", "mark_written",
            "marked_written",
-           "new_run_id",
+           "new_run_id", "options_changed_fix",
            "output_settings", "read_forced_run", "read_manifest", "record_forced_done",
            "record_entries", "record_forced_run",
            "record_output", "record_pending", "record_removed", "remove_mark", "restamp",
@@ -240,16 +240,61 @@ class OptionsChangedError(OutputExistsError):
                  before: Mapping[str, Any], now: Mapping[str, Any], unfinished: bool = False):
         self.count, self.before, self.now = count, dict(before), dict(now)
         self.unfinished = unfinished
-        outputs, them = ("output was", "it") if count == 1 else ("outputs were", "them")
-        fix = (f"a run with force=True and these settings stopped before it redid {them}: "
-               "finish it with force=True (the outputs it made are not redone),"
-               if unfinished else f"redo {them} with force=True")
+        outputs = "output was" if count == 1 else "outputs were"
         super().__init__(f"{count} {outputs} made with {describe_settings(before)}, while this "
-                         f"run asks for {describe_settings(now)}; {fix} "
-                         "or choose another output_dir", path=output_dir)
+                         f"run asks for {describe_settings(now)}; {options_changed_fix(self)}",
+                         path=output_dir)
+
+    @property
+    def renamed(self) -> bool:
+        """Whether this run names the outputs otherwise (another ``ext``): redone with
+        ``force``, each earlier output is removed once its new one is made."""
+        return "ext" in self.now
 
     def __reduce__(self):
         return (type(self), (self.path, self.count, self.before, self.now, self.unfinished))
+
+
+class FixWords(NamedTuple):
+    """How :func:`options_changed_fix` names the option that redoes outputs (``force``, and
+    ``give_force``, the words that ask for it), the settings and the output folder: in
+    Python (:data:`PYTHON_FIX_WORDS`), or in a command's own words."""
+
+    force: str
+    give_force: str
+    settings: str
+    folder: str
+
+
+#: The words of an :class:`OptionsChangedError`'s own message, for a caller in Python.
+PYTHON_FIX_WORDS = FixWords("force=True", "pass force=True", "settings", "output_dir")
+
+
+def options_changed_fix(error: OptionsChangedError, words: FixWords = PYTHON_FIX_WORDS) -> str:
+    """The way out of ``error``, in ``words``: to redo the outputs with ``force`` (under
+    their new names, which removes the earlier outputs, when :attr:`~OptionsChangedError.
+    renamed`; to finish the run with ``force`` that stopped, when
+    :attr:`~OptionsChangedError.unfinished`), or to choose another output folder (to keep
+    both sets, when renamed).
+
+    >>> error = OptionsChangedError("out", 2, {"ext": ".png"}, {"ext": ".gif"})
+    >>> print(options_changed_fix(error))
+    pass force=True to redo them under their new names, which removes the earlier outputs, \
+or choose another output_dir to keep both sets
+    """
+    one = error.count == 1
+    them = "it" if one else "them"
+    if error.unfinished:
+        fix = (f"a run with {words.force} and these {words.settings} stopped before it redid "
+               f"{them}: {words.give_force} to finish it (the outputs it made are not redone)")
+    elif error.renamed:
+        fix = (f"{words.give_force} to redo "
+               + ("it under its new name, which removes the earlier output" if one else
+                  "them under their new names, which removes the earlier outputs"))
+    else:
+        fix = f"{words.give_force} to redo {them}"
+    return f"{fix}, or choose another {words.folder}" + (
+        " to keep both sets" if error.renamed else "")
 
 
 def output_settings(options: Mapping[str, Any], *,

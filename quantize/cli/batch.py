@@ -887,28 +887,16 @@ def _in_flags(result: "lib.FileResult", shared: bool = False) -> "lib.FileResult
 @contextlib.contextmanager
 def _options_changed() -> Iterator[None]:
     """Say in the command's words that outputs were made with other options (exit 15)."""
-    from ..batch.manifest import OptionsChangedError
+    from ..batch.manifest import FixWords, OptionsChangedError, options_changed_fix
 
     try:
         yield
     except OptionsChangedError as exc:
-        outputs, them = ("output was", "it") if exc.count == 1 else ("outputs were", "them")
+        outputs = "output was" if exc.count == 1 else "outputs were"
         before, now = (_describe(s) for s in (exc.before, exc.now))
-        fix = (f"a run with --force and these options stopped before it redid {them}: add "
-               "--force to finish it (the outputs it made are not redone)" if exc.unfinished
-               else _RENAMED_FIX[exc.count == 1] if "ext" in exc.now
-               else f"add --force to redo {them}")
-        other = " to keep both sets" if "ext" in exc.now else ""
+        fix = options_changed_fix(exc, FixWords("--force", "add --force", "options", "-o folder"))
         fail(f"{exc.path}: {exc.count} {outputs} made with {before}, while this run asks for "
-             f"{now}; {fix}, or choose another -o folder{other}", exc.exit_code)
-
-
-#: The way out of outputs made under other names (another --ext): --force makes each
-#: file's output under its new name and removes the earlier one, which is then lost.
-#: Indexed by whether one output is meant.
-_RENAMED_FIX = ("add --force to redo them under their new names, which removes the earlier "
-                "outputs", "add --force to redo it under its new name, which removes the "
-                "earlier output")
+             f"{now}; {fix}", exc.exit_code)
 
 
 def _describe(settings: dict[str, Any]) -> str:

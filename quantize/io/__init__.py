@@ -37,7 +37,8 @@ What happens to each kind of input:
   Their tRNS colour is matched on all 16 bits (see :class:`KeyedCanvas`). A PIL image
   of one already decoded has its high bytes only, and is read so. A 16-bit RGB, RGBA
   or CMYK TIFF page (its samples side by side, compressed or not; RGBA premultiplied by
-  alpha too, divided by it in 16 bits; RGB or RGBA in separate planes, uncompressed) and
+  alpha too, divided by it in 16 bits; RGB or RGBA in separate planes, uncompressed, the
+  planes of extra samples after them left out, named by a :class:`SamplesLeftOutWarning`) and
   a 16-bit grey, RGB or RGBA SGI image (run-length compressed or not) are read from all
   16 bits too, their low bytes decoded again from the file by Pillow's unpacker of the
   other byte order (:func:`~quantize.io.read._wide_rgb_lows`), and so are the pages of a

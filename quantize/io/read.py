@@ -1155,7 +1155,8 @@ def _wide_tiff_tiles(im: Image.Image, low: bool) -> list[tuple[Any, ...]] | None
         order = "L" if im.tag_v2.prefix == b"II" else "B"
         if low:
             order = "B" if order == "L" else "L"
-        return [_tile_like(t, *t[:3], (f"{t[3][0]};16{order}", *t[3][1:])) for t in tiles]
+        return [_tile_like(t, *t[:3], (f"{t[3][0]};16{order}", *t[3][1:])) for t in tiles
+                if t[3][0] in _PLANE_BANDS]  # the planes of extra samples left out
     if not all(isinstance(t[3], tuple) and t[3][0] in _WIDE_TIFF_RAWMODES for t in tiles):
         return None
     rawmodes = _WIDE_TIFF_RAWMODES if low else _STORED_TIFF_RAWMODES
@@ -1177,10 +1178,17 @@ def _separate_planes(im: Image.Image) -> bool:
     """Whether ``im``, an opened TIFF page not yet decoded, is of 16-bit RGB or RGBA in
     separate planes, uncompressed (:func:`_sixteen_bit_planes`): Pillow reads each plane
     as 8-bit samples (by the unpacker of its band, ``_PLANE_BANDS``), which gave
-    wrong pixels; its high and low bytes are read here (:func:`_wide_tiff_tiles`)."""
+    wrong pixels; its high and low bytes are read here (:func:`_wide_tiff_tiles`). Planes
+    of extra samples after them (RGB and one marked "unspecified", say), which Pillow gives
+    a character of its mode as an unpacker that is none (";"), and could not decode, are
+    left out, as Pillow leaves them out of samples side by side
+    (:func:`warn_samples_left_out`)."""
     tiles = getattr(im, "tile", None) or ()
+    bands = [t[3][0] for t in tiles if t[0] == "raw"]
+    colours = [band for band in bands if band in _PLANE_BANDS]
     return (bool(tiles) and _sixteen_bit_planes(im) and im.mode in ("RGB", "RGBA")
-            and all(t[0] == "raw" and t[3][0] in _PLANE_BANDS for t in tiles))
+            and len(bands) == len(tiles) and set(colours) == set(im.getbands())
+            and bands[:len(colours)] == colours)
 
 
 def _premultiplied(im: Image.Image) -> bool:
@@ -1276,7 +1284,8 @@ def _check_wide_planes(im: Image.Image) -> None:
     raise ImageReadError(
         f"is a 16-bit {kind} TIFF of separate colour planes (PlanarConfiguration 2)"
         f"{', compressed,' if compressed else ''} which Pillow does not decode from all 16 "
-        "bits; save it with its samples side by side (tiffcp -p contig in.tif out.tif)")
+        "bits; save it with its samples side by side (tiffcp -p contig in.tif out.tif, or "
+        "ImageMagick's convert in.tif -interlace none out.tif)")
 
 
 _YCBCR, _YCBCR_SUBSAMPLING = 6, 530  # the photometric of YCbCr, and its chroma's tag
