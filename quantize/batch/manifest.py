@@ -272,10 +272,10 @@ PYTHON_FIX_WORDS = FixWords("force=True", "pass force=True", "settings", "output
 
 def options_changed_fix(error: OptionsChangedError, words: FixWords = PYTHON_FIX_WORDS) -> str:
     """The way out of ``error``, in ``words``: to redo the outputs with ``force`` (under
-    their new names, which removes the earlier outputs, when :attr:`~OptionsChangedError.
-    renamed`; to finish the run with ``force`` that stopped, when
-    :attr:`~OptionsChangedError.unfinished`), or to choose another output folder (to keep
-    both sets, when renamed).
+    their new names, which removes the earlier outputs, when
+    :attr:`~OptionsChangedError.renamed`; to finish the run with ``force`` that stopped,
+    when ``error.unfinished``), or to choose another output folder (to
+    keep both sets, when renamed).
 
     >>> error = OptionsChangedError("out", 2, {"ext": ".png"}, {"ext": ".gif"})
     >>> print(options_changed_fix(error))
