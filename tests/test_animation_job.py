@@ -1595,10 +1595,11 @@ def test_a_fitted_palette_is_reported_most_used_first_as_a_stills(tmp_path, anim
     assert [(c["hex"], c["share"]) for c in written] == expected
 
 
-@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])
-def test_a_palette_with_alpha_keeps_its_opaque_entries(tmp_path, anim, suffix):
+def test_a_palette_with_alpha_keeps_its_opaque_entries_in_a_gif(tmp_path, anim):
     # It raised "matmul: Input operand 1 has a mismatch in its core dimension" for
-    # every output format: the fourth column reached the RGB nearest-entry search.
+    # every output format: the fourth column reached the RGB nearest-entry search. An
+    # APNG or a WebP keeps the translucent entries (the test below).
+    suffix = ".gif"
     given = np.array([(*WHITE, 255), (*BLUE, 200), (*RED, 0), (*GREEN, 255)], np.uint8)
     with pytest.warns(AlphaLossWarning, match=r"the palette mapped onto has 1 translucent "
                                               r"entry; .* "
@@ -1609,6 +1610,62 @@ def test_a_palette_with_alpha_keeps_its_opaque_entries(tmp_path, anim, suffix):
     shown = {tuple(c) for f in composited(tmp_path / f"out{suffix}")
              for c in f.reshape(-1, 4)}
     assert shown <= {(*WHITE, 255), (*BLUE, 255), (*GREEN, 255)}
+
+
+#: A palette with translucent entries: red, half-transparent red, blue, faint blue.
+ALPHA_PALETTE = np.array([(255, 0, 0, 255), (255, 0, 0, 128), (0, 0, 255, 255),
+                          (0, 0, 255, 64)], np.uint8)
+
+
+def alpha_palette_frames(clear: bool) -> list[np.ndarray]:
+    """Three 4x8 frames of two columns of each entry of ALPHA_PALETTE (with ``clear``, the
+    last two columns fully transparent instead), rolled one column a frame."""
+    frame = np.repeat(ALPHA_PALETTE, 2, axis=0)[None].repeat(4, axis=0)
+    if clear:
+        frame[:, 6:] = 0
+    return [np.roll(frame, i, axis=1) for i in range(3)]
+
+
+@pytest.mark.filterwarnings("ignore:APNG of 3 frames:quantize.errors.TimingLossWarning")
+@pytest.mark.parametrize("suffix", [".png", ".webp", ".tif"])
+def test_a_palette_with_alpha_keeps_its_translucent_entries_where_alpha_is_kept(tmp_path,
+                                                                                suffix):
+    # An APNG, a WebP or a TIFF's pages dropped the entry of alpha 64 and drew that of 128
+    # opaque, as a GIF must (with an AlphaLossWarning), where a still's PNG or WebP keeps
+    # them: every frame came back with red and blue alone, opaque or transparent.
+    frames = alpha_palette_frames(clear=False)
+    src = save_animation(tmp_path / "in.png", frames, duration=100)
+    out = tmp_path / f"out{suffix}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlphaLossWarning)
+        record = reduce_animation_file(src, out, palette_in=ALPHA_PALETTE)
+    assert [(p["hex"], p["alpha"]) for p in record["palette"]] == [
+        ("#ff0000", 255), ("#ff0000", 128), ("#0000ff", 255), ("#0000ff", 64)]
+    read = composited(out)
+    assert len(read) == 3
+    for got, given in zip(read, frames, strict=True):
+        np.testing.assert_array_equal(got, given)
+
+
+def test_an_apng_onto_a_palette_with_alpha_numbers_its_pixels_as_a_still_does(tmp_path):
+    """A palette file with translucent entries and a transparent one at index 1 gives the
+    frames of an APNG the indices and the table (tRNS too) that a still's PNG gets."""
+    pal = tmp_path / "p.hex"
+    pal.write_text("ff000080\n00000000\n00ff00\n0000ff40\n")
+    frames = alpha_palette_frames(clear=True)
+    frames = [np.where(f[..., 3:] == 255, [0, 255, 0, 255], f).astype(np.uint8) for f in frames]
+    src = save_animation(tmp_path / "in.png", frames, duration=100)
+    still = tmp_path / "still.png"
+    Image.fromarray(frames[0]).save(still)
+    reduce_file(still, tmp_path / "still_out.png", palette_in=pal)
+    reduce_animation_file(src, tmp_path / "out.png", palette_in=pal)
+    with Image.open(tmp_path / "still_out.png") as a, Image.open(tmp_path / "out.png") as b:
+        assert (b.mode, b.getpalette(), b.info["transparency"]) == (
+            a.mode, a.getpalette(), a.info["transparency"])
+        assert b.info["transparency"] == bytes([0x80, 0, 0xff, 0x40])
+        np.testing.assert_array_equal(np.asarray(b), np.asarray(a))
+    assert [np.asarray(f).tolist() for f in composited(tmp_path / "out.png")] == [
+        f.tolist() for f in frames]
 
 
 def test_a_palette_of_transparent_entries_only_is_refused(tmp_path, anim):

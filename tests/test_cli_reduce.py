@@ -2214,49 +2214,61 @@ def test_an_animation_says_which_entries_become_one_colour_once_opaque(tmp_path,
     assert other.stderr.endswith("drawn opaque\n")
 
 
-@pytest.mark.parametrize("palette, apng_output", [("ff0000\n0000ff40\n00ff00\n", "c.k2.png"),
-                                                 ("ff0000\n0000ff00\n00ff00\n", None),
-                                                 ("ff0000\n00ff00\n", None)])
+def _palette_of_256(translucent: str) -> str:
+    """A .hex palette of 255 opaque greys and blues and, last, the entry ``translucent``:
+    256 visible entries, which leave an APNG no room for its transparent entry, so it
+    draws those of alpha >= 128 alone, as a GIF does, where a still keeps all 256."""
+    opaque = [f"{i:02x}{i:02x}{min(2 * i, 255):02x}" for i in range(255)]
+    return "\n".join([*opaque, translucent]) + "\n"
+
+
+@pytest.mark.parametrize("palette, outputs", [
+    (_palette_of_256("00ff0040"), ("c.k255.png", "c.k256.png")),
+    ("ff0000\n0000ff40\n00ff00\n", "c.k3.png"),  # the APNG keeps the translucent entry
+    ("ff0000\n0000ff00\n00ff00\n", "c.k2.png"),
+    ("ff0000\n00ff00\n", "c.k2.png")])
 def test_an_apng_and_a_still_of_one_stem_written_apart_are_not_refused(tmp_path, monkeypatch,
-                                                                      palette, apng_output):
-    """An APNG draws only the entries of alpha >= 128, so 'c.png c.jpg --palette-in p.hex'
-    writes c.k2.png and c.k3.png when an entry is translucent; both were refused as "the
-    same output c.k<N>.png". A still drops a fully transparent entry as the APNG does: both
-    are named c.k2.png then (the still was c.k3.png), and refused."""
+                                                                      palette, outputs):
+    """An APNG drew only the entries of alpha >= 128, as it still does when its 256 visible
+    entries leave no room for the transparent one, so 'c.png c.jpg --palette-in p.hex'
+    writes c.k255.png and c.k256.png then; both were refused as "the same output
+    c.k<N>.png". A still drops a fully transparent entry as the APNG does, and an APNG keeps
+    a translucent one as a still does: both are named alike then, and refused."""
     monkeypatch.chdir(tmp_path)
     frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
     frames[0].save("c.png", save_all=True, append_images=frames[1:])
     frames[0].save("c.jpg")
     Path("p.hex").write_text(palette)
     result = run("c.png", "c.jpg", "--palette-in", "p.hex", "-q")
-    if apng_output is None:  # two entries for both: one output, refused
+    if isinstance(outputs, str):  # one name for both: refused
         assert result.exit_code == 2
         assert one_error_line(result) == (
-            "quantize: error: c.jpg: would be written to the same output c.k2.png as c.png; "
+            f"quantize: error: c.jpg: would be written to the same output {outputs} as c.png; "
             "rename one, or reduce each with its own -o")
         assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jpg", "c.png", "p.hex"]
         return
     assert result.exit_code == 0, result.output
-    with Image.open(apng_output) as apng, Image.open("c.k3.png") as still:
+    with Image.open(outputs[0]) as apng, Image.open(outputs[1]) as still:
         assert (apng.n_frames, still.n_frames) == (2, 1)
 
 
 def test_an_apng_is_not_refused_for_the_name_a_still_of_its_stem_would_take(tmp_path,
                                                                           monkeypatch):
-    """An APNG's job checked the name a still would take (c.k3.png: three entries kept)
-    before it knew it wrote an animation (c.k2.png: two entries drawn), so it failed with
-    "c.k3.png: output exists" when that file was there, as when the job of c.jpg, run
+    """An APNG's job checked the name a still would take (c.k256.png: every entry kept)
+    before it knew it wrote an animation (c.k255.png: the entries of alpha >= 128, as 256
+    visible entries leave no room for the transparent one), so it failed with
+    "c.k256.png: output exists" when that file was there, as when the job of c.jpg, run
     beside it, had written it first."""
     monkeypatch.chdir(tmp_path)
     frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
     frames[0].save("c.png", save_all=True, append_images=frames[1:])
-    Path("p.hex").write_text("ff0000\n0000ff40\n00ff00\n")
-    Path("c.k3.png").write_bytes(b"another run's still")
+    Path("p.hex").write_text(_palette_of_256("00ff0040"))
+    Path("c.k256.png").write_bytes(b"another run's still")
     result = run("c.png", "--palette-in", "p.hex", "-q")
     assert result.exit_code == 0, result.output
-    with Image.open("c.k2.png") as apng:
+    with Image.open("c.k255.png") as apng:
         assert apng.n_frames == 2
-    assert Path("c.k3.png").read_bytes() == b"another run's still"
+    assert Path("c.k256.png").read_bytes() == b"another run's still"
 
 
 @pytest.mark.parametrize("first, second, args, outputs, why", [
@@ -2555,15 +2567,15 @@ def test_a_default_output_named_after_the_image_that_is_another_input_is_refused
 @pytest.mark.parametrize("source, frames, other, refused", [
     ("a.gif", 2, "a.k3.gif", False),  # was refused: "its output may be 'a.k3.gif'"
     ("a.gif", 2, "a.k2.gif", True),
-    ("a.png", 2, "a.k3.png", False),  # an APNG draws 2 entries, as a GIF does
-    ("a.png", 2, "a.k2.png", True),
+    ("a.png", 2, "a.k2.png", False),  # an APNG keeps the translucent entry, as a still
+    ("a.png", 2, "a.k3.png", True),
     ("a.png", 1, "a.k2.png", False),  # a still keeps the translucent entry: a.k3.png
     ("a.png", 1, "a.k3.png", True),
 ])
 def test_an_input_is_refused_as_a_default_output_only_under_the_n_its_palette_gives(
         tmp_path, source, frames, other, refused):
-    """With a --palette-in of 3 entries, one of alpha 64, an animation draws 2 (a GIF holds
-    no entry below alpha 128) and a still keeps 3: every N from 1 to 3 was taken as one
+    """With a --palette-in of 3 entries, one of alpha 64, a GIF draws 2 (it holds no entry
+    below alpha 128) and a still or an APNG keeps 3: every N from 1 to 3 was taken as one
     the output may be named with, so an input a.k3.gif beside an animated a.gif, which
     is written a.k2.gif, was refused, and a.k2.gif said to be one it "may be"."""
     _clip(tmp_path / source, frames)
@@ -2578,7 +2590,7 @@ def test_an_input_is_refused_as_a_default_output_only_under_the_n_its_palette_gi
             "choose other output names with --ext")
         return
     assert result.exit_code == 0, result.output
-    n = 3 if frames == 1 else 2
+    n = 2 if source.endswith(".gif") else 3
     assert (tmp_path / f"a.k{n}{Path(source).suffix}").exists()
 
 

@@ -1780,8 +1780,9 @@ def test_default_output_names_a_still_gif_webp_apng_or_tiff_as_reduce_file_write
 
 @pytest.mark.parametrize("name, names", [
     ("clip.gif", {".png": (3,), ".gif": (2,)}),  # a still keeps 3; a GIF holds 2
-    ("clip.webp", {".png": (3,), ".webp": (2,)}),
-    ("clip.png", {".png": (2, 3)}),  # a still, or an APNG
+    ("clip.webp", {".png": (3,), ".webp": (3,)}),  # a WebP keeps the translucent entry
+    ("clip.png", {".png": (3,)}),  # a still, or an APNG, which keeps it too
+    ("clip.tif", {".png": (3,), ".tif": (3,)}),
     ("photo.jpg", {".png": (3,), ".gif": (2,)}),
 ])
 def test_default_output_names_with_a_palette_give_each_extension_its_own_n(name, names):
@@ -1791,7 +1792,8 @@ def test_default_output_names_with_a_palette_give_each_extension_its_own_n(name,
     from quantize.reduce.options import entries_drawn
 
     palette = np.array([[255, 0, 0, 255], [0, 0, 255, 200], [0, 255, 0, 64]], np.uint8)
-    sizes = (entries_drawn(palette, animated=False), entries_drawn(palette, animated=True))
+    sizes = (entries_drawn(palette, animated=False), entries_drawn(palette, animated=True),
+             entries_drawn(palette, animated=True, partial_alpha=True))
     assert default_output_names(Path(name), None, None, sizes) == names
     assert default_output_names(Path(name), 8, None, None) == dict.fromkeys(names, range(8, 9))
 

@@ -31,10 +31,11 @@ own (an APNG's tRNS, RGBA frames and pages), fully transparent pixels share one 
 entry, and PSNR and CIEDE2000 are measured as a still's with alpha. Such frames mapped
 onto a given palette (``palette_in``) are mapped as a still's are, each pixel to the entry
 that looks nearest over black and over white, the palette's entries opaque or the
-transparent one. Otherwise transparency is binary: a pixel with alpha below 128
+transparent one; a given palette with translucent entries keeps them, and every frame is
+mapped onto it so. Otherwise transparency is binary: a pixel with alpha below 128
 (``ALPHA_THRESHOLD``) is transparent and uses one extra palette entry, the others are
 opaque: in a GIF, which holds nothing more, and in frames without translucent pixels
-mapped onto a given palette.
+mapped onto a given palette of opaque entries.
 
 ``palette="per-frame"`` (GIF only) fits a local palette for each frame to
 the pixels that changed since the previous frame instead (one pass); the
@@ -253,7 +254,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     -----
     AlphaLossWarning
         When translucent pixels are written transparent or opaque: in a GIF, or
-        mapped onto a given ``palette_in``.
+        mapped onto a given ``palette_in`` without translucent entries; when a given
+        palette's translucent entries are dropped or drawn opaque (in a GIF).
     StillImageWarning
         When a WebP output is a still image: every frame showed the same picture.
     TimingLossWarning
@@ -657,7 +659,8 @@ def _warn_translucent(plan: Any, opts: AnimationOptions, stats: FrameStats) -> N
     """Warn when translucent pixels were written transparent or opaque: made binary at
     alpha :data:`ALPHA_THRESHOLD` (left out of the metrics), or mapped as a still's onto a
     given palette's opaque entries (:meth:`~quantize.animation.plans.AlphaPlan.given`)."""
-    given = isinstance(plan, AlphaPlan) and plan.given_palette
+    given = isinstance(plan, AlphaPlan) and plan.given_palette and bool(
+        (plan.palette[:, 3] == 255).all())
     if not stats.translucent_pixels or (stats.alpha and not given):
         return
     share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
@@ -797,7 +800,8 @@ def _palette_out_bytes(path: Path, palette: np.ndarray, shares: np.ndarray,
         return palette_file_bytes(path, np.zeros((1, 4), np.uint8), name=name)
     check_palette_out_holds(path, len(palette), f"the palette has {len(palette)} colours")
     if clear_at:
-        opaque = np.column_stack([palette[:, :3], np.full(len(palette), 255, np.uint8)])
+        opaque = (palette if palette.shape[1] == 4  # a given palette's translucent entries
+                  else np.column_stack([palette[:, :3], np.full(len(palette), 255, np.uint8)]))
         palette = np.insert(opaque, clear_at, 0, axis=0)
         shares = np.insert(shares, clear_at, 0.0)
     return palette_file_bytes(path, palette, shares, name=name, gpl_alpha=True)

@@ -28,15 +28,17 @@ from ..reduce.options import (
     check_reduce_options,
     clear_entry_at,
     gif_entries,
+    keeps_translucent_entries,
     opaque_repeats,
     palette_in_name,
     read_palette_in,
     too_many_colors,
+    visible_entries,
     warn_repeated_entries,
     warn_transparent_entries,
 )
 from ..reduce.records import ShownOutput, check_default_output, name_colors, output_said
-from .sinks import ANIMATION_EXTENSIONS, default_suffix
+from .sinks import ANIMATION_EXTENSIONS, default_suffix, partial_alpha_frames
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",
            "check_frame_colors", "check_per_frame_alone", "one_palette_for"]
@@ -117,7 +119,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         _refuse_per_frame_in(suffix, named=out is not None)
     k = o["n_colors"]
     check_frame_colors(k, default_suffix(src), o["quality"], per_frame)  # worded by the input
-    pal_in, clear_at = _palette_in(o["palette_in"])
+    pal_in, clear_at = _palette_in(o["palette_in"], suffix)
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])
     pal_out = None if o["palette_out"] is None else Path(o["palette_out"])
@@ -237,17 +239,22 @@ expected one of .gif, .png, .apng, .webp, .tif, .tiff
     return suffix
 
 
-def _palette_in(value: Any) -> tuple[np.ndarray | None, int]:
-    """The given palette as (k, 3) uint8: read from its file, or taken in any form a
-    still's ``palette_in`` takes (:func:`~quantize._validation.check_palette` with
-    ``pillow_forms``: an array, a flat ``image.getpalette()`` list, a mode "P" PIL image,
-    its ``image.palette``); and the index its transparent entry takes among them
+def _palette_in(value: Any, suffix: str) -> tuple[np.ndarray | None, int]:
+    """The given palette as (k, 3) uint8, or (k, 4) with its alpha: read from its file, or
+    taken in any form a still's ``palette_in`` takes
+    (:func:`~quantize._validation.check_palette` with ``pillow_forms``: an array, a flat
+    ``image.getpalette()`` list, a mode "P" PIL image, its ``image.palette``); and the
+    index its transparent entry takes among them
     (:func:`~quantize.reduce.options.clear_entry_at`).
 
-    An animation's transparency is binary and has an entry of its own, so a
-    palette with alpha (a fourth column) keeps its entries with alpha of at
-    least ``GIF_ALPHA_THRESHOLD``, as opaque colours, and drops the others. A
-    colour repeated is kept once, at its first index.
+    A palette with translucent entries, for an output ``suffix`` that keeps partial alpha
+    (:func:`~quantize.animation.sinks.partial_alpha_frames`), keeps them, as a still's
+    does: its visible entries, (k, 4), when they leave room for the transparent one
+    (:func:`~quantize.reduce.options.keeps_translucent_entries`); its frames are mapped
+    onto it as a still is. Otherwise an animation's
+    transparency is binary, so a palette with alpha keeps its entries with alpha of at
+    least ``GIF_ALPHA_THRESHOLD``, as opaque colours, and drops the others. A colour
+    repeated is kept once, at its first index.
     """
     if value is None:
         return None, 0
@@ -258,6 +265,9 @@ def _palette_in(value: Any) -> tuple[np.ndarray | None, int]:
     name = palette_in_name(value) if from_file else "the palette mapped onto"
     if from_file:
         warn_transparent_entries(value, pal, name)
+    if partial_alpha_frames(suffix) and keeps_translucent_entries(pal):
+        warn_repeated_entries(pal, name, category=PaletteRepeatWarning)
+        return visible_entries(pal), clear_entry_at(pal, animated=False)
     with_alpha = pal.ndim == 2 and pal.shape[1] == 4
     drawn = _opaque_entries(pal, name) if with_alpha else first_rows(pal)
     if drawn.shape[0] > MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not

@@ -56,7 +56,7 @@ from ..reduce.quality import (
 from .frames import Frame, OpenAnimation
 from .gif import RecentCodes, bounding_box, change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions, one_palette_for
-from .sinks import default_suffix, palette_frames
+from .sinks import default_suffix, palette_frames, partial_alpha_frames
 from .stats import FrameStats, merge_counts, merge_if_many, merge_pending, recounted
 
 __all__ = ["ALPHA_THRESHOLD", "POOLED_NEAREST", "AlphaPlan", "GlobalPlan", "PerFramePlan",
@@ -780,6 +780,8 @@ def global_plan(animation: OpenAnimation, opts: AnimationOptions,
         pooled = pooled_frames(animation, opts)
     if with_alpha and pooled.translucent and given is None:
         return AlphaPlan.fit(animation, opts, pooled)
+    if given is not None and given.shape[1] == 4:  # translucent entries kept: as a still
+        return AlphaPlan.given(opts, clear=pooled.clear)
     if with_alpha and pooled.translucent and given is not None and 0 < len(given) < MAX_PALETTE:
         return AlphaPlan.given(opts)
     return GlobalPlan.fit(animation, opts, pooled.binary())
@@ -794,7 +796,7 @@ def pooled_frames(animation: OpenAnimation, opts: AnimationOptions) -> PooledRGB
 def _with_alpha(opts: AnimationOptions) -> bool:
     """Whether the output holds partial alpha (an APNG, a WebP or a TIFF's pages, not a
     GIF): translucent frames then get an :class:`AlphaPlan`, fitted or given."""
-    return opts.suffix != ".gif"
+    return partial_alpha_frames(opts.suffix)
 
 
 @dataclass
@@ -839,24 +841,29 @@ class AlphaPlan:
     fitted_palette: bool = True
 
     @classmethod
-    def given(cls, opts: AnimationOptions) -> AlphaPlan:
-        """Map frames with translucent pixels onto ``opts.palette_in`` as a still with alpha
-        is mapped onto a given palette: each visible pixel takes the entry that looks
-        nearest over black and over white (:func:`~quantize.colors.features_of`), a faint
-        one perhaps the transparent entry. The entries
-        are the palette's as an animation takes them, those of alpha 128 and up, opaque
-        (:func:`~quantize.animation.options.check_animation_options`); the transparent
-        entry comes last, where it has room (fewer than ``MAX_PALETTE`` entries).
+    def given(cls, opts: AnimationOptions, clear: bool = True) -> AlphaPlan:
+        """Map frames onto ``opts.palette_in`` as a still with alpha is mapped onto a given
+        palette: each visible pixel takes the entry that looks nearest over black and over
+        white (:func:`~quantize.colors.features_of`), a faint one perhaps the transparent
+        entry. The entries are the palette's as an animation takes them
+        (:func:`~quantize.animation.options.check_animation_options`): RGBA, translucent
+        ones kept, when the output keeps partial alpha (every frame is then mapped so), else
+        those of alpha 128 and up, opaque (frames with translucent pixels alone are mapped
+        so). The transparent entry comes last, where it has room (fewer than
+        ``MAX_PALETTE`` entries); onto an RGBA palette, only when some pixel is fully
+        transparent (``clear``), as a still's.
 
         Thresholded at alpha 128 and matched by their straight colour, a translucent
         pixel took the entry nearest its colour made opaque (grey 60 of alpha 130 took
         black), where a still takes the one that looks nearest (grey 128).
         """
         k = len(opts.palette_in)
-        palette = np.column_stack([opts.palette_in, np.full(k, 255, np.uint8)])
+        palette = (opts.palette_in if opts.palette_in.shape[1] == 4
+                   else np.column_stack([opts.palette_in, np.full(k, 255, np.uint8)]))
+        transparent = k if clear or opts.palette_in.shape[1] == 3 else None
         none = np.zeros(0, np.uint32)
-        return cls(palette, k, opts.space, none, none.astype(np.uint8), np.zeros((0, 4)),
-                   given_palette=True, fitted_palette=opts.palette_fitted)
+        return cls(palette, transparent, opts.space, none, none.astype(np.uint8),
+                   np.zeros((0, 4)), given_palette=True, fitted_palette=opts.palette_fitted)
 
     @classmethod
     def fit(cls, animation: OpenAnimation, opts: AnimationOptions,

@@ -73,7 +73,7 @@ from .apng import ApngWriter, split_duration
 from .gif import MAX_DELAY_CS, GifWriter, RecentCodes, bounding_box, split_delay
 
 __all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix",
-           "max_plays", "open_sink", "palette_frames", "warn_timing_loss"]
+           "max_plays", "open_sink", "palette_frames", "partial_alpha_frames", "warn_timing_loss"]
 
 #: Output extensions an animation can be written to (a TIFF as its pages), and Pillow's
 #: format name.
@@ -590,6 +590,16 @@ def palette_frames(suffix: str) -> bool:
     (True, True, False)
     """
     return ANIMATION_EXTENSIONS[suffix.lower()] in _PALETTE_FRAMES
+
+
+def partial_alpha_frames(suffix: str) -> bool:
+    """Whether an animation written as ``suffix`` keeps partial alpha (an APNG, a WebP, a
+    TIFF's pages), not binary transparency alone (a GIF).
+
+    >>> partial_alpha_frames(".gif"), partial_alpha_frames(".apng"), partial_alpha_frames(".webp")
+    (False, True, True)
+    """
+    return ANIMATION_EXTENSIONS[suffix.lower()] != "GIF"
 
 
 def _stored_loop(fmt: str, plays: int) -> int | None:

@@ -639,15 +639,22 @@ def _check_ext(ext: str) -> None:
 class _PaletteSizes(NamedTuple):
     """The N of the default output names ``STEM.k<N>.EXT`` a ``--palette-in`` file gives:
     ``still``, the entries a still keeps (alpha above 0); ``animation``, those an animation
-    draws (alpha >= 128), which are fewer when some entry is translucent."""
+    with binary transparency (a GIF) draws (alpha >= 128), which are fewer when some entry
+    is translucent; ``partial``, those an animation that keeps partial alpha (an APNG, a
+    WebP) draws."""
 
     still: int
     animation: int
+    partial: int
 
     def of(self, src: Path, suffix: str) -> int:
         """The N of ``src``'s default output name, which ends in ``suffix``: a still's, or
         an animation's (:func:`_is_still`)."""
-        return self.still if _is_still(src, suffix) else self.animation
+        from ..animation.sinks import partial_alpha_frames
+
+        if _is_still(src, suffix):
+            return self.still
+        return self.partial if partial_alpha_frames(suffix) else self.animation
 
 
 def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
@@ -1108,7 +1115,8 @@ def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
         return None
     palette = read_palette_in_once(palette_in)
     return _PaletteSizes(entries_drawn(palette, animated=False),
-                         entries_drawn(palette, animated=True))
+                         entries_drawn(palette, animated=True),
+                         entries_drawn(palette, animated=True, partial_alpha=True))
 
 
 def _note_palette_in(palette_in: Any) -> bool:

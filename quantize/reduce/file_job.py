@@ -1008,7 +1008,7 @@ def default_output(src: Path, n_colors: int | None, quality: float | None,
 
 
 def default_output_names(src: Path, n_colors: int | None, quality: float | None,
-                         palette_sizes: tuple[int, int] | None
+                         palette_sizes: tuple[int, int, int] | None
                          ) -> dict[str, Collection[int]]:
     """Every name the default output ``<stem>.k<N><ext>`` of ``src`` may have: each
     extension it may have, and the N it may have with it.
@@ -1018,25 +1018,27 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
     the input's own extension when an animation is written in it (a TIFF's pages as a
     TIFF), else .gif. With ``quality`` N is the k chosen (1 to ``n_colors``, or to 256; 0
     for an image, or every frame of an animation, with no visible pixel); with a palette,
-    ``palette_sizes`` gives N: ``(still, animation)``, the entries a still keeps and those
-    an animation draws (:func:`~quantize.reduce.options.entries_drawn`), so that an
+    ``palette_sizes`` gives N: ``(still, animation, partial)``, the entries a still keeps,
+    those a GIF draws and those an animation that keeps partial alpha draws (an APNG, a
+    WebP, a TIFF's pages: :func:`~quantize.reduce.options.entries_drawn`), so that an
     animation's .gif is named after the entries it holds, not those of alpha 1 to 127 it
-    leaves out (a .png may be either, an APNG's); otherwise ``n_colors`` (default 16).
+    leaves out; otherwise ``n_colors`` (default 16).
 
     >>> default_output_names(Path("a/clip.webp"), 8, None, None)
     {'.png': range(8, 9), '.webp': range(8, 9)}
     >>> default_output_names(Path("photo.jpg"), 64, 2.0, None)[".gif"]
     range(0, 65)
-    >>> default_output_names(Path("clip.gif"), None, None, (4, 3))
+    >>> default_output_names(Path("clip.gif"), None, None, (4, 3, 4))
     {'.png': (4,), '.gif': (3,)}
     """
-    from ..animation.sinks import default_suffix
+    from ..animation.sinks import default_suffix, partial_alpha_frames
 
     animation = default_suffix(src)
     if quality is not None:  # 0 for an image with no visible pixel
         numbers = range(0, (MAX_PALETTE if n_colors is None else n_colors) + 1)
     elif palette_sizes is not None:
-        still, drawn = palette_sizes
+        still, binary, partial = palette_sizes
+        drawn = partial if partial_alpha_frames(animation) else binary
         if animation == ".png":  # a still, or an APNG
             return {".png": tuple(sorted({still, drawn}))}
         return {".png": (still,), animation: (drawn,)}
@@ -1262,11 +1264,13 @@ def _check_default_output_early(src: Path, k: int | None, quality: float | None,
     ``src`` that :func:`default_output` does not name before the image is read: ``.png``
     for a still, the animation's own extension for one (as the header shows it), N as
     :func:`~quantize.reduce.records.name_colors` makes it (unknown with ``quality``)."""
-    from ..animation.sinks import default_suffix
+    from ..animation.sinks import default_suffix, partial_alpha_frames
 
+    suffix = default_suffix(src) if animated else ".png"
     n = None if quality is not None else (
         name_colors(k, None, None, 0) if pal_in is None
-        else entries_drawn(pal_in, animated=animated))
-    check_default_output(src, n, default_suffix(src) if animated else ".png", force)
+        else entries_drawn(pal_in, animated=animated,
+                           partial_alpha=animated and partial_alpha_frames(suffix)))
+    check_default_output(src, n, suffix, force)
 
 

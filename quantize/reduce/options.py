@@ -67,7 +67,8 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Op
            "check_palette", "check_palette_alone",
            "check_palette_draws", "clear_entry_at",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
-           "check_reduce_options", "entries_drawn", "gif_entries", "opaque_repeats",
+           "check_reduce_options", "entries_drawn", "gif_entries", "keeps_translucent_entries",
+           "opaque_repeats",
            "palette_in_name",
            "too_many_colors",
            "read_palette_in", "read_palette_in_once",
@@ -560,21 +561,43 @@ colours are drawn'
     return f"{', '.join(merged[:3])}{more}, each colour kept once: {drawn} drawn"
 
 
-def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
+def entries_drawn(palette: np.ndarray, *, animated: bool, partial_alpha: bool = False) -> int:
     """How many entries of a checked palette an output draws, which its table must hold.
 
-    A still image keeps every visible entry (:func:`visible_entries`); an
-    animation, whose transparency is binary, draws those of alpha at least
+    A still image keeps every visible entry (:func:`visible_entries`), and so does an
+    animation written where partial alpha is kept (``partial_alpha``: an APNG, a WebP, a
+    TIFF's pages) when :func:`keeps_translucent_entries`; otherwise an animation, whose
+    transparency is binary, draws those of alpha at least
     :data:`~quantize.io.GIF_ALPHA_THRESHOLD` and drops the others; a colour
     repeated is kept once.
 
     >>> pal = np.array([[0, 0, 0, 255], [9, 9, 9, 64], [5, 5, 5, 0]], dtype=np.uint8)
     >>> entries_drawn(pal, animated=False), entries_drawn(pal, animated=True)
     (2, 1)
+    >>> entries_drawn(pal, animated=True, partial_alpha=True)
+    2
     """
-    if animated and palette.shape[1] == 4:
+    if animated and palette.shape[1] == 4 and not (partial_alpha
+                                                   and keeps_translucent_entries(palette)):
         return gif_entries(palette)[0].shape[0]
     return visible_entries(palette).shape[0]
+
+
+def keeps_translucent_entries(palette: np.ndarray) -> bool:
+    """Whether an animation written where partial alpha is kept (an APNG, a WebP, a TIFF's
+    pages) is mapped onto the checked ``palette`` with its translucent entries (alpha
+    1..254), as a still is: it has some, and its visible entries (:func:`visible_entries`)
+    leave room for the transparent one (fewer than :data:`MAX_PALETTE`). Otherwise its
+    frames draw the entries :func:`gif_entries` gives, opaque.
+
+    >>> pal = np.array([[0, 0, 0, 255], [9, 9, 9, 64], [5, 5, 5, 0]], np.uint8)
+    >>> keeps_translucent_entries(pal), keeps_translucent_entries(pal[[0, 2]])
+    (True, False)
+    """
+    if palette.shape[1] != 4:
+        return False
+    alpha = palette[:, 3]
+    return bool(((alpha > 0) & (alpha < 255)).any()) and len(visible_entries(palette)) < MAX_PALETTE
 
 
 def clear_entry_at(palette: np.ndarray, *, animated: bool) -> int:
