@@ -64,6 +64,7 @@ from .segment import (
     check_hierarchy_weights,
     check_min_region,
     check_space,
+    check_superpixels,
     segment_pixels,
     working_shape,
 )
@@ -106,6 +107,7 @@ def segment_file(
     overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR,
     input_name: str | os.PathLike[str] | None = None,
     stretch: bool = False,
+    superpixels: int | None = None,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -178,6 +180,9 @@ def segment_file(
         0..255 before it is segmented, and ``segmented.png``, ``overlay.png`` and the
         region stats' mean colours are of the stretched image. Recorded (``"stretch":
         true``) when given.
+    superpixels : int, optional
+        As for :func:`quantize.segment.segment`: about how many superpixels the region
+        hierarchy starts from. Recorded (``"superpixels"``) when given.
 
     Returns
     -------
@@ -231,7 +236,8 @@ def segment_file(
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
     stretch = check_bool(stretch, "stretch")
     overlay_color = check_color(overlay_color, "overlay_color")
-    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
+    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
+                               superpixels)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = check_path(outdir, "outdir")
     if input_name is not None:  # only named in the record, as given
@@ -274,7 +280,8 @@ def segment_file(
                   "min_region": result.min_region, **_share_given(params["min_region"]),
                   "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
-                  "outputs": list(names), **({"stretch": True} if stretch else {})}
+                  "outputs": list(names), **({"stretch": True} if stretch else {}),
+                  **_given("superpixels", params["superpixels"])}
         _write_outputs(paths, result, record, stats, levels, input_path, overlay_color, dpi,
                        alpha=shown, replace=force, stale=(lambda: _stale_edges(folder, input))
                        if force and not edges else None)
@@ -283,6 +290,12 @@ def segment_file(
 
 
 _MAX_LABEL = 65535
+
+
+def _given(key: str, value: Any) -> dict[str, Any]:
+    """``{key: value}`` for the record, or nothing when ``value`` is None (not given): the
+    records of runs that could not give it lack it too."""
+    return {} if value is None else {key: value}
 
 
 def _share_given(min_region: int | str | None) -> dict[str, str]:
@@ -411,7 +424,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           force: bool = False, max_pixels: int | None = DEFAULT_MAX_PIXELS,
                           edges: bool = False,
                           overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR,
-                          stretch: bool = False) -> dict[str, Any]:
+                          stretch: bool = False, superpixels: int | None = None
+                          ) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -439,7 +453,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     """
     edges = check_bool(edges, "edges")
     color = check_color(overlay_color, "overlay_color")
-    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
+    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
+                               superpixels)
     max_pixels = check_max_pixels(max_pixels)
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
     stretched = {"stretch": True} if check_bool(stretch, "stretch") else {}
@@ -457,7 +472,7 @@ def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | No
 
 
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
-                      edges=False) -> dict[str, Any]:
+                      edges=False, superpixels=None) -> dict[str, Any]:
     """Validate the segmentation parameters before any file is read."""
     n_clusters, regions = check_cut(n_clusters, regions)
     w = check_weights(weights)
@@ -470,6 +485,7 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
         "space": check_space(space, n_clusters),
         "min_region": check_min_region(min_region),
         "seed": check_seed(seed),
+        "superpixels": check_superpixels(superpixels, n_clusters),
     }
 
 

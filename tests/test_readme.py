@@ -129,11 +129,13 @@ def _help_json_keys(command: str) -> list[str]:
 @pytest.mark.parametrize("command", ["reduce", "segment"])
 def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, tmp_path,
                                                                        monkeypatch):
-    """With every key written: segment's ``stretch`` is written with --stretch only, and
-    ``min_region_share`` with a --min-region percentage only."""
+    """With every key written: segment's ``stretch`` is written with --stretch only,
+    ``superpixels`` with --superpixels only (not with -k), and ``min_region_share`` with a
+    --min-region percentage only."""
     monkeypatch.chdir(tmp_path)
     Image.fromarray(_photo()).save("a.png")
-    extra = ["-k", "2", "--stretch", "--min-region", "1%"] if command == "segment" else []
+    extra = (["--superpixels", "700", "--stretch", "--min-region", "1%"]
+             if command == "segment" else [])
     args = [command, "a.png", "--json", *extra]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output

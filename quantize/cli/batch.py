@@ -114,8 +114,8 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--dither", "--exact-colors", "--palette-in",
                 "--palette-fitted", "--shared-palette", "--palette", "--optimize",
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip")
-_SEGMENT_ONLY = ("--regions", "--edges", "--stretch", "-w/--weight", "--min-region",
-                 "--overlay-color")
+_SEGMENT_ONLY = ("--regions", "--superpixels", "--edges", "--stretch", "-w/--weight",
+                 "--min-region", "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
 _NO_INPUT_NO_REMOVAL = ("; --remove-orphans removes nothing when no input is found (a folder "
@@ -202,6 +202,10 @@ def batch(
         "--regions", metavar="N", parser=integer,
         help="segment: cut the region hierarchy where N >= 1 regions "
         "remain (default: at the default border strength).", show_default=False)] = None,
+    superpixels: Annotated[int | None, typer.Option(
+        "--superpixels", metavar="N", parser=integer,
+        help="segment: start the region hierarchy from about N >= 1 superpixels instead of "
+        "about 600, as segment --superpixels does.", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
         "16-bit grayscale.")] = False,
@@ -408,7 +412,7 @@ def batch(
              "--strip": strip,
              "--shared-palette": shared_palette, "--palette": palette != "global",
              "--ext": ext is not None,
-             "--regions": regions is not None,
+             "--regions": regions is not None, "--superpixels": superpixels is not None,
              "--edges": edges, "--stretch": stretch, "-w/--weight": bool(weights),
              "--min-region": min_region is not None,
              "--overlay-color": overlay_color is not None}
@@ -431,7 +435,7 @@ def batch(
                                    palette_fitted, matte)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
-                                    overlay_color, seed, stretch))
+                                    overlay_color, seed, stretch, superpixels))
         options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
         if copy_if_larger:  # left out when not given, as ext is
             options["copy_if_larger"] = True
@@ -1307,9 +1311,10 @@ def _check_palette_size(palette: Any, palette_in: Path) -> None:
 def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,
                      weights: list[str], min_region: int | str | None,
                      overlay_color: str | None,
-                     seed: int, stretch: bool = False) -> dict[str, Any]:
+                     seed: int, stretch: bool = False,
+                     superpixels: int | None = None) -> dict[str, Any]:
     from ..features import check_weights
-    from ..segment import check_cut, check_min_region
+    from ..segment import check_cut, check_min_region, check_superpixels
     from .segment import parse_color, parse_weights
 
     # as `quantize segment` checks them, named -k/--clusters and --regions
@@ -1329,6 +1334,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["overlay_color"] = parse_color(overlay_color)
     if stretch:  # only when given: the settings recorded before it match a run without it
         options["stretch"] = True
+    if superpixels is not None:  # so too
+        options["superpixels"] = check_superpixels(superpixels, n_clusters)
     return options
 
 

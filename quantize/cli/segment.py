@@ -193,6 +193,14 @@ def segment_command(
         "colour (its smoothing removes specks narrower than about 1/30 of the longer side "
         "and keeps every pixel of a detail at least that wide).",
         show_default=False)] = None,
+    superpixels: Annotated[int | None, typer.Option(
+        "--superpixels", metavar="N", parser=integer,
+        help="Start the region hierarchy from about N >= 1 superpixels of the working copy "
+        "(at most 1024 pixels a side) instead of about 600, their cells at least 6 working "
+        "pixels a side: more for a wide field of many small objects (cells, stars), which "
+        "600 merge into their surroundings; the default cut and --regions then find more "
+        "regions, at more time and memory. Not with -k; edges.png keeps the default.",
+        show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
         "grayscale, weighted by the colour gradient (quantize.boundary_map).")] = False,
@@ -239,7 +247,8 @@ def segment_command(
         "image, as the summary line says), n_clusters, "
         "clusters_used, regions, n_regions, min_region, min_region_share (the --min-region "
         "percentage, with one only), weights, space, seed, outputs, "
-        "stretch (true, with --stretch only), seconds.")] = False,
+        "stretch (true, with --stretch only), superpixels (with --superpixels only), "
+        "seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
@@ -273,7 +282,8 @@ def segment_command(
     stream = stdin or is_stream(input)
     if (stream or names_a_descriptor(input)) and outdir is None:
         refuse_stream_without_output(input, "-o")
-    carried = [("-k", n_clusters), ("--regions", regions), ("--edges", edges),
+    carried = [("-k", n_clusters), ("--regions", regions), ("--superpixels", superpixels),
+               ("--edges", edges),
                ("--stretch", stretch),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
@@ -295,7 +305,8 @@ def segment_command(
             check_segment_options(n_clusters=n_clusters, regions=regions,
                                   weights=parse_weights(weights or []), space=space,
                                   min_region=min_region, seed=seed, max_pixels=max_pixels,
-                                  edges=edges, overlay_color=color, stretch=stretch)
+                                  edges=edges, overlay_color=color, stretch=stretch,
+                                  superpixels=superpixels)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -337,7 +348,8 @@ def segment_command(
                            "weights": parse_weights(weights or []), "space": space,
                            "min_region": min_region, "seed": seed, "force": force,
                            "max_pixels": max_pixels, "edges": edges, "overlay_color": color,
-                           "input_name": input if stream else None, "stretch": stretch}
+                           "input_name": input if stream else None, "stretch": stretch,
+                           "superpixels": superpixels}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True)
             with interrupts_held():
