@@ -1212,21 +1212,31 @@ def test_cli_quiet_prints_only_warnings_as_reduce_q_does(photo_path, tmp_path):
 
 def test_the_regions_help_gives_the_superpixel_count_the_warning_bears_out(tmp_path):
     """--regions's help said "about 600 at most" superpixels; --regions 5000 gave 998 on
-    300 x 300 pixels of noise, where cells fall into pieces."""
+    300 x 300 pixels of noise, where cells fall into pieces. With --superpixels 600 (the
+    default's count) the cut stops there; without it, cells of 6 pixels are the limit."""
     shown = " ".join(runner.invoke(app, ["segment", "--help"]).stdout.split())
     assert ("Superpixels: one for each cell of about 1/600 of the image, at least 6 pixels a "
-            "side, or for each piece a cell falls into, so 600 to 900 on a photo, about 1000 "
-            "on noise, fewer on images under about 140 x 140.") in shown
+            "side, or for each piece a cell falls into, so about 530 to 900 on a photo, about "
+            "1000 on noise, fewer on images under about 140 x 140.") in shown
+    assert ("more than the superpixels start the hierarchy from about 2N, unless "
+            "--superpixels is given; fewer, with a warning, when cells of 6 pixels are still "
+            "too few") in shown
     noise = np.random.default_rng(0).integers(0, 256, (300, 300, 3), dtype=np.uint8)
     for name, img, count in [("plain.png", np.full((300, 300, 3), 90, np.uint8), 625),
                              ("small.png", np.full((130, 130, 3), 90, np.uint8), 484),
                              ("noise.png", noise, 998)]:
         Image.fromarray(img).save(tmp_path / name)  # 25 x 25 cells of 12, 22 x 22 of 6
         result = runner.invoke(app, ["segment", str(tmp_path / name), "--regions", "5000",
+                                     "--superpixels", "600",
                                      "-o", str(tmp_path / name.replace(".", "_")), "-q"])
         assert (result.exit_code, result.stderr) == (
             0, f"quantize: warning: {tmp_path / name}: --regions=5000 but the image has only "
                f"{count} superpixels; cutting at {count}\n")
+    result = runner.invoke(app, ["segment", str(tmp_path / "plain.png"), "--regions", "5000",
+                                 "-o", str(tmp_path / "raised"), "-q"])  # 50 x 50 cells of 6
+    assert (result.exit_code, result.stderr) == (
+        0, f"quantize: warning: {tmp_path / 'plain.png'}: --regions=5000 but the image has only "
+           "2500 superpixels; cutting at 2500\n")
 
 
 def test_cli_quiet_and_json_are_refused_together(photo_path, tmp_path):
