@@ -29,7 +29,8 @@ Decoding the result gives back exactly the colours (and alphas) of every
 pixel; with ``reorder=False`` also exactly the given indices and palette.
 
 Beside it: :func:`one_frame_apng` (an APNG of one frame), :func:`tiff_options`
-(Pillow's save options for the TIFF outputs, a still's and an animation's pages) and
+(Pillow's save options for the TIFF outputs, a still's and an animation's pages),
+:func:`tiff_with_exif` (the EXIF added to a TIFF's first page once it is written) and
 :func:`encode_indexed_gif` (a still GIF: not interlaced, its LZW codes starting at the
 fewest bits that hold its entries, its colour table the smallest power of two that holds
 the palette), built of the GIF blocks :mod:`quantize.animation.gif` writes an
@@ -43,14 +44,14 @@ import struct
 import zlib
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image
 
 from . import _threads
 from ._validation import as_array, check_bool, check_dpi, check_int
-from .io import MAX_PALETTE, held_dpi, pixels_per_metre
+from .io import EXIF_PICTURE_TAGS, MAX_PALETTE, held_dpi, pixels_per_metre
 
 # zlib-ng deflates the default encode's streams 2-2.6 times as fast as zlib at the
 # same level, within 0.5 % of its size on web photos' indices (smaller by 2-4 % on
@@ -64,7 +65,7 @@ except ImportError:  # an install without it still works, at zlib's speed
 __all__ = ["DEFAULT_LEVEL", "MAX_GIF_SIDE", "OPTIMIZED_OUTPUTS", "apng_delay",
            "encode_indexed_gif", "encode_indexed_png", "gif_code_size", "gif_color_table",
            "gif_control", "gif_image_data", "gif_screen", "gif_table_size", "one_frame_apng",
-           "palette_order", "png_with_exif", "tiff_options", "trns"]
+           "palette_order", "png_with_exif", "tiff_options", "tiff_with_exif", "trns"]
 
 #: The outputs whose encoders take ``optimize``, in the words the command line's help
 #: and its warning of an idle ``--optimize`` use: the indexed PNG written here (a still
@@ -893,3 +894,58 @@ def tiff_options() -> dict[str, Any]:
     from PIL import features
 
     return {"compression": _TIFF_COMPRESSION} if features.check("libtiff") else {}
+
+
+def tiff_with_exif(fp: BinaryIO, exif: bytes) -> None:
+    """Give the first page of the TIFF file ``fp`` (whole, read and written, seekable) the
+    tags of the EXIF block ``exif`` that describe the picture
+    (:data:`~quantize.io.EXIF_PICTURE_TAGS`: artist, copyright, description, camera, date,
+    and the Exif and GPS directories linked from them) that it has not among its own; not
+    those that would lay out its pixels, as a JPEG's YCbCrPositioning.
+
+    Pillow's writer with libtiff, which deflates, cannot write those directories ("Error
+    setting from dictionary"), so the tags are added once the file is written: the
+    page's directory is written again at the end of the file with them, their values
+    and directories before it, and the header points at it; the old directory stays,
+    unlinked, its values the new one's, as its link to the next page. Prior validation
+    is assumed: ``fp`` is a classic TIFF (not BigTIFF), ``exif`` a block Pillow reads.
+
+    >>> import io
+    >>> fp = io.BytesIO(); Image.new("RGB", (2, 1)).save(fp, format="TIFF")
+    >>> exif = Image.Exif(); exif[315] = "A. Artist"; exif[256] = 99  # 256: ImageWidth
+    >>> tiff_with_exif(fp, exif.tobytes())
+    >>> with Image.open(fp) as im:
+    ...     im.tag_v2[315], im.size
+    ('A. Artist', (2, 1))
+    """
+    fp.seek(0)
+    head = fp.read(8)
+    order = "<" if head[:2] == b"II" else ">"
+    fp.seek(struct.unpack(order + "L", head[4:])[0])
+    (n,) = struct.unpack(order + "H", fp.read(2))
+    own = fp.read(12 * n)
+    after = fp.read(4)  # the offset of the next page's directory
+    entries = {struct.unpack(order + "H", own[at:at + 2])[0]: own[at:at + 12]
+               for at in range(0, 12 * n, 12)}
+    tags = Image.Exif()
+    tags.load(exif)
+    for tag in [tag for tag in tags if tag in entries or tag not in EXIF_PICTURE_TAGS]:
+        del tags[tag]
+    if not len(tags):
+        return
+    end = fp.seek(0, 2)
+    if end % 2:  # TIFF offsets are even
+        fp.write(b"\0")
+        end += 1
+    tags.endian = order  # written in the file's byte order
+    added = tags.tobytes(end)[len(b"Exif\0\0") + 8:]  # its directory at ``end``, values after
+    (m,) = struct.unpack(order + "H", added[:2])
+    entries.update((struct.unpack(order + "H", added[at:at + 2])[0], added[at:at + 12])
+                   for at in range(2, 2 + 12 * m, 12))
+    fp.write(added + b"\0" * (len(added) % 2))
+    start = fp.tell()
+    fp.write(struct.pack(order + "H", len(entries))
+             + b"".join(entries[tag] for tag in sorted(entries)) + after)
+    fp.seek(4)
+    fp.write(struct.pack(order + "L", start))
+    fp.seek(0, 2)

@@ -418,10 +418,9 @@ class PaletteInWarning(QuantizeWarning):
 
 class ExifLeftOutWarning(QuantizeWarning):
     """The input's EXIF (artist, copyright, description, camera, date) is not kept: the
-    output's format holds none (GIF, BMP), or quantize writes none into it (TIFF, an
-    animation). A fact, not a fault: ``quantize reduce`` says it as a note, which ``-q``
-    leaves out (``quantize batch`` on the file's lines, as its other warnings);
-    ``strip=True`` (``--strip``) drops the EXIF without it."""
+    output's format holds none (GIF, a still's BMP). A fact, not a fault: ``quantize
+    reduce`` says it as a note, which ``-q`` leaves out (``quantize batch`` on the file's
+    lines, as its other warnings); ``strip=True`` (``--strip``) drops the EXIF without it."""
 
 
 class PaletteRepeatWarning(QuantizeWarning):

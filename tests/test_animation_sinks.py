@@ -441,3 +441,48 @@ def test_a_frames_changed_box_is_found_among_the_entries_that_changed(rng, chang
     assert np.array_equal(shown.picture(), table[now])  # every pixel's colour, looked up
     if change in ("corner", "everything"):
         assert box == {"corner": (8, 5, 9, 6), "everything": (0, 0, 9, 6)}[change]
+
+
+def _exif_block() -> bytes:
+    exif = Image.Exif()
+    exif[315], exif[33432] = "A. Artist", "(c) 2024 Archive"
+    exif.get_ifd(0x8769)[36867] = "2024:05:06 07:08:00"  # DateTimeOriginal, its own directory
+    return exif.tobytes()
+
+
+def _exif_sink_bytes(name: str, exif: bytes | None, *, streaming: bool = True) -> bytes:
+    """The bytes of two frames written to ``name``'s sink with ``exif``: an APNG through
+    Pillow (``streaming=False``), a TIFF to a stream it cannot read back."""
+
+    class WriteOnly(io.BytesIO):
+        def readable(self) -> bool:
+            return False
+
+    fp = io.BytesIO() if streaming else WriteOnly()
+    sink = (open_sink(fp, Path(name), (3, 1), PALETTE, 0, exif=exif)
+            if streaming or name.endswith(".tif")
+            else sinks._PillowSink(fp, "PNG", (3, 1), PALETTE, 0, False, None, exif))
+    for indices in FRAMES:
+        sink.add(indices, duration=100)
+    sink.close()
+    return fp.getvalue()
+
+
+@pytest.mark.parametrize("name", ["a.png", "a.webp", "a.tif"])
+def test_the_exif_is_kept_by_an_apng_a_webp_and_a_tiffs_first_page(name):
+    """An animation's EXIF was dropped; APNG (an eXIf chunk before its image data, the
+    bytes Pillow writes), WebP and TIFF (its first page's tags, deflated all the same,
+    written alike to a stream it cannot read back) keep it, the Exif directory too."""
+    data = _exif_sink_bytes(name, _exif_block())
+    if name != "a.webp":
+        assert data == _exif_sink_bytes(name, _exif_block(), streaming=False)
+    with Image.open(io.BytesIO(data)) as im:
+        exif = im.getexif()
+        assert (exif[315], exif[33432], exif.get_ifd(0x8769)) == (
+            "A. Artist", "(c) 2024 Archive", {36867: "2024:05:06 07:08:00"})
+        assert im.n_frames == 2
+        assert [np.array(page.convert("RGB"))[0].tolist()
+                for page in ImageSequence.Iterator(im)] == [PALETTE[f][0].tolist() for f in FRAMES]
+    if name == "a.png":
+        kinds = [kind for _, kind, _ in chunks_of(data)]
+        assert kinds.index(b"eXIf") < kinds.index(b"acTL") < kinds.index(b"IDAT")

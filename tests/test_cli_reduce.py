@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 import typer
-from PIL import Image, ImageSequence, features
+from PIL import ExifTags, Image, ImageSequence, features
 from typer.testing import CliRunner
 
 from quantize.animation import sinks
@@ -5382,9 +5382,128 @@ def test_a_gif_of_an_input_with_exif_says_it_is_left_out_in_a_note(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == (
         f"quantize: note: {src}: out.gif: the input's EXIF (artist, copyright, "
-        "description, camera, date) is left out, as a .gif holds none; .png, .webp and .jpg "
-        "keep it\n")
+        "description, camera, date) is left out, as a .gif holds none; .png, .webp, .jpg and "
+        ".tif keep it\n")
     quiet = run(src, "-k", 2, "-o", tmp_path / "out.gif", "--force", "-q")
     assert (quiet.exit_code, quiet.stderr) == (0, "")
     stripped = run(src, "-k", 2, "-o", tmp_path / "out.gif", "--force", "--strip")
     assert (stripped.exit_code, stripped.stderr) == (0, "")
+
+
+def _tags(exif: Image.Exif) -> dict[str, Any]:
+    """What an archivist reads of ``exif``: its picture's tags, its Exif and GPS directories'
+    date and latitude, and whether its second directory (IFD1: a TIFF's next page) holds a
+    camera's JPEG thumbnail (JPEGInterchangeFormat)."""
+    return {"description": exif.get(270), "orientation": exif.get(0x0112),
+            "artist": exif.get(315), "copyright": exif.get(33432), "date": exif.get(306),
+            "taken": exif.get_ifd(0x8769).get(36867), "north": exif.get_ifd(0x8825).get(1),
+            "thumbnail": 513 in exif.get_ifd(ExifTags.IFD.IFD1)}
+
+
+#: The tags of every input below, the orientation as stored (6: on its side) ...
+_SOURCE_TAGS = {"description": "Pier at dawn", "orientation": 6, "artist": "A. Artist",
+                "copyright": "(c) 2024 Archive", "date": "2024:05:06 07:08:09",
+                "taken": "2024:05:06 07:08:00", "north": "N", "thumbnail": False}
+#: ... and as an output of its upright pixels keeps them
+_KEPT_TAGS = {**_SOURCE_TAGS, "orientation": 1}
+
+
+def _source_exif() -> bytes:
+    """An EXIF block of :data:`_SOURCE_TAGS`."""
+    exif = Image.Exif()
+    exif[270], exif[0x0112], exif[315], exif[33432], exif[306] = (
+        _SOURCE_TAGS[key] for key in ("description", "orientation", "artist", "copyright", "date"))
+    exif.get_ifd(0x8769)[36867] = _SOURCE_TAGS["taken"]
+    exif.get_ifd(0x8825)[1] = _SOURCE_TAGS["north"]
+    return exif.tobytes()
+
+
+def _with_thumbnail(exif: bytes) -> bytes:
+    """``exif`` (``Exif\\0\\0`` and its TIFF data) with a second directory (IFD1) linked
+    from its first, holding a JPEG thumbnail as a camera's does (JPEGInterchangeFormat and
+    its length, tags 513 and 514), which Pillow writes no way of its own."""
+    data = bytearray(exif[6:])
+    order = "<" if data[:2] == b"II" else ">"
+    (first,) = struct.unpack(order + "L", data[4:8])
+    (n,) = struct.unpack(order + "H", data[first:first + 2])
+    thumbnail = io.BytesIO()
+    Image.new("RGB", (8, 6), "gray").save(thumbnail, format="JPEG")
+    at = len(data) + len(data) % 2
+    data += b"\0" * (at - len(data))
+    data[first + 2 + 12 * n:first + 6 + 12 * n] = struct.pack(order + "L", at)
+    data += struct.pack(order + "H", 2) + struct.pack(order + "HHLL", 513, 4, 1, at + 30) \
+        + struct.pack(order + "HHLL", 514, 4, 1, len(thumbnail.getvalue())) + bytes(4)
+    return exif[:6] + bytes(data) + thumbnail.getvalue()
+
+
+def _read_tags(path: Path) -> tuple[dict[str, Any], tuple[int, int]]:
+    with Image.open(path) as im:
+        im.load()
+        return _tags(im.getexif()), im.size
+
+
+@pytest.mark.parametrize("ext", [".png", ".webp", ".jpg", ".tif"])
+def test_a_tiffs_tags_are_kept_as_a_jpegs_exif_is(tmp_path, ext):
+    """A TIFF input's artist, copyright, description and dates (its tags, which Pillow reads
+    as its EXIF) were dropped where a JPEG's were kept; they are kept now as a JPEG's, the
+    orientation 1 as the pixels are upright, not the tags that lay out its pixels."""
+    src = tmp_path / "scan.tif"
+    Image.new("RGB", (3, 2), (200, 40, 40)).save(src, exif=_source_exif())
+    out = tmp_path / f"out{ext}"
+    result = run(src, "-k", 2, "-o", out)
+    assert (result.exit_code, unnoted(result.stderr)) == (0, "")
+    assert _read_tags(out) == (_KEPT_TAGS, (2, 3))
+    with Image.open(out) as im:
+        assert 0x0111 not in im.getexif() or ext == ".tif"  # StripOffsets: a TIFF's own
+        assert ext != ".tif" or im.tag_v2[0x0103] == 8  # still deflated
+
+
+def test_a_jpegs_exif_is_kept_by_a_tif_output_without_its_thumbnail(tmp_path):
+    """A .tif output was written without the input's EXIF (a note said so), and the EXIF
+    kept elsewhere is written without a camera's thumbnail of the unreduced photo."""
+    src = tmp_path / "photo.jpg"
+    Image.new("RGB", (3, 2), (200, 40, 40)).save(src, exif=_with_thumbnail(_source_exif()))
+    with Image.open(src) as im:
+        assert _tags(im.getexif())["thumbnail"]
+    result = run(src, "-k", 2, "-o", tmp_path / "out.tif")
+    assert (result.exit_code, unnoted(result.stderr)) == (0, "")
+    assert _read_tags(tmp_path / "out.tif") == (_KEPT_TAGS, (2, 3))
+
+
+_EXIF_FRAMES = [np.full((2, 3, 3), colour, np.uint8) for colour in ((200, 40, 40), (40, 40, 200))]
+
+
+@pytest.mark.parametrize("src_ext", [".webp", ".png", ".tif"])
+@pytest.mark.parametrize("ext", [".png", ".webp", ".tif"])
+def test_an_animations_exif_is_kept_by_an_apng_a_webp_and_a_tiff(tmp_path, src_ext, ext):
+    """An animated WebP's or APNG's EXIF (a multi-page TIFF's first page's tags) was
+    dropped without a word; an APNG, a WebP and a TIFF's first page keep it now, as a
+    still's output does, upright and without a thumbnail."""
+    exif = _source_exif() if src_ext == ".tif" else _with_thumbnail(_source_exif())
+    src = save_animation(tmp_path / f"clip{src_ext}", _EXIF_FRAMES, duration=100, loop=0,
+                         exif=exif, **({"lossless": True} if src_ext == ".webp" else {}))
+    out = tmp_path / f"out{ext}"
+    result = run(src, "-k", 2, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "EXIF" not in result.stderr
+    assert _read_tags(out) == (_KEPT_TAGS, (2, 3))
+    with Image.open(out) as im:
+        assert im.n_frames == 2
+
+
+def test_an_animations_exif_left_out_of_a_gif_is_said_and_strip_drops_it(tmp_path):
+    src = save_animation(tmp_path / "clip.webp", _EXIF_FRAMES, duration=100, loop=0,
+                         lossless=True, exif=_source_exif())
+    result = run(src, "-k", 2, "-o", tmp_path / "out.gif")
+    assert result.exit_code == 0, result.output
+    assert unnoted(result.stderr) == ""
+    assert (f"quantize: note: {src}: out.gif: the input's EXIF (artist, copyright, description, "
+            "camera, date) is left out, as a .gif holds none; .png, .webp and .tif keep it\n"
+            ) in result.stderr
+    stripped = run(src, "-k", 2, "-o", tmp_path / "out.png", "--strip", "--json")
+    assert stripped.exit_code == 0, stripped.output
+    assert json.loads(stripped.stdout)["strip"] is True
+    with Image.open(tmp_path / "out.png") as im:
+        assert dict(im.getexif()) == {} and "exif" not in im.info and im.n_frames == 2
+    gif = run(src, "-k", 2, "-o", tmp_path / "out.gif", "--force", "--strip")
+    assert (gif.exit_code, "EXIF" in gif.stderr) == (0, False)

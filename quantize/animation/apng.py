@@ -79,6 +79,9 @@ class ApngWriter:
         several showing its picture (:func:`split_duration`).
     dpi : (float, float) or None
         The physical resolution written to a pHYs chunk (as Pillow's ``dpi``), or None.
+    exif : bytes or None
+        The EXIF block written to an eXIf chunk before the image data (as Pillow's
+        ``exif``), or None.
 
     Notes
     -----
@@ -89,8 +92,10 @@ class ApngWriter:
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray,
                  transparent: int | bytes | None, loop: int, compress_levels: tuple[int, ...],
-                 longest_ms: float, dpi: tuple[float, float] | None = None) -> None:
+                 longest_ms: float, dpi: tuple[float, float] | None = None,
+                 exif: bytes | None = None) -> None:
         self._fp, self._size, self._loop, self._dpi = fp, size, loop, dpi
+        self._exif = exif
         self._palette = np.ascontiguousarray(palette, dtype=np.uint8).tobytes()
         self._transparent = transparent
         self._levels, self._longest = compress_levels, longest_ms
@@ -149,6 +154,8 @@ class ApngWriter:
             params["transparency"] = self._transparent
         if self._dpi is not None:
             params["dpi"] = self._dpi
+        if self._exif is not None:
+            params["exif"] = self._exif
         self._image(indices).save(still, format="PNG", **params)
         data = still.getvalue()
         self._fp.write(data[:next(at for at, kind, _ in chunks_of(data) if kind == b"IDAT")])

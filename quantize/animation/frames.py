@@ -78,7 +78,9 @@ from ..io import (
     seek_first_page,
     shown_frames,
     stated_dpi,
+    tiff_exif,
     upright_dpi,
+    upright_exif,
     warn_samples_left_out,
     wide_page,
 )
@@ -138,6 +140,11 @@ class AnimationInfo:
         The physical resolution (x, y) in dots per inch the file states (of a TIFF, its
         first page's), upright, as :attr:`quantize.io.LoadedImage.dpi`; None when it
         states none.
+    exif : bytes or None
+        The file's EXIF block (an APNG's eXIf chunk, a WebP's EXIF chunk, a TIFF's first
+        page's tags), its Orientation set to 1 as the frames are upright, as
+        :attr:`quantize.io.LoadedImage.exif`; None when it has none (a GIF), or it is
+        damaged.
     """
 
     path: Path
@@ -148,6 +155,7 @@ class AnimationInfo:
     orientation: int = 1
     screen: tuple[int, int] | None = None
     dpi: tuple[float, float] | None = None
+    exif: bytes | None = None
 
     @property
     def timed(self) -> bool:
@@ -404,9 +412,11 @@ def _info(im: Image.Image, p: Path, n: int) -> AnimationInfo:
     orientation = 1 if im.format == "TIFF" else stored
     screen = _grown_screen(im)
     dpi = upright_dpi(stated_dpi(im), stored)
+    exif = tiff_exif(im) if im.format == "TIFF" else upright_exif(im.info.get("exif"))
     return AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
                          None if loop is None else int(loop), orientation,
-                         None if screen is None else _turned_size(screen, orientation), dpi)
+                         None if screen is None else _turned_size(screen, orientation), dpi,
+                         exif)
 
 
 def _kept_file(im: Image.Image) -> int | bytes:

@@ -104,6 +104,7 @@ from ..reduce.records import (
     errors_shown,
     job_record,
     name_colors,
+    note_exif_left_out,
     output_named,
     output_said,
     palette_entries,
@@ -217,9 +218,13 @@ def reduce_animation_file(input: str | os.PathLike[str],
         frames x width x height), ``skip_if_larger``, ``optimize`` (slower,
         smaller: GIF frames encoded with more ways of marking unchanged pixels,
         APNG at zlib level 9), ``matte`` (every frame's translucent pixels composited
-        onto that colour), plus ``palette``: "global" (default, one palette
-        for all frames) or "per-frame" (GIF only; ``palette_out`` then holds
-        every colour of every frame's palette, which may be more than 256).
+        onto that colour), ``strip`` (no EXIF: without it, the input's, an APNG's eXIf
+        chunk, a WebP's EXIF chunk or a TIFF's first page's tags, upright, is kept by a
+        .png, .webp or .tif output, a TIFF's first page, and a GIF is written without it,
+        with an :class:`~quantize.errors.ExifLeftOutWarning`), plus ``palette``:
+        "global" (default, one palette for all frames) or "per-frame" (GIF only;
+        ``palette_out`` then holds every colour of every frame's palette, which may be
+        more than 256).
         ``dither``: each frame is mapped as :func:`quantize.reduce.reduce_colors`
         maps a still.
 
@@ -258,6 +263,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         palette's translucent entries are dropped or drawn opaque (in a GIF).
     StillImageWarning
         When a WebP output is a still image: every frame showed the same picture.
+    quantize.errors.ExifLeftOutWarning
+        When the input's EXIF is left out of a GIF output, which holds none (not with
+        ``strip``).
     TimingLossWarning
         When the frames of an animation (a GIF, APNG or WebP) are written as the
         pages of a TIFF, which keeps neither their durations nor the loop count.
@@ -397,6 +405,8 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
         _warn_few_per_frame(plan, opts.n_colors)
     _warn_translucent(plan, opts, stats)
     _warn_still(stats, out)
+    note_exif_left_out(None if opts.strip else info.exif, out, output_named(out, shown),
+                       animation=True)
     _warn_lengthened(stats, output_named(out, shown, whole=True))
     if pages and info.timed:
         warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
@@ -493,7 +503,7 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
     sink = open_sink(fp, named, info.size, table, info.plays,
                      transparent=clear, optimize=opts.optimize, dpi=info.dpi,
                      lzw=None if isinstance(plan, AlphaPlan) else plan.lzw,
-                     gif_delays=info.format == "GIF")
+                     gif_delays=info.format == "GIF", exif=None if opts.strip else info.exif)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     under: np.ndarray | None = None  # the input's canvas the next frame is drawn on
     hidden: tuple[int, int] = (0, 0)  # the last frame's pixels not drawn, and translucent

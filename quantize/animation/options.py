@@ -83,6 +83,8 @@ class AnimationOptions:
     max_bytes: int | None = None
     #: The colour translucent pixels are composited onto (``matte``), or None
     matte: tuple[int, int, int] | None = None
+    #: Write no EXIF (``strip``): without it, an APNG, WebP or TIFF keeps the input's
+    strip: bool = False
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -134,7 +136,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
                             per_frame, palette_in_name(o["palette_in"]),
                             _palette_said(o["palette_in"]), clear_at, o["palette_fitted"],
-                            o["quality_limit"], o["max_bytes"], o["matte"])
+                            o["quality_limit"], o["max_bytes"], o["matte"], o["strip"])
 
 
 def _refuse_per_frame_in(suffix: str, *, named: bool) -> None:

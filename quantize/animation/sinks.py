@@ -31,7 +31,10 @@ format keeps:
   disposal.
 
 The input's physical resolution (``dpi``) is kept by an APNG (its pHYs chunk) and by a
-TIFF's pages (their resolution tags); GIF and WebP have no field for it.
+TIFF's pages (their resolution tags); GIF and WebP have no field for it. The input's
+EXIF (``exif``) is kept by an APNG (an eXIf chunk before its image data, where Pillow
+writes it), a WebP (its EXIF chunk) and a TIFF's first page (its tags:
+:func:`~quantize.encode.tiff_with_exif`, once the pages are written); a GIF holds none.
 
 The APNG and WebP sinks merge a frame that shows the same picture as the one
 before it into that frame, adding its duration (as Pillow and libwebp would do,
@@ -66,7 +69,7 @@ import numpy as np
 from PIL import Image, TiffImagePlugin
 
 from .._kernels import same_pixels
-from ..encode import apng_delay, tiff_options, trns
+from ..encode import apng_delay, tiff_options, tiff_with_exif, trns
 from ..errors import StillImageWarning, TimingLossWarning, warn_caller
 from ..io import MAX_PALETTE, held_dpi
 from .apng import ApngWriter, split_duration
@@ -222,9 +225,10 @@ class _PillowSink:
     an APNG to a file object that cannot seek)."""
 
     def __init__(self, fp: BinaryIO, fmt: str, size: tuple[int, int], palette: np.ndarray,
-                 loop: int, optimize: bool, dpi: tuple[float, float] | None = None) -> None:
+                 loop: int, optimize: bool, dpi: tuple[float, float] | None = None,
+                 exif: bytes | None = None) -> None:
         self._fp, self._fmt, self._palette, self._loop = fp, fmt, palette, loop
-        self._size, self._dpi = size, dpi
+        self._size, self._dpi, self._exif = size, dpi, exif
         self.optimized = optimize and fmt == "PNG"  # libwebp is given no effort setting
         self._frames: list[_Packed] = []
         self._durations: list[float] = []
@@ -278,6 +282,8 @@ class _PillowSink:
                                      "duration": durations, "loop": self._loop}
         if self._dpi is not None:
             params["dpi"] = self._dpi
+        if self._exif is not None:
+            params["exif"] = self._exif
         if self._fmt == "PNG":
             params.update(duration=[_apng_duration(d) for d in durations],
                           disposal=_APNG_NONE, blend=_APNG_SOURCE,
@@ -313,9 +319,10 @@ class _ApngSink:
     one before it is merged into it."""
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray, loop: int,
-                 optimize: bool, dpi: tuple[float, float] | None = None) -> None:
+                 optimize: bool, dpi: tuple[float, float] | None = None,
+                 exif: bytes | None = None) -> None:
         self._fp, self._size, self._palette, self._loop = fp, size, palette, loop
-        self.optimized, self._dpi = optimize, dpi
+        self.optimized, self._dpi, self._exif = optimize, dpi, exif
         self._writer: ApngWriter | None = None
         self._shown: _Shown | None = None  # the last frame queued
 
@@ -338,7 +345,7 @@ class _ApngSink:
                       else (_PNG_COMPRESS_LEVEL,))
             self._writer = ApngWriter(self._fp, self._size, self._palette[:, :3],
                                       _trns(self._palette, transparent), self._loop, levels,
-                                      _MAX_FRAME_MS["PNG"], self._dpi)
+                                      _MAX_FRAME_MS["PNG"], self._dpi, self._exif)
             box = None
         else:
             assert self._shown is not None
@@ -368,8 +375,8 @@ class _TiffSink:
     """
 
     def __init__(self, fp: BinaryIO, palette: np.ndarray, transparent: int | None,
-                 dpi: tuple[float, float] | None = None) -> None:
-        self._fp = fp
+                 dpi: tuple[float, float] | None = None, exif: bytes | None = None) -> None:
+        self._fp, self._exif = fp, exif
         # a file that cannot be read back and seeked in gets the pages whole on close
         self._buffer = None if fp.readable() and fp.seekable() else io.BytesIO()
         self._writer = TiffImagePlugin.AppendingTiffWriter(
@@ -397,6 +404,9 @@ class _TiffSink:
         self.frames_written += 1
 
     def close(self) -> None:
+        """Give the first page the EXIF, if any, and write a buffer's pages to the file."""
+        if self._exif is not None and self.frames_written:
+            tiff_with_exif(self._fp if self._buffer is None else self._buffer, self._exif)
         if self._buffer is not None:
             self._fp.write(self._buffer.getvalue())
 
@@ -497,7 +507,8 @@ def _trns(palette: np.ndarray, transparent: int | None) -> int | bytes | None:
 def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarray | None,
               plays: int | None, *, transparent: int | None = None,
               optimize: bool = False, dpi: tuple[float, float] | None = None,
-              lzw: RecentCodes | None = None, gif_delays: bool = False) -> FrameSink:
+              lzw: RecentCodes | None = None, gif_delays: bool = False,
+              exif: bytes | None = None) -> FrameSink:
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
     ``palette`` is ``(k, 3)``, or ``(k, 4)`` with each entry's straight alpha (partial
@@ -511,7 +522,8 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     and a TIFF's pages where their fields hold it (:func:`~quantize.io.held_dpi`).
     ``lzw``: the LZW data a GIF writer takes rather than encode again (the plan's).
     ``gif_delays``: the durations are a GIF input's, which a GIF keeps as they are
-    (:class:`~quantize.animation.gif.GifWriter`).
+    (:class:`~quantize.animation.gif.GifWriter`). ``exif``: the input's EXIF block, kept
+    by an APNG, a WebP and a TIFF's first page (a GIF holds none).
     """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
     loop = _stored_loop(fmt, 1 if plays is None else plays)
@@ -523,10 +535,10 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
         raise ValueError(f"palette=None: only a GIF's frames bring palettes of their own, "
                          f"not {fmt}'s")
     if fmt == "TIFF":
-        return _TiffSink(fp, palette, transparent, dpi)
+        return _TiffSink(fp, palette, transparent, dpi, exif)
     if fmt == "PNG" and fp.seekable():
-        return _ApngSink(fp, size, palette, loop, optimize, dpi)
-    return _PillowSink(fp, fmt, size, palette, loop, optimize, dpi)
+        return _ApngSink(fp, size, palette, loop, optimize, dpi, exif)
+    return _PillowSink(fp, fmt, size, palette, loop, optimize, dpi, exif)
 
 
 def default_suffix(src: str | os.PathLike[str]) -> str:

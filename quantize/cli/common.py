@@ -141,10 +141,12 @@ def color_names() -> list[str]:
 
 # Options that every sub-command declares the same way.
 StripOption = Annotated[bool, typer.Option(
-    "--strip", help="Write no EXIF. Without it, a still's .png, .webp or .jpg output keeps "
-    "the input's EXIF (artist, copyright, description, camera, date), its orientation "
-    "reset as the pixels are upright; a .gif, .bmp or .tif is written without it, with a "
-    "note. No output carries an ICC profile (pixels are converted to sRGB).")]
+    "--strip", help="Write no EXIF. Without it, a .png, .webp, .jpg or .tif output (an "
+    "animation's .png, .webp or .tif too) keeps the input's EXIF (artist, copyright, "
+    "description, camera, date; a TIFF's tags), its orientation reset as the pixels are "
+    "upright, without a camera's thumbnail of the original; a .gif or .bmp, which hold "
+    "none, says so in a note. No output carries an ICC profile (pixels are converted to "
+    "sRGB).")]
 MatteOption = Annotated[str | None, typer.Option(
     "--matte", metavar="COLOUR", help="The background the output is shown on (an e-mail's, "
     "a web page's), as Photoshop's Matte: translucent pixels (a soft shadow, anti-aliased "

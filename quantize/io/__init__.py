@@ -141,6 +141,7 @@ from ..png import (
 from .read import (
     DARK_TOP,
     DEFAULT_MAX_PIXELS,
+    EXIF_PICTURE_TAGS,
     ColorProfileWarning,
     CompositedFrameWarning,
     DamagedExifWarning,
@@ -184,6 +185,7 @@ from .read import (
     shown_frames,
     shows_animation,
     sixteen_bit_key,
+    tiff_exif,
     unread_format,
     upright_exif,
     warn_pages_left_out,
@@ -221,8 +223,8 @@ from .write import (
     written_through,
 )
 
-__all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "STREAM_OUTPUT",
-           "ColorProfileWarning",
+__all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "GIF_ALPHA_THRESHOLD",
+           "MAX_PALETTE", "STREAM_OUTPUT", "ColorProfileWarning",
            "CompositedFrameWarning", "DamagedChunkWarning", "DamagedExifWarning", "DarkPages",
            "KeyedCanvas",
            "LoadedImage", "OpenInput",
@@ -247,7 +249,7 @@ __all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE
            "remove_stale_parts",
            "require_regular_file", "save_pil", "second_reader", "shared_landing",
            "seek_first_page", "shown_frames", "shows_animation", "sixteen_bit_key",
-           "stale_parts", "stated_dpi", "unread_format", "upright_dpi", "upright_exif",
+           "stale_parts", "stated_dpi", "tiff_exif", "unread_format", "upright_dpi", "upright_exif",
            "warn_pages_left_out",
            "warn_samples_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png",
            "write_together",

@@ -61,7 +61,8 @@ from ..png import (
 )
 from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
-__all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning",
+__all__ = ["DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
+           "CompositedFrameWarning",
            "DamagedExifWarning", "DarkPages", "KeyedCanvas", "StretchAdvice",
            "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelListWarning",
            "PixelRangeWarning",
@@ -73,7 +74,8 @@ __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "CompositedFrameWarning"
            "low_depth_gray_key", "missing_file", "open_input", "pillow_limit_lifted", "probe_image",
            "read_errors", "read_unmapped", "readable_input", "require_regular_file",
            "seek_first_page",
-           "shown_frames", "shows_animation", "sixteen_bit_key", "unread_format", "upright_exif",
+           "shown_frames", "shows_animation", "sixteen_bit_key", "tiff_exif", "unread_format",
+           "upright_exif",
            "warn_pages_left_out", "warn_unterminated_gif", "wide_page", "wide_rgb_png"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
@@ -175,8 +177,10 @@ class LoadedImage:
     exif : bytes or None
         The EXIF block of a JPEG, WebP or PNG (``Exif\\0\\0`` and its TIFF structure: the
         artist, copyright, description, camera and date tags), its Orientation set to 1,
-        as the pixels are upright (:func:`upright_exif`); None when it has none, or its
-        EXIF is damaged. Outputs written from it keep it where their format holds one.
+        as the pixels are upright (:func:`upright_exif`), or that a TIFF page's tags give
+        (:func:`tiff_exif`); without the thumbnail of the original that a camera puts in
+        its second directory (IFD1); None when it has none, or its EXIF is damaged.
+        Outputs written from it keep it where their format holds one.
 
     Raises
     ------
@@ -414,6 +418,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
         im.seek(1)
     # Pillow turns a TIFF's page upright as it decodes it, and then forgets how
     dpi, turned = stated_dpi(im), exif_orientation(im) if im.format == "TIFF" else None
+    tagged = tiff_exif(im) if im.format == "TIFF" else None  # read before Pillow turns it
     if shrink_to is not None and im.format in ("JPEG", "MPO"):  # an MPO's first is one
         width = im.width
         drafted = im.draft(im.mode, (shrink_to, shrink_to))
@@ -430,7 +435,7 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        None if loop is None else int(loop),
                        None if duration is None else float(duration),
                        upright_dpi(dpi, orientation if turned is None else turned),
-                       None if im.format == "TIFF" else upright_exif(decoded.info.get("exif")))
+                       tagged if im.format == "TIFF" else upright_exif(decoded.info.get("exif")))
 
 
 def _page_number(im: Image.Image) -> int | None:
@@ -2399,9 +2404,13 @@ def _upright_srgb(im: Image.Image, orientation: int) -> Image.Image:
 def upright_exif(exif: Any) -> bytes | None:
     """The EXIF block ``exif`` (an image's ``info["exif"]``, with or without its
     ``Exif\\0\\0`` header) as an output of its upright pixels keeps it: its Orientation
-    (if any) set to 1, every other tag as it is, with the ``Exif\\0\\0`` header Pillow's
+    (if any) set to 1, every other tag of its first directory (IFD0) and of its Exif, GPS
+    and Interoperability directories as it is, with the ``Exif\\0\\0`` header Pillow's
     writers take; None for no bytes, a block cut short (:func:`_exif_cut_short`) or one
-    Pillow cannot read, which is not copied.
+    Pillow cannot read, which is not copied. Not its second directory (IFD1), where a
+    camera keeps a thumbnail of the original: a picture of the unreduced photo, of
+    kilobytes, that would disagree with the output (Pillow writes the first directory
+    alone, linked to no other).
 
     >>> exif = Image.Exif(); exif[0x0112] = 6; exif[315] = "A. Artist"
     >>> kept = Image.Exif(); kept.load(upright_exif(exif.tobytes()))
@@ -2421,6 +2430,41 @@ def upright_exif(exif: Any) -> bytes | None:
     except (SyntaxError, ValueError, struct.error, KeyError, TypeError, OSError):
         return None  # Pillow's readers raise these of a malformed block
     return data if len(kept) else None
+
+
+#: The tags of a TIFF page's first directory that :func:`tiff_exif` keeps, and that a TIFF
+#: output's first page is given of an EXIF (:func:`~quantize.encode.tiff_with_exif`):
+#: those an EXIF's first directory holds that describe the picture (ImageDescription, Make,
+#: Model, Orientation, Software, DateTime, Artist, HostComputer, Copyright, the XPTitle to
+#: XPSubject that Windows writes) and the links to its Exif and GPS directories; not those
+#: that lay out its pixels (size, strips, compression, colour map, resolution: the page's
+#: own), nor its ICC profile, XMP or IPTC, which no output keeps of any input.
+EXIF_PICTURE_TAGS = frozenset({270, 271, 272, 274, 305, 306, 315, 316, 33432, 0x8769, 0x8825,
+                             0x9C9B, 0x9C9C, 0x9C9D, 0x9C9E, 0x9C9F})
+
+
+def tiff_exif(im: Image.Image) -> bytes | None:
+    """The EXIF block that the tags of ``im``, a TIFF opened by Pillow at a page not yet
+    decoded, give an output of its upright pixels: those of :data:`EXIF_PICTURE_TAGS`, its
+    Exif and GPS directories whole, as :func:`upright_exif` keeps a JPEG's (Orientation
+    set to 1); None when it has none of them, or Pillow cannot read them.
+
+    >>> import io
+    >>> page = Image.new("RGB", (2, 1)); data = io.BytesIO()
+    >>> page.save(data, format="TIFF", artist="A. Artist", description="Pier")
+    >>> kept = Image.Exif(); kept.load(tiff_exif(Image.open(data)))
+    >>> sorted(kept.items())
+    [(270, 'Pier'), (315, 'A. Artist')]
+    """
+    try:
+        tags = Image.Exif()
+        tags.load(im.getexif().tobytes())  # its own copy, whose directories it reads
+        for tag in [tag for tag in tags if tag not in EXIF_PICTURE_TAGS]:
+            del tags[tag]
+        data = tags.tobytes()
+    except (SyntaxError, ValueError, struct.error, KeyError, TypeError, OSError):
+        return None  # Pillow's readers and writers raise these of malformed tags
+    return upright_exif(data) if len(tags) else None
 
 
 def exif_orientation(im: Image.Image) -> int:

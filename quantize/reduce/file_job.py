@@ -26,11 +26,11 @@ from ..encode import (
     one_frame_apng,
     png_with_exif,
     tiff_options,
+    tiff_with_exif,
 )
 from ..errors import (
     AdvisedFormats,
     AlphaLossWarning,
-    ExifLeftOutWarning,
     FormatAdviceError,
     OutputExistsError,
     QualityError,
@@ -87,6 +87,7 @@ from .records import (
     errors_shown,
     job_record,
     name_colors,
+    note_exif_left_out,
     output_named,
     output_said,
     palette_entries,
@@ -249,11 +250,14 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         keeps the soft edges as they look on that background; in any other format it
         flattens the soft alpha too. Default: None (alpha kept as read).
     strip : bool
-        Write no EXIF. Without it, a still's output keeps the input's EXIF
+        Write no EXIF. Without it, the output keeps the input's EXIF
         (:attr:`~quantize.io.LoadedImage.exif`: artist, copyright, description, camera,
-        date; its Orientation 1, as the pixels are upright) where quantize writes it:
-        a .png's eXIf chunk, a .webp's or .jpg's EXIF; a .gif or .bmp (which hold
-        none) or a .tif, given an input with EXIF, is written without it and an
+        date, or a TIFF's tags that say them; its Orientation 1, as the pixels are
+        upright; not a camera's thumbnail of the original) where its format holds it:
+        a .png's eXIf chunk, a .webp's or .jpg's EXIF, a .tif's tags (of an animation,
+        an APNG's, a WebP's, a TIFF's first page's: see
+        :func:`~quantize.animation.reduce_animation_file`); a .gif or .bmp (which hold
+        none), given an input with EXIF, is written without it and an
         :class:`~quantize.errors.ExifLeftOutWarning` says so. No output carries an ICC
         profile: the pixels are converted to sRGB as they are read.
     shown_as : ShownOutput, optional
@@ -405,7 +409,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                           here=small) as metrics):
         exif = _exif_kept(loaded, opts)
         data, optimized = encoded or _encoded(result, loaded, out, job, opts["optimize"], exif)
-        _note_exif_left_out(exif, out, output_named(out, shown))
+        note_exif_left_out(exif, out, output_named(out, shown))
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown))
         if job.palette is not None:
@@ -713,23 +717,6 @@ def output_kind(path: Path, shown: ShownOutput | None = None) -> str:
                      f"expected one of {valid}")
 
 
-#: The outputs quantize writes the input's EXIF into (:func:`_encode`), by extension.
-_EXIF_KEPT = (".png", ".apng", ".webp", ".jpg", ".jpeg")
-
-
-def _note_exif_left_out(exif: bytes | None, path: Path, named: str) -> None:
-    """Say (:class:`~quantize.errors.ExifLeftOutWarning`) that the output ``path``, named
-    ``named``, is written without the input's ``exif`` (None: none to keep, or
-    ``strip``), when its format is not one :data:`_EXIF_KEPT` names."""
-    suffix = path.suffix.lower()
-    if exif is None or suffix in _EXIF_KEPT:
-        return
-    holds = "holds none" if suffix in (".gif", ".bmp") else "is written without it"
-    warn_caller(f"{named}: the input's EXIF (artist, copyright, description, camera, date) "
-                f"is left out, as a {suffix} {holds}; .png, .webp and .jpg keep it",
-                ExifLeftOutWarning)
-
-
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
             gif_timing: dict[str, Any], dpi: tuple[float, float] | None = None,
             given: np.ndarray | None = None, exif: bytes | None = None) -> tuple[bytes, bool]:
@@ -741,7 +728,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     (:func:`_given_table`), which an indexed output keeps entry for entry, at the same
     indices, unused entries too (:func:`_given_entries`), and ``optimize`` does not
     reorder. A fitted palette's entry of fully transparent pixels comes first. ``exif``:
-    the EXIF block a .png (an eXIf chunk), .webp or .jpg output keeps."""
+    the EXIF block a .png (an eXIf chunk), .webp, .jpg or .tif output keeps (a TIFF's
+    tags: :func:`~quantize.encode.tiff_with_exif`)."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     numbered = (None if given is None or suffix not in PALETTE_EXTENSIONS
@@ -784,7 +772,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
               ".webp": {"lossless": True}}.get(suffix, {})
     if fmt == "TIFF":
         params = tiff_options()
-    kept = {"exif": exif} if exif is not None and suffix in _EXIF_KEPT else {}
+    kept = {"exif": exif} if exif is not None and fmt != "TIFF" else {}
     params = {**params, **resolution, **kept}
     has_alpha = result.alpha is not None or result.transparent_index is not None
     if not has_alpha:
@@ -794,6 +782,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     else:
         pixels = result.to_rgba()
     Image.fromarray(pixels).save(buffer, format=fmt, **params)
+    if fmt == "TIFF" and exif is not None:
+        tiff_with_exif(buffer, exif)
     return buffer.getvalue(), False
 
 

@@ -25,20 +25,52 @@ from typing import Any
 import numpy as np
 
 from .._validation import recorded_seed
-from ..errors import OutputError, ResultTooLargeError, WriteRefusedError
+from ..errors import (
+    ExifLeftOutWarning,
+    OutputError,
+    ResultTooLargeError,
+    WriteRefusedError,
+    warn_caller,
+)
 from ..io import check_output_folder_writable, check_output_path
 from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
 from .options import ORDERED, check_palette, visible_entries
 
-__all__ = ["EXISTING_KEPT", "MATTE_ADVICE", "PSNR_SHOWN_KEYS", "ShownOutput",
+__all__ = ["EXIF_KEPT", "EXISTING_KEPT", "MATTE_ADVICE", "PSNR_SHOWN_KEYS", "ShownOutput",
            "check_default_output", "check_shown_as", "errors_shown", "hex_color", "job_record",
-           "name_colors", "output_named", "output_said", "palette_entries", "palette_out_said",
-           "recorded_options", "too_large"]
+           "name_colors", "note_exif_left_out", "output_named", "output_said",
+           "palette_entries", "palette_out_said", "recorded_options", "too_large"]
 
 #: What the warnings that a GIF made translucent pixels transparent or opaque advise, a
 #: still's and an animation's: the option that blends them onto the GIF's background.
 MATTE_ADVICE = "give matte=COLOR, the background the GIF is shown on, to blend them onto it"
+
+#: The outputs quantize writes the input's EXIF into, by extension: a still's
+#: (:func:`~quantize.reduce.reduce_file`) and an animation's, which is not written as .jpg.
+EXIF_KEPT = (".png", ".apng", ".webp", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+def note_exif_left_out(exif: bytes | None, path: Path, named: str, *,
+                       animation: bool = False) -> None:
+    """Say (:class:`~quantize.errors.ExifLeftOutWarning`) that the output ``path``, named
+    ``named``, of a still or an ``animation``, is written without the input's ``exif``
+    (None: none to keep, or ``strip``), when its format holds none: not one of
+    :data:`EXIF_KEPT` (a .gif, a still's .bmp).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as said:
+    ...     note_exif_left_out(b"Exif", Path("clip.gif"), "clip.gif", animation=True)
+    >>> print(said[0].message)
+    clip.gif: the input's EXIF (artist, copyright, description, camera, date) is left out, \
+as a .gif holds none; .png, .webp and .tif keep it
+    """
+    suffix = path.suffix.lower()
+    if exif is None or suffix in EXIF_KEPT:
+        return
+    keep = ".png, .webp and .tif" if animation else ".png, .webp, .jpg and .tif"
+    warn_caller(f"{named}: the input's EXIF (artist, copyright, description, camera, date) "
+                f"is left out, as a {suffix} holds none; {keep} keep it", ExifLeftOutWarning)
 
 
 @dataclass(frozen=True)
