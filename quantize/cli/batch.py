@@ -511,7 +511,8 @@ def batch(
             bool(options.get("dither")), options.get("palette") == "per-frame",
             command_line(ctx, "batch"), unsettled, input_dir,
             (len(plan.unclaimed), len(plan.unfinished)), removed,
-            (plan.passed_over, len(plan.not_entered)))
+            (plan.passed_over, len(plan.not_entered)),
+            threads=_page_threads(jobs, scheduler, len(results) + len(unsettled)))
         rerun = _rerun_advice(force, command_line(ctx, "batch"))
         if not quiet:  # -q: nothing on success, as reduce -q and segment -q
             _print_summary(summary, reports, err=as_json,
@@ -745,20 +746,33 @@ def _json_line(row: dict[str, Any], mode: str) -> None:
     say(json.dumps({k: v for k, v in row.items() if k != "warnings"}))
 
 
+def _page_threads(jobs: int | None, scheduler: str | None, n_files: int) -> int | None:
+    """The threads that make the --html page's thumbnails once the files are done: as many
+    as the local workers the batch starts for its ``n_files`` files (``--jobs``, or one per
+    CPU), two images each (an input and an output), whose cores are free by then; None,
+    the two shared threads, with ``--scheduler``, whose workers' cores are not this
+    machine's. Prior validation of ``jobs`` is assumed."""
+    from ..batch.executor_local import worker_count
+
+    return None if scheduler is not None else worker_count(jobs, 2 * max(1, n_files))
+
+
 def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    report: Path | None, html: Path | None, mode: str,
                    max_pixels: int, dithered: bool, per_frame: bool, command: str,
                    unsettled: "Sequence[lib.Unsettled]", input_dir: Path,
                    unclaimed: tuple[int, int] = (0, 0),
                    removed: "Sequence[lib.RemovedOutput]" = (),
-                   passed: tuple[Sequence[Path], int] = ((), 0)) -> tuple[list[Path], int]:
+                   passed: tuple[Sequence[Path], int] = ((), 0),
+                   threads: int | None = None) -> tuple[list[Path], int]:
     """Write the --report file and the --html page; each has a row for each file the run
     left ``unsettled``. The page is titled with ``input_dir`` as given,
     names each file by its path from it; it and a JSON report count the outputs in no
     report, left in place, as the summary line does: ``unclaimed`` is their number and that
     of those a stopped run left unfinished (:func:`_print_summary`), and list and count
     those --remove-orphans ``removed``; both count too what the search ``passed`` over, as
-    the summary line does.
+    the summary line does. The page's thumbnails are made on ``threads`` threads
+    (:func:`_page_threads`).
 
     Each is written whatever became of the other: one that cannot be (a full disk) is
     said in an error line of its own, and an earlier file of its name is left as it was.
@@ -786,7 +800,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                           dithered=dithered, per_frame=per_frame, command=command,
                           unsettled=unsettled, input_dir=input_dir,
                           unclaimed=unclaimed[0], unfinished=unclaimed[1], removed=removed,
-                          passed_over=passed[0], not_entered=passed[1])
+                          passed_over=passed[0], not_entered=passed[1], threads=threads)
 
     written: list[Path] = []
     failed = 0
