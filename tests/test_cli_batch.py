@@ -1795,6 +1795,30 @@ def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match
     assert not (tmp_path / "out").exists()
 
 
+_FOR_SEGMENT = "does not apply to --mode reduce; expected it only with --mode segment"
+_FOR_REDUCE = "does not apply to --mode segment; expected it only with --mode reduce"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--regions", "x"], f"--regions {_FOR_SEGMENT}"),
+    (["--regions", "x", "--mode", "reduce"], f"--regions {_FOR_SEGMENT}"),
+    (["--quality", "x", "--mode", "segment"], f"--quality {_FOR_REDUCE}"),
+    (["--mode", "segment", "--quality-limit", "x"], f"--quality-limit {_FOR_REDUCE}"),
+    (["--mode", "segment", "--dither=x"], f"--dither {_FOR_REDUCE}"),
+    (["--mode", "segment", "--dither=2"], f"--dither {_FOR_REDUCE}"),
+    (["--mode", "paint", "--regions", "x"],
+     "--mode='paint' is not valid; expected one of 'reduce', 'segment'"),
+])
+def test_cli_an_option_of_the_other_mode_is_refused_for_the_mode_whatever_its_value(
+        photo_tree, tmp_path, args, message):
+    """The parser reads the values before the command checks the mode: --regions x in
+    reduce mode was refused as "--regions='x' is not valid; expected an integer", as if
+    fixing the value would do; the mode is checked first now, wherever --mode is given."""
+    result = _cli(photo_tree, "-o", tmp_path / "out", *args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("flag, name", [("--html", "index.html"), ("--report", "r.json")])
 def test_cli_refuses_a_report_that_a_rerun_would_read_as_an_input(photo_tree, tmp_path, flag,
                                                                     name):

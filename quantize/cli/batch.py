@@ -61,6 +61,7 @@ from .common import (
     as_typed,
     check_palette_fitted_given,
     check_palette_mode_alone,
+    click_errors,
     color_names,
     command_line,
     dither_strength,
@@ -155,6 +156,19 @@ class _BatchCommand(DitherLevelCommand):
     the shell gives ``--glob a.jpg b.jpg c.jpg``, and the line named b.jpg and c.jpg
     alone."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """The arguments parsed; an option of the other mode than ``--mode``'s given a value
+        it cannot take (``--regions x`` in reduce mode) is refused as not applying to the
+        mode, as it is with a value it takes: the parser, which reads the values before the
+        command checks the mode, said that the value was bad. ``--mode`` is read first
+        (eager), and is refused first when it is none of the modes."""
+        try:
+            return super().parse_args(ctx, args)
+        except click_errors.BadParameter as exc:
+            if exc.param is not None and not ctx.resilient_parsing:
+                _refuse_for_the_mode(ctx.params.get("mode", "reduce"), exc.param.opts)
+            raise
+
     def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
         line = super().extra_arguments(ctx, extra)
         for flag, pattern in _patterns_given(ctx.params.get("glob"), ctx.params.get("exclude")):
@@ -163,6 +177,17 @@ class _BatchCommand(DitherLevelCommand):
                         "expands an unquoted pattern into the names it matches; quote it, as "
                         f"{flag} '*.jpg'")
         return line
+
+
+def _refuse_for_the_mode(mode: str, flags: Sequence[str]) -> None:
+    """Refuse ``mode`` when it is none of the modes, and the option of ``flags`` when it is
+    of the other mode (:func:`_check_mode_options`), each in its own error line; else
+    return."""
+    given = {name: True for name in (*_REDUCE_ONLY, *_SEGMENT_ONLY)
+             if set(name.split("/")) & set(flags)}
+    with user_errors():
+        check_choice(mode, "--mode", _MODES)
+        _check_mode_options(mode, given)
 
 
 def _patterns_given(glob: Sequence[str] | None,
@@ -186,7 +211,7 @@ def batch(
         help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.",
         parser=file_name)],
     mode: Annotated[str, typer.Option(
-        "--mode", metavar="reduce|segment",
+        "--mode", metavar="reduce|segment", is_eager=True,
         help="reduce (one PNG per image; an animation in its own format, as reduce "
         "writes it; --ext chooses another) or segment (a folder of region maps "
         "per image).", autocompletion=offering(_MODES))] = "reduce",
@@ -395,12 +420,15 @@ def batch(
     # kept as typed for the lines to name the files so: ./-in/a.png, not -in/a.png
     named = _AsTyped(input_name, output_name)
     input_dir, output_dir = path(input_name), path(output_name)
-    strength = dither_strength(dither, dither_level)
+    # --dither=LEVEL does not apply to segment mode, whatever LEVEL is: refused for the mode
+    # (below), not for its value, it is left unread
+    level_elsewhere = mode == "segment" and dither_level is not None
+    strength = None if level_elsewhere else dither_strength(dither, dither_level)
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
     show = "quiet" if quiet else "json" if as_json else "lines"
     given = {"--quality": quality is not None, "--quality-limit": quality_limit is not None,
-             "--dither": bool(strength),
+             "--dither": bool(strength) or level_elsewhere,
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,
              "--copy-if-larger": copy_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
@@ -1144,10 +1172,12 @@ def _hidden_matches(input_dir: Path, chosen: "lib.Selection") -> str:
             "rename them to process them")
 
 
-def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
+def _check_mode_options(mode: str, given: Mapping[str, bool]) -> None:
+    """Refuse an option of the other mode than ``mode`` that ``given`` marks given (the
+    options of :data:`_REDUCE_ONLY` and :data:`_SEGMENT_ONLY` it leaves out are not)."""
     other = _SEGMENT_ONLY if mode == "reduce" else _REDUCE_ONLY
     for name in other:
-        if given[name]:
+        if given.get(name, False):
             raise ValueError(f"{name} does not apply to --mode {mode}; expected it only with "
                              f"--mode {'segment' if mode == 'reduce' else 'reduce'}")
 
