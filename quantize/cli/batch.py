@@ -59,6 +59,7 @@ from .common import (
     app,
     as_flags,
     as_typed,
+    budget_choice,
     check_palette_fitted_given,
     check_palette_mode_alone,
     click_errors,
@@ -112,8 +113,8 @@ _NOT_PROCESSED = ("not processed: {output} exists with no record of the run that
 _NOT_PROCESSED_SHOWN = 5
 _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reason; --force "
                        "replaces their outputs")
-_REDUCE_ONLY = ("--quality", "--quality-limit", "--dither", "--exact-colors", "--palette-in",
-                "--palette-fitted", "--shared-palette", "--palette", "--optimize",
+_REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--exact-colors",
+                "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip")
 _SEGMENT_ONLY = ("--regions", "--edges", "--stretch", "-w/--weight", "--min-region",
                  "--overlay-color")
@@ -246,6 +247,14 @@ def batch(
         "allowed gets the result with all of them if it meets L (a number >= Q and > 0) by "
         "the same rule, with a warning; if not, it fails as without it.",
         show_default=False)] = None,
+    max_bytes: Annotated[str | None, typer.Option(
+        "--max-bytes", metavar="SIZE",
+        help="reduce: write each file with the most colours, at most -k (default 16), found "
+        "to fit its output in SIZE: bytes, or a number with a unit, in any case: 800k or "
+        "800kB (1000 bytes a k), 1MB (1,000,000), 1MiB (1,048,576); its line says the k "
+        "chosen. A file that even 2 colours do not fit fails, its reason naming the smallest "
+        "size reached, and nothing is written for it. Neither --quality, --palette-in nor "
+        "--shared-palette goes with it.", show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
         help="rgb or lab (default: rgb for reduce, lab for segment).",
@@ -428,6 +437,7 @@ def batch(
         refuse_both("-q/--quiet", "--json")
     show = "quiet" if quiet else "json" if as_json else "lines"
     given = {"--quality": quality is not None, "--quality-limit": quality_limit is not None,
+             "--max-bytes": max_bytes is not None,
              "--dither": bool(strength) or level_elsewhere,
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,
              "--copy-if-larger": copy_if_larger,
@@ -444,8 +454,10 @@ def batch(
         check_choice(mode, "--mode", _MODES)
         _check_mode_options(mode, given)
         _check_run_options(jobs, scheduler, report_name, html_name, output_dir, force)
-        if shared_palette and (quality is not None or palette_in is not None):
-            other = "--quality" if quality is not None else "--palette-in"
+        if shared_palette and (quality is not None or palette_in is not None
+                               or max_bytes is not None):
+            other = ("--quality" if quality is not None else "--palette-in"
+                     if palette_in is not None else "--max-bytes")
             raise ValueError(f"--shared-palette and {other} both given; expected "
                              "--shared-palette with -k/--colors")
         if shared_palette and palette == "per-frame":
@@ -456,7 +468,7 @@ def batch(
         typed = True if dither and dither_level is None else strength
         options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
                                    seed, optimize, skip_if_larger, palette, ext, quality_limit,
-                                   palette_fitted, matte)
+                                   palette_fitted, matte, max_bytes)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     overlay_color, seed, stretch))
@@ -1207,8 +1219,10 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
                     seed: int, optimize: bool, skip_if_larger: bool,
                     palette: str, ext: str | None = None,
                     quality_limit: float | None = None,
-                    palette_fitted: bool = False, matte: str | None = None) -> dict[str, Any]:
+                    palette_fitted: bool = False, matte: str | None = None,
+                    max_bytes: str | None = None) -> dict[str, Any]:
     from ..reduce.options import (
+        check_budget_alone,
         check_matte,
         check_palette_alone,
         check_palette_mode,
@@ -1243,6 +1257,9 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         options["quality_limit"] = check_quality_limit(quality_limit, options.get("quality"))
     if matte is not None:  # so too; as #rrggbb, which the settings compare as written
         options["matte"] = hex_color(check_matte(matte, "--matte"))
+    if max_bytes is not None:  # so too; in bytes, as the settings hold it
+        options["max_bytes"] = check_budget_alone(max_bytes, options.get("quality"),
+                                                  palette_in)
     return options
 
 
@@ -1687,7 +1704,9 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
     # fewer colours than asked, all kept: good news, a note on the line, no warning line
     fewer = lib.FEWER_COLORS_WORDS if lib.has_fewer_colors(result.status, result.record) else ""
     copied = result.record.get(lib.INPUT_COPIED, "")  # --copy-if-larger: why, and what
-    notes = "".join(f"  ({note})" for note in (_why_on_line(result), copied, fewer,
+    # --max-bytes: the k this run chose, in reduce's words (a skipped file's was said before)
+    chose = budget_choice(result.record) if result.status == "ok" else ""
+    notes = "".join(f"  ({note})" for note in (chose, _why_on_line(result), copied, fewer,
                                                 lib.removed_note(result.record)) if note)
     # a sub-folder not searched, or not listed, is no file: it takes no number among them
     counter = "folder" if lib.is_folder(result.record) else f"{summary.done}/{summary.total}"
