@@ -1597,7 +1597,8 @@ _REDUCE, _SEGMENT, _BATCH = ["reduce", "a.png"], ["segment", "a.png"], ["batch",
     (_REDUCE, "--max-pixels", "--max-pixels"),
     (_SEGMENT, "-k", "-k/--clusters"), (_SEGMENT, "--regions", "--regions"),
     (_SEGMENT, "--seed", "--seed"), (_SEGMENT, "--max-pixels", "--max-pixels"),
-    (_BATCH, "-k", "-k/--colors/--clusters"), (_BATCH, "--regions", "--regions"),
+    (_BATCH, "-k", "-k/--colors/--clusters"),
+    ([*_BATCH, "--mode", "segment"], "--regions", "--regions"),  # reduce mode: not its option
     (_BATCH, "-j", "-j/--jobs"),
     (_BATCH, "--seed", "--seed"), (_BATCH, "--max-pixels", "--max-pixels"),
 ])

@@ -1795,6 +1795,30 @@ def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match
     assert not (tmp_path / "out").exists()
 
 
+_FOR_SEGMENT = "does not apply to --mode reduce; expected it only with --mode segment"
+_FOR_REDUCE = "does not apply to --mode segment; expected it only with --mode reduce"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--regions", "x"], f"--regions {_FOR_SEGMENT}"),
+    (["--regions", "x", "--mode", "reduce"], f"--regions {_FOR_SEGMENT}"),
+    (["--quality", "x", "--mode", "segment"], f"--quality {_FOR_REDUCE}"),
+    (["--mode", "segment", "--quality-limit", "x"], f"--quality-limit {_FOR_REDUCE}"),
+    (["--mode", "segment", "--dither=x"], f"--dither {_FOR_REDUCE}"),
+    (["--mode", "segment", "--dither=2"], f"--dither {_FOR_REDUCE}"),
+    (["--mode", "paint", "--regions", "x"],
+     "--mode='paint' is not valid; expected one of 'reduce', 'segment'"),
+])
+def test_cli_an_option_of_the_other_mode_is_refused_for_the_mode_whatever_its_value(
+        photo_tree, tmp_path, args, message):
+    """The parser reads the values before the command checks the mode: --regions x in
+    reduce mode was refused as "--regions='x' is not valid; expected an integer", as if
+    fixing the value would do; the mode is checked first now, wherever --mode is given."""
+    result = _cli(photo_tree, "-o", tmp_path / "out", *args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("flag, name", [("--html", "index.html"), ("--report", "r.json")])
 def test_cli_refuses_a_report_that_a_rerun_would_read_as_an_input(photo_tree, tmp_path, flag,
                                                                     name):
@@ -3774,8 +3798,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-3]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-3:-2] for row in table[1:]] == [  # k, ..., bytes, skipped
+        assert (table[0][:width], table[0][-4]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-4:-3] for row in table[1:]] == [  # k, ..., bytes, skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     assert rows == [("a.png", "", *not_reached),
@@ -5408,7 +5432,7 @@ _REDUCE_ROW_KEYS = [
     "alpha_thresholded", "larger_than_input", "edited_larger_than_input", "stale_output",
     "fewer_colors_than_asked", "left_out_of_shared_palette", "removed_outputs",
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
-    "folder_not_listed", "warnings", "quality_limit", "quality_met"]
+    "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes"]
 _REDUCE_OBJECT_KEYS = [key for key in _REDUCE_ROW_KEYS if key != "warnings"]
 
 
@@ -5454,7 +5478,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
     src, report = _ok_larger_and_failed(tmp_path), tmp_path / "r.csv"
     args = (src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger",
             "--report", report)
-    later = ["skipped", "quality_limit", "quality_met"]  # added in that order, after the rest
+    later = ["skipped", "quality_limit", "quality_met", "max_bytes"]  # added so, after the rest
     earlier = [*batch.REPORT_COLUMNS, *sorted(set(batch.ROW_KEYS["reduce"])
                                               - {*batch.REPORT_COLUMNS, *later})]
     for run, noise in (("first", ""), ("again", "done")):
@@ -5462,7 +5486,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         assert table[0] == [*earlier, *later]
-        assert [(Path(row[0]).name, row[2], row[-3]) for row in table[1:]] == [
+        assert [(Path(row[0]).name, row[2], row[-4]) for row in table[1:]] == [
             ("bad.png", "failed", ""), ("noise.png", "skipped" if noise else "ok", noise),
             ("tiny.png", "skipped", "larger")]
 

@@ -190,8 +190,81 @@ def test_stdout_carries_the_image_chosen(photo, tmp_path):
     assert result.stdout_bytes == (tmp_path / f"direct{record['k']}.png").read_bytes()
 
 
-def test_a_folder_is_pointed_to_batch_saying_max_bytes_does_not_apply(tmp_path):
+def test_a_folder_is_pointed_to_batch_with_max_bytes(tmp_path):
     (tmp_path / "in").mkdir()
     result = run(tmp_path / "in", "-k", 8, "--max-bytes", "1MB")
     assert result.exit_code == ExitCode.FAILED
-    assert result.stderr.strip().endswith("-o OUT_DIR -k 8 (--max-bytes does not apply)")
+    assert result.stderr.strip().endswith("-o OUT_DIR -k 8 --max-bytes 1MB")
+
+
+def run_batch(*args, **kwargs):
+    return runner.invoke(app, ["batch", *map(str, args)], **kwargs)
+
+
+@pytest.fixture
+def folder(photo, tmp_path):
+    """``photo`` (fits a budget between its 2- and 16-colour sizes) and a noise image that
+    even 2 colours do not fit in it, in a folder of their own."""
+    src = tmp_path / "in"
+    src.mkdir()
+    photo.rename(src / "photo.png")
+    noise = np.random.default_rng(1).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "noise.png")
+    return src
+
+
+def test_batch_writes_each_file_as_reduce_does_and_fails_one_that_does_not_fit(folder,
+                                                                             tmp_path):
+    """batch --max-bytes: the file that fits gets reduce's bytes and a line saying the k
+    chosen as reduce's says it; the one that does not fails (exit 1, as a batch's failed
+    file does; reduce exits 99), nothing written for it, its row saying why; the budget is
+    in every row of the report, and the settings of the outputs: a rerun skips them."""
+    sizes = _sizes(folder / "photo.png", tmp_path, ".png", range(2, 17))
+    budget = (sizes[2] + sizes[16]) // 2
+    (tmp_path / "noise").mkdir()
+    smallest = _sizes(folder / "noise.png", tmp_path / "noise", ".png", [2])[2]
+    assert smallest > budget
+    out, report = tmp_path / "out", tmp_path / "r.json"
+    result = run_batch(folder, "-o", out, "-k", 16, "--max-bytes", budget, "-j", 1,
+                       "--report", report)
+    assert result.exit_code == ExitCode.FAILED, result.output
+    alone = run(folder / "photo.png", "-k", 16, "--max-bytes", budget, "-o",
+                tmp_path / "alone.png")
+    assert (out / "photo.png").read_bytes() == (tmp_path / "alone.png").read_bytes()
+    assert not (out / "noise.png").exists()
+    chose = alone.stdout.split(": ", 1)[1].split("); ", 1)[0] + ")"
+    assert chose.startswith("chose k=") and "does not fit" in chose
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith(f"[2/2] ok      {folder / 'photo.png'} -> {out / 'photo.png'}")
+    assert lines[1].endswith(f"  ({chose})")
+    reason = (f"--max-bytes={budget}: even 2 colours take {smallest:,} bytes, the smallest "
+              f"output reached, more than the {budget:,} allowed")
+    assert lines[0].startswith(f"[1/2] failed  {folder / 'noise.png'}: {reason}")
+    rows = {r["input"]: r for r in json.loads(report.read_text())["files"]}
+    noise, photo = rows[str(folder / "noise.png")], rows[str(folder / "photo.png")]
+    assert (noise["status"], noise["reason"], noise["max_bytes"]) == ("failed", reason, None)
+    assert (photo["status"], photo["max_bytes"], photo["n_colors"]) == ("ok", budget, 16)
+    assert photo["bytes_out"] <= budget < sizes[photo["k"] + 1]
+    again = run_batch(folder, "-o", out, "-k", 16, "--max-bytes", f"{budget}B", "-j", 1)
+    assert again.exit_code == ExitCode.FAILED, again.output
+    assert f"[1/2] skipped {folder / 'photo.png'}  k={photo['k']} " in again.stdout
+    assert "(output exists)" in again.stdout and "chose" not in again.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--max-bytes", "1XB"], "--max-bytes='1XB' is not valid; expected a size in bytes, a "
+     "whole number or one with a unit, as 800k, 800kB, 1MB (1,000,000 bytes) or 1MiB "
+     "(1,048,576 bytes)"),
+    (["--max-bytes", "2k", "--quality", "3"], "--max-bytes='2k' cannot be given with "
+     "--quality=3: each chooses the number of colours, the fewest within a colour error or "
+     "the most within a size; give one"),
+    (["--max-bytes", "2k", "--shared-palette"], "--shared-palette and --max-bytes both "
+     "given; expected --shared-palette with -k/--colors"),
+    (["--max-bytes", "2k", "--mode", "segment"], "--max-bytes does not apply to --mode "
+     "segment; expected it only with --mode reduce"),
+])
+def test_batch_refuses_a_budget_it_cannot_use_before_any_file(folder, tmp_path, args,
+                                                              message):
+    result = run_batch(folder, "-o", tmp_path / "out", *args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+    assert not (tmp_path / "out").exists()

@@ -269,3 +269,28 @@ def test_small_reduced_outputs_and_overlays_are_still_embedded_as_their_pixels(t
         assert made.uri.startswith("data:image/png;"), name
         expected = np.asarray(Image.open(tmp_path / name).convert("RGB"))
         assert np.array_equal(np.asarray(decode_data_uri(made.uri).convert("RGB")), expected)
+
+
+def test_thumbnails_on_threads_of_their_own_are_each_images_thumbnail_in_order(tmp_path):
+    """``threads`` above the shared pool's two (a batch's --jobs): each thumbnail as
+    thumbnail() makes it, in order, None for a file that is no image."""
+    wanted = []
+    for i in range(9):
+        pixels = np.roll(np.repeat(np.repeat(quadrants(), 1 + i, 0), 1 + i, 1), 5 * i, axis=0)
+        Image.fromarray(pixels).save(tmp_path / f"{i}.png")
+        wanted.append((tmp_path / f"{i}.png", ("photo", "reduced", "dithered")[i % 3]))
+    (tmp_path / "broken.png").write_text("not an image")
+    wanted.insert(4, (tmp_path / "broken.png", "photo"))
+    alone = [thumbnail(path, 40, kind=kind) if i != 4 else None
+             for i, (path, kind) in enumerate(wanted)]
+    for threads in (1, 3, 16):
+        assert thumbnails(wanted, 40, threads=threads) == alone
+
+
+@pytest.mark.parametrize("threads, error, match", [
+    (0, ValueError, r"^threads=0 should be >= 1$"),
+    (2.0, TypeError, r"^threads=2.0 should be an integer, got float$"),
+])
+def test_thumbnails_threads_is_checked(threads, error, match):
+    with pytest.raises(error, match=match):
+        thumbnails([], 64, threads=threads)

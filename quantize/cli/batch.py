@@ -59,8 +59,10 @@ from .common import (
     app,
     as_flags,
     as_typed,
+    budget_choice,
     check_palette_fitted_given,
     check_palette_mode_alone,
+    click_errors,
     color_names,
     command_line,
     dither_strength,
@@ -111,8 +113,8 @@ _NOT_PROCESSED = ("not processed: {output} exists with no record of the run that
 _NOT_PROCESSED_SHOWN = 5
 _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reason; --force "
                        "replaces their outputs")
-_REDUCE_ONLY = ("--quality", "--quality-limit", "--dither", "--exact-colors", "--palette-in",
-                "--palette-fitted", "--shared-palette", "--palette", "--optimize",
+_REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--exact-colors",
+                "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--edges", "--stretch", "-w/--weight",
                  "--min-region", "--overlay-color")
@@ -155,6 +157,19 @@ class _BatchCommand(DitherLevelCommand):
     the shell gives ``--glob a.jpg b.jpg c.jpg``, and the line named b.jpg and c.jpg
     alone."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """The arguments parsed; an option of the other mode than ``--mode``'s given a value
+        it cannot take (``--regions x`` in reduce mode) is refused as not applying to the
+        mode, as it is with a value it takes: the parser, which reads the values before the
+        command checks the mode, said that the value was bad. ``--mode`` is read first
+        (eager), and is refused first when it is none of the modes."""
+        try:
+            return super().parse_args(ctx, args)
+        except click_errors.BadParameter as exc:
+            if exc.param is not None and not ctx.resilient_parsing:
+                _refuse_for_the_mode(ctx.params.get("mode", "reduce"), exc.param.opts)
+            raise
+
     def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
         line = super().extra_arguments(ctx, extra)
         for flag, pattern in _patterns_given(ctx.params.get("glob"), ctx.params.get("exclude")):
@@ -163,6 +178,17 @@ class _BatchCommand(DitherLevelCommand):
                         "expands an unquoted pattern into the names it matches; quote it, as "
                         f"{flag} '*.jpg'")
         return line
+
+
+def _refuse_for_the_mode(mode: str, flags: Sequence[str]) -> None:
+    """Refuse ``mode`` when it is none of the modes, and the option of ``flags`` when it is
+    of the other mode (:func:`_check_mode_options`), each in its own error line; else
+    return."""
+    given = {name: True for name in (*_REDUCE_ONLY, *_SEGMENT_ONLY)
+             if set(name.split("/")) & set(flags)}
+    with user_errors():
+        check_choice(mode, "--mode", _MODES)
+        _check_mode_options(mode, given)
 
 
 def _patterns_given(glob: Sequence[str] | None,
@@ -186,7 +212,7 @@ def batch(
         help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.",
         parser=file_name)],
     mode: Annotated[str, typer.Option(
-        "--mode", metavar="reduce|segment",
+        "--mode", metavar="reduce|segment", is_eager=True,
         help="reduce (one PNG per image; an animation in its own format, as reduce "
         "writes it; --ext chooses another) or segment (a folder of region maps "
         "per image).", autocompletion=offering(_MODES))] = "reduce",
@@ -225,6 +251,14 @@ def batch(
         "allowed gets the result with all of them if it meets L (a number >= Q and > 0) by "
         "the same rule, with a warning; if not, it fails as without it.",
         show_default=False)] = None,
+    max_bytes: Annotated[str | None, typer.Option(
+        "--max-bytes", metavar="SIZE",
+        help="reduce: write each file with the most colours, at most -k (default 16), found "
+        "to fit its output in SIZE: bytes, or a number with a unit, in any case: 800k or "
+        "800kB (1000 bytes a k), 1MB (1,000,000), 1MiB (1,048,576); its line says the k "
+        "chosen. A file that even 2 colours do not fit fails, its reason naming the smallest "
+        "size reached, and nothing is written for it. Neither --quality, --palette-in nor "
+        "--shared-palette goes with it.", show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
         help="rgb or lab (default: rgb for reduce, lab for segment).",
@@ -399,12 +433,16 @@ def batch(
     # kept as typed for the lines to name the files so: ./-in/a.png, not -in/a.png
     named = _AsTyped(input_name, output_name)
     input_dir, output_dir = path(input_name), path(output_name)
-    strength = dither_strength(dither, dither_level)
+    # --dither=LEVEL does not apply to segment mode, whatever LEVEL is: refused for the mode
+    # (below), not for its value, it is left unread
+    level_elsewhere = mode == "segment" and dither_level is not None
+    strength = None if level_elsewhere else dither_strength(dither, dither_level)
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
     show = "quiet" if quiet else "json" if as_json else "lines"
     given = {"--quality": quality is not None, "--quality-limit": quality_limit is not None,
-             "--dither": bool(strength),
+             "--max-bytes": max_bytes is not None,
+             "--dither": bool(strength) or level_elsewhere,
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,
              "--copy-if-larger": copy_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
@@ -420,8 +458,10 @@ def batch(
         check_choice(mode, "--mode", _MODES)
         _check_mode_options(mode, given)
         _check_run_options(jobs, scheduler, report_name, html_name, output_dir, force)
-        if shared_palette and (quality is not None or palette_in is not None):
-            other = "--quality" if quality is not None else "--palette-in"
+        if shared_palette and (quality is not None or palette_in is not None
+                               or max_bytes is not None):
+            other = ("--quality" if quality is not None else "--palette-in"
+                     if palette_in is not None else "--max-bytes")
             raise ValueError(f"--shared-palette and {other} both given; expected "
                              "--shared-palette with -k/--colors")
         if shared_palette and palette == "per-frame":
@@ -432,7 +472,7 @@ def batch(
         typed = True if dither and dither_level is None else strength
         options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
                                    seed, optimize, skip_if_larger, palette, ext, quality_limit,
-                                   palette_fitted, matte)
+                                   palette_fitted, matte, max_bytes)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     overlay_color, seed, stretch, superpixels))
@@ -515,7 +555,8 @@ def batch(
             bool(options.get("dither")), options.get("palette") == "per-frame",
             command_line(ctx, "batch"), unsettled, input_dir,
             (len(plan.unclaimed), len(plan.unfinished)), removed,
-            (plan.passed_over, len(plan.not_entered)))
+            (plan.passed_over, len(plan.not_entered)),
+            threads=_page_threads(jobs, scheduler, len(results) + len(unsettled)))
         rerun = _rerun_advice(force, command_line(ctx, "batch"))
         if not quiet:  # -q: nothing on success, as reduce -q and segment -q
             _print_summary(summary, reports, err=as_json,
@@ -749,20 +790,33 @@ def _json_line(row: dict[str, Any], mode: str) -> None:
     say(json.dumps({k: v for k, v in row.items() if k != "warnings"}))
 
 
+def _page_threads(jobs: int | None, scheduler: str | None, n_files: int) -> int | None:
+    """The threads that make the --html page's thumbnails once the files are done: as many
+    as the local workers the batch starts for its ``n_files`` files (``--jobs``, or one per
+    CPU), two images each (an input and an output), whose cores are free by then; None,
+    the two shared threads, with ``--scheduler``, whose workers' cores are not this
+    machine's. Prior validation of ``jobs`` is assumed."""
+    from ..batch.executor_local import worker_count
+
+    return None if scheduler is not None else worker_count(jobs, 2 * max(1, n_files))
+
+
 def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    report: Path | None, html: Path | None, mode: str,
                    max_pixels: int, dithered: bool, per_frame: bool, command: str,
                    unsettled: "Sequence[lib.Unsettled]", input_dir: Path,
                    unclaimed: tuple[int, int] = (0, 0),
                    removed: "Sequence[lib.RemovedOutput]" = (),
-                   passed: tuple[Sequence[Path], int] = ((), 0)) -> tuple[list[Path], int]:
+                   passed: tuple[Sequence[Path], int] = ((), 0),
+                   threads: int | None = None) -> tuple[list[Path], int]:
     """Write the --report file and the --html page; each has a row for each file the run
     left ``unsettled``. The page is titled with ``input_dir`` as given,
     names each file by its path from it; it and a JSON report count the outputs in no
     report, left in place, as the summary line does: ``unclaimed`` is their number and that
     of those a stopped run left unfinished (:func:`_print_summary`), and list and count
     those --remove-orphans ``removed``; both count too what the search ``passed`` over, as
-    the summary line does.
+    the summary line does. The page's thumbnails are made on ``threads`` threads
+    (:func:`_page_threads`).
 
     Each is written whatever became of the other: one that cannot be (a full disk) is
     said in an error line of its own, and an earlier file of its name is left as it was.
@@ -790,7 +844,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                           dithered=dithered, per_frame=per_frame, command=command,
                           unsettled=unsettled, input_dir=input_dir,
                           unclaimed=unclaimed[0], unfinished=unclaimed[1], removed=removed,
-                          passed_over=passed[0], not_entered=passed[1])
+                          passed_over=passed[0], not_entered=passed[1], threads=threads)
 
     written: list[Path] = []
     failed = 0
@@ -1122,10 +1176,12 @@ def _hidden_matches(input_dir: Path, chosen: "lib.Selection") -> str:
             "rename them to process them")
 
 
-def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
+def _check_mode_options(mode: str, given: Mapping[str, bool]) -> None:
+    """Refuse an option of the other mode than ``mode`` that ``given`` marks given (the
+    options of :data:`_REDUCE_ONLY` and :data:`_SEGMENT_ONLY` it leaves out are not)."""
     other = _SEGMENT_ONLY if mode == "reduce" else _REDUCE_ONLY
     for name in other:
-        if given[name]:
+        if given.get(name, False):
             raise ValueError(f"{name} does not apply to --mode {mode}; expected it only with "
                              f"--mode {'segment' if mode == 'reduce' else 'reduce'}")
 
@@ -1155,8 +1211,10 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
                     seed: int, optimize: bool, skip_if_larger: bool,
                     palette: str, ext: str | None = None,
                     quality_limit: float | None = None,
-                    palette_fitted: bool = False, matte: str | None = None) -> dict[str, Any]:
+                    palette_fitted: bool = False, matte: str | None = None,
+                    max_bytes: str | None = None) -> dict[str, Any]:
     from ..reduce.options import (
+        check_budget_alone,
         check_matte,
         check_palette_alone,
         check_palette_mode,
@@ -1191,6 +1249,9 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         options["quality_limit"] = check_quality_limit(quality_limit, options.get("quality"))
     if matte is not None:  # so too; as #rrggbb, which the settings compare as written
         options["matte"] = hex_color(check_matte(matte, "--matte"))
+    if max_bytes is not None:  # so too; in bytes, as the settings hold it
+        options["max_bytes"] = check_budget_alone(max_bytes, options.get("quality"),
+                                                  palette_in)
     return options
 
 
@@ -1638,7 +1699,9 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
     # fewer colours than asked, all kept: good news, a note on the line, no warning line
     fewer = lib.FEWER_COLORS_WORDS if lib.has_fewer_colors(result.status, result.record) else ""
     copied = result.record.get(lib.INPUT_COPIED, "")  # --copy-if-larger: why, and what
-    notes = "".join(f"  ({note})" for note in (_why_on_line(result), copied, fewer,
+    # --max-bytes: the k this run chose, in reduce's words (a skipped file's was said before)
+    chose = budget_choice(result.record) if result.status == "ok" else ""
+    notes = "".join(f"  ({note})" for note in (chose, _why_on_line(result), copied, fewer,
                                                 lib.removed_note(result.record)) if note)
     # a sub-folder not searched, or not listed, is no file: it takes no number among them
     counter = "folder" if lib.is_folder(result.record) else f"{summary.done}/{summary.total}"

@@ -418,6 +418,25 @@ def is_terminal(stream: Any) -> bool:
     return stream is not None and stream.isatty()
 
 
+def budget_choice(record: Mapping[str, Any]) -> str:
+    """What a ``--max-bytes`` run chose for a file, by its record (``max_bytes``, ``k``, the
+    ``n_colors`` asked and ``bytes_out``), as ``reduce`` and ``batch`` say it on the file's
+    line; "" for a record without ``max_bytes``. The search measured k + 1 too large when
+    k is below ``n_colors``.
+
+    >>> budget_choice({"max_bytes": 50000, "k": 18, "n_colors": 64, "bytes_out": 48277})
+    'chose k=18 of -k 64 for --max-bytes 50,000 (48,277 bytes; k=19 does not fit)'
+    >>> budget_choice({"k": 16})
+    ''
+    """
+    if record.get("max_bytes") is None:
+        return ""
+    k, asked = record["k"], record["n_colors"]
+    over = "" if k == asked else f"; k={k + 1} does not fit"
+    return (f"chose k={k} of -k {asked} for --max-bytes {record['max_bytes']:,} "
+            f"({record['bytes_out']:,} bytes{over})")
+
+
 def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
                 dropped: Sequence[str] = (), left_out: Mapping[str, str] | None = None,
                 output_dir: str = "OUT_DIR") -> str:

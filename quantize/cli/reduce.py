@@ -70,6 +70,7 @@ from .common import (
     arguments_given,
     as_flags,
     as_typed,
+    budget_choice,
     check_palette_fitted_given,
     check_palette_mode_alone,
     dither_strength,
@@ -351,7 +352,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
     palette_in = None if "--palette-in" in refused else given["palette_in"]
     palette = None if given["palette"] == "global" else given["palette"]
     carried = [("-k", colors), ("--quality", given["quality"]),
-               ("--quality-limit", given["quality_limit"]),
+               ("--quality-limit", given["quality_limit"]), ("--max-bytes", given["max_bytes"]),
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
                ("--palette-fitted", given["palette_fitted"] and palette_in is not None),
@@ -363,9 +364,8 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--ext", ext), ("-j", jobs), ("-q", show == "quiet"),
                ("--json", show == "json")]
     dropped = [name for name, used in (("--format", stdout_format is not None),
-                                       ("--palette-out", given["palette_out"] is not None),
-                                       ("--max-bytes", given["max_bytes"] is not None))
-               if used]  # batch has no --max-bytes yet
+                                       ("--palette-out", given["palette_out"] is not None))
+               if used]
     return carried, dropped, refused
 
 
@@ -1647,10 +1647,7 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
         meets = "whose undithered result meets" if record["dither"] else "for"
         chose = f"kept k={record['k']}, the most allowed, {meets} {limit}; "
     if record.get("max_bytes") is not None:
-        k, asked = record["k"], record["n_colors"]  # the search measured k + 1 too large
-        over = "" if k == asked else f"; k={k + 1} does not fit"
-        chose = (f"chose k={k} of -k {asked} for --max-bytes {record['max_bytes']:,} "
-                 f"({record['bytes_out']:,} bytes{over}); ")
+        chose = f"{budget_choice(record)}; "
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
     if record.get("palette_mode") == "per-frame" and record.get("frames", 1) > 1:
         colours = f"up to {colours} a frame"  # k is the largest frame palette's

@@ -62,7 +62,8 @@ from .fit import DEFAULT_COLORS, FEATURES, check_n_colors, first_rows
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Options",
-           "ORDERED", "check_dither", "check_file_name", "diffusion_strength",
+           "ORDERED", "check_budget_alone", "check_dither", "check_file_name",
+           "diffusion_strength",
            "check_options", "check_output_names", "check_quality_limit",
            "check_palette", "check_palette_alone",
            "check_palette_draws", "clear_entry_at",
@@ -762,7 +763,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         check_bool(opts[name], name)
     opts["palette_fitted"] = _check_palette_fitted(opts["palette_fitted"], pal_in)
     check_palette_mode(opts["palette"])
-    opts["max_bytes"] = _check_budget_alone(opts["max_bytes"], checked.quality, pal_in)
+    opts["max_bytes"] = check_budget_alone(opts["max_bytes"], checked.quality, pal_in)
     opts["matte"] = check_matte(opts["matte"])
     if checked.n_colors is None and checked.quality is None and pal_in is None:
         opts["n_colors"] = DEFAULT_COLORS
@@ -770,14 +771,15 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     return opts
 
 
-def _check_budget_alone(max_bytes: Any, quality: float | None, palette_in: Any) -> int | None:
+def check_budget_alone(max_bytes: Any, quality: float | None, palette_in: Any) -> int | None:
     """``max_bytes`` checked (:func:`~quantize.reduce.budget.check_max_bytes`), refused
     beside ``quality`` (each chooses the colours: one the fewest within a colour error,
-    the other the most within a size) and beside ``palette_in`` (whose colours are given).
+    the other the most within a size) and beside ``palette_in`` (whose colours are given):
+    :func:`check_reduce_options`'s check, which ``quantize batch`` makes before any file.
 
-    >>> _check_budget_alone("2k", None, None)
+    >>> check_budget_alone("2k", None, None)
     2000
-    >>> _check_budget_alone("2k", 3.0, None)
+    >>> check_budget_alone("2k", 3.0, None)
     Traceback (most recent call last):
     ...
     ValueError: max_bytes='2k' cannot be given with quality=3: each chooses the number of \

@@ -177,7 +177,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       abandoned: Sequence[str | os.PathLike[str]] | None = None,
                       unrecorded: Sequence[tuple[str | os.PathLike[str],
                                                  str | os.PathLike[str]]] | None = None,
-                      ) -> None:
+                      threads: int | None = None) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -249,14 +249,17 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     unrecorded : sequence of (input, output) paths, optional
         Deprecated, for ``unsettled``: inputs, each with its output, added after those,
         finished unrecorded.
+    threads : int or None
+        Threads that make the thumbnails (:func:`quantize.report.thumbnails.thumbnails`);
+        None: the shared threads, two at most. ``batch`` gives its worker count.
 
     Raises
     ------
     ValueError
         If ``path`` does not end in .html/.htm, or ``mode``, ``thumb_size``,
         ``max_pixels``, ``unclaimed``, ``unfinished`` (more than ``unclaimed``),
-        ``not_entered`` or an item of ``unsettled`` (its output, for its status) is
-        invalid.
+        ``not_entered``, ``threads`` (below 1) or an item of ``unsettled`` (its output,
+        for its status) is invalid.
     TypeError
         If an item of ``removed`` is not a :class:`quantize.batch.RemovedOutput`, or one
         of ``unsettled`` not a :class:`quantize.batch.Unsettled`.
@@ -285,6 +288,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     mode = check_choice(mode, "mode", _MODES)
     size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
     max_pixels = check_max_pixels(max_pixels)
+    threads = None if threads is None else check_int(threads, "threads", minimum=1)
     left = (check_int(unclaimed, "unclaimed", minimum=0),
             check_int(unfinished, "unfinished", minimum=0, maximum=unclaimed))
     gone = check_removed(removed)
@@ -303,7 +307,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     note = _PER_FRAME_NOTE if check_bool(per_frame, "per_frame") else ""
     wanted = [(path, "photo" if j == 0 else kind) for row in rows
               for j, path in enumerate(_thumbnail_files(row, mode)) if path is not None]
-    thumbs = _thumbnails(wanted, size, max_pixels, _earlier_thumbnails(target))
+    thumbs = _thumbnails(wanted, size, max_pixels, _earlier_thumbnails(target), threads)
     body = (_file_row(i, rows[i], (labels[i], rank), mode, (size, kind, thumbs), max_pixels,
                       folder, note) for rank, i in enumerate(order))
     made = _made_html(command, datetime.now().astimezone())
@@ -782,11 +786,12 @@ def _thumbnail_files(row: Mapping[str, Any], mode: str) -> tuple[Path, Path | No
 
 
 def _thumbnails(wanted: Sequence[tuple[Path, str]], size: int, max_pixels: int | None,
-                earlier: Mapping[str, Thumbnail]) -> dict[tuple[Path, str], _Made]:
+                earlier: Mapping[str, Thumbnail],
+                threads: int | None) -> dict[tuple[Path, str], _Made]:
     """Each ``(path, kind)`` of ``wanted`` and its thumbnail (None when the image cannot be
     read), with what it was made of (:func:`_made_of`): the one of ``earlier``, the
     thumbnails of the page replaced, made of the file as it is now, else one made now, on
-    the shared threads (:func:`~quantize.report.thumbnails.thumbnails`)."""
+    ``threads`` threads (None: the shared ones; :func:`~quantize.report.thumbnails.thumbnails`)."""
     made: dict[tuple[Path, str], _Made] = {}
     todo = []
     for path, kind in dict.fromkeys(wanted):
@@ -795,8 +800,8 @@ def _thumbnails(wanted: Sequence[tuple[Path, str]], size: int, max_pixels: int |
         made[path, kind] = (key, thumb)
         if thumb is None:
             todo.append((path, kind))
-    for (path, kind), thumb in zip(todo, thumbnails(todo, size, max_pixels=max_pixels),
-                                   strict=True):
+    for (path, kind), thumb in zip(todo, thumbnails(todo, size, max_pixels=max_pixels,
+                                                    threads=threads), strict=True):
         made[path, kind] = (made[path, kind][0], thumb)
     return made
 

@@ -25,8 +25,9 @@ import contextlib
 import io as _io
 import itertools
 import os
+import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -35,7 +36,7 @@ import numpy as np
 from PIL import Image
 
 from .. import _threads
-from .._validation import check_choice, check_max_pixels
+from .._validation import check_choice, check_int, check_max_pixels
 from ..errors import ImageReadError, QuantizeWarning
 from ..io import (
     DEFAULT_MAX_PIXELS,
@@ -167,33 +168,67 @@ def thumbnail(path: str | os.PathLike[str], size: int, *, kind: Kind = "photo",
 
 
 def thumbnails(wanted: Sequence[tuple[str | os.PathLike[str], Kind]], size: int, *,
-               max_pixels: int | None = DEFAULT_MAX_PIXELS) -> list[Thumbnail | None]:
+               max_pixels: int | None = DEFAULT_MAX_PIXELS,
+               threads: int | None = None) -> list[Thumbnail | None]:
     """:func:`thumbnail` of each ``(path, kind)`` of ``wanted``, in order, None for an image
-    that cannot be read; made on the shared threads (:mod:`quantize._threads`), each
-    taking the next image when done with one: decoding, shrinking and encoding release
-    the GIL. The page of a batch made them one after another (eight images, four of them
-    12 MP PNGs, took 2.4 s).
+    that cannot be read; made on ``threads`` threads (None: the shared threads of
+    :mod:`quantize._threads`, two at most), each taking the next image when done with one:
+    decoding, shrinking and encoding release the GIL. A batch's page is made on as many
+    threads as the batch had workers (``--jobs``), which are done by then.
 
-    >>> thumbnails([("no such file.png", "photo")], 64)
+    Raises
+    ------
+    ValueError
+        If a kind is unknown, or ``max_pixels`` or ``threads`` is below 1.
+
+    >>> thumbnails([("no such file.png", "photo")], 64, threads=3)
     [None]
     """
     kinds = [check_choice(kind, "kind", THUMBNAIL_KINDS) for _, kind in wanted]
     max_pixels = check_max_pixels(max_pixels)
+    n = _threads.count() if threads is None else check_int(threads, "threads", minimum=1)
     made: list[Thumbnail | None] = [None] * len(wanted)
     taken = itertools.count()  # next() of a count is one step: two threads take each once
+    stop = threading.Event()
 
     def work() -> None:
-        while (i := next(taken)) < len(wanted):
+        while not stop.is_set() and (i := next(taken)) < len(wanted):
             try:
                 made[i] = _made(Path(wanted[i][0]), size, kinds[i], max_pixels)
             except ImageReadError:
                 pass
 
-    # The filters are the process's: set once around both threads (catch_warnings
+    def first() -> None:  # the caller's: its error (Ctrl-C) stops the others taking more
+        try:
+            work()
+        except BaseException:
+            stop.set()
+            raise
+
+    # The filters are the process's: set once around every thread (catch_warnings
     # entered in each thread would restore the other's filters, not the caller's).
     with _quiet():
-        _threads.run([work] * max(1, min(_threads.count(), len(wanted))))
+        _on_threads(first, work, max(1, min(n, len(wanted))), shared=threads is None)
     return made
+
+
+def _on_threads(first: Callable[[], None], work: Callable[[], None], n: int, *,
+                shared: bool) -> None:
+    """``first`` run in the caller and ``work`` at once on ``n - 1`` other threads: those
+    of the shared pool when ``shared`` (:func:`quantize._threads.run`, which has
+    :func:`quantize._threads.count` threads at most), else threads of their own, each
+    waited for, whatever becomes of ``first``."""
+    if shared or n == 1:
+        _threads.run([first, *[work] * (n - 1)])
+        return
+    others = [_threads.beside(work) for _ in range(n - 1)]
+    try:
+        first()
+    finally:  # they write into the caller's list: let them finish the image each is on
+        for other in others:
+            other.join()
+    for other in others:
+        other.result()
 
 
 def _made(path: Path, size: int, kind: str, max_pixels: int | None) -> Thumbnail:
