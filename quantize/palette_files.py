@@ -1233,8 +1233,10 @@ def _is_level(v: object) -> bool:
 def _parse_hex(text: str, p: Path) -> list[list[int]]:
     """Lines ``rrggbb`` or ``rrggbbaa`` (``#`` optional), ``#rgb`` or ``#rgba``, or
     ``0xrrggbb``; ``;`` starts a
-    comment (a whole line, or after a colour). A Paint.NET palette, whose lines read as
-    ``rrggbbaa`` would give each entry's alpha as its red, is refused by its header."""
+    comment (a whole line, or after a colour), and so does a line's ``#`` followed by a
+    space or a word that is not hex digits (:func:`_hash_comment`). A Paint.NET palette,
+    whose lines read as ``rrggbbaa`` would give each entry's alpha as its red, is refused
+    by its header."""
     colors = []
     for number, line in enumerate(_lines(text), start=1):
         whole = line.strip()
@@ -1243,7 +1245,7 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
                                  "aarrggbb (alpha first), while a .hex file's are rrggbbaa; "
                                  "name it .txt to read it as Paint.NET's", path=p)
         body = whole.split(";", 1)[0].strip()
-        if not body:
+        if not body or _hash_comment(body):
             continue
         match = _HEX_LINE.match(body) or _HEX_0X_LINE.match(body)
         if match is None:
@@ -1255,23 +1257,41 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
     return colors
 
 
+def _hash_comment(body: str) -> bool:
+    """Whether a .hex line ``body`` (stripped, not empty) is a comment as Aseprite and
+    Lospec take one: ``#`` then a space (or nothing), or a word that is not hex digits
+    (``# PICO-8``, ``#palette``). Aseprite skips any line without six hex digits; a word
+    of hex digits after ``#`` is a colour, or an error, not skipped.
+
+    >>> [_hash_comment(b) for b in ("# PICO-8", "#PICO-8", "#", "#c81e1e", "#fab x")]
+    [True, True, True, False, False]
+    """
+    if not body.startswith("#"):
+        return False
+    words = body[1:].split(maxsplit=1) if body[1:2].strip() else []
+    return not words or re.fullmatch(r"[0-9a-fA-F]+", words[0]) is None
+
+
 def _hex_hint(body: str) -> str:
     """What the error for a .hex line ``body`` that is no colour adds: why an ``0x`` number
-    of 8 digits is not read, that comments start with ``;`` for a line that looks like
-    another kind of comment, or the extension of the format the line begins (else nothing).
+    of 8 digits is not read, how comments start for a line that looks like another kind
+    of comment (``//``, or ``#`` and hex digits then more: ``#fab colours``), or the
+    extension of the format the line begins (else nothing).
 
     >>> _hex_hint("0xff00ff80")
     ", which may be 0xAARRGGBB (alpha first, as code writes colours) or rrggbbaa; write \
 'rrggbbaa' without '0x'"
-    >>> _hex_hint("// brand colours"), _hex_hint("zz")
-    (": comments start with ';'", '')
+    >>> _hex_hint("// brand colours"), _hex_hint("#fab colours"), _hex_hint("zz")
+    (": comments start with ';'", ": comments start with ';', or '#' and a space", '')
     """
     if re.match(r"^0[xX][0-9a-fA-F]{8}$", body):
         return (", which may be 0xAARRGGBB (alpha first, as code writes colours) or "
                 "rrggbbaa; write 'rrggbbaa' without '0x'")
     named = _named_as(body, ".hex")
-    if not named and re.match(r"^(//|#(?![0-9a-fA-F]*$))", body):
+    if not named and body.startswith("//"):
         return ": comments start with ';'"
+    if not named and re.match(r"^#(?![0-9a-fA-F]*$)", body):
+        return ": comments start with ';', or '#' and a space"
     return named
 
 

@@ -1526,17 +1526,66 @@ def test_an_animations_palette_out_keeps_a_middle_transparent_entry(tmp_path, mo
     assert _frame_indices(tmp_path / f"back{Path(name).suffix}", monkeypatch) == first
 
 
-def test_a_fitted_animation_keeps_its_transparent_entry_last(tmp_path, monkeypatch):
-    # Its entries are numbered by the pixels they draw that change between frames, the
-    # transparent one after them: not moved as a given palette's is.
+@pytest.mark.parametrize("name", ["out.gif", "out.png"])
+def test_a_fitted_animations_transparent_entry_is_index_0_as_a_sprites(tmp_path, monkeypatch,
+                                                                       name):
+    # Its transparent entry was last (index 3 here), where the sprite's, a still of its
+    # first frame, is index 0: an engine mapping index to colour saw them disagree.
     frames = [np.array([[_R, _CLEAR, _B, _G]], np.uint8),
               np.array([[_CLEAR, _G, _R, _B]], np.uint8)]
     src = save_animation(tmp_path / "in.png", frames, duration=100, loop=0)
     with pytest.warns(FewerColorsWarning):
-        reduce_animation_file(src, tmp_path / "out.gif", n_colors=4, seed=0)
-    shown = _frame_indices(tmp_path / "out.gif", monkeypatch)
-    assert [transparent for _, transparent in shown] == [3, 3]
-    assert (shown[0][0][0][1], shown[1][0][0][0]) == (3, 3)  # the transparent pixels
+        reduce_animation_file(src, tmp_path / name, n_colors=4, seed=0)
+    shown = _frame_indices(tmp_path / name, monkeypatch)
+    assert [transparent for _, transparent in shown] == [0, 0]
+    assert (shown[0][0][0][1], shown[1][0][0][0]) == (0, 0)  # the transparent pixels
+    assert sorted(shown[0][0][0]) == [0, 1, 2, 3]  # the colours follow it
+    assert all(same_picture(a, b) for a, b in zip(composited(tmp_path / name), frames,
+                                                   strict=True))
+    Image.fromarray(frames[0]).save(tmp_path / "first.png")
+    with pytest.warns(FewerColorsWarning):
+        reduce_file(tmp_path / "first.png", tmp_path / f"still{Path(name).suffix}",
+                    n_colors=4, seed=0)
+    assert _frame_indices(tmp_path / f"still{Path(name).suffix}", monkeypatch)[0][1] == 0
+
+
+@pytest.mark.parametrize("listed", ["p.hex", "p.json", "p.act", "p.gpl", "p.pal", "p.txt"])
+@pytest.mark.parametrize("name", ["out.gif", "out.png", "out.webp"])
+def test_a_fitted_animations_palette_file_holds_its_transparent_entry_as_a_stills(
+        tmp_path, name, listed):
+    # The file of a fitted animation left the entry of transparent pixels out (5 lines
+    # of .hex, an .act of "no transparent index") where a still's lists it at index 0.
+    # The animation's first frame shows every colour as often as the whole: both files
+    # are the same, byte for byte.
+    frames = [np.array([[_R, _CLEAR, _B, _G]], np.uint8),
+              np.array([[_CLEAR, _G, _R, _B]], np.uint8)]
+    (tmp_path / "anim").mkdir()
+    (tmp_path / "still").mkdir()
+    src = save_animation(tmp_path / "anim" / "in.png", frames, duration=100, loop=0)
+    Image.fromarray(frames[0]).save(tmp_path / "still" / "in.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewerColorsWarning)
+        reduce_animation_file(src, tmp_path / "anim" / name, n_colors=4, seed=0,
+                              palette_out=tmp_path / "anim" / listed)
+        reduce_file(tmp_path / "still" / "in.png", tmp_path / "still" / name, n_colors=4,
+                    seed=0, palette_out=tmp_path / "still" / listed)
+    written = (tmp_path / "anim" / listed).read_bytes()
+    assert written == (tmp_path / "still" / listed).read_bytes()
+    if listed == "p.hex":
+        assert written.decode().split() == ["00000000", "0000ffff", "ff0000ff", "00ff00ff"]
+    if listed == "p.act":
+        assert written[-4:] == bytes([0, 4, 0, 0])  # 4 entries, transparent index 0
+
+
+def test_a_palette_out_of_an_animation_with_alpha_lists_the_transparent_entry_first(
+        tmp_path):
+    # Fitted with alpha, its translucent entries keep their alpha, after that entry.
+    out, record = _reduced_soft(tmp_path, ".png", n_colors=8, palette_out=tmp_path / "p.hex")
+    with Image.open(out) as image:
+        assert image.info["transparency"][0] == 0  # the APNG's entry 0: alpha 0
+    lines = (tmp_path / "p.hex").read_text().split()
+    assert lines[0] == "00000000"
+    assert lines[1:] == [e["hex"][1:] + f"{e['alpha']:02x}" for e in record["palette"]]
 
 
 def _pillow_palette_image(colors) -> Image.Image:
@@ -2302,9 +2351,9 @@ def test_pixels_that_change_only_in_alpha_are_redrawn(tmp_path):
 def test_the_palette_written_beside_an_animation_with_partial_alpha_has_its_alpha(tmp_path):
     out, record = _reduced_soft(tmp_path, ".webp", n_colors=8, palette_out=tmp_path / "p.hex")
     written = read_palette(tmp_path / "p.hex")
-    assert written.tolist() == [[*bytes.fromhex(e["hex"][1:]), e["alpha"]]
-                                for e in record["palette"]]
-    assert sorted(written[:, 3].tolist()) == [70, 70, 160, 255]
+    assert written.tolist() == [[0, 0, 0, 0]] + [[*bytes.fromhex(e["hex"][1:]), e["alpha"]]
+                                                 for e in record["palette"]]
+    assert sorted(written[:, 3].tolist()) == [0, 70, 70, 160, 255]
 
 
 @pytest.mark.parametrize("clear, digests", [
@@ -2312,9 +2361,10 @@ def test_the_palette_written_beside_an_animation_with_partial_alpha_has_its_alph
              ".webp": "b5e57407524319e49e631e0945afd936e322b39d98ebad94a7d59bb17f4b014b",
              ".gif": "4239c2ce8f80182d273e139ea6d070dee6e367b223cef4ff168d28ae482357de",
              ".tif": "182850c0fe746992a242ab8201e4e821bdff3f0d0236e76a055d0a7337f3831f"}),
-    (True, {".png": "96b2cc72690ab61d2991201776e58d8b0738fa156a0191ca06c60861659bac69",
+    # the .png and .gif since renumbered: the transparent entry first, as a still's
+    (True, {".png": "3fde8d3731a42e64d4816441654db1b5fab2baf2567c69570480a9a9f5565eec",
             ".webp": "b20c5179f89d74969fe2aef267185720eae7f25ff7bd70c3f1194feab4083a83",
-            ".gif": "af6eab30b91f301ee96bbc7408059c4df1bab02ae1a98816759ed61a37ac39c0",
+            ".gif": "acf0e873a71bb1b7854a90029d974fc8e7554c2c956adfdb9c0d4e694c9f4b49",
             ".tif": "fd9910624f0f8c90e0e8d055fb323f21c42517434b5c44cb3e0aeaf4755b7c36"}),
 ])
 def test_without_translucent_pixels_the_output_is_as_before(tmp_path, clear, digests):
@@ -2347,7 +2397,7 @@ def test_asked_for_256_an_animation_with_partial_alpha_and_clear_pixels_gets_255
     record = reduce_animation_file(src, out, n_colors=256, seed=0)
     chunks = {kind: data for _, kind, data in chunks_of(out.read_bytes())}
     assert record["k"] == 255 and len(record["palette"]) == 255
-    assert len(chunks[b"PLTE"]) == 3 * 256 and chunks[b"tRNS"][-1] == 0
+    assert len(chunks[b"PLTE"]) == 3 * 256 and chunks[b"tRNS"][0] == 0
     assert sum(0 < e["alpha"] < 255 for e in record["palette"]) > 200  # noise: translucent
 
 

@@ -823,10 +823,23 @@ def test_hex_lines_may_be_written_0x_and_carry_comments_after_a_semicolon(tmp_pa
                                            [200, 30, 30, 100]]
 
 
+@pytest.mark.parametrize("header", ["# PICO-8", "#PICO-8 palette", "#", "# 16 colours",
+                                    "#palette: sweetie-16"])
+def test_a_hex_header_of_hash_and_a_word_is_a_comment_as_aseprite_reads_it(tmp_path,
+                                                                           header):
+    # "# PICO-8", a header Aseprite and Lospec write and accept (Aseprite skips a line
+    # without six hex digits), was refused: "comments start with ';'".
+    path = tmp_path / "p.hex"
+    path.write_text(f"{header}\n000000\n#1d2b53\n{header}\n#7e2553 ; purple\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_palette(path).tolist() == [[0, 0, 0], [29, 43, 83], [126, 37, 83]]
+
+
 @pytest.mark.parametrize("line, hint", [
     ("0xffc81e1e", ", which may be 0xAARRGGBB (alpha first, as code writes colours) or "
                    "rrggbbaa; write 'rrggbbaa' without '0x'"),
-    ("# brand colours", ": comments start with ';'"),
+    ("#c81e1e brand", ": comments start with ';', or '#' and a space"),
     ("// brand colours", ": comments start with ';'"),
     ("#c81e1", ""), ("c81", ""), ("c81e", ""), ("c81e1e red", ""), ("0xc81e", ""),
     ("0xc81", ""),

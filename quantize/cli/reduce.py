@@ -219,7 +219,9 @@ def reduce_command(
     palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="FILE",
         help=f"Also write the palette ({PALETTE_FORMAT_LIST}); one input only. Entry i is "
-        "index i of a .png, .gif or .bmp output, the transparent entry included.",
+        "index i of a still .png, .gif or .bmp output, the transparent entry included; an "
+        "animation's transparent entry is index 0 too, its fitted colours listed most used "
+        "first.",
         show_default=False, parser=file_name)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
