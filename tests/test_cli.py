@@ -2470,7 +2470,9 @@ def test_a_long_option_read_as_a_short_one_and_its_value_is_proposed(args, messa
 
 
 _NO_OPTIMIZE = ("quantize: warning: --optimize: no effect on the outputs written: only a PNG, "
-                "or a GIF or APNG animation, is encoded with more effort\n")
+                "or a GIF or APNG animation, is encoded with more effort, and a GIF "
+                "animation is the same bytes as without it unless that stores some frame "
+                "smaller\n")
 _NO_PER_FRAME = ("quantize: warning: --palette='per-frame': no effect: every file written is "
                  "a still image (it gives each frame of an animation a palette of its own)\n")
 
@@ -2648,6 +2650,26 @@ def test_optimize_is_said_idle_only_where_no_encoder_took_it(tmp_path, capsys, s
         assert (optimized["optimized"], warned) == (True, "")
     elif not optimized["optimized"]:
         assert warned == _NO_OPTIMIZE
+
+
+def test_optimize_on_a_gif_banner_it_stores_no_smaller_is_said_idle(tmp_path):
+    # A banner of flat colours, a text fading in: --optimize tried more ways for each frame,
+    # none smaller, and --json said "optimized": true of the same bytes, without a word.
+    frames = []
+    for level in (0, 80, 160, 240):
+        frame = Image.new("RGB", (24, 8), (20, 60, 140))
+        frame.paste((level, level, 255), (4, 2, 20, 6))
+        frames.append(frame)
+    src = tmp_path / "banner.gif"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=80, loop=0)
+    written = {}
+    for flag in ([], ["--optimize"]):
+        out = tmp_path / f"out{len(flag)}.gif"
+        result = runner.invoke(app, ["reduce", str(src), "-k", "4", "-o", str(out), "--json",
+                                     *flag])
+        written[bool(flag)] = (out.read_bytes(), json.loads(result.stdout), result.stderr)
+    (plain, _, _), (effort, record, stderr) = written[False], written[True]
+    assert (effort == plain, record["optimized"], stderr) == (True, False, _NO_OPTIMIZE)
 
 
 @pytest.mark.parametrize("command", ["reduce", "batch"])

@@ -241,9 +241,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
         seconds, bytes_in, bytes_out, frames, palette (``{"hex", "alpha", "share"}``
         per entry, each entry's own alpha when partial alpha is kept),
         and with ``optimize``, optimized (whether the format's encoder took it:
-        True for GIF and APNG, False for WebP); when translucent pixels were written
-        transparent or opaque (in a GIF, or mapped onto a palette without alpha),
-        alpha_thresholded: how many, over all frames, a loss the metrics leave out;
+        True for APNG, False for WebP; for GIF, whether it stored some frame smaller);
+        when translucent pixels were written transparent or opaque (in a GIF, or mapped
+        onto a palette without alpha), alpha_thresholded: how many, over all frames, a
+        loss the metrics leave out;
         with ``quality_limit``, quality_met: whether ``quality`` was reached (false: the
         palette of the most colours allowed was kept, as it meets the limit); dithered,
         blurred_psnr: the PSNR after a blur of 1 px of each frame as shown and of the frame

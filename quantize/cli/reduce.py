@@ -262,8 +262,9 @@ def reduce_command(
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --matte, then the "
         "colour as #rrggbb; with --optimize, also optimized: whether the output's format took "
-        "it). With -o -, stdout carries the image and the objects go to stderr, each a line "
-        "starting with {; the other lines there start with quantize:.")] = False,
+        "it, for a GIF animation whether that stored some frame smaller). With -o -, stdout "
+        "carries the image and the objects go to stderr, each a line starting with {; the "
+        "other lines there start with quantize:.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no line per reduced "
         "file.")] = False,

@@ -282,7 +282,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         job, ``frames`` 1 for a still image, ``palette`` a list of
         ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` (beside a .gif
         output, each entry's alpha as the GIF holds it, as ``palette_out`` does); with
-        ``optimize``, also ``optimized``: whether the output's encoder took it; for a
+        ``optimize``, also ``optimized``: whether the output's encoder took it (of a GIF
+        animation, whether that stored some frame smaller); for a
         .gif output of an image with translucent pixels (or an animation's frames mapped
         onto ``palette_in``), also ``alpha_thresholded``: how many were made transparent
         or opaque (of an animation, over all frames), a loss that ``psnr`` and
