@@ -420,7 +420,8 @@ class ExifLeftOutWarning(QuantizeWarning):
     """The input's EXIF (artist, copyright, description, camera, date) is not kept: the
     output's format holds none (GIF, BMP), or quantize writes none into it (TIFF, an
     animation). A fact, not a fault: ``quantize reduce`` says it as a note, which ``-q``
-    leaves out (``quantize batch`` on the file's lines, as its other warnings);
+    leaves out (``quantize batch`` too, as a note of the file, which its report row lists
+    among the file's warnings);
     ``strip=True`` (``--strip``) drops the EXIF without it."""
 
 
