@@ -5300,6 +5300,30 @@ def test_matte_blends_every_frame_of_an_animation(tmp_path):
     assert shown[0][0, 0].tolist() == on_blue and shown[1][1, 0].tolist() == on_blue
 
 
+_NO_MATTE = ("quantize: warning: --matte: no effect: no image written had translucent pixels "
+             "to blend onto it (opaque and fully transparent pixels are kept as they are)")
+
+
+def test_a_matte_that_blends_no_pixel_is_said_once(tmp_path):
+    """--matte on images without translucent pixels did nothing and said nothing: a still
+    with only opaque and fully transparent pixels, an animation of such frames. One warning
+    line for the call (not one per file), none when some image had a pixel to blend, and
+    each record's matted says whether it had."""
+    clear = _SOFT.copy()
+    clear[..., 3] = np.where(clear[..., 3] == 0, 0, 255)
+    Image.fromarray(clear, "RGBA").save(tmp_path / "clear.png")
+    Image.fromarray(clear, "RGBA").save(tmp_path / "clip.png", save_all=True, duration=100,
+                                        append_images=[Image.fromarray(clear[::-1].copy())])
+    Image.fromarray(_SOFT, "RGBA").save(tmp_path / "soft.png")
+    said = []
+    for names in (["clear.png", "clip.png"], ["clear.png", "soft.png"]):
+        result = run(*(tmp_path / name for name in names), "-k", 3, "--ext", ".m.gif",
+                     "--matte", "white", "--json", "-j", 1, "--force")
+        said.append((result.exit_code, unnoted(result.stderr).splitlines(),
+                     [json.loads(line)["matted"] for line in result.stdout.splitlines()]))
+    assert said == [(0, [_NO_MATTE], [False, False]), (0, [], [False, True])]
+
+
 def test_the_gif_alpha_warning_names_matte_as_the_fix(tmp_path):
     Image.fromarray(_SOFT, "RGBA").save(tmp_path / "soft.png")
     result = run(tmp_path / "soft.png", "-k", 3, "-o", tmp_path / "out.gif")

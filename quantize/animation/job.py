@@ -412,6 +412,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                       bytes_out=out.stat().st_size, frames=stats.frames_written,
                       palette=[] if _nothing_opaque(stats) else _record_palette(palette, shares),
                       optimized=stats.optimized if opts.optimize else None,
+                      matted=None if opts.matte is None else animation.matted,
                       alpha_thresholded=0 if stats.alpha else stats.translucent_pixels,
                       quality_met=None if opts.quality_limit is None else reached is None,
                       blurred_psnr=stats.blurred_psnr(),

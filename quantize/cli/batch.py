@@ -503,7 +503,8 @@ def batch(
         written = [r.record for r in results if r.status == "ok"]
         note_idle_options(written, optimize=options.get("optimize", False),
                           per_frame=options.get("palette") == "per-frame",
-                          every_file_written=len(written) == len(results) and not unsettled)
+                          every_file_written=len(written) == len(results) and not unsettled,
+                          matte=options.get("matte") is not None)
         # each report that cannot be written said in its line; the others, the summary
         # line and why the run stopped are said all the same
         reports, unwritten = _write_reports(

@@ -360,7 +360,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         animation = _animation(source, opts["max_pixels"], opts["matte"])
         if animation is None:
             bytes_in = input_size(src)
-            loaded = source.load(dark_advice=DARK_OUTPUT).on_matte(opts["matte"])
+            read = source.load(dark_advice=DARK_OUTPUT)
+            loaded = read.on_matte(opts["matte"])  # itself when it blends no pixel
+            matted = None if opts["matte"] is None else loaded is not read
     if animation is not None:  # every frame, written as an animation
         from ..animation.job import reduce_open_animation
         with animation:
@@ -431,6 +433,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       palette=palette_entries(result.palette, result.shares,
                                               _entry_alpha(result)),
                       optimized=optimized if opts["optimize"] else None,
+                      matted=matted,
                       alpha_thresholded=thresholded,
                       quality_met=None if opts["quality_limit"] is None else met,
                       blurred_psnr=blurred, psnr_shown=shown_psnr)

@@ -151,15 +151,18 @@ def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
 def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, Any],
                psnr: float, delta_e: float, start: float, bytes_in: int, bytes_out: int,
                frames: int, palette: list[dict[str, Any]], optimized: bool | None = None,
-               alpha_thresholded: int = 0, quality_met: bool | None = None,
+               matted: bool | None = None, alpha_thresholded: int = 0,
+               quality_met: bool | None = None,
                blurred_psnr: float | None = None,
                psnr_shown: tuple[float, float] | None = None) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
     reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
     :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
     ``start`` the job's :func:`time.perf_counter`, ``optimized`` None when ``optimize``
-    was not asked (then not recorded), ``alpha_thresholded`` the translucent pixels made
-    transparent or opaque for a GIF before the fit (recorded when some were),
+    was not asked (then not recorded), ``matted`` whether ``matte`` blended some pixel
+    (None when no ``matte`` was given, then not recorded), ``alpha_thresholded`` the
+    translucent pixels made transparent or opaque for a GIF before the fit (recorded when
+    some were),
     ``quality_met`` whether ``quality`` was reached, recorded beside a ``quality_limit``
     (False: the result of all the colours allowed was kept, as it meets the limit),
     ``blurred_psnr`` the PSNR after a blur of :data:`BLUR_SIGMA` px of a dithered still or
@@ -176,6 +179,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     }
     if optimized is not None:
         record["optimized"] = optimized
+    if matted is not None:
+        record["matted"] = matted
     if alpha_thresholded:
         record["alpha_thresholded"] = alpha_thresholded
     if quality_met is not None:
