@@ -5324,6 +5324,35 @@ def test_a_matte_that_blends_no_pixel_is_said_once(tmp_path):
     assert said == [(0, [_NO_MATTE], [False, False]), (0, [], [False, True])]
 
 
+def test_a_gif_table_doubled_by_the_transparent_entry_is_a_note(tmp_path):
+    """-k 4 with transparent pixels wrote 5 entries, a GIF colour table of 8 (gifsicle's
+    --colors 4 counts the transparent entry within its 4) without a word. -k counts colours,
+    so the file is as it was, and a note says that -k 3 keeps the table at 4; -q leaves it
+    out, and a .png (no table padded to a power of two) has none, nor a table -k fills."""
+    pixels = np.zeros((2, 6, 4), np.uint8)
+    pixels[..., 3] = 255
+    pixels[0, :4, :3] = [[200, 0, 0], [0, 200, 0], [0, 0, 200], [200, 200, 0]]
+    pixels[1, :, 3] = 0
+    Image.fromarray(pixels, "RGBA").save(tmp_path / "art.png")
+    frames = [Image.fromarray(pixels, "RGBA"), Image.fromarray(pixels[::-1].copy(), "RGBA")]
+    frames[0].save(tmp_path / "clip.png", save_all=True, append_images=frames[1:], duration=90)
+    said = {}
+    for name, args in (("art.gif", ["-k", 4]), ("q.gif", ["-k", 4, "-q"]),
+                       ("out.png", ["-k", 4]), ("three.gif", ["-k", 3]),
+                       ("clip.gif", ["-k", 4])):
+        src = tmp_path / ("clip.png" if name == "clip.gif" else "art.png")
+        result = run(src, *args, "-o", tmp_path / name)
+        assert result.exit_code == 0, result.output
+        said[name] = [line for line in result.stderr.splitlines() if "colour table" in line]
+    with Image.open(tmp_path / "art.gif") as im:
+        assert len(im.palette.palette) // 3 == 8
+    note = ("its 4 colours and the entry of transparent pixels take a colour table of 8 "
+            "entries, twice the 4 the colours alone take; -k/--colors=3 keeps it at 4")
+    assert said == {"art.gif": [f"quantize: note: {tmp_path / 'art.png'}: art.gif: {note}"],
+                    "q.gif": [], "out.png": [], "three.gif": [],
+                    "clip.gif": [f"quantize: note: {tmp_path / 'clip.png'}: clip.gif: {note}"]}
+
+
 def test_the_gif_alpha_warning_names_matte_as_the_fix(tmp_path):
     Image.fromarray(_SOFT, "RGBA").save(tmp_path / "soft.png")
     result = run(tmp_path / "soft.png", "-k", 3, "-o", tmp_path / "out.gif")

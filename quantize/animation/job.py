@@ -103,6 +103,7 @@ from ..reduce.records import (
     errors_shown,
     job_record,
     name_colors,
+    note_gif_table,
     output_named,
     output_said,
     palette_entries,
@@ -397,6 +398,10 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     _warn_translucent(plan, opts, stats)
     _warn_still(stats, out)
     _warn_lengthened(stats, output_named(out, shown, whole=True))
+    if opts.suffix == ".gif" and opts.palette_in is None and not per_frame:  # one fitted table
+        table, clear = plan.table_palette(), plan.transparent
+        note_gif_table(max(table.shape[0], (clear or 0) + 1), clear is not None,
+                       output_named(out, shown))
     if pages and info.timed:
         warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
                          info.loop, out)

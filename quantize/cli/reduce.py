@@ -1197,7 +1197,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.calls import Call, recorded_call
     from ..batch.executor_local import run_inline, run_local
     from ..batch.results import file_result
-    from ..errors import ExifLeftOutWarning, PaletteInWarning
+    from ..errors import ExifLeftOutWarning, GifTableWarning, PaletteInWarning
     from ..io import parts_listed_once
     from ..palette_files import PaletteReadWarning
     from ..reduce import FewerColorsWarning
@@ -1210,7 +1210,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                                       options if palette is None
                                       else {**options, "palette_out": palette}),
                       {"format_advice": True, "said_once": said_once,
-                       "notes": (FewerColorsWarning,), "noted": (ExifLeftOutWarning,)})
+                       "notes": (FewerColorsWarning,),
+                       "noted": (ExifLeftOutWarning, GifTableWarning)})
                  for f, (src, out, palette) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written

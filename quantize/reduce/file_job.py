@@ -87,6 +87,7 @@ from .records import (
     errors_shown,
     job_record,
     name_colors,
+    note_gif_table,
     output_named,
     output_said,
     palette_entries,
@@ -406,6 +407,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         exif = _exif_kept(loaded, opts)
         data, optimized = encoded or _encoded(result, loaded, out, job, opts["optimize"], exif)
         _note_exif_left_out(exif, out, output_named(out, shown))
+        if out.suffix.lower() == ".gif" and job.palette is None:  # a fitted palette's table
+            full = result.full_palette(alpha=True)
+            note_gif_table(full.shape[0], bool((full[:, 3] == 0).any()), output_named(out, shown))
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown))
         if job.palette is not None:
