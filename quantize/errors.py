@@ -26,7 +26,8 @@ from typing import NamedTuple
 
 __all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExifLeftOutWarning",
            "ExitCode",
-           "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "ImageReadError",
+           "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "GifTableWarning",
+           "ImageReadError",
            "InputParameterError", "OutputError", "OutputExistsError", "OwnFileError",
            "PaletteInWarning", "PaletteRepeatWarning", "QualityError", "QualityReached",
            "QualityScaleWarning",
@@ -419,8 +420,17 @@ class PaletteInWarning(QuantizeWarning):
 class ExifLeftOutWarning(QuantizeWarning):
     """The input's EXIF (artist, copyright, description, camera, date) is not kept: the
     output's format holds none (GIF, a still's BMP). A fact, not a fault: ``quantize
-    reduce`` says it as a note, which ``-q`` leaves out (``quantize batch`` on the file's
-    lines, as its other warnings); ``strip=True`` (``--strip``) drops the EXIF without it."""
+    reduce`` says it as a note, which ``-q`` leaves out (``quantize batch`` too, as a note of
+    the file, which its report row lists among the file's warnings); ``strip=True``
+    (``--strip``) drops the EXIF without it."""
+
+
+class GifTableWarning(QuantizeWarning):
+    """A GIF's colours and its entry of transparent pixels take a colour table twice the
+    size its colours alone take: ``n_colors`` counts colours, not entries, so 64 colours
+    and that entry take 65 entries and a table of 128 (gifsicle's ``--colors 64`` counts the
+    entry among its 64; so does ``n_colors=63``). A fact, not a fault: ``quantize reduce``
+    and ``quantize batch`` say it as a note, which ``-q`` leaves out."""
 
 
 class PaletteRepeatWarning(QuantizeWarning):

@@ -723,3 +723,30 @@ def test_cleared_box_is_the_pending_frames_box_and_the_pixels_to_empty():
     with Image.open(io.BytesIO(fp.getvalue())) as im:
         im.seek(1)
         assert tuple(im.dispose_extent) == (1, 1, 6, 5) and im.disposal_method == 2
+
+
+def _tried(frames, palette, try_both):
+    """The GIF and ``optimized`` of a writer given ``frames``, with ``try_both`` or not."""
+    fp = io.BytesIO()
+    h, w = frames[0].shape
+    writer = GifWriter(fp, (w, h), palette, 0, try_both=try_both)
+    for indices in frames:
+        writer.add(indices, duration=100)
+    writer.close()
+    return fp.getvalue(), writer.optimized
+
+
+def test_optimized_says_whether_trying_more_ways_made_the_file_smaller():
+    # optimized was try_both itself: true for every GIF written with --optimize, also when
+    # the file was the same bytes as without it (five banners out of five).
+    palette = np.array([[0, 255, 0], [30, 225, 70], [60, 195, 140], [90, 165, 210]], np.uint8)
+    first = np.array([[3, 0, 2, 1, 0], [0, 1, 2, 0, 3]], np.uint8)
+    said = []
+    for second in ([[2, 3, 2, 3, 3], [2, 1, 2, 0, 3]],   # runs marked, the others not: smaller
+                   [[3, 0, 2, 1, 0], [0, 1, 1, 1, 3]]):  # no way try_both adds is smaller
+        frames = [first, np.array(second, np.uint8)]
+        (plain, plain_optimized), (tried, optimized) = (_tried(frames, palette, False),
+                                                        _tried(frames, palette, True))
+        assert [f.tolist() for f in shown(tried)] == [f.tolist() for f in shown(plain)]
+        said.append((len(plain) - len(tried), optimized, plain_optimized))
+    assert said == [(1, True, False), (0, False, False)]

@@ -2471,7 +2471,9 @@ def test_a_long_option_read_as_a_short_one_and_its_value_is_proposed(args, messa
 
 
 _NO_OPTIMIZE = ("quantize: warning: --optimize: no effect on the outputs written: only a PNG, "
-                "or a GIF or APNG animation, is encoded with more effort\n")
+                "or a GIF or APNG animation, is encoded with more effort, and a GIF "
+                "animation is the same bytes as without it unless that stores some frame "
+                "smaller\n")
 _NO_PER_FRAME = ("quantize: warning: --palette='per-frame': no effect: every file written is "
                  "a still image (it gives each frame of an animation a palette of its own)\n")
 
@@ -2502,13 +2504,15 @@ def test_an_option_that_acts_on_no_output_is_said_once(tmp_path, monkeypatch, ar
 
 def test_an_option_is_not_said_idle_when_one_output_took_it(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    frames = [Image.new("RGB", (4, 3), c) for c in ((200, 30, 30), (0, 90, 200))]
-    for frame in frames:
-        frame.paste((255, 255, 255), (0, 0, 2, 3))
+    # two frames whose second --optimize stores smaller (only unchanged pixels in runs
+    # marked transparent): a GIF animation takes it only then
+    colours = np.array([[0, 255, 0], [30, 225, 70], [60, 195, 140], [90, 165, 210]], np.uint8)
+    frames = [Image.fromarray(colours[np.array(entries)]) for entries in (
+        [[3, 0, 2, 1, 0], [0, 1, 2, 0, 3]], [[2, 3, 2, 3, 3], [2, 1, 2, 0, 3]])]
     frames[0].save("a.png")
     frames[0].save("m.gif", save_all=True, append_images=frames[1:], duration=50)
     result = runner.invoke(app, ["reduce", "a.png", "m.gif", "--palette", "per-frame",
-                                 "--optimize", "--ext", ".s.gif", "-k", "2", "-j", "1", "-q"])
+                                 "--optimize", "--ext", ".s.gif", "-k", "4", "-j", "1", "-q"])
     assert (result.exit_code, result.stderr) == (0, "")
     assert Image.open("m.s.gif").n_frames == 2
 
@@ -2649,6 +2653,26 @@ def test_optimize_is_said_idle_only_where_no_encoder_took_it(tmp_path, capsys, s
         assert (optimized["optimized"], warned) == (True, "")
     elif not optimized["optimized"]:
         assert warned == _NO_OPTIMIZE
+
+
+def test_optimize_on_a_gif_banner_it_stores_no_smaller_is_said_idle(tmp_path):
+    # A banner of flat colours, a text fading in: --optimize tried more ways for each frame,
+    # none smaller, and --json said "optimized": true of the same bytes, without a word.
+    frames = []
+    for level in (0, 80, 160, 240):
+        frame = Image.new("RGB", (24, 8), (20, 60, 140))
+        frame.paste((level, level, 255), (4, 2, 20, 6))
+        frames.append(frame)
+    src = tmp_path / "banner.gif"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=80, loop=0)
+    written = {}
+    for flag in ([], ["--optimize"]):
+        out = tmp_path / f"out{len(flag)}.gif"
+        result = runner.invoke(app, ["reduce", str(src), "-k", "4", "-o", str(out), "--json",
+                                     *flag])
+        written[bool(flag)] = (out.read_bytes(), json.loads(result.stdout), result.stderr)
+    (plain, _, _), (effort, record, stderr) = written[False], written[True]
+    assert (effort == plain, record["optimized"], stderr) == (True, False, _NO_OPTIMIZE)
 
 
 @pytest.mark.parametrize("command", ["reduce", "batch"])

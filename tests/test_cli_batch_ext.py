@@ -338,3 +338,23 @@ def test_ext_same_tells_the_format_from_the_header_not_the_name(tmp_path, name, 
     kept = _run(src, out, "--ext", "same", "--exclude", name)
     assert kept.exit_code == 0, kept.output
     assert _outputs(out) == {"ok.png": ("PNG", 1)}
+
+
+def test_an_input_exif_left_out_is_a_note_that_quiet_leaves_out(tmp_path):
+    # batch said it as a warning of the file, -q too, where reduce says it as a note that
+    # -q leaves out: a fact of the output, no fault. The report keeps it among the warnings.
+    (tmp_path / "in").mkdir()
+    exif = Image.Exif()
+    exif[315] = "A. Artist"
+    Image.new("RGB", (3, 2), (200, 40, 40)).save(tmp_path / "in" / "a.jpg", exif=exif.tobytes())
+    said = ("a.gif: the input's EXIF (artist, copyright, description, camera, date) is left "
+            "out, as a .gif holds none; .png, .webp and .jpg keep it")
+    outcomes = []
+    for i, shown in enumerate(([], ["-q"], ["--json"])):
+        result = _cli(tmp_path / "in", "-o", tmp_path / f"out{i}", "-k", 2, "--ext", ".gif",
+                      "-j", 1, "--report", tmp_path / f"r{i}.json", *shown)
+        row = json.loads((tmp_path / f"r{i}.json").read_text())["files"][0]
+        lines = [line for line in result.stderr.splitlines() if line.startswith("quantize:")]
+        outcomes.append((result.exit_code, lines, row["warnings"]))
+    note = [f"quantize: note: {tmp_path / 'in' / 'a.jpg'}: {said}"]
+    assert outcomes == [(0, note, [said]), (0, [], [said]), (0, note, [said])]

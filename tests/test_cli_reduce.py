@@ -2730,7 +2730,8 @@ def test_format_keeps_the_json_record_and_palette_of_a_file_of_its_extension(tmp
     with Image.open(io.BytesIO(sent.stdout_bytes)) as im:
         assert im.format == "GIF" and set(np.asarray(im.convert("RGBA"))[..., 3].flat) == {0, 255}
     assert (tmp_path / "sent.hex").read_bytes() == (tmp_path / "named.hex").read_bytes()
-    warning, record = sent.stderr.splitlines()[:2]
+    lines = sent.stderr.splitlines()  # the warning, then a note of the GIF's table, the record
+    warning, record = lines[0], next(line for line in lines if line.startswith("{"))
     assert warning.startswith(f"quantize: warning: {src}: stdout: GIF has no partial alpha, ")
     sent_record, named_record = json.loads(record), json.loads(written.stdout)
     keys = list(named_record)  # every field of a file's, in its order, and the format
@@ -5311,6 +5312,59 @@ def test_matte_blends_every_frame_of_an_animation(tmp_path):
     on_blue = [round(200 * 128 / 255 + 0x33 * 127 / 255), round(100 * 128 / 255 + 0x66 * 127 / 255),
             round(0x99 * 127 / 255), 255]
     assert shown[0][0, 0].tolist() == on_blue and shown[1][1, 0].tolist() == on_blue
+
+
+_NO_MATTE = ("quantize: warning: --matte: no effect: no image written had translucent pixels "
+             "to blend onto it (opaque and fully transparent pixels are kept as they are)")
+
+
+def test_a_matte_that_blends_no_pixel_is_said_once(tmp_path):
+    """--matte on images without translucent pixels did nothing and said nothing: a still
+    with only opaque and fully transparent pixels, an animation of such frames. One warning
+    line for the call (not one per file), none when some image had a pixel to blend, and
+    each record's matted says whether it had."""
+    clear = _SOFT.copy()
+    clear[..., 3] = np.where(clear[..., 3] == 0, 0, 255)
+    Image.fromarray(clear, "RGBA").save(tmp_path / "clear.png")
+    Image.fromarray(clear, "RGBA").save(tmp_path / "clip.png", save_all=True, duration=100,
+                                        append_images=[Image.fromarray(clear[::-1].copy())])
+    Image.fromarray(_SOFT, "RGBA").save(tmp_path / "soft.png")
+    said = []
+    for names in (["clear.png", "clip.png"], ["clear.png", "soft.png"]):
+        result = run(*(tmp_path / name for name in names), "-k", 3, "--ext", ".m.gif",
+                     "--matte", "white", "--json", "-j", 1, "--force")
+        said.append((result.exit_code, unnoted(result.stderr).splitlines(),
+                     [json.loads(line)["matted"] for line in result.stdout.splitlines()]))
+    assert said == [(0, [_NO_MATTE], [False, False]), (0, [], [False, True])]
+
+
+def test_a_gif_table_doubled_by_the_transparent_entry_is_a_note(tmp_path):
+    """-k 4 with transparent pixels wrote 5 entries, a GIF colour table of 8 (gifsicle's
+    --colors 4 counts the transparent entry within its 4) without a word. -k counts colours,
+    so the file is as it was, and a note says that -k 3 keeps the table at 4; -q leaves it
+    out, and a .png (no table padded to a power of two) has none, nor a table -k fills."""
+    pixels = np.zeros((2, 6, 4), np.uint8)
+    pixels[..., 3] = 255
+    pixels[0, :4, :3] = [[200, 0, 0], [0, 200, 0], [0, 0, 200], [200, 200, 0]]
+    pixels[1, :, 3] = 0
+    Image.fromarray(pixels, "RGBA").save(tmp_path / "art.png")
+    frames = [Image.fromarray(pixels, "RGBA"), Image.fromarray(pixels[::-1].copy(), "RGBA")]
+    frames[0].save(tmp_path / "clip.png", save_all=True, append_images=frames[1:], duration=90)
+    said = {}
+    for name, args in (("art.gif", ["-k", 4]), ("q.gif", ["-k", 4, "-q"]),
+                       ("out.png", ["-k", 4]), ("three.gif", ["-k", 3]),
+                       ("clip.gif", ["-k", 4])):
+        src = tmp_path / ("clip.png" if name == "clip.gif" else "art.png")
+        result = run(src, *args, "-o", tmp_path / name)
+        assert result.exit_code == 0, result.output
+        said[name] = [line for line in result.stderr.splitlines() if "colour table" in line]
+    with Image.open(tmp_path / "art.gif") as im:
+        assert len(im.palette.palette) // 3 == 8
+    note = ("its 4 colours and the entry of transparent pixels take a colour table of 8 "
+            "entries, twice the 4 the colours alone take; -k/--colors=3 keeps it at 4")
+    assert said == {"art.gif": [f"quantize: note: {tmp_path / 'art.png'}: art.gif: {note}"],
+                    "q.gif": [], "out.png": [], "three.gif": [],
+                    "clip.gif": [f"quantize: note: {tmp_path / 'clip.png'}: clip.gif: {note}"]}
 
 
 def test_the_gif_alpha_warning_names_matte_as_the_fix(tmp_path):

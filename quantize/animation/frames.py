@@ -266,7 +266,8 @@ class OpenAnimation:
     Pages of more than 8 bits that come out dark are said so once, however often they
     are read (:class:`~quantize.io.DarkPages`), the warning ending with ``dark_advice``
     when given. With ``matte``, an ``(r, g, b)`` colour, every frame's translucent pixels
-    are composited onto it (:func:`~quantize.colors.on_matte`).
+    are composited onto it (:func:`~quantize.colors.on_matte`); ``matted`` says whether a
+    frame read so far had one (a matte on opaque frames does nothing).
     """
 
     def __init__(self, image: Image.Image, info: AnimationInfo, max_pixels: int | None,
@@ -274,6 +275,7 @@ class OpenAnimation:
                  matte: tuple[int, int, int] | None = None) -> None:
         self.path, self.info, self._max_pixels = info.path, info, max_pixels
         self.matte = matte
+        self.matted = False  # a frame read had a translucent pixel, blended onto ``matte``
         self._kept: int | bytes | None = _kept_file(image)
         self._state = _file_state(self._kept)
         self._dark = DarkPages(dark_advice)
@@ -299,6 +301,8 @@ class OpenAnimation:
                 if self.info.orientation != 1:
                     frame = replace(frame, rgba=_upright(frame.rgba, self.info.orientation))
                 if self.matte is not None:
+                    alpha = frame.rgba[..., 3]
+                    self.matted = self.matted or bool(((alpha > 0) & (alpha < 255)).any())
                     frame = replace(frame, rgba=on_matte(frame.rgba, self.matte))
                 yield frame
                 del frame  # the caller's now: not kept while the next frame is drawn

@@ -105,6 +105,7 @@ from ..reduce.records import (
     job_record,
     name_colors,
     note_exif_left_out,
+    note_gif_table,
     output_named,
     output_said,
     palette_entries,
@@ -247,9 +248,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
         seconds, bytes_in, bytes_out, frames, palette (``{"hex", "alpha", "share"}``
         per entry, each entry's own alpha when partial alpha is kept),
         and with ``optimize``, optimized (whether the format's encoder took it:
-        True for GIF and APNG, False for WebP); when translucent pixels were written
-        transparent or opaque (in a GIF, or mapped onto a palette without alpha),
-        alpha_thresholded: how many, over all frames, a loss the metrics leave out;
+        True for APNG, False for WebP; for GIF, whether it stored some frame smaller);
+        when translucent pixels were written transparent or opaque (in a GIF, or mapped
+        onto a palette without alpha), alpha_thresholded: how many, over all frames, a
+        loss the metrics leave out;
         with ``quality_limit``, quality_met: whether ``quality`` was reached (false: the
         palette of the most colours allowed was kept, as it meets the limit); dithered,
         blurred_psnr: the PSNR after a blur of 1 px of each frame as shown and of the frame
@@ -408,6 +410,10 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     note_exif_left_out(None if opts.strip else info.exif, out, output_named(out, shown),
                        animation=True)
     _warn_lengthened(stats, output_named(out, shown, whole=True))
+    if opts.suffix == ".gif" and opts.palette_in is None and not per_frame:  # one fitted table
+        table, clear = plan.table_palette(), plan.transparent
+        note_gif_table(max(table.shape[0], (clear or 0) + 1), clear is not None,
+                       output_named(out, shown))
     if pages and info.timed:
         warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
                          info.loop, out)
@@ -423,6 +429,7 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                       bytes_out=out.stat().st_size, frames=stats.frames_written,
                       palette=[] if _nothing_opaque(stats) else _record_palette(palette, shares),
                       optimized=stats.optimized if opts.optimize else None,
+                      matted=None if opts.matte is None else animation.matted,
                       alpha_thresholded=0 if stats.alpha else stats.translucent_pixels,
                       quality_met=None if opts.quality_limit is None else reached is None,
                       blurred_psnr=stats.blurred_psnr(),

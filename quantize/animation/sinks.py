@@ -106,8 +106,10 @@ _PNG_COMPRESS_LEVEL_OPTIMIZE = 9
 
 class FrameSink(Protocol):
     frames_written: int
-    #: Whether ``optimize`` made the encoder spend more effort on this format (the record's
-    #: ``optimized``, which the command line reads to say that ``--optimize`` did nothing).
+    #: Whether ``optimize`` made the encoder spend more effort on this format (for a GIF:
+    #: whether that stored some frame smaller, :class:`~quantize.animation.gif.GifWriter`),
+    #: the record's ``optimized``, which the command line reads to say that ``--optimize``
+    #: did nothing.
     optimized: bool
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,

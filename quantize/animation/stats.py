@@ -147,7 +147,8 @@ class FrameStats:
     #: other formats).
     frames_lengthened: int = 0
     played_ms: tuple[float, float] = (0.0, 0.0)
-    #: Whether the output's encoder took ``optimize`` (its sink's ``optimized``).
+    #: Whether the output's encoder took ``optimize`` (its sink's ``optimized``: of a GIF,
+    #: whether that stored some frame smaller).
     optimized: bool = False
     #: The most palette entries one frame's opaque pixels take (counted only where
     #: ``--palette per-frame`` fell back to one shared palette: what ``k`` then reports).

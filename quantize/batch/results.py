@@ -20,7 +20,8 @@ from .calls import Outcome
 __all__ = ["ABANDONED", "EDITED_LARGER", "FEWER_COLORS", "FEWER_COLORS_WORDS",
            "FINISHED_UNRECORDED", "FOLDERS_LEFT", "FOLDER_LEFT", "INPUT_COPIED", "LARGER",
            "LEFT_OUT",
-           "LEFT_UNRECORDED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED",
+           "LEFT_UNRECORDED", "NOTED", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED",
+           "NOT_SEARCHED",
            "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "SKIP_KINDS", "STALE",
            "BatchSummary", "FileResult", "RemovedOutput", "SkipKind", "Status", "Unsettled",
            "UnsettledStatus",
@@ -72,6 +73,12 @@ EDITED_LARGER = "edited_larger_than_input"
 #: fault, so no warning of the batch: its progress line, its report row and the summary's
 #: count (:func:`fewer_colors_counts`) say it.
 FEWER_COLORS = "fewer_colors_than_asked"
+#: Key of a job's record holding its notes: facts about its output that are no fault
+#: (:class:`~quantize.errors.ExifLeftOutWarning`, the input's EXIF left out;
+#: :class:`~quantize.errors.GifTableWarning`, a GIF's table doubled), which the
+#: command line says as note lines, not with ``-q``, as ``quantize reduce`` does. Its
+#: report row and the HTML page list them after its warnings, as before they were notes.
+NOTED = "noted"
 
 #: How a file's progress line and the summary line say :data:`FEWER_COLORS`.
 FEWER_COLORS_WORDS = "fewer colours than -k/--colors, kept whole"
@@ -649,12 +656,14 @@ class FileResult:
 
     def as_row(self) -> dict[str, Any]:
         """A flat JSON-able dict: input, output, status, skipped, reason, then the record's
-        keys."""
+        keys, its notes (:data:`NOTED`) after its ``warnings``."""
         row: dict[str, Any] = {"input": str(self.input),
                                "output": "" if self.output is None else str(self.output),
                                "status": self.status, "skipped": self.skipped,
                                "reason": self.reason}
-        row.update((k, v) for k, v in self.record.items() if k not in row)
+        row.update((k, v) for k, v in self.record.items() if k not in row and k != NOTED)
+        if self.record.get(NOTED):
+            row["warnings"] = [*row.get("warnings", ()), *self.record[NOTED]]
         return row
 
 

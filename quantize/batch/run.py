@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import (
+    ExifLeftOutWarning,
     ExitCode,
     FormatAdviceError,
+    GifTableWarning,
     ImageReadError,
     OutputError,
     PaletteInWarning,
@@ -1082,7 +1084,10 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     once for the batch (``check_options`` of the reduce mode). A
     :class:`~quantize.reduce.FewerColorsWarning` (fewer colours than asked, all kept: a
     lossless result, no fault) is no warning either: the record says it as
-    :data:`~quantize.batch.results.FEWER_COLORS` (:func:`_fewer_colors_said`).
+    :data:`~quantize.batch.results.FEWER_COLORS` (:func:`_fewer_colors_said`); nor is an
+    :class:`~quantize.errors.ExifLeftOutWarning` or a
+    :class:`~quantize.errors.GifTableWarning` (facts of the output), recorded under
+    :data:`~quantize.batch.results.NOTED`, which the command line says as a note.
 
     A result larger than the input (``skip_if_larger``: nothing written) returns the
     record ``{LARGER: reason}`` (with the job's ``"warnings"``, if any), settled as
@@ -1103,7 +1108,7 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
             record = _fewer_colors_said(recorded_call(
                 mode.func, (job.input, job.output), {**job.options, "force": True},
                 format_advice=False, said_once=(PaletteInWarning, PaletteReadWarning),
-                notes=(FewerColorsWarning,)))
+                notes=(FewerColorsWarning,), noted=(ExifLeftOutWarning, GifTableWarning)))
         except ResultTooLargeError as exc:
             said = attached_warnings(exc)
             # its input's size: a report counts it as kept at that size

@@ -547,7 +547,8 @@ def batch(
         written = [r.record for r in results if r.status == "ok"]
         note_idle_options(written, optimize=options.get("optimize", False),
                           per_frame=options.get("palette") == "per-frame",
-                          every_file_written=len(written) == len(results) and not unsettled)
+                          every_file_written=len(written) == len(results) and not unsettled,
+                          matte=options.get("matte") is not None)
         # each report that cannot be written said in its line; the others, the summary
         # line and why the run stopped are said all the same
         reports, unwritten = _write_reports(
@@ -1653,6 +1654,10 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
                                   f"({escape(printable_line(removed))})",
                                   markup=True, highlight=False, soft_wrap=True)
             warned(after)
+            for message in result.record.get(lib.NOTED, ()):  # a fact of its output
+                told = escape(printable_line(as_flags(message)))
+                bar.console.print(f"[cyan]note[/] {name}: {told}", markup=True,
+                                  highlight=False, soft_wrap=True)
             if edited := lib.edited_larger_line(result):  # kept as it is: a fact, no fault
                 bar.console.print(f"[cyan]note[/] {name}: {escape(printable_line(edited))}",
                                   markup=True, highlight=False, soft_wrap=True)
@@ -1682,6 +1687,9 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
         say(printable_line(f"quantize: error: {name}: {result.reason}"), err=True)
     for message in after:
         warn(name, message)
+    if show != "quiet":  # facts of its output, no fault (its EXIF left out), as reduce's
+        for message in result.record.get(lib.NOTED, ()):
+            note(name, as_flags(message))
     # kept as it is, with --skip-if-larger: a fact, no fault; a --json row holds the size
     if show == "lines" and (edited := lib.edited_larger_line(result)):
         note(name, edited)

@@ -521,23 +521,32 @@ def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
 
 
 def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
-                      per_frame: bool, every_file_written: bool = True) -> None:
-    """Warn once, after a reduce call, of ``--optimize`` or ``--palette per-frame`` given but
-    acting on none of the outputs written, whose job records are ``records``.
+                      per_frame: bool, every_file_written: bool = True,
+                      matte: bool = False) -> None:
+    """Warn once, after a reduce call, of ``--optimize``, ``--palette per-frame`` or
+    ``--matte`` (``matte``: given) given but acting on none of the outputs written, whose
+    job records are ``records``.
 
     Whether ``--optimize`` acted on an output is the record's ``optimized``, as the
-    encoder of its format said; ``--palette per-frame`` acts on an animation only
-    (``frames`` > 1). Once for the call, not once per file, and only when no output
-    at all took it; nothing is said when no file was written. ``every_file_written``:
-    no file given failed or was skipped; when one was, it may have been an animation
-    (refused, or written by an earlier run), and "every file written is a still image"
-    would read as if it were not there: ``--palette per-frame`` is then said nothing of.
+    encoder of its format said (a GIF animation's: whether it stored some frame smaller,
+    which on banners of flat colours it never did); ``--palette per-frame`` acts on an
+    animation only (``frames`` > 1); ``--matte`` on an image with translucent pixels only
+    (the record's ``matted``: opaque and fully transparent pixels are kept). Once for the
+    call, not once per file, and only when no output at all took it; nothing is said when
+    no file was written. ``every_file_written``: no file given failed or was skipped; when
+    one was, it may have been an animation (refused, or written by an earlier run), and
+    "every file written is a still image" would read as if it were not there: ``--palette
+    per-frame`` is then said nothing of.
     """
     if not records:
         return
     if optimize and not any(record.get("optimized") for record in records):
         warn("--optimize", f"no effect on the outputs written: only {OPTIMIZED_OUTPUTS}, is "
-             "encoded with more effort")
+             "encoded with more effort, and a GIF animation is the same bytes as without it "
+             "unless that stores some frame smaller")
+    if matte and not any(record.get("matted") for record in records):
+        warn("--matte", "no effect: no image written had translucent pixels to blend onto it "
+             "(opaque and fully transparent pixels are kept as they are)")
     if per_frame and every_file_written and not any((record.get("frames") or 1) > 1
                                                     for record in records):
         warn("--palette='per-frame'", "no effect: every file written is a still image (it "

@@ -265,8 +265,9 @@ def reduce_command(
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --matte, then the "
         "colour as #rrggbb; with --optimize, also optimized: whether the output's format took "
-        "it). With -o -, stdout carries the image and the objects go to stderr, each a line "
-        "starting with {; the other lines there start with quantize:.")] = False,
+        "it, for a GIF animation whether that stored some frame smaller). With -o -, stdout "
+        "carries the image and the objects go to stderr, each a line starting with {; the "
+        "other lines there start with quantize:.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no line per reduced "
         "file.")] = False,
@@ -1206,7 +1207,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.calls import Call, recorded_call
     from ..batch.executor_local import run_inline, run_local
     from ..batch.results import file_result
-    from ..errors import ExifLeftOutWarning, PaletteInWarning
+    from ..errors import ExifLeftOutWarning, GifTableWarning, PaletteInWarning
     from ..io import parts_listed_once
     from ..palette_files import PaletteReadWarning
     from ..reduce import FewerColorsWarning
@@ -1219,7 +1220,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                                       options if palette is None
                                       else {**options, "palette_out": palette}),
                       {"format_advice": True, "said_once": said_once,
-                       "notes": (FewerColorsWarning,), "noted": (ExifLeftOutWarning,)})
+                       "notes": (FewerColorsWarning,),
+                       "noted": (ExifLeftOutWarning, GifTableWarning)})
                  for f, (src, out, palette) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written
@@ -1254,6 +1256,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
             fail(exc.strerror or str(exc), ExitCode.FAILED)
     note_idle_options(written, optimize=options["optimize"],
                       per_frame=options["palette"] == "per-frame",
+                      matte=options["matte"] is not None,
                       every_file_written=len(written) == len(files))
     failed = {code for code in codes if code != ExitCode.OK}
     if not failed:

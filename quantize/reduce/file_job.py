@@ -88,6 +88,7 @@ from .records import (
     job_record,
     name_colors,
     note_exif_left_out,
+    note_gif_table,
     output_named,
     output_said,
     palette_entries,
@@ -286,7 +287,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         job, ``frames`` 1 for a still image, ``palette`` a list of
         ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` (beside a .gif
         output, each entry's alpha as the GIF holds it, as ``palette_out`` does); with
-        ``optimize``, also ``optimized``: whether the output's encoder took it; for a
+        ``optimize``, also ``optimized``: whether the output's encoder took it (of a GIF
+        animation, whether that stored some frame smaller); for a
         .gif output of an image with translucent pixels (or an animation's frames mapped
         onto ``palette_in``), also ``alpha_thresholded``: how many were made transparent
         or opaque (of an animation, over all frames), a loss that ``psnr`` and
@@ -366,7 +368,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         animation = _animation(source, opts["max_pixels"], opts["matte"])
         if animation is None:
             bytes_in = input_size(src)
-            loaded = source.load(dark_advice=DARK_OUTPUT).on_matte(opts["matte"])
+            read = source.load(dark_advice=DARK_OUTPUT)
+            loaded = read.on_matte(opts["matte"])  # itself when it blends no pixel
+            matted = None if opts["matte"] is None else loaded is not read
     if animation is not None:  # every frame, written as an animation
         from ..animation.job import reduce_open_animation
         with animation:
@@ -410,6 +414,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         exif = _exif_kept(loaded, opts)
         data, optimized = encoded or _encoded(result, loaded, out, job, opts["optimize"], exif)
         note_exif_left_out(exif, out, output_named(out, shown))
+        if out.suffix.lower() == ".gif" and job.palette is None:  # a fitted palette's table
+            full = result.full_palette(alpha=True)
+            note_gif_table(full.shape[0], bool((full[:, 3] == 0).any()), output_named(out, shown))
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown))
         if job.palette is not None:
@@ -437,6 +444,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       palette=palette_entries(result.palette, result.shares,
                                               _entry_alpha(result)),
                       optimized=optimized if opts["optimize"] else None,
+                      matted=matted,
                       alpha_thresholded=thresholded,
                       quality_met=None if opts["quality_limit"] is None else met,
                       blurred_psnr=blurred, psnr_shown=shown_psnr)
