@@ -348,7 +348,7 @@ def test_an_input_exif_left_out_is_a_note_that_quiet_leaves_out(tmp_path):
     exif[315] = "A. Artist"
     Image.new("RGB", (3, 2), (200, 40, 40)).save(tmp_path / "in" / "a.jpg", exif=exif.tobytes())
     said = ("a.gif: the input's EXIF (artist, copyright, description, camera, date) is left "
-            "out, as a .gif holds none; .png, .webp and .jpg keep it")
+            "out, as a .gif holds none; .png, .webp, .jpg and .tif keep it")
     outcomes = []
     for i, shown in enumerate(([], ["-q"], ["--json"])):
         result = _cli(tmp_path / "in", "-o", tmp_path / f"out{i}", "-k", 2, "--ext", ".gif",
