@@ -32,7 +32,7 @@ import numpy as np
 from ._kernels import chunk_rows, group_means, group_sums, spread, sq_dist_to
 from .errors import QuantizeWarning, warn_caller
 from .features import FeatureSpec, feature_array
-from .io import DARK_TOP, bulk_levels
+from .io import DARK_TOP, bulk_levels, outside_levels
 from .kmeans import MiniBatchKMeans
 from .reconstruct import regions as _regions
 from .reconstruct.refine import refined_labels
@@ -123,7 +123,10 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         refine_borders(small_map, X, work, spec, n_centers, lab[0])
     centers = unite_alike(small_map, lab, X, spec, centers)
     if n_centers > 1 == centers.shape[0]:  # a black-to-white gradient too: no step anywhere
-        warn_caller(_united_into_one(k, n_centers, w, *bulk_levels(work)), ClusterCountWarning)
+        low, high = bulk_levels(work)
+        warn_caller(_united_into_one(k, n_centers, w, low, high,
+                                     outside_levels(work, None, low, high)),
+                    ClusterCountWarning)
     n_centers = centers.shape[0]
     sigma = _majority_sigma(small_map.shape)
     # By texture, a speck-wide blob near a border is as likely the texture window's blur
@@ -165,7 +168,8 @@ def _united_into_one(k: int, n_centers: int, w: dict[str, float], darkest: int =
     ``darkest``..``brightest`` under :data:`~quantize.io.DARK_TOP` (an image of more than
     8 bits read as counts, whose warning says so, say; those of all but ``beyond`` pixels,
     outliers such as a hot pixel that a stretch took as white:
-    :func:`~quantize.io.bulk_levels`), it says that instead of calling it plain.
+    :func:`~quantize.io.bulk_levels`, :func:`~quantize.io.outside_levels`), it says that
+    instead of calling it plain.
 
     >>> _united_into_one(2, 2, {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0},
     ...                  4, 12)
@@ -173,7 +177,7 @@ def _united_into_one(k: int, n_centers: int, w: dict[str, float], darkest: int =
 colour or texture, so they are united into 1 cluster: the image is dark, its levels 4..12 \
 of 255, too close to tell apart'
     >>> _united_into_one(2, 2, {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0},
-    ...                  0, 11, 1)[-78:]
+    ...                  0, 11, 1)[-83:]
     'its levels 0..11 of 255 but for 1 brighter or darker pixel, too close to tell apart'
     >>> _united_into_one(3, 3, {"color": 0.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0})
     'n_clusters=3 but no border between the 3 clusters k-means found shows a change in \
