@@ -49,7 +49,7 @@ from PIL import Image
 
 from ._validation import check_choice, check_float, shown_number
 from .errors import CodeAdviceWarning, warn_caller
-from .io import DEFAULT_MAX_PIXELS, as_rgba
+from .io import DEFAULT_MAX_PIXELS, SCALE_ADVICE, as_rgba
 from .texture import (
     INTEGRATION_SIGMA,
     WORKING_MAX_SIDE,
@@ -65,7 +65,8 @@ from .texture import (
 # the ``color`` and ``intensity`` groups take their Lab from it.
 __all__ = ["DEFAULT_TEXTURE_SCALES", "DEFAULT_WEIGHTS", "GROUPS", "MAX_TEXTURE_SCALES",
            "MAX_WEIGHT", "MIN_WEIGHT", "SPACES", "WEIGHT_ALIASES", "AlphaIgnoredWarning",
-           "FeatureSpec", "build_features", "check_weights", "lab_planes", "warn_alpha_ignored"]
+           "FeatureSpec", "alpha_advice", "build_features", "check_weights", "lab_planes",
+           "warn_alpha_ignored"]
 
 Space = Literal["lab", "rgb"]
 
@@ -149,6 +150,30 @@ def warn_alpha_ignored(alpha: np.ndarray | None, advice: str = "", *,
             f"alpha is ignored: {hidden} of {alpha.size} {pixels} {_are(hidden)} transparent or "
             f"translucent and {_are(hidden)} {taken} by the colour stored in {them}",
             advice=advice))
+
+
+def alpha_advice(image: Any, advice: str, taken: str = "segment") -> str:
+    """``advice``, what a caller can do about an :class:`AlphaIgnoredWarning`, for an
+    ``image`` of any shape but ``(H, W, 2)``; of such an array, what was assumed (its second
+    channel read as alpha, as ``np.asarray`` of a PIL "LA" image gives it) and how to pass
+    its channels to be ``taken`` ("segment", "describe") instead: ``image[..., :3]`` would
+    still be ``(H, W, 2)``.
+
+    >>> alpha_advice(np.zeros((2, 2, 3)), "pass image[..., :3]")
+    'pass image[..., :3]'
+    >>> print(alpha_advice(np.zeros((2, 2, 2)), "pass image[..., :3]"))
+    an (H, W, 2) array is read as grey (channel 0) and alpha (channel 1), as np.asarray \
+of a PIL "LA" image gives it: pass image[..., 0] to segment one channel alone, or \
+np.dstack([image, np.zeros_like(image[..., :1])]) to segment both channels as colours \
+(red and green)
+    """
+    shape = None if isinstance(image, Image.Image) else getattr(image, "shape", None)
+    if not (isinstance(shape, tuple) and len(shape) == 3 and shape[2] == 2):
+        return advice
+    return ('an (H, W, 2) array is read as grey (channel 0) and alpha (channel 1), as '
+            f'np.asarray of a PIL "LA" image gives it: pass image[..., 0] to {taken} one '
+            "channel alone, or np.dstack([image, np.zeros_like(image[..., :1])]) to "
+            f"{taken} both channels as colours (red and green)")
 
 
 def _are(count: int) -> str:
@@ -359,11 +384,12 @@ def build_features(
     >>> X.shape, X.dtype, spec.columns["xy"]
     ((24, 5), dtype('float32'), slice(3, 5, None))
     """
-    rgb, alpha = as_rgba(image, max_pixels=max_pixels)
+    rgb, alpha = as_rgba(image, max_pixels=max_pixels, dark_advice=SCALE_ADVICE)
     w = check_weights(weights)
     space = check_choice(space, "space", SPACES)
     scales = check_texture_scales(texture_scales)
-    warn_alpha_ignored(alpha, _ALPHA_ADVICE, taken="described")
+    warn_alpha_ignored(alpha, alpha_advice(image, _ALPHA_ADVICE, "describe"),
+                       taken="described")
     return feature_array(rgb, w, space, scales)
 
 

@@ -32,7 +32,7 @@ import numpy as np
 from ._kernels import chunk_rows, group_means, group_sums, spread, sq_dist_to
 from .errors import QuantizeWarning, warn_caller
 from .features import FeatureSpec, feature_array
-from .io import DARK_TOP
+from .io import DARK_TOP, bulk_levels, outside_levels
 from .kmeans import MiniBatchKMeans
 from .reconstruct import regions as _regions
 from .reconstruct.refine import refined_labels
@@ -123,8 +123,10 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         refine_borders(small_map, X, work, spec, n_centers, lab[0])
     centers = unite_alike(small_map, lab, X, spec, centers)
     if n_centers > 1 == centers.shape[0]:  # a black-to-white gradient too: no step anywhere
-        warn_caller(_united_into_one(k, n_centers, w, round(float(work.min())),
-                                     round(float(work.max()))), ClusterCountWarning)
+        low, high = bulk_levels(work)
+        warn_caller(_united_into_one(k, n_centers, w, low, high,
+                                     outside_levels(work, None, low, high)),
+                    ClusterCountWarning)
     n_centers = centers.shape[0]
     sigma = _majority_sigma(small_map.shape)
     # By texture, a speck-wide blob near a border is as likely the texture window's blur
@@ -159,19 +161,24 @@ def speck_side(work_shape: tuple[int, ...], factor: int) -> int:
 
 
 def _united_into_one(k: int, n_centers: int, w: dict[str, float], darkest: int = 0,
-                     brightest: int = 255) -> str:
+                     brightest: int = 255, beyond: int = 0) -> str:
     """The warning when :func:`unite_alike` united all ``n_centers`` clusters into one:
     no border shows a change in the groups ``w`` weighs, which it names, with xy when
     weighted, when colour or texture is weighted 0. Of a dark image, its levels
     ``darkest``..``brightest`` under :data:`~quantize.io.DARK_TOP` (an image of more than
-    8 bits read as counts, whose warning says so, say), it says that instead of calling
-    it plain.
+    8 bits read as counts, whose warning says so, say; those of all but ``beyond`` pixels,
+    outliers such as a hot pixel that a stretch took as white:
+    :func:`~quantize.io.bulk_levels`, :func:`~quantize.io.outside_levels`), it says that
+    instead of calling it plain.
 
     >>> _united_into_one(2, 2, {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0},
     ...                  4, 12)
     'n_clusters=2 but no border between the 2 clusters k-means found shows a change in \
 colour or texture, so they are united into 1 cluster: the image is dark, its levels 4..12 \
 of 255, too close to tell apart'
+    >>> _united_into_one(2, 2, {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0},
+    ...                  0, 11, 1)[-83:]
+    'its levels 0..11 of 255 but for 1 brighter or darker pixel, too close to tell apart'
     >>> _united_into_one(3, 3, {"color": 0.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0})
     'n_clusters=3 but no border between the 3 clusters k-means found shows a change in \
 texture, the only group weighted besides xy (weight color=0), so they are united into 1 \
@@ -185,8 +192,8 @@ texture, the only group weighted (weight color=0 and weight xy=0), so they are u
     off = [g for g in ("color", "texture") if w[g] == 0]
     if not off and brightest < DARK_TOP:
         return (head + "shows a change in colour or texture, so they are united into 1 "
-                f"cluster: the image is dark, its levels {darkest}..{brightest} of 255, too "
-                "close to tell apart")
+                f"cluster: the image is dark, its levels {darkest}..{brightest} of 255"
+                f"{_but_for(beyond)}, too close to tell apart")
     if not off:
         return (head + "shows a change in colour or texture (a plain image, or a smooth "
                 "gradient), so they are united into 1 cluster; to cluster by position alone, "
@@ -199,6 +206,13 @@ texture, the only group weighted (weight color=0 and weight xy=0), so they are u
             f"{besides} ({' and '.join(f'weight {g}=0' for g in zeros)}), so they are united "
             f"into 1 cluster; to tell clusters apart by {' and '.join(words[g] for g in off)} "
             f"too, give {' and '.join(f'weight {g}=1' for g in off)}")
+
+
+def _but_for(beyond: int) -> str:
+    """The pixels outside the levels a warning names, as its words say them ("" for none)."""
+    if beyond == 0:
+        return ""
+    return f" but for {beyond} brighter or darker pixel{'' if beyond == 1 else 's'}"
 
 
 def _cluster(X: np.ndarray, k: int, rng: np.random.Generator

@@ -94,6 +94,7 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     SPACES,
     AlphaIgnoredWarning,
     Space,
+    alpha_advice,
     check_texture_scales,
     check_weights,
     warn_alpha_ignored,
@@ -895,7 +896,8 @@ def segment(
     Parameters
     ----------
     image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
-        uint8, uint16, bool or float in [0, 1]. Fully transparent pixels (alpha
+        uint8, uint16, bool or float in [0, 1]; with ``stretch``, float of any range and
+        other integer dtypes too. Fully transparent pixels (alpha
         0) are segmented as one colour (:func:`fill_transparent`), not by the
         colour hidden in them; a translucent pixel by the colour stored in it;
         with an :class:`AlphaIgnoredWarning` when some pixel is not opaque. A PIL image
@@ -993,7 +995,9 @@ def segment(
         for images of more than 8 bits (16-bit microscopy or astronomy counts, say) whose
         values, read as 16-bit counts, come out a few dark levels that segment as one.
         A 16-bit, 32-bit or float grayscale image, a still 16-bit RGB or RGBA one and a
-        uint16 or float array are stretched from their own values, any other image from its 8-bit
+        uint16 or float array (a float array whatever its range: 227.0..1968.0 counts too)
+        or one of another integer dtype (int32, say; of 1 or 3 channels) are stretched from
+        their own values, any other image from its 8-bit
         values (see
         :func:`quantize.io.load_image`). The result (``image``, ``segmented``,
         :meth:`SegmentResult.region_stats`' mean colours) is then of the stretched image.
@@ -1028,7 +1032,9 @@ def segment(
     Warns
     -----
     AlphaIgnoredWarning
-        When some pixel of ``image`` is transparent or translucent (see ``image``).
+        When some pixel of ``image`` is transparent or translucent (see ``image``); of an
+        ``(H, W, 2)`` array, saying that its channel 1 is read as alpha and how to pass its
+        channels instead (``image[..., 0]``, or both stacked to 3 as colours).
     RegionCountWarning
         When fewer regions come out than ``regions`` asks for (see ``regions``), and
         when ``min_region`` is more than half of the image and merges its regions into
@@ -1058,7 +1064,9 @@ def segment(
         array's alpha alone is beside colour above 255 (it looks 8-bit and comes out
         nearly transparent), or a PIL image of 32-bit integer or float grayscale has
         pixels read as black (NaN, infinite or negative) (see
-        :func:`quantize.io.load_image`).
+        :func:`quantize.io.load_image`). With ``stretch``, when all but a few pixels (0.1%
+        at either end) come out within fewer than 64 levels: outliers, hot or dead pixels,
+        set the range (it says the levels the rest came out as, and how to clip them).
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation, or the first frame of one
         as :func:`quantize.io.load_image` reads it: only that frame is segmented.
@@ -1081,7 +1089,8 @@ def segment(
         rgb = rgb.copy()
     return segment_pixels(rgb, alpha, n_clusters, regions=regions, weights=weights,
                           space=space, min_region=min_region, texture_scales=texture_scales,
-                          seed=seed, advice=_ALPHA_ADVICE, superpixels=superpixels)
+                          seed=seed, advice=alpha_advice(image, _ALPHA_ADVICE),
+                          superpixels=superpixels)
 
 
 @foreign_keywords
@@ -1255,6 +1264,9 @@ def _warn_if_min_region_merges_all(limit: int, h: int, w: int, *, merged: bool,
 #: writes ``stretch=True`` as ``--stretch``).
 DARK_ADVICE = StretchAdvice("give stretch=True to map the image's own range onto 0..255 "
                             "before segmenting")
+#: ... and from :func:`boundary_map`.
+_DARK_BORDERS_ADVICE = StretchAdvice("give stretch=True to map the image's own range onto "
+                                     "0..255 before finding its borders")
 
 _ALPHA_ADVICE = ("composite the image on a background first to segment what shows, or pass "
                  'its colours alone (image[..., :3], or image.convert("RGB")) to segment '
@@ -1502,7 +1514,8 @@ def check_space(space: Any, n_clusters: int | None) -> str:
 @foreign_keywords
 def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
                  closed: bool = False, seed: Seed = None,
-                 max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
+                 max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                 stretch: bool = False) -> np.ndarray:
     """Strength of a border at each pixel, ``(H, W)`` float32 in [0, 1].
 
     Built on the merge hierarchy (see the module docstring): a pixel on the
@@ -1579,6 +1592,9 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
         :data:`~quantize.io.DEFAULT_MAX_PIXELS`, the limit
         :func:`~quantize.io.load_image` puts on files), checked from its shape before any
         copy; None means no limit.
+    stretch : bool, default False
+        As for :func:`segment`: map the image's own range onto 0..255 first (16-bit counts,
+        floats beyond [0, 1], integer arrays of any scale).
 
     Returns
     -------
@@ -1603,7 +1619,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
         (``pixels.reshape(-1, 1, 3)`` passes them).
     quantize.io.PixelRangeWarning
         As for :func:`segment`: pixels of a uint16 array or a 32-bit or float PIL image
-        that are read as black or likely meant in another range.
+        that are read as black or likely meant in another range, or (without ``stretch``)
+        that come out dark, the warning saying to give ``stretch=True``.
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation, or the first frame of one: only
         that frame's borders are found.
@@ -1620,13 +1637,14 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     >>> set(closed.argmax(axis=1).tolist()), set(open_.argmax(axis=1).tolist())
     ({14}, {14})
     """
-    rgb, alpha = as_rgba(image, max_pixels=max_pixels)
+    rgb, alpha = as_rgba(image, max_pixels=max_pixels, stretch=stretch,
+                         dark_advice=_DARK_BORDERS_ADVICE)
     w = check_weights(weights)
     check_hierarchy_weights(w, edges=True)
     closed = check_bool(closed, "closed")
     check_seed(seed)
     rgb, fill = fill_transparent(rgb, alpha)
-    warn_alpha_segmented(alpha, fill, advice=_ALPHA_ADVICE)
+    warn_alpha_segmented(alpha, fill, advice=alpha_advice(image, _ALPHA_ADVICE))
     work, factor = _working_copy(rgb)
     lab = lab_planes(work)
     if factor > 1:

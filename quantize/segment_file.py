@@ -69,7 +69,8 @@ from .segment import (
     working_shape,
 )
 
-__all__ = ["EDGES_FILE", "OUTPUT_FILES", "OVERLAY_COLOR", "STATS_UNITS", "AlphaIgnoredWarning",
+__all__ = ["EDGES_FILE", "INPUT_MEAN_UNITS", "OUTPUT_FILES", "OVERLAY_COLOR", "STATS_UNITS",
+           "AlphaIgnoredWarning",
            "check_segment_options", "check_stream_outputs", "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
@@ -179,7 +180,9 @@ def segment_file(
         As for :func:`quantize.segment.segment`: the image's own range is mapped onto
         0..255 before it is segmented, and ``segmented.png``, ``overlay.png`` and the
         region stats' mean colours are of the stretched image. Recorded (``"stretch":
-        true``) when given.
+        true``) when given, with ``stretch_range``, the input's values read as 0 and 255
+        (null for an image of one value), and each region's ``mean_input`` in
+        ``segments.json``, its mean colour in the input's own values.
     superpixels : int, optional
         As for :func:`quantize.segment.segment`: about how many superpixels the region
         hierarchy starts from. Recorded (``"superpixels"``) when given.
@@ -258,10 +261,13 @@ def segment_file(
         result = segment_pixels(loaded.rgb, loaded.alpha, **params)
         dpi = loaded.dpi
         shown = _regions.shown_alpha(loaded.alpha)
+        stretched = _stretch_record(stretch, loaded.stretch_range)
         del loaded  # the result holds a copy of the pixels: one is enough from here on
         # before the edge map: their distance map, 12 bytes a pixel, is let go first
-        stats = {"cluster_stats": result.cluster_stats(), "region_stats_units": dict(STATS_UNITS),
-                 "region_stats": result.region_stats()}
+        values = stretched.get("stretch_range")  # the input's, read as 0 and 255
+        stats = {"cluster_stats": result.cluster_stats(),
+                 "region_stats_units": _stats_units(values),
+                 "region_stats": _with_input_means(result, values)}
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"],
                                            max_pixels=None)
                               ) if edges else None
@@ -280,7 +286,7 @@ def segment_file(
                   "min_region": result.min_region, **_share_given(params["min_region"]),
                   "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
-                  "outputs": list(names), **({"stretch": True} if stretch else {}),
+                  "outputs": list(names), **stretched,
                   **_given("superpixels", params["superpixels"])}
         _write_outputs(paths, result, record, stats, levels, input_path, overlay_color, dpi,
                        alpha=shown, replace=force, stale=(lambda: _stale_edges(folder, input))
@@ -290,6 +296,51 @@ def segment_file(
 
 
 _MAX_LABEL = 65535
+
+#: The units of ``mean_input``, written with ``--stretch`` beside the others.
+INPUT_MEAN_UNITS = ("the input's own values [r, g, b] (grey: three alike), mean_color mapped "
+                    "back through stretch_range: low + mean_color * (high - low) / 255")
+
+
+def _stretch_record(stretch: bool, stretch_range: tuple[float, float] | None
+                    ) -> dict[str, Any]:
+    """The record's ``stretch`` (true, with ``stretch`` only) and ``stretch_range``, the
+    input's values read as 0 and 255 (:attr:`~quantize.io.LoadedImage.stretch_range`;
+    null for an image of one value, which no stretch spreads)."""
+    if not stretch:
+        return {}
+    return {"stretch": True,
+            "stretch_range": None if stretch_range is None else list(stretch_range)}
+
+
+def _stats_units(stretch_range: list[float] | None) -> dict[str, str]:
+    """:data:`STATS_UNITS`, with ``mean_input``'s when the image was stretched."""
+    more = {} if stretch_range is None else {"mean_input": INPUT_MEAN_UNITS}
+    return {**STATS_UNITS, **more}
+
+
+def _with_input_means(result: SegmentResult, stretch_range: list[float] | None
+                      ) -> list[dict[str, Any]]:
+    """``result``'s region stats, each with ``mean_input`` after ``mean_color`` when the
+    image was stretched from ``stretch_range``: its exact mean colour in the input's own
+    values, to 6 significant digits.
+
+    >>> result = segment_pixels(np.full((4, 4, 3), 255, np.uint8), None, regions=1)
+    >>> _with_input_means(result, [227.0, 1968.0])[0]["mean_input"]
+    [1968.0, 1968.0, 1968.0]
+    """
+    stats = result.region_stats()
+    if stretch_range is None:
+        return stats
+    low, high = stretch_range
+    means = low + result.mean_colors(exact=True) * ((high - low) / 255.0)
+    for entry in stats:
+        values = [float(f"{v:.6g}") for v in means[entry["label"]]]
+        at = list(entry).index("mean_color") + 1
+        items = list(entry.items())
+        entry.clear()
+        entry.update(items[:at] + [("mean_input", values)] + items[at:])
+    return stats
 
 
 def _given(key: str, value: Any) -> dict[str, Any]:

@@ -1742,6 +1742,29 @@ def test_a_dark_16_bit_tiff_is_said_so_and_segments_in_two_with_stretch(tmp_path
     assert (labels[:, :30] == 1).all() and (labels[:, 30:] == 2).all()
 
 
+def test_segments_json_of_a_stretch_records_its_range_and_the_means_in_the_input_s_values(
+        tmp_path, monkeypatch):
+    """mean_color was in stretched units (0 and 255 for counts 1000 and 3000), and nothing
+    said what the stretch had mapped: the counts could not be had back."""
+    monkeypatch.chdir(tmp_path)
+    halves = np.full((40, 60), 1000, np.uint16)
+    halves[:, 30:] = 3000
+    halves[:, 45:] = 1500  # 1500 comes out 63.75 of 255, segmented as 64
+    Image.fromarray(halves).save("sq.tif")
+    result = runner.invoke(app, ["segment", "sq.tif", "-o", "out", "--stretch", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["stretch_range"] == [1000.0, 3000.0]
+    record = json.loads(Path("out/segments.json").read_text())
+    assert record["stretch"] is True and record["stretch_range"] == [1000.0, 3000.0]
+    assert [(r["mean_color"], r["mean_input"]) for r in record["region_stats"]] == [
+        ([0.0] * 3, [1000.0] * 3), ([255.0] * 3, [3000.0] * 3), ([64.0] * 3, [1501.96] * 3)]
+    assert record["region_stats_units"]["mean_input"].startswith("the input's own values")
+    result = runner.invoke(app, ["segment", "sq.tif", "-o", "plain", "--json"])
+    plain = json.loads(Path("plain/segments.json").read_text())
+    assert "stretch_range" not in plain and "mean_input" not in plain["region_stats"][0]
+    assert "mean_input" not in plain["region_stats_units"]
+
+
 def test_a_dark_16_bit_rgb_tiff_is_said_so_and_stretched_from_its_16_bit_values(
         tmp_path, monkeypatch):
     """Halves of 1000 and 1100 in each channel gave no warning, and one region even with
@@ -1764,7 +1787,7 @@ def test_a_dark_16_bit_rgb_tiff_is_said_so_and_stretched_from_its_16_bit_values(
     assert (result.exit_code, result.stderr) == (0, "")
     line = json.loads(result.stdout)
     assert line["n_regions"] == 2 and line["stretch"] is True
-    assert list(line)[-3:] == ["outputs", "stretch", "seconds"]
+    assert list(line)[-4:] == ["outputs", "stretch", "stretch_range", "seconds"]
     labels = np.asarray(Image.open("stretched/labels.png"))
     assert (labels[:, :30] == 1).all() and (labels[:, 30:] == 2).all()
 

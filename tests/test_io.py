@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 
+from quantize import reduce_colors
 from quantize._validation import shown_value
 from quantize.animation import iter_frames
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
@@ -4444,6 +4445,119 @@ def test_a_float_array_is_stretched_from_its_own_values_as_a_float_image_is(recw
     rgb, alpha = as_rgba(np.dstack([values, values, values, alpha]), stretch=True)
     assert rgb[..., 0].tolist() == [[0, 93, 255, 255]] and alpha.tolist() == [[255, 64, 255, 0]]
     assert not recwarn.list
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64, np.uint32])
+def test_counts_of_any_float_or_integer_dtype_are_stretched_as_uint16_counts_are(dtype, recwarn):
+    """A float array of counts (1000.0..3000.0) was refused for lying outside [0, 1], and an
+    int32 one told to pass .astype(np.uint8), which wraps counts above 255."""
+    counts = np.array([[1000, 1257, 3000]], np.uint16)
+    rgb, alpha = as_rgba(counts.astype(dtype), stretch=True)
+    assert rgb[0, :, 0].tolist() == [0, 33, 255] and alpha is None
+    np.testing.assert_array_equal(rgb, as_rgba(counts, stretch=True)[0])
+    assert not recwarn.list
+
+
+def test_a_float_array_of_negative_values_is_stretched_from_its_own_range():
+    values = np.array([[-50.0, 0.0, 100.0]], np.float32)
+    assert as_rgba(values, stretch=True)[0][0, :, 0].tolist() == [0, 85, 255]
+
+
+def test_a_float_array_beyond_the_unit_range_is_told_to_stretch_where_the_caller_can():
+    counts = np.array([[1000.0, 3000.0]], np.float32)
+    with pytest.raises(ValueError) as refused:
+        as_rgba(counts)
+    assert str(refused.value) == ("image of float dtype should hold values in [0, 1], got "
+                                  "[1000, 3000]; pass stretch=True to map its own range onto "
+                                  "0..255")
+    with pytest.raises(ValueError) as refused:  # reduce takes no stretch: not told to
+        reduce_colors(counts, 2)
+    assert str(refused.value) == ("image of float dtype should hold values in [0, 1], got "
+                                  "[1000, 3000]")
+    with pytest.raises(ValueError) as refused:  # one value: no stretch spreads it
+        as_rgba(np.full((2, 2), 500.0), stretch=True)
+    assert str(refused.value) == ("image of float dtype should hold values in [0, 1], got "
+                                  "[500, 500]; an image of one value cannot be stretched")
+
+
+def test_an_integer_array_of_counts_is_told_to_stretch_not_to_cast_to_uint8():
+    counts = np.array([[1000, 3000]], np.int32)
+    with pytest.raises(TypeError) as refused:
+        as_rgba(counts)
+    assert str(refused.value) == (
+        "image should have dtype uint8, uint16, bool or float, got int32; its values "
+        "1000..3000 are no 8-bit levels: pass stretch=True to map its own range onto 0..255, "
+        "or pass image.astype(np.uint16) to read them as 16-bit counts of 65535")
+    with pytest.raises(TypeError) as refused:
+        reduce_colors(counts, 2)
+    assert str(refused.value).endswith(
+        "got int32; its values 1000..3000 are no 8-bit levels: pass image.astype(np.uint16) "
+        "to read them as 16-bit counts of 65535")
+    with pytest.raises(TypeError) as refused:
+        as_rgba(np.array([[-5, 70000]], np.int64))
+    assert str(refused.value).endswith(
+        "got int64; its values -5..70000 are no 8-bit levels: pass stretch=True to map its "
+        "own range onto 0..255")
+    with pytest.raises(TypeError) as refused:  # 8-bit levels as int32: as before
+        as_rgba(np.array([[0, 200]], np.int32))
+    assert str(refused.value).endswith("got int32; for values 0..255, pass it as "
+                                       ".astype(np.uint8)")
+
+
+@pytest.mark.parametrize(("image", "message"), [
+    (np.zeros((2, 2, 2), np.int32), "image of dtype int32 with 2 channels has an alpha channel "
+     "of unknown scale; expected 1 or 3 channels to stretch (pass image[..., :1]), or the "
+     "image as uint16 with alpha 0..65535"),
+    (np.full((2, 2), 7, np.int32), "image of dtype int32 holds one value, 7, which no stretch "
+     "spreads; expected values of at least two levels, or the image as uint8 or uint16"),
+    (np.dstack([np.full((1, 2), 300.0), np.full((1, 2), 2.0)]), "image's alpha channel "
+     "(float) should hold values in [0, 1], got [2, 2]"),
+])
+def test_a_stretch_of_integers_or_floats_refuses_what_it_cannot_read(image, message):
+    with pytest.raises(ValueError) as refused:
+        as_rgba(image, stretch=True)
+    assert str(refused.value) == message
+
+
+def test_a_stretch_that_a_hot_pixel_leaves_dark_is_said_so_with_the_levels_of_the_rest(
+        tmp_path, recwarn):
+    """One pixel at 40000 among counts of 1000 and 1100 made the rest 0 and 1 of 255,
+    without a word: segment then found one region."""
+    counts = np.full((40, 50), 1000, np.uint16)
+    counts[:, 25:] = 1100
+    hot = counts.copy()
+    hot[3, 4] = 40000
+    facts = ("stretched from its own range comes out 0..1 of 255 but for 1 of its 2000 pixels "
+             "(a few outliers, hot or dead pixels, set the range): its levels are too close "
+             "to tell apart")
+    advice = "clip the outliers first (np.clip(image, *np.percentile(image, [0.1, 99.9])))"
+    with pytest.warns(PixelRangeWarning) as caught:
+        as_rgba(hot, stretch=True)
+    assert [(w.message.facts, w.message.advice) for w in caught] == [(f"image {facts}", advice)]
+    Image.fromarray(hot).save(tmp_path / "hot.png")
+    with pytest.warns(PixelRangeWarning) as caught:
+        load_image(tmp_path / "hot.png", stretch=True)
+    assert [w.message.facts for w in caught] == [f"hot.png {facts}"]
+    recwarn.clear()
+    as_rgba(counts, stretch=True)  # the clean image: 0 and 255, nothing said
+    as_rgba(hot)  # nor without a stretch (its brightest pixel is not dark)
+    assert not recwarn.list
+
+
+def test_a_stretched_file_records_the_values_it_read_as_0_and_255(tmp_path):
+    Image.fromarray(np.array([[1000, 1257, 3000]], np.uint16)).save(tmp_path / "wide.png")
+    Image.fromarray(np.array([[1000, 1257, 3000]], np.float32)).save(tmp_path / "wide.tif")
+    Image.fromarray(np.array([[[4, 8, 12]]], np.uint8)).save(tmp_path / "rgb.png")
+    Image.fromarray(np.full((2, 2), 9, np.uint8)).save(tmp_path / "plain.png")
+    assert load_image(tmp_path / "wide.png", stretch=True).stretch_range == (1000.0, 3000.0)
+    assert load_image(tmp_path / "wide.tif", stretch=True).stretch_range == (1000.0, 3000.0)
+    assert load_image(tmp_path / "rgb.png", stretch=True).stretch_range == (4.0, 12.0)
+    assert load_image(tmp_path / "plain.png", stretch=True).stretch_range is None
+    with pytest.warns(PixelRangeWarning):  # dark, unstretched
+        assert load_image(tmp_path / "wide.png").stretch_range is None
+    with pytest.raises(ValueError, match=r"^LoadedImage.stretch_range should be None or "
+                       r"\(low, high\), two finite numbers with low < high, got \(3, 1\)$"):
+        LoadedImage(np.zeros((1, 1, 3), np.uint8), None, stretch_range=(3, 1))
 
 
 def test_stretch_of_an_8_bit_image_spreads_its_levels_over_all_channels_together(recwarn):

@@ -186,14 +186,18 @@ def test_the_readme_names_every_option_of_batch():
 
 
 def _resolve(dotted: str) -> object:
-    """The object a dotted name such as ``quantize.reduce.GIF_ALPHA_THRESHOLD`` names."""
+    """The object a dotted name such as ``quantize.reduce.GIF_ALPHA_THRESHOLD`` names, as a
+    reader's code reaches it: the longest module it begins with imported, then each name
+    taken as an attribute from ``quantize`` on (so ``quantize.segment.working_shape``
+    fails: ``quantize.segment`` is the function, which hides the module of that name)."""
     parts = dotted.split(".")
     for split in range(len(parts), 0, -1):
         try:
-            found: object = importlib.import_module(".".join(parts[:split]))
+            importlib.import_module(".".join(parts[:split]))
         except ImportError:
             continue
-        for part in parts[split:]:
+        found: object = importlib.import_module(parts[0])
+        for part in parts[1:]:
             found = getattr(found, part)
         return found
     raise ImportError(dotted)
@@ -210,6 +214,14 @@ def test_every_quantize_name_the_manual_gives_exists():
         except (ImportError, AttributeError):
             missing.append(name)
     assert missing == []
+
+
+def test_every_import_the_manual_writes_in_its_text_runs():
+    imports = sorted(set(re.findall(r"`(from quantize[\w.]* import [\w, ]+)`",
+                                    re.sub(r"\s*\n\s*", " ", manual_text()))))
+    assert "from quantize.segment import working_shape" in imports
+    for statement in imports:
+        exec(statement, {})
 
 
 def _quick_start_lines() -> list[str]:

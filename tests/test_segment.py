@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+import quantize
 from quantize import SegmentResult, boundary_map, segment
+from quantize.features import build_features
 from quantize.io import load_image
 from quantize.metrics import adjusted_rand_index, boundary_scores
 from quantize.reconstruct.regions import connected_regions, find_boundaries
@@ -2728,3 +2730,94 @@ def test_a_tiny_min_region_share_is_at_least_a_pixel():
     """A share however small, if above 0, is a pixel at least: worked out exactly, not in
     floats, where 1e-400 is 0."""
     assert segment(_speck(), min_region="1e-400%").min_region == 1
+
+
+# --------------------------------------------------------------------------
+# Arrays of counts (microscopy): stretch, its advice, two channels
+# --------------------------------------------------------------------------
+
+
+def _nucleus(hot: bool = False) -> np.ndarray:
+    """A 96 x 128 uint16 stand-in for a microscopy image: a bright disc of counts about 1800
+    on a background of about 300, seeded noise; with one hot pixel at 40000 when ``hot``."""
+    yy, xx = np.mgrid[:96, :128]
+    disc = (yy - 48) ** 2 + (xx - 64) ** 2 < 30 ** 2
+    counts = 300 + 1500 * disc + np.random.default_rng(1).integers(0, 40, disc.shape)
+    if hot:
+        counts[5, 5] = 40000
+    return counts.astype(np.uint16)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_counts_as_floats_or_int32_segment_as_the_uint16_counts_do_when_stretched(dtype):
+    """float32 counts were refused ("should hold values in [0, 1]") though documented as
+    stretched from their own values, and int32 ones told to pass .astype(np.uint8)."""
+    counts = _nucleus()
+    expected = segment(counts, 2, stretch=True, seed=0)
+    result = segment(counts.astype(dtype), 2, stretch=True, seed=0)
+    assert expected.n_regions == 2
+    np.testing.assert_array_equal(result.labels, expected.labels)
+    np.testing.assert_array_equal(boundary_map(counts.astype(dtype), stretch=True),
+                                  boundary_map(counts, stretch=True))
+
+
+def test_boundary_map_takes_the_stretch_its_dark_warning_advises():
+    counts = _nucleus()
+    with pytest.warns(quantize.PixelRangeWarning) as caught:
+        plain = boundary_map(counts)
+    assert str(caught[0].message) == (
+        "image: uint16 values 300..1839 of 65535 come out 1..7 of 255: counts closer than 257 "
+        "apart become one level; give stretch=True to map the image's own range onto 0..255 "
+        "before finding its borders")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stretched = boundary_map(counts, stretch=True)
+    lifted = (counts - 300.0) * (255.0 / (1839 - 300))
+    np.testing.assert_array_equal(stretched, boundary_map(np.rint(lifted).astype(np.uint8)))
+    assert stretched.max() > plain.max()
+
+
+def test_a_function_without_stretch_does_not_advise_it():
+    with pytest.warns(quantize.PixelRangeWarning) as caught:
+        build_features(_nucleus()[:16, :16])
+    assert "stretch=True" not in str(caught[0].message)
+    assert str(caught[0].message).endswith(
+        "; scale the values to fill their whole range first (0..65535 for 16-bit counts, 0..1 "
+        "for floats)")
+
+
+def test_a_hot_pixel_that_leaves_a_stretch_dark_is_named_by_both_warnings():
+    """One hot pixel made the stretched nucleus 0..10 of 255: -k 2 gave one region without
+    a word of the stretch, the cluster warning calling it a plain image or a gradient."""
+    with pytest.warns(quantize.QuantizeWarning) as caught:
+        result = segment(_nucleus(hot=True), 2, stretch=True, seed=0)
+    assert result.n_regions == 1
+    said = {w.category.__name__: str(w.message) for w in caught}
+    assert said["PixelRangeWarning"].startswith(
+        "image stretched from its own range comes out 0..10 of 255 but for 1 of its 12288 "
+        "pixels (a few outliers, hot or dead pixels, set the range)")
+    assert said["ClusterCountWarning"].endswith(
+        "so they are united into 1 cluster: the image is dark, its levels 0..10 of 255 but for "
+        "1 brighter or darker pixel, too close to tell apart")
+
+
+def test_two_channels_are_said_to_be_read_as_grey_and_alpha_and_the_advice_works():
+    """The advice was image[..., :3], which is still (H, W, 2)."""
+    image = np.zeros((24, 32, 2), np.uint8)
+    image[:, 16:, 0] = 200
+    image[:12, :, 1] = 255  # a second channel of data, read as alpha
+    with pytest.warns(AlphaIgnoredWarning) as caught:
+        segment(image, regions=2)
+    assert str(caught[0].message).endswith(
+        '; an (H, W, 2) array is read as grey (channel 0) and alpha (channel 1), as np.asarray '
+        'of a PIL "LA" image gives it: pass image[..., 0] to segment one channel alone, or '
+        "np.dstack([image, np.zeros_like(image[..., :1])]) to segment both channels as colours "
+        "(red and green)")
+    with pytest.warns(AlphaIgnoredWarning) as caught:
+        boundary_map(image)
+    assert "pass image[..., 0] to segment one channel alone" in str(caught[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert segment(image[..., 0], regions=2).n_regions == 2
+        both = segment(np.dstack([image, np.zeros_like(image[..., :1])]))
+    assert both.n_regions == 4

@@ -211,7 +211,8 @@ def segment_command(
         "channels together) onto 0..255 before segmenting, as a display stretch does: for "
         "16-bit, 32-bit or float images (microscopy, astronomy) whose values come out a few "
         "dark levels. segmented.png, overlay.png and the mean colours in segments.json are "
-        "then of the stretched image.")] = False,
+        "then of the stretched image; segments.json adds the range stretched (stretch_range) "
+        "and each region's mean in the input's own values (mean_input).")] = False,
     output_name: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="DIR", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False,
@@ -249,8 +250,8 @@ def segment_command(
         "image, as the summary line says), n_clusters, "
         "clusters_used, regions, n_regions, min_region, min_region_share (the --min-region "
         "percentage, with one only), weights, space, seed, outputs, "
-        "stretch (true, with --stretch only), superpixels (with --superpixels only), "
-        "seconds.")] = False,
+        "stretch (true, with --stretch only), stretch_range (the input's values read as 0 "
+        "and 255, with --stretch only), superpixels (with --superpixels only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(

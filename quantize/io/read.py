@@ -62,8 +62,8 @@ from ..png import (
 from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
 __all__ = ["DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
-           "CompositedFrameWarning",
-           "DamagedExifWarning", "DarkPages", "KeyedCanvas", "StretchAdvice",
+           "CompositedFrameWarning", "DamagedExifWarning", "DarkPages", "KeyedCanvas",
+           "OUTLIER_SHARE", "SCALE_ADVICE", "StretchAdvice", "bulk_levels", "outside_levels",
            "LoadedImage", "OpenInput", "PagesLeftOutWarning", "PixelListWarning",
            "PixelRangeWarning",
            "TransparencyChunkWarning",
@@ -112,6 +112,16 @@ class DarkPages:
         self.said = False
 
 
+class _StretchRange:
+    """The values a stretch read as black and white (``low``, ``high``: None until one
+    did), recorded by :func:`_wide_gray_scale` and :func:`_wide_rgb_scale` as they read an
+    image's values of more than 8 bits, for :attr:`LoadedImage.stretch_range`."""
+
+    def __init__(self) -> None:
+        self.low: float | None = None
+        self.high: float | None = None
+
+
 class StretchAdvice(str):
     """A ``dark_advice`` (:func:`load_image`, :func:`as_rgba`) that offers a stretch of the
     image's own range, which an image of one value cannot use: its warning then says that
@@ -123,6 +133,13 @@ class StretchAdvice(str):
     """
 
     __slots__ = ()
+
+
+#: The ``dark_advice`` of a function that takes no ``stretch`` (``build_features``, the
+#: metrics): how to pass an image whose values come out dark, in place of
+#: ``stretch=True``, which it cannot take.
+SCALE_ADVICE = ("scale the values to fill their whole range first (0..65535 for 16-bit counts, "
+                "0..1 for floats)")
 
 
 class _Reading(NamedTuple):
@@ -137,6 +154,14 @@ class _Reading(NamedTuple):
     stretch: bool = False
     dark_advice: str | None = None
     pages: DarkPages | None = None
+    stretched: _StretchRange | None = None
+
+
+def _record_stretch(reading: _Reading, low: float, high: float) -> None:
+    """Record in ``reading.stretched``, when it has one, that ``low`` and ``high`` were
+    read as black and white."""
+    if reading.stretched is not None:
+        reading.stretched.low, reading.stretched.high = float(low), float(high)
 
 
 _AS_COUNTS = _Reading()
@@ -181,6 +206,11 @@ class LoadedImage:
         (:func:`tiff_exif`); without the thumbnail of the original that a camera puts in
         its second directory (IFD1); None when it has none, or its EXIF is damaged.
         Outputs written from it keep it where their format holds one.
+    stretch_range : (float, float) or None
+        Read with ``stretch``, the input's own values read as 0 and as 255 (its darkest
+        and brightest over the colour channels of the pixels that show: 16-bit or float
+        values, or 8-bit levels); a value ``v`` of ``rgb`` is about ``low + v * (high -
+        low) / 255`` of them. None when not stretched (an image of one value, say).
 
     Raises
     ------
@@ -190,7 +220,8 @@ class LoadedImage:
         ``path`` not a path or None, ``mode`` not a str, ``format`` not a str or None,
         ``n_frames`` not an integer >= 1, ``loop`` not an integer >= 0 or None,
         ``duration`` not a number >= 0 or None, ``dpi`` not None or two finite
-        numbers > 0, ``exif`` not bytes or None. The message names the field.
+        numbers > 0, ``exif`` not bytes or None, ``stretch_range`` not None or two finite
+        numbers, the first the smaller. The message names the field.
     """
 
     rgb: np.ndarray
@@ -203,6 +234,7 @@ class LoadedImage:
     duration: float | None = None
     dpi: tuple[float, float] | None = None
     exif: bytes | None = None
+    stretch_range: tuple[float, float] | None = None
 
     def on_matte(self, matte: tuple[int, int, int] | None) -> LoadedImage:
         """This image with its translucent pixels composited onto the opaque colour
@@ -299,7 +331,8 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         a 16-bit, 32-bit or float grayscale image, or a still 16-bit RGB or RGBA one
         (its colours; alpha is not stretched), from its own values, before they are
         made 8-bit; any other image from its 8-bit values. An image of one value, or
-        that shows no pixel, is read as without it.
+        that shows no pixel, is read as without it. The values read as 0 and 255 are
+        :attr:`LoadedImage.stretch_range`.
     dark_advice : str or None
         What a :class:`PixelRangeWarning` of values of more than 8 bits that come out
         dark (its brightest pixel below 64 of 255) ends with: the caller's own way out
@@ -333,7 +366,9 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         (its colour channels together), whose brightest pixel comes out below 64 of 255
         (with ``stretch``, when it is of one value: one that cannot be stretched), saying
         its values, their scale and the levels they come out as; and for NaN, infinite or
-        negative pixels, read as black.
+        negative pixels, read as black. With ``stretch``, when all but a few pixels (0.1%
+        at either end) come out within fewer than 64 levels, a few outliers (hot or dead
+        pixels) having set the range: the levels the rest came out as.
 
     Examples
     --------
@@ -424,18 +459,38 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
         drafted = im.draft(im.mode, (shrink_to, shrink_to))
         if drafted is not None:  # the same page in fewer pixels (box: the scaled size)
             dpi = scaled_dpi(dpi, drafted[1][2] / width)
+    if reading.stretch:
+        reading = reading._replace(stretched=_StretchRange())
     with whole_png_rows(im, p):
         decoded = _load_keyed(im, reading, _page_number(im))
     loop, duration = im.info.get("loop"), im.info.get("duration")
     orientation = exif_orientation(decoded)  # read once: a damaged EXIF is said once
     rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation), _page_number(im), reading)
+    stretch_range = None
     if reading.stretch:
+        stretch_range = _stretch_range(rgb, alpha, reading)
         rgb = _stretched(rgb, alpha)
+        _warn_outliers_set_stretch(rgb, alpha, p.name)
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                        None if loop is None else int(loop),
                        None if duration is None else float(duration),
                        upright_dpi(dpi, orientation if turned is None else turned),
-                       tagged if im.format == "TIFF" else upright_exif(decoded.info.get("exif")))
+                       tagged if im.format == "TIFF" else upright_exif(decoded.info.get("exif")),
+                       stretch_range)
+
+
+def _stretch_range(rgb: np.ndarray, alpha: np.ndarray | None, reading: _Reading
+                   ) -> tuple[float, float] | None:
+    """:attr:`LoadedImage.stretch_range` of an image read with ``reading.stretch`` as
+    ``rgb`` and ``alpha``, before :func:`_stretched`: the values of more than 8 bits
+    recorded as stretched, or else the 8-bit levels :func:`_stretched` maps onto 0..255
+    (None when they are one, or no pixel shows)."""
+    if reading.stretched is not None and reading.stretched.low is not None:
+        return reading.stretched.low, reading.stretched.high
+    extent = _shown_extent(rgb, alpha, 255.0)
+    if extent is None or extent[0] == extent[1]:
+        return None
+    return float(extent[0]), float(extent[1])
 
 
 def _page_number(im: Image.Image) -> int | None:
@@ -1051,6 +1106,7 @@ def _wide_rgb_scale(high: Image.Image, low: Image.Image, grey_alpha: bool,
             low_value, top = min(low_value, extent[0]), max(top, extent[1])
     low_value = min(low_value, top)  # (0, 0) when no pixel shows
     if reading.stretch and top > low_value:
+        _record_stretch(reading, low_value, top)
         return float(low_value), float(top)
     if 0 < top and round(top / 257.0) < DARK_TOP:
         _warn_dark_values(f"{_on_page(page)}16-bit", (low_value, top), 65535.0, reading)
@@ -2985,6 +3041,7 @@ def _wide_gray_scale(im: Image.Image, page: int | None = None,
     """
     low, top = _wide_gray_extent(im, page, im.info.get("transparency"))
     if reading.stretch and top > low:
+        _record_stretch(reading, low, top)
         return low, top
     if im.mode.startswith("I;16"):
         full = 65535.0
@@ -3183,6 +3240,83 @@ def _stretched(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     return np.clip(levels, 0, 255).astype(np.uint8)[rgb]
 
 
+#: The share of an image's pixels at each end of its levels that may lie beyond the rest
+#: (:func:`bulk_levels`): 0.1%, as ImageJ's auto-contrast saturates 0.35%.
+OUTLIER_SHARE = 0.001
+
+
+def bulk_levels(rgb: np.ndarray, alpha: np.ndarray | None = None) -> tuple[int, int]:
+    """The levels ``(low, high)`` that all but :data:`OUTLIER_SHARE` of the channel values
+    of ``rgb`` ``(H, W, 3)`` uint8 lie within at each end, over the pixels that show
+    (``alpha`` ``(H, W)`` above 0; all when None): a hot pixel among dark counts is left
+    out of the range the rest span. Of an image of more than :data:`_BULK_SAMPLE` pixels,
+    of every ``s``-th pixel of every ``s``-th row (a histogram of every value of a 24
+    MP photo took seconds). ``(0, 0)`` when no pixel shows.
+
+    >>> rgb = np.zeros((40, 50, 3), np.uint8); rgb[:, 25:] = 11; rgb[0, 0] = 255
+    >>> bulk_levels(rgb)
+    (0, 11)
+    """
+    step = max(1, int(np.ceil(np.sqrt(rgb.shape[0] * rgb.shape[1] / _BULK_SAMPLE))))
+    sample = rgb[::step, ::step]
+    shown = sample if alpha is None else sample[alpha[::step, ::step] > 0]
+    if shown.size == 0:
+        return 0, 0
+    counts = np.cumsum(np.bincount(shown.reshape(-1), minlength=256))
+    low = int(np.searchsorted(counts, OUTLIER_SHARE * counts[-1], side="right"))
+    return low, int(np.searchsorted(counts, (1 - OUTLIER_SHARE) * counts[-1]))
+
+
+#: :func:`bulk_levels` counts the levels of at most about this many pixels.
+_BULK_SAMPLE = 1 << 20
+
+
+def outside_levels(rgb: np.ndarray, alpha: np.ndarray | None, low: int, high: int) -> int:
+    """How many of the pixels of ``rgb`` ``(H, W, 3)`` uint8 that show (``alpha`` above 0,
+    or all) have a channel below ``low`` or above ``high`` (:func:`bulk_levels`).
+
+    >>> outside_levels(np.array([[[0, 5, 9], [3, 3, 3]]], np.uint8), None, 1, 8)
+    1
+    """
+    outside = 0
+    for rows in _array_bands(rgb):
+        band = rgb[rows] if alpha is None else rgb[rows][alpha[rows] > 0]
+        outside += int(np.count_nonzero(((band < low) | (band > high)).any(axis=-1)))
+    return outside
+
+
+def _warn_outliers_set_stretch(rgb: np.ndarray, alpha: np.ndarray | None,
+                               name: str = "image") -> None:
+    """Say when a stretch left ``rgb`` ``(H, W, 3)`` uint8 dark, or washed out: all but a
+    few of the pixels that show (alpha above 0) lie within fewer than :data:`DARK_TOP`
+    levels (:func:`bulk_levels`, :func:`outside_levels`), as when a hot pixel (one at
+    40000 among counts of 227..1968) set the range. The facts say the levels the rest came
+    out as; the advice, in Python, how to clip such pixels first.
+
+    >>> import warnings
+    >>> rgb = np.zeros((40, 50, 3), np.uint8); rgb[:, 25:] = 11; rgb[0, 0] = 255
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _warn_outliers_set_stretch(rgb, None)
+    >>> print(caught[0].message)
+    image stretched from its own range comes out 0..11 of 255 but for 1 of its 2000 pixels \
+(a few outliers, hot or dead pixels, set the range): its levels are too close to tell \
+apart; clip the outliers first (np.clip(image, *np.percentile(image, [0.1, 99.9])))
+    """
+    low, high = bulk_levels(rgb, alpha)
+    if high - low >= DARK_TOP:
+        return
+    outside = outside_levels(rgb, alpha, low, high)
+    if outside == 0:
+        return
+    pixels = rgb.shape[0] * rgb.shape[1] if alpha is None else int(np.count_nonzero(alpha))
+    warn_caller(PixelRangeWarning(
+        f"{name} stretched from its own range comes out {low}..{high} of 255 but for "
+        f"{outside} of its {pixels} pixels (a few outliers, hot or dead pixels, set the "
+        "range): its levels are too close to tell apart",
+        advice="clip the outliers first (np.clip(image, *np.percentile(image, [0.1, 99.9])))"))
+
+
 def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
             max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
             dark_advice: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -3196,8 +3330,11 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     8-bit),
     bool, or float in [0, 1] (values up to 1/510, half a level, outside it, as arithmetic
     leaves them, read clipped: :func:`~quantize._validation.unit_floats`). Other integer
-    dtypes are refused: their scale is
-    unknown. An object with NumPy's array protocol (``__array__``,
+    dtypes are refused without ``stretch``: their scale is unknown (the message says how to
+    pass them: as uint8 for values 0..255, else with ``stretch=True`` or as uint16). With
+    ``stretch``, a float array of any range and an array of any integer dtype (of 1 or 3
+    channels, and not of one value) are stretched from their own values. An object with
+    NumPy's array protocol (``__array__``,
     ``__array_interface__``: an xarray DataArray, a CPU tensor) is read as
     ``np.asarray`` makes it; nested lists are refused, with how to pass them
     (``np.asarray(image, dtype=np.uint8)`` for levels 0..255, ``dtype=np.float32`` for
@@ -3260,8 +3397,9 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     ``stretch`` and ``dark_advice`` are :func:`load_image`'s: with ``stretch``, the
     image's own range (over its colour channels together, of the pixels that show) is
     mapped onto 0..255, a
-    uint16 or float array's and a 16-bit, 32-bit or float grayscale PIL image's from their
-    own values; without it, such an image whose brightest pixel comes out below 64 of 255
+    uint16, other integer or float array's (a float array's whatever its range) and a
+    16-bit, 32-bit or float grayscale PIL image's from their own values; without it, such
+    an image whose brightest pixel comes out below 64 of 255
     is said so (a :class:`PixelRangeWarning`, ending with ``dark_advice`` when given).
 
     Raises
@@ -3290,7 +3428,11 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     limit = check_max_pixels(max_pixels)
     reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
     rgb, alpha = _rgba_of(image, name, every_frame, limit, reading)
-    return (_stretched(rgb, alpha), alpha) if reading.stretch else (rgb, alpha)
+    if not reading.stretch:
+        return rgb, alpha
+    rgb = _stretched(rgb, alpha)
+    _warn_outliers_set_stretch(rgb, alpha, name)
+    return rgb, alpha
 
 
 def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
@@ -3453,7 +3595,20 @@ def _checked_fields(image: LoadedImage) -> dict[str, Any]:
             "loop": None if loop is None else check_int(loop, "LoadedImage.loop", minimum=0),
             "duration": None if duration is None else check_float(
                 duration, "LoadedImage.duration", minimum=0.0),
-            "dpi": None if dpi is None else check_dpi(dpi, "LoadedImage.dpi")}
+            "dpi": None if dpi is None else check_dpi(dpi, "LoadedImage.dpi"),
+            "stretch_range": _checked_stretch_range(image.stretch_range)}
+
+
+def _checked_stretch_range(value: Any) -> tuple[float, float] | None:
+    """:attr:`LoadedImage.stretch_range` as floats, or raise naming it."""
+    if value is None:
+        return None
+    pair = tuple(value) if isinstance(value, tuple | list) else ()
+    if len(pair) != 2 or not all(isinstance(v, int | float) and np.isfinite(v)
+                                 for v in pair) or not pair[0] < pair[1]:
+        raise ValueError(f"LoadedImage.stretch_range should be None or (low, high), two "
+                         f"finite numbers with low < high, got {value!r}")
+    return float(pair[0]), float(pair[1])
 
 
 def _overlong_trns_left_out(image: Image.Image) -> Any:
@@ -4146,24 +4301,104 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
     if arr.dtype == np.uint16:
         return _counts_to_uint8(arr, name, reading)
     if arr.dtype.kind == "f":
-        if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
-            raise ValueError(f"{name} contains NaN or infinite values; expected finite "
-                             "numbers in [0, 1]")
-        try:
-            arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], "
-                                   "got [{low}, {high}]")
-        except ValueError as exc:
-            raise ValueError(f"{exc}{_levels_hint(arr)}") from None
-        if reading.stretch:
-            stretched = _own_range_to_uint8(arr, 1.0)
-            if stretched is not None:
-                return stretched
-        # In float64: float32 or float16 products round to the .5 between two levels (a
-        # float32 just above 0.5/255 read as 0, as a PIL "F" image of it read as 1).
-        return _rounded_by_bands(arr, lambda band: np.multiply(band, 255.0, dtype=np.float64))
-    hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
+        return _floats_to_uint8(arr, name, reading)
+    if arr.dtype.kind in "iu" and reading.stretch:
+        return _integers_stretched(arr, name)
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
-                    f"{arr.dtype}{hint}")
+                    f"{arr.dtype}{_integers_hint(arr, name, reading)}")
+
+
+def _floats_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarray:
+    """``arr``, an ``(H, W, C)`` float image, as uint8: its values in [0, 1] times 255, or
+    with ``reading.stretch`` its colour channels' own range, whatever it is, onto 0..255
+    (:func:`_own_range_to_uint8`; its alpha, if any, still in [0, 1])."""
+    if not all(np.isfinite(arr[rows]).all() for rows in _array_bands(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values; expected finite "
+                         "numbers in [0, 1]")
+    if reading.stretch and arr.shape[2] in (2, 4):
+        arr = arr.copy()  # its alpha clipped as unit_floats clips it; the caller's kept
+        arr[:, :, -1] = unit_floats(arr[:, :, -1], f"{name}'s alpha channel (float) should "
+                                    "hold values in [0, 1], got [{low}, {high}]")
+    if reading.stretch:
+        stretched = _own_range_to_uint8(arr, 1.0)
+        if stretched is not None:
+            return stretched
+    try:
+        arr = unit_floats(arr, f"{name} of float dtype should hold values in [0, 1], "
+                               "got [{low}, {high}]")
+    except ValueError as exc:
+        raise ValueError(f"{exc}{_levels_hint(arr)}{_stretch_hint(arr, reading)}") from None
+    # In float64: float32 or float16 products round to the .5 between two levels (a
+    # float32 just above 0.5/255 read as 0, as a PIL "F" image of it read as 1).
+    return _rounded_by_bands(arr, lambda band: np.multiply(band, 255.0, dtype=np.float64))
+
+
+def _integers_stretched(arr: np.ndarray, name: str) -> np.ndarray:
+    """``arr``, an ``(H, W, C)`` image of an integer dtype other than uint8 and uint16
+    (counts of any scale), as uint8 with its own range mapped onto 0..255
+    (:func:`_own_range_to_uint8`). Refused with an alpha channel, whose scale is
+    unknown, or of one value, which no stretch spreads and which has no scale either."""
+    if arr.shape[2] in (2, 4):
+        raise ValueError(f"{name} of dtype {arr.dtype} with {arr.shape[2]} channels has an "
+                         "alpha channel of unknown scale; expected 1 or 3 channels to "
+                         f"stretch (pass {name}[..., :{arr.shape[2] - 1}]), or the image as "
+                         "uint16 with alpha 0..65535")
+    stretched = _own_range_to_uint8(arr, 1.0)
+    if stretched is None:
+        raise ValueError(f"{name} of dtype {arr.dtype} holds one value, "
+                         f"{arr.flat[0]}, which no stretch spreads; expected values "
+                         "of at least two levels, or the image as uint8 or uint16")
+    return stretched
+
+
+def _offers_stretch(reading: _Reading) -> bool:
+    """Whether the caller that reads as ``reading`` takes ``stretch=True``: its
+    ``dark_advice`` is a :class:`StretchAdvice`, or none (:func:`as_rgba`'s own)."""
+    return reading.dark_advice is None or isinstance(reading.dark_advice, StretchAdvice)
+
+
+def _stretch_hint(arr: np.ndarray, reading: _Reading) -> str:
+    """What to do with an image of values beyond 255 or below -1 (counts, or floats that
+    are no levels and no slip just outside [0, 1]), to a caller that takes
+    ``stretch=True``; else nothing; and, read with ``stretch`` already (one value, which
+    is left as it is), that it cannot be stretched.
+
+    >>> _stretch_hint(np.array([227.0, 1968.0]), _Reading())
+    '; pass stretch=True to map its own range onto 0..255'
+    >>> _stretch_hint(np.array([0.0, 254.6]), _Reading()), _stretch_hint(
+    ...     np.array([227.0, 1968.0]), _Reading(dark_advice="the output is as dark"))
+    ('', '')
+    """
+    if reading.stretch:  # and yet not stretched: one value (or none shows)
+        return "; an image of one value cannot be stretched"
+    if not _offers_stretch(reading) or (arr.min() >= -1 and arr.max() <= 255):
+        return ""  # levels (:func:`_levels_hint`), or a slip just past [0, 1]
+    return "; pass stretch=True to map its own range onto 0..255"
+
+
+def _integers_hint(arr: np.ndarray, name: str, reading: _Reading) -> str:
+    """How to pass an image of an integer dtype quantize does not read (int32, say):
+    as uint8 when its values are 0..255; beyond, stretched (:func:`_stretch_hint`) or
+    as uint16 when they are 0..65535 (16-bit counts). Nothing for other dtypes.
+
+    >>> _integers_hint(np.array([0, 200]), "image", _Reading())
+    '; for values 0..255, pass it as .astype(np.uint8)'
+    >>> print(_integers_hint(np.array([227, 1968]), "image", _Reading()))
+    ; its values 227..1968 are no 8-bit levels: pass stretch=True to map its own range \
+onto 0..255, or pass image.astype(np.uint16) to read them as 16-bit counts of 65535
+    """
+    if arr.dtype.kind not in "iu":
+        return ""
+    low, high = arr.min().item(), arr.max().item()
+    if low >= 0 and high <= 255:
+        return "; for values 0..255, pass it as .astype(np.uint8)"
+    ways = ["pass stretch=True to map its own range onto 0..255"] if _offers_stretch(
+        reading) else []
+    if low >= 0 and high <= 65535:
+        ways.append(f"pass {name}.astype(np.uint16) to read them as 16-bit counts of 65535")
+    if not ways:
+        ways.append("scale them to 0..255 (uint8) or 0..65535 (uint16) first")
+    return f"; its values {low}..{high} are no 8-bit levels: {', or '.join(ways)}"
 
 
 def _levels_hint(arr: np.ndarray) -> str:

@@ -30,7 +30,7 @@ from .._validation import (
     unit_floats,
 )
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
-from ..io import DEFAULT_MAX_PIXELS, LoadedImage, as_rgba
+from ..io import DEFAULT_MAX_PIXELS, SCALE_ADVICE, LoadedImage, as_rgba
 from ._inputs import metric_array
 
 __all__ = ["delta_e", "psnr"]
@@ -96,7 +96,7 @@ def _colours(image: Any, name: str, srgb: bool, limit: int | None) -> np.ndarray
     if not srgb:
         raise TypeError(f"{name} is an image, which holds sRGB colours; "
                         "expected an array of CIE Lab colours with input_space='lab'")
-    rgb, alpha = as_rgba(image, name, max_pixels=limit)
+    rgb, alpha = as_rgba(image, name, max_pixels=limit, dark_advice=SCALE_ADVICE)
     return rgb if alpha is None else np.dstack([rgb, alpha])
 
 
@@ -159,7 +159,7 @@ def _grey_as_read(arr: np.ndarray, other: np.ndarray, name: str) -> np.ndarray:
         return arr
     if arr.dtype == other.dtype:
         return _levels_repeated(arr)
-    rgb, alpha = as_rgba(arr, name, max_pixels=None)
+    rgb, alpha = as_rgba(arr, name, max_pixels=None, dark_advice=SCALE_ADVICE)
     return rgb if alpha is None else np.dstack([rgb, alpha])
 
 
