@@ -1178,11 +1178,13 @@ def _warn_if_pieces_lost(result: SegmentResult, pieces: np.ndarray, k: int, spec
         causes.append(f"the majority smoothing (of specks narrower than about {speck} pixels)")
         keep.append("smooth=0")
     if unmerged > result.n_regions:
-        causes.append(f"min_region={_min_region_words(given, limit)}")
+        which = "the default min_region" if given is None else "min_region"
+        causes.append(f"{which}={_min_region_words(given, limit)}")
         keep.append("min_region=0")
     h, w = result.labels.shape
     warn_caller(f"n_clusters={k}: {' and '.join(causes)} left cluster {worst} with "
-                f"{after[worst]} regions of the {pieces[worst]} connected pieces it had (of at "
+                f"{after[worst]} {'region' if after[worst] == 1 else 'regions'} of the "
+                f"{pieces[worst]} connected pieces it had (of at "
                 f"least {PIECE_PIXELS} pixels of the {_working_words(h, w)}); "
                 f"{' and '.join(keep)} {'keep' if len(keep) > 1 else 'keeps'} them",
                 SpecksRemovedWarning)
