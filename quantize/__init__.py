@@ -133,7 +133,7 @@ _WARNINGS = {
     "pixel_kmeans": ("ClusterCountWarning",),
     "png": ("DamagedChunkWarning",),
     "reduce.fit": ("ColorCountWarning", "FewerColorsWarning"),
-    "segment": ("RegionCountWarning",),
+    "segment": ("RegionCountWarning", "SpecksRemovedWarning"),
 }
 _WARNING_MODULE = {name: module for module, names in _WARNINGS.items() for name in names}
 

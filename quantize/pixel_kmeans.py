@@ -38,7 +38,7 @@ from .reconstruct import regions as _regions
 from .reconstruct.refine import refined_labels
 from .texture import FINE_INTEGRATION_SIGMA, lab_planes, region_planes, texture_planes
 
-__all__ = ["FIT_SAMPLE", "ClusterCountWarning", "cluster_pixels", "refine_borders",
+__all__ = ["FIT_SAMPLE", "PIECE_PIXELS", "ClusterCountWarning", "cluster_pixels", "refine_borders",
            "speck_side", "unite_alike"]
 
 #: Pixels the k-means fit sees at most; all pixels are then assigned.
@@ -65,6 +65,13 @@ _MAJORITY_PER_SIDE = 64
 # (-k 3, seeds 0-4) border F, worst seed 0.857 -> 0.832, under its 0.85 target: blobs of
 # a texture mistaken near a border, a speck wide, stayed where the vote wore them down.
 _SPECK_SIGMAS = 2.1
+#: The pieces of a cluster counted before the smoothing and the merging, for a warning
+#: when a quarter of them are lost (quantize.segment), are those of at least this many
+#: working pixels: single pixels and pairs of noise along a border are not details. Not
+#: counted with texture features (the default weights): their clusters' speck-wide blobs
+#: near a border are mostly the texture window's blur (see _SPECK_SIGMAS); counted, every
+#: photo warned (skimage.data.coffee() -k 4: one cluster's 44 pieces became 4 regions).
+PIECE_PIXELS = 4
 # unite_alike, in the Lab units of texture.region_planes: colours nearer than _ALIKE look
 # the same (a just-noticeable difference is about 2.3); a cluster, or the side of a
 # border, whose mean grain is under _FLAT is flat. Texture features (of unit total
@@ -86,8 +93,8 @@ class ClusterCountWarning(QuantizeWarning):
 def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int,
                    w: dict[str, float], space: str, scales: tuple[float, ...],
                    min_region: int, rng: np.random.Generator,
-                   image: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+                   image: np.ndarray | None = None, smooth: int | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray | None]:
     """Cluster the pixels of ``work`` into ``k`` clusters; regions at full size ``shape``.
 
     ``work`` is the ``shape`` image box-downscaled by the integer ``factor``
@@ -97,7 +104,8 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     itself ``(H, W, 3)`` uint8, the pixels near a border between clusters are decided
     again by their own colour at full size
     (:func:`~quantize.reconstruct.refine.refined_labels`), so that the borders follow its
-    edges rather than the boxes' sides.
+    edges rather than the boxes' sides. ``smooth`` is the speck size of the majority
+    smoothing in full-size pixels (:func:`speck_side`): None for the default, 0 for none.
 
     Returns
     -------
@@ -113,6 +121,10 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     unmerged : int
         The regions before those under ``min_region`` pixels merged: more than R when
         some did (a smoothed-away speck is none of them).
+    pieces : (k',) ndarray of intp or None
+        Without texture features, each cluster's connected pieces (4-connected) of at
+        least ``PIECE_PIXELS`` working pixels before the smoothing and the merging; None
+        with them (see _PIECE_PIXELS).
     """
     lab = lab_planes(work)  # for the features and unite_alike
     X, spec = feature_array(work, w, space, scales, lab)
@@ -128,11 +140,9 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
                                      outside_levels(work, None, low, high)),
                     ClusterCountWarning)
     n_centers = centers.shape[0]
-    sigma = _majority_sigma(small_map.shape)
-    # By texture, a speck-wide blob near a border is as likely the texture window's blur
-    # as a detail: there the vote alone decides (see _SPECK_SIGMAS).
-    keep_side = 0 if "texture" in spec.columns else math.ceil(_SPECK_SIGMAS * sigma)
-    smoothed = _regions.smooth_label_map(small_map, n_centers, sigma, keep_side=keep_side)
+    textured = "texture" in spec.columns
+    pieces = None if textured else _cluster_pieces(small_map, n_centers)
+    smoothed = _smoothed_map(small_map, n_centers, factor, smooth, textured)
     # The smoothed map at full size is read a band of rows at a time and kept as its runs.
     rows = _regions.enlarged_rows(smoothed, shape, factor)
     if image is not None and factor > 1:
@@ -140,7 +150,37 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         rows = lambda start, stop: full[start:stop]  # noqa: E731
     runs = _regions.region_runs(rows, shape)
     labels, clusters = _regions_of(runs, small_map, factor, X, min_region, n_centers)
-    return labels, clusters, centers, runs.n
+    return labels, clusters, centers, runs.n, pieces
+
+
+def _smoothed_map(small_map: np.ndarray, k: int, factor: int, smooth: int | None,
+                  textured: bool) -> np.ndarray:
+    """The majority smoothing of the working cluster map ``small_map`` (values 0..k-1,
+    boxes of ``factor`` pixels), specks narrower than ``smooth`` full-size pixels removed
+    (None: :func:`speck_side`'s default; 0: none, the map itself, as int32)."""
+    if smooth == 0:
+        return small_map.astype(np.int32)
+    if smooth is None:
+        sigma = _majority_sigma(small_map.shape)
+        side = math.ceil(_SPECK_SIGMAS * sigma)
+    else:
+        sigma = smooth / factor / _SPECK_SIGMAS
+        side = math.ceil(smooth / factor)
+    # By texture, a speck-wide blob near a border is as likely the texture window's blur
+    # as a detail: there the vote alone decides (see _SPECK_SIGMAS).
+    return _regions.smooth_label_map(small_map, k, sigma, keep_side=0 if textured else side)
+
+
+def _cluster_pieces(small_map: np.ndarray, k: int) -> np.ndarray:
+    """The connected pieces (4-connected) of each of the ``k`` clusters of ``small_map``
+    that hold at least ``PIECE_PIXELS`` pixels, ``(k,)``."""
+    from skimage.measure import label
+
+    pieces = label(small_map, background=-1, connectivity=1)
+    sizes = np.bincount(pieces.ravel())
+    first = np.zeros(sizes.size, dtype=np.intp)
+    first[pieces.ravel()] = small_map.ravel()  # each piece's cluster
+    return np.bincount(first[sizes >= PIECE_PIXELS], minlength=k)
 
 
 def _majority_sigma(work_shape: tuple[int, ...]) -> float:
@@ -148,15 +188,17 @@ def _majority_sigma(work_shape: tuple[int, ...]) -> float:
     return min(_MAJORITY_SIGMA, max(work_shape) / _MAJORITY_PER_SIDE)
 
 
-def speck_side(work_shape: tuple[int, ...], factor: int) -> int:
+def speck_side(work_shape: tuple[int, ...], factor: int, smooth: int | None = None) -> int:
     """About the side, in full-size pixels, under which a square detail is a speck that
     the majority smoothing of :func:`cluster_pixels` removes, on a working copy of
     ``work_shape`` box-downscaled by ``factor``: 1/30 of its longer side, 13 working
-    pixels at most (see _SPECK_SIGMAS).
+    pixels at most (see _SPECK_SIGMAS), or ``smooth`` when given.
 
-    >>> speck_side((64, 64), 1), speck_side((872, 1000), 2)
-    (3, 26)
+    >>> speck_side((64, 64), 1), speck_side((872, 1000), 2), speck_side((64, 64), 1, 0)
+    (3, 26, 0)
     """
+    if smooth is not None:
+        return smooth
     return math.ceil(_SPECK_SIGMAS * _majority_sigma(work_shape)) * factor
 
 

@@ -100,7 +100,7 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     warn_alpha_ignored,
 )
 from .io import DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba
-from .pixel_kmeans import ClusterCountWarning, cluster_pixels, speck_side
+from .pixel_kmeans import PIECE_PIXELS, ClusterCountWarning, cluster_pixels, speck_side
 from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
 from .reconstruct.refine import refined_labels
@@ -117,11 +117,12 @@ from .texture import (
     region_planes,
 )
 
-__all__ = ["MAX_CLUSTERS", "SUPERPIXELS", "AlphaIgnoredWarning", "ClusterCountWarning",
-           "RegionCountWarning", "SegmentResult", "boundary_map", "check_cut",
-           "check_hierarchy_weights", "check_min_region", "check_n_clusters",
-           "check_superpixels", "default_min_region", "fill_transparent", "segment",
-           "segment_pixels", "warn_alpha_ignored", "warn_alpha_segmented", "working_shape"]
+__all__ = ["MAX_CLUSTERS", "MAX_SMOOTH", "SUPERPIXELS", "AlphaIgnoredWarning",
+           "ClusterCountWarning", "RegionCountWarning", "SegmentResult", "SpecksRemovedWarning",
+           "boundary_map", "check_cut", "check_hierarchy_weights", "check_min_region",
+           "check_n_clusters", "check_smooth", "check_superpixels", "default_min_region",
+           "fill_transparent", "segment", "segment_pixels", "warn_alpha_ignored",
+           "warn_alpha_segmented", "working_shape"]
 
 
 class RegionCountWarning(QuantizeWarning):
@@ -879,6 +880,7 @@ def segment(
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     stretch: bool = False,
     superpixels: int | None = None,
+    smooth: int | None = None,
 ) -> SegmentResult:
     """Segment ``image`` into regions of similar colour, texture and position.
 
@@ -946,7 +948,8 @@ def segment(
         colour alone; its majority smoothing removes specks narrower than about
         1/30 of the longer side (13 pixels at most, on the working copy of at
         most 1024 pixels a side) and keeps every pixel of a detail at least
-        that wide, but for spurs thinner than a third of it.
+        that wide, but for spurs thinner than a third of it; ``smooth=0`` keeps the
+        narrower ones too.
     weights : dict of str to float, optional
         Feature group weights (``color``, ``intensity``, ``xy``, ``texture``;
         ``colour`` is taken for ``color``); unnamed groups keep
@@ -1011,6 +1014,15 @@ def segment(
         surroundings, for the default cut and ``regions`` alike. More superpixels cost
         more time and memory. Not with ``n_clusters``; :func:`boundary_map` keeps the
         default.
+    smooth : int, optional
+        With ``n_clusters`` only: the speck size of the majority smoothing of the cluster
+        map, in pixels of the image, an int from 0 to :data:`MAX_SMOOTH`. Details narrower
+        than about this are voted away (rounded to whole pixels of the working copy);
+        without texture weights, a detail at least that wide keeps every pixel, but for
+        spurs thinner than a third of it. 0 smooths nothing: every piece k-means finds
+        stays a region, down to single pixels (``min_region`` may still merge them).
+        Default: about 1/30 of the longer side, 13 working pixels at most
+        (:func:`quantize.pixel_kmeans.speck_side`).
 
     Returns
     -------
@@ -1046,6 +1058,12 @@ def segment(
         about 1/30 of the longer side); and with ``n_clusters``, when several regions
         come out but fewer than the clusters k-means kept, the smoothing or
         ``min_region`` leaving some cluster no region of its own.
+    SpecksRemovedWarning
+        With ``n_clusters`` and no texture weight, when the majority smoothing and
+        ``min_region`` together remove more than a quarter of the connected pieces (of at
+        least 4 working pixels) that a cluster had before them, the cluster keeping some
+        region: it names ``smooth=0`` (and ``min_region=0`` when that merged some), which
+        keeps them.
     ClusterCountWarning
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
         vectors, or when no border between its clusters shows a change in colour or
@@ -1090,7 +1108,7 @@ def segment(
     return segment_pixels(rgb, alpha, n_clusters, regions=regions, weights=weights,
                           space=space, min_region=min_region, texture_scales=texture_scales,
                           seed=seed, advice=alpha_advice(image, _ALPHA_ADVICE),
-                          superpixels=superpixels)
+                          superpixels=superpixels, smooth=smooth)
 
 
 @foreign_keywords
@@ -1107,6 +1125,7 @@ def segment_pixels(
     seed: Seed = None,
     advice: str = "",
     superpixels: int | None = None,
+    smooth: int | None = None,
 ) -> SegmentResult:
     """:func:`segment` of an image read already, as :func:`~quantize.io.as_rgba` gives it:
     ``rgb`` ``(H, W, 3)`` uint8, which the result keeps (it is not copied; nor modified),
@@ -1120,6 +1139,7 @@ def segment_pixels(
     k, n_regions = check_cut(n_clusters, regions)
     space = check_space(space, k)
     superpixels = check_superpixels(superpixels, k)
+    smooth = check_smooth(smooth, k)
     if k is None:
         check_hierarchy_weights(w)
     # The default however spelt: a float32 array of it (0.699999988...) too.
@@ -1135,9 +1155,54 @@ def segment_pixels(
         limit = 0 if given is None else _min_region_pixels(given, h, wd)
         return _segment_hierarchy(rgb, alpha, w, n_regions, limit, given, superpixels)
     limit = default_min_region(h, wd) if given is None else _min_region_pixels(given, h, wd)
-    result, unmerged, speck = _segment_kmeans(rgb, alpha, k, w, space, scales, limit, rng)
+    result, unmerged, speck, pieces = _segment_kmeans(rgb, alpha, k, w, space, scales, limit,
+                                                      rng, smooth)
     _warn_if_one_region(result, k, limit, unmerged, speck, given=given)
+    if pieces is not None:
+        _warn_if_pieces_lost(result, pieces, k, speck, unmerged, limit, given)
     return result
+
+
+class SpecksRemovedWarning(QuantizeWarning):
+    """With ``n_clusters`` and no texture weight, the majority smoothing and ``min_region``
+    removed more than a quarter of a cluster's connected pieces: small details (nuclei,
+    stars) that ``smooth=0`` keeps."""
+
+
+def _warn_if_pieces_lost(result: SegmentResult, pieces: np.ndarray, k: int, speck: int,
+                         unmerged: int, limit: int, given: int | str | None) -> None:
+    """Say that the smoothing (of specks under ``speck`` pixels) and ``min_region``,
+    ``limit`` (merging ``unmerged`` regions into fewer), left a cluster that kept some
+    region fewer than three quarters of its ``pieces`` (those of at least PIECE_PIXELS
+    working pixels before them, by cluster), naming the options that keep them: that of
+    the largest share lost."""
+    after = np.bincount(result.clusters, minlength=pieces.size)
+    lost = np.where(after > 0, pieces - after, 0)
+    worst = int(np.argmax(lost / np.maximum(pieces, 1)))
+    if 4 * lost[worst] <= pieces[worst]:
+        return
+    causes, keep = [], []
+    if speck > 0:
+        causes.append(f"the majority smoothing (of specks narrower than about {speck} pixels)")
+        keep.append("smooth=0")
+    if unmerged > result.n_regions:
+        which = "the default min_region" if given is None else "min_region"
+        causes.append(f"{which}={_min_region_words(given, limit)}")
+        keep.append("min_region=0")
+    h, w = result.labels.shape
+    warn_caller(f"n_clusters={k}: {' and '.join(causes)} left cluster {worst} with "
+                f"{after[worst]} {'region' if after[worst] == 1 else 'regions'} of the "
+                f"{pieces[worst]} connected pieces it had (of at "
+                f"least {PIECE_PIXELS} pixels of the {_working_words(h, w)}); "
+                f"{' and '.join(keep)} {'keep' if len(keep) > 1 else 'keeps'} them",
+                SpecksRemovedWarning)
+
+
+def _working_words(h: int, w: int) -> str:
+    """The image segmented, as a warning names it: ``50 x 40 image``, or ``1000 x 750
+    working copy`` of a larger one (:func:`working_shape`)."""
+    wh, ww = working_shape((h, w))
+    return f"{w} x {h} image" if (wh, ww) == (h, w) else f"{ww} x {wh} working copy"
 
 
 def _warn_if_one_region(result: SegmentResult, k: int, limit: int, unmerged: int,
@@ -1469,6 +1534,40 @@ def check_superpixels(superpixels: Any, n_clusters: int | None) -> int | None:
         raise ValueError(f"superpixels={superpixels} applies to the region hierarchy only; "
                          f"expected no superpixels with n_clusters={n_clusters}")
     return superpixels
+
+
+#: The largest ``smooth`` taken: a speck size of 256 pixels, a Gaussian of 122 pixels.
+MAX_SMOOTH = 256
+
+
+def check_smooth(smooth: Any, n_clusters: int | None) -> int | None:
+    """Checked ``smooth``, the speck size of the k-means path's majority smoothing: None
+    (the default, :func:`~quantize.pixel_kmeans.speck_side`) or an int from 0 (none) to
+    :data:`MAX_SMOOTH`, with ``n_clusters`` only.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If it is not an int from 0 to :data:`MAX_SMOOTH`, or is given without
+        ``n_clusters``.
+
+    Examples
+    --------
+    >>> check_smooth(0, 2), check_smooth(None, None)
+    (0, None)
+    >>> check_smooth(5, None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: smooth=5 applies to k-means clusters only (n_clusters=K); the region ...
+    """
+    if smooth is None:
+        return None
+    smooth = check_int(smooth, "smooth", minimum=0, maximum=MAX_SMOOTH)
+    if n_clusters is None:
+        raise ValueError(f"smooth={smooth} applies to k-means clusters only (n_clusters=K); "
+                         "the region hierarchy has no majority smoothing to size; expected it "
+                         "with n_clusters=K only")
+    return smooth
 
 
 def check_hierarchy_weights(w: Mapping[str, float], *, edges: bool = False) -> None:
@@ -2827,15 +2926,17 @@ def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndar
 
 def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[str, float],
                     space: str, scales: tuple[float, ...], limit: int,
-                    rng: np.random.Generator) -> tuple[SegmentResult, int, int]:
+                    rng: np.random.Generator, smooth: int | None = None
+                    ) -> tuple[SegmentResult, int, int, np.ndarray | None]:
     """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy, the number
-    of regions before those under ``limit`` pixels merged, and the speck size in pixels
-    (:func:`~quantize.pixel_kmeans.speck_side`)."""
+    of regions before those under ``limit`` pixels merged, the speck size in pixels
+    (:func:`~quantize.pixel_kmeans.speck_side`; ``smooth`` when given) and each cluster's
+    pieces before the smoothing (None with texture features)."""
     work, factor = _working_copy(rgb)
-    labels, clusters, centers, unmerged = cluster_pixels(work, rgb.shape[:2], factor, k, w,
-                                                         space, scales, limit, rng, image=rgb)
+    labels, clusters, centers, unmerged, pieces = cluster_pixels(
+        work, rgb.shape[:2], factor, k, w, space, scales, limit, rng, image=rgb, smooth=smooth)
     result = SegmentResult(labels, clusters, centers, rgb, w, limit, alpha)
-    return result, unmerged, speck_side(work.shape[:2], factor)
+    return result, unmerged, speck_side(work.shape[:2], factor, smooth), pieces
 
 
 # _working_copy reduces a band of about this many full-size pixels at a time.

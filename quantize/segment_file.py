@@ -63,6 +63,7 @@ from .segment import (
     check_cut,
     check_hierarchy_weights,
     check_min_region,
+    check_smooth,
     check_space,
     check_superpixels,
     segment_pixels,
@@ -109,6 +110,7 @@ def segment_file(
     input_name: str | os.PathLike[str] | None = None,
     stretch: bool = False,
     superpixels: int | None = None,
+    smooth: int | None = None,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -186,6 +188,10 @@ def segment_file(
     superpixels : int, optional
         As for :func:`quantize.segment.segment`: about how many superpixels the region
         hierarchy starts from. Recorded (``"superpixels"``) when given.
+    smooth : int, optional
+        As for :func:`quantize.segment.segment`: the speck size of the majority smoothing
+        of ``n_clusters``' cluster map in pixels, 0 for none. Recorded (``"smooth"``) when
+        given.
 
     Returns
     -------
@@ -240,7 +246,7 @@ def segment_file(
     stretch = check_bool(stretch, "stretch")
     overlay_color = check_color(overlay_color, "overlay_color")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
-                               superpixels)
+                               superpixels, smooth)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = check_path(outdir, "outdir")
     if input_name is not None:  # only named in the record, as given
@@ -287,7 +293,8 @@ def segment_file(
                   "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names), **stretched,
-                  **_given("superpixels", params["superpixels"])}
+                  **_given("superpixels", params["superpixels"]),
+                  **_given("smooth", params["smooth"])}
         _write_outputs(paths, result, record, stats, levels, input_path, overlay_color, dpi,
                        alpha=shown, replace=force, stale=(lambda: _stale_edges(folder, input))
                        if force and not edges else None)
@@ -475,8 +482,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           force: bool = False, max_pixels: int | None = DEFAULT_MAX_PIXELS,
                           edges: bool = False,
                           overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR,
-                          stretch: bool = False, superpixels: int | None = None
-                          ) -> dict[str, Any]:
+                          stretch: bool = False, superpixels: int | None = None,
+                          smooth: int | None = None) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -505,7 +512,7 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     edges = check_bool(edges, "edges")
     color = check_color(overlay_color, "overlay_color")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
-                               superpixels)
+                               superpixels, smooth)
     max_pixels = check_max_pixels(max_pixels)
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
     stretched = {"stretch": True} if check_bool(stretch, "stretch") else {}
@@ -523,7 +530,7 @@ def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | No
 
 
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
-                      edges=False, superpixels=None) -> dict[str, Any]:
+                      edges=False, superpixels=None, smooth=None) -> dict[str, Any]:
     """Validate the segmentation parameters before any file is read."""
     n_clusters, regions = check_cut(n_clusters, regions)
     w = check_weights(weights)
@@ -537,6 +544,7 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
         "min_region": check_min_region(min_region),
         "seed": check_seed(seed),
         "superpixels": check_superpixels(superpixels, n_clusters),
+        "smooth": check_smooth(smooth, n_clusters),
     }
 
 

@@ -130,16 +130,17 @@ def _help_json_keys(command: str) -> list[str]:
 def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, tmp_path,
                                                                        monkeypatch):
     """With every key written: segment's ``stretch`` is written with --stretch only,
-    ``superpixels`` with --superpixels only (not with -k), and ``min_region_share`` with a
-    --min-region percentage only."""
+    ``superpixels`` with --superpixels only (not with -k), ``smooth`` with --smooth only
+    (with -k only), and ``min_region_share`` with a --min-region percentage only."""
     monkeypatch.chdir(tmp_path)
     Image.fromarray(_photo()).save("a.png")
-    extra = (["--superpixels", "700", "--stretch", "--min-region", "1%"]
-             if command == "segment" else [])
-    args = [command, "a.png", "--json", *extra]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    written = list(json.loads(result.stdout))
+    extras = ([["--superpixels", "700", "--stretch", "--min-region", "1%"],
+               ["-k", "2", "--smooth", "5", "--force"]] if command == "segment" else [[]])
+    written: list[str] = []
+    for extra in extras:
+        result = CliRunner().invoke(app, [command, "a.png", "--json", *extra])
+        assert result.exit_code == 0, result.output
+        written += [key for key in json.loads(result.stdout) if key not in written]
     assert sorted(_manual_json_keys(command)) == sorted(written)
     assert sorted(_help_json_keys(command)) == sorted(written)
 

@@ -116,8 +116,8 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--exact-colors",
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip")
-_SEGMENT_ONLY = ("--regions", "--superpixels", "--edges", "--stretch", "-w/--weight",
-                 "--min-region", "--overlay-color")
+_SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--edges", "--stretch",
+                 "-w/--weight", "--min-region", "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
 _NO_INPUT_NO_REMOVAL = ("; --remove-orphans removes nothing when no input is found (a folder "
@@ -232,6 +232,11 @@ def batch(
         "--superpixels", metavar="N", parser=integer,
         help="segment: start the region hierarchy from about N >= 1 superpixels instead of "
         "about 600, as segment --superpixels does.", show_default=False)] = None,
+    smooth: Annotated[int | None, typer.Option(
+        "--smooth", metavar="PX", parser=integer,
+        help="segment, with -k: the majority smoothing removes specks narrower than about "
+        "PX pixels, 0 to 256 (0: none), as segment --smooth does.",
+        show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
         "16-bit grayscale.")] = False,
@@ -451,6 +456,7 @@ def batch(
              "--shared-palette": shared_palette, "--palette": palette != "global",
              "--ext": ext is not None,
              "--regions": regions is not None, "--superpixels": superpixels is not None,
+             "--smooth": smooth is not None,
              "--edges": edges, "--stretch": stretch, "-w/--weight": bool(weights),
              "--min-region": min_region is not None,
              "--overlay-color": overlay_color is not None}
@@ -475,7 +481,7 @@ def batch(
                                    palette_fitted, matte, max_bytes)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
-                                    overlay_color, seed, stretch, superpixels))
+                                    overlay_color, seed, stretch, superpixels, smooth))
         options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
         if copy_if_larger:  # left out when not given, as ext is
             options["copy_if_larger"] = True
@@ -1374,9 +1380,10 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      weights: list[str], min_region: int | str | None,
                      overlay_color: str | None,
                      seed: int, stretch: bool = False,
-                     superpixels: int | None = None) -> dict[str, Any]:
+                     superpixels: int | None = None,
+                     smooth: int | None = None) -> dict[str, Any]:
     from ..features import check_weights
-    from ..segment import check_cut, check_min_region, check_superpixels
+    from ..segment import check_cut, check_min_region, check_smooth, check_superpixels
     from .segment import parse_color, parse_weights
 
     # as `quantize segment` checks them, named -k/--clusters and --regions
@@ -1398,6 +1405,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["stretch"] = True
     if superpixels is not None:  # so too
         options["superpixels"] = check_superpixels(superpixels, n_clusters)
+    if smooth is not None:  # so too
+        options["smooth"] = check_smooth(smooth, n_clusters)
     return options
 
 

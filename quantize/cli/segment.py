@@ -190,10 +190,11 @@ def segment_command(
         "into, so about 530 to 900 on a photo, about 1000 on noise, fewer on images under about "
         "140 x 140. No region is "
         "smaller than a piece of a superpixel, 9 pixels on small images, about 1/2400 of the "
-        "image on larger ones: a smaller detail comes out with some of its surroundings. On "
-        "small images, -k 2 --min-region 0 -w xy=0 -w texture=0 keeps smaller details by "
-        "colour (its smoothing removes specks narrower than about 1/30 of the longer side "
-        "and keeps every pixel of a detail at least that wide).",
+        "image on larger ones: a smaller detail comes out with some of its surroundings. "
+        "-k 2 --smooth 0 --min-region 0 -w xy=0 -w texture=0 keeps smaller details by "
+        "colour, down to single pixels (without --smooth 0 its smoothing removes specks "
+        "narrower than about 1/30 of the longer side, and keeps every pixel of a detail at "
+        "least that wide).",
         show_default=False)] = None,
     superpixels: Annotated[int | None, typer.Option(
         "--superpixels", metavar="N", parser=integer,
@@ -202,6 +203,14 @@ def segment_command(
         "pixels a side: more for a wide field of many small objects (cells, stars), which "
         "600 merge into their surroundings; the default cut and --regions then find more "
         "regions, at more time and memory. Not with -k; edges.png keeps the default.",
+        show_default=False)] = None,
+    smooth: Annotated[int | None, typer.Option(
+        "--smooth", metavar="PX", parser=integer,
+        help="With -k: the majority smoothing of the cluster map removes specks narrower "
+        "than about PX pixels (0 to 256; default about 1/30 of the image's longer side, at "
+        "most 13 pixels of the working copy); 0 smooths nothing, so small objects (nuclei, "
+        "stars) keep their regions. A warning says when the smoothing and --min-region "
+        "remove more than a quarter of a cluster's pieces (without texture).",
         show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
@@ -251,7 +260,8 @@ def segment_command(
         "clusters_used, regions, n_regions, min_region, min_region_share (the --min-region "
         "percentage, with one only), weights, space, seed, outputs, "
         "stretch (true, with --stretch only), stretch_range (the input's values read as 0 "
-        "and 255, with --stretch only), superpixels (with --superpixels only), seconds.")] = False,
+        "and 255, with --stretch only), superpixels (with --superpixels only), "
+        "smooth (with --smooth only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
@@ -286,7 +296,7 @@ def segment_command(
     if (stream or names_a_descriptor(input)) and outdir is None:
         refuse_stream_without_output(input, "-o")
     carried = [("-k", n_clusters), ("--regions", regions), ("--superpixels", superpixels),
-               ("--edges", edges),
+               ("--smooth", smooth), ("--edges", edges),
                ("--stretch", stretch),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
@@ -309,7 +319,7 @@ def segment_command(
                                   weights=parse_weights(weights or []), space=space,
                                   min_region=min_region, seed=seed, max_pixels=max_pixels,
                                   edges=edges, overlay_color=color, stretch=stretch,
-                                  superpixels=superpixels)
+                                  superpixels=superpixels, smooth=smooth)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -352,7 +362,7 @@ def segment_command(
                            "min_region": min_region, "seed": seed, "force": force,
                            "max_pixels": max_pixels, "edges": edges, "overlay_color": color,
                            "input_name": input if stream else None, "stretch": stretch,
-                           "superpixels": superpixels}
+                           "superpixels": superpixels, "smooth": smooth}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True)
             with interrupts_held():
