@@ -598,9 +598,9 @@ def test_cli_the_regions_help_gives_the_smallest_region_and_a_way_past_it(tmp_pa
     text = " ".join(runner.invoke(app, ["segment", "--help"]).stdout.split())
     assert ("No region is smaller than a piece of a superpixel, 9 pixels on small images, "
             "about 1/2400 of the image on larger ones: a smaller detail comes out with some "
-            "of its surroundings. On small images, ") in text
-    way = text.split("On small images, ")[1].split(" keeps smaller details")[0]
-    assert way == "-k 2 --min-region 0 -w xy=0 -w texture=0"
+            "of its surroundings. ") in text
+    way = text.split("of its surroundings. ")[1].split(" keeps smaller details")[0]
+    assert way == "-k 2 --smooth 0 --min-region 0 -w xy=0 -w texture=0"
     image = np.full((40, 40, 3), 200, np.uint8)
     image[20:22, 20:22] = (200, 0, 0)
     Image.fromarray(image).save(tmp_path / "dot.png")
