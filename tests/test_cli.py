@@ -231,12 +231,13 @@ def test_bash_completes_the_value_of_an_option_with_a_fixed_set(words, values):
 
 
 #: Each option's ``=`` form, as bash splits it at the ``=`` (its COMP_WORDBREAKS), with
-#: what it completes to: --dither=LEVEL's one name, the weight names with their "=".
+#: what it completes to: --dither=LEVEL's names, the weight names with their "=".
 _EQUALS_FORMS = [
     (["reduce", "x.png", "--space", "=", ""], ["rgb", "lab"]),
     (["reduce", "x.png", "--space", "=", "l"], ["lab"]),
     (["batch", "in", "--mode", "=", "s"], ["segment"]),
-    (["reduce", "x.png", "--dither", "=", ""], ["ordered"]),
+    (["reduce", "x.png", "--dither", "=", ""], ["ordered", "pattern"]),
+    (["reduce", "x.png", "--dither", "=", "p"], ["pattern"]),
     (["batch", "in", "--dither", "=", "o"], ["ordered"]),
     (["segment", "x.png", "-w", ""], ["color=", "intensity=", "xy=", "texture="]),
     (["segment", "x.png", "--weight", "=", "t"], ["texture="]),

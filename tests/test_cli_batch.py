@@ -232,8 +232,8 @@ def test_cli_glob_pattern_the_shell_expanded_is_told_to_be_quoted(tmp_path, monk
      "written --dither=0.5"),
     (["--dither", "0.5", "in", "-o", "out"], "0.5: no such file; a dithering strength is "
      "written --dither=0.5"),
-    (["in", "-o", "out", "--dither", "fine"], "fine: no such file; --dither takes a strength "
-     "or ordered, written --dither=LEVEL (0 to 1) or --dither=ordered"),
+    (["in", "-o", "out", "--dither", "fine"], "fine: no such file; --dither takes a strength, "
+     "ordered or pattern, written --dither=LEVEL (0 to 1) or --dither=ordered"),
     # with no INPUT_DIR, the value was taken as it: "ordered: no such folder", exit 1
     (["--dither", "ordered", "-o", "out"], "ordered: no such file; did you mean "
      "--dither=ordered?"),

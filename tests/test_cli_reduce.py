@@ -1614,12 +1614,14 @@ def test_a_number_after_dashes_is_a_missing_file_with_no_hint(photo, tmp_path, m
     (["photo.png", "16", "-o", "out.png"], "16: no such file; did you mean -k 16?"),
     (["photo.png", "--dither", "ordered", "-o", "out.png"],
      "ordered: no such file; did you mean --dither=ordered?"),
+    (["photo.png", "--dither", "pattern", "-o", "out.png"],
+     "pattern: no such file; did you mean --dither=pattern?"),
     (["photo.png", "--dither", "0.5", "-o", "out.png"],
      "0.5: no such file; a dithering strength is written --dither=0.5"),
     # photo.k4.png was written, then "ordered: no such file" and exit 1
     (["photo.png", "-k", "4", "--dither", "floyd"],
-     "floyd: no such file; --dither takes a strength or ordered, written --dither=LEVEL (0 "
-     "to 1) or --dither=ordered"),
+     "floyd: no such file; --dither takes a strength, ordered or pattern, written "
+     "--dither=LEVEL (0 to 1) or --dither=ordered"),
     (["photo.png", "-k", "4", "16"], "16: no such file; did you mean -k 16?"),
 ])
 def test_an_option_value_read_as_an_input_is_refused_before_any_work(photo, tmp_path,
@@ -3048,8 +3050,8 @@ def test_a_temporary_folder_that_cannot_be_made_is_one_line(tmp_path, monkeypatc
     (["-k", "\udcff"], "-k/--colors='\\xff' is not valid; expected an integer"),
     (["--space", "\udcff"], "--space='\\xff' is not valid; expected one of 'rgb', 'lab'"),
     (["--dither=\udcff"],
-     "--dither='\\xff' is not valid; expected a strength from 0 to 1 or 'ordered', e.g. "
-     "--dither=0.5 or --dither=ordered")])
+     "--dither='\\xff' is not valid; expected a strength from 0 to 1, 'ordered' or "
+     "'pattern', e.g. --dither=0.5 or --dither=ordered")])
 def test_a_value_holding_a_byte_that_is_not_utf8_is_quoted_as_names_are(photo, args, line):
     """A mistyped value holding the byte 0xff was quoted as Python writes it,
     '\\udcff', where every name and other message writes the byte '\\xff'."""
@@ -5177,17 +5179,34 @@ def test_dither_ordered_draws_a_flat_grey_as_the_bayer_pattern(tmp_path, suffix)
     assert np.array_equal(white, np.hstack([BAYER_8 < 16] * 2))
 
 
+def test_dither_pattern_draws_a_flat_colour_with_its_two_nearest_pico8_entries(tmp_path):
+    """(203, 91, 69) onto PICO-8's 16: ff004d, the lighter, in the 10 cells ranked 0..9
+    (its share of the mix is 0.160), ab5236 in the others; ``--dither=ordered`` mixes 7."""
+    src, out = tmp_path / "flat.png", tmp_path / "out.png"
+    Image.new("RGB", (16, 8), (203, 91, 69)).save(src)
+    (tmp_path / "pico8.hex").write_text(
+        "000000\n1d2b53\n7e2553\n008751\nab5236\n5f574f\nc2c3c7\nfff1e8\nff004d\nffa300\n"
+        "ffec27\n00e436\n29adff\n83769c\nff77a8\nffccaa\n")
+    result = run(src, "--palette-in", tmp_path / "pico8.hex", "--dither=pattern", "-o", out,
+                 "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["dither"] == "pattern"
+    drawn = np.asarray(Image.open(out).convert("RGB"))
+    expected = np.where((BAYER_8 < 10)[..., None], [255, 0, 77], [171, 82, 54])
+    assert np.array_equal(drawn, np.hstack([expected, expected]))
+
+
 def test_a_mistyped_dither_method_is_one_line_listing_the_choices(photo):
     result = run(photo, "--dither=orderd")
     assert result.exit_code == 2
     assert one_error_line(result) == (
-        "quantize: error: --dither='orderd' is not valid; expected a strength from 0 to 1 or "
-        "'ordered', e.g. --dither=0.5 or --dither=ordered")
+        "quantize: error: --dither='orderd' is not valid; expected a strength from 0 to 1, "
+        "'ordered' or 'pattern', e.g. --dither=0.5 or --dither=ordered")
     assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
 
 
 @pytest.mark.parametrize("command", ["reduce", "batch"])
-@pytest.mark.parametrize("level", ["Ordered", "ORDERED", " ordered"])
+@pytest.mark.parametrize("level", ["Ordered", "ORDERED", " ordered", "Pattern"])
 def test_dither_ordered_in_another_case_is_pointed_to_the_word(tmp_path, command, level):
     # "Ordered" was told the choices, as for any word; it is the word in another case.
     Path(tmp_path / "in").mkdir()
@@ -5197,7 +5216,7 @@ def test_dither_ordered_in_another_case_is_pointed_to_the_word(tmp_path, command
     result = runner.invoke(app, [command, *args, f"--dither={level}"])
     assert (result.exit_code, result.stderr) == (
         2, f"quantize: error: --dither={level!r} is not valid; did you mean "
-           "--dither=ordered?\n")
+           f"--dither={level.strip().lower()}?\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 

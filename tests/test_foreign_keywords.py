@@ -208,8 +208,8 @@ def test_a_pillow_dither_is_refused_but_none():
             quantize.reduce_colors(IMAGE, 2, dither=member)
         assert str(caught.value) == (
             f"dither=Dither.{member.name} is Pillow's; quantize's dither is the strength, 0 to "
-            "1, of its Floyd-Steinberg error diffusion (True: 1), or 'ordered' for an 8 x 8 "
-            "Bayer pattern")
+            "1, of its Floyd-Steinberg error diffusion (True: 1), or 'ordered' or 'pattern' for "
+            "an 8 x 8 Bayer pattern")
     plain = quantize.reduce_colors(IMAGE, 2, dither=Image.Dither.NONE, seed=0)
     assert plain.indices.tolist() == [[0, 0, 0, 1, 1, 1]] * 4
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from quantize.colors import features_of
 from quantize.reconstruct.ordered import BAYER_8, ordered_indices
 
 # The 8 x 8 Bayer matrix as published (ranks 0..63), written out to pin the tiling.
@@ -137,3 +138,58 @@ def test_a_given_palette_mixes_the_opaque_pixels_of_an_image_with_alpha_as_witho
     assert out[2, 3] == 7
     alpha_kept = alpha == 255
     assert np.array_equal(out[alpha_kept], opaque[alpha_kept])
+
+
+PICO8 = np.array([[int(h[i:i + 2], 16) for i in (0, 2, 4)] for h in (
+    "000000 1d2b53 7e2553 008751 ab5236 5f574f c2c3c7 fff1e8 ff004d ffa300 ffec27 00e436 "
+    "29adff 83769c ff77a8 ffccaa").split()], np.uint8)
+
+
+def test_a_pattern_draws_a_flat_colour_with_its_two_entries_in_the_matrix_s_proportion():
+    """(203, 91, 69) lies near the segment from ab5236 (4) to ff004d (8): its share of
+    ff004d is (32, 9, 15) . (84, -82, 23) / |(84, -82, 23)|^2 = 2295 / 14309 = 0.160, so
+    ff004d, the lighter, takes the cells of rank r with (r + 1/2) / 64 < 0.160: the 10
+    ranked 0..9. The 64-entry mix of a given palette drew it with 7 entries."""
+    image = flat((203, 91, 69), 16, 16)
+    out = ordered_indices(image, PICO8, pattern=True)
+    assert np.array_equal(out, np.tile(np.where(BAYER < 10, 8, 4), (2, 2)))
+    assert len(np.unique(ordered_indices(image, PICO8, given=True))) == 7
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+def test_a_pattern_takes_none_of_a_pixel_s_entries_farther_than_its_third_nearest(space):
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    out = ordered_indices(image, PICO8, space=space, pattern=True)
+    features = features_of(image.reshape(-1, 3), space).astype(np.float64)
+    dist = ((features[:, None] - features_of(PICO8, space)[None]) ** 2).sum(axis=2)
+    nearer = (dist < dist[np.arange(256), out.reshape(-1)][:, None]).sum(axis=1)
+    assert nearer.max() <= 2
+    # in a tile, a flat colour's two entries or a random one's: fewer than the 64-entry mix
+    assert len(np.unique(out[:8, :8])) < len(np.unique(ordered_indices(image, PICO8,
+                                                                       given=True)[:8, :8]))
+
+
+@pytest.mark.parametrize("grey, cells", [(64, 16), (128, 32), (191, 48)])
+def test_a_pattern_draws_a_grey_between_black_and_white_as_ordered_does(grey, cells):
+    out = ordered_indices(flat(grey), BLACK_WHITE, pattern=True)
+    assert np.array_equal(out, np.tile(BAYER < cells, (2, 2)))
+
+
+def test_a_pattern_keeps_an_upscaled_sprite_in_palette_colours():
+    rng = np.random.default_rng(3)
+    sprite = PICO8[rng.integers(0, 16, (8, 8))]
+    big = sprite.repeat(4, axis=0).repeat(4, axis=1)
+    assert np.array_equal(PICO8[ordered_indices(big, PICO8, pattern=True)], big)
+
+
+def test_a_pattern_keeps_opaque_pixels_on_opaque_entries_and_the_transparent_one_clear():
+    with_clear = np.vstack([np.column_stack([PICO8, np.full(16, 255, np.uint8)]),
+                            [[0, 0, 0, 0]]])
+    image = flat((203, 91, 69), 8, 8)
+    alpha = np.full((8, 8), 255, np.uint8)
+    alpha[2, 3] = 0
+    out = ordered_indices(image, with_clear, alpha=alpha, keep_opaque=True, pattern=True)
+    assert out[2, 3] == 16
+    kept = alpha == 255
+    assert np.array_equal(out[kept], ordered_indices(image, PICO8, pattern=True)[kept])

@@ -855,11 +855,12 @@ def test_a_float_palette_out_of_an_images_range_is_refused(palette, error, messa
     ({"space": None}, TypeError, "^space=None should be a str, one of 'rgb', 'lab'; got NoneType$"),
     ({"space": 3}, TypeError, "^space=3 should be a str, one of 'rgb', 'lab'; got int$"),
     ({"quality": -1}, ValueError, "quality=-1 should be >= 0"),
-    # a string is taken for dither="ordered": another one is a bad value, listing the choices
+    # a string is taken for dither="ordered" or "pattern": another one is a bad value,
+    # listing the choices
     ({"dither": "yes"}, ValueError, "^dither='yes' is not valid; expected a strength from 0 "
-                                    "to 1, a bool, or 'ordered'$"),
-    ({"dither": None}, TypeError, "^dither=None should be a bool, a number in \\[0, 1\\] or "
-                                  "'ordered', got NoneType$"),
+                                    "to 1, a bool, 'ordered' or 'pattern'$"),
+    ({"dither": None}, TypeError, "^dither=None should be a bool, a number in \\[0, 1\\], "
+                                  "'ordered' or 'pattern', got NoneType$"),
     ({"palette": [[1, 2]]}, ValueError, r"palette should have shape \(k, 3\)"),
     # a flat list not of RGB triples: "got (4,)" did not say a flat one is taken
     ({"palette": [0, 0, 0, 255]}, ValueError,
@@ -1430,6 +1431,23 @@ def test_ordered_dithering_draws_a_flat_grey_as_the_bayer_pattern():
     assert result.indices.tolist() == np.hstack([expected, expected]).tolist()
     assert result.dithered
     assert result.shares.tolist() == [0.75, 0.25]
+
+
+def test_pattern_dithering_mixes_two_near_entries_of_a_fitted_palette_too():
+    """A ramp of greys fitted with 3 entries: every pixel takes its nearest entry or the
+    next one along the ramp, never the far end's; a grey half way between two entries
+    takes each in 32 cells of a tile."""
+    ramp = np.repeat(np.linspace(0, 255, 64).round().astype(np.uint8)[None, :, None], 8, 0)
+    image = np.repeat(ramp, 3, axis=2)
+    result = reduce_colors(image, 3, dither="pattern", seed=0)
+    grey = result.palette[:, 0].astype(int)
+    assert result.dithered
+    levels = image[..., 0].astype(int)
+    order = np.argsort(np.abs(levels[..., None] - grey), axis=2)
+    assert ((result.indices == order[..., 0]) | (result.indices == order[..., 1])).all()
+    middle = np.full((8, 8, 3), (grey.min() + np.median(grey)) // 2, np.uint8)
+    mixed = reduce_colors(middle, palette=result.palette, dither="pattern")
+    assert sorted(np.bincount(mixed.indices.ravel()).tolist()) in ([0, 32, 32], [32, 32])
 
 
 def test_ordered_dithering_leaves_flat_areas_in_palette_colours_alone():

@@ -28,11 +28,13 @@ def test_check_reduce_options_fills_the_defaults():
     ({"n_colors": 100000}, ValueError, "^n_colors=100000 should be <= 65536, the most "),
     ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
     ({"dither": "orderd"}, ValueError, "^dither='orderd' is not valid; expected a strength "
-                                       "from 0 to 1, a bool, or 'ordered'$"),
+                                       "from 0 to 1, a bool, 'ordered' or 'pattern'$"),
+    ({"dither": "Pattern "}, ValueError, "^dither='Pattern ' is not valid; did you mean "
+                                         "'pattern'\\?$"),
     ({"dither": "Ordered"}, ValueError, "^dither='Ordered' is not valid; did you mean "
                                         "'ordered'\\?$"),
-    ({"dither": [1]}, TypeError, "^dither=\\[1\\] should be a bool, a number in \\[0, 1\\] or "
-                                 "'ordered', got list$"),
+    ({"dither": [1]}, TypeError, "^dither=\\[1\\] should be a bool, a number in \\[0, 1\\], "
+                                 "'ordered' or 'pattern', got list$"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
     ({"space": None}, TypeError, "^space=None should be a str, one of 'rgb', 'lab'; got NoneType$"),
     ({"palette_in": "p.csv"}, ValueError, "palette_in=.*unknown palette extension"),

@@ -213,7 +213,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         As :func:`quantize.reduce.reduce_file`: ``n_colors``, ``quality``,
         ``quality_limit`` (with ``quality``: the one palette of the most colours allowed
         is kept when it meets this bound and ``quality`` is out of its reach), ``space``,
-        ``dither`` (strength 0..1, or "ordered"), ``exact_colors``, ``palette_in``,
+        ``dither`` (strength 0..1, "ordered" or "pattern"), ``exact_colors``, ``palette_in``,
         ``palette_fitted`` (``palette_in`` dithered onto as the frames' own fitted palette
         is, not as a given one), ``palette_out``, ``seed``, ``force``, ``max_pixels`` (applied to
         frames x width x height), ``skip_if_larger``, ``optimize`` (slower,

@@ -39,7 +39,7 @@ from ..reduce.fit import (
 )
 from ..reduce.image import histogram_entries, reduce_checked
 from ..reduce.options import (
-    ORDERED,
+    POSITIONAL,
     Options,
     check_options,
     diffusion_strength,
@@ -156,7 +156,7 @@ def _dithered_onto(rgb: np.ndarray, opaque: np.ndarray, palette: np.ndarray,
     onto a ``given`` palette draws and passes their error on from
     (:func:`_kept_while_diffused`).
     """
-    mixed = given and dither == ORDERED  # no pixel's entry depends on another's
+    mixed = given and dither in POSITIONAL  # no pixel's entry depends on another's
     alpha = None if mixed or opaque.all() else np.where(opaque, 255, 0).astype(np.uint8)
     # As reduce_colors(palette=palette) maps a still, a palette fitted to the frames
     # dithered as one fitted to the still.
@@ -725,7 +725,7 @@ class GlobalPlan:
     def _diffused_afresh(self, dither: float | str) -> bool:
         """Whether frames are error-diffused onto a given palette: still pixels near the
         changes are then diffused afresh with them (:func:`_kept_while_diffused`)."""
-        return self.given and bool(dither) and dither != ORDERED
+        return self.given and bool(dither) and dither not in POSITIONAL
 
     def _favoured(self, indices: np.ndarray, codes: np.ndarray, free: np.ndarray,
                   opaque: np.ndarray, previous: tuple[np.ndarray, np.ndarray] | None

@@ -46,7 +46,7 @@ from ..names import (
     repr_bytes_shown,
     shell_quoted,
 )
-from ..reduce.options import ORDERED
+from ..reduce.options import ORDERED, PATTERN, POSITIONAL
 from ..reduce.quality import (
     QUALITY_MEANS,
     QUALITY_SCALE_WARNING_ABOVE,
@@ -165,16 +165,17 @@ MaxPixelsOption = Annotated[int, typer.Option(
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1); --dither=ordered: a regular 8x8 Bayer pattern "
-    "instead, which stays put from frame to frame of an animation.")]
+    "instead, which stays put from frame to frame of an animation; --dither=pattern: the "
+    "same with each colour mixed from two of its three nearest entries (pixel art).")]
 # batch's help names the mode of each option that only one mode takes
 BatchDitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="reduce: error diffusion onto the palette; --dither=LEVEL "
     "sets its strength, 0..1 (plain --dither: 1); --dither=ordered: an 8x8 Bayer pattern "
-    "instead.")]
+    "instead; --dither=pattern: one of two near entries a colour.")]
 # Filled from --dither=LEVEL by DitherLevelCommand; not shown in the help. Completion
-# offers its one name, as it is asked for --dither= (quantize.cli._completion).
+# offers its names, as it is asked for --dither= (quantize.cli._completion).
 DitherLevelOption = Annotated[str | None, typer.Option(
-    "--dither-level", hidden=True, autocompletion=offering(("ordered",)))]
+    "--dither-level", hidden=True, autocompletion=offering(POSITIONAL))]
 
 
 def path(value: str) -> Path:
@@ -1936,10 +1937,10 @@ def dither_value_error(name: str, dither: bool, given: Sequence[str]) -> str | N
         return f"{name}: no such file; a dithering strength is written --dither={name}"
     if name not in {value for flag, value in itertools.pairwise(given) if flag == "--dither"}:
         return None
-    if name == ORDERED:
-        return f"{name}: no such file; did you mean --dither={ORDERED}?"
-    return printable_line(f"{name}: no such file; --dither takes a strength or {ORDERED}, "
-                          f"written --dither=LEVEL (0 to 1) or --dither={ORDERED}")
+    if name in POSITIONAL:
+        return f"{name}: no such file; did you mean --dither={name}?"
+    return printable_line(f"{name}: no such file; --dither takes a strength, {ORDERED} or "
+                          f"{PATTERN}, written --dither=LEVEL (0 to 1) or --dither={ORDERED}")
 
 
 def _reads_as_number(name: str) -> bool:
@@ -1951,16 +1952,17 @@ def _reads_as_number(name: str) -> bool:
 
 
 def dither_strength(flag: bool, level: str | None) -> float | str | None:
-    """``--dither=LEVEL`` as a float in 0..1, or "ordered" for ``--dither=ordered``; 1.0 for
-    plain ``--dither``, None when not given."""
+    """``--dither=LEVEL`` as a float in 0..1, or "ordered" or "pattern" for
+    ``--dither=ordered`` or ``--dither=pattern``; 1.0 for plain ``--dither``, None when
+    not given."""
     if level is None:
         return 1.0 if flag else None
-    if level == ORDERED:
+    if level in POSITIONAL:
         return level
-    if level.strip().lower() == ORDERED:
-        fail(f"--dither={level!r} is not valid; did you mean --dither={ORDERED}?", USAGE_ERROR)
+    if (meant := level.strip().lower()) in POSITIONAL:
+        fail(f"--dither={level!r} is not valid; did you mean --dither={meant}?", USAGE_ERROR)
     value = _read(level) if plain_number(level) else float("nan")  # not 0_1 as 1
     if not 0.0 <= value <= 1.0:
-        fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1 or "
-             "'ordered', e.g. --dither=0.5 or --dither=ordered", USAGE_ERROR)
+        fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1, 'ordered' "
+             "or 'pattern', e.g. --dither=0.5 or --dither=ordered", USAGE_ERROR)
     return value

@@ -125,6 +125,7 @@ Examples:
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
   quantize reduce sprite.png --palette-in pico-8-1x.png  # a palette image
   quantize reduce anim.gif -k 32 --dither=ordered  # a Bayer pattern, steady
+  quantize reduce sprite.png --palette-in pico8.hex --dither=pattern  # 2 near colours
   cat photo.png | quantize reduce - -k 32 > small.png
   cat anim.gif | quantize reduce - -k 64 > small.gif  # a GIF stays a GIF
   cat photo.jpg | quantize reduce - -k 64 --format gif > small.gif

@@ -172,7 +172,7 @@ _MAYBE_ANIMATED = (".gif", ".webp", ".apng", ".tif", ".tiff")
 def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
                 *, n_colors: int | None = None, quality: float | None = None,
                 quality_limit: float | None = None, space: Space = "rgb",
-                dither: float | bool | Literal["ordered"] = 0.0,
+                dither: float | bool | Literal["ordered", "pattern"] = 0.0,
                 exact_colors: bool = False, palette_in: Any = None,
                 palette_fitted: bool = False,
                 palette_out: str | os.PathLike[str] | None = None,
@@ -405,7 +405,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     # Measure while the output is encoded: both release the GIL for most of the work.
     # In this job's context, so that a batch records any warning of it with the file's.
     small = loaded.shape[0] * loaded.shape[1] <= _MEASURED_HERE_MAX_PIXELS
-    dithered = bool(opts["dither"])  # a strength above 0, or "ordered"
+    dithered = bool(opts["dither"])  # a strength above 0, "ordered" or "pattern"
     with (errors_shown(out, shown),
           _threads.beside(lambda: (result.psnr, result.delta_e,
                                    _blurred_psnr(loaded, result) if dithered else None,

@@ -10,7 +10,7 @@ balanced between black and white (see :func:`quantize.reduce.fit.features_of`), 
 semi-transparent pixels get entries with their own alpha; fully transparent pixels
 are left out and share one extra entry, after the ``k`` colours. With ``dither``, indices come from
 damped error diffusion in the space the palette was fitted in; with
-``dither="ordered"``, from an 8 x 8 Bayer matrix's thresholds in that space.
+``dither="ordered"`` or ``"pattern"``, from an 8 x 8 Bayer matrix's thresholds in that space.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ from .fit import (
     warn_few_colors,
 )
 from .options import (
-    ORDERED,
+    PATTERN,
+    POSITIONAL,
     Options,
     check_options,
     check_palette_draws,
@@ -70,7 +71,7 @@ __all__ = ["histogram_entries", "reduce_checked", "reduce_colors", "reduce_withi
 @foreign_keywords
 def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | None = None,
                   quality_limit: float | None = None, space: Space = "rgb",
-                  dither: float | bool | Literal["ordered"] = 0.0,
+                  dither: float | bool | Literal["ordered", "pattern"] = 0.0,
                   exact_colors: bool = False, palette: Any = None, seed: Seed = None,
                   max_pixels: int | None = DEFAULT_MAX_PIXELS) -> ReduceResult:
     """Reduce an image to a palette of k colours by weighted k-means on its distinct colours.
@@ -125,14 +126,18 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     space : {"rgb", "lab"}
         Cluster, match and diffuse errors in sRGB or in CIE Lab (but the error is
         diffused onto a given ``palette`` in sRGB, see ``palette``).
-    dither : float, bool or "ordered"
+    dither : float, bool, "ordered" or "pattern"
         Error diffusion strength, 0 (none, the default) to 1; True means 1.
         ``"ordered"``: ordered (8 x 8 Bayer) dithering instead, each pixel mixed
         between its nearest entry and the next nearest by a threshold fixed to
         its position (:func:`~quantize.reconstruct.ordered.ordered_indices`):
         a regular pattern that keeps pixel art's blocks in palette colours
         intact and an animation's still areas steady; the palette is the
-        undithered one.
+        undithered one. ``"pattern"``: the same matrix, each opaque pixel's colour
+        mixed from two of its three nearest entries (onto a fitted palette or a
+        given one): a pattern of two near colours, never a far one, as pixel art
+        wants, where ``"ordered"`` onto a given palette mixes as many entries as
+        the colour needs.
         Diffusion is strongest where the undithered mapping would show flat
         bands, weaker in texture, and skips pixels whose colour is in the
         palette already. A fitted palette's entries first move outwards from
@@ -691,9 +696,10 @@ def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted,
     its tone (see ``given`` in :func:`~quantize.reconstruct.palette.dither_indices` and
     :func:`~quantize.reconstruct.ordered.ordered_indices`). ``fixed``: entries pixels keep
     in the error diffusion (-1: free; see :func:`reduce_checked`)."""
-    if opts.dither == ORDERED:
+    if opts.dither in POSITIONAL:
         out = ordered_indices(rgb, entries, alpha=alpha, space=opts.space,
-                              nearest_entries=plain, keep_opaque=True, given=given)
+                              nearest_entries=plain, keep_opaque=True, given=given,
+                              pattern=opts.dither == PATTERN)
     else:
         out = dither_indices(rgb, entries, opts.dither, alpha=alpha, space=opts.space,
                              nearest_entries=plain, keep_opaque=True, given=given,

@@ -62,7 +62,8 @@ from .fit import DEFAULT_COLORS, FEATURES, check_n_colors, first_rows
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Options",
-           "ORDERED", "check_budget_alone", "check_dither", "check_file_name",
+           "ORDERED", "PATTERN", "POSITIONAL", "check_budget_alone", "check_dither",
+           "check_file_name",
            "diffusion_strength",
            "check_options", "check_output_names", "check_quality_limit",
            "check_palette", "check_palette_alone",
@@ -110,11 +111,16 @@ class Options:
 
 #: ``dither="ordered"``: an 8 x 8 Bayer matrix's thresholds instead of error diffusion.
 ORDERED = "ordered"
+#: ``dither="pattern"``: the Bayer matrix's thresholds too, each colour mixed from two of
+#: its three nearest entries (see :func:`~quantize.reconstruct.ordered.ordered_indices`).
+PATTERN = "pattern"
+#: The dithers that draw each pixel by its place in the matrix, not by diffusing errors.
+POSITIONAL = (ORDERED, PATTERN)
 
 
 def check_dither(dither: Any) -> float | str:
     """Dither strength as a float in [0, 1] (True means 1.0 and False 0.0), or
-    :data:`ORDERED`.
+    :data:`ORDERED` or :data:`PATTERN`.
 
     Pillow's ``Image.Dither`` members are numbers too, but only ``NONE`` (0) means what
     its number does here: ``ORDERED`` (1) would be full error diffusion, so any other is
@@ -123,10 +129,12 @@ def check_dither(dither: Any) -> float | str:
     >>> from PIL import Image
     >>> check_dither(Image.Dither.NONE), check_dither(True), check_dither("ordered")
     (0.0, 1.0, 'ordered')
-    >>> check_dither("orderd")
+    >>> check_dither("pattern")
+    'pattern'
+    >>> check_dither("orderd")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: dither='orderd' is not valid; expected a strength from 0 to 1, a bool, or 'ordered'
+    ValueError: dither='orderd' is not valid; expected a strength from 0 to 1, a bool, ...
     >>> check_dither("Ordered")
     Traceback (most recent call last):
     ...
@@ -137,31 +145,31 @@ def check_dither(dither: Any) -> float | str:
     ValueError: dither=Dither.FLOYDSTEINBERG is Pillow's; quantize's dither is the strength, ...
     """
     if isinstance(dither, str):
-        if dither == ORDERED:
-            return ORDERED
-        if dither.strip().lower() == ORDERED:
-            raise ValueError(f"dither={dither!r} is not valid; did you mean {ORDERED!r}?")
+        if dither in POSITIONAL:
+            return dither
+        if (meant := dither.strip().lower()) in POSITIONAL:
+            raise ValueError(f"dither={dither!r} is not valid; did you mean {meant!r}?")
         raise ValueError(f"dither={dither!r} is not valid; expected a strength from 0 to 1, "
-                         f"a bool, or {ORDERED!r}")
+                         f"a bool, {ORDERED!r} or {PATTERN!r}")
     if isinstance(dither, bool | np.bool_):
         return 1.0 if dither else 0.0
     if type(dither).__name__ == "Dither" and type(dither).__module__ == "PIL.Image" and dither:
         raise ValueError(f"dither=Dither.{dither.name} is Pillow's; quantize's dither is the "
                          "strength, 0 to 1, of its Floyd-Steinberg error diffusion (True: 1), or "
-                         f"{ORDERED!r} for an 8 x 8 Bayer pattern")
+                         f"{ORDERED!r} or {PATTERN!r} for an 8 x 8 Bayer pattern")
     if not isinstance(dither, numbers.Real):
-        raise TypeError(f"dither={dither!r} should be a bool, a number in [0, 1] or "
-                        f"{ORDERED!r}, got {type(dither).__name__}")
+        raise TypeError(f"dither={dither!r} should be a bool, a number in [0, 1], "
+                        f"{ORDERED!r} or {PATTERN!r}, got {type(dither).__name__}")
     return check_float(dither, "dither", minimum=0.0, maximum=1.0)
 
 
 def diffusion_strength(dither: float | str) -> float:
     """The error diffusion's strength of a checked ``dither``: 0 for ordered dithering.
 
-    >>> diffusion_strength(0.5), diffusion_strength("ordered")
-    (0.5, 0.0)
+    >>> diffusion_strength(0.5), diffusion_strength("ordered"), diffusion_strength("pattern")
+    (0.5, 0.0, 0.0)
     """
-    return 0.0 if dither == ORDERED else float(dither)
+    return 0.0 if dither in POSITIONAL else float(dither)
 
 
 def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,

@@ -37,7 +37,7 @@ from ..errors import (
 from ..io import check_output_folder_writable, check_output_path
 from ..names import quoted, reduced_name
 from .fit import DEFAULT_COLORS
-from .options import ORDERED, check_palette, visible_entries
+from .options import POSITIONAL, check_palette, visible_entries
 
 __all__ = ["EXIF_KEPT", "EXISTING_KEPT", "MATTE_ADVICE", "PSNR_SHOWN_KEYS", "ShownOutput",
            "check_default_output", "check_shown_as", "errors_shown", "hex_color", "job_record",
@@ -235,7 +235,7 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     ``n_colors`` (None with ``quality`` or ``palette_in`` not given it), ``quality``,
     ``quality_limit`` (only when given), ``max_bytes`` (only when given: the bytes the
     output had to fit in, the colours chosen at most ``n_colors``),
-    ``dither`` (the strength, 0 to 1, or "ordered"), ``exact_colors``, ``palette_in`` (the
+    ``dither`` (the strength, 0 to 1, "ordered" or "pattern"), ``exact_colors``, ``palette_in`` (the
     file as given, or the colours given as a list of ``[r, g, b]`` or ``[r, g, b, a]``; None when
     fitted), ``palette_fitted`` (only when true: ``palette_in`` is dithered onto as a fitted
     palette), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
@@ -267,7 +267,7 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
     if opts["palette_fitted"]:
         mapping["palette_fitted"] = True
     return {**recorded,
-            "dither": opts["dither"] if opts["dither"] == ORDERED else float(opts["dither"]),
+            "dither": opts["dither"] if opts["dither"] in POSITIONAL else float(opts["dither"]),
             "exact_colors": bool(opts["exact_colors"]), **mapping,
             "palette_mode": opts["palette"],
             "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"]),
