@@ -86,6 +86,14 @@ def test_an_image_of_the_working_size_is_not_refined(monkeypatch, square):
     assert boundary_map(small).shape == (1024, 1024)
 
 
+def _default_speck(work):
+    """The smallest superpixel (working pixels) of the default superpixels of ``work``,
+    as segment gives it to _full_size_regions."""
+    from quantize.segment import SUPERPIXELS, _smallest_superpixel, _superpixel_step
+
+    return _smallest_superpixel(_superpixel_step(work.shape[:2], SUPERPIXELS, True))
+
+
 def _work(rgb, factor):
     h, w = rgb.shape[:2]
     return np.asarray(Image.fromarray(rgb).reduce(factor)), (h, w)
@@ -165,7 +173,8 @@ def test_a_piece_the_moved_borders_cut_off_keeps_its_border(right_boxes):
 
     small, rgb = _dumbbell(right_boxes)
     work, _ = _work(rgb, 2)
-    labels, sums = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2, None)
+    labels, sums = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2, None,
+                                      speck=_default_speck(work))
     n = sums.area.size - 1
     expected = np.ones((24, 40), int)
     expected[4:20, 4:16] = 2
@@ -183,7 +192,7 @@ def test_with_regions_n_a_cut_off_piece_joins_a_neighbour_to_keep_the_count():
     small, rgb = _dumbbell(6)
     work, _ = _work(rgb, 2)
     labels, sums = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2, None,
-                                      exact=True)
+                                      exact=True, speck=_default_speck(work))
     n = sums.area.size - 1
     expected = np.ones((24, 40), int)
     expected[4:20, 4:16] = 2
@@ -198,7 +207,8 @@ def test_a_speck_the_moved_borders_cut_off_joins_a_neighbour():
 
     small, rgb = _dumbbell(1)
     work, _ = _work(rgb, 2)
-    labels, sums = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2, None)
+    labels, sums = _full_size_regions(np.array([0, 1]), small, lab_planes(work), rgb, 2, None,
+                                      speck=_default_speck(work))
     n = sums.area.size - 1
     expected = np.ones((24, 40), int)
     expected[4:20, 4:16] = 2
@@ -217,7 +227,7 @@ def test_a_cut_off_piece_joins_the_neighbour_nearest_in_colour():
     rgb[6:14, 28:34] = (230, 200, 40)
     work, _ = _work(rgb, 2)
     labels, sums = _full_size_regions(np.array([0, 1, 2]), small, lab_planes(work), rgb, 2,
-                                      None, exact=True)
+                                      None, exact=True, speck=_default_speck(work))
     assert sums.area.size - 1 == 3
     assert (labels[8:12, 24:28] == labels[12, 30]).all()
     assert labels[12, 30] != labels[0, 0]
