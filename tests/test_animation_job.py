@@ -1416,12 +1416,14 @@ def _dark_translucent_pan(path):
 
 
 def test_quality_missed_is_measured_on_black_and_white_as_a_stills(tmp_path):
-    """The frames written were measured on black alone after writing: 0.97 for Q = 1.3,
+    """The frames written were measured on black alone after writing: 0.79 for Q = 1.0,
     within it and without a word, while a translucent pixel counts the worse of its
-    difference on black and on white in the search for k, as a still's does: 1.39."""
+    difference on black and on white in the search for k, as a still's does: 1.05. (At
+    Q = 1.3 they missed it at 1.41 before runs and held entries were judged on white too;
+    they now meet it, 1.28.)"""
     src, frames = _dark_translucent_pan(tmp_path / "dark.png")
     with pytest.warns(QualityMissedWarning) as caught:
-        record = reduce_animation_file(src, tmp_path / "out.png", quality=1.3, seed=0)
+        record = reduce_animation_file(src, tmp_path / "out.png", quality=1.0, seed=0)
     pairs = [(a.reshape(-1, 4), b.reshape(-1, 4))
              for a, b in zip(frames, composited(tmp_path / "out.png"), strict=True)]
     on_black = np.concatenate([ciede2000(lab_of(a), lab_of(b)) for a, b in pairs])
@@ -1429,9 +1431,9 @@ def test_quality_missed_is_measured_on_black_and_white_as_a_stills(tmp_path):
                                        ciede2000(lab_of(a, "white"), lab_of(b, "white")))
                             for a, b in pairs])
     assert record["delta_e"] == pytest.approx(on_black.mean(), abs=1e-4)  # as recorded
-    assert record["delta_e"] < 1.3 < worse.mean()
+    assert record["delta_e"] < 1.0 < worse.mean()
     said = [str(w.message) for w in caught if w.category is QualityMissedWarning]
-    assert said == [_quality_missed(1.3, round(float(worse.mean()), 4), record["k"])]
+    assert said == [_quality_missed(1.0, round(float(worse.mean()), 4), record["k"])]
 
 
 @pytest.mark.parametrize("options", [{"quality": 2.5}, {"quality": 1.5, "dither": 1.0},

@@ -582,6 +582,40 @@ def test_no_pixel_holds_beyond_the_tolerance(rng):
     assert (got == 1).all()
 
 
+def _shadow_plan() -> plans.AlphaPlan:
+    """A plan of two black shadow entries, alpha 100 and 104, its table the shadows of
+    alpha 100 (an entry) and 105 (not one)."""
+    shadows = np.uint8([[0, 0, 0, 100], [0, 0, 0, 105]])
+    order = np.argsort(shadows.view("<u4")[:, 0])
+    return plans.AlphaPlan(np.uint8([[0, 0, 0, 100], [0, 0, 0, 104]]), None, "rgb",
+                           shadows.view("<u4")[order, 0], np.uint8([0, 1])[order],
+                           plans._run_features(shadows[order]))
+
+
+def _on_white(rgba: np.ndarray) -> np.ndarray:
+    alpha = rgba[..., 3:] / 255.0
+    return rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)
+
+
+@pytest.mark.parametrize("first, second", [
+    ([100] * 4, [105] * 4),           # the previous frame's entry, held
+    ([100] * 4, [100] + [105] * 3),   # the left neighbour's, in a run
+])
+def test_a_translucent_pixel_takes_no_entry_that_looks_wrong_on_white(first, second):
+    # Black of alpha 105 shows 150 on white: entry 1 (alpha 104) 151, entry 0 (100) 155.
+    # Premultiplied, both entries are black, and 5 alpha (Delta E 1.96) was within the
+    # tolerance: a held entry or a run drew the shadow 5 levels too light on white.
+    plan, previous = _shadow_plan(), None
+    for alphas in (first, second):
+        rgba = np.zeros((1, 4, 4), np.uint8)
+        rgba[..., 3] = alphas
+        indices, _, _, _ = plan.map(rgba, rgba[..., 3] > 0, previous, 0.0, FrameStats())
+        previous = (rgba, indices)
+    assert indices.tolist() == [[0 if a == 100 else 1 for a in second]]
+    error = _on_white(plan.palette[indices].astype(float)) - _on_white(rgba.astype(float))
+    assert np.abs(error).max() < 1.5  # 5 levels, the entry of alpha 100
+
+
 def test_favour_runs_starts_no_run_at_a_pixel_not_drawn():
     palette_lab = np.array([[50, 0, 0], [52, 0, 0]], np.float32)
     lab = np.array([[[50, 0, 0], [51.5, 0, 0], [51.5, 0, 0]]], np.float32)
