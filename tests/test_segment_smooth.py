@@ -158,4 +158,6 @@ def test_batch_takes_smooth_with_k_and_refuses_it_for_reduce(tmp_path):
     assert (record["smooth"], record["n_regions"]) == (0, 13)
     reduce = runner.invoke(app, ["batch", str(folder), "-o", str(tmp_path / "red"),
                                  "--smooth", "0"])
-    assert reduce.exit_code != 0 and "--smooth" in reduce.output
+    assert (reduce.exit_code, reduce.stderr) == (
+        2, "quantize: error: --smooth does not apply to --mode reduce; expected it only with "
+           "--mode segment\n")

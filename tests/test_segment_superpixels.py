@@ -132,4 +132,6 @@ def test_batch_takes_superpixels_for_segment_and_refuses_it_for_reduce(tmp_path)
     assert (record["superpixels"], record["n_regions"]) == (2500, 226)
     reduce = runner.invoke(app, ["batch", str(folder), "-o", str(tmp_path / "red"),
                                  "--superpixels", "2500"])
-    assert reduce.exit_code != 0 and "--superpixels" in reduce.output
+    assert (reduce.exit_code, reduce.stderr) == (
+        2, "quantize: error: --superpixels does not apply to --mode reduce; expected it only with "
+           "--mode segment\n")
