@@ -202,6 +202,7 @@ if TYPE_CHECKING:
     from .segment import (
         RegionCountWarning as RegionCountWarning,
         SegmentResult as SegmentResult,
+        SpecksRemovedWarning as SpecksRemovedWarning,
         boundary_map as boundary_map,
         segment as segment,
     )
