@@ -5197,11 +5197,20 @@ def test_dither_pattern_draws_a_flat_colour_with_its_two_nearest_pico8_entries(t
 
 
 def test_a_mistyped_dither_method_is_one_line_listing_the_choices(photo):
-    result = run(photo, "--dither=orderd")
+    result = run(photo, "--dither=sparkle")
     assert result.exit_code == 2
     assert one_error_line(result) == (
-        "quantize: error: --dither='orderd' is not valid; expected a strength from 0 to 1, "
+        "quantize: error: --dither='sparkle' is not valid; expected a strength from 0 to 1, "
         "'ordered' or 'pattern', e.g. --dither=0.5 or --dither=ordered")
+    assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
+
+
+@pytest.mark.parametrize("level, meant", [("orderd", "ordered"), ("patern", "pattern"),
+                                          ("Patten", "pattern")])
+def test_a_dither_method_a_letter_off_is_pointed_to_the_word(photo, level, meant):
+    result = run(photo, f"--dither={level}")
+    assert (result.exit_code, one_error_line(result)) == (
+        2, f"quantize: error: --dither={level!r} is not valid; did you mean --dither={meant}?")
     assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
 
 

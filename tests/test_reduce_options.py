@@ -27,8 +27,12 @@ def test_check_reduce_options_fills_the_defaults():
     ({"n_colors": 0}, ValueError, "n_colors=0 should be >= 1"),
     ({"n_colors": 100000}, ValueError, "^n_colors=100000 should be <= 65536, the most "),
     ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
-    ({"dither": "orderd"}, ValueError, "^dither='orderd' is not valid; expected a strength "
-                                       "from 0 to 1, a bool, 'ordered' or 'pattern'$"),
+    ({"dither": "sparkle"}, ValueError, "^dither='sparkle' is not valid; expected a strength "
+                                        "from 0 to 1, a bool, 'ordered' or 'pattern'$"),
+    ({"dither": "orderd"}, ValueError, "^dither='orderd' is not valid; did you mean "
+                                       "'ordered'\\?$"),
+    ({"dither": "patern"}, ValueError, "^dither='patern' is not valid; did you mean "
+                                       "'pattern'\\?$"),
     ({"dither": "Pattern "}, ValueError, "^dither='Pattern ' is not valid; did you mean "
                                          "'pattern'\\?$"),
     ({"dither": "Ordered"}, ValueError, "^dither='Ordered' is not valid; did you mean "

@@ -46,7 +46,7 @@ from ..names import (
     repr_bytes_shown,
     shell_quoted,
 )
-from ..reduce.options import ORDERED, PATTERN, POSITIONAL
+from ..reduce.options import ORDERED, PATTERN, POSITIONAL, positional_meant
 from ..reduce.quality import (
     QUALITY_MEANS,
     QUALITY_SCALE_WARNING_ABOVE,
@@ -1959,7 +1959,7 @@ def dither_strength(flag: bool, level: str | None) -> float | str | None:
         return 1.0 if flag else None
     if level in POSITIONAL:
         return level
-    if (meant := level.strip().lower()) in POSITIONAL:
+    if (meant := positional_meant(level)) is not None:
         fail(f"--dither={level!r} is not valid; did you mean --dither={meant}?", USAGE_ERROR)
     value = _read(level) if plain_number(level) else float("nan")  # not 0_1 as 1
     if not 0.0 <= value <= 1.0:

@@ -8,6 +8,7 @@ driver needs to know them.
 
 from __future__ import annotations
 
+import difflib
 import numbers
 import os
 import warnings
@@ -63,7 +64,7 @@ from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Options",
            "ORDERED", "PATTERN", "POSITIONAL", "check_budget_alone", "check_dither",
-           "check_file_name",
+           "check_file_name", "positional_meant",
            "diffusion_strength",
            "check_options", "check_output_names", "check_quality_limit",
            "check_palette", "check_palette_alone",
@@ -118,6 +119,19 @@ PATTERN = "pattern"
 POSITIONAL = (ORDERED, PATTERN)
 
 
+def positional_meant(word: str) -> str | None:
+    """The positional method (:data:`POSITIONAL`) a ``dither`` word that is none of them
+    was most likely meant as: the same word in another case or with spaces, or one a
+    letter or two off (``"orderd"``, ``"patern"``); None when none is close.
+
+    >>> positional_meant(" Ordered"), positional_meant("patern"), positional_meant("floyd")
+    ('ordered', 'pattern', None)
+    """
+    folded = word.strip().lower()
+    close = difflib.get_close_matches(folded, POSITIONAL, n=1, cutoff=0.8)
+    return folded if folded in POSITIONAL else (close[0] if close else None)
+
+
 def check_dither(dither: Any) -> float | str:
     """Dither strength as a float in [0, 1] (True means 1.0 and False 0.0), or
     :data:`ORDERED` or :data:`PATTERN`.
@@ -131,14 +145,14 @@ def check_dither(dither: Any) -> float | str:
     (0.0, 1.0, 'ordered')
     >>> check_dither("pattern")
     'pattern'
-    >>> check_dither("orderd")  # doctest: +ELLIPSIS
+    >>> check_dither("sparkle")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: dither='orderd' is not valid; expected a strength from 0 to 1, a bool, ...
-    >>> check_dither("Ordered")
+    ValueError: dither='sparkle' is not valid; expected a strength from 0 to 1, a bool, ...
+    >>> check_dither("orderd")
     Traceback (most recent call last):
     ...
-    ValueError: dither='Ordered' is not valid; did you mean 'ordered'?
+    ValueError: dither='orderd' is not valid; did you mean 'ordered'?
     >>> check_dither(Image.Dither.FLOYDSTEINBERG)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -147,7 +161,7 @@ def check_dither(dither: Any) -> float | str:
     if isinstance(dither, str):
         if dither in POSITIONAL:
             return dither
-        if (meant := dither.strip().lower()) in POSITIONAL:
+        if (meant := positional_meant(dither)) is not None:
             raise ValueError(f"dither={dither!r} is not valid; did you mean {meant!r}?")
         raise ValueError(f"dither={dither!r} is not valid; expected a strength from 0 to 1, "
                          f"a bool, {ORDERED!r} or {PATTERN!r}")
