@@ -468,8 +468,9 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
     rgb, alpha = _pil_to_rgba(_upright_srgb(decoded, orientation), _page_number(im), reading)
     stretch_range = None
     if reading.stretch:
-        stretch_range = _stretch_range(rgb, alpha, reading)
-        rgb = _stretched(rgb, alpha)
+        extent = _shown_extent(rgb, alpha, 255.0)
+        stretch_range = _stretch_range(extent, reading)
+        rgb = _stretched(rgb, extent)
         _warn_outliers_set_stretch(rgb, alpha, p.name)
     return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                        None if loop is None else int(loop),
@@ -479,15 +480,14 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
                        stretch_range)
 
 
-def _stretch_range(rgb: np.ndarray, alpha: np.ndarray | None, reading: _Reading
+def _stretch_range(extent: tuple[Any, Any] | None, reading: _Reading
                    ) -> tuple[float, float] | None:
-    """:attr:`LoadedImage.stretch_range` of an image read with ``reading.stretch`` as
-    ``rgb`` and ``alpha``, before :func:`_stretched`: the values of more than 8 bits
-    recorded as stretched, or else the 8-bit levels :func:`_stretched` maps onto 0..255
-    (None when they are one, or no pixel shows)."""
+    """:attr:`LoadedImage.stretch_range` of an image read with ``reading.stretch``, whose
+    8-bit levels span ``extent`` (:func:`_shown_extent`) before :func:`_stretched`: the
+    values of more than 8 bits recorded as stretched, or else the 8-bit levels
+    :func:`_stretched` maps onto 0..255 (None when they are one, or no pixel shows)."""
     if reading.stretched is not None and reading.stretched.low is not None:
         return reading.stretched.low, reading.stretched.high
-    extent = _shown_extent(rgb, alpha, 255.0)
     if extent is None or extent[0] == extent[1]:
         return None
     return float(extent[0]), float(extent[1])
@@ -3218,19 +3218,18 @@ def _scale_wide_gray(arr: np.ndarray, full: float, low: float = 0.0) -> np.ndarr
     return np.clip(np.rint(a * (255.0 / (full - low))), 0, 255).astype(np.uint8)
 
 
-def _stretched(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+def _stretched(rgb: np.ndarray, extent: tuple[Any, Any] | None) -> np.ndarray:
     """``rgb``, ``(H, W, 3)`` uint8, its darkest level (of any channel) made 0 and its
     brightest 255, the levels between spread alike (hues kept), over the pixels that show
-    (``alpha``, ``(H, W)`` uint8 or None, above 0: :func:`_shown_extent`): ``rgb`` itself
-    when they are 0 and 255 already, or one level, or when no pixel shows.
+    (their ``extent``, :func:`_shown_extent`, measured by the caller): ``rgb`` itself when
+    they are 0 and 255 already, or one level, or when no pixel shows (``extent`` None).
 
-    >>> _stretched(np.array([[[4, 8, 12]]], np.uint8), None).tolist()
+    >>> rgb = np.array([[[4, 8, 12], [255, 0, 0]]], np.uint8)
+    >>> _stretched(rgb[:, :1], _shown_extent(rgb[:, :1], None, 255.0)).tolist()
     [[[0, 128, 255]]]
-    >>> _stretched(np.array([[[4, 8, 12], [255, 0, 0]]], np.uint8),
-    ...            np.array([[255, 0]], np.uint8)).tolist()
+    >>> _stretched(rgb, _shown_extent(rgb, np.array([[255, 0]], np.uint8), 255.0)).tolist()
     [[[0, 128, 255], [255, 0, 0]]]
     """
-    extent = _shown_extent(rgb, alpha, 255.0)
     if extent is None:
         return rgb
     low, top = extent
@@ -3430,7 +3429,7 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     rgb, alpha = _rgba_of(image, name, every_frame, limit, reading)
     if not reading.stretch:
         return rgb, alpha
-    rgb = _stretched(rgb, alpha)
+    rgb = _stretched(rgb, _shown_extent(rgb, alpha, 255.0))
     _warn_outliers_set_stretch(rgb, alpha, name)
     return rgb, alpha
 
