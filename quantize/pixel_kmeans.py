@@ -174,9 +174,7 @@ def _smoothed_map(small_map: np.ndarray, k: int, factor: int, smooth: int | None
 def _cluster_pieces(small_map: np.ndarray, k: int) -> np.ndarray:
     """The connected pieces (4-connected) of each of the ``k`` clusters of ``small_map``
     that hold at least ``PIECE_PIXELS`` pixels, ``(k,)``."""
-    from skimage.measure import label
-
-    pieces = label(small_map, background=-1, connectivity=1)
+    pieces, _ = _regions.connected_regions(small_map)
     sizes = np.bincount(pieces.ravel())
     first = np.zeros(sizes.size, dtype=np.intp)
     first[pieces.ravel()] = small_map.ravel()  # each piece's cluster
