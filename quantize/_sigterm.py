@@ -48,8 +48,8 @@ from typing import Any
 from ._start import TAKEN_SIGNALS, taken_at_start
 
 __all__ = ["REPEAT_WINDOW", "TAKEN_SIGNALS", "HeldInterrupts", "SigtermFromParent",
-           "SigtermInterrupt", "ignored_now", "sigterm_as_interrupt", "stopped_by", "taken_now",
-           "terminated"]
+           "SigtermInterrupt", "StandIn", "ignored_now", "sigterm_as_interrupt", "stopped_by",
+           "taken_now", "terminated"]
 
 #: Seconds after a SIGTERM taken in which another is the same request sent again, not a
 #: second one. ``timeout`` sends its pair microseconds apart (to the command, then to its
@@ -111,7 +111,15 @@ class SigtermFromParent:
             signal.raise_signal(signum)
 
 
-class HeldInterrupts:
+class StandIn:
+    """A handler that stands in for others while a block runs (:class:`HeldInterrupts`,
+    and the one of :func:`quantize.io.write_together`'s renames): ``own`` maps each
+    signal to the handler it stands in for, which :func:`stopped_by` looks through."""
+
+    own: dict[int, Any]
+
+
+class HeldInterrupts(StandIn):
     """The handler of SIGINT and of the command's SIGTERM while a block holds them back
     (:func:`quantize.batch.calls.interrupts_held`), standing in for ``own`` (the handler
     of each signal before): as those until :meth:`HeldInterrupts.hold` is called, then
@@ -180,12 +188,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 def stopped_by() -> str | None:
     """The name of the signal (``"SIGTERM"``, ``"SIGHUP"``) that came first to the
-    command's handlers (:class:`SigtermInterrupt`), also while a :class:`HeldInterrupts`
-    stands in for them; None when none came."""
+    command's handlers (:class:`SigtermInterrupt`), also while handlers stand in for them
+    (:class:`StandIn`, one for another); None when none came."""
     came: list[tuple[float, int]] = []
     for signum in TAKEN_SIGNALS:
         handler = signal.getsignal(signum)
-        if isinstance(handler, HeldInterrupts):
+        while isinstance(handler, StandIn):
             handler = handler.own.get(signum)
         if isinstance(handler, SigtermInterrupt) and handler.came:
             came.append((handler.first_at or 0.0, signum))

@@ -3996,6 +3996,39 @@ def test_the_commands_sigterm_cannot_stop_write_together_putting_files_back(tmp_
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_a_sigterm_during_the_renames_of_a_file_let_finish_is_named_in_its_note(tmp_path,
+                                                                              monkeypatch):
+    """``quantize reduce`` of many files, SIGTERM landing while a file's outputs were
+    renamed into place: the note that the file in progress is let finish named Ctrl-C
+    (its handler, looking for the command's SIGTERM handler, found the renames' own
+    standing in for it), then the last line SIGTERM."""
+    import signal
+
+    import quantize.io.write as qio
+    from quantize._sigterm import SigtermInterrupt, stopped_by
+    from quantize.batch.calls import interrupts_held
+
+    (c, a, b, _), _ = _old_files(tmp_path)
+    real, said = os.replace, []
+
+    def terminated_at(src, dst):
+        if Path(dst) == a:
+            signal.raise_signal(signal.SIGTERM)
+        return real(src, dst)
+
+    monkeypatch.setattr(qio.os, "replace", terminated_at)
+    previous = signal.signal(signal.SIGTERM, SigtermInterrupt())
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held(on_first=lambda: said.append(stopped_by())):
+                write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert said == ["SIGTERM"]
+    assert [p.read_bytes() for p in (c, a, b)] == [b"new c", b"new a", b"new b"]
+
+
 # write_together in a process of its own, which SIGTERM (or another signal named) reaches
 # while it renames a.png.
 _TERMINATED_WRITE = """\

@@ -33,6 +33,7 @@ from .._sigterm import (
     HeldInterrupts,
     SigtermFromParent,
     SigtermInterrupt,
+    StandIn,
     taken_now,
 )
 from .._validation import check_bool, check_path
@@ -511,18 +512,7 @@ def _signals_held() -> Iterator[list[int]]:
                                                       HeldInterrupts)):
                 held[signum] = handler
     came: list[int] = []
-
-    def hold(signum: int, frame: Any) -> None:
-        handler = held[signum]
-        if not isinstance(handler, HeldInterrupts):
-            if taken_now(handler):
-                came.append(signum)
-        elif handler.taken(signum):
-            if handler.holding and not handler.caught and not came:
-                handler.catch(signum)  # the first: the block lets the work finish
-            else:
-                came.append(signum)
-
+    hold = _RenamesHeld(held, came)
     for signum in held:
         signal.signal(signum, hold)
     raised: BaseException | None = None
@@ -541,6 +531,27 @@ def _signals_held() -> Iterator[list[int]]:
                 signal.raise_signal(signum)
         if came and not outer and not isinstance(raised, KeyboardInterrupt):
             raise KeyboardInterrupt
+
+
+class _RenamesHeld(StandIn):
+    """:func:`_signals_held`'s handler, standing in for ``own`` (the handlers it found):
+    a signal that counts is kept in ``came``, or, the first inside a block that lets the
+    work in progress finish, given to that block's :class:`~quantize._sigterm.HeldInterrupts`."""
+
+    def __init__(self, own: dict[int, Any], came: list[int]) -> None:
+        self.own = own
+        self.came = came
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        handler = self.own[signum]
+        if not isinstance(handler, HeldInterrupts):
+            if taken_now(handler):
+                self.came.append(signum)
+        elif handler.taken(signum):
+            if handler.holding and not handler.caught and not self.came:
+                handler.catch(signum)  # the first: the block lets the work finish
+            else:
+                self.came.append(signum)
 
 
 def _held_after(held: dict[int, Any], came: list[int], raised: BaseException | None) -> bool:
