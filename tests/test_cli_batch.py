@@ -1745,6 +1745,9 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     (["--mode", "paint"], "--mode='paint' is not valid; expected one of 'reduce', 'segment'"),
     (["--mode", "segment", "--dither"], "--dither does not apply to --mode segment"),
     (["--mode", "segment", "--dither=0.5"], "--dither does not apply to --mode segment"),
+    # the defaults typed: refused all the same, as the option is of the other mode
+    (["--mode", "segment", "--no-dither"], "--dither does not apply to --mode segment"),
+    (["--mode", "segment", "--palette", "global"], "--palette does not apply to --mode segment"),
     (["--mode", "segment", "--optimize"], "--optimize does not apply to --mode segment"),
     (["--dither=1.5"], "--dither='1.5' is not valid; expected a strength from 0 to 1"),
     (["-w", "texture=1"], "-w/--weight does not apply to --mode reduce"),

@@ -191,6 +191,14 @@ def _refuse_for_the_mode(mode: str, flags: Sequence[str]) -> None:
         _check_mode_options(mode, given)
 
 
+def _typed_here(ctx: typer.Context, *names: str) -> set[str]:
+    """Those of the parameters ``names`` given on the command line, whatever their value
+    (``--no-dither`` and ``--palette global`` give the defaults, and are given all the same).
+    """
+    return {name for name in names
+            if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"}
+
+
 def _patterns_given(glob: Sequence[str] | None,
                     exclude: Sequence[str] | None) -> list[tuple[str, str]]:
     """The --glob and --exclude patterns given, each with its flag, in that order."""
@@ -445,15 +453,17 @@ def batch(
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
     show = "quiet" if quiet else "json" if as_json else "lines"
+    typed = _typed_here(ctx, "dither", "palette")  # their defaults typed count as given
     given = {"--quality": quality is not None, "--quality-limit": quality_limit is not None,
              "--max-bytes": max_bytes is not None,
-             "--dither": bool(strength) or level_elsewhere,
+             "--dither": bool(strength) or level_elsewhere or "dither" in typed,
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,
              "--copy-if-larger": copy_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
              "--palette-fitted": palette_fitted, "--matte": matte is not None,
              "--strip": strip,
-             "--shared-palette": shared_palette, "--palette": palette != "global",
+             "--shared-palette": shared_palette,
+             "--palette": palette != "global" or "palette" in typed,
              "--ext": ext is not None,
              "--regions": regions is not None, "--superpixels": superpixels is not None,
              "--smooth": smooth is not None,
