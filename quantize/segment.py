@@ -956,7 +956,10 @@ def segment(
         ``quantize.features.DEFAULT_WEIGHTS`` (color 1, texture 1, xy 0.3, intensity 0).
         For the hierarchy, ``xy`` sets the superpixels' compactness and the others the
         region description (:func:`quantize.texture.region_planes`); with
-        ``n_clusters`` see :func:`quantize.features.build_features`.
+        ``n_clusters`` a group's share of the squared distances between pixels is its
+        weight over the sum of the weights, texture's lowered on an image with little
+        fine detail or of fewer than 96 x 96 pixels (the rule: see
+        :func:`quantize.features.build_features`).
     space : {"lab", "rgb"}, default "lab"
         Colour space of the ``color`` group with ``n_clusters``; without it the
         hierarchy compares Lab colours, and "rgb" is refused.
