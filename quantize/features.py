@@ -289,7 +289,6 @@ def _column_names(group: str, space: str, scales: tuple[float, ...]) -> list[str
                "texture: orientation 2 Jxy / tr J"])
 
 
-
 # --------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------
