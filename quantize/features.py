@@ -9,32 +9,51 @@ weight:
   variation inside a textured region does not split it;
 - ``intensity``: CIE lightness L*, the same way;
 - ``xy``: the pixel's row and column, which makes clusters spatially compact;
-- ``texture``: local contrast and oriented gradient energy at several scales,
-  averaged over a window so that a region of uniform texture gets one value
-  (the filter bank of :mod:`quantize.texture`); computed on a copy
+- ``texture``: ``len(texture_scales) + 2`` columns of L* statistics averaged
+  over a window so that a region of uniform texture gets one value (the filter
+  bank of :mod:`quantize.texture`): the scales split L* into as many bands
+  (the detail finer than the first scale, then between each two), and the
+  columns are the share of the local energy in each band but the coarsest
+  (whose share is the rest: the grain), the log of the total energy (the
+  contrast) and two orientation columns of the structure tensor (its direction
+  and how strongly it has one); each standardised over the image, computed on a copy
   box-downscaled to at most 1024 pixels on its longer side and interpolated
   back, each pixel from the middle of the box it was averaged into.
+
+:attr:`FeatureSpec.column_names` names every column, in order.
 
 The scaling rule
 ----------------
 Before weighting, each group is divided by the square root of its *total
 variance over the image* (the sum of its columns' variances, measured on the
 unsmoothed pixels for ``color`` and ``intensity``), and then multiplied by
-``sqrt(weight)``. A group's share of the summed squared distances that k-means
-minimises is therefore its weight: ``weight=1`` means "as influential as
-colour" whatever the image size, bit depth, colour space or the number of
-columns in the group, and ``weight=0`` drops the group. Measuring the colour
-spread before smoothing keeps a textured region's pixel noise from counting as
-colour once it has been smoothed away. A group that is (nearly) constant over
-the image is divided by a small floor instead, so it is not blown up to unit
-variance. Texture counts fully only where at least a tenth of the pixels has
-fine detail (:func:`quantize.texture.detail_share`); on fewer, its divisor is
-larger, scaling its share by theirs over that tenth: a flat drawing's texture
-is only the strips its edges give. Nor does it count fully on an image of fewer
-pixels than 96 x 96 (8 sigmas of the texture window a side): there the window spans
-most of the image, so its statistics tell how far a pixel lies from the image's sides
-and edges rather than its texture, and, standardised, they outweighed the colour of
-small shapes; its share is scaled by the image's pixels over 96 x 96.
+``sqrt(weight)``, so that the group's total variance in the array is its
+*applied weight* (:attr:`FeatureSpec.applied_weights`): its weight, except for
+texture's two scalings below. The summed squared distances between pixels are
+the sum of the groups' total variances (times ``2 * (H*W)**2``), so a group's share
+of them is its applied weight over the sum of the applied weights: at the
+default weights (1, 0, 0.3, 1) on a photo, colour 1 / 2.3. ``weight=1`` means
+"as influential as colour" whatever the image size, bit depth, colour space or
+the number of columns in the group, and ``weight=0`` drops the group. Measuring
+the colour spread before smoothing keeps a textured region's pixel noise from
+counting as colour once it has been smoothed away: with texture on, the blur
+leaves the ``color`` and ``intensity`` columns somewhat less variance than their
+applied weight (0.82 of it on ``skimage.data.chelsea()``). A group that is
+(nearly) constant over the image is divided by a small floor instead, so it is
+not blown up to unit variance, and keeps less. Texture counts fully only where
+at least a tenth of the pixels has fine detail
+(:func:`quantize.texture.detail_share`); on fewer, its divisor is larger,
+scaling its applied weight by their share over that tenth: a flat drawing's
+texture is only the strips its edges give. Nor does it count fully on an image
+(its texture working copy) of fewer pixels than 96 x 96 (8 sigmas of the
+texture window a side): there the window spans most of the image, so its
+statistics tell how far a pixel lies from the image's sides and edges rather
+than its texture, and, standardised, they outweighed the colour of small
+shapes; its applied weight is scaled by the image's pixels over 96 x 96 (0.27
+of it on a 50 x 50 image). Each texture column has unit variance on the working
+copy, so on a photo downscaled for it the interpolated columns keep a little
+less, and a column flat over the image (no ``2 Jxy`` on horizontal stripes) is
+left 0, with none of its part.
 """
 
 from __future__ import annotations
@@ -198,13 +217,24 @@ class FeatureSpec:
     space : str
         Colour space of the ``color`` group.
     weights : dict of str to float
-        The weight of every group, including the ones left out (weight 0).
+        The weight of every group, including the ones left out (weight 0), as given.
     columns : dict of str to slice
         The columns of each group present in the array.
     scales : dict of str to float
         What each group was divided by before ``sqrt(weight)`` was applied.
     texture_scales : tuple of float
         Derivative scales of the texture bank.
+    applied_weights : dict of str to float
+        The weight each group was applied at, its columns' total variance in the
+        array: ``weights``, but for texture on an image with little fine detail or
+        of fewer than 96 x 96 pixels, which scale it down (see the module
+        docstring); a group's share of the summed squared distances between pixels
+        is its applied weight over their sum (the colour and intensity columns, blurred
+        when texture is on, keep a little less variance than theirs, and a flat texture
+        column none of its part).
+    column_names : tuple of str
+        The name of each column (a property), in order: see
+        :attr:`FeatureSpec.column_names`.
     """
 
     shape: tuple[int, int]
@@ -213,6 +243,50 @@ class FeatureSpec:
     columns: dict[str, slice]
     scales: dict[str, float]
     texture_scales: tuple[float, ...]
+    applied_weights: dict[str, float]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The name of each column of the feature array, in order, as many as its columns.
+
+        ``color``: ``L*``, ``a*``, ``b*`` (``R``, ``G``, ``B`` in space "rgb");
+        ``intensity``: ``intensity (L*)``; ``xy``: ``y (row)``, ``x (column)``;
+        ``texture``, for scales ``s1 < ... < sn``, which split L* into ``n`` bands (the
+        detail finer than ``s1``, then between each two scales): the share of the local
+        energy in each band but the coarsest, whose share is the rest
+        (``texture: share of band 1 (finer than s1 px)``, ``texture: share of band 2
+        (s1 to s2 px)``, ...), ``texture: log energy``, and the orientation of the
+        structure tensor ``J``, ``texture: orientation (Jxx - Jyy) / tr J`` and
+        ``texture: orientation 2 Jxy / tr J`` (its direction and how strongly it has
+        one). Scales are in pixels of the texture working copy.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X, spec = build_features(np.zeros((4, 6, 3), np.uint8), {"texture": 0})
+        >>> spec.column_names
+        ('L*', 'a*', 'b*', 'y (row)', 'x (column)')
+        """
+        names: list[str] = []
+        for group in self.columns:
+            names.extend(_column_names(group, self.space, self.texture_scales))
+        return tuple(names)
+
+
+def _column_names(group: str, space: str, scales: tuple[float, ...]) -> list[str]:
+    """The names of the columns of ``group`` (see :attr:`FeatureSpec.column_names`)."""
+    if group == "color":
+        return ["L*", "a*", "b*"] if space == "lab" else ["R", "G", "B"]
+    if group == "intensity":
+        return ["intensity (L*)"]
+    if group == "xy":
+        return ["y (row)", "x (column)"]
+    edges = [shown_number(s) for s in scales]
+    bands = [f"finer than {edges[0]} px"] + [f"{a} to {b} px"
+                                            for a, b in zip(edges, edges[1:], strict=False)]
+    return ([f"texture: share of band {i} ({band})" for i, band in enumerate(bands[:-1], 1)]
+            + ["texture: log energy", "texture: orientation (Jxx - Jyy) / tr J",
+               "texture: orientation 2 Jxy / tr J"])
 
 
 # --------------------------------------------------------------------------
@@ -345,8 +419,11 @@ def build_features(
         :class:`AlphaIgnoredWarning` when some pixel is not opaque.
     weights : dict of str to float, optional
         Weight per group (``color``, ``intensity``, ``xy``, ``texture``); groups
-        not named keep :data:`DEFAULT_WEIGHTS`. A group's share of the squared
-        distances is its weight (see the module docstring for the rule).
+        not named keep :data:`DEFAULT_WEIGHTS`. Each group is scaled to a total
+        variance of its weight, texture's lowered on an image with little fine detail
+        or of fewer than 96 x 96 pixels (``spec.applied_weights``), so that its share of
+        the squared distances between pixels is its applied weight over the sum of
+        them (see the module docstring for the rule).
     space : {"lab", "rgb"}
         Colour space of the ``color`` group.
     texture_scales : sequence of float
@@ -364,7 +441,7 @@ def build_features(
     X : (H*W, d) ndarray of float32
         Row ``i`` describes pixel ``divmod(i, W)``.
     spec : FeatureSpec
-        Column layout, weights and scales.
+        Column layout and names (``spec.column_names``), weights and scales.
 
     Raises
     ------
@@ -417,45 +494,47 @@ def feature_array(rgb: np.ndarray, w: dict[str, float], space: str,
     sigma = (min(_COLOR_SIGMA_WITH_TEXTURE, max(h, wd) / _BLUR_PER_SIDE) if w["texture"] > 0
              else _COLOR_SIGMA)
     blur = (min(sigma, h / _BLUR_PER_AXIS), min(sigma, wd / _BLUR_PER_AXIS))  # (rows, columns)
-    divisors = {}
+    divisors, applied = {}, dict.fromkeys(GROUPS, 0.0)
     for g in active:
         cols = X[:, columns[g]]
-        divisors[g] = _FILL[g](cols, rgb, lab, space, scales, blur)
+        divisors[g], kept = _FILL[g](cols, rgb, lab, space, scales, blur)
         cols *= np.float32(math.sqrt(w[g]) / divisors[g])
-    spec = FeatureSpec((h, wd), space, w, columns, divisors, scales)
+        applied[g] = w[g] * kept
+    spec = FeatureSpec((h, wd), space, w, columns, divisors, scales, applied)
     return X, spec
 
 
 # --------------------------------------------------------------------------
-# Groups: each fills its columns in place and returns its divisor
+# Groups: each fills its columns in place and returns its divisor and the share of its
+# weight it keeps (below 1 for texture only: _TEXTURED_SHARE, _WINDOWS_ACROSS)
 # --------------------------------------------------------------------------
 
 
-def _fill_color(out, rgb, lab, space, scales, blur) -> float:
+def _fill_color(out, rgb, lab, space, scales, blur) -> tuple[float, float]:
     # Smoothed in the colour space itself, so a blurred border stays midway.
     planes = lab if space == "lab" else np.moveaxis(rgb, 2, 0).astype(np.float32)
     divisor = _group_std(planes, "color")
     for j, plane in enumerate(planes):
         out[:, j] = smooth(plane, blur).ravel()
-    return divisor
+    return divisor, 1.0
 
 
-def _fill_intensity(out, rgb, lab, space, scales, blur) -> float:
+def _fill_intensity(out, rgb, lab, space, scales, blur) -> tuple[float, float]:
     divisor = _group_std(lab[:1], "intensity")
     out[:, 0] = smooth(lab[0], blur).ravel()
-    return divisor
+    return divisor, 1.0
 
 
-def _fill_xy(out, rgb, lab, space, scales, blur) -> float:
+def _fill_xy(out, rgb, lab, space, scales, blur) -> tuple[float, float]:
     h, w = rgb.shape[:2]
     view = out.reshape(h, w, 2)
     view[:, :, 0] = np.arange(h, dtype=np.float32)[:, None]
     view[:, :, 1] = np.arange(w, dtype=np.float32)[None, :]
     # Variance of 0..n-1 is (n^2 - 1) / 12: exact, no sample needed.
-    return max(math.sqrt((h * h - 1) / 12 + (w * w - 1) / 12), _FLOORS["xy"])
+    return max(math.sqrt((h * h - 1) / 12 + (w * w - 1) / 12), _FLOORS["xy"]), 1.0
 
 
-def _fill_texture(out, rgb, lab, space, scales, blur) -> float:
+def _fill_texture(out, rgb, lab, space, scales, blur) -> tuple[float, float]:
     h, w = rgb.shape[:2]
     lightness, factor = working_lightness(rgb, None if lab is None else lab[0])
     bank = texture_bank(lightness, scales, INTEGRATION_SIGMA)
@@ -464,9 +543,10 @@ def _fill_texture(out, rgb, lab, space, scales, blur) -> float:
     # Each column has unit variance, so the group's total variance is its width; with
     # fine detail on few pixels, or on an image of few windows, a larger divisor (see
     # _TEXTURED_SHARE and _WINDOWS_ACROSS).
-    share = detail_share(lightness)
-    divisor = math.sqrt(bank.shape[0] * _TEXTURED_SHARE / min(max(share, 1e-6), _TEXTURED_SHARE))
-    return divisor / math.sqrt(_window_share(lightness.shape))
+    share = min(max(detail_share(lightness), 1e-6), _TEXTURED_SHARE)
+    windows = _window_share(lightness.shape)
+    divisor = math.sqrt(bank.shape[0] * _TEXTURED_SHARE / share)
+    return divisor / math.sqrt(windows), share / _TEXTURED_SHARE * windows
 
 
 def _window_share(shape: tuple[int, int]) -> float:

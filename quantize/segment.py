@@ -956,7 +956,10 @@ def segment(
         ``quantize.features.DEFAULT_WEIGHTS`` (color 1, texture 1, xy 0.3, intensity 0).
         For the hierarchy, ``xy`` sets the superpixels' compactness and the others the
         region description (:func:`quantize.texture.region_planes`); with
-        ``n_clusters`` see :func:`quantize.features.build_features`.
+        ``n_clusters`` a group's share of the squared distances between pixels is its
+        weight over the sum of the weights, texture's lowered on an image with little
+        fine detail or of fewer than 96 x 96 pixels (the rule: see
+        :func:`quantize.features.build_features`).
     space : {"lab", "rgb"}, default "lab"
         Colour space of the ``color`` group with ``n_clusters``; without it the
         hierarchy compares Lab colours, and "rgb" is refused.
@@ -1070,8 +1073,8 @@ def segment(
         texture (a plain image, or a smooth gradient; of the groups weighted above 0
         only): fewer clusters, or one, are used.
     quantize.io.PixelListWarning
-        When ``image`` is a 2-D array of 3 or 4 columns and at least 64 times as many
-        rows, read as the grey image it is, which looks like a list of pixels
+        When ``image`` is a 2-D array of 3 or 4 columns and more rows than columns,
+        read as the grey image it is, which looks like a list of pixels
         (``pixels.reshape(-1, 1, 3)`` passes them).
     quantize.io.PixelRangeWarning
         Without ``stretch``, when ``image`` is a uint16 array or a PIL image of 16-bit,
@@ -1713,8 +1716,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     AlphaIgnoredWarning
         When some pixel of ``image`` is transparent or translucent.
     quantize.io.PixelListWarning
-        When ``image`` is a 2-D array of 3 or 4 columns and at least 64 times as many
-        rows, read as the grey image it is, which looks like a list of pixels
+        When ``image`` is a 2-D array of 3 or 4 columns and more rows than columns,
+        read as the grey image it is, which looks like a list of pixels
         (``pixels.reshape(-1, 1, 3)`` passes them).
     quantize.io.PixelRangeWarning
         As for :func:`segment`: pixels of a uint16 array or a 32-bit or float PIL image

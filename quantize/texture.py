@@ -5,9 +5,10 @@ into weighted feature columns) and :mod:`quantize.segment` (which merges
 regions by them). In: an ``(H, W, 3)`` uint8 sRGB image, or its CIE Lab
 planes ``(3, H, W)`` float32 from :func:`lab_planes`. Out: float32 planes:
 
-- :func:`texture_planes`: the texture filter bank (the energy of octave-like
-  bands of L*, its contrast and orientation, averaged over a window),
-  standardised, on a copy at most 1024 pixels on its longer side;
+- :func:`texture_planes`: the texture filter bank (the share of the energy of
+  each octave-like band of L* but the coarsest, the log of the total energy and
+  two planes of its orientation, averaged over a window: ``len(scales) + 2``
+  planes), standardised, on a copy at most 1024 pixels on its longer side;
 - :func:`region_planes`: per-pixel vectors whose means over a region describe
   it (its colour and the amplitude of three bands of L*);
 - :func:`edge_strength`: the colour gradient magnitude;
@@ -90,8 +91,13 @@ def texture_planes(rgb: np.ndarray, scales: tuple[float, ...], integration: floa
     ``factor`` so its longer side is at most 1024 pixels (1 for smaller
     images), and its lightness L* taken. Returns the ``(len(scales) + 2, h, w)``
     float32 planes of ``_texture_bank``, each with mean 0 and variance 1 over
-    the image, and ``factor``. ``integration`` is the sigma, in working pixels,
-    of the window the statistics are averaged over. ``lightness``, the L* plane
+    the image (a flat one left 0), and ``factor``. The planes are the share of the
+    energy in each of the ``len(scales)`` bands the scales split L* into but the
+    coarsest (whose share is the rest), the log of the total energy, and the
+    orientation of the structure tensor, ``(Jxx - Jyy) / tr J`` and ``2 Jxy / tr J``,
+    in that order (named by :attr:`quantize.features.FeatureSpec.column_names`).
+    ``integration`` is the sigma, in working pixels, of the window the statistics
+    are averaged over. ``lightness``, the L* plane
     of ``rgb`` (``lab_planes(rgb)[0]``) when the caller has it, is read, not
     converted again, when the image is not downscaled.
     """

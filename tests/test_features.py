@@ -307,3 +307,100 @@ def test_feature_array_given_the_lab_planes_is_the_same_and_leaves_them(photo, s
     np.testing.assert_array_equal(X_lab, X)
     assert spec_lab == spec
     np.testing.assert_array_equal(lab, kept)
+
+
+# --------------------------------------------------------------------------
+# Column names and applied weights
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("space", ["lab", "rgb"])
+@pytest.mark.parametrize("scales", [(1.0,), (1.0, 2.0), DEFAULT_TEXTURE_SCALES,
+                                    (0.5, 1, 2, 3, 4, 6)])
+@pytest.mark.parametrize("weights", [None, {"intensity": 1}, {"texture": 0},
+                                     {"color": 0, "xy": 0}, {"xy": 0, "texture": 0},
+                                     {"color": 0, "intensity": 0.5, "xy": 2, "texture": 0}])
+def test_a_column_name_for_every_column(space, scales, weights):
+    """The lecturer's 1, 2, 4 (default) and 6 scales gave 3, 4, 6 and 8 texture columns
+    that nothing named: every column has one name, in the groups' order."""
+    img = np.zeros((6, 5, 3), np.uint8)
+    img[:, 2:] = (200, 40, 90)
+    X, spec = build_features(img, weights, space=space, texture_scales=scales)
+    names = spec.column_names
+    assert len(names) == X.shape[1] == len(set(names))
+    first = {"color": "L*" if space == "lab" else "R", "intensity": "intensity (L*)",
+             "xy": "y (row)", "texture": "texture: "}
+    for group, columns in spec.columns.items():
+        assert names[columns.start].startswith(first[group])
+    if "texture" in spec.columns:
+        texture = names[spec.columns["texture"]]
+        assert len(texture) == len(scales) + 2
+        assert all(name.startswith("texture: ") for name in texture)
+
+
+def test_the_column_names_of_a_small_case():
+    img = np.zeros((4, 6, 3), np.uint8)
+    _, spec = build_features(img, {"intensity": 1}, texture_scales=(1, 2.5, 4))
+    assert spec.column_names == (
+        "L*", "a*", "b*", "intensity (L*)", "y (row)", "x (column)",
+        "texture: share of band 1 (finer than 1 px)", "texture: share of band 2 (1 to 2.5 px)",
+        "texture: log energy", "texture: orientation (Jxx - Jyy) / tr J",
+        "texture: orientation 2 Jxy / tr J")
+    _, rgb = build_features(img, {"texture": 0}, space="rgb")
+    assert rgb.column_names == ("R", "G", "B", "y (row)", "x (column)")
+
+
+def test_the_texture_columns_are_as_named():
+    """Fine vertical stripes (period 2), coarse vertical and horizontal ones (period 16)
+    and a flat quarter: the finest band's share is larger in the fine stripes, the energy
+    larger in any stripes than on the flat, and the gradient is along x in the vertical
+    stripes and along y in the horizontal ones, on neither diagonal."""
+    coarse = np.arange(120) // 8 % 2 * 255
+    img = np.zeros((240, 240, 3), np.uint8)
+    img[:120, :120:2] = 255
+    img[:120, 120:] = coarse[None, :, None]
+    img[120:, :120] = coarse[:, None, None]
+    X, spec = build_features(img, {"color": 0, "xy": 0})
+    at = {name: X[:, j].reshape(240, 240) for j, name in enumerate(spec.column_names)}
+    fine, vertical, horizontal, flat = (60, 60), (60, 180), (180, 60), (180, 180)
+    share = at["texture: share of band 1 (finer than 0.7 px)"]
+    assert share[fine] > share[vertical] + 0.5
+    energy = at["texture: log energy"]
+    assert min(energy[fine], energy[vertical], energy[horizontal]) > energy[flat] + 1
+    along = at["texture: orientation (Jxx - Jyy) / tr J"]
+    assert along[vertical] > along[horizontal] + 0.5
+    diagonal = at["texture: orientation 2 Jxy / tr J"]
+    assert diagonal[vertical] == pytest.approx(diagonal[horizontal], abs=0.05)
+
+
+@pytest.mark.parametrize("side, texture", [(50, 50 * 50 / 96 ** 2), (96, 1.0), (128, 1.0)])
+def test_applied_weights_are_the_groups_variances(side, texture):
+    """On a 50 x 50 crop texture's total variance was 0.271 while spec.weights said 1.0:
+    applied_weights gives it, each group's total variance in the array, and weights is left
+    as given."""
+    img = data.coffee()[100:100 + side, 200:200 + side]
+    X, spec = build_features(img, {"texture": 1.0, "xy": 0.3, "intensity": 0})
+    assert spec.weights == {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0}
+    assert spec.applied_weights == pytest.approx(
+        {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": texture})
+    variance = {g: float(X[:, c].var(axis=0).sum()) for g, c in spec.columns.items()}
+    assert variance["xy"] == pytest.approx(0.3, rel=1e-4)
+    assert variance["texture"] == pytest.approx(texture, rel=0.02)
+    assert 0.8 < variance["color"] < 1.0  # blurred after its spread was measured
+    _, plain = build_features(img, {"texture": 0})
+    assert plain.applied_weights["texture"] == 0.0
+
+
+def test_applied_texture_weight_of_a_flat_drawing_is_scaled_by_its_detail():
+    from quantize.texture import detail_share, lab_planes
+
+    img = np.zeros((300, 500, 3), np.uint8)
+    img[100:200], img[200:] = (221, 0, 0), (255, 206, 0)
+    X, spec = build_features(img, {"texture": 2.0, "color": 0, "xy": 0})
+    applied = 2.0 * detail_share(lab_planes(img)[0]) / 0.1
+    assert spec.applied_weights["texture"] == pytest.approx(applied, rel=1e-9)
+    # Horizontal stripes have no gradient along x, so no Jxy: that column is flat, left 0,
+    # and the variance is that of the other 5 of the 6.
+    assert spec.column_names[-1] == "texture: orientation 2 Jxy / tr J"
+    assert not X[:, -1].any()
+    assert X.var(axis=0).sum() == pytest.approx(applied * 5 / 6, rel=0.02)

@@ -47,7 +47,8 @@ def _photo() -> np.ndarray:
 def test_the_readme_shows_python_examples():
     names = [re.search(r"^from (\S+) import", code, flags=re.M)[1]
              for code in _python_examples()]
-    assert names == ["quantize", "quantize", "quantize", "quantize", "quantize.batch"]
+    assert names == ["quantize", "quantize", "quantize", "quantize", "quantize",
+                     "quantize.batch"]
 
 
 def _overview_done(ns: dict) -> None:
@@ -81,16 +82,25 @@ def _segment_done(ns: dict) -> None:
     assert strength.dtype == np.float32 and 0 <= strength.min() <= strength.max() <= 1
 
 
+def _features_done(ns: dict) -> None:
+    X, spec, labels = ns["X"], ns["spec"], ns["labels"]
+    assert X.shape == (24 * 36, len(spec.column_names))
+    assert spec.column_names[:6] == ("L*", "a*", "b*", "y (row)", "x (column)",
+                                     "texture: share of band 1 (finer than 0.7 px)")
+    assert labels.shape == (24, 36) and set(np.unique(labels)) <= {0, 1, 2, 3}
+
+
 def _batch_imported(ns: dict) -> None:
     assert all(callable(ns[name]) for name in ("plan_batch", "run_batch", "write_html_report"))
 
 
 # In the manual's order (checked above): what each example leaves behind.
-DONE = [_overview_done, _kmeans_done, _reduce_done, _segment_done, _batch_imported]
+DONE = [_overview_done, _kmeans_done, _reduce_done, _segment_done, _features_done,
+        _batch_imported]
 
 
 @pytest.mark.parametrize("code, done", list(zip(_python_examples(), DONE, strict=True)),
-                         ids=["overview", "kmeans", "reduce", "segment", "batch"])
+                         ids=["overview", "kmeans", "reduce", "segment", "features", "batch"])
 def test_each_readme_python_example_runs(code, done, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the examples save small.png and out.gif
     photo = _photo()

@@ -990,10 +990,29 @@ def test_a_list_of_pixels_is_read_as_a_grey_image_and_said_so(channels, recwarn)
         f"{kind} pixels, pass image.reshape(-1, 1, {channels})"]
     assert [w.filename for w in caught] == [__file__]
     assert result.indices.shape == pixels.shape  # read as it was: a grey image
-    reduce_colors(pixels[1:], 2, seed=0)  # one row fewer: as tall images are, no warning
+    reduce_colors(pixels[:channels], 2, seed=0)  # as many rows as columns: an image
+    reduce_colors(pixels[:2], 2, seed=0)  # fewer: a wide image
     reduce_colors(pixels.reshape(-1, 1, channels), 2, seed=0)  # the pixels passed so
     reduce_colors(np.zeros((1000, 5), np.uint8), 2, seed=0)  # 5 columns: no pixels
     assert not [w for w in recwarn if issubclass(w.category, PixelListWarning)]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(4, 3), (5, 3), (100, 3), (5, 4), (191, 3), (255, 4)])
+def test_a_short_list_of_pixels_is_said_so_too(shape, dtype):
+    """A 1 x 4 gradient's pixels, image.reshape(-1, 3), (4, 3), were read as a grey image
+    of 3 x 4 pixels without a word: the warning came at 64 times as many rows as columns.
+    Any list of more rows than its 3 or 4 columns gets it, uint8 or float."""
+    from quantize.io import PixelListWarning
+
+    pixels = (np.arange(shape[0] * shape[1]).reshape(shape) % 2).astype(dtype)
+    if dtype == np.uint8:
+        pixels *= 255
+    with pytest.warns(PixelListWarning, match=rf"^image of shape \({shape[0]}, {shape[1]}\) is "
+                      rf"read as a greyscale image of {shape[1]}x{shape[0]} pixels .*; for a "
+                      rf"list of {shape[0]} RGBA? pixels, pass image\.reshape\(-1, 1, "
+                      rf"{shape[1]}\)$"):
+        reduce_colors(pixels, 2, seed=0)
 
 
 @pytest.mark.parametrize("by_sort", [True, False])

@@ -3337,8 +3337,8 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     ``__array_interface__``: an xarray DataArray, a CPU tensor) is read as
     ``np.asarray`` makes it; nested lists are refused, with how to pass them
     (``np.asarray(image, dtype=np.uint8)`` for levels 0..255, ``dtype=np.float32`` for
-    values 0..1; a list of PIL images, one at a time). A 2-D array of 3 or 4 columns and at least
-    64 times as many rows is read as the grey image it is, with a
+    values 0..1; a list of PIL images, one at a time). A 2-D array of 3 or 4 columns and more
+    rows than columns is read as the grey image it is, with a
     :class:`PixelListWarning`: it looks like a list of pixels, which
     ``image.reshape(-1, 1, 3)`` passes. The caller's array (or object) is never
     modified. A PIL image is converted as :func:`load_image` converts a file (its ICC
@@ -3648,18 +3648,18 @@ class PixelListWarning(CodeAdviceWarning):
     row (:func:`_warn_pixel_list`)."""
 
 
-#: A 2-D array of 3 or 4 columns and at least this many times as many rows is taken for a
-#: list of pixels (:func:`_warn_pixel_list`): 192 rows of 3, 256 of 4. No grey image is
-#: that narrow and tall; a list of the pixels of an image of 14 x 14 is that long.
-PIXEL_LIST_ROWS_PER_COLUMN = 64
-
-
 def _warn_pixel_list(shape: tuple[int, ...], name: str) -> None:
-    """Warn that a 2-D array of ``shape``, ``(N, 3)`` or ``(N, 4)`` with
-    N >= :data:`PIXEL_LIST_ROWS_PER_COLUMN` times its columns, likely a list of RGB (RGBA)
-    pixels, is read as a grey image of that shape, and how to pass pixels."""
+    """Warn that a 2-D array of ``shape``, ``(N, 3)`` or ``(N, 4)`` with more rows than
+    columns, likely a list of RGB (RGBA) pixels, is read as a grey image of that shape, and
+    how to pass pixels.
+
+    Any N above the columns: a list of 4 pixels, ``(4, 3)``, was read as a grey image
+    with no word when the warning asked for 64 times as many rows as columns (192 of 3),
+    and a grey image 3 or 4 pixels wide and taller than that is rare. A square
+    ``(4, 4)`` and a wide ``(1, 3)`` or ``(2, 4)`` array, as likely an image, are not
+    warned of."""
     rows, columns = shape
-    if columns not in (3, 4) or rows < PIXEL_LIST_ROWS_PER_COLUMN * columns:
+    if columns not in (3, 4) or rows <= columns:
         return
     kind = "RGB" if columns == 3 else "RGBA"
     warn_caller(PixelListWarning(

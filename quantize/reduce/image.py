@@ -239,8 +239,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         allowed, which meets ``quality_limit``, is returned: it says the mean
         CIEDE2000 reached and the k.
     quantize.io.PixelListWarning
-        When ``image`` is a 2-D array of 3 or 4 columns and at least 64 times as many
-        rows, read as the grey image it is, which looks like a list of pixels
+        When ``image`` is a 2-D array of 3 or 4 columns and more rows than columns,
+        read as the grey image it is, which looks like a list of pixels
         (``pixels.reshape(-1, 1, 3)`` passes them).
     quantize.io.PixelRangeWarning
         When ``image`` is a uint16 array whose values are all at most 255 (read as
