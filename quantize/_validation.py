@@ -748,7 +748,8 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True,
 
     An array of another number of dimensions is refused naming ``shape``, the shape it
     should have (an ``init`` of centres: ``"(n_clusters, n_features) = (2, 2)"``); without
-    it, data of ``(n, d)`` samples, with how to reshape one feature or one sample.
+    it, data of ``(n, d)`` samples, with how to reshape an ``(h, w, c)`` image (one row
+    per pixel), or other shapes (one feature or one sample).
 
     With ``copy=True`` the result is never memory the caller owns. With
     ``copy=False`` a float32 C-contiguous ``X`` is returned as is, for callers
@@ -765,11 +766,8 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True,
     if arr.ndim != 2 and shape is not None:
         raise ValueError(f"{name} should be a 2-D {shape} array, got shape {arr.shape}")
     if arr.ndim != 2:
-        raise ValueError(
-            f"{name} should be a 2-D (n, d) array, got shape {arr.shape}; Reshape your data "
-            f"with {name}.reshape(-1, 1) for one feature or {name}.reshape(1, -1) for one "
-            "sample"
-        )
+        raise ValueError(f"{name} should be a 2-D (n, d) array, got shape {arr.shape}; "
+                         f"{_reshape_hint(name, arr.shape)}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         missing = "0 sample(s)" if arr.shape[0] == 0 else "0 feature(s)"
         raise ValueError(
@@ -792,6 +790,22 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True,
             "expected finite numbers (no NaN or inf, |x| < 3.4e38)"
         )
     return out
+
+
+def _reshape_hint(name: str, shape: tuple[int, ...]) -> str:
+    """How to reshape data of ``shape`` (not 2-D) into rows of features: an image
+    ``(h, w, c)`` into one row per pixel, other shapes into one feature or one sample.
+
+    >>> hint = _reshape_hint("X", (5, 5, 3))
+    >>> hint.split(" for ")[0], hint.split("image, ")[1]
+    ('Reshape your data with X.reshape(-1, X.shape[-1])', 'shape (25, 3)')
+    """
+    if len(shape) == 3:
+        return (f"Reshape your data with {name}.reshape(-1, {name}.shape[-1]) for one row "
+                "per pixel of an (h, w, channels) image, shape "
+                f"({shape[0] * shape[1]}, {shape[2]})")
+    return (f"Reshape your data with {name}.reshape(-1, 1) for one feature or "
+            f"{name}.reshape(1, -1) for one sample")
 
 
 def _as_numeric_array(X: Any, name: str) -> np.ndarray:

@@ -206,7 +206,9 @@ def kmeans_plusplus(
     ------
     ValueError
         If ``n_clusters`` exceeds the number of distinct rows with positive
-        weight, or the input is malformed.
+        weight (the centres are rows of ``X`` for a fit to start from, and
+        repeated rows would be repeated centres; ``MiniBatchKMeans.fit`` takes
+        repeated rows, with a warning), or the input is malformed.
 
     Examples
     --------
@@ -404,7 +406,7 @@ def _distinct_run(data: np.ndarray, w: np.ndarray, k: int, n_distinct: int) -> R
     points = np.unique(data[w > 0], axis=0)
     rows = np.arange(k)
     centers = points[np.where(rows < points.shape[0], rows, 0)].astype(np.float64)
-    return Run(centers, nearest(data, centers), 0.0, 0, 0)
+    return Run(centers, nearest(data, centers), 0.0, 0, 0, converged=True)
 
 
 def _best_run(data: np.ndarray, w: np.ndarray, p: dict[str, Any],
@@ -447,6 +449,22 @@ _OUTPUTS = ("default", "pandas", "polars")
 #: The most runs ``n_init`` asks for: each is a whole fit (and far more would
 #: not fit in memory: every run gets its own random generator up front).
 MAX_INIT = 10_000
+
+
+def _check_n_init(n_init: Any) -> int:
+    """The number of runs ``n_init`` asks for: an int from 1 to :data:`MAX_INIT`, or
+    ``"auto"``, scikit-learn's name for the default number of runs, which is 1 here (as
+    scikit-learn's ``"auto"`` is for k-means++ and for given centres).
+
+    >>> _check_n_init("auto"), _check_n_init(3)
+    (1, 3)
+    """
+    if isinstance(n_init, str):
+        if n_init == "auto":
+            return 1
+        raise ValueError(f"n_init={n_init!r} should be an integer from 1 to {MAX_INIT} "
+                         "or 'auto'")
+    return check_int(n_init, "n_init", minimum=1, maximum=MAX_INIT)
 
 
 def _run_generators(rng: np.random.Generator, n_init: int) -> list[np.random.Generator]:
@@ -496,27 +514,40 @@ class MiniBatchKMeans:
     Parameters
     ----------
     n_clusters : int, default 8
-        Number of clusters, from 1 to the number of distinct rows with
-        positive weight: ``fit`` refuses more with a ValueError (scikit-learn's
-        ``KMeans`` warns and returns repeated centres).
+        Number of clusters, from 1 to the number of rows with positive weight
+        (``fit`` refuses more with a ValueError, as scikit-learn's ``KMeans``
+        refuses more clusters than samples). When the rows hold fewer distinct
+        points than that, ``fit`` warns (see Notes). Seeding alone
+        (:func:`kmeans_plusplus`, the first chunk of ``partial_fit``) needs
+        ``n_clusters`` distinct rows of positive weight.
     init : {"k-means++", "random"} or (n_clusters, d) array_like, default "k-means++"
         Seeding method ("random": ``n_clusters`` distinct rows drawn in
         proportion to their weight), or explicit initial centres (then
         ``n_init`` must be 1).
-    n_init : int, default 1
-        Number of runs from different seeds, 1 to :data:`MAX_INIT` (10,000);
-        the run with the lowest inertia over all points is kept (on a tie,
-        the earliest). Run 0 draws from the seed's Generator itself, as the
-        one run of ``n_init=1`` does, and run ``i >= 1`` from the child
-        ``i - 1`` of its ``spawn(n_init - 1)``. So the runs are nested: at a
-        fixed seed, ``n_init=k + 1`` makes every run of ``n_init=k`` and one
-        more, and its inertia is never higher.
+    n_init : int or "auto", default 1
+        Number of runs from different seeds, 1 to :data:`MAX_INIT` (10,000),
+        or ``"auto"`` (scikit-learn's default), which is 1 run here, as
+        scikit-learn's ``"auto"`` is for k-means++ and for given centres
+        (``get_params`` keeps ``"auto"``). The run with the lowest inertia over
+        all points is kept (on a tie, the earliest). Run 0 draws from the
+        seed's Generator itself, as the one run of ``n_init=1`` does, and run
+        ``i >= 1`` from the child ``i - 1`` of its ``spawn(n_init - 1)``. So
+        the runs are nested: at a fixed seed, ``n_init=k + 1`` makes every run
+        of ``n_init=k`` and one more, and its inertia is never higher.
     batch_size : int, default 2048
         Points per mini-batch. Data with at most ``32 * batch_size`` rows skip
         the mini-batch phase: exact Lloyd passes settle them for less.
     max_iter : int, default 100
-        Upper bound on mini-batch passes over the data (a pass is
-        ``ceil(n / batch_size)`` steps).
+        Upper bound on the passes over the data before refinement. On data
+        with more than ``32 * batch_size`` rows, the mini-batch passes (a pass
+        is ``ceil(n / batch_size)`` steps; the Lloyd passes that then settle
+        the centres are capped at 100). On fewer rows, which skip the
+        mini-batch phase, the exact Lloyd passes that settle the centres
+        instead, up to 100; they also stop once at most 0.02% of the labels
+        change in a pass. So ``max_iter=m, refine=0`` on such data, with
+        ``init`` centres, is ``m`` steps of Lloyd's algorithm from them (the
+        labels and inertia of scikit-learn's ``KMeans(init=..., n_init=1,
+        max_iter=m)``) unless that rule stops it sooner.
     tol : float, default 0.0
         Stop the mini-batch phase when the largest squared centre shift of a
         step falls below ``tol`` times the mean per-feature variance of the
@@ -528,7 +559,12 @@ class MiniBatchKMeans:
     refine : int, default 5
         Upper bound on full weighted Lloyd passes over all points after the
         mini-batch phase and the settling passes; they stop early when no
-        label changes. 0 skips refinement.
+        label changes (``converged_`` is then True). The default is a cap,
+        not convergence: on ``astronaut() / 255`` at k = 8 all 5 passes run
+        and one more would still move 137 of its 262,144 labels. For a fixed
+        point of Lloyd's algorithm, pass a large ``refine`` (such as 1000:
+        31 passes there, ``n_iter_`` 32) and check ``converged_``. 0 skips
+        refinement.
     seed : int, numpy.random.Generator or None
         Source of randomness; a fixed int (>= 0) gives identical results, a
         Generator is used as is, None draws fresh entropy. A Generator is
@@ -557,9 +593,24 @@ class MiniBatchKMeans:
         The column names of ``X`` when ``fit`` was given a DataFrame whose column
         names are all strings (not set otherwise).
     n_iter_ : int
-        Mini-batch passes over the data (rounded up) plus the Lloyd passes over
-        all rows (settling on all rows, and refinement); after ``partial_fit``,
-        those plus one per call (each passes over its chunk once).
+        Passes over the data in the kept run: the mini-batch passes (steps
+        over ``ceil(n / batch_size)``, rounded up), plus the settling Lloyd
+        passes when they run on all rows (at most 131,072 rows; larger data
+        settle on a sample, not counted), plus the refinement passes. Seeding
+        (and the candidate seedings settled on samples of data of 32,768 rows
+        or more) is not counted. Data that skip the mini-batch phase with
+        ``refine=0`` have ``n_iter_ <= max_iter``, as scikit-learn's
+        ``KMeans`` counts its iterations. After ``partial_fit``, those plus one
+        per call (each passes over its chunk once).
+    converged_ : bool
+        True when refinement stopped on a pass that changed no label, before
+        ``refine`` passes: the labels are then a fixed point of Lloyd's
+        algorithm (one more pass would change none), and the centres the
+        weighted means of their clusters. False when refinement ran all its
+        ``refine`` passes (0 included), even if the last of them changed no
+        label: telling that apart would take one more pass over the data.
+        Also True for data of fewer distinct points than ``n_clusters``
+        (inertia 0); False after ``partial_fit``.
     n_steps_ : int
         Mini-batch steps taken in the kept run (0 when the data were small
         enough to skip the mini-batch phase), plus the batches of each
@@ -589,14 +640,22 @@ class MiniBatchKMeans:
     :class:`NotFittedError` (an instance of scikit-learn's class of that name too
     when scikit-learn is loaded).
 
-    Data of ``n_clusters`` rows of positive weight or more but fewer distinct
-    ones are fitted as scikit-learn's ``KMeans`` fits them (which warns with a
+    ``fit`` takes ``n_clusters`` up to the number of rows with positive weight,
+    whatever ``init``, and refuses more with a ValueError naming that number
+    (``n_clusters=7 should be <= the number of rows with positive weight
+    (6)``), as scikit-learn's ``KMeans`` refuses more clusters than samples.
+    Rows that hold fewer distinct points than ``n_clusters`` are fitted as
+    scikit-learn's ``KMeans`` fits them (which warns with a
     ``ConvergenceWarning``): with a :class:`DistinctClustersWarning` naming both
     numbers, each distinct point a centre and the other centres copies of the
     first, which no point is labelled with (``predict`` and ``transform`` take
-    all ``n_clusters``; ties go to the lower index). Fewer rows of positive
-    weight than clusters, and explicit ``init`` centres for fewer distinct points,
-    are refused (``ValueError``).
+    all ``n_clusters``; ties go to the lower index); inertia 0, the least there
+    is, so given ``init`` centres make no difference there. Seeding alone needs
+    ``n_clusters`` distinct rows of positive weight, and refuses fewer with a
+    ValueError naming the number of distinct points: :func:`kmeans_plusplus`
+    returns rows of ``X`` as the starting centres of a fit, and repeated rows
+    would be repeated starting centres; ``partial_fit``'s first chunk seeds the
+    centres every later chunk moves.
 
     The scikit-learn estimator check this estimator fails, on purpose, when
     given a fixed seed and ``n_clusters`` from 2 to 4:
@@ -627,7 +686,7 @@ class MiniBatchKMeans:
         n_clusters: int = 8,
         *,
         init: Literal["k-means++", "random"] | Any = "k-means++",
-        n_init: int = 1,
+        n_init: int | Literal["auto"] = 1,
         batch_size: int = 2048,
         max_iter: int = 100,
         tol: float = 0.0,
@@ -726,7 +785,7 @@ class MiniBatchKMeans:
     def _validated_params(self, d: int) -> dict[str, Any]:
         p = {
             "k": check_int(self.n_clusters, "n_clusters", minimum=1),
-            "n_init": check_int(self.n_init, "n_init", minimum=1, maximum=MAX_INIT),
+            "n_init": _check_n_init(self.n_init),
             "batch_size": check_int(self.batch_size, "batch_size", minimum=1),
             "max_iter": check_int(self.max_iter, "max_iter", minimum=1),
             "tol": check_float(self.tol, "tol", minimum=0.0),
@@ -811,9 +870,10 @@ class MiniBatchKMeans:
         Raises
         ------
         ValueError
-            If ``n_clusters`` exceeds the number of rows with positive weight (or,
-            with ``init`` centres, of distinct ones), or ``X``/``sample_weight``/a
-            parameter is malformed.
+            If ``n_clusters`` exceeds the number of rows with positive weight, or
+            ``X``/``sample_weight``/a parameter is malformed (for an ``(h, w, c)``
+            image given as ``X``, the message names ``X.reshape(-1, X.shape[-1])``,
+            one row per pixel).
         TypeError
             If a parameter or the data has the wrong type.
 
@@ -827,24 +887,24 @@ class MiniBatchKMeans:
         w = check_sample_weight(sample_weight, data.shape[0])
         p = self._validated_params(data.shape[1])
         rng = check_seed(self.seed)
-        if isinstance(p["init"], np.ndarray):
-            p["init"] = (np.ldexp(p["init"], grow) - shift) * scale
-            _check_distinct(data, w, p["k"])
+        _check_enough_rows(w, p["k"])
         rngs = _run_generators(rng, p["n_init"])
         try:
+            if isinstance(p["init"], np.ndarray):
+                p["init"] = (np.ldexp(p["init"], grow) - shift) * scale
+                _check_distinct(data, w, p["k"])
             if len(rngs) > 1 and runs_fit_together(data.shape[0], p):
                 best = fit_together(data, w, p, rngs)
             else:
                 best = _best_run(data, w, p, rngs)
-        except TooFewDistinctError as exc:
-            if np.count_nonzero(w) < p["k"]:  # fewer points than clusters, not repeats
-                raise
+        except TooFewDistinctError as exc:  # enough rows, but repeated ones
             best = _distinct_run(data, w, p["k"], exc.n_distinct)
         self.cluster_centers_ = np.ldexp(best.centers / scale + shift, -grow)
         self.labels_ = best.labels
         self.inertia_ = math.ldexp(best.inertia / (scale * scale), -2 * grow)
         self.n_steps_ = best.n_steps
         self.n_iter_ = best.n_iter
+        self.converged_ = best.converged
         self.n_features_in_ = data.shape[1]
         self._keep_feature_names(X)
         self._shift, self._wide_shift, self._grow = shift, wide_shift, grow
@@ -931,6 +991,7 @@ class MiniBatchKMeans:
         wide = _wide(X)
         self.n_steps_ += self._mini_batch_pass(data, wide, w)
         self.n_iter_ += 1
+        self.converged_ = False  # no refinement: mini-batch steps only
         self.labels_, self.inertia_ = self._labels_inertia(data, wide, w)
         return self
 
@@ -1006,13 +1067,30 @@ class MiniBatchKMeans:
         return labels
 
     def transform(self, X: Any) -> np.ndarray:
-        """Euclidean distances ``(n, n_clusters)`` from each row to each centre."""
+        """Euclidean distances ``(n, n_clusters)`` from each row to each centre.
+
+        Measured in float64 from the rows as given and ``cluster_centers_``, and
+        returned in float32 when ``X`` is float32, else in float64, as
+        scikit-learn's ``KMeans.transform`` returns them (it keeps float32 data
+        float32 and converts other dtypes to float64).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from quantize import MiniBatchKMeans
+        >>> km = MiniBatchKMeans(2, init=[[0.0], [4.0]], refine=0).fit([[0.0], [4.0]])
+        >>> km.transform(np.array([[1.0]], np.float32))
+        array([[1., 3.]], dtype=float32)
+        >>> km.transform([[1.0]]).dtype
+        dtype('float64')
+        """
         self._check_fitted()
         data = self._check_features(X)
         wide = _wide(X)  # float64 rows are measured as given, not rounded to float32
         source = data if wide is None else wide
         grow = self._call_growth(source)  # squares of float64 below 1e-154 underflow
-        out = np.empty((data.shape[0], self.cluster_centers_.shape[0]), dtype=np.float64)
+        dtype = np.float32 if np.asarray(X).dtype == np.float32 else np.float64
+        out = np.empty((data.shape[0], self.cluster_centers_.shape[0]), dtype=dtype)
         rows = chunk_rows(*self.cluster_centers_.shape)
         c = np.ldexp(self.cluster_centers_, grow)
         for start in range(0, data.shape[0], rows):
@@ -1186,9 +1264,21 @@ def _string_names(X: Any) -> np.ndarray | None:
     return None
 
 
+def _check_enough_rows(w: np.ndarray, k: int) -> None:
+    """Refuse ``n_clusters=k`` above the number of rows of positive weight (``w``), the
+    limit of ``fit``; fewer distinct rows than ``k`` are fitted with a warning
+    (:func:`_distinct_run`)."""
+    n_rows = int(np.count_nonzero(w))
+    if n_rows < k:
+        raise ValueError(f"n_clusters={k} should be <= the number of rows with positive "
+                         f"weight ({n_rows})")
+
+
 def _check_distinct(data: np.ndarray, w: np.ndarray, k: int) -> None:
-    """Refuse given centres for data of fewer than ``k`` distinct rows of positive weight
-    (seeding checks this as it goes; given centres skip seeding)."""
+    """Raise :class:`~quantize.kmeans_run.TooFewDistinctError` for given centres when the
+    data hold fewer than ``k`` distinct rows of positive weight (seeding checks this as it
+    goes; given centres skip seeding): ``fit`` then fits the distinct points
+    (:func:`_distinct_run`), ``partial_fit`` refuses the chunk."""
     if np.unique(data[w > 0], axis=0).shape[0] < k:
         raise_too_few_distinct(data, w, k)
 

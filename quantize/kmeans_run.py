@@ -34,11 +34,14 @@ own Lloyd passes. A run has these phases:
 3. **Settling**: Lloyd passes on all rows, or on a weighted sample of 65,536
    rows when there are more than twice as many, until at most 0.02% of the
    labels change or the centres move by less than ``1e-4`` of the data's
-   variance. Mini-batch centres lag behind (each is an average over its whole
+   variance, or for at most 100 passes (``max_iter`` passes, up to 100, on data
+   that skipped the mini-batch phase: they are then its passes over the data).
+   Mini-batch centres lag behind (each is an average over its whole
    history); passes on a sample settle them for a fraction of the cost of full
    passes.
 4. **Refinement**: up to ``refine`` exact weighted Lloyd passes over all points,
-   stopping early once no point switches cluster.
+   stopping early once no point switches cluster (``Run.converged``: the labels
+   are then a fixed point of Lloyd's algorithm).
 
 Weighted sampling costs O(n) once per run and O(batch log n) per draw.
 
@@ -128,13 +131,14 @@ _VARIANCE_SAMPLE = 65536
 
 
 class Run:
-    """What one run leaves: centres, labels, inertia and the step and pass counts."""
+    """What one run leaves: centres, labels, inertia, the step and pass counts, and whether
+    refinement stopped on a pass that changed no label (``converged``)."""
 
-    __slots__ = ("centers", "labels", "inertia", "n_steps", "n_iter")
+    __slots__ = ("centers", "labels", "inertia", "n_steps", "n_iter", "converged")
 
-    def __init__(self, centers, labels, inertia, n_steps, n_iter):
+    def __init__(self, centers, labels, inertia, n_steps, n_iter, converged=False):
         self.centers, self.labels, self.inertia = centers, labels, inertia
-        self.n_steps, self.n_iter = n_steps, n_iter
+        self.n_steps, self.n_iter, self.converged = n_steps, n_iter, converged
 
 
 def fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
@@ -149,11 +153,27 @@ def fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
         n_iter = math.ceil(n_steps / math.ceil(X.shape[0] / p["batch_size"]))
     # Equal weights need no multiplications: the means are the same.
     lloyd_w = None if sampler.uniform else w
-    centers, n_settle = _settle(X, lloyd_w, centers, sampler)
+    settle_passes = _POLISH_MAX_PASSES if mini_batch else _settle_cap(p)
+    centers, n_settle = _settle(X, lloyd_w, centers, sampler, settle_passes)
     centers, labels, n_refine = lloyd(X, lloyd_w, centers, p["refine"])
     dist = sq_dist_to_labels(X, centers, labels)
     inertia = float(w @ dist.astype(np.float64))
-    return Run(centers, labels, inertia, n_steps, n_iter + n_settle + n_refine)
+    return Run(centers, labels, inertia, n_steps, n_iter + n_settle + n_refine,
+               n_refine < p["refine"])
+
+
+def _settle_cap(p: dict[str, Any]) -> int:
+    """The most settling passes of a run that skips the mini-batch phase: ``max_iter``,
+    up to ``_POLISH_MAX_PASSES`` (100, ``max_iter``'s default).
+
+    Those passes are then the run's passes over the data, so ``max_iter`` bounds
+    them as it bounds the mini-batch passes of larger data: at ``max_iter=1,
+    refine=0`` a run is one Lloyd step from its initial centres.
+
+    >>> _settle_cap({"max_iter": 3}), _settle_cap({"max_iter": 100}), _settle_cap({"max_iter": 500})
+    (3, 100, 100)
+    """
+    return min(p["max_iter"], _POLISH_MAX_PASSES)
 
 
 def runs_fit_together(n_rows: int, p: dict[str, Any]) -> bool:
@@ -192,13 +212,13 @@ def fit_together(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
                       for idx, rng in zip(chosen, rngs, strict=True)])
     lloyd_w = None if sampler.uniform else w
     tol = _POLISH_TOL * _mean_variance(X, sampler)
-    centers, labels, settle = lloyd_runs(X, lloyd_w, seeds, _POLISH_MAX_PASSES,
+    centers, labels, settle = lloyd_runs(X, lloyd_w, seeds, _settle_cap(p),
                                          max_changed=_POLISH_CHANGED, tol=tol)
     centers, labels, refine = lloyd_runs(X, lloyd_w, centers, p["refine"], labels=labels)
     inertia = [_weighted_inertia(X, w, c, lab) for c, lab in zip(centers, labels, strict=True)]
     best = int(np.argmin(inertia))
     return Run(centers[best], labels[best], inertia[best], 0,
-               int(settle[best] + refine[best]))
+               int(settle[best] + refine[best]), bool(refine[best] < p["refine"]))
 
 
 def summary_runs(S: np.ndarray, sw: np.ndarray, X: np.ndarray, w: np.ndarray, k: int,
@@ -643,7 +663,8 @@ def raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
         )
     raise TooFewDistinctError(
         f"n_clusters={k} should be <= the number of distinct points with positive "
-        f"weight ({n_distinct})", n_distinct
+        f"weight ({n_distinct}): seeding chooses that many distinct rows as centres",
+        n_distinct
     )
 
 
@@ -801,8 +822,8 @@ def reassign_starving(xb: np.ndarray, centers: np.ndarray, counts: np.ndarray,
 
 
 def _settle(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray,
-            sampler: WeightedSampler) -> tuple[np.ndarray, int]:
-    """Lloyd passes until few labels change or the centres stop moving.
+            sampler: WeightedSampler, max_passes: int) -> tuple[np.ndarray, int]:
+    """Up to ``max_passes`` Lloyd passes, until few labels change or the centres stop moving.
 
     On all rows when there are at most twice ``_POLISH_SAMPLE`` (then the
     passes count towards ``n_iter_``), else on a weighted sample of that size.
@@ -812,11 +833,11 @@ def _settle(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray,
     """
     tol = _POLISH_TOL * _mean_variance(X, sampler)
     if X.shape[0] <= 2 * _POLISH_SAMPLE:
-        centers, _, passes = lloyd(X, w, centers, _POLISH_MAX_PASSES,
+        centers, _, passes = lloyd(X, w, centers, max_passes,
                                    max_changed=_POLISH_CHANGED, tol=tol)
         return centers, passes
     sample = X[sampler.draw(_POLISH_SAMPLE)]  # drawn by weight, so weighs the same
-    centers = lloyd(sample, None, centers, _POLISH_MAX_PASSES,
+    centers = lloyd(sample, None, centers, max_passes,
                     max_changed=_POLISH_CHANGED, tol=tol)[0]
     return centers, 0
 

@@ -1008,7 +1008,9 @@ def test_partial_fit_refuses_n_clusters_changed_between_calls():
 
 def test_partial_fit_first_chunk_needs_k_distinct_weighted_rows():
     with pytest.raises(ValueError, match=r"^n_clusters=3 should be <= the number of "
-                                         r"distinct points with positive weight \(2\)$"):
+                                         r"distinct points with positive weight \(2\): "
+                                         r"seeding chooses that many distinct rows as "
+                                         r"centres$"):
         MiniBatchKMeans(3, seed=0).partial_fit([[0.0], [0.0], [1.0], [5.0]],
                                                sample_weight=[1, 1, 1, 0])
     with pytest.raises(ValueError, match=r"^sample_weight sums to 0.0; expected a positive"):
@@ -1144,6 +1146,76 @@ def test_inertia_within_one_percent_of_sklearn_kmeans(rng):
 
 
 # --------------------------------------------------------------------------
+# Lloyd's algorithm step by step: max_iter, n_iter_ and converged_
+# --------------------------------------------------------------------------
+
+LINE = np.array([[1.0], [2.0], [3.0], [10.0], [11.0], [12.0]])
+
+
+def test_one_lloyd_step_from_given_centres_by_hand():
+    # From 1 and 2: {1} and {2, 3, 10, 11, 12} give means 1 and 7.6, which take 2 and 3.
+    # It took 2 passes and n_iter_ 3 whatever max_iter: settling was not bounded by it.
+    km = MiniBatchKMeans(2, init=[[1.0], [2.0]], max_iter=1, refine=0).fit(LINE)
+    assert km.cluster_centers_.ravel().tolist() == [1.0, 7.6]
+    assert km.labels_.tolist() == [0, 0, 0, 1, 1, 1]
+    assert km.inertia_ == pytest.approx(0 + 1 + 4 + 2.4**2 + 3.4**2 + 4.4**2, rel=1e-12)
+    assert km.n_iter_ == 1 and not km.converged_
+
+
+@pytest.mark.parametrize(("refine", "converged", "n_iter"), [
+    (0, False, 1),  # no refinement pass: not known
+    (1, False, 2),  # the one pass changed no label, but it was the last allowed
+    (5, True, 2),   # stopped after one pass, which changed no label
+])
+def test_converged_says_whether_refinement_stopped_on_a_still_pass(refine, converged, n_iter):
+    km = MiniBatchKMeans(2, init=[[1.0], [2.0]], max_iter=1, refine=refine).fit(LINE)
+    assert km.converged_ is converged and km.n_iter_ == n_iter
+    if refine:
+        assert km.cluster_centers_.ravel().tolist() == [2.0, 11.0]
+
+
+def test_converged_after_restarts_repeated_rows_and_partial_fit():
+    X = np.array([[0.0], [0.0], [1.0], [5.0], [6.0], [6.0]])
+    together = MiniBatchKMeans(2, n_init=3, seed=0).fit(X)  # runs passed together
+    alone = MiniBatchKMeans(2, n_init=3, batch_size=1, seed=0).fit(X)  # one by one
+    assert together.converged_ is True and alone.converged_ is True
+    with pytest.warns(DistinctClustersWarning):
+        assert MiniBatchKMeans(5, seed=0).fit(X).converged_ is True  # inertia 0
+    assert together.partial_fit(X).converged_ is False
+
+
+def _photo_sample(n):
+    """``n`` pixels of scikit-image's astronaut, float64 in [0, 1], in a fixed order."""
+    data = pytest.importorskip("skimage.data")
+    pixels = data.astronaut().reshape(-1, 3) / 255.0
+    return pixels[np.random.default_rng(0).choice(pixels.shape[0], n, replace=False)]
+
+
+@pytest.mark.parametrize("max_iter", [1, 2, 3])
+def test_max_iter_steps_lloyd_as_sklearn_kmeans_on_a_photo(max_iter):
+    # On data that skip the mini-batch phase, max_iter did not bound the settling
+    # passes: max_iter=1, 2 and 3 all gave inertia 164.833 and n_iter_ 14 on 5,000
+    # pixels, where scikit-learn's KMeans gave 249.461, 207.605 and 177.945.
+    cluster = pytest.importorskip(
+        "sklearn.cluster", reason="scikit-learn (dev extra) is the reference implementation")
+    X = _photo_sample(2000)
+    init = X[:4].copy()
+    ours = MiniBatchKMeans(4, init=init, max_iter=max_iter, refine=0).fit(X)
+    ref = cluster.KMeans(4, init=init, n_init=1, max_iter=max_iter, tol=0.0).fit(X)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=0, atol=1e-12)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-10)
+    assert ours.n_iter_ == ref.n_iter_ == max_iter
+
+
+def test_max_iter_bounds_the_passes_of_restarts_taken_together():
+    X = _photo_sample(2000)
+    p = MiniBatchKMeans(4, n_init=3)._validated_params(3)
+    assert runs_fit_together(X.shape[0], p)
+    assert MiniBatchKMeans(4, n_init=3, max_iter=2, refine=0, seed=0).fit(X).n_iter_ == 2
+
+
+# --------------------------------------------------------------------------
 # Bad parameters and inputs
 # --------------------------------------------------------------------------
 
@@ -1207,14 +1279,91 @@ def test_bad_parameters_raise_naming_them(params, error, match):
     (np.ma.masked_array([[0.0], [1.0], [9.0]], mask=[[0], [0], [1]]), TypeError,
      r"^X is a masked array, whose mask would be ignored; expected a plain array "
      r"\(np\.ma\.compress_rows\(X\) leaves out the masked rows\)$"),
-    ([[0.0, 0.0], [1.0, 1.0]], ValueError,
-     r"n_clusters=3 should be <= the number of distinct points with positive weight \(2\)"),
+    ([[0.0, 0.0], [1.0, 1.0]], ValueError,  # fit: rows; kmeans_plusplus: distinct points
+     r"n_clusters=3 should be <= the number of (rows|distinct points) with positive weight "
+     r"\(2\)"),
 ])
 def test_bad_data_raise_naming_them(X, error, match):
     with pytest.raises(error, match=match):
         MiniBatchKMeans(3, seed=0).fit(X)
     with pytest.raises(error, match=match):
         kmeans_plusplus(X, 3, seed=0)
+
+
+IMAGE_HINT = (r"^X should be a 2-D \(n, d\) array, got shape \(5, 5, 3\); Reshape your data with "
+              r"X\.reshape\(-1, X\.shape\[-1\]\) for one row per pixel of an \(h, w, channels\) "
+              r"image, shape \(25, 3\)$")
+
+
+def test_an_image_given_as_data_is_shown_how_to_make_one_row_per_pixel():
+    # It said "Reshape your data with X.reshape(-1, 1) for one feature or
+    # X.reshape(1, -1) for one sample": following it clustered 75 numbers.
+    image = np.arange(75, dtype=np.uint8).reshape(5, 5, 3)
+    fitted = MiniBatchKMeans(2, seed=0).fit(GOOD_X[:, :1].repeat(3, axis=1))
+    calls = [lambda: MiniBatchKMeans(2).fit(image),
+             lambda: MiniBatchKMeans(2).fit_predict(image),
+             lambda: MiniBatchKMeans(2).fit_transform(image),
+             lambda: MiniBatchKMeans(2).partial_fit(image),
+             lambda: fitted.partial_fit(image),
+             lambda: fitted.predict(image), lambda: fitted.transform(image),
+             lambda: fitted.score(image), lambda: kmeans_plusplus(image, 2)]
+    for call in calls:
+        with pytest.raises(ValueError, match=IMAGE_HINT):
+            call()
+    assert MiniBatchKMeans(2, seed=0).fit(image.reshape(-1, image.shape[-1])).n_features_in_ == 3
+
+
+def test_n_clusters_is_bounded_by_rows_and_repeats_only_warn():
+    # k=5 and 6 were fitted with a warning on these 6 rows of 4 points, but k=7 was
+    # refused naming "the number of distinct points with positive weight (4)".
+    Xd = np.array([[0.0], [0.0], [1.0], [1.0], [2.0], [3.0]])
+    for k in (5, 6):
+        with pytest.warns(DistinctClustersWarning, match=rf"^n_clusters={k} but X holds only 4 "):
+            km = MiniBatchKMeans(k, seed=0).fit(Xd)
+        assert km.cluster_centers_.ravel().tolist() == [0, 1, 2, 3] + [0] * (k - 4)
+    with pytest.raises(ValueError, match=r"^n_clusters=7 should be <= the number of rows with "
+                                         r"positive weight \(6\)$"):
+        MiniBatchKMeans(7, seed=0).fit(Xd)
+    with pytest.raises(ValueError, match=r"^n_clusters=4 should be <= the number of rows with "
+                                         r"positive weight \(3\)$"):
+        MiniBatchKMeans(4, seed=0).fit(Xd, sample_weight=[1, 0, 1, 0, 1, 0])
+    with pytest.raises(ValueError, match=r"^n_clusters=5 should be <= the number of distinct "
+                                         r"points with positive weight \(4\): seeding chooses "
+                                         r"that many distinct rows as centres$"):
+        kmeans_plusplus(Xd, 5, seed=0)
+
+
+def test_n_init_auto_is_one_run_and_stays_auto():
+    # It was "TypeError: n_init='auto' should be an integer, got str".
+    base = pytest.importorskip("sklearn.base", reason="scikit-learn is a dev extra")
+    X = np.random.default_rng(0).random((300, 2))
+    auto = MiniBatchKMeans(3, n_init="auto", seed=4).fit(X)
+    one = MiniBatchKMeans(3, n_init=1, seed=4).fit(X)
+    np.testing.assert_array_equal(auto.cluster_centers_, one.cluster_centers_)
+    assert auto.get_params()["n_init"] == "auto"
+    assert repr(auto) == "MiniBatchKMeans(n_clusters=3, n_init='auto', seed=4)"
+    copy = base.clone(auto)
+    assert copy.get_params() == auto.get_params()
+    np.testing.assert_array_equal(copy.fit(X).cluster_centers_, one.cluster_centers_)
+    init = MiniBatchKMeans(3, init=one.cluster_centers_, n_init="auto").fit(X)  # one run
+    np.testing.assert_array_equal(init.cluster_centers_, one.cluster_centers_)
+    again = MiniBatchKMeans(3, n_init=2, seed=4).set_params(n_init="auto").fit(X)
+    np.testing.assert_array_equal(again.cluster_centers_, one.cluster_centers_)
+    with pytest.raises(ValueError, match=r"^n_init='warn' should be an integer from 1 to 10000 "
+                                         r"or 'auto'$"):
+        MiniBatchKMeans(3, n_init="warn").fit(X)
+
+
+def test_transform_keeps_float32_as_sklearn_does():
+    # float32 rows gave float64 distances; scikit-learn's KMeans gives float32 for
+    # float32 and float64 for other dtypes.
+    km = MiniBatchKMeans(2, init=[[0.0, 0.0], [3.0, 4.0]], refine=0).fit([[0, 0], [3, 4]])
+    for dtype, out in [(np.float32, np.float32), (np.float64, np.float64),
+                       (np.uint8, np.float64), (np.int64, np.float64)]:
+        rows = np.array([[0, 0], [6, 8]], dtype=dtype)
+        got = km.transform(rows)
+        assert (got.dtype, MiniBatchKMeans(2, seed=0).fit_transform(rows).dtype) == (out, out)
+        np.testing.assert_array_equal(got, np.array([[0, 5], [10, 5]], dtype=out))
 
 
 def test_values_too_large_for_float32_of_both_signs_are_refused_without_a_numpy_warning():
@@ -1245,7 +1394,7 @@ def test_values_too_large_for_float32_of_both_signs_are_refused_without_a_numpy_
     ([1e308, 1e308, 1.0, 1.0], ValueError,
      r"sample_weight sums to inf; expected a finite sum \(rescale the weights\)"),
     ([1.0, 0.0, 0.0, 0.0], ValueError,
-     r"n_clusters=2 should be <= the number of distinct points with positive weight \(1\)"),
+     r"^n_clusters=2 should be <= the number of rows with positive weight \(1\)$"),
 ])
 def test_bad_sample_weight_raise_naming_it(w, error, match):
     with pytest.raises(error, match=match):
@@ -1308,18 +1457,26 @@ def test_a_masked_sample_weight_is_refused():
         km.predict(np.ma.masked_array(GOOD_X))
 
 
-@pytest.mark.parametrize(("X", "w", "k", "n_distinct"), [
+@pytest.mark.parametrize(("X", "w", "k", "n_rows"), [
     (GOOD_X[:3], None, 5, 3),  # fewer rows than clusters
-    ([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]], None, 3, 2),
     (GOOD_X, [1.0, 0.0, 0.0, 1.0], 3, 2),
 ])
-def test_explicit_init_needs_as_many_distinct_points_as_clusters(X, w, k, n_distinct):
-    # As with seeding: k centres for fewer distinct points would repeat some of them.
+def test_explicit_init_needs_as_many_weighted_rows_as_clusters(X, w, k, n_rows):
+    # The limit of fit whatever init: it named the distinct points, as seeding does.
     init = np.arange(2.0 * k).reshape(k, 2)
-    match = (rf"^n_clusters={k} should be <= the number of distinct points with positive "
-             rf"weight \({n_distinct}\)$")
+    match = rf"^n_clusters={k} should be <= the number of rows with positive weight \({n_rows}\)$"
     with pytest.raises(ValueError, match=match):
         MiniBatchKMeans(k, init=init).fit(X, sample_weight=w)
+
+
+def test_explicit_init_for_repeated_rows_warns_as_seeding_does():
+    # 3 rows of 2 points at k=3 were refused with init centres ("should be <= the
+    # number of distinct points with positive weight (2)"), fitted with k-means++.
+    X = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    with pytest.warns(DistinctClustersWarning, match=r"^n_clusters=3 but X holds only 2 "):
+        km = MiniBatchKMeans(3, init=np.arange(6.0).reshape(3, 2)).fit(X)
+    assert km.cluster_centers_.tolist() == [[0, 0], [1, 1], [0, 0]]
+    assert km.labels_.tolist() == [0, 0, 1] and km.inertia_ == 0.0
 
 
 @pytest.mark.parametrize("n_init", [1, 3])  # 3: the restarts seed together
@@ -1329,10 +1486,11 @@ def test_more_clusters_than_distinct_rows_off_the_float32_grid_raise(n_init):
     # centres, so k centres came back for fewer distinct rows.
     # (Which rows leave a residue depends on the rows: six sets, half of which did.)
     match = (r"^n_clusters=6 should be <= the number of distinct points with positive "
-             r"weight \(5\)$")
+             r"weight \(5\): seeding chooses")
     for data_seed in range(6):
         rows = np.random.default_rng(data_seed).standard_normal((5, 3))
-        with pytest.raises(ValueError, match=match):
+        with pytest.raises(ValueError, match=r"^n_clusters=6 should be <= the number of rows "
+                                             r"with positive weight \(5\)$"):
             MiniBatchKMeans(6, n_init=n_init, seed=0).fit(rows)
         for X in (rows, np.repeat(rows, 4, axis=0)):
             with pytest.raises(ValueError, match=match):
