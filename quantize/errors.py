@@ -433,6 +433,13 @@ class GifTableWarning(QuantizeWarning):
     and ``quantize batch`` say it as a note, which ``-q`` leaves out."""
 
 
+class LossyColorsWarning(QuantizeWarning):
+    """The output's format adds colours of its own: a JPEG's compression blends the
+    palette's colours at their edges, so the file holds more colours than the palette
+    (thousands), and an error the metrics, measured before it, leave out. A fact, not a
+    fault: ``quantize reduce`` says it as a note, which ``-q`` leaves out."""
+
+
 class PaletteRepeatWarning(QuantizeWarning):
     """An animation mapped onto a ``palette_in`` that repeats a colour before another keeps
     each colour once, so the colours after the repeat take lower indices in its frames

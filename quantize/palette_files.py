@@ -11,10 +11,12 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   warning. Read also with Aseprite's extension: after a header line
   ``Channels: RGBA``, ``R G B A name`` per line. Names and comments may hold
   bytes that are not UTF-8 (Latin-1 palettes of older tools), as GIMP reads
-  them; the other lines, and the other text formats, are read as UTF-8;
-- ``.json``: ``{"name", "colors": [{"hex", "rgb", "alpha", "share"}, ...]}``
-  (``alpha`` 0..255 when the palette has alpha; a ``hex`` read as a .hex line is,
-  ``#rgb`` and ``#rgba`` too);
+  them; the other lines, and the other text formats, are read as UTF-8. A comment line
+  that is a colour typed as hex then a name (``#c81e28 Warm red``), which GIMP leaves
+  out, is refused;
+- ``.json``: ``{"name", "colors": [{"hex", "rgb", "alpha", "name", "share"}, ...]}``
+  (``alpha`` 0..255 when the palette has alpha, ``name`` when its entries are named; a
+  ``hex`` read as a .hex line is, ``#rgb`` and ``#rgba`` too);
 - ``.hex``: one ``rrggbb`` per line, or ``rrggbbaa`` when the palette has alpha
   (as Lospec and Aseprite write ``rrggbb``; Aseprite reads the first six digits
   of an ``rrggbbaa`` line), also ``#rrggbb``, CSS's shorthand ``#rgb`` and ``#rgba``
@@ -57,6 +59,10 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   :class:`PaletteFormatWarning`). Written with a
   ``; paint.net Palette File`` header and Windows line ends.
 
+The names of a palette and of its entries, where its format holds them (.gpl, .json,
+and a Paint.NET .txt file's palette name), are read by :func:`read_palette_names` and
+written by :func:`write_palette`'s ``name`` and ``names``.
+
 A palette is ``(k, 3)`` uint8, or ``(k, 4)`` with straight alpha as the fourth
 column; :func:`read_palette` returns ``(k, 4)`` only when some entry of the file has
 alpha below 255 (a file whose every alpha is 255 reads as ``(k, 3)``, as
@@ -68,8 +74,9 @@ from __future__ import annotations
 import os
 import re
 import struct
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -89,11 +96,11 @@ from .names import extension_words, printable, printable_line, quoted
 
 __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "PALETTE_IMAGE_COLORS", "PALETTE_IMAGE_FORMATS", "PALETTE_IN_FORMAT_LIST",
-           "PAINT_NET_COLORS", "PaletteFormatWarning", "PaletteReadWarning",
+           "PAINT_NET_COLORS", "PaletteFormatWarning", "PaletteNames", "PaletteReadWarning",
            "TransparentIndexWarning",
            "check_palette_file_holds", "check_palette_path", "entry_hex", "is_clear_image_palette",
            "palette_file_bytes",
-           "palette_file_capacity", "palette_image_table", "read_palette",
+           "palette_file_capacity", "palette_image_table", "read_palette", "read_palette_names",
            "transparent_index_note", "write_palette"]
 
 
@@ -332,7 +339,8 @@ def is_clear_image_palette(palette: np.ndarray) -> bool:
 
 
 def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
-                  shares: np.ndarray | None = None, *, name: str = "quantize") -> None:
+                  shares: np.ndarray | None = None, *, name: str = "quantize",
+                  names: Sequence[str | None] | None = None) -> None:
     """Write a ``(k, 3)`` or ``(k, 4)`` uint8 ``palette`` to ``path`` (.gpl, .json, .hex,
     .act, .pal or .txt): the bytes of :func:`palette_file_bytes`.
 
@@ -346,13 +354,14 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     OutputError
         Also if the file cannot be written (a missing folder).
     """
-    data = palette_file_bytes(path, palette, shares, name=name)
+    data = palette_file_bytes(path, palette, shares, name=name, names=names)
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
                        shares: np.ndarray | None = None, *, name: str = "quantize",
-                       gpl_alpha: bool = False) -> bytes:
+                       gpl_alpha: bool = False,
+                       names: Sequence[str | None] | None = None) -> bytes:
     """The bytes :func:`write_palette` writes to ``path``, whose extension (.gpl, .json,
     .hex, .act, .pal or .txt) names the format; nothing is written. For a palette file
     written with another file, all or neither (:func:`quantize.io.write_together`).
@@ -371,7 +380,10 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
     transparent one's alpha noted at the end of its name (``#000000 0.00% alpha 0``),
     which :func:`read_palette` reads back as its alpha; with ``gpl_alpha`` (a palette file
     beside an image, given back with ``palette_in``), without the warning that GIMP
-    leaves that alpha out.
+    leaves that alpha out. ``names`` (k str or None), each entry's name, as
+    :func:`read_palette_names` reads them, goes into the .json file (each colour's
+    ``name``, before its ``share``) and into the .gpl entry names, before the hex
+    (``10 70 160	Reflex Blue #0a46a0 20.89%``), as one line; the other formats hold none.
 
     Warns
     -----
@@ -389,7 +401,8 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
         For an unknown extension, a palette that is not ``(k, 3)`` or
         ``(k, 4)`` integers 0..255 with k >= 1 (which :func:`read_palette`
         could not read back), more than 256 colours for .act, ``shares``
-        that are not k numbers in [0, 1], or a ``name`` that is not a str.
+        that are not k numbers in [0, 1], a ``name`` that is not a str, or ``names``
+        that are not k str or None.
     OutputError
         If ``path`` is a directory.
     """
@@ -401,6 +414,7 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
     if pal.shape[1] == 4 and (pal[:, 3] == 255).all():
         pal = pal[:, :3]
     share = _check_shares(shares, len(pal))
+    labels = _check_names(names, len(pal))
     if not isinstance(name, str):  # None was written as the palette's name "None"
         raise TypeError(f"name={name!r} should be a str, the palette's name, got "
                         f"{type(name).__name__}")
@@ -428,7 +442,8 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
         # Windows tools' text formats)
         return (_act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
                 if fmt == ".pal" else _paint_net_text(pal, name).encode("utf-8"))
-    text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
+    text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name,
+                                                                         labels)
     return text.replace("\n", os.linesep).encode("utf-8")  # as a file opened as text writes it
 
 
@@ -472,34 +487,55 @@ def _check_shares(shares: Any, k: int) -> list[float | None]:
     return arr.tolist()
 
 
+def _check_names(names: Any, k: int) -> list[str | None] | None:
+    """``names`` as k entry names (None: an entry without one), each one line, its
+    control characters escaped (:func:`~quantize.names.printable_line`); None for None.
+    Raise naming them when they are not k str or None."""
+    if names is None:
+        return None
+    if isinstance(names, str | bytes) or not isinstance(names, Sequence) or \
+            not all(n is None or isinstance(n, str) for n in names):
+        raise TypeError(f"names should be a list of str or None, each entry's name, got "
+                        f"{type(names).__name__}")
+    if len(names) != k:
+        raise ValueError(f"names should hold one name per palette entry ({k}), "
+                         f"got {len(names)}")
+    return [None if n is None else printable_line(" ".join(n.split())) or None
+            for n in names]
+
+
 def _hex(c: np.ndarray) -> str:
     return "".join(f"{int(v):02x}" for v in c)
 
 
-def _gpl_text(pal: np.ndarray, share: list, name: str) -> str:
+def _gpl_text(pal: np.ndarray, share: list, name: str, names: list | None) -> str:
     lines = ["GIMP Palette", f"Name: {name}", "Columns: 8", "#"]
-    for c, s in zip(pal, share, strict=True):
+    for c, s, entry in zip(pal, share, names or [None] * len(pal), strict=True):
         label = f"#{_hex(c[:3])}" + ("" if s is None else f" {100 * s:.2f}%")
+        if entry is not None:
+            label = f"{entry} {label}"
         if len(c) == 4 and c[3] < 255:
             label += f" alpha {int(c[3])}"
         lines.append(f"{int(c[0]):3d} {int(c[1]):3d} {int(c[2]):3d}\t{label}")
     return "\n".join(lines) + "\n"
 
 
-def _json_text(pal: np.ndarray, share: list, name: str) -> str:
+def _json_text(pal: np.ndarray, share: list, name: str, names: list | None) -> str:
     import json  # here, as in the other JSON functions: most calls read and write no palette
 
     entries = []
-    for c, s in zip(pal, share, strict=True):
+    for i, (c, s) in enumerate(zip(pal, share, strict=True)):
         entry: dict = {"hex": f"#{_hex(c[:3])}", "rgb": [int(v) for v in c[:3]]}
         if len(c) == 4:
             entry["alpha"] = int(c[3])
+        if names is not None:
+            entry["name"] = names[i]
         entry["share"] = None if s is None else round(s, 6)
         entries.append(entry)
     return json.dumps({"name": name, "colors": entries}, indent=1) + "\n"
 
 
-def _hex_text(pal: np.ndarray, share: list, name: str) -> str:
+def _hex_text(pal: np.ndarray, share: list, name: str, names: list | None) -> str:
     return "".join(f"{_hex(c)}\n" for c in pal)
 
 
@@ -601,6 +637,69 @@ def read_palette(path: str | os.PathLike[str], *,
     fmt = _palette_format(p, "path", images=True)
     if fmt in PALETTE_IMAGE_FORMATS:
         return _read_palette_image(p)
+    data = _palette_bytes(p)
+    if fmt == ".act" and data:
+        return _parse_act(data, p, warn_transparent_index)
+    text = _palette_text(data, fmt, p)
+    parse = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex, ".pal": _parse_pal,
+             ".txt": _parse_paint_net}
+    colors = parse[fmt](text, p)
+    if not colors:
+        raise ImageReadError("palette file holds no colours", path=p)
+    if all(len(c) == 3 or c[3] == 255 for c in colors):
+        return np.asarray([c[:3] for c in colors], dtype=np.uint8).reshape(-1, 3)
+    return np.asarray([c + [255] * (4 - len(c)) for c in colors], dtype=np.uint8)
+
+
+class PaletteNames(NamedTuple):
+    """The names a palette file gives (:func:`read_palette_names`): ``name``, the
+    palette's own (None: none given), and ``entries``, each entry's name in file order
+    (None: that entry has none), or ``()`` when no entry has one."""
+
+    name: str | None
+    entries: tuple[str | None, ...]
+
+
+def read_palette_names(path: str | os.PathLike[str]) -> PaletteNames:
+    r"""The names of the palette file ``path`` and of its entries, as
+    :func:`read_palette` reads its colours, entry i of one the name of entry i of the
+    other: a .gpl file's ``Name:`` line and the name after each ``R G B`` (less the hex,
+    share and alpha :func:`write_palette` notes there), a .json file's ``name`` and each
+    colour's ``name``, a Paint.NET .txt file's ``; Palette Name:`` comment. The other
+    formats, and palette images, hold no names: ``PaletteNames(None, ())``.
+
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> p = Path(folder.name) / "inks.gpl"
+    >>> _ = p.write_text("GIMP Palette\nName: My inks\n200 30 40 Warm red\n0 0 0\n")
+    >>> read_palette_names(p)
+    PaletteNames(name='My inks', entries=('Warm red', None))
+    >>> folder.cleanup()
+
+    Raises
+    ------
+    ValueError, ImageReadError
+        As :func:`read_palette` does.
+    """
+    p = check_path(path, "path")
+    fmt = _palette_format(p, "path", images=True)
+    if fmt not in (".gpl", ".json", ".txt") or os.path.isdir(p):
+        return PaletteNames(None, ())
+    text = _palette_text(_palette_bytes(p), fmt, p)
+    entries: list[str | None] = []
+    if fmt == ".gpl":
+        _parse_gpl(text, p, entries)
+        name = _gpl_palette_name(text)
+    elif fmt == ".json":
+        name = _json_names(text, p, entries)
+    else:
+        name = _paint_net_palette_name(text)
+    return PaletteNames(name, tuple(entries) if any(entries) else ())
+
+
+def _palette_bytes(p: Path) -> bytes:
+    """The bytes of the palette file ``p`` (at most :data:`_MAX_BYTES`), or raise
+    ImageReadError naming it."""
     try:
         with open(p, "rb") as f:  # a device or a runaway file is not read to its end
             data = f.read(_MAX_BYTES + 1)
@@ -614,8 +713,13 @@ def read_palette(path: str | os.PathLike[str], *,
     if len(data) > _MAX_BYTES:
         raise ImageReadError(f"larger than {_MAX_BYTES >> 20} MiB; expected a palette file "
                              "(100,000 colours take 0.7 MB as .hex, 9 MB as .json)", path=p)
-    if fmt == ".act" and data:
-        return _parse_act(data, p, warn_transparent_index)
+    return data
+
+
+def _palette_text(data: bytes, fmt: str, p: Path) -> str:
+    """The text of the palette file ``p`` of the text format ``fmt``, its bytes ``data``
+    (those of a .gpl file that are not UTF-8 as lone surrogates), or raise ImageReadError:
+    a RIFF .pal, UTF-16, bytes that are not UTF-8, or nothing but blanks."""
     if fmt == ".pal" and data.startswith(b"RIFF"):
         raise ImageReadError("a Microsoft RIFF palette, not a JASC one; expected a .pal file "
                              "whose first line is 'JASC-PAL' (as Paint Shop Pro, Aseprite and "
@@ -637,14 +741,7 @@ def read_palette(path: str | os.PathLike[str], *,
     if not text.strip():
         raise ImageReadError(f"palette file is empty; expected a {fmt} palette: "
                              f"{PALETTE_FORMATS[fmt]}", path=p)
-    parse = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex, ".pal": _parse_pal,
-             ".txt": _parse_paint_net}
-    colors = parse[fmt](text, p)
-    if not colors:
-        raise ImageReadError("palette file holds no colours", path=p)
-    if all(len(c) == 3 or c[3] == 255 for c in colors):
-        return np.asarray([c[:3] for c in colors], dtype=np.uint8).reshape(-1, 3)
-    return np.asarray([c + [255] * (4 - len(c)) for c in colors], dtype=np.uint8)
+    return text
 
 
 def _read_palette_image(p: Path) -> np.ndarray:
@@ -939,13 +1036,16 @@ def _check_decoded(line: str, number: int, p: Path) -> None:
             raise _not_utf8(number, ord(ch) - 0xDC00, p)
 
 
-def _parse_gpl(text: str, p: Path) -> list[list[int]]:
+def _parse_gpl(text: str, p: Path, names: list[str | None] | None = None
+               ) -> list[list[int]]:
     """A first line that begins ``GIMP Palette``, then GIMP's lines ``R G B [name]``;
     a name ending ``alpha N`` (as :func:`palette_file_bytes` notes a translucent entry's)
     gives that entry alpha N; after Aseprite's header line ``Channels: RGBA``,
     ``R G B A [name]``. Bytes that are
     not UTF-8 (as lone surrogates) are taken in names and comments, as GIMP takes them,
-    and refused elsewhere."""
+    and refused elsewhere. A comment that is a colour typed as hex, then a name, is
+    refused (:func:`_check_gpl_comment`). ``names``, when given, gets each entry's name
+    (:func:`_gpl_entry_name`)."""
     lines = _lines(text)
     # GIMP takes any first line that begins "GIMP Palette" (as "GIMP Palette v2" or
     # "GIMP Palette (exported)"), whatever follows it.
@@ -957,6 +1057,8 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
     n_values = 3
     for number, line in enumerate(lines[1:], start=2):
         body = line.strip()
+        if body.startswith("#"):
+            _check_gpl_comment(body, number, n_values, p)
         if not body or body.startswith("#") or re.match(r"^(Name|Columns)\s*:", body):
             continue
         channels = re.match(r"^Channels\s*:\s*(\S*)$", body, re.IGNORECASE)
@@ -974,7 +1076,61 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
         noted = _GPL_ALPHA_NOTE.search(body) if n_values == 3 else None
         alpha = [] if noted is None else _levels([noted.group(1)])
         colors.append(values + alpha)
+        if names is not None:
+            names.append(_gpl_entry_name(body, n_values))
     return colors
+
+
+#: A .gpl comment line that is a colour typed as hex, then a name (``#c81e28 Warm red``):
+#: GIMP skips every line that begins ``#``, so the colour would be left out.
+_GPL_HEX_COMMENT = re.compile(r"^#([0-9a-fA-F]{6}|[0-9a-fA-F]{8})\s+(\S.*)$")
+
+
+def _check_gpl_comment(body: str, number: int, n_values: int, p: Path) -> None:
+    """Refuse the .gpl comment line ``body`` (number ``number``) when it is a colour
+    typed as hex, ``#rrggbb`` or ``#rrggbbaa`` (as a .hex line reads it) and then a name,
+    saying how to write it as a colour of ``n_values`` values; ``# my inks`` and ``#`` alone
+    are comments, as GIMP reads them, and so is ``#c81e28`` without a name."""
+    match = _GPL_HEX_COMMENT.match(body)
+    if match is None:
+        return
+    levels = list(bytes.fromhex(match.group(1))) + [255]
+    values = " ".join(str(v) for v in levels[:n_values])
+    alpha = f" alpha {levels[3]}" if n_values == 3 and levels[3] < 255 else ""
+    raise ImageReadError(f"line {number}: {_shown(body)} is a colour written as hex, which "
+                         f"GIMP reads as a comment and leaves out; write it as "
+                         f"{_shown(f'{values} {match.group(2).strip()}{alpha}')}", path=p)
+
+
+#: What :func:`palette_file_bytes` writes after an entry's name in a .gpl file, its hex and
+#: share (``#0a46a0 20.89%``), left out of the name read back (the alpha note before it).
+_GPL_WRITTEN_LABEL = re.compile(r"(?:^|\s+)#[0-9a-f]{6}(?: \d{1,3}\.\d{2}%)?$")
+
+
+def _gpl_entry_name(body: str, n_values: int) -> str | None:
+    r"""The name of the .gpl colour line ``body`` (of ``n_values`` values), without what
+    :func:`palette_file_bytes` notes after it (an alpha note, then the hex and share);
+    None when it has no other.
+
+    >>> _gpl_entry_name("10 70 160\tReflex Blue #0a46a0 20.89%", 3)
+    'Reflex Blue'
+    >>> _gpl_entry_name("0 0 0\t#000000 0.00% alpha 0", 3), _gpl_entry_name("1 2 3", 3)
+    (None, None)
+    """
+    parts = body.split(None, n_values)
+    name = parts[n_values].strip() if len(parts) > n_values else ""
+    if n_values == 3:
+        name = _GPL_ALPHA_NOTE.sub("", name)
+    return _GPL_WRITTEN_LABEL.sub("", name).strip() or None
+
+
+def _gpl_palette_name(text: str) -> str | None:
+    """The name a .gpl file's ``Name:`` line gives its palette (None: no such line)."""
+    for line in _lines(text)[1:]:
+        found = re.match(r"^\s*Name\s*:(.*)$", line)
+        if found is not None:
+            return found.group(1).strip() or None
+    return None
 
 
 #: The end of the name of an entry a .gpl file (``R G B name``) writes translucent or
@@ -1179,6 +1335,23 @@ def _parse_json(text: str, p: Path) -> list[list[int]]:
     return [_json_entry(e, i, p) for i, e in enumerate(entries)]
 
 
+def _json_names(text: str, p: Path, entries: list[str | None]) -> str | None:
+    """The name of the .json palette ``text`` (its ``name``, None without one); each
+    colour's ``name`` (None without one) appended to ``entries``."""
+    import json
+
+    doc = json.loads(text)
+    colors = doc.get("colors") if isinstance(doc, dict) else doc
+    entries.extend(_str_or_none(c.get("name")) if isinstance(c, dict) else None
+                   for c in colors)
+    return _str_or_none(doc.get("name")) if isinstance(doc, dict) else None
+
+
+def _str_or_none(value: object) -> str | None:
+    """``value`` stripped when it is a str that is not blank, else None."""
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def _json_entry(entry: object, i: int, p: Path) -> list[int]:
     fields = entry if isinstance(entry, dict) else {"hex": entry}
     # write_palette gives each colour both "hex" and "rgb" (and "alpha"): when a file has
@@ -1339,6 +1512,15 @@ def _parse_paint_net(text: str, p: Path) -> list[list[int]]:
         a, r, g, b = bytes.fromhex(match.group(1))
         colors.append([r, g, b] if a == 255 else [r, g, b, a])
     return colors
+
+
+def _paint_net_palette_name(text: str) -> str | None:
+    """The name a Paint.NET palette's ``; Palette Name:`` comment gives (None: none)."""
+    for line in _lines(text):
+        found = re.match(r"^\s*;\s*Palette Name\s*:(.*)$", line, re.IGNORECASE)
+        if found is not None:
+            return found.group(1).strip() or None
+    return None
 
 
 def _paint_net_hint(body: str) -> str:

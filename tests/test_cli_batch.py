@@ -5513,7 +5513,9 @@ def test_every_kind_of_skipped_file_is_named_by_its_row(tmp_path):
     assert {Path(o["input"]).name: (o["status"], o["skipped"]) for o in objects} == {
         "linked": ("skipped", "folder"), "pal.png": ("skipped", "palette_in"),
         "pipe.png": ("skipped", "special"), "noise.png": ("ok", None)}
-    assert all(list(o) == _REDUCE_OBJECT_KEYS for o in objects)
+    # noise.png's record ends in colours_used, as a record mapped onto a given palette does
+    assert all([key for key in o if key != "colours_used"] == _REDUCE_OBJECT_KEYS
+               for o in objects)
     (out / batch.MANIFEST_NAME).unlink()  # the output of no record: an older version's
     again = [json.loads(line) for line in _cli(*args).stdout.splitlines()]
     assert [(o["skipped"], o["reason"]) for o in again if o["input"].endswith("noise.png")] == [

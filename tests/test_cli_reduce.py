@@ -1746,7 +1746,7 @@ def test_a_black_padded_act_maps_onto_its_own_colours(photo, tmp_path, monkeypat
     Image.fromarray(rgba, "RGBA").save("icon.png")
     icon = run("icon.png", "--palette-in", "pad16.act", "-o", "i.png")
     assert icon.exit_code == 0, icon.output
-    assert icon.stdout.startswith("icon.png -> i.png: 16 colours, ")
+    assert icon.stdout.startswith("icon.png -> i.png: 16 entries, 2 used, ")  # as it drew
     with Image.open("i.png") as im:  # the table's 16 colours, then the transparent entry
         assert im.getpalette() == colours.ravel().tolist() + [0, 0, 0]
         assert im.info["transparency"] == 16
@@ -3818,7 +3818,10 @@ def test_json_to_stderr_beside_the_image_on_stdout_is_told_apart_by_its_first_ch
     assert [(o["input"], o["output"], o["format"]) for o in objects] == [(str(src), "-", "jpg")]
     assert said == [f"quantize: warning: {src}: stdout: JPEG has no alpha, so transparent and "
                     "translucent pixels are drawn on black (the metrics are measured before "
-                    "that); write .png, .webp or .tif to keep alpha"]
+                    "that); write .png, .webp or .tif to keep alpha",
+                    f"quantize: note: {src}: stdout: a JPEG's compression adds colours of its "
+                    "own: the file holds more than the 1 colour (and an error the metrics leave "
+                    "out); write .png, .gif, .bmp or .webp to keep just them"]
     shown = " ".join(run("--help").stdout.split())
     assert ("With -o -, stdout carries the image and the objects go to stderr, each a line "
             "starting with {; the other lines there start with quantize:.") in shown
@@ -4247,10 +4250,10 @@ def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame
     # It said "-o/--output='anim.s.jpg': ...", an option the call did not have.
     result = run(two_frame_gif, photo, "-k", 4, "-j", 1, "--ext", ".s.jpg")
     assert result.exit_code == 2
-    assert one_error_line(result) == (
+    assert unnoted(result.stderr).splitlines() == [(  # photo.s.jpg's note of JPEG's colours
         f"quantize: error: {two_frame_gif}: --ext output="
         f"{str(tmp_path / 'anim.s.jpg')!r} has an unsupported extension '.jpg' for an "
-        "animation; expected one of .gif, .png, .apng, .webp, .tif, .tiff")
+        "animation; expected one of .gif, .png, .apng, .webp, .tif, .tiff")]
     assert (tmp_path / "photo.s.jpg").exists() and not (tmp_path / "anim.s.jpg").exists()
     given = run(two_frame_gif, "-k", 4, "-o", tmp_path / "a.jpg")
     assert one_error_line(given).startswith(f"quantize: error: {two_frame_gif}: "
@@ -5589,3 +5592,75 @@ def test_an_animations_exif_left_out_of_a_gif_is_said_and_strip_drops_it(tmp_pat
         assert dict(im.getexif()) == {} and "exif" not in im.info and im.n_frames == 2
     gif = run(src, "-k", 2, "-o", tmp_path / "out.gif", "--force", "--strip")
     assert (gif.exit_code, "EXIF" in gif.stderr) == (0, False)
+
+
+@pytest.fixture
+def inks(tmp_path):
+    """A GIMP palette of three named inks, one of which (blue) the stripes below never
+    take."""
+    path = tmp_path / "inks.gpl"
+    path.write_text("GIMP Palette\nName: My inks\nColumns: 3\n# spot inks\n"
+                    "255 255 255\tPaper white\n200 30 40\tWarm Red\n10 70 160\tReflex Blue\n")
+    return path
+
+
+@pytest.fixture
+def stripes(tmp_path):
+    """4 x 4: three rows of white, one of red."""
+    image = np.full((4, 4, 3), 250, np.uint8)
+    image[3] = (190, 40, 40)
+    path = tmp_path / "stripes.png"
+    Image.fromarray(image).save(path)
+    return path
+
+
+def test_palette_out_keeps_the_names_of_the_palette_in_file(tmp_path, inks, stripes):
+    """--palette-in inks.gpl --palette-out out.gpl named the file after the image and each
+    entry by its hex alone: 'Name: stripes', '200  30  40	#c81e28 25.00%'; the .json file
+    and --json gave no names either."""
+    result = run(stripes, "--palette-in", inks, "-o", tmp_path / "o.png",
+                 "--palette-out", tmp_path / "out.gpl", "--json")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out.gpl").read_text() == (
+        "GIMP Palette\nName: My inks\nColumns: 8\n#\n"
+        "255 255 255\tPaper white #ffffff 75.00%\n"
+        "200  30  40\tWarm Red #c81e28 25.00%\n"
+        " 10  70 160\tReflex Blue #0a46a0 0.00%\n")
+    assert [(e["name"], e["share"]) for e in json.loads(result.stdout)["palette"]] == [
+        ("Paper white", 0.75), ("Warm Red", 0.25), ("Reflex Blue", 0.0)]
+    again = run(stripes, "--palette-in", tmp_path / "out.gpl", "-o", tmp_path / "o.png",
+                "--palette-out", tmp_path / "out.json", "--force", "-q")
+    assert again.exit_code == 0, again.output
+    doc = json.loads((tmp_path / "out.json").read_text())
+    assert doc["name"] == "My inks"
+    assert [entry["name"] for entry in doc["colors"]] == ["Paper white", "Warm Red",
+                                                          "Reflex Blue"]
+
+
+def test_the_summary_says_the_entries_of_a_given_palette_and_those_used(tmp_path, inks,
+                                                                        stripes):
+    """'3 colours' where the output uses 2: one entry of the palette no pixel takes."""
+    lines = run(stripes, "--palette-in", inks, "-o", tmp_path / "o.png")
+    assert lines.exit_code == 0, lines.output
+    assert f"-> {tmp_path / 'o.png'}: 3 entries, 2 used, PSNR" in lines.stdout
+    as_json = run(stripes, "--palette-in", inks, "-o", tmp_path / "o.png", "--force", "--json")
+    record = json.loads(as_json.stdout)
+    assert (record["k"], record["colours_used"]) == (3, 2)
+    assert list(record)[2:4] == ["k", "colours_used"]
+
+
+def test_a_jpeg_output_is_noted_to_add_colours_of_its_own(tmp_path, stripes):
+    """'-k 6 -o art6.jpg' said '6 colours' of a file holding 8,305: JPEG's compression adds
+    colours, which the command did not say."""
+    out = tmp_path / "o.jpg"
+    result = run(stripes, "-k", 2, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"quantize: note: {stripes}: o.jpg: a JPEG's compression adds colours of its own: the "
+        "file holds more than the 2 colours (and an error the metrics leave out); write .png, "
+        ".gif, .bmp or .webp to keep just them")
+    assert result.stderr.count("JPEG") == 1  # the other note: larger than its input
+    quiet = run(stripes, "-k", 2, "-o", out, "--force", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    png = run(stripes, "-k", 2, "-o", tmp_path / "o.png")
+    assert png.exit_code == 0 and "JPEG" not in png.stderr

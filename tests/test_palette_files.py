@@ -11,8 +11,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.errors import ImageReadError, OutputError
-from quantize.palette_files import TransparentIndexWarning, read_palette, write_palette
+from quantize.errors import AlphaLossWarning, ImageReadError, OutputError
+from quantize.palette_files import (
+    PaletteNames,
+    TransparentIndexWarning,
+    read_palette,
+    read_palette_names,
+    write_palette,
+)
 
 from .reduce_support import COLOURS
 
@@ -1091,3 +1097,69 @@ def test_a_gpl_name_ending_alpha_n_gives_that_entry_its_alpha(tmp_path):
     assert read_palette(path).tolist() == [[0, 0, 0, 0], [200, 30, 30, 255], [9, 9, 9, 128]]
     path.write_text("GIMP Palette\n200 30 30\tred alpha 7\n1 2 3\talphabet\n4 5 6 alpha 300\n")
     assert read_palette(path).tolist() == [[200, 30, 30, 7], [1, 2, 3, 255], [4, 5, 6, 255]]
+
+
+@pytest.mark.parametrize("line, fix", [
+    ("#c81e28 Warm red", "'200 30 40 Warm red'"),
+    ("  #C81E28   Warm red  ", "'200 30 40 Warm red'"),
+    ("#c81e2880 Warm red", "'200 30 40 Warm red alpha 128'"),
+])
+def test_a_gpl_colour_typed_as_hex_is_refused_naming_its_line(tmp_path, monkeypatch, line,
+                                                              fix):
+    """GIMP reads a line that begins '#' as a comment: '#c81e28 Warm red' was left out
+    without a word (3 entries of 4; with black alone after it, an image came out all
+    black). '# my inks', '#' alone and a hex colour without a name stay comments."""
+    comments = "# my inks\n#\n#c81e28\n#decade\n"
+    path = tmp_path / "p.gpl"
+    path.write_text(f"GIMP Palette\nName: x\n{comments}0 0 0 Black\n")
+    assert read_palette(path).tolist() == [[0, 0, 0]]
+    text = f"GIMP Palette\nName: x\n245 240 228 paper\n{line}\n0 0 0 Black\n"
+    assert _refusal(tmp_path, monkeypatch, "p.gpl", text) == (
+        f"p.gpl: line 4: '{line.strip()}' is a colour written as hex, which GIMP reads as a "
+        f"comment and leaves out; write it as {fix}")
+
+
+def test_a_gpl_colour_typed_as_hex_after_an_rgba_channels_line_is_shown_with_its_alpha(
+        tmp_path, monkeypatch):
+    text = "GIMP Palette\nChannels: RGBA\n#c81e28 Warm red\n"
+    assert _refusal(tmp_path, monkeypatch, "p.gpl", text).endswith(
+        "write it as '200 30 40 255 Warm red'")
+
+
+def test_entry_names_are_written_before_the_hex_and_read_back_without_it(tmp_path):
+    """A palette's entry names went nowhere: write_palette took none, and read_palette gave
+    none. Written before the hex and share in a .gpl (after the R G B, as GIMP writes
+    names), as "name" in .json; read back without what quantize adds."""
+    palette = np.array([[200, 30, 40, 255], [10, 70, 160, 255], [0, 0, 0, 0]], np.uint8)
+    shares = np.array([0.75, 0.25, 0.0])
+    names = ["Warm Red", "Reflex\tBlue\n", None]
+    gpl, as_json = tmp_path / "p.gpl", tmp_path / "p.json"
+    for path in (gpl, as_json):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AlphaLossWarning)
+            write_palette(path, palette, shares, name="My inks", names=names)
+        assert read_palette_names(path) == PaletteNames(
+            "My inks", ("Warm Red", "Reflex Blue", None))
+        assert np.array_equal(read_palette(path), palette)
+    assert gpl.read_text().splitlines()[4:] == [
+        "200  30  40\tWarm Red #c81e28 75.00%", " 10  70 160\tReflex Blue #0a46a0 25.00%",
+        "  0   0   0\t#000000 0.00% alpha 0"]
+    assert json.loads(as_json.read_text())["colors"][0] == {
+        "hex": "#c81e28", "rgb": [200, 30, 40], "alpha": 255, "name": "Warm Red",
+        "share": 0.75}
+
+
+@pytest.mark.parametrize("name, text, names", [
+    ("p.gpl", "GIMP Palette\nName: My inks\n#\n255 255 255\tPaper white\n20 20 20\n",
+     PaletteNames("My inks", ("Paper white", None))),
+    ("p.gpl", "GIMP Palette\n1 2 3\t#010203 50.00%\n", PaletteNames(None, ())),
+    ("p.json", '{"name": "inks", "colors": [{"hex": "#ff0000", "name": "Red"}, "#00ff00"]}',
+     PaletteNames("inks", ("Red", None))),
+    ("p.txt", "; paint.net Palette File\n; Palette Name: inks\nFFFF0000\n",
+     PaletteNames("inks", ())),
+    ("p.hex", "ff0000\n", PaletteNames(None, ())),
+])
+def test_read_palette_names_gives_the_names_a_format_holds(tmp_path, name, text, names):
+    path = tmp_path / name
+    path.write_text(text)
+    assert read_palette_names(path) == names

@@ -260,7 +260,9 @@ def reduce_command(
         "--json", help="Print one JSON object per file written (a file that fails has "
         "its error line only; one kept from being written by --skip-if-larger has one of "
         "input, output null, skipped 'larger' and reason): input, output (- for "
-        "stdout, then format: the --format name of the image written there), k, space, psnr, "
+        "stdout, then format: the --format name of the image written there), k (onto a "
+        "--palette-in palette, its entries, then colours_used: those some pixel takes), "
+        "space, psnr, "
         "delta_e, seconds, bytes_in, bytes_out, frames, palette (a dithered image's also "
         "ends in blurred_psnr: the PSNR after a blur of 1 px), and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
@@ -1208,7 +1210,12 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.calls import Call, recorded_call
     from ..batch.executor_local import run_inline, run_local
     from ..batch.results import file_result
-    from ..errors import ExifLeftOutWarning, GifTableWarning, PaletteInWarning
+    from ..errors import (
+        ExifLeftOutWarning,
+        GifTableWarning,
+        LossyColorsWarning,
+        PaletteInWarning,
+    )
     from ..io import parts_listed_once
     from ..palette_files import PaletteReadWarning
     from ..reduce import FewerColorsWarning
@@ -1222,7 +1229,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                                       else {**options, "palette_out": palette}),
                       {"format_advice": True, "said_once": said_once,
                        "notes": (FewerColorsWarning,),
-                       "noted": (ExifLeftOutWarning, GifTableWarning)})
+                       "noted": (ExifLeftOutWarning, GifTableWarning, LossyColorsWarning)})
                  for f, (src, out, palette) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written
@@ -1633,6 +1640,13 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
     ...                 "psnr": 26.8, "psnr_on_black": 28.61, "psnr_on_white": 27.3,
     ...                 "delta_e": 3.65, "seconds": 0.3}, None))
     a.png -> b.png: 16 colours, PSNR 28.61 dB on black, 27.30 dB on white, mean ΔE2000 3.65, 0.30 s
+
+    Mapped onto a given palette some of whose entries no pixel takes, both counts
+    (``k``, its entries, and ``colours_used``):
+
+    >>> print(_summary({"input": "a.png", "output": "b.png", "k": 8, "colours_used": 7,
+    ...                 "dither": 0.0, "psnr": 28.83, "delta_e": 1.74, "seconds": 0.5}, None))
+    a.png -> b.png: 8 entries, 7 used, PSNR 28.83 dB, mean ΔE2000 1.74, 0.50 s
     """
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
     if record["psnr"] is not None and "psnr_on_black" in record:
@@ -1655,6 +1669,9 @@ def _summary(record: dict[str, Any], quality: float | None) -> str:
     if record.get("max_bytes") is not None:
         chose = f"{budget_choice(record)}; "
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
+    if record.get("colours_used", record["k"]) != record["k"]:  # a given palette's entries
+        entries = "1 entry" if record["k"] == 1 else f"{record['k']} entries"
+        colours = f"{entries}, {record['colours_used']} used"
     if record.get("palette_mode") == "per-frame" and record.get("frames", 1) > 1:
         colours = f"up to {colours} a frame"  # k is the largest frame palette's
     return (f"{record['input']} -> {record['output']}: {chose}{colours}, {psnr}, "

@@ -50,7 +50,7 @@ from ..io import (
     write_together,
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
-from ..palette_files import palette_file_bytes
+from ..palette_files import PaletteNames, palette_file_bytes, read_palette_names
 from .budget import most_fitting
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import DARK_OUTPUT, reduce_within_limit
@@ -89,6 +89,7 @@ from .records import (
     name_colors,
     note_exif_left_out,
     note_gif_table,
+    note_lossy_colors,
     output_named,
     output_said,
     palette_entries,
@@ -419,6 +420,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             note_gif_table(full.shape[0], bool((full[:, 3] == 0).any()), output_named(out, shown))
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out, output_named(out, shown))
+        note_lossy_colors(out, output_named(out, shown), result.k)
         if job.palette is not None:
             warn_palette_without_alpha(job.palette, loaded.alpha, job.palette_name,
                                        from_file=isinstance(palette_in, str | os.PathLike))
@@ -431,23 +433,28 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if palette_out is not None:  # both or neither: no new image beside an old palette
             files.append((palette_out,
                           _palette_out_bytes(palette_out, result, output_stem(src),
-                                             _given_table(job))))
+                                             _given_table(job), job.palette_names)))
         remove_stale_parts([path for path, _ in files])
         write_together(files, replace=force)  # not one another run wrote meanwhile
         # After the write, so that the metrics run beside the write too; the command
         # holds Ctrl-C back from the write until the file is reported, so also for as long
         # as they still take then (usually nothing: they run beside the encoding).
         value, error, blurred, shown_psnr = metrics.result()
+    full = result.full_palette(alpha=True)[:result.k]
     return job_record(src, out, k=result.k, space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
                       bytes_in=bytes_in, bytes_out=len(data), frames=1,
                       palette=palette_entries(result.palette, result.shares,
-                                              _entry_alpha(result)),
+                                              _entry_alpha(result),
+                                              _entry_names(full, _given_table(job),
+                                                           job.palette_names)),
                       optimized=optimized if opts["optimize"] else None,
                       matted=matted,
                       alpha_thresholded=thresholded,
                       quality_met=None if opts["quality_limit"] is None else met,
-                      blurred_psnr=blurred, psnr_shown=shown_psnr)
+                      blurred_psnr=blurred, psnr_shown=shown_psnr,
+                      colours_used=None if job.palette is None
+                      else int(np.count_nonzero(result.shares)))
 
 
 def _psnr_shown(alpha: np.ndarray | None, result: ReduceResult
@@ -658,7 +665,8 @@ def _given_entries(result: ReduceResult, table: np.ndarray
 
 
 def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name: str,
-                       given: np.ndarray | None = None) -> bytes:
+                       given: np.ndarray | None = None,
+                       names: PaletteNames | None = None) -> bytes:
     """The palette file's bytes: the result's palette in image order, with the alpha of each
     entry as fitted (beside a GIF, 255: fitted or mapped onto as it holds them): mapped
     onto, the file gives the same image again; an image with no visible pixel has only the
@@ -671,7 +679,9 @@ def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name:
     that index, black of alpha 0 (an .act file's transparent index, the count including
     it; rrggbbaa in .hex; in a .gpl file, its name ending 'alpha 0') and a share of 0, so that
     entry i of the file is entry i of the image, and the file given back numbers the
-    image alike (:meth:`ReduceResult._listed_entries`)."""
+    image alike (:meth:`ReduceResult._listed_entries`). The given palette's ``names``
+    (:func:`~quantize.palette_files.read_palette_names`) name its entries and the file,
+    where its format holds names; else the file is named ``name``."""
     full = result.full_palette(alpha=True)
     numbered = None if given is None else _given_entries(result, given)
     if numbered is not None:
@@ -683,7 +693,28 @@ def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name:
                             f"the image has {n} entries (its {result.k} colours and the "
                             "transparent one)" if numbered is None else
                             f"the image has {n} entries")
-    return palette_file_bytes(path, listed, shares, name=name, gpl_alpha=True)
+    return palette_file_bytes(path, listed, shares, gpl_alpha=True,
+                              name=name if names is None or names.name is None else names.name,
+                              names=_entry_names(listed, given, names, numbered is not None))
+
+
+def _entry_names(entries: np.ndarray, table: np.ndarray | None, names: PaletteNames | None,
+                 numbered: bool = False) -> list[str | None] | None:
+    """The name of each of the ``(n, 4)`` ``entries`` mapped onto the given palette
+    ``table`` (:func:`_given_table`), as its file ``names`` them: ``numbered``, entry i is
+    the table's entry i (:func:`_given_entries`), else the table's first entry of its
+    colour and alpha; None (an entry of the result's own, a transparent one added) for an
+    entry the table does not give. None when no entry of the file has a name."""
+    if table is None or names is None or not names.entries:
+        return None
+    if numbered:
+        at: list[int | None] = list(range(entries.shape[0]))
+    else:
+        first: dict[tuple[int, ...], int] = {}
+        for i, entry in enumerate(table.tolist()):
+            first.setdefault(tuple(entry), i)
+        at = [first.get(tuple(entry)) for entry in entries.tolist()]
+    return [None if i is None or i >= len(names.entries) else names.entries[i] for i in at]
 
 
 def _entry_alpha(result: ReduceResult) -> np.ndarray | None:
@@ -932,7 +963,9 @@ class FileJob(NamedTuple):
     """A reduce_file call's checked outputs: path (None: named after the fitted k), format.
 
     ``palette_name`` names the palette in errors (see
-    :func:`~quantize.reduce.options.palette_in_name`).
+    :func:`~quantize.reduce.options.palette_in_name`); ``palette_names``, the names its
+    file gives it and its entries (:func:`~quantize.palette_files.read_palette_names`;
+    None: an array, or a file without names).
     """
 
     output: Path | None
@@ -940,6 +973,7 @@ class FileJob(NamedTuple):
     palette: np.ndarray | None
     n_colors: int | None
     palette_name: str = "palette_in"
+    palette_names: PaletteNames | None = None
 
     def colors_for(self, loaded: Any, quality: float | None) -> int | None:
         """The ``n_colors`` to fit, once we know whether a transparent entry is needed.
@@ -1156,6 +1190,15 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
     return check_palette(palette_in, "palette_in", pillow_forms=True)
 
 
+def _palette_in_names(palette_in: Any) -> PaletteNames | None:
+    """The names of a ``palette_in`` file (:func:`~quantize.palette_files.read_palette_names`);
+    None for an array, or a file that names neither itself nor an entry."""
+    if not isinstance(palette_in, str | os.PathLike):
+        return None
+    names = read_palette_names(palette_in)
+    return None if names == PaletteNames(None, ()) else names
+
+
 def _check_output_path_given(output: Any) -> None:
     """:func:`~quantize._validation.check_path` of ``output``, a file object refused
     saying how to write into one: :meth:`ReduceResult.save` of
@@ -1202,7 +1245,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     check_outputs_given(out, opts, src)
     if out is None:  # named once the image is read, as checked now (with quality: its folder)
         _check_default_output_early(src, k, quality, pal_in, animated, force)
-    return FileJob(out, kind, pal_in, k, name)
+    return FileJob(out, kind, pal_in, k, name, _palette_in_names(opts["palette_in"]))
 
 
 def _check_default_output(src: Path, n: int, quality: float | None, force: bool) -> Path:

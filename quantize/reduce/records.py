@@ -29,6 +29,7 @@ from ..encode import gif_table_size
 from ..errors import (
     ExifLeftOutWarning,
     GifTableWarning,
+    LossyColorsWarning,
     OutputError,
     ResultTooLargeError,
     WriteRefusedError,
@@ -41,7 +42,8 @@ from .options import POSITIONAL, check_palette, visible_entries
 
 __all__ = ["EXIF_KEPT", "EXISTING_KEPT", "MATTE_ADVICE", "PSNR_SHOWN_KEYS", "ShownOutput",
            "check_default_output", "check_shown_as", "errors_shown", "hex_color", "job_record",
-           "name_colors", "note_exif_left_out", "note_gif_table", "output_named",
+           "name_colors", "note_exif_left_out", "note_gif_table", "note_lossy_colors",
+           "output_named",
            "output_said", "palette_entries", "palette_out_said", "recorded_options", "too_large"]
 
 #: What the warnings that a GIF made translucent pixels transparent or opaque advise, a
@@ -73,6 +75,31 @@ as a .gif holds none; .png, .webp and .tif keep it
     keep = ".png, .webp and .tif" if animation else ".png, .webp, .jpg and .tif"
     warn_caller(f"{named}: the input's EXIF (artist, copyright, description, camera, date) "
                 f"is left out, as a {suffix} holds none; {keep} keep it", ExifLeftOutWarning)
+
+
+#: The outputs whose format adds colours of its own (:func:`note_lossy_colors`): JPEG.
+#: A WebP is written lossless.
+LOSSY_OUTPUTS = (".jpg", ".jpeg")
+
+
+def note_lossy_colors(path: Path, named: str, k: int) -> None:
+    """Say (:class:`~quantize.errors.LossyColorsWarning`) that the output ``path``, named
+    ``named``, of ``k`` colours, is written in a format that adds colours of its own (one of
+    :data:`LOSSY_OUTPUTS`): a JPEG holds thousands.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as said:
+    ...     note_lossy_colors(Path("art6.jpg"), "art6.jpg", 6)
+    >>> print(said[0].message)
+    art6.jpg: a JPEG's compression adds colours of its own: the file holds more than the 6 \
+colours (and an error the metrics leave out); write .png, .gif, .bmp or .webp to keep just them
+    """
+    if path.suffix.lower() not in LOSSY_OUTPUTS:
+        return
+    colours = "1 colour" if k == 1 else f"{k} colours"
+    warn_caller(f"{named}: a JPEG's compression adds colours of its own: the file holds more "
+                f"than the {colours} (and an error the metrics leave out); write .png, .gif, "
+                ".bmp or .webp to keep just them", LossyColorsWarning)
 
 
 @dataclass(frozen=True)
@@ -188,7 +215,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
                matted: bool | None = None, alpha_thresholded: int = 0,
                quality_met: bool | None = None,
                blurred_psnr: float | None = None,
-               psnr_shown: tuple[float, float] | None = None) -> dict[str, Any]:
+               psnr_shown: tuple[float, float] | None = None,
+               colours_used: int | None = None) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
     reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
     :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
@@ -203,9 +231,13 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     animation (None: not measured, then not recorded; inf when lossless, recorded None),
     ``psnr_shown`` the PSNR composited on black and on white of an image with
     translucent pixels, recorded as ``psnr_on_black`` and ``psnr_on_white`` (None: not
-    measured, then not recorded; inf recorded None)."""
+    measured, then not recorded; inf recorded None), ``colours_used`` the entries of a
+    given palette that some pixel takes, recorded after ``k``, its entries (None: a fitted
+    palette, whose every colour is used, then not recorded)."""
     record = {
-        "input": str(src), "output": str(out), "k": k, "space": space, **options,
+        "input": str(src), "output": str(out), "k": k,
+        **({} if colours_used is None else {"colours_used": colours_used}),
+        "space": space, **options,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
         "delta_e": round(delta_e, 4),
         "seconds": round(time.perf_counter() - start, 4),
@@ -311,18 +343,23 @@ def hex_color(rgb: tuple[int, int, int]) -> str:
 
 
 def palette_entries(colors: np.ndarray, shares: np.ndarray,
-                    alpha: np.ndarray | None = None) -> list[dict[str, Any]]:
+                    alpha: np.ndarray | None = None,
+                    names: list[str | None] | None = None) -> list[dict[str, Any]]:
     """A record's ``palette``: ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` for
     each of the ``(k, 3)`` ``colors``, with its share of the pixels and its ``alpha``
-    (None: every entry opaque).
+    (None: every entry opaque); with ``names`` (k str or None: a given palette's, as its
+    file names its entries), its ``name`` too, before its share.
 
     >>> palette_entries(np.array([[255, 0, 16]]), np.array([0.25]))
     [{'hex': '#ff0010', 'alpha': 255, 'share': 0.25}]
+    >>> palette_entries(np.array([[255, 0, 16]]), np.array([0.25]), names=["Warm red"])
+    [{'hex': '#ff0010', 'alpha': 255, 'name': 'Warm red', 'share': 0.25}]
     """
     opacity = [255] * len(colors) if alpha is None else [int(a) for a in alpha]
+    named = [None] * len(colors) if names is None else [{"name": n} for n in names]
     return [{"hex": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c)), "alpha": a,
-             "share": round(float(s), 6)}
-            for c, a, s in zip(colors, opacity, shares, strict=True)]
+             **(n or {}), "share": round(float(s), 6)}
+            for c, a, n, s in zip(colors, opacity, named, shares, strict=True)]
 
 
 def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: float | None,
