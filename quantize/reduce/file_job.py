@@ -8,6 +8,7 @@ the CLI prints and batch reports.
 
 from __future__ import annotations
 
+import contextlib
 import io as _io
 import os
 import time
@@ -41,6 +42,7 @@ from ..io import (
     OpenInput,
     check_output_path,
     check_output_size,
+    folder_made,
     held_dpi,
     input_size,
     open_input,
@@ -97,7 +99,7 @@ from .records import (
     recorded_options,
     too_large,
 )
-from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult, first_clear
+from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult, first_clear, mask_outputs
 
 if TYPE_CHECKING:
     from ..animation.frames import OpenAnimation
@@ -184,6 +186,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
                 optimize: bool = False, palette: str = "global",
                 max_bytes: int | str | None = None, matte: Any = None, strip: bool = False,
+                masks: str | os.PathLike[str] | None = None,
                 shown_as: ShownOutput | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
@@ -267,6 +270,14 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         none), given an input with EXIF, is written without it and an
         :class:`~quantize.errors.ExifLeftOutWarning` says so. No output carries an ICC
         profile: the pixels are converted to sRGB as they are read.
+    masks : path, optional
+        A folder (made when missing) to write one mask per palette entry the image uses
+        into, a screen printer's separations, together with the output (all or none): a
+        1-bit PNG named ``<output stem>.ink<NN>-<rrggbb>.png``, black where that entry's
+        pixels are, white elsewhere (fully transparent pixels in none), with the input's
+        resolution; ``NN`` is the entry's index in the output (its ``palette_out`` line),
+        as :meth:`~quantize.reduce.ReduceResult.save_masks` writes them. A still only: an
+        animation is refused.
     shown_as : ShownOutput, optional
         How errors and warnings name ``output``, for a caller that writes it there only to
         copy it elsewhere (``quantize reduce -o -``: a temporary file, then stdout):
@@ -359,7 +370,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 seed=seed, force=force, max_pixels=max_pixels,
                                 skip_if_larger=skip_if_larger, optimize=optimize,
                                 palette=palette, max_bytes=max_bytes, matte=matte,
-                                strip=strip)
+                                strip=strip, masks=masks)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
@@ -438,8 +449,16 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             files.append((palette_out,
                           _palette_out_bytes(palette_out, result, output_stem(src),
                                              _given_table(job))))
+        if masks is not None:
+            separations = _mask_files(result, job, Path(masks), out.stem, loaded.dpi)
+            # named by their colours: checked once they are known (a folder not made yet
+            # holds none)
+            for path, _ in separations if os.path.isdir(masks) else ():
+                check_output_path(path, inputs=(src,), force=force)
+            files += separations
         remove_stale_parts([path for path, _ in files])
-        write_together(files, replace=force)  # not one another run wrote meanwhile
+        with folder_made(masks) if masks is not None else contextlib.nullcontext():
+            write_together(files, replace=force)  # not one another run wrote meanwhile
         # After the write, so that the metrics run beside the write too; the command
         # holds Ctrl-C back from the write until the file is reported, so also for as long
         # as they still take then (usually nothing: they run beside the encoding).
@@ -690,6 +709,19 @@ def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name:
                             "transparent one)" if numbered is None else
                             f"the image has {n} entries")
     return palette_file_bytes(path, listed, shares, name=name, gpl_alpha=True)
+
+
+def _mask_files(result: ReduceResult, job: FileJob, folder: Path, stem: str,
+                dpi: tuple[float, float] | None) -> list[tuple[Path, Any]]:
+    """The masks of ``result`` (:func:`~quantize.reduce.result.mask_outputs`), its entries
+    numbered as the output and ``palette_out`` number them: a given palette's at its
+    indices (:func:`_given_entries`), else as the result's .png; at the resolution ``dpi``
+    where a PNG holds it."""
+    given = _given_table(job)
+    numbered = None if given is None else _given_entries(result, given)
+    indices, table = (result._png_entries(result.full_palette(alpha=True)) if numbered is None
+                      else numbered[:2])
+    return mask_outputs(indices, table, folder, stem, held_dpi(dpi, "PNG"))
 
 
 def _entry_alpha(result: ReduceResult) -> np.ndarray | None:
@@ -1200,6 +1232,10 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
                   opts["quality_limit"])
     if animated:  # one palette for all frames, whatever the output's format
         _check_frame_colors(src, k, quality, opts["palette"] == "per-frame")
+        if opts["masks"] is not None:
+            raise ValueError(f"masks={quoted(opts['masks'])}: the input is an animation (or "
+                             "a TIFF of several pages), and masks are written of a still "
+                             "image; expected a still, or no masks")
     elif k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
     name = palette_in_name(opts["palette_in"])
