@@ -12,6 +12,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from quantize import reduce_colors
+from quantize.animation import reduce_animation_file
 from quantize.cli import app
 from quantize.errors import OutputExistsError
 from quantize.reduce import reduce_file
@@ -125,6 +126,9 @@ def test_masks_are_refused_for_an_animation_before_any_work(tmp_path):
                                          r"TIFF of several pages\), and masks are written of "
                                          r"a still image; expected a still, or no masks$"):
         reduce_file(src, tmp_path / "out.gif", n_colors=2, masks=tmp_path / "seps")
+    assert not (tmp_path / "seps").exists() and not (tmp_path / "out.gif").exists()
+    with pytest.raises(ValueError, match=r"^masks='.*seps': the input is an animation"):
+        reduce_animation_file(src, tmp_path / "out.gif", n_colors=2, masks=tmp_path / "seps")
     assert not (tmp_path / "seps").exists() and not (tmp_path / "out.gif").exists()
 
 

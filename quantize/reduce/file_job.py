@@ -73,6 +73,7 @@ from .options import (
     opaque_repeats,
     palette_in_name,
     read_palette_in,
+    refuse_animation_masks,
     too_many_colors,
     visible_entries,
     warn_palette_without_alpha,
@@ -1232,10 +1233,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
                   opts["quality_limit"])
     if animated:  # one palette for all frames, whatever the output's format
         _check_frame_colors(src, k, quality, opts["palette"] == "per-frame")
-        if opts["masks"] is not None:
-            raise ValueError(f"masks={quoted(opts['masks'])}: the input is an animation (or "
-                             "a TIFF of several pages), and masks are written of a still "
-                             "image; expected a still, or no masks")
+        refuse_animation_masks(opts["masks"])
     elif k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
     name = palette_in_name(opts["palette_in"])

@@ -730,6 +730,22 @@ def check_palette_mode(palette: Any) -> str:
                      "palette file, go in palette_in=...")
 
 
+def refuse_animation_masks(masks: Any) -> None:
+    """Refuse ``masks`` (the file job's folder of masks) for an animation, or a TIFF of
+    several pages: masks are written of a still image.
+
+    >>> refuse_animation_masks(None)
+    >>> refuse_animation_masks("seps")
+    Traceback (most recent call last):
+    ValueError: masks='seps': the input is an animation (or a TIFF of several pages), and \
+masks are written of a still image; expected a still, or no masks
+    """
+    if masks is not None:
+        raise ValueError(f"masks={quoted(os.fspath(masks))}: the input is an animation (or a "
+                         "TIFF of several pages), and masks are written of a still image; "
+                         "expected a still, or no masks")
+
+
 def check_reduce_options(**options: Any) -> dict[str, Any]:
     """Validate :func:`~quantize.reduce.reduce_file`'s keyword options and fill the defaults.
 
