@@ -269,8 +269,9 @@ def tiff_pages(data: bytes) -> list[tuple[str, str, list]]:
 @pytest.mark.parametrize("name", ["a.tif", "b.TIFF"])
 def test_a_tiff_is_written_page_by_page_with_the_bytes_pillow_writes(tmp_path, name):
     # An animation could not be written as .tif. Every frame is a page, a repeated one
-    # too, in RGB, deflated as a still .tif is; written as it comes (nothing held), the
-    # bytes Pillow's save_all writes from every page at once.
+    # too, a palette page (they were RGB) of the sink's palette, deflated as a still .tif
+    # is; written as it comes (nothing held), the bytes Pillow's save_all writes from
+    # every page at once.
     frames = [FRAMES[0], FRAMES[0], FRAMES[1]]
     with open(tmp_path / name, "w+b") as fp:
         sink = open_sink(fp, Path(name), (3, 1), PALETTE, 0)
@@ -281,9 +282,13 @@ def test_a_tiff_is_written_page_by_page_with_the_bytes_pillow_writes(tmp_path, n
         sink.close()
     data = (tmp_path / name).read_bytes()
     assert (sink.frames_written, sink.optimized, held) == (3, False, [0, 0, 0])
-    assert tiff_pages(data) == [("RGB", "tiff_adobe_deflate", PALETTE[f].tolist())
-                                for f in frames]
-    pages = [Image.fromarray(PALETTE[f]) for f in frames]
+    assert tiff_pages(data) == [("P", "tiff_adobe_deflate", f.tolist()) for f in frames]
+    with Image.open(io.BytesIO(data)) as im:
+        assert [np.asarray(page.convert("RGB")).tolist()
+                for page in ImageSequence.Iterator(im)] == [PALETTE[f].tolist() for f in frames]
+    pages = [Image.fromarray(f, mode="P") for f in frames]
+    for page in pages:
+        page.putpalette(PALETTE.tobytes())
     expected = io.BytesIO()
     pages[0].save(expected, format="TIFF", save_all=True, append_images=pages[1:],
                   compression="tiff_adobe_deflate")

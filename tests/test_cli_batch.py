@@ -4119,6 +4119,9 @@ def test_copy_if_larger_replaces_an_output_an_earlier_run_made_larger(tmp_path):
 def test_copy_if_larger_into_another_format_skips_as_skip_if_larger(tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     _flat_and_noise(src)
+    # larger noise: a palette TIFF's colour map (1.5 KB) outweighs 16 x 16 pixels' savings
+    noise = np.random.default_rng(0).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "noise.png")
     result = _cli(src, "-o", out, "-k", "4", "-j", "1", "--ext", ".tif", "--copy-if-larger")
     assert result.exit_code == 98, result.output
     assert not (out / "flat.tif").exists() and (out / "noise.tif").exists()

@@ -183,7 +183,7 @@ def test_indexed_png_round_trip_keeps_palette_and_indices(photo, tmp_path):
 
 
 @pytest.mark.parametrize("suffix, mode", [(".gif", "P"), (".jpg", "RGB"), (".webp", "RGB"),
-                                          (".tif", "RGB")])
+                                          (".tif", "P")])
 def test_output_format_follows_the_extension(photo, tmp_path, suffix, mode):
     out = tmp_path / f"out{suffix}"
     record = reduce_file(photo, out, n_colors=6, seed=0)
@@ -252,7 +252,7 @@ def test_a_tiff_output_is_deflated_losslessly(photo, tmp_path, suffix, alpha):
     pixels = expected.to_rgba() if alpha else expected.to_rgb()
     with Image.open(out) as im:
         assert im.info["compression"] == "tiff_adobe_deflate"
-        assert np.array_equal(np.asarray(im), pixels)
+        assert np.array_equal(np.asarray(im.convert("RGBA" if alpha else "RGB")), pixels)
     assert out.stat().st_size < pixels.nbytes
 
 
@@ -268,8 +268,45 @@ def test_a_tiff_output_is_written_uncompressed_by_a_pillow_without_libtiff(photo
     reduce_file(photo, out, n_colors=6, seed=0)
     with Image.open(out) as im:
         assert im.info["compression"] == "raw"
-        assert np.array_equal(np.asarray(im),
+        assert np.array_equal(np.asarray(im.convert("RGB")),
                               reduce_colors(read_rgb(photo), 6, seed=0).to_rgb())
+
+
+def test_an_opaque_tiff_output_is_a_palette_tiff_of_the_png_s_entries(photo, tmp_path):
+    """A .tif was RGB, which GIMP and Photoshop open in RGB mode, half as large again as a
+    palette TIFF of the same pixels: now photometric palette, the .png's palette and
+    indices, deflated, its resolution and EXIF kept."""
+    import tifffile
+
+    src = tmp_path / "scan.png"
+    exif = Image.Exif()
+    exif[315] = "A. Printer"
+    Image.open(photo).save(src, dpi=(300, 300), exif=exif.tobytes())
+    reduce_file(src, tmp_path / "out.png", n_colors=6, seed=0)
+    reduce_file(src, tmp_path / "out.tif", n_colors=6, seed=0)
+    with Image.open(tmp_path / "out.png") as png, Image.open(tmp_path / "out.tif") as tif:
+        assert (tif.mode, tif.info["compression"], tif.info["dpi"]) == (
+            "P", "tiff_adobe_deflate", (300.0, 300.0))
+        assert tif.tag_v2[315] == "A. Printer"
+        assert np.array_equal(np.asarray(tif), np.asarray(png))
+        assert tif.getpalette()[:18] == png.getpalette()[:18]
+    with tifffile.TiffFile(tmp_path / "out.tif") as tf:
+        assert (tf.pages[0].photometric.name, tf.pages[0].bitspersample) == ("PALETTE", 8)
+
+
+def test_a_tiff_mapped_onto_a_given_palette_keeps_its_indices(tmp_path):
+    """Entry i of the palette given is index i of the palette TIFF, unused entries too,
+    as of the .png."""
+    src = tmp_path / "two.png"
+    image = np.zeros((2, 4, 3), np.uint8)
+    image[:, 2:] = [250, 10, 10]
+    Image.fromarray(image).save(src)
+    palette = np.array([[0, 255, 0], [250, 10, 10], [0, 0, 0]], np.uint8)
+    reduce_file(src, tmp_path / "out.tif", palette_in=palette)
+    with Image.open(tmp_path / "out.tif") as tif:
+        assert tif.mode == "P"
+        assert np.asarray(tif).tolist() == [[2, 2, 1, 1]] * 2
+        assert tif.getpalette()[:9] == palette.ravel().tolist()
 
 
 def test_more_than_256_colours_need_an_rgb_output(tmp_path, rng):

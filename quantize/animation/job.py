@@ -88,7 +88,11 @@ from ..reconstruct.palette import last_entry_rank, palette_order
 from ..reduce.budget import most_fitting
 from ..reduce.fit import DEFAULT_COLORS, distinct_rows, warn_few_colors
 from ..reduce.image import DARK_OUTPUT
-from ..reduce.options import check_palette_out_holds, check_reduce_options
+from ..reduce.options import (
+    check_palette_out_holds,
+    check_reduce_options,
+    refuse_animation_masks,
+)
 from ..reduce.quality import (
     starting_as,
     tail_limits,
@@ -349,6 +353,7 @@ def _checked(input: str | os.PathLike[str], output: str | os.PathLike[str] | Non
         check_path(output, "output")
     shown = check_shown_as(shown_as, output)
     opts = check_animation_options(src, output, shown_as=shown, **options)
+    refuse_animation_masks(options.get("masks"))  # taken by reduce_file, for a still
     warn_quality_scale(opts.quality)
     return src, shown, opts
 

@@ -25,8 +25,9 @@ format keeps:
   durations (a frame longer than 16,777.215 s as several, as for GIF), loop count;
   libwebp stores differences itself and has no disposal field.
 - **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
-  whole picture shown, in RGB (RGBA when the palette has a transparent entry or
-  entries with alpha) and deflated losslessly as a still ``.tif`` is
+  whole picture shown, indexed (a palette TIFF page, 8 bits a pixel, the palette in
+  its colour map, as a still ``.tif`` of an opaque image is), or in RGBA when the palette
+  has a transparent entry or entries with alpha, and deflated losslessly as a still ``.tif`` is
   (:func:`~quantize.encode.tiff_options`); no durations, loop count nor
   disposal.
 
@@ -72,6 +73,7 @@ from .._kernels import same_pixels
 from ..encode import apng_delay, tiff_options, tiff_with_exif, trns
 from ..errors import StillImageWarning, TimingLossWarning, warn_caller
 from ..io import MAX_PALETTE, held_dpi
+from ..reconstruct.palette import indexed_image
 from .apng import ApngWriter, split_duration
 from .gif import MAX_DELAY_CS, GifWriter, RecentCodes, bounding_box, split_delay
 
@@ -384,7 +386,9 @@ class _TiffSink:
         self._writer = TiffImagePlugin.AppendingTiffWriter(
             fp if self._buffer is None else self._buffer)
         self._table = _rgba(palette, transparent)
-        self._alpha = bool((self._table[:, 3] < 255).any())
+        # opaque pages are palette pages, as a still .tif is; with alpha, RGBA pages
+        self._indexed = bool((self._table[:, 3] == 255).all()
+                             and self._table.shape[0] <= MAX_PALETTE)
         self._options = tiff_options() if dpi is None else {**tiff_options(), "dpi": dpi}
         self.frames_written = 0
         self.optimized = False  # Deflate is given no effort setting
@@ -399,8 +403,8 @@ class _TiffSink:
             keep: np.ndarray | None = None) -> None:
         """Write a page (``palette`` is the sink's; a page has no ``duration`` and needs no
         ``disposal``: each is the whole picture shown)."""
-        colours = self._table.take(indices, axis=0)
-        page = Image.fromarray(colours if self._alpha else colours[..., :3])
+        page = (Image.fromarray(self._table.take(indices, axis=0)) if not self._indexed
+                else indexed_image(indices, self._table[:, :3]))
         page.save(self._writer, format="TIFF", **self._options)
         self._writer.newFrame()  # the page is linked in; the next goes after it
         self.frames_written += 1

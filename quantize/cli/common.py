@@ -1433,7 +1433,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "pattern": "--glob", "exclude_pattern": "--exclude",
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
          "matte": "--matte", "strip": "--strip", "smooth": "--smooth",
-         "superpixels": "--superpixels"}
+         "superpixels": "--superpixels", "masks": "--masks"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).

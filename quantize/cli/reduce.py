@@ -156,7 +156,8 @@ def reduce_command(
         "-o", "--output", metavar="FILE",
         help="Output image, with one input only; its extension picks the "
         f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), .bmp "
-        "indexed with no alpha (8 bits a pixel; drawn on black, as a .jpg), .jpg/.webp/.tif "
+        "indexed with no alpha (8 bits a pixel; drawn on black, as a .jpg), .tif indexed "
+        f"when opaque and <= {MAX_PALETTE} colours, .jpg/.webp/.tif "
         "RGB (.webp/.tif RGBA with alpha; an animation's frames or a TIFF's pages as the "
         "pages of a .tif). "
         "- writes to stdout (a file or pipe, not a terminal), in the input's own format "
@@ -224,6 +225,13 @@ def reduce_command(
         "animation's transparent entry is index 0 too, its fitted colours listed most used "
         "first.",
         show_default=False, parser=file_name)] = None,
+    masks: Annotated[str | None, typer.Option(
+        "--masks", metavar="DIR",
+        help="Also write one mask per palette entry the image uses, for screen printing: a "
+        "1-bit PNG in DIR (made when missing) named <output stem>.ink<NN>-<rrggbb>.png, NN "
+        "the entry's index in the output, black where the entry prints, at the input's "
+        "resolution, written together with the output. One input only, a still, not to "
+        "stdout.", show_default=False)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
         help=f"Map onto this palette ({PALETTE_IN_FORMAT_LIST}) instead of "
@@ -284,6 +292,7 @@ def reduce_command(
     _refuse_option_values_as_inputs(typed_before_dashes(ctx, inputs), dither,
                                     arguments_given(ctx, before_dashes=True))
     files = _plan_files(inputs, output, ext, palette_out)
+    _refuse_masks_without_a_file(masks, files)
     suffix = _stdout_suffix(stdout_format, files, ext)
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
@@ -299,7 +308,7 @@ def reduce_command(
              "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette, "max_bytes": max_bytes, "matte": matte,
-             "strip": strip}
+             "strip": strip, "masks": masks}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
@@ -370,7 +379,8 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--ext", ext), ("-j", jobs), ("-q", show == "quiet"),
                ("--json", show == "json")]
     dropped = [name for name, used in (("--format", stdout_format is not None),
-                                       ("--palette-out", given["palette_out"] is not None))
+                                       ("--palette-out", given["palette_out"] is not None),
+                                       ("--masks", given["masks"] is not None))
                if used]
     return carried, dropped, refused
 
@@ -434,6 +444,19 @@ def _plan_files(inputs: Sequence[str], output: str | None, ext: str | None,
             if name != STDIO and (is_stream(Path(name)) or names_a_descriptor(name)):
                 refuse_stream_without_output(Path(name), naming)
     return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
+
+
+def _refuse_masks_without_a_file(masks: str | None, files: Sequence[_File]) -> None:
+    """Refuse (usage error) ``--masks`` beside several inputs, whose masks would land in one
+    folder, or an image written to stdout, whose name the masks take theirs from."""
+    if masks is None:
+        return
+    if len(files) > 1:
+        fail(f"--masks={quoted(masks)} takes one input, but {len(files)} were given; write "
+             "each input's masks in a call of its own", USAGE_ERROR)
+    if files[0].to_stdout:
+        fail(f"--masks={quoted(masks)}: the masks are named after the output file, and the "
+             "image goes to stdout; name the output with -o FILE", USAGE_ERROR)
 
 
 def _refuse_stream_outputs(output: str | None, palette_out: str | None) -> None:

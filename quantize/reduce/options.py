@@ -43,6 +43,7 @@ from ..io import (
     DEFAULT_MAX_PIXELS,
     GIF_ALPHA_THRESHOLD,
     STREAM_OUTPUT,
+    check_output_folder,
     check_output_path,
     is_stream,
 )
@@ -700,6 +701,7 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "exact_colors": False, "palette_in": None, "palette_fitted": False, "palette_out": None,
     "seed": 0, "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
     "optimize": False, "palette": "global", "max_bytes": None, "matte": None, "strip": False,
+    "masks": None,
 }
 
 #: How an animation's frames get their colours: one palette for all, or one per frame (GIF).
@@ -728,6 +730,22 @@ def check_palette_mode(palette: Any) -> str:
                      "palette file, go in palette_in=...")
 
 
+def refuse_animation_masks(masks: Any) -> None:
+    """Refuse ``masks`` (the file job's folder of masks) for an animation, or a TIFF of
+    several pages: masks are written of a still image.
+
+    >>> refuse_animation_masks(None)
+    >>> refuse_animation_masks("seps")
+    Traceback (most recent call last):
+    ValueError: masks='seps': the input is an animation (or a TIFF of several pages), and \
+masks are written of a still image; expected a still, or no masks
+    """
+    if masks is not None:
+        raise ValueError(f"masks={quoted(os.fspath(masks))}: the input is an animation (or a "
+                         "TIFF of several pages), and masks are written of a still image; "
+                         "expected a still, or no masks")
+
+
 def check_reduce_options(**options: Any) -> dict[str, Any]:
     """Validate :func:`~quantize.reduce.reduce_file`'s keyword options and fill the defaults.
 
@@ -737,7 +755,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         Any of ``n_colors``, ``quality``, ``quality_limit``, ``space``, ``dither``,
         ``exact_colors``, ``palette_in``, ``palette_fitted``, ``palette_out``, ``seed``,
         ``force``, ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``,
-        ``max_bytes``, ``matte``, ``strip``.
+        ``max_bytes``, ``matte``, ``strip``, ``masks``.
 
     Returns
     -------
@@ -787,6 +805,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     check_palette_mode(opts["palette"])
     opts["max_bytes"] = check_budget_alone(opts["max_bytes"], checked.quality, pal_in)
     opts["matte"] = check_matte(opts["matte"])
+    if opts["masks"] is not None:  # the folder the masks go in, made when missing
+        check_output_folder(opts["masks"], "masks")
     if checked.n_colors is None and checked.quality is None and pal_in is None:
         opts["n_colors"] = DEFAULT_COLORS
     opts["dither"] = checked.dither

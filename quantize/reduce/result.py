@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -31,12 +32,21 @@ from .._validation import (
 from ..colors import mean_ciede2000, mean_squared_error, premultiply, sorted_runs
 from ..encode import DEFAULT_LEVEL, encode_indexed_gif, encode_indexed_png, trns
 from ..errors import AlphaLossWarning, warn_caller
-from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE, atomic_write, check_output_path
+from ..io import (
+    GIF_ALPHA_THRESHOLD,
+    MAX_PALETTE,
+    atomic_write,
+    check_output_folder,
+    check_output_path,
+    folder_made,
+    held_dpi,
+    write_together,
+)
 from ..reconstruct.palette import indexed_image, last_entry_at, last_entry_rank
 from .fit import Histogram, lab_of
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult", "first_clear",
-           "psnr_db"]
+           "mask_outputs", "psnr_db"]
 
 # Indexed PNGs up to this many pixels are deflated at the encoder's default
 # level (8), larger ones at level 6 unless optimize is set: on the 12 MP
@@ -649,6 +659,87 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
         indices, palette = last_entry_at(indices, full[:, :3], self._clear_at)
         return indices, palette, self._clear_at
 
+    def masks(self) -> list[np.ndarray]:
+        """One ``(H, W)`` bool mask per entry of ``palette``, in its order: True where the
+        pixels are drawn with that entry (a screen printer's separation of that ink).
+
+        The masks of an image's entries partition its pixels that are not fully
+        transparent: those belong to no mask. An entry no pixel takes has an empty mask.
+        Each mask is a new array of ``H * W`` bytes (k of them: 17 MP at k = 64 is 1.1 GB);
+        :meth:`ReduceResult.save_masks` writes them one at a time.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from quantize import reduce_colors
+        >>> image = np.zeros((2, 3, 3), np.uint8); image[:, 2:] = [200, 40, 40]
+        >>> result = reduce_colors(image, 2, seed=0)
+        >>> [(result.palette[i].tolist(), m.astype(int).tolist())
+        ...  for i, m in enumerate(result.masks())]
+        [([0, 0, 0], [[1, 1, 0], [1, 1, 0]]), ([200, 40, 40], [[0, 0, 1], [0, 0, 1]])]
+        """
+        return [self.indices == i for i in range(self.k)]
+
+    def save_masks(self, folder: str | os.PathLike[str], stem: str = "mask", *,
+                   dpi: tuple[float, float] | None = None, force: bool = False) -> list[Path]:
+        """Write one 1-bit PNG per entry the image uses, black where the entry's pixels are
+        and white elsewhere, as ``quantize reduce --masks`` writes them: named
+        ``<stem>.ink<NN>-<rrggbb>.png``, ``NN`` the entry's index in the .png
+        :meth:`ReduceResult.save` writes (two digits, three beyond 100 entries), and its
+        colour. Fully transparent pixels are in no mask, and their entry has none.
+
+        Written together (:func:`~quantize.io.write_together`): all of them or none;
+        ``folder`` is made when missing.
+
+        Parameters
+        ----------
+        folder : str or os.PathLike
+            The folder to write into.
+        stem : str, default "mask"
+            The start of every file's name (an output image's name without its extension).
+        dpi : (float, float), optional
+            The resolution (x, y) in dots per inch, written in each PNG's pHYs chunk (a
+            scan's, as :attr:`~quantize.io.LoadedImage.dpi` gives it); None: none stated.
+        force : bool, default False
+            Replace files of those names.
+
+        Returns
+        -------
+        list of Path
+            The files written, by index.
+
+        Raises
+        ------
+        ValueError
+            If ``folder`` lies under a file, or ``dpi`` is not two numbers > 0.
+        OutputExistsError
+            If a file of those names exists and ``force`` is false.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from PIL import Image
+        >>> from quantize import reduce_colors
+        >>> image = np.zeros((2, 3, 3), np.uint8); image[:, 2:] = [200, 40, 40]
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> paths = reduce_colors(image, 2, seed=0).save_masks(folder.name, "flag",
+        ...                                                      dpi=(300, 300))
+        >>> [p.name for p in paths]
+        ['flag.ink00-000000.png', 'flag.ink01-c82828.png']
+        >>> with Image.open(paths[1]) as mask:
+        ...     mask.mode, np.asarray(mask).astype(int).tolist(), round(mask.info["dpi"][0])
+        ('1', [[1, 1, 0], [1, 1, 0]], 300)
+        >>> folder.cleanup()
+        """
+        check_file_name(stem, "stem")
+        where = check_output_folder(folder, "folder")
+        files = mask_outputs(*self._png_entries(self.full_palette(alpha=True)), where,
+                             stem, held_dpi(dpi, "PNG"))
+        with folder_made(where):
+            write_together(files, replace=check_bool(force, "force"))
+        return [path for path, _ in files]
+
     def transparency(self) -> bytes | None:
         """Alpha of every entry of :meth:`ReduceResult.full_palette` (the transparent one
         last) up to the last one that is not opaque (a PNG tRNS), or None."""
@@ -751,6 +842,31 @@ def first_clear(table: np.ndarray) -> int | None:
     """
     clear = np.flatnonzero(table[:, 3] == 0)
     return int(clear[0]) if clear.size else None
+
+
+def mask_outputs(indices: np.ndarray, table: np.ndarray, folder: Path, stem: str,
+                 dpi: tuple[float, float] | None
+                 ) -> list[tuple[Path, Callable[[Path], None]]]:
+    """The mask files of an indexed image, ``(H, W)`` ``indices`` into the ``(n, 4)``
+    ``table``, as :func:`~quantize.io.write_together` takes them: one path
+    ``folder/<stem>.ink<NN>-<rrggbb>.png`` per entry that some pixel takes and is not fully
+    transparent, and a function that writes its 1-bit PNG (black where the entry is, made
+    as it is written: one mask held at a time), with the resolution ``dpi``. Prior
+    validation is assumed (``dpi`` as :func:`~quantize.io.held_dpi` gives it for PNG)."""
+    used = np.bincount(indices.ravel(), minlength=table.shape[0]) > 0
+    entries = np.flatnonzero(used & (table[:, 3] > 0))
+    width = max(2, len(str(table.shape[0] - 1)))
+
+    def writer(entry: int) -> Callable[[Path], None]:
+        return lambda tmp: _save_mask(indices == entry, tmp, dpi)
+
+    return [(folder / f"{stem}.ink{entry:0{width}d}-{bytes(table[entry, :3]).hex()}.png",
+             writer(int(entry))) for entry in entries]
+
+
+def _save_mask(mask: np.ndarray, path: Path, dpi: tuple[float, float] | None) -> None:
+    """``mask`` as a 1-bit greyscale PNG at ``path``: black (0) where it is True."""
+    Image.fromarray(~mask).save(path, format="PNG", **({} if dpi is None else {"dpi": dpi}))
 
 
 def _write_binary(file: Any, data: bytes) -> None:
