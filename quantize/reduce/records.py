@@ -188,7 +188,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
                matted: bool | None = None, alpha_thresholded: int = 0,
                quality_met: bool | None = None,
                blurred_psnr: float | None = None,
-               psnr_shown: tuple[float, float] | None = None) -> dict[str, Any]:
+               psnr_shown: tuple[float, float] | None = None,
+               max_bytes_bound: str | None = None) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
     reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
     :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
@@ -203,7 +204,9 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     animation (None: not measured, then not recorded; inf when lossless, recorded None),
     ``psnr_shown`` the PSNR composited on black and on white of an image with
     translucent pixels, recorded as ``psnr_on_black`` and ``psnr_on_white`` (None: not
-    measured, then not recorded; inf recorded None)."""
+    measured, then not recorded; inf recorded None), ``max_bytes_bound`` what bounded the
+    k a ``max_bytes`` search kept (:data:`~quantize.reduce.budget.BUDGET_BOUNDS`; None
+    without ``max_bytes``, then not recorded)."""
     record = {
         "input": str(src), "output": str(out), "k": k, "space": space, **options,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
@@ -224,6 +227,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     if psnr_shown is not None:
         for over, value in zip(PSNR_SHOWN_KEYS, psnr_shown, strict=True):
             record[over] = None if math.isinf(value) else round(value, 4)
+    if max_bytes_bound is not None:
+        record["max_bytes_bound"] = max_bytes_bound
     return record
 
 
