@@ -227,9 +227,9 @@ def batch(
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", parser=integer, metavar="K",
         help=f"reduce: colours per image, 1..{MAX_PALETTE} (default 16; with "
-        f"--quality, the most allowed, default {MAX_PALETTE}; transparent pixels take one "
-        "more entry in a .png or .gif, so -k 64 on a GIF with transparency needs a 128-entry "
-        "table, -k 63 fits 64); segment: cluster the pixels into K "
+        f"--quality, as with --max-bytes, the most allowed, default {MAX_PALETTE}; "
+        "transparent pixels take one more entry in a .png or .gif, so -k 64 on a GIF with "
+        "transparency needs a 128-entry table, -k 63 fits 64); segment: cluster the pixels into K "
         "k-means clusters, 1..256, instead of cutting the region hierarchy (the default).",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(

@@ -186,7 +186,7 @@ def reduce_command(
         f"(-k 15 for 16 entries, one transparent), {MAX_PALETTE} at most in all: -k 64 on "
         "a GIF with transparency writes 65 entries, stored in a 128-entry table, where -k 63 "
         "fits 64 (gifsicle's --colors 64 counts the transparent entry). With "
-        f"--quality or --max-bytes: the most colours allowed (default {MAX_PALETTE}).",
+        f"--quality, as with --max-bytes: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
