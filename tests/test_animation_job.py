@@ -1151,6 +1151,29 @@ def test_256_colours_beside_transparency_means_255(tmp_path, rng):
     assert all(p["alpha"] == 255 for p in record["palette"])
 
 
+@pytest.mark.parametrize(("name", "k"), [("out.gif", 255), ("out.png", 255), ("out.webp", 256),
+                                         ("out.tif", 256)])
+def test_256_colours_beside_transparency_fill_rgba_frames(tmp_path, rng, name, k):
+    # A WebP's frames and a TIFF's pages are RGBA: a given palette of 256 was kept beside
+    # transparent pixels there, but a fitted one stopped at 255, as in a GIF's table.
+    frames = []
+    for _ in range(2):
+        f = np.zeros((24, 24, 4), np.uint8)
+        f[..., :3] = rng.integers(0, 256, (24, 24, 3))
+        f[4:, :, 3] = 255  # four transparent rows
+        frames.append(f)
+    src = save_animation(tmp_path / "in.png", frames, duration=50, loop=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TimingLossWarning)  # the TIFF's pages are not timed
+        record = reduce_animation_file(src, tmp_path / name, n_colors=256, seed=0)
+    assert record["k"] == k and len(record["palette"]) == k
+    written = composited(tmp_path / name)
+    assert len(written) == 2
+    for b in written:  # the transparent rows kept, the others drawn from the k colours
+        assert (b[:4, :, 3] == 0).all() and (b[4:, :, 3] == 255).all()
+        assert len(np.unique(b[4:, :, :3].reshape(-1, 3), axis=0)) <= k
+
+
 def test_the_record_palette_is_a_stills_no_transparent_entry(tmp_path):
     # The animation record listed the transparent pixels as an entry {"#000000",
     # alpha 0} with the shares taken of all pixels, while a still's record (and the

@@ -191,7 +191,7 @@ _REDUCE_CSV_COLUMNS = [
     "frames", "larger_than_input", "left_out_of_shared_palette", "n_colors", "optimize",
     "optimized", "outputs_not_removed", "palette", "palette_in", "palette_mode", "quality",
     "removed_outputs", "removed_outputs_folders_left", "seed", "stale_output", "warnings",
-    "skipped", "quality_limit", "quality_met", "max_bytes"]
+    "skipped", "quality_limit", "quality_met", "max_bytes", "max_bytes_bound"]
 
 
 def test_csv_report_has_the_fixed_columns_then_a_key_of_no_row(tmp_path):

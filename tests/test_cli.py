@@ -2118,8 +2118,8 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
                      "take one more entry, beyond K (-k 15 for 16 entries, one transparent), "
                      "256 at most in all: -k 64 on a GIF with transparency writes 65 entries, "
                      "stored in a 128-entry table, where -k 63 fits 64 (gifsicle's --colors 64 "
-                     "counts the transparent entry). With --quality: the most colours allowed "
-                     "(default 256)."),
+                     "counts the transparent entry). With --quality, as with --max-bytes: the "
+                     "most colours allowed (default 256)."),
     ("reduce", "--quality", "<= Q, a number from 0 to 20"),
     # a pngquant user's --quality 80 is a score there, a mean ΔE2000 here
     ("reduce", "--quality", "not pngquant's 0-100 score"),
@@ -2134,10 +2134,11 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
     # segment reads one frame of an animation, and counts only its pixels
     ("segment", "--max-pixels", "more than N pixels (width x height; of an animation, its "
                                 "first frame, the one segmented)"),
-    ("batch", "-k", "reduce: colours per image, 1..256 (default 16; with --quality, the most "
-                    "allowed, default 256; transparent pixels take one more entry in a .png or "
-                    ".gif, so -k 64 on a GIF with transparency needs a 128-entry table, -k 63 "
-                    "fits 64); segment: cluster the pixels into K k-means clusters, 1..256"),
+    ("batch", "-k", "reduce: colours per image, 1..256 (default 16; with --quality, as with "
+                    "--max-bytes, the most allowed, default 256; transparent pixels take one "
+                    "more entry in a .png or .gif, so -k 64 on a GIF with transparency needs a "
+                    "128-entry table, -k 63 fits 64); segment: cluster the pixels into K "
+                    "k-means clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number from 0 to 20"),
     ("batch", "--regions", "N >= 1"),
     ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal or .txt, or an image of its "

@@ -3801,8 +3801,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-4]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-4:-3] for row in table[1:]] == [  # k, ..., bytes, skipped
+        assert (table[0][:width], table[0][-5]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-5:-4] for row in table[1:]] == [  # k, ..., bytes, skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     assert rows == [("a.png", "", *not_reached),
@@ -5438,7 +5438,8 @@ _REDUCE_ROW_KEYS = [
     "alpha_thresholded", "larger_than_input", "edited_larger_than_input", "stale_output",
     "fewer_colors_than_asked", "left_out_of_shared_palette", "removed_outputs",
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
-    "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes"]
+    "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes",
+    "max_bytes_bound"]
 _REDUCE_OBJECT_KEYS = [key for key in _REDUCE_ROW_KEYS if key != "warnings"]
 
 
@@ -5484,7 +5485,8 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
     src, report = _ok_larger_and_failed(tmp_path), tmp_path / "r.csv"
     args = (src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger",
             "--report", report)
-    later = ["skipped", "quality_limit", "quality_met", "max_bytes"]  # added so, after the rest
+    later = ["skipped", "quality_limit", "quality_met", "max_bytes",  # added so, after the rest
+             "max_bytes_bound"]
     earlier = [*batch.REPORT_COLUMNS, *sorted(set(batch.ROW_KEYS["reduce"])
                                               - {*batch.REPORT_COLUMNS, *later})]
     for run, noise in (("first", ""), ("again", "done")):
@@ -5492,7 +5494,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         assert table[0] == [*earlier, *later]
-        assert [(Path(row[0]).name, row[2], row[-4]) for row in table[1:]] == [
+        assert [(Path(row[0]).name, row[2], row[-5]) for row in table[1:]] == [
             ("bad.png", "failed", ""), ("noise.png", "skipped" if noise else "ok", noise),
             ("tiny.png", "skipped", "larger")]
 

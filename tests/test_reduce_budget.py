@@ -162,8 +162,90 @@ def test_the_summary_says_the_k_chosen_and_the_budget(photo, tmp_path):
     result = run(photo, "-k", 32, "--max-bytes", "100kB", "-o", out)
     assert result.exit_code == 0, result.stderr
     size = out.stat().st_size
-    assert (f"chose k=32 of -k 32 for --max-bytes 100,000 ({size:,} bytes); 32 colours"
-            in result.stdout)
+    assert (f"chose k=32 of -k 32 for --max-bytes 100,000 ({size:,} bytes; -k 32 fits: a "
+            "larger -k may fit); 32 colours" in result.stdout)
+
+
+@pytest.fixture
+def few_colours(tmp_path):
+    """A 12 x 12 image of 5 colours, as a GIF."""
+    image = np.repeat(np.array([[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255],
+                                [255, 255, 255]], np.uint8), 29, axis=0)[:144].reshape(12, 12, 3)
+    path = tmp_path / "five.gif"
+    Image.fromarray(image).save(path)
+    return path
+
+
+def test_the_image_s_own_colours_are_named_as_the_bound_not_a_k_that_does_not_fit(
+        few_colours, tmp_path):
+    result = run(few_colours, "-k", 64, "--max-bytes", "1MB", "-o", tmp_path / "o.gif",
+                 "--json")
+    record = json.loads(result.stdout)
+    assert record["k"] == 5 and record["max_bytes_bound"] == "image_colors"
+    result = run(few_colours, "-k", 64, "--max-bytes", "1MB", "-o", tmp_path / "o.gif",
+                 "--force")
+    assert "(" + f"{record['bytes_out']:,} bytes; all 5 colours of the image fit); 5 colours" \
+        in result.stdout
+    assert "does not fit" not in result.stdout
+
+
+@pytest.fixture
+def clear_rows(rng):
+    """A 20 x 20 RGBA image of about 300 colours, its first 4 rows transparent."""
+    rgba = np.dstack([rng.integers(0, 256, (20, 20, 3), dtype=np.uint8),
+                      np.full((20, 20), 255, np.uint8)])
+    rgba[:4, :, 3] = 0
+    return rgba
+
+
+@pytest.mark.parametrize("animated", [False, True])
+def test_the_transparent_entry_is_named_as_the_bound(tmp_path, clear_rows, animated):
+    src, out = tmp_path / "in.png", tmp_path / ("o.gif" if animated else "o.png")
+    frames = [clear_rows, np.roll(clear_rows, 1, axis=1)] if animated else [clear_rows]
+    save_animation(src, frames, duration=100, loop=0)
+    record = reduce_file(src, out, n_colors=256, max_bytes="1MB")
+    assert record["k"] == 255 and record["max_bytes_bound"] == "transparent_entry"
+    result = run(src, "-k", 256, "--max-bytes", "1MB", "-o", out, "--force")
+    assert "bytes; 255, the most beside the transparent entry); 255 colours" in result.stdout
+
+
+def test_the_budget_is_named_as_the_bound_only_when_k_plus_1_was_measured_over(photo,
+                                                                              tmp_path):
+    sizes = _sizes(photo, tmp_path, ".png", range(2, 17))
+    budget = (sizes[2] + sizes[16]) // 2
+    record = reduce_file(photo, tmp_path / "o.png", n_colors=16, max_bytes=budget)
+    assert record["max_bytes_bound"] == "max_bytes" and sizes[record["k"] + 1] > budget
+    record = reduce_file(photo, tmp_path / "o.png", n_colors=16, max_bytes="1MB",
+                         force=True)
+    assert record["k"] == 16 and record["max_bytes_bound"] == "n_colors"
+
+
+def test_without_k_the_budget_searches_up_to_256_colours(few_colours, photo, tmp_path):
+    # as --quality does: -k is then the most allowed, 256 when not given
+    direct = _sizes(photo, tmp_path, ".png", [256])[256]
+    record = reduce_file(photo, tmp_path / "o.png", max_bytes=direct)
+    assert record["n_colors"] == 256 and record["k"] > 16
+    assert (tmp_path / "o.png").read_bytes() == (tmp_path / "direct256.png").read_bytes()
+    result = run(few_colours, "--max-bytes", "1MB", "-o", tmp_path / "o.gif")
+    assert "chose k=5 of -k 256 for --max-bytes 1,000,000" in result.stdout
+    assert reduce_file(photo, tmp_path / "q.png")["n_colors"] == 16  # without a budget
+
+
+@pytest.mark.parametrize(("typed", "unit"), [
+    (["--max-bytes", "256", "KB"], "KB"), (["--max-bytes=1.5", "MiB"], "MiB"),
+    (["--max-bytes", "2", "kb"], "kb")])
+def test_a_unit_typed_apart_from_the_size_is_pointed_to_max_bytes(photo, tmp_path, typed,
+                                                                  unit):
+    value = typed[-2].partition("=")[2] or typed[-2]
+    expected = (f"--max-bytes={value} then '{unit}' read as an input file; write "
+                f"--max-bytes {value}{unit}")
+    result = run(photo, *typed, "-o", tmp_path / "o.png")
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr.strip() == f"quantize: error: {expected}"
+    result = run_batch(photo.parent, "-o", tmp_path / "out", *typed)
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr.strip() == f"quantize: error: {expected}"
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_summary_of_a_k_below_the_one_asked_says_the_next_does_not_fit(photo, tmp_path):

@@ -85,7 +85,7 @@ from ..io import (
 from ..names import output_stem, reduced_name
 from ..palette_files import palette_file_bytes
 from ..reconstruct.palette import last_entry_rank, palette_order
-from ..reduce.budget import most_fitting
+from ..reduce.budget import budget_bound, most_fitting
 from ..reduce.fit import DEFAULT_COLORS, distinct_rows, warn_few_colors
 from ..reduce.image import DARK_OUTPUT
 from ..reduce.options import (
@@ -377,11 +377,12 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
     per_frame = opts.per_frame and not one_table_holds(animation, opts)
     plan: Any
     written: tuple[bytes, FrameStats] | None = None
+    asked, over = opts.n_colors, False  # the search's opts are those of the k it kept
     if opts.max_bytes is None:
         plan = PerFramePlan(opts) if per_frame else global_plan(animation, opts)
     else:  # the output's format: named, or the default's (the input's own, or GIF)
-        plan, opts, written = _within_budget(animation, opts, per_frame,
-                                             opts.output or Path(f"default{opts.suffix}"))
+        (plan, opts, written), over = _within_budget(
+            animation, opts, per_frame, opts.output or Path(f"default{opts.suffix}"))
     reached = None if per_frame else plan.reached  # per frame takes no quality
     if reached is not None:
         warn_limit_kept(opts.quality, opts.quality_limit, reached, how=POOLED_NEAREST)
@@ -438,7 +439,10 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
                       alpha_thresholded=0 if stats.alpha else stats.translucent_pixels,
                       quality_met=None if opts.quality_limit is None else reached is None,
                       blurred_psnr=stats.blurred_psnr(),
-                      psnr_shown=psnr_shown)
+                      psnr_shown=psnr_shown,
+                      max_bytes_bound=None if opts.max_bytes is None else budget_bound(
+                          _colours(plan, opts, stats), asked, over,
+                          plan.transparent is not None))
 
 
 def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
@@ -478,12 +482,14 @@ def _write(tmp: Path, out: Path, animation: OpenAnimation, plan: Any,
 
 
 def _within_budget(animation: OpenAnimation, opts: AnimationOptions, per_frame: bool,
-                   named: Path) -> tuple[Any, AnimationOptions, tuple[bytes, FrameStats]]:
+                   named: Path
+                   ) -> tuple[tuple[Any, AnimationOptions, tuple[bytes, FrameStats]], bool]:
     """The plan of the most colours, at most ``opts.n_colors``, whose output in ``named``'s
     format fits in ``opts.max_bytes`` (:func:`~quantize.reduce.budget.most_fitting`),
-    the options of that k, its bytes and their stats: the frames are read and pooled
-    once, and each k is fitted from the seed, as ``n_colors=k`` fits it, and encoded in
-    memory. The warnings of that k alone are given.
+    the options of that k, its bytes and their stats, and whether the budget bounded k
+    (k + 1 measured over it): the frames are read and pooled once, and each k is fitted
+    from the seed, as ``n_colors=k`` fits it, and encoded in memory. The warnings of that
+    k alone are given.
 
     Raises
     ------

@@ -554,6 +554,20 @@ def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray])
 _MERGE_FROM = 1 << 22
 
 
+def _colours_held(transparent: bool, suffix: str) -> int:
+    """The most colours a fitted palette takes in an animation written as ``suffix``:
+    :data:`MAX_PALETTE`, less the entry of ``transparent`` pixels in a format whose frames
+    are palette images (GIF, APNG: :func:`~quantize.animation.sinks.palette_frames`); a
+    WebP's frames and a TIFF's pages, RGBA, hold all 256 beside it, as a given palette's.
+    (A palette fitted with partial alpha, :class:`AlphaPlan`, numbers its pixels in 8
+    bits, the transparent entry among them: 255 beside it in any format.)
+
+    >>> _colours_held(True, ".gif"), _colours_held(True, ".webp"), _colours_held(False, ".gif")
+    (255, 256, 256)
+    """
+    return MAX_PALETTE - (transparent and palette_frames(suffix))
+
+
 def _room(transparent: bool, k: int, name: str, suffix: str) -> None:
     """Refuse a given palette with more colours than a table holds beside a transparent entry,
     in a format whose frames are palette images (:func:`~quantize.animation.sinks.palette_frames`).
@@ -613,9 +627,11 @@ class GlobalPlan:
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
             palette, reached = _search_quality(colors, counts, opts,
-                                               MAX_PALETTE - transparent, animation.path)
+                                               _colours_held(transparent, opts.suffix),
+                                               animation.path)
         else:  # asked for 256 with transparency: 255 colours and the transparent entry
-            k = min(opts.n_colors, MAX_PALETTE - transparent, colors.shape[0])
+            # in a GIF or an APNG (:func:`_colours_held`)
+            k = min(opts.n_colors, _colours_held(transparent, opts.suffix), colors.shape[0])
             if k < opts.n_colors and k == colors.shape[0]:  # the -k asked for, not 255
                 warn_few_colors(k, opts.n_colors, "all the frames together have")
             palette = fit_palette(colors, counts, k, space=opts.space,

@@ -76,7 +76,8 @@ SEGMENT_REPORT_COLUMNS = ("input", "output", "status", "reason", "n_regions",
 _COLUMNS = {"reduce": REPORT_COLUMNS, "segment": SEGMENT_REPORT_COLUMNS}
 #: Columns a CSV report of a mode gained after its others, in the order gained: last, so
 #: that those keep their places.
-_LATER_COLUMNS = {"reduce": ("skipped", "quality_limit", "quality_met", "max_bytes"),
+_LATER_COLUMNS = {"reduce": ("skipped", "quality_limit", "quality_met", "max_bytes",
+                             "max_bytes_bound"),
                   "segment": ("skipped", "working_width", "working_height", "min_region_share")}
 
 _ROW_HEAD = ("input", "output", "status", "skipped", "reason")
@@ -88,14 +89,15 @@ _BATCH_KEYS = (LARGER, EDITED_LARGER, STALE, FEWER_COLORS, LEFT_OUT, REMOVED, FO
 #: its reason, its job's record (:func:`~quantize.reduce.reduce_file`'s, or
 #: :func:`~quantize.segment_file.segment_file`'s), then what the batch adds
 #: (:data:`~quantize.batch.results.LARGER`, ...), and last the keys added since, in the
-#: order added (reduce's ``quality_limit``, ``quality_met`` and ``max_bytes``, segment's
+#: order added (reduce's ``quality_limit``, ``quality_met``, ``max_bytes`` and
+#: ``max_bytes_bound``, segment's
 #: ``min_region_share``), so that the others keep their places. A key a file has no value
 #: for is null.
 ROW_KEYS = {
     "reduce": (*_ROW_HEAD, "k", "space", "n_colors", "quality", "dither", "exact_colors",
                "palette_in", "palette_mode", "seed", "optimize", "psnr", "delta_e", "seconds",
                "bytes_in", "bytes_out", "frames", "palette", "optimized", "alpha_thresholded",
-               *_BATCH_KEYS, "quality_limit", "quality_met", "max_bytes"),
+               *_BATCH_KEYS, "quality_limit", "quality_met", "max_bytes", "max_bytes_bound"),
     "segment": (*_ROW_HEAD, "outdir", "width", "height", "working_width", "working_height",
                 "n_clusters", "clusters_used",
                 "regions", "n_regions", "min_region", "weights", "space", "seed", "outputs",
@@ -377,7 +379,8 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     always-empty ``k``, ``psnr`` or bytes columns in a report of segmentations), then the
     other keys of ``mode``'s rows (:data:`ROW_KEYS`), sorted, then ``skipped`` (why a
     skipped file was: :data:`~quantize.batch.results.SkipKind`) and, of reductions,
-    ``quality_limit``, ``quality_met`` and ``max_bytes``, of segmentations, ``working_width`` and
+    ``quality_limit``, ``quality_met``, ``max_bytes`` and ``max_bytes_bound``, of
+    segmentations, ``working_width`` and
     ``working_height``, added after the others; its cells are those of the JSON rows.
 
     Each file of ``unsettled`` (each a :class:`~quantize.batch.Unsettled`: those a stopped

@@ -227,9 +227,9 @@ def batch(
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", parser=integer, metavar="K",
         help=f"reduce: colours per image, 1..{MAX_PALETTE} (default 16; with "
-        f"--quality, the most allowed, default {MAX_PALETTE}; transparent pixels take one "
-        "more entry in a .png or .gif, so -k 64 on a GIF with transparency needs a 128-entry "
-        "table, -k 63 fits 64); segment: cluster the pixels into K "
+        f"--quality, as with --max-bytes, the most allowed, default {MAX_PALETTE}; "
+        "transparent pixels take one more entry in a .png or .gif, so -k 64 on a GIF with "
+        "transparency needs a 128-entry table, -k 63 fits 64); segment: cluster the pixels into K "
         "k-means clusters, 1..256, instead of cutting the region hierarchy (the default).",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
@@ -266,12 +266,13 @@ def batch(
         show_default=False)] = None,
     max_bytes: Annotated[str | None, typer.Option(
         "--max-bytes", metavar="SIZE",
-        help="reduce: write each file with the most colours, at most -k (default 16), found "
-        "to fit its output in SIZE: bytes, or a number with a unit, in any case: 800k or "
-        "800kB (1000 bytes a k), 1MB (1,000,000), 1MiB (1,048,576); its line says the k "
-        "chosen. A file that even 2 colours do not fit fails, its reason naming the smallest "
-        "size reached, and nothing is written for it. Neither --quality, --palette-in nor "
-        "--shared-palette goes with it.", show_default=False)] = None,
+        help="reduce: write each file with the most colours, at most -k (default 256, as for "
+        "--quality), found to fit its output in SIZE: bytes, or a number with a unit, in "
+        "any case: 800k or 800kB (1000 bytes a k), 1MB (1,000,000), 1MiB (1,048,576); its "
+        "line says the k chosen and what bounded it. A file that even 2 colours do not "
+        "fit fails, its reason naming the smallest size reached, and nothing is written "
+        "for it. Neither --quality, --palette-in nor --shared-palette goes with it.",
+        show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
         help="rgb or lab (default: rgb for reduce, lab for segment).",

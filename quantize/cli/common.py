@@ -37,7 +37,7 @@ from .._start import INTERRUPTED_AT_START
 from .._validation import TypedNumber, shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, ImageReadError, QuantizeError
-from ..io import check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
+from ..io import MAX_PALETTE, check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
 from ..io.streams import STREAM_HEAD, copy_image_stream  # noqa: F401 -- and STREAM_HEAD
 from ..names import (
     printable,
@@ -46,6 +46,7 @@ from ..names import (
     repr_bytes_shown,
     shell_quoted,
 )
+from ..reduce.budget import is_size_unit
 from ..reduce.options import ORDERED, PATTERN, POSITIONAL, positional_meant
 from ..reduce.quality import (
     QUALITY_MEANS,
@@ -421,21 +422,36 @@ def is_terminal(stream: Any) -> bool:
 
 def budget_choice(record: Mapping[str, Any]) -> str:
     """What a ``--max-bytes`` run chose for a file, by its record (``max_bytes``, ``k``, the
-    ``n_colors`` asked and ``bytes_out``), as ``reduce`` and ``batch`` say it on the file's
-    line; "" for a record without ``max_bytes``. The search measured k + 1 too large when
-    k is below ``n_colors``.
+    ``n_colors`` asked, ``bytes_out`` and ``max_bytes_bound``), as ``reduce`` and ``batch``
+    say it on the file's line; "" for a record without ``max_bytes``. It names what
+    bounded k (:data:`~quantize.reduce.budget.BUDGET_BOUNDS`): the bytes only when the
+    search measured k + 1 over them; else ``-k``, the entry of transparent pixels or the
+    image's own colours. (A record of an earlier version, without ``max_bytes_bound``,
+    was bounded by ``-k`` at k = ``n_colors``, else by the bytes.)
 
-    >>> budget_choice({"max_bytes": 50000, "k": 18, "n_colors": 64, "bytes_out": 48277})
+    >>> budget_choice({"max_bytes": 50000, "k": 18, "n_colors": 64, "bytes_out": 48277,
+    ...                "max_bytes_bound": "max_bytes"})
     'chose k=18 of -k 64 for --max-bytes 50,000 (48,277 bytes; k=19 does not fit)'
+    >>> budget_choice({"max_bytes": 256000, "k": 133, "n_colors": 256, "bytes_out": 4064,
+    ...                "max_bytes_bound": "image_colors"})
+    'chose k=133 of -k 256 for --max-bytes 256,000 (4,064 bytes; all 133 colours of the image fit)'
+    >>> budget_choice({"max_bytes": 256000, "k": 16, "n_colors": 16, "bytes_out": 1612,
+    ...                "max_bytes_bound": "n_colors"})
+    'chose k=16 of -k 16 for --max-bytes 256,000 (1,612 bytes; -k 16 fits: a larger -k may fit)'
     >>> budget_choice({"k": 16})
     ''
     """
     if record.get("max_bytes") is None:
         return ""
     k, asked = record["k"], record["n_colors"]
-    over = "" if k == asked else f"; k={k + 1} does not fit"
+    bound = record.get("max_bytes_bound") or ("n_colors" if k == asked else "max_bytes")
+    why = {"max_bytes": f"k={k + 1} does not fit",
+           "n_colors": f"-k {asked} fits" + (": a larger -k may fit" if asked < MAX_PALETTE
+                                             else ""),
+           "transparent_entry": f"{k}, the most beside the transparent entry",
+           "image_colors": f"all {k} colours of the image fit"}[bound]
     return (f"chose k={k} of -k {asked} for --max-bytes {record['max_bytes']:,} "
-            f"({record['bytes_out']:,} bytes{over})")
+            f"({record['bytes_out']:,} bytes; {why})")
 
 
 def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
@@ -1580,7 +1596,8 @@ class Command(_HelpBySay, TyperCommand):
         taken = [str(ctx.params[p.name]) for p in self.params if p.param_type_name == "argument"
                  and p.nargs == 1 and ctx.params.get(p.name) is not None]
         for name in typed_before_dashes(ctx, [*taken, *extra]):
-            if line := dither_value_error(name, "--dither" in given, given):
+            if line := (dither_value_error(name, "--dither" in given, given)
+                        or max_bytes_unit_error(name, given)):
                 fail(line, USAGE_ERROR)
 
     def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
@@ -1941,6 +1958,30 @@ def dither_value_error(name: str, dither: bool, given: Sequence[str]) -> str | N
         return f"{name}: no such file; did you mean --dither={name}?"
     return printable_line(f"{name}: no such file; --dither takes a strength, {ORDERED} or "
                           f"{PATTERN}, written --dither=LEVEL (0 to 1) or --dither={ORDERED}")
+
+
+def max_bytes_unit_error(name: str, given: Sequence[str]) -> str | None:
+    """The error line of an argument ``name`` that names no file and is the unit of the
+    ``--max-bytes`` value typed right before it, apart (``--max-bytes 256 KB``: then read
+    as an input file), or None. ``given``: the arguments typed before ``--``.
+
+    >>> max_bytes_unit_error("KB", ["in.gif", "--max-bytes", "256", "KB", "-o", "x.gif"])
+    "--max-bytes=256 then 'KB' read as an input file; write --max-bytes 256KB"
+    >>> max_bytes_unit_error("MiB", ["--max-bytes=1.5", "MiB", "in.gif"])
+    "--max-bytes=1.5 then 'MiB' read as an input file; write --max-bytes 1.5MiB"
+    >>> max_bytes_unit_error("KB", ["in.gif", "KB", "--max-bytes", "256"]) is None
+    True
+    """
+    if not is_size_unit(name) or os.path.lexists(name):
+        return None
+    for at, flag in enumerate(given):
+        value, after = ((flag.partition("=")[2], at + 1) if flag.startswith("--max-bytes=")
+                        else (given[at + 1], at + 2) if flag == "--max-bytes"
+                        and at + 1 < len(given) else ("", at))
+        if value and after < len(given) and given[after] == name:
+            return (f"--max-bytes={value} then {quoted(name)} read as an input file; write "
+                    f"--max-bytes {value}{name}")
+    return None
 
 
 def _reads_as_number(name: str) -> bool:

@@ -86,6 +86,7 @@ from .common import (
     is_stdin_file,
     is_stream,
     is_terminal,
+    max_bytes_unit_error,
     names_a_descriptor,
     note,
     note_idle_options,
@@ -186,7 +187,7 @@ def reduce_command(
         f"(-k 15 for 16 entries, one transparent), {MAX_PALETTE} at most in all: -k 64 on "
         "a GIF with transparency writes 65 entries, stored in a 128-entry table, where -k 63 "
         "fits 64 (gifsicle's --colors 64 counts the transparent entry). With "
-        f"--quality: the most colours allowed (default {MAX_PALETTE}).",
+        f"--quality, as with --max-bytes: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
@@ -204,11 +205,12 @@ def reduce_command(
         show_default=False)] = None,
     max_bytes: Annotated[str | None, typer.Option(
         "--max-bytes", metavar="SIZE",
-        help="Write the most colours, at most -k (default 16), found to fit in SIZE: "
-        "bytes, or a number with a unit, in any case: 800k or 800kB (1000 bytes a k), 1MB "
-        "(1,000,000), 1MiB (1,048,576); prints the k chosen. When even 2 colours do not "
-        "fit, writes nothing and exits 99, naming the smallest size reached. Neither "
-        "--quality nor --palette-in goes with it.", show_default=False)] = None,
+        help="Write the most colours, at most -k (default 256, as for --quality), found to fit "
+        "in SIZE: bytes, or a number with a unit, in any case: 800k or 800kB (1000 bytes "
+        "a k), 1MB (1,000,000), 1MiB (1,048,576); prints the k chosen and what bounded it "
+        "(the size, -k, the image's own colours or the transparent entry). When even 2 "
+        "colours do not fit, writes nothing and exits 99, naming the smallest size "
+        "reached. Neither --quality nor --palette-in goes with it.", show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
         help="Colour space to cluster in: rgb (default) or lab (CIELAB).",
@@ -591,14 +593,16 @@ def _refuse_option_values_as_inputs(inputs: Sequence[str], dither: bool,
     """Refuse, before any work and before the count of inputs is held against ``-o``, an
     input that names no file and reads as an option's value (usage errors): a strength
     after ``--dither`` (``--dither 0.5``, then read as full strength), a word after it
-    (``--dither ordered``: written ``--dither=ordered``), or a whole number (``reduce 16 a.png``, as
+    (``--dither ordered``: written ``--dither=ordered``), a unit after ``--max-bytes``'
+    value (``--max-bytes 256 KB``: :func:`~quantize.cli.common.max_bytes_unit_error`), or
+    a whole number (``reduce 16 a.png``, as
     pngquant takes the colours: :func:`_colors_hint`). ``inputs``: those typed before ``--``
     (:func:`~quantize.cli.common.typed_before_dashes`), after which a name is a file name
     whatever it looks like; ``given``: the arguments typed before ``--``.
     """
     for p in inputs:
         name = str(p)
-        if line := dither_value_error(name, dither, given):
+        if line := dither_value_error(name, dither, given) or max_bytes_unit_error(name, given):
             fail(line, USAGE_ERROR)
         if hint := _colors_hint(name):
             fail(f"{name}: no such file{hint}", USAGE_ERROR)

@@ -16,14 +16,20 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..errors import SizeBudgetError
+from .result import MAX_PALETTE
 
-__all__ = ["BUDGET_MIN_COLORS", "check_max_bytes", "largest_fitting", "most_fitting", "quietly",
-           "warn_again"]
+__all__ = ["BUDGET_BOUNDS", "BUDGET_MIN_COLORS", "budget_bound", "check_max_bytes",
+           "is_size_unit", "largest_fitting", "most_fitting", "quietly", "warn_again"]
 
 _T = TypeVar("_T")
 
 #: The fewest colours the budget search tries (pngquant refuses fewer than 2).
 BUDGET_MIN_COLORS = 2
+#: What bounded the k a budget search chose (:func:`budget_bound`), as a record's
+#: ``max_bytes_bound`` names it: the bytes (k + 1 was measured over them), the ``n_colors``
+#: asked (they fit), the entry of transparent pixels (255 colours and it fill the 256 of a
+#: palette), or the image's own colours (all of them fit, fewer than asked).
+BUDGET_BOUNDS = ("max_bytes", "n_colors", "transparent_entry", "image_colors")
 
 # The multiple of each unit, by its lowercase name: k, kB and KB are 1000, as pngquant's
 # and gifsicle's users read sizes from ls -h and browsers (KiB: 1024).
@@ -75,6 +81,36 @@ one with a unit, as 800k, 800kB, 1MB (1,000,000 bytes) or 1MiB (1,048,576 bytes)
     if size < 1:
         raise ValueError(f"max_bytes={max_bytes!r} is below 1 byte; {_EXPECTED}")
     return size
+
+
+def is_size_unit(word: str) -> bool:
+    """Whether ``word`` is one of the units a size takes (:func:`check_max_bytes`), in
+    any case: what an input named ``KB`` was meant as after ``--max-bytes 256``.
+
+    >>> is_size_unit("KB"), is_size_unit("mib"), is_size_unit("photo.png"), is_size_unit("")
+    (True, True, False, False)
+    """
+    return bool(word) and word.lower() in _UNITS
+
+
+def budget_bound(k: int, n_colors: int, over: bool, clear: bool) -> str:
+    """What bounded the ``k`` colours a budget search kept (one of :data:`BUDGET_BOUNDS`):
+    the bytes when it measured ``k + 1`` ``over`` them, else the ``n_colors`` asked when
+    it kept them all, else the transparent entry when the palette has one (``clear``) and
+    ``k`` is the 255 beside it, else the image's own colours, fewer than asked.
+
+    >>> budget_bound(18, 64, True, False), budget_bound(16, 16, False, False)
+    ('max_bytes', 'n_colors')
+    >>> budget_bound(255, 256, False, True), budget_bound(133, 256, False, False)
+    ('transparent_entry', 'image_colors')
+    """
+    if over:
+        return "max_bytes"
+    if k >= n_colors:
+        return "n_colors"
+    if clear and k == MAX_PALETTE - 1:
+        return "transparent_entry"
+    return "image_colors"
 
 
 def _parsed_size(text: str) -> int:
@@ -140,14 +176,17 @@ smallest output reached, more than the 50 allowed
 
 
 def most_fitting(make: Callable[[int], _T], size: Callable[[_T], int], max_bytes: int,
-                 k_max: int) -> _T:
+                 k_max: int) -> tuple[_T, bool]:
     """What ``make(k)`` makes for the k of :func:`largest_fitting`, the largest found whose
-    output, of ``size(made)`` bytes, fits in ``max_bytes``: the still's and the
+    output, of ``size(made)`` bytes, fits in ``max_bytes``, and whether the budget bounded
+    it (``k + 1`` measured over it; False: ``k_max`` fits): the still's and the
     animation's search. Each k's warnings are held back (:func:`quietly`) and those of the
     k kept alone given again (:func:`warn_again`); only the largest k fitting so far is
     kept (each holds its encoded output, and a plan a table of 16 MB).
 
-    >>> most_fitting(lambda k: "x" * (100 * k), len, 1234, 16) == "x" * 1200
+    >>> most_fitting(lambda k: "x" * (100 * k), len, 1234, 16) == ("x" * 1200, True)
+    True
+    >>> most_fitting(lambda k: "x" * (100 * k), len, 5000, 16) == ("x" * 1600, False)
     True
 
     Raises
@@ -164,9 +203,9 @@ def most_fitting(make: Callable[[int], _T], size: Callable[[_T], int], max_bytes
             best.update(k=k, made=made, caught=caught)
         return n
 
-    largest_fitting(size_of, max_bytes, k_max)
+    k, _ = largest_fitting(size_of, max_bytes, k_max)
     warn_again(best["caught"])
-    return best["made"]
+    return best["made"], k < k_max
 
 
 def _between(lo: int, hi: int, sizes: dict[int, int], max_bytes: int) -> int:

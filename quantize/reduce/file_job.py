@@ -54,7 +54,7 @@ from ..io import (
 from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import PaletteNames, palette_file_bytes, read_palette_names
 from ..reconstruct.palette import indexed_image
-from .budget import most_fitting
+from .budget import budget_bound, most_fitting
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import DARK_OUTPUT, reduce_within_limit
 from .options import (
@@ -408,15 +408,17 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 opts["exact_colors"], mapped, opts["quality_limit"])
         checked = replace(checked, asked=job.n_colors, clear_at=job.clear_entry_at(),
                           fitted_palette=opts["palette_fitted"])
+        bound = None
         if opts["max_bytes"] is None:
             result, met = reduce_within_limit(loaded.rgb, loaded.alpha, checked,
                                               check_seed(opts["seed"]),
                                               clear_entry=job.room_for_clear_entry())
             encoded = None
         else:  # the output's format: named, or the default's (a .png)
-            result, encoded = _within_budget(loaded, checked, job, opts,
-                                             job.output or Path("default.png"))
-            met = True
+            (result, encoded), over = _within_budget(loaded, checked, job, opts,
+                                                     job.output or Path("default.png"))
+            met = True  # a transparent entry took one of the n_colors asked (colors_for)
+            bound = budget_bound(result.k, job.n_colors, over, checked.n_colors < job.n_colors)
     except QualityError as exc:
         raise _with_rgb_hint(exc, job, opts, loaded.alpha is not None) from None
     n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
@@ -478,7 +480,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       matted=matted,
                       alpha_thresholded=thresholded,
                       quality_met=None if opts["quality_limit"] is None else met,
-                      blurred_psnr=blurred, psnr_shown=shown_psnr,
+                      blurred_psnr=blurred, psnr_shown=shown_psnr, max_bytes_bound=bound,
                       colours_used=None if job.palette is None
                       else int(np.count_nonzero(result.shares)))
 
@@ -510,12 +512,12 @@ def _exif_kept(loaded: Any, opts: dict[str, Any]) -> bytes | None:
 
 
 def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, Any],
-                   out: Path) -> tuple[ReduceResult, tuple[bytes, bool]]:
+                   out: Path) -> tuple[tuple[ReduceResult, tuple[bytes, bool]], bool]:
     """The result of the most colours, at most ``checked.n_colors``, whose output in
     ``out``'s format fits in ``opts["max_bytes"]``
     (:func:`~quantize.reduce.budget.most_fitting`: each k reduced from the seed, as
-    ``n_colors=k`` reduces it, and encoded in memory), and its bytes; the warnings of
-    that k alone are given.
+    ``n_colors=k`` reduces it, and encoded in memory), and its bytes, and whether the
+    budget bounded k (k + 1 measured over it); the warnings of that k alone are given.
 
     Raises
     ------

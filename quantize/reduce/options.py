@@ -762,7 +762,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     dict
         Every option, checked: ``dither`` as a float strength (or "ordered"), ``n_colors``
         filled with the default 16 when neither ``quality`` nor ``palette_in``
-        is given, ``max_bytes`` as an int of bytes
+        is given (with ``max_bytes``, 256: its search's most), ``max_bytes`` as an int of bytes
         (:func:`~quantize.reduce.budget.check_max_bytes`), ``matte`` as ``(r, g, b)`` (or
         None). Palette files are not read here.
 
@@ -808,7 +808,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     if opts["masks"] is not None:  # the folder the masks go in, made when missing
         check_output_folder(opts["masks"], "masks")
     if checked.n_colors is None and checked.quality is None and pal_in is None:
-        opts["n_colors"] = DEFAULT_COLORS
+        # a budget searches up to the most a palette holds, as quality does
+        opts["n_colors"] = DEFAULT_COLORS if opts["max_bytes"] is None else MAX_PALETTE
     opts["dither"] = checked.dither
     return opts
 

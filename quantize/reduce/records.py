@@ -216,7 +216,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
                quality_met: bool | None = None,
                blurred_psnr: float | None = None,
                psnr_shown: tuple[float, float] | None = None,
-               colours_used: int | None = None) -> dict[str, Any]:
+               colours_used: int | None = None,
+               max_bytes_bound: str | None = None) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
     reports (see :func:`~quantize.reduce.reduce_file`). ``options`` are the job's, as
     :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
@@ -233,7 +234,9 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     translucent pixels, recorded as ``psnr_on_black`` and ``psnr_on_white`` (None: not
     measured, then not recorded; inf recorded None), ``colours_used`` the entries of a
     given palette that some pixel takes, recorded after ``k``, its entries (None: a fitted
-    palette, whose every colour is used, then not recorded)."""
+    palette, whose every colour is used, then not recorded), ``max_bytes_bound`` what
+    bounded the k a ``max_bytes`` search kept (:data:`~quantize.reduce.budget.BUDGET_BOUNDS`;
+    None without ``max_bytes``, then not recorded)."""
     record = {
         "input": str(src), "output": str(out), "k": k,
         **({} if colours_used is None else {"colours_used": colours_used}),
@@ -256,6 +259,8 @@ def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, A
     if psnr_shown is not None:
         for over, value in zip(PSNR_SHOWN_KEYS, psnr_shown, strict=True):
             record[over] = None if math.isinf(value) else round(value, 4)
+    if max_bytes_bound is not None:
+        record["max_bytes_bound"] = max_bytes_bound
     return record
 
 
