@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import errno
 import gc
 import hashlib
 import json
@@ -821,7 +822,8 @@ def record_removed(output_dir: str | os.PathLike[str],
 
 def _append(output_dir: str | os.PathLike[str], *items: Mapping[str, Any]) -> None:
     """Append each of ``items`` as one line to the manifest of ``output_dir`` (see
-    record_output), in one write."""
+    record_output), in one write. A write the system refuses part-way (a full disk) leaves
+    the file as it was (:func:`_append_whole`)."""
     if not items:
         return
     item = items[0]
@@ -829,16 +831,42 @@ def _append(output_dir: str | os.PathLike[str], *items: Mapping[str, Any]) -> No
     # ASCII JSON: file names that are not valid UTF-8 (surrogate escapes) stay as escapes.
     path = Path(output_dir) / MANIFEST_NAME
     try:
-        with open(path, "a+b", opener=_no_link) as f:
-            f.seek(0, os.SEEK_END)
-            if f.tell():  # start on a fresh line, even after a line torn by a crash
-                f.seek(-1, os.SEEK_END)
-                if f.read(1) != b"\n":
-                    f.write(b"\n")
-            f.write(text.encode("utf-8"))
+        _append_whole(path, text.encode("utf-8"))
     except OSError as exc:  # the system's own message named neither file
         raise OutputError(f"cannot add {quoted(item['output'])} to the record of finished outputs "
                           f"({exc.strerror or exc})", path=path) from None
+
+
+def _append_whole(path: Path, data: bytes) -> None:
+    """Append ``data`` to the file at ``path`` (made if missing, a link at its name refused),
+    on a fresh line, even after a line torn by a crash; an error part-way (a full disk
+    taking half a line, an interrupt) cuts the file back to its length before, so that no
+    line is left cut short, which the next run would warn of and keep a damaged copy of.
+    Unbuffered: each byte the system takes is written by the write that took it, and none
+    is left for a later flush to append after the cut.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be opened, or ``data`` written (the file is then as it was).
+    """
+    with open(path, "a+b", buffering=0, opener=_no_link) as f:
+        end = f.seek(0, os.SEEK_END)
+        if end:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                data = b"\n" + data
+        try:
+            view = memoryview(data)
+            while view:  # a write may take part of the bytes: the rest go next
+                taken = f.write(view)
+                if not taken:  # (never of a file: a write that cannot take any raises)
+                    raise OSError(errno.EIO, "the file took none of the bytes written")
+                view = view[taken:]
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(f.fileno(), end)
+            raise
 
 
 # The fields of a manifest line that name a file, and are compared with the names of files.
