@@ -206,6 +206,7 @@ def test_an_append_a_full_disk_cuts_short_leaves_the_record_as_it_was(tmp_path, 
     assert path.read_bytes() == before
     assert str(info.value) == (f"{path}: cannot add 'b.png' to the record of finished "
                                "outputs (No space left on device)")
+    assert info.value.os_errno == errno.ENOSPC  # a full disk (failure_kind: disk_full)
     monkeypatch.undo()
     assert load_manifest(tmp_path).n_unread == int(torn)  # no line cut short by this run
     record_output(tmp_path, tmp_path / "b.png", {"n_colors": 4}, {"k": 3})

@@ -54,7 +54,13 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..errors import OutputError, OutputExistsError, OwnFileError, QuantizeWarning
+from ..errors import (
+    FailureKind,
+    OutputError,
+    OutputExistsError,
+    OwnFileError,
+    QuantizeWarning,
+)
 from ..io import atomic_write, write_together
 from ..names import absolute_path, quoted
 from ..reduce.result import MAX_PALETTE
@@ -239,6 +245,8 @@ class OptionsChangedError(OutputExistsError):
         redid them (:func:`read_forced_run`): ``force=True`` finishes it, keeping the
         outputs it made.
     """
+
+    kind: FailureKind = "options_changed"
 
     def __init__(self, output_dir: str | os.PathLike[str], count: int,
                  before: Mapping[str, Any], now: Mapping[str, Any], unfinished: bool = False):
@@ -834,7 +842,8 @@ def _append(output_dir: str | os.PathLike[str], *items: Mapping[str, Any]) -> No
         _append_whole(path, text.encode("utf-8"))
     except OSError as exc:  # the system's own message named neither file
         raise OutputError(f"cannot add {quoted(item['output'])} to the record of finished outputs "
-                          f"({exc.strerror or exc})", path=path) from None
+                          f"({exc.strerror or exc})", path=path,
+                          os_errno=exc.errno) from None
 
 
 def _append_whole(path: Path, data: bytes) -> None:
@@ -945,7 +954,8 @@ def check_appendable(output_dir: str | os.PathLike[str]) -> None:
             pass
     except OSError as exc:
         raise OutputError(f"cannot add to the record of finished outputs "
-                          f"({exc.strerror or exc}); no file was processed", path=path) from None
+                          f"({exc.strerror or exc}); no file was processed", path=path,
+                          os_errno=exc.errno) from None
 
 
 def made_alike(entry: Entry, settings: Mapping[str, Any], same_name: bool = False) -> bool:
