@@ -7,6 +7,8 @@ to files and results; each carries the ``path`` it is about (or None) and the
 
 :class:`ExitCode` is the one definition of the command line's exit codes
 (documented in docs/errors.md, modelled on pngquant's where they overlap).
+:data:`FailureKind` names what kind of failure an error is, in one word a script can test
+(:func:`failure_kind`), finer than the exit codes where they share one.
 
 :class:`QuantizeWarning` is the base class of every warning quantize gives.
 :func:`warn_caller` issues a warning attributed to the first line outside the
@@ -18,14 +20,15 @@ cannot follow it.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import warnings
 from enum import IntEnum
-from typing import NamedTuple
+from typing import Literal, NamedTuple, get_args
 
-__all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExifLeftOutWarning",
-           "ExitCode",
+__all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning",
+           "ExifLeftOutWarning", "ExitCode", "FailureKind",
            "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "GifTableWarning",
            "ImageReadError",
            "InputParameterError", "OutputError", "OutputExistsError", "OwnFileError",
@@ -34,7 +37,8 @@ __all__ = ["AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning", "ExifLeftO
            "QuantizeDeprecationWarning",
            "QuantizeError", "QuantizeWarning", "ResultTooLargeError", "SharedOutputError",
            "SizeBudgetError",
-           "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text"]
+           "StillImageWarning", "TimingLossWarning", "WriteRefusedError", "command_line_text",
+           "failure_kind", "failure_kind_of_code"]
 
 
 class ExitCode(IntEnum):
@@ -48,6 +52,9 @@ class ExitCode(IntEnum):
     USAGE = 2
     #: The output exists and ``--force`` was not given (as pngquant).
     EXISTS = 15
+    #: Another batch is writing into the output folder: a later run may succeed (as
+    #: EX_TEMPFAIL of sysexits.h, "try again later"); before, it was EXISTS.
+    IN_USE = 75
     #: ``--skip-if-larger``: the result would be larger than the input (as pngquant).
     TOO_LARGE = 98
     #: ``--quality`` could not be reached (as pngquant), or ``--max-bytes``.
@@ -58,6 +65,29 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
     #: Stopped by SIGTERM (``kill``, ``timeout``, a job scheduler), 128 + 15.
     TERMINATED = 143
+
+
+#: What kind of failure an error is, one word a script tests rather than the error's prose
+#: (:func:`failure_kind`), each kind asking for its own way on: "unreadable_input", an
+#: input missing, unreadable or no image (:class:`ImageReadError`); "bad_parameter", a value
+#: the command or the file cannot take (``ValueError``, ``TypeError``,
+#: :class:`InputParameterError`); "write_failed", an output that cannot be written (a
+#: folder missing or read-only, a name in the way: :class:`OutputError`); "disk_full", a
+#: write the system refused for want of room (a full disk, a quota: ``ENOSPC``,
+#: ``EDQUOT``), which freeing room and rerunning gets past; "output_exists", an output there
+#: and no ``force`` (:class:`OutputExistsError`); "options_changed", outputs made with other
+#: settings (a batch's ``OptionsChangedError``); "folder_in_use", another batch writing into
+#: the folder (a batch's ``FolderInUseError``), which a later run gets past; "quality", a
+#: ``quality`` or ``max_bytes`` out of reach (:class:`QualityError`,
+#: :class:`SizeBudgetError`); "larger", a result larger than its input
+#: (:class:`ResultTooLargeError`); "other", anything else (a worker that died, out of
+#: memory, an error of quantize's own).
+FailureKind = Literal["unreadable_input", "bad_parameter", "write_failed", "disk_full",
+                      "output_exists", "options_changed", "folder_in_use", "quality", "larger",
+                      "other"]
+FAILURE_KINDS: tuple[str, ...] = get_args(FailureKind)
+#: The system's error numbers of a write refused for want of room: a full disk, a quota.
+_NO_ROOM = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 
 class QuantizeError(Exception):
@@ -78,6 +108,8 @@ class QuantizeError(Exception):
     """
 
     exit_code = ExitCode.FAILED
+    #: The :data:`FailureKind` of the class (:func:`failure_kind` gives an instance's).
+    kind: FailureKind = "other"
 
     def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None):
         self.reason = reason
@@ -95,6 +127,8 @@ def _rebuild(cls: type[QuantizeError], reason: str, path: str | None) -> Quantiz
 class ImageReadError(QuantizeError, ValueError):
     """An input file is missing, unreadable, truncated, too large or not an image."""
 
+    kind: FailureKind = "unreadable_input"
+
 
 class InputParameterError(QuantizeError, ValueError):
     """A parameter that one input cannot take, found once the input was read
@@ -102,10 +136,35 @@ class InputParameterError(QuantizeError, ValueError):
     exit 2, as a bad parameter is, but naming the file, as the file's other errors do."""
 
     exit_code = ExitCode.USAGE
+    kind: FailureKind = "bad_parameter"
 
 
 class OutputError(QuantizeError, OSError):
-    """An output cannot be written (folder missing or unwritable, same path as the input)."""
+    """An output cannot be written (folder missing or unwritable, same path as the input).
+
+    ``os_errno``: the system's error number of the write it refused, when there was one
+    (None else), which tells a full disk apart (:func:`failure_kind`). (Not ``errno``: set,
+    it would make the message OSError's.)
+
+    >>> OutputError("cannot add to the record (No space left on device)", path="out",
+    ...             os_errno=errno.ENOSPC).os_errno == errno.ENOSPC
+    True
+    """
+
+    kind: FailureKind = "write_failed"
+
+    def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None,
+                 os_errno: int | None = None):
+        super().__init__(reason, path=path)
+        self.os_errno = os_errno
+
+    def __reduce__(self):  # keeps the error number across process boundaries
+        return (_rebuild_output, (type(self), self.reason, self.path, self.os_errno))
+
+
+def _rebuild_output(cls: type[OutputError], reason: str, path: str | None,
+                    os_errno: int | None) -> OutputError:
+    return cls(reason, path=path, os_errno=os_errno)
 
 
 class WriteRefusedError(OutputError):
@@ -123,8 +182,8 @@ class WriteRefusedError(OutputError):
 
     def __init__(self, os_strerror: str, os_errno: int | None = None, *,
                  path: str | os.PathLike[str] | None = None):
-        super().__init__(f"cannot write ({os_strerror})", path=path)
-        self.os_strerror, self.os_errno = os_strerror, os_errno
+        super().__init__(f"cannot write ({os_strerror})", path=path, os_errno=os_errno)
+        self.os_strerror = os_strerror
 
     def __reduce__(self):  # keeps the system's fields across process boundaries
         return (_rebuild_refused, (self.os_strerror, self.os_errno, self.path))
@@ -139,6 +198,7 @@ class OutputExistsError(OutputError, FileExistsError):
     """The output file exists and overwriting was not asked for."""
 
     exit_code = ExitCode.EXISTS
+    kind: FailureKind = "output_exists"
 
 
 class OwnFileError(OutputError):
@@ -161,6 +221,48 @@ class ResultTooLargeError(OutputError):
     """The result would be larger than the input and ``skip_if_larger`` was asked for."""
 
     exit_code = ExitCode.TOO_LARGE
+    kind: FailureKind = "larger"
+
+
+def failure_kind(exc: BaseException) -> FailureKind:
+    """The :data:`FailureKind` of ``exc``: "disk_full" for a write the system refused for
+    want of room (an :class:`OutputError`'s ``os_errno``, an ``OSError``'s ``errno``:
+    ``ENOSPC``, ``EDQUOT``), else a :class:`QuantizeError`'s own ``kind``, "bad_parameter"
+    for another ``ValueError`` or ``TypeError``, "other" for anything else.
+
+    >>> failure_kind(WriteRefusedError("No space left on device", errno.ENOSPC, path="a.png"))
+    'disk_full'
+    >>> failure_kind(WriteRefusedError("Read-only file system", errno.EROFS, path="a.png"))
+    'write_failed'
+    >>> failure_kind(ImageReadError("truncated", path="a.png")), failure_kind(ValueError("k=0"))
+    ('unreadable_input', 'bad_parameter')
+    """
+    if isinstance(exc, OutputError):
+        number = exc.os_errno
+    else:
+        number = exc.errno if isinstance(exc, OSError) else None
+    if number in _NO_ROOM:
+        return "disk_full"
+    if isinstance(exc, QuantizeError):
+        return exc.kind
+    return "bad_parameter" if isinstance(exc, (ValueError, TypeError)) else "other"
+
+
+#: The :data:`FailureKind` an exit code stands for where no error says more.
+_KIND_OF_CODE: dict[int, FailureKind] = {
+    ExitCode.USAGE: "bad_parameter", ExitCode.EXISTS: "output_exists",
+    ExitCode.QUALITY: "quality", ExitCode.TOO_LARGE: "larger"}
+
+
+def failure_kind_of_code(code: int) -> FailureKind:
+    """The :data:`FailureKind` of a failure known by its exit ``code`` alone (no error of
+    a class says more): "bad_parameter" for ``USAGE``, "output_exists" for ``EXISTS``,
+    "quality" for ``QUALITY``, "larger" for ``TOO_LARGE``, "other" for any other.
+
+    >>> failure_kind_of_code(ExitCode.USAGE), failure_kind_of_code(ExitCode.FAILED)
+    ('bad_parameter', 'other')
+    """
+    return _KIND_OF_CODE.get(code, "other")
 
 
 class AdvisedFormats(NamedTuple):
@@ -226,6 +328,7 @@ class QualityError(QuantizeError, ValueError):
     """
 
     exit_code = ExitCode.QUALITY
+    kind: FailureKind = "quality"
 
     def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None,
                  format_advice: str = "", formats: AdvisedFormats | None = None,
@@ -261,6 +364,7 @@ class SizeBudgetError(QuantizeError, ValueError):
     """
 
     exit_code = ExitCode.QUALITY
+    kind: FailureKind = "quality"
 
 
 class FormatAdviceError(ValueError):

@@ -582,7 +582,8 @@ def _output_folder(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
             created = stack.enter_context(folder_made(outdir))
         except OSError as exc:  # named as check_output_path names a folder: the one at fault
             raise OutputError(f"output folder {exc.filename or outdir} cannot be created "
-                              f"({exc.strerror or exc})", path=outdir) from None
+                              f"({exc.strerror or exc})", path=outdir,
+                              os_errno=exc.errno) from None
         try:
             yield
         except BaseException as exc:

@@ -87,7 +87,7 @@ def slow_tree(tmp_path):
 
 
 def test_a_second_batch_into_the_folder_a_running_batch_writes_is_refused(slow_tree):
-    """Refused before it plans (exit 15): the running batch's folder, manifest and pending
+    """Refused before it plans (exit 75): the running batch's folder, manifest and pending
     entry are left as they are, and it finishes as if alone."""
     src, out, gate = slow_tree
     first = _gated_batch(src, out, gate)
@@ -95,7 +95,7 @@ def test_a_second_batch_into_the_folder_a_running_batch_writes_is_refused(slow_t
         names = sorted(p.name for p in out.iterdir())
         manifest = (out / MANIFEST_NAME).read_bytes()  # the pending entry of out/slow.png
         second = _cli(src, "-o", out, "-k", "4")
-        assert (second.exit_code, second.stdout) == (15, "")
+        assert (second.exit_code, second.stdout) == (75, "")
         assert second.stderr == _busy(out, first.pid)
         assert sorted(p.name for p in out.iterdir()) == names == [MANIFEST_NAME, LOCK_NAME]
         assert (out / MANIFEST_NAME).read_bytes() == manifest
@@ -133,7 +133,7 @@ def test_batch_lock_refuses_a_second_holder_and_leaves_the_folder_as_it_was(tmp_
             pass
         assert (out / LOCK_NAME).read_text() == f"{os.getpid()} {socket.gethostname()}\n"
     assert f"quantize: error: {refused.value}\n" == _busy(out, os.getpid())
-    assert refused.value.exit_code == 15
+    assert refused.value.exit_code == 75
     assert not (tmp_path / "new").exists()
 
 
@@ -142,18 +142,18 @@ def test_a_batch_into_a_sub_folder_of_a_running_batch_folder_is_refused(tmp_path
                                                                         under):
     """It was accepted: only its own folder's lock was asked, and the running batch then
     replaced the files it wrote there, which its manifest still said were its own. Refused
-    before anything is made (exit 15), naming the running batch's folder; "out/sub/.." is
+    before anything is made (exit 75), naming the running batch's folder; "out/sub/.." is
     that folder itself, refused as such."""
     monkeypatch.chdir(tmp_path)
     Path("in").mkdir()
     Image.new("RGB", (6, 4), (200, 30, 30)).save("in/a.png")
     with batch_lock("out"):
         refused = _cli("in", "-o", Path("out", under), "-k", "2", "-j", "1")
-        assert (refused.exit_code, refused.stdout) == (15, "")
+        assert (refused.exit_code, refused.stdout) == (75, "")
         assert refused.stderr == _in_use(Path("out", under), "out", os.getpid(),
                                          "choose another -o folder")
         itself = _cli("in", "-o", "out/sub/..", "-k", "2", "-j", "1")
-        assert itself.exit_code == 15 and "this output folder" in itself.stderr
+        assert itself.exit_code == 75 and "this output folder" in itself.stderr
         assert sorted(p.name for p in Path("out").iterdir()) == [LOCK_NAME]
     done = _cli("in", "-o", Path("out", under), "-k", "2", "-j", "1", "-q")
     assert done.exit_code == 0, done.output
@@ -170,7 +170,7 @@ def test_a_batch_into_a_folder_above_a_running_batch_folder_is_refused(tmp_path,
                                                                       under):
     """It was accepted (only the folders above its own were asked), and could replace the
     running batch's files, or take them for a killed run's and remove them. Refused before
-    it plans (exit 15), naming the running batch's folder; nothing of it is left."""
+    it plans (exit 75), naming the running batch's folder; nothing of it is left."""
     monkeypatch.chdir(tmp_path)
     Path("in").mkdir()
     Image.new("RGB", (6, 4), (200, 30, 30)).save("in/a.png")
@@ -179,7 +179,7 @@ def test_a_batch_into_a_folder_above_a_running_batch_folder_is_refused(tmp_path,
     with batch_lock(Path("out", under)):
         assert _tree("out") == running
         refused = _cli("in", "-o", "out", "-k", "2", "-j", "1")
-        assert (refused.exit_code, refused.stdout) == (15, "")
+        assert (refused.exit_code, refused.stdout) == (75, "")
         assert refused.stderr == (
             f"quantize: error: out: another quantize batch (process {os.getpid()} on "
             f"{socket.gethostname()}) is writing into '{Path('out', under)}', a folder under "
@@ -303,14 +303,14 @@ def _in_use(name, folder, pid: int, instead: str) -> str:
 def test_segment_into_the_folder_a_running_batch_writes_is_refused(tmp_path, monkeypatch,
                                                                    under):
     """Its outputs went in beside the batch's (and, in a folder the batch plans, could be
-    removed as a killed run's leftovers). Refused before the input is read (exit 15), and
+    removed as a killed run's leftovers). Refused before the input is read (exit 75), and
     nothing is written; with the batch ended, the same command runs."""
     monkeypatch.chdir(tmp_path)
     Image.new("RGB", (6, 4), (200, 30, 30)).save("in.png")
     out = Path("out", under) if under else Path("out")
     with batch_lock("out"):
         refused = _command("segment", "in.png", "-o", out, "--regions", "1")
-        assert (refused.exit_code, refused.stdout) == (15, "")
+        assert (refused.exit_code, refused.stdout) == (75, "")
         assert refused.stderr == _in_use(out, "out" if under else None, os.getpid(),
                                          "choose another folder with -o")
         assert sorted(p.name for p in Path("out").iterdir()) == [LOCK_NAME]
@@ -324,7 +324,7 @@ def test_segment_beside_an_input_in_a_batch_folder_is_refused(tmp_path):
     Image.new("RGB", (6, 4), (200, 30, 30)).save(tmp_path / "in.png")
     with batch_lock(tmp_path):
         refused = _command("segment", tmp_path / "in.png", "--regions", "1")
-    assert refused.exit_code == 15
+    assert refused.exit_code == 75
     assert refused.stderr == _in_use(tmp_path / "in.segments", tmp_path, os.getpid(),
                                      "choose another folder with -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
@@ -346,7 +346,7 @@ def test_reduce_into_the_folder_a_running_batch_writes_is_refused(tmp_path, monk
                                      "out/p.txt"], "--palette-out=out/p.txt")}[where]
     with batch_lock("out"):
         refused = _command("reduce", *args, "-k", "2")
-    assert (refused.exit_code, refused.stdout) == (15, "")
+    assert (refused.exit_code, refused.stdout) == (75, "")
     assert refused.stderr == _in_use(name, "out", os.getpid(), "write the output elsewhere")
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["b.png", "in.png", "out"]
 
@@ -412,13 +412,29 @@ def test_batch_lock_refuses_a_link_at_the_lock_name_as_another_batch_would(tmp_p
 
 def test_a_batch_holding_the_lock_refuses_the_command_that_starts_meanwhile(tmp_path):
     """The test process holds the lock (a batch running), as a regular file, and starts a
-    batch into the same folder: refused (exit 15), nothing written; then it runs."""
+    batch into the same folder: refused (exit 75), nothing written; then it runs."""
     Image.new("RGB", (6, 4), (200, 30, 30)).save(tmp_path / "a.png")
     out = tmp_path / "out"
     with batch_lock(out) as held:
         assert held and (out / LOCK_NAME).is_file() and not (out / LOCK_NAME).is_symlink()
         second = _cli(tmp_path, "-o", out, "-k", "2", "--glob", "a.png")
-        assert (second.exit_code, second.stderr) == (15, _busy(out, os.getpid()))
+        assert (second.exit_code, second.stderr) == (75, _busy(out, os.getpid()))
         assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
     assert _cli(tmp_path, "-o", out, "-k", "2", "--glob", "a.png", "-q").exit_code == 0
     assert (out / "a.png").is_file()
+
+
+def test_a_json_batch_refused_as_another_holds_the_folder_ends_with_its_kind(tmp_path):
+    """It exited 15, as a change of options does, which no rerun gets past: a script could
+    not tell "rerun later" from "never rerun" but by the prose. Now 75, and with --json one
+    object saying folder_in_use."""
+    import json
+
+    Image.new("RGB", (6, 4), (200, 30, 30)).save(tmp_path / "a.png")
+    out = tmp_path / "out"
+    with batch_lock(out):
+        second = _cli(tmp_path, "-o", out, "-k", "2", "--glob", "a.png", "--json")
+    assert (second.exit_code, second.stderr) == (75, _busy(out, os.getpid()))
+    assert json.loads(second.stdout) == {
+        "error": _busy(out, os.getpid()).removeprefix("quantize: error: ").rstrip("\n"),
+        "failure": "folder_in_use", "exit_code": 75}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -145,6 +146,88 @@ def test_a_manifest_that_cannot_be_written_is_named_with_the_output(tmp_path, mo
         record_output(tmp_path, tmp_path / "sub" / "a.png", {}, {"k": 2})
     assert str(info.value) == (f"{tmp_path / batch.MANIFEST_NAME}: cannot add 'sub/a.png' to "
                                "the record of finished outputs (No space left on device)")
+
+
+class _FullAfter:
+    """A file opened for appending that takes ``room`` bytes more, then refuses the rest of a
+    write as a full disk does (ENOSPC), after writing what fitted."""
+
+    def __init__(self, f, room: int):
+        self.f, self.room = f, room
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        if len(data) <= self.room:
+            self.room -= len(data)
+            return self.f.write(data)
+        self.f.write(data[:self.room])
+        self.room = 0
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self.f.__exit__(*exc)
+
+
+def _disk_full_after(monkeypatch, room: int) -> None:
+    """Make the manifest's appends take ``room`` bytes, then fail as on a full disk."""
+    from quantize.batch import manifest
+
+    real = open
+
+    def opened(file, mode="r", *args, **kwargs):
+        f = real(file, mode, *args, **kwargs)
+        return _FullAfter(f, room) if Path(file).name == batch.MANIFEST_NAME else f
+
+    monkeypatch.setattr(manifest, "open", opened, raising=False)
+
+
+@pytest.mark.parametrize("torn", [False, True])
+def test_an_append_a_full_disk_cuts_short_leaves_the_record_as_it_was(tmp_path, monkeypatch,
+                                                                       torn):
+    """A 200 KB disk filled up mid-line: the record ended in an 858-byte line cut short, the
+    next run warned of a line it could not read and kept a damaged copy. The file is now cut
+    back to its length before (a torn last line, left by a killed run, stays as it was), and
+    the error is one line naming the file and the output."""
+    record_output(tmp_path, tmp_path / "a.png", {"n_colors": 4}, {"k": 2})
+    path = tmp_path / batch.MANIFEST_NAME
+    if torn:
+        with open(path, "a") as f:
+            f.write('{"version": 1, "output": "t.png", "sett')
+    before = path.read_bytes()
+    _disk_full_after(monkeypatch, 40)
+    with pytest.raises(OutputError) as info:
+        record_output(tmp_path, tmp_path / "b.png", {"n_colors": 4}, {"k": 3, "psnr": 30.5})
+    assert path.read_bytes() == before
+    assert str(info.value) == (f"{path}: cannot add 'b.png' to the record of finished "
+                               "outputs (No space left on device)")
+    assert info.value.os_errno == errno.ENOSPC  # a full disk (failure_kind: disk_full)
+    monkeypatch.undo()
+    assert load_manifest(tmp_path).n_unread == int(torn)  # no line cut short by this run
+    record_output(tmp_path, tmp_path / "b.png", {"n_colors": 4}, {"k": 3})
+    assert sorted(read_manifest(tmp_path)) == ["a.png", "b.png"]
+
+
+def test_a_pending_record_a_full_disk_cuts_short_leaves_the_record_as_it_was(tmp_path,
+                                                                            monkeypatch):
+    """The lines of several outputs, written at once (pending, removed), are all or none."""
+    from quantize.batch.manifest import record_pending
+
+    record_output(tmp_path, tmp_path / "a.png", {}, {"k": 2})
+    path = tmp_path / batch.MANIFEST_NAME
+    before = path.read_bytes()
+    _disk_full_after(monkeypatch, 150)
+    outputs = [(tmp_path / f"{name}.png", f"../in/{name}.png") for name in "bcd"]
+    for call in (lambda: record_pending(tmp_path, outputs, {}),
+                 lambda: record_removed(tmp_path, *(out for out, _ in outputs))):
+        with pytest.raises(OutputError, match="cannot add 'b.png' to the record"):
+            call()
+        assert path.read_bytes() == before
 
 
 def test_a_torn_line_is_ignored_and_the_next_entry_starts_a_fresh_line(tmp_path):

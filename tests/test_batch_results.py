@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ def test_row_puts_the_fixed_columns_first_and_never_lets_the_record_override_the
     result = batch.FileResult(Path("a.jpg"), None, "failed", "broken",
                               {"status": "ok", "seconds": 0.5}, exit_code=ExitCode.FAILED)
     assert result.as_row() == {"input": "a.jpg", "output": "", "status": "failed",
-                               "skipped": None, "reason": "broken", "seconds": 0.5}
+                               "skipped": None, "reason": "broken", "failure": "other",
+                               "seconds": 0.5}
 
 
 @pytest.mark.parametrize("result, kind", [
@@ -47,6 +49,55 @@ def test_a_skipped_row_says_which_kind_of_skipped_and_any_other_none(result, kin
 def test_a_kind_of_skipped_is_refused_for_another_status_or_unknown(status, skipped, match):
     with pytest.raises(ValueError, match=match):
         batch.FileResult(Path("a.jpg"), None, status, skipped=skipped)
+
+
+@pytest.mark.parametrize("status, given, failure", [
+    ("ok", {}, None),
+    ("skipped", {}, None),
+    ("failed", {"failure": "disk_full"}, "disk_full"),
+    ("failed", {"exit_code": ExitCode.USAGE}, "bad_parameter"),
+    ("failed", {"exit_code": ExitCode.EXISTS}, "output_exists"),
+    ("failed", {"exit_code": ExitCode.FAILED}, "other"),
+])
+def test_a_failed_row_says_which_kind_of_failure_and_any_other_none(status, given, failure):
+    """A script told a full disk from a corrupt input or a read-only output (all exit 1) by
+    the prose of the reason alone."""
+    result = batch.FileResult(Path("a.jpg"), None, status, "why", **given)
+    assert (result.failure, result.as_row()["failure"]) == (failure, failure)
+
+
+def test_a_failed_file_gets_the_kind_of_the_error_that_failed_it():
+    import errno
+
+    from quantize.batch.calls import Call, run_isolated
+    from quantize.batch.results import file_result
+    from quantize.errors import ImageReadError, WriteRefusedError
+
+    def refused(number):
+        raise WriteRefusedError(os.strerror(number), number, path="out/a.png")
+
+    def unreadable():
+        raise ImageReadError("cannot identify image file", path="in/a.png")
+
+    def broken():
+        raise RuntimeError("a bug")
+
+    outcomes = [run_isolated(Call(refused, (errno.ENOSPC,))),
+                run_isolated(Call(refused, (errno.EROFS,))), run_isolated(Call(unreadable)),
+                run_isolated(Call(int, ("twelve",))), run_isolated(Call(broken))]
+    assert [o.kind for o in outcomes] == ["disk_full", "write_failed", "unreadable_input",
+                                          "bad_parameter", "other"]
+    assert file_result(Path("in/a.png"), None, outcomes[0]).failure == "disk_full"
+
+
+@pytest.mark.parametrize("status, failure, match", [
+    ("ok", "disk_full", "failure='disk_full' should be None for status 'ok'"),
+    ("skipped", "other", "failure='other' should be None for status 'skipped'"),
+    ("failed", "full", "failure='full' should be one of 'unreadable_input', 'bad_parameter', "),
+])
+def test_a_kind_of_failure_is_refused_for_another_status_or_unknown(status, failure, match):
+    with pytest.raises(ValueError, match=match):
+        batch.FileResult(Path("a.jpg"), None, status, failure=failure)
 
 
 @pytest.mark.parametrize("counts, interrupted, code", [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import os
 import re
@@ -1735,10 +1736,10 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     assert row[4:11] == [str(record["n_regions"]), "2", "2", "", str(record["width"]),
                          str(record["height"]), "lab"]
     # the working size, added after the other columns, which keep their places, then the
-    # --min-region share (none given: empty)
-    assert (header[-4:], row[-3:]) == (
-        ["skipped", "working_width", "working_height", "min_region_share"],
-        [str(record["working_width"]), str(record["working_height"]), ""])
+    # --min-region share (none given: empty), then the kind of a failure (none)
+    assert (header[-5:], row[-4:]) == (
+        ["skipped", "working_width", "working_height", "min_region_share", "failure"],
+        [str(record["working_width"]), str(record["working_height"]), "", ""])
 
 
 @pytest.mark.parametrize("args, match", [
@@ -2764,10 +2765,12 @@ def test_a_run_stopped_by_an_error_names_the_outputs_left_unrecorded(tmp_path, m
     (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
     assert ("stopped before the end: 2 not reached, 1 finished unrecorded (rerun the command "
             "to finish)") in line
-    if as_json:
-        objects = [json.loads(line) for line in result.stdout.splitlines()]
+    if as_json:  # and, last, the error that stopped the run
+        *objects, error = [json.loads(line) for line in result.stdout.splitlines()]
         assert sorted((Path(o["input"]).name, o["status"], o["output"])
                       for o in objects) == expected
+        assert error == {"error": f"{out / batch.MANIFEST_NAME}: cannot add 'a.png' (No space "
+                                  "left on device)", "failure": "write_failed", "exit_code": 1}
 
 
 def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_path,
@@ -3843,7 +3846,7 @@ def test_ctrl_c_gives_the_files_not_reached_a_json_object(tmp_path, monkeypatch)
     reason = "the run stopped before this file; rerun the same command to finish it"
     assert objects == [_json_object(row) for row in (
         {"input": str(tmp_path / "in" / "b.png"), "output": str(tmp_path / "out" / "b.png"),
-         "status": "failed", "reason": "not an image", "seconds": 0.5},
+         "status": "failed", "reason": "not an image", "seconds": 0.5, "failure": "other"},
         {"input": str(tmp_path / "in" / "a.png"), "output": "", "status": "not reached",
          "reason": reason},
         {"input": str(tmp_path / "in" / "c.png"), "output": "", "status": "not reached",
@@ -3946,7 +3949,8 @@ def test_a_lost_scheduler_gives_the_files_not_done_a_json_object(tmp_path, monke
             {"input": str(tmp_path / "in" / "a.png"), "output": str(tmp_path / "out" / "a.png"),
              "status": "ok", "reason": "", "k": 1},
             {"input": str(tmp_path / "in" / "b.png"), "output": str(tmp_path / "out" / "b.png"),
-             "status": "failed", "reason": batch.NOT_DONE})]
+             "status": "failed", "reason": batch.NOT_DONE, "failure": "other"})] + [
+        {"error": "the Dask scheduler was lost", "failure": "other", "exit_code": 1}]
     assert result.stderr.splitlines()[-1] == "quantize: error: the Dask scheduler was lost"
 
 
@@ -5020,8 +5024,10 @@ def test_cli_an_output_folder_that_cannot_be_written_is_one_error_line(tmp_path,
     monkeypatch.chdir(tmp_path)
     result = _cli(src, "-o", out, "-k", "2", "-j", "1", *show)
     assert result.exit_code == 1
-    assert (result.stdout, result.stderr) == (
-        "", f"quantize: error: {out}: output folder is not writable; no file was processed\n")
+    line = f"{out}: output folder is not writable; no file was processed"
+    said = (json.dumps({"error": line, "failure": "write_failed", "exit_code": 1}) + "\n"
+            if show == ["--json"] else "")  # with --json, the error as an object too
+    assert (result.stdout, result.stderr) == (said, f"quantize: error: {line}\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
     assert list(out.iterdir()) == []
 
@@ -5439,7 +5445,7 @@ _REDUCE_ROW_KEYS = [
     "fewer_colors_than_asked", "left_out_of_shared_palette", "removed_outputs",
     "removed_outputs_folders_left", "outputs_not_removed", "folder_not_searched",
     "folder_not_listed", "warnings", "quality_limit", "quality_met", "max_bytes",
-    "max_bytes_bound"]
+    "max_bytes_bound", "failure"]
 _REDUCE_OBJECT_KEYS = [key for key in _REDUCE_ROW_KEYS if key != "warnings"]
 
 
@@ -5486,7 +5492,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
     args = (src, "-o", tmp_path / "out", "-k", "4", "-j", "1", "--skip-if-larger",
             "--report", report)
     later = ["skipped", "quality_limit", "quality_met", "max_bytes",  # added so, after the rest
-             "max_bytes_bound"]
+             "max_bytes_bound", "failure"]
     earlier = [*batch.REPORT_COLUMNS, *sorted(set(batch.ROW_KEYS["reduce"])
                                               - {*batch.REPORT_COLUMNS, *later})]
     for run, noise in (("first", ""), ("again", "done")):
@@ -5541,7 +5547,7 @@ def test_json_objects_of_a_segment_batch_have_the_segment_keys(tmp_path):
             "n_regions", "min_region", "weights", "space", "seed", "outputs", "seconds",
             "stale_output", "removed_outputs", "removed_outputs_folders_left",
             "outputs_not_removed", "folder_not_searched", "folder_not_listed",
-            "min_region_share"])
+            "min_region_share", "failure"])
         for name, status in (("bad.png", "failed"), ("noise.png", "ok"))]
 
 
@@ -5583,12 +5589,14 @@ def test_cli_segment_report_rows_have_min_region_share_last(tmp_path):
         assert result.exit_code == 0, result.output
         with open(tmp_path / f"{given}.csv", newline="", encoding="utf-8-sig") as f:
             rows = list(csv.reader(f))
-        assert (rows[0][-4:], rows[1][-1]) == (
-            ["skipped", "working_width", "working_height", "min_region_share"], share or "")
+        assert (rows[0][-5:], rows[1][-2]) == (
+            ["skipped", "working_width", "working_height", "min_region_share", "failure"],
+            share or "")
         result = _cli(folder, "-o", out, "--mode", "segment", "--min-region", given,
                       "--json")
         row = json.loads(result.stdout.splitlines()[0])
-        assert (list(row)[-1], row["min_region_share"]) == ("min_region_share", share)
+        assert (list(row)[-2:], row["min_region_share"]) == (["min_region_share", "failure"],
+                                                             share)
 
 
 def test_cli_segment_min_region_0_percent_is_min_region_0(photo_tree, tmp_path):
@@ -5662,3 +5670,108 @@ def test_matte_is_recorded_and_a_rerun_must_give_it_alike(tmp_path):
         15, f"quantize: error: {out}: 1 output was made with --matte='#ffffff', while this run "
             "asks for --matte=(not given); add --force to redo it, or choose another -o "
             "folder\n")
+
+
+class _FullForOutput:
+    """The record of finished outputs opened for appending, as on a disk that fills up
+    while the line of ``name``'s finished output is written: half of it is taken, then the
+    system refuses the rest (ENOSPC)."""
+
+    def __init__(self, f, name: str):
+        self.f, self.name = f, name
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        if f'"output": "{self.name}"'.encode() in data and b'"pending"' not in data:
+            self.f.write(data[:len(data) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return self.f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self.f.__exit__(*exc)
+
+
+def test_a_full_disk_at_a_record_leaves_it_whole_and_says_disk_full_in_json(tmp_path,
+                                                                            monkeypatch):
+    """On a 200 KB tmpfs the record ended in an 858-byte line cut short: the next run warned
+    of a line it could not read, and kept a 36 KB damaged copy. The record is now as it was
+    before the line; the file's --json object and the run's last object say the failure in
+    one word, for a script to free room and rerun rather than read the prose."""
+    from quantize.batch import manifest as record
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i, name in enumerate(("a.png", "b.png", "c.png")):
+        Image.fromarray(np.full((4, 4, 3), 40 * i, np.uint8)).save(src / name)
+    real = open
+
+    def opened(file, mode="r", *args, **kwargs):
+        f = real(file, mode, *args, **kwargs)
+        return _FullForOutput(f, "b.png") if Path(file).name == batch.MANIFEST_NAME else f
+
+    monkeypatch.setattr(record, "open", opened, raising=False)
+    result = _cli(src, "-o", out, "-j", "1", "-k", "2", "--json")
+    assert result.exit_code == 1, result.output
+    lines = (out / batch.MANIFEST_NAME).read_bytes().split(b"\n")
+    assert lines[-1] == b"" and all(json.loads(line) for line in lines[:-1])  # none cut short
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(Path(o["input"]).name, o["status"], o["failure"]) for o in objects[:-1]] == [
+        ("a.png", "ok", None), ("b.png", "failed", "disk_full"), ("c.png", "not reached", None)]
+    assert objects[-1] == {"error": f"{out / batch.MANIFEST_NAME}: cannot add 'b.png' to the "
+                                    "record of finished outputs (No space left on device)",
+                           "failure": "disk_full", "exit_code": 1}
+    monkeypatch.undo()
+    again = _cli(src, "-o", out, "-j", "1", "-k", "2")
+    assert again.exit_code == 0 and "could not be read" not in again.stderr, again.output
+    assert sorted(p.name for p in out.iterdir()) == [batch.MANIFEST_NAME, "a.png", "b.png",
+                                                     "c.png"]  # no damaged copy
+
+
+def test_a_json_run_refused_for_changed_options_ends_with_its_kind(tmp_path):
+    """Exit 15, as before; the object tells it from an output that exists, and from another
+    batch in the folder (now 75)."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "a.png")  # more colours than either -k
+    assert _cli(src, "-o", out, "-k", "2", "-q").exit_code == 0
+    refused = _cli(src, "-o", out, "-k", "4", "--json")
+    assert refused.exit_code == 15
+    (line,) = refused.stdout.splitlines()
+    assert json.loads(line) == {"error": refused.stderr.removeprefix("quantize: error: ")
+                                .rstrip("\n"), "failure": "options_changed", "exit_code": 15}
+
+
+def test_a_failed_files_kind_is_the_last_column_of_each_report(tmp_path):
+    """A new key: last in the rows and the CSV columns, so that every other keeps its place."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.fromarray(np.full((4, 4, 3), 90, np.uint8)).save(src / "a.png")
+    (src / "b.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)  # cut short
+    result = _cli(src, "-o", out, "-k", "2", "--report", tmp_path / "r.csv", "--json")
+    assert result.exit_code == 1
+    rows = sorted((json.loads(line) for line in result.stdout.splitlines()),
+                  key=lambda row: row["input"])
+    assert [(list(row)[-1], row["failure"]) for row in rows] == [
+        ("failure", None), ("failure", "unreadable_input")]
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
+        table = list(csv.reader(f))
+    assert [row[-1] for row in table] == ["failure", "", "unreadable_input"]
+    assert table[0][:-1] == list(_REDUCE_CSV_HEADER_BEFORE)
+
+
+#: The columns a reduce CSV report had before ``failure`` was added after them.
+_REDUCE_CSV_HEADER_BEFORE = (
+    "input", "output", "status", "reason", "k", "space", "psnr", "delta_e", "seconds",
+    "bytes_in", "bytes_out", "alpha_thresholded", "dither", "edited_larger_than_input",
+    "exact_colors", "fewer_colors_than_asked", "folder_not_listed", "folder_not_searched",
+    "frames", "larger_than_input", "left_out_of_shared_palette", "n_colors", "optimize",
+    "optimized", "outputs_not_removed", "palette", "palette_in", "palette_mode", "quality",
+    "removed_outputs", "removed_outputs_folders_left", "seed", "stale_output", "warnings",
+    "skipped", "quality_limit", "quality_met", "max_bytes")

@@ -41,7 +41,7 @@ def test_fields_survive_pickling_to_a_worker_and_back():
 
 
 def test_exit_code_values_are_the_documented_ones():
-    assert [int(c) for c in ExitCode] == [0, 1, 2, 15, 98, 99, 129, 130, 143]
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 15, 75, 98, 99, 129, 130, 143]
 
 
 @pytest.mark.parametrize("suffixes, words", [
@@ -75,3 +75,69 @@ def test_advice_and_its_formats_survive_pickling():
         assert (back.facts, back.format_advice, back.formats, str(back)) == (
             err.facts, err.format_advice, err.formats, str(err))
         assert back.advice_naming("--format") == "use --format png"
+
+
+def _kind_cases():
+    import errno
+
+    from quantize.batch import FolderInUseError
+    from quantize.batch.manifest import OptionsChangedError
+    from quantize.errors import InputParameterError, SizeBudgetError, WriteRefusedError
+
+    return [
+        (ImageReadError("truncated", path="a.png"), "unreadable_input"),
+        (InputParameterError("min_region=0 leaves 300 regions", path="a.png"), "bad_parameter"),
+        (ValueError("n_colors=0 should be >= 1"), "bad_parameter"),
+        (FormatAdviceError("300 colours", format_advice="write .tif"), "bad_parameter"),
+        (OutputError("output folder out is not writable", path="out"), "write_failed"),
+        (WriteRefusedError("Read-only file system", errno.EROFS, path="a.png"), "write_failed"),
+        (WriteRefusedError("No space left on device", errno.ENOSPC, path="a.png"), "disk_full"),
+        (WriteRefusedError("Disk quota exceeded", errno.EDQUOT, path="a.png"), "disk_full"),
+        (OutputError("cannot add 'a.png' to the record (No space left on device)",
+                     os_errno=errno.ENOSPC), "disk_full"),
+        (OSError(errno.ENOSPC, "No space left on device"), "disk_full"),
+        (OutputExistsError("output exists", path="a.png"), "output_exists"),
+        (OptionsChangedError("out", 2, {"n_colors": 8}, {"n_colors": 16}), "options_changed"),
+        (FolderInUseError("another quantize batch is writing here", path="out"),
+         "folder_in_use"),
+        (QualityError("needs more than 256 colours"), "quality"),
+        (SizeBudgetError("max_bytes=100: even 2 colours take 412 bytes"), "quality"),
+        (ResultTooLargeError("larger than the input"), "larger"),
+        (RuntimeError("a bug"), "other"),
+        (OSError(errno.EIO, "Input/output error"), "other"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(18))  # built in the test: errors of this version
+def test_each_error_class_has_the_failure_kind_a_script_tests(case):
+    """Exit 1 was a corrupt input, a full disk and a read-only output alike, 15 another
+    batch in the folder and a change of options alike: a script could tell them apart only
+    by the message's prose."""
+    from quantize.errors import FAILURE_KINDS, failure_kind
+
+    cases = _kind_cases()
+    assert len(cases) == 18
+    error, kind = cases[case]
+    assert failure_kind(error) == kind and kind in FAILURE_KINDS
+    assert failure_kind(pickle.loads(pickle.dumps(error))) == kind  # as a worker sends it
+
+
+def test_the_record_error_keeps_its_system_error_across_processes():
+    import errno
+
+    from quantize.batch import NotRecordedError
+
+    err = pickle.loads(pickle.dumps(NotRecordedError("cannot add 'a.png' (No space left)",
+                                                     path="out/r", input="in/a.png",
+                                                     os_errno=errno.ENOSPC)))
+    assert (type(err), err.os_errno, str(err.input)) == (NotRecordedError, errno.ENOSPC,
+                                                         "in/a.png")
+
+
+def test_another_batch_in_the_folder_exits_apart_from_a_change_of_options():
+    """Both were exit 15: one a later run gets past, the other none."""
+    from quantize.batch import FolderInUseError
+    from quantize.batch.manifest import OptionsChangedError
+
+    assert FolderInUseError("busy", path="out").exit_code == ExitCode.IN_USE == 75
+    assert OptionsChangedError("out", 1, {"n_colors": 8}, {"n_colors": 4}).exit_code == 15

@@ -31,10 +31,12 @@ from PIL import Image
 from .._sigterm import TAKEN_SIGNALS, HeldInterrupts, SigtermInterrupt
 from ..errors import (
     ExitCode,
+    FailureKind,
     ImageReadError,
     QualityScaleWarning,
     QuantizeError,
     command_line_text,
+    failure_kind,
 )
 from ..png import DamagedChunkWarning
 
@@ -64,6 +66,8 @@ class Outcome:
     ``path`` the file the error was about (None when it named none),
     ``exit_code`` the code the failure maps to and ``warnings`` the warnings
     the call raised before it failed (:func:`attach_warnings`), one line each.
+    ``kind`` is the failure's :data:`~quantize.errors.FailureKind` (:func:`failure_kind`
+    of the error; "other" for a worker that died, or ran out of memory).
     ``worker`` is true when the failure is of the worker that was to run the call
     (a Dask worker unfit for the run, or lost), not of the call or its file: the
     call did not run, and may run elsewhere.
@@ -76,12 +80,14 @@ class Outcome:
     exit_code: ExitCode = ExitCode.OK
     warnings: tuple[str, ...] = ()
     worker: bool = False
+    kind: FailureKind = "other"
 
     @classmethod
     def failure(cls, reason: str, seconds: float = 0.0, *, path: str | None = None,
                 exit_code: ExitCode = ExitCode.FAILED,
-                warnings: tuple[str, ...] = (), worker: bool = False) -> Outcome:
-        return cls(False, reason, seconds, path, exit_code, warnings, worker)
+                warnings: tuple[str, ...] = (), worker: bool = False,
+                kind: FailureKind = "other") -> Outcome:
+        return cls(False, reason, seconds, path, exit_code, warnings, worker, kind)
 
 
 #: ``settle(index, outcome)``: how an executor reports a finished call.
@@ -206,19 +212,20 @@ def _failed(exc: Exception, seconds: float) -> Outcome:
     code USAGE, as the command line reports them). Anything else keeps its type
     name and where it was raised.
     """
-    said = attached_warnings(exc)
+    said, kind = attached_warnings(exc), failure_kind(exc)
     if isinstance(exc, QuantizeError):  # its own reason is one line, but may name a file
         # whose name holds a newline ("output folder a\nb does not exist"): kept whole
         return Outcome.failure(exc.reason.strip() or type(exc).__name__, seconds, path=exc.path,
-                               exit_code=exc.exit_code, warnings=said)
+                               exit_code=exc.exit_code, warnings=said, kind=kind)
     if isinstance(exc, OSError) and exc.strerror:
         path = None if exc.filename is None else str(exc.filename)
-        return Outcome.failure(one_line(exc.strerror), seconds, path=path, warnings=said)
+        return Outcome.failure(one_line(exc.strerror), seconds, path=path, warnings=said,
+                               kind=kind)
     if isinstance(exc, OSError):
-        return Outcome.failure(one_line(exc), seconds, warnings=said)
+        return Outcome.failure(one_line(exc), seconds, warnings=said, kind=kind)
     if isinstance(exc, (ValueError, TypeError)):
         return Outcome.failure(one_line(exc), seconds, exit_code=ExitCode.USAGE,
-                               warnings=said)
+                               warnings=said, kind=kind)
     where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     at = f" at {Path(where[0].filename).name}:{where[0].lineno}" if where else ""
     return Outcome.failure(f"{type(exc).__name__}{at}: {one_line(exc)}", seconds,

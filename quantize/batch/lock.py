@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import ExitCode, OutputError, OwnFileError
+from ..errors import ExitCode, FailureKind, OutputError, OwnFileError
 from ..io import check_output_folder, folder_made, lock_file_held, lock_file_taken, lock_holder
 from ..names import quoted
 
@@ -28,10 +28,12 @@ LOCK_NAME = ".quantize-batch.lock"
 
 class FolderInUseError(OutputError):
     """A batch is writing into the output folder, a folder it lies under, or (for another
-    batch) a folder under it (exit code 15, before any work): of another batch
+    batch) a folder under it (exit code 75, ``IN_USE``, before any work: a later run may
+    succeed, where a change of options (15) never does): of another batch
     (:func:`batch_lock`), or of a command's output (:func:`refuse_batch_folder`)."""
 
-    exit_code = ExitCode.EXISTS
+    exit_code = ExitCode.IN_USE
+    kind: FailureKind = "folder_in_use"
 
 
 @contextlib.contextmanager
@@ -89,7 +91,7 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
         except OSError as exc:  # made, but not written into: a full disk
             raise OutputError(f"cannot write the lock file {quoted(LOCK_NAME)} "
                               f"({exc.strerror or exc}); no file was processed",
-                              path=dst) from None
+                              path=dst, os_errno=exc.errno) from None
         if held:  # asked with the lock held: a batch that locks one of them later sees it
             if target.parent != target:
                 refuse_batch_folder(above, name=dst, instead="choose another -o folder")

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import errno
 import gc
 import hashlib
 import json
@@ -53,7 +54,13 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..errors import OutputError, OutputExistsError, OwnFileError, QuantizeWarning
+from ..errors import (
+    FailureKind,
+    OutputError,
+    OutputExistsError,
+    OwnFileError,
+    QuantizeWarning,
+)
 from ..io import atomic_write, write_together
 from ..names import absolute_path, quoted
 from ..reduce.result import MAX_PALETTE
@@ -239,6 +246,8 @@ class OptionsChangedError(OutputExistsError):
         redid them (:func:`read_forced_run`): ``force=True`` finishes it, keeping the
         outputs it made.
     """
+
+    kind: FailureKind = "options_changed"
 
     def __init__(self, output_dir: str | os.PathLike[str], count: int,
                  before: Mapping[str, Any], now: Mapping[str, Any], unfinished: bool = False):
@@ -822,7 +831,8 @@ def record_removed(output_dir: str | os.PathLike[str],
 
 def _append(output_dir: str | os.PathLike[str], *items: Mapping[str, Any]) -> None:
     """Append each of ``items`` as one line to the manifest of ``output_dir`` (see
-    record_output), in one write."""
+    record_output), in one write. A write the system refuses part-way (a full disk) leaves
+    the file as it was (:func:`_append_whole`)."""
     if not items:
         return
     item = items[0]
@@ -830,16 +840,43 @@ def _append(output_dir: str | os.PathLike[str], *items: Mapping[str, Any]) -> No
     # ASCII JSON: file names that are not valid UTF-8 (surrogate escapes) stay as escapes.
     path = Path(output_dir) / MANIFEST_NAME
     try:
-        with open(path, "a+b", opener=_no_link) as f:
-            f.seek(0, os.SEEK_END)
-            if f.tell():  # start on a fresh line, even after a line torn by a crash
-                f.seek(-1, os.SEEK_END)
-                if f.read(1) != b"\n":
-                    f.write(b"\n")
-            f.write(text.encode("utf-8"))
+        _append_whole(path, text.encode("utf-8"))
     except OSError as exc:  # the system's own message named neither file
         raise OutputError(f"cannot add {quoted(item['output'])} to the record of finished outputs "
-                          f"({exc.strerror or exc})", path=path) from None
+                          f"({exc.strerror or exc})", path=path,
+                          os_errno=exc.errno) from None
+
+
+def _append_whole(path: Path, data: bytes) -> None:
+    """Append ``data`` to the file at ``path`` (made if missing, a link at its name refused),
+    on a fresh line, even after a line torn by a crash; an error part-way (a full disk
+    taking half a line, an interrupt) cuts the file back to its length before, so that no
+    line is left cut short, which the next run would warn of and keep a damaged copy of.
+    Unbuffered: each byte the system takes is written by the write that took it, and none
+    is left for a later flush to append after the cut.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be opened, or ``data`` written (the file is then as it was).
+    """
+    with open(path, "a+b", buffering=0, opener=_no_link) as f:
+        end = f.seek(0, os.SEEK_END)
+        if end:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                data = b"\n" + data
+        try:
+            view = memoryview(data)
+            while view:  # a write may take part of the bytes: the rest go next
+                taken = f.write(view)
+                if not taken:  # (never of a file: a write that cannot take any raises)
+                    raise OSError(errno.EIO, "the file took none of the bytes written")
+                view = view[taken:]
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(f.fileno(), end)
+            raise
 
 
 # The fields of a manifest line that name a file, and are compared with the names of files.
@@ -918,7 +955,8 @@ def check_appendable(output_dir: str | os.PathLike[str]) -> None:
             pass
     except OSError as exc:
         raise OutputError(f"cannot add to the record of finished outputs "
-                          f"({exc.strerror or exc}); no file was processed", path=path) from None
+                          f"({exc.strerror or exc}); no file was processed", path=path,
+                          os_errno=exc.errno) from None
 
 
 def made_alike(entry: Entry, settings: Mapping[str, Any], same_name: bool = False) -> bool:

@@ -885,19 +885,24 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             settled.append(palette)
             continue
         if (too_long := _name_too_long(out, mode.done_path(out))) is not None:
-            settled.append(FileResult(path, out, "failed", too_long, exit_code=ExitCode.FAILED))
+            settled.append(FileResult(path, out, "failed", too_long, exit_code=ExitCode.FAILED,
+                                      failure="write_failed"))
             continue
         if (stream := _stream_output(mode, out)) is not None:  # force or not: never replaced
-            settled.append(FileResult(path, out, "failed", stream, exit_code=ExitCode.FAILED))
+            settled.append(FileResult(path, out, "failed", stream, exit_code=ExitCode.FAILED,
+                                      failure="write_failed"))
             continue
         if (onto := _link_onto_an_input(mode, out, inputs, input_ids)) is not None:
-            settled.append(FileResult(path, out, "failed", onto, exit_code=ExitCode.FAILED))
+            settled.append(FileResult(path, out, "failed", onto, exit_code=ExitCode.FAILED,
+                                      failure="write_failed"))
             continue
         if (into := _link_into_the_search(mode, out, src, dst, recursive, pattern)) is not None:
-            settled.append(FileResult(path, out, "failed", into, exit_code=ExitCode.FAILED))
+            settled.append(FileResult(path, out, "failed", into, exit_code=ExitCode.FAILED,
+                                      failure="write_failed"))
             continue
         if (shared := landed.get(out)) is not None:
-            settled.append(FileResult(path, out, "failed", shared, exit_code=ExitCode.FAILED))
+            settled.append(FileResult(path, out, "failed", shared, exit_code=ExitCode.FAILED,
+                                      failure="write_failed"))
             continue
         if (held := _held_by_other_mode(mode, path, out, recorded.get(key),
                                         earlier.get(out, ()))) is not None:
@@ -960,7 +965,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         elif not force:
             redo = _gone_since(mode, here, path, out)
         if (reason := sniff_image(path)) is not None:
-            failed = FileResult(path, out, "failed", reason, exit_code=ExitCode.FAILED)
+            failed = FileResult(path, out, "failed", reason, exit_code=ExitCode.FAILED,
+                                failure="unreadable_input")
             kept = mode.kept_output(out, _paths(older or ()))
             settled.append(failed if kept is None
                            else _kept_there(mode, failed, kept, dst, recorded, disowned))
@@ -1304,7 +1310,7 @@ def _unlisted(exc: OSError) -> FileResult:
     return FileResult(Path(exc.filename), None, "failed",
                       f"cannot list this folder ({exc.strerror or exc}); "
                       "the files in it were not processed", {NOT_LISTED: True},
-                      exit_code=ExitCode.FAILED)
+                      exit_code=ExitCode.FAILED, failure="unreadable_input")
 
 
 def _not_followed(link: Path) -> FileResult:

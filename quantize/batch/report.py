@@ -77,8 +77,9 @@ _COLUMNS = {"reduce": REPORT_COLUMNS, "segment": SEGMENT_REPORT_COLUMNS}
 #: Columns a CSV report of a mode gained after its others, in the order gained: last, so
 #: that those keep their places.
 _LATER_COLUMNS = {"reduce": ("skipped", "quality_limit", "quality_met", "max_bytes",
-                             "max_bytes_bound"),
-                  "segment": ("skipped", "working_width", "working_height", "min_region_share")}
+                             "max_bytes_bound", "failure"),
+                  "segment": ("skipped", "working_width", "working_height", "min_region_share",
+                              "failure")}
 
 _ROW_HEAD = ("input", "output", "status", "skipped", "reason")
 #: The keys the batch adds to a job's record, and then its warnings.
@@ -90,19 +91,20 @@ _BATCH_KEYS = (LARGER, EDITED_LARGER, STALE, FEWER_COLORS, LEFT_OUT, REMOVED, FO
 #: :func:`~quantize.segment_file.segment_file`'s), then what the batch adds
 #: (:data:`~quantize.batch.results.LARGER`, ...), and last the keys added since, in the
 #: order added (reduce's ``quality_limit``, ``quality_met``, ``max_bytes`` and
-#: ``max_bytes_bound``, segment's
-#: ``min_region_share``), so that the others keep their places. A key a file has no value
-#: for is null.
+#: ``max_bytes_bound``, segment's ``min_region_share``, then both modes' ``failure``: what
+#: kind of failure a failed file's was, :data:`~quantize.errors.FailureKind`), so that the
+#: others keep their places. A key a file has no value for is null.
 ROW_KEYS = {
     "reduce": (*_ROW_HEAD, "k", "space", "n_colors", "quality", "dither", "exact_colors",
                "palette_in", "palette_mode", "seed", "optimize", "psnr", "delta_e", "seconds",
                "bytes_in", "bytes_out", "frames", "palette", "optimized", "alpha_thresholded",
-               *_BATCH_KEYS, "quality_limit", "quality_met", "max_bytes", "max_bytes_bound"),
+               *_BATCH_KEYS, "quality_limit", "quality_met", "max_bytes", "max_bytes_bound",
+               "failure"),
     "segment": (*_ROW_HEAD, "outdir", "width", "height", "working_width", "working_height",
                 "n_clusters", "clusters_used",
                 "regions", "n_regions", "min_region", "weights", "space", "seed", "outputs",
                 "seconds", STALE, REMOVED, FOLDERS_LEFT, NOT_REMOVED, NOT_SEARCHED, NOT_LISTED,
-                "warnings", "min_region_share"),
+                "warnings", "min_region_share", "failure"),
 }
 
 #: The keys of :data:`ROW_KEYS` that flag a file (true when so): false, not null, in a
@@ -380,8 +382,9 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     other keys of ``mode``'s rows (:data:`ROW_KEYS`), sorted, then ``skipped`` (why a
     skipped file was: :data:`~quantize.batch.results.SkipKind`) and, of reductions,
     ``quality_limit``, ``quality_met``, ``max_bytes`` and ``max_bytes_bound``, of
-    segmentations, ``working_width`` and
-    ``working_height``, added after the others; its cells are those of the JSON rows.
+    segmentations, ``working_width`` and ``working_height``, and then ``failure`` (what kind
+    of failure a failed file's was: :data:`~quantize.errors.FailureKind`), added after the
+    others; its cells are those of the JSON rows.
 
     Each file of ``unsettled`` (each a :class:`~quantize.batch.Unsettled`: those a stopped
     batch did not reach, those whose jobs a second interrupt abandoned while they ran,

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from ..errors import ExitCode, QuantizeDeprecationWarning
+from ..errors import (
+    FAILURE_KINDS,
+    ExitCode,
+    FailureKind,
+    QuantizeDeprecationWarning,
+    failure_kind_of_code,
+)
 from ..names import absolute_path, natural_key
 from .calls import Outcome
 
@@ -605,7 +611,11 @@ class FileResult:
     ``OK`` unless failed or skipped as larger). ``skipped`` says why a skipped file was
     (:data:`SkipKind`), None for any other: given where the file is settled; when it is
     not, "larger" with exit code ``TOO_LARGE``, "folder" for a record with
-    :data:`NOT_SEARCHED`, else "done".
+    :data:`NOT_SEARCHED`, else "done". ``failure`` says, in one word, what kind of failure
+    a failed file's was (:data:`~quantize.errors.FailureKind`: "unreadable_input",
+    "disk_full", ...), None for any other: given where the file is settled (a job's error
+    gives it: :func:`file_result`); when it is not, by ``exit_code``
+    (:func:`~quantize.errors.failure_kind_of_code`: "bad_parameter" for ``USAGE``, ...).
 
     Two are equal when their fields are, the record included; unlike the other results
     (:class:`~quantize.ReduceResult`, equal only to itself), it holds no array to stop
@@ -615,9 +625,12 @@ class FileResult:
     Examples
     --------
     >>> FileResult(Path("a.jpg"), Path("a.png"), "ok", record={"k": 8}).as_row()
-    {'input': 'a.jpg', 'output': 'a.png', 'status': 'ok', 'skipped': None, 'reason': '', 'k': 8}
+    {'input': 'a.jpg', 'output': 'a.png', 'status': 'ok', 'skipped': None, 'reason': '', \
+'failure': None, 'k': 8}
     >>> FileResult(Path("a.jpg"), Path("a.png"), "skipped", "output exists").skipped
     'done'
+    >>> FileResult(Path("a.jpg"), None, "failed", "bad", exit_code=ExitCode.USAGE).failure
+    'bad_parameter'
     """
 
     input: Path
@@ -627,10 +640,12 @@ class FileResult:
     record: Mapping[str, Any] = field(default_factory=dict)
     exit_code: ExitCode = ExitCode.OK
     skipped: SkipKind | None = None
+    failure: FailureKind | None = None
 
     __hash__ = None  # type: ignore[assignment]  # see the docstring
 
     def __post_init__(self) -> None:
+        self._check_failure()
         if self.status != "skipped":
             if self.skipped is not None:
                 raise ValueError(f"skipped={self.skipped!r} should be None for status "
@@ -640,6 +655,19 @@ class FileResult:
         elif self.skipped not in SKIP_KINDS:
             raise ValueError(f"skipped={self.skipped!r} should be one of "
                              + ", ".join(map(repr, SKIP_KINDS)))
+
+    def _check_failure(self) -> None:
+        """Give a failed file without a ``failure`` the one of its exit code; refuse one given
+        to another status, or a word that is no :data:`~quantize.errors.FailureKind`."""
+        if self.status != "failed":
+            if self.failure is not None:
+                raise ValueError(f"failure={self.failure!r} should be None for status "
+                                 f"{self.status!r}")
+        elif self.failure is None:
+            object.__setattr__(self, "failure", failure_kind_of_code(self.exit_code))
+        elif self.failure not in FAILURE_KINDS:
+            raise ValueError(f"failure={self.failure!r} should be one of "
+                             + ", ".join(map(repr, FAILURE_KINDS)))
 
     @classmethod
     def larger(cls, input: Path, output: Path | None, record: Mapping[str, Any]) -> FileResult:
@@ -660,7 +688,7 @@ class FileResult:
         row: dict[str, Any] = {"input": str(self.input),
                                "output": "" if self.output is None else str(self.output),
                                "status": self.status, "skipped": self.skipped,
-                               "reason": self.reason}
+                               "reason": self.reason, "failure": self.failure}
         row.update((k, v) for k, v in self.record.items() if k not in row and k != NOTED)
         if self.record.get(NOTED):
             row["warnings"] = [*row.get("warnings", ()), *self.record[NOTED]]
@@ -789,7 +817,8 @@ def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResul
     record: dict[str, Any] = {"seconds": round(outcome.seconds, 4)}
     if outcome.warnings:
         record["warnings"] = list(outcome.warnings)
-    return FileResult(input, output, "failed", reason, record, exit_code=outcome.exit_code)
+    return FileResult(input, output, "failed", reason, record, exit_code=outcome.exit_code,
+                      failure=outcome.kind)
 
 
 def stale_kept(result: FileResult, kept: Path) -> FileResult:

@@ -29,6 +29,7 @@ from ..errors import (
     PaletteInWarning,
     QualityError,
     ResultTooLargeError,
+    failure_kind,
 )
 from ..io import (
     folder_made,
@@ -295,7 +296,8 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
             job_results[index] = _not_recorded(plan.mode, result, exc, written)
             remove_mark(plan.mode.done_path(job.output))
             report(job_results[index])
-            raise NotRecordedError(exc.reason, path=exc.path, input=job.input) from None
+            raise NotRecordedError(exc.reason, path=exc.path, input=job.input,
+                                   os_errno=exc.os_errno) from None
         job_results[index] = result
         report(result)
 
@@ -327,7 +329,8 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
         if scheduler is not None:  # a worker may still finish its job: not known here
             raise
         raise NotRecordedError(exc.reason, path=exc.path, input=exc.input,
-                               left=_finished_unsettled(plan, job_results, started)) from None
+                               left=_finished_unsettled(plan, job_results, started),
+                               os_errno=exc.os_errno) from None
     except SchedulerLostError as exc:
         not_done = [FileResult(job.input, job.output, "failed", NOT_DONE,
                                exit_code=ExitCode.FAILED)
@@ -384,18 +387,21 @@ class NotRecordedError(OutputError):
     """
 
     def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None,
-                 input: str | os.PathLike[str] | None = None, left: Sequence[Path] = ()):
-        super().__init__(reason, path=path)
+                 input: str | os.PathLike[str] | None = None, left: Sequence[Path] = (),
+                 os_errno: int | None = None):
+        super().__init__(reason, path=path, os_errno=os_errno)
         self.input = None if input is None else Path(input)
         self.left = tuple(left)
 
     def __reduce__(self):
-        return (_not_recorded_error, (self.reason, self.path, self.input, self.left))
+        return (_not_recorded_error, (self.reason, self.path, self.input, self.left,
+                                      self.os_errno))
 
 
 def _not_recorded_error(reason: str, path: str | None, input: Path | None,
-                        left: Sequence[Path] = ()) -> NotRecordedError:
-    return NotRecordedError(reason, path=path, input=input, left=left)
+                        left: Sequence[Path] = (), os_errno: int | None = None
+                        ) -> NotRecordedError:
+    return NotRecordedError(reason, path=path, input=input, left=left, os_errno=os_errno)
 
 
 def _finished_unsettled(plan: BatchPlan, job_results: Sequence[FileResult | None],
@@ -467,7 +473,8 @@ def _record_pending(plan: BatchPlan, new: set[Path]) -> None:
             record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
         record_pending(plan.output_dir, outputs, plan.settings)
     except OutputError as exc:
-        raise OutputError(f"{exc.reason}; no file was processed", path=exc.path) from None
+        raise OutputError(f"{exc.reason}; no file was processed", path=exc.path,
+                          os_errno=exc.os_errno) from None
 
 
 def _not_recorded(mode: JobMode, result: FileResult, exc: OutputError,
@@ -487,7 +494,8 @@ def _not_recorded(mode: JobMode, result: FileResult, exc: OutputError,
             output, reason = None, f"{reason}, and this file's output, unrecorded, was removed"
         else:
             reason = f"{reason}, and this file's output, unrecorded, is left in place: {why}"
-    return FileResult(result.input, output, "failed", reason, kept, exit_code=exc.exit_code)
+    return FileResult(result.input, output, "failed", reason, kept, exit_code=exc.exit_code,
+                      failure=failure_kind(exc))
 
 
 def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:
@@ -1004,7 +1012,8 @@ def _output_folders(folders: set[Path], unclaimed: Sequence[Path] = ()) -> Itera
             except OSError as exc:
                 why = _in_the_way(folder, unclaimed) or exc.strerror or exc
                 raise OutputError(f"output folder {exc.filename or folder} cannot be created "
-                                  f"({why}); no file was processed", path=folder) from None
+                                  f"({why}); no file was processed", path=folder,
+                                  os_errno=exc.errno) from None
         yield
 
 
@@ -1020,7 +1029,8 @@ def _without_blocked(plan: BatchPlan) -> tuple[BatchPlan, list[FileResult]]:
         return plan, []
     failed = [_left_out(plan, _failed_kept(plan, job, FileResult(
         job.input, job.output, "failed", f"{job.output}: output folder {job.output.parent} "
-        f"cannot be created ({why[job.output.parent]})", exit_code=ExitCode.FAILED)))
+        f"cannot be created ({why[job.output.parent]})", exit_code=ExitCode.FAILED,
+        failure="write_failed")))
         for job in plan.jobs if why[job.output.parent]]
     jobs = [job for job in plan.jobs if not why[job.output.parent]]
     return dataclasses.replace(plan, jobs=jobs), failed

@@ -8,10 +8,10 @@ read, or the output folder cannot be made or written: its one error line, no sum
 (--skip-if-larger), 2 usage error
 (including an INPUT_DIR, --glob, --exclude and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
-file that is not a quantize report (and no --force), or another batch is writing into
-the output folder (refused before any work), 129 stopped by SIGHUP (a terminal
-closed), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (as Ctrl-C: the reports are
-written).
+file that is not a quantize report (and no --force), 75 another batch is writing into
+the output folder (refused before any work; a later run may succeed), 129 stopped
+by SIGHUP (a terminal closed), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (as
+Ctrl-C: the reports are written).
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -34,7 +34,13 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
 from .._sigterm import stopped_by
 from .._validation import check_choice, check_float, check_int, check_max_pixels
 from ..encode import OPTIMIZED_OUTPUTS
-from ..errors import ExitCode, ImageReadError, OutputError
+from ..errors import (
+    ExitCode,
+    ImageReadError,
+    OutputError,
+    failure_kind,
+    failure_kind_of_code,
+)
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
 from ..names import found_path, natural_key, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_IN_FORMAT_LIST
@@ -49,6 +55,7 @@ from ..reduce.records import PSNR_SHOWN_KEYS
 from .common import (
     USAGE_ERROR,
     BatchDitherOption,
+    CommandFailed,
     DitherLevelCommand,
     DitherLevelOption,
     LinesOrNothing,
@@ -89,6 +96,7 @@ from .common import (
     refuse_stdout_folder,
     refuse_text_onto_files,
     say,
+    say_besides_error,
     segment_spaces,
     user_errors,
     warn,
@@ -144,8 +152,8 @@ Exit codes: 0 every file done (or done before), 1 some files failed (or
 INPUT_DIR or the --palette-in file cannot be read, or OUT_DIR cannot be made
 or written: no file is processed), 2 usage error (or no file matches), 15
 OUT_DIR holds outputs made with other options (or --report/--html names a file
-that is not a report; use --force), or another batch is writing into OUT_DIR,
-98 no file failed but some were skipped as larger than their inputs
+that is not a report; use --force), 75 another batch is writing into OUT_DIR
+(retry once it ends), 98 no file failed but some were skipped as larger than their inputs
 (--skip-if-larger), 129 the terminal closed (SIGHUP), 130 interrupted (Ctrl-C),
 143 stopped by SIGTERM (as Ctrl-C: the reports are written).
 """
@@ -454,145 +462,149 @@ def batch(
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
     show = "quiet" if quiet else "json" if as_json else "lines"
-    typed = _typed_here(ctx, "dither", "palette")  # their defaults typed count as given
-    given = {"--quality": quality is not None, "--quality-limit": quality_limit is not None,
-             "--max-bytes": max_bytes is not None,
-             "--dither": bool(strength) or level_elsewhere or "dither" in typed,
-             "--optimize": optimize, "--skip-if-larger": skip_if_larger,
-             "--copy-if-larger": copy_if_larger,
-             "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
-             "--palette-fitted": palette_fitted, "--matte": matte is not None,
-             "--strip": strip,
-             "--shared-palette": shared_palette,
-             "--palette": palette != "global" or "palette" in typed,
-             "--ext": ext is not None,
-             "--regions": regions is not None, "--superpixels": superpixels is not None,
-             "--smooth": smooth is not None,
-             "--edges": edges, "--stretch": stretch, "-w/--weight": bool(weights),
-             "--min-region": min_region is not None,
-             "--overlay-color": overlay_color is not None}
-    with user_errors():
-        check_choice(mode, "--mode", _MODES)
-        _check_mode_options(mode, given)
-        _check_run_options(jobs, scheduler, report_name, html_name, output_dir, force)
-        if shared_palette and (quality is not None or palette_in is not None
-                               or max_bytes is not None):
-            other = ("--quality" if quality is not None else "--palette-in"
-                     if palette_in is not None else "--max-bytes")
-            raise ValueError(f"--shared-palette and {other} both given; expected "
-                             "--shared-palette with -k/--colors")
-        if shared_palette and palette == "per-frame":
-            raise ValueError("--shared-palette and --palette='per-frame' both given; expected "
-                             "one of them (a shared palette is one palette for every frame "
-                             "of every image)")
-        # plain --dither as typed, as reduce gives it: a refusal names it --dither, not --dither=1
-        typed = True if dither and dither_level is None else strength
-        options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
-                                   seed, optimize, skip_if_larger, palette, ext, quality_limit,
-                                   palette_fitted, matte, max_bytes)
-                   if mode == "reduce" else
-                   _segment_options(colors, regions, edges, space, weights or [], min_region,
-                                    overlay_color, seed, stretch, superpixels, smooth))
-        options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
-        if copy_if_larger:  # left out when not given, as ext is
-            options["copy_if_larger"] = True
-        if strip:  # so too: the settings of earlier runs lack it
-            options["strip"] = True
-        if ext is not None:
-            options["ext"] = _check_ext(ext)
-        _refuse_image_input(input_dir, mode)
-    refuse_image_named_folder(output_dir, "batch writes an output for each image into it")
-    # checked as typed (a final "/", which a Path drops, names a folder), then as paths
-    report, html = (None if name is None else Path(name) for name in (report_name, html_name))
-    refuse_quality_scale(quality)
-    _note_unquoted_patterns(glob, exclude)
-    # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
-    output_dir = found_path(output_dir)
-    refuse_closed_stdout(show)
-    # One batch at a time in OUT_DIR, held from before the plan reads its manifest to the
-    # end (the reports too); released by the system if this process is killed.
-    with contextlib.ExitStack() as held:
-        try:
-            with user_errors():
-                if scheduler is not None and not lib.check_scheduler(scheduler):  # before planning
-                    warn("--scheduler", f"no worker is connected to {scheduler}; the files wait "
-                         "until one joins (Ctrl-C to stop)")
-            with user_errors(), _options_changed():
-                held.enter_context(lib.batch_lock(output_dir))
-                job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", lib.ManifestUnreadableWarning)
-                    warnings.simplefilter("ignore", QualityScaleWarning)  # typed, refused above
-                    plan = lib.plan_batch(input_dir, output_dir, job, options=options,
-                                          recursive=recursive, pattern=glob,
-                                          exclude_pattern=exclude, force=force,
-                                          shared_palette=shared_palette)
-                _say_planning_warnings(caught, output_dir)
-                for name, target in (("report", report), ("html", html)):
-                    if target is not None:
-                        lib.check_report_clear_of_outputs(target, name, plan)
-                        lib.check_report_not_an_input(target, name, input_dir, output_dir,
-                                                      recursive=recursive, pattern=glob,
-                                                      exclude_pattern=exclude)
-            refuse_text_onto_files(_files_read_or_reported(plan, options, report, html))
-            if not plan.total:
-                fail(_nothing_matched(input_dir, output_dir, recursive, (glob, exclude),
-                                      plan.passed_over)
-                     + (_NO_INPUT_NO_REMOVAL if remove_orphans and plan.unclaimed else ""),
-                     USAGE_ERROR)
-            _note_unmatched_patterns(plan, recursive)
-            removed: list[lib.RemovedOutput] = []  # listed and counted by the reports
-            if remove_orphans and plan.unclaimed:
-                plan, removed = _remove_orphans(plan, show)
-            else:  # once: a rerun finding them so again does not repeat it
-                for line in _unclaimed_lines(plan):
-                    warn(output_dir, line)
-            for disowned in plan.disowned:  # said once: the run takes the pending entry back
-                warn(disowned, DISOWNED)
-            note_jobs_capped(jobs, len(plan.jobs))  # the files to run, not those settled
-            if shared_palette:
-                plan = _with_shared_palette(plan, jobs, scheduler, show)
-        except KeyboardInterrupt:
-            fail_interrupted("interrupted before any file was processed")
-        results, summary, stopped, abandoned = _run(plan, jobs, scheduler, show, named)
-        unsettled = _unsettled(plan, results, stopped, abandoned)
-        count = Counter(u.status for u in unsettled)  # the files left unsettled, by status
-        if mode == "reduce" and not shared_palette:
-            _remove_unused_palette(output_dir, show)
-        if show == "json":  # one object for every file, as the reports have one row each
-            _json_unsettled(results, stopped, unsettled, mode)
-        written = [r.record for r in results if r.status == "ok"]
-        note_idle_options(written, optimize=options.get("optimize", False),
-                          per_frame=options.get("palette") == "per-frame",
-                          every_file_written=len(written) == len(results) and not unsettled,
-                          matte=options.get("matte") is not None)
-        # each report that cannot be written said in its line; the others, the summary
-        # line and why the run stopped are said all the same
-        reports, unwritten = _write_reports(
-            results, summary, report, html, mode, options["max_pixels"],
-            bool(options.get("dither")), options.get("palette") == "per-frame",
-            command_line(ctx, "batch"), unsettled, input_dir,
-            (len(plan.unclaimed), len(plan.unfinished)), removed,
-            (plan.passed_over, len(plan.not_entered)),
-            threads=_page_threads(jobs, scheduler, len(results) + len(unsettled)))
-        rerun = _rerun_advice(force, command_line(ctx, "batch"))
-        if not quiet:  # -q: nothing on success, as reduce -q and segment -q
-            _print_summary(summary, reports, err=as_json,
-                           unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
-                           removed=removed, passed=(plan.passed_over, len(plan.not_entered)),
-                           abandoned=count[lib.ABANDONED],
-                           not_reached=count[lib.NOT_REACHED] if summary.interrupted else 0,
-                           stopped=(count[lib.NOT_REACHED], rerun, count[lib.FINISHED_UNRECORDED])
-                           if stopped is not None and (count[lib.NOT_REACHED]
-                                                       or count[lib.FINISHED_UNRECORDED])
-                           and not summary.interrupted else None)
-        if summary.interrupted:
-            fail_interrupted(f"interrupted; {rerun}" if count[lib.NOT_REACHED]
-                             or count[lib.ABANDONED]
-                             else "interrupted once every file was done: nothing is left to "
-                             "rerun")
-        _say_stopped(stopped)  # after the reports, which hold the files done and those not
-        raise typer.Exit(summary.exit_code or unwritten)
+    with _error_as_json(show):  # with --json, also as an object on stdout
+        typed_here = _typed_here(ctx, "dither", "palette")  # their defaults typed count too
+        given = {"--quality": quality is not None, "--quality-limit": quality_limit is not None,
+                 "--max-bytes": max_bytes is not None,
+                 "--dither": bool(strength) or level_elsewhere or "dither" in typed_here,
+                 "--optimize": optimize, "--skip-if-larger": skip_if_larger,
+                 "--copy-if-larger": copy_if_larger,
+                 "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
+                 "--palette-fitted": palette_fitted, "--matte": matte is not None,
+                 "--strip": strip,
+                 "--shared-palette": shared_palette,
+                 "--palette": palette != "global" or "palette" in typed_here,
+                 "--ext": ext is not None,
+                 "--regions": regions is not None, "--superpixels": superpixels is not None,
+                 "--smooth": smooth is not None,
+                 "--edges": edges, "--stretch": stretch, "-w/--weight": bool(weights),
+                 "--min-region": min_region is not None,
+                 "--overlay-color": overlay_color is not None}
+        with user_errors():
+            check_choice(mode, "--mode", _MODES)
+            _check_mode_options(mode, given)
+            _check_run_options(jobs, scheduler, report_name, html_name, output_dir, force)
+            if shared_palette and (quality is not None or palette_in is not None
+                                   or max_bytes is not None):
+                other = ("--quality" if quality is not None else "--palette-in"
+                         if palette_in is not None else "--max-bytes")
+                raise ValueError(f"--shared-palette and {other} both given; expected "
+                                 "--shared-palette with -k/--colors")
+            if shared_palette and palette == "per-frame":
+                raise ValueError("--shared-palette and --palette='per-frame' both given; expected "
+                                 "one of them (a shared palette is one palette for every frame "
+                                 "of every image)")
+            # plain --dither as typed, as reduce gives it: a refusal names it --dither, not
+            # --dither=1
+            typed = True if dither and dither_level is None else strength
+            options = (_reduce_options(colors, quality, space, typed, exact_colors, palette_in,
+                                       seed, optimize, skip_if_larger, palette, ext, quality_limit,
+                                       palette_fitted, matte, max_bytes)
+                       if mode == "reduce" else
+                       _segment_options(colors, regions, edges, space, weights or [], min_region,
+                                        overlay_color, seed, stretch, superpixels, smooth))
+            options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
+            if copy_if_larger:  # left out when not given, as ext is
+                options["copy_if_larger"] = True
+            if strip:  # so too: the settings of earlier runs lack it
+                options["strip"] = True
+            if ext is not None:
+                options["ext"] = _check_ext(ext)
+            _refuse_image_input(input_dir, mode)
+        refuse_image_named_folder(output_dir, "batch writes an output for each image into it")
+        # checked as typed (a final "/", which a Path drops, names a folder), then as paths
+        report, html = (None if name is None else Path(name) for name in (report_name, html_name))
+        refuse_quality_scale(quality)
+        _note_unquoted_patterns(glob, exclude)
+        # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
+        output_dir = found_path(output_dir)
+        refuse_closed_stdout(show)
+        # One batch at a time in OUT_DIR, held from before the plan reads its manifest to the
+        # end (the reports too); released by the system if this process is killed.
+        with contextlib.ExitStack() as held:
+            try:
+                with user_errors():
+                    # before planning
+                    if scheduler is not None and not lib.check_scheduler(scheduler):
+                        warn("--scheduler", f"no worker is connected to {scheduler}; the files "
+                             "wait until one joins (Ctrl-C to stop)")
+                with user_errors(), _options_changed():
+                    held.enter_context(lib.batch_lock(output_dir))
+                    job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always", lib.ManifestUnreadableWarning)
+                        warnings.simplefilter("ignore", QualityScaleWarning)  # typed, refused above
+                        plan = lib.plan_batch(input_dir, output_dir, job, options=options,
+                                              recursive=recursive, pattern=glob,
+                                              exclude_pattern=exclude, force=force,
+                                              shared_palette=shared_palette)
+                    _say_planning_warnings(caught, output_dir)
+                    for name, target in (("report", report), ("html", html)):
+                        if target is not None:
+                            lib.check_report_clear_of_outputs(target, name, plan)
+                            lib.check_report_not_an_input(target, name, input_dir, output_dir,
+                                                          recursive=recursive, pattern=glob,
+                                                          exclude_pattern=exclude)
+                refuse_text_onto_files(_files_read_or_reported(plan, options, report, html))
+                if not plan.total:
+                    fail(_nothing_matched(input_dir, output_dir, recursive, (glob, exclude),
+                                          plan.passed_over)
+                         + (_NO_INPUT_NO_REMOVAL if remove_orphans and plan.unclaimed else ""),
+                         USAGE_ERROR)
+                _note_unmatched_patterns(plan, recursive)
+                removed: list[lib.RemovedOutput] = []  # listed and counted by the reports
+                if remove_orphans and plan.unclaimed:
+                    plan, removed = _remove_orphans(plan, show)
+                else:  # once: a rerun finding them so again does not repeat it
+                    for line in _unclaimed_lines(plan):
+                        warn(output_dir, line)
+                for disowned in plan.disowned:  # said once: the run takes the pending entry back
+                    warn(disowned, DISOWNED)
+                note_jobs_capped(jobs, len(plan.jobs))  # the files to run, not those settled
+                if shared_palette:
+                    plan = _with_shared_palette(plan, jobs, scheduler, show)
+            except KeyboardInterrupt:
+                fail_interrupted("interrupted before any file was processed")
+            results, summary, stopped, abandoned = _run(plan, jobs, scheduler, show, named)
+            unsettled = _unsettled(plan, results, stopped, abandoned)
+            count = Counter(u.status for u in unsettled)  # the files left unsettled, by status
+            if mode == "reduce" and not shared_palette:
+                _remove_unused_palette(output_dir, show)
+            if show == "json":  # one object for every file, as the reports have one row each
+                _json_unsettled(results, stopped, unsettled, mode)
+            written = [r.record for r in results if r.status == "ok"]
+            note_idle_options(written, optimize=options.get("optimize", False),
+                              per_frame=options.get("palette") == "per-frame",
+                              every_file_written=len(written) == len(results) and not unsettled,
+                              matte=options.get("matte") is not None)
+            # each report that cannot be written said in its line; the others, the summary
+            # line and why the run stopped are said all the same
+            reports, unwritten = _write_reports(
+                results, summary, report, html, mode, options["max_pixels"],
+                bool(options.get("dither")), options.get("palette") == "per-frame",
+                command_line(ctx, "batch"), unsettled, input_dir,
+                (len(plan.unclaimed), len(plan.unfinished)), removed,
+                (plan.passed_over, len(plan.not_entered)),
+                threads=_page_threads(jobs, scheduler, len(results) + len(unsettled)))
+            rerun = _rerun_advice(force, command_line(ctx, "batch"))
+            if not quiet:  # -q: nothing on success, as reduce -q and segment -q
+                _print_summary(summary, reports, err=as_json,
+                               unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished),
+                               removed=removed, passed=(plan.passed_over, len(plan.not_entered)),
+                               abandoned=count[lib.ABANDONED],
+                               not_reached=count[lib.NOT_REACHED] if summary.interrupted else 0,
+                               stopped=(count[lib.NOT_REACHED], rerun,
+                                        count[lib.FINISHED_UNRECORDED])
+                               if stopped is not None and (count[lib.NOT_REACHED]
+                                                           or count[lib.FINISHED_UNRECORDED])
+                               and not summary.interrupted else None)
+            if summary.interrupted:
+                fail_interrupted(f"interrupted; {rerun}" if count[lib.NOT_REACHED]
+                                 or count[lib.ABANDONED]
+                                 else "interrupted once every file was done: nothing is left to "
+                                 "rerun")
+            _say_stopped(stopped)  # after the reports, which hold the files done and those not
+            raise typer.Exit(summary.exit_code or unwritten)
 
 
 def _note_unquoted_patterns(glob: Sequence[str] | None, exclude: Sequence[str] | None) -> None:
@@ -972,7 +984,7 @@ def _options_changed() -> Iterator[None]:
         before, now = (_describe(s) for s in (exc.before, exc.now))
         fix = options_changed_fix(exc, FixWords("--force", "add --force", "options", "-o folder"))
         fail(f"{exc.path}: {exc.count} {outputs} made with {before}, while this run asks for "
-             f"{now}; {fix}", exc.exit_code)
+             f"{now}; {fix}", exc.exit_code, failure_kind(exc))
 
 
 def _describe(settings: dict[str, Any]) -> str:
@@ -1548,6 +1560,31 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: s
     return results, summary, stopped, abandoned
 
 
+#: The exit codes of an interruption, which an error object of --json leaves out: the code
+#: says it, and it is no failure (:func:`_error_as_json`).
+_INTERRUPTIONS = frozenset({ExitCode.HANGUP, ExitCode.INTERRUPTED, ExitCode.TERMINATED})
+
+
+@contextlib.contextmanager
+def _error_as_json(show: str) -> Iterator[None]:
+    """With --json (``show``), give the error that ends the command, said in its one line
+    on stderr, as one more object on stdout too, after the files' objects: ``error``, that
+    line (without ``quantize: error:``); ``failure``, what kind of failure it was (a
+    :data:`~quantize.errors.FailureKind`: "disk_full", "folder_in_use", ...); ``exit_code``.
+    A script tells it from a file's object by its ``error`` key. None for an interruption,
+    which its exit code says."""
+    try:
+        yield
+    except CommandFailed as exc:
+        if show == "json" and exc.exit_code not in _INTERRUPTIONS:
+            import json  # here: the module is needed by --json only
+
+            kind = exc.kind or failure_kind_of_code(exc.exit_code)
+            say_besides_error(json.dumps(printable_data({
+                "error": exc.message, "failure": kind, "exit_code": int(exc.exit_code)})))
+        raise
+
+
 def _say_stopped(stopped: Exception | None) -> None:
     """Say the error that stopped the run in one line, as any other, and exit with its code
     (nothing when none did); one said already as a file's failure (the record of finished
@@ -1557,7 +1594,8 @@ def _say_stopped(stopped: Exception | None) -> None:
     if isinstance(stopped, lib.NotRecordedError):
         if stopped.left:
             warn(None, _left_unrecorded_line(stopped.left))
-        raise typer.Exit(stopped.exit_code)
+        raise CommandFailed(stopped.exit_code, printable_line(str(stopped)),
+                            failure_kind(stopped))
     if stopped is not None:
         with user_errors():
             raise stopped

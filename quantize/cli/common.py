@@ -36,7 +36,7 @@ from .._sigterm import stopped_by
 from .._start import INTERRUPTED_AT_START
 from .._validation import TypedNumber, shown_number
 from ..encode import OPTIMIZED_OUTPUTS
-from ..errors import ExitCode, ImageReadError, QuantizeError
+from ..errors import ExitCode, FailureKind, ImageReadError, QuantizeError, failure_kind
 from ..io import MAX_PALETTE, check_input_path, is_stream  # noqa: F401 -- commands import is_stream here
 from ..io.streams import STREAM_HEAD, copy_image_stream  # noqa: F401 -- and STREAM_HEAD
 from ..names import (
@@ -349,6 +349,16 @@ def say(line: str, err: bool = False) -> None:
             _gone(sys.stdout)
         else:
             raise _StdoutError(exc) from None
+
+
+def say_besides_error(line: str) -> None:
+    """Print ``line`` on stdout besides an error the command has said on stderr and ends
+    with (``batch --json``'s error object): a stdout that cannot take it (closed, a full
+    disk) drops it, without a second error line, and the error's exit code stands."""
+    if sys.stdout is None:
+        return
+    with contextlib.suppress(_StdoutError):
+        say(line)
 
 
 def hung_up(error: OSError, stream: Any) -> bool:
@@ -1160,10 +1170,22 @@ def _quiet_pillow_warnings() -> None:
     warnings.filterwarnings("ignore", module=r"PIL\.")
 
 
-def fail(message: str, code: ExitCode) -> NoReturn:
-    """Print ``quantize: error: message`` on stderr and exit with ``code``."""
+class CommandFailed(typer.Exit):
+    """How :func:`fail` ends a command: with its exit code, and the ``message`` its error
+    line said and the ``kind`` of failure it was (a :data:`~quantize.errors.FailureKind`;
+    None where no error said it), for a command that gives them otherwise too
+    (``batch --json``, as an object on stdout)."""
+
+    def __init__(self, code: int, message: str, kind: FailureKind | None = None) -> None:
+        super().__init__(code)
+        self.message, self.kind = message, kind
+
+
+def fail(message: str, code: ExitCode, kind: FailureKind | None = None) -> NoReturn:
+    """Print ``quantize: error: message`` on stderr and exit with ``code``
+    (:class:`CommandFailed`, which keeps the message and the failure's ``kind``)."""
     echo_error(message)
-    raise typer.Exit(code)
+    raise CommandFailed(code, message, kind)
 
 
 def refuse_closed_stdout(show: str, image_of: str | None = None) -> None:
@@ -1520,14 +1542,14 @@ def user_errors() -> Iterator[None]:
         yield
     except QuantizeError as exc:
         where = "" if exc.path is None else f"{printable_line(exc.path)}: "
-        fail(where + printable_line(as_flags(exc.reason)), exc.exit_code)
+        fail(where + printable_line(as_flags(exc.reason)), exc.exit_code, failure_kind(exc))
     except (ValueError, TypeError) as exc:
-        fail(printable_line(as_flags(str(exc))), USAGE_ERROR)
+        fail(printable_line(as_flags(str(exc))), USAGE_ERROR, failure_kind(exc))
     except OSError as exc:
         if folder_gone(exc):
-            fail(FOLDER_GONE, ExitCode.FAILED)
+            fail(FOLDER_GONE, ExitCode.FAILED, failure_kind(exc))
         where = f"{printable_line(str(exc.filename))}: " if exc.filename else ""
-        fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED)
+        fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED, failure_kind(exc))
     except MemoryError:
         fail("out of memory; try a smaller image or --max-pixels", ExitCode.FAILED)
 

@@ -12,7 +12,8 @@ only.
 
 Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise
 the code the failed files share (1 unreadable input or unwritable output,
-2 usage error, 15 output exists, 98 result larger than the input with
+2 usage error, 15 output exists, 75 a running ``quantize batch`` writes into the output's
+folder, 98 result larger than the input with
 ``--skip-if-larger``, 99 ``--quality`` not reachable, or no output within
 ``--max-bytes``), or 1 when they differ;
 129 when stopped by SIGHUP (a terminal closed), 130 when interrupted (Ctrl-C), 143
@@ -136,8 +137,8 @@ Examples:
 
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
-15 output exists (use --force) or a running batch writes into its folder,
-98 result larger than the input (--skip-if-larger), 99 --quality not
+15 output exists (use --force), 75 a running batch writes into its folder
+(retry once it ends), 98 result larger than the input (--skip-if-larger), 99 --quality not
 reachable or even 2 colours over --max-bytes, 129 the terminal closed (SIGHUP),
 130 interrupted (Ctrl-C), 143 stopped by SIGTERM. With several files: the code
 the failed files share, or 1 when they differ.
@@ -1381,7 +1382,7 @@ def _reduce_to_stdout(input: str, output: str, *, palette_shown: str | None = No
         what = "the image for stdout" if exc.path is None else "the --palette-out file"
         raise OutputError(f"cannot write {what} into the temporary folder "
                           f"{quoted(str(Path(output).parent.parent))} ({exc.os_strerror}); "
-                          f"{tmpdir_advice(exc.os_errno)}") from None
+                          f"{tmpdir_advice(exc.os_errno)}", os_errno=exc.os_errno) from None
 
 
 def _stdout_advice(exc: QualityError | FormatAdviceError) -> Exception:

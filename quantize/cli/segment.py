@@ -3,8 +3,9 @@
 Parses the options, calls :func:`quantize.segment_file.segment_file`, prints one
 line (or one JSON object with ``--json``) and sets the exit code: 0 done, 1 the
 input could not be read or an output not written, 2 usage error, 15 an output
-exists (use ``--force``) or a running ``quantize batch`` writes into the output folder,
-129 stopped by SIGHUP (a terminal closed), 130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
+exists (use ``--force``), 75 a running ``quantize batch`` writes into the output folder
+(a later run may succeed), 129 stopped by SIGHUP (a terminal closed), 130 interrupted
+(Ctrl-C), 143 stopped by SIGTERM.
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -122,8 +123,8 @@ Examples:
 
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
-15 an output exists (use --force) or a running batch writes into the folder,
-129 the terminal closed (SIGHUP), 130 interrupted (Ctrl-C), 143 stopped by
+15 an output exists (use --force), 75 a running batch writes into the folder
+(retry once it ends), 129 the terminal closed (SIGHUP), 130 interrupted (Ctrl-C), 143 stopped by
 SIGTERM.
 """
 

@@ -869,7 +869,7 @@ def _temporary_beside(target: Path) -> Path:
     except OSError as exc:
         shown = target.parent if str(target.parent) else Path(".")
         raise OutputError(f"cannot write in {shown} ({_why_not_written(exc, folder)})",
-                          path=target) from None
+                          path=target, os_errno=exc.errno) from None
     os.close(fd)
     return Path(tmp_name)
 
