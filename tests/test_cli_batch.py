@@ -3804,8 +3804,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         width = len(batch.REPORT_COLUMNS)
-        assert (table[0][:width], table[0][-5]) == (list(batch.REPORT_COLUMNS), "skipped")
-        assert [row[4:width] + row[-5:-4] for row in table[1:]] == [  # k, ..., bytes, skipped
+        assert (table[0][:width], table[0][-6]) == (list(batch.REPORT_COLUMNS), "skipped")
+        assert [row[4:width] + row[-6:-5] for row in table[1:]] == [  # k, ..., bytes, skipped
             [""] * 8, ["", "", "", "", "0.5", "", "", ""], [""] * 8, [""] * 8]
         rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
     assert rows == [("a.png", "", *not_reached),
@@ -5500,7 +5500,7 @@ def test_a_csv_report_keeps_its_columns_and_adds_skipped_last(tmp_path):
         with open(report, newline="", encoding="utf-8-sig") as f:
             table = list(csv.reader(f))
         assert table[0] == [*earlier, *later]
-        assert [(Path(row[0]).name, row[2], row[-5]) for row in table[1:]] == [
+        assert [(Path(row[0]).name, row[2], row[-6]) for row in table[1:]] == [
             ("bad.png", "failed", ""), ("noise.png", "skipped" if noise else "ok", noise),
             ("tiny.png", "skipped", "larger")]
 
@@ -5774,4 +5774,4 @@ _REDUCE_CSV_HEADER_BEFORE = (
     "frames", "larger_than_input", "left_out_of_shared_palette", "n_colors", "optimize",
     "optimized", "outputs_not_removed", "palette", "palette_in", "palette_mode", "quality",
     "removed_outputs", "removed_outputs_folders_left", "seed", "stale_output", "warnings",
-    "skipped", "quality_limit", "quality_met", "max_bytes")
+    "skipped", "quality_limit", "quality_met", "max_bytes", "max_bytes_bound")
