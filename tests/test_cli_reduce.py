@@ -416,7 +416,8 @@ def test_quality_keeps_a_small_area_of_its_own_colour_and_says_the_tail(tmp_path
     assert (missed.exit_code, missed.stderr) == (
         99, f"quantize: error: {tmp_path / 'dots.png'}: --quality=2: mean CIEDE2000 <= 2, its "
             "99th percentile <= 10 and its 99.9th <= 20 needs more than 1 colour (they reach a "
-            "mean CIEDE2000 of 1.426, its 99.9th percentile 29.44 > 20)\n")
+            "mean CIEDE2000 of 1.426, its 99.9th percentile 29.44 > 20); --quality-limit=2.95 "
+            "or more keeps their result, which -k/--colors=1 alone gives\n")
     assert not (tmp_path / "k1.png").exists()
 
 
@@ -501,8 +502,9 @@ _QUALITY_MEANS = ("a bound Q on CIEDE2000 differences (about 1 is just noticeabl
                   "<= 5 Q and 99.9th <= 10 Q")
 
 
-_PNGQUANT_RANGE = ("pngquant's --quality 65-80 is about --quality 2 (a mean ΔE2000 of "
-                   "1.4-2.6 on photos)")
+_PNGQUANT_RANGE = ("pngquant's --quality 65-80 is about --quality 2 --quality-limit 3 (80 "
+                   "draws photos with a mean ΔE2000 of 1.4-2.6; 65, the floor below which it "
+                   "writes nothing, 1.8-2.9)")
 
 
 def test_a_quality_past_20_is_refused_as_a_colour_difference_not_a_score(photo, tmp_path):
@@ -574,7 +576,9 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
     result = run(tmp_path / "n.png", "--quality", "0.01", "-o", tmp_path / output, *extra)
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
-            f"needs more than 256 colours (they reach a mean CIEDE2000 of 1.456){more}\n")
+            f"needs more than 256 colours (they reach a mean CIEDE2000 of 1.456); "
+            f"--quality-limit=1.53 or more keeps their result, which -k/--colors=256 alone "
+            f"gives{more}\n")
 
 
 @pytest.mark.parametrize("extra, more", [
@@ -593,7 +597,9 @@ def test_an_unreachable_quality_of_an_image_with_alpha_names_the_formats_that_ke
     result = run(tmp_path / "n.png", "--quality", "0.01", "-o", tmp_path / "out.png", *extra)
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
-            f"needs more than 255 colours (they reach a mean CIEDE2000 of 0.7129); {more}\n")
+            f"needs more than 255 colours (they reach a mean CIEDE2000 of 0.7129); "
+            f"--quality-limit=0.92 or more keeps their result, which -k/--colors=255 alone "
+            f"gives; {more}\n")
 
 
 def test_dither_lines_write_the_strength_as_given(photo, tmp_path, monkeypatch):
@@ -635,7 +641,8 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
     tiny = run(photo, "-o", tmp_path / "t.png", "--quality", "0.00001", "-k", "2")
     assert (tiny.exit_code, tiny.stderr) == (
         99, f"quantize: error: {photo}: --quality=1e-5: mean CIEDE2000 <= 1e-5 needs more "
-            "than 2 colours (they reach a mean CIEDE2000 of 12.66)\n")
+            "than 2 colours (they reach a mean CIEDE2000 of 12.66); --quality-limit=12.66 or "
+            "more keeps their result, which -k/--colors=2 alone gives\n")
 
 
 
@@ -649,7 +656,8 @@ def test_an_unreachable_quality_at_one_colour_is_said_in_the_singular(tmp_path):
     result = run(tmp_path / "rgba.png", "-k", "1", "--quality", "1", "-o", tmp_path / "o.png")
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {tmp_path / 'rgba.png'}: --quality=1: mean CIEDE2000 <= 1 needs "
-            "more than 1 colour (they reach a mean CIEDE2000 of 24.16)\n")
+            "more than 1 colour (they reach a mean CIEDE2000 of 24.16); --quality-limit=24.17 "
+            "or more keeps their result, which -k/--colors=1 alone gives\n")
     assert not (tmp_path / "o.png").exists()
 
 
@@ -661,15 +669,17 @@ def test_quality_that_no_float_holds_is_echoed_as_typed(photo, two_frame_gif, tm
     # so for a still, an animation, and files reduced by the worker pool (several inputs).
     monkeypatch.chdir(tmp_path)
     shutil.copy(photo, "again.png")
-    reach = {"photo.png": "a mean CIEDE2000 of 12.66", "again.png": "a mean CIEDE2000 of 12.66",
+    reach = {"photo.png": "a mean CIEDE2000 of 12.66); --quality-limit=12.66",
+             "again.png": "a mean CIEDE2000 of 12.66); --quality-limit=12.66",
              "anim.gif": "with each colour of the frames on its nearest entry, a mean "
-                         "CIEDE2000 of 37.68"}
+                         "CIEDE2000 of 37.68); --quality-limit=37.68"}
     for inputs in (["photo.png"], ["anim.gif"], ["photo.png", "again.png"]):
         result = run(*inputs, "--quality", typed, "-k", 2, "--ext", ".q.png", "-j", 2)
         assert result.exit_code == 99
         assert sorted(result.stderr.splitlines()) == [
             f"quantize: error: {name}: --quality={typed}: mean CIEDE2000 <= {typed} needs more "
-            f"than 2 colours (they reach{',' * (name == 'anim.gif')} {reach[name]})"
+            f"than 2 colours (they reach{',' * (name == 'anim.gif')} {reach[name]} or more "
+            "keeps their result, which -k/--colors=2 alone gives"
             for name in sorted(inputs)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.png", "anim.gif",
                                                            "photo.png"]
@@ -697,7 +707,8 @@ def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
     missed = run(photo, "-o", tmp_path / "m.png", "--quality", "-0", "-k", "2")
     assert (missed.exit_code, missed.stderr) == (
         99, f"quantize: error: {photo}: --quality=0: mean CIEDE2000 <= 0 needs more than 2 "
-            "colours (they reach a mean CIEDE2000 of 12.66)\n")
+            "colours (they reach a mean CIEDE2000 of 12.66); --quality-limit=12.66 or more "
+            "keeps their result, which -k/--colors=2 alone gives\n")
 
 @pytest.mark.parametrize("output", ["a.webp", "a.tif", None])
 def test_too_many_colours_for_an_animation_are_refused_in_one_wording(tmp_path, output):
@@ -4361,9 +4372,13 @@ def test_a_quality_no_shared_palette_reaches_says_that_it_holds_no_more(
     else:
         pages[0].save(name, save_all=True, append_images=pages[1:], duration=50, lossless=True)
     reach = " (they reach, with each colour of the frames on its nearest entry, a mean CIEDE2000 of"
-    for extra, said in ((["-k", "300"], f"256 colours{reach} 3.379); {holder}"),
-                        ([], f"256 colours{reach} 3.379); {holder}"),
-                        (["-k", "200"], f"200 colours{reach} 4.029)")):
+    kept = "or more keeps their result, which -k/--colors={} alone gives"
+    for extra, said in ((["-k", "300"], f"256 colours{reach} 3.379); --quality-limit=3.38 "
+                                        f"{kept.format(256)}; {holder}"),
+                        ([], f"256 colours{reach} 3.379); --quality-limit=3.38 "
+                             f"{kept.format(256)}; {holder}"),
+                        (["-k", "200"], f"200 colours{reach} 4.029); --quality-limit=4.03 "
+                                        f"{kept.format(200)}")):
         result = run(name, "--quality", "0.01", "-o", output, *extra)
         assert (result.exit_code, result.stderr) == (
             99, f"quantize: error: {name}: --quality=0.01: mean CIEDE2000 <= 0.01 needs more "
@@ -4843,7 +4858,8 @@ def test_quality_out_of_reach_on_stdout_advises_another_format_by_format(tmp_pat
     assert result.exit_code == 99 and result.stdout_bytes == b""
     assert one_error_line(result) == (
         f"quantize: error: {noise}: --quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 "
-        f"colours (they reach a mean CIEDE2000 of 3.298); {advice}")
+        f"colours (they reach a mean CIEDE2000 of 3.298); --quality-limit=3.3 or more keeps "
+        f"their result, which -k/--colors=256 alone gives; {advice}")
 
 
 @pytest.mark.parametrize("args, line", [
