@@ -318,6 +318,42 @@ def test_ext_same_keeps_each_name_and_format_and_refuses_a_jpeg(site, tmp_path):
     assert again.exit_code == 0 and "0 ok, 4 skipped" in again.stdout
 
 
+def test_ext_same_names_every_jpeg_extension_found_in_one_refusal(tmp_path):
+    """A.JPG, b.jpeg and c.jpg were refused one rerun at a time, each naming its own
+    spelling: one line now names them all, and the excludes it gives let the run through."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    (src / "sub").mkdir(parents=True)
+    _image(1).save(src / "a.png")
+    for n, name in enumerate(("A.JPG", "b.jpeg", "c.jpg", "sub/d.jpg"), 2):
+        _image(n).save(src / name, format="JPEG")
+    refused = _run(src, out, "--ext", "same")
+    assert (refused.exit_code, refused.stderr) == (2, (
+        f"quantize: error: --ext='same' keeps each input's name and format, but "
+        f"'{src / 'A.JPG'}' is a JPEG, which would be coded anew, lossy (quality 95), most "
+        "often larger than it is (as are 3 other files): leave them out (--exclude='*.JPG' "
+        "--exclude='*.jpeg' --exclude='*.jpg'), or write every file as a PNG (--ext='.png')\n"))
+    assert not out.exists()
+    kept = _run(src, out, "--ext", "same", "--exclude", "*.JPG", "--exclude", "*.jpeg",
+                "--exclude", "*.jpg")
+    assert kept.exit_code == 0, kept.output
+    assert _outputs(out) == {"a.png": ("PNG", 1)}
+
+
+def test_a_jpeg_larger_as_a_png_is_not_pointed_to_ext_same_which_refuses_it(tmp_path):
+    """--copy-if-larger's warning of a JPEG whose .png is larger said "(--ext='same' keeps
+    it)", the option that refuses it: it says what that refusal says."""
+    src = tmp_path / "in"
+    src.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "p.jpg", quality=30)  # its .png is larger
+    result = _cli(src, "-o", tmp_path / "out", "-k", "256", "--copy-if-larger")
+    line = next(x for x in result.stderr.splitlines() if "p.jpg" in x)
+    assert line.endswith("; nothing written; not copied, as '.png' is not the input's format "
+                         "'.jpg' (--ext='same' would not keep it either, as it is a JPEG, "
+                         "which would be coded anew, lossy (quality 95), most often larger "
+                         "than it is: leave it out, --exclude='*.jpg')")
+
+
 @pytest.mark.parametrize("name, saved, what", [
     ("x.jpg", "PNG", "a PNG named .jpg, which keeping its name would write as a JPEG"),
     ("x.png", "JPEG", "a JPEG named .png, which keeping its name would write as a PNG"),
