@@ -394,3 +394,38 @@ def test_an_input_exif_left_out_is_a_note_that_quiet_leaves_out(tmp_path):
         outcomes.append((result.exit_code, lines, row["warnings"]))
     note = [f"quantize: note: {tmp_path / 'in' / 'a.jpg'}: {said}"]
     assert outcomes == [(0, note, [said]), (0, [], [said]), (0, note, [said])]
+
+
+def _gps_photo(path: Path) -> Path:
+    """A JPEG whose EXIF holds an artist and, in its GPS directory, where it was taken."""
+    exif = Image.Exif()
+    exif[315] = "A. Artist"
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 22.0, 1.5)})
+    _image(1).save(path, exif=exif.tobytes())
+    return path
+
+
+def _gps_of(path: Path) -> tuple[str | None, dict]:
+    with Image.open(path) as im:
+        im.load()
+        exif = im.getexif()
+        return exif.get(315), dict(exif.get_ifd(0x8825))
+
+
+def test_batch_leaves_the_gps_location_out_unless_keep_gps_and_records_that(tmp_path):
+    """A phone's photo published by a batch kept where it was taken (pngquant keeps no
+    EXIF); it is left out now, the artist kept, and --keep-gps, recorded with the outputs,
+    keeps it: a rerun without it is a change of options."""
+    src = tmp_path / "in"
+    src.mkdir()
+    _gps_photo(src / "p.jpg")
+    plain = _cli(src, "-o", tmp_path / "plain", "-k", "4", "-q")
+    kept = _cli(src, "-o", tmp_path / "kept", "-k", "4", "-q", "--keep-gps",
+                "--report", tmp_path / "r.json")
+    assert (plain.exit_code, kept.exit_code) == (0, 0), plain.output + kept.output
+    assert _gps_of(tmp_path / "plain" / "p.png") == ("A. Artist", {})
+    assert _gps_of(tmp_path / "kept" / "p.png") == ("A. Artist",
+                                                    {1: "N", 2: (52.0, 22.0, 1.5)})
+    assert json.loads((tmp_path / "r.json").read_text())["files"][0]["keep_gps"] is True
+    again = _cli(src, "-o", tmp_path / "kept", "-k", "4", "-q")
+    assert again.exit_code == 15 and "keep_gps" in again.stderr.replace("-", "_")

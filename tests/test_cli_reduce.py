@@ -5502,8 +5502,14 @@ def _tags(exif: Image.Exif) -> dict[str, Any]:
 _SOURCE_TAGS = {"description": "Pier at dawn", "orientation": 6, "artist": "A. Artist",
                 "copyright": "(c) 2024 Archive", "date": "2024:05:06 07:08:09",
                 "taken": "2024:05:06 07:08:00", "north": "N", "thumbnail": False}
-#: ... and as an output of its upright pixels keeps them
-_KEPT_TAGS = {**_SOURCE_TAGS, "orientation": 1}
+#: ... and as an output of its upright pixels keeps them: all but the GPS location, which
+#: a phone's photo published as it was gave away ...
+_KEPT_TAGS = {**_SOURCE_TAGS, "orientation": 1, "north": None}
+#: ... and with --keep-gps, that too
+_KEPT_WITH_GPS = {**_SOURCE_TAGS, "orientation": 1}
+#: The options of the runs that keep the EXIF, each with the tags kept
+_GPS_RUNS = pytest.mark.parametrize("gps, kept", [([], _KEPT_TAGS),
+                                                  (["--keep-gps"], _KEPT_WITH_GPS)])
 
 
 def _source_exif() -> bytes:
@@ -5540,40 +5546,44 @@ def _read_tags(path: Path) -> tuple[dict[str, Any], tuple[int, int]]:
         return _tags(im.getexif()), im.size
 
 
+@_GPS_RUNS
 @pytest.mark.parametrize("ext", [".png", ".webp", ".jpg", ".tif"])
-def test_a_tiffs_tags_are_kept_as_a_jpegs_exif_is(tmp_path, ext):
+def test_a_tiffs_tags_are_kept_as_a_jpegs_exif_is(tmp_path, ext, gps, kept):
     """A TIFF input's artist, copyright, description and dates (its tags, which Pillow reads
     as its EXIF) were dropped where a JPEG's were kept; they are kept now as a JPEG's, the
     orientation 1 as the pixels are upright, not the tags that lay out its pixels."""
     src = tmp_path / "scan.tif"
     Image.new("RGB", (3, 2), (200, 40, 40)).save(src, exif=_source_exif())
     out = tmp_path / f"out{ext}"
-    result = run(src, "-k", 2, "-o", out)
+    result = run(src, "-k", 2, "-o", out, *gps)
     assert (result.exit_code, unnoted(result.stderr)) == (0, "")
-    assert _read_tags(out) == (_KEPT_TAGS, (2, 3))
+    assert _read_tags(out) == (kept, (2, 3))
     with Image.open(out) as im:
         assert 0x0111 not in im.getexif() or ext == ".tif"  # StripOffsets: a TIFF's own
         assert ext != ".tif" or im.tag_v2[0x0103] == 8  # still deflated
 
 
-def test_a_jpegs_exif_is_kept_by_a_tif_output_without_its_thumbnail(tmp_path):
+@_GPS_RUNS
+def test_a_jpegs_exif_is_kept_by_a_tif_output_without_its_thumbnail(tmp_path, gps, kept):
     """A .tif output was written without the input's EXIF (a note said so), and the EXIF
     kept elsewhere is written without a camera's thumbnail of the unreduced photo."""
     src = tmp_path / "photo.jpg"
     Image.new("RGB", (3, 2), (200, 40, 40)).save(src, exif=_with_thumbnail(_source_exif()))
     with Image.open(src) as im:
         assert _tags(im.getexif())["thumbnail"]
-    result = run(src, "-k", 2, "-o", tmp_path / "out.tif")
+    result = run(src, "-k", 2, "-o", tmp_path / "out.tif", *gps)
     assert (result.exit_code, unnoted(result.stderr)) == (0, "")
-    assert _read_tags(tmp_path / "out.tif") == (_KEPT_TAGS, (2, 3))
+    assert _read_tags(tmp_path / "out.tif") == (kept, (2, 3))
 
 
 _EXIF_FRAMES = [np.full((2, 3, 3), colour, np.uint8) for colour in ((200, 40, 40), (40, 40, 200))]
 
 
+@_GPS_RUNS
 @pytest.mark.parametrize("src_ext", [".webp", ".png", ".tif"])
 @pytest.mark.parametrize("ext", [".png", ".webp", ".tif"])
-def test_an_animations_exif_is_kept_by_an_apng_a_webp_and_a_tiff(tmp_path, src_ext, ext):
+def test_an_animations_exif_is_kept_by_an_apng_a_webp_and_a_tiff(tmp_path, src_ext, ext, gps,
+                                                                  kept):
     """An animated WebP's or APNG's EXIF (a multi-page TIFF's first page's tags) was
     dropped without a word; an APNG, a WebP and a TIFF's first page keep it now, as a
     still's output does, upright and without a thumbnail."""
@@ -5581,10 +5591,10 @@ def test_an_animations_exif_is_kept_by_an_apng_a_webp_and_a_tiff(tmp_path, src_e
     src = save_animation(tmp_path / f"clip{src_ext}", _EXIF_FRAMES, duration=100, loop=0,
                          exif=exif, **({"lossless": True} if src_ext == ".webp" else {}))
     out = tmp_path / f"out{ext}"
-    result = run(src, "-k", 2, "-o", out)
+    result = run(src, "-k", 2, "-o", out, *gps)
     assert result.exit_code == 0, result.output
     assert "EXIF" not in result.stderr
-    assert _read_tags(out) == (_KEPT_TAGS, (2, 3))
+    assert _read_tags(out) == (kept, (2, 3))
     with Image.open(out) as im:
         assert im.n_frames == 2
 

@@ -144,9 +144,13 @@ StripOption = Annotated[bool, typer.Option(
     "--strip", help="Write no EXIF. Without it, a .png, .webp, .jpg or .tif output (an "
     "animation's .png, .webp or .tif too) keeps the input's EXIF (artist, copyright, "
     "description, camera, date; a TIFF's tags), its orientation reset as the pixels are "
-    "upright, without a camera's thumbnail of the original; a .gif or .bmp, which hold "
-    "none, says so in a note. No output carries an ICC profile (pixels are converted to "
-    "sRGB).")]
+    "upright, without a camera's thumbnail of the original, and without its GPS location "
+    "unless --keep-gps; a .gif or .bmp, which hold none, says so in a note. No output "
+    "carries an ICC profile (pixels are converted to sRGB).")]
+KeepGpsOption = Annotated[bool, typer.Option(
+    "--keep-gps", help="Keep the GPS location of the input's EXIF (where the picture was "
+    "taken), which an output leaves out by default; the rest of the EXIF is kept either "
+    "way (unless --strip).")]
 MatteOption = Annotated[str | None, typer.Option(
     "--matte", metavar="COLOUR", help="The background the output is shown on (an e-mail's, "
     "a web page's), as Photoshop's Matte: translucent pixels (a soft shadow, anti-aliased "
@@ -1436,13 +1440,14 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
          "pattern": "--glob", "exclude_pattern": "--exclude",
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
-         "matte": "--matte", "strip": "--strip", "smooth": "--smooth",
+         "matte": "--matte", "strip": "--strip", "keep_gps": "--keep-gps",
+         "smooth": "--smooth",
          "superpixels": "--superpixels"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
-            "strip": "--strip",
+            "strip": "--strip", "keep_gps": "--keep-gps",
             "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
             "skip_if_larger": "--skip-if-larger", "stretch": "--stretch",
             "copy_if_larger": "--copy-if-larger", "palette_fitted": "--palette-fitted"}

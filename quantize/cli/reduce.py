@@ -61,6 +61,7 @@ from .common import (
     DitherLevelCommand,
     DitherLevelOption,
     DitherOption,
+    KeepGpsOption,
     MatteOption,
     MaxPixelsOption,
     Scratch,
@@ -243,6 +244,7 @@ def reduce_command(
         autocompletion=offering(PALETTE_MODES))] = "global",
     matte: MatteOption = None,
     strip: StripOption = False,
+    keep_gps: KeepGpsOption = False,
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", parser=integer, metavar="N",
@@ -297,7 +299,7 @@ def reduce_command(
              "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette, "max_bytes": max_bytes, "matte": matte,
-             "strip": strip}
+             "strip": strip, "keep_gps": keep_gps}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
@@ -361,6 +363,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
                ("--palette-fitted", given["palette_fitted"] and palette_in is not None),
                ("--palette", palette), ("--matte", given["matte"]), ("--strip", given["strip"]),
+               ("--keep-gps", given["keep_gps"]),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
