@@ -5615,3 +5615,65 @@ def test_an_animations_exif_left_out_of_a_gif_is_said_and_strip_drops_it(tmp_pat
         assert dict(im.getexif()) == {} and "exif" not in im.info and im.n_frames == 2
     gif = run(src, "-k", 2, "-o", tmp_path / "out.gif", "--force", "--strip")
     assert (gif.exit_code, "EXIF" in gif.stderr) == (0, False)
+
+
+# --------------------------------------------------------------------------
+# --copy-if-larger
+# --------------------------------------------------------------------------
+
+
+def _noise_png(path: Path, seed: int = 0) -> Path:
+    """16x16 distinct colours: its palette image (PLTE of 256 entries) is larger."""
+    pixels = np.random.default_rng(seed).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def test_copy_if_larger_writes_the_inputs_bytes_as_batch_does(tmp_path):
+    """reduce a.png -o dist/a.png --copy-if-larger was 'no such option; did you mean
+    --skip-if-larger?': a web build of one file needs the input kept where the result is
+    larger, as batch --copy-if-larger keeps it, exit 0."""
+    src = _noise_png(tmp_path / "a.png")
+    (tmp_path / "dist").mkdir()
+    out = tmp_path / "dist" / "a.png"
+    result = run(src, "-o", out, "-k", 256, "--copy-if-larger")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert out.read_bytes() == src.read_bytes()
+    size = f"{src.stat().st_size:,}"
+    assert result.stdout.startswith(f"{src} -> {out}: result (")
+    assert result.stdout.endswith(f"is larger than the input ({size} bytes); the input's own "
+                                  "bytes written instead\n")
+    record = json.loads(run(src, "-o", out, "-k", 256, "--copy-if-larger", "--force",
+                            "--json").stdout)
+    assert (record["bytes_out"], record["psnr"], record["delta_e"]) == (
+        src.stat().st_size, None, 0.0)
+    assert record["input_copied"].endswith("the input's own bytes written instead")
+    smaller = run(src, "-o", tmp_path / "dist" / "k4.png", "-k", 4, "--copy-if-larger")
+    assert smaller.exit_code == 0 and "4 colours" in smaller.stdout
+
+
+def test_copy_if_larger_of_many_files_and_another_format(tmp_path):
+    """Each of several inputs named by --ext is copied where its result is larger; a result
+    larger in another format than its input's is kept from being written, exit 98, as
+    batch keeps it."""
+    a, b = _noise_png(tmp_path / "a.png"), _noise_png(tmp_path / "b.png", 1)
+    many = run(a, b, "--ext", ".min.png", "-k", 256, "--copy-if-larger", "-j", 2)
+    assert many.exit_code == 0, many.output
+    assert [(tmp_path / f"{n}.min.png").read_bytes() for n in "ab"] == [a.read_bytes(),
+                                                                       b.read_bytes()]
+    other = run(a, "-o", tmp_path / "a.gif", "-k", 256, "--copy-if-larger")
+    assert other.exit_code == 98 and not (tmp_path / "a.gif").exists()
+    assert other.stderr.endswith("; nothing written; not copied, as '.gif' is not the input's "
+                                 "format '.png'\n")
+
+
+@pytest.mark.parametrize("args, where", [([], "the default name, which says the colours"),
+                                         (["-o", "-"], "stdout")])
+def test_copy_if_larger_needs_a_named_output(tmp_path, args, where):
+    src = _noise_png(tmp_path / "a.png")
+    result = run(src, "-k", 256, "--copy-if-larger", *args)
+    assert (result.exit_code, result.stderr) == (2, (
+        f"quantize: error: --copy-if-larger writes the input's own bytes as an output named "
+        f"by -o or --ext, not to {where}; name the output with -o (e.g. -o dist/a.png) or "
+        "--ext\n"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]

@@ -47,13 +47,16 @@ def reduce_mode() -> JobMode:
 
 
 def reduce_job(input: Path, output: Path, *, ext: str | None = None,
-               copy_if_larger: bool = False, **options: Any) -> dict[str, Any]:
+               copy_if_larger: bool = False, ext_hint: bool = True,
+               **options: Any) -> dict[str, Any]:
     """A batch's reduce job: :func:`quantize.reduce.reduce_file` of ``input`` into
     ``output``, with ``options``; ``ext``, which named ``output`` (:func:`reduce_suffix`),
     is not passed on. With ``copy_if_larger``, a result larger than the input, in the
     input's format (:func:`_same_format`), is not written: the input's bytes are
     (:func:`_input_copied`); one in another format raises
-    :class:`~quantize.errors.ResultTooLargeError`, as with ``skip_if_larger``."""
+    :class:`~quantize.errors.ResultTooLargeError`, as with ``skip_if_larger``, saying how
+    an output in the input's format is had in a batch (:func:`_how_kept`) unless
+    ``ext_hint`` is false (``quantize reduce``, which names its outputs otherwise)."""
     from ..errors import ResultTooLargeError
     from ..reduce import reduce_file
 
@@ -64,9 +67,10 @@ def reduce_job(input: Path, output: Path, *, ext: str | None = None,
         return reduce_file(input, output, **{**options, "skip_if_larger": True})
     except ResultTooLargeError as exc:
         if not _same_format(input, output):
+            hint = f" {_how_kept(Path(input))}" if ext_hint else ""
             raise ResultTooLargeError(f"{exc.reason}; not copied, as {Path(output).suffix!r} "
-                                      f"is not the input's format {Path(input).suffix!r} "
-                                      f"{_how_kept(Path(input))}", path=exc.path) from None
+                                      f"is not the input's format {Path(input).suffix!r}"
+                                      f"{hint}", path=exc.path) from None
         return _input_copied(input, output, exc.reason, start)
 
 
