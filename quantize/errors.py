@@ -28,7 +28,7 @@ from enum import IntEnum
 from typing import Literal, NamedTuple, get_args
 
 __all__ = ["FAILURE_KINDS", "AdvisedFormats", "AlphaLossWarning", "CodeAdviceWarning",
-           "ExifLeftOutWarning", "ExitCode", "FailureKind",
+           "ExcludeAdviceError", "ExifLeftOutWarning", "ExitCode", "FailureKind",
            "FirstFrameWarning", "FormatAdviceError", "FormatAdviceWarning", "GifTableWarning",
            "ImageReadError",
            "InputParameterError", "OutputError", "OutputExistsError", "OwnFileError",
@@ -409,6 +409,46 @@ class FormatAdviceError(ValueError):
 def _rebuild_advice(cls: type[FormatAdviceError], facts: str, format_advice: str,
                     formats: AdvisedFormats | None) -> FormatAdviceError:
     return cls(facts, format_advice=format_advice, formats=formats)
+
+
+class ExcludeAdviceError(ValueError):
+    """A file of a batch that its options refuse, whose message says to leave it out with
+    ``exclude_pattern`` (``quantize batch --exclude``): ``what`` the file ``path`` is, and
+    the ``patterns`` that leave it (and others refused alike) out, all named in one message
+    (:meth:`ExcludeAdviceError.joined`), so that one rerun gets past them. ``instead`` ends
+    the message: what else to do. ``path`` and ``patterns`` are given quoted, as messages
+    quote names (:func:`quantize.names.quoted`).
+
+    >>> err = ExcludeAdviceError("ext='same' keeps each input's name, but", "'a/A.JPG'",
+    ...                          "a JPEG", ("'*.JPG'",), "or write PNGs (ext='.png')")
+    >>> print(err.joined([ExcludeAdviceError(err.head, "'b.jpeg'", err.what, ("'*.jpeg'",),
+    ...                                      err.instead)]))
+    ext='same' keeps each input's name, but 'a/A.JPG' is a JPEG (as is 1 other file): \
+leave them out (exclude_pattern='*.JPG' exclude_pattern='*.jpeg'), or write PNGs (ext='.png')
+    """
+
+    def __init__(self, head: str, path: str, what: str, patterns: tuple[str, ...],
+                 instead: str, others: int = 0):
+        self.head, self.path, self.what, self.patterns = head, path, what, patterns
+        self.instead, self.others = instead, others
+        also = ("" if not others else " (as is 1 other file)" if others == 1
+                else f" (as are {others} other files)")
+        them = "them" if others or patterns[0].startswith("'*") else "it"
+        left = " ".join(f"exclude_pattern={pattern}" for pattern in patterns)
+        super().__init__(f"{head} {path} is {what}{also}: leave {them} out ({left}), {instead}")
+
+    def joined(self, others: list[ExcludeAdviceError]) -> ExcludeAdviceError:
+        """This error with those of ``others`` refused alike (the same ``what``) counted,
+        and their patterns named after its own, each once; ``others`` refused otherwise
+        are left out (a rerun says them)."""
+        alike = [other for other in others if other.what == self.what]
+        patterns = dict.fromkeys(p for err in (self, *alike) for p in err.patterns)
+        return ExcludeAdviceError(self.head, self.path, self.what, tuple(patterns),
+                                  self.instead, len(alike))
+
+    def __reduce__(self):  # keeps its parts across process boundaries
+        return (ExcludeAdviceError, (self.head, self.path, self.what, self.patterns,
+                                     self.instead, self.others))
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

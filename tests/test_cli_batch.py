@@ -1587,7 +1587,8 @@ def test_cli_an_unreachable_quality_gives_no_advice_on_a_format_batch_does_not_w
     assert result.exit_code == 1, result.output  # a batch's failed file
     line = next(x for x in result.stderr.splitlines() if "--quality=0.01" in x)
     assert line.endswith("--quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 colours "
-                         "(they reach a mean CIEDE2000 of 1.256)")
+                         "(they reach a mean CIEDE2000 of 1.256); --quality-limit=1.26 or "
+                         "more keeps their result, which -k/--colors=256 alone gives")
 
 
 def test_cli_k_with_quality_is_the_most_colours_allowed(photo_tree, tmp_path):
@@ -4886,7 +4887,8 @@ def test_a_batch_quality_past_20_is_refused_as_a_colour_difference(photo_tree, t
         "quantize: error: --quality=80 should be <= 20: --quality is a bound Q on CIEDE2000 "
         "differences (about 1 is just noticeable, 5 visibly posterised), not pngquant's 0-100 "
         "score: their mean <= Q, 99th percentile <= 5 Q and 99.9th <= 10 Q; pngquant's "
-        "--quality 65-80 is about --quality 2 (a mean ΔE2000 of 1.4-2.6 on photos)\n"))
+        "--quality 65-80 is about --quality 2 --quality-limit 3 (80 draws photos with a "
+        "mean ΔE2000 of 1.4-2.6; 65, the floor below which it writes nothing, 1.8-2.9)\n"))
     assert not (tmp_path / "out").exists()
 
 

@@ -318,6 +318,42 @@ def test_ext_same_keeps_each_name_and_format_and_refuses_a_jpeg(site, tmp_path):
     assert again.exit_code == 0 and "0 ok, 4 skipped" in again.stdout
 
 
+def test_ext_same_names_every_jpeg_extension_found_in_one_refusal(tmp_path):
+    """A.JPG, b.jpeg and c.jpg were refused one rerun at a time, each naming its own
+    spelling: one line now names them all, and the excludes it gives let the run through."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    (src / "sub").mkdir(parents=True)
+    _image(1).save(src / "a.png")
+    for n, name in enumerate(("A.JPG", "b.jpeg", "c.jpg", "sub/d.jpg"), 2):
+        _image(n).save(src / name, format="JPEG")
+    refused = _run(src, out, "--ext", "same")
+    assert (refused.exit_code, refused.stderr) == (2, (
+        f"quantize: error: --ext='same' keeps each input's name and format, but "
+        f"'{src / 'A.JPG'}' is a JPEG, which would be coded anew, lossy (quality 95), most "
+        "often larger than it is (as are 3 other files): leave them out (--exclude='*.JPG' "
+        "--exclude='*.jpeg' --exclude='*.jpg'), or write every file as a PNG (--ext='.png')\n"))
+    assert not out.exists()
+    kept = _run(src, out, "--ext", "same", "--exclude", "*.JPG", "--exclude", "*.jpeg",
+                "--exclude", "*.jpg")
+    assert kept.exit_code == 0, kept.output
+    assert _outputs(out) == {"a.png": ("PNG", 1)}
+
+
+def test_a_jpeg_larger_as_a_png_is_not_pointed_to_ext_same_which_refuses_it(tmp_path):
+    """--copy-if-larger's warning of a JPEG whose .png is larger said "(--ext='same' keeps
+    it)", the option that refuses it: it says what that refusal says."""
+    src = tmp_path / "in"
+    src.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "p.jpg", quality=30)  # its .png is larger
+    result = _cli(src, "-o", tmp_path / "out", "-k", "256", "--copy-if-larger")
+    line = next(x for x in result.stderr.splitlines() if "p.jpg" in x)
+    assert line.endswith("; nothing written; not copied, as '.png' is not the input's format "
+                         "'.jpg' (--ext='same' would not keep it either, as it is a JPEG, "
+                         "which would be coded anew, lossy (quality 95), most often larger "
+                         "than it is: leave it out, --exclude='*.jpg')")
+
+
 @pytest.mark.parametrize("name, saved, what", [
     ("x.jpg", "PNG", "a PNG named .jpg, which keeping its name would write as a JPEG"),
     ("x.png", "JPEG", "a JPEG named .png, which keeping its name would write as a PNG"),
@@ -358,3 +394,38 @@ def test_an_input_exif_left_out_is_a_note_that_quiet_leaves_out(tmp_path):
         outcomes.append((result.exit_code, lines, row["warnings"]))
     note = [f"quantize: note: {tmp_path / 'in' / 'a.jpg'}: {said}"]
     assert outcomes == [(0, note, [said]), (0, [], [said]), (0, note, [said])]
+
+
+def _gps_photo(path: Path) -> Path:
+    """A JPEG whose EXIF holds an artist and, in its GPS directory, where it was taken."""
+    exif = Image.Exif()
+    exif[315] = "A. Artist"
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 22.0, 1.5)})
+    _image(1).save(path, exif=exif.tobytes())
+    return path
+
+
+def _gps_of(path: Path) -> tuple[str | None, dict]:
+    with Image.open(path) as im:
+        im.load()
+        exif = im.getexif()
+        return exif.get(315), dict(exif.get_ifd(0x8825))
+
+
+def test_batch_leaves_the_gps_location_out_unless_keep_gps_and_records_that(tmp_path):
+    """A phone's photo published by a batch kept where it was taken (pngquant keeps no
+    EXIF); it is left out now, the artist kept, and --keep-gps, recorded with the outputs,
+    keeps it: a rerun without it is a change of options."""
+    src = tmp_path / "in"
+    src.mkdir()
+    _gps_photo(src / "p.jpg")
+    plain = _cli(src, "-o", tmp_path / "plain", "-k", "4", "-q")
+    kept = _cli(src, "-o", tmp_path / "kept", "-k", "4", "-q", "--keep-gps",
+                "--report", tmp_path / "r.json")
+    assert (plain.exit_code, kept.exit_code) == (0, 0), plain.output + kept.output
+    assert _gps_of(tmp_path / "plain" / "p.png") == ("A. Artist", {})
+    assert _gps_of(tmp_path / "kept" / "p.png") == ("A. Artist",
+                                                    {1: "N", 2: (52.0, 22.0, 1.5)})
+    assert json.loads((tmp_path / "r.json").read_text())["files"][0]["keep_gps"] is True
+    again = _cli(src, "-o", tmp_path / "kept", "-k", "4", "-q")
+    assert again.exit_code == 15 and "keep_gps" in again.stderr.replace("-", "_")

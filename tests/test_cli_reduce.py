@@ -421,7 +421,8 @@ def test_quality_keeps_a_small_area_of_its_own_colour_and_says_the_tail(tmp_path
     assert (missed.exit_code, missed.stderr) == (
         99, f"quantize: error: {tmp_path / 'dots.png'}: --quality=2: mean CIEDE2000 <= 2, its "
             "99th percentile <= 10 and its 99.9th <= 20 needs more than 1 colour (they reach a "
-            "mean CIEDE2000 of 1.426, its 99.9th percentile 29.44 > 20)\n")
+            "mean CIEDE2000 of 1.426, its 99.9th percentile 29.44 > 20); --quality-limit=2.95 "
+            "or more keeps their result, which -k/--colors=1 alone gives\n")
     assert not (tmp_path / "k1.png").exists()
 
 
@@ -506,8 +507,9 @@ _QUALITY_MEANS = ("a bound Q on CIEDE2000 differences (about 1 is just noticeabl
                   "<= 5 Q and 99.9th <= 10 Q")
 
 
-_PNGQUANT_RANGE = ("pngquant's --quality 65-80 is about --quality 2 (a mean ΔE2000 of "
-                   "1.4-2.6 on photos)")
+_PNGQUANT_RANGE = ("pngquant's --quality 65-80 is about --quality 2 --quality-limit 3 (80 "
+                   "draws photos with a mean ΔE2000 of 1.4-2.6; 65, the floor below which it "
+                   "writes nothing, 1.8-2.9)")
 
 
 def test_a_quality_past_20_is_refused_as_a_colour_difference_not_a_score(photo, tmp_path):
@@ -579,7 +581,9 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
     result = run(tmp_path / "n.png", "--quality", "0.01", "-o", tmp_path / output, *extra)
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
-            f"needs more than 256 colours (they reach a mean CIEDE2000 of 1.456){more}\n")
+            f"needs more than 256 colours (they reach a mean CIEDE2000 of 1.456); "
+            f"--quality-limit=1.53 or more keeps their result, which -k/--colors=256 alone "
+            f"gives{more}\n")
 
 
 @pytest.mark.parametrize("extra, more", [
@@ -598,7 +602,9 @@ def test_an_unreachable_quality_of_an_image_with_alpha_names_the_formats_that_ke
     result = run(tmp_path / "n.png", "--quality", "0.01", "-o", tmp_path / "out.png", *extra)
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
-            f"needs more than 255 colours (they reach a mean CIEDE2000 of 0.7129); {more}\n")
+            f"needs more than 255 colours (they reach a mean CIEDE2000 of 0.7129); "
+            f"--quality-limit=0.92 or more keeps their result, which -k/--colors=255 alone "
+            f"gives; {more}\n")
 
 
 def test_dither_lines_write_the_strength_as_given(photo, tmp_path, monkeypatch):
@@ -640,7 +646,8 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
     tiny = run(photo, "-o", tmp_path / "t.png", "--quality", "0.00001", "-k", "2")
     assert (tiny.exit_code, tiny.stderr) == (
         99, f"quantize: error: {photo}: --quality=1e-5: mean CIEDE2000 <= 1e-5 needs more "
-            "than 2 colours (they reach a mean CIEDE2000 of 12.66)\n")
+            "than 2 colours (they reach a mean CIEDE2000 of 12.66); --quality-limit=12.66 or "
+            "more keeps their result, which -k/--colors=2 alone gives\n")
 
 
 
@@ -654,7 +661,8 @@ def test_an_unreachable_quality_at_one_colour_is_said_in_the_singular(tmp_path):
     result = run(tmp_path / "rgba.png", "-k", "1", "--quality", "1", "-o", tmp_path / "o.png")
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {tmp_path / 'rgba.png'}: --quality=1: mean CIEDE2000 <= 1 needs "
-            "more than 1 colour (they reach a mean CIEDE2000 of 24.16)\n")
+            "more than 1 colour (they reach a mean CIEDE2000 of 24.16); --quality-limit=24.17 "
+            "or more keeps their result, which -k/--colors=1 alone gives\n")
     assert not (tmp_path / "o.png").exists()
 
 
@@ -666,15 +674,17 @@ def test_quality_that_no_float_holds_is_echoed_as_typed(photo, two_frame_gif, tm
     # so for a still, an animation, and files reduced by the worker pool (several inputs).
     monkeypatch.chdir(tmp_path)
     shutil.copy(photo, "again.png")
-    reach = {"photo.png": "a mean CIEDE2000 of 12.66", "again.png": "a mean CIEDE2000 of 12.66",
+    reach = {"photo.png": "a mean CIEDE2000 of 12.66); --quality-limit=12.66",
+             "again.png": "a mean CIEDE2000 of 12.66); --quality-limit=12.66",
              "anim.gif": "with each colour of the frames on its nearest entry, a mean "
-                         "CIEDE2000 of 37.68"}
+                         "CIEDE2000 of 37.68); --quality-limit=37.68"}
     for inputs in (["photo.png"], ["anim.gif"], ["photo.png", "again.png"]):
         result = run(*inputs, "--quality", typed, "-k", 2, "--ext", ".q.png", "-j", 2)
         assert result.exit_code == 99
         assert sorted(result.stderr.splitlines()) == [
             f"quantize: error: {name}: --quality={typed}: mean CIEDE2000 <= {typed} needs more "
-            f"than 2 colours (they reach{',' * (name == 'anim.gif')} {reach[name]})"
+            f"than 2 colours (they reach{',' * (name == 'anim.gif')} {reach[name]} or more "
+            "keeps their result, which -k/--colors=2 alone gives"
             for name in sorted(inputs)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.png", "anim.gif",
                                                            "photo.png"]
@@ -702,7 +712,8 @@ def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
     missed = run(photo, "-o", tmp_path / "m.png", "--quality", "-0", "-k", "2")
     assert (missed.exit_code, missed.stderr) == (
         99, f"quantize: error: {photo}: --quality=0: mean CIEDE2000 <= 0 needs more than 2 "
-            "colours (they reach a mean CIEDE2000 of 12.66)\n")
+            "colours (they reach a mean CIEDE2000 of 12.66); --quality-limit=12.66 or more "
+            "keeps their result, which -k/--colors=2 alone gives\n")
 
 @pytest.mark.parametrize("output", ["a.webp", "a.tif", None])
 def test_too_many_colours_for_an_animation_are_refused_in_one_wording(tmp_path, output):
@@ -4369,9 +4380,13 @@ def test_a_quality_no_shared_palette_reaches_says_that_it_holds_no_more(
     else:
         pages[0].save(name, save_all=True, append_images=pages[1:], duration=50, lossless=True)
     reach = " (they reach, with each colour of the frames on its nearest entry, a mean CIEDE2000 of"
-    for extra, said in ((["-k", "300"], f"256 colours{reach} 3.379); {holder}"),
-                        ([], f"256 colours{reach} 3.379); {holder}"),
-                        (["-k", "200"], f"200 colours{reach} 4.029)")):
+    kept = "or more keeps their result, which -k/--colors={} alone gives"
+    for extra, said in ((["-k", "300"], f"256 colours{reach} 3.379); --quality-limit=3.38 "
+                                        f"{kept.format(256)}; {holder}"),
+                        ([], f"256 colours{reach} 3.379); --quality-limit=3.38 "
+                             f"{kept.format(256)}; {holder}"),
+                        (["-k", "200"], f"200 colours{reach} 4.029); --quality-limit=4.03 "
+                                        f"{kept.format(200)}")):
         result = run(name, "--quality", "0.01", "-o", output, *extra)
         assert (result.exit_code, result.stderr) == (
             99, f"quantize: error: {name}: --quality=0.01: mean CIEDE2000 <= 0.01 needs more "
@@ -4851,7 +4866,8 @@ def test_quality_out_of_reach_on_stdout_advises_another_format_by_format(tmp_pat
     assert result.exit_code == 99 and result.stdout_bytes == b""
     assert one_error_line(result) == (
         f"quantize: error: {noise}: --quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 "
-        f"colours (they reach a mean CIEDE2000 of 3.298); {advice}")
+        f"colours (they reach a mean CIEDE2000 of 3.298); --quality-limit=3.3 or more keeps "
+        f"their result, which -k/--colors=256 alone gives; {advice}")
 
 
 @pytest.mark.parametrize("args, line", [
@@ -5494,8 +5510,14 @@ def _tags(exif: Image.Exif) -> dict[str, Any]:
 _SOURCE_TAGS = {"description": "Pier at dawn", "orientation": 6, "artist": "A. Artist",
                 "copyright": "(c) 2024 Archive", "date": "2024:05:06 07:08:09",
                 "taken": "2024:05:06 07:08:00", "north": "N", "thumbnail": False}
-#: ... and as an output of its upright pixels keeps them
-_KEPT_TAGS = {**_SOURCE_TAGS, "orientation": 1}
+#: ... and as an output of its upright pixels keeps them: all but the GPS location, which
+#: a phone's photo published as it was gave away ...
+_KEPT_TAGS = {**_SOURCE_TAGS, "orientation": 1, "north": None}
+#: ... and with --keep-gps, that too
+_KEPT_WITH_GPS = {**_SOURCE_TAGS, "orientation": 1}
+#: The options of the runs that keep the EXIF, each with the tags kept
+_GPS_RUNS = pytest.mark.parametrize("gps, kept", [([], _KEPT_TAGS),
+                                                  (["--keep-gps"], _KEPT_WITH_GPS)])
 
 
 def _source_exif() -> bytes:
@@ -5532,40 +5554,44 @@ def _read_tags(path: Path) -> tuple[dict[str, Any], tuple[int, int]]:
         return _tags(im.getexif()), im.size
 
 
+@_GPS_RUNS
 @pytest.mark.parametrize("ext", [".png", ".webp", ".jpg", ".tif"])
-def test_a_tiffs_tags_are_kept_as_a_jpegs_exif_is(tmp_path, ext):
+def test_a_tiffs_tags_are_kept_as_a_jpegs_exif_is(tmp_path, ext, gps, kept):
     """A TIFF input's artist, copyright, description and dates (its tags, which Pillow reads
     as its EXIF) were dropped where a JPEG's were kept; they are kept now as a JPEG's, the
     orientation 1 as the pixels are upright, not the tags that lay out its pixels."""
     src = tmp_path / "scan.tif"
     Image.new("RGB", (3, 2), (200, 40, 40)).save(src, exif=_source_exif())
     out = tmp_path / f"out{ext}"
-    result = run(src, "-k", 2, "-o", out)
+    result = run(src, "-k", 2, "-o", out, *gps)
     assert (result.exit_code, unnoted(result.stderr)) == (0, "")
-    assert _read_tags(out) == (_KEPT_TAGS, (2, 3))
+    assert _read_tags(out) == (kept, (2, 3))
     with Image.open(out) as im:
         assert 0x0111 not in im.getexif() or ext == ".tif"  # StripOffsets: a TIFF's own
         assert ext != ".tif" or im.tag_v2[0x0103] == 8  # still deflated
 
 
-def test_a_jpegs_exif_is_kept_by_a_tif_output_without_its_thumbnail(tmp_path):
+@_GPS_RUNS
+def test_a_jpegs_exif_is_kept_by_a_tif_output_without_its_thumbnail(tmp_path, gps, kept):
     """A .tif output was written without the input's EXIF (a note said so), and the EXIF
     kept elsewhere is written without a camera's thumbnail of the unreduced photo."""
     src = tmp_path / "photo.jpg"
     Image.new("RGB", (3, 2), (200, 40, 40)).save(src, exif=_with_thumbnail(_source_exif()))
     with Image.open(src) as im:
         assert _tags(im.getexif())["thumbnail"]
-    result = run(src, "-k", 2, "-o", tmp_path / "out.tif")
+    result = run(src, "-k", 2, "-o", tmp_path / "out.tif", *gps)
     assert (result.exit_code, unnoted(result.stderr)) == (0, "")
-    assert _read_tags(tmp_path / "out.tif") == (_KEPT_TAGS, (2, 3))
+    assert _read_tags(tmp_path / "out.tif") == (kept, (2, 3))
 
 
 _EXIF_FRAMES = [np.full((2, 3, 3), colour, np.uint8) for colour in ((200, 40, 40), (40, 40, 200))]
 
 
+@_GPS_RUNS
 @pytest.mark.parametrize("src_ext", [".webp", ".png", ".tif"])
 @pytest.mark.parametrize("ext", [".png", ".webp", ".tif"])
-def test_an_animations_exif_is_kept_by_an_apng_a_webp_and_a_tiff(tmp_path, src_ext, ext):
+def test_an_animations_exif_is_kept_by_an_apng_a_webp_and_a_tiff(tmp_path, src_ext, ext, gps,
+                                                                  kept):
     """An animated WebP's or APNG's EXIF (a multi-page TIFF's first page's tags) was
     dropped without a word; an APNG, a WebP and a TIFF's first page keep it now, as a
     still's output does, upright and without a thumbnail."""
@@ -5573,10 +5599,10 @@ def test_an_animations_exif_is_kept_by_an_apng_a_webp_and_a_tiff(tmp_path, src_e
     src = save_animation(tmp_path / f"clip{src_ext}", _EXIF_FRAMES, duration=100, loop=0,
                          exif=exif, **({"lossless": True} if src_ext == ".webp" else {}))
     out = tmp_path / f"out{ext}"
-    result = run(src, "-k", 2, "-o", out)
+    result = run(src, "-k", 2, "-o", out, *gps)
     assert result.exit_code == 0, result.output
     assert "EXIF" not in result.stderr
-    assert _read_tags(out) == (_KEPT_TAGS, (2, 3))
+    assert _read_tags(out) == (kept, (2, 3))
     with Image.open(out) as im:
         assert im.n_frames == 2
 
@@ -5669,3 +5695,65 @@ def test_a_jpeg_output_is_noted_to_add_colours_of_its_own(tmp_path, stripes):
     assert quiet.exit_code == 0 and quiet.stderr == ""
     png = run(stripes, "-k", 2, "-o", tmp_path / "o.png")
     assert png.exit_code == 0 and "JPEG" not in png.stderr
+
+
+# --------------------------------------------------------------------------
+# --copy-if-larger
+# --------------------------------------------------------------------------
+
+
+def _noise_png(path: Path, seed: int = 0) -> Path:
+    """16x16 distinct colours: its palette image (PLTE of 256 entries) is larger."""
+    pixels = np.random.default_rng(seed).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def test_copy_if_larger_writes_the_inputs_bytes_as_batch_does(tmp_path):
+    """reduce a.png -o dist/a.png --copy-if-larger was 'no such option; did you mean
+    --skip-if-larger?': a web build of one file needs the input kept where the result is
+    larger, as batch --copy-if-larger keeps it, exit 0."""
+    src = _noise_png(tmp_path / "a.png")
+    (tmp_path / "dist").mkdir()
+    out = tmp_path / "dist" / "a.png"
+    result = run(src, "-o", out, "-k", 256, "--copy-if-larger")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert out.read_bytes() == src.read_bytes()
+    size = f"{src.stat().st_size:,}"
+    assert result.stdout.startswith(f"{src} -> {out}: result (")
+    assert result.stdout.endswith(f"is larger than the input ({size} bytes); the input's own "
+                                  "bytes written instead\n")
+    record = json.loads(run(src, "-o", out, "-k", 256, "--copy-if-larger", "--force",
+                            "--json").stdout)
+    assert (record["bytes_out"], record["psnr"], record["delta_e"]) == (
+        src.stat().st_size, None, 0.0)
+    assert record["input_copied"].endswith("the input's own bytes written instead")
+    smaller = run(src, "-o", tmp_path / "dist" / "k4.png", "-k", 4, "--copy-if-larger")
+    assert smaller.exit_code == 0 and "4 colours" in smaller.stdout
+
+
+def test_copy_if_larger_of_many_files_and_another_format(tmp_path):
+    """Each of several inputs named by --ext is copied where its result is larger; a result
+    larger in another format than its input's is kept from being written, exit 98, as
+    batch keeps it."""
+    a, b = _noise_png(tmp_path / "a.png"), _noise_png(tmp_path / "b.png", 1)
+    many = run(a, b, "--ext", ".min.png", "-k", 256, "--copy-if-larger", "-j", 2)
+    assert many.exit_code == 0, many.output
+    assert [(tmp_path / f"{n}.min.png").read_bytes() for n in "ab"] == [a.read_bytes(),
+                                                                       b.read_bytes()]
+    other = run(a, "-o", tmp_path / "a.gif", "-k", 256, "--copy-if-larger")
+    assert other.exit_code == 98 and not (tmp_path / "a.gif").exists()
+    assert other.stderr.endswith("; nothing written; not copied, as '.gif' is not the input's "
+                                 "format '.png'\n")
+
+
+@pytest.mark.parametrize("args, where", [([], "the default name, which says the colours"),
+                                         (["-o", "-"], "stdout")])
+def test_copy_if_larger_needs_a_named_output(tmp_path, args, where):
+    src = _noise_png(tmp_path / "a.png")
+    result = run(src, "-k", 256, "--copy-if-larger", *args)
+    assert (result.exit_code, result.stderr) == (2, (
+        f"quantize: error: --copy-if-larger writes the input's own bytes as an output named "
+        f"by -o or --ext, not to {where}; name the output with -o (e.g. -o dist/a.png) or "
+        "--ext\n"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]

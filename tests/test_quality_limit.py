@@ -33,9 +33,11 @@ KEPT_FLAGS = ("--quality=0.5 was not reached: the most colours allowed, k=4, rea
               "CIEDE2000 of 23.95, within --quality-limit=30")
 BOTH_MISSED_FLAGS = ("--quality=0.5: mean CIEDE2000 <= 0.5 needs more than 4 colours, and so "
                      "does --quality-limit=10: mean CIEDE2000 <= 10 (they reach a mean "
-                     "CIEDE2000 of 23.95)")
+                     "CIEDE2000 of 23.95); --quality-limit=23.96 or more keeps their result, "
+                     "which -k/--colors=4 alone gives")
 BOTH_MISSED = ("quality=0.5: mean CIEDE2000 <= 0.5 needs more than 4 colours, and so does "
-               "quality_limit=10: mean CIEDE2000 <= 10 (they reach a mean CIEDE2000 of 23.95)")
+               "quality_limit=10: mean CIEDE2000 <= 10 (they reach a mean CIEDE2000 of 23.95); "
+               "quality_limit=23.96 or more keeps their result, which n_colors=4 alone gives")
 
 
 def eight_rows() -> np.ndarray:
@@ -66,7 +68,8 @@ def test_without_a_limit_an_unreachable_quality_writes_nothing(eight, tmp_path):
     result = run(eight, "-k", 4, "--quality", 0.5, "-o", tmp_path / "q.png")
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {eight}: --quality=0.5: mean CIEDE2000 <= 0.5 needs more than "
-            "4 colours (they reach a mean CIEDE2000 of 23.95)\n")
+            "4 colours (they reach a mean CIEDE2000 of 23.95); --quality-limit=23.96 or more "
+            "keeps their result, which -k/--colors=4 alone gives\n")
     assert not (tmp_path / "q.png").exists()
 
 
@@ -92,7 +95,8 @@ def test_a_limit_missed_too_writes_nothing_and_names_both(eight, tmp_path):
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {eight}: --quality=0.5: mean CIEDE2000 <= 0.5 needs more than "
             "4 colours, and so does --quality-limit=10: mean CIEDE2000 <= 10 (they reach a "
-            "mean CIEDE2000 of 23.95)\n")
+            "mean CIEDE2000 of 23.95); --quality-limit=23.96 or more keeps their result, "
+            "which -k/--colors=4 alone gives\n")
     assert not (tmp_path / "q.png").exists()
 
 
@@ -107,7 +111,8 @@ def test_a_limit_is_met_by_the_tail_rule_too(tmp_path):
             "99th percentile <= 10 and its 99.9th <= 20 needs more than 1 colour, and so does "
             "--quality-limit=2.5: mean CIEDE2000 <= 2.5, its 99th percentile <= 12.5 and its "
             "99.9th <= 25 (they reach a mean CIEDE2000 of 1.426, its 99.9th percentile 29.44 "
-            "> 25)\n")
+            "> 25); --quality-limit=2.95 or more keeps their result, which -k/--colors=1 alone "
+            "gives\n")
     met = run(tmp_path / "dots.png", "-k", 1, "--quality", 2, "--quality-limit", 3,
               "-o", tmp_path / "q.png")
     assert met.exit_code == 0, met.output
@@ -128,7 +133,8 @@ def test_a_tail_missed_names_its_percentile_and_only_the_one_missed():
         reduce_colors(image, 1, quality=0.5, quality_limit=4, seed=0)
     assert str(info.value).endswith(
         "and so does quality_limit=4: mean CIEDE2000 <= 4, its 99th percentile <= 20 and its "
-        "99.9th <= 40 (they reach a mean CIEDE2000 of 2.768, its 99th percentile 28.3 > 20)")
+        "99.9th <= 40 (they reach a mean CIEDE2000 of 2.768, its 99th percentile 28.3 > 20); "
+        "quality_limit=5.66 or more keeps their result, which n_colors=1 alone gives")
     with pytest.warns(QualityLimitWarning) as caught:
         reduce_colors(image, 1, quality=2, quality_limit=6, seed=0)
     assert [str(w.message) for w in caught] == [
@@ -160,7 +166,8 @@ def test_a_figure_counting_translucent_pixels_on_white_says_so(tmp_path):
         99, f"quantize: error: {path}: --quality=0.5: mean CIEDE2000 <= 0.5 needs more than 1 "
             "colour, and so does --quality-limit=20: mean CIEDE2000 <= 20 (they reach a mean "
             "CIEDE2000 of 26, counting translucent pixels on black or white, whichever is "
-            "worse)\n")
+            "worse); --quality-limit=26.01 or more keeps their result, which -k/--colors=1 "
+            "alone gives\n")
     met = run(path, "-k", 1, "--quality", 0.5, "--quality-limit", 30, "-o", tmp_path / "q.png")
     assert met.exit_code == 0, met.output
     assert met.stderr == (f"quantize: warning: {path}: --quality=0.5 was not reached: the most "
@@ -268,7 +275,9 @@ def test_an_animation_missing_the_limit_too_writes_nothing_and_names_both(tmp_pa
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {gif}: --quality=0.5: mean CIEDE2000 <= 0.5 needs more than "
             "2 colours, and so does --quality-limit=10: mean CIEDE2000 <= 10 (they reach, with "
-            "each colour of the frames on its nearest entry, a mean CIEDE2000 of 28.22)\n")
+            "each colour of the frames on its nearest entry, a mean CIEDE2000 of 28.22); "
+            "--quality-limit=28.23 or more keeps their result, which -k/--colors=2 alone "
+            "gives\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif"]
 
 
@@ -599,9 +608,36 @@ def test_an_animation_whose_only_miss_is_an_accent_says_so_as_its_first_frame_do
     still = run(tmp_path / "first.png", "-k", 2, "--quality", 2, "-o", tmp_path / "q.png")
     assert (still.exit_code, still.stderr) == (
         99, f"quantize: error: {tmp_path / 'first.png'}: {bounds} a mean CIEDE2000 of 0.0269, "
-            "a colour of 18 pixels 29.89 away > 8)\n")
+            "a colour of 18 pixels 29.89 away > 8); --quality-limit=7.48 or more keeps their "
+            "result, which -k/--colors=2 alone gives\n")
     animation = run(tmp_path / "a.gif", "-k", 2, "--quality", 2, "-o", tmp_path / "q.gif")
     assert (animation.exit_code, animation.stderr) == (
         99, f"quantize: error: {tmp_path / 'a.gif'}: {bounds}, with each colour of the frames "
             "on its nearest entry, a mean CIEDE2000 of 0.0269, a colour of 36 pixels 29.89 "
-            "away > 8)\n")
+            "away > 8); --quality-limit=7.48 or more keeps their result, which -k/--colors=2 "
+            "alone gives\n")
+
+
+@pytest.mark.parametrize("make", [lambda tmp_path: tmp_path / "eight.png",
+                                  lambda tmp_path: three_frames(tmp_path / "a.gif")])
+def test_the_error_of_a_quality_out_of_reach_names_the_limit_that_keeps_the_result(
+        eight, tmp_path, make):
+    """The error said what the colours allowed reach, not what to do about it (a web build
+    moved from pngquant's --quality 65-80 failed 3 of 34 files with --quality 2): it names
+    the smallest --quality-limit their result meets, which writes what -k alone writes, and
+    one a hundredth below it misses."""
+    src = make(tmp_path)
+    missed = run(src, "-k", 2, "--quality", 0.5, "-o", tmp_path / f"q{src.suffix}")
+    assert missed.exit_code == 99
+    said = missed.stderr.split("; --quality-limit=")[1]
+    limit, rest = said.split(" ", 1)
+    assert rest == "or more keeps their result, which -k/--colors=2 alone gives\n"
+    kept = run(src, "-k", 2, "--quality", 0.5, "--quality-limit", limit, "-o",
+               tmp_path / f"kept{src.suffix}")
+    alone = run(src, "-k", 2, "-o", tmp_path / f"k2{src.suffix}")
+    assert (kept.exit_code, alone.exit_code) == (0, 0), kept.output + alone.output
+    assert ((tmp_path / f"kept{src.suffix}").read_bytes()
+            == (tmp_path / f"k2{src.suffix}").read_bytes())
+    below = run(src, "-k", 2, "--quality", 0.5, "--quality-limit", float(limit) - 0.01, "-o",
+                tmp_path / f"below{src.suffix}")
+    assert below.exit_code == 99

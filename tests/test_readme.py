@@ -303,6 +303,23 @@ def test_the_batch_examples_run_one_after_another_as_the_readme_says(tmp_path, m
     assert Path("report.csv").is_file() and Path("reduced/index.html").is_file()
 
 
+def test_the_web_build_example_runs_on_a_folder_holding_jpegs(tmp_path, monkeypatch):
+    """The README's web build, ``--ext same ... --copy-if-larger``, was refused, exit 2, on
+    any folder holding a JPEG: it leaves them out, as a pngquant build leaves them alone."""
+    monkeypatch.chdir(tmp_path)
+    section = _section("Folders, reports and Dask")
+    line = next(line for line in re.search(r"```sh\n(.*?)```", section, flags=re.S)[1]
+                .splitlines() if "--copy-if-larger" in line)
+    (tmp_path / "assets" / "img").mkdir(parents=True)
+    Image.fromarray(_photo()).save("assets/hero.jpg", quality=95)
+    Image.fromarray(_photo()).save("assets/img/b.jpeg", quality=95)
+    Image.fromarray(_photo()[:32, :32]).save("assets/img/logo.png")
+    result = CliRunner().invoke(app, shlex.split(line, comments=True)[1:])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.relative_to("dist").as_posix() for p in Path("dist").rglob("*.*")
+                  if not p.name.startswith(".")) == ["img/logo.png"]
+
+
 def _flat(text: str) -> str:
     return " ".join(text.split())
 

@@ -521,14 +521,18 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_when_it_can(rng):
     with pytest.raises(QualityError) as capped:
         reduce_colors(image, quality=0.01, seed=0)
     assert str(capped.value) == ("quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 "
-                                 "colours (they reach a mean CIEDE2000 of 1.471); allow more "
-                                 "with n_colors=K")
-    for options, mean in (({"n_colors": 300}, "0.8554"), ({"dither": True}, "1.471")):
+                                 "colours (they reach a mean CIEDE2000 of 1.471); "
+                                 "quality_limit=1.48 or more keeps their result, which "
+                                 "n_colors=256 alone gives; allow more with n_colors=K")
+    for options, mean, limit in (({"n_colors": 300}, "0.8554", "0.92"),
+                                 ({"dither": True}, "1.471", "1.48")):
         with pytest.raises(QualityError) as fixed:
             reduce_colors(image, quality=0.01, seed=0, **options)
         k = options.get("n_colors", 256)
         assert str(fixed.value) == (f"quality=0.01: mean CIEDE2000 <= 0.01 needs more than "
-                                    f"{k} colours (they reach a mean CIEDE2000 of {mean})")
+                                    f"{k} colours (they reach a mean CIEDE2000 of {mean}); "
+                                    f"quality_limit={limit} or more keeps their result, which "
+                                    f"n_colors={k} alone gives")
     allowed = reduce_colors(image, 400, quality=0.01, seed=0)
     assert allowed.k > 256 and allowed.delta_e <= 0.01
 

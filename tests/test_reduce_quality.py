@@ -118,9 +118,11 @@ def test_smallest_k_from_a_lower_bound():
 
 
 @pytest.mark.parametrize("k_max, allowed", [(2, "2 colours (they reach a mean CIEDE2000 of "
-                                                  "25.69)"),
+                                                  "25.69); quality_limit=25.7 or more keeps "
+                                                  "their result, which n_colors=2 alone gives"),
                                              (1, "1 colour (they reach a mean CIEDE2000 of "
-                                                 "35.56)")])
+                                                 "35.56); quality_limit=35.56 or more keeps "
+                                                 "their result, which n_colors=1 alone gives")])
 def test_an_unreachable_quality_says_how_many_colours_were_allowed(k_max, allowed):
     # -k 1 was said "needs more than 1 colours"
     hist = Histogram(FOUR, np.ones(4), "rgb")
@@ -304,7 +306,9 @@ def test_an_unreachable_tail_says_the_whole_target():
         search_quality(hist, 1.0, 2, False, np.random.default_rng(0))
     assert str(info.value) == ("quality=1: mean CIEDE2000 <= 1, its 99th percentile <= 5 and "
                                "its 99.9th <= 10 needs more than 2 colours (they reach a "
-                               "mean CIEDE2000 of 0.7178, its 99.9th percentile 29.44 > 10)")
+                               "mean CIEDE2000 of 0.7178, its 99.9th percentile 29.44 > 10); "
+                               "quality_limit=2.95 or more keeps their result, which "
+                               "n_colors=2 alone gives")
 
 
 def test_quality_of_an_animation_bounds_the_tail_too(tmp_path):
@@ -426,9 +430,10 @@ def test_an_accent_out_of_reach_is_said():
         "quality=2: mean CIEDE2000 <= 2, its 99th percentile <= 10 and its 99.9th <= 20 (and "
         "every colour of at least 16 pixels and 0.005% of them within 8) needs more than 1 "
         "colour (they reach a mean CIEDE2000 of 0.02687, a colour of 18 pixels 29.89 away > "
-        "8)")
+        "8); quality_limit=7.48 or more keeps their result, which n_colors=1 alone gives")
     with pytest.raises(QualityError) as info:
         search_quality(hist, 2.0, 1, False, np.random.default_rng(0), limit=3.0)
     assert str(info.value).endswith(
         "(and every colour of at least 16 pixels and 0.005% of them within 12) (they reach a "
-        "mean CIEDE2000 of 0.02687, a colour of 18 pixels 29.89 away > 12)")
+        "mean CIEDE2000 of 0.02687, a colour of 18 pixels 29.89 away > 12); quality_limit=7.48 "
+        "or more keeps their result, which n_colors=1 alone gives")

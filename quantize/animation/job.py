@@ -77,6 +77,7 @@ from ..io import (
     check_output_path,
     check_output_size,
     input_size,
+    kept_exif,
     remove_stale_parts,
     require_regular_file,
     warn_unterminated_gif,
@@ -226,7 +227,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
         onto that colour), ``strip`` (no EXIF: without it, the input's, an APNG's eXIf
         chunk, a WebP's EXIF chunk or a TIFF's first page's tags, upright, is kept by a
         .png, .webp or .tif output, a TIFF's first page, and a GIF is written without it,
-        with an :class:`~quantize.errors.ExifLeftOutWarning`), plus ``palette``:
+        with an :class:`~quantize.errors.ExifLeftOutWarning`; its GPS directory, the
+        location, left out unless ``keep_gps``), plus ``palette``:
         "global" (default, one palette for all frames) or "per-frame" (GIF only;
         ``palette_out`` then holds every colour of every frame's palette, which may be
         more than 256).
@@ -413,8 +415,8 @@ def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: Animatio
         _warn_few_per_frame(plan, opts.n_colors)
     _warn_translucent(plan, opts, stats)
     _warn_still(stats, out)
-    note_exif_left_out(None if opts.strip else info.exif, out, output_named(out, shown),
-                       animation=True)
+    note_exif_left_out(kept_exif(info.exif, opts.strip, opts.keep_gps), out,
+                       output_named(out, shown), animation=True)
     _warn_lengthened(stats, output_named(out, shown, whole=True))
     if opts.suffix == ".gif" and opts.palette_in is None and not per_frame:  # one fitted table
         table, clear = plan.table_palette(), plan.transparent
@@ -521,7 +523,8 @@ def _stream(fp: BinaryIO, named: Path, animation: OpenAnimation, plan: Any,
     sink = open_sink(fp, named, info.size, table, info.plays,
                      transparent=clear, optimize=opts.optimize, dpi=info.dpi,
                      lzw=None if isinstance(plan, AlphaPlan) else plan.lzw,
-                     gif_delays=info.format == "GIF", exif=None if opts.strip else info.exif)
+                     gif_delays=info.format == "GIF",
+                     exif=kept_exif(info.exif, opts.strip, opts.keep_gps))
     previous: tuple[np.ndarray, np.ndarray] | None = None
     under: np.ndarray | None = None  # the input's canvas the next frame is drawn on
     hidden: tuple[int, int] = (0, 0)  # the last frame's pixels not drawn, and translucent

@@ -85,6 +85,8 @@ class AnimationOptions:
     matte: tuple[int, int, int] | None = None
     #: Write no EXIF (``strip``): without it, an APNG, WebP or TIFF keeps the input's
     strip: bool = False
+    #: Keep the EXIF's GPS directory, the location, that an output leaves out (``keep_gps``)
+    keep_gps: bool = False
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -136,7 +138,8 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
                             per_frame, palette_in_name(o["palette_in"]),
                             _palette_said(o["palette_in"]), clear_at, o["palette_fitted"],
-                            o["quality_limit"], o["max_bytes"], o["matte"], o["strip"])
+                            o["quality_limit"], o["max_bytes"], o["matte"], o["strip"],
+                            o["keep_gps"])
 
 
 def _refuse_per_frame_in(suffix: str, *, named: bool) -> None:

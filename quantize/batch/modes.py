@@ -47,13 +47,16 @@ def reduce_mode() -> JobMode:
 
 
 def reduce_job(input: Path, output: Path, *, ext: str | None = None,
-               copy_if_larger: bool = False, **options: Any) -> dict[str, Any]:
+               copy_if_larger: bool = False, ext_hint: bool = True,
+               **options: Any) -> dict[str, Any]:
     """A batch's reduce job: :func:`quantize.reduce.reduce_file` of ``input`` into
     ``output``, with ``options``; ``ext``, which named ``output`` (:func:`reduce_suffix`),
     is not passed on. With ``copy_if_larger``, a result larger than the input, in the
     input's format (:func:`_same_format`), is not written: the input's bytes are
     (:func:`_input_copied`); one in another format raises
-    :class:`~quantize.errors.ResultTooLargeError`, as with ``skip_if_larger``."""
+    :class:`~quantize.errors.ResultTooLargeError`, as with ``skip_if_larger``, saying how
+    an output in the input's format is had in a batch (:func:`_how_kept`) unless
+    ``ext_hint`` is false (``quantize reduce``, which names its outputs otherwise)."""
     from ..errors import ResultTooLargeError
     from ..reduce import reduce_file
 
@@ -64,10 +67,32 @@ def reduce_job(input: Path, output: Path, *, ext: str | None = None,
         return reduce_file(input, output, **{**options, "skip_if_larger": True})
     except ResultTooLargeError as exc:
         if not _same_format(input, output):
+            hint = f" {_how_kept(Path(input))}" if ext_hint else ""
             raise ResultTooLargeError(f"{exc.reason}; not copied, as {Path(output).suffix!r} "
-                                      f"is not the input's format {Path(input).suffix!r} "
-                                      "(ext='same' keeps it)", path=exc.path) from None
+                                      f"is not the input's format {Path(input).suffix!r}"
+                                      f"{hint}", path=exc.path) from None
         return _input_copied(input, output, exc.reason, start)
+
+
+def _how_kept(input: Path) -> str:
+    """How an output in the format of ``input`` is had, said where its result, larger, in
+    another format, is not copied: ``ext='same'`` keeps it, or, where that refuses the
+    file (a JPEG), leaving it out, as that refusal says (:func:`_kept_suffix`).
+
+    >>> _how_kept(Path("a.png"))
+    "(ext='same' keeps it)"
+    >>> _how_kept(Path("a.jpg"))  # doctest: +NORMALIZE_WHITESPACE
+    "(ext='same' would not keep it either, as it is a JPEG, which would be coded anew, lossy
+    (quality 95), most often larger than it is: leave it out, exclude_pattern='*.jpg')"
+    """
+    from ..errors import ExcludeAdviceError
+
+    try:
+        _kept_suffix(input)
+    except ExcludeAdviceError as exc:
+        return (f"(ext={SAME_NAME!r} would not keep it either, as it is {exc.what}: leave it "
+                f"out, exclude_pattern={exc.patterns[0]})")
+    return f"(ext={SAME_NAME!r} keeps it)"
 
 
 def _same_format(input: Path, output: Path) -> bool:
@@ -312,10 +337,12 @@ def _kept_suffix(input: Path) -> str:
     ('.PNG', '.webp')
     >>> _kept_suffix(Path("site/IMG_0042.JPG"))
     Traceback (most recent call last):
-    ValueError: ext='same' keeps each input's name and format, but 'site/IMG_0042.JPG' is a \
+    quantize.errors.ExcludeAdviceError: ext='same' keeps each input's name and format, but \
+'site/IMG_0042.JPG' is a \
 JPEG, which would be coded anew, lossy (quality 95), most often larger than it is: leave them \
 out (exclude_pattern='*.JPG'), or write every file as a PNG (ext='.png')
     """
+    from ..errors import ExcludeAdviceError
     from ..names import quoted
     from ..reduce import header_format
 
@@ -340,10 +367,9 @@ out (exclude_pattern='*.JPG'), or write every file as a PNG (ext='.png')
     else:
         what = "in a format quantize does not write"
         pattern = quoted(f"*{suffix}") if suffix else "..."
-    them = "it" if pattern == quoted(input.name) else "them"
-    raise ValueError(f"ext={quoted(SAME_NAME)} keeps each input's name and format, but "
-                     f"{quoted(str(input))} is {what}: leave {them} out "
-                     f"(exclude_pattern={pattern}), or write every file as a PNG (ext='.png')")
+    raise ExcludeAdviceError(f"ext={quoted(SAME_NAME)} keeps each input's name and format, "
+                             "but", quoted(str(input)), what, (pattern,),
+                             "or write every file as a PNG (ext='.png')")
 
 
 def reduce_suffix_kept(input: Path, options: Mapping[str, Any], entry: Entry,

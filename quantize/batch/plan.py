@@ -25,7 +25,7 @@ from typing import Any
 
 from PIL import Image
 
-from ..errors import ExitCode, ImageReadError, OutputError, warn_caller
+from ..errors import ExcludeAdviceError, ExitCode, ImageReadError, OutputError, warn_caller
 from ..io import (
     STREAM_OUTPUT,
     check_name_length,
@@ -1010,13 +1010,29 @@ def _output_suffixes(mode: JobMode, inputs: Sequence[Path], sources: Sequence[st
 
     A rerun over a folder of 16,000 small files spent about 3 s opening each to tell a
     still from an animation, for the names its manifest already held.
+
+    Raises
+    ------
+    ExcludeAdviceError
+        When the options refuse some inputs that ``exclude_pattern`` could leave out
+        (``ext="same"`` of JPEGs): the first, naming the patterns of every one refused
+        alike, so that one rerun gets past them (``A.JPG`` then ``b.jpeg`` were refused
+        in turn).
     """
     if mode.suffix_for is None:
         return [mode.suffix] * len(inputs)
     recorded = _suffixes_on_record(mode, entries, dst)
-    return [_recorded_suffix(mode, path, options, recorded.get(source, ()))
-            or mode.output_suffix(path, options)
-            for path, source in zip(inputs, sources, strict=True)]
+    suffixes: list[str] = []
+    refused: list[ExcludeAdviceError] = []
+    for path, source in zip(inputs, sources, strict=True):
+        try:
+            suffixes.append(_recorded_suffix(mode, path, options, recorded.get(source, ()))
+                            or mode.output_suffix(path, options))
+        except ExcludeAdviceError as exc:
+            refused.append(exc)
+    if refused:
+        raise refused[0].joined(refused[1:])
+    return suffixes
 
 
 def _suffixes_on_record(mode: JobMode, entries: Mapping[str, Entry], dst: Path

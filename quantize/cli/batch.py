@@ -58,6 +58,7 @@ from .common import (
     CommandFailed,
     DitherLevelCommand,
     DitherLevelOption,
+    KeepGpsOption,
     LinesOrNothing,
     MatteOption,
     MaxPixelsOption,
@@ -123,7 +124,8 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
                        "replaces their outputs")
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--exact-colors",
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
-                "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip")
+                "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip",
+                "--keep-gps")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--edges", "--stretch",
                  "-w/--weight", "--min-region", "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
@@ -320,6 +322,7 @@ def batch(
         "Needs --palette-in.")] = False,
     matte: MatteOption = None,
     strip: StripOption = False,
+    keep_gps: KeepGpsOption = False,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX",
         help="reduce: name each output INPUT-stem + SUFFIX in the mirrored folder, its "
@@ -471,7 +474,7 @@ def batch(
                  "--copy-if-larger": copy_if_larger,
                  "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
                  "--palette-fitted": palette_fitted, "--matte": matte is not None,
-                 "--strip": strip,
+                 "--strip": strip, "--keep-gps": keep_gps,
                  "--shared-palette": shared_palette,
                  "--palette": palette != "global" or "palette" in typed_here,
                  "--ext": ext is not None,
@@ -508,6 +511,8 @@ def batch(
                 options["copy_if_larger"] = True
             if strip:  # so too: the settings of earlier runs lack it
                 options["strip"] = True
+            if keep_gps:  # so too
+                options["keep_gps"] = True
             if ext is not None:
                 options["ext"] = _check_ext(ext)
             _refuse_image_input(input_dir, mode)

@@ -145,9 +145,13 @@ StripOption = Annotated[bool, typer.Option(
     "--strip", help="Write no EXIF. Without it, a .png, .webp, .jpg or .tif output (an "
     "animation's .png, .webp or .tif too) keeps the input's EXIF (artist, copyright, "
     "description, camera, date; a TIFF's tags), its orientation reset as the pixels are "
-    "upright, without a camera's thumbnail of the original; a .gif or .bmp, which hold "
-    "none, says so in a note. No output carries an ICC profile (pixels are converted to "
-    "sRGB).")]
+    "upright, without a camera's thumbnail of the original, and without its GPS location "
+    "unless --keep-gps; a .gif or .bmp, which hold none, says so in a note. No output "
+    "carries an ICC profile (pixels are converted to sRGB).")]
+KeepGpsOption = Annotated[bool, typer.Option(
+    "--keep-gps", help="Keep the GPS location of the input's EXIF (where the picture was "
+    "taken), which an output leaves out by default; the rest of the EXIF is kept either "
+    "way (unless --strip).")]
 MatteOption = Annotated[str | None, typer.Option(
     "--matte", metavar="COLOUR", help="The background the output is shown on (an e-mail's, "
     "a web page's), as Photoshop's Matte: translucent pixels (a soft shadow, anti-aliased "
@@ -582,9 +586,13 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
 
 #: What ``--quality`` measures, said where a pngquant user's value (``--quality 80``,
 #: ``--quality 65-80``, a 0-100 score there) is refused. pngquant's ``--quality 65-80``
-#: drew the seven web photos of the benchmark with a mean CIEDE2000 of 1.4-2.6.
+#: drew the seven web photos of the benchmark with a mean CIEDE2000 of 1.4-2.6; its 65, a
+#: floor (below it, nothing is written), drew them 1.8-2.9 away (``--quality 0-65``, the
+#: fewest colours meeting 65), and 34 web PNGs 1.2-3.4 (those at 256 colours 1.9-2.3), so
+#: ``--quality-limit 3`` keeps what pngquant keeps.
 QUALITY_SCALE = (f"--quality is {QUALITY_MEANS}; pngquant's --quality 65-80 is about "
-                 "--quality 2 (a mean ΔE2000 of 1.4-2.6 on photos)")
+                 "--quality 2 --quality-limit 3 (80 draws photos with a mean ΔE2000 of "
+                 "1.4-2.6; 65, the floor below which it writes nothing, 1.8-2.9)")
 
 
 def refuse_quality_scale(quality: float | None) -> None:
@@ -1470,13 +1478,13 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
          "pattern": "--glob", "exclude_pattern": "--exclude",
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
-         "matte": "--matte", "strip": "--strip", "smooth": "--smooth",
-         "superpixels": "--superpixels", "masks": "--masks"}
+         "matte": "--matte", "strip": "--strip", "keep_gps": "--keep-gps",
+         "smooth": "--smooth", "superpixels": "--superpixels", "masks": "--masks"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
-            "strip": "--strip",
+            "strip": "--strip", "keep_gps": "--keep-gps",
             "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
             "skip_if_larger": "--skip-if-larger", "stretch": "--stretch",
             "copy_if_larger": "--copy-if-larger", "palette_fitted": "--palette-fitted"}

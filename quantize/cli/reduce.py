@@ -62,6 +62,7 @@ from .common import (
     DitherLevelCommand,
     DitherLevelOption,
     DitherOption,
+    KeepGpsOption,
     MatteOption,
     MaxPixelsOption,
     Scratch,
@@ -254,6 +255,7 @@ def reduce_command(
         autocompletion=offering(PALETTE_MODES))] = "global",
     matte: MatteOption = None,
     strip: StripOption = False,
+    keep_gps: KeepGpsOption = False,
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", parser=integer, metavar="N",
@@ -263,6 +265,12 @@ def reduce_command(
         "--skip-if-larger", help="Keep nothing when the result is larger than the input "
         "(exit 98). Without it, such an output is written, and noted on a line of its own "
         "(not with -q or --json).")] = False,
+    copy_if_larger: Annotated[bool, typer.Option(
+        "--copy-if-larger", help="Where the result is larger than the input and the output, "
+        "named by -o or --ext, is in the input's format (its extension), write the input's "
+        "own bytes as the output (exit 0), as batch --copy-if-larger does; a result larger "
+        "in another format is kept from being written, as with --skip-if-larger (exit "
+        "98).")] = False,
     optimize: Annotated[bool, typer.Option(
         "--optimize", help=f"Slower encoding for a smaller file, of {OPTIMIZED_OUTPUTS} "
         "(other formats are written as without it); a --palette-in palette keeps its "
@@ -311,10 +319,12 @@ def reduce_command(
              "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette, "max_bytes": max_bytes, "matte": matte,
-             "strip": strip, "masks": masks}
+             "strip": strip, "keep_gps": keep_gps, "masks": masks,
+             "copy_if_larger": copy_if_larger}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
-        options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
+        options = check_reduce_options(**{k: v for k, v in given.items()
+                                          if v is not None and k != "copy_if_larger"})
         check_palette_mode_alone(palette, colors, quality, palette_in)  # before any file
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
             options["dither"] = True
@@ -334,6 +344,9 @@ def reduce_command(
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
     _refuse_terminal(files, output, suffix)
     _refuse_stdout_onto_input(files)
+    if copy_if_larger:
+        _refuse_copy_unnamed(files)
+        options["copy_if_larger"] = True  # the jobs are batch's (_job_function)
     refuse_text_onto_files(_read_files(files, options["palette_in"]))
     refuse_quality_scale(quality)  # once the options are all accepted, before any work
     note_jobs_capped(jobs, len(files))
@@ -375,8 +388,10 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
                ("--palette-fitted", given["palette_fitted"] and palette_in is not None),
                ("--palette", palette), ("--matte", given["matte"]), ("--strip", given["strip"]),
+               ("--keep-gps", given["keep_gps"]),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
-               ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
+               ("--skip-if-larger", given["skip_if_larger"]),
+               ("--copy-if-larger", given["copy_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
                 else given["max_pixels"]),
                ("--ext", ext), ("-j", jobs), ("-q", show == "quiet"),
@@ -1310,6 +1325,10 @@ def _job_function(f: _File, options: dict[str, Any], n_inputs: int,
 
     from ..reduce import reduce_file
 
+    if options.get("copy_if_larger"):  # named by -o or --ext (_refuse_copy_unnamed)
+        from ..batch.modes import reduce_job
+
+        return functools.partial(reduce_job, ext_hint=False)
     if f.to_stdout:  # its --palette-out file is written to a scratch file first: named so
         return functools.partial(_reduce_to_stdout, palette_shown=options["palette_out"],
                                  format_given=format_given)
@@ -1317,6 +1336,18 @@ def _job_function(f: _File, options: dict[str, Any], n_inputs: int,
         return functools.partial(_reduce_named_by_default,
                                  gif_advice=_gif_output_advice(f.input, options, n_inputs))
     return reduce_file
+
+
+def _refuse_copy_unnamed(files: Sequence[_File]) -> None:
+    """Refuse ``--copy-if-larger`` for an output not named by ``-o`` or ``--ext``: the input's
+    bytes would go under reduce's default name, which says the result's colours
+    (``photo.k16.png``), or to stdout."""
+    unnamed = next((f for f in files if f.output is None or f.to_stdout), None)
+    if unnamed is not None:
+        where = "stdout" if unnamed.to_stdout else "the default name, which says the colours"
+        fail(f"--copy-if-larger writes the input's own bytes as an output named by -o or "
+             f"--ext, not to {where}; name the output with -o (e.g. -o "
+             f"{shell_quoted('dist/' + Path(unnamed.input).name)}) or --ext", USAGE_ERROR)
 
 
 def _gif_output_advice(name: str, options: dict[str, Any], n_inputs: int) -> str:
@@ -1553,7 +1584,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     the ``--format`` name of ``stdout_suffix``, the format of the bytes written (the
     scratch file's extension).
     """
-    from ..batch.results import made_larger  # loaded with the run's results already
+    from ..batch.results import INPUT_COPIED, made_larger  # loaded with the run's results
 
     for message in result.record.get("warnings", ()):
         warn(f.input, message)
@@ -1582,6 +1613,9 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
                                     else f.output)
     if show == "json":
         line = _json_line(record)
+    elif INPUT_COPIED in record:  # --copy-if-larger: no colours, the input itself
+        line = printable_line(f"{record['input']} -> {record['output']}: "
+                              f"{record[INPUT_COPIED]}")
     else:
         line = printable_line(_summary(record, quality))
     say(line, err=f.to_stdout)

@@ -70,8 +70,9 @@ __all__ = ["DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
            "TransparentColorWarning", "UnterminatedGifWarning", "as_rgba", "check_frame_pixels",
            "check_input_path", "drawn_alike_by_pillow", "exif_orientation", "first_page",
            "forget_default_image", "frame_rgba", "frames_canvas", "hidden_frames",
-           "ignore_overlong_trns", "input_size", "is_stream", "keyed_canvas_frames", "load_image",
-           "low_depth_gray_key", "missing_file", "open_input", "pillow_limit_lifted", "probe_image",
+           "ignore_overlong_trns", "input_size", "is_stream", "keyed_canvas_frames", "kept_exif",
+           "load_image", "low_depth_gray_key", "missing_file", "open_input", "pillow_limit_lifted",
+           "probe_image",
            "read_errors", "read_unmapped", "readable_input", "require_regular_file",
            "seek_first_page",
            "shown_frames", "shows_animation", "sixteen_bit_key", "tiff_exif", "unread_format",
@@ -2486,6 +2487,42 @@ def upright_exif(exif: Any) -> bytes | None:
     except (SyntaxError, ValueError, struct.error, KeyError, TypeError, OSError):
         return None  # Pillow's readers raise these of a malformed block
     return data if len(kept) else None
+
+
+#: The EXIF tag that links to the GPS directory, where a camera or a phone keeps where the
+#: picture was taken (and often when, and which way it faced).
+_EXIF_GPS = 0x8825
+
+
+def kept_exif(exif: bytes | None, strip: bool = False, keep_gps: bool = False) -> bytes | None:
+    """The EXIF block of an input (:func:`upright_exif`'s) that its output keeps: none with
+    ``strip``; without ``keep_gps``, all of it but its GPS directory, the location a phone
+    puts in its photos, which a picture published on the web should not give away
+    (pngquant keeps no EXIF at all): the same bytes when it has none, None when nothing
+    else is left or Pillow cannot rewrite it.
+
+    >>> exif = Image.Exif(); exif[315] = "A. Artist"; exif[0x8825] = {1: "N", 2: (52.0, 22.0, 1.5)}
+    >>> block = upright_exif(exif.tobytes())
+    >>> kept = Image.Exif(); kept.load(kept_exif(block))
+    >>> dict(kept), kept.get_ifd(0x8825)
+    ({315: 'A. Artist'}, {})
+    >>> kept_exif(block, keep_gps=True) == block, kept_exif(block, strip=True)
+    (True, None)
+    """
+    if strip or exif is None:
+        return None
+    if keep_gps:
+        return exif
+    tags = Image.Exif()
+    try:
+        tags.load(exif)
+        if _EXIF_GPS not in tags:
+            return exif
+        del tags[_EXIF_GPS]
+        data = tags.tobytes()
+    except (SyntaxError, ValueError, struct.error, KeyError, TypeError, OSError):
+        return None  # Pillow's readers and writers raise these of malformed tags
+    return data if len(tags) else None
 
 
 #: The tags of a TIFF page's first directory that :func:`tiff_exif` keeps, and that a TIFF

@@ -45,6 +45,7 @@ from ..io import (
     folder_made,
     held_dpi,
     input_size,
+    kept_exif,
     open_input,
     pillow_limit_lifted,
     remove_stale_parts,
@@ -188,7 +189,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
                 optimize: bool = False, palette: str = "global",
                 max_bytes: int | str | None = None, matte: Any = None, strip: bool = False,
-                masks: str | os.PathLike[str] | None = None,
+                keep_gps: bool = False, masks: str | os.PathLike[str] | None = None,
                 shown_as: ShownOutput | None = None) -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
@@ -271,7 +272,13 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         :func:`~quantize.animation.reduce_animation_file`); a .gif or .bmp (which hold
         none), given an input with EXIF, is written without it and an
         :class:`~quantize.errors.ExifLeftOutWarning` says so. No output carries an ICC
-        profile: the pixels are converted to sRGB as they are read.
+        profile: the pixels are converted to sRGB as they are read. The EXIF's GPS
+        directory, the location a phone records, is left out unless ``keep_gps``.
+    keep_gps : bool
+        Keep the GPS directory of the input's EXIF (where the picture was taken) in the
+        output, which leaves it out by default, as a published picture should not give
+        its place away (pngquant keeps no EXIF at all). An input without one is written
+        the same either way. Default: False.
     masks : path, optional
         A folder (made when missing) to write one mask per palette entry the image uses
         into, a screen printer's separations, together with the output (all or none): a
@@ -372,7 +379,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 seed=seed, force=force, max_pixels=max_pixels,
                                 skip_if_larger=skip_if_larger, optimize=optimize,
                                 palette=palette, max_bytes=max_bytes, matte=matte,
-                                strip=strip, masks=masks)
+                                strip=strip, keep_gps=keep_gps, masks=masks)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
@@ -507,8 +514,9 @@ def _encoded(result: ReduceResult, loaded: Any, out: Path, job: FileJob,
 
 
 def _exif_kept(loaded: Any, opts: dict[str, Any]) -> bytes | None:
-    """The EXIF of the image ``loaded`` that its output keeps: none with ``strip``."""
-    return None if opts["strip"] else loaded.exif
+    """The EXIF of the image ``loaded`` that its output keeps: none with ``strip``, its GPS
+    directory only with ``keep_gps`` (:func:`~quantize.io.kept_exif`)."""
+    return kept_exif(loaded.exif, opts["strip"], opts["keep_gps"])
 
 
 def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, Any],

@@ -701,7 +701,7 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "exact_colors": False, "palette_in": None, "palette_fitted": False, "palette_out": None,
     "seed": 0, "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
     "optimize": False, "palette": "global", "max_bytes": None, "matte": None, "strip": False,
-    "masks": None,
+    "keep_gps": False, "masks": None,
 }
 
 #: How an animation's frames get their colours: one palette for all, or one per frame (GIF).
@@ -755,7 +755,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         Any of ``n_colors``, ``quality``, ``quality_limit``, ``space``, ``dither``,
         ``exact_colors``, ``palette_in``, ``palette_fitted``, ``palette_out``, ``seed``,
         ``force``, ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``,
-        ``max_bytes``, ``matte``, ``strip``, ``masks``.
+        ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``.
 
     Returns
     -------
@@ -799,7 +799,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
                                     f"n_colors={checked.n_colors} asks for more")
     check_seed_value(opts["seed"])
     check_max_pixels(opts["max_pixels"])
-    for name in ("force", "skip_if_larger", "optimize", "strip"):
+    for name in ("force", "skip_if_larger", "optimize", "strip", "keep_gps"):
         check_bool(opts[name], name)
     opts["palette_fitted"] = _check_palette_fitted(opts["palette_fitted"], pal_in)
     check_palette_mode(opts["palette"])

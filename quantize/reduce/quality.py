@@ -41,7 +41,7 @@ from .fit import (
 )
 
 __all__ = ["QUALITY_ACCENT", "QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL",
-           "QualityScaleWarning", "accent_pixels", "kept_within_limit", "on_white",
+           "QualityScaleWarning", "accent_pixels", "kept_within_limit", "limit_meeting", "on_white",
            "out_of_reach", "quality_error", "quality_reached", "quality_scale_reason",
            "quality_terms", "reached_words", "search_quality", "smallest_k", "starting_as",
            "tail_limits", "tail_missed", "warn_limit_kept", "warn_quality_scale",
@@ -472,8 +472,9 @@ def kept_within_limit(missed: str, more: str, error: float, quality: float,
         Without ``limit``, or when ``error`` is above it: ``missed`` (the start of the
         message: the quality, :func:`out_of_reach`, and the colours it needs more than),
         then the limit missed too, then what they reach against the bound missed last
-        (:func:`reached_words`; ``how``, when given, says how that was measured), then
-        ``more``; about ``path``.
+        (:func:`reached_words`; ``how``, when given, says how that was measured), then the
+        limit that would keep their fit (:func:`limit_meeting`), then ``more``; about
+        ``path``.
 
     >>> reached = QualityReached(16, 3.2, (10.0, 20.0), False)
     >>> kept_within_limit("quality=1: mean CIEDE2000 <= 1 needs more than 16 colours", "",
@@ -484,24 +485,42 @@ def kept_within_limit(missed: str, more: str, error: float, quality: float,
     Traceback (most recent call last):
     ...
     quantize.errors.QualityError: quality=1: mean CIEDE2000 <= 1 needs more than 16 colours, \
-and so does quality_limit=3: mean CIEDE2000 <= 3 (they reach a mean CIEDE2000 of 3.2)
+and so does quality_limit=3: mean CIEDE2000 <= 3 (they reach a mean CIEDE2000 of 3.2); \
+quality_limit=3.2 or more keeps their result, which n_colors=16 alone gives
     >>> kept_within_limit("quality=1: mean CIEDE2000 <= 1 needs more than 16 colours", "",
     ...                   3.2, 1.0, None, reached)
     Traceback (most recent call last):
     ...
     quantize.errors.QualityError: quality=1: mean CIEDE2000 <= 1 needs more than 16 colours \
-(they reach a mean CIEDE2000 of 3.2)
+(they reach a mean CIEDE2000 of 3.2); quality_limit=3.2 or more keeps their result, which \
+n_colors=16 alone gives
     """
     measured = f", {how}," if how else ""
     if limit is None:
         raise QualityError(f"{missed} (they reach{measured} {reached_words(reached, quality)})"
-                           f"{more}", path=path)
+                           f"{limit_meeting(error, reached.k)}{more}", path=path)
     if error <= limit:
         return reached
     accent = reached.accent is not None and reached.accent[0] > QUALITY_ACCENT[2] * limit
     raise QualityError(f"{missed}, and so does "
                        f"{out_of_reach(limit, reached.mean, 'quality_limit', accent)} "
-                       f"(they reach{measured} {reached_words(reached, limit)}){more}", path=path)
+                       f"(they reach{measured} {reached_words(reached, limit)})"
+                       f"{limit_meeting(error, reached.k)}{more}", path=path)
+
+
+def limit_meeting(error: float, k: int) -> str:
+    """The way out that the error of a quality out of reach of the ``k`` colours allowed
+    ends with (before its advice on allowing more): the ``quality_limit`` that their fit,
+    of ``error`` (:func:`quality_error`), meets, rounded up to two decimals, keeps it, and
+    ``n_colors=k`` alone writes that same result. pngquant's ``--quality 65-80`` writes
+    what its 80 is out of reach of when it meets 65, as a limit keeps it.
+
+    >>> limit_meeting(2.121, 256)
+    '; quality_limit=2.13 or more keeps their result, which n_colors=256 alone gives'
+    """
+    at_least = math.ceil(round(error * 100, 6)) / 100
+    return (f"; quality_limit={shown_number(at_least)} or more keeps their result, which "
+            f"n_colors={k} alone gives")
 
 
 def quality_reached(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,

@@ -309,7 +309,8 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
             "palette_mode": opts["palette"],
             "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"]),
             **({} if opts.get("matte") is None else {"matte": hex_color(opts["matte"])}),
-            **({"strip": True} if opts.get("strip") else {})}
+            **({"strip": True} if opts.get("strip") else {}),
+            **({"keep_gps": True} if opts.get("keep_gps") else {})}
 
 
 def note_gif_table(entries: int, transparent: bool, named: str) -> None:
