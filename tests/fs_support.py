@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -72,3 +72,44 @@ def enter_deep_folder(monkeypatch: pytest.MonkeyPatch, root: Path, longer_than: 
         os.makedirs(part)
         os.chdir(part)
     return len(os.fsencode(os.getcwd()))
+
+
+class FillingUp:
+    """A file opened for appending on a disk that fills up: a write of which ``cut(data)``
+    gives a length (None: it fits) writes that many of its bytes, then is refused as the
+    system refuses the rest on a full disk (ENOSPC)."""
+
+    def __init__(self, f, cut: Callable[[bytes], int | None]):
+        self.f, self.cut = f, cut
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        kept = self.cut(data)
+        if kept is None:
+            return self.f.write(data)
+        self.f.write(data[:kept])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self.f.__exit__(*exc)
+
+
+def record_filling_up(monkeypatch: pytest.MonkeyPatch, cut: Callable[[bytes], int | None]) -> None:
+    """Have a batch's record of finished outputs opened as on a disk that fills up
+    (:class:`FillingUp`, with ``cut``); other files open as they do."""
+    from quantize import batch
+    from quantize.batch import manifest
+
+    real = open
+
+    def opened(file, mode="r", *args, **kwargs):
+        f = real(file, mode, *args, **kwargs)
+        return FillingUp(f, cut) if Path(file).name == batch.MANIFEST_NAME else f
+
+    monkeypatch.setattr(manifest, "open", opened, raising=False)

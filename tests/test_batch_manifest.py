@@ -30,6 +30,7 @@ from quantize.batch.manifest import (
 from quantize.errors import ExitCode, OutputError, OutputExistsError, OwnFileError
 
 from .batch_support import COPY, link_to_sub
+from .fs_support import record_filling_up
 
 
 def test_settings_keep_what_shapes_the_output_as_json(tmp_path):
@@ -148,43 +149,18 @@ def test_a_manifest_that_cannot_be_written_is_named_with_the_output(tmp_path, mo
                                "the record of finished outputs (No space left on device)")
 
 
-class _FullAfter:
-    """A file opened for appending that takes ``room`` bytes more, then refuses the rest of a
-    write as a full disk does (ENOSPC), after writing what fitted."""
-
-    def __init__(self, f, room: int):
-        self.f, self.room = f, room
-
-    def write(self, data) -> int:
-        data = bytes(data)
-        if len(data) <= self.room:
-            self.room -= len(data)
-            return self.f.write(data)
-        self.f.write(data[:self.room])
-        self.room = 0
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    def __getattr__(self, name):
-        return getattr(self.f, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return self.f.__exit__(*exc)
-
-
 def _disk_full_after(monkeypatch, room: int) -> None:
     """Make the manifest's appends take ``room`` bytes, then fail as on a full disk."""
-    from quantize.batch import manifest
+    left = [room]
 
-    real = open
+    def cut(data: bytes) -> int | None:
+        if len(data) <= left[0]:
+            left[0] -= len(data)
+            return None
+        kept, left[0] = left[0], 0
+        return kept
 
-    def opened(file, mode="r", *args, **kwargs):
-        f = real(file, mode, *args, **kwargs)
-        return _FullAfter(f, room) if Path(file).name == batch.MANIFEST_NAME else f
-
-    monkeypatch.setattr(manifest, "open", opened, raising=False)
+    record_filling_up(monkeypatch, cut)
 
 
 @pytest.mark.parametrize("torn", [False, True])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import errno
 import json
 import os
 import re
@@ -28,7 +27,7 @@ from quantize.io import load_image
 from .batch_support import BAD, GOOD, crop, hide_dask, local_cluster, make_photo_tree
 from .cli_support import pipe_refusal, run_with_palette_pipe
 from .corpus.generate import png_of_chunks
-from .fs_support import refuse_mkdir, symlink_or_skip
+from .fs_support import record_filling_up, refuse_mkdir, symlink_or_skip
 
 SENTINEL = b"left alone"
 #: The bytes of the summary line of a reduce batch whose files have outputs.
@@ -5674,50 +5673,19 @@ def test_matte_is_recorded_and_a_rerun_must_give_it_alike(tmp_path):
             "folder\n")
 
 
-class _FullForOutput:
-    """The record of finished outputs opened for appending, as on a disk that fills up
-    while the line of ``name``'s finished output is written: half of it is taken, then the
-    system refuses the rest (ENOSPC)."""
-
-    def __init__(self, f, name: str):
-        self.f, self.name = f, name
-
-    def write(self, data) -> int:
-        data = bytes(data)
-        if f'"output": "{self.name}"'.encode() in data and b'"pending"' not in data:
-            self.f.write(data[:len(data) // 2])
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return self.f.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self.f, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return self.f.__exit__(*exc)
-
-
 def test_a_full_disk_at_a_record_leaves_it_whole_and_says_disk_full_in_json(tmp_path,
                                                                             monkeypatch):
     """On a 200 KB tmpfs the record ended in an 858-byte line cut short: the next run warned
     of a line it could not read, and kept a 36 KB damaged copy. The record is now as it was
     before the line; the file's --json object and the run's last object say the failure in
     one word, for a script to free room and rerun rather than read the prose."""
-    from quantize.batch import manifest as record
-
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     for i, name in enumerate(("a.png", "b.png", "c.png")):
         Image.fromarray(np.full((4, 4, 3), 40 * i, np.uint8)).save(src / name)
-    real = open
-
-    def opened(file, mode="r", *args, **kwargs):
-        f = real(file, mode, *args, **kwargs)
-        return _FullForOutput(f, "b.png") if Path(file).name == batch.MANIFEST_NAME else f
-
-    monkeypatch.setattr(record, "open", opened, raising=False)
+    # half of b.png's finished line is taken, then the disk is full
+    record_filling_up(monkeypatch, lambda data: len(data) // 2 if b'"output": "b.png"' in data
+                      and b'"pending"' not in data else None)
     result = _cli(src, "-o", out, "-j", "1", "-k", "2", "--json")
     assert result.exit_code == 1, result.output
     lines = (out / batch.MANIFEST_NAME).read_bytes().split(b"\n")
