@@ -5747,6 +5747,19 @@ def test_copy_if_larger_of_many_files_and_another_format(tmp_path):
                                  "format '.png'\n")
 
 
+def test_copy_if_larger_says_the_palette_file_and_masks_it_did_not_write(tmp_path):
+    """With the input's bytes written instead, the --palette-out file and the masks, which
+    would be the result's, were left unwritten without a word."""
+    src = _noise_png(tmp_path / "a.png")
+    (tmp_path / "dist").mkdir()
+    result = run(src, "-o", tmp_path / "dist" / "a.png", "-k", 256, "--copy-if-larger",
+                 "--palette-out", tmp_path / "a.gpl", "--masks", tmp_path / "inks")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.endswith("the input's own bytes written instead, and no palette file "
+                                  "nor masks, which would be the result's\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "dist"]
+
+
 @pytest.mark.parametrize("args, where", [([], "the default name, which says the colours"),
                                          (["-o", "-"], "stdout")])
 def test_copy_if_larger_needs_a_named_output(tmp_path, args, where):

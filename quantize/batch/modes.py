@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,10 @@ def reduce_job(input: Path, output: Path, *, ext: str | None = None,
             raise ResultTooLargeError(f"{exc.reason}; not copied, as {Path(output).suffix!r} "
                                       f"is not the input's format {Path(input).suffix!r}"
                                       f"{hint}", path=exc.path) from None
-        return _input_copied(input, output, exc.reason, start)
+        unwritten = [what for name, what in (("palette_out", "palette file"),
+                                             ("masks", "masks"))
+                     if options.get(name) is not None]
+        return _input_copied(input, output, exc.reason, start, unwritten)
 
 
 def _how_kept(input: Path) -> str:
@@ -105,11 +108,14 @@ def _same_format(input: Path, output: Path) -> bool:
     return Path(input).suffix.lower() == Path(output).suffix.lower()
 
 
-def _input_copied(input: Path, output: Path, reason: str, start: float) -> dict[str, Any]:
+def _input_copied(input: Path, output: Path, reason: str, start: float,
+                  unwritten: Sequence[str] = ()) -> dict[str, Any]:
     """Write the bytes of ``input`` to ``output`` (replacing it, as a batch's job does) and
     return its record: lossless (``psnr`` None, ``delta_e`` 0), its sizes those of the
     input, and :data:`~quantize.batch.results.INPUT_COPIED`, ``reason`` (why the result was
-    not kept) and what was written instead. No palette: the output is the input."""
+    not kept) and what was written instead. No palette: the output is the input, so the
+    files of the result asked for beside it, ``unwritten`` (``quantize reduce``'s palette
+    file and masks), are not written either, and said so."""
     from ..io import write_together
     from ..reduce.records import EXISTING_KEPT
     from .results import INPUT_COPIED
@@ -120,7 +126,9 @@ def _input_copied(input: Path, output: Path, reason: str, start: float) -> dict[
     return {"input": str(input), "output": str(output), "psnr": None, "delta_e": 0.0,
             "seconds": round(time.perf_counter() - start, 4), "bytes_in": len(data),
             "bytes_out": len(data),
-            INPUT_COPIED: f"{said}; the input's own bytes written instead"}
+            INPUT_COPIED: f"{said}; the input's own bytes written instead"
+                          + (f", and no {' nor '.join(unwritten)}, which would be the "
+                             "result's" if unwritten else "")}
 
 
 def _check_reduce_options(**options: Any) -> dict[str, Any]:
