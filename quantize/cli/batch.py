@@ -997,11 +997,10 @@ def _describe(settings: dict[str, Any]) -> str:
 
     None, how the settings record an option left out, is shown as "(not given)", a
     seed recorded so, where no k-means runs (a ``--palette-in``, the region hierarchy),
-    as "(not used)", an overlay colour left out as the default it drew, and ``--stretch``
-    left out (recorded only when given) as "no --stretch";
-    a flag as itself, or "no" and itself when it was off (``--edges``, ``no
-    --edges``); dithering as ``--dither``, ``--dither=0.5``, ``--dither=ordered`` or
-    ``no --dither``;
+    as "(not used)", an overlay colour left out as the default it drew;
+    a flag as itself, or "no" and itself when it was off or left out (``--edges``, ``no
+    --edges``; ``--stretch``, ``--strip`` and ``--keep-gps`` are recorded only when given);
+    dithering as ``--dither``, ``--dither=0.5``, ``--dither=ordered`` or ``no --dither``;
     the weights as ``-w NAME=VALUE`` each; the overlay colour as ``#rrggbb``; a setting
     one side lacks where the other holds None (:data:`~quantize.batch.manifest.MISSING`)
     as the flag and "missing".
@@ -1014,8 +1013,8 @@ def _describe(settings: dict[str, Any]) -> str:
     '-k/--clusters=(not given), --seed=(not used)'
     >>> _describe({"overlay_color": None})
     '--overlay-color=#ff0000 (the default)'
-    >>> _describe({"stretch": None})
-    'no --stretch'
+    >>> _describe({"stretch": None, "keep_gps": None})
+    'no --stretch, no --keep-gps'
     >>> from quantize.batch.manifest import MISSING
     >>> _describe({"n_clusters": MISSING, "edges": MISSING})
     '-k/--clusters missing, --edges missing'
@@ -1035,12 +1034,10 @@ def _describe(settings: dict[str, Any]) -> str:
             if value not in (0, 1):
                 return f"--dither={shown_number(value)}"
             value = bool(value)
-        if flag is not None and isinstance(value, bool):
-            return flag if value else f"no {flag}"
+        if flag is not None and (isinstance(value, bool) or value is None):
+            return flag if value else f"no {flag}"  # None: left out, recorded only when given
         if key == "weights" and isinstance(value, dict):
             return " ".join(f"-w {name}={shown_number(float(w))}" for name, w in value.items())
-        if key == "stretch" and value is None:  # left out: recorded only when given
-            return "no --stretch"
         if key == "overlay_color" and value is None:  # left out: the default was drawn
             return one(key, list(OVERLAY_COLOR)) + " (the default)"
         if key == "overlay_color" and isinstance(value, list):  # as typed, #rrggbb
