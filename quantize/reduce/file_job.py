@@ -657,6 +657,15 @@ def _given_table(job: FileJob) -> np.ndarray | None:
     return table
 
 
+def _first_indices(table: np.ndarray) -> dict[tuple[int, ...], int]:
+    """The index of each entry of the given palette ``table`` (:func:`_given_table`) by its
+    RGBA values, the first where the palette repeats a colour."""
+    first: dict[tuple[int, ...], int] = {}
+    for i, entry in enumerate(table.tolist()):
+        first.setdefault(tuple(entry), i)
+    return first
+
+
 def _given_entries(result: ReduceResult, table: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The result's ``(H, W)`` indices and ``(n, 4)`` entries numbered as the given palette
@@ -678,9 +687,7 @@ def _given_entries(result: ReduceResult, table: np.ndarray
     if table.shape[0] > MAX_PALETTE:
         return None
     full = result.full_palette(alpha=True)
-    first: dict[tuple[int, ...], int] = {}  # each RGBA entry's first index
-    for i, entry in enumerate(table.tolist()):
-        first.setdefault(tuple(entry), i)
+    first = _first_indices(table)
     lut = [first.get(tuple(entry)) for entry in full[:result.k].tolist()]
     if None in lut:
         return None
@@ -746,9 +753,7 @@ def _entry_names(entries: np.ndarray, table: np.ndarray | None, names: PaletteNa
     if numbered:
         at: list[int | None] = list(range(entries.shape[0]))
     else:
-        first: dict[tuple[int, ...], int] = {}
-        for i, entry in enumerate(table.tolist()):
-            first.setdefault(tuple(entry), i)
+        first = _first_indices(table)
         at = [first.get(tuple(entry)) for entry in entries.tolist()]
     return [None if i is None or i >= len(names.entries) else names.entries[i] for i in at]
 
