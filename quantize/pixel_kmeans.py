@@ -38,7 +38,8 @@ from .reconstruct import regions as _regions
 from .reconstruct.refine import refined_labels
 from .texture import FINE_INTEGRATION_SIGMA, lab_planes, region_planes, texture_planes
 
-__all__ = ["FIT_SAMPLE", "PIECE_PIXELS", "ClusterCountWarning", "cluster_pixels", "refine_borders",
+__all__ = ["FIT_SAMPLE", "PIECE_PIXELS", "STRETCH_ADVICE", "ClusterCountWarning",
+           "cluster_pixels", "levels_too_close", "refine_borders", "spanned_levels",
            "speck_side", "unite_alike"]
 
 #: Pixels the k-means fit sees at most; all pixels are then assigned.
@@ -135,9 +136,7 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         refine_borders(small_map, X, work, spec, n_centers, lab[0])
     centers = unite_alike(small_map, lab, X, spec, centers)
     if n_centers > 1 == centers.shape[0]:  # a black-to-white gradient too: no step anywhere
-        low, high = bulk_levels(work)
-        warn_caller(_united_into_one(k, n_centers, w, low, high,
-                                     outside_levels(work, None, low, high)),
+        warn_caller(_united_into_one(k, n_centers, w, *spanned_levels(work)),
                     ClusterCountWarning)
     n_centers = centers.shape[0]
     textured = "texture" in spec.columns
@@ -200,22 +199,34 @@ def speck_side(work_shape: tuple[int, ...], factor: int, smooth: int | None = No
     return math.ceil(_SPECK_SIGMAS * _majority_sigma(work_shape)) * factor
 
 
+#: How a warning of an image whose levels are too close to tell apart ends, from
+#: :func:`~quantize.segment.segment` (the command line writes ``stretch=True`` as
+#: ``--stretch``).
+STRETCH_ADVICE = "give stretch=True to map the image's own range onto 0..255 before segmenting"
+
+
 def _united_into_one(k: int, n_centers: int, w: dict[str, float], darkest: int = 0,
                      brightest: int = 255, beyond: int = 0) -> str:
     """The warning when :func:`unite_alike` united all ``n_centers`` clusters into one:
     no border shows a change in the groups ``w`` weighs, which it names, with xy when
-    weighted, when colour or texture is weighted 0. Of a dark image, its levels
-    ``darkest``..``brightest`` under :data:`~quantize.io.DARK_TOP` (an image of more than
-    8 bits read as counts, whose warning says so, say; those of all but ``beyond`` pixels,
-    outliers such as a hot pixel that a stretch took as white:
-    :func:`~quantize.io.bulk_levels`, :func:`~quantize.io.outside_levels`), it says that
-    instead of calling it plain.
+    weighted, when colour or texture is weighted 0. Of an image whose levels
+    ``darkest``..``brightest`` span fewer than :data:`~quantize.io.DARK_TOP` (a dark one,
+    an image of more than 8 bits read as counts, whose warning says so, say; or a float
+    image of 0.40..0.42; those of all but ``beyond`` pixels, outliers such as a hot pixel
+    that a stretch took as white: :func:`~quantize.io.bulk_levels`,
+    :func:`~quantize.io.outside_levels`), it says that instead of calling it plain, and,
+    when no outlier sets the range and the levels are not one, to give ``stretch=True``
+    (:data:`STRETCH_ADVICE`). An image of one level is plain.
 
-    >>> _united_into_one(2, 2, {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0},
-    ...                  4, 12)
-    'n_clusters=2 but no border between the 2 clusters k-means found shows a change in \
+    >>> print(_united_into_one(2, 2, {"color": 1.0, "intensity": 0.0, "xy": 0.3,
+    ...                               "texture": 1.0}, 4, 12))
+    n_clusters=2 but no border between the 2 clusters k-means found shows a change in \
 colour or texture, so they are united into 1 cluster: the image is dark, its levels 4..12 \
-of 255, too close to tell apart'
+of 255, too close to tell apart; give stretch=True to map the image's own range onto \
+0..255 before segmenting
+    >>> _united_into_one(4, 4, {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0},
+    ...                  102, 107).partition("1 cluster: ")[2][:60]
+    'its levels 102..107 of 255 are too close to tell apart; give'
     >>> _united_into_one(2, 2, {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 1.0},
     ...                  0, 11, 1)[-83:]
     'its levels 0..11 of 255 but for 1 brighter or darker pixel, too close to tell apart'
@@ -230,10 +241,9 @@ texture, the only group weighted (weight color=0 and weight xy=0), so they are u
     """
     head = f"n_clusters={k} but no border between the {n_centers} clusters k-means found "
     off = [g for g in ("color", "texture") if w[g] == 0]
-    if not off and brightest < DARK_TOP:
+    if not off and darkest < brightest and brightest - darkest < DARK_TOP:
         return (head + "shows a change in colour or texture, so they are united into 1 "
-                f"cluster: the image is dark, its levels {darkest}..{brightest} of 255"
-                f"{_but_for(beyond)}, too close to tell apart")
+                f"cluster: {levels_too_close(darkest, brightest, beyond)}")
     if not off:
         return (head + "shows a change in colour or texture (a plain image, or a smooth "
                 "gradient), so they are united into 1 cluster; to cluster by position alone, "
@@ -246,6 +256,52 @@ texture, the only group weighted (weight color=0 and weight xy=0), so they are u
             f"{besides} ({' and '.join(f'weight {g}=0' for g in zeros)}), so they are united "
             f"into 1 cluster; to tell clusters apart by {' and '.join(words[g] for g in off)} "
             f"too, give {' and '.join(f'weight {g}=1' for g in off)}")
+
+
+def spanned_levels(rgb: np.ndarray, alpha: np.ndarray | None = None) -> tuple[int, int, int]:
+    """The levels a warning of an image too close in its levels names, of ``rgb``
+    ``(H, W, 3)`` uint8 over the pixels that show (``alpha`` above 0; all when None):
+    its darkest and brightest, when they span fewer than :data:`~quantize.io.DARK_TOP`
+    (a stretch spreads them), with 0 pixels beyond; else those of all but a few outliers
+    (:func:`~quantize.io.bulk_levels`) and how many lie beyond them
+    (:func:`~quantize.io.outside_levels`), as when a hot pixel set a stretch's range.
+    ``(0, 0, 0)`` when no pixel shows.
+
+    >>> rgb = np.zeros((40, 50, 3), np.uint8); rgb[:, 25:] = 11
+    >>> spanned_levels(rgb)
+    (0, 11, 0)
+    >>> rgb[0, 0] = 255
+    >>> spanned_levels(rgb)
+    (0, 11, 1)
+    """
+    shown = rgb if alpha is None else rgb[alpha > 0]
+    if shown.size == 0:
+        return 0, 0, 0
+    darkest, brightest = int(shown.min()), int(shown.max())
+    if brightest - darkest < DARK_TOP:
+        return darkest, brightest, 0
+    low, high = bulk_levels(rgb, alpha)
+    return low, high, outside_levels(rgb, alpha, low, high)
+
+
+def levels_too_close(darkest: int, brightest: int, beyond: int) -> str:
+    """How a warning says that levels ``darkest``..``brightest`` (:func:`spanned_levels`)
+    span fewer than :data:`~quantize.io.DARK_TOP` but for ``beyond`` pixels: a dark image
+    is called dark; with no pixel beyond, the words end with :data:`STRETCH_ADVICE`.
+
+    >>> levels_too_close(102, 107, 0)
+    "its levels 102..107 of 255 are too close to tell apart; give stretch=True to map the \
+image's own range onto 0..255 before segmenting"
+    >>> levels_too_close(0, 11, 1)
+    'the image is dark, its levels 0..11 of 255 but for 1 brighter or darker pixel, too \
+close to tell apart'
+    """
+    but_for = _but_for(beyond)
+    if brightest < DARK_TOP:
+        said = f"the image is dark, its levels {darkest}..{brightest} of 255{but_for}, too"
+    else:
+        said = f"its levels {darkest}..{brightest} of 255{but_for} are too"
+    return f"{said} close to tell apart" + ("" if beyond else f"; {STRETCH_ADVICE}")
 
 
 def _but_for(beyond: int) -> str:

@@ -99,8 +99,16 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     check_weights,
     warn_alpha_ignored,
 )
-from .io import DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba
-from .pixel_kmeans import PIECE_PIXELS, ClusterCountWarning, cluster_pixels, speck_side
+from .io import DARK_TOP, DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba
+from .pixel_kmeans import (
+    PIECE_PIXELS,
+    STRETCH_ADVICE,
+    ClusterCountWarning,
+    cluster_pixels,
+    levels_too_close,
+    spanned_levels,
+    speck_side,
+)
 from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
 from .reconstruct.refine import refined_labels
@@ -1060,7 +1068,11 @@ def segment(
         every other cluster lying in specks (see ``regions``: details narrower than
         about 1/30 of the longer side); and with ``n_clusters``, when several regions
         come out but fewer than the clusters k-means kept, the smoothing or
-        ``min_region`` leaving some cluster no region of its own.
+        ``min_region`` leaving some cluster no region of its own; and without
+        ``n_clusters`` or ``regions``, when the default cut leaves one region of an image
+        whose levels are not one but span fewer than 64 of 255 (a float image of
+        0.40..0.42, an 8-bit one of 0..10), saying to give ``stretch=True`` (not of an image
+        whose few outliers set that range).
     SpecksRemovedWarning
         With ``n_clusters`` and no texture weight, when the majority smoothing and
         ``min_region`` together remove more than a quarter of the connected pieces (of at
@@ -1071,7 +1083,8 @@ def segment(
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
         vectors, or when no border between its clusters shows a change in colour or
         texture (a plain image, or a smooth gradient; of the groups weighted above 0
-        only): fewer clusters, or one, are used.
+        only): fewer clusters, or one, are used. Of an image whose levels span fewer than
+        64 of 255, it says so rather than calling it plain, and to give ``stretch=True``.
     quantize.io.PixelListWarning
         When ``image`` is a 2-D array of 3 or 4 columns and more rows than columns,
         read as the grey image it is, which looks like a list of pixels
@@ -1156,7 +1169,10 @@ def segment_pixels(
     given = check_min_region(min_region)
     if k is None:
         limit = 0 if given is None else _min_region_pixels(given, h, wd)
-        return _segment_hierarchy(rgb, alpha, w, n_regions, limit, given, superpixels)
+        result = _segment_hierarchy(rgb, alpha, w, n_regions, limit, given, superpixels)
+        if n_regions is None and result.n_regions == 1:
+            _warn_if_levels_too_close(result)
+        return result
     limit = default_min_region(h, wd) if given is None else _min_region_pixels(given, h, wd)
     result, unmerged, speck, pieces = _segment_kmeans(rgb, alpha, k, w, space, scales, limit,
                                                       rng, smooth)
@@ -1199,6 +1215,31 @@ def _warn_if_pieces_lost(result: SegmentResult, pieces: np.ndarray, k: int, spec
                 f"least {PIECE_PIXELS} pixels of the {_working_words(h, w)}); "
                 f"{' and '.join(keep)} {'keep' if len(keep) > 1 else 'keeps'} them",
                 SpecksRemovedWarning)
+
+
+def _warn_if_levels_too_close(result: SegmentResult) -> None:
+    """Say that the default cut left one region of an image whose levels (those of all
+    the pixels that show, :func:`~quantize.io.bulk_levels`) are not one but span fewer
+    than :data:`~quantize.io.DARK_TOP` (a float image of 0.40..0.42, an 8-bit one of 0..10),
+    and to give ``stretch=True``: no border of the hierarchy stands out among levels so
+    close (:func:`~quantize.pixel_kmeans.spanned_levels`). Not said of an image of one
+    level (plain), nor when a few outliers set the range (a stretch would not spread the
+    rest), nor of an ordinary dark photo, whose levels span more.
+
+    >>> import warnings
+    >>> img = np.zeros((8, 8), np.uint8); img[:, 4:] = 3
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _warn_if_levels_too_close(segment(img, regions=1))
+    >>> print(caught[0].message)
+    the region hierarchy gives 1 region: the image is dark, its levels 0..3 of 255, too \
+close to tell apart; give stretch=True to map the image's own range onto 0..255 before \
+segmenting
+    """
+    low, high, beyond = spanned_levels(result.image, result.alpha)
+    if beyond == 0 and 0 < high - low < DARK_TOP:
+        warn_caller("the region hierarchy gives 1 region: "
+                    f"{levels_too_close(low, high, beyond)}", RegionCountWarning)
 
 
 def _working_words(h: int, w: int) -> str:
@@ -1330,8 +1371,7 @@ def _warn_if_min_region_merges_all(limit: int, h: int, w: int, *, merged: bool,
 #: How a warning of an image of more than 8 bits that comes out dark ends, from
 #: :func:`segment` and :func:`~quantize.segment_file.segment_file` (the command line
 #: writes ``stretch=True`` as ``--stretch``).
-DARK_ADVICE = StretchAdvice("give stretch=True to map the image's own range onto 0..255 "
-                            "before segmenting")
+DARK_ADVICE = StretchAdvice(STRETCH_ADVICE)
 #: ... and from :func:`boundary_map`.
 _DARK_BORDERS_ADVICE = StretchAdvice("give stretch=True to map the image's own range onto "
                                      "0..255 before finding its borders")

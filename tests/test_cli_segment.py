@@ -1728,7 +1728,11 @@ def test_a_dark_16_bit_tiff_is_said_so_and_segments_in_two_with_stretch(tmp_path
     _dark_halves(Path("sq.tif"))
     result = runner.invoke(app, ["segment", "sq.tif", "-o", "plain", "--json"])
     assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines() == [_SQUASHED]
+    assert result.stderr.splitlines() == [  # the one region said too, as -k says it
+        _SQUASHED,
+        "quantize: warning: sq.tif: the region hierarchy gives 1 region: the image is dark, "
+        "its levels 4..12 of 255, too close to tell apart; give --stretch to map the "
+        "image's own range onto 0..255 before segmenting"]
     assert json.loads(result.stdout)["n_regions"] == 1
     result = runner.invoke(app, ["segment", "sq.tif", "-o", "stretched", "--stretch",
                                  "--json"])
@@ -1804,7 +1808,8 @@ def test_k_on_a_dark_16_bit_tiff_does_not_advise_clustering_by_position(tmp_path
         _SQUASHED,
         "quantize: warning: sq.tif: -k/--clusters=2 but no border between the 2 clusters "
         "k-means found shows a change in colour or texture, so they are united into 1 cluster: "
-        "the image is dark, its levels 4..12 of 255, too close to tell apart"]
+        "the image is dark, its levels 4..12 of 255, too close to tell apart; give --stretch "
+        "to map the image's own range onto 0..255 before segmenting"]
 
 
 def test_stretch_of_a_dark_image_of_one_value_says_it_cannot_be_stretched(tmp_path,

@@ -120,22 +120,52 @@ def test_bad_maps(pred, true, error, match):
         adjusted_rand_index(pred, true)
 
 
-def test_a_border_map_as_pred_is_refused_rather_than_scored_as_two_regions():
-    """boundary_scores(result.boundaries(), truth) read the bool border map as two regions
-    and found their borders, a pixel beside the map's own: precision 0.5 against the
-    labels that drew it."""
+def test_a_border_map_as_pred_is_scored_as_border_pixels():
+    """boundary_scores(result.boundaries(), truth) was refused, with advice to pass it as
+    integers, which scores it as two regions whose borders lie beside its own. A bool
+    pred is now the border pixels themselves, thinned as a bool truth is."""
     labels = halves()
     labels[25:, :10] = 2
     borders = find_boundaries(labels)
-    with pytest.raises(TypeError) as caught:
-        boundary_scores(borders, labels)
-    assert str(caught.value) == (
-        "pred should be an integer label map (SegmentResult.labels), got dtype bool: "
-        "a border map (SegmentResult.boundaries()) would be read as two regions, "
-        "whose borders lie beside its own; for a mask of two regions, pass "
-        "mask.astype(int)")
-    mask = labels == 1  # as integers, a mask of two regions scores as labels do
+    assert boundary_scores(borders, labels, tolerance=0) == (1.0, 1.0, 1.0)
+    assert boundary_scores(borders, borders, tolerance=0) == (1.0, 1.0, 1.0)
+    beside = np.roll(find_boundaries(halves()), 1, axis=1)
+    assert boundary_scores(beside, halves(), tolerance=0) == (0.0, 0.0, 0.0)
+    assert boundary_scores(beside, halves(), tolerance=1) == (1.0, 1.0, 1.0)
+    thick = find_boundaries(halves()) | beside  # two pixels wide: thinned to one, 39 long
+    assert boundary_scores(thick, halves(), tolerance=1) == pytest.approx((1, 39 / 40, 78 / 79))
+
+
+def test_a_bool_mask_of_areas_as_pred_warns():
+    """A mask of two regions passed as bool is scored as a border map, with a warning
+    that says how to score it as labels."""
+    mask = halves() == 1
+    with pytest.warns(BoundaryMapWarning) as caught:
+        scores = boundary_scores(mask, halves(), tolerance=0)
+    assert str(caught[0].message) == (
+        "pred is bool, so it is scored as a border map, but its True pixels form areas, "
+        "not lines: a mask of two regions is scored as labels when passed as integers "
+        "(mask.astype(int))")
+    assert scores == (0.0, 0.0, 0.0)  # the area thinned to its middle line, far from 29
     assert boundary_scores(mask.astype(int), halves()) == (1.0, 1.0, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        boundary_scores(find_boundaries(halves()), halves())
+
+
+def test_a_soft_border_map_as_pred_is_refused_saying_how_it_is_scored():
+    soft = np.zeros((40, 60), np.float32)
+    soft[:, 29] = 0.8
+    with pytest.raises(TypeError) as caught:
+        boundary_scores(soft, halves())
+    assert str(caught.value) == (
+        "pred should be an integer label map or a bool border map, got dtype float32: "
+        "for a soft border map (boundary_map's strengths), threshold it first (pred > t, "
+        "a bool border map); the BSDS benchmark's ODS and OIS score 99 thresholds "
+        "t = i / 100: border_match_counts(thinned pred > t, true, tolerance) at each t, "
+        "summed over the images for ODS (the best t for all), per image for OIS (each "
+        "image's best t)")
+    assert boundary_scores(soft > 0.5, halves(), tolerance=0) == (1.0, 1.0, 1.0)
 
 
 def test_a_bool_truth_is_scored_as_a_boundary_map():

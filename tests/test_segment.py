@@ -2821,3 +2821,74 @@ def test_two_channels_are_said_to_be_read_as_grey_and_alpha_and_the_advice_works
         assert segment(image[..., 0], regions=2).n_regions == 2
         both = segment(np.dstack([image, np.zeros_like(image[..., :1])]))
     assert both.n_regions == 4
+
+
+# Two halves of levels 100 and 103 (a float image of 0.392..0.404, say): the hierarchy and
+# k-means alike see one region; stretched from their own range, 0 and 255, two.
+def _close_halves(step=3):
+    img = np.full((40, 40), 100, np.uint8)
+    img[:, 20:] = 100 + step
+    return img
+
+
+_CLOSE_ADVICE = ("give stretch=True to map the image's own range onto 0..255 before "
+                 "segmenting")
+
+
+def _said(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call()
+    return result, [(w.category.__name__, str(w.message)) for w in caught]
+
+
+@pytest.mark.parametrize("image", [_close_halves(), _close_halves() / 255.0],
+                         ids=["uint8", "float"])
+def test_one_region_of_levels_too_close_says_to_stretch(image):
+    """A narrow-range image (a photo's grey * 0.02 + 0.4) gave 1 region without a word;
+    only a 16-bit one was told of stretch=True. One region asked for is not said."""
+    result, said = _said(lambda: segment(image))
+    assert result.n_regions == 1
+    assert said == [("RegionCountWarning", "the region hierarchy gives 1 region: its levels "
+                     f"100..103 of 255 are too close to tell apart; {_CLOSE_ADVICE}")]
+    stretched = segment(image, stretch=True)
+    assert stretched.labels.tolist() == [[1] * 20 + [2] * 20] * 40
+    assert _said(lambda: segment(image, regions=1))[1] == []
+
+
+def test_k_means_of_levels_too_close_says_to_stretch_not_plain():
+    """The -k warning called such an image 'a plain image, or a smooth gradient' and said
+    to cluster by position alone. A plain image still is one, with no stretch advice; a
+    dark photo that k-means still cuts is not warned of."""
+    result, said = _said(lambda: segment(_close_halves(), 2, seed=0))
+    assert result.n_regions == 1
+    assert said == [("ClusterCountWarning", "n_clusters=2 but no border between the 2 "
+                     "clusters k-means found shows a change in colour or texture, so they "
+                     "are united into 1 cluster: its levels 100..103 of 255 are too close to "
+                     f"tell apart; {_CLOSE_ADVICE}")]
+    assert segment(_close_halves(), 2, seed=0, stretch=True).n_regions == 2
+    _, said = _said(lambda: segment(np.full((40, 40), 100, np.uint8), 4, seed=0))
+    assert [category for category, _ in said] == ["ClusterCountWarning"]
+    assert "(a plain image, or a smooth gradient)" in said[0][1] and "stretch" not in said[0][1]
+    from skimage import data
+
+    result, said = _said(lambda: segment(data.camera() // 2, 4, seed=0))  # levels 0..127
+    assert result.n_regions > 1 and said == []
+
+
+def test_a_dark_8_bit_image_of_one_region_is_said_dark_with_the_stretch():
+    """Levels 0 and 3 gave one region without a word. Not said: a plain image, the halves
+    beside a hot pixel that sets the range (a stretch leaves them 3 levels apart), and a
+    dark photo that still segments into several regions."""
+    img = _close_halves() - 100
+    _, said = _said(lambda: segment(img))
+    assert said == [("RegionCountWarning", "the region hierarchy gives 1 region: the image is "
+                     f"dark, its levels 0..3 of 255, too close to tell apart; {_CLOSE_ADVICE}")]
+    assert _said(lambda: segment(np.full((40, 40), 100, np.uint8)))[1] == []
+    img[0, 0] = 255
+    result, said = _said(lambda: segment(img))
+    assert result.n_regions == 1 and said == []
+    from skimage import data
+
+    result, said = _said(lambda: segment(data.camera() // 2))  # levels 0..127
+    assert result.n_regions > 1 and said == []

@@ -175,7 +175,8 @@ def test_k_means_calls_a_dark_image_dark_not_plain():
     assert [str(w.message) for w in caught if w.category is ClusterCountWarning] == [
         "n_clusters=2 but no border between the 2 clusters k-means found shows a change in "
         "colour or texture, so they are united into 1 cluster: the image is dark, its levels "
-        "4..12 of 255, too close to tell apart"]
+        "4..12 of 255, too close to tell apart; give stretch=True to map the image's own "
+        "range onto 0..255 before segmenting"]
 
 
 def test_stretch_leaves_an_8_bit_photo_s_full_range_as_it_is():

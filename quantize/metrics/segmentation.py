@@ -83,7 +83,9 @@ class BoundaryMapWarning(QuantizeWarning):
     """An integer ``true`` of :func:`boundary_scores` holds only 0 and 1, its 1s in lines
     as a boundary map draws them (BSDS500's ``Boundaries`` is such a uint8 map): it is
     scored as the label map it is given as, of two regions whose borders lie beside those
-    lines; passed as bool, it is scored as a boundary map."""
+    lines; passed as bool, it is scored as a boundary map. Also a bool ``pred`` whose True
+    pixels form areas rather than lines: it is scored as a border map, where a mask of two
+    regions is scored as labels passed as integers."""
 
 
 def _border_points(labels: np.ndarray) -> np.ndarray:
@@ -114,10 +116,17 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
 
     Parameters
     ----------
-    pred : (H, W) array_like of int
-        Label map; only where labels change matters, not their values. A bool
-        map is refused: a border map (:meth:`quantize.SegmentResult.boundaries`)
-        would be read as two regions, whose borders lie beside its own.
+    pred : (H, W) array_like of int or bool
+        Label map, only where labels change mattering, not their values; or a border
+        map of bool (True on the border pixels: :meth:`quantize.SegmentResult.boundaries`,
+        or a soft map thresholded, ``boundary_map(image) > t``), thinned to one pixel
+        width as the reference's are (see ``true``), as the BSDS benchmark thins its
+        prediction. A bool map whose True pixels form areas rather than lines gives a
+        :class:`BoundaryMapWarning` (a mask of two regions is scored as labels passed as
+        ``mask.astype(int)``). A soft (float) border map is refused, the message saying
+        how it is scored: thresholded, the BSDS ODS and OIS taking the best of 99
+        thresholds over all the images or per image from :func:`border_match_counts`
+        (``benchmarks/bench_bsds.py`` does so).
     true : (H, W) array_like of int or bool, or a sequence or (n, H, W) stack of them
         The reference: a label map, whose borders are found as ``pred``'s, or a
         boundary map of bool (True on the border pixels, as BSDS500's
@@ -162,7 +171,8 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
         an image of ``pred``'s shape, ``tolerance`` is negative or above its
         limit, or ``max_pixels`` is below 1.
     TypeError
-        If a map is not of integer or bool type, ``pred`` is bool, ``true`` mixes
+        If a map is not of integer or bool type (of ``pred``, a float map: the
+        message says how a soft border map is scored), ``true`` mixes
         label and boundary maps, ``max_pixels`` is no int, or a map is given as a
         ReduceResult or SegmentResult (the message says what to pass:
         ``result.labels``), a file name, None or a masked array.
@@ -172,7 +182,8 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     Warns
     -----
     BoundaryMapWarning
-        When an integer map of ``true`` looks like a boundary map (see ``true``).
+        When an integer map of ``true`` looks like a boundary map (see ``true``), or a
+        bool ``pred`` like a mask of areas (see ``pred``).
     ToleranceWarning
         When ``tolerance`` is above 0 but below 1 and below half the default (a
         share of the diagonal, as the BSDS benchmark gives it, passed for
@@ -197,17 +208,44 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     [1.0, 0.5, 0.667]
     """
     limit = check_max_pixels(max_pixels)
-    p_map = _check_map(pred, "pred", limit)
-    if p_map.dtype == bool:  # a border map scored 0.5 precision against its own labels
-        raise TypeError("pred should be an integer label map (SegmentResult.labels), "
-                        "got dtype bool: a border map (SegmentResult.boundaries()) "
-                        "would be read as two regions, whose borders lie beside its "
-                        "own; for a mask of two regions, pass mask.astype(int)")
+    p_map = _check_pred(pred, limit)
     truths, drawn = _check_truths(true, p_map.shape, limit)
     tol = _check_tolerance(tolerance, p_map.shape)
-    p_borders = _thinned(find_boundaries(p_map))
+    p_borders = _thinned(p_map if p_map.dtype == bool else find_boundaries(p_map))
     t_borders = [_thinned(t if drawn else find_boundaries(t)) for t in truths]
     return _scores(_border_match_counts(p_borders, t_borders, tol))
+
+
+#: How a soft border map is scored, as the refusal of one as ``pred`` says.
+SOFT_MAP_ROUTE = ("threshold it first (pred > t, a bool border map); the BSDS benchmark's "
+                  "ODS and OIS score 99 thresholds t = i / 100: border_match_counts("
+                  "thinned pred > t, true, tolerance) at each t, summed over the images "
+                  "for ODS (the best t for all), per image for OIS (each image's best t)")
+
+
+def _check_pred(pred: Any, limit: int | None) -> np.ndarray:
+    """``pred`` of :func:`boundary_scores` as a label map (integer) or a border map
+    (bool), refusing a soft (float) border map with how to score one; warns of a bool map
+    whose True pixels are areas rather than lines (:class:`BoundaryMapWarning`)."""
+    arr = metric_array(pred, "pred", "labels")
+    if arr.dtype.kind == "f":
+        raise TypeError(f"pred should be an integer label map or a bool border map, got "
+                        f"dtype {arr.dtype}: for a soft border map (boundary_map's "
+                        f"strengths), {SOFT_MAP_ROUTE}")
+    p_map = _check_map(arr, "pred", limit)
+    if p_map.dtype == bool and _looks_like_areas(p_map):
+        warn_caller("pred is bool, so it is scored as a border map, but its True pixels "
+                    "form areas, not lines: a mask of two regions is scored as labels "
+                    "when passed as integers (mask.astype(int))", BoundaryMapWarning)
+    return p_map
+
+
+def _looks_like_areas(mask: np.ndarray) -> bool:
+    """Whether the True pixels of ``mask`` (bool, at least 3 x 3, some True and some not)
+    are no lines as a border map draws them (:func:`_looks_drawn` of it)."""
+    if min(mask.shape) < 3 or mask.all() or not mask.any():
+        return False
+    return not _looks_drawn(mask.view(np.uint8))
 
 
 def _thinned(mask: np.ndarray) -> np.ndarray:
