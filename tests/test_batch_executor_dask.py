@@ -178,11 +178,16 @@ def test_dask_does_not_fail_the_files_queued_behind_one_that_kills_its_worker(tm
     for name in ("a-kill-me.png", "b.png", "c.png", "d.png"):
         Image.new("RGB", (4, 4), (9, 99, 199)).save(src / name)
     plan = batch.plan_batch(src, tmp_path / "out", KILLING)
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+    # Without Dask's MALLOC_TRIM_THRESHOLD_: its nanny set it in this process, where a worker
+    # of the session's cluster restarted meanwhile (killed by a test) took it too.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                          "distributed.nanny.pre-spawn-environ":
+                              dict.fromkeys(batch.THREAD_VARIABLES, "1")}), \
+            batch.environment_kept():
         cluster = local_cluster(n_workers=1, threads_per_worker=1, processes=True,
                                 memory_limit="350MB")
-    with cluster:
-        results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
+        with cluster:
+            results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
     # the memory limit the cluster reports is named: "out of memory" may be that
     assert {r.input.name: (r.status, r.reason) for r in results} == {
         "a-kill-me.png": ("failed", "the worker process died while processing this file "

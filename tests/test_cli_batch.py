@@ -2634,6 +2634,7 @@ def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
     for name in ("a.png", "b.png", "c.png"):
         Image.new("RGB", (4, 4)).save(src / name)
     monkeypatch.setattr("quantize.batch.reduce_mode", lambda: SLEEPY)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # its worker runs in here
     shown = command._plain_line
     with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
         def stop_after(*args):  # the cluster stops once a file is shown
@@ -2650,10 +2651,11 @@ def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
     assert summary.startswith("1/3 files: 1 ok, 0 skipped, 0 failed in ")
     assert "; stopped before the end, 2 not reached: rerun the same command to finish; " \
         in summary
-    assert result.stderr == (
+    # closed, the cluster stops its worker first, which may be said before the loss
+    assert result.stderr.splitlines()[-1] == (
         f"quantize: error: the Dask scheduler at {address} dropped the files still to do "
         "(2 of 3): it stopped, or the connection to it was lost; rerun the same command to "
-        "finish them\n")
+        "finish them")
     report = json.loads((out / "r.json").read_text(encoding="utf-8"))
     assert {k: report["summary"][k] for k in ("total", "ok", "failed")} == {
         "total": 3, "ok": 1, "failed": 0}
