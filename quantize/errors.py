@@ -80,11 +80,13 @@ class ExitCode(IntEnum):
 #: the folder (a batch's ``FolderInUseError``), which a later run gets past; "quality", a
 #: ``quality`` or ``max_bytes`` out of reach (:class:`QualityError`,
 #: :class:`SizeBudgetError`); "larger", a result larger than its input
-#: (:class:`ResultTooLargeError`); "other", anything else (a worker that died, out of
-#: memory, an error of quantize's own).
+#: (:class:`ResultTooLargeError`); "cluster_lost", a batch's Dask cluster gone mid-run (its
+#: scheduler lost, or no worker connected for its ``worker_timeout``), which a rerun once it
+#: is back gets past, said of the run, never of a file; "other", anything else (a worker
+#: that died, out of memory, an error of quantize's own).
 FailureKind = Literal["unreadable_input", "bad_parameter", "write_failed", "disk_full",
                       "output_exists", "options_changed", "folder_in_use", "quality", "larger",
-                      "other"]
+                      "cluster_lost", "other"]
 FAILURE_KINDS: tuple[str, ...] = get_args(FailureKind)
 #: The system's error numbers of a write refused for want of room: a full disk, a quota.
 _NO_ROOM = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})

@@ -2436,6 +2436,55 @@ def test_cli_on_dask_says_when_no_worker_is_connected(photo_tree, tmp_path, monk
     assert "1/1 files: 1 ok" in result.stdout
 
 
+def test_cli_on_dask_gives_up_after_worker_timeout(photo_tree, tmp_path, monkeypatch):
+    """With no worker at all, a run sat for ten minutes; --worker-timeout ends it, the
+    files left not reached and the exit code that of a cluster gone (75)."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+
+    monkeypatch.setattr(executor_dask, "WORKER_POLL", 0.05)
+    with local_cluster(n_workers=0, processes=False) as cluster:
+        address = cluster.scheduler_address
+        result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "*.png", "-k", "4",
+                      "--scheduler", address, "--worker-timeout", "0", "--json")
+    assert result.exit_code == 75, result.output
+    *rows, error = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["status"] for row in rows] == ["not reached"]
+    assert error == {"error": f"no Dask worker was connected to {address} for "
+                              "--worker-timeout=0 s: gave up on the files still to do (1 of "
+                              "1); start workers and rerun the same command to finish them",
+                     "failure": "cluster_lost", "exit_code": 75}
+    assert result.stderr.splitlines()[0] == (
+        f"quantize: warning: --scheduler: no worker is connected to {address}; the files wait "
+        "until one joins, for up to --worker-timeout=0 s (Ctrl-C to stop)")
+
+
+@pytest.mark.parametrize("args, line", [
+    (["--worker-timeout", "5"], "--worker-timeout=5 given without --scheduler; expected it with "
+     "--scheduler (how long a run on a Dask cluster waits for a worker)"),
+    (["--worker-timeout", "-1", "--scheduler", "tcp://127.0.0.1:1"],
+     "--worker-timeout=-1 should be >= 0")])
+def test_cli_refuses_a_bad_worker_timeout(photo_tree, tmp_path, monkeypatch, args, line):
+    monkeypatch.setattr(batch, "require_distributed", lambda scheduler: None)
+    result = _cli(photo_tree, "-o", tmp_path / "out", *args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
+def test_cli_on_dask_warns_once_of_workers_that_trim_malloc(photo_tree, tmp_path, monkeypatch,
+                                                           dask_scheduler):
+    monkeypatch.setattr(batch, "workers_trimming_malloc",
+                        lambda scheduler: {"tcp://10.0.0.9:1": "65536", "tcp://10.0.0.9:2": "0"})
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "*.png", "-k", "4",
+                  "--scheduler", dask_scheduler)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "quantize: warning: --scheduler: the Dask worker tcp://10.0.0.9:1 (and 1 more) runs "
+        "with MALLOC_TRIM_THRESHOLD_=65536, which Dask's nanny sets by default and which makes "
+        "the files take up to twice as long; start the workers with "
+        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_: null in their Dask "
+        "configuration (docs/batch.md, Memory settings of the workers)\n")
+
+
 @pytest.mark.parametrize("make, args, line", [
     (lambda src: None, [],
      "INPUT_DIR='{src}' is empty; expected a folder of images"),
@@ -2573,7 +2622,8 @@ def test_a_scheduler_address_with_a_path_is_refused_in_one_line(tmp_path, addres
 
 
 def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
-    """The files done are reported, the others listed as not done; then one error line."""
+    """The files done are reported, the others listed as not reached (they were "failed",
+    failure "other", exit 1: no fault of theirs); then one error line, exit 75."""
     pytest.importorskip("dask.distributed")
     from quantize.cli import batch as command
 
@@ -2584,6 +2634,7 @@ def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
     for name in ("a.png", "b.png", "c.png"):
         Image.new("RGB", (4, 4)).save(src / name)
     monkeypatch.setattr("quantize.batch.reduce_mode", lambda: SLEEPY)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # its worker runs in here
     shown = command._plain_line
     with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
         def stop_after(*args):  # the cluster stops once a file is shown
@@ -2594,22 +2645,24 @@ def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
         address = cluster.scheduler_address
         result = _cli(src, "-o", out, "--scheduler", address, "--report", out / "r.json",
                       "--html", out / "i.html")
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 75, result.output
     done, summary = result.stdout.splitlines()  # no line for a file not done
     assert done == f"[1/3] ok      {src / 'a.png'} -> {out / 'a.png'}  k=0"
-    assert summary.startswith("3/3 files: 1 ok, 0 skipped, 2 failed in ")
-    assert result.stderr == (
+    assert summary.startswith("1/3 files: 1 ok, 0 skipped, 0 failed in ")
+    assert "; stopped before the end, 2 not reached: rerun the same command to finish; " \
+        in summary
+    # closed, the cluster stops its worker first, which may be said before the loss
+    assert result.stderr.splitlines()[-1] == (
         f"quantize: error: the Dask scheduler at {address} dropped the files still to do "
         "(2 of 3): it stopped, or the connection to it was lost; rerun the same command to "
-        "finish them\n")
+        "finish them")
     report = json.loads((out / "r.json").read_text(encoding="utf-8"))
     assert {k: report["summary"][k] for k in ("total", "ok", "failed")} == {
-        "total": 3, "ok": 1, "failed": 2}
-    assert [(Path(row["input"]).name, row["status"], row["reason"])
+        "total": 3, "ok": 1, "failed": 0}
+    assert [(Path(row["input"]).name, row["status"], row["failure"])
             for row in report["files"]] == [
-        ("a.png", "ok", ""), ("b.png", "failed", batch.NOT_DONE),
-        ("c.png", "failed", batch.NOT_DONE)]
-    assert batch.NOT_DONE in (out / "i.html").read_text(encoding="utf-8")
+        ("a.png", "ok", None), ("b.png", "not reached", None), ("c.png", "not reached", None)]
+    assert batch.NOT_DONE not in (out / "i.html").read_text(encoding="utf-8")
 
 
 def test_an_output_folder_removed_mid_run_leaves_every_file_once_in_the_reports(
@@ -3943,14 +3996,13 @@ def test_a_lost_scheduler_gives_the_files_not_done_a_json_object(tmp_path, monke
 
     monkeypatch.setattr(batch, "run_batch", lost)
     result = _cli(tmp_path / "in", "-o", tmp_path / "out", "--json")
-    assert result.exit_code == 1
+    assert result.exit_code == 75
     assert [json.loads(line) for line in result.stdout.splitlines()] == [
         _json_object(row) for row in (
             {"input": str(tmp_path / "in" / "a.png"), "output": str(tmp_path / "out" / "a.png"),
              "status": "ok", "reason": "", "k": 1},
-            {"input": str(tmp_path / "in" / "b.png"), "output": str(tmp_path / "out" / "b.png"),
-             "status": "failed", "reason": batch.NOT_DONE, "failure": "other"})] + [
-        {"error": "the Dask scheduler was lost", "failure": "other", "exit_code": 1}]
+            batch.not_reached_row(tmp_path / "in" / "b.png"))] + [
+        {"error": "the Dask scheduler was lost", "failure": "cluster_lost", "exit_code": 75}]
     assert result.stderr.splitlines()[-1] == "quantize: error: the Dask scheduler was lost"
 
 

@@ -66,8 +66,8 @@ from typing import Any
 _SOURCES = {
     "calls": ("WORKER_DIED",),
     "executor_dask": (
-        "MissingDependencyError", "SchedulerLostError", "check_scheduler", "require_distributed",
-        "run_dask"),
+        "MissingDependencyError", "NoWorkerError", "SchedulerLostError", "check_scheduler",
+        "require_distributed", "run_dask", "workers_trimming_malloc"),
     "executor_local": ("THREAD_VARIABLES", "available_cpus", "environment_kept", "run_inline",
                        "run_local"),
     "lock": ("LOCK_NAME", "FolderInUseError", "batch_lock", "refuse_batch_folder"),

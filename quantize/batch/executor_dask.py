@@ -28,15 +28,27 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, _threads
-from .._validation import check_int
+from .._validation import check_float, check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
-__all__ = ["NOT_SHARED", "NOT_WRITABLE", "WORKER_PROTOCOL", "MissingDependencyError",
-           "SchedulerLostError", "check_scheduler", "check_scheduler_address",
-           "require_distributed", "run_dask", "unseen_by_workers", "worker_protocol"]
+__all__ = ["MALLOC_TRIM", "NOT_SHARED", "NOT_WRITABLE", "NO_WORKER_REMINDER", "WORKER_PROTOCOL",
+           "MissingDependencyError", "NoWorkerError", "SchedulerLostError", "check_scheduler",
+           "check_scheduler_address", "require_distributed", "run_dask", "unseen_by_workers",
+           "worker_protocol", "workers_trimming_malloc"]
 
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT = 20.0
+
+#: Seconds between two looks at how many workers the cluster has, while a run waits for its
+#: files (:func:`run_dask`): one small request to the scheduler each.
+WORKER_POLL = 1.0
+
+#: Seconds between two reminders, while no worker is connected, that the files still wait.
+NO_WORKER_REMINDER = 300.0
+
+#: The environment variable Dask's nanny sets in its workers, which slows the files there
+#: (docs/batch.md, "Memory settings of the workers").
+MALLOC_TRIM = "MALLOC_TRIM_THRESHOLD_"
 
 
 class MissingDependencyError(ImportError):
@@ -55,6 +67,12 @@ class SchedulerLostError(ConnectionError):
     def __init__(self, message: str, not_done: Sequence[Any] = ()) -> None:
         super().__init__(message)
         self.not_done = list(not_done)
+
+
+class NoWorkerError(SchedulerLostError):
+    """No worker was connected to the Dask scheduler for the ``worker_timeout`` seconds
+    :func:`run_dask` was given: it gave up on the calls not settled (those settled before
+    are kept), as on a lost scheduler."""
 
 
 def check_scheduler_address(scheduler: Any) -> Any:
@@ -136,7 +154,8 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
              connect_timeout: float = CONNECT_TIMEOUT,
              on_interrupt: Callable[[int], None] | None = None,
              must_see: Path | None = None, must_see_as: str | None = None,
-             must_write: bool = False) -> None:
+             must_write: bool = False, worker_timeout: float | None = None,
+             on_workers: Callable[[int, int, float], None] | None = None) -> None:
     """Run ``calls`` on the dask.distributed cluster at ``scheduler``.
 
     A worker lost mid-task has its task rescheduled by the scheduler; a task
@@ -156,23 +175,39 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     and naming the worker, and the file as ``must_see_as`` (as the user gave it;
     default ``must_see``).
 
+    While the run waits for its calls, the number of workers is looked at every
+    :data:`WORKER_POLL` seconds, in a thread of its own: when the last worker leaves,
+    ``on_workers(0, n_waiting, 0.0)`` is called (in that thread), ``n_waiting`` the calls
+    not settled; while none is back, ``on_workers(0, n_waiting, seconds)`` every
+    :data:`NO_WORKER_REMINDER` seconds, ``seconds`` the time since there was one; and
+    ``on_workers(n, n_waiting, seconds)`` when ``n`` workers are connected again (also
+    when the run started with none). With ``worker_timeout`` (seconds, >= 0), the run
+    gives up once no worker was connected for that long (from the start too): the calls
+    not settled are cancelled and :class:`NoWorkerError` is raised (0: as soon as none is
+    seen); without, it waits until a worker joins.
+
     Raises
     ------
     MissingDependencyError
         If dask.distributed is not installed.
     ValueError
         If no scheduler answers at ``scheduler`` within ``connect_timeout`` seconds (at
-        once when its host is unknown or nothing listens on its port).
+        once when its host is unknown or nothing listens on its port), or if
+        ``worker_timeout`` is a number < 0 (TypeError: no number).
     SchedulerLostError
         A ConnectionError: the cluster dropped the tasks not settled yet (the scheduler
         stopped, or the connection to it was lost); those settled before are kept.
+    NoWorkerError
+        A SchedulerLostError: no worker was connected for ``worker_timeout`` seconds.
     """
     scheduler = check_scheduler_address(scheduler)
     client_class, as_completed = _import_distributed(scheduler)
     retries = check_int(retries, "retries", minimum=0)
+    if worker_timeout is not None:
+        worker_timeout = check_float(worker_timeout, "worker_timeout", minimum=0)
     client = _connect(client_class, scheduler, connect_timeout)
     task, ours = _task_checking_its_worker(), _code()
-    with client:
+    with client, _WorkerWatch(client, on_workers, worker_timeout) as watch:
         stop = f"quantize-stop-{uuid.uuid4().hex}"
         pending: dict[str, int] = {}  # key of each future not settled -> its call's index
         futures: list[Any] = []
@@ -187,6 +222,9 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
             pending.update((future.key, i) for future, i in zip(new, indices, strict=True))
             futures.extend(new)
             return new
+
+        watch.start(lambda: len(pending) + len(suspects),
+                    lambda: client.cancel([f for f in list(futures) if not f.done()]))
 
         def settle_done(future: Any) -> None:
             with interrupts_held():  # an output written is also settled
@@ -205,6 +243,12 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
 
         def settle_all(group: list[Any]) -> None:
             for future in as_completed(group):
+                if future.status == "cancelled" and watch.gave_up:
+                    raise NoWorkerError(
+                        f"no Dask worker was connected to {scheduler} for "
+                        f"worker_timeout={worker_timeout:g} s: gave up on the files still to "
+                        f"do ({len(pending) + len(suspects)} of {len(calls)}); start workers "
+                        "and rerun the same command to finish them")
                 if future.status == "cancelled":  # by the cluster: this run cancels none
                     _close_quietly(client)
                     raise SchedulerLostError(
@@ -228,6 +272,66 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
                 if future.status != "cancelled":
                     settle_done(future)
             raise
+
+
+class _WorkerWatch:
+    """Looks at how many workers ``client``'s scheduler has, in a daemon thread, from
+    ``start()`` to the end of the block (:func:`run_dask` says what it tells
+    ``on_workers`` and when it gives up, after ``timeout`` seconds without a worker;
+    ``gave_up`` is then true)."""
+
+    def __init__(self, client: Any, on_workers: Callable[[int, int, float], None] | None,
+                 timeout: float | None) -> None:
+        self.client, self.on_workers, self.timeout = client, on_workers, timeout
+        self.gave_up = False
+        self._done = threading.Event()
+
+    def __enter__(self) -> _WorkerWatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+
+    def start(self, n_waiting: Callable[[], int], give_up: Callable[[], None]) -> None:
+        """Start watching; ``n_waiting()`` counts the calls not settled, ``give_up()``
+        cancels them."""
+        if self.on_workers is None and self.timeout is None:
+            return
+        threading.Thread(target=self._watch, args=(n_waiting, give_up), daemon=True,
+                         name="quantize-dask-workers").start()
+
+    def _watch(self, n_waiting: Callable[[], int], give_up: Callable[[], None]) -> None:
+        n = self._n_workers()
+        since = time.monotonic() if n == 0 else None  # when the last worker left
+        reminded = since
+        while not self._done.wait(WORKER_POLL):
+            n, now = self._n_workers(), time.monotonic()
+            if n is None:  # the scheduler lost: the run says it
+                continue
+            if n and since is not None:
+                self._tell(n, n_waiting(), now - since)
+                since = reminded = None
+            elif not n and since is None:
+                since = reminded = now
+                self._tell(0, n_waiting(), 0.0)
+            elif since is not None and self.timeout is not None and now - since >= self.timeout:
+                self.gave_up = True
+                give_up()
+                return
+            elif since is not None and reminded is not None \
+                    and now - reminded >= NO_WORKER_REMINDER:
+                reminded = now
+                self._tell(0, n_waiting(), now - since)
+
+    def _n_workers(self) -> int | None:
+        try:
+            return len(self.client.nthreads())
+        except Exception:  # noqa: BLE001 -- the scheduler lost: the run says it
+            return None
+
+    def _tell(self, n: int, n_waiting: int, seconds: float) -> None:
+        if self.on_workers is not None and n_waiting and not self._done.is_set():
+            self.on_workers(n, n_waiting, seconds)
 
 
 def _close_quietly(client: Any) -> None:
@@ -287,6 +391,35 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
     with _connect(client_class, scheduler, timeout) as client:
         return len(client.nthreads())
+
+
+def workers_trimming_malloc(scheduler: str, connect_timeout: float | None = None
+                            ) -> dict[str, str]:
+    """The workers of ``scheduler`` connected now that run with :data:`MALLOC_TRIM` set,
+    each with its value (Dask's nanny sets it to 65536 by default): one question to the
+    workers. With glibc, the variable makes every large NumPy array a fresh mapping, and
+    the files take up to twice as long as in a local pool (docs/batch.md, "Memory
+    settings of the workers"). Empty when none has it, and when the workers cannot be
+    asked (the checks of :func:`unseen_by_workers` say why).
+
+    Raises
+    ------
+    MissingDependencyError, ValueError
+        As :func:`check_scheduler`: dask.distributed is missing, or nothing answers in time.
+    """
+    scheduler = check_scheduler_address(scheduler)
+    client_class, _ = _import_distributed(scheduler)
+    timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
+    with _connect(client_class, scheduler, timeout) as client:
+        try:
+            seen = client.run(_environment_value, MALLOC_TRIM)
+        except Exception:  # noqa: BLE001 -- a worker lost or refusing: checked again later
+            return {}
+    return {worker: value for worker, value in sorted(seen.items()) if value is not None}
+
+
+#: Run on the workers by :func:`workers_trimming_malloc`: a function every worker has.
+_environment_value = os.getenv
 
 
 #: Increased whenever the calls a worker runs for a batch change how they are called: a worker
@@ -695,10 +828,28 @@ def _lost(exc: BaseException) -> Outcome:
     call, say; one that runs other code refuses it first, :func:`_refused`).
     """
     if _killed(exc):
-        return Outcome.failure(WORKER_DIED, worker=True)
+        return Outcome.failure(_worker_died(exc), worker=True)
     return Outcome.failure(f"a Dask worker could not run quantize's task "
                            f"({type(exc).__name__}: {one_line(exc)}); if it runs another "
                            f"version of quantize, {RESTART}", worker=True)
+
+
+def _worker_died(exc: BaseException) -> str:
+    """:data:`~quantize.batch.calls.WORKER_DIED`, naming the memory limit of the last worker
+    that died running the task, when the cluster's KilledWorker ``exc`` tells it (a Dask
+    worker over its limit is restarted by its nanny, as one killed is).
+
+    >>> from types import SimpleNamespace
+    >>> _worker_died(SimpleNamespace(last_worker=SimpleNamespace(memory_limit=350_000_000)))
+    'the worker process died while processing this file (killed or out of memory: worker \
+memory limit 350 MB)'
+    >>> _worker_died(ValueError()) == WORKER_DIED
+    True
+    """
+    limit = getattr(getattr(exc, "last_worker", None), "memory_limit", None)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:  # 0: none
+        return WORKER_DIED
+    return f"{WORKER_DIED[:-1]}: worker memory limit {limit / 1e6:,.0f} MB)"
 
 
 def require_distributed(scheduler: Any) -> None:

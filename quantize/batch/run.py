@@ -99,7 +99,9 @@ __all__ = ["NOT_DONE", "FilesAbandoned", "NotRecordedError", "absolute_paths",
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None,
               retries: int = 2, on_result: Callable[[FileResult], None] | None = None,
-              on_interrupt: Callable[[int], None] | None = None) -> list[FileResult]:
+              on_interrupt: Callable[[int], None] | None = None,
+              worker_timeout: float | None = None,
+              on_workers: Callable[[int, int, float], None] | None = None) -> list[FileResult]:
     """Run every planned job; return one result per file of the plan.
 
     Parameters
@@ -129,6 +131,14 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
         interrupted (KeyboardInterrupt); they are let finish, settled and
         recorded before the interrupt is raised again (a second one abandons
         them).
+    worker_timeout : float or None
+        Dask only: seconds without any worker connected after which the run gives up on
+        the files not done (:class:`~quantize.batch.NoWorkerError`); None waits until one
+        joins (:func:`~quantize.batch.run_dask`).
+    on_workers : callable or None
+        Dask only: ``on_workers(n_workers, n_waiting, seconds)``, called from another
+        thread when the last worker leaves, as a reminder while none is back, and when
+        workers are back (:func:`~quantize.batch.run_dask`).
 
     Every job is handed its paths absolute (:func:`absolute_paths`), on either
     executor, so that its outputs hold the same bytes wherever it ran; its result
@@ -193,7 +203,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
         A KeyboardInterrupt: a second interrupt abandoned the files in progress (on the
         local pool), named by its ``inputs``; any other interrupt is raised as it came.
     SchedulerLostError
-        A ConnectionError: the Dask scheduler stopped or was lost mid-run. The files
+        A ConnectionError: the Dask scheduler stopped or was lost mid-run (a
+        :class:`~quantize.batch.NoWorkerError`: no worker for ``worker_timeout``). The files
         settled before are reported and recorded; its ``not_done`` holds a "failed"
         result for each file of the plan not settled, its reason :data:`NOT_DONE`
         (not given to ``on_result``: they did not settle).
@@ -235,12 +246,14 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
     with _output_folders({job.output.parent for job in plan.jobs}, plan.unclaimed):
         for result in settled:
             report(result)
-        return settled + _run_jobs(plan, report, jobs, scheduler, retries, on_interrupt)
+        return settled + _run_jobs(plan, report, jobs, scheduler, retries, on_interrupt,
+                                   {"worker_timeout": worker_timeout, "on_workers": on_workers})
 
 
 def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int | None,
               scheduler: str | None, retries: int,
-              on_interrupt: Callable[[int], None] | None) -> list[FileResult]:
+              on_interrupt: Callable[[int], None] | None,
+              watch: Mapping[str, Any]) -> list[FileResult]:
     """:func:`run_batch`'s jobs, once the folders of their outputs are made: each file's
     result, in the plan's order, given to ``report`` as it settles and recorded."""
     # Absolute on either executor: what a job writes into its outputs (the input and folder
@@ -317,7 +330,7 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                 pending = new
                 run_calls(calls, settle, scheduler=scheduler, retries=retries,
                           on_interrupt=on_interrupt, must_see=worker_path(probe),
-                          must_see_as=str(probe), must_write=True)
+                          must_see_as=str(probe), must_write=True, **watch)
             _finished(plan)
     except KeyboardInterrupt as exc:  # once every file settled (the last let finish), done
         if all(result is not None for result in job_results):
@@ -336,7 +349,7 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                                exit_code=ExitCode.FAILED)
                     for job, result in zip(plan.jobs, job_results, strict=True)
                     if result is None]
-        raise SchedulerLostError(str(exc), not_done) from None
+        raise type(exc)(str(exc), not_done) from None  # a NoWorkerError stays one
     finally:
         for folder in failed_folders:
             _remove_unfinished_folder(plan.mode, folder)
@@ -1061,16 +1074,18 @@ def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
               scheduler: str | None = None, retries: int = 2,
               on_interrupt: Callable[[int], None] | None = None,
               must_see: Path | None = None, must_see_as: str | None = None,
-              must_write: bool = False) -> None:
+              must_write: bool = False, worker_timeout: float | None = None,
+              on_workers: Callable[[int, int, float], None] | None = None) -> None:
     """Run ``calls`` on Dask when ``scheduler`` is given (on workers that see the file
     ``must_see``, if given, named ``must_see_as`` when one does not, and with
-    ``must_write``, can write into its folder:
-    :func:`~quantize.batch.executor_dask.run_dask`), else in the local pool."""
+    ``must_write``, can write into its folder; ``worker_timeout`` and ``on_workers`` as it
+    takes them: :func:`~quantize.batch.executor_dask.run_dask`), else in the local pool."""
     if scheduler is not None:
         from .executor_dask import run_dask
 
         run_dask(calls, scheduler, settle, retries=retries, on_interrupt=on_interrupt,
-                 must_see=must_see, must_see_as=must_see_as, must_write=must_write)
+                 must_see=must_see, must_see_as=must_see_as, must_write=must_write,
+                 worker_timeout=worker_timeout, on_workers=on_workers)
     else:
         from .executor_local import run_local
 

@@ -22,7 +22,7 @@ import sys
 import time
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Annotated, Any
@@ -387,6 +387,12 @@ def batch(
         "(shared storage), which is checked first, and again by each file on its worker "
         "(for workers that join later). Needs dask.distributed (pip install "
         "'dask[distributed]>=2024.1', the version quantize requires).")] = None,
+    worker_timeout: Annotated[float | None, typer.Option(
+        "--worker-timeout", metavar="SECONDS", parser=number, help="With --scheduler: give up "
+        "once no worker has been connected for SECONDS (at the start too); the files left are "
+        "'not reached', exit 75, and a rerun finishes them. Default: wait until a worker "
+        "joins, saying so when the last one leaves and every 5 minutes.",
+        show_default=False)] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
         "inputs did not change (but for the outputs that a --force run with the same options "
@@ -487,6 +493,7 @@ def batch(
             check_choice(mode, "--mode", _MODES)
             _check_mode_options(mode, given)
             _check_run_options(jobs, scheduler, report_name, html_name, output_dir, force)
+            _check_worker_timeout(worker_timeout, scheduler)
             if shared_palette and (quality is not None or palette_in is not None
                                    or max_bytes is not None):
                 other = ("--quality" if quality is not None else "--palette-in"
@@ -530,9 +537,8 @@ def batch(
             try:
                 with user_errors():
                     # before planning
-                    if scheduler is not None and not lib.check_scheduler(scheduler):
-                        warn("--scheduler", f"no worker is connected to {scheduler}; the files "
-                             "wait until one joins (Ctrl-C to stop)")
+                    if scheduler is not None:
+                        _check_workers(scheduler, worker_timeout)
                 with user_errors(), _options_changed():
                     held.enter_context(lib.batch_lock(output_dir))
                     job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
@@ -570,13 +576,14 @@ def batch(
                     plan = _with_shared_palette(plan, jobs, scheduler, show)
             except KeyboardInterrupt:
                 fail_interrupted("interrupted before any file was processed")
-            results, summary, stopped, abandoned = _run(plan, jobs, scheduler, show, named)
+            results, summary, stopped, abandoned = _run(plan, jobs, scheduler, show, named,
+                                                        worker_timeout)
             unsettled = _unsettled(plan, results, stopped, abandoned)
             count = Counter(u.status for u in unsettled)  # the files left unsettled, by status
             if mode == "reduce" and not shared_palette:
                 _remove_unused_palette(output_dir, show)
             if show == "json":  # one object for every file, as the reports have one row each
-                _json_unsettled(results, stopped, unsettled, mode)
+                _json_unsettled(unsettled, mode)
             written = [r.record for r in results if r.status == "ok"]
             note_idle_options(written, optimize=options.get("optimize", False),
                               per_frame=options.get("palette") == "per-frame",
@@ -723,6 +730,69 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: str | No
         _require_distributed(scheduler)
 
 
+def _check_worker_timeout(worker_timeout: float | None, scheduler: str | None) -> None:
+    """Refuse a --worker-timeout that is below 0, or given without --scheduler (a local
+    pool always has its workers)."""
+    if worker_timeout is None:
+        return
+    check_float(worker_timeout, "--worker-timeout", minimum=0)
+    if scheduler is None:
+        raise ValueError(f"--worker-timeout={worker_timeout} given without --scheduler; "
+                         "expected it with --scheduler (how long a run on a Dask cluster "
+                         "waits for a worker)")
+
+
+def _check_workers(scheduler: str, worker_timeout: float | None) -> None:
+    """Warn, before planning, when no worker is connected to ``scheduler`` (the files wait
+    for one, up to ``worker_timeout`` seconds when given), and when the workers run with
+    Dask's ``MALLOC_TRIM_THRESHOLD_``, which slows them (one line, naming the fix)."""
+    from .. import batch as lib
+
+    if not lib.check_scheduler(scheduler):
+        warn("--scheduler", f"no worker is connected to {scheduler}; the files wait until one "
+             f"joins{_giving_up(worker_timeout)} (Ctrl-C to stop)")
+        return
+    trimming = lib.workers_trimming_malloc(scheduler)
+    if trimming:
+        (worker, value), n = next(iter(trimming.items())), len(trimming)
+        others = f" (and {n - 1} more)" if n > 1 else ""
+        warn("--scheduler", f"the Dask worker {worker}{others} runs with "
+             f"MALLOC_TRIM_THRESHOLD_={value}, which Dask's nanny sets by default and which "
+             "makes the files take up to twice as long; start the workers with "
+             "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_: null in their Dask "
+             "configuration (docs/batch.md, Memory settings of the workers)")
+
+
+def _giving_up(worker_timeout: float | None) -> str:
+    """How a line about the files waiting for a worker ends: when the run gives up.
+
+    >>> _giving_up(None), _giving_up(90.0)
+    ('', ', for up to --worker-timeout=90 s')
+    """
+    return "" if worker_timeout is None else f", for up to --worker-timeout={worker_timeout:g} s"
+
+
+def _workers_said(scheduler: str, worker_timeout: float | None
+                  ) -> Callable[[int, int, float], None]:
+    """The ``on_workers`` of a run on ``scheduler``: a warning line when its last worker
+    leaves, another every few minutes while none is back, and one when workers are back."""
+    def said(n_workers: int, n_waiting: int, seconds: float) -> None:
+        files = "1 file" if n_waiting == 1 else f"{n_waiting} files"
+        if n_workers:
+            workers = "1 worker is" if n_workers == 1 else f"{n_workers} workers are"
+            warn("--scheduler", f"{workers} connected to {scheduler} again; the {files} left "
+                 "go on")
+        elif not seconds:
+            warn("--scheduler", f"no worker is connected to {scheduler} any more; the {files} "
+                 f"left wait until one joins{_giving_up(worker_timeout)} (Ctrl-C to stop)")
+        else:
+            warn("--scheduler", f"no worker has been connected to {scheduler} for "
+                 f"{seconds / 60:.0f} min; the {files} left still wait"
+                 f"{_giving_up(worker_timeout)} (Ctrl-C to stop)")
+
+    return said
+
+
 def _refuse_reports_to_stdout(report: str | None, html: str | None) -> None:
     """Refuse ``--report -`` and ``--html -`` as such, and a name of a file descriptor
     (``/dev/stdout``, :func:`~quantize.cli.common.names_a_descriptor`): "has no extension"
@@ -797,19 +867,11 @@ def _not_reached(plan: "lib.BatchPlan", results: "list[lib.FileResult]",
     return [path for path in inputs if path not in settled]
 
 
-def _json_unsettled(results: "list[lib.FileResult]", stopped: Exception | None,
-                    unsettled: "Sequence[lib.Unsettled]" = (), mode: str = "reduce") -> None:
-    """With ``--json``, the objects of the files a stopped run gave no object as they
-    settled: those not done when the Dask scheduler was lost (failed, as the reports have
-    them), then those it left ``unsettled`` (not reached, abandoned while they ran, or
-    finished unrecorded as it stopped), each its report row, with the keys of ``mode``'s."""
-    from .. import batch as lib
-
-    if isinstance(stopped, lib.SchedulerLostError):
-        not_done = {r.input for r in stopped.not_done}
-        for result in results:
-            if result.input in not_done:
-                _json_line(result.as_row(), mode)
+def _json_unsettled(unsettled: "Sequence[lib.Unsettled]", mode: str = "reduce") -> None:
+    """With ``--json``, the objects of the files a stopped run left ``unsettled`` (not
+    reached, also those not done when the Dask cluster went away; abandoned while they
+    ran; or finished unrecorded as it stopped), each its report row, with the keys of
+    ``mode``'s."""
     for file in unsettled:
         _json_line(file.row(), mode)
 
@@ -1508,12 +1570,13 @@ _AS_WRITTEN = _AsTyped("", "")
 
 
 def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: str,
-         named: _AsTyped = _AS_WRITTEN
+         named: _AsTyped = _AS_WRITTEN, worker_timeout: float | None = None
          ) -> "tuple[list[lib.FileResult], lib.BatchSummary, Exception | None, list[Path]]":
     """Run ``plan``, showing each file as it settles, ``named`` as the folders were typed;
     return the results, the summary,
-    the error that stopped the run, if one did: the Dask scheduler lost mid-run (the files
-    not done are then in the results and the summary as failed, without a line each), or
+    the error that stopped the run, if one did: the Dask scheduler lost mid-run, or no
+    worker connected for ``worker_timeout`` seconds (the files not done are left out of the
+    results, as not reached), or
     an output error no file can go on after (the record of finished outputs cannot be
     written: a full disk), which the reports are written before it is said; and the inputs
     a second interrupt abandoned while they ran (:class:`~quantize.batch.FilesAbandoned`)."""
@@ -1541,12 +1604,11 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: s
             with user_errors():
                 try:
                     lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result,
-                                  on_interrupt=finishing_note)
-                except lib.SchedulerLostError as exc:
+                                  on_interrupt=finishing_note, worker_timeout=worker_timeout,
+                                  on_workers=None if scheduler is None
+                                  else _workers_said(scheduler, worker_timeout))
+                except lib.SchedulerLostError as exc:  # the files not done: not reached
                     stopped = exc
-                    for result in (_in_flags(r, shared) for r in exc.not_done):
-                        summary.add(result)
-                        results.append(result)
                 except OutputError as exc:
                     stopped = exc
         except KeyboardInterrupt as exc:
@@ -1590,7 +1652,10 @@ def _error_as_json(show: str) -> Iterator[None]:
 def _say_stopped(stopped: Exception | None) -> None:
     """Say the error that stopped the run in one line, as any other, and exit with its code
     (nothing when none did); one said already as a file's failure (the record of finished
-    outputs could not take that file) is not said again."""
+    outputs could not take that file) is not said again. A Dask cluster gone mid-run (its
+    scheduler lost, or no worker for --worker-timeout) exits 75, ``IN_USE``'s code, as
+    sysexits.h's EX_TEMPFAIL ("try again later"): a rerun once it is back finishes the files
+    not reached; failure kind "cluster_lost"."""
     from .. import batch as lib
 
     if isinstance(stopped, lib.NotRecordedError):
@@ -1598,6 +1663,8 @@ def _say_stopped(stopped: Exception | None) -> None:
             warn(None, _left_unrecorded_line(stopped.left))
         raise CommandFailed(stopped.exit_code, printable_line(str(stopped)),
                             failure_kind(stopped))
+    if isinstance(stopped, lib.SchedulerLostError):  # the cluster went away: rerun later
+        fail(printable_line(as_flags(str(stopped))), ExitCode.IN_USE, "cluster_lost")
     if stopped is not None:
         with user_errors():
             raise stopped

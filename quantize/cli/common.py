@@ -1475,6 +1475,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "output": "-o/--output",
          "report": "--report", "html": "--html", "shared_palette": "--shared-palette",
          "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",
+         "worker_timeout": "--worker-timeout",
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
          "pattern": "--glob", "exclude_pattern": "--exclude",
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
