@@ -1151,3 +1151,19 @@ def test_workers_running_with_malloc_trim_are_named(monkeypatch):
         assert batch.workers_trimming_malloc(cluster.scheduler_address) == {}
         monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # the worker runs in here
         assert batch.workers_trimming_malloc(cluster.scheduler_address) == {worker: "65536"}
+
+
+def test_workers_that_do_not_answer_in_time_are_not_waited_for(monkeypatch):
+    """The question is advice before the files go: a worker that does not answer within
+    the connection's timeout (restarting, say) must not hold the batch back."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+
+    def slow_value(name):  # pickled by value: it may hold no lock
+        time.sleep(2)
+        return "65536"
+
+    with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
+        monkeypatch.setattr(executor_dask, "_environment_value", slow_value)
+        assert batch.workers_trimming_malloc(cluster.scheduler_address,
+                                             connect_timeout=0.5) == {}

@@ -400,7 +400,9 @@ def workers_trimming_malloc(scheduler: str, connect_timeout: float | None = None
     workers. With glibc, the variable makes every large NumPy array a fresh mapping, and
     the files take up to twice as long as in a local pool (docs/batch.md, "Memory
     settings of the workers"). Empty when none has it, and when the workers cannot be
-    asked (the checks of :func:`unseen_by_workers` say why).
+    asked, or do not all answer within the connection's timeout (a worker restarting,
+    say: the question is only advice, and the checks of :func:`unseen_by_workers` say
+    why a worker cannot be asked).
 
     Raises
     ------
@@ -412,8 +414,8 @@ def workers_trimming_malloc(scheduler: str, connect_timeout: float | None = None
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
     with _connect(client_class, scheduler, timeout) as client:
         try:
-            seen = client.run(_environment_value, MALLOC_TRIM)
-        except Exception:  # noqa: BLE001 -- a worker lost or refusing: checked again later
+            seen = client.run(_environment_value, MALLOC_TRIM, callback_timeout=timeout)
+        except Exception:  # noqa: BLE001 -- a worker lost, refusing or slow: checked later
             return {}
     return {worker: value for worker, value in sorted(seen.items()) if value is not None}
 
