@@ -247,7 +247,12 @@ def enlarged_border_map(right: np.ndarray, below: np.ndarray, corner: np.ndarray
 
 
 def _apply_merges(merges: np.ndarray, n: int) -> np.ndarray:
-    """Region of each leaf after ``merges`` (numbered 0.. in order of smallest leaf)."""
+    """Region of each leaf after ``merges``, numbered 0.. in order of the regions' nodes:
+    the leaves no merge took first, by index, then the merged regions, by their last merge.
+
+    >>> _apply_merges(np.array([[0, 1]]), 3).tolist()
+    [1, 1, 0]
+    """
     parent = np.arange(n + merges.shape[0])
     parent[merges[:, 0]] = parent[merges[:, 1]] = np.arange(n, parent.size)  # each merged once
     root = parent  # pointer jumping: each node at its tree's root in about log(depth) steps
