@@ -2605,7 +2605,7 @@ class _LeafColours:
 
     def region_keys(self, order: np.ndarray, first: np.ndarray, starts: np.ndarray,
                     beside: np.ndarray) -> list[tuple[int, tuple[int, ...]]]:
-        """The key in :attr:`joins` of each region ``s``, its superpixels being
+        """The key in :attr:`_LeafColours.joins` of each region ``s``, its superpixels being
         ``order[first[s]:first[s + 1]]`` (ascending) and its neighbours
         ``beside[starts[s]:starts[s + 1]]`` (:func:`_region_neighbours`): a number for
         its set of superpixels, and those of its neighbours, in their order."""
