@@ -2242,10 +2242,22 @@ def _build_hierarchy(lab: np.ndarray, w: dict[str, float], superpixels: int = SU
     :func:`segment` and the closed map cut it; the open map keeps the cells and costs its
     cues were fitted on.
     """
+    labels = _superpixel_labels(lab, w, superpixels, sparse_passes, small_image)
+    return _merge_superpixels(labels, lab, w, edges, small_image)
+
+
+def _superpixel_labels(lab: np.ndarray, w: dict[str, float], superpixels: int,
+                       sparse_passes: int, small_image: bool) -> np.ndarray:
+    """The superpixels ``(h, w)`` of :func:`_build_hierarchy`, numbered 0..n-1."""
     step = _superpixel_step(lab.shape[1:], superpixels, small_image)
     compactness = _COMPACTNESS * math.sqrt(w["xy"] / 0.3)
     clusters = local_kmeans(lab, step, compactness, _SUPERPIXEL_PASSES, sparse_passes)
-    labels, _ = connected_superpixels(clusters, lab, _smallest_superpixel(step))
+    return connected_superpixels(clusters, lab, _smallest_superpixel(step))[0]
+
+
+def _merge_superpixels(labels: np.ndarray, lab: np.ndarray, w: dict[str, float],
+                       edges: np.ndarray | None, small_image: bool) -> _hierarchy.Hierarchy:
+    """The merge hierarchy of :func:`_build_hierarchy` over the superpixels ``labels``."""
     tiny = small_image and min(lab.shape[1:]) < _MIN_CELLS_ACROSS * _MIN_STEP
     area = max(labels.size, _MIN_COST_AREA) if tiny else labels.size
     cost = _hierarchy.MergeCost(_EDGE_WEIGHT, _SIZE_POWER, float(area))
@@ -2277,12 +2289,14 @@ def _superpixel_tree(lab: np.ndarray, w: dict[str, float], superpixels: int | No
     the Lab planes ``lab`` (:data:`SUPERPIXELS` when None), and the smallest superpixel it
     keeps (working pixels). When ``superpixels`` is None and ``n_regions`` is more than
     the default's superpixels, of about ``_RAISED_SUPERPIXELS * n_regions`` instead: a
-    cut at ``n_regions`` needs that many superpixels at least."""
+    cut at ``n_regions`` needs that many superpixels at least (and the hierarchy is built
+    over those alone)."""
     count = SUPERPIXELS if superpixels is None else superpixels
-    tree = _build_hierarchy(lab, w, count, small_image=True)
-    if superpixels is None and n_regions is not None and n_regions > tree.n_leaves:
+    labels = _superpixel_labels(lab, w, count, 0, True)
+    if superpixels is None and n_regions is not None and n_regions > int(labels.max()) + 1:
         count = _RAISED_SUPERPIXELS * n_regions
-        tree = _build_hierarchy(lab, w, count, small_image=True)
+        labels = _superpixel_labels(lab, w, count, 0, True)
+    tree = _merge_superpixels(labels, lab, w, None, True)
     return tree, _smallest_superpixel(_superpixel_step(lab.shape[1:], count, True))
 
 
@@ -2620,6 +2634,28 @@ class _LeafColours:
     count: np.ndarray  # (n,) float64: each superpixel's pixels
     sums: np.ndarray  # (n, 3) float64: the sums of their colours (exact: integer colours)
     squares: np.ndarray  # (n, 3) float64: and of their squares
+    # What a round of _merge_slivers decided for each region it met, by the region's
+    # superpixels and its neighbours' (region_keys): the place among its neighbours of the
+    # one it joins, or -1. A region decides from those alone, so the same region beside
+    # the same neighbours decides the same in every round and every cut tried: a search
+    # for a cut (_search_cut) meets most regions again and again, and decides each once.
+    joins: dict[tuple[int, tuple[int, ...]], int] = field(default_factory=dict, init=False,
+                                                         repr=False)
+    _names: dict[bytes, int] = field(default_factory=dict, init=False, repr=False)
+
+    def region_keys(self, order: np.ndarray, first: np.ndarray, starts: np.ndarray,
+                    beside: np.ndarray) -> list[tuple[int, tuple[int, ...]]]:
+        """The key in :attr:`_LeafColours.joins` of each region ``s``, its superpixels being
+        ``order[first[s]:first[s + 1]]`` (ascending) and its neighbours
+        ``beside[starts[s]:starts[s + 1]]`` (:func:`_region_neighbours`): a number for
+        its set of superpixels, and those of its neighbours, in their order."""
+        runs, cuts = order.astype(np.int64).tobytes(), (8 * first).tolist()
+        names = self._names
+        own = [names.setdefault(runs[a:b], len(names))
+               for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        near, ends = np.asarray(own)[beside].tolist(), starts.tolist()
+        return [(name, tuple(near[a:b]))
+                for name, a, b in zip(own, ends[:-1], ends[1:], strict=True)]
 
     @cached_property
     def _runs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -2627,6 +2663,30 @@ class _LeafColours:
         last ends ``(n + 1,)``: sorted once, when a region's pixels are first asked for."""
         starts = np.concatenate([[0], np.cumsum(self.count)]).astype(np.intp)
         return np.argsort(self.labels, kind="stable"), starts
+
+    @cached_property
+    def _distances(self) -> np.ndarray:
+        """Each pixel's distance in colour from its superpixel's mean, ascending within each
+        superpixel, and the superpixels one after another, each offset by
+        ``_DISTANCE_OFFSET`` times its number (so all ascending, for one search)."""
+        mean = self.sums / self.count[:, None]
+        step = self.colours - mean[self.labels]
+        key = np.sqrt(np.einsum("ij,ij->i", step, step)) + _DISTANCE_OFFSET * self.labels
+        return np.sort(key)
+
+    def pixels_beyond(self, leaf: np.ndarray, distance: np.ndarray) -> np.ndarray:
+        """``(m,)``: how many pixels of each superpixel ``leaf`` lie ``distance`` (below
+        _DISTANCE_OFFSET) or farther from its mean colour."""
+        inside = np.searchsorted(self._distances,
+                                 _DISTANCE_OFFSET * leaf + np.maximum(distance, 0.0))
+        return self._runs[1][leaf + 1] - inside
+
+    def pixel_runs(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The pixels of the superpixels ``members``, superpixel after superpixel, and the
+        index in ``members`` of each one's superpixel."""
+        order, starts = self._runs
+        at, pixel = _ragged_entries(starts, members)
+        return order[pixel], at
 
     def pixels_of(self, members: np.ndarray) -> np.ndarray:
         """The indices, in raster order, of the pixels of the superpixels ``members``."""
@@ -2652,28 +2712,61 @@ def _merge_slivers(tree: _hierarchy.Hierarchy, leaves: _LeafColours, region_of: 
     being the colours of the superpixels of ``tree`` (:func:`_leaf_colours`)."""
     for _ in range(_SLIVER_ROUNDS):
         n = int(region_of.max()) + 1
+        links = _sliver_links(tree, leaves, region_of, n)
+        if not links.size:
+            break
+        region_of = _regions.linked_components(links[:, 0], links[:, 1], n)[region_of]
+    return region_of
+
+
+def _sliver_links(tree: _hierarchy.Hierarchy, leaves: _LeafColours, region_of: np.ndarray,
+                  n: int) -> np.ndarray:
+    """``(m, 2)``: each region of ``region_of`` (0..n-1) that one round of
+    :func:`_merge_slivers` joins to a neighbour, and that neighbour: a thin region by
+    :func:`_mixed_of`, a thicker one by :func:`_side_of_thick`, which is asked only of the
+    regions :func:`_may_join_larger` leaves (it would find nothing for the others). A
+    region met before beside the same neighbours is not decided again
+    (:attr:`_LeafColours.joins`)."""
+    starts, beside = _region_neighbours(tree, region_of, n)
+    order = np.argsort(region_of, kind="stable")  # each region's superpixels, ascending
+    first = np.concatenate(([0], np.cumsum(np.bincount(region_of, minlength=n))))
+    keys = leaves.region_keys(order, first, starts, beside)
+    place = np.array([leaves.joins.get(key, -2) for key in keys], dtype=np.intp)
+    new = np.flatnonzero(place == -2)
+    if new.size:
         count = np.bincount(region_of, leaves.count, minlength=n)
         mean = group_sums(leaves.sums, region_of, n)[1] / count[:, None]
         spreads = spread(mean, group_sums(leaves.squares, region_of, n)[1] / count[:, None])
         thin = _thin_regions(region_of.astype(np.int32)[tree.labels], n)
-        members = np.split(np.argsort(region_of, kind="stable"),
-                           np.cumsum(np.bincount(region_of, minlength=n)[:-1]))
-        a, b = region_of[tree.pairs[:, 0]], region_of[tree.pairs[:, 1]]
-        src, dst = np.concatenate([a, b]), np.concatenate([b, a])
-        links = []
-        for s in range(n):
-            neighbours = np.unique(dst[(src == s) & (dst != s)])
+        asked = np.zeros(n, dtype=bool)
+        asked[new] = True
+        asked &= thin | _may_join_larger(leaves, region_of, mean, spreads, count, starts,
+                                         beside, asked)
+        for s in new.tolist():
+            neighbours = beside[starts[s]:starts[s + 1]]
+            t = None
             if thin[s]:
                 t = _mixed_of(mean, s, neighbours)
-            else:
-                t = _side_of_thick(leaves, members[s], mean, spreads, count, s, neighbours)
-            if t is not None:
-                links.append((s, t))
-        if not links:
-            break
-        ends = np.array(links, dtype=np.intp)
-        region_of = _regions.linked_components(ends[:, 0], ends[:, 1], n)[region_of]
-    return region_of
+            elif asked[s]:
+                members = order[first[s]:first[s + 1]]
+                t = _side_of_thick(leaves, members, mean, spreads, count, s, neighbours)
+            place[s] = -1 if t is None else int(np.searchsorted(neighbours, t))
+            leaves.joins[keys[s]] = int(place[s])
+    joined = np.flatnonzero(place >= 0)
+    return np.column_stack([joined, beside[starts[joined] + place[joined]]])
+
+
+def _region_neighbours(tree: _hierarchy.Hierarchy, region_of: np.ndarray, n: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The regions beside each region of ``region_of`` (0..n-1), ascending, as
+    ``beside[starts[s]:starts[s + 1]]`` (``starts`` ``(n + 1,)``): the regions of the
+    superpixels that share a border with one of its own."""
+    a, b = region_of[tree.pairs[:, 0]], region_of[tree.pairs[:, 1]]
+    apart = a != b
+    src = np.concatenate([a[apart], b[apart]])
+    keys = np.unique(src * n + np.concatenate([b[apart], a[apart]]))
+    starts = np.concatenate(([0], np.cumsum(np.bincount(keys // n, minlength=n))))
+    return starts, keys % n
 
 
 def _cut_without_slivers(tree: _hierarchy.Hierarchy, leaves: _LeafColours, n_regions: int,
@@ -2854,6 +2947,99 @@ def _side_of_thick(leaves: _LeafColours, members: np.ndarray, mean: np.ndarray,
     return _side_of_mixed(pixels, mean, radius, count, region, neighbours)
 
 
+def _may_join_larger(leaves: _LeafColours, region_of: np.ndarray, mean: np.ndarray,
+                     spreads: np.ndarray, count: np.ndarray, starts: np.ndarray,
+                     beside: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Bool ``(n,)``: the regions ``among`` (bool ``(n,)``) of ``region_of`` of which
+    :func:`_side_of_thick` may find a neighbour to join, tested all at once; it finds none
+    for the others. Those left have two neighbours or more (``beside[starts[s]:starts[s +
+    1]]``, :func:`_region_neighbours`), one of them larger, and for some larger one more
+    than :data:`_MIXED_OWN` of their pixels may be its colour: by bounds from their
+    superpixels (:func:`_most_near`), then by their pixels. The pixels are counted within a
+    radius :data:`_OWN_SLACK` wider than :func:`_side_of_thick` counts them (as its bound
+    is), and the bounds are taken 1e-6 wider still and raised by a billionth, far beyond
+    the rounding of sums made in another order: what these rule out, it cannot find.
+    ``mean``, ``spreads`` and ``count`` as there, of every region."""
+    n = count.size
+    region = np.repeat(np.arange(n), np.diff(starts))  # the region of each beside entry
+    larger = (count[beside] > count[region]) & ((np.diff(starts) >= 2) & among)[region]
+    pair = np.flatnonzero(larger)  # the entries of larger neighbours: (region, neighbour)
+    radius = _entry_radii(mean, spreads, starts, beside, pair) + _OWN_SLACK
+    src, dst = region[pair], beside[pair]
+    order = np.argsort(region_of, kind="stable")  # each region's superpixels
+    first = np.concatenate(([0], np.cumsum(np.bincount(region_of, minlength=n))))
+    at, member = _ragged_entries(first, src)  # each (entry, superpixel of its region)
+    near = _most_near(leaves, order[member], mean[dst[at]], radius[at])
+    most = np.bincount(at, near, minlength=pair.size) * (1.0 + 1e-9)
+    bound = np.zeros(n, dtype=bool)
+    bound[src[most > _MIXED_OWN * count[src]]] = True
+    keep = bound[src]
+    return _many_own_pixels(leaves, order, first, src[keep], mean[dst[keep]], radius[keep],
+                            count)
+
+
+def _most_near(leaves: _LeafColours, leaf: np.ndarray, colour: np.ndarray,
+               radius: np.ndarray) -> np.ndarray:
+    """``(m,)``: at most how many pixels of each superpixel ``leaf`` lie within ``radius``
+    ``(m,)`` of ``colour`` ``(m, 3)``: :func:`_most_within`'s bound, and no more than those
+    that lie as far from the superpixel's mean as the colour less the radius (the triangle
+    inequality), both taken 1e-6 wider."""
+    mean = leaves.sums[leaf] / leaves.count[leaf, None]
+    variance = spread(mean, leaves.squares[leaf] / leaves.count[leaf, None]) ** 2
+    beyond = np.linalg.norm(mean - colour, axis=1) - radius - 1e-6
+    share = np.divide(variance, variance + np.maximum(beyond, 0.0) ** 2,
+                      out=np.ones_like(variance), where=beyond > 0)
+    return np.minimum(leaves.count[leaf] * share, leaves.pixels_beyond(leaf, beyond))
+
+
+def _many_own_pixels(leaves: _LeafColours, order: np.ndarray, first: np.ndarray,
+                     src: np.ndarray, colour: np.ndarray, radius: np.ndarray,
+                     count: np.ndarray) -> np.ndarray:
+    """Bool ``(n,)``: the regions ``src`` (ascending; the superpixels of region ``s``
+    ``order[first[s]:first[s + 1]]``) of which more than :data:`_MIXED_OWN` of the pixels
+    lie within ``radius`` of ``colour`` ``(m, 3)``, for some entry (float64 distances from
+    their float32 colours)."""
+    n = count.size
+    entries = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=n))))
+    regions = np.flatnonzero(np.diff(entries))
+    at, member = _ragged_entries(first, regions)
+    pixel, leaf_at = leaves.pixel_runs(order[member])
+    owner, entry = _ragged_entries(entries, regions[at[leaf_at]])
+    step = leaves.colours[pixel[owner]] - colour[entry]
+    within = np.einsum("ij,ij->i", step, step) <= radius[entry] ** 2
+    votes = np.bincount(entry[within], minlength=src.size)
+    many = np.zeros(n, dtype=bool)
+    many[src[votes > _MIXED_OWN * count[src]]] = True
+    return many
+
+
+def _entry_radii(mean: np.ndarray, spreads: np.ndarray, starts: np.ndarray,
+                 beside: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """:func:`_colour_radii` of the neighbours ``beside[entries]`` among their region's
+    (``beside[starts[s]:starts[s + 1]]`` those of region ``s``), all at once: from each
+    one's distance in colour to the farthest of them."""
+    region = np.searchsorted(starts, entries, side="right") - 1
+    at, other = _ragged_entries(starts, region)
+    away = np.linalg.norm(mean[beside[entries[at]]] - mean[beside[other]], axis=1)
+    lengths = starts[region + 1] - starts[region]
+    farthest = np.maximum.reduceat(away, np.cumsum(lengths) - lengths) if away.size else away
+    near = np.minimum(spreads[beside[entries]], _SLIVER_MIX * farthest)
+    return np.maximum(near, _ONE_LEVEL)
+
+
+def _ragged_entries(starts: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each entry of the ragged rows ``rows`` (``starts[r]:starts[r + 1]`` those of row
+    ``r``): the index in ``rows`` it was reached from and its own index, row after row.
+
+    >>> [a.tolist() for a in _ragged_entries(np.array([0, 2, 5]), np.array([1, 0]))]
+    [[0, 0, 0, 1, 1], [2, 3, 4, 0, 1]]
+    """
+    lengths = starts[rows + 1] - starts[rows]
+    at = np.repeat(np.arange(rows.size), lengths)
+    ends = np.cumsum(lengths)
+    return at, np.arange(at.size) - (ends - lengths)[at] + starts[rows][at]
+
+
 def _colour_radii(mean: np.ndarray, spreads: np.ndarray, neighbours: np.ndarray
                   ) -> np.ndarray:
     """``(m,)``: how far from each neighbour's colour a pixel is still that colour (see
@@ -2871,6 +3057,10 @@ def _colour_radii(mean: np.ndarray, spreads: np.ndarray, neighbours: np.ndarray
 # lies within radius + 0.2 of the float64 colour (radius being _ONE_LEVEL or more), and
 # _side_of_thick takes the bound at radius + _OWN_SLACK.
 _OWN_SLACK = 0.5
+# _LeafColours.pixels_beyond counts a superpixel's pixels at least so far from its mean in
+# one sorted array of distances, each superpixel's offset by this (more than any distance
+# of RGB colours, 442, and small enough to keep them to 1e-8 at 10^5 superpixels).
+_DISTANCE_OFFSET = 512.0
 
 
 def _most_within(count: np.ndarray, mean: np.ndarray, variance: np.ndarray,

@@ -247,14 +247,20 @@ def enlarged_border_map(right: np.ndarray, below: np.ndarray, corner: np.ndarray
 
 
 def _apply_merges(merges: np.ndarray, n: int) -> np.ndarray:
-    """Region of each leaf after ``merges`` (numbered 0.. in order of smallest leaf)."""
+    """Region of each leaf after ``merges``, numbered 0.. in order of the regions' nodes:
+    the leaves no merge took first, by index, then the merged regions, by their last merge.
+
+    >>> _apply_merges(np.array([[0, 1]]), 3).tolist()
+    [1, 1, 0]
+    """
     parent = np.arange(n + merges.shape[0])
-    for i, (a, b) in enumerate(merges):
-        parent[a] = parent[b] = n + i
-    # Resolve roots: process nodes from the last created to the first.
-    root = parent.copy()
-    for node in range(root.shape[0] - 1, -1, -1):
-        root[node] = root[parent[node]] if parent[node] != node else node
+    parent[merges[:, 0]] = parent[merges[:, 1]] = np.arange(n, parent.size)  # each merged once
+    root = parent  # pointer jumping: each node at its tree's root in about log(depth) steps
+    while True:
+        jumped = root[root]
+        if np.array_equal(jumped, root):
+            break
+        root = jumped
     _, region = np.unique(root[:n], return_inverse=True)
     return region
 
