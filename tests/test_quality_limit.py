@@ -587,15 +587,15 @@ def test_an_animation_in_a_batch_takes_the_limit_as_the_stills_do(tmp_path, eigh
 
 
 def test_an_animation_whose_only_miss_is_an_accent_says_so_as_its_first_frame_does(tmp_path):
-    """18 red pixels a frame among 19,982 grey and blue ones: 2 colours meet the mean and
-    the tail, but draw the red 29.89 away, beyond 4 Q. The animation's error said only
+    """A 6 x 6 red area a frame among 39,964 grey and blue pixels: 2 colours meet the mean
+    and the tail, but draw the red 29.89 away, beyond 4 Q. The animation's error said only
     the mean and tail bounds; it says the accent bound as the still of its first frame
     does, and both say what the colours allowed reach (the animation on its pooled
-    colours, twice the red pixels)."""
+    colours, twice the red pixels; the still on the 16 inner pixels of its area)."""
     def frame(shift: int) -> np.ndarray:
-        image = np.full((100, 200, 3), 128, np.uint8)
+        image = np.full((200, 200, 3), 128, np.uint8)
         image[:40, :60] = (20, 40, 210)
-        image[90:93, 100 + shift:106 + shift] = (220, 30, 30)
+        image[150:156, 100 + shift:106 + shift] = (220, 30, 30)
         return image
 
     first = Image.fromarray(frame(0))
@@ -608,12 +608,12 @@ def test_an_animation_whose_only_miss_is_an_accent_says_so_as_its_first_frame_do
     still = run(tmp_path / "first.png", "-k", 2, "--quality", 2, "-o", tmp_path / "q.png")
     assert (still.exit_code, still.stderr) == (
         99, f"quantize: error: {tmp_path / 'first.png'}: {bounds} a mean CIEDE2000 of 0.0269, "
-            "a colour of 18 pixels 29.89 away > 8); --quality-limit=7.48 or more keeps their "
+            "a colour of 16 pixels 29.89 away > 8); --quality-limit=7.48 or more keeps their "
             "result, which -k/--colors=2 alone gives\n")
     animation = run(tmp_path / "a.gif", "-k", 2, "--quality", 2, "-o", tmp_path / "q.gif")
     assert (animation.exit_code, animation.stderr) == (
         99, f"quantize: error: {tmp_path / 'a.gif'}: {bounds}, with each colour of the frames "
-            "on its nearest entry, a mean CIEDE2000 of 0.0269, a colour of 36 pixels 29.89 "
+            "on its nearest entry, a mean CIEDE2000 of 0.0269, a colour of 72 pixels 29.89 "
             "away > 8); --quality-limit=7.48 or more keeps their result, which -k/--colors=2 "
             "alone gives\n")
 

@@ -392,12 +392,15 @@ def test_the_delta_e_reported_beside_quality_is_on_black_and_at_most_the_bound()
 
 
 def test_quality_keeps_a_small_accent_that_the_tail_allows():
-    """18 red pixels among 20,000 grey ones (0.09 %, as a 10 px status dot on a screen) are
-    within the 0.1 % the tail lets be anything: Q = 2 chose 1 colour and drew them grey.
-    A colour of 16 pixels or more is now kept within 4 Q: here exactly."""
+    """A 6 x 6 red area among 40,000 grey pixels (0.09 %, as a 10 px status dot on a
+    screen) is within the 0.1 % the tail lets be anything: Q = 2 chose 1 colour and drew it
+    grey. An area of its own colour of 16 inner pixels or more is now kept within 4 Q:
+    here exactly (the red has 16; a 5 x 3 light area has 3 and is drawn grey)."""
     from quantize import reduce_colors
 
-    image = pixels((GREY, 20_000), (RED, 18), (LIGHT, 15)).reshape(67, 299, 3)
+    image = np.full((200, 200, 3), GREY, np.uint8)
+    image[50:56, 50:56] = RED
+    image[150:153, 100:105] = LIGHT
     result = reduce_colors(image, quality=2.0, seed=0)
     assert result.k == 2
     assert sorted(map(tuple, result.palette.tolist())) == [GREY, RED]
@@ -437,3 +440,50 @@ def test_an_accent_out_of_reach_is_said():
         "(and every colour of at least 16 pixels and 0.005% of them within 12) (they reach a "
         "mean CIEDE2000 of 0.02687, a colour of 18 pixels 29.89 away > 12); quality_limit=7.48 "
         "or more keeps their result, which n_colors=1 alone gives")
+
+
+def noisy_ink() -> np.ndarray:
+    """A 20 x 20 ink of 400 distinct colours near red (as a scanner's noise spreads one)
+    on a 640 x 640 white page: 0.1 % of the pixels, which the tail lets be anything."""
+    image = np.full((640, 640, 3), 255, np.uint8)
+    steps = np.arange(400)
+    ink = np.stack([196 + steps % 8, 28 + steps // 8 % 8, 36 + steps // 64], axis=1)
+    image[300:320, 300:320] = ink.reshape(20, 20, 3)
+    return image
+
+
+def test_a_noisy_ink_is_an_area_of_its_own_colour():
+    """No colour of the ink had 16 pixels, so Q = 2 chose 1 colour and drew the red white
+    (as a scanned page's stamp and signature were drawn grey): its 324 inner pixels share
+    a cell 8 wide in CIE Lab, and it keeps an entry of its own."""
+    from quantize import reduce_colors
+
+    image = noisy_ink()
+    result = reduce_colors(image, quality=2.0, seed=0)
+    assert result.k == 2
+    ink = result.to_rgb()[300:320, 300:320].reshape(-1, 3)
+    assert ciede2000(lab_of(image[300:320, 300:320].reshape(-1, 3)), lab_of(ink)).mean() < 2
+
+
+def grey_text() -> np.ndarray:
+    """Three dark grey strokes of 3 px on a 400 x 400 light grey page, each edge an
+    anti-aliased column of 20 pixels of 190, 140 or 90 (40 pixels of each level)."""
+    image = np.full((400, 400), 240, np.uint8)
+    for x, (left, right) in zip((100, 200, 300), ((190, 90), (140, 140), (90, 190)),
+                                strict=True):
+        image[100:120, x] = left
+        image[100:120, x + 1:x + 4] = 40
+        image[100:120, x + 4] = right
+    return np.repeat(image[..., None], 3, axis=2)
+
+
+def test_anti_aliased_edges_do_not_take_colours_of_their_own():
+    """Each edge level had 40 pixels, a colour the accent bound kept within 4 Q: Q = 2
+    chose 5 colours, paper, ink and the three edge greys. The edge pixels are not inner
+    (their neighbours are 50 levels or more away): paper, and the mean of the ink and the
+    edges of 90 and 140 (the 190s are drawn as paper), are enough."""
+    from quantize import reduce_colors
+
+    result = reduce_colors(grey_text(), quality=2.0, seed=0)
+    assert result.k == 2
+    assert sorted(result.palette[:, 0].tolist()) == [63, 240]

@@ -196,7 +196,9 @@ def reduce_command(
         help="Use the fewest colours whose mean CIEDE2000 difference from "
         "the original is <= Q, a number from 0 to 20 (about 1 is just noticeable; not "
         "pngquant's 0-100 score), with its 99th percentile <= 5 Q, 99.9th <= 10 Q and every "
-        "colour of 16 pixels or more within 4 Q, so that small areas of their own colour are "
+        "area of one colour of 16 pixels or more within 4 Q (its pixels whose neighbours "
+        "share their colour, not anti-aliased edges; colours within 4 Q of each other, as a "
+        "scanned ink's noise, count as one), so that small areas of their own colour are "
         "kept; prints the k chosen. Default: off (-k colours).",
         show_default=False)] = None,
     quality_limit: Annotated[float | None, typer.Option(

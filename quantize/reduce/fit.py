@@ -286,12 +286,15 @@ class Histogram:
     """Distinct colours of the visible pixels, their counts and clustering features.
 
     ``colors`` is ``(m, 3)`` uint8, or ``(m, 4)`` straight RGBA for an image
-    with alpha.
+    with alpha. ``inner``, when counted, the pixels of each colour whose four neighbours
+    share it (see :data:`~quantize.reduce.quality.INNER_LEVELS`): the quality search
+    bounds the areas of their own colour that those make.
     """
 
     colors: np.ndarray
     counts: np.ndarray
     space: str
+    inner: np.ndarray | None = None
 
     @cached_property
     def features(self) -> np.ndarray:
@@ -318,7 +321,7 @@ class Histogram:
         """This histogram without its clustering features, its Lab kept if computed: to
         hold on to once the palette is fitted (the features of the 4 M colours of a 12 MP
         image with soft alpha take 61 MB); features asked for again are computed again."""
-        out = Histogram(self.colors, self.counts, self.space)
+        out = Histogram(self.colors, self.counts, self.space, self.inner)
         if "lab" in self.__dict__:
             out.__dict__["lab"] = self.lab
         return out

@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
 from .._kernels import nearest
 from .._validation import shown_number
-from ..colors import mean_ciede2000
+from ..colors import ciede2000, mean_ciede2000
 from ..errors import (
     QualityError,
     QualityLimitWarning,
@@ -40,8 +41,9 @@ from .fit import (
     to_colors,
 )
 
-__all__ = ["QUALITY_ACCENT", "QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL",
-           "QualityScaleWarning", "accent_pixels", "kept_within_limit", "limit_meeting", "on_white",
+__all__ = ["INNER_LEVELS", "QUALITY_ACCENT", "QUALITY_CELL_PIXELS", "QUALITY_MEANS",
+           "QUALITY_SCALE_WARNING_ABOVE", "QUALITY_TAIL", "AccentAreas", "QualityScaleWarning",
+           "accent_areas", "accent_pixels", "kept_within_limit", "limit_meeting", "on_white",
            "out_of_reach", "quality_error", "quality_reached", "quality_scale_reason",
            "quality_terms", "reached_words", "search_quality", "smallest_k", "starting_as",
            "tail_limits", "tail_missed", "warn_limit_kept", "warn_quality_scale",
@@ -69,17 +71,50 @@ QUALITY_SCALE_WARNING_ABOVE = 20
 #: bound alone, Q = 1 chose 13 colours for the 1280 x 800 screenshot and drew its
 #: yellow dots 27 away; with the 99.9th alone, the icons kept 5-6 colours at Q = 3.
 QUALITY_TAIL = ((0.01, 5.0), (0.001, 10.0))
-#: Besides the mean and its tail, no colour of at least this many pixels and this share
-#: of them may be more than this many times Q away. The tail lets 0.1 % of the pixels be
-#: anything: on two 800 x 500 and 1000 x 520 screenshots of white cards on grey with
-#: grey text and 8 status dots of 10 px (0.02 % of the pixels each), Q = 3 chose 2
-#: colours and Q = 2 chose 8-9, drawing the dots 5-37 away (grey, black or blue). At
-#: 4 Q, no k chosen for the seven web photos of the benchmark at Q = 2, 3 or 5 changed
-#: (their worst colour of 16 pixels is 1.9-3.7 Q away at that k); at 2 Q and 3 Q, k
-#: grew on five of them (astronaut at Q = 3: 57 colours to 84 and 73; at 2 Q, flower and
-#: rocket at Q = 2 needed more than 256). A colour is a distinct one (RGB, or RGBA),
-#: so the dots' own colours count, not their antialiased edges.
+#: Besides the mean and its tail, no area of its own colour of at least this many pixels and
+#: this share of them may be more than this many times Q away. The tail lets 0.1 % of the
+#: pixels be anything: on two 800 x 500 and 1000 x 520 screenshots of white cards on grey
+#: with grey text and 8 status dots of 10 px (0.02 % of the pixels each), Q = 3 chose 2
+#: colours and Q = 2 chose 8-9, drawing the dots 5-37 away (grey, black or blue). At 4 Q, no
+#: k chosen for the seven web photos of the benchmark at Q = 2, 3 or 5 changed (their worst
+#: colour of 16 pixels is 1.9-3.7 Q away at that k); at 2 Q and 3 Q, k grew on five of them
+#: (astronaut at Q = 3: 57 colours to 84 and 73; at 2 Q, flower and rocket at Q = 2 needed
+#: more than 256).
+#: An area was a distinct colour (RGB, or RGBA), every pixel of it counted. On 300-dpi scans
+#: of A4 pages (8.7 MP, 435 pixels to count), that missed both ways: scanner noise spread a
+#: red stamp of 88,643 pixels and a blue signature of 6,813 over thousands of colours of a
+#: few pixels each, and Q = 5 chose 3 colours, drawing them brown-grey (mean ΔE 21 and 31);
+#: on a grey page, the anti-aliased edges of text piled up into 256 levels of thousands of
+#: pixels each, and Q = 2 chose 8 colours (1.46 MB), two on paper noise, where 4 have a mean
+#: ΔE of 1.03 (176 KB). Now only inner pixels count (see :data:`INNER_LEVELS`), and an area
+#: is a colour's, or a cell's of colours within 4 Q (:func:`accent_areas`, at least
+#: :data:`QUALITY_CELL_PIXELS`), the difference of a cell being that of its mean colour from
+#: the nearest entry. Q = 5 now chooses 15 colours for the colour page, drawing stamp and
+#: signature 7.9 and 8.1 away (and Q = 2, 165 instead of 75: the areas of the photo on it
+#: count now), and Q = 2 chooses 4 for the grey page (176 KB); two more
+#: pages (green and purple inks, noise of 6 levels; an orange and a blue one, noise of 3 and
+#: JPEG 85) chose 8 and 3 colours at Q = 5, drawing the signatures 22-25 away, and now 18
+#: and 12, 8-9 away. On the photos of QUALITY_TAIL and the two screenshots, k at Q = 1, 2, 3
+#: and 5 changed three times: a BSDS photo at Q = 3 and 5 (6 to 4, 4 to 3; the colour that
+#: held them, of 17-18 pixels, has 3 inner ones, and the worst area at the new k is 11.5 and
+#: 18.8 away) and the 800 x 500 screenshot at Q = 1 (22 to 21; a grey of 40 pixels, all on
+#: text edges, was 4.3 away).
 QUALITY_ACCENT = (16, 5e-5, 4.0)
+#: A pixel is inner, and counts in an area of :data:`QUALITY_ACCENT`, when each of its
+#: four neighbours is within this many levels of it in every channel: a scan's noise
+#: (4 levels) leaves 84 % of a page's pixels inner and a 10 px status dot's 52 of 76;
+#: anti-aliased edges (20 to 120 levels a pixel) are not. At 8 levels, 22 % of the page
+#: was inner.
+INNER_LEVELS = 16
+#: The fewest inner pixels of a cell of :func:`accent_areas` that :data:`QUALITY_ACCENT`
+#: bounds (a 16 x 16 area), besides its share. Cells of 16 pixels, measured by their pixels'
+#: mean error, made k grow on 13 of the 16 photos of QUALITY_TAIL (flower at Q = 3: 58 to
+#: 124; astronaut, chelsea, rocket and flower at Q = 2 past 256): noise and gradients pooled
+#: in a cell counted as its error. Of 256 pixels, measured by the difference of their mean
+#: from the mean they are drawn with, k grew at Q = 3 on flower (58 to 60) and a BSDS photo
+#: (12 to 13): a cell cutting a cloud of colours has its mean off the entry that draws the
+#: cloud.
+QUALITY_CELL_PIXELS = 256
 #: What ``quality`` measures, said where a value meant as a 0-100 score (pngquant's
 #: ``--quality 80``; Pillow's JPEG ``quality=80``) is taken for it: the mean and the
 #: tail of :data:`QUALITY_TAIL`, as :func:`quality_error` bounds them.
@@ -145,16 +180,18 @@ def _times(quality: float, multiple: float) -> str:
 
 
 def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
-                  rows: np.ndarray, shown: tuple[np.ndarray, ...] | None = None
-                  ) -> tuple[float, float]:
+                  rows: np.ndarray, shown: tuple[np.ndarray, ...] | None = None,
+                  areas: AccentAreas | None = None) -> tuple[float, float]:
     """The error the quality searches hold to Q, and the mean CIEDE2000 in it, of the
     ``(n, 3)`` Lab colours ``lab`` (of ``weights`` pixels each, one each if None) drawn
     with their entries ``rows`` of ``palette_lab``.
 
     The error is the mean, a tail percentile of :data:`QUALITY_TAIL` over its multiple
-    of Q, or the CIEDE2000 of the worst colour of :func:`accent_pixels` pixels or more
+    of Q, or the CIEDE2000 of the worst area of :func:`accent_pixels` pixels or more
     over the multiple of :data:`QUALITY_ACCENT`, whichever is the largest: it is at most
-    Q when the mean is at most Q and each of the others within its bound. Identical rows
+    Q when the mean is at most Q and each of the others within its bound. An area is a
+    colour's pixels, or, with ``areas`` (:func:`accent_areas`, over the rows of ``lab``),
+    the inner pixels of a colour or of a cell of colours. Identical rows
     of ``lab`` are one colour when ``weights`` is None, so weights give what repeated
     rows give. With ``shown``, the straight RGBA colours and
     palette whose Lab on black ``lab`` and ``palette_lab`` are (and, optionally third, the
@@ -175,7 +212,8 @@ def quality_error(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray 
     error = mean
     for share, times in QUALITY_TAIL:
         error = max(error, _percentile_above(errors, weights, share, times * mean) / times)
-    return max(error, _worst_accent(lab, errors, weights)[0] / QUALITY_ACCENT[2]), mean
+    worst = _worst_accent(lab, errors, weights, palette_lab, areas)[0]
+    return max(error, worst / QUALITY_ACCENT[2]), mean
 
 
 def accent_pixels(total: float) -> float:
@@ -188,19 +226,120 @@ def accent_pixels(total: float) -> float:
     return max(pixels, share * total)
 
 
-def _worst_accent(lab: np.ndarray, errors: np.ndarray, weights: np.ndarray | None
+def _worst_accent(lab: np.ndarray, errors: np.ndarray, weights: np.ndarray | None,
+                  palette_lab: np.ndarray, areas: AccentAreas | None = None
                   ) -> tuple[float, float]:
-    """The largest of ``errors`` of a colour of at least :func:`accent_pixels` pixels, and
-    its pixels; ``(0.0, 0.0)`` when there is none. Without ``weights``, each row of ``lab``
-    is a pixel, and identical rows, one colour, of their mean error."""
-    if weights is None:
-        _, colour, weights = np.unique(lab, axis=0, return_inverse=True, return_counts=True)
-        errors = np.bincount(colour.ravel(), errors) / weights
-    big = np.flatnonzero(weights >= accent_pixels(float(weights.sum())))
+    """The largest CIEDE2000 of an area of at least :func:`accent_pixels` pixels, and its
+    pixels; ``(0.0, 0.0)`` when there is none; ``errors``: those of the rows of ``lab``
+    drawn with the palette whose Lab is ``palette_lab``. Without ``areas``, an area is a
+    colour's pixels (without ``weights``, each row of ``lab`` is a pixel, and identical
+    rows one colour), of their mean error. With ``areas`` (over the rows of ``lab``, of
+    ``weights`` pixels each; :class:`AccentAreas`), an area is the inner pixels of a
+    colour, of its error, or those of a cell, at least :data:`QUALITY_CELL_PIXELS` of
+    them, of the CIEDE2000 between their mean Lab and the nearest entry: a scanned ink's
+    noise averages out, and a cell's edge, cutting a cloud of noise, does not count the
+    noise beyond it as the ink's error.
+    """
+    if areas is None:
+        if weights is None:
+            _, colour, weights = np.unique(lab, axis=0, return_inverse=True,
+                                           return_counts=True)
+            errors = np.bincount(colour.ravel(), errors) / weights
+        return _worst_of(errors, weights, accent_pixels(float(weights.sum())))
+    least = accent_pixels(float(weights.sum()))
+    worst = _worst_of(errors, areas.inner, least)
+    least = max(least, QUALITY_CELL_PIXELS)
+    for cell in areas.cells:
+        pixels = np.bincount(cell, areas.inner)
+        big = np.flatnonzero(pixels >= least)
+        if big.size:
+            nearest = _nearest_difference(_cell_means(cell, areas.inner, lab, pixels)[big],
+                                          palette_lab)
+            worst = max(worst, _worst_of(nearest, pixels[big], least))
+    return worst
+
+
+def _nearest_difference(lab: np.ndarray, palette_lab: np.ndarray) -> np.ndarray:
+    """The CIEDE2000 ``(n,)`` of each of the ``(n, 3)`` Lab colours ``lab`` from the
+    nearest of the ``(k, 3)`` ``palette_lab``.
+
+    >>> nearest = _nearest_difference(np.array([[50.0, 0, 0], [70.0, 0, 0]]),
+    ...                               np.array([[50.0, 0, 0], [60.0, 0, 0]]))
+    >>> [round(float(value), 2) for value in nearest]
+    [0.0, 8.23]
+    """
+    k = palette_lab.shape[0]
+    pairs = ciede2000(np.repeat(lab, k, axis=0), np.tile(palette_lab, (lab.shape[0], 1)))
+    return pairs.reshape(lab.shape[0], k).min(axis=1)
+
+
+def _cell_means(cell: np.ndarray, weights: np.ndarray, values: np.ndarray,
+                totals: np.ndarray) -> np.ndarray:
+    """The ``weights``-weighted mean of the ``(m, 3)`` ``values`` in each ``cell``
+    (``totals``: the weight of each; an empty cell's mean is 0)."""
+    sums = np.stack([np.bincount(cell, weights * column, totals.size) for column in values.T],
+                    axis=1)
+    return sums / np.maximum(totals, 1e-300)[:, None]
+
+
+def _worst_of(errors: np.ndarray, pixels: np.ndarray, least: float) -> tuple[float, float]:
+    """The largest of ``errors`` of at least ``least`` ``pixels``, and its pixels;
+    ``(0.0, 0.0)`` when there is none."""
+    big = np.flatnonzero(pixels >= least)
     if big.size == 0:
         return 0.0, 0.0
     worst = big[np.argmax(errors[big])]
-    return float(errors[worst]), float(weights[worst])
+    return float(errors[worst]), float(pixels[worst])
+
+
+class AccentAreas(NamedTuple):
+    """The areas of their own colour that :data:`QUALITY_ACCENT` bounds, over ``m``
+    colours: ``inner`` ``(m,)`` float, the pixels of each colour that count (its inner
+    pixels: see :data:`INNER_LEVELS`), and ``cells``, the cell numbers ``(m,)`` of the
+    colours in each grid of :func:`accent_areas`. An area is the inner pixels of one
+    colour, or of the colours in one cell (see :func:`quality_error`)."""
+
+    inner: np.ndarray
+    cells: tuple[np.ndarray, ...]
+
+    def taken(self, rows: np.ndarray, weights: np.ndarray, counts: np.ndarray
+              ) -> AccentAreas:
+        """These areas over the colours ``rows``, of ``weights`` pixels each in place of
+        their ``counts``, with the same share of them inner (a sample of the colours)."""
+        inner = weights * (self.inner[rows] / counts[rows])
+        return AccentAreas(inner, tuple(cell[rows] for cell in self.cells))
+
+
+def accent_areas(lab: np.ndarray, inner: np.ndarray, quality: float) -> AccentAreas:
+    """The areas (:class:`AccentAreas`) of the Lab colours ``lab``, ``inner`` of whose
+    pixels are inner, that :data:`QUALITY_ACCENT` bounds for ``quality``: each colour's,
+    and each cell's of two grids of cubes ``QUALITY_ACCENT[2] * quality`` a side in CIE
+    Lab (at least :data:`_CELL_MIN`), the second offset by half a side, so that the
+    colours of a cloud of noise up to a quarter of a side across share a cell of one.
+    Prior validation is assumed.
+
+    >>> lab = np.array([[47.0, 0, 0], [49.0, 0, 0], [52.0, 0, 0]])
+    >>> [cell.tolist() for cell in accent_areas(lab, np.ones(3), 2.0).cells]  # 8 a side
+    [[0, 1, 1], [0, 0, 1]]
+    """
+    side = max(QUALITY_ACCENT[2] * quality, _CELL_MIN)
+    return AccentAreas(inner.astype(np.float64), tuple(_lab_cells(lab, side, offset)
+                                                       for offset in (0.0, 0.5)))
+
+
+#: The narrowest cell of :func:`accent_areas`, in CIEDE2000 units (a step of one level of
+#: 8-bit sRGB is 0.2-1 of them): a quality near 0 does not number cells past int64.
+_CELL_MIN = 0.25
+
+
+def _lab_cells(lab: np.ndarray, side: float, offset: float) -> np.ndarray:
+    """The cell ``(m,)`` intp, numbered from 0, of each of the Lab colours ``lab`` in a
+    grid of cubes ``side`` wide, moved by ``offset`` of a side."""
+    levels = np.floor(lab / side + offset).astype(np.int64)
+    levels -= levels.min(axis=0)
+    span = levels.max(axis=0) + 1
+    cell = (levels[:, 0] * span[1] + levels[:, 1]) * span[2] + levels[:, 2]
+    return np.unique(cell, return_inverse=True)[1].ravel()
 
 
 def _pixel_errors(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
@@ -431,7 +570,8 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     """
     k_max = min(k_max, hist.colors.shape[0])  # m colours reproduce the image exactly
     fresh = starting_as(rng)  # every full fit as n_colors=k fits it
-    guess = _summary_guess(hist, quality, k_max, rng)
+    areas = accent_areas(hist.lab, hist.counts if hist.inner is None else hist.inner, quality)
+    guess = _summary_guess(hist, quality, k_max, rng, areas)
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     means: dict[int, float] = {}
     errors: dict[int, float] = {}
@@ -442,7 +582,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
                                         hist.space, exact_colors, fresh(), seed_on_cells=True)
         errors[k], means[k] = quality_error(hist.lab, lab_of(palette), hist.counts, labels,
-                                            _with_alpha(hist.colors, palette, white))
+                                            _with_alpha(hist.colors, palette, white), areas)
         return errors[k]
 
     k = smallest_k(exact, quality, guess, k_max, k_min=1)
@@ -450,7 +590,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
         return *fits[k], None
     palette, labels = fits[k_max]
     got = quality_reached(hist.lab, lab_of(palette), hist.counts, labels, k_max, quality,
-                          _with_alpha(hist.colors, palette, white))
+                          _with_alpha(hist.colors, palette, white), areas)
     colours = "1 colour" if k_max == 1 else f"{k_max} colours"
     missed = (f"{out_of_reach(quality, means[k_max], accent=got.accent is not None)} needs "
               f"more than {colours}")
@@ -525,7 +665,8 @@ def limit_meeting(error: float, k: int) -> str:
 
 def quality_reached(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,
                     rows: np.ndarray, k: int, quality: float,
-                    shown: tuple[np.ndarray, np.ndarray] | None = None) -> QualityReached:
+                    shown: tuple[np.ndarray, ...] | None = None,
+                    areas: AccentAreas | None = None) -> QualityReached:
     """What a palette fitted for the most colours allowed, ``k``, whose Lab colours are
     ``palette_lab``, drawing the Lab colours ``lab`` (of ``weights`` pixels each) as
     ``rows`` says, reaches against ``quality`` (which it misses), measured as
@@ -544,7 +685,7 @@ def quality_reached(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarra
     errors, mean, translucent = _pixel_errors(lab, palette_lab, weights, rows, shown)
     tail = tuple(_percentile_above(errors, weights, share, times * quality)
                  for share, times in QUALITY_TAIL)
-    worst, pixels = _worst_accent(lab, errors, weights)
+    worst, pixels = _worst_accent(lab, errors, weights, palette_lab, areas)
     accent = (worst, pixels) if worst > QUALITY_ACCENT[2] * quality else None
     return QualityReached(k, mean, tail, translucent, accent)
 
@@ -657,7 +798,7 @@ CIEDE2000 of 3.845, its 99th percentile 41.22 > 20, within quality_limit=10
 
 
 def _summary_guess(hist: Histogram, quality: float, k_max: int,
-                   rng: np.random.Generator) -> int:
+                   rng: np.random.Generator, areas: AccentAreas) -> int:
     """Estimate of the k meeting ``quality`` from quick fits on a coarse cell summary.
 
     Each trial palette is fitted on 8 x 8 x 8-level cells and judged on a sample
@@ -677,9 +818,10 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
         picks, judge_w = np.unique(picks, return_counts=True)
         judge, judge_lab = hist.features[picks], hist.lab[picks]
         judge_colors = hist.colors[picks]
+        judge_areas = areas.taken(picks, judge_w, hist.counts)
     else:
         judge, judge_lab, judge_w = hist.features, hist.lab, hist.counts
-        judge_colors = hist.colors
+        judge_colors, judge_areas = hist.colors, areas
     limit = min(k_max, data.shape[0] - 1)
     if limit < 1:
         return k_max
@@ -691,7 +833,7 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
                                           hist.colors.shape[1]))
         entries = nearest(judge, features_of(palette, hist.space))
         return quality_error(judge_lab, lab_of(palette), judge_w, entries,
-                             _with_alpha(judge_colors, palette, white))[0]
+                             _with_alpha(judge_colors, palette, white), judge_areas)[0]
 
     guess = smallest_k(approx, quality, DEFAULT_COLORS, limit, k_min=1,
                        resolution=_GUESS_RESOLUTION)
