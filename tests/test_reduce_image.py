@@ -737,9 +737,9 @@ def test_rgba_metrics_are_measured_on_premultiplied_rgba(rng):
         a[..., :3] *= a[..., 3:] / 255
         return a
 
-    mse = ((shown(rgba) - shown(result.to_rgba())) ** 2).mean()
+    visible = rgba[..., 3] > 0  # the pixels counted: those transparent in both left out
+    mse = ((shown(rgba) - shown(result.to_rgba())) ** 2)[visible].mean()
     assert result.psnr == pytest.approx(10 * np.log10(255 ** 2 / mse))
-    visible = rgba[..., 3] > 0
     on_black = lambda a: np.rint(shown(a)[..., :3]).astype(np.uint8)[visible]  # noqa: E731
     assert result.delta_e == pytest.approx(delta_e(on_black(rgba), on_black(result.to_rgba())),
                                            rel=1e-5)
@@ -786,11 +786,11 @@ def test_dithered_metrics_and_shares_are_measured_on_the_pixels(rng):
     drawn = result.indices[opaque]
     assert np.allclose(result.shares, np.bincount(drawn, minlength=6) / drawn.size)
     rgb = image[..., :3][opaque]
-    shown = image.astype(float)  # premultiplied RGBA, over every pixel
+    shown = image.astype(float)  # premultiplied RGBA, over the visible pixels
     shown[..., :3] *= shown[..., 3:] / 255
     got = result.to_rgba().astype(float)
     got[..., :3] *= got[..., 3:] / 255
-    mse = ((shown - got) ** 2).mean()
+    mse = ((shown - got) ** 2)[opaque].mean()
     assert result.psnr == pytest.approx(10 * np.log10(255 ** 2 / mse))
     assert result.delta_e == pytest.approx(delta_e(rgb, result.palette[drawn]), rel=1e-5)
 
@@ -1428,7 +1428,8 @@ def test_a_reduced_image_holds_no_clustering_features_of_its_colours(rng, dither
 
 
 def _premultiplied_psnr(result, rgb, alpha):
-    """PSNR of ``result`` against the image, premultiplied, measured over its pixels."""
+    """PSNR of ``result`` against the image, premultiplied, measured over its pixels
+    visible in either."""
     a = alpha[..., None] / 255.0
     drawn = result.to_rgba().astype(np.float64)
     original = np.dstack([rgb * a, alpha]).astype(np.float64)
