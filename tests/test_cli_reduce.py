@@ -422,7 +422,8 @@ def test_quality_keeps_a_small_area_of_its_own_colour_and_says_the_tail(tmp_path
         99, f"quantize: error: {tmp_path / 'dots.png'}: --quality=2: mean CIEDE2000 <= 2, its "
             "99th percentile <= 10 and its 99.9th <= 20 needs more than 1 colour (they reach a "
             "mean CIEDE2000 of 1.426, its 99.9th percentile 29.44 > 20); --quality-limit=2.95 "
-            "or more keeps their result, which -k/--colors=1 alone gives\n")
+            "or more keeps their result (set by their 99.9th percentile 29.44 <= 10 × 2.95), "
+            "which -k/--colors=1 alone gives\n")
     assert not (tmp_path / "k1.png").exists()
 
 
@@ -582,8 +583,8 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
             f"needs more than 256 colours (they reach a mean CIEDE2000 of 1.456); "
-            f"--quality-limit=1.53 or more keeps their result, which -k/--colors=256 alone "
-            f"gives{more}\n")
+            f"--quality-limit=1.53 or more keeps their result (set by their 99.9th percentile "
+            f"15.26 <= 10 × 1.53), which -k/--colors=256 alone gives{more}\n")
 
 
 @pytest.mark.parametrize("extra, more", [
@@ -603,8 +604,8 @@ def test_an_unreachable_quality_of_an_image_with_alpha_names_the_formats_that_ke
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
             f"needs more than 255 colours (they reach a mean CIEDE2000 of 0.7129); "
-            f"--quality-limit=0.92 or more keeps their result, which -k/--colors=255 alone "
-            f"gives; {more}\n")
+            f"--quality-limit=0.92 or more keeps their result (set by their 99th percentile "
+            f"4.56 <= 5 × 0.92), which -k/--colors=255 alone gives; {more}\n")
 
 
 def test_dither_lines_write_the_strength_as_given(photo, tmp_path, monkeypatch):
