@@ -9,7 +9,9 @@ quoting a value (:func:`repr_bytes_shown`); a character that a stream's encoding
 hold is written by its code point (:func:`code_point_escapes`).
 Names are sorted as a person reads them (:func:`natural_key`), compared as a
 case-insensitive volume compares them (:func:`folded_name`, :func:`one_file_names`), and
-cut into the stem every default output name is made of (:func:`output_stem`). A hint that
+cut into the stem every default output name is made of (:func:`output_stem`), a 9-patch
+image's ``.9.png`` kept as one extension at the end of a PNG output's name
+(:func:`output_parts`). A hint that
 suggests a command quotes them for a shell to read back (:func:`shell_quoted`). A path is
 made absolute as the system finds it, ".." after a link included (:func:`absolute_path`),
 or with every link to a folder followed, as the name a file written there has
@@ -30,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["absolute_path", "code_point_escapes", "extension_words", "folded_name",
-           "landing_path", "natural_key", "one_file_names", "output_stem", "printable",
-           "printable_data", "printable_line", "quoted", "reduced_name", "repr_bytes_shown",
-           "same_file", "shell_quoted", "written_path"]
+           "landing_path", "natural_key", "one_file_names", "output_parts", "output_stem",
+           "printable", "printable_data", "printable_line", "quoted", "reduced_name",
+           "repr_bytes_shown", "same_file", "shell_quoted", "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -69,6 +71,36 @@ def output_stem(path: str | os.PathLike[str]) -> str:
     return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
+# The end of an Android 9-patch image's name: Android reads the stretch marks of its border
+# only from a file whose name ends so.
+NINE_PATCH = ".9.png"
+
+
+def output_parts(path: str | os.PathLike[str], suffix: str) -> tuple[str, str]:
+    """The stem and the end of the name of an output of ``path`` whose extension is
+    ``suffix``: the output is named ``<stem><end>``, or ``<stem><mark><end>`` with a mark
+    between (reduce's ``.k16``).
+
+    The stem is :func:`output_stem`'s and the end ``suffix``, but for a 9-patch image
+    (a name ending in ``.9.png``, in any case) written as a PNG (``suffix`` ending in
+    ``.png``): Android takes a 9-patch only by a name ending in ``.9.png``, so that is
+    one extension, and the ``.9`` stays before the output's ``.png``. An output in
+    another format is no 9-patch and keeps ``.9`` in its stem.
+
+    >>> output_parts("d/btn.9.png", ".png"), output_parts("btn.9.png", ".small.png")
+    (('btn', '.9.png'), ('btn', '.small.9.png'))
+    >>> output_parts("btn.9.png", ".gif"), output_parts("a.9.jpg", ".png")
+    (('btn.9', '.gif'), ('a.9', '.png'))
+    """
+    name = Path(path).name
+    if not (name.lower().endswith(NINE_PATCH) and len(name) > len(NINE_PATCH)
+            and suffix.lower().endswith(".png")):
+        return output_stem(name), suffix
+    if not suffix.lower().endswith(NINE_PATCH):  # --ext .9.png: already there
+        suffix = suffix[:-4] + name[-6:-4] + suffix[-4:]
+    return name[:-len(NINE_PATCH)], suffix
+
+
 def reduced_name(src: Path, n: int | str, suffix: str) -> Path:
     """The output ``reduce`` names for ``src`` when given none: ``<stem>.k<n><suffix>``
     beside it (``n`` the number of colours, or ``"<N>"`` for one not known yet).
@@ -80,8 +112,14 @@ def reduced_name(src: Path, n: int | str, suffix: str) -> Path:
     'd/photo.final.k16.png'
     >>> reduced_name(Path("clip.gif"), "<N>", ".gif").as_posix()
     'clip.k<N>.gif'
+
+    A 9-patch keeps its ``.9.png`` at the end (:func:`output_parts`):
+
+    >>> reduced_name(Path("res/btn_bg.9.png"), 20, ".png").as_posix()
+    'res/btn_bg.k20.9.png'
     """
-    return src.parent / f"{output_stem(src)}.k{n}{suffix}"
+    stem, end = output_parts(src, suffix)
+    return src.parent / f"{stem}.k{n}{end}"
 
 
 def one_file_names(first: str, second: str) -> str:

@@ -225,3 +225,18 @@ def test_folded_pairs_give_the_tail_of_the_pairs_held(monkeypatch, alpha):
     assert (measured > mean) is alpha  # translucent pairs: the worse of black and white
     assert above == held.delta_e_and_tail()[2]
     assert 0 < above[2] < above[1] < above[0] < 1
+
+
+def test_psnr_with_alpha_leaves_out_the_transparent_pixels():
+    """Frames with alpha: fully transparent pixels, exact in both, are not counted, as a
+    still's PSNR does not count them (padding with clear canvas raised it)."""
+    pairs = (_words((0, 0, 0, 255), (90, 90, 90, 128)), _words((2, 0, 0, 255), (90, 90, 90, 128)))
+    alone = FrameStats(alpha=True)
+    alone.add_pixels(*pairs)
+    padded = FrameStats(alpha=True, transparent_pixels=98)
+    padded.add_pixels(*pairs)
+    # squared error 4 in one channel of 4, over 2 pixels
+    expected = 10 * math.log10(255 ** 2 / (4 / 8))
+    for over in (None, "black", "white"):
+        assert padded.psnr(over) == pytest.approx(alone.psnr(over), rel=1e-12)
+    assert padded.psnr() == pytest.approx(expected, rel=1e-12)

@@ -430,3 +430,32 @@ def test_batch_leaves_the_gps_location_out_unless_keep_gps_and_records_that(tmp_
     again = _cli(src, "-o", tmp_path / "kept", "-k", "4", "-q")
     assert again.exit_code == 15  # a flag left out is said as such, not '=(not given)'
     assert "made with --keep-gps, while this run asks for no --keep-gps;" in again.stderr
+
+
+@pytest.mark.parametrize("ext, output", [(None, "res/btn.9.png"), (".q.png", "res/btn.q.9.png"),
+                                         ("same", "res/btn.9.png"), (".gif", "res/btn.9.gif")])
+def test_a_nine_patch_keeps_its_9_png_at_the_end_of_a_png_outputs_name(tmp_path, ext, output):
+    """Android takes a 9-patch only by a name ending in .9.png: --ext .q.png wrote
+    btn.9.q.png. Named as reduce names it (quantize.names.output_parts)."""
+    (tmp_path / "site" / "res").mkdir(parents=True)
+    _image(1).save(tmp_path / "site" / "res" / "btn.9.png")
+    args = () if ext is None else ("--ext", ext)
+    result = _run(tmp_path / "site", tmp_path / "out", *args)
+    assert result.exit_code == 0, result.output
+    assert list(_outputs(tmp_path / "out")) == [output]
+
+
+def test_a_rerun_of_a_nine_patch_named_before_with_ext_redoes_it_under_its_name(tmp_path):
+    """A batch folder written before the 9-patch naming, with --ext .q.png, holds
+    btn.9.q.png: a rerun makes btn.q.9.png and removes the earlier name."""
+    (tmp_path / "site").mkdir()
+    _image(1).save(tmp_path / "site" / "btn.9.png")
+    out = tmp_path / "out"
+    assert _run(tmp_path / "site", out, "--ext", ".q.png").exit_code == 0
+    (out / "btn.q.9.png").rename(out / "btn.9.q.png")  # as the earlier naming left it
+    manifest = out / ".quantize-batch.jsonl"
+    manifest.write_text(manifest.read_text().replace("btn.q.9.png", "btn.9.q.png"))
+    result = _run(tmp_path / "site", out, "--ext", ".q.png")
+    assert result.exit_code == 0, result.output
+    assert "(removed" in result.output and "btn.9.q.png" in result.output
+    assert list(_outputs(out)) == ["btn.q.9.png"]

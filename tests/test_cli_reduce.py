@@ -422,7 +422,8 @@ def test_quality_keeps_a_small_area_of_its_own_colour_and_says_the_tail(tmp_path
         99, f"quantize: error: {tmp_path / 'dots.png'}: --quality=2: mean CIEDE2000 <= 2, its "
             "99th percentile <= 10 and its 99.9th <= 20 needs more than 1 colour (they reach a "
             "mean CIEDE2000 of 1.426, its 99.9th percentile 29.44 > 20); --quality-limit=2.95 "
-            "or more keeps their result, which -k/--colors=1 alone gives\n")
+            "or more keeps their result (set by their 99.9th percentile 29.44 <= 10 × 2.95), "
+            "which -k/--colors=1 alone gives\n")
     assert not (tmp_path / "k1.png").exists()
 
 
@@ -582,8 +583,8 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
             f"needs more than 256 colours (they reach a mean CIEDE2000 of 1.456); "
-            f"--quality-limit=1.53 or more keeps their result, which -k/--colors=256 alone "
-            f"gives{more}\n")
+            f"--quality-limit=1.53 or more keeps their result (set by their 99.9th percentile "
+            f"15.26 <= 10 × 1.53), which -k/--colors=256 alone gives{more}\n")
 
 
 @pytest.mark.parametrize("extra, more", [
@@ -603,8 +604,8 @@ def test_an_unreachable_quality_of_an_image_with_alpha_names_the_formats_that_ke
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
             f"needs more than 255 colours (they reach a mean CIEDE2000 of 0.7129); "
-            f"--quality-limit=0.92 or more keeps their result, which -k/--colors=255 alone "
-            f"gives; {more}\n")
+            f"--quality-limit=0.92 or more keeps their result (set by their 99th percentile "
+            f"4.56 <= 5 × 0.92), which -k/--colors=255 alone gives; {more}\n")
 
 
 def test_dither_lines_write_the_strength_as_given(photo, tmp_path, monkeypatch):
@@ -5770,3 +5771,49 @@ def test_copy_if_larger_needs_a_named_output(tmp_path, args, where):
         f"by -o or --ext, not to {where}; name the output with -o (e.g. -o dist/a.png) or "
         "--ext\n"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+@pytest.mark.parametrize("name, args, output", [
+    ("btn_bg.9.png", ["-k", "4"], "btn_bg.k4.9.png"),
+    ("btn_bg.9.png", ["--quality", "1"], "btn_bg.k1.9.png"),
+    ("btn_bg.9.png", ["--ext", ".small.png"], "btn_bg.small.9.png"),
+    ("btn_bg.9.png", ["--ext", ".9.png"], "btn_bg.9.png"),
+    ("btn_bg.9.png", ["--ext", ".gif"], "btn_bg.9.gif"),
+    ("BTN.9.PNG", ["-k", "4"], "BTN.k4.9.png"),
+    ("photo.9.jpg", ["-k", "4"], "photo.9.k4.png"),
+])
+def test_a_nine_patch_keeps_its_9_png_at_the_end_of_a_png_outputs_name(tmp_path, monkeypatch,
+                                                                       name, args, output):
+    """Android takes a 9-patch only by a name ending in .9.png: 'reduce btn_bg.9.png'
+    wrote btn_bg.9.k16.png, and --ext .small.png btn_bg.9.small.png. A GIF is no 9-patch
+    and keeps the .9 in its stem; .9.png given as the --ext is not doubled."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGBA", (6, 6), (200, 30, 30, 255)).save(name, format="PNG")
+    result = run(name, *args, "--force")
+    if output == name:  # --ext .9.png names the input itself
+        assert result.exit_code == 2
+        assert f"its output would be '{output}', the input itself" in one_error_line(result)
+        return
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, output])
+
+
+def test_nine_patch_outputs_are_checked_as_other_default_outputs(tmp_path, monkeypatch):
+    """A default output name of a 9-patch (a.k16.9.png) that is a link to its input is
+    refused before any work, and two 9-patches whose outputs are one file where names
+    ignore case are refused, as for any other input."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.9.png", "B.9.png", "b.9.PNG"):
+        Image.new("RGBA", (6, 6), (200, 30, 30, 255)).save(name, format="PNG")
+    os.symlink("a.9.png", "a.k16.9.png")
+    result = run("a.9.png", "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: a.9.png: its output would be 'a.k16.9.png', a link to the input, "
+        "which is never overwritten (not even with --force); name another file with -o")
+    result = run("B.9.png", "b.9.PNG")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: b.9.PNG: would be written to the same output file as B.9.png: "
+        "'B.k16.9.png' and 'b.k16.9.png', one file where names ignore case (macOS, Windows); "
+        "rename one, or reduce each with its own -o")

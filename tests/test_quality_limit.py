@@ -111,8 +111,8 @@ def test_a_limit_is_met_by_the_tail_rule_too(tmp_path):
             "99th percentile <= 10 and its 99.9th <= 20 needs more than 1 colour, and so does "
             "--quality-limit=2.5: mean CIEDE2000 <= 2.5, its 99th percentile <= 12.5 and its "
             "99.9th <= 25 (they reach a mean CIEDE2000 of 1.426, its 99.9th percentile 29.44 "
-            "> 25); --quality-limit=2.95 or more keeps their result, which -k/--colors=1 alone "
-            "gives\n")
+            "> 25); --quality-limit=2.95 or more keeps their result (set by their 99.9th "
+            "percentile 29.44 <= 10 × 2.95), which -k/--colors=1 alone gives\n")
     met = run(tmp_path / "dots.png", "-k", 1, "--quality", 2, "--quality-limit", 3,
               "-o", tmp_path / "q.png")
     assert met.exit_code == 0, met.output
@@ -134,7 +134,8 @@ def test_a_tail_missed_names_its_percentile_and_only_the_one_missed():
     assert str(info.value).endswith(
         "and so does quality_limit=4: mean CIEDE2000 <= 4, its 99th percentile <= 20 and its "
         "99.9th <= 40 (they reach a mean CIEDE2000 of 2.768, its 99th percentile 28.3 > 20); "
-        "quality_limit=5.66 or more keeps their result, which n_colors=1 alone gives")
+        "quality_limit=5.66 or more keeps their result (set by their 99th percentile 28.3 "
+        "<= 5 × 5.66), which n_colors=1 alone gives")
     with pytest.warns(QualityLimitWarning) as caught:
         reduce_colors(image, 1, quality=2, quality_limit=6, seed=0)
     assert [str(w.message) for w in caught] == [
@@ -609,13 +610,14 @@ def test_an_animation_whose_only_miss_is_an_accent_says_so_as_its_first_frame_do
     assert (still.exit_code, still.stderr) == (
         99, f"quantize: error: {tmp_path / 'first.png'}: {bounds} a mean CIEDE2000 of 0.0269, "
             "a colour of 16 pixels 29.89 away > 8); --quality-limit=7.48 or more keeps their "
-            "result, which -k/--colors=2 alone gives\n")
+            "result (set by a colour of 16 pixels 29.89 away <= 4 × 7.48), which "
+            "-k/--colors=2 alone gives\n")
     animation = run(tmp_path / "a.gif", "-k", 2, "--quality", 2, "-o", tmp_path / "q.gif")
     assert (animation.exit_code, animation.stderr) == (
         99, f"quantize: error: {tmp_path / 'a.gif'}: {bounds}, with each colour of the frames "
             "on its nearest entry, a mean CIEDE2000 of 0.0269, a colour of 72 pixels 29.89 "
-            "away > 8); --quality-limit=7.48 or more keeps their result, which -k/--colors=2 "
-            "alone gives\n")
+            "away > 8); --quality-limit=7.48 or more keeps their result (set by a colour of 72 "
+            "pixels 29.89 away <= 4 × 7.48), which -k/--colors=2 alone gives\n")
 
 
 @pytest.mark.parametrize("make", [lambda tmp_path: tmp_path / "eight.png",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from quantize.colors import ciede2000, lab_of
-from quantize.errors import QualityError
+from quantize.errors import QualityError, QualityReached
 from quantize.reduce.fit import Histogram
-from quantize.reduce.quality import quality_error, search_quality, smallest_k
+from quantize.reduce.quality import limit_meeting, quality_error, search_quality, smallest_k
 
 FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
 
@@ -307,7 +309,8 @@ def test_an_unreachable_tail_says_the_whole_target():
     assert str(info.value) == ("quality=1: mean CIEDE2000 <= 1, its 99th percentile <= 5 and "
                                "its 99.9th <= 10 needs more than 2 colours (they reach a "
                                "mean CIEDE2000 of 0.7178, its 99.9th percentile 29.44 > 10); "
-                               "quality_limit=2.95 or more keeps their result, which "
+                               "quality_limit=2.95 or more keeps their result (set by "
+                               "their 99.9th percentile 29.44 <= 10 × 2.95), which "
                                "n_colors=2 alone gives")
 
 
@@ -433,13 +436,15 @@ def test_an_accent_out_of_reach_is_said():
         "quality=2: mean CIEDE2000 <= 2, its 99th percentile <= 10 and its 99.9th <= 20 (and "
         "every colour of at least 16 pixels and 0.005% of them within 8) needs more than 1 "
         "colour (they reach a mean CIEDE2000 of 0.02687, a colour of 18 pixels 29.89 away > "
-        "8); quality_limit=7.48 or more keeps their result, which n_colors=1 alone gives")
+        "8); quality_limit=7.48 or more keeps their result (set by a colour of 18 pixels "
+        "29.89 away <= 4 × 7.48), which n_colors=1 alone gives")
     with pytest.raises(QualityError) as info:
         search_quality(hist, 2.0, 1, False, np.random.default_rng(0), limit=3.0)
     assert str(info.value).endswith(
         "(and every colour of at least 16 pixels and 0.005% of them within 12) (they reach a "
         "mean CIEDE2000 of 0.02687, a colour of 18 pixels 29.89 away > 12); quality_limit=7.48 "
-        "or more keeps their result, which n_colors=1 alone gives")
+        "or more keeps their result (set by a colour of 18 pixels 29.89 away <= 4 × 7.48), "
+        "which n_colors=1 alone gives")
 
 
 def noisy_ink() -> np.ndarray:
@@ -487,3 +492,23 @@ def test_anti_aliased_edges_do_not_take_colours_of_their_own():
     result = reduce_colors(grey_text(), quality=2.0, seed=0)
     assert result.k == 2
     assert sorted(result.palette[:, 0].tolist()) == [63, 240]
+
+
+@pytest.mark.parametrize("error, reached, why", [
+    (1.315, QualityReached(255, 1.315, (5.0, 10.0), True), ""),  # the mean, said before
+    (2.52, QualityReached(255, 1.315, (12.6, 10.0), True),
+     " (set by their 99th percentile 12.6 <= 5 × 2.52)"),
+    (2.944, QualityReached(2, 0.7178, (5.0, 29.44), False),
+     " (set by their 99.9th percentile 29.44 <= 10 × 2.95)"),
+    (2.51, QualityReached(255, 1.315, (12.4, 24.0), True, (10.04, 57.0)),
+     " (set by a colour of 57 pixels 10.04 away <= 4 × 2.51)"),
+])
+def test_the_limit_that_keeps_a_result_names_the_bound_that_sets_it(error, reached, why):
+    """'--quality 1' on a 1024 px icon said "they reach a mean CIEDE2000 of 1.315 ...
+    --quality-limit=2.52 or more keeps their result": why 2.52, not 1.32, was not said.
+    The percentile or colour that sets it is named, the largest of them; the mean is not
+    named again."""
+    limit = f"{math.ceil(round(error * 100, 6)) / 100:g}"
+    assert limit_meeting(error, reached) == (
+        f"; quality_limit={limit} or more keeps their result{why}, which "
+        f"n_colors={reached.k} alone gives")

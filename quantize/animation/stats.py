@@ -277,19 +277,17 @@ class FrameStats:
 
     def psnr(self, over: Literal["black", "white"] | None = None) -> float:
         """PSNR in dB over the opaque pixels of all frames (inf when lossless or none); with
-        ``alpha``, over all their pixels in premultiplied RGBA, as a still's with alpha, or
-        their RGB composited ``over`` black or white."""
+        ``alpha``, over their visible pixels (alpha above 0) in premultiplied RGBA, as a
+        still's with alpha, or their RGB composited ``over`` black or white."""
         a, b, n = self.pairs()
         if self._folded.pixels:
             pixels = self._folded.pixels + float(n.sum())
             folded = self._folded.squared if over is None else self._folded.shown[over]
             mse = (folded + self._squared(a, b, n, over)) / pixels
-            if self.alpha:
-                mse *= pixels / (pixels + self.transparent_pixels)
         elif n.size == 0:
             return math.inf
         elif self.alpha:
-            return psnr_db(a, b, n, self.transparent_pixels, over)
+            return psnr_db(a, b, n, over)
         else:
             mse = self._squared(a, b, n) / n.sum()
         return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)

@@ -42,7 +42,7 @@ from ..names import (
     folded_name,
     landing_path,
     one_file_names,
-    output_stem,
+    output_parts,
     quoted,
     same_file,
     written_path,
@@ -1570,7 +1570,9 @@ def _taken(path: Path, out: Path, older: Sequence[tuple[Path, Entry]]) -> FileRe
 def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
                  suffixes: Sequence[str]) -> list[Path]:
     """``dst/<relative folder>/<stem><suffix>``, each input with its output's ``suffixes``;
-    inputs sharing an output name keep their extension.
+    inputs sharing an output name keep their extension. A 9-patch keeps its ``.9.png`` at
+    the end of a PNG output's name (:func:`~quantize.names.output_parts`): ``btn.9.png``
+    with ``--ext .q.png`` becomes ``btn.q.9.png``.
 
     ``a.jpg`` and ``a.png`` in one folder would both become ``a.png``: they
     become ``a.jpg.png`` and ``a.png.png`` instead (folders ``a.jpg``, ``a.png``
@@ -1586,7 +1588,7 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
     (see :func:`~quantize.io.folded_name`).
     """
     rels = [p.relative_to(src) for p in inputs]
-    plain = [r.with_name(output_stem(r) + s) for r, s in zip(rels, suffixes, strict=True)]
+    plain = [r.with_name("".join(output_parts(r, s))) for r, s in zip(rels, suffixes, strict=True)]
     counts: dict[str, int] = {}
     for r in plain:
         counts[folded_name(r)] = counts.get(folded_name(r), 0) + 1

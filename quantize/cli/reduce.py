@@ -45,6 +45,7 @@ from ..io import (
 from ..names import (
     folded_name,
     one_file_names,
+    output_parts,
     output_stem,
     printable_data,
     quoted,
@@ -570,7 +571,7 @@ def _refuse_terminal(files: Sequence[_File], output: str | None, suffix: str | N
             suffix = stream_output_suffix(sent.input)
         to = ("small.gif for a GIF, small.png for a PNG" if suffix is None
               else f"small{suffix}" if sent.input == STDIO
-              else shell_quoted(f"{output_stem(sent.input)}.small{suffix}"))
+              else shell_quoted("{}.small{}".format(*output_parts(sent.input, suffix))))
         fail(f"{printable_line(sent.input)}: {given} to stdout, which is a terminal; redirect "
              f"it (> {to}), or name a file with -o", USAGE_ERROR)
 
@@ -646,7 +647,7 @@ def _output_for(name: str, output: str | None, ext: str | None) -> str | None:
         return STDIO
     if ext is not None:
         src = Path(name)
-        return str(src.parent / (output_stem(src) + ext))  # with_name fails on "/" (refused later)
+        return str(src.parent / "".join(output_parts(src, ext)))  # not with_name: fails on "/"
     return None
 
 
@@ -739,9 +740,8 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
         elif (suffix := default_output_suffix(src)) is None:
             continue  # unreadable: refused by its job, which writes nothing
         else:
-            n = _shown_k(src, suffix, options, sizes)
-            key = (folder, stem, suffix, n)
-            shown = str(reduced_name(src, n, suffix))
+            shown = str(reduced_name(src, _shown_k(src, suffix, options, sizes), suffix))
+            key = (folder, folded_name(Path(shown).name))  # a.k16.9.png is not a.9.k16.png
         if key in seen and (seen[key][0] == f.input or same_file(seen[key][0], f.input)):
             first = seen[key][0]
             again = "" if first == f.input else f" (the second time as {f.input})"
@@ -997,11 +997,12 @@ def _existing_default_outputs(files: Sequence[_File], options: dict[str, Any],
         src = Path(f.input)
         if src.parent not in listed:
             listed[src.parent] = _numbered_names(src.parent)
-        there = listed[src.parent].get(output_stem(src), ())
+        there = listed[src.parent].get(output_parts(src, ".png")[0], ())  # a 9-patch's: .png
         names = default_output_names(src, options["n_colors"], options["quality"],
                                      sizes) if there else {}  # read no header without a need
+        ends = {output_parts(src, suffix): numbers for suffix, numbers in names.items()}
         for parsed in there:
-            numbers = names.get(parsed["ext"], ())
+            numbers = ends.get((parsed["stem"], parsed["ext"]), ())
             if int(parsed["n"]) in numbers:
                 found.append((f, str(src.parent / parsed.string),
                               "would be" if len(numbers) == 1 else "may be"))
@@ -1100,9 +1101,10 @@ def _inputs_by_stem(files: Sequence[_File]) -> dict[tuple[Any, str], list[str]]:
 
 def _stem_key(path: Path) -> tuple[Any, str]:
     """The stem of ``path``'s default outputs as the system finds it where names ignore
-    case and Unicode form: its folder (:func:`_folder_of`) and its folded
-    :func:`~quantize.io.output_stem`."""
-    return _folder_of(path), folded_name(output_stem(path))
+    case and Unicode form: its folder (:func:`_folder_of`) and its folded stem
+    (:func:`~quantize.names.output_parts`: a 9-patch's, ``btn`` of ``btn.9.png``, before
+    ``.k<N>.9.png``; its outputs are all PNGs)."""
+    return _folder_of(path), folded_name(output_parts(path, ".png")[0])
 
 
 def _name_key(path: Path) -> tuple[Any, str]:
@@ -1139,7 +1141,7 @@ def _check_default_output_is_not(path: Path, given: str,
         return
     for name in by_stem.get((_folder_of(path), parsed["stem"]), ()):
         suffix = default_output_suffix(name)  # None: unreadable, so no output
-        if suffix is None or parsed["ext"] != suffix:
+        if suffix is None or parsed["ext"] != folded_name(output_parts(name, suffix)[1]):
             continue
         numbers = default_output_names(Path(name), options["n_colors"], options["quality"],
                                        sizes)[suffix]
@@ -1151,8 +1153,8 @@ def _check_default_output_is_not(path: Path, given: str,
 
 
 # A default output name: the input's stem, ".k", the number of colours (0 when --quality
-# found no visible pixel) and the extension.
-_NUMBERED_NAME = re.compile(r"(?P<stem>.+)\.k(?P<n>0|[1-9][0-9]*)(?P<ext>\.[^.]+)",
+# found no visible pixel) and the extension (a 9-patch's ".9.png": names.output_parts).
+_NUMBERED_NAME = re.compile(r"(?P<stem>.+)\.k(?P<n>0|[1-9][0-9]*)(?P<ext>(?:\.9)?\.[^.]+)",
                             re.DOTALL)
 
 

@@ -4,7 +4,8 @@ Both take a reference and a test image of the same shape ``(..., 3)``, or
 ``(..., 4)`` with straight alpha, and an optional weight per pixel, so they also
 measure a histogram of distinct colours (weights = pixel counts) exactly as they
 would the full image. With alpha they measure as :class:`quantize.ReduceResult`
-does: PSNR on premultiplied RGBA over every pixel, and CIEDE2000 of the colours
+does: PSNR on premultiplied RGBA over the pixels visible in either image (alpha above
+0), and CIEDE2000 of the colours
 as they show over black, over the pixels visible in the reference, so that
 ``psnr(rgba, result.to_rgba())`` is ``result.psnr``; an alpha channel that is
 opaque in every pixel is no alpha, to them as to ``reduce_colors``.
@@ -280,9 +281,12 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         Without ``data_range``, two dtypes of different peaks (uint8 against
         float, say) are refused rather than compared on different scales.
         A fourth channel is straight alpha (0 transparent, the peak opaque):
-        both are then compared premultiplied, all four channels, over every
-        pixel (as :attr:`quantize.ReduceResult.psnr`), so two fully
-        transparent pixels are equal whatever colour they store. Alpha at the
+        both are then compared premultiplied, all four channels, over the
+        pixels visible (alpha above 0) in either image (as
+        :attr:`quantize.ReduceResult.psnr`): two fully transparent pixels are
+        equal whatever colour they store, and are left out, so that padding an
+        image with transparent canvas does not raise its PSNR (with ``blur``,
+        every pixel is counted, as the blur spreads errors into them). Alpha at the
         peak in every pixel is left out, as ``reduce_colors`` leaves it out:
         an opaque image is compared by its three colour channels, also with
         an ``(..., 3)`` one.
@@ -337,6 +341,11 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     >>> clear = np.zeros((1, 2, 4), np.uint8); clear[0, 1] = [90, 0, 0, 0]
     >>> psnr(clear[:, :1], clear[:, 1:])  # both fully transparent
     inf
+    >>> dot = np.array([[[0, 0, 0, 255], [8, 8, 8, 128]]], np.uint8)
+    >>> off = dot.copy(); off[..., 0] = 4
+    >>> padded = [np.concatenate([x, clear], axis=1) for x in (dot, off)]
+    >>> round(psnr(dot, off), 2), round(psnr(*padded), 2)  # the transparent pixels left out
+    (44.14, 44.14)
     >>> checks = np.indices((8, 8)).sum(axis=0) % 2 * 255  # a fine pattern of black and white
     >>> grey = np.full((8, 8), 128)
     >>> round(psnr(grey, checks, data_range=255), 2), round(psnr(grey, checks, data_range=255,
@@ -364,11 +373,30 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     if sigma:
         mse = _blurred_mean_square(ref, tst, sigma, peak)
     else:
+        ref, tst = ref.reshape(-1, c), tst.reshape(-1, c)
+        w = None if w is None else w.ravel()
         if c == 4:
+            ref, tst, w = _visible_rows(ref, tst, w)
+            if not ref.shape[0]:
+                return math.inf
             ref, tst = _premultiplied(ref, peak), _premultiplied(tst, peak)
-        mse = mean_squared_error(ref.reshape(-1, c), tst.reshape(-1, c),
-                                 None if w is None else w.ravel())
+        mse = mean_squared_error(ref, tst, w)
     return math.inf if mse == 0 else float(10.0 * math.log10(peak * peak / mse))
+
+
+def _visible_rows(ref: np.ndarray, tst: np.ndarray, w: np.ndarray | None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The rows of ``(n, 4)`` straight-alpha colours ``ref`` and ``tst`` (and of their
+    weights ``w``) visible, alpha above 0, in either; all of them when every one is.
+
+    >>> a = np.array([[9, 9, 9, 0], [1, 2, 3, 4], [5, 5, 5, 0]]); b = a * [1, 1, 1, 0]
+    >>> [x.tolist() for x in _visible_rows(a, b, None)[:2]]
+    [[[1, 2, 3, 4]], [[1, 2, 3, 0]]]
+    """
+    seen = (ref[:, 3] > 0) | (tst[:, 3] > 0)
+    if seen.all():
+        return ref, tst, w
+    return ref[seen], tst[seen], None if w is None else w[seen]
 
 
 #: Pixels of the band of rows :func:`_blurred_mean_square` blurs at a time (float64

@@ -638,29 +638,77 @@ n_colors=16 alone gives
     measured = f", {how}," if how else ""
     if limit is None:
         raise QualityError(f"{missed} (they reach{measured} {reached_words(reached, quality)})"
-                           f"{limit_meeting(error, reached.k)}{more}", path=path)
+                           f"{limit_meeting(error, reached)}{more}", path=path)
     if error <= limit:
         return reached
     accent = reached.accent is not None and reached.accent[0] > QUALITY_ACCENT[2] * limit
     raise QualityError(f"{missed}, and so does "
                        f"{out_of_reach(limit, reached.mean, 'quality_limit', accent)} "
                        f"(they reach{measured} {reached_words(reached, limit)})"
-                       f"{limit_meeting(error, reached.k)}{more}", path=path)
+                       f"{limit_meeting(error, reached)}{more}", path=path)
 
 
-def limit_meeting(error: float, k: int) -> str:
-    """The way out that the error of a quality out of reach of the ``k`` colours allowed
-    ends with (before its advice on allowing more): the ``quality_limit`` that their fit,
-    of ``error`` (:func:`quality_error`), meets, rounded up to two decimals, keeps it, and
-    ``n_colors=k`` alone writes that same result. pngquant's ``--quality 65-80`` writes
-    what its 80 is out of reach of when it meets 65, as a limit keeps it.
+def limit_meeting(error: float, reached: QualityReached) -> str:
+    """The way out that the error of a quality out of reach of the ``reached.k`` colours
+    allowed ends with (before its advice on allowing more): the ``quality_limit`` that
+    their fit, of ``error`` (:func:`quality_error`), meets, rounded up to two decimals,
+    keeps it, the bound that sets it when that is not their mean, said before it
+    (:func:`_limit_set_by`), and ``n_colors=k`` alone writes that same result. pngquant's
+    ``--quality 65-80`` writes what its 80 is out of reach of when it meets 65, as a limit
+    keeps it.
 
-    >>> limit_meeting(2.121, 256)
-    '; quality_limit=2.13 or more keeps their result, which n_colors=256 alone gives'
+    >>> limit_meeting(2.121, QualityReached(256, 1.315, (10.605, 10.0), True))
+    '; quality_limit=2.13 or more keeps their result (set by their 99th percentile 10.61 <= \
+5 × 2.13), which n_colors=256 alone gives'
     """
     at_least = math.ceil(round(error * 100, 6)) / 100
-    return (f"; quality_limit={shown_number(at_least)} or more keeps their result, which "
-            f"n_colors={k} alone gives")
+    why = _limit_set_by(reached, at_least)
+    return (f"; quality_limit={shown_number(at_least)} or more keeps their result"
+            f"{f' ({why})' if why else ''}, which n_colors={reached.k} alone gives")
+
+
+def _limit_set_by(reached: QualityReached, at_least: float) -> str:
+    """The bound of :func:`quality_error` that sets the limit ``at_least`` that keeps the fit
+    ``reached`` stands for, in words, the one that asks for the largest limit: a percentile
+    of its tail over its multiple of :data:`QUALITY_TAIL`, or its worst colour over that
+    of :data:`QUALITY_ACCENT` (each known where it is above its multiple of the quality,
+    the error then being that bound's); "" for its mean, which the message says before.
+    Without a word of why, a limit of 2.52 for a mean of 1.315 read as a mistake.
+
+    >>> _limit_set_by(QualityReached(8, 0.8, (5.0, 10.0), False, (12.1, 40.0)), 3.03)
+    'set by a colour of 40 pixels 12.1 away <= 4 × 3.03'
+    >>> _limit_set_by(QualityReached(8, 0.8, (5.0, 25.13), False), 2.52)
+    'set by their 99.9th percentile 25.13 <= 10 × 2.52'
+    >>> _limit_set_by(QualityReached(8, 1.315, (5.0, 10.0), False), 1.32)
+    ''
+    """
+    shown = shown_number(at_least)
+    bound, words = reached.mean, ""
+    for (share, times), value in zip(QUALITY_TAIL, reached.tail, strict=True):
+        if value / times > bound:
+            bound, words = value / times, (f"their {100 * (1 - share):g}th percentile "
+                                           f"{_within(value, times * at_least)} <= {times:g} × "
+                                           f"{shown}")
+    times = QUALITY_ACCENT[2]
+    if reached.accent is not None and reached.accent[0] / times > bound:
+        worst, pixels = reached.accent
+        words = (f"a colour of {pixels:.0f} pixels {_within(worst, times * at_least)} away "
+                 f"<= {times:g} × {shown}")
+    return f"set by {words}" if words else ""
+
+
+def _within(value: float, bound: float) -> str:
+    """``value``, at most ``bound``, to 4 significant digits, or as many more as it takes
+    to show it within (as :func:`_above` shows a value above a bound).
+
+    >>> _within(12.6, 12.6), _within(102.15, 102.15)
+    ('12.6', '102.15')
+    """
+    for digits in range(4, 10):
+        shown = f"{value:.{digits}g}"
+        if float(shown) <= bound:
+            return shown
+    return repr(value)
 
 
 def quality_reached(lab: np.ndarray, palette_lab: np.ndarray, weights: np.ndarray | None,

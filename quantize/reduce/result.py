@@ -181,23 +181,22 @@ def _same_values(a: np.ndarray, b: np.ndarray) -> bool:
     return same_memory or bool(np.array_equal(a, b))
 
 
-def psnr_db(colors: np.ndarray, drawn: np.ndarray, counts: np.ndarray, hidden: int = 0,
+def psnr_db(colors: np.ndarray, drawn: np.ndarray, counts: np.ndarray,
             over: Literal["black", "white"] | None = None) -> float:
     """PSNR in dB of ``counts`` pixels of each of ``colors`` drawn as ``drawn`` (both
     ``(m, 3)``, or ``(m, 4)`` straight RGBA compared premultiplied, or with ``over`` as
-    their RGB composited on black or on white), beside ``hidden`` fully transparent
-    pixels reproduced exactly; inf when lossless.
+    their RGB composited on black or on white); inf when lossless.
 
     A :class:`ReduceResult`'s ``psnr`` (and :meth:`~ReduceResult.psnr_on`), and an
-    animation's with alpha, all frames pooled.
+    animation's with alpha, all frames pooled. The pixels are the visible ones: fully
+    transparent pixels, drawn exactly in both, are left out, so that more transparent
+    canvas around a sprite does not raise its PSNR.
 
     >>> psnr_db(np.array([[0, 0, 0, 255]], np.uint8), np.array([[2, 0, 0, 255]], np.uint8),
-    ...         np.array([1]), hidden=3)  # squared error 4 over 4 channels, 1 pixel in 4
-    54.15140352195873
+    ...         np.array([1]))  # squared error 4 over 4 channels
+    48.1308036086791
     """
     mse = mean_squared_error(colors, drawn, counts, premultiplied=over is None, over=over)
-    total = counts.sum()
-    mse *= total / (total + hidden)
     return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
 
 
@@ -768,14 +767,17 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
     def psnr(self) -> float:
         """PSNR in dB against the original (inf when lossless).
 
-        Over all pixels; for an image with alpha, over premultiplied RGBA (a
-        fully transparent pixel is reproduced exactly whatever its colour).
+        Over all pixels; for an image with alpha, over premultiplied RGBA of the visible
+        pixels (alpha above 0): a fully transparent pixel is reproduced exactly whatever
+        its colour, and is left out, so that padding with transparent canvas does not
+        raise the PSNR.
         """
         return self._psnr(None)
 
     def psnr_on(self, over: Literal["black", "white"]) -> float:
         """PSNR in dB against the original, both composited on black or on white, over
-        the RGB of all pixels (inf when lossless); of an opaque image, ``psnr``.
+        the RGB of the visible pixels, as ``psnr`` (inf when lossless); of an opaque image,
+        ``psnr``.
 
         Parameters
         ----------
@@ -811,7 +813,7 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
         entries = self._measured_entries()
         colors = f.colors if f.colors.shape[1] == entries.shape[1] else \
             np.hstack([f.colors, np.full((f.colors.shape[0], 1), 255, np.uint8)])
-        return psnr_db(colors, entries[f.entries], f.counts, self._fidelity.hidden, over)
+        return psnr_db(colors, entries[f.entries], f.counts, over)
 
     @cached_property
     def delta_e(self) -> float:
