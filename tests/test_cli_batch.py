@@ -4938,8 +4938,9 @@ def test_a_batch_quality_past_20_is_refused_as_a_colour_difference(photo_tree, t
         "quantize: error: --quality=80 should be <= 20: --quality is a bound Q on CIEDE2000 "
         "differences (about 1 is just noticeable, 5 visibly posterised), not pngquant's 0-100 "
         "score: their mean <= Q, 99th percentile <= 5 Q and 99.9th <= 10 Q; pngquant's "
-        "--quality 65-80 is about --quality 2 --quality-limit 3 (80 draws photos with a "
-        "mean ΔE2000 of 1.4-2.6; 65, the floor below which it writes nothing, 1.8-2.9)\n"))
+        "--quality 65-80 is about --quality 2 --quality-limit 3 on photos (80 draws them "
+        "with a mean ΔE2000 of 1.4-2.6; 65, the floor below which it writes nothing, "
+        "1.8-2.9), --quality 0.5 --quality-limit 3 on icons with soft shadows\n"))
     assert not (tmp_path / "out").exists()
 
 

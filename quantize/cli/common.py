@@ -589,10 +589,13 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
 #: drew the seven web photos of the benchmark with a mean CIEDE2000 of 1.4-2.6; its 65, a
 #: floor (below it, nothing is written), drew them 1.8-2.9 away (``--quality 0-65``, the
 #: fewest colours meeting 65), and 34 web PNGs 1.2-3.4 (those at 256 colours 1.9-2.3), so
-#: ``--quality-limit 3`` keeps what pngquant keeps.
+#: ``--quality-limit 3`` keeps what pngquant keeps. On 37 app icons with soft shadows,
+#: ``--quality 2`` drew the shadows in steps (median 7-9 dB below pngquant's 65-80) where
+#: ``--quality 0.5`` was 0.7-0.9 dB above it in fewer bytes (docs/batch.md).
 QUALITY_SCALE = (f"--quality is {QUALITY_MEANS}; pngquant's --quality 65-80 is about "
-                 "--quality 2 --quality-limit 3 (80 draws photos with a mean ΔE2000 of "
-                 "1.4-2.6; 65, the floor below which it writes nothing, 1.8-2.9)")
+                 "--quality 2 --quality-limit 3 on photos (80 draws them with a mean ΔE2000 "
+                 "of 1.4-2.6; 65, the floor below which it writes nothing, 1.8-2.9), "
+                 "--quality 0.5 --quality-limit 3 on icons with soft shadows")
 
 
 def refuse_quality_scale(quality: float | None) -> None:
