@@ -894,6 +894,24 @@ def test_a_tiff_of_pages_is_written_as_a_tiff_by_default(tmp_path, rng, name):
     assert len(_tiff_pages(out)) == 2
 
 
+def test_pages_of_black_and_white_only_are_bilevel_group_4(tmp_path, rng):
+    # Each page was a palette page of 8 bits a pixel, deflated.
+    pages = [np.repeat(rng.integers(0, 256, (16, 16, 1), dtype=np.uint8), 3, axis=2)
+             for _ in range(3)]
+    src = save_animation(tmp_path / "scan.tif", pages)
+    palette = np.array([[255, 255, 255], [0, 0, 0]], np.uint8)
+    reduce_animation_file(src, tmp_path / "out.tif", palette_in=palette)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # shown 1 s each
+        reduce_animation_file(src, tmp_path / "rgb.webp", palette_in=palette)
+    got = _tiff_pages(tmp_path / "out.tif")
+    assert [page[:3] for page in got] == [("1", (16, 16), "group4")] * 3
+    with Image.open(tmp_path / "rgb.webp") as webp:
+        shown = [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(webp)]
+    assert [page[3].astype(np.uint8).tolist() for page in got] == \
+        [(frame[..., 0] // 255).tolist() for frame in shown]
+
+
 def test_pages_with_transparent_pixels_are_rgba(tmp_path, rng):
     pages = [np.dstack([f, np.full((16, 16), 255, np.uint8)]) for f in _noisy_pages(rng)]
     pages[1][:4, :4, 3] = 0

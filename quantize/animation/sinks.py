@@ -26,7 +26,8 @@ format keeps:
   libwebp stores differences itself and has no disposal field.
 - **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
   whole picture shown, indexed (a palette TIFF page, 8 bits a pixel, the palette in
-  its colour map, as a still ``.tif`` of an opaque image is), or in RGBA when the palette
+  its colour map, as a still ``.tif`` of an opaque image is; bilevel, Group 4, when it is
+  black and white only: :func:`~quantize.encode.tiff_page`), or in RGBA when the palette
   has a transparent entry or entries with alpha, and deflated losslessly as a still ``.tif`` is
   (:func:`~quantize.encode.tiff_options`); no durations, loop count nor
   disposal.
@@ -70,7 +71,7 @@ import numpy as np
 from PIL import Image, TiffImagePlugin
 
 from .._kernels import same_pixels
-from ..encode import apng_delay, tiff_options, tiff_with_exif, trns
+from ..encode import apng_delay, tiff_options, tiff_page, tiff_with_exif, trns
 from ..errors import StillImageWarning, TimingLossWarning, warn_caller
 from ..io import MAX_PALETTE, held_dpi
 from ..reconstruct.palette import indexed_image
@@ -389,7 +390,7 @@ class _TiffSink:
         # opaque pages are palette pages, as a still .tif is; with alpha, RGBA pages
         self._indexed = bool((self._table[:, 3] == 255).all()
                              and self._table.shape[0] <= MAX_PALETTE)
-        self._options = tiff_options() if dpi is None else {**tiff_options(), "dpi": dpi}
+        self._dpi = {} if dpi is None else {"dpi": dpi}
         self.frames_written = 0
         self.optimized = False  # Deflate is given no effort setting
 
@@ -403,9 +404,11 @@ class _TiffSink:
             keep: np.ndarray | None = None) -> None:
         """Write a page (``palette`` is the sink's; a page has no ``duration`` and needs no
         ``disposal``: each is the whole picture shown)."""
-        page = (Image.fromarray(self._table.take(indices, axis=0)) if not self._indexed
-                else indexed_image(indices, self._table[:, :3]))
-        page.save(self._writer, format="TIFF", **self._options)
+        if self._indexed:  # black and white only: bilevel, Group 4 (tiff_page)
+            page, options = tiff_page(indexed_image(indices, self._table[:, :3]))
+        else:
+            page, options = Image.fromarray(self._table.take(indices, axis=0)), tiff_options()
+        page.save(self._writer, format="TIFF", **options, **self._dpi)
         self._writer.newFrame()  # the page is linked in; the next goes after it
         self.frames_written += 1
 
