@@ -1378,7 +1378,8 @@ def _holds_no_more(k_max: int, room: int, src: Path) -> str:
 
 @dataclass
 class PerFramePlan:
-    """A palette for each frame (GIF local colour tables), fitted to the pixels that changed.
+    """A palette for each frame (GIF local colour tables), fitted to the pixels that changed;
+    or, for the pages of a TIFF (:attr:`PerFramePlan.whole`), to every pixel of the page.
 
     Pixels identical to the previous frame, in a row or column of at least
     :data:`STILL_RUN` such pixels, are not redrawn (the writer leaves them on
@@ -1410,6 +1411,14 @@ class PerFramePlan:
 
     split = staticmethod(split_alpha)  # the pixels map takes and the mask of those drawn
 
+    @property
+    def whole(self) -> bool:
+        """Whether every frame is written whole with a colour map of its own (the pages of a
+        TIFF), where a GIF keeps pixels on its canvas and has a global table: then no pixel
+        is kept from the frame before, no colour is given up for the size of a table, and
+        no frame is mapped onto the first frame's palette."""
+        return self.opts.suffix != ".gif"
+
     def table_palette(self) -> None:
         """No global table of its own: the GIF writer takes the first frame's palette as
         the global table, and writes with it the later frames whose colours it holds or
@@ -1439,10 +1448,13 @@ class PerFramePlan:
         (:meth:`PerFramePlan._on_first`).
 
         Returns (indices, palette with a transparent entry last, that entry,
-        pixels to keep from the previous frame or None).
+        pixels to keep from the previous frame or None). Frames written whole
+        (:attr:`PerFramePlan.whole`) are fitted and mapped each as the first is, on their own.
         """
         codes = pack_rgb(rgb)
         still = None
+        if self.whole:
+            previous = None
         # A pixel drawn before and transparent now can only be cleared, over a box that
         # may hold every other pixel (GifWriter.add): none is kept then, all are drawn.
         if previous is not None and not (~opaque & (previous[0][..., 3] >= ALPHA_THRESHOLD)
@@ -1461,14 +1473,14 @@ class PerFramePlan:
                 palette, indices = self._mapped(rgb, codes, opaque, still, dither)
             else:
                 still = runs
-        if dither == 0 and _marker_doubles_table(palette.shape[0]) and (
+        if dither == 0 and not self.whole and _marker_doubles_table(palette.shape[0]) and (
                 not opaque.all() or (still is not None and still.any())):
             kept = palette.shape[0]
             palette, indices = self._one_fewer(rgb, codes, opaque, still, palette, indices)
             self.all_kept &= palette.shape[0] == kept
         if self.first is None:
             self.first = palette
-        elif dither == 0:
+        elif dither == 0 and not self.whole:
             palette, indices = self._on_first(self.first, rgb, codes, opaque, still, palette,
                                               indices)
         shown = pack_rgb(palette)[indices].astype(np.int64)
