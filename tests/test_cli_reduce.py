@@ -5004,7 +5004,7 @@ def test_a_still_gif_for_stdout_or_with_optimize_is_the_gif_written_to_a_file(ph
 
 @pytest.mark.parametrize("args, why", [
     ([], "as its frames share one palette"),
-    (["--palette", "per-frame"], "as each frame's GIF colour table does"),
+    (["--palette", "per-frame"], "as each frame's colour table does"),
 ])
 def test_too_many_colours_for_an_animation_says_why_by_its_palette_mode(
         tmp_path, monkeypatch, args, why):
