@@ -894,6 +894,24 @@ def test_a_tiff_of_pages_is_written_as_a_tiff_by_default(tmp_path, rng, name):
     assert len(_tiff_pages(out)) == 2
 
 
+def test_pages_of_black_and_white_only_are_bilevel_group_4(tmp_path, rng):
+    # Each page was a palette page of 8 bits a pixel, deflated.
+    pages = [np.repeat(rng.integers(0, 256, (16, 16, 1), dtype=np.uint8), 3, axis=2)
+             for _ in range(3)]
+    src = save_animation(tmp_path / "scan.tif", pages)
+    palette = np.array([[255, 255, 255], [0, 0, 0]], np.uint8)
+    reduce_animation_file(src, tmp_path / "out.tif", palette_in=palette)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # shown 1 s each
+        reduce_animation_file(src, tmp_path / "rgb.webp", palette_in=palette)
+    got = _tiff_pages(tmp_path / "out.tif")
+    assert [page[:3] for page in got] == [("1", (16, 16), "group4")] * 3
+    with Image.open(tmp_path / "rgb.webp") as webp:
+        shown = [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(webp)]
+    assert [page[3].astype(np.uint8).tolist() for page in got] == \
+        [(frame[..., 0] // 255).tolist() for frame in shown]
+
+
 def test_pages_with_transparent_pixels_are_rgba(tmp_path, rng):
     pages = [np.dstack([f, np.full((16, 16), 255, np.uint8)]) for f in _noisy_pages(rng)]
     pages[1][:4, :4, 3] = 0
@@ -926,12 +944,24 @@ def test_an_animation_written_as_a_tiff_keeps_every_frame_and_says_its_timing_is
         [f.tolist() for f in moving_square(3)]
 
 
-def test_a_palette_per_frame_is_refused_for_a_tiff(tmp_path):
-    src = save_animation(tmp_path / "in.gif", moving_square(2), duration=50)
-    with pytest.raises(ValueError, match=r"^palette='per-frame' needs a \.gif output \(local "
-                                         r"colour tables\), got '\.tif'$"):
-        reduce_animation_file(src, tmp_path / "out.tif", palette="per-frame")
-    assert not (tmp_path / "out.tif").exists()
+def test_a_palette_per_frame_keeps_a_grey_page_of_a_tiff_grey(tmp_path, rng):
+    # It was refused: "palette='per-frame' needs a .gif output (local colour tables), got
+    # '.tif'". One palette for every page gave the grey page colours of the yellow paper.
+    paper = np.empty((16, 16, 3), np.uint8)
+    paper[:] = (246, 238, 214)
+    paper[4:8, 2:12] = (20, 20, 20)
+    paper[10:12] = (190, 30, 40)
+    grey = np.repeat(rng.integers(0, 256, (16, 16, 1), dtype=np.uint8), 3, axis=2)
+    src = save_animation(tmp_path / "mixed.tif", [paper, grey])
+    record = reduce_animation_file(src, tmp_path / "out.tif", n_colors=4,
+                                   palette="per-frame", seed=0)
+    pages = _tiff_pages(tmp_path / "out.tif")
+    assert [page[:3] for page in pages] == [("P", (16, 16), "tiff_adobe_deflate")] * 2
+    assert pages[0][3].reshape(-1, 3).tolist().count([20, 20, 20]) == 40  # exactly drawn
+    drawn_grey = pages[1][3]
+    assert (drawn_grey == drawn_grey[..., :1]).all()  # every colour grey
+    assert len(np.unique(drawn_grey.reshape(-1, 3), axis=0)) == 4
+    assert (record["frames"], record["k"]) == (2, 4)
 
 
 # --------------------------------------------------------------------------

@@ -38,9 +38,9 @@ def test_per_frame_for_a_default_output_not_gif_keeps_its_advice_apart(tmp_path)
     command could not word as it takes outputs (-o, --ext)."""
     with pytest.raises(FormatAdviceError) as caught:
         check_animation_options(tmp_path / "clip.webp", None, palette="per-frame", n_colors=8)
-    assert caught.value.facts == ("palette='per-frame' needs a .gif output (local colour "
-                                  "tables), but an animation given no output is written in its "
-                                  "own format, '.webp'")
+    assert caught.value.facts == ("palette='per-frame' needs a .gif or .tif output (a colour "
+                                  "table for each frame), but an animation given no output is "
+                                  "written in its own format, '.webp'")
     assert caught.value.format_advice == "name a .gif output"
     assert caught.value.formats.suffixes == (".gif",)
     assert str(caught.value) == f"{caught.value.facts}; name a .gif output"
@@ -51,8 +51,8 @@ def test_per_frame_for_an_output_named_not_gif_has_no_advice(tmp_path):
         check_animation_options(tmp_path / "clip.gif", tmp_path / "o.webp",
                                 palette="per-frame", n_colors=8)
     assert not isinstance(caught.value, FormatAdviceError)
-    assert str(caught.value) == ("palette='per-frame' needs a .gif output (local colour "
-                                 "tables), got '.webp'")
+    assert str(caught.value) == ("palette='per-frame' needs a .gif or .tif output (a colour "
+                                 "table for each frame), got '.webp'")
 
 
 def test_an_output_without_suffix_is_named(tmp_path):

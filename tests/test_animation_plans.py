@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from quantize.animation import plans, reduce_animation_file
+from quantize.animation import stats as stats_module
 from quantize.animation.frames import Frame, iter_frames, open_animation
 from quantize.animation.gif import RecentCodes
 from quantize.animation.options import check_animation_options
@@ -42,6 +43,7 @@ from .animation_support import (
     moving_square,
     save_animation,
 )
+from .memory_support import peak_bytes
 
 A, B = (10, 20, 30), (200, 100, 50)
 
@@ -1239,3 +1241,36 @@ def test_still_pixels_far_from_the_changes_keep_their_entries_and_pass_on_their_
     monkeypatch.setattr(plans, "small_box", lambda box, image: False)
     whole = reduce_animation_file(src, tmp_path / "whole.gif", palette_in=_BW, dither=1.0)
     assert boxed["psnr"] == whole["psnr"]
+
+
+def test_global_plan_maps_and_counts_a_large_frame_in_parts(tmp_path, rng, monkeypatch):
+    """The scans for runs, and the count of the (colour, drawn colour) pairs, held some 50
+    and 40 bytes a pixel of the whole frame at once: three pages of an A4 TIFF at 300 dpi
+    peaked at 790 MB. In bands of rows, and parts of pixels, the entries and the counts
+    are those of the whole frame, the previous frame's entries held or not, and the peak
+    is lower."""
+    h, w = 256, 1024
+    ramp = np.linspace(20, 235, w)[None, :, None]
+    frames = [np.clip(ramp + rng.normal(0, 3, (h, w, 3)), 0, 255).astype(np.uint8)
+              for _ in range(2)]
+    src = save_animation(tmp_path / "pages.tif", frames)
+    with open_animation(src) as animation:
+        plan = GlobalPlan.fit(animation, check_animation_options(src, None, n_colors=8,
+                                                                 seed=0))
+    first, second = iter_frames(src)
+    rgb, opaque = split_alpha(second)
+    got, peaks = [], []
+    for at_once in (1 << 40, 4096):
+        monkeypatch.setattr(plans, "FAVOUR_BAND_PIXELS", at_once, raising=False)
+        monkeypatch.setattr(stats_module, "_COUNT_PART", at_once, raising=False)
+        whole = _mapped_frames(src, plan)
+        stats = FrameStats()
+        plan.map(rgb, opaque, (first.rgba, whole[0]), 0.0, stats)
+        got.append((whole, stats.pairs()))
+        shown = (first.rgba, whole[0])
+        peaks.append(peak_bytes(lambda shown=shown: plan.map(rgb, opaque, shown, 0.0,
+                                                             FrameStats()), repeats=2))
+    (whole, pairs), (parts, parts_pairs) = got
+    assert all(np.array_equal(a, b) for a, b in zip(parts, whole, strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(parts_pairs, pairs, strict=True))
+    assert peaks[1] < 0.5 * peaks[0]  # 32 and 65 bytes a pixel

@@ -43,12 +43,26 @@ def test_the_extension_picks_the_writer():
                           GifWriter)
 
 
-@pytest.mark.parametrize("name, fmt", [("a.png", "PNG"), ("a.webp", "WEBP"), ("a.tif", "TIFF")])
-def test_only_a_gif_takes_a_palette_from_each_frame(name, fmt):
+@pytest.mark.parametrize("name, fmt", [("a.png", "PNG"), ("a.webp", "WEBP")])
+def test_only_a_gif_and_a_tiff_take_a_palette_from_each_frame(name, fmt):
     assert isinstance(open_sink(io.BytesIO(), Path("a.gif"), (3, 1), None, 0), GifWriter)
-    with pytest.raises(ValueError, match=rf"^palette=None: only a GIF's frames bring "
-                                         rf"palettes of their own, not {fmt}'s$"):
+    with pytest.raises(ValueError, match=rf"^palette=None: only a GIF's frames and a TIFF's "
+                                         rf"pages bring palettes of their own, not {fmt}'s$"):
         open_sink(io.BytesIO(), Path(name), (3, 1), None, 0)
+
+
+def test_the_pages_of_a_tiff_each_keep_a_palette_of_their_own():
+    # A TIFF sink took only one palette, for every page (palette=None was refused).
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path("a.tif"), (3, 1), None, 0)
+    sink.add(FRAMES[0], palette=np.vstack([PALETTE, [[0, 0, 0]]]), transparent=3)
+    grey = np.array([[9, 9, 9], [99, 99, 99], [0, 0, 0]], np.uint8)
+    sink.add(np.array([[0, 2, 1]], np.uint8), palette=grey, transparent=2)
+    sink.close()
+    assert [(mode, pixels) for mode, _, pixels in tiff_pages(fp.getvalue())] == [
+        ("P", [[0, 1, 2]]), ("RGBA", [[[9, 9, 9, 255], [0, 0, 0, 0], [99, 99, 99, 255]]])]
+    with Image.open(fp) as im:
+        assert np.asarray(im.convert("RGB")).tolist() == [PALETTE.tolist()]
 
 
 @pytest.mark.parametrize("name, fmt", [("a.gif", "GIF"), ("a.png", "PNG"), ("a.webp", "WEBP")])

@@ -2528,8 +2528,8 @@ def _two_colour_frames() -> list[Image.Image]:
 
 @pytest.mark.parametrize("args, error", [
     # the animation's output is not a .gif, which per-frame needs: refused by its job
-    (["--ext", ".s.png"], "quantize: error: m.gif: --palette='per-frame' needs a .gif output "
-     "(local colour tables), got '.png'\n"),
+    (["--ext", ".s.png"], "quantize: error: m.gif: --palette='per-frame' needs a .gif or .tif "
+     "output (a colour table for each frame), got '.png'\n"),
     # the animation's output exists (exit 15)
     ([], "quantize: error: m.gif: m.k2.gif: output exists; use --force to overwrite\n"),
 ])

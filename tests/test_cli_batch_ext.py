@@ -222,8 +222,9 @@ def test_inputs_sharing_a_stem_keep_their_extension_as_without_ext(tmp_path):
      "extension (.png, .apng, .gif, .bmp, .jpg, .jpeg, .webp, .tif, .tiff), e.g. --ext "
      ".k16.png"),
     (["--ext", ".png", "--palette", "per-frame"],
-     "--palette='per-frame' needs .gif outputs (local colour tables), but --ext='.png' names "
-     "every output otherwise; expected a suffix ending in .gif, or none"),
+     "--palette='per-frame' needs .gif or .tif outputs (a colour table for each frame), but "
+     "--ext='.png' names every output otherwise; expected a suffix ending in .gif, .tif or "
+     ".tiff, or none"),
     (["--ext", "small/a.png"], "--ext='small/a.png' holds a '/'; expected a suffix of the "
      "output's name, which is written in OUT_DIR, in the folder that mirrors its input's"),
 ])

@@ -238,17 +238,18 @@ def test_more_than_256_colours_for_a_webp_animation_given_no_output_says_why(tmp
 
 
 @pytest.mark.parametrize("output", ["out.tif", None])
-def test_a_palette_per_frame_is_refused_for_the_pages_of_a_tiff(tmp_path, output):
+def test_a_palette_per_frame_gives_each_page_of_a_tiff_its_own(tmp_path, output):
+    # It was refused, exit 2: "--palette='per-frame' needs a .gif output (local colour
+    # tables), got '.tif'". A red page and a blue one: one palette of 4 shared them.
     src = _two_pages(tmp_path / "doc.tif")
     given = ["-o", tmp_path / output] if output else []
     result = run(src, "-k", 4, "--palette", "per-frame", *given)
-    assert result.exit_code == 2
-    written = ("got '.tif'" if output else "but an animation given no output is written in "
-               f"its own format, '.tif'; name a .gif output with -o or --ext, e.g. -o "
-               f"{tmp_path / 'doc.k4.gif'} or --ext .k4.gif")
-    assert one_error_line(result) == (f"quantize: error: {src}: --palette='per-frame' needs a "
-                                      f".gif output (local colour tables), {written}")
-    assert [p.name for p in tmp_path.iterdir()] == ["doc.tif"]
+    assert result.exit_code == 0, result.output
+    pages = _tiff_pages(tmp_path / (output or "doc.k4.tif"))
+    assert [page[0] for page in pages] == ["P", "P"]
+    red, blue = (np.unique(page[3].reshape(-1, 3), axis=0) for page in pages)
+    assert (len(red), len(blue)) == (4, 4)
+    assert not red[:, 1:].any() and not blue[:, :2].any()
 
 
 def test_a_tiff_whose_first_page_is_a_thumbnail_is_reduced_at_its_full_size(tmp_path):
@@ -2906,9 +2907,9 @@ def test_messages_of_an_image_for_stdout_never_name_its_temporary_file(tmp_path,
      "written to a file named after it; choose that file's format with --ext (--ext "
      ".small.gif) or -o"),
     (["photo.png", "-o", "-", "--format", "webp", "--palette", "per-frame"],
-     "--palette='per-frame' needs a .gif output file (local colour tables), but "
-     "--format='webp' writes a .webp image to stdout; give --format gif, or name a .gif file "
-     "with -o"),
+     "--palette='per-frame' needs a .gif or .tif output file (a colour table for each "
+     "frame), but --format='webp' writes a .webp image to stdout; give --format gif or tif, "
+     "or name a .gif or .tif file with -o"),
 ], ids=["unknown", "-o", "--ext", "default name", "per-frame"])
 def test_format_refusals_are_one_line_usage_errors(photo, monkeypatch, args, line):
     monkeypatch.chdir(photo.parent)
@@ -4059,9 +4060,9 @@ def test_palette_per_frame_to_stdout_says_stdout_gets_a_png(two_frame_gif, tmp_p
                                  "per-frame"], input=clip.read_bytes())
     assert (result.exit_code, result.stdout_bytes) == (2, b"")
     assert one_error_line(result) == (
-        "quantize: error: --palette='per-frame' needs a .gif output file (local colour "
-        "tables), but without --format, this input's image goes to stdout as a PNG; give "
-        "--format gif, or name a .gif file with -o")
+        "quantize: error: --palette='per-frame' needs a .gif or .tif output file (a colour "
+        "table for each frame), but without --format, this input's image goes to stdout as a "
+        "PNG; give --format gif or tif, or name a .gif or .tif file with -o")
     gif = runner.invoke(app, ["reduce", *[a.format(src=two_frame_gif) for a in args],
                               "--palette", "per-frame", "-k", "4", "-q"],
                         input=two_frame_gif.read_bytes())
@@ -4080,8 +4081,8 @@ def test_palette_per_frame_with_a_default_name_says_the_animation_keeps_its_form
     result = run(clip, "-k", 4, "--palette", "per-frame")
     assert result.exit_code == 2
     assert one_error_line(result) == (
-        f"quantize: error: {clip}: --palette='per-frame' needs a .gif output (local colour "
-        f"tables), but an animation given no output is written in its own format, "
+        f"quantize: error: {clip}: --palette='per-frame' needs a .gif or .tif output (a colour "
+        f"table for each frame), but an animation given no output is written in its own format, "
         f"'{suffix}'; name a .gif output with -o or --ext, e.g. -o {tmp_path / 'clip.k4.gif'} "
         "or --ext .k4.gif")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["anim.gif", clip.name]
@@ -4101,7 +4102,7 @@ def test_palette_per_frame_for_several_animations_named_by_default_advises_ext(
     result = runner.invoke(app, ["reduce", "a.png", "b.webp", str(two_frame_gif), "-k", "8",
                                  "--palette", "per-frame", "-j", jobs, "-q"])
     assert result.exit_code == 2
-    needs = "--palette='per-frame' needs a .gif output (local colour tables)"
+    needs = "--palette='per-frame' needs a .gif or .tif output (a colour table for each frame)"
     assert sorted(result.stderr.splitlines()) == [
         f"quantize: error: {name}: {needs}, but an animation given no output is written in "
         f"its own format, '{suffix}'; name .gif outputs with --ext, e.g. --ext .k8.gif"
@@ -5005,7 +5006,7 @@ def test_a_still_gif_for_stdout_or_with_optimize_is_the_gif_written_to_a_file(ph
 
 @pytest.mark.parametrize("args, why", [
     ([], "as its frames share one palette"),
-    (["--palette", "per-frame"], "as each frame's GIF colour table does"),
+    (["--palette", "per-frame"], "as each frame's colour table does"),
 ])
 def test_too_many_colours_for_an_animation_says_why_by_its_palette_mode(
         tmp_path, monkeypatch, args, why):

@@ -309,6 +309,30 @@ def test_a_tiff_mapped_onto_a_given_palette_keeps_its_indices(tmp_path):
         assert tif.getpalette()[:9] == palette.ravel().tolist()
 
 
+@pytest.mark.parametrize("order", [[[0, 0, 0], [255, 255, 255]], [[255, 255, 255], [0, 0, 0]]])
+def test_a_tiff_of_black_and_white_only_is_bilevel_group_4(tmp_path, rng, order):
+    """Mapped onto black and white (a palette file of the two, in either order), a .tif
+    was a palette TIFF of 8 bits a pixel, deflated: now 1 bit a pixel, CCITT Group 4, as
+    archives keep scanned text, its resolution and EXIF kept, its pixels the result's."""
+    import tifffile
+
+    src = tmp_path / "page.png"
+    exif = Image.Exif()
+    exif[315] = "A. Clerk"
+    grey = rng.integers(0, 256, (9, 14), dtype=np.uint8)
+    Image.fromarray(grey).save(src, dpi=(300, 300), exif=exif.tobytes())
+    palette = np.array(order, np.uint8)
+    reduce_file(src, tmp_path / "out.tif", palette_in=palette)
+    reduce_file(src, tmp_path / "out.png", palette_in=palette)
+    with Image.open(tmp_path / "out.tif") as tif:
+        assert (tif.mode, tif.info["compression"], tif.info["dpi"]) == (
+            "1", "group4", (300.0, 300.0))
+        assert tif.tag_v2[315] == "A. Clerk"
+        assert np.array_equal(np.asarray(tif.convert("RGB")), read_rgb(tmp_path / "out.png"))
+    with tifffile.TiffFile(tmp_path / "out.tif") as tf:
+        assert (tf.pages[0].bitspersample, tf.pages[0].compression.name) == (1, "CCITTFAX4")
+
+
 def test_more_than_256_colours_need_an_rgb_output(tmp_path, rng):
     src = tmp_path / "noise.png"
     Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(src)

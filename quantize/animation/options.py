@@ -22,6 +22,8 @@ from ..names import extension_words, quoted
 from ..reduce.fit import DEFAULT_COLORS, first_rows
 from ..reduce.options import (
     PALETTE_MODES,
+    PER_FRAME_EXTENSIONS,
+    PER_FRAME_NEEDS,
     check_output_names,
     check_palette_mode,
     check_palette_out,
@@ -119,7 +121,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     else:  # the input's format, or GIF
         suffix = default_suffix(src)
     per_frame = check_palette_mode(palette) == "per-frame"
-    if per_frame and suffix != ".gif":
+    if per_frame and suffix not in PER_FRAME_EXTENSIONS:
         _refuse_per_frame_in(suffix, named=out is not None)
     k = o["n_colors"]
     check_frame_colors(k, default_suffix(src), o["quality"], per_frame)  # worded by the input
@@ -143,17 +145,17 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
 
 
 def _refuse_per_frame_in(suffix: str, *, named: bool) -> None:
-    """Refuse ``palette="per-frame"`` for an output written as ``suffix``, not .gif: one
-    ``named`` so by the caller, or an animation's default output, in its own format. The
-    advice of the latter, to name a .gif output, is apart
+    """Refuse ``palette="per-frame"`` for an output written as ``suffix``, not .gif nor
+    .tif: one ``named`` so by the caller, or an animation's default output, in its own
+    format. The advice of the latter, to name a .gif output, is apart
     (:class:`~quantize.errors.FormatAdviceError`, advising ``.gif``): a caller names
     outputs in words of its own.
 
     >>> _refuse_per_frame_in(".webp", named=False)
     Traceback (most recent call last):
-    quantize.errors.FormatAdviceError: palette='per-frame' needs a .gif output (local ...
+    quantize.errors.FormatAdviceError: palette='per-frame' needs a .gif or .tif output (a ...
     """
-    needs = "palette='per-frame' needs a .gif output (local colour tables)"
+    needs = f"palette='per-frame' needs {PER_FRAME_NEEDS}"
     if named:
         raise ValueError(f"{needs}, got {quoted(suffix)}")
     raise FormatAdviceError(f"{needs}, but an animation given no output is written in its own "
@@ -178,7 +180,8 @@ def check_frame_colors(n_colors: int | None, suffix: str,
     one palette of at most ``MAX_PALETTE`` entries, whatever the output's format (a .tif of
     one page holds more: the error says why not here). ``suffix`` is the input's
     (:func:`~quantize.animation.sinks.default_suffix`): ``.tif`` for pages. ``per_frame``
-    (``palette="per-frame"``): each frame's own GIF colour table holds no more.
+    (``palette="per-frame"``): each frame's own colour table (a GIF's, a TIFF page's) holds
+    no more.
 
     With ``quality``, ``n_colors`` is only the most colours allowed: the search stops at
     ``MAX_PALETTE``, as it does for a still's indexed output, and nothing is refused.
@@ -189,7 +192,7 @@ def check_frame_colors(n_colors: int | None, suffix: str,
     ValueError: n_colors=300 is more than a TIFF of pages holds: at most 256 colours, as its ...
     """
     if quality is None and n_colors is not None and n_colors > MAX_PALETTE:
-        holds = (("an animation", MAX_PALETTE, ", as each frame's GIF colour table does")
+        holds = (("an animation", MAX_PALETTE, ", as each frame's colour table does")
                  if per_frame else one_palette_for(suffix))
         raise ValueError(too_many_colors("n_colors", n_colors, *holds))
 

@@ -89,6 +89,12 @@ RUN_TOLERANCE = 2.0
 #: the kept pixels (PICO-8) and changed 25 % of the unchanged pixels between frames; at
 #: 3, 1.08x and 0.5 %. The tiny GIF's bytes at 3: 0.77x / 0.68x / 0.69x ImageMagick's.
 REDITHERED_NEAR = 3
+#: Pixels (about) of each band of rows :meth:`GlobalPlan._favoured` maps at a time: the
+#: scans for runs keep some 50 bytes a pixel (each pixel's Lab colour, twice, its place in
+#: the colour table, distances). Three pages of 2480 x 3508 (A4 at 300 dpi) of a TIFF at
+#: k = 8 peaked at 793 MB scanned whole; in bands, their pairs counted in parts as well
+#: (:class:`~quantize.animation.stats.FrameStats`), at 406 MB, the same file.
+FAVOUR_BAND_PIXELS = 1 << 20
 #: How a ``quality`` search measures the frames (in the words of its warning and error):
 #: on their pooled colours, each on its nearest entry, not on the frames as written,
 #: whose pixels may take a neighbour's or the previous frame's entry (undithered,
@@ -758,24 +764,53 @@ class GlobalPlan:
         Only the box of the free pixels is looked at, from the column before it, whose
         fixed entries the first free pixel of a row may take: the other pixels keep their
         entries, so a small sprite moving on a large canvas costs what the sprite does.
+
+        The box is scanned in bands of rows (:data:`FAVOUR_BAND_PIXELS`), as each row is
+        scanned on its own, so that a large page holds the scans' arrays of one band; which
+        of the two frames is smaller is decided on the whole frame, as for one band.
         """
         box = _scan_box(free)
         if box is None:
             return indices
-        at = sorted_search(self.codes, codes[box])
-        at[~opaque[box]] = 0  # transparent pixels: any colour, overwritten by the caller
-        lab, palette_lab = self.lab.take(at, axis=0), srgb_to_lab(self.palette)
-        pieces = _Pieces.gathered(self.lab, at, opaque[box])  # for both scans
-        nearest_sq = _squared_distances(lab, palette_lab, indices[box])
+        palette_lab = srgb_to_lab(self.palette)
         mapped = indices.copy()
-        mapped[box] = _favour_runs(indices[box], lab, palette_lab, free[box], nearest_sq,
-                                   drawn=opaque[box], pieces=pieces)
-        if previous is None:
+        holding = None if previous is None else indices.copy()
+        held_any = False
+        for band in _bands(box, indices.shape):
+            at = sorted_search(self.codes, codes[band])
+            at[~opaque[band]] = 0  # transparent pixels: any colour, overwritten by the caller
+            lab = self.lab.take(at, axis=0)
+            pieces = _Pieces.gathered(self.lab, at, opaque[band])  # for both scans
+            nearest_sq = _squared_distances(lab, palette_lab, indices[band])
+            mapped[band] = _favour_runs(indices[band], lab, palette_lab, free[band],
+                                        nearest_sq, drawn=opaque[band], pieces=pieces)
+            if holding is None or previous is None:
+                continue
+            prev_rgba, prev_indices = previous
+            held = free[band] & (prev_rgba[band][..., 3] >= ALPHA_THRESHOLD)
+            held_band = _holding(indices[band], prev_indices[band], held, lab, palette_lab,
+                                 nearest_sq, drawn=opaque[band], pieces=pieces)
+            held_any |= held_band is not None
+            holding[band] = mapped[band] if held_band is None else held_band
+        if holding is None or previous is None or not held_any:
             return mapped
-        prev_rgba, prev_indices = previous
-        held = free & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
-        return _hold_entries(mapped, indices, prev_indices, held, lab, palette_lab,
-                             nearest_sq, drawn=opaque, box=box, pieces=pieces, codes=self.lzw)
+        return _smaller_change(mapped, holding, previous[1], palette_lab.shape[0], opaque,
+                               self.lzw)
+
+
+def _bands(box: tuple[slice, slice], shape: tuple[int, ...]
+           ) -> Iterator[tuple[slice, slice]]:
+    """``box`` (rows and columns of an image of ``shape`` ``(H, W, ...)``) cut into bands
+    of whole rows of at most :data:`FAVOUR_BAND_PIXELS` pixels (one row at least).
+
+    >>> [rows for rows, _ in _bands((slice(0, 5), slice(None)), (9, 1 << 19))]
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+    """
+    top, bottom, _ = box[0].indices(shape[0])
+    left, right, _ = box[1].indices(shape[1])
+    step = max(FAVOUR_BAND_PIXELS // max(right - left, 1), 1)
+    for at in range(top, bottom, step):
+        yield slice(at, min(at + step, bottom)), box[1]
 
 
 def _scan_box(free: np.ndarray) -> tuple[slice, slice] | None:
@@ -1045,21 +1080,43 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
     """
     if box is None:
         box = (slice(None), slice(None))
-    if nearest_sq is None:
-        nearest_sq = _squared_distances(lab, palette_lab, nearest_entries[box])
-    k = palette_lab.shape[0]
-    held = free[box] & (previous[box] < k)  # entry k: the pixel was transparent
-    extra = (_squared_distances(lab, palette_lab, np.minimum(previous[box], k - 1))
-             - nearest_sq)
-    held &= extra <= RUN_TOLERANCE ** 2
-    if not held.any():
+    held = _holding(nearest_entries[box], previous[box], free[box], lab, palette_lab,
+                    nearest_sq, drawn=None if drawn is None else drawn[box], pieces=pieces)
+    if held is None:
         return mapped
     # Outside the box no pixel is free: there, as in mapped, every entry is the nearest.
     holding = mapped.copy()
-    holding[box] = np.where(held, previous[box], nearest_entries[box])
+    holding[box] = held
+    return _smaller_change(mapped, holding, previous, palette_lab.shape[0], drawn, codes)
+
+
+def _holding(nearest_entries: np.ndarray, previous: np.ndarray, free: np.ndarray,
+             lab: np.ndarray, palette_lab: np.ndarray, nearest_sq: np.ndarray | None, *,
+             drawn: np.ndarray | None, pieces: _Pieces | None) -> np.ndarray | None:
+    """:func:`_hold_entries`'s frame with pixels holding their previous entry, of rows cut
+    as ``lab`` is (every array but ``palette_lab`` of its shape): the ``free`` pixels
+    close enough hold their ``previous`` entry, the others favour runs; None when none
+    may hold one."""
+    if nearest_sq is None:
+        nearest_sq = _squared_distances(lab, palette_lab, nearest_entries)
+    k = palette_lab.shape[0]
+    held = free & (previous < k)  # entry k: the pixel was transparent
+    extra = _squared_distances(lab, palette_lab, np.minimum(previous, k - 1)) - nearest_sq
+    held &= extra <= RUN_TOLERANCE ** 2
+    if not held.any():
+        return None
+    holding = np.where(held, previous, nearest_entries)
     # The pixels left free keep their nearest entry, so nearest_sq still holds for them.
-    holding[box] = _favour_runs(holding[box], lab, palette_lab, free[box] & ~held, nearest_sq,
-                                drawn=None if drawn is None else drawn[box], pieces=pieces)
+    return _favour_runs(holding, lab, palette_lab, free & ~held, nearest_sq, drawn=drawn,
+                        pieces=pieces)
+
+
+def _smaller_change(mapped: np.ndarray, holding: np.ndarray, previous: np.ndarray, k: int,
+                    drawn: np.ndarray | None, codes: RecentCodes | None) -> np.ndarray:
+    """``holding`` when it changes the frame before it (its entries ``previous``) in fewer
+    estimated LZW bytes than ``mapped`` (:func:`~quantize.animation.gif.change_bytes`),
+    else ``mapped``: frames of ``k`` entries, of which the pixels not ``drawn`` (None: all
+    are) are written with entry ``k``."""
     spare = k if k < MAX_PALETTE else None
 
     def written(entries: np.ndarray) -> np.ndarray:
@@ -1321,7 +1378,8 @@ def _holds_no_more(k_max: int, room: int, src: Path) -> str:
 
 @dataclass
 class PerFramePlan:
-    """A palette for each frame (GIF local colour tables), fitted to the pixels that changed.
+    """A palette for each frame (GIF local colour tables), fitted to the pixels that changed;
+    or, for the pages of a TIFF (:attr:`PerFramePlan.whole`), to every pixel of the page.
 
     Pixels identical to the previous frame, in a row or column of at least
     :data:`STILL_RUN` such pixels, are not redrawn (the writer leaves them on
@@ -1353,6 +1411,14 @@ class PerFramePlan:
 
     split = staticmethod(split_alpha)  # the pixels map takes and the mask of those drawn
 
+    @property
+    def whole(self) -> bool:
+        """Whether every frame is written whole with a colour map of its own (the pages of a
+        TIFF), where a GIF keeps pixels on its canvas and has a global table: then no pixel
+        is kept from the frame before, no colour is given up for the size of a table, and
+        no frame is mapped onto the first frame's palette."""
+        return self.opts.suffix != ".gif"
+
     def table_palette(self) -> None:
         """No global table of its own: the GIF writer takes the first frame's palette as
         the global table, and writes with it the later frames whose colours it holds or
@@ -1382,10 +1448,13 @@ class PerFramePlan:
         (:meth:`PerFramePlan._on_first`).
 
         Returns (indices, palette with a transparent entry last, that entry,
-        pixels to keep from the previous frame or None).
+        pixels to keep from the previous frame or None). Frames written whole
+        (:attr:`PerFramePlan.whole`) are fitted and mapped each as the first is, on their own.
         """
         codes = pack_rgb(rgb)
         still = None
+        if self.whole:
+            previous = None
         # A pixel drawn before and transparent now can only be cleared, over a box that
         # may hold every other pixel (GifWriter.add): none is kept then, all are drawn.
         if previous is not None and not (~opaque & (previous[0][..., 3] >= ALPHA_THRESHOLD)
@@ -1404,14 +1473,14 @@ class PerFramePlan:
                 palette, indices = self._mapped(rgb, codes, opaque, still, dither)
             else:
                 still = runs
-        if dither == 0 and _marker_doubles_table(palette.shape[0]) and (
+        if dither == 0 and not self.whole and _marker_doubles_table(palette.shape[0]) and (
                 not opaque.all() or (still is not None and still.any())):
             kept = palette.shape[0]
             palette, indices = self._one_fewer(rgb, codes, opaque, still, palette, indices)
             self.all_kept &= palette.shape[0] == kept
         if self.first is None:
             self.first = palette
-        elif dither == 0:
+        elif dither == 0 and not self.whole:
             palette, indices = self._on_first(self.first, rgb, codes, opaque, still, palette,
                                               indices)
         shown = pack_rgb(palette)[indices].astype(np.int64)

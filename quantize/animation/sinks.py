@@ -26,7 +26,8 @@ format keeps:
   libwebp stores differences itself and has no disposal field.
 - **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
   whole picture shown, indexed (a palette TIFF page, 8 bits a pixel, the palette in
-  its colour map, as a still ``.tif`` of an opaque image is), or in RGBA when the palette
+  its colour map, as a still ``.tif`` of an opaque image is; bilevel, Group 4, when it is
+  black and white only: :func:`~quantize.encode.tiff_page`), or in RGBA when the palette
   has a transparent entry or entries with alpha, and deflated losslessly as a still ``.tif`` is
   (:func:`~quantize.encode.tiff_options`); no durations, loop count nor
   disposal.
@@ -70,7 +71,7 @@ import numpy as np
 from PIL import Image, TiffImagePlugin
 
 from .._kernels import same_pixels
-from ..encode import apng_delay, tiff_options, tiff_with_exif, trns
+from ..encode import apng_delay, tiff_options, tiff_page, tiff_with_exif, trns
 from ..errors import StillImageWarning, TimingLossWarning, warn_caller
 from ..io import MAX_PALETTE, held_dpi
 from ..reconstruct.palette import indexed_image
@@ -368,7 +369,9 @@ class _ApngSink:
 class _TiffSink:
     """Write every frame as a page of a TIFF, as it comes: the palette's colours in RGB, or
     RGBA when it has a ``transparent`` entry (drawn clear) or alpha of its own (a ``(k, 4)``
-    palette), deflated as a still is.
+    palette), deflated as a still is. Given no palette, each page brings its own (a palette
+    per frame): a palette page of its colours, or RGBA where a pixel takes its
+    ``transparent`` entry.
 
     Pillow's ``save_all`` takes ``append_images`` as any iterable, but turns it into a
     list before it writes the first page, and every page it writes stays decoded until
@@ -378,18 +381,15 @@ class _TiffSink:
     seeks in the file to link each page to the one before it.
     """
 
-    def __init__(self, fp: BinaryIO, palette: np.ndarray, transparent: int | None,
+    def __init__(self, fp: BinaryIO, palette: np.ndarray | None, transparent: int | None,
                  dpi: tuple[float, float] | None = None, exif: bytes | None = None) -> None:
         self._fp, self._exif = fp, exif
         # a file that cannot be read back and seeked in gets the pages whole on close
         self._buffer = None if fp.readable() and fp.seekable() else io.BytesIO()
         self._writer = TiffImagePlugin.AppendingTiffWriter(
             fp if self._buffer is None else self._buffer)
-        self._table = _rgba(palette, transparent)
-        # opaque pages are palette pages, as a still .tif is; with alpha, RGBA pages
-        self._indexed = bool((self._table[:, 3] == 255).all()
-                             and self._table.shape[0] <= MAX_PALETTE)
-        self._options = tiff_options() if dpi is None else {**tiff_options(), "dpi": dpi}
+        self._table = None if palette is None else _rgba(palette, transparent)
+        self._dpi = {} if dpi is None else {"dpi": dpi}
         self.frames_written = 0
         self.optimized = False  # Deflate is given no effort setting
 
@@ -401,11 +401,22 @@ class _TiffSink:
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
             keep: np.ndarray | None = None) -> None:
-        """Write a page (``palette`` is the sink's; a page has no ``duration`` and needs no
-        ``disposal``: each is the whole picture shown)."""
-        page = (Image.fromarray(self._table.take(indices, axis=0)) if not self._indexed
-                else indexed_image(indices, self._table[:, :3]))
-        page.save(self._writer, format="TIFF", **self._options)
+        """Write a page (``palette`` is the sink's, or, given none, the page's own, its
+        ``transparent`` entry last; a page has no ``duration`` and needs no ``disposal``:
+        each is the whole picture shown)."""
+        table = self._table
+        if table is None and palette is not None:  # the page's own
+            if transparent is not None and not (indices == transparent).any():
+                palette, transparent = palette[:transparent], None  # its last entry, unused
+            table = _rgba(palette, transparent)
+        assert table is not None, "a palette per page, or the sink's"
+        # opaque pages are palette pages, as a still .tif is; with alpha, RGBA pages
+        if (table[:, 3] == 255).all() and table.shape[0] <= MAX_PALETTE:
+            # black and white only: bilevel, Group 4 (tiff_page)
+            page, options = tiff_page(indexed_image(indices, table[:, :3]))
+        else:
+            page, options = Image.fromarray(table.take(indices, axis=0)), tiff_options()
+        page.save(self._writer, format="TIFF", **options, **self._dpi)
         self._writer.newFrame()  # the page is linked in; the next goes after it
         self.frames_written += 1
 
@@ -518,8 +529,9 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
     ``palette`` is ``(k, 3)``, or ``(k, 4)`` with each entry's straight alpha (partial
-    alpha: an APNG, a WebP or a TIFF, not a GIF); None for a GIF whose every frame
-    brings a palette of its own (:class:`~quantize.animation.gif.GifWriter`).
+    alpha: an APNG, a WebP or a TIFF, not a GIF); None for a GIF or a TIFF whose every
+    frame brings a palette of its own (:class:`~quantize.animation.gif.GifWriter`,
+    :class:`_TiffSink`).
     ``plays`` is how many times the animation plays, 0 forever (None: once); each
     format stores it its own way (:func:`_stored_loop`). ``transparent`` is the
     palette's transparent entry, if any (GIF: the background entry).
@@ -537,9 +549,9 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     if fmt == "GIF":
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
                          try_both=optimize, codes=lzw, gif_delays=gif_delays)
-    if palette is None:
-        raise ValueError(f"palette=None: only a GIF's frames bring palettes of their own, "
-                         f"not {fmt}'s")
+    if palette is None and fmt != "TIFF":
+        raise ValueError(f"palette=None: only a GIF's frames and a TIFF's pages bring "
+                         f"palettes of their own, not {fmt}'s")
     if fmt == "TIFF":
         return _TiffSink(fp, palette, transparent, dpi, exif)
     if fmt == "PNG" and fp.seekable():

@@ -217,20 +217,24 @@ def _palette_outputs(ext: str | None) -> str:
 
 
 def _check_ext_holds_palettes(ext: str, palette: str) -> str:
-    """Refuse an ``ext`` naming outputs other than .gif with ``palette="per-frame"``, which
-    only a GIF holds (its local colour tables): every animation's job failed on it.
+    """Refuse an ``ext`` naming outputs other than .gif and .tif with
+    ``palette="per-frame"``, which only they hold (a GIF's local colour tables, a TIFF
+    page's colour map): every animation's job failed on it.
 
     >>> _check_ext_holds_palettes(".png", "per-frame")
     Traceback (most recent call last):
-    ValueError: palette='per-frame' needs .gif outputs (local colour tables), but ext='.png' \
-names every output otherwise; expected a suffix ending in .gif, or none
+    ValueError: palette='per-frame' needs .gif or .tif outputs (a colour table for each \
+frame), but ext='.png' names every output otherwise; expected a suffix ending in .gif, .tif \
+or .tiff, or none
     """
-    if palette == "per-frame" and not ext.lower().endswith(".gif"):
+    from ..reduce.options import PER_FRAME_EXTENSIONS
+
+    if palette == "per-frame" and not ext.lower().endswith(PER_FRAME_EXTENSIONS):
         from ..names import quoted
 
-        raise ValueError(f"palette='per-frame' needs .gif outputs (local colour tables), but "
-                         f"ext={quoted(ext)} names every output otherwise; expected a suffix "
-                         "ending in .gif, or none")
+        raise ValueError("palette='per-frame' needs .gif or .tif outputs (a colour table for "
+                         f"each frame), but ext={quoted(ext)} names every output otherwise; "
+                         "expected a suffix ending in .gif, .tif or .tiff, or none")
     return ext
 
 

@@ -56,7 +56,12 @@ from ..names import (
 from ..palette_files import PALETTE_FORMAT_LIST, PALETTE_IN_FORMAT_LIST
 from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS, ShownOutput
 from ..reduce.fit import FEATURES, MAX_COLORS
-from ..reduce.options import PALETTE_MODES, read_palette_in_once
+from ..reduce.options import (
+    PALETTE_MODES,
+    PER_FRAME_EXTENSIONS,
+    PER_FRAME_NEEDS,
+    read_palette_in_once,
+)
 from ..reduce.quality import quality_terms
 from .common import (
     USAGE_ERROR,
@@ -253,8 +258,9 @@ def reduce_command(
         "--palette-in p.hex --palette-fitted --dither. Needs --palette-in.")] = False,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
-        "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
-        "only; not with --quality or --palette-in).",
+        "frames, no flicker) or per-frame (a local palette for each frame; a .gif output, "
+        "or a .tif whose pages each get a colour map of their own; not with --quality or "
+        "--palette-in).",
         autocompletion=offering(PALETTE_MODES))] = "global",
     matte: MatteOption = None,
     strip: StripOption = False,
@@ -310,7 +316,7 @@ def reduce_command(
     suffix = _stdout_suffix(stdout_format, files, ext)
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
-    if (palette == "per-frame" and suffix not in (None, ".gif")  # None: told once read
+    if (palette == "per-frame" and suffix not in (None, *PER_FRAME_EXTENSIONS)  # None: once read
             and any(f.to_stdout for f in files)):
         _refuse_per_frame_to_stdout(stdout_format)
     strength = dither_strength(dither, dither_level)
@@ -543,13 +549,15 @@ def _same_format(one: str, other: str) -> bool:
 
 def _refuse_per_frame_to_stdout(given: str | None, suffix: str = ".png") -> None:
     """Refuse ``--palette per-frame`` for an image written to stdout in another format than
-    GIF (usage error), saying what chose that format: ``--format`` (``given``), or, without
-    it, the input, whose image goes to stdout in the format of extension ``suffix``."""
+    GIF or TIFF (usage error), saying what chose that format: ``--format`` (``given``), or,
+    without it, the input, whose image goes to stdout in the format of extension ``suffix``."""
     stdout = (f"--format={quoted(given)} writes a .{given.lower()} image to stdout"
               if given is not None else
               f"without --format, this input's image goes to stdout as a {suffix[1:].upper()}")
-    fail(f"--palette='per-frame' needs a .gif output file (local colour tables), but "
-         f"{stdout}; give --format gif, or name a .gif file with -o", USAGE_ERROR)
+    needs = PER_FRAME_NEEDS.replace(" output ", " output file ")
+    fail(f"--palette='per-frame' needs {needs}, but "
+         f"{stdout}; give --format gif or tif, or name a .gif or .tif file with -o",
+         USAGE_ERROR)
 
 
 def _refuse_terminal(files: Sequence[_File], output: str | None, suffix: str | None) -> None:
@@ -1376,7 +1384,8 @@ def _gif_output_advice(name: str, options: dict[str, Any], n_inputs: int) -> str
 def _reduce_named_by_default(input: str, output: None, *, gif_advice: str,
                              **options: Any) -> dict[str, Any]:
     """:func:`~quantize.reduce.reduce_file` of an input whose output is named by default,
-    with ``--palette per-frame``: an animation whose own format is not GIF is refused,
+    with ``--palette per-frame``: an animation whose own format is neither GIF nor TIFF
+    is refused,
     advising, as the command takes it (``gif_advice``: :func:`_gif_output_advice`), to
     name a .gif output."""
     from ..reduce import reduce_file
@@ -1488,7 +1497,7 @@ def _stage(f: _File, scratch: Scratch, options: dict[str, Any],
     """The paths reduce_file sees: stdin or a pipe saved to a scratch file, stdout written
     to one, whose extension ``stdout_suffix`` picks its format as a named output's does
     (None: the input's own, told once it is saved, and refused, exit 2, when it is not
-    GIF with ``--palette per-frame``),
+    GIF or TIFF with ``--palette per-frame``),
     and the ``--palette-out`` file of an image written to stdout written to one of its
     name, so that it is put in place only once the image has reached stdout
     (:func:`_sent_to_stdout`); that file is refused here if it is in the way, as the job
@@ -1508,7 +1517,7 @@ def _stage(f: _File, scratch: Scratch, options: dict[str, Any],
         from ..reduce import stream_output_suffix
 
         stdout_suffix = stream_output_suffix(src)
-        if options["palette"] == "per-frame" and stdout_suffix != ".gif":
+        if options["palette"] == "per-frame" and stdout_suffix not in PER_FRAME_EXTENSIONS:
             _refuse_per_frame_to_stdout(None, stdout_suffix)
     folder = scratch.folder(f.input, "for the image to write to stdout")
     palette = None

@@ -63,7 +63,8 @@ from ..palette_files import (
 from .fit import DEFAULT_COLORS, FEATURES, check_n_colors, first_rows
 from .result import MAX_PALETTE
 
-__all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "AlphaLossWarning", "Options",
+__all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "PER_FRAME_EXTENSIONS", "PER_FRAME_NEEDS",
+           "AlphaLossWarning", "Options",
            "ORDERED", "PATTERN", "POSITIONAL", "check_budget_alone", "check_dither",
            "check_file_name", "positional_meant",
            "diffusion_strength",
@@ -704,8 +705,13 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "keep_gps": False, "masks": None,
 }
 
-#: How an animation's frames get their colours: one palette for all, or one per frame (GIF).
+#: How an animation's frames get their colours: one palette for all, or one per frame (GIF,
+#: or the pages of a TIFF).
 PALETTE_MODES = ("global", "per-frame")
+#: The outputs that hold a palette for each frame: a GIF's local colour tables, a TIFF
+#: page's colour map; and how messages say it.
+PER_FRAME_EXTENSIONS = (".gif", ".tif", ".tiff")
+PER_FRAME_NEEDS = "a .gif or .tif output (a colour table for each frame)"
 
 
 def check_palette_mode(palette: Any) -> str:
