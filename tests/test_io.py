@@ -4987,3 +4987,32 @@ def test_reduce_file_refuses_an_output_file_object_pointing_to_save(tmp_path):
         "into one, reduce the image with reduce_colors(load_image(input), ...) and call "
         "ReduceResult.save(file) on the result")
     assert [p.name for p in tmp_path.iterdir()] == ["a.jpg"]
+
+
+def test_an_image_forgotten_while_its_thread_holds_the_reads_lock_does_not_stop_it():
+    """A garbage collection may start at any allocation made under the lock of the frames
+    read (a ``weakref.finalize`` as a new image is read), and run the finalizer of another
+    image, which takes the lock again, in the same thread: with a plain lock the thread
+    waited for itself, and a test run hung in ``as_rgba`` of an APNG frame."""
+    from quantize.io import read
+
+    class Read:
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    gone, reads = Read(), {}
+    reads[1] = gone
+
+    def forget_under_the_lock():
+        with read._reads_lock:
+            read._forget_read(reads, 1, gone)
+
+    worker = threading.Thread(target=forget_under_the_lock, daemon=True)
+    worker.start()
+    worker.join(10)
+    if worker.is_alive():  # free the thread, so that the tests after this one can read
+        read._reads_lock.release()
+    assert not worker.is_alive()
+    assert reads == {} and gone.closed

@@ -4093,7 +4093,10 @@ class _GifFramesRead:
 #: What as_rgba read of the file of each APNG or GIF image given not yet decoded, by the id
 #: of the image, while it lives (:func:`_frames_read`).
 _reads: dict[int, _FramesRead | _GifFramesRead] = {}
-_reads_lock = threading.Lock()
+#: Re-entrant: a garbage collection may start at any allocation made while a thread holds
+#: it (a ``weakref.finalize``, a new read), and run :func:`_forget_read` of another image in
+#: that thread, which takes it again (with a plain lock, the thread waited for itself).
+_reads_lock = threading.RLock()
 
 
 def _frames_read(image: Image.Image) -> _FramesRead | _GifFramesRead | None:
