@@ -2684,8 +2684,9 @@ def test_optimize_help_and_warning_name_the_outputs_the_encoders_name(command):
     from quantize.encode import OPTIMIZED_OUTPUTS
 
     assert OPTIMIZED_OUTPUTS == "a PNG, or a GIF, APNG or WebP animation"
+    # (batch's says "the palette of", which click does not wrap at "--palette-in"'s hyphen)
     given = "a --palette-in palette" if command == "reduce" else \
-        "a --palette-in or --shared-palette palette"
+        "the palette of --palette-in or --shared-palette"
     assert _option_help(command, "--optimize").endswith(
         f", of {OPTIMIZED_OUTPUTS} (other formats are written as without it); {given} keeps "
         "its entries and order.")
