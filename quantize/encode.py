@@ -66,14 +66,15 @@ except ImportError:  # an install without it still works, at zlib's speed
 __all__ = ["DEFAULT_LEVEL", "MAX_GIF_SIDE", "OPTIMIZED_OUTPUTS", "apng_delay",
            "encode_indexed_gif", "encode_indexed_png", "gif_code_size", "gif_color_table",
            "gif_control", "gif_image_data", "gif_screen", "gif_table_size", "one_frame_apng",
-           "palette_order", "png_with_exif", "tiff_options", "tiff_page", "tiff_with_exif", "trns"]
+           "palette_order", "png_bit_depth", "png_with_exif", "tiff_options", "tiff_page",
+           "tiff_with_exif", "trns"]
 
 #: The outputs whose encoders take ``optimize``, in the words the command line's help
 #: and its warning of an idle ``--optimize`` use: the indexed PNG written here (a still
-#: .png or .apng), and an animation's GIF and APNG writers (:mod:`quantize.animation.gif`,
+#: .png or .apng), and an animation's GIF, APNG and WebP writers (:mod:`quantize.animation.gif`,
 #: :mod:`quantize.animation.sinks`). Every other output is written as without it; a
 #: reduce record's ``optimized`` says whether its encoder took it.
-OPTIMIZED_OUTPUTS = "a PNG, or a GIF or APNG animation"
+OPTIMIZED_OUTPUTS = "a PNG, or a GIF, APNG or WebP animation"
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPE_PALETTE = 3
@@ -296,7 +297,13 @@ def _nearest_path(colors: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
-def _bit_depth(k: int) -> int:
+def png_bit_depth(k: int) -> int:
+    """Bits a pixel of a PNG palette image of ``k`` entries (Pillow's too): the fewest of
+    1, 2, 4 and 8 that hold them.
+
+    >>> [png_bit_depth(k) for k in (2, 3, 16, 17, 256)]
+    [1, 2, 4, 8, 8]
+    """
     return next(depth for depth in (1, 2, 4, 8) if k <= 1 << depth)
 
 
@@ -532,7 +539,7 @@ def _png(indices: np.ndarray, palette: np.ndarray, alpha: np.ndarray | None,
     one pixel a byte lets deflate match runs that start at odd pixels.
     """
     h, w = indices.shape
-    native = _bit_depth(palette.shape[0])
+    native = png_bit_depth(palette.shape[0])
     k = palette.shape[0]
     if optimize and native < 8:
         depth, idat = _optimized_idat({d: _pack_rows(indices, d) for d in (native, 8)}, level,

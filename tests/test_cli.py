@@ -2473,8 +2473,8 @@ def test_a_long_option_read_as_a_short_one_and_its_value_is_proposed(args, messa
 
 
 _NO_OPTIMIZE = ("quantize: warning: --optimize: no effect on the outputs written: only a PNG, "
-                "or a GIF or APNG animation, is encoded with more effort, and a GIF "
-                "animation is the same bytes as without it unless that stores some frame "
+                "or a GIF, APNG or WebP animation, is encoded with more effort, and a GIF "
+                "or WebP animation is the same bytes as without it unless that stores it "
                 "smaller\n")
 _NO_PER_FRAME = ("quantize: warning: --palette='per-frame': no effect: every file written is "
                  "a still image (it gives each frame of an animation a palette of its own)\n")
@@ -2683,9 +2683,10 @@ def test_optimize_help_and_warning_name_the_outputs_the_encoders_name(command):
     # GIF and APNG animations take --optimize too.
     from quantize.encode import OPTIMIZED_OUTPUTS
 
-    assert OPTIMIZED_OUTPUTS == "a PNG, or a GIF or APNG animation"
+    assert OPTIMIZED_OUTPUTS == "a PNG, or a GIF, APNG or WebP animation"
+    # (batch's says "the palette of", which click does not wrap at "--palette-in"'s hyphen)
     given = "a --palette-in palette" if command == "reduce" else \
-        "a --palette-in or --shared-palette palette"
+        "the palette of --palette-in or --shared-palette"
     assert _option_help(command, "--optimize").endswith(
         f", of {OPTIMIZED_OUTPUTS} (other formats are written as without it); {given} keeps "
         "its entries and order.")

@@ -5290,7 +5290,8 @@ def test_optimize_never_makes_an_apng_larger(tmp_path):
         sizes[name] = (tmp_path / name).stat().st_size
     assert sizes["o.png"] <= sizes["n.png"]
     with Image.open(tmp_path / "n.png") as im:  # the same frames through Pillow's save_all
-        palette = np.array(im.getpalette()[:120], dtype=np.uint8).reshape(40, 3)
+        # its 40 colours after entry 0, the transparent one unchanged pixels are drawn with
+        palette = np.array(im.getpalette()[:123], dtype=np.uint8).reshape(41, 3)
         frames = [np.array(frame) for frame in ImageSequence.Iterator(im)]
     written = []
     for optimize in (False, True):

@@ -6,9 +6,13 @@ until it has seen them all, so memory grew with the number of frames. This
 writer writes the bytes Pillow writes for the same palette frames with disposal
 "none" and blend "source", frame by frame: each frame after the first cropped to
 the box of the pixels that differ from the frame before it, its delay the
-fraction Pillow gives its duration. What comes before the image data and each
-frame's compressed data are Pillow's own (a still PNG of the first frame, and of
-each frame's box, saved with the same palette and compression level); the acTL
+fraction Pillow gives its duration. A frame may also come with its box's pixels
+that show what the frame before shows drawn with a transparent entry, to be
+written with blend "over" (they leave the canvas as it is) when that deflates
+smaller, as unchanged pixels of a GIF frame are left transparent. What comes
+before the image data and each frame's compressed data are Pillow's own (a still
+PNG of the first frame, and of each frame's box, saved with the same palette and
+compression level); the acTL
 chunk is written with a count of 0 and filled in on ``close``, so the file must
 be seekable. A frame waits for the next one, as its chunk type and its
 duration (frames showing one picture are merged by the caller) are known only
@@ -37,8 +41,8 @@ from .gif import split_delay
 
 __all__ = ["ApngWriter", "split_duration"]
 
-# fcTL's dispose_op "none" and blend_op "source".
-_DISPOSE_NONE, _BLEND_SOURCE = 0, 0
+# fcTL's dispose_op "none", and blend_op "source" and "over".
+_DISPOSE_NONE, _BLEND_SOURCE, _BLEND_OVER = 0, 0, 1
 # Bytes a chunk of image data costs beside its data: length, type, CRC and fdAT's
 # sequence number (an IDAT chunk has no sequence number: 4 fewer).
 _CHUNK_OVERHEAD = 16
@@ -46,11 +50,13 @@ _CHUNK_OVERHEAD = 16
 
 @dataclass
 class _Pending:
-    """A frame waiting for its successor: its entries, its box and its duration (ms)."""
+    """A frame waiting for its successor: its entries, its box, its duration (ms) and its
+    box to draw with blend "over", if any."""
 
     indices: np.ndarray
     box: tuple[int, int, int, int]  # (left, top, right, bottom)
     duration: float
+    over: np.ndarray | None = None  # the box's entries, unchanged pixels transparent
 
 
 class ApngWriter:
@@ -109,20 +115,25 @@ class ApngWriter:
     @property
     def held_bytes(self) -> int:
         """Bytes of the frame waiting to be written (one frame's entries, or none)."""
-        return 0 if self._pending is None else self._pending.indices.nbytes
+        if self._pending is None:
+            return 0
+        over = self._pending.over
+        return self._pending.indices.nbytes + (0 if over is None else over.nbytes)
 
     def add(self, indices: np.ndarray, box: tuple[int, int, int, int] | None,
-            duration: float) -> None:
+            duration: float, over: np.ndarray | None = None) -> None:
         """Queue a frame of ``(H, W)`` entries lasting ``duration`` ms, its ``box`` the
         pixels that differ from the frame before it (None: the whole frame), and write
-        the frame waiting before it."""
+        the frame waiting before it. ``over``: the box's entries with the pixels that
+        show what the frame before shows there given a transparent entry, written with
+        blend "over" instead when that is smaller (every other pixel must be opaque)."""
         if self._pending is None:
             self._write_head(indices)
         else:
             self._write_frame(self._pending, first=self.frames_written == 0)
         w, h = self._size
         self._pending = _Pending(np.ascontiguousarray(indices, dtype=np.uint8),
-                                 box or (0, 0, w, h), float(duration))
+                                 box or (0, 0, w, h), float(duration), over)
 
     def extend(self, duration: float) -> None:
         """Add ``duration`` ms to the frame waiting (the next frame showed the same picture)."""
@@ -164,24 +175,28 @@ class ApngWriter:
 
     def _write_frame(self, frame: _Pending, *, first: bool) -> None:
         """The frame, as several showing its picture when it is longer than a frame holds:
-        the first of its box, the others whole."""
+        the first of its box (or its ``over`` box, when smaller), the others whole."""
         w, h = self._size
         for n, duration in enumerate(split_duration(frame.duration, self._longest)):
-            self._write_part(frame.indices, frame.box if n == 0 else (0, 0, w, h), duration,
-                             first=first and n == 0)
+            box = frame.box if n == 0 else (0, 0, w, h)
+            blend, data = _BLEND_SOURCE, self._image_data(_in_box(frame.indices, box))
+            if n == 0 and frame.over is not None:
+                over = self._image_data(frame.over)
+                if _stored(over) < _stored(data):
+                    blend, data = _BLEND_OVER, over
+            self._write_part(data, box, duration, blend, first=first and n == 0)
 
-    def _write_part(self, indices: np.ndarray, box: tuple[int, int, int, int],
-                    duration: float, *, first: bool) -> None:
-        """fcTL, then the image data of ``box``: IDAT for the first frame of an animation
-        of several (it is also the default image), fdAT for the others."""
+    def _write_part(self, data: list[bytes], box: tuple[int, int, int, int],
+                    duration: float, blend: int, *, first: bool) -> None:
+        """fcTL, then the image ``data`` of ``box``: IDAT for the first frame of an
+        animation of several (it is also the default image), fdAT for the others."""
         left, top, right, bottom = box
         num, den = apng_delay(duration)
         # the fraction Pillow makes of the duration in ms it is given, 1000 * num / den
         delay = Fraction(1000 * num / den / 1000).limit_denominator(65535)
         self._chunk(b"fcTL", struct.pack(">IIIIIHHBB", self._next(), right - left,
                                          bottom - top, left, top, delay.numerator,
-                                         delay.denominator, _DISPOSE_NONE, _BLEND_SOURCE))
-        data = self._image_data(indices[top:bottom, left:right])
+                                         delay.denominator, _DISPOSE_NONE, blend))
         if first:
             self._chunks(b"IDAT", data)
         else:
@@ -193,8 +208,7 @@ class ApngWriter:
         """The data of the IDAT chunks Pillow writes for ``indices`` with this palette, at
         the level of ``compress_levels`` that makes the fewest bytes of chunks."""
         image = self._image(indices)
-        return min((self._idat(image, level) for level in self._levels),
-                   key=lambda parts: sum(_CHUNK_OVERHEAD + len(part) for part in parts))
+        return min((self._idat(image, level) for level in self._levels), key=_stored)
 
     @staticmethod
     def _idat(image: Image.Image, level: int) -> list[bytes]:
@@ -219,6 +233,17 @@ class ApngWriter:
     def _chunk(self, kind: bytes, data: bytes) -> None:
         self._fp.write(struct.pack(">I", len(data)) + kind + data
                        + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
+
+
+def _in_box(indices: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The entries of ``box`` (left, top, right, bottom) of ``(H, W)`` ``indices``."""
+    left, top, right, bottom = box
+    return indices[top:bottom, left:right]
+
+
+def _stored(parts: list[bytes]) -> int:
+    """Bytes the image data ``parts`` take as chunks."""
+    return sum(_CHUNK_OVERHEAD + len(part) for part in parts)
 
 
 def split_duration(ms: float, most: float) -> list[float]:

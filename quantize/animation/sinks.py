@@ -13,17 +13,20 @@ format keeps:
   frames, their tRNS chunk holding the transparent entry or, for a palette with
   alpha (``(k, 4)``), each entry's alpha (partial alpha); durations (a frame longer
   than 65,535 s as several, as for GIF, in whole seconds), loop count.
-  Every frame is the whole picture shown, so each is written with disposal "none"
-  and blend "source", cropped to the box that changed since the previous frame,
-  pixels that become transparent or change only in alpha included, which draws
-  every frame exactly whatever disposal the input used. The bytes are those
-  Pillow's ``save_all`` writes for these frames (with "background" or "previous"
-  disposal, Pillow compared a frame with the canvas left after the previous frame
-  is disposed of, and merged it into that frame when they matched: a frame cleared
-  to background followed by an empty frame lost the empty one).
+  Every frame is the whole picture shown, so each is written with disposal "none",
+  cropped to the box that changed since the previous frame, pixels that become
+  transparent or change only in alpha included, which draws every frame exactly
+  whatever disposal the input used. Each box is written with blend "source" (the bytes
+  Pillow's ``save_all`` writes for these frames) or, when smaller, with blend "over",
+  its unchanged pixels drawn with a transparent entry (:class:`_ApngSink`). (With
+  "background" or "previous" disposal, Pillow compared a frame with the canvas left
+  after the previous frame is disposed of, and merged it into that frame when they
+  matched: a frame cleared to background followed by an empty frame lost the empty one.)
 - **WebP** (``.webp``): lossless RGBA frames (the palette colours and alpha exactly),
   durations (a frame longer than 16,777.215 s as several, as for GIF), loop count;
-  libwebp stores differences itself and has no disposal field.
+  libwebp stores differences itself (each frame cropped to what changed, unchanged
+  pixels in it left transparent where that is smaller), with method 4 and no key frames
+  (``optimize``: also ``minimize_size``), and has no disposal field.
 - **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
   whole picture shown, indexed (a palette TIFF page, 8 bits a pixel, the palette in
   its colour map, as a still ``.tif`` of an opaque image is; bilevel, Group 4, when it is
@@ -48,7 +51,7 @@ still image (libwebp writes no animation of one frame).
 The GIF sink holds two frames at a time, the APNG sink one (written when the
 next one shows another picture, its duration then known; the frame count is
 filled in on ``close``, so the file must be seekable: an APNG to a stream that
-is not is written as the WebP is), the TIFF sink none: each page is written as
+is not is made in memory, as compressed as the file), the TIFF sink none: each page is written as
 it comes (to a file it can read back and seek in, as each page is linked into the
 one before it; to another, into memory, deflated, until ``close``). Pillow writes a
 WebP from every frame at once (its writer takes them as a list, and libwebp keeps
@@ -71,7 +74,7 @@ import numpy as np
 from PIL import Image, TiffImagePlugin
 
 from .._kernels import same_pixels
-from ..encode import apng_delay, tiff_options, tiff_page, tiff_with_exif, trns
+from ..encode import apng_delay, png_bit_depth, tiff_options, tiff_page, tiff_with_exif, trns
 from ..errors import StillImageWarning, TimingLossWarning, warn_caller
 from ..io import MAX_PALETTE, held_dpi
 from ..reconstruct.palette import indexed_image
@@ -100,6 +103,13 @@ _MAX_LOOP = 65535
 _MAX_FRAME_MS = {"GIF": 10.0 * MAX_DELAY_CS, "PNG": 65_535_000.0, "WEBP": float(0xFFFFFF)}
 # An extended WebP file: RIFF header (12 bytes), then the VP8X chunk's tag, size and flags.
 _VP8X_TAG, _VP8X_FLAGS, _VP8X_ALPHA = 12, 20, 0x10
+# libwebp's settings for an animation's frames (Pillow's default for one is method 0, its
+# fastest: 3-5 times larger on screen recordings). Method 4 without key frames (``kmax`` 0:
+# every frame after the first stores only what changed) was the smallest short of
+# ``minimize_size`` and no slower than method 0 with them; method 6 was larger and slower.
+# With ``optimize`` also ``minimize_size`` (each frame tried more ways), the smaller kept.
+_WEBP_ANIMATION = {"lossless": True, "method": 4, "kmin": 0, "kmax": 0}
+_WEBP_ANIMATION_OPTIMIZE = {"minimize_size": True}
 # zlib level for APNG frames: 6 (about 10 % smaller than 4); with ``optimize`` also 9
 # (3 % smaller again, seven times slower, but now and then a few bytes larger: the
 # smaller is kept, a frame's data at a time, or the whole file through Pillow).
@@ -226,15 +236,20 @@ def _offset(box: tuple[int, int, int, int] | None, left: int, top: int
 
 
 class _PillowSink:
-    """Collect indexed frames and save them with Pillow's ``save_all`` on close (a WebP, or
-    an APNG to a file object that cannot seek)."""
+    """Collect indexed frames and save them with Pillow's ``save_all`` on close: a WebP. It
+    writes an APNG too, Pillow's bytes with every frame blend "source" (what an APNG to a
+    stream that cannot seek was), which :func:`open_sink` no longer gives it:
+    :class:`_ApngSink` writes every APNG."""
 
     def __init__(self, fp: BinaryIO, fmt: str, size: tuple[int, int], palette: np.ndarray,
                  loop: int, optimize: bool, dpi: tuple[float, float] | None = None,
                  exif: bytes | None = None) -> None:
         self._fp, self._fmt, self._palette, self._loop = fp, fmt, palette, loop
         self._size, self._dpi, self._exif = size, dpi, exif
-        self.optimized = optimize and fmt == "PNG"  # libwebp is given no effort setting
+        self._optimize = optimize
+        #: With ``optimize``: an APNG's frames tried at two zlib levels; a WebP's
+        #: whether libwebp's ``minimize_size`` stored it smaller (set on ``close``).
+        self.optimized = optimize and fmt == "PNG"
         self._frames: list[_Packed] = []
         self._durations: list[float] = []
         self._shown: _Shown | None = None  # the last frame queued
@@ -299,9 +314,9 @@ class _PillowSink:
             if "transparency" in first.info:
                 params["transparency"] = first.info["transparency"]
         else:
-            params.update(lossless=True, background=(0, 0, 0, 0))
-        if self._fmt == "WEBP" and self._clear:
-            self._fp.write(_with_webp_alpha_flag(_saved(first, self._fmt, params)))
+            params.update(_WEBP_ANIMATION, background=(0, 0, 0, 0))
+        if self._fmt == "WEBP":
+            self._fp.write(self._webp(first, params, one_picture))
         elif self._fmt == "PNG" and self.optimized:  # the smaller file, the default's on a tie
             self._fp.write(min((_saved(first, self._fmt, params, compress_level=level)
                                 for level in (_PNG_COMPRESS_LEVEL,
@@ -309,6 +324,18 @@ class _PillowSink:
         else:
             first.save(self._fp, format=self._fmt, **params)
         self.frames_written = len(frames)
+
+
+    def _webp(self, first: Image.Image, params: dict[str, object], one_picture: bool) -> bytes:
+        """The WebP's bytes (its alpha flag set when some frame has pixels not opaque); with
+        ``optimize``, those of ``minimize_size`` too, the smaller kept (the default's on a
+        tie; a still image has no frames to try)."""
+        data = _saved(first, "WEBP", params)
+        if self._optimize and not one_picture:
+            effort = _saved(first, "WEBP", params, **_WEBP_ANIMATION_OPTIMIZE)
+            self.optimized = len(effort) < len(data)
+            data = effort if self.optimized else data
+        return _with_webp_alpha_flag(data) if self._clear else data
 
 
 def _saved(image: Image.Image, fmt: str, params: dict[str, object], **more: object) -> bytes:
@@ -319,17 +346,31 @@ def _saved(image: Image.Image, fmt: str, params: dict[str, object], **more: obje
 
 
 class _ApngSink:
-    """Write an APNG frame by frame (:class:`~quantize.animation.apng.ApngWriter`), the bytes
-    :class:`_PillowSink` writes, holding one frame; a frame showing the same picture as the
-    one before it is merged into it."""
+    """Write an APNG frame by frame (:class:`~quantize.animation.apng.ApngWriter`), holding
+    one frame; a frame showing the same picture as the one before it is merged into it.
+
+    Each frame after the first is its changed box, written with blend "source" (the bytes
+    :class:`_PillowSink` writes) or, when smaller, with blend "over", the box's pixels that
+    show what the frame before shows there drawn with a transparent entry (they leave the
+    canvas as it is), as a GIF frame leaves them: only where every other pixel of the box
+    is opaque (blend "over" would draw a clear or translucent one over what was there).
+    The transparent entry is the palette's, or one added before its first (the others
+    renumbered one up: as entry 0 it runs on through each row's filter byte, 0 too, and
+    such a box deflated to half the bytes it took as the last entry) where it has fewer
+    than 256 and that keeps the bits a pixel (:func:`_clear_entry`). To a file object that
+    cannot seek the APNG is made in memory and copied on ``close``.
+    """
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray, loop: int,
                  optimize: bool, dpi: tuple[float, float] | None = None,
                  exif: bytes | None = None) -> None:
         self._fp, self._size, self._palette, self._loop = fp, size, palette, loop
         self.optimized, self._dpi, self._exif = optimize, dpi, exif
+        self._out = fp if fp.seekable() else io.BytesIO()
         self._writer: ApngWriter | None = None
         self._shown: _Shown | None = None  # the last frame queued
+        self._clear: int | None = None  # the entry unchanged pixels are drawn with
+        self._shift = 0  # added to every entry written: 1 when the clear entry was added
 
     @property
     def frames_written(self) -> int:
@@ -346,24 +387,82 @@ class _ApngSink:
         """Queue a frame (``palette`` is the sink's, as for :class:`_PillowSink`)."""
         shown = _Shown(indices, _rgba(self._palette, transparent))
         if self._writer is None:
-            levels = ((_PNG_COMPRESS_LEVEL, _PNG_COMPRESS_LEVEL_OPTIMIZE) if self.optimized
-                      else (_PNG_COMPRESS_LEVEL,))
-            self._writer = ApngWriter(self._fp, self._size, self._palette[:, :3],
-                                      _trns(self._palette, transparent), self._loop, levels,
-                                      _MAX_FRAME_MS["PNG"], self._dpi, self._exif)
-            box = None
-        else:
-            assert self._shown is not None
-            box = shown.changed_box(self._shown)
-            if box is None:
-                self._writer.extend(duration)
-                return
+            self._writer = self._open(transparent)
+            self._shown = shown
+            self._writer.add(self._written(indices), None, duration)
+            return
+        assert self._shown is not None
+        box = shown.changed_box(self._shown)
+        if box is None:
+            self._writer.extend(duration)
+            return
+        written = self._written(indices)
+        same = None if self._clear is None else _unchanged(shown, self._shown, box)
+        over = None
+        if same is not None:
+            left, top, right, bottom = box
+            over = np.where(same, np.uint8(self._clear), written[top:bottom, left:right])
         self._shown = shown
-        self._writer.add(indices, box, duration)
+        self._writer.add(written, box, duration, over)
+
+    def _open(self, transparent: int | None) -> ApngWriter:
+        levels = ((_PNG_COMPRESS_LEVEL, _PNG_COMPRESS_LEVEL_OPTIMIZE) if self.optimized
+                  else (_PNG_COMPRESS_LEVEL,))
+        colours, trns_, self._clear = _clear_entry(self._palette, transparent)
+        self._shift = int(colours.shape[0] > self._palette.shape[0])
+        return ApngWriter(self._out, self._size, colours, trns_, self._loop, levels,
+                          _MAX_FRAME_MS["PNG"], self._dpi, self._exif)
+
+    def _written(self, indices: np.ndarray) -> np.ndarray:
+        """The entries of the APNG's table that draw ``indices`` (one up after an added
+        clear entry)."""
+        return indices if not self._shift else (indices + self._shift).astype(np.uint8)
 
     def close(self) -> None:
         assert self._writer is not None
         self._writer.close()
+        if self._out is not self._fp:
+            self._fp.write(self._out.getvalue())
+
+
+def _clear_entry(palette: np.ndarray, transparent: int | None
+                 ) -> tuple[np.ndarray, int | bytes | None, int | None]:
+    """The colours (PLTE) and the tRNS an APNG of ``palette`` and its ``transparent`` entry
+    is written with, and the entry it draws unchanged pixels with: its first fully
+    transparent one, or else one added before the others (entry 0, black, alpha 0) when the
+    palette has fewer than 256 and one more keeps the bits a pixel
+    (:func:`~quantize.encode.png_bit_depth`: not after 2, 4 or 16 entries); None when
+    neither.
+
+    >>> colours, kept, clear = _clear_entry(np.full((5, 3), 7, np.uint8), None)
+    >>> colours[:2].tolist(), kept, clear
+    ([[0, 0, 0], [7, 7, 7]], b'\\x00', 0)
+    >>> _clear_entry(np.zeros((16, 3), np.uint8), None)[1:]
+    (None, None)
+    """
+    table = _rgba(palette, transparent)
+    clear = np.flatnonzero(table[:, 3] == 0)
+    if clear.size:
+        return palette[:, :3], _trns(palette, transparent), int(clear[0])
+    n = table.shape[0]
+    if n >= MAX_PALETTE or png_bit_depth(n + 1) != png_bit_depth(n):
+        return palette[:, :3], _trns(palette, transparent), None
+    table = np.vstack([np.zeros((1, 4), np.uint8), table])  # each entry's alpha kept
+    return table[:, :3], trns(table[:, 3]), 0
+
+
+def _unchanged(shown: _Shown, before: _Shown, box: tuple[int, int, int, int]
+               ) -> np.ndarray | None:
+    """``(h, w)`` bool over ``box``: the pixels where ``shown`` shows what ``before`` shows,
+    to leave to the canvas with blend "over"; None when there is none, or when some other
+    pixel is not opaque (blend "over" would draw it over what was there)."""
+    left, top, right, bottom = box
+    now = shown.indices[top:bottom, left:right]
+    same = same_pixels(shown.table.take(now, axis=0),
+                       before.table.take(before.indices[top:bottom, left:right], axis=0))
+    if not same.any() or (shown.table[now[~same], 3] < 255).any():
+        return None
+    return same
 
 
 class _TiffSink:
@@ -554,7 +653,7 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
                          f"palettes of their own, not {fmt}'s")
     if fmt == "TIFF":
         return _TiffSink(fp, palette, transparent, dpi, exif)
-    if fmt == "PNG" and fp.seekable():
+    if fmt == "PNG":
         return _ApngSink(fp, size, palette, loop, optimize, dpi, exif)
     return _PillowSink(fp, fmt, size, palette, loop, optimize, dpi, exif)
 

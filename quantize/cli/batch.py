@@ -291,8 +291,8 @@ def batch(
     dither_level: DitherLevelOption = None,
     optimize: Annotated[bool, typer.Option(
         "--optimize", help=f"reduce: slower encoding for smaller files, of {OPTIMIZED_OUTPUTS} "
-        "(other formats are written as without it); a --palette-in or --shared-palette "
-        "palette keeps its entries and order.")] = False,
+        "(other formats are written as without it); the palette of --palette-in or "
+        "--shared-palette keeps its entries and order.")] = False,
     skip_if_larger: Annotated[bool, typer.Option(
         "--skip-if-larger", help="reduce: keep no output for a file whose result is larger "
         "than it; the file is reported as skipped (exit 98 if none failed), and reruns "

@@ -573,8 +573,8 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
         return
     if optimize and not any(record.get("optimized") for record in records):
         warn("--optimize", f"no effect on the outputs written: only {OPTIMIZED_OUTPUTS}, is "
-             "encoded with more effort, and a GIF animation is the same bytes as without it "
-             "unless that stores some frame smaller")
+             "encoded with more effort, and a GIF or WebP animation is the same bytes as "
+             "without it unless that stores it smaller")
     if matte and not any(record.get("matted") for record in records):
         warn("--matte", "no effect: no image written had translucent pixels to blend onto it "
              "(opaque and fully transparent pixels are kept as they are)")
