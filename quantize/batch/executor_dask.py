@@ -386,11 +386,19 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int
     MissingDependencyError, ValueError
         As :func:`run_dask`: dask.distributed is missing, or nothing answers in time.
     """
+    client, _, _ = _client_at(scheduler, connect_timeout)
+    with client:
+        return len(client.nthreads())
+
+
+def _client_at(scheduler: str, connect_timeout: float | None) -> tuple[Any, str, float]:
+    """A client of ``scheduler`` for a question to its workers before a run
+    (:func:`_connect`), with the address as checked and the timeout used
+    (:data:`CONNECT_TIMEOUT` when ``connect_timeout`` is None)."""
     scheduler = check_scheduler_address(scheduler)
     client_class, _ = _import_distributed(scheduler)
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
-    with _connect(client_class, scheduler, timeout) as client:
-        return len(client.nthreads())
+    return _connect(client_class, scheduler, timeout), scheduler, timeout
 
 
 def workers_trimming_malloc(scheduler: str, connect_timeout: float | None = None
@@ -409,10 +417,8 @@ def workers_trimming_malloc(scheduler: str, connect_timeout: float | None = None
     MissingDependencyError, ValueError
         As :func:`check_scheduler`: dask.distributed is missing, or nothing answers in time.
     """
-    scheduler = check_scheduler_address(scheduler)
-    client_class, _ = _import_distributed(scheduler)
-    timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
-    with _connect(client_class, scheduler, timeout) as client:
+    client, _, timeout = _client_at(scheduler, connect_timeout)
+    with client:
         try:
             seen = client.run(_environment_value, MALLOC_TRIM, callback_timeout=timeout)
         except Exception:  # noqa: BLE001 -- a worker lost, refusing or slow: checked later
@@ -600,11 +606,9 @@ def unseen_by_workers(scheduler: str, paths: Sequence[Path],
         ValueError also when a worker cannot be asked, or runs another version of
         quantize.
     """
-    scheduler = check_scheduler_address(scheduler)
-    client_class, _ = _import_distributed(scheduler)
-    timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
+    client, scheduler, _ = _client_at(scheduler, connect_timeout)
     unseen: dict[str, Path] = {}
-    with _connect(client_class, scheduler, timeout) as client:
+    with client:
         _check_worker_code(client, scheduler)
         for path in paths:
             try:
