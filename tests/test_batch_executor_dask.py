@@ -1153,17 +1153,28 @@ def test_workers_running_with_malloc_trim_are_named(monkeypatch):
         assert batch.workers_trimming_malloc(cluster.scheduler_address) == {worker: "65536"}
 
 
+#: Released by the test below once its question has come back: the workers' answer waits
+#: for it (the function is pickled by reference, so the worker in this process sees it).
+_ANSWER_HELD = threading.Event()
+
+
+def _answer_late(name):
+    _ANSWER_HELD.wait(60)
+    return "65536"
+
+
 def test_workers_that_do_not_answer_in_time_are_not_waited_for(monkeypatch):
     """The question is advice before the files go: a worker that does not answer within
     the connection's timeout (restarting, say) must not hold the batch back."""
     pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
 
-    def slow_value(name):  # pickled by value: it may hold no lock
-        time.sleep(2)
-        return "65536"
-
+    _ANSWER_HELD.clear()
     with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
-        monkeypatch.setattr(executor_dask, "_environment_value", slow_value)
-        assert batch.workers_trimming_malloc(cluster.scheduler_address,
-                                             connect_timeout=0.5) == {}
+        monkeypatch.setattr(executor_dask, "_environment_value", _answer_late)
+        try:
+            seen = batch.workers_trimming_malloc(cluster.scheduler_address,
+                                                 connect_timeout=3.0)
+        finally:
+            _ANSWER_HELD.set()
+    assert seen == {}
