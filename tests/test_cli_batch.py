@@ -2347,6 +2347,28 @@ def test_cli_on_dask_reads_relative_paths_from_where_it_runs(photo_tree, tmp_pat
     assert len(_palette(tmp_path / "mapped" / "chelsea.png")) == 2 * 3
 
 
+def test_cli_on_dask_says_each_retry_of_a_file_whose_worker_was_lost(tmp_path, monkeypatch):
+    """Nothing said that a file was run again after its worker died under it: a line says
+    so as it happens, and the file's report row names the worker lost."""
+    pytest.importorskip("dask.distributed")
+    from . import batch_support
+
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (4, 4), (9, 99, 199)).save("in/lose-me.png")
+    monkeypatch.setattr(batch, "reduce_mode", lambda: batch_support.LOSING_REDUCE)
+    with local_cluster(n_workers=2, threads_per_worker=1, processes=False) as cluster:
+        lose, lost = batch_support.worker_loser(cluster)
+        monkeypatch.setattr(batch_support, "LOSE_WORKER", lose)  # the workers run in here
+        result = _cli("in", "-o", "out", "-k", "2", "-q", "--report", "r.json",
+                      "--scheduler", cluster.scheduler_address)
+    assert (result.exit_code, result.stderr) == (0, (
+        f"quantize: warning: in/lose-me.png: its worker {lost[0]} was lost; retrying (1 of "
+        "7)\n")), result.output  # Dask's allowed-failures of 3: 3 + 1 alone + 3
+    [row] = json.loads(Path("r.json").read_text(encoding="utf-8"))["files"]
+    assert (row["status"], row[batch.WORKERS_LOST]) == ("ok", lost)
+
+
 def test_cli_report_rows_follow_the_paths_not_the_order_files_settled(tmp_path):
     """b.png, done before, settles first (skipped), then a.png: the rows are a, b."""
     src, out = tmp_path / "in", tmp_path / "out"

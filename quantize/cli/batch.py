@@ -793,6 +793,17 @@ def _workers_said(scheduler: str, worker_timeout: float | None
     return said
 
 
+def _retry_said(named: "_AsTyped") -> Callable[[Path, str, int, int | None], None]:
+    """The ``on_retry`` of a run on Dask: a warning line, naming the file as ``named`` says,
+    for each time a file is run again because the worker that held it was lost (the most
+    times it may be, when the scheduler says it)."""
+    def said(input: Path, worker: str, n: int, of: int | None) -> None:
+        count = f"{n} of {of}" if of is not None else f"retry {n}"
+        warn(named.input(input), f"its worker {worker} was lost; retrying ({count})")
+
+    return said
+
+
 def _refuse_reports_to_stdout(report: str | None, html: str | None) -> None:
     """Refuse ``--report -`` and ``--html -`` as such, and a name of a file descriptor
     (``/dev/stdout``, :func:`~quantize.cli.common.names_a_descriptor`): "has no extension"
@@ -1606,7 +1617,8 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: s
                     lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result,
                                   on_interrupt=finishing_note, worker_timeout=worker_timeout,
                                   on_workers=None if scheduler is None
-                                  else _workers_said(scheduler, worker_timeout))
+                                  else _workers_said(scheduler, worker_timeout),
+                                  on_retry=_retry_said(named))
                 except lib.SchedulerLostError as exc:  # the files not done: not reached
                     stopped = exc
                 except OutputError as exc:
