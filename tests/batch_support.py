@@ -19,6 +19,7 @@ from PIL import Image
 
 from quantize import batch
 from quantize.io import atomic_write, load_image, save_pil
+from quantize.reduce.shared import sample_colors
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -155,6 +156,14 @@ def losing_reduce_file(input, output, **options):
     if LOSE_WORKER is not None and "lose" in Path(input).name:
         LOSE_WORKER()
     return reduce_file(input, output, **options)
+
+
+def losing_sample_colors(path, *args, **options):
+    """quantize's sample_colors (as this module imported it), after ``LOSE_WORKER()`` for
+    files named ``*lose*``: the shared palette's sampling, losing its worker."""
+    if LOSE_WORKER is not None and "lose" in Path(path).name:
+        LOSE_WORKER()
+    return sample_colors(path, *args, **options)
 
 
 def worker_loser(cluster):

@@ -463,6 +463,38 @@ def test_a_worker_that_joins_before_the_samples_and_does_not_see_the_inputs_stop
     assert not out.exists()
 
 
+def test_a_shared_palette_whose_workers_all_die_while_sampling_gives_up_after_worker_timeout(
+        tmp_path, monkeypatch):
+    """The samples were taken without the run's watch of the workers: with every worker
+    gone, the fit waited for one, whatever the worker_timeout, and no line said why. It
+    is told as the last worker leaves, and gives up as a run does."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.reduce import shared as reduce_shared
+
+    monkeypatch.setattr(executor_dask, "WORKER_POLL", 0.05)
+    monkeypatch.setattr(reduce_shared, "sample_colors", batch_support.losing_sample_colors)
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 99, 199)).save(src / "lose-me.png")
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), shared_palette=True,
+                            options={"n_colors": 2})
+    told = []
+    with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
+        lose, lost = worker_loser(cluster)  # the only worker, as it samples lose-me.png
+        monkeypatch.setattr(batch_support, "LOSE_WORKER", lose)  # the worker runs in here
+        address = cluster.scheduler_address
+        with pytest.raises(batch.NoWorkerError) as caught:
+            batch.shared_palette(plan, scheduler=address, worker_timeout=0.2,
+                                 on_workers=lambda *said: told.append(said))
+    assert str(caught.value) == (
+        f"sampling for the shared palette stopped, none was fitted: no Dask worker was "
+        f"connected to {address} for worker_timeout=0.2 s: gave up on the files still to do "
+        "(1 of 1); start workers and rerun the same command to finish them")
+    assert lost and [(n, waiting) for n, waiting, _ in told] == [(0, 1)]
+    assert not (out / batch.SHARED_PALETTE_NAME).exists()
+
+
 RESTART = "install on every worker the quantize this machine runs, and restart the workers"
 
 

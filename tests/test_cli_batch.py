@@ -2481,6 +2481,52 @@ def test_cli_on_dask_gives_up_after_worker_timeout(photo_tree, tmp_path, monkeyp
         "until one joins, for up to --worker-timeout=0 s (Ctrl-C to stop)")
 
 
+def test_cli_shared_palette_on_dask_gives_up_when_its_workers_die_while_sampling(
+        tmp_path, monkeypatch):
+    """The samples ignored --worker-timeout: with every worker gone as the files were
+    sampled, the command waited for one (here, the worker that joins after 8 s on the old
+    code). It ends as a run does: the files not reached, exit 75."""
+    pytest.importorskip("dask.distributed")
+    import threading
+
+    from quantize.batch import executor_dask
+    from quantize.reduce import shared as reduce_shared
+
+    from . import batch_support
+
+    monkeypatch.setattr(executor_dask, "WORKER_POLL", 0.05)
+    monkeypatch.setattr(reduce_shared, "sample_colors", batch_support.losing_sample_colors)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # no warning of it
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (4, 4), (9, 99, 199)).save("in/lose-me.png")
+    with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
+        lose, lost = batch_support.worker_loser(cluster)  # the only worker, as it samples
+        monkeypatch.setattr(batch_support, "LOSE_WORKER", lose)  # the worker runs in here
+        address = cluster.scheduler_address
+        # a worker joins after 8 s, so that the old code ends (the lost one, closed, is
+        # still the cluster's first)
+        back = threading.Timer(8.0, cluster.scale, (2,))
+        back.start()
+        try:
+            result = _cli("in", "-o", "out", "-k", "2", "--shared-palette", "--scheduler",
+                          address, "--worker-timeout", "0", "--json")
+        finally:
+            back.cancel()
+    assert result.exit_code == 75, result.output
+    *rows, error = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(row["input"], row["status"]) for row in rows] == [("in/lose-me.png", "not reached")]
+    assert error == {"error": "sampling for the shared palette stopped, none was fitted: no "
+                              f"Dask worker was connected to {address} for --worker-timeout=0 "
+                              "s: gave up on the files still to do (1 of 1); start workers and "
+                              "rerun the same command to finish them",
+                     "failure": "cluster_lost", "exit_code": 75}
+    assert result.stderr.splitlines()[0] == (
+        f"quantize: warning: --scheduler: no worker is connected to {address} any more; the "
+        "1 file left wait until one joins, for up to --worker-timeout=0 s (Ctrl-C to stop)")
+    assert lost and not Path("out", batch.SHARED_PALETTE_NAME).exists()
+
+
 @pytest.mark.parametrize("args, line", [
     (["--worker-timeout", "5"], "--worker-timeout=5 given without --scheduler; expected it with "
      "--scheduler (how long a run on a Dask cluster waits for a worker)"),
