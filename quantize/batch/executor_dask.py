@@ -322,7 +322,7 @@ class _WorkerLosses:
         return outcome if not lost else dataclasses.replace(outcome, workers_lost=tuple(lost))
 
     def _seen(self, event: Any) -> None:
-        msg = event[1] if isinstance(event, tuple) and len(event) == 2 else None
+        msg = event[1] if isinstance(event, tuple | list) and len(event) == 2 else None
         if not isinstance(msg, dict) or msg.get("action") != "remove-worker" \
                 or msg.get("expected"):
             return
@@ -345,9 +345,11 @@ class _WorkerLosses:
 def _allowed_failures(client: Any) -> int | None:
     """How many times ``client``'s scheduler runs a task again whose worker was lost (its
     ``distributed.scheduler.allowed-failures``), or None when it cannot be asked (the
-    function is sent by value: the scheduler need not have quantize)."""
+    function is sent by value: the scheduler need not have quantize), or does not answer
+    within :data:`CONNECT_TIMEOUT` seconds."""
     try:
-        said = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures)
+        said = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures,
+                                       callback_timeout=CONNECT_TIMEOUT)
     except Exception:  # noqa: BLE001 -- a scheduler refusing pickled functions: not said
         return None
     return said if isinstance(said, int) and not isinstance(said, bool) and said >= 0 else None
