@@ -19,6 +19,7 @@ from PIL import Image
 
 from quantize import batch
 from quantize.io import atomic_write, load_image, save_pil
+from quantize.reduce.shared import sample_colors
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -141,6 +142,48 @@ def meeting_reduce_file(input, output, **options):
     return reduce_file(input, output, **options)
 
 
+#: Set by a test that runs LOSING_REDUCE on a cluster in this process: called by the job of
+#: each file named ``*lose*`` as it starts, in its worker's thread (see the next function).
+LOSE_WORKER = None
+
+
+def losing_reduce_file(input, output, **options):
+    """quantize's reduce_file, after ``LOSE_WORKER()`` for files named ``*lose*``: a test's
+    function that has the scheduler lose the worker running the job (as when it dies),
+    once; the job then goes on, on a worker whose results the scheduler no longer takes."""
+    from quantize.reduce import reduce_file
+
+    if LOSE_WORKER is not None and "lose" in Path(input).name:
+        LOSE_WORKER()
+    return reduce_file(input, output, **options)
+
+
+def losing_sample_colors(path, *args, **options):
+    """quantize's sample_colors (as this module imported it), after ``LOSE_WORKER()`` for
+    files named ``*lose*``: the shared palette's sampling, losing its worker."""
+    if LOSE_WORKER is not None and "lose" in Path(path).name:
+        LOSE_WORKER()
+    return sample_colors(path, *args, **options)
+
+
+def worker_loser(cluster):
+    """A ``LOSE_WORKER`` for ``cluster`` (of workers in this process): the first call has its
+    scheduler remove the worker that runs it, unexpectedly (as for a worker that died: its
+    task is run again), and the worker close; the address of that worker is appended to
+    the returned list. Later calls do nothing."""
+    from distributed import get_worker
+
+    lost = []
+
+    def lose():
+        if not lost:
+            lost.append(get_worker().address)
+            cluster.sync(cluster.scheduler.remove_worker, address=lost[0],
+                         stimulus_id="test-worker-lost", expected=False)
+
+    return lose, lost
+
+
 def thread_env_job(input, output, *, force=False, **options):
     """Report the thread settings a worker sees, once NumPy (and its BLAS) is loaded."""
     import numpy  # noqa: F401 -- loads the BLAS library threadpoolctl inspects
@@ -236,6 +279,7 @@ WAITING_FOLDER = batch.JobMode("folder", waiting_folder_job, suffix="", marker="
 THREAD_ENV = batch.JobMode("env", thread_env_job)
 SLEEPY = batch.JobMode("copy", sleepy_job)
 MEETING_REDUCE = dataclasses.replace(batch.reduce_mode(), func=meeting_reduce_file)
+LOSING_REDUCE = dataclasses.replace(batch.reduce_mode(), func=losing_reduce_file)
 
 
 def hide_dask(monkeypatch) -> None:

@@ -66,8 +66,9 @@ def rng() -> np.random.Generator:
 
 
 @pytest.fixture(scope="session")
-def dask_scheduler():
-    """Address of a LocalCluster of 2 single-thread worker processes, started once.
+def dask_cluster():
+    """A LocalCluster of 2 single-thread worker processes, started once: tests take it as
+    :func:`dask_scheduler`.
 
     The workers' BLAS and OpenMP pools are pinned to one thread explicitly, as
     the local pool's are (float sums, hence outputs, may depend on the thread
@@ -87,7 +88,28 @@ def dask_scheduler():
                          ), environment_kept():  # the nannies' variables, set here too
         cluster = local_cluster(n_workers=2, threads_per_worker=1, processes=True)
     with cluster:
-        yield cluster.scheduler_address
+        yield cluster
+
+
+#: The variables a nanny of the session's cluster sets in this process as it starts a worker.
+NANNY_VARIABLES = (*THREAD_VARIABLES, "MALLOC_TRIM_THRESHOLD_")
+
+
+@pytest.fixture
+def dask_scheduler(dask_cluster):
+    """Address of the session's cluster (:func:`dask_cluster`), with both its workers
+    connected as the test starts, and again before the next one.
+
+    A test that kills a worker (a file that kills it) leaves its nanny starting another,
+    which takes a second or two: the tests after it found one worker, or none, and said
+    so ("no worker is connected"; a run whose files waited for one). Each restart also
+    sets the nanny's variables in this process again: they are put back as they were
+    before the test once its workers are back.
+    """
+    with environment_kept(NANNY_VARIABLES):
+        dask_cluster.wait_for_workers(2, timeout=60)
+        yield dask_cluster.scheduler_address
+        dask_cluster.wait_for_workers(2, timeout=60)
 
 
 # --------------------------------------------------------------------------

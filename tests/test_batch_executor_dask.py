@@ -28,6 +28,7 @@ from .batch_support import (
     GOOD,
     KILLING,
     KILLING_FOLDER,
+    LOSING_REDUCE,
     MEETING_REDUCE,
     SLEEPY,
     THREAD_ENV,
@@ -39,6 +40,7 @@ from .batch_support import (
     local_cluster,
     make_photo_tree,
     rel,
+    worker_loser,
 )
 
 # The PyPI package named quantize is another project, so the hint names dask itself.
@@ -194,6 +196,35 @@ def test_dask_does_not_fail_the_files_queued_behind_one_that_kills_its_worker(tm
                           "(killed or out of memory: worker memory limit 350 MB)"),
         "b.png": ("ok", ""),
         "c.png": ("ok", ""), "d.png": ("ok", "")}
+
+
+def test_a_file_retried_after_its_worker_was_lost_says_so_and_records_the_worker(tmp_path,
+                                                                                monkeypatch):
+    """A file whose worker died under it once, then made on another, looked like any
+    other: nothing said it was retried. ``on_retry`` is told at once (the retry, of the
+    most the scheduler's allowed-failures of 1 give: 1 + 1 alone + 1), and the record,
+    so the report and the manifest, names the worker lost."""
+    pytest.importorskip("dask.distributed")
+    import dask
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("lose-me.png", "fine.png"):
+        Image.new("RGB", (4, 4), (9, 99, 199)).save(src / name)
+    plan = batch.plan_batch(src, tmp_path / "out", LOSING_REDUCE, options={"n_colors": 2})
+    told = []
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+            local_cluster(n_workers=2, threads_per_worker=1, processes=False) as cluster:
+        lose, lost = worker_loser(cluster)
+        monkeypatch.setattr(batch_support, "LOSE_WORKER", lose)  # the workers run in here
+        results = batch.run_batch(plan, scheduler=cluster.scheduler_address,
+                                  on_retry=lambda *said: told.append(said))
+    assert told == [(src / "lose-me.png", lost[0], 1, 3)]
+    assert {r.input.name: (r.status, r.record.get(batch.WORKERS_LOST)) for r in results} == {
+        "lose-me.png": ("ok", lost), "fine.png": ("ok", None)}
+    manifest = batch.read_manifest(tmp_path / "out")
+    assert manifest["lose-me.png"].record[batch.WORKERS_LOST] == lost
+    assert batch.WORKERS_LOST not in manifest["fine.png"].record
 
 
 def test_dask_leaves_no_folder_of_a_job_whose_worker_was_lost(tmp_path, dask_scheduler):
@@ -430,6 +461,38 @@ def test_a_worker_that_joins_before_the_samples_and_does_not_see_the_inputs_stop
     assert stopped.value.path == str(src / "a.png")
     assert re.fullmatch(line, stopped.value.reason), stopped.value.reason
     assert not out.exists()
+
+
+def test_a_shared_palette_whose_workers_all_die_while_sampling_gives_up_after_worker_timeout(
+        tmp_path, monkeypatch):
+    """The samples were taken without the run's watch of the workers: with every worker
+    gone, the fit waited for one, whatever the worker_timeout, and no line said why. It
+    is told as the last worker leaves, and gives up as a run does."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.reduce import shared as reduce_shared
+
+    monkeypatch.setattr(executor_dask, "WORKER_POLL", 0.05)
+    monkeypatch.setattr(reduce_shared, "sample_colors", batch_support.losing_sample_colors)
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 99, 199)).save(src / "lose-me.png")
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), shared_palette=True,
+                            options={"n_colors": 2})
+    told = []
+    with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
+        lose, lost = worker_loser(cluster)  # the only worker, as it samples lose-me.png
+        monkeypatch.setattr(batch_support, "LOSE_WORKER", lose)  # the worker runs in here
+        address = cluster.scheduler_address
+        with pytest.raises(batch.NoWorkerError) as caught:
+            batch.shared_palette(plan, scheduler=address, worker_timeout=0.2,
+                                 on_workers=lambda *said: told.append(said))
+    assert str(caught.value) == (
+        f"sampling for the shared palette stopped, none was fitted: no Dask worker was "
+        f"connected to {address} for worker_timeout=0.2 s: gave up on the files still to do "
+        "(1 of 1); start workers and rerun the same command to finish them")
+    assert lost and [(n, waiting) for n, waiting, _ in told] == [(0, 1)]
+    assert not (out / batch.SHARED_PALETTE_NAME).exists()
 
 
 RESTART = "install on every worker the quantize this machine runs, and restart the workers"

@@ -280,9 +280,11 @@ def test_a_file_its_worker_could_not_sample_stops_the_fit(tmp_path, monkeypatch)
     run_calls = run_module.run_calls
 
     def on_workers(unfit_names):
-        def run(calls, settle, *, jobs=None, scheduler=None, must_see=None, must_see_as=None):
+        def run(calls, settle, *, jobs=None, scheduler=None, must_see=None, must_see_as=None,
+                **watch):
             assert must_see == src / "a.png"  # what a worker that joins later must see
             assert must_see_as == str(src / "a.png")  # and how it is named then
+            assert watch == {"worker_timeout": None, "on_workers": None}  # the run's, unset
             def worker(index, outcome):
                 name = Path(calls[index].args[0]).name
                 settle(index, Outcome.failure(unfit, worker=True) if name in unfit_names

@@ -2347,6 +2347,28 @@ def test_cli_on_dask_reads_relative_paths_from_where_it_runs(photo_tree, tmp_pat
     assert len(_palette(tmp_path / "mapped" / "chelsea.png")) == 2 * 3
 
 
+def test_cli_on_dask_says_each_retry_of_a_file_whose_worker_was_lost(tmp_path, monkeypatch):
+    """Nothing said that a file was run again after its worker died under it: a line says
+    so as it happens, and the file's report row names the worker lost."""
+    pytest.importorskip("dask.distributed")
+    from . import batch_support
+
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (4, 4), (9, 99, 199)).save("in/lose-me.png")
+    monkeypatch.setattr(batch, "reduce_mode", lambda: batch_support.LOSING_REDUCE)
+    with local_cluster(n_workers=2, threads_per_worker=1, processes=False) as cluster:
+        lose, lost = batch_support.worker_loser(cluster)
+        monkeypatch.setattr(batch_support, "LOSE_WORKER", lose)  # the workers run in here
+        result = _cli("in", "-o", "out", "-k", "2", "-q", "--report", "r.json",
+                      "--scheduler", cluster.scheduler_address)
+    assert (result.exit_code, result.stderr) == (0, (
+        f"quantize: warning: in/lose-me.png: its worker {lost[0]} was lost; retrying (1 of "
+        "7)\n")), result.output  # Dask's allowed-failures of 3: 3 + 1 alone + 3
+    [row] = json.loads(Path("r.json").read_text(encoding="utf-8"))["files"]
+    assert (row["status"], row[batch.WORKERS_LOST]) == ("ok", lost)
+
+
 def test_cli_report_rows_follow_the_paths_not_the_order_files_settled(tmp_path):
     """b.png, done before, settles first (skipped), then a.png: the rows are a, b."""
     src, out = tmp_path / "in", tmp_path / "out"
@@ -2457,6 +2479,52 @@ def test_cli_on_dask_gives_up_after_worker_timeout(photo_tree, tmp_path, monkeyp
     assert result.stderr.splitlines()[0] == (
         f"quantize: warning: --scheduler: no worker is connected to {address}; the files wait "
         "until one joins, for up to --worker-timeout=0 s (Ctrl-C to stop)")
+
+
+def test_cli_shared_palette_on_dask_gives_up_when_its_workers_die_while_sampling(
+        tmp_path, monkeypatch):
+    """The samples ignored --worker-timeout: with every worker gone as the files were
+    sampled, the command waited for one (here, the worker that joins after 8 s on the old
+    code). It ends as a run does: the files not reached, exit 75."""
+    pytest.importorskip("dask.distributed")
+    import threading
+
+    from quantize.batch import executor_dask
+    from quantize.reduce import shared as reduce_shared
+
+    from . import batch_support
+
+    monkeypatch.setattr(executor_dask, "WORKER_POLL", 0.05)
+    monkeypatch.setattr(reduce_shared, "sample_colors", batch_support.losing_sample_colors)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # no warning of it
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (4, 4), (9, 99, 199)).save("in/lose-me.png")
+    with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
+        lose, lost = batch_support.worker_loser(cluster)  # the only worker, as it samples
+        monkeypatch.setattr(batch_support, "LOSE_WORKER", lose)  # the worker runs in here
+        address = cluster.scheduler_address
+        # a worker joins after 8 s, so that the old code ends (the lost one, closed, is
+        # still the cluster's first)
+        back = threading.Timer(8.0, cluster.scale, (2,))
+        back.start()
+        try:
+            result = _cli("in", "-o", "out", "-k", "2", "--shared-palette", "--scheduler",
+                          address, "--worker-timeout", "0", "--json")
+        finally:
+            back.cancel()
+    assert result.exit_code == 75, result.output
+    *rows, error = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(row["input"], row["status"]) for row in rows] == [("in/lose-me.png", "not reached")]
+    assert error == {"error": "sampling for the shared palette stopped, none was fitted: no "
+                              f"Dask worker was connected to {address} for --worker-timeout=0 "
+                              "s: gave up on the files still to do (1 of 1); start workers and "
+                              "rerun the same command to finish them",
+                     "failure": "cluster_lost", "exit_code": 75}
+    assert result.stderr.splitlines()[0] == (
+        f"quantize: warning: --scheduler: no worker is connected to {address} any more; the "
+        "1 file left wait until one joins, for up to --worker-timeout=0 s (Ctrl-C to stop)")
+    assert lost and not Path("out", batch.SHARED_PALETTE_NAME).exists()
 
 
 @pytest.mark.parametrize("args, line", [

@@ -90,7 +90,7 @@ _SOURCES = {
         "LEFT_UNRECORDED", "NOTED", "NOT_LISTED",
         "NOT_REACHED",
         "NOT_REMOVED",
-        "NOT_SEARCHED", "REMOVED", "SKIP_KINDS",
+        "NOT_SEARCHED", "REMOVED", "SKIP_KINDS", "WORKERS_LOST",
         "BatchSummary", "FileResult", "RemovedOutput", "Unsettled",
         "abandoned_row", "bytes_counts", "edited_larger_counts", "edited_larger_line",
         "fewer_colors_counts", "finished_unrecorded_row", "folder_counts", "has_fewer_colors",

@@ -70,7 +70,9 @@ class Outcome:
     of the error; "other" for a worker that died, or ran out of memory).
     ``worker`` is true when the failure is of the worker that was to run the call
     (a Dask worker unfit for the run, or lost), not of the call or its file: the
-    call did not run, and may run elsewhere.
+    call did not run, and may run elsewhere. ``workers_lost`` holds the addresses of the
+    Dask workers lost while they held the call, in the order lost (the call was run again
+    after each, but maybe the last): empty on a local pool, and when none was.
     """
 
     ok: bool
@@ -81,6 +83,7 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     worker: bool = False
     kind: FailureKind = "other"
+    workers_lost: tuple[str, ...] = ()
 
     @classmethod
     def failure(cls, reason: str, seconds: float = 0.0, *, path: str | None = None,

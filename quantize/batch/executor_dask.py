@@ -18,6 +18,8 @@ dependency, imported only here, inside the functions.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import os
 import threading
@@ -155,7 +157,8 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
              on_interrupt: Callable[[int], None] | None = None,
              must_see: Path | None = None, must_see_as: str | None = None,
              must_write: bool = False, worker_timeout: float | None = None,
-             on_workers: Callable[[int, int, float], None] | None = None) -> None:
+             on_workers: Callable[[int, int, float], None] | None = None,
+             on_retry: Callable[[int, str, int, int | None], None] | None = None) -> None:
     """Run ``calls`` on the dask.distributed cluster at ``scheduler``.
 
     A worker lost mid-task has its task rescheduled by the scheduler; a task
@@ -163,8 +166,13 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     failed. The scheduler blames a death on every task its worker held, also those
     only queued there: such tasks are run again at the end, one at a time, and only
     one that kills its worker running alone settles as failed (as in the local pool).
-    On KeyboardInterrupt, ``on_interrupt(n)`` (if given) is told how many tasks are
-    still running before they are waited for.
+    Each worker lost while it held a call (the scheduler's "remove-worker" event: it died,
+    or left without being retired) is named in the call's outcome
+    (:attr:`~quantize.batch.calls.Outcome.workers_lost`), and, when the call is run again,
+    ``on_retry(i, worker, n, of)`` (if given) is told at once, from the client's thread:
+    call ``i`` lost with ``worker`` is run again for the ``n``-th time of at most ``of``
+    (:class:`_WorkerLosses`). On KeyboardInterrupt, ``on_interrupt(n)`` (if given) is told
+    how many tasks are still running before they are waited for.
 
     Every task first checks its worker, as :func:`unseen_by_workers` checks the
     workers there before a run, for a worker that joined since: a worker that
@@ -207,11 +215,12 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
         worker_timeout = check_float(worker_timeout, "worker_timeout", minimum=0)
     client = _connect(client_class, scheduler, connect_timeout)
     task, ours = _task_checking_its_worker(), _code()
-    with client, _WorkerWatch(client, on_workers, worker_timeout) as watch:
+    pending: dict[str, int] = {}  # key of each future not settled -> its call's index
+    alone: set[str] = set()  # keys of the futures run with nothing else in flight
+    with client, _WorkerWatch(client, on_workers, worker_timeout) as watch, \
+            _WorkerLosses(client, pending, alone, on_retry) as losses:
         stop = f"quantize-stop-{uuid.uuid4().hex}"
-        pending: dict[str, int] = {}  # key of each future not settled -> its call's index
         futures: list[Any] = []
-        alone: set[str] = set()  # keys of the futures run with nothing else in flight
         suspects: list[int] = []  # calls lost with a worker that another call may have killed
 
         def submit(indices: Sequence[int]) -> list[Any]:
@@ -238,7 +247,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
                 if isinstance(outcome, dict):  # refused by the task: its worker's code differs
                     outcome = _refused(outcome, ours)
                 if outcome is not None:  # None: stopped before its call started
-                    settle(i, outcome)
+                    settle(i, losses.named(i, outcome))
             future.release()
 
         def settle_all(group: list[Any]) -> None:
@@ -272,6 +281,78 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
                 if future.status != "cancelled":
                     settle_done(future)
             raise
+
+
+class _WorkerLosses:
+    """The workers lost while they held calls of a :func:`run_dask` run, by call: told by
+    the scheduler's "remove-worker" events, which ``client`` subscribes to (its topic
+    "all"; the event says the worker and the keys it held, and comes before the client
+    hears of those keys again). A loss the scheduler expected (a worker retired, whose
+    tasks move elsewhere) is none.
+
+    A call lost with its worker is run again by the scheduler up to its
+    ``allowed-failures`` times (asked once, when ``on_retry`` is given; None when it
+    cannot be), then once more alone (:func:`run_dask`'s ``suspects``), that run up to as
+    many times again: at most ``2 * allowed + 1`` times in all. ``on_retry(i, worker, n,
+    of)`` is called at each loss after which call ``i`` is run again, from the client's
+    thread; ``n`` counts the call's losses, ``of`` is that most (None when unknown).
+    ``pending`` (key -> call) and ``alone`` (keys run alone) are :func:`run_dask`'s own.
+    Subscribed from the start of the block to its end: a client still subscribed as it
+    closes had the scheduler log a traceback (the events of its leaving sent to it).
+    """
+
+    def __init__(self, client: Any, pending: dict[str, int], alone: set[str],
+                 on_retry: Callable[[int, str, int, int | None], None] | None) -> None:
+        self.client, self.pending, self.alone, self.on_retry = client, pending, alone, on_retry
+        self.allowed = None if on_retry is None else _allowed_failures(client)
+        self.workers: dict[int, list[str]] = {}  # call -> the workers lost holding it
+        self.of_key: dict[str, int] = {}  # key -> its losses, as the scheduler counts them
+
+    def __enter__(self) -> _WorkerLosses:
+        self.client.subscribe_topic("all", self._seen)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(Exception):  # a scheduler lost: nothing to unsubscribe from
+            self.client.unsubscribe_topic("all")
+
+    def named(self, index: int, outcome: Outcome) -> Outcome:
+        """``outcome`` of call ``index``, naming the workers lost while they held it."""
+        lost = self.workers.get(index)
+        return outcome if not lost else dataclasses.replace(outcome, workers_lost=tuple(lost))
+
+    def _seen(self, event: Any) -> None:
+        msg = event[1] if isinstance(event, tuple | list) and len(event) == 2 else None
+        if not isinstance(msg, dict) or msg.get("action") != "remove-worker" \
+                or msg.get("expected"):
+            return
+        worker = str(msg.get("worker", "a worker"))
+        for key in msg.get("processing-tasks", ()):
+            index = self.pending.get(key)
+            if index is not None:
+                self._lost(index, key, worker)
+
+    def _lost(self, index: int, key: str, worker: str) -> None:
+        lost = self.workers.setdefault(index, [])
+        lost.append(worker)
+        self.of_key[key] = n_key = self.of_key.get(key, 0) + 1
+        allowed = self.allowed
+        again = key not in self.alone or (allowed is not None and n_key <= allowed)
+        if self.on_retry is not None and again:
+            self.on_retry(index, worker, len(lost), None if allowed is None else 2 * allowed + 1)
+
+
+def _allowed_failures(client: Any) -> int | None:
+    """How many times ``client``'s scheduler runs a task again whose worker was lost (its
+    ``distributed.scheduler.allowed-failures``), or None when it cannot be asked (the
+    function is sent by value: the scheduler need not have quantize), or does not answer
+    within :data:`CONNECT_TIMEOUT` seconds."""
+    try:
+        said = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures,
+                                       callback_timeout=CONNECT_TIMEOUT)
+    except Exception:  # noqa: BLE001 -- a scheduler refusing pickled functions: not said
+        return None
+    return said if isinstance(said, int) and not isinstance(said, bool) and said >= 0 else None
 
 
 class _WorkerWatch:

@@ -30,7 +30,7 @@ __all__ = ["ABANDONED", "EDITED_LARGER", "FEWER_COLORS", "FEWER_COLORS_WORDS",
            "NOT_SEARCHED",
            "OUTPUT_UNFINISHED", "OUTPUT_UNRECORDED", "REMOVED", "SKIP_KINDS", "STALE",
            "BatchSummary", "FileResult", "RemovedOutput", "SkipKind", "Status", "Unsettled",
-           "UnsettledStatus",
+           "UnsettledStatus", "WORKERS_LOST",
            "abandoned_row", "bytes_counts", "check_removed", "check_unsettled",
            "edited_larger_counts", "edited_larger_line", "fewer_colors_counts", "file_result",
            "has_fewer_colors",
@@ -132,6 +132,11 @@ def is_folder(record: Mapping[str, Any]) -> bool:
 #: Record key of a file whose colours were left out of the shared palette's fit (it could not
 #: be sampled): why, one line. The palette was fitted on the other files.
 LEFT_OUT = "left_out_of_shared_palette"
+
+#: Record key of a file whose task a Dask worker held as it was lost (died, or left without
+#: being retired): the addresses of those workers, in the order lost. The file was run
+#: again after each loss, but maybe the last (it then failed, its worker lost).
+WORKERS_LOST = "workers_lost"
 
 
 def made_larger(record: Mapping[str, Any]) -> bool:
@@ -807,16 +812,25 @@ def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResul
 
     A failure's reason names its file only when that is not ``input`` itself
     (e.g. an output that cannot be written); its seconds are rounded as the
-    jobs round theirs, and the warnings raised before it are kept in its record.
+    jobs round theirs, and the warnings raised before it are kept in its record. The Dask
+    workers lost while they held it (:attr:`~quantize.batch.calls.Outcome.workers_lost`)
+    are in its record as :data:`WORKERS_LOST`, an ok file's too.
+
+    >>> from quantize.batch.calls import Outcome
+    >>> file_result(Path("a.png"), Path("out/a.png"),
+    ...             Outcome(True, {"k": 8}, 0.1, workers_lost=("tcp://10.0.0.9:1",))).record
+    {'k': 8, 'workers_lost': ['tcp://10.0.0.9:1']}
     """
+    lost = {WORKERS_LOST: list(outcome.workers_lost)} if outcome.workers_lost else {}
     if outcome.ok:
-        return FileResult(input, output, "ok", "", dict(outcome.value))
+        return FileResult(input, output, "ok", "", {**outcome.value, **lost})
     reason = outcome.value
     if outcome.path is not None and not same_path(Path(outcome.path), input):
         reason = f"{outcome.path}: {reason}"
     record: dict[str, Any] = {"seconds": round(outcome.seconds, 4)}
     if outcome.warnings:
         record["warnings"] = list(outcome.warnings)
+    record.update(lost)
     return FileResult(input, output, "failed", reason, record, exit_code=outcome.exit_code,
                       failure=outcome.kind)
 

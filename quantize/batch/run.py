@@ -101,7 +101,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
               retries: int = 2, on_result: Callable[[FileResult], None] | None = None,
               on_interrupt: Callable[[int], None] | None = None,
               worker_timeout: float | None = None,
-              on_workers: Callable[[int, int, float], None] | None = None) -> list[FileResult]:
+              on_workers: Callable[[int, int, float], None] | None = None,
+              on_retry: Callable[[Path, str, int, int | None], None] | None = None
+              ) -> list[FileResult]:
     """Run every planned job; return one result per file of the plan.
 
     Parameters
@@ -139,6 +141,12 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
         Dask only: ``on_workers(n_workers, n_waiting, seconds)``, called from another
         thread when the last worker leaves, as a reminder while none is back, and when
         workers are back (:func:`~quantize.batch.run_dask`).
+    on_retry : callable or None
+        Dask only: ``on_retry(input, worker, n, of)``, called from another thread when the
+        Dask worker ``worker`` was lost (it died) holding the job of ``input``, which is
+        run again: the ``n``-th time, of at most ``of`` (None when the scheduler does not
+        say its ``allowed-failures``). The workers lost so are in the file's record,
+        :data:`~quantize.batch.WORKERS_LOST`, whether it then succeeded or not.
 
     Every job is handed its paths absolute (:func:`absolute_paths`), on either
     executor, so that its outputs hold the same bytes wherever it ran; its result
@@ -246,8 +254,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None
     with _output_folders({job.output.parent for job in plan.jobs}, plan.unclaimed):
         for result in settled:
             report(result)
+        told = None if on_retry is None else (
+            lambda i, worker, n, of: on_retry(plan.jobs[i].input, worker, n, of))
         return settled + _run_jobs(plan, report, jobs, scheduler, retries, on_interrupt,
-                                   {"worker_timeout": worker_timeout, "on_workers": on_workers})
+                                   {"worker_timeout": worker_timeout, "on_workers": on_workers,
+                                    "on_retry": told})
 
 
 def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int | None,
@@ -1075,17 +1086,19 @@ def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
               on_interrupt: Callable[[int], None] | None = None,
               must_see: Path | None = None, must_see_as: str | None = None,
               must_write: bool = False, worker_timeout: float | None = None,
-              on_workers: Callable[[int, int, float], None] | None = None) -> None:
+              on_workers: Callable[[int, int, float], None] | None = None,
+              on_retry: Callable[[int, str, int, int | None], None] | None = None) -> None:
     """Run ``calls`` on Dask when ``scheduler`` is given (on workers that see the file
     ``must_see``, if given, named ``must_see_as`` when one does not, and with
-    ``must_write``, can write into its folder; ``worker_timeout`` and ``on_workers`` as it
-    takes them: :func:`~quantize.batch.executor_dask.run_dask`), else in the local pool."""
+    ``must_write``, can write into its folder; ``worker_timeout``, ``on_workers`` and
+    ``on_retry`` as it takes them: :func:`~quantize.batch.executor_dask.run_dask`), else in
+    the local pool."""
     if scheduler is not None:
         from .executor_dask import run_dask
 
         run_dask(calls, scheduler, settle, retries=retries, on_interrupt=on_interrupt,
                  must_see=must_see, must_see_as=must_see_as, must_write=must_write,
-                 worker_timeout=worker_timeout, on_workers=on_workers)
+                 worker_timeout=worker_timeout, on_workers=on_workers, on_retry=on_retry)
     else:
         from .executor_local import run_local
 

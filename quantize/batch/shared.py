@@ -13,9 +13,10 @@ import contextlib
 import dataclasses
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from ..errors import (
 )
 from ..io import folder_made
 from .calls import Call, Outcome
-from .executor_dask import check_scheduler_address
+from .executor_dask import SchedulerLostError, check_scheduler_address
 from .manifest import (
     SHARED_PALETTE_NAME,
     find_conflict,
@@ -77,7 +78,10 @@ class SharedPalette:
 
 
 def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
-                   jobs: int | None = None, scheduler: str | None = None) -> SharedPalette:
+                   jobs: int | None = None, scheduler: str | None = None,
+                   worker_timeout: float | None = None,
+                   on_workers: Callable[[int, int, float], None] | None = None
+                   ) -> SharedPalette:
     """Fit one palette on colours sampled from every image of a reduce plan.
 
     Each image contributes ``samples_per_file`` pixels drawn uniformly (so each
@@ -102,6 +106,11 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         Pixels drawn from each image.
     jobs, scheduler
         Where to sample, as in :func:`~quantize.batch.run_batch`.
+    worker_timeout, on_workers
+        Dask only: as in :func:`~quantize.batch.run_batch`, while the files are sampled:
+        told when the last worker leaves and when one is back, and given up after
+        ``worker_timeout`` seconds without one (:class:`~quantize.batch.NoWorkerError`);
+        None waits until one joins.
 
     Returns
     -------
@@ -127,6 +136,10 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         If the saved palette is missing while recorded outputs were mapped onto it.
     OutputError
         If the output folder cannot be made or written, before any file is sampled.
+    SchedulerLostError
+        A ConnectionError: the Dask scheduler was lost while the files were sampled, or no
+        worker was connected for ``worker_timeout`` seconds
+        (:class:`~quantize.batch.NoWorkerError`): no palette was fitted, no file run.
     WorkerFailedError
         If a Dask worker could not sample a file (it runs another version of quantize,
         does not see the input folder, or died): no palette is fitted rather than one
@@ -158,7 +171,9 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     if not plan.force:
         _check_none_mapped(plan, path)
     check_writable_output(plan.output_dir)  # not after every file is sampled
-    samples, transparent, left_out = _sample_all(plan, samples_per_file, jobs, scheduler)
+    samples, transparent, left_out = _sample_all(plan, samples_per_file, jobs, scheduler,
+                                                 {"worker_timeout": worker_timeout,
+                                                  "on_workers": on_workers})
     colors, counts = merge_histograms(samples)
     fitting = {k: v for k, v in plan.options.items() if k != "ext"}  # names, not colours
     palette = _with_clear_entry(fit_shared_palette(colors, counts, fitting,
@@ -246,10 +261,11 @@ def _onto(plan: BatchPlan, path: Path) -> BatchPlan:
 
 
 def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
-                scheduler: str | None
+                scheduler: str | None, watch: Mapping[str, Any]
                 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool, dict[Path, str]]:
     """Colour samples of every readable image of the plan, whether some image has
-    transparent pixels, and the images that could not be read, each with why (left out)."""
+    transparent pixels, and the images that could not be read, each with why (left out).
+    On Dask, ``watch`` holds the ``worker_timeout`` and ``on_workers`` of the run."""
     from ..reduce.shared import sample_colors
 
     seed = plan.options.get("seed")
@@ -282,9 +298,15 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
 
     # a worker that joins after check_shared_storage and does not see the inputs: its
     # calls fail as the worker's, not as files that cannot be read
-    run_calls(calls, keep, jobs=jobs, scheduler=scheduler,
-              must_see=None if scheduler is None else sent[0],
-              must_see_as=None if scheduler is None else str(inputs[0]))
+    if scheduler is None:
+        run_calls(calls, keep, jobs=jobs)
+    else:
+        try:
+            run_calls(calls, keep, scheduler=scheduler, must_see=sent[0],
+                      must_see_as=str(inputs[0]), **watch)
+        except SchedulerLostError as exc:  # the files it counts are those to sample
+            raise type(exc)(f"sampling for the shared palette stopped, none was fitted: "
+                            f"{exc}") from None
     if unrun:
         first = min(unrun)
         n = len(unrun) - 1

@@ -572,12 +572,13 @@ def batch(
                 for disowned in plan.disowned:  # said once: the run takes the pending entry back
                     warn(disowned, DISOWNED)
                 note_jobs_capped(jobs, len(plan.jobs))  # the files to run, not those settled
+                lost = None  # the cluster, gone while the shared palette's files were sampled
                 if shared_palette:
-                    plan = _with_shared_palette(plan, jobs, scheduler, show)
+                    plan, lost = _with_shared_palette(plan, jobs, scheduler, show, worker_timeout)
             except KeyboardInterrupt:
                 fail_interrupted("interrupted before any file was processed")
             results, summary, stopped, abandoned = _run(plan, jobs, scheduler, show, named,
-                                                        worker_timeout)
+                                                        worker_timeout, lost)
             unsettled = _unsettled(plan, results, stopped, abandoned)
             count = Counter(u.status for u in unsettled)  # the files left unsettled, by status
             if mode == "reduce" and not shared_palette:
@@ -789,6 +790,17 @@ def _workers_said(scheduler: str, worker_timeout: float | None
             warn("--scheduler", f"no worker has been connected to {scheduler} for "
                  f"{seconds / 60:.0f} min; the {files} left still wait"
                  f"{_giving_up(worker_timeout)} (Ctrl-C to stop)")
+
+    return said
+
+
+def _retry_said(named: "_AsTyped") -> Callable[[Path, str, int, int | None], None]:
+    """The ``on_retry`` of a run on Dask: a warning line, naming the file as ``named`` says,
+    for each time a file is run again because the worker that held it was lost (the most
+    times it may be, when the scheduler says it)."""
+    def said(input: Path, worker: str, n: int, of: int | None) -> None:
+        count = f"{n} of {of}" if of is not None else f"retry {n}"
+        warn(named.input(input), f"its worker {worker} was lost; retrying ({count})")
 
     return said
 
@@ -1503,22 +1515,36 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
 
 
 def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
-                         show: str) -> "lib.BatchPlan":
+                         show: str, worker_timeout: float | None = None
+                         ) -> "tuple[lib.BatchPlan, lib.SchedulerLostError | None]":
+    """``plan`` mapped onto its shared palette, fitted (or reused) and said; or, when the
+    Dask cluster went away while the files were sampled (its scheduler lost, or no worker
+    for ``worker_timeout`` seconds, watched as in the run: :func:`_workers_said`), ``plan``
+    as it is and that error, for :func:`_run` to end the run with, as if lost in it."""
     from .. import batch as lib
     from ..batch.calls import warning_lines
     from ..reduce import FewerColorsWarning
 
+    lost = None
     with user_errors(), _options_changed(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
+        try:
+            palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler,
+                                         worker_timeout=worker_timeout,
+                                         on_workers=None if scheduler is None
+                                         else _workers_said(scheduler, worker_timeout))
+        except lib.SchedulerLostError as exc:  # its files not reached, as in a run
+            lost = exc
     # Fewer distinct colours sampled than -k, all kept, is no fault: a note, as each file's.
     fewer = [w for w in caught if issubclass(w.category, FewerColorsWarning)]
     for line in warning_lines([w for w in caught if w not in fewer]):
         warn("shared palette", line)
+    if lost is not None:
+        return plan, lost
     for line in warning_lines(fewer) if show != "quiet" else ():
         note("shared palette", as_flags(line))
     if show == "quiet" or not len(palette.colors):
-        return palette.plan
+        return palette.plan, None
     k = len(palette.colors)
     colours = "1 colour" if k == 1 else f"{k} colours"
     if palette.n_files:  # with --json, stdout holds the files' objects only
@@ -1530,7 +1556,7 @@ def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str
             err=show == "json")
     else:
         say(f"shared palette: reusing {colours} from {palette.path}", err=show == "json")
-    return palette.plan
+    return palette.plan, None
 
 
 # --------------------------------------------------------------------------
@@ -1570,13 +1596,15 @@ _AS_WRITTEN = _AsTyped("", "")
 
 
 def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: str,
-         named: _AsTyped = _AS_WRITTEN, worker_timeout: float | None = None
+         named: _AsTyped = _AS_WRITTEN, worker_timeout: float | None = None,
+         lost: "lib.SchedulerLostError | None" = None
          ) -> "tuple[list[lib.FileResult], lib.BatchSummary, Exception | None, list[Path]]":
     """Run ``plan``, showing each file as it settles, ``named`` as the folders were typed;
     return the results, the summary,
     the error that stopped the run, if one did: the Dask scheduler lost mid-run, or no
     worker connected for ``worker_timeout`` seconds (the files not done are left out of the
-    results, as not reached), or
+    results, as not reached; ``lost``, such an error met before the run, as the shared
+    palette's files were sampled: no job is run, the files settled at planning shown), or
     an output error no file can go on after (the record of finished outputs cannot be
     written: a full disk), which the reports are written before it is said; and the inputs
     a second interrupt abandoned while they ran (:class:`~quantize.batch.FilesAbandoned`)."""
@@ -1598,15 +1626,20 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None, show: s
             results.append(result)
             shown(result)
 
-        stopped: Exception | None = None
+        stopped: Exception | None = lost
         abandoned: list[Path] = []
         try:
             with user_errors():
                 try:
-                    lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result,
-                                  on_interrupt=finishing_note, worker_timeout=worker_timeout,
-                                  on_workers=None if scheduler is None
-                                  else _workers_said(scheduler, worker_timeout))
+                    if lost is not None:  # no job to run: the files settled are shown
+                        for result in plan.settled:
+                            on_result(result)
+                    else:
+                        lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result,
+                                      on_interrupt=finishing_note, worker_timeout=worker_timeout,
+                                      on_workers=None if scheduler is None
+                                      else _workers_said(scheduler, worker_timeout),
+                                      on_retry=_retry_said(named))
                 except lib.SchedulerLostError as exc:  # the files not done: not reached
                     stopped = exc
                 except OutputError as exc:
