@@ -2211,6 +2211,31 @@ def test_a_still_and_an_animation_name_the_colours_a_palette_in_writes(tmp_path,
         assert len(still.getpalette()) // 3 == 3 and still.info["transparency"] == 0
 
 
+@pytest.mark.parametrize("name", ["d.png", "e.gif"])
+def test_the_job_reads_a_palette_in_file_once(tmp_path, monkeypatch, name):
+    """The --palette-in file is read up front, to name a bad file before any job, and then
+    by the job; the job read it again for the names it gives (a .gpl's), and an
+    animation's options a third time. It reads it once: the names come from the same
+    read, and the animation takes the palette read."""
+    from quantize import palette_files
+
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
+    frames[0].save(name, save_all=name == "e.gif", append_images=frames[1:])  # d.png a still
+    Path("inks.gpl").write_text("GIMP Palette\nName: Inks\n255 0 0 Warm red\n0 0 255\n")
+    reads = []
+    read = palette_files._palette_bytes
+    monkeypatch.setattr(palette_files, "_palette_bytes", lambda p: reads.append(p) or read(p))
+    result = run(name, "--palette-in", "inks.gpl", "-o", "out" + Path(name).suffix,
+                 "--palette-out", "out.gpl")
+    assert result.exit_code == 0, result.output
+    assert reads == [Path("inks.gpl")] * 2
+    assert read_palette("out.gpl").tolist() == [[255, 0, 0], [0, 0, 255]]
+    if name == "d.png":  # a still's palette file keeps the names
+        lines = Path("out.gpl").read_text().splitlines()
+        assert lines[1] == "Name: Inks" and lines[4].startswith("255   0   0\tWarm red ")
+
+
 def test_an_animation_says_which_entries_become_one_colour_once_opaque(tmp_path, monkeypatch):
     """000000c8 and 000000ff, one colour once an animation draws alpha 128 and up opaque,
     were merged into one entry, the output said to have 2 colours of a 3-entry palette,

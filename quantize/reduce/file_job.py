@@ -54,7 +54,7 @@ from ..io import (
     write_together,
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
-from ..palette_files import PaletteNames, palette_file_bytes, read_palette_names
+from ..palette_files import PaletteNames, palette_file_bytes
 from ..reconstruct.palette import indexed_image
 from .budget import budget_bound, most_fitting
 from .fit import DEFAULT_COLORS, Space, check_n_colors
@@ -74,7 +74,7 @@ from .options import (
     kept_for_transparency,
     opaque_repeats,
     palette_in_name,
-    read_palette_in,
+    read_palette_in_named,
     refuse_animation_masks,
     too_many_colors,
     visible_entries,
@@ -404,7 +404,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     if animation is not None:  # every frame, written as an animation
         from ..animation.job import reduce_open_animation
         with animation:
-            return reduce_open_animation(animation, output, shown_as=shown, **opts)
+            return reduce_open_animation(animation, output, shown_as=shown,
+                                         palette_in_read=job.palette, **opts)
     warn_quality_scale(opts["quality"])
     thresholded = 0
     if job.output is not None:
@@ -1270,21 +1271,16 @@ def _check_frame_colors(src: Path, k: int | None, quality: float | None,
     check_frame_colors(k, default_suffix(src), quality, per_frame)
 
 
-def _load_palette_in(palette_in: Any) -> np.ndarray | None:
+def _load_palette_in(palette_in: Any) -> tuple[np.ndarray | None, PaletteNames | None]:
+    """The ``palette_in`` palette (None: none given) and the names its file gives it and its
+    entries (None for an array, or a file that names neither itself nor an entry), the
+    file read once (:func:`~quantize.reduce.options.read_palette_in_named`)."""
     if palette_in is None:
-        return None
-    if isinstance(palette_in, str | os.PathLike):
-        return read_palette_in(palette_in)
-    return check_palette(palette_in, "palette_in", pillow_forms=True)
-
-
-def _palette_in_names(palette_in: Any) -> PaletteNames | None:
-    """The names of a ``palette_in`` file (:func:`~quantize.palette_files.read_palette_names`);
-    None for an array, or a file that names neither itself nor an entry."""
+        return None, None
     if not isinstance(palette_in, str | os.PathLike):
-        return None
-    names = read_palette_names(palette_in)
-    return None if names == PaletteNames(None, ()) else names
+        return check_palette(palette_in, "palette_in", pillow_forms=True), None
+    palette, names = read_palette_in_named(palette_in)
+    return palette, None if names == PaletteNames(None, ()) else names
 
 
 def _check_output_path_given(output: Any) -> None:
@@ -1311,7 +1307,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     out = None if output is None else Path(output)
     check_output_names(output, opts["palette_out"])
     kind = output_kind(out if out is not None else Path("default.png"), shown)
-    pal_in = _load_palette_in(opts["palette_in"])
+    pal_in, names = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
     k = None if opts["n_colors"] is None else check_n_colors(opts["n_colors"])
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in,
@@ -1334,7 +1330,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     check_outputs_given(out, opts, src)
     if out is None:  # named once the image is read, as checked now (with quality: its folder)
         _check_default_output_early(src, k, quality, pal_in, animated, force)
-    return FileJob(out, kind, pal_in, k, name, _palette_in_names(opts["palette_in"]))
+    return FileJob(out, kind, pal_in, k, name, names)
 
 
 def _check_default_output(src: Path, n: int, quality: float | None, force: bool) -> Path:
