@@ -100,8 +100,8 @@ __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "TransparentIndexWarning",
            "check_palette_file_holds", "check_palette_path", "entry_hex", "is_clear_image_palette",
            "palette_file_bytes",
-           "palette_file_capacity", "palette_image_table", "read_palette", "read_palette_names",
-           "transparent_index_note", "write_palette"]
+           "palette_file_capacity", "palette_image_table", "read_named_palette", "read_palette",
+           "read_palette_names", "transparent_index_note", "write_palette"]
 
 
 class PaletteFormatWarning(QuantizeWarning):
@@ -630,17 +630,65 @@ def read_palette(path: str | os.PathLike[str], *,
         ``rgb`` among them when they are not the same colour, or its ``alpha``, the
         alpha of an 8-digit ``hex`` and of a 4-value ``rgb`` when they differ.
     """
-    p = check_path(path, "path")
-    warn_transparent_index = check_bool(warn_transparent_index, "warn_transparent_index")
-    if os.path.isdir(p):  # whatever its name ends in
-        raise ImageReadError("is a directory, expected a palette file", path=p)
-    fmt = _palette_format(p, "path", images=True)
+    p, fmt, warn_transparent_index = _palette_source(path, warn_transparent_index)
     if fmt in PALETTE_IMAGE_FORMATS:
         return _read_palette_image(p)
     data = _palette_bytes(p)
     if fmt == ".act" and data:
         return _parse_act(data, p, warn_transparent_index)
+    return _colors_of(_palette_text(data, fmt, p), fmt, p)
+
+
+def read_named_palette(path: str | os.PathLike[str], *, warn_transparent_index: bool = True
+                       ) -> tuple[np.ndarray, PaletteNames]:
+    r"""The colours of the palette file ``path`` (:func:`read_palette`) and the names it
+    gives it and its entries (:func:`read_palette_names`), from one read of the file.
+
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> p = Path(folder.name) / "inks.gpl"
+    >>> _ = p.write_text("GIMP Palette\nName: My inks\n200 30 40 Warm red\n0 0 0\n")
+    >>> colors, names = read_named_palette(p)
+    >>> colors.tolist(), names
+    ([[200, 30, 40], [0, 0, 0]], PaletteNames(name='My inks', entries=('Warm red', None)))
+    >>> folder.cleanup()
+
+    Warns
+    -----
+    PaletteReadWarning, TransparentIndexWarning
+        As :func:`read_palette` does.
+
+    Raises
+    ------
+    ValueError, ImageReadError
+        As :func:`read_palette` does.
+    """
+    p, fmt, warn_transparent_index = _palette_source(path, warn_transparent_index)
+    if fmt in PALETTE_IMAGE_FORMATS:
+        return _read_palette_image(p), PaletteNames(None, ())
+    data = _palette_bytes(p)
+    if fmt == ".act" and data:
+        return _parse_act(data, p, warn_transparent_index), PaletteNames(None, ())
     text = _palette_text(data, fmt, p)
+    colors = _colors_of(text, fmt, p)  # a bad file is named as read_palette names it
+    return colors, _names_of(text, fmt, p) if fmt in _NAMED_FORMATS else PaletteNames(None, ())
+
+
+def _palette_source(path: str | os.PathLike[str], warn_transparent_index: Any
+                    ) -> tuple[Path, str, bool]:
+    """The palette file ``path`` as a Path, its format (an extension of
+    :data:`PALETTE_FORMATS` or :data:`PALETTE_IMAGE_FORMATS`) and ``warn_transparent_index``,
+    checked; a folder refused."""
+    p = check_path(path, "path")
+    warn_transparent_index = check_bool(warn_transparent_index, "warn_transparent_index")
+    if os.path.isdir(p):  # whatever its name ends in
+        raise ImageReadError("is a directory, expected a palette file", path=p)
+    return p, _palette_format(p, "path", images=True), warn_transparent_index
+
+
+def _colors_of(text: str, fmt: str, p: Path) -> np.ndarray:
+    """The colours of the text palette file ``p`` of the format ``fmt``, its ``text``
+    (:func:`read_palette`)."""
     parse = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex, ".pal": _parse_pal,
              ".txt": _parse_paint_net}
     colors = parse[fmt](text, p)
@@ -649,6 +697,10 @@ def read_palette(path: str | os.PathLike[str], *,
     if all(len(c) == 3 or c[3] == 255 for c in colors):
         return np.asarray([c[:3] for c in colors], dtype=np.uint8).reshape(-1, 3)
     return np.asarray([c + [255] * (4 - len(c)) for c in colors], dtype=np.uint8)
+
+
+#: The palette formats that name a palette and its entries (:func:`read_palette_names`).
+_NAMED_FORMATS = (".gpl", ".json", ".txt")
 
 
 class PaletteNames(NamedTuple):
@@ -683,9 +735,14 @@ def read_palette_names(path: str | os.PathLike[str]) -> PaletteNames:
     """
     p = check_path(path, "path")
     fmt = _palette_format(p, "path", images=True)
-    if fmt not in (".gpl", ".json", ".txt") or os.path.isdir(p):
+    if fmt not in _NAMED_FORMATS or os.path.isdir(p):
         return PaletteNames(None, ())
-    text = _palette_text(_palette_bytes(p), fmt, p)
+    return _names_of(_palette_text(_palette_bytes(p), fmt, p), fmt, p)
+
+
+def _names_of(text: str, fmt: str, p: Path) -> PaletteNames:
+    """The names the palette file ``p`` of the format ``fmt`` (of :data:`_NAMED_FORMATS`),
+    its ``text``, gives (:func:`read_palette_names`)."""
     entries: list[str | None] = []
     if fmt == ".gpl":
         _parse_gpl(text, p, entries)

@@ -100,3 +100,51 @@ def frame_blocks(data: bytes) -> list[tuple[int, int | None]]:
             pos += data[pos] + 1
         pos += 1
     return out
+
+
+# The longest frame an APNG holds (ms): a delay of 65,535/1 s.
+_APNG_MOST_MS = 65_535_000
+
+
+def pillow_apng(frames, palette: np.ndarray, durations, *, transparent: int | None = None,
+                loop: int = 0, **params) -> bytes:
+    """An APNG of ``frames``, ``(H, W)`` entries of ``palette`` (``(k, 3)``, or ``(k, 4)``
+    with each entry's alpha; ``transparent``: an entry drawn clear), shown ``durations``
+    ms, as Pillow's ``save_all`` writes it: every frame whole, disposal "none", blend
+    "source", zlib level 6, a frame showing the picture before merged into it by Pillow.
+    A duration longer than a frame holds is given as several frames
+    (:func:`quantize.animation.apng.split_duration`), each the nearest delay a frame
+    holds (:func:`quantize.encode.apng_delay`); when every frame shows one picture, it is
+    the default image too (Pillow writes one frame as a still PNG). ``params``: more of
+    ``save_all``'s (``dpi``, ``exif``)."""
+    import io
+
+    from quantize.animation.apng import split_duration
+    from quantize.encode import apng_delay, trns
+
+    colours = np.asarray(palette, np.uint8)
+    alpha = np.full(max(len(colours), 0 if transparent is None else transparent + 1), 255,
+                    np.uint8)
+    alpha[:len(colours)] = colours[:, 3] if colours.shape[1] == 4 else 255
+    if transparent is not None:
+        alpha[transparent] = 0
+    clear = transparent if colours.shape[1] == 3 else trns(alpha)
+    images, delays = [], []
+    for indices, duration in zip(frames, durations, strict=True):
+        h, w = indices.shape
+        image = Image.frombytes("P", (w, h), np.ascontiguousarray(indices, np.uint8).tobytes())
+        image.putpalette(colours[:, :3].tobytes())
+        if clear is not None:
+            image.info["transparency"] = clear
+        for part in split_duration(duration, _APNG_MOST_MS):
+            num, den = apng_delay(part)
+            images.append(image)
+            delays.append(1000 * num / den)
+    pictures = [np.asarray(image.convert("RGBA")) for image in images]
+    one = all(np.array_equal(picture, pictures[0]) for picture in pictures)
+    first, rest = images[0], images if one else images[1:]
+    out = io.BytesIO()
+    first.save(out, format="PNG", save_all=True, append_images=rest, duration=delays,
+               loop=loop, disposal=0, blend=0, compress_level=6, default_image=one,
+               **({} if clear is None else {"transparency": clear}), **params)
+    return out.getvalue()

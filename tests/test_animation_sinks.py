@@ -14,6 +14,8 @@ from quantize.animation.gif import GifWriter
 from quantize.animation.sinks import open_sink
 from quantize.png import chunks_of
 
+from .animation_support import pillow_apng
+
 PALETTE = np.array([[0, 0, 0], [255, 255, 255], [200, 30, 30]], np.uint8)
 FRAMES = [np.array([[0, 1, 2]], np.uint8), np.array([[2, 1, 0]], np.uint8)]
 
@@ -49,6 +51,15 @@ def test_only_a_gif_and_a_tiff_take_a_palette_from_each_frame(name, fmt):
     with pytest.raises(ValueError, match=rf"^palette=None: only a GIF's frames and a TIFF's "
                                          rf"pages bring palettes of their own, not {fmt}'s$"):
         open_sink(io.BytesIO(), Path(name), (3, 1), None, 0)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "GIF"])
+def test_the_pillow_sink_writes_a_webp_only(fmt):
+    # It wrote an APNG too, which open_sink had long given to the APNG sink.
+    with pytest.raises(ValueError, match=rf"^fmt='{fmt}': this sink writes a WebP only, "
+                                         r"expected 'WEBP' \(an APNG, 'PNG', is written by "
+                                         r"_ApngSink\)$"):
+        sinks._PillowSink(io.BytesIO(), fmt, (3, 1), PALETTE, 0, False)
 
 
 def test_the_pages_of_a_tiff_each_keep_a_palette_of_their_own():
@@ -168,9 +179,9 @@ _LONG_FRAME_CASES = {
              [8_388_608, 8_388_608, 11_184_813, 11_184_812, 11_184_812, 40]),
     # An APNG frame of merged frames was cut without a word, then cut to 65,535 s with a
     # FrameDurationWarning, where a GIF or WebP frame is written as several; the file
-    # seekable (our writer) or not (Pillow's).
+    # seekable or not (the APNG then made in memory).
     "apng": (lambda fp: open_sink(fp, Path("a.png"), (3, 1), PALETTE, 0), *_APNG_LONG),
-    "apng not seekable": (lambda fp: sinks._PillowSink(fp, "PNG", (3, 1), PALETTE, 0, False),
+    "apng not seekable": (lambda fp: open_sink(fp, Path("a.png"), (3, 1), PALETTE, 0),
                           *_APNG_LONG),
 }
 
@@ -178,7 +189,7 @@ _LONG_FRAME_CASES = {
 @pytest.mark.parametrize("case", list(_LONG_FRAME_CASES))
 def test_a_frame_longer_than_its_format_holds_is_written_as_several(case):
     make_sink, given, played_ms = _LONG_FRAME_CASES[case]
-    fp = io.BytesIO()
+    fp = NotSeekable() if case.endswith("not seekable") else io.BytesIO()
     sink = make_sink(fp)
     for indices, duration in zip([FRAMES[0], FRAMES[0], FRAMES[1], FRAMES[0]], given,
                                  strict=True):
@@ -280,13 +291,9 @@ def test_apng_is_written_as_it_comes_showing_what_pillow_writes(rng):
             sink.close()
             outputs.append((fp.getvalue(), sink.frames_written))
         assert outputs[0] == outputs[1]
-        pillow = io.BytesIO()
-        sink = sinks._PillowSink(pillow, "PNG", (w, h), colours, loop, optimize)
-        for indices, duration in zip(frames, durations, strict=True):
-            sink.add(indices, transparent=transparent, duration=duration)
-        sink.close()
-        assert apng_frames(outputs[0][0]) == apng_frames(pillow.getvalue())
-        assert outputs[0][1] == sink.frames_written
+        pillow = pillow_apng(frames, colours, durations, transparent=transparent, loop=loop)
+        assert apng_frames(outputs[0][0]) == apng_frames(pillow)
+        assert outputs[0][1] == int.from_bytes(chunk(pillow, b"acTL")[:4], "big")  # frames
         assert w * h <= max(held[:len(frames)]) <= 2 * w * h  # a frame waits, no more
 
 
@@ -333,10 +340,9 @@ def chunk(png: bytes, kind: bytes) -> bytes:
     return data
 
 
-def resolution_sink_bytes(name: str, dpi, streaming: bool = True) -> bytes:
+def resolution_sink_bytes(name: str, dpi) -> bytes:
     fp = io.BytesIO()
-    sink = (open_sink(fp, Path(name), (3, 1), PALETTE, 0, dpi=dpi) if streaming
-            else sinks._PillowSink(fp, "PNG", (3, 1), PALETTE, 0, False, dpi))
+    sink = open_sink(fp, Path(name), (3, 1), PALETTE, 0, dpi=dpi)
     for indices in FRAMES:
         sink.add(indices, duration=60)
     sink.close()
@@ -346,8 +352,8 @@ def resolution_sink_bytes(name: str, dpi, streaming: bool = True) -> bytes:
 def test_an_apng_and_the_pages_of_a_tiff_keep_the_resolution_given():
     # Every animation was written without it, as every still was.
     apng = resolution_sink_bytes("a.png", (300, 150))
-    assert chunk(apng, b"pHYs") == chunk(resolution_sink_bytes("a.png", (300, 150),
-                                                               streaming=False), b"pHYs")
+    assert chunk(apng, b"pHYs") == chunk(pillow_apng(FRAMES, PALETTE, [60, 60],
+                                                     dpi=(300, 150)), b"pHYs")
     kinds = [kind for _, kind, _ in chunks_of(apng)]
     assert kinds.index(b"pHYs") < kinds.index(b"IDAT")
     assert read_back(apng)[1]["dpi"] == pytest.approx((300, 150), abs=0.02)
@@ -382,12 +388,11 @@ ALPHA_PALETTE = np.array([[200, 30, 30, 255], [10, 90, 200, 160], [250, 250, 0, 
                           [0, 0, 0, 0]], np.uint8)  # the transparent entry last
 
 
-@pytest.mark.parametrize("streaming", [True, False])
-def test_an_apng_of_a_palette_with_alpha_has_each_entrys_alpha_in_trns(streaming):
+@pytest.mark.parametrize("seekable", [True, False])
+def test_an_apng_of_a_palette_with_alpha_has_each_entrys_alpha_in_trns(seekable):
     # Its entries were written opaque, with one transparent entry at most.
-    fp = io.BytesIO()
-    sink = (open_sink(fp, Path("a.png"), (3, 1), ALPHA_PALETTE, 0, transparent=3)
-            if streaming else sinks._PillowSink(fp, "PNG", (3, 1), ALPHA_PALETTE, 0, False))
+    fp = io.BytesIO() if seekable else NotSeekable()
+    sink = open_sink(fp, Path("a.png"), (3, 1), ALPHA_PALETTE, 0, transparent=3)
     for indices in ([[0, 1, 2]], [[3, 1, 0]]):
         sink.add(np.array(indices, np.uint8), transparent=3, duration=50)
     sink.close()
@@ -400,17 +405,13 @@ def test_an_apng_of_a_palette_with_alpha_has_each_entrys_alpha_in_trns(streaming
 
 
 def test_an_apng_with_alpha_is_written_as_it_comes_with_the_bytes_pillow_writes():
-    outputs = []
-    for streaming in (True, False):
-        fp = io.BytesIO()
-        sink = (open_sink(fp, Path("a.png"), (3, 1), ALPHA_PALETTE, 0, transparent=3)
-                if streaming else sinks._PillowSink(fp, "PNG", (3, 1), ALPHA_PALETTE, 0,
-                                                    False))
-        for indices in ([[0, 1, 2]], [[3, 1, 2]], [[3, 1, 1]]):
-            sink.add(np.array(indices, np.uint8), transparent=3, duration=50)
-        sink.close()
-        outputs.append(fp.getvalue())
-    assert outputs[0] == outputs[1]
+    frames = [np.array(indices, np.uint8) for indices in ([[0, 1, 2]], [[3, 1, 2]], [[3, 1, 1]])]
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path("a.png"), (3, 1), ALPHA_PALETTE, 0, transparent=3)
+    for indices in frames:
+        sink.add(indices, transparent=3, duration=50)
+    sink.close()
+    assert fp.getvalue() == pillow_apng(frames, ALPHA_PALETTE, [50] * 3, transparent=3)
 
 
 def test_an_apng_frame_whose_pixels_change_only_in_alpha_redraws_them():
@@ -495,17 +496,15 @@ def _exif_block() -> bytes:
 
 
 def _exif_sink_bytes(name: str, exif: bytes | None, *, streaming: bool = True) -> bytes:
-    """The bytes of two frames written to ``name``'s sink with ``exif``: an APNG through
-    Pillow (``streaming=False``), a TIFF to a stream it cannot read back."""
+    """The bytes of two frames written to ``name``'s sink with ``exif``; a TIFF to a
+    stream it cannot read back with ``streaming=False``."""
 
     class WriteOnly(io.BytesIO):
         def readable(self) -> bool:
             return False
 
     fp = io.BytesIO() if streaming else WriteOnly()
-    sink = (open_sink(fp, Path(name), (3, 1), PALETTE, 0, exif=exif)
-            if streaming or name.endswith(".tif")
-            else sinks._PillowSink(fp, "PNG", (3, 1), PALETTE, 0, False, None, exif))
+    sink = open_sink(fp, Path(name), (3, 1), PALETTE, 0, exif=exif)
     for indices in FRAMES:
         sink.add(indices, duration=100)
     sink.close()
@@ -521,8 +520,8 @@ def test_the_exif_is_kept_by_an_apng_a_webp_and_a_tiffs_first_page(name):
     if name == "a.tif":
         assert data == _exif_sink_bytes(name, _exif_block(), streaming=False)
     if name == "a.png":  # the chunk Pillow writes
-        assert chunk(data, b"eXIf") == chunk(_exif_sink_bytes(name, _exif_block(),
-                                                              streaming=False), b"eXIf")
+        assert chunk(data, b"eXIf") == chunk(pillow_apng(FRAMES, PALETTE, [100, 100],
+                                                         exif=_exif_block()), b"eXIf")
     with Image.open(io.BytesIO(data)) as im:
         exif = im.getexif()
         assert (exif[315], exif[33432], exif.get_ifd(0x8769)) == (
@@ -569,17 +568,13 @@ def test_an_apng_leaves_unchanged_pixels_of_a_frames_box_to_the_canvas(rng, tran
     palette's transparent entry, or one added before the others (entry 0) for an opaque
     palette. Every frame shows what Pillow's blend "source" frames show, in fewer bytes."""
     frames = _dot_and_spinner(rng)
-    written = {}
-    for name, make in (("ours", lambda fp: open_sink(fp, Path("a.png"), (40, 24),
-                                                      _DOT_COLOURS, 0, transparent=transparent)),
-                       ("pillow", lambda fp: sinks._PillowSink(fp, "PNG", (40, 24),
-                                                               _DOT_COLOURS, 0, False))):
-        fp = io.BytesIO()
-        sink = make(fp)
-        for indices in frames:
-            sink.add(indices, transparent=transparent, duration=40)
-        sink.close()
-        written[name] = fp.getvalue()
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path("a.png"), (40, 24), _DOT_COLOURS, 0, transparent=transparent)
+    for indices in frames:
+        sink.add(indices, transparent=transparent, duration=40)
+    sink.close()
+    written = {"ours": fp.getvalue(),
+               "pillow": pillow_apng(frames, _DOT_COLOURS, [40] * 6, transparent=transparent)}
     expected = [sinks._rgba(_DOT_COLOURS, transparent)[f].tolist() for f in frames]
     assert apng_frames(written["ours"])[0] == apng_frames(written["pillow"])[0] == expected
     assert _blend_ops(written["ours"]) == [0, 1, 1, 1, 1, 1]

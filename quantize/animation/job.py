@@ -330,31 +330,37 @@ def reduce_animation_file(input: str | os.PathLike[str],
 def reduce_open_animation(animation: OpenAnimation,
                           output: str | os.PathLike[str] | None = None, *,
                           shown_as: ShownOutput | None = None,
+                          palette_in_read: np.ndarray | None = None,
                           **options: Any) -> dict[str, Any]:
     """:func:`reduce_animation_file` of ``animation``, opened already
     (:func:`~quantize.animation.frames.opened_animation`, with the ``max_pixels`` and
     ``matte`` of ``options``), read without opening it again: for a job that opened its input before
     it knew it was an animation (:func:`~quantize.reduce.reduce_file`). It is left open,
-    for the caller to close.
+    for the caller to close. ``palette_in_read``: the ``palette_in`` palette as that job
+    read or checked it already, not read again
+    (:func:`~quantize.animation.options.check_animation_options`).
 
     Raises
     ------
     As :func:`reduce_animation_file`.
     """
     start = time.perf_counter()
-    _, shown, opts = _checked(animation.path, output, shown_as, options)
+    _, shown, opts = _checked(animation.path, output, shown_as, options, palette_in_read)
     return _reduced(animation, shown, opts, options, start)
 
 
 def _checked(input: str | os.PathLike[str], output: str | os.PathLike[str] | None,
-             shown_as: ShownOutput | None, options: dict[str, Any]
+             shown_as: ShownOutput | None, options: dict[str, Any],
+             palette_in_read: np.ndarray | None = None
              ) -> tuple[Path, ShownOutput | None, AnimationOptions]:
-    """The input, ``shown_as`` and ``options`` of :func:`reduce_animation_file`, checked."""
+    """The input, ``shown_as`` and ``options`` of :func:`reduce_animation_file`, checked
+    (``palette_in_read``: as :func:`reduce_open_animation` takes it)."""
     src = require_regular_file(input, frames="every")  # read twice: palette fit, frames
     if output is not None:
         check_path(output, "output")
     shown = check_shown_as(shown_as, output)
-    opts = check_animation_options(src, output, shown_as=shown, **options)
+    opts = check_animation_options(src, output, shown_as=shown,
+                                   palette_in_read=palette_in_read, **options)
     refuse_animation_masks(options.get("masks"))  # taken by reduce_file, for a still
     warn_quality_scale(opts.quality)
     return src, shown, opts

@@ -93,13 +93,18 @@ class AnimationOptions:
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             shown_as: ShownOutput | None = None,
+                            palette_in_read: np.ndarray | None = None,
                             **options: Any) -> AnimationOptions:
     """Validate every option and the output path before any frame is decoded.
 
     ``options`` are :func:`quantize.reduce.reduce_file`'s, checked by
     :func:`quantize.reduce.check_reduce_options`; ``palette`` is "global" or
     "per-frame"; ``shown_as`` how an error names the output (a
-    :class:`~quantize.reduce.records.ShownOutput` already checked, or None).
+    :class:`~quantize.reduce.records.ShownOutput` already checked, or None);
+    ``palette_in_read``, the ``palette_in`` palette as a caller that checked it already
+    read it (its file by :func:`~quantize.reduce.options.read_palette_in`, an array by
+    :func:`~quantize.reduce.options.check_palette`), which is then not read again (None:
+    read here).
 
     Raises
     ------
@@ -125,7 +130,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         _refuse_per_frame_in(suffix, named=out is not None)
     k = o["n_colors"]
     check_frame_colors(k, default_suffix(src), o["quality"], per_frame)  # worded by the input
-    pal_in, clear_at = _palette_in(o["palette_in"], suffix)
+    pal_in, clear_at = _palette_in(o["palette_in"], suffix, palette_in_read)
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])
     pal_out = None if o["palette_out"] is None else Path(o["palette_out"])
@@ -247,12 +252,13 @@ expected one of .gif, .png, .apng, .webp, .tif, .tiff
     return suffix
 
 
-def _palette_in(value: Any, suffix: str) -> tuple[np.ndarray | None, int]:
+def _palette_in(value: Any, suffix: str, read: np.ndarray | None = None
+                ) -> tuple[np.ndarray | None, int]:
     """The given palette as (k, 3) uint8, or (k, 4) with its alpha: read from its file, or
     taken in any form a still's ``palette_in`` takes
     (:func:`~quantize._validation.check_palette` with ``pillow_forms``: an array, a flat
-    ``image.getpalette()`` list, a mode "P" PIL image, its ``image.palette``); and the
-    index its transparent entry takes among them
+    ``image.getpalette()`` list, a mode "P" PIL image, its ``image.palette``), or ``read``
+    so already by the caller; and the index its transparent entry takes among them
     (:func:`~quantize.reduce.options.clear_entry_at`).
 
     A palette with translucent entries, for an output ``suffix`` that keeps partial alpha
@@ -267,7 +273,7 @@ def _palette_in(value: Any, suffix: str) -> tuple[np.ndarray | None, int]:
     if value is None:
         return None, 0
     from_file = isinstance(value, str | os.PathLike)
-    pal = (read_palette_in(value) if from_file
+    pal = (read if read is not None else read_palette_in(value) if from_file
            else check_palette(value, "palette_in", pillow_forms=True))
     # An array may be a shared palette (batch --shared-palette) the user never named.
     name = palette_in_name(value) if from_file else "the palette mapped onto"

@@ -68,17 +68,17 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol, TypeVar
+from typing import BinaryIO, Protocol
 
 import numpy as np
 from PIL import Image, TiffImagePlugin
 
 from .._kernels import same_pixels
-from ..encode import apng_delay, png_bit_depth, tiff_options, tiff_page, tiff_with_exif, trns
+from ..encode import png_bit_depth, tiff_options, tiff_page, tiff_with_exif, trns
 from ..errors import StillImageWarning, TimingLossWarning, warn_caller
 from ..io import MAX_PALETTE, held_dpi
 from ..reconstruct.palette import indexed_image
-from .apng import ApngWriter, split_duration
+from .apng import ApngWriter
 from .gif import MAX_DELAY_CS, GifWriter, RecentCodes, bounding_box, split_delay
 
 __all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix",
@@ -90,12 +90,9 @@ ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "
                         ".tif": "TIFF", ".tiff": "TIFF"}
 #: The name users know each of those formats by, for messages (Pillow's animated PNG is APNG).
 FORMAT_NAMES = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP", "TIFF": "TIFF"}
-# APNG's dispose_op "none" and blend_op "source".
-_APNG_NONE, _APNG_SOURCE = 0, 0
 #: Formats whose frames are palette images: a colour table of at most 256 entries, the
 #: transparent one among them (WebP frames and TIFF pages are written in RGB or RGBA).
 _PALETTE_FRAMES = {"GIF", "PNG"}
-_Ms = TypeVar("_Ms", int, float)  # durations in ms: whole (WebP) or not (APNG)
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).
 _MAX_LOOP = 65535
 #: Longest frame (ms) each format holds: GIF 16 bits of centiseconds, APNG 65,535/1 s,
@@ -112,7 +109,7 @@ _WEBP_ANIMATION = {"lossless": True, "method": 4, "kmin": 0, "kmax": 0}
 _WEBP_ANIMATION_OPTIMIZE = {"minimize_size": True}
 # zlib level for APNG frames: 6 (about 10 % smaller than 4); with ``optimize`` also 9
 # (3 % smaller again, seven times slower, but now and then a few bytes larger: the
-# smaller is kept, a frame's data at a time, or the whole file through Pillow).
+# smaller is kept, a frame's data at a time).
 _PNG_COMPRESS_LEVEL = 6
 _PNG_COMPRESS_LEVEL_OPTIMIZE = 9
 
@@ -135,14 +132,11 @@ class FrameSink(Protocol):
 @dataclass(frozen=True)
 class _Packed:
     """An indexed frame waiting for the encoder: its indices deflated (a frame of an
-    animation deflates to a fraction of a byte a pixel), its palette and transparent entry."""
+    animation deflates to a fraction of a byte a pixel) and its palette's RGBA colours."""
 
-    data: bytes                       # zlib stream of the (H, W) uint8 indices (uint16 for
-                                      # an RGBA palette of more than 256 entries)
-    palette: bytes                    # the colours, as ``mode`` packs them
-    mode: str                         # "RGB" or "RGBA"
-    transparent: int | bytes | None   # an RGB palette's tRNS: the entry drawn transparent,
-                                      # or every entry's alpha
+    data: bytes     # zlib stream of the (H, W) uint8 indices (uint16 for a palette of
+                    # more than 256 entries)
+    palette: bytes  # the colours, RGBA (:func:`_rgba`)
 
     def image(self, size: tuple[int, int]) -> Image.Image:
         """The frame as a palette image of ``size`` (width, height); in RGBA when its palette
@@ -152,18 +146,13 @@ class _Packed:
             indices = np.frombuffer(zlib.decompress(self.data), np.uint16)
             return Image.fromarray(table.take(indices.reshape(size[1], size[0]), axis=0))
         image = Image.frombytes("P", size, zlib.decompress(self.data))
-        image.putpalette(self.palette, self.mode)
-        if isinstance(self.transparent, bytes):
-            image.info["transparency"] = self.transparent
-        elif self.transparent is not None:
-            image.info["transparency"] = int(self.transparent)
+        image.putpalette(self.palette, "RGBA")
         return image
 
 
 class _Unpacked:
-    """Queued frames as palette images, inflated one at a time each time they are iterated
-    over: Pillow's APNG writer goes over them twice and keeps its own copy of each, which
-    is then the only one held whole."""
+    """Queued frames as palette images, inflated as they are iterated over (Pillow's WebP
+    writer lists them, each a byte a pixel, and converts one at a time to RGBA)."""
 
     def __init__(self, frames: list[_Packed], size: tuple[int, int]) -> None:
         self._frames, self._size = frames, size
@@ -236,20 +225,27 @@ def _offset(box: tuple[int, int, int, int] | None, left: int, top: int
 
 
 class _PillowSink:
-    """Collect indexed frames and save them with Pillow's ``save_all`` on close: a WebP. It
-    writes an APNG too, Pillow's bytes with every frame blend "source" (what an APNG to a
-    stream that cannot seek was), which :func:`open_sink` no longer gives it:
-    :class:`_ApngSink` writes every APNG."""
+    """Collect indexed frames and save them with Pillow's ``save_all`` on close: a WebP
+    (``fmt`` "WEBP", Pillow's name; :class:`_ApngSink` writes every APNG).
+
+    Raises
+    ------
+    ValueError
+        For another ``fmt``.
+    """
 
     def __init__(self, fp: BinaryIO, fmt: str, size: tuple[int, int], palette: np.ndarray,
                  loop: int, optimize: bool, dpi: tuple[float, float] | None = None,
                  exif: bytes | None = None) -> None:
-        self._fp, self._fmt, self._palette, self._loop = fp, fmt, palette, loop
+        if fmt != "WEBP":
+            raise ValueError(f"fmt={fmt!r}: this sink writes a WebP only, expected 'WEBP' "
+                             "(an APNG, 'PNG', is written by _ApngSink)")
+        self._fp, self._palette, self._loop = fp, palette, loop
         self._size, self._dpi, self._exif = size, dpi, exif
         self._optimize = optimize
-        #: With ``optimize``: an APNG's frames tried at two zlib levels; a WebP's
-        #: whether libwebp's ``minimize_size`` stored it smaller (set on ``close``).
-        self.optimized = optimize and fmt == "PNG"
+        #: With ``optimize``: whether libwebp's ``minimize_size`` stored the WebP smaller
+        #: (set on ``close``).
+        self.optimized = False
         self._frames: list[_Packed] = []
         self._durations: list[float] = []
         self._shown: _Shown | None = None  # the last frame queued
@@ -279,50 +275,27 @@ class _PillowSink:
         wide = transparent is not None and transparent >= MAX_PALETTE  # a WebP's 256 colours
         data = zlib.compress(np.ascontiguousarray(
             indices, dtype=np.uint16 if wide else np.uint8).tobytes(), 1)
-        if self._fmt == "WEBP":  # converted to these RGBA colours one frame at a time
-            frame = _Packed(data, _rgba(pal, transparent).tobytes(), "RGBA", None)
-        else:
-            frame = _Packed(data, np.ascontiguousarray(pal[:, :3]).tobytes(), "RGB",
-                            _trns(pal, transparent))
-        self._frames.append(frame)
+        # converted to these RGBA colours one frame at a time
+        self._frames.append(_Packed(data, _rgba(pal, transparent).tobytes()))
         self._durations.append(float(duration))
 
     def close(self) -> None:
         frames, durations = self._frames, self._durations
-        most = _MAX_FRAME_MS[self._fmt]  # a frame may be longer: merged, or from another format
+        most = _MAX_FRAME_MS["WEBP"]  # a frame may be longer: merged, or from another format
         one_picture = len(frames) == 1
-        if self._fmt == "PNG":
-            frames, durations = _apng_repeats(frames, durations, most)
-        elif not one_picture:  # (one frame is a still image, without a duration)
+        if not one_picture:  # (one frame is a still image, without a duration)
             frames, durations = _webp_repeats(frames, durations, int(most))
         durations = [min(d, most) for d in durations]  # a WebP of one picture: a still image
         first = frames[0].image(self._size)
-        rest = _Unpacked(frames[1:], self._size)
-        params: dict[str, object] = {"save_all": True, "append_images": rest,
-                                     "duration": durations, "loop": self._loop}
+        params: dict[str, object] = {"save_all": True,
+                                     "append_images": _Unpacked(frames[1:], self._size),
+                                     "duration": durations, "loop": self._loop,
+                                     **_WEBP_ANIMATION, "background": (0, 0, 0, 0)}
         if self._dpi is not None:
             params["dpi"] = self._dpi
         if self._exif is not None:
             params["exif"] = self._exif
-        if self._fmt == "PNG":
-            params.update(duration=[_apng_duration(d) for d in durations],
-                          disposal=_APNG_NONE, blend=_APNG_SOURCE,
-                          compress_level=_PNG_COMPRESS_LEVEL)
-            if one_picture:  # Pillow writes one frame as a still PNG unless it has a default
-                params.update(append_images=_Unpacked(frames, self._size),  # image
-                              default_image=True)
-            if "transparency" in first.info:
-                params["transparency"] = first.info["transparency"]
-        else:
-            params.update(_WEBP_ANIMATION, background=(0, 0, 0, 0))
-        if self._fmt == "WEBP":
-            self._fp.write(self._webp(first, params, one_picture))
-        elif self._fmt == "PNG" and self.optimized:  # the smaller file, the default's on a tie
-            self._fp.write(min((_saved(first, self._fmt, params, compress_level=level)
-                                for level in (_PNG_COMPRESS_LEVEL,
-                                              _PNG_COMPRESS_LEVEL_OPTIMIZE)), key=len))
-        else:
-            first.save(self._fp, format=self._fmt, **params)
+        self._fp.write(self._webp(first, params, one_picture))
         self.frames_written = len(frames)
 
 
@@ -350,7 +323,7 @@ class _ApngSink:
     one frame; a frame showing the same picture as the one before it is merged into it.
 
     Each frame after the first is its changed box, written with blend "source" (the bytes
-    :class:`_PillowSink` writes) or, when smaller, with blend "over", the box's pixels that
+    Pillow's ``save_all`` writes for it) or, when smaller, with blend "over", the box's pixels that
     show what the frame before shows there drawn with a transparent entry (they leave the
     canvas as it is), as a GIF frame leaves them: only where every other pixel of the box
     is opaque (blend "over" would draw a clear or translucent one over what was there).
@@ -564,35 +537,10 @@ def _webp_repeats(frames: list[_Packed], durations: list[float], most: int
     return _repeated(frames, parts)
 
 
-def _apng_repeats(frames: list[_Packed], durations: list[float], most: float
-                  ) -> tuple[list[_Packed], list[float]]:
-    """The frames of an APNG and their durations, a frame longer than ``most`` ms given as
-    several showing its picture (:func:`~quantize.animation.apng.split_duration`): Pillow
-    keeps them apart, as their durations together are more than a frame holds.
-
-    >>> _apng_repeats(["a", "b"], [40, 70_000_000.4], 65_535_000)
-    (['a', 'b', 'b'], [40, 35000000.0, 35000000.0])
-    """
-    return _repeated(frames, [split_duration(duration, most) for duration in durations])
-
-
-def _repeated(frames: list[_Packed], parts: list[list[_Ms]]) -> tuple[list[_Packed], list[_Ms]]:
+def _repeated(frames: list[_Packed], parts: list[list[int]]) -> tuple[list[_Packed], list[int]]:
     """Each frame once for each of its ``parts`` (its durations), and those durations."""
     return ([frame for frame, own in zip(frames, parts, strict=True) for _ in own],
             [duration for own in parts for duration in own])
-
-
-def _apng_duration(ms: float) -> float:
-    """``ms`` as the nearest delay an APNG frame holds (:func:`quantize.encode.apng_delay`),
-    in ms (Pillow refuses the others).
-
-    >>> _apng_duration(100 / 3) == 1000 / 30  # 1/30 s exactly
-    True
-    >>> _apng_duration(70_001.5)  # 46691/667 s: over 65.535 s, less precision
-    70001.4992503748
-    """
-    num, den = apng_delay(ms)
-    return 1000 * num / den
 
 
 def _rgba(palette: np.ndarray, transparent: int | None) -> np.ndarray:

@@ -54,7 +54,7 @@ from ..io import (
     write_together,
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
-from ..palette_files import PaletteNames, palette_file_bytes, read_palette_names
+from ..palette_files import PaletteNames, palette_file_bytes
 from ..reconstruct.palette import indexed_image
 from .budget import budget_bound, most_fitting
 from .fit import DEFAULT_COLORS, Space, check_n_colors
@@ -74,7 +74,7 @@ from .options import (
     kept_for_transparency,
     opaque_repeats,
     palette_in_name,
-    read_palette_in,
+    read_palette_in_named,
     refuse_animation_masks,
     too_many_colors,
     visible_entries,
@@ -119,6 +119,9 @@ PALETTE_EXTENSIONS = (".png", ".apng", ".gif", ".bmp")
 RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 #: The TIFF extensions among them.
 TIFF_EXTENSIONS = (".tif", ".tiff")
+# A result's (H, W) indices, (n, 4) entries and each entry's share, numbered as a given
+# palette numbers its entries (_given_entries).
+_Entries = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 # JPEG is lossy whatever the reduction; WebP is written lossless, so the file
 # holds exactly the reduced colours its metrics describe. Pillow's JPEG save options,
@@ -401,7 +404,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     if animation is not None:  # every frame, written as an animation
         from ..animation.job import reduce_open_animation
         with animation:
-            return reduce_open_animation(animation, output, shown_as=shown, **opts)
+            return reduce_open_animation(animation, output, shown_as=shown,
+                                         palette_in_read=job.palette, **opts)
     warn_quality_scale(opts["quality"])
     thresholded = 0
     if job.output is not None:
@@ -410,6 +414,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if job.output.suffix.lower() == ".gif":
             loaded, thresholded = _binary_alpha(loaded, output_named(job.output, shown))
     k = job.colors_for(loaded, opts["quality"])
+    given = _given_table(job)  # the given palette as the output holds it, or None
+    numbers = _numbering(job, given, palette_out, masks)
     mapped = _drawn_entries(job, _gif_palette(job, loaded.alpha, shown), loaded.alpha)
     try:
         checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
@@ -421,10 +427,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             result, met = reduce_within_limit(loaded.rgb, loaded.alpha, checked,
                                               check_seed(opts["seed"]),
                                               clear_entry=job.room_for_clear_entry())
-            encoded = None
+            numbered, encoded = _numbered(result, numbers), None
         else:  # the output's format: named, or the default's (a .png)
-            (result, encoded), over = _within_budget(loaded, checked, job, opts,
-                                                     job.output or Path("default.png"))
+            ((result, numbered), encoded), over = _within_budget(
+                loaded, checked, job, opts, job.output or Path("default.png"), numbers)
             met = True  # a transparent entry took one of the n_colors asked (colors_for)
             bound = budget_bound(result.k, job.n_colors, over, checked.n_colors < job.n_colors)
     except QualityError as exc:
@@ -441,7 +447,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                    _psnr_shown(loaded.alpha, result)),
                           here=small) as metrics):
         exif = _exif_kept(loaded, opts)
-        data, optimized = encoded or _encoded(result, loaded, out, job, opts["optimize"], exif)
+        data, optimized = encoded or _encoded(result, numbered, loaded, out, job,
+                                              opts["optimize"], exif)
         note_exif_left_out(exif, out, output_named(out, shown))
         if out.suffix.lower() == ".gif" and job.palette is None:  # a fitted palette's table
             full = result.full_palette(alpha=True)
@@ -461,9 +468,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if palette_out is not None:  # both or neither: no new image beside an old palette
             files.append((palette_out,
                           _palette_out_bytes(palette_out, result, output_stem(src),
-                                             _given_table(job), job.palette_names)))
+                                             given, job.palette_names, numbered)))
         if masks is not None:
-            separations = _mask_files(result, job, Path(masks), out.stem, loaded.dpi)
+            separations = _mask_files(result, numbered, Path(masks), out.stem, loaded.dpi)
             # named by their colours: checked once they are known (a folder not made yet
             # holds none)
             for path, _ in separations if os.path.isdir(masks) else ():
@@ -482,8 +489,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       bytes_in=bytes_in, bytes_out=len(data), frames=1,
                       palette=palette_entries(result.palette, result.shares,
                                               _entry_alpha(result),
-                                              _entry_names(full, _given_table(job),
-                                                           job.palette_names)),
+                                              _entry_names(full, given, job.palette_names)),
                       optimized=optimized if opts["optimize"] else None,
                       matted=matted,
                       alpha_thresholded=thresholded,
@@ -504,13 +510,14 @@ def _psnr_shown(alpha: np.ndarray | None, result: ReduceResult
     return result.psnr_on("black"), result.psnr_on("white")
 
 
-def _encoded(result: ReduceResult, loaded: Any, out: Path, job: FileJob,
-             optimize: bool, exif: bytes | None) -> tuple[bytes, bool]:
-    """The bytes of ``result`` (of the image ``loaded``) in ``out``'s format
-    (:func:`_encode`, with the input's timing and resolution, and ``exif`` where the format
-    holds it), and whether ``optimize`` acted on them."""
+def _encoded(result: ReduceResult, numbered: _Entries | None, loaded: Any, out: Path,
+             job: FileJob, optimize: bool, exif: bytes | None) -> tuple[bytes, bool]:
+    """The bytes of ``result`` (of the image ``loaded``; ``numbered``: :func:`_numbered`) in
+    ``out``'s format (:func:`_encode`, with the input's timing and resolution, and ``exif``
+    where the format holds it), and whether ``optimize`` acted on them."""
     data, optimized = _encode(result, out, job.kind, optimize, _gif_timing(loaded, out),
-                              loaded.dpi, given=_given_table(job), exif=exif)
+                              loaded.dpi, given=job.palette is not None, numbered=numbered,
+                              exif=exif)
     return _apng_timing(loaded, out, data), optimized
 
 
@@ -521,11 +528,14 @@ def _exif_kept(loaded: Any, opts: dict[str, Any]) -> bytes | None:
 
 
 def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, Any],
-                   out: Path) -> tuple[tuple[ReduceResult, tuple[bytes, bool]], bool]:
+                   out: Path, numbers: np.ndarray | None
+                   ) -> tuple[tuple[tuple[ReduceResult, _Entries | None],
+                                    tuple[bytes, bool]], bool]:
     """The result of the most colours, at most ``checked.n_colors``, whose output in
     ``out``'s format fits in ``opts["max_bytes"]``
     (:func:`~quantize.reduce.budget.most_fitting`: each k reduced from the seed, as
-    ``n_colors=k`` reduces it, and encoded in memory), and its bytes, and whether the
+    ``n_colors=k`` reduces it, and encoded in memory), with its numbering by the table
+    ``numbers`` (:func:`_numbering`, :func:`_numbered`), and its bytes, and whether the
     budget bounded k (k + 1 measured over it); the warnings of that k alone are given.
 
     Raises
@@ -533,12 +543,13 @@ def _within_budget(loaded: Any, checked: Options, job: FileJob, opts: dict[str, 
     SizeBudgetError
         When even 2 colours do not fit.
     """
-    def make(k: int) -> tuple[ReduceResult, tuple[bytes, bool]]:
+    def make(k: int) -> tuple[tuple[ReduceResult, _Entries | None], tuple[bytes, bool]]:
         result, _ = reduce_within_limit(loaded.rgb, loaded.alpha, replace(checked, n_colors=k),
                                         check_seed(opts["seed"]),
                                         clear_entry=job.room_for_clear_entry())
-        return result, _encoded(result, loaded, out, job, opts["optimize"],
-                                _exif_kept(loaded, opts))
+        numbered = _numbered(result, numbers)
+        return (result, numbered), _encoded(result, numbered, loaded, out, job,
+                                            opts["optimize"], _exif_kept(loaded, opts))
 
     return most_fitting(make, lambda made: len(made[1][0]), opts["max_bytes"],
                         checked.n_colors)
@@ -667,8 +678,26 @@ def _first_indices(table: np.ndarray) -> dict[tuple[int, ...], int]:
     return first
 
 
-def _given_entries(result: ReduceResult, table: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def _numbering(job: FileJob, given: np.ndarray | None, palette_out: Any, masks: Any
+               ) -> np.ndarray | None:
+    """The ``given`` table (:func:`_given_table`) when the job's output numbers its entries
+    as it does: an indexed image or a palette TIFF (:func:`_encode`), its ``palette_out``
+    file or its ``masks``; None for an output in RGB alone, which has no use for it."""
+    suffix = (job.output or Path("default.png")).suffix.lower()  # a still's default: .png
+    if (suffix in (*PALETTE_EXTENSIONS, *TIFF_EXTENSIONS) or palette_out is not None
+            or masks is not None):
+        return given
+    return None
+
+
+def _numbered(result: ReduceResult, numbers: np.ndarray | None) -> _Entries | None:
+    """:func:`_given_entries` of ``result`` and the table ``numbers`` (:func:`_numbering`),
+    None without one: worked out once for an output, whose encoding, ``palette_out`` file
+    and masks number its entries alike."""
+    return None if numbers is None else _given_entries(result, numbers)
+
+
+def _given_entries(result: ReduceResult, table: np.ndarray) -> _Entries | None:
     """The result's ``(H, W)`` indices and ``(n, 4)`` entries numbered as the given palette
     ``table`` (:func:`_given_table`) numbers them, and each entry's share: every entry of
     the palette at its index, those no pixel takes too, so that index i is the same colour
@@ -709,14 +738,14 @@ def _given_entries(result: ReduceResult, table: np.ndarray
 
 
 def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name: str,
-                       given: np.ndarray | None = None,
-                       names: PaletteNames | None = None) -> bytes:
+                       given: np.ndarray | None = None, names: PaletteNames | None = None,
+                       numbered: _Entries | None = None) -> bytes:
     """The palette file's bytes: the result's palette in image order, with the alpha of each
     entry as fitted (beside a GIF, 255: fitted or mapped onto as it holds them): mapped
     onto, the file gives the same image again; an image with no visible pixel has only the
     transparent entry, which is written (an empty file could not be read back). Mapped
     onto a given palette (``given``: :func:`_given_table`), the entries the image holds:
-    every one of that palette at its index (:func:`_given_entries`).
+    every one of that palette at its index (``numbered``: :func:`_numbered`).
 
     The entry of fully transparent pixels, which the image has first unless mapped onto a
     given palette (at its first entry of alpha 0, else after its last), is written at
@@ -727,7 +756,6 @@ def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name:
     (:func:`~quantize.palette_files.read_palette_names`) name its entries and the file,
     where its format holds names; else the file is named ``name``."""
     full = result.full_palette(alpha=True)
-    numbered = None if given is None else _given_entries(result, given)
     if numbered is not None:
         listed, shares = numbered[1:]
     else:
@@ -759,14 +787,12 @@ def _entry_names(entries: np.ndarray, table: np.ndarray | None, names: PaletteNa
     return [None if i is None or i >= len(names.entries) else names.entries[i] for i in at]
 
 
-def _mask_files(result: ReduceResult, job: FileJob, folder: Path, stem: str,
+def _mask_files(result: ReduceResult, numbered: _Entries | None, folder: Path, stem: str,
                 dpi: tuple[float, float] | None) -> list[tuple[Path, Any]]:
     """The masks of ``result`` (:func:`~quantize.reduce.result.mask_outputs`), its entries
     numbered as the output and ``palette_out`` number them: a given palette's at its
-    indices (:func:`_given_entries`), else as the result's .png; at the resolution ``dpi``
-    where a PNG holds it."""
-    given = _given_table(job)
-    numbered = None if given is None else _given_entries(result, given)
+    indices (``numbered``: :func:`_numbered`), else as the result's .png; at the
+    resolution ``dpi`` where a PNG holds it."""
     indices, table = (result._png_entries(result.full_palette(alpha=True)) if numbered is None
                       else numbered[:2])
     return mask_outputs(indices, table, folder, stem, held_dpi(dpi, "PNG"))
@@ -813,21 +839,20 @@ def output_kind(path: Path, shown: ShownOutput | None = None) -> str:
 
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
             gif_timing: dict[str, Any], dpi: tuple[float, float] | None = None,
-            given: np.ndarray | None = None, exif: bytes | None = None) -> tuple[bytes, bool]:
+            given: bool = False, numbered: _Entries | None = None,
+            exif: bytes | None = None) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
     :func:`_gif_timing`), with the input's resolution ``dpi`` where the format holds it
     (:func:`~quantize.io.held_dpi`: PNG, JPEG, TIFF, BMP), and whether ``optimize`` acted on
-    them (only an indexed PNG's encoder takes it). ``given``: the given palette the result
-    is mapped onto (``palette_in``, or a batch's shared one) as the output holds it
-    (:func:`_given_table`), which an indexed output keeps entry for entry, at the same
-    indices, unused entries too (:func:`_given_entries`), and ``optimize`` does not
-    reorder. A fitted palette's entry of fully transparent pixels comes first. ``exif``:
-    the EXIF block a .png (an eXIf chunk), .webp, .jpg or .tif output keeps (a TIFF's
-    tags: :func:`~quantize.encode.tiff_with_exif`)."""
+    them (only an indexed PNG's encoder takes it). ``given``: the result is mapped onto a
+    given palette (``palette_in``, or a batch's shared one), which an indexed output (and
+    a palette TIFF) keeps entry for entry, at the same indices, unused entries too
+    (``numbered``: :func:`_numbered`, None when the palette's table cannot hold them),
+    and ``optimize`` does not reorder. A fitted palette's entry of fully transparent
+    pixels comes first. ``exif``: the EXIF block a .png (an eXIf chunk), .webp, .jpg or
+    .tif output keeps (a TIFF's tags: :func:`~quantize.encode.tiff_with_exif`)."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
-    numbered = (None if given is None or suffix not in (*PALETTE_EXTENSIONS, *TIFF_EXTENSIONS)
-                else _given_entries(result, given))
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
         # The palette keeps its order (a palette_out file's entry i is the image's entry
         # i; the entry of fully transparent pixels comes first, as in most palettes that
@@ -837,7 +862,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # is never the larger. With the entry of transparent pixels first, tRNS ends at
         # the last translucent entry, which a fitted palette puts first: on 88 icons with
         # soft edges (48 to 512 pixels a side), 2-5 % smaller at 16, 64 and 256 colours.
-        png = result._indexed_png(optimize=optimize, given=given is not None,
+        png = result._indexed_png(optimize=optimize, given=given,
                                   dpi=held_dpi(dpi, "PNG"),
                                   entries=None if numbered is None else numbered[:2])
         return png if exif is None else png_with_exif(png, exif), optimize
@@ -1246,21 +1271,16 @@ def _check_frame_colors(src: Path, k: int | None, quality: float | None,
     check_frame_colors(k, default_suffix(src), quality, per_frame)
 
 
-def _load_palette_in(palette_in: Any) -> np.ndarray | None:
+def _load_palette_in(palette_in: Any) -> tuple[np.ndarray | None, PaletteNames | None]:
+    """The ``palette_in`` palette (None: none given) and the names its file gives it and its
+    entries (None for an array, or a file that names neither itself nor an entry), the
+    file read once (:func:`~quantize.reduce.options.read_palette_in_named`)."""
     if palette_in is None:
-        return None
-    if isinstance(palette_in, str | os.PathLike):
-        return read_palette_in(palette_in)
-    return check_palette(palette_in, "palette_in", pillow_forms=True)
-
-
-def _palette_in_names(palette_in: Any) -> PaletteNames | None:
-    """The names of a ``palette_in`` file (:func:`~quantize.palette_files.read_palette_names`);
-    None for an array, or a file that names neither itself nor an entry."""
+        return None, None
     if not isinstance(palette_in, str | os.PathLike):
-        return None
-    names = read_palette_names(palette_in)
-    return None if names == PaletteNames(None, ()) else names
+        return check_palette(palette_in, "palette_in", pillow_forms=True), None
+    palette, names = read_palette_in_named(palette_in)
+    return palette, None if names == PaletteNames(None, ()) else names
 
 
 def _check_output_path_given(output: Any) -> None:
@@ -1287,7 +1307,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     out = None if output is None else Path(output)
     check_output_names(output, opts["palette_out"])
     kind = output_kind(out if out is not None else Path("default.png"), shown)
-    pal_in = _load_palette_in(opts["palette_in"])
+    pal_in, names = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
     k = None if opts["n_colors"] is None else check_n_colors(opts["n_colors"])
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in,
@@ -1310,7 +1330,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     check_outputs_given(out, opts, src)
     if out is None:  # named once the image is read, as checked now (with quality: its folder)
         _check_default_output_early(src, k, quality, pal_in, animated, force)
-    return FileJob(out, kind, pal_in, k, name, _palette_in_names(opts["palette_in"]))
+    return FileJob(out, kind, pal_in, k, name, names)
 
 
 def _check_default_output(src: Path, n: int, quality: float | None, force: bool) -> Path:

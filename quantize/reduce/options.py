@@ -51,12 +51,14 @@ from ..names import quoted, same_file
 from ..palette_files import (
     PALETTE_ALPHA_HINT,
     PaletteFormatWarning,
+    PaletteNames,
     PaletteReadWarning,
     check_palette_file_holds,
     check_palette_path,
     entry_hex,
     is_clear_image_palette,
     palette_image_table,
+    read_named_palette,
     read_palette,
     transparent_index_note,
 )
@@ -76,7 +78,7 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "PER_FRAME_EXTENSIONS",
            "opaque_repeats",
            "palette_in_name",
            "too_many_colors",
-           "read_palette_in", "read_palette_in_once",
+           "read_palette_in", "read_palette_in_named", "read_palette_in_once",
            "read_palette_in_noted", "visible_entries",
            "warn_palette_without_alpha", "warn_repeated_entries",
            "warn_transparent_entries", "warn_unused_repeats", "without_padding_repeats"]
@@ -345,6 +347,14 @@ def read_palette_in(path: str | os.PathLike[str]) -> np.ndarray:
     file's job says that once it has mapped onto the palette
     (:func:`warn_transparent_entries`), naming the palette as its other messages do."""
     return read_palette(path, warn_transparent_index=False)
+
+
+def read_palette_in_named(path: str | os.PathLike[str]) -> tuple[np.ndarray, PaletteNames]:
+    """The ``palette_in`` file ``path`` as :func:`read_palette_in` reads it, and the names
+    it gives the palette and its entries
+    (:func:`~quantize.palette_files.read_palette_names`), from one read of the file
+    (:func:`~quantize.palette_files.read_named_palette`): a still's job reads both."""
+    return read_named_palette(path, warn_transparent_index=False)
 
 
 def read_palette_in_once(path: str | os.PathLike[str]) -> np.ndarray:
