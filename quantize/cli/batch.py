@@ -47,6 +47,7 @@ from ..palette_files import PALETTE_IN_FORMAT_LIST
 from ..reduce.options import (
     PALETTE_FILE_ALPHA_ADVICE,
     PALETTE_MODES,
+    choose_fewer_advice,
     kept_for_transparency,
     read_palette_in_once,
 )
@@ -997,8 +998,10 @@ def _flags(message: str, shared: bool = False) -> str:
     own = f"; {PALETTE_FILE_ALPHA_ADVICE}"
     if shared and worded.endswith(own):  # the batch fitted that file: not the user's to edit
         worded = worded[:-len(own)] + _SHARED_ALPHA_ADVICE
-    if shared:  # nor to mark one of its entries transparent
+    if shared:  # nor to mark one of its entries transparent, nor to choose among them
         worded = worded.replace(kept_for_transparency(True), kept_for_transparency(False))
+        for room in (MAX_PALETTE - 1, MAX_PALETTE):
+            worded = worded.replace(as_flags(choose_fewer_advice(True, room)), "")
     return worded
 
 
