@@ -998,8 +998,11 @@ def anim(tmp_path):
      r"colour, so quality=2\.0 cannot be given with it$"),
     ("out.gif", {"dither": 2}, ValueError, r"dither=2 should be <= 1"),
     ("out.gif", {"colours": 4}, TypeError, r"unknown reduce option\(s\) colours"),
-    ("out.gif", {"palette_in": [[0, 0, 0]], "n_colors": 4}, ValueError,
-     r"^palette_in fixes the colours, so n_colors=4 cannot be given with it$"),
+    ("out.gif", {"palette_in": [[0, 0, 0], [1, 1, 1], [2, 2, 2], [3, 3, 3]], "n_colors": 4},
+     ValueError,
+     r"^n_colors=4 with palette_in: the best entries of a palette are chosen for a still "
+     r"image, and the input is an animation \(or a TIFF of several pages\); expected a still, "
+     r"or no n_colors \(every entry of the palette\)$"),
 ])
 def test_bad_options(tmp_path, anim, output, options, error, match):
     with pytest.raises(error, match=match):

@@ -2142,12 +2142,16 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
     ("batch", "--quality", "≤ Q, a number from 0 to 20"),
     ("batch", "--regions", "N >= 1"),
     ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal or .txt, or an image of its "
-                              "colours: .png, .gif or .bmp; not with -k, --quality or "
-                              "--exact-colors); a palette image inside INPUT_DIR is skipped"),
+                              "colours: .png, .gif or .bmp; not with --quality or "
+                              "--exact-colors; with -k K, each still image is mapped onto the "
+                              "best K of its colours); a palette image inside INPUT_DIR is "
+                              "skipped"),
     ("reduce", "--palette-in", "or an image of its colours: .png, .gif or .bmp"),
-    # refused together, as --palette-in fixes the colours
-    ("reduce", "--palette-in", "instead of fitting one (not with -k, --quality or "
+    # refused together, as --palette-in fixes the colours; -k chooses the best of them
+    ("reduce", "--palette-in", "instead of fitting one (not with --quality or "
                                "--exact-colors)"),
+    ("reduce", "--palette-in", "With -k K, a still image is mapped onto the best K of its "
+                               "colours"),
     # as the error without dask says, and pyproject's dask extra requires
     ("batch", "--scheduler", "pip install 'dask[distributed]>=2024.1'"),
     # --mode segment refuses it, as it refuses the other reduce options

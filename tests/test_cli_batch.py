@@ -1777,8 +1777,9 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
     (["--report", "nodir/r.csv"], "--report='nodir/r.csv': folder 'nodir' does not exist; "
                                   "expected an existing folder or one inside -o/--output="),
     (["--html", "nodir/i.html"], "--html='nodir/i.html': folder 'nodir' does not exist"),
-    (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours, so "
-     "-k/--colors=4 cannot be given with it"),
+    # -k goes with it (the best K of its colours); --exact-colors does not
+    (["--palette-in", "p.gpl", "-k", "4", "--exact-colors"], "--palette-in='p.gpl' fixes the "
+     "colours, so --exact-colors cannot be given with it"),
     (["--palette-in", "p.gpl", "--exact-colors"], "--palette-in='p.gpl' fixes the colours, so "
      "--exact-colors cannot be given with it"),
     (["--palette-in", "p.gpl", "--quality", "2"], "--palette-in='p.gpl' fixes the colours, so "
@@ -4516,7 +4517,7 @@ def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree
     assert result.stderr.splitlines() == [
         f"quantize: error: --palette-in={str(palette)!r} holds 300 colours, more than a "
         "palette image holds: at most 256 colours (batch writes every output as an indexed "
-        "image); use fewer colours"]
+        "image); use fewer colours, or give -k N (N <= 256) to map onto the best N of them"]
     assert not out.exists()
     # Fully transparent entries (index 0 of a GIF's palette) are one entry: 256 fit.
     palette.write_text("00000000\n" + "".join(f"{i:02x}{i:02x}00ff\n" for i in range(256)))
@@ -4548,7 +4549,8 @@ def test_cli_a_palette_only_an_animation_holds_is_left_to_each_file(tmp_path):
     rows = {Path(r["input"]).name: r for r in map(json.loads, result.stdout.splitlines())}
     assert (rows["moving.gif"]["status"], rows["moving.gif"]["k"]) == ("ok", 250)
     reason = (f"--palette-in={str(palette)!r} holds 300 colours, more than a palette image "
-              "holds: at most 256 colours")  # no advice on a format batch cannot write
+              "holds: at most 256 colours; give -k/--colors=N (N <= 256) to map onto the best "
+              "N of its entries")  # no advice on a format batch cannot write
     assert (rows["still.png"]["status"], rows["still.png"]["reason"]) == ("failed", reason)
     assert f"quantize: error: {folder / 'still.png'}: {reason}\n" in result.stderr
     assert sorted(p.name for p in out.iterdir() if p.suffix != ".jsonl") == ["moving.gif"]
@@ -4620,7 +4622,9 @@ def test_cli_names_the_palette_file_as_typed_in_warnings_errors_and_records(tmp_
     assert result.exit_code == 1, result.output
     rows = {Path(r["input"]).name: r for r in map(json.loads, result.stdout.splitlines())}
     assert rows["still.png"]["reason"] == ("--palette-in='big.hex' holds 300 colours, more "
-                                           "than a palette image holds: at most 256 colours")
+                                           "than a palette image holds: at most 256 colours; "
+                                           "give -k/--colors=N (N <= 256) to map onto the "
+                                           "best N of its entries")
     assert rows["moving.gif"]["palette_in"] == "big.hex"
 
 
@@ -4677,7 +4681,8 @@ def test_cli_refuses_before_any_file_a_palette_no_output_holds(photo_tree, tmp_p
     assert (result.exit_code, result.stderr) == (
         2, f"quantize: error: --palette-in={str(palette)!r} holds 297 colours (257 of them of "
            "alpha >= 128, which an animation draws), more than a palette image holds: at most "
-           "256 colours (batch writes every output as an indexed image); use fewer colours\n")
+           "256 colours (batch writes every output as an indexed image); use fewer colours, or "
+           "give -k N (N <= 256) to map onto the best N of them\n")
     assert not (tmp_path / "out").exists()
 
 

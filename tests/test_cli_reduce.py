@@ -636,7 +636,7 @@ def test_a_dither_refusal_writes_the_flag_as_typed(photo, tmp_path, monkeypatch,
     palette = run(photo, "--palette-in", "big.hex", "-o", "x.tif", dither)
     assert (palette.exit_code, palette.stderr) == (
         2, f"quantize: error: {photo}: {shown} supports at most 256 colours, got a palette "
-           "of 300\n")
+           "of 300; give -k/--colors=N (N <= 256) to map onto the best N of its entries\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.hex", "photo.png"]
 
 
@@ -746,6 +746,9 @@ _NO_INDEXED_ROOM_ON_STDOUT = ("more than a palette image holds: at most 256 colo
                               "fewer colours, or for a still image --format jpg, webp or tif")
 
 
+#: How a refusal of a --palette-in of too many colours says to choose the best of them.
+_CHOOSE_FEWER = "; give -k/--colors=N (N <= 256) to map onto the best N of its entries"
+
 # -o names the output of one input; --ext those of several.
 _ONE_OR_MORE = [(inputs, output) for inputs in (["photo.png"], ["anim.gif"])
                 for output in ("o.png", "o.gif", "o.apng", "-", "--ext=.s.gif")]
@@ -771,6 +774,8 @@ def test_too_many_colours_for_an_indexed_output_named_are_refused_up_front(
     what = "-k/--colors=300 is" if given[0] == "-k" else \
         "--palette-in='big.hex' holds 300 colours,"
     room = _NO_INDEXED_ROOM_ON_STDOUT if output == "-" else _NO_INDEXED_ROOM
+    if given[0] == "--palette-in":  # -k N chooses the best N of them
+        room = room.replace("colours; use", f"colours{_CHOOSE_FEWER}; use")
     assert (result.exit_code, result.stdout_bytes) == (2, b"")
     assert one_error_line(result) == f"quantize: error: {what} {room}"
     assert sorted(p.name for p in tmp_path.iterdir()) == before
@@ -793,8 +798,9 @@ def test_too_many_colours_for_an_indexed_output_named_are_refused_up_front(
     (["-o", "out"], 2, "-o/--output='out' has no extension; expected one of .png,"),
     (["--palette-out", "pal"], 2, "--palette-out='pal' has no extension; expected one of .gpl,"),
     (["-k", "2", "--quality", "0.01"], 99, "--quality=0.01: mean CIEDE2000 <= 0.01 needs more"),
-    (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in='p.hex' fixes the colours, so "
-     "-k/--colors=4 cannot be given with it"),
+    # -k goes with it (the best K of its colours); --exact-colors does not
+    (["--palette-in", "p.hex", "-k", "4", "--exact-colors"], 2, "--palette-in='p.hex' fixes "
+     "the colours, so --exact-colors cannot be given with it"),
     (["--palette-in", "p.hex", "--exact-colors"], 2, "--palette-in='p.hex' fixes the colours, "
      "so --exact-colors cannot be given with it"),  # the flag as typed: it takes no value
     (["--palette-in", "p.hex", "--quality", "2"], 2, "--palette-in='p.hex' fixes the colours, "
@@ -1676,7 +1682,8 @@ def test_a_full_palette_beside_transparency_says_how_to_make_room(tmp_path, monk
         "quantize: error: sprite.png: --palette-in='full.hex' holds 256 colours, more than a "
         "palette image holds: at most 255 colours (one entry is kept for the transparent "
         "pixels, unless one of the palette's own is transparent: alpha 0, as rrggbb00 in "
-        ".hex); use fewer colours, or for a still image a .jpg/.webp/.tif output\n")
+        ".hex); give -k/--colors=N (N <= 255) to map onto the best N of its entries; use "
+        "fewer colours, or for a still image a .jpg/.webp/.tif output\n")
     assert not Path("out.png").exists()
     lines = Path("full.hex").read_text().splitlines()
     Path("full.hex").write_text("\n".join([*lines[:-1], "ffffff00"]) + "\n")  # as it says

@@ -877,10 +877,12 @@ def test_a_float_palette_out_of_an_images_range_is_refused(palette, error, messa
      r"\(palette\.quantize\(k\), say\), whose palette is taken, or a \(k, 3\) array"),
     ({"palette": [[1, 2, 300]]}, ValueError,
      "^palette should hold integers 0..255, got values from 1 to 300$"),
-    ({"palette": FOUR, "n_colors": 4}, ValueError,
-     "^palette fixes the colours, so n_colors=4 cannot be given with it$"),
+    ({"palette": FOUR, "n_colors": 5}, ValueError,
+     "^n_colors=5 is more than palette has: 4 colours; expected at most 4, the number of its "
+     "entries to map onto$"),
     ({"palette": FOUR, "quality": 2}, ValueError,
-     "^palette fixes the colours, so quality=2 cannot be given with it$"),
+     "^palette fixes the colours, so quality=2 cannot be given with it; to map onto fewer of "
+     "them, give n_colors=N, the best N of its entries$"),
     ({"palette": FOUR, "exact_colors": True}, ValueError,
      "^palette fixes the colours, so exact_colors=True cannot be given with it$"),
     # was NumPy's "setting an array element with a sequence. ..." naming nothing

@@ -42,12 +42,13 @@ def test_check_reduce_options_fills_the_defaults():
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
     ({"space": None}, TypeError, "^space=None should be a str, one of 'rgb', 'lab'; got NoneType$"),
     ({"palette_in": "p.csv"}, ValueError, "palette_in=.*unknown palette extension"),
-    ({"palette_in": "p.gpl", "n_colors": 4}, ValueError,
-     "^palette_in='p.gpl' fixes the colours, so n_colors=4 cannot be given with it$"),
+    ({"palette_in": [[0, 0, 0], [9, 9, 9]], "n_colors": 3}, ValueError,
+     "^n_colors=3 is more than palette_in has: 2 colours; expected at most 2, the number of "
+     "its entries to map onto$"),
     ({"palette_in": "p.gpl", "exact_colors": True}, ValueError,
      "^palette_in='p.gpl' fixes the colours, so exact_colors=True cannot be given with it$"),
     ({"palette_in": [[0, 0, 0]], "quality": 2, "n_colors": 8}, ValueError,
-     "^palette_in fixes the colours, so n_colors=8 and quality=2 cannot be given with it$"),
+     "^palette_in fixes the colours, so quality=2 cannot be given with it$"),
     ({"palette_out": "p.png"}, ValueError, "palette_out=.*names an image, and palettes are read "
      "from images but not written as them"),
     ({"max_pixels": 0}, ValueError, "max_pixels=0 should be >= 1"),
@@ -77,8 +78,10 @@ def test_a_quality_beside_a_palette_is_named_as_given():
 ])
 def test_dithering_onto_too_many_colours_names_what_gave_them(n_colors, palette, given):
     """It said 'palette size=257', as if a parameter were called so."""
+    advice = "; give n_colors=N \\(N <= 256\\) to map onto the best N of its entries" \
+        if palette is not None else ""
     with pytest.raises(ValueError, match=rf"^dither=0\.5 supports at most 256 colours, got "
-                                         rf"{given}$"):
+                                         rf"{given}{advice}$"):
         check_options(n_colors, None, "rgb", 0.5, False, palette)
 
 
@@ -88,11 +91,15 @@ def test_dithering_onto_too_many_colours_names_what_gave_them(n_colors, palette,
 def test_a_given_palette_refuses_the_same_options_with_one_wording_everywhere(
         n_colors, quality, exact_colors):
     """reduce_colors, reduce_file (check_reduce_options) and both commands refused these
-    combinations with four wordings; they now share check_palette_alone's."""
-    given = [f"{k}={v!r}" for k, v in (("n_colors", n_colors), ("quality", quality and 2),
+    combinations with four wordings; they now share check_palette_alone's. n_colors goes
+    with a palette (the best n_colors of its entries), and the refusal of quality alone
+    says so."""
+    given = [f"{k}={v!r}" for k, v in (("quality", quality and 2),
                                        ("exact_colors", exact_colors)) if v not in (None, False)]
     # (a number as a person writes it: quality=2, given 2.0)
-    palette = np.zeros((2, 3), np.uint8)
+    advice = ("; to map onto fewer of them, give n_colors=N, the best N of its entries"
+              if quality is not None and n_colors is None else "")
+    palette = np.arange(12, dtype=np.uint8).reshape(4, 3)
     for name, call in (("palette_in='p.gpl'", lambda: check_reduce_options(
                            palette_in="p.gpl", n_colors=n_colors, quality=quality,
                            exact_colors=exact_colors)),
@@ -107,7 +114,7 @@ def test_a_given_palette_refuses_the_same_options_with_one_wording_everywhere(
         with pytest.raises(ValueError) as err:
             call()
         assert str(err.value) == (f"{name} fixes the colours, so {' and '.join(given)} cannot "
-                                  "be given with it")
+                                  f"be given with it{advice}")
 
 
 PALETTE_MODE_HINT = ("is not valid; expected one of 'global', 'per-frame' (how an animation's "

@@ -34,6 +34,7 @@ from ..reduce.options import (
     opaque_repeats,
     palette_in_name,
     read_palette_in,
+    refuse_animation_subset,
     too_many_colors,
     visible_entries,
     warn_repeated_entries,
@@ -129,6 +130,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     if per_frame and suffix not in PER_FRAME_EXTENSIONS:
         _refuse_per_frame_in(suffix, named=out is not None)
     k = o["n_colors"]
+    refuse_animation_subset(k, o["palette_in"])
     check_frame_colors(k, default_suffix(src), o["quality"], per_frame)  # worded by the input
     pal_in, clear_at = _palette_in(o["palette_in"], suffix, palette_in_read)
     if per_frame:

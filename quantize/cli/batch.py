@@ -47,6 +47,7 @@ from ..palette_files import PALETTE_IN_FORMAT_LIST
 from ..reduce.options import (
     PALETTE_FILE_ALPHA_ADVICE,
     PALETTE_MODES,
+    choose_fewer_advice,
     kept_for_transparency,
     read_palette_in_once,
 )
@@ -312,7 +313,8 @@ def batch(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file "
-        f"({PALETTE_IN_FORMAT_LIST}; not with -k, --quality or --exact-colors); a palette "
+        f"({PALETTE_IN_FORMAT_LIST}; not with --quality or --exact-colors; with -k K, "
+        "each still image is mapped onto the best K of its colours); a palette "
         "image inside INPUT_DIR is skipped.",
         parser=palette_file)] = None,
     palette_fitted: Annotated[bool, typer.Option(
@@ -1008,8 +1010,10 @@ def _flags(message: str, shared: bool = False) -> str:
     own = f"; {PALETTE_FILE_ALPHA_ADVICE}"
     if shared and worded.endswith(own):  # the batch fitted that file: not the user's to edit
         worded = worded[:-len(own)] + _SHARED_ALPHA_ADVICE
-    if shared:  # nor to mark one of its entries transparent
+    if shared:  # nor to mark one of its entries transparent, nor to choose among them
         worded = worded.replace(kept_for_transparency(True), kept_for_transparency(False))
+        for room in (MAX_PALETTE - 1, MAX_PALETTE):
+            worded = worded.replace(as_flags(choose_fewer_advice(True, room)), "")
     return worded
 
 
@@ -1343,7 +1347,9 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
 
         # named as the option, as reduce does
         check_palette_path(palette_in, "palette_in", images=True)
-        options["palette_in"] = _check_palette_file(palette_in)
+        if colors is not None:  # the best K of its colours, every output indexed
+            options["n_colors"] = _check_colors(colors, None, ext)
+        options["palette_in"] = _check_palette_file(palette_in, options.get("n_colors"))
         if palette_fitted:  # left out when not given: earlier runs' settings lack it
             options["palette_fitted"] = True
     else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
@@ -1406,7 +1412,8 @@ def refused_reduce_options(colors: int | None, palette_in: Path | None,
     if palette_in is not None:
         entries = read_palette_in_once(palette_in)
         try:
-            _check_palette_size(entries, palette_in)
+            if colors is None:  # -k chooses the best of its colours
+                _check_palette_size(entries, palette_in)
         except ValueError:
             refused["--palette-in"] = (f"batch writes indexed images, of at most {MAX_PALETTE} "
                                        "colours, fewer than the file holds")
@@ -1417,17 +1424,22 @@ def refused_reduce_options(colors: int | None, palette_in: Path | None,
     return refused
 
 
-def _check_palette_file(palette_in: Path) -> Path:
+def _check_palette_file(palette_in: Path, colors: int | None = None) -> Path:
     """Read the ``--palette-in`` file once: a bad file is named once (exit 1), as reduce
-    names it, and one with more colours than any output holds, or whose every entry is
-    fully transparent, is a usage error (exit 2), as ``-k 300`` is, rather than the same
-    failure for every file; the warnings about the file's format, which say why it may
-    read so, are then said once before it.
+    names it, and one with more colours than any output holds (without ``colors``, the
+    checked ``-k`` that chooses the best of them) or fewer than ``colors``, or whose every
+    entry is fully transparent, is a usage error (exit 2), as ``-k 300`` is, rather than
+    the same failure for every file; the warnings about the file's format, which say why
+    it may read so, are then said once before it.
     """
-    from ..reduce.options import check_palette_draws, visible_entries
+    from ..reduce.options import check_palette_draws, check_subset_size, visible_entries
 
     palette = read_palette_in_once(palette_in)
-    _check_palette_size(palette, palette_in)
+    if colors is None:
+        _check_palette_size(palette, palette_in)
+    elif _draws_any(palette):
+        check_subset_size(colors, visible_entries(palette).shape[0],
+                          f"--palette-in={quoted(palette_in)}")
     if not _draws_any(palette):
         _say_palette_warnings(palette_in)
         check_palette_draws(visible_entries(palette), None,
@@ -1472,7 +1484,8 @@ def _check_palette_size(palette: Any, palette_in: Path) -> None:
             f" ({animated} of them of alpha >= {GIF_ALPHA_THRESHOLD}, which an animation draws)"
         raise ValueError(f"--palette-in={quoted(palette_in)} holds {still} colours{some}, more "
                          f"than a palette image holds: at most {MAX_PALETTE} colours (batch "
-                         "writes every output as an indexed image); use fewer colours")
+                         "writes every output as an indexed image); use fewer colours, or "
+                         f"give -k N (N <= {MAX_PALETTE}) to map onto the best N of them")
 
 
 def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,

@@ -195,7 +195,10 @@ def reduce_command(
         f"(-k 15 for 16 entries, one transparent), {MAX_PALETTE} at most in all: -k 64 on "
         "a GIF with transparency writes 65 entries, stored in a 128-entry table, where -k 63 "
         "fits 64 (gifsicle's --colors 64 counts the transparent entry). With "
-        f"--quality, as with --max-bytes: the most colours allowed (default {MAX_PALETTE}).",
+        f"--quality, as with --max-bytes: the most colours allowed (default {MAX_PALETTE}). "
+        "With --palette-in: the best K of its colours for the image (those whose mapping "
+        "has the least error found), so that a palette of any size gives a .png/.gif/.bmp "
+        f"of at most {MAX_PALETTE}.",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
@@ -247,8 +250,10 @@ def reduce_command(
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
         help=f"Map onto this palette ({PALETTE_IN_FORMAT_LIST}) instead of "
-        "fitting one (not with -k, --quality or --exact-colors). Every entry keeps its "
-        "index in a still's output, unused ones too.", show_default=False,
+        "fitting one (not with --quality or --exact-colors). Every entry keeps its "
+        "index in a still's output, unused ones too. With -k K, a still image is mapped "
+        "onto the best K of its colours, which its output holds alone, their names kept.",
+        show_default=False,
         parser=palette_file)] = None,
     palette_fitted: Annotated[bool, typer.Option(
         "--palette-fitted", help="The --palette-in palette was fitted to images like these "
@@ -337,7 +342,8 @@ def reduce_command(
         check_palette_mode_alone(palette, colors, quality, palette_in)  # before any file
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
             options["dither"] = True
-        sizes = _palette_sizes(options["palette_in"])  # a bad file named once, up front
+        sizes = _palette_sizes(options["palette_in"],  # a bad file named once, up front
+                               options["n_colors"])
         # without --format, a still goes to stdout as a .gif or .png, and an animation
         # holds no more colours than those in any format: as indexed
         _refuse_colors_no_output_holds(files, options, sizes, suffix or ".png")
@@ -680,7 +686,7 @@ def _refuse_colors_no_output_holds(files: Sequence[_File], options: dict[str, An
             .lower() in PALETTE_EXTENSIONS for f in named):
         return
     try:
-        if options["palette_in"] is None:
+        if options["palette_in"] is None or options["n_colors"] is not None:
             check_indexed_colors(options["n_colors"], "n_colors")
         elif sizes is not None and sizes.animation > MAX_PALETTE:
             check_indexed_colors(sizes.still, palette_in_name(options["palette_in"]))
@@ -1166,15 +1172,17 @@ _NUMBERED_NAME = re.compile(r"(?P<stem>.+)\.k(?P<n>0|[1-9][0-9]*)(?P<ext>(?:\.9)
                             re.DOTALL)
 
 
-def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
+def _palette_sizes(palette_in: Any, n_colors: int | None = None) -> _PaletteSizes | None:
     """:class:`_PaletteSizes` of the ``--palette-in`` file, or None; reading it names a bad
     file once, before any job (each job reads it again for its colours, and says its
-    warnings)."""
+    warnings). With ``n_colors`` (``-k``), that many of its colours are chosen."""
     from ..reduce.options import entries_drawn
 
     if palette_in is None:
         return None
     palette = read_palette_in_once(palette_in)
+    if n_colors is not None:  # the best n_colors of it, for a still (an animation refuses it)
+        return _PaletteSizes(n_colors, n_colors, n_colors)
     return _PaletteSizes(entries_drawn(palette, animated=False),
                          entries_drawn(palette, animated=True),
                          entries_drawn(palette, animated=True, partial_alpha=True))

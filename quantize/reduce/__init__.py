@@ -9,6 +9,8 @@ The package's modules, in the order data flows through them:
   Lloyd step over all of them); :func:`fit_palette`;
 - :mod:`~quantize.reduce.quality`: the search for the fewest colours meeting a
   CIEDE2000 target (its mean and tail), built on the fit;
+- :mod:`~quantize.reduce.subset`: the best ``n_colors`` entries of a given palette
+  for an image's histogram;
 - :mod:`~quantize.reduce.image`: :func:`reduce_colors`, image -> histogram ->
   palette -> pixel indices;
 - :mod:`~quantize.reduce.result`: :class:`ReduceResult` and its metrics;

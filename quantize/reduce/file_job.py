@@ -58,7 +58,7 @@ from ..palette_files import PaletteNames, palette_file_bytes
 from ..reconstruct.palette import indexed_image
 from .budget import budget_bound, most_fitting
 from .fit import DEFAULT_COLORS, Space, check_n_colors
-from .image import DARK_OUTPUT, reduce_within_limit
+from .image import DARK_OUTPUT, palette_subset, reduce_within_limit
 from .options import (
     Options,
     check_options,
@@ -68,6 +68,7 @@ from .options import (
     check_palette_out,
     check_palette_out_holds,
     check_reduce_options,
+    choose_fewer_advice,
     clear_entry_at,
     entries_drawn,
     gif_entries,
@@ -76,6 +77,7 @@ from .options import (
     palette_in_name,
     read_palette_in_named,
     refuse_animation_masks,
+    refuse_animation_subset,
     too_many_colors,
     visible_entries,
     warn_palette_without_alpha,
@@ -413,6 +415,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                           output_said(job.output, shown), _WIDE_INSTEAD)
         if job.output.suffix.lower() == ".gif":
             loaded, thresholded = _binary_alpha(loaded, output_named(job.output, shown))
+    job = job.with_chosen_entries(loaded, opts["space"])
     k = job.colors_for(loaded, opts["quality"])
     given = _given_table(job)  # the given palette as the output holds it, or None
     numbers = _numbering(job, given, palette_out, masks)
@@ -1027,7 +1030,8 @@ def check_indexed_colors(k: int, what: str, has_alpha: bool = False) -> None:
     or 255 beside ``has_alpha``'s transparent entry, in the words of
     :func:`~quantize.reduce.options.too_many_colors`, with the advice of a format that holds
     more. ``what`` names the source of the ``k`` colours: ``"n_colors"`` or the
-    ``palette_in`` option (``"palette_in='brand.hex'"``).
+    ``palette_in`` option (``"palette_in='brand.hex'"``), whose refusal says to give
+    ``n_colors`` to choose the best of its entries.
 
     Raises
     ------
@@ -1038,6 +1042,7 @@ def check_indexed_colors(k: int, what: str, has_alpha: bool = False) -> None:
     room = MAX_PALETTE - has_alpha
     if k > room:
         extra = kept_for_transparency(what != "n_colors") if has_alpha else ""
+        extra += choose_fewer_advice(what != "n_colors", room)
         raise FormatAdviceError(too_many_colors(what, k, "a palette image", room, extra),
                                 format_advice="use fewer colours, or for a still image "
                                 f"{_RGB_INSTEAD.words}", formats=_RGB_INSTEAD)
@@ -1080,6 +1085,22 @@ class FileJob(NamedTuple):
         if self.kind == "palette" and (quality is not None or self.n_colors is not None):
             return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
         return self.n_colors
+
+    def with_chosen_entries(self, loaded: Any, space: str) -> FileJob:
+        """This job mapping onto the best ``n_colors`` entries of its given palette for the
+        image ``loaded`` (:func:`~quantize.reduce.image.palette_subset`), as if the palette
+        held them alone, their names kept; itself without both."""
+        if self.palette is None or self.n_colors is None:
+            return self
+        first = _first_indices(self.palette)
+        shown = visible_entries(self.palette)
+        rows = np.array([first[tuple(entry)] for entry in shown.tolist()], np.intp)
+        chosen = rows[palette_subset(loaded.rgb, loaded.alpha, shown, self.n_colors, space)]
+        names = self.palette_names
+        if names is not None and names.entries:
+            names = PaletteNames(names.name, tuple(
+                names.entries[i] if i < len(names.entries) else None for i in chosen.tolist()))
+        return self._replace(palette=self.palette[chosen], palette_names=names)
 
     def clear_entry_at(self) -> int:
         """The index of the entry of fully transparent pixels in the indexed image written:
@@ -1310,19 +1331,23 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     pal_in, names = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
     k = None if opts["n_colors"] is None else check_n_colors(opts["n_colors"])
+    name = palette_in_name(opts["palette_in"])
+    if animated:  # before the palette's size, which k would choose from
+        refuse_animation_subset(k, opts["palette_in"])
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in,
-                  opts["quality_limit"])
+                  opts["quality_limit"], name)
     if animated:  # one palette for all frames, whatever the output's format
         _check_frame_colors(src, k, quality, opts["palette"] == "per-frame")
         refuse_animation_masks(opts["masks"])
     elif k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
-    name = palette_in_name(opts["palette_in"])
-    if pal_in is not None and not animated:
+    if pal_in is not None and not animated and k is None:
         _check_palette_size(visible_entries(pal_in).shape[0], kind, False, name)
     if pal_in is not None:
         check_palette_out_holds(palette_out_said(opts["palette_out"], shown),
-                                entries_drawn(pal_in, animated=animated), f"{name} holds more")
+                                entries_drawn(pal_in, animated=animated) if k is None else k,
+                                f"{name} holds more" if k is None
+                                else f"n_colors={k} asks for more")
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is made only once the file is read, but the header told which it is.
     if out is None:

@@ -60,13 +60,15 @@ from .options import (
 )
 from .quality import INNER_LEVELS, search_quality, warn_limit_kept, warn_quality_scale
 from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
+from .subset import choose_entries
 
 #: How a warning of an image of more than 8 bits that comes out dark ends, from
 #: :func:`reduce_colors` and :func:`~quantize.reduce.reduce_file`: their output looks
 #: as the input is read, so it is not stretched.
 DARK_OUTPUT = "the output is 8-bit and as dark"
 
-__all__ = ["histogram_entries", "reduce_checked", "reduce_colors", "reduce_within_limit"]
+__all__ = ["histogram_entries", "palette_subset", "reduce_checked", "reduce_colors",
+           "reduce_within_limit"]
 
 @foreign_keywords
 def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | None = None,
@@ -105,7 +107,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         an image of 65,536 random colours (CPU, 2 cores); no more than the image
         has are fitted: an
         image of at most ``n_colors`` colours keeps them all, each its own entry,
-        without that cost.
+        without that cost. Beside ``palette``, how many of its entries to map onto, at
+        most as many as it has: those whose mapping has the least error found
+        (:func:`palette_subset`), or fewer when the image takes fewer of them.
     quality : float, optional
         Choose the fewest colours whose mean CIEDE2000 against the original is
         at most this, with its 99th percentile at most 5 times this and its
@@ -276,7 +280,41 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         warn_repeated_entries(check_palette(palette, pillow_forms=True), "palette")
         check_palette_draws(opts.palette, alpha)
         warn_palette_without_alpha(opts.palette, alpha)
+        if opts.n_colors is not None:
+            chosen = palette_subset(rgb, alpha, opts.palette, opts.n_colors, opts.space)
+            opts = replace(opts, palette=opts.palette[chosen], n_colors=None)
     return reduce_within_limit(rgb, alpha, opts, rng)[0]
+
+
+def palette_subset(rgb: np.ndarray, alpha: np.ndarray | None, palette: np.ndarray,
+                   n_colors: int, space: str) -> np.ndarray:
+    """The rows of a given ``palette`` whose mapping of the image has the least error
+    found, ``n_colors`` of them, or fewer when the image takes fewer (ascending; see
+    :mod:`~quantize.reduce.subset`).
+
+    Each distinct visible colour counts by its pixels, compared with the entries in the
+    fitting ``space`` as :func:`reduce_colors` maps onto a given palette (ties to the
+    entry whose colour sorts first: :func:`~quantize.reduce.fit.tie_order`). Prior
+    validation is assumed: ``rgb`` ``(H, W, 3)`` uint8, ``alpha`` ``(H, W)`` uint8 or None,
+    ``palette`` ``(n, 3)`` or ``(n, 4)`` uint8 of distinct visible entries
+    (:func:`~quantize.reduce.options.visible_entries`), ``1 <= n_colors``.
+
+    >>> image = np.zeros((2, 4, 3), np.uint8); image[:, 2:] = 200
+    >>> palette = np.array([[250, 250, 250], [10, 10, 10], [190, 190, 190], [90, 90, 90]],
+    ...                    np.uint8)
+    >>> palette_subset(image, None, palette, 2, "rgb").tolist()
+    [1, 2]
+    """
+    if alpha is None and palette.shape[1] == 4:
+        palette = palette[:, :3]  # an opaque image is mapped onto its colours alone
+    pixels = _count_rgba(rgb, alpha) if alpha is not None else _count_rgb(rgb)
+    hist = Histogram(pixels.colors, pixels.counts, space)
+    if hist.colors.shape[1] == 4 and palette.shape[1] == 3:
+        palette = np.hstack([palette, np.full((palette.shape[0], 1), 255, np.uint8)])
+    order = tie_order(palette)
+    chosen = choose_entries(hist.features, hist.counts, features_of(palette[order], space),
+                            n_colors)
+    return np.sort(order[chosen])
 
 
 def reduce_within_limit(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,

@@ -72,13 +72,15 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "PER_FRAME_EXTENSIONS",
            "diffusion_strength",
            "check_options", "check_output_names", "check_quality_limit",
            "check_palette", "check_palette_alone",
-           "check_palette_draws", "clear_entry_at",
+           "check_palette_draws", "check_subset_size", "choose_fewer_advice",
+           "clear_entry_at",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
            "check_reduce_options", "entries_drawn", "gif_entries", "keeps_translucent_entries",
            "opaque_repeats",
            "palette_in_name",
            "too_many_colors",
            "read_palette_in", "read_palette_in_named", "read_palette_in_once",
+           "refuse_animation_subset",
            "read_palette_in_noted", "visible_entries",
            "warn_palette_without_alpha", "warn_repeated_entries",
            "warn_transparent_entries", "warn_unused_repeats", "without_padding_repeats"]
@@ -191,8 +193,11 @@ def diffusion_strength(dither: float | str) -> float:
 
 
 def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
-                  exact_colors: Any, palette: Any, quality_limit: Any = None) -> Options:
-    """Validate reduce_colors' parameters once."""
+                  exact_colors: Any, palette: Any, quality_limit: Any = None,
+                  palette_name: str = "palette") -> Options:
+    """Validate reduce_colors' parameters once; ``palette_name`` names the palette in
+    errors. ``n_colors`` beside a palette is how many of its entries to choose
+    (:func:`check_subset_size`)."""
     k = None if n_colors is None else check_n_colors(n_colors)
     q = None if quality is None else as_typed(quality, check_float(quality, "quality",
                                                                    minimum=0.0))
@@ -204,14 +209,16 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     if palette is not None:
         given = check_palette(palette, pillow_forms=True)
         pal, clear_at = visible_entries(given), clear_entry_at(given, animated=False)
-        check_palette_alone("palette", palette, k, q, exact)
-    size = pal.shape[0] if pal is not None else (k or 0)
+        check_palette_alone(palette_name, palette, k, q, exact)
+        if k is not None:
+            check_subset_size(k, pal.shape[0], palette_name)
+    size = k if k is not None else pal.shape[0] if pal is not None else 0
     if strength and size > MAX_PALETTE:
-        given = f"a palette of {size}" if pal is not None else f"n_colors={size}"
+        given = f"a palette of {size}" if k is None else f"n_colors={size}"
         shown = (dither if isinstance(dither, bool | str)
                  else shown_number(strength))  # as given
         raise ValueError(f"dither={shown} supports at most {MAX_PALETTE} "
-                         f"colours, got {given}")
+                         f"colours, got {given}{choose_fewer_advice(k is None)}")
     return Options(k, q, space, strength, exact, pal, clear_at=clear_at, quality_limit=limit)
 
 
@@ -248,25 +255,78 @@ is out of reach
 
 def check_palette_alone(name: str, palette: Any, n_colors: Any, quality: Any,
                         exact_colors: Any) -> None:
-    """Refuse ``n_colors``, ``quality`` or ``exact_colors`` beside a given palette, which
-    fixes the colours: the one check of this rule, for every entry point.
+    """Refuse ``quality`` or ``exact_colors`` beside a given palette, which fixes the
+    colours: the one check of this rule, for every entry point. ``n_colors`` goes with
+    it: the best ``n_colors`` of its entries are chosen (:func:`check_subset_size`), so
+    the refusal of ``quality`` says to give that instead.
 
     ``name`` is the palette's parameter, named with its value when it is a
     path. An option left out is None (``exact_colors`` may be False).
 
     >>> check_palette_alone("palette_in", "p.hex", 4, None, False)
+    >>> check_palette_alone("palette_in", "p.hex", None, 2.0, False)
     Traceback (most recent call last):
-    ValueError: palette_in='p.hex' fixes the colours, so n_colors=4 cannot be given with it
+    ValueError: palette_in='p.hex' fixes the colours, so quality=2 cannot be given with it; \
+to map onto fewer of them, give n_colors=N, the best N of its entries
     """
-    given = [f"{key}={_shown(value)}" for key, value in (("n_colors", n_colors),
-                                                         ("quality", quality),
+    given = [f"{key}={_shown(value)}" for key, value in (("quality", quality),
                                                          ("exact_colors", exact_colors))
              if value is not None and value is not False]
     if palette is None or not given:
         return
     label = f"{name}={quoted(palette)}" if isinstance(palette, str | os.PathLike) else name
+    advice = ("; to map onto fewer of them, give n_colors=N, the best N of its entries"
+              if quality is not None and n_colors is None else "")
     raise ValueError(f"{label} fixes the colours, so {' and '.join(given)} cannot be given "
-                     "with it")
+                     f"with it{advice}")
+
+
+def check_subset_size(n_colors: int, size: int, name: str) -> None:
+    """Refuse a checked ``n_colors`` beside a given palette of ``size`` distinct visible
+    entries (:func:`visible_entries`), named ``name``, that it has not so many of: the best
+    ``n_colors`` of them are chosen for the image.
+
+    >>> check_subset_size(4, 8, "palette")
+    >>> check_subset_size(9, 8, "palette_in='threads.gpl'")
+    Traceback (most recent call last):
+    ValueError: n_colors=9 is more than palette_in='threads.gpl' has: 8 colours; expected \
+at most 8, the number of its entries to map onto
+    """
+    if n_colors > size:
+        raise ValueError(f"n_colors={n_colors} is more than {name} has: {size} "
+                         f"{'colour' if size == 1 else 'colours'}; expected at most {size}, "
+                         "the number of its entries to map onto")
+
+
+def choose_fewer_advice(palette_given: bool, room: int = MAX_PALETTE) -> str:
+    """How a refusal of a given palette of more colours than an output or dithering holds
+    (``room``) ends: give ``n_colors``, at most ``room``, to choose the best of its entries.
+
+    >>> choose_fewer_advice(True)
+    '; give n_colors=N (N <= 256) to map onto the best N of its entries'
+    >>> choose_fewer_advice(False)
+    ''
+    """
+    if not palette_given:
+        return ""
+    return f"; give n_colors=N (N <= {room}) to map onto the best N of its entries"
+
+
+def refuse_animation_subset(n_colors: int | None, palette_in: Any) -> None:
+    """Refuse ``n_colors`` beside ``palette_in`` for an animation (or a TIFF of several
+    pages): the best entries of a palette are chosen for a still image.
+
+    >>> refuse_animation_subset(8, "threads.gpl")
+    Traceback (most recent call last):
+    ValueError: n_colors=8 with palette_in='threads.gpl': the best entries of a palette are \
+chosen for a still image, and the input is an animation (or a TIFF of several pages); \
+expected a still, or no n_colors (every entry of the palette)
+    """
+    if n_colors is not None and palette_in is not None:
+        raise ValueError(f"n_colors={n_colors} with {palette_in_name(palette_in)}: the best "
+                         "entries of a palette are chosen for a still image, and the input is "
+                         "an animation (or a TIFF of several pages); expected a still, or no "
+                         "n_colors (every entry of the palette)")
 
 
 def _shown(value: Any) -> str:
@@ -806,7 +866,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     check_palette_alone("palette_in", pal_in, opts["n_colors"], opts["quality"],
                         opts["exact_colors"])
     checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],
-                            opts["exact_colors"], palette, opts["quality_limit"])
+                            opts["exact_colors"], palette, opts["quality_limit"],
+                            "palette_in")
     if opts["palette_out"] is not None:
         refuse_stream_output(opts["palette_out"])
         check_palette_path(opts["palette_out"], "palette_out")

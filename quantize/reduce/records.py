@@ -372,8 +372,9 @@ def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: fl
                 chosen: int) -> int:
     """The N of a default output name ``STEM.kN.EXT``: the colours asked for.
 
-    That is ``n_colors`` (default :data:`DEFAULT_COLORS`) or the entries of
-    ``palette_in`` that are written (:func:`~quantize.reduce.options.visible_entries`:
+    That is ``n_colors`` (default :data:`DEFAULT_COLORS`; beside ``palette_in``, the
+    entries chosen of it) or else the entries of ``palette_in`` that are written
+    (:func:`~quantize.reduce.options.visible_entries`:
     its fully transparent ones are dropped; an animation's palette holds the entries it
     draws already), even when the image has fewer distinct colours, so that an output's
     name follows from the command; with ``quality``, the number ``chosen``.
@@ -387,7 +388,7 @@ def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: fl
     """
     if quality is not None:
         return chosen
-    if palette_in is not None:
+    if palette_in is not None and n_colors is None:
         return visible_entries(palette_in).shape[0]
     return DEFAULT_COLORS if n_colors is None else n_colors
 
