@@ -1174,9 +1174,10 @@ def segment_pixels(
             _warn_if_levels_too_close(result)
         return result
     limit = default_min_region(h, wd) if given is None else _min_region_pixels(given, h, wd)
-    result, unmerged, speck, pieces = _segment_kmeans(rgb, alpha, k, w, space, scales, limit,
-                                                      rng, smooth)
-    _warn_if_one_region(result, k, limit, unmerged, speck, given=given)
+    result, unmerged, speck, pieces, large_pieces = _segment_kmeans(
+        rgb, alpha, k, w, space, scales, limit, rng, smooth)
+    _warn_if_one_region(result, k, limit, unmerged, speck, given=given,
+                        large_pieces=large_pieces)
     if pieces is not None:
         _warn_if_pieces_lost(result, pieces, k, speck, unmerged, limit, given)
     return result
@@ -1194,7 +1195,15 @@ def _warn_if_pieces_lost(result: SegmentResult, pieces: np.ndarray, k: int, spec
     ``limit`` (merging ``unmerged`` regions into fewer), left a cluster that kept some
     region fewer than three quarters of its ``pieces`` (those of at least PIECE_PIXELS
     working pixels before them, by cluster), naming the options that keep them: that of
-    the largest share lost."""
+    the largest share lost.
+
+    Not said when neither ran (``smooth=0``, no region merged): the pieces were then
+    joined at full size, where the borders are decided again by the image's own pixels
+    (:func:`~quantize.reconstruct.refine.refined_labels`): fragments, in the working copy,
+    of a line a box or two wide (3-pixel ink on a page downscaled 3 times) that are one
+    line in the image. Nothing was removed."""
+    if speck == 0 and unmerged == result.n_regions:
+        return
     after = np.bincount(result.clusters, minlength=pieces.size)
     lost = np.where(after > 0, pieces - after, 0)
     worst = int(np.argmax(lost / np.maximum(pieces, 1)))
@@ -1250,13 +1259,16 @@ def _working_words(h: int, w: int) -> str:
 
 
 def _warn_if_one_region(result: SegmentResult, k: int, limit: int, unmerged: int,
-                        speck: int, *, given: int | str | None) -> None:
+                        speck: int, *, given: int | str | None, large_pieces: int = 0
+                        ) -> None:
     """Say why one region came out of ``n_clusters=k`` when there was more than one to
     keep (several clusters, or ``unmerged`` regions before ``min_region``, ``limit``,
     merged them; ``given`` None when it was not given, else as given): the majority
     smoothing left one
     region, details narrower than ``speck`` pixels being specks, or ``limit`` merged
-    them, or is more than half of the image; and why several regions came out, but
+    them, or is more than half of the image, or both in turn (the smoothing removed some
+    of the ``large_pieces`` that ``limit`` alone would have kept, then ``limit`` merged
+    the ``unmerged`` regions it left); and why several regions came out, but
     fewer than the clusters (:func:`_warn_if_clusters_lost`). Fewer clusters than ``k``
     are said where they are found (:class:`ClusterCountWarning`)."""
     n_centers = result.centers.shape[0]
@@ -1268,6 +1280,8 @@ def _warn_if_one_region(result: SegmentResult, k: int, limit: int, unmerged: int
     h, w = result.labels.shape
     if unmerged == 1 and 2 * limit <= h * w:
         _warn_smoothed_into_one(k, n_centers, speck, h, w)
+    elif large_pieces > 1 and 2 * limit <= h * w:
+        _warn_smoothed_then_merged(k, limit, unmerged, speck, h, w, given=given)
     elif given is None:
         _warn_if_the_default_merges_all(result, k, limit, merged=unmerged > 1)
     else:
@@ -1315,6 +1329,22 @@ def _warn_smoothed_into_one(k: int, n_centers: int, speck: int, h: int, w: int) 
                 f"(details narrower than about {speck} pixels on this {w} x {h} image); "
                 "the speck size follows the image's longer side, so a crop of it keeps "
                 "smaller details", RegionCountWarning)
+
+
+def _warn_smoothed_then_merged(k: int, limit: int, unmerged: int, speck: int, h: int,
+                               w: int, *, given: int | str | None) -> None:
+    """Say that the majority smoothing removed details narrower than about ``speck``
+    pixels, then ``min_region``, ``limit`` (the default when ``given`` is None), merged
+    the ``unmerged`` regions it left into one, on an ``h`` x ``w`` image: both steps, in
+    turn, and the option that keeps what each removed (line art: 3-pixel ink lines are
+    specks, and the one blob of ink the smoothing leaves is under ``min_region``)."""
+    which = "the default min_region" if given is None else "min_region"
+    warn_caller(f"n_clusters={k} gives 1 region: the majority smoothing removed the details "
+                f"narrower than about {speck} pixels (of this {w} x {h} image), then "
+                f"{which}={_min_region_words(given, limit)} merged those of the {unmerged} "
+                f"regions it left that were smaller than {limit} pixels until one was left; "
+                "smooth=0 keeps the details (and min_region=0 the small regions)",
+                RegionCountWarning)
 
 
 def _warn_if_the_default_merges_all(result: SegmentResult, k: int, limit: int, *,
@@ -3160,16 +3190,18 @@ def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndar
 def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[str, float],
                     space: str, scales: tuple[float, ...], limit: int,
                     rng: np.random.Generator, smooth: int | None = None
-                    ) -> tuple[SegmentResult, int, int, np.ndarray | None]:
+                    ) -> tuple[SegmentResult, int, int, np.ndarray | None, int]:
     """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy, the number
     of regions before those under ``limit`` pixels merged, the speck size in pixels
-    (:func:`~quantize.pixel_kmeans.speck_side`; ``smooth`` when given) and each cluster's
-    pieces before the smoothing (None with texture features)."""
+    (:func:`~quantize.pixel_kmeans.speck_side`; ``smooth`` when given), each cluster's
+    pieces before the smoothing (None with texture features) and, when the smoothing
+    changed the working cluster map, its pieces that ``limit`` alone would have kept."""
     work, factor = _working_copy(rgb)
-    labels, clusters, centers, unmerged, pieces = cluster_pixels(
+    labels, clusters, centers, unmerged, pieces, large_pieces = cluster_pixels(
         work, rgb.shape[:2], factor, k, w, space, scales, limit, rng, image=rgb, smooth=smooth)
     result = SegmentResult(labels, clusters, centers, rgb, w, limit, alpha)
-    return result, unmerged, speck_side(work.shape[:2], factor, smooth), pieces
+    return (result, unmerged, speck_side(work.shape[:2], factor, smooth), pieces,
+            large_pieces)
 
 
 # _working_copy reduces a band of about this many full-size pixels at a time.
