@@ -803,6 +803,28 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
             return self._region_sums().shown_means()
         return _regions.mean_color_table(self._region_sums())
 
+    def flat_colors(self) -> np.ndarray:
+        """``(R + 1, 3)`` uint8 table of each region's flat colour, by label (row 0 unused):
+        a colour of its own for every region, well apart from that of the labels next in
+        number, and the same for a label in every run
+        (:func:`~quantize.reconstruct.regions.flat_color_table`), whatever the photo's
+        colours. :meth:`SegmentResult.flat_color_image` paints it.
+
+        >>> import numpy as np
+        >>> from quantize import segment
+        >>> img = np.zeros((2, 4, 3), np.uint8); img[:, 2:] = 255
+        >>> segment(img, regions=2).flat_colors().tolist()
+        [[0, 0, 0], [158, 55, 121], [60, 110, 242]]
+        """
+        return _regions.flat_color_table(self.n_regions)
+
+    def flat_color_image(self) -> np.ndarray:
+        """``(H, W, 3)`` uint8 image with each region filled with its own flat colour
+        (:meth:`SegmentResult.flat_colors`, as ``flats.png``): the flats of line art, where
+        every closed area is a colour of its own to select, unlike the mean colours of
+        :meth:`SegmentResult.mean_color_image` (every white area near white)."""
+        return self.flat_colors()[self.labels]
+
     def overlay(self, color: tuple[int, int, int] | str = (255, 0, 0)) -> np.ndarray:
         """``(H, W, 3)`` uint8 copy of the photo with the borders drawn in ``color``.
 

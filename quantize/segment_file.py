@@ -76,7 +76,7 @@ __all__ = ["EDGES_FILE", "INPUT_MEAN_UNITS", "OUTPUT_FILES", "OVERLAY_COLOR", "S
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
-                "segments.json")
+                "flats.png", "segments.json")
 #: The soft border map written with ``edges=True`` (16-bit grayscale, before ``segments.json``).
 EDGES_FILE = "edges.png"
 #: The colour ``overlay.png`` draws the borders in unless ``overlay_color`` names another.
@@ -117,7 +117,9 @@ def segment_file(
     Writes, each atomically and in this order: ``labels.png`` (16-bit
     grayscale, region label 1..R per pixel), ``segmented.png`` (regions filled
     with their mean colour), ``boundaries.png`` (1-bit border mask),
-    ``overlay.png`` (borders drawn on the photo in ``overlay_color``) and ``segments.json``
+    ``overlay.png`` (borders drawn on the photo in ``overlay_color``), ``flats.png`` (each
+    region in a colour of its own, :meth:`SegmentResult.flat_color_image`) and
+    ``segments.json``
     (the returned record but its ``seconds``, plus ``input_path``, the input's path
     relative to ``outdir`` with links resolved, ``cluster_stats``: one record per cluster,
     see :meth:`SegmentResult.cluster_stats`, ``region_stats_units`` (:data:`STATS_UNITS`)
@@ -237,8 +239,10 @@ def segment_file(
     >>> Image.fromarray(image).save(photo)
     >>> record = segment_file(photo, os.path.join(folder.name, "flag.segments"),
     ...                       n_clusters=2, seed=0)
-    >>> record["n_regions"], record["outputs"]
-    (2, ['labels.png', 'segmented.png', 'boundaries.png', 'overlay.png', 'segments.json'])
+    >>> record["n_regions"]
+    2
+    >>> print(*record["outputs"])
+    labels.png segmented.png boundaries.png overlay.png flats.png segments.json
     >>> folder.cleanup()
     """
     start = time.perf_counter()
@@ -672,6 +676,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     """
     boundaries = result.boundaries()
     colors = result.mean_colors()
+    flats = result.flat_colors()
     images = {
         "labels.png": lambda: Image.fromarray(result.labels.astype(np.uint16)),
         "segmented.png": lambda: _rgb_picture(result.labels.shape,
@@ -680,6 +685,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
         "overlay.png": lambda: _rgb_picture(result.labels.shape, lambda rows: (
             _regions.draw_overlay(result.image[rows], boundaries[rows], overlay_color)),
             _regions.border_alpha(alpha, boundaries)),
+        "flats.png": lambda: _rgb_picture(result.labels.shape,
+                                          lambda rows: flats[result.labels[rows]], alpha),
     }
     if edge_levels is not None:
         images[EDGES_FILE] = lambda: Image.fromarray(edge_levels)

@@ -69,6 +69,7 @@ Writes into the output folder (-o), segments.json last:
   boundaries.png  1-bit: the pixels whose right or lower neighbour is in
                   another region
   overlay.png     those borders on the photo, in red or --overlay-color
+  flats.png       each region in a colour of its own (flats of line art)
   edges.png       with --edges: border strength 0..1 as 0..65535
   segments.json   the --json record but seconds and output, plus input_path,
                   cluster_stats (per cluster: cluster, regions, area,
