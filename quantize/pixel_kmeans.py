@@ -36,7 +36,13 @@ from .io import DARK_TOP, bulk_levels, outside_levels
 from .kmeans import MiniBatchKMeans
 from .reconstruct import regions as _regions
 from .reconstruct.refine import refined_labels
-from .texture import FINE_INTEGRATION_SIGMA, lab_planes, region_planes, texture_planes
+from .texture import (
+    FINE_INTEGRATION_SIGMA,
+    lab_planes,
+    region_planes,
+    resize_plane,
+    texture_planes,
+)
 
 __all__ = ["FIT_SAMPLE", "PIECE_PIXELS", "STRETCH_ADVICE", "ClusterCountWarning",
            "cluster_pixels", "levels_too_close", "refine_borders", "spanned_levels",
@@ -368,10 +374,16 @@ def refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
     over a narrower window; each cluster's centre in that space is the mean of
     its pixels. ``cluster_map`` (h, w) and ``X`` describe the working copy
     ``rgb``; ``lightness`` is its L* plane when the caller has it (else it is
-    converted here). The map is updated in place.
+    converted here). The map is updated in place. Texture is measured on a copy of at
+    most :data:`~quantize.texture.WORKING_MAX_SIDE` a side, as the features measure it,
+    and brought back to the size of ``rgb`` (a working copy larger than that, of
+    ``working_size``).
     """
     tex = spec.columns["texture"]
-    planes, _ = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA, lightness)
+    planes, factor = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA,
+                                    lightness)
+    if factor > 1:
+        planes = np.stack([resize_plane(plane, cluster_map.shape, factor) for plane in planes])
     planes *= np.float32(math.sqrt(spec.weights["texture"]) / spec.scales["texture"])
     fine = planes.reshape(planes.shape[0], -1).T  # (h*w, t) view
     size = 2 * _BAND_RADIUS + 1
