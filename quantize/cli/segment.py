@@ -220,8 +220,8 @@ def segment_command(
         "(default 1024), or the image itself (full). A larger one keeps lines and details "
         "a few pixels wide that the default's box-downscale turns to faint grey (thin ink "
         "of line art on a large page), at more time and memory (a 2400 x 1800 page at full: "
-        "about 3 times the time and memory). The summary line says the size worked at. For "
-        "line art, with --smooth 0, which keeps thin lines.",
+        "1.3 to 4 times the time, 3 to 5 times the memory). The summary line says the size "
+        "worked at. For line art, with --smooth 0 -w xy=0 -w texture=0.",
         show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
