@@ -83,7 +83,7 @@ def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given()
     assert opts == {"n_clusters": None, "regions": None, "weights": opts["weights"],
                     "space": "lab", "min_region": None, "seed": 0, "force": False,
                     "max_pixels": DEFAULT_MAX_PIXELS, "edges": False,
-                    "superpixels": None, "smooth": None}
+                    "superpixels": None, "smooth": None, "working_size": None}
     assert set(opts["weights"]) == {"color", "intensity", "xy", "texture"}
     # An int seed stays an int, so every file of a batch starts from the same state.
     assert check_segment_options(seed=7)["seed"] == 7
