@@ -74,6 +74,7 @@ from .texture import (
     WORKING_MAX_SIDE,
     detail_share,
     lab_planes,
+    resize_plane,
     sample_pixels,
     smooth,
     texture_bank,
@@ -539,7 +540,7 @@ def _fill_texture(out, rgb, lab, space, scales, blur) -> tuple[float, float]:
     lightness, factor = working_lightness(rgb, None if lab is None else lab[0])
     bank = texture_bank(lightness, scales, INTEGRATION_SIGMA)
     for j, plane in enumerate(bank):
-        out[:, j] = _resize(plane, (h, w), factor).ravel() if factor > 1 else plane.ravel()
+        out[:, j] = resize_plane(plane, (h, w), factor).ravel() if factor > 1 else plane.ravel()
     # Each column has unit variance, so the group's total variance is its width; with
     # fine detail on few pixels, or on an image of few windows, a larger divisor (see
     # _TEXTURED_SHARE and _WINDOWS_ACROSS).
@@ -565,19 +566,3 @@ def _group_std(planes: np.ndarray, group: str) -> float:
     """Square root of the summed variances of ``planes`` (c, H, W), on a strided sample."""
     sample = sample_pixels(planes)
     return max(math.sqrt(float(sample.var(axis=1).sum())), _FLOORS[group])
-
-
-def _resize(plane: np.ndarray, shape: tuple[int, int], factor: int) -> np.ndarray:
-    """Bilinear resize of a float32 plane of boxes of ``factor`` pixels back to ``shape`` (H, W).
-
-    ``plane`` is at the resolution of the ``shape`` image box-downscaled by
-    ``factor``, its last row and column of boxes partial when a side is not a
-    multiple of it (Pillow's ``Image.reduce``). Full-size pixel ``i`` lies at
-    ``(i + 0.5) / factor - 0.5`` in ``plane``, in the middle of its own box: the
-    source window is the ``shape / factor`` boxes' worth of ``plane``, so a
-    partial box does not stretch the others. Pixels beyond the first or last
-    centre take the edge value.
-    """
-    im = Image.fromarray(np.ascontiguousarray(plane), mode="F")
-    box = (0.0, 0.0, shape[1] / factor, shape[0] / factor)
-    return np.asarray(im.resize((shape[1], shape[0]), Image.Resampling.BILINEAR, box=box))

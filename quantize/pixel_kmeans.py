@@ -36,7 +36,13 @@ from .io import DARK_TOP, bulk_levels, outside_levels
 from .kmeans import MiniBatchKMeans
 from .reconstruct import regions as _regions
 from .reconstruct.refine import refined_labels
-from .texture import FINE_INTEGRATION_SIGMA, lab_planes, region_planes, texture_planes
+from .texture import (
+    FINE_INTEGRATION_SIGMA,
+    lab_planes,
+    region_planes,
+    resize_plane,
+    texture_planes,
+)
 
 __all__ = ["FIT_SAMPLE", "PIECE_PIXELS", "STRETCH_ADVICE", "ClusterCountWarning",
            "cluster_pixels", "levels_too_close", "refine_borders", "spanned_levels",
@@ -95,7 +101,7 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
                    w: dict[str, float], space: str, scales: tuple[float, ...],
                    min_region: int, rng: np.random.Generator,
                    image: np.ndarray | None = None, smooth: int | None = None
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray | None]:
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray | None, int]:
     """Cluster the pixels of ``work`` into ``k`` clusters; regions at full size ``shape``.
 
     ``work`` is the ``shape`` image box-downscaled by the integer ``factor``
@@ -126,6 +132,11 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         Without texture features, each cluster's connected pieces (4-connected) of at
         least ``PIECE_PIXELS`` working pixels before the smoothing and the merging; None
         with them (see _PIECE_PIXELS).
+    large_pieces : int
+        When the majority smoothing changed the working cluster map, its connected pieces
+        (4-connected) before it of at least ``min_region`` full-size pixels (as many boxes
+        as cover them), those that ``min_region`` alone would have kept; 0 when it changed
+        nothing (or with ``smooth=0``).
     """
     lab = lab_planes(work)  # for the features and unite_alike
     X, spec = feature_array(work, w, space, scales, lab)
@@ -149,7 +160,8 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         rows = lambda start, stop: full[start:stop]  # noqa: E731
     runs = _regions.region_runs(rows, shape)
     labels, clusters = _regions_of(runs, small_map, factor, X, min_region, n_centers)
-    return labels, clusters, centers, runs.n, pieces
+    large = _large_pieces(small_map, smoothed, min_region, factor)
+    return labels, clusters, centers, runs.n, pieces, large
 
 
 def _smoothed_map(small_map: np.ndarray, k: int, factor: int, smooth: int | None,
@@ -178,6 +190,18 @@ def _cluster_pieces(small_map: np.ndarray, k: int) -> np.ndarray:
     first = np.zeros(sizes.size, dtype=np.intp)
     first[pieces.ravel()] = small_map.ravel()  # each piece's cluster
     return np.bincount(first[sizes >= PIECE_PIXELS], minlength=k)
+
+
+def _large_pieces(small_map: np.ndarray, smoothed: np.ndarray, min_region: int,
+                  factor: int) -> int:
+    """The connected pieces (4-connected) of ``small_map``, the working cluster map before
+    the majority smoothing made ``smoothed`` of it, of at least ``min_region`` full-size
+    pixels (boxes of ``factor`` x ``factor``); 0 when the smoothing changed nothing."""
+    if np.array_equal(small_map, smoothed):
+        return 0
+    pieces, _ = _regions.connected_regions(small_map)
+    sizes = np.bincount(pieces.ravel())[1:]
+    return int(np.count_nonzero(sizes >= max(1, -(-min_region // factor ** 2))))
 
 
 def _majority_sigma(work_shape: tuple[int, ...]) -> float:
@@ -350,10 +374,16 @@ def refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
     over a narrower window; each cluster's centre in that space is the mean of
     its pixels. ``cluster_map`` (h, w) and ``X`` describe the working copy
     ``rgb``; ``lightness`` is its L* plane when the caller has it (else it is
-    converted here). The map is updated in place.
+    converted here). The map is updated in place. Texture is measured on a copy of at
+    most :data:`~quantize.texture.WORKING_MAX_SIDE` a side, as the features measure it,
+    and brought back to the size of ``rgb`` (a working copy larger than that, of
+    ``working_size``).
     """
     tex = spec.columns["texture"]
-    planes, _ = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA, lightness)
+    planes, factor = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA,
+                                    lightness)
+    if factor > 1:
+        planes = np.stack([resize_plane(plane, cluster_map.shape, factor) for plane in planes])
     planes *= np.float32(math.sqrt(spec.weights["texture"]) / spec.scales["texture"])
     fine = planes.reshape(planes.shape[0], -1).T  # (h*w, t) view
     size = 2 * _BAND_RADIUS + 1

@@ -125,10 +125,11 @@ from .texture import (
     region_planes,
 )
 
-__all__ = ["MAX_CLUSTERS", "MAX_SMOOTH", "SUPERPIXELS", "AlphaIgnoredWarning",
+__all__ = ["MAX_CLUSTERS", "MAX_SMOOTH", "MIN_WORKING_SIZE", "SUPERPIXELS", "AlphaIgnoredWarning",
            "ClusterCountWarning", "RegionCountWarning", "SegmentResult", "SpecksRemovedWarning",
            "boundary_map", "check_cut", "check_hierarchy_weights", "check_min_region",
-           "check_n_clusters", "check_smooth", "check_superpixels", "default_min_region",
+           "check_n_clusters", "check_smooth", "check_superpixels", "check_working_size",
+           "default_min_region",
            "fill_transparent", "segment", "segment_pixels", "warn_alpha_ignored",
            "warn_alpha_segmented", "working_shape"]
 
@@ -803,6 +804,28 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
             return self._region_sums().shown_means()
         return _regions.mean_color_table(self._region_sums())
 
+    def flat_colors(self) -> np.ndarray:
+        """``(R + 1, 3)`` uint8 table of each region's flat colour, by label (row 0 unused):
+        a colour of its own for every region, well apart from that of the labels next in
+        number, and the same for a label in every run
+        (:func:`~quantize.reconstruct.regions.flat_color_table`), whatever the photo's
+        colours. :meth:`SegmentResult.flat_color_image` paints it.
+
+        >>> import numpy as np
+        >>> from quantize import segment
+        >>> img = np.zeros((2, 4, 3), np.uint8); img[:, 2:] = 255
+        >>> segment(img, regions=2).flat_colors().tolist()
+        [[0, 0, 0], [158, 55, 121], [60, 110, 242]]
+        """
+        return _regions.flat_color_table(self.n_regions)
+
+    def flat_color_image(self) -> np.ndarray:
+        """``(H, W, 3)`` uint8 image with each region filled with its own flat colour
+        (:meth:`SegmentResult.flat_colors`, as ``flats.png``): the flats of line art, where
+        every closed area is a colour of its own to select, unlike the mean colours of
+        :meth:`SegmentResult.mean_color_image` (every white area near white)."""
+        return self.flat_colors()[self.labels]
+
     def overlay(self, color: tuple[int, int, int] | str = (255, 0, 0)) -> np.ndarray:
         """``(H, W, 3)`` uint8 copy of the photo with the borders drawn in ``color``.
 
@@ -889,6 +912,7 @@ def segment(
     stretch: bool = False,
     superpixels: int | None = None,
     smooth: int | None = None,
+    working_size: int | str | None = None,
 ) -> SegmentResult:
     """Segment ``image`` into regions of similar colour, texture and position.
 
@@ -1034,6 +1058,18 @@ def segment(
         stays a region, down to single pixels (``min_region`` may still merge them).
         Default: about 1/30 of the longer side, 13 working pixels at most
         (:func:`quantize.pixel_kmeans.speck_side`).
+    working_size : int or "full", optional
+        With ``n_clusters`` only: the longest side, in pixels, of the working copy the
+        pixels are clustered on, an int >= :data:`MIN_WORKING_SIZE` (64): an image longer
+        than that is box-downscaled by the whole factor that brings it within
+        (:func:`working_shape`); ``"full"`` clusters the image itself, whatever its size.
+        Default: :data:`~quantize.texture.WORKING_MAX_SIDE`, 1024. A larger working copy
+        keeps lines and details a few pixels wide (3-pixel ink on a 2400 x 1800 page is
+        1-pixel grey at the default, and the areas either side of it may join), at more
+        time and memory: about 9 times the pixels for a 2400 x 1800 page at ``"full"``.
+        The speck size of the majority smoothing is in working pixels (13 at most), so
+        it shrinks in pixels of the image too. Texture is still measured on a copy of at
+        most 1024 pixels a side.
 
     Returns
     -------
@@ -1124,7 +1160,7 @@ def segment(
     return segment_pixels(rgb, alpha, n_clusters, regions=regions, weights=weights,
                           space=space, min_region=min_region, texture_scales=texture_scales,
                           seed=seed, advice=alpha_advice(image, _ALPHA_ADVICE),
-                          superpixels=superpixels, smooth=smooth)
+                          superpixels=superpixels, smooth=smooth, working_size=working_size)
 
 
 @foreign_keywords
@@ -1142,6 +1178,7 @@ def segment_pixels(
     advice: str = "",
     superpixels: int | None = None,
     smooth: int | None = None,
+    working_size: int | str | None = None,
 ) -> SegmentResult:
     """:func:`segment` of an image read already, as :func:`~quantize.io.as_rgba` gives it:
     ``rgb`` ``(H, W, 3)`` uint8, which the result keeps (it is not copied; nor modified),
@@ -1156,6 +1193,7 @@ def segment_pixels(
     space = check_space(space, k)
     superpixels = check_superpixels(superpixels, k)
     smooth = check_smooth(smooth, k)
+    working_size = check_working_size(working_size, k)
     if k is None:
         check_hierarchy_weights(w)
     # The default however spelt: a float32 array of it (0.699999988...) too.
@@ -1174,11 +1212,12 @@ def segment_pixels(
             _warn_if_levels_too_close(result)
         return result
     limit = default_min_region(h, wd) if given is None else _min_region_pixels(given, h, wd)
-    result, unmerged, speck, pieces = _segment_kmeans(rgb, alpha, k, w, space, scales, limit,
-                                                      rng, smooth)
-    _warn_if_one_region(result, k, limit, unmerged, speck, given=given)
+    result, unmerged, speck, pieces, large_pieces = _segment_kmeans(
+        rgb, alpha, k, w, space, scales, limit, rng, smooth, working_size)
+    _warn_if_one_region(result, k, limit, unmerged, speck, given=given,
+                        large_pieces=large_pieces)
     if pieces is not None:
-        _warn_if_pieces_lost(result, pieces, k, speck, unmerged, limit, given)
+        _warn_if_pieces_lost(result, pieces, k, speck, unmerged, limit, given, working_size)
     return result
 
 
@@ -1189,12 +1228,22 @@ class SpecksRemovedWarning(QuantizeWarning):
 
 
 def _warn_if_pieces_lost(result: SegmentResult, pieces: np.ndarray, k: int, speck: int,
-                         unmerged: int, limit: int, given: int | str | None) -> None:
+                         unmerged: int, limit: int, given: int | str | None,
+                         working_size: int | str | None = None) -> None:
     """Say that the smoothing (of specks under ``speck`` pixels) and ``min_region``,
     ``limit`` (merging ``unmerged`` regions into fewer), left a cluster that kept some
     region fewer than three quarters of its ``pieces`` (those of at least PIECE_PIXELS
     working pixels before them, by cluster), naming the options that keep them: that of
-    the largest share lost."""
+    the largest share lost. ``working_size`` is that of the working copy
+    (:func:`working_shape`).
+
+    Not said when neither ran (``smooth=0``, no region merged): the pieces were then
+    joined at full size, where the borders are decided again by the image's own pixels
+    (:func:`~quantize.reconstruct.refine.refined_labels`): fragments, in the working copy,
+    of a line a box or two wide (3-pixel ink on a page downscaled 3 times) that are one
+    line in the image. Nothing was removed."""
+    if speck == 0 and unmerged == result.n_regions:
+        return
     after = np.bincount(result.clusters, minlength=pieces.size)
     lost = np.where(after > 0, pieces - after, 0)
     worst = int(np.argmax(lost / np.maximum(pieces, 1)))
@@ -1212,7 +1261,7 @@ def _warn_if_pieces_lost(result: SegmentResult, pieces: np.ndarray, k: int, spec
     warn_caller(f"n_clusters={k}: {' and '.join(causes)} left cluster {worst} with "
                 f"{after[worst]} {'region' if after[worst] == 1 else 'regions'} of the "
                 f"{pieces[worst]} connected pieces it had (of at "
-                f"least {PIECE_PIXELS} pixels of the {_working_words(h, w)}); "
+                f"least {PIECE_PIXELS} pixels of the {_working_words(h, w, working_size)}); "
                 f"{' and '.join(keep)} {'keep' if len(keep) > 1 else 'keeps'} them",
                 SpecksRemovedWarning)
 
@@ -1242,21 +1291,24 @@ segmenting
                     f"{levels_too_close(low, high, beyond)}", RegionCountWarning)
 
 
-def _working_words(h: int, w: int) -> str:
+def _working_words(h: int, w: int, working_size: int | str | None = None) -> str:
     """The image segmented, as a warning names it: ``50 x 40 image``, or ``1000 x 750
-    working copy`` of a larger one (:func:`working_shape`)."""
-    wh, ww = working_shape((h, w))
+    working copy`` of a larger one (:func:`working_shape` at ``working_size``)."""
+    wh, ww = working_shape((h, w), working_size)
     return f"{w} x {h} image" if (wh, ww) == (h, w) else f"{ww} x {wh} working copy"
 
 
 def _warn_if_one_region(result: SegmentResult, k: int, limit: int, unmerged: int,
-                        speck: int, *, given: int | str | None) -> None:
+                        speck: int, *, given: int | str | None, large_pieces: int = 0
+                        ) -> None:
     """Say why one region came out of ``n_clusters=k`` when there was more than one to
     keep (several clusters, or ``unmerged`` regions before ``min_region``, ``limit``,
     merged them; ``given`` None when it was not given, else as given): the majority
     smoothing left one
     region, details narrower than ``speck`` pixels being specks, or ``limit`` merged
-    them, or is more than half of the image; and why several regions came out, but
+    them, or is more than half of the image, or both in turn (the smoothing removed some
+    of the ``large_pieces`` that ``limit`` alone would have kept, then ``limit`` merged
+    the ``unmerged`` regions it left); and why several regions came out, but
     fewer than the clusters (:func:`_warn_if_clusters_lost`). Fewer clusters than ``k``
     are said where they are found (:class:`ClusterCountWarning`)."""
     n_centers = result.centers.shape[0]
@@ -1268,6 +1320,8 @@ def _warn_if_one_region(result: SegmentResult, k: int, limit: int, unmerged: int
     h, w = result.labels.shape
     if unmerged == 1 and 2 * limit <= h * w:
         _warn_smoothed_into_one(k, n_centers, speck, h, w)
+    elif large_pieces > 1 and 2 * limit <= h * w:
+        _warn_smoothed_then_merged(k, limit, unmerged, speck, h, w, given=given)
     elif given is None:
         _warn_if_the_default_merges_all(result, k, limit, merged=unmerged > 1)
     else:
@@ -1315,6 +1369,22 @@ def _warn_smoothed_into_one(k: int, n_centers: int, speck: int, h: int, w: int) 
                 f"(details narrower than about {speck} pixels on this {w} x {h} image); "
                 "the speck size follows the image's longer side, so a crop of it keeps "
                 "smaller details", RegionCountWarning)
+
+
+def _warn_smoothed_then_merged(k: int, limit: int, unmerged: int, speck: int, h: int,
+                               w: int, *, given: int | str | None) -> None:
+    """Say that the majority smoothing removed details narrower than about ``speck``
+    pixels, then ``min_region``, ``limit`` (the default when ``given`` is None), merged
+    the ``unmerged`` regions it left into one, on an ``h`` x ``w`` image: both steps, in
+    turn, and the option that keeps what each removed (line art: 3-pixel ink lines are
+    specks, and the one blob of ink the smoothing leaves is under ``min_region``)."""
+    which = "the default min_region" if given is None else "min_region"
+    warn_caller(f"n_clusters={k} gives 1 region: the majority smoothing removed the details "
+                f"narrower than about {speck} pixels (of this {w} x {h} image), then "
+                f"{which}={_min_region_words(given, limit)} merged those of the {unmerged} "
+                f"regions it left that were smaller than {limit} pixels until one was left; "
+                "smooth=0 keeps the details (and min_region=0 the small regions)",
+                RegionCountWarning)
 
 
 def _warn_if_the_default_merges_all(result: SegmentResult, k: int, limit: int, *,
@@ -1611,6 +1681,45 @@ def check_smooth(smooth: Any, n_clusters: int | None) -> int | None:
                          "the region hierarchy has no majority smoothing to size; expected it "
                          "with n_clusters=K only")
     return smooth
+
+
+#: The smallest ``working_size`` taken: a working copy at least 64 pixels on its longer side.
+MIN_WORKING_SIZE = 64
+
+
+def check_working_size(working_size: Any, n_clusters: int | None) -> int | str | None:
+    """Checked ``working_size``, the longest side of the k-means path's working copy: None
+    (the default, :data:`~quantize.texture.WORKING_MAX_SIDE`), an int >= 64
+    (:data:`MIN_WORKING_SIZE`) or ``"full"`` (the image itself), with ``n_clusters`` only.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If it is neither an int >= 64 nor ``"full"``, or is given without ``n_clusters``.
+
+    Examples
+    --------
+    >>> check_working_size(2400, 2), check_working_size("full", 2), check_working_size(None, None)
+    (2400, 'full', None)
+    >>> check_working_size("max", 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: working_size='max' should be a whole number of pixels >= 64 or 'full'
+    """
+    if working_size is None:
+        return None
+    if isinstance(working_size, str):
+        if working_size != "full":
+            raise ValueError(f"working_size={working_size!r} should be a whole number of "
+                             f"pixels >= {MIN_WORKING_SIZE} or 'full'")
+    else:
+        working_size = check_int(working_size, "working_size", minimum=MIN_WORKING_SIZE)
+    if n_clusters is None:
+        raise ValueError(f"working_size={working_size!r} applies to k-means clusters only "
+                         "(n_clusters=K); the region hierarchy works on a copy of at most "
+                         f"{WORKING_MAX_SIDE} pixels a side; expected it with n_clusters=K "
+                         "only")
+    return working_size
 
 
 def check_hierarchy_weights(w: Mapping[str, float], *, edges: bool = False) -> None:
@@ -3159,44 +3268,59 @@ def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndar
 
 def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[str, float],
                     space: str, scales: tuple[float, ...], limit: int,
-                    rng: np.random.Generator, smooth: int | None = None
-                    ) -> tuple[SegmentResult, int, int, np.ndarray | None]:
+                    rng: np.random.Generator, smooth: int | None = None,
+                    working_size: int | str | None = None
+                    ) -> tuple[SegmentResult, int, int, np.ndarray | None, int]:
     """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy, the number
     of regions before those under ``limit`` pixels merged, the speck size in pixels
-    (:func:`~quantize.pixel_kmeans.speck_side`; ``smooth`` when given) and each cluster's
-    pieces before the smoothing (None with texture features)."""
-    work, factor = _working_copy(rgb)
-    labels, clusters, centers, unmerged, pieces = cluster_pixels(
+    (:func:`~quantize.pixel_kmeans.speck_side`; ``smooth`` when given), each cluster's
+    pieces before the smoothing (None with texture features) and, when the smoothing
+    changed the working cluster map, its pieces that ``limit`` alone would have kept.
+    The working copy is at most ``working_size`` a side (:func:`working_shape`)."""
+    work, factor = _working_copy(rgb, working_size)
+    labels, clusters, centers, unmerged, pieces, large_pieces = cluster_pixels(
         work, rgb.shape[:2], factor, k, w, space, scales, limit, rng, image=rgb, smooth=smooth)
     result = SegmentResult(labels, clusters, centers, rgb, w, limit, alpha)
-    return result, unmerged, speck_side(work.shape[:2], factor, smooth), pieces
+    return (result, unmerged, speck_side(work.shape[:2], factor, smooth), pieces,
+            large_pieces)
 
 
 # _working_copy reduces a band of about this many full-size pixels at a time.
 _REDUCE_BAND_PIXELS = 1 << 22
 
 
-def working_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+def working_shape(shape: tuple[int, ...], working_size: int | str | None = None
+                  ) -> tuple[int, int]:
     """The ``(height, width)`` :func:`segment` and :func:`boundary_map` work at for an
     image of ``shape`` ``(H, W, ...)``: its own up to 1024 pixels a side, else a copy
     box-downscaled by the whole factor that brings its longer side to at most 1024 (its
     last boxes partial). The regions come back to full size, but a detail a few working
-    pixels wide is a few boxes of the image.
+    pixels wide is a few boxes of the image. With ``working_size`` (checked, as
+    :func:`check_working_size` gives it; k-means only), that many pixels instead of 1024,
+    or the image's own size for ``"full"``.
 
     >>> working_shape((3000, 4000)), working_shape((2049, 100)), working_shape((600, 800))
     ((750, 1000), (683, 34), (600, 800))
+    >>> working_shape((1800, 2400), 1200), working_shape((1800, 2400), "full")
+    ((900, 1200), (1800, 2400))
     """
-    factor = _working_factor(shape)
+    factor = _working_factor(shape, working_size)
     return -(-shape[0] // factor), -(-shape[1] // factor)
 
 
-def _working_factor(shape: tuple[int, ...]) -> int:
-    """The whole factor :func:`_working_copy` box-downscales an image of ``shape`` by."""
-    return max(1, math.ceil(max(shape[:2]) / WORKING_MAX_SIDE))
+def _working_factor(shape: tuple[int, ...], working_size: int | str | None = None) -> int:
+    """The whole factor :func:`_working_copy` box-downscales an image of ``shape`` by, to
+    at most ``working_size`` pixels a side (None: 1024; ``"full"``: none, factor 1)."""
+    if working_size == "full":
+        return 1
+    side = WORKING_MAX_SIDE if working_size is None else int(working_size)
+    return max(1, math.ceil(max(shape[:2]) / side))
 
 
-def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, int]:
-    """The image box-downscaled by an integer factor to at most 1024 pixels a side, and the factor.
+def _working_copy(rgb: np.ndarray, working_size: int | str | None = None
+                  ) -> tuple[np.ndarray, int]:
+    """The image box-downscaled by an integer factor to at most 1024 pixels a side (or
+    ``working_size``, :func:`_working_factor`), and the factor.
 
     Working pixel ``j`` of a side of ``n`` pixels is the mean of full-size pixels
     ``j * factor`` to ``min((j + 1) * factor, n) - 1``: when ``n`` is not a
@@ -3204,7 +3328,7 @@ def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     Reduced a band of whole boxes at a time, so that Pillow never holds a copy of
     the whole image (4 bytes a pixel); the boxes are those of the image reduced whole.
     """
-    factor = _working_factor(rgb.shape)
+    factor = _working_factor(rgb.shape, working_size)
     if factor == 1:
         return rgb, 1
     h, w = rgb.shape[:2]

@@ -66,6 +66,7 @@ from .segment import (
     check_smooth,
     check_space,
     check_superpixels,
+    check_working_size,
     segment_pixels,
     working_shape,
 )
@@ -76,7 +77,7 @@ __all__ = ["EDGES_FILE", "INPUT_MEAN_UNITS", "OUTPUT_FILES", "OVERLAY_COLOR", "S
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
-                "segments.json")
+                "flats.png", "segments.json")
 #: The soft border map written with ``edges=True`` (16-bit grayscale, before ``segments.json``).
 EDGES_FILE = "edges.png"
 #: The colour ``overlay.png`` draws the borders in unless ``overlay_color`` names another.
@@ -111,13 +112,16 @@ def segment_file(
     stretch: bool = False,
     superpixels: int | None = None,
     smooth: int | None = None,
+    working_size: int | str | None = None,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
     Writes, each atomically and in this order: ``labels.png`` (16-bit
     grayscale, region label 1..R per pixel), ``segmented.png`` (regions filled
     with their mean colour), ``boundaries.png`` (1-bit border mask),
-    ``overlay.png`` (borders drawn on the photo in ``overlay_color``) and ``segments.json``
+    ``overlay.png`` (borders drawn on the photo in ``overlay_color``), ``flats.png`` (each
+    region in a colour of its own, :meth:`SegmentResult.flat_color_image`) and
+    ``segments.json``
     (the returned record but its ``seconds``, plus ``input_path``, the input's path
     relative to ``outdir`` with links resolved, ``cluster_stats``: one record per cluster,
     see :meth:`SegmentResult.cluster_stats`, ``region_stats_units`` (:data:`STATS_UNITS`)
@@ -192,6 +196,9 @@ def segment_file(
         As for :func:`quantize.segment.segment`: the speck size of the majority smoothing
         of ``n_clusters``' cluster map in pixels, 0 for none. Recorded (``"smooth"``) when
         given.
+    working_size : int or "full", optional
+        As for :func:`quantize.segment.segment`: the longest side of the working copy
+        ``n_clusters`` clusters, or ``"full"``. Recorded (``"working_size"``) when given.
 
     Returns
     -------
@@ -199,7 +206,8 @@ def segment_file(
         JSON-ready record: ``input``, ``outdir``, ``width``, ``height``,
         ``working_width`` and ``working_height`` (the size of the copy a large image
         is segmented on, :func:`~quantize.segment.working_shape`; its own size up to
-        1024 pixels a side), ``n_clusters`` (as asked; null for the hierarchy), ``clusters_used``
+        1024 pixels a side, or ``working_size``), ``n_clusters`` (as asked; null for the
+        hierarchy), ``clusters_used``
         (the clusters the regions belong to, fewer than ``n_clusters`` when the
         image has fewer distinct pixels, when colour and texture cannot tell some
         clusters apart, or when smoothing and ``min_region`` leave some cluster no
@@ -237,8 +245,10 @@ def segment_file(
     >>> Image.fromarray(image).save(photo)
     >>> record = segment_file(photo, os.path.join(folder.name, "flag.segments"),
     ...                       n_clusters=2, seed=0)
-    >>> record["n_regions"], record["outputs"]
-    (2, ['labels.png', 'segmented.png', 'boundaries.png', 'overlay.png', 'segments.json'])
+    >>> record["n_regions"]
+    2
+    >>> print(*record["outputs"])
+    labels.png segmented.png boundaries.png overlay.png flats.png segments.json
     >>> folder.cleanup()
     """
     start = time.perf_counter()
@@ -246,7 +256,7 @@ def segment_file(
     stretch = check_bool(stretch, "stretch")
     overlay_color = check_color(overlay_color, "overlay_color")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
-                               superpixels, smooth)
+                               superpixels, smooth, working_size)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = check_path(outdir, "outdir")
     if input_name is not None:  # only named in the record, as given
@@ -283,7 +293,7 @@ def segment_file(
                 f"than labels.png can hold ({_MAX_LABEL}); raise it to merge the small ones",
                 path=input)
         h, w = result.labels.shape
-        work_h, work_w = working_shape((h, w))
+        work_h, work_w = working_shape((h, w), params["working_size"])
         record = {"input": str(name), "outdir": str(outdir), "width": w, "height": h,
                   "working_width": work_w, "working_height": work_h,
                   "n_clusters": params["n_clusters"],
@@ -294,7 +304,8 @@ def segment_file(
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names), **stretched,
                   **_given("superpixels", params["superpixels"]),
-                  **_given("smooth", params["smooth"])}
+                  **_given("smooth", params["smooth"]),
+                  **_given("working_size", params["working_size"])}
         _write_outputs(paths, result, record, stats, levels, input_path, overlay_color, dpi,
                        alpha=shown, replace=force, stale=(lambda: _stale_edges(folder, input))
                        if force and not edges else None)
@@ -483,7 +494,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           edges: bool = False,
                           overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR,
                           stretch: bool = False, superpixels: int | None = None,
-                          smooth: int | None = None) -> dict[str, Any]:
+                          smooth: int | None = None,
+                          working_size: int | str | None = None) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -512,7 +524,7 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     edges = check_bool(edges, "edges")
     color = check_color(overlay_color, "overlay_color")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
-                               superpixels, smooth)
+                               superpixels, smooth, working_size)
     max_pixels = check_max_pixels(max_pixels)
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
     stretched = {"stretch": True} if check_bool(stretch, "stretch") else {}
@@ -530,7 +542,8 @@ def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | No
 
 
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
-                      edges=False, superpixels=None, smooth=None) -> dict[str, Any]:
+                      edges=False, superpixels=None, smooth=None,
+                      working_size=None) -> dict[str, Any]:
     """Validate the segmentation parameters before any file is read."""
     n_clusters, regions = check_cut(n_clusters, regions)
     w = check_weights(weights)
@@ -545,6 +558,7 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
         "seed": check_seed(seed),
         "superpixels": check_superpixels(superpixels, n_clusters),
         "smooth": check_smooth(smooth, n_clusters),
+        "working_size": check_working_size(working_size, n_clusters),
     }
 
 
@@ -672,6 +686,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     """
     boundaries = result.boundaries()
     colors = result.mean_colors()
+    flats = result.flat_colors()
     images = {
         "labels.png": lambda: Image.fromarray(result.labels.astype(np.uint16)),
         "segmented.png": lambda: _rgb_picture(result.labels.shape,
@@ -680,6 +695,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
         "overlay.png": lambda: _rgb_picture(result.labels.shape, lambda rows: (
             _regions.draw_overlay(result.image[rows], boundaries[rows], overlay_color)),
             _regions.border_alpha(alpha, boundaries)),
+        "flats.png": lambda: _rgb_picture(result.labels.shape,
+                                          lambda rows: flats[result.labels[rows]], alpha),
     }
     if edge_levels is not None:
         images[EDGES_FILE] = lambda: Image.fromarray(edge_levels)

@@ -35,8 +35,8 @@ from . import _kernels
 __all__ = ["DETAIL_AMPLITUDE", "DETAIL_SIGMA", "FINE_INTEGRATION_SIGMA", "INTEGRATION_SIGMA",
            "WORKING_MAX_SIDE", "box_statistics", "colour_bins", "detail_share", "edge_strength",
            "lab_planes", "opposite_difference", "opposite_histogram_difference",
-           "region_planes", "sample_pixels", "smooth", "texture_bank", "texture_planes",
-           "working_lightness"]
+           "region_planes", "resize_plane", "sample_pixels", "smooth", "texture_bank",
+           "texture_planes", "working_lightness"]
 
 #: Texture (and segmentation) work on a copy whose longer side is at most this
 #: many pixels: region-scale statistics need no more resolution.
@@ -440,3 +440,19 @@ def _standardize(planes: np.ndarray) -> np.ndarray:
         if sd > 1e-6:
             plane /= np.float32(sd)
     return planes
+
+
+def resize_plane(plane: np.ndarray, shape: tuple[int, int], factor: int) -> np.ndarray:
+    """Bilinear resize of a float32 plane of boxes of ``factor`` pixels back to ``shape`` (H, W).
+
+    ``plane`` is at the resolution of the ``shape`` image box-downscaled by
+    ``factor``, its last row and column of boxes partial when a side is not a
+    multiple of it (Pillow's ``Image.reduce``). Full-size pixel ``i`` lies at
+    ``(i + 0.5) / factor - 0.5`` in ``plane``, in the middle of its own box: the
+    source window is the ``shape / factor`` boxes' worth of ``plane``, so a
+    partial box does not stretch the others. Pixels beyond the first or last
+    centre take the edge value.
+    """
+    im = Image.fromarray(np.ascontiguousarray(plane), mode="F")
+    box = (0.0, 0.0, shape[1] / factor, shape[0] / factor)
+    return np.asarray(im.resize((shape[1], shape[0]), Image.Resampling.BILINEAR, box=box))

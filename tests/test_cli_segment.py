@@ -398,8 +398,8 @@ def test_a_folder_named_dash_written_dot_slash_dash_is_the_output(photo, monkeyp
     monkeypatch.chdir(photo.parent)
     result = runner.invoke(app, ["segment", "photo.png", "-o", "./-", "-k", "2", "-q"])
     assert result.exit_code == 0, result.output
-    assert sorted(os.listdir("-")) == ["boundaries.png", "labels.png", "overlay.png",
-                                       "segmented.png", "segments.json"]
+    assert sorted(os.listdir("-")) == ["boundaries.png", "flats.png", "labels.png",
+                                       "overlay.png", "segmented.png", "segments.json"]
 
 
 def test_cli_default_outdir_and_summary_line(photo_path):

@@ -22,7 +22,7 @@ def halves(h: int = 8, w: int = 10) -> np.ndarray:
 
 
 def test_two_colours_give_two_regions_split_on_the_right_column():
-    labels, clusters, centers, _, _ = cluster_pixels(halves(), (8, 10), 1, 2, COLOUR_ONLY,
+    labels, clusters, centers, _, _, _ = cluster_pixels(halves(), (8, 10), 1, 2, COLOUR_ONLY,
                                                   "rgb", (), 0, np.random.default_rng(0))
     assert labels.tolist() == [[1] * 5 + [2] * 5] * 8
     assert sorted(clusters.tolist()) == [0, 1]
@@ -30,7 +30,7 @@ def test_two_colours_give_two_regions_split_on_the_right_column():
 
 
 def test_labels_come_back_at_the_full_size_asked_for():
-    labels, _, _, _, _ = cluster_pixels(halves(4, 5), (8, 10), 2, 2, COLOUR_ONLY, "rgb", (), 0,
+    labels, _, _, _, _, _ = cluster_pixels(halves(4, 5), (8, 10), 2, 2, COLOUR_ONLY, "rgb", (), 0,
                                      np.random.default_rng(0))
     assert labels.shape == (8, 10)
     assert set(np.unique(labels).tolist()) == {1, 2}
@@ -39,7 +39,7 @@ def test_labels_come_back_at_the_full_size_asked_for():
 def test_fewer_distinct_pixels_than_clusters_warns_and_uses_fewer():
     with pytest.warns(ClusterCountWarning, match="n_clusters=5 but the image has only 2 "
                                                  "distinct feature vectors; using 2"):
-        labels, _, centers, _, _ = cluster_pixels(halves(), (8, 10), 1, 5, COLOUR_ONLY, "rgb",
+        labels, _, centers, _, _, _ = cluster_pixels(halves(), (8, 10), 1, 5, COLOUR_ONLY, "rgb",
                                                (), 0, np.random.default_rng(0))
     assert centers.shape[0] == 2
     assert int(labels.max()) == 2
@@ -48,7 +48,7 @@ def test_fewer_distinct_pixels_than_clusters_warns_and_uses_fewer():
 def test_one_distinct_pixel_is_counted_in_the_singular():
     one = np.full((6, 6, 3), 90, np.uint8)
     with pytest.warns(ClusterCountWarning) as caught:
-        labels, _, centers, _, _ = cluster_pixels(one, (6, 6), 1, 5, COLOUR_ONLY, "rgb", (), 0,
+        labels, _, centers, _, _, _ = cluster_pixels(one, (6, 6), 1, 5, COLOUR_ONLY, "rgb", (), 0,
                                                np.random.default_rng(0))
     assert [str(w.message) for w in caught] == [
         "n_clusters=5 but the image has only 1 distinct feature vector; using 1 cluster"]

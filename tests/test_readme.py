@@ -140,12 +140,14 @@ def _help_json_keys(command: str) -> list[str]:
 def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, tmp_path,
                                                                        monkeypatch):
     """With every key written: segment's ``stretch`` is written with --stretch only,
-    ``superpixels`` with --superpixels only (not with -k), ``smooth`` with --smooth only
-    (with -k only), and ``min_region_share`` with a --min-region percentage only."""
+    ``superpixels`` with --superpixels only (not with -k), ``smooth`` and ``working_size``
+    with --smooth and --working-size only (with -k only), and ``min_region_share`` with a
+    --min-region percentage only."""
     monkeypatch.chdir(tmp_path)
     Image.fromarray(_photo()).save("a.png")
     extras = ([["--superpixels", "700", "--stretch", "--min-region", "1%"],
-               ["-k", "2", "--smooth", "5", "--force"]] if command == "segment" else [[]])
+               ["-k", "2", "--smooth", "5", "--working-size", "full", "--force"]]
+              if command == "segment" else [[]])
     written: list[str] = []
     for extra in extras:
         result = CliRunner().invoke(app, [command, "a.png", "--json", *extra])

@@ -83,7 +83,7 @@ def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given()
     assert opts == {"n_clusters": None, "regions": None, "weights": opts["weights"],
                     "space": "lab", "min_region": None, "seed": 0, "force": False,
                     "max_pixels": DEFAULT_MAX_PIXELS, "edges": False,
-                    "superpixels": None, "smooth": None}
+                    "superpixels": None, "smooth": None, "working_size": None}
     assert set(opts["weights"]) == {"color", "intensity", "xy", "texture"}
     # An int seed stays an int, so every file of a batch starts from the same state.
     assert check_segment_options(seed=7)["seed"] == 7
@@ -225,7 +225,7 @@ def test_every_png_keeps_the_resolution_of_the_input_whose_pixels_it_has(photo_p
     segment_file(scan, tmp_path / "seg", n_clusters=3, seed=0, edges=True)
     segment_file(photo_path, tmp_path / "plain", n_clusters=3, seed=0, edges=True)
     pngs = sorted(p.name for p in (tmp_path / "seg").glob("*.png"))
-    assert len(pngs) == 5
+    assert len(pngs) == 6
     for name in pngs:
         with Image.open(tmp_path / "seg" / name) as im:
             assert im.size == (90, 60)
@@ -625,7 +625,8 @@ def test_each_output_is_written_before_the_next_is_encoded(tmp_path, monkeypatch
     segment_file(src, out, regions=2, force=True, edges=True)
     assert [parts for parts, _ in seen] == [
         [], ["labels"], ["labels", "segmented"], ["boundaries", "labels", "segmented"],
-        ["boundaries", "labels", "overlay", "segmented"]]
+        ["boundaries", "labels", "overlay", "segmented"],
+        ["boundaries", "flats", "labels", "overlay", "segmented"]]
     assert all(untouched for _, untouched in seen)
     assert not any(p.name.endswith(".part") for p in out.iterdir())
 
@@ -722,8 +723,8 @@ def test_a_second_ctrl_c_while_a_new_folder_is_emptied_leaves_no_segments_json(
         segment_file(tmp_path / "in.png", tmp_path / "seg", regions=1)
     monkeypatch.undo()
     assert sorted(p.name for p in (tmp_path / "seg").iterdir()) == [
-        "boundaries.png", "labels.png", "overlay.png", "segmented.png"]
-    assert removed[:2] == ["segments.json", "overlay.png"]
+        "boundaries.png", "flats.png", "labels.png", "overlay.png", "segmented.png"]
+    assert removed[:2] == ["segments.json", "flats.png"]
 
 
 @pytest.mark.parametrize("linked", [False, True])

@@ -9,13 +9,13 @@ import warnings
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from typer.testing import CliRunner
 
 from quantize import segment
 from quantize.batch.manifest import _as_checked
 from quantize.cli import app
-from quantize.segment import SpecksRemovedWarning, check_smooth
+from quantize.segment import RegionCountWarning, SpecksRemovedWarning, check_smooth
 from quantize.segment_file import check_segment_options, segment_file
 
 runner = CliRunner()
@@ -161,3 +161,44 @@ def test_batch_takes_smooth_with_k_and_refuses_it_for_reduce(tmp_path):
     assert (reduce.exit_code, reduce.stderr) == (
         2, "quantize: error: --smooth does not apply to --mode reduce; expected it only with "
            "--mode segment\n")
+
+
+def _box_and_blob() -> np.ndarray:
+    """40 x 40 white, a 1-pixel black outline of a box (inside it, a closed white area)
+    and a 5 x 5 black blob inside: line art, whose line is a speck at smooth=4."""
+    img = np.full((40, 40, 3), 255, dtype=np.uint8)
+    img[5, 5:35] = img[34, 5:35] = 0
+    img[5:35, 5] = img[5:35, 34] = 0
+    img[15:20, 15:20] = 0
+    return img
+
+
+def test_one_region_left_by_the_smoothing_then_min_region_names_both_in_turn():
+    # min_region=30 alone keeps the outline, the inside and the outside (3 regions): the
+    # smoothing removed the outline, then min_region merged the blob it left.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert segment(_box_and_blob(), 2, weights=COLOUR, min_region=30, seed=0,
+                       smooth=0).n_regions == 3
+        assert not [w for w in caught if w.category is RegionCountWarning]
+        result = segment(_box_and_blob(), 2, weights=COLOUR, min_region=30, seed=0, smooth=4)
+    assert result.n_regions == 1
+    assert [str(w.message) for w in caught if w.category is RegionCountWarning] == [
+        "n_clusters=2 gives 1 region: the majority smoothing removed the details narrower "
+        "than about 4 pixels (of this 40 x 40 image), then min_region=30 merged those of the "
+        "2 regions it left that were smaller than 30 pixels until one was left; smooth=0 "
+        "keeps the details (and min_region=0 the small regions)"]
+
+
+def test_pieces_joined_at_full_size_are_not_said_lost():
+    # 20 rings of 2-pixel ink on a 1030 x 40 page: the 515 x 20 working copy cuts each
+    # ring into pieces, which the full-size borders join again; with neither smoothing nor
+    # min_region nothing is removed: each ring, each inside and the outside, and no warning.
+    page = Image.new("RGB", (1030, 40), "white")
+    draw = ImageDraw.Draw(page)
+    for x in range(10, 1010, 50):
+        draw.ellipse([x, 10, x + 40, 30], outline="black", width=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = segment(np.asarray(page), 2, weights=COLOUR, min_region=0, seed=0, smooth=0)
+    assert result.n_regions == 41

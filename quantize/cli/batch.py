@@ -127,7 +127,8 @@ _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--ex
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip",
                 "--keep-gps")
-_SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--edges", "--stretch",
+_SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
+                 "--stretch",
                  "-w/--weight", "--min-region", "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
@@ -255,6 +256,11 @@ def batch(
         "--smooth", metavar="PX", parser=integer,
         help="segment, with -k: the majority smoothing removes specks narrower than about "
         "PX pixels, 0 to 256 (0: none), as segment --smooth does.",
+        show_default=False)] = None,
+    working_size: Annotated[str | None, typer.Option(
+        "--working-size", metavar="PX|full", parser=min_region_value,
+        help="segment, with -k: cluster a working copy of at most PX >= 64 pixels a side "
+        "(default 1024), or each image itself (full), as segment --working-size does.",
         show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
@@ -487,7 +493,7 @@ def batch(
                  "--palette": palette != "global" or "palette" in typed_here,
                  "--ext": ext is not None,
                  "--regions": regions is not None, "--superpixels": superpixels is not None,
-                 "--smooth": smooth is not None,
+                 "--smooth": smooth is not None, "--working-size": working_size is not None,
                  "--edges": edges, "--stretch": stretch, "-w/--weight": bool(weights),
                  "--min-region": min_region is not None,
                  "--overlay-color": overlay_color is not None}
@@ -514,7 +520,8 @@ def batch(
                                        palette_fitted, matte, max_bytes)
                        if mode == "reduce" else
                        _segment_options(colors, regions, edges, space, weights or [], min_region,
-                                        overlay_color, seed, stretch, superpixels, smooth))
+                                        overlay_color, seed, stretch, superpixels, smooth,
+                                        working_size))
             options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
             if copy_if_larger:  # left out when not given, as ext is
                 options["copy_if_larger"] = True
@@ -1493,9 +1500,16 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      overlay_color: str | None,
                      seed: int, stretch: bool = False,
                      superpixels: int | None = None,
-                     smooth: int | None = None) -> dict[str, Any]:
+                     smooth: int | None = None,
+                     working_size: int | str | None = None) -> dict[str, Any]:
     from ..features import check_weights
-    from ..segment import check_cut, check_min_region, check_smooth, check_superpixels
+    from ..segment import (
+        check_cut,
+        check_min_region,
+        check_smooth,
+        check_superpixels,
+        check_working_size,
+    )
     from .segment import parse_color, parse_weights
 
     # as `quantize segment` checks them, named -k/--clusters and --regions
@@ -1519,6 +1533,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["superpixels"] = check_superpixels(superpixels, n_clusters)
     if smooth is not None:  # so too
         options["smooth"] = check_smooth(smooth, n_clusters)
+    if working_size is not None:  # so too
+        options["working_size"] = check_working_size(working_size, n_clusters)
     return options
 
 

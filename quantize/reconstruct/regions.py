@@ -26,10 +26,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._kernels import group_sums, row_bands
+from .._kernels import group_sums, row_bands, unpack_rgb
 
 __all__ = ["RegionRuns", "RegionSums", "border_alpha", "cluster_stats", "connected_regions",
-           "draw_overlay", "enlarged_rows", "find_boundaries", "inner_points", "label_changes",
+           "draw_overlay", "enlarged_rows", "find_boundaries", "flat_color_table",
+           "inner_points", "label_changes",
            "mean_color_image", "mean_color_table", "join_same_value", "linked_components",
            "merge_regions", "merge_small_regions", "region_areas", "region_runs", "region_stats",
            "region_sums", "shown_alpha", "smooth_label_map"]
@@ -723,6 +724,26 @@ def mean_color_table(sums: RegionSums) -> np.ndarray:
     :meth:`RegionSums.shown_means`), by label, rounded (a mean of exactly .5 to the even
     one, as ``np.rint``); row 0 as ``sums.shown_means()`` has it."""
     return np.clip(np.rint(sums.shown_means()), 0, 255).astype(np.uint8)
+
+
+# flat_color_table's step through the 24-bit colours: odd, so label -> colour is one to one
+# for the 2**24 labels; 2**24 / golden ratio, so that the red of labels next in number
+# differs by 97 to 158 of 255 (a golden-ratio step round the circle), as green and blue
+# step by 0x37 and 0x79 (with carries).
+_FLAT_STEP = 0x9E3779
+
+
+def flat_color_table(n: int) -> np.ndarray:
+    """``(n + 1, 3)`` uint8 flat colour of each label 1..n (row 0 black, unused): the code
+    ``label * 0x9E3779`` modulo 2**24 as ``r << 16 | g << 8 | b``. Every label has a colour
+    of its own (for up to 2**24 labels), the same in every run, and labels next in number
+    (neighbours, often, as labels are numbered in raster order) differ strongly.
+
+    >>> flat_color_table(3).tolist()
+    [[0, 0, 0], [158, 55, 121], [60, 110, 242], [218, 166, 107]]
+    """
+    codes = (np.arange(n + 1, dtype=np.int64) * _FLAT_STEP) & 0xFFFFFF
+    return unpack_rgb(codes)
 
 
 def draw_overlay(rgb: np.ndarray, boundaries: np.ndarray,
