@@ -223,9 +223,10 @@ def reduce_command(
         "reached. Neither --quality nor --palette-in goes with it.", show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
-        help="Colour space to cluster in and to match a --palette-in palette's entries in: "
-        "rgb (default), each pixel taking the nearest entry in RGB, or lab (CIELAB), each "
-        "taking the nearest by CIEDE2000 (in Lab distance with --palette-fitted, as the fit).",
+        help="Colour space to cluster in: rgb (default) or lab (CIELAB). It also sets how "
+        "a --palette-in palette's entries are matched: with rgb each pixel takes the entry "
+        "nearest in RGB, with lab the nearest by CIEDE2000 (by Lab distance with "
+        "--palette-fitted, as the fit matched).",
         show_default=False, autocompletion=offering(FEATURES))] = None,
     dither: DitherOption = False,
     dither_level: DitherLevelOption = None,
