@@ -8,7 +8,8 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
   :func:`labels_sq_dist` (both), :func:`second_nearest_gap` (how much farther
   the next centre is), :func:`sq_dist_to` (to a few candidate centres, for
   seeding), :func:`shown_distance` (colours with alpha, by how they look over black
-  and over white). All are chunked matrix products ``||c||^2 - 2 x.c`` with
+  and over white). All but :func:`nearest_few` (the few nearest, from a k-d tree, a
+  shortlist to compare otherwise) are chunked matrix products ``||c||^2 - 2 x.c`` with
   one chunk rule (:func:`chunk_rows`), so no ``n x k`` matrix is built for
   large ``n``, in float32 (every image feature), or in float64 for float64 rows
   (the k-means core's float64 data, :func:`_as_work`); :func:`sq_dist_from` is
@@ -181,6 +182,29 @@ def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
 
     by_parts(X.shape[0], part)
     return labels
+
+
+def nearest_few(X: np.ndarray, centers: np.ndarray, s: int) -> np.ndarray:
+    """Indices ``(n, min(s, k))`` of the ``s`` nearest rows of ``centers`` (k, d) to each row
+    of ``X`` (n, d), each row's in ascending index order (every centre when ``k <= s``).
+
+    Searched in a k-d tree by float64 distances; of centres as near as the ``s``-th, the
+    tree's choice is kept.
+
+    >>> nearest_few(np.array([[0., 0.], [9., 9.]]), np.array([[10., 10.], [1., 0.], [5., 5.]]),
+    ...             2).tolist()
+    [[1, 2], [0, 2]]
+    """
+    k = centers.shape[0]
+    if k <= s:
+        return np.broadcast_to(np.arange(k), (X.shape[0], k))
+    from scipy.spatial import cKDTree
+
+    workers = _threads.count() if X.shape[0] >= _PARALLEL_MIN_ROWS else 1
+    idx = cKDTree(centers.astype(np.float64)).query(X.astype(np.float64), k=s,
+                                                     workers=workers)[1]
+    idx.sort(axis=1)
+    return idx
 
 
 def shown_distance(X: np.ndarray, C: np.ndarray) -> np.ndarray:

@@ -43,6 +43,7 @@ from tests.corpus.generate import (
     stored_idats,
 )
 from tests.fs_support import read_only_folder
+from tests.manual_support import ROOT
 from tests.reduce_support import gif_blocks
 
 runner = CliRunner()
@@ -5223,6 +5224,31 @@ BAYER_8 = np.array([[0, 32, 8, 40, 2, 34, 10, 42], [48, 16, 56, 24, 50, 18, 58, 
                     [12, 44, 4, 36, 14, 46, 6, 38], [60, 28, 52, 20, 62, 30, 54, 22],
                     [3, 35, 11, 43, 1, 33, 9, 41], [51, 19, 59, 27, 49, 17, 57, 25],
                     [15, 47, 7, 39, 13, 45, 5, 37], [63, 31, 55, 23, 61, 29, 53, 21]])
+
+
+def _first_white_grey(tmp_path, *options):
+    """The darkest grey of a 0..255 ramp that the black-and-white recipe draws white."""
+    src, out = tmp_path / "ramp.png", tmp_path / "out.png"
+    Image.fromarray(np.arange(256, dtype=np.uint8)[None].repeat(2, axis=0)).convert("RGB").save(src)
+    (tmp_path / "bw.hex").write_text("#000000\n#ffffff\n")
+    result = run(src, "--palette-in", tmp_path / "bw.hex", *options, "-o", out, "--force")
+    assert result.exit_code == 0, result.output
+    white = np.asarray(Image.open(out).convert("L"))[0] == 255
+    assert not white[:int(np.argmax(white))].any() and white[int(np.argmax(white)):].all()
+    return int(np.argmax(white))
+
+
+def test_the_black_and_white_recipe_splits_greys_where_the_manual_says(tmp_path):
+    """The manual said the recipe's pixels take the nearer entry in Lab, at L* 50 (grey
+    119); as written, without --space, they take the nearer in RGB: 128. With --space lab,
+    the nearer by CIEDE2000, which splits greys at L* 50 as Lab distance does: 119."""
+    text = " ".join((ROOT / "docs" / "reduce.md").read_text(encoding="utf-8").split())
+    said = re.search(r"Each pixel takes the nearer in RGB, so the threshold is grey (\d+)", text)
+    said_lab = re.search(r"With `--space lab` each takes the nearer by CIEDE2000, and the "
+                         r"threshold is L\* 50 \(grey (\d+)", text)
+    assert said and said_lab
+    assert _first_white_grey(tmp_path) == int(said[1]) == 128
+    assert _first_white_grey(tmp_path, "--space", "lab") == int(said_lab[1]) == 119
 
 
 @pytest.mark.parametrize("suffix", [".png", ".gif"])

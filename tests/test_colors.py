@@ -20,6 +20,7 @@ from quantize.colors import (
     mean_ciede2000,
     mean_squared_error,
     merge_colors,
+    nearest_ciede2000,
     pack_rgb,
     premultiply,
     srgb_to_lab,
@@ -230,6 +231,36 @@ def test_ciede2000_matches_skimage_including_neutral_and_wrapping_hues(rng):
     lab2[600:700] = [50, -30, -1]
     expected = skcolor.deltaE_ciede2000(lab1, lab2)
     assert np.abs(ciede2000(lab1, lab2) - expected).max() < 1e-3
+
+
+def test_nearest_ciede2000_takes_the_entry_of_least_ciede2000_among_all_of_few(rng):
+    """With no more entries than the shortlist, every entry is compared: the one taken has
+    the least CIEDE2000 as scikit-image computes it (up to float32 rounding)."""
+    lab = srgb_to_lab(rng.integers(0, 256, (2000, 3), dtype=np.uint8))
+    entries = srgb_to_lab(rng.integers(0, 256, (12, 3), dtype=np.uint8))
+    taken = nearest_ciede2000(lab, entries)
+    every = skcolor.deltaE_ciede2000(lab[:, None, :].astype(np.float64),
+                                     entries[None].astype(np.float64))
+    assert np.all(every[np.arange(len(lab)), taken] <= every.min(axis=1) + 1e-3)
+    assert (taken == every.argmin(axis=1)).mean() > 0.999
+
+
+def test_nearest_ciede2000_of_many_entries_is_never_worse_than_the_lab_nearest(rng):
+    """Of 300 entries, the 16 nearest in Lab are compared: the Lab-nearest among them, so
+    the one taken is never farther by CIEDE2000, and for many colours it is nearer."""
+    lab = srgb_to_lab(rng.integers(0, 256, (3000, 3), dtype=np.uint8))
+    entries = srgb_to_lab(rng.integers(0, 256, (300, 3), dtype=np.uint8))
+    taken = nearest_ciede2000(lab, entries)
+    lab_nearest = (((lab[:, None, :] - entries[None]) ** 2).sum(axis=2)).argmin(axis=1)
+    de_taken, de_lab = ciede2000(lab, entries[taken]), ciede2000(lab, entries[lab_nearest])
+    assert np.all(de_taken <= de_lab)
+    assert (de_taken < de_lab - 0.01).sum() > 100
+
+
+def test_nearest_ciede2000_gives_a_tie_to_the_lower_index():
+    entries = srgb_to_lab(np.array([[9, 9, 9], [200, 10, 10], [200, 10, 10]], np.uint8))
+    lab = srgb_to_lab(np.array([[190, 20, 20], [200, 10, 10]], np.uint8))
+    assert nearest_ciede2000(lab, entries).tolist() == [1, 1]
 
 
 def test_ciede2000_of_lab_images_is_per_pixel_as_in_skimage(rng):

@@ -184,6 +184,16 @@ def test_row_threads_give_the_labels_of_one_thread(rng, monkeypatch, k):
     assert np.isinf(split[1][1]).all() == (k == 1)
 
 
+@pytest.mark.parametrize("k", [3, 16, 40])
+def test_nearest_few_are_the_nearest_in_index_order(rng, k):
+    X = rng.normal(size=(300, 3)).astype(np.float32)
+    C = rng.normal(size=(k, 3)).astype(np.float32)
+    few = kern.nearest_few(X, C, 16)
+    sq = ((X[:, None, :].astype(np.float64) - C[None]) ** 2).sum(axis=2)
+    expected = np.sort(np.argsort(sq, axis=1)[:, :min(k, 16)], axis=1)
+    assert few.shape == (300, min(k, 16)) and np.array_equal(few, expected)
+
+
 @pytest.mark.parametrize("k", [2, 16, 300])
 def test_nearest_two_gives_the_two_smallest_expansions(rng, k):
     # Integer colours with repeated centres: exact ties, the second equal to the first.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import warnings
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 import numpy as np
@@ -17,6 +18,8 @@ from quantize.colors import color_histogram, pack_rgb, srgb_to_lab
 from quantize.errors import PaletteInWarning, QualityError
 from quantize.metrics import delta_e
 from quantize.reduce import AlphaLossWarning, ColorCountWarning, fit_palette
+from quantize.reduce.image import reduce_checked
+from quantize.reduce.options import check_options
 
 from .memory_support import peak_bytes
 
@@ -1182,6 +1185,28 @@ def _grey_ramp_with_a_clear_pixel() -> np.ndarray:
     rgba[0, :256, :3] = np.arange(256)[:, None]
     rgba[0, :256, 3] = 255
     return rgba
+
+
+# A pale pink, a grey and a pink: the pale pink is nearer the grey in RGB (31.6 against
+# 50.0) and in Lab (15.9 against 19.7), nearer the pink by CIEDE2000 (11.3 against 15.4).
+_PALE_PINK_GREY_PINK = np.array([[[230, 190, 200], [200, 200, 200], [230, 150, 170]]], np.uint8)
+
+
+def test_onto_a_given_palette_in_lab_a_colour_takes_the_entry_nearest_by_ciede2000():
+    """In RGB the pale pink takes the grey; with space="lab", which took the grey too
+    (nearest in Lab), the pink, nearest by CIEDE2000; with alpha too. A palette fitted to
+    the pixels (an animation's, a batch's shared one) is matched as the fit matches it,
+    in Lab distance."""
+    image, palette = _PALE_PINK_GREY_PINK, np.array([[200, 200, 200], [230, 150, 170]], np.uint8)
+    assert reduce_colors(image, palette=palette).indices.tolist() == [[0, 0, 1]]
+    assert reduce_colors(image, palette=palette, space="lab").indices.tolist() == [[1, 0, 1]]
+    rgba = np.dstack([image, np.array([[255, 255, 255]], np.uint8)])
+    rgba = np.concatenate([rgba, np.zeros((1, 3, 4), np.uint8)])  # a transparent row
+    result = reduce_colors(rgba, palette=palette, space="lab")
+    assert result.indices.tolist() == [[1, 0, 1], [2, 2, 2]] and result.transparent_index == 2
+    fitted = replace(check_options(None, None, "lab", 0.0, False, palette), fitted_palette=True)
+    drawn = reduce_checked(image, None, fitted, np.random.default_rng(0))
+    assert drawn.indices.tolist() == [[0, 0, 1]]
 
 
 @pytest.mark.parametrize("space", ["rgb", "lab"])

@@ -292,7 +292,10 @@ def batch(
         show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
-        help="rgb or lab (default: rgb for reduce, lab for segment).",
+        help="rgb or lab (default: rgb for reduce, lab for segment). For reduce, also how "
+        "a --palette-in palette's entries are matched: nearest in RGB, or with lab nearest "
+        "by CIEDE2000 (by Lab distance, as a fit matches, for a palette of --shared-palette "
+        "or with --palette-fitted).",
         autocompletion=offering(segment_spaces))] = None,
     dither: BatchDitherOption = False,
     dither_level: DitherLevelOption = None,

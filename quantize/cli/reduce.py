@@ -226,7 +226,10 @@ def reduce_command(
         "reached. Neither --quality nor --palette-in goes with it.", show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
-        help="Colour space to cluster in: rgb (default) or lab (CIELAB).",
+        help="Colour space to cluster in: rgb (default) or lab (CIELAB). It also sets how "
+        "a --palette-in palette's entries are matched: with rgb each pixel takes the entry "
+        "nearest in RGB, with lab the nearest by CIEDE2000 (by Lab distance with "
+        "--palette-fitted, as the fit matched).",
         show_default=False, autocompletion=offering(FEATURES))] = None,
     dither: DitherOption = False,
     dither_level: DitherLevelOption = None,

@@ -228,15 +228,18 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         others opaque. Dithered onto as a given palette is (the whole error diffused;
         ordered, each colour of an opaque image mixed from as many entries as it needs:
         :func:`~quantize.reduce.reduce_colors`' ``palette``), which keeps the image's
-        tone on a device's few colours, unless ``palette_fitted``.
+        tone on a device's few colours, unless ``palette_fitted``. Undithered, each
+        colour takes its nearest entry in RGB, or by CIEDE2000 with ``space="lab"``.
     palette_fitted : bool
         ``palette_in`` was fitted to colours like these (a palette fitted to many images
         together, as ``quantize batch --shared-palette`` fits one): dithered onto as a
-        fitted palette is, as if fitted to this image. Needs ``palette_in``.
+        fitted palette is, as if fitted to this image, and with ``space="lab"``
+        matched by Lab distance, as the fit matches. Needs ``palette_in``.
     palette_out : path, optional
         Also write the palette (.gpl, .json, .hex, .act, .pal or .txt by extension), each
         entry with its fitted alpha (opaque beside a .gif output): given back as
-        ``palette_in`` for the same input, it gives the same output.
+        ``palette_in`` for the same input, it gives the same output (fitted with
+        ``space="lab"``, given back with ``palette_fitted``).
     force : bool
         Overwrite existing outputs. The input is never overwritten.
     max_pixels : int or None
