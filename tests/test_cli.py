@@ -2341,7 +2341,8 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
     (["segment", "a.png", "--n-segments", "30"],
      "--n-segments: no such option; did you mean --regions? (see 'quantize segment --help')"),
     (["segment", "a.png", "--min-size", "30"],
-     "--min-size: no such option; did you mean --min-region? (see 'quantize segment --help')"),
+     "--min-size: no such option; did you mean --min-region or --working-size? (see "
+     "'quantize segment --help')"),
     (["segment", "a.png", "--compactness", "10"],
      "--compactness: no such option; segment weighs position against colour with --weight "
      "xy=VALUE (see 'quantize segment --help')"),

@@ -260,7 +260,7 @@ def batch(
     working_size: Annotated[str | None, typer.Option(
         "--working-size", metavar="PX|full", parser=min_region_value,
         help="segment, with -k: cluster a working copy of at most PX >= 64 pixels a side "
-        "(default 1024), or each image itself (full), as segment --working-size does.",
+        "(default 1024), or each image itself (full), as in segment.",
         show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "

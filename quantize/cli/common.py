@@ -88,9 +88,10 @@ def integer(text: Any) -> int:
 
 
 def min_region_value(text: Any) -> int | str:
-    """Parse ``--min-region``: a plain decimal integer (pixels) as :func:`integer` reads it,
-    else the text as typed, for :func:`quantize.segment.check_min_region` to read as a share
-    of the image (``0.1%``) or refuse, naming what it takes.
+    """Parse ``--min-region`` (and ``--working-size``): a plain decimal integer (pixels) as
+    :func:`integer` reads it, else the text as typed, for the option's check to read
+    (:func:`quantize.segment.check_min_region`: a share of the image, ``0.1%``; the
+    working size's: ``full``) or refuse, naming what it takes.
 
     >>> min_region_value("5000"), min_region_value("0.1%"), min_region_value("1.5")
     (5000, '0.1%', '1.5')
