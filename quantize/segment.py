@@ -926,7 +926,10 @@ def segment(
         :class:`ClusterCountWarning`. Only the groups weighted above 0 are
         compared, at their weights' ratios (``color=0``: texture alone). With
         ``color``, ``intensity`` and ``texture`` weights all 0 the clusters
-        are positions, and none unite.
+        are positions, and none unite. Of an image with fully transparent pixels
+        (and some visible), k-means is fitted on the visible ones alone, into at most
+        ``n_clusters``; the transparent ones are a cluster of their own beyond them, the
+        last of ``centers``, in regions that are never merged with visible ones.
     regions : int, optional
         Cut the hierarchy where this many regions remain (fewer when the image
         has fewer superpixels, or when ``min_region`` merges some, with a
@@ -3167,9 +3170,19 @@ def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[s
     pieces before the smoothing (None with texture features)."""
     work, factor = _working_copy(rgb)
     labels, clusters, centers, unmerged, pieces = cluster_pixels(
-        work, rgb.shape[:2], factor, k, w, space, scales, limit, rng, image=rgb, smooth=smooth)
+        work, rgb.shape[:2], factor, k, w, space, scales, limit, rng, image=rgb, smooth=smooth,
+        hidden=_hidden_apart(alpha))
     result = SegmentResult(labels, clusters, centers, rgb, w, limit, alpha)
     return result, unmerged, speck_side(work.shape[:2], factor, smooth), pieces
+
+
+def _hidden_apart(alpha: np.ndarray | None) -> np.ndarray | None:
+    """The fully transparent pixels (``alpha`` 0), which k-means puts in a cluster of
+    their own beyond ``n_clusters``; None when none is, or when none is visible."""
+    if alpha is None:
+        return None
+    hidden = alpha == 0
+    return hidden if hidden.any() and not hidden.all() else None
 
 
 # _working_copy reduces a band of about this many full-size pixels at a time.

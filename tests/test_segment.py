@@ -2894,3 +2894,52 @@ def test_a_dark_8_bit_image_of_one_region_is_said_dark_with_the_stretch():
 
     result, said = _said(lambda: segment(data.camera() // 2))  # levels 0..127
     assert result.n_regions > 1 and said == []
+
+
+def _two_colours_beside_a_transparent_column() -> np.ndarray:
+    """4 x 4 RGBA: column 0 fully transparent (a colour hidden in it), columns 1-2 red,
+    column 3 blue."""
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[:, 1:3, :3] = (200, 30, 30)
+    rgba[:, 3, :3] = (10, 10, 200)
+    rgba[:, 0] = (90, 20, 120, 0)
+    return rgba
+
+
+def test_transparent_pixels_are_a_cluster_beyond_n_clusters():
+    """Fully transparent pixels took one of the K clusters, leaving K - 1 to the visible
+    ones (red and blue were one cluster at n_clusters=2); they are clustered into K, the
+    transparent ones a cluster of their own, the last."""
+    rgba = _two_colours_beside_a_transparent_column()
+    with pytest.warns(AlphaIgnoredWarning):
+        result = segment(rgba, 2, weights={"xy": 0, "texture": 0}, min_region=0, seed=0)
+    assert result.cluster_map().tolist() == [[2, 0, 0, 1]] * 4
+    assert result.labels.tolist() == [[1, 2, 2, 3]] * 4
+    assert result.centers.shape[0] == 3
+    stats = result.cluster_stats()
+    assert [(s["cluster"], s["area"], s.get("transparent")) for s in stats] == [
+        (0, 8, None), (1, 4, None), (2, 4, True)]
+    assert stats[0]["mean_color"] == [200.0, 30.0, 30.0]
+
+
+@pytest.mark.parametrize("options", [{"weights": {"xy": 0, "texture": 0}, "smooth": 0,
+                                      "min_region": 0},
+                                     {"min_region": 2000}])
+def test_transparent_pixels_never_share_a_cluster_or_region_with_visible_ones(options):
+    """Of a photo with a transparent band and edge, worked on a half-size copy, the
+    transparent pixels are exactly the last cluster; smoothing and merges move none (they
+    shared one with visible pixels)."""
+    from skimage import data
+
+    rgb = np.repeat(np.repeat(data.coffee()[:200, :300], 4, 0), 4, 1)
+    rgba = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+    rgba[:203, :, 3] = 0
+    rgba[:, -17:, 3] = 0
+    hidden = rgba[..., 3] == 0
+    with pytest.warns(AlphaIgnoredWarning):
+        result = segment(rgba, 4, seed=0, **options)
+    last = result.centers.shape[0] - 1
+    assert np.array_equal(result.cluster_map() == last, hidden)
+    assert [s.get("transparent") for s in result.cluster_stats()][-1] is True
+    assert set(np.unique(result.labels[hidden])).isdisjoint(np.unique(result.labels[~hidden]))
