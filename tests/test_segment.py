@@ -843,7 +843,14 @@ def test_alpha_is_said_by_segment_and_boundary_map():
             opaque[..., 3] = 255
             call(opaque)
         labels = (out.labels, alone.labels) if isinstance(out, SegmentResult) else (out, alone)
-        assert np.array_equal(*labels)
+        if isinstance(out, SegmentResult) and out.centers.shape[0] == 3:  # k-means: apart
+            assert out.cluster_map()[:2, :3].tolist() == [[2] * 3] * 2
+            assert np.array_equal(out.cluster_map() == 2, rgba[..., 3] == 0)
+            left, right = out.cluster_map()[2:, :5], out.cluster_map()[:, 5:]
+            assert len(np.unique(left)) == len(np.unique(right)) == 1
+            assert {int(left[0, 0]), int(right[0, 0])} == {0, 1}
+        else:
+            assert np.array_equal(*labels)
     assert segment(rgba[..., :3], regions=2).labels[:, 4:6].tolist() == [[1, 2]] * 8
 
 
@@ -912,8 +919,22 @@ def half_hidden_left():
     return rgba
 
 
+def test_k_means_keeps_hidden_pixels_a_region_of_their_own_however_small():
+    """With n_clusters, the two hidden pixels are no longer merged into the red region by
+    min_region: they are the transparent cluster, beyond the 2 of the visible pixels; the
+    red region's mean is that of its 38 visible pixels, as before."""
+    with pytest.warns(AlphaIgnoredWarning):
+        result = segment(half_hidden_left(), 2, min_region=4, weights={"xy": 0}, seed=0)
+    assert result.labels[:2].tolist() == [[1, 1, 2, 2, 2, 3, 3, 3, 3, 3],
+                                          [2] * 5 + [3] * 5]
+    stats = result.region_stats()
+    assert [(s["area"], s["mean_color"], s.get("transparent")) for s in stats] == [
+        (2, [0.0, 0.0, 255.0], True), (38, [197.4, 30.0, 30.0], None),
+        (40, [30.0, 170.0, 40.0], None)]
+    assert [s["cluster"] for s in stats] == [2, 0, 1]
+
+
 @pytest.mark.parametrize("options", [
-    {"n_clusters": 2, "min_region": 4, "weights": {"xy": 0}, "seed": 0},
     {"regions": 2, "min_region": 4},
     {"min_region": 4},
 ])
@@ -2943,3 +2964,31 @@ def test_transparent_pixels_never_share_a_cluster_or_region_with_visible_ones(op
     assert np.array_equal(result.cluster_map() == last, hidden)
     assert [s.get("transparent") for s in result.cluster_stats()][-1] is True
     assert set(np.unique(result.labels[hidden])).isdisjoint(np.unique(result.labels[~hidden]))
+
+
+def _counts_in_two_colours() -> np.ndarray:
+    """2 x 4 uint16 RGB: counts 1000 on the left half, (3000, 3000, 2000) on the right."""
+    counts = np.full((2, 4, 3), 1000, np.uint16)
+    counts[:, 2:] = (3000, 3000, 2000)
+    return counts
+
+
+def test_stats_of_a_stretched_image_give_the_means_in_its_own_values():
+    """region_stats and cluster_stats gave the stretched 0..255 means only: the counts could
+    not be had back from Python (segments.json's regions had mean_input, its clusters not).
+    2000 comes out 127.5 of 255, stored as 128, so 2003.92 back."""
+    result = segment(_counts_in_two_colours(), 2, stretch=True, min_region=0, seed=0,
+                     weights={"xy": 0, "texture": 0})
+    assert result.stretch_range == (1000.0, 3000.0)
+    expected = [[1000.0] * 3, [3000.0, 3000.0, 2003.92]]
+    assert [s["mean_input"] for s in result.region_stats()] == expected
+    assert [s["mean_input"] for s in result.cluster_stats()] == expected
+    assert list(result.cluster_stats()[0]) == ["cluster", "regions", "area", "mean_color",
+                                               "mean_input"]
+    exact = result.cluster_stats(exact=True)[1]["mean_input"]
+    assert exact == [3000.0, 3000.0, 1000.0 + 128.0 * 2000.0 / 255.0]
+    plain = segment(_counts_in_two_colours(), 2, min_region=0, seed=0,
+                    weights={"xy": 0, "texture": 0})
+    assert plain.stretch_range is None
+    assert "mean_input" not in plain.cluster_stats()[0]
+    assert "mean_input" not in plain.region_stats()[0]

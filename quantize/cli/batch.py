@@ -126,7 +126,7 @@ _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--ex
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip",
                 "--keep-gps")
-_SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--edges", "--stretch",
+_SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--edges", "--classes", "--stretch",
                  "-w/--weight", "--min-region", "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
@@ -258,6 +258,9 @@ def batch(
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
         "16-bit grayscale.")] = False,
+    classes: Annotated[bool, typer.Option(
+        "--classes", help="segment: also write classes.png, the cluster of each pixel (a "
+        "class map), 8-bit grayscale up to 256 clusters, else 16-bit.")] = False,
     stretch: Annotated[bool, typer.Option(
         "--stretch", help="segment: map each image's own range onto 0..255 before "
         "segmenting (16-bit, 32-bit or float images whose values come out dark), as "
@@ -486,7 +489,8 @@ def batch(
                  "--ext": ext is not None,
                  "--regions": regions is not None, "--superpixels": superpixels is not None,
                  "--smooth": smooth is not None,
-                 "--edges": edges, "--stretch": stretch, "-w/--weight": bool(weights),
+                 "--edges": edges, "--classes": classes, "--stretch": stretch,
+                 "-w/--weight": bool(weights),
                  "--min-region": min_region is not None,
                  "--overlay-color": overlay_color is not None}
         with user_errors():
@@ -512,7 +516,8 @@ def batch(
                                        palette_fitted, matte, max_bytes)
                        if mode == "reduce" else
                        _segment_options(colors, regions, edges, space, weights or [], min_region,
-                                        overlay_color, seed, stretch, superpixels, smooth))
+                                        overlay_color, seed, stretch, superpixels, smooth,
+                                        classes))
             options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
             if copy_if_larger:  # left out when not given, as ext is
                 options["copy_if_larger"] = True
@@ -1468,7 +1473,7 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      overlay_color: str | None,
                      seed: int, stretch: bool = False,
                      superpixels: int | None = None,
-                     smooth: int | None = None) -> dict[str, Any]:
+                     smooth: int | None = None, classes: bool = False) -> dict[str, Any]:
     from ..features import check_weights
     from ..segment import check_cut, check_min_region, check_smooth, check_superpixels
     from .segment import parse_color, parse_weights
@@ -1494,6 +1499,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["superpixels"] = check_superpixels(superpixels, n_clusters)
     if smooth is not None:  # so too
         options["smooth"] = check_smooth(smooth, n_clusters)
+    if classes:  # so too
+        options["classes"] = True
     return options
 
 
