@@ -25,11 +25,12 @@ cluster centres, from which ``segment`` builds its ``SegmentResult``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import chunk_rows, group_means, group_sums, spread, sq_dist_to
+from ._kernels import chunk_rows, group_means, group_sums, nearest, spread, sq_dist_to
 from .errors import QuantizeWarning, warn_caller
 from .features import FeatureSpec, feature_array
 from .io import DARK_TOP, bulk_levels, outside_levels
@@ -100,7 +101,8 @@ class ClusterCountWarning(QuantizeWarning):
 def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int,
                    w: dict[str, float], space: str, scales: tuple[float, ...],
                    min_region: int, rng: np.random.Generator,
-                   image: np.ndarray | None = None, smooth: int | None = None
+                   image: np.ndarray | None = None, smooth: int | None = None,
+                   hidden: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray | None, int]:
     """Cluster the pixels of ``work`` into ``k`` clusters; regions at full size ``shape``.
 
@@ -113,6 +115,11 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     (:func:`~quantize.reconstruct.refine.refined_labels`), so that the borders follow its
     edges rather than the boxes' sides. ``smooth`` is the speck size of the majority
     smoothing in full-size pixels (:func:`speck_side`): None for the default, 0 for none.
+    ``hidden``, ``(H, W)`` bool, marks the fully transparent pixels of the full-size
+    image (some pixel visible, ``image`` given): k-means is fitted on the other pixels
+    alone, into at most ``k`` clusters, and the hidden ones are a cluster of their own,
+    the last (:func:`_set_apart`), in regions of their own (none merged with a visible
+    one). A working pixel is hidden when its whole box is.
 
     Returns
     -------
@@ -140,14 +147,21 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     """
     lab = lab_planes(work)  # for the features and unite_alike
     X, spec = feature_array(work, w, space, scales, lab)
-    centers, pixel_clusters = _cluster(X, k, rng)
-    n_centers = centers.shape[0]
+    boxes = None if hidden is None else _hidden_boxes(hidden, factor)
+    centers, pixel_clusters = _cluster(X, k, rng, None if boxes is None else ~boxes.ravel())
     small_map = pixel_clusters.reshape(work.shape[:2])
+    if boxes is not None:
+        centers = _set_apart(small_map, boxes, X, centers, last_is_hidden=False)
+    n_centers = centers.shape[0]
     if "texture" in spec.columns:
         refine_borders(small_map, X, work, spec, n_centers, lab[0])
     centers = unite_alike(small_map, lab, X, spec, centers)
-    if n_centers > 1 == centers.shape[0]:  # a black-to-white gradient too: no step anywhere
-        warn_caller(_united_into_one(k, n_centers, w, *spanned_levels(work)),
+    if boxes is not None:
+        centers = _set_apart(small_map, boxes, X, centers, last_is_hidden=True)
+    apart = int(boxes is not None)  # the hidden pixels' cluster is not one k-means found
+    if n_centers - apart > 1 == centers.shape[0] - apart:  # a black-to-white gradient too
+        shown = None if boxes is None else (~boxes).astype(np.uint8)
+        warn_caller(_united_into_one(k, n_centers - apart, w, *spanned_levels(work, shown)),
                     ClusterCountWarning)
     n_centers = centers.shape[0]
     textured = "texture" in spec.columns
@@ -158,10 +172,74 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     if image is not None and factor > 1:
         full = refined_labels(smoothed, lab, image, factor, enlarged=rows)
         rows = lambda start, stop: full[start:stop]  # noqa: E731
+    if hidden is not None and image is not None:
+        rows = _hidden_apart_rows(rows, hidden, image, _cluster_colours(work, small_map,
+                                                                        n_centers - 1))
     runs = _regions.region_runs(rows, shape)
-    labels, clusters = _regions_of(runs, small_map, factor, X, min_region, n_centers)
+    labels, clusters = _regions_of(runs, small_map, factor, X, min_region, n_centers,
+                                   apart=None if hidden is None else n_centers - 1)
     large = _large_pieces(small_map, smoothed, min_region, factor)
     return labels, clusters, centers, runs.n, pieces, large
+
+
+def _hidden_boxes(hidden: np.ndarray, factor: int) -> np.ndarray:
+    """The working pixels (boxes of ``factor`` full-size pixels, the last ones partial, as
+    Pillow's ``Image.reduce`` makes them) of which every pixel of ``hidden`` is True."""
+    if factor == 1:
+        return hidden
+    from PIL import Image
+
+    share = np.asarray(Image.fromarray(hidden.astype(np.uint8) * np.uint8(255)).reduce(factor))
+    return share == 255
+
+
+def _set_apart(small_map: np.ndarray, hidden: np.ndarray, X: np.ndarray, centers: np.ndarray,
+               *, last_is_hidden: bool) -> np.ndarray:
+    """Put the ``hidden`` pixels of ``small_map`` (in place) in a cluster of their own,
+    the last, and return the centres, that cluster's the mean of their rows of ``X``.
+
+    With ``last_is_hidden``, the last of ``centers`` is theirs already, unless a step
+    since (:func:`unite_alike`) moved some of them: then they get a new one. A visible
+    pixel in their cluster goes to the nearest other centre. Prior validation is assumed:
+    some pixel is hidden and some visible.
+    """
+    flat, rows = small_map.reshape(-1), hidden.reshape(-1)
+    t = centers.shape[0] - 1
+    if not last_is_hidden or (flat[rows] != t).any():
+        t += 1
+        centers = np.vstack([centers, X[rows].mean(axis=0, dtype=np.float64)])
+    flat[rows] = t
+    stray = np.flatnonzero(~rows & (flat == t))
+    if stray.size:
+        flat[stray] = nearest(X[stray], centers[:t].astype(X.dtype))
+    return centers
+
+
+def _cluster_colours(work: np.ndarray, small_map: np.ndarray, k: int) -> np.ndarray:
+    """Mean RGB ``(k, 3)`` float32 of the working pixels of each of clusters 0..k-1."""
+    means = group_means(work.reshape(-1, 3).astype(np.float32), small_map.ravel(), k + 1)[0]
+    return means[:k].astype(np.float32)
+
+
+def _hidden_apart_rows(rows: Callable[[int, int], np.ndarray], hidden: np.ndarray,
+                       rgb: np.ndarray, colours: np.ndarray
+                       ) -> Callable[[int, int], np.ndarray]:
+    """``rows`` of the full-size cluster map with the ``hidden`` pixels in the hidden
+    cluster, ``len(colours)``, and any other pixel the smoothing or the enlarging put
+    there in the visible cluster of the nearest mean colour ``colours`` (its own colour
+    in ``rgb``, ``(H, W, 3)`` uint8)."""
+    t = colours.shape[0]
+
+    def apart(start: int, stop: int) -> np.ndarray:
+        band = np.array(rows(start, stop), dtype=np.int32)
+        off = hidden[start:stop]
+        stray = ~off & (band == t)
+        if stray.any():
+            band[stray] = nearest(rgb[start:stop][stray].astype(np.float32), colours)
+        band[off] = t
+        return band
+
+    return apart
 
 
 def _smoothed_map(small_map: np.ndarray, k: int, factor: int, smooth: int | None,
@@ -335,14 +413,16 @@ def _but_for(beyond: int) -> str:
     return f" but for {beyond} brighter or darker pixel{'' if beyond == 1 else 's'}"
 
 
-def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Fit on a random sample of rows, then assign every row in chunks."""
-    n = X.shape[0]
+def _cluster(X: np.ndarray, k: int, rng: np.random.Generator,
+             shown: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Fit on a random sample of rows (of the ``shown`` ones, a bool mask, when given),
+    then assign every row in chunks."""
+    fitted = X if shown is None else X[shown]
+    n = fitted.shape[0]
     if n > FIT_SAMPLE:
-        sample = X[np.sort(rng.choice(n, size=FIT_SAMPLE, replace=False))]
+        sample = fitted[np.sort(rng.choice(n, size=FIT_SAMPLE, replace=False))]
     else:
-        sample = X
+        sample = fitted
     distinct = _count_distinct(sample, k)
     if distinct < k:
         vectors, clusters = ("vector", "cluster") if distinct == 1 else ("vectors", "clusters")
@@ -350,6 +430,8 @@ def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
                     f"{vectors}; using {distinct} {clusters}", ClusterCountWarning)
         k = distinct
     model = MiniBatchKMeans(k, seed=rng).fit(sample)
+    del fitted, sample
+    n = X.shape[0]
     labels = np.empty(n, dtype=np.int32)
     for start in range(0, n, _ASSIGN_ROWS):
         labels[start:start + _ASSIGN_ROWS] = model.predict(X[start:start + _ASSIGN_ROWS])
@@ -681,14 +763,16 @@ def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
 
 
 def _regions_of(runs: _regions.RegionRuns, small_map: np.ndarray, factor: int, X: np.ndarray,
-                min_region: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+                min_region: int, k: int, apart: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Region labels (H, W) and each region's majority cluster (R,).
 
     ``runs`` are the connected regions of the full-size cluster map;
     ``small_map`` and ``X`` are the working-resolution cluster map and
     features (boxes of ``factor`` pixels); a region's mean feature (used for
     merging) is the mean of the working pixels it covers, or its cluster's mean
-    when it covers none.
+    when it covers none. A region of cluster ``apart`` (the fully transparent pixels')
+    is merged with none of another cluster, nor another with it.
     """
     n = runs.n
     area = runs.areas()
@@ -696,7 +780,11 @@ def _regions_of(runs: _regions.RegionRuns, small_map: np.ndarray, factor: int, X
     comp_cluster = np.zeros(n + 1, dtype=np.intp)
     comp_cluster[runs.regions] = runs.values
     means = _component_means(runs, comp_cluster, small_map, factor, X, k)
-    mapping = _regions.merge_regions(area, runs.pairs, means, min_region)
+    pairs = runs.pairs
+    if apart is not None:
+        side = comp_cluster[pairs] == apart
+        pairs = pairs[side[:, 0] == side[:, 1]]
+    mapping = _regions.merge_regions(area, pairs, means, min_region)
     n_new = int(mapping.max())
     votes = np.bincount(mapping[1:] * k + comp_cluster[1:], weights=area[1:],
                         minlength=(n_new + 1) * k).reshape(n_new + 1, k)
@@ -704,7 +792,7 @@ def _regions_of(runs: _regions.RegionRuns, small_map: np.ndarray, factor: int, X
     # A region of one cluster is all of a connected piece of it: two that a merged speck
     # kept apart are joined (every 'chelsea' -k 4 border between regions 22 and 24, of
     # one cluster, was drawn where the cluster map has none).
-    mapping, clusters = _regions.join_same_value(mapping, runs.pairs, clusters)
+    mapping, clusters = _regions.join_same_value(mapping, pairs, clusters)
     return runs.label_map(mapping), clusters
 
 

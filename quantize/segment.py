@@ -99,7 +99,7 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     check_weights,
     warn_alpha_ignored,
 )
-from .io import DARK_TOP, DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba
+from .io import DARK_TOP, DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba, as_rgba_ranged
 from .pixel_kmeans import (
     PIECE_PIXELS,
     STRETCH_ADVICE,
@@ -677,6 +677,10 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         (``dict(result.weights)`` is an editable copy).
     min_region : int
         The size limit applied when merging.
+    stretch_range : (float, float) or None
+        With ``stretch=True``, the input's values read as 0 and 255
+        (:func:`quantize.io.as_rgba_ranged`), by which :meth:`SegmentResult.region_stats`
+        and :meth:`SegmentResult.cluster_stats` give ``mean_input``; None otherwise.
     n_regions : int
         The number of regions R.
 
@@ -707,6 +711,7 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
     weights: Mapping[str, float]
     min_region: int
     alpha: np.ndarray | None = field(default=None, repr=False)
+    stretch_range: tuple[float, float] | None = field(default=None, repr=False)
     # The regions' pixel counts and sums (_regions.RegionSums), made once, on first use
     # (or by the hierarchy, which has them), for mean_color_image() and region_stats().
     _sums: _regions.RegionSums | None = field(default=None, init=False, repr=False)
@@ -852,16 +857,30 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         and the others count every pixel, shown or not. Rounded as ``segments.json``
         writes them; with ``exact=True``, ``centroid`` and ``mean_color`` are
         unrounded (the mean colours of ``mean_colors(exact=True)``), the features to
-        compute with.
+        compute with. Of a stretched image (``stretch_range``), ``mean_input`` after
+        ``mean_color``: that mean in the input's own values, ``low + mean * (high - low) /
+        255``, to 6 significant digits (unrounded with ``exact=True``), as
+        ``segments.json`` gives it.
 
         Raises
         ------
         TypeError
             If ``exact`` is not a bool.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from quantize import segment
+        >>> counts = np.array([[1000, 1000, 3000, 3000]], np.uint16)
+        >>> result = segment(counts, 2, min_region=0, weights={"xy": 0}, seed=0,
+        ...                  stretch=True)
+        >>> [s["mean_input"] for s in result.region_stats()]
+        [[1000.0, 1000.0, 1000.0], [3000.0, 3000.0, 3000.0]]
         """
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
                                      sums=self._region_sums(),
-                                     exact=check_bool(exact, "exact"))
+                                     exact=check_bool(exact, "exact"),
+                                     stretch_range=self.stretch_range)
 
     def cluster_stats(self, *, exact: bool = False) -> list[dict[str, Any]]:
         """One JSON-ready dict per cluster that some region is in, in cluster order: the
@@ -874,6 +893,8 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         out; ``"transparent": true`` last when none of them is visible. With
         ``n_clusters``, the k-means clusters (``clusters_used`` of them); from the region
         hierarchy every region is its own cluster, so there is one record per region.
+        Of a stretched image, ``mean_input`` after ``mean_color``, as
+        :meth:`SegmentResult.region_stats` gives a region's.
 
         Raises
         ------
@@ -882,7 +903,8 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         """
         return _regions.cluster_stats(self._region_sums(), self.clusters,
                                       int(self.centers.shape[0]),
-                                      exact=check_bool(exact, "exact"))
+                                      exact=check_bool(exact, "exact"),
+                                      stretch_range=self.stretch_range)
 
     def _region_sums(self) -> _regions.RegionSums:
         """The regions' :class:`~quantize.reconstruct.regions.RegionSums`, made on first use."""
@@ -890,6 +912,12 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
             sums = _regions.region_sums(self.labels, self.image, self.n_regions, self.alpha)
             object.__setattr__(self, "_sums", sums)
         return self._sums
+
+    def _with_stretch_range(self, stretch_range: tuple[float, float] | None
+                            ) -> SegmentResult:
+        """This result, of an image stretched from ``stretch_range`` (None: not stretched)."""
+        object.__setattr__(self, "stretch_range", stretch_range)
+        return self
 
     def _with_sums(self, sums: _regions.RegionSums) -> SegmentResult:
         """This result, given its regions' sums (of ``labels`` over ``image`` and ``alpha``)."""
@@ -950,7 +978,10 @@ def segment(
         :class:`ClusterCountWarning`. Only the groups weighted above 0 are
         compared, at their weights' ratios (``color=0``: texture alone). With
         ``color``, ``intensity`` and ``texture`` weights all 0 the clusters
-        are positions, and none unite.
+        are positions, and none unite. Of an image with fully transparent pixels
+        (and some visible), k-means is fitted on the visible ones alone, into at most
+        ``n_clusters``; the transparent ones are a cluster of their own beyond them, the
+        last of ``centers``, in regions that are never merged with visible ones.
     regions : int, optional
         Cut the hierarchy where this many regions remain (fewer when the image
         has fewer superpixels, or when ``min_region`` merges some, with a
@@ -1153,14 +1184,15 @@ def segment(
     >>> segment(img, regions=2).labels[0, 13:17].tolist()
     [1, 1, 2, 2]
     """
-    rgb, alpha = as_rgba(image, max_pixels=max_pixels, stretch=stretch,
-                         dark_advice=DARK_ADVICE)
+    rgb, alpha, stretch_range = as_rgba_ranged(image, max_pixels=max_pixels, stretch=stretch,
+                                               dark_advice=DARK_ADVICE)
     if isinstance(image, LoadedImage) and rgb is image.rgb:  # the result keeps a copy
         rgb = rgb.copy()
     return segment_pixels(rgb, alpha, n_clusters, regions=regions, weights=weights,
                           space=space, min_region=min_region, texture_scales=texture_scales,
                           seed=seed, advice=alpha_advice(image, _ALPHA_ADVICE),
-                          superpixels=superpixels, smooth=smooth, working_size=working_size)
+                          superpixels=superpixels, smooth=smooth, working_size=working_size,
+                          stretch_range=stretch_range)
 
 
 @foreign_keywords
@@ -1179,12 +1211,15 @@ def segment_pixels(
     superpixels: int | None = None,
     smooth: int | None = None,
     working_size: int | str | None = None,
+    stretch_range: tuple[float, float] | None = None,
 ) -> SegmentResult:
     """:func:`segment` of an image read already, as :func:`~quantize.io.as_rgba` gives it:
     ``rgb`` ``(H, W, 3)`` uint8, which the result keeps (it is not copied; nor modified),
     and ``alpha`` ``(H, W)`` uint8 or None. For drivers that read the image themselves
     (:func:`quantize.segment_file.segment_file`); the :class:`AlphaIgnoredWarning` ends
-    with ``advice``. The other parameters are checked, as :func:`segment` checks them.
+    with ``advice``. ``stretch_range``, the values of a stretched image read as 0 and
+    255 (:attr:`~quantize.io.LoadedImage.stretch_range`), gives its statistics their
+    ``mean_input``. The other parameters are checked, as :func:`segment` checks them.
     """
     w = check_weights(weights)
     scales = check_texture_scales(texture_scales)
@@ -1210,7 +1245,7 @@ def segment_pixels(
         result = _segment_hierarchy(rgb, alpha, w, n_regions, limit, given, superpixels)
         if n_regions is None and result.n_regions == 1:
             _warn_if_levels_too_close(result)
-        return result
+        return result._with_stretch_range(stretch_range)
     limit = default_min_region(h, wd) if given is None else _min_region_pixels(given, h, wd)
     result, unmerged, speck, pieces, large_pieces = _segment_kmeans(
         rgb, alpha, k, w, space, scales, limit, rng, smooth, working_size)
@@ -1218,7 +1253,7 @@ def segment_pixels(
                         large_pieces=large_pieces)
     if pieces is not None:
         _warn_if_pieces_lost(result, pieces, k, speck, unmerged, limit, given, working_size)
-    return result
+    return result._with_stretch_range(stretch_range)
 
 
 class SpecksRemovedWarning(QuantizeWarning):
@@ -3279,10 +3314,20 @@ def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[s
     The working copy is at most ``working_size`` a side (:func:`working_shape`)."""
     work, factor = _working_copy(rgb, working_size)
     labels, clusters, centers, unmerged, pieces, large_pieces = cluster_pixels(
-        work, rgb.shape[:2], factor, k, w, space, scales, limit, rng, image=rgb, smooth=smooth)
+        work, rgb.shape[:2], factor, k, w, space, scales, limit, rng, image=rgb, smooth=smooth,
+        hidden=_hidden_apart(alpha))
     result = SegmentResult(labels, clusters, centers, rgb, w, limit, alpha)
     return (result, unmerged, speck_side(work.shape[:2], factor, smooth), pieces,
             large_pieces)
+
+
+def _hidden_apart(alpha: np.ndarray | None) -> np.ndarray | None:
+    """The fully transparent pixels (``alpha`` 0), which k-means puts in a cluster of
+    their own beyond ``n_clusters``; None when none is, or when none is visible."""
+    if alpha is None:
+        return None
+    hidden = alpha == 0
+    return hidden if hidden.any() and not hidden.all() else None
 
 
 # _working_copy reduces a band of about this many full-size pixels at a time.

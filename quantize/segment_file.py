@@ -71,15 +71,18 @@ from .segment import (
     working_shape,
 )
 
-__all__ = ["EDGES_FILE", "INPUT_MEAN_UNITS", "OUTPUT_FILES", "OVERLAY_COLOR", "STATS_UNITS",
-           "AlphaIgnoredWarning",
-           "check_segment_options", "check_stream_outputs", "segment_file"]
+__all__ = ["CLASSES_FILE", "EDGES_FILE", "INPUT_MEAN_UNITS", "OUTPUT_FILES", "OVERLAY_COLOR",
+           "STATS_UNITS", "AlphaIgnoredWarning", "check_segment_options",
+           "check_stream_outputs", "class_levels", "output_names", "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
                 "flats.png", "segments.json")
 #: The soft border map written with ``edges=True`` (16-bit grayscale, before ``segments.json``).
 EDGES_FILE = "edges.png"
+#: The class map written with ``classes=True``: the cluster of each pixel's region
+#: (:meth:`SegmentResult.cluster_map`), 8-bit grayscale for up to 256 clusters, else 16-bit.
+CLASSES_FILE = "classes.png"
 #: The colour ``overlay.png`` draws the borders in unless ``overlay_color`` names another.
 OVERLAY_COLOR = (255, 0, 0)
 #: The units of the ``region_stats`` fields, written beside them in ``segments.json``.
@@ -113,6 +116,7 @@ def segment_file(
     superpixels: int | None = None,
     smooth: int | None = None,
     working_size: int | str | None = None,
+    classes: bool = False,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -129,9 +133,10 @@ def segment_file(
     ``segments.json`` comes last, so its
     presence marks a finished job. With ``edges``, ``edges.png`` (16-bit
     grayscale, :func:`quantize.segment.boundary_map` scaled to 0..65535) is
-    written before ``segments.json``. Every PNG keeps the input's physical resolution
-    (:attr:`quantize.io.LoadedImage.dpi`, in a pHYs chunk), as it has the input's
-    pixels. Of an animated image only the first
+    written before ``segments.json``, and with ``classes``, ``classes.png``
+    (:data:`CLASSES_FILE`, the cluster of each pixel) next, before it too. Every PNG
+    keeps the input's physical resolution (:attr:`quantize.io.LoadedImage.dpi`, in a
+    pHYs chunk), as it has the input's pixels. Of an animated image only the first
     frame is segmented, with a :class:`quantize.animation.FirstFrameWarning`
     saying so; fully transparent pixels are segmented as one colour
     (:func:`quantize.segment.fill_transparent`), translucent ones by the colour stored in
@@ -162,18 +167,24 @@ def segment_file(
         a pipe or device (``/dev/stdin``, a FIFO) is refused; save a stream to a
         file first, and name it with ``input_name``.
     outdir : path
-        Folder for the outputs (five, six with ``edges``).
+        Folder for the outputs (five, one more with ``edges``, one more with ``classes``).
     n_clusters, regions, weights, space, min_region, seed
         As for :func:`quantize.segment.segment`, except that ``seed`` defaults to 0,
         so that a file gives the same output on every run, as on the command line.
     force : bool, default False
-        Overwrite existing outputs (and, without ``edges``, remove the
-        ``edges.png`` an earlier run's ``segments.json`` lists, unless it is the
-        input; any other ``edges.png`` is left alone).
+        Overwrite existing outputs (and, without ``edges`` or ``classes``, remove the
+        ``edges.png`` or ``classes.png`` an earlier run's ``segments.json`` lists, unless
+        it is the input; any other is left alone).
     max_pixels : int or None
         Refuse larger images (see :func:`quantize.io.load_image`).
     edges : bool, default False
         Also write ``edges.png``.
+    classes : bool, default False
+        Also write ``classes.png``: :meth:`SegmentResult.cluster_map`, the cluster of each
+        pixel (0-based, as ``cluster_stats`` numbers them), 8-bit grayscale when there
+        are up to 256 clusters (``centers``), else 16-bit. It is not limited by the
+        labels' 65535: a segmentation of more regions is refused all the same, as
+        ``labels.png`` cannot hold it.
     overlay_color : (r, g, b) or str, default (255, 0, 0)
         The colour of the borders in ``overlay.png``, three integers 0..255 (or a colour
         name or ``#rrggbb``, as ``--overlay-color`` takes it): red borders
@@ -253,11 +264,12 @@ def segment_file(
     """
     start = time.perf_counter()
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
+    classes = check_bool(classes, "classes")
     stretch = check_bool(stretch, "stretch")
     overlay_color = check_color(overlay_color, "overlay_color")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
                                superpixels, smooth, working_size)
-    names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
+    names = output_names(edges, classes)
     folder = check_path(outdir, "outdir")
     if input_name is not None:  # only named in the record, as given
         check_path(input_name, "input_name")
@@ -274,7 +286,8 @@ def segment_file(
         loaded = load_image(input, max_pixels=max_pixels, stretch=stretch,
                             dark_advice=DARK_ADVICE)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
-        result = segment_pixels(loaded.rgb, loaded.alpha, **params)
+        result = segment_pixels(loaded.rgb, loaded.alpha, **params,
+                                stretch_range=loaded.stretch_range)
         dpi = loaded.dpi
         shown = _regions.shown_alpha(loaded.alpha)
         stretched = _stretch_record(stretch, loaded.stretch_range)
@@ -283,14 +296,15 @@ def segment_file(
         values = stretched.get("stretch_range")  # the input's, read as 0 and 255
         stats = {"cluster_stats": result.cluster_stats(),
                  "region_stats_units": _stats_units(values),
-                 "region_stats": _with_input_means(result, values)}
+                 "region_stats": result.region_stats()}
         levels = _edge_levels(boundary_map(result.image, weights=params["weights"],
                                            max_pixels=None)
                               ) if edges else None
         if result.n_regions > _MAX_LABEL:
             raise InputParameterError(
                 f"min_region={result.min_region} leaves {result.n_regions} regions, more "
-                f"than labels.png can hold ({_MAX_LABEL}); raise it to merge the small ones",
+                f"than labels.png can hold ({_MAX_LABEL}); raise it to merge the small ones"
+                + ("; classes.png is not written without labels.png" if classes else ""),
                 path=input)
         h, w = result.labels.shape
         work_h, work_w = working_shape((h, w), params["working_size"])
@@ -307,8 +321,8 @@ def segment_file(
                   **_given("smooth", params["smooth"]),
                   **_given("working_size", params["working_size"])}
         _write_outputs(paths, result, record, stats, levels, input_path, overlay_color, dpi,
-                       alpha=shown, replace=force, stale=(lambda: _stale_edges(folder, input))
-                       if force and not edges else None)
+                       alpha=shown, replace=force, classes=classes,
+                       stale=(lambda: _stale_outputs(folder, input, names)) if force else None)
     record["seconds"] = round(time.perf_counter() - start, 3)
     return record
 
@@ -335,30 +349,6 @@ def _stats_units(stretch_range: list[float] | None) -> dict[str, str]:
     """:data:`STATS_UNITS`, with ``mean_input``'s when the image was stretched."""
     more = {} if stretch_range is None else {"mean_input": INPUT_MEAN_UNITS}
     return {**STATS_UNITS, **more}
-
-
-def _with_input_means(result: SegmentResult, stretch_range: list[float] | None
-                      ) -> list[dict[str, Any]]:
-    """``result``'s region stats, each with ``mean_input`` after ``mean_color`` when the
-    image was stretched from ``stretch_range``: its exact mean colour in the input's own
-    values, to 6 significant digits.
-
-    >>> result = segment_pixels(np.full((4, 4, 3), 255, np.uint8), None, regions=1)
-    >>> _with_input_means(result, [227.0, 1968.0])[0]["mean_input"]
-    [1968.0, 1968.0, 1968.0]
-    """
-    stats = result.region_stats()
-    if stretch_range is None:
-        return stats
-    low, high = stretch_range
-    means = low + result.mean_colors(exact=True) * ((high - low) / 255.0)
-    for entry in stats:
-        values = [float(f"{v:.6g}") for v in means[entry["label"]]]
-        at = list(entry).index("mean_color") + 1
-        items = list(entry.items())
-        entry.clear()
-        entry.update(items[:at] + [("mean_input", values)] + items[at:])
-    return stats
 
 
 def _given(key: str, value: Any) -> dict[str, Any]:
@@ -399,16 +389,30 @@ def _earlier_record(folder: Path) -> dict[str, Any]:
     return record
 
 
-def _stale_edges(folder: Path, input: str | os.PathLike[str]) -> list[Path]:
-    """The ``edges.png`` in ``folder`` that a run without edges removes: only one the run
-    whose ``segments.json`` is there wrote (it lists it; any other may be the user's own),
-    and not the ``input`` itself. Asked under the folder's lock, as the outputs are put in
-    place, so that one another run wrote meanwhile is seen."""
-    stale = folder / EDGES_FILE
-    if (EDGES_FILE in _earlier_record(folder).get("outputs", ()) and stale.is_file()
-            and not same_file(stale, input)):
-        return [stale]
-    return []
+def output_names(edges: bool = False, classes: bool = False) -> tuple[str, ...]:
+    """The files :func:`segment_file` writes, in writing order, ``segments.json`` last.
+
+    >>> output_names(classes=True)[-2:]
+    ('classes.png', 'segments.json')
+    """
+    return (OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ())
+            + ((CLASSES_FILE,) if classes else ()) + OUTPUT_FILES[-1:])
+
+
+#: The outputs a run writes only when asked (:func:`output_names`).
+_OPTIONAL_FILES = (EDGES_FILE, CLASSES_FILE)
+
+
+def _stale_outputs(folder: Path, input: str | os.PathLike[str],
+                   names: tuple[str, ...]) -> list[Path]:
+    """The ``edges.png`` and ``classes.png`` in ``folder`` that a run not writing them
+    (not in ``names``) removes: only one the run whose ``segments.json`` is there wrote
+    (it lists it; any other may be the user's own), and not the ``input`` itself. Asked
+    under the folder's lock, as the outputs are put in place, so that one another run
+    wrote meanwhile is seen."""
+    listed = _earlier_record(folder).get("outputs", ())
+    stale = [folder / name for name in _OPTIONAL_FILES if name not in names and name in listed]
+    return [path for path in stale if path.is_file() and not same_file(path, input)]
 
 
 def _refuse_another_inputs_folder(folder: Path, name: str | os.PathLike[str],
@@ -469,7 +473,7 @@ def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
 
 
 def check_stream_outputs(outdir: str | os.PathLike[str], input_name: str | os.PathLike[str],
-                         edges: bool = False) -> None:
+                         edges: bool = False, classes: bool = False) -> None:
     """Refuse, before a stream (stdin, a pipe) is read, an output folder that
     :func:`segment_file` without ``force`` would refuse once the whole stream had come:
     one holding the segmentation of another input, or any of the outputs.
@@ -483,7 +487,7 @@ def check_stream_outputs(outdir: str | os.PathLike[str], input_name: str | os.Pa
     if not folder.is_dir():
         return
     _refuse_another_inputs_folder(folder, input_name, input_name, False, _earlier_record(folder))
-    for name in OUTPUT_FILES + ((EDGES_FILE,) if edges else ()):
+    for name in output_names(edges, classes):
         check_output_path(folder / name, force=False)
 
 
@@ -494,8 +498,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           edges: bool = False,
                           overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR,
                           stretch: bool = False, superpixels: int | None = None,
-                          smooth: int | None = None,
-                          working_size: int | str | None = None) -> dict[str, Any]:
+                          smooth: int | None = None, working_size: int | str | None = None,
+                          classes: bool = False) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -504,7 +508,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     starts from the same state. ``overlay_color`` is returned only when it is not
     :data:`OVERLAY_COLOR`: the settings a batch recorded before it could be chosen, in
     red, have no such entry, and still match a run that leaves it out; so is ``stretch``,
-    only when True.
+    only when True. ``classes`` is returned always (False left out of a batch's settings
+    as earlier versions lack it: :mod:`quantize.batch.manifest`).
 
     Raises
     ------
@@ -522,6 +527,7 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     (False, (0, 255, 255))
     """
     edges = check_bool(edges, "edges")
+    classes = check_bool(classes, "classes")
     color = check_color(overlay_color, "overlay_color")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
                                superpixels, smooth, working_size)
@@ -529,7 +535,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
     stretched = {"stretch": True} if check_bool(stretch, "stretch") else {}
     return {**params, "seed": seed, "force": check_bool(force, "force"),
-            "max_pixels": max_pixels, "edges": edges, **drawn, **stretched}
+            "max_pixels": max_pixels, "edges": edges, "classes": classes, **drawn,
+            **stretched}
 
 
 def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | None) -> None:
@@ -650,7 +657,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], stats: dict[str, Any], edge_levels: np.ndarray | None,
                    input_path: str | None, overlay_color: tuple[int, int, int],
                    dpi: tuple[float, float] | None, *, alpha: np.ndarray | None = None,
-                   replace: bool, stale: Callable[[], list[Path]] | None = None) -> None:
+                   replace: bool, stale: Callable[[], list[Path]] | None = None,
+                   classes: bool = False) -> None:
     """Encode each output and write it to its temporary file before the next is made,
     then put them all in place together, ``segments.json`` last.
 
@@ -658,7 +666,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
     another file's; None for a copy of a pipe) and the region and cluster statistics
     ``stats``.
-    ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when it is written;
+    ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when it is written, and with
+    ``classes`` ``classes.png`` is (:func:`class_levels`);
     ``overlay.png`` draws the borders in ``overlay_color``. ``segmented.png`` and
     ``overlay.png`` are RGBA of ``alpha``, the input's, when it has some pixel not opaque
     (:func:`~quantize.reconstruct.regions.shown_alpha`): a transparent area stays
@@ -682,7 +691,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     without ``replace`` (``force``), an output another job put in place after this
     one checked the folder is refused, and this job's outputs are not written.
     ``stale``, asked under that lock, names the files of an earlier run this one does
-    not write, removed with its ``segments.json`` (:func:`_stale_edges`).
+    not write, removed with its ``segments.json`` (:func:`_stale_outputs`).
     """
     boundaries = result.boundaries()
     colors = result.mean_colors()
@@ -700,6 +709,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     }
     if edge_levels is not None:
         images[EDGES_FILE] = lambda: Image.fromarray(edge_levels)
+    if classes:
+        images[CLASSES_FILE] = lambda: Image.fromarray(class_levels(result))
 
     def encoded() -> Iterator[tuple[Path, bytes | memoryview]]:
         for name, make in images.items():  # each picture let go before the next is made
@@ -710,6 +721,18 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
 
     write_together(encoded(), removed_first=lambda: [
         paths["segments.json"], *(stale() if stale is not None else ())], replace=replace)
+
+
+def class_levels(result: SegmentResult) -> np.ndarray:
+    """``classes.png``'s levels: :meth:`SegmentResult.cluster_map`, ``(H, W)`` uint8 when
+    ``result`` has up to 256 clusters (``centers``), else uint16.
+
+    >>> result = segment_pixels(np.zeros((1, 2, 3), np.uint8), None, regions=1)
+    >>> class_levels(result).tolist(), class_levels(result).dtype.name
+    ([[0, 0]], 'uint8')
+    """
+    dtype = np.uint8 if result.centers.shape[0] <= 256 else np.uint16
+    return result.cluster_map().astype(dtype)
 
 
 def _rgb_picture(shape: tuple[int, int], band: Callable[[slice], np.ndarray],

@@ -5871,3 +5871,22 @@ _REDUCE_CSV_HEADER_BEFORE = (
     "optimized", "outputs_not_removed", "palette", "palette_in", "palette_mode", "quality",
     "removed_outputs", "removed_outputs_folders_left", "seed", "stale_output", "warnings",
     "skipped", "quality_limit", "quality_met", "max_bytes", "max_bytes_bound")
+
+
+def test_cli_segment_mode_writes_a_class_map_with_classes(photo_tree, tmp_path):
+    """The class map (the cluster of each pixel) could be had from Python only."""
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--mode", "segment", "-k", "3", "--classes",
+                  "--glob", "astronaut.jpg")
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "astronaut" / "segments.json").read_text())
+    assert "classes.png" in record["outputs"]
+    with Image.open(out / "astronaut" / "classes.png") as im:
+        assert im.mode == "L"
+        classes = np.asarray(im)
+    labels = np.asarray(Image.open(out / "astronaut" / "labels.png"))
+    of_region = {r["label"]: r["cluster"] for r in record["region_stats"]}
+    assert np.array_equal(classes, np.vectorize(of_region.get)(labels))
+    # a rerun asking for it again finds the outputs made alike; the settings hold it
+    assert _cli(photo_tree, "-o", out, "--mode", "segment", "-k", "3", "--classes",
+                "--glob", "astronaut.jpg").exit_code == 0

@@ -1619,7 +1619,9 @@ def test_an_existing_folder_named_as_an_image_is_taken(tmp_path):
 def test_cli_a_regions_mean_colour_is_that_of_its_visible_pixels(tmp_path):
     """Two hidden pixels of a red region took in the blue they were segmented as:
     mean_color (187.5, 28.5, 41.2), segmented.png (188, 28, 41). Now the visible pixels'
-    mean, the translucent one counted once by its stored colour: (37 * 200 + 100) / 38."""
+    mean, the translucent one counted once by its stored colour: (37 * 200 + 100) / 38.
+    With -k the two hidden pixels are a region of their own (the transparent cluster),
+    which --min-region does not merge: drawn in the blue they were segmented as, alpha 0."""
     rgba = np.zeros((8, 10, 4), np.uint8)
     rgba[:, :5] = (200, 30, 30, 255)
     rgba[:, 5:] = (30, 170, 40, 255)
@@ -1631,12 +1633,14 @@ def test_cli_a_regions_mean_colour_is_that_of_its_visible_pixels(tmp_path):
                                  "--min-region", "4", "-w", "xy=0", "--seed", "0", "-q"])
     assert result.exit_code == 0
     stats = json.loads((out / "segments.json").read_text())["region_stats"]
-    assert [(s["area"], s["mean_color"]) for s in stats] == [(40, [197.4, 30.0, 30.0]),
+    assert [(s["area"], s["mean_color"]) for s in stats] == [(2, [0.0, 0.0, 255.0]),
+                                                             (38, [197.4, 30.0, 30.0]),
                                                              (40, [30.0, 170.0, 40.0])]
     with Image.open(out / "segmented.png") as im:
         drawn = np.asarray(im)
     expected = np.empty((8, 10, 3), np.uint8)
     expected[:, :5], expected[:, 5:] = (197, 30, 30), (30, 170, 40)
+    expected[0, :2] = (0, 0, 255)
     assert np.array_equal(drawn[..., :3], expected)
     assert np.array_equal(drawn[..., 3], rgba[..., 3])
 
@@ -1900,3 +1904,29 @@ def test_cli_a_min_region_share_is_recorded_as_given_with_its_pixels(tmp_path):
         assert (got["n_regions"], got["min_region"], got["min_region_share"]) == (1, 10, "2.26%")
         keys = list(got)
         assert keys[keys.index("min_region") + 1] == "min_region_share"
+
+
+def test_classes_writes_the_cluster_of_each_pixel_and_a_force_run_without_it_removes_it(
+        tmp_path, monkeypatch):
+    """labels.png holds connected regions, not classes; the class map (cluster_map) could
+    be had from Python only. Of a 4 x 4 RGBA, a transparent column and two colours at -k 2:
+    the two visible clusters and the transparent one, the last."""
+    monkeypatch.chdir(tmp_path)
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[:, 1:3, :3] = (200, 30, 30)
+    rgba[:, 3, :3] = (10, 10, 200)
+    rgba[:, 0, 3] = 0
+    Image.fromarray(rgba).save("tile.png")
+    args = ["segment", "tile.png", "-o", "out", "-k", "2", "-w", "xy=0", "-w", "texture=0",
+            "--min-region", "0"]
+    result = runner.invoke(app, [*args, "--classes", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["outputs"][-2:] == ["classes.png", "segments.json"]
+    with Image.open("out/classes.png") as im:
+        assert im.mode == "L"
+        assert np.asarray(im).tolist() == [[2, 0, 0, 1]] * 4
+    expected = segment(rgba, 2, weights={"xy": 0, "texture": 0}, min_region=0, seed=0)
+    assert np.asarray(Image.open("out/classes.png")).tolist() == expected.cluster_map().tolist()
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    assert not Path("out/classes.png").exists()

@@ -843,7 +843,14 @@ def test_alpha_is_said_by_segment_and_boundary_map():
             opaque[..., 3] = 255
             call(opaque)
         labels = (out.labels, alone.labels) if isinstance(out, SegmentResult) else (out, alone)
-        assert np.array_equal(*labels)
+        if isinstance(out, SegmentResult) and out.centers.shape[0] == 3:  # k-means: apart
+            assert out.cluster_map()[:2, :3].tolist() == [[2] * 3] * 2
+            assert np.array_equal(out.cluster_map() == 2, rgba[..., 3] == 0)
+            left, right = out.cluster_map()[2:, :5], out.cluster_map()[:, 5:]
+            assert len(np.unique(left)) == len(np.unique(right)) == 1
+            assert {int(left[0, 0]), int(right[0, 0])} == {0, 1}
+        else:
+            assert np.array_equal(*labels)
     assert segment(rgba[..., :3], regions=2).labels[:, 4:6].tolist() == [[1, 2]] * 8
 
 
@@ -912,8 +919,22 @@ def half_hidden_left():
     return rgba
 
 
+def test_k_means_keeps_hidden_pixels_a_region_of_their_own_however_small():
+    """With n_clusters, the two hidden pixels are no longer merged into the red region by
+    min_region: they are the transparent cluster, beyond the 2 of the visible pixels; the
+    red region's mean is that of its 38 visible pixels, as before."""
+    with pytest.warns(AlphaIgnoredWarning):
+        result = segment(half_hidden_left(), 2, min_region=4, weights={"xy": 0}, seed=0)
+    assert result.labels[:2].tolist() == [[1, 1, 2, 2, 2, 3, 3, 3, 3, 3],
+                                          [2] * 5 + [3] * 5]
+    stats = result.region_stats()
+    assert [(s["area"], s["mean_color"], s.get("transparent")) for s in stats] == [
+        (2, [0.0, 0.0, 255.0], True), (38, [197.4, 30.0, 30.0], None),
+        (40, [30.0, 170.0, 40.0], None)]
+    assert [s["cluster"] for s in stats] == [2, 0, 1]
+
+
 @pytest.mark.parametrize("options", [
-    {"n_clusters": 2, "min_region": 4, "weights": {"xy": 0}, "seed": 0},
     {"regions": 2, "min_region": 4},
     {"min_region": 4},
 ])
@@ -2894,3 +2915,82 @@ def test_a_dark_8_bit_image_of_one_region_is_said_dark_with_the_stretch():
 
     result, said = _said(lambda: segment(data.camera() // 2))  # levels 0..127
     assert result.n_regions > 1 and said == []
+
+
+def _two_colours_beside_a_transparent_column() -> np.ndarray:
+    """4 x 4 RGBA: column 0 fully transparent (a colour hidden in it), columns 1-2 red,
+    column 3 blue."""
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[:, 1:3, :3] = (200, 30, 30)
+    rgba[:, 3, :3] = (10, 10, 200)
+    rgba[:, 0] = (90, 20, 120, 0)
+    return rgba
+
+
+def test_transparent_pixels_are_a_cluster_beyond_n_clusters():
+    """Fully transparent pixels took one of the K clusters, leaving K - 1 to the visible
+    ones (red and blue were one cluster at n_clusters=2); they are clustered into K, the
+    transparent ones a cluster of their own, the last."""
+    rgba = _two_colours_beside_a_transparent_column()
+    with pytest.warns(AlphaIgnoredWarning):
+        result = segment(rgba, 2, weights={"xy": 0, "texture": 0}, min_region=0, seed=0)
+    assert result.cluster_map().tolist() == [[2, 0, 0, 1]] * 4
+    assert result.labels.tolist() == [[1, 2, 2, 3]] * 4
+    assert result.centers.shape[0] == 3
+    stats = result.cluster_stats()
+    assert [(s["cluster"], s["area"], s.get("transparent")) for s in stats] == [
+        (0, 8, None), (1, 4, None), (2, 4, True)]
+    assert stats[0]["mean_color"] == [200.0, 30.0, 30.0]
+
+
+@pytest.mark.parametrize("options", [{"weights": {"xy": 0, "texture": 0}, "smooth": 0,
+                                      "min_region": 0},
+                                     {"min_region": 2000}])
+def test_transparent_pixels_never_share_a_cluster_or_region_with_visible_ones(options):
+    """Of a photo with a transparent band and edge, worked on a half-size copy, the
+    transparent pixels are exactly the last cluster; smoothing and merges move none (they
+    shared one with visible pixels)."""
+    from skimage import data
+
+    rgb = np.repeat(np.repeat(data.coffee()[:200, :300], 4, 0), 4, 1)
+    rgba = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+    rgba[:203, :, 3] = 0
+    rgba[:, -17:, 3] = 0
+    hidden = rgba[..., 3] == 0
+    with pytest.warns(AlphaIgnoredWarning):
+        result = segment(rgba, 4, seed=0, **options)
+    last = result.centers.shape[0] - 1
+    assert np.array_equal(result.cluster_map() == last, hidden)
+    assert [s.get("transparent") for s in result.cluster_stats()][-1] is True
+    assert set(np.unique(result.labels[hidden])).isdisjoint(np.unique(result.labels[~hidden]))
+
+
+def _counts_in_two_colours() -> np.ndarray:
+    """2 x 4 uint16 RGB: counts 1000 on the left half, (3000, 3000, 2000) on the right."""
+    counts = np.full((2, 4, 3), 1000, np.uint16)
+    counts[:, 2:] = (3000, 3000, 2000)
+    return counts
+
+
+def test_stats_of_a_stretched_image_give_the_means_in_its_own_values():
+    """region_stats and cluster_stats gave the stretched 0..255 means only: the counts could
+    not be had back from Python (segments.json's regions had mean_input, its clusters not).
+    2000 comes out 127.5 of 255, stored as 128, so 2003.92 back."""
+    result = segment(_counts_in_two_colours(), 2, stretch=True, min_region=0, seed=0,
+                     weights={"xy": 0, "texture": 0})
+    assert result.stretch_range == (1000.0, 3000.0)
+    expected = [[1000.0] * 3, [3000.0, 3000.0, 2003.92]]
+    assert [s["mean_input"] for s in result.region_stats()] == expected
+    assert [s["mean_input"] for s in result.cluster_stats()] == expected
+    assert list(result.cluster_stats()[0]) == ["cluster", "regions", "area", "mean_color",
+                                               "mean_input"]
+    exact = result.cluster_stats(exact=True)[1]["mean_input"]
+    assert exact == [3000.0, 3000.0, 1000.0 + 128.0 * 2000.0 / 255.0]
+    with warnings.catch_warnings():  # read as counts, dark: said, and one cluster
+        warnings.simplefilter("ignore")
+        plain = segment(_counts_in_two_colours(), 2, min_region=0, seed=0,
+                        weights={"xy": 0, "texture": 0})
+    assert plain.stretch_range is None
+    assert "mean_input" not in plain.cluster_stats()[0]
+    assert "mean_input" not in plain.region_stats()[0]

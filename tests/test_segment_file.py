@@ -82,7 +82,7 @@ def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given()
     opts = check_segment_options()
     assert opts == {"n_clusters": None, "regions": None, "weights": opts["weights"],
                     "space": "lab", "min_region": None, "seed": 0, "force": False,
-                    "max_pixels": DEFAULT_MAX_PIXELS, "edges": False,
+                    "max_pixels": DEFAULT_MAX_PIXELS, "edges": False, "classes": False,
                     "superpixels": None, "smooth": None, "working_size": None}
     assert set(opts["weights"]) == {"color", "intensity", "xy", "texture"}
     # An int seed stays an int, so every file of a batch starts from the same state.
@@ -941,3 +941,37 @@ def test_segments_json_gives_each_cluster_a_mean_colour_and_its_pixels(tmp_path)
         {"cluster": next(c for c, m in regions.items() if m == [200.0, 100.0, 0.0]),
          "regions": 1, "area": 300, "mean_color": [200.0, 100.0, 0.0]}]
     assert list(document)[-3:] == ["cluster_stats", "region_stats_units", "region_stats"]
+
+
+def test_segments_json_of_a_stretch_gives_each_cluster_its_mean_in_the_input_s_values(
+        tmp_path):
+    """A region's record had mean_input, its cluster's not: a class's mean count was lost."""
+    counts = np.full((20, 30), 1000, np.uint16)
+    counts[:, 15:] = 3000
+    counts[:, 25:] = 1500  # 63.75 of 255, stored as 64: 1501.96 back
+    Image.fromarray(counts).save(tmp_path / "c.tif")
+    segment_file(tmp_path / "c.tif", tmp_path / "out", n_clusters=3, seed=0, stretch=True,
+                 min_region=0, smooth=0, weights={"xy": 0, "texture": 0})
+    document = json.loads((tmp_path / "out" / "segments.json").read_text())
+    assert sorted(c["mean_input"] for c in document["cluster_stats"]) == [
+        [1000.0] * 3, [1501.96] * 3, [3000.0] * 3]
+    assert all(list(c)[3:5] == ["mean_color", "mean_input"] for c in document["cluster_stats"])
+    regions = {r["cluster"]: r["mean_input"] for r in document["region_stats"]}
+    assert all(regions[c["cluster"]] == c["mean_input"] for c in document["cluster_stats"])
+
+
+def test_class_levels_are_16_bit_beyond_256_clusters():
+    """classes.png is 8-bit up to 256 clusters, 16-bit beyond (the hierarchy's regions are
+    its clusters; -k 256 and the transparent cluster make 257)."""
+    from quantize.segment import SegmentResult
+    from quantize.segment_file import class_levels
+
+    labels = np.arange(1, 301, dtype=np.int32).reshape(10, 30)
+    result = SegmentResult(labels, np.arange(300), np.zeros((300, 3)),
+                           np.zeros((10, 30, 3), np.uint8), {}, 0)
+    levels = class_levels(result)
+    assert levels.dtype == np.uint16 and levels[-1, -1] == 299
+    assert np.array_equal(levels, result.cluster_map())
+    small = SegmentResult(labels[:, :2] % 256 + 1, np.arange(256), np.zeros((256, 3)),
+                          np.zeros((10, 2, 3), np.uint8), {}, 0)
+    assert class_levels(small).dtype == np.uint8

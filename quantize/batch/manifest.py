@@ -102,13 +102,14 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger", "copy_if_larg
 #: options, None, before batch took it), ``matte``, ``strip``, ``keep_gps`` and ``masks``
 #: (among the file job's checked options, None: batch writes no masks); segment's
 #: ``superpixels`` (None: about 600, as before it was added), ``smooth`` (None: the
-#: speck size of 1/30 of the longer side, as before it was added) and ``working_size``
-#: (None: a working copy of at most 1024 pixels a side, as before it was added).
+#: speck size of 1/30 of the longer side, as before it was added), ``working_size``
+#: (None: a working copy of at most 1024 pixels a side, as before it was added) and
+#: ``classes`` (False: no classes.png, as before it was added).
 _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False,
                                           "max_bytes": None, "matte": None, "strip": False,
                                           "keep_gps": False, "superpixels": None,
                                           "smooth": None, "working_size": None,
-                                          "masks": None}
+                                          "masks": None, "classes": False}
 #: Options that shape animations only (the palette of each frame): a still is made alike.
 _ANIMATION_ONLY = frozenset({"palette"})
 #: Options that name the outputs, their extension picking the format (reduce's ``ext``):

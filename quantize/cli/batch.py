@@ -128,7 +128,7 @@ _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--ex
                 "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip",
                 "--keep-gps")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
-                 "--stretch",
+                 "--classes", "--stretch",
                  "-w/--weight", "--min-region", "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
@@ -265,6 +265,9 @@ def batch(
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
         "16-bit grayscale.")] = False,
+    classes: Annotated[bool, typer.Option(
+        "--classes", help="segment: also write classes.png, the cluster of each pixel (a "
+        "class map), 8-bit grayscale up to 256 clusters, else 16-bit.")] = False,
     stretch: Annotated[bool, typer.Option(
         "--stretch", help="segment: map each image's own range onto 0..255 before "
         "segmenting (16-bit, 32-bit or float images whose values come out dark), as "
@@ -497,7 +500,8 @@ def batch(
                  "--ext": ext is not None,
                  "--regions": regions is not None, "--superpixels": superpixels is not None,
                  "--smooth": smooth is not None, "--working-size": working_size is not None,
-                 "--edges": edges, "--stretch": stretch, "-w/--weight": bool(weights),
+                 "--edges": edges, "--classes": classes, "--stretch": stretch,
+                 "-w/--weight": bool(weights),
                  "--min-region": min_region is not None,
                  "--overlay-color": overlay_color is not None}
         with user_errors():
@@ -524,7 +528,7 @@ def batch(
                        if mode == "reduce" else
                        _segment_options(colors, regions, edges, space, weights or [], min_region,
                                         overlay_color, seed, stretch, superpixels, smooth,
-                                        working_size))
+                                        working_size, classes))
             options["max_pixels"] = check_max_pixels(max_pixels, "--max-pixels")
             if copy_if_larger:  # left out when not given, as ext is
                 options["copy_if_larger"] = True
@@ -1503,8 +1507,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      overlay_color: str | None,
                      seed: int, stretch: bool = False,
                      superpixels: int | None = None,
-                     smooth: int | None = None,
-                     working_size: int | str | None = None) -> dict[str, Any]:
+                     smooth: int | None = None, working_size: int | str | None = None,
+                     classes: bool = False) -> dict[str, Any]:
     from ..features import check_weights
     from ..segment import (
         check_cut,
@@ -1538,6 +1542,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["smooth"] = check_smooth(smooth, n_clusters)
     if working_size is not None:  # so too
         options["working_size"] = check_working_size(working_size, n_clusters)
+    if classes:  # so too
+        options["classes"] = True
     return options
 
 

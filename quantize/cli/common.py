@@ -1471,7 +1471,8 @@ def refuse_stream_without_output(path: Path, option: str) -> None:
 
 #: The command-line flags of the library's parameter names, for error and warning lines.
 FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "--regions",
-         "edges": "--edges", "quality": "--quality", "quality_limit": "--quality-limit",
+         "edges": "--edges", "classes": "--classes", "quality": "--quality",
+         "quality_limit": "--quality-limit",
          "space": "--space", "dither": "--dither",
          "palette_in": "--palette-in", "palette_out": "--palette-out", "palette": "--palette",
          "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
@@ -1491,7 +1492,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
 SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
             "strip": "--strip", "keep_gps": "--keep-gps",
-            "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
+            "optimize": "--optimize", "edges": "--edges", "classes": "--classes",
+            "shared_palette": "--shared-palette",
             "skip_if_larger": "--skip-if-larger", "stretch": "--stretch",
             "copy_if_larger": "--copy-if-larger", "palette_fitted": "--palette-fitted"}
 

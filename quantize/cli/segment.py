@@ -71,9 +71,14 @@ Writes into the output folder (-o), segments.json last:
   overlay.png     those borders on the photo, in red or --overlay-color
   flats.png       each region in a colour of its own (flats of line art)
   edges.png       with --edges: border strength 0..1 as 0..65535
+  classes.png     with --classes: the cluster 0..K-1 of each pixel (8-bit
+                  grey up to 256 clusters, else 16-bit), as cluster_stats
+                  numbers them; with -k, fully transparent pixels are the
+                  last
   segments.json   the --json record but seconds and output, plus input_path,
                   cluster_stats (per cluster: cluster, regions, area,
-                  mean_color), region_stats_units (the units below) and
+                  mean_color, with --stretch mean_input),
+                  region_stats_units (the units below) and
                   region_stats, per region: label, cluster, area (pixels),
                   bbox [row_min, col_min, row_max, col_max) (pixel
                   indices, maxima excluded), centroid [row, col] (mean
@@ -226,13 +231,18 @@ def segment_command(
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
         "grayscale, weighted by the colour gradient (quantize.boundary_map).")] = False,
+    classes: Annotated[bool, typer.Option(
+        "--classes", help="Also write classes.png: the cluster of each pixel (a class map; "
+        "with -k, 0..K-1 and fully transparent pixels the last), as cluster_stats numbers "
+        "them, 8-bit grayscale up to 256 clusters, else 16-bit.")] = False,
     stretch: Annotated[bool, typer.Option(
         "--stretch", help="Map the image's own range (darkest to brightest value, all "
         "channels together) onto 0..255 before segmenting, as a display stretch does: for "
         "16-bit, 32-bit or float images (microscopy, astronomy) whose values come out a few "
         "dark levels. segmented.png, overlay.png and the mean colours in segments.json are "
         "then of the stretched image; segments.json adds the range stretched (stretch_range) "
-        "and each region's mean in the input's own values (mean_input).")] = False,
+        "and each region's and cluster's mean in the input's own values "
+        "(mean_input).")] = False,
     output_name: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="DIR", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False,
@@ -308,6 +318,7 @@ def segment_command(
         refuse_stream_without_output(input, "-o")
     carried = [("-k", n_clusters), ("--regions", regions), ("--superpixels", superpixels),
                ("--smooth", smooth), ("--working-size", working_size), ("--edges", edges),
+               ("--classes", classes),
                ("--stretch", stretch),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
@@ -331,7 +342,7 @@ def segment_command(
                                   min_region=min_region, seed=seed, max_pixels=max_pixels,
                                   edges=edges, overlay_color=color, stretch=stretch,
                                   superpixels=superpixels, smooth=smooth,
-                                  working_size=working_size)
+                                  working_size=working_size, classes=classes)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -348,9 +359,9 @@ def segment_command(
         fail(printable_line(f"{input}: the default output folder is the input itself "
                             f"({folder}){where}; choose a folder with -o"), USAGE_ERROR)
     if not stream:
-        _refuse_input_among_outputs(input, target, edges)
+        _refuse_input_among_outputs(input, target, edges, classes)
     elif stdin:
-        _refuse_stdin_file_among_outputs(target, edges)
+        _refuse_stdin_file_among_outputs(target, edges, classes)
     with user_errors():  # a batch's files would be mixed with these, or removed as a killed run's
         from ..batch.lock import refuse_batch_folder
 
@@ -359,7 +370,7 @@ def segment_command(
         from ..segment_file import check_stream_outputs
 
         with user_errors(), _naming_input(input, input, default=outdir is None):
-            check_stream_outputs(target, input, edges)
+            check_stream_outputs(target, input, edges, classes)
     written: list[str] = []  # the output folder, once its line is printed
     try:
         # Ctrl-C stops the work at once; once the outputs are in place, it waits for the line
@@ -375,7 +386,7 @@ def segment_command(
                            "max_pixels": max_pixels, "edges": edges, "overlay_color": color,
                            "input_name": input if stream else None, "stretch": stretch,
                            "superpixels": superpixels, "smooth": smooth,
-                           "working_size": working_size}
+                           "working_size": working_size, "classes": classes}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True)
             with interrupts_held():
@@ -426,7 +437,8 @@ def _worked_at(record: dict[str, Any]) -> str:
     return f", worked on a {work_width} x {work_height} copy"
 
 
-def _refuse_input_among_outputs(input: Path, target: Path, edges: bool) -> None:
+def _refuse_input_among_outputs(input: Path, target: Path, edges: bool,
+                                classes: bool = False) -> None:
     """Refuse, before any work, an output folder where one of the files written would be
     the input (``segment x/labels.png -o x``), a usage error as ``reduce a.png -o a.png``
     is; :func:`~quantize.segment_file.segment_file` refuses it too, as a failed file (exit 1).
@@ -436,10 +448,10 @@ def _refuse_input_among_outputs(input: Path, target: Path, edges: bool) -> None:
     x/Labels.png -o x``), as the default folder is, so that the same command does not
     replace its input on macOS or Windows.
     """
-    from ..segment_file import EDGES_FILE, OUTPUT_FILES
+    from ..segment_file import output_names
 
     here = same_file(target, input.parent)
-    for name in OUTPUT_FILES + ((EDGES_FILE,) if edges else ()):
+    for name in output_names(edges, classes):
         if same_file(target / name, input):
             what = "the input itself"
         elif here and folded_name(name) == folded_name(input.name):
@@ -452,13 +464,14 @@ def _refuse_input_among_outputs(input: Path, target: Path, edges: bool) -> None:
                             "choose another folder with -o"), USAGE_ERROR)
 
 
-def _refuse_stdin_file_among_outputs(target: Path, edges: bool) -> None:
+def _refuse_stdin_file_among_outputs(target: Path, edges: bool, classes: bool = False
+                                     ) -> None:
     """Refuse, before any work, an output folder where one of the files written would be
     the file stdin is redirected from (``segment - -o x --force < x/labels.png``), as
     :func:`_refuse_input_among_outputs` refuses an input named: it was replaced."""
-    from ..segment_file import EDGES_FILE, OUTPUT_FILES
+    from ..segment_file import output_names
 
-    for name in OUTPUT_FILES + ((EDGES_FILE,) if edges else ()):
+    for name in output_names(edges, classes):
         if is_stdin_file(target / name):
             fail(printable_line(f"-: its output folder {target} would write {name} over the "
                                 "file stdin is redirected from, which is never overwritten "

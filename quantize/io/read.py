@@ -3461,14 +3461,39 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
         or whose image data (of the frames read) ends before its last row
         (:func:`~quantize.png.whole_png_rows`), named by its file (or ``name``).
     """
+    rgb, alpha, _ = as_rgba_ranged(image, name, every_frame=every_frame,
+                                   max_pixels=max_pixels, stretch=stretch,
+                                   dark_advice=dark_advice)
+    return rgb, alpha
+
+
+def as_rgba_ranged(image: Any, name: str = "image", *, every_frame: str | None = None,
+                   max_pixels: int | None = DEFAULT_MAX_PIXELS, stretch: bool = False,
+                   dark_advice: str | None = None
+                   ) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float] | None]:
+    """:func:`as_rgba`, and with ``stretch`` the values read as 0 and 255, as
+    :attr:`LoadedImage.stretch_range` gives them for a file (None without ``stretch``,
+    and for an image of one value, which no stretch spreads, or none of whose pixels
+    shows): those of a uint16, float or other integer array, or of a 16-bit, 32-bit or
+    float grayscale PIL image, in its own values, else the 8-bit levels stretched.
+
+    >>> as_rgba_ranged(np.array([[227, 1968]], np.uint16), stretch=True)[2]
+    (227.0, 1968.0)
+    >>> as_rgba_ranged(np.array([[0.25, 0.5]]))[2] is None
+    True
+    """
     limit = check_max_pixels(max_pixels)
     reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
+    if reading.stretch:
+        reading = reading._replace(stretched=_StretchRange())
     rgb, alpha = _rgba_of(image, name, every_frame, limit, reading)
     if not reading.stretch:
-        return rgb, alpha
-    rgb = _stretched(rgb, _shown_extent(rgb, alpha, 255.0))
+        return rgb, alpha, None
+    extent = _shown_extent(rgb, alpha, 255.0)
+    stretch_range = _stretch_range(extent, reading)
+    rgb = _stretched(rgb, extent)
     _warn_outliers_set_stretch(rgb, alpha, name)
-    return rgb, alpha
+    return rgb, alpha, stretch_range
 
 
 def _rgba_of(image: Any, name: str, every_frame: str | None, limit: int | None,
@@ -4342,7 +4367,7 @@ def _to_uint8(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS) -> np.
     if arr.dtype.kind == "f":
         return _floats_to_uint8(arr, name, reading)
     if arr.dtype.kind in "iu" and reading.stretch:
-        return _integers_stretched(arr, name)
+        return _integers_stretched(arr, name, reading)
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
                     f"{arr.dtype}{_integers_hint(arr, name, reading)}")
 
@@ -4359,7 +4384,7 @@ def _floats_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarra
         arr[:, :, -1] = unit_floats(arr[:, :, -1], f"{name}'s alpha channel (float) should "
                                     "hold values in [0, 1], got [{low}, {high}]")
     if reading.stretch:
-        stretched = _own_range_to_uint8(arr, 1.0)
+        stretched = _own_range_to_uint8(arr, 1.0, reading)
         if stretched is not None:
             return stretched
     try:
@@ -4372,7 +4397,8 @@ def _floats_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarra
     return _rounded_by_bands(arr, lambda band: np.multiply(band, 255.0, dtype=np.float64))
 
 
-def _integers_stretched(arr: np.ndarray, name: str) -> np.ndarray:
+def _integers_stretched(arr: np.ndarray, name: str, reading: _Reading = _AS_COUNTS
+                        ) -> np.ndarray:
     """``arr``, an ``(H, W, C)`` image of an integer dtype other than uint8 and uint16
     (counts of any scale), as uint8 with its own range mapped onto 0..255
     (:func:`_own_range_to_uint8`). Refused with an alpha channel, whose scale is
@@ -4382,7 +4408,7 @@ def _integers_stretched(arr: np.ndarray, name: str) -> np.ndarray:
                          "alpha channel of unknown scale; expected 1 or 3 channels to "
                          f"stretch (pass {name}[..., :{arr.shape[2] - 1}]), or the image as "
                          "uint16 with alpha 0..65535")
-    stretched = _own_range_to_uint8(arr, 1.0)
+    stretched = _own_range_to_uint8(arr, 1.0, reading)
     if stretched is None:
         raise ValueError(f"{name} of dtype {arr.dtype} holds one value, "
                          f"{arr.flat[0]}, which no stretch spreads; expected values "
@@ -4467,7 +4493,7 @@ def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarra
     that show as well, and of alpha that looks 8-bit (:func:`_warn_eight_bit_alpha`).
     """
     if reading.stretch:
-        stretched = _own_range_to_uint8(arr, 65535.0)
+        stretched = _own_range_to_uint8(arr, 65535.0, reading)
         if stretched is not None:
             return stretched
     n = 3 if arr.shape[2] >= 3 else 1  # (0, 0) when stretch is given and none shows
@@ -4482,12 +4508,14 @@ def _counts_to_uint8(arr: np.ndarray, name: str, reading: _Reading) -> np.ndarra
     return _rounded_by_bands(arr, lambda band: np.divide(band, 257.0))
 
 
-def _own_range_to_uint8(arr: np.ndarray, full: float) -> np.ndarray | None:
+def _own_range_to_uint8(arr: np.ndarray, full: float, reading: _Reading = _AS_COUNTS
+                        ) -> np.ndarray | None:
     """``arr``, an ``(H, W, C)`` image of values with ``full`` as white (uint16 counts of
     65535, floats of 1), as uint8 with its colour channels' own range (all together, over
     the pixels that show: :func:`_shown_extent`) mapped onto 0..255 from these values,
     before they are made 8-bit; its alpha scaled as it is, ``round(v * 255 / full)``.
-    None when that range is of one value, or no pixel shows.
+    None when that range is of one value, or no pixel shows. The range is recorded in
+    ``reading`` (:func:`_record_stretch`).
 
     >>> _own_range_to_uint8(np.array([[[0.001, 1.0], [0.002, 1.0], [1.0, 0.0]]]), 1.0)[..., 0]
     array([[  0, 255, 255]], dtype=uint8)
@@ -4498,6 +4526,7 @@ def _own_range_to_uint8(arr: np.ndarray, full: float) -> np.ndarray | None:
     if extent is None or extent[1] <= extent[0]:
         return None
     low, top = extent
+    _record_stretch(reading, low, top)
 
     def scaled(band: np.ndarray) -> np.ndarray:
         levels = np.multiply(band, 255.0 / full, dtype=np.float64)

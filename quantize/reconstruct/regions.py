@@ -30,7 +30,7 @@ from .._kernels import group_sums, row_bands, unpack_rgb
 
 __all__ = ["RegionRuns", "RegionSums", "border_alpha", "cluster_stats", "connected_regions",
            "draw_overlay", "enlarged_rows", "find_boundaries", "flat_color_table",
-           "inner_points", "label_changes",
+           "inner_points", "input_mean", "label_changes",
            "mean_color_image", "mean_color_table", "join_same_value", "linked_components",
            "merge_regions", "merge_small_regions", "region_areas", "region_runs", "region_stats",
            "region_sums", "shown_alpha", "smooth_label_map"]
@@ -779,8 +779,8 @@ def border_alpha(alpha: np.ndarray | None, boundaries: np.ndarray) -> np.ndarray
 
 
 def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
-                 n: int, *, sums: RegionSums | None = None,
-                 exact: bool = False) -> list[dict[str, Any]]:
+                 n: int, *, sums: RegionSums | None = None, exact: bool = False,
+                 stretch_range: tuple[float, float] | None = None) -> list[dict[str, Any]]:
     """One JSON-ready record per region 1..n.
 
     Each has ``label``, ``cluster``, ``area`` (pixels), ``bbox`` as
@@ -789,7 +789,8 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
     region farthest from its edge (:func:`inner_points`), ``mean_color`` as ``[r, g, b]``
     (0-255, one decimal; of the visible pixels, :meth:`RegionSums.shown_means`) and
     ``segmented_color``, that mean rounded to integers as :func:`mean_color_table` draws
-    it; with ``exact``, ``centroid`` and ``mean_color`` unrounded. A region none of whose
+    it; with ``exact``, ``centroid`` and ``mean_color`` unrounded. With ``stretch_range``,
+    ``mean_input`` after ``mean_color`` (:func:`input_mean`). A region none of whose
     pixels is visible has ``"transparent": true`` last. ``sums``: :func:`region_sums` of
     ``labels`` and ``rgb`` (and the image's alpha), when the caller has them. Prior
     validation is assumed.
@@ -821,6 +822,7 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
                          shown(float(sums.cols[lab]) / a, 2)],
             "inner_point": points[lab].tolist(),
             "mean_color": [shown(v, 1) for v in means[lab]],
+            **input_mean(means[lab], stretch_range, exact),
             "segmented_color": colours[lab].tolist(),
         }
         if visible[lab] == 0:
@@ -829,13 +831,34 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
     return records
 
 
+def input_mean(mean: np.ndarray, stretch_range: tuple[float, float] | None,
+               exact: bool = False) -> dict[str, list[float]]:
+    """``{"mean_input": [r, g, b]}``: the exact mean colour ``mean`` (0..255, of an image
+    stretched from ``stretch_range``, the input's values read as 0 and 255) in the input's
+    own values, ``low + mean * (high - low) / 255``, to 6 significant digits (unrounded
+    with ``exact``); ``{}`` when ``stretch_range`` is None (not stretched).
+
+    >>> input_mean(np.array([255.0, 0.0, 127.5]), (227.0, 1968.0))
+    {'mean_input': [1968.0, 227.0, 1097.5]}
+    >>> input_mean(np.array([1.0, 2.0, 3.0]), None)
+    {}
+    """
+    if stretch_range is None:
+        return {}
+    low, high = stretch_range
+    values = low + np.asarray(mean, dtype=np.float64) * ((high - low) / 255.0)
+    return {"mean_input": [float(v) if exact else float(f"{v:.6g}") for v in values]}
+
+
 def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
-                  exact: bool = False) -> list[dict[str, Any]]:
+                  exact: bool = False, stretch_range: tuple[float, float] | None = None
+                  ) -> list[dict[str, Any]]:
     """One JSON-ready record per cluster 0..k-1 that some region is in, in cluster order.
 
     Each has ``cluster``, ``regions`` (how many), ``area`` (their pixels) and
     ``mean_color``, the mean of their visible pixels as :func:`region_stats` works a
-    region's out (one decimal; unrounded with ``exact``), and ``"transparent": true`` last
+    region's out (one decimal; unrounded with ``exact``), with ``stretch_range``
+    ``mean_input`` after it (:func:`input_mean`), and ``"transparent": true`` last
     when none of them is visible. ``sums``: :func:`region_sums` of the regions,
     ``clusters`` ``(n,)`` the cluster of each region 1..n. Prior validation is assumed.
 
@@ -853,7 +876,8 @@ def cluster_stats(sums: RegionSums, clusters: np.ndarray, k: int, *,
     records = []
     for c in np.flatnonzero(regions):
         record = {"cluster": int(c), "regions": int(regions[c]), "area": int(merged.area[c + 1]),
-                  "mean_color": [shown(v) for v in means[c + 1]]}
+                  "mean_color": [shown(v) for v in means[c + 1]],
+                  **input_mean(means[c + 1], stretch_range, exact)}
         if visible[c + 1] == 0:
             record["transparent"] = True
         records.append(record)
