@@ -723,6 +723,45 @@ def test_a_pil_image_of_a_truncated_file_not_yet_decoded_is_named(tmp_path, fmt)
             as_rgba(opened, "picture")
 
 
+def _three_frames_cut(fmt: str, keep: float) -> bytes:
+    """A file of three 8 x 8 frames of noise in ``fmt``, its first ``keep`` of bytes."""
+    rng = np.random.default_rng(0)
+    first = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    frames = [Image.fromarray(np.roll(first, 3 * i, axis=1)) for i in range(3)]
+    whole = io.BytesIO()
+    frames[0].save(whole, fmt, save_all=True, append_images=frames[1:])
+    return whole.getvalue()[:int(len(whole.getvalue()) * keep)]
+
+
+@pytest.mark.filterwarnings("ignore::quantize.animation.FirstFrameWarning")
+@pytest.mark.parametrize(("fmt", "keep", "at", "reason"), [
+    # drawn again from its file, the APNG's frames up to the one asked for: Pillow's
+    # "OSError: image file is truncated" came out of reduce_colors
+    ("PNG", 2 / 3, 1, "cannot decode image (image file is truncated)"),
+    # its frames counted for the FirstFrameWarning: "TypeError: Missing dimensions"
+    ("TIFF", 2 / 3, 0, "cannot decode image (truncated or malformed file: Missing "
+                       "dimensions)"),
+    ("TIFF", 3 / 4, 1, "cannot decode image (unknown data organization)"),  # SyntaxError
+])
+def test_a_pil_image_of_a_cut_animation_is_named_as_its_file_is(tmp_path, fmt, keep, at,
+                                                                 reason):
+    """A file of frames cut short, opened by Image.open from its bytes and passed in, is an
+    ImageReadError (a ValueError) saying what iter_frames says of the file, not Pillow's own
+    exception from where quantize first reads it."""
+    cut = tmp_path / f"cut.{fmt.lower()}"
+    cut.write_bytes(_three_frames_cut(fmt, keep))
+    with pytest.raises(ImageReadError) as read:
+        list(iter_frames(cut))
+    assert str(read.value) == f"{cut}: {reason}"
+    with Image.open(io.BytesIO(cut.read_bytes())) as opened:
+        opened.seek(at)
+        with pytest.raises(ImageReadError) as given:
+            reduce_colors(opened, 4, seed=0)
+        assert str(given.value) == f"image: {reason}"
+        with pytest.raises(ImageReadError, match=f"^picture: {re.escape(reason)}$"):
+            as_rgba(opened, "picture")
+
+
 def test_an_apng_with_a_bad_crc_in_a_later_frame_is_refused(tmp_path):
     good = tmp_path / "good.png"
     good.write_bytes(png_of_chunks(_apng_chunks()))

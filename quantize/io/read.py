@@ -3455,8 +3455,10 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
         type but out of range or of the wrong length, or a PIL image whose file was
         closed before its pixels were read, or that was closed itself (``image.close()``).
     ImageReadError
-        For a PIL image not yet decoded whose file cannot be decoded (truncated,
-        malformed), or of a PNG or APNG not yet decoded (or of an APNG frame drawn again
+        For a PIL image whose file cannot be decoded (truncated, malformed) where it is
+        read here: its pixels not yet decoded, its frames counted, an APNG's frames
+        drawn again; with the reason :func:`load_image` gives, never Pillow's own
+        exception. Or of a PNG or APNG not yet decoded (or of an APNG frame drawn again
         from its file) whose file has a chunk with a bad CRC (:func:`check_png_chunks`)
         or whose image data (of the frames read) ends before its last row
         (:func:`~quantize.png.whole_png_rows`), named by its file (or ``name``).
@@ -3809,32 +3811,40 @@ def _pil_image_rgba(image: Image.Image, name: str, every_frame: str | None,
         raise ValueError(f"{name} is a PIL image that was closed (image.close()), which "
                          "frees its pixels; pass it before closing it, or a copy "
                          "(image.copy())")
-    _warn_one_frame(image, name, every_frame)
     undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
     where = getattr(image, "filename", "") or name
-    unread = ""  # why a transparent colour is matched on its high bytes only
+    with contextlib.ExitStack() as reading_file:
+        # a damaged file is named as load_image names it, wherever Pillow first reads it
+        # (counting a GIF's frames, drawing an APNG's later frame again), also one whose
+        # headers lead to no image data (no tile, its file still open: Pillow's "cannot
+        # load this image")
+        if undecoded or getattr(image, "fp", None) is not None:
+            reading_file.enter_context(read_errors(Path(where)))
+        _warn_one_frame(image, name, every_frame)
+        decoded, unread = _decoded(image, name, undecoded, where, wide)
+    return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)), reading=wide)
+
+
+def _decoded(image: Image.Image, name: str, undecoded: bool, where: str | os.PathLike[str],
+             wide: _Reading) -> tuple[Image.Image, str]:
+    """The picture of :func:`_pil_image_rgba`'s ``image`` (``undecoded`` when its pixels are
+    still in its file, named ``where``), and why a transparent colour is matched on its
+    high bytes only (an empty string when it is not); Pillow's errors are the caller's."""
     reading = _frames_read(image) if undecoded else None
     if isinstance(reading, _GifFramesRead):
-        with read_errors(Path(where)):
-            decoded = reading.draw(image)
-    elif _composited_by_pillow(image, undecoded, reading):
-        decoded = _frame_drawn_again(image, where, name, reading)
-    elif not undecoded and _wide_key(image):
-        decoded, unread = _keyed_frame_again(image, where)
-    else:
-        if reading is not None:  # what whole_png_rows checks of a later frame, too
-            reading.check(image.tell() + 1 if image.tell() else 0, where)
-        elif undecoded:
-            check_png_chunks(image, where)
-        with contextlib.ExitStack() as decoding:
-            # a damaged file is named as load_image names it, also one whose headers lead to
-            # no image data (no tile, its file still open: Pillow's "cannot load this image")
-            if undecoded or getattr(image, "fp", None) is not None:
-                decoding.enter_context(read_errors(Path(where)))
-            if undecoded and not (reading is not None and image.tell()):
-                decoding.enter_context(whole_png_rows(image, where))
-            decoded = _load_keyed(image, wide)
-    return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)), reading=wide)
+        return reading.draw(image), ""
+    if _composited_by_pillow(image, undecoded, reading):
+        return _frame_drawn_again(image, where, name, reading), ""
+    if not undecoded and _wide_key(image):
+        return _keyed_frame_again(image, where)
+    if reading is not None:  # what whole_png_rows checks of a later frame, too
+        reading.check(image.tell() + 1 if image.tell() else 0, where)
+    elif undecoded:
+        check_png_chunks(image, where)
+    with contextlib.ExitStack() as decoding:
+        if undecoded and not (reading is not None and image.tell()):
+            decoding.enter_context(whole_png_rows(image, where))
+        return _load_keyed(image, wide), ""
 
 
 def _file_closed_before_decoding(image: Image.Image) -> bool:
