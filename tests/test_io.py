@@ -985,14 +985,71 @@ def test_pixel_limit_leaves_pillow_guard_as_it_was(corpus):
     assert Image.MAX_IMAGE_PIXELS == before
 
 
-def test_overlapping_loads_restore_pillow_guard():
-    # Two loads on two threads overlap: A lifts the guard, B lifts it (saving A's
-    # None), A restores its saved value, B restores None. The guard was then off
-    # for the rest of the process, for every later Image.open.
-    from quantize.io import pillow_limit_lifted
+def test_a_load_leaves_pillows_guard_on_for_other_threads(corpus, monkeypatch):
+    """Pillow's guard was lowered for the whole process (MAX_IMAGE_PIXELS None) while any
+    thread read a file: a service's own Image.open of a 10-gigapixel bomb on another
+    thread got through meanwhile."""
+    import quantize.io.read as read
 
     before = Image.MAX_IMAGE_PIXELS
-    assert before is not None
+    seen = []
+
+    def open_bomb() -> None:
+        try:
+            Image.open(corpus["bomb.png"]).close()
+            seen.append("opened")
+        except Image.DecompressionBombError:
+            seen.append("refused")
+
+    def checked(*args):  # a step of the read, the file open: another thread opens a bomb
+        seen.append(Image.MAX_IMAGE_PIXELS)
+        other = threading.Thread(target=open_bomb)
+        other.start()
+        other.join()
+        return check(*args)
+
+    check = read._check_pixel_count
+    monkeypatch.setattr(read, "_check_pixel_count", checked)
+    assert load_image(corpus["good.png"]).shape == (48, 64)
+    assert seen == [before, "refused"] and Image.MAX_IMAGE_PIXELS == before
+
+
+def test_overlapping_loads_pass_pillows_guard_until_the_last_ends(corpus, monkeypatch):
+    """Two reads in one thread (two animations' frames read in turn) end in either order:
+    Pillow's guard stays off for the second after the first ends, and on for the thread
+    after both, without a change to Pillow's global, which the caller set."""
+    from quantize.io import pillow_limit_lifted
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # good.png: 3,072 pixels
+
+    def opened() -> str:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                Image.open(corpus["good.png"]).close()
+            except Image.DecompressionBombError:
+                return "refused"
+        return "opened"
+
+    a, b = pillow_limit_lifted(), pillow_limit_lifted()
+    a.__enter__()
+    b.__enter__()
+    assert opened() == "opened" and Image.MAX_IMAGE_PIXELS == 1000
+    a.__exit__(None, None, None)
+    assert opened() == "opened"  # B is still reading
+    b.__exit__(None, None, None)
+    assert opened() == "refused" and Image.MAX_IMAGE_PIXELS == 1000
+
+
+def test_overlapping_loads_restore_pillow_guard(monkeypatch):
+    # Two loads on two threads overlap: A lifts the guard, B lifts it (saving A's
+    # None), A restores its saved value, B restores None. The guard was then off
+    # for the rest of the process, for every later Image.open. (The global is lowered
+    # only with a Pillow that has no check function to wrap.)
+    from quantize.io import pillow_limit_lifted
+
+    monkeypatch.delattr(Image, "_decompression_bomb_check")
+    before = Image.MAX_IMAGE_PIXELS
     a, b = pillow_limit_lifted(), pillow_limit_lifted()
     a.__enter__()
     b.__enter__()

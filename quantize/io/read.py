@@ -8,6 +8,7 @@ listed in :mod:`quantize.io`.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import functools
 import io as _io
@@ -2399,32 +2400,88 @@ def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> Non
 
 @contextlib.contextmanager
 def pillow_limit_lifted() -> Iterator[None]:
-    """Let our own ``max_pixels`` check replace Pillow's decompression-bomb guard.
+    """Let our own ``max_pixels`` check replace Pillow's decompression-bomb guard, for the
+    reads of the caller's thread (its context) only.
 
-    Pillow's guard is a module global (with it None, Pillow neither warns nor
-    refuses). Loads on several threads overlap, so the guard is lifted by the
-    first one in and restored to the caller's value by the last one out: each
-    restoring its own saved value, the last to leave could put back the None
-    another had set, turning the guard off for the rest of the process.
+    Pillow's guard reads a module global, ``Image.MAX_IMAGE_PIXELS``; setting it to None
+    for our reads turned the guard off for every thread of the process meanwhile (a
+    service's own ``Image.open`` of a 200 MP bomb got through). Pillow's check itself,
+    which ``Image.open``, crops and its plugins all call through the module, is wrapped
+    instead (:func:`_pillow_check_wrapped`): it passes over the blocks in progress in the
+    calling context (a task run for it by :mod:`quantize._threads` has a copy) and checks
+    the rest against the global as it is. Blocks are counted, not nested: two frame
+    generators read in turn, the first to end leaves the second past the guard. Should
+    Pillow have no such function, the global is lowered as before, by the first block in
+    and put back by the last one out.
     """
-    global _lifts, _saved_limit
+    if not _pillow_check_wrapped():
+        with _global_limit_lifted():
+            yield
+        return
+    _lifts.set(_lifts.get() + 1)
+    try:
+        yield
+    finally:
+        _lifts.set(max(0, _lifts.get() - 1))
+
+
+def _pillow_check_wrapped() -> bool:
+    """Whether Pillow's decompression-bomb check (``Image._decompression_bomb_check``) is
+    wrapped to pass over :func:`pillow_limit_lifted`'s blocks; wrapped here on first use,
+    and again when replaced since. False when Pillow has no such function."""
+    check = getattr(Image, "_decompression_bomb_check", None)
+    if check is None:
+        return False
+    if getattr(check, "_passes_lifted_blocks", False):
+        return True
     with _lift_lock:
-        if _lifts == 0:
+        check = Image._decompression_bomb_check
+        if not getattr(check, "_passes_lifted_blocks", False):
+            Image._decompression_bomb_check = _passing_lifted_blocks(check)
+    return True
+
+
+def _passing_lifted_blocks(check: Callable[..., None]) -> Callable[..., None]:
+    """Pillow's ``check``, skipped inside a :func:`pillow_limit_lifted` block of the
+    calling context."""
+    @functools.wraps(check)
+    def wrapped(*args: Any, **kwargs: Any) -> None:
+        if _lifts.get() == 0:
+            check(*args, **kwargs)
+
+    wrapped._passes_lifted_blocks = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+@contextlib.contextmanager
+def _global_limit_lifted() -> Iterator[None]:
+    """Pillow's guard off for the block, for the whole process (a Pillow without the
+    function :func:`_pillow_check_wrapped` wraps). Loads on several threads overlap, so the
+    guard is lifted by the first one in and restored to the caller's value by the last one
+    out: each restoring its own saved value, the last to leave could put back the None
+    another had set, turning the guard off for the rest of the process."""
+    global _global_lifts, _saved_limit
+    with _lift_lock:
+        if _global_lifts == 0:
             _saved_limit = Image.MAX_IMAGE_PIXELS
             Image.MAX_IMAGE_PIXELS = None
-        _lifts += 1
+        _global_lifts += 1
     try:
         yield
     finally:
         with _lift_lock:
-            _lifts -= 1
-            if _lifts == 0:
+            _global_lifts -= 1
+            if _global_lifts == 0:
                 Image.MAX_IMAGE_PIXELS = _saved_limit
 
 
-# Loads inside pillow_limit_lifted, and Pillow's guard as it was before the first.
+#: The :func:`pillow_limit_lifted` blocks in progress in the current context.
+_lifts: contextvars.ContextVar[int] = contextvars.ContextVar("quantize_pillow_lifts",
+                                                            default=0)
+# Pillow's check wrapped once; loads inside _global_limit_lifted, and Pillow's guard as it
+# was before the first.
 _lift_lock = threading.Lock()
-_lifts = 0
+_global_lifts = 0
 _saved_limit: int | None = None
 
 
