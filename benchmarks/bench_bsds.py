@@ -351,9 +351,9 @@ def _start_worker(methods: list[str]) -> None:
     so that no timed call pays the one-off imports and warm-up (the first method timed
     in a worker did: on 4 images, boundary_map took 1.56x felzenszwalb's time, on 20
     0.92x)."""
-    from quantize import _threads
+    from quantize import set_threads
 
-    _threads.set_count(1)
+    set_threads(1)
     small = _warm_up_image()
     for name in methods:
         METHODS[name][0](small)

@@ -9,6 +9,8 @@ The library's entry points (each documented in full by ``help(name)``):
                                       boundaries(), mean_color_image(), overlay()
     boundary_map(image)               an image -> (H, W) float32 border strength in [0, 1]
     MiniBatchKMeans, kmeans_plusplus  k-means on any (n, d) float data
+    set_threads(n)                    the size of quantize's own thread pool (1: none,
+                                      for a service running a worker process per core)
 
 An image is a NumPy array of shape (H, W), (H, W, 1), (H, W, 2) (grey and alpha),
 (H, W, 3) or (H, W, 4), of dtype uint8, uint16, bool or float in [0, 1], or a PIL
@@ -43,7 +45,7 @@ Shared by every layer:
     _kernels          nearest centre, group sums, Lloyd passes, 24-bit codes, sRGB <-> Lab
     _validation       one validator per concept (ints, floats, choices, seeds, data, keyword
                       names: quantize's for those of scikit-learn, scikit-image, Pillow)
-    _threads          one shared thread pool for the largest loops (a count of 1 in workers)
+    _threads          one shared thread pool for the largest loops (set_threads; 1 in workers)
     errors            exceptions carrying ``path`` and ``reason``; ``ExitCode``
     names             file names as lines and reports show them, as volumes compare them,
                       and the stems output names are made of
@@ -100,6 +102,7 @@ import sys  # noqa: E402
 import types  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
+from ._threads import set_threads  # noqa: E402
 from .errors import QuantizeWarning  # noqa: E402
 from .kmeans import MiniBatchKMeans, kmeans_plusplus  # noqa: E402
 from .reduce import ReduceResult, reduce_colors  # noqa: E402
@@ -246,4 +249,4 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 __all__ = ["MiniBatchKMeans", "QuantizeWarning", "ReduceResult", "SegmentResult", "__version__",
-           "boundary_map", "kmeans_plusplus", "reduce_colors", "segment"]
+           "boundary_map", "kmeans_plusplus", "reduce_colors", "segment", "set_threads"]

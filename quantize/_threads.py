@@ -3,10 +3,11 @@
 NumPy's array loops and products and zlib release the GIL, so the largest
 loops (nearest-centre searches over many rows, deflating a large image) can use
 a second core: :func:`run` runs a few tasks at once in one shared pool of
-:func:`count` threads. Batch worker processes (local or Dask), which already
-take a core each, call :func:`set_count` with 1, and then every task runs in
-the caller. :func:`beside` runs one task on a thread of its own while the caller
-goes on (a file's measurements while its output is encoded).
+:func:`count` threads. :func:`set_threads` (``quantize.set_threads``) sets that count
+for the process: batch worker processes (local or Dask), which already take a core
+each, set it to 1, and then every task runs in the caller. :func:`beside` runs one
+task on a thread of its own while the caller goes on (a file's measurements while its
+output is encoded).
 
 :mod:`concurrent.futures` (with :mod:`queue`, about 1.5 ms of imports) is loaded
 when the pool first starts (:func:`_futures`): a small image's command never
@@ -22,16 +23,20 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from ._validation import check_int
+
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["Beside", "beside", "count", "only_pool_besides", "run", "set_count", "split"]
+__all__ = ["Beside", "beside", "count", "only_pool_besides", "run", "set_threads", "split"]
 
 T = TypeVar("T")
 
 #: Two threads at most: the work is split in halves (only measured on two cores).
 _count = min(2, os.cpu_count() or 1)
 _pool: ThreadPoolExecutor | None = None
+#: The count the pool was started for.
+_pool_size = 0
 _pool_lock = threading.Lock()
 #: ``in_pool`` is true in the pool's threads.
 _local = threading.local()
@@ -44,10 +49,43 @@ def count() -> int:
     return _count
 
 
-def set_count(n: int) -> None:
-    """Let :func:`run` use ``n`` threads (1: run every task in the caller)."""
+def set_threads(n: int) -> None:
+    """Set the size of quantize's own thread pool in this process to ``n`` (1: no pool).
+
+    quantize splits its largest loops (nearest-centre searches over 32,768 rows or
+    more, k-means restarts, the deflate of a large PNG) into tasks that the calling
+    thread runs beside a pool of ``n`` threads of its own, one pool for every thread of
+    the process, started by the first such loop; most loops split in ``n`` parts. The
+    default is 2 (1 on a machine of one core). A service that runs one worker process per
+    core, or that calls quantize from many threads at once, sets 1: every task then runs
+    in its caller and the pool is never started. A pool already started is replaced on
+    its next use by one of the new size. Results do not depend on it: the same seed gives
+    the same result whatever ``n``.
+
+    Parameters
+    ----------
+    n : int
+        Threads per call, at least 1.
+
+    Raises
+    ------
+    TypeError
+        When ``n`` is not an integer (a bool, a float or a string).
+    ValueError
+        When ``n`` is below 1.
+
+    Examples
+    --------
+    >>> import quantize
+    >>> from quantize import _threads
+    >>> before = _threads.count()
+    >>> quantize.set_threads(1)
+    >>> _threads.count()
+    1
+    >>> quantize.set_threads(before)
+    """
     global _count
-    _count = max(1, int(n))
+    _count = check_int(n, "n", minimum=1)
 
 
 def split(n: int, parts: int) -> list[slice]:
@@ -92,13 +130,17 @@ def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
 
 
 def _shared_pool() -> ThreadPoolExecutor:
-    """The one pool, started by the first caller (two threads' first calls start one)."""
-    global _pool
+    """The one pool, started by the first caller (two threads' first calls start one),
+    and started again when :func:`set_threads` changed the count since: the old one is
+    let go, not shut down (a caller may still give it tasks), and its threads end once
+    it is collected."""
+    global _pool, _pool_size
     with _pool_lock:
-        if _pool is None:
+        if _pool is None or _pool_size != _count:
             _pool = _futures().ThreadPoolExecutor(max_workers=_count,
                                                   thread_name_prefix="quantize",
                                                   initializer=_mark_pool_thread)
+            _pool_size = _count
         return _pool
 
 

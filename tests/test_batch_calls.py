@@ -517,11 +517,11 @@ def _warns_in_two_tasks() -> dict:
 
 def test_the_warnings_of_a_calls_tasks_on_the_packages_threads_are_its_own():
     count = _threads.count()
-    _threads.set_count(2)
+    _threads.set_threads(2)
     try:
         record = call_with_warnings(_warns_in_two_tasks)
     finally:
-        _threads.set_count(count)
+        _threads.set_threads(count)
     assert record["threads"] == 1
     assert sorted(record["warnings"]) == ["task 0", "task 1"]
 

@@ -723,6 +723,45 @@ def test_a_pil_image_of_a_truncated_file_not_yet_decoded_is_named(tmp_path, fmt)
             as_rgba(opened, "picture")
 
 
+def _three_frames_cut(fmt: str, keep: float) -> bytes:
+    """A file of three 8 x 8 frames of noise in ``fmt``, its first ``keep`` of bytes."""
+    rng = np.random.default_rng(0)
+    first = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    frames = [Image.fromarray(np.roll(first, 3 * i, axis=1)) for i in range(3)]
+    whole = io.BytesIO()
+    frames[0].save(whole, fmt, save_all=True, append_images=frames[1:])
+    return whole.getvalue()[:int(len(whole.getvalue()) * keep)]
+
+
+@pytest.mark.filterwarnings("ignore::quantize.animation.FirstFrameWarning")
+@pytest.mark.parametrize(("fmt", "keep", "at", "reason"), [
+    # drawn again from its file, the APNG's frames up to the one asked for: Pillow's
+    # "OSError: image file is truncated" came out of reduce_colors
+    ("PNG", 2 / 3, 1, "cannot decode image (image file is truncated)"),
+    # its frames counted for the FirstFrameWarning: "TypeError: Missing dimensions"
+    ("TIFF", 2 / 3, 0, "cannot decode image (truncated or malformed file: Missing "
+                       "dimensions)"),
+    ("TIFF", 3 / 4, 1, "cannot decode image (unknown data organization)"),  # SyntaxError
+])
+def test_a_pil_image_of_a_cut_animation_is_named_as_its_file_is(tmp_path, fmt, keep, at,
+                                                                 reason):
+    """A file of frames cut short, opened by Image.open from its bytes and passed in, is an
+    ImageReadError (a ValueError) saying what iter_frames says of the file, not Pillow's own
+    exception from where quantize first reads it."""
+    cut = tmp_path / f"cut.{fmt.lower()}"
+    cut.write_bytes(_three_frames_cut(fmt, keep))
+    with pytest.raises(ImageReadError) as read:
+        list(iter_frames(cut))
+    assert str(read.value) == f"{cut}: {reason}"
+    with Image.open(io.BytesIO(cut.read_bytes())) as opened:
+        opened.seek(at)
+        with pytest.raises(ImageReadError) as given:
+            reduce_colors(opened, 4, seed=0)
+        assert str(given.value) == f"image: {reason}"
+        with pytest.raises(ImageReadError, match=f"^picture: {re.escape(reason)}$"):
+            as_rgba(opened, "picture")
+
+
 def test_an_apng_with_a_bad_crc_in_a_later_frame_is_refused(tmp_path):
     good = tmp_path / "good.png"
     good.write_bytes(png_of_chunks(_apng_chunks()))
@@ -946,14 +985,71 @@ def test_pixel_limit_leaves_pillow_guard_as_it_was(corpus):
     assert Image.MAX_IMAGE_PIXELS == before
 
 
-def test_overlapping_loads_restore_pillow_guard():
-    # Two loads on two threads overlap: A lifts the guard, B lifts it (saving A's
-    # None), A restores its saved value, B restores None. The guard was then off
-    # for the rest of the process, for every later Image.open.
-    from quantize.io import pillow_limit_lifted
+def test_a_load_leaves_pillows_guard_on_for_other_threads(corpus, monkeypatch):
+    """Pillow's guard was lowered for the whole process (MAX_IMAGE_PIXELS None) while any
+    thread read a file: a service's own Image.open of a 10-gigapixel bomb on another
+    thread got through meanwhile."""
+    import quantize.io.read as read
 
     before = Image.MAX_IMAGE_PIXELS
-    assert before is not None
+    seen = []
+
+    def open_bomb() -> None:
+        try:
+            Image.open(corpus["bomb.png"]).close()
+            seen.append("opened")
+        except Image.DecompressionBombError:
+            seen.append("refused")
+
+    def checked(*args):  # a step of the read, the file open: another thread opens a bomb
+        seen.append(Image.MAX_IMAGE_PIXELS)
+        other = threading.Thread(target=open_bomb)
+        other.start()
+        other.join()
+        return check(*args)
+
+    check = read._check_pixel_count
+    monkeypatch.setattr(read, "_check_pixel_count", checked)
+    assert load_image(corpus["good.png"]).shape == (48, 64)
+    assert seen == [before, "refused"] and Image.MAX_IMAGE_PIXELS == before
+
+
+def test_overlapping_loads_pass_pillows_guard_until_the_last_ends(corpus, monkeypatch):
+    """Two reads in one thread (two animations' frames read in turn) end in either order:
+    Pillow's guard stays off for the second after the first ends, and on for the thread
+    after both, without a change to Pillow's global, which the caller set."""
+    from quantize.io import pillow_limit_lifted
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # good.png: 3,072 pixels
+
+    def opened() -> str:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                Image.open(corpus["good.png"]).close()
+            except Image.DecompressionBombError:
+                return "refused"
+        return "opened"
+
+    a, b = pillow_limit_lifted(), pillow_limit_lifted()
+    a.__enter__()
+    b.__enter__()
+    assert opened() == "opened" and Image.MAX_IMAGE_PIXELS == 1000
+    a.__exit__(None, None, None)
+    assert opened() == "opened"  # B is still reading
+    b.__exit__(None, None, None)
+    assert opened() == "refused" and Image.MAX_IMAGE_PIXELS == 1000
+
+
+def test_overlapping_loads_restore_pillow_guard(monkeypatch):
+    # Two loads on two threads overlap: A lifts the guard, B lifts it (saving A's
+    # None), A restores its saved value, B restores None. The guard was then off
+    # for the rest of the process, for every later Image.open. (The global is lowered
+    # only with a Pillow that has no check function to wrap.)
+    from quantize.io import pillow_limit_lifted
+
+    monkeypatch.delattr(Image, "_decompression_bomb_check")
+    before = Image.MAX_IMAGE_PIXELS
     a, b = pillow_limit_lifted(), pillow_limit_lifted()
     a.__enter__()
     b.__enter__()

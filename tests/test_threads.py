@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextvars
 import multiprocessing
+import re
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+import quantize
 from quantize import _threads
 
 
@@ -146,14 +148,41 @@ def test_a_task_no_pool_thread_has_begun_is_run_by_the_caller(monkeypatch):
         pool.shutdown()
 
 
-def test_set_count_floors_at_one(monkeypatch):
+@pytest.mark.parametrize(("n", "error", "message"), [
+    (0, ValueError, "n=0 should be >= 1"),
+    (-1, ValueError, "n=-1 should be >= 1"),
+    ("2", TypeError, "n='2' should be an integer, got str"),
+    (2.0, TypeError, "n=2.0 should be an integer, got float"),
+    (True, TypeError, "n=True should be an integer, got bool"),
+])
+def test_set_threads_refuses_what_is_no_count_of_threads(monkeypatch, n, error, message):
+    """A service's misread setting is refused, naming it: the count was floored at 1
+    (0 and -1 ran every task in the caller) and "2" taken as 2."""
     monkeypatch.setattr(_threads, "_count", 2)
-    _threads.set_count(0)
-    assert _threads.count() == 1
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        quantize.set_threads(n)
+    assert _threads.count() == 2
+
+
+def test_set_threads_sets_the_count_and_the_size_of_a_pool_already_started(monkeypatch):
+    monkeypatch.setattr(_threads, "_count", _threads.count())  # restored afterwards
+    quantize.set_threads(2)
+    _run_two_at_once()  # the pool is started for two threads
+    quantize.set_threads(4)
+    assert _threads.count() == 4
+    four = threading.Barrier(4, timeout=10)  # the caller and three of the pool's threads
+
+    def meet() -> int:
+        four.wait()
+        return threading.get_ident()
+
+    assert len(set(_threads.run([meet] * 4))) == 4
+    quantize.set_threads(1)
+    assert _threads.run([threading.get_ident] * 2) == [threading.get_ident()] * 2
 
 
 def _squares_in_threads(_):
-    _threads.set_count(2)
+    _threads.set_threads(2)
     return _threads.run([lambda: 3 * 3, lambda: 4 * 4])
 
 
@@ -258,7 +287,7 @@ def test_a_with_block_on_beside_waits_for_the_task_when_the_block_fails():
 _POOL_PROBE = """\
 import sys
 from quantize import _threads
-_threads.set_count(2)
+_threads.set_threads(2)
 loaded = ["concurrent.futures" in sys.modules]
 with _threads.beside(lambda: 1) as running:
     running.result()
@@ -280,7 +309,7 @@ def test_concurrent_futures_is_loaded_when_the_pool_first_starts():
 _IDLE_PROBE = """\
 import threading
 from quantize import _threads
-_threads.set_count(2)
+_threads.set_threads(2)
 both = threading.Barrier(2, timeout=10)
 _threads.run([both.wait, both.wait])  # the pool now has a thread, idle
 seen = [_threads.only_pool_besides(), len(threading.enumerate())]

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, _threads
+from .. import __version__, set_threads
 from .._validation import check_float, check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
@@ -763,7 +763,7 @@ def _run_on_one_thread(call: Call, stop: str | None = None, must_see: str | None
     unfit = _unfit_worker(must_see, must_see_as, must_write)
     if unfit is not None:
         return Outcome.failure(unfit, worker=True)
-    _threads.set_count(1)
+    set_threads(1)
     return run_isolated(call)
 
 

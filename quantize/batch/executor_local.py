@@ -424,7 +424,7 @@ def _init_worker(parent: int, abandoned: Any) -> None:
     SIGINT, SIGTERM and SIGHUP, blocked since the worker started (:func:`_interrupts_blocked`),
     are then unblocked: one that came meanwhile is taken by these handlers.
     """
-    from .. import _threads
+    from .. import set_threads
     from ..io import list_parts_once_from_now
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides (see the module docstring)
@@ -434,7 +434,7 @@ def _init_worker(parent: int, abandoned: Any) -> None:
                 signal.signal(signum, SigtermFromParent(abandoned))
     if hasattr(signal, "pthread_sigmask"):  # blocked as it started (_interrupts_blocked)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _BLOCKED_AT_START)
-    _threads.set_count(1)
+    set_threads(1)
     list_parts_once_from_now()  # a worker that dies breaks the pool: the next one lists again
     with contextlib.suppress(ImportError):
         from threadpoolctl import threadpool_limits

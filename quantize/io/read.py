@@ -8,6 +8,7 @@ listed in :mod:`quantize.io`.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import functools
 import io as _io
@@ -2399,32 +2400,88 @@ def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> Non
 
 @contextlib.contextmanager
 def pillow_limit_lifted() -> Iterator[None]:
-    """Let our own ``max_pixels`` check replace Pillow's decompression-bomb guard.
+    """Let our own ``max_pixels`` check replace Pillow's decompression-bomb guard, for the
+    reads of the caller's thread (its context) only.
 
-    Pillow's guard is a module global (with it None, Pillow neither warns nor
-    refuses). Loads on several threads overlap, so the guard is lifted by the
-    first one in and restored to the caller's value by the last one out: each
-    restoring its own saved value, the last to leave could put back the None
-    another had set, turning the guard off for the rest of the process.
+    Pillow's guard reads a module global, ``Image.MAX_IMAGE_PIXELS``; setting it to None
+    for our reads turned the guard off for every thread of the process meanwhile (a
+    service's own ``Image.open`` of a 200 MP bomb got through). Pillow's check itself,
+    which ``Image.open``, crops and its plugins all call through the module, is wrapped
+    instead (:func:`_pillow_check_wrapped`): it passes over the blocks in progress in the
+    calling context (a task run for it by :mod:`quantize._threads` has a copy) and checks
+    the rest against the global as it is. Blocks are counted, not nested: two frame
+    generators read in turn, the first to end leaves the second past the guard. Should
+    Pillow have no such function, the global is lowered as before, by the first block in
+    and put back by the last one out.
     """
-    global _lifts, _saved_limit
+    if not _pillow_check_wrapped():
+        with _global_limit_lifted():
+            yield
+        return
+    _lifts.set(_lifts.get() + 1)
+    try:
+        yield
+    finally:
+        _lifts.set(max(0, _lifts.get() - 1))
+
+
+def _pillow_check_wrapped() -> bool:
+    """Whether Pillow's decompression-bomb check (``Image._decompression_bomb_check``) is
+    wrapped to pass over :func:`pillow_limit_lifted`'s blocks; wrapped here on first use,
+    and again when replaced since. False when Pillow has no such function."""
+    check = getattr(Image, "_decompression_bomb_check", None)
+    if check is None:
+        return False
+    if getattr(check, "_passes_lifted_blocks", False):
+        return True
     with _lift_lock:
-        if _lifts == 0:
+        check = Image._decompression_bomb_check
+        if not getattr(check, "_passes_lifted_blocks", False):
+            Image._decompression_bomb_check = _passing_lifted_blocks(check)
+    return True
+
+
+def _passing_lifted_blocks(check: Callable[..., None]) -> Callable[..., None]:
+    """Pillow's ``check``, skipped inside a :func:`pillow_limit_lifted` block of the
+    calling context."""
+    @functools.wraps(check)
+    def wrapped(*args: Any, **kwargs: Any) -> None:
+        if _lifts.get() == 0:
+            check(*args, **kwargs)
+
+    wrapped._passes_lifted_blocks = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+@contextlib.contextmanager
+def _global_limit_lifted() -> Iterator[None]:
+    """Pillow's guard off for the block, for the whole process (a Pillow without the
+    function :func:`_pillow_check_wrapped` wraps). Loads on several threads overlap, so the
+    guard is lifted by the first one in and restored to the caller's value by the last one
+    out: each restoring its own saved value, the last to leave could put back the None
+    another had set, turning the guard off for the rest of the process."""
+    global _global_lifts, _saved_limit
+    with _lift_lock:
+        if _global_lifts == 0:
             _saved_limit = Image.MAX_IMAGE_PIXELS
             Image.MAX_IMAGE_PIXELS = None
-        _lifts += 1
+        _global_lifts += 1
     try:
         yield
     finally:
         with _lift_lock:
-            _lifts -= 1
-            if _lifts == 0:
+            _global_lifts -= 1
+            if _global_lifts == 0:
                 Image.MAX_IMAGE_PIXELS = _saved_limit
 
 
-# Loads inside pillow_limit_lifted, and Pillow's guard as it was before the first.
+#: The :func:`pillow_limit_lifted` blocks in progress in the current context.
+_lifts: contextvars.ContextVar[int] = contextvars.ContextVar("quantize_pillow_lifts",
+                                                            default=0)
+# Pillow's check wrapped once; loads inside _global_limit_lifted, and Pillow's guard as it
+# was before the first.
 _lift_lock = threading.Lock()
-_lifts = 0
+_global_lifts = 0
 _saved_limit: int | None = None
 
 
@@ -3455,8 +3512,10 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
         type but out of range or of the wrong length, or a PIL image whose file was
         closed before its pixels were read, or that was closed itself (``image.close()``).
     ImageReadError
-        For a PIL image not yet decoded whose file cannot be decoded (truncated,
-        malformed), or of a PNG or APNG not yet decoded (or of an APNG frame drawn again
+        For a PIL image whose file cannot be decoded (truncated, malformed) where it is
+        read here: its pixels not yet decoded, its frames counted, an APNG's frames
+        drawn again; with the reason :func:`load_image` gives, never Pillow's own
+        exception. Or of a PNG or APNG not yet decoded (or of an APNG frame drawn again
         from its file) whose file has a chunk with a bad CRC (:func:`check_png_chunks`)
         or whose image data (of the frames read) ends before its last row
         (:func:`~quantize.png.whole_png_rows`), named by its file (or ``name``).
@@ -3834,32 +3893,40 @@ def _pil_image_rgba(image: Image.Image, name: str, every_frame: str | None,
         raise ValueError(f"{name} is a PIL image that was closed (image.close()), which "
                          "frees its pixels; pass it before closing it, or a copy "
                          "(image.copy())")
-    _warn_one_frame(image, name, every_frame)
     undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
     where = getattr(image, "filename", "") or name
-    unread = ""  # why a transparent colour is matched on its high bytes only
+    with contextlib.ExitStack() as reading_file:
+        # a damaged file is named as load_image names it, wherever Pillow first reads it
+        # (counting a GIF's frames, drawing an APNG's later frame again), also one whose
+        # headers lead to no image data (no tile, its file still open: Pillow's "cannot
+        # load this image")
+        if undecoded or getattr(image, "fp", None) is not None:
+            reading_file.enter_context(read_errors(Path(where)))
+        _warn_one_frame(image, name, every_frame)
+        decoded, unread = _decoded(image, name, undecoded, where, wide)
+    return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)), reading=wide)
+
+
+def _decoded(image: Image.Image, name: str, undecoded: bool, where: str | os.PathLike[str],
+             wide: _Reading) -> tuple[Image.Image, str]:
+    """The picture of :func:`_pil_image_rgba`'s ``image`` (``undecoded`` when its pixels are
+    still in its file, named ``where``), and why a transparent colour is matched on its
+    high bytes only (an empty string when it is not); Pillow's errors are the caller's."""
     reading = _frames_read(image) if undecoded else None
     if isinstance(reading, _GifFramesRead):
-        with read_errors(Path(where)):
-            decoded = reading.draw(image)
-    elif _composited_by_pillow(image, undecoded, reading):
-        decoded = _frame_drawn_again(image, where, name, reading)
-    elif not undecoded and _wide_key(image):
-        decoded, unread = _keyed_frame_again(image, where)
-    else:
-        if reading is not None:  # what whole_png_rows checks of a later frame, too
-            reading.check(image.tell() + 1 if image.tell() else 0, where)
-        elif undecoded:
-            check_png_chunks(image, where)
-        with contextlib.ExitStack() as decoding:
-            # a damaged file is named as load_image names it, also one whose headers lead to
-            # no image data (no tile, its file still open: Pillow's "cannot load this image")
-            if undecoded or getattr(image, "fp", None) is not None:
-                decoding.enter_context(read_errors(Path(where)))
-            if undecoded and not (reading is not None and image.tell()):
-                decoding.enter_context(whole_png_rows(image, where))
-            decoded = _load_keyed(image, wide)
-    return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)), reading=wide)
+        return reading.draw(image), ""
+    if _composited_by_pillow(image, undecoded, reading):
+        return _frame_drawn_again(image, where, name, reading), ""
+    if not undecoded and _wide_key(image):
+        return _keyed_frame_again(image, where)
+    if reading is not None:  # what whole_png_rows checks of a later frame, too
+        reading.check(image.tell() + 1 if image.tell() else 0, where)
+    elif undecoded:
+        check_png_chunks(image, where)
+    with contextlib.ExitStack() as decoding:
+        if undecoded and not (reading is not None and image.tell()):
+            decoding.enter_context(whole_png_rows(image, where))
+        return _load_keyed(image, wide), ""
 
 
 def _file_closed_before_decoding(image: Image.Image) -> bool:
