@@ -1784,12 +1784,13 @@ def test_file_job_warnings_point_at_the_callers_line(tmp_path):
         warnings.simplefilter("always")
         reduce_file(tmp_path / "a.png", tmp_path / "o.gif", n_colors=4)  # 2 colours, translucent
         reduce_file(tmp_path / "still.png", tmp_path / "o.png", n_colors=4)  # 1 colour
-        # animated; its one transparent pixel, a cluster of its own, merges by min_region
+        # animated; its visible pixels of one colour (the clusters united), its one
+        # transparent pixel a cluster of its own
         segment_file(tmp_path / "a.png", tmp_path / "seg", n_clusters=2, seed=0)
         segment_file(tmp_path / "still.png", tmp_path / "seg1", n_clusters=2, seed=0)  # 1 colour
     assert sorted(type(w.message).__name__ for w in caught) == [
-        "AlphaIgnoredWarning", "AlphaLossWarning", "ClusterCountWarning", "FewerColorsWarning",
-        "FewerColorsWarning", "FirstFrameWarning", "GifTableWarning", "RegionCountWarning"]
+        "AlphaIgnoredWarning", "AlphaLossWarning", "ClusterCountWarning", "ClusterCountWarning",
+        "FewerColorsWarning", "FewerColorsWarning", "FirstFrameWarning", "GifTableWarning"]
     assert {w.filename for w in caught} == {__file__}
 
 
