@@ -2924,3 +2924,57 @@ def test_a_long_help_example_is_broken_between_options_as_a_shell_continuation()
             "    quantize reduce photo.jpg -k 1000 -o smooth.webp\n") in narrow
     assert ("    quantize reduce photo.jpg --palette-in brand.hex \\\n"
             "        --dither=0.5 -o branded.png\n") in narrow
+
+
+def _tiny_photo(folder: Path) -> Path:
+    """A 12 x 18 PNG of three colour bands with seeded noise, in ``folder``."""
+    image = np.zeros((12, 18, 3), np.float64)
+    image[:, :6], image[:, 6:12], image[:, 12:] = (180, 60, 50), (60, 150, 70), (70, 80, 190)
+    image += np.random.default_rng(3).normal(0, 12, image.shape)
+    folder.mkdir()
+    path = folder / "photo.png"
+    Image.fromarray(np.clip(np.rint(image), 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+def _written(folder: Path) -> dict[str, bytes]:
+    """The bytes of every file under ``folder`` but a batch's manifest, reports and lock."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
+
+
+#: Each closed-set option of reduce, segment and batch typed in another case, and as its
+#: check names it: --format took PNG, but --space LAB was refused.
+_WORDS_IN_ANY_CASE = [
+    (["reduce", "--space", "LAB"], ["reduce", "--space", "lab"]),
+    (["reduce", "--palette", "Per-Frame"], ["reduce", "--palette", "per-frame"]),
+    (["reduce", "--dither=Ordered"], ["reduce", "--dither=ordered"]),
+    (["reduce", "--dither=PATTERN"], ["reduce", "--dither=pattern"]),
+    (["segment", "-k", "3", "--space", "RGB"], ["segment", "-k", "3", "--space", "rgb"]),
+    (["segment", "-k", "3", "-w", "Texture=0", "-w", "COLOUR=2"],
+     ["segment", "-k", "3", "-w", "texture=0", "-w", "colour=2"]),
+    (["batch", "--mode", "Segment", "-k", "3"], ["batch", "--mode", "segment", "-k", "3"]),
+    (["batch", "--mode", "segment", "-k", "3", "--space", "Rgb", "-w", "XY=0"],
+     ["batch", "--mode", "segment", "-k", "3", "--space", "rgb", "-w", "xy=0"]),
+    (["batch", "--space", "LAB", "--palette", "GLOBAL", "--dither=Ordered"],
+     ["batch", "--space", "lab", "--palette", "global", "--dither=ordered"]),
+    (["batch", "--ext", "SAME"], ["batch", "--ext", "same"]),
+]
+
+
+@pytest.mark.parametrize("typed, named", _WORDS_IN_ANY_CASE)
+def test_the_words_of_closed_set_options_are_taken_in_any_case(tmp_path, typed, named):
+    photo = _tiny_photo(tmp_path / "in")
+    runs, out = {}, tmp_path / "out"  # one folder, which the records name
+    for key, args in (("typed", typed), ("named", named)):
+        target = photo.parent if args[0] == "batch" else photo
+        where = out / "out.png" if args[0] == "reduce" else out
+        if args[0] == "reduce":
+            out.mkdir()
+        result = runner.invoke(app, [args[0], str(target), "-o", str(where), "-q",
+                                     "--seed", "1", *args[1:]])
+        assert result.exit_code == 0, result.output
+        runs[key] = _written(out)
+        shutil.rmtree(out)
+    assert runs["typed"] == runs["named"] != {}
+

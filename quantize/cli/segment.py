@@ -29,6 +29,7 @@ from .common import (
     SeedOption,
     app,
     as_typed,
+    choice_word,
     click_errors,
     color_names,
     elsewhere_hint,
@@ -228,7 +229,7 @@ def segment_command(
         "Default: INPUT-stem.segments beside the input.", show_default=False,
         parser=file_name)] = None,
     space: Annotated[str, typer.Option(
-        "--space", metavar="rgb|lab",
+        "--space", metavar="rgb|lab", parser=choice_word(segment_spaces),
         help="Colour space of the color feature with -k: rgb or lab (CIELAB, the default; "
         "the region hierarchy always compares CIELAB colours: rgb without -k is refused).",
         autocompletion=offering(segment_spaces))] = "lab",
@@ -550,12 +551,21 @@ def _expected(pair: str) -> str:
 
 
 def _weight(pair: str) -> tuple[str, float | None]:
-    """``"texture=2"`` as ``("texture", 2.0)``; the value None when it is no number."""
+    """``"texture=2"`` as ``("texture", 2.0)``, the name in any case (``Texture=2`` too);
+    the value None when it is no number."""
     name, sep, value = pair.partition("=")
+    word = choice_word(_weight_words)(name.strip())  # in any case, as --space takes its own
     try:
-        return name.strip(), number(value) if sep else None
+        return word, number(value) if sep else None
     except click_errors.BadParameter:
-        return name.strip(), None
+        return word, None
+
+
+def _weight_words() -> tuple[str, ...]:
+    """The names ``-w`` takes, the feature groups' and their aliases (``colour``)."""
+    from ..features import GROUPS, WEIGHT_ALIASES
+
+    return (*GROUPS, *WEIGHT_ALIASES)
 
 
 def _checked_min_region(min_region: int | str | None) -> int | str | None:
