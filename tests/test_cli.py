@@ -1533,8 +1533,9 @@ def test_a_palette_file_given_to_k_is_pointed_to_palette_in(tmp_path, monkeypatc
 @pytest.mark.parametrize("command", [["segment", "a.png", "-o", "out"],
                                      ["batch", ".", "-o", "out", "--mode", "segment"]])
 @pytest.mark.parametrize("weight, line", [
-    ("Color=1", "-w/--weight name='Color' is not valid; expected one of 'color', 'intensity', "
-                "'xy', 'texture'"),
+    # a name in another case is the name (Color=1 is color=1): one that is none, as typed
+    ("Colr=1", "-w/--weight name='Colr' is not valid; expected one of 'color', 'intensity', "
+               "'xy', 'texture'"),
     ("texture=-1", "-w texture=-1 should be >= 0"),  # as typed, not "-1.0"
     ("xy=-0.50", "-w xy=-0.50 should be >= 0"),
     ("xy=1e400", "-w xy=1e400 should be a finite number"),  # not "inf"
