@@ -2345,7 +2345,8 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
     # pngquant's --speed is no --seed; the version is the program's, not a command's
     (["reduce", "a.png", "--speed", "1"],
      "--speed: no such option; quantize has no speed setting (see 'quantize reduce --help')"),
-    (["segment", "a.png", "--strip"], "--strip: no such option (see 'quantize segment --help')"),
+    (["segment", "a.png", "--sharpen"],
+     "--sharpen: no such option (see 'quantize segment --help')"),
     (["reduce", "--version"], "--version: no such option; the version is 'quantize --version' "
                               "(see 'quantize reduce --help')"),
     # a --verbose was told nothing, though each command says a line per file without it

@@ -125,8 +125,7 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
                        "replaces their outputs")
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--exact-colors",
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
-                "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip",
-                "--keep-gps")
+                "--skip-if-larger", "--copy-if-larger", "--ext", "--matte")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--edges", "--stretch",
                  "-w/--weight", "--min-region", "--overlay-color")
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on

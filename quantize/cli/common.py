@@ -163,7 +163,9 @@ def color_names() -> list[str]:
 # Options that every sub-command declares the same way.
 StripOption = Annotated[bool, typer.Option(
     "--strip", help="Write no EXIF. Without it, a .png, .webp, .jpg or .tif output (an "
-    "animation's .png, .webp or .tif too) keeps the input's EXIF (artist, copyright, "
+    "animation's .png, .webp or .tif too; of segment, segmented.png and overlay.png, not "
+    "the maps labels.png, boundaries.png and edges.png) keeps the input's EXIF (artist, "
+    "copyright, "
     "description, camera, date; a TIFF's tags), its orientation reset as the pixels are "
     "upright, without a camera's thumbnail of the original, and without its GPS location "
     "unless --keep-gps; a .gif or .bmp, which hold none, says so in a note. No output "

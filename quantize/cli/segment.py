@@ -25,8 +25,10 @@ from ..names import folded_name, output_stem, printable_data, same_file
 from .common import (
     USAGE_ERROR,
     Command,
+    KeepGpsOption,
     Scratch,
     SeedOption,
+    StripOption,
     app,
     as_typed,
     choice_word,
@@ -254,6 +256,8 @@ def segment_command(
         "a colour name (cyan, yellow, black, ...: the CSS names) or #rrggbb; default red, "
         "which vanishes on a red subject.", show_default=False,
         autocompletion=offering(color_names))] = None,
+    strip: StripOption = False,
+    keep_gps: KeepGpsOption = False,
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
@@ -263,7 +267,8 @@ def segment_command(
         "percentage, with one only), weights, space, seed, outputs, "
         "stretch (true, with --stretch only), stretch_range (the input's values read as 0 "
         "and 255, with --stretch only), superpixels (with --superpixels only), "
-        "smooth (with --smooth only), seconds.")] = False,
+        "smooth (with --smooth only), strip (true, with --strip only), keep_gps (true, with "
+        "--keep-gps only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
@@ -302,7 +307,8 @@ def segment_command(
                ("--stretch", stretch),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
-               ("--overlay-color", overlay_color), ("--seed", seed or None), ("--force", force),
+               ("--overlay-color", overlay_color), ("--strip", strip), ("--keep-gps", keep_gps),
+               ("--seed", seed or None), ("--force", force),
                ("--max-pixels", None if max_pixels == DEFAULT_MAX_PIXELS else max_pixels),
                ("-q", quiet), ("--json", as_json)]
     if outdir is not None:  # a file in the way, as batch -o says it (exit 2), before a
@@ -321,7 +327,8 @@ def segment_command(
                                   weights=parse_weights(weights or []), space=space,
                                   min_region=min_region, seed=seed, max_pixels=max_pixels,
                                   edges=edges, overlay_color=color, stretch=stretch,
-                                  superpixels=superpixels, smooth=smooth)
+                                  superpixels=superpixels, smooth=smooth, strip=strip,
+                                  keep_gps=keep_gps)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -364,7 +371,8 @@ def segment_command(
                            "min_region": min_region, "seed": seed, "force": force,
                            "max_pixels": max_pixels, "edges": edges, "overlay_color": color,
                            "input_name": input if stream else None, "stretch": stretch,
-                           "superpixels": superpixels, "smooth": smooth}
+                           "superpixels": superpixels, "smooth": smooth, "strip": strip,
+                           "keep_gps": keep_gps}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True)
             with interrupts_held():
