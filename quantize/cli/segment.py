@@ -177,7 +177,9 @@ def segment_command(
         "-k", "--clusters", parser=integer, metavar="K",
         help="Cluster the pixels into at most K k-means clusters, 1..256 (each may "
         "form several regions; clusters that colour and texture cannot tell apart are "
-        "one) instead of cutting the region hierarchy.",
+        "one) instead of cutting the region hierarchy. segmented.png fills each region with "
+        "its own mean, so it most often holds more than K colours: for K colours "
+        "(posterizing), run quantize reduce photo.jpg -k K.",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
         "--regions", metavar="N", parser=integer,
