@@ -46,6 +46,7 @@ from .io import (
     check_output_path,
     folder_made,
     held_dpi,
+    kept_exif,
     load_image,
     probe_image,
     remove_stale_parts,
@@ -71,13 +72,17 @@ from .segment import (
     working_shape,
 )
 
-__all__ = ["CLASSES_FILE", "EDGES_FILE", "INPUT_MEAN_UNITS", "OUTPUT_FILES", "OVERLAY_COLOR",
-           "STATS_UNITS", "AlphaIgnoredWarning", "check_segment_options",
+__all__ = ["CLASSES_FILE", "EDGES_FILE", "EXIF_FILES", "INPUT_MEAN_UNITS", "OUTPUT_FILES",
+           "OVERLAY_COLOR", "STATS_UNITS", "AlphaIgnoredWarning", "check_segment_options",
            "check_stream_outputs", "class_levels", "output_names", "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
                 "flats.png", "segments.json")
+#: The outputs that keep the input's EXIF (unless ``strip``): its pictures, not the maps of
+#: numbers (labels, borders, flat colours, classes, edge strength), whose pixels are no
+#: picture of the photo.
+EXIF_FILES = ("segmented.png", "overlay.png")
 #: The soft border map written with ``edges=True`` (16-bit grayscale, before ``segments.json``).
 EDGES_FILE = "edges.png"
 #: The class map written with ``classes=True``: the cluster of each pixel's region
@@ -117,6 +122,8 @@ def segment_file(
     smooth: int | None = None,
     working_size: int | str | None = None,
     classes: bool = False,
+    strip: bool = False,
+    keep_gps: bool = False,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -136,7 +143,10 @@ def segment_file(
     written before ``segments.json``, and with ``classes``, ``classes.png``
     (:data:`CLASSES_FILE`, the cluster of each pixel) next, before it too. Every PNG
     keeps the input's physical resolution (:attr:`quantize.io.LoadedImage.dpi`, in a
-    pHYs chunk), as it has the input's pixels. Of an animated image only the first
+    pHYs chunk), as it has the input's pixels; ``segmented.png`` and ``overlay.png``,
+    pictures of the photo, keep its EXIF too (in an eXIf chunk), as
+    :func:`quantize.reduce.reduce_file` keeps it: see ``strip``. Of an animated image only
+    the first
     frame is segmented, with a :class:`quantize.animation.FirstFrameWarning`
     saying so; fully transparent pixels are segmented as one colour
     (:func:`quantize.segment.fill_transparent`), translucent ones by the colour stored in
@@ -210,6 +220,18 @@ def segment_file(
     working_size : int or "full", optional
         As for :func:`quantize.segment.segment`: the longest side of the working copy
         ``n_clusters`` clusters, or ``"full"``. Recorded (``"working_size"``) when given.
+    strip : bool, default False
+        Write no EXIF. Without it, ``segmented.png`` and ``overlay.png`` keep the input's
+        EXIF as :func:`quantize.reduce.reduce_file` keeps it
+        (:func:`quantize.io.kept_exif`: artist, copyright, description, camera, date; its
+        orientation reset, as the pixels are upright; without a camera's thumbnail, and
+        without its GPS directory unless ``keep_gps``). ``labels.png``,
+        ``boundaries.png`` and ``edges.png``, maps of numbers rather than pictures of the
+        photo, keep none. Recorded (``"strip": true``) when given.
+    keep_gps : bool, default False
+        Keep the GPS directory of the input's EXIF (where the picture was taken) in
+        ``segmented.png`` and ``overlay.png``, which leave it out by default. Recorded
+        (``"keep_gps": true``) when given.
 
     Returns
     -------
@@ -266,6 +288,7 @@ def segment_file(
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
     classes = check_bool(classes, "classes")
     stretch = check_bool(stretch, "stretch")
+    strip, keep_gps = check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps")
     overlay_color = check_color(overlay_color, "overlay_color")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
                                superpixels, smooth, working_size)
@@ -288,7 +311,7 @@ def segment_file(
         _warn_if_animated(input, loaded.n_frames, loaded.format)
         result = segment_pixels(loaded.rgb, loaded.alpha, **params,
                                 stretch_range=loaded.stretch_range)
-        dpi = loaded.dpi
+        dpi, exif = loaded.dpi, kept_exif(loaded.exif, strip, keep_gps)
         shown = _regions.shown_alpha(loaded.alpha)
         stretched = _stretch_record(stretch, loaded.stretch_range)
         del loaded  # the result holds a copy of the pixels: one is enough from here on
@@ -319,9 +342,9 @@ def segment_file(
                   "outputs": list(names), **stretched,
                   **_given("superpixels", params["superpixels"]),
                   **_given("smooth", params["smooth"]),
-                  **_given("working_size", params["working_size"])}
+                  **_given("working_size", params["working_size"]), **_switches(strip, keep_gps)}
         _write_outputs(paths, result, record, stats, levels, input_path, overlay_color, dpi,
-                       alpha=shown, replace=force, classes=classes,
+                       alpha=shown, exif=exif, replace=force, classes=classes,
                        stale=(lambda: _stale_outputs(folder, input, names)) if force else None)
     record["seconds"] = round(time.perf_counter() - start, 3)
     return record
@@ -355,6 +378,12 @@ def _given(key: str, value: Any) -> dict[str, Any]:
     """``{key: value}`` for the record, or nothing when ``value`` is None (not given): the
     records of runs that could not give it lack it too."""
     return {} if value is None else {key: value}
+
+
+def _switches(strip: bool, keep_gps: bool) -> dict[str, bool]:
+    """The record's ``strip`` and ``keep_gps``, each only when true, as reduce's records
+    them (the records and settings of earlier runs lack them)."""
+    return {name: True for name, given in (("strip", strip), ("keep_gps", keep_gps)) if given}
 
 
 def _share_given(min_region: int | str | None) -> dict[str, str]:
@@ -499,7 +528,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR,
                           stretch: bool = False, superpixels: int | None = None,
                           smooth: int | None = None, working_size: int | str | None = None,
-                          classes: bool = False) -> dict[str, Any]:
+                          classes: bool = False, strip: bool = False,
+                          keep_gps: bool = False) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -507,9 +537,9 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     The seed is returned as given (an int stays an int), so that each call
     starts from the same state. ``overlay_color`` is returned only when it is not
     :data:`OVERLAY_COLOR`: the settings a batch recorded before it could be chosen, in
-    red, have no such entry, and still match a run that leaves it out; so is ``stretch``,
-    only when True. ``classes`` is returned always (False left out of a batch's settings
-    as earlier versions lack it: :mod:`quantize.batch.manifest`).
+    red, have no such entry, and still match a run that leaves it out; so are ``stretch``,
+    ``strip`` and ``keep_gps``, only when True. ``classes`` is returned always (False left
+    out of a batch's settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
 
     Raises
     ------
@@ -534,9 +564,10 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     max_pixels = check_max_pixels(max_pixels)
     drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
     stretched = {"stretch": True} if check_bool(stretch, "stretch") else {}
+    switches = _switches(check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps"))
     return {**params, "seed": seed, "force": check_bool(force, "force"),
             "max_pixels": max_pixels, "edges": edges, "classes": classes, **drawn,
-            **stretched}
+            **stretched, **switches}
 
 
 def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | None) -> None:
@@ -657,7 +688,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], stats: dict[str, Any], edge_levels: np.ndarray | None,
                    input_path: str | None, overlay_color: tuple[int, int, int],
                    dpi: tuple[float, float] | None, *, alpha: np.ndarray | None = None,
-                   replace: bool, stale: Callable[[], list[Path]] | None = None,
+                   exif: bytes | None = None, replace: bool,
+                   stale: Callable[[], list[Path]] | None = None,
                    classes: bool = False) -> None:
     """Encode each output and write it to its temporary file before the next is made,
     then put them all in place together, ``segments.json`` last.
@@ -675,7 +707,9 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     (:func:`~quantize.segment.fill_transparent`), but for the borders of ``overlay.png``,
     drawn opaque (:func:`~quantize.reconstruct.regions.border_alpha`). Every image keeps
     the input's resolution ``dpi`` (:attr:`~quantize.io.LoadedImage.dpi`), as they have its
-    pixels. Each
+    pixels; ``segmented.png`` and ``overlay.png``, pictures of the photo, keep the EXIF
+    block ``exif`` (:func:`~quantize.io.kept_exif`'s) in an eXIf chunk, the maps of
+    numbers none. Each
     image is made just before it is encoded, and it and its encoded bytes are let go
     once they are in the temporary file, so that one full-size picture and one encoded
     file are held at a time, not all of them.
@@ -714,7 +748,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
 
     def encoded() -> Iterator[tuple[Path, bytes | memoryview]]:
         for name, make in images.items():  # each picture let go before the next is made
-            yield paths[name], _png_bytes(make(), dpi)
+            yield paths[name], _png_bytes(make(), dpi, exif if name in EXIF_FILES else None)
         document = dict(record, input_path=input_path, **stats)
         text = json.dumps(printable_data(document), indent=1)  # non-UTF-8 bytes as \xXX
         yield paths["segments.json"], (text + "\n").encode("utf-8")
@@ -751,10 +785,14 @@ def _rgb_picture(shape: tuple[int, int], band: Callable[[slice], np.ndarray],
     return picture
 
 
-def _png_bytes(image: Image.Image, dpi: tuple[float, float] | None) -> memoryview:
+def _png_bytes(image: Image.Image, dpi: tuple[float, float] | None,
+               exif: bytes | None = None) -> memoryview:
     """``image`` encoded as PNG, with a pHYs chunk of ``dpi`` when a PNG holds it
-    (:func:`~quantize.io.held_dpi`): a view of the encoder's buffer, not a copy of it."""
+    (:func:`~quantize.io.held_dpi`) and an eXIf chunk of ``exif`` before its image data,
+    as reduce's RGB PNG holds it (Pillow's ``exif``): a view of the encoder's buffer, not
+    a copy of it."""
     held = held_dpi(dpi, "PNG")
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", **({} if held is None else {"dpi": held}))
+    image.save(buffer, format="PNG", **({} if held is None else {"dpi": held}),
+               **({} if exif is None else {"exif": exif}))
     return buffer.getbuffer()

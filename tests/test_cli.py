@@ -1534,8 +1534,9 @@ def test_a_palette_file_given_to_k_is_pointed_to_palette_in(tmp_path, monkeypatc
 @pytest.mark.parametrize("command", [["segment", "a.png", "-o", "out"],
                                      ["batch", ".", "-o", "out", "--mode", "segment"]])
 @pytest.mark.parametrize("weight, line", [
-    ("Color=1", "-w/--weight name='Color' is not valid; expected one of 'color', 'intensity', "
-                "'xy', 'texture'"),
+    # a name in another case is the name (Color=1 is color=1): one that is none, as typed
+    ("Colr=1", "-w/--weight name='Colr' is not valid; expected one of 'color', 'intensity', "
+               "'xy', 'texture'"),
     ("texture=-1", "-w texture=-1 should be >= 0"),  # as typed, not "-1.0"
     ("xy=-0.50", "-w xy=-0.50 should be >= 0"),
     ("xy=1e400", "-w xy=1e400 should be a finite number"),  # not "inf"
@@ -2350,7 +2351,8 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
     # pngquant's --speed is no --seed; the version is the program's, not a command's
     (["reduce", "a.png", "--speed", "1"],
      "--speed: no such option; quantize has no speed setting (see 'quantize reduce --help')"),
-    (["segment", "a.png", "--strip"], "--strip: no such option (see 'quantize segment --help')"),
+    (["segment", "a.png", "--sharpen"],
+     "--sharpen: no such option (see 'quantize segment --help')"),
     (["reduce", "--version"], "--version: no such option; the version is 'quantize --version' "
                               "(see 'quantize reduce --help')"),
     # a --verbose was told nothing, though each command says a line per file without it
@@ -2930,3 +2932,57 @@ def test_a_long_help_example_is_broken_between_options_as_a_shell_continuation()
             "    quantize reduce photo.jpg -k 1000 -o smooth.webp\n") in narrow
     assert ("    quantize reduce photo.jpg --palette-in brand.hex \\\n"
             "        --dither=0.5 -o branded.png\n") in narrow
+
+
+def _tiny_photo(folder: Path) -> Path:
+    """A 12 x 18 PNG of three colour bands with seeded noise, in ``folder``."""
+    image = np.zeros((12, 18, 3), np.float64)
+    image[:, :6], image[:, 6:12], image[:, 12:] = (180, 60, 50), (60, 150, 70), (70, 80, 190)
+    image += np.random.default_rng(3).normal(0, 12, image.shape)
+    folder.mkdir()
+    path = folder / "photo.png"
+    Image.fromarray(np.clip(np.rint(image), 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+def _written(folder: Path) -> dict[str, bytes]:
+    """The bytes of every file under ``folder`` but a batch's manifest, reports and lock."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
+
+
+#: Each closed-set option of reduce, segment and batch typed in another case, and as its
+#: check names it: --format took PNG, but --space LAB was refused.
+_WORDS_IN_ANY_CASE = [
+    (["reduce", "--space", "LAB"], ["reduce", "--space", "lab"]),
+    (["reduce", "--palette", "Per-Frame"], ["reduce", "--palette", "per-frame"]),
+    (["reduce", "--dither=Ordered"], ["reduce", "--dither=ordered"]),
+    (["reduce", "--dither=PATTERN"], ["reduce", "--dither=pattern"]),
+    (["segment", "-k", "3", "--space", "RGB"], ["segment", "-k", "3", "--space", "rgb"]),
+    (["segment", "-k", "3", "-w", "Texture=0", "-w", "COLOUR=2"],
+     ["segment", "-k", "3", "-w", "texture=0", "-w", "colour=2"]),
+    (["batch", "--mode", "Segment", "-k", "3"], ["batch", "--mode", "segment", "-k", "3"]),
+    (["batch", "--mode", "segment", "-k", "3", "--space", "Rgb", "-w", "XY=0"],
+     ["batch", "--mode", "segment", "-k", "3", "--space", "rgb", "-w", "xy=0"]),
+    (["batch", "--space", "LAB", "--palette", "GLOBAL", "--dither=Ordered"],
+     ["batch", "--space", "lab", "--palette", "global", "--dither=ordered"]),
+    (["batch", "--ext", "SAME"], ["batch", "--ext", "same"]),
+]
+
+
+@pytest.mark.parametrize("typed, named", _WORDS_IN_ANY_CASE)
+def test_the_words_of_closed_set_options_are_taken_in_any_case(tmp_path, typed, named):
+    photo = _tiny_photo(tmp_path / "in")
+    runs, out = {}, tmp_path / "out"  # one folder, which the records name
+    for key, args in (("typed", typed), ("named", named)):
+        target = photo.parent if args[0] == "batch" else photo
+        where = out / "out.png" if args[0] == "reduce" else out
+        if args[0] == "reduce":
+            out.mkdir()
+        result = runner.invoke(app, [args[0], str(target), "-o", str(where), "-q",
+                                     "--seed", "1", *args[1:]])
+        assert result.exit_code == 0, result.output
+        runs[key] = _written(out)
+        shutil.rmtree(out)
+    assert runs["typed"] == runs["named"] != {}
+

@@ -460,3 +460,26 @@ def test_a_rerun_of_a_nine_patch_named_before_with_ext_redoes_it_under_its_name(
     assert result.exit_code == 0, result.output
     assert "(removed" in result.output and "btn.9.q.png" in result.output
     assert list(_outputs(out)) == ["btn.q.9.png"]
+
+
+def test_batch_segment_keeps_the_exif_and_the_gps_location_only_with_keep_gps(tmp_path):
+    """--strip and --keep-gps were refused in segment mode ("does not apply"), and its
+    pictures kept no EXIF; they keep it now as reduce mode's outputs do, and --keep-gps is
+    recorded with them: a rerun without it is a change of options."""
+    src = tmp_path / "in"
+    src.mkdir()
+    _gps_photo(src / "p.jpg")
+    plain = _cli(src, "-o", tmp_path / "plain", "--mode", "segment", "-k", "2", "-q")
+    kept = _cli(src, "-o", tmp_path / "kept", "--mode", "segment", "-k", "2", "-q",
+                "--keep-gps")
+    stripped = _cli(src, "-o", tmp_path / "stripped", "--mode", "segment", "-k", "2", "-q",
+                    "--strip")
+    assert (plain.exit_code, kept.exit_code, stripped.exit_code) == (0, 0, 0), (
+        plain.output + kept.output + stripped.output)
+    assert _gps_of(tmp_path / "plain" / "p" / "segmented.png") == ("A. Artist", {})
+    assert _gps_of(tmp_path / "kept" / "p" / "overlay.png") == (
+        "A. Artist", {1: "N", 2: (52.0, 22.0, 1.5)})
+    assert _gps_of(tmp_path / "stripped" / "p" / "segmented.png") == (None, {})
+    again = _cli(src, "-o", tmp_path / "kept", "--mode", "segment", "-k", "2", "-q")
+    assert again.exit_code == 15
+    assert "made with --keep-gps, while this run asks for no --keep-gps;" in again.stderr

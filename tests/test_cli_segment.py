@@ -1930,3 +1930,33 @@ def test_classes_writes_the_cluster_of_each_pixel_and_a_force_run_without_it_rem
     assert np.asarray(Image.open("out/classes.png")).tolist() == expected.cluster_map().tolist()
     assert runner.invoke(app, [*args, "--force"]).exit_code == 0
     assert not Path("out/classes.png").exists()
+def _artist_and_gps(path: Path) -> tuple[str | None, dict]:
+    with Image.open(path) as im:
+        im.load()
+        exif = im.getexif()
+        return exif.get(315), dict(exif.get_ifd(0x8825))
+
+
+@pytest.mark.parametrize("flags, kept", [
+    ([], ("A. Artist", {})),
+    (["--keep-gps"], ("A. Artist", {1: "N", 2: (52.0, 22.0, 1.5)})),
+    (["--strip"], (None, {})),
+])
+def test_segment_keeps_the_exif_of_its_input_as_reduce_does(photo_path, tmp_path, flags, kept):
+    """segmented.png carried no artist where reduce keeps it; --strip and --keep-gps, which
+    segment did not take, say what is kept as they say it for reduce."""
+    exif = Image.Exif()
+    exif[315] = "A. Artist"
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 22.0, 1.5)})
+    signed = tmp_path / "signed.jpg"
+    Image.open(photo_path).save(signed, exif=exif.tobytes(), quality=95)
+    result = runner.invoke(app, ["segment", str(signed), "-k", "3", "-o",
+                                 str(tmp_path / "seg"), "--json", *flags])
+    assert result.exit_code == 0, result.output
+    assert [_artist_and_gps(tmp_path / "seg" / name)
+            for name in ("segmented.png", "overlay.png", "labels.png")] == [
+        kept, kept, (None, {})]
+    record = json.loads(result.stdout)
+    assert {key: record.get(key) for key in ("strip", "keep_gps")} == {
+        "strip": True if "--strip" in flags else None,
+        "keep_gps": True if "--keep-gps" in flags else None}

@@ -141,11 +141,13 @@ def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, t
                                                                        monkeypatch):
     """With every key written: segment's ``stretch`` is written with --stretch only,
     ``superpixels`` with --superpixels only (not with -k), ``smooth`` and ``working_size``
-    with --smooth and --working-size only (with -k only), and ``min_region_share`` with a
-    --min-region percentage only."""
+    with --smooth and --working-size only (with -k only), ``min_region_share`` with a
+    --min-region percentage only, and ``strip`` and ``keep_gps`` with --strip and
+    --keep-gps only."""
     monkeypatch.chdir(tmp_path)
     Image.fromarray(_photo()).save("a.png")
-    extras = ([["--superpixels", "700", "--stretch", "--min-region", "1%"],
+    extras = ([["--superpixels", "700", "--stretch", "--min-region", "1%", "--strip",
+                "--keep-gps"],
                ["-k", "2", "--smooth", "5", "--working-size", "full", "--force"]]
               if command == "segment" else [[]])
     written: list[str] = []

@@ -234,6 +234,59 @@ def test_every_png_keeps_the_resolution_of_the_input_whose_pixels_it_has(photo_p
             assert "dpi" not in im.info
 
 
+def _signed_photo(photo_path: Path, path: Path) -> Path:
+    """``photo_path``'s pixels as a JPEG whose EXIF holds an artist, a copyright, an
+    orientation of 6 (stored on its side) and, in its GPS directory, where it was taken."""
+    exif = Image.Exif()
+    exif[315], exif[33432], exif[0x0112] = "A. Artist", "(c) 2024 A. Artist", 6
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 22.0, 1.5)})
+    Image.open(photo_path).save(path, exif=exif.tobytes(), quality=95)
+    return path
+
+
+def _exif_of(path: Path) -> tuple[str | None, str | None, int | None, dict]:
+    """The artist, copyright, orientation and GPS directory of the EXIF of ``path``."""
+    with Image.open(path) as im:
+        im.load()
+        exif = im.getexif()
+        return exif.get(315), exif.get(33432), exif.get(0x0112), dict(exif.get_ifd(0x8825))
+
+
+_SIGNED = ("A. Artist", "(c) 2024 A. Artist", 1)  # upright, as the pixels are
+_NONE = (None, None, None, {})
+
+
+@pytest.mark.parametrize("options, pictures", [
+    ({}, (*_SIGNED, {})),
+    ({"keep_gps": True}, (*_SIGNED, {1: "N", 2: (52.0, 22.0, 1.5)})),
+    ({"strip": True}, _NONE),
+])
+def test_the_pictures_keep_the_inputs_exif_as_reduce_keeps_it(photo_path, tmp_path, options,
+                                                               pictures):
+    # segmented.png and overlay.png dropped the artist and copyright that reduce keeps; the
+    # GPS location is left out unless keep_gps, as reduce leaves it; the maps keep none.
+    signed = _signed_photo(photo_path, tmp_path / "signed.jpg")
+    record = segment_file(signed, tmp_path / "seg", n_clusters=3, seed=0, edges=True,
+                          **options)
+    kept = {name: _exif_of(tmp_path / "seg" / name) for name in record["outputs"]
+            if name.endswith(".png")}
+    assert kept == {"labels.png": _NONE, "segmented.png": pictures,
+                    "boundaries.png": _NONE, "overlay.png": pictures, EDGES_FILE: _NONE}
+    assert {key: record.get(key) for key in ("strip", "keep_gps")} == {
+        key: options.get(key) for key in ("strip", "keep_gps")}
+    with Image.open(tmp_path / "seg" / "segmented.png") as im:
+        assert im.size == (60, 90)  # turned upright by the orientation
+
+
+def test_check_segment_options_keeps_strip_and_keep_gps_only_when_given():
+    # left out when not given: the settings a batch recorded before they were taken lack them
+    assert {"strip", "keep_gps"} & set(check_segment_options()) == set()
+    assert {key: check_segment_options(strip=True, keep_gps=True)[key]
+            for key in ("strip", "keep_gps")} == {"strip": True, "keep_gps": True}
+    with pytest.raises(TypeError, match="^keep_gps='no' should be a bool"):
+        check_segment_options(keep_gps="no")
+
+
 @pytest.mark.parametrize(("seed", "recorded"), [
     (7, 7), (np.int64(7), 7), (None, None), (np.random.default_rng(7), None)])
 def test_the_record_names_the_seed_that_gives_the_same_regions_again(tmp_path, seed,
@@ -614,12 +667,12 @@ def test_each_output_is_written_before_the_next_is_encoded(tmp_path, monkeypatch
     src, out, before = _finished_folder(tmp_path)
     real, seen = module._png_bytes, []
 
-    def encode(image, dpi):
+    def encode(image, dpi, exif=None):
         parts = sorted(p.name.split(".")[1] for p in out.iterdir() if p.name.endswith(".part")
                        and p.stat().st_size > 0)
         seen.append((parts, {p.name: p.read_bytes() for p in out.iterdir()
                              if not p.name.startswith(".")} == before))
-        return real(image, dpi)
+        return real(image, dpi, exif)
 
     monkeypatch.setattr(module, "_png_bytes", encode)
     segment_file(src, out, regions=2, force=True, edges=True)
@@ -635,7 +688,7 @@ def test_a_forced_rerun_that_fails_to_encode_leaves_the_folder_as_it_was(tmp_pat
                                                                          monkeypatch):
     src, out, before = _finished_folder(tmp_path)
 
-    def fails_at_the_third(image, dpi, calls=[]):  # noqa: B006 (counts the calls)
+    def fails_at_the_third(image, dpi, exif=None, calls=[]):  # noqa: B006 (counts the calls)
         calls.append(image)
         if len(calls) == 3:
             raise OSError("encoder broke")

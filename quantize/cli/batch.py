@@ -71,6 +71,7 @@ from .common import (
     budget_choice,
     check_palette_fitted_given,
     check_palette_mode_alone,
+    choice_word,
     click_errors,
     color_names,
     command_line,
@@ -125,8 +126,7 @@ _NOT_PROCESSED_MORE = ("… and {n} more inputs not processed for the same reaso
                        "replaces their outputs")
 _REDUCE_ONLY = ("--quality", "--quality-limit", "--max-bytes", "--dither", "--exact-colors",
                 "--palette-in", "--palette-fitted", "--shared-palette", "--palette", "--optimize",
-                "--skip-if-larger", "--copy-if-larger", "--ext", "--matte", "--strip",
-                "--keep-gps")
+                "--skip-if-larger", "--copy-if-larger", "--ext", "--matte")
 _SEGMENT_ONLY = ("--regions", "--superpixels", "--smooth", "--working-size", "--edges",
                  "--classes", "--stretch",
                  "-w/--weight", "--min-region", "--overlay-color")
@@ -232,7 +232,7 @@ def batch(
         help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.",
         parser=file_name)],
     mode: Annotated[str, typer.Option(
-        "--mode", metavar="reduce|segment", is_eager=True,
+        "--mode", metavar="reduce|segment", parser=choice_word(_MODES), is_eager=True,
         help="reduce (one PNG per image; an animation in its own format, as reduce "
         "writes it; --ext chooses another) or segment (a folder of region maps "
         "per image).", autocompletion=offering(_MODES))] = "reduce",
@@ -294,7 +294,7 @@ def batch(
         "for it. Neither --quality, --palette-in nor --shared-palette goes with it.",
         show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
-        "--space", metavar="rgb|lab",
+        "--space", metavar="rgb|lab", parser=choice_word(segment_spaces),
         help="rgb or lab (default: rgb for reduce, lab for segment). For reduce, also how "
         "a --palette-in palette's entries are matched: nearest in RGB, or with lab nearest "
         "by CIEDE2000 (by Lab distance, as a fit matches, for a palette of --shared-palette "
@@ -348,7 +348,8 @@ def batch(
         "with --exclude. Default: .png, an animation in its own format.",
         show_default=False)] = None,
     palette: Annotated[str, typer.Option(
-        "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "
+        "--palette", metavar="global|per-frame", parser=choice_word(PALETTE_MODES),
+        help="reduce, for animations: global (one "
         "palette for all frames, no flicker) or per-frame (a local palette for each frame; "
         "every animation is then written as .gif, the format that holds them; not with "
         "--quality or --palette-in).", autocompletion=offering(PALETTE_MODES))] = "global",
@@ -1312,11 +1313,13 @@ def _check_mode_options(mode: str, given: Mapping[str, bool]) -> None:
 
 def _check_ext(ext: str) -> str:
     """``--ext``, checked as reduce checks its own (each output is named in OUT_DIR), or
-    ``same`` (:data:`~quantize.batch.modes.SAME_NAME`)."""
+    ``same`` (:data:`~quantize.batch.modes.SAME_NAME`), in any case."""
     from ..batch.modes import SAME_NAME
     from ..reduce import check_ext
 
-    return ext if ext == SAME_NAME else check_ext(
+    if ext.lower() == SAME_NAME:  # in any case, as the words of other options
+        return SAME_NAME
+    return check_ext(
         ext, "--ext", where=", which is written in OUT_DIR, in the folder that mirrors its "
         "input's")
 

@@ -101,6 +101,26 @@ def min_region_value(text: Any) -> int | str:
     return integer(text)
 
 
+def choice_word(values: Iterable[str] | Callable[[], Iterable[str]]) -> Callable[[Any], Any]:
+    """A closed-set option's ``parser`` (``--space``, ``--palette``, ``--mode``): a word
+    typed in any case is the name of ``values`` it spells, as ``--format`` takes its name
+    and ``--matte`` a colour's (``LAB`` is ``lab``); any other is kept as typed, for the
+    option's check to refuse it in the user's words. ``values`` as :func:`offering` takes
+    them (a function, for names in a module imported only as they are needed).
+
+    >>> parse = choice_word(("rgb", "lab"))
+    >>> parse("LAB"), parse("Lab"), parse("LUV"), parse(None)
+    ('lab', 'lab', 'LUV', None)
+    """
+    def parse(text: Any) -> Any:
+        if not isinstance(text, str):
+            return text
+        folded = text.lower()
+        return folded if folded in (values() if callable(values) else values) else text
+
+    return parse
+
+
 def offering(values: Iterable[str] | Callable[[], Iterable[str]]) -> Callable[[], list[str]]:
     """An option's ``autocompletion``: shell completion offers ``values``, the names its
     check takes (typer keeps those that start with what was typed), or the names a function
@@ -144,7 +164,9 @@ def color_names() -> list[str]:
 # Options that every sub-command declares the same way.
 StripOption = Annotated[bool, typer.Option(
     "--strip", help="Write no EXIF. Without it, a .png, .webp, .jpg or .tif output (an "
-    "animation's .png, .webp or .tif too) keeps the input's EXIF (artist, copyright, "
+    "animation's .png, .webp or .tif too; of segment, segmented.png and overlay.png, not "
+    "the maps labels.png, boundaries.png and edges.png) keeps the input's EXIF (artist, "
+    "copyright, "
     "description, camera, date; a TIFF's tags), its orientation reset as the pixels are "
     "upright, without a camera's thumbnail of the original, and without its GPS location "
     "unless --keep-gps; a .gif or .bmp, which hold none, says so in a note. No output "
@@ -2036,8 +2058,8 @@ def dither_strength(flag: bool, level: str | None) -> float | str | None:
     not given."""
     if level is None:
         return 1.0 if flag else None
-    if level in POSITIONAL:
-        return level
+    if level.lower() in POSITIONAL:  # in any case, as the other words options take
+        return level.lower()
     if (meant := positional_meant(level)) is not None:
         fail(f"--dither={level!r} is not valid; did you mean --dither={meant}?", USAGE_ERROR)
     value = _read(level) if plain_number(level) else float("nan")  # not 0_1 as 1

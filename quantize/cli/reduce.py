@@ -81,6 +81,7 @@ from .common import (
     budget_choice,
     check_palette_fitted_given,
     check_palette_mode_alone,
+    choice_word,
     dither_strength,
     dither_value_error,
     elsewhere_hint,
@@ -225,7 +226,7 @@ def reduce_command(
         "colours do not fit, writes nothing and exits 99, naming the smallest size "
         "reached. Neither --quality nor --palette-in goes with it.", show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
-        "--space", metavar="rgb|lab",
+        "--space", metavar="rgb|lab", parser=choice_word(FEATURES),
         help="Colour space to cluster in: rgb (default) or lab (CIELAB). It also sets how "
         "a --palette-in palette's entries are matched: with rgb each pixel takes the entry "
         "nearest in RGB, with lab the nearest by CIEDE2000 (by Lab distance with "
@@ -265,7 +266,8 @@ def reduce_command(
         "image back: reduce a.png -k 16 --dither --palette-out p.hex, then reduce a.png "
         "--palette-in p.hex --palette-fitted --dither. Needs --palette-in.")] = False,
     palette: Annotated[str, typer.Option(
-        "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
+        "--palette", metavar="global|per-frame", parser=choice_word(PALETTE_MODES),
+        help="For animations: global (one palette for all "
         "frames, no flicker) or per-frame (a local palette for each frame; a .gif output, "
         "or a .tif whose pages each get a colour map of their own; not with --quality or "
         "--palette-in).",

@@ -25,10 +25,13 @@ from ..names import folded_name, output_stem, printable_data, same_file
 from .common import (
     USAGE_ERROR,
     Command,
+    KeepGpsOption,
     Scratch,
     SeedOption,
+    StripOption,
     app,
     as_typed,
+    choice_word,
     click_errors,
     color_names,
     elsewhere_hint,
@@ -180,7 +183,9 @@ def segment_command(
         "-k", "--clusters", parser=integer, metavar="K",
         help="Cluster the pixels into at most K k-means clusters, 1..256 (each may "
         "form several regions; clusters that colour and texture cannot tell apart are "
-        "one) instead of cutting the region hierarchy.",
+        "one) instead of cutting the region hierarchy. segmented.png fills each region with "
+        "its own mean, so it most often holds more than K colours: for K colours "
+        "(posterizing), run quantize reduce photo.jpg -k K.",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
         "--regions", metavar="N", parser=integer,
@@ -248,7 +253,7 @@ def segment_command(
         "Default: INPUT-stem.segments beside the input.", show_default=False,
         parser=file_name)] = None,
     space: Annotated[str, typer.Option(
-        "--space", metavar="rgb|lab",
+        "--space", metavar="rgb|lab", parser=choice_word(segment_spaces),
         help="Colour space of the color feature with -k: rgb or lab (CIELAB, the default; "
         "the region hierarchy always compares CIELAB colours: rgb without -k is refused).",
         autocompletion=offering(segment_spaces))] = "lab",
@@ -273,6 +278,8 @@ def segment_command(
         "a colour name (cyan, yellow, black, ...: the CSS names) or #rrggbb; default red, "
         "which vanishes on a red subject.", show_default=False,
         autocompletion=offering(color_names))] = None,
+    strip: StripOption = False,
+    keep_gps: KeepGpsOption = False,
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
@@ -282,7 +289,8 @@ def segment_command(
         "percentage, with one only), weights, space, seed, outputs, "
         "stretch (true, with --stretch only), stretch_range (the input's values read as 0 "
         "and 255, with --stretch only), superpixels (with --superpixels only), "
-        "smooth (with --smooth only), working_size (with --working-size only), seconds.")] = False,
+        "smooth (with --smooth only), working_size (with --working-size only), strip (true, "
+        "with --strip only), keep_gps (true, with --keep-gps only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
@@ -322,7 +330,8 @@ def segment_command(
                ("--stretch", stretch),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
-               ("--overlay-color", overlay_color), ("--seed", seed or None), ("--force", force),
+               ("--overlay-color", overlay_color), ("--strip", strip), ("--keep-gps", keep_gps),
+               ("--seed", seed or None), ("--force", force),
                ("--max-pixels", None if max_pixels == DEFAULT_MAX_PIXELS else max_pixels),
                ("-q", quiet), ("--json", as_json)]
     if outdir is not None:  # a file in the way, as batch -o says it (exit 2), before a
@@ -342,7 +351,8 @@ def segment_command(
                                   min_region=min_region, seed=seed, max_pixels=max_pixels,
                                   edges=edges, overlay_color=color, stretch=stretch,
                                   superpixels=superpixels, smooth=smooth,
-                                  working_size=working_size, classes=classes)
+                                  working_size=working_size, classes=classes, strip=strip,
+                                  keep_gps=keep_gps)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -386,7 +396,8 @@ def segment_command(
                            "max_pixels": max_pixels, "edges": edges, "overlay_color": color,
                            "input_name": input if stream else None, "stretch": stretch,
                            "superpixels": superpixels, "smooth": smooth,
-                           "working_size": working_size, "classes": classes}
+                           "working_size": working_size, "classes": classes, "strip": strip,
+                           "keep_gps": keep_gps}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True)
             with interrupts_held():
@@ -574,12 +585,21 @@ def _expected(pair: str) -> str:
 
 
 def _weight(pair: str) -> tuple[str, float | None]:
-    """``"texture=2"`` as ``("texture", 2.0)``; the value None when it is no number."""
+    """``"texture=2"`` as ``("texture", 2.0)``, the name in any case (``Texture=2`` too);
+    the value None when it is no number."""
     name, sep, value = pair.partition("=")
+    word = choice_word(_weight_words)(name.strip())  # in any case, as --space takes its own
     try:
-        return name.strip(), number(value) if sep else None
+        return word, number(value) if sep else None
     except click_errors.BadParameter:
-        return name.strip(), None
+        return word, None
+
+
+def _weight_words() -> tuple[str, ...]:
+    """The names ``-w`` takes, the feature groups' and their aliases (``colour``)."""
+    from ..features import GROUPS, WEIGHT_ALIASES
+
+    return (*GROUPS, *WEIGHT_ALIASES)
 
 
 def _checked_min_region(min_region: int | str | None) -> int | str | None:
