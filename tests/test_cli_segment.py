@@ -1930,6 +1930,8 @@ def test_classes_writes_the_cluster_of_each_pixel_and_a_force_run_without_it_rem
     assert np.asarray(Image.open("out/classes.png")).tolist() == expected.cluster_map().tolist()
     assert runner.invoke(app, [*args, "--force"]).exit_code == 0
     assert not Path("out/classes.png").exists()
+
+
 def _artist_and_gps(path: Path) -> tuple[str | None, dict]:
     with Image.open(path) as im:
         im.load()

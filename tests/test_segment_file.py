@@ -271,7 +271,8 @@ def test_the_pictures_keep_the_inputs_exif_as_reduce_keeps_it(photo_path, tmp_pa
     kept = {name: _exif_of(tmp_path / "seg" / name) for name in record["outputs"]
             if name.endswith(".png")}
     assert kept == {"labels.png": _NONE, "segmented.png": pictures,
-                    "boundaries.png": _NONE, "overlay.png": pictures, EDGES_FILE: _NONE}
+                    "boundaries.png": _NONE, "overlay.png": pictures, "flats.png": _NONE,
+                    EDGES_FILE: _NONE}
     assert {key: record.get(key) for key in ("strip", "keep_gps")} == {
         key: options.get(key) for key in ("strip", "keep_gps")}
     with Image.open(tmp_path / "seg" / "segmented.png") as im:
