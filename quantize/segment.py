@@ -1339,8 +1339,8 @@ def _warn_if_one_region(result: SegmentResult, k: int, limit: int, unmerged: int
     """Say why one region came out of ``n_clusters=k`` when there was more than one to
     keep (several clusters, or ``unmerged`` regions before ``min_region``, ``limit``,
     merged them; ``given`` None when it was not given, else as given): the majority
-    smoothing left one
-    region, details narrower than ``speck`` pixels being specks, or ``limit`` merged
+    smoothing left one region, details narrower than ``speck`` pixels being specks (said
+    with ``smooth=0``, which keeps them), or ``limit`` merged
     them, or is more than half of the image, or both in turn (the smoothing removed some
     of the ``large_pieces`` that ``limit`` alone would have kept, then ``limit`` merged
     the ``unmerged`` regions it left); and why several regions came out, but
@@ -1383,7 +1383,8 @@ def _warn_if_clusters_lost(result: SegmentResult, k: int, limit: int, unmerged: 
         warn_caller(head + "the majority smoothing removed the rest, as their pixels lay "
                     f"in specks (details narrower than about {speck} pixels on this {w} x "
                     f"{h} image); the speck size follows the image's longer side, so a crop "
-                    "of it keeps smaller details", RegionCountWarning)
+                    "of it keeps smaller details, and smooth=0 keeps them all",
+                    RegionCountWarning)
         return
     which = "the default min_region" if given is None else "min_region"
     said = _min_region_words(given, limit)
@@ -1398,12 +1399,13 @@ def _warn_smoothed_into_one(k: int, n_centers: int, speck: int, h: int, w: int) 
     """Say that the majority smoothing of the cluster map left one region of the
     ``n_centers`` clusters k-means found for ``n_clusters=k`` on an ``h`` x ``w`` image:
     every other cluster's pixels lay in specks, details narrower than about ``speck``
-    pixels (stars on a dark sky), so ``min_region`` had nothing left to merge."""
+    pixels (stars on a dark sky), so ``min_region`` had nothing left to merge; and that
+    ``smooth=0`` keeps them."""
     warn_caller(f"n_clusters={k} gives 1 region: of the {n_centers} clusters k-means found, "
                 "the majority smoothing removed all but one, as their pixels lay in specks "
                 f"(details narrower than about {speck} pixels on this {w} x {h} image); "
                 "the speck size follows the image's longer side, so a crop of it keeps "
-                "smaller details", RegionCountWarning)
+                "smaller details, and smooth=0 keeps them all", RegionCountWarning)
 
 
 def _warn_smoothed_then_merged(k: int, limit: int, unmerged: int, speck: int, h: int,

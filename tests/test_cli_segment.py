@@ -215,7 +215,7 @@ def test_specks_the_smoothing_removes_into_one_region_are_said_on_one_line(tmp_p
                              "all but one, as their pixels lay in specks (details narrower "
                              "than about 3 pixels on this 64 x 64 image); the speck size "
                              "follows the image's longer side, so a crop of it keeps smaller "
-                             "details\n")
+                             "details, and --smooth=0 keeps them all\n")
     assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster, ")
 
 

@@ -211,7 +211,7 @@ def test_a_cluster_the_smoothing_removes_is_said_when_several_regions_are_left(r
         "n_clusters=3 gives 2 regions, of 2 of the 3 clusters k-means found: the majority "
         "smoothing removed the rest, as their pixels lay in specks (details narrower than "
         "about 3 pixels on this 64 x 64 image); the speck size follows the image's longer "
-        "side, so a crop of it keeps smaller details"]
+        "side, so a crop of it keeps smaller details, and smooth=0 keeps them all"]
 
 
 @pytest.mark.parametrize(("min_region", "n_regions"), [(0, 4), (30, 4), (40, 3)])
@@ -1283,7 +1283,7 @@ def test_one_region_that_min_region_did_not_merge_is_not_blamed_on_it():
         "n_clusters=2 gives 1 region: of the 2 clusters k-means found, the majority "
         "smoothing removed all but one, as their pixels lay in specks (details narrower "
         "than about 2 pixels on this 60 x 40 image); the speck size follows the image's "
-        "longer side, so a crop of it keeps smaller details"]
+        "longer side, so a crop of it keeps smaller details, and smooth=0 keeps them all"]
 
 
 @pytest.mark.parametrize("n_clusters", [None, 1, 4])
@@ -1347,7 +1347,7 @@ SMOOTHED_INTO_ONE = (
     "n_clusters=3 gives 1 region: of the 3 clusters k-means found, the majority smoothing "
     "removed all but one, as their pixels lay in specks (details narrower than about 3 "
     "pixels on this 64 x 64 image); the speck size follows the image's longer side, so a "
-    "crop of it keeps smaller details")
+    "crop of it keeps smaller details, and smooth=0 keeps them all")
 
 
 @pytest.mark.parametrize("min_region", [None, 0])
@@ -1382,7 +1382,7 @@ def test_a_detail_the_smoothing_keeps_is_not_blamed_for_the_cluster_lost(recwarn
         "n_clusters=3 gives 2 regions, of 2 of the 3 clusters k-means found: the majority "
         "smoothing removed the rest, as their pixels lay in specks (details narrower than "
         "about 3 pixels on this 64 x 64 image); the speck size follows the image's longer "
-        "side, so a crop of it keeps smaller details"]
+        "side, so a crop of it keeps smaller details, and smooth=0 keeps them all"]
 
 
 def _weights():
