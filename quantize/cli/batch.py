@@ -1317,7 +1317,7 @@ def _check_ext(ext: str) -> str:
     from ..batch.modes import SAME_NAME
     from ..reduce import check_ext
 
-    if ext.lower() == SAME_NAME:  # in any case, as the words of other options
+    if choice_word((SAME_NAME,))(ext) == SAME_NAME:  # in any case, as the words of other options
         return SAME_NAME
     return check_ext(
         ext, "--ext", where=", which is written in OUT_DIR, in the folder that mirrors its "

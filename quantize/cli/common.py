@@ -2058,8 +2058,9 @@ def dither_strength(flag: bool, level: str | None) -> float | str | None:
     not given."""
     if level is None:
         return 1.0 if flag else None
-    if level.lower() in POSITIONAL:  # in any case, as the other words options take
-        return level.lower()
+    level = choice_word(POSITIONAL)(level)  # in any case, as the other words options take
+    if level in POSITIONAL:
+        return level
     if (meant := positional_meant(level)) is not None:
         fail(f"--dither={level!r} is not valid; did you mean --dither={meant}?", USAGE_ERROR)
     value = _read(level) if plain_number(level) else float("nan")  # not 0_1 as 1
