@@ -139,13 +139,9 @@ def _tree_nearest_two(X: np.ndarray, cw: np.ndarray) -> tuple[np.ndarray, np.nda
     centres the lowest index is taken; rows as near all the neighbours the tree
     returned are compared with every centre.
     """
-    from scipy.spatial import cKDTree
-
     k = cw.shape[0]
     m = min(k, _TREE_NEIGHBOURS)
-    workers = _threads.count() if X.shape[0] >= _PARALLEL_MIN_ROWS else 1
-    dist, idx = cKDTree(cw.astype(np.float64)).query(X.astype(np.float64), k=m,
-                                                      workers=workers)
+    dist, idx = _tree_query(X, cw, m)
     tied = dist == dist[:, :1]
     labels = np.where(tied, idx, k).min(axis=1)
     if m < k:  # rare: rows as near m centres may be as near some other one
@@ -154,6 +150,17 @@ def _tree_nearest_two(X: np.ndarray, cw: np.ndarray) -> tuple[np.ndarray, np.nda
             labels[row] = int(np.argmin(sq))
     diff = X.astype(np.float64) - cw[idx[:, 1]]  # the second distance, squared exactly
     return labels, np.einsum("ij,ij->i", diff, diff)
+
+
+def _tree_query(X: np.ndarray, centers: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distances and indices ``(n, m)`` of the ``m`` nearest rows of ``centers`` to each row
+    of ``X``, from a k-d tree over the centres, in float64 (the rows split between
+    threads when there are many, as :func:`by_parts` splits them)."""
+    from scipy.spatial import cKDTree
+
+    workers = _threads.count() if X.shape[0] >= _PARALLEL_MIN_ROWS else 1
+    return cKDTree(centers.astype(np.float64)).query(X.astype(np.float64), k=m,
+                                                     workers=workers)
 
 
 def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
@@ -198,11 +205,7 @@ def nearest_few(X: np.ndarray, centers: np.ndarray, s: int) -> np.ndarray:
     k = centers.shape[0]
     if k <= s:
         return np.broadcast_to(np.arange(k), (X.shape[0], k))
-    from scipy.spatial import cKDTree
-
-    workers = _threads.count() if X.shape[0] >= _PARALLEL_MIN_ROWS else 1
-    idx = cKDTree(centers.astype(np.float64)).query(X.astype(np.float64), k=s,
-                                                     workers=workers)[1]
+    idx = _tree_query(X, centers, s)[1]
     idx.sort(axis=1)
     return idx
 
