@@ -165,8 +165,11 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
                     ClusterCountWarning)
     n_centers = centers.shape[0]
     textured = "texture" in spec.columns
-    pieces = None if textured else _cluster_pieces(small_map, n_centers)
     smoothed = _smoothed_map(small_map, n_centers, factor, smooth, textured)
+    changed = not np.array_equal(small_map, smoothed)
+    # the working map's connected pieces, which both counts below take
+    found = _regions.connected_regions(small_map)[0] if changed or not textured else None
+    pieces = None if textured else _cluster_pieces(found, small_map, n_centers)
     # The smoothed map at full size is read a band of rows at a time and kept as its runs.
     rows = _regions.enlarged_rows(smoothed, shape, factor)
     if image is not None and factor > 1:
@@ -178,7 +181,7 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     runs = _regions.region_runs(rows, shape)
     labels, clusters = _regions_of(runs, small_map, factor, X, min_region, n_centers,
                                    apart=None if hidden is None else n_centers - 1)
-    large = _large_pieces(small_map, smoothed, min_region, factor)
+    large = _large_pieces(found, min_region, factor) if changed else 0
     return labels, clusters, centers, runs.n, pieces, large
 
 
@@ -260,24 +263,20 @@ def _smoothed_map(small_map: np.ndarray, k: int, factor: int, smooth: int | None
     return _regions.smooth_label_map(small_map, k, sigma, keep_side=0 if textured else side)
 
 
-def _cluster_pieces(small_map: np.ndarray, k: int) -> np.ndarray:
+def _cluster_pieces(pieces: np.ndarray, small_map: np.ndarray, k: int) -> np.ndarray:
     """The connected pieces (4-connected) of each of the ``k`` clusters of ``small_map``
-    that hold at least ``PIECE_PIXELS`` pixels, ``(k,)``."""
-    pieces, _ = _regions.connected_regions(small_map)
+    that hold at least ``PIECE_PIXELS`` pixels, ``(k,)``; ``pieces``: the map's pieces
+    (:func:`~quantize.reconstruct.regions.connected_regions`)."""
     sizes = np.bincount(pieces.ravel())
     first = np.zeros(sizes.size, dtype=np.intp)
     first[pieces.ravel()] = small_map.ravel()  # each piece's cluster
     return np.bincount(first[sizes >= PIECE_PIXELS], minlength=k)
 
 
-def _large_pieces(small_map: np.ndarray, smoothed: np.ndarray, min_region: int,
-                  factor: int) -> int:
-    """The connected pieces (4-connected) of ``small_map``, the working cluster map before
-    the majority smoothing made ``smoothed`` of it, of at least ``min_region`` full-size
-    pixels (boxes of ``factor`` x ``factor``); 0 when the smoothing changed nothing."""
-    if np.array_equal(small_map, smoothed):
-        return 0
-    pieces, _ = _regions.connected_regions(small_map)
+def _large_pieces(pieces: np.ndarray, min_region: int, factor: int) -> int:
+    """How many of ``pieces``, the connected pieces (4-connected) of the working cluster map
+    before the majority smoothing, hold at least ``min_region`` full-size pixels (boxes of
+    ``factor`` x ``factor``)."""
     sizes = np.bincount(pieces.ravel())[1:]
     return int(np.count_nonzero(sizes >= max(1, -(-min_region // factor ** 2))))
 
