@@ -211,6 +211,9 @@ FOREIGN_KEYWORDS: dict[str, tuple[str, ...]] = {
 _FITS = ("n_colors", "n_clusters")    # it fits k-means
 _ARRAYS = ("image", "rgb", "X")       # it is given arrays
 _REGIONS = ("regions",)               # it segments
+# What a thread-count keyword is told.
+_THREADS = ("quantize sets its threads itself, as many in every call: "
+            "quantize.set_threads(n) sets how many")
 
 #: Keyword names of scikit-learn, scikit-image and Pillow that no parameter of quantize
 #: stands for, and what is true instead: said to a callable that takes one of the
@@ -239,8 +242,8 @@ NO_COUNTERPART: dict[str, tuple[str, tuple[str, ...]]] = {
     "method": ("quantize has one method, k-means", ("n_colors",)),   # Pillow's quantize
     "kmeans": ("quantize always fits by k-means, and sets its passes itself", ("n_colors",)),
     "verbose": ("quantize's functions report no progress", ()),
-    "n_jobs": ("quantize sets its threads itself", ()),
-    "n_threads": ("quantize sets its threads itself", ()),
+    "n_jobs": (_THREADS, ()),
+    "n_threads": (_THREADS, ()),
     "copy": ("quantize never writes to the arrays given", _ARRAYS),
     "channel_axis": ("quantize takes an array's channels in its last axis", _ARRAYS),
     "start_label": ("quantize's region labels start at 1", _REGIONS),   # slic

@@ -119,9 +119,11 @@ def test_a_foreign_keyword_is_told_quantize_name_for_it(function, given, line):
      f"MiniBatchKMeans.__init__() {UNEXPECTED} 'copy_x'; quantize never writes to the data "
      "given"),
     (quantize.segment, "n_jobs",
-     f"segment() {UNEXPECTED} 'n_jobs'; quantize sets its threads itself"),
+     f"segment() {UNEXPECTED} 'n_jobs'; quantize sets its threads itself, as many in every "
+     "call: quantize.set_threads(n) sets how many"),
     (reduce_file, "n_threads",
-     f"reduce_file() {UNEXPECTED} 'n_threads'; quantize sets its threads itself"),
+     f"reduce_file() {UNEXPECTED} 'n_threads'; quantize sets its threads itself, as many in "
+     "every call: quantize.set_threads(n) sets how many"),
     (quantize.reduce_colors, "copy",
      f"reduce_colors() {UNEXPECTED} 'copy'; quantize never writes to the arrays given"),
     # Pillow's Image.quantize
@@ -264,7 +266,8 @@ def test_set_params_tells_quantize_name_for_a_foreign_parameter():
     with pytest.raises(ValueError) as caught:
         MiniBatchKMeans().set_params(n_jobs=2)
     assert str(caught.value).startswith(
-        "invalid parameter 'n_jobs' for MiniBatchKMeans (quantize sets its threads itself); ")
+        "invalid parameter 'n_jobs' for MiniBatchKMeans (quantize sets its threads itself, as "
+        "many in every call: quantize.set_threads(n) sets how many); ")
 
 
 def test_the_estimator_clones_and_pickles():

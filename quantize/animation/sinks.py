@@ -57,7 +57,8 @@ one before it; to another, into memory, deflated, until ``close``). Pillow write
 WebP from every frame at once (its writer takes them as a list, and libwebp keeps
 every encoded frame until it assembles the file), so those frames wait for
 ``close`` as deflated palette indices (a fraction of a byte a pixel); during
-``close`` Pillow converts each to RGBA as it goes.
+``close`` Pillow lists them all inflated (a byte a pixel each) and converts one at a
+time to RGBA for the encoder.
 """
 
 from __future__ import annotations
