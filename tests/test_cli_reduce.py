@@ -1088,6 +1088,34 @@ def test_a_cursor_or_apple_icon_cut_short_is_named_so(tmp_path, fmt, name, what)
                             f"as {what}, but its images cannot be read)\n"
 
 
+@pytest.mark.parametrize("name, head, what", [
+    ("IMG_0001.HEIC", b"\0\0\0\x18ftypheic\0\0\0\0mif1heic", "a HEIF/HEIC image"),
+    ("photo.heif", b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic", "a HEIF/HEIC image"),
+    ("art.jxl", b"\xff\x0a\xfa\x1f", "a JPEG XL image"),
+    ("art.jxl", b"\0\0\0\x0cJXL \r\n\x87\n\0\0\0\x14ftypjxl ", "a JPEG XL image"),
+    ("logo.svg", b'<?xml version="1.0"?>\n<SVG xmlns="http://www.w3.org/2000/svg">',
+     "an SVG drawing"),
+    ("scan.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document")])
+def test_a_format_pillow_does_not_read_is_named_with_the_way_out(tmp_path, name, head, what):
+    """An iPhone's HEIC (and the others) was 'not an image Pillow can identify', as a text
+    file is, which neither said what it was nor what to do."""
+    src = tmp_path / name
+    src.write_bytes(head + bytes(200))
+    result = run(src, "-k", 4, "-o", tmp_path / "out.png")
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {src}: is {what}, which Pillow cannot read; " \
+                            "convert it to PNG, JPEG or TIFF first (ImageMagick's convert does)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_a_text_file_is_still_not_an_image_pillow_can_identify(tmp_path):
+    """The formats above are named by their first bytes; other text is not one of them."""
+    src = tmp_path / "notes.png"
+    src.write_bytes(b"shopping list: svg markers, pdf-reader\n")
+    result = run(src, "-k", 4, "-o", tmp_path / "out.png")
+    assert result.stderr == f"quantize: error: {src}: not an image Pillow can identify\n"
+
+
 @pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp"])
 def test_a_cut_exif_is_said_ignored_in_one_line(tmp_path, suffix):
     """It came out as Pillow words it, two spaces after its first sentence and one at the

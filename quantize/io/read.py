@@ -2273,6 +2273,10 @@ def _unidentified(p: Path) -> str:
     if icon is not None:
         name, what = icon
         return f"truncated or damaged {name} (it starts as {what}, but its images cannot be read)"
+    foreign = _foreign_format(p)
+    if foreign is not None:
+        return (f"is {foreign}, which Pillow cannot read; convert it to PNG, JPEG or TIFF "
+                "first (ImageMagick's convert does)")
     layout = _tiff_layout(p)
     if layout is None:
         return "not an image Pillow can identify"
@@ -2324,6 +2328,32 @@ def _readable_layout(samples: int, bits: int, sample_format: int,
 # their files are called: an ICO or CUR header (reserved 0, type 1 or 2), an ICNS's magic.
 _ICON_HEADS = ((b"\0\0\1\0", "ICO", "an icon"), (b"\0\0\2\0", "CUR", "a cursor"),
                (b"icns", "ICNS", "an Apple icon"))
+
+
+# What a file starting with these bytes is, for formats Pillow does not read: an ISO
+# media file's brands of a still image (at byte 8 of its "ftyp" box), JPEG XL's two forms
+# (a bare codestream, a container) and, read as text, a PDF and an SVG.
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+_FOREIGN_HEADS = ((b"\xff\x0a", "a JPEG XL image"),
+                  (b"\0\0\0\x0cJXL \r\n\x87\n", "a JPEG XL image"),
+                  (b"%PDF-", "a PDF document"))
+
+
+def _foreign_format(p: Path) -> str | None:
+    """What the file ``p`` is, in words (``"a HEIF/HEIC image"``), when its first bytes are
+    those of an image or document format Pillow does not read (:data:`_FOREIGN_HEADS`, a
+    HEIF box of :data:`_HEIF_BRANDS`, an SVG's ``<svg`` among its first 1,024 bytes);
+    None for any other file."""
+    with open(p, "rb") as f:
+        head = f.read(1024)
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "a HEIF/HEIC image"
+    for magic, what in _FOREIGN_HEADS:
+        if head.startswith(magic):
+            return what
+    if b"<svg" in head.lstrip(b"\xef\xbb\xbf").lower():
+        return "an SVG drawing"
+    return None
 
 
 def _icon_start(p: Path) -> tuple[str, str] | None:
