@@ -117,7 +117,7 @@ def test_an_unknown_palette_extension_is_named(tmp_path):
     # reduce_file's options, which a caller of these functions never gave.
     target = tmp_path / "p.csv"
     expected = (f"path={str(target)!r} has an unknown palette extension '.csv'; expected one "
-                "of .gpl, .json, .hex, .act, .pal, .txt")
+                "of .gpl, .json, .hex, .act, .pal, .txt, .css")
     with pytest.raises(ValueError) as err:
         write_palette(target, COLOURS[:2])
     assert str(err.value) == expected
@@ -408,10 +408,10 @@ def test_the_alpha_advice_names_every_format_that_keeps_alpha(tmp_path):
         if read.tolist() == palette.tolist():
             kept.append(fmt)
     # .gpl by the alpha noted in its names, which quantize reads back and GIMP does not
-    assert kept == [".gpl", ".json", ".hex", ".pal", ".txt"]
+    assert kept == [".gpl", ".json", ".hex", ".pal", ".txt", ".css"]
     assert PALETTE_ALPHA_HINT == ('"alpha" in .json, rrggbbaa in .hex, R G B A in .pal, '
-                                  "aarrggbb in .txt, R G B A after a 'Channels: RGBA' line "
-                                  "in .gpl")
+                                  "aarrggbb in .txt, #rrggbbaa in .css, R G B A after a "
+                                  "'Channels: RGBA' line in .gpl")
     (tmp_path / "aseprite.gpl").write_text("GIMP Palette\nChannels: RGBA\n200 30 30 255\n"
                                            "30 160 40 100\n0 0 0 0\n")
     assert read_palette(tmp_path / "aseprite.gpl").tolist() == palette.tolist()

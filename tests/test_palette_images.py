@@ -216,9 +216,9 @@ def test_palette_out_is_not_written_as_an_image():
     assert check_palette_path("p.gif", "palette_in", images=True).name == "p.gif"
     with pytest.raises(ValueError, match=r"^palette_out='p\.png' names an image, and palettes "
                        r"are read from images but not written as them; expected one of "
-                       r"\.gpl, \.json, \.hex, \.act, \.pal, \.txt$"):
+                       r"\.gpl, \.json, \.hex, \.act, \.pal, \.txt, \.css$"):
         check_palette_path("p.png", "palette_out")
-    with pytest.raises(ValueError, match=r"expected one of .*\.txt, or an image \.png, \.gif, "
+    with pytest.raises(ValueError, match=r"expected one of .*\.css, or an image \.png, \.gif, "
                        r"\.bmp$"):
         read_palette("p.jpg")
 

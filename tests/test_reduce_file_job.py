@@ -1174,7 +1174,8 @@ def test_translucent_pixels_onto_a_palette_without_alpha_are_warned(tmp_path):
                                               r"entry, so they are drawn opaque or transparent; "
                                               r"give the palette alpha \(\"alpha\" in \.json, "
                                               r"rrggbbaa in \.hex, R G B A in \.pal, aarrggbb "
-                                              r"in \.txt, R G B A after a 'Channels: RGBA' "
+                                              r"in \.txt, #rrggbbaa in \.css, R G B A after a "
+                                              r"'Channels: RGBA' "
                                               r"line in \.gpl, or translucent pixels in a "
                                               r"\.png image: RGBA, or indexed with a tRNS "
                                               r"chunk\) to keep it$"):
