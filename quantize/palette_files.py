@@ -1,5 +1,6 @@
 """Palette files: read and write GIMP ``.gpl``, ``.json``, ``.hex``, Adobe ``.act``, JASC
-``.pal`` and Paint.NET ``.txt`` palettes.
+``.pal``, Paint.NET ``.txt`` palettes and CSS custom properties (``.css``); write a
+palette's swatch image (:func:`swatch_png_bytes`).
 
 File I/O, like :mod:`quantize.io`: ``read_palette`` checks every line or
 entry and names the file and line (in an .act file, the bytes) in its error;
@@ -57,7 +58,12 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   which may give alpha first or last, is refused). Paint.NET reads 96
   colours; any number is read and written (more than 96 with a
   :class:`PaletteFormatWarning`). Written with a
-  ``; paint.net Palette File`` header and Windows line ends.
+  ``; paint.net Palette File`` header and Windows line ends;
+- ``.css``: CSS custom properties on ``:root``, ``--color-1: #rrggbb;`` (``#rrggbbaa`` when
+  the palette has alpha), numbered from 1 in palette order, each with a comment of its
+  share (and name) when known, as a web page's theme takes them. Read back: every custom
+  property whose value is a hex colour (``#rgb``, ``#rgba``, ``#rrggbb``, ``#rrggbbaa``),
+  in file order; other declarations (``--radius: 4px``) are skipped.
 
 The names of a palette and of its entries, where its format holds them (.gpl, .json,
 and a Paint.NET .txt file's palette name), are read by :func:`read_palette_names` and
@@ -99,7 +105,7 @@ __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "PAINT_NET_COLORS", "PaletteFormatWarning", "PaletteNames", "PaletteReadWarning",
            "TransparentIndexWarning",
            "check_palette_file_holds", "check_palette_path", "entry_hex", "is_clear_image_palette",
-           "palette_file_bytes",
+           "palette_file_bytes", "swatch_png_bytes",
            "palette_file_capacity", "palette_image_table", "read_named_palette", "read_palette",
            "read_palette_names", "transparent_index_note", "write_palette"]
 
@@ -137,6 +143,7 @@ PALETTE_FORMATS = {
     ".pal": "JASC palette, lines JASC-PAL, 0100, the count, then R G B (or R G B A) per colour",
     ".txt": "Paint.NET palette, one aarrggbb hex colour per line (alpha first), ; comments "
             "(or GIMP's text export, #rrggbb per line)",
+    ".css": "CSS custom properties, :root { --color-1: #rrggbb; ... }",
 }
 
 
@@ -150,7 +157,7 @@ PALETTE_FORMAT_LIST = _listed(list(PALETTE_FORMATS))
 #: Images read as palettes (:func:`read_palette`, a ``palette_in``), as Lospec's downloads
 #: and pixel-art editors save them: the lossless formats, which keep each colour exact
 #: (a JPEG's or a lossy WebP's swatches come back as many near colours). Palettes are
-#: not written as images.
+#: written as images only as a swatch (:func:`swatch_png_bytes`), not by :func:`write_palette`.
 PALETTE_IMAGE_FORMATS = {".png": "PNG image", ".gif": "GIF image", ".bmp": "BMP image"}
 #: The most colours a palette image may have: an image of more is a picture, not a palette.
 PALETTE_IMAGE_COLORS = 256
@@ -160,7 +167,8 @@ PALETTE_IN_FORMAT_LIST = (f"{PALETTE_FORMAT_LIST}, or an image of its colours: "
 #: The palette formats that keep every entry's alpha as they are written here, and how
 #: each writes it (.gpl is written as GIMP reads it, with no alpha, .act with one fully
 #: transparent entry): the advice to keep alpha when writing names them all.
-_ALPHA_AS = {".json": '"alpha"', ".hex": "rrggbbaa", ".pal": "R G B A", ".txt": "aarrggbb"}
+_ALPHA_AS = {".json": '"alpha"', ".hex": "rrggbbaa", ".pal": "R G B A", ".txt": "aarrggbb",
+             ".css": "#rrggbbaa"}
 #: How a palette file gives alpha, for advice to give a palette some: every format whose
 #: entries are read with their alpha, .gpl too, as Aseprite writes it (``"alpha" in .json,
 #: rrggbbaa in .hex, R G B A in .pal, aarrggbb in .txt, R G B A after a 'Channels: RGBA'
@@ -259,7 +267,7 @@ def check_palette_path(path: str | os.PathLike[str], role: str = "palette", *,
     Traceback (most recent call last):
     ...
     ValueError: palette_out='pico-8.png' names an image, and palettes are read from images \
-but not written as them; expected one of .gpl, .json, .hex, .act, .pal, .txt
+but not written as them; expected one of .gpl, .json, .hex, .act, .pal, .txt, .css
     """
     p = check_path(path, role)
     if not os.path.isdir(p):  # raises nothing: a name too long is no folder either
@@ -294,7 +302,7 @@ def check_palette_file_holds(path: str | os.PathLike[str], colors: int, what: st
     Traceback (most recent call last):
     ...
     ValueError: palette_out='p.act' is an Adobe colour table (.act), of at most 256 colours, \
-but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal or .txt
+but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal, .txt or .css
     """
     most = palette_file_capacity(path)
     if most is not None and colors > most:
@@ -442,8 +450,8 @@ def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
         # Windows tools' text formats)
         return (_act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
                 if fmt == ".pal" else _paint_net_text(pal, name).encode("utf-8"))
-    text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name,
-                                                                         labels)
+    text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text,
+            ".css": _css_text}[fmt](pal, share, name, labels)
     return text.replace("\n", os.linesep).encode("utf-8")  # as a file opened as text writes it
 
 
@@ -537,6 +545,36 @@ def _json_text(pal: np.ndarray, share: list, name: str, names: list | None) -> s
 
 def _hex_text(pal: np.ndarray, share: list, name: str, names: list | None) -> str:
     return "".join(f"{_hex(c)}\n" for c in pal)
+
+
+def _css_text(pal: np.ndarray, share: list, name: str, names: list | None) -> str:
+    """CSS custom properties ``--color-1`` ... on ``:root``, in palette order, each with a
+    comment of its name and share when known; the palette's ``name`` in a first comment.
+
+    >>> print(_css_text(np.array([[200, 30, 40], [0, 0, 0]]), [0.75, None], "logo",
+    ...                 ["Warm red", None]), end="")
+    /* logo: palette by quantize */
+    :root {
+      --color-1: #c81e28; /* Warm red, 75.00% */
+      --color-2: #000000;
+    }
+    """
+    lines = [f"/* {_css_comment(name)}: palette by quantize */", ":root {"]
+    for i, (c, s) in enumerate(zip(pal, share, strict=True)):
+        said = [] if names is None or names[i] is None else [_css_comment(names[i])]
+        said += [] if s is None else [f"{100 * s:.2f}%"]
+        comment = f" /* {', '.join(said)} */" if said else ""
+        lines.append(f"  --color-{i + 1}: #{_hex(c)};{comment}")
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def _css_comment(text: str) -> str:
+    """``text`` as a CSS comment holds it: one line, without the ``*/`` that would end it.
+
+    >>> _css_comment("a */ b")
+    'a * / b'
+    """
+    return printable_line(text).replace("*/", "* /")
 
 
 def _paint_net_text(pal: np.ndarray, name: str) -> str:
@@ -690,7 +728,7 @@ def _colors_of(text: str, fmt: str, p: Path) -> np.ndarray:
     """The colours of the text palette file ``p`` of the format ``fmt``, its ``text``
     (:func:`read_palette`)."""
     parse = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex, ".pal": _parse_pal,
-             ".txt": _parse_paint_net}
+             ".txt": _parse_paint_net, ".css": _parse_css}
     colors = parse[fmt](text, p)
     if not colors:
         raise ImageReadError("palette file holds no colours", path=p)
@@ -1485,6 +1523,57 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
         colors.append(_hex_levels(match))
     _warn_if_paint_net(colors, p)
     return colors
+
+
+#: A CSS custom property whose value starts with ``#``: its name and value (to the
+#: ``;`` or ``}`` that ends the declaration, or the end of the file).
+_CSS_HASH_PROPERTY = re.compile(r"(--[\w-]+)\s*:\s*(#[^;}]*)")
+#: A CSS comment, left out before the declarations are read.
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def _parse_css(text: str, p: Path) -> list[list[int]]:
+    """The hex colours of the CSS custom properties of ``text`` (``--color-1: #c81e28;``), in
+    file order, comments left out (each kept as blanks, so that lines keep their numbers);
+    a property whose value starts with ``#`` and is no hex colour is refused, naming its
+    line.
+
+    >>> _parse_css(":root { --a: #c81e28; /* --b: #fff; */ --gap: 4px; --c: #0008 }", Path("t.css"))
+    [[200, 30, 40], [0, 0, 0, 136]]
+    """
+    text = _CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    colors = []
+    for match in _CSS_HASH_PROPERTY.finditer(text):
+        value = match.group(2).strip()
+        color = _HEX_LINE.match(value)
+        if color is None or not value.startswith("#"):
+            line = text.count("\n", 0, match.start()) + 1
+            raise ImageReadError(f"line {line}: {match.group(1)}: expected a hex colour "
+                                 f"'#rrggbb' or '#rrggbbaa' (or '#rgb', '#rgba'), got "
+                                 f"{_shown(value)}", path=p)
+        colors.append(_hex_levels(color))
+    return colors
+
+
+def swatch_png_bytes(palette: np.ndarray, side: int = 64) -> bytes:
+    """A PNG of the ``(k, 3)`` or ``(k, 4)`` uint8 ``palette`` as a strip of swatches, one
+    square of ``side`` pixels per entry, of equal size, left to right in palette order
+    (RGBA when some entry has alpha below 255). Read as a palette (:func:`read_palette`),
+    it gives the palette back, in its order. Prior validation is assumed.
+
+    >>> import io
+    >>> image = Image.open(io.BytesIO(swatch_png_bytes(np.array([[200, 30, 40], [0, 0, 0]],
+    ...                                                         np.uint8), side=2)))
+    >>> image.size, image.mode, image.getpixel((2, 1))
+    ((4, 2), 'RGB', (0, 0, 0))
+    """
+    import io
+
+    pal = palette if palette.shape[1] == 4 and (palette[:, 3] < 255).any() else palette[:, :3]
+    strip = np.repeat(np.ascontiguousarray(pal)[np.newaxis], side, axis=1)
+    buffer = io.BytesIO()
+    Image.fromarray(np.repeat(strip, side, axis=0)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def _hash_comment(body: str) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-PAGES = ("kmeans", "reduce", "animations", "segment", "batch", "errors", "figures")
+PAGES = ("kmeans", "reduce", "palette", "animations", "segment", "batch", "errors", "figures")
 MANUAL_FILES = (README, *(ROOT / "docs" / f"{page}.md" for page in PAGES))
 
 

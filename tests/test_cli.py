@@ -702,7 +702,7 @@ def test_the_commands_annotations_are_evaluated_once_on_import():
     callbacks = [c.callback for c in app.registered_commands]
     callbacks.append(app.registered_callback.callback)
     names = sorted(f.__name__ for f in callbacks)
-    assert names == ["_root", "batch", "reduce_command", "segment_command"]
+    assert names == ["_root", "batch", "palette_command", "reduce_command", "segment_command"]
     strings = [(f.__name__, name) for f in callbacks
                for name, hint in f.__annotations__.items() if isinstance(hint, str)]
     assert strings == []
@@ -1096,7 +1096,7 @@ def test_every_help_shows_examples_the_command_line_parses(args):
 
 def test_every_readme_command_line_parses():
     calls = _readme_calls()
-    assert {words[0] for words in calls} == {"reduce", "segment", "batch"}
+    assert {words[0] for words in calls} == {"reduce", "segment", "batch", "palette"}
     for words in calls:
         _parses(words)
 
@@ -1983,7 +1983,7 @@ def test_flags_and_per_item_options_may_repeat(tmp_path, monkeypatch):
 def test_the_command_list_shows_each_command_in_whole():
     text = runner.invoke(app, ["--help"], env={"COLUMNS": "80"}).stdout
     listed = text.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
-    assert [line.split()[0] for line in listed] == ["batch", "reduce", "segment"]
+    assert [line.split()[0] for line in listed] == ["batch", "palette", "reduce", "segment"]
     assert [line for line in listed if line.endswith("...")] == []
 
 
@@ -2143,7 +2143,7 @@ def test_palette_help_names_the_options_per_frame_is_refused_with(tmp_path, monk
                     "k-means clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number from 0 to 20"),
     ("batch", "--regions", "N >= 1"),
-    ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal or .txt, or an image of its "
+    ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal, .txt or .css, or an image of its "
                               "colours: .png, .gif or .bmp; not with --quality or "
                               "--exact-colors; with -k K, each still image is mapped onto the "
                               "best K of its colours); a palette image inside INPUT_DIR is "
@@ -2778,7 +2778,7 @@ def test_a_command_named_first_is_built_alone_with_its_own_help(args):
 
     alone = _invoked(args)
     assert [command.name for command in alone.registered_commands] == [args[0]]
-    assert len(app.registered_commands) == 3  # the app itself keeps every command
+    assert len(app.registered_commands) == 4  # the app itself keeps every command
     given = [args[0], "--help"]
     assert runner.invoke(alone, given).stdout == runner.invoke(app, given).stdout
 

@@ -117,7 +117,7 @@ def test_an_unknown_palette_extension_is_named(tmp_path):
     # reduce_file's options, which a caller of these functions never gave.
     target = tmp_path / "p.csv"
     expected = (f"path={str(target)!r} has an unknown palette extension '.csv'; expected one "
-                "of .gpl, .json, .hex, .act, .pal, .txt")
+                "of .gpl, .json, .hex, .act, .pal, .txt, .css")
     with pytest.raises(ValueError) as err:
         write_palette(target, COLOURS[:2])
     assert str(err.value) == expected
@@ -382,7 +382,7 @@ def test_a_gpl_palette_written_with_alpha_warns_that_it_is_lost(tmp_path):
             write_palette(path, palette)
         assert [str(w.message) for w in caught] == [
             f"p.gpl: a GIMP palette (.gpl) is written as GIMP reads it, without alpha, so "
-            f"{said}; write .json, .hex, .pal or .txt to keep alpha"]
+            f"{said}; write .json, .hex, .pal, .txt or .css to keep alpha"]
         # GIMP reads it opaque; quantize reads the alpha its names note
         assert read_palette(path)[:, 3].tolist() == alphas
     with warnings.catch_warnings():
@@ -408,10 +408,10 @@ def test_the_alpha_advice_names_every_format_that_keeps_alpha(tmp_path):
         if read.tolist() == palette.tolist():
             kept.append(fmt)
     # .gpl by the alpha noted in its names, which quantize reads back and GIMP does not
-    assert kept == [".gpl", ".json", ".hex", ".pal", ".txt"]
+    assert kept == [".gpl", ".json", ".hex", ".pal", ".txt", ".css"]
     assert PALETTE_ALPHA_HINT == ('"alpha" in .json, rrggbbaa in .hex, R G B A in .pal, '
-                                  "aarrggbb in .txt, R G B A after a 'Channels: RGBA' line "
-                                  "in .gpl")
+                                  "aarrggbb in .txt, #rrggbbaa in .css, R G B A after a "
+                                  "'Channels: RGBA' line in .gpl")
     (tmp_path / "aseprite.gpl").write_text("GIMP Palette\nChannels: RGBA\n200 30 30 255\n"
                                            "30 160 40 100\n0 0 0 0\n")
     assert read_palette(tmp_path / "aseprite.gpl").tolist() == palette.tolist()
@@ -564,8 +564,8 @@ def test_act_file_keeps_one_transparent_entry_and_warns_of_other_alpha(tmp_path)
         write_palette(path, faint)
     assert [str(w.message) for w in caught] == [
         "p.act: an Adobe colour table (.act) holds no alpha but one fully transparent entry, "
-        "so 2 entries of alpha below 255 are written opaque; write .json, .hex, .pal or .txt to "
-        "keep alpha"]
+        "so 2 entries of alpha below 255 are written opaque; write .json, .hex, .pal, .txt or "
+        ".css to keep alpha"]
     with pytest.warns(TransparentIndexWarning):
         assert read_palette(path).tolist() == [[200, 30, 30, 255], [0, 0, 0, 0], [9, 9, 9, 255]]
 
@@ -590,7 +590,7 @@ def test_act_file_refuses_more_than_256_colours(tmp_path):
         write_palette(path, np.zeros((257, 3), np.uint8))
     assert str(info.value) == (f"path={str(path)!r}: an Adobe colour table (.act) holds at "
                                "most 256 colours, got a palette of 257; write .gpl, .json, "
-                               ".hex, .pal or .txt")
+                               ".hex, .pal, .txt or .css")
     assert not path.exists()
 
 
@@ -738,7 +738,7 @@ def test_what_a_palette_format_holds_is_said_by_palette_files(suffix):
         check_palette_file_holds(name, 257, "the palette has 257 colours", "palette")
     assert str(info.value) == ("palette='p.ACT' is an Adobe colour table (.act), of at most "
                                "256 colours, but the palette has 257 colours; write the "
-                               "palette as .gpl, .json, .hex, .pal or .txt")
+                               "palette as .gpl, .json, .hex, .pal, .txt or .css")
 
 
 def test_paint_net_txt_file_text_and_round_trip(tmp_path):

@@ -176,7 +176,7 @@ def _table_options(command: str) -> set[str]:
             for name in re.findall(r"(?<![\w-])--?[a-zA-Z][\w-]*", names)}
 
 
-@pytest.mark.parametrize("command", ["reduce", "segment"])
+@pytest.mark.parametrize("command", ["reduce", "segment", "palette"])
 def test_the_manual_describes_every_option_of_the_command(command):
     listed = _table_options(command)
     shown = set().union(*_options_of(command))

@@ -1174,7 +1174,8 @@ def test_translucent_pixels_onto_a_palette_without_alpha_are_warned(tmp_path):
                                               r"entry, so they are drawn opaque or transparent; "
                                               r"give the palette alpha \(\"alpha\" in \.json, "
                                               r"rrggbbaa in \.hex, R G B A in \.pal, aarrggbb "
-                                              r"in \.txt, R G B A after a 'Channels: RGBA' "
+                                              r"in \.txt, #rrggbbaa in \.css, R G B A after a "
+                                              r"'Channels: RGBA' "
                                               r"line in \.gpl, or translucent pixels in a "
                                               r"\.png image: RGBA, or indexed with a tRNS "
                                               r"chunk\) to keep it$"):
@@ -1903,7 +1904,7 @@ def test_an_act_palette_out_is_refused_more_than_256_colours(tmp_path):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 256, (17, 17, 3), dtype=np.uint8)).save(src)
     pal = tmp_path / "p.act"
-    advice = "; write the palette as .gpl, .json, .hex, .pal or .txt"
+    advice = "; write the palette as .gpl, .json, .hex, .pal, .txt or .css"
     with pytest.raises(ValueError) as info:
         reduce_file(src, tmp_path / "a.webp", n_colors=300, palette_out=pal)
     assert str(info.value) == (f"palette_out={str(pal)!r} is an Adobe colour table (.act), of "

@@ -31,7 +31,7 @@ from .._sigterm import sigterm_as_interrupt
 from .._start import INTERRUPTED_AT_START, command_process, end_process, release_start
 from ..errors import ExitCode
 from ..names import code_point_escapes
-from . import batch, reduce, segment  # noqa: F401 -- each registers its command on app
+from . import batch, palette, reduce, segment  # noqa: F401 -- each registers its command on app
 from .common import (
     FOLDER_GONE,
     app,

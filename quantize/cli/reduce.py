@@ -321,6 +321,7 @@ def reduce_command(
 
     _refuse_option_values_as_inputs(typed_before_dashes(ctx, inputs), dither,
                                     arguments_given(ctx, before_dashes=True))
+    _refuse_palette_as_image(output)
     files = _plan_files(inputs, output, ext, palette_out)
     _refuse_masks_without_a_file(masks, files)
     suffix = _stdout_suffix(stdout_format, files, ext)
@@ -482,6 +483,21 @@ def _plan_files(inputs: Sequence[str], output: str | None, ext: str | None,
             if name != STDIO and (is_stream(Path(name)) or names_a_descriptor(name)):
                 refuse_stream_without_output(Path(name), naming)
     return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
+
+
+def _refuse_palette_as_image(output: str | None) -> None:
+    """Refuse (usage error) an ``-o`` named as a palette file (``-o pal.gpl``), no image's
+    extension, saying how a palette is written: ``--palette-out``, or ``quantize palette``."""
+    from ..palette_files import PALETTE_FORMATS
+    from ..reduce import output_kind
+
+    if output is None or output == STDIO or Path(output).suffix.lower() not in PALETTE_FORMATS:
+        return
+    try:
+        output_kind(Path(output))
+    except ValueError as exc:
+        fail(printable_line(f"{as_flags(str(exc))}; to write a palette, use --palette-out "
+                            "or `quantize palette`"), USAGE_ERROR)
 
 
 def _refuse_masks_without_a_file(masks: str | None, files: Sequence[_File]) -> None:

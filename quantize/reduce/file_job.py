@@ -236,7 +236,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         fitted palette is, as if fitted to this image, and with ``space="lab"``
         matched by Lab distance, as the fit matches. Needs ``palette_in``.
     palette_out : path, optional
-        Also write the palette (.gpl, .json, .hex, .act, .pal or .txt by extension), each
+        Also write the palette (.gpl, .json, .hex, .act, .pal, .txt or .css by extension), each
         entry with its fitted alpha (opaque beside a .gif output): given back as
         ``palette_in`` for the same input, it gives the same output (fitted with
         ``space="lab"``, given back with ``palette_fitted``).
@@ -419,15 +419,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if job.output.suffix.lower() == ".gif":
             loaded, thresholded = _binary_alpha(loaded, output_named(job.output, shown))
     job = job.with_chosen_entries(loaded, opts["space"])
-    k = job.colors_for(loaded, opts["quality"])
     given = _given_table(job)  # the given palette as the output holds it, or None
     numbers = _numbering(job, given, palette_out, masks)
-    mapped = _drawn_entries(job, _gif_palette(job, loaded.alpha, shown), loaded.alpha)
     try:
-        checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
-                                opts["exact_colors"], mapped, opts["quality_limit"])
-        checked = replace(checked, asked=job.n_colors, clear_at=job.clear_entry_at(),
-                          fitted_palette=opts["palette_fitted"])
+        checked = fit_options(job, loaded, opts, shown)
         bound = None
         if opts["max_bytes"] is None:
             result, met = reduce_within_limit(loaded.rgb, loaded.alpha, checked,
@@ -641,6 +636,23 @@ def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
     else:
         return exc
     return QualityError(exc.reason, path=exc.path, format_advice=advice, formats=advised)
+
+
+def fit_options(job: FileJob, loaded: Any, opts: dict[str, Any],
+                shown: ShownOutput | None = None) -> Options:
+    """The options :func:`~quantize.reduce.image.reduce_within_limit` fits the image
+    ``loaded`` with for the job ``job``, its checked options ``opts``
+    (:func:`~quantize.reduce.options.check_reduce_options`): the colours its output holds
+    (:meth:`FileJob.colors_for`), a given palette as the output draws it, and where its
+    transparent entry goes. The one fit of a still that :func:`reduce_file` writes and
+    :func:`~quantize.reduce.palette_job.extract_palette` lists; prior validation is
+    assumed."""
+    k = job.colors_for(loaded, opts["quality"])
+    mapped = _drawn_entries(job, _gif_palette(job, loaded.alpha, shown), loaded.alpha)
+    checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
+                            opts["exact_colors"], mapped, opts["quality_limit"])
+    return replace(checked, asked=job.n_colors, clear_at=job.clear_entry_at(),
+                   fitted_palette=opts["palette_fitted"])
 
 
 def _drawn_entries(job: FileJob, mapped: np.ndarray | None,

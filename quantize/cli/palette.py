@@ -1,0 +1,236 @@
+"""``quantize palette``: the colours ``quantize reduce`` fits for images, without the images.
+
+Parses the options, checks them once, runs
+:func:`quantize.reduce.palette_job.extract_palette` on each file in turn and prints its
+colours, largest share first, one line each (``#rrggbb 41.2% R G B``; with several files,
+a ``==> NAME <==`` line before each file's, as ``head`` writes), or one JSON object per
+file (``--json``), or, with ``-o`` or ``--ext``, writes them to a palette file, CSS or a
+swatch image and prints one line per file.
+
+Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise the code the
+failed files share (1 unreadable input or unwritable output, 2 usage error, 15 output
+exists), or 1 when they differ; 130 when interrupted (Ctrl-C).
+"""
+
+# Annotations are evaluated on import, not as strings: see quantize.cli.
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import ExitCode
+from ..io import DEFAULT_MAX_PIXELS
+from ..names import output_stem, printable_line, same_file
+from ..reduce.fit import FEATURES
+from .common import (
+    USAGE_ERROR,
+    CommandFailed,
+    MatteOption,
+    MaxPixelsOption,
+    SeedOption,
+    app,
+    choice_word,
+    fail,
+    fail_interrupted,
+    file_name,
+    image_name,
+    integer,
+    offering,
+    refuse_both,
+    say,
+    user_errors,
+    warn,
+)
+
+_EPILOG = """\b
+Examples:
+  quantize palette photo.jpg -k 6               # 6 lines: #rrggbb share% R G B
+  quantize palette photo.jpg -k 6 | cut -d' ' -f1  # the hex codes alone
+  quantize palette photo.jpg -k 6 -o theme.css  # :root { --color-1: #rrggbb; ... }
+  quantize palette photo.jpg -k 6 -o swatch.png # a strip of 6 squares
+  quantize palette *.jpg -k 8 --ext .gpl        # a.jpg -> a.gpl, ... for GIMP
+  quantize palette a.jpg b.jpg -k 5 --json      # one JSON object per file
+
+\b
+The colours are those `quantize reduce FILE --palette-out` writes for the same -k,
+--space, --exact-colors, --matte and --seed, listed by share; fully transparent pixels
+are no colour, and a translucent colour is listed at its share with its alpha
+(#rrggbbaa ... R G B A).
+
+\b
+Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
+15 output exists (use --force), 130 interrupted (Ctrl-C). With several files: the code
+the failed files share, or 1 when they differ.
+"""
+
+
+@app.command("palette", epilog=_EPILOG,
+             short_help="Print or write the palette of images (no image written).")
+def palette_command(
+    inputs: Annotated[list[str], typer.Argument(
+        metavar="FILE...", help="Still images (PNG, JPEG, WebP, TIFF, ...: any Pillow reads; "
+        "upright by their EXIF orientation, in sRGB by their colour profile).",
+        show_default=False, parser=image_name)],
+    colors: Annotated[int | None, typer.Option(
+        "-k", "--colors", metavar="K", parser=integer,
+        help="Number of colours, 1..256 (default 16); fewer when the image has fewer.",
+        show_default=False)] = None,
+    space: Annotated[str | None, typer.Option(
+        "--space", metavar="rgb|lab", parser=choice_word(FEATURES),
+        help="Colour space to cluster in: rgb (default) or lab (CIELAB), as reduce's.",
+        show_default=False, autocompletion=offering(FEATURES))] = None,
+    exact_colors: Annotated[bool, typer.Option(
+        "--exact-colors", help="Every palette colour occurs in the image (cluster "
+        "medoids).")] = False,
+    matte: MatteOption = None,
+    seed: SeedOption = 0,
+    output: Annotated[str | None, typer.Option(
+        "-o", "--output", metavar="FILE", parser=file_name,
+        help="Write the palette to FILE instead of printing it, with one input only: "
+        ".gpl, .json, .hex, .act, .pal, .txt, .css (CSS custom properties --color-1.. by "
+        "share), or .png (a swatch: one 64-pixel square per colour, all the same size, "
+        "left to right by share; --palette-in reads it back).", show_default=False)] = None,
+    ext: Annotated[str | None, typer.Option(
+        "--ext", metavar="SUFFIX", help="Write each input's palette beside it, named "
+        "INPUT-stem + SUFFIX (.gpl, .css, .k6.json, ...: any extension -o takes).",
+        show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object per file: input, output (null when none is "
+        "written), k, space, n_colors, exact_colors, seed, matte, palette (a list of hex, "
+        "alpha, share, largest share first), seconds.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite palette files that exist.")] = False,
+    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+) -> None:
+    """Print or write the palette reduce fits for images, largest share first."""
+    options = {"n_colors": colors, "space": space, "exact_colors": exact_colors,
+               "matte": matte, "seed": seed, "force": force, "max_pixels": max_pixels}
+    options = {key: value for key, value in options.items() if value is not None}
+    _check_options(options)
+    outputs = _outputs(inputs, output, ext)
+    shown: list[str] = []  # the files whose colours are printed
+    codes = [_one_file(name, out, options, as_json, len(inputs) > 1, shown)
+             for name, out in zip(inputs, outputs, strict=True)]
+    failed = {code for code in codes if code != ExitCode.OK}
+    raise typer.Exit(ExitCode.OK if not failed else failed.pop() if len(failed) == 1
+                     else ExitCode.FAILED)
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    """Refuse a bad option before any file is read (usage error), as each file would."""
+    from ..reduce import check_indexed_colors, check_reduce_options
+    from ..reduce.fit import check_n_colors
+
+    with user_errors():
+        checked = check_reduce_options(**options)
+        check_indexed_colors(check_n_colors(checked["n_colors"]), "n_colors")
+
+
+def _outputs(inputs: Sequence[str], output: str | None, ext: str | None
+             ) -> list[str | None]:
+    """The palette file of each input: ``-o`` (one input only), ``INPUT-stem + ext`` beside
+    it, or None (printed); two inputs that would write one file are refused."""
+    from ..reduce.palette_job import PALETTE_OUTPUTS, check_palette_output
+
+    if output is not None and ext is not None:
+        refuse_both("-o/--output", "--ext")
+    if output is not None and len(inputs) > 1:
+        fail(f"-o names one file but {len(inputs)} inputs were given; use --ext SUFFIX "
+             "(--ext .gpl) to write each one's palette beside it", USAGE_ERROR)
+    if "-" in inputs:
+        fail("palette reads image files, not stdin (-); save the image to a file first",
+             USAGE_ERROR)
+    if ext is not None and Path("x" + ext).suffix.lower() not in PALETTE_OUTPUTS:
+        fail(f"--ext={ext!r} should end in an extension -o takes: "
+             f"{', '.join(PALETTE_OUTPUTS)}", USAGE_ERROR)
+    if output is not None:
+        with user_errors():
+            check_palette_output(output, "output")
+        return [output]
+    if ext is None:
+        return [None] * len(inputs)
+    outputs = [os.path.join(os.path.dirname(name), output_stem(name) + ext)
+               for name in inputs]
+    _refuse_shared_outputs(inputs, outputs)
+    return list(outputs)
+
+
+def _refuse_shared_outputs(inputs: Sequence[str], outputs: Sequence[str]) -> None:
+    """Refuse two inputs whose ``--ext`` outputs are one file (``a.jpg a.png --ext .gpl``)."""
+    seen: dict[str, str] = {}
+    for name, out in zip(inputs, outputs, strict=True):
+        key = os.path.normcase(os.path.abspath(out))
+        if key in seen and not same_file(seen[key], name):
+            fail(printable_line(f"{seen[key]} and {name} would both write {out}; choose a "
+                                "--ext that keeps the extension (--ext .jpg.gpl), or run "
+                                "them apart with -o"), USAGE_ERROR)
+        seen.setdefault(key, name)
+
+
+def _one_file(name: str, out: str | None, options: Mapping[str, Any], as_json: bool,
+              several: bool, shown: list[str]) -> ExitCode:
+    """Extract, then print, the palette of the file ``name`` (to ``out`` when given),
+    added to ``shown``; its exit code, its error said on stderr."""
+    from ..batch.calls import recorded_call
+    from ..reduce import FewerColorsWarning
+    from ..reduce.palette_job import extract_palette
+
+    try:
+        with user_errors():
+            record = recorded_call(extract_palette, (name, out), options,
+                                   format_advice=True, notes=(FewerColorsWarning,))
+    except CommandFailed as exc:
+        return ExitCode(exc.exit_code)
+    except KeyboardInterrupt:
+        fail_interrupted("interrupted; files already reported are done")
+    for message in record.pop("warnings", ()):
+        warn(name, message)
+    record.pop("notes", None)  # fewer colours than asked: the lines (and k) say it
+    record.pop("noted", None)
+    _show({**record, "input": name, "output": out}, as_json, several, first=not shown)
+    shown.append(name)
+    return ExitCode.OK
+
+
+def _show(record: Mapping[str, Any], as_json: bool, several: bool, first: bool) -> None:
+    """Print a file's ``record``: one JSON line, a line of what was written, or its colours
+    (after a ``==> NAME <==`` line when there are ``several`` files, a blank line before
+    all but the ``first``, as ``head`` writes)."""
+    if as_json:
+        import json
+
+        say(json.dumps(record, ensure_ascii=False))
+        return
+    if record["output"] is not None:
+        k = record["k"]
+        say(printable_line(f"{record['input']} -> {record['output']}: {k} "
+                           f"colour{'' if k == 1 else 's'}"))
+        return
+    if several:
+        if not first:
+            say("")
+        say(printable_line(f"==> {record['input']} <=="))
+    for line in palette_lines(record["palette"]):
+        say(line)
+
+
+def palette_lines(palette: Sequence[Mapping[str, Any]]) -> list[str]:
+    """One line per entry of a record's ``palette``: its hex code, its share in per cent
+    and its R G B levels, separated by single spaces (``cut -d' ' -f1`` gives the codes);
+    an entry not opaque has its alpha after both, ``#rrggbbaa ... R G B A``.
+
+    >>> palette_lines([{"hex": "#c82828", "alpha": 255, "share": 0.75},
+    ...                {"hex": "#14c814", "alpha": 128, "share": 0.0625}])
+    ['#c82828 75.0% 200 40 40', '#14c81480 6.2% 20 200 20 128']
+    """
+    lines = []
+    for entry in palette:
+        levels = [int(entry["hex"][i:i + 2], 16) for i in (1, 3, 5)]
+        alpha = entry["alpha"]
+        code = entry["hex"] if alpha == 255 else f"{entry['hex']}{alpha:02x}"
+        values = levels if alpha == 255 else [*levels, alpha]
+        lines.append(f"{code} {100 * entry['share']:.1f}% {' '.join(map(str, values))}")
+    return lines
