@@ -188,8 +188,8 @@ SeedOption = Annotated[int, typer.Option(
     "seed gives the same output.")]
 NoDataOption = Annotated[str | None, typer.Option(
     "--nodata", metavar="VALUE", help="The value that marks missing data (a GIS tile's "
-    "border), in the input's own units, before any scaling to 8 bits or --stretch (0..65535 "
-    "of a 16-bit tile): pixels whose every band equals it are read as fully transparent, "
+    "border), in the input's own units, before any scaling to 8 bits or segment's --stretch "
+    "(0..65535 of a 16-bit tile): pixels whose every band equals it are read as fully transparent, "
     "as alpha 0 is. One number for every band, or three for red, green and blue (0,0,0). "
     "Default: the value a TIFF's GDAL_NODATA tag names, when it has one (a warning says "
     "it); none reads every pixel, the tag left out. For grey and RGB images.",
