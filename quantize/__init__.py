@@ -127,6 +127,7 @@ _WARNINGS = {
                "QualityLimitWarning", "QualityScaleWarning",
                "QuantizeDeprecationWarning", "StillImageWarning", "TimingLossWarning"),
     "features": ("AlphaIgnoredWarning",),
+    "io.nodata": ("NoDataWarning",),
     "io.read": ("ColorProfileWarning", "CompositedFrameWarning", "DamagedExifWarning",
                 "PagesLeftOutWarning", "PixelListWarning", "PixelRangeWarning",
                 "SamplesLeftOutWarning", "TransparencyChunkWarning", "TransparentColorWarning",
@@ -173,6 +174,7 @@ if TYPE_CHECKING:
         TimingLossWarning as TimingLossWarning,
     )
     from .features import AlphaIgnoredWarning as AlphaIgnoredWarning
+    from .io.nodata import NoDataWarning as NoDataWarning
     from .io.read import (
         ColorProfileWarning as ColorProfileWarning,
         CompositedFrameWarning as CompositedFrameWarning,

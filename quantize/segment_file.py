@@ -42,12 +42,15 @@ from .errors import (
 from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
+    NoData,
     check_name_length,
+    check_nodata,
     check_output_path,
     folder_made,
     held_dpi,
     kept_exif,
     load_image,
+    nodata_setting,
     probe_image,
     remove_stale_parts,
     require_regular_file,
@@ -124,6 +127,7 @@ def segment_file(
     classes: bool = False,
     strip: bool = False,
     keep_gps: bool = False,
+    nodata: NoData = "tag",
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -210,6 +214,12 @@ def segment_file(
         true``) when given, with ``stretch_range``, the input's values read as 0 and 255
         (null for an image of one value), and each region's ``mean_input`` in
         ``segments.json``, its mean colour in the input's own values.
+    nodata : float, sequence of 3 floats, "tag" or None, default "tag"
+        The value that marks missing data, as :func:`quantize.io.load_image` takes it: its
+        pixels are read as fully transparent and so segmented as transparent pixels are
+        (no cluster of ``n_clusters``; ``classes.png`` gives them the last). ``"tag"``: the
+        value of a TIFF's GDAL_NODATA tag, when it has one, with a
+        :class:`~quantize.io.nodata.NoDataWarning`; None: no pixel is no data.
     superpixels : int, optional
         As for :func:`quantize.segment.segment`: about how many superpixels the region
         hierarchy starts from. Recorded (``"superpixels"``) when given.
@@ -290,6 +300,7 @@ def segment_file(
     stretch = check_bool(stretch, "stretch")
     strip, keep_gps = check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps")
     overlay_color = check_color(overlay_color, "overlay_color")
+    nodata = check_nodata(nodata)
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges,
                                superpixels, smooth, working_size)
     names = output_names(edges, classes)
@@ -307,7 +318,7 @@ def segment_file(
     with _output_folder(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels, stretch=stretch,
-                            dark_advice=DARK_ADVICE)
+                            dark_advice=DARK_ADVICE, nodata=nodata)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
         result = segment_pixels(loaded.rgb, loaded.alpha, **params,
                                 stretch_range=loaded.stretch_range)
@@ -529,7 +540,7 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           stretch: bool = False, superpixels: int | None = None,
                           smooth: int | None = None, working_size: int | str | None = None,
                           classes: bool = False, strip: bool = False,
-                          keep_gps: bool = False) -> dict[str, Any]:
+                          keep_gps: bool = False, nodata: NoData = "tag") -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
@@ -538,8 +549,9 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     starts from the same state. ``overlay_color`` is returned only when it is not
     :data:`OVERLAY_COLOR`: the settings a batch recorded before it could be chosen, in
     red, have no such entry, and still match a run that leaves it out; so are ``stretch``,
-    ``strip`` and ``keep_gps``, only when True. ``classes`` is returned always (False left
-    out of a batch's settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
+    ``strip`` and ``keep_gps``, only when True, and ``nodata``, only when not ``"tag"``
+    (:func:`_nodata_given`). ``classes`` is returned always (False left out of a batch's
+    settings as earlier versions lack it: :mod:`quantize.batch.manifest`).
 
     Raises
     ------
@@ -567,7 +579,19 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     switches = _switches(check_bool(strip, "strip"), check_bool(keep_gps, "keep_gps"))
     return {**params, "seed": seed, "force": check_bool(force, "force"),
             "max_pixels": max_pixels, "edges": edges, "classes": classes, **drawn,
-            **stretched, **switches}
+            **stretched, **switches, **_nodata_given(nodata)}
+
+
+def _nodata_given(nodata: Any) -> dict[str, Any]:
+    """The ``nodata`` entry of :func:`check_segment_options`
+    (:func:`~quantize.io.nodata_setting`): none at ``"tag"``, the value when not given
+    (the settings a batch recorded before it was added lack it).
+
+    >>> _nodata_given("tag"), _nodata_given(0), _nodata_given(None)
+    ({}, {'nodata': [0.0]}, {'nodata': None})
+    """
+    setting = nodata_setting(nodata)
+    return {} if setting == "tag" else {"nodata": setting}
 
 
 def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | None) -> None:

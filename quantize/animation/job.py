@@ -93,6 +93,7 @@ from ..reduce.options import (
     check_palette_out_holds,
     check_reduce_options,
     refuse_animation_masks,
+    refuse_animation_nodata,
 )
 from ..reduce.quality import (
     starting_as,
@@ -362,6 +363,7 @@ def _checked(input: str | os.PathLike[str], output: str | os.PathLike[str] | Non
     opts = check_animation_options(src, output, shown_as=shown,
                                    palette_in_read=palette_in_read, **options)
     refuse_animation_masks(options.get("masks"))  # taken by reduce_file, for a still
+    refuse_animation_nodata(options.get("nodata"))
     warn_quality_scale(opts.quality)
     return src, shown, opts
 

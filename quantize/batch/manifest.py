@@ -104,12 +104,14 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger", "copy_if_larg
 #: ``superpixels`` (None: about 600, as before it was added), ``smooth`` (None: the
 #: speck size of 1/30 of the longer side, as before it was added), ``working_size``
 #: (None: a working copy of at most 1024 pixels a side, as before it was added) and
-#: ``classes`` (False: no classes.png, as before it was added).
+#: ``classes`` (False: no classes.png, as before it was added); of both, ``nodata``
+#: ("tag": a TIFF's GDAL_NODATA tag read, which earlier versions left out; a folder of
+#: tiles that have none is made alike).
 _LEFT_OUT_UNLESS_GIVEN: dict[str, Any] = {"quality_limit": None, "palette_fitted": False,
                                           "max_bytes": None, "matte": None, "strip": False,
                                           "keep_gps": False, "superpixels": None,
                                           "smooth": None, "working_size": None,
-                                          "masks": None, "classes": False}
+                                          "masks": None, "classes": False, "nodata": "tag"}
 #: Options that shape animations only (the palette of each frame): a still is made alike.
 _ANIMATION_ONLY = frozenset({"palette"})
 #: Options that name the outputs, their extension picking the format (reduce's ``ext``):

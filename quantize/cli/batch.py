@@ -41,7 +41,7 @@ from ..errors import (
     failure_kind,
     failure_kind_of_code,
 )
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made, nodata_setting
 from ..names import found_path, natural_key, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_IN_FORMAT_LIST
 from ..reduce.options import (
@@ -63,6 +63,7 @@ from .common import (
     LinesOrNothing,
     MatteOption,
     MaxPixelsOption,
+    NoDataOption,
     SeedOption,
     StripOption,
     app,
@@ -84,6 +85,7 @@ from .common import (
     is_terminal,
     min_region_value,
     names_a_descriptor,
+    nodata_given,
     note,
     note_idle_options,
     note_jobs_capped,
@@ -337,6 +339,7 @@ def batch(
     matte: MatteOption = None,
     strip: StripOption = False,
     keep_gps: KeepGpsOption = False,
+    nodata: NoDataOption = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX",
         help="reduce: name each output INPUT-stem + SUFFIX in the mirrored folder, its "
@@ -537,6 +540,8 @@ def batch(
                 options["strip"] = True
             if keep_gps:  # so too
                 options["keep_gps"] = True
+            if nodata is not None:  # so too: without it, a TIFF's GDAL_NODATA tag is read
+                options["nodata"] = nodata_setting(nodata_given(nodata))
             if ext is not None:
                 options["ext"] = _check_ext(ext)
             _refuse_image_input(input_dir, mode)

@@ -186,6 +186,14 @@ MatteOption = Annotated[str | None, typer.Option(
 SeedOption = Annotated[int, typer.Option(
     "--seed", metavar="S", parser=integer, help="Random seed, an integer >= 0; the same "
     "seed gives the same output.")]
+NoDataOption = Annotated[str | None, typer.Option(
+    "--nodata", metavar="VALUE", help="The value that marks missing data (a GIS tile's "
+    "border), in the input's own units, before any scaling to 8 bits or segment's --stretch "
+    "(0..65535 of a 16-bit tile): pixels whose every band equals it are read as fully transparent, "
+    "as alpha 0 is. One number for every band, or three for red, green and blue (0,0,0). "
+    "Default: the value a TIFF's GDAL_NODATA tag names, when it has one (a warning says "
+    "it); none reads every pixel, the tag left out. For grey and RGB images.",
+    show_default=False)]
 MaxPixelsOption = Annotated[int, typer.Option(
     "--max-pixels", metavar="N", parser=integer, help="Refuse images of more than N "
     "pixels (width x height; an animation to reduce, frames x width x height), a guard "
@@ -328,6 +336,30 @@ def number(text: str) -> float:
     if not plain_number(text):
         raise click_errors.BadParameter(f"{text!r} is not a valid float.")
     return TypedNumber(_read(text), text.strip())
+
+
+def nodata_given(text: str | None) -> Any:
+    """``--nodata`` as the jobs take ``nodata`` (:func:`~quantize.io.nodata.check_nodata`,
+    which checks the count): ``"tag"`` when not given, None for ``none`` (in any case),
+    else the numbers of a comma list, kept as typed (:func:`number`).
+
+    >>> nodata_given(None), nodata_given("None"), nodata_given("0,0, 255")
+    ('tag', None, (0, 0, 255))
+
+    Raises
+    ------
+    ValueError
+        For text that is neither ``none`` nor plain decimal numbers separated by commas.
+    """
+    if text is None:
+        return "tag"
+    if text.strip().lower() == "none":
+        return None
+    parts = text.split(",")
+    if not all(plain_number(part) for part in parts):
+        raise ValueError(f"nodata={text!r} should be a number, one a band separated by "
+                         f"commas (0,0,0), or none")
+    return tuple(TypedNumber(_read(part), part.strip()) for part in parts)
 
 
 def warn(subject: Any, message: str) -> None:
@@ -1508,7 +1540,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
          "matte": "--matte", "strip": "--strip", "keep_gps": "--keep-gps",
          "smooth": "--smooth", "superpixels": "--superpixels", "masks": "--masks",
-         "working_size": "--working-size"}
+         "working_size": "--working-size", "nodata": "--nodata"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).

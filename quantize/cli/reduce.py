@@ -71,6 +71,7 @@ from .common import (
     KeepGpsOption,
     MatteOption,
     MaxPixelsOption,
+    NoDataOption,
     Scratch,
     SeedOption,
     StripOption,
@@ -97,6 +98,7 @@ from .common import (
     is_terminal,
     max_bytes_unit_error,
     names_a_descriptor,
+    nodata_given,
     note,
     note_idle_options,
     note_jobs_capped,
@@ -275,6 +277,7 @@ def reduce_command(
     matte: MatteOption = None,
     strip: StripOption = False,
     keep_gps: KeepGpsOption = False,
+    nodata: NoDataOption = None,
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", parser=integer, metavar="N",
@@ -340,11 +343,13 @@ def reduce_command(
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette, "max_bytes": max_bytes, "matte": matte,
              "strip": strip, "keep_gps": keep_gps, "masks": masks,
-             "copy_if_larger": copy_if_larger}
+             "copy_if_larger": copy_if_larger, "nodata": nodata}
     with user_errors():
         check_palette_fitted_given(palette_fitted, palette_in)
         options = check_reduce_options(**{k: v for k, v in given.items()
-                                          if v is not None and k != "copy_if_larger"})
+                                          if v is not None
+                                          and k not in ("copy_if_larger", "nodata")},
+                                       nodata=nodata_given(nodata))
         check_palette_mode_alone(palette, colors, quality, palette_in)  # before any file
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
             options["dither"] = True
@@ -409,7 +414,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
                ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
                ("--palette-fitted", given["palette_fitted"] and palette_in is not None),
                ("--palette", palette), ("--matte", given["matte"]), ("--strip", given["strip"]),
-               ("--keep-gps", given["keep_gps"]),
+               ("--keep-gps", given["keep_gps"]), ("--nodata", given["nodata"]),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]),
                ("--copy-if-larger", given["copy_if_larger"]), ("--force", given["force"]),

@@ -20,12 +20,13 @@ import typer
 
 from .._validation import color_from_text
 from ..errors import ExitCode, OutputError, QuantizeError
-from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_output_folder
+from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_nodata, check_output_folder
 from ..names import folded_name, output_stem, printable_data, same_file
 from .common import (
     USAGE_ERROR,
     Command,
     KeepGpsOption,
+    NoDataOption,
     Scratch,
     SeedOption,
     StripOption,
@@ -46,6 +47,7 @@ from .common import (
     is_terminal,
     min_region_value,
     names_a_descriptor,
+    nodata_given,
     number,
     offering,
     path,
@@ -248,6 +250,7 @@ def segment_command(
         "then of the stretched image; segments.json adds the range stretched (stretch_range) "
         "and each region's and cluster's mean in the input's own values "
         "(mean_input).")] = False,
+    nodata: NoDataOption = None,
     output_name: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="DIR", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False,
@@ -320,6 +323,7 @@ def segment_command(
     with user_errors():
         color = OVERLAY_COLOR if overlay_color is None else parse_color(overlay_color)
         min_region = _checked_min_region(min_region)
+        missing = check_nodata(nodata_given(nodata))
     # read once, into a copy: segment reads its input twice
     stream = stdin or is_stream(input)
     if (stream or names_a_descriptor(input)) and outdir is None:
@@ -327,7 +331,7 @@ def segment_command(
     carried = [("-k", n_clusters), ("--regions", regions), ("--superpixels", superpixels),
                ("--smooth", smooth), ("--working-size", working_size), ("--edges", edges),
                ("--classes", classes),
-               ("--stretch", stretch),
+               ("--stretch", stretch), ("--nodata", nodata),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
                ("--overlay-color", overlay_color), ("--strip", strip), ("--keep-gps", keep_gps),
@@ -352,7 +356,7 @@ def segment_command(
                                   edges=edges, overlay_color=color, stretch=stretch,
                                   superpixels=superpixels, smooth=smooth,
                                   working_size=working_size, classes=classes, strip=strip,
-                                  keep_gps=keep_gps)
+                                  keep_gps=keep_gps, nodata=missing)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -397,7 +401,7 @@ def segment_command(
                            "input_name": input if stream else None, "stretch": stretch,
                            "superpixels": superpixels, "smooth": smooth,
                            "working_size": working_size, "classes": classes, "strip": strip,
-                           "keep_gps": keep_gps}
+                           "keep_gps": keep_gps, "nodata": missing}
                 record = recorded_call(segment_file, (source, target), options,
                                        format_advice=True)
             with interrupts_held():

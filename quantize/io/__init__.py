@@ -72,6 +72,10 @@ What happens to each kind of input:
   a tag of that directory whose value is not in the block (more bytes than it holds, skipped,
   or ending past it, which ends the reading), and says whether an orientation read
   from the other tags is applied.
+- No data (``nodata``, :mod:`quantize.io.nodata`): of a grey or RGB image, the pixels
+  whose every band equals a value given in the image's own units (0..65535 of a 16-bit
+  tile), or that a TIFF's GDAL_NODATA tag names (``nodata="tag"``), are read as fully
+  transparent, before any scaling to 8 bits or stretch, which they take no part in.
 - Physical resolution (a PNG's pHYs, a JPEG's JFIF density or EXIF resolution, a TIFF's
   resolution tags, a BMP's pixels per metre), when stated in inches or centimetres:
   ``LoadedImage.dpi``, upright (x and y swapped by an EXIF orientation of 5 to 8); an
@@ -137,6 +141,14 @@ from ..png import (
     check_png_frames,
     readable_png,
     second_reader,
+)
+from .nodata import (
+    GDAL_NODATA,
+    NoData,
+    NoDataWarning,
+    check_nodata,
+    nodata_key,
+    nodata_setting,
 )
 from .read import (
     DARK_TOP,
@@ -229,8 +241,9 @@ from .write import (
     written_through,
 )
 
-__all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "GIF_ALPHA_THRESHOLD",
-           "MAX_PALETTE", "STREAM_OUTPUT", "ColorProfileWarning",
+__all__ = ["DARK_TOP", "DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "GDAL_NODATA",
+           "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "NoData", "NoDataWarning", "STREAM_OUTPUT",
+           "ColorProfileWarning", "check_nodata", "nodata_key", "nodata_setting",
            "CompositedFrameWarning", "DamagedChunkWarning", "DamagedExifWarning", "DarkPages",
            "KeyedCanvas",
            "LoadedImage", "OpenInput",

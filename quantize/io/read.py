@@ -43,6 +43,7 @@ from ..errors import (
     CodeAdviceWarning,
     FirstFrameWarning,
     ImageReadError,
+    InputParameterError,
     QuantizeWarning,
     warn_caller,
 )
@@ -60,6 +61,7 @@ from ..png import (
     second_reader,
     whole_png_rows,
 )
+from .nodata import NoData, check_nodata, nodata_key
 from .resolution import scaled_dpi, stated_dpi, upright_dpi
 
 __all__ = ["DEFAULT_MAX_PIXELS", "EXIF_PICTURE_TAGS", "ColorProfileWarning",
@@ -304,7 +306,7 @@ def _alpha_as_read(image: LoadedImage) -> np.ndarray | None:
 def load_image(path: str | os.PathLike[str] | BinaryIO, *,
                max_pixels: int | None = DEFAULT_MAX_PIXELS,
                shrink_to: int | None = None, stretch: bool = False,
-               dark_advice: str | None = None) -> LoadedImage:
+               dark_advice: str | None = None, nodata: NoData = None) -> LoadedImage:
     """Read an image file into upright 8-bit sRGB pixels and optional alpha.
 
     Parameters
@@ -344,6 +346,14 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         of an image of one value, which no stretch spreads, the warning says that it
         holds one value, and ends with ``dark_advice`` only when that is no
         :class:`StretchAdvice` (``reduce``'s fact that its output is as dark).
+    nodata : float, sequence of 3 floats, "tag" or None
+        The value that marks pixels as missing data in the image's own units (of a 16-bit
+        tile, 0..65535; before any scaling to 8 bits or stretch): a pixel whose every band
+        equals it (of an RGB image, each its own value when three are given) is read as
+        fully transparent, alpha 0, and takes no part in a stretch. ``"tag"``: the value
+        a TIFF's GDAL_NODATA tag names, when it has one (with a
+        :class:`~quantize.io.nodata.NoDataWarning` saying it). For grey and RGB images
+        only (:mod:`quantize.io.nodata`).
 
     Returns
     -------
@@ -359,7 +369,11 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
         message names the file.
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None), or
-        ``stretch`` not a bool; TypeError for a file object opened in text mode.
+        ``stretch`` not a bool, or ``nodata`` not a finite number, three, "tag" or None;
+        TypeError for a file object opened in text mode.
+    InputParameterError
+        For a ``nodata`` no pixel of the image can hold (-1 of an 8-bit one), or given for
+        an image that is not grey or RGB (:func:`~quantize.io.nodata.nodata_key`).
 
     Warns
     -----
@@ -389,14 +403,15 @@ def load_image(path: str | os.PathLike[str] | BinaryIO, *,
     """
     if _is_file_object(path):
         return _load_stream(path, max_pixels=max_pixels, shrink_to=shrink_to,
-                            stretch=stretch, dark_advice=dark_advice)
+                            stretch=stretch, dark_advice=dark_advice, nodata=nodata)
     p = check_input_path(path, "path")
+    nodata = check_nodata(nodata)
     limit = check_max_pixels(max_pixels)
     if shrink_to is not None:
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     reading = _Reading(check_bool(stretch, "stretch"), dark_advice)
     with _opened(p, limit) as im:
-        return _loaded(im, p, shrink_to, reading)
+        return _loaded(im, p, shrink_to, reading, nodata)
 
 
 #: How errors name an image read from a file object (:func:`load_image`).
@@ -439,10 +454,12 @@ def _load_stream(stream: BinaryIO, **options: Any) -> LoadedImage:
 
 
 def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
-            reading: _Reading = _AS_COUNTS) -> LoadedImage:
+            reading: _Reading = _AS_COUNTS,
+            nodata: tuple[float, ...] | Literal["tag"] | None = None) -> LoadedImage:
     """:func:`load_image` of ``im``, the file ``p`` opened by :func:`_opened` and not
-    decoded yet, its values of more than 8 bits read as ``reading`` says; its errors are
-    left to the caller to name the file in."""
+    decoded yet, its values of more than 8 bits read as ``reading`` says, and those of
+    ``nodata`` (checked) as transparent; its errors are left to the caller to name the
+    file in."""
     check_png_chunks(im, p)
     ignore_overlong_trns(im)
     n_frames = shown_frames(im)
@@ -463,6 +480,9 @@ def _loaded(im: Image.Image, p: Path, shrink_to: int | None = None,
             dpi = scaled_dpi(dpi, drafted[1][2] / width)
     if reading.stretch:
         reading = reading._replace(stretched=_StretchRange())
+    key = nodata_key(im, nodata)
+    if key is not None:  # matched as a transparent colour is, before any scaling
+        im.info["transparency"] = key
     with whole_png_rows(im, p):
         decoded = _load_keyed(im, reading, _page_number(im))
     loop, duration = im.info.get("loop"), im.info.get("duration")
@@ -1418,7 +1438,9 @@ def _wide_page(im: Image.Image, reading: _Reading | None = None,
     if lows is None:
         return None
     with pillow_limit_lifted():
-        return _wide_rgb_still(im, None, lows, _wide_rgb_highs(im), reading, page)
+        key = im.info.get("transparency")  # a no-data colour (a TIFF has no tRNS)
+        return _wide_rgb_still(im, key if isinstance(key, tuple) else None, lows,
+                               _wide_rgb_highs(im), reading, page)
 
 
 def _tile_like(tile: tuple[Any, ...], *fields: Any) -> tuple[Any, ...]:
@@ -1829,9 +1851,10 @@ class OpenInput:
             raise ValueError(f"{self.path}: the input was closed; read it within open_input")
         return self._image
 
-    def load(self, *, stretch: bool = False, dark_advice: str | None = None) -> LoadedImage:
+    def load(self, *, stretch: bool = False, dark_advice: str | None = None,
+             nodata: NoData = None) -> LoadedImage:
         """The pixels, as :func:`load_image` reads them (within the limit checked already),
-        with its ``stretch`` and ``dark_advice``.
+        with its ``stretch``, ``dark_advice`` and ``nodata``.
 
         Raises
         ------
@@ -1840,9 +1863,10 @@ class OpenInput:
         """
         if self._image is None:
             raise ValueError(f"{self.path}: the input was closed; load it within open_input")
+        nodata = check_nodata(nodata)
         with read_errors(self.path):
             return _loaded(self._image, self.path, None,
-                           _Reading(check_bool(stretch, "stretch"), dark_advice))
+                           _Reading(check_bool(stretch, "stretch"), dark_advice), nodata)
 
     def close(self) -> None:
         """Let go of the image, and with it the pixels :meth:`OpenInput.load` decoded into
@@ -2159,7 +2183,8 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
     """Turn every failure of Pillow opening or decoding ``p`` into one ImageReadError.
 
     An ImageReadError raised without a path (by a decoder of ours that is given the
-    image, not its file: :func:`wide_page`) is given ``p``'s.
+    image, not its file: :func:`wide_page`) is given ``p``'s, and so is an
+    InputParameterError (a ``nodata`` the image cannot hold: :func:`load_image`).
 
     ``what`` names the thing read in the too-large messages ("image", "animation").
     Any other error raised inside Pillow (an ``IndexError`` or ``TypeError`` of a parser
@@ -2167,10 +2192,10 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
     """
     try:
         yield
-    except ImageReadError as exc:
+    except (ImageReadError, InputParameterError) as exc:
         if exc.path is not None:
             raise
-        raise ImageReadError(exc.reason, path=p) from None  # a decoder's, of the file read
+        raise type(exc)(exc.reason, path=p) from None  # a decoder's, of the file read
     except UnidentifiedImageError:
         raise ImageReadError(_unidentified(p), path=p) from None
     except Image.DecompressionBombError:
@@ -3186,8 +3211,8 @@ def _wide_gray_extent(im: Image.Image, page: int | None,
     """The darkest and brightest values of ``im``, a wide grayscale image, at least 0,
     over its finite pixels but those of the value ``hidden`` when given (0, 0 when there
     are none). Reads the image a band of rows at a time, so the whole image is scaled
-    alike. Warns (:class:`PixelRangeWarning`) of pixels below 0, NaN or infinite, which
-    are read as black."""
+    alike. Warns (:class:`PixelRangeWarning`) of pixels below 0 (not of ``hidden``: a
+    float tile's no-data -9999), NaN or infinite, which are read as black."""
     w, h = im.size
     low, top, negative, undefined = np.inf, 0.0, 0, 0
     for _, band in _gray_bands(im):
@@ -3195,9 +3220,9 @@ def _wide_gray_extent(im: Image.Image, page: int | None,
             finite = np.isfinite(band)
             undefined += int(band.size - np.count_nonzero(finite))
             band = band[finite]
-        negative += int(np.count_nonzero(band < 0))
-        if hidden is not None:
+        if hidden is not None:  # its pixels are not read: none is said negative
             band = band[band != hidden]
+        negative += int(np.count_nonzero(band < 0))
         if band.size:
             top, low = max(top, float(band.max())), min(low, float(band.min()))
     parts = [f"{undefined} NaN or infinite"] if undefined else []

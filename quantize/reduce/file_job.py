@@ -40,6 +40,7 @@ from ..errors import (
 )
 from ..io import (
     DEFAULT_MAX_PIXELS,
+    NoData,
     OpenInput,
     check_output_path,
     check_output_size,
@@ -77,6 +78,7 @@ from .options import (
     palette_in_name,
     read_palette_in_named,
     refuse_animation_masks,
+    refuse_animation_nodata,
     refuse_animation_subset,
     too_many_colors,
     visible_entries,
@@ -196,7 +198,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 optimize: bool = False, palette: str = "global",
                 max_bytes: int | str | None = None, matte: Any = None, strip: bool = False,
                 keep_gps: bool = False, masks: str | os.PathLike[str] | None = None,
-                shown_as: ShownOutput | None = None) -> dict[str, Any]:
+                shown_as: ShownOutput | None = None, nodata: NoData = "tag") -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
     Parameters
@@ -296,6 +298,12 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         resolution; ``NN`` is the entry's index in the output (its ``palette_out`` line),
         as :meth:`~quantize.reduce.ReduceResult.save_masks` writes them. A still only: an
         animation is refused.
+    nodata : float, sequence of 3 floats, "tag" or None, default "tag"
+        The value that marks missing data, as :func:`quantize.io.load_image` takes it: its
+        pixels are read as fully transparent, and so get the output's transparent entry
+        (a .png's, a .gif's), as transparent pixels do. ``"tag"``: the value of a TIFF's
+        GDAL_NODATA tag, when it has one, with a :class:`~quantize.io.nodata.NoDataWarning`;
+        None: no pixel is no data. A still only: a value given for an animation is refused.
     shown_as : ShownOutput, optional
         How errors and warnings name ``output``, for a caller that writes it there only to
         copy it elsewhere (``quantize reduce -o -``: a temporary file, then stdout):
@@ -388,7 +396,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 seed=seed, force=force, max_pixels=max_pixels,
                                 skip_if_larger=skip_if_larger, optimize=optimize,
                                 palette=palette, max_bytes=max_bytes, matte=matte,
-                                strip=strip, keep_gps=keep_gps, masks=masks)
+                                strip=strip, keep_gps=keep_gps, masks=masks, nodata=nodata)
     src = require_regular_file(input, frames="either")  # a still, or every frame
     if output is not None:
         _check_output_path_given(output)
@@ -403,7 +411,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         animation = _animation(source, opts["max_pixels"], opts["matte"])
         if animation is None:
             bytes_in = input_size(src)
-            read = source.load(dark_advice=DARK_OUTPUT)
+            read = source.load(dark_advice=DARK_OUTPUT, nodata=opts["nodata"])
             loaded = read.on_matte(opts["matte"])  # itself when it blends no pixel
             matted = None if opts["matte"] is None else loaded is not read
     if animation is not None:  # every frame, written as an animation
@@ -1354,6 +1362,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     if animated:  # one palette for all frames, whatever the output's format
         _check_frame_colors(src, k, quality, opts["palette"] == "per-frame")
         refuse_animation_masks(opts["masks"])
+        refuse_animation_nodata(opts["nodata"])
     elif k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
     if pal_in is not None and not animated and k is None:

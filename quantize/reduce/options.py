@@ -46,6 +46,7 @@ from ..io import (
     check_output_folder,
     check_output_path,
     is_stream,
+    nodata_setting,
 )
 from ..names import quoted, same_file
 from ..palette_files import (
@@ -68,6 +69,7 @@ from .result import MAX_PALETTE
 __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "PER_FRAME_EXTENSIONS", "PER_FRAME_NEEDS",
            "AlphaLossWarning", "Options",
            "ORDERED", "PATTERN", "POSITIONAL", "check_budget_alone", "check_dither",
+           "refuse_animation_nodata",
            "check_file_name", "positional_meant",
            "diffusion_strength",
            "check_options", "check_output_names", "check_quality_limit",
@@ -772,7 +774,7 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "exact_colors": False, "palette_in": None, "palette_fitted": False, "palette_out": None,
     "seed": 0, "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
     "optimize": False, "palette": "global", "max_bytes": None, "matte": None, "strip": False,
-    "keep_gps": False, "masks": None,
+    "keep_gps": False, "masks": None, "nodata": "tag",
 }
 
 #: How an animation's frames get their colours: one palette for all, or one per frame (GIF,
@@ -822,6 +824,23 @@ masks are written of a still image; expected a still, or no masks
                          "expected a still, or no masks")
 
 
+def refuse_animation_nodata(nodata: Any) -> None:
+    """Refuse a ``nodata`` value given (not ``"tag"``, the default, nor None) for an
+    animation, or a TIFF of several pages: no-data pixels are read of a still image.
+
+    >>> refuse_animation_nodata("tag")
+    >>> refuse_animation_nodata([0.0])
+    Traceback (most recent call last):
+    ValueError: nodata=0: the input is an animation (or a TIFF of several pages), and \
+no-data pixels are read of a still image; expected a still, or no nodata
+    """
+    if nodata is not None and nodata != "tag":
+        shown = ",".join(shown_number(v) for v in nodata)
+        raise ValueError(f"nodata={shown}: the input is an animation (or a TIFF of several "
+                         "pages), and no-data pixels are read of a still image; expected a "
+                         "still, or no nodata")
+
+
 def check_reduce_options(**options: Any) -> dict[str, Any]:
     """Validate :func:`~quantize.reduce.reduce_file`'s keyword options and fill the defaults.
 
@@ -831,7 +850,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         Any of ``n_colors``, ``quality``, ``quality_limit``, ``space``, ``dither``,
         ``exact_colors``, ``palette_in``, ``palette_fitted``, ``palette_out``, ``seed``,
         ``force``, ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``,
-        ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``.
+        ``max_bytes``, ``matte``, ``strip``, ``keep_gps``, ``masks``, ``nodata``.
 
     Returns
     -------
@@ -840,7 +859,8 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         filled with the default 16 when neither ``quality`` nor ``palette_in``
         is given (with ``max_bytes``, 256: its search's most), ``max_bytes`` as an int of bytes
         (:func:`~quantize.reduce.budget.check_max_bytes`), ``matte`` as ``(r, g, b)`` (or
-        None). Palette files are not read here.
+        None), ``nodata`` as a list of numbers, "tag" or None
+        (:func:`~quantize.io.nodata_setting`). Palette files are not read here.
 
     Raises
     ------
@@ -882,6 +902,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     check_palette_mode(opts["palette"])
     opts["max_bytes"] = check_budget_alone(opts["max_bytes"], checked.quality, pal_in)
     opts["matte"] = check_matte(opts["matte"])
+    opts["nodata"] = nodata_setting(opts["nodata"])
     if opts["masks"] is not None:  # the folder the masks go in, made when missing
         check_output_folder(opts["masks"], "masks")
     if checked.n_colors is None and checked.quality is None and pal_in is None:

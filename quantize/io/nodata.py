@@ -1,0 +1,210 @@
+"""No-data values: the pixels a georeferenced tile marks as missing by a value, not by alpha.
+
+A land-cover or elevation tile marks the pixels it has no data for with one value in
+every band (0 or 65535 of a 16-bit band, (0, 0, 0) of an RGB tile, -9999 of a float
+one), which a GeoTIFF names in its GDAL_NODATA tag (:data:`GDAL_NODATA`, ASCII text
+such as ``"0"``). :func:`~quantize.io.load_image` reads the pixels of that value as
+fully transparent, as it reads alpha 0, when given ``nodata`` (:func:`check_nodata`):
+a value, one a band, or ``"tag"``, the tag's when the file has one
+(:func:`nodata_key`). The value is matched in the input's own units, before any
+scaling to 8 bits or stretch, which the pixels so hidden take no part in.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Literal
+
+from PIL import Image
+
+from .._validation import as_typed, check_float, shown_number
+from ..errors import InputParameterError, QuantizeWarning, warn_caller
+
+__all__ = ["GDAL_NODATA", "NoData", "NoDataWarning", "check_nodata", "nodata_key",
+           "nodata_setting"]
+
+#: The TIFF tag in which GDAL writes a raster's no-data value, as ASCII text.
+GDAL_NODATA = 42113
+
+#: What ``nodata`` takes: one value for every band, one a band, ``"tag"`` (the file's
+#: GDAL_NODATA tag, when it has one), or None (no pixel is no data).
+NoData = float | tuple[float, ...] | Literal["tag"] | None
+
+# The bits a sample of a TIFF's BitsPerSample tag, and SampleFormat (2: signed integers).
+_BITS_PER_SAMPLE, _SAMPLE_FORMAT = 258, 339
+# The modes whose pixels are values: one band (grey) or three (RGB), and their range.
+_GREY_RANGES = {"L": (0, 255), "I;16": (0, 65535), "I;16B": (0, 65535), "I;16L": (0, 65535),
+                "I;16N": (0, 65535)}
+
+
+class NoDataWarning(QuantizeWarning):
+    """A TIFF's GDAL_NODATA tag names the value of its missing pixels, which are read as
+    fully transparent (``nodata=None``, ``--nodata none``, reads them as any other); or
+    it names a value no pixel of the image can hold, or that is not a number, and is left
+    out."""
+
+
+def check_nodata(value: Any, name: str = "nodata") -> tuple[float, ...] | Literal["tag"] | None:
+    """``value`` as :func:`~quantize.io.load_image` takes ``nodata``: None, ``"tag"``, or a
+    tuple of one finite number (for every band) or three (red, green, blue).
+
+    Whether a pixel can hold the value is checked once the image is opened
+    (:func:`nodata_key`): that depends on its depth.
+
+    Raises
+    ------
+    TypeError
+        For a value that is neither a number, a sequence of numbers, ``"tag"`` nor None.
+    ValueError
+        For a value that is not finite, a word other than ``"tag"``, or a sequence of
+        other than one or three numbers.
+
+    Examples
+    --------
+    >>> check_nodata(0), check_nodata([0, 0, 255]), check_nodata("tag")
+    ((0.0,), (0.0, 0.0, 255.0), 'tag')
+    >>> check_nodata([1, 2])
+    Traceback (most recent call last):
+    ...
+    ValueError: nodata=[1, 2] should be one number, for every band, or three (red, green, blue)
+    """
+    if value is None or (isinstance(value, str) and value == "tag"):
+        return value
+    if isinstance(value, str):
+        raise ValueError(f"{name}={value!r} should be a number, one a band, 'tag' (the "
+                         f"file's GDAL_NODATA tag) or None")
+    values = (value,) if isinstance(value, numbers.Real) else value
+    try:
+        values = tuple(values)
+    except TypeError:
+        raise TypeError(f"{name}={value!r} should be a number or a sequence of numbers, got "
+                        f"{type(value).__name__}") from None
+    if len(values) not in (1, 3):
+        raise ValueError(f"{name}={value!r} should be one number, for every band, or three "
+                         f"(red, green, blue)")
+    return tuple(as_typed(v, check_float(v, name)) for v in values)
+
+
+def nodata_setting(value: Any, name: str = "nodata") -> list[float] | Literal["tag"] | None:
+    """``value`` checked (:func:`check_nodata`) as a job's settings hold it, in JSON as a
+    batch's manifest records them: a list of numbers, ``"tag"`` or None.
+
+    >>> nodata_setting(0), nodata_setting((0, 0, 255)), nodata_setting("tag")
+    ([0.0], [0.0, 0.0, 255.0], 'tag')
+    """
+    checked = check_nodata(value, name)
+    return checked if checked is None or isinstance(checked, str) else list(checked)
+
+
+def nodata_key(im: Image.Image, nodata: tuple[float, ...] | Literal["tag"] | None
+               ) -> float | tuple[int, int, int] | None:
+    """The value (grey) or colour (RGB) that ``nodata`` (checked: :func:`check_nodata`)
+    names as no data in ``im``, an opened image not yet decoded, in its own units: the
+    key its pixels are matched against as a transparent colour (``info["transparency"]``)
+    is; None when there is none. ``"tag"`` names the file's GDAL_NODATA tag, with a
+    :class:`NoDataWarning` saying the value read (or, one no pixel can hold, that the tag
+    is left out).
+
+    Raises
+    ------
+    InputParameterError
+        For a ``nodata`` given that no pixel of ``im`` can hold (out of its range, or not
+        a whole number of an integer image), of a count of bands ``im`` has not, or for an
+        image whose pixels are no values of one or three bands (a palette, alpha), or that
+        names a transparent colour of its own. The caller names the file.
+    """
+    if nodata is None:
+        return None
+    tagged = isinstance(nodata, str)
+    values = _tag_values(im) if tagged else nodata
+    if values is None:
+        return None
+    problem = _cannot_hold(im, values)
+    if problem is None and "transparency" in im.info:
+        problem = "the image names a transparent colour of its own"
+    shown = ",".join(shown_number(v) for v in values)
+    if problem is not None and tagged:
+        warn_caller(f"its GDAL_NODATA tag ({_tag_text(im)}) is left out: {problem}",
+                    NoDataWarning)
+        return None
+    if problem is not None:
+        raise InputParameterError(f"nodata={shown} {problem}")
+    if tagged:
+        warn_caller(f"its GDAL_NODATA tag names {shown} as no data: pixels of that value are "
+                    f"read as fully transparent", NoDataWarning)
+    if im.mode == "F":
+        return float(values[0])
+    if im.mode != "RGB":
+        return int(values[0])
+    three = values * 3 if len(values) == 1 else values
+    return int(three[0]), int(three[1]), int(three[2])
+
+
+def _tag_text(im: Image.Image) -> str | None:
+    """The text of ``im``'s GDAL_NODATA tag, stripped of blanks and NULs; None when it has
+    none (not a TIFF, or no such tag)."""
+    tags = getattr(im, "tag_v2", None)
+    text = None if tags is None else tags.get(GDAL_NODATA)
+    if isinstance(text, bytes):
+        text = text.decode("ascii", "replace")
+    return None if text is None else str(text).strip().strip("\0").strip()
+
+
+def _tag_values(im: Image.Image) -> tuple[float, ...] | None:
+    """The value ``im``'s GDAL_NODATA tag names, as :func:`check_nodata` gives it; None
+    when it has none, or (with a :class:`NoDataWarning`) one that is no finite number."""
+    text = _tag_text(im)
+    if text is None:
+        return None
+    try:
+        return check_nodata(float(text))
+    except ValueError:
+        warn_caller(f"its GDAL_NODATA tag ({text!r}) is left out: it is no finite number",
+                    NoDataWarning)
+        return None
+
+
+def _cannot_hold(im: Image.Image, values: tuple[float, ...]) -> str | None:
+    """Why no pixel of ``im`` can be ``values``, in words that follow the value; None
+    when some can."""
+    bands = 3 if im.mode == "RGB" else 1
+    if im.mode not in ("RGB", "I", "F", *_GREY_RANGES):
+        return (f"cannot occur in an image of mode {im.mode}: nodata reads grey or RGB "
+                f"images, whose pixels are values")
+    if len(values) != 1 and len(values) != bands:
+        return f"names {len(values)} bands; the image has {bands}"
+    if im.mode == "F":
+        return None
+    low, high = _value_range(im)
+    outside = [v for v in values if not (low <= v <= high and float(v).is_integer())]
+    if outside:
+        return (f"cannot occur in its {_depth(high)} values: expected whole numbers from "
+                f"{low} to {high}")
+    return None
+
+
+def _value_range(im: Image.Image) -> tuple[int, int]:
+    """The smallest and largest value a pixel of ``im``, a grey or RGB image, can hold in
+    its own units: 16-bit of a 16-bit RGB TIFF or PNG, which Pillow opens as RGB of
+    their high bytes (and :func:`~quantize.io.load_image` reads from all 16 bits)."""
+    if im.mode in _GREY_RANGES:
+        return _GREY_RANGES[im.mode]
+    tags = getattr(im, "tag_v2", None)
+    bits = (tags.get(_BITS_PER_SAMPLE, (8,)) if tags is not None else (8,))
+    wide = max(bits, default=8) > 8 or any(t[3] == "RGB;16B" for t in getattr(im, "tile", ()))
+    if im.mode == "RGB":
+        return (0, 65535) if wide else (0, 255)
+    if tags is not None and tags.get(_SAMPLE_FORMAT, (1,)) == (1,) and max(bits) == 32:
+        return 0, 2**32 - 1  # unsigned 32-bit, which Pillow holds as signed
+    if tags is not None and max(bits, default=32) == 16:
+        return (-32768, 32767) if tags.get(_SAMPLE_FORMAT, (1,)) == (2,) else (0, 65535)
+    return -2**31, 2**31 - 1
+
+
+def _depth(high: int) -> str:
+    """The depth of values whose largest is ``high``, in words.
+
+    >>> _depth(255), _depth(65535), _depth(32767)
+    ('8-bit', '16-bit', '16-bit')
+    """
+    return {255: "8-bit", 65535: "16-bit", 32767: "16-bit"}.get(high, "32-bit")

@@ -1,0 +1,176 @@
+"""No-data values (``--nodata``, a TIFF's GDAL_NODATA tag): their pixels read as alpha 0."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image, TiffImagePlugin, TiffTags
+from typer.testing import CliRunner
+
+from quantize.cli import app
+from quantize.errors import InputParameterError
+from quantize.io import GDAL_NODATA, NoDataWarning, load_image
+
+runner = CliRunner()
+
+#: A 4 x 4 16-bit tile: a border of 0 (no data) around two columns of 1000 and 50000.
+_TILE = np.zeros((4, 4), np.uint16)
+_TILE[1:3, 1], _TILE[1:3, 2] = 1000, 50000
+_BORDER = _TILE == 0
+
+
+def _tagged(text: str) -> TiffImagePlugin.ImageFileDirectory_v2:
+    """TIFF tags holding GDAL_NODATA ``text`` (ASCII), as GDAL writes it."""
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[GDAL_NODATA] = text
+    tags.tagtype[GDAL_NODATA] = TiffTags.ASCII
+    return tags
+
+
+def _tile(folder, tag: str | None = None):
+    path = folder / "tile.tif"
+    Image.fromarray(_TILE).save(path, **({} if tag is None else {"tiffinfo": _tagged(tag)}))
+    return path
+
+
+def _classes(tmp_path, src, *options: str) -> tuple[np.ndarray, str]:
+    """segment -k 2's classes.png of ``src`` with ``options``, and its stderr."""
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["segment", str(src), "-k", "2", "--classes", "--min-region",
+                                 "0", "--smooth", "0", "-o", str(out), "--force", *options])
+    assert result.exit_code == 0, result.output
+    return np.asarray(Image.open(out / "classes.png")), result.stderr
+
+
+def _two_classes_inside_and_the_last_on_the_border(classes: np.ndarray) -> None:
+    assert (classes[_BORDER] == 2).all()  # the cluster beyond K, as transparent pixels'
+    inside = classes[1:3, 1:3]
+    assert sorted(np.unique(inside).tolist()) == [0, 1]
+    assert (inside[:, 0] == inside[0, 0]).all() and (inside[:, 1] == inside[0, 1]).all()
+
+
+def test_segment_nodata_0_leaves_the_border_out_of_the_classes(tmp_path):
+    classes, _ = _classes(tmp_path, _tile(tmp_path), "--nodata", "0")
+    _two_classes_inside_and_the_last_on_the_border(classes)
+
+
+def test_segment_reads_the_gdal_nodata_tag_and_says_so(tmp_path):
+    src = _tile(tmp_path, "0")
+    classes, stderr = _classes(tmp_path, src)
+    _two_classes_inside_and_the_last_on_the_border(classes)
+    assert (f"quantize: warning: {src}: its GDAL_NODATA tag names 0 as no data: pixels of "
+            "that value are read as fully transparent\n") in stderr
+
+
+def test_nodata_none_leaves_the_tag_out_and_the_border_is_a_class(tmp_path):
+    classes, stderr = _classes(tmp_path, _tile(tmp_path, "0"), "--nodata", "none")
+    assert sorted(np.unique(classes).tolist()) == [0, 1]
+    assert (classes[_BORDER] == classes[0, 0]).all()
+    assert "GDAL_NODATA" not in stderr
+
+
+def test_a_tag_no_pixel_can_hold_is_left_out_with_a_warning(tmp_path):
+    with pytest.warns(NoDataWarning, match=r"its GDAL_NODATA tag \(-9999\) is left out: "
+                      r"cannot occur in its 16-bit values: expected whole numbers from 0 to "
+                      r"65535"):
+        image = load_image(_tile(tmp_path, "-9999"), nodata="tag")
+    assert image.alpha is None
+
+
+def test_reduce_gives_nodata_pixels_of_an_rgb_tile_the_transparent_entry(tmp_path):
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    rgb[1:3, 1:3] = [[10, 200, 30], [200, 10, 30]]
+    rgb[0, 0] = [0, 0, 9]  # not (0, 0, 0): data
+    src, out = tmp_path / "tile.tif", tmp_path / "tile.png"
+    Image.fromarray(rgb).save(src)
+    result = runner.invoke(app, ["reduce", str(src), "-k", "3", "-o", str(out),
+                                 "--nodata", "0,0,0"])
+    assert result.exit_code == 0, result.output
+    alpha = np.asarray(Image.open(out).convert("RGBA"))[..., 3]
+    assert (alpha == np.where((rgb == 0).all(axis=2), 0, 255)).all()
+
+
+def test_a_single_value_is_every_band_of_an_rgb_image(tmp_path):
+    rgb = np.zeros((2, 2, 3), np.uint8)
+    rgb[0, 0], rgb[0, 1] = [5, 5, 5], [5, 5, 6]
+    src = tmp_path / "tile.png"
+    Image.fromarray(rgb).save(src)
+    assert load_image(src, nodata=5).alpha.tolist() == [[0, 255], [255, 255]]
+
+
+def test_nodata_is_matched_in_16_bit_units_and_left_out_of_a_stretch(tmp_path):
+    image = load_image(_tile(tmp_path), nodata=0, stretch=True)
+    assert image.alpha.tolist() == np.where(_BORDER, 0, 255).tolist()
+    assert image.stretch_range == (1000.0, 50000.0)  # the border's 0 is not the darkest
+    assert load_image(_tile(tmp_path), nodata=1000).alpha[1:3, 1].tolist() == [0, 0]
+
+
+def test_a_float_tile_nodata_of_minus_9999(tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    values = np.full((2, 3), -9999.0, np.float32)
+    values[1] = [0.25, 0.5, 0.75]
+    src = tmp_path / "dem.tif"
+    tifffile.imwrite(src, values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # its -9999 pixels are not said to be negative
+        image = load_image(src, nodata=-9999)
+    assert image.alpha.tolist() == [[0, 0, 0], [255, 255, 255]]
+    assert image.rgb[1, :, 0].tolist() == [64, 128, 191]  # 0..1, as without the -9999
+
+
+def test_a_16_bit_rgb_tile_is_matched_on_all_16_bits(tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    values = np.full((1, 3, 3), 65535, np.uint16)
+    values[0, 1] = [65535, 65535, 65534]  # the same high bytes
+    src = tmp_path / "wide.tif"
+    tifffile.imwrite(src, values, photometric="rgb")
+    assert load_image(src, nodata=65535).alpha.tolist() == [[0, 255, 0]]
+
+
+@pytest.mark.parametrize(("command", "value", "expected"), [
+    ("segment", "-1", "--nodata=-1 cannot occur in its 8-bit values: expected whole numbers "
+                      "from 0 to 255"),
+    ("reduce", "256", "--nodata=256 cannot occur in its 8-bit values: expected whole numbers "
+                      "from 0 to 255"),
+    ("reduce", "0.5", "--nodata=0.5 cannot occur in its 8-bit values: expected whole numbers "
+                      "from 0 to 255"),
+    ("reduce", "0,0", "--nodata=(0, 0) should be one number, for every band, or three (red, "
+                      "green, blue)"),
+    ("segment", "zero", "--nodata='zero' should be a number, one a band separated by commas "
+                        "(0,0,0), or none"),
+])
+def test_a_value_the_input_cannot_hold_is_one_line_and_exit_2(tmp_path, command, value,
+                                                               expected):
+    src = tmp_path / "tile.png"
+    Image.new("RGB", (4, 4)).save(src)
+    out = ["-o", str(tmp_path / ("out" if command == "segment" else "out.png"))]
+    result = runner.invoke(app, [command, str(src), "-k", "2", *out, "--nodata", value])
+    assert result.exit_code == 2
+    where = "" if "should be" in expected else f"{src}: "
+    assert result.stderr == f"quantize: error: {where}{expected}\n"
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize(("mode", "nodata"), [("P", 0), ("RGBA", 0)])
+def test_images_of_no_values_of_one_or_three_bands_are_refused(tmp_path, mode, nodata):
+    src = tmp_path / "tile.png"
+    Image.new(mode, (2, 2)).save(src)
+    with pytest.raises(InputParameterError, match=f"nodata=0 cannot occur in an image of "
+                       f"mode {mode}: nodata reads grey or RGB images"):
+        load_image(src, nodata=nodata)
+
+
+def test_a_batch_rerun_without_nodata_finds_the_outputs_made_with_it_changed(tmp_path):
+    folder = tmp_path / "tiles"
+    folder.mkdir()
+    _tile(folder)
+    args = ["batch", str(folder), "-o", str(tmp_path / "out"), "--mode", "segment", "-k", "2",
+            "--classes"]
+    made = runner.invoke(app, [*args, "--nodata", "0"])
+    assert made.exit_code == 0, made.output
+    classes = np.asarray(Image.open(tmp_path / "out" / "tile" / "classes.png"))
+    assert (classes[_BORDER] == 2).all()
+    assert runner.invoke(app, [*args, "--nodata", "0"]).exit_code == 0  # done: skipped
+    assert runner.invoke(app, args).exit_code == 15  # made with other settings
