@@ -107,7 +107,7 @@ __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "check_palette_file_holds", "check_palette_path", "entry_hex", "is_clear_image_palette",
            "palette_file_bytes", "swatch_png_bytes",
            "palette_file_capacity", "palette_image_table", "read_named_palette", "read_palette",
-           "read_palette_names", "transparent_index_note", "write_palette"]
+           "read_palette_names", "states_count", "transparent_index_note", "write_palette"]
 
 
 class PaletteFormatWarning(QuantizeWarning):
@@ -329,6 +329,30 @@ def transparent_index_note(path: str | os.PathLike[str]) -> str | None:
         return None
     return ("an Adobe colour table's transparent index, which Aseprite sets to 0 in every "
             "file it writes")
+
+
+def states_count(path: str | os.PathLike[str]) -> bool:
+    """Whether the palette file ``path`` states how many colours it holds, so that every
+    entry it gives is meant, a run of one colour at its end too (not the padding of a table
+    filled to 256: :func:`~quantize.reduce.options.without_padding_repeats`): a JASC .pal,
+    by its third line, and an Adobe .act of 772 bytes whose count is set (1 to 256). The
+    two bytes of an .act's count are read; a file that cannot be read states none (reading
+    its palette refuses it).
+
+    >>> states_count("brand.pal"), states_count("brand.hex")
+    (True, False)
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix != ".act":
+        return suffix == ".pal"
+    try:
+        with open(path, "rb") as f:
+            data = f.read(_ACT_COLORS * 3 + 5)
+    except OSError:
+        return False
+    if len(data) != _ACT_COLORS * 3 + 4:
+        return False
+    return 1 <= struct.unpack(">H", data[-4:-2])[0] <= _ACT_COLORS
 
 
 def is_clear_image_palette(palette: np.ndarray) -> bool:

@@ -1165,7 +1165,9 @@ def test_256_given_colours_beside_transparency_are_refused_where_frames_are_pale
                                          r"animation with transparency holds: at most 255 "
                                          r"colours \(one entry is kept for the transparent "
                                          r"pixels, unless one of the palette's own is "
-                                         r"transparent: alpha 0, as rrggbb00 in \.hex\)$"):
+                                         r"transparent, which they take, every entry keeping "
+                                         r"its index: alpha 0, as rrggbb00 in \.hex, .* whose "
+                                         r"transparent index names it\)$"):
         reduce_animation_file(src, tmp_path / name, palette_in=greys)
     assert not (tmp_path / name).exists()
 
@@ -1584,6 +1586,85 @@ def test_an_animations_palette_out_keeps_a_middle_transparent_entry(tmp_path, mo
     first = _frame_indices(tmp_path / name, monkeypatch)
     assert [transparent for _, transparent in first] == [1, 1]
     assert _frame_indices(tmp_path / f"back{Path(name).suffix}", monkeypatch) == first
+
+
+_MAGENTA = (255, 0, 255)
+
+
+def _act_of(path: Path, colors, transparent: int) -> Path:
+    """An Adobe colour table of 772 bytes: ``colors``, their count, ``transparent`` index."""
+    table = bytes(v for c in colors for v in c[:3]).ljust(768, b"\0")
+    path.write_bytes(table + struct.pack(">HH", len(colors), transparent))
+    return path
+
+
+def _opaque_frames(tmp_path: Path) -> Path:
+    """Two 4 x 4 opaque frames of red, green and blue, saved as an APNG."""
+    r, g, b = _R, _G, _B
+    frames = [np.array([[r, g, b, r]] * 2 + [[b, b, g, g]] * 2, np.uint8),
+              np.array([[g, b, r, g]] * 2 + [[b, b, g, g]] * 2, np.uint8)]
+    return save_animation(tmp_path / "in.png", frames, duration=100, loop=0)
+
+
+def _gif_global_table(path: Path) -> list[list[int]]:
+    """The entries of a GIF's global colour table, as its bytes hold them."""
+    data = path.read_bytes()
+    assert data[10] & 0x80
+    size = 2 << (data[10] & 7)
+    return np.frombuffer(data[13:13 + 3 * size], np.uint8).reshape(-1, 3).tolist()
+
+
+def test_an_opaque_animations_gif_keeps_a_given_palettes_transparent_index_0(
+        tmp_path, monkeypatch):
+    # A palette whose entry 0 is transparent (an .act's transparent index) gave an opaque
+    # animation's GIF the table of its entries 1, 2, 3, ...: every index one lower than the
+    # file's, without a word. A still keeps entry i at index i; so do the frames now, the
+    # transparent entry in the file's colour.
+    src = _opaque_frames(tmp_path)
+    act = _act_of(tmp_path / "p.act", [_MAGENTA, _R, _G, _B], transparent=0)
+    with pytest.warns(PaletteInWarning, match="marks index 0 transparent"):
+        reduce_animation_file(src, tmp_path / "out.gif", palette_in=act)
+    assert _gif_global_table(tmp_path / "out.gif") == [
+        list(_MAGENTA), [255, 0, 0], [0, 255, 0], [0, 0, 255]]
+    shown = _frame_indices(tmp_path / "out.gif", monkeypatch)
+    assert [indices for indices, _ in shown] == [
+        [[1, 2, 3, 1]] * 2 + [[3, 3, 2, 2]] * 2, [[2, 3, 1, 2]] * 2 + [[3, 3, 2, 2]] * 2]
+    assert [transparent for _, transparent in shown] == [0, 0]
+
+
+@pytest.mark.parametrize("name", ["out.png", "out.gif", "out.webp"])
+def test_an_opaque_animations_palette_out_is_the_given_palette_entry_for_entry(tmp_path,
+                                                                               name):
+    # The file written left out the unused transparent entry 0: 3 entries starting red, one
+    # index off against the APNG's frames, which kept the file's indices (its entry 0 black).
+    src = _opaque_frames(tmp_path)
+    act = _act_of(tmp_path / "p.act", [_MAGENTA, _R, _G, _B], transparent=0)
+    with pytest.warns(PaletteInWarning, match="marks index 0 transparent"):
+        reduce_animation_file(src, tmp_path / name, palette_in=act,
+                              palette_out=tmp_path / "out.act")
+    assert (tmp_path / "out.act").read_bytes() == act.read_bytes()
+    if name == "out.png":
+        with Image.open(tmp_path / name) as im:
+            assert im.getpalette()[:12] == [*_MAGENTA, 255, 0, 0, 0, 255, 0, 0, 0, 255]
+            assert im.info["transparency"] == 0
+            assert np.asarray(im).tolist() == [[1, 2, 3, 1]] * 2 + [[3, 3, 2, 2]] * 2
+
+
+@pytest.mark.parametrize("name", ["out.gif", "out.png"])
+def test_an_animations_transparent_pixels_take_the_given_entry_in_its_colour(tmp_path,
+                                                                             name):
+    # With transparent pixels, the frames had the file's indices but the entry's colour
+    # black, where the file (and a still's output) has magenta.
+    frames = [np.array([[_R, _CLEAR, _B, _G]], np.uint8),
+              np.array([[_CLEAR, _G, _R, _B]], np.uint8)]
+    src = save_animation(tmp_path / "in.png", frames, duration=100, loop=0)
+    act = _act_of(tmp_path / "p.act", [_MAGENTA, _R, _G, _B], transparent=0)
+    with pytest.warns(PaletteInWarning, match="marks index 0 transparent"):
+        reduce_animation_file(src, tmp_path / name, palette_in=act,
+                              palette_out=tmp_path / "out.act")
+    with Image.open(tmp_path / name) as im:
+        assert im.getpalette()[:12] == [*_MAGENTA, 255, 0, 0, 0, 255, 0, 0, 0, 255]
+    assert (tmp_path / "out.act").read_bytes() == act.read_bytes()
 
 
 @pytest.mark.parametrize("name", ["out.gif", "out.png"])

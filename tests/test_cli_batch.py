@@ -4550,7 +4550,8 @@ def test_cli_a_palette_only_an_animation_holds_is_left_to_each_file(tmp_path):
     assert (rows["moving.gif"]["status"], rows["moving.gif"]["k"]) == ("ok", 250)
     reason = (f"--palette-in={str(palette)!r} holds 300 colours, more than a palette image "
               "holds: at most 256 colours; give -k/--colors=N (N <= 256) to map onto the best "
-              "N of its entries")  # no advice on a format batch cannot write
+              "N of its entries, which picks N of them and renumbers them from 0 (entry i of "
+              "the palette is then not index i)")  # no advice on a format batch cannot write
     assert (rows["still.png"]["status"], rows["still.png"]["reason"]) == ("failed", reason)
     assert f"quantize: error: {folder / 'still.png'}: {reason}\n" in result.stderr
     assert sorted(p.name for p in out.iterdir() if p.suffix != ".jsonl") == ["moving.gif"]
@@ -4624,7 +4625,9 @@ def test_cli_names_the_palette_file_as_typed_in_warnings_errors_and_records(tmp_
     assert rows["still.png"]["reason"] == ("--palette-in='big.hex' holds 300 colours, more "
                                            "than a palette image holds: at most 256 colours; "
                                            "give -k/--colors=N (N <= 256) to map onto the "
-                                           "best N of its entries")
+                                           "best N of its entries, which picks N of them "
+                                           "and renumbers them from 0 (entry i of the "
+                                           "palette is then not index i)")
     assert rows["moving.gif"]["palette_in"] == "big.hex"
 
 

@@ -637,7 +637,9 @@ def test_a_dither_refusal_writes_the_flag_as_typed(photo, tmp_path, monkeypatch,
     palette = run(photo, "--palette-in", "big.hex", "-o", "x.tif", dither)
     assert (palette.exit_code, palette.stderr) == (
         2, f"quantize: error: {photo}: {shown} supports at most 256 colours, got a palette "
-           "of 300; give -k/--colors=N (N <= 256) to map onto the best N of its entries\n")
+           "of 300; give -k/--colors=N (N <= 256) to map onto the best N of its entries, "
+           "which picks N of them and renumbers them from 0 (entry i of the palette is then "
+           "not index i)\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.hex", "photo.png"]
 
 
@@ -748,7 +750,9 @@ _NO_INDEXED_ROOM_ON_STDOUT = ("more than a palette image holds: at most 256 colo
 
 
 #: How a refusal of a --palette-in of too many colours says to choose the best of them.
-_CHOOSE_FEWER = "; give -k/--colors=N (N <= 256) to map onto the best N of its entries"
+_CHOOSE_FEWER = ("; give -k/--colors=N (N <= 256) to map onto the best N of its entries, "
+                 "which picks N of them and renumbers them from 0 (entry i of the palette is "
+                 "then not index i)")
 
 # -o names the output of one input; --ext those of several.
 _ONE_OR_MORE = [(inputs, output) for inputs in (["photo.png"], ["anim.gif"])
@@ -1710,9 +1714,13 @@ def test_a_full_palette_beside_transparency_says_how_to_make_room(tmp_path, monk
     assert result.stderr == (
         "quantize: error: sprite.png: --palette-in='full.hex' holds 256 colours, more than a "
         "palette image holds: at most 255 colours (one entry is kept for the transparent "
-        "pixels, unless one of the palette's own is transparent: alpha 0, as rrggbb00 in "
-        ".hex); give -k/--colors=N (N <= 255) to map onto the best N of its entries; use "
-        "fewer colours, or for a still image a .jpg/.webp/.tif output\n")
+        "pixels, unless one of the palette's own is transparent, which they take, every "
+        "entry keeping its index: alpha 0, as rrggbb00 in .hex, R G B 0 in .pal, 00rrggbb in "
+        ".txt, \"alpha\": 0 in .json, R G B 0 after a 'Channels: RGBA' line in .gpl, or an "
+        ".act of 772 bytes whose transparent index names it); give -k/--colors=N (N <= 255) "
+        "to map onto the best N of its entries, which picks N of them and renumbers them "
+        "from 0 (entry i of the palette is then not index i); use fewer colours, or for a "
+        "still image a .jpg/.webp/.tif output\n")
     assert not Path("out.png").exists()
     lines = Path("full.hex").read_text().splitlines()
     Path("full.hex").write_text("\n".join([*lines[:-1], "ffffff00"]) + "\n")  # as it says
@@ -4306,8 +4314,10 @@ def test_a_palette_file_too_large_for_an_animation_with_transparency_is_named(tm
     assert one_error_line(result) == (
         f"quantize: error: {src}: --palette-in={str(hex_file)!r} holds 256 colours, more "
         "than an animation with transparency holds: at most 255 colours (one entry is kept "
-        "for the transparent pixels, unless one of the palette's own is transparent: alpha "
-        "0, as rrggbb00 in .hex)")
+        "for the transparent pixels, unless one of the palette's own is transparent, which "
+        "they take, every entry keeping its index: alpha 0, as rrggbb00 in .hex, R G B 0 in "
+        ".pal, 00rrggbb in .txt, \"alpha\": 0 in .json, R G B 0 after a 'Channels: RGBA' "
+        "line in .gpl, or an .act of 772 bytes whose transparent index names it)")
     assert not (tmp_path / "out.gif").exists()
 
 

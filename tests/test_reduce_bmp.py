@@ -106,8 +106,10 @@ def test_alpha_is_drawn_on_black_as_a_jpg_draws_it_with_its_warning(tmp_path):
     assert _header(tmp_path / "a.bmp") == (8, 4)  # the transparent entry first, as a PNG's
 
 
-def test_a_given_palette_s_transparent_entry_keeps_its_index_drawn_black(tmp_path):
-    """As in a .png of the same sprite: red 0, green 1, the transparent entry 2, blue 3."""
+def test_a_given_palette_s_transparent_entry_keeps_its_index_and_colour(tmp_path):
+    """As in a .png of the same sprite: red 0, green 1, the transparent entry 2, blue 3;
+    that entry in the file's colour, grey (it was drawn black: a sprite sheet's key colour
+    lost), as the .png and .gif keep it."""
     rgba = np.zeros((2, 3, 4), np.uint8)
     rgba[0] = [[0, 0, 250, 255], [250, 0, 0, 255], [0, 0, 0, 0]]
     rgba[1] = [[0, 0, 0, 0], [0, 250, 0, 255], [250, 0, 0, 255]]
@@ -118,7 +120,7 @@ def test_a_given_palette_s_transparent_entry_keeps_its_index_drawn_black(tmp_pat
     reduce_file(tmp_path / "sprite.png", tmp_path / "out.png", palette_in=tmp_path / "p.hex")
     indices, table = _indexed(tmp_path / "out.bmp")
     assert (indices, table) == ([[3, 0, 2], [2, 1, 0]],
-                                [[255, 0, 0], [0, 255, 0], [0, 0, 0], [0, 0, 255]])
+                                [[255, 0, 0], [0, 255, 0], [128, 128, 128], [0, 0, 255]])
     assert indices == _indexed(tmp_path / "out.png")[0]
 
 

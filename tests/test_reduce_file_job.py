@@ -1553,10 +1553,83 @@ def test_a_palette_file_too_large_beside_the_transparent_entry_is_named(tmp_path
     with pytest.raises(ValueError, match=r"^palette_in='.*full\.hex' holds 256 colours, more "
                                          r"than a palette image holds: at most 255 colours "
                                          r"\(one entry is kept for the transparent pixels, "
-                                         r"unless one of the palette's own is transparent: "
-                                         r"alpha 0, as rrggbb00 in \.hex\)"):
+                                         r"unless one of the palette's own is transparent, "
+                                         r"which they take, every entry keeping its index: "
+                                         r"alpha 0, as rrggbb00 in \.hex, R G B 0 in \.pal"):
         reduce_file(src, tmp_path / "out.png", palette_in=full)
     assert not (tmp_path / "out.png").exists()
+
+
+_KEYED = [[255, 0, 0], [255, 0, 255], [0, 255, 0], [0, 0, 255]]  # magenta: the key
+
+
+@pytest.mark.parametrize("keyed", ["trns", "rgba"])
+def test_a_bmp_keeps_a_given_transparent_entrys_colour(tmp_path, keyed):
+    # BMP has no alpha, and the entry of a palette's transparent index was written black
+    # (00000000) where the file, and the .png and .gif, keep its colour, #ff00ff; its
+    # pixels kept index 0. Now the entry keeps the file's colour, and the warning says so.
+    rgb = np.array([_KEYED], np.uint8)
+    if keyed == "trns":
+        Image.fromarray(rgb).save(tmp_path / "in.png", transparency=(255, 0, 255))
+    else:
+        alpha = np.array([[255, 0, 255, 255]], np.uint8)
+        Image.fromarray(np.dstack([rgb, alpha])).save(tmp_path / "in.png")
+    table = bytes([255, 0, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255]).ljust(768, b"\0")
+    (tmp_path / "p.act").write_bytes(table + struct.pack(">HH", 4, 0))
+    with (pytest.warns(PaletteInWarning, match="marks index 0 transparent"),
+          pytest.warns(AlphaLossWarning, match=r"BMP has no alpha, so transparent pixels keep "
+                                               r"index 0 and show its colour in the palette, "
+                                               r"#ff00ff, and translucent ones are drawn on "
+                                               r"black")):
+        reduce_file(tmp_path / "in.png", tmp_path / "out.bmp", palette_in=tmp_path / "p.act")
+    with Image.open(tmp_path / "out.bmp") as im:
+        assert im.getpalette()[:12] == [255, 0, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255]
+        assert np.asarray(im).tolist() == [[1, 0, 2, 3]]
+
+
+def _jasc(path: Path, colors) -> Path:
+    """A JASC palette of ``colors``, its count stated."""
+    lines = ["JASC-PAL", "0100", str(len(colors)), *(" ".join(map(str, c)) for c in colors)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    return path
+
+
+@pytest.mark.parametrize("name", ["out.png", "out.gif", "out.bmp"])
+def test_a_jasc_palette_keeps_the_count_it_states(tmp_path, name):
+    # A .pal of 6 entries whose last 3 are black was cut to 4 (the padding of a table
+    # filled to 256, kept once), the warning naming repeats alone; a file that states its
+    # count means each entry, and the output holds them all, as the palette file written.
+    # A .hex, which states none, still holds such a run once.
+    colors = [[255, 0, 0], [0, 0, 0], [0, 255, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]
+    Image.fromarray(np.array([colors[:3]], np.uint8)).save(tmp_path / "in.png")
+    pal = _jasc(tmp_path / "p.pal", colors)
+    (tmp_path / "p.hex").write_text("".join(f"{r:02x}{g:02x}{b:02x}\n" for r, g, b in colors))
+    with pytest.warns(PaletteInWarning, match=r"indices 3, 4, 5, .* its 6 entries give 3 "):
+        reduce_file(tmp_path / "in.png", tmp_path / name, palette_in=pal,
+                    palette_out=tmp_path / "back.pal")
+    with pytest.warns(PaletteInWarning, match=r"index 3 .* its 4 entries give 3 "):
+        reduce_file(tmp_path / "in.png", tmp_path / f"hex{name}", palette_in=tmp_path / "p.hex")
+    with Image.open(tmp_path / name) as im:  # a GIF's table is of 8 entries
+        assert im.getpalette()[:18] == [v for c in colors for v in c]
+        assert np.asarray(im).tolist() == [[0, 1, 2]]
+    assert (tmp_path / "back.pal").read_bytes() == pal.read_bytes()
+    with Image.open(tmp_path / f"hex{name}") as im:
+        assert len(im.getpalette()) == 3 * 4
+
+
+def test_a_stated_count_of_256_gives_its_padding_to_the_transparent_pixels(tmp_path):
+    # 256 entries leave no room for the entry of transparent pixels after them: the
+    # padding's second entry takes them, made transparent, every entry kept at its index.
+    colors = [[i, 255 - i, 7] for i in range(1, 241)] + [[0, 0, 0]] * 16
+    pal = _jasc(tmp_path / "p.pal", colors)
+    rgba = np.array([[[1, 254, 7, 255], [0, 0, 0, 0], [0, 0, 0, 255]]], np.uint8)
+    Image.fromarray(rgba).save(tmp_path / "in.png")
+    with pytest.warns(PaletteInWarning, match="its 256 entries give 241 colours"):
+        reduce_file(tmp_path / "in.png", tmp_path / "out.png", palette_in=pal)
+    with Image.open(tmp_path / "out.png") as im:
+        assert im.getpalette() == [v for c in colors for v in c]
+        assert im.info["transparency"] == 241
+        assert np.asarray(im).tolist() == [[0, 241, 240]]
 
 
 def test_palette_in_accepts_an_array(photo, tmp_path):

@@ -78,8 +78,9 @@ def test_a_quality_beside_a_palette_is_named_as_given():
 ])
 def test_dithering_onto_too_many_colours_names_what_gave_them(n_colors, palette, given):
     """It said 'palette size=257', as if a parameter were called so."""
-    advice = "; give n_colors=N \\(N <= 256\\) to map onto the best N of its entries" \
-        if palette is not None else ""
+    advice = ("; give n_colors=N \\(N <= 256\\) to map onto the best N of its entries, "
+              "which picks N of them and renumbers them from 0 \\(entry i of the palette is "
+              "then not index i\\)") if palette is not None else ""
     with pytest.raises(ValueError, match=rf"^dither=0\.5 supports at most 256 colours, got "
                                          rf"{given}{advice}$"):
         check_options(n_colors, None, "rgb", 0.5, False, palette)

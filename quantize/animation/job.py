@@ -470,7 +470,8 @@ def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
     if opts.palette_out is not None:
         palette, shares = drawn()
         yield opts.palette_out, _palette_out_bytes(opts.palette_out, palette, shares, stats,
-                                                   output_stem(src), clear_at)
+                                                   output_stem(src), clear_at,
+                                                   opts.clear_color)
     for work in worked_out:
         work()
 
@@ -624,12 +625,20 @@ def _written_table(plan: Any, opts: AnimationOptions
     order after it. Written first, it cost no bytes: on six transparent animations
     (sprites, soft shadows, a photo disc, at 8, 32 and 256 colours) their GIFs were the
     same or up to 1 % smaller and their APNGs 1.1 % smaller in all (-8 % to +1.6 %), the
-    tRNS chunk ending at the last translucent entry. An animation with no transparent
-    pixel, or written as RGBA frames (WebP, a TIFF's pages), keeps the plan's numbering.
+    tRNS chunk ending at the last translucent entry. A given palette's own transparent
+    entry (``opts.clear_color``) is written at its index in its colour, also where no pixel
+    is transparent, as a still's output writes it, so that entry i of the palette is index
+    i of the frames. Any other animation with no transparent pixel, or one written as RGBA
+    frames (WebP, a TIFF's pages), keeps the plan's numbering.
     """
     table, clear = plan.table_palette(), plan.transparent
-    if clear is None or not palette_frames(opts.suffix):
+    if not palette_frames(opts.suffix) or (clear is None and opts.clear_color is None):
         return table, clear, None
+    if opts.clear_color is not None:
+        if clear is None:  # taken by no pixel: added last, as the plan keeps its own
+            table = np.vstack([table, np.zeros((1, table.shape[1]), np.uint8)])
+        table = table.copy()
+        table[-1, :3] = opts.clear_color
     rank = last_entry_rank(table.shape[0], opts.clear_at)
     return table[np.argsort(rank)], opts.clear_at, rank
 
@@ -822,18 +831,23 @@ def _listed_clear(plan: Any, opts: AnimationOptions) -> int | None:
     """The index at which the palette file lists the entry of transparent pixels, as a
     still's lists it: where the frames put it (:func:`_written_table`), the first of a
     fitted palette, and where a given palette has its own (``opts.clear_at``), in any
-    output format; None, which leaves it out, when no pixel is transparent (or each
-    frame has a palette of its own, whose file lists the colours alone)."""
-    return None if plan.transparent is None else opts.clear_at
+    output format; None, which leaves it out, when no pixel is transparent and no given
+    palette has a transparent entry of its own (``opts.clear_color``; or each frame has a
+    palette of its own, whose file lists the colours alone)."""
+    if plan.transparent is None and opts.clear_color is None:
+        return None
+    return opts.clear_at
 
 
 def _palette_out_bytes(path: Path, palette: np.ndarray, shares: np.ndarray,
-                       stats: FrameStats, name: str, clear_at: int | None = None) -> bytes:
+                       stats: FrameStats, name: str, clear_at: int | None = None,
+                       clear_color: tuple[int, int, int] | None = None) -> bytes:
     """The palette file's bytes; a fully transparent animation's holds its transparent
     entry alone, as a still's does (not the placeholder colour of the table).
 
     With ``clear_at`` (:func:`_listed_clear`), the entry of transparent pixels is written
-    at that index, black of alpha 0 and a share of 0, the colours with their alpha (opaque
+    at that index, of alpha 0 and a share of 0, black, or a given palette's own entry's
+    ``clear_color`` (as a still's file keeps it), the colours with their alpha (opaque
     but those of a palette fitted with alpha), so that entry ``clear_at`` of the file is
     the frames' transparent entry and the file given back numbers them alike, as a
     still's does (a .gpl file notes its alpha in its name, as a still's:
@@ -847,7 +861,7 @@ def _palette_out_bytes(path: Path, palette: np.ndarray, shares: np.ndarray,
     if clear_at is not None:
         alpha = palette[:, 3] if palette.shape[1] == 4 else np.full(len(palette), 255)
         rgba = np.column_stack([palette[:, :3], alpha]).astype(np.uint8)
-        palette = np.insert(rgba, clear_at, 0, axis=0)
+        palette = np.insert(rgba, clear_at, (*(clear_color or (0, 0, 0)), 0), axis=0)
         shares = np.insert(shares, clear_at, 0.0)
     return palette_file_bytes(path, palette, shares, name=name, gpl_alpha=True)
 

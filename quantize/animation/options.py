@@ -41,6 +41,7 @@ from ..reduce.options import (
     warn_transparent_entries,
 )
 from ..reduce.records import ShownOutput, check_default_output, name_colors, output_said
+from ..reduce.result import first_clear
 from .sinks import ANIMATION_EXTENSIONS, default_suffix, partial_alpha_frames
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",
@@ -90,6 +91,11 @@ class AnimationOptions:
     strip: bool = False
     #: Keep the EXIF's GPS directory, the location, that an output leaves out (``keep_gps``)
     keep_gps: bool = False
+    #: The colour of the given palette's own transparent entry (its first of alpha 0),
+    #: which a GIF's or an APNG's table and the ``palette_out`` file keep at ``clear_at``
+    #: whether or not a pixel takes it, as a still's do, so that entry i of the palette is
+    #: index i of the frames: None without one (or when the entries drawn fill a table)
+    clear_color: tuple[int, int, int] | None = None
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -132,7 +138,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     k = o["n_colors"]
     refuse_animation_subset(k, o["palette_in"])
     check_frame_colors(k, default_suffix(src), o["quality"], per_frame)  # worded by the input
-    pal_in, clear_at = _palette_in(o["palette_in"], suffix, palette_in_read)
+    pal_in, clear_at, clear_color = _palette_in(o["palette_in"], suffix, palette_in_read)
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])
     pal_out = None if o["palette_out"] is None else Path(o["palette_out"])
@@ -148,7 +154,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             per_frame, palette_in_name(o["palette_in"]),
                             _palette_said(o["palette_in"]), clear_at, o["palette_fitted"],
                             o["quality_limit"], o["max_bytes"], o["matte"], o["strip"],
-                            o["keep_gps"])
+                            o["keep_gps"], clear_color)
 
 
 def _refuse_per_frame_in(suffix: str, *, named: bool) -> None:
@@ -255,13 +261,14 @@ expected one of .gif, .png, .apng, .webp, .tif, .tiff
 
 
 def _palette_in(value: Any, suffix: str, read: np.ndarray | None = None
-                ) -> tuple[np.ndarray | None, int]:
+                ) -> tuple[np.ndarray | None, int, tuple[int, int, int] | None]:
     """The given palette as (k, 3) uint8, or (k, 4) with its alpha: read from its file, or
     taken in any form a still's ``palette_in`` takes
     (:func:`~quantize._validation.check_palette` with ``pillow_forms``: an array, a flat
     ``image.getpalette()`` list, a mode "P" PIL image, its ``image.palette``), or ``read``
-    so already by the caller; and the index its transparent entry takes among them
-    (:func:`~quantize.reduce.options.clear_entry_at`).
+    so already by the caller; the index its transparent entry takes among them
+    (:func:`~quantize.reduce.options.clear_entry_at`); and the colour of that entry where
+    the palette has one of its own, kept in place (:func:`_own_clear_color`).
 
     A palette with translucent entries, for an output ``suffix`` that keeps partial alpha
     (:func:`~quantize.animation.sinks.partial_alpha_frames`), keeps them, as a still's
@@ -273,7 +280,7 @@ def _palette_in(value: Any, suffix: str, read: np.ndarray | None = None
     repeated is kept once, at its first index.
     """
     if value is None:
-        return None, 0
+        return None, 0, None
     from_file = isinstance(value, str | os.PathLike)
     pal = (read if read is not None else read_palette_in(value) if from_file
            else check_palette(value, "palette_in", pillow_forms=True))
@@ -283,7 +290,8 @@ def _palette_in(value: Any, suffix: str, read: np.ndarray | None = None
         warn_transparent_entries(value, pal, name)
     if partial_alpha_frames(suffix) and keeps_translucent_entries(pal):
         warn_repeated_entries(pal, name, category=PaletteRepeatWarning)
-        return visible_entries(pal), clear_entry_at(pal, animated=False)
+        shown = visible_entries(pal)
+        return shown, clear_entry_at(pal, animated=False), _own_clear_color(pal, len(shown))
     with_alpha = pal.ndim == 2 and pal.shape[1] == 4
     drawn = _opaque_entries(pal, name) if with_alpha else first_rows(pal)
     if drawn.shape[0] > MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
@@ -293,7 +301,23 @@ def _palette_in(value: Any, suffix: str, read: np.ndarray | None = None
                                          "an animation", MAX_PALETTE,
                                          f"{opaque}, as its frames share one palette"))
     warn_repeated_entries(pal, name, category=PaletteRepeatWarning)
-    return drawn, clear_entry_at(pal, animated=True)
+    return drawn, clear_entry_at(pal, animated=True), _own_clear_color(pal, len(drawn))
+
+
+def _own_clear_color(pal: np.ndarray, drawn: int) -> tuple[int, int, int] | None:
+    """The RGB of the checked palette ``pal``'s first fully transparent entry, which the
+    frames keep at its index whether or not a pixel is transparent, as a still's output
+    keeps it (its colour too); None when ``pal`` has none, or when its ``drawn`` entries
+    (1 to 255 leave room) fill a table or are none.
+
+    >>> pal = np.array([[255, 0, 255, 0], [9, 9, 9, 255]], np.uint8)
+    >>> _own_clear_color(pal, 1), _own_clear_color(pal[1:], 1)
+    ((255, 0, 255), None)
+    """
+    if pal.shape[1] != 4 or not 0 < drawn < MAX_PALETTE:
+        return None
+    at = first_clear(pal)
+    return None if at is None else (int(pal[at, 0]), int(pal[at, 1]), int(pal[at, 2]))
 
 
 def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:

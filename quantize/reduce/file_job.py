@@ -55,7 +55,7 @@ from ..io import (
     write_together,
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
-from ..palette_files import PaletteNames, palette_file_bytes
+from ..palette_files import PaletteNames, entry_hex, palette_file_bytes
 from ..reconstruct.palette import indexed_image
 from .budget import budget_bound, most_fitting
 from .fit import DEFAULT_COLORS, Space, check_n_colors
@@ -73,6 +73,7 @@ from .options import (
     clear_entry_at,
     entries_drawn,
     gif_entries,
+    held_entries,
     kept_for_transparency,
     opaque_repeats,
     palette_in_name,
@@ -427,7 +428,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if job.output.suffix.lower() == ".gif":
             loaded, thresholded = _binary_alpha(loaded, output_named(job.output, shown))
     job = job.with_chosen_entries(loaded, opts["space"])
-    given = _given_table(job)  # the given palette as the output holds it, or None
+    given = _given_table(job, palette_in)  # the given palette as the output holds it, or None
     numbers = _numbering(job, given, palette_out, masks)
     try:
         checked = fit_options(job, loaded, opts, shown)
@@ -463,7 +464,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             full = result.full_palette(alpha=True)
             note_gif_table(full.shape[0], bool((full[:, 3] == 0).any()), output_named(out, shown))
         _warn_timing_loss(loaded, out)
-        _warn_alpha_loss(result, out, output_named(out, shown))
+        _warn_alpha_loss(result, out, output_named(out, shown), numbered)
         note_lossy_colors(out, output_named(out, shown), result.k)
         if job.palette is not None:
             warn_palette_without_alpha(job.palette, loaded.alpha, job.palette_name,
@@ -678,15 +679,15 @@ def _drawn_entries(job: FileJob, mapped: np.ndarray | None,
     return mapped[opaque] if opaque.any() else mapped
 
 
-def _given_table(job: FileJob) -> np.ndarray | None:
+def _given_table(job: FileJob, palette_in: Any) -> np.ndarray | None:
     """The given palette as the job's indexed output holds it, every entry at its index,
     ``(n, 4)`` (None without one), but a padding at its end (a run of one colour, three
-    entries or more: :func:`~quantize.reduce.options.without_padding_repeats`), kept once:
-    beside a .gif, alpha below :data:`GIF_ALPHA_THRESHOLD` made 0 and the rest 255, as the
-    GIF draws them."""
+    entries or more), kept once, unless its file, ``palette_in``, states its count
+    (:func:`~quantize.reduce.options.held_entries`): beside a .gif, alpha below
+    :data:`GIF_ALPHA_THRESHOLD` made 0 and the rest 255, as the GIF draws them."""
     if job.palette is None:
         return None
-    table = without_padding_repeats(job.palette)
+    table = held_entries(job.palette, palette_in)
     if table.shape[1] == 3:
         table = np.hstack([table, np.full((table.shape[0], 1), 255, np.uint8)])
     if job.output is not None and job.output.suffix.lower() == ".gif":
@@ -729,9 +730,11 @@ def _given_entries(result: ReduceResult, table: np.ndarray) -> _Entries | None:
     the palette at its index, those no pixel takes too, so that index i is the same colour
     in every image mapped onto it. Each of the result's colours is the palette's first
     entry of that colour and alpha; its fully transparent pixels take the palette's first
-    entry of alpha 0, or one added after the last when it has none. None when the table
-    cannot hold them (a colour the palette does not have, more than 256 entries, or 256
-    and no transparent one), for the result's own numbering.
+    entry of alpha 0, or one added after the last when it has none, or in a table of 256
+    (a count stated: :func:`~quantize.reduce.options.held_entries`), the second entry of its
+    padding, made transparent. None when the table cannot hold them (a colour the palette
+    does not have, more than 256 entries, or 256 and no transparent one nor padding), for
+    the result's own numbering.
     """
     # A second numbering beside the result's own, and not one with it: the result's
     # (ReduceResult._png_entries, _listed_entries) counts its k distinct colours, each once,
@@ -755,8 +758,12 @@ def _given_entries(result: ReduceResult, table: np.ndarray) -> _Entries | None:
         elif table.shape[0] < MAX_PALETTE:
             lut.append(table.shape[0])
             table = np.vstack([table, np.zeros((1, 4), np.uint8)])
-        else:
-            return None
+        else:  # a full table: the first repeat of a padding kept whole (a count stated)
+            at = without_padding_repeats(table).shape[0]
+            if at == table.shape[0]:
+                return None
+            lut.append(at)
+            table[at, 3] = 0
     lut_array = np.asarray(lut, dtype=np.intp)
     shares = np.zeros(table.shape[0])
     shares[lut_array[:result.k]] = result.shares
@@ -1022,17 +1029,36 @@ def _binary_alpha(loaded: Any, named: str) -> tuple[Any, int]:
                    else None), n
 
 
-def _warn_alpha_loss(result: ReduceResult, path: Path, named: str) -> None:
+def _warn_alpha_loss(result: ReduceResult, path: Path, named: str,
+                     numbered: _Entries | None = None) -> None:
     """Warn when ``path``'s format drops alpha the result has (JPEG and BMP: all; a GIF's
     result has binary alpha already: :func:`_binary_alpha`, :func:`_gif_palette`), naming
-    the output ``named``."""
+    the output ``named``; a BMP numbered as a given palette (``numbered``:
+    :func:`_numbered`) keeps its transparent entry's index and colour, which it says."""
     alpha = result.full_palette(alpha=True)[:, 3]
     fmt = _NO_ALPHA.get(path.suffix.lower())
     if fmt is not None and (alpha < 255).any():
         warn_caller(AlphaLossWarning(
-            f"{named}: {fmt} has no alpha, so transparent and translucent pixels are drawn "
-            "on black (the metrics are measured before that)",
+            f"{named}: {fmt} has no alpha, so {_drawn_without_alpha(fmt, numbered)} (the "
+            "metrics are measured before that)",
             advice="write .png, .webp or .tif to keep alpha"))
+
+
+def _drawn_without_alpha(fmt: str, numbered: _Entries | None) -> str:
+    """How ``fmt`` (:data:`_NO_ALPHA`'s name) draws the pixels that are not opaque: on
+    black, but a BMP's transparent pixels take the given palette's own transparent entry
+    (``numbered``: :func:`_numbered`), which keeps its colour.
+
+    >>> table = np.array([[255, 0, 255, 0], [9, 9, 9, 255]], np.uint8)
+    >>> _drawn_without_alpha("BMP", (np.zeros((1, 1), np.uint8), table, np.ones(2)))
+    'transparent pixels keep index 0 and show its colour in the palette, #ff00ff, and \
+translucent ones are drawn on black'
+    """
+    clear = None if numbered is None or fmt != "BMP" else first_clear(numbered[1])
+    if clear is None:
+        return "transparent and translucent pixels are drawn on black"
+    return (f"transparent pixels keep index {clear} and show its colour in the palette, "
+            f"{entry_hex(numbered[1][clear, :3])}, and translucent ones are drawn on black")
 
 
 #: The output extensions whose format holds no alpha, with the format's name: an image

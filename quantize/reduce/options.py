@@ -61,6 +61,7 @@ from ..palette_files import (
     palette_image_table,
     read_named_palette,
     read_palette,
+    states_count,
     transparent_index_note,
 )
 from .fit import DEFAULT_COLORS, FEATURES, check_n_colors, first_rows
@@ -77,7 +78,8 @@ __all__ = ["PALETTE_FILE_ALPHA_ADVICE", "PALETTE_MODES", "PER_FRAME_EXTENSIONS",
            "check_palette_draws", "check_subset_size", "choose_fewer_advice",
            "clear_entry_at",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
-           "check_reduce_options", "entries_drawn", "gif_entries", "keeps_translucent_entries",
+           "check_reduce_options", "entries_drawn", "gif_entries", "held_entries",
+           "keeps_translucent_entries",
            "opaque_repeats",
            "palette_in_name",
            "too_many_colors",
@@ -302,16 +304,20 @@ at most 8, the number of its entries to map onto
 
 def choose_fewer_advice(palette_given: bool, room: int = MAX_PALETTE) -> str:
     """How a refusal of a given palette of more colours than an output or dithering holds
-    (``room``) ends: give ``n_colors``, at most ``room``, to choose the best of its entries.
+    (``room``) ends: give ``n_colors``, at most ``room``, to choose the best of its entries,
+    which the output numbers anew (:meth:`~quantize.reduce.file_job.FileJob.with_chosen_entries`).
 
     >>> choose_fewer_advice(True)
-    '; give n_colors=N (N <= 256) to map onto the best N of its entries'
+    '; give n_colors=N (N <= 256) to map onto the best N of its entries, which picks N of \
+them and renumbers them from 0 (entry i of the palette is then not index i)'
     >>> choose_fewer_advice(False)
     ''
     """
     if not palette_given:
         return ""
-    return f"; give n_colors=N (N <= {room}) to map onto the best N of its entries"
+    return (f"; give n_colors=N (N <= {room}) to map onto the best N of its entries, which "
+            "picks N of them and renumbers them from 0 (entry i of the palette is then not "
+            "index i)")
 
 
 def refuse_animation_subset(n_colors: int | None, palette_in: Any) -> None:
@@ -380,7 +386,8 @@ def too_many_colors(what: str, k: int, holder: str, room: int, why: str = "") ->
 def kept_for_transparency(given_palette: bool) -> str:
     """The end of :func:`too_many_colors`'s line for a palette that leaves no room for the
     entry of the transparent pixels; ``given_palette``: the colours are ``palette_in``'s,
-    and one of its own entries, made transparent, would be that entry.
+    and one of its own entries, made transparent, would be that entry, every entry keeping
+    its index: the ways a palette file marks one so (:func:`clear_entry_at`).
 
     >>> kept_for_transparency(False)
     ' (one entry is kept for the transparent pixels)'
@@ -388,7 +395,10 @@ def kept_for_transparency(given_palette: bool) -> str:
     if not given_palette:
         return " (one entry is kept for the transparent pixels)"
     return (" (one entry is kept for the transparent pixels, unless one of the palette's own "
-            "is transparent: alpha 0, as rrggbb00 in .hex)")
+            "is transparent, which they take, every entry keeping its index: alpha 0, as "
+            "rrggbb00 in .hex, R G B 0 in .pal, 00rrggbb in .txt, \"alpha\": 0 in .json, "
+            "R G B 0 after a 'Channels: RGBA' line in .gpl, or an .act of 772 bytes whose "
+            "transparent index names it)")
 
 
 def palette_in_name(palette_in: Any) -> str:
@@ -518,8 +528,8 @@ def warn_unused_repeats(given: Any, palette: np.ndarray, name: str) -> None:
     palette has entries (said of it, without a word, before). The entries of a palette
     image's colour table that no pixel of it takes are not read as repeats
     (:func:`~quantize.palette_files.palette_image_table`: an encoder's, not the palette's),
-    nor is a run of one colour at the palette's end, which the output holds once
-    (:func:`without_padding_repeats`).
+    nor is a run of one colour at the end of a palette whose file states no count, which
+    the output holds once (:func:`held_entries`).
 
     ``given`` is ``palette_in`` as given, ``palette`` as read, ``name`` its name.
 
@@ -534,7 +544,7 @@ its colour, so no pixel takes index 2, and its 3 entries give 2 colours
     """
     table = palette_image_table(given) if isinstance(given, str | os.PathLike) else None
     begins = table is not None and _begins(table[0], palette)  # each entry read at its index
-    palette = without_padding_repeats(palette)  # as the output holds it
+    palette = held_entries(palette, given)  # as the output holds it
     shown = np.flatnonzero(table[1][:len(palette)]) if begins else np.arange(len(palette))
     first, repeats = _repeats(palette, shown)
     if not repeats:
@@ -545,6 +555,22 @@ its colour, so no pixel takes index 2, and its 3 entries give 2 colours
     warn_caller(f"{name} repeats colours: {_repeats_said(repeats)}; each pixel takes the first "
                 f"index of its colour, so no pixel takes {indices}, and its {len(shown)} "
                 f"entries give {_distinct(first)}", PaletteInWarning)
+
+
+def held_entries(palette: np.ndarray, given: Any) -> np.ndarray:
+    """The checked ``palette`` as a still's indexed output holds it, every entry at its
+    index: ``given`` (``palette_in`` as given) a file that states its count
+    (:func:`~quantize.palette_files.states_count`: a JASC .pal, an .act of 772 bytes), each
+    entry it gives, as it says; else a padding at its end kept once
+    (:func:`without_padding_repeats`).
+
+    >>> pal = np.array([[9, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]], np.uint8)
+    >>> len(held_entries(pal, "tiles.pal")), len(held_entries(pal, "tiles.hex"))
+    (4, 2)
+    """
+    if isinstance(given, str | os.PathLike) and states_count(given):
+        return palette
+    return without_padding_repeats(palette)
 
 
 def without_padding_repeats(palette: np.ndarray) -> np.ndarray:

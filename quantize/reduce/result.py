@@ -593,8 +593,10 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
         given palette, every entry at its index), ``n`` entries in its colour table; with
         the resolution ``dpi`` (:func:`~quantize.io.held_dpi`), else none stated.
 
-        BMP holds no alpha: each entry is drawn on black by its alpha (premultiplied), and
-        the fully transparent one is black. Never 1 bit a pixel: Pillow writes a mode "1"
+        BMP holds no alpha: each entry is drawn on black by its alpha (premultiplied), but a
+        fully transparent one keeps its colour: a given palette's (``entries``), as its file
+        gives it (a sprite's key colour, which the pixels of that index show), black
+        otherwise. Never 1 bit a pixel: Pillow writes a mode "1"
         image with a colour table of black and white, whatever the two colours were.
         Pillow's own default resolution, 96 dpi, is not written for an input that states
         none: pixels per metre 0, which readers take as unknown."""
@@ -604,6 +606,8 @@ class ReduceResult(ReadOnlyArrays, ArrayResult):
                              f"has {full.shape[0]}; reduce to fewer colours")
         indices, table = self._png_entries(full) if entries is None else entries
         shown = np.rint(premultiply(table)[:, :3]).astype(np.uint8)
+        clear = table[:, 3] == 0
+        shown[clear] = table[clear, :3]
         buffer = io.BytesIO()
         indexed_image(indices, shown).save(buffer, format="BMP", dpi=dpi or (0, 0))
         return buffer.getvalue()
