@@ -78,13 +78,22 @@ def dask_cluster():
     the nanny starts a new worker in its place. The scheduler and the nannies read
     these settings as they start, so they are set only then, not for the tests after;
     so are the variables the nannies set in this process for their workers.
+
+    The cluster lives until the session ends, idle between the tests that use it, and
+    Dask's monitors kept it busy: its event loops' 20 ms ticks, each worker's 10 ms
+    profiler samples and 0.5 s system monitor, 2.4 s of CPU time every 30 s idle, 0.7 s
+    with these three slowed or off. None of them is what a test checks (heartbeats,
+    timeouts and the memory monitor are left as they are).
     """
     pytest.importorskip("dask.distributed")
     import dask
 
     one_thread = dict.fromkeys(THREAD_VARIABLES, "1")
     with dask.config.set({"distributed.scheduler.allowed-failures": 0,
-                          "distributed.nanny.pre-spawn-environ": one_thread}
+                          "distributed.nanny.pre-spawn-environ": one_thread,
+                          "distributed.admin.tick.interval": "500ms",
+                          "distributed.admin.system-monitor.interval": "5s",
+                          "distributed.worker.profile.enabled": False}
                          ), environment_kept():  # the nannies' variables, set here too
         cluster = local_cluster(n_workers=2, threads_per_worker=1, processes=True)
     with cluster:

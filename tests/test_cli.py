@@ -28,6 +28,7 @@ from quantize import batch
 from quantize.cli import app, main
 from quantize.errors import ExitCode
 
+from .cli_support import run_in_process
 from .manual_support import manual_section, manual_text, option_entries
 
 runner = CliRunner()
@@ -2876,9 +2877,9 @@ def _examples(help_text: str) -> tuple[list[str], list[str]]:
 
 def _help_at(columns: int, command: list[str]) -> str:
     """``quantize [command] --help`` in a terminal ``columns`` wide (CliRunner's is 80)."""
-    return subprocess.run([sys.executable, "-m", "quantize", *command, "--help"],
-                          env={**os.environ, "COLUMNS": str(columns)}, capture_output=True,
-                          text=True, encoding="utf-8", check=True).stdout
+    done = run_in_process([*command, "--help"], env={**os.environ, "COLUMNS": str(columns)})
+    assert (done.returncode, done.stderr) == (0, "")
+    return done.stdout
 
 
 @pytest.mark.parametrize("command", [[], ["reduce"], ["segment"], ["batch"]])

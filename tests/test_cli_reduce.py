@@ -33,7 +33,12 @@ from quantize.cli.reduce import _write_all
 from quantize.io import load_image
 from quantize.palette_files import read_palette
 from tests.animation_support import save_animation
-from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
+from tests.cli_support import (
+    count_temporary_folders,
+    pipe_refusal,
+    run_in_process,
+    run_with_palette_pipe,
+)
 from tests.corpus.generate import (
     ORIENTATION_6,
     cut_exif,
@@ -2210,9 +2215,7 @@ def test_pillow_warnings_of_the_headers_read_before_the_jobs_are_not_printed_raw
     frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:])
     (tmp_path / "x.tif").write_bytes(buf.getvalue()[: buf.tell() // 2])
     frames[0].save(tmp_path / "x.png")
-    done = subprocess.run([sys.executable, "-m", "quantize", "reduce", "x.tif", "x.png",
-                           "-k", "2", "-j", "1", "-q"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60)
+    done = run_in_process(["reduce", "x.tif", "x.png", "-k", "2", "-j", "1", "-q"], cwd=tmp_path)
     assert done.returncode == 1
     assert "UserWarning" not in done.stderr and "warnings.warn" not in done.stderr
     assert ("quantize: error: x.tif: cannot decode image (truncated or malformed file: "
@@ -4782,9 +4785,7 @@ def test_a_palette_file_warning_is_one_line_said_once(tmp_path):
     Image.new("RGB", (4, 4), (200, 30, 30)).save(src)
     palette = tmp_path / "p.hex"
     palette.write_text("FFC81E1E\nFF1EA028\n")
-    done = subprocess.run([sys.executable, "-m", "quantize", "reduce", str(src), "-q",
-                           "--palette-in", str(palette), "-o", str(tmp_path / "b.png")],
-                          capture_output=True, text=True, timeout=60)
+    done = run_in_process(["reduce", src, "-q", "--palette-in", palette, "-o", tmp_path / "b.png"])
     assert done.returncode == 0, done.stderr
     assert done.stderr == (f"quantize: warning: {src}: p.hex: every colour is 8 hex digits "
                            "beginning ff, as in a Paint.NET palette (aarrggbb, alpha first), "
@@ -4799,9 +4800,7 @@ def test_a_headerless_paint_net_palette_of_transparent_entries_says_to_name_it_t
     Image.new("RGB", (4, 4), (200, 30, 30)).save(src)
     palette = tmp_path / "p.hex"
     palette.write_text("FFFF0000\nFF00FF00\n")
-    done = subprocess.run([sys.executable, "-m", "quantize", "reduce", str(src), "-q",
-                           "--palette-in", str(palette), "-o", str(tmp_path / "b.png")],
-                          capture_output=True, text=True, timeout=60)
+    done = run_in_process(["reduce", src, "-q", "--palette-in", palette, "-o", tmp_path / "b.png"])
     assert (done.returncode, done.stderr) == (
         2, f"quantize: warning: {src}: p.hex: every colour is 8 hex digits beginning ff, as in "
            "a Paint.NET palette (aarrggbb, alpha first), and is read as rrggbbaa: red 255 and "

@@ -48,6 +48,7 @@ from quantize.io import (
     shared_landing,
     write_together,
 )
+from tests.cli_support import run_in_process
 from tests.corpus.generate import (
     ORIENTATION_6,
     build_corpus,
@@ -3571,8 +3572,7 @@ def test_a_cmyk_tiff_with_an_extra_sample_is_refused_by_the_cli_in_one_line(tmp_
     _tifffile().imwrite(path, np.zeros((4, 6, 5), np.uint16), photometric="separated",
                         planarconfig="contig",
                         extrasamples=["unassalpha"])
-    done = subprocess.run([sys.executable, "-m", "quantize", "reduce", str(path), "-o",
-                           str(tmp_path / "out.png")], capture_output=True, text=True)
+    done = run_in_process(["reduce", path, "-o", tmp_path / "out.png"])
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         f"quantize: error: {path}: is a CMYK TIFF of 5 samples of 16-bit unsigned integers a "
