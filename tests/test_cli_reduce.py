@@ -345,11 +345,13 @@ def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
 def test_json_prints_an_object_per_file_written_and_an_error_line_per_failed_one(photo,
                                                                                  tmp_path):
     """As the README and --help say: the failed file is on stderr, named, and in the
-    exit code; stdout holds nothing but the objects of the files written."""
+    exit code; stdout holds nothing but objects, the failed file's without an output."""
     (tmp_path / "empty.png").write_bytes(b"")
     result = run(photo, tmp_path / "empty.png", "-k", 2, "--json", "-j", 1)
     assert result.exit_code == 1
-    assert [json.loads(line)["input"] for line in result.stdout.splitlines()] == [str(photo)]
+    assert [(o["input"], o["output"] is None) for o in map(json.loads,
+                                                          result.stdout.splitlines())] == [
+        (str(photo), False), (str(tmp_path / "empty.png"), True)]
     assert one_error_line(result) == (f"quantize: error: {tmp_path / 'empty.png'}: file is "
                                       "empty (0 bytes), expected an image")
 
@@ -3877,6 +3879,38 @@ def test_skip_if_larger_with_json_prints_an_object_for_the_file_skipped(tmp_path
                   "written"}
     assert [o["output"] for o in objects[1:]] == ([] if to_stdout
                                                   else [str(tmp_path / "noise.k2.png")])
+
+
+def test_json_gives_a_failed_file_an_object_with_its_failure_as_batch_json_does(tmp_path):
+    """A truncated, a text and an empty file had their error lines on stderr and no object
+    on stdout, where batch --json gives each one with its failure: a script reading stdout
+    missed them. Each now has one of four keys, its error line kept; the order of the
+    objects is that of the files, as -j 1 reduces them."""
+    good = _noise_png(tmp_path / "good.png")
+    (tmp_path / "cut.png").write_bytes(good.read_bytes()[:300])
+    (tmp_path / "notes.png").write_text("hello\n")
+    (tmp_path / "empty.png").write_bytes(b"")
+    names = ["cut.png", "empty.png", "good.png", "notes.png"]
+    result = run(*(tmp_path / n for n in names), "--ext", ".k4.png", "-k", 4, "--json",
+                 "-j", 1)
+    assert result.exit_code == 1
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    reasons = {"cut.png": "cannot decode image (image file is truncated)",
+               "empty.png": "file is empty (0 bytes), expected an image",
+               "notes.png": "not an image Pillow can identify"}
+    assert [o for o in objects if o["output"] is None] == [
+        {"input": str(tmp_path / n), "output": None, "failure": "unreadable_input",
+         "reason": why} for n, why in reasons.items()]
+    assert [o["input"] for o in objects] == [str(tmp_path / n) for n in names]
+    assert result.stderr.splitlines() == [f"quantize: error: {tmp_path / n}: {why}"
+                                          for n, why in reasons.items()]
+    piped = runner.invoke(app, ["reduce", "-", "--json", "-o", "-"],  # the object on stderr
+                          input=b"hello\n")
+    assert (piped.exit_code, piped.stdout) == (1, "")
+    assert piped.stderr.splitlines() == [
+        "quantize: error: -: not an image Pillow can identify",
+        '{"input": "-", "output": null, "failure": "unreadable_input", "reason": "not an '
+        'image Pillow can identify"}']
 
 
 def test_json_to_stderr_beside_the_image_on_stdout_is_told_apart_by_its_first_character(

@@ -296,7 +296,9 @@ def reduce_command(
         "entries and order.")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file written (a file that fails has "
-        "its error line only; one kept from being written by --skip-if-larger has one of "
+        "one of input, output null, failure, the word batch --json gives it, as "
+        "'unreadable_input', and reason, besides its error line; one kept from being "
+        "written by --skip-if-larger has one of "
         "input, output null, skipped 'larger' and reason): input, output (- for "
         "stdout, then format: the --format name of the image written there), k (onto a "
         "--palette-in palette, its entries, then colours_used: those some pixel takes), "
@@ -1622,8 +1624,11 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         return
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
-        say(printable_line(f"quantize: error: {f.input}: {reason}"
-                           f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
+        reason += folder_hint(f.input, 'reduce', *to_batch)
+        say(printable_line(f"quantize: error: {f.input}: {reason}"), err=True)
+        if show == "json":  # a script reading stdout alone learns of it too
+            say(_json_line(_failed_record(f.input, result.failure, reason)),
+                err=f.to_stdout)
         return
     if show == "quiet":
         return
@@ -1673,6 +1678,19 @@ def _skipped_record(input: str, reason: str) -> dict[str, Any]:
 larger than the input (7 bytes); ...'}
     """
     return {"input": input, "output": None, "skipped": "larger", "reason": reason}
+
+
+def _failed_record(input: str, failure: str | None, reason: str) -> dict[str, Any]:
+    """The ``--json`` object of ``input``, which failed: ``output`` null, ``failure`` the
+    word ``batch --json`` gives a failed file (the result's
+    :attr:`~quantize.batch.results.FileResult.failure`), and the ``reason`` its error line
+    says.
+
+    >>> _failed_record("a.png", "unreadable_input", "not an image Pillow can identify")
+    {'input': 'a.png', 'output': None, 'failure': 'unreadable_input', 'reason': 'not an \
+image Pillow can identify'}
+    """
+    return {"input": input, "output": None, "failure": failure, "reason": reason}
 
 
 def _larger_note(record: Mapping[str, Any]) -> str:
