@@ -5881,16 +5881,60 @@ def test_copy_if_larger_says_the_palette_file_and_masks_it_did_not_write(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "dist"]
 
 
-@pytest.mark.parametrize("args, where", [([], "the default name, which says the colours"),
-                                         (["-o", "-"], "stdout")])
-def test_copy_if_larger_needs_a_named_output(tmp_path, args, where):
+def test_copy_if_larger_needs_an_output_not_named_by_default(tmp_path):
     src = _noise_png(tmp_path / "a.png")
-    result = run(src, "-k", 256, "--copy-if-larger", *args)
+    result = run(src, "-k", 256, "--copy-if-larger")
     assert (result.exit_code, result.stderr) == (2, (
-        f"quantize: error: --copy-if-larger writes the input's own bytes as an output named "
-        f"by -o or --ext, not to {where}; name the output with -o (e.g. -o dist/a.png) or "
-        "--ext\n"))
+        "quantize: error: --copy-if-larger writes the input's own bytes as an output named "
+        "by -o or --ext, or to stdout (-o -), not under the default name, which says the "
+        "colours; name the output with -o (e.g. -o dist/a.png), --ext or -o -\n"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+@pytest.mark.parametrize("piped", [True, False], ids=["stdin", "named"])
+def test_copy_if_larger_to_stdout_writes_the_inputs_bytes_there(tmp_path, piped):
+    """'reduce - --copy-if-larger < small.png > o.png' was refused (exit 2, advising
+    '-o dist/-'), though stdin's bytes are held: a pipeline had no way to keep the input
+    where the result is larger. They go to stdout, exit 0, the line on stderr; a palette
+    file, the result's, is not written."""
+    src = _noise_png(tmp_path / "a.png")
+    args = ["-k", 256, "--copy-if-larger", "--palette-out", tmp_path / "a.gpl"]
+    result = (runner.invoke(app, ["reduce", "-", *map(str, args)], input=src.read_bytes())
+              if piped else run(src, "-o", "-", *args))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == src.read_bytes()
+    size = f"{src.stat().st_size:,}"
+    assert re.fullmatch(
+        rf"{'-' if piped else src} -> -: result \([\d,]+ bytes\) is larger than the input "
+        rf"\({size} bytes\); the input's own bytes written instead, and no palette file, "
+        r"which would be the result's\n", result.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+    smaller = runner.invoke(app, ["reduce", "-", "-k", "4", "--copy-if-larger"],
+                            input=src.read_bytes())
+    assert smaller.exit_code == 0 and smaller.stderr.startswith("- -> -: 4 colours, ")
+    with Image.open(io.BytesIO(smaller.stdout_bytes)) as im:
+        assert (im.format, len(im.getcolors())) == ("PNG", 4)
+
+
+def test_copy_if_larger_from_stdin_keeps_its_format_as_a_named_file_does(tmp_path):
+    """Stdin has no name: its format is told by its first bytes. A JPEG whose result would
+    go to stdout as a PNG is kept from being written (exit 98), as a.jpg -o a.png is;
+    with --format jpg it is copied. Into a file named by -o, stdin was never copied: its
+    format was said to be its copy's empty extension."""
+    jpeg = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+                    ).save(jpeg, format="JPEG", quality=10)
+    args = ["reduce", "-", "-k", "256", "--copy-if-larger"]
+    png = runner.invoke(app, args, input=jpeg.getvalue())
+    assert (png.exit_code, png.stdout_bytes) == (98, b"")
+    assert png.stderr.endswith("; nothing written; not copied, as '.png' is not the input's "
+                               "format JPEG\n")
+    kept = runner.invoke(app, [*args, "--format", "jpg"], input=jpeg.getvalue())
+    assert (kept.exit_code, kept.stdout_bytes) == (0, jpeg.getvalue())
+    src = _noise_png(tmp_path / "a.png")
+    named = runner.invoke(app, [*args, "-o", str(tmp_path / "b.png")], input=src.read_bytes())
+    assert (named.exit_code, named.stderr) == (0, "")
+    assert (tmp_path / "b.png").read_bytes() == src.read_bytes()
 
 
 @pytest.mark.parametrize("name, args, output", [
