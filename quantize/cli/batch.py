@@ -441,9 +441,9 @@ def batch(
         "said.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors on stderr, no line per file "
-        "and no summary line, as reduce -q and segment -q (nor the line of a file "
-        "--skip-if-larger kept from being written, with no output left at its name: exit 98 "
-        "says it).")] = False,
+        "and no summary line, as reduce -q and segment -q; none either for a file kept "
+        "from being written as larger than its input (exit 98 says it), unless an output "
+        "is left at its name.")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file on stdout as it settles: input, "
         "output, status, skipped, reason, then its metrics (a --report row, each with the "
