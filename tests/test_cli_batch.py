@@ -1987,7 +1987,7 @@ def test_cli_an_output_larger_than_its_input_behind_a_link_is_removed_through_it
     link compared with the file's, and the next run redid it as "the input changed"."""
     src, out, other = _larger_behind_a_link(tmp_path)
     before = (src / "c.jpg").read_bytes()
-    result = _cli(src, "-o", out, "-k", 8, "--skip-if-larger", "-q")
+    result = _cli(src, "-o", out, "-k", 8, "--skip-if-larger")  # -q leaves the line out
     assert result.exit_code == 98
     assert ("nothing written; the output an earlier run made (1,388 bytes), larger than its "
             "input too, was removed\n") in result.stderr
@@ -4173,6 +4173,28 @@ def test_skip_if_larger_keeps_no_output_exits_98_and_is_not_redone(tmp_path):
     assert kept.exit_code == 0, kept.output
     assert kept.stdout.splitlines()[2].startswith("2/2 files: 1 ok, 1 skipped, 0 failed in ")
     assert (out / "flat.png").stat().st_size == 83
+
+
+def test_quiet_says_nothing_of_a_file_skip_if_larger_kept_from_being_written(tmp_path):
+    """'batch -q --skip-if-larger' printed a warning line for every file kept from being
+    written (from cron, a line a night per icon), where 'reduce -q' prints nothing for the
+    same skip: the exit code, 98, says it. A stale output kept is still said."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    _flat_and_noise(src)
+    args = (src, "-o", out, "-k", "4", "-j", "1", "--skip-if-larger", "-q")
+    quiet = _cli(*args)
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (98, "", "")
+    alone = _cli_reduce(src / "flat.png", "-o", tmp_path / "flat.png", "-k", "4",
+                        "--skip-if-larger", "-q")
+    assert (alone.exit_code, alone.stdout, alone.stderr) == (98, "", "")
+    Image.new("RGB", (4, 4), (9, 9, 8)).save(src / "noise.png")  # changed: its output stale
+    stale = _cli(*args)
+    assert stale.exit_code == 98
+    assert stale.stderr.splitlines() == [
+        f"quantize: warning: {src}/noise.png: result (83 bytes) is larger than the input (77 "
+        "bytes); nothing written; the existing output is left as it was; it is stale (not "
+        "made from the input as it is now, or not with these options): rerun without "
+        "--skip-if-larger to replace it"]
 
 
 def _flat_and_noise(src: Path) -> None:

@@ -350,11 +350,13 @@ def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
 def test_json_prints_an_object_per_file_written_and_an_error_line_per_failed_one(photo,
                                                                                  tmp_path):
     """As the README and --help say: the failed file is on stderr, named, and in the
-    exit code; stdout holds nothing but the objects of the files written."""
+    exit code; stdout holds nothing but objects, the failed file's without an output."""
     (tmp_path / "empty.png").write_bytes(b"")
     result = run(photo, tmp_path / "empty.png", "-k", 2, "--json", "-j", 1)
     assert result.exit_code == 1
-    assert [json.loads(line)["input"] for line in result.stdout.splitlines()] == [str(photo)]
+    assert [(o["input"], o["output"] is None) for o in map(json.loads,
+                                                          result.stdout.splitlines())] == [
+        (str(photo), False), (str(tmp_path / "empty.png"), True)]
     assert one_error_line(result) == (f"quantize: error: {tmp_path / 'empty.png'}: file is "
                                       "empty (0 bytes), expected an image")
 
@@ -3890,6 +3892,38 @@ def test_skip_if_larger_with_json_prints_an_object_for_the_file_skipped(tmp_path
                                                   else [str(tmp_path / "noise.k2.png")])
 
 
+def test_json_gives_a_failed_file_an_object_with_its_failure_as_batch_json_does(tmp_path):
+    """A truncated, a text and an empty file had their error lines on stderr and no object
+    on stdout, where batch --json gives each one with its failure: a script reading stdout
+    missed them. Each now has one of four keys, its error line kept; the order of the
+    objects is that of the files, as -j 1 reduces them."""
+    good = _noise_png(tmp_path / "good.png")
+    (tmp_path / "cut.png").write_bytes(good.read_bytes()[:300])
+    (tmp_path / "notes.png").write_text("hello\n")
+    (tmp_path / "empty.png").write_bytes(b"")
+    names = ["cut.png", "empty.png", "good.png", "notes.png"]
+    result = run(*(tmp_path / n for n in names), "--ext", ".k4.png", "-k", 4, "--json",
+                 "-j", 1)
+    assert result.exit_code == 1
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    reasons = {"cut.png": "cannot decode image (image file is truncated)",
+               "empty.png": "file is empty (0 bytes), expected an image",
+               "notes.png": "not an image Pillow can identify"}
+    assert [o for o in objects if o["output"] is None] == [
+        {"input": str(tmp_path / n), "output": None, "failure": "unreadable_input",
+         "reason": why} for n, why in reasons.items()]
+    assert [o["input"] for o in objects] == [str(tmp_path / n) for n in names]
+    assert result.stderr.splitlines() == [f"quantize: error: {tmp_path / n}: {why}"
+                                          for n, why in reasons.items()]
+    piped = runner.invoke(app, ["reduce", "-", "--json", "-o", "-"],  # the object on stderr
+                          input=b"hello\n")
+    assert (piped.exit_code, piped.stdout) == (1, "")
+    assert piped.stderr.splitlines() == [
+        "quantize: error: -: not an image Pillow can identify",
+        '{"input": "-", "output": null, "failure": "unreadable_input", "reason": "not an '
+        'image Pillow can identify"}']
+
+
 def test_json_to_stderr_beside_the_image_on_stdout_is_told_apart_by_its_first_character(
         tmp_path):
     """With -o -, the JSON object goes to stderr among the warning lines, as the help and
@@ -5856,16 +5890,60 @@ def test_copy_if_larger_says_the_palette_file_and_masks_it_did_not_write(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "dist"]
 
 
-@pytest.mark.parametrize("args, where", [([], "the default name, which says the colours"),
-                                         (["-o", "-"], "stdout")])
-def test_copy_if_larger_needs_a_named_output(tmp_path, args, where):
+def test_copy_if_larger_needs_an_output_not_named_by_default(tmp_path):
     src = _noise_png(tmp_path / "a.png")
-    result = run(src, "-k", 256, "--copy-if-larger", *args)
+    result = run(src, "-k", 256, "--copy-if-larger")
     assert (result.exit_code, result.stderr) == (2, (
-        f"quantize: error: --copy-if-larger writes the input's own bytes as an output named "
-        f"by -o or --ext, not to {where}; name the output with -o (e.g. -o dist/a.png) or "
-        "--ext\n"))
+        "quantize: error: --copy-if-larger writes the input's own bytes as an output named "
+        "by -o or --ext, or to stdout (-o -), not under the default name, which says the "
+        "colours; name the output with -o (e.g. -o dist/a.png), --ext or -o -\n"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+@pytest.mark.parametrize("piped", [True, False], ids=["stdin", "named"])
+def test_copy_if_larger_to_stdout_writes_the_inputs_bytes_there(tmp_path, piped):
+    """'reduce - --copy-if-larger < small.png > o.png' was refused (exit 2, advising
+    '-o dist/-'), though stdin's bytes are held: a pipeline had no way to keep the input
+    where the result is larger. They go to stdout, exit 0, the line on stderr; a palette
+    file, the result's, is not written."""
+    src = _noise_png(tmp_path / "a.png")
+    args = ["-k", 256, "--copy-if-larger", "--palette-out", tmp_path / "a.gpl"]
+    result = (runner.invoke(app, ["reduce", "-", *map(str, args)], input=src.read_bytes())
+              if piped else run(src, "-o", "-", *args))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == src.read_bytes()
+    size = f"{src.stat().st_size:,}"
+    assert re.fullmatch(
+        rf"{'-' if piped else src} -> -: result \([\d,]+ bytes\) is larger than the input "
+        rf"\({size} bytes\); the input's own bytes written instead, and no palette file, "
+        r"which would be the result's\n", result.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+    smaller = runner.invoke(app, ["reduce", "-", "-k", "4", "--copy-if-larger"],
+                            input=src.read_bytes())
+    assert smaller.exit_code == 0 and smaller.stderr.startswith("- -> -: 4 colours, ")
+    with Image.open(io.BytesIO(smaller.stdout_bytes)) as im:
+        assert (im.format, len(im.getcolors())) == ("PNG", 4)
+
+
+def test_copy_if_larger_from_stdin_keeps_its_format_as_a_named_file_does(tmp_path):
+    """Stdin has no name: its format is told by its first bytes. A JPEG whose result would
+    go to stdout as a PNG is kept from being written (exit 98), as a.jpg -o a.png is;
+    with --format jpg it is copied. Into a file named by -o, stdin was never copied: its
+    format was said to be its copy's empty extension."""
+    jpeg = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+                    ).save(jpeg, format="JPEG", quality=10)
+    args = ["reduce", "-", "-k", "256", "--copy-if-larger"]
+    png = runner.invoke(app, args, input=jpeg.getvalue())
+    assert (png.exit_code, png.stdout_bytes) == (98, b"")
+    assert png.stderr.endswith("; nothing written; not copied, as '.png' is not the input's "
+                               "format JPEG\n")
+    kept = runner.invoke(app, [*args, "--format", "jpg"], input=jpeg.getvalue())
+    assert (kept.exit_code, kept.stdout_bytes) == (0, jpeg.getvalue())
+    src = _noise_png(tmp_path / "a.png")
+    named = runner.invoke(app, [*args, "-o", str(tmp_path / "b.png")], input=src.read_bytes())
+    assert (named.exit_code, named.stderr) == (0, "")
+    assert (tmp_path / "b.png").read_bytes() == src.read_bytes()
 
 
 @pytest.mark.parametrize("name, args, output", [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ def reduce_mode() -> JobMode:
 
 def reduce_job(input: Path, output: Path, *, ext: str | None = None,
                copy_if_larger: bool = False, ext_hint: bool = True,
+               reduce_with: Callable[..., dict[str, Any]] | None = None,
                **options: Any) -> dict[str, Any]:
     """A batch's reduce job: :func:`quantize.reduce.reduce_file` of ``input`` into
     ``output``, with ``options``; ``ext``, which named ``output`` (:func:`reduce_suffix`),
@@ -56,20 +57,24 @@ def reduce_job(input: Path, output: Path, *, ext: str | None = None,
     (:func:`_input_copied`); one in another format raises
     :class:`~quantize.errors.ResultTooLargeError`, as with ``skip_if_larger``, saying how
     an output in the input's format is had in a batch (:func:`_how_kept`) unless
-    ``ext_hint`` is false (``quantize reduce``, which names its outputs otherwise)."""
+    ``ext_hint`` is false (``quantize reduce``, which names its outputs otherwise).
+    ``reduce_with``: the function called as ``reduce_file`` is (None: ``reduce_file``;
+    ``quantize reduce`` gives its own for the image it writes to stdout, whose errors name
+    stdout)."""
     from ..errors import ResultTooLargeError
     from ..reduce import reduce_file
 
+    reduce = reduce_file if reduce_with is None else reduce_with
     if not copy_if_larger:
-        return reduce_file(input, output, **options)
+        return reduce(input, output, **options)
     start = time.perf_counter()
     try:
-        return reduce_file(input, output, **{**options, "skip_if_larger": True})
+        return reduce(input, output, **{**options, "skip_if_larger": True})
     except ResultTooLargeError as exc:
         if not _same_format(input, output):
             hint = f" {_how_kept(Path(input))}" if ext_hint else ""
             raise ResultTooLargeError(f"{exc.reason}; not copied, as {Path(output).suffix!r} "
-                                      f"is not the input's format {Path(input).suffix!r}"
+                                      f"is not the input's format {_format_said(input)}"
                                       f"{hint}", path=exc.path) from None
         unwritten = [what for name, what in (("palette_out", "palette file"),
                                              ("masks", "masks"))
@@ -100,12 +105,41 @@ def _how_kept(input: Path) -> str:
 
 def _same_format(input: Path, output: Path) -> bool:
     """Whether ``output`` is named in the format of ``input``, by their extensions, case
-    ignored (``ext="same"`` keeps it; ``.jpeg`` and ``.jpg`` are told apart).
+    ignored (``ext="same"`` keeps it; ``.jpeg`` and ``.jpg`` are told apart). An input of
+    no extension, as the copy of stdin ``quantize reduce -`` reads (a stream has no name),
+    by the format its header holds (:func:`_header_said`), which the output's extension
+    must write.
 
     >>> _same_format(Path("a.PNG"), Path("out/a.png")), _same_format(Path("a.gif"), Path("a.png"))
     (True, False)
     """
+    if not Path(input).suffix:
+        from PIL import Image
+
+        written = Image.registered_extensions().get(Path(output).suffix.lower())
+        return written is not None and _header_said(input) == written
     return Path(input).suffix.lower() == Path(output).suffix.lower()
+
+
+def _header_said(input: Path) -> str | None:
+    """The format of ``input`` as its header holds it, a JPEG's as ``JPEG`` (Pillow reads some
+    as ``MPO``), or None when it cannot be read."""
+    from ..reduce import header_format
+
+    found = header_format(input)
+    return "JPEG" if found in _JPEG_FORMATS else found
+
+
+def _format_said(input: Path) -> str:
+    """The format of ``input`` as a message says it: its extension, or, for an input of
+    none (stdin's copy), the format its header holds (:func:`_same_format`).
+
+    >>> _format_said(Path("a.png")), _format_said(Path("missing"))
+    ("'.png'", 'unknown')
+    """
+    if Path(input).suffix:
+        return repr(Path(input).suffix)
+    return _header_said(input) or "unknown"
 
 
 def _input_copied(input: Path, output: Path, reason: str, start: float,

@@ -444,7 +444,9 @@ def batch(
         "said.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors on stderr, no line per file "
-        "and no summary line, as reduce -q and segment -q.")] = False,
+        "and no summary line, as reduce -q and segment -q; none either for a file kept "
+        "from being written as larger than its input (exit 98 says it), unless an output "
+        "is left at its name.")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file on stdout as it settles: input, "
         "output, status, skipped, reason, then its metrics (a --report row, each with the "
@@ -1886,7 +1888,7 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
     from .. import batch as lib
 
     name = named.input(result.input)
-    before, after = _warning_lines(result, not_processed)
+    before, after = _warning_lines(result, not_processed, quiet=show == "quiet")
     for message in before:  # in the order things happened: the error ended the file
         warn(name, message)
     if result.status == "failed":
@@ -1953,8 +1955,16 @@ def _said_as_warning(result: "lib.FileResult") -> bool:
     return result.output is None or result.exit_code == ExitCode.TOO_LARGE
 
 
-def _warning_lines(result: "lib.FileResult",
-                   not_processed: "_NotProcessed") -> tuple[list[str], list[str]]:
+def _larger_as_asked(result: "lib.FileResult") -> bool:
+    """Whether ``result`` is of a file whose result ``--skip-if-larger`` kept from being
+    written, as asked, with no output left at its name (none stale, none of no record): a
+    fact, no fault, which ``-q`` leaves out as ``reduce -q`` does (a note there, not shown);
+    its exit code, 98, says it."""
+    return result.exit_code == ExitCode.TOO_LARGE and result.output is None
+
+
+def _warning_lines(result: "lib.FileResult", not_processed: "_NotProcessed",
+                   quiet: bool = False) -> tuple[list[str], list[str]]:
     """A file's warning lines new in this run, in the order things happened: those said
     before its error line, if it failed, and those said after.
 
@@ -1964,9 +1974,11 @@ def _warning_lines(result: "lib.FileResult",
     folder, not followed; a result larger than its input, found once the job's warnings
     were raised), or not processed as a file of no record holds its output's name (at
     every run, -q too: its input is not done; past a few such files, ``not_processed``
-    counts the others in a line of its own, :class:`_NotProcessed`). After: why this run
-    left an earlier output of it under another name in place, which it decides once the
-    file has settled."""
+    counts the others in a line of its own, :class:`_NotProcessed`); but with ``quiet``
+    (``-q``) not why a file larger than its input was kept from being written when no
+    output is left at its name (:func:`_larger_as_asked`). After: why this run left an
+    earlier output of it under another name in place, which it decides once the file has
+    settled."""
     from .. import batch as lib
 
     left = lib.not_removed_lines(result.record)
@@ -1975,7 +1987,8 @@ def _warning_lines(result: "lib.FileResult",
             return not_processed.line(result), left
         if not _said_as_warning(result):
             return [], left
-        return list(result.record.get("warnings", ())) + [result.reason], left
+        why = [] if quiet and _larger_as_asked(result) else [result.reason]
+        return list(result.record.get("warnings", ())) + why, left
     palette = lib.left_out_line(result.record)  # this run's fit; a skipped file's was said
     return ([palette] if palette else []) + list(result.record.get("warnings", ())), left
 

@@ -286,11 +286,14 @@ def reduce_command(
     skip_if_larger: Annotated[bool, typer.Option(
         "--skip-if-larger", help="Keep nothing when the result is larger than the input "
         "(exit 98). Without it, such an output is written, and noted on a line of its own "
-        "(not with -q or --json).")] = False,
+        "(not with -q or --json). To stdout, nothing is written there either, and a shell's "
+        "'> small.png' is left empty: with stdout, prefer --copy-if-larger.")] = False,
     copy_if_larger: Annotated[bool, typer.Option(
         "--copy-if-larger", help="Where the result is larger than the input and the output, "
         "named by -o or --ext, is in the input's format (its extension), write the input's "
-        "own bytes as the output (exit 0), as batch --copy-if-larger does; a result larger "
+        "own bytes as the output (exit 0), as batch --copy-if-larger does; to stdout (-o -, "
+        "or stdin's image by default), when the format written there is the input's (read "
+        "from its first bytes for stdin); a result larger "
         "in another format is kept from being written, as with --skip-if-larger (exit "
         "98).")] = False,
     optimize: Annotated[bool, typer.Option(
@@ -299,7 +302,9 @@ def reduce_command(
         "entries and order.")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file written (a file that fails has "
-        "its error line only; one kept from being written by --skip-if-larger has one of "
+        "one of input, output null, failure, the word batch --json gives it, as "
+        "'unreadable_input', and reason, besides its error line; one kept from being "
+        "written by --skip-if-larger has one of "
         "input, output null, skipped 'larger' and reason): input, output (- for "
         "stdout, then format: the --format name of the image written there), k (onto a "
         "--palette-in palette, its entries, then colours_used: those some pixel takes), "
@@ -1298,7 +1303,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     """
     from ..batch.calls import Call, recorded_call
     from ..batch.executor_local import run_inline, run_local
-    from ..batch.results import file_result
+    from ..batch.results import INPUT_COPIED, file_result
     from ..errors import (
         ExifLeftOutWarning,
         GifTableWarning,
@@ -1330,7 +1335,9 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                 result = dataclasses.replace(result, reason=result.reason + elsewhere_hint(
                     Path(files[index].input).parent, "an output", alone=len(files) > 1))
             if result.status == "ok" and files[index].to_stdout:
-                unwritten = _sent_to_stdout(Path(out), palette, options)
+                # the input's own bytes sent instead of the result: no palette file of it
+                copied = INPUT_COPIED in result.record
+                unwritten = _sent_to_stdout(Path(out), None if copied else palette, options)
                 if unwritten is not None:
                     result = dataclasses.replace(result, status="failed",
                                                  exit_code=ExitCode.FAILED, reason=unwritten)
@@ -1371,13 +1378,16 @@ def _job_function(f: _File, options: dict[str, Any], n_inputs: int,
 
     from ..reduce import reduce_file
 
-    if options.get("copy_if_larger"):  # named by -o or --ext (_refuse_copy_unnamed)
+    to_stdout = None
+    if f.to_stdout:  # its --palette-out file is written to a scratch file first: named so
+        to_stdout = functools.partial(_reduce_to_stdout, palette_shown=options["palette_out"],
+                                      format_given=format_given)
+    if options.get("copy_if_larger"):  # named by -o, --ext or stdout (_refuse_copy_unnamed)
         from ..batch.modes import reduce_job
 
-        return functools.partial(reduce_job, ext_hint=False)
-    if f.to_stdout:  # its --palette-out file is written to a scratch file first: named so
-        return functools.partial(_reduce_to_stdout, palette_shown=options["palette_out"],
-                                 format_given=format_given)
+        return functools.partial(reduce_job, ext_hint=False, reduce_with=to_stdout)
+    if to_stdout is not None:
+        return to_stdout
     if f.output is None and options["palette"] == "per-frame":
         return functools.partial(_reduce_named_by_default,
                                  gif_advice=_gif_output_advice(f.input, options, n_inputs))
@@ -1385,15 +1395,16 @@ def _job_function(f: _File, options: dict[str, Any], n_inputs: int,
 
 
 def _refuse_copy_unnamed(files: Sequence[_File]) -> None:
-    """Refuse ``--copy-if-larger`` for an output not named by ``-o`` or ``--ext``: the input's
-    bytes would go under reduce's default name, which says the result's colours
-    (``photo.k16.png``), or to stdout."""
-    unnamed = next((f for f in files if f.output is None or f.to_stdout), None)
+    """Refuse ``--copy-if-larger`` for an output named by default: the input's bytes would go
+    under reduce's default name, which says the result's colours (``photo.k16.png``).
+    Stdout takes them (``-o -``, or stdin's image by default), in the input's format."""
+    unnamed = next((f for f in files if f.output is None), None)
     if unnamed is not None:
-        where = "stdout" if unnamed.to_stdout else "the default name, which says the colours"
         fail(f"--copy-if-larger writes the input's own bytes as an output named by -o or "
-             f"--ext, not to {where}; name the output with -o (e.g. -o "
-             f"{shell_quoted('dist/' + Path(unnamed.input).name)}) or --ext", USAGE_ERROR)
+             f"--ext, or to stdout (-o -), not under the default name, which says the "
+             f"colours; name the output with -o (e.g. -o "
+             f"{shell_quoted('dist/' + Path(unnamed.input).name)}), --ext or -o -",
+             USAGE_ERROR)
 
 
 def _gif_output_advice(name: str, options: dict[str, Any], n_inputs: int) -> str:
@@ -1643,8 +1654,11 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         return
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
-        say(printable_line(f"quantize: error: {f.input}: {reason}"
-                           f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
+        reason += folder_hint(f.input, 'reduce', *to_batch)
+        say(printable_line(f"quantize: error: {f.input}: {reason}"), err=True)
+        if show == "json":  # a script reading stdout alone learns of it too
+            say(_json_line(_failed_record(f.input, result.failure, reason)),
+                err=f.to_stdout)
         return
     if show == "quiet":
         return
@@ -1694,6 +1708,19 @@ def _skipped_record(input: str, reason: str) -> dict[str, Any]:
 larger than the input (7 bytes); ...'}
     """
     return {"input": input, "output": None, "skipped": "larger", "reason": reason}
+
+
+def _failed_record(input: str, failure: str | None, reason: str) -> dict[str, Any]:
+    """The ``--json`` object of ``input``, which failed: ``output`` null, ``failure`` the
+    word ``batch --json`` gives a failed file (the result's
+    :attr:`~quantize.batch.results.FileResult.failure`), and the ``reason`` its error line
+    says.
+
+    >>> _failed_record("a.png", "unreadable_input", "not an image Pillow can identify")
+    {'input': 'a.png', 'output': None, 'failure': 'unreadable_input', 'reason': 'not an \
+image Pillow can identify'}
+    """
+    return {"input": input, "output": None, "failure": failure, "reason": reason}
 
 
 def _larger_note(record: Mapping[str, Any]) -> str:
