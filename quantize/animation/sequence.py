@@ -84,8 +84,8 @@ class FrameFiles:
             del rgba  # the caller's now: not kept while the next file is read
 
     def close(self) -> None:
-        """Nothing is held open between readings: as :meth:`OpenAnimation.close`, for
-        the same job."""
+        """Nothing is held open between readings: there for the same job as
+        :meth:`~quantize.animation.frames.OpenAnimation.close`."""
 
     def __enter__(self) -> FrameFiles:
         return self

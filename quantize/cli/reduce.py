@@ -141,6 +141,7 @@ Examples:
   cat photo.jpg | quantize reduce - -k 64 --format gif > small.gif
   quantize reduce anim.gif -k 64                # one palette -> anim.k64.gif
   quantize reduce anim.gif -k 64 --palette per-frame -o local.gif
+  quantize reduce frames/*.png --frames -o clip.gif  # one GIF, 10 fps, name order
   quantize reduce photo.jpg -k 1000 -o smooth.webp  # over {MAX_PALETTE} colours: RGB
 
 \b
@@ -334,7 +335,6 @@ def reduce_command(
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Reduce the colours of images by k-means on their distinct colours."""
-    from ..animation.sequence import open_frame_files
     from ..reduce import check_reduce_options
 
     _refuse_option_values_as_inputs(typed_before_dashes(ctx, inputs), dither,
@@ -371,6 +371,8 @@ def reduce_command(
         sizes = _palette_sizes(options["palette_in"],  # a bad file named once, up front
                                options["n_colors"])
         if joined:  # every frame a still of the first's size, before any work
+            from ..animation.sequence import open_frame_files
+
             open_frame_files(joined.inputs, max_pixels=options["max_pixels"])
         # without --format, a still goes to stdout as a .gif or .png, and an animation
         # holds no more colours than those in any format: as indexed
@@ -529,8 +531,6 @@ def _plan_frames(inputs: Sequence[str], output: str | None, ext: str | None,
     ``--loop``) given without it or out of range. Whether each input is a still of the
     first's size is the job's to say (:func:`~quantize.animation.reduce_frame_files`),
     also before it writes anything."""
-    from ..animation.sequence import DEFAULT_FPS, check_frame_timing, check_joined_output
-
     fps, loop = timing
     if not frames:
         given = next((flag for flag, value in (("--fps", fps), ("--loop", loop))
@@ -549,6 +549,8 @@ def _plan_frames(inputs: Sequence[str], output: str | None, ext: str | None,
     if STDIO in inputs:
         fail("-: --frames reads every frame twice, from files; save stdin's image to a file "
              "and give that", USAGE_ERROR)
+    from ..animation.sequence import DEFAULT_FPS, check_frame_timing, check_joined_output
+
     with user_errors():
         check_joined_output(output)
         checked = check_frame_timing(DEFAULT_FPS if fps is None else fps,
