@@ -9,7 +9,9 @@ written as an animation (or as the pages of a TIFF).
 - :mod:`~quantize.animation.gif`, :mod:`~quantize.animation.apng` and
   :mod:`~quantize.animation.sinks`: the writers, storing each frame as its
   difference from the previous one;
-- :mod:`~quantize.animation.job`: :func:`reduce_animation_file`, file to file.
+- :mod:`~quantize.animation.sequence`: still images read as the frames of one animation;
+- :mod:`~quantize.animation.job`: :func:`reduce_animation_file`, file to file, and
+  :func:`reduce_frame_files`, still images joined into one animation.
 
 :func:`first_frame_note` is for jobs that only use the first frame (segment).
 """
@@ -36,6 +38,7 @@ from .job import (
     ShortFramesWarning,
     UntimedFramesWarning,
     reduce_animation_file,
+    reduce_frame_files,
 )
 from .plans import ALPHA_THRESHOLD
 from .sinks import ANIMATION_EXTENSIONS
@@ -44,7 +47,8 @@ __all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "PAGE_DURATION_MS", "TIMED
            "AnimationInfo", "FirstFrameWarning", "Frame", "FrameCutWarning", "FrameDurationWarning",
            "LoopCountWarning", "QualityMissedWarning", "ShortFramesWarning", "StillImageWarning",
            "TimingLossWarning", "UntimedFramesWarning", "count_frames", "first_frame_note",
-           "iter_frames", "probe_animation", "reduce_animation_file"]
+           "iter_frames", "probe_animation", "reduce_animation_file",
+           "reduce_frame_files"]
 
 
 def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None,

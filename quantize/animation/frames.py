@@ -95,13 +95,18 @@ from ..png import (
 )
 from ..webp import frame_alpha_read
 
-__all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "OpenAnimation",
+__all__ = ["FRAMES_FORMAT", "PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame",
+           "OpenAnimation",
            "count_frames", "iter_frames", "open_animation", "opened_animation",
            "probe_animation"]
 
-#: Pillow formats whose frames carry a duration and whose files a loop count. The
-#: frames of other formats (the pages of a multi-page TIFF) are not timed.
-TIMED_FORMATS = frozenset({"GIF", "PNG", "WEBP", "AVIF", "FLI"})
+#: The format of still images joined as the frames of one animation
+#: (:mod:`~quantize.animation.sequence`), timed by the frame rate given.
+FRAMES_FORMAT = "FRAMES"
+#: Pillow formats whose frames carry a duration and whose files a loop count, and still
+#: images joined as frames (``FRAMES_FORMAT``). The frames of other formats (the pages of
+#: a multi-page TIFF) are not timed.
+TIMED_FORMATS = frozenset({"GIF", "PNG", "WEBP", "AVIF", "FLI", FRAMES_FORMAT})
 #: Milliseconds each frame of a file whose frames are not timed is shown.
 PAGE_DURATION_MS = 1000.0
 

@@ -55,7 +55,7 @@ import functools
 import io
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -139,6 +139,7 @@ from .plans import (
     pooled_frames,
     small_box,
 )
+from .sequence import DEFAULT_FPS, FrameFiles, check_joined_output, open_frame_files
 from .sinks import (
     ANIMATION_EXTENSIONS,
     FORMAT_NAMES,
@@ -153,7 +154,7 @@ from .stats import FrameStats
 # as they were defined here before.
 __all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
            "ShortFramesWarning", "StillImageWarning", "TimingLossWarning", "UntimedFramesWarning",
-           "reduce_animation_file", "reduce_open_animation"]
+           "reduce_animation_file", "reduce_frame_files", "reduce_open_animation"]
 
 #: The format advised for an animation too large for its output's (a WebP's 16383 pixels a
 #: side): an APNG, whose frames are as long as PNG's.
@@ -350,6 +351,74 @@ def reduce_open_animation(animation: OpenAnimation,
     return _reduced(animation, shown, opts, options, start)
 
 
+def reduce_frame_files(inputs: Sequence[str | os.PathLike[str]],
+                       output: str | os.PathLike[str], *, fps: float = DEFAULT_FPS,
+                       loop: int = 0, **options: Any) -> dict[str, Any]:
+    """Join still images, in the order given, into one animation with one palette, as
+    :func:`reduce_animation_file` writes an animation's frames (``convert -delay 10
+    frames/*.png out.gif``, with quantize's palette).
+
+    Parameters
+    ----------
+    inputs : sequence of path
+        Still images of one size (any format :func:`~quantize.io.load_image` reads;
+        alpha kept as an animation's is), one a frame, shown in this order. Their headers
+        are all checked before any pixel is read, and the frames are read one at a time,
+        twice (the palette's fit, then the frames written), never all held at once.
+    output : path
+        ``.gif``, ``.png`` or ``.apng`` (APNG), or ``.webp``.
+    fps : float
+        Frames a second, above 0 and at most 1000 (default 10: 100 ms a frame, as
+        browsers show ImageMagick's default delay). A GIF holds centiseconds: 30 fps is
+        written 30, 40 and 30 ms, in turn (its frames under 20 ms are written longer,
+        with a :class:`ShortFramesWarning`).
+    loop : int
+        Times the animation plays, 0 (default) forever, up to 65,535.
+    **options
+        As :func:`reduce_animation_file` (``n_colors``, ``dither``, ``palette_in``,
+        ``palette``...); ``max_pixels`` applies to frames x width x height.
+
+    Returns
+    -------
+    dict
+        The record of :func:`reduce_animation_file`, its ``input`` the first frame and
+        ``bytes_in`` the bytes of all of them.
+
+    Raises
+    ------
+    ImageReadError
+        A frame cannot be read, is an animation, or is of another size than the first
+        (the error names it, its size and the first's); nothing is written.
+    ValueError, TypeError
+        A bad option, no input, or an output not in an animated format.
+    OutputExistsError, OutputError, ResultTooLargeError, QualityError
+        As :func:`reduce_animation_file`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> names = [f"{folder.name}/f{i}.png" for i in range(3)]
+    >>> for i, name in enumerate(names):
+    ...     Image.new("RGB", (4, 3), (100 * i, 50, 0)).save(name)
+    >>> record = reduce_frame_files(names, f"{folder.name}/out.gif", fps=25, n_colors=4)
+    >>> record["frames"], record["k"], record["psnr"]
+    (3, 3, None)
+    >>> folder.cleanup()
+    """
+    start = time.perf_counter()
+    check_joined_output(output)
+    checked = check_reduce_options(**options)
+    clip = open_frame_files(inputs, fps=fps, loop=loop, max_pixels=checked["max_pixels"],
+                            matte=checked["matte"])
+    _, shown, opts = _checked(clip.path, output, None, options)
+    for path in (opts.output, opts.palette_out):  # none may be a frame, not only the first
+        if path is not None:
+            check_output_path(path, inputs=clip.paths, force=opts.force)
+    return _reduced(clip, shown, opts, options, start)
+
+
 def _checked(input: str | os.PathLike[str], output: str | os.PathLike[str] | None,
              shown_as: ShownOutput | None, options: dict[str, Any],
              palette_in_read: np.ndarray | None = None
@@ -368,11 +437,12 @@ def _checked(input: str | os.PathLike[str], output: str | os.PathLike[str] | Non
     return src, shown, opts
 
 
-def _reduced(animation: OpenAnimation, shown: ShownOutput | None, opts: AnimationOptions,
-             options: dict[str, Any], start: float) -> dict[str, Any]:
+def _reduced(animation: OpenAnimation | FrameFiles, shown: ShownOutput | None,
+             opts: AnimationOptions, options: dict[str, Any], start: float) -> dict[str, Any]:
     """:func:`reduce_animation_file` of ``animation``, opened, with its options checked."""
     src, info = animation.path, animation.info
-    bytes_in = input_size(src)
+    bytes_in = sum(input_size(p) for p in (
+        animation.paths if isinstance(animation, FrameFiles) else (src,)))
     warn_unterminated_gif(src, info.format)
     check_output_size(opts.suffix, info.size, output_said(opts.output, shown) if opts.output
                       else f"the default output ({opts.suffix})", _APNG_INSTEAD)

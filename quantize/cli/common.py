@@ -1540,7 +1540,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "overlay_color": "--overlay-color", "ext": "--ext", "max_bytes": "--max-bytes",
          "matte": "--matte", "strip": "--strip", "keep_gps": "--keep-gps",
          "smooth": "--smooth", "superpixels": "--superpixels", "masks": "--masks",
-         "working_size": "--working-size", "nodata": "--nodata"}
+         "working_size": "--working-size", "nodata": "--nodata", "fps": "--fps", "loop": "--loop"}
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).

@@ -143,6 +143,7 @@ Examples:
   cat photo.jpg | quantize reduce - -k 64 --format gif > small.gif
   quantize reduce anim.gif -k 64                # one palette -> anim.k64.gif
   quantize reduce anim.gif -k 64 --palette per-frame -o local.gif
+  quantize reduce frames/*.png --frames -o clip.gif  # one GIF, 10 fps, name order
   quantize reduce photo.jpg -k 1000 -o smooth.webp  # over {MAX_PALETTE} colours: RGB
 
 \b
@@ -274,6 +275,23 @@ def reduce_command(
         "or a .tif whose pages each get a colour map of their own; not with --quality or "
         "--palette-in).",
         autocompletion=offering(PALETTE_MODES))] = "global",
+    frames: Annotated[bool, typer.Option(
+        "--frames", help="Join the inputs, still images of one size, into one animation "
+        "named by -o (.gif, .png (APNG), .apng or .webp), one frame each, in the order "
+        "given (frames/*.png: the shell's, sorted by name), with one palette fitted to "
+        "them all, as an animation's (--palette per-frame for a .gif); alpha is kept as "
+        "an animation keeps it. An animation among them, or a file of another size than "
+        "the first, is refused before anything is written.")] = False,
+    fps: Annotated[float | None, typer.Option(
+        "--fps", metavar="N", parser=number,
+        help="With --frames: frames a second, above 0 and at most 1000 (default 10: "
+        "100 ms a frame, as browsers show ImageMagick's default delay; gifski's --fps). "
+        "A GIF holds centiseconds: 30 fps is written 30, 40 and 30 ms in turn.",
+        show_default=False)] = None,
+    loop: Annotated[int | None, typer.Option(
+        "--loop", metavar="N", parser=integer,
+        help="With --frames: times the animation plays, 0 (default) forever, up to "
+        "65535.", show_default=False)] = None,
     matte: MatteOption = None,
     strip: StripOption = False,
     keep_gps: KeepGpsOption = False,
@@ -330,7 +348,10 @@ def reduce_command(
     _refuse_option_values_as_inputs(typed_before_dashes(ctx, inputs), dither,
                                     arguments_given(ctx, before_dashes=True))
     _refuse_palette_as_image(output)
-    files = _plan_files(inputs, output, ext, palette_out)
+    joined = _plan_frames(inputs, output, ext, (fps, loop), frames, copy_if_larger)
+    files = _plan_files(inputs[:1] if joined else inputs, output, ext, palette_out)
+    if joined:
+        files = [files[0]._replace(shown=_joined_name(joined))]
     _refuse_masks_without_a_file(masks, files)
     suffix = _stdout_suffix(stdout_format, files, ext)
     if quiet and as_json:
@@ -360,6 +381,10 @@ def reduce_command(
             options["dither"] = True
         sizes = _palette_sizes(options["palette_in"],  # a bad file named once, up front
                                options["n_colors"])
+        if joined:  # every frame a still of the first's size, before any work
+            from ..animation.sequence import open_frame_files
+
+            open_frame_files(joined.inputs, max_pixels=options["max_pixels"])
         # without --format, a still goes to stdout as a .gif or .png, and an animation
         # holds no more colours than those in any format: as indexed
         _refuse_colors_no_output_holds(files, options, sizes, suffix or ".png")
@@ -378,13 +403,13 @@ def reduce_command(
     if copy_if_larger:
         _refuse_copy_unnamed(files)
         options["copy_if_larger"] = True  # the jobs are batch's (_job_function)
-    refuse_text_onto_files(_read_files(files, options["palette_in"]))
+    refuse_text_onto_files(_read_files(files, options["palette_in"], joined))
     refuse_quality_scale(quality)  # once the options are all accepted, before any work
     note_jobs_capped(jobs, len(files))
     said_once = _note_palette_in(options["palette_in"]) if len(files) > 1 else False
     to_batch = (_batch_options(given, jobs, show, ext, output, stdout_format)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
-    code = _run(files, options, workers, quality, show, to_batch, said_once, suffix)
+    code = _run(files, options, workers, quality, show, to_batch, said_once, suffix, joined)
     raise typer.Exit(code)
 
 
@@ -443,11 +468,14 @@ class _File(NamedTuple):
     """One input and where its output goes (None: reduce's default name; "-": stdout).
 
     ``by_ext``: the output was named by ``--ext``, which its errors then name.
+    ``shown``: how its summary line names the input, when not as ``input`` (the frames
+    ``--frames`` joins, ``input`` the first).
     """
 
     input: str
     output: str | None
     by_ext: bool = False
+    shown: str | None = None
 
     @property
     def to_stdout(self) -> bool:
@@ -469,7 +497,7 @@ def _plan_files(inputs: Sequence[str], output: str | None, ext: str | None,
         _refuse_stdin_among(names)  # before -o's advice of --ext, which stdin refuses
         if output is not None:
             fail(f"-o/--output names one file but {len(names)} inputs were given; use --ext "
-                 "to name the outputs after their inputs", USAGE_ERROR)
+                 f"to name the outputs after their inputs{_frames_hint(output)}", USAGE_ERROR)
         if palette_out is not None:
             fail(f"--palette-out names one file but {len(names)} inputs were given; write "
                  "each input's palette in a call of its own", USAGE_ERROR)
@@ -508,6 +536,73 @@ def _refuse_palette_as_image(output: str | None) -> None:
     except ValueError as exc:
         fail(printable_line(f"{as_flags(str(exc))}; to write a palette, use --palette-out "
                             "or `quantize palette`"), USAGE_ERROR)
+class _Joined(NamedTuple):
+    """The inputs ``--frames`` joins into one animation, in order, its ``--fps`` and its
+    ``--loop`` (checked)."""
+
+    inputs: tuple[str, ...]
+    fps: float
+    loop: int
+
+
+def _plan_frames(inputs: Sequence[str], output: str | None, ext: str | None,
+                 timing: tuple[float | None, int | None], frames: bool,
+                 copy_if_larger: bool) -> _Joined | None:
+    """The frames ``--frames`` joins, or None without it; refusing (usage errors) what
+    cannot go with it, before any work: no file named by ``-o`` (stdout too: each frame
+    is read twice, and the animation named), ``--ext`` or ``--copy-if-larger`` (no
+    input is the output's), stdin among the frames, and ``timing`` (``--fps``,
+    ``--loop``) given without it or out of range. Whether each input is a still of the
+    first's size is the job's to say (:func:`~quantize.animation.reduce_frame_files`),
+    also before it writes anything."""
+    fps, loop = timing
+    if not frames:
+        given = next((flag for flag, value in (("--fps", fps), ("--loop", loop))
+                      if value is not None), None)
+        if given is not None:
+            fail(f"{given} times the animation --frames joins the inputs into; add --frames "
+                 "(e.g. quantize reduce frames/*.png --frames -o out.gif)", USAGE_ERROR)
+        return None
+    if ext is not None:
+        refuse_both("--frames", "--ext")
+    if copy_if_larger:
+        refuse_both("--frames", "--copy-if-larger")
+    if output is None or output == STDIO:
+        fail("--frames joins the inputs into one animation file: name it with -o "
+             "(.gif, .png, .apng or .webp), e.g. -o out.gif", USAGE_ERROR)
+    if STDIO in inputs:
+        fail("-: --frames reads every frame twice, from files; save stdin's image to a file "
+             "and give that", USAGE_ERROR)
+    from ..animation.sequence import DEFAULT_FPS, check_frame_timing, check_joined_output
+
+    with user_errors():
+        check_joined_output(output)
+        checked = check_frame_timing(DEFAULT_FPS if fps is None else fps,
+                                     0 if loop is None else loop)
+    return _Joined(tuple(str(name) for name in inputs), *checked)
+
+
+def _joined_name(joined: _Joined) -> str:
+    """How the summary line names the frames ``joined``: the first, the last and how many.
+
+    >>> _joined_name(_Joined(("f1.png", "f2.png", "f3.png"), 10.0, 0))
+    'f1.png … f3.png (3 frames)'
+    """
+    return f"{joined.inputs[0]} … {joined.inputs[-1]} ({len(joined.inputs)} frames)"
+
+
+def _frames_hint(output: str) -> str:
+    """The end of the error of ``-o`` given several inputs: when it names an animated
+    format, that ``--frames`` joins them into one animation.
+
+    >>> _frames_hint("out.gif"), _frames_hint("out.jpg")
+    (', or --frames to join them, as frames, into one animation', '')
+    """
+    from ..animation.sinks import ANIMATION_EXTENSIONS
+
+    if ANIMATION_EXTENSIONS.get(Path(output).suffix.lower()) in (None, "TIFF"):
+        return ""
+    return ", or --frames to join them, as frames, into one animation"
 
 
 def _refuse_masks_without_a_file(masks: str | None, files: Sequence[_File]) -> None:
@@ -643,10 +738,13 @@ def _refuse_stdout_onto_input(files: Sequence[_File]) -> None:
              f"file itself, {why}; redirect stdout to another file", USAGE_ERROR)
 
 
-def _read_files(files: Sequence[_File], palette_in: Any) -> list[tuple[Any, str]]:
+def _read_files(files: Sequence[_File], palette_in: Any,
+                joined: "_Joined | None" = None) -> list[tuple[Any, str]]:
     """The files the command reads, each with what it is, for
-    :func:`~quantize.cli.common.refuse_text_onto_files`: the inputs, and a palette file."""
-    read: list[tuple[Any, str]] = [(f.input, "an input") for f in files]
+    :func:`~quantize.cli.common.refuse_text_onto_files`: the inputs (with ``--frames``,
+    every frame ``joined``), and a palette file."""
+    read: list[tuple[Any, str]] = [(name, "an input") for name in joined.inputs] if joined \
+        else [(f.input, "an input") for f in files]
     if isinstance(palette_in, str | os.PathLike):
         read.append((palette_in, "the --palette-in file"))
     return read
@@ -1290,7 +1388,8 @@ def _check_jobs(jobs: int | None, n_files: int) -> int:
 def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
          quality: float | None, show: str,
          to_batch: tuple[list[tuple[str, Any]], list[str], dict[str, str]] = ([], [], {}),
-         palette_said: bool = False, stdout_suffix: str | None = None) -> int:
+         palette_said: bool = False, stdout_suffix: str | None = None,
+         joined: _Joined | None = None) -> int:
     """Reduce every file, print a line for each as it settles; return the exit code.
 
     ``show``: "lines" (a summary line per file), "json" (a JSON object per
@@ -1299,7 +1398,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     ``palette_said``: the ``--palette-in`` palette's own warnings were said once
     (:func:`_note_palette_in`), which the jobs leave out. ``stdout_suffix``: the
     extension whose format the image written to stdout takes (``--format``), or None: the
-    input's own (:func:`_stage`).
+    input's own (:func:`_stage`). ``joined``: the frames ``--frames`` joins, ``files``
+    then holding the first with the output.
     """
     from ..batch.calls import Call, recorded_call
     from ..batch.executor_local import run_inline, run_local
@@ -1318,7 +1418,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
         staged = [_stage(f, scratch, options, stdout_suffix) for f in files]
         said_once = (PaletteInWarning, PaletteReadWarning) if palette_said else ()
         calls = [Call(recorded_call, (_job_function(f, options, len(files),
-                                                    stdout_suffix is not None), (src, out),
+                                                    stdout_suffix is not None, joined),
+                                      (src, out),
                                       options if palette is None
                                       else {**options, "palette_out": palette}),
                       {"format_advice": True, "said_once": said_once,
@@ -1369,8 +1470,9 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
 
 
 def _job_function(f: _File, options: dict[str, Any], n_inputs: int,
-                  format_given: bool = False) -> Any:
-    """What reduces ``f``: :func:`_reduce_to_stdout` for stdout (in the format ``--format``
+                  format_given: bool = False, joined: _Joined | None = None) -> Any:
+    """What reduces ``f``: :func:`_reduce_joined` for the frames ``--frames`` joins;
+    :func:`_reduce_to_stdout` for stdout (in the format ``--format``
     named, ``format_given``, or the input's own); for an output named by
     default with ``--palette per-frame``, :func:`_reduce_named_by_default`, advising how
     to name a .gif output as this command of ``n_inputs`` inputs can; else ``reduce_file``."""
@@ -1378,6 +1480,8 @@ def _job_function(f: _File, options: dict[str, Any], n_inputs: int,
 
     from ..reduce import reduce_file
 
+    if joined is not None:
+        return functools.partial(_reduce_joined, joined=joined)
     to_stdout = None
     if f.to_stdout:  # its --palette-out file is written to a scratch file first: named so
         to_stdout = functools.partial(_reduce_to_stdout, palette_shown=options["palette_out"],
@@ -1392,6 +1496,16 @@ def _job_function(f: _File, options: dict[str, Any], n_inputs: int,
         return functools.partial(_reduce_named_by_default,
                                  gif_advice=_gif_output_advice(f.input, options, n_inputs))
     return reduce_file
+
+
+def _reduce_joined(input: str, output: str, *, joined: _Joined,
+                   **options: Any) -> dict[str, Any]:
+    """:func:`~quantize.animation.reduce_frame_files` of the frames ``joined`` (``input``,
+    the first, is how the command names them) into ``output``."""
+    from ..animation import reduce_frame_files
+
+    return reduce_frame_files(joined.inputs, output, fps=joined.fps, loop=joined.loop,
+                              **options)
 
 
 def _refuse_copy_unnamed(files: Sequence[_File]) -> None:
@@ -1678,7 +1792,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         line = printable_line(f"{record['input']} -> {record['output']}: "
                               f"{record[INPUT_COPIED]}")
     else:
-        line = printable_line(_summary(record, quality))
+        line = printable_line(_summary({**record, "input": f.shown or record["input"]},
+                                       quality))
     say(line, err=f.to_stdout)
     if show != "lines":  # --json's rows hold both sizes
         return

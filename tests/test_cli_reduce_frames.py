@@ -1,0 +1,164 @@
+"""``quantize reduce --frames``: still images joined, in order, into one animation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from quantize.animation import reduce_frame_files
+from quantize.cli import app
+from quantize.reduce import reduce_file
+from tests.animation_support import composited, frame_info, save_animation
+
+runner = CliRunner()
+
+# Three 4x3 frames of exact colours: a flat background, one pixel of each moving right.
+_BACK, _DOT = (20, 40, 210), [(220, 30, 30), (30, 170, 40), (245, 245, 240)]
+
+
+def _frames(alpha: bool = False) -> list[np.ndarray]:
+    frames = []
+    for i, dot in enumerate(_DOT):
+        f = np.zeros((3, 4, 4), np.uint8)
+        f[..., :3], f[..., 3] = _BACK, 255
+        f[1, i, :3] = dot
+        if alpha:
+            f[0, 3] = 0  # a transparent corner
+            f[2, 3, 3] = 128  # a translucent pixel
+        frames.append(f if alpha else f[..., :3].copy())
+    return frames
+
+
+@pytest.fixture
+def frame_files(tmp_path):
+    names = []
+    for i, f in enumerate(_frames()):
+        names.append(tmp_path / f"frame{i + 1:03}.png")
+        Image.fromarray(f).save(names[-1])
+    return names
+
+
+def _reduce(*args):
+    return runner.invoke(app, ["reduce", *map(str, args)])
+
+
+def _rgba(f: np.ndarray) -> np.ndarray:
+    return f if f.shape[2] == 4 else np.dstack([f, np.full(f.shape[:2], 255, np.uint8)])
+
+
+def test_frames_to_gif_exact_frames_and_delay(frame_files, tmp_path):
+    out = tmp_path / "out.gif"
+    result = _reduce(*frame_files, "--frames", "--fps", "25", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("frame001.png … frame003.png (3 frames) -> ".replace(
+        "frame001.png", str(frame_files[0])).replace("frame003.png", str(frame_files[2])))
+    shown = composited(out)
+    assert len(shown) == 3
+    for got, want in zip(shown, _frames(), strict=True):
+        np.testing.assert_array_equal(got, _rgba(want))
+    assert frame_info(out, "duration") == [40, 40, 40]
+    with Image.open(out) as im:
+        assert im.info["loop"] == 0  # forever, the default
+
+
+def test_frames_kept_in_the_order_given(frame_files, tmp_path):
+    out = tmp_path / "out.gif"
+    order = [2, 0, 1, 0]  # a frame may be given twice, held again
+    result = _reduce(*(frame_files[i] for i in order), "--frames", "-o", out)
+    assert result.exit_code == 0, result.output
+    frames = _frames()
+    shown = composited(out)
+    assert len(shown) == 4
+    for got, i in zip(shown, order, strict=True):
+        np.testing.assert_array_equal(got, _rgba(frames[i]))
+    assert frame_info(out, "duration") == [100] * 4  # 10 fps by default
+
+
+def test_frames_to_apng_with_loop(frame_files, tmp_path):
+    out = tmp_path / "out.png"
+    result = _reduce(*frame_files, "--frames", "--fps", "20", "--loop", "2", "-o", out)
+    assert result.exit_code == 0, result.output
+    shown = composited(out)
+    assert len(shown) == 3
+    for got, want in zip(shown, _frames(), strict=True):
+        np.testing.assert_array_equal(got, _rgba(want))
+    assert frame_info(out, "duration") == [50.0] * 3
+    with Image.open(out) as im:
+        assert im.info["loop"] == 2  # an APNG counts plays
+
+
+@pytest.mark.parametrize(("suffix", "alpha"), [(".png", [0, 255, 128]), (".gif", [0, 255, 255])])
+def test_frames_keep_alpha(tmp_path, suffix, alpha):
+    names = []
+    for i, f in enumerate(_frames(alpha=True)):
+        names.append(tmp_path / f"f{i}.png")
+        Image.fromarray(f).save(names[-1])
+    out = tmp_path / f"out{suffix}"
+    result = _reduce(*names, "--frames", "-o", out)
+    assert result.exit_code == 0, result.output
+    for got in composited(out):  # transparent, opaque, translucent (binary in a GIF)
+        assert [got[0, 3, 3], got[0, 0, 3], got[2, 3, 3]] == alpha
+
+
+def test_frames_of_another_size_refused(frame_files, tmp_path):
+    odd = tmp_path / "frame002.png"
+    Image.new("RGB", (5, 3)).save(odd)
+    out = tmp_path / "out.gif"
+    result = _reduce(*frame_files, "--frames", "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {odd}: is 5x3 pixels, but the frames must "
+                             f"all be the size of the first ({frame_files[0]}): 4x3\n")
+    assert not out.exists()
+
+
+def test_animation_among_frames_refused(frame_files, tmp_path):
+    clip = save_animation(tmp_path / "clip.gif", _frames())
+    out = tmp_path / "out.gif"
+    result = _reduce(frame_files[0], clip, "--frames", "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {clip}: is an animation (3 frames); the "
+                             "frames joined are still images: reduce it on its own\n")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (["-o", "out.tif"], "-o/--output='out.tif': frames are joined into an animation"),
+    ([], "--frames joins the inputs into one animation file: name it with -o"),
+    (["-o", "out.gif", "--fps", "0"], "--fps=0 should be > 0 (frames a second)"),
+    (["-o", "out.gif", "--loop", "70000"], "--loop=70000 should be <= 65535"),
+    (["--ext", ".gif"], "--frames and --ext both given"),
+])
+def test_frames_usage_errors(frame_files, tmp_path, monkeypatch, args, match):
+    monkeypatch.chdir(tmp_path)
+    result = _reduce(*frame_files, "--frames", *args)
+    assert result.exit_code == 2
+    assert match in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in frame_files]
+
+
+@pytest.mark.parametrize("flag", [["--fps", "12"], ["--loop", "1"]])
+def test_timing_without_frames_refused(frame_files, flag):
+    result = _reduce(frame_files[0], *flag)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"quantize: error: {flag[0]} times the animation "
+                                    "--frames joins the inputs into; add --frames")
+
+
+def test_output_of_several_inputs_names_frames(frame_files, tmp_path):
+    result = _reduce(*frame_files, "-o", tmp_path / "out.gif")
+    assert result.exit_code == 2
+    assert result.stderr.rstrip().endswith("or --frames to join them, as frames, into one "
+                                           "animation")
+
+
+def test_reduce_frame_files_as_an_animation_of_them(frame_files, tmp_path):
+    """The same frames joined, or read from an animation of them, give the same output."""
+    clip = save_animation(tmp_path / "clip.gif", _frames(), duration=100, loop=0)
+    joined = reduce_frame_files(frame_files, tmp_path / "joined.gif", n_colors=2, dither=1.0)
+    whole = reduce_file(clip, tmp_path / "whole.gif", n_colors=2, dither=1.0)
+    assert joined["bytes_in"] == sum(p.stat().st_size for p in frame_files)
+    assert (tmp_path / "joined.gif").read_bytes() == (tmp_path / "whole.gif").read_bytes()
+    assert joined["k"] == whole["k"] == 2 and joined["frames"] == 3
