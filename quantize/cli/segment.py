@@ -212,7 +212,8 @@ def segment_command(
         "--superpixels", metavar="N", parser=integer,
         help="Start the region hierarchy from about N >= 1 superpixels of the working copy "
         "(at most 1024 pixels a side) instead of about 600, their cells at least 6 working "
-        "pixels a side: more for a wide field of many small objects (cells, stars), which "
+        "pixels a side (a warning says when N asks for smaller ones): more for a wide "
+        "field of many small objects (cells, stars), which "
         "600 merge into their surroundings; the default cut and --regions then find more "
         "regions, at more time and memory. Not with -k; edges.png keeps the default.",
         show_default=False)] = None,
