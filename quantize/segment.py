@@ -964,12 +964,12 @@ def segment(
         0) are segmented as one colour (:func:`fill_transparent`), not by the
         colour hidden in them; a translucent pixel by the colour stored in it;
         with an :class:`AlphaIgnoredWarning` when some pixel is not opaque. A PIL image
-        keeps its stored orientation: for a photo with an EXIF orientation,
-        apply ``PIL.ImageOps.exif_transpose`` first (``quantize segment`` and
-        :func:`quantize.io.load_image` do), or the labels are those of the
-        image lying on its side. The :class:`~quantize.io.LoadedImage` that
-        ``load_image`` returns is taken too, and an object with NumPy's array
-        protocol (an xarray DataArray, a CPU tensor) as ``np.asarray`` makes it.
+        is turned upright by its EXIF orientation, as ``quantize segment`` and
+        :func:`quantize.io.load_image` turn its file (:func:`quantize.io.as_rgba`), so
+        the labels are those of the upright photo. The
+        :class:`~quantize.io.LoadedImage` that ``load_image`` returns is taken too, and an
+        object with NumPy's array protocol (an xarray DataArray, a CPU tensor) as
+        ``np.asarray`` makes it.
     n_clusters : int, optional
         Cluster the pixels into at most this many k-means clusters (1 to
         :data:`MAX_CLUSTERS`) instead of cutting the hierarchy. Clusters that
