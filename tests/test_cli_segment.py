@@ -1230,9 +1230,12 @@ def test_the_regions_help_gives_the_superpixel_count_the_warning_bears_out(tmp_p
         result = runner.invoke(app, ["segment", str(tmp_path / name), "--regions", "5000",
                                      "--superpixels", "600",
                                      "-o", str(tmp_path / name.replace(".", "_")), "-q"])
+        capped = (f"quantize: warning: {tmp_path / name}: --superpixels=600 is more than the "
+                  "130 x 130 working copy holds in cells of at least 6 pixels a side: 484 "
+                  "cells of 6 are used, as for any larger number\n") if count == 484 else ""
         assert (result.exit_code, result.stderr) == (
-            0, f"quantize: warning: {tmp_path / name}: --regions=5000 but the image has only "
-               f"{count} superpixels; cutting at {count}\n")
+            0, f"{capped}quantize: warning: {tmp_path / name}: --regions=5000 but the image "
+               f"has only {count} superpixels; cutting at {count}\n")
     result = runner.invoke(app, ["segment", str(tmp_path / "plain.png"), "--regions", "5000",
                                  "-o", str(tmp_path / "raised"), "-q"])  # 50 x 50 cells of 6
     assert (result.exit_code, result.stderr) == (
