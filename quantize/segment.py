@@ -845,7 +845,10 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         """One JSON-ready dict per region 1..R, in label order.
 
         Keys: ``label``; ``cluster`` (as ``clusters[label - 1]``; see
-        :meth:`SegmentResult.cluster_stats`); ``area`` in pixels;
+        :meth:`SegmentResult.cluster_stats`); ``area`` in pixels; ``perimeter``, the
+        region's pixels with a 4-neighbour in another region or on the image's edge (a
+        count of pixels, exact, not a length estimate: a 3 x 3 square inside the image
+        has 8; :func:`~quantize.reconstruct.regions.region_perimeters`);
         ``bbox`` as ``[row_min, col_min, row_max, col_max]``, the maxima
         excluded (so ``labels[r0:r1, c0:c1]`` holds the region); ``centroid``
         as ``[row, col]`` (two decimals), which lies outside a region shaped as a U or a
