@@ -138,7 +138,7 @@ _WARNINGS = {
     "pixel_kmeans": ("ClusterCountWarning",),
     "png": ("DamagedChunkWarning",),
     "reduce.fit": ("ColorCountWarning", "FewerColorsWarning"),
-    "segment": ("RegionCountWarning", "SpecksRemovedWarning"),
+    "segment": ("RegionCountWarning", "SpecksRemovedWarning", "SuperpixelCountWarning"),
 }
 _WARNING_MODULE = {name: module for module, names in _WARNINGS.items() for name in names}
 
@@ -210,6 +210,7 @@ if TYPE_CHECKING:
         RegionCountWarning as RegionCountWarning,
         SegmentResult as SegmentResult,
         SpecksRemovedWarning as SpecksRemovedWarning,
+        SuperpixelCountWarning as SuperpixelCountWarning,
         boundary_map as boundary_map,
         segment as segment,
     )

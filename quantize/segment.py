@@ -127,8 +127,9 @@ from .texture import (
 
 __all__ = ["MAX_CLUSTERS", "MAX_SMOOTH", "MIN_WORKING_SIZE", "SUPERPIXELS", "AlphaIgnoredWarning",
            "ClusterCountWarning", "RegionCountWarning", "SegmentResult", "SpecksRemovedWarning",
-           "boundary_map", "check_cut", "check_hierarchy_weights", "check_min_region",
-           "check_n_clusters", "check_smooth", "check_superpixels", "check_working_size",
+           "SuperpixelCountWarning", "boundary_map", "check_cut", "check_hierarchy_weights",
+           "check_min_region", "check_n_clusters", "check_smooth", "check_superpixels",
+           "check_working_size",
            "default_min_region",
            "fill_transparent", "segment", "segment_pixels", "warn_alpha_ignored",
            "warn_alpha_segmented", "working_shape"]
@@ -844,7 +845,10 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         """One JSON-ready dict per region 1..R, in label order.
 
         Keys: ``label``; ``cluster`` (as ``clusters[label - 1]``; see
-        :meth:`SegmentResult.cluster_stats`); ``area`` in pixels;
+        :meth:`SegmentResult.cluster_stats`); ``area`` in pixels; ``perimeter``, the
+        region's pixels with a 4-neighbour in another region or on the image's edge (a
+        count of pixels, exact, not a length estimate: a 3 x 3 square inside the image
+        has 8; :func:`~quantize.reconstruct.regions.region_perimeters`);
         ``bbox`` as ``[row_min, col_min, row_max, col_max]``, the maxima
         excluded (so ``labels[r0:r1, c0:c1]`` holds the region); ``centroid``
         as ``[row, col]`` (two decimals), which lies outside a region shaped as a U or a
@@ -963,12 +967,12 @@ def segment(
         0) are segmented as one colour (:func:`fill_transparent`), not by the
         colour hidden in them; a translucent pixel by the colour stored in it;
         with an :class:`AlphaIgnoredWarning` when some pixel is not opaque. A PIL image
-        keeps its stored orientation: for a photo with an EXIF orientation,
-        apply ``PIL.ImageOps.exif_transpose`` first (``quantize segment`` and
-        :func:`quantize.io.load_image` do), or the labels are those of the
-        image lying on its side. The :class:`~quantize.io.LoadedImage` that
-        ``load_image`` returns is taken too, and an object with NumPy's array
-        protocol (an xarray DataArray, a CPU tensor) as ``np.asarray`` makes it.
+        is turned upright by its EXIF orientation, as ``quantize segment`` and
+        :func:`quantize.io.load_image` turn its file (:func:`quantize.io.as_rgba`), so
+        the labels are those of the upright photo. The
+        :class:`~quantize.io.LoadedImage` that ``load_image`` returns is taken too, and an
+        object with NumPy's array protocol (an xarray DataArray, a CPU tensor) as
+        ``np.asarray`` makes it.
     n_clusters : int, optional
         Cluster the pixels into at most this many k-means clusters (1 to
         :data:`MAX_CLUSTERS`) instead of cutting the hierarchy. Clusters that
@@ -1074,7 +1078,8 @@ def segment(
         About how many superpixels the region hierarchy starts from, on the working copy
         (at most 1024 pixels a side), an int >= 1; default :data:`SUPERPIXELS`, about
         600. Their cells are at least 6 working pixels a side, so above about
-        ``h * w / 36`` of the working copy's pixels nothing changes. A wide field of many
+        ``h * w / 36`` of the working copy's pixels nothing changes (a
+        :class:`SuperpixelCountWarning` says so, with the cells used). A wide field of many
         small objects (nuclei, stars) needs more: the default's superpixels, about
         1/600 of the image each, merge an object much smaller than that into its
         surroundings, for the default cut and ``regions`` alike. More superpixels cost
@@ -1146,6 +1151,10 @@ def segment(
         least 4 working pixels) that a cluster had before them, the cluster keeping some
         region: it names ``smooth=0`` (and ``min_region=0`` when that merged some), which
         keeps them.
+    SuperpixelCountWarning
+        When ``superpixels`` asks for cells smaller than 6 working pixels a side (a third
+        of the shorter side, 3 at least, on an image under 18 pixels a side): the cells
+        used, of that side, and their number, are said.
     ClusterCountWarning
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
         vectors, or when no border between its clusters shows a change in colour or
@@ -2438,12 +2447,33 @@ def _superpixel_tree(lab: np.ndarray, w: dict[str, float], superpixels: int | No
     cut at ``n_regions`` needs that many superpixels at least (and the hierarchy is built
     over those alone)."""
     count = SUPERPIXELS if superpixels is None else superpixels
+    if superpixels is not None:
+        _warn_if_superpixels_capped(lab.shape[1:], superpixels)
     labels = _superpixel_labels(lab, w, count, 0, True)
     if superpixels is None and n_regions is not None and n_regions > int(labels.max()) + 1:
         count = _RAISED_SUPERPIXELS * n_regions
         labels = _superpixel_labels(lab, w, count, 0, True)
     tree = _merge_superpixels(labels, lab, w, None, True)
     return tree, _smallest_superpixel(_superpixel_step(lab.shape[1:], count, True))
+
+
+class SuperpixelCountWarning(QuantizeWarning):
+    """``superpixels`` asks for more superpixels than the working copy holds in cells of the
+    smallest side (6 working pixels, fewer on a tiny image): the cells are of that side,
+    and a larger number changes nothing."""
+
+
+def _warn_if_superpixels_capped(shape: tuple[int, int], superpixels: int) -> None:
+    """Say that ``superpixels`` (given) is more than the working copy of ``shape`` (h, w)
+    holds in cells of the smallest side (:func:`_superpixel_step`), and how many cells are
+    used instead; nothing when cells of that side are what it asks for."""
+    step = _superpixel_step(shape, superpixels, True)
+    if cell_step(shape, superpixels) >= step:
+        return
+    cells = -(-shape[0] // step) * -(-shape[1] // step)
+    warn_caller(f"superpixels={superpixels} is more than the {shape[1]} x {shape[0]} working "
+                f"copy holds in cells of at least {step} pixels a side: {cells} cells of "
+                f"{step} are used, as for any larger number", SuperpixelCountWarning)
 
 
 def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, float],

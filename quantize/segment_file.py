@@ -76,12 +76,15 @@ from .segment import (
 )
 
 __all__ = ["CLASSES_FILE", "EDGES_FILE", "EXIF_FILES", "INPUT_MEAN_UNITS", "OUTPUT_FILES",
-           "OVERLAY_COLOR", "STATS_UNITS", "AlphaIgnoredWarning", "check_segment_options",
-           "check_stream_outputs", "class_levels", "output_names", "segment_file"]
+           "OVERLAY_COLOR", "REGIONS_FILE", "STATS_UNITS", "AlphaIgnoredWarning",
+           "check_segment_options", "check_stream_outputs", "class_levels", "output_names",
+           "regions_table", "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
-                "flats.png", "segments.json")
+                "flats.png", "regions.csv", "segments.json")
+#: The table of the regions, one row each (:func:`regions_table`), beside ``segments.json``.
+REGIONS_FILE = "regions.csv"
 #: The outputs that keep the input's EXIF (unless ``strip``): its pictures, not the maps of
 #: numbers (labels, borders, flat colours, classes, edge strength), whose pixels are no
 #: picture of the photo.
@@ -96,6 +99,8 @@ OVERLAY_COLOR = (255, 0, 0)
 #: The units of the ``region_stats`` fields, written beside them in ``segments.json``.
 STATS_UNITS = MappingProxyType({
     "area": "pixels",
+    "perimeter": "pixels of the region with a 4-neighbour in another region or on the image's "
+                 "edge",
     "bbox": "pixel indices [row_min, col_min, row_max, col_max), maxima excluded",
     "centroid": "mean pixel index [row, col]",
     "inner_point": "pixel index [row, col] in the region, the farthest from its edge",
@@ -291,7 +296,7 @@ def segment_file(
     >>> record["n_regions"]
     2
     >>> print(*record["outputs"])
-    labels.png segmented.png boundaries.png overlay.png flats.png segments.json
+    labels.png segmented.png boundaries.png overlay.png flats.png regions.csv segments.json
     >>> folder.cleanup()
     """
     start = time.perf_counter()
@@ -773,12 +778,56 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     def encoded() -> Iterator[tuple[Path, bytes | memoryview]]:
         for name, make in images.items():  # each picture let go before the next is made
             yield paths[name], _png_bytes(make(), dpi, exif if name in EXIF_FILES else None)
+        yield paths[REGIONS_FILE], regions_table(stats["region_stats"]).encode("ascii")
         document = dict(record, input_path=input_path, **stats)
         text = json.dumps(printable_data(document), indent=1)  # non-UTF-8 bytes as \xXX
         yield paths["segments.json"], (text + "\n").encode("utf-8")
 
     write_together(encoded(), removed_first=lambda: [
         paths["segments.json"], *(stale() if stale is not None else ())], replace=replace)
+
+
+#: The columns ``regions.csv`` flattens a list field of ``region_stats`` into, as
+#: ``field_part``.
+_TABLE_PARTS = MappingProxyType({
+    "bbox": ("row_min", "col_min", "row_max", "col_max"),
+    "centroid": ("row", "col"),
+    "inner_point": ("row", "col"),
+    "mean_color": ("r", "g", "b"),
+    "mean_input": ("r", "g", "b"),
+    "segmented_color": ("r", "g", "b"),
+})
+
+
+def regions_table(records: list[dict[str, Any]]) -> str:
+    r"""``regions.csv``: one row per record of ``region_stats`` (at least one), its fields
+    as columns in their order, a list flattened into a column per part
+    (``bbox_row_min``, ..., ``mean_color_r``, ...), and ``transparent`` last, ``True`` or
+    ``False`` (written as the batch report writes a boolean); rows end in ``"
+"``
+    (RFC 4180).
+
+    >>> record = {"label": 1, "cluster": 0, "area": 2, "perimeter": 2,
+    ...           "bbox": [0, 0, 1, 2], "centroid": [0.0, 0.5], "inner_point": [0, 0],
+    ...           "mean_color": [9.0, 0.0, 0.5], "segmented_color": [9, 0, 0]}
+    >>> header, row = regions_table([record]).splitlines()
+    >>> header.split(",")[3:9]
+    ['perimeter', 'bbox_row_min', 'bbox_col_min', 'bbox_row_max', 'bbox_col_max', 'centroid_row']
+    >>> row
+    '1,0,2,2,0,0,1,2,0.0,0.5,0,0,9.0,0.0,0.5,9,0,0,False'
+    """
+    import csv
+
+    fields = [key for key in records[0] if key != "transparent"]
+    header = [f"{key}_{part}" for key in fields for part in _TABLE_PARTS.get(key, ("",))]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([name.rstrip("_") for name in header] + ["transparent"])
+    for record in records:
+        row = [v for key in fields for v in (record[key] if key in _TABLE_PARTS
+                                             else [record[key]])]
+        writer.writerow(row + [bool(record.get("transparent", False))])
+    return buffer.getvalue()
 
 
 def class_levels(result: SegmentResult) -> np.ndarray:

@@ -240,7 +240,8 @@ def test_a_segment_folder_renamed_by_a_new_input_is_emptied_of_its_files(tmp_pat
     args = [src, "-o", out, "--mode", "segment", "-k", "2", "--edges", "-j", "1"]
     assert _cli(*args, "-q").exit_code == 0
     assert _listed(out / "a") == ["boundaries.png", "edges.png", "flats.png", "labels.png",
-                                  "overlay.png", "segmented.png", "segments.json"]
+                                  "overlay.png", "regions.csv", "segmented.png",
+                                  "segments.json"]
     (out / "a" / "notes.txt").write_text("mine")
     _still(src / "a.png", 1)
     result = _cli(*args)

@@ -4955,6 +4955,32 @@ def test_load_image_of_a_file_object_turns_it_upright_and_counts_frames():
     assert load_image(io.BytesIO(_gif_of_three_frames())).n_frames == 3
 
 
+def test_a_pil_image_is_turned_upright_as_its_file_is():
+    """segment(Image.open(path)) gave labels of the stored (4, 6) for a JPEG whose EXIF says
+    orientation 6, where the command line (load_image) turns it to (6, 4): a PIL image is
+    now turned as its file is, decoded or not, converted or not; one exif_transpose gave
+    is upright already and is not turned again."""
+    from PIL import ImageOps
+
+    from quantize import segment
+
+    data = _jpeg_turned(6)
+    upright = load_image(io.BytesIO(data)).rgb
+    assert upright.shape == (6, 4, 3)
+    opened = Image.open(io.BytesIO(data))
+    assert opened.size == (6, 4)
+    decoded = Image.open(io.BytesIO(data))
+    decoded.load()
+    for image in (opened, decoded, decoded.convert("RGB"),
+                  ImageOps.exif_transpose(Image.open(io.BytesIO(data)))):
+        rgb, alpha = as_rgba(image)
+        assert alpha is None and np.array_equal(rgb, upright)
+    assert segment(Image.open(io.BytesIO(data)), regions=2).labels.shape == (6, 4)
+    reduced = reduce_colors(Image.open(io.BytesIO(data)), 2, seed=0)
+    assert reduced.indices.shape == (6, 4)
+    assert np.array_equal(reduced.indices, reduce_colors(upright, 2, seed=0).indices)
+
+
 @pytest.mark.parametrize("data", [b"", b"not an image", _gif_of_three_frames()[:40]],
                          ids=["empty", "no-image", "truncated"])
 def test_load_image_of_a_file_object_fails_as_of_a_file_naming_it_stream(tmp_path, data):

@@ -15,6 +15,7 @@ from quantize.metrics.segmentation import (
     ToleranceWarning,
     _border_points,
     border_match_counts,
+    boundary_counts,
     maximum_matching,
 )
 from quantize.reconstruct.regions import find_boundaries
@@ -162,7 +163,7 @@ def test_a_soft_border_map_as_pred_is_refused_saying_how_it_is_scored():
         "pred should be an integer label map or a bool border map, got dtype float32: "
         "for a soft border map (boundary_map's strengths), threshold it first (pred > t, "
         "a bool border map); the BSDS benchmark's ODS and OIS score 99 thresholds "
-        "t = i / 100: border_match_counts(thinned pred > t, true, tolerance) at each t, "
+        "t = i / 100: boundary_counts(pred > t, true) at each t, "
         "summed over the images for ODS (the best t for all), per image for OIS (each "
         "image's best t)")
     assert boundary_scores(soft > 0.5, halves(), tolerance=0) == (1.0, 1.0, 1.0)
@@ -263,6 +264,44 @@ def test_border_match_counts_are_the_benchmark_counts():
     with pytest.raises(TypeError, match=r"^true\[0\] should be a bool border mask, got "
                                         r"dtype int64$"):
         border_match_counts(column(29), [halves().astype(np.int64)], 1)
+
+
+def test_border_match_counts_takes_the_tolerance_of_boundary_scores():
+    """border_match_counts required tol by position, where boundary_scores defaults to the
+    BSDS tolerance, 0.0075 x the diagonal (0.54 pixels here: only the same pixels match);
+    tolerance= is its keyword, as boundary_scores', the third argument and tol= as before."""
+    pred, near = column(29), column(31)
+    assert border_match_counts(pred, [near]).tolist() == [0, 40, 0, 40]
+    assert border_match_counts(pred, [pred]).tolist() == [40, 40, 40, 40]
+    for call in (lambda: border_match_counts(pred, [near], tolerance=2),
+                 lambda: border_match_counts(pred, [near], 2),
+                 lambda: border_match_counts(pred, [near], tol=2)):
+        assert call().tolist() == [40, 40, 40, 40]
+    with pytest.raises(TypeError, match=r"^border_match_counts\(\) takes tolerance=2 or "
+                                        r"tol=3, its earlier name, not both$"):
+        border_match_counts(pred, [near], 2, tol=3)
+    with pytest.raises(ValueError, match=r"^tolerance=-1 should be >= 0"):
+        border_match_counts(pred, [near], tolerance=-1)
+
+
+def test_boundary_counts_sum_over_images_as_the_benchmark_s_ods():
+    """The counts boundary_scores divides, for sums over a data set: of one image they give
+    its scores; summed, the data set's (here 40 of 40 pixels of one image matched, 0 of 60
+    of the other's, so 0.4, not the mean 0.5 of the images' scores)."""
+    small, large = halves(), halves((60, 60), 20)
+    first = boundary_counts(small, small)
+    second = boundary_counts(large, halves((60, 60), 40))
+    assert first.tolist() == [40, 40, 40, 40] and second.tolist() == [0, 60, 0, 60]
+    assert first.dtype == np.int64
+    assert boundary_scores(large, halves((60, 60), 40)) == (0.0, 0.0, 0.0)
+    total = first + second
+    assert (total[0] / total[1], total[2] / total[3]) == (0.4, 0.4)
+    pred, truths = halves(column=27), [halves(), halves(column=33)]
+    c = boundary_counts(pred, truths, tolerance=3)
+    assert c.tolist() == [40, 40, 40, 80]
+    assert boundary_scores(pred, truths, tolerance=3) == (1.0, 0.5, pytest.approx(2 / 3))
+    drawn = [find_boundaries(t) for t in truths]  # boundary maps, thinned alike
+    assert boundary_counts(pred, drawn, tolerance=3).tolist() == c.tolist()
 
 
 @pytest.mark.parametrize(("true", "error", "message"), [
@@ -369,7 +408,7 @@ def test_a_sub_pixel_tolerance_warns_that_it_is_in_pixels():
     with pytest.warns(ToleranceWarning, match=r"^tol=0\.05 is below one pixel, .* pass "
                                               r"tol=0\.05 \* math\.hypot\(\*pred\.shape\), "
                                               r"25 for 300 x 400 maps$"):
-        border_match_counts(find_boundaries(pred), [find_boundaries(true)], 0.05)
+        border_match_counts(find_boundaries(pred), [find_boundaries(true)], tol=0.05)
 
 
 @pytest.mark.parametrize("shape, limit", [((321, 481), "28.91"), ((300, 400), "25")])

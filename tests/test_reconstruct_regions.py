@@ -298,3 +298,35 @@ def test_a_cluster_record_sums_its_regions():
     assert regions.cluster_stats(sums, np.array([1, 0, 1]), 3) == [
         {"cluster": 0, "regions": 1, "area": 1, "mean_color": [0.0, 90.0, 0.0]},
         {"cluster": 1, "regions": 2, "area": 3, "mean_color": [20.0, 0.0, 1.0]}]
+
+
+def test_region_perimeters_count_the_pixels_on_each_region_s_edge():
+    """The perimeter (segments.json had none): a region's pixels with a 4-neighbour in
+    another region or on the image's edge, counted by hand on tiny maps."""
+    rings = np.array([[1, 1, 1, 1, 1],
+                      [1, 2, 2, 2, 1],
+                      [1, 2, 3, 2, 1],
+                      [1, 2, 2, 2, 1],
+                      [1, 1, 1, 1, 1]])
+    assert regions.region_perimeters(rings, 3).tolist() == [0, 16, 8, 1]
+    assert regions.region_perimeters(np.ones((4, 5), int), 1).tolist() == [0, 14]
+    # two staircases of 6 pixels either side of a diagonal, on a row: every pixel is on an edge
+    shapes = np.array([[1, 2, 2, 2],
+                       [1, 1, 2, 2],
+                       [1, 1, 1, 2],
+                       [3, 3, 3, 3]])
+    assert regions.region_perimeters(shapes, 3).tolist() == [0, 6, 6, 4]
+    square = np.ones((6, 6), int)
+    square[1:5, 1:5] = 2  # 4 x 4: 12 on its edge, 4 inside
+    assert regions.region_perimeters(square, 2).tolist() == [0, 20, 12]
+    one_row = np.array([[1, 1, 2]])
+    assert regions.region_perimeters(one_row, 2).tolist() == [0, 2, 1]
+
+
+def test_region_stats_give_the_perimeter_after_the_area():
+    labels = np.ones((6, 6), np.int32)
+    labels[1:5, 1:5] = 2
+    stats = regions.region_stats(labels, np.zeros((6, 6, 3), np.uint8), np.array([0, 1]), 2)
+    assert [(s["area"], s["perimeter"]) for s in stats] == [(20, 20), (16, 12)]
+    assert list(stats[0])[2:5] == ["area", "perimeter", "bbox"]
+    assert all(type(s["perimeter"]) is int for s in stats)

@@ -2994,3 +2994,12 @@ def test_stats_of_a_stretched_image_give_the_means_in_its_own_values():
     assert plain.stretch_range is None
     assert "mean_input" not in plain.cluster_stats()[0]
     assert "mean_input" not in plain.region_stats()[0]
+
+
+def test_region_stats_give_each_quadrant_its_outline_as_perimeter(rng):
+    """A 32 x 40 quadrant's pixels on its edge, beside another quadrant or the image's edge,
+    are its outline: 2 * (32 + 40) - 4."""
+    img, _ = quadrants(rng)
+    stats = segment(img, 4, weights={"texture": 0}, seed=0).region_stats()
+    assert [s["area"] for s in stats] == [32 * 40] * 4
+    assert [s["perimeter"] for s in stats] == [140] * 4

@@ -777,8 +777,9 @@ def test_a_second_ctrl_c_while_a_new_folder_is_emptied_leaves_no_segments_json(
         segment_file(tmp_path / "in.png", tmp_path / "seg", regions=1)
     monkeypatch.undo()
     assert sorted(p.name for p in (tmp_path / "seg").iterdir()) == [
-        "boundaries.png", "flats.png", "labels.png", "overlay.png", "segmented.png"]
-    assert removed[:2] == ["segments.json", "flats.png"]
+        "boundaries.png", "flats.png", "labels.png", "overlay.png", "regions.csv",
+        "segmented.png"]
+    assert removed[:2] == ["segments.json", "regions.csv"]
 
 
 @pytest.mark.parametrize("linked", [False, True])
@@ -1029,3 +1030,49 @@ def test_class_levels_are_16_bit_beyond_256_clusters():
     small = SegmentResult(labels[:, :2] % 256 + 1, np.arange(256), np.zeros((256, 3)),
                           np.zeros((10, 2, 3), np.uint8), {}, 0)
     assert class_levels(small).dtype == np.uint8
+
+
+def _csv_rows(path):
+    import csv
+
+    with open(path, newline="", encoding="ascii") as f:
+        return list(csv.reader(f))
+
+
+def test_regions_csv_is_the_region_stats_one_row_per_region(tmp_path):
+    """A per-region table for a spreadsheet (segments.json alone had the regions, and a batch
+    report is one row per file): region_stats flattened, the transparent column last."""
+    rgba = np.zeros((6, 8, 4), np.uint8)
+    rgba[:, :4] = (200, 40, 40, 255)
+    rgba[:, 4:] = (10, 200, 10, 0)  # a region no pixel of which shows
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    with pytest.warns(AlphaIgnoredWarning):
+        record = segment_file(tmp_path / "a.png", tmp_path / "seg", regions=2)
+    assert record["outputs"][-2:] == ["regions.csv", "segments.json"]
+    raw = (tmp_path / "seg" / "regions.csv").read_bytes()
+    assert raw.count(b"\r\n") == 3 and raw.endswith(b"\r\n")
+    header, *rows = _csv_rows(tmp_path / "seg" / "regions.csv")
+    assert header == [
+        "label", "cluster", "area", "perimeter", "bbox_row_min", "bbox_col_min",
+        "bbox_row_max", "bbox_col_max", "centroid_row", "centroid_col", "inner_point_row",
+        "inner_point_col", "mean_color_r", "mean_color_g", "mean_color_b",
+        "segmented_color_r", "segmented_color_g", "segmented_color_b", "transparent"]
+    stats = json.loads((tmp_path / "seg" / "segments.json").read_text())["region_stats"]
+    assert [s["perimeter"] for s in stats] == [16, 16]  # 6 x 4 each: 24 pixels, 8 inside
+    assert [row[2:4] for row in rows] == [["24", "16"], ["24", "16"]]
+    assert [row[-1] for row in rows] == ["False", "True"]
+    assert [row[:-1] for row in rows] == [
+        [str(v) for key in s if key != "transparent"
+         for v in (s[key] if isinstance(s[key], list) else [s[key]])] for s in stats]
+
+
+def test_regions_csv_of_a_stretched_image_has_the_mean_input_columns(tmp_path):
+    counts = np.full((4, 6), 1000, np.uint16)
+    counts[:, 3:] = 3000
+    Image.fromarray(counts).save(tmp_path / "c.png")
+    segment_file(tmp_path / "c.png", tmp_path / "seg", n_clusters=2, seed=0, stretch=True,
+                 weights={"xy": 0, "texture": 0}, min_region=0)
+    header, *rows = _csv_rows(tmp_path / "seg" / "regions.csv")
+    at = header.index("mean_color_b") + 1
+    assert header[at:at + 3] == ["mean_input_r", "mean_input_g", "mean_input_b"]
+    assert [row[at:at + 3] for row in rows] == [["1000.0"] * 3, ["3000.0"] * 3]

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from quantize import segment
 from quantize.batch.manifest import _as_checked
 from quantize.cli import app
-from quantize.segment import RegionCountWarning, check_superpixels
+from quantize.segment import RegionCountWarning, SuperpixelCountWarning, check_superpixels
 from quantize.segment_file import check_segment_options, segment_file
 
 runner = CliRunner()
@@ -72,6 +72,32 @@ def test_regions_above_the_superpixels_given_warn_and_cut_at_those():
     assert result.n_regions < 700
 
 
+def test_superpixels_above_the_smallest_cells_warn_saying_how_many_are_used():
+    """Cells are at least 6 working pixels a side: 2500 of them on the 300 x 300 dots, so
+    superpixels=5000 gave what 2500 gives, without a word."""
+    img = _dots()
+    with pytest.warns(SuperpixelCountWarning) as caught:
+        capped = segment(img, superpixels=5000)
+    assert [str(w.message) for w in caught] == [
+        "superpixels=5000 is more than the 300 x 300 working copy holds in cells of at least "
+        "6 pixels a side: 2500 cells of 6 are used, as for any larger number"]
+    assert caught[0].filename == __file__
+    np.testing.assert_array_equal(capped.labels, segment(img, superpixels=2500).labels)
+
+
+def test_on_a_tiny_image_the_warning_names_its_smaller_cells():
+    """A 12 x 15 image's cells are at least 4 pixels a side (a third of its shorter side)."""
+    img = np.zeros((12, 15, 3), np.uint8)
+    img[:, 7:] = 200
+    with pytest.warns(SuperpixelCountWarning, match=r"^superpixels=100 is more than the 15 x "
+                                                     r"12 working copy holds in cells of at "
+                                                     r"least 4 pixels a side: 12 cells of 4 "):
+        segment(img, superpixels=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        segment(img, superpixels=12)
+
+
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
     ({"superpixels": 0}, ValueError, "superpixels=0 should be >= 1"),
     ({"superpixels": 2.0}, TypeError, "superpixels=2.0 should be an integer, got float"),
@@ -114,6 +140,13 @@ def test_the_command_takes_superpixels_and_refuses_them_with_k(tmp_path):
                               "-o", str(tmp_path / "out")])
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["n_regions"] == 226
+    capped = runner.invoke(app, ["segment", str(path), "--superpixels", "5000",
+                                 "-o", str(tmp_path / "capped")])
+    assert capped.exit_code == 0, capped.output
+    assert capped.stderr == (
+        f"quantize: warning: {path}: --superpixels=5000 is more than the 300 x 300 working "
+        "copy holds in cells of at least 6 pixels a side: 2500 cells of 6 are used, as for "
+        "any larger number\n")
     bad = runner.invoke(app, ["segment", str(path), "-k", "3", "--superpixels", "900",
                               "-o", str(tmp_path / "bad")])
     assert (bad.exit_code, bad.stderr) == (

@@ -75,6 +75,8 @@ Writes into the output folder (-o), segments.json last:
                   another region
   overlay.png     those borders on the photo, in red or --overlay-color
   flats.png       each region in a colour of its own (flats of line art)
+  regions.csv     region_stats (below) as a table, one row per region, lists
+                  as columns (bbox_row_min, ..., mean_color_r, ...)
   edges.png       with --edges: border strength 0..1 as 0..65535
   classes.png     with --classes: the cluster 0..K-1 of each pixel (8-bit
                   grey up to 256 clusters, else 16-bit), as cluster_stats
@@ -85,6 +87,8 @@ Writes into the output folder (-o), segments.json last:
                   mean_color, with --stretch mean_input),
                   region_stats_units (the units below) and
                   region_stats, per region: label, cluster, area (pixels),
+                  perimeter (its pixels with a 4-neighbour in another
+                  region or on the image's edge),
                   bbox [row_min, col_min, row_max, col_max) (pixel
                   indices, maxima excluded), centroid [row, col] (mean
                   pixel index), inner_point [row, col] (the pixel index
@@ -214,7 +218,8 @@ def segment_command(
         "--superpixels", metavar="N", parser=integer,
         help="Start the region hierarchy from about N >= 1 superpixels of the working copy "
         "(at most 1024 pixels a side) instead of about 600, their cells at least 6 working "
-        "pixels a side: more for a wide field of many small objects (cells, stars), which "
+        "pixels a side (a warning says when N asks for smaller ones): more for a wide "
+        "field of many small objects (cells, stars), which "
         "600 merge into their surroundings; the default cut and --regions then find more "
         "regions, at more time and memory. Not with -k; edges.png keeps the default.",
         show_default=False)] = None,

@@ -3494,8 +3494,13 @@ def as_rgba(image: Any, name: str = "image", *, every_frame: str | None = None,
     profile, PNG gamma, 16-bit and float grayscale; a palette image's alpha, from its
     ``transparency`` or an "RGBA" palette as ``Image.quantize`` makes; one not yet
     decoded whose tRNS chunk holds more alpha values than a palette has entries is read
-    opaque, with a :class:`TransparencyChunkWarning`) but keeps its orientation: apply
-    ``PIL.ImageOps.exif_transpose`` first for an upright photo. A PIL image
+    opaque, with a :class:`TransparencyChunkWarning`), and turned upright by the EXIF
+    orientation its ``info["exif"]`` gives (:func:`exif_orientation`), as the file is:
+    ``Image.open`` of a phone photo gives the arrays the command line gives. One
+    ``PIL.ImageOps.exif_transpose`` turned is upright already (it drops the orientation),
+    but an image turned by hand (``im.rotate``, ``im.transpose``) keeps the tag Pillow
+    copied with it, and is turned again: drop it first (``im.info.pop("exif")``). A PIL
+    image
     of an animation or a multi-page file gives the frame it is at, and a
     :class:`LoadedImage` of one its first frame, with a
     :class:`quantize.animation.FirstFrameWarning` saying so; ``every_frame``, when
@@ -3959,7 +3964,9 @@ def _pil_image_rgba(image: Image.Image, name: str, every_frame: str | None,
             reading_file.enter_context(read_errors(Path(where)))
         _warn_one_frame(image, name, every_frame)
         decoded, unread = _decoded(image, name, undecoded, where, wide)
-    return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)), reading=wide)
+    orientation = exif_orientation(decoded)  # as load_image reads it, once decoded
+    return _pil_to_rgba(_upright_srgb(_high_byte_key(decoded, name, unread), orientation),
+                        reading=wide)
 
 
 def _decoded(image: Image.Image, name: str, undecoded: bool, where: str | os.PathLike[str],

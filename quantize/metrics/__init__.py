@@ -6,8 +6,10 @@ from .segmentation import (
     ToleranceWarning,
     adjusted_rand_index,
     border_match_counts,
+    boundary_counts,
     boundary_scores,
 )
 
 __all__: list[str] = ["BoundaryMapWarning", "ToleranceWarning", "adjusted_rand_index",
-                      "border_match_counts", "boundary_scores", "delta_e", "psnr"]
+                      "border_match_counts", "boundary_counts", "boundary_scores", "delta_e",
+                      "psnr"]

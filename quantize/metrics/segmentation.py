@@ -29,7 +29,7 @@ from ..reconstruct.regions import find_boundaries
 from ._inputs import metric_array, refuse_non_array
 
 __all__ = ["BoundaryMapWarning", "ToleranceWarning", "adjusted_rand_index",
-           "border_match_counts", "boundary_scores", "maximum_matching"]
+           "border_match_counts", "boundary_counts", "boundary_scores", "maximum_matching"]
 
 #: Default matching tolerance as a share of the image diagonal (the BSDS value).
 TOLERANCE_FRACTION = 0.0075
@@ -206,6 +206,57 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     >>> t2 = np.zeros((10, 10), bool); t2[:, 7] = True
     >>> [round(v, 3) for v in boundary_scores(a, [t1, t2], tolerance=2)]
     [1.0, 0.5, 0.667]
+
+    Over a data set, the benchmark's ODS sums the counts of every image before dividing
+    (:func:`boundary_counts`), rather than averaging these scores.
+    """
+    return _scores(boundary_counts(pred, true, tolerance=tolerance, max_pixels=max_pixels))
+
+
+@foreign_keywords
+def boundary_counts(pred: Any, true: Any, *, tolerance: float | None = None,
+                    max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """The border pixels :func:`boundary_scores` divides, ``[matched predicted, predicted,
+    matched true, true]`` (int64), to be summed over the images of a data set.
+
+    Takes what :func:`boundary_scores` takes, and reads it alike: label or border maps,
+    thinned, one reference or several, ``tolerance`` in pixels with the default 0.0075 x
+    the diagonal of each image's maps. The BSDS benchmark's ODS (its figure for a data
+    set at one threshold) sums these counts over the images and then divides: precision
+    the first sum over the second, recall the third over the fourth, F their harmonic
+    mean. Of one image, ``boundary_scores`` gives those of its counts.
+
+    Parameters
+    ----------
+    pred, true, tolerance, max_pixels
+        As for :func:`boundary_scores`.
+
+    Returns
+    -------
+    (4,) ndarray of int64
+
+    Raises
+    ------
+    ValueError, TypeError, quantize.errors.ImageReadError
+        As :func:`boundary_scores` raises them.
+
+    Warns
+    -----
+    BoundaryMapWarning, ToleranceWarning
+        As :func:`boundary_scores` gives them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from quantize.metrics import boundary_counts
+    >>> a = np.zeros((10, 10), dtype=int); a[:, 5:] = 1
+    >>> b = np.zeros((10, 10), dtype=int); b[:, 8:] = 1
+    >>> total = boundary_counts(a, a) + boundary_counts(a, b, tolerance=2)
+    >>> total.tolist()
+    [10, 20, 10, 20]
+    >>> precision, recall = total[0] / total[1], total[2] / total[3]
+    >>> float(precision), float(recall)
+    (0.5, 0.5)
     """
     limit = check_max_pixels(max_pixels)
     p_map = _check_pred(pred, limit)
@@ -213,13 +264,13 @@ def boundary_scores(pred: Any, true: Any, *, tolerance: float | None = None,
     tol = _check_tolerance(tolerance, p_map.shape)
     p_borders = _thinned(p_map if p_map.dtype == bool else find_boundaries(p_map))
     t_borders = [_thinned(t if drawn else find_boundaries(t)) for t in truths]
-    return _scores(_border_match_counts(p_borders, t_borders, tol))
+    return _border_match_counts(p_borders, t_borders, tol)
 
 
 #: How a soft border map is scored, as the refusal of one as ``pred`` says.
 SOFT_MAP_ROUTE = ("threshold it first (pred > t, a bool border map); the BSDS benchmark's "
-                  "ODS and OIS score 99 thresholds t = i / 100: border_match_counts("
-                  "thinned pred > t, true, tolerance) at each t, summed over the images "
+                  "ODS and OIS score 99 thresholds t = i / 100: boundary_counts("
+                  "pred > t, true) at each t, summed over the images "
                   "for ODS (the best t for all), per image for OIS (each image's best t)")
 
 
@@ -336,7 +387,8 @@ def _looks_drawn(labels: np.ndarray) -> bool:
     return int(inner.sum()) < 0.05 * n
 
 
-def border_match_counts(pred: Any, true: Any, tol: float) -> np.ndarray:
+def border_match_counts(pred: Any, true: Any, tolerance: float | None = None, *,
+                        tol: float | None = None) -> np.ndarray:
     """Border pixels matched and in all, ``[matched predicted, predicted, matched
     true, true]`` (int64), of the border mask ``pred`` against each mask of ``true``.
 
@@ -353,21 +405,23 @@ def border_match_counts(pred: Any, true: Any, tol: float) -> np.ndarray:
         The predicted border pixels (thinned, for the benchmark's figures).
     true : sequence of (H, W) array_like of bool, or (n, H, W) array_like of bool
         Each annotator's border pixels; none gives 0 true pixels.
-    tol : float
-        Largest distance of a pair, as :func:`maximum_matching` takes it.
+    tolerance : float, optional
+        Largest distance of a pair in pixels, as :func:`maximum_matching` takes it; default
+        0.0075 x the masks' diagonal, as for :func:`boundary_scores`. ``tol``, its
+        earlier name, is taken too (the third argument given by position is it).
 
     Raises
     ------
     ValueError, TypeError
         If a mask is not 2-D bool of ``pred``'s shape (or it, or ``true`` itself,
         is a result, a file name, None or a masked array, as for
-        :func:`boundary_scores`), or ``tol``
-        is negative or above its limit (as for :func:`boundary_scores`' tolerance).
+        :func:`boundary_scores`), ``tolerance`` is negative or above its limit (as
+        for :func:`boundary_scores`), or both ``tolerance`` and ``tol`` are given.
 
     Warns
     -----
     ToleranceWarning
-        When ``tol`` is above 0 but below 1 and below half the BSDS default for
+        When ``tolerance`` is above 0 but below 1 and below half the BSDS default for
         the masks, as for :func:`boundary_scores`.
 
     Examples
@@ -375,17 +429,24 @@ def border_match_counts(pred: Any, true: Any, tol: float) -> np.ndarray:
     >>> import numpy as np
     >>> from quantize.metrics import border_match_counts
     >>> pred = np.zeros((5, 5), bool); pred[:, 2] = True
-    >>> border_match_counts(pred, [pred, np.roll(pred, 2, axis=1)], 1).tolist()
+    >>> border_match_counts(pred, [pred, np.roll(pred, 2, axis=1)], tolerance=1).tolist()
     [5, 5, 5, 10]
+
+    These masks are matched as given, unthinned; :func:`boundary_counts` takes label
+    maps or border maps, thins them and counts as :func:`boundary_scores` does, for sums
+    over a data set.
     """
     masks = [_check_mask(pred, "pred")]
     refuse_non_array(true, "true", "mask")
     masks += [_check_mask(t, f"true[{i}]") for i, t in enumerate(true)]
     for i, mask in enumerate(masks[1:]):
         _check_same_shape(masks[0].shape, mask.shape, f"true[{i}]")
-    tol = _check_distance(tol, "tol", masks[0].shape, f"{masks[0].shape[0]} x "
-                          f"{masks[0].shape[1]} masks", "their diagonal")
-    _warn_sub_pixel(tol, "tol", masks[0].shape)
+    if tol is not None and tolerance is not None:
+        raise TypeError(f"border_match_counts() takes tolerance={tolerance!r} or tol={tol!r}, "
+                        "its earlier name, not both")
+    name = "tol" if tol is not None else "tolerance"
+    shape = masks[0].shape
+    tol = _check_tolerance(tolerance if tol is None else tol, shape, name, "masks")
     return _border_match_counts(masks[0], masks[1:], tol)
 
 
@@ -423,16 +484,18 @@ def _scores(counts: np.ndarray) -> tuple[float, float, float]:
     return float(precision), float(recall), float(f)
 
 
-def _check_tolerance(tolerance: Any, shape: tuple[int, int]) -> float:
+def _check_tolerance(tolerance: Any, shape: tuple[int, int], name: str = "tolerance",
+                     things: str = "maps") -> float:
     """The matching distance in pixels for maps of ``shape``: the BSDS default, or
-    ``tolerance`` checked against its limits (see :data:`MAX_TOLERANCE_FRACTION`)."""
+    ``tolerance`` (given as ``name``, of ``things``) checked against its limits (see
+    :data:`MAX_TOLERANCE_FRACTION`)."""
     default = TOLERANCE_FRACTION * math.hypot(*shape)
     if tolerance is None:
         return default
-    tol = _check_distance(tolerance, "tolerance", shape, f"{shape[0]} x {shape[1]} maps",
+    tol = _check_distance(tolerance, name, shape, f"{shape[0]} x {shape[1]} {things}",
                           "their diagonal", f"; the default, the BSDS benchmark's, is "
                           f"{default:.3g}")
-    _warn_sub_pixel(tol, "tolerance", shape)
+    _warn_sub_pixel(tol, name, shape)
     return tol
 
 

@@ -88,9 +88,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         of whose pixels are opaque is opaque); fully transparent
         pixels (alpha 0) share one extra entry. The
         :class:`~quantize.io.LoadedImage` that :func:`quantize.io.load_image`
-        returns for a file is taken too, with its alpha. A PIL image keeps its
-        stored orientation (apply ``PIL.ImageOps.exif_transpose`` for a photo);
-        ``load_image`` turns the file upright. An object with NumPy's array protocol (an
+        returns for a file is taken too, with its alpha. A PIL image is turned upright
+        by its EXIF orientation, as ``load_image`` turns its file
+        (:func:`quantize.io.as_rgba`). An object with NumPy's array protocol (an
         xarray DataArray, a CPU tensor) is read as ``np.asarray`` makes it; nested lists
         are refused (pass ``np.asarray(image, dtype=np.uint8)`` for levels 0..255,
         ``dtype=np.float32`` for values 0..1). A 2-D array is a grey
