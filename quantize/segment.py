@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,6 +89,7 @@ from ._validation import (
     handed_out,
     shown_step,
 )
+from .classes import SharedClasses
 from .errors import QuantizeWarning, warn_caller
 from .features import (  # AlphaIgnoredWarning: build_features says it too
     DEFAULT_TEXTURE_SCALES,
@@ -887,7 +889,8 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         paints of a paint-by-numbers page, ``cluster`` of :meth:`SegmentResult.region_stats`
         naming each region's.
 
-        Keys: ``cluster``; ``regions``, how many are in it; ``area``, their pixels; and
+        Keys: ``cluster``; ``regions``, how many are in it; ``area``, their pixels;
+        ``fraction``, that area over the image's pixels (6 decimals); and
         ``mean_color`` as ``[r, g, b]``, the mean of their visible pixels (see ``alpha``),
         0..255 with one decimal (unrounded with ``exact=True``), as a region's is worked
         out; ``"transparent": true`` last when none of them is visible. With
@@ -941,6 +944,7 @@ def segment(
     superpixels: int | None = None,
     smooth: int | None = None,
     working_size: int | str | None = None,
+    classes_in: SharedClasses | str | os.PathLike[str] | None = None,
 ) -> SegmentResult:
     """Segment ``image`` into regions of similar colour, texture and position.
 
@@ -1101,6 +1105,13 @@ def segment(
         The speck size of the majority smoothing is in working pixels (13 at most), so
         it shrinks in pixels of the image too. Texture is still measured on a copy of at
         most 1024 pixels a side.
+    classes_in : SharedClasses, str or path, optional
+        K-means classes fitted on many images (:func:`quantize.classes.fit_classes`), or
+        the JSON file they were saved to (:func:`quantize.classes.read_classes`): each
+        pixel is assigned to the nearest of their centres, the features scaled by their
+        divisors, with no fit and no uniting of clusters, so that cluster ``i`` is class
+        ``i`` of every image segmented with them (``centers`` are theirs). ``n_clusters``,
+        ``weights``, ``space`` and ``texture_scales`` are theirs: given, they must match.
 
     Returns
     -------
@@ -1192,7 +1203,7 @@ def segment(
                           space=space, min_region=min_region, texture_scales=texture_scales,
                           seed=seed, advice=alpha_advice(image, _ALPHA_ADVICE),
                           superpixels=superpixels, smooth=smooth, working_size=working_size,
-                          stretch_range=stretch_range)
+                          stretch_range=stretch_range, classes_in=classes_in)
 
 
 @foreign_keywords
@@ -1212,6 +1223,7 @@ def segment_pixels(
     smooth: int | None = None,
     working_size: int | str | None = None,
     stretch_range: tuple[float, float] | None = None,
+    classes_in: SharedClasses | str | os.PathLike[str] | None = None,
 ) -> SegmentResult:
     """:func:`segment` of an image read already, as :func:`~quantize.io.as_rgba` gives it:
     ``rgb`` ``(H, W, 3)`` uint8, which the result keeps (it is not copied; nor modified),
@@ -1221,6 +1233,10 @@ def segment_pixels(
     255 (:attr:`~quantize.io.LoadedImage.stretch_range`), gives its statistics their
     ``mean_input``. The other parameters are checked, as :func:`segment` checks them.
     """
+    shared = None
+    if classes_in is not None:
+        shared, n_clusters, weights, space, texture_scales = _with_classes(
+            classes_in, n_clusters, regions, weights, space, texture_scales)
     w = check_weights(weights)
     scales = check_texture_scales(texture_scales)
     rng = check_seed(seed)
@@ -1248,12 +1264,36 @@ def segment_pixels(
         return result._with_stretch_range(stretch_range)
     limit = default_min_region(h, wd) if given is None else _min_region_pixels(given, h, wd)
     result, unmerged, speck, pieces, large_pieces = _segment_kmeans(
-        rgb, alpha, k, w, space, scales, limit, rng, smooth, working_size)
+        rgb, alpha, k, w, space, scales, limit, rng, smooth, working_size, shared)
     _warn_if_one_region(result, k, limit, unmerged, speck, given=given,
                         large_pieces=large_pieces)
     if pieces is not None:
         _warn_if_pieces_lost(result, pieces, k, speck, unmerged, limit, given, working_size)
     return result._with_stretch_range(stretch_range)
+
+
+def _with_classes(classes: Any, n_clusters: Any, regions: Any, weights: Any, space: Any,
+                  texture_scales: Any) -> tuple[SharedClasses, int, dict[str, float], str,
+                                                tuple[float, ...]]:
+    """The shared ``classes`` (read when a path) and the settings they were fitted with,
+    which the segmentation takes; refused when the given ones differ, or with
+    ``regions``."""
+    from .classes import check_classes_fit, read_classes
+
+    name = "classes_in"
+    if isinstance(classes, (str, os.PathLike)):
+        name = f"classes file {os.fspath(classes)!r}"
+        classes = read_classes(classes)
+    elif not isinstance(classes, SharedClasses):
+        raise TypeError(f"classes_in={classes!r}: expected SharedClasses, a path to a classes "
+                        "file or None")
+    if regions is not None:
+        raise ValueError(f"regions={regions!r} with classes_in: shared classes are k-means "
+                         "clusters; expected regions=None")
+    check_classes_fit(classes, None if n_clusters is None else check_n_clusters(n_clusters),
+                      weights, space, texture_scales, name)
+    return (classes, classes.n_clusters, classes.weights, classes.space,
+            classes.texture_scales)
 
 
 class SpecksRemovedWarning(QuantizeWarning):
@@ -1933,7 +1973,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     check_seed(seed)
     rgb, fill = fill_transparent(rgb, alpha)
     warn_alpha_segmented(alpha, fill, advice=alpha_advice(image, _ALPHA_ADVICE))
-    work, factor = _working_copy(rgb)
+    work, factor = working_copy(rgb)
     lab = lab_planes(work)
     if factor > 1:
         return _full_size_border_map(rgb, lab, w, factor, closed)
@@ -2455,7 +2495,7 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
     transparent pixels filled), and each region's centre is the mean colour of its pixels
     that ``alpha`` shows. ``given`` is ``min_region`` as the caller gave it (a share), for
     the warnings to say; ``superpixels`` as given (:func:`_superpixel_tree`)."""
-    work, factor = _working_copy(rgb)
+    work, factor = working_copy(rgb)
     lab = lab_planes(work)
     tree, speck = _superpixel_tree(lab, w, superpixels, n_regions)
     full = _FullSize(tree, lab, rgb, factor, alpha, min_region, speck)
@@ -2573,7 +2613,7 @@ def _cut_full_size(full: _FullSize, work: np.ndarray, n_regions: int
 
 def _box_areas(shape: tuple[int, ...], factor: int) -> np.ndarray:
     """``(h * w,)`` float64: the full-size pixels of each working pixel of an image of
-    ``shape`` (:func:`_working_copy`), ``factor`` x ``factor`` but for the last boxes of a
+    ``shape`` (:func:`working_copy`), ``factor`` x ``factor`` but for the last boxes of a
     side that is no multiple of it.
 
     >>> _box_areas((3, 5), 2).reshape(2, 3).tolist()
@@ -3296,7 +3336,7 @@ def _half_index(shape: tuple[int, int], half: tuple[int, int]) -> tuple[np.ndarr
 def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column ``(H,), (W,)`` of the working copy's box each full-size pixel is in.
 
-    ``shape`` is the full size, ``factor`` that of :func:`_working_copy`; the
+    ``shape`` is the full size, ``factor`` that of :func:`working_copy`; the
     last box of a side that is not a multiple of it is partial, not stretched
     over the others.
     """
@@ -3306,7 +3346,8 @@ def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndar
 def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[str, float],
                     space: str, scales: tuple[float, ...], limit: int,
                     rng: np.random.Generator, smooth: int | None = None,
-                    working_size: int | str | None = None
+                    working_size: int | str | None = None,
+                    shared: SharedClasses | None = None
                     ) -> tuple[SegmentResult, int, int, np.ndarray | None, int]:
     """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy, the number
     of regions before those under ``limit`` pixels merged, the speck size in pixels
@@ -3314,10 +3355,10 @@ def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[s
     pieces before the smoothing (None with texture features) and, when the smoothing
     changed the working cluster map, its pieces that ``limit`` alone would have kept.
     The working copy is at most ``working_size`` a side (:func:`working_shape`)."""
-    work, factor = _working_copy(rgb, working_size)
+    work, factor = working_copy(rgb, working_size)
     labels, clusters, centers, unmerged, pieces, large_pieces = cluster_pixels(
         work, rgb.shape[:2], factor, k, w, space, scales, limit, rng, image=rgb, smooth=smooth,
-        hidden=_hidden_apart(alpha))
+        hidden=_hidden_apart(alpha), shared=shared)
     result = SegmentResult(labels, clusters, centers, rgb, w, limit, alpha)
     return (result, unmerged, speck_side(work.shape[:2], factor, smooth), pieces,
             large_pieces)
@@ -3332,7 +3373,7 @@ def _hidden_apart(alpha: np.ndarray | None) -> np.ndarray | None:
     return hidden if hidden.any() and not hidden.all() else None
 
 
-# _working_copy reduces a band of about this many full-size pixels at a time.
+# working_copy reduces a band of about this many full-size pixels at a time.
 _REDUCE_BAND_PIXELS = 1 << 22
 
 
@@ -3356,7 +3397,7 @@ def working_shape(shape: tuple[int, ...], working_size: int | str | None = None
 
 
 def _working_factor(shape: tuple[int, ...], working_size: int | str | None = None) -> int:
-    """The whole factor :func:`_working_copy` box-downscales an image of ``shape`` by, to
+    """The whole factor :func:`working_copy` box-downscales an image of ``shape`` by, to
     at most ``working_size`` pixels a side (None: 1024; ``"full"``: none, factor 1)."""
     if working_size == "full":
         return 1
@@ -3364,7 +3405,7 @@ def _working_factor(shape: tuple[int, ...], working_size: int | str | None = Non
     return max(1, math.ceil(max(shape[:2]) / side))
 
 
-def _working_copy(rgb: np.ndarray, working_size: int | str | None = None
+def working_copy(rgb: np.ndarray, working_size: int | str | None = None
                   ) -> tuple[np.ndarray, int]:
     """The image box-downscaled by an integer factor to at most 1024 pixels a side (or
     ``working_size``, :func:`_working_factor`), and the factor.

@@ -2673,6 +2673,7 @@ def test_cluster_stats_of_the_hierarchy_are_its_regions():
     result = segment(img, regions=4)
     assert result.cluster_stats() == [
         {"cluster": s["label"] - 1, "regions": 1, "area": s["area"],
+         "fraction": round(s["area"] / img[..., 0].size, 6),
          "mean_color": s["mean_color"]} for s in result.region_stats()]
 
 

@@ -991,9 +991,9 @@ def test_segments_json_gives_each_cluster_a_mean_colour_and_its_pixels(tmp_path)
     regions = {r["cluster"]: r["mean_color"] for r in document["region_stats"]}
     assert sorted(document["cluster_stats"], key=lambda c: c["mean_color"]) == [
         {"cluster": next(c for c, m in regions.items() if m == [0.0, 0.0, 0.0]), "regions": 1,
-         "area": 300, "mean_color": [0.0, 0.0, 0.0]},
+         "area": 300, "fraction": 0.5, "mean_color": [0.0, 0.0, 0.0]},
         {"cluster": next(c for c, m in regions.items() if m == [200.0, 100.0, 0.0]),
-         "regions": 1, "area": 300, "mean_color": [200.0, 100.0, 0.0]}]
+         "regions": 1, "area": 300, "fraction": 0.5, "mean_color": [200.0, 100.0, 0.0]}]
     assert list(document)[-3:] == ["cluster_stats", "region_stats_units", "region_stats"]
 
 
