@@ -1112,6 +1112,8 @@ def segment(
         divisors, with no fit and no uniting of clusters, so that cluster ``i`` is class
         ``i`` of every image segmented with them (``centers`` are theirs). ``n_clusters``,
         ``weights``, ``space`` and ``texture_scales`` are theirs: given, they must match.
+        An image need not hold every class: no :class:`RegionCountWarning` says that
+        fewer regions came out than classes.
 
     Returns
     -------
@@ -1265,8 +1267,9 @@ def segment_pixels(
     limit = default_min_region(h, wd) if given is None else _min_region_pixels(given, h, wd)
     result, unmerged, speck, pieces, large_pieces = _segment_kmeans(
         rgb, alpha, k, w, space, scales, limit, rng, smooth, working_size, shared)
-    _warn_if_one_region(result, k, limit, unmerged, speck, given=given,
-                        large_pieces=large_pieces)
+    if shared is None:  # with shared classes, an image need not hold every class
+        _warn_if_one_region(result, k, limit, unmerged, speck, given=given,
+                            large_pieces=large_pieces)
     if pieces is not None:
         _warn_if_pieces_lost(result, pieces, k, speck, unmerged, limit, given, working_size)
     return result._with_stretch_range(stretch_range)
