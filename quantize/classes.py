@@ -263,7 +263,7 @@ def read_classes(path: str | os.PathLike[str]) -> SharedClasses:
                                f"{e.strerror or e}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise ClassesFileError(f"{os.fspath(path)!r} is not a quantize classes file ({e}); "
-                               "expected one written by segment --classes-out or batch "
+                               "expected one written by SharedClasses.save() or batch "
                                "--shared-classes") from None
     if centers.ndim != 2 or centers.shape[0] != record["n_clusters"]:
         raise ClassesFileError(f"{os.fspath(path)!r} holds centres of shape {centers.shape}, "

@@ -1237,7 +1237,7 @@ def segment_pixels(
     """
     shared = None
     if classes_in is not None:
-        shared, n_clusters, weights, space, texture_scales = _with_classes(
+        shared, n_clusters, weights, space, texture_scales = classes_settings(
             classes_in, n_clusters, regions, weights, space, texture_scales)
     w = check_weights(weights)
     scales = check_texture_scales(texture_scales)
@@ -1275,12 +1275,23 @@ def segment_pixels(
     return result._with_stretch_range(stretch_range)
 
 
-def _with_classes(classes: Any, n_clusters: Any, regions: Any, weights: Any, space: Any,
+def classes_settings(classes: Any, n_clusters: Any, regions: Any, weights: Any, space: Any,
                   texture_scales: Any) -> tuple[SharedClasses, int, dict[str, float], str,
                                                 tuple[float, ...]]:
-    """The shared ``classes`` (read when a path) and the settings they were fitted with,
-    which the segmentation takes; refused when the given ones differ, or with
-    ``regions``."""
+    """The shared ``classes`` (read when a path: :func:`quantize.classes.read_classes`),
+    and the ``n_clusters``, weights, space and texture scales they were fitted with, which
+    a segmentation with them takes; for drivers that read a classes file once
+    (:func:`quantize.segment_file.segment_file`).
+
+    Raises
+    ------
+    ValueError
+        When the given settings differ from theirs (None or the defaults: theirs), or
+        with ``regions``; a :class:`~quantize.classes.ClassesFileError` for a file that is
+        not a classes file.
+    TypeError
+        When ``classes`` is neither SharedClasses nor a path.
+    """
     from .classes import check_classes_fit, read_classes
 
     name = "classes_in"
