@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,7 +127,7 @@ another, so expected xy=0 (the default with shared classes)
     return w
 
 
-def fit_classes(images: Sequence[Any], n_clusters: int, *,
+def fit_classes(images: Iterable[Any], n_clusters: int, *,
                 weights: Mapping[str, float] | None = None, space: str = "lab",
                 texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
                 seed: Any = None, samples_per_image: int = SAMPLES_PER_IMAGE,
@@ -142,9 +142,10 @@ def fit_classes(images: Sequence[Any], n_clusters: int, *,
 
     Parameters
     ----------
-    images : sequence of image
+    images : iterable of image
         Arrays or PIL images, as :func:`quantize.segment` takes them (or paths, read with
-        :func:`quantize.io.load_image`).
+        :func:`quantize.io.load_image`); read one at a time, so a generator holds one
+        image in memory at once.
     n_clusters : int
         The number of classes, 1 to :data:`quantize.segment.MAX_CLUSTERS`.
     weights, space, texture_scales, working_size
@@ -182,9 +183,9 @@ def fit_classes(images: Sequence[Any], n_clusters: int, *,
     scales = check_texture_scales(texture_scales)
     n = check_int(samples_per_image, "samples_per_image", minimum=1)
     rng = check_seed(seed)
-    if len(images) == 0:
-        raise ValueError("images=[] : expected at least one image to fit shared classes on")
     parts = [_sample(image, w, space, scales, n, rng, working_size) for image in images]
+    if not parts:
+        raise ValueError("images=[] : expected at least one image to fit shared classes on")
     divisors = {g: math.sqrt(float(np.mean([spec[g] ** 2 for _, spec in parts])))
                 for g in parts[0][1]}
     pooled = np.concatenate([_rescaled(X, own, divisors) for X, own in parts])
