@@ -2,7 +2,8 @@
 
 ``segment -k N`` fits k-means on each image alone, so cluster 0 of one image need
 not be cluster 0 of the next. Shared classes are fitted once on feature vectors
-sampled from all the images (:func:`fit_classes`), then every image's pixels are
+sampled from all the images (:func:`quantize.segment.fit_classes`, which samples them, and
+:func:`classes_from_samples`, which fits), then every image's pixels are
 assigned to their centres (``segment(image, classes=...)``): class ``i`` is the same
 thing in every image. Two things make the features of different images comparable:
 
@@ -21,29 +22,23 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._validation import check_choice, check_int, check_seed
+from ._validation import check_choice
 from .errors import QuantizeError
-from .features import (
-    DEFAULT_TEXTURE_SCALES,
-    SPACES,
-    check_texture_scales,
-    check_weights,
-    feature_array,
-)
+from .features import DEFAULT_TEXTURE_SCALES, SPACES, check_texture_scales, check_weights
 
 __all__ = ["CLASSES_FORMAT", "SAMPLES_PER_IMAGE", "ClassesFileError", "SharedClasses",
-           "check_shared_weights", "fit_classes", "read_classes"]
+           "check_classes_fit", "check_shared_weights", "classes_from_samples", "read_classes"]
 
 #: The ``format`` field of a classes file.
 CLASSES_FORMAT = "quantize-classes"
-#: Pixels drawn from each image's working copy for :func:`fit_classes`.
+#: Pixels drawn from each image's working copy for :func:`quantize.segment.fit_classes`.
 SAMPLES_PER_IMAGE = 20_000
 
 
@@ -81,7 +76,7 @@ class SharedClasses:
         return int(self.centers.shape[0])
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON-ready record :meth:`save` writes."""
+        """The JSON-ready record :meth:`SharedClasses.save` writes."""
         return {"format": CLASSES_FORMAT, "version": 1, "n_clusters": self.n_clusters,
                 "space": self.space, "weights": dict(self.weights),
                 "texture_scales": list(self.texture_scales), "divisors": dict(self.divisors),
@@ -127,68 +122,30 @@ another, so expected xy=0 (the default with shared classes)
     return w
 
 
-def fit_classes(images: Iterable[Any], n_clusters: int, *,
-                weights: Mapping[str, float] | None = None, space: str = "lab",
-                texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
-                seed: Any = None, samples_per_image: int = SAMPLES_PER_IMAGE,
-                working_size: int | str | None = None) -> SharedClasses:
-    """Fit ``n_clusters`` k-means classes on feature vectors sampled from all ``images``.
-
-    Each image contributes ``samples_per_image`` of its working copy's visible pixels
-    (all of them when it has fewer), so each weighs the same; the features of every image
-    are divided by the root mean square of the images' own group divisors. Segment each
-    image with ``segment(image, classes=result)``: its pixels are assigned to these
-    centres, so that class ``i`` means the same in all of them.
-
-    Parameters
-    ----------
-    images : iterable of image
-        Arrays or PIL images, as :func:`quantize.segment` takes them (or paths, read with
-        :func:`quantize.io.load_image`); read one at a time, so a generator holds one
-        image in memory at once.
-    n_clusters : int
-        The number of classes, 1 to :data:`quantize.segment.MAX_CLUSTERS`.
-    weights, space, texture_scales, working_size
-        As in :func:`quantize.segment`, but ``xy`` must be 0 (the default here).
-    seed : int, numpy.random.Generator or None
-        Randomness of the samples and of k-means.
-    samples_per_image : int
-        Pixels drawn from each image, >= 1.
-
-    Returns
-    -------
-    SharedClasses
+def classes_from_samples(samples: Sequence[tuple[np.ndarray, Mapping[str, float]]], k: int,
+                         w: dict[str, float], space: str, scales: tuple[float, ...],
+                         rng: np.random.Generator) -> SharedClasses:
+    """Fit ``k`` classes on feature rows sampled from several images: ``samples`` holds,
+    for each image, its rows ``(n, d)`` scaled by its own divisors and those divisors
+    (:attr:`~quantize.features.FeatureSpec.scales`, one per active group, in column
+    order). Each group is divided instead by the root mean square of the images'
+    divisors, and the pooled rows are clustered. For
+    :func:`quantize.segment.fit_classes`, which samples the images; prior validation
+    of ``k``, ``w`` (``xy`` 0: :func:`check_shared_weights`), ``space`` and ``scales``
+    is assumed.
 
     Raises
     ------
     ValueError
-        For ``xy`` above 0, no image, a bad weight or parameter, or fewer distinct
-        feature vectors in the pooled sample than ``n_clusters``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> a = np.zeros((8, 8, 3), np.uint8); a[:, 4:] = 200
-    >>> b = np.full((8, 8, 3), 200, np.uint8); b[:2] = 0
-    >>> classes = fit_classes([a, b], 2, weights={"texture": 0}, seed=0)
-    >>> classes.n_clusters, classes.weights["xy"]
-    (2, 0.0)
+        For no sample, or fewer distinct pooled rows than ``k``.
     """
     from .kmeans import MiniBatchKMeans
-    from .segment import check_n_clusters
 
-    k = check_n_clusters(n_clusters)
-    w = check_shared_weights(weights)
-    space = check_choice(space, "space", SPACES)
-    scales = check_texture_scales(texture_scales)
-    n = check_int(samples_per_image, "samples_per_image", minimum=1)
-    rng = check_seed(seed)
-    parts = [_sample(image, w, space, scales, n, rng, working_size) for image in images]
-    if not parts:
+    if not samples:
         raise ValueError("images=[] : expected at least one image to fit shared classes on")
-    divisors = {g: math.sqrt(float(np.mean([spec[g] ** 2 for _, spec in parts])))
-                for g in parts[0][1]}
-    pooled = np.concatenate([_rescaled(X, own, divisors) for X, own in parts])
+    divisors = {g: math.sqrt(float(np.mean([own[g] ** 2 for _, own in samples])))
+                for g in samples[0][1]}
+    pooled = np.concatenate([_rescaled(X, own, divisors) for X, own in samples])
     distinct = np.unique(pooled, axis=0).shape[0]
     if distinct < k:
         raise ValueError(f"n_clusters={k} but the images have only {distinct} distinct "
@@ -197,35 +154,8 @@ def fit_classes(images: Iterable[Any], n_clusters: int, *,
     return SharedClasses(np.asarray(centers, np.float64), w, space, scales, divisors)
 
 
-def _sample(image: Any, w: dict[str, float], space: str, scales: tuple[float, ...], n: int,
-            rng: np.random.Generator, working_size: int | str | None
-            ) -> tuple[np.ndarray, dict[str, float]]:
-    """Up to ``n`` feature rows of the visible pixels of ``image``'s working copy, scaled
-    by its own divisors, and those divisors."""
-    from .io import as_rgba, load_image
-    from .segment import working_copy
-
-    if isinstance(image, (str, os.PathLike)):
-        image = load_image(image)
-    rgb, alpha = as_rgba(image)
-    work, factor = working_copy(rgb, working_size)
-    X, spec = feature_array(work, w, space, scales)
-    rows = np.arange(X.shape[0]) if alpha is None else _visible_rows(alpha, factor)
-    if rows.size > n:
-        rows = np.sort(rng.choice(rows, size=n, replace=False))
-    return X[rows], dict(spec.scales)
-
-
-def _visible_rows(alpha: np.ndarray, factor: int) -> np.ndarray:
-    """The working pixels (boxes of ``factor``) of which some pixel has alpha above 0."""
-    h, w = alpha.shape
-    shown = np.zeros((-(-h // factor), -(-w // factor)), bool)
-    ys, xs = np.nonzero(alpha)
-    shown[ys // factor, xs // factor] = True
-    return np.flatnonzero(shown)
-
-
-def _rescaled(X: np.ndarray, own: dict[str, float], divisors: dict[str, float]) -> np.ndarray:
+def _rescaled(X: np.ndarray, own: Mapping[str, float], divisors: dict[str, float]
+              ) -> np.ndarray:
     """``X`` (columns of the groups in ``own`` order) divided by ``divisors`` instead."""
     out, start = X.astype(np.float64), 0
     widths = _widths(X.shape[1], list(own))

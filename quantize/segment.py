@@ -57,7 +57,7 @@ import io
 import math
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_CEILING, Decimal, localcontext
 from functools import cached_property
@@ -89,7 +89,7 @@ from ._validation import (
     handed_out,
     shown_step,
 )
-from .classes import SharedClasses
+from .classes import SAMPLES_PER_IMAGE, SharedClasses
 from .errors import QuantizeWarning, warn_caller
 from .features import (  # AlphaIgnoredWarning: build_features says it too
     DEFAULT_TEXTURE_SCALES,
@@ -99,6 +99,7 @@ from .features import (  # AlphaIgnoredWarning: build_features says it too
     alpha_advice,
     check_texture_scales,
     check_weights,
+    feature_array,
     warn_alpha_ignored,
 )
 from .io import DARK_TOP, DEFAULT_MAX_PIXELS, LoadedImage, StretchAdvice, as_rgba, as_rgba_ranged
@@ -1106,7 +1107,7 @@ def segment(
         it shrinks in pixels of the image too. Texture is still measured on a copy of at
         most 1024 pixels a side.
     classes_in : SharedClasses, str or path, optional
-        K-means classes fitted on many images (:func:`quantize.classes.fit_classes`), or
+        K-means classes fitted on many images (:func:`fit_classes`), or
         the JSON file they were saved to (:func:`quantize.classes.read_classes`): each
         pixel is assigned to the nearest of their centres, the features scaled by their
         divisors, with no fit and no uniting of clusters, so that cluster ``i`` is class
@@ -1308,6 +1309,93 @@ def classes_settings(classes: Any, n_clusters: Any, regions: Any, weights: Any, 
                       weights, space, texture_scales, name)
     return (classes, classes.n_clusters, classes.weights, classes.space,
             classes.texture_scales)
+
+
+def fit_classes(images: Iterable[Any], n_clusters: int, *,
+                weights: Mapping[str, float] | None = None, space: Space = "lab",
+                texture_scales: Sequence[float] = DEFAULT_TEXTURE_SCALES,
+                seed: Seed = None, samples_per_image: int = SAMPLES_PER_IMAGE,
+                working_size: int | str | None = None) -> SharedClasses:
+    """Fit ``n_clusters`` k-means classes on feature vectors sampled from all ``images``.
+
+    Each image contributes ``samples_per_image`` of its working copy's visible pixels
+    (all of them when it has fewer), so each weighs the same; the features of every image
+    are divided by the root mean square of the images' own group divisors
+    (:func:`quantize.classes.classes_from_samples`). Segment each image with
+    ``segment(image, classes_in=result)``: its pixels are assigned to these centres, so
+    that class ``i`` means the same in all of them.
+
+    Parameters
+    ----------
+    images : iterable of image
+        Arrays or PIL images, as :func:`segment` takes them, or paths, read with
+        :func:`quantize.io.load_image`; read one at a time, so a generator holds one
+        image in memory at once.
+    n_clusters : int
+        The number of classes, 1 to :data:`MAX_CLUSTERS`.
+    weights, space, texture_scales, working_size
+        As in :func:`segment`, but ``xy`` must be 0 (the default here).
+    seed : int, numpy.random.Generator or None
+        Randomness of the samples and of k-means.
+    samples_per_image : int
+        Pixels drawn from each image, >= 1.
+
+    Returns
+    -------
+    quantize.classes.SharedClasses
+
+    Raises
+    ------
+    ValueError
+        For ``xy`` above 0, no image, a bad weight or parameter, or fewer distinct
+        feature vectors in the pooled sample than ``n_clusters``.
+
+    Examples
+    --------
+    >>> a = np.zeros((8, 8, 3), np.uint8); a[:, 4:] = 200
+    >>> b = np.full((8, 8, 3), 200, np.uint8); b[:2] = 0
+    >>> classes = fit_classes([a, b], 2, weights={"texture": 0}, seed=0)
+    >>> classes.n_clusters, classes.weights["xy"]
+    (2, 0.0)
+    """
+    from .classes import check_shared_weights, classes_from_samples
+
+    k = check_n_clusters(n_clusters)
+    w = check_shared_weights(weights)
+    space = check_choice(space, "space", SPACES)
+    scales = check_texture_scales(texture_scales)
+    n = check_int(samples_per_image, "samples_per_image", minimum=1)
+    working_size = check_working_size(working_size, k)
+    rng = check_seed(seed)
+    samples = [_class_sample(image, w, space, scales, n, rng, working_size) for image in images]
+    return classes_from_samples(samples, k, w, space, scales, rng)
+
+
+def _class_sample(image: Any, w: dict[str, float], space: str, scales: tuple[float, ...],
+                  n: int, rng: np.random.Generator, working_size: int | str | None
+                  ) -> tuple[np.ndarray, dict[str, float]]:
+    """Up to ``n`` feature rows of the visible pixels of ``image``'s working copy, scaled
+    by its own divisors, and those divisors."""
+    from .io import load_image
+
+    if isinstance(image, (str, os.PathLike)):
+        image = load_image(image)
+    rgb, alpha = as_rgba(image)
+    work, factor = _working_copy(rgb, working_size)
+    X, spec = feature_array(work, w, space, scales)
+    rows = np.arange(X.shape[0]) if alpha is None else _visible_rows(alpha, factor)
+    if rows.size > n:
+        rows = np.sort(rng.choice(rows, size=n, replace=False))
+    return X[rows], dict(spec.scales)
+
+
+def _visible_rows(alpha: np.ndarray, factor: int) -> np.ndarray:
+    """The working pixels (boxes of ``factor``) of which some pixel has alpha above 0."""
+    h, w = alpha.shape
+    shown = np.zeros((-(-h // factor), -(-w // factor)), bool)
+    ys, xs = np.nonzero(alpha)
+    shown[ys // factor, xs // factor] = True
+    return np.flatnonzero(shown)
 
 
 class SpecksRemovedWarning(QuantizeWarning):
@@ -1987,7 +2075,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     check_seed(seed)
     rgb, fill = fill_transparent(rgb, alpha)
     warn_alpha_segmented(alpha, fill, advice=alpha_advice(image, _ALPHA_ADVICE))
-    work, factor = working_copy(rgb)
+    work, factor = _working_copy(rgb)
     lab = lab_planes(work)
     if factor > 1:
         return _full_size_border_map(rgb, lab, w, factor, closed)
@@ -2509,7 +2597,7 @@ def _segment_hierarchy(rgb: np.ndarray, alpha: np.ndarray | None, w: dict[str, f
     transparent pixels filled), and each region's centre is the mean colour of its pixels
     that ``alpha`` shows. ``given`` is ``min_region`` as the caller gave it (a share), for
     the warnings to say; ``superpixels`` as given (:func:`_superpixel_tree`)."""
-    work, factor = working_copy(rgb)
+    work, factor = _working_copy(rgb)
     lab = lab_planes(work)
     tree, speck = _superpixel_tree(lab, w, superpixels, n_regions)
     full = _FullSize(tree, lab, rgb, factor, alpha, min_region, speck)
@@ -2627,7 +2715,7 @@ def _cut_full_size(full: _FullSize, work: np.ndarray, n_regions: int
 
 def _box_areas(shape: tuple[int, ...], factor: int) -> np.ndarray:
     """``(h * w,)`` float64: the full-size pixels of each working pixel of an image of
-    ``shape`` (:func:`working_copy`), ``factor`` x ``factor`` but for the last boxes of a
+    ``shape`` (:func:`_working_copy`), ``factor`` x ``factor`` but for the last boxes of a
     side that is no multiple of it.
 
     >>> _box_areas((3, 5), 2).reshape(2, 3).tolist()
@@ -3350,7 +3438,7 @@ def _half_index(shape: tuple[int, int], half: tuple[int, int]) -> tuple[np.ndarr
 def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column ``(H,), (W,)`` of the working copy's box each full-size pixel is in.
 
-    ``shape`` is the full size, ``factor`` that of :func:`working_copy`; the
+    ``shape`` is the full size, ``factor`` that of :func:`_working_copy`; the
     last box of a side that is not a multiple of it is partial, not stretched
     over the others.
     """
@@ -3369,7 +3457,7 @@ def _segment_kmeans(rgb: np.ndarray, alpha: np.ndarray | None, k: int, w: dict[s
     pieces before the smoothing (None with texture features) and, when the smoothing
     changed the working cluster map, its pieces that ``limit`` alone would have kept.
     The working copy is at most ``working_size`` a side (:func:`working_shape`)."""
-    work, factor = working_copy(rgb, working_size)
+    work, factor = _working_copy(rgb, working_size)
     labels, clusters, centers, unmerged, pieces, large_pieces = cluster_pixels(
         work, rgb.shape[:2], factor, k, w, space, scales, limit, rng, image=rgb, smooth=smooth,
         hidden=_hidden_apart(alpha), shared=shared)
@@ -3387,7 +3475,7 @@ def _hidden_apart(alpha: np.ndarray | None) -> np.ndarray | None:
     return hidden if hidden.any() and not hidden.all() else None
 
 
-# working_copy reduces a band of about this many full-size pixels at a time.
+# _working_copy reduces a band of about this many full-size pixels at a time.
 _REDUCE_BAND_PIXELS = 1 << 22
 
 
@@ -3411,7 +3499,7 @@ def working_shape(shape: tuple[int, ...], working_size: int | str | None = None
 
 
 def _working_factor(shape: tuple[int, ...], working_size: int | str | None = None) -> int:
-    """The whole factor :func:`working_copy` box-downscales an image of ``shape`` by, to
+    """The whole factor :func:`_working_copy` box-downscales an image of ``shape`` by, to
     at most ``working_size`` pixels a side (None: 1024; ``"full"``: none, factor 1)."""
     if working_size == "full":
         return 1
@@ -3419,7 +3507,7 @@ def _working_factor(shape: tuple[int, ...], working_size: int | str | None = Non
     return max(1, math.ceil(max(shape[:2]) / side))
 
 
-def working_copy(rgb: np.ndarray, working_size: int | str | None = None
+def _working_copy(rgb: np.ndarray, working_size: int | str | None = None
                   ) -> tuple[np.ndarray, int]:
     """The image box-downscaled by an integer factor to at most 1024 pixels a side (or
     ``working_size``, :func:`_working_factor`), and the factor.

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from quantize import segment
-from quantize.classes import ClassesFileError, SharedClasses, fit_classes, read_classes
+from quantize.classes import ClassesFileError, SharedClasses, read_classes
+from quantize.segment import fit_classes
 
 RED, BLUE, GREEN = (200, 30, 30), (30, 30, 200), (40, 180, 40)
 FLAT = {"texture": 0}  # colour alone: exact answers on tiny images

@@ -1632,7 +1632,7 @@ def _check_shared_classes(colors: int | None, scheduler: str | None) -> None:
     if scheduler is not None:
         raise ValueError("--shared-classes with --scheduler: the classes are fitted on this "
                          "machine only; expected --shared-classes without --scheduler (run "
-                         "locally, or fit them with quantize.classes.fit_classes and give "
+                         "locally, or fit them with fit_classes of quantize.segment and give "
                          "each file segment --classes-in)")
 
 

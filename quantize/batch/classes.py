@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..classes import SAMPLES_PER_IMAGE, SharedClasses, fit_classes, read_classes
+from ..classes import SAMPLES_PER_IMAGE, SharedClasses, read_classes
 from ..errors import ImageReadError, OutputExistsError, QuantizeError
 from ..io import folder_made
+from ..segment import fit_classes
 from .manifest import SHARED_CLASSES_NAME, find_conflict, manifest_key, record_output
 from .plan import BatchPlan
 from .results import FileResult, is_folder
@@ -55,7 +56,7 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
     """Fit k-means classes on feature vectors sampled from every image of a segment plan.
 
     Each image gives ``samples_per_file`` pixels of its working copy
-    (:func:`quantize.classes.fit_classes`, with the plan's ``n_clusters``, weights, space,
+    (:func:`quantize.segment.fit_classes`, with the plan's ``n_clusters``, weights, space,
     seed and working size); the classes are written to ``OUT_DIR/shared-classes.json``
     and recorded in the manifest with the plan's settings. A rerun reuses that file
     (unless the plan was made with ``force``) when it was fitted with the same settings,
