@@ -30,20 +30,16 @@ from typing import Any
 import numpy as np
 
 from ._validation import check_choice
-from .errors import QuantizeError
+from .errors import ImageReadError
 from .features import DEFAULT_TEXTURE_SCALES, SPACES, check_texture_scales, check_weights
 
-__all__ = ["CLASSES_FORMAT", "SAMPLES_PER_IMAGE", "ClassesFileError", "SharedClasses",
+__all__ = ["CLASSES_FORMAT", "SAMPLES_PER_IMAGE", "SharedClasses",
            "check_classes_fit", "check_shared_weights", "classes_from_samples", "read_classes"]
 
 #: The ``format`` field of a classes file.
 CLASSES_FORMAT = "quantize-classes"
 #: Pixels drawn from each image's working copy for :func:`quantize.segment.fit_classes`.
 SAMPLES_PER_IMAGE = 20_000
-
-
-class ClassesFileError(QuantizeError, ValueError):
-    """A classes file that cannot be read, or that does not fit the segmentation asked."""
 
 
 @dataclass(frozen=True)
@@ -177,8 +173,9 @@ def read_classes(path: str | os.PathLike[str]) -> SharedClasses:
 
     Raises
     ------
-    ClassesFileError
-        If the file cannot be read or is not a classes file (the message names it).
+    quantize.errors.ImageReadError
+        If the file cannot be read or is not a classes file (the message names it), as
+        a palette file that cannot be read is (exit 1 on the command line).
     """
     try:
         record = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -190,15 +187,16 @@ def read_classes(path: str | os.PathLike[str]) -> SharedClasses:
                                 check_texture_scales(record["texture_scales"]),
                                 {g: float(v) for g, v in record["divisors"].items()})
     except OSError as e:
-        raise ClassesFileError(f"classes file {os.fspath(path)!r} cannot be read: "
-                               f"{e.strerror or e}") from None
+        raise ImageReadError(f"classes file cannot be read: {e.strerror or e}",
+                             path=path) from None
     except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise ClassesFileError(f"{os.fspath(path)!r} is not a quantize classes file ({e}); "
-                               "expected one written by SharedClasses.save() or batch "
-                               "--shared-classes") from None
+        why = f"no {CLASSES_FORMAT!r} {e} field" if isinstance(e, KeyError) else str(e)
+        raise ImageReadError(f"not a quantize classes file ({why}); expected one written by "
+                             "SharedClasses.save() or batch --shared-classes",
+                             path=path) from None
     if centers.ndim != 2 or centers.shape[0] != record["n_clusters"]:
-        raise ClassesFileError(f"{os.fspath(path)!r} holds centres of shape {centers.shape}, "
-                               f"expected {record['n_clusters']} rows")
+        raise ImageReadError(f"holds centres of shape {centers.shape}, expected "
+                             f"{record['n_clusters']} rows of a classes file", path=path)
     return classes
 
 

@@ -1288,8 +1288,8 @@ def classes_settings(classes: Any, n_clusters: Any, regions: Any, weights: Any, 
     ------
     ValueError
         When the given settings differ from theirs (None or the defaults: theirs), or
-        with ``regions``; a :class:`~quantize.classes.ClassesFileError` for a file that is
-        not a classes file.
+        with ``regions``; an :class:`~quantize.errors.ImageReadError` (a ValueError) for a
+        file that is not a classes file.
     TypeError
         When ``classes`` is neither SharedClasses nor a path.
     """

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from quantize import segment
-from quantize.classes import ClassesFileError, SharedClasses, read_classes
+from quantize.classes import SharedClasses, read_classes
+from quantize.errors import ImageReadError
 from quantize.segment import fit_classes
 
 RED, BLUE, GREEN = (200, 30, 30), (30, 30, 200), (40, 180, 40)
@@ -120,9 +121,9 @@ def test_classes_in_of_the_wrong_type_is_refused(pair):
 def test_a_file_of_another_kind_is_refused(tmp_path, pair):
     path = tmp_path / "palette.json"
     path.write_text(json.dumps({"colors": ["#ff0000"]}))
-    with pytest.raises(ClassesFileError, match=r"palette\.json' is not a quantize classes file"):
+    with pytest.raises(ImageReadError, match=r"palette\.json: not a quantize classes file"):
         segment(pair[0], classes_in=path)
-    with pytest.raises(ClassesFileError, match=r"missing\.json' cannot be read"):
+    with pytest.raises(ImageReadError, match=r"missing\.json: classes file cannot be read"):
         read_classes(tmp_path / "missing.json")
 
 
