@@ -180,7 +180,7 @@ def read_classes(path: str | os.PathLike[str]) -> SharedClasses:
     try:
         record = json.loads(Path(path).read_text(encoding="utf-8"))
         if record.get("format") != CLASSES_FORMAT:
-            raise KeyError("format")
+            raise KeyError(f'"format": "{CLASSES_FORMAT}"')
         centers = np.asarray(record["centers"], np.float64)
         classes = SharedClasses(centers, check_shared_weights(record["weights"]),
                                 check_choice(record["space"], "space", SPACES),
@@ -190,7 +190,7 @@ def read_classes(path: str | os.PathLike[str]) -> SharedClasses:
         raise ImageReadError(f"classes file cannot be read: {e.strerror or e}",
                              path=path) from None
     except (ValueError, KeyError, TypeError, AttributeError) as e:
-        why = f"no {CLASSES_FORMAT!r} {e} field" if isinstance(e, KeyError) else str(e)
+        why = f"no {e.args[0]} field" if isinstance(e, KeyError) else str(e)
         raise ImageReadError(f"not a quantize classes file ({why}); expected one written by "
                              "SharedClasses.save() or batch --shared-classes",
                              path=path) from None
