@@ -22,7 +22,13 @@ from ..classes import SAMPLES_PER_IMAGE, SharedClasses, read_classes
 from ..errors import ImageReadError, OutputExistsError, QuantizeError
 from ..io import folder_made
 from ..segment import fit_classes
-from .manifest import SHARED_CLASSES_NAME, find_conflict, manifest_key, record_output
+from .manifest import (
+    SHARED_CLASSES_NAME,
+    find_conflict,
+    manifest_key,
+    record_forced_run,
+    record_output,
+)
 from .plan import BatchPlan
 from .results import FileResult, is_folder
 from .run import check_writable_output
@@ -59,7 +65,9 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
     (:func:`quantize.segment.fit_classes`, with the plan's ``n_clusters``, weights, space,
     seed and working size); the classes are written to ``OUT_DIR/shared-classes.json``
     and recorded in the manifest with the plan's settings. A rerun reuses that file
-    (unless the plan was made with ``force``) when it was fitted with the same settings,
+    (unless the plan was made with ``force``, and does not finish the stopped run with
+    force that fitted it: :attr:`BatchPlan.finishing`) when it was fitted with the same
+    settings,
     and refuses it otherwise. Local only: the images are read in this process.
 
     Parameters
@@ -87,7 +95,7 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
     """
     _check_plan(plan)
     path = plan.output_dir / SHARED_CLASSES_NAME
-    if path.exists() and not plan.force:
+    if path.exists() and (not plan.force or _fitted_by_run(plan, path)):
         _check_saved_settings(plan, path)
         return BatchClasses(read_classes(path), path, 0, _onto(plan, path))
     if not plan.jobs:
@@ -110,6 +118,8 @@ def shared_classes(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_IMAGE
     record_output(plan.output_dir, path, plan.settings,
                   {"k": classes.n_clusters, "files": n, "bytes_out": path.stat().st_size},
                   run=plan.run)
+    if plan.run is not None:  # a rerun with force that finds it unfinished keeps the classes
+        record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
     return BatchClasses(classes, path, n, _onto(plan, path), left_out)
 
 
@@ -143,6 +153,15 @@ def _readable(inputs: Sequence[Path], max_pixels: int | None,
         raise ImageReadError("no image could be read for the shared classes"
                              + (f"; {first}: {left_out[first]}" if first in left_out else ""),
                              path=first)
+
+
+def _fitted_by_run(plan: BatchPlan, path: Path) -> bool:
+    """Whether the saved classes ``path`` were fitted by the stopped run with force that
+    ``plan`` finishes (:attr:`BatchPlan.finishing`): its outputs were assigned to them."""
+    if not plan.finishing:
+        return False
+    entry = plan.manifest.finished().get(manifest_key(plan.output_dir, path))
+    return entry is not None and entry.run == plan.run
 
 
 def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
