@@ -663,6 +663,8 @@ class SegmentResult(ReadOnlyArrays, ArrayResult):
         or when colour and texture cannot tell some clusters apart, which are
         then one (its centre their centres' mean, weighted by their pixels; a
         :class:`ClusterCountWarning` when one cluster is left).
+        With ``classes_in``, the shared classes' centres (all of them, whether or not
+        this image holds each; then the transparent pixels' one, when some are).
         From the region hierarchy, the mean colour (r, g, b, 0..255) of each
         region, as :meth:`SegmentResult.region_stats` gives it (of its visible
         pixels): ``centers[r - 1]`` is that of region ``r``.

@@ -297,7 +297,8 @@ def segment_command(
         "stretch (true, with --stretch only), stretch_range (the input's values read as 0 "
         "and 255, with --stretch only), superpixels (with --superpixels only), "
         "smooth (with --smooth only), working_size (with --working-size only), strip (true, "
-        "with --strip only), keep_gps (true, with --keep-gps only), seconds.")] = False,
+        "with --strip only), keep_gps (true, with --keep-gps only), classes_in (with "
+        "--classes-in only), seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
