@@ -150,13 +150,17 @@ def test_the_json_keys_the_manual_and_the_help_list_are_those_written(command, t
     """With every key written: segment's ``stretch`` is written with --stretch only,
     ``superpixels`` with --superpixels only (not with -k), ``smooth`` and ``working_size``
     with --smooth and --working-size only (with -k only), ``min_region_share`` with a
-    --min-region percentage only, and ``strip`` and ``keep_gps`` with --strip and
-    --keep-gps only."""
+    --min-region percentage only, ``strip`` and ``keep_gps`` with --strip and
+    --keep-gps only, and ``classes_in`` with --classes-in only."""
+    from quantize.segment import fit_classes
+
     monkeypatch.chdir(tmp_path)
     Image.fromarray(_photo()).save("a.png")
+    fit_classes([_photo()], 2, seed=0).save("classes.json")
     extras = ([["--superpixels", "700", "--stretch", "--min-region", "1%", "--strip",
                 "--keep-gps"],
-               ["-k", "2", "--smooth", "5", "--working-size", "full", "--force"]]
+               ["-k", "2", "--smooth", "5", "--working-size", "full", "--force"],
+               ["--classes-in", "classes.json", "--force"]]
               if command == "segment" else [[]])
     written: list[str] = []
     for extra in extras:

@@ -1009,7 +1009,8 @@ def test_segments_json_of_a_stretch_gives_each_cluster_its_mean_in_the_input_s_v
     document = json.loads((tmp_path / "out" / "segments.json").read_text())
     assert sorted(c["mean_input"] for c in document["cluster_stats"]) == [
         [1000.0] * 3, [1501.96] * 3, [3000.0] * 3]
-    assert all(list(c)[3:5] == ["mean_color", "mean_input"] for c in document["cluster_stats"])
+    assert all(list(c)[3:6] == ["fraction", "mean_color", "mean_input"]
+               for c in document["cluster_stats"])
     regions = {r["cluster"]: r["mean_input"] for r in document["region_stats"]}
     assert all(regions[c["cluster"]] == c["mean_input"] for c in document["cluster_stats"])
 
